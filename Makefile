@@ -1,0 +1,59 @@
+# sesbox: `make demo` runs the TUI on the embedded demo mailbox, `make test`
+# runs every test (the integration tests start versitygw and aws-ses-v2-local;
+# `bash .ci/run` installs them).
+GO        ?= go
+BIN       := bin/sesbox
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -X main.version=$(VERSION)
+NPM_BIN   ?= $(CURDIR)/.peers/node_modules/.bin
+export SESBOX_NPM_BIN := $(NPM_BIN)
+
+.PHONY: build demo test unit bench lint fuzz screenshots peers clean
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sesbox
+
+demo: build
+	./$(BIN) demo
+
+# Unit and integration tests, with the race detector.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -tags integration -timeout 15m ./...
+
+# Unit tests only (no peer processes).
+unit:
+	$(GO) test -race ./...
+
+# Benchmarks print their own ratio against a baseline measured in the same run.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./mailstore/... ./tui/...
+
+lint:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+
+# A short fuzzing pass over each parser and the rewriter.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./mailstore/mime
+	$(GO) test -run '^$$' -fuzz '^FuzzSummarize$$' -fuzztime $(FUZZTIME) ./mailstore/mime
+	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./mailstore/sanitize
+	$(GO) test -run '^$$' -fuzz '^FuzzRewrite$$' -fuzztime $(FUZZTIME) ./mailstore/forward
+
+# Renders the demo states to ANSI, then to PNG with freeze (a Go tool pinned in tools.mod).
+screenshots:
+	rm -rf .screenshots && mkdir -p .screenshots screenshots
+	SESBOX_SCREENSHOTS=$(CURDIR)/.screenshots $(GO) test -run TestScreenshots -count=1 ./tui/
+	for f in .screenshots/*.ansi; do \
+		$(GO) tool -modfile=tools.mod freeze --language ansi --window=false --padding 10 \
+			-o screenshots/$$(basename $$f .ansi).png $$f || exit 1; \
+	done
+
+# Installs the peer programs the integration tests start (what .ci/run does).
+peers:
+	$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+	mkdir -p .peers && cd .peers && npm install --no-audit --no-fund aws-ses-v2-local@2.10.2
+
+clean:
+	rm -rf bin .screenshots

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/index"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/s3store"
+)
+
+type globalFlags struct {
+	mailbox, bucket, prefix, region, profile, endpoint, sesEndpoint, config string
+	demo                                                                    bool
+}
+
+// app holds what one invocation has opened; commands ask it for mailboxes.
+type app struct {
+	flags          globalFlags
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	cfg     *Config
+	demo    *demo.Server
+	indexes map[string]*index.Index // by path
+}
+
+func (a *app) close() {
+	for _, x := range a.indexes {
+		x.Close()
+	}
+	if a.demo != nil {
+		a.demo.Close()
+	}
+}
+
+func (a *app) config() (Config, error) {
+	if a.cfg != nil {
+		return *a.cfg, nil
+	}
+	path, explicit := a.flags.config, a.flags.config != ""
+	if !explicit {
+		path = defaultConfigPath()
+	}
+	c, err := loadConfig(path, explicit)
+	if err != nil {
+		return Config{}, err
+	}
+	a.cfg = &c
+	return c, nil
+}
+
+// mailboxConfigs returns the mailboxes this invocation works on: the demo,
+// the one named by flags, or every configured one (default first) when
+// all is set and no flag narrows it.
+func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err error) {
+	if a.flags.demo {
+		return []string{"demo"}, []MailboxConfig{{Bucket: demo.Bucket, Prefix: demo.Prefix}}, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	name := a.flags.mailbox
+	var mc MailboxConfig
+	switch {
+	case name != "":
+		var ok bool
+		if mc, ok = cfg.Mailboxes[name]; !ok {
+			return nil, nil, fmt.Errorf("no mailbox %q in the config file", name)
+		}
+	case a.flags.bucket != "":
+		name = a.flags.bucket
+	case all && len(cfg.Mailboxes) > 0:
+		for _, n := range cfg.names() {
+			names = append(names, n)
+			mcs = append(mcs, a.overlay(cfg.Mailboxes[n]))
+		}
+		return names, mcs, nil
+	case cfg.Default != "":
+		name = cfg.Default
+		mc = cfg.Mailboxes[name]
+	case len(cfg.Mailboxes) == 1:
+		for n, m := range cfg.Mailboxes {
+			name, mc = n, m
+		}
+	default:
+		return nil, nil, errors.New("no mailbox: give --bucket (and --prefix), --mailbox NAME from the config file, or --demo")
+	}
+	mc = a.overlay(mc)
+	if mc.Bucket == "" {
+		return nil, nil, fmt.Errorf("mailbox %q has no bucket", name)
+	}
+	return []string{name}, []MailboxConfig{mc}, nil
+}
+
+// overlay applies the global flags over a configured mailbox.
+func (a *app) overlay(mc MailboxConfig) MailboxConfig {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&mc.Bucket, a.flags.bucket)
+	set(&mc.Prefix, a.flags.prefix)
+	set(&mc.Region, a.flags.region)
+	set(&mc.Profile, a.flags.profile)
+	set(&mc.Endpoint, a.flags.endpoint)
+	set(&mc.SESEndpoint, a.flags.sesEndpoint)
+	return mc
+}
+
+// mailbox opens the one mailbox the flags select.
+func (a *app) mailbox(ctx context.Context) (*mailbox.Mailbox, MailboxConfig, error) {
+	names, mcs, err := a.mailboxConfigs(false)
+	if err != nil {
+		return nil, MailboxConfig{}, err
+	}
+	m, err := a.open(ctx, names[0], mcs[0])
+	return m, mcs[0], err
+}
+
+// mailboxes opens every mailbox the TUI should show.
+func (a *app) mailboxes(ctx context.Context) ([]*mailbox.Mailbox, error) {
+	names, mcs, err := a.mailboxConfigs(true)
+	if err != nil {
+		return nil, err
+	}
+	var out []*mailbox.Mailbox
+	for i := range names {
+		m, err := a.open(ctx, names[i], mcs[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox.Mailbox, error) {
+	client, indexName, err := a.s3Client(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	path, err := index.DefaultPath(indexName)
+	if err != nil {
+		return nil, err
+	}
+	if a.indexes == nil {
+		a.indexes = map[string]*index.Index{}
+	}
+	idx := a.indexes[path]
+	if idx == nil {
+		if idx, err = index.Open(path); err != nil {
+			return nil, err
+		}
+		a.indexes[path] = idx
+	}
+	st := s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix})
+	return mailbox.New(name, st, idx), nil
+}
+
+// s3Client builds the S3 client for a mailbox, and names the endpoint for
+// the index (so a local test server's buckets never mix with AWS's).
+func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, string, error) {
+	if a.flags.demo {
+		if a.demo == nil {
+			srv, err := demo.Start()
+			if err != nil {
+				return nil, "", fmt.Errorf("start demo mailbox: %w", err)
+			}
+			a.demo = srv
+		}
+		cfg := aws.Config{
+			Region:      "us-east-1",
+			Credentials: credentials.NewStaticCredentialsProvider("demo", "demo", ""),
+		}
+		return s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.BaseEndpoint = aws.String(a.demo.URL())
+			o.UsePathStyle = true
+		}), "demo", nil
+	}
+	var opts []func(*awsconfig.LoadOptions) error
+	if mc.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(mc.Region))
+	}
+	if mc.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(mc.Profile))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, "", fmt.Errorf("AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	// The SDK reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself; a
+	// custom endpoint almost always wants path-style addressing.
+	endpoint := mc.Endpoint
+	envEndpoint := firstEnv("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		if endpoint != "" || envEndpoint != "" {
+			o.UsePathStyle = true
+		}
+	})
+	if endpoint == "" {
+		endpoint = envEndpoint
+	}
+	return client, endpoint, nil
+}
+
+func firstEnv(names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}

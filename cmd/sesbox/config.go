@@ -1,0 +1,86 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is $XDG_CONFIG_HOME/sesbox/config.toml. Credentials are never in
+// it: they come from the standard AWS chain.
+type Config struct {
+	// Default names the mailbox used when --mailbox is not given.
+	Default   string                   `toml:"default"`
+	Mailboxes map[string]MailboxConfig `toml:"mailbox"`
+	// Keys rebinds TUI actions: action name -> keys.
+	Keys map[string][]string `toml:"keys"`
+	// Mouse turns on mouse support in the TUI.
+	Mouse bool `toml:"mouse"`
+}
+
+// MailboxConfig is one [mailbox.NAME] table.
+type MailboxConfig struct {
+	Bucket      string `toml:"bucket"`
+	Prefix      string `toml:"prefix"`
+	Region      string `toml:"region"`
+	Profile     string `toml:"profile"`
+	Endpoint    string `toml:"endpoint"`
+	SESEndpoint string `toml:"ses_endpoint"`
+	// From is the identity replies are sent from.
+	From string `toml:"from"`
+	// ForwardConfig is the forwarding Lambda's JSON config file.
+	ForwardConfig string `toml:"forward_config"`
+}
+
+// defaultConfigPath is $XDG_CONFIG_HOME/sesbox/config.toml.
+func defaultConfigPath() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "sesbox", "config.toml")
+}
+
+// loadConfig reads path. A missing file is an empty config unless the path
+// was given explicitly.
+func loadConfig(path string, explicit bool) (Config, error) {
+	var c Config
+	if path == "" {
+		return c, nil
+	}
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return Config{}, nil
+		}
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return Config{}, fmt.Errorf("config %s: unknown key %s", path, und[0])
+	}
+	return c, nil
+}
+
+// names returns the configured mailbox names, default first, then sorted.
+func (c Config) names() []string {
+	var out []string
+	for n := range c.Mailboxes {
+		if n != c.Default {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	if _, ok := c.Mailboxes[c.Default]; ok {
+		out = append([]string{c.Default}, out...)
+	}
+	return out
+}

@@ -1,0 +1,99 @@
+// Command sesbox is a terminal mail client for the mail Amazon SES stores
+// in S3. This file wires flags and the config file to mailstore and tui.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set by the linker (-X main.version=...), else taken from the
+// module's build info.
+var version = ""
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitError carries a specific exit status (e.g. audit findings) without
+// printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run is main without the process: tests call it with their own streams.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	defer a.close()
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "sesbox:", err)
+	return 1
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sesbox",
+		Short: "A terminal mail client for the mail Amazon SES stores in S3",
+		Long: `sesbox lists, reads, replies to, re-forwards and audits the raw messages that an
+Amazon SES receipt rule's S3 action stores in a bucket.
+
+Without a command it opens the mailbox in the terminal UI. Credentials come from
+the standard AWS chain (environment, profiles, SSO, instance roles); sesbox never
+stores or prints them.`,
+		Version:       versionString(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runTUI(cmd.Context())
+		},
+	}
+	f := root.PersistentFlags()
+	f.StringVar(&a.flags.mailbox, "mailbox", "", "configured mailbox `NAME`")
+	f.StringVar(&a.flags.bucket, "bucket", "", "S3 `BUCKET` holding the mail")
+	f.StringVar(&a.flags.prefix, "prefix", "", "key `PREFIX` of the receipt rule's S3 action")
+	f.StringVar(&a.flags.region, "region", "", "AWS `REGION`")
+	f.StringVar(&a.flags.profile, "profile", "", "AWS shared config `PROFILE`")
+	f.StringVar(&a.flags.endpoint, "endpoint", "", "S3 endpoint `URL` (path-style addressing)")
+	f.StringVar(&a.flags.sesEndpoint, "ses-endpoint", "", "SES endpoint `URL`")
+	f.StringVar(&a.flags.config, "config", "", "config `FILE` (default $XDG_CONFIG_HOME/sesbox/config.toml)")
+	f.BoolVar(&a.flags.demo, "demo", false, "use the embedded demo mailbox (no AWS account needed)")
+
+	root.AddCommand(
+		newLsCmd(a), newShowCmd(a), newSaveCmd(a), newIndexCmd(a), newDemoCmd(a),
+	)
+	return root
+}

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// isTerminal reports whether w is a terminal (and not a pipe or file).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// refresh brings the index up to date, drawing progress on stderr when it
+// is a terminal.
+func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox) error {
+	pr := newProgressPrinter(a.stderr, isTerminal(a.stderr))
+	err := m.Refresh(ctx, pr.update)
+	pr.finish()
+	return err
+}
+
+func newLsCmd(a *app) *cobra.Command {
+	var (
+		asJSON  bool
+		q, sort string
+		limit   int
+		reverse bool
+		cached  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List messages, newest first",
+		Long:  "List the messages of the mailbox, newest first.\n\nQuery syntax (--query):\n" + query.Help,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			by, err := query.ParseSort(sort)
+			if err != nil {
+				return err
+			}
+			qq, err := query.Parse(q, time.Now())
+			if err != nil {
+				return err
+			}
+			m, _, err := a.mailbox(ctx)
+			if err != nil {
+				return err
+			}
+			if !cached {
+				if err := a.refresh(ctx, m); err != nil {
+					return err
+				}
+			}
+			sums, err := m.Summaries(ctx, qq, by, reverse)
+			if err != nil {
+				return err
+			}
+			if limit > 0 && len(sums) > limit {
+				sums = sums[:limit]
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetEscapeHTML(false)
+				for i := range sums {
+					if err := enc.Encode(lsRowOf(&sums[i])); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			return printTable(a.stdout, sums)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print JSON Lines")
+	f.StringVarP(&q, "query", "q", "", "search `QUERY` (see above)")
+	f.StringVar(&sort, "sort", "date", "sort by date|from|subject|size")
+	f.BoolVar(&reverse, "reverse", false, "reverse the sort order")
+	f.IntVar(&limit, "limit", 0, "print at most `N` messages")
+	f.BoolVar(&cached, "cached", false, "use the local index as it is, without listing the bucket")
+	return cmd
+}
+
+// lsRow is one line of `ls --json`. The field names are a public contract.
+type lsRow struct {
+	Key         string   `json:"key"`
+	MessageID   string   `json:"messageId"`
+	Date        string   `json:"date"`
+	DateSource  string   `json:"dateSource,omitempty"`
+	From        string   `json:"from"`
+	FromName    string   `json:"fromName"`
+	FromAddress string   `json:"fromAddress"`
+	To          []string `json:"to"`
+	Recipient   string   `json:"recipient"`
+	Recipients  []string `json:"recipients"`
+	Subject     string   `json:"subject"`
+	Size        int64    `json:"size"`
+	Attachments int      `json:"attachments"`
+	Spam        string   `json:"spam"`
+	Virus       string   `json:"virus"`
+	SPF         string   `json:"spf"`
+	DKIM        string   `json:"dkim"`
+	DMARC       string   `json:"dmarc"`
+	Kind        string   `json:"kind,omitempty"`
+	Read        bool     `json:"read"`
+	Missing     bool     `json:"missing,omitempty"`
+}
+
+func lsRowOf(s *mailstore.Summary) lsRow {
+	r := lsRow{
+		Key:         sanitize.Line(s.Key),
+		MessageID:   sanitize.Line(s.MessageID),
+		Date:        s.Date.Format(time.RFC3339),
+		From:        sanitize.Line(s.From.String()),
+		FromName:    sanitize.Line(s.From.Name),
+		FromAddress: sanitize.Line(s.From.Address),
+		To:          []string{},
+		Recipients:  []string{},
+		Subject:     sanitize.Line(s.Subject),
+		Size:        s.Size,
+		Attachments: s.Attachments,
+		Spam:        s.Verdicts.Spam,
+		Virus:       s.Verdicts.Virus,
+		SPF:         s.Verdicts.SPF,
+		DKIM:        s.Verdicts.DKIM,
+		DMARC:       s.Verdicts.DMARC,
+		Read:        s.Read,
+		Missing:     s.Missing,
+	}
+	if s.DateFromStore {
+		r.DateSource = "s3"
+	}
+	for _, t := range s.To {
+		r.To = append(r.To, sanitize.Line(t.String()))
+	}
+	for _, rc := range s.Recipients {
+		r.Recipients = append(r.Recipients, sanitize.Line(rc))
+	}
+	if len(r.Recipients) > 0 {
+		r.Recipient = r.Recipients[0]
+	}
+	switch s.Kind {
+	case mailstore.KindSetupNotification:
+		r.Kind = "setup-notification"
+	case mailstore.KindForeign:
+		r.Kind = "foreign"
+	}
+	return r
+}
+
+func printTable(w io.Writer, sums []mailstore.Summary) error {
+	for i := range sums {
+		s := &sums[i]
+		flags := []byte("   ")
+		if !s.Read {
+			flags[0] = 'N'
+		}
+		if s.Attachments > 0 {
+			flags[1] = '@'
+		}
+		if s.Verdicts.Failed() {
+			flags[2] = '!'
+		}
+		from := s.From.Name
+		if from == "" {
+			from = s.From.Address
+		}
+		if _, err := fmt.Fprintf(w, "%s  %s  %-24.24s  %-50.50s  %7s  %s\n", flags, s.Date.Local().Format("2006-01-02 15:04"),
+			sanitize.Line(from), sanitize.Line(s.Subject), humanSize(s.Size), mailstore.SESMessageID(s.Key)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%dB", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.1fK", float64(n)/1000)
+	case n < 1000*1000*1000:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1fG", float64(n)/1e9)
+}
+
+func newShowCmd(a *app) *cobra.Command {
+	var headers, html, raw bool
+	cmd := &cobra.Command{
+		Use:   "show KEY",
+		Short: "Show one message (KEY is the object key or the SES message id)",
+		Long: `Show one message: a header block, the best text body, then the attachments.
+
+--headers prints every header field; --html renders the HTML body as text
+(links as numbered footnotes) even when there is a text body; --raw prints the
+stored source, sanitized on a terminal and byte for byte into a pipe.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			m, _, err := a.mailbox(ctx)
+			if err != nil {
+				return err
+			}
+			msg, err := m.Open(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			switch {
+			case raw:
+				if isTerminal(a.stdout) {
+					_, err = io.WriteString(a.stdout, sanitize.Text(string(msg.Raw)))
+				} else {
+					_, err = a.stdout.Write(msg.Raw)
+				}
+				return err
+			case headers:
+				return printHeaders(a.stdout, msg.View)
+			}
+			return printMessage(a.stdout, msg, html)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&headers, "headers", false, "print all header fields")
+	f.BoolVar(&html, "html", false, "render the HTML body as text")
+	f.BoolVar(&raw, "raw", false, "print the raw source")
+	cmd.MarkFlagsMutuallyExclusive("headers", "html", "raw")
+	return cmd
+}
+
+func printHeaders(w io.Writer, v *mime.View) error {
+	var b strings.Builder
+	for _, f := range v.Header {
+		fmt.Fprintf(&b, "%s: %s\n", sanitize.Line(f.Name), sanitize.Line(f.Value))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
+	v, s := msg.View, &msg.Summary
+	var b strings.Builder
+	line := func(name, val string) {
+		if val != "" {
+			fmt.Fprintf(&b, "%-9s %s\n", name+":", sanitize.Line(val))
+		}
+	}
+	line("From", s.From.String())
+	line("To", joinAddrs(s.To))
+	line("Cc", joinAddrs(s.Cc))
+	line("Reply-To", joinAddrs(s.ReplyTo))
+	date := s.Date.Format(time.RFC1123Z)
+	if s.DateFromStore {
+		date += " (stored time; no Date header)"
+	}
+	line("Date", date)
+	line("Subject", s.Subject)
+	line("For", strings.Join(s.Recipients, ", "))
+	line("Key", s.Key)
+	if vd := verdictLine(s.Verdicts); vd != "" {
+		line("Verdicts", vd)
+	}
+	for _, wn := range v.Warnings {
+		line("Warning", wn)
+	}
+	b.WriteString("\n")
+	body := v.Body()
+	if preferHTML && v.HTMLText != "" {
+		body = v.HTMLText
+	}
+	if body == "" {
+		body = "(no text body)"
+	}
+	b.WriteString(sanitize.Text(body))
+	if !strings.HasSuffix(body, "\n") {
+		b.WriteString("\n")
+	}
+	if atts := v.Attachments(); len(atts) > 0 {
+		b.WriteString("\nAttachments:\n")
+		for _, p := range atts {
+			name := p.Filename
+			if name == "" {
+				name = "(no name)"
+			}
+			fmt.Fprintf(&b, "  [%d] %s  %s  %s\n", p.Index, sanitize.Line(name), sanitize.Line(p.ContentType), humanSize(int64(p.Size)))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func joinAddrs(l []mailstore.Address) string {
+	s := make([]string, len(l))
+	for i, a := range l {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func verdictLine(v mailstore.Verdicts) string {
+	var parts []string
+	for _, p := range []struct{ n, v string }{{"spam", v.Spam}, {"virus", v.Virus}, {"spf", v.SPF}, {"dkim", v.DKIM}, {"dmarc", v.DMARC}} {
+		if p.v != "" {
+			parts = append(parts, p.n+"="+p.v)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func newSaveCmd(a *app) *cobra.Command {
+	var dir string
+	var part int
+	cmd := &cobra.Command{
+		Use:   "save KEY --dir DIR",
+		Short: "Save attachments into a directory",
+		Long: `Save the attachments of one message (or only part N) into DIR. Names are the
+sender's base names made safe (never a path), and existing files are never
+overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			m, _, err := a.mailbox(ctx)
+			if err != nil {
+				return err
+			}
+			msg, err := m.Open(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			paths, err := mailbox.SaveParts(msg.View, dir, part)
+			for _, p := range paths {
+				fmt.Fprintln(a.stdout, sanitize.Line(p))
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "`DIR` to write into (created if needed)")
+	cmd.Flags().IntVar(&part, "part", 0, "save only part `N` (see `sesbox show`)")
+	cmd.MarkFlagRequired("dir")
+	return cmd
+}
+
+func newIndexCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "index",
+		Short: "Build or refresh the local index of message headers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			m, _, err := a.mailbox(ctx)
+			if err != nil {
+				return err
+			}
+			return a.refresh(ctx, m)
+		},
+	}
+}
+
+func newDemoCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Open the terminal UI on the embedded demo mailbox",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.flags.demo = true
+			return a.runTUI(cmd.Context())
+		},
+	}
+}

@@ -1,0 +1,187 @@
+// Package peer starts the real server processes that integration tests run
+// against: versitygw (S3) and aws-ses-v2-local (SES v2). Tests call it;
+// .ci/run installs the programs. A missing program fails the test with the
+// command that installs it: an integration test that did not run is not a
+// passing one.
+package peer
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Credentials the peers are started with; test-only values.
+const (
+	AccessKey = "sesboxtest"
+	SecretKey = "sesboxtestsecret"
+)
+
+// S3 is a running versitygw.
+type S3 struct {
+	URL  string
+	Root string // posix backend: every directory is a bucket
+}
+
+// Client returns a path-style SDK client for the server.
+func (s *S3) Client() *s3.Client {
+	return s3.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+	}, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(s.URL)
+		o.UsePathStyle = true
+	})
+}
+
+// StartS3 starts versitygw with a posix backend in a temp dir, with
+// versioning support when versioned is set, and stops it when t ends.
+func StartS3(t testing.TB, versioned bool) *S3 {
+	t.Helper()
+	bin := find(t, "versitygw", "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0")
+	root := t.TempDir()
+	port := freePort(t)
+	args := []string{"--access", AccessKey, "--secret", SecretKey, "--port", "127.0.0.1:" + port, "posix"}
+	if versioned {
+		args = append(args, "--versioning-dir", t.TempDir())
+	}
+	args = append(args, root)
+	start(t, bin, args, nil, port)
+	return &S3{URL: "http://127.0.0.1:" + port, Root: root}
+}
+
+// SES is a running aws-ses-v2-local.
+type SES struct {
+	URL string
+}
+
+// StartSES starts aws-ses-v2-local with the account JSON from
+// ../shared/peers (found by walking up from the working directory), so
+// GetAccount answers.
+func StartSES(t testing.TB) *SES {
+	t.Helper()
+	bin := find(t, "aws-ses-v2-local", "npm install -g aws-ses-v2-local@2.10.2")
+	port := freePort(t)
+	env := []string{}
+	if acct, err := findUp("shared/peers/ses-account.json"); err == nil {
+		b, err := os.ReadFile(acct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, "AWS_SES_ACCOUNT="+string(b))
+	}
+	start(t, bin, []string{"--port", port, "--host", "127.0.0.1"}, env, port)
+	return &SES{URL: "http://127.0.0.1:" + port}
+}
+
+// find looks a program up on PATH, then in GOPATH/bin and the npm prefix
+// used by .ci/run.
+func find(t testing.TB, name, install string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	var dirs []string
+	if gp := os.Getenv("GOPATH"); gp != "" {
+		dirs = append(dirs, filepath.Join(gp, "bin"))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, "go", "bin"))
+	}
+	if p := os.Getenv("SESBOX_NPM_BIN"); p != "" {
+		dirs = append(dirs, p)
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	t.Fatalf("%s is not installed: run `%s` (or bash .ci/run)", name, install)
+	return ""
+}
+
+func findUp(rel string) (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, rel)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", os.ErrNotExist
+		}
+		dir = parent
+	}
+}
+
+func freePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+}
+
+// start runs the program and waits until its port accepts connections.
+func start(t testing.TB, bin string, args, env []string, port string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	var log strings.Builder
+	logDone := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if log.Len() < 64<<10 {
+				log.WriteString(sc.Text() + "\n")
+			}
+		}
+		close(logDone)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		select {
+		case <-logDone:
+			t.Fatalf("%s exited before listening:\n%s", filepath.Base(bin), log.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatalf("%s did not listen on %s within 30s", filepath.Base(bin), port)
+}

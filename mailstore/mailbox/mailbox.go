@@ -1,0 +1,230 @@
+// Package mailbox joins a Store and its local index into the one service
+// that both the CLI and the TUI call, so the two never drift.
+package mailbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"unicode/utf8"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/index"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// Mailbox is one configured bucket/prefix with its index.
+type Mailbox struct {
+	Name  string
+	store mailstore.Store
+	idx   *index.Index
+}
+
+// New joins a store and an index under a display name. The index may be
+// shared by several mailboxes.
+func New(name string, st mailstore.Store, idx *index.Index) *Mailbox {
+	return &Mailbox{Name: name, store: st, idx: idx}
+}
+
+// Progress reports an index refresh as it goes.
+type Progress = index.Progress
+
+// Message is one message read in full.
+type Message struct {
+	Summary mailstore.Summary
+	Raw     []byte
+	View    *mime.View
+}
+
+// Location is the bucket and prefix of the mailbox.
+func (m *Mailbox) Location() mailstore.Location { return m.store.Location() }
+
+// Store is the mailbox's storage, for callers that need raw reads.
+func (m *Mailbox) Store() mailstore.Store { return m.store }
+
+// Refresh lists the bucket and indexes new or changed objects, calling
+// progress (never concurrently) as it goes.
+func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
+	return index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
+}
+
+// Summaries returns the indexed messages that match q, sorted.
+func (m *Mailbox) Summaries(ctx context.Context, q query.Query, by query.SortField, reverse bool) ([]mailstore.Summary, error) {
+	// Words of three or more characters narrow the candidates through the
+	// trigram index; Match then decides, so both paths agree exactly.
+	var words []string
+	for _, w := range q.Words() {
+		if utf8.RuneCountInString(w) >= 3 {
+			words = append(words, w)
+		}
+	}
+	all, err := m.idx.Search(ctx, m.Location(), words)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for i := range all {
+		if q.Match(&all[i]) {
+			out = append(out, all[i])
+		}
+	}
+	query.Sort(out, by, reverse)
+	return out, nil
+}
+
+// Resolve turns a full key or an SES message id into the object key: the
+// key itself when indexed, else the id under the prefix, else the one key
+// ending in "/"+id (SES adds a "/" after a prefix that lacks one).
+func (m *Mailbox) Resolve(ctx context.Context, key string) (string, error) {
+	loc := m.Location()
+	for _, k := range []string{key, loc.Prefix + key} {
+		if !strings.HasPrefix(k, loc.Prefix) {
+			continue
+		}
+		if _, ok, err := m.idx.Get(ctx, loc.Bucket, k); err != nil || ok {
+			return k, err
+		}
+	}
+	keys, err := m.idx.KeysBySuffix(ctx, loc, "/"+key)
+	if err != nil {
+		return "", err
+	}
+	switch len(keys) {
+	case 0:
+		// Not indexed (yet): the key as given, or the id under the prefix.
+		if strings.HasPrefix(key, loc.Prefix) {
+			return key, nil
+		}
+		return loc.Prefix + key, nil
+	case 1:
+		return keys[0], nil
+	}
+	return "", fmt.Errorf("%s matches %d messages (%s, ...): give the full key", key, len(keys), keys[0])
+}
+
+// Open reads and parses one message. key is a full key or an SES message id.
+// The summary is the index's (read state included) refreshed from the full
+// parse, and the exact attachment count goes back to the index.
+func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
+	key, err := m.Resolve(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	raw, obj, err := m.store.Read(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Object = obj
+	s.Size = int64(len(raw))
+	if old, ok, err := m.idx.Get(ctx, m.Location().Bucket, key); err == nil && ok {
+		s.Read = old.Read
+		if s.Date.IsZero() {
+			s.Date, s.DateFromStore = old.Date, old.DateFromStore
+		}
+	}
+	if s.Date.IsZero() {
+		s.Date, s.DateFromStore = obj.LastModified, true
+	}
+	if mailstore.SESMessageID(key) == "AMAZON_SES_SETUP_NOTIFICATION" {
+		s.Kind = mailstore.KindSetupNotification
+	}
+	v.Summary = s
+	// Best effort: the exact attachment count is a nicety for the list.
+	_ = m.idx.Put(ctx, m.Location().Bucket, []mailstore.Summary{s})
+	return &Message{Summary: s, Raw: raw, View: v}, nil
+}
+
+// SetRead records the read state in the local index (never in the bucket).
+func (m *Mailbox) SetRead(ctx context.Context, key string, read bool) error {
+	return m.idx.SetRead(ctx, m.Location().Bucket, key, read)
+}
+
+// SaveParts writes the attachments of v (or only part number part, when
+// part > 0, attachment or not) into dir under sanitized names, never
+// overwriting, and returns the paths written.
+func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
+	var parts []mime.Part
+	for _, p := range v.Parts {
+		if (part > 0 && p.Index == part) || (part <= 0 && p.IsAttachment) {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		if part > 0 {
+			return nil, fmt.Errorf("save: the message has no part %d", part)
+		}
+		return nil, errors.New("save: the message has no attachments")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("save: %w", err)
+	}
+	var written []string
+	for _, p := range parts {
+		name := p.Filename
+		if name == "" {
+			name = fmt.Sprintf("part-%d%s", p.Index, extFor(p.ContentType))
+		}
+		path, err := createUnique(dir, sanitize.Filename(name), p.Content)
+		if err != nil {
+			return written, fmt.Errorf("save part %d: %w", p.Index, err)
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
+
+func extFor(ct string) string {
+	switch strings.ToLower(ct) {
+	case "text/plain":
+		return ".txt"
+	case "text/html":
+		return ".html"
+	case "text/calendar":
+		return ".ics"
+	case "application/pdf":
+		return ".pdf"
+	case "image/png":
+		return ".png"
+	case "image/jpeg":
+		return ".jpg"
+	case "message/rfc822":
+		return ".eml"
+	}
+	return ".bin"
+}
+
+// createUnique writes data to dir/name, or name-1, name-2, ... before the
+// extension when taken. O_EXCL makes "never overwrite" hold even against a
+// file appearing between the check and the write.
+func createUnique(dir, name string, data []byte) (string, error) {
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(name, ext)
+	for i := 0; i < 10000; i++ {
+		n := name
+		if i > 0 {
+			n = fmt.Sprintf("%s-%d%s", base, i, ext)
+		}
+		path := filepath.Join(dir, n)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return "", err
+		}
+		return path, f.Close()
+	}
+	return "", fmt.Errorf("%s: too many files with this name", name)
+}

@@ -1,0 +1,132 @@
+// Package mailstore holds the domain types shared by every part of sesbox:
+// what a stored message looks like in a listing, and the small interfaces
+// behind which storage and sending live. It knows nothing of AWS or the screen.
+package mailstore
+
+import (
+	"context"
+	"errors"
+	"path"
+	"strings"
+	"time"
+)
+
+// Location names one mailbox: a bucket and a key prefix inside it.
+type Location struct {
+	Bucket string
+	Prefix string
+}
+
+// String renders the location as an s3:// URL, for messages and errors.
+func (l Location) String() string { return "s3://" + l.Bucket + "/" + l.Prefix }
+
+// Object is what a listing of the bucket says about one stored object.
+type Object struct {
+	Key          string
+	ETag         string // without quotes
+	Size         int64
+	LastModified time.Time
+	VersionID    string // empty unless read from a versioned listing
+}
+
+// Address is one parsed mailbox. Both fields are already decoded (RFC 2047)
+// but not sanitized: callers that print pass them through sanitize.
+type Address struct {
+	Name    string `json:"name,omitempty"`
+	Address string `json:"address"`
+}
+
+// String renders the address the way a mail client shows it.
+func (a Address) String() string {
+	switch {
+	case a.Name == "":
+		return a.Address
+	case a.Address == "":
+		return a.Name
+	default:
+		return a.Name + " <" + a.Address + ">"
+	}
+}
+
+// Verdicts are SES's receipt checks, upper-case as SES writes them
+// (PASS, FAIL, GRAY, NONE, PROCESSING_FAILED, ...). Empty means the header
+// was absent.
+type Verdicts struct {
+	Spam  string
+	Virus string
+	SPF   string
+	DKIM  string
+	DMARC string
+}
+
+// Failed reports whether SES judged the message as spam or carrying a virus.
+func (v Verdicts) Failed() bool { return v.Spam == "FAIL" || v.Virus == "FAIL" }
+
+// Kind says what sort of object a summary describes.
+type Kind int
+
+const (
+	// KindMail is an ordinary stored message.
+	KindMail Kind = iota
+	// KindSetupNotification is the AMAZON_SES_SETUP_NOTIFICATION object SES
+	// writes when a receipt rule is created.
+	KindSetupNotification
+	// KindForeign is an object that does not look like mail at all.
+	KindForeign
+)
+
+// Summary is everything the list needs about one message, parsed from its
+// header block alone.
+type Summary struct {
+	Object
+
+	Kind Kind
+	// Date is the Date header; when that is missing or unparsable it is the
+	// object's LastModified and DateFromStore is set.
+	Date          time.Time
+	DateFromStore bool
+
+	From       Address
+	To         []Address
+	Cc         []Address
+	ReplyTo    []Address
+	Recipients []string // SES envelope recipients, from "Received: ... for <addr>"
+	Subject    string
+	MessageID  string // without angle brackets
+	InReplyTo  string // without angle brackets
+	References []string
+
+	// Attachments is a hint from the header (multipart/mixed means "1 or
+	// more") until the body has been read; then it is exact.
+	Attachments      int
+	AttachmentsExact bool
+
+	Verdicts Verdicts
+
+	Read    bool // kept in the local index, never in the bucket
+	Missing bool // the object has vanished from the bucket since indexing
+	// Warnings are problems met while parsing the header.
+	Warnings []string
+}
+
+// SESMessageID is the last path segment of an object key: SES names objects
+// prefix + message id, and sometimes adds a "/" after a prefix that lacks one.
+func SESMessageID(key string) string { return path.Base(strings.TrimRight(key, "/")) }
+
+// Store is read access to one mailbox in object storage. Implementations
+// never write to the bucket.
+type Store interface {
+	Location() Location
+	// List calls fn with pages of objects under the prefix until all are
+	// listed or fn returns an error. Pages may arrive from several
+	// goroutines, but fn is never called concurrently.
+	List(ctx context.Context, fn func([]Object) error) error
+	// ReadHeader returns the header block of the object (up to and including
+	// the blank line), reading as little of the object as it can.
+	ReadHeader(ctx context.Context, key string) ([]byte, Object, error)
+	// Read returns the whole stored object.
+	Read(ctx context.Context, key string) ([]byte, Object, error)
+}
+
+// ErrNotFound is returned (wrapped) when a key names no object.
+var ErrNotFound = errors.New("no such message")

@@ -1,0 +1,292 @@
+package mime
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// extraCharsets are labels seen in real mail that neither the WHATWG index
+// (what browsers and enmime use) nor IANA's MIME names know.
+var extraCharsets = map[string]encoding.Encoding{
+	"cp1250":    charmap.Windows1250,
+	"cp1251":    charmap.Windows1251,
+	"cp1252":    charmap.Windows1252,
+	"cp1253":    charmap.Windows1253,
+	"cp1254":    charmap.Windows1254,
+	"cp1255":    charmap.Windows1255,
+	"cp1256":    charmap.Windows1256,
+	"cp1257":    charmap.Windows1257,
+	"cp1258":    charmap.Windows1258,
+	"cp932":     japanese.ShiftJIS,
+	"cp936":     simplifiedchinese.GBK,
+	"cp949":     korean.EUCKR,
+	"ks_c_5601": korean.EUCKR,
+	"ksc5601":   korean.EUCKR,
+	"x-sjis":    japanese.ShiftJIS,
+	"sjis":      japanese.ShiftJIS,
+	"gb_2312":   simplifiedchinese.GBK,
+	"x-euc-kr":  korean.EUCKR,
+}
+
+// lookupCharset finds a decoder for a charset label, or nil when no known
+// encoding has that name. UTF-8 and US-ASCII return encoding.Nop.
+func lookupCharset(label string) encoding.Encoding {
+	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
+	// RFC 2231 allows a language after the charset: "us-ascii*en".
+	label, _, _ = strings.Cut(label, "*")
+	switch label {
+	case "", "none", "unknown", "unknown-8bit", "x-unknown", "default", "charset":
+		return nil
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		// WHATWG maps us-ascii to windows-1252, which is right for mislabelled
+		// 8-bit text but would be a needless transform for real ASCII.
+		return encoding.Nop
+	}
+	if e, err := htmlindex.Get(label); err == nil && e != nil {
+		return e
+	}
+	if e, err := ianaindex.MIME.Encoding(label); err == nil && e != nil {
+		return e
+	}
+	if e, err := ianaindex.IANA.Encoding(label); err == nil && e != nil {
+		return e
+	}
+	return extraCharsets[label]
+}
+
+// decoder turns header bytes into UTF-8 text and remembers what it had to
+// guess, so the caller can report it as warnings.
+type decoder struct {
+	// fallback decodes raw 8-bit header bytes that are not UTF-8: the
+	// charset of the message's top-level Content-Type, which is what old
+	// mailers that put raw 8-bit in headers used. Nil when unknown.
+	fallback encoding.Encoding
+	warnings []string
+}
+
+func (d *decoder) warnf(format string, args ...any) {
+	w := fmt.Sprintf(format, args...)
+	for _, old := range d.warnings {
+		if old == w {
+			return
+		}
+	}
+	d.warnings = append(d.warnings, w)
+}
+
+// text decodes a raw, unfolded header value: raw 8-bit bytes to UTF-8, then
+// RFC 2047 encoded-words. It never fails; what it could not decode stays as
+// written or becomes U+FFFD.
+func (d *decoder) text(raw string) string {
+	return d.words(d.raw8bit(raw))
+}
+
+// raw8bit converts header bytes to valid UTF-8. RFC 6532 allows UTF-8 in
+// headers; anything else is a guess, first with the body's charset.
+func (d *decoder) raw8bit(raw string) string {
+	if utf8.ValidString(raw) {
+		return raw
+	}
+	if d.fallback != nil && d.fallback != encoding.Nop {
+		if s, err := d.fallback.NewDecoder().String(raw); err == nil && utf8.ValidString(s) {
+			d.warnf("header holds raw 8-bit bytes; decoded with the body charset")
+			return s
+		}
+	}
+	d.warnf("header holds bytes that are not UTF-8; replaced with U+FFFD")
+	return strings.ToValidUTF8(raw, "\uFFFD")
+}
+
+// bytesIn decodes b from the named charset, falling back (with a warning) to
+// UTF-8 when b is valid UTF-8 and to windows-1252 otherwise: that
+// superset of Latin-1 decodes any byte, and unknown labels in the wild
+// (x-ias-german, unknown-8bit) are most often Western European.
+func (d *decoder) bytesIn(charset string, b []byte) string {
+	if e := lookupCharset(charset); e != nil {
+		if s, err := e.NewDecoder().Bytes(b); err == nil {
+			return strings.ToValidUTF8(string(s), "\uFFFD")
+		}
+		d.warnf("cannot decode text in charset %q", charset)
+	} else {
+		d.warnf("unknown charset %q", charset)
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	s, _ := charmap.Windows1252.NewDecoder().Bytes(b)
+	return string(s)
+}
+
+// charsetReader is a mime.WordDecoder CharsetReader that never fails, so
+// net/mail does not reject an address list over a display name in an
+// unknown charset.
+func (d *decoder) charsetReader(charset string, input io.Reader) (io.Reader, error) {
+	b, err := io.ReadAll(input)
+	if err != nil {
+		return nil, err
+	}
+	return strings.NewReader(d.bytesIn(charset, b)), nil
+}
+
+// encodedWord is one parsed "=?charset?enc?text?=".
+type encodedWord struct {
+	charset string
+	data    []byte // transfer-decoded bytes, still in charset
+	end     int    // index just past "?=" in the input
+}
+
+// parseEncodedWord parses an encoded-word starting at s[i:] (which begins
+// with "=?"). It is lenient where senders are sloppy: any case, spaces in
+// the text, missing or extra base64 padding, a stray "=" in Q text.
+func parseEncodedWord(s string, i int) (encodedWord, bool) {
+	rest := s[i+2:]
+	q1 := strings.IndexByte(rest, '?')
+	if q1 <= 0 || q1+2 >= len(rest) || rest[q1+2] != '?' {
+		return encodedWord{}, false
+	}
+	charset := rest[:q1]
+	if strings.ContainsAny(charset, " \t()<>@,;:\"/[]=") {
+		return encodedWord{}, false
+	}
+	enc := rest[q1+1]
+	text := rest[q1+3:]
+	stop := strings.Index(text, "?=")
+	if stop < 0 {
+		return encodedWord{}, false
+	}
+	text = text[:stop]
+	end := i + 2 + q1 + 3 + stop + 2
+	var data []byte
+	switch enc {
+	case 'B', 'b':
+		data = decodeBase64Lenient(text)
+	case 'Q', 'q':
+		data = decodeQ(text)
+	default:
+		return encodedWord{}, false
+	}
+	return encodedWord{charset: charset, data: data, end: end}, true
+}
+
+// decodeBase64Lenient decodes what it can: whitespace and padding are
+// ignored, and decoding stops at the first byte that is not base64.
+func decodeBase64Lenient(s string) []byte {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '=' {
+			return -1
+		}
+		return r
+	}, s)
+	// A trailing single character carries no whole byte.
+	if len(s)%4 == 1 {
+		s = s[:len(s)-1]
+	}
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(s)))
+	n, _ := base64.RawStdEncoding.Decode(out, []byte(s))
+	return out[:n]
+}
+
+// decodeQ decodes the RFC 2047 "Q" encoding; malformed escapes are kept
+// literally.
+func decodeQ(s string) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '_':
+			out = append(out, ' ')
+		case c == '=' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	default:
+		return c - '0'
+	}
+}
+
+// words decodes the RFC 2047 encoded-words in s. Whitespace between two
+// encoded-words is dropped (RFC 2047 §6.2), and consecutive words in the same
+// charset are joined before charset decoding, because mailers split a
+// multi-byte character (or an ISO-2022-JP escape) across two words.
+func (d *decoder) words(s string) string {
+	if !strings.Contains(s, "=?") {
+		return s
+	}
+	var out strings.Builder
+	var pending []byte
+	pendingCharset := ""
+	flush := func() {
+		if pending != nil {
+			out.WriteString(d.bytesIn(pendingCharset, pending))
+			pending, pendingCharset = nil, ""
+		}
+	}
+	i := 0
+	for i < len(s) {
+		j := strings.Index(s[i:], "=?")
+		if j < 0 {
+			break
+		}
+		j += i
+		w, ok := parseEncodedWord(s, j)
+		if !ok {
+			flush()
+			out.WriteString(s[i : j+2])
+			i = j + 2
+			continue
+		}
+		between := s[i:j]
+		if pending == nil || strings.Trim(between, " \t\r\n") != "" {
+			flush()
+			out.WriteString(between)
+		}
+		if pending != nil && !strings.EqualFold(pendingCharset, w.charset) {
+			flush()
+		}
+		if pending == nil {
+			pending, pendingCharset = []byte{}, w.charset
+		}
+		pending = append(pending, w.data...)
+		i = w.end
+	}
+	flush()
+	out.WriteString(s[i:])
+	return out.String()
+}
+
+// decodeBody best-effort decodes text content in charset to valid UTF-8.
+func (d *decoder) decodeBody(charset string, b []byte) string {
+	if charset == "" {
+		if utf8.Valid(b) {
+			return string(b)
+		}
+		charset = "windows-1252"
+	}
+	return d.bytesIn(charset, b)
+}

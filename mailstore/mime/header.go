@@ -1,0 +1,161 @@
+package mime
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+)
+
+// rawField is one header field as scanned: the name as written and the
+// value unfolded but not yet decoded (it may hold 8-bit bytes).
+type rawField struct {
+	Name  string
+	Value string
+}
+
+// headerStop says what ended a scanned header block.
+type headerStop int
+
+const (
+	// stopBlank: the blank line RFC 5322 requires.
+	stopBlank headerStop = iota
+	// stopNonField: a line that is neither a field nor a continuation.
+	// The header is taken to end before it (Python's email package does
+	// the same); the line belongs to the body.
+	stopNonField
+	// stopEOF: the data ended inside the header.
+	stopEOF
+)
+
+// scannedHeader is the result of scanHeader.
+type scannedHeader struct {
+	Fields []rawField
+	// Start is where the header begins: 0, or just past an mbox "From "
+	// line some stored messages begin with.
+	Start int
+	// Body is the index where the body begins (len(b) when there is none).
+	Body int
+	Stop headerStop
+	// Warnings are problems with the header's shape.
+	Warnings []string
+}
+
+// nextLine returns the line starting at i without its line ending, and the
+// index of the next line. complete is false when the data ends before a LF.
+func nextLine(b []byte, i int) (line []byte, next int, complete bool) {
+	j := bytes.IndexByte(b[i:], '\n')
+	if j < 0 {
+		return b[i:], len(b), false
+	}
+	line = b[i : i+j]
+	// Tolerate CRLF, LF and the odd CRCRLF some gateways write.
+	line = bytes.TrimRight(line, "\r")
+	return line, i + j + 1, true
+}
+
+// isMboxFromLine reports the "From sender date" separator line of the mbox
+// format, which some tools leave at the top of a message.
+func isMboxFromLine(line []byte) bool {
+	return bytes.HasPrefix(line, []byte("From "))
+}
+
+// fieldName returns the field name of a header line and the index of its
+// colon, or ok=false when the line is not a field. It accepts what real mail
+// holds beyond RFC 5322: whitespace before the colon ("Subject :") and 8-bit
+// bytes in the name; it rejects names with inner whitespace, which are
+// body text or an mbox line.
+func fieldName(line []byte) (name string, colon int, ok bool) {
+	colon = bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return "", 0, false
+	}
+	n := bytes.TrimRight(line[:colon], " \t")
+	if len(n) == 0 {
+		return "", 0, false
+	}
+	for _, c := range n {
+		if c <= ' ' || c == 0x7f {
+			return "", 0, false
+		}
+	}
+	return strings.ToValidUTF8(string(n), "\uFFFD"), colon, true
+}
+
+// scanHeader reads the header block at the start of b. It never fails: the
+// worst case is a header with no fields, the whole input being body.
+func scanHeader(b []byte) scannedHeader {
+	var h scannedHeader
+	i := 0
+	if line, next, complete := nextLine(b, 0); complete && isMboxFromLine(line) {
+		i = next
+		h.Start = next
+	}
+	var value []byte // the value of the field being read, nil if none
+	name := ""
+	flush := func() {
+		if value != nil || name != "" {
+			h.Fields = append(h.Fields, rawField{Name: name, Value: string(bytes.TrimSpace(value))})
+		}
+		name, value = "", nil
+	}
+	for i < len(b) {
+		line, next, complete := nextLine(b, i)
+		switch {
+		case len(line) == 0 && complete:
+			flush()
+			h.Body, h.Stop = next, stopBlank
+			return h
+		case line[0] == ' ' || line[0] == '\t':
+			if name == "" {
+				h.Warnings = append(h.Warnings, "header begins with a continuation line")
+				break
+			}
+			// Unfold: the line break goes, the folding white space stays,
+			// except that a folding tab reads better as a space.
+			if line[0] == '\t' {
+				value = append(value, ' ')
+				line = line[1:]
+			}
+			value = append(value, line...)
+		default:
+			n, colon, ok := fieldName(line)
+			if !ok {
+				flush()
+				if len(h.Fields) > 0 {
+					h.Warnings = append(h.Warnings, "header not ended by a blank line")
+				}
+				h.Body, h.Stop = i, stopNonField
+				return h
+			}
+			flush()
+			name = n
+			value = append([]byte{}, line[colon+1:]...)
+		}
+		i = next
+	}
+	flush()
+	h.Body, h.Stop = len(b), stopEOF
+	return h
+}
+
+// HeaderEnd returns the index just past the blank line that ends the header
+// block at the start of b (LF, CRLF or a mix), or -1 when b holds no complete
+// header block yet, so a reader of the first bytes of an object knows to read
+// more. When the header ends without a blank line, at a line that cannot be
+// a header field, HeaderEnd returns the start of that line: reading more
+// would not find a blank line that belongs to the header. For data that does
+// not begin with a header at all it returns 0.
+func HeaderEnd(b []byte) int {
+	h := scanHeader(b)
+	switch h.Stop {
+	case stopBlank:
+		return h.Body
+	case stopNonField:
+		if len(h.Fields) == 0 && h.Body == h.Start && !utf8.Valid(b[h.Body:min(len(b), h.Body+64)]) {
+			return 0
+		}
+		return h.Body
+	default:
+		return -1
+	}
+}

@@ -1,0 +1,67 @@
+package mime
+
+import "github.com/sesbox/sesbox/mailstore"
+
+// Field is one header field as it appears in the message, value unfolded and
+// RFC 2047 decoded. Not sanitized: printers pass it through sanitize.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// Part is one leaf of the MIME tree.
+type Part struct {
+	// Index numbers parts from 1 in document order; `sesbox save --part N`
+	// and the TUI refer to parts by it.
+	Index       int
+	ContentType string
+	Charset     string
+	// Filename is the name the sender gave (decoded, unsanitized); may be empty.
+	Filename     string
+	Disposition  string // "attachment", "inline" or ""
+	ContentID    string
+	Size         int    // decoded size in bytes
+	IsAttachment bool   // attachments and inlines other than the chosen bodies
+	Content      []byte `json:"-"` // decoded content
+}
+
+// View is a parsed message ready to be shown: the header fields, the best
+// text body, the HTML body rendered as text, and the parts. A malformed
+// message still yields a View; what went wrong is in Warnings.
+type View struct {
+	// Summary holds the same fields a listing shows, parsed from this message.
+	Summary mailstore.Summary
+	Header  []Field
+	// Text is the text/plain body, decoded to UTF-8.
+	Text string
+	// HTML is the raw text/html body, decoded to UTF-8.
+	HTML string
+	// HTMLText is HTML rendered as readable text with links as numbered
+	// footnotes ([1] ...), the footnotes listed at the end.
+	HTMLText string
+	// Links are the footnoted link targets of HTMLText, in order.
+	Links []string
+	// Parts lists every leaf part; attachments are those with IsAttachment.
+	Parts []Part
+	// Warnings are parse problems (enmime's errors and our own), never fatal.
+	Warnings []string
+}
+
+// Body is the best readable body: the text part, else the HTML as text.
+func (v *View) Body() string {
+	if v.Text != "" {
+		return v.Text
+	}
+	return v.HTMLText
+}
+
+// Attachments returns the parts that are attachments.
+func (v *View) Attachments() []Part {
+	var out []Part
+	for _, p := range v.Parts {
+		if p.IsAttachment {
+			out = append(out, p)
+		}
+	}
+	return out
+}

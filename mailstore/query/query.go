@@ -1,0 +1,348 @@
+// Package query is the one search syntax shared by `sesbox ls --query` and
+// the TUI filter: free text, field terms (from:, to:, subject:, after:,
+// before:, has:attachment, is:unread, spam:fail, ...) and "-" negation.
+package query
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// Query is a parsed search. The zero Query matches everything.
+type Query struct {
+	terms []term
+	raw   string
+}
+
+type term struct {
+	neg   bool
+	field string // "" for free text
+	text  string // lower-cased needle for text fields
+	t     time.Time
+}
+
+// Help describes the syntax, for --help and the TUI.
+const Help = `free text matches subject, sender and recipients; terms:
+  from:X  to:X  subject:X  after:DATE  before:DATE  has:attachment
+  is:unread  is:read  spam:fail  virus:fail  spf:fail  dkim:fail  dmarc:fail
+  (verdict terms take any verdict, e.g. spf:pass); DATE is 2006-01-02, today,
+  yesterday, or an age such as 24h, 7d, 2w, 3m, 1y; "-" before a term negates it;
+  "double quotes" group words`
+
+// Parse parses s relative to now (for relative dates such as after:7d).
+func Parse(s string, now time.Time) (Query, error) {
+	q := Query{raw: s}
+	for _, tok := range tokens(s) {
+		var t term
+		if len(tok) > 1 && tok[0] == '-' {
+			t.neg, tok = true, tok[1:]
+		}
+		field, val, ok := strings.Cut(tok, ":")
+		field = strings.ToLower(field)
+		if !ok || !knownField(field) {
+			t.text = strings.ToLower(tok)
+			q.terms = append(q.terms, t)
+			continue
+		}
+		t.field = field
+		val = strings.Trim(val, `"`)
+		switch field {
+		case "after", "before":
+			d, err := parseDate(val, now)
+			if err != nil {
+				return Query{}, fmt.Errorf("query %q: %s: %w", s, field, err)
+			}
+			t.t = d
+		case "has":
+			if !strings.EqualFold(val, "attachment") && !strings.EqualFold(val, "attachments") {
+				return Query{}, fmt.Errorf("query %q: has: takes attachment", s)
+			}
+		case "is":
+			v := strings.ToLower(val)
+			if v != "unread" && v != "read" && v != "missing" {
+				return Query{}, fmt.Errorf("query %q: is: takes unread, read or missing", s)
+			}
+			t.text = v
+		case "spam", "virus", "spf", "dkim", "dmarc":
+			if val == "" {
+				return Query{}, fmt.Errorf("query %q: %s: needs a verdict such as fail", s, field)
+			}
+			t.text = strings.ToUpper(val)
+		default:
+			t.text = strings.ToLower(val)
+		}
+		q.terms = append(q.terms, t)
+	}
+	return q, nil
+}
+
+func knownField(f string) bool {
+	switch f {
+	case "from", "to", "subject", "after", "before", "has", "is", "spam", "virus", "spf", "dkim", "dmarc":
+		return true
+	}
+	return false
+}
+
+// tokens splits on white space, keeping "quoted phrases" (also after a
+// field name, as in subject:"two words") together.
+func tokens(s string) []string {
+	var out []string
+	var cur strings.Builder
+	inQuote := false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+			if !inQuote && cur.Len() == 0 {
+				continue
+			}
+		case !inQuote && (r == ' ' || r == '\t' || r == '\n'):
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// parseDate reads an absolute date (in now's location) or an age.
+func parseDate(v string, now time.Time) (time.Time, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	switch v {
+	case "today":
+		return day, nil
+	case "yesterday":
+		return day.AddDate(0, 0, -1), nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04", "2006/01/02"} {
+		if t, err := time.ParseInLocation(layout, v, now.Location()); err == nil {
+			return t, nil
+		}
+	}
+	if len(v) >= 2 {
+		n, err := strconv.Atoi(v[:len(v)-1])
+		if err == nil && n >= 0 {
+			switch v[len(v)-1] {
+			case 'h':
+				return now.Add(-time.Duration(n) * time.Hour), nil
+			case 'd':
+				return now.AddDate(0, 0, -n), nil
+			case 'w':
+				return now.AddDate(0, 0, -7*n), nil
+			case 'm':
+				return now.AddDate(0, -n, 0), nil
+			case 'y':
+				return now.AddDate(-n, 0, 0), nil
+			}
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (2006-01-02, today, yesterday, or an age such as 7d)", v)
+}
+
+// IsZero reports whether the query has no terms.
+func (q Query) IsZero() bool { return len(q.terms) == 0 }
+
+// String returns the query as typed.
+func (q Query) String() string { return q.raw }
+
+// Words returns the positive free-text words, for an index to narrow the
+// candidates before Match decides.
+func (q Query) Words() []string {
+	var out []string
+	for _, t := range q.terms {
+		if !t.neg && t.field == "" {
+			out = append(out, t.text)
+		}
+	}
+	return out
+}
+
+// Match reports whether the summary satisfies every term.
+func (q Query) Match(s *mailstore.Summary) bool {
+	for i := range q.terms {
+		if q.terms[i].match(s) == q.terms[i].neg {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *term) match(s *mailstore.Summary) bool {
+	switch t.field {
+	case "":
+		return containsFold(s.Subject, t.text) || matchAddr(s.From, t.text) ||
+			matchAddrs(s.To, t.text) || matchAddrs(s.Cc, t.text) || matchList(s.Recipients, t.text)
+	case "from":
+		return matchAddr(s.From, t.text)
+	case "to":
+		return matchAddrs(s.To, t.text) || matchAddrs(s.Cc, t.text) || matchList(s.Recipients, t.text)
+	case "subject":
+		return containsFold(s.Subject, t.text)
+	case "after":
+		return !s.Date.Before(t.t)
+	case "before":
+		return s.Date.Before(t.t)
+	case "has":
+		return s.Attachments > 0
+	case "is":
+		switch t.text {
+		case "unread":
+			return !s.Read
+		case "read":
+			return s.Read
+		default:
+			return s.Missing
+		}
+	case "spam":
+		return s.Verdicts.Spam == t.text
+	case "virus":
+		return s.Verdicts.Virus == t.text
+	case "spf":
+		return s.Verdicts.SPF == t.text
+	case "dkim":
+		return s.Verdicts.DKIM == t.text
+	case "dmarc":
+		return s.Verdicts.DMARC == t.text
+	}
+	return false
+}
+
+func matchAddr(a mailstore.Address, n string) bool {
+	return containsFold(a.Name, n) || containsFold(a.Address, n)
+}
+
+func matchAddrs(l []mailstore.Address, n string) bool {
+	for _, a := range l {
+		if matchAddr(a, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchList(l []string, n string) bool {
+	for _, s := range l {
+		if containsFold(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether h contains the lower-case needle n, ignoring
+// case. The ASCII path allocates nothing: it runs over every summary on
+// every filter keystroke.
+func containsFold(h, n string) bool {
+	if n == "" {
+		return true
+	}
+	ascii := true
+	for i := 0; i < len(n); i++ {
+		if n[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		return strings.Contains(strings.ToLower(h), n)
+	}
+	for i := 0; i+len(n) <= len(h); i++ {
+		j := 0
+		for ; j < len(n); j++ {
+			c := h[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != n[j] {
+				break
+			}
+		}
+		if j == len(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// SortField names a column to sort by.
+type SortField string
+
+const (
+	ByDate    SortField = "date"
+	ByFrom    SortField = "from"
+	BySubject SortField = "subject"
+	BySize    SortField = "size"
+)
+
+// ParseSort checks a sort field name.
+func ParseSort(s string) (SortField, error) {
+	switch f := SortField(strings.ToLower(s)); f {
+	case ByDate, ByFrom, BySubject, BySize:
+		return f, nil
+	case "":
+		return ByDate, nil
+	}
+	return "", fmt.Errorf("sort by %q: want date, from, subject or size", s)
+}
+
+// Sort orders summaries in place: by date newest first, by the other fields
+// ascending (size: largest first); reverse flips the order. Ties fall back
+// to newest first, then key, so the order is stable across runs.
+func Sort(s []mailstore.Summary, by SortField, reverse bool) {
+	less := func(a, b *mailstore.Summary) int {
+		switch by {
+		case ByFrom:
+			return strings.Compare(strings.ToLower(fromKey(a)), strings.ToLower(fromKey(b)))
+		case BySubject:
+			return strings.Compare(strings.ToLower(a.Subject), strings.ToLower(b.Subject))
+		case BySize:
+			return cmpInt(b.Size, a.Size)
+		}
+		return 0
+	}
+	sort.SliceStable(s, func(i, j int) bool {
+		a, b := &s[i], &s[j]
+		c := less(a, b)
+		if c == 0 {
+			c = b.Date.Compare(a.Date)
+		}
+		if c == 0 {
+			c = strings.Compare(a.Key, b.Key)
+		}
+		if reverse {
+			return c > 0
+		}
+		return c < 0
+	})
+}
+
+func fromKey(s *mailstore.Summary) string {
+	if s.From.Name != "" {
+		return s.From.Name
+	}
+	return s.From.Address
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

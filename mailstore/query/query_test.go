@@ -1,0 +1,138 @@
+package query
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func sample() []mailstore.Summary {
+	return []mailstore.Summary{
+		{Object: mailstore.Object{Key: "a", Size: 10}, Subject: "Invoice 42", From: mailstore.Address{Name: "Billing", Address: "billing@shop.example"},
+			Date: now.Add(-time.Hour), To: []mailstore.Address{{Address: "info@acme.example"}}, Attachments: 1,
+			Verdicts: mailstore.Verdicts{Spam: "PASS", SPF: "PASS", DKIM: "PASS", DMARC: "PASS"}},
+		{Object: mailstore.Object{Key: "b", Size: 300}, Subject: "주문 확인 안내", From: mailstore.Address{Name: "김철수", Address: "kim@example.kr"},
+			Date: now.AddDate(0, 0, -10), Read: true, Recipients: []string{"support@acme.example"},
+			Verdicts: mailstore.Verdicts{Spam: "FAIL", SPF: "FAIL", DKIM: "FAIL", DMARC: "FAIL"}},
+		{Object: mailstore.Object{Key: "c", Size: 20}, Subject: "Re: Invoice 42", From: mailstore.Address{Address: "zed@other.example"},
+			Date: now.AddDate(0, 0, -3), Verdicts: mailstore.Verdicts{Virus: "FAIL"}},
+	}
+}
+
+func keys(q string, t *testing.T) string {
+	t.Helper()
+	pq, err := Parse(q, now)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", q, err)
+	}
+	out := ""
+	s := sample()
+	for i := range s {
+		if pq.Match(&s[i]) {
+			out += s[i].Key
+		}
+	}
+	return out
+}
+
+func TestMatch(t *testing.T) {
+	for _, tc := range []struct{ q, want string }{
+		{"", "abc"},
+		{"invoice", "ac"},
+		{"INVOICE -re:", "a"},
+		{"-subject:re:", "ab"},
+		{"from:billing", "a"},
+		{"from:KIM@", "b"},
+		{"to:support@", "b"},
+		{"to:info@acme", "a"},
+		{"주문", "b"},
+		{"확인", "b"},
+		{"김철", "b"},
+		{"subject:\"invoice 42\"", "ac"},
+		{`"re: invoice"`, "c"},
+		{"after:7d", "ac"},
+		{"before:7d", "b"},
+		{"after:2026-11-19", "ac"},
+		{"after:2026-11-20", "a"},
+		{"after:today", "a"},
+		{"has:attachment", "a"},
+		{"-has:attachment", "bc"},
+		{"is:unread", "ac"},
+		{"is:read", "b"},
+		{"spam:fail", "b"},
+		{"virus:fail", "c"},
+		{"spf:fail dkim:fail dmarc:fail", "b"},
+		{"spf:pass", "a"},
+		{"nothing-matches-this", ""},
+	} {
+		if got := keys(tc.q, t); got != tc.want {
+			t.Errorf("%q matched %q, want %q", tc.q, got, tc.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, q := range []string{"after:yesteryear", "before:7x", "has:wings", "is:happy", "spam:"} {
+		if _, err := Parse(q, now); err == nil {
+			t.Errorf("Parse(%q) accepted a bad term", q)
+		}
+	}
+}
+
+func TestWords(t *testing.T) {
+	q, _ := Parse(`invoice -spam from:x "two words"`, now)
+	got := q.Words()
+	if len(got) != 2 || got[0] != "invoice" || got[1] != "two words" {
+		t.Fatalf("Words = %q", got)
+	}
+}
+
+func TestSort(t *testing.T) {
+	order := func(by SortField, rev bool) string {
+		s := sample()
+		Sort(s, by, rev)
+		out := ""
+		for _, x := range s {
+			out += x.Key
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		by   SortField
+		rev  bool
+		want string
+	}{
+		{ByDate, false, "acb"}, {ByDate, true, "bca"},
+		{ByFrom, false, "acb"}, // Billing, zed@, 김철수
+		{BySubject, false, "acb"},
+		{BySize, false, "bca"}, {BySize, true, "acb"},
+	} {
+		if got := order(tc.by, tc.rev); got != tc.want {
+			t.Errorf("Sort(%s, %v) = %s, want %s", tc.by, tc.rev, got, tc.want)
+		}
+	}
+	if _, err := ParseSort("color"); err == nil {
+		t.Error("ParseSort accepted an unknown field")
+	}
+}
+
+func BenchmarkMatch100k(b *testing.B) {
+	base := sample()
+	all := make([]mailstore.Summary, 0, 100000)
+	for len(all) < 100000 {
+		all = append(all, base...)
+	}
+	q, _ := Parse("invoice -spam:fail", now)
+	b.ResetTimer()
+	for range b.N {
+		n := 0
+		for i := range all {
+			if q.Match(&all[i]) {
+				n++
+			}
+		}
+	}
+}

@@ -1,0 +1,252 @@
+// Package s3store is the mailstore.Store over S3 through aws-sdk-go-v2:
+// a listing split over the key space and run in parallel, ranged reads of
+// the header block, and full reads. It only ever sends GET and HEAD.
+package s3store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mime"
+)
+
+// s3API is the part of *s3.Client the store uses.
+type s3API interface {
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// Store reads one bucket/prefix.
+type Store struct {
+	api s3API
+	loc mailstore.Location
+	// ListParallelism is how many key ranges are listed at once.
+	ListParallelism int
+	// HeaderRange is the first ranged read of a header block; it doubles
+	// until the blank line that ends the header is found.
+	HeaderRange int64
+}
+
+var _ mailstore.Store = (*Store)(nil)
+
+// New returns a store over client for loc.
+func New(client s3API, loc mailstore.Location) *Store {
+	return &Store{api: client, loc: loc, ListParallelism: 8, HeaderRange: 64 << 10}
+}
+
+// Location implements mailstore.Store.
+func (s *Store) Location() mailstore.Location { return s.loc }
+
+// sesIDAlphabet is the first character of SES message ids ([0-9a-v], in
+// byte order). The listing is split at each of them; the ranges between
+// and beyond them still hold every other key (AMAZON_SES_SETUP_NOTIFICATION,
+// objects other tools dropped), so nothing is missed.
+const sesIDAlphabet = "0123456789abcdefghijklmnopqrstuv"
+
+// keyRange is (after, upTo]: after is exclusive ("" = from the start), upTo
+// inclusive ("" = to the end).
+type keyRange struct{ after, upTo string }
+
+func (s *Store) ranges() []keyRange {
+	bounds := []string{""}
+	for _, c := range sesIDAlphabet {
+		bounds = append(bounds, s.loc.Prefix+string(c))
+	}
+	bounds = append(bounds, "")
+	out := make([]keyRange, 0, len(bounds)-1)
+	for i := 0; i+1 < len(bounds); i++ {
+		out = append(out, keyRange{after: bounds[i], upTo: bounds[i+1]})
+	}
+	return out
+}
+
+// List implements mailstore.Store.
+func (s *Store) List(ctx context.Context, fn func([]mailstore.Object) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ranges := s.ranges()
+	work := make(chan keyRange)
+	pages := make(chan []mailstore.Object)
+	errc := make(chan error, len(ranges))
+	var wg sync.WaitGroup
+	par := max(1, s.ListParallelism)
+	for range par {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range work {
+				if err := s.listRange(ctx, r, pages); err != nil {
+					errc <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		for _, r := range ranges {
+			select {
+			case work <- r:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(pages) }()
+
+	var fnErr error
+	for page := range pages {
+		if fnErr == nil {
+			if fnErr = fn(page); fnErr != nil {
+				cancel()
+			}
+		}
+	}
+	if fnErr != nil {
+		return fnErr
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("list %s: %w", s.loc, Explain(err, "s3:ListBucket"))
+	default:
+	}
+	return ctx.Err()
+}
+
+func (s *Store) listRange(ctx context.Context, r keyRange, pages chan<- []mailstore.Object) error {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(s.loc.Prefix)}
+	if r.after != "" {
+		in.StartAfter = aws.String(r.after)
+	}
+	p := s3.NewListObjectsV2Paginator(s.api, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		page := make([]mailstore.Object, 0, len(out.Contents))
+		done := false
+		for _, o := range out.Contents {
+			key := aws.ToString(o.Key)
+			if r.upTo != "" && key > r.upTo {
+				done = true
+				break
+			}
+			page = append(page, objectOf(o))
+		}
+		if len(page) > 0 {
+			select {
+			case pages <- page:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if done {
+			return nil
+		}
+	}
+	return nil
+}
+
+func objectOf(o types.Object) mailstore.Object {
+	return mailstore.Object{
+		Key:          aws.ToString(o.Key),
+		ETag:         strings.Trim(aws.ToString(o.ETag), `"`),
+		Size:         aws.ToInt64(o.Size),
+		LastModified: aws.ToTime(o.LastModified),
+	}
+}
+
+// maxHeaderRead bounds how far a header block is searched for: past it the
+// object is read whole, whatever it is.
+const maxHeaderRead = 8 << 20
+
+// ReadHeader implements mailstore.Store: a ranged GET of the first
+// HeaderRange bytes, doubled while the header block has not ended.
+func (s *Store) ReadHeader(ctx context.Context, key string) ([]byte, mailstore.Object, error) {
+	n := s.HeaderRange
+	for {
+		b, obj, err := s.get(ctx, key, fmt.Sprintf("bytes=0-%d", n-1))
+		if err != nil {
+			return nil, obj, err
+		}
+		if end := mime.HeaderEnd(b); end >= 0 {
+			return b[:end], obj, nil
+		}
+		// The whole object was read, or the server ignored the range.
+		if int64(len(b)) < n || n >= maxHeaderRead {
+			return b, obj, nil
+		}
+		n *= 2
+	}
+}
+
+// Read implements mailstore.Store.
+func (s *Store) Read(ctx context.Context, key string) ([]byte, mailstore.Object, error) {
+	return s.get(ctx, key, "")
+}
+
+func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Object, error) {
+	in := &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)}
+	if rng != "" {
+		in.Range = aws.String(rng)
+	}
+	obj := mailstore.Object{Key: key}
+	out, err := s.api.GetObject(ctx, in)
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return nil, obj, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrNotFound)
+		}
+		return nil, obj, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, Explain(err, "s3:GetObject"))
+	}
+	defer out.Body.Close()
+	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
+	obj.LastModified = aws.ToTime(out.LastModified)
+	obj.VersionID = aws.ToString(out.VersionId)
+	obj.Size = aws.ToInt64(out.ContentLength)
+	if cr := aws.ToString(out.ContentRange); cr != "" {
+		if i := strings.LastIndexByte(cr, '/'); i >= 0 {
+			fmt.Sscan(cr[i+1:], &obj.Size)
+		}
+	}
+	var buf bytes.Buffer
+	if out.ContentLength != nil && *out.ContentLength > 0 {
+		buf.Grow(int(*out.ContentLength))
+	}
+	if _, err := io.Copy(&buf, out.Body); err != nil {
+		return nil, obj, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)
+	}
+	return buf.Bytes(), obj, nil
+}
+
+// Explain wraps well-known S3 errors with what the user can do about them,
+// keeping the original error in the chain. perm is the IAM permission the
+// failed call needs.
+func Explain(err error, perm string) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	switch ae.ErrorCode() {
+	case "AccessDenied", "Forbidden":
+		return fmt.Errorf("%w (access denied: the credentials need %s)", err, perm)
+	case "NoSuchBucket":
+		return fmt.Errorf("%w (no such bucket: check --bucket and --region)", err)
+	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
+		return fmt.Errorf("%w (credentials rejected: check the AWS profile or environment)", err)
+	}
+	return err
+}

@@ -1,0 +1,313 @@
+// Package sanitize makes untrusted message text safe to print on a terminal
+// and to reuse in the header fields and file names sesbox writes.
+//
+// Everything that reaches the screen from a message (subjects, names, bodies,
+// file names) is attacker-controlled. A terminal obeys escape sequences in
+// what it prints: they can recolour, move the cursor to overwrite lines, set
+// the window title, or write the clipboard (OSC 52). So this package removes
+// whole sequences, not just the ESC byte, and leaves the rest of the text
+// (any script, emoji, combining marks) alone.
+package sanitize
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+const (
+	esc = 0x1b
+	bel = 0x07
+	del = 0x7f
+)
+
+// C1 controls that open a sequence when a terminal reads them as 8-bit
+// introducers (U+0080..U+009F encoded in UTF-8).
+const (
+	c1DCS = '\u0090'
+	c1SOS = '\u0098'
+	c1CSI = '\u009b'
+	c1ST  = '\u009c'
+	c1OSC = '\u009d'
+	c1PM  = '\u009e'
+	c1APC = '\u009f'
+)
+
+// Text makes multi-line text safe for a terminal. It keeps newlines and tabs,
+// turns CRLF into LF, and removes every other C0 and C1 control, DEL and whole
+// escape sequences (CSI, OSC, DCS, SOS, PM, APC, two-byte ESC x, a lone ESC).
+// Invalid UTF-8 becomes U+FFFD.
+func Text(s string) string {
+	if isPlain(s) {
+		// The common case: nothing to remove, no allocation.
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			b.WriteRune(utf8.RuneError)
+			i++
+		case r == esc:
+			i = skipEscape(s, i+1)
+		case r == c1CSI:
+			i = skipCSI(s, i+size)
+		case r == c1OSC, r == c1DCS, r == c1SOS, r == c1PM, r == c1APC:
+			i = skipString(s, i+size)
+		case r == '\r':
+			// CRLF is a line end; a lone CR returns the cursor to the start of
+			// the line, which lets a message overwrite what was printed before
+			// it ("safe\rEVIL"), so it goes.
+			if i+1 < len(s) && s[i+1] == '\n' {
+				b.WriteByte('\n')
+				i += 2
+			} else {
+				i++
+			}
+		case r == '\n', r == '\t':
+			b.WriteRune(r)
+			i += size
+		case isControl(r):
+			i += size
+		default:
+			b.WriteString(s[i : i+size])
+			i += size
+		}
+	}
+	return b.String()
+}
+
+// isPlain reports whether Text would return s unchanged.
+func isPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return plainUnicode(s[i:])
+		}
+		if (c < 0x20 && c != '\n' && c != '\t') || c == del {
+			return false
+		}
+	}
+	return true
+}
+
+func plainUnicode(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if isControl(r) && r != '\n' && r != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// isControl reports C0 controls, DEL and C1 controls.
+func isControl(r rune) bool {
+	return r < 0x20 || (r >= del && r <= 0x9f)
+}
+
+// skipEscape returns the index just past the escape sequence whose ESC is
+// just before i. The sequence kinds follow ECMA-48 as xterm reads it.
+func skipEscape(s string, i int) int {
+	if i >= len(s) {
+		return i // lone ESC at the end
+	}
+	switch c := s[i]; {
+	case c == '[':
+		return skipCSI(s, i+1)
+	case c == ']', c == 'P', c == 'X', c == '^', c == '_':
+		// OSC, DCS, SOS, PM, APC: control strings running to a terminator.
+		return skipString(s, i+1)
+	case c >= 0x20 && c <= 0x2f:
+		// nF: intermediates then one final byte (ESC ( B selects a charset).
+		for i < len(s) && s[i] >= 0x20 && s[i] <= 0x2f {
+			i++
+		}
+		if i < len(s) && s[i] >= 0x30 && s[i] <= 0x7e {
+			i++
+		}
+		return i
+	case c >= 0x30 && c <= 0x7e:
+		return i + 1 // two-byte ESC x (ESC 7, ESC c, ESC M, ...)
+	default:
+		// ESC followed by a control or non-ASCII: drop the ESC alone and let
+		// the next character be judged on its own.
+		return i
+	}
+}
+
+// skipCSI skips the parameter and intermediate bytes and the final byte of a
+// control sequence whose introducer ends just before i. A byte that cannot
+// belong to the sequence ends it early and is left for the caller.
+func skipCSI(s string, i int) int {
+	for i < len(s) && s[i] >= 0x20 && s[i] <= 0x3f {
+		i++
+	}
+	if i < len(s) && s[i] >= 0x40 && s[i] <= 0x7e {
+		i++
+	}
+	return i
+}
+
+// skipString skips a control string (OSC, DCS, SOS, PM, APC) up to and
+// including its terminator: BEL, ESC \ or the 8-bit ST. An unterminated
+// string runs to the end of s, as it would swallow the rest on a terminal.
+func skipString(s string, i int) int {
+	for i < len(s) {
+		switch {
+		case s[i] == bel:
+			return i + 1
+		case s[i] == esc && i+1 < len(s) && s[i+1] == '\\':
+			return i + 2
+		case strings.HasPrefix(s[i:], string(c1ST)):
+			return i + len(string(c1ST))
+		}
+		i++
+	}
+	return i
+}
+
+// Line makes a one-line field (subject, display name, file name in a list)
+// safe: Text, then newlines and tabs fold into one space, bidirectional
+// overrides and isolates are removed (they can make "exe.pdf" look like
+// "fdp.exe"), and surrounding space is trimmed. The bidi marks U+200E and
+// U+200F stay: they only nudge neutral characters and cannot reorder text.
+func Line(s string) string {
+	s = Text(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	folding := false // inside a run of blanks that held a newline or tab
+	pending := 0     // plain spaces seen in the current run
+	for _, r := range s {
+		switch {
+		case isBidiControl(r):
+			continue
+		case r == ' ':
+			pending++
+			continue
+		case r == '\n', r == '\t', r == '\u2028', r == '\u2029':
+			folding = true
+			continue
+		}
+		flushBlanks(&b, folding, pending)
+		folding, pending = false, 0
+		b.WriteRune(r)
+	}
+	flushBlanks(&b, folding, pending)
+	return strings.TrimSpace(b.String())
+}
+
+// flushBlanks writes a run of blanks: one space if it held a line break or
+// tab, else the spaces as they were (two spaces in a subject are the
+// sender's choice).
+func flushBlanks(b *strings.Builder, folding bool, spaces int) {
+	if folding {
+		b.WriteByte(' ')
+		return
+	}
+	for range spaces {
+		b.WriteByte(' ')
+	}
+}
+
+// isBidiControl reports the explicit embeddings, overrides and isolates
+// (LRE RLE PDF LRO RLO, LRI RLI FSI PDI).
+func isBidiControl(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// HeaderValue makes s safe to write as the value of a header field in a
+// message we build: a single line with no CR or LF, so a crafted subject or
+// name cannot end the field and start another one.
+func HeaderValue(s string) string {
+	// Line already folds line breaks; the explicit pass states the guarantee
+	// this function exists for and keeps it if Line ever changes.
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return ' '
+		}
+		return r
+	}, Line(s))
+}
+
+// maxFilenameBytes leaves room under the common 255-byte name limit for a
+// " (2)" suffix a caller may add to avoid overwriting a file.
+const maxFilenameBytes = 200
+
+// maxExtBytes is the longest tail after the last dot that still counts as an
+// extension worth keeping when a name is cut.
+const maxExtBytes = 16
+
+// Filename turns the name a sender gave an attachment into a safe base name
+// for saving it: never a path, no characters that are invalid on Windows,
+// macOS or Linux, no leading dot (hidden or "..") and at most 200 bytes with
+// the extension kept. It returns "attachment" when nothing usable remains.
+func Filename(name string) string {
+	name = Line(name)
+	// Only the last path segment counts, for both separators: a name of
+	// "../../etc/passwd" or "C:\x\y.exe" must not choose the directory.
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`:*?"<>|`, r) || isControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	// Leading dots make hidden files (or "..");  Windows drops trailing
+	// dots and spaces, so a name ending in them would not be the name saved.
+	name = strings.TrimLeft(name, ". ")
+	name = strings.TrimRight(name, ". ")
+	if isReservedWindowsName(name) {
+		name = "_" + name
+	}
+	name = truncateName(name, maxFilenameBytes)
+	if name == "" {
+		return "attachment"
+	}
+	return name
+}
+
+// truncateName cuts name to at most limit bytes on a rune boundary, keeping
+// a short extension.
+func truncateName(name string, limit int) string {
+	if len(name) <= limit {
+		return name
+	}
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= maxExtBytes {
+		ext = name[i:]
+	}
+	stem := name[:len(name)-len(ext)]
+	stem = cutUTF8(stem, limit-len(ext))
+	return strings.TrimRight(stem, ". ") + ext
+}
+
+// cutUTF8 returns the longest prefix of s of at most n bytes that does not
+// split a rune.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// isReservedWindowsName reports device names Windows will not create as
+// files, with or without an extension (CON, NUL.txt, COM1.log, ...).
+func isReservedWindowsName(name string) bool {
+	stem, _, _ := strings.Cut(name, ".")
+	switch strings.ToUpper(strings.TrimSpace(stem)) {
+	case "CON", "PRN", "AUX", "NUL",
+		"COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+		return true
+	}
+	return false
+}

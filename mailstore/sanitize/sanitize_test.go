@@ -1,0 +1,246 @@
+package sanitize
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestText(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"plain ascii unchanged", "Hello, world\n", "Hello, world\n"},
+		{"cjk emoji combining kept", "안녕 日本語 😀 e\u0301", "안녕 日本語 😀 e\u0301"},
+		{"tab and newline kept", "a\tb\nc", "a\tb\nc"},
+		{"crlf becomes lf", "a\r\nb\r\n", "a\nb\n"},
+		{"lone cr overwrite trick", "Your bank\rEVIL", "Your bankEVIL"},
+		{"cr at end", "x\r", "x"},
+		{"csi colour", "\x1b[31mred\x1b[0m text", "red text"},
+		{"csi cursor up and erase", "ok\x1b[1A\x1b[2Kfake", "okfake"},
+		{"csi private mode", "\x1b[?1049hx\x1b[?25l", "x"},
+		{"csi aborted by newline keeps newline", "\x1b[12\nnext", "\nnext"},
+		{"8-bit csi", "a\u009b31mb", "ab"},
+		{"osc 0 title with bel", "\x1b]0;pwned\x07after", "after"},
+		{"osc 0 title with st", "\x1b]0;pwned\x1b\\after", "after"},
+		{"osc with 8-bit st", "\x1b]0;pwned\u009cafter", "after"},
+		{"8-bit osc", "\u009d0;pwned\x07after", "after"},
+		{"osc 52 clipboard write", "x\x1b]52;c;cm0gLXJmIH4=\x07y", "xy"},
+		{"osc 8 hyperlink", "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\", "click"},
+		{"unterminated osc runs to end", "keep\x1b]0;title never ends\nmore", "keep"},
+		{"dcs", "a\x1bP1$qm\x1b\\b", "ab"},
+		{"8-bit dcs", "a\u0090payload\u009cb", "ab"},
+		{"apc", "a\x1b_Gf=100;AAAA\x1b\\b", "ab"},
+		{"pm", "a\x1b^private\x1b\\b", "ab"},
+		{"sos", "a\x1bXstring\x1b\\b", "ab"},
+		{"two byte esc", "a\x1b7b\x1bcc\x1bMd", "abcd"},
+		{"charset designation", "\x1b$B$9$_\x1b(Bx", "$9$_x"},
+		{"lone esc at end", "abc\x1b", "abc"},
+		{"esc before newline", "a\x1b\nb", "a\nb"},
+		{"nul and bell", "a\x00b\x07c", "abc"},
+		{"del", "a\x7fb", "ab"},
+		{"other c1", "a\u0085b\u0080c", "abc"},
+		{"backspace", "abc\b\b\bxyz", "abcxyz"},
+		{"invalid utf8", "a\xffb\xc3", "a\ufffdb\ufffd"},
+		{"bidi kept in text", "a\u202eb", "a\u202eb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Text(tt.in); got != tt.want {
+				t.Errorf("Text(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLine(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"plain", "Re: hello", "Re: hello"},
+		{"trims", "  hi  ", "hi"},
+		{"newlines fold to one space", "a\r\n\r\nb", "a b"},
+		{"tab folds", "a\t\tb", "a b"},
+		{"spaces next to newline fold", "a \n b", "a b"},
+		{"double space kept", "a  b", "a  b"},
+		{"rlo override removed", "invoice\u202egpj.exe", "invoicegpj.exe"},
+		{"all overrides and isolates removed", "\u202a\u202b\u202c\u202d\u202ex\u2066\u2067\u2068\u2069", "x"},
+		{"lrm rlm kept", "a\u200eb\u200fc", "a\u200eb\u200fc"},
+		{"escape removed", "\x1b[2J\x1b[HSubject", "Subject"},
+		{"title set removed", "hi\x1b]0;evil\x07", "hi"},
+		{"line separator folds", "a\u2028b", "a b"},
+		{"cjk kept", "  日本語の件名 ", "日本語の件名"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Line(tt.in); got != tt.want {
+				t.Errorf("Line(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHeaderValue(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"plain", "Re: report", "Re: report"},
+		{"crlf injection", "hi\r\nBcc: victim@example.com", "hi Bcc: victim@example.com"},
+		{"lf injection", "hi\nBcc: x@example.com", "hi Bcc: x@example.com"},
+		{"lone cr", "hi\rBcc: x", "hiBcc: x"},
+		{"nul", "a\x00b", "ab"},
+		{"8-bit nel", "a\u0085b", "ab"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := HeaderValue(tt.in)
+			if got != tt.want {
+				t.Errorf("HeaderValue(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if strings.ContainsAny(got, "\r\n") {
+				t.Errorf("HeaderValue(%q) = %q still holds a line break", tt.in, got)
+			}
+		})
+	}
+}
+
+func TestFilename(t *testing.T) {
+	long := strings.Repeat("a", 300) + ".pdf"
+	longCJK := strings.Repeat("日", 100) + ".pdf" // 196 bytes left for the stem: mid-rune
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"plain", "report.pdf", "report.pdf"},
+		{"unix traversal", "../../etc/passwd", "passwd"},
+		{"windows path", `C:\x\y.exe`, "y.exe"},
+		{"mixed separators", `..\../a/b\c.txt`, "c.txt"},
+		{"dot dot only", "..", "attachment"},
+		{"trailing slash", "dir/", "attachment"},
+		{"hidden file", ".bashrc", "bashrc"},
+		{"empty", "", "attachment"},
+		{"only spaces", "   ", "attachment"},
+		{"invalid characters", `a:b*c?d"e<f>g|h.txt`, "abcdefgh.txt"},
+		{"controls and escapes", "a\x00b\x1b[31mc\x1b]0;t\x07.txt", "abc.txt"},
+		{"bidi override", "invoice\u202egpj.exe", "invoicegpj.exe"},
+		{"newline", "a\nb.txt", "a b.txt"},
+		{"trailing dots and spaces", "name.txt. . ", "name.txt"},
+		{"reserved device name", "CON.txt", "_CON.txt"},
+		{"reserved lower case", "nul", "_nul"},
+		{"cjk kept", "報告書.pdf", "報告書.pdf"},
+		{"long keeps extension", long, strings.Repeat("a", 196) + ".pdf"},
+		{"long cjk cut on rune boundary", longCJK, strings.Repeat("日", 65) + ".pdf"},
+		{"long without extension", strings.Repeat("b", 250), strings.Repeat("b", 200)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Filename(tt.in)
+			if got != tt.want {
+				t.Errorf("Filename(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			checkFilename(t, tt.in, got)
+		})
+	}
+}
+
+// checkFilename asserts the guarantees Filename gives for any input.
+func checkFilename(t *testing.T, in, got string) {
+	t.Helper()
+	if got == "" || len(got) > maxFilenameBytes || !utf8.ValidString(got) {
+		t.Errorf("Filename(%q) = %q: empty, too long or invalid UTF-8", in, got)
+	}
+	if strings.ContainsAny(got, "/\\:*?\"<>|") || strings.HasPrefix(got, ".") {
+		t.Errorf("Filename(%q) = %q: holds a separator, reserved character or leading dot", in, got)
+	}
+	for _, r := range got {
+		if isControl(r) || isBidiControl(r) {
+			t.Errorf("Filename(%q) = %q: holds control %U", in, got, r)
+		}
+	}
+}
+
+// checkText asserts what Text guarantees for any input: valid UTF-8 with no
+// control character but newline and tab.
+func checkText(t *testing.T, in, got string) {
+	t.Helper()
+	if !utf8.ValidString(got) {
+		t.Fatalf("Text(%q) = %q is not valid UTF-8", in, got)
+	}
+	for _, r := range got {
+		if isControl(r) && r != '\n' && r != '\t' {
+			t.Fatalf("Text(%q) = %q holds control %U", in, got, r)
+		}
+	}
+}
+
+var fuzzSeeds = []string{
+	"",
+	"plain",
+	"\x1b[31mred\x1b[0m",
+	"\x1b]0;title\x07",
+	"\x1b]52;c;Zm9v\x1b\\",
+	"\x1bP1$q\x1b\\",
+	"\u009b2J",
+	"\u009d0;x\u009c",
+	"a\r\nb\rc",
+	"\xff\xfe\x1b",
+	"x\u202ey\u2066z",
+	"../../etc/passwd",
+	`C:\x\y.exe`,
+}
+
+func FuzzText(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Text(s)
+		checkText(t, s, got)
+		if again := Text(got); again != got {
+			t.Fatalf("Text is not idempotent: %q -> %q -> %q", s, got, again)
+		}
+	})
+}
+
+func FuzzLine(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Line(s)
+		checkText(t, s, got)
+		if strings.ContainsAny(got, "\n\t") {
+			t.Fatalf("Line(%q) = %q holds a newline or tab", s, got)
+		}
+		for _, r := range got {
+			if isBidiControl(r) {
+				t.Fatalf("Line(%q) = %q holds bidi control %U", s, got, r)
+			}
+		}
+		if got != strings.TrimSpace(got) {
+			t.Fatalf("Line(%q) = %q is not trimmed", s, got)
+		}
+		if again := Line(got); again != got {
+			t.Fatalf("Line is not idempotent: %q -> %q -> %q", s, got, again)
+		}
+		if hv := HeaderValue(s); strings.ContainsAny(hv, "\r\n") {
+			t.Fatalf("HeaderValue(%q) = %q holds a line break", s, hv)
+		}
+	})
+}
+
+func FuzzFilename(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkFilename(t, s, Filename(s))
+	})
+}

@@ -1,0 +1,133 @@
+// Package common is the small value every TUI component is built with
+// (styles, keys, clock, size) and the one interface the TUI needs of a
+// mailbox. It imports no component, so every component may import it.
+package common
+
+import (
+	"context"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/tui/keys"
+	"github.com/sesbox/sesbox/tui/theme"
+)
+
+// Mailbox is what the TUI calls on a mailbox; *mailbox.Mailbox satisfies it.
+// Every call runs inside a tea.Cmd, never on the UI loop.
+type Mailbox interface {
+	Location() mailstore.Location
+	Refresh(ctx context.Context, progress func(mailbox.Progress)) error
+	Summaries(ctx context.Context, q query.Query, by query.SortField, reverse bool) ([]mailstore.Summary, error)
+	Open(ctx context.Context, key string) (*mailbox.Message, error)
+	SetRead(ctx context.Context, key string, read bool) error
+}
+
+var _ Mailbox = (*mailbox.Mailbox)(nil)
+
+// Common is shared by the root and every component.
+type Common struct {
+	Styles theme.Styles
+	Keys   keys.KeyMap
+	// Now is the clock (fixed in tests); Loc is the zone dates are shown in.
+	Now func() time.Time
+	Loc *time.Location
+	// Width and Height are the size of the whole terminal.
+	Width, Height int
+	// Terminal receives our own control sequences (OSC 52 clipboard); it is
+	// the program's output. Nil disables copying.
+	Terminal io.Writer
+	// Opener is the command that opens a file ($OPENER, else xdg-open).
+	Opener string
+	// SaveDir is the directory the save prompt offers first.
+	SaveDir string
+}
+
+// Fit truncates s (already sanitized, one line) to exactly w terminal cells,
+// ending in "…" when it was cut and padding with spaces when it is short.
+// Widths are display widths: a Korean syllable counts two.
+func Fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) > w {
+		s = ansi.Truncate(s, w, "…")
+	}
+	if n := w - ansi.StringWidth(s); n > 0 {
+		s += strings.Repeat(" ", n)
+	}
+	return s
+}
+
+// FitRight is Fit with the padding on the left (for numbers).
+func FitRight(s string, w int) string {
+	if ansi.StringWidth(s) >= w {
+		return Fit(s, w)
+	}
+	return strings.Repeat(" ", w-ansi.StringWidth(s)) + s
+}
+
+// ExpandTabs replaces tabs with spaces up to the next multiple of 8 columns:
+// a terminal's tab stops are not measured by width functions, so a tab left
+// in place would misalign what follows it.
+func ExpandTabs(line string) string {
+	if !strings.Contains(line, "\t") {
+		return line
+	}
+	var b strings.Builder
+	col := 0
+	for _, seg := range strings.SplitAfter(line, "\t") {
+		text, tab := strings.CutSuffix(seg, "\t")
+		b.WriteString(text)
+		col += ansi.StringWidth(text)
+		if tab {
+			n := 8 - col%8
+			b.WriteString(strings.Repeat(" ", n))
+			col += n
+		}
+	}
+	return b.String()
+}
+
+// Size renders a byte count compactly in at most 5 cells: 512B, 12K, 1.2M.
+func Size(n int64) string {
+	const k = 1024
+	switch {
+	case n < k:
+		return itoa(n) + "B"
+	case n < 10*k:
+		return oneDecimal(n, k) + "K"
+	case n < k*k:
+		return itoa(n/k) + "K"
+	case n < 10*k*k:
+		return oneDecimal(n, k*k) + "M"
+	case n < k*k*k:
+		return itoa(n/(k*k)) + "M"
+	default:
+		return oneDecimal(n, k*k*k) + "G"
+	}
+}
+
+func itoa(n int64) string {
+	var buf [20]byte
+	i := len(buf)
+	if n == 0 {
+		return "0"
+	}
+	for n > 0 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(buf[i:])
+}
+
+func oneDecimal(n, unit int64) string {
+	tenths := (n*10 + unit/2) / unit
+	return itoa(tenths/10) + "." + itoa(tenths%10)
+}

@@ -1,0 +1,166 @@
+package list
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// threadIndex groups a sorted summary slice into threads. It depends only on
+// the slice (and its order), never on the filter, so it is built once per
+// data or sort change and reused for every filter keystroke.
+type threadIndex struct {
+	parent []int32   // index of the parent in all, or -1
+	kids   [][]int32 // children of each message, oldest first
+	roots  []int32   // thread roots in display order
+	size   []int32   // messages in the thread rooted here (roots only)
+}
+
+// buildThreads links messages by In-Reply-To, then References (nearest
+// first), then by subject: a reply ("Re: x") with no known parent joins the
+// oldest message whose subject is "x". Threads are ordered by where their
+// first member appears in all, so under the default newest-first sort the
+// thread with the latest activity comes first.
+func buildThreads(all []mailstore.Summary) *threadIndex {
+	n := len(all)
+	t := &threadIndex{
+		parent: make([]int32, n),
+		kids:   make([][]int32, n),
+		size:   make([]int32, n),
+	}
+	byID := make(map[string]int32, n)
+	for i := range all {
+		if id := all[i].MessageID; id != "" {
+			if _, dup := byID[id]; !dup {
+				byID[id] = int32(i)
+			}
+		}
+	}
+	// The oldest message of each normalised subject, for the fallback.
+	bySubject := make(map[string]int32)
+	for i := range all {
+		ns, _ := normSubject(all[i].Subject)
+		if ns == "" {
+			continue
+		}
+		if j, ok := bySubject[ns]; !ok || all[i].Date.Before(all[j].Date) {
+			bySubject[ns] = int32(i)
+		}
+	}
+	for i := range all {
+		s := &all[i]
+		p := int32(-1)
+		if j, ok := byID[s.InReplyTo]; ok && s.InReplyTo != "" && int(j) != i {
+			p = j
+		}
+		for r := len(s.References) - 1; p < 0 && r >= 0; r-- {
+			if j, ok := byID[s.References[r]]; ok && int(j) != i {
+				p = j
+			}
+		}
+		if p < 0 {
+			if ns, reply := normSubject(s.Subject); reply && ns != "" {
+				if j, ok := bySubject[ns]; ok && int(j) != i {
+					p = j
+				}
+			}
+		}
+		t.parent[i] = p
+	}
+	// Break cycles (a References loop, or two replies pointing at each
+	// other): walk up from every message; a message met twice on one walk
+	// becomes a root.
+	state := make([]uint8, n) // 0 unknown, 1 on the current walk, 2 done
+	var path []int32
+	for i := 0; i < n; i++ {
+		path = path[:0]
+		j := int32(i)
+		for j >= 0 && state[j] == 0 {
+			state[j] = 1
+			path = append(path, j)
+			j = t.parent[j]
+		}
+		if j >= 0 && state[j] == 1 {
+			t.parent[j] = -1 // j closes a loop: cut it there
+		}
+		for _, k := range path {
+			state[k] = 2
+		}
+	}
+	for i := range all {
+		if p := t.parent[i]; p >= 0 {
+			t.kids[p] = append(t.kids[p], int32(i))
+		}
+	}
+	for i := range t.kids {
+		if len(t.kids[i]) > 1 {
+			k := t.kids[i]
+			sort.SliceStable(k, func(a, b int) bool { return all[k[a]].Date.Before(all[k[b]].Date) })
+		}
+	}
+	seen := make([]bool, n)
+	for i := range all {
+		r := t.root(int32(i))
+		if !seen[r] {
+			seen[r] = true
+			t.roots = append(t.roots, r)
+		}
+	}
+	for _, r := range t.roots {
+		t.size[r] = int32(t.count(r))
+	}
+	return t
+}
+
+func (t *threadIndex) root(i int32) int32 {
+	for t.parent[i] >= 0 {
+		i = t.parent[i]
+	}
+	return i
+}
+
+func (t *threadIndex) count(i int32) int {
+	n := 1
+	for _, k := range t.kids[i] {
+		n += t.count(k)
+	}
+	return n
+}
+
+// walk calls fn for i and its descendants, depth first, with their depth.
+func (t *threadIndex) walk(i int32, depth int, fn func(i int32, depth int)) {
+	fn(i, depth)
+	for _, k := range t.kids[i] {
+		t.walk(k, depth+1, fn)
+	}
+}
+
+// replyPrefixes are the reply and forward markers mail clients put before a
+// subject, lower-case, in the languages of the demo and beyond.
+var replyPrefixes = []string{"re:", "re :", "fwd:", "fw:", "aw:", "wg:", "sv:", "vs:", "antw:", "回复:", "答复:", "转发:", "답장:", "회신:", "전달:"}
+
+// normSubject strips reply/forward prefixes (also "Re[2]:") and case, and
+// reports whether there were any.
+func normSubject(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	reply := false
+	for {
+		cut := false
+		for _, p := range replyPrefixes {
+			if rest, ok := strings.CutPrefix(s, p); ok {
+				s, cut = strings.TrimSpace(rest), true
+				break
+			}
+		}
+		if !cut && strings.HasPrefix(s, "re[") {
+			if end := strings.Index(s, "]:"); end > 0 {
+				s, cut = strings.TrimSpace(s[end+2:]), true
+			}
+		}
+		if !cut {
+			return s, reply
+		}
+		reply = true
+	}
+}
