@@ -11,6 +11,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
@@ -188,6 +189,7 @@ func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, strin
 		return s3.NewFromConfig(cfg, func(o *s3.Options) {
 			o.BaseEndpoint = aws.String(a.demo.URL())
 			o.UsePathStyle = true
+			quiet(o)
 		}), "demo", nil
 	}
 	var opts []func(*awsconfig.LoadOptions) error
@@ -215,6 +217,7 @@ func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, strin
 		if endpoint != "" || envEndpoint != "" {
 			o.UsePathStyle = true
 		}
+		quiet(o)
 	})
 	if endpoint == "" {
 		endpoint = envEndpoint
@@ -229,4 +232,11 @@ func firstEnv(names ...string) string {
 		}
 	}
 	return ""
+}
+
+// quiet keeps the SDK from writing to stderr, which the TUI owns (ranged
+// reads have no checksum to validate, and the SDK would say so each time).
+func quiet(o *s3.Options) {
+	o.Logger = logging.Nop{}
+	o.DisableLogOutputChecksumValidationSkipped = true
 }

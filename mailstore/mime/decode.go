@@ -235,6 +235,11 @@ func unhex(c byte) byte {
 // charset are joined before charset decoding, because mailers split a
 // multi-byte character (or an ISO-2022-JP escape) across two words.
 func (d *decoder) words(s string) string {
+	return d.wordsWith(s, func(decoded string) string { return decoded })
+}
+
+// wordsWith is words with each run of decoded words passed through emit.
+func (d *decoder) wordsWith(s string, emit func(string) string) string {
 	if !strings.Contains(s, "=?") {
 		return s
 	}
@@ -243,7 +248,7 @@ func (d *decoder) words(s string) string {
 	pendingCharset := ""
 	flush := func() {
 		if pending != nil {
-			out.WriteString(d.bytesIn(pendingCharset, pending))
+			out.WriteString(emit(d.bytesIn(pendingCharset, pending)))
 			pending, pendingCharset = nil, ""
 		}
 	}

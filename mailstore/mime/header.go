@@ -3,7 +3,6 @@ package mime
 import (
 	"bytes"
 	"strings"
-	"unicode/utf8"
 )
 
 // rawField is one header field as scanned: the name as written and the
@@ -105,20 +104,29 @@ func scanHeader(b []byte) scannedHeader {
 			flush()
 			h.Body, h.Stop = next, stopBlank
 			return h
+		case len(line) == 0:
+			// A lone CR at the very end: the blank line may be arriving.
+			i = next
+			continue
 		case line[0] == ' ' || line[0] == '\t':
 			if name == "" {
 				h.Warnings = append(h.Warnings, "header begins with a continuation line")
 				break
 			}
-			// Unfold: the line break goes, the folding white space stays,
-			// except that a folding tab reads better as a space.
-			if line[0] == '\t' {
-				value = append(value, ' ')
-				line = line[1:]
-			}
-			value = append(value, line...)
+			// Unfold. RFC 5322 only removes the line break, but the white
+			// space around a fold is layout, not content (Outlook folds with
+			// a tab, obsolete syntax allows blank folded lines), so the
+			// whole run becomes one space.
+			value = append(bytes.TrimRight(value, " \t"), ' ')
+			value = append(value, bytes.TrimLeft(line, " \t")...)
 		default:
 			n, colon, ok := fieldName(line)
+			if !ok && !complete {
+				// A line cut short by the end of the data may be a field
+				// whose colon is still unread: no verdict yet.
+				i = next
+				continue
+			}
 			if !ok {
 				flush()
 				if len(h.Fields) > 0 {
@@ -143,17 +151,14 @@ func scanHeader(b []byte) scannedHeader {
 // header block yet, so a reader of the first bytes of an object knows to read
 // more. When the header ends without a blank line, at a line that cannot be
 // a header field, HeaderEnd returns the start of that line: reading more
-// would not find a blank line that belongs to the header. For data that does
-// not begin with a header at all it returns 0.
+// would not find a blank line that belongs to the header (so for data that
+// does not begin with a header at all it returns 0).
 func HeaderEnd(b []byte) int {
 	h := scanHeader(b)
 	switch h.Stop {
 	case stopBlank:
 		return h.Body
 	case stopNonField:
-		if len(h.Fields) == 0 && h.Body == h.Start && !utf8.Valid(b[h.Body:min(len(b), h.Body+64)]) {
-			return 0
-		}
 		return h.Body
 	default:
 		return -1

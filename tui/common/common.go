@@ -1,34 +1,22 @@
 // Package common is the small value every TUI component is built with
-// (styles, keys, clock, size) and the one interface the TUI needs of a
-// mailbox. It imports no component, so every component may import it.
+// (styles, keys, clock, size) and the text helpers they share. It imports no
+// component, so every component may import it.
 package common
 
 import (
-	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/mailbox"
-	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/keys"
 	"github.com/sesbox/sesbox/tui/theme"
 )
-
-// Mailbox is what the TUI calls on a mailbox; *mailbox.Mailbox satisfies it.
-// Every call runs inside a tea.Cmd, never on the UI loop.
-type Mailbox interface {
-	Location() mailstore.Location
-	Refresh(ctx context.Context, progress func(mailbox.Progress)) error
-	Summaries(ctx context.Context, q query.Query, by query.SortField, reverse bool) ([]mailstore.Summary, error)
-	Open(ctx context.Context, key string) (*mailbox.Message, error)
-	SetRead(ctx context.Context, key string, read bool) error
-}
-
-var _ Mailbox = (*mailbox.Mailbox)(nil)
 
 // Common is shared by the root and every component.
 type Common struct {
@@ -63,6 +51,13 @@ func Fit(s string, w int) string {
 	}
 	return s
 }
+
+// Truncate cuts s, which may hold styling, to at most w cells, ending in
+// "…" when it was cut.
+func Truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
+
+// Wrap wraps s to w cells by display width, at spaces where it can.
+func Wrap(s string, w int) string { return ansi.Wrap(s, max(w, 1), "") }
 
 // FitRight is Fit with the padding on the left (for numbers).
 func FitRight(s string, w int) string {
@@ -130,4 +125,37 @@ func itoa(n int64) string {
 func oneDecimal(n, unit int64) string {
 	tenths := (n*10 + unit/2) / unit
 	return itoa(tenths/10) + "." + itoa(tenths%10)
+}
+
+// NewInput returns a one-line text input drawn with st (never the default
+// renderer, which would probe the terminal) and a steady cursor.
+func NewInput(st theme.Styles, prompt string) textinput.Model {
+	in := textinput.New()
+	in.Prompt = prompt
+	in.PromptStyle = st.Prompt
+	in.TextStyle = st.Normal
+	in.PlaceholderStyle = st.Faint
+	in.CompletionStyle = st.Faint
+	in.Cursor.Style = st.Accent
+	in.Cursor.TextStyle = st.Normal
+	in.Cursor.SetMode(cursor.CursorStatic)
+	in.CharLimit = 1024
+	return in
+}
+
+// ExpandHome expands a leading "~/" the way a shell would, for directory
+// prompts.
+func ExpandHome(dir string) string {
+	if rest, ok := strings.CutPrefix(dir, "~"); ok && (rest == "" || rest[0] == '/') {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return dir
+}
+
+// NoticePostedMsg is sent when a component has something to tell the user
+// that is not an error (the status line shows it until the next key).
+type NoticePostedMsg struct {
+	Text string
 }

@@ -4,6 +4,7 @@
 package list
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,19 +81,13 @@ type Model struct {
 
 // New returns an empty list sorted newest first.
 func New(c common.Common) Model {
-	in := textinput.New()
-	in.Prompt = "/"
-	in.PromptStyle = c.Styles.Prompt
-	in.TextStyle = c.Styles.Normal
-	in.Cursor.Style = c.Styles.Accent
-	in.CharLimit = 512
 	return Model{
 		c:       c,
 		pos:     map[string]int{},
 		by:      query.ByDate,
 		toggled: map[string]bool{},
 		marked:  map[string]struct{}{},
-		input:   in,
+		input:   common.NewInput(c.Styles, "/"),
 	}
 }
 
@@ -112,8 +107,9 @@ func lenPromptFor(p promptKind) int {
 
 // SetSummaries replaces the messages shown.
 func (m *Model) SetSummaries(s []mailstore.Summary) {
+	keep := m.selectedKey()
 	m.all = append(m.all[:0:0], s...)
-	m.resort()
+	m.resort(keep)
 }
 
 // Add merges summaries into the list (as an index refresh reports them):
@@ -122,6 +118,7 @@ func (m *Model) Add(s []mailstore.Summary) {
 	if len(s) == 0 {
 		return
 	}
+	keep := m.selectedKey()
 	for _, x := range s {
 		if i, ok := m.pos[x.Key]; ok {
 			m.all[i] = x
@@ -130,22 +127,20 @@ func (m *Model) Add(s []mailstore.Summary) {
 		m.pos[x.Key] = len(m.all)
 		m.all = append(m.all, x)
 	}
-	m.resort()
+	m.resort(keep)
 }
 
 // SetRead records a message's read state (after the index saved it).
 func (m *Model) SetRead(key string, read bool) {
 	if i, ok := m.pos[key]; ok && m.all[i].Read != read {
 		m.all[i].Read = read
+		// The rows stay as they are even when a filter says is:unread:
+		// the message leaves the list when the filter next changes, not
+		// under the user's cursor.
 		if read {
 			m.unread--
 		} else {
 			m.unread++
-		}
-		if m.filter != "" {
-			// is:unread may no longer hold; keep the row until the filter
-			// changes so the cursor does not jump away under the user.
-			return
 		}
 	}
 }
@@ -285,10 +280,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		clear(m.marked)
 	case key.Matches(msg, k.Sort):
 		m.by = nextSort(m.by)
-		m.resort()
+		m.resort(m.selectedKey())
 	case key.Matches(msg, k.Reverse):
 		m.rev = !m.rev
-		m.resort()
+		m.resort(m.selectedKey())
 	case key.Matches(msg, k.Filter):
 		m.prompt = promptFilter
 		m.input.Prompt = "/"
@@ -314,7 +309,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.SaveMarked):
 		if len(m.marked) > 0 {
 			m.prompt = promptSave
-			m.input.Prompt = "save attachments of " + itoa(len(m.marked)) + " marked to: "
+			m.input.Prompt = "save attachments of " + strconv.Itoa(len(m.marked)) + " marked to: "
 			m.input.SetValue(m.c.SaveDir)
 			m.input.CursorEnd()
 			m.SetSize(m.width, m.height)
@@ -494,8 +489,9 @@ func (m *Model) setFilter(s string) {
 	m.rebuild()
 }
 
-// resort sorts all by the current field, then rebuilds everything derived.
-func (m *Model) resort() {
+// resort sorts all by the current field, then rebuilds everything derived,
+// keeping the cursor on keep.
+func (m *Model) resort(keep string) {
 	query.Sort(m.all, m.by, m.rev)
 	clear(m.pos)
 	m.unread = 0
@@ -506,7 +502,7 @@ func (m *Model) resort() {
 		}
 	}
 	m.threads = nil
-	m.rebuild()
+	m.rebuildKeeping(keep)
 }
 
 func (m *Model) threadIndex() *threadIndex {
@@ -518,11 +514,16 @@ func (m *Model) threadIndex() *threadIndex {
 
 // rebuild recomputes the rows from all, the filter and the thread state,
 // keeping the cursor on the same message when it is still shown.
-func (m *Model) rebuild() {
-	var keep string
+func (m *Model) rebuild() { m.rebuildKeeping(m.selectedKey()) }
+
+func (m *Model) selectedKey() string {
 	if s, ok := m.Selected(); ok {
-		keep = s.Key
+		return s.Key
 	}
+	return ""
+}
+
+func (m *Model) rebuildKeeping(keep string) {
 	m.rows = m.rows[:0]
 	filtering := m.filter != "" && m.filterErr == nil
 	m.matches = 0
@@ -607,8 +608,6 @@ func (m Model) FullHelp() [][]key.Binding {
 		legend,
 	}
 }
-
-func itoa(n int) string { return common.Itoa(n) }
 
 // formatDate shows the time for today, "Jan 02" for this year and the full
 // date otherwise, in the zone of c.

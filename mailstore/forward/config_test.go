@@ -1,0 +1,119 @@
+package forward
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseConfig(t *testing.T) {
+	full := `{
+		"fromEmail": "noreply@example.com",
+		"subjectPrefix": "[fwd] ",
+		"emailBucket": "bucket",
+		"emailKeyPrefix": "prefix/",
+		"allowPlusSign": true,
+		"toEmail": "to@example.com",
+		"sesboxQuoteFromName": true,
+		"somethingAForkAdded": {"x": 1},
+		"forwardMapping": {
+			"info@example.com": ["jim@example.com", "jane@example.com"],
+			"@example.com": "one@example.com",
+			"abuse": []
+		}
+	}`
+	want := Config{
+		FromEmail:      "noreply@example.com",
+		SubjectPrefix:  "[fwd] ",
+		EmailBucket:    "bucket",
+		EmailKeyPrefix: "prefix/",
+		AllowPlusSign:  true,
+		ToEmail:        "to@example.com",
+		QuoteFromName:  true,
+		ForwardMapping: map[string][]string{
+			"info@example.com": {"jim@example.com", "jane@example.com"},
+			"@example.com":     {"one@example.com"},
+			"abuse":            {},
+		},
+	}
+	got, err := ParseConfig([]byte(full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+
+	wrapped, err := ParseConfig([]byte(`{"config": ` + full + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(wrapped, want) {
+		t.Errorf("wrapped: got %+v", wrapped)
+	}
+
+	minimal, err := ParseConfig([]byte(`{"forwardMapping": {"@": ["a@x.com"]}, "fromEmail": null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if minimal.FromEmail != "" || minimal.AllowPlusSign || len(minimal.ForwardMapping) != 1 {
+		t.Errorf("minimal: got %+v", minimal)
+	}
+	if got := want.ObjectKey("o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"); got != "prefix/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1" {
+		t.Errorf("ObjectKey = %q", got)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	cases := map[string]string{
+		"not JSON":            `{"forwardMapping": `,
+		"not an object":       `["x"]`,
+		"null":                `null`,
+		"no mapping":          `{"fromEmail": "a@x.com"}`,
+		"mapping not object":  `{"forwardMapping": ["a"]}`,
+		"mapping value null":  `{"forwardMapping": {"a": null}}`,
+		"mapping value num":   `{"forwardMapping": {"a": [1]}}`,
+		"wrong case key":      `{"forwardMapping": {"@": ["a"]}, "FromEmail": "n@x.com"}`,
+		"wrong case mapping":  `{"forwardmapping": {"@": ["a"]}}`,
+		"string as bool":      `{"forwardMapping": {"@": ["a"]}, "allowPlusSign": "yes"}`,
+		"number as string":    `{"forwardMapping": {"@": ["a"]}, "fromEmail": 1}`,
+		"wrapper and keys":    `{"config": {"forwardMapping": {"@": ["a"]}}, "fromEmail": "n@x.com"}`,
+		"wrapper not object":  `{"config": "x"}`,
+		"CRLF in fromEmail":   `{"forwardMapping": {"@": ["a"]}, "fromEmail": "n@x.com\r\nBcc: e@x.com"}`,
+		"LF in toEmail":       `{"forwardMapping": {"@": ["a"]}, "toEmail": "t@x.com\nBcc: e@x.com"}`,
+		"CR in subjectPrefix": `{"forwardMapping": {"@": ["a"]}, "subjectPrefix": "[x]\r"}`,
+		"LF in destination":   `{"forwardMapping": {"@": ["a@x.com\nb"]}}`,
+	}
+	for name, in := range cases {
+		if cfg, err := ParseConfig([]byte(in)); err == nil {
+			t.Errorf("%s: no error, got %+v", name, cfg)
+		}
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "forwarder.json")
+	if err := os.WriteFile(path, []byte(`{"forwardMapping": {"info@example.com": ["jim@example.com"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dests, o, err := Map(cfg, []string{"info@example.com"})
+	if err != nil || len(dests) != 1 || dests[0] != "jim@example.com" || o != "info@example.com" {
+		t.Errorf("Map = %q, %q, %v", dests, o, err)
+	}
+	if _, err := LoadConfig(filepath.Join(dir, "missing.json")); err == nil {
+		t.Error("missing file: no error")
+	}
+	if err := os.WriteFile(path, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(path); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("bad file: err = %v, want one naming the file", err)
+	}
+}

@@ -1,0 +1,110 @@
+package forward
+
+import (
+	"bytes"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fuzzConfigs are the configs FuzzRewrite picks from with its second input.
+var fuzzConfigs = []Config{
+	{},
+	{FromEmail: "noreply@example.com"},
+	{SubjectPrefix: "[PREFIX] ", ToEmail: "actualTarget@example.com"},
+	{FromEmail: "noreply@example.com", QuoteFromName: true, SubjectPrefix: "[P]"},
+	{QuoteFromName: true, ToEmail: "t@example.com"},
+}
+
+// FuzzRewrite checks what must hold for any input: no panic; the body is
+// copied byte for byte (which also means the header gained no empty line);
+// a header net/mail could read stays readable; every From is one line; the
+// removed fields are gone.
+func FuzzRewrite(f *testing.F) {
+	paths, err := filepath.Glob(filepath.Join(fixtures, "message*.txt"))
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no fixtures: %v", err)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for i := range fuzzConfigs {
+			f.Add(b, uint8(i))
+			f.Add(toCRLF(b), uint8(i))
+		}
+	}
+	for _, s := range []string{
+		"From: Betsy <b@x.com>\r\nSubject: s\r\n\r\nbody\r\n",
+		"From: a@x.com\nTo: one@x.com,\n  two@x.com\nSubject:\n\tfolded\nMessage-ID:\n <m@x>\n\nlast line no newline",
+		"Received: from a\rby b\nFrom: \"J\xf6rg, \\\"x\\\"\" <j@x.com>, B <b@x.com>\n\ncaf\xe9\r\n\xff",
+		"From: a@x.com",
+		"\r\n\r\n",
+		"From:\r\n \r\n\t<a@x.com>\r\nDKIM-Signature: v=1;\r\n\tb=x\r\n\r\n",
+		"FROM : (c) <a@x.com> (d)\nreply-to:x\n\n",
+		"From: a\r",
+	} {
+		for i := range fuzzConfigs {
+			f.Add([]byte(s), uint8(i))
+		}
+	}
+
+	f.Fuzz(func(t *testing.T, raw []byte, which uint8) {
+		cfg := fuzzConfigs[int(which)%len(fuzzConfigs)]
+		in := bytes.Clone(raw)
+		out, err := Rewrite(cfg, raw, orig)
+		if err != nil {
+			t.Fatalf("Rewrite: %v", err)
+		}
+		if !bytes.Equal(raw, in) {
+			t.Fatal("Rewrite changed its input")
+		}
+
+		_, inBody := splitMessage(raw)
+		outHeader, outBody := splitMessage(out)
+		if !bytes.Equal(outBody, inBody) {
+			t.Fatalf("body changed or header gained an empty line\n in: %q\nout: %q", raw, out)
+		}
+
+		if inHeader, _ := splitMessage(raw); headerParses(inHeader) && !headerParses(outHeader) {
+			t.Fatalf("input header parses, output header does not\n in: %q\nout: %q", raw, out)
+		}
+
+		for _, fl := range parseFields(outHeader) {
+			switch fl.kind {
+			case kindFrom:
+				if n := bytes.Count(fl.raw, []byte("\n")); n > 1 || bytes.Count(fl.raw, []byte("\r")) > n {
+					t.Fatalf("From is not one clean line: %q", fl.raw)
+				}
+				if !bytes.HasPrefix(fl.raw, []byte("From: ")) {
+					t.Fatalf("From not rewritten: %q", fl.raw)
+				}
+			case kindRemoved:
+				t.Fatalf("field not removed: %q", fl.raw)
+			case kindTo:
+				if cfg.ToEmail != "" && strings.TrimRight(string(fl.raw), "\r\n") != "To: "+cfg.ToEmail {
+					t.Fatalf("To not replaced: %q", fl.raw)
+				}
+			case kindSubject:
+				if cfg.SubjectPrefix != "" && !bytes.HasPrefix(fl.raw, []byte("Subject: "+cfg.SubjectPrefix)) {
+					t.Fatalf("Subject not prefixed: %q", fl.raw)
+				}
+			}
+		}
+	})
+}
+
+// headerParses reports whether net/mail reads header as a header block. The
+// empty line is added so that a header-only message, or one whose every field
+// was removed, is judged on its fields rather than on reaching EOF.
+func headerParses(header []byte) bool {
+	b := bytes.Clone(header)
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		b = append(b, '\n')
+	}
+	_, err := mail.ReadMessage(bytes.NewReader(append(b, '\n')))
+	return err == nil
+}

@@ -1,0 +1,245 @@
+package forward
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// The states of a forward attempt, in the order a bulk run records them.
+const (
+	StatePlanned = "planned" // chosen for sending; nothing sent yet
+	StateSending = "sending" // the send is about to start: its outcome is unknown until the next record
+	StateSent    = "sent"    // SES accepted the message (SESMessageID is set)
+	StateFailed  = "failed"  // SES refused or the send failed before reaching it (Error says why)
+)
+
+// ErrJournalBusy is returned (wrapped) by OpenJournal when another process
+// has the journal open.
+var ErrJournalBusy = errors.New("forward journal is in use by another process")
+
+// Entry is one record of the journal: the state of forwarding one stored
+// object version (bucket, key, ETag) to one set of destinations.
+type Entry struct {
+	Bucket       string    `json:"bucket"`
+	Key          string    `json:"key"`
+	ETag         string    `json:"etag"`
+	Destinations []string  `json:"destinations"`
+	State        string    `json:"state"`
+	SESMessageID string    `json:"sesMessageId,omitempty"`
+	Error        string    `json:"error,omitempty"`
+	Time         time.Time `json:"time"`
+}
+
+// Journal records each forward attempt so a message is never sent twice. It
+// is an append-only JSON Lines file; the last record of an entry is its
+// state. A bulk run records "sending" before it calls SES and "sent" or
+// "failed" after, so an entry left "sending" by a crash is known to be in
+// doubt rather than silently retried.
+//
+// A Journal is safe for concurrent use. On systems with flock(2) it also
+// holds an exclusive lock on the file, so two runs cannot share it.
+type Journal struct {
+	mu      sync.Mutex
+	f       *os.File
+	path    string
+	entries map[string]Entry
+	err     error // a failed append: the file may end in a torn line, so no more writes
+}
+
+// OpenJournal opens the journal at path, creating it (and its directories,
+// mode 0700) as a file of mode 0600 if needed, and replays it. A torn last
+// line, left by a process killed in the middle of a write, is cut off; a
+// last line that is complete but lacks its newline is kept and terminated.
+// Any other unreadable line is an error: the journal is what stops double
+// sends, so it is never half-trusted.
+func OpenJournal(path string) (*Journal, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open forward journal: %w", err)
+	}
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, os.ErrNotExist)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open forward journal: %w", err)
+	}
+	j := &Journal{f: f, path: path, entries: make(map[string]Entry)}
+	if err := j.open(created); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open forward journal %s: %w", path, err)
+	}
+	return j, nil
+}
+
+func (j *Journal) open(created bool) error {
+	if err := lockFile(j.f); err != nil {
+		return err
+	}
+	if created {
+		// Make the new file's name durable too, not only its contents.
+		if d, err := os.Open(filepath.Dir(j.path)); err == nil {
+			_ = d.Sync() // best effort: not every system can sync a directory
+			d.Close()
+		}
+	}
+	data, err := io.ReadAll(j.f)
+	if err != nil {
+		return err
+	}
+	for n, off := 1, 0; off < len(data); n++ {
+		nl := bytes.IndexByte(data[off:], '\n')
+		if nl < 0 {
+			return j.endTornLine(data[off:], int64(off))
+		}
+		line := bytes.TrimSpace(data[off : off+nl])
+		off += nl + 1
+		if len(line) == 0 {
+			continue
+		}
+		e, err := decodeEntry(line)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		j.entries[entryKey(e.Bucket, e.Key, e.ETag, e.Destinations)] = e
+	}
+	return nil
+}
+
+// endTornLine deals with a last line that has no newline.
+func (j *Journal) endTornLine(tail []byte, off int64) error {
+	if e, err := decodeEntry(bytes.TrimSpace(tail)); err == nil {
+		// The whole record reached the file: keep it, it may say "sending".
+		if _, err := j.f.Write([]byte("\n")); err != nil {
+			return err
+		}
+		j.entries[entryKey(e.Bucket, e.Key, e.ETag, e.Destinations)] = e
+	} else if err := j.f.Truncate(off); err != nil {
+		return err
+	}
+	return j.f.Sync()
+}
+
+func decodeEntry(line []byte) (Entry, error) {
+	var e Entry
+	if err := json.Unmarshal(line, &e); err != nil {
+		return Entry{}, err
+	}
+	if err := e.validate(); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
+
+func (e Entry) validate() error {
+	switch e.State {
+	case StatePlanned, StateSending, StateSent, StateFailed:
+	default:
+		return fmt.Errorf("unknown state %q", e.State)
+	}
+	if e.Bucket == "" || e.Key == "" {
+		return errors.New("entry without bucket or key")
+	}
+	if len(e.Destinations) == 0 {
+		return errors.New("entry without destinations")
+	}
+	for _, s := range append([]string{e.Bucket, e.Key, e.ETag}, e.Destinations...) {
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("%q is not UTF-8", s)
+		}
+	}
+	return nil
+}
+
+// Lookup returns the latest record for the object version and destinations.
+// Destinations are compared as a set: order and duplicates do not matter.
+// Quotes around the ETag, as S3 returns it, are ignored.
+func (j *Journal) Lookup(bucket, key, etag string, dests []string) (Entry, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e, ok := j.entries[entryKey(bucket, key, etag, dests)]
+	if !ok {
+		return Entry{}, false
+	}
+	e.Destinations = slices.Clone(e.Destinations)
+	return e, true
+}
+
+// Record appends e to the journal and syncs the file to disk before it
+// returns, so a "sending" record is durable before the send starts. A zero
+// Time is set to now. After a failed write the journal refuses further
+// records: the file may end in a torn line, and a run that cannot record
+// must not send.
+func (j *Journal) Record(e Entry) error {
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	e.Destinations = slices.Clone(e.Destinations)
+	if err := e.validate(); err != nil {
+		return fmt.Errorf("record in forward journal: %w", err)
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("record in forward journal: %w", err)
+	}
+	line = append(line, '\n')
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return fmt.Errorf("record in forward journal %s: an earlier write failed: %w", j.path, j.err)
+	}
+	if j.f == nil {
+		return fmt.Errorf("record in forward journal %s: %w", j.path, os.ErrClosed)
+	}
+	if _, err := j.f.Write(line); err != nil {
+		j.err = err
+		return fmt.Errorf("record in forward journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		j.err = err
+		return fmt.Errorf("record in forward journal %s: %w", j.path, err)
+	}
+	j.entries[entryKey(e.Bucket, e.Key, e.ETag, e.Destinations)] = e
+	return nil
+}
+
+// Close closes the file, which also releases the lock.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	if err != nil {
+		return fmt.Errorf("close forward journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// entryKey identifies an entry: each part is length-prefixed so no choice of
+// bucket, key or address can make two different entries collide.
+func entryKey(bucket, key, etag string, dests []string) string {
+	set := slices.Clone(dests)
+	slices.Sort(set)
+	set = slices.Compact(set)
+	var b strings.Builder
+	for _, s := range append([]string{bucket, key, strings.Trim(etag, `"`)}, set...) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	return b.String()
+}

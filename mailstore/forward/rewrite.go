@@ -1,0 +1,438 @@
+package forward
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Rewrite returns the message the Lambda's processMessage would send for raw,
+// with its bugs fixed (docs/forwarding.md). originalRecipient is the second
+// result of Map; it is only used when cfg.FromEmail is unset.
+//
+// The message is split at its first empty line. The body (from that line on)
+// is copied byte for byte, never decoded or re-encoded. In the header, which
+// is handled as whole fields (a first line plus its indented continuation
+// lines):
+//
+//   - every From field becomes one line: "Name <fromEmail>" when FromEmail is
+//     set, else "Name at sender <originalRecipient>";
+//   - when there is no Reply-To (any case), "Reply-To: " plus the first
+//     From's value as written, folding included, is added as the last
+//     header line;
+//   - SubjectPrefix is put at the start of every Subject value;
+//   - every To field is replaced by "To: " + ToEmail when ToEmail is set;
+//   - Return-Path, Sender, Message-ID and DKIM-Signature fields are removed.
+//
+// Every other field, and every line ending, is kept as it was. Rewrite fails
+// only on unusable arguments: a line break in a config value or in
+// originalRecipient, or no originalRecipient when FromEmail is unset.
+func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("rewrite: %w", err)
+	}
+	if strings.ContainsAny(originalRecipient, "\r\n") {
+		return nil, errors.New("rewrite: original recipient contains a line break")
+	}
+	if cfg.FromEmail == "" && originalRecipient == "" {
+		return nil, errors.New("rewrite: no original recipient and no fromEmail to send from")
+	}
+
+	header, body := splitMessage(raw)
+	fields := parseFields(header)
+	eol := lineEnding(raw)
+
+	out := make([]byte, 0, len(raw)+256)
+	var firstFrom *field
+	hasReplyTo := false
+	for i := range fields {
+		f := &fields[i]
+		switch f.kind {
+		case kindFrom:
+			if firstFrom == nil {
+				firstFrom = f
+			}
+			out = append(out, "From: "...)
+			out = append(out, fromValue(cfg, f.value(), originalRecipient)...)
+			out = append(out, f.terminator()...)
+		case kindReplyTo:
+			hasReplyTo = true
+			out = append(out, f.raw...)
+		case kindSubject:
+			if cfg.SubjectPrefix == "" {
+				out = append(out, f.raw...)
+				break
+			}
+			out = append(out, "Subject: "...)
+			out = append(out, cfg.SubjectPrefix...)
+			out = append(out, skipLeadingSpace(f.value())...)
+		case kindTo:
+			if cfg.ToEmail == "" {
+				out = append(out, f.raw...)
+				break
+			}
+			out = append(out, "To: "...)
+			out = append(out, cfg.ToEmail...)
+			out = append(out, f.terminator()...)
+		case kindRemoved:
+			// dropped whole, continuation lines included
+		default:
+			out = append(out, f.raw...)
+		}
+	}
+
+	if !hasReplyTo && firstFrom != nil {
+		v := firstFrom.value()
+		if len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
+			v = v[1:] // the Lambda takes one blank after the colon as the separator
+		}
+		if len(bytes.Trim(v, " \t\r\n")) > 0 {
+			switch {
+			case len(out) == 0 || out[len(out)-1] == '\n':
+			case out[len(out)-1] == '\r':
+				// The last line ends in a bare CR: a LF alone would turn that CR
+				// into a CRLF and change the line; keep the CR as content.
+				out = append(out, "\r\n"...)
+			default:
+				out = append(out, eol...)
+			}
+			out = append(out, "Reply-To: "...)
+			out = append(out, bareCRToSpace(v)...)
+			if len(v) == 0 || v[len(v)-1] != '\n' {
+				out = append(out, eol...)
+			}
+		}
+	}
+	return append(out, body...), nil
+}
+
+// splitMessage splits raw before its first empty line ("\n" or "\r\n"). The
+// body keeps that empty line. Without one the whole message is header.
+// Lines end at "\n" only: a bare CR is an ordinary byte of its line, except
+// that a lone "\r" ending the message is taken for an empty line cut short
+// (net/mail reads it so, and a line ending added after it would make it one).
+func splitMessage(raw []byte) (header, body []byte) {
+	for off := 0; off < len(raw); {
+		nl := bytes.IndexByte(raw[off:], '\n')
+		if nl < 0 {
+			if len(raw)-off == 1 && raw[off] == '\r' {
+				return raw[:off], raw[off:]
+			}
+			break
+		}
+		if nl == 0 || (nl == 1 && raw[off] == '\r') {
+			return raw[:off], raw[off:]
+		}
+		off += nl + 1
+	}
+	return raw, nil
+}
+
+// lineEnding is the message's line ending style, taken from its first line:
+// CRLF or LF. A message without any line break gets CRLF, RFC 5322's.
+func lineEnding(raw []byte) string {
+	nl := bytes.IndexByte(raw, '\n')
+	if nl == 0 || (nl > 0 && raw[nl-1] != '\r') {
+		return "\n"
+	}
+	return "\r\n"
+}
+
+type fieldKind int
+
+const (
+	kindOther fieldKind = iota
+	kindFrom
+	kindReplyTo
+	kindSubject
+	kindTo
+	kindRemoved // Return-Path, Sender, Message-ID, DKIM-Signature
+)
+
+// field is one header field as written: its first line and any continuation
+// lines (starting with a space or tab), each with its own line ending.
+type field struct {
+	raw   []byte
+	colon int // index of the first colon in raw, -1 when the first line has none
+	kind  fieldKind
+}
+
+// value is everything after the colon, continuation lines and the final line
+// ending included.
+func (f *field) value() []byte {
+	if f.colon < 0 {
+		return nil
+	}
+	return f.raw[f.colon+1:]
+}
+
+// terminator is the line ending of the field's last line, empty when the
+// field is the unterminated end of a header-only message.
+func (f *field) terminator() string {
+	switch {
+	case bytes.HasSuffix(f.raw, []byte("\r\n")):
+		return "\r\n"
+	case bytes.HasSuffix(f.raw, []byte("\n")):
+		return "\n"
+	}
+	return ""
+}
+
+// parseFields cuts a header into fields. Lines before the first field that
+// start with a blank, and lines without a colon, become fields of kindOther
+// and are copied as they are.
+func parseFields(header []byte) []field {
+	var fields []field
+	for off := 0; off < len(header); {
+		end := len(header)
+		if nl := bytes.IndexByte(header[off:], '\n'); nl >= 0 {
+			end = off + nl + 1
+		}
+		line := header[off:end]
+		if (line[0] == ' ' || line[0] == '\t') && len(fields) > 0 {
+			last := &fields[len(fields)-1]
+			last.raw = header[off-len(last.raw) : end]
+		} else {
+			fields = append(fields, newField(line))
+		}
+		off = end
+	}
+	return fields
+}
+
+func newField(first []byte) field {
+	f := field{raw: first, colon: -1}
+	content := bytes.TrimRight(first, "\r\n")
+	colon := bytes.IndexByte(content, ':')
+	if colon < 0 || first[0] == ' ' || first[0] == '\t' {
+		return f
+	}
+	f.colon = colon
+	// RFC 5322's obsolete syntax allows blanks before the colon; a field
+	// written "From :" is still the From field to every reader that accepts it.
+	name := bytes.TrimRight(first[:colon], " \t")
+	switch {
+	case asciiEqualFold(name, "from"):
+		f.kind = kindFrom
+	case asciiEqualFold(name, "reply-to"):
+		f.kind = kindReplyTo
+	case asciiEqualFold(name, "subject"):
+		f.kind = kindSubject
+	case asciiEqualFold(name, "to"):
+		f.kind = kindTo
+	case asciiEqualFold(name, "return-path"), asciiEqualFold(name, "sender"),
+		asciiEqualFold(name, "message-id"), asciiEqualFold(name, "dkim-signature"):
+		f.kind = kindRemoved
+	}
+	return f
+}
+
+// asciiEqualFold compares a field name case-insensitively in ASCII only, as
+// the Lambda's /i regular expressions do (no Unicode folding: "ſubject" is not
+// "subject").
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// skipLeadingSpace drops the blanks at the start of a field value, and any
+// fold met before its first visible character, so a prefix put in front of
+// the result starts the value even when the value starts on a continuation
+// line ("Subject:\r\n\tHello").
+func skipLeadingSpace(v []byte) []byte {
+	for {
+		v = bytes.TrimLeft(v, " \t")
+		rest := v
+		if bytes.HasPrefix(rest, []byte("\r\n")) {
+			rest = rest[2:]
+		} else if bytes.HasPrefix(rest, []byte("\n")) {
+			rest = rest[1:]
+		} else {
+			return v
+		}
+		if len(rest) == 0 || (rest[0] != ' ' && rest[0] != '\t') {
+			return v // the line break ends the field: keep it
+		}
+		v = rest
+	}
+}
+
+// bareCRToSpace replaces each CR that does not start a CRLF with a space, so a
+// header line written by Rewrite never carries a CR that some reader could
+// take for a line break.
+func bareCRToSpace(v []byte) []byte {
+	if !bytes.Contains(v, []byte("\r")) {
+		return v
+	}
+	out := bytes.Clone(v)
+	for i, c := range out {
+		if c == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
+			out[i] = ' '
+		}
+	}
+	return out
+}
+
+// fromValue builds the new From value (without "From: " and line ending)
+// from the old one. It is always a single line: the old value is unfolded and
+// bare CRs become spaces, so nothing from the message can start a new line.
+//
+// Only the first mailbox of the old value is used. Its display name is kept
+// as written; a mailbox without a display name, or whose display name is
+// itself an address ("a@x.com" <a@x.com>) or blank (""), is shown as its address with "@"
+// written " at ", so the phrase never reads as a second address.
+func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
+	v := unfold(old)
+	name, addr := firstMailbox(v)
+	target := cfg.FromEmail
+	if target == "" {
+		target = originalRecipient
+	}
+
+	var phrase []byte
+	nameless := len(bytes.Trim(unquote(name), " \t")) == 0 || addressLike(name)
+	switch {
+	case nameless:
+		phrase = bytes.ReplaceAll(addr, []byte("@"), []byte(" at "))
+	case cfg.QuoteFromName:
+		phrase = unquote(name)
+	default:
+		phrase = name
+	}
+	if !nameless && cfg.FromEmail == "" && len(addr) > 0 {
+		phrase = append(append(bytes.Clone(phrase), " at "...), addr...)
+	}
+
+	out := make([]byte, 0, len(phrase)+len(target)+8)
+	if len(phrase) > 0 {
+		if cfg.QuoteFromName {
+			out = appendQuoted(out, phrase)
+		} else {
+			out = append(out, phrase...)
+		}
+		out = append(out, ' ')
+	}
+	out = append(out, '<')
+	out = append(out, target...)
+	return append(out, '>')
+}
+
+// unfold joins a field value onto one line: every line break goes (in a
+// field each one is a fold or the final line ending), bare CRs become spaces,
+// and blanks at both ends are trimmed.
+func unfold(v []byte) []byte {
+	out := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\n':
+		case c == '\r' && i+1 < len(v) && v[i+1] == '\n':
+		case c == '\r':
+			out = append(out, ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return bytes.Trim(out, " \t")
+}
+
+// firstMailbox returns the display name and address of the first mailbox in
+// an unfolded address list, both as written and trimmed. It understands
+// quoted strings, comments and angle brackets well enough to find the right
+// "<" and ","; a mailbox without angle brackets is all address.
+func firstMailbox(v []byte) (name, addr []byte) {
+	v = bytes.TrimLeft(v, ", \t") // RFC 5322's obsolete lists may start with empty members
+	lt, gt := -1, -1
+	quoted, comment := false, 0
+scan:
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case quoted || comment > 0:
+			switch {
+			case c == '\\':
+				i++
+			case quoted && c == '"':
+				quoted = false
+			case !quoted && c == '(':
+				comment++
+			case !quoted && c == ')':
+				comment--
+			}
+		case c == '"':
+			quoted = true
+		case c == '(':
+			comment = 1
+		case c == '<' && lt < 0:
+			lt = i
+		case c == '>' && lt >= 0:
+			gt = i
+			break scan
+		case c == ',' && lt < 0:
+			v = v[:i] // the next mailbox starts here
+			break scan
+		}
+	}
+	switch {
+	case lt < 0:
+		return nil, bytes.Trim(v, " \t")
+	case gt < 0:
+		return bytes.Trim(v[:lt], " \t"), bytes.Trim(v[lt+1:], " \t")
+	default:
+		return bytes.Trim(v[:lt], " \t"), bytes.Trim(v[lt+1:gt], " \t")
+	}
+}
+
+// addressLike reports whether a display name is really an address: it has an
+// "@" and, once unquoted, no blanks.
+func addressLike(name []byte) bool {
+	u := unquote(name)
+	return bytes.IndexByte(u, '@') >= 0 && !bytes.ContainsAny(u, " \t")
+}
+
+// unquote removes the quotes of the quoted strings in a phrase and undoes
+// their backslash escapes; everything outside them is kept as written.
+func unquote(p []byte) []byte {
+	if bytes.IndexByte(p, '"') < 0 {
+		return p
+	}
+	out := make([]byte, 0, len(p))
+	quoted := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted && c == '\\' && i+1 < len(p):
+			i++
+			out = append(out, p[i])
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// appendQuoted writes text as an RFC 5322 quoted string, escaping '"' and
+// '\'. Other bytes, 8-bit ones included, are written as they are.
+func appendQuoted(out, text []byte) []byte {
+	out = append(out, '"')
+	for _, c := range text {
+		if c == '"' || c == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, c)
+	}
+	return append(out, '"')
+}

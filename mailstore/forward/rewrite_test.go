@@ -1,0 +1,344 @@
+package forward
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fixtures is the upstream conformance data, copied byte for byte from the
+// Lambda's test/assets (see testdata/forwarder/CASES.md).
+const fixtures = "../../testdata/forwarder"
+
+const orig = "info@example.com"
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fixtures, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func toCRLF(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }
+
+func mustRewrite(t *testing.T, cfg Config, in string) string {
+	t.Helper()
+	out, err := Rewrite(cfg, []byte(in), orig)
+	if err != nil {
+		t.Fatalf("Rewrite: %v", err)
+	}
+	return string(out)
+}
+
+// TestRewriteConformance runs the upstream cases P1-P7: the output must equal
+// the Lambda's expected file byte for byte, and so must the CRLF versions of
+// both files (real SES objects use CRLF; no upstream fixture does).
+func TestRewriteConformance(t *testing.T) {
+	cases := []struct {
+		name    string
+		cfg     Config
+		in, out string
+	}{
+		{"P1 base", Config{}, "message.txt", "message.processed.txt"},
+		{"P2 existing Reply-To", Config{}, "message.replyto.txt", "message.processed.txt"},
+		{"P3 Reply-to in other case", Config{}, "message.replyto_case.txt", "message.replyto_case.processed.txt"},
+		{"P4 fromEmail", Config{FromEmail: "noreply@example.com"}, "message.txt", "message.fromemail.txt"},
+		{"P5 folded From", Config{FromEmail: "noreply@example.com"}, "message.from_multiline.source.txt", "message.from_multiline.processed.txt"},
+		{"P6 subjectPrefix", Config{SubjectPrefix: "[PREFIX] "}, "message.txt", "message.subjectprefix.txt"},
+		{"P7 toEmail", Config{ToEmail: "actualTarget@example.com"}, "message.txt", "message.toemail.txt"},
+	}
+	for _, c := range cases {
+		in, want := readFixture(t, c.in), readFixture(t, c.out)
+		for _, variant := range []struct {
+			name string
+			conv func([]byte) []byte
+		}{{"LF", func(b []byte) []byte { return b }}, {"CRLF", toCRLF}} {
+			t.Run(c.name+"/"+variant.name, func(t *testing.T) {
+				got, err := Rewrite(c.cfg, variant.conv(in), orig)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if w := variant.conv(want); !bytes.Equal(got, w) {
+					t.Errorf("output differs from %s\n got: %q\nwant: %q", c.out, got, w)
+				}
+			})
+		}
+	}
+}
+
+// TestRewriteCRLF is X1: a CRLF message keeps CRLF everywhere, and the added
+// Reply-To ends in CRLF too.
+func TestRewriteCRLF(t *testing.T) {
+	got := mustRewrite(t, Config{}, "From: Betsy <b@x.com>\r\nSubject: s\r\n\r\nbody\r\n")
+	want := "From: Betsy at b@x.com <info@example.com>\r\nSubject: s\r\nReply-To: Betsy <b@x.com>\r\n\r\nbody\r\n"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestRewriteFrom covers the From forms of X2-X4 and X7, and the QuoteFromName
+// opt-in. A mailbox without a display name (X2, X3), or whose display name is
+// an address, is shown as "a at x.com": the Lambda's "a@x.com <verified>"
+// makes SES read the bare address as the sender (upstream issue #114).
+func TestRewriteFrom(t *testing.T) {
+	noreply := "noreply@example.com"
+	cases := []struct {
+		name      string
+		from      string
+		fromEmail string
+		quote     bool
+		want      string
+	}{
+		{"named", "Betsy <b@x.com>", "", false, "Betsy at b@x.com <info@example.com>"},
+		{"named fromEmail", "Betsy <b@x.com>", noreply, false, "Betsy <noreply@example.com>"},
+		{"X2 bare address", "a@x.com", "", false, "a at x.com <info@example.com>"},
+		{"X2 bare address fromEmail", "a@x.com", noreply, false, "a at x.com <noreply@example.com>"},
+		{"X2 bare address quoted", "a@x.com", noreply, true, `"a at x.com" <noreply@example.com>`},
+		{"X3 angle only", "<a@x.com>", "", false, "a at x.com <info@example.com>"},
+		{"X3 angle only fromEmail", "<a@x.com>", noreply, false, "a at x.com <noreply@example.com>"},
+		{"X4 quoted name", `"Doe, Jane" <jane@x.com>`, "", false, `"Doe, Jane" at jane@x.com <info@example.com>`},
+		{"X4 quoted name fromEmail", `"Doe, Jane" <jane@x.com>`, noreply, false, `"Doe, Jane" <noreply@example.com>`},
+		{"X7 two mailboxes", "A <a@x.com>, B <b@x.com>", "", false, "A at a@x.com <info@example.com>"},
+		{"X7 two mailboxes fromEmail", "A <a@x.com>, B <b@x.com>", noreply, false, "A <noreply@example.com>"},
+		{"X7 bare list", "a@x.com, b@x.com", noreply, false, "a at x.com <noreply@example.com>"},
+		{"name is the address", "a@x.com <a@x.com>", noreply, false, "a at x.com <noreply@example.com>"},
+		{"quoted name is an address", `"boss@bank.com" <a@x.com>`, "", false, "a at x.com <info@example.com>"},
+		{"comma and angle in quotes", `"Doe, <J>" <j@x.com>`, noreply, false, `"Doe, <J>" <noreply@example.com>`},
+		{"comment after address", "a@x.com (Alice)", noreply, false, "a at x.com (Alice) <noreply@example.com>"},
+		{"encoded word kept", "=?UTF-8?B?8J+Yig==?= <s@x.com>", noreply, false, "=?UTF-8?B?8J+Yig==?= <noreply@example.com>"},
+		{"8-bit name kept", "J\xf6rg <j@x.com>", noreply, false, "J\xf6rg <noreply@example.com>"},
+		{"quote plain", "Betsy <b@x.com>", "", true, `"Betsy at b@x.com" <info@example.com>`},
+		{"quote unquotes first", `"Doe, Jane" <jane@x.com>`, "", true, `"Doe, Jane at jane@x.com" <info@example.com>`},
+		{"quote escapes", `"A \"B\" C\\D" <a@x.com>`, noreply, true, `"A \"B\" C\\D" <noreply@example.com>`},
+		{"empty quoted name", `"" <a@x.com>`, "", false, "a at x.com <info@example.com>"},
+		{"empty list members first", " , ,B <b@x.com>", noreply, false, "B <noreply@example.com>"},
+		{"empty", "", "", false, "<info@example.com>"},
+		{"empty fromEmail", "", noreply, false, "<noreply@example.com>"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := Config{FromEmail: c.fromEmail, QuoteFromName: c.quote}
+			got := mustRewrite(t, cfg, "From: "+c.from+"\nSubject: s\n\nbody\n")
+			first, _, _ := strings.Cut(got, "\n")
+			if want := "From: " + c.want; first != want {
+				t.Errorf("got  %q\nwant %q", first, want)
+			}
+		})
+	}
+}
+
+// TestRewriteFoldedFrom: the new From is always one line, whatever the old
+// one's folding, and a bare CR in the old value never reaches it.
+func TestRewriteFoldedFrom(t *testing.T) {
+	in := "From: Jane\r\n Q\rDoe\r\n\t<j@x.com>\r\nTo: t@x.com\r\n\r\nb\r\n"
+	want := "From: Jane Q Doe at j@x.com <info@example.com>\r\n"
+	got := mustRewrite(t, Config{}, in)
+	if first, _, _ := strings.Cut(got, "\n"); first+"\n" != want {
+		t.Errorf("got  %q\nwant %q", first+"\n", want)
+	}
+	if !strings.Contains(got, "Reply-To: Jane\r\n Q Doe\r\n\t<j@x.com>\r\n\r\n") {
+		t.Errorf("Reply-To should copy the folded value, bare CR as a space: %q", got)
+	}
+}
+
+// TestRewriteNoFrom is X5: no From, nothing added.
+func TestRewriteNoFrom(t *testing.T) {
+	in := "To: t@x.com\nSubject: s\n\nbody\n"
+	if got := mustRewrite(t, Config{}, in); got != in {
+		t.Errorf("got %q, want the input unchanged", got)
+	}
+}
+
+// TestRewriteTwoFroms is X6: both From fields are rewritten; Reply-To comes
+// from the first.
+func TestRewriteTwoFroms(t *testing.T) {
+	got := mustRewrite(t, Config{}, "From: A <a@x.com>\nFrom: B <b@x.com>\n\nbody\n")
+	want := "From: A at a@x.com <info@example.com>\nFrom: B at b@x.com <info@example.com>\nReply-To: A <a@x.com>\n\nbody\n"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestRewriteFoldedTo is X8: toEmail replaces the whole folded To field (the
+// Lambda left "  two@x.com" hanging under the new To). Cc is not touched.
+func TestRewriteFoldedTo(t *testing.T) {
+	in := "From: A <a@x.com>\nTo: one@x.com,\n  two@x.com\nCc: c@x.com,\n d@x.com\nReply-To: a@x.com\n\nbody\n"
+	want := "From: A at a@x.com <info@example.com>\nTo: new@example.com\nCc: c@x.com,\n d@x.com\nReply-To: a@x.com\n\nbody\n"
+	if got := mustRewrite(t, Config{ToEmail: "new@example.com"}, in); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestRewriteFoldedSubject is X9: the prefix goes at the start of the value,
+// even when the value starts on a continuation line, and the blanks after the
+// colon are the separator, not part of the subject.
+func TestRewriteFoldedSubject(t *testing.T) {
+	cfg := Config{SubjectPrefix: "[P] "}
+	cases := []struct{ in, want string }{
+		{"Subject: Hello\n", "Subject: [P] Hello\n"},
+		{"subject:Hello\n", "Subject: [P] Hello\n"},
+		{"Subject:  s\n", "Subject: [P] s\n"},
+		{"Subject: long\n subject\n", "Subject: [P] long\n subject\n"},
+		{"Subject:\n\tlong\n subject\n", "Subject: [P] long\n subject\n"},
+		{"Subject:\r\n \r\n\tx\r\n", "Subject: [P] x\r\n"},
+		{"Subject:\n", "Subject: [P] \n"},
+	}
+	for _, c := range cases {
+		in := "X-A: 1\n" + c.in + "Reply-To: r@x.com\n\nbody\n"
+		want := "X-A: 1\n" + c.want + "Reply-To: r@x.com\n\nbody\n"
+		if got := mustRewrite(t, cfg, in); got != want {
+			t.Errorf("%q:\n got  %q\n want %q", c.in, got, want)
+		}
+	}
+}
+
+// TestRewriteFoldedRemovedFields is X10: removed fields go with their
+// continuation lines (the Lambda left them glued to the previous field, the
+// likely cause of SES's "Extra route-addr" and "Empty header names").
+func TestRewriteFoldedRemovedFields(t *testing.T) {
+	in := "X-A: 1\n" +
+		"Message-ID:\n <id@x.com>\n" +
+		"Return-Path:\n\t<bounce@x.com>\n" +
+		"X-B: 2\n" +
+		"sender: S\n <s@x.com>\n" +
+		"dkim-signature: v=1;\n\tb=abc\n" +
+		"Reply-To: r@x.com\n" +
+		"\nbody\n"
+	want := "X-A: 1\nX-B: 2\nReply-To: r@x.com\n\nbody\n"
+	if got := mustRewrite(t, Config{}, in); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestRewriteBodyWithoutFinalNewline is X11: the Lambda lost the last word.
+func TestRewriteBodyWithoutFinalNewline(t *testing.T) {
+	got := mustRewrite(t, Config{}, "From: a@x.com\n\nfirst line\nlast line no newline")
+	if !strings.HasSuffix(got, "\n\nfirst line\nlast line no newline") {
+		t.Errorf("body changed: %q", got)
+	}
+}
+
+// TestRewriteHeaderOnly is X12: without an empty line the whole message is
+// header, and it is still rewritten; an unterminated last line gets a line
+// ending before the added Reply-To.
+func TestRewriteHeaderOnly(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"Subject: s\nFrom: a@x.com\n", "Subject: s\nFrom: a at x.com <info@example.com>\nReply-To: a@x.com\n"},
+		{"Subject: s\r\nFrom: a@x.com", "Subject: s\r\nFrom: a at x.com <info@example.com>\r\nReply-To: a@x.com\r\n"},
+		{"From: a@x.com", "From: a at x.com <info@example.com>\r\nReply-To: a@x.com\r\n"},
+		{"From: a@x.com\nMessage-ID: <m>", "From: a at x.com <info@example.com>\nReply-To: a@x.com\n"},
+		// Found by FuzzRewrite: a line ending added after a last line ending in
+		// CR must not make an empty line, and a lone CR ending the message is
+		// an empty line cut short (body "\r"), as net/mail reads it.
+		{"From: a@x.com\n\r", "From: a at x.com <info@example.com>\nReply-To: a@x.com\n\r"},
+		{"From: a@x.com\nX: y\r", "From: a at x.com <info@example.com>\nX: y\r\r\nReply-To: a@x.com\n"},
+	}
+	for _, c := range cases {
+		if got := mustRewrite(t, Config{}, c.in); got != c.want {
+			t.Errorf("%q:\n got  %q\n want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestRewriteBareCR is X13: a bare CR is an ordinary byte of its line. The
+// Lambda started the message after it and dropped everything before.
+func TestRewriteBareCR(t *testing.T) {
+	in := "Received: from a\rby b\nX-A: 1\r2\nFrom: a@x.com\nReply-To: a@x.com\n\nbo\rdy\n"
+	want := "Received: from a\rby b\nX-A: 1\r2\nFrom: a at x.com <info@example.com>\nReply-To: a@x.com\n\nbo\rdy\n"
+	if got := mustRewrite(t, Config{}, in); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestRewrite8Bit is X14: 8-bit bytes in any charset survive byte for byte,
+// in the body and in the header fields that are copied.
+func TestRewrite8Bit(t *testing.T) {
+	latin1 := "caf\xe9 \xa0\xff"
+	utf8 := "café 😊"
+	in := "From: a@x.com\nX-Latin1: " + latin1 + "\nSubject: " + utf8 + "\n\n" + latin1 + "\n" + utf8 + "\n\x00\x80\xfe"
+	want := "From: a at x.com <info@example.com>\nX-Latin1: " + latin1 + "\nSubject: [P] " + utf8 + "\nReply-To: a@x.com\n\n" + latin1 + "\n" + utf8 + "\n\x00\x80\xfe"
+	if got := mustRewrite(t, Config{SubjectPrefix: "[P] "}, in); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestRewriteFieldNames: names match case-insensitively in ASCII only, and
+// obsolete blanks before the colon do not hide a field.
+func TestRewriteFieldNames(t *testing.T) {
+	in := "FROM : a@x.com\nMESSAGE-ID : <m>\n\u017fubject: s\nReply-To: r@x.com\n\nb\n"
+	want := "From: a at x.com <info@example.com>\n\u017fubject: s\nReply-To: r@x.com\n\nb\n"
+	if got := mustRewrite(t, Config{SubjectPrefix: "[P] "}, in); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestRewriteOddHeaders: lines that are not fields are kept as they are.
+func TestRewriteOddHeaders(t *testing.T) {
+	in := " orphan continuation\nnot a field\n\tits continuation\nFrom: a@x.com\n\nb\n"
+	want := " orphan continuation\nnot a field\n\tits continuation\nFrom: a at x.com <info@example.com>\nReply-To: a@x.com\n\nb\n"
+	if got := mustRewrite(t, Config{}, in); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	// A message that starts with its empty line has no header at all.
+	in = "\nFrom: a@x.com\n"
+	if got := mustRewrite(t, Config{}, in); got != in {
+		t.Errorf("got %q, want the input unchanged", got)
+	}
+	// A blank From gets no Reply-To (the Lambda added an empty one).
+	got := mustRewrite(t, Config{}, "From:\nTo: t@x.com\n\nb\n")
+	if want := "From: <info@example.com>\nTo: t@x.com\n\nb\n"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestRewriteRejectsLineBreaks: config values and the original recipient are
+// written into header lines, so a line break in any of them is an error, not
+// a forged field.
+func TestRewriteRejectsLineBreaks(t *testing.T) {
+	msg := []byte("From: a@x.com\n\nb\n")
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		orig string
+	}{
+		{"fromEmail", Config{FromEmail: "n@x.com\r\nBcc: evil@x.com"}, orig},
+		{"toEmail", Config{ToEmail: "t@x.com\nBcc: evil@x.com"}, orig},
+		{"subjectPrefix", Config{SubjectPrefix: "[P]\r"}, orig},
+		{"original recipient", Config{}, "info@example.com\nBcc: evil@x.com"},
+		{"no sender at all", Config{}, ""},
+	} {
+		if out, err := Rewrite(c.cfg, msg, c.orig); err == nil {
+			t.Errorf("%s: no error, got %q", c.name, out)
+		}
+	}
+}
+
+// TestRewriteDoesNotAlias: the result never shares memory with the input.
+func TestRewriteDoesNotAlias(t *testing.T) {
+	in := []byte("From: a@x.com\n\nbody\n")
+	out, err := Rewrite(Config{}, in, orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := string(in)
+	for i := range out {
+		out[i] = 'x'
+	}
+	if string(in) != before {
+		t.Error("writing to the output changed the input")
+	}
+}
+
+// TestRewriteLineSeparators: JavaScript's regular expressions treat U+2028
+// and U+2029 as line breaks, so the Lambda saw a From field inside another
+// field's value. Lines end at LF only here.
+func TestRewriteLineSeparators(t *testing.T) {
+	in := "X-A: a\u2028From: B <b@x.com>\nX-B: b\u2029Message-ID: <m>\nReply-To: r@x.com\n\nb\n"
+	if got := mustRewrite(t, Config{}, in); got != in {
+		t.Errorf("got %q, want the input unchanged", got)
+	}
+}

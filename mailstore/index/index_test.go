@@ -1,0 +1,194 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/s3store"
+)
+
+func msg(i int, subject, from string) []byte {
+	return fmt.Appendf(nil, "Received: from mx by inbound-smtp.us-east-1.amazonaws.com with SMTP id x%d for support@acme.example; Mon, 16 Nov 2026 09:12:33 +0000 (UTC)\r\n"+
+		"X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n"+
+		"From: %s\r\nTo: support@acme.example\r\nSubject: %s\r\nDate: Mon, 16 Nov 2026 09:%02d:00 +0000\r\nMessage-ID: <m%d@example.com>\r\n\r\nbody %d\r\n",
+		i, from, subject, i%60, i, i)
+}
+
+type fixture struct {
+	srv *fakes3.Server
+	rec *fakes3.Recorder
+	st  *s3store.Store
+	idx *Index
+	loc mailstore.Location
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{srv: fakes3.Start(t, "mail"), rec: &fakes3.Recorder{}, loc: mailstore.Location{Bucket: "mail", Prefix: "inbox/"}}
+	f.st = s3store.New(f.srv.Client(f.rec), f.loc)
+	var err error
+	f.idx, err = Open(filepath.Join(t.TempDir(), "cache", "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.idx.Close() })
+	return f
+}
+
+func (f *fixture) refresh(t *testing.T) Progress {
+	t.Helper()
+	var last Progress
+	var got int
+	err := Refresh(context.Background(), f.idx, f.st, Options{Workers: 4}, func(p Progress) {
+		last = p
+		got += len(p.New)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !last.Done || got != last.Fetched-last.Failed {
+		t.Fatalf("progress: last %+v, %d summaries reported", last, got)
+	}
+	return last
+}
+
+func TestRefreshIncremental(t *testing.T) {
+	f := newFixture(t)
+	for i := range 30 {
+		f.srv.Put(t, "mail", fmt.Sprintf("inbox/%02dmsg", i), msg(i, fmt.Sprintf("Subject %d", i), "Alice <alice@example.com>"))
+	}
+	f.srv.Put(t, "mail", "inbox/AMAZON_SES_SETUP_NOTIFICATION", []byte("From: no-reply-aws@amazon.com\r\nSubject: Amazon SES Setup Notification\r\n\r\nHello\r\n"))
+	f.srv.Put(t, "mail", "inbox/nodate", []byte("Subject: no date\r\n\r\nx"))
+
+	p := f.refresh(t)
+	if p.Listed != 32 || p.ToFetch != 32 || p.Fetched != 32 {
+		t.Fatalf("first refresh %+v", p)
+	}
+	sums, err := f.idx.Summaries(context.Background(), f.loc)
+	if err != nil || len(sums) != 32 {
+		t.Fatalf("%d summaries, %v", len(sums), err)
+	}
+	byKey := map[string]mailstore.Summary{}
+	for _, s := range sums {
+		byKey[s.Key] = s
+	}
+	s7 := byKey["inbox/07msg"]
+	if s7.Subject != "Subject 7" || s7.From.Address != "alice@example.com" || s7.MessageID != "m7@example.com" ||
+		s7.Verdicts.Spam != "PASS" || len(s7.Recipients) != 1 || s7.Recipients[0] != "support@acme.example" || s7.Size == 0 || s7.ETag == "" {
+		t.Errorf("summary round trip: %+v", s7)
+	}
+	if byKey["inbox/AMAZON_SES_SETUP_NOTIFICATION"].Kind != mailstore.KindSetupNotification {
+		t.Error("setup notification not recognised")
+	}
+	if nd := byKey["inbox/nodate"]; !nd.DateFromStore || nd.Date.IsZero() {
+		t.Errorf("no Date header: want the stored time, got %+v", nd)
+	}
+
+	// A second refresh of an unchanged bucket only lists.
+	_, _, getsBefore := f.rec.Snapshot()
+	p = f.refresh(t)
+	_, _, gets := f.rec.Snapshot()
+	if p.ToFetch != 0 || gets != getsBefore {
+		t.Fatalf("unchanged bucket: %d to fetch, %d object GETs", p.ToFetch, gets-getsBefore)
+	}
+
+	// Changed, deleted and new objects.
+	if err := f.idx.SetRead(context.Background(), "mail", "inbox/03msg", true); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Put(t, "mail", "inbox/03msg", msg(3, "Subject 3 edited", "Alice <alice@example.com>"))
+	if _, err := f.srv.Admin.DeleteObject(context.Background(), deleteInput("mail", "inbox/04msg")); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Put(t, "mail", "inbox/99new", msg(99, "Brand new", "Bob <bob@example.com>"))
+	p = f.refresh(t)
+	if p.ToFetch != 2 {
+		t.Fatalf("changed+new: %d to fetch, want 2", p.ToFetch)
+	}
+	s3, _, _ := f.idx.Get(context.Background(), "mail", "inbox/03msg")
+	if s3.Subject != "Subject 3 edited" || !s3.Read {
+		t.Errorf("changed object: %+v (read state must survive)", s3)
+	}
+	s4, ok, _ := f.idx.Get(context.Background(), "mail", "inbox/04msg")
+	if !ok || !s4.Missing {
+		t.Errorf("deleted object must stay indexed and be marked missing: %+v", s4)
+	}
+	// Back again.
+	f.srv.Put(t, "mail", "inbox/04msg", msg(4, "Subject 4", "Alice <alice@example.com>"))
+	f.refresh(t)
+	if s4, _, _ = f.idx.Get(context.Background(), "mail", "inbox/04msg"); s4.Missing {
+		t.Error("re-added object still marked missing")
+	}
+}
+
+func TestSearchFTS(t *testing.T) {
+	f := newFixture(t)
+	f.srv.Put(t, "mail", "inbox/a", msg(1, "=?UTF-8?B?7KO866y4IO2ZleyduCDslYjrgrQ=?=", "=?UTF-8?B?6rmA7LKg7IiY?= <kim@example.kr>"))
+	f.srv.Put(t, "mail", "inbox/b", msg(2, "Quarterly invoice", "Billing <billing@shop.example>"))
+	f.refresh(t)
+	for _, tc := range []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"확인 안"}, "inbox/a"},
+		{[]string{"김철수"}, "inbox/a"},
+		{[]string{"invoice"}, "inbox/b"},
+		{[]string{"INVOICE", "shop.ex"}, "inbox/b"},
+		{[]string{"support@acme"}, "inbox/a inbox/b"},
+		{[]string{"nothing"}, ""},
+	} {
+		got, err := f.idx.Search(context.Background(), f.loc, tc.words)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, s := range got {
+			keys = append(keys, s.Key)
+		}
+		if g := strings.Join(sorted(keys), " "); g != tc.want {
+			t.Errorf("Search(%q) = %q, want %q", tc.words, g, tc.want)
+		}
+	}
+}
+
+func TestFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	x, err := Open(filepath.Join(dir, "sub", "i.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Put(context.Background(), "b", []mailstore.Summary{{Object: mailstore.Object{Key: "k", ETag: "e"}, Subject: "s\x1fx"}}); err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	st, err := os.Stat(filepath.Join(dir, "sub"))
+	if err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("dir mode %v, %v", st.Mode(), err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "sub"))
+	for _, e := range entries {
+		info, _ := e.Info()
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", e.Name(), info.Mode().Perm())
+		}
+	}
+	if len(entries) == 0 {
+		t.Fatal("no files")
+	}
+}
+
+func deleteInput(bucket, key string) *s3.DeleteObjectInput {
+	return &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+}
+
+func sorted(s []string) []string { sort.Strings(s); return s }

@@ -1,0 +1,178 @@
+package mime
+
+import (
+	"errors"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// dateLayouts are the shapes of Date values seen in real mail beyond what
+// net/mail.ParseDate reads, after normalizeDate has removed comments,
+// commas and the day name, and turned zone names into offsets.
+var dateLayouts = []string{
+	"2 Jan 2006 15:04:05 -0700",
+	"2 Jan 2006 15:04 -0700",
+	"2 Jan 06 15:04:05 -0700",
+	"2 Jan 06 15:04 -0700",
+	"2 Jan 2006 15:04:05",
+	"2 Jan 2006 15:04",
+	"2 January 2006 15:04:05 -0700",
+	"2 January 2006 15:04:05",
+	"2-Jan-2006 15:04:05 -0700",
+	"Jan 2 15:04:05 2006",       // asctime, as mbox lines and some scripts write
+	"Jan 2 15:04:05 -0700 2006", // date(1)
+	"Jan 2 2006 15:04:05 -0700",
+	"Jan 2 2006 15:04:05",
+	"Jan 2 2006 3:04:05 PM -0700",
+	"Jan 2 2006 3:04 PM -0700",
+	"January 2 2006 15:04:05 -0700",
+	"2006-01-02T15:04:05Z07:00",
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05 -0700",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05",
+	"2006/01/02 15:04:05 -0700",
+	"2006/01/02 15:04:05",
+	"2 Jan 2006",
+	"2006-01-02",
+}
+
+// zoneOffsets maps the zone names mailers still write to offsets; Go's
+// time.Parse would otherwise give an unknown abbreviation offset zero.
+// Ambiguous names (IST, CST in China) take their RFC 822 or most common
+// meaning.
+var zoneOffsets = map[string]string{
+	"UT": "+0000", "UTC": "+0000", "GMT": "+0000", "Z": "+0000", "WET": "+0000",
+	"EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500",
+	"MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
+	"AKST": "-0900", "AKDT": "-0800", "HST": "-1000",
+	"BST": "+0100", "CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200",
+	"WEST": "+0100", "EET": "+0200", "EEST": "+0300", "MSK": "+0300",
+	"IST": "+0530", "HKT": "+0800", "SGT": "+0800", "AWST": "+0800",
+	"JST": "+0900", "KST": "+0900", "AEST": "+1000", "AEDT": "+1100",
+	"NZST": "+1200", "NZDT": "+1300",
+}
+
+var (
+	errNoDate       = errors.New("empty date")
+	errUnknownDate  = errors.New("unrecognised date format")
+	zoneSuffixRe    = regexp.MustCompile(`^(?i:GMT|UTC|UT)([+-]\d{1,2}(?::?\d{2})?)$`)
+	colonOffsetRe   = regexp.MustCompile(`^([+-]\d{2}):(\d{2})$`)
+	shortOffsetRe   = regexp.MustCompile(`^([+-])(\d{1,2})$`)
+	numericOffsetRe = regexp.MustCompile(`^[+-]\d{4}$`)
+)
+
+// parseDate reads a Date value leniently: net/mail (RFC 5322 and its
+// obsolete forms), then the layouts real mail uses.
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errNoDate
+	}
+	// Normalize first: net/mail accepts zone names such as "EDT" or
+	// "GMT+2" but reads them as offset zero.
+	n := normalizeDate(s)
+	if t, err := mail.ParseDate(n); err == nil && plausible(t) {
+		return t, nil
+	}
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, n); err == nil && plausible(t) {
+			return t, nil
+		}
+	}
+	return time.Time{}, errUnknownDate
+}
+
+// plausible rejects dates no real message carries, which come from junk
+// that happened to fit a layout.
+func plausible(t time.Time) bool {
+	return t.Year() >= 1970 && t.Year() < 2200
+}
+
+// normalizeDate removes comments, commas, the day name and trailing dots,
+// and rewrites zone names and odd offsets ("GMT+2", "+09:00") as -0700.
+func normalizeDate(s string) string {
+	s = stripComments(s)
+	s = strings.NewReplacer(",", " ").Replace(s)
+	f := strings.Fields(s)
+	if len(f) > 0 && isDayName(f[0]) {
+		f = f[1:]
+	}
+	out := f[:0]
+	hasOffset := false
+	for _, tok := range f {
+		tok = strings.TrimSuffix(tok, ".")
+		switch {
+		case numericOffsetRe.MatchString(tok):
+			hasOffset = true
+		case colonOffsetRe.MatchString(tok):
+			tok = colonOffsetRe.ReplaceAllString(tok, "$1$2")
+			hasOffset = true
+		case zoneSuffixRe.MatchString(tok):
+			tok = offsetFrom(zoneSuffixRe.FindStringSubmatch(tok)[1])
+			hasOffset = true
+		case isZoneName(tok):
+			if hasOffset {
+				continue // "-0700 PDT": the offset already says it
+			}
+			off, ok := zoneOffsets[strings.ToUpper(tok)]
+			if !ok {
+				continue // unknown zone: read the time as UTC
+			}
+			tok, hasOffset = off, true
+		}
+		out = append(out, tok)
+	}
+	return strings.Join(out, " ")
+}
+
+// offsetFrom turns "+2", "-11", "+0530" or "+05:30" into "+0200" form.
+func offsetFrom(s string) string {
+	s = strings.ReplaceAll(s, ":", "")
+	if m := shortOffsetRe.FindStringSubmatch(s); m != nil {
+		h := m[2]
+		if len(h) == 1 {
+			h = "0" + h
+		}
+		return m[1] + h + "00"
+	}
+	if len(s) == 4 { // "+530"
+		return s[:1] + "0" + s[1:]
+	}
+	return s
+}
+
+func isDayName(s string) bool {
+	s = strings.ToLower(strings.TrimSuffix(s, ","))
+	if len(s) < 3 {
+		return false
+	}
+	switch s[:3] {
+	case "mon", "tue", "wed", "thu", "fri", "sat", "sun":
+		// "Monday", "Tues", "Thu": a day name however it is spelled out.
+		return !strings.ContainsAny(s, "0123456789")
+	}
+	return false
+}
+
+// isZoneName reports an alphabetic token of zone-name length that is not a
+// month name or AM/PM.
+func isZoneName(s string) bool {
+	if len(s) == 0 || len(s) > 5 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	switch strings.ToLower(s) {
+	case "am", "pm", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+		"sep", "sept", "oct", "nov", "dec", "june", "july", "march", "april":
+		return false
+	}
+	return true
+}

@@ -1,0 +1,150 @@
+package mime
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+)
+
+// encode returns s in the given charset, as a sender's mailer would write it.
+func encode(t testing.TB, e encoding.Encoding, s string) []byte {
+	t.Helper()
+	b, err := e.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatalf("encode %q: %v", s, err)
+	}
+	return b
+}
+
+// bWord builds an RFC 2047 B encoded-word from raw bytes.
+func bWord(label string, b []byte) string {
+	return "=?" + label + "?B?" + base64.StdEncoding.EncodeToString(b) + "?="
+}
+
+// charsetCases are the charsets the brief names, each with a label as it
+// appears in mail, the encoder that makes the bytes, and sample text.
+var charsetCases = []struct {
+	label string
+	enc   encoding.Encoding
+	text  string
+}{
+	{"EUC-KR", korean.EUCKR, "한국어 메일 제목"},
+	{"ks_c_5601-1987", korean.EUCKR, "안녕하세요 여러분"},
+	{"ISO-2022-JP", japanese.ISO2022JP, "日本語の件名です"},
+	{"Shift_JIS", japanese.ShiftJIS, "シフトジスの本文"},
+	// GBK is a superset of GB2312 and what mailers labelling GB2312 emit.
+	{"GB2312", simplifiedchinese.GBK, "代开各地发票"},
+	{"GBK", simplifiedchinese.GBK, "简体中文邮件"},
+	{"GB18030", simplifiedchinese.GB18030, "中文𠀀测试"},
+	{"Big5", traditionalchinese.Big5, "繁體中文郵件"},
+	{"windows-1251", charmap.Windows1251, "Привет, мир"},
+	{"KOI8-R", charmap.KOI8R, "Список дел"},
+	{"iso-8859-1", charmap.ISO8859_1, "Grüße aus Köln"},
+}
+
+func TestWordsCharsets(t *testing.T) {
+	for _, c := range charsetCases {
+		t.Run(c.label, func(t *testing.T) {
+			d := &decoder{}
+			in := "Re: " + bWord(c.label, encode(t, c.enc, c.text))
+			if got, want := d.text(in), "Re: "+c.text; got != want {
+				t.Errorf("text(%q) = %q, want %q", in, got, want)
+			}
+			if len(d.warnings) != 0 {
+				t.Errorf("warnings = %q, want none", d.warnings)
+			}
+		})
+	}
+}
+
+func TestWords(t *testing.T) {
+	euro := encode(t, charmap.Windows1252, "€")
+	tests := []struct {
+		name     string
+		in       string
+		want     string
+		warnings int
+	}{
+		{"plain text untouched", "Hello there", "Hello there", 0},
+		{"q with underscores", "=?utf-8?q?caf=C3=A9_cr=C3=A8me?=", "café crème", 0},
+		{"lower-case b", "=?utf-8?b?w7xiZXI=?=", "über", 0},
+		{"space between words dropped", "=?utf-8?q?a?= =?utf-8?q?b?=", "ab", 0},
+		{"fold between words dropped", "=?utf-8?q?a?=\r\n\t=?utf-8?q?b?=", "ab", 0},
+		{"space to text kept", "=?utf-8?q?a?= b", "a b", 0},
+		{"utf-8 split across words", "=?utf-8?B?5pel?= =?utf-8?B?5pys?=" + " =?utf-8?B?6Kqe?=", "日本語", 0},
+		{"multibyte split mid-character", bWord("utf-8", []byte{0xe6, 0x97}) + " " + bWord("UTF-8", []byte{0xa5}), "日", 0},
+		{"charset with language", "=?utf-8*en?q?hi?=", "hi", 0},
+		{"missing base64 padding", "=?utf-8?B?VEVTVA?=", "TEST", 0},
+		{"bad base64 padding, unknown charset", "=?NONE?B?VEVTVA=?=", "TEST", 1},
+		{"unknown charset utf-8 bytes", "=?X-IAS-German?B?bXlHb3Y=?=", "myGov", 1},
+		{"unknown charset latin bytes", bWord("x-made-up", euro), "€", 1},
+		{"unknown encoding letter left alone", "=?utf-8?X?abc?=", "=?utf-8?X?abc?=", 0},
+		{"unterminated word left alone", "=?utf-8?q?abc", "=?utf-8?q?abc", 0},
+		{"stray equals in q", "=?utf-8?q?100=_sure?=", "100= sure", 0},
+		{"different charsets adjacent", "=?iso-8859-1?q?caf=E9?= =?utf-8?q?_ok?=", "café ok", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &decoder{}
+			if got := d.text(tt.in); got != tt.want {
+				t.Errorf("text(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if len(d.warnings) != tt.warnings {
+				t.Errorf("warnings = %q, want %d", d.warnings, tt.warnings)
+			}
+		})
+	}
+}
+
+func TestRaw8bitHeader(t *testing.T) {
+	cp1251 := string(encode(t, charmap.Windows1251, "Тема письма"))
+	tests := []struct {
+		name     string
+		fallback encoding.Encoding
+		in       string
+		want     string
+	}{
+		{"utf-8 is RFC 6532", nil, "Säying Hello", "Säying Hello"},
+		{"body charset decodes raw 8-bit", charmap.Windows1251, cp1251, "Тема письма"},
+		{"no fallback gives U+FFFD", nil, "a\xb4b", "a\uFFFDb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &decoder{fallback: tt.fallback}
+			if got := d.text(tt.in); got != tt.want {
+				t.Errorf("text(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLookupCharset(t *testing.T) {
+	for _, label := range []string{"ks_c_5601-1987", "X-GBK", "gb2312", "cp1251", "CP936", "koi8-u", "Windows-31J", `"utf-8"`, "iso-2022-jp", "big5-hkscs"} {
+		if lookupCharset(label) == nil {
+			t.Errorf("lookupCharset(%q) = nil, want an encoding", label)
+		}
+	}
+	for _, label := range []string{"", "x-ias-german", "none", "unknown-8bit"} {
+		if lookupCharset(label) != nil {
+			t.Errorf("lookupCharset(%q) found an encoding, want nil", label)
+		}
+	}
+}
+
+func TestDecodeBodyUnknownCharset(t *testing.T) {
+	d := &decoder{}
+	latin := encode(t, charmap.Windows1252, "naïve café")
+	if got := d.decodeBody("x-unknown", latin); got != "naïve café" {
+		t.Errorf("decodeBody = %q", got)
+	}
+	if len(d.warnings) != 1 || !strings.Contains(d.warnings[0], "x-unknown") {
+		t.Errorf("warnings = %q, want one naming the charset", d.warnings)
+	}
+}

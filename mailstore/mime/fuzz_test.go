@@ -1,0 +1,59 @@
+package mime
+
+import (
+	"os"
+	"testing"
+	"unicode/utf8"
+)
+
+// maxSeed keeps fuzz seeds small enough to mutate quickly; the 1.8 MB
+// torture test contributes its first part.
+const maxSeed = 64 << 10
+
+func addCorpusSeeds(f *testing.F) {
+	for _, path := range corpusFiles(f) {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw[:min(len(raw), maxSeed)])
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		checkView(t, Parse(raw))
+	})
+}
+
+func FuzzSummarize(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		s := Summarize(raw)
+		if !utf8.ValidString(s.Subject) || !utf8.ValidString(s.From.String()) {
+			t.Errorf("invalid UTF-8: Subject %q From %q", s.Subject, s.From)
+		}
+		end := HeaderEnd(raw)
+		if end < -1 || end > len(raw) {
+			t.Fatalf("HeaderEnd = %d for %d bytes", end, len(raw))
+		}
+		if end < 0 {
+			return
+		}
+		// The S3 reader summarizes only raw[:end]: it must see the same.
+		h := Summarize(raw[:end])
+		if h.Subject != s.Subject || h.From != s.From || !h.Date.Equal(s.Date) || h.Kind != s.Kind {
+			t.Errorf("header block and whole input differ: %+v vs %+v", h, s)
+		}
+		// No shorter prefix may claim a complete header block, or the S3
+		// reader would stop reading too early.
+		for _, k := range []int{end - 1, end - 2, end / 2} {
+			if k >= 0 && k < end {
+				if got := HeaderEnd(raw[:k]); got != -1 {
+					t.Errorf("HeaderEnd(raw[:%d]) = %d, want -1 (full input: %d)", k, got, end)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,348 @@
+package mime
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/quotedprintable"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jhillyerd/enmime/v2"
+	"github.com/sesbox/sesbox/mailstore"
+	"golang.org/x/text/encoding"
+)
+
+// parser is enmime set up for the mail a mailbox really receives:
+// a malformed part is skipped (with an error recorded) instead of failing the
+// message, a multipart without a boundary is read as one part, a text part
+// with corrupt base64 keeps what decoded, and HTML is never down-converted
+// into Text (enmime does that when there is no text/plain part; we render
+// HTML ourselves, with link footnotes, into HTMLText).
+var parser = enmime.NewParser(
+	enmime.SkipMalformedParts(true),
+	enmime.MultipartWOBoundaryAsSinglePart(true),
+	enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
+	enmime.DisableTextConversion(true),
+)
+
+// rawParser reads the same tree without decoding content, for the rare
+// second look fixMislabelledUTF8 needs at a part's original bytes.
+var rawParser = enmime.NewParser(
+	enmime.SkipMalformedParts(true),
+	enmime.MultipartWOBoundaryAsSinglePart(true),
+	enmime.DisableTextConversion(true),
+	enmime.RawContent(true),
+)
+
+// Parse parses a whole raw message into a View. It never returns nil and
+// never panics: a message enmime cannot read still yields its header
+// fields and the body as text, with the problem in Warnings.
+func Parse(raw []byte) (v *View) {
+	defer func() {
+		if r := recover(); r != nil {
+			v = headerOnlyView(raw, fmt.Sprintf("message parser failed: %v", r))
+		}
+	}()
+	return parse(raw)
+}
+
+func parse(raw []byte) *View {
+	h := scanHeader(raw)
+	v := newView(h)
+	d := v.decoder(h)
+	if len(h.Fields) == 0 {
+		// Not mail: show what it holds rather than let enmime guess.
+		v.Text = d.decodeBody("", raw[h.Body:])
+		v.finish(d)
+		return v
+	}
+	input := enmimeInput(raw, h)
+	root, err := parser.ReadParts(bytes.NewReader(input))
+	if err != nil {
+		v.warn("cannot read the MIME structure: %v", err)
+		v.Text = d.decodeBody(charsetParam(h.first("content-type")), raw[h.Body:])
+		v.finish(d)
+		return v
+	}
+	fixMislabelledUTF8(input, root, d)
+	fixUndecodedText(root, d)
+	env, err := parser.EnvelopeFromPart(root)
+	if err != nil {
+		v.warn("cannot sort the MIME parts: %v", err)
+		v.Text = d.decodeBody(charsetParam(h.first("content-type")), raw[h.Body:])
+		v.finish(d)
+		return v
+	}
+	for _, e := range env.Errors {
+		v.Warnings = append(v.Warnings, e.Error())
+	}
+	// Bodies are for reading and quoting: one kind of line ending.
+	v.Text = toLF(strings.ToValidUTF8(env.Text, "\uFFFD"))
+	v.HTML = toLF(strings.ToValidUTF8(env.HTML, "\uFFFD"))
+	if v.HTML != "" {
+		if v.HTMLText, v.Links, err = htmlToText(v.HTML); err != nil {
+			v.warn("cannot render the HTML body: %v", err)
+		}
+	}
+	v.Parts = leafParts(env, d)
+	v.finish(d)
+	return v
+}
+
+// newView starts a View from the scanned header: summary and fields.
+func newView(h scannedHeader) *View {
+	v := &View{Summary: summarize(h)}
+	v.Warnings = append(v.Warnings, v.Summary.Warnings...)
+	return v
+}
+
+// decoder returns a header decoder for the message and fills v.Header.
+func (v *View) decoder(h scannedHeader) *decoder {
+	d := &decoder{fallback: lookupCharset(charsetParam(h.first("content-type")))}
+	v.Header = make([]Field, 0, len(h.Fields))
+	for _, f := range h.Fields {
+		v.Header = append(v.Header, Field{Name: f.Name, Value: d.text(f.Value)})
+	}
+	return d
+}
+
+func (v *View) warn(format string, args ...any) {
+	v.Warnings = append(v.Warnings, fmt.Sprintf(format, args...))
+}
+
+// finish settles the exact attachment count and the warnings.
+func (v *View) finish(d *decoder) {
+	v.Summary.Attachments = len(v.Attachments())
+	v.Summary.AttachmentsExact = true
+	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign {
+		v.warn("no text body")
+	}
+	v.Warnings = dedupe(append(v.Warnings, d.warnings...))
+}
+
+// first returns the first raw value of a field, by case-insensitive name.
+func (h scannedHeader) first(name string) string {
+	for _, f := range h.Fields {
+		if strings.EqualFold(f.Name, name) {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// enmimeInput is what enmime reads: the message without an mbox "From "
+// line, and with the blank line a header that ran into its body lacks, so
+// enmime does not read the first body line as a folded header field.
+func enmimeInput(raw []byte, h scannedHeader) []byte {
+	if h.Stop != stopNonField {
+		return raw[h.Start:]
+	}
+	eol := "\n"
+	if h.Body >= 2 && raw[h.Body-2] == '\r' {
+		eol = "\r\n"
+	}
+	in := make([]byte, 0, len(raw)-h.Start+len(eol))
+	in = append(in, raw[h.Start:h.Body]...)
+	in = append(in, eol...)
+	return append(in, raw[h.Body:]...)
+}
+
+// fixUndecodedText decodes text parts enmime left in their original bytes
+// (a charset it does not know, or a failed conversion), so Text, HTML and
+// text part contents are always UTF-8.
+func fixUndecodedText(root *enmime.Part, d *decoder) {
+	walkParts(root, func(p *enmime.Part) {
+		if strings.HasPrefix(p.ContentType, "text/") && !utf8.Valid(p.Content) {
+			p.Content = []byte(d.decodeBody(p.Charset, p.Content))
+		}
+	})
+}
+
+// fixMislabelledUTF8 catches text declared in a legacy charset (GB2312,
+// Shift_JIS, windows-1251...) whose bytes are really UTF-8, a common mistake
+// of bulk mailers that enmime's charset detector misses in short parts.
+// Valid UTF-8 with multi-byte sequences practically never arises from
+// legacy-encoded text, so such a part is read as UTF-8 instead.
+func fixMislabelledUTF8(input []byte, root *enmime.Part, d *decoder) {
+	leaves := leafList(root)
+	suspect := false
+	for _, p := range leaves {
+		suspect = suspect || isLegacyText(p)
+	}
+	if !suspect {
+		return // the common case: no second parse
+	}
+	rawRoot, err := rawParser.ReadParts(bytes.NewReader(input))
+	if err != nil {
+		return
+	}
+	rawLeaves := leafList(rawRoot)
+	if len(rawLeaves) != len(leaves) {
+		return // the trees differ; no safe way to pair parts
+	}
+	for i, p := range leaves {
+		rp := rawLeaves[i]
+		if !isLegacyText(p) || rp.ContentType != p.ContentType {
+			continue
+		}
+		b := transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content)
+		if utf8.Valid(b) && !isASCII(b) {
+			d.warnf("%s part declared charset %q but holds UTF-8; read as UTF-8", p.ContentType, p.Charset)
+			p.OrigCharset, p.Charset, p.Content = p.Charset, "utf-8", b
+		}
+	}
+}
+
+// isLegacyText reports a text part decoded from a declared charset other
+// than UTF-8 or ASCII, where enmime's detector did not override it.
+func isLegacyText(p *enmime.Part) bool {
+	if !strings.HasPrefix(p.ContentType, "text/") || p.OrigCharset != "" {
+		return false
+	}
+	e := lookupCharset(p.Charset)
+	return e != nil && e != encoding.Nop
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// transferDecode undoes a Content-Transfer-Encoding as leniently as enmime.
+func transferDecode(cte string, b []byte) []byte {
+	switch strings.ToLower(strings.TrimSpace(cte)) {
+	case "base64":
+		return decodeBase64Lenient(string(b))
+	case "quoted-printable":
+		out, _ := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(b)))
+		return out
+	default:
+		return b
+	}
+}
+
+// leafList returns the leaf parts under root in document order.
+func leafList(root *enmime.Part) []*enmime.Part {
+	var out []*enmime.Part
+	walkParts(root, func(p *enmime.Part) {
+		if p.FirstChild == nil {
+			out = append(out, p)
+		}
+	})
+	return out
+}
+
+func toLF(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+
+// walkParts calls fn for p and every part below it, in document order.
+func walkParts(p *enmime.Part, fn func(*enmime.Part)) {
+	for ; p != nil; p = p.NextSibling {
+		fn(p)
+		walkParts(p.FirstChild, fn)
+	}
+}
+
+// leafParts lists every leaf part in document order. IsAttachment marks the
+// parts enmime sorted into attachments, inlines and other parts, except the
+// ones it chose as the text and HTML bodies.
+func leafParts(env *enmime.Envelope, d *decoder) []Part {
+	attached := map[*enmime.Part]bool{}
+	for _, list := range [][]*enmime.Part{env.Attachments, env.Inlines, env.OtherParts} {
+		for _, p := range list {
+			attached[p] = true
+		}
+	}
+	for _, p := range bodyParts(env.Root) {
+		delete(attached, p)
+	}
+	var out []Part
+	walkParts(env.Root, func(p *enmime.Part) {
+		if p.FirstChild != nil || strings.HasPrefix(p.ContentType, "multipart/") {
+			return
+		}
+		name := p.FileName
+		if strings.Contains(name, "=?") {
+			name = d.words(name) // RFC 2047 words where RFC 2231 belongs
+		}
+		out = append(out, Part{
+			Index:        len(out) + 1,
+			ContentType:  p.ContentType,
+			Charset:      p.Charset,
+			Filename:     d.raw8bit(name),
+			Disposition:  p.Disposition,
+			ContentID:    p.ContentID,
+			Size:         len(p.Content),
+			IsAttachment: attached[p],
+			Content:      p.Content,
+		})
+	})
+	return out
+}
+
+// bodyParts returns the parts enmime reads Text and HTML from, following
+// its rules: in multipart/alternative the first text/plain (breadth first),
+// otherwise every text/plain; and the first text/html (depth first); none
+// of them with disposition attachment.
+func bodyParts(root *enmime.Part) []*enmime.Part {
+	if root == nil {
+		return nil
+	}
+	isText := func(p *enmime.Part) bool {
+		return p.ContentType == "text/plain" && p.Disposition != "attachment"
+	}
+	isHTML := func(p *enmime.Part) bool {
+		return p.ContentType == "text/html" && p.Disposition != "attachment"
+	}
+	if root.FirstChild == nil {
+		// A single part is either the body or, when binary, an attachment;
+		// enmime never lists it as both.
+		return nil
+	}
+	var bodies []*enmime.Part
+	if root.ContentType == "multipart/alternative" {
+		if p := root.BreadthMatchFirst(isText); p != nil {
+			bodies = append(bodies, p)
+		}
+	} else {
+		bodies = append(bodies, root.DepthMatchAll(isText)...)
+	}
+	if p := root.DepthMatchFirst(isHTML); p != nil {
+		bodies = append(bodies, p)
+	}
+	return bodies
+}
+
+// headerOnlyView is the View of last resort, after the parser panicked:
+// the header fields and the body as text. It recovers from its own panic
+// too, so Parse keeps its promise.
+func headerOnlyView(raw []byte, warning string) (v *View) {
+	defer func() {
+		if r := recover(); r != nil {
+			v = &View{Warnings: []string{warning, fmt.Sprintf("header parser failed: %v", r)}}
+		}
+	}()
+	h := scanHeader(raw)
+	v = newView(h)
+	v.Warnings = append([]string{warning}, v.Warnings...)
+	d := v.decoder(h)
+	v.Text = d.decodeBody(charsetParam(h.first("content-type")), raw[h.Body:])
+	v.finish(d)
+	return v
+}
+
+func dedupe(ws []string) []string {
+	seen := make(map[string]bool, len(ws))
+	out := ws[:0]
+	for _, w := range ws {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}

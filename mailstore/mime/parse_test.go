@@ -1,0 +1,352 @@
+package mime
+
+import (
+	"bytes"
+	"encoding/base64"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// msg joins header lines and a body into a CRLF message.
+func msg(body []byte, header ...string) []byte {
+	var b bytes.Buffer
+	for _, h := range header {
+		b.WriteString(h + "\r\n")
+	}
+	b.WriteString("\r\n")
+	b.Write(body)
+	return b.Bytes()
+}
+
+func TestParseCharsets(t *testing.T) {
+	for _, c := range charsetCases {
+		t.Run(c.label, func(t *testing.T) {
+			body := encode(t, c.enc, c.text+"\r\n")
+			raw := msg(body,
+				"From: "+bWord(c.label, encode(t, c.enc, c.text))+" <a@example.com>",
+				"Subject: "+bWord(c.label, encode(t, c.enc, c.text)),
+				"Content-Type: text/plain; charset=\""+c.label+"\"",
+				"Content-Transfer-Encoding: 8bit",
+			)
+			v := Parse(raw)
+			if v.Summary.Subject != c.text {
+				t.Errorf("Subject = %q, want %q", v.Summary.Subject, c.text)
+			}
+			if v.Summary.From.Name != c.text {
+				t.Errorf("From name = %q, want %q", v.Summary.From.Name, c.text)
+			}
+			if v.Text != c.text+"\n" {
+				t.Errorf("Text = %q, want %q", v.Text, c.text+"\n")
+			}
+			if got := fieldValue(v, "subject"); got != c.text {
+				t.Errorf("Header Subject = %q, want %q", got, c.text)
+			}
+		})
+	}
+}
+
+func fieldValue(v *View, name string) string {
+	for _, f := range v.Header {
+		if strings.EqualFold(f.Name, name) {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+func TestParseUnknownCharsetBody(t *testing.T) {
+	raw := msg(encode(t, charmap.Windows1252, "Grüße\r\n"),
+		"Subject: x", "Content-Type: text/plain; charset=x-ias-german")
+	v := Parse(raw)
+	if v.Text != "Grüße\n" {
+		t.Errorf("Text = %q, want the best-effort Latin reading", v.Text)
+	}
+	if !containsWarning(v.Warnings, "x-ias-german") {
+		t.Errorf("warnings %q do not name the unknown charset", v.Warnings)
+	}
+}
+
+func TestParseMislabelledUTF8(t *testing.T) {
+	raw := msg([]byte("你好，世界\r\n"), "Subject: x", "Content-Type: text/plain; charset=GB2312", "Content-Transfer-Encoding: 8bit")
+	v := Parse(raw)
+	if v.Text != "你好，世界\n" {
+		t.Errorf("Text = %q, want the UTF-8 bytes read as UTF-8", v.Text)
+	}
+	if !containsWarning(v.Warnings, "holds UTF-8") {
+		t.Errorf("warnings %q do not mention the mislabel", v.Warnings)
+	}
+	// Real GB2312 bytes stay GB2312: the heuristic must not fire on them.
+	raw = msg(encode(t, charsetCases[4].enc, "你好，世界\r\n"), "Subject: x", "Content-Type: text/plain; charset=GB2312")
+	if v := Parse(raw); v.Text != "你好，世界\n" || containsWarning(v.Warnings, "holds UTF-8") {
+		t.Errorf("real GB2312: Text %q, warnings %q", v.Text, v.Warnings)
+	}
+}
+
+func TestParseAlternative(t *testing.T) {
+	raw := msg([]byte(strings.Join([]string{
+		"--b1",
+		"Content-Type: text/plain; charset=utf-8",
+		"",
+		"Plain body",
+		"--b1",
+		"Content-Type: text/html; charset=utf-8",
+		"",
+		`<html><head><style>p{}</style></head><body><p>Visit <a href="https://example.com/a">our site</a> or <a href="https://evil.example/x">https://bank.example</a>.</p>` +
+			`<p>Again <a href="https://example.com/a">here</a>, <a href="#top">top</a>, <a href="mailto:x@example.com">mail</a>.</p></body></html>`,
+		"--b1--",
+		"",
+	}, "\r\n")), "Subject: alt", "Content-Type: multipart/alternative; boundary=b1")
+	v := Parse(raw)
+	if v.Text != "Plain body" {
+		t.Errorf("Text = %q", v.Text)
+	}
+	wantLinks := []string{"https://example.com/a", "https://evil.example/x", "mailto:x@example.com"}
+	if !reflect.DeepEqual(v.Links, wantLinks) {
+		t.Errorf("Links = %q, want %q", v.Links, wantLinks)
+	}
+	for _, want := range []string{
+		"Visit our site [1] or https://bank.example [2].",
+		"Again here [1], top, mail [3].",
+		"[1] https://example.com/a\n[2] https://evil.example/x\n[3] mailto:x@example.com",
+	} {
+		if !strings.Contains(v.HTMLText, want) {
+			t.Errorf("HTMLText lacks %q:\n%s", want, v.HTMLText)
+		}
+	}
+	if strings.Contains(v.HTMLText, "( https") || strings.Contains(v.HTMLText, "p{}") {
+		t.Errorf("HTMLText holds inline links or style:\n%s", v.HTMLText)
+	}
+	if len(v.Parts) != 2 || v.Parts[0].IsAttachment || v.Parts[1].IsAttachment {
+		t.Errorf("Parts = %+v, want two bodies, no attachments", v.Parts)
+	}
+	if v.Summary.Attachments != 0 || !v.Summary.AttachmentsExact {
+		t.Errorf("Attachments = %d exact=%v, want 0 exact", v.Summary.Attachments, v.Summary.AttachmentsExact)
+	}
+}
+
+func TestParseHTMLOnly(t *testing.T) {
+	raw := msg([]byte(`<p>Only <b>HTML</b> here, <a href="https://x.example/">link</a></p>`),
+		"Subject: html", "Content-Type: text/html; charset=utf-8")
+	v := Parse(raw)
+	if v.Text != "" {
+		t.Errorf("Text = %q, want empty so Body prefers HTMLText", v.Text)
+	}
+	if !strings.Contains(v.HTMLText, "Only *HTML* here, link [1]") {
+		t.Errorf("HTMLText = %q", v.HTMLText)
+	}
+	if v.Body() != v.HTMLText {
+		t.Error("Body() is not HTMLText for an HTML-only message")
+	}
+}
+
+func TestParseAttachments(t *testing.T) {
+	pdf := []byte("%PDF-1.4 fake\x00\x01\x02")
+	png := []byte("\x89PNG\r\n\x1a\nfake")
+	raw := msg([]byte(strings.Join([]string{
+		"--outer",
+		"Content-Type: multipart/related; boundary=rel",
+		"",
+		"--rel",
+		"Content-Type: multipart/alternative; boundary=alt",
+		"",
+		"--alt",
+		"Content-Type: text/plain; charset=utf-8",
+		"Content-Disposition: inline",
+		"",
+		"See the logo.",
+		"--alt",
+		"Content-Type: text/html; charset=utf-8",
+		"",
+		`<p>See <img src="cid:logo@x"></p>`,
+		"--alt--",
+		"--rel",
+		"Content-Type: image/png",
+		"Content-ID: <logo@x>",
+		"Content-Transfer-Encoding: base64",
+		"",
+		base64.StdEncoding.EncodeToString(png),
+		"--rel--",
+		"--outer",
+		"Content-Type: application/pdf; name=\"=?utf-8?q?R=C3=A9sum=C3=A9.pdf?=\"",
+		"Content-Disposition: attachment; filename*=utf-8''R%C3%A9sum%C3%A9.pdf",
+		"Content-Transfer-Encoding: base64",
+		"",
+		base64.StdEncoding.EncodeToString(pdf),
+		"--outer",
+		"Content-Type: text/plain; charset=utf-8",
+		"Content-Disposition: attachment; filename=notes.txt",
+		"",
+		"attached notes",
+		"--outer--",
+		"",
+	}, "\r\n")), "Subject: files", "Content-Type: multipart/mixed; boundary=outer")
+	v := Parse(raw)
+	type brief struct {
+		Index       int
+		ContentType string
+		Filename    string
+		Disposition string
+		ContentID   string
+		Attachment  bool
+	}
+	var got []brief
+	for _, p := range v.Parts {
+		got = append(got, brief{p.Index, p.ContentType, p.Filename, p.Disposition, p.ContentID, p.IsAttachment})
+		if p.Size != len(p.Content) {
+			t.Errorf("part %d Size %d != len(Content) %d", p.Index, p.Size, len(p.Content))
+		}
+	}
+	want := []brief{
+		{1, "text/plain", "", "inline", "", false},
+		{2, "text/html", "", "", "", false},
+		{3, "image/png", "", "", "logo@x", true},
+		{4, "application/pdf", "Résumé.pdf", "attachment", "", true},
+		{5, "text/plain", "notes.txt", "attachment", "", true},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Parts:\n got %+v\nwant %+v", got, want)
+	}
+	if len(v.Parts) == 5 {
+		if !bytes.Equal(v.Parts[3].Content, pdf) || !bytes.Equal(v.Parts[2].Content, png) {
+			t.Error("attachment content is not the decoded bytes")
+		}
+	}
+	if v.Summary.Attachments != 3 || !v.Summary.AttachmentsExact {
+		t.Errorf("Attachments = %d exact=%v, want 3 exact", v.Summary.Attachments, v.Summary.AttachmentsExact)
+	}
+	if v.Text != "See the logo." {
+		t.Errorf("Text = %q: the attached text/plain must not join the body", v.Text)
+	}
+}
+
+func TestParseBrokenShapes(t *testing.T) {
+	tests := []struct {
+		name     string
+		raw      string
+		subject  string
+		text     string
+		warning  string
+		foreign  bool
+		noHeader bool
+	}{
+		{
+			name:    "no blank line after the header",
+			raw:     "From: a@b.example\nSubject: here's something\ncounter to RFC 5322, no separating newline\n",
+			subject: "here's something", text: "counter to RFC 5322, no separating newline\n",
+			warning: "header not ended by a blank line",
+		},
+		{
+			name:    "mbox From line first",
+			raw:     "From jamis@example.com Mon May  2 16:07:05 2005\r\nSubject: mbox\r\n\r\nbody\r\n",
+			subject: "mbox", text: "body\n",
+		},
+		{
+			name:    "unknown transfer encoding",
+			raw:     "Subject: cte\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: foobar\r\n\r\nraw\r\n",
+			subject: "cte", text: "raw\n", warning: "foobar",
+		},
+		{
+			name:    "multipart without boundary",
+			raw:     "Subject: nb\r\nContent-Type: multipart/mixed\r\n\r\njust text\r\n",
+			subject: "nb",
+		},
+		{
+			name:    "not mail",
+			raw:     "\x00\x01binary\xff junk",
+			foreign: true, noHeader: true, warning: "not a mail message",
+		},
+		{name: "empty", raw: "", foreign: true, noHeader: true, warning: "not a mail message"},
+		{name: "header only", raw: "Subject: only\r\n", subject: "only", warning: "no text body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Parse([]byte(tt.raw))
+			if v == nil {
+				t.Fatal("Parse returned nil")
+			}
+			if v.Summary.Subject != tt.subject {
+				t.Errorf("Subject = %q, want %q", v.Summary.Subject, tt.subject)
+			}
+			if tt.text != "" && v.Text != tt.text {
+				t.Errorf("Text = %q, want %q", v.Text, tt.text)
+			}
+			if tt.warning != "" && !containsWarning(v.Warnings, tt.warning) {
+				t.Errorf("warnings %q lack %q", v.Warnings, tt.warning)
+			}
+			if (v.Summary.Kind == mailstore.KindForeign) != tt.foreign {
+				t.Errorf("Kind = %v, foreign want %v", v.Summary.Kind, tt.foreign)
+			}
+			if (len(v.Header) == 0) != tt.noHeader {
+				t.Errorf("Header = %q", v.Header)
+			}
+		})
+	}
+}
+
+func TestParseHeaderFieldsInOrder(t *testing.T) {
+	raw := msg([]byte("x"),
+		"Received: from a by b",
+		"X-SES-Spam-Verdict: PASS",
+		"subject: =?utf-8?q?caf=C3=A9?=",
+		"Received: from c by d",
+	)
+	want := []Field{
+		{"Received", "from a by b"},
+		{"X-SES-Spam-Verdict", "PASS"},
+		{"subject", "café"},
+		{"Received", "from c by d"},
+	}
+	if v := Parse(raw); !reflect.DeepEqual(v.Header, want) {
+		t.Errorf("Header = %q, want %q", v.Header, want)
+	}
+}
+
+// TestHeaderOnlyView covers the recovery path Parse takes after a panic.
+func TestHeaderOnlyView(t *testing.T) {
+	v := headerOnlyView([]byte("Subject: boom\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n"+
+		string(encode(t, charmap.KOI8R, "тело"))), "message parser failed: test")
+	if v.Summary.Subject != "boom" || v.Text != "тело" {
+		t.Errorf("Subject %q Text %q", v.Summary.Subject, v.Text)
+	}
+	if len(v.Warnings) == 0 || v.Warnings[0] != "message parser failed: test" {
+		t.Errorf("warnings = %q, want the failure first", v.Warnings)
+	}
+}
+
+// checkView asserts what every View promises whatever the input.
+func checkView(t testing.TB, v *View) {
+	t.Helper()
+	if v == nil {
+		t.Fatal("Parse returned nil")
+	}
+	for name, s := range map[string]string{"Subject": v.Summary.Subject, "Text": v.Text, "HTML": v.HTML, "HTMLText": v.HTMLText, "From": v.Summary.From.String()} {
+		if !utf8.ValidString(s) {
+			t.Errorf("%s is not valid UTF-8: %q", name, s)
+		}
+	}
+	for _, f := range v.Header {
+		if !utf8.ValidString(f.Name) || !utf8.ValidString(f.Value) {
+			t.Errorf("header field %q is not valid UTF-8", f)
+		}
+	}
+	n := 0
+	for i, p := range v.Parts {
+		if p.Index != i+1 {
+			t.Errorf("part %d has Index %d", i, p.Index)
+		}
+		if !utf8.ValidString(p.Filename) {
+			t.Errorf("part %d filename %q is not valid UTF-8", p.Index, p.Filename)
+		}
+		if p.IsAttachment {
+			n++
+		}
+	}
+	if !v.Summary.AttachmentsExact || v.Summary.Attachments != n {
+		t.Errorf("Summary.Attachments = %d exact=%v, parts say %d", v.Summary.Attachments, v.Summary.AttachmentsExact, n)
+	}
+}

@@ -1,0 +1,411 @@
+package mime
+
+import (
+	"encoding/base64"
+	stdmime "mime"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// SetupNotificationSubject is the subject of the test object SES writes
+// when a receipt rule that stores to S3 is created.
+const SetupNotificationSubject = "Amazon SES Setup Notification"
+
+// Summarize parses a header block (or a whole message, of which it reads
+// only the header) into the fields a listing shows. It never fails: what it
+// cannot parse is left empty and described in Warnings. A missing or
+// unparsable Date is left zero for the caller to replace with the object's
+// LastModified. Object, Read and Missing are the caller's to fill.
+func Summarize(header []byte) mailstore.Summary {
+	return summarize(scanHeader(header))
+}
+
+// fieldIndex looks fields up by case-insensitive name, in order.
+type fieldIndex map[string][]string
+
+func indexFields(fields []rawField) fieldIndex {
+	idx := make(fieldIndex, len(fields))
+	for _, f := range fields {
+		k := strings.ToLower(f.Name)
+		idx[k] = append(idx[k], f.Value)
+	}
+	return idx
+}
+
+func (x fieldIndex) first(name string) (string, bool) {
+	v := x[name]
+	if len(v) == 0 {
+		return "", false
+	}
+	return v[0], true
+}
+
+// summarize builds the Summary from a scanned header.
+func summarize(h scannedHeader) mailstore.Summary {
+	var s mailstore.Summary
+	s.Warnings = append(s.Warnings, h.Warnings...)
+	if len(h.Fields) == 0 {
+		s.Kind = mailstore.KindForeign
+		s.Warnings = append(s.Warnings, "no header fields: not a mail message")
+		return s
+	}
+	x := indexFields(h.Fields)
+	ctype, _ := x.first("content-type")
+	d := &decoder{fallback: lookupCharset(charsetParam(ctype))}
+
+	if raw, ok := x.first("date"); !ok || strings.TrimSpace(raw) == "" {
+		d.warnf("no Date header")
+	} else if t, err := parseDate(d.text(raw)); err != nil {
+		d.warnf("cannot parse Date %q", d.text(raw))
+	} else {
+		s.Date = t
+	}
+
+	if from := d.addressField(x, "from"); len(from) > 0 {
+		s.From = from[0]
+	} else {
+		d.warnf("no From address")
+	}
+	s.To = d.addressField(x, "to")
+	s.Cc = d.addressField(x, "cc")
+	s.ReplyTo = d.addressField(x, "reply-to")
+
+	if raw, ok := x.first("subject"); ok {
+		s.Subject = strings.TrimSpace(d.text(raw))
+	} else {
+		d.warnf("no Subject header")
+	}
+	if raw, ok := x.first("message-id"); ok {
+		if ids := msgIDs(raw); len(ids) > 0 {
+			s.MessageID = ids[0]
+		}
+	}
+	if raw, ok := x.first("in-reply-to"); ok {
+		if ids := msgIDs(raw); len(ids) > 0 {
+			s.InReplyTo = ids[0]
+		}
+	}
+	for _, raw := range x["references"] {
+		s.References = append(s.References, msgIDs(raw)...)
+	}
+	s.Recipients = envelopeRecipients(x["received"])
+	s.Verdicts = verdicts(x)
+
+	// Only the body says exactly how many attachments there are; a
+	// multipart/mixed top level is the usual sign of at least one.
+	if mediaType(ctype) == "multipart/mixed" {
+		s.Attachments = 1
+	}
+	if strings.EqualFold(s.Subject, SetupNotificationSubject) {
+		s.Kind = mailstore.KindSetupNotification
+	}
+	s.Warnings = append(s.Warnings, d.warnings...)
+	return s
+}
+
+// mediaType returns the lower-case type/subtype of a Content-Type value,
+// without parsing parameters that are often malformed.
+func mediaType(ctype string) string {
+	t, _, _ := strings.Cut(ctype, ";")
+	return strings.ToLower(strings.TrimSpace(t))
+}
+
+// charsetParam returns the charset parameter of a Content-Type value, or ""
+// when there is none.
+func charsetParam(ctype string) string {
+	if ctype == "" {
+		return ""
+	}
+	if _, params, err := stdmime.ParseMediaType(ctype); err == nil {
+		return params["charset"]
+	}
+	// The parser rejects a whole value over one bad parameter; the charset
+	// is usually still readable.
+	if m := charsetRe.FindStringSubmatch(ctype); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var charsetRe = regexp.MustCompile(`(?i)(?:^|;)\s*charset\s*=\s*"?([^";\s]*)`)
+
+// addressField parses every field of one address header (a message may
+// repeat To or Cc) into one list.
+func (d *decoder) addressField(x fieldIndex, name string) []mailstore.Address {
+	var out []mailstore.Address
+	for _, raw := range x[name] {
+		out = append(out, d.addresses(name, raw)...)
+	}
+	return out
+}
+
+// addresses parses an address list. It tries net/mail first, then enmime's
+// repairs (missing commas), then each comma-separated item on its own;
+// an item nothing can parse is kept as decoded text in Name, with a warning.
+func (d *decoder) addresses(field, raw string) []mailstore.Address {
+	raw = strings.TrimSpace(d.raw8bit(raw))
+	if raw == "" {
+		return nil
+	}
+	// Decode encoded-words with our lenient decoder and hand net/mail a
+	// single UTF-8 word in their place, so its stricter decoder sees only
+	// what it can read.
+	prepared := d.wordsWith(raw, func(s string) string {
+		return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
+	})
+	p := mail.AddressParser{WordDecoder: &stdmime.WordDecoder{CharsetReader: d.charsetReader}}
+	list, err := p.ParseList(prepared)
+	if err != nil {
+		if l2, err2 := enmime.ParseAddressList(prepared); err2 == nil {
+			list, err = l2, nil
+		}
+	}
+	if err == nil {
+		return d.convertAddresses(list)
+	}
+	var out []mailstore.Address
+	for _, item := range splitAddressList(prepared) {
+		if a, err := p.Parse(item); err == nil {
+			out = append(out, d.convertAddresses([]*mail.Address{a})...)
+			continue
+		}
+		d.warnf("cannot parse %s address %q", headerName(field), d.words(item))
+		out = append(out, looseAddress(d.words(item)))
+	}
+	return out
+}
+
+func (d *decoder) convertAddresses(list []*mail.Address) []mailstore.Address {
+	out := make([]mailstore.Address, 0, len(list))
+	for _, a := range list {
+		// net/mail leaves encoded-words inside quoted display names (which
+		// RFC 2047 forbids but many mailers write) undecoded.
+		out = append(out, mailstore.Address{Name: d.words(a.Name), Address: a.Address})
+	}
+	return out
+}
+
+// headerName gives a lower-case field key its usual spelling for warnings.
+func headerName(key string) string {
+	switch key {
+	case "reply-to":
+		return "Reply-To"
+	case "cc":
+		return "Cc"
+	default:
+		return strings.ToUpper(key[:1]) + key[1:]
+	}
+}
+
+// splitAddressList splits on commas outside quotes, comments and angle
+// brackets, dropping empty items.
+func splitAddressList(s string) []string {
+	var out []string
+	depthParen, inAngle, inQuote := 0, false, false
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case inQuote && c == '\\':
+			i++
+		case c == '"' && depthParen == 0:
+			inQuote = !inQuote
+		case inQuote:
+		case c == '(':
+			depthParen++
+		case c == ')' && depthParen > 0:
+			depthParen--
+		case c == '<':
+			inAngle = true
+		case c == '>':
+			inAngle = false
+		case c == ',' && depthParen == 0 && !inAngle:
+			out = appendNonEmpty(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return appendNonEmpty(out, s[start:])
+}
+
+func appendNonEmpty(out []string, s string) []string {
+	if s = strings.TrimSpace(s); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+var angleAddr = regexp.MustCompile(`<([^<>\s]+@[^<>\s]+)>`)
+
+// looseAddress keeps an unparsable item as its text. When it holds exactly
+// one <addr@domain> that part becomes the address, so a reply still has
+// somewhere to go, and the rest is the name.
+func looseAddress(s string) mailstore.Address {
+	m := angleAddr.FindAllStringSubmatchIndex(s, -1)
+	if len(m) != 1 {
+		return mailstore.Address{Name: s}
+	}
+	name := strings.TrimSpace(s[:m[0][0]] + s[m[0][1]:])
+	name = strings.TrimSpace(strings.Trim(name, `"`))
+	return mailstore.Address{Name: name, Address: s[m[0][2]:m[0][3]]}
+}
+
+// msgIDs returns the message ids in a Message-ID, In-Reply-To or References
+// value without their angle brackets. A value without brackets (some
+// mailers omit them) is split on white space instead.
+func msgIDs(raw string) []string {
+	var out []string
+	rest := raw
+	for {
+		i := strings.IndexByte(rest, '<')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(rest[i:], '>')
+		if j < 0 {
+			break
+		}
+		if id := strings.TrimSpace(rest[i+1 : i+j]); id != "" {
+			out = append(out, id)
+		}
+		rest = rest[i+j+1:]
+	}
+	if len(out) == 0 && !strings.ContainsAny(raw, "<>") {
+		out = strings.Fields(raw)
+	}
+	return out
+}
+
+// receivedFor finds the envelope recipient clause of a Received field:
+// "... by inbound-smtp... with SMTP id ... for info@example.com; date" or
+// "for <info@example.com>;".
+var receivedFor = regexp.MustCompile(`(?i)(?:^|[\s(])for\s+<?([^\s<>;,()]+@[^\s<>;,()]+)`)
+
+// envelopeRecipients collects the "for" addresses of every Received field,
+// in order (SES puts its own Received first), without duplicates.
+func envelopeRecipients(received []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range received {
+		for _, m := range receivedFor.FindAllStringSubmatch(r, -1) {
+			addr := strings.TrimRight(m[1], ".>")
+			k := strings.ToLower(addr)
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, addr)
+			}
+		}
+	}
+	return out
+}
+
+// verdicts reads SES's receipt checks. SPF, DKIM and DMARC come from the
+// Authentication-Results SES adds (authserv-id amazonses.com), else from
+// the first Received-SPF, else from any Authentication-Results.
+func verdicts(x fieldIndex) mailstore.Verdicts {
+	var v mailstore.Verdicts
+	if raw, ok := x.first("x-ses-spam-verdict"); ok {
+		v.Spam = firstWordUpper(raw)
+	}
+	if raw, ok := x.first("x-ses-virus-verdict"); ok {
+		v.Virus = firstWordUpper(raw)
+	}
+	var ses, other map[string]string
+	for _, raw := range x["authentication-results"] {
+		id, results := parseAuthResults(raw)
+		if ses == nil && strings.EqualFold(id, "amazonses.com") {
+			ses = results
+		} else if other == nil {
+			other = results
+		}
+	}
+	spf := ""
+	if raw, ok := x.first("received-spf"); ok {
+		spf = firstWordUpper(raw)
+	}
+	pick := func(method, fallback string) string {
+		if r := ses[method]; r != "" {
+			return r
+		}
+		if fallback != "" {
+			return fallback
+		}
+		return other[method]
+	}
+	v.SPF = pick("spf", spf)
+	v.DKIM = pick("dkim", "")
+	v.DMARC = pick("dmarc", "")
+	return v
+}
+
+func firstWordUpper(s string) string {
+	f := strings.Fields(stripComments(s))
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.ToUpper(strings.TrimRight(f[0], ";"))
+}
+
+// parseAuthResults parses an RFC 8601 Authentication-Results value into its
+// authserv-id and the first result of each method ("spf" -> "PASS").
+func parseAuthResults(raw string) (id string, results map[string]string) {
+	parts := strings.Split(stripComments(raw), ";")
+	results = map[string]string{}
+	if f := strings.Fields(parts[0]); len(f) > 0 {
+		id = f[0]
+	}
+	for _, p := range parts[1:] {
+		f := strings.Fields(p)
+		if len(f) == 0 {
+			continue
+		}
+		method, result, ok := strings.Cut(f[0], "=")
+		if !ok {
+			continue
+		}
+		method = strings.ToLower(method)
+		// "dkim/1=pass": a method may carry a version.
+		method, _, _ = strings.Cut(method, "/")
+		if _, done := results[method]; !done && result != "" {
+			results[method] = strings.ToUpper(result)
+		}
+	}
+	return id, results
+}
+
+// stripComments removes RFC 5322 comments "(...)", nested or not, leaving
+// quoted strings alone.
+func stripComments(s string) string {
+	if !strings.Contains(s, "(") {
+		return s
+	}
+	var b strings.Builder
+	depth, inQuote := 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s) && (inQuote || depth > 0):
+			if depth == 0 {
+				b.WriteByte(c)
+				b.WriteByte(s[i+1])
+			}
+			i++
+			continue
+		case c == '"' && depth == 0:
+			inQuote = !inQuote
+		case c == '(' && !inQuote:
+			depth++
+			b.WriteByte(' ')
+			continue
+		case c == ')' && depth > 0:
+			depth--
+			continue
+		}
+		if depth == 0 {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,304 @@
+package mime
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+)
+
+// sesHeader is shaped like what SES stores: its own Received first (with
+// the envelope recipient), its verdict and authentication fields, a huge
+// folded X-SES-RECEIPT, then the sender's fields.
+func sesHeader(t *testing.T) string {
+	t.Helper()
+	lines := []string{
+		"Return-Path: <bounce@sender.example>",
+		"Received: from mail-wr1-f54.google.com (mail-wr1-f54.google.com [209.85.221.54])",
+		" by inbound-smtp.us-east-1.amazonaws.com with SMTP id 8ufj2ei3b1u5v1m0f9s6ovq5b3onh2o4r2s8cg81",
+		" for info@example.com;",
+		" Tue, 12 Mar 2024 10:15:02 +0000 (UTC)",
+		"Received: from relay.sender.example by mail-wr1-f54.google.com with ESMTPS id x",
+		"\tfor <Sales@Example.com>; Tue, 12 Mar 2024 10:15:01 +0000",
+		"Received: from relay2.sender.example by relay.sender.example",
+		"\tfor <info@example.com>; Tue, 12 Mar 2024 10:15:00 +0000",
+		"Received: from localhost by relay2 for multiple recipients; Tue, 12 Mar 2024 10:14:59 +0000",
+		"X-SES-Spam-Verdict: PASS",
+		"x-ses-virus-verdict: fail",
+		"Received-SPF: pass (spfCheck: domain of sender.example designates 209.85.221.54 as permitted sender) client-ip=209.85.221.54;",
+		"Authentication-Results: mx.other.example; spf=fail; dkim=fail; dmarc=fail",
+		"Authentication-Results: amazonses.com;",
+		" spf=pass (spfCheck: domain of sender.example designates 209.85.221.54 as permitted sender) client-ip=209.85.221.54; envelope-from=bounce@sender.example; helo=mail-wr1-f54.google.com;",
+		" dkim=pass header.i=@sender.example;",
+		" dmarc=none header.from=sender.example;",
+		"X-SES-RECEIPT: AEFBQUFBQUFBQUFGOTlKNmZ4ZTJVa1B",
+	}
+	for range 60 {
+		lines = append(lines, " "+strings.Repeat("QUFBQUFB", 9))
+	}
+	lines = append(lines,
+		"X-SES-DKIM-SIGNATURE: a=rsa-sha256; q=dns/txt; b=abc; c=relaxed/simple; s=224i4yxa5dv7c2xz3womw6peuasteono; d=amazonses.com; t=1710238502; v=1; bh=xyz; h=From:To:Cc:Bcc:Subject:Date:Message-ID:MIME-Version:Content-Type:X-SES-RECEIPT;",
+		"From: =?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro@sender.example>",
+		"To: \"Info Desk\" <info@example.com>, Sales <sales@example.com>",
+		"Cc: =?iso-8859-1?q?J=F6rg?= <joerg@example.org>",
+		"Reply-To: replies@sender.example",
+		"Subject: =?UTF-8?Q?Quarterly_report_=E2=80=93_Q1?=",
+		"Date: Tue, 12 Mar 2024 11:14:58 +0100",
+		"Message-ID: <CAF=abc123@mail.gmail.com>",
+		"In-Reply-To: <prev-1@example.com>",
+		"References: <root-0@example.com>",
+		" <prev-1@example.com>",
+		"MIME-Version: 1.0",
+		"Content-Type: multipart/mixed; boundary=\"000000000000b1\"",
+		"", "")
+	return strings.Join(lines, "\r\n")
+}
+
+func TestSummarizeSES(t *testing.T) {
+	s := Summarize([]byte(sesHeader(t) + "--000000000000b1\r\n"))
+	want := mailstore.Summary{
+		Kind:       mailstore.KindMail,
+		Date:       time.Date(2024, 3, 12, 10, 14, 58, 0, time.UTC),
+		From:       mailstore.Address{Name: "山田太郎", Address: "taro@sender.example"},
+		To:         []mailstore.Address{{Name: "Info Desk", Address: "info@example.com"}, {Name: "Sales", Address: "sales@example.com"}},
+		Cc:         []mailstore.Address{{Name: "Jörg", Address: "joerg@example.org"}},
+		ReplyTo:    []mailstore.Address{{Address: "replies@sender.example"}},
+		Recipients: []string{"info@example.com", "Sales@Example.com"},
+		Subject:    "Quarterly report – Q1",
+		MessageID:  "CAF=abc123@mail.gmail.com",
+		InReplyTo:  "prev-1@example.com",
+		References: []string{"root-0@example.com", "prev-1@example.com"},
+		// multipart/mixed: the header's hint of at least one attachment.
+		Attachments: 1,
+		Verdicts:    mailstore.Verdicts{Spam: "PASS", Virus: "FAIL", SPF: "PASS", DKIM: "PASS", DMARC: "NONE"},
+	}
+	if !s.Date.Equal(want.Date) {
+		t.Errorf("Date = %v, want %v", s.Date, want.Date)
+	}
+	s.Date = want.Date
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("Summarize:\n got %+v\nwant %+v", s, want)
+	}
+}
+
+// TestSummarizeHeaderOnly checks the S3 path: only the bytes up to
+// HeaderEnd are summarized, and give the same result as the whole message.
+func TestSummarizeHeaderOnly(t *testing.T) {
+	msg := []byte(sesHeader(t) + "--000000000000b1\r\nContent-Type: text/plain\r\n\r\nhi\r\n--000000000000b1--\r\n")
+	end := HeaderEnd(msg)
+	if end < 0 {
+		t.Fatal("HeaderEnd found no header block")
+	}
+	whole, head := Summarize(msg), Summarize(msg[:end])
+	if !reflect.DeepEqual(whole, head) {
+		t.Errorf("header block and whole message summarize differently:\n%+v\n%+v", head, whole)
+	}
+}
+
+func TestSummarizeVerdictSources(t *testing.T) {
+	tests := []struct {
+		name   string
+		header string
+		want   mailstore.Verdicts
+	}{
+		{
+			"received-spf only",
+			"Received-SPF: softfail (domain of x does not designate y) client-ip=1.2.3.4\r\n",
+			mailstore.Verdicts{SPF: "SOFTFAIL"},
+		},
+		{
+			"other server's results when SES wrote none",
+			"Authentication-Results: mx.example.net; dkim=pass header.d=x; spf=neutral; dmarc=pass\r\n",
+			mailstore.Verdicts{SPF: "NEUTRAL", DKIM: "PASS", DMARC: "PASS"},
+		},
+		{
+			"amazonses wins over an earlier field and Received-SPF",
+			"Received-SPF: fail\r\nAuthentication-Results: other; dkim=fail\r\nAuthentication-Results: AmazonSES.com; spf=pass; dkim=temperror; dmarc=fail header.from=x\r\n",
+			mailstore.Verdicts{SPF: "PASS", DKIM: "TEMPERROR", DMARC: "FAIL"},
+		},
+		{
+			"verdicts upper-cased, comments ignored",
+			"X-SES-Spam-Verdict: gray\r\nX-SES-Virus-Verdict: (scanned) processing_failed\r\n",
+			mailstore.Verdicts{Spam: "GRAY", Virus: "PROCESSING_FAILED"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Summarize([]byte("Subject: x\r\n" + tt.header + "\r\n"))
+			if s.Verdicts != tt.want {
+				t.Errorf("Verdicts = %+v, want %+v", s.Verdicts, tt.want)
+			}
+		})
+	}
+}
+
+func TestSummarizeKinds(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want mailstore.Kind
+	}{
+		{"mail", "From: a@example.com\r\nSubject: hi\r\n\r\n", mailstore.KindMail},
+		{"setup notification", "From: no-reply-aws@amazon.com\nSubject: Amazon SES Setup Notification\n\nThis is a notification", mailstore.KindSetupNotification},
+		{"foreign: not a header", "PK\x03\x04\x14\x00binary zip data\n", mailstore.KindForeign},
+		{"foreign: empty", "", mailstore.KindForeign},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Summarize([]byte(tt.in))
+			if s.Kind != tt.want {
+				t.Errorf("Kind = %v, want %v", s.Kind, tt.want)
+			}
+			if tt.want == mailstore.KindForeign && len(s.Warnings) == 0 {
+				t.Error("a foreign object gave no warning")
+			}
+		})
+	}
+}
+
+func TestSummarizeCaseInsensitiveNames(t *testing.T) {
+	s := Summarize([]byte("SUBJECT: loud\nfrom: quiet@example.com\nmessage-id: <a@b>\n\n"))
+	if s.Subject != "loud" || s.From.Address != "quiet@example.com" || s.MessageID != "a@b" {
+		t.Errorf("got Subject %q From %q MessageID %q", s.Subject, s.From.Address, s.MessageID)
+	}
+}
+
+func TestSummarizeDateWarnings(t *testing.T) {
+	tests := []struct {
+		name, header, warning string
+	}{
+		{"missing", "Subject: x\n\n", "no Date header"},
+		{"unparsable", "Subject: x\nDate: next Tuesday-ish\n\n", "cannot parse Date"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Summarize([]byte(tt.header))
+			if !s.Date.IsZero() {
+				t.Errorf("Date = %v, want zero for the caller to replace", s.Date)
+			}
+			if !containsWarning(s.Warnings, tt.warning) {
+				t.Errorf("warnings %q lack %q", s.Warnings, tt.warning)
+			}
+		})
+	}
+}
+
+func containsWarning(ws []string, sub string) bool {
+	for _, w := range ws {
+		if strings.Contains(w, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestParseDate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // RFC 3339
+	}{
+		{"Tue, 12 Mar 2024 10:15:02 +0000", "2024-03-12T10:15:02Z"},
+		{"Wed, 28 May 2014 17:18:19 +0900 (JST)", "2014-05-28T17:18:19+09:00"},
+		{"27 Feb 2017 04:51:29 +0100", "2017-02-27T04:51:29+01:00"},
+		{"Mon, 2 May 2005 16:07:05 -0600", "2005-05-02T16:07:05-06:00"},
+		{"Thu,  7 Feb 2019 13:18:20 +0500", "2019-02-07T13:18:20+05:00"},
+		{"Fri, 13 Jul 2012 10:06:49 EDT", "2012-07-13T10:06:49-04:00"},
+		{"Fri, 13 Jul 2012 10:06:49 -0700 PDT", "2012-07-13T10:06:49-07:00"},
+		{"Fri, 13 Jul 2012 10:06 GMT", "2012-07-13T10:06:00Z"},
+		{"Friday, 13 July 2012 10:06:49 +0200", "2012-07-13T10:06:49+02:00"},
+		{"13 Jul 12 10:06:49 +0200", "2012-07-13T10:06:49+02:00"},
+		{"Fri, 13 Jul 2012 10:06:49 GMT+2", "2012-07-13T10:06:49+02:00"},
+		{"Fri, 13 Jul 2012 10:06:49 +02:00", "2012-07-13T10:06:49+02:00"},
+		{"Fri, 13 Jul 2012 10:06:49", "2012-07-13T10:06:49Z"},
+		{"Fri Jul 13 10:06:49 2012", "2012-07-13T10:06:49Z"},
+		{"Jul 13, 2012 10:06:49 AM +0000", "2012-07-13T10:06:49Z"},
+		{"2012-07-13T10:06:49+02:00", "2012-07-13T10:06:49+02:00"},
+		{"2012-07-13 10:06:49", "2012-07-13T10:06:49Z"},
+		{"13-Jul-2012 10:06:49 +0000", "2012-07-13T10:06:49Z"},
+		{"Sat, 6 Feb 1993 02:53:47 -0800 (PST)", "1993-02-06T02:53:47-08:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseDate(tt.in)
+			if err != nil {
+				t.Fatalf("parseDate: %v", err)
+			}
+			want, _ := time.Parse(time.RFC3339, tt.want)
+			if !got.Equal(want) {
+				t.Errorf("parseDate = %v, want %v", got, want)
+			}
+		})
+	}
+	for _, bad := range []string{"", "Malformed Date.", "yesterday", "99 Foo 2012 10:00:00"} {
+		if got, err := parseDate(bad); err == nil {
+			t.Errorf("parseDate(%q) = %v, want an error", bad, got)
+		}
+	}
+}
+
+func TestSummarizeAddresses(t *testing.T) {
+	sjis := string(encode(t, japanese.ShiftJIS, "営業部"))
+	euckr := string(encode(t, korean.EUCKR, "김철수"))
+	tests := []struct {
+		name    string
+		field   string
+		want    []mailstore.Address
+		warning string
+	}{
+		{"plain", "a@example.com", []mailstore.Address{{Address: "a@example.com"}}, ""},
+		{"quoted encoded name", `"` + bWord("Shift_JIS", []byte(sjis)) + `" <sales@example.jp>`,
+			[]mailstore.Address{{Name: "営業部", Address: "sales@example.jp"}}, ""},
+		{"euc-kr name", bWord("euc-kr", []byte(euckr)) + " <kim@example.kr>",
+			[]mailstore.Address{{Name: "김철수", Address: "kim@example.kr"}}, ""},
+		{"unknown charset name, no space before <", "=?X-IAS-German?B?bXlHb3Y=?=<info@bla.bla>",
+			[]mailstore.Address{{Name: "myGov", Address: "info@bla.bla"}}, "unknown charset"},
+		{"comma in encoded name does not split", "=?utf-8?q?Smith=2C_John?= <js@example.com>, b@example.com",
+			[]mailstore.Address{{Name: "Smith, John", Address: "js@example.com"}, {Address: "b@example.com"}}, ""},
+		{"missing comma repaired", "a@example.com b@example.com",
+			[]mailstore.Address{{Address: "a@example.com"}, {Address: "b@example.com"}}, ""},
+		{"rfc 6532 utf-8", `"Jöhn Doe" <jdöe@mächine.example>`,
+			[]mailstore.Address{{Name: "Jöhn Doe", Address: "jdöe@mächine.example"}}, ""},
+		{"unparsable kept as name", "Undisclosed <<broken>>",
+			[]mailstore.Address{{Name: "Undisclosed <<broken>>"}}, "cannot parse From address"},
+		{"unparsable with one address", "Bob [Sales] <bob@example.com>",
+			[]mailstore.Address{{Name: "Bob [Sales]", Address: "bob@example.com"}}, "cannot parse From address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Summarize([]byte("From: " + tt.field + "\r\nTo: " + tt.field +
+				"\r\nSubject: s\r\nDate: 1 Jan 2024 00:00:00 +0000\r\n\r\n"))
+			if !reflect.DeepEqual(s.To, tt.want) {
+				t.Errorf("To = %+v, want %+v", s.To, tt.want)
+			}
+			if s.From != tt.want[0] {
+				t.Errorf("From = %+v, want %+v", s.From, tt.want[0])
+			}
+			if tt.warning != "" && !containsWarning(s.Warnings, tt.warning) {
+				t.Errorf("warnings %q lack %q", s.Warnings, tt.warning)
+			}
+			if tt.warning == "" && len(s.Warnings) > 0 {
+				t.Errorf("unexpected warnings %q", s.Warnings)
+			}
+		})
+	}
+}
+
+func TestSummarizeRawLegacyHeader(t *testing.T) {
+	// Old mailers put raw 8-bit text in the body's charset into headers.
+	subj := string(encode(t, korean.EUCKR, "회의 일정"))
+	s := Summarize([]byte("Subject: " + subj + "\r\nContent-Type: text/plain; charset=ks_c_5601-1987\r\n\r\n"))
+	if s.Subject != "회의 일정" {
+		t.Errorf("Subject = %q, want it read in the body's charset", s.Subject)
+	}
+}
+
+func TestSummarizeNoBlankLine(t *testing.T) {
+	s := Summarize([]byte("From: a@example.com\nSubject: cut short"))
+	if s.Subject != "cut short" || s.From.Address != "a@example.com" {
+		t.Errorf("header with no blank line: Subject %q From %+v", s.Subject, s.From)
+	}
+}

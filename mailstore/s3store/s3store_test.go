@@ -1,0 +1,174 @@
+package s3store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+)
+
+func fakeS3(t *testing.T, bucket string) *s3.Client { return fakes3.Start(t, bucket).Admin }
+
+func put(t *testing.T, c *s3.Client, bucket, key string, body []byte) {
+	t.Helper()
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sesID makes a 40-character id of [0-9a-v] whose first character is first.
+func sesID(first byte, n int) string {
+	const alpha = "0123456789abcdefghijklmnopqrstuv"
+	b := []byte{first}
+	for i := 0; len(b) < 40; i++ {
+		b = append(b, alpha[(n*7+i*13)%32])
+	}
+	return string(b)
+}
+
+func TestListCoversEveryKeyOnce(t *testing.T) {
+	c := fakeS3(t, "mail")
+	want := map[string]bool{}
+	add := func(key string) {
+		put(t, c, "mail", key, []byte("Subject: x\r\n\r\nbody\r\n"))
+		want[key] = true
+	}
+	// 2,100 SES-like ids spread over the alphabet force several pages per
+	// range; the rest are the keys a split listing is most likely to miss.
+	for i := range 2100 {
+		add("inbox/" + sesID(sesIDAlphabet[i%32], i))
+	}
+	for _, k := range []string{"AMAZON_SES_SETUP_NOTIFICATION", "0", "a", "v", "vzzz", "w-other-tool", "zzz", "Z", "_x", "~tilde",
+		"sub/" + sesID('5', 1), "-dash", "한글", "0" + strings.Repeat("z", 50)} {
+		add("inbox/" + k)
+	}
+	put(t, c, "mail", "outbox/"+sesID('1', 9), []byte("x"))
+	put(t, c, "mail", "inbox", []byte("x")) // shorter than the prefix
+
+	st := New(c, mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	st.ListParallelism = 5
+	got := map[string]int{}
+	err := st.List(context.Background(), func(page []mailstore.Object) error {
+		for _, o := range page {
+			got[o.Key]++
+			if o.ETag == "" || o.Size == 0 || o.LastModified.IsZero() {
+				t.Errorf("%s: incomplete object %+v", o.Key, o)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range want {
+		if got[k] != 1 {
+			t.Errorf("%s listed %d times", k, got[k])
+		}
+	}
+	for k := range got {
+		if !want[k] {
+			t.Errorf("%s listed but not under the prefix", k)
+		}
+	}
+}
+
+func TestListStopsOnCallbackError(t *testing.T) {
+	c := fakeS3(t, "mail")
+	for i := range 50 {
+		put(t, c, "mail", "p/"+sesID(sesIDAlphabet[i%32], i), []byte("x"))
+	}
+	st := New(c, mailstore.Location{Bucket: "mail", Prefix: "p/"})
+	stop := errors.New("stop")
+	calls := 0
+	err := st.List(context.Background(), func([]mailstore.Object) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("err=%v calls=%d, want the callback's error after one call", err, calls)
+	}
+}
+
+func TestListNoSuchBucketExplains(t *testing.T) {
+	c := fakeS3(t, "mail")
+	st := New(c, mailstore.Location{Bucket: "nope", Prefix: ""})
+	err := st.List(context.Background(), func([]mailstore.Object) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "no such bucket") || !strings.Contains(err.Error(), "s3://nope/") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReadHeaderExtendsPastFirstRange(t *testing.T) {
+	c := fakeS3(t, "mail")
+	var msg bytes.Buffer
+	msg.WriteString("Return-Path: <a@b.example>\r\n")
+	for i := 0; msg.Len() < 10_000; i++ {
+		fmt.Fprintf(&msg, "X-Long-%d: %s\r\n", i, strings.Repeat("v", 70))
+	}
+	msg.WriteString("Subject: long header\r\n\r\n")
+	header := msg.Len()
+	msg.WriteString(strings.Repeat("body line\r\n", 1000))
+	put(t, c, "mail", "k", msg.Bytes())
+
+	st := New(c, mailstore.Location{Bucket: "mail"})
+	st.HeaderRange = 1024
+	hdr, obj, err := st.ReadHeader(context.Background(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hdr) != header || !bytes.HasSuffix(hdr, []byte("Subject: long header\r\n\r\n")) {
+		t.Fatalf("header is %d bytes ending %q, want %d", len(hdr), hdr[max(0, len(hdr)-30):], header)
+	}
+	if obj.Size != int64(msg.Len()) {
+		t.Errorf("size from Content-Range = %d, want %d", obj.Size, msg.Len())
+	}
+
+	// A header that never ends (no blank line) comes back whole.
+	put(t, c, "mail", "noblank", []byte("Subject: only\r\nFrom: a@b"))
+	hdr, _, err = st.ReadHeader(context.Background(), "noblank")
+	if err != nil || string(hdr) != "Subject: only\r\nFrom: a@b" {
+		t.Fatalf("ReadHeader(noblank) = %q, %v", hdr, err)
+	}
+}
+
+func TestReadExactBytesAndNotFound(t *testing.T) {
+	c := fakeS3(t, "mail")
+	raw := []byte("Subject: \xff\xfe 8-bit\r\n\r\n\x00\x01 body without newline")
+	put(t, c, "mail", "inbox/x", raw)
+	st := New(c, mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	got, obj, err := st.Read(context.Background(), "inbox/x")
+	if err != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("Read = %q, %v", got, err)
+	}
+	if obj.ETag == "" || strings.Contains(obj.ETag, `"`) {
+		t.Errorf("ETag %q", obj.ETag)
+	}
+	if _, _, err := st.Read(context.Background(), "inbox/missing"); !errors.Is(err, mailstore.ErrNotFound) {
+		t.Fatalf("missing key: %v", err)
+	}
+}
+
+func TestRangesAreContiguous(t *testing.T) {
+	st := New(nil, mailstore.Location{Prefix: "p/"})
+	r := st.ranges()
+	if r[0].after != "" || r[len(r)-1].upTo != "" {
+		t.Fatal("ranges do not reach both ends of the key space")
+	}
+	var bounds []string
+	for i := 1; i < len(r); i++ {
+		if r[i].after != r[i-1].upTo {
+			t.Fatalf("gap between %v and %v", r[i-1], r[i])
+		}
+		bounds = append(bounds, r[i].after)
+	}
+	if !sort.StringsAreSorted(bounds) {
+		t.Fatal("bounds out of order")
+	}
+}

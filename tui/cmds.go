@@ -1,0 +1,208 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Mailbox is what the TUI calls on a mailbox; *mailbox.Mailbox satisfies it.
+// Every call runs inside a tea.Cmd, never on the UI loop.
+type Mailbox interface {
+	Location() mailstore.Location
+	Refresh(ctx context.Context, progress func(mailbox.Progress)) error
+	Summaries(ctx context.Context, q query.Query, by query.SortField, reverse bool) ([]mailstore.Summary, error)
+	Open(ctx context.Context, key string) (*mailbox.Message, error)
+	SetRead(ctx context.Context, key string, read bool) error
+}
+
+var _ Mailbox = (*mailbox.Mailbox)(nil)
+
+// Box is one mailbox of the switcher: a display name and the mailbox.
+type Box struct {
+	Name    string
+	Mailbox Mailbox
+}
+
+// Boxes names each mailbox by its Name field, for cmd/.
+func Boxes(mbs ...*mailbox.Mailbox) []Box {
+	out := make([]Box, len(mbs))
+	for i, mb := range mbs {
+		out[i] = Box{Name: mb.Name, Mailbox: mb}
+	}
+	return out
+}
+
+// SummariesLoadedMsg is sent when the index's summaries of mailbox Box have
+// been read.
+type SummariesLoadedMsg struct {
+	Box       int
+	Summaries []mailstore.Summary
+	Err       error
+}
+
+// RefreshProgressedMsg is sent when an index refresh of mailbox Box reports
+// progress (reports that queued up while the UI was busy are merged: New
+// holds all their summaries), and once more when it ends (Finished, Err).
+type RefreshProgressedMsg struct {
+	Box      int
+	Progress mailbox.Progress
+	Finished bool
+	Err      error
+}
+
+// MessageLoadedMsg is sent when message Key of mailbox Box has been read and
+// parsed (or could not be).
+type MessageLoadedMsg struct {
+	Box     int
+	Key     string
+	Message *mailbox.Message
+	Err     error
+}
+
+// ReadStateSavedMsg is sent when the read flag of message Key has been
+// written to the local index.
+type ReadStateSavedMsg struct {
+	Box  int
+	Key  string
+	Read bool
+	Err  error
+}
+
+// MarkedSavedMsg is sent when the attachments of the marked messages have
+// been saved into Dir: Paths are the files written, Skipped the messages
+// without attachments.
+type MarkedSavedMsg struct {
+	Box     int
+	Dir     string
+	Keys    int
+	Skipped int
+	Paths   []string
+	Err     error
+}
+
+func loadSummariesCmd(ctx context.Context, box int, mb Mailbox) tea.Cmd {
+	return func() tea.Msg {
+		s, err := mb.Summaries(ctx, query.Query{}, query.ByDate, false)
+		if err != nil {
+			err = fmt.Errorf("read index of %s: %w", mb.Location(), err)
+		}
+		return SummariesLoadedMsg{Box: box, Summaries: s, Err: err}
+	}
+}
+
+// refreshEvent is what the refresh goroutine sends to the UI.
+type refreshEvent struct {
+	p    mailbox.Progress
+	err  error
+	done bool
+}
+
+// startRefreshCmd runs Refresh in its own goroutine, which reports through
+// ch, and waits for the first report. The standard bubbletea pattern: the
+// goroutine only sends, and each RefreshProgressedMsg is answered with
+// waitRefreshCmd for the next.
+func startRefreshCmd(ctx context.Context, box int, mb Mailbox, ch chan refreshEvent) tea.Cmd {
+	return func() tea.Msg {
+		go func() {
+			err := mb.Refresh(ctx, func(p mailbox.Progress) {
+				select {
+				case ch <- refreshEvent{p: p}:
+				case <-ctx.Done():
+				}
+			})
+			if err != nil {
+				err = fmt.Errorf("refresh %s: %w", mb.Location(), err)
+			}
+			select {
+			case ch <- refreshEvent{err: err, done: true}:
+			case <-ctx.Done():
+			}
+		}()
+		return waitRefresh(ctx, box, ch)
+	}
+}
+
+func waitRefreshCmd(ctx context.Context, box int, ch chan refreshEvent) tea.Cmd {
+	return func() tea.Msg { return waitRefresh(ctx, box, ch) }
+}
+
+// waitRefresh blocks for one report, then merges whatever else is already
+// queued, so a busy UI catches up in one step instead of many.
+func waitRefresh(ctx context.Context, box int, ch chan refreshEvent) tea.Msg {
+	var ev refreshEvent
+	select {
+	case ev = <-ch:
+	case <-ctx.Done():
+		return nil
+	}
+	msg := RefreshProgressedMsg{Box: box, Progress: ev.p, Finished: ev.done, Err: ev.err}
+	for !msg.Finished {
+		select {
+		case more := <-ch:
+			if more.done {
+				msg.Finished, msg.Err = true, more.err
+				continue
+			}
+			news := append(msg.Progress.New, more.p.New...)
+			msg.Progress = more.p
+			msg.Progress.New = news
+		default:
+			return msg
+		}
+	}
+	return msg
+}
+
+func openCmd(ctx context.Context, box int, mb Mailbox, key string) tea.Cmd {
+	return func() tea.Msg {
+		msg, err := mb.Open(ctx, key)
+		if err != nil {
+			err = fmt.Errorf("open %s: %w", key, err)
+		}
+		return MessageLoadedMsg{Box: box, Key: key, Message: msg, Err: err}
+	}
+}
+
+func setReadCmd(ctx context.Context, box int, mb Mailbox, key string, read bool) tea.Cmd {
+	return func() tea.Msg {
+		err := mb.SetRead(ctx, key, read)
+		if err != nil {
+			err = fmt.Errorf("mark %s read: %w", key, err)
+		}
+		return ReadStateSavedMsg{Box: box, Key: key, Read: read, Err: err}
+	}
+}
+
+// saveMarkedCmd saves the attachments of every marked message into dir,
+// the same way the viewer (and `sesbox save`) saves one message's.
+func saveMarkedCmd(ctx context.Context, box int, mb Mailbox, keys []string, dir string) tea.Cmd {
+	return func() tea.Msg {
+		dir = common.ExpandHome(dir)
+		out := MarkedSavedMsg{Box: box, Dir: dir, Keys: len(keys)}
+		for _, k := range keys {
+			msg, err := mb.Open(ctx, k)
+			if err != nil {
+				out.Err = fmt.Errorf("save marked: open %s: %w", k, err)
+				return out
+			}
+			if msg.View == nil || len(msg.View.Attachments()) == 0 {
+				out.Skipped++
+				continue
+			}
+			paths, err := mailbox.SaveParts(msg.View, dir, 0)
+			out.Paths = append(out.Paths, paths...)
+			if err != nil {
+				out.Err = fmt.Errorf("save marked: %s: %w", k, err)
+				return out
+			}
+		}
+		return out
+	}
+}

@@ -1,0 +1,447 @@
+package list
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+)
+
+func newList(t testing.TB, w, h int) Model {
+	t.Helper()
+	m := New(fixture.Common(w, h))
+	m.SetSize(w, h)
+	m.SetSummaries(fixture.Summaries())
+	return m
+}
+
+// press feeds keys to m and returns the messages its commands produced.
+func press(t testing.TB, m Model, keys ...string) (Model, []tea.Msg) {
+	t.Helper()
+	var msgs []tea.Msg
+	for _, k := range keys {
+		var cmd tea.Cmd
+		m, cmd = m.Update(fixture.Key(k))
+		msgs = append(msgs, run(cmd)...)
+	}
+	return m, msgs
+}
+
+func typeText(t testing.TB, m Model, s string) Model {
+	t.Helper()
+	for _, k := range fixture.Keys(s) {
+		m, _ = m.Update(k)
+	}
+	return m
+}
+
+// run executes a command and flattens batches, dropping the textinput's
+// cursor blinks.
+func run(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, run(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	switch msg.(type) {
+	case MessageChosenMsg, MarkedSaveRequestedMsg:
+		return []tea.Msg{msg}
+	}
+	return nil
+}
+
+func selectedKey(t testing.TB, m Model) string {
+	t.Helper()
+	s, ok := m.Selected()
+	if !ok {
+		t.Fatal("nothing selected")
+	}
+	return strings.TrimPrefix(s.Key, "inbox/")
+}
+
+func shownKeys(m Model) []string {
+	var out []string
+	for _, r := range m.rows {
+		out = append(out, strings.TrimPrefix(m.all[r.idx].Key, "inbox/"))
+	}
+	return out
+}
+
+// checkWidths asserts the promise the list makes: every line is exactly
+// the terminal width, so nothing wraps and columns line up.
+func checkWidths(t *testing.T, view string, w, h int) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	if len(lines) != h {
+		t.Errorf("view has %d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if got := ansi.StringWidth(l); got != w {
+			t.Errorf("line %d is %d cells wide, want %d: %q", i, got, w, l)
+		}
+	}
+}
+
+func TestListNewestFirstAndNavigation(t *testing.T) {
+	m := newList(t, 100, 8)
+	if got := selectedKey(t, m); got != "a3" {
+		t.Fatalf("first row = %s, want newest a3", got)
+	}
+	steps := []struct {
+		key  string
+		want string
+	}{
+		{"j", "a2"}, {"down", "a1"}, {"k", "a2"}, {"up", "a3"}, {"k", "a3"},
+		{"G", "o1"}, {"g", "a3"}, {"end", "o1"}, {"home", "a3"},
+		{"ctrl+d", "k1"}, {"ctrl+u", "a3"}, {"pgdown", "v1"}, {"pgup", "a3"},
+	}
+	for _, s := range steps {
+		m, _ = press(t, m, s.key)
+		if got := selectedKey(t, m); got != s.want {
+			t.Fatalf("after %q selected %s, want %s", s.key, got, s.want)
+		}
+	}
+}
+
+func TestListScrollsToKeepCursorVisible(t *testing.T) {
+	m := New(fixture.Common(80, 10))
+	m.SetSize(80, 10)
+	m.SetSummaries(fixture.Many(1000))
+	m, _ = press(t, m, "G")
+	v := m.View()
+	if !strings.Contains(v, ">") || !strings.Contains(v, "Message number 999 ") {
+		t.Fatalf("last row not on screen after G:\n%s", v)
+	}
+	checkWidths(t, v, 80, 10)
+	m, _ = press(t, m, "g")
+	if !strings.Contains(m.View(), "메시지 0 번") {
+		t.Fatalf("first row not on screen after g:\n%s", m.View())
+	}
+}
+
+func TestListOpenSendsChosen(t *testing.T) {
+	m := newList(t, 100, 10)
+	m, msgs := press(t, m, "j", "enter")
+	want := []tea.Msg{MessageChosenMsg{Key: "inbox/a2"}}
+	if !reflect.DeepEqual(msgs, want) {
+		t.Fatalf("got %#v, want %#v", msgs, want)
+	}
+	if _, msgs = press(t, New(fixture.Common(80, 10)), "enter"); len(msgs) != 0 {
+		t.Fatalf("enter on an empty list sent %v", msgs)
+	}
+}
+
+func TestListMarking(t *testing.T) {
+	m := newList(t, 100, 12)
+	m, _ = press(t, m, " ", " ")
+	if got := m.Counts().Marked; got != 2 {
+		t.Fatalf("marked %d, want 2", got)
+	}
+	if got := selectedKey(t, m); got != "a1" {
+		t.Fatalf("space did not move down: at %s", got)
+	}
+	m, _ = press(t, m, "k", " ") // unmark a2
+	if got := m.Marked(); !reflect.DeepEqual(got, []string{"inbox/a3"}) {
+		t.Fatalf("marked %v", got)
+	}
+	m, _ = press(t, m, "u")
+	if m.Counts().Marked != 0 {
+		t.Fatal("u did not unmark")
+	}
+	m, _ = press(t, m, "/")
+	m = typeText(t, m, "from:alice")
+	m, _ = press(t, m, "enter", "V")
+	if got := m.Marked(); !reflect.DeepEqual(got, []string{"inbox/a3", "inbox/a1"}) {
+		t.Fatalf("V marked %v, want the two from alice", got)
+	}
+	m, _ = press(t, m, "esc", "*")
+	if got := m.Counts().Marked; got != 10 {
+		t.Fatalf("* without a filter marked %d, want all 10", got)
+	}
+}
+
+func TestListSortCycle(t *testing.T) {
+	m := newList(t, 100, 12)
+	want := []struct {
+		by    query.SortField
+		first string
+	}{
+		{query.ByFrom, "h1"}, // the hostile name starts with ESC
+		{query.BySubject, "h1"},
+		{query.BySize, "v1"}, // largest first
+		{query.ByDate, "a3"},
+	}
+	for _, w := range want {
+		m, _ = press(t, m, "g", "o", "g")
+		if by, _ := m.Sort(); by != w.by {
+			t.Fatalf("sort = %s, want %s", by, w.by)
+		}
+		if got := selectedKey(t, m); got != w.first {
+			t.Errorf("sorted by %s first row %s, want %s", w.by, got, w.first)
+		}
+	}
+	m, _ = press(t, m, "O", "g")
+	if got := selectedKey(t, m); got != "o1" {
+		t.Fatalf("reversed date sort starts with %s, want the oldest o1", got)
+	}
+}
+
+func TestListSortKeepsCursorOnMessage(t *testing.T) {
+	m := newList(t, 100, 12)
+	m, _ = press(t, m, "j", "j", "j") // k1
+	m, _ = press(t, m, "o")
+	if got := selectedKey(t, m); got != "k1" {
+		t.Fatalf("cursor moved to %s on re-sort", got)
+	}
+}
+
+func TestListLiveFilter(t *testing.T) {
+	m := newList(t, 100, 12)
+	m, _ = press(t, m, "/")
+	if !m.Capturing() {
+		t.Fatal("/ did not open the filter")
+	}
+	m = typeText(t, m, "회의")
+	if got := shownKeys(m); !reflect.DeepEqual(got, []string{"k1"}) {
+		t.Fatalf("live filter shows %v", got)
+	}
+	// A half-typed field keeps the last good result.
+	m, _ = press(t, m, "backspace", "backspace")
+	m = typeText(t, m, "from:alice -subject:re:")
+	if got := shownKeys(m); !reflect.DeepEqual(got, []string{"a1"}) {
+		t.Fatalf("filter shows %v", got)
+	}
+	m, _ = press(t, m, "enter")
+	if m.Capturing() {
+		t.Fatal("enter left the filter open")
+	}
+	if f, err := m.Filter(); f != "from:alice -subject:re:" || err != nil {
+		t.Fatalf("filter = %q, %v", f, err)
+	}
+	if c := m.Counts(); c.Shown != 1 || c.Total != 10 {
+		t.Fatalf("counts %+v", c)
+	}
+	m, _ = press(t, m, "esc")
+	if got := len(shownKeys(m)); got != 10 || m.HasFilter() {
+		t.Fatalf("esc left %d rows, filter %v", got, m.HasFilter())
+	}
+}
+
+func TestListFilterErrorShown(t *testing.T) {
+	m := newList(t, 100, 12)
+	m, _ = press(t, m, "/")
+	m = typeText(t, m, "after:notadate")
+	if _, err := m.Filter(); err == nil {
+		t.Fatal("bad date accepted")
+	}
+	v := m.View()
+	if !strings.Contains(v, "/after:notadate") {
+		t.Fatalf("prompt not shown:\n%s", v)
+	}
+	checkWidths(t, v, 100, 12)
+	// The rows are those of the last filter that parsed ("after" as
+	// free text), not an empty list.
+	if !strings.Contains(v, "filter:") && !strings.Contains(v, "after") {
+		t.Fatalf("error not shown:\n%s", v)
+	}
+}
+
+func TestListNextMatchInThreads(t *testing.T) {
+	m := newList(t, 100, 14)
+	m, _ = press(t, m, "T", "/")
+	m = typeText(t, m, "from:bob")
+	m, _ = press(t, m, "enter")
+	// The whole thread is shown as context for the one match.
+	if got := shownKeys(m); !reflect.DeepEqual(got, []string{"a1", "a2", "a3"}) {
+		t.Fatalf("thread rows %v", got)
+	}
+	m, _ = press(t, m, "g", "n")
+	if got := selectedKey(t, m); got != "a2" {
+		t.Fatalf("n went to %s, want the match a2", got)
+	}
+	m, _ = press(t, m, "n")
+	if got := selectedKey(t, m); got != "a2" {
+		t.Fatalf("n past the last match moved to %s", got)
+	}
+	m, _ = press(t, m, "G", "N")
+	if got := selectedKey(t, m); got != "a2" {
+		t.Fatalf("N went to %s", got)
+	}
+	if c := m.Counts(); c.Shown != 1 {
+		t.Fatalf("shown counts context rows: %+v", c)
+	}
+}
+
+func TestListThreadsAndFolding(t *testing.T) {
+	m := newList(t, 100, 14)
+	m, _ = press(t, m, "T")
+	if !m.Threaded() {
+		t.Fatal("T did not thread")
+	}
+	got := shownKeys(m)
+	if !reflect.DeepEqual(got[:3], []string{"a1", "a2", "a3"}) {
+		t.Fatalf("thread order %v", got)
+	}
+	if m.rows[1].depth != 1 || m.rows[2].depth != 2 {
+		t.Fatalf("depths %d %d", m.rows[1].depth, m.rows[2].depth)
+	}
+	m, _ = press(t, m, "g", "j", "z")
+	if got := shownKeys(m); len(got) != 8 || got[0] != "a1" || !m.rows[0].folded {
+		t.Fatalf("after z rows %v", got)
+	}
+	if !strings.Contains(m.View(), "[+2] Quarterly report") {
+		t.Fatalf("folded root not drawn:\n%s", m.View())
+	}
+	m, _ = press(t, m, " ") // marks the folded thread whole
+	if got := m.Counts().Marked; got != 3 {
+		t.Fatalf("marking a folded thread marked %d", got)
+	}
+	m, _ = press(t, m, "g", "z")
+	if len(shownKeys(m)) != 10 {
+		t.Fatal("z did not unfold")
+	}
+	m, _ = press(t, m, "Z")
+	if len(shownKeys(m)) != 8 {
+		t.Fatal("Z did not fold all")
+	}
+	m, _ = press(t, m, "T")
+	if m.Threaded() || len(shownKeys(m)) != 10 {
+		t.Fatal("T did not go back to the flat list")
+	}
+}
+
+func TestThreadsSubjectFallbackAndCycles(t *testing.T) {
+	s := fixture.Summaries()
+	// No ids: "Re: Quarterly report" must still find its thread by subject.
+	for i := range s {
+		s[i].InReplyTo, s[i].References = "", nil
+	}
+	// A loop: k1 replies to j1 and j1 to k1.
+	s[3].InReplyTo = s[4].MessageID
+	s[4].InReplyTo = s[3].MessageID
+	tr := buildThreads(s)
+	a1 := int32(0)
+	if tr.size[a1] != 3 {
+		t.Fatalf("subject fallback thread size %d, want 3", tr.size[a1])
+	}
+	if tr.root(3) != tr.root(4) {
+		t.Fatal("the loop was split")
+	}
+	for i := range s {
+		tr.root(int32(i)) // terminates
+	}
+}
+
+func TestNormSubject(t *testing.T) {
+	for in, want := range map[string]string{
+		"Re: RE: Fwd: Hello": "hello",
+		"Re[2]: Hello":       "hello",
+		"답장: 회의":             "회의",
+		"Hello":              "hello",
+	} {
+		if got, _ := normSubject(in); got != want {
+			t.Errorf("normSubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestListAddMergesAndKeepsCursor(t *testing.T) {
+	m := newList(t, 100, 12)
+	m, _ = press(t, m, "j") // a2
+	more := fixture.Many(3)
+	m.Add(more)
+	if c := m.Counts(); c.Total != 13 {
+		t.Fatalf("total %d", c.Total)
+	}
+	if got := selectedKey(t, m); got != "a2" {
+		t.Fatalf("cursor jumped to %s", got)
+	}
+	upd := fixture.Summaries()[1]
+	upd.Subject = "changed"
+	m.Add([]mailstore.Summary{upd})
+	if c := m.Counts(); c.Total != 13 {
+		t.Fatalf("an update added a row: %d", c.Total)
+	}
+	if s, _ := m.Summary("inbox/a2"); s.Subject != "changed" {
+		t.Fatal("update not applied")
+	}
+	before := m.Counts().Unread
+	m.SetRead("inbox/a2", true)
+	if m.Counts().Unread != before-1 {
+		t.Fatal("unread count not updated")
+	}
+}
+
+func TestListSavePromptSendsRequest(t *testing.T) {
+	m := newList(t, 100, 12)
+	m, msgs := press(t, m, "s")
+	if m.Capturing() || len(msgs) != 0 {
+		t.Fatal("s with nothing marked opened a prompt")
+	}
+	m, _ = press(t, m, " ", " ", "s")
+	if !m.Capturing() || !strings.Contains(m.View(), "save attachments of 2 marked to: /tmp") {
+		t.Fatalf("no save prompt:\n%s", m.View())
+	}
+	for range 4 {
+		m, _ = press(t, m, "backspace")
+	}
+	m = typeText(t, m, "/saved")
+	m, msgs = press(t, m, "enter")
+	want := []tea.Msg{MarkedSaveRequestedMsg{Keys: []string{"inbox/a3", "inbox/a2"}, Dir: "/saved"}}
+	if !reflect.DeepEqual(msgs, want) {
+		t.Fatalf("got %#v", msgs)
+	}
+}
+
+func TestListRowsAlignWithWideCharacters(t *testing.T) {
+	for _, w := range []int{80, 120} {
+		m := newList(t, w, 14)
+		m, _ = press(t, m, "j", "j", "j")
+		v := m.View()
+		checkWidths(t, v, w, 14)
+		// The hostile subject lost its escape sequences.
+		if strings.ContainsRune(v, '\x1b') || strings.ContainsRune(v, '\x07') {
+			t.Fatalf("control characters reached the screen: %q", v)
+		}
+	}
+}
+
+func TestListGoldens(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		w, h int
+		keys []string
+		text string
+	}{
+		{name: "flat80", w: 80, h: 14},
+		{name: "flat120", w: 120, h: 14, keys: []string{"j", "j", "j", "j"}},
+		{name: "threads", w: 100, h: 14, keys: []string{"T", "j"}},
+		{name: "filter", w: 100, h: 8, keys: []string{"/"}, text: "before:2025-03-01"},
+		{name: "marked", w: 80, h: 8, keys: []string{" ", "j", " "}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newList(t, tc.w, tc.h)
+			m, _ = press(t, m, tc.keys...)
+			m = typeText(t, m, tc.text)
+			v := m.View()
+			checkWidths(t, v, tc.w, tc.h)
+			golden.RequireEqual(t, []byte(v))
+		})
+	}
+}

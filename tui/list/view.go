@@ -1,0 +1,234 @@
+package list
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Column widths in cells. A row is
+//
+//	gutter flags ␠ date ␠ from ␠ subject ␠ size ␠ verdicts
+//
+// and only from and subject change with the terminal width.
+const (
+	wGutter = 1
+	wFlags  = 3
+	wDate   = 10
+	wSize   = 5
+	wBadges = 7 // "! S D M"
+	wFixed  = wGutter + wFlags + 1 + wDate + 1 + 1 + 1 + wSize + 1 + wBadges
+)
+
+func columns(width int) (from, subject int) {
+	rest := max(width-wFixed, 2)
+	from = min(max(rest*35/100, 8), 28)
+	if from >= rest {
+		from = rest / 2
+	}
+	return from, rest - from
+}
+
+// View renders the column header, the visible rows and the prompt line, each
+// exactly m.width cells wide.
+func (m Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(m.header())
+	h := m.rowsHeight()
+	for i := 0; i < h; i++ {
+		b.WriteByte('\n')
+		r := m.offset + i
+		switch {
+		case r < len(m.rows):
+			b.WriteString(m.renderRow(r))
+		case r == 0 && len(m.rows) == 0:
+			b.WriteString(m.c.Styles.Dim.Render(common.Fit(m.emptyText(), m.width)))
+		default:
+			b.WriteString(strings.Repeat(" ", m.width))
+		}
+	}
+	if m.prompt != promptNone || m.filterErr != nil {
+		b.WriteByte('\n')
+		b.WriteString(m.promptLine())
+	}
+	return b.String()
+}
+
+func (m Model) emptyText() string {
+	switch {
+	case len(m.all) == 0:
+		return "  no messages (yet)"
+	default:
+		return "  no message matches " + sanitize.Line(m.filter)
+	}
+}
+
+func (m Model) header() string {
+	st := m.c.Styles
+	fw, sw := columns(m.width)
+	name := func(f query.SortField, s string, w int) string {
+		s = common.Fit(s, w)
+		if f == m.by {
+			return st.Accent.Render(s)
+		}
+		return st.ColumnHeader.Render(s)
+	}
+	gap := st.ColumnHeader.Render(" ")
+	return st.ColumnHeader.Render(strings.Repeat(" ", wGutter+wFlags+1)) +
+		name(query.ByDate, "Date", wDate) + gap +
+		name(query.ByFrom, "From", fw) + gap +
+		name(query.BySubject, "Subject", sw) + gap +
+		name(query.BySize, common.FitRight("Size", wSize), wSize) + gap +
+		st.ColumnHeader.Render(common.Fit("! S D M", wBadges))
+}
+
+func (m Model) promptLine() string {
+	if m.prompt != promptNone {
+		line := m.input.View()
+		if m.filterErr != nil && m.prompt == promptFilter {
+			line += "  " + m.c.Styles.Warning.Render(sanitize.Line(m.filterErr.Error()))
+		}
+		return fitStyled(line, m.width)
+	}
+	return m.c.Styles.Warning.Render(common.Fit("filter: "+sanitize.Line(m.filterErr.Error()), m.width))
+}
+
+// fitStyled cuts or pads an already styled line to w cells.
+func fitStyled(s string, w int) string {
+	if lipgloss.Width(s) > w {
+		return common.Truncate(s, w)
+	}
+	return s + strings.Repeat(" ", w-lipgloss.Width(s))
+}
+
+// renderRow draws row r. Every segment gets the selection background on the
+// cursor row: a style reset inside the row would otherwise end it early.
+func (m Model) renderRow(r int) string {
+	st := m.c.Styles
+	rw := m.rows[r]
+	s := &m.all[rw.idx]
+	selected := r == m.cursor
+	_, marked := m.marked[s.Key]
+
+	base := st.Row
+	switch {
+	case rw.context:
+		base = st.Context
+	case !s.Read:
+		base = st.Unread
+	}
+	paint := func(style lipgloss.Style, text string) string {
+		if selected {
+			style = style.Inherit(st.RowSelected)
+		}
+		return style.Render(text)
+	}
+
+	fw, sw := columns(m.width)
+	var b strings.Builder
+	b.Grow(m.width * 2)
+
+	gutter := " "
+	if selected {
+		gutter = ">"
+	}
+	b.WriteString(paint(st.Accent, gutter))
+
+	// Flags: unread (or missing from the bucket), attachment, marked.
+	f0, f1, f2 := " ", " ", " "
+	switch {
+	case s.Missing:
+		f0 = "x"
+	case !s.Read:
+		f0 = "N"
+	}
+	if s.Attachments > 0 {
+		f1 = "@"
+	}
+	if marked {
+		f2 = "*"
+	}
+	b.WriteString(paint(base, f0+f1))
+	b.WriteString(paint(st.Marked, f2))
+	b.WriteString(paint(base, " "))
+
+	b.WriteString(paint(base, common.Fit(formatDate(s.Date, m.c.Now(), m.c.Loc), wDate)+" "))
+	b.WriteString(paint(base, common.Fit(fromText(s), fw)+" "))
+	b.WriteString(paint(base, common.Fit(m.subjectText(rw, s), sw)+" "))
+	b.WriteString(paint(base, common.FitRight(common.Size(s.Size), wSize)+" "))
+
+	danger := " "
+	if s.Verdicts.Failed() {
+		danger = "!"
+	}
+	b.WriteString(paint(st.Danger, danger))
+	for _, v := range []struct{ letter, value string }{
+		{"S", s.Verdicts.SPF}, {"D", s.Verdicts.DKIM}, {"M", s.Verdicts.DMARC},
+	} {
+		b.WriteString(paint(base, " "))
+		b.WriteString(paint(st.Verdict(v.value), verdictLetter(v.letter, v.value)))
+	}
+	return b.String()
+}
+
+// verdictLetter is the one-cell badge of a verdict: the letter when it
+// passed, lower case when it failed (so it reads without colour), "-" for
+// GRAY, NONE and the like, blank when SES said nothing.
+func verdictLetter(letter, v string) string {
+	switch v {
+	case "PASS":
+		return letter
+	case "FAIL":
+		return strings.ToLower(letter)
+	case "":
+		return " "
+	default:
+		return "-"
+	}
+}
+
+func fromText(s *mailstore.Summary) string {
+	name := sanitize.Line(s.From.Name)
+	if name == "" {
+		name = sanitize.Line(s.From.Address)
+	}
+	return name
+}
+
+func (m Model) subjectText(rw row, s *mailstore.Summary) string {
+	var subj string
+	switch s.Kind {
+	case mailstore.KindSetupNotification:
+		subj = "(SES setup notification)"
+	case mailstore.KindForeign:
+		subj = "(not a mail message)"
+	default:
+		subj = sanitize.Line(s.Subject)
+		if subj == "" {
+			subj = "(no subject)"
+		}
+	}
+	if !m.threaded {
+		return subj
+	}
+	switch {
+	case rw.folded:
+		return "[+" + itoa32(rw.kids) + "] " + subj
+	case rw.depth > 0:
+		return strings.Repeat("  ", int(min(rw.depth-1, 5))) + "↳ " + subj
+	case rw.kids > 0:
+		return "[-" + itoa32(rw.kids) + "] " + subj
+	}
+	return subj
+}
+
+func itoa32(n int32) string { return strconv.Itoa(int(n)) }

@@ -1,0 +1,324 @@
+// Package viewer shows one message: a header block with SES's verdicts and
+// envelope recipients, the body (text, or HTML as text with numbered links)
+// in a scrolling viewport, parse warnings, full headers, the raw source and
+// the parts, which it can save or open.
+package viewer
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// NeighbourRequestedMsg is sent when the user asks for the next (Delta 1)
+// or previous (Delta -1) message of the list.
+type NeighbourRequestedMsg struct {
+	Key   string // the message shown when the user asked
+	Delta int
+}
+
+type mode int
+
+const (
+	modeBody mode = iota
+	modeHeaders
+	modeRaw
+	modeParts
+)
+
+// rawLimit caps how much of the raw source is shown: a message with a big
+// attachment would otherwise be megabytes of base64 in the viewport.
+const rawLimit = 1 << 20
+
+// Model is the message viewer.
+type Model struct {
+	c             common.Common
+	width, height int
+
+	key     string
+	summary mailstore.Summary
+	msg     *mailbox.Message // nil while loading or after an error
+	err     error
+
+	mode  mode
+	vp    viewport.Model
+	parts []mime.Part
+	part  int // cursor in the parts list
+
+	prompting bool
+	savePart  int // the part a save prompt is for; 0 = all attachments
+	input     textinput.Model
+}
+
+// New returns an empty viewer.
+func New(c common.Common) Model {
+	k := c.Keys.Viewer
+	vp := viewport.New(0, 0)
+	vp.KeyMap = viewport.KeyMap{
+		PageDown: k.PageDown, PageUp: k.PageUp,
+		HalfPageDown: k.HalfDown, HalfPageUp: k.HalfUp,
+		Down: k.Down, Up: k.Up,
+		Left: key.NewBinding(key.WithDisabled()), Right: key.NewBinding(key.WithDisabled()),
+	}
+	vp.MouseWheelEnabled = true
+	return Model{c: c, vp: vp, input: common.NewInput(c.Styles, "")}
+}
+
+// SetSize sets the area the viewer draws in.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.input.Width = max(1, w/2)
+	m.layout()
+}
+
+// Key returns the key of the message shown (or being loaded).
+func (m Model) Key() string { return m.key }
+
+// SetLoading shows s's header while its message is read.
+func (m *Model) SetLoading(s mailstore.Summary) {
+	m.key, m.summary, m.msg, m.err = s.Key, s, nil, nil
+	m.mode, m.part, m.parts = modeBody, 0, nil
+	m.prompting = false
+	m.layout()
+	m.vp.GotoTop()
+}
+
+// SetMessage shows a message read in full.
+func (m *Model) SetMessage(msg *mailbox.Message) {
+	m.key, m.summary, m.msg, m.err = msg.Summary.Key, msg.Summary, msg, nil
+	m.parts = nil
+	if msg.View != nil {
+		m.parts = msg.View.Parts
+	}
+	m.part = 0
+	m.layout()
+	m.vp.GotoTop()
+}
+
+// SetError shows why the message could not be read.
+func (m *Model) SetError(err error) {
+	m.err, m.msg = err, nil
+	m.layout()
+}
+
+// SetRead updates the read flag of the summary shown.
+func (m *Model) SetRead(read bool) { m.summary.Read = read }
+
+// Capturing reports whether a prompt has the keyboard.
+func (m Model) Capturing() bool { return m.prompting }
+
+// Back leaves a sub-view (headers, raw, parts) and reports whether it did;
+// when it did not, the root closes the viewer.
+func (m *Model) Back() bool {
+	if m.mode == modeBody {
+		return false
+	}
+	m.mode = modeBody
+	m.layout()
+	m.vp.GotoTop()
+	return true
+}
+
+// Init implements tea.Model.
+func (m Model) Init() tea.Cmd { return nil }
+
+// Update handles keys and the mouse wheel.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		if m.prompting {
+			return m.updatePrompt(msg)
+		}
+		return m.updateKey(msg)
+	case tea.MouseMsg:
+		var cmd tea.Cmd
+		m.vp, cmd = m.vp.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	k := m.c.Keys.Viewer
+	if m.mode == modeParts {
+		switch {
+		case key.Matches(msg, k.Down):
+			m.part = min(m.part+1, max(len(m.parts)-1, 0))
+			m.layout()
+			return m, nil
+		case key.Matches(msg, k.Up):
+			m.part = max(m.part-1, 0)
+			m.layout()
+			return m, nil
+		}
+	}
+	switch {
+	case key.Matches(msg, k.Next):
+		return m, neighbour(m.key, 1)
+	case key.Matches(msg, k.Prev):
+		return m, neighbour(m.key, -1)
+	case key.Matches(msg, k.Top):
+		m.vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		m.vp.GotoBottom()
+	case key.Matches(msg, k.Headers):
+		m.toggle(modeHeaders)
+	case key.Matches(msg, k.Raw):
+		m.toggle(modeRaw)
+	case key.Matches(msg, k.Parts):
+		m.toggle(modeParts)
+	case key.Matches(msg, k.Save):
+		return m.startSave()
+	case key.Matches(msg, k.Open):
+		return m.open()
+	case key.Matches(msg, k.CopyKey):
+		return m, copyCmd(m.c.Terminal, "S3 key", m.key)
+	case key.Matches(msg, k.CopyID):
+		if m.summary.MessageID == "" {
+			return m, nil
+		}
+		return m, copyCmd(m.c.Terminal, "Message-ID", m.summary.MessageID)
+	default:
+		var cmd tea.Cmd
+		m.vp, cmd = m.vp.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) toggle(to mode) {
+	if m.mode == to {
+		to = modeBody
+	}
+	m.mode = to
+	m.layout()
+	m.vp.GotoTop()
+}
+
+func neighbour(key string, delta int) tea.Cmd {
+	return func() tea.Msg { return NeighbourRequestedMsg{Key: key, Delta: delta} }
+}
+
+// selectedPart is the part that s and o act on: the one under the cursor in
+// the parts list, else the only attachment; 0 means "all attachments".
+func (m Model) selectedPart() (mime.Part, bool) {
+	if m.mode == modeParts && m.part < len(m.parts) {
+		return m.parts[m.part], true
+	}
+	if m.msg != nil && m.msg.View != nil {
+		if a := m.msg.View.Attachments(); len(a) == 1 {
+			return a[0], true
+		}
+	}
+	return mime.Part{}, false
+}
+
+func (m Model) startSave() (Model, tea.Cmd) {
+	if m.msg == nil || m.msg.View == nil {
+		return m, nil
+	}
+	n := len(m.msg.View.Attachments())
+	p, one := m.selectedPart()
+	switch {
+	case one && m.mode == modeParts:
+		m.savePart = p.Index
+		m.input.Prompt = "save part " + strconv.Itoa(p.Index) + " (" + partName(p) + ") to: "
+	case n == 0:
+		return m, notice("this message has no attachments; p lists its parts")
+	default:
+		m.savePart = 0
+		m.input.Prompt = fmt.Sprintf("save %d attachment%s to: ", n, plural(n))
+	}
+	m.prompting = true
+	m.input.SetValue(m.c.SaveDir)
+	m.input.CursorEnd()
+	m.input.Width = max(1, m.width-len(m.input.Prompt)-2)
+	m.layout()
+	return m, m.input.Focus()
+}
+
+func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
+	p := m.c.Keys.Prompt
+	switch {
+	case key.Matches(msg, p.Accept):
+		dir := strings.TrimSpace(m.input.Value())
+		m.prompting = false
+		m.input.Blur()
+		m.layout()
+		if dir == "" || m.msg == nil {
+			return m, nil
+		}
+		return m, saveCmd(m.msg.View, m.key, dir, m.savePart)
+	case key.Matches(msg, p.Cancel):
+		m.prompting = false
+		m.input.Blur()
+		m.layout()
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, cmd
+}
+
+func (m Model) open() (Model, tea.Cmd) {
+	if m.msg == nil {
+		return m, nil
+	}
+	p, ok := m.selectedPart()
+	if !ok {
+		if len(m.parts) == 0 {
+			return m, nil
+		}
+		m.mode = modeParts
+		m.layout()
+		return m, notice("choose a part with j/k, then press o again")
+	}
+	return m, openCmd(m.c.Opener, m.key, p)
+}
+
+// ShortHelp implements help.KeyMap.
+func (m Model) ShortHelp() []key.Binding {
+	if m.prompting {
+		p := m.c.Keys.Prompt
+		return []key.Binding{p.Accept, p.Cancel}
+	}
+	k := m.c.Keys.Viewer
+	return []key.Binding{k.Next, k.Prev, k.Headers, k.Parts, k.Save, k.Open}
+}
+
+// FullHelp implements help.KeyMap.
+func (m Model) FullHelp() [][]key.Binding {
+	k := m.c.Keys.Viewer
+	return [][]key.Binding{
+		{k.Down, k.Up, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp, k.Top, k.Bottom},
+		{k.Next, k.Prev, k.Headers, k.Raw, k.Parts},
+		{k.Save, k.Open, k.CopyKey, k.CopyID},
+	}
+}
+
+// partName is the name a part would be saved under: the sender's name made
+// safe (no path, no bidi tricks), so what the user sees is what they get.
+func partName(p mime.Part) string {
+	if p.Filename != "" {
+		return sanitize.Filename(p.Filename)
+	}
+	return "part " + strconv.Itoa(p.Index)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
