@@ -130,3 +130,22 @@ type Store interface {
 
 // ErrNotFound is returned (wrapped) when a key names no object.
 var ErrNotFound = errors.New("no such message")
+
+// Quota is the account's sending limits, as SES reports them.
+type Quota struct {
+	MaxSendRate     float64 // messages per second
+	Max24HourSend   float64
+	SentLast24Hours float64
+}
+
+// Remaining is how many more messages may be sent in the current 24 hours.
+func (q Quota) Remaining() float64 { return q.Max24HourSend - q.SentLast24Hours }
+
+// Sender sends finished raw messages (SES in production).
+type Sender interface {
+	// SendRaw sends raw to the envelope destinations and returns the
+	// provider's message id. raw is sent as it is.
+	SendRaw(ctx context.Context, destinations []string, raw []byte) (string, error)
+	// Quota reads the account's current sending limits.
+	Quota(ctx context.Context) (Quota, error)
+}

@@ -97,7 +97,9 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	if opts.Mouse {
 		popts = append(popts, tea.WithMouseCellMotion())
 	}
-	final, runErr := tea.NewProgram(g, popts...).Run()
+	p := tea.NewProgram(g, popts...)
+	g.box.quit = p.Quit
+	final, runErr := p.Run()
 	cancel()
 
 	if fg, ok := final.(guard); ok {
@@ -107,9 +109,9 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 			}
 		}
 	}
-	if p := g.box.get(); p != nil {
-		logger.Printf("panic: %v\n%s", p.val, p.stack)
-		return fmt.Errorf("tui: internal error: %v (stack trace in %s)", p.val, logPath)
+	if pv := g.box.get(); pv != nil {
+		logger.Printf("panic: %v\n%s", pv.val, pv.stack)
+		return fmt.Errorf("tui: internal error: %v (stack trace in %s)", pv.val, logPath)
 	}
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 		logger.Printf("exit: %v", runErr)
@@ -179,6 +181,8 @@ type guard struct {
 type panicBox struct {
 	mu  sync.Mutex
 	val *panicked
+	// quit ends the program from View, which cannot return tea.Quit.
+	quit func()
 }
 
 type panicked struct {
@@ -238,6 +242,10 @@ func (g guard) View() (v string) {
 		if r := recover(); r != nil {
 			g.box.set(r)
 			v = ""
+			if g.box.quit != nil {
+				// View runs on the event loop: Quit must not block it.
+				go g.box.quit()
+			}
 		}
 	}()
 	return g.m.View()

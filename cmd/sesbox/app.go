@@ -11,6 +11,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -18,6 +19,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/s3store"
+	"github.com/sesbox/sesbox/mailstore/sessend"
 )
 
 type globalFlags struct {
@@ -239,4 +241,31 @@ func firstEnv(names ...string) string {
 func quiet(o *s3.Options) {
 	o.Logger = logging.Nop{}
 	o.DisableLogOutputChecksumValidationSkipped = true
+}
+
+// sender builds the SES sender for a mailbox: --ses-endpoint or the
+// mailbox's ses_endpoint, else the SDK's own resolution (which honours
+// AWS_ENDPOINT_URL_SESV2).
+func (a *app) sender(ctx context.Context, mc MailboxConfig) (*sessend.Sender, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if mc.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(mc.Region))
+	}
+	if mc.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(mc.Profile))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	client := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
+		if mc.SESEndpoint != "" {
+			o.BaseEndpoint = aws.String(mc.SESEndpoint)
+		}
+		o.Logger = logging.Nop{}
+	})
+	return sessend.New(client, mc.ConfigurationSet), nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 )
 
 // isolate points every path sesbox reads or writes at a temp dir and gives
@@ -41,14 +42,14 @@ func sesbox(t *testing.T, args ...string) (string, string, int) {
 
 // demoBucket loads the demo messages into a gofakes3 behind a recording
 // proxy and returns the flags that point sesbox at it.
-func demoBucket(t *testing.T) ([]string, *fakes3.Recorder, map[string][]byte) {
+func demoBucket(t *testing.T) ([]string, *httprec.Recorder, map[string][]byte) {
 	t.Helper()
 	srv := fakes3.Start(t, "mail")
 	msgs := demo.Messages()
 	for k, b := range msgs {
 		srv.Put(t, "mail", k, b)
 	}
-	url, rec := fakes3.Proxy(t, srv.URL)
+	url, rec := httprec.Proxy(t, srv.URL)
 	return []string{"--endpoint", url, "--bucket", "mail", "--prefix", demo.Prefix}, rec, msgs
 }
 
@@ -177,7 +178,7 @@ func TestShowSaveAndNeverWrite(t *testing.T) {
 	sesbox(t, append(flags, "index")...)
 	sesbox(t, append(flags, "show", "does-not-exist")...)
 
-	methods, _, _ := rec.Snapshot()
+	methods := rec.Methods()
 	for m := range methods {
 		if m != "GET" && m != "HEAD" {
 			t.Errorf("sesbox sent %s to the bucket: %v", m, methods)

@@ -33,6 +33,8 @@ type MailboxConfig struct {
 	SESEndpoint string `toml:"ses_endpoint"`
 	// From is the identity replies are sent from.
 	From string `toml:"from"`
+	// ConfigurationSet is named on every SES send.
+	ConfigurationSet string `toml:"configuration_set"`
 	// ForwardConfig is the forwarding Lambda's JSON config file.
 	ForwardConfig string `toml:"forward_config"`
 }

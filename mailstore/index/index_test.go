@@ -13,8 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/s3store"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 )
 
 func msg(i int, subject, from string) []byte {
@@ -26,7 +27,7 @@ func msg(i int, subject, from string) []byte {
 
 type fixture struct {
 	srv *fakes3.Server
-	rec *fakes3.Recorder
+	rec *httprec.Recorder
 	st  *s3store.Store
 	idx *Index
 	loc mailstore.Location
@@ -34,7 +35,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{srv: fakes3.Start(t, "mail"), rec: &fakes3.Recorder{}, loc: mailstore.Location{Bucket: "mail", Prefix: "inbox/"}}
+	f := &fixture{srv: fakes3.Start(t, "mail"), rec: &httprec.Recorder{}, loc: mailstore.Location{Bucket: "mail", Prefix: "inbox/"}}
 	f.st = s3store.New(f.srv.Client(f.rec), f.loc)
 	var err error
 	f.idx, err = Open(filepath.Join(t.TempDir(), "cache", "index.db"))
@@ -95,9 +96,9 @@ func TestRefreshIncremental(t *testing.T) {
 	}
 
 	// A second refresh of an unchanged bucket only lists.
-	_, _, getsBefore := f.rec.Snapshot()
+	getsBefore := f.rec.ObjectGets()
 	p = f.refresh(t)
-	_, _, gets := f.rec.Snapshot()
+	gets := f.rec.ObjectGets()
 	if p.ToFetch != 0 || gets != getsBefore {
 		t.Fatalf("unchanged bucket: %d to fetch, %d object GETs", p.ToFetch, gets-getsBefore)
 	}

@@ -1,6 +1,6 @@
 // Package fakes3 runs an in-process gofakes3 for unit tests and gives a real
 // aws-sdk-go-v2 client for it, optionally recording every request the
-// client sends (to prove sesbox never writes to a bucket, or counts calls).
+// client sends (see httprec).
 package fakes3
 
 import (
@@ -8,10 +8,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 )
 
 // Server is a running gofakes3.
@@ -45,7 +43,7 @@ func Start(t testing.TB, buckets ...string) *Server {
 
 // Client returns a path-style SDK client; requests go through rec when it
 // is not nil.
-func (s *Server) Client(rec *Recorder) *s3.Client {
+func (s *Server) Client(rec *httprec.Recorder) *s3.Client {
 	return s3.NewFromConfig(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
@@ -66,61 +64,4 @@ func (s *Server) Put(t testing.TB, bucket, key string, body []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// Recorder is an http.RoundTripper that records each request's method and
-// whether it was a listing.
-type Recorder struct {
-	mu       sync.Mutex
-	Methods  map[string]int
-	Lists    int
-	Gets     int // GETs of objects (not listings)
-	Requests []string
-}
-
-// RoundTrip implements http.RoundTripper.
-func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	r.mu.Lock()
-	if r.Methods == nil {
-		r.Methods = map[string]int{}
-	}
-	r.Methods[req.Method]++
-	isList := req.Method == http.MethodGet && req.URL.Query().Get("list-type") != "" ||
-		req.Method == http.MethodGet && strings.Count(strings.Trim(req.URL.Path, "/"), "/") == 0
-	if isList {
-		r.Lists++
-	} else if req.Method == http.MethodGet {
-		r.Gets++
-	}
-	r.Requests = append(r.Requests, req.Method+" "+req.URL.RequestURI())
-	r.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(req)
-}
-
-// Snapshot returns copies of the counters.
-func (r *Recorder) Snapshot() (methods map[string]int, lists, gets int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	methods = map[string]int{}
-	for k, v := range r.Methods {
-		methods[k] = v
-	}
-	return methods, r.Lists, r.Gets
-}
-
-// Proxy starts a reverse proxy to target that records every request, for
-// tests that run the whole CLI (which builds its own client) against a
-// server.
-func Proxy(t testing.TB, target string) (string, *Recorder) {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &Recorder{}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.Transport = rec
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
-	return srv.URL, rec
 }

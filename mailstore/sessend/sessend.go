@@ -1,0 +1,128 @@
+// Package sessend is the mailstore.Sender over Amazon SES v2: SendEmail
+// with Content.Raw, and GetAccount for the send quota.
+package sessend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// MaxMessageSize is SES v2's limit for a raw message, encoding included.
+const MaxMessageSize = 40 << 20
+
+// MaxDestinations is how many recipients one SendEmail call may carry.
+const MaxDestinations = 50
+
+// sesAPI is the part of *sesv2.Client the sender uses.
+type sesAPI interface {
+	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+	GetAccount(ctx context.Context, in *sesv2.GetAccountInput, opts ...func(*sesv2.Options)) (*sesv2.GetAccountOutput, error)
+}
+
+// Sender sends through SES.
+type Sender struct {
+	api sesAPI
+	// ConfigurationSet, when set, is named on every send.
+	ConfigurationSet string
+}
+
+var _ mailstore.Sender = (*Sender)(nil)
+
+// New returns a sender over client.
+func New(client sesAPI, configurationSet string) *Sender {
+	return &Sender{api: client, ConfigurationSet: configurationSet}
+}
+
+// ErrTooLarge is returned for messages over MaxMessageSize; nothing is sent.
+var ErrTooLarge = errors.New("message is larger than SES's 40 MB limit")
+
+// SendRaw implements mailstore.Sender.
+func (s *Sender) SendRaw(ctx context.Context, destinations []string, raw []byte) (string, error) {
+	if len(raw) > MaxMessageSize {
+		return "", fmt.Errorf("send: %w (%d bytes)", ErrTooLarge, len(raw))
+	}
+	if len(destinations) == 0 {
+		return "", errors.New("send: no destinations")
+	}
+	if len(destinations) > MaxDestinations {
+		return "", fmt.Errorf("send: %d destinations, SES takes at most %d per message", len(destinations), MaxDestinations)
+	}
+	in := &sesv2.SendEmailInput{
+		Destination: &types.Destination{ToAddresses: destinations},
+		Content:     &types.EmailContent{Raw: &types.RawMessage{Data: raw}},
+	}
+	if s.ConfigurationSet != "" {
+		in.ConfigurationSetName = aws.String(s.ConfigurationSet)
+	}
+	out, err := s.api.SendEmail(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("send: %w", Explain(err))
+	}
+	return aws.ToString(out.MessageId), nil
+}
+
+// Quota implements mailstore.Sender.
+func (s *Sender) Quota(ctx context.Context) (mailstore.Quota, error) {
+	out, err := s.api.GetAccount(ctx, &sesv2.GetAccountInput{})
+	if err != nil {
+		return mailstore.Quota{}, fmt.Errorf("read SES send quota: %w", Explain(err))
+	}
+	if out.SendQuota == nil {
+		return mailstore.Quota{}, errors.New("read SES send quota: the account reports none")
+	}
+	return mailstore.Quota{
+		MaxSendRate:     out.SendQuota.MaxSendRate,
+		Max24HourSend:   out.SendQuota.Max24HourSend,
+		SentLast24Hours: out.SendQuota.SentLast24Hours,
+	}, nil
+}
+
+// IsThrottle reports whether err is SES asking to slow down: worth a
+// back-off and a retry, unlike every other send error.
+func IsThrottle(err error) bool {
+	var tm *types.TooManyRequestsException
+	var lee *types.LimitExceededException
+	if errors.As(err, &tm) || errors.As(err, &lee) {
+		return true
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "Throttling", "ThrottlingException", "TooManyRequestsException", "MaxSendRateExceeded":
+			return true
+		}
+	}
+	return false
+}
+
+// Explain adds what the user can do to the SES errors people meet,
+// keeping the original in the chain.
+func Explain(err error) error {
+	var mr *types.MessageRejected
+	var nv *types.MailFromDomainNotVerifiedException
+	var ap *types.AccountSuspendedException
+	var sp *types.SendingPausedException
+	switch {
+	case errors.As(err, &mr):
+		return fmt.Errorf("%w (SES rejected the message: in the SES sandbox every recipient must be a verified identity too, and the From address must be verified)", err)
+	case errors.As(err, &nv):
+		return fmt.Errorf("%w (the MAIL FROM domain is not verified in SES)", err)
+	case errors.As(err, &ap), errors.As(err, &sp):
+		return fmt.Errorf("%w (sending is paused or suspended for this account or configuration set)", err)
+	case IsThrottle(err):
+		return fmt.Errorf("%w (throttled: over the account's send rate)", err)
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "AccessDeniedException" {
+		return fmt.Errorf("%w (access denied: the credentials need ses:SendRawEmail / ses:SendEmail and ses:GetAccount)", err)
+	}
+	return err
+}

@@ -1,0 +1,445 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+	"github.com/sesbox/sesbox/tui/list"
+	"github.com/sesbox/sesbox/tui/viewer"
+)
+
+// harness drives the root model synchronously: every Cmd is run and its
+// message fed back until nothing is left, so a test sees the state after a
+// key press and all the I/O it caused.
+type harness struct {
+	t    *testing.T
+	m    Model
+	msgs []tea.Msg
+	quit bool
+}
+
+func newHarness(t *testing.T, w, h int, refresh bool, boxes ...Box) *harness {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	hs := &harness{t: t, m: New(ctx, fixture.Common(w, h), boxes, refresh, nil)}
+	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+	hs.settle(hs.m.Init())
+	return hs
+}
+
+func (h *harness) send(msg tea.Msg) {
+	h.t.Helper()
+	nm, cmd := h.m.Update(msg)
+	h.m = nm.(Model)
+	h.settle(cmd)
+}
+
+func (h *harness) press(keys ...string) {
+	h.t.Helper()
+	for _, k := range keys {
+		h.send(fixture.Key(k))
+	}
+}
+
+func (h *harness) typeText(s string) {
+	h.t.Helper()
+	for _, k := range fixture.Keys(s) {
+		h.send(k)
+	}
+}
+
+func (h *harness) settle(cmd tea.Cmd) {
+	h.t.Helper()
+	queue := []tea.Cmd{cmd}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 10_000 {
+			h.t.Fatal("commands never settle")
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case tea.QuitMsg:
+			h.quit = true
+		default:
+			h.msgs = append(h.msgs, msg)
+			nm, next := h.m.Update(msg)
+			h.m = nm.(Model)
+			queue = append(queue, next)
+		}
+	}
+}
+
+func (h *harness) view() string {
+	h.t.Helper()
+	v := h.m.View()
+	checkScreen(h.t, v, h.m.c.Width, h.m.c.Height)
+	return v
+}
+
+// checkScreen asserts the layout promise: exactly the terminal's height,
+// no line wider than the terminal, no control characters but our own.
+func checkScreen(t testing.TB, v string, w, h int) {
+	t.Helper()
+	lines := strings.Split(v, "\n")
+	if len(lines) != h {
+		t.Errorf("screen has %d lines, want %d:\n%s", len(lines), h, v)
+	}
+	for i, l := range lines {
+		if got := ansi.StringWidth(l); got > w {
+			t.Errorf("line %d is %d cells, terminal is %d: %q", i, got, w, l)
+		}
+	}
+	if strings.ContainsRune(ansi.Strip(v), '\x1b') || strings.ContainsRune(v, '\x07') {
+		t.Errorf("control characters on screen: %q", v)
+	}
+}
+
+func box(name string, mb Mailbox) Box { return Box{Name: name, Mailbox: mb} }
+
+func TestRootLoadsAndShowsTheList(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	v := h.view()
+	for _, want := range []string{"inbox 10 (2 new)", "Quarterly report", "s3://mail-a/inbox/", "10/10", "sort: date (newest first)", "? help"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("screen lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestRootRefreshFillsTheListAsProgressArrives(t *testing.T) {
+	fake := fixture.NewFake("a")
+	all := fake.Sums
+	fake.Sums = nil
+	step := make(chan int)
+	fake.RefreshFn = func(ctx context.Context, progress func(mailbox.Progress)) error {
+		started := fixture.Now.Add(-10 * time.Second)
+		progress(mailbox.Progress{Listed: 10, ToFetch: 10, Started: started})
+		<-step
+		progress(mailbox.Progress{Listed: 10, ToFetch: 10, Fetched: 4, Started: started, New: all[:4]})
+		<-step
+		progress(mailbox.Progress{Listed: 10, ToFetch: 10, Fetched: 10, Started: started, New: all[4:], Done: true})
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, true, nil)
+	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	msg := m.Init()()
+	m, cmd := updateCmd(t, m, msg) // summaries loaded: refresh starts
+	msg = cmd()                    // the first report
+	m, cmd = updateCmd(t, m, msg)
+	if !strings.Contains(m.View(), "0/10") || !strings.Contains(m.View(), "indexing") {
+		t.Fatalf("no progress shown:\n%s", m.View())
+	}
+	step <- 1
+	m, cmd = updateCmd(t, m, cmd())
+	v := m.View()
+	if !strings.Contains(v, "4/10") || !strings.Contains(v, "0.4/s") && !strings.Contains(v, "/s") {
+		t.Fatalf("progress not updated:\n%s", v)
+	}
+	if got := m.cur().list.Counts().Total; got != 4 {
+		t.Fatalf("list has %d rows while indexing, want 4", got)
+	}
+	step <- 2
+	m, cmd = updateCmd(t, m, cmd())
+	// The last report and the end may arrive merged or one by one.
+	for m.cur().refreshing {
+		m, cmd = updateCmd(t, m, cmd())
+	}
+	if got := m.cur().list.Counts().Total; got != 10 {
+		t.Fatalf("list has %d rows after indexing", got)
+	}
+	if cmd == nil {
+		t.Fatal("no reload of the index after the refresh")
+	}
+	if _, ok := cmd().(SummariesLoadedMsg); !ok {
+		t.Fatal("the refresh did not end with a reload")
+	}
+	checkScreen(t, m.View(), 100, 30)
+}
+
+func update(t *testing.T, m Model, msg tea.Msg) Model {
+	t.Helper()
+	m, _ = updateCmd(t, m, msg)
+	return m
+}
+
+func updateCmd(t *testing.T, m Model, msg tea.Msg) (Model, tea.Cmd) {
+	t.Helper()
+	nm, cmd := m.Update(msg)
+	return nm.(Model), cmd
+}
+
+func TestRootOpenMarksReadAndGoesBack(t *testing.T) {
+	fake := fixture.NewFake("a")
+	h := newHarness(t, 100, 30, false, box("inbox", fake))
+	h.press("j", "enter") // a2, unread
+	if h.m.screen != screenViewer {
+		t.Fatal("enter did not open the viewer")
+	}
+	v := h.view()
+	if !strings.Contains(v, "Re: Quarterly report") || !strings.Contains(v, "배송") {
+		t.Fatalf("viewer does not show the message:\n%s", v)
+	}
+	if !fake.IsRead("inbox/a2") {
+		t.Fatal("SetRead was not called")
+	}
+	if s, _ := h.m.cur().list.Summary("inbox/a2"); !s.Read {
+		t.Fatal("the list still shows the message unread")
+	}
+	h.press("J")
+	if h.m.viewer.Key() != "inbox/a1" {
+		t.Fatalf("J opened %s", h.m.viewer.Key())
+	}
+	h.press("K", "K")
+	if h.m.viewer.Key() != "inbox/a3" {
+		t.Fatalf("K K opened %s", h.m.viewer.Key())
+	}
+	h.press("K")
+	if !strings.Contains(h.view(), "no more messages") {
+		t.Fatal("K at the top did not say so")
+	}
+	h.press("h", "esc")
+	if h.m.screen != screenViewer {
+		t.Fatal("esc from full headers left the viewer")
+	}
+	h.press("q")
+	if h.m.screen != screenList || h.quit {
+		t.Fatal("q did not go back to the list")
+	}
+	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/a3" {
+		t.Fatalf("list cursor at %s, want the last message viewed", s.Key)
+	}
+	h.press("q")
+	if !h.quit {
+		t.Fatal("q on the list did not quit")
+	}
+}
+
+func TestRootDropsStaleMessages(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press("enter")
+	stale := fixture.DemoMessage("n3j33daps35in03q84ekkphp4a0lka9bc46b21bh")
+	h.send(MessageLoadedMsg{Box: 0, Key: stale.Summary.Key, Message: stale})
+	if strings.Contains(h.view(), "payroll") {
+		t.Fatal("a stale answer replaced the message on screen")
+	}
+}
+
+func TestRootErrorsGoToStatusAndHistory(t *testing.T) {
+	fake := fixture.NewFake("a")
+	fake.SumErr = fixture.ErrAccessDenied
+	h := newHarness(t, 100, 30, false, box("inbox", fake))
+	v := h.view()
+	if !strings.Contains(v, "error: read index of s3://mail-a/inbox/: list s3://mail/inbox/: AccessDenied") {
+		t.Fatalf("error not on the status line:\n%s", v)
+	}
+	h.press("j")
+	if strings.Contains(h.view(), "error:") {
+		t.Fatal("the error stayed on the status line after a key")
+	}
+	h.press("E")
+	v = h.view()
+	if h.m.screen != screenErrors || !strings.Contains(v, "AccessDenied") || !strings.Contains(v, "s3:ListBucket") {
+		t.Fatalf("history does not show the error:\n%s", v)
+	}
+	h.press("esc")
+	if h.m.screen != screenList {
+		t.Fatal("esc did not close the history")
+	}
+}
+
+// A Cmd that fails must come back as a message carrying Err (not be
+// swallowed): SetRead and Open failures reach the user.
+func TestRootCommandFailuresAreReported(t *testing.T) {
+	fake := fixture.NewFake("a")
+	fake.ReadErr = errors.New("index is read-only")
+	h := newHarness(t, 100, 30, false, box("inbox", fake))
+	h.press("j", "enter")
+	if !strings.Contains(h.view(), "error: mark inbox/a2 read: index is read-only") {
+		t.Fatalf("SetRead failure not shown:\n%s", h.view())
+	}
+	fake.OpenErr = errors.New("NoSuchKey")
+	h.press("J")
+	v := h.view()
+	if !strings.Contains(v, "could not read this message") || !strings.Contains(v, "NoSuchKey") {
+		t.Fatalf("Open failure not shown:\n%s", v)
+	}
+	if len(h.m.errs) != 2 {
+		t.Fatalf("history has %d errors, want 2", len(h.m.errs))
+	}
+}
+
+func TestRootMailboxSwitcher(t *testing.T) {
+	b := fixture.NewFake("b")
+	b.Sums = b.Sums[:3]
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")), box("support", b))
+	if v := h.view(); !strings.Contains(v, "inbox 10 (2 new)") || !strings.Contains(v, "support 3 (1 new)") {
+		t.Fatalf("switcher lacks counts:\n%s", v)
+	}
+	h.press("j", "tab")
+	if h.m.active != 1 || !strings.Contains(h.view(), "s3://mail-b/inbox/") {
+		t.Fatal("tab did not switch")
+	}
+	h.press("shift+tab")
+	if h.m.active != 0 {
+		t.Fatal("shift+tab did not switch back")
+	}
+	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/a2" {
+		t.Fatal("switching lost the cursor")
+	}
+	h.press("shift+tab")
+	if h.m.active != 1 {
+		t.Fatal("shift+tab does not wrap")
+	}
+}
+
+func TestRootFilterKeysDoNotLeak(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press("/")
+	h.typeText("q?E")
+	if h.quit || h.m.screen != screenList {
+		t.Fatal("typing in the filter triggered global keys")
+	}
+	h.press("enter")
+	if !strings.Contains(h.view(), "filter: q?E") {
+		t.Fatalf("filter not in the status line:\n%s", h.view())
+	}
+	h.press("esc")
+	if h.quit || h.m.cur().list.HasFilter() {
+		t.Fatal("esc with a filter should clear it, not quit")
+	}
+	h.press("esc")
+	if !h.quit {
+		t.Fatal("esc without a filter should quit from the list")
+	}
+}
+
+func TestRootHelpIsGeneratedFromKeys(t *testing.T) {
+	c := fixture.Common(100, 30)
+	if err := c.Keys.Apply(map[string][]string{"list.down": {"ctrl+n"}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := &harness{t: t, m: New(ctx, c, []Box{box("inbox", fixture.NewFake("a"))}, false, nil)}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.settle(h.m.Init())
+	h.press("?")
+	v := h.view()
+	for _, want := range []string{"Keys: message list", "ctrl+n", "mark all shown", "fold thread", "has:attachment", "error history"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("help lacks %q:\n%s", want, v)
+		}
+	}
+	h.press("?")
+	if h.m.screen != screenList {
+		t.Fatal("? did not close help")
+	}
+	h.press("ctrl+n")
+	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/a2" {
+		t.Fatal("rebound key does not move")
+	}
+	h.press("enter", "?")
+	if v := h.view(); !strings.Contains(v, "Keys: message viewer") || !strings.Contains(v, "copy Message-ID") {
+		t.Fatalf("viewer help wrong:\n%s", v)
+	}
+}
+
+func TestRootTooSmallAndResize(t *testing.T) {
+	h := newHarness(t, 79, 24, false, box("inbox", fixture.NewFake("a")))
+	if v := h.view(); !strings.Contains(v, "terminal too small: 79x24") || !strings.Contains(v, "at least 80x24") {
+		t.Fatalf("no too-small message:\n%s", v)
+	}
+	h.press("j")
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	v := h.view()
+	if !strings.Contains(v, "Quarterly report") {
+		t.Fatalf("not usable at 80x24:\n%s", v)
+	}
+	for _, size := range [][2]int{{120, 36}, {80, 24}, {200, 60}, {81, 25}} {
+		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		for _, k := range []string{"enter", "p", "q", "q", "T", "?", "?", "/"} {
+			h.press(k)
+			h.view()
+		}
+		h.press("esc")
+	}
+	h.send(tea.WindowSizeMsg{Width: 40, Height: 10})
+	h.view()
+	h.press("q")
+	if !h.quit {
+		t.Fatal("q does not quit from the too-small screen")
+	}
+}
+
+func TestRootSaveMarked(t *testing.T) {
+	dir := t.TempDir()
+	fake := fixture.NewFake("a")
+	photo := fixture.DemoMessage("fj01tteur6ih0omhtnnq3l49c328ov13esdvhqmk")
+	fake.Messages = map[string]*mailbox.Message{"inbox/a3": photo}
+	h := newHarness(t, 100, 30, false, box("inbox", fake))
+	h.press(" ", " ", "s")
+	for range 4 {
+		h.press("backspace")
+	}
+	h.typeText(dir)
+	h.press("enter")
+	var saved MarkedSavedMsg
+	for _, m := range h.msgs {
+		if s, ok := m.(MarkedSavedMsg); ok {
+			saved = s
+		}
+	}
+	if saved.Err != nil || len(saved.Paths) != 1 || saved.Skipped != 1 || saved.Keys != 2 {
+		t.Fatalf("got %+v", saved)
+	}
+	if !strings.Contains(h.view(), "saved 1 files from 1 of 2 marked messages") {
+		t.Fatalf("no confirmation:\n%s", h.view())
+	}
+}
+
+func TestRootMouse(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.send(tea.MouseMsg{X: 10, Y: 4, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	// Screen row 4 = switcher, column header, then the third message.
+	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/a1" {
+		t.Fatalf("click selected %s", s.Key)
+	}
+	h.send(tea.MouseMsg{Action: tea.MouseActionPress, Button: tea.MouseButtonWheelDown})
+	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/j1" {
+		t.Fatalf("wheel moved to %s", s.Key)
+	}
+}
+
+func TestRootViewerNotices(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press("enter")
+	h.send(viewer.ClipboardCopiedMsg{What: "S3 key"})
+	if !strings.Contains(h.view(), "copied the S3 key") {
+		t.Fatal("no copy notice")
+	}
+	h.send(viewer.AttachmentOpenedMsg{Key: "inbox/a3", Path: "/tmp/x/y.pdf", Dir: "/tmp/x"})
+	if got := h.m.TempDirs(); len(got) != 1 || got[0] != "/tmp/x" {
+		t.Fatalf("temp dirs %v", got)
+	}
+	h.send(list.MessageChosenMsg{Key: "inbox/nope"})
+	h.view()
+	_ = mailstore.Summary{}
+}
