@@ -423,7 +423,7 @@ func TestRootMouse(t *testing.T) {
 		t.Fatalf("click selected %s", s.Key)
 	}
 	h.send(tea.MouseMsg{Action: tea.MouseActionPress, Button: tea.MouseButtonWheelDown})
-	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/j1" {
+	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/e1" {
 		t.Fatalf("wheel moved to %s", s.Key)
 	}
 }

@@ -203,7 +203,7 @@ func (m Model) activeKeys() keyMap {
 	}
 	if capturing := (m.screen == screenList && m.tabs[m.active].list.Capturing()) ||
 		(m.screen == screenViewer && m.viewer.Capturing()); !capturing {
-		short = append(short, g.Help, back)
+		short = append([]key.Binding{g.Help, back}, short...)
 	}
 	globals := []key.Binding{g.Help, back, g.Errors, g.Quit}
 	if m.screen == screenList || m.under == screenList {
@@ -215,9 +215,13 @@ func (m Model) activeKeys() keyMap {
 // hints is the one-line key help of the active screen.
 func (m Model) hints() string {
 	h := m.help
-	h.Width = m.c.Width
-	line := h.ShortHelpView(m.activeKeys().ShortHelp())
-	return common.Fit(" ", 1) + line + strings.Repeat(" ", max(0, m.c.Width-1-lipgloss.Width(line)))
+	h.Width = m.c.Width - 1
+	line := " " + h.ShortHelpView(m.activeKeys().ShortHelp())
+	// help's own cut lets the last item overflow when "…" does not fit.
+	if lipgloss.Width(line) > m.c.Width {
+		line = common.Truncate(line, m.c.Width)
+	}
+	return line + strings.Repeat(" ", max(0, m.c.Width-lipgloss.Width(line)))
 }
 
 // helpView is the full help of the screen under it, generated from its

@@ -2,7 +2,6 @@ package mime
 
 import (
 	"os"
-	"time"
 	"testing"
 	"unicode/utf8"
 )
@@ -24,11 +23,7 @@ func addCorpusSeeds(f *testing.F) {
 func FuzzParse(f *testing.F) {
 	addCorpusSeeds(f)
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		st := time.Now()
 		checkView(t, Parse(raw))
-		if d := time.Since(st); d > 2*time.Second {
-			t.Fatalf("slow: %v", d)
-		}
 	})
 }
 

@@ -50,7 +50,7 @@ func Parse(raw []byte) (v *View) {
 func parse(raw []byte) *View {
 	h := scanHeader(raw)
 	v := newView(h)
-	d := v.decoder(h)
+	d := v.setHeader(h)
 	if len(h.Fields) == 0 {
 		// Not mail: show what it holds rather than let enmime guess.
 		v.Text = d.decodeBody("", raw[h.Body:])
@@ -97,8 +97,9 @@ func newView(h scannedHeader) *View {
 	return v
 }
 
-// decoder returns a header decoder for the message and fills v.Header.
-func (v *View) decoder(h scannedHeader) *decoder {
+// setHeader fills v.Header with the decoded fields and returns the decoder,
+// which keeps the warnings decoding gave.
+func (v *View) setHeader(h scannedHeader) *decoder {
 	d := &decoder{fallback: lookupCharset(charsetParam(h.first("content-type")))}
 	v.Header = make([]Field, 0, len(h.Fields))
 	for _, f := range h.Fields {
@@ -329,7 +330,7 @@ func headerOnlyView(raw []byte, warning string) (v *View) {
 	h := scanHeader(raw)
 	v = newView(h)
 	v.Warnings = append([]string{warning}, v.Warnings...)
-	d := v.decoder(h)
+	d := v.setHeader(h)
 	v.Text = d.decodeBody(charsetParam(h.first("content-type")), raw[h.Body:])
 	v.finish(d)
 	return v

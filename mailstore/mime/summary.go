@@ -80,19 +80,23 @@ func summarize(h scannedHeader) mailstore.Summary {
 		d.warnf("no Subject header")
 	}
 	if raw, ok := x.first("message-id"); ok {
-		if ids := msgIDs(raw); len(ids) > 0 {
+		if ids := msgIDs(d.raw8bit(raw)); len(ids) > 0 {
 			s.MessageID = ids[0]
 		}
 	}
 	if raw, ok := x.first("in-reply-to"); ok {
-		if ids := msgIDs(raw); len(ids) > 0 {
+		if ids := msgIDs(d.raw8bit(raw)); len(ids) > 0 {
 			s.InReplyTo = ids[0]
 		}
 	}
 	for _, raw := range x["references"] {
-		s.References = append(s.References, msgIDs(raw)...)
+		s.References = append(s.References, msgIDs(d.raw8bit(raw))...)
 	}
-	s.Recipients = envelopeRecipients(x["received"])
+	received := make([]string, 0, len(x["received"]))
+	for _, raw := range x["received"] {
+		received = append(received, d.raw8bit(raw))
+	}
+	s.Recipients = envelopeRecipients(received)
 	s.Verdicts = verdicts(x)
 
 	// Only the body says exactly how many attachments there are; a

@@ -42,7 +42,7 @@ var _ mailstore.Store = (*Store)(nil)
 
 // New returns a store over client for loc.
 func New(client s3API, loc mailstore.Location) *Store {
-	return &Store{api: client, loc: loc, ListParallelism: 8, HeaderRange: 64 << 10}
+	return &Store{api: client, loc: loc, ListParallelism: 16, HeaderRange: 64 << 10}
 }
 
 // Location implements mailstore.Store.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -21,7 +22,8 @@ import (
 
 // Server is a running gofakes3.
 type Server struct {
-	URL string
+	URL     string
+	Backend *s3mem.Backend
 	// Admin is a client for setting up fixtures; its requests are not recorded.
 	Admin *s3.Client
 }
@@ -29,9 +31,10 @@ type Server struct {
 // Start starts a server with the given buckets and stops it when t ends.
 func Start(t testing.TB, buckets ...string) *Server {
 	t.Helper()
-	srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	backend := s3mem.New()
+	srv := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
 	t.Cleanup(srv.Close)
-	s := &Server{URL: srv.URL}
+	s := &Server{URL: srv.URL, Backend: backend}
 	s.Admin = s.Client(nil)
 	for _, b := range buckets {
 		if _, err := s.Admin.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
@@ -44,16 +47,10 @@ func Start(t testing.TB, buckets ...string) *Server {
 // Client returns a path-style SDK client; requests go through rec when it
 // is not nil.
 func (s *Server) Client(rec *httprec.Recorder) *s3.Client {
-	return s3.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(s.URL)
-		o.UsePathStyle = true
-		if rec != nil {
-			o.HTTPClient = &http.Client{Transport: rec}
-		}
-	})
+	if rec == nil {
+		return s.ClientWith(http.DefaultTransport)
+	}
+	return s.ClientWith(rec)
 }
 
 // Put stores body under bucket/key through the admin client.
@@ -64,4 +61,38 @@ func (s *Server) Put(t testing.TB, bucket, key string, body []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// PutDirect stores body straight into the backend, skipping HTTP: for
+// benchmarks that need tens of thousands of objects.
+func (s *Server) PutDirect(t testing.TB, bucket, key string, body []byte) {
+	t.Helper()
+	if _, err := s.Backend.PutObject(bucket, key, map[string]string{}, bytes.NewReader(body), int64(len(body)), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Latency is an http.RoundTripper that delays every request, so benchmarks
+// against an in-process server see something like a network round trip.
+type Latency struct {
+	Delay time.Duration
+	Next  http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (l Latency) RoundTrip(req *http.Request) (*http.Response, error) {
+	time.Sleep(l.Delay)
+	return l.Next.RoundTrip(req)
+}
+
+// ClientWith returns a path-style SDK client over transport rt.
+func (s *Server) ClientWith(rt http.RoundTripper) *s3.Client {
+	return s3.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+	}, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(s.URL)
+		o.UsePathStyle = true
+		o.HTTPClient = &http.Client{Transport: rt}
+	})
 }
