@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 
 	"fmt"
 	"sync"
@@ -84,9 +85,17 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 			defer workers.Done()
 			for o := range fetch {
 				var r result
-				if hdr, _, err := st.ReadHeader(ctx, o.Key); err != nil {
+				hdr, _, err := st.ReadHeader(ctx, o.Key)
+				switch {
+				case errors.Is(err, mailstore.ErrEncrypted):
+					// Listed, with the reason it cannot be read, rather
+					// than counted as a failure on every refresh.
+					r.sum = summarize(nil, o)
+					r.sum.Subject = "(encrypted with KMS)"
+					r.sum.Warnings = append(r.sum.Warnings, mailstore.ErrEncrypted.Error())
+				case err != nil:
 					r.err = err
-				} else {
+				default:
 					r.sum = summarize(hdr, o)
 				}
 				select {

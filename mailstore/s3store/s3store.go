@@ -213,6 +213,11 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 		return nil, obj, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, Explain(err, "s3:GetObject"))
 	}
 	defer out.Body.Close()
+	// The S3 encryption client's envelope: SES writes these when the
+	// receipt rule names a KMS key.
+	if out.Metadata["x-amz-cek-alg"] != "" || out.Metadata["x-amz-key-v2"] != "" || out.Metadata["x-amz-key"] != "" {
+		return nil, obj, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrEncrypted)
+	}
 	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	obj.LastModified = aws.ToTime(out.LastModified)
 	obj.VersionID = aws.ToString(out.VersionId)

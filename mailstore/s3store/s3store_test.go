@@ -172,3 +172,20 @@ func TestRangesAreContiguous(t *testing.T) {
 		t.Fatal("bounds out of order")
 	}
 }
+
+func TestClientSideEncryptedObjectsAreNamed(t *testing.T) {
+	c := fakeS3(t, "mail")
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("mail"), Key: aws.String("enc"),
+		Body:     bytes.NewReader([]byte("\x8a\x01ciphertext")),
+		Metadata: map[string]string{"x-amz-key-v2": "AQIDAHh...", "x-amz-cek-alg": "AES/GCM/NoPadding", "x-amz-wrap-alg": "kms"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := New(c, mailstore.Location{Bucket: "mail"})
+	if _, _, err := st.ReadHeader(context.Background(), "enc"); !errors.Is(err, mailstore.ErrEncrypted) {
+		t.Fatalf("ReadHeader: %v", err)
+	}
+	if _, _, err := st.Read(context.Background(), "enc"); !errors.Is(err, mailstore.ErrEncrypted) {
+		t.Fatalf("Read: %v", err)
+	}
+}

@@ -1,0 +1,123 @@
+package mailbox
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/index"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/s3store"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+)
+
+const withAttachments = "From: a@example.com\r\nSubject: files\r\nDate: Mon, 16 Nov 2026 09:00:00 +0000\r\n" +
+	"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+	"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+	"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"../../.bashrc\"\r\n\r\nevil\r\n" +
+	"--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"notes.txt\"\r\n\r\none\r\n" +
+	"--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"notes.txt\"\r\n\r\ntwo\r\n" +
+	"--b--\r\n"
+
+func newMailbox(t *testing.T) (*Mailbox, *fakes3.Server) {
+	t.Helper()
+	srv := fakes3.Start(t, "mail")
+	idx, err := index.Open(filepath.Join(t.TempDir(), "i.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	st := s3store.New(srv.Client(nil), mailstore.Location{Bucket: "mail", Prefix: "in"})
+	return New("test", st, idx), srv
+}
+
+func TestResolveAndOpen(t *testing.T) {
+	m, srv := newMailbox(t)
+	id := "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	// SES added a "/" after a prefix that lacked one.
+	srv.Put(t, "mail", "in/"+id, []byte(withAttachments))
+	srv.Put(t, "mail", "inabc", []byte("Subject: plain\r\n\r\nx"))
+	ctx := context.Background()
+	if err := m.Refresh(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{id: "in/" + id, "in/" + id: "in/" + id, "inabc": "inabc", "abc": "inabc"} {
+		got, err := m.Resolve(ctx, in)
+		if err != nil || got != want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	sums, _ := m.Summaries(ctx, query.Query{}, query.ByDate, false)
+	var hint int
+	for _, s := range sums {
+		if s.Key == "in/"+id {
+			hint = s.Attachments
+		}
+	}
+	msg, err := m.Open(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Summary.Subject != "files" || string(msg.Raw) != withAttachments || !msg.Summary.AttachmentsExact {
+		t.Fatalf("Open: %+v", msg.Summary)
+	}
+	// The exact count goes back to the index, replacing the header hint.
+	q, _ := query.Parse("has:attachment", msg.Summary.Date)
+	sums, _ = m.Summaries(ctx, q, query.ByDate, false)
+	if len(sums) != 1 || sums[0].Attachments != 3 || hint == 3 {
+		t.Errorf("after Open: %+v (hint was %d)", sums, hint)
+	}
+	if err := m.SetRead(ctx, "in/"+id, true); err != nil {
+		t.Fatal(err)
+	}
+	q, _ = query.Parse("is:unread", msg.Summary.Date)
+	if sums, _ = m.Summaries(ctx, q, query.ByDate, false); len(sums) != 1 || sums[0].Key != "inabc" {
+		t.Errorf("is:unread after SetRead: %+v", sums)
+	}
+}
+
+func TestSavePartsSafeNamesNeverOverwrite(t *testing.T) {
+	v := mime.Parse([]byte(withAttachments))
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o600)
+	paths, err := SaveParts(v, dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 3 {
+		t.Fatalf("wrote %v", paths)
+	}
+	for _, p := range paths {
+		if filepath.Dir(p) != dir {
+			t.Errorf("%s is outside %s", p, dir)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); string(b) != "mine" {
+		t.Error("an existing file was overwritten")
+	}
+	names := strings.Join([]string{filepath.Base(paths[1]), filepath.Base(paths[2])}, " ")
+	if names != "notes-1.txt notes-2.txt" {
+		t.Errorf("names %s", names)
+	}
+	if strings.Contains(filepath.Base(paths[0]), "..") || strings.HasPrefix(filepath.Base(paths[0]), ".") {
+		t.Errorf("hostile name kept: %s", paths[0])
+	}
+	// One part by number, attachment or not.
+	one, err := SaveParts(v, dir, 1)
+	if err != nil || len(one) != 1 {
+		t.Fatalf("part 1: %v %v", one, err)
+	}
+	if b, _ := os.ReadFile(one[0]); !strings.Contains(string(b), "see attached") {
+		t.Errorf("part 1 content %q", b)
+	}
+	if _, err := SaveParts(v, dir, 99); err == nil {
+		t.Error("part 99 saved")
+	}
+	if _, err := SaveParts(mime.Parse([]byte("Subject: x\r\n\r\nbody")), dir, 0); err == nil {
+		t.Error("a message without attachments saved something")
+	}
+}
