@@ -13,7 +13,9 @@ import (
 )
 
 // Mailbox is what the TUI calls on a mailbox; *mailbox.Mailbox satisfies it.
-// Every call runs inside a tea.Cmd, never on the UI loop.
+// Every call runs inside a tea.Cmd, never on the UI loop. Refresh may call
+// progress from any goroutine but not concurrently, and must not reuse the
+// Progress.New slice after the call: the UI keeps it.
 type Mailbox interface {
 	Location() mailstore.Location
 	Refresh(ctx context.Context, progress func(mailbox.Progress)) error

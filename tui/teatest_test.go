@@ -53,7 +53,7 @@ func waitFor(t *testing.T, tm *teatest.TestModel, texts ...string) {
 			}
 		}
 		return true
-	}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}, teatest.WithDuration(25*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
 func send(tm *teatest.TestModel, keys ...string) {
@@ -87,8 +87,9 @@ func golden(t *testing.T, m Model) {
 // message and the switcher no longer shows "…".
 func indexed(t *testing.T, tm *teatest.TestModel) {
 	t.Helper()
-	waitFor(t, tm, "Updated payroll schedule")
-	waitFor(t, tm, "demo 54 (54 new)")
+	// One wait: each WaitFor sees only output that came after the last.
+	// The switcher shows "…" after the count until the refresh is done.
+	waitFor(t, tm, "Updated payroll schedule", "demo 54 (54 new)  ")
 }
 
 func TestGoldenDemoList(t *testing.T) {
@@ -124,12 +125,26 @@ func TestGoldenDemoKoreanSearchAndViewer(t *testing.T) {
 }
 
 func TestGoldenDemoThreads(t *testing.T) {
-	tm := start(t, demoModel(t, demoCommon(100, 30, "")), 100, 30)
-	indexed(t, tm)
-	send(tm, "T")
-	waitFor(t, tm, "threads")
-	send(tm, "j", "j", "j", "z")
-	golden(t, finish(t, tm))
+	for _, tc := range []struct {
+		name string
+		keys []string
+	}{
+		{"open", []string{"g"}},
+		{"folded", []string{"g", "z"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tm := start(t, demoModel(t, demoCommon(100, 30, "")), 100, 30)
+			indexed(t, tm)
+			send(tm, "T", "/")
+			for _, k := range fixture.Keys("charged") {
+				tm.Send(k)
+			}
+			send(tm, "enter")
+			send(tm, tc.keys...)
+			waitFor(t, tm, "filter: charged")
+			golden(t, finish(t, tm))
+		})
+	}
 }
 
 func TestGoldenDemoHelp(t *testing.T) {

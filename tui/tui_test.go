@@ -443,3 +443,5 @@ func TestRootViewerNotices(t *testing.T) {
 	h.view()
 	_ = mailstore.Summary{}
 }
+
+func teaSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }

@@ -4,11 +4,13 @@
 package query
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -299,35 +301,51 @@ func ParseSort(s string) (SortField, error) {
 	return "", fmt.Errorf("sort by %q: want date, from, subject or size", s)
 }
 
-// Sort orders summaries in place: by date newest first, by the other fields
-// ascending (size: largest first); reverse flips the order. Ties fall back
-// to newest first, then key, so the order is stable across runs.
-func Sort(s []mailstore.Summary, by SortField, reverse bool) {
-	less := func(a, b *mailstore.Summary) int {
-		switch by {
-		case ByFrom:
-			return strings.Compare(strings.ToLower(fromKey(a)), strings.ToLower(fromKey(b)))
-		case BySubject:
-			return strings.Compare(strings.ToLower(a.Subject), strings.ToLower(b.Subject))
-		case BySize:
-			return cmpInt(b.Size, a.Size)
-		}
-		return 0
+// Compare orders two summaries as Sort does: by date newest first, by the
+// other fields ascending (size: largest first); reverse flips the order.
+// Ties fall back to newest first, then key, so the order is total and
+// stable across runs.
+func Compare(a, b *mailstore.Summary, by SortField, reverse bool) int {
+	var c int
+	switch by {
+	case ByFrom:
+		c = compareFold(fromKey(a), fromKey(b))
+	case BySubject:
+		c = compareFold(a.Subject, b.Subject)
+	case BySize:
+		c = cmp.Compare(b.Size, a.Size)
 	}
-	sort.SliceStable(s, func(i, j int) bool {
-		a, b := &s[i], &s[j]
-		c := less(a, b)
-		if c == 0 {
-			c = b.Date.Compare(a.Date)
+	if c == 0 {
+		c = b.Date.Compare(a.Date)
+	}
+	if c == 0 {
+		c = strings.Compare(a.Key, b.Key)
+	}
+	if reverse {
+		return -c
+	}
+	return c
+}
+
+// Sort orders summaries in place by Compare.
+func Sort(s []mailstore.Summary, by SortField, reverse bool) {
+	slices.SortFunc(s, func(a, b mailstore.Summary) int { return Compare(&a, &b, by, reverse) })
+}
+
+// compareFold compares case-insensitively without allocating: it runs
+// n log n times over 100k summaries.
+func compareFold(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			if la, lb := unicode.ToLower(ra), unicode.ToLower(rb); la != lb {
+				return cmp.Compare(la, lb)
+			}
 		}
-		if c == 0 {
-			c = strings.Compare(a.Key, b.Key)
-		}
-		if reverse {
-			return c > 0
-		}
-		return c < 0
-	})
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 func fromKey(s *mailstore.Summary) string {
@@ -335,14 +353,4 @@ func fromKey(s *mailstore.Summary) string {
 		return s.From.Name
 	}
 	return s.From.Address
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,11 +1,14 @@
 package list
 
 import (
+	"maps"
 	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
 
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
@@ -15,7 +18,7 @@ import (
 // 100k-message list, and report it against the baseline of drawing every
 // row once (what a list that renders everything would pay per frame):
 //
-//	go test -run '^$' -bench 'List|Filter' -benchtime 2s ./tui/list
+//	go test -run '^$' -bench 'ListKeyJ|FilterKeystroke|ListRenderAllRows|ListAddBatch' -benchmem ./tui/list
 //
 // The metric "x-full-render" is baseline time / time per operation: how
 // many times cheaper the operation is than rendering all rows. A filter
@@ -43,7 +46,7 @@ func fullRenderNs(b *testing.B) float64 {
 	baselineOnce.Do(func() {
 		m := benchList(b)
 		start := time.Now()
-		const rounds = 3
+		const rounds = 2
 		for range rounds {
 			renderAll(m)
 		}
@@ -60,9 +63,15 @@ func renderAll(m Model) int {
 	return n
 }
 
+var explainOnce sync.Once
+
 func report(b *testing.B, start time.Time) {
 	per := float64(time.Since(start).Nanoseconds()) / float64(b.N)
 	b.ReportMetric(fullRenderNs(b)/per, "x-full-render")
+	explainOnce.Do(func() {
+		b.Logf("x-full-render = time to render all %d rows once (%.0f ms, the baseline) / ns per op: "+
+			"how many times cheaper one key press is than a list that renders every row", benchRows, fullRenderNs(b)/1e6)
+	})
 }
 
 // BenchmarkListKeyJ is one `j` (cursor down) and the redraw after it.
@@ -115,5 +124,21 @@ func BenchmarkListRenderAllRows(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		renderAll(m)
+	}
+}
+
+// BenchmarkListAddBatch is one index refresh report (500 new summaries)
+// merged into a 100k list.
+func BenchmarkListAddBatch(b *testing.B) {
+	m := benchList(b)
+	more := fixture.Many(benchRows + 500)[benchRows:]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		mm := m
+		mm.all = append([]*mailstore.Summary(nil), m.all...)
+		mm.pos = maps.Clone(m.pos)
+		b.StartTimer()
+		mm.Add(more)
 	}
 }

@@ -4,6 +4,7 @@
 package list
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,8 +55,11 @@ type Model struct {
 	c             common.Common
 	width, height int
 
-	all    []mailstore.Summary // sorted by (by, rev)
-	pos    map[string]int      // key -> index into all
+	// all is the list in sort order (by, rev). It holds pointers so that
+	// merging a refresh report moves 8 bytes per message, not a Summary;
+	// a full sort copies the summaries once into a fresh backing array.
+	all    []*mailstore.Summary
+	pos    map[string]int // key -> index into all
 	unread int
 	by     query.SortField
 	rev    bool
@@ -108,26 +112,72 @@ func lenPromptFor(p promptKind) int {
 // SetSummaries replaces the messages shown.
 func (m *Model) SetSummaries(s []mailstore.Summary) {
 	keep := m.selectedKey()
-	m.all = append(m.all[:0:0], s...)
+	m.all = make([]*mailstore.Summary, len(s))
+	for i := range s {
+		m.all[i] = &s[i]
+	}
 	m.resort(keep)
 }
 
 // Add merges summaries into the list (as an index refresh reports them):
-// known keys are replaced, new ones inserted in sort order.
+// known keys are replaced, new ones inserted in sort order. A report is a
+// few hundred summaries against up to 100k listed, so the new ones are
+// sorted alone and merged in, instead of sorting everything again.
 func (m *Model) Add(s []mailstore.Summary) {
 	if len(s) == 0 {
 		return
 	}
 	keep := m.selectedKey()
+	s = append([]mailstore.Summary(nil), s...) // ours from here on
+	var fresh []mailstore.Summary
+	seen := make(map[string]int, len(s))
+	moved := false
 	for _, x := range s {
 		if i, ok := m.pos[x.Key]; ok {
-			m.all[i] = x
+			*m.all[i] = x
+			moved = moved || !m.inPlace(i)
 			continue
 		}
-		m.pos[x.Key] = len(m.all)
-		m.all = append(m.all, x)
+		if j, dup := seen[x.Key]; dup {
+			fresh[j] = x
+			continue
+		}
+		seen[x.Key] = len(fresh)
+		fresh = append(fresh, x)
 	}
-	m.resort(keep)
+	if moved || len(fresh) > len(m.all) {
+		for i := range fresh {
+			m.all = append(m.all, &fresh[i])
+		}
+		m.resort(keep)
+		return
+	}
+	query.Sort(fresh, m.by, m.rev)
+	merged := make([]*mailstore.Summary, 0, len(m.all)+len(fresh))
+	i := 0
+	for f := range fresh {
+		// The first listed summary that sorts after fresh[f].
+		n := sort.Search(len(m.all)-i, func(k int) bool { return m.before(&fresh[f], m.all[i+k]) })
+		merged = append(merged, m.all[i:i+n]...)
+		merged = append(merged, &fresh[f])
+		i += n
+	}
+	m.all = append(merged, m.all[i:]...)
+	m.reindex()
+	m.threads = nil
+	m.rebuildKeeping(keep)
+}
+
+// before reports whether a sorts before b, by the same query.Compare that
+// `sesbox ls --sort` uses, so the two orders never drift.
+func (m *Model) before(a, b *mailstore.Summary) bool {
+	return query.Compare(a, b, m.by, m.rev) < 0
+}
+
+// inPlace reports whether all[i] is still in order with its neighbours.
+func (m *Model) inPlace(i int) bool {
+	return (i == 0 || m.before(m.all[i-1], m.all[i])) &&
+		(i == len(m.all)-1 || m.before(m.all[i], m.all[i+1]))
 }
 
 // SetRead records a message's read state (after the index saved it).
@@ -148,7 +198,7 @@ func (m *Model) SetRead(key string, read bool) {
 // Summary returns the summary of key.
 func (m Model) Summary(key string) (mailstore.Summary, bool) {
 	if i, ok := m.pos[key]; ok {
-		return m.all[i], true
+		return *m.all[i], true
 	}
 	return mailstore.Summary{}, false
 }
@@ -158,7 +208,7 @@ func (m Model) Selected() (mailstore.Summary, bool) {
 	if m.cursor < 0 || m.cursor >= len(m.rows) {
 		return mailstore.Summary{}, false
 	}
-	return m.all[m.rows[m.cursor].idx], true
+	return *m.all[m.rows[m.cursor].idx], true
 }
 
 // Select moves the cursor to key, if it is shown.
@@ -187,7 +237,7 @@ func (m *Model) Step(delta int) (mailstore.Summary, bool) {
 	}
 	m.cursor = n
 	m.scroll()
-	return m.all[m.rows[n].idx], true
+	return *m.all[m.rows[n].idx], true
 }
 
 // Counts are the numbers the status line and the mailbox switcher show.
@@ -437,7 +487,7 @@ func (m *Model) toggleMark() {
 
 func (m *Model) markAllMatching() {
 	for i := range m.all {
-		if m.filter == "" || m.filterErr != nil || m.q.Match(&m.all[i]) {
+		if m.filter == "" || m.filterErr != nil || m.q.Match(m.all[i]) {
 			m.marked[m.all[i].Key] = struct{}{}
 		}
 	}
@@ -492,7 +542,21 @@ func (m *Model) setFilter(s string) {
 // resort sorts all by the current field, then rebuilds everything derived,
 // keeping the cursor on keep.
 func (m *Model) resort(keep string) {
-	query.Sort(m.all, m.by, m.rev)
+	sorted := make([]mailstore.Summary, len(m.all))
+	for i, s := range m.all {
+		sorted[i] = *s
+	}
+	query.Sort(sorted, m.by, m.rev)
+	for i := range sorted {
+		m.all[i] = &sorted[i]
+	}
+	m.reindex()
+	m.threads = nil
+	m.rebuildKeeping(keep)
+}
+
+// reindex rebuilds the key positions and the unread count.
+func (m *Model) reindex() {
 	clear(m.pos)
 	m.unread = 0
 	for i := range m.all {
@@ -501,8 +565,6 @@ func (m *Model) resort(keep string) {
 			m.unread++
 		}
 	}
-	m.threads = nil
-	m.rebuildKeeping(keep)
 }
 
 func (m *Model) threadIndex() *threadIndex {
@@ -529,7 +591,7 @@ func (m *Model) rebuildKeeping(keep string) {
 	m.matches = 0
 	if !m.threaded {
 		for i := range m.all {
-			if !filtering || m.q.Match(&m.all[i]) {
+			if !filtering || m.q.Match(m.all[i]) {
 				m.rows = append(m.rows, row{idx: int32(i)})
 			}
 		}
@@ -548,7 +610,7 @@ func (m *Model) buildThreadRows(filtering bool) {
 	if filtering {
 		match = make([]bool, len(m.all))
 		for i := range m.all {
-			if m.q.Match(&m.all[i]) {
+			if m.q.Match(m.all[i]) {
 				match[i] = true
 				m.matches++
 			}

@@ -335,7 +335,11 @@ func TestThreadsSubjectFallbackAndCycles(t *testing.T) {
 	// A loop: k1 replies to j1 and j1 to k1.
 	s[3].InReplyTo = s[4].MessageID
 	s[4].InReplyTo = s[3].MessageID
-	tr := buildThreads(s)
+	ptrs := make([]*mailstore.Summary, len(s))
+	for i := range s {
+		ptrs[i] = &s[i]
+	}
+	tr := buildThreads(ptrs)
 	a1 := int32(0)
 	if tr.size[a1] != 3 {
 		t.Fatalf("subject fallback thread size %d, want 3", tr.size[a1])

@@ -22,7 +22,7 @@ type threadIndex struct {
 // oldest message whose subject is "x". Threads are ordered by where their
 // first member appears in all, so under the default newest-first sort the
 // thread with the latest activity comes first.
-func buildThreads(all []mailstore.Summary) *threadIndex {
+func buildThreads(all []*mailstore.Summary) *threadIndex {
 	n := len(all)
 	t := &threadIndex{
 		parent: make([]int32, n),
@@ -49,7 +49,7 @@ func buildThreads(all []mailstore.Summary) *threadIndex {
 		}
 	}
 	for i := range all {
-		s := &all[i]
+		s := all[i]
 		p := int32(-1)
 		if j, ok := byID[s.InReplyTo]; ok && s.InReplyTo != "" && int(j) != i {
 			p = j

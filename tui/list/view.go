@@ -115,7 +115,7 @@ func fitStyled(s string, w int) string {
 func (m Model) renderRow(r int) string {
 	st := m.c.Styles
 	rw := m.rows[r]
-	s := &m.all[rw.idx]
+	s := m.all[rw.idx]
 	selected := r == m.cursor
 	_, marked := m.marked[s.Key]
 
@@ -166,11 +166,11 @@ func (m Model) renderRow(r int) string {
 	b.WriteString(paint(base, common.Fit(m.subjectText(rw, s), sw)+" "))
 	b.WriteString(paint(base, common.FitRight(common.Size(s.Size), wSize)+" "))
 
-	danger := " "
 	if s.Verdicts.Failed() {
-		danger = "!"
+		b.WriteString(paint(st.Danger, "!"))
+	} else {
+		b.WriteString(paint(base, " "))
 	}
-	b.WriteString(paint(st.Danger, danger))
 	for _, v := range []struct{ letter, value string }{
 		{"S", s.Verdicts.SPF}, {"D", s.Verdicts.DKIM}, {"M", s.Verdicts.DMARC},
 	} {

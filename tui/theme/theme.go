@@ -119,7 +119,7 @@ func New(r *lipgloss.Renderer) Styles {
 		Bold:   ns().Foreground(colFg).Bold(true),
 		Accent: ns().Foreground(colAccent).Bold(true),
 
-		Tab:       ns().Foreground(colDim).Padding(0, 1),
+		Tab:       ns().Foreground(colDim).Background(colBarBg).Padding(0, 1),
 		TabActive: ns().Foreground(colTabActive).Background(colAccent).Bold(true).Padding(0, 1),
 		TabBar:    ns().Background(colBarBg),
 

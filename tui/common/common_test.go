@@ -1,0 +1,45 @@
+package common
+
+import (
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+func TestFit(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		w    int
+		want string
+	}{
+		{"abc", 5, "abc  "},
+		{"abcdef", 4, "abc…"},
+		{"한국어입니다", 7, "한국어…"},
+		{"한국어", 5, "한국…"},
+		{"한국어", 4, "한… "}, // a wide rune never straddles the edge
+		{"日本", 4, "日本"},
+		{"x", 0, ""},
+	} {
+		got := Fit(tc.in, tc.w)
+		if got != tc.want || ansi.StringWidth(got) != tc.w {
+			t.Errorf("Fit(%q, %d) = %q (%d cells), want %q", tc.in, tc.w, got, ansi.StringWidth(got), tc.want)
+		}
+	}
+	if got := FitRight("12K", 5); got != "  12K" {
+		t.Errorf("FitRight = %q", got)
+	}
+}
+
+func TestExpandTabs(t *testing.T) {
+	if got := ExpandTabs("a\tb\t한\tc"); got != "a       b       한      c" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0B", 512: "512B", 1536: "1.5K", 48213: "47K", 2_400_000: "2.3M", 5 << 30: "5.0G"} {
+		if got := Size(n); got != want {
+			t.Errorf("Size(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+)
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// restored reports whether the output ends the session the way a terminal
+// needs: alternate screen left, cursor shown.
+func restored(out string) bool {
+	return strings.Contains(out, "\x1b[?1049l") && strings.Contains(out, "\x1b[?25h")
+}
+
+func TestRunQuitsCleanly(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "state", "tui.log")
+	out := &lockedBuf{}
+	err := Run(context.Background(), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, Options{
+		Input: strings.NewReader("q"), Output: out, LogFile: logFile, NoRefresh: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !restored(out.String()) {
+		t.Fatalf("terminal not restored: %q", out.String())
+	}
+	fi, err := os.Stat(logFile)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("log file %v, %v", fi, err)
+	}
+	logged, _ := os.ReadFile(logFile)
+	if !strings.Contains(string(logged), "start: 1 mailbox") || !strings.Contains(string(logged), "exit") {
+		t.Fatalf("log: %s", logged)
+	}
+}
+
+func TestRunRejectsUnknownKeyActions(t *testing.T) {
+	err := Run(context.Background(), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, Options{
+		Keys: map[string][]string{"list.dwon": {"j"}}, LogFile: filepath.Join(t.TempDir(), "l"),
+	})
+	if err == nil || !strings.Contains(err.Error(), "list.dwon") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+type panicky struct{ *fixture.FakeMailbox }
+
+func (panicky) Summaries(context.Context, query.Query, query.SortField, bool) ([]mailstore.Summary, error) {
+	panic("index exploded")
+}
+
+// A panic in a Cmd must not leave the terminal in raw mode or the alternate
+// screen: Run quits the normal way and returns the panic as an error.
+func TestRunRecoversPanics(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "tui.log")
+	out := &lockedBuf{}
+	in, inW := io.Pipe()
+	defer inW.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), []Box{{Name: "inbox", Mailbox: panicky{fixture.NewFake("a")}}}, Options{
+			Input: in, Output: out, LogFile: logFile,
+		})
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not return after a panic")
+	}
+	if err == nil || !strings.Contains(err.Error(), "internal error: index exploded") {
+		t.Fatalf("got %v", err)
+	}
+	if !restored(out.String()) {
+		t.Fatalf("terminal not restored: %q", out.String())
+	}
+	logged, _ := os.ReadFile(logFile)
+	if !strings.Contains(string(logged), "panic: index exploded") || !strings.Contains(string(logged), "goroutine") {
+		t.Fatalf("no stack in the log: %s", logged)
+	}
+}
+
+type viewPanic struct{ tea.Model }
+
+func (v viewPanic) View() string { panic("view exploded") }
+
+func (v viewPanic) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := v.Model.Update(msg)
+	return viewPanic{m}, cmd
+}
+
+func TestGuardQuitsOnViewPanic(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	g := newGuard(viewPanic{New(ctx, fixture.Common(80, 24), []Box{{Name: "a", Mailbox: fixture.NewFake("a")}}, false, nil)})
+	in, inW := io.Pipe()
+	defer inW.Close()
+	p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(&lockedBuf{}), tea.WithoutSignals())
+	g.box.quit = p.Quit
+	done := make(chan struct{})
+	go func() {
+		_, _ = p.Run()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("a View panic did not end the program")
+	}
+	if pv := g.box.get(); pv == nil || pv.val != "view exploded" {
+		t.Fatalf("panic not recorded: %v", pv)
+	}
+}
+
+func TestStateDir(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", "/x/state")
+	if d, _ := StateDir(); d != "/x/state/sesbox" {
+		t.Fatalf("got %s", d)
+	}
+	t.Setenv("XDG_STATE_HOME", "relative")
+	t.Setenv("HOME", "/home/u")
+	if d, _ := StateDir(); d != "/home/u/.local/state/sesbox" {
+		t.Fatalf("got %s", d)
+	}
+}
