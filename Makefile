@@ -42,11 +42,13 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRewrite$$' -fuzztime $(FUZZTIME) ./mailstore/forward
 
 # Renders the demo states to ANSI, then to PNG with freeze (a Go tool pinned in tools.mod).
+# freeze rasterises with rsvg-convert when present, which finds CJK glyphs
+# through fontconfig: apt-get install librsvg2-bin fonts-noto-cjk.
 screenshots:
 	rm -rf .screenshots && mkdir -p .screenshots screenshots
 	SESBOX_SCREENSHOTS=$(CURDIR)/.screenshots $(GO) test -run TestScreenshots -count=1 ./tui/
 	for f in .screenshots/*.ansi; do \
-		$(GO) tool -modfile=tools.mod freeze --language ansi --window=false --padding 10 \
+		$(GO) tool -modfile=tools.mod freeze --language ansi --window=false --padding 10 --font.family "Noto Sans Mono CJK KR" \
 			-o screenshots/$$(basename $$f .ansi).png $$f || exit 1; \
 	done
 
