@@ -66,15 +66,15 @@ type SES struct {
 	URL string
 }
 
-// StartSES starts aws-ses-v2-local with the account JSON from
-// ../shared/peers (found by walking up from the working directory), so
+// StartSES starts aws-ses-v2-local with the account JSON in
+// testdata/peers (found by walking up from the test's directory), so
 // GetAccount answers.
 func StartSES(t testing.TB) *SES {
 	t.Helper()
 	bin := find(t, "aws-ses-v2-local", "npm install -g aws-ses-v2-local@2.10.2")
 	port := freePort(t)
 	env := []string{}
-	if acct, err := findUp("shared/peers/ses-account.json"); err == nil {
+	if acct, err := findUp("testdata/peers/ses-account.json"); err == nil {
 		b, err := os.ReadFile(acct)
 		if err != nil {
 			t.Fatal(err)
@@ -82,6 +82,17 @@ func StartSES(t testing.TB) *SES {
 		env = append(env, "AWS_SES_ACCOUNT="+string(b))
 	}
 	start(t, bin, []string{"--port", port, "--host", "127.0.0.1"}, env, port)
+	return &SES{URL: "http://127.0.0.1:" + port}
+}
+
+// StartSESWithAccount starts aws-ses-v2-local answering GetAccount with
+// accountJSON (the shape of ../shared/peers/ses-account.json), for tests
+// that need a particular send quota.
+func StartSESWithAccount(t testing.TB, accountJSON string) *SES {
+	t.Helper()
+	bin := find(t, "aws-ses-v2-local", "npm install -g aws-ses-v2-local@2.10.2")
+	port := freePort(t)
+	start(t, bin, []string{"--port", port, "--host", "127.0.0.1"}, []string{"AWS_SES_ACCOUNT=" + accountJSON}, port)
 	return &SES{URL: "http://127.0.0.1:" + port}
 }
 
