@@ -73,14 +73,15 @@ func StartSES(t testing.TB) *SES {
 	t.Helper()
 	bin := find(t, "aws-ses-v2-local", "npm install -g aws-ses-v2-local@2.10.2")
 	port := freePort(t)
-	env := []string{}
-	if acct, err := findUp("testdata/peers/ses-account.json"); err == nil {
-		b, err := os.ReadFile(acct)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env = append(env, "AWS_SES_ACCOUNT="+string(b))
+	acct, err := findUp("testdata/peers/ses-account.json")
+	if err != nil {
+		t.Fatalf("SES account JSON: %v", err)
 	}
+	b, err := os.ReadFile(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"AWS_SES_ACCOUNT=" + string(b)}
 	start(t, bin, []string{"--port", port, "--host", "127.0.0.1"}, env, port)
 	return &SES{URL: "http://127.0.0.1:" + port}
 }

@@ -1,0 +1,365 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// ExportOptions configure ExportMbox and ExportMaildir.
+type ExportOptions struct {
+	// Keys are the objects to export; nil exports every object under the
+	// prefix. Query is recorded in the manifest header (it chose Keys).
+	Keys  []string
+	Query string
+	// Manifest is where the manifest goes; default: the mbox file or the
+	// maildir directory name with ".manifest.jsonl" appended.
+	Manifest string
+	// Force replaces an existing mbox file (and manifest); maildir files
+	// are never replaced.
+	Force                           bool
+	Region, Endpoint, SesboxVersion string
+	Parallel                        int // objects read at once (default 4)
+	Progress                        func(Progress)
+	Now                             func() time.Time
+}
+
+// ManifestPath is the default manifest path for an export target.
+func ManifestPath(target string) string {
+	return strings.TrimRight(target, string(filepath.Separator)) + ".manifest.jsonl"
+}
+
+// ErrExists is returned (wrapped) when an export would replace a file.
+var ErrExists = errors.New("refusing to overwrite")
+
+// ExportMbox writes the exact stored bytes of the chosen messages into one
+// mbox file (mboxrd: lines matching /^>*From / get one more ">"), in key
+// order, with a manifest beside it. The file appears only when complete.
+// A message that does not end in a newline gets one: mbox cannot represent
+// that; the manifest's sha256 is of the stored bytes.
+func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (Trailer, error) {
+	manifest := cmpOr(opt.Manifest, ManifestPath(file))
+	if !opt.Force {
+		for _, p := range []string{file, manifest} {
+			if _, err := os.Stat(p); err == nil {
+				return Trailer{}, fmt.Errorf("export: %s exists: %w (use --force to replace it)", p, ErrExists)
+			}
+		}
+	}
+	tmp, err := createTemp(file)
+	if err != nil {
+		return Trailer{}, fmt.Errorf("export: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	w := bufio.NewWriterSize(tmp, 256<<10)
+	t, err := export(ctx, b, "mbox", manifest, opt, func(e *Entry, obj mailstore.Object, raw []byte) error {
+		return writeMboxMessage(w, raw, obj.LastModified)
+	})
+	if err != nil {
+		return t, err
+	}
+	if err := w.Flush(); err != nil {
+		return t, fmt.Errorf("export %s: %w", file, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return t, fmt.Errorf("export %s: %w", file, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return t, fmt.Errorf("export %s: %w", file, err)
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		return t, fmt.Errorf("export %s: %w", file, err)
+	}
+	return t, nil
+}
+
+// ExportMaildir writes each chosen message, byte for byte, as a file under
+// dir/new (Maildir: written in dir/tmp, then renamed), named
+// <arrival unix time>.<SES message id>.sesbox, with a manifest beside dir.
+// An existing file of the same name is never replaced: the export fails.
+func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions) (Trailer, error) {
+	manifest := cmpOr(opt.Manifest, ManifestPath(dir))
+	if _, err := os.Stat(manifest); err == nil && !opt.Force {
+		return Trailer{}, fmt.Errorf("export: %s exists: %w (use --force to replace it)", manifest, ErrExists)
+	}
+	for _, sub := range []string{"tmp", "new", "cur"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return Trailer{}, fmt.Errorf("export: %w", err)
+		}
+	}
+	return export(ctx, b, "maildir", manifest, opt, func(e *Entry, obj mailstore.Object, raw []byte) error {
+		name := maildirName(obj)
+		e.File = "new/" + name
+		tmp := filepath.Join(dir, "tmp", name)
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(raw)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(tmp)
+			return err
+		}
+		final := filepath.Join(dir, "new", name)
+		// Link, not rename: link fails when the name is taken, so an
+		// earlier export is never replaced.
+		err = os.Link(tmp, final)
+		os.Remove(tmp)
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s exists: %w", final, ErrExists)
+		}
+		return err
+	})
+}
+
+// export reads the chosen objects in key order and hands each to put, then
+// writes the manifest (to a temp file renamed into place at the end).
+func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOptions, put func(*Entry, mailstore.Object, []byte) error) (Trailer, error) {
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	par := opt.Parallel
+	if par <= 0 {
+		par = 4
+	}
+	loc := b.Location()
+	mf, err := createTemp(manifest)
+	if err != nil {
+		return Trailer{}, fmt.Errorf("export: %w", err)
+	}
+	defer os.Remove(mf.Name())
+	defer mf.Close()
+	mw := newManifestWriter(mf)
+	prog := Progress{Started: now(), Listing: true}
+	if err := mw.header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
+		Region: opt.Region, Endpoint: opt.Endpoint, Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion,
+		Versioning: versioningOf(ctx, b)}); err != nil {
+		return Trailer{}, err
+	}
+	var listed atomic.Int64
+	var listDone atomic.Bool
+	report := func() {
+		if opt.Progress != nil {
+			prog.Listed, prog.Listing = listed.Load(), !listDone.Load()
+			opt.Progress(prog)
+		}
+	}
+	type result struct {
+		obj mailstore.Object
+		d   digest
+		err error
+	}
+	var vanished int64
+	err = ordered(ctx, par,
+		func(ctx context.Context, emit func(string) error) error {
+			defer listDone.Store(true)
+			if opt.Keys != nil {
+				keys := slices.Clone(opt.Keys)
+				slices.Sort(keys)
+				keys = slices.Compact(keys)
+				for _, k := range keys {
+					listed.Add(1)
+					if err := emit(k); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			return b.ListSorted(ctx, "", func(page []mailstore.Object) error {
+				for _, o := range page {
+					listed.Add(1)
+					if err := emit(o.Key); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		},
+		func(ctx context.Context, key string) result {
+			d, obj, err := readDigest(ctx, b, key, "", true)
+			return result{obj: obj, d: d, err: err}
+		},
+		func(r result) error {
+			if errors.Is(r.err, mailstore.ErrNotFound) {
+				vanished++
+				return nil
+			}
+			if r.err != nil {
+				return r.err
+			}
+			e := entryOf(r.obj, r.d)
+			if err := put(&e, r.obj, r.d.Raw); err != nil {
+				return fmt.Errorf("export %s: %w", r.obj.Key, err)
+			}
+			prog.Done++
+			prog.Bytes += r.d.Size
+			report()
+			return mw.entry(e)
+		})
+	if err != nil {
+		return Trailer{}, fmt.Errorf("export %s: %w", loc, err)
+	}
+	t, err := mw.trailer(Trailer{Finished: now().UTC(), Vanished: vanished})
+	if err == nil {
+		err = mf.Sync()
+	}
+	if err == nil {
+		err = mf.Close()
+	}
+	if err == nil {
+		err = os.Rename(mf.Name(), manifest)
+	}
+	if err != nil {
+		return t, fmt.Errorf("export: write manifest: %w", err)
+	}
+	return t, nil
+}
+
+func createTemp(target string) (*os.File, error) {
+	dir := filepath.Dir(target)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return os.CreateTemp(dir, "."+filepath.Base(target)+".*.partial")
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// maildirName is <arrival unix time>.<SES message id>.sesbox: unique per
+// key, and made safe as a file name (no "/", no ":", which Maildir uses
+// for flags).
+func maildirName(obj mailstore.Object) string {
+	id := sanitize.Filename(mailstore.SESMessageID(obj.Key))
+	id = strings.NewReplacer(":", "_", "/", "_", ".", "_").Replace(id)
+	return fmt.Sprintf("%d.%s.sesbox", obj.LastModified.Unix(), id)
+}
+
+// writeMboxMessage writes one mboxrd message: the From_ line, the stored
+// bytes with From-quoting, a newline if the message lacks a final one,
+// and the blank separator line.
+func writeMboxMessage(w io.Writer, raw []byte, arrived time.Time) error {
+	if _, err := fmt.Fprintf(w, "From %s %s\n", envelopeSender(raw), arrived.UTC().Format(time.ANSIC)); err != nil {
+		return err
+	}
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line = raw[:i+1]
+		}
+		raw = raw[len(line):]
+		if isFromLine(line) {
+			if _, err := w.Write([]byte{'>'}); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
+		if len(raw) == 0 && !bytes.HasSuffix(line, []byte("\n")) {
+			if _, err := w.Write([]byte{'\n'}); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := w.Write([]byte{'\n'})
+	return err
+}
+
+// isFromLine matches /^>*From / (mboxrd).
+func isFromLine(line []byte) bool {
+	return bytes.HasPrefix(bytes.TrimLeft(line, ">"), []byte("From "))
+}
+
+// envelopeSender is the Return-Path address when it is a plain address,
+// else MAILER-DAEMON (the From_ line is a single token).
+func envelopeSender(raw []byte) string {
+	end := len(raw)
+	if i := bytes.Index(raw, []byte("\n\r\n")); i >= 0 && i < end {
+		end = i
+	}
+	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 && i < end {
+		end = i
+	}
+	for _, line := range bytes.Split(raw[:end], []byte("\n")) {
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if !ok || !strings.EqualFold(string(k), "Return-Path") {
+			continue
+		}
+		a, err := mail.ParseAddress(strings.TrimSpace(string(v)))
+		if err != nil || a.Address == "" || strings.ContainsFunc(a.Address, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) {
+			break
+		}
+		return a.Address
+	}
+	return "MAILER-DAEMON"
+}
+
+// ReadMbox splits an mboxrd file into its messages, undoing the quoting.
+// It is the inverse of the export for messages that end in a newline.
+func ReadMbox(r io.Reader) ([][]byte, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var (
+		msgs [][]byte
+		cur  []byte
+		in   bool
+	)
+	finish := func() {
+		if in {
+			// Drop the blank separator line the writer adds.
+			cur = bytes.TrimSuffix(cur, []byte("\n"))
+			msgs = append(msgs, cur)
+		}
+	}
+	prevBlank := true
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			switch {
+			case prevBlank && bytes.HasPrefix(line, []byte("From ")):
+				finish()
+				cur, in = []byte{}, true
+			case !in:
+				return nil, errors.New("read mbox: the file does not start with a From_ line")
+			case isFromLine(line):
+				cur = append(cur, line[1:]...)
+			default:
+				cur = append(cur, line...)
+			}
+			prevBlank = len(bytes.TrimRight(line, "\r\n")) == 0
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	finish()
+	return msgs, nil
+}

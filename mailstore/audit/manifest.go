@@ -1,0 +1,306 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mime"
+)
+
+// ManifestFormat names the manifest layout in its header line.
+const ManifestFormat = "sesbox-manifest/1"
+
+// A manifest is JSON Lines: a Header line, one Entry line per object in
+// key order, and a Trailer line whose EntriesSHA256 is the SHA-256 of the
+// exact bytes of all entry lines (newlines included), so that
+//
+//	sed '1d;$d' manifest.jsonl | sha256sum
+//
+// reproduces it, and the manifest as a whole can be signed or its trailer
+// hash recorded elsewhere.
+
+// Header is the first line of a manifest: what was read, from where, when.
+type Header struct {
+	Record        string    `json:"record"` // "header"
+	Format        string    `json:"format"`
+	Kind          string    `json:"kind"` // "snapshot" or "export"
+	Bucket        string    `json:"bucket"`
+	Prefix        string    `json:"prefix"`
+	Region        string    `json:"region,omitempty"`
+	Endpoint      string    `json:"endpoint,omitempty"`
+	Started       time.Time `json:"started"`
+	SesboxVersion string    `json:"sesboxVersion"`
+	// Versioning is the bucket's versioning status when the run started:
+	// "Enabled", "Suspended", "Off", or "unknown".
+	Versioning string `json:"versioning,omitempty"`
+	Query      string `json:"query,omitempty"`  // export: the query that chose the messages
+	Export     string `json:"export,omitempty"` // export: "mbox" or "maildir"
+}
+
+// Entry is one object of a manifest.
+type Entry struct {
+	Key          string    `json:"key"`
+	VersionID    string    `json:"versionId"`
+	Size         int64     `json:"size"`
+	ETag         string    `json:"etag"`
+	SHA256       string    `json:"sha256"` // of the stored bytes
+	LastModified time.Time `json:"lastModified"`
+	SESMessageID string    `json:"sesMessageId"`
+	MessageID    string    `json:"messageId"`
+	Date         string    `json:"date"` // the Date header as RFC 3339, "" when missing
+	From         string    `json:"from"`
+	Subject      string    `json:"subject"`
+	Verdicts     Verdicts  `json:"verdicts"`
+	ETagCheck    string    `json:"etagCheck"`      // ETagMD5, ETagMultipart or ETagMismatch
+	File         string    `json:"file,omitempty"` // export: the file written, relative to the export
+}
+
+// Verdicts are SES's receipt verdicts as stored in the message.
+type Verdicts struct {
+	Spam  string `json:"spam"`
+	Virus string `json:"virus"`
+	SPF   string `json:"spf"`
+	DKIM  string `json:"dkim"`
+	DMARC string `json:"dmarc"`
+}
+
+// Trailer is the last line of a complete manifest.
+type Trailer struct {
+	Record        string    `json:"record"` // "trailer"
+	Count         int64     `json:"count"`
+	EntriesSHA256 string    `json:"entriesSha256"`
+	Bytes         int64     `json:"bytes"` // total size of the objects
+	Finished      time.Time `json:"finished"`
+	// Resumed is set when the run was interrupted and continued.
+	Resumed bool `json:"resumed,omitempty"`
+	// Vanished counts objects listed but deleted before they could be read.
+	Vanished int64 `json:"vanished,omitempty"`
+}
+
+// entryOf describes one object read in full.
+func entryOf(obj mailstore.Object, d digest) Entry {
+	s := mime.Summarize(d.Header)
+	e := Entry{
+		Key: obj.Key, VersionID: obj.VersionID, Size: d.Size, ETag: obj.ETag, SHA256: d.SHA256,
+		LastModified: obj.LastModified.UTC(), SESMessageID: mailstore.SESMessageID(obj.Key),
+		MessageID: s.MessageID, From: s.From.String(), Subject: s.Subject,
+		Verdicts:  Verdicts{Spam: s.Verdicts.Spam, Virus: s.Verdicts.Virus, SPF: s.Verdicts.SPF, DKIM: s.Verdicts.DKIM, DMARC: s.Verdicts.DMARC},
+		ETagCheck: etagCheck(obj.ETag, d.MD5),
+	}
+	if !s.Date.IsZero() {
+		e.Date = s.Date.Format(time.RFC3339)
+	}
+	return e
+}
+
+// manifestWriter writes entry lines, keeping the running hash and checking
+// that keys only ever increase (verify relies on the order).
+type manifestWriter struct {
+	w       *bufio.Writer
+	h       hash.Hash
+	count   int64
+	bytes   int64
+	lastKey string
+	flushed time.Time
+}
+
+func newManifestWriter(w io.Writer) *manifestWriter {
+	return &manifestWriter{w: bufio.NewWriterSize(w, 64<<10), h: sha256.New()}
+}
+
+func marshalLine(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // Encode ends the line with "\n"
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (m *manifestWriter) header(h Header) error {
+	h.Record, h.Format = "header", ManifestFormat
+	line, err := marshalLine(h)
+	if err != nil {
+		return err
+	}
+	_, err = m.w.Write(line)
+	return err
+}
+
+func (m *manifestWriter) entry(e Entry) error {
+	if m.count > 0 && e.Key <= m.lastKey {
+		return fmt.Errorf("manifest entries out of order: %q after %q", e.Key, m.lastKey)
+	}
+	line, err := marshalLine(e)
+	if err != nil {
+		return err
+	}
+	if _, err := m.w.Write(line); err != nil {
+		return err
+	}
+	m.h.Write(line)
+	m.count++
+	m.bytes += e.Size
+	m.lastKey = e.Key
+	// Flush now and then so an interrupted run leaves most of its work on
+	// disk for --resume.
+	if time.Since(m.flushed) > time.Second {
+		m.flushed = time.Now()
+		return m.w.Flush()
+	}
+	return nil
+}
+
+func (m *manifestWriter) trailer(t Trailer) (Trailer, error) {
+	t.Record, t.Count, t.EntriesSHA256, t.Bytes = "trailer", m.count, hex.EncodeToString(m.h.Sum(nil)), m.bytes
+	line, err := marshalLine(t)
+	if err != nil {
+		return t, err
+	}
+	if _, err := m.w.Write(line); err != nil {
+		return t, err
+	}
+	return t, m.w.Flush()
+}
+
+// ManifestCheck is what reading a manifest through says about it.
+type ManifestCheck struct {
+	Header  Header
+	Trailer *Trailer // nil when the manifest has none (an interrupted run)
+	// Entries and SHA256 are counted and computed over the entry lines as
+	// found; Bytes is the sum of their sizes.
+	Entries int64
+	SHA256  string
+	Bytes   int64
+	// Problems say why the manifest cannot be trusted as it is; empty
+	// when it is intact.
+	Problems []string
+}
+
+// OK reports whether the manifest is complete and intact.
+func (c ManifestCheck) OK() bool { return len(c.Problems) == 0 }
+
+// ErrNotManifest is returned (wrapped) for a file that does not start with
+// a manifest header.
+var ErrNotManifest = errors.New("not a sesbox manifest")
+
+// CheckManifest reads the manifest at path through once, in bounded memory,
+// and checks its trailer's count and checksum and the order of its keys.
+func CheckManifest(path string) (ManifestCheck, error) {
+	var c ManifestCheck
+	err := scanManifest(path, func(Entry) error { return nil }, &c)
+	return c, err
+}
+
+// scanManifest reads a manifest, calling fn for each entry in order, and
+// fills c. An error from fn stops the scan and is returned.
+func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read manifest: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64<<10)
+	h := sha256.New()
+	lineNo := 0
+	var lastKey string
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) == 0 && errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read manifest %s: %w", path, err)
+		}
+		lineNo++
+		if !bytes.HasSuffix(line, []byte("\n")) {
+			c.Problems = append(c.Problems, fmt.Sprintf("line %d: incomplete (cut off mid-line)", lineNo))
+			break
+		}
+		var probe struct {
+			Record string `json:"record"`
+		}
+		if jerr := json.Unmarshal(line, &probe); jerr != nil {
+			if lineNo == 1 {
+				return fmt.Errorf("%s: %w", path, ErrNotManifest)
+			}
+			c.Problems = append(c.Problems, fmt.Sprintf("line %d: not JSON: %v", lineNo, jerr))
+			h.Write(line)
+			continue
+		}
+		if lineNo == 1 {
+			if probe.Record != "header" {
+				return fmt.Errorf("%s: %w (no header line)", path, ErrNotManifest)
+			}
+			if err := json.Unmarshal(line, &c.Header); err != nil {
+				return fmt.Errorf("%s: header: %w", path, err)
+			}
+			if c.Header.Format != ManifestFormat {
+				c.Problems = append(c.Problems, fmt.Sprintf("unknown format %q (want %s)", c.Header.Format, ManifestFormat))
+			}
+			continue
+		}
+		if c.Trailer != nil {
+			c.Problems = append(c.Problems, fmt.Sprintf("line %d: more lines after the trailer", lineNo))
+			continue
+		}
+		switch probe.Record {
+		case "trailer":
+			var t Trailer
+			if err := json.Unmarshal(line, &t); err != nil {
+				c.Problems = append(c.Problems, fmt.Sprintf("line %d: bad trailer: %v", lineNo, err))
+				continue
+			}
+			c.Trailer = &t
+			continue
+		case "":
+		default:
+			c.Problems = append(c.Problems, fmt.Sprintf("line %d: unknown record %q", lineNo, probe.Record))
+			h.Write(line)
+			continue
+		}
+		h.Write(line)
+		var e Entry
+		if err := json.Unmarshal(line, &e); err != nil || e.Key == "" {
+			c.Problems = append(c.Problems, fmt.Sprintf("line %d: not an entry", lineNo))
+			continue
+		}
+		if c.Entries > 0 && e.Key <= lastKey {
+			c.Problems = append(c.Problems, fmt.Sprintf("line %d: key %q out of order (after %q)", lineNo, e.Key, lastKey))
+			continue
+		}
+		lastKey = e.Key
+		c.Entries++
+		c.Bytes += e.Size
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if lineNo == 0 {
+		return fmt.Errorf("%s: %w (empty file)", path, ErrNotManifest)
+	}
+	c.SHA256 = hex.EncodeToString(h.Sum(nil))
+	switch t := c.Trailer; {
+	case t == nil:
+		c.Problems = append(c.Problems, "no trailer: the run that wrote it did not finish (snapshot --resume continues it)")
+	default:
+		if t.Count != c.Entries {
+			c.Problems = append(c.Problems, fmt.Sprintf("the trailer counts %d entries, the manifest holds %d: lines were removed or added", t.Count, c.Entries))
+		}
+		if t.EntriesSHA256 != c.SHA256 {
+			c.Problems = append(c.Problems, fmt.Sprintf("checksum mismatch: the trailer says %s, the entry lines hash to %s: the manifest was edited", t.EntriesSHA256, c.SHA256))
+		}
+	}
+	return nil
+}

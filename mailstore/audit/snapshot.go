@@ -1,0 +1,289 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// Progress reports a snapshot, verify or export as it goes. Callbacks are
+// never concurrent.
+type Progress struct {
+	Started time.Time
+	Listing bool  // the listing has not finished
+	Listed  int64 // objects (or manifest entries) seen so far
+	Done    int64 // objects read and handled
+	Bytes   int64 // bytes read
+	Skipped int64 // already in the manifest when resuming
+	// Verify only: results so far.
+	Unchanged, Changed, Deleted, New, Errors int64
+}
+
+// Rate is objects handled per second since Started.
+func (p Progress) Rate(now time.Time) float64 {
+	s := now.Sub(p.Started).Seconds()
+	if s <= 0 {
+		return 0
+	}
+	return float64(p.Done) / s
+}
+
+// SnapshotOptions configure WriteSnapshot.
+type SnapshotOptions struct {
+	// Region, Endpoint and SesboxVersion go into the header as they are.
+	Region, Endpoint, SesboxVersion string
+	// Parallel is how many objects are read at once (default 8).
+	Parallel int
+	// Resume continues an interrupted manifest at path after its last
+	// complete entry; without it an existing file is an error unless
+	// Force is set, which starts it over.
+	Resume, Force bool
+	Progress      func(Progress)
+	Now           func() time.Time
+}
+
+// ErrManifestExists is returned (wrapped) when the manifest file exists
+// and neither resuming nor overwriting was asked for.
+var ErrManifestExists = errors.New("manifest exists")
+
+// ErrManifestComplete is returned (wrapped) when resuming a manifest that
+// already has its trailer.
+var ErrManifestComplete = errors.New("manifest is already complete")
+
+// WriteSnapshot reads every object under b's prefix, in key order, and
+// writes a manifest of them to path. Memory stays bounded by Parallel
+// objects whatever the bucket's size. If ctx is cancelled the manifest is
+// left without a trailer, ready for Resume.
+func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptions) (Trailer, error) {
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	par := opt.Parallel
+	if par <= 0 {
+		par = 8
+	}
+	loc := b.Location()
+	prog := Progress{Started: now(), Listing: true}
+	var listed atomic.Int64 // counted by the listing goroutine
+	var listDone atomic.Bool
+	report := func() {
+		if opt.Progress != nil {
+			prog.Listed, prog.Listing = listed.Load()+prog.Skipped, !listDone.Load()
+			opt.Progress(prog)
+		}
+	}
+
+	var (
+		f       *os.File
+		mw      *manifestWriter
+		resumed bool
+		err     error
+	)
+	_, statErr := os.Stat(path)
+	exists := statErr == nil
+	switch {
+	case exists && opt.Resume:
+		f, mw, err = reopenManifest(path, loc)
+		if err != nil {
+			return Trailer{}, err
+		}
+		resumed = true
+		prog.Skipped = mw.count
+	case exists && !opt.Force:
+		return Trailer{}, fmt.Errorf("snapshot %s: %w (use --resume to continue it or --force to start over)", path, ErrManifestExists)
+	default:
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return Trailer{}, fmt.Errorf("snapshot: %w", err)
+		}
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return Trailer{}, fmt.Errorf("snapshot: %w", err)
+		}
+		mw = newManifestWriter(f)
+		err = mw.header(Header{
+			Kind: "snapshot", Bucket: loc.Bucket, Prefix: loc.Prefix, Region: opt.Region, Endpoint: opt.Endpoint,
+			Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion, Versioning: versioningOf(ctx, b),
+		})
+		if err == nil {
+			err = mw.w.Flush()
+		}
+		if err != nil {
+			f.Close()
+			return Trailer{}, fmt.Errorf("snapshot %s: %w", path, err)
+		}
+	}
+	defer f.Close()
+
+	type result struct {
+		obj  mailstore.Object
+		d    digest
+		err  error
+		gone bool
+	}
+	var vanished int64
+	err = ordered(ctx, par,
+		func(ctx context.Context, emit func(mailstore.Object) error) error {
+			err := b.ListSorted(ctx, mw.lastKey, func(page []mailstore.Object) error {
+				for _, o := range page {
+					listed.Add(1)
+					if err := emit(o); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			listDone.Store(err == nil)
+			return err
+		},
+		func(ctx context.Context, o mailstore.Object) result {
+			d, obj, err := readDigest(ctx, b, o.Key, "", false)
+			if errors.Is(err, mailstore.ErrNotFound) {
+				return result{obj: o, gone: true}
+			}
+			return result{obj: obj, d: d, err: err}
+		},
+		func(r result) error {
+			if r.err != nil {
+				return r.err
+			}
+			prog.Done++
+			if r.gone {
+				vanished++
+			} else {
+				prog.Bytes += r.d.Size
+				if err := mw.entry(entryOf(r.obj, r.d)); err != nil {
+					return err
+				}
+			}
+			report()
+			return nil
+		})
+	if ferr := mw.w.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		f.Sync()
+		if ctx.Err() != nil {
+			return Trailer{}, fmt.Errorf("snapshot interrupted after %d objects; run it again with --resume to continue: %w", mw.count, err)
+		}
+		return Trailer{}, fmt.Errorf("snapshot %s: %w (the manifest so far is kept; --resume continues it)", loc, err)
+	}
+	listDone.Store(true)
+	report()
+	t, err := mw.trailer(Trailer{Finished: now().UTC(), Resumed: resumed, Vanished: vanished})
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		return t, fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// versioningOf asks b for its versioning status when it can tell.
+func versioningOf(ctx context.Context, b any) string {
+	vc, ok := b.(interface {
+		Versioning(context.Context) (Versioning, error)
+	})
+	if !ok {
+		return "unknown"
+	}
+	v, err := vc.Versioning(ctx)
+	switch {
+	case err != nil:
+		return "unknown"
+	case v.Status == "":
+		return "Off"
+	}
+	return v.Status
+}
+
+// reopenManifest opens an interrupted manifest for appending: it checks the
+// header names the same bucket and prefix, replays the complete entry lines
+// to restore the running hash, and cuts off a torn last line.
+func reopenManifest(path string, loc mailstore.Location) (*os.File, *manifestWriter, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resume snapshot: %w", err)
+	}
+	fail := func(err error) (*os.File, *manifestWriter, error) {
+		f.Close()
+		return nil, nil, fmt.Errorf("resume snapshot %s: %w", path, err)
+	}
+	r := bufio.NewReaderSize(f, 64<<10)
+	mw := &manifestWriter{h: sha256.New()}
+	var off int64
+	lineNo := 0
+	for {
+		line, err := r.ReadBytes('\n')
+		if !bytes.HasSuffix(line, []byte("\n")) {
+			// EOF, possibly after a torn line: it is dropped below.
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fail(err)
+			}
+			break
+		}
+		lineNo++
+		var probe struct {
+			Record string `json:"record"`
+			Bucket string `json:"bucket"`
+			Prefix string `json:"prefix"`
+			Key    string `json:"key"`
+			Size   int64  `json:"size"`
+		}
+		if err := json.Unmarshal(line, &probe); err != nil {
+			if lineNo == 1 {
+				return fail(ErrNotManifest)
+			}
+			// A line garbled by the crash: everything from here is redone.
+			break
+		}
+		if lineNo == 1 {
+			if probe.Record != "header" {
+				return fail(ErrNotManifest)
+			}
+			if probe.Bucket != loc.Bucket || probe.Prefix != loc.Prefix {
+				return fail(fmt.Errorf("it is a manifest of s3://%s/%s, not of %s", probe.Bucket, probe.Prefix, loc))
+			}
+			off += int64(len(line))
+			continue
+		}
+		if probe.Record == "trailer" {
+			return fail(ErrManifestComplete)
+		}
+		if probe.Key == "" || (mw.count > 0 && probe.Key <= mw.lastKey) {
+			break
+		}
+		mw.h.Write(line)
+		mw.count++
+		mw.bytes += probe.Size
+		mw.lastKey = probe.Key
+		off += int64(len(line))
+	}
+	if lineNo == 0 {
+		return fail(ErrNotManifest)
+	}
+	if err := f.Truncate(off); err != nil {
+		return fail(err)
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return fail(err)
+	}
+	mw.w = bufio.NewWriterSize(f, 64<<10)
+	return f, mw, nil
+}

@@ -1,0 +1,341 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// Status is what verify found for one object.
+type Status string
+
+// The statuses, in the order a summary lists them.
+const (
+	Unchanged Status = "unchanged" // the stored bytes hash as in the manifest
+	Changed   Status = "changed"   // the object is there but its bytes differ
+	Deleted   Status = "deleted"   // in the manifest, gone from the bucket
+	New       Status = "new"       // in the bucket, not in the manifest (informational)
+	Failed    Status = "error"     // could not be read: nothing can be said about it
+)
+
+// Result is verify's finding for one object.
+type Result struct {
+	Key    string `json:"key"`
+	Status Status `json:"status"`
+	// From the manifest (empty for new objects).
+	Subject           string `json:"subject,omitempty"`
+	ManifestSHA256    string `json:"manifestSha256,omitempty"`
+	ManifestVersionID string `json:"manifestVersionId,omitempty"`
+	// From the bucket now (empty for deleted objects).
+	SHA256    string `json:"sha256,omitempty"`
+	ETag      string `json:"etag,omitempty"`
+	VersionID string `json:"versionId,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+	ETagCheck string `json:"etagCheck,omitempty"`
+	// Recoverable is the version that still holds the manifest's bytes, for
+	// changed and deleted objects on a versioned bucket.
+	Recoverable string `json:"recoverable,omitempty"`
+	// Versions lists the object's versions and delete markers, newest
+	// first, for changed and deleted objects.
+	Versions []Version `json:"versions,omitempty"`
+	Note     string    `json:"note,omitempty"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// Summary totals a verify run.
+type Summary struct {
+	Manifest   ManifestCheck `json:"-"`
+	Versioning string        `json:"versioning"`
+	Started    time.Time     `json:"started"`
+	Finished   time.Time     `json:"finished"`
+	Unchanged  int64         `json:"unchanged"`
+	Changed    int64         `json:"changed"`
+	Deleted    int64         `json:"deleted"`
+	New        int64         `json:"new"`
+	Errors     int64         `json:"errors"`
+	// Recoverable counts changed and deleted objects whose original bytes
+	// a kept version still holds.
+	Recoverable int64 `json:"recoverable"`
+	// ETagMismatches counts single-part ETags that are not the MD5 of the
+	// bytes read (expected under SSE-KMS/SSE-C, else a sign of corruption).
+	ETagMismatches int64 `json:"etagMismatches"`
+}
+
+// OK reports whether nothing was changed, deleted or unreadable and the
+// manifest is intact: the run's exit status.
+func (s Summary) OK() bool {
+	return s.Changed == 0 && s.Deleted == 0 && s.Errors == 0 && s.Manifest.OK()
+}
+
+// VerifyOptions configure Verify.
+type VerifyOptions struct {
+	Parallel int // objects read at once (default 8)
+	Progress func(Progress)
+	// OnResult is called for every object, in key order, as results come.
+	OnResult func(Result) error
+	Now      func() time.Time
+	// MaxCandidates bounds how many kept versions are read when looking for
+	// the one that holds an object's original bytes (default 8).
+	MaxCandidates int
+}
+
+// Verify compares the bucket with the manifest at path: it checks the
+// manifest itself, then walks the manifest and a sorted listing of the
+// bucket side by side (bounded memory at any size), reading every object
+// present in both, and for changed and deleted objects looks through the
+// kept versions for the original bytes. It returns an error only when it
+// cannot run; findings are in the summary and the results.
+func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summary, error) {
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	par := opt.Parallel
+	if par <= 0 {
+		par = 8
+	}
+	maxCand := opt.MaxCandidates
+	if maxCand <= 0 {
+		maxCand = 8
+	}
+	sum := Summary{Started: now().UTC()}
+	mc, err := CheckManifest(path)
+	if err != nil {
+		return sum, err
+	}
+	sum.Manifest = mc
+	loc := b.Location()
+	if mc.Header.Bucket != loc.Bucket || mc.Header.Prefix != loc.Prefix {
+		return sum, fmt.Errorf("verify: %s is a manifest of s3://%s/%s, not of %s", path, mc.Header.Bucket, mc.Header.Prefix, loc)
+	}
+	sum.Versioning = versioningOf(ctx, b)
+	// An export's manifest holds only what its query chose: the other
+	// objects are not "new", just not part of it.
+	partial := mc.Header.Query != ""
+
+	prog := Progress{Started: sum.Started, Listing: true}
+	var listed atomic.Int64
+	var listDone atomic.Bool
+	report := func() {
+		if opt.Progress != nil {
+			prog.Listed, prog.Listing = listed.Load(), !listDone.Load()
+			opt.Progress(prog)
+		}
+	}
+
+	type pair struct {
+		want *Entry
+		have *mailstore.Object
+	}
+	err = ordered(ctx, par,
+		func(ctx context.Context, emit func(pair) error) error {
+			defer listDone.Store(true)
+			return mergeWalk(ctx, b, path, func(p pair) error {
+				listed.Add(1)
+				return emit(p)
+			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
+		},
+		func(ctx context.Context, p pair) Result {
+			return check(ctx, b, p.want, p.have, maxCand)
+		},
+		func(r Result) error {
+			if partial && r.Status == New {
+				return nil
+			}
+			prog.Done++
+			prog.Bytes += r.Size
+			switch r.Status {
+			case Unchanged:
+				sum.Unchanged++
+				prog.Unchanged++
+			case Changed:
+				sum.Changed++
+				prog.Changed++
+			case Deleted:
+				sum.Deleted++
+				prog.Deleted++
+			case New:
+				sum.New++
+				prog.New++
+			case Failed:
+				sum.Errors++
+				prog.Errors++
+			}
+			if r.Recoverable != "" {
+				sum.Recoverable++
+			}
+			if r.ETagCheck == ETagMismatch {
+				sum.ETagMismatches++
+			}
+			report()
+			if opt.OnResult != nil {
+				return opt.OnResult(r)
+			}
+			return nil
+		})
+	sum.Finished = now().UTC()
+	report()
+	if err != nil {
+		return sum, fmt.Errorf("verify %s: %w", loc, err)
+	}
+	return sum, nil
+}
+
+// errStop ends a manifest scan early without being an error.
+var errStop = errors.New("stop")
+
+// mergeWalk walks the manifest's entries and the sorted listing in step,
+// emitting (entry, object) for keys in both, (entry, nil) for keys only in
+// the manifest and (nil, object) for keys only in the bucket. Both sides
+// are sorted by key; only one listing page and one entry are held at once.
+func mergeWalk[P any](ctx context.Context, b Bucket, path string, emit func(P) error, mk func(*Entry, *mailstore.Object) P) error {
+	entries := make(chan Entry)
+	scanErr := make(chan error, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(entries)
+		var c ManifestCheck
+		scanErr <- scanManifest(path, func(e Entry) error {
+			select {
+			case entries <- e:
+				return nil
+			case <-ctx.Done():
+				return errStop
+			}
+		}, &c)
+	}()
+	next, ok := <-entries
+	err := b.ListSorted(ctx, "", func(page []mailstore.Object) error {
+		for i := range page {
+			o := page[i]
+			for ok && next.Key < o.Key {
+				e := next
+				if err := emit(mk(&e, nil)); err != nil {
+					return err
+				}
+				next, ok = <-entries
+			}
+			if ok && next.Key == o.Key {
+				e := next
+				if err := emit(mk(&e, &o)); err != nil {
+					return err
+				}
+				next, ok = <-entries
+				continue
+			}
+			if err := emit(mk(nil, &o)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for ok {
+		e := next
+		if err := emit(mk(&e, nil)); err != nil {
+			return err
+		}
+		next, ok = <-entries
+	}
+	if err := <-scanErr; err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	return nil
+}
+
+// check compares one manifest entry with the bucket.
+func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int) Result {
+	switch {
+	case want == nil:
+		return Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size}
+	case have == nil:
+		r := Result{Key: want.Key, Status: Deleted, Subject: want.Subject, ManifestSHA256: want.SHA256, ManifestVersionID: want.VersionID}
+		// Deleted between the listing and now, or hidden by a delete marker:
+		// the versions tell.
+		findOriginal(ctx, b, want, &r, maxCand)
+		return r
+	}
+	r := Result{Key: want.Key, Subject: want.Subject, ManifestSHA256: want.SHA256, ManifestVersionID: want.VersionID}
+	d, obj, err := readDigest(ctx, b, want.Key, "", false)
+	switch {
+	case errors.Is(err, mailstore.ErrNotFound):
+		r.Status = Deleted
+		findOriginal(ctx, b, want, &r, maxCand)
+		return r
+	case err != nil:
+		r.Status, r.Error = Failed, err.Error()
+		return r
+	}
+	r.SHA256, r.ETag, r.VersionID, r.Size = d.SHA256, obj.ETag, obj.VersionID, d.Size
+	r.ETagCheck = etagCheck(obj.ETag, d.MD5)
+	if r.ETagCheck == ETagMismatch {
+		r.Note = "the ETag is not the MD5 of the bytes read (expected under SSE-KMS or SSE-C; otherwise the object is damaged)"
+	}
+	if d.SHA256 == want.SHA256 {
+		r.Status = Unchanged
+		return r
+	}
+	r.Status = Changed
+	findOriginal(ctx, b, want, &r, maxCand)
+	return r
+}
+
+// findOriginal lists the object's versions and looks for one whose bytes
+// hash as the manifest says: the manifest's own version first, then other
+// kept versions of the same size, newest first, at most maxCand reads.
+func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand int) {
+	vs, err := b.Versions(ctx, want.Key)
+	if err != nil {
+		r.Note = joinNote(r.Note, "versions unknown: "+err.Error())
+		return
+	}
+	r.Versions = vs
+	var cands []Version
+	kept := 0
+	for _, v := range vs {
+		if v.DeleteMarker || v.VersionID == "" || (r.Status == Changed && v.IsLatest) {
+			// The current object is what changed; on an unversioned bucket
+			// it is the only "version" (id "null") there is.
+			continue
+		}
+		kept++
+		switch {
+		case want.VersionID != "" && v.VersionID == want.VersionID:
+			cands = append([]Version{v}, cands...)
+		case v.Size == want.Size:
+			cands = append(cands, v)
+		}
+	}
+	if len(cands) > maxCand {
+		cands = cands[:maxCand]
+	}
+	for _, v := range cands {
+		d, _, err := readDigest(ctx, b, want.Key, v.VersionID, false)
+		if err != nil {
+			continue
+		}
+		if d.SHA256 == want.SHA256 {
+			r.Recoverable = v.VersionID
+			return
+		}
+	}
+	if kept == 0 {
+		r.Note = joinNote(r.Note, "no earlier versions are kept: the original bytes are gone from this bucket")
+		return
+	}
+	r.Note = joinNote(r.Note, fmt.Sprintf("none of the %d kept versions holds the original bytes", kept))
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}

@@ -1,0 +1,261 @@
+package compose
+
+import (
+	"bytes"
+	crand "crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"mime"
+	"net/mail"
+	"net/textproto"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// Message is a reply as the user finished it, ready to build.
+type Message struct {
+	From    mail.Address
+	To, Cc  []mail.Address
+	Subject string
+	Threading
+	// Body is the whole text (the user's words and the quote), UTF-8.
+	Body        string
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with the reply.
+type Attachment struct {
+	Name        string // the base name the recipient sees
+	ContentType string // empty: from the name's extension
+	Data        []byte
+}
+
+// BuildOptions pin what is otherwise taken from the clock and randomness,
+// for tests and goldens.
+type BuildOptions struct {
+	// Date is the Date header; zero means now.
+	Date time.Time
+	// Seed, when not nil, makes the MIME boundaries and the Message-ID
+	// depend on it alone (enmime's RandSeed and our own id).
+	Seed *int64
+}
+
+// Built is a finished message.
+type Built struct {
+	Raw []byte
+	// MessageID is the new Message-ID, without angle brackets.
+	MessageID string
+	// Destinations are the envelope recipients: To and Cc, in order.
+	Destinations []string
+}
+
+// Build makes the raw message with enmime's Builder: UTF-8 text in
+// quoted-printable, CRLF line ends, a fresh Message-ID on the From
+// address's domain, Date, In-Reply-To and References. Every header value
+// is checked again here, whatever produced the Message.
+func Build(m Message, opts BuildOptions) (Built, error) {
+	if m.From.Address == "" {
+		return Built{}, errors.New("build reply: no From address")
+	}
+	from, err := reclean(m.From)
+	if err != nil {
+		return Built{}, fmt.Errorf("build reply: From: %w", err)
+	}
+	to, err := recleanAll(m.To)
+	if err != nil {
+		return Built{}, fmt.Errorf("build reply: To: %w", err)
+	}
+	cc, err := recleanAll(m.Cc)
+	if err != nil {
+		return Built{}, fmt.Errorf("build reply: Cc: %w", err)
+	}
+	if len(to) == 0 {
+		return Built{}, errors.New("build reply: no To address")
+	}
+	date := opts.Date
+	if date.IsZero() {
+		date = time.Now()
+	}
+	var rnd io.Reader = crand.Reader
+	b := enmime.Builder()
+	if opts.Seed != nil {
+		rnd = rand.New(rand.NewSource(*opts.Seed))
+		b = b.RandSeed(*opts.Seed)
+	}
+	id, err := newMessageID(rnd, domainOf(from.Address))
+	if err != nil {
+		return Built{}, fmt.Errorf("build reply: %w", err)
+	}
+	b = b.From(from.Name, from.Address).
+		ToAddrs(to).
+		Subject(encodeSubject(sanitize.HeaderValue(m.Subject))).
+		Date(date).
+		Header("Message-ID", "<"+id+">")
+	if len(cc) > 0 {
+		b = b.CCAddrs(cc)
+	}
+	if ValidMessageID(m.InReplyTo) {
+		b = b.Header("In-Reply-To", "<"+m.InReplyTo+">")
+	}
+	var refs []string
+	for _, r := range m.References {
+		if ValidMessageID(r) {
+			refs = append(refs, r)
+		}
+	}
+	if refs = trimReferences(refs); len(refs) > 0 {
+		b = b.Header("References", angle(refs))
+	}
+	b = b.Text([]byte(normalizeBody(m.Body)))
+	for _, a := range m.Attachments {
+		name := sanitize.Filename(a.Name)
+		ct := a.ContentType
+		if ct == "" {
+			ct = mime.TypeByExtension(filepath.Ext(name))
+		}
+		if mt, _, err := mime.ParseMediaType(ct); err == nil {
+			// Parameters (a charset guessed from the extension) would stop
+			// enmime from adding the name.
+			ct = mt
+		} else {
+			ct = ""
+		}
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		b = b.AddAttachment(a.Data, ct, name)
+	}
+	root, err := b.Build()
+	if err != nil {
+		return Built{}, fmt.Errorf("build reply: %w", err)
+	}
+	// textproto spells these Message-Id and Mime-Version; write them the
+	// way RFC 5322 and RFC 2045 do (the map key is written as it is).
+	respell(root.Header, "Message-ID")
+	respell(root.Header, "MIME-Version")
+	// Text parts go out as quoted-printable whatever their script (enmime
+	// would pick base64 for mostly non-ASCII text); that also makes their
+	// line ends CRLF. Attachments that are not text stay base64.
+	qp := enmime.NewEncoder(enmime.ForceQuotedPrintableCte(true))
+	_ = root.DepthMatchAll(func(p *enmime.Part) bool {
+		if strings.HasPrefix(p.ContentType, "text/") || p == root {
+			p.WithEncoder(qp)
+		}
+		return false
+	})
+	var buf bytes.Buffer
+	if err := root.Encode(&buf); err != nil {
+		return Built{}, fmt.Errorf("build reply: %w", err)
+	}
+	out := Built{Raw: buf.Bytes(), MessageID: id}
+	for _, a := range append(append([]mail.Address{}, to...), cc...) {
+		out.Destinations = append(out.Destinations, a.Address)
+	}
+	return out, nil
+}
+
+func respell(h textproto.MIMEHeader, name string) {
+	canon := textproto.CanonicalMIMEHeaderKey(name)
+	if v, ok := h[canon]; ok && canon != name {
+		delete(h, canon)
+		h[name] = v
+	}
+}
+
+// reclean runs an address through CleanAddress again: a Message may come
+// from anywhere (a draft file the user edited, a test).
+func reclean(a mail.Address) (mail.Address, error) {
+	return CleanAddress(mailAddress(a))
+}
+
+func recleanAll(list []mail.Address) ([]mail.Address, error) {
+	out := make([]mail.Address, 0, len(list))
+	seen := map[string]bool{}
+	for _, a := range list {
+		c, err := reclean(a)
+		if err != nil {
+			return nil, err
+		}
+		if seen[addrKey(c.Address)] {
+			continue
+		}
+		seen[addrKey(c.Address)] = true
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// encodeSubject returns the subject as it is written in the header: as it
+// is when it is plain ASCII, else RFC 2047 encoded (B for mostly non-ASCII
+// text, Q otherwise, as enmime itself would choose). Text that merely
+// looks like an encoded word ("=?...?=") is encoded too, so the recipient
+// sees it as the sender wrote it.
+func encodeSubject(s string) string {
+	if isASCII(s) && !strings.Contains(s, "=?") {
+		return s
+	}
+	if isASCII(s) {
+		// The WordEncoder leaves plain ASCII alone; force one Q word.
+		return "=?utf-8?q?" + qword(s) + "?="
+	}
+	non := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			non++
+		}
+	}
+	if non*5 > len(s) {
+		return mime.BEncoding.Encode("utf-8", s)
+	}
+	return mime.QEncoding.Encode("utf-8", s)
+}
+
+// qword Q-encodes an ASCII string (RFC 2047 4.2) without splitting it.
+func qword(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ':
+			b.WriteByte('_')
+		case c >= '!' && c <= '~' && c != '=' && c != '?' && c != '_':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "=%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// normalizeBody makes the text valid UTF-8 with LF line ends, free of
+// terminal controls (the quote came from the original), and ending in one
+// newline. The quoted-printable encoder turns LF into CRLF.
+func normalizeBody(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = sanitize.Text(s)
+	s = strings.ReplaceAll(s, "\r", "")
+	return strings.TrimRight(s, "\n") + "\n"
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+
+// newMessageID returns "<random>.sesbox@domain" without brackets: 120
+// random bits, so ids never collide.
+func newMessageID(rnd io.Reader, domain string) (string, error) {
+	if domain == "" {
+		return "", errors.New("no domain for the Message-ID")
+	}
+	var b [15]byte
+	if _, err := io.ReadFull(rnd, b[:]); err != nil {
+		return "", fmt.Errorf("make Message-ID: %w", err)
+	}
+	return idEncoding.EncodeToString(b[:]) + ".sesbox@" + domain, nil
+}

@@ -1,0 +1,206 @@
+package compose
+
+import (
+	"bytes"
+	"errors"
+	"net/mail"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mime"
+)
+
+func TestChooseFrom(t *testing.T) {
+	s := mailstore.Summary{
+		Recipients: []string{"relay@mx.other.example", "support@acme-demo.example"},
+		To:         []mailstore.Address{{Name: "Acme Support", Address: "support@acme-demo.example"}},
+	}
+	for _, tc := range []struct {
+		name     string
+		id       Identity
+		override string
+		want     string
+		err      string
+	}{
+		{"override wins", Identity{From: "Billing <billing@acme-demo.example>", Domains: []string{"acme-demo.example"}}, "Me <me@acme-demo.example>", `"Me" <me@acme-demo.example>`, ""},
+		{"configured from", Identity{From: "Billing <billing@acme-demo.example>", Domains: []string{"acme-demo.example"}}, "", `"Billing" <billing@acme-demo.example>`, ""},
+		{"envelope recipient in an identity domain", Identity{Domains: []string{"ACME-demo.example"}}, "", `"Acme Support" <support@acme-demo.example>`, ""},
+		{"no identity", Identity{}, "", "", "identity_domains"},
+		{"recipient outside the domains", Identity{Domains: []string{"acme.example"}}, "", "", "not in identity_domains"},
+		{"bad override", Identity{}, "not an address", "", "--from"},
+		{"override with two addresses", Identity{}, "a@b.example, c@d.example", "", "--from"},
+		{"bad configured from", Identity{From: "x@y.example\r\nBcc: evil@attacker.example"}, "", "", "from"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.id.ChooseFrom(tc.override, s)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want it to mention %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != tc.want {
+				t.Errorf("From %s, want %s", got.String(), tc.want)
+			}
+		})
+	}
+	_, err := Identity{}.ChooseFrom("", s)
+	if !errors.Is(err, ErrNoIdentity) {
+		t.Errorf("%v is not ErrNoIdentity", err)
+	}
+}
+
+func TestCleanAddress(t *testing.T) {
+	for _, tc := range []struct {
+		in   mailstore.Address
+		want string // "" = refused
+	}{
+		{mailstore.Address{Name: "Kim", Address: "kim@example.kr"}, `"Kim" <kim@example.kr>`},
+		{mailstore.Address{Name: "김\r\nBcc: x@y", Address: "kim@example.kr"}, "=?utf-8?b?6rmAIEJjYzogeEB5?= <kim@example.kr>"},
+		{mailstore.Address{Address: "kim@EXAMPLE.KR"}, "<kim@example.kr>"},
+		{mailstore.Address{Address: "user@bücher.example"}, "<user@xn--bcher-kva.example>"},
+		{mailstore.Address{Address: "用户@example.cn"}, ""},
+		{mailstore.Address{Address: "a@b.example\r\nBcc: evil@attacker.example"}, ""},
+		{mailstore.Address{Address: "a@b.example, evil@attacker.example"}, ""},
+		{mailstore.Address{Address: "Evil <evil@attacker.example>"}, ""},
+		{mailstore.Address{Address: "undisclosed-recipients:;"}, ""},
+		{mailstore.Address{Address: "no-at-sign"}, ""},
+		{mailstore.Address{Name: "only a name"}, ""},
+		{mailstore.Address{Address: strings.Repeat("a", 250) + "@b.example"}, ""},
+	} {
+		got, err := CleanAddress(tc.in)
+		if tc.want == "" {
+			if err == nil {
+				t.Errorf("CleanAddress(%q) = %s, want refused", tc.in, got.String())
+			}
+			continue
+		}
+		if err != nil || got.String() != tc.want {
+			t.Errorf("CleanAddress(%q) = %s, %v; want %s", tc.in, got.String(), err, tc.want)
+		}
+	}
+}
+
+func TestAddressListRoundTrip(t *testing.T) {
+	list := []mail.Address{
+		{Name: "이서연", Address: "seoyeon.lee@daehan-logis.example"},
+		{Name: `Okafor, "Ben"`, Address: "ben@student.example.edu"},
+		{Address: "plain@example.com"},
+	}
+	s := FormatAddressList(list)
+	if !strings.Contains(s, "이서연") {
+		t.Errorf("names are not readable in a draft: %s", s)
+	}
+	back, err := ParseAddressList(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back, list) {
+		t.Errorf("round trip: %v -> %q -> %v", list, s, back)
+	}
+	if _, err := ParseAddressList("a@b.example,, <broken"); err == nil {
+		t.Error("a broken list parsed")
+	}
+}
+
+func TestBuildRefusesHostileMessages(t *testing.T) {
+	from := mail.Address{Name: "Acme", Address: "support@acme-demo.example"}
+	to := []mail.Address{{Address: "dana@northwind.example"}}
+	for name, m := range map[string]Message{
+		"address with CRLF":    {From: from, To: []mail.Address{{Address: "a@b.example\r\nBcc: evil@attacker.example"}}},
+		"two addresses in one": {From: from, To: []mail.Address{{Address: "a@b.example, evil@attacker.example"}}},
+		"cc with CRLF":         {From: from, To: to, Cc: []mail.Address{{Address: "c@d.example\nBcc: evil@attacker.example"}}},
+		"no To":                {From: from, Cc: to},
+		"no From":              {To: to},
+	} {
+		if _, err := Build(m, BuildOptions{}); err == nil {
+			t.Errorf("%s: built", name)
+		}
+	}
+	// Values that are only text are made safe, not refused.
+	s := int64(seed)
+	b, err := Build(Message{
+		From:      mail.Address{Name: "Acme\r\nBcc: evil@attacker.example", Address: "support@acme-demo.example"},
+		To:        []mail.Address{{Name: "Dana\nX-Injected: 1", Address: "dana@northwind.example"}, {Address: "DANA@northwind.example"}},
+		Subject:   "Re: hi\r\nBcc: evil@attacker.example",
+		Threading: Threading{InReplyTo: "x@y\r\nBcc: evil@attacker.example", References: []string{"ok@y.example", "bad id@y", "<z@y>"}},
+		Body:      "text\r\n.\r\nBcc: evil@attacker.example\x1b[2J\n",
+	}, BuildOptions{Date: fixedDate, Seed: &s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWellFormed(t, b.Raw)
+	msg, _ := mail.ReadMessage(bytes.NewReader(b.Raw))
+	for k := range msg.Header {
+		if !slices.Contains(allowedHeaders, k) {
+			t.Errorf("header %s written", k)
+		}
+	}
+	if msg.Header.Get("In-Reply-To") != "" || msg.Header.Get("References") != "<ok@y.example>" {
+		t.Errorf("threading %q %q", msg.Header.Get("In-Reply-To"), msg.Header.Get("References"))
+	}
+	if !slices.Equal(b.Destinations, []string{"dana@northwind.example"}) {
+		t.Errorf("destinations %v", b.Destinations)
+	}
+	if bytes.Contains(b.Raw, []byte("\x1b")) {
+		t.Error("an escape sequence reached the body")
+	}
+}
+
+func TestBuildIsDeterministicOnlyWhenPinned(t *testing.T) {
+	m := Message{From: mail.Address{Address: "support@acme-demo.example"}, To: []mail.Address{{Address: "dana@northwind.example"}}, Subject: "Re: x", Body: "hi"}
+	s := int64(seed)
+	a, _ := Build(m, BuildOptions{Date: fixedDate, Seed: &s})
+	b, _ := Build(m, BuildOptions{Date: fixedDate, Seed: &s})
+	if !bytes.Equal(a.Raw, b.Raw) {
+		t.Error("pinned builds differ")
+	}
+	c, _ := Build(m, BuildOptions{})
+	d, _ := Build(m, BuildOptions{})
+	if c.MessageID == d.MessageID {
+		t.Error("two unpinned builds share a Message-ID")
+	}
+	if !strings.HasSuffix(c.MessageID, "@acme-demo.example") {
+		t.Errorf("Message-ID %s is not on the sender's domain", c.MessageID)
+	}
+}
+
+func TestQuoteAndAttribution(t *testing.T) {
+	got := Quote("Hello\r\n\r\n> earlier\r\n  indented  \r\nbell\a and \x1b[31mred\x1b[0m\r\n\r\n\r\n")
+	want := "> Hello\n>\n>> earlier\n>   indented\n> bell and red\n"
+	if got != want {
+		t.Errorf("Quote = %q, want %q", got, want)
+	}
+	big := strings.Repeat("0123456789\n", MaxQuoteBytes/10)
+	if q := Quote(big); len(q) > MaxQuoteBytes*2 || !strings.HasSuffix(q, "> [...]\n") {
+		t.Errorf("a long body is not cut (%d bytes)", len(q))
+	}
+	d := time.Date(2026, 11, 5, 11, 20, 39, 0, time.FixedZone("KST", 9*3600))
+	if got := Attribution(d, false, mailstore.Address{Name: "이서연\r\nX: y", Address: "s@x.kr"}); got != "On Thu, 5 Nov 2026 at 11:20, 이서연 X: y wrote:" {
+		t.Errorf("Attribution = %q", got)
+	}
+	if got := Attribution(d, true, mailstore.Address{Address: "s@x.kr"}); got != "s@x.kr wrote:" {
+		t.Errorf("Attribution without a trusted date = %q", got)
+	}
+}
+
+func TestReplyToOwnMessageGoesToItsRecipients(t *testing.T) {
+	raw := hostile(map[string]string{"From": "Acme Support <support@acme-demo.example>", "To": "Dana <dana@northwind.example>"})
+	o := original{raw: raw}
+	o.view = parse(raw)
+	r, err := NewReply(o.raw, o.view, Options{From: mail.Address{Address: "support@acme-demo.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.To) != 1 || r.To[0].Address != "dana@northwind.example" {
+		t.Errorf("To %v", r.To)
+	}
+}
+
+func parse(raw []byte) *mime.View { return mime.Parse(raw) }

@@ -1,0 +1,265 @@
+// Package compose builds replies to stored messages: who they go to, the
+// subject, the threading headers, the quoted original, and finally the raw
+// bytes (with enmime's Builder) that are handed to SES.
+//
+// Everything taken from the original is attacker-controlled. Names and the
+// subject pass through sanitize.HeaderValue, addresses through net/mail
+// (one addr-spec, nothing else), message ids through ValidMessageID, and
+// the body through sanitize.Text, so nothing in the original can end a
+// header field, add one, or add a recipient.
+package compose
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// Identity is who we are in one mailbox: the configured From address and
+// the SES-verified domains we may send from.
+type Identity struct {
+	// From is the mailbox's configured `from` ("Name <addr>" or "addr").
+	From string
+	// Domains are the mailbox's `identity_domains`: the SES-verified
+	// domains whose addresses may be used as From.
+	Domains []string
+}
+
+// ErrNoIdentity is returned (wrapped, with the details) when no From
+// address can be chosen for a reply.
+var ErrNoIdentity = errors.New("no verified identity to send from")
+
+// ChooseFrom picks the From address of a reply to s: override (--from)
+// when given, else the configured from, else the first SES envelope
+// recipient of s whose domain is one of the identity domains.
+func (id Identity) ChooseFrom(override string, s mailstore.Summary) (mail.Address, error) {
+	if strings.TrimSpace(override) != "" {
+		a, err := ParseAddress(override)
+		if err != nil {
+			return mail.Address{}, fmt.Errorf("--from: %w", err)
+		}
+		return a, nil
+	}
+	if strings.TrimSpace(id.From) != "" {
+		a, err := ParseAddress(id.From)
+		if err != nil {
+			return mail.Address{}, fmt.Errorf("the mailbox's from: %w", err)
+		}
+		return a, nil
+	}
+	for _, r := range s.Recipients {
+		a, err := CleanAddress(mailstore.Address{Address: r})
+		if err != nil {
+			continue
+		}
+		if id.ownsDomain(a.Address) {
+			// The display name comes from the original's To/Cc when it
+			// names this address (e.g. "Acme Support").
+			for _, t := range append(append([]mailstore.Address{}, s.To...), s.Cc...) {
+				if strings.EqualFold(strings.TrimSpace(t.Address), r) {
+					a.Name = sanitize.HeaderValue(t.Name)
+					if strings.EqualFold(a.Name, a.Address) {
+						a.Name = ""
+					}
+					break
+				}
+			}
+			return a, nil
+		}
+	}
+	recips := "none recorded"
+	if len(s.Recipients) > 0 {
+		recips = sanitize.Line(strings.Join(s.Recipients, ", "))
+	}
+	if len(id.Domains) > 0 {
+		return mail.Address{}, fmt.Errorf("%w: the message's SES envelope recipient (%s) is not in identity_domains (%s); give --from ADDR or set from in the mailbox's config",
+			ErrNoIdentity, recips, strings.Join(id.Domains, ", "))
+	}
+	return mail.Address{}, fmt.Errorf("%w: give --from ADDR, set from = \"Name <addr>\" in the mailbox's config, or list your SES-verified domains in identity_domains so the address the message was sent to (%s) is used",
+		ErrNoIdentity, recips)
+}
+
+// ownsDomain reports whether addr is at one of the identity domains.
+func (id Identity) ownsDomain(addr string) bool {
+	d := domainOf(addr)
+	for _, want := range id.Domains {
+		if d != "" && d == strings.ToLower(strings.TrimSpace(want)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Reply is the starting point of a reply, before the user edits it.
+type Reply struct {
+	From    mail.Address
+	To, Cc  []mail.Address
+	Subject string
+	Threading
+	// Quote is the attribution line and the quoted original, LF line ends.
+	Quote string
+	// Warnings say what was left out of the original (an address that
+	// cannot be parsed or sent to), for the user to see before sending.
+	Warnings []string
+}
+
+// Options are the user's choices for NewReply.
+type Options struct {
+	// All makes a reply-all: the original To and Cc join as Cc.
+	All bool
+	// From is the chosen sender (see Identity.ChooseFrom).
+	From mail.Address
+	// Own are more of our addresses, left out of a reply-all (the
+	// configured from, the SES envelope recipients).
+	Own []string
+}
+
+// NewReply plans the reply to the stored message raw, whose parse is v:
+//   - To is the original's Reply-To, else its From; when that is us (a
+//     reply to our own message), the original's To.
+//   - A reply-all adds the original's To and Cc as Cc, without our own
+//     addresses and without repeats.
+//   - Subject and threading as ReplySubject and ThreadingFor say.
+//   - The quote is the text body, or the HTML body as text.
+//
+// An address is taken only when it is written as an address in raw's
+// header: one that appears only inside an encoded word (a display name
+// that decodes to "x\r\nBcc: <evil@example>") is left out with a
+// warning, whatever a lenient parser made of it.
+//
+// It fails only when no recipient is left.
+func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
+	s := v.Summary
+	literal := literalFields(raw)
+	r := Reply{From: opts.From, Subject: ReplySubject(s.Subject)}
+	r.Threading = ThreadingFor(s.MessageID, s.InReplyTo, s.References)
+
+	own := map[string]bool{addrKey(opts.From.Address): true}
+	for _, a := range opts.Own {
+		if c, err := CleanAddress(mailstore.Address{Address: a}); err == nil {
+			own[addrKey(c.Address)] = true
+		}
+	}
+	for _, a := range s.Recipients {
+		if c, err := CleanAddress(mailstore.Address{Address: a}); err == nil {
+			own[addrKey(c.Address)] = true
+		}
+	}
+	clean := func(field string, list []mailstore.Address) []mail.Address {
+		var out []mail.Address
+		lit := strings.ToLower(literal[strings.ToLower(field)])
+		for _, a := range list {
+			if addr := strings.ToLower(strings.TrimSpace(a.Address)); addr != "" && !strings.Contains(lit, addr) {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("left out %s address %q: it is not written as an address in the original", field, sanitize.Line(a.Address)))
+				continue
+			}
+			c, err := CleanAddress(a)
+			if err != nil {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("left out %s address: %v", field, err))
+				continue
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+
+	target := clean("Reply-To", s.ReplyTo)
+	if len(target) == 0 {
+		var from []mailstore.Address
+		if s.From.Address != "" || s.From.Name != "" {
+			from = []mailstore.Address{s.From}
+		}
+		target = clean("From", from)
+	}
+	origTo, origCc := clean("To", s.To), clean("Cc", s.Cc)
+	if allOwn(target, own) {
+		// Replying to a message we sent: it goes to whom we sent it.
+		target = origTo
+	}
+	to := newAddressSet(own)
+	for _, a := range target {
+		to.add(a)
+	}
+	r.To = to.list
+	if opts.All {
+		skip := map[string]bool{}
+		for k := range own {
+			skip[k] = true
+		}
+		for _, a := range r.To {
+			skip[addrKey(a.Address)] = true
+		}
+		cc := newAddressSet(skip)
+		for _, a := range append(origTo, origCc...) {
+			cc.add(a)
+		}
+		r.Cc = cc.list
+	}
+	if len(r.To) == 0 {
+		if len(r.Cc) == 0 {
+			return r, errors.New("reply: the original names no address to reply to")
+		}
+		r.To, r.Cc = r.Cc[:1], r.Cc[1:]
+	}
+	r.Quote = Attribution(s.Date, s.DateFromStore, s.From) + "\n" + Quote(v.Body())
+	return r, nil
+}
+
+func allOwn(list []mail.Address, own map[string]bool) bool {
+	if len(list) == 0 {
+		return false
+	}
+	for _, a := range list {
+		if !own[addrKey(a.Address)] {
+			return false
+		}
+	}
+	return true
+}
+
+// encodedWord matches an RFC 2047 encoded word.
+var encodedWord = regexp.MustCompile(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
+
+// literalFields returns the address fields (from, reply-to, to, cc; keys
+// lower-case) of raw's header block as written: unfolded, repeated fields
+// joined, every encoded word removed.
+func literalFields(raw []byte) map[string]string {
+	out := map[string]string{}
+	end := mime.HeaderEnd(raw)
+	if end < 0 {
+		end = len(raw)
+	}
+	name := ""
+	for _, line := range strings.Split(string(raw[:end]), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" {
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if name != "" {
+				out[name] += " " + encodedWord.ReplaceAllString(line, " ")
+			}
+			continue
+		}
+		n, value, ok := strings.Cut(line, ":")
+		name = strings.ToLower(strings.TrimSpace(n))
+		switch name {
+		case "from", "reply-to", "to", "cc":
+		default:
+			name = ""
+			continue
+		}
+		if !ok {
+			name = ""
+			continue
+		}
+		out[name] += " " + encodedWord.ReplaceAllString(value, " ")
+	}
+	return out
+}

@@ -1,0 +1,101 @@
+package compose
+
+import (
+	"strings"
+)
+
+// Limits for the References field. Mail clients thread by the first id
+// (the thread's root) and the last ones (the parents), so trimming drops
+// from the front but keeps the root, as RFC 5322 3.6.4 suggests and
+// Thunderbird and Gmail do.
+const (
+	// MaxReferences is how many ids References keeps.
+	MaxReferences = 20
+	// MaxReferencesBytes bounds the field's length so the header stays well
+	// under the 998-byte line limit per folded line and small overall.
+	MaxReferencesBytes = 2000
+	// maxIDBytes is the longest message id accepted from an original.
+	maxIDBytes = 250
+)
+
+// ValidMessageID reports whether id (without angle brackets) is safe to
+// write back into In-Reply-To or References: printable ASCII, one "@" with
+// something on each side, and none of the characters that would end the
+// id or the field (space, angle brackets, quotes, parentheses, comma,
+// semicolon, backslash). Real-world ids that fail this are rare and only
+// cost a thread link; writing them could cost a header.
+func ValidMessageID(id string) bool {
+	if id == "" || len(id) > maxIDBytes {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`<>"(),;\[]`, c) >= 0 {
+			return false
+		}
+	}
+	left, right, ok := strings.Cut(id, "@")
+	return ok && left != "" && right != "" && !strings.Contains(right, "@")
+}
+
+// Threading is the reply's In-Reply-To and References (ids without angle
+// brackets).
+type Threading struct {
+	InReplyTo  string
+	References []string
+}
+
+// ThreadingFor returns the threading of a reply to a message with the
+// given Message-ID, In-Reply-To and References: In-Reply-To is the
+// message's id; References is its References (or, lacking those, its
+// In-Reply-To) plus its id, without invalid or repeated ids, trimmed from
+// the front (keeping the root) to MaxReferences and MaxReferencesBytes.
+func ThreadingFor(messageID, inReplyTo string, references []string) Threading {
+	var t Threading
+	if ValidMessageID(messageID) {
+		t.InReplyTo = messageID
+	}
+	refs := references
+	if len(refs) == 0 && inReplyTo != "" {
+		refs = []string{inReplyTo}
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, id := range append(append([]string{}, refs...), t.InReplyTo) {
+		if !ValidMessageID(id) || seen[id] {
+			continue
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	t.References = trimReferences(ids)
+	return t
+}
+
+// trimReferences drops ids from the front, after the first, until the list
+// fits the limits.
+func trimReferences(ids []string) []string {
+	size := func(ids []string) int {
+		n := 0
+		for _, id := range ids {
+			n += len(id) + 3 // "<" id ">" and a space
+		}
+		return n
+	}
+	for len(ids) > 2 && (len(ids) > MaxReferences || size(ids) > MaxReferencesBytes) {
+		ids = append(ids[:1:1], ids[2:]...)
+	}
+	return ids
+}
+
+// angle joins ids as they are written in a header: "<a@b> <c@d>".
+func angle(ids []string) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("<" + id + ">")
+	}
+	return b.String()
+}

@@ -1,0 +1,351 @@
+// Package drafts keeps replies being written, so nothing typed is ever
+// lost: each draft is an editable text file (To, Cc and Subject lines above
+// the body) with a JSON sidecar for what the user does not edit (From,
+// threading, the original's key). It also keeps sent messages in a local
+// Maildir and sends drafts through an Outbox that records every attempt in
+// the action log.
+package drafts
+
+import (
+	"bytes"
+	crand "crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/compose"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// Meta is the part of a draft the user does not edit.
+type Meta struct {
+	Version int       `json:"version"`
+	Created time.Time `json:"created"`
+	// Mailbox, Bucket, Key and ETag name the message replied to.
+	Mailbox string `json:"mailbox,omitempty"`
+	Bucket  string `json:"bucket,omitempty"`
+	Key     string `json:"key,omitempty"`
+	ETag    string `json:"etag,omitempty"`
+	// From is the sender, as "Name <addr>".
+	From       string   `json:"from"`
+	InReplyTo  string   `json:"inReplyTo,omitempty"`
+	References []string `json:"references,omitempty"`
+	// Attachments are absolute paths, read when the reply is built.
+	Attachments []string `json:"attachments,omitempty"`
+	// Warnings are what compose left out of the original.
+	Warnings []string `json:"warnings,omitempty"`
+	// Template is the SHA-256 of the text as first written, so an editor
+	// session that changed nothing can be told apart.
+	Template string `json:"template"`
+}
+
+// Draft is one reply being written.
+type Draft struct {
+	ID   string
+	Meta Meta
+	// Text is the editable file: header lines, a blank line, the body.
+	Text []byte
+	dir  string
+}
+
+// Path is the editable text file, for $EDITOR.
+func (d *Draft) Path() string { return filepath.Join(d.dir, d.ID+".txt") }
+
+func (d *Draft) metaPath() string { return filepath.Join(d.dir, d.ID+".json") }
+
+// Unchanged reports whether the text is still what NewReply wrote.
+func (d *Draft) Unchanged() bool { return textHash(d.Text) == d.Meta.Template }
+
+// Store is a directory of drafts.
+type Store struct {
+	dir string
+}
+
+// DefaultDir is $XDG_STATE_HOME/sesbox/drafts (~/.local/state/sesbox/drafts).
+func DefaultDir() (string, error) {
+	return xdgDir("XDG_STATE_HOME", filepath.Join(".local", "state"), "drafts")
+}
+
+// xdgDir returns $env/sesbox/name, or ~/fallback/sesbox/name when env is
+// unset or not absolute (as the XDG spec says to treat it).
+func xdgDir(env, fallback, name string) (string, error) {
+	if d := os.Getenv(env); filepath.IsAbs(d) {
+		return filepath.Join(d, "sesbox", name), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the %s directory: %w", name, err)
+	}
+	return filepath.Join(home, fallback, "sesbox", name), nil
+}
+
+// Open opens (creating it, mode 0700) the drafts directory dir.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open drafts: %w", err)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// Dir is the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// NewReply writes a new draft for r: the header lines, then text (the
+// user's words; may be empty), a blank line and the quote.
+func (s *Store) NewReply(r compose.Reply, meta Meta, text string) (*Draft, error) {
+	meta.Version = 1
+	if meta.Created.IsZero() {
+		meta.Created = time.Now().UTC()
+	}
+	meta.From = r.From.String()
+	meta.InReplyTo, meta.References = r.InReplyTo, r.References
+	meta.Warnings = r.Warnings
+	body := strings.TrimRight(text, "\n") + "\n\n" + r.Quote
+	if strings.TrimSpace(text) == "" {
+		// Room to type above the quote.
+		body = "\n\n" + r.Quote
+	}
+	raw := Render(Edited{To: r.To, Cc: r.Cc, Subject: r.Subject, Body: body})
+	meta.Template = textHash(raw)
+	id, err := newID(meta.Created)
+	if err != nil {
+		return nil, err
+	}
+	d := &Draft{ID: id, Meta: meta, Text: raw, dir: s.dir}
+	return d, s.Save(d)
+}
+
+// Save writes the draft's text and metadata, each replaced atomically.
+func (s *Store) Save(d *Draft) error {
+	d.dir = s.dir
+	m, err := json.MarshalIndent(d.Meta, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save draft %s: %w", d.ID, err)
+	}
+	if err := writeAtomic(d.Path(), d.Text); err != nil {
+		return fmt.Errorf("save draft %s: %w", d.ID, err)
+	}
+	if err := writeAtomic(d.metaPath(), append(m, '\n')); err != nil {
+		return fmt.Errorf("save draft %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// Load reads draft id.
+func (s *Store) Load(id string) (*Draft, error) {
+	if !validID(id) {
+		return nil, fmt.Errorf("no draft %q", sanitize.Line(id))
+	}
+	d := &Draft{ID: id, dir: s.dir}
+	m, err := os.ReadFile(d.metaPath())
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no draft %q in %s", id, s.dir)
+		}
+		return nil, fmt.Errorf("load draft %s: %w", id, err)
+	}
+	if err := json.Unmarshal(m, &d.Meta); err != nil {
+		return nil, fmt.Errorf("load draft %s: %w", id, err)
+	}
+	if d.Text, err = os.ReadFile(d.Path()); err != nil {
+		return nil, fmt.Errorf("load draft %s: %w", id, err)
+	}
+	keepPrivate(d.Path())
+	return d, nil
+}
+
+// Reload reads the text again (after an editor wrote it).
+func (s *Store) Reload(d *Draft) error {
+	b, err := os.ReadFile(d.Path())
+	if err != nil {
+		return fmt.Errorf("read draft %s: %w", d.ID, err)
+	}
+	d.Text = b
+	keepPrivate(d.Path())
+	return nil
+}
+
+// keepPrivate puts a draft back to mode 0600 when an editor that writes a
+// new file and renames it over the old one left it readable by others.
+func keepPrivate(path string) {
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm() != 0o600 {
+		_ = os.Chmod(path, 0o600)
+	}
+}
+
+// Delete removes draft id.
+func (s *Store) Delete(id string) error {
+	if !validID(id) {
+		return fmt.Errorf("no draft %q", sanitize.Line(id))
+	}
+	d := &Draft{ID: id, dir: s.dir}
+	var errs []error
+	for _, p := range []string{d.Path(), d.metaPath()} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("delete draft %s: %w", id, err)
+	}
+	return nil
+}
+
+// List returns the drafts, oldest first.
+func (s *Store) List() ([]*Draft, error) {
+	names, err := filepath.Glob(filepath.Join(s.dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []*Draft
+	for _, n := range names {
+		d, err := s.Load(strings.TrimSuffix(filepath.Base(n), ".json"))
+		if err != nil {
+			return out, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// newID is a sortable, unique draft name: the creation time and 40
+// random bits.
+func newID(t time.Time) (string, error) {
+	var b [5]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("new draft: %w", err)
+	}
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]), nil
+}
+
+// validID keeps ids to the characters newID writes: an id from the
+// command line must never name a path outside the store.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func textHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// writeAtomic writes data to path (mode 0600) through a temporary file in
+// the same directory, fsynced and renamed over path.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op once renamed
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Edited is what the user controls in a draft.
+type Edited struct {
+	To, Cc  []mail.Address
+	Subject string
+	Body    string
+}
+
+// Render writes e as a draft's text: "To:", "Cc:" and "Subject:" lines,
+// a blank line, the body.
+func Render(e Edited) []byte {
+	var b bytes.Buffer
+	b.WriteString("To: " + compose.FormatAddressList(e.To) + "\n")
+	b.WriteString("Cc: " + compose.FormatAddressList(e.Cc) + "\n")
+	b.WriteString("Subject: " + e.Subject + "\n\n")
+	b.WriteString(e.Body)
+	return b.Bytes()
+}
+
+// ErrNoHeader is returned when a draft's text has no header lines.
+var ErrNoHeader = errors.New("the draft has no To/Cc/Subject lines above the body")
+
+// Parse reads a draft's text back: the header lines (To, Cc, Subject, in
+// any order, folded lines allowed) up to the first blank line, then the
+// body. Another field name is an error rather than something silently
+// dropped, and so is a To or Cc line that does not parse.
+func Parse(text []byte) (Edited, error) {
+	var e Edited
+	s := strings.ReplaceAll(string(text), "\r\n", "\n")
+	head, body, found := strings.Cut(s, "\n\n")
+	if !found {
+		head, body = strings.TrimRight(s, "\n"), ""
+	}
+	e.Body = body
+	var fields []struct{ name, value string }
+	for i, line := range strings.Split(head, "\n") {
+		if line != "" && (line[0] == ' ' || line[0] == '\t') && len(fields) > 0 {
+			fields[len(fields)-1].value += " " + strings.TrimSpace(line)
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			if i == 0 {
+				return Edited{}, ErrNoHeader
+			}
+			return Edited{}, fmt.Errorf("line %d of the draft is neither a header line nor blank: %q (leave one blank line between the header lines and the body)", i+1, sanitize.Line(line))
+		}
+		fields = append(fields, struct{ name, value string }{name, strings.TrimSpace(value)})
+	}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		key := strings.ToLower(f.name)
+		if seen[key] {
+			return Edited{}, fmt.Errorf("the draft has two %s lines", f.name)
+		}
+		seen[key] = true
+		var err error
+		switch key {
+		case "to":
+			e.To, err = compose.ParseAddressList(f.value)
+		case "cc":
+			e.Cc, err = compose.ParseAddressList(f.value)
+		case "subject":
+			e.Subject = sanitize.HeaderValue(f.value)
+		default:
+			return Edited{}, fmt.Errorf("the draft has a %q line: only To, Cc and Subject can be edited", sanitize.Line(f.name))
+		}
+		if err != nil {
+			return Edited{}, fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	if !seen["to"] {
+		return Edited{}, errors.New("the draft has no To line")
+	}
+	return e, nil
+}

@@ -1,0 +1,187 @@
+package drafts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/compose"
+)
+
+// ActionLog is where every send attempt is recorded (*audit.Log).
+type ActionLog interface {
+	Append(audit.Action) error
+}
+
+var _ ActionLog = (*audit.Log)(nil)
+
+// SentCopier stores a copy of a sent message somewhere else (the bucket's
+// sent_prefix), returning where.
+type SentCopier interface {
+	CopySent(ctx context.Context, messageID string, raw []byte) (string, error)
+}
+
+// Outbox sends drafts. The CLI and the TUI both send through it, so a
+// reply is built, sent, kept and logged the same way from either.
+type Outbox struct {
+	Sender mailstore.Sender
+	Drafts *Store
+	// Sent receives a copy of every message sent.
+	Sent *Maildir
+	// Log records every attempt, failed ones included.
+	Log ActionLog
+	// Copier, when set, stores another copy (off by default).
+	Copier SentCopier
+	// Now and Seed pin the Date and the random parts, for tests.
+	Now  func() time.Time
+	Seed *int64
+}
+
+// MaxMessageSize is SES's limit for a raw message, encoding included
+// (sessend.MaxMessageSize; repeated here so that the TUI, which must not
+// import the AWS packages, can check it before sending).
+const MaxMessageSize = 40 << 20
+
+// Prepared is a draft built into the exact bytes that will be sent.
+type Prepared struct {
+	Edited Edited
+	compose.Built
+	From        mail.Address
+	Attachments []string // base names
+}
+
+// Prepare parses the draft's text, reads its attachments and builds the
+// message. The review screen shows it; Send sends exactly these bytes.
+func (o *Outbox) Prepare(d *Draft) (*Prepared, error) {
+	e, err := Parse(d.Text)
+	if err != nil {
+		return nil, err
+	}
+	if len(e.To) == 0 {
+		return nil, errors.New("the draft's To line is empty")
+	}
+	from, err := compose.ParseAddress(d.Meta.From)
+	if err != nil {
+		return nil, fmt.Errorf("the draft's From: %w", err)
+	}
+	m := compose.Message{
+		From: from, To: e.To, Cc: e.Cc, Subject: e.Subject, Body: e.Body,
+		Threading: compose.Threading{InReplyTo: d.Meta.InReplyTo, References: d.Meta.References},
+	}
+	p := &Prepared{Edited: e, From: from}
+	for _, path := range d.Meta.Attachments {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("attachment: %w", err)
+		}
+		name := filepath.Base(path)
+		m.Attachments = append(m.Attachments, compose.Attachment{Name: name, Data: data})
+		p.Attachments = append(p.Attachments, name)
+	}
+	now := time.Now()
+	if o.Now != nil {
+		now = o.Now()
+	}
+	p.Built, err = compose.Build(m, compose.BuildOptions{Date: now, Seed: o.Seed})
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Raw) > MaxMessageSize {
+		return nil, fmt.Errorf("the reply is %.1f MB with its attachments encoded, over SES's 40 MB limit: attach less", float64(len(p.Raw))/(1<<20))
+	}
+	return p, nil
+}
+
+// Result is what a send did.
+type Result struct {
+	SESMessageID string
+	// SentPath is the copy in the sent Maildir ("" if it could not be
+	// written: see Warnings).
+	SentPath string
+	// CopyKey is where the Copier stored its copy.
+	CopyKey string
+	// Warnings are failures after SES accepted the message: the message is
+	// sent, but a copy or the log line is missing.
+	Warnings []string
+}
+
+// SendError is a send SES did not accept. The draft is kept.
+type SendError struct {
+	DraftPath string
+	Err       error
+}
+
+func (e *SendError) Error() string {
+	return fmt.Sprintf("%v; the draft is kept in %s", e.Err, e.DraftPath)
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Send sends p, built from d, through SES. Whatever happens it appends a
+// line to the action log. When SES accepts the message, a copy goes to the
+// sent Maildir (and the Copier), and the draft is deleted; when it does
+// not, the draft stays and the error (a *SendError) says where.
+func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error) {
+	sum := sha256.Sum256(p.Raw)
+	act := audit.Action{
+		Command: "reply", Bucket: d.Meta.Bucket, Key: d.Meta.Key, ETag: d.Meta.ETag,
+		SHA256: hex.EncodeToString(sum[:]), Destinations: p.Destinations,
+	}
+	id, err := o.Sender.SendRaw(ctx, p.Destinations, p.Raw)
+	if err != nil {
+		act.Result = "failed: " + err.Error()
+		if o.Log != nil {
+			if lerr := o.Log.Append(act); lerr != nil {
+				err = fmt.Errorf("%w (and the action log: %v)", err, lerr)
+			}
+		}
+		// Whatever the UI holds goes back to disk, so the draft on disk is
+		// the one that failed.
+		if serr := o.Drafts.Save(d); serr != nil {
+			err = fmt.Errorf("%w (and saving the draft: %v)", err, serr)
+		}
+		return Result{}, &SendError{DraftPath: d.Path(), Err: err}
+	}
+	res := Result{SESMessageID: id}
+	act.SESMessageID, act.Result = id, "sent"
+	if o.Log != nil {
+		if err := o.Log.Append(act); err != nil {
+			res.Warnings = append(res.Warnings, "sent, but not recorded: "+err.Error())
+		}
+	}
+	now := time.Now()
+	if o.Now != nil {
+		now = o.Now()
+	}
+	if o.Sent != nil {
+		if path, err := o.Sent.Deliver(p.Raw, now); err != nil {
+			res.Warnings = append(res.Warnings, "sent, but the local copy failed: "+err.Error())
+		} else {
+			res.SentPath = path
+		}
+	}
+	if o.Copier != nil {
+		if key, err := o.Copier.CopySent(ctx, p.MessageID, p.Raw); err != nil {
+			res.Warnings = append(res.Warnings, "sent, but the copy in the bucket failed: "+err.Error())
+		} else {
+			res.CopyKey = key
+		}
+	}
+	if o.Sent != nil && res.SentPath == "" {
+		// The draft is then the only local trace of what was written.
+		res.Warnings = append(res.Warnings, "the draft is kept in "+d.Path())
+		return res, nil
+	}
+	if err := o.Drafts.Delete(d.ID); err != nil {
+		res.Warnings = append(res.Warnings, "sent, but "+err.Error())
+	}
+	return res, nil
+}

@@ -1,0 +1,431 @@
+package s3store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+)
+
+// auditAPI is the part of *s3.Client the audit reads use, beyond s3API.
+// It is asserted at run time so that fakes of s3API need not grow.
+type auditAPI interface {
+	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, opts ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, opts ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjectLockConfigurationInput, opts ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error)
+	GetBucketLifecycleConfiguration(ctx context.Context, in *s3.GetBucketLifecycleConfigurationInput, opts ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error)
+	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
+	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, opts ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+}
+
+var (
+	_ audit.Bucket       = (*Store)(nil)
+	_ audit.BucketConfig = (*Store)(nil)
+	_ auditAPI           = (*s3.Client)(nil)
+)
+
+func (s *Store) auditAPI() (auditAPI, error) {
+	a, ok := s.api.(auditAPI)
+	if !ok {
+		return nil, audit.ErrUnsupported
+	}
+	return a, nil
+}
+
+// ListSorted implements audit.Bucket: one ListObjectsV2 stream in key
+// order (S3 lists keys in UTF-8 byte order), so a caller can resume after
+// the last key it handled. Slower than List, which splits the key space.
+func (s *Store) ListSorted(ctx context.Context, startAfter string, fn func([]mailstore.Object) error) error {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(s.loc.Prefix)}
+	if startAfter != "" {
+		in.StartAfter = aws.String(startAfter)
+	}
+	p := s3.NewListObjectsV2Paginator(s.api, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", s.loc, Explain(err, "s3:ListBucket"))
+		}
+		page := make([]mailstore.Object, 0, len(out.Contents))
+		for _, o := range out.Contents {
+			page = append(page, objectOf(o))
+		}
+		if len(page) > 0 {
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Open implements audit.Bucket: a streaming GET of the object or of one
+// version of it. The caller closes the body.
+func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser, mailstore.Object, error) {
+	in := &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)}
+	what := fmt.Sprintf("s3://%s/%s", s.loc.Bucket, key)
+	perm := "s3:GetObject"
+	if versionID != "" {
+		in.VersionId = aws.String(versionID)
+		what += " version " + versionID
+		perm = "s3:GetObjectVersion"
+	}
+	obj := mailstore.Object{Key: key, VersionID: versionID}
+	out, err := s.api.GetObject(ctx, in)
+	if err != nil {
+		var nsk *types.NoSuchKey
+		var ae smithy.APIError
+		if errors.As(err, &nsk) || (errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchVersion" || ae.ErrorCode() == "NotFound")) {
+			return nil, obj, fmt.Errorf("read %s: %w", what, mailstore.ErrNotFound)
+		}
+		if isStatus(err, http.StatusMethodNotAllowed) && versionID != "" {
+			// S3 answers a GET of a delete marker's version with 405.
+			return nil, obj, fmt.Errorf("read %s: a delete marker: %w", what, mailstore.ErrNotFound)
+		}
+		return nil, obj, fmt.Errorf("read %s: %w", what, Explain(err, perm))
+	}
+	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
+	obj.LastModified = aws.ToTime(out.LastModified)
+	obj.Size = aws.ToInt64(out.ContentLength)
+	if v := aws.ToString(out.VersionId); v != "" {
+		obj.VersionID = v
+	}
+	return out.Body, obj, nil
+}
+
+// Versions implements audit.Bucket with ListObjectVersions over the key as
+// a prefix, keeping the entries for exactly that key.
+func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, error) {
+	api, err := s.auditAPI()
+	if err != nil {
+		return nil, err
+	}
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(key)}
+	var out []audit.Version
+	for {
+		page, err := api.ListObjectVersions(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("list versions of s3://%s/%s: %w", s.loc.Bucket, key, configErr(err, "s3:ListBucketVersions"))
+		}
+		for _, v := range page.Versions {
+			if aws.ToString(v.Key) != key {
+				continue
+			}
+			out = append(out, audit.Version{
+				Key: key, VersionID: aws.ToString(v.VersionId), ETag: strings.Trim(aws.ToString(v.ETag), `"`),
+				Size: aws.ToInt64(v.Size), LastModified: aws.ToTime(v.LastModified), IsLatest: aws.ToBool(v.IsLatest),
+			})
+		}
+		for _, d := range page.DeleteMarkers {
+			if aws.ToString(d.Key) != key {
+				continue
+			}
+			out = append(out, audit.Version{
+				Key: key, VersionID: aws.ToString(d.VersionId), LastModified: aws.ToTime(d.LastModified),
+				IsLatest: aws.ToBool(d.IsLatest), DeleteMarker: true,
+			})
+		}
+		if !aws.ToBool(page.IsTruncated) {
+			break
+		}
+		in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
+	}
+	sortVersions(out)
+	return out, nil
+}
+
+// sortVersions orders newest first; the latest entry always leads (two
+// writes in the same second share a LastModified).
+func sortVersions(vs []audit.Version) {
+	less := func(a, b audit.Version) bool {
+		if a.IsLatest != b.IsLatest {
+			return a.IsLatest
+		}
+		return a.LastModified.After(b.LastModified)
+	}
+	for i := 1; i < len(vs); i++ { // insertion sort, stable; lists are short
+		for j := i; j > 0 && less(vs[j], vs[j-1]); j-- {
+			vs[j], vs[j-1] = vs[j-1], vs[j]
+		}
+	}
+}
+
+// Versioning implements audit.BucketConfig.
+func (s *Store) Versioning(ctx context.Context) (audit.Versioning, error) {
+	api, err := s.auditAPI()
+	if err != nil {
+		return audit.Versioning{}, err
+	}
+	out, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("VersioningConfiguration"))
+	if err != nil {
+		return audit.Versioning{}, fmt.Errorf("read versioning of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketVersioning"))
+	}
+	return audit.Versioning{Status: string(out.Status), MFADelete: string(out.MFADelete)}, nil
+}
+
+// ObjectLock implements audit.BucketConfig.
+func (s *Store) ObjectLock(ctx context.Context) (audit.ObjectLock, error) {
+	api, err := s.auditAPI()
+	if err != nil {
+		return audit.ObjectLock{}, err
+	}
+	out, err := api.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ObjectLockConfiguration"))
+	if err != nil {
+		return audit.ObjectLock{}, fmt.Errorf("read Object Lock configuration of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketObjectLockConfiguration"))
+	}
+	var ol audit.ObjectLock
+	c := out.ObjectLockConfiguration
+	if c == nil {
+		return ol, fmt.Errorf("read Object Lock configuration of %s: %w", s.loc.Bucket, audit.ErrNotConfigured)
+	}
+	ol.Enabled = c.ObjectLockEnabled == types.ObjectLockEnabledEnabled
+	if c.Rule != nil && c.Rule.DefaultRetention != nil {
+		r := c.Rule.DefaultRetention
+		ol.Mode, ol.Days, ol.Years = string(r.Mode), aws.ToInt32(r.Days), aws.ToInt32(r.Years)
+	}
+	return ol, nil
+}
+
+// Lifecycle implements audit.BucketConfig.
+func (s *Store) Lifecycle(ctx context.Context) ([]audit.LifecycleRule, error) {
+	api, err := s.auditAPI()
+	if err != nil {
+		return nil, err
+	}
+	out, err := api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("LifecycleConfiguration"))
+	if err != nil {
+		return nil, fmt.Errorf("read lifecycle rules of %s: %w", s.loc.Bucket, configErr(err, "s3:GetLifecycleConfiguration"))
+	}
+	rules := make([]audit.LifecycleRule, 0, len(out.Rules))
+	for _, r := range out.Rules {
+		rules = append(rules, lifecycleRuleOf(r))
+	}
+	return rules, nil
+}
+
+func lifecycleRuleOf(r types.LifecycleRule) audit.LifecycleRule {
+	lr := audit.LifecycleRule{
+		ID:      aws.ToString(r.ID),
+		Enabled: r.Status == types.ExpirationStatusEnabled,
+		Prefix:  aws.ToString(r.Prefix), //nolint:staticcheck // the deprecated top-level prefix is still sent by old configurations
+	}
+	var narrowed []string
+	if f := r.Filter; f != nil {
+		if f.Prefix != nil {
+			lr.Prefix = *f.Prefix
+		}
+		if f.Tag != nil {
+			narrowed = append(narrowed, "tag "+aws.ToString(f.Tag.Key)+"="+aws.ToString(f.Tag.Value))
+		}
+		if f.ObjectSizeGreaterThan != nil {
+			narrowed = append(narrowed, fmt.Sprintf("size > %d", *f.ObjectSizeGreaterThan))
+		}
+		if f.ObjectSizeLessThan != nil {
+			narrowed = append(narrowed, fmt.Sprintf("size < %d", *f.ObjectSizeLessThan))
+		}
+		if a := f.And; a != nil {
+			if a.Prefix != nil {
+				lr.Prefix = *a.Prefix
+			}
+			for _, t := range a.Tags {
+				narrowed = append(narrowed, "tag "+aws.ToString(t.Key)+"="+aws.ToString(t.Value))
+			}
+			if a.ObjectSizeGreaterThan != nil {
+				narrowed = append(narrowed, fmt.Sprintf("size > %d", *a.ObjectSizeGreaterThan))
+			}
+			if a.ObjectSizeLessThan != nil {
+				narrowed = append(narrowed, fmt.Sprintf("size < %d", *a.ObjectSizeLessThan))
+			}
+		}
+	}
+	lr.Narrowed = strings.Join(narrowed, ", ")
+	if e := r.Expiration; e != nil {
+		lr.ExpirationDays = aws.ToInt32(e.Days)
+		lr.ExpirationDate = aws.ToTime(e.Date)
+		lr.ExpiredObjectDeleteMarker = aws.ToBool(e.ExpiredObjectDeleteMarker)
+	}
+	if n := r.NoncurrentVersionExpiration; n != nil {
+		lr.NoncurrentExpirationDays = aws.ToInt32(n.NoncurrentDays)
+		lr.NoncurrentNewerVersions = aws.ToInt32(n.NewerNoncurrentVersions)
+	}
+	for _, t := range r.Transitions {
+		lr.Transitions = append(lr.Transitions, audit.Transition{Days: aws.ToInt32(t.Days), Date: aws.ToTime(t.Date), StorageClass: string(t.StorageClass)})
+	}
+	for _, t := range r.NoncurrentVersionTransitions {
+		lr.NoncurrentTransitions = append(lr.NoncurrentTransitions, audit.Transition{Days: aws.ToInt32(t.NoncurrentDays), StorageClass: string(t.StorageClass)})
+	}
+	return lr
+}
+
+// Encryption implements audit.BucketConfig.
+func (s *Store) Encryption(ctx context.Context) (audit.Encryption, error) {
+	api, err := s.auditAPI()
+	if err != nil {
+		return audit.Encryption{}, err
+	}
+	out, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ServerSideEncryptionConfiguration"))
+	if err != nil {
+		return audit.Encryption{}, fmt.Errorf("read default encryption of %s: %w", s.loc.Bucket, configErr(err, "s3:GetEncryptionConfiguration"))
+	}
+	if c := out.ServerSideEncryptionConfiguration; c != nil {
+		for _, r := range c.Rules {
+			if d := r.ApplyServerSideEncryptionByDefault; d != nil {
+				return audit.Encryption{Algorithm: string(d.SSEAlgorithm), KMSKeyID: aws.ToString(d.KMSMasterKeyID)}, nil
+			}
+		}
+	}
+	return audit.Encryption{}, fmt.Errorf("read default encryption of %s: %w", s.loc.Bucket, audit.ErrNotConfigured)
+}
+
+// PublicAccessBlock implements audit.BucketConfig.
+func (s *Store) PublicAccessBlock(ctx context.Context) (audit.PublicAccessBlock, error) {
+	api, err := s.auditAPI()
+	if err != nil {
+		return audit.PublicAccessBlock{}, err
+	}
+	out, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("PublicAccessBlockConfiguration"))
+	if err != nil {
+		return audit.PublicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketPublicAccessBlock"))
+	}
+	c := out.PublicAccessBlockConfiguration
+	if c == nil {
+		return audit.PublicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", s.loc.Bucket, audit.ErrNotConfigured)
+	}
+	return audit.PublicAccessBlock{
+		BlockPublicAcls: aws.ToBool(c.BlockPublicAcls), IgnorePublicAcls: aws.ToBool(c.IgnorePublicAcls),
+		BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
+	}, nil
+}
+
+// Policy implements audit.BucketConfig.
+func (s *Store) Policy(ctx context.Context) (string, error) {
+	api, err := s.auditAPI()
+	if err != nil {
+		return "", err
+	}
+	out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(s.loc.Bucket)})
+	if err != nil {
+		return "", fmt.Errorf("read bucket policy of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketPolicy"))
+	}
+	p := aws.ToString(out.Policy)
+	if strings.TrimSpace(p) == "" {
+		return "", fmt.Errorf("read bucket policy of %s: %w", s.loc.Bucket, audit.ErrNotConfigured)
+	}
+	if !json.Valid([]byte(p)) {
+		// Some test servers answer an unknown sub-resource with the bucket
+		// listing; that is not a policy.
+		return "", fmt.Errorf("read bucket policy of %s: the answer is not a JSON policy: %w", s.loc.Bucket, audit.ErrUnsupported)
+	}
+	return p, nil
+}
+
+// notConfiguredCodes are the error codes S3 gives for a bucket without a
+// configuration of the kind asked for.
+var notConfiguredCodes = map[string]bool{
+	"NoSuchLifecycleConfiguration":                   true,
+	"ObjectLockConfigurationNotFoundError":           true,
+	"NoSuchBucketPolicy":                             true,
+	"ServerSideEncryptionConfigurationNotFoundError": true,
+	"NoSuchPublicAccessBlockConfiguration":           true,
+}
+
+// configErr maps a failed configuration read to audit.ErrNotConfigured or
+// audit.ErrUnsupported where it means one of them, else explains it.
+func configErr(err error, perm string) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch {
+		case notConfiguredCodes[ae.ErrorCode()]:
+			return fmt.Errorf("%w (%s)", audit.ErrNotConfigured, ae.ErrorCode())
+		case ae.ErrorCode() == "NotImplemented" || ae.ErrorCode() == "MethodNotAllowed":
+			return fmt.Errorf("%w (%s)", audit.ErrUnsupported, ae.ErrorCode())
+		}
+	}
+	if isStatus(err, http.StatusNotImplemented) {
+		return fmt.Errorf("%w (HTTP 501)", audit.ErrUnsupported)
+	}
+	if errors.Is(err, audit.ErrUnsupported) {
+		return err
+	}
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		return fmt.Errorf("%w (unreadable answer: %v)", audit.ErrUnsupported, err)
+	}
+	return Explain(err, perm)
+}
+
+func isStatus(err error, code int) bool {
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == code
+}
+
+// errWrongAnswer marks a 200 answer whose XML is not the configuration
+// asked for. gofakes3, for one, answers GET ?lifecycle, ?object-lock,
+// ?encryption and ?publicAccessBlock with the bucket listing, which the
+// SDK would happily decode as an empty configuration: reporting that as
+// "public access not blocked" would be a false finding.
+var errWrongAnswer = errors.New("the server answered with something else")
+
+// expectRoot checks that a successful answer's XML root element is root
+// before the SDK decodes it; any other root becomes ErrUnsupported.
+func expectRoot(root string) func(*s3.Options) {
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			// Added last to the deserialize step, so it runs nearest the
+			// transport and sees the raw body before the decoder does.
+			return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("sesboxExpectRoot",
+				func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+					out, md, err := next.HandleDeserialize(ctx, in)
+					if err != nil {
+						return out, md, err
+					}
+					resp, ok := out.RawResponse.(*smithyhttp.Response)
+					if !ok || resp.StatusCode < 200 || resp.StatusCode > 299 {
+						return out, md, err
+					}
+					body, rerr := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if rerr != nil {
+						return out, md, rerr
+					}
+					resp.Body = io.NopCloser(bytes.NewReader(body))
+					if got := rootElement(body); got != "" && got != root {
+						return out, md, fmt.Errorf("%w: %w (%s instead of %s)", audit.ErrUnsupported, errWrongAnswer, got, root)
+					}
+					return out, md, err
+				}), middleware.After)
+		})
+	}
+}
+
+// rootElement is the local name of the first element of an XML document,
+// "" when there is none (an empty body is a valid empty configuration).
+func rootElement(b []byte) string {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se.Name.Local
+		}
+	}
+}

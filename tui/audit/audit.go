@@ -1,0 +1,252 @@
+// Package audit is the TUI's audit view: the bucket's posture findings
+// (versioning, Object Lock, lifecycle, encryption, public access, policy)
+// and a verify of the bucket against a manifest, with its progress, every
+// changed, deleted or new object as it is found, where the originals still
+// live, and the summary. All I/O runs in tea.Cmds over mailstore/audit.
+package audit
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Env is what the view reads: the bucket (usually one *s3store.Store for
+// both), the manifest to verify against ("" = ask when verify is asked
+// for), and how many objects a verify reads at once.
+type Env struct {
+	Bucket   audit.Bucket
+	Config   audit.BucketConfig
+	Manifest string
+	Parallel int
+}
+
+type verifyState int
+
+const (
+	verifyIdle verifyState = iota
+	verifyRunning
+	verifyDone
+	verifyStopped
+	verifyFailed
+)
+
+// Model is the audit view.
+type Model struct {
+	c             common.Common
+	keys          KeyMap
+	env           Env
+	width, height int
+	offset        int // first line shown
+
+	postureLoading bool
+	findings       []audit.Finding
+	postureErr     error
+
+	run      int // the current verify run; results of other runs are dropped
+	state    verifyState
+	manifest string
+	events   <-chan tea.Msg
+	cancel   context.CancelFunc
+	progress audit.Progress
+	results  []audit.Result // everything but "unchanged", in key order
+	summary  audit.Summary
+	err      error
+
+	prompting bool
+	input     textinput.Model
+}
+
+// New returns the audit view for env. Init reads the posture.
+func New(c common.Common, env Env) Model {
+	in := common.NewInput(c.Styles, "manifest: ")
+	in.Placeholder = "path to a manifest written by sesbox audit snapshot"
+	return Model{c: c, keys: DefaultKeyMap(), env: env, manifest: env.Manifest, input: in, postureLoading: env.Config != nil}
+}
+
+// SetSize sets the area the view draws in.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.input.Width = max(w-len(m.input.Prompt)-1, 1)
+	m.clamp()
+}
+
+// Init reads the bucket's posture.
+func (m Model) Init() tea.Cmd {
+	if m.env.Config == nil {
+		return nil
+	}
+	return readPostureCmd(m.env.Config)
+}
+
+// Capturing reports whether keys go to the manifest prompt, so the root
+// keeps its global keys (q, esc) away from it.
+func (m Model) Capturing() bool { return m.prompting }
+
+// Running reports whether a verify is under way.
+func (m Model) Running() bool { return m.state == verifyRunning }
+
+// Stop cancels a running verify; the root calls it when it discards the
+// view, so no goroutine is left waiting.
+func (m *Model) Stop() {
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+	if m.state == verifyRunning {
+		m.state = verifyStopped
+	}
+}
+
+// Update handles keys and the view's own messages.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case PostureReadMsg:
+		m.postureLoading = false
+		m.findings, m.postureErr = msg.Findings, msg.Err
+		return m, nil
+	case VerifyStartedMsg:
+		if msg.Run != m.run {
+			msg.Cancel() // a run we no longer want
+			return m, nil
+		}
+		m.events, m.cancel = msg.Events, msg.Cancel
+		return m, waitVerifyCmd(m.events)
+	case VerifyProgressedMsg:
+		if msg.Run != m.run || m.state != verifyRunning {
+			return m, nil
+		}
+		m.progress = msg.Progress
+		m.results = append(m.results, msg.Results...)
+		m.clamp()
+		return m, waitVerifyCmd(m.events)
+	case VerifyFinishedMsg:
+		if msg.Run != m.run || m.state != verifyRunning {
+			return m, nil
+		}
+		m.cancel = nil
+		m.summary, m.err = msg.Summary, msg.Err
+		switch {
+		case errors.Is(msg.Err, context.Canceled):
+			m.state = verifyStopped
+		case msg.Err != nil:
+			m.state = verifyFailed
+		default:
+			m.state = verifyDone
+		}
+		m.clamp()
+		return m, nil
+	case tea.KeyMsg:
+		if m.prompting {
+			return m.updatePrompt(msg)
+		}
+		return m.updateKey(msg)
+	}
+	return m, nil
+}
+
+func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	k := m.keys
+	page := max(m.bodyHeight()-1, 1)
+	switch {
+	case key.Matches(msg, k.Down):
+		m.offset++
+	case key.Matches(msg, k.Up):
+		m.offset--
+	case key.Matches(msg, k.PageDown):
+		m.offset += page
+	case key.Matches(msg, k.PageUp):
+		m.offset -= page
+	case key.Matches(msg, k.Top):
+		m.offset = 0
+	case key.Matches(msg, k.Bottom):
+		m.offset = len(m.lines())
+	case key.Matches(msg, k.Posture):
+		if m.env.Config == nil || m.postureLoading {
+			return m, nil
+		}
+		m.postureLoading = true
+		return m, readPostureCmd(m.env.Config)
+	case key.Matches(msg, k.Stop):
+		if m.state != verifyRunning {
+			return m, nil
+		}
+		m.Stop()
+		return m, notice("verify stopped")
+	case key.Matches(msg, k.Verify):
+		if m.state == verifyRunning || m.env.Bucket == nil {
+			return m, nil
+		}
+		if m.manifest == "" {
+			m.prompting = true
+			m.input.SetValue("")
+			return m, m.input.Focus()
+		}
+		return m.startVerify()
+	}
+	m.clamp()
+	return m, nil
+}
+
+func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Cancel):
+		m.prompting = false
+		m.input.Blur()
+		return m, nil
+	case key.Matches(msg, m.keys.Accept):
+		path := common.ExpandHome(strings.TrimSpace(m.input.Value()))
+		m.prompting = false
+		m.input.Blur()
+		if path == "" {
+			return m, nil
+		}
+		m.manifest = path
+		return m.startVerify()
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, cmd
+}
+
+func (m Model) startVerify() (Model, tea.Cmd) {
+	m.run++
+	m.state = verifyRunning
+	m.progress, m.results, m.summary, m.err = audit.Progress{}, nil, audit.Summary{}, nil
+	return m, startVerifyCmd(m.run, m.env.Bucket, m.manifest, m.env.Parallel)
+}
+
+func notice(text string) tea.Cmd {
+	return func() tea.Msg { return common.NoticePostedMsg{Text: text} }
+}
+
+// ShortHelp implements help.KeyMap.
+func (m Model) ShortHelp() []key.Binding {
+	if m.prompting {
+		return []key.Binding{m.keys.Accept, m.keys.Cancel}
+	}
+	return m.keys.ShortHelp()
+}
+
+// FullHelp implements help.KeyMap.
+func (m Model) FullHelp() [][]key.Binding { return m.keys.FullHelp() }
+
+// bodyHeight is the number of scrolling lines (the prompt takes the last).
+func (m Model) bodyHeight() int {
+	if m.prompting {
+		return max(m.height-1, 0)
+	}
+	return m.height
+}
+
+func (m *Model) clamp() {
+	maxOff := max(len(m.lines())-m.bodyHeight(), 0)
+	m.offset = min(max(m.offset, 0), maxOff)
+}

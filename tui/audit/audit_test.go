@@ -1,0 +1,331 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+)
+
+// memBucket is an in-memory audit.Bucket and audit.BucketConfig: the
+// component is tested without any storage server (and without the AWS
+// SDK, which nothing under tui/ imports).
+type memBucket struct {
+	mu       sync.Mutex
+	objs     map[string][]byte
+	versions map[string][]audit.Version
+	// gate, when set, holds every Open until it is closed.
+	gate chan struct{}
+}
+
+var when = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func (b *memBucket) Location() mailstore.Location {
+	return mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
+}
+
+func (b *memBucket) ListSorted(ctx context.Context, after string, fn func([]mailstore.Object) error) error {
+	b.mu.Lock()
+	var page []mailstore.Object
+	for _, k := range slices.Sorted(func(y func(string) bool) {
+		for k := range b.objs {
+			if !y(k) {
+				return
+			}
+		}
+	}) {
+		if k > after {
+			page = append(page, mailstore.Object{Key: k, Size: int64(len(b.objs[k])), ETag: etag(b.objs[k])})
+		}
+	}
+	b.mu.Unlock()
+	return fn(page)
+}
+
+func etag(b []byte) string { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
+
+func (b *memBucket) Open(ctx context.Context, key, version string) (io.ReadCloser, mailstore.Object, error) {
+	if b.gate != nil {
+		select {
+		case <-b.gate:
+		case <-ctx.Done():
+			return nil, mailstore.Object{}, ctx.Err()
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	raw, ok := b.objs[key]
+	if version != "" {
+		raw, ok = nil, false
+		for _, v := range b.versions[key] {
+			if v.VersionID == version && !v.DeleteMarker {
+				raw, ok = []byte(v.ETag), true // versions keep their bytes in ETag, for brevity
+			}
+		}
+	}
+	if !ok {
+		return nil, mailstore.Object{}, mailstore.ErrNotFound
+	}
+	return io.NopCloser(bytes.NewReader(raw)), mailstore.Object{Key: key, ETag: etag(raw), Size: int64(len(raw)), LastModified: when}, nil
+}
+
+func (b *memBucket) Versions(ctx context.Context, key string) ([]audit.Version, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []audit.Version
+	for _, v := range b.versions[key] {
+		if !v.DeleteMarker {
+			v.Size = int64(len(v.ETag))
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (b *memBucket) Versioning(context.Context) (audit.Versioning, error) {
+	return audit.Versioning{Status: "Enabled"}, nil
+}
+func (b *memBucket) ObjectLock(context.Context) (audit.ObjectLock, error) {
+	return audit.ObjectLock{}, audit.ErrNotConfigured
+}
+func (b *memBucket) Lifecycle(context.Context) ([]audit.LifecycleRule, error) {
+	return []audit.LifecycleRule{{ID: "purge", Enabled: true, Prefix: "inbox/", ExpirationDays: 30}}, nil
+}
+func (b *memBucket) Encryption(context.Context) (audit.Encryption, error) {
+	return audit.Encryption{Algorithm: "AES256"}, nil
+}
+func (b *memBucket) PublicAccessBlock(context.Context) (audit.PublicAccessBlock, error) {
+	return audit.PublicAccessBlock{}, audit.ErrUnsupported
+}
+func (b *memBucket) Policy(context.Context) (string, error) { return "", audit.ErrNotConfigured }
+
+func newBucket() *memBucket {
+	b := &memBucket{objs: map[string][]byte{}, versions: map[string][]audit.Version{}}
+	for i, s := range []string{"alpha", "bravo", "charlie", "delta", "echo"} {
+		b.objs["inbox/"+s] = []byte("Subject: " + s + " \x1b[31mred\x1b[0m\n\nbody " + strings.Repeat("x", i) + "\n")
+	}
+	return b
+}
+
+// drive runs cmd and every command that its messages lead to, feeding the
+// messages to m, until nothing is left to run.
+func drive(t *testing.T, m Model, cmd tea.Cmd) (Model, []tea.Msg) {
+	t.Helper()
+	var seen []tea.Msg
+	deadline := time.Now().Add(10 * time.Second)
+	for cmd != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("commands did not settle")
+		}
+		msg := cmd()
+		if msg == nil {
+			break
+		}
+		seen = append(seen, msg)
+		m, cmd = m.Update(msg)
+	}
+	return m, seen
+}
+
+func press(m Model, keys ...string) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	for _, k := range keys {
+		var msg tea.KeyMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyMsg{Type: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyMsg{Type: tea.KeyEsc}
+		default:
+			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		}
+		m, cmd = m.Update(msg)
+	}
+	return m, cmd
+}
+
+func newModel(t *testing.T, b *memBucket, manifest string) Model {
+	t.Helper()
+	m := New(fixture.Common(100, 40), Env{Bucket: b, Config: b, Manifest: manifest, Parallel: 2})
+	m.SetSize(100, 40)
+	m, _ = drive(t, m, m.Init())
+	return m
+}
+
+func TestPostureView(t *testing.T) {
+	m := newModel(t, newBucket(), "")
+	v := m.View()
+	for _, want := range []string{"Audit  s3://mail/inbox/", "OK       versioning", `WARNING  lifecycle      rule "purge" hides (delete marker) all mail under inbox/`,
+		"UNKNOWN  public-access", "fix: ", "press v to compare"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	golden.RequireEqual(t, []byte(v))
+}
+
+func snapshotOf(t *testing.T, b *memBucket) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	if _, err := audit.WriteSnapshot(context.Background(), b, path, audit.SnapshotOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestVerifyRunShowsFindings(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	orig := b.objs["inbox/bravo"]
+	b.objs["inbox/bravo"] = []byte("Subject: replaced\n\n")
+	delete(b.objs, "inbox/delta")
+	b.objs["inbox/\x1b]0;evil\x07new"] = []byte("hi\n")
+	b.versions["inbox/bravo"] = []audit.Version{{Key: "inbox/bravo", VersionID: "v2", IsLatest: true, ETag: "Subject: replaced\n\n"},
+		{Key: "inbox/bravo", VersionID: "v1", ETag: string(orig), LastModified: when}}
+	b.versions["inbox/delta"] = []audit.Version{{Key: "inbox/delta", VersionID: "dm", IsLatest: true, DeleteMarker: true, LastModified: when}}
+
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	if !m.Running() || cmd == nil {
+		t.Fatal("v did not start a verify")
+	}
+	m, msgs := drive(t, m, cmd)
+	if _, ok := msgs[0].(VerifyStartedMsg); !ok {
+		t.Fatalf("first message %T", msgs[0])
+	}
+	fin, ok := msgs[len(msgs)-1].(VerifyFinishedMsg)
+	if !ok || fin.Err != nil || fin.Summary.Changed != 1 || fin.Summary.Deleted != 1 || fin.Summary.Recoverable != 1 {
+		t.Fatalf("last message %#v", msgs[len(msgs)-1])
+	}
+	if m.Running() {
+		t.Error("still running after VerifyFinishedMsg")
+	}
+	m.SetSize(100, 60)
+	v := m.View()
+	for _, want := range []string{"FAILED: the bucket no longer matches the manifest", "3 unchanged, 1 changed, 1 deleted, 1 new, 0 errors",
+		"CHANGED  inbox/bravo", "recoverable: version v1", "DELETED  inbox/delta", "delete marker dm  2025-03-01 09:00:00  (latest)",
+		"NEW      inbox/new", "recoverable: 1 of 2 changed or deleted", "manifest intact: 5 entries"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.ContainsAny(v, "\x1b\x07") {
+		t.Errorf("view holds control characters: %q", v)
+	}
+}
+
+func TestVerifyPromptsForManifest(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	m := newModel(t, b, "")
+	m, _ = press(m, "v")
+	if !m.Capturing() || !strings.Contains(m.View(), "manifest: ") {
+		t.Fatal("v without a manifest did not open the prompt")
+	}
+	m, _ = press(m, "esc")
+	if m.Capturing() || m.Running() {
+		t.Fatal("esc did not close the prompt")
+	}
+	// Letters typed into the prompt (q, x, j) stay there.
+	m, _ = press(m, "v", "qxj")
+	if !m.Capturing() || !strings.Contains(m.View(), "manifest: qxj") {
+		t.Fatalf("prompt did not take the letters:\n%s", m.View())
+	}
+	m, _ = press(m, "esc", "v", path)
+	m, cmd := press(m, "enter")
+	if m.Capturing() || !m.Running() {
+		t.Fatal("enter did not start the verify")
+	}
+	m, _ = drive(t, m, cmd)
+	if !strings.Contains(m.View(), "OK: nothing changed or deleted") {
+		t.Errorf("clean verify view:\n%s", m.View())
+	}
+}
+
+func TestVerifyStopAndStaleMessages(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	b.gate = make(chan struct{}) // every read waits: the run cannot finish
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	started := cmd().(VerifyStartedMsg)
+	m, _ = m.Update(started)
+	m, cmd = press(m, "x")
+	if m.Running() || !strings.Contains(m.View(), "stopped") {
+		t.Fatalf("x did not stop the verify:\n%s", m.View())
+	}
+	if n, ok := cmd().(common.NoticePostedMsg); !ok || n.Text != "verify stopped" {
+		t.Errorf("stop posted %#v", n)
+	}
+	// The background run ends and closes its channel.
+	done := make(chan struct{})
+	go func() {
+		for range started.Events {
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stopped verify goroutine did not end")
+	}
+	// Messages of the stopped run, or of another run, change nothing.
+	before := m.View()
+	m, cmd = m.Update(VerifyProgressedMsg{Run: started.Run, Results: []audit.Result{{Key: "inbox/x", Status: audit.Changed}}})
+	m, _ = m.Update(VerifyFinishedMsg{Run: started.Run + 7})
+	if m.View() != before || cmd != nil {
+		t.Error("a stale message changed the view")
+	}
+}
+
+func TestScrolling(t *testing.T) {
+	m := newModel(t, newBucket(), "")
+	m.SetSize(100, 5)
+	first := m.View()
+	m, _ = press(m, "j")
+	if m.View() == first {
+		t.Error("j did not scroll")
+	}
+	m, _ = press(m, "G")
+	last := m.View()
+	m, _ = press(m, "j", "j", "j")
+	if m.View() != last {
+		t.Error("scrolled past the end")
+	}
+	m, _ = press(m, "g")
+	if m.View() != first {
+		t.Error("g did not go back to the top")
+	}
+	if lines := strings.Count(m.View(), "\n") + 1; lines != 5 {
+		t.Errorf("view is %d lines for a height of 5", lines)
+	}
+}
+
+func TestHelpKeys(t *testing.T) {
+	m := New(fixture.Common(80, 20), Env{})
+	m.SetSize(80, 20)
+	if len(m.ShortHelp()) == 0 || len(m.FullHelp()) == 0 {
+		t.Error("no help")
+	}
+	if m.Init() != nil {
+		t.Error("Init without a bucket config should do nothing")
+	}
+	if !strings.Contains(m.View(), "not available") {
+		t.Errorf("view without a bucket:\n%s", m.View())
+	}
+}

@@ -1,0 +1,136 @@
+package audit
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+)
+
+// PostureReadMsg is sent when the bucket's settings have been read.
+type PostureReadMsg struct {
+	Location mailstore.Location
+	Findings []audit.Finding
+	Err      error
+}
+
+// VerifyStartedMsg is sent when verify run Run has started; Events carries
+// its progress and its end, and Cancel stops it.
+type VerifyStartedMsg struct {
+	Run      int
+	Manifest string
+	Events   <-chan tea.Msg
+	Cancel   context.CancelFunc
+}
+
+// VerifyProgressedMsg is sent (at most ten times a second) while run Run
+// goes: the progress so far, and the findings other than "unchanged" that
+// arrived since the last one.
+type VerifyProgressedMsg struct {
+	Run      int
+	Progress audit.Progress
+	Results  []audit.Result
+}
+
+// VerifyFinishedMsg is sent when run Run is over: Summary on success, Err
+// when it could not run or was stopped.
+type VerifyFinishedMsg struct {
+	Run     int
+	Summary audit.Summary
+	Err     error
+}
+
+// readPostureCmd reads the bucket's settings.
+func readPostureCmd(cfg audit.BucketConfig) tea.Cmd {
+	return func() tea.Msg {
+		fs, err := audit.Posture(context.Background(), cfg)
+		return PostureReadMsg{Location: cfg.Location(), Findings: fs, Err: err}
+	}
+}
+
+// progressEvery is how often a running verify reports.
+const progressEvery = 100 * time.Millisecond
+
+// startVerifyCmd starts verify run run of b against manifest in the
+// background. Its events come through the channel in VerifyStartedMsg,
+// read one at a time by waitVerifyCmd; the goroutine stops sending (and
+// ends) when cancelled, so a view that goes away leaks nothing.
+func startVerifyCmd(run int, b audit.Bucket, manifest string, parallel int) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithCancel(context.Background())
+		events := make(chan tea.Msg)
+		go runVerify(ctx, run, b, manifest, parallel, events)
+		return VerifyStartedMsg{Run: run, Manifest: manifest, Events: events, Cancel: cancel}
+	}
+}
+
+func runVerify(ctx context.Context, run int, b audit.Bucket, manifest string, parallel int, events chan<- tea.Msg) {
+	defer close(events)
+	var (
+		mu      sync.Mutex
+		prog    audit.Progress
+		pending []audit.Result
+	)
+	send := func(m tea.Msg) bool {
+		select {
+		case events <- m:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	flush := func() bool {
+		mu.Lock()
+		m := VerifyProgressedMsg{Run: run, Progress: prog, Results: pending}
+		pending = nil
+		mu.Unlock()
+		return send(m)
+	}
+	done := make(chan VerifyFinishedMsg, 1)
+	go func() {
+		sum, err := audit.Verify(ctx, b, manifest, audit.VerifyOptions{
+			Parallel: parallel,
+			Progress: func(p audit.Progress) { mu.Lock(); prog = p; mu.Unlock() },
+			OnResult: func(r audit.Result) error {
+				if r.Status != audit.Unchanged {
+					mu.Lock()
+					pending = append(pending, r)
+					mu.Unlock()
+				}
+				return nil
+			},
+		})
+		done <- VerifyFinishedMsg{Run: run, Summary: sum, Err: err}
+	}()
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case fin := <-done:
+			if flush() {
+				send(fin)
+			}
+			return
+		case <-tick.C:
+			if !flush() {
+				<-done // Verify ends promptly once ctx is cancelled
+				return
+			}
+		}
+	}
+}
+
+// waitVerifyCmd reads the next event of a running verify.
+func waitVerifyCmd(events <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		m, ok := <-events
+		if !ok {
+			return nil
+		}
+		return m
+	}
+}

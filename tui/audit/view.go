@@ -1,0 +1,229 @@
+package audit
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// View draws the scrolled lines, and the manifest prompt at the bottom when
+// it is open.
+func (m Model) View() string {
+	ls := m.lines()
+	h := m.bodyHeight()
+	end := min(m.offset+h, len(ls))
+	shown := ls[min(m.offset, end):end]
+	out := make([]string, 0, m.height)
+	for _, l := range shown {
+		out = append(out, common.Truncate(l, m.width))
+	}
+	for len(out) < h {
+		out = append(out, "")
+	}
+	if m.prompting {
+		out = append(out, common.Truncate(m.input.View(), m.width))
+	}
+	return strings.Join(out, "\n")
+}
+
+// severityLabel is a fixed-width label: words, so Ascii output reads too.
+func (m Model) severityLabel(s audit.Severity) string {
+	st := m.c.Styles
+	label := fmt.Sprintf("%-8s", strings.ToUpper(string(s)))
+	switch s {
+	case audit.Critical:
+		return st.Fail.Render(label)
+	case audit.Warning:
+		return st.Warning.Render(label)
+	case audit.OK:
+		return st.Pass.Render(label)
+	case audit.Unknown:
+		return st.Faint.Render(label)
+	}
+	return st.Dim.Render(label)
+}
+
+func (m Model) statusLabel(s audit.Status) string {
+	st := m.c.Styles
+	label := fmt.Sprintf("%-9s", strings.ToUpper(string(s)))
+	switch s {
+	case audit.Changed, audit.Deleted, audit.Failed:
+		return st.Fail.Render(label)
+	case audit.New:
+		return st.Dim.Render(label)
+	}
+	return st.Pass.Render(label)
+}
+
+// lines renders everything the view can show, one string per line; View
+// scrolls over them. Every string from the bucket passes through sanitize.
+func (m Model) lines() []string {
+	st := m.c.Styles
+	var ls []string
+	add := func(s ...string) { ls = append(ls, s...) }
+	indent := strings.Repeat(" ", 10)
+	// wrap adds s wrapped to the width, the first line after prefix and
+	// the rest indented to line up under it.
+	wrap := func(prefix string, s string, style lipgloss.Style) {
+		pw := ansi.StringWidth(prefix)
+		w := max(m.width-pw, 20)
+		for i, l := range strings.Split(common.Wrap(s, w), "\n") {
+			if i > 0 {
+				prefix = strings.Repeat(" ", pw)
+			}
+			add(prefix + style.Render(l))
+		}
+	}
+
+	loc := ""
+	if m.env.Config != nil {
+		loc = m.env.Config.Location().String()
+	} else if m.env.Bucket != nil {
+		loc = m.env.Bucket.Location().String()
+	}
+	add(st.Subject.Render("Audit")+"  "+st.Dim.Render(sanitize.Line(loc)), "")
+
+	add(st.Accent.Render("Posture"))
+	switch {
+	case m.env.Config == nil:
+		add(st.Faint.Render("  not available for this mailbox"))
+	case m.postureLoading:
+		add(st.Dim.Render("  reading the bucket's settings…"))
+	case m.postureErr != nil:
+		add(st.Warning.Render("  " + sanitize.Line(m.postureErr.Error())))
+	default:
+		for _, f := range m.findings {
+			prefix := " " + m.severityLabel(f.Severity) + " " + st.Bold.Render(fmt.Sprintf("%-14s", f.Check)) + " "
+			wrap(prefix, sanitize.Line(f.Summary), st.Normal)
+			if f.Fix != "" {
+				wrap(strings.Repeat(" ", 25)+st.Dim.Render("fix: "), sanitize.Line(f.Fix), st.Dim)
+			}
+		}
+	}
+	add("")
+
+	head := st.Accent.Render("Verify")
+	if m.manifest != "" {
+		head += "  " + st.Dim.Render(sanitize.Line(m.manifest))
+	}
+	add(head)
+	switch m.state {
+	case verifyIdle:
+		if m.env.Bucket == nil {
+			add(st.Faint.Render("  not available for this mailbox"))
+		} else {
+			add(st.Dim.Render("  press " + m.keys.Verify.Help().Key + " to compare the bucket with a manifest"))
+		}
+	case verifyRunning:
+		add("  " + m.progressLine())
+	case verifyStopped:
+		add(st.Warning.Render("  stopped") + "  " + st.Dim.Render(m.counts(m.progress.Unchanged, m.progress.Changed, m.progress.Deleted, m.progress.New, m.progress.Errors)))
+	case verifyFailed:
+		add(st.StatusError.Render("  verify failed: ") + st.Warning.Render(sanitize.Line(m.err.Error())))
+	case verifyDone:
+		s := m.summary
+		verdict := st.Pass.Render("  OK: nothing changed or deleted")
+		if !s.OK() {
+			verdict = st.Fail.Render("  FAILED: the bucket no longer matches the manifest")
+			if !s.Manifest.OK() {
+				verdict = st.Fail.Render("  FAILED: the manifest fails its own check")
+			}
+		}
+		add(verdict)
+		add("  " + st.Dim.Render(m.counts(s.Unchanged, s.Changed, s.Deleted, s.New, s.Errors)))
+		if s.Changed+s.Deleted > 0 {
+			add("  " + st.Dim.Render(fmt.Sprintf("recoverable: %d of %d changed or deleted", s.Recoverable, s.Changed+s.Deleted)))
+		}
+		if s.ETagMismatches > 0 {
+			add("  " + st.Warning.Render(fmt.Sprintf("%d ETags are not the MD5 of their bytes (expected under SSE-KMS/SSE-C)", s.ETagMismatches)))
+		}
+		if s.Manifest.OK() {
+			add("  " + st.Dim.Render(fmt.Sprintf("manifest intact: %d entries, sha256 %s", s.Manifest.Entries, s.Manifest.SHA256)))
+		}
+		for _, p := range s.Manifest.Problems {
+			wrap("  ", "manifest: "+sanitize.Line(p), st.Warning)
+		}
+		add("  " + st.Dim.Render("bucket versioning: "+sanitize.Line(s.Versioning)))
+	}
+	if len(m.results) > 0 {
+		add("")
+	}
+	for _, r := range m.results {
+		add(" " + m.statusLabel(r.Status) + st.Normal.Render(sanitize.Line(r.Key)))
+		if r.Subject != "" {
+			add(indent + st.Dim.Render(sanitize.Line(r.Subject)))
+		}
+		if r.Recoverable != "" {
+			add(indent + st.Pass.Render("recoverable: version "+sanitize.Line(r.Recoverable)))
+		}
+		for _, v := range r.Versions {
+			what := "version"
+			if v.DeleteMarker {
+				what = "delete marker"
+			}
+			line := fmt.Sprintf("%s %s  %s", what, v.VersionID, v.LastModified.In(m.loc()).Format(time.DateTime))
+			if v.IsLatest {
+				line += "  (latest)"
+			}
+			add(indent + st.Faint.Render(sanitize.Line(line)))
+		}
+		if r.Note != "" {
+			wrap(indent, sanitize.Line(r.Note), st.Warning)
+		}
+		if r.Error != "" {
+			wrap(indent, sanitize.Line(r.Error), st.Fail)
+		}
+	}
+	return ls
+}
+
+func (m Model) loc() *time.Location {
+	if m.c.Loc != nil {
+		return m.c.Loc
+	}
+	return time.Local
+}
+
+func (m Model) counts(unchanged, changed, deleted, added, errs int64) string {
+	return fmt.Sprintf("%d unchanged, %d changed, %d deleted, %d new, %d errors", unchanged, changed, deleted, added, errs)
+}
+
+// progressLine draws "[#####-----] 123/456 objects  45/s  ETA 10s  1 changed".
+func (m Model) progressLine() string {
+	st := m.c.Styles
+	p := m.progress
+	const width = 24
+	frac := 0.0
+	if p.Listed > 0 {
+		frac = float64(p.Done) / float64(p.Listed)
+	}
+	n := min(int(frac*width), width)
+	bar := "[" + st.Accent.Render(strings.Repeat("#", n)) + st.Faint.Render(strings.Repeat("-", width-n)) + "]"
+	total := fmt.Sprint(p.Listed)
+	if p.Listing {
+		total += "+"
+	}
+	now := time.Now()
+	if m.c.Now != nil {
+		now = m.c.Now()
+	}
+	s := fmt.Sprintf(" %d/%s objects", p.Done, total)
+	if r := p.Rate(now); r > 0 {
+		s += fmt.Sprintf("  %.0f/s", r)
+		if !p.Listing && p.Listed > p.Done {
+			s += "  ETA " + time.Duration(float64(p.Listed-p.Done)/r*float64(time.Second)).Round(time.Second).String()
+		}
+	}
+	line := bar + st.Normal.Render(s)
+	if bad := p.Changed + p.Deleted + p.Errors; bad > 0 {
+		line += "  " + st.Fail.Render(fmt.Sprintf("%d changed, %d deleted, %d errors", p.Changed, p.Deleted, p.Errors))
+	}
+	return line
+}

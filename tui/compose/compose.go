@@ -1,0 +1,387 @@
+// Package compose is the reply composer: it writes a draft for a reply,
+// lets the user edit it in $VISUAL/$EDITOR (handed the terminal with
+// tea.ExecProcess) or, with no editor set, in a built-in text area, then
+// shows a review screen: send, edit again, add an attachment, discard or
+// postpone. The draft is on disk from the first moment, so nothing typed is
+// lost, and it stays there when sending fails.
+//
+// All I/O runs in tea.Cmds built by the free functions in cmds.go; the
+// composer tells the root it is done with a ComposeClosedMsg.
+package compose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textarea"
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	mcompose "github.com/sesbox/sesbox/mailstore/compose"
+	"github.com/sesbox/sesbox/mailstore/drafts"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Env is what the composer needs from the program: where drafts live and
+// how to send, who the user is in the mailbox, and the editor.
+type Env struct {
+	// Ctx bounds sends (the root's context).
+	Ctx    context.Context
+	Outbox *drafts.Outbox
+	// Identity and Mailbox describe the mailbox the original is in.
+	Identity mcompose.Identity
+	Mailbox  string
+	Bucket   string
+	// Editor is $VISUAL or $EDITOR (drafts.Editor()); empty means the
+	// built-in text area.
+	Editor string
+}
+
+type state int
+
+const (
+	stateStarting  state = iota // the draft is being written
+	stateEditor                 // the external editor has the terminal
+	stateTextarea               // the built-in editor
+	statePreparing              // reading the draft back and building it
+	stateReview
+	stateAttach // the attachment path prompt
+	stateConfirmDiscard
+	stateSending
+	stateDone
+)
+
+// textareaMaxLines is what bubbles' textarea holds; a longer draft would
+// be cut, so it is only edited in an external editor.
+const textareaMaxLines = 10000
+
+// Model is the composer.
+type Model struct {
+	c             common.Common
+	env           Env
+	keys          KeyMap
+	width, height int
+
+	state    state
+	plan     mcompose.Reply
+	meta     drafts.Meta
+	draft    *drafts.Draft
+	prepared *drafts.Prepared
+	err      error  // the last error, shown until the next action
+	notice   string // e.g. "attached x.pdf"
+
+	ta    textarea.Model
+	input textinput.Model
+	vp    viewport.Model
+}
+
+// New returns the composer for a reply (reply-all when all is set) to msg,
+// sent From override when not empty (else as env.Identity chooses). It
+// fails, before anything is written, when no From address can be chosen
+// or the original names no one to reply to.
+func New(c common.Common, env Env, msg *mailbox.Message, all bool, override string) (Model, error) {
+	if env.Outbox == nil || env.Outbox.Drafts == nil {
+		return Model{}, errors.New("reply: no drafts directory")
+	}
+	from, err := env.Identity.ChooseFrom(override, msg.Summary)
+	if err != nil {
+		return Model{}, err
+	}
+	var own []string
+	if cf, err := mcompose.ParseAddress(env.Identity.From); err == nil {
+		own = append(own, cf.Address)
+	}
+	plan, err := mcompose.NewReply(msg.Raw, msg.View, mcompose.Options{All: all, From: from, Own: own})
+	if err != nil {
+		return Model{}, err
+	}
+	m := newModel(c, env)
+	m.plan = plan
+	m.meta = drafts.Meta{Mailbox: env.Mailbox, Bucket: env.Bucket, Key: msg.Summary.Key, ETag: msg.Summary.ETag}
+	return m, nil
+}
+
+// Resume returns the composer on a kept draft, opening at the review
+// screen.
+func Resume(c common.Common, env Env, d *drafts.Draft) Model {
+	m := newModel(c, env)
+	m.draft = d
+	m.state = statePreparing
+	return m
+}
+
+func newModel(c common.Common, env Env) Model {
+	if env.Ctx == nil {
+		env.Ctx = context.Background()
+	}
+	m := Model{c: c, env: env, keys: DefaultKeyMap()}
+	m.ta = newTextarea(c)
+	m.input = common.NewInput(c.Styles, "Attach file: ")
+	m.vp = viewport.New(0, 0)
+	return m
+}
+
+func newTextarea(c common.Common) textarea.Model {
+	ta := textarea.New()
+	st := c.Styles
+	// Styles from our renderer: the textarea's defaults would use the
+	// default renderer, which probes the terminal.
+	s := textarea.Style{
+		Base: st.Normal, Text: st.Normal, CursorLine: st.Normal, CursorLineNumber: st.Dim,
+		EndOfBuffer: st.Faint, LineNumber: st.Faint, Placeholder: st.Faint, Prompt: st.Faint,
+	}
+	ta.FocusedStyle, ta.BlurredStyle = s, s
+	ta.ShowLineNumbers = false
+	ta.Prompt = ""
+	ta.MaxHeight = 0
+	ta.CharLimit = 0
+	ta.Cursor.Style = st.Accent
+	ta.Cursor.TextStyle = st.Normal
+	ta.Cursor.SetMode(cursor.CursorStatic)
+	return ta
+}
+
+// SetSize sets the area the composer draws in.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.ta.SetWidth(max(w, 1))
+	m.ta.SetHeight(max(h-3, 1))
+	m.input.Width = max(1, w-len(m.input.Prompt)-1)
+	m.layout()
+}
+
+// DraftID is the id of the draft being composed ("" before it is written).
+func (m Model) DraftID() string {
+	if m.draft == nil {
+		return ""
+	}
+	return m.draft.ID
+}
+
+// Capturing reports whether the composer wants every key (the built-in
+// editor or a prompt): the root then passes keys on without acting on its
+// own global ones.
+func (m Model) Capturing() bool {
+	switch m.state {
+	case stateTextarea, stateAttach, stateConfirmDiscard:
+		return true
+	}
+	return false
+}
+
+// Init writes the draft (or, for a kept draft, reads and builds it).
+func (m Model) Init() tea.Cmd {
+	if m.draft != nil {
+		return prepareCmd(m.env.Outbox, m.draft.ID)
+	}
+	return createDraftCmd(m.env.Outbox.Drafts, m.plan, m.meta)
+}
+
+// Update handles keys and the results of the composer's commands.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case DraftCreatedMsg:
+		if msg.Err != nil {
+			m.err = fmt.Errorf("write the draft: %w", msg.Err)
+			m.state = stateReview
+			return m, nil
+		}
+		m.draft = msg.Draft
+		return m.edit()
+	case DraftEditedMsg:
+		if m.draft == nil || msg.ID != m.draft.ID {
+			return m, nil
+		}
+		m.state = statePreparing
+		m.err = msg.Err
+		return m, prepareCmd(m.env.Outbox, msg.ID)
+	case DraftSavedMsg:
+		if msg.Err != nil {
+			m.err = msg.Err
+			m.state = stateReview
+			m.layout()
+			return m, nil
+		}
+		if m.draft != nil && msg.Draft.ID == m.draft.ID {
+			m.draft = msg.Draft
+			m.state = statePreparing
+			return m, prepareCmd(m.env.Outbox, msg.Draft.ID)
+		}
+		return m, nil
+	case DraftPreparedMsg:
+		if m.draft == nil || msg.ID != m.draft.ID {
+			return m, nil
+		}
+		if msg.Draft != nil {
+			m.draft = msg.Draft
+		}
+		m.prepared = msg.Prepared
+		if msg.Err != nil {
+			m.err = msg.Err
+		}
+		m.state = stateReview
+		m.layout()
+		m.vp.GotoTop()
+		return m, nil
+	case ReplySentMsg:
+		if m.draft == nil || msg.ID != m.draft.ID {
+			return m, nil
+		}
+		if msg.Err != nil {
+			m.err = msg.Err
+			m.state = stateReview
+			m.layout()
+			return m, nil
+		}
+		m.state = stateDone
+		text := "Sent; SES message id " + msg.SESMessageID
+		if len(msg.Result.Warnings) > 0 {
+			text += " (" + strings.Join(msg.Result.Warnings, "; ") + ")"
+		}
+		return m, closed(msg.ID, Sent, text)
+	case DraftDiscardedMsg:
+		if m.draft == nil || msg.ID != m.draft.ID {
+			return m, nil
+		}
+		if msg.Err != nil {
+			m.err = msg.Err
+			m.state = stateReview
+			return m, nil
+		}
+		m.state = stateDone
+		return m, closed(msg.ID, Discarded, "Draft discarded")
+	case tea.KeyMsg:
+		return m.updateKey(msg)
+	case tea.MouseMsg:
+		if m.state == stateReview {
+			var cmd tea.Cmd
+			m.vp, cmd = m.vp.Update(msg)
+			return m, cmd
+		}
+	}
+	if m.state == stateTextarea {
+		var cmd tea.Cmd
+		m.ta, cmd = m.ta.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// edit hands the draft to the external editor, or opens the built-in one.
+func (m Model) edit() (Model, tea.Cmd) {
+	m.err, m.notice = nil, ""
+	if m.env.Editor != "" {
+		m.state = stateEditor
+		return m, editCmd(m.env.Editor, m.draft.ID, m.draft.Path())
+	}
+	if n := strings.Count(string(m.draft.Text), "\n"); n >= textareaMaxLines {
+		m.err = fmt.Errorf("the draft has %d lines, too many for the built-in editor: set $EDITOR (the draft is %s)", n, m.draft.Path())
+		m.state = stateReview
+		return m, prepareCmd(m.env.Outbox, m.draft.ID)
+	}
+	m.state = stateTextarea
+	m.ta.SetValue(string(m.draft.Text))
+	// Start where the user types: the first line of the body.
+	for i := 0; m.ta.Line() > 0 && i < 4*textareaMaxLines; i++ {
+		m.ta.CursorUp()
+	}
+	want := strings.Count(headOf(string(m.draft.Text)), "\n") + 2
+	for i := 0; m.ta.Line() < want && m.ta.Line() < m.ta.LineCount()-1 && i < 4*textareaMaxLines; i++ {
+		m.ta.CursorDown()
+	}
+	m.ta.CursorStart()
+	return m, m.ta.Focus()
+}
+
+// headOf is the header block of a draft's text, up to the blank line.
+func headOf(text string) string {
+	head, _, _ := strings.Cut(text, "\n\n")
+	return head
+}
+
+func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	k := m.keys
+	switch m.state {
+	case stateTextarea:
+		if key.Matches(msg, k.Done) {
+			m.ta.Blur()
+			m.state = statePreparing
+			return m, saveTextCmd(m.env.Outbox.Drafts, *m.draft, m.ta.Value())
+		}
+		var cmd tea.Cmd
+		m.ta, cmd = m.ta.Update(msg)
+		return m, cmd
+	case stateAttach:
+		switch {
+		case key.Matches(msg, k.Accept):
+			path := strings.TrimSpace(m.input.Value())
+			m.input.Blur()
+			m.state = stateReview
+			if path == "" {
+				return m, nil
+			}
+			m.notice = ""
+			return m, attachCmd(m.env.Outbox.Drafts, *m.draft, path)
+		case key.Matches(msg, k.Cancel):
+			m.input.Blur()
+			m.state = stateReview
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return m, cmd
+	case stateConfirmDiscard:
+		m.state = stateReview
+		if key.Matches(msg, k.Confirm) {
+			return m, discardCmd(m.env.Outbox.Drafts, m.draft.ID)
+		}
+		return m, nil
+	case stateReview:
+		return m.updateReview(msg)
+	}
+	return m, nil
+}
+
+func (m Model) updateReview(msg tea.KeyMsg) (Model, tea.Cmd) {
+	k := m.keys
+	if m.draft == nil {
+		// Writing the draft failed: nothing to act on but leaving.
+		if key.Matches(msg, k.Postpone) || key.Matches(msg, k.Discard) {
+			m.state = stateDone
+			return m, closed("", Discarded, "Reply abandoned")
+		}
+		return m, nil
+	}
+	switch {
+	case key.Matches(msg, k.Send):
+		if m.prepared == nil {
+			if m.err == nil {
+				m.err = errors.New("the draft is not ready")
+			}
+			return m, nil
+		}
+		m.state, m.err, m.notice = stateSending, nil, ""
+		return m, sendCmd(m.env.Ctx, m.env.Outbox, m.draft, m.prepared)
+	case key.Matches(msg, k.Edit):
+		return m.edit()
+	case key.Matches(msg, k.Attach):
+		m.state = stateAttach
+		m.input.SetValue("")
+		return m, m.input.Focus()
+	case key.Matches(msg, k.Discard):
+		m.state = stateConfirmDiscard
+		return m, nil
+	case key.Matches(msg, k.Postpone):
+		m.state = stateDone
+		return m, closed(m.draft.ID, Postponed, "Draft kept in "+m.draft.Path())
+	}
+	var cmd tea.Cmd
+	m.vp, cmd = m.vp.Update(msg)
+	return m, cmd
+}

@@ -1,0 +1,387 @@
+package compose
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/sesbox/sesbox/mailstore"
+	mcompose "github.com/sesbox/sesbox/mailstore/compose"
+	"github.com/sesbox/sesbox/mailstore/drafts"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+)
+
+// updating reports -update, the flag teatest's golden package defines.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// The Korean quotation request of the demo mailbox.
+const koreanID = "58vrki53a8avktl9fflshc9oll1u29tn3jcuf2ek"
+
+type fakeSender struct {
+	mu    sync.Mutex
+	err   error
+	dests []string
+	raw   []byte
+}
+
+func (f *fakeSender) SendRaw(_ context.Context, dests []string, raw []byte) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return "", f.err
+	}
+	f.dests, f.raw = dests, raw
+	return "0100019a-tui-1", nil
+}
+
+func (f *fakeSender) Quota(context.Context) (mailstore.Quota, error) { return mailstore.Quota{}, nil }
+
+func (f *fakeSender) sent() ([]string, []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dests, f.raw
+}
+
+func testEnv(t *testing.T, s mailstore.Sender, editor string) Env {
+	t.Helper()
+	root := t.TempDir()
+	st, err := drafts.Open(filepath.Join(root, "drafts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := drafts.OpenMaildir(filepath.Join(root, "sent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := int64(42)
+	return Env{
+		Outbox: &drafts.Outbox{Sender: s, Drafts: st, Sent: md, Seed: &seed,
+			Now: func() time.Time { return fixture.DemoNow }},
+		Identity: mcompose.Identity{Domains: []string{"acme-demo.example"}},
+		Mailbox:  "demo", Bucket: "sesbox-demo", Editor: editor,
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if updating() {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// harness makes the composer a tea.Model for teatest, and quits when the
+// composer closes.
+type harness struct {
+	m      Model
+	closed *ComposeClosedMsg
+}
+
+func (h harness) Init() tea.Cmd { return h.m.Init() }
+
+func (h harness) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case ComposeClosedMsg:
+		h.closed = &msg
+		return h, tea.Quit
+	case tea.WindowSizeMsg:
+		h.m.SetSize(msg.Width, msg.Height)
+	}
+	var cmd tea.Cmd
+	h.m, cmd = h.m.Update(msg)
+	return h, cmd
+}
+
+func (h harness) View() string { return h.m.View() }
+
+// TestEditorFlow is the whole flow in a real bubbletea program: the draft
+// is written, $EDITOR (a script that writes the body) runs through
+// tea.ExecProcess, the review screen shows the result, "s" sends it.
+func TestEditorFlow(t *testing.T) {
+	dir := t.TempDir()
+	editor := filepath.Join(dir, "fake-editor")
+	// Keep the header block, write the reply text, keep the quote ($(...)
+	// drops the newlines around each part; printf puts them back).
+	script := "#!/bin/sh\nf=\"$1\"\n" +
+		"head=$(sed -n '1,/^$/p' \"$f\")\nrest=$(sed '1,/^$/d' \"$f\" | sed '/./,$!d')\n" +
+		"printf '%s\\n\\n%s\\n\\n%s\\n' \"$head\" '견적서를 보내드립니다. Thanks for asking!' \"$rest\" > \"$f\"\n"
+	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fs := &fakeSender{}
+	env := testEnv(t, fs, editor)
+	m, err := New(fixture.Common(100, 30), env, fixture.DemoMessage(koreanID), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, harness{m: m}, teatest.WithInitialTermSize(100, 30))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte("review")) && bytes.Contains(b, []byte("Thanks for asking!"))
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	tm.Send(fixture.Key("s"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(harness)
+	if final.closed == nil || final.closed.Outcome != Sent || !strings.Contains(final.closed.Text, "0100019a-tui-1") {
+		t.Fatalf("closed with %+v", final.closed)
+	}
+	dests, raw := fs.sent()
+	if !slices.Equal(dests, []string{"seoyeon.lee@daehan-logis.example"}) {
+		t.Errorf("destinations %v", dests)
+	}
+	v := mime.Parse(raw)
+	if !strings.HasPrefix(v.Text, "견적서를 보내드립니다. Thanks for asking!\n\nOn Thu, 5 Nov 2026 at 11:20, 이서연 wrote:\n> 담당자님께,") {
+		t.Errorf("sent text:\n%s", v.Text)
+	}
+	if v.Summary.InReplyTo == "" || !strings.HasPrefix(v.Summary.Subject, "Re: [견적 요청]") {
+		t.Errorf("threading/subject %q %q", v.Summary.InReplyTo, v.Summary.Subject)
+	}
+	if left, _ := env.Outbox.Drafts.List(); len(left) != 0 {
+		t.Errorf("drafts left after sending: %d", len(left))
+	}
+	if sent, _ := filepath.Glob(filepath.Join(env.Outbox.Sent.Dir(), "new", "*")); len(sent) != 1 {
+		t.Errorf("sent copies: %v", sent)
+	}
+}
+
+// step runs cmd (which may be nil) and returns its message when it is one
+// of the composer's; others (cursor blinks) are dropped.
+func step(t *testing.T, cmd tea.Cmd) tea.Msg {
+	t.Helper()
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		switch msg.(type) {
+		case DraftCreatedMsg, DraftEditedMsg, DraftSavedMsg, DraftPreparedMsg, ReplySentMsg, DraftDiscardedMsg, ComposeClosedMsg:
+			return msg
+		}
+		return nil
+	case <-time.After(2 * time.Second):
+		return nil
+	}
+}
+
+// drive feeds msg to m and then every message its commands produce, until
+// none comes back, and returns the model and the last closing message.
+func drive(t *testing.T, m Model, msg tea.Msg) (Model, *ComposeClosedMsg) {
+	t.Helper()
+	for msg != nil {
+		if c, ok := msg.(ComposeClosedMsg); ok {
+			return m, &c
+		}
+		var cmd tea.Cmd
+		m, cmd = m.Update(msg)
+		msg = step(t, cmd)
+	}
+	return m, nil
+}
+
+func start(t *testing.T, env Env, all bool) Model {
+	t.Helper()
+	m, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), all, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetSize(80, 22)
+	m, _ = drive(t, m, step(t, m.Init()))
+	return m
+}
+
+func TestBuiltInEditorAttachAndPostpone(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "")
+	m := start(t, env, false)
+	if m.state != stateTextarea || !m.Capturing() {
+		t.Fatalf("state %d, want the built-in editor", m.state)
+	}
+	golden(t, "textarea", m.View())
+	for _, k := range fixture.Keys("Hello 서연 님") {
+		m, _ = drive(t, m, k)
+	}
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyCtrlS})
+	if m.state != stateReview || m.prepared == nil {
+		t.Fatalf("state %d, err %v", m.state, m.err)
+	}
+	if !strings.HasPrefix(m.prepared.Edited.Body, "Hello 서연 님\n\nOn Thu") {
+		t.Errorf("body %q", m.prepared.Edited.Body)
+	}
+	golden(t, "review", m.View())
+
+	att := filepath.Join(t.TempDir(), "quote.pdf")
+	os.WriteFile(att, []byte("%PDF-1.4\n"), 0o600)
+	m, _ = drive(t, m, fixture.Key("a"))
+	if m.state != stateAttach {
+		t.Fatalf("state %d after a", m.state)
+	}
+	for _, k := range fixture.Keys(att) {
+		m, _ = drive(t, m, k)
+	}
+	m, _ = drive(t, m, fixture.Key("enter"))
+	if m.state != stateReview || m.prepared == nil || !slices.Equal(m.prepared.Attachments, []string{"quote.pdf"}) {
+		t.Fatalf("after attaching: state %d err %v", m.state, m.err)
+	}
+	if !strings.Contains(m.View(), "Attach:  quote.pdf") {
+		t.Errorf("the review does not show the attachment:\n%s", m.View())
+	}
+	// A missing file is an error on the status line, not a crash.
+	m, _ = drive(t, m, fixture.Key("a"))
+	for _, k := range fixture.Keys("/nonexistent/x.pdf") {
+		m, _ = drive(t, m, k)
+	}
+	m, _ = drive(t, m, fixture.Key("enter"))
+	if m.err == nil || !strings.Contains(m.View(), "Error:") {
+		t.Errorf("no error shown for a missing attachment:\n%s", m.View())
+	}
+	// "d" asks; anything but y keeps the draft.
+	m, _ = drive(t, m, fixture.Key("d"))
+	if !strings.Contains(m.View(), "Discard this draft?") {
+		t.Errorf("no confirmation:\n%s", m.View())
+	}
+	m, _ = drive(t, m, fixture.Key("n"))
+	m, closed := drive(t, m, fixture.Key("p"))
+	if closed == nil || closed.Outcome != Postponed || !strings.Contains(closed.Text, m.DraftID()) {
+		t.Fatalf("postpone: %+v", closed)
+	}
+	d, err := env.Outbox.Drafts.Load(m.DraftID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(d.Text), "Hello 서연 님") || len(d.Meta.Attachments) != 1 {
+		t.Errorf("the postponed draft lost something: %q %v", d.Text, d.Meta.Attachments)
+	}
+	// Resuming opens the review of the kept draft.
+	r := Resume(fixture.Common(80, 24), env, d)
+	r.SetSize(80, 22)
+	r, _ = drive(t, r, step(t, r.Init()))
+	if r.state != stateReview || r.prepared == nil || len(r.prepared.Attachments) != 1 {
+		t.Errorf("resume: state %d err %v", r.state, r.err)
+	}
+}
+
+func TestSendFailureKeepsTheDraftAndSaysWhy(t *testing.T) {
+	fs := &fakeSender{err: errors.New("MessageRejected: Email address is not verified")}
+	env := testEnv(t, fs, "")
+	m := start(t, env, true)
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyEsc})
+	// The classic slip: a tea.Cmd where a tea.Msg was meant. The send
+	// command must produce a ReplySentMsg carrying the error.
+	m2, cmd := m.Update(fixture.Key("s"))
+	if m2.state != stateSending || !strings.Contains(m2.View(), "Sending") {
+		t.Errorf("state %d while sending", m2.state)
+	}
+	msg := cmd()
+	sent, ok := msg.(ReplySentMsg)
+	if !ok || sent.Err == nil {
+		t.Fatalf("send produced %T %+v", msg, msg)
+	}
+	var se *drafts.SendError
+	if !errors.As(sent.Err, &se) {
+		t.Errorf("not a SendError: %v", sent.Err)
+	}
+	m, closed := drive(t, m2, msg)
+	if closed != nil || m.state != stateReview {
+		t.Fatalf("closed %+v after a failed send", closed)
+	}
+	if v := m.View(); !strings.Contains(v, "Error:") || !strings.Contains(v, "MessageRejected") {
+		t.Errorf("the error is not shown:\n%s", v)
+	}
+	if _, err := env.Outbox.Drafts.Load(m.DraftID()); err != nil {
+		t.Errorf("the draft is gone: %v", err)
+	}
+	// Fixed (say, the identity got verified): send again.
+	fs.mu.Lock()
+	fs.err = nil
+	fs.mu.Unlock()
+	m, closed = drive(t, m, fixture.Key("s"))
+	if closed == nil || closed.Outcome != Sent {
+		t.Fatalf("second send: %+v, err %v", closed, m.err)
+	}
+}
+
+func TestDiscard(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "")
+	m := start(t, env, false)
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyCtrlS})
+	id := m.DraftID()
+	m, _ = drive(t, m, fixture.Key("d"))
+	_, closed := drive(t, m, fixture.Key("y"))
+	if closed == nil || closed.Outcome != Discarded {
+		t.Fatalf("closed %+v", closed)
+	}
+	if _, err := env.Outbox.Drafts.Load(id); err == nil {
+		t.Error("the discarded draft is still there")
+	}
+}
+
+func TestEditorErrorsAndBadDrafts(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "false") // an editor that fails
+	m, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetSize(80, 22)
+	m, _ = m.Update(step(t, m.Init()))
+	if m.state != stateEditor {
+		t.Fatalf("state %d, want the external editor", m.state)
+	}
+	// What tea.ExecProcess reports when the editor fails.
+	m, _ = drive(t, m, DraftEditedMsg{ID: m.DraftID(), Err: errors.New("editor false: exit status 1")})
+	if m.state != stateReview || !strings.Contains(m.View(), "exit status 1") {
+		t.Errorf("editor failure not shown:\n%s", m.View())
+	}
+	// A draft whose header was broken by hand cannot be sent, and says so.
+	os.WriteFile(m.draft.Path(), []byte("To: a@b.example\nBcc: evil@attacker.example\n\nhi\n"), 0o600)
+	m, _ = drive(t, m, DraftEditedMsg{ID: m.DraftID()})
+	if m.prepared != nil || !strings.Contains(m.View(), "only To, Cc and Subject") {
+		t.Errorf("bad draft accepted:\n%s", m.View())
+	}
+	m, _ = drive(t, m, fixture.Key("s"))
+	if m.state != stateReview {
+		t.Errorf("a broken draft was sent")
+	}
+	// Stale results for another draft are dropped.
+	before := m.err
+	m, _ = drive(t, m, DraftPreparedMsg{ID: "other", Err: errors.New("stale")})
+	if m.err != before {
+		t.Error("a stale result was applied")
+	}
+}
+
+func TestNewExplainsMissingIdentity(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "")
+	env.Identity = mcompose.Identity{}
+	_, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), false, "")
+	if !errors.Is(err, mcompose.ErrNoIdentity) {
+		t.Errorf("err %v", err)
+	}
+	if _, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), false, "Me <me@acme-demo.example>"); err != nil {
+		t.Errorf("with an explicit From: %v", err)
+	}
+}

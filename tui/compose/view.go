@@ -1,0 +1,127 @@
+package compose
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+
+	mcompose "github.com/sesbox/sesbox/mailstore/compose"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// headerLines is the review screen's header block.
+func (m Model) headerLines() []string {
+	st := m.c.Styles
+	var lines []string
+	field := func(name, value string) {
+		if value == "" {
+			return
+		}
+		lines = append(lines, st.HeaderName.Render(common.Fit(name+":", 9))+st.HeaderValue.Render(common.Truncate(sanitize.Line(value), max(m.width-9, 1))))
+	}
+	if p := m.prepared; p != nil {
+		field("From", mcompose.FormatAddressList([]mail.Address{p.From}))
+		field("To", mcompose.FormatAddressList(p.Edited.To))
+		field("Cc", mcompose.FormatAddressList(p.Edited.Cc))
+		field("Subject", p.Edited.Subject)
+		field("Attach", strings.Join(p.Attachments, ", "))
+		field("Size", common.Size(int64(len(p.Raw))))
+	} else if m.draft != nil {
+		field("Draft", m.draft.Path())
+	}
+	if m.draft != nil {
+		for _, w := range m.draft.Meta.Warnings {
+			lines = append(lines, st.Warning.Render(common.Truncate("! "+sanitize.Line(w), m.width)))
+		}
+	}
+	return lines
+}
+
+// statusLine is the line under the body: the state, the last error or a
+// question.
+func (m Model) statusLine() string {
+	st := m.c.Styles
+	switch {
+	case m.state == stateConfirmDiscard:
+		return st.Prompt.Render("Discard this draft? (y/N)")
+	case m.state == stateAttach:
+		return m.input.View()
+	case m.state == stateSending:
+		return st.Dim.Render("Sending…")
+	case m.state == statePreparing || m.state == stateStarting:
+		return st.Dim.Render("Reading the draft…")
+	case m.state == stateEditor:
+		return st.Dim.Render("Editing in " + sanitize.Line(m.env.Editor) + "…")
+	case m.err != nil:
+		return st.StatusError.Render(common.Truncate("Error: "+sanitize.Line(m.err.Error()), m.width))
+	case m.notice != "":
+		return st.Status.Render(common.Truncate(sanitize.Line(m.notice), m.width))
+	}
+	return ""
+}
+
+// layout sizes the review body to what the header leaves.
+func (m *Model) layout() {
+	h := m.height - len(m.headerLines()) - 4 // the title, two rules, the status line
+	m.vp.Width, m.vp.Height = max(m.width, 1), max(h, 1)
+	m.vp.KeyMap = viewport.KeyMap{
+		Up: m.keys.Up, Down: m.keys.Down, PageUp: m.keys.PageUp, PageDown: m.keys.PageDown,
+		HalfPageUp: key.NewBinding(key.WithDisabled()), HalfPageDown: key.NewBinding(key.WithDisabled()),
+		Left: key.NewBinding(key.WithDisabled()), Right: key.NewBinding(key.WithDisabled()),
+	}
+	body := ""
+	if m.prepared != nil {
+		body = m.prepared.Edited.Body
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(sanitize.Text(body), "\n") {
+		b.WriteString(common.Wrap(common.ExpandTabs(line), m.vp.Width) + "\n")
+	}
+	m.vp.SetContent(strings.TrimRight(b.String(), "\n"))
+}
+
+// View draws the composer: the built-in editor, or the review screen.
+func (m Model) View() string {
+	st := m.c.Styles
+	title := "Reply"
+	switch m.state {
+	case stateTextarea:
+		return st.Bold.Render(title+" — editing") + "\n" + m.ta.View() + "\n" +
+			st.Dim.Render(fmt.Sprintf("%s when done · the To, Cc and Subject lines can be edited", m.keys.Done.Help().Key))
+	case stateDone:
+		return ""
+	}
+	rule := st.Rule.Render(strings.Repeat("─", max(m.width, 1)))
+	parts := []string{st.Bold.Render(title + " — review")}
+	parts = append(parts, m.headerLines()...)
+	parts = append(parts, rule, m.vp.View(), rule, m.statusLine())
+	return strings.Join(parts, "\n")
+}
+
+// ShortHelp implements help.KeyMap.
+func (m Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch m.state {
+	case stateTextarea:
+		return []key.Binding{k.Done}
+	case stateAttach:
+		return []key.Binding{k.Accept, k.Cancel}
+	case stateConfirmDiscard:
+		return []key.Binding{k.Confirm}
+	}
+	return []key.Binding{k.Send, k.Edit, k.Attach, k.Discard, k.Postpone}
+}
+
+// FullHelp implements help.KeyMap.
+func (m Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{
+		{k.Send, k.Edit, k.Attach, k.Discard, k.Postpone},
+		{k.Up, k.Down, k.PageUp, k.PageDown},
+		{k.Done},
+	}
+}
