@@ -68,7 +68,11 @@ func (a *app) config() (Config, error) {
 // all is set and no flag narrows it.
 func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err error) {
 	if a.flags.demo {
-		return []string{"demo"}, []MailboxConfig{{Bucket: demo.Bucket, Prefix: demo.Prefix}}, nil
+		// Flags that do not name the bucket (--ses-endpoint, --region, ...)
+		// still apply to the demo mailbox.
+		mc := a.overlay(MailboxConfig{})
+		mc.Bucket, mc.Prefix, mc.Endpoint = demo.Bucket, demo.Prefix, ""
+		return []string{"demo"}, []MailboxConfig{mc}, nil
 	}
 	cfg, err := a.config()
 	if err != nil {
@@ -194,19 +198,9 @@ func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, strin
 			quiet(o)
 		}), "demo", nil
 	}
-	var opts []func(*awsconfig.LoadOptions) error
-	if mc.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(mc.Region))
-	}
-	if mc.Profile != "" {
-		opts = append(opts, awsconfig.WithSharedConfigProfile(mc.Profile))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsConfig(ctx, mc)
 	if err != nil {
-		return nil, "", fmt.Errorf("AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
+		return nil, "", err
 	}
 	// The SDK reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself; a
 	// custom endpoint almost always wants path-style addressing.
@@ -243,10 +237,9 @@ func quiet(o *s3.Options) {
 	o.DisableLogOutputChecksumValidationSkipped = true
 }
 
-// sender builds the SES sender for a mailbox: --ses-endpoint or the
-// mailbox's ses_endpoint, else the SDK's own resolution (which honours
-// AWS_ENDPOINT_URL_SESV2).
-func (a *app) sender(ctx context.Context, mc MailboxConfig) (*sessend.Sender, error) {
+// awsConfig loads the standard AWS configuration chain for a mailbox's
+// region and profile. Credentials stay inside the SDK.
+func awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, error) {
 	var opts []func(*awsconfig.LoadOptions) error
 	if mc.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(mc.Region))
@@ -256,16 +249,31 @@ func (a *app) sender(ctx context.Context, mc MailboxConfig) (*sessend.Sender, er
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("AWS configuration: %w", err)
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
+}
+
+// sender builds the SES sender for a mailbox: --ses-endpoint or the
+// mailbox's ses_endpoint, else the SDK's own resolution (which honours
+// AWS_ENDPOINT_URL_SESV2). The SDK's own retries are off: after a lost
+// answer it would send the same message again, the one thing sesbox must
+// never do on its own. Forwarding retries throttling itself and reports a
+// send whose answer was lost as uncertain; a failed reply keeps its draft.
+func (a *app) sender(ctx context.Context, mc MailboxConfig) (*sessend.Sender, error) {
+	cfg, err := awsConfig(ctx, mc)
+	if err != nil {
+		return nil, err
 	}
 	client := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
 		if mc.SESEndpoint != "" {
 			o.BaseEndpoint = aws.String(mc.SESEndpoint)
 		}
 		o.Logger = logging.Nop{}
+		o.RetryMaxAttempts = 1
 	})
 	return sessend.New(client, mc.ConfigurationSet), nil
 }

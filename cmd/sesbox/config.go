@@ -37,6 +37,14 @@ type MailboxConfig struct {
 	ConfigurationSet string `toml:"configuration_set"`
 	// ForwardConfig is the forwarding Lambda's JSON config file.
 	ForwardConfig string `toml:"forward_config"`
+	// IdentityDomains are the SES-verified domains replies may be sent
+	// from: without from, a reply is sent from the address the message was
+	// delivered to when it is in one of them.
+	IdentityDomains []string `toml:"identity_domains"`
+	// SentPrefix, when set, keeps a copy of every reply in the bucket under
+	// this prefix (never under the inbound prefix). Off by default; it is
+	// the only write sesbox ever makes to a bucket.
+	SentPrefix string `toml:"sent_prefix"`
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/sesbox/config.toml.

@@ -94,6 +94,9 @@ stores or prints them.`,
 
 	root.AddCommand(
 		newLsCmd(a), newShowCmd(a), newSaveCmd(a), newIndexCmd(a), newDemoCmd(a),
+		newAuditCmd(a), newExportCmd(a),
+		newReplyCmd(a),
+		newForwardCmd(a),
 	)
 	return root
 }

@@ -87,7 +87,7 @@ func StartSES(t testing.TB) *SES {
 }
 
 // StartSESWithAccount starts aws-ses-v2-local answering GetAccount with
-// accountJSON (the shape of ../shared/peers/ses-account.json), for tests
+// accountJSON (the shape of testdata/peers/ses-account.json), for tests
 // that need a particular send quota.
 func StartSESWithAccount(t testing.TB, accountJSON string) *SES {
 	t.Helper()

@@ -1,0 +1,476 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/s3store"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+func newAuditCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Prove nothing in the bucket was lost or changed; review its settings; read the action log",
+		Long: `Evidence for auditors. Every audit command only reads the bucket (GET, HEAD, List).
+
+  snapshot  write a manifest of every object under the prefix (hashes, ids, headers)
+  verify    compare the bucket with a manifest: unchanged, changed, deleted, new
+  posture   review versioning, Object Lock, lifecycle, encryption, public access, policy
+  log       print (and check) the log of every reply and forward sent with sesbox`,
+	}
+	cmd.AddCommand(newAuditSnapshotCmd(a), newAuditVerifyCmd(a), newAuditPostureCmd(a), newAuditLogCmd(a))
+	return cmd
+}
+
+// auditStore is the selected mailbox's store, read directly (no index),
+// with the region and endpoint to record in manifests.
+func (a *app) auditStore(ctx context.Context) (st *s3store.Store, region, endpoint string, err error) {
+	_, mcs, err := a.mailboxConfigs(false)
+	if err != nil {
+		return nil, "", "", err
+	}
+	mc := mcs[0]
+	client, endpoint, err := a.s3Client(ctx, mc)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}), client.Options().Region, endpoint, nil
+}
+
+func newAuditSnapshotCmd(a *app) *cobra.Command {
+	var (
+		out           string
+		resume, force bool
+		parallel      int
+	)
+	cmd := &cobra.Command{
+		Use:   "snapshot --out FILE",
+		Short: "Write a manifest of every object under the prefix",
+		Long: `Reads every object under the prefix in key order and writes a JSON Lines manifest:
+a header line (bucket, prefix, region, time, sesbox version), one line per object
+(key, versionId, size, etag, sha256 of the stored bytes, lastModified, sesMessageId,
+messageId, date, from, subject, verdicts) and a trailer line with the count and the
+SHA-256 of all entry lines (sed '1d;$d' FILE | sha256sum reproduces it).
+
+Memory stays bounded at any bucket size. An interrupted run (Ctrl-C, a lost
+connection) leaves the manifest without its trailer; --resume continues it after
+its last complete line.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, region, endpoint, err := a.auditStore(ctx)
+			if err != nil {
+				return err
+			}
+			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "read")
+			tr, err := audit.WriteSnapshot(ctx, st, out, audit.SnapshotOptions{
+				Region: region, Endpoint: endpoint, SesboxVersion: versionString(),
+				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update,
+			})
+			pp.finish()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %s: %d objects, %s, entries sha256 %s\n", out, tr.Count, humanSize(tr.Bytes), tr.EntriesSHA256)
+			if tr.Vanished > 0 {
+				fmt.Fprintf(a.stdout, "%d objects were deleted while the snapshot ran and are not in it\n", tr.Vanished)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&out, "out", "o", "", "manifest `FILE` to write")
+	f.BoolVar(&resume, "resume", false, "continue an interrupted manifest after its last complete line")
+	f.BoolVar(&force, "force", false, "replace an existing manifest")
+	f.IntVar(&parallel, "parallel", 8, "objects read at once")
+	cmd.MarkFlagRequired("out")
+	cmd.MarkFlagsMutuallyExclusive("resume", "force")
+	return cmd
+}
+
+// verifyJSONResult and verifyJSONSummary are the lines of verify --json.
+type verifyJSONResult struct {
+	Record string `json:"record"` // "object"
+	audit.Result
+}
+
+type verifyJSONSummary struct {
+	Record string `json:"record"` // "summary"
+	OK     bool   `json:"ok"`
+	audit.Summary
+	Manifest struct {
+		OK       bool     `json:"ok"`
+		Entries  int64    `json:"entries"`
+		SHA256   string   `json:"sha256"`
+		Problems []string `json:"problems"`
+	} `json:"manifest"`
+}
+
+func newAuditVerifyCmd(a *app) *cobra.Command {
+	var (
+		asJSON   bool
+		parallel int
+	)
+	cmd := &cobra.Command{
+		Use:   "verify MANIFEST",
+		Short: "Compare the bucket with a manifest",
+		Long: `Checks the manifest's own trailer (count and checksum), then reads every object
+and reports it as unchanged, changed (its SHA-256 differs), deleted, or new since
+the snapshot (informational). Single-part ETags are checked against the MD5 of the
+bytes read. On a versioned bucket it lists the versions and delete markers of each
+changed or deleted object and names the version that still holds the original
+bytes ("recoverable: version V").
+
+Exit status 0 when everything is unchanged and the manifest is intact; 1 when
+anything was changed or deleted, could not be read, or the manifest fails its
+checksum.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, _, _, err := a.auditStore(ctx)
+			if err != nil {
+				return err
+			}
+			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "verified")
+			enc := json.NewEncoder(a.stdout)
+			enc.SetEscapeHTML(false)
+			onResult := func(r audit.Result) error {
+				if asJSON {
+					return enc.Encode(verifyJSONResult{"object", r})
+				}
+				if r.Status == audit.Unchanged {
+					return nil
+				}
+				pp.clear()
+				return printResult(a.stdout, r)
+			}
+			sum, err := audit.Verify(ctx, st, args[0], audit.VerifyOptions{Parallel: parallel, Progress: pp.update, OnResult: onResult})
+			pp.finish()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				js := verifyJSONSummary{Record: "summary", OK: sum.OK(), Summary: sum}
+				js.Manifest.OK, js.Manifest.Entries, js.Manifest.SHA256 = sum.Manifest.OK(), sum.Manifest.Entries, sum.Manifest.SHA256
+				js.Manifest.Problems = append([]string{}, sum.Manifest.Problems...)
+				if err := enc.Encode(js); err != nil {
+					return err
+				}
+			} else if err := printVerifySummary(a.stdout, sum); err != nil {
+				return err
+			}
+			if !sum.OK() {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON Lines: one per object, then a summary")
+	cmd.Flags().IntVar(&parallel, "parallel", 8, "objects read at once")
+	return cmd
+}
+
+func printResult(w io.Writer, r audit.Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-9s %s\n", r.Status, sanitize.Line(r.Key))
+	if r.Subject != "" {
+		fmt.Fprintf(&b, "          subject: %s\n", sanitize.Line(r.Subject))
+	}
+	if r.Status == audit.Changed {
+		fmt.Fprintf(&b, "          sha256 %s, was %s\n", r.SHA256, r.ManifestSHA256)
+	}
+	if r.Recoverable != "" {
+		fmt.Fprintf(&b, "          recoverable: version %s\n", sanitize.Line(r.Recoverable))
+	}
+	if len(r.Versions) > 0 {
+		var vs []string
+		for _, v := range r.Versions {
+			s := "version " + v.VersionID
+			if v.DeleteMarker {
+				s = "delete marker " + v.VersionID
+			}
+			s += " " + v.LastModified.UTC().Format(time.RFC3339)
+			if v.IsLatest {
+				s += " (latest)"
+			}
+			vs = append(vs, sanitize.Line(s))
+		}
+		fmt.Fprintf(&b, "          versions: %s\n", strings.Join(vs, ", "))
+	}
+	if r.Note != "" {
+		fmt.Fprintf(&b, "          note: %s\n", sanitize.Line(r.Note))
+	}
+	if r.Error != "" {
+		fmt.Fprintf(&b, "          error: %s\n", sanitize.Line(r.Error))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func printVerifySummary(w io.Writer, s audit.Summary) error {
+	m := s.Manifest
+	if m.OK() {
+		fmt.Fprintf(w, "manifest: intact, %d entries, entries sha256 %s\n", m.Entries, m.SHA256)
+	} else {
+		fmt.Fprintln(w, "manifest: FAILED its own check")
+		for _, p := range m.Problems {
+			fmt.Fprintf(w, "  %s\n", sanitize.Line(p))
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tOBJECTS")
+	for _, row := range []struct {
+		name string
+		n    int64
+	}{{"unchanged", s.Unchanged}, {"changed", s.Changed}, {"deleted", s.Deleted}, {"new", s.New}, {"error", s.Errors}} {
+		fmt.Fprintf(tw, "%s\t%d\n", row.name, row.n)
+	}
+	if s.Changed+s.Deleted > 0 {
+		fmt.Fprintf(tw, "recoverable\t%d of %d changed or deleted\n", s.Recoverable, s.Changed+s.Deleted)
+	}
+	if s.ETagMismatches > 0 {
+		fmt.Fprintf(tw, "etag≠md5\t%d (expected under SSE-KMS/SSE-C, else damage)\n", s.ETagMismatches)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	verdict := "OK: nothing changed or deleted"
+	if !s.OK() {
+		verdict = "FAILED: see above"
+	}
+	_, err := fmt.Fprintf(w, "bucket versioning: %s\n%s\n", s.Versioning, verdict)
+	return err
+}
+
+func newAuditPostureCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "posture",
+		Short: "Review the bucket settings that decide whether mail can vanish",
+		Long: `Reads (never changes) the bucket's versioning, Object Lock and default retention,
+lifecycle rules that expire or move objects under the prefix, default encryption,
+public access block, and policy statements that allow s3:DeleteObject,
+s3:DeleteObjectVersion or s3:PutObject to anyone but SES. Each finding has a
+severity (critical, warning, unknown, info, ok) and a one-line fix. A setting the
+server does not implement, or the credentials may not read, is "unknown".
+
+Exit status 1 when any finding is critical.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, _, _, err := a.auditStore(ctx)
+			if err != nil {
+				return err
+			}
+			fs, err := audit.Posture(ctx, st)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetEscapeHTML(false)
+				for _, f := range fs {
+					if err := enc.Encode(f); err != nil {
+						return err
+					}
+				}
+			} else {
+				fmt.Fprintf(a.stdout, "posture of %s\n", sanitize.Line(st.Location().String()))
+				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "SEVERITY\tCHECK\tFINDING")
+				for _, f := range fs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Severity, f.Check, sanitize.Line(f.Summary))
+					if f.Fix != "" {
+						fmt.Fprintf(tw, "\t\tfix: %s\n", sanitize.Line(f.Fix))
+					}
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+			}
+			for _, f := range fs {
+				if f.Severity == audit.Critical {
+					return exitError{1}
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per finding")
+	return cmd
+}
+
+func newAuditLogCmd(a *app) *cobra.Command {
+	var (
+		asJSON, verify bool
+		path           string
+	)
+	cmd := &cobra.Command{
+		Use:   "log",
+		Short: "Print the log of replies and forwards sent with sesbox",
+		Long: `Prints $XDG_STATE_HOME/sesbox/actions.jsonl: one entry per reply or forward sent
+(time, OS user, host, command, bucket, key, ETag, SHA-256 of the bytes sent,
+destinations, SES message id, result). Each entry carries the SHA-256 of the one
+before it, and a head file beside the log records the count and last hash.
+
+--verify checks the chain and the head, reports edited, removed, reordered or
+truncated entries, prints the head hash (record it elsewhere: whoever can write
+the log can rewrite all of it consistently), and exits 1 on any problem.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if path == "" {
+				p, err := audit.DefaultLogPath()
+				if err != nil {
+					return err
+				}
+				path = p
+			}
+			actions, problems, err := audit.VerifyLog(path)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetEscapeHTML(false)
+				for _, x := range actions {
+					if err := enc.Encode(x); err != nil {
+						return err
+					}
+				}
+				if verify {
+					if err := enc.Encode(struct {
+						Record   string          `json:"record"`
+						OK       bool            `json:"ok"`
+						Problems []audit.Problem `json:"problems"`
+					}{"verify", len(problems) == 0, append([]audit.Problem{}, problems...)}); err != nil {
+						return err
+					}
+				}
+			} else {
+				printActions(a.stdout, actions)
+				if verify {
+					printLogVerdict(a.stdout, path, len(actions), problems)
+				}
+			}
+			if verify && len(problems) > 0 {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print the entries as JSON Lines")
+	f.BoolVar(&verify, "verify", false, "check the hash chain and the head file")
+	f.StringVar(&path, "log", "", "action log `FILE` (default $XDG_STATE_HOME/sesbox/actions.jsonl)")
+	return cmd
+}
+
+func printActions(w io.Writer, actions []audit.Action) {
+	if len(actions) == 0 {
+		fmt.Fprintln(w, "no actions logged")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tWHO\tCOMMAND\tMESSAGE\tTO\tRESULT")
+	for _, x := range actions {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", x.Time.Local().Format("2006-01-02 15:04:05"),
+			sanitize.Line(x.User+"@"+x.Host), sanitize.Line(x.Command), sanitize.Line(mailstore.SESMessageID(x.Key)),
+			sanitize.Line(strings.Join(x.Destinations, ",")), sanitize.Line(x.Result))
+	}
+	tw.Flush()
+}
+
+func printLogVerdict(w io.Writer, path string, n int, problems []audit.Problem) {
+	if len(problems) == 0 {
+		fmt.Fprintf(w, "log intact: %d entries, chain and head agree\n", n)
+	} else {
+		fmt.Fprintf(w, "log FAILED its check (%d problems):\n", len(problems))
+		for _, p := range problems {
+			fmt.Fprintf(w, "  %s\n", sanitize.Line(p.String()))
+		}
+	}
+	if count, last, err := audit.LogHead(path); err == nil {
+		fmt.Fprintf(w, "head: %d entries, last sha256 %s\n", count, last)
+	}
+}
+
+// auditProgress draws snapshot/verify/export progress on stderr: a redrawn
+// line on a terminal; elsewhere a line every few seconds and a last one, so
+// logs stay readable.
+type auditProgress struct {
+	w     io.Writer
+	tty   bool
+	verb  string
+	last  audit.Progress
+	seen  bool
+	drawn bool
+	at    time.Time
+}
+
+func newAuditProgress(w io.Writer, tty bool, verb string) *auditProgress {
+	return &auditProgress{w: w, tty: tty, verb: verb, at: time.Now()}
+}
+
+func (p *auditProgress) update(pr audit.Progress) {
+	p.last, p.seen = pr, true
+	every := 5 * time.Second
+	if p.tty {
+		every = 100 * time.Millisecond
+	}
+	if time.Since(p.at) < every {
+		return
+	}
+	p.at = time.Now()
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\x1b[K%s", auditProgressLine(pr, p.verb, time.Now()))
+		p.drawn = true
+	} else {
+		fmt.Fprintln(p.w, auditProgressLine(pr, p.verb, time.Now()))
+	}
+}
+
+// clear removes the progress line before other output on the same terminal.
+func (p *auditProgress) clear() {
+	if p.tty && p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+}
+
+func (p *auditProgress) finish() {
+	if !p.seen {
+		return
+	}
+	p.clear()
+	fmt.Fprintf(p.w, "%s in %s\n", auditProgressLine(p.last, p.verb, time.Now()), time.Since(p.last.Started).Round(time.Millisecond))
+}
+
+// auditProgressLine renders "1234 of 5000 objects read, 12.3M, 350/s, ETA 10s".
+func auditProgressLine(p audit.Progress, verb string, now time.Time) string {
+	total := fmt.Sprintf("%d", p.Listed)
+	if p.Listing {
+		total += "+"
+	}
+	s := fmt.Sprintf("%d of %s objects %s, %s, %.0f/s", p.Done+p.Skipped, total, verb, humanSize(p.Bytes), p.Rate(now))
+	if r := p.Rate(now); r > 0 && !p.Listing && p.Listed > p.Done+p.Skipped {
+		eta := time.Duration(float64(p.Listed-p.Done-p.Skipped) / r * float64(time.Second)).Round(time.Second)
+		s += ", ETA " + eta.String()
+	}
+	if p.Skipped > 0 {
+		s += fmt.Sprintf(" (%d from before the resume)", p.Skipped)
+	}
+	if p.Changed+p.Deleted+p.Errors > 0 {
+		s += fmt.Sprintf(" — %d changed, %d deleted, %d errors", p.Changed, p.Deleted, p.Errors)
+	}
+	return s
+}

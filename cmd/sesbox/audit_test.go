@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
+)
+
+// auditBucket is demoBucket that also hands back the server, so a test
+// can change the bucket behind sesbox's back.
+func auditBucket(t *testing.T) ([]string, *httprec.Recorder, map[string][]byte, *fakes3.Server) {
+	t.Helper()
+	srv := fakes3.Start(t, "mail")
+	msgs := demo.Messages()
+	for k, b := range msgs {
+		srv.Put(t, "mail", k, b)
+	}
+	url, rec := httprec.Proxy(t, srv.URL)
+	return []string{"--endpoint", url, "--bucket", "mail", "--prefix", demo.Prefix}, rec, msgs, srv
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// hasRow reports whether a line of out has exactly the fields of row.
+func hasRow(out, row string) bool {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Join(strings.Fields(l), " ") == row {
+			return true
+		}
+	}
+	return false
+}
+
+func assertOnlyReads(t *testing.T, rec *httprec.Recorder) {
+	t.Helper()
+	methods := rec.Methods()
+	for m := range methods {
+		if m != "GET" && m != "HEAD" {
+			t.Errorf("sesbox sent %s to the bucket: %v", m, methods)
+		}
+	}
+	if methods["GET"] == 0 {
+		t.Error("recorder saw no requests")
+	}
+}
+
+func TestAuditSnapshotVerifyCLI(t *testing.T) {
+	isolate(t)
+	flags, rec, msgs, srv := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...)
+	if code != 0 || !strings.Contains(out, "wrote "+man) || !strings.Contains(errOut, "objects read") {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	_, errOut, code = sesbox(t, append(flags, "audit", "snapshot", "--out", man)...)
+	if code == 0 || !strings.Contains(errOut, "--resume") {
+		t.Errorf("snapshot over a manifest: exit %d %s", code, errOut)
+	}
+	out, errOut, code = sesbox(t, append(flags, "audit", "verify", man)...)
+	if code != 0 || !strings.Contains(out, "OK: nothing changed") || !strings.Contains(out, "manifest: intact") {
+		t.Fatalf("clean verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	keys := sortedKeys(msgs)
+	changed, deleted := keys[2], keys[9]
+	srv.Put(t, "mail", changed, []byte("Subject: \x1b[31mreplaced\n\nbody\n"))
+	if _, err := srv.Admin.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("mail"), Key: aws.String(deleted)}); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = sesbox(t, append(flags, "audit", "verify", man)...)
+	if code != 1 {
+		t.Errorf("verify after changes: exit %d, want 1", code)
+	}
+	for _, want := range []string{"changed   " + changed, "deleted   " + deleted, "FAILED", "no earlier versions are kept"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, row := range []string{"changed 1", "deleted 1", "unchanged " + fmt.Sprint(len(msgs)-2)} {
+		if !hasRow(out, row) {
+			t.Errorf("summary table lacks the row %q:\n%s", row, out)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Error("verify printed a raw escape sequence")
+	}
+
+	out, _, code = sesbox(t, append(flags, "audit", "verify", "--json", man)...)
+	if code != 1 {
+		t.Errorf("verify --json: exit %d", code)
+	}
+	ls := strings.Split(strings.TrimSpace(out), "\n")
+	if len(ls) != len(msgs)+1 {
+		t.Fatalf("verify --json printed %d lines for %d objects", len(ls), len(msgs))
+	}
+	var sum struct {
+		Record           string
+		OK               bool
+		Changed, Deleted int
+		Manifest         struct{ OK bool }
+	}
+	if err := json.Unmarshal([]byte(ls[len(ls)-1]), &sum); err != nil || sum.Record != "summary" || sum.OK || sum.Changed != 1 ||
+		sum.Deleted != 1 || !sum.Manifest.OK {
+		t.Errorf("summary line %s (%v)", ls[len(ls)-1], err)
+	}
+	statuses := map[string]string{}
+	for _, l := range ls[:len(ls)-1] {
+		var r struct{ Record, Key, Status string }
+		json.Unmarshal([]byte(l), &r)
+		statuses[r.Key] = r.Status
+	}
+	if statuses[changed] != "changed" || statuses[deleted] != "deleted" || statuses[keys[0]] != "unchanged" {
+		t.Errorf("statuses: %s %s %s", statuses[changed], statuses[deleted], statuses[keys[0]])
+	}
+	assertOnlyReads(t, rec)
+}
+
+func TestAuditVerifyTamperedManifestCLI(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if _, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatal(errOut)
+	}
+	data, _ := os.ReadFile(man)
+	ls := strings.SplitAfter(string(data), "\n")
+	for name, edit := range map[string]string{
+		"edited":  strings.Join(ls[:3], "") + strings.Replace(ls[3], `"size":`, `"size":1`, 1) + strings.Join(ls[4:], ""),
+		"removed": strings.Join(ls[:3], "") + strings.Join(ls[4:], ""),
+	} {
+		p := filepath.Join(t.TempDir(), name+".jsonl")
+		os.WriteFile(p, []byte(edit), 0o600)
+		out, _, code := sesbox(t, append(flags, "audit", "verify", p)...)
+		if code != 1 || !strings.Contains(out, "manifest: FAILED its own check") || !strings.Contains(out, "checksum mismatch") {
+			t.Errorf("%s manifest: exit %d\n%s", name, code, out)
+		}
+	}
+	_, errOut, code := sesbox(t, append(flags, "audit", "verify", "/nonexistent/m.jsonl")...)
+	if code == 0 || !strings.Contains(errOut, "/nonexistent/m.jsonl") {
+		t.Errorf("missing manifest: exit %d %s", code, errOut)
+	}
+}
+
+func TestAuditSnapshotResumeCLI(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.jsonl")
+	if _, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", full)...); code != 0 {
+		t.Fatal(errOut)
+	}
+	// An interrupted run: no trailer, a torn last line.
+	data, _ := os.ReadFile(full)
+	ls := strings.SplitAfter(string(data), "\n")
+	part := filepath.Join(dir, "part.jsonl")
+	os.WriteFile(part, []byte(strings.Join(ls[:20], "")+ls[20][:30]), 0o600)
+	out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", part, "--resume")...)
+	if code != 0 || !strings.Contains(errOut, "from before the resume") {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errOut)
+	}
+	a, _ := audit.CheckManifest(full)
+	b, _ := audit.CheckManifest(part)
+	if !b.OK() || a.SHA256 != b.SHA256 || !b.Trailer.Resumed {
+		t.Errorf("resumed manifest %+v, full %+v", b, a)
+	}
+}
+
+func TestAuditPostureCLI(t *testing.T) {
+	isolate(t)
+	flags, rec, _, _ := auditBucket(t)
+	out, _, code := sesbox(t, append(flags, "audit", "posture")...)
+	// gofakes3 has versioning (off here) and nothing else: critical + unknowns.
+	if code != 1 || !strings.Contains(out, "critical  versioning") || !strings.Contains(out, "unknown   lifecycle ") ||
+		!strings.Contains(out, "fix: aws s3api put-bucket-versioning --bucket mail") {
+		t.Errorf("posture: exit %d\n%s", code, out)
+	}
+	out, _, _ = sesbox(t, append(flags, "audit", "posture", "--json")...)
+	n := 0
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var f audit.Finding
+		if err := json.Unmarshal([]byte(l), &f); err != nil || f.Check == "" || f.Severity == "" {
+			t.Errorf("bad finding line %q", l)
+		}
+		n++
+	}
+	if n != 6 {
+		t.Errorf("%d findings, want one per check (6)", n)
+	}
+	assertOnlyReads(t, rec)
+}
+
+func TestAuditLogCLI(t *testing.T) {
+	dir := isolate(t)
+	out, _, code := sesbox(t, "audit", "log", "--verify")
+	if code != 0 || !strings.Contains(out, "no actions logged") {
+		t.Errorf("empty log: exit %d %q", code, out)
+	}
+	path, err := audit.DefaultLogPath()
+	if err != nil || !strings.HasPrefix(path, filepath.Join(dir, "state")) {
+		t.Fatalf("log path %s %v", path, err)
+	}
+	l, err := audit.OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"reply", "forward", "forward"} {
+		if err := l.Append(audit.Action{Command: cmd, Bucket: "mail", Key: "inbox/abc", Destinations: []string{"x@example.com"},
+			SESMessageID: "0100", Result: "sent", SHA256: "00"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Append(audit.Action{Command: "reply", Key: "inbox/\x1b]0;evil\x07", Result: "failed: \x1b[2J"})
+	l.Close()
+
+	out, _, code = sesbox(t, "audit", "log", "--verify")
+	if code != 0 || !strings.Contains(out, "log intact: 4 entries") || !strings.Contains(out, "head: 4 entries, last sha256 ") ||
+		strings.Count(out, "x@example.com") != 3 {
+		t.Errorf("log --verify: exit %d\n%s", code, out)
+	}
+	if strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("log printed control characters: %q", out)
+	}
+	out, _, code = sesbox(t, "audit", "log", "--json")
+	if code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, `"prev":"`) {
+		t.Errorf("log --json: exit %d\n%s", code, out)
+	}
+
+	// Edit one entry: the chain breaks and --verify says where.
+	data, _ := os.ReadFile(path)
+	os.WriteFile(path, bytes.Replace(data, []byte(`"command":"reply"`), []byte(`"command":"rEply"`), 1), 0o600)
+	out, _, code = sesbox(t, "audit", "log", "--verify")
+	if code != 1 || !strings.Contains(out, "log FAILED") || !strings.Contains(out, "line 1: edited") {
+		t.Errorf("edited log: exit %d\n%s", code, out)
+	}
+	out, _, code = sesbox(t, "audit", "log", "--verify", "--json")
+	if code != 1 || !strings.Contains(out, `"record":"verify","ok":false`) {
+		t.Errorf("edited log --json: exit %d\n%s", code, out)
+	}
+	// Without --verify the log still prints, exit 0.
+	if _, _, code = sesbox(t, "audit", "log"); code != 0 {
+		t.Errorf("audit log: exit %d", code)
+	}
+	// Truncation is caught by the head file.
+	os.WriteFile(path, data[:bytes.IndexByte(data, '\n')+1], 0o600)
+	out, _, code = sesbox(t, "audit", "log", "--verify", "--log", path)
+	if code != 1 || !strings.Contains(out, "the tail was removed") {
+		t.Errorf("truncated log: exit %d\n%s", code, out)
+	}
+}
+
+func TestExportCLI(t *testing.T) {
+	isolate(t)
+	flags, rec, msgs, _ := auditBucket(t)
+	dir := t.TempDir()
+	mbox := filepath.Join(dir, "all.mbox")
+	out, errOut, code := sesbox(t, append(flags, "export", "--mbox", mbox)...)
+	if code != 0 || !strings.Contains(out, "exported ") {
+		t.Fatalf("export --mbox: exit %d\n%s\n%s", code, out, errOut)
+	}
+	f, _ := os.Open(mbox)
+	got, err := audit.ReadMbox(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := sortedKeys(msgs)
+	if len(got) != len(keys) {
+		t.Fatalf("mbox holds %d of %d", len(got), len(keys))
+	}
+	for i, k := range keys {
+		if want := msgs[k]; !bytes.Equal(got[i], want) && !bytes.Equal(got[i], append(slices.Clone(want), '\n')) {
+			t.Errorf("%s differs from the stored object", k)
+		}
+	}
+	if _, err := os.Stat(mbox + ".manifest.jsonl"); err != nil {
+		t.Error(err)
+	}
+	_, errOut, code = sesbox(t, append(flags, "export", "--mbox", mbox)...)
+	if code == 0 || !strings.Contains(errOut, "--force") {
+		t.Errorf("export over an mbox: exit %d %s", code, errOut)
+	}
+	// The export's manifest verifies against the bucket.
+	if out, _, code := sesbox(t, append(flags, "audit", "verify", mbox+".manifest.jsonl")...); code != 0 {
+		t.Errorf("verify of the export manifest: exit %d\n%s", code, out)
+	}
+
+	// --query chooses through the index; Maildir keeps bytes exact.
+	md := filepath.Join(dir, "spam")
+	out, errOut, code = sesbox(t, append(flags, "export", "--maildir", md, "--query", "spam:fail")...)
+	if code != 0 {
+		t.Fatalf("export --maildir --query: exit %d\n%s\n%s", code, out, errOut)
+	}
+	c, err := audit.CheckManifest(md + ".manifest.jsonl")
+	if err != nil || !c.OK() || c.Entries == 0 || c.Entries >= int64(len(msgs)) || c.Header.Query != "spam:fail" {
+		t.Fatalf("query export manifest %+v %v", c, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(md, "new", "*"))
+	if int64(len(files)) != c.Entries {
+		t.Errorf("%d files for %d entries", len(files), c.Entries)
+	}
+	data, _ := os.ReadFile(md + ".manifest.jsonl")
+	for _, l := range strings.Split(string(data), "\n") {
+		var e audit.Entry
+		if json.Unmarshal([]byte(l), &e) != nil || e.Key == "" {
+			continue
+		}
+		if e.Verdicts.Spam != "FAIL" {
+			t.Errorf("%s exported for spam:fail with verdict %q", e.Key, e.Verdicts.Spam)
+		}
+		b, err := os.ReadFile(filepath.Join(md, e.File))
+		if err != nil || !bytes.Equal(b, msgs[e.Key]) {
+			t.Errorf("%s: maildir file differs from the stored object (%v)", e.File, err)
+		}
+	}
+
+	for _, args := range [][]string{{"export"}, {"export", "--mbox", "a", "--maildir", "b"}} {
+		if _, _, code := sesbox(t, append(flags, args...)...); code == 0 {
+			t.Errorf("%v: exit 0", args)
+		}
+	}
+	assertOnlyReads(t, rec)
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/query"
+)
+
+func newExportCmd(a *app) *cobra.Command {
+	var (
+		mbox, maildir, q, manifest string
+		force                      bool
+		parallel                   int
+	)
+	cmd := &cobra.Command{
+		Use:   "export (--mbox FILE | --maildir DIR) [--query Q]",
+		Short: "Export the exact stored messages to an mbox file or a Maildir, with a manifest",
+		Long: `Writes the exact stored bytes of every message under the prefix (or those --query
+chooses) for e-discovery or for mutt, aerc, Thunderbird:
+
+  --mbox FILE     one mboxrd file (lines matching /^>*From / get one more ">"),
+                  messages in key order; a message lacking a final newline gets one.
+                  An existing FILE is never replaced without --force.
+  --maildir DIR   one file per message in DIR/new, byte for byte; existing message
+                  files are never replaced.
+
+A manifest (the same format as audit snapshot, with a "file" per Maildir message)
+is written beside it as FILE.manifest.jsonl or DIR.manifest.jsonl, so
+"sesbox audit verify" can later check the export's messages against the bucket.
+
+Query syntax (--query):
+` + query.Help,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if (mbox == "") == (maildir == "") {
+				return errors.New("export: give exactly one of --mbox FILE or --maildir DIR")
+			}
+			st, region, endpoint, err := a.auditStore(ctx)
+			if err != nil {
+				return err
+			}
+			opt := audit.ExportOptions{Query: q, Manifest: manifest, Force: force, Region: region, Endpoint: endpoint,
+				SesboxVersion: versionString(), Parallel: parallel}
+			if q != "" {
+				// The query runs over the index, as ls does: refresh it, then
+				// export exactly the keys that match.
+				qq, err := query.Parse(q, time.Now())
+				if err != nil {
+					return err
+				}
+				m, _, err := a.mailbox(ctx)
+				if err != nil {
+					return err
+				}
+				if err := a.refresh(ctx, m); err != nil {
+					return err
+				}
+				sums, err := m.Summaries(ctx, qq, query.ByDate, false)
+				if err != nil {
+					return err
+				}
+				opt.Keys = []string{}
+				for i := range sums {
+					if !sums[i].Missing {
+						opt.Keys = append(opt.Keys, sums[i].Key)
+					}
+				}
+			}
+			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "exported")
+			opt.Progress = pp.update
+			target := mbox
+			var tr audit.Trailer
+			if mbox != "" {
+				tr, err = audit.ExportMbox(ctx, st, mbox, opt)
+			} else {
+				target = maildir
+				tr, err = audit.ExportMaildir(ctx, st, maildir, opt)
+			}
+			pp.finish()
+			if err != nil {
+				return err
+			}
+			if manifest == "" {
+				manifest = audit.ManifestPath(target)
+			}
+			fmt.Fprintf(a.stdout, "exported %d messages (%s) to %s\nmanifest %s, entries sha256 %s\n",
+				tr.Count, humanSize(tr.Bytes), target, manifest, tr.EntriesSHA256)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&mbox, "mbox", "", "write one mboxrd `FILE`")
+	f.StringVar(&maildir, "maildir", "", "write a Maildir in `DIR`")
+	f.StringVarP(&q, "query", "q", "", "export only the messages matching `QUERY`")
+	f.StringVar(&manifest, "manifest", "", "manifest `FILE` (default: beside the export)")
+	f.BoolVar(&force, "force", false, "replace an existing mbox file and manifest")
+	f.IntVar(&parallel, "parallel", 4, "messages read at once")
+	cmd.MarkFlagsMutuallyExclusive("mbox", "maildir")
+	return cmd
+}

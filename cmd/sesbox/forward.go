@@ -1,0 +1,386 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// forwardFlags are `sesbox forward`'s own flags.
+type forwardFlags struct {
+	config         string
+	recipients, to []string
+	dryRun         string
+	yes            bool
+	again          bool
+	retryUncertain bool
+	includeSpam    bool
+	query          string
+	queryGiven     bool // --query '' forwards every message
+	keysFrom       string
+}
+
+func newForwardCmd(a *app) *cobra.Command {
+	var ff forwardFlags
+	cmd := &cobra.Command{
+		Use:   "forward [flags] (KEY... | --query Q | --keys-from FILE)",
+		Short: "Re-forward stored messages exactly as the SES forwarding Lambda would",
+		Long: `Re-forward stored messages the way aws-lambda-ses-forwarder does: map each
+message's SES envelope recipients (its "Received: ... for <addr>" lines, or
+--recipient) through the Lambda's forwardMapping, rewrite the header (From,
+Reply-To, Subject, To; Return-Path, Sender, Message-ID and DKIM-Signature
+removed), copy the body byte for byte, and send with SES SendEmail (raw).
+--to sends to the given destinations instead of the mapping.
+
+The forwarder config is the Lambda's own JSON (--forward-config, or the
+mailbox's forward_config). Messages are named by object key or SES message
+id, as arguments, one a line in --keys-from (- for stdin), or by --query
+(oldest first; --query '' is every message).
+
+Safety: every send is recorded in a journal ($XDG_STATE_HOME/sesbox/
+forward-journal.jsonl) before and after SES is called. A message already sent
+is skipped (unless --again); a send cut off by a crash is reported uncertain
+and not repeated (unless --retry-uncertain). Spam or virus FAIL verdicts are
+skipped (unless --include-spam), messages over 40 MB are skipped, more than
+50 destinations are split into several sends. Sends are paced under the
+account's send rate; a run that would exceed the remaining 24-hour quota is
+refused. Throttling is retried; other failures are reported and the run goes
+on. The stored objects are only read, never written.
+
+Sending asks for confirmation on a terminal and refuses without one, unless
+--yes is given. --dry-run DIR sends nothing and writes DIR/<SES id>.eml.
+
+Output: one JSON line per message on stdout with key, recipients (the
+destinations), status (sent, dry-run, skipped, failed, uncertain),
+sesMessageId or file, and reason. Exit status 2 when a message failed or is
+uncertain, 1 when the run could not start.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ff.queryGiven = cmd.Flags().Changed("query")
+			return a.forward(cmd.Context(), ff, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&ff.config, "forward-config", "", "the forwarding Lambda's config `FILE` (JSON)")
+	f.StringArrayVar(&ff.recipients, "recipient", nil, "envelope recipient `ADDR` to map, instead of the message's (repeatable)")
+	f.StringArrayVar(&ff.to, "to", nil, "forward to `ADDR` without mapping (repeatable)")
+	f.StringVar(&ff.dryRun, "dry-run", "", "send nothing; write each rewritten message to `DIR`/<SES id>.eml")
+	f.BoolVar(&ff.yes, "yes", false, "send without asking")
+	f.BoolVar(&ff.again, "again", false, "send messages the journal says were sent already")
+	f.BoolVar(&ff.retryUncertain, "retry-uncertain", false, "send messages whose last send was cut off")
+	f.BoolVar(&ff.includeSpam, "include-spam", false, "forward messages with a spam or virus FAIL verdict")
+	f.StringVarP(&ff.query, "query", "q", "", "forward the messages matching `QUERY` (see `sesbox ls --help`)")
+	f.StringVar(&ff.keysFrom, "keys-from", "", "read keys or SES message ids from `FILE`, one a line (- for stdin)")
+	return cmd
+}
+
+func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error {
+	sources := 0
+	for _, given := range []bool{len(args) > 0, ff.queryGiven, ff.keysFrom != ""} {
+		if given {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return errors.New("forward: name the messages one way: KEY arguments, --query Q or --keys-from FILE")
+	}
+	var qq query.Query
+	if ff.queryGiven {
+		var err error
+		if qq, err = query.Parse(ff.query, time.Now()); err != nil {
+			return err
+		}
+	}
+	m, mc, err := a.mailbox(ctx)
+	if err != nil {
+		return err
+	}
+	opts := reforward.Options{
+		Recipients: ff.recipients, To: ff.to, DryRunDir: ff.dryRun,
+		Again: ff.again, RetryUncertain: ff.retryUncertain, IncludeSpam: ff.includeSpam,
+	}
+	var hasConfig bool
+	if opts.Config, hasConfig, err = a.forwardConfig(ff.config, mc, m.Location()); err != nil {
+		return err
+	}
+	if !hasConfig && len(ff.to) == 0 {
+		return errors.New("forward: no forwarder config: give --forward-config FILE (the Lambda's config as JSON), set forward_config for the mailbox, or use --to")
+	}
+
+	var inputs []string
+	switch {
+	case len(args) > 0:
+		inputs = args
+	case ff.keysFrom != "":
+		if inputs, err = forwardReadKeys(ff.keysFrom, a.stdin); err != nil {
+			return err
+		}
+	default:
+		if err := a.refresh(ctx, m); err != nil {
+			return err
+		}
+		sums, err := m.Summaries(ctx, qq, query.ByDate, true) // oldest first, as they arrived
+		if err != nil {
+			return err
+		}
+		for _, s := range sums {
+			inputs = append(inputs, s.Key)
+		}
+	}
+	if len(inputs) == 0 {
+		return errors.New("forward: no messages to forward")
+	}
+
+	r, closeRunner, err := a.forwardRunner(ctx, m, mc, opts.DryRun())
+	if err != nil {
+		return err
+	}
+	defer closeRunner()
+	plan, err := r.Plan(ctx, inputs, opts)
+	if err != nil {
+		return err
+	}
+	if _, sends, _ := plan.ToSend(); sends > 0 && !opts.DryRun() {
+		if _, err := r.CheckQuota(ctx, plan); err != nil {
+			return err
+		}
+		if !ff.yes {
+			if !forwardStdinIsTerminal(a.stdin) {
+				return errors.New("forward: refusing to send without confirmation: stdin is not a terminal (check with --dry-run DIR, then use --yes)")
+			}
+			ok, err := confirmForward(a.stdin, a.stderr, plan)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errors.New("forward: not confirmed; nothing was sent")
+			}
+		}
+	}
+
+	enc := json.NewEncoder(a.stdout)
+	enc.SetEscapeHTML(false)
+	var writeErr error
+	pr := &forwardProgress{w: a.stderr, tty: isTerminal(a.stderr)}
+	tot, runErr := r.Run(ctx, plan, func(res reforward.Result) {
+		pr.clear()
+		if err := enc.Encode(resultRow(res)); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}, pr.update)
+	pr.clear()
+	fmt.Fprintf(a.stderr, "forward: %s\n", forwardTotalsLine(tot))
+	switch {
+	case runErr != nil:
+		return fmt.Errorf("forward: %w", runErr)
+	case writeErr != nil:
+		return writeErr
+	case tot.Failed > 0 || tot.Uncertain > 0:
+		return exitError{code: 2}
+	}
+	return nil
+}
+
+// forwardConfig loads the Lambda's config from path, else from the
+// mailbox's forward_config; ok is false when neither is set. A config made
+// for another bucket or prefix than the mailbox's gets a warning.
+func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Location) (cfg forward.Config, ok bool, err error) {
+	if path == "" {
+		path = mc.ForwardConfig
+	}
+	if path == "" {
+		return forward.Config{}, false, nil
+	}
+	if cfg, err = forward.LoadConfig(forwardExpandHome(path)); err != nil {
+		return forward.Config{}, false, err
+	}
+	if (cfg.EmailBucket != "" && cfg.EmailBucket != loc.Bucket) || (cfg.EmailKeyPrefix != "" && cfg.EmailKeyPrefix != loc.Prefix) {
+		fmt.Fprintf(a.stderr, "sesbox: warning: the forwarder config is for s3://%s/%s, the mailbox is %s\n",
+			sanitize.Line(cfg.EmailBucket), sanitize.Line(cfg.EmailKeyPrefix), sanitize.Line(loc.String()))
+	}
+	return cfg, true, nil
+}
+
+// forwardRunner builds the reforward.Runner for a mailbox, as both
+// `sesbox forward` and the TUI's forward screen use it: reads through the
+// mailbox, and unless dryRun, the SES sender (without SDK retries), the
+// forward journal and the action log. closeFn closes the action log.
+func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig, dryRun bool) (r *reforward.Runner, closeFn func(), err error) {
+	r = &reforward.Runner{Source: reforward.FromMailbox(m)}
+	if dryRun {
+		return r, func() {}, nil
+	}
+	if r.Sender, err = a.sender(ctx, mc); err != nil {
+		return nil, nil, err
+	}
+	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {
+		return nil, nil, err
+	}
+	logPath, err := audit.DefaultLogPath()
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := audit.OpenLog(logPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.Log = log
+	return r, func() { log.Close() }, nil
+}
+
+// resultRow makes a result safe to print: keys and reasons come from the
+// bucket and from SES, and pass through sanitize like every other output.
+func resultRow(r reforward.Result) reforward.Result {
+	r.Key = sanitize.Line(r.Key)
+	rcpts := make([]string, len(r.Recipients))
+	for i, x := range r.Recipients {
+		rcpts[i] = sanitize.Line(x)
+	}
+	r.Recipients = rcpts
+	r.SESMessageID = sanitize.Line(r.SESMessageID)
+	r.File = sanitize.Line(r.File)
+	r.Reason = sanitize.Line(r.Reason)
+	return r
+}
+
+func forwardTotalsLine(t reforward.Totals) string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{t.Sent, "sent"}, {t.DryRun, "written (dry run)"}, {t.Skipped, "skipped"}, {t.Failed, "failed"}, {t.Uncertain, "uncertain"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing to do"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// forwardReadKeys reads --keys-from: a file, or stdin for "-".
+func forwardReadKeys(path string, stdin io.Reader) ([]string, error) {
+	if path == "-" {
+		return reforward.ReadKeyList(stdin)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("forward: %w", err)
+	}
+	defer f.Close()
+	return reforward.ReadKeyList(f)
+}
+
+func forwardStdinIsTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+func forwardExpandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~"); ok && (rest == "" || rest[0] == '/') {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
+}
+
+// maxListedDestinations bounds the confirmation's list of destinations.
+const maxListedDestinations = 20
+
+// confirmForward shows what is about to be sent (count, sends, recipients,
+// destinations) on out and reads a yes from in.
+func confirmForward(in io.Reader, out io.Writer, p *reforward.Plan) (bool, error) {
+	msgs, sends, rcpts := p.ToSend()
+	var b strings.Builder
+	fmt.Fprintf(&b, "About to forward %d message%s from %s (%d send%s, %d recipient%s) to:\n",
+		msgs, forwardPlural(msgs), sanitize.Line(p.Location.String()), sends, forwardPlural(sends), rcpts, forwardPlural(rcpts))
+	dests := p.Destinations()
+	for i, d := range dests {
+		if i == maxListedDestinations {
+			fmt.Fprintf(&b, "  ... and %d more\n", len(dests)-i)
+			break
+		}
+		fmt.Fprintf(&b, "  %s\n", sanitize.Line(d))
+	}
+	if dec := p.Decided(); len(dec) > 0 {
+		var parts []string
+		for _, s := range []reforward.Status{reforward.StatusSkipped, reforward.StatusFailed, reforward.StatusUncertain} {
+			if n := dec[s]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, s))
+			}
+		}
+		fmt.Fprintf(&b, "Not sent: %s (reasons in the output).\n", strings.Join(parts, ", "))
+	}
+	b.WriteString("Send? [y/N] ")
+	if _, err := io.WriteString(out, b.String()); err != nil {
+		return false, err
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+func forwardPlural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// forwardProgress draws the run on stderr when it is a terminal: one line,
+// redrawn, cleared before each JSON line so the two never mix.
+type forwardProgress struct {
+	w     io.Writer
+	tty   bool
+	drawn bool
+}
+
+func (p *forwardProgress) update(pr reforward.Progress) {
+	if !p.tty {
+		return
+	}
+	const width = 20
+	n := 0
+	if pr.Total > 0 {
+		n = pr.Done * width / pr.Total
+	}
+	line := fmt.Sprintf("[%s%s] %d/%d  %d sent  %d skipped  %d failed  %d uncertain",
+		strings.Repeat("#", n), strings.Repeat("-", width-n), pr.Done, pr.Total, pr.Sent+pr.DryRun, pr.Skipped, pr.Failed, pr.Uncertain)
+	if pr.Backoff > 0 {
+		line += fmt.Sprintf("  (throttled: retrying in %s)", pr.Backoff)
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+	p.drawn = true
+}
+
+func (p *forwardProgress) clear() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+}

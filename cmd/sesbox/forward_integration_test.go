@@ -1,0 +1,241 @@
+//go:build integration
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
+)
+
+// TestForwardEndToEndSESLocal forwards the Lambda's own fixture (P1) and a
+// demo message through the CLI into aws-ses-v2-local, and checks the
+// envelope and the exact bytes SES received.
+func TestForwardEndToEndSESLocal(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	s3 := fakes3.Start(t, "mail")
+	fixture, err := os.ReadFile("../../testdata/forwarder/message.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFixture, err := os.ReadFile("../../testdata/forwarder/message.processed.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fixtureID = "81fu1unjk93bm5cb0jlk23fll33spcvf3633l8qg1"
+	s3.Put(t, "mail", "inbox/"+fixtureID, fixture)
+	var demoKey string
+	var demoRaw []byte
+	for k, raw := range demo.Messages() {
+		if s := mime.Summarize(raw); len(s.Recipients) == 1 && s.Recipients[0] == "support@acme-demo.example" && !s.Verdicts.Failed() && (demoKey == "" || k < demoKey) {
+			demoKey, demoRaw = k, raw
+		}
+	}
+	s3.Put(t, "mail", demoKey, demoRaw)
+
+	cfgJSON := `{"forwardMapping": {"info@example.com": ["jim@example.com"], "@acme-demo.example": ["desk@team.example", "lead@team.example"]}}`
+	cfgPath := filepath.Join(dir, "forwarder.json")
+	os.WriteFile(cfgPath, []byte(cfgJSON), 0o600)
+	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	wantDemo, err := forward.Rewrite(cfg, demoRaw, "support@acme-demo.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stdout, stderr, code := sesbox(t, "--endpoint", s3.URL, "--bucket", "mail", "--prefix", demo.Prefix, "--ses-endpoint", proxy.URL,
+		"forward", "--forward-config", cfgPath, "--yes", fixtureID, mailstore.SESMessageID(demoKey))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rows := forwardRows(t, stdout)
+	emails := proxy.Emails()
+	if len(rows) != 2 || len(emails) != 2 {
+		t.Fatalf("%d rows, %d emails: %s", len(rows), len(emails), stdout)
+	}
+	// The Lambda's fixture comes out as the Lambda's expected output, to
+	// the mapped envelope.
+	if !bytes.Equal(emails[0].Raw, wantFixture) {
+		t.Errorf("SES received for the fixture:\n%s\nwant (message.processed.txt):\n%s", emails[0].Raw, wantFixture)
+	}
+	if !slices.Equal(emails[0].To, []string{"jim@example.com"}) {
+		t.Errorf("fixture envelope %v", emails[0].To)
+	}
+	if !bytes.Equal(emails[1].Raw, wantDemo) || !slices.Equal(emails[1].To, []string{"desk@team.example", "lead@team.example"}) {
+		t.Errorf("demo message: envelope %v, bytes equal %v", emails[1].To, bytes.Equal(emails[1].Raw, wantDemo))
+	}
+	for i, r := range rows {
+		if r["status"] != "sent" || r["sesMessageId"] != emails[i].ID || emails[i].ID == "" {
+			t.Errorf("row %d %v, SES id %q", i, r, emails[i].ID)
+		}
+	}
+	// The emulator's own store has both, parsed.
+	resp, err := http.Get(ses.URL + "/store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var store struct {
+		Emails []struct{ MessageID, Subject string }
+	}
+	if err := json.Unmarshal(body, &store); err != nil || len(store.Emails) != 2 || store.Emails[0].Subject != "Test message from Betsy" ||
+		store.Emails[1].Subject != mime.Summarize(demoRaw).Subject || store.Emails[0].MessageID != emails[0].ID {
+		t.Errorf("aws-ses-v2-local's store (%v): %.500s", err, body)
+	}
+}
+
+// TestForwardHelperProcess is not a test: it is the sesbox process that
+// TestForwardKilledMidSend starts and kills (the test binary run again with
+// SESBOX_FORWARD_HELPER set to the arguments). Without that variable it
+// returns at once.
+func TestForwardHelperProcess(t *testing.T) {
+	argsJSON := os.Getenv("SESBOX_FORWARD_HELPER")
+	if argsJSON == "" {
+		return
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(argsJSON), &args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	os.Exit(run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// TestForwardKilledMidSend runs `sesbox forward` over the demo mailbox in a
+// separate process, kills it (SIGKILL) while SES holds the answer to its
+// twelfth send, then runs the same command again: every message reached SES
+// exactly once, the one whose answer was lost is reported uncertain and not
+// resent, and every message has a line.
+func TestForwardKilledMidSend(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	const held = 12
+	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n == held {
+			return sesfault.Hold
+		}
+		return sesfault.Pass
+	})
+	flags, _, msgs := demoBucket(t)
+	flags = append(flags, "--ses-endpoint", proxy.URL)
+	cfgJSON := `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
+	cfgPath := filepath.Join(dir, "forwarder.json")
+	os.WriteFile(cfgPath, []byte(cfgJSON), 0o600)
+	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	keysFile, keys := demoKeysFile(t, msgs)
+	args := append(slices.Clone(flags), "forward", "--forward-config", cfgPath, "--yes", "--keys-from", keysFile)
+
+	argsJSON, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestForwardHelperProcess$")
+	cmd.Env = append(os.Environ(), "SESBOX_FORWARD_HELPER="+string(argsJSON))
+	var firstOut, firstErr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &firstOut, &firstErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-proxy.Held:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the child never reached send %d:\n%s\n%s", held, firstOut.String(), firstErr.String())
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if got := len(forwardRows(t, firstOut.String())); got >= len(keys) {
+		t.Fatalf("the child finished (%d lines) before it was killed", got)
+	}
+
+	// Which message was in flight: match what SES received to the keys.
+	want := map[string][]byte{}
+	for _, k := range keys {
+		if out, _ := expectedForward(t, cfg, msgs[k]); out != nil {
+			want[k] = out
+		}
+	}
+	keyOf := func(raw []byte) string {
+		for k, w := range want {
+			if bytes.Equal(w, raw) {
+				return k
+			}
+		}
+		return ""
+	}
+	emails := proxy.Emails()
+	if len(emails) != held {
+		t.Fatalf("SES received %d messages before the kill, want %d", len(emails), held)
+	}
+	inFlight := keyOf(emails[held-1].Raw)
+
+	stdout, stderr, code := sesbox(t, args...)
+	rows := forwardRows(t, stdout)
+	if code != 2 || len(rows) != len(keys) {
+		t.Fatalf("rerun: exit %d, %d rows for %d keys: %s", code, len(rows), len(keys), stderr)
+	}
+	status := map[string]int{}
+	for i, r := range rows {
+		status[r["status"].(string)]++
+		if r["key"] != keys[i] {
+			t.Errorf("row %d is %v, want %s", i, r["key"], keys[i])
+		}
+		if r["key"] == inFlight {
+			if r["status"] != "uncertain" || !strings.Contains(r["reason"].(string), "--retry-uncertain") {
+				t.Errorf("the message killed mid-send: %v", r)
+			}
+		} else if r["status"] == "uncertain" {
+			t.Errorf("another message is uncertain: %v", r)
+		}
+	}
+	t.Logf("killed while sending %s; rerun: %v", inFlight, status)
+	if inFlight == "" {
+		t.Fatal("the message in flight is no message's rewrite")
+	}
+	if status["uncertain"] != 1 || status["skipped"] < held-1 || status["failed"] > 1 {
+		t.Errorf("statuses %v", status)
+	}
+	count := map[string]int{}
+	for _, em := range proxy.Emails() {
+		k := keyOf(em.Raw)
+		if k == "" {
+			t.Errorf("SES received bytes that are no message's rewrite: %.200q", em.Raw)
+		}
+		if !slices.Equal(em.To, []string{"desk@team.example"}) {
+			t.Errorf("%s: envelope %v", k, em.To)
+		}
+		count[k]++
+	}
+	for k := range want {
+		s := mime.Summarize(msgs[k])
+		if s.Verdicts.Failed() {
+			if count[k] != 0 {
+				t.Errorf("%s: spam sent", k)
+			}
+			continue
+		}
+		if count[k] != 1 {
+			t.Errorf("%s reached SES %d times", k, count[k])
+		}
+	}
+}

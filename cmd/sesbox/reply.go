@@ -1,0 +1,408 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/compose"
+	"github.com/sesbox/sesbox/mailstore/drafts"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// demoIdentityDomain is the domain the demo mailbox's mail is addressed to,
+// so `sesbox --demo reply` has an identity without a config file.
+const demoIdentityDomain = "acme-demo.example"
+
+func newReplyCmd(a *app) *cobra.Command {
+	var (
+		all, yes              bool
+		from, bodyFile, draft string
+		attach                []string
+	)
+	cmd := &cobra.Command{
+		Use:   "reply KEY",
+		Short: "Reply to a message through SES",
+		Long: `Reply to the message KEY (the full object key or the SES message id) through
+Amazon SES, threaded with In-Reply-To and References so it lands in the sender's
+thread.
+
+The reply goes to the original's Reply-To, else its From; --all adds its To and
+Cc, without your own addresses. It is sent From --from, else the mailbox's
+configured from, else the address the message was delivered to when that is in
+the mailbox's identity_domains.
+
+The text comes from --body-file (- for stdin) and goes above the quoted
+original; without --body-file, $VISUAL or $EDITOR opens the draft, whose To, Cc
+and Subject lines can be edited too. Drafts are kept in
+$XDG_STATE_HOME/sesbox/drafts until SES accepts the reply, so nothing typed is
+lost; --draft ID sends a kept draft again. Sent replies are kept in the Maildir
+$XDG_DATA_HOME/sesbox/sent and recorded in the action log.
+
+Without a terminal, nothing is sent unless --yes is given.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if draft != "" {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := replyRun{a: a, all: all, yes: yes, from: from, bodyFile: bodyFile, attach: attach}
+			if draft != "" {
+				return r.resume(cmd.Context(), draft)
+			}
+			return r.run(cmd.Context(), args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "reply to all: the original's To and Cc too")
+	f.StringVar(&from, "from", "", "send from `ADDR` (\"Name <addr>\"), a verified SES identity")
+	f.StringVar(&bodyFile, "body-file", "", "read the reply text from `FILE` (- for stdin) instead of an editor")
+	f.StringArrayVar(&attach, "attach", nil, "attach `FILE` (repeatable)")
+	f.BoolVarP(&yes, "yes", "y", false, "send without asking")
+	f.StringVar(&draft, "draft", "", "send the kept draft `ID` (see the drafts directory) instead of starting a reply")
+	return cmd
+}
+
+// replyRun is one `sesbox reply`.
+type replyRun struct {
+	a              *app
+	all, yes       bool
+	from, bodyFile string
+	attach         []string
+}
+
+// identity is who the user is in a mailbox, from its config (and, for the
+// demo mailbox, its domain).
+func (a *app) identity(mc MailboxConfig) compose.Identity {
+	id := compose.Identity{From: mc.From, Domains: mc.IdentityDomains}
+	if a.flags.demo && id.From == "" && len(id.Domains) == 0 {
+		id.Domains = []string{demoIdentityDomain}
+	}
+	return id
+}
+
+// outbox wires the sender, the drafts, the sent Maildir, the action log
+// and the optional bucket copy for a mailbox. close releases the log.
+func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, closeFn func(), err error) {
+	o = &drafts.Outbox{}
+	closeFn = func() {}
+	if o.Drafts, err = openDrafts(); err != nil {
+		return nil, closeFn, err
+	}
+	dir, err := drafts.DefaultSentDir()
+	if err != nil {
+		return nil, closeFn, err
+	}
+	if o.Sent, err = drafts.OpenMaildir(dir); err != nil {
+		return nil, closeFn, err
+	}
+	if mc.SentPrefix != "" {
+		if err := checkSentPrefix(mc.Prefix, mc.SentPrefix); err != nil {
+			return nil, closeFn, err
+		}
+		client, _, err := a.s3Client(ctx, mc)
+		if err != nil {
+			return nil, closeFn, err
+		}
+		o.Copier = s3SentCopier{client: client, bucket: mc.Bucket, prefix: mc.SentPrefix}
+	}
+	if o.Sender, err = a.sender(ctx, mc); err != nil {
+		return nil, closeFn, err
+	}
+	path, err := audit.DefaultLogPath()
+	if err != nil {
+		return nil, closeFn, err
+	}
+	lg, err := audit.OpenLog(path)
+	if err != nil {
+		return nil, closeFn, err
+	}
+	o.Log = lg
+	return o, func() { lg.Close() }, nil
+}
+
+func openDrafts() (*drafts.Store, error) {
+	dir, err := drafts.DefaultDir()
+	if err != nil {
+		return nil, err
+	}
+	return drafts.Open(dir)
+}
+
+func (r *replyRun) run(ctx context.Context, key string) error {
+	a := r.a
+	m, mc, err := a.mailbox(ctx)
+	if err != nil {
+		return err
+	}
+	// Check the configuration before reading or writing anything.
+	if mc.SentPrefix != "" {
+		if err := checkSentPrefix(mc.Prefix, mc.SentPrefix); err != nil {
+			return err
+		}
+	}
+	msg, err := m.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	id := a.identity(mc)
+	from, err := id.ChooseFrom(r.from, msg.Summary)
+	if err != nil {
+		return err
+	}
+	own := []string{}
+	if cf, err := compose.ParseAddress(mc.From); err == nil {
+		own = append(own, cf.Address)
+	}
+	plan, err := compose.NewReply(msg.Raw, msg.View, compose.Options{All: r.all, From: from, Own: own})
+	if err != nil {
+		return err
+	}
+	for _, w := range plan.Warnings {
+		fmt.Fprintln(a.stderr, "sesbox: warning:", w)
+	}
+	text := ""
+	if r.bodyFile != "" {
+		b, err := readBodyFile(r.bodyFile, a.stdin)
+		if err != nil {
+			return err
+		}
+		text = string(b)
+	}
+	atts, err := absPaths(r.attach)
+	if err != nil {
+		return err
+	}
+	store, err := openDrafts()
+	if err != nil {
+		return err
+	}
+	d, err := store.NewReply(plan, drafts.Meta{
+		Mailbox: m.Name, Bucket: m.Location().Bucket, Key: msg.Summary.Key, ETag: msg.Summary.ETag,
+		Attachments: atts,
+	}, text)
+	if err != nil {
+		return err
+	}
+	if r.bodyFile == "" {
+		if err := r.edit(store, d); err != nil {
+			return err
+		}
+	}
+	return r.send(ctx, mc, d)
+}
+
+// resume sends a kept draft (after a failed send or a refusal).
+func (r *replyRun) resume(ctx context.Context, id string) error {
+	_, mc, err := r.a.mailboxConfig()
+	if err != nil {
+		return err
+	}
+	store, err := openDrafts()
+	if err != nil {
+		return err
+	}
+	d, err := store.Load(id)
+	if err != nil {
+		return err
+	}
+	if len(r.attach) > 0 {
+		atts, err := absPaths(r.attach)
+		if err != nil {
+			return err
+		}
+		d.Meta.Attachments = append(d.Meta.Attachments, atts...)
+		if err := store.Save(d); err != nil {
+			return err
+		}
+	}
+	if r.bodyFile == "" && r.interactive() {
+		if err := r.edit(store, d); err != nil && !errors.Is(err, errUnchanged) {
+			return err
+		}
+	}
+	return r.send(ctx, mc, d)
+}
+
+// mailboxConfig is the selected mailbox's configuration, without opening
+// it (a kept draft needs no bucket read).
+func (a *app) mailboxConfig() (string, MailboxConfig, error) {
+	names, mcs, err := a.mailboxConfigs(false)
+	if err != nil {
+		return "", MailboxConfig{}, err
+	}
+	return names[0], mcs[0], nil
+}
+
+var errUnchanged = errors.New("the draft was not changed")
+
+// edit opens the draft in the user's editor, which needs a terminal.
+func (r *replyRun) edit(store *drafts.Store, d *drafts.Draft) error {
+	if !r.interactive() {
+		return fmt.Errorf("no --body-file, and no terminal to run an editor in; the draft is in %s (give --body-file FILE, or edit the draft and send it with --draft %s --yes)", d.Path(), d.ID)
+	}
+	editor := drafts.Editor()
+	if editor == "" {
+		editor = "vi"
+	}
+	cmd := drafts.EditorCommand(editor, d.Path())
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("editor %s: %w; the draft is in %s", editor, err, d.Path())
+	}
+	if err := store.Reload(d); err != nil {
+		return err
+	}
+	if d.Unchanged() {
+		return fmt.Errorf("%w: nothing sent; it is kept in %s (send it with --draft %s)", errUnchanged, d.Path(), d.ID)
+	}
+	return nil
+}
+
+// interactive reports whether both stdin and stdout are terminals.
+func (r *replyRun) interactive() bool {
+	f, ok := r.a.stdin.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) && isTerminal(r.a.stdout)
+}
+
+// send builds the draft, shows what will go out, asks (or takes --yes),
+// sends, and reports the SES message id.
+func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) error {
+	a := r.a
+	o, closeOutbox, err := a.outbox(ctx, mc)
+	defer closeOutbox()
+	if err != nil {
+		return fmt.Errorf("%w; the draft is in %s", err, d.Path())
+	}
+	p, err := o.Prepare(d)
+	if err != nil {
+		return fmt.Errorf("%w; fix the draft %s and send it with --draft %s", err, d.Path(), d.ID)
+	}
+	printPrepared(a.stderr, p)
+	if !r.yes {
+		if !r.interactive() {
+			return fmt.Errorf("not sending without --yes when not on a terminal; the draft is in %s (send it with --draft %s --yes)", d.Path(), d.ID)
+		}
+		fmt.Fprint(a.stderr, "Send this reply? [y/N] ")
+		line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+		if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
+			return fmt.Errorf("not sent; the draft is in %s (send it with --draft %s)", d.Path(), d.ID)
+		}
+	}
+	res, err := o.Send(ctx, d, p)
+	if err != nil {
+		return fmt.Errorf("reply not sent: %w", err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(a.stderr, "sesbox: warning:", w)
+	}
+	fmt.Fprintf(a.stdout, "Sent to %s\nSES message id: %s\nMessage-ID: <%s>\n", strings.Join(p.Destinations, ", "), res.SESMessageID, p.MessageID)
+	if res.SentPath != "" {
+		fmt.Fprintf(a.stdout, "Kept in: %s\n", res.SentPath)
+	}
+	if res.CopyKey != "" {
+		fmt.Fprintf(a.stdout, "Copied to: s3://%s/%s\n", mc.Bucket, res.CopyKey)
+	}
+	return nil
+}
+
+// printPrepared shows what is about to be sent. Everything comes from the
+// draft (addresses and subject already cleaned) but goes through sanitize
+// like all printed text.
+func printPrepared(w io.Writer, p *drafts.Prepared) {
+	line := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "%-9s %s\n", k+":", sanitize.Line(v))
+		}
+	}
+	line("From", compose.FormatAddressList([]mail.Address{p.From}))
+	line("To", compose.FormatAddressList(p.Edited.To))
+	line("Cc", compose.FormatAddressList(p.Edited.Cc))
+	line("Subject", p.Edited.Subject)
+	line("Attach", strings.Join(p.Attachments, ", "))
+	line("Size", fmt.Sprintf("%d bytes", len(p.Raw)))
+}
+
+func readBodyFile(path string, stdin io.Reader) ([]byte, error) {
+	var b []byte
+	var err error
+	if path == "-" {
+		b, err = io.ReadAll(stdin)
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--body-file: %w", err)
+	}
+	if bytes.IndexByte(b, 0) >= 0 {
+		return nil, fmt.Errorf("--body-file %s: not text (it holds NUL bytes)", path)
+	}
+	return b, nil
+}
+
+func absPaths(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, fmt.Errorf("--attach %s: %w", p, err)
+		}
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("--attach: %w", err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("--attach %s: not a regular file", p)
+		}
+		out = append(out, abs)
+	}
+	return out, nil
+}
+
+// checkSentPrefix refuses a sent_prefix that overlaps the inbound prefix
+// either way: a copy stored there would show up as received mail (or
+// received mail would be taken for sent).
+func checkSentPrefix(inbound, sent string) error {
+	if strings.HasPrefix(sent, inbound) || strings.HasPrefix(inbound, sent) {
+		return fmt.Errorf("sent_prefix %q overlaps the mailbox's prefix %q: sent copies must be kept apart from received mail (e.g. prefix = \"inbound/\", sent_prefix = \"sent/\")", sent, inbound)
+	}
+	return nil
+}
+
+// s3SentCopier keeps a copy of each sent reply in the bucket under the
+// sent prefix. It is the only write sesbox makes to a bucket, and it never
+// replaces an object: the PUT is conditional on the key being free.
+type s3SentCopier struct {
+	client *s3.Client
+	bucket string
+	prefix string
+}
+
+func (c s3SentCopier) CopySent(ctx context.Context, messageID string, raw []byte) (string, error) {
+	key := c.prefix + messageID + ".eml"
+	_, err := c.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:      aws.String(c.bucket),
+		Key:         aws.String(key),
+		Body:        bytes.NewReader(raw),
+		ContentType: aws.String("message/rfc822"),
+		IfNoneMatch: aws.String("*"),
+	})
+	if err != nil {
+		return "", fmt.Errorf("put s3://%s/%s: %w", c.bucket, key, err)
+	}
+	return key, nil
+}

@@ -1,0 +1,232 @@
+//go:build integration
+
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/mail"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+)
+
+// recordedSends returns the SendEmail calls the proxy saw, in order.
+func recordedSends(t *testing.T, rec *httprec.Recorder) []sesCall {
+	t.Helper()
+	var out []sesCall
+	for _, r := range rec.Requests() {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/v2/email/outbound-emails") {
+			var c sesCall
+			if err := json.Unmarshal(r.Body, &c); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// emulatorStore is what aws-ses-v2-local made of each message with its own
+// MIME parser (mailparser): an independent reading of our bytes.
+type emulatorStore struct {
+	Emails []struct {
+		MessageID   string `json:"messageId"`
+		From        string `json:"from"`
+		Subject     string `json:"subject"`
+		Destination struct {
+			To, Cc, Bcc []string
+		} `json:"destination"`
+		Body struct {
+			Text string `json:"text"`
+		} `json:"body"`
+	} `json:"emails"`
+}
+
+func readEmulatorStore(t *testing.T, url string) emulatorStore {
+	t.Helper()
+	resp, err := http.Get(url + "/store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s emulatorStore
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestReplyThroughSESEmulator runs `sesbox --demo reply KEY --body-file F
+// --yes` against the aws-ses-v2-local process, through a recording proxy,
+// for an ASCII, a Korean (ks_c_5601) and two Japanese (ISO-2022-JP,
+// Shift_JIS) originals.
+func TestReplyThroughSESEmulator(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	url, rec := httprec.Proxy(t, ses.URL)
+	msgs := demo.Messages()
+	cases := []struct {
+		subject, text, to string
+	}{
+		{"WX-200 컨트롤러", "이서연 과장님께,\n\n견적서를 보내드립니다.\n", "seoyeon.lee@daehan-logis.example"},
+		{"資料請求", "佐藤様\n\n資料をお送りします。\n", "ken.sato@sakura-denki.example"},
+		{"エンジニア", "山田様\n\nご応募ありがとうございます。\n", "hanako.yamada@freemail.example"},
+	}
+	for i, tc := range cases {
+		key := demoKey(t, tc.subject)
+		orig := mime.Parse(msgs[key])
+		body := writeFile(t, "body.txt", tc.text)
+		out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", url, "reply", key, "--body-file", body, "--yes")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.subject, code, errOut)
+		}
+		m := sesIDLine.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no SES message id:\n%s", out)
+		}
+		sends := recordedSends(t, rec)
+		if len(sends) != i+1 {
+			t.Fatalf("%d SendEmail calls after %d replies", len(sends), i+1)
+		}
+		got := sends[i]
+		// The exact bytes: SES received what sesbox built and kept.
+		sent := sentFiles(t, dir)
+		var kept []byte
+		for _, p := range sent {
+			b, _ := os.ReadFile(p)
+			if bytes.Equal(b, got.Content.Raw.Data) {
+				kept = b
+			}
+		}
+		if kept == nil {
+			t.Fatalf("%s: the bytes SES received are not the Maildir copy", tc.subject)
+		}
+		if !slices.Equal(got.Destination.ToAddresses, []string{tc.to}) {
+			t.Errorf("%s: destinations %v", tc.subject, got.Destination.ToAddresses)
+		}
+		hdr, err := mail.ReadMessage(bytes.NewReader(kept))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hdr.Header.Get("In-Reply-To") != "<"+orig.Summary.MessageID+">" {
+			t.Errorf("%s: In-Reply-To %q", tc.subject, hdr.Header.Get("In-Reply-To"))
+		}
+		if !strings.HasSuffix(hdr.Header.Get("References"), "<"+orig.Summary.MessageID+">") {
+			t.Errorf("%s: References %q", tc.subject, hdr.Header.Get("References"))
+		}
+		if hdr.Header.Get("Bcc") != "" {
+			t.Errorf("%s: a Bcc header", tc.subject)
+		}
+		back := mime.Parse(kept)
+		if back.Summary.Subject != "Re: "+orig.Summary.Subject {
+			t.Errorf("subject %q, want %q", back.Summary.Subject, "Re: "+orig.Summary.Subject)
+		}
+		firstLine, _, _ := strings.Cut(strings.TrimSpace(orig.Text), "\n")
+		if !strings.HasPrefix(back.Text, tc.text) || !strings.Contains(back.Text, "\n> "+strings.TrimSpace(firstLine)+"\n") {
+			t.Errorf("%s: body does not quote the original:\n%s", tc.subject, back.Text)
+		}
+		// The emulator's own parser agrees.
+		st := readEmulatorStore(t, ses.URL)
+		var found bool
+		for _, e := range st.Emails {
+			if e.MessageID == m[1] {
+				found = true
+				if e.Subject != back.Summary.Subject || len(e.Destination.Bcc) != 0 || !strings.Contains(e.Body.Text, strings.TrimSpace(firstLine)) {
+					t.Errorf("%s: the emulator read %+v", tc.subject, e)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: the emulator did not store message %s", tc.subject, m[1])
+		}
+	}
+	acts := logLines(t, dir)
+	if len(acts) != len(cases) {
+		t.Errorf("%d action log lines for %d replies", len(acts), len(cases))
+	}
+}
+
+// TestReplyInjectionNeverReachesSES replies (to all) to a hostile original
+// stored in a bucket, through the emulator, and checks what SES received:
+// no header beyond the reply's own and no recipient the original did not
+// name as an address.
+func TestReplyInjectionNeverReachesSES(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	url, rec := httprec.Proxy(t, ses.URL)
+	srv := fakes3.Start(t, "mail")
+	b64 := func(s string) string { return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?=" }
+	inj := "\r\nBcc: evil@attacker.example\r\nX-Injected: 1"
+	raw := "Received: from mx.attacker.example by inbound-smtp.us-east-1.amazonaws.com with SMTP id hostile\r\n" +
+		" for support@acme-demo.example; Tue, 03 Nov 2026 14:02:11 +0000\r\n" +
+		"From: " + b64("Mallory"+inj) + " <mallory@attacker.example>\r\n" +
+		"Reply-To: " + b64("Help"+inj+"\r\nCc: <evil2@attacker.example>") + " <help@attacker.example>, " + b64("x\r\nBcc: <evil3@attacker.example>") + "\r\n" +
+		"To: support@acme-demo.example, " + b64("Ops"+inj) + " <ops@northwind.example>\r\n" +
+		"Cc: =?utf-8?q?Fin=0D=0ABcc:_evil4@attacker.example?= <finance@northwind.example>\r\n" +
+		"Subject: " + b64("Invoice"+inj) + "\r\n" +
+		"Date: Tue, 3 Nov 2026 09:02:05 -0500\r\n" +
+		"Message-ID: <hostile-1@attacker.example>\r\n" +
+		"References: <a@b.example> <bad id@x> <c@d.example>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+		"Hello\r\nBcc: evil5@attacker.example\r\n.\r\n\x1b]52;c;ZXZpbA==\x07\r\n"
+	srv.Put(t, "mail", "inbox/hostile0000000000000000000000000000000", []byte(raw))
+	body := writeFile(t, "body.txt", "We will look into it.\n")
+	_, errOut, code := sesbox(t, "--endpoint", srv.URL, "--bucket", "mail", "--prefix", "inbox/", "--ses-endpoint", url,
+		"reply", "--all", "--from", "Acme Support <support@acme-demo.example>", "--body-file", body, "--yes", "hostile0000000000000000000000000000000")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "not written as an address") {
+		t.Errorf("the left-out Reply-To address was not reported:\n%s", errOut)
+	}
+	sends := recordedSends(t, rec)
+	if len(sends) != 1 {
+		t.Fatalf("%d sends", len(sends))
+	}
+	want := []string{"help@attacker.example", "ops@northwind.example", "finance@northwind.example"}
+	if !slices.Equal(sends[0].Destination.ToAddresses, want) {
+		t.Errorf("destinations %v, want %v", sends[0].Destination.ToAddresses, want)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(sends[0].Content.Raw.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range msg.Header {
+		switch k {
+		case "Cc", "Content-Transfer-Encoding", "Content-Type", "Date", "From", "In-Reply-To", "Message-Id", "Mime-Version", "References", "Subject", "To":
+		default:
+			t.Errorf("header %s reached SES", k)
+		}
+	}
+	var hdr []string
+	for _, f := range []string{"To", "Cc", "Bcc"} {
+		l, _ := msg.Header.AddressList(f)
+		for _, a := range l {
+			hdr = append(hdr, a.Address)
+		}
+	}
+	if !slices.Equal(hdr, want) {
+		t.Errorf("header recipients %v", hdr)
+	}
+	if msg.Header.Get("References") != "<a@b.example> <c@d.example> <hostile-1@attacker.example>" {
+		t.Errorf("References %q", msg.Header.Get("References"))
+	}
+	st := readEmulatorStore(t, ses.URL)
+	if len(st.Emails) != 1 || len(st.Emails[0].Destination.Bcc) != 0 || strings.ContainsAny(st.Emails[0].Subject, "\r\n") {
+		t.Errorf("the emulator read %+v", st.Emails)
+	}
+	if bytes.Contains(sends[0].Content.Raw.Data, []byte("\x1b")) {
+		t.Error("an escape sequence reached SES")
+	}
+	_ = dir
+}

@@ -1,0 +1,391 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/drafts"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/sessend"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+)
+
+// sesCall is one SendEmail request as SES received it.
+type sesCall struct {
+	Destination struct{ ToAddresses []string }
+	Content     struct{ Raw struct{ Data []byte } }
+}
+
+// fakeSES answers SES v2 SendEmail like the service does (restJson1),
+// or with the error named by reject (e.g. "MessageRejected"). The
+// integration tests run the same paths against aws-ses-v2-local.
+type fakeSES struct {
+	URL    string
+	mu     sync.Mutex
+	calls  []sesCall
+	reject string
+}
+
+func startFakeSES(t *testing.T) *fakeSES {
+	t.Helper()
+	f := &fakeSES{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost || r.URL.Path != "/v2/email/outbound-emails" {
+			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusNotFound)
+			return
+		}
+		var c sesCall
+		if err := json.Unmarshal(body, &c); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		reject := f.reject
+		if reject == "" {
+			f.calls = append(f.calls, c)
+		}
+		n := len(f.calls)
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if reject != "" {
+			w.Header().Set("X-Amzn-ErrorType", reject)
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"message":"Email address is not verified. The following identities failed the check in region US-EAST-1: support@acme-demo.example"}`)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"MessageId": "0100019a-fake-" + string(rune('0'+n))})
+	}))
+	t.Cleanup(srv.Close)
+	f.URL = srv.URL
+	return f
+}
+
+func (f *fakeSES) Calls() []sesCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]sesCall(nil), f.calls...)
+}
+
+// demoKey returns the key of the demo message whose subject contains s.
+func demoKey(t *testing.T, s string) string {
+	t.Helper()
+	for k, raw := range demo.Messages() {
+		if strings.Contains(mime.Parse(raw).Summary.Subject, s) {
+			return k
+		}
+	}
+	t.Fatalf("no demo message about %q", s)
+	return ""
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func sentFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "data", "sesbox", "sent", "new", "*"))
+	return files
+}
+
+func draftFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "state", "sesbox", "drafts", "*.txt"))
+	return files
+}
+
+func logLines(t *testing.T, dir string) []audit.Action {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []audit.Action
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var a audit.Action
+		json.Unmarshal(sc.Bytes(), &a)
+		out = append(out, a)
+	}
+	return out
+}
+
+var sesIDLine = regexp.MustCompile(`SES message id: (\S+)`)
+
+func TestReplyCLISendsThreadedReply(t *testing.T) {
+	dir := isolate(t)
+	ses := startFakeSES(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "안녕하세요,\n\n견적서를 첨부합니다.\n")
+	att := writeFile(t, "견적서.pdf", "%PDF-1.4\n")
+	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key, "--body-file", body, "--attach", att, "--yes")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	m := sesIDLine.FindStringSubmatch(out)
+	if m == nil || m[1] != "0100019a-fake-1" {
+		t.Fatalf("no SES message id shown:\n%s", out)
+	}
+	calls := ses.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("%d SendEmail calls", len(calls))
+	}
+	raw := calls[0].Content.Raw.Data
+	if !slices.Equal(calls[0].Destination.ToAddresses, []string{"seoyeon.lee@daehan-logis.example"}) {
+		t.Errorf("destinations %v", calls[0].Destination.ToAddresses)
+	}
+	// The Maildir copy is exactly what SES got; the draft is gone.
+	sent := sentFiles(t, dir)
+	if len(sent) != 1 {
+		t.Fatalf("%d sent copies", len(sent))
+	}
+	if kept, _ := os.ReadFile(sent[0]); !bytes.Equal(kept, raw) {
+		t.Error("the sent copy differs from the bytes SES received")
+	}
+	if d := draftFiles(t, dir); len(d) != 0 {
+		t.Errorf("drafts left: %v", d)
+	}
+	orig := mime.Parse(demo.Messages()[key]).Summary
+	v := mime.Parse(raw)
+	if v.Summary.InReplyTo != orig.MessageID || v.Summary.References[len(v.Summary.References)-1] != orig.MessageID {
+		t.Errorf("threading %q %v, want %q", v.Summary.InReplyTo, v.Summary.References, orig.MessageID)
+	}
+	if v.Summary.Subject != "Re: "+orig.Subject || v.Summary.From.Address != "info@acme-demo.example" {
+		t.Errorf("subject %q from %q", v.Summary.Subject, v.Summary.From.Address)
+	}
+	if !strings.HasPrefix(v.Text, "안녕하세요,\n\n견적서를 첨부합니다.\n\nOn Thu, 5 Nov 2026 at 11:20, 이서연 wrote:\n> 담당자님께,") {
+		t.Errorf("body:\n%s", v.Text)
+	}
+	if a := v.Attachments(); len(a) != 1 || a[0].Filename != "견적서.pdf" {
+		t.Errorf("attachments %+v", a)
+	}
+	acts := logLines(t, dir)
+	if len(acts) != 1 || acts[0].Command != "reply" || acts[0].Result != "sent" || acts[0].SESMessageID != "0100019a-fake-1" || acts[0].Key != key {
+		t.Errorf("action log %+v", acts)
+	}
+}
+
+func TestReplyAllFromStdinWithConfig(t *testing.T) {
+	dir := isolate(t)
+	ses := startFakeSES(t)
+	flags, _, _ := demoBucket(t)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte(`[mailbox.support]
+bucket = "mail"
+prefix = "`+demo.Prefix+`"
+endpoint = "`+flags[1]+`"
+ses_endpoint = "`+ses.URL+`"
+from = "Acme Support <support@acme-demo.example>"
+identity_domains = ["acme-demo.example"]
+`), 0o600)
+	// A demo message with both To and Cc.
+	var key string
+	var orig mime.View
+	for k, raw := range demo.Messages() {
+		v := mime.Parse(raw)
+		if len(v.Summary.Cc) > 0 && len(v.Summary.To) > 0 {
+			key, orig = k, *v
+			break
+		}
+	}
+	if key == "" {
+		t.Fatal("no demo message with Cc")
+	}
+	var outb, errb bytes.Buffer
+	code := run(context.Background(), []string{"reply", "--all", "--body-file", "-", "--yes", key}, strings.NewReader("Noted, thanks.\n"), &outb, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	calls := ses.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("%d calls", len(calls))
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(calls[0].Content.Raw.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := msg.Header.Get("From"); got != `"Acme Support" <support@acme-demo.example>` {
+		t.Errorf("From %s", got)
+	}
+	var hdr []string
+	for _, f := range []string{"To", "Cc"} {
+		l, _ := msg.Header.AddressList(f)
+		for _, a := range l {
+			hdr = append(hdr, a.Address)
+		}
+	}
+	if !slices.Equal(hdr, calls[0].Destination.ToAddresses) {
+		t.Errorf("header recipients %v, destinations %v", hdr, calls[0].Destination.ToAddresses)
+	}
+	for _, d := range calls[0].Destination.ToAddresses {
+		if strings.EqualFold(d, "support@acme-demo.example") {
+			t.Errorf("our own address %s is a recipient", d)
+		}
+	}
+	if len(calls[0].Destination.ToAddresses) < 2 {
+		t.Errorf("reply-all to %v (original To %v Cc %v)", calls[0].Destination.ToAddresses, orig.Summary.To, orig.Summary.Cc)
+	}
+}
+
+func TestReplyRefusesWithoutTerminalOrYes(t *testing.T) {
+	dir := isolate(t)
+	ses := startFakeSES(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "Hello\n")
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key, "--body-file", body)
+	if code == 0 || !strings.Contains(errOut, "--yes") {
+		t.Fatalf("sent without --yes: exit %d %s", code, errOut)
+	}
+	if len(ses.Calls()) != 0 {
+		t.Fatal("SES was called")
+	}
+	drafts := draftFiles(t, dir)
+	if len(drafts) != 1 || !strings.Contains(errOut, drafts[0]) {
+		t.Fatalf("draft not kept or not named: %v\n%s", drafts, errOut)
+	}
+	// No --body-file and no terminal: no editor either.
+	_, errOut, code = sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key)
+	if code == 0 || !strings.Contains(errOut, "no terminal") {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	// The kept draft can be sent later.
+	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
+	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", id, "--yes")
+	if code != 0 || !strings.Contains(out, "SES message id:") {
+		t.Fatalf("resend: exit %d %s", code, errOut)
+	}
+	if len(ses.Calls()) != 1 {
+		t.Errorf("%d calls", len(ses.Calls()))
+	}
+}
+
+func TestReplyExplainsSESErrorsAndKeepsTheDraft(t *testing.T) {
+	dir := isolate(t)
+	ses := startFakeSES(t)
+	ses.reject = "MessageRejected"
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "Hello\n")
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key, "--body-file", body, "--yes")
+	if code == 0 {
+		t.Fatal("a rejected send succeeded")
+	}
+	for _, want := range []string{"MessageRejected", "sandbox", "verified", "draft is kept"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("the error does not say %q:\n%s", want, errOut)
+		}
+	}
+	if d := draftFiles(t, dir); len(d) != 1 {
+		t.Errorf("drafts %v", d)
+	}
+	if s := sentFiles(t, dir); len(s) != 0 {
+		t.Errorf("a rejected reply was kept as sent: %v", s)
+	}
+	acts := logLines(t, dir)
+	if len(acts) != 1 || !strings.HasPrefix(acts[0].Result, "failed: ") {
+		t.Errorf("action log %+v", acts)
+	}
+}
+
+func TestReplyNeedsAnIdentity(t *testing.T) {
+	isolate(t)
+	ses := startFakeSES(t)
+	flags, _, _ := demoBucket(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "Hello\n")
+	_, errOut, code := sesbox(t, append(flags, "--ses-endpoint", ses.URL, "reply", key, "--body-file", body, "--yes")...)
+	if code == 0 || !strings.Contains(errOut, "no verified identity") || !strings.Contains(errOut, "--from") || !strings.Contains(errOut, "identity_domains") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	out, errOut, code := sesbox(t, append(flags, "--ses-endpoint", ses.URL, "reply", key, "--body-file", body, "--yes", "--from", "Sales <sales@acme-demo.example>")...)
+	if code != 0 || !strings.Contains(out, "SES message id") {
+		t.Fatalf("--from: exit %d %s", code, errOut)
+	}
+}
+
+func TestReplySentPrefix(t *testing.T) {
+	dir := isolate(t)
+	ses := startFakeSES(t)
+	srv := fakes3.Start(t, "mail")
+	for k, b := range demo.Messages() {
+		srv.Put(t, "mail", k, b)
+	}
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	write := func(sentPrefix string) {
+		os.WriteFile(cfg, []byte(`[mailbox.m]
+bucket = "mail"
+prefix = "`+demo.Prefix+`"
+endpoint = "`+srv.URL+`"
+ses_endpoint = "`+ses.URL+`"
+identity_domains = ["acme-demo.example"]
+sent_prefix = "`+sentPrefix+`"
+`), 0o600)
+	}
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "Hello\n")
+	for _, bad := range []string{demo.Prefix + "sent/", "inb"} {
+		write(bad)
+		_, errOut, code := sesbox(t, "reply", key, "--body-file", body, "--yes")
+		if code == 0 || !strings.Contains(errOut, "overlaps") {
+			t.Errorf("sent_prefix %q: exit %d %s", bad, code, errOut)
+		}
+	}
+	if len(ses.Calls()) != 0 {
+		t.Fatal("sent with a bad sent_prefix")
+	}
+	write("sent/")
+	out, errOut, code := sesbox(t, "reply", key, "--body-file", body, "--yes")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	copyLine := regexp.MustCompile(`Copied to: s3://mail/(\S+)`).FindStringSubmatch(out)
+	if copyLine == nil || !strings.HasPrefix(copyLine[1], "sent/") {
+		t.Fatalf("no copy reported:\n%s", out)
+	}
+	obj, err := srv.Admin.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("mail"), Key: aws.String(copyLine[1])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(obj.Body)
+	if !bytes.Equal(got, ses.Calls()[0].Content.Raw.Data) {
+		t.Error("the bucket copy differs from what SES got")
+	}
+	// Never overwrite: a second PUT of the same key fails.
+	c := s3SentCopier{client: srv.Admin, bucket: "mail", prefix: "sent/"}
+	id := strings.TrimSuffix(strings.TrimPrefix(copyLine[1], "sent/"), ".eml")
+	if _, err := c.CopySent(context.Background(), id, []byte("other")); err == nil {
+		t.Error("an existing copy was overwritten")
+	}
+}
+
+func TestReplySizeLimitsAgree(t *testing.T) {
+	if drafts.MaxMessageSize != sessend.MaxMessageSize {
+		t.Errorf("drafts.MaxMessageSize %d, sessend.MaxMessageSize %d", drafts.MaxMessageSize, sessend.MaxMessageSize)
+	}
+}

@@ -1,0 +1,144 @@
+//go:build integration
+
+package reforward
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/sesbox/sesbox/mailstore/sessend"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
+)
+
+// sesSender is the production sender over endpoint, with the SDK's own
+// retries off as `sesbox forward` has them: the run retries throttling
+// itself and must never repeat a send whose answer was lost.
+func sesSender(endpoint string) *sessend.Sender {
+	c := sesv2.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, ""),
+	}, func(o *sesv2.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.RetryMaxAttempts = 1
+	})
+	return sessend.New(c, "")
+}
+
+// TestBulkAgainstSESLocal runs 200 messages through the real SDK into
+// aws-ses-v2-local, with a throttling burst (HTTP 429
+// TooManyRequestsException) and a connection cut after SES took a message
+// while the process "dies"; then runs again. Every message reached SES
+// exactly once, by the bytes SES received, and the one in doubt is reported.
+func TestBulkAgainstSESLocal(t *testing.T) {
+	ses := peer.StartSES(t)
+	ctx, kill := context.WithCancel(context.Background())
+	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		switch {
+		case n >= 40 && n < 45:
+			return sesfault.Throttle
+		case n == 120:
+			kill()
+			return sesfault.Drop
+		}
+		return sesfault.Pass
+	})
+	e := newEnv(t)
+	var keys []string
+	for i, id := range ids(200) {
+		keys = append(keys, e.src.put(id, message(fmt.Sprint("bulk ", i), "info@acme.example", "PASS")))
+	}
+	runner := func() *Runner {
+		r := e.runner()
+		r.Sender = sesSender(proxy.URL)
+		return r
+	}
+	r := runner()
+	p, err := r.Plan(context.Background(), keys, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []Result
+	tot, err := r.Run(ctx, p, func(x Result) { first = append(first, x) }, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("first run: %v", err)
+	}
+	// Requests 1-39 sent messages 0-38, 40-44 throttled message 39 (sent
+	// by request 45), so request 120 carried message 114.
+	const cut = 114
+	if tot != (Totals{Sent: cut, Uncertain: 1, Failed: 200 - cut - 1}) || first[cut].Status != StatusUncertain {
+		t.Fatalf("first run: %+v; message %d: %+v", tot, cut, first[cut])
+	}
+	if e.clock.slept < (1+2+4+8+16)*1e9 {
+		t.Errorf("backed off only %v", e.clock.slept)
+	}
+
+	second, tot, err := func() ([]Result, Totals, error) {
+		r := runner()
+		p, err := r.Plan(context.Background(), keys, Options{Config: testConfig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []Result
+		tot, err := r.Run(context.Background(), p, func(x Result) { out = append(out, x) }, nil)
+		return out, tot, err
+	}()
+	if err != nil || tot != (Totals{Sent: 200 - cut - 1, Skipped: cut, Uncertain: 1}) {
+		t.Fatalf("second run: %v %+v", err, tot)
+	}
+	if second[cut].Status != StatusUncertain || second[cut].Key != keys[cut] {
+		t.Errorf("the uncertain message is not reported: %+v", second[cut])
+	}
+
+	// What SES received: each message once, to the mapped envelope, with
+	// exactly the bytes Rewrite makes.
+	count := map[string]int{}
+	for _, em := range proxy.Emails() {
+		s := subjectOf(em.Raw)
+		count[s]++
+		if strings.Join(em.To, ",") != "ops@team.example,lead@team.example" {
+			t.Errorf("%s: envelope %v", s, em.To)
+		}
+	}
+	for i := range 200 {
+		if n := count[fmt.Sprint("bulk ", i)]; n != 1 {
+			t.Errorf("message %d reached SES %d times", i, n)
+		}
+	}
+	if got := proxy.Requests(); got != 200+5 {
+		t.Errorf("%d SendEmail requests, want 205 (200 + 5 throttled)", got)
+	}
+}
+
+// TestQuotaRefusedAgainstSESLocal reads a small quota from GetAccount and
+// refuses the run before any SendEmail.
+func TestQuotaRefusedAgainstSESLocal(t *testing.T) {
+	acct := `{"DedicatedIpAutoWarmupEnabled":false,"Details":{"AdditionalContactEmailAddresses":[],"ContactLanguage":"EN","MailType":"TRANSACTIONAL","ReviewDetails":{"CaseId":"local","Status":"GRANTED"},"UseCaseDescription":"local tests","WebsiteURL":"https://example.com"},"EnforcementStatus":"HEALTHY","ProductionAccessEnabled":true,"SendingEnabled":true,"SendQuota":{"Max24HourSend":200,"MaxSendRate":1,"SentLast24Hours":195},"SuppressionAttributes":{"SuppressedReasons":["BOUNCE","COMPLAINT"]}}`
+	ses := peer.StartSESWithAccount(t, acct)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	e := newEnv(t)
+	var keys []string
+	for i, id := range ids(3) {
+		keys = append(keys, e.src.put(id, message(fmt.Sprint("q", i), "info@acme.example", "PASS")))
+	}
+	r := e.runner()
+	r.Sender = sesSender(proxy.URL)
+	p, err := r.Plan(context.Background(), keys, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Run(context.Background(), p, nil, nil)
+	if !errors.Is(err, ErrQuotaExceeded) || !strings.Contains(err.Error(), "6 recipients to send to, 5 of 200 left") {
+		t.Fatalf("run: %v", err)
+	}
+	if proxy.Requests() != 0 {
+		t.Errorf("%d SendEmail requests after a refusal", proxy.Requests())
+	}
+}

@@ -1,0 +1,366 @@
+package reforward
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/mime"
+)
+
+// Plan is what a run will do, worked out from the message headers and the
+// journal before anything is sent: the CLI prints its counts and
+// destinations for confirmation, the TUI shows them.
+type Plan struct {
+	Location mailstore.Location
+	Options  Options
+	Items    []Item
+}
+
+// Item is one message of a plan.
+type Item struct {
+	// Input is the key or SES message id as the user gave it.
+	Input string
+	Key   string
+	ETag  string
+	Size  int64
+	// Summary is the message's header, parsed.
+	Summary mailstore.Summary
+	// Recipients are the envelope recipients the destinations come from
+	// (the Received lines, or --recipient).
+	Recipients []string
+	// Destinations are the mapped recipients (or --to), without repeats.
+	Destinations []string
+	// Original is the recipient the rewritten From is sent as when the
+	// config has no fromEmail.
+	Original string
+	// Sends are the destinations split into SendEmail calls of at most
+	// MaxDestinations.
+	Sends []Send
+	// Status is empty when the message is to be sent (or written, in a dry
+	// run); otherwise it is the result the message reports without being
+	// sent, and Reason says why.
+	Status Status
+	Reason string
+}
+
+// Send is one SendEmail call of an item, with what the journal said of it
+// when the plan was made.
+type Send struct {
+	Destinations []string
+	// State is the journal's last state for these destinations ("" when
+	// never tried), SESMessageID and At its id and time when sent.
+	State        string
+	SESMessageID string
+	At           time.Time
+}
+
+// pending reports whether the send is still to be made under opts.
+func (s Send) pending(opts Options) bool {
+	switch s.State {
+	case forward.StateSent:
+		return opts.Again
+	case forward.StateSending:
+		return opts.Again || opts.RetryUncertain
+	}
+	return true
+}
+
+// ToSend counts the messages the run will send (or write, in a dry run),
+// their SendEmail calls and the recipients those carry: what counts
+// against the SES quota.
+func (p *Plan) ToSend() (messages, sends, recipients int) {
+	for _, it := range p.Items {
+		if it.Status != "" {
+			continue
+		}
+		messages++
+		for _, s := range it.Sends {
+			if s.pending(p.Options) {
+				sends++
+				recipients += len(s.Destinations)
+			}
+		}
+	}
+	return messages, sends, recipients
+}
+
+// Destinations lists every distinct destination of the messages to send,
+// sorted: what the user confirms.
+func (p *Plan) Destinations() []string {
+	var out []string
+	for _, it := range p.Items {
+		if it.Status == "" {
+			out = append(out, it.Destinations...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Decided counts the items whose result is known before the run, by status.
+func (p *Plan) Decided() map[Status]int {
+	out := map[Status]int{}
+	for _, it := range p.Items {
+		if it.Status != "" {
+			out[it.Status]++
+		}
+	}
+	return out
+}
+
+// First returns the first item to send, for a preview.
+func (p *Plan) First() (Item, bool) {
+	for _, it := range p.Items {
+		if it.Status == "" {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
+// Plan resolves the inputs (object keys or SES message ids, in order,
+// repeats dropped), reads each header and works out its destinations and
+// sends. A message that cannot be planned becomes a failed item; Plan
+// itself fails only when the journal cannot be read, or ctx ends.
+func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan, error) {
+	if r.Source == nil {
+		return nil, errors.New("plan forward: no source")
+	}
+	if !opts.DryRun() && (r.Sender == nil || r.JournalPath == "") {
+		return nil, ErrNoSender
+	}
+	p := &Plan{Location: r.Source.Location(), Options: opts}
+	var j *forward.Journal
+	if !opts.DryRun() {
+		var err error
+		if j, err = forward.OpenJournal(r.JournalPath); err != nil {
+			return nil, err
+		}
+		defer j.Close()
+	}
+	// Header reads are small and independent: a few at a time, results
+	// kept in input order.
+	items := make([]Item, len(inputs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(planWorkers, len(inputs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				items[i] = r.planOne(ctx, p.Location, inputs[i], opts, j)
+			}
+		}()
+	}
+	for i := range inputs {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		if seen[it.Key] {
+			continue
+		}
+		seen[it.Key] = true
+		p.Items = append(p.Items, it)
+	}
+	return p, nil
+}
+
+// planWorkers is how many headers Plan reads at once.
+const planWorkers = 8
+
+func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input string, opts Options, j *forward.Journal) Item {
+	it := Item{Input: input, Key: input}
+	fail := func(format string, args ...any) Item {
+		it.Status, it.Reason = StatusFailed, fmt.Sprintf(format, args...)
+		return it
+	}
+	key, err := r.Source.Resolve(ctx, input)
+	if err != nil {
+		return fail("resolve %s: %v", input, err)
+	}
+	it.Key = key
+	hdr, obj, err := r.Source.ReadHeader(ctx, key)
+	if err != nil {
+		if errors.Is(err, mailstore.ErrNotFound) {
+			return fail("no such message in %s", loc)
+		}
+		return fail("%v", err)
+	}
+	it.ETag, it.Size = strings.Trim(obj.ETag, `"`), obj.Size
+	it.Summary = mime.Summarize(hdr)
+	it.Summary.Object = obj
+	it.Summary.Key = key
+	why := derive(&it, opts)
+
+	switch {
+	case it.Summary.Kind == mailstore.KindSetupNotification || mailstore.SESMessageID(key) == "AMAZON_SES_SETUP_NOTIFICATION":
+		it.Status, it.Reason = StatusSkipped, "the SES setup notification is not mail"
+		return it
+	case it.Summary.Kind == mailstore.KindForeign:
+		it.Status, it.Reason = StatusSkipped, "not a mail message (no header fields)"
+		return it
+	case it.Summary.Verdicts.Failed() && !opts.IncludeSpam:
+		it.Status, it.Reason = StatusSkipped, verdictReason(it.Summary.Verdicts)
+		return it
+	case obj.Size-int64(len(hdr)) > MaxMessageSize:
+		// The body alone is over the limit: no rewrite of the header can
+		// bring it under, so do not even download it.
+		it.Status, it.Reason = StatusSkipped, tooLarge(obj.Size)
+		return it
+	case why != "":
+		return fail("%s", why)
+	}
+	if j == nil {
+		return it
+	}
+	for i := range it.Sends {
+		s := &it.Sends[i]
+		if e, ok := j.Lookup(loc.Bucket, key, it.ETag, s.Destinations); ok {
+			s.State, s.SESMessageID, s.At = e.State, e.SESMessageID, e.Time
+		}
+	}
+	it.Status, it.Reason = journalVerdict(it.Sends, opts)
+	return it
+}
+
+// derive fills the recipients, destinations, original recipient and sends
+// of it, or returns why it cannot.
+func derive(it *Item, opts Options) string {
+	it.Recipients = it.Summary.Recipients
+	if len(opts.Recipients) > 0 {
+		it.Recipients = slices.Clone(opts.Recipients)
+	}
+	var dests []string
+	switch {
+	case len(opts.To) > 0:
+		dests = opts.To
+		// Without a mapping every recipient "matches": like Map, the last
+		// one is the original recipient.
+		if n := len(it.Recipients); n > 0 {
+			it.Original = it.Recipients[n-1]
+		}
+		if it.Original == "" && opts.Config.FromEmail == "" {
+			return "no envelope recipient to send as (no \"Received: ... for <addr>\" line) and no fromEmail: give --recipient"
+		}
+	case len(it.Recipients) == 0:
+		return "no envelope recipient (no \"Received: ... for <addr>\" line): give --recipient or --to"
+	default:
+		var err error
+		dests, it.Original, err = forward.Map(opts.Config, it.Recipients)
+		if err != nil {
+			return err.Error()
+		}
+	}
+	// The Lambda keeps repeats; SES would count (and may deliver) each one.
+	seen := map[string]bool{}
+	for _, d := range dests {
+		if d != "" && !seen[d] {
+			seen[d] = true
+			it.Destinations = append(it.Destinations, d)
+		}
+	}
+	if len(it.Destinations) == 0 {
+		return "no forward destinations"
+	}
+	for chunk := range slices.Chunk(it.Destinations, MaxDestinations) {
+		it.Sends = append(it.Sends, Send{Destinations: slices.Clone(chunk)})
+	}
+	return ""
+}
+
+// journalVerdict decides an item from its sends' journal states: skipped
+// when every send went out already, uncertain when one was cut off.
+func journalVerdict(sends []Send, opts Options) (Status, string) {
+	allSent := true
+	for _, s := range sends {
+		if s.State != forward.StateSent {
+			allSent = false
+		}
+		if s.State == forward.StateSending && !s.pending(opts) {
+			return StatusUncertain, uncertainReason(s.At)
+		}
+	}
+	if allSent && !opts.Again {
+		return StatusSkipped, alreadySent(sends)
+	}
+	return "", ""
+}
+
+func uncertainReason(at time.Time) string {
+	return fmt.Sprintf("a send started %s was cut off before SES answered: it may or may not have been sent; "+
+		"check, then use --retry-uncertain to send it", at.UTC().Format(time.RFC3339))
+}
+
+func alreadySent(sends []Send) string {
+	var when time.Time
+	for _, s := range sends {
+		if s.At.After(when) {
+			when = s.At
+		}
+	}
+	return fmt.Sprintf("already forwarded %s (SES message id %s); --again sends it again",
+		when.UTC().Format(time.RFC3339), sendIDs(sends))
+}
+
+func sendIDs(sends []Send) string {
+	var ids []string
+	for _, s := range sends {
+		if s.SESMessageID != "" {
+			ids = append(ids, s.SESMessageID)
+		}
+	}
+	return strings.Join(ids, ",")
+}
+
+func verdictReason(v mailstore.Verdicts) string {
+	var what []string
+	if v.Spam == "FAIL" {
+		what = append(what, "spam")
+	}
+	if v.Virus == "FAIL" {
+		what = append(what, "virus")
+	}
+	return "SES " + strings.Join(what, " and ") + " verdict FAIL; --include-spam forwards it anyway"
+}
+
+func tooLarge(size int64) string {
+	return fmt.Sprintf("%.1f MB, over SES's %d MB limit for a message", float64(size)/(1<<20), MaxMessageSize>>20)
+}
+
+// ReadKeyList reads --keys-from input: one object key or SES message id a
+// line, as pasted from the Lambda's error logs. Blank lines and lines
+// starting with "#" are ignored; surrounding blanks (and a CR) are trimmed.
+func ReadKeyList(r io.Reader) ([]string, error) {
+	var out []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read key list: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,247 @@
+// Package reforward pushes stored mail on by hand, one message or thousands,
+// the way the SES forwarding Lambda would have: it reads each stored object,
+// derives its envelope recipients, maps them (forward.Map), rewrites the
+// header (forward.Rewrite) and sends the result through a mailstore.Sender.
+//
+// It is built to be run again and again on the same input. Every send is
+// recorded in the forward journal before and after SES is called, so a
+// message already sent is skipped, a send cut off by a crash is reported as
+// uncertain instead of being repeated, and a failure never stops the rest of
+// the run. Sends are paced under the account's send rate, a run that would
+// go over the remaining 24-hour quota is refused before anything is sent,
+// and throttling is answered with a back-off and a retry.
+//
+// The stored objects are only ever read: a Source has no way to write.
+//
+// The CLI (`sesbox forward`) and the TUI's forward screen both call Plan,
+// then Run with callbacks, so the two cannot drift apart.
+package reforward
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+)
+
+// Status is the outcome of one message, as printed in the `status` field.
+type Status string
+
+// The statuses a message can end in.
+const (
+	StatusSent      Status = "sent"      // SES accepted every send of the message
+	StatusDryRun    Status = "dry-run"   // written to the dry-run directory, nothing sent
+	StatusSkipped   Status = "skipped"   // not sent on purpose: already sent, spam, too large
+	StatusFailed    Status = "failed"    // not sent (or not completely): see Reason
+	StatusUncertain Status = "uncertain" // a send was cut off: SES may or may not have it
+)
+
+// Options are what the user chose for a run.
+type Options struct {
+	// Config is the Lambda's config: the mapping, and the rewrite options.
+	// It may be the zero Config when To is set.
+	Config forward.Config
+	// Recipients, when set, replace the envelope recipients read from each
+	// message's Received lines (--recipient).
+	Recipients []string
+	// To, when set, are the destinations, without any mapping (--to).
+	To []string
+	// DryRunDir, when set, makes the run write each rewritten message to
+	// DryRunDir/<SES message id>.eml and send nothing.
+	DryRunDir string
+	// Again sends messages the journal says were sent already (and implies
+	// RetryUncertain).
+	Again bool
+	// RetryUncertain sends messages whose last send was cut off.
+	RetryUncertain bool
+	// IncludeSpam forwards messages with a spam or virus FAIL verdict.
+	IncludeSpam bool
+}
+
+// DryRun reports whether the run sends nothing.
+func (o Options) DryRun() bool { return o.DryRunDir != "" }
+
+// Result is the outcome of one message: one line of `sesbox forward`'s
+// output. The JSON field names are a public contract.
+type Result struct {
+	Key string `json:"key"`
+	// Recipients are the destinations the message was (or would have been)
+	// forwarded to: the mapped recipients, or --to.
+	Recipients []string `json:"recipients"`
+	Status     Status   `json:"status"`
+	// SESMessageID is the id SES gave the send (for a skipped message, the
+	// earlier send's). A message split into several sends has one id per
+	// send, comma-separated, in destination order.
+	SESMessageID string `json:"sesMessageId,omitempty"`
+	// File is the dry-run output.
+	File string `json:"file,omitempty"`
+	// Reason says why a message was skipped, failed or is uncertain.
+	Reason string `json:"reason"`
+}
+
+// Progress is reported as a run goes: after each message and while it
+// waits for a throttling back-off.
+type Progress struct {
+	Total                                    int // messages in the plan
+	Done                                     int // messages with a result
+	Sent, DryRun, Skipped, Failed, Uncertain int
+	Sends                                    int // SendEmail calls accepted so far
+	Key                                      string
+	Started                                  time.Time
+	Backoff                                  time.Duration // > 0 while waiting after a throttle
+	Throttles                                int           // throttling answers met so far
+}
+
+// Totals counts the results of a finished run.
+type Totals struct {
+	Sent, DryRun, Skipped, Failed, Uncertain int
+}
+
+func (t *Totals) add(s Status) {
+	switch s {
+	case StatusSent:
+		t.Sent++
+	case StatusDryRun:
+		t.DryRun++
+	case StatusSkipped:
+		t.Skipped++
+	case StatusFailed:
+		t.Failed++
+	case StatusUncertain:
+		t.Uncertain++
+	}
+}
+
+// Source is read access to the stored mail. It has no way to write: the
+// stored object is never modified (the Lambda copies it onto itself;
+// sesbox must not).
+type Source interface {
+	Location() mailstore.Location
+	// Resolve turns a full key or an SES message id into the object key.
+	Resolve(ctx context.Context, keyOrID string) (string, error)
+	// ReadHeader returns the header block and what the store knows of the
+	// object (ETag, size).
+	ReadHeader(ctx context.Context, key string) ([]byte, mailstore.Object, error)
+	// Read returns the whole stored object.
+	Read(ctx context.Context, key string) ([]byte, mailstore.Object, error)
+}
+
+// FromMailbox is the Source over a mailbox: keys resolve through its index,
+// bytes come from its Store.
+func FromMailbox(m *mailbox.Mailbox) Source { return mailboxSource{m} }
+
+type mailboxSource struct{ m *mailbox.Mailbox }
+
+func (s mailboxSource) Location() mailstore.Location { return s.m.Location() }
+func (s mailboxSource) Resolve(ctx context.Context, k string) (string, error) {
+	return s.m.Resolve(ctx, k)
+}
+func (s mailboxSource) ReadHeader(ctx context.Context, k string) ([]byte, mailstore.Object, error) {
+	return s.m.Store().ReadHeader(ctx, k)
+}
+func (s mailboxSource) Read(ctx context.Context, k string) ([]byte, mailstore.Object, error) {
+	return s.m.Store().Read(ctx, k)
+}
+
+// ActionLog is where every send is written for auditors (audit.Log).
+type ActionLog interface {
+	Append(audit.Action) error
+}
+
+// Clock is the time a run paces and backs off by. Tests use a fake one that
+// never really sleeps.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx is done, whichever is first.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Runner holds what a run needs besides the user's Options.
+type Runner struct {
+	Source Source
+	// Sender sends through SES; nil is allowed for dry runs only.
+	Sender mailstore.Sender
+	// JournalPath is the forward journal (forward.DefaultJournalPath in
+	// production). It is opened, and locked, for the length of each Plan
+	// and Run; dry runs never open it.
+	JournalPath string
+	// Log, when set, gets one action per send (sent, failed or uncertain).
+	Log ActionLog
+	// Clock defaults to the real clock.
+	Clock Clock
+	// MaxAttempts is how often one send is tried while SES throttles it
+	// (default 8); Backoff is the first wait, doubled after each throttle
+	// up to MaxBackoff (defaults 1s and 30s).
+	MaxAttempts         int
+	Backoff, MaxBackoff time.Duration
+	// SendTimeout bounds one SendEmail call once started. A started send
+	// is not cancelled with the run's context (an interrupted run finishes
+	// the send it is in, so it knows the outcome); this is its limit
+	// instead (default 2 minutes).
+	SendTimeout time.Duration
+}
+
+func (r *Runner) clock() Clock {
+	if r.Clock == nil {
+		return realClock{}
+	}
+	return r.Clock
+}
+
+func (r *Runner) maxAttempts() int {
+	if r.MaxAttempts <= 0 {
+		return 8
+	}
+	return r.MaxAttempts
+}
+
+func (r *Runner) backoff(attempt int) time.Duration {
+	first, limit := r.Backoff, r.MaxBackoff
+	if first <= 0 {
+		first = time.Second
+	}
+	if limit <= 0 {
+		limit = 30 * time.Second
+	}
+	d := first
+	for i := 1; i < attempt && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+func (r *Runner) sendTimeout() time.Duration {
+	if r.SendTimeout <= 0 {
+		return 2 * time.Minute
+	}
+	return r.SendTimeout
+}
+
+// ErrQuotaExceeded is returned (wrapped) by CheckQuota and Run when the
+// plan needs more recipients than the account may still send to today.
+var ErrQuotaExceeded = errors.New("the run would exceed the SES 24-hour sending quota")
+
+// ErrNoSender is returned when a run that sends has no Sender or journal.
+var ErrNoSender = errors.New("reforward: a run that sends needs a Sender and a journal")

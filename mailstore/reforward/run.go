@@ -1,0 +1,521 @@
+package reforward
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// CheckQuota reads the account's sending quota and refuses (with
+// ErrQuotaExceeded) a plan that needs more recipients than the account may
+// still send to in the current 24 hours. SES counts every recipient of a
+// message against both the quota and the send rate. A negative
+// Max24HourSend means no limit.
+func (r *Runner) CheckQuota(ctx context.Context, p *Plan) (mailstore.Quota, error) {
+	if r.Sender == nil {
+		return mailstore.Quota{}, ErrNoSender
+	}
+	q, err := r.Sender.Quota(ctx)
+	if err != nil {
+		return q, err
+	}
+	_, _, need := p.ToSend()
+	if q.Max24HourSend >= 0 && float64(need) > q.Remaining() {
+		return q, fmt.Errorf("%w: %d recipients to send to, %.0f of %.0f left (%.0f sent in the last 24 hours); nothing was sent",
+			ErrQuotaExceeded, need, max(q.Remaining(), 0), q.Max24HourSend, q.SentLast24Hours)
+	}
+	return q, nil
+}
+
+// Preview returns the header block of the first message the plan sends,
+// rewritten: what the TUI shows before the user confirms.
+func (r *Runner) Preview(ctx context.Context, p *Plan) (key string, header []byte, err error) {
+	it, ok := p.First()
+	if !ok {
+		return "", nil, nil
+	}
+	raw, _, err := r.Source.Read(ctx, it.Key)
+	if err != nil {
+		return it.Key, nil, err
+	}
+	out, err := forward.Rewrite(p.Options.Config, raw, it.Original)
+	if err != nil {
+		return it.Key, nil, err
+	}
+	return it.Key, headerBlock(out), nil
+}
+
+// headerBlock is b up to and including its first empty line: the header as
+// Rewrite (and the Lambda) split it, which is not always where a MIME
+// parser would stop.
+func headerBlock(b []byte) []byte {
+	for i := 0; i < len(b); {
+		nl := bytes.IndexByte(b[i:], '\n')
+		if nl < 0 {
+			break
+		}
+		if line := b[i : i+nl]; len(line) == 0 || (len(line) == 1 && line[0] == '\r') {
+			return b[:i+nl+1]
+		}
+		i += nl + 1
+	}
+	return b
+}
+
+// Run carries out the plan: for each item, in order, one Result goes to
+// onResult (even for a message the run never reached because it stopped).
+// onProgress, when set, is called as the run goes. Neither is called
+// concurrently.
+//
+// A sending run first checks the quota (refusing with ErrQuotaExceeded
+// before anything is sent), then records the sends it sets out to make as
+// "planned" in the journal. Each send is recorded "sending" before SES is called and "sent"
+// or "failed" after. A throttling answer is retried after a back-off;
+// any other refusal fails that message and the run goes on. A send whose
+// outcome is unknown (the connection broke, SES answered 5xx, the send
+// timed out) stays "sending" and the message is reported uncertain.
+//
+// When ctx ends, the send in progress is finished (it is bounded by
+// SendTimeout instead), the messages not reached are reported failed as
+// "not attempted", and Run returns ctx's error. Run also stops, the same
+// way, when the journal or the action log cannot be written.
+func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProgress func(Progress)) (Totals, error) {
+	ru := &run{
+		r: r, p: p, opts: p.Options, onResult: onResult, onProgress: onProgress,
+		files: map[string]string{},
+	}
+	ru.prog.Total = len(p.Items)
+	ru.prog.Started = r.clock().Now()
+	if ru.opts.DryRun() {
+		if err := os.MkdirAll(ru.opts.DryRunDir, 0o700); err != nil {
+			return Totals{}, fmt.Errorf("dry run: %w", err)
+		}
+	} else {
+		if r.Sender == nil || r.JournalPath == "" {
+			return Totals{}, ErrNoSender
+		}
+		var q mailstore.Quota
+		if _, sends, _ := p.ToSend(); sends > 0 {
+			var err error
+			if q, err = r.CheckQuota(ctx, p); err != nil {
+				return Totals{}, err
+			}
+		}
+		rate := q.MaxSendRate
+		if rate <= 0 {
+			rate = 1 // SES's sandbox rate: the safe guess when the account says nothing
+		}
+		ru.pace = pacer{clock: r.clock(), rate: rate}
+		var err error
+		if ru.j, err = forward.OpenJournal(r.JournalPath); err != nil {
+			return Totals{}, err
+		}
+		defer ru.j.Close()
+		if err := ru.recordPlanned(); err != nil {
+			return Totals{}, err
+		}
+	}
+
+	var stop error
+	for i := range p.Items {
+		it := &p.Items[i]
+		if stop == nil && ctx.Err() != nil {
+			stop = ctx.Err()
+		}
+		if stop != nil {
+			ru.report(notAttempted(it, stop))
+			continue
+		}
+		ru.prog.Key = it.Key
+		ru.progress()
+		res, err := ru.item(ctx, it)
+		ru.report(res)
+		if err != nil {
+			stop = err
+		}
+	}
+	ru.prog.Key = ""
+	ru.progress()
+	return ru.totals, stop
+}
+
+// run is the state of one Run.
+type run struct {
+	r          *Runner
+	p          *Plan
+	opts       Options
+	j          *forward.Journal
+	pace       pacer
+	onResult   func(Result)
+	onProgress func(Progress)
+	prog       Progress
+	totals     Totals
+	files      map[string]string // dry-run file -> key
+	unknown    int               // sends in a row whose outcome is unknown
+}
+
+// maxUnknownInARow stops a run when SES stops answering: every further
+// send would be one more message in doubt.
+const maxUnknownInARow = 3
+
+func (ru *run) report(res Result) {
+	if res.Recipients == nil {
+		res.Recipients = []string{}
+	}
+	ru.totals.add(res.Status)
+	ru.prog.Done++
+	switch res.Status {
+	case StatusSent:
+		ru.prog.Sent++
+	case StatusDryRun:
+		ru.prog.DryRun++
+	case StatusSkipped:
+		ru.prog.Skipped++
+	case StatusFailed:
+		ru.prog.Failed++
+	case StatusUncertain:
+		ru.prog.Uncertain++
+	}
+	if ru.onResult != nil {
+		ru.onResult(res)
+	}
+	ru.progress()
+}
+
+func (ru *run) progress() {
+	if ru.onProgress != nil {
+		ru.onProgress(ru.prog)
+	}
+}
+
+func notAttempted(it *Item, why error) Result {
+	reason := "not attempted: the run stopped: " + why.Error()
+	if errors.Is(why, context.Canceled) {
+		reason = "not attempted: the run was interrupted"
+	}
+	return Result{Key: it.Key, Recipients: it.Destinations, Status: StatusFailed, Reason: reason}
+}
+
+// recordPlanned writes "planned" for every send the run intends to make,
+// so the journal shows what a run set out to do even if it dies.
+func (ru *run) recordPlanned() error {
+	loc := ru.p.Location
+	for _, it := range ru.p.Items {
+		if it.Status != "" {
+			continue
+		}
+		for _, s := range it.Sends {
+			if !s.pending(ru.opts) || s.State == forward.StateSent || s.State == forward.StateSending {
+				// Sent or in doubt stays so until this run really sends
+				// (--again, --retry-uncertain): an interrupted run must not
+				// turn it into something a later run would send.
+				continue
+			}
+			if err := ru.j.Record(forward.Entry{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
+				Destinations: s.Destinations, State: forward.StatePlanned, Time: ru.r.clock().Now().UTC()}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// item forwards one message. The error is set only when the run must stop.
+func (ru *run) item(ctx context.Context, it *Item) (Result, error) {
+	res := Result{Key: it.Key, Recipients: it.Destinations, Status: it.Status, Reason: it.Reason}
+	if it.Status != "" {
+		if it.Status == StatusSkipped {
+			res.SESMessageID = sendIDs(it.Sends)
+		}
+		return res, nil
+	}
+	raw, obj, err := ru.r.Source.Read(ctx, it.Key)
+	if err != nil {
+		if ctx.Err() != nil {
+			return notAttempted(it, ctx.Err()), ctx.Err()
+		}
+		res.Status, res.Reason = StatusFailed, err.Error()
+		return res, nil
+	}
+	if etag := strings.Trim(obj.ETag, `"`); etag != it.ETag {
+		res.Status = StatusFailed
+		res.Reason = fmt.Sprintf("the stored object changed after the run was planned (ETag %s, now %s): run again", it.ETag, etag)
+		return res, nil
+	}
+	out, err := forward.Rewrite(ru.opts.Config, raw, it.Original)
+	if err != nil {
+		res.Status, res.Reason = StatusFailed, err.Error()
+		return res, nil
+	}
+	if len(out) > MaxMessageSize {
+		res.Status, res.Reason = StatusSkipped, tooLarge(int64(len(out)))
+		return res, nil
+	}
+	if ru.opts.DryRun() {
+		return ru.writeDryRun(it, out), nil
+	}
+	return ru.send(ctx, it, out)
+}
+
+// writeDryRun writes out to DIR/<SES message id>.eml, replacing an earlier
+// dry run's file (by rename, so the file is always whole).
+func (ru *run) writeDryRun(it *Item, out []byte) Result {
+	res := Result{Key: it.Key, Recipients: it.Destinations}
+	name := sanitize.Filename(mailstore.SESMessageID(it.Key)) + ".eml"
+	path := filepath.Join(ru.opts.DryRunDir, name)
+	if other, ok := ru.files[path]; ok {
+		res.Status, res.Reason = StatusFailed, fmt.Sprintf("%s is also the dry-run file of %s", path, other)
+		return res
+	}
+	ru.files[path] = it.Key
+	if err := writeFileAtomic(path, out); err != nil {
+		res.Status, res.Reason = StatusFailed, "dry run: "+err.Error()
+		return res
+	}
+	res.Status, res.File = StatusDryRun, path
+	return res
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // fails harmlessly after the rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// part is the outcome of one send of an item.
+type part struct {
+	status Status
+	id     string
+	reason string
+}
+
+// send makes the item's pending sends and folds their outcomes into one
+// result.
+func (ru *run) send(ctx context.Context, it *Item, out []byte) (Result, error) {
+	loc := ru.p.Location
+	sum := sha256.Sum256(out)
+	digest := hex.EncodeToString(sum[:])
+	parts := make([]part, len(it.Sends))
+	var stop error
+	for i, s := range it.Sends {
+		// The journal is read again: another run may have sent this since
+		// the plan was made. Ours holds the lock from here on.
+		var prior *forward.Entry
+		if e, ok := ru.j.Lookup(loc.Bucket, it.Key, it.ETag, s.Destinations); ok {
+			s.State, s.SESMessageID, s.At = e.State, e.SESMessageID, e.Time
+			if e.State == forward.StateSent || e.State == forward.StateSending {
+				prior = &e
+			}
+		}
+		switch {
+		case stop != nil:
+			parts[i] = part{status: StatusFailed, reason: "not attempted: the run stopped"}
+			continue
+		case s.State == forward.StateSent && !ru.opts.Again:
+			parts[i] = part{status: StatusSkipped, id: s.SESMessageID, reason: alreadySent([]Send{s})}
+			continue
+		case s.State == forward.StateSending && !s.pending(ru.opts):
+			parts[i] = part{status: StatusUncertain, reason: uncertainReason(s.At)}
+			continue
+		}
+		parts[i], stop = ru.sendOne(ctx, it, s.Destinations, out, digest, prior)
+	}
+	return fold(it, parts), stop
+}
+
+// fold joins the outcomes of an item's sends into its result: uncertain if
+// any send is, else failed if any failed, else sent if any was sent.
+func fold(it *Item, parts []part) Result {
+	res := Result{Key: it.Key, Recipients: it.Destinations, Status: StatusSkipped}
+	var ids, reasons []string
+	rank := map[Status]int{StatusSkipped: 0, StatusSent: 1, StatusFailed: 2, StatusUncertain: 3}
+	for i, p := range parts {
+		if rank[p.status] > rank[res.Status] {
+			res.Status = p.status
+		}
+		if p.id != "" {
+			ids = append(ids, p.id)
+		}
+		if p.reason != "" {
+			if len(parts) > 1 {
+				p.reason = fmt.Sprintf("send %d of %d (%d destinations): %s", i+1, len(parts), len(it.Sends[i].Destinations), p.reason)
+			}
+			reasons = append(reasons, p.reason)
+		}
+	}
+	res.SESMessageID = strings.Join(ids, ",")
+	res.Reason = strings.Join(reasons, "; ")
+	return res
+}
+
+// sendOne makes one SendEmail call, retrying while SES throttles. The error
+// is set when the run must stop.
+//
+// prior is the journal's entry when an earlier run sent these destinations
+// or may have (--again, --retry-uncertain). When this send then certainly
+// does not happen, prior is recorded again instead of "failed": the
+// journal answers "may SES have this already?", and a later run without
+// those flags must still say yes.
+func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte, digest string, prior *forward.Entry) (part, error) {
+	r, loc := ru.r, ru.p.Location
+	entry := func(state, id, errText string) forward.Entry {
+		return forward.Entry{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag, Destinations: dests,
+			State: state, SESMessageID: id, Error: errText, Time: r.clock().Now().UTC()}
+	}
+	notSentEntry := func(errText string) forward.Entry {
+		if prior != nil {
+			return *prior
+		}
+		return entry(forward.StateFailed, "", errText)
+	}
+	logAction := func(id, result string) error {
+		if r.Log == nil {
+			return nil
+		}
+		return r.Log.Append(audit.Action{Time: r.clock().Now(), Command: "forward", Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
+			SHA256: digest, Destinations: dests, SESMessageID: id, Result: result})
+	}
+	for attempt := 1; ; attempt++ {
+		if err := ru.pace.wait(ctx, len(dests)); err != nil {
+			return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, err
+		}
+		if err := ru.j.Record(entry(forward.StateSending, "", "")); err != nil {
+			return part{status: StatusFailed, reason: "not sent: " + err.Error()}, err
+		}
+		// A started send is seen through even when the run is interrupted:
+		// cancelling it half-way would leave its outcome unknown.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.sendTimeout())
+		id, err := r.Sender.SendRaw(sctx, dests, out)
+		cancel()
+		switch {
+		case err == nil:
+			ru.unknown = 0
+			ru.prog.Sends++
+			p := part{status: StatusSent, id: id}
+			if jerr := ru.j.Record(entry(forward.StateSent, id, "")); jerr != nil {
+				p.reason = "sent, but the journal could not record it (the next run will call it uncertain): " + jerr.Error()
+				return p, jerr
+			}
+			if lerr := logAction(id, "sent"); lerr != nil {
+				p.reason = "sent, but the action log could not record it: " + lerr.Error()
+				return p, lerr
+			}
+			return p, nil
+
+		case IsThrottle(err) && attempt < r.maxAttempts():
+			// Throttled: SES did not take it. Say so in the journal before
+			// waiting, so a crash during the wait is not taken for a send.
+			if jerr := ru.j.Record(notSentEntry("throttled; retrying: " + err.Error())); jerr != nil {
+				return part{status: StatusFailed, reason: "not sent: " + jerr.Error()}, jerr
+			}
+			d := r.backoff(attempt)
+			ru.prog.Throttles++
+			ru.prog.Backoff = d
+			ru.progress()
+			serr := r.clock().Sleep(ctx, d)
+			ru.prog.Backoff = 0
+			if serr != nil {
+				return part{status: StatusFailed, reason: "throttled, and the run was interrupted before the retry: " + err.Error()}, serr
+			}
+
+		case answered(err) || notSent(err):
+			reason := err.Error()
+			if IsThrottle(err) {
+				reason = fmt.Sprintf("still throttled after %d attempts: %v", attempt, err)
+			}
+			ru.unknown = 0
+			p := part{status: StatusFailed, reason: reason}
+			if jerr := ru.j.Record(notSentEntry(reason)); jerr != nil {
+				return p, jerr
+			}
+			if lerr := logAction("", "failed: "+reason); lerr != nil {
+				p.reason += "; the action log could not record it: " + lerr.Error()
+				return p, lerr
+			}
+			return p, nil
+
+		default:
+			// No answer, or a server fault: SES may have taken the message.
+			// The journal keeps "sending", so no run resends it blindly.
+			p := part{status: StatusUncertain, reason: "the send was cut off before SES answered (" + err.Error() +
+				"): it may or may not have been sent; check, then use --retry-uncertain to send it"}
+			if lerr := logAction("", "uncertain: "+err.Error()); lerr != nil {
+				p.reason += "; the action log could not record it: " + lerr.Error()
+				return p, lerr
+			}
+			if ru.unknown++; ru.unknown >= maxUnknownInARow {
+				return p, fmt.Errorf("%d sends in a row got no answer from SES (last: %w): stopped so as not to leave more messages uncertain", ru.unknown, err)
+			}
+			return p, nil
+		}
+	}
+}
+
+// answered reports whether SES itself refused the request (an HTTP 4xx
+// answer), so the message was certainly not accepted. A 5xx answer or no
+// answer at all leaves the outcome unknown.
+func answered(err error) bool {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		c := re.HTTPStatusCode()
+		return c >= 400 && c < 500
+	}
+	return false
+}
+
+// notSent reports whether err happened before any byte of the request
+// left: the connection could not even be opened.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// pacer spaces sends so the recipients per second stay under the rate:
+// each send reserves len(destinations)/rate seconds, the first one at once.
+type pacer struct {
+	clock Clock
+	rate  float64
+	next  time.Time
+}
+
+func (p *pacer) wait(ctx context.Context, recipients int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := p.clock.Now()
+	if d := p.next.Sub(now); d > 0 {
+		if err := p.clock.Sleep(ctx, d); err != nil {
+			return err
+		}
+		now = p.clock.Now()
+	}
+	start := now
+	if p.next.After(start) {
+		start = p.next
+	}
+	p.next = start.Add(time.Duration(float64(recipients) / p.rate * float64(time.Second)))
+	return nil
+}

@@ -1,0 +1,191 @@
+// Package sesfault is a reverse proxy for tests, put in front of a real SES
+// v2 peer (aws-ses-v2-local): it records every SendEmail that reached SES,
+// decoded (envelope and exact raw bytes), and injects the faults a bulk
+// sender must survive: throttling answers, connections cut after SES took
+// the message, and answers held back while the test kills the sender.
+package sesfault
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Fault is what the proxy does with one SendEmail request.
+type Fault int
+
+const (
+	// Pass forwards the request and its answer.
+	Pass Fault = iota
+	// Throttle answers HTTP 429 TooManyRequestsException, as SES does over
+	// the send rate, without forwarding: SES never sees the message.
+	Throttle
+	// Drop forwards the request (SES takes the message) and then closes
+	// the connection without an answer.
+	Drop
+	// Hold forwards the request, reports it on Held, and keeps the answer
+	// back until the test ends: the sender can be killed mid-send.
+	Hold
+)
+
+// Email is one SendEmail request SES accepted.
+type Email struct {
+	To  []string // Destination.ToAddresses: the envelope
+	Raw []byte   // Content.Raw.Data, decoded
+	ID  string   // the MessageId SES answered (also for Drop and Hold)
+}
+
+// Proxy is a running fault proxy.
+type Proxy struct {
+	URL string
+	// Held receives the 1-based number of each SendEmail request held.
+	Held chan int
+
+	target  *url.URL
+	fault   func(n int) Fault
+	mu      sync.Mutex
+	n       int
+	emails  []Email
+	release chan struct{}
+}
+
+// Start starts a proxy to target (the SES peer's URL). fault decides each
+// SendEmail request by its 1-based number; nil passes everything. Other
+// requests (GetAccount) always pass.
+func Start(t testing.TB, target string, fault func(n int) Fault) *Proxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fault == nil {
+		fault = func(int) Fault { return Pass }
+	}
+	p := &Proxy{target: u, fault: fault, Held: make(chan int, 16), release: make(chan struct{})}
+	srv := httptest.NewServer(p)
+	t.Cleanup(func() {
+		close(p.release)
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	p.URL = srv.URL
+	return p
+}
+
+// Emails returns what SES accepted, in order.
+func (p *Proxy) Emails() []Email {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Email(nil), p.emails...)
+}
+
+// Requests is the number of SendEmail requests seen, faulted ones included.
+func (p *Proxy) Requests() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n
+}
+
+func isSendEmail(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/v2/email/outbound-emails")
+}
+
+// ServeHTTP implements http.Handler.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	fault, n := Pass, 0
+	if isSendEmail(r) {
+		p.mu.Lock()
+		p.n++
+		n = p.n
+		p.mu.Unlock()
+		fault = p.fault(n)
+	}
+	if fault == Throttle {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", "TooManyRequestsException")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, `{"__type":"TooManyRequestsException","message":"Maximum sending rate exceeded."}`)
+		return
+	}
+
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	out.URL.Scheme, out.URL.Host = p.target.Scheme, p.target.Host
+	out.Host = p.target.Host
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.ContentLength = int64(len(body))
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	respBody, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	if isSendEmail(r) && resp.StatusCode == http.StatusOK {
+		p.record(body, respBody)
+	}
+
+	switch fault {
+	case Drop:
+		cut(w)
+		return
+	case Hold:
+		p.Held <- n
+		<-p.release
+		cut(w)
+		return
+	}
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(respBody)
+}
+
+// cut closes the client's connection without an answer.
+func cut(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("sesfault: the server cannot hijack connections")
+	}
+	conn, _, err := hj.Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+func (p *Proxy) record(req, resp []byte) {
+	var in struct {
+		Destination struct{ ToAddresses []string }
+		Content     struct{ Raw struct{ Data []byte } }
+	}
+	var out struct{ MessageId string }
+	e := Email{}
+	if err := json.Unmarshal(req, &in); err != nil {
+		e.ID = fmt.Sprintf("undecodable request: %v", err)
+	}
+	_ = json.Unmarshal(resp, &out)
+	e.To, e.Raw = in.Destination.ToAddresses, in.Content.Raw.Data
+	if e.ID == "" {
+		e.ID = out.MessageId
+	}
+	p.mu.Lock()
+	p.emails = append(p.emails, e)
+	p.mu.Unlock()
+}

@@ -1,0 +1,247 @@
+// Package forward is the TUI's re-forward screen: for a message or the
+// marked set it plans the forward (reforward.Runner.Plan), asks for
+// confirmation showing the count, the destinations and the first message's
+// rewritten header, then runs it with a progress view and ends on the
+// per-message results, failures first, which can be marked again in the
+// list to retry them. It is the same mailstore code `sesbox forward` runs.
+package forward
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Forwarder is what the screen runs; *reforward.Runner is one.
+type Forwarder interface {
+	Plan(ctx context.Context, inputs []string, opts reforward.Options) (*reforward.Plan, error)
+	CheckQuota(ctx context.Context, p *reforward.Plan) (mailstore.Quota, error)
+	Preview(ctx context.Context, p *reforward.Plan) (key string, header []byte, err error)
+	Run(ctx context.Context, p *reforward.Plan, onResult func(reforward.Result), onProgress func(reforward.Progress)) (reforward.Totals, error)
+}
+
+var _ Forwarder = (*reforward.Runner)(nil)
+
+type state int
+
+const (
+	statePlanning state = iota
+	stateConfirm
+	stateRunning
+	stateDone
+	stateFailed // the plan could not be made
+)
+
+// nextID numbers screens so a result meant for an earlier screen is
+// dropped. A counter, not state anyone reads: safe to share.
+var nextID atomic.Int64
+
+// Model is the forward screen.
+type Model struct {
+	c             common.Common
+	keys          KeyMap
+	width, height int
+
+	ctx    context.Context
+	f      Forwarder
+	id     int64
+	inputs []string
+	opts   reforward.Options
+
+	state      state
+	err        error // plan, quota or run error
+	plan       *reforward.Plan
+	previewKey string
+	preview    []byte
+	previewErr error
+
+	cancel   context.CancelFunc // stops the run after the send in progress
+	stopping bool
+	events   chan tea.Msg
+	prog     reforward.Progress
+	results  []reforward.Result
+	totals   reforward.Totals
+	offset   int // first results row shown
+	bar      progress.Model
+}
+
+// New returns the screen for forwarding the messages keys (object keys or
+// SES message ids) with opts, through f. ctx bounds every call. Init starts
+// the plan.
+func New(ctx context.Context, c common.Common, f Forwarder, keys []string, opts reforward.Options) Model {
+	bar := progress.New(progress.WithWidth(30), progress.WithoutPercentage(),
+		progress.WithSolidFill(c.Styles.ProgressFull), progress.WithColorProfile(c.Styles.Profile))
+	bar.EmptyColor = c.Styles.ProgressEmpty
+	return Model{
+		c: c, keys: DefaultKeyMap(), ctx: ctx, f: f, id: nextID.Add(1),
+		inputs: append([]string(nil), keys...), opts: opts, bar: bar,
+	}
+}
+
+// SetKeys replaces the screen's key bindings (from the config file).
+func (m *Model) SetKeys(k KeyMap) { m.keys = k }
+
+// SetSize sets the area the screen draws in.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.bar.Width = max(10, min(40, w-20))
+	m.clampOffset()
+}
+
+// ID identifies this screen in the messages its commands send.
+func (m Model) ID() int64 { return m.id }
+
+// Running reports whether a run is under way: the root must not close the
+// screen then (the run would go on unseen).
+func (m Model) Running() bool { return m.state == stateRunning }
+
+// Results returns the results so far, in plan order.
+func (m Model) Results() []reforward.Result { return m.results }
+
+// Init plans the forward.
+func (m Model) Init() tea.Cmd {
+	return planCmd(m.ctx, m.f, m.id, m.inputs, m.opts)
+}
+
+// Update handles keys and the screen's own messages; messages for another
+// screen (an older ID) are dropped.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return m.updateKey(msg)
+	case ForwardPlannedMsg:
+		if msg.ID != m.id || m.state != statePlanning {
+			return m, nil
+		}
+		if msg.Err != nil {
+			m.state, m.err = stateFailed, msg.Err
+			return m, nil
+		}
+		m.plan, m.previewKey, m.preview, m.previewErr = msg.Plan, msg.PreviewKey, msg.Preview, msg.PreviewErr
+		if n, _, _ := m.plan.ToSend(); n == 0 {
+			// Nothing would be sent: no question to ask, just the results.
+			return m.start()
+		}
+		m.state = stateConfirm
+		return m, nil
+	case ForwardProgressedMsg:
+		if msg.ID != m.id || m.state != stateRunning {
+			return m, nil
+		}
+		m.prog = msg.Progress
+		if msg.Result != nil {
+			m.results = append(m.results, *msg.Result)
+		}
+		return m, waitCmd(m.id, m.events)
+	case ForwardFinishedMsg:
+		if msg.ID != m.id || m.state != stateRunning {
+			return m, nil
+		}
+		m.state, m.totals, m.err = stateDone, msg.Totals, msg.Err
+		m.cancel()
+		m.cancel, m.events = nil, nil
+		m.offset = 0
+		return m, nil
+	}
+	return m, nil
+}
+
+func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	k := m.keys
+	switch m.state {
+	case stateConfirm:
+		switch {
+		case key.Matches(msg, k.Send):
+			return m.start()
+		case key.Matches(msg, k.Cancel):
+			return m, closed(m.id)
+		}
+	case stateRunning:
+		if key.Matches(msg, k.Stop) && !m.stopping {
+			m.stopping = true
+			m.cancel()
+		}
+	case stateDone, stateFailed:
+		switch {
+		case key.Matches(msg, k.Close):
+			return m, closed(m.id)
+		case key.Matches(msg, k.MarkFailed):
+			keys := m.failedKeys()
+			if len(keys) == 0 {
+				return m, notice("no failed messages to mark")
+			}
+			return m, func() tea.Msg { return FailuresMarkedMsg{ID: m.id, Keys: keys} }
+		case key.Matches(msg, k.Down):
+			m.offset++
+		case key.Matches(msg, k.Up):
+			m.offset--
+		case key.Matches(msg, k.Top):
+			m.offset = 0
+		case key.Matches(msg, k.Bottom):
+			m.offset = len(m.results)
+		}
+		m.clampOffset()
+	case statePlanning:
+		if key.Matches(msg, k.Cancel) {
+			return m, closed(m.id)
+		}
+	}
+	return m, nil
+}
+
+// start runs the plan.
+func (m Model) start() (Model, tea.Cmd) {
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.state, m.cancel = stateRunning, cancel
+	m.events = make(chan tea.Msg, 64)
+	m.prog = reforward.Progress{Total: len(m.plan.Items), Started: m.c.Now()}
+	return m, runCmd(ctx, m.f, m.id, m.plan, m.events)
+}
+
+// failedKeys are the keys of the failed messages: the ones worth marking
+// to forward again. Uncertain ones are left out on purpose: they must be
+// checked before anything is resent.
+func (m Model) failedKeys() []string {
+	var out []string
+	for _, r := range m.results {
+		if r.Status == reforward.StatusFailed {
+			out = append(out, r.Key)
+		}
+	}
+	return out
+}
+
+func closed(id int64) tea.Cmd {
+	return func() tea.Msg { return ForwardClosedMsg{ID: id} }
+}
+
+func notice(text string) tea.Cmd {
+	return func() tea.Msg { return common.NoticePostedMsg{Text: text} }
+}
+
+// ShortHelp implements help.KeyMap.
+func (m Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch m.state {
+	case stateConfirm:
+		return []key.Binding{k.Send, k.Cancel}
+	case stateRunning:
+		return []key.Binding{k.Stop}
+	case stateDone:
+		return []key.Binding{k.MarkFailed, k.Down, k.Up, k.Close}
+	}
+	return []key.Binding{k.Close}
+}
+
+// FullHelp implements help.KeyMap.
+func (m Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{{k.Send, k.Cancel, k.Stop}, {k.Down, k.Up, k.Top, k.Bottom}, {k.MarkFailed, k.Close}}
+}

@@ -1,0 +1,259 @@
+package forward
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// maxDestLines bounds the destinations shown in the confirmation.
+const maxDestLines = 3
+
+// View renders the screen: at most height lines of width cells.
+func (m Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	var lines []string
+	switch m.state {
+	case statePlanning:
+		lines = []string{m.c.Styles.Bold.Render(fmt.Sprintf("Preparing to forward %d message%s…", len(m.inputs), plural(len(m.inputs))))}
+	case stateFailed:
+		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(m.err.Error(), m.c.Styles.Normal)...)
+	case stateConfirm:
+		lines = m.confirmLines()
+	case stateRunning:
+		lines = m.runningLines()
+	case stateDone:
+		lines = m.doneLines()
+	}
+	if len(lines) > m.height {
+		lines = lines[:m.height]
+	}
+	for i, l := range lines {
+		lines[i] = fitStyled(l, m.width)
+	}
+	for len(lines) < m.height {
+		lines = append(lines, strings.Repeat(" ", m.width))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fitStyled pads or cuts a line that may hold styling to exactly w cells.
+func fitStyled(s string, w int) string {
+	if lipgloss.Width(s) > w {
+		s = common.Truncate(s, w)
+	}
+	return s + strings.Repeat(" ", max(0, w-lipgloss.Width(s)))
+}
+
+func (m Model) wrapped(text string, st lipgloss.Style) []string {
+	var out []string
+	for _, l := range strings.Split(common.Wrap(sanitize.Line(text), m.width), "\n") {
+		out = append(out, st.Render(l))
+	}
+	return out
+}
+
+func (m Model) title() string {
+	msgs, _, _ := m.plan.ToSend()
+	loc := sanitize.Line(m.plan.Location.String())
+	if m.opts.DryRun() {
+		return fmt.Sprintf("Dry run: write %d message%s from %s to %s (nothing is sent)", msgs, plural(msgs), loc, sanitize.Line(m.opts.DryRunDir))
+	}
+	return fmt.Sprintf("Forward %d message%s from %s", msgs, plural(msgs), loc)
+}
+
+func (m Model) confirmLines() []string {
+	st := m.c.Styles
+	_, sends, rcpts := m.plan.ToSend()
+	lines := []string{st.Bold.Render(m.title())}
+	dests := m.plan.Destinations()
+	lines = append(lines, st.Normal.Render(fmt.Sprintf("%d send%s to %d recipient%s, %d destination%s:",
+		sends, plural(sends), rcpts, plural(rcpts), len(dests), plural(len(dests)))))
+	safe := make([]string, len(dests))
+	for i, d := range dests {
+		safe[i] = sanitize.Line(d)
+	}
+	wrapped := strings.Split(common.Wrap(strings.Join(safe, ", "), m.width-2), "\n")
+	if len(wrapped) > maxDestLines {
+		wrapped = append(wrapped[:maxDestLines-1:maxDestLines-1], fmt.Sprintf("… %d destinations in all", len(dests)))
+	}
+	for _, l := range wrapped {
+		lines = append(lines, "  "+st.Accent.Render(l))
+	}
+	if dec := m.plan.Decided(); len(dec) > 0 {
+		var parts []string
+		for _, s := range []reforward.Status{reforward.StatusSkipped, reforward.StatusFailed, reforward.StatusUncertain} {
+			if n := dec[s]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, s))
+			}
+		}
+		lines = append(lines, st.Warning.Render("Not sent: "+strings.Join(parts, ", ")+" (listed after the run)"))
+	}
+	lines = append(lines, "")
+	switch {
+	case m.previewErr != nil:
+		lines = append(lines, st.Fail.Render("No preview: "+sanitize.Line(m.previewErr.Error())))
+	case m.preview != nil:
+		lines = append(lines, st.Dim.Render("Header of "+sanitize.Line(mailstore.SESMessageID(m.previewKey))+" as it will be sent:"))
+		shown, others := previewFields(m.preview)
+		room := m.height - len(lines) - 1
+		if len(shown) > room && room >= 1 {
+			others += len(shown) - room
+			shown = shown[:room]
+		}
+		for _, l := range shown {
+			lines = append(lines, "  "+st.HeaderValue.Render(l))
+		}
+		if others > 0 {
+			lines = append(lines, "  "+st.Dim.Render(fmt.Sprintf("and %d other field%s, unchanged (Received, X-SES-…)", others, plural(others))))
+		}
+	}
+	return lines
+}
+
+// previewFields picks from a header block the fields the rewrite touches
+// or a reader checks, in header order, each unfolded onto one line and made
+// safe (the header is the sender's text), and counts the rest.
+func previewFields(hdr []byte) (shown []string, others int) {
+	var fields []string
+	for _, l := range strings.Split(strings.TrimRight(string(hdr), "\r\n"), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if (strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t")) && len(fields) > 0 {
+			fields[len(fields)-1] += " " + strings.TrimSpace(l)
+			continue
+		}
+		fields = append(fields, l)
+	}
+	for _, f := range fields {
+		name, _, _ := strings.Cut(f, ":")
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "from", "reply-to", "to", "cc", "subject", "date", "sender", "return-path", "message-id":
+			shown = append(shown, common.ExpandTabs(sanitize.Line(f)))
+		default:
+			others++
+		}
+	}
+	return shown, others
+}
+
+func (m Model) counts(p reforward.Progress) string {
+	return fmt.Sprintf("%d sent · %d skipped · %d failed · %d uncertain", p.Sent+p.DryRun, p.Skipped, p.Failed, p.Uncertain)
+}
+
+func (m Model) runningLines() []string {
+	st := m.c.Styles
+	p := m.prog
+	frac := 0.0
+	if p.Total > 0 {
+		frac = float64(p.Done) / float64(p.Total)
+	}
+	lines := []string{
+		st.Bold.Render(m.title()),
+		m.bar.ViewAs(frac) + fmt.Sprintf("  %d/%d", p.Done, p.Total),
+		st.Normal.Render(m.counts(p)),
+	}
+	switch {
+	case m.stopping:
+		lines = append(lines, st.Warning.Render("stopping after the send in progress…"))
+	case p.Backoff > 0:
+		lines = append(lines, st.Warning.Render(fmt.Sprintf("throttled by SES: retrying in %s", p.Backoff)))
+	case p.Key != "":
+		lines = append(lines, st.Dim.Render("now: "+sanitize.Line(mailstore.SESMessageID(p.Key))))
+	default:
+		lines = append(lines, "")
+	}
+	lines = append(lines, "")
+	room := m.height - len(lines)
+	rows := m.results
+	if len(rows) > room {
+		rows = rows[len(rows)-room:]
+	}
+	for _, r := range rows {
+		lines = append(lines, m.resultLine(r))
+	}
+	return lines
+}
+
+// doneHeader is the number of lines above the results list.
+const doneHeader = 3
+
+func (m Model) doneLines() []string {
+	st := m.c.Styles
+	t := m.totals
+	summary := m.counts(reforward.Progress{Sent: t.Sent, DryRun: t.DryRun, Skipped: t.Skipped, Failed: t.Failed, Uncertain: t.Uncertain})
+	head := st.Bold.Render("Forward finished: " + summary)
+	if m.err != nil {
+		head = st.Fail.Render("Forward stopped: " + sanitize.Line(m.err.Error()))
+	}
+	second := st.Dim.Render("All went well.")
+	if n := len(m.failedKeys()); n > 0 || t.Uncertain > 0 {
+		second = st.Warning.Render(fmt.Sprintf("%d failed (m marks them in the list to try again), %d uncertain (check before --retry-uncertain); listed first",
+			n, t.Uncertain))
+	}
+	lines := []string{head, second, ""}
+	rows := m.ordered()
+	end := min(len(rows), m.offset+m.listHeight())
+	for _, r := range rows[m.offset:end] {
+		lines = append(lines, m.resultLine(r))
+	}
+	return lines
+}
+
+func (m Model) listHeight() int { return max(1, m.height-doneHeader) }
+
+func (m *Model) clampOffset() {
+	m.offset = max(0, min(m.offset, len(m.results)-m.listHeight()))
+}
+
+// ordered lists failures and uncertain results first, then the rest, each
+// in plan order.
+func (m Model) ordered() []reforward.Result {
+	var bad, rest []reforward.Result
+	for _, r := range m.results {
+		if r.Status == reforward.StatusFailed || r.Status == reforward.StatusUncertain {
+			bad = append(bad, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	return append(bad, rest...)
+}
+
+// resultLine is "STATUS     id  detail".
+func (m Model) resultLine(r reforward.Result) string {
+	st := m.c.Styles
+	label := strings.ToUpper(string(r.Status))
+	style := st.Neutral
+	switch r.Status {
+	case reforward.StatusSent, reforward.StatusDryRun:
+		style = st.Pass
+	case reforward.StatusFailed:
+		style = st.Fail
+	case reforward.StatusUncertain:
+		style = st.Danger
+	}
+	detail := r.Reason
+	switch {
+	case r.Status == reforward.StatusSent:
+		detail = "SES id " + r.SESMessageID
+	case r.Status == reforward.StatusDryRun:
+		detail = r.File
+	}
+	id := sanitize.Line(mailstore.SESMessageID(r.Key))
+	return style.Render(common.Fit(label, 10)) + st.Normal.Render(id) + "  " + st.Dim.Render(sanitize.Line(detail))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
