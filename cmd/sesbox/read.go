@@ -200,6 +200,15 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%.1fG", float64(n)/1e9)
 }
 
+// openMessage reads one message of the selected mailbox by key or SES id.
+func (a *app) openMessage(ctx context.Context, key string) (*mailbox.Message, error) {
+	m, _, err := a.mailbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.Open(ctx, key)
+}
+
 func newShowCmd(a *app) *cobra.Command {
 	var headers, html, raw bool
 	cmd := &cobra.Command{
@@ -212,12 +221,7 @@ func newShowCmd(a *app) *cobra.Command {
 stored source, sanitized on a terminal and byte for byte into a pipe.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			m, _, err := a.mailbox(ctx)
-			if err != nil {
-				return err
-			}
-			msg, err := m.Open(ctx, args[0])
+			msg, err := a.openMessage(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -333,12 +337,7 @@ sender's base names made safe (never a path), and existing files are never
 overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			m, _, err := a.mailbox(ctx)
-			if err != nil {
-				return err
-			}
-			msg, err := m.Open(ctx, args[0])
+			msg, err := a.openMessage(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

@@ -52,7 +52,7 @@ type Options struct {
 // error; everything else is still indexed.
 func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, progress func(Progress)) error {
 	if opt.Workers <= 0 {
-		opt.Workers = 16
+		opt.Workers = 32
 	}
 	if opt.Every <= 0 {
 		opt.Every = 200 * time.Millisecond
