@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
@@ -241,5 +244,23 @@ region = "us-east-1"
 	_, errOut, code = sesbox(t, "ls")
 	if code == 0 || !strings.Contains(errOut, "config") {
 		t.Errorf("bad config: %d %q", code, errOut)
+	}
+}
+
+func TestTableAlignsWideCharacters(t *testing.T) {
+	sums := []mailstore.Summary{
+		{Object: mailstore.Object{Key: "inbox/a"}, From: mailstore.Address{Name: "이서연"}, Subject: "[견적 요청] WX-200 컨트롤러 500대 납품 건 — 아주 긴 제목이 잘려야 합니다"},
+		{Object: mailstore.Object{Key: "inbox/b"}, From: mailstore.Address{Name: "Plain Sender"}, Subject: "ascii\x1b[2J subject"},
+	}
+	var b bytes.Buffer
+	if err := printTable(&b, sums); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if ansi.StringWidth(lines[0]) != ansi.StringWidth(lines[1]) {
+		t.Errorf("rows differ in width:\n%s", b.String())
+	}
+	if strings.ContainsRune(b.String(), 0x1b) {
+		t.Error("escape character reached the table")
 	}
 }

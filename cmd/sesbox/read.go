@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
@@ -180,12 +181,21 @@ func printTable(w io.Writer, sums []mailstore.Summary) error {
 		if from == "" {
 			from = s.From.Address
 		}
-		if _, err := fmt.Fprintf(w, "%s  %s  %-24.24s  %-50.50s  %7s  %s\n", flags, s.Date.Local().Format("2006-01-02 15:04"),
-			sanitize.Line(from), sanitize.Line(s.Subject), humanSize(s.Size), mailstore.SESMessageID(s.Key)); err != nil {
+		if _, err := fmt.Fprintf(w, "%s  %s  %s  %s  %7s  %s\n", flags, s.Date.Local().Format("2006-01-02 15:04"),
+			fit(sanitize.Line(from), 24), fit(sanitize.Line(s.Subject), 50), humanSize(s.Size),
+			sanitize.Line(mailstore.SESMessageID(s.Key))); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fit truncates s to w terminal cells (an ellipsis marks the cut) and pads
+// it to exactly w, measuring wide characters (Korean, Japanese, emoji) as
+// two cells so the columns line up.
+func fit(s string, w int) string {
+	s = ansi.Truncate(s, w, "…")
+	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
 }
 
 func humanSize(n int64) string {
