@@ -131,10 +131,11 @@ type Store interface {
 // ErrNotFound is returned (wrapped) when a key names no object.
 var ErrNotFound = errors.New("no such message")
 
-// ErrEncrypted is returned (wrapped) for objects SES stored with
-// client-side KMS encryption (the S3 action's KMS option): their bytes are
-// ciphertext, and sesbox does not decrypt them.
-var ErrEncrypted = errors.New("the object is encrypted client-side with KMS (the receipt rule's S3 action has a KMS key); sesbox cannot decrypt it")
+// ErrEncrypted is returned (wrapped, with the reason) for objects SES stored
+// with client-side KMS encryption (the S3 action's KMS option) that could
+// not be decrypted: no KMS client, KMS refused, or an envelope that is not
+// SES's. Their stored bytes are ciphertext.
+var ErrEncrypted = errors.New("the object is encrypted client-side with KMS (the receipt rule's S3 action has a KMS key) and could not be decrypted")
 
 // Quota is the account's sending limits, as SES reports them.
 type Quota struct {

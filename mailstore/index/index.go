@@ -105,12 +105,21 @@ func (x *Index) Close() error { return x.db.Close() }
 type Known struct {
 	ETag    string
 	Missing bool
+	// Undecrypted is set for a client-side encrypted object indexed
+	// without its header (the placeholder Refresh writes).
+	Undecrypted bool
 }
+
+// encryptedSubject is the subject of the placeholder summary of an object
+// that is encrypted and could not be decrypted; it has no sender and no
+// Message-ID, which is how Known tells it from a message with that subject.
+const encryptedSubject = "(encrypted with KMS)"
 
 // Known returns every indexed key under loc.
 func (x *Index) Known(ctx context.Context, loc mailstore.Location) (map[string]Known, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT key, etag, missing FROM messages WHERE bucket=? AND substr(key,1,?)=?`,
-		loc.Bucket, len(loc.Prefix), loc.Prefix)
+	rows, err := x.db.QueryContext(ctx, `SELECT key, etag, missing, (subject=? AND from_addr='' AND message_id='')
+		FROM messages WHERE bucket=? AND substr(key,1,?)=?`,
+		encryptedSubject, loc.Bucket, len(loc.Prefix), loc.Prefix)
 	if err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
@@ -119,7 +128,7 @@ func (x *Index) Known(ctx context.Context, loc mailstore.Location) (map[string]K
 	for rows.Next() {
 		var k string
 		var v Known
-		if err := rows.Scan(&k, &v.ETag, &v.Missing); err != nil {
+		if err := rows.Scan(&k, &v.ETag, &v.Missing, &v.Undecrypted); err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
 		out[k] = v

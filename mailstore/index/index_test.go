@@ -11,9 +11,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/s3store"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakekms"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 )
@@ -129,6 +131,48 @@ func TestRefreshIncremental(t *testing.T) {
 	f.refresh(t)
 	if s4, _, _ = f.idx.Get(context.Background(), "mail", "inbox/04msg"); s4.Missing {
 		t.Error("re-added object still marked missing")
+	}
+}
+
+func TestRefreshKMSEncryptedMail(t *testing.T) {
+	f := newFixture(t)
+	k := fakekms.New()
+	raw := msg(5, "Quarterly numbers", "Carol <carol@example.com>")
+	ctx := fakekms.SESContext("m5", "store-encrypted", "111122223333", "arn:aws:kms:us-east-1:111122223333:alias/aws/ses")
+	body, meta := k.Seal(raw, "kms", ctx)
+	f.srv.PutMeta(t, "mail", "inbox/m5", body, meta)
+	f.srv.Put(t, "mail", "inbox/plain", msg(6, "Plain", "Dan <dan@example.com>"))
+
+	// No kms:Decrypt yet: listed under a placeholder that says why.
+	k.Fail(&smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: kms:Decrypt"})
+	f.st.WithKMS(k)
+	f.refresh(t)
+	s, _, _ := f.idx.Get(context.Background(), "mail", "inbox/m5")
+	if s.Subject != "(encrypted with KMS)" || !strings.Contains(strings.Join(s.Warnings, "\n"), "the credentials need kms:Decrypt") {
+		t.Fatalf("undecryptable message: %+v", s)
+	}
+
+	// Once KMS answers, the next refresh reads it again although its ETag
+	// has not changed, and indexes the real header; the plain message is
+	// not read again.
+	k.Fail(nil)
+	gets := f.rec.ObjectGets()
+	p := f.refresh(t)
+	if p.ToFetch != 1 || f.rec.ObjectGets()-gets != 1 {
+		t.Fatalf("second refresh fetched %d (%d GETs), want only the encrypted message", p.ToFetch, f.rec.ObjectGets()-gets)
+	}
+	s, _, _ = f.idx.Get(context.Background(), "mail", "inbox/m5")
+	if s.Subject != "Quarterly numbers" || s.From.Address != "carol@example.com" || len(s.Warnings) != 0 || s.Size != int64(len(raw)) {
+		t.Fatalf("decrypted message: %+v (size %d, want %d)", s, s.Size, len(raw))
+	}
+	if got, err := f.idx.Search(context.Background(), f.loc, []string{"quarterly"}); err != nil || len(got) != 1 {
+		t.Fatalf("search finds %d, %v", len(got), err)
+	}
+
+	// Then it is as settled as any other message.
+	gets = f.rec.ObjectGets()
+	if p := f.refresh(t); p.ToFetch != 0 || f.rec.ObjectGets() != gets {
+		t.Fatalf("third refresh fetched %d", p.ToFetch)
 	}
 }
 

@@ -85,18 +85,24 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 			defer workers.Done()
 			for o := range fetch {
 				var r result
-				hdr, _, err := st.ReadHeader(ctx, o.Key)
+				hdr, got, err := st.ReadHeader(ctx, o.Key)
 				switch {
 				case errors.Is(err, mailstore.ErrEncrypted):
 					// Listed, with the reason it cannot be read, rather
-					// than counted as a failure on every refresh.
+					// than left out; read again on the next refresh (see
+					// Known.Undecrypted), as the reason may be a missing
+					// kms:Decrypt that is fixed by then.
 					r.sum = summarize(nil, o)
-					r.sum.Subject = "(encrypted with KMS)"
-					r.sum.Warnings = append(r.sum.Warnings, mailstore.ErrEncrypted.Error())
+					r.sum.Subject = encryptedSubject
+					r.sum.Warnings = append(r.sum.Warnings, err.Error())
 				case err != nil:
 					r.err = err
 				default:
 					r.sum = summarize(hdr, o)
+					if got.ETag == o.ETag && got.Size > 0 {
+						// A decrypted message is smaller than its listing.
+						r.sum.Size = got.Size
+					}
 				}
 				select {
 				case results <- r:
@@ -114,7 +120,7 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 				listed.Add(1)
 				seen[o.Key] = true
 				k, ok := known[o.Key]
-				if ok && k.ETag == o.ETag {
+				if ok && k.ETag == o.ETag && !k.Undecrypted {
 					if k.Missing {
 						back = append(back, o.Key)
 					}

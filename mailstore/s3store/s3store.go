@@ -30,6 +30,7 @@ type s3API interface {
 // Store reads one bucket/prefix.
 type Store struct {
 	api s3API
+	kms kmsAPI // nil: client-side encrypted objects fail with ErrEncrypted
 	loc mailstore.Location
 	// ListParallelism is how many key ranges are listed at once.
 	ListParallelism int
@@ -185,8 +186,9 @@ func (s *Store) ReadHeader(ctx context.Context, key string) ([]byte, mailstore.O
 		if end := mime.HeaderEnd(b); end >= 0 {
 			return b[:end], obj, nil
 		}
-		// The whole object was read, or the server ignored the range.
-		if int64(len(b)) < n || n >= maxHeaderRead {
+		// The whole object was read (always so for a decrypted one), or
+		// the server ignored the range.
+		if int64(len(b)) < n || int64(len(b)) >= obj.Size || n >= maxHeaderRead {
 			return b, obj, nil
 		}
 		n *= 2
@@ -203,21 +205,48 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 	if rng != "" {
 		in.Range = aws.String(rng)
 	}
+	b, obj, md, err := s.getObject(ctx, in)
+	if err != nil || !clientSideEncrypted(md) {
+		return b, obj, err
+	}
+	// The S3 encryption client's envelope: SES writes it when the receipt
+	// rule names a KMS key, and the bytes are ciphertext.
+	fail := func(err error) ([]byte, mailstore.Object, error) {
+		return nil, obj, fmt.Errorf("read s3://%s/%s: %w: %w", s.loc.Bucket, key, mailstore.ErrEncrypted, err)
+	}
+	if s.kms == nil {
+		return fail(errors.New("no KMS client to decrypt it with"))
+	}
+	if int64(len(b)) < obj.Size {
+		// GCM authenticates the whole ciphertext, so a prefix cannot be
+		// opened: read the rest, and only the version already seen.
+		in.Range, in.IfMatch = nil, aws.String(`"`+obj.ETag+`"`)
+		if b, obj, md, err = s.getObject(ctx, in); err != nil {
+			return nil, obj, err
+		}
+	}
+	plain, err := s.decrypt(ctx, md, b)
+	if err != nil {
+		return fail(err)
+	}
+	obj.Size = int64(len(plain))
+	return plain, obj, nil
+}
+
+// getObject sends one GET and reads the whole body. obj.Size is the stored
+// object's size, also for a ranged read.
+func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, mailstore.Object, map[string]string, error) {
+	key := aws.ToString(in.Key)
 	obj := mailstore.Object{Key: key}
 	out, err := s.api.GetObject(ctx, in)
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
-			return nil, obj, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrNotFound)
+			return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrNotFound)
 		}
-		return nil, obj, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, Explain(err, "s3:GetObject"))
+		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, Explain(err, "s3:GetObject"))
 	}
 	defer out.Body.Close()
-	// The S3 encryption client's envelope: SES writes these when the
-	// receipt rule names a KMS key.
-	if out.Metadata["x-amz-cek-alg"] != "" || out.Metadata["x-amz-key-v2"] != "" || out.Metadata["x-amz-key"] != "" {
-		return nil, obj, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrEncrypted)
-	}
 	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	obj.LastModified = aws.ToTime(out.LastModified)
 	obj.VersionID = aws.ToString(out.VersionId)
@@ -232,9 +261,9 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 		buf.Grow(int(*out.ContentLength))
 	}
 	if _, err := io.Copy(&buf, out.Body); err != nil {
-		return nil, obj, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)
+		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)
 	}
-	return buf.Bytes(), obj, nil
+	return buf.Bytes(), obj, out.Metadata, nil
 }
 
 // Explain wraps well-known S3 errors with what the user can do about them,
@@ -246,8 +275,12 @@ func Explain(err error, perm string) error {
 		return err
 	}
 	switch ae.ErrorCode() {
-	case "AccessDenied", "Forbidden":
+	case "AccessDenied", "AccessDeniedException", "Forbidden":
 		return fmt.Errorf("%w (access denied: the credentials need %s)", err, perm)
+	case "InvalidCiphertextException":
+		return fmt.Errorf("%w (KMS rejected the wrapped key or its encryption context: the object's metadata was altered)", err)
+	case "DisabledException", "KMSInvalidStateException":
+		return fmt.Errorf("%w (the KMS key is disabled or pending deletion)", err)
 	case "NoSuchBucket":
 		return fmt.Errorf("%w (no such bucket: check --bucket and --region)", err)
 	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":

@@ -63,6 +63,17 @@ func (s *Server) Put(t testing.TB, bucket, key string, body []byte) {
 	}
 }
 
+// PutMeta stores body under bucket/key with user metadata (names without
+// "x-amz-meta-"), as SES does for client-side encrypted mail.
+func (s *Server) PutMeta(t testing.TB, bucket, key string, body []byte, meta map[string]string) {
+	t.Helper()
+	_, err := s.Admin.PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body), Metadata: meta})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // PutDirect stores body straight into the backend, skipping HTTP: for
 // benchmarks that need tens of thousands of objects.
 func (s *Server) PutDirect(t testing.TB, bucket, key string, body []byte) {
