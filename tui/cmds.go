@@ -9,7 +9,11 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/tui/audit"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/compose"
+	"github.com/sesbox/sesbox/tui/forward"
 )
 
 // Mailbox is what the TUI calls on a mailbox; *mailbox.Mailbox satisfies it.
@@ -26,10 +30,31 @@ type Mailbox interface {
 
 var _ Mailbox = (*mailbox.Mailbox)(nil)
 
-// Box is one mailbox of the switcher: a display name and the mailbox.
+// Box is one mailbox of the switcher: a display name, the mailbox, and
+// what the mailbox can do besides being read. cmd/ fills each of those in
+// from the config file; one left nil makes its key explain, on the status
+// line, why it is not available (its Err, when set, says why).
 type Box struct {
 	Name    string
 	Mailbox Mailbox
+
+	// Reply is what r and R write replies with (Ctx is the root's).
+	Reply    *compose.Env
+	ReplyErr error
+	// Forward is what f re-forwards with.
+	Forward    *ForwardEnv
+	ForwardErr error
+	// Audit is what A's audit view reads.
+	Audit    *audit.Env
+	AuditErr error
+}
+
+// ForwardEnv is a mailbox's re-forward setup: the runner, and the options
+// every forward from the mailbox starts with (the forwarding Lambda's
+// config; DryRunDir for a mailbox that only writes what it would send).
+type ForwardEnv struct {
+	Forwarder forward.Forwarder
+	Options   reforward.Options
 }
 
 // Boxes names each mailbox by its Name field, for cmd/.
@@ -86,6 +111,16 @@ type MarkedSavedMsg struct {
 	Keys    int
 	Skipped int
 	Paths   []string
+	Err     error
+}
+
+// OriginalLoadedMsg is sent when message Key of mailbox Box, which the
+// user asked to reply to (to all when All), has been read.
+type OriginalLoadedMsg struct {
+	Box     int
+	Key     string
+	All     bool
+	Message *mailbox.Message
 	Err     error
 }
 
@@ -169,6 +204,18 @@ func openCmd(ctx context.Context, box int, mb Mailbox, key string) tea.Cmd {
 			err = fmt.Errorf("open %s: %w", key, err)
 		}
 		return MessageLoadedMsg{Box: box, Key: key, Message: msg, Err: err}
+	}
+}
+
+// loadOriginalCmd reads the message a reply answers: the composer quotes
+// it and threads the reply under it.
+func loadOriginalCmd(ctx context.Context, box int, mb Mailbox, key string, all bool) tea.Cmd {
+	return func() tea.Msg {
+		msg, err := mb.Open(ctx, key)
+		if err != nil {
+			err = fmt.Errorf("reply: open %s: %w", key, err)
+		}
+		return OriginalLoadedMsg{Box: box, Key: key, All: all, Message: msg, Err: err}
 	}
 }
 

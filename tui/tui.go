@@ -2,7 +2,8 @@
 // routes: it owns the screen state (which mailbox, which screen), the global
 // keys, the status line and the error history, runs every mailbox call in a
 // tea.Cmd, and hands messages to the component on screen (tui/list,
-// tui/viewer). Components never import each other or the root.
+// tui/viewer, and the screens tasks.go opens: tui/compose, tui/forward,
+// tui/audit). Components never import each other or the root.
 package tui
 
 import (
@@ -33,6 +34,9 @@ type screen int
 const (
 	screenList screen = iota
 	screenViewer
+	screenCompose
+	screenForward
+	screenAudit
 	screenHelp
 	screenErrors
 )
@@ -40,8 +44,7 @@ const (
 // tab is one mailbox of the switcher with its own list, so switching keeps
 // each mailbox's cursor, filter and marks.
 type tab struct {
-	name       string
-	mb         Mailbox
+	Box        // the mailbox and what it can do
 	list       list.Model
 	loaded     bool
 	refreshing bool
@@ -65,9 +68,12 @@ type Model struct {
 	screen screen
 	under  screen // what help and the error history return to
 
-	viewer viewer.Model
-	help   help.Model
-	bar    progress.Model
+	viewer     viewer.Model
+	composing  composeTask
+	forwarding forwardTask
+	auditing   auditTask
+	help       help.Model
+	bar        progress.Model
 
 	errs    []errEntry
 	showErr bool   // the last error is on the status line until a key
@@ -93,7 +99,7 @@ func New(ctx context.Context, c common.Common, boxes []Box, refresh bool, logger
 	m.bar.EmptyColor = c.Styles.ProgressEmpty
 	m.help.Styles = c.Styles.Help
 	for _, b := range boxes {
-		m.tabs = append(m.tabs, tab{name: b.Name, mb: b.Mailbox, list: list.New(c), events: make(chan refreshEvent, 64)})
+		m.tabs = append(m.tabs, tab{Box: b, list: list.New(c), events: make(chan refreshEvent, 64)})
 	}
 	return m
 }
@@ -106,7 +112,7 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 func (m Model) Init() tea.Cmd {
 	var cmds []tea.Cmd
 	for i, t := range m.tabs {
-		cmds = append(cmds, loadSummariesCmd(m.ctx, i, t.mb))
+		cmds = append(cmds, loadSummariesCmd(m.ctx, i, t.Mailbox))
 	}
 	return tea.Batch(cmds...)
 }
@@ -128,6 +134,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.tabs[i].list.SetSize(msg.Width, m.bodyHeight())
 		}
 		m.viewer.SetSize(msg.Width, m.bodyHeight())
+		m.sizeTasks()
 		m.help.Width = msg.Width
 		return m, nil
 	case tea.KeyMsg:
@@ -145,7 +152,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		t.loaded = true
 		if first && m.refresh && !t.refreshing {
 			t.refreshing = true
-			return m, startRefreshCmd(m.ctx, msg.Box, t.mb, t.events)
+			return m, startRefreshCmd(m.ctx, msg.Box, t.Mailbox, t.events)
 		}
 	case RefreshProgressedMsg:
 		t := &m.tabs[msg.Box]
@@ -160,7 +167,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.pushErr(msg.Err)
 		}
 		// Reread the index: a refresh also marks vanished messages.
-		return m, loadSummariesCmd(m.ctx, msg.Box, t.mb)
+		return m, loadSummariesCmd(m.ctx, msg.Box, t.Mailbox)
 	case list.MessageChosenMsg:
 		return m.open(msg.Key)
 	case viewer.NeighbourRequestedMsg:
@@ -184,7 +191,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.viewer.SetMessage(msg.Message)
 		if !msg.Message.Summary.Read {
-			return m, setReadCmd(m.ctx, msg.Box, m.cur().mb, msg.Key, true)
+			return m, setReadCmd(m.ctx, msg.Box, m.cur().Mailbox, msg.Key, true)
 		}
 	case ReadStateSavedMsg:
 		if msg.Err != nil {
@@ -197,7 +204,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case list.MarkedSaveRequestedMsg:
 		m.notice = "saving attachments of " + itoa(len(msg.Keys)) + " messages…"
-		return m, saveMarkedCmd(m.ctx, m.active, m.cur().mb, msg.Keys, msg.Dir)
+		return m, saveMarkedCmd(m.ctx, m.active, m.cur().Mailbox, msg.Keys, msg.Dir)
 	case MarkedSavedMsg:
 		m.notice = "saved " + itoa(len(msg.Paths)) + " files from " + itoa(msg.Keys-msg.Skipped) + " of " +
 			itoa(msg.Keys) + " marked messages to " + sanitize.Line(msg.Dir)
@@ -227,6 +234,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case common.NoticePostedMsg:
 		m.notice = msg.Text
+	default:
+		if nm, cmd, ok := m.updateTask(msg); ok {
+			return nm, cmd
+		}
 	}
 	return m, nil
 }
@@ -240,27 +251,45 @@ func (m Model) open(key string) (tea.Model, tea.Cmd) {
 	}
 	m.viewer.SetLoading(s)
 	m.screen = screenViewer
-	return m, openCmd(m.ctx, m.active, m.cur().mb, key)
+	return m, openCmd(m.ctx, m.active, m.cur().Mailbox, key)
 }
 
 func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	g := m.c.Keys.Global
 	m.notice, m.showErr = "", false
 	if key.Matches(msg, g.Quit) {
-		return m, tea.Quit
+		return m.quit()
 	}
 	if m.tooSmall() {
 		if key.Matches(msg, g.Back) {
-			return m, tea.Quit
+			return m.quit()
 		}
 		return m, nil
 	}
+	overlay := !m.capturing() && key.Matches(msg, g.Help, g.Errors)
 	switch m.screen {
 	case screenHelp, screenErrors:
 		if key.Matches(msg, g.Back, g.Help, g.Errors) {
 			m.screen = m.under
 		}
 		return m, nil
+	case screenCompose, screenForward:
+		// Modal: they have their own keys to leave by.
+		if overlay {
+			return m.overlay(msg), nil
+		}
+		if m.screen == screenForward && m.forwarding.m.Running() && key.Matches(msg, g.Back) {
+			return m.quit() // refused, with the way to stop it
+		}
+	case screenAudit:
+		switch {
+		case m.capturing():
+		case key.Matches(msg, g.Back):
+			m.screen = m.auditing.back
+			return m, nil
+		case overlay:
+			return m.overlay(msg), nil
+		}
 	case screenViewer:
 		if m.viewer.Capturing() {
 			break
@@ -271,18 +300,24 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 				m.screen = screenList
 			}
 			return m, nil
-		case key.Matches(msg, g.Help), key.Matches(msg, g.Errors):
+		case overlay:
 			return m.overlay(msg), nil
+		}
+		if nm, cmd, ok := m.updateMailKey(msg); ok {
+			return nm, cmd
 		}
 	case screenList:
 		l := &m.cur().list
 		if l.Capturing() || (l.HasFilter() && key.Matches(msg, m.c.Keys.List.ClearFilter)) {
 			break
 		}
+		if nm, cmd, ok := m.updateMailKey(msg); ok {
+			return nm, cmd
+		}
 		switch {
 		case key.Matches(msg, g.Back):
-			return m, tea.Quit
-		case key.Matches(msg, g.Help), key.Matches(msg, g.Errors):
+			return m.quit()
+		case overlay:
 			return m.overlay(msg), nil
 		case key.Matches(msg, g.NextBox):
 			m.active = (m.active + 1) % len(m.tabs)
@@ -298,7 +333,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			}
 			t.refreshing = true
 			t.progress = mailbox.Progress{Started: m.c.Now()}
-			return m, startRefreshCmd(m.ctx, m.active, t.mb, t.events)
+			return m, startRefreshCmd(m.ctx, m.active, t.Mailbox, t.events)
 		}
 	}
 	return m.route(msg)
@@ -322,8 +357,30 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		t.list, cmd = t.list.Update(msg)
 	case screenViewer:
 		m.viewer, cmd = m.viewer.Update(msg)
+	case screenCompose:
+		m.composing.m, cmd = m.composing.m.Update(msg)
+	case screenForward:
+		m.forwarding.m, cmd = m.forwarding.m.Update(msg)
+	case screenAudit:
+		m.auditing.m, cmd = m.auditing.m.Update(msg)
 	}
 	return m, cmd
+}
+
+// capturing reports whether the component on screen has a prompt or an
+// editor open: every key but ctrl+c goes to it then.
+func (m Model) capturing() bool {
+	switch m.screen {
+	case screenList:
+		return m.tabs[m.active].list.Capturing()
+	case screenViewer:
+		return m.viewer.Capturing()
+	case screenCompose:
+		return m.composing.m.Capturing()
+	case screenAudit:
+		return m.auditing.m.Capturing()
+	}
+	return false
 }
 
 func (m Model) updateMouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {

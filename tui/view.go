@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,12 @@ func (m Model) View() string {
 		body = m.tabs[m.active].list.View()
 	case screenViewer:
 		body = m.viewer.View()
+	case screenCompose:
+		body = m.composing.m.View()
+	case screenForward:
+		body = m.forwarding.m.View()
+	case screenAudit:
+		body = m.auditing.m.View()
 	case screenHelp:
 		body = m.helpView()
 	case screenErrors:
@@ -73,7 +80,7 @@ func (m Model) tabBar() string {
 	var parts []string
 	for i, t := range m.tabs {
 		c := t.list.Counts()
-		label := sanitize.Line(t.name) + " " + thousands(c.Total)
+		label := sanitize.Line(t.Name) + " " + thousands(c.Total)
 		if c.Unread > 0 {
 			label += " (" + thousands(c.Unread) + " new)"
 		}
@@ -100,8 +107,11 @@ func (m Model) statusLine() string {
 	st := m.c.Styles
 	t := m.tabs[m.active]
 	right := ""
-	if t.refreshing {
+	switch {
+	case t.refreshing:
 		right = m.progressView(t)
+	case m.auditing.on && m.auditing.m.Running() && m.screen != screenAudit:
+		right = st.StatusKey.Render(" audit: verifying… ")
 	}
 	var left string
 	style := st.Status
@@ -120,7 +130,7 @@ func (m Model) statusLine() string {
 
 func (m Model) summaryText(t tab) string {
 	c := t.list.Counts()
-	parts := []string{sanitize.Line(t.mb.Location().String())}
+	parts := []string{sanitize.Line(t.Mailbox.Location().String())}
 	parts = append(parts, thousands(c.Shown)+"/"+thousands(c.Total))
 	if c.Marked > 0 {
 		parts = append(parts, thousands(c.Marked)+" marked")
@@ -137,8 +147,11 @@ func (m Model) summaryText(t tab) string {
 	if t.list.Threaded() {
 		parts = append(parts, "threads")
 	}
-	if m.screen == screenViewer {
+	switch m.screen {
+	case screenViewer:
 		parts = append(parts[:1], "viewing "+sanitize.Line(m.viewer.Key()))
+	case screenCompose, screenForward, screenAudit:
+		parts = append(parts[:1], screenTitles[m.screen])
 	}
 	return strings.Join(parts, "  ")
 }
@@ -182,17 +195,33 @@ type keyMap struct {
 func (k keyMap) ShortHelp() []key.Binding  { return k.short }
 func (k keyMap) FullHelp() [][]key.Binding { return k.full }
 
+// screenTitles name the screens in the help and on the status line.
+var screenTitles = map[screen]string{
+	screenList:    "message list",
+	screenViewer:  "message viewer",
+	screenCompose: "reply",
+	screenForward: "re-forward",
+	screenAudit:   "audit",
+}
+
 func (m Model) activeKeys() keyMap {
 	g := m.c.Keys.Global
-	var comp help.KeyMap = m.tabs[m.active].list
-	if m.screen == screenViewer || (m.screen != screenList && m.under == screenViewer) {
-		comp = m.viewer
-	}
+	var comp help.KeyMap
 	switch m.screen {
 	case screenHelp, screenErrors:
 		back := g.Back
 		back.SetHelp(back.Help().Key, "back")
 		return keyMap{short: []key.Binding{back}}
+	case screenViewer:
+		comp = m.viewer
+	case screenCompose:
+		comp = m.composing.m
+	case screenForward:
+		comp = m.forwarding.m
+	case screenAudit:
+		comp = m.auditing.m
+	default:
+		comp = m.tabs[m.active].list
 	}
 	short := comp.ShortHelp()
 	back := g.Back
@@ -201,15 +230,24 @@ func (m Model) activeKeys() keyMap {
 	} else {
 		back.SetHelp(back.Help().Key, "back")
 	}
-	if capturing := (m.screen == screenList && m.tabs[m.active].list.Capturing()) ||
-		(m.screen == screenViewer && m.viewer.Capturing()); !capturing {
-		short = append([]key.Binding{g.Help, back}, short...)
+	// The composer and the forward screen are left by their own keys.
+	lead := []key.Binding{g.Help, back}
+	if m.screen == screenCompose || m.screen == screenForward {
+		lead = lead[:1]
 	}
-	globals := []key.Binding{g.Help, back, g.Errors, g.Quit}
-	if m.screen == screenList || m.under == screenList {
+	if !m.capturing() {
+		short = append(slices.Clone(lead), short...)
+	}
+	globals := append(slices.Clone(lead), g.Errors, g.Quit)
+	full := comp.FullHelp()
+	if m.screen == screenList || m.screen == screenViewer {
+		mk := m.c.Keys.Mail
+		full = append(full, []key.Binding{mk.Reply, mk.ReplyAll, mk.Forward, g.Audit})
+	}
+	if m.screen == screenList {
 		globals = append(globals, g.NextBox, g.PrevBox, g.Refresh)
 	}
-	return keyMap{short: short, full: append(comp.FullHelp(), globals)}
+	return keyMap{short: short, full: append(full, globals)}
 }
 
 // hints is the one-line key help of the active screen.
@@ -252,11 +290,7 @@ func (m Model) helpView() string {
 	if len(row) > 0 {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 	}
-	title := "Keys: message list"
-	if m.under == screenViewer {
-		title = "Keys: message viewer"
-	}
-	out := st.Accent.Render(" "+title) + "\n\n" + indent(strings.Join(rows, "\n\n"), 1)
+	out := st.Accent.Render(" Keys: "+screenTitles[m.under]) + "\n\n" + indent(strings.Join(rows, "\n\n"), 1)
 	if m.under == screenList {
 		out += "\n\n" + st.Accent.Render(" Filter (/) syntax, as in sesbox ls --query:") + "\n" + st.Dim.Render(indent(query.Help, 1))
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go/logging"
@@ -137,25 +138,8 @@ func (a *app) mailbox(ctx context.Context) (*mailbox.Mailbox, MailboxConfig, err
 	return m, mcs[0], err
 }
 
-// mailboxes opens every mailbox the TUI should show.
-func (a *app) mailboxes(ctx context.Context) ([]*mailbox.Mailbox, error) {
-	names, mcs, err := a.mailboxConfigs(true)
-	if err != nil {
-		return nil, err
-	}
-	var out []*mailbox.Mailbox
-	for i := range names {
-		m, err := a.open(ctx, names[i], mcs[i])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
 func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox.Mailbox, error) {
-	client, indexName, err := a.s3Client(ctx, mc)
+	client, kmsClient, indexName, err := a.clients(ctx, mc)
 	if err != nil {
 		return nil, err
 	}
@@ -174,17 +158,30 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 		a.indexes[path] = idx
 	}
 	st := s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix})
+	if kmsClient != nil {
+		st.WithKMS(kmsClient)
+	}
 	return mailbox.New(name, st, idx), nil
 }
 
 // s3Client builds the S3 client for a mailbox, and names the endpoint for
 // the index (so a local test server's buckets never mix with AWS's).
 func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, string, error) {
+	client, _, endpoint, err := a.clients(ctx, mc)
+	return client, endpoint, err
+}
+
+// clients builds a mailbox's S3 client (see s3Client) and, for a real
+// mailbox, a KMS client from the same configuration, for mail the receipt
+// rule stored with a KMS key. The store sends Decrypt to the region of the
+// key each message names; the SDK honours AWS_ENDPOINT_URL_KMS. The demo
+// mailbox has no encrypted mail and no KMS client.
+func (a *app) clients(ctx context.Context, mc MailboxConfig) (*s3.Client, *kms.Client, string, error) {
 	if a.flags.demo {
 		if a.demo == nil {
 			srv, err := demo.Start()
 			if err != nil {
-				return nil, "", fmt.Errorf("start demo mailbox: %w", err)
+				return nil, nil, "", fmt.Errorf("start demo mailbox: %w", err)
 			}
 			a.demo = srv
 		}
@@ -196,11 +193,11 @@ func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, strin
 			o.BaseEndpoint = aws.String(a.demo.URL())
 			o.UsePathStyle = true
 			quiet(o)
-		}), "demo", nil
+		}), nil, "demo", nil
 	}
 	cfg, err := awsConfig(ctx, mc)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	// The SDK reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself; a
 	// custom endpoint almost always wants path-style addressing.
@@ -218,7 +215,8 @@ func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, strin
 	if endpoint == "" {
 		endpoint = envEndpoint
 	}
-	return client, endpoint, nil
+	kmsClient := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Logger = logging.Nop{} })
+	return client, kmsClient, endpoint, nil
 }
 
 func firstEnv(names ...string) string {

@@ -2,24 +2,147 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
+	"path/filepath"
 
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/drafts"
+	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/tui"
+	tuiaudit "github.com/sesbox/sesbox/tui/audit"
+	tuicompose "github.com/sesbox/sesbox/tui/compose"
 )
 
 // runTUI opens the terminal UI on every mailbox the flags and config name.
 func (a *app) runTUI(ctx context.Context) error {
-	boxes, err := a.mailboxes(ctx)
+	boxes, closeBoxes, err := a.tuiBoxes(ctx)
 	if err != nil {
 		return err
 	}
+	defer closeBoxes()
 	cfg, err := a.config()
 	if err != nil {
 		return err
 	}
-	return tui.Run(ctx, tui.Boxes(boxes...), tui.Options{
+	return tui.Run(ctx, boxes, tui.Options{
 		Keys:    cfg.Keys,
 		Mouse:   cfg.Mouse,
 		NoColor: os.Getenv("NO_COLOR") != "",
 	})
+}
+
+// tuiBoxes opens every mailbox the TUI shows, with what each can do besides
+// being read — replies (r, R), re-forwarding (f), the audit view (A) —
+// wired from the mailbox's config the way `sesbox reply`, `sesbox forward`
+// and `sesbox audit` wire it. What cannot be set up is left out with the
+// reason, which the TUI shows when its key is pressed. closeFn closes the
+// action logs.
+func (a *app) tuiBoxes(ctx context.Context) (boxes []tui.Box, closeFn func(), err error) {
+	var closers []func()
+	closeFn = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	names, mcs, err := a.mailboxConfigs(true)
+	if err != nil {
+		return nil, closeFn, err
+	}
+	for i, name := range names {
+		mc := mcs[i]
+		m, err := a.open(ctx, name, mc)
+		if err != nil {
+			closeFn()
+			return nil, func() {}, err
+		}
+		b := tui.Box{Name: m.Name, Mailbox: m}
+		var closeReply, closeForward func()
+		b.Reply, closeReply, b.ReplyErr = a.tuiReply(ctx, m, mc)
+		b.Forward, closeForward, b.ForwardErr = a.tuiForward(ctx, m, mc)
+		b.Audit, b.AuditErr = a.tuiAudit(ctx, mc)
+		closers = append(closers, closeReply, closeForward)
+		boxes = append(boxes, b)
+	}
+	return boxes, closeFn, nil
+}
+
+// tuiReply is the composer's environment for a mailbox: the same outbox
+// and identity as `sesbox reply`. The demo mailbox's mail is addressed to
+// made-up people, so the demo writes and keeps drafts but sends nothing
+// unless it is pointed at a local SES with --ses-endpoint.
+func (a *app) tuiReply(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) (*tuicompose.Env, func(), error) {
+	o, closeOutbox, err := a.outbox(ctx, mc)
+	if err != nil {
+		closeOutbox()
+		return nil, func() {}, err
+	}
+	if a.flags.demo && mc.SESEndpoint == "" {
+		o.Sender = nil
+	}
+	env := &tuicompose.Env{
+		Outbox: o, Identity: a.identity(mc), Mailbox: m.Name, Bucket: mc.Bucket, Editor: drafts.Editor(),
+	}
+	return env, closeOutbox, nil
+}
+
+// tuiForward is the forward screen's setup for a mailbox: its
+// forward_config and the runner `sesbox forward` uses. The demo mailbox
+// has a built-in config (demoForwardConfig) and, like its replies, only
+// sends to a local SES given with --ses-endpoint: otherwise it is a dry run
+// that writes each rewritten message under $XDG_STATE_HOME/sesbox/demo-forward.
+func (a *app) tuiForward(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) (*tui.ForwardEnv, func(), error) {
+	cfg, ok, err := a.forwardConfig("", mc, m.Location())
+	if err != nil {
+		return nil, func() {}, err
+	}
+	opts := reforward.Options{Config: cfg}
+	switch {
+	case ok:
+	case a.flags.demo:
+		opts.Config = demoForwardConfig()
+		if mc.SESEndpoint == "" {
+			dir, err := tui.StateDir()
+			if err != nil {
+				return nil, func() {}, err
+			}
+			opts.DryRunDir = filepath.Join(dir, "demo-forward")
+		}
+	default:
+		return nil, func() {}, errors.New("no forward_config: set it in the mailbox's [mailbox.NAME] table to the forwarding Lambda's JSON config")
+	}
+	r, closeRunner, err := a.forwardRunner(ctx, m, mc, opts.DryRun())
+	if err != nil {
+		return nil, func() {}, err
+	}
+	return &tui.ForwardEnv{Forwarder: r, Options: opts}, closeRunner, nil
+}
+
+// demoForwardConfig is the forwarding Lambda config the demo mailbox
+// re-forwards with: its mail is addressed to @acme-demo.example.
+func demoForwardConfig() forward.Config {
+	return forward.Config{
+		FromEmail:      "forwarder@acme-demo.example",
+		EmailBucket:    demo.Bucket,
+		EmailKeyPrefix: demo.Prefix,
+		ForwardMapping: map[string][]string{
+			"info@acme-demo.example": {"ops@team.example", "lead@team.example"},
+			"@acme-demo.example":     {"desk@team.example"},
+		},
+	}
+}
+
+// tuiAudit is the audit view's environment for a mailbox: its bucket, read
+// directly (no index) as `sesbox audit` reads it.
+func (a *app) tuiAudit(ctx context.Context, mc MailboxConfig) (*tuiaudit.Env, error) {
+	client, _, err := a.s3Client(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	st := s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix})
+	return &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8}, nil
 }

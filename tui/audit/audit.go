@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -50,7 +51,7 @@ type Model struct {
 	findings       []audit.Finding
 	postureErr     error
 
-	run      int // the current verify run; results of other runs are dropped
+	run      int // the current verify run (0: none yet); results of other runs are dropped
 	state    verifyState
 	manifest string
 	events   <-chan tea.Msg
@@ -68,7 +69,7 @@ type Model struct {
 func New(c common.Common, env Env) Model {
 	in := common.NewInput(c.Styles, "manifest: ")
 	in.Placeholder = "path to a manifest written by sesbox audit snapshot"
-	return Model{c: c, keys: DefaultKeyMap(), env: env, manifest: env.Manifest, input: in, postureLoading: env.Config != nil}
+	return Model{c: c, keys: c.Keys.Audit, env: env, manifest: env.Manifest, input: in, postureLoading: env.Config != nil}
 }
 
 // SetSize sets the area the view draws in.
@@ -216,8 +217,14 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 	return m, cmd
 }
 
+// nextRun numbers verify runs across every audit view, so that a run of a
+// view the root has discarded cannot be taken for one of its successor's
+// (the root routes these messages by type). A counter, not state anyone
+// reads: safe to share.
+var nextRun atomic.Int64
+
 func (m Model) startVerify() (Model, tea.Cmd) {
-	m.run++
+	m.run = int(nextRun.Add(1))
 	m.state = verifyRunning
 	m.progress, m.results, m.summary, m.err = audit.Progress{}, nil, audit.Summary{}, nil
 	return m, startVerifyCmd(m.run, m.env.Bucket, m.manifest, m.env.Parallel)
@@ -232,11 +239,18 @@ func (m Model) ShortHelp() []key.Binding {
 	if m.prompting {
 		return []key.Binding{m.keys.Accept, m.keys.Cancel}
 	}
-	return m.keys.ShortHelp()
+	k := m.keys
+	return []key.Binding{k.Verify, k.Stop, k.Posture, k.Down, k.Up}
 }
 
 // FullHelp implements help.KeyMap.
-func (m Model) FullHelp() [][]key.Binding { return m.keys.FullHelp() }
+func (m Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{
+		{k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
+		{k.Verify, k.Stop, k.Posture},
+	}
+}
 
 // bodyHeight is the number of scrolling lines (the prompt takes the last).
 func (m Model) bodyHeight() int {

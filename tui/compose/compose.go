@@ -120,7 +120,7 @@ func newModel(c common.Common, env Env) Model {
 	if env.Ctx == nil {
 		env.Ctx = context.Background()
 	}
-	m := Model{c: c, env: env, keys: DefaultKeyMap()}
+	m := Model{c: c, env: env, keys: c.Keys.Compose}
 	m.ta = newTextarea(c)
 	m.input = common.NewInput(c.Styles, "Attach file: ")
 	m.vp = viewport.New(0, 0)

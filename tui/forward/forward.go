@@ -80,7 +80,7 @@ func New(ctx context.Context, c common.Common, f Forwarder, keys []string, opts 
 		progress.WithSolidFill(c.Styles.ProgressFull), progress.WithColorProfile(c.Styles.Profile))
 	bar.EmptyColor = c.Styles.ProgressEmpty
 	return Model{
-		c: c, keys: DefaultKeyMap(), ctx: ctx, f: f, id: nextID.Add(1),
+		c: c, keys: c.Keys.Forward, ctx: ctx, f: f, id: nextID.Add(1),
 		inputs: append([]string(nil), keys...), opts: opts, bar: bar,
 	}
 }

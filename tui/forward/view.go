@@ -145,7 +145,11 @@ func previewFields(hdr []byte) (shown []string, others int) {
 }
 
 func (m Model) counts(p reforward.Progress) string {
-	return fmt.Sprintf("%d sent · %d skipped · %d failed · %d uncertain", p.Sent+p.DryRun, p.Skipped, p.Failed, p.Uncertain)
+	verb := "sent"
+	if m.opts.DryRun() {
+		verb = "written (dry run)"
+	}
+	return fmt.Sprintf("%d %s · %d skipped · %d failed · %d uncertain", p.Sent+p.DryRun, verb, p.Skipped, p.Failed, p.Uncertain)
 }
 
 func (m Model) runningLines() []string {

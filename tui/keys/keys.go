@@ -20,6 +20,17 @@ type Global struct {
 	PrevBox key.Binding
 	Errors  key.Binding
 	Refresh key.Binding
+	// Audit opens the audit view of the mailbox (from the list or the
+	// viewer).
+	Audit key.Binding
+}
+
+// Mail are the keys that act on a message, handled by the root in the list
+// (on the message under the cursor; Forward on the marked ones when there
+// are any) and in the viewer (on the message shown).
+type Mail struct {
+	Reply, ReplyAll key.Binding
+	Forward         key.Binding
 }
 
 // List are the message list's keys.
@@ -57,6 +68,42 @@ type Viewer struct {
 	CopyID           key.Binding
 }
 
+// Compose are the reply composer's keys (tui/compose).
+type Compose struct {
+	// The review screen.
+	Send, Edit, Attach, Discard, Postpone key.Binding
+	Up, Down, PageUp, PageDown            key.Binding
+	// Done leaves the built-in editor for the review screen.
+	Done key.Binding
+	// Confirm answers "discard?"; Accept and Cancel end the path prompt.
+	Confirm, Accept, Cancel key.Binding
+}
+
+// Forward are the re-forward screen's keys (tui/forward). Sending takes an
+// explicit "y": Enter, pressed out of habit, must not send mail.
+type Forward struct {
+	Send       key.Binding // confirm: send
+	Cancel     key.Binding // confirm: leave without sending
+	Stop       key.Binding // running: stop after the send in progress
+	Up, Down   key.Binding // results
+	Top        key.Binding
+	Bottom     key.Binding
+	MarkFailed key.Binding // results: mark the failed messages in the list
+	Close      key.Binding // results: leave
+}
+
+// Audit are the audit view's keys (tui/audit).
+type Audit struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	// Verify starts a verify against the manifest (asking for its path
+	// when none was given); Stop cancels a running one.
+	Verify, Stop key.Binding
+	// Posture reads the bucket's settings again.
+	Posture key.Binding
+	// Accept and Cancel end the manifest path prompt.
+	Accept, Cancel key.Binding
+}
+
 // Prompt are the keys of a one-line input (filter, directory prompt).
 type Prompt struct {
 	Accept key.Binding
@@ -65,14 +112,24 @@ type Prompt struct {
 
 // KeyMap is all of them.
 type KeyMap struct {
-	Global Global
-	List   List
-	Viewer Viewer
-	Prompt Prompt
+	Global  Global
+	Mail    Mail
+	List    List
+	Viewer  Viewer
+	Prompt  Prompt
+	Compose Compose
+	Forward Forward
+	Audit   Audit
 }
 
 func b(help string, keys ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(label(keys), help))
+}
+
+// bl is b with a help label of its own (for keys listed only in part, such
+// as pgup beside b).
+func bl(help, label string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, help))
 }
 
 // label renders keys for help the way a user types them.
@@ -103,6 +160,12 @@ func DefaultKeyMap() KeyMap {
 			PrevBox: b("prev mailbox", "shift+tab"),
 			Errors:  b("error history", "E"),
 			Refresh: b("re-index", "ctrl+r"),
+			Audit:   b("audit view", "A"),
+		},
+		Mail: Mail{
+			Reply:    b("reply", "r"),
+			ReplyAll: b("reply all", "R"),
+			Forward:  b("re-forward", "f"),
 		},
 		List: List{
 			Up:          b("up", "k", "up"),
@@ -140,7 +203,7 @@ func DefaultKeyMap() KeyMap {
 			Next:     b("next message", "J"),
 			Prev:     b("prev message", "K"),
 			Headers:  b("full headers", "h"),
-			Raw:      b("raw source", "r"),
+			Raw:      b("raw source", "H"),
 			Parts:    b("parts", "p"),
 			Save:     b("save attachments", "s"),
 			Open:     b("open attachment", "o"),
@@ -150,6 +213,45 @@ func DefaultKeyMap() KeyMap {
 		Prompt: Prompt{
 			Accept: b("accept", "enter"),
 			Cancel: b("cancel", "esc"),
+		},
+		Compose: Compose{
+			Send:     b("send", "s"),
+			Edit:     b("edit", "e"),
+			Attach:   b("attach", "a"),
+			Discard:  b("discard", "d"),
+			Postpone: b("postpone", "p", "esc"),
+			Up:       b("up", "k", "up"),
+			Down:     b("down", "j", "down"),
+			PageUp:   bl("page up", "b", "pgup", "b"),
+			PageDown: bl("page down", "space", "pgdown", " ", "f"),
+			Done:     b("done editing", "ctrl+s", "esc"),
+			Confirm:  b("yes, discard", "y"),
+			Accept:   b("attach", "enter"),
+			Cancel:   b("cancel", "esc"),
+		},
+		Forward: Forward{
+			Send:       b("send", "y"),
+			Cancel:     bl("cancel", "n/esc", "n", "esc", "q"),
+			Stop:       b("stop after this send", "x"),
+			Up:         b("up", "k", "up"),
+			Down:       b("down", "j", "down"),
+			Top:        b("first", "g", "home"),
+			Bottom:     b("last", "G", "end"),
+			MarkFailed: b("mark failed in list", "m"),
+			Close:      b("close", "q", "esc"),
+		},
+		Audit: Audit{
+			Up:       b("up", "k", "up"),
+			Down:     b("down", "j", "down"),
+			PageUp:   bl("page up", "b", "pgup", "ctrl+b", "b"),
+			PageDown: bl("page down", "space", "pgdown", "ctrl+f", " "),
+			Top:      bl("top", "g", "g", "home"),
+			Bottom:   bl("bottom", "G", "G", "end"),
+			Verify:   b("verify against manifest", "v"),
+			Stop:     b("stop verify", "x"),
+			Posture:  b("re-read posture", "p"),
+			Accept:   b("verify", "enter"),
+			Cancel:   b("cancel", "esc"),
 		},
 	}
 }
@@ -165,6 +267,11 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"global.prev-mailbox": &k.Global.PrevBox,
 		"global.errors":       &k.Global.Errors,
 		"global.refresh":      &k.Global.Refresh,
+		"global.audit":        &k.Global.Audit,
+
+		"mail.reply":     &k.Mail.Reply,
+		"mail.reply-all": &k.Mail.ReplyAll,
+		"mail.forward":   &k.Mail.Forward,
 
 		"list.up":           &k.List.Up,
 		"list.down":         &k.List.Down,
@@ -209,6 +316,42 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 
 		"prompt.accept": &k.Prompt.Accept,
 		"prompt.cancel": &k.Prompt.Cancel,
+
+		"compose.send":      &k.Compose.Send,
+		"compose.edit":      &k.Compose.Edit,
+		"compose.attach":    &k.Compose.Attach,
+		"compose.discard":   &k.Compose.Discard,
+		"compose.postpone":  &k.Compose.Postpone,
+		"compose.up":        &k.Compose.Up,
+		"compose.down":      &k.Compose.Down,
+		"compose.page-up":   &k.Compose.PageUp,
+		"compose.page-down": &k.Compose.PageDown,
+		"compose.done":      &k.Compose.Done,
+		"compose.confirm":   &k.Compose.Confirm,
+		"compose.accept":    &k.Compose.Accept,
+		"compose.cancel":    &k.Compose.Cancel,
+
+		"forward.send":        &k.Forward.Send,
+		"forward.cancel":      &k.Forward.Cancel,
+		"forward.stop":        &k.Forward.Stop,
+		"forward.up":          &k.Forward.Up,
+		"forward.down":        &k.Forward.Down,
+		"forward.top":         &k.Forward.Top,
+		"forward.bottom":      &k.Forward.Bottom,
+		"forward.mark-failed": &k.Forward.MarkFailed,
+		"forward.close":       &k.Forward.Close,
+
+		"audit.up":        &k.Audit.Up,
+		"audit.down":      &k.Audit.Down,
+		"audit.page-up":   &k.Audit.PageUp,
+		"audit.page-down": &k.Audit.PageDown,
+		"audit.top":       &k.Audit.Top,
+		"audit.bottom":    &k.Audit.Bottom,
+		"audit.verify":    &k.Audit.Verify,
+		"audit.stop":      &k.Audit.Stop,
+		"audit.posture":   &k.Audit.Posture,
+		"audit.accept":    &k.Audit.Accept,
+		"audit.cancel":    &k.Audit.Cancel,
 	}
 }
 

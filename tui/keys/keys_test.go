@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -51,6 +52,68 @@ func TestEveryBindingHasHelpAndAnAction(t *testing.T) {
 	for name, b := range acts {
 		if len(b.Keys()) == 0 || b.Help().Key == "" || b.Help().Desc == "" {
 			t.Errorf("%s: keys %v help %+v", name, b.Keys(), b.Help())
+		}
+	}
+}
+
+// TestEveryBindingCanBeRebound walks the KeyMap: a binding missing from
+// actions could not be changed from the config file.
+func TestEveryBindingCanBeRebound(t *testing.T) {
+	km := DefaultKeyMap()
+	named := map[*key.Binding]bool{}
+	for _, b := range km.actions() {
+		named[b] = true
+	}
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		for i := range v.NumField() {
+			f, name := v.Field(i), path+"."+v.Type().Field(i).Name
+			if b, ok := f.Addr().Interface().(*key.Binding); ok {
+				if !named[b] {
+					t.Errorf("%s has no action name", name)
+				}
+				continue
+			}
+			walk(f, name)
+		}
+	}
+	walk(reflect.ValueOf(&km).Elem(), "KeyMap")
+}
+
+// TestNoClashes checks that no key does two things on one screen: the root's
+// keys plus each component's (esc is both back and, with a filter, clear
+// filter on purpose; on the composer and forward screens the root leaves
+// q and esc to the component).
+func TestNoClashes(t *testing.T) {
+	km := DefaultKeyMap()
+	g, mk := km.Global, km.Mail
+	root := []key.Binding{g.Quit, g.Back, g.Help, g.Errors}
+	screens := map[string][]key.Binding{
+		"list": append([]key.Binding{g.NextBox, g.PrevBox, g.Refresh, g.Audit, mk.Reply, mk.ReplyAll, mk.Forward,
+			km.List.Up, km.List.Down, km.List.Top, km.List.Bottom, km.List.HalfUp, km.List.HalfDown, km.List.PageUp,
+			km.List.PageDown, km.List.Open, km.List.Mark, km.List.MarkAll, km.List.Unmark, km.List.Sort, km.List.Reverse,
+			km.List.Filter, km.List.NextMatch, km.List.PrevMatch, km.List.Threads, km.List.Fold, km.List.FoldAll,
+			km.List.SaveMarked}, root...),
+		"viewer": append([]key.Binding{g.Audit, mk.Reply, mk.ReplyAll, mk.Forward,
+			km.Viewer.Up, km.Viewer.Down, km.Viewer.Top, km.Viewer.Bottom, km.Viewer.HalfUp, km.Viewer.HalfDown,
+			km.Viewer.PageUp, km.Viewer.PageDown, km.Viewer.Next, km.Viewer.Prev, km.Viewer.Headers, km.Viewer.Raw,
+			km.Viewer.Parts, km.Viewer.Save, km.Viewer.Open, km.Viewer.CopyKey, km.Viewer.CopyID}, root...),
+		"compose review": {g.Quit, g.Help, g.Errors, km.Compose.Send, km.Compose.Edit, km.Compose.Attach,
+			km.Compose.Discard, km.Compose.Postpone, km.Compose.Up, km.Compose.Down, km.Compose.PageUp, km.Compose.PageDown},
+		"forward results": {g.Quit, g.Help, g.Errors, km.Forward.Up, km.Forward.Down, km.Forward.Top,
+			km.Forward.Bottom, km.Forward.MarkFailed, km.Forward.Close},
+		"audit": append([]key.Binding{km.Audit.Up, km.Audit.Down, km.Audit.PageUp, km.Audit.PageDown, km.Audit.Top,
+			km.Audit.Bottom, km.Audit.Verify, km.Audit.Stop, km.Audit.Posture}, root...),
+	}
+	for name, binds := range screens {
+		seen := map[string]string{}
+		for _, b := range binds {
+			for _, k := range b.Keys() {
+				if prev, ok := seen[k]; ok {
+					t.Errorf("%s: %q is both %q and %q", name, k, prev, b.Help().Desc)
+				}
+				seen[k] = b.Help().Desc
+			}
 		}
 	}
 }

@@ -281,6 +281,19 @@ func (m Model) Marked() []string {
 	return out
 }
 
+// SetMarked replaces the marks with keys (those in the list; others are
+// ignored) and returns how many are marked: the root marks the messages a
+// forward failed on, so that forwarding the marked set tries them again.
+func (m *Model) SetMarked(keys []string) int {
+	clear(m.marked)
+	for _, k := range keys {
+		if _, ok := m.pos[k]; ok {
+			m.marked[k] = struct{}{}
+		}
+	}
+	return len(m.marked)
+}
+
 // Init implements tea.Model.
 func (m Model) Init() tea.Cmd { return nil }
 

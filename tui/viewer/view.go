@@ -100,9 +100,9 @@ func (m Model) headerLines() []string {
 func (m Model) modeTitle() string {
 	switch m.mode {
 	case modeHeaders:
-		return "full headers (h: back to the body)"
+		return "full headers (" + m.c.Keys.Viewer.Headers.Help().Key + ": back to the body)"
 	case modeRaw:
-		return "raw source (r: back to the body)"
+		return "raw source (" + m.c.Keys.Viewer.Raw.Help().Key + ": back to the body)"
 	case modeParts:
 		return "parts (j/k choose, s save, o open, p: back)"
 	}

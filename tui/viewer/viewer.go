@@ -85,6 +85,10 @@ func (m *Model) SetSize(w, h int) {
 // Key returns the key of the message shown (or being loaded).
 func (m Model) Key() string { return m.key }
 
+// Message returns the message shown, nil while it is read or when it could
+// not be.
+func (m Model) Message() *mailbox.Message { return m.msg }
+
 // SetLoading shows s's header while its message is read.
 func (m *Model) SetLoading(s mailstore.Summary) {
 	m.key, m.summary, m.msg, m.err = s.Key, s, nil, nil

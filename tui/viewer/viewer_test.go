@@ -109,7 +109,7 @@ func TestViewerKoreanBody(t *testing.T) {
 func TestViewerModesStayInsideTheScreen(t *testing.T) {
 	for _, id := range []string{korean, payroll, hostile, hostile2} {
 		m, _ := newViewer(t, 80, 21, id)
-		for _, k := range []string{"", "h", "r", "p", "j", "j"} {
+		for _, k := range []string{"", "h", "H", "p", "j", "j"} {
 			if k != "" {
 				m, _ = press(t, m, k)
 			}
@@ -132,7 +132,7 @@ func TestViewerToggles(t *testing.T) {
 	if m.mode != modeBody {
 		t.Fatal("h did not toggle back")
 	}
-	m, _ = press(t, m, "r")
+	m, _ = press(t, m, "H")
 	if !strings.Contains(m.View(), "Return-Path:") {
 		t.Fatalf("raw source not shown:\n%s", m.View())
 	}

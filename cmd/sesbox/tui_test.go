@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/sessend"
+)
+
+func tuiApp(t *testing.T, flags globalFlags) (*app, *bytes.Buffer) {
+	t.Helper()
+	var errb bytes.Buffer
+	a := &app{flags: flags, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errb}
+	t.Cleanup(a.close)
+	return a, &errb
+}
+
+// TestTUIBoxesDemo: the demo mailbox replies (without a sender: nothing is
+// sent from made-up addresses), re-forwards as a dry run with its built-in
+// config, and has an audit view over its bucket.
+func TestTUIBoxesDemo(t *testing.T) {
+	dir := isolate(t)
+	a, _ := tuiApp(t, globalFlags{demo: true})
+	ctx := context.Background()
+	boxes, closeFn, err := a.tuiBoxes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	if len(boxes) != 1 {
+		t.Fatalf("%d boxes", len(boxes))
+	}
+	b := boxes[0]
+	if b.Reply == nil || b.Reply.Outbox.Sender != nil || b.Reply.Outbox.Drafts == nil || len(b.Reply.Identity.Domains) == 0 {
+		t.Fatalf("demo reply env %+v (%v)", b.Reply, b.ReplyErr)
+	}
+	if b.Forward == nil || b.Audit == nil {
+		t.Fatalf("forward %v (%v), audit %v (%v)", b.Forward, b.ForwardErr, b.Audit, b.AuditErr)
+	}
+	want := filepath.Join(dir, "state", "sesbox", "demo-forward")
+	if b.Forward.Options.DryRunDir != want {
+		t.Fatalf("dry run into %q, want %q", b.Forward.Options.DryRunDir, want)
+	}
+
+	// The setup really forwards a demo message (as a dry run).
+	msgs := demo.Messages()
+	var key string
+	for _, k := range sortedKeys(msgs) {
+		if s := mime.Summarize(msgs[k]); slices.Equal(s.Recipients, []string{"info@acme-demo.example"}) && !s.Verdicts.Failed() {
+			key = k
+			break
+		}
+	}
+	p, err := b.Forward.Forwarder.Plan(ctx, []string{key}, b.Forward.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res []reforward.Result
+	if _, err := b.Forward.Forwarder.Run(ctx, p, func(r reforward.Result) { res = append(res, r) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Status != reforward.StatusDryRun || strings.Join(res[0].Recipients, ",") != "ops@team.example,lead@team.example" {
+		t.Fatalf("results %+v", res)
+	}
+	if _, err := os.Stat(res[0].File); err != nil || filepath.Dir(res[0].File) != want {
+		t.Fatalf("dry-run file %q: %v", res[0].File, err)
+	}
+
+	// The audit view reads the demo bucket.
+	fs, err := audit.Posture(ctx, b.Audit.Config)
+	if err != nil || len(fs) == 0 {
+		t.Fatalf("posture %v, %v", fs, err)
+	}
+	if b.Audit.Bucket.Location().Bucket != demo.Bucket {
+		t.Fatalf("audit bucket %v", b.Audit.Bucket.Location())
+	}
+}
+
+// TestTUIBoxesDemoWithLocalSES: pointed at a local SES, the demo sends
+// replies and forwards for real (to it).
+func TestTUIBoxesDemoWithLocalSES(t *testing.T) {
+	isolate(t)
+	ses := startFakeSES(t)
+	a, _ := tuiApp(t, globalFlags{demo: true, sesEndpoint: ses.URL})
+	boxes, closeFn, err := a.tuiBoxes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	b := boxes[0]
+	if _, ok := b.Reply.Outbox.Sender.(*sessend.Sender); !ok {
+		t.Fatalf("reply sender %T", b.Reply.Outbox.Sender)
+	}
+	if b.Forward.Options.DryRun() {
+		t.Fatal("the demo with --ses-endpoint still forwards as a dry run")
+	}
+}
+
+// TestTUIBoxesExplainWhatIsMissing: a configured mailbox without
+// forward_config gets the reason instead of a forward setup; one with a
+// bad forward_config gets the load error; the others are set up.
+func TestTUIBoxesExplainWhatIsMissing(t *testing.T) {
+	dir := isolate(t)
+	flags, _, _ := demoBucket(t)
+	endpoint := flags[1]
+	fwd, _ := writeForwardConfig(t, dir)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	toml := `default = "a"
+[mailbox.a]
+bucket = "mail"
+prefix = "` + demo.Prefix + `"
+endpoint = "` + endpoint + `"
+from = "Support <support@acme-demo.example>"
+forward_config = "` + fwd + `"
+[mailbox.b]
+bucket = "mail"
+prefix = "` + demo.Prefix + `"
+endpoint = "` + endpoint + `"
+[mailbox.c]
+bucket = "mail"
+prefix = "` + demo.Prefix + `"
+endpoint = "` + endpoint + `"
+forward_config = "` + filepath.Join(dir, "missing.json") + `"
+sent_prefix = "` + demo.Prefix + `sent/"
+`
+	if err := os.WriteFile(cfg, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := tuiApp(t, globalFlags{})
+	boxes, closeFn, err := a.tuiBoxes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	if len(boxes) != 3 || boxes[0].Name != "a" {
+		t.Fatalf("boxes %+v", boxes)
+	}
+	if boxes[0].Reply == nil || boxes[0].Forward == nil || boxes[0].Forward.Options.DryRun() || boxes[0].Audit == nil {
+		t.Fatalf("a: %v %v %v", boxes[0].ReplyErr, boxes[0].ForwardErr, boxes[0].AuditErr)
+	}
+	if boxes[1].Forward != nil || boxes[1].ForwardErr == nil || !strings.Contains(boxes[1].ForwardErr.Error(), "no forward_config") {
+		t.Fatalf("b: forward %v, %v", boxes[1].Forward, boxes[1].ForwardErr)
+	}
+	if boxes[1].Reply == nil || boxes[1].Audit == nil {
+		t.Fatalf("b: reply %v, audit %v", boxes[1].ReplyErr, boxes[1].AuditErr)
+	}
+	c := boxes[2]
+	if c.Forward != nil || c.ForwardErr == nil || !strings.Contains(c.ForwardErr.Error(), "missing.json") {
+		t.Fatalf("c: forward %v", c.ForwardErr)
+	}
+	if c.Reply != nil || c.ReplyErr == nil || !strings.Contains(c.ReplyErr.Error(), "sent_prefix") {
+		t.Fatalf("c: reply %v", c.ReplyErr)
+	}
+}

@@ -1,0 +1,447 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	maudit "github.com/sesbox/sesbox/mailstore/audit"
+	mcompose "github.com/sesbox/sesbox/mailstore/compose"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/drafts"
+	mforward "github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/tui/audit"
+	"github.com/sesbox/sesbox/tui/compose"
+	"github.com/sesbox/sesbox/tui/forward"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+)
+
+// fakeSES is the in-process SES of these tests: a mailstore.Sender that
+// records what it was given (tui imports no AWS SDK, so the HTTP fake of
+// cmd/sesbox cannot be used here).
+type fakeSES struct {
+	mu    sync.Mutex
+	dests []string
+	raw   []byte
+}
+
+func (f *fakeSES) SendRaw(_ context.Context, dests []string, raw []byte) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dests, f.raw = dests, raw
+	return "0100019a-root-1", nil
+}
+
+func (f *fakeSES) Quota(context.Context) (mailstore.Quota, error) {
+	return mailstore.Quota{Max24HourSend: 1000, MaxSendRate: 10}, nil
+}
+
+func (f *fakeSES) sent() ([]string, []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dests, f.raw
+}
+
+// replyEnv is a real composer environment: drafts, sent Maildir and the
+// outbox in a temp dir, sending to s.
+func replyEnv(t *testing.T, s mailstore.Sender, id mcompose.Identity, editor string) *compose.Env {
+	t.Helper()
+	root := t.TempDir()
+	st, err := drafts.Open(filepath.Join(root, "drafts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := drafts.OpenMaildir(filepath.Join(root, "sent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := int64(7)
+	return &compose.Env{
+		Outbox:   &drafts.Outbox{Sender: s, Drafts: st, Sent: md, Seed: &seed, Now: func() time.Time { return fixture.DemoNow }},
+		Identity: id, Mailbox: "demo", Bucket: demo.Bucket, Editor: editor,
+	}
+}
+
+// editorScript is a $EDITOR that puts text above the quote of the draft
+// it is given, keeping the header block.
+func editorScript(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fake-editor")
+	script := "#!/bin/sh\nf=\"$1\"\n" +
+		"head=$(sed -n '1,/^$/p' \"$f\")\nrest=$(sed '1,/^$/d' \"$f\" | sed '/./,$!d')\n" +
+		"printf '%s\\n\\n%s\\n\\n%s\\n' \"$head\" '" + text + "' \"$rest\" > \"$f\"\n"
+	if err := os.WriteFile(path, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// koreanID is the demo's Korean quotation request (SES message id).
+const koreanID = "58vrki53a8avktl9fflshc9oll1u29tn3jcuf2ek"
+
+var demoIdentity = mcompose.Identity{Domains: []string{"acme-demo.example"}}
+
+// TestRootReplyWithEditorSends is r from the list in a real program: the
+// original is read, $EDITOR (a script) writes the text, the review shows
+// it, s sends through the outbox, and the list comes back with SES's id on
+// the status line.
+func TestRootReplyWithEditorSends(t *testing.T) {
+	ses := &fakeSES{}
+	env := replyEnv(t, ses, demoIdentity, editorScript(t, "Quote attached, thanks!"))
+	c := demoCommon(120, 36, "")
+	mb, closeIdx, err := fixture.DemoMailbox(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); closeIdx() })
+	tm := start(t, New(ctx, c, []Box{{Name: "demo", Mailbox: mb, Reply: env}}, true, nil), 120, 36)
+	indexed(t, tm)
+	send(tm, "/")
+	for _, k := range fixture.Keys("견적") {
+		tm.Send(k)
+	}
+	send(tm, "enter")
+	waitFor(t, tm, "filter: 견적")
+	send(tm, "r")
+	waitFor(t, tm, "Reply — review", "Quote attached, thanks!", "seoyeon.lee@daehan-logis.example")
+	send(tm, "s")
+	waitFor(t, tm, "Sent; SES message id 0100019a-root-1")
+	fm := finish(t, tm)
+	if fm.screen != screenList || fm.composing.on || len(fm.errs) != 0 {
+		t.Fatalf("after sending: screen %d, composing %v, errors %v", fm.screen, fm.composing.on, fm.errs)
+	}
+	dests, raw := ses.sent()
+	if !slices.Equal(dests, []string{"seoyeon.lee@daehan-logis.example"}) {
+		t.Errorf("sent to %v", dests)
+	}
+	v := mime.Parse(raw)
+	if !strings.HasPrefix(v.Text, "Quote attached, thanks!\n") || !strings.HasPrefix(v.Summary.Subject, "Re: [견적 요청]") || v.Summary.InReplyTo == "" {
+		t.Errorf("sent %q / %q / %q", v.Summary.Subject, v.Summary.InReplyTo, v.Text)
+	}
+}
+
+// TestRootReplyAllFromViewerPostpones is R in the viewer with the built-in
+// editor: every key goes to it (q types a q, it does not quit), esc ends
+// the editing, p postpones, and the viewer comes back with where the draft
+// is kept.
+func TestRootReplyAllFromViewerPostpones(t *testing.T) {
+	env := replyEnv(t, &fakeSES{}, demoIdentity, "")
+	h := demoHarness(t, Box{Reply: env})
+	if !h.m.cur().list.Select(demo.Prefix + koreanID) {
+		t.Fatal("no Korean quotation request in the list")
+	}
+	h.press("enter", "R")
+	if h.m.screen != screenCompose || !h.m.capturing() {
+		t.Fatalf("R did not open the built-in editor (screen %d):\n%s", h.m.screen, h.view())
+	}
+	h.typeText("quick reply")
+	if h.quit {
+		t.Fatal("a q typed into the editor quit the program")
+	}
+	h.press("esc")
+	if v := h.view(); !strings.Contains(v, "Reply — review") || !strings.Contains(v, "quick reply") || !strings.Contains(v, "s send") {
+		t.Fatalf("no review screen:\n%s", v)
+	}
+	h.press("?")
+	if v := h.view(); !strings.Contains(v, "Keys: reply") || !strings.Contains(v, "postpone") {
+		t.Fatalf("composer help:\n%s", v)
+	}
+	h.press("esc", "p")
+	if h.m.screen != screenViewer || h.m.composing.on {
+		t.Fatalf("postpone left screen %d", h.m.screen)
+	}
+	if v := h.view(); !strings.Contains(v, "Draft kept in "+env.Outbox.Drafts.Dir()) {
+		t.Fatalf("status line lacks the draft:\n%s", v)
+	}
+	kept, err := env.Outbox.Drafts.List()
+	if err != nil || len(kept) != 1 || !strings.Contains(string(kept[0].Text), "quick reply") {
+		t.Fatalf("kept drafts %v, %v", kept, err)
+	}
+}
+
+func TestRootReplyExplainsWhatIsMissing(t *testing.T) {
+	h := newHarness(t, 100, 30, false,
+		Box{Name: "inbox", Mailbox: fixture.NewFake("a"), ReplyErr: errors.New("sent_prefix overlaps")},
+		Box{Name: "other", Mailbox: fixture.NewFake("b"), Reply: replyEnv(t, &fakeSES{}, mcompose.Identity{}, "")})
+	h.press("r")
+	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "reply is not set up for mailbox inbox: sent_prefix overlaps") {
+		t.Fatalf("no explanation:\n%s", v)
+	}
+	h.press("tab", "r")
+	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "error: no verified identity to send from") {
+		t.Fatalf("no identity explanation:\n%s", v)
+	}
+	// A closing message of another draft changes nothing.
+	h.send(compose.ComposeClosedMsg{ID: "other", Text: "stale"})
+	if strings.Contains(h.view(), "stale") {
+		t.Fatal("a stale ComposeClosedMsg was shown")
+	}
+}
+
+var demoForward = mforward.Config{
+	FromEmail: "forwarder@acme-demo.example",
+	ForwardMapping: map[string][]string{
+		"info@acme-demo.example": {"ops@team.example", "lead@team.example"},
+		"@acme-demo.example":     {"desk@team.example"},
+	},
+}
+
+// demoHarness is the root over the indexed demo mailbox with b's
+// capabilities.
+func demoHarness(t *testing.T, b Box) *harness {
+	t.Helper()
+	mb, closeIdx, err := fixture.DemoMailbox(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeIdx)
+	b.Name, b.Mailbox = "demo", mb
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	h := &harness{t: t, m: New(ctx, demoCommon(120, 36, ""), []Box{b}, true, nil)}
+	h.send(teaSize(120, 36))
+	h.settle(h.m.Init())
+	return h
+}
+
+// dryRun is the demo's forward setup: a dry run into dir.
+func dryRun(t *testing.T, mb *demoRunner, dir string) *ForwardEnv {
+	t.Helper()
+	return &ForwardEnv{Forwarder: mb, Options: reforward.Options{Config: demoForward, DryRunDir: dir}}
+}
+
+// demoRunner is a reforward.Runner over the demo mailbox whose Run, when
+// gate is set, waits for it to close first.
+type demoRunner struct {
+	*reforward.Runner
+	gate chan struct{}
+}
+
+func (r *demoRunner) Run(ctx context.Context, p *reforward.Plan, onResult func(reforward.Result), onProgress func(reforward.Progress)) (reforward.Totals, error) {
+	if r.gate != nil {
+		<-r.gate
+	}
+	return r.Runner.Run(ctx, p, onResult, onProgress)
+}
+
+func newDemoRunner(t *testing.T) *demoRunner {
+	t.Helper()
+	mb, closeIdx, err := fixture.DemoMailbox(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeIdx)
+	return &demoRunner{Runner: &reforward.Runner{Source: reforward.FromMailbox(mb)}}
+}
+
+func TestRootForwardsTheMarkedSet(t *testing.T) {
+	out := t.TempDir()
+	h := demoHarness(t, Box{Forward: dryRun(t, newDemoRunner(t), out)})
+	h.press(" ", " ")
+	marked := h.m.cur().list.Marked()
+	if len(marked) != 2 {
+		t.Fatalf("marked %v", marked)
+	}
+	h.press("f")
+	if h.m.screen != screenForward {
+		t.Fatalf("f did not open the forward screen (notice %q)", h.m.notice)
+	}
+	if v := h.view(); !strings.Contains(v, "2 messages") || !strings.Contains(v, "y send") {
+		t.Fatalf("no confirmation of the 2 marked messages:\n%s", v)
+	}
+	h.press("y")
+	var keys []string
+	for _, r := range h.m.forwarding.m.Results() {
+		keys = append(keys, r.Key)
+		if r.Status != reforward.StatusDryRun {
+			t.Errorf("%s: %s %s", r.Key, r.Status, r.Reason)
+		}
+	}
+	slices.Sort(keys)
+	slices.Sort(marked)
+	if !slices.Equal(keys, marked) {
+		t.Fatalf("forwarded %v, marked %v", keys, marked)
+	}
+	if files, _ := os.ReadDir(out); len(files) != 2 {
+		t.Errorf("dry run wrote %d files", len(files))
+	}
+	h.press("q")
+	if v := h.view(); h.m.screen != screenList || h.m.forwarding.on || !strings.Contains(v, "forward: 2 written (dry run)") {
+		t.Fatalf("closing did not return to the list with the totals:\n%s", v)
+	}
+}
+
+// TestRootForwardRunningIsNotQuit: q and ctrl+c while a forward runs are
+// refused with how to stop it; the run goes on and ends on its results.
+func TestRootForwardRunningIsNotQuit(t *testing.T) {
+	r := newDemoRunner(t)
+	r.gate = make(chan struct{})
+	h := demoHarness(t, Box{Forward: dryRun(t, r, t.TempDir())})
+	h.press("f")
+	nm, run := h.m.Update(fixture.Key("y")) // the run waits on the gate: hold its Cmd
+	h.m = nm.(Model)
+	if !h.m.forwarding.m.Running() {
+		t.Fatal("the forward is not running")
+	}
+	for _, k := range []string{"q", "ctrl+c", "esc"} {
+		h.press(k)
+		if h.quit || h.m.screen != screenForward {
+			t.Fatalf("%s during a forward: quit %v, screen %d", k, h.quit, h.m.screen)
+		}
+		if v := h.view(); !strings.Contains(v, "a forward is running: x stops it") {
+			t.Fatalf("%s: no explanation:\n%s", k, v)
+		}
+	}
+	close(r.gate)
+	h.settle(run)
+	if h.m.forwarding.m.Running() || len(h.m.forwarding.m.Results()) != 1 {
+		t.Fatal("the run did not end")
+	}
+	h.press("q")
+	if h.quit || h.m.screen != screenList {
+		t.Fatal("q after the run did not close the forward screen")
+	}
+}
+
+func TestRootFailuresMarkedInTheList(t *testing.T) {
+	h := newHarness(t, 100, 30, false, Box{Name: "inbox", Mailbox: fixture.NewFake("a"),
+		Forward: dryRun(t, newDemoRunner(t), t.TempDir())})
+	h.press(" ", " ", " ", "f") // a forward of three fake keys: none is in the demo
+	if h.m.screen != screenForward {
+		t.Fatal("no forward screen")
+	}
+	id := h.m.forwarding.m.ID()
+	h.send(forward.FailuresMarkedMsg{ID: id + 100, Keys: []string{"inbox/o1"}})
+	if got := h.m.cur().list.Marked(); len(got) != 3 {
+		t.Fatalf("a stale FailuresMarkedMsg changed the marks: %v", got)
+	}
+	h.send(forward.FailuresMarkedMsg{ID: id, Keys: []string{"inbox/o1", "inbox/k1", "inbox/gone"}})
+	if got := h.m.cur().list.Marked(); !slices.Equal(got, []string{"inbox/k1", "inbox/o1"}) {
+		t.Fatalf("marked %v", got)
+	}
+	if !strings.Contains(h.view(), "marked 2 failed message(s) in the list: f there forwards them again") {
+		t.Fatalf("no notice:\n%s", h.view())
+	}
+	h.send(forward.ForwardClosedMsg{ID: id})
+	if h.m.screen != screenList || len(h.m.cur().list.Marked()) != 2 {
+		t.Fatal("not back on the list with the marks")
+	}
+	h.press("j")
+	if v := h.view(); !strings.Contains(v, "2 marked") {
+		t.Fatalf("the status line lacks the marks:\n%s", v)
+	}
+}
+
+func TestRootForwardFromViewerAndUnconfigured(t *testing.T) {
+	h := newHarness(t, 100, 30, false,
+		Box{Name: "inbox", Mailbox: fixture.NewFake("a"), Forward: dryRun(t, newDemoRunner(t), t.TempDir())},
+		Box{Name: "other", Mailbox: fixture.NewFake("b")})
+	h.press(" ", "enter", "f") // marks a1, opens a2: the viewer forwards what it shows
+	if h.m.screen != screenForward || !strings.Contains(h.view(), "a2  no such message") || strings.Contains(h.view(), "a1") {
+		t.Fatalf("no forward of the viewed message:\n%s", h.view())
+	}
+	h.press("q")
+	if h.m.screen != screenViewer || !strings.Contains(h.view(), "forward:") {
+		t.Fatalf("closing did not return to the viewer:\n%s", h.view())
+	}
+	h.press("q", "tab", "f")
+	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "re-forwarding is not set up for mailbox other") {
+		t.Fatalf("no explanation:\n%s", v)
+	}
+}
+
+// snapshot writes a manifest of b.
+func snapshot(t *testing.T, b *fixture.Bucket) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "manifest.jsonl")
+	if _, err := maudit.WriteSnapshot(context.Background(), b, path, maudit.SnapshotOptions{Now: func() time.Time { return fixture.DemoNow }}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRootAuditRoutesInTheBackground: A opens the audit view; the posture
+// and a whole verify arrive while the list is shown, and A shows them.
+func TestRootAuditRoutesInTheBackground(t *testing.T) {
+	b := fixture.DemoBucket()
+	manifest := snapshot(t, b)
+	h := demoHarness(t, Box{Audit: &audit.Env{Bucket: b, Config: b, Manifest: manifest, Parallel: 2}})
+	nm, posture := h.m.Update(fixture.Key("A"))
+	h.m = nm.(Model)
+	if h.m.screen != screenAudit {
+		t.Fatalf("A did not open the audit view (notice %q)", h.m.notice)
+	}
+	nm, verify := h.m.Update(fixture.Key("v"))
+	h.m = nm.(Model)
+	h.press("q")
+	if h.m.screen != screenList {
+		t.Fatal("q did not leave the audit view")
+	}
+	h.settle(posture)
+	h.settle(verify)
+	var got []string
+	for _, m := range h.msgs {
+		switch m.(type) {
+		case audit.PostureReadMsg:
+			got = append(got, "posture")
+		case audit.VerifyStartedMsg:
+			got = append(got, "started")
+		case audit.VerifyFinishedMsg:
+			got = append(got, "finished")
+		}
+	}
+	if !slices.Equal(got, []string{"posture", "started", "finished"}) {
+		t.Fatalf("messages %v", got)
+	}
+	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "audit: the verify has finished") {
+		t.Fatalf("no notice on the list:\n%s", v)
+	}
+	h.press("A")
+	v := h.view()
+	for _, want := range []string{"versioning", "AES256", "OK: nothing changed or deleted"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("audit view lacks %q:\n%s", want, v)
+		}
+	}
+	h.press("?")
+	if v := h.view(); !strings.Contains(v, "Keys: audit") || !strings.Contains(v, "verify against manifest") {
+		t.Fatalf("audit help:\n%s", v)
+	}
+	h.press("q", "q")
+	if h.m.screen != screenList || h.quit {
+		t.Fatalf("q from the audit help: screen %d, quit %v", h.m.screen, h.quit)
+	}
+}
+
+func TestRootAuditOfAnotherMailboxReplacesIt(t *testing.T) {
+	b := fixture.DemoBucket()
+	other := &audit.Env{Bucket: b, Config: b}
+	h := newHarness(t, 100, 30, false,
+		Box{Name: "inbox", Mailbox: fixture.NewFake("a"), Audit: other},
+		Box{Name: "other", Mailbox: fixture.NewFake("b"), AuditErr: errors.New("no bucket")})
+	h.press("A")
+	if h.m.screen != screenAudit || h.m.auditing.box != 0 {
+		t.Fatal("no audit view")
+	}
+	h.press("q", "tab", "A")
+	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "the audit view is not set up for mailbox other: no bucket") {
+		t.Fatalf("no explanation:\n%s", v)
+	}
+	// A stale verify start (of a view the root no longer has) is cancelled.
+	h.m.auditing = auditTask{}
+	cancelled := false
+	h.send(audit.VerifyStartedMsg{Run: 1, Cancel: func() { cancelled = true }})
+	if !cancelled {
+		t.Fatal("an orphaned verify was not cancelled")
+	}
+}
