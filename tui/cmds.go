@@ -10,6 +10,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/reforward"
+	mailaudit "github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/tui/audit"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/compose"
@@ -226,6 +227,24 @@ func setReadCmd(ctx context.Context, box int, mb Mailbox, key string, read bool)
 			err = fmt.Errorf("mark %s read: %w", key, err)
 		}
 		return ReadStateSavedMsg{Box: box, Key: key, Read: read, Err: err}
+	}
+}
+
+// MarkedExportedMsg is sent when the marked messages of mailbox Box have
+// been exported to the mbox File (Count messages, manifest beside it).
+type MarkedExportedMsg struct {
+	Box   int
+	File  string
+	Count int64
+	Err   error
+}
+
+// exportMarkedCmd writes the exact stored bytes of the marked messages to
+// an mbox file with a manifest, as `sesbox export --mbox` does.
+func exportMarkedCmd(ctx context.Context, box int, b mailaudit.Bucket, keys []string, file string) tea.Cmd {
+	return func() tea.Msg {
+		tr, err := mailaudit.ExportMbox(ctx, b, file, mailaudit.ExportOptions{Keys: keys, Query: "marked in the TUI"})
+		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Err: err}
 	}
 }
 

@@ -205,6 +205,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case list.MarkedSaveRequestedMsg:
 		m.notice = "saving attachments of " + itoa(len(msg.Keys)) + " messages…"
 		return m, saveMarkedCmd(m.ctx, m.active, m.cur().Mailbox, msg.Keys, msg.Dir)
+	case list.MarkedExportRequestedMsg:
+		box := m.cur()
+		if box.Audit == nil {
+			m.notice = unavailable("export", box.Name, box.AuditErr)
+			return m, nil
+		}
+		m.notice = "exporting " + itoa(len(msg.Keys)) + " messages…"
+		return m, exportMarkedCmd(m.ctx, m.active, box.Audit.Bucket, msg.Keys, msg.File)
+	case MarkedExportedMsg:
+		if msg.Err != nil {
+			m.pushErr(msg.Err)
+			return m, nil
+		}
+		m.notice = "exported " + itoa(int(msg.Count)) + " messages to " + sanitize.Line(msg.File) + " (manifest beside it)"
 	case MarkedSavedMsg:
 		m.notice = "saved " + itoa(len(msg.Paths)) + " files from " + itoa(msg.Keys-msg.Skipped) + " of " +
 			itoa(msg.Keys) + " marked messages to " + sanitize.Line(msg.Dir)

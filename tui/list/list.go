@@ -4,6 +4,7 @@
 package list
 
 import (
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,13 @@ type MarkedSaveRequestedMsg struct {
 	Dir  string
 }
 
+// MarkedExportRequestedMsg is sent when the user confirms exporting the
+// marked messages into the mbox File.
+type MarkedExportRequestedMsg struct {
+	Keys []string
+	File string
+}
+
 // sortOrder is what `o` cycles through.
 var sortOrder = []query.SortField{query.ByDate, query.ByFrom, query.BySubject, query.BySize}
 
@@ -48,6 +56,7 @@ const (
 	promptNone promptKind = iota
 	promptFilter
 	promptSave
+	promptExport
 )
 
 // Model is the message list.
@@ -103,7 +112,7 @@ func (m *Model) SetSize(w, h int) {
 }
 
 func lenPromptFor(p promptKind) int {
-	if p == promptSave {
+	if p == promptSave || p == promptExport {
 		return 40
 	}
 	return 1
@@ -378,6 +387,15 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.SetSize(m.width, m.height)
 			return m, m.input.Focus()
 		}
+	case key.Matches(msg, k.ExportMarked):
+		if len(m.marked) > 0 {
+			m.prompt = promptExport
+			m.input.Prompt = "export " + strconv.Itoa(len(m.marked)) + " marked to mbox: "
+			m.input.SetValue(filepath.Join(m.c.SaveDir, "sesbox-export.mbox"))
+			m.input.CursorEnd()
+			m.SetSize(m.width, m.height)
+			return m, m.input.Focus()
+		}
 	}
 	return m, nil
 }
@@ -391,6 +409,10 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		if kind == promptSave && val != "" {
 			keys, dir := m.Marked(), val
 			return m, func() tea.Msg { return MarkedSaveRequestedMsg{Keys: keys, Dir: dir} }
+		}
+		if kind == promptExport && val != "" {
+			keys, file := m.Marked(), val
+			return m, func() tea.Msg { return MarkedExportRequestedMsg{Keys: keys, File: file} }
 		}
 		return m, nil
 	case key.Matches(msg, p.Cancel):
@@ -679,7 +701,7 @@ func (m Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Down, k.Up, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp, k.Top, k.Bottom, k.Open},
 		{k.Filter, k.NextMatch, k.PrevMatch, k.ClearFilter, k.Sort, k.Reverse, k.Threads, k.Fold, k.FoldAll},
-		{k.Mark, k.MarkAll, k.Unmark, k.SaveMarked},
+		{k.Mark, k.MarkAll, k.Unmark, k.SaveMarked, k.ExportMarked},
 		legend,
 	}
 }
