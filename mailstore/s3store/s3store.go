@@ -61,6 +61,14 @@ type keyRange struct{ after, upTo string }
 
 func (s *Store) ranges() []keyRange {
 	bounds := []string{""}
+	// SES adds a "/" after a prefix that lacks one, so such a mailbox's ids
+	// start after prefix+"/": split there too ('/' sorts before '0', so the
+	// bounds stay in order).
+	if p := s.loc.Prefix; p != "" && !strings.HasSuffix(p, "/") {
+		for _, c := range sesIDAlphabet {
+			bounds = append(bounds, p+"/"+string(c))
+		}
+	}
 	for _, c := range sesIDAlphabet {
 		bounds = append(bounds, s.loc.Prefix+string(c))
 	}

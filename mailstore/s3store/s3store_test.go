@@ -37,6 +37,12 @@ func sesID(first byte, n int) string {
 }
 
 func TestListCoversEveryKeyOnce(t *testing.T) {
+	for _, prefix := range []string{"inbox/", "inbox"} {
+		t.Run(prefix, func(t *testing.T) { testListCoversEveryKeyOnce(t, prefix) })
+	}
+}
+
+func testListCoversEveryKeyOnce(t *testing.T, prefix string) {
 	c := fakeS3(t, "mail")
 	want := map[string]bool{}
 	add := func(key string) {
@@ -53,9 +59,17 @@ func TestListCoversEveryKeyOnce(t *testing.T) {
 		add("inbox/" + k)
 	}
 	put(t, c, "mail", "outbox/"+sesID('1', 9), []byte("x"))
-	put(t, c, "mail", "inbox", []byte("x")) // shorter than the prefix
+	put(t, c, "mail", "inbox", []byte("x")) // shorter than "inbox/"
+	if prefix == "inbox" {
+		// Without the slash, these sort around the "inbox/" split points.
+		want["inbox"] = true
+		add("inbox.x")
+		add("inbox0")
+		add("inboxZ")
+		add("inbox/")
+	}
 
-	st := New(c, mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	st := New(c, mailstore.Location{Bucket: "mail", Prefix: prefix})
 	st.ListParallelism = 5
 	got := map[string]int{}
 	err := st.List(context.Background(), func(page []mailstore.Object) error {
@@ -156,7 +170,13 @@ func TestReadExactBytesAndNotFound(t *testing.T) {
 }
 
 func TestRangesAreContiguous(t *testing.T) {
-	st := New(nil, mailstore.Location{Prefix: "p/"})
+	for _, prefix := range []string{"p/", "p", ""} {
+		t.Run(prefix, func(t *testing.T) { testRanges(t, prefix) })
+	}
+}
+
+func testRanges(t *testing.T, prefix string) {
+	st := New(nil, mailstore.Location{Prefix: prefix})
 	r := st.ranges()
 	if r[0].after != "" || r[len(r)-1].upTo != "" {
 		t.Fatal("ranges do not reach both ends of the key space")
