@@ -58,7 +58,7 @@ Query syntax (--query):
 				if err != nil {
 					return err
 				}
-				if err := a.refresh(ctx, m); err != nil {
+				if err := a.refresh(ctx, m, true); err != nil {
 					return err
 				}
 				sums, err := m.Summaries(ctx, qq, query.ByDate, false)

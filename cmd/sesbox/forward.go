@@ -133,7 +133,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 			return err
 		}
 	default:
-		if err := a.refresh(ctx, m); err != nil {
+		if err := a.refresh(ctx, m, true); err != nil {
 			return err
 		}
 		sums, err := m.Summaries(ctx, qq, query.ByDate, true) // oldest first, as they arrived

@@ -55,6 +55,10 @@ func TestReadPathAgainstVersityGW(t *testing.T) {
 	for k, b := range demo.Messages() {
 		putObj("mail/"+strings.TrimPrefix(k, demo.Prefix), b)
 	}
+	// Real buckets hold odd objects too: an empty one (S3 answers 416 to
+	// any range of it) and one that is not mail at all.
+	putObj("mail/empty", []byte{})
+	putObj("mail/binary", []byte("\x00\x01\x02\xff\xfe\x1b[2J\x1b]0;owned\x07 not mail"))
 	flags := []string{"--endpoint", srv.URL, "--bucket", "ses-inbound", "--prefix", "mail/"}
 
 	rows := lsJSON(t, flags...)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/query"
@@ -27,11 +29,17 @@ func isTerminal(w io.Writer) bool {
 }
 
 // refresh brings the index up to date, drawing progress on stderr when it
-// is a terminal.
-func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox) error {
+// is a terminal. Objects whose header could not be read are a warning when
+// lenient is set (ls shows what it could read); `sesbox index` fails on them.
+func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox, lenient bool) error {
 	pr := newProgressPrinter(a.stderr, isTerminal(a.stderr))
 	err := m.Refresh(ctx, pr.update)
 	pr.finish()
+	var partial *index.PartialError
+	if lenient && errors.As(err, &partial) {
+		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(err.Error()))
+		return nil
+	}
 	return err
 }
 
@@ -63,7 +71,7 @@ func newLsCmd(a *app) *cobra.Command {
 				return err
 			}
 			if !cached {
-				if err := a.refresh(ctx, m); err != nil {
+				if err := a.refresh(ctx, m, true); err != nil {
 					return err
 				}
 			}
@@ -375,7 +383,7 @@ func newIndexCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.refresh(ctx, m)
+			return a.refresh(ctx, m, false)
 		},
 	}
 }

@@ -204,10 +204,26 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 		return err
 	}
 	if firstErr != nil {
-		return fmt.Errorf("refresh %s: %d of %d headers could not be read, first: %w", loc, p.Failed, p.ToFetch, firstErr)
+		return &PartialError{Location: loc, Failed: p.Failed, Total: p.ToFetch, First: firstErr}
 	}
 	return nil
 }
+
+// PartialError says that a refresh indexed everything but Failed headers;
+// those objects are read again on the next refresh.
+type PartialError struct {
+	Location mailstore.Location
+	Failed   int
+	Total    int
+	First    error
+}
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("refresh %s: %d of %d headers could not be read (they are tried again next time), first: %v",
+		e.Location, e.Failed, e.Total, e.First)
+}
+
+func (e *PartialError) Unwrap() error { return e.First }
 
 // summarize parses a header block read for o into its summary, filling in
 // what only the listing knows.

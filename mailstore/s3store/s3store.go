@@ -214,6 +214,12 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 		in.Range = aws.String(rng)
 	}
 	b, obj, md, err := s.getObject(ctx, in)
+	var ae smithy.APIError
+	if rng != "" && errors.As(err, &ae) && ae.ErrorCode() == "InvalidRange" {
+		// S3 answers 416 to any range of an empty object.
+		in.Range = nil
+		b, obj, md, err = s.getObject(ctx, in)
+	}
 	if err != nil || !clientSideEncrypted(md) {
 		return b, obj, err
 	}

@@ -144,6 +144,12 @@ func TestReadHeaderExtendsPastFirstRange(t *testing.T) {
 		t.Errorf("size from Content-Range = %d, want %d", obj.Size, msg.Len())
 	}
 
+	// An empty object answers 416 to a range; it is read whole instead.
+	put(t, c, "mail", "empty", nil)
+	if hdr, _, err := st.ReadHeader(context.Background(), "empty"); err != nil || len(hdr) != 0 {
+		t.Fatalf("ReadHeader(empty) = %q, %v", hdr, err)
+	}
+
 	// A header that never ends (no blank line) comes back whole.
 	put(t, c, "mail", "noblank", []byte("Subject: only\r\nFrom: a@b"))
 	hdr, _, err = st.ReadHeader(context.Background(), "noblank")
