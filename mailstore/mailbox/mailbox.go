@@ -112,11 +112,17 @@ func (m *Mailbox) Resolve(ctx context.Context, key string) (string, error) {
 // The summary is the index's (read state included) refreshed from the full
 // parse, and the exact attachment count goes back to the index.
 func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
+	id := key
 	key, err := m.Resolve(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	raw, obj, err := m.store.Read(ctx, key)
+	if p := m.Location().Prefix; errors.Is(err, mailstore.ErrNotFound) && key == p+id && p != "" && !strings.HasSuffix(p, "/") {
+		// Not indexed yet, and SES may have put a "/" after the prefix.
+		key = p + "/" + id
+		raw, obj, err = m.store.Read(ctx, key)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,6 +78,19 @@ func TestResolveAndOpen(t *testing.T) {
 	q, _ = query.Parse("is:unread", msg.Summary.Date)
 	if sums, _ = m.Summaries(ctx, q, query.ByDate, false); len(sums) != 1 || sums[0].Key != "inabc" {
 		t.Errorf("is:unread after SetRead: %+v", sums)
+	}
+}
+
+func TestOpenBeforeIndexingFindsTheSlashSESAdded(t *testing.T) {
+	m, srv := newMailbox(t)
+	id := "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", "in/"+id, []byte(withAttachments))
+	msg, err := m.Open(context.Background(), id) // no Refresh first
+	if err != nil || msg.Summary.Key != "in/"+id {
+		t.Fatalf("Open(%s) before indexing: %v", id, err)
+	}
+	if _, err := m.Open(context.Background(), "nope"); !errors.Is(err, mailstore.ErrNotFound) {
+		t.Fatalf("Open(nope): %v", err)
 	}
 }
 
