@@ -18,7 +18,7 @@ demo: build
 
 # Unit and integration tests, with the race detector.
 test:
-	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
 	$(GO) test -race -tags integration -timeout 15m ./...
 
 # Unit tests only (no peer processes).
@@ -31,7 +31,7 @@ bench:
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
-	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
 
 # A short fuzzing pass over each parser and the rewriter.
 FUZZTIME ?= 30s
