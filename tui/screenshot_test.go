@@ -11,7 +11,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/tui/audit"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/theme"
 )
@@ -27,7 +29,9 @@ func TestScreenshots(t *testing.T) {
 	r.SetHasDarkBackground(true)
 	const w, h = 120, 36
 
-	demoHarness := func(t *testing.T) *harness {
+	// shot is the root over the indexed demo mailbox (with b's
+	// capabilities) and a fake second mailbox, in true colour.
+	shot := func(t *testing.T, b Box) *harness {
 		c := demoCommon(w, h, "~/Downloads")
 		c.Styles = theme.New(r)
 		mb, closeIdx, err := fixture.DemoMailbox(t.TempDir())
@@ -37,30 +41,63 @@ func TestScreenshots(t *testing.T) {
 		t.Cleanup(closeIdx)
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
-		hs := &harness{t: t, m: New(ctx, c, []Box{{Name: "demo", Mailbox: mb}, {Name: "support", Mailbox: fixture.NewFake("support")}}, true, nil)}
+		b.Name, b.Mailbox = "demo", mb
+		hs := &harness{t: t, m: New(ctx, c, []Box{b, {Name: "support", Mailbox: fixture.NewFake("support")}}, true, nil)}
 		hs.send(teaSize(w, h))
 		hs.settle(hs.m.Init())
 		return hs
 	}
 	shots := []struct {
 		name string
+		box  func(t *testing.T) Box
 		run  func(h *harness)
 	}{
-		{"list", func(h *harness) { h.press("j", "j", " ", "j", " ", "j") }},
-		{"viewer-korean", func(h *harness) {
+		{"list", nil, func(h *harness) { h.press("j", "j", " ", "j", " ", "j") }},
+		{"viewer-korean", nil, func(h *harness) {
 			h.press("/")
 			h.typeText("배송")
 			h.press("enter", "enter")
 		}},
-		{"search", func(h *harness) {
+		{"search", nil, func(h *harness) {
 			h.press("T", "/")
 			h.typeText("invoice -spf:fail")
 		}},
-		{"help", func(h *harness) { h.press("?") }},
+		{"help", nil, func(h *harness) { h.press("?") }},
+		// The review screen of a reply (built-in editor) to the Korean
+		// quotation request.
+		{"reply", func(t *testing.T) Box {
+			return Box{Reply: replyEnv(t, &fakeSES{}, demoIdentity, "")}
+		}, func(h *harness) {
+			if !h.m.cur().list.Select(demo.Prefix + koreanID) {
+				h.t.Fatal("no Korean quotation request in the list")
+			}
+			h.press("enter", "r")
+			h.typeText("이서연 님, 견적서를 첨부해 드립니다. 납기는 12월 4일입니다.")
+			h.press("esc")
+		}},
+		// The confirmation of a dry-run forward of two marked messages,
+		// with the rewritten header. The paths on screen are relative to
+		// a temp dir, so the picture is the same on every run.
+		{"forward", func(t *testing.T) Box {
+			t.Chdir(t.TempDir())
+			return Box{Forward: dryRun(t, newDemoRunner(t), "dry-run")}
+		}, func(h *harness) { h.press(" ", " ", "f") }},
+		// The audit view: the bucket's posture and a finished verify
+		// against a manifest.
+		{"audit", func(t *testing.T) Box {
+			b := fixture.DemoBucket()
+			manifest := snapshot(t, b)
+			t.Chdir(filepath.Dir(manifest))
+			return Box{Audit: &audit.Env{Bucket: b, Config: b, Manifest: filepath.Base(manifest), Parallel: 2}}
+		}, func(h *harness) { h.press("A", "v") }},
 	}
 	for _, s := range shots {
 		t.Run(s.name, func(t *testing.T) {
-			h := demoHarness(t)
+			var b Box
+			if s.box != nil {
+				b = s.box(t)
+			}
+			h := shot(t, b)
 			s.run(h)
 			write(t, dir, s.name, h.view())
 		})
