@@ -80,7 +80,7 @@ func TestScreenshots(t *testing.T) {
 		// a temp dir, so the picture is the same on every run.
 		{"forward", func(t *testing.T) Box {
 			t.Chdir(t.TempDir())
-			return Box{Forward: dryRun(t, newDemoRunner(t), "dry-run")}
+			return Box{Forward: dryRun(t, newDemoRunner(t), "./dry-run")}
 		}, func(h *harness) { h.press(" ", " ", "f") }},
 		// The audit view: the bucket's posture and a finished verify
 		// against a manifest.
