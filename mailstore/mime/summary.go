@@ -287,20 +287,43 @@ func msgIDs(raw string) []string {
 // "for <info@example.com>;".
 var receivedFor = regexp.MustCompile(`(?i)(?:^|[\s(])for\s+<?([^\s<>;,()]+@[^\s<>;,()]+)`)
 
-// envelopeRecipients collects the "for" addresses of every Received field,
-// in order (SES puts its own Received first), without duplicates.
+// sesHop matches the Received field SES's own inbound servers add.
+var sesHop = regexp.MustCompile(`(?i)\bby\s+inbound-smtp\.[a-z0-9.-]*amazonaws\.com\b`)
+
+// envelopeRecipients returns the envelope recipients SES received the
+// message for: the "for" addresses of SES's own Received fields. Upstream
+// hops have "for" clauses too (a sender's own relays name other mailboxes),
+// so they count only when no SES hop is there, and then only the topmost
+// field that names any: the server that stored the message.
 func envelopeRecipients(received []string) []string {
+	var ses, top []string
+	for _, r := range received {
+		addrs := receivedForAddrs(r)
+		switch {
+		case sesHop.MatchString(r):
+			ses = append(ses, addrs...)
+		case top == nil && len(addrs) > 0:
+			top = addrs
+		}
+	}
+	if len(ses) == 0 {
+		ses = top
+	}
 	var out []string
 	seen := map[string]bool{}
-	for _, r := range received {
-		for _, m := range receivedFor.FindAllStringSubmatch(r, -1) {
-			addr := strings.TrimRight(m[1], ".>")
-			k := strings.ToLower(addr)
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, addr)
-			}
+	for _, addr := range ses {
+		if k := strings.ToLower(addr); !seen[k] {
+			seen[k] = true
+			out = append(out, addr)
 		}
+	}
+	return out
+}
+
+func receivedForAddrs(r string) []string {
+	var out []string
+	for _, m := range receivedFor.FindAllStringSubmatch(r, -1) {
+		out = append(out, strings.TrimRight(m[1], ".>"))
 	}
 	return out
 }

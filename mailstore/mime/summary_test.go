@@ -67,7 +67,9 @@ func TestSummarizeSES(t *testing.T) {
 		To:         []mailstore.Address{{Name: "Info Desk", Address: "info@example.com"}, {Name: "Sales", Address: "sales@example.com"}},
 		Cc:         []mailstore.Address{{Name: "Jörg", Address: "joerg@example.org"}},
 		ReplyTo:    []mailstore.Address{{Address: "replies@sender.example"}},
-		Recipients: []string{"info@example.com", "Sales@Example.com"},
+		// Only SES's own hop counts: the relays' "for" clauses name the
+		// envelope at their hop, which may hold addresses SES never got.
+		Recipients: []string{"info@example.com"},
 		Subject:    "Quarterly report – Q1",
 		MessageID:  "CAF=abc123@mail.gmail.com",
 		InReplyTo:  "prev-1@example.com",
@@ -300,5 +302,21 @@ func TestSummarizeNoBlankLine(t *testing.T) {
 	s := Summarize([]byte("From: a@example.com\nSubject: cut short"))
 	if s.Subject != "cut short" || s.From.Address != "a@example.com" {
 		t.Errorf("header with no blank line: Subject %q From %+v", s.Subject, s.From)
+	}
+}
+
+func TestEnvelopeRecipientsWithoutAnSESHop(t *testing.T) {
+	for _, tc := range []struct {
+		received []string
+		want     string
+	}{
+		{[]string{"from a by mx.example.org with ESMTP id 1 for <x@example.org>; Mon, 1 Jan 2026", "from b by a for <y@example.net>;"}, "x@example.org"},
+		{[]string{"from a by b with ESMTP id 1; Mon, 1 Jan 2026", "from c by a for <y@example.net>;"}, "y@example.net"},
+		{[]string{"from a by inbound-smtp.eu-west-1.amazonaws.com with SMTP id q for p@example.eu;", "from b by a for <other@example.net>;"}, "p@example.eu"},
+		{[]string{"from a by b"}, ""},
+	} {
+		if got := strings.Join(envelopeRecipients(tc.received), ","); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.received, got, tc.want)
+		}
 	}
 }
