@@ -61,12 +61,12 @@ func sesHeader(t *testing.T) string {
 func TestSummarizeSES(t *testing.T) {
 	s := Summarize([]byte(sesHeader(t) + "--000000000000b1\r\n"))
 	want := mailstore.Summary{
-		Kind:       mailstore.KindMail,
-		Date:       time.Date(2024, 3, 12, 10, 14, 58, 0, time.UTC),
-		From:       mailstore.Address{Name: "山田太郎", Address: "taro@sender.example"},
-		To:         []mailstore.Address{{Name: "Info Desk", Address: "info@example.com"}, {Name: "Sales", Address: "sales@example.com"}},
-		Cc:         []mailstore.Address{{Name: "Jörg", Address: "joerg@example.org"}},
-		ReplyTo:    []mailstore.Address{{Address: "replies@sender.example"}},
+		Kind:    mailstore.KindMail,
+		Date:    time.Date(2024, 3, 12, 10, 14, 58, 0, time.UTC),
+		From:    mailstore.Address{Name: "山田太郎", Address: "taro@sender.example"},
+		To:      []mailstore.Address{{Name: "Info Desk", Address: "info@example.com"}, {Name: "Sales", Address: "sales@example.com"}},
+		Cc:      []mailstore.Address{{Name: "Jörg", Address: "joerg@example.org"}},
+		ReplyTo: []mailstore.Address{{Address: "replies@sender.example"}},
 		// Only SES's own hop counts: the relays' "for" clauses name the
 		// envelope at their hop, which may hold addresses SES never got.
 		Recipients: []string{"info@example.com"},
