@@ -1,12 +1,15 @@
 # sesbox: `make demo` runs the TUI on the embedded demo mailbox, `make test`
-# runs every test (the integration tests start versitygw and aws-ses-v2-local;
-# `bash .ci/run` installs them).
+# runs every test (installing versitygw and aws-ses-v2-local first when they
+# are missing: the integration tests start them).
 GO        ?= go
 BIN       := bin/sesbox
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -X main.version=$(VERSION)
 NPM_BIN   ?= $(CURDIR)/.peers/node_modules/.bin
+GOBIN_DIR := $(shell $(GO) env GOBIN)
+GOBIN_DIR := $(if $(GOBIN_DIR),$(GOBIN_DIR),$(shell $(GO) env GOPATH)/bin)
 export SESBOX_NPM_BIN := $(NPM_BIN)
+export PATH := $(GOBIN_DIR):$(PATH)
 
 .PHONY: build demo test unit bench lint fuzz screenshots peers clean
 
@@ -16,8 +19,9 @@ build:
 demo: build
 	./$(BIN) demo
 
-# Unit and integration tests, with the race detector.
-test:
+# Unit and integration tests, with the race detector. Installs the peer
+# programs first when they are missing.
+test: peers
 	$(GO) vet -tags integration ./...
 	$(GO) test -race -tags integration -timeout 15m ./...
 
@@ -52,10 +56,13 @@ screenshots:
 			-o screenshots/$$(basename $$f .ansi).png $$f || exit 1; \
 	done
 
-# Installs the peer programs the integration tests start (what .ci/run does).
+# Installs the peer programs the integration tests start, when missing:
+# versitygw (S3) into GOBIN, aws-ses-v2-local (SES v2) into .peers/.
 peers:
-	$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
-	mkdir -p .peers && cd .peers && npm install --no-audit --no-fund aws-ses-v2-local@2.10.2
+	@command -v versitygw >/dev/null 2>&1 || { echo "--- installing versitygw v1.8.0"; \
+		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
+	@test -x $(NPM_BIN)/aws-ses-v2-local || { echo "--- installing aws-ses-v2-local 2.10.2"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error aws-ses-v2-local@2.10.2; }
 
 clean:
 	rm -rf bin .screenshots
