@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -151,19 +150,11 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	defer os.Remove(mf.Name())
 	defer mf.Close()
 	mw := newManifestWriter(mf)
-	prog := Progress{Started: now(), Listing: true}
+	prog := &reporter{Progress: Progress{Started: now(), Listing: true}, fn: opt.Progress}
 	if err := mw.header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
 		Region: opt.Region, Endpoint: opt.Endpoint, Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion,
 		Versioning: versioningOf(ctx, b)}); err != nil {
 		return Trailer{}, err
-	}
-	var listed atomic.Int64
-	var listDone atomic.Bool
-	report := func() {
-		if opt.Progress != nil {
-			prog.Listed, prog.Listing = listed.Load(), !listDone.Load()
-			opt.Progress(prog)
-		}
 	}
 	type result struct {
 		obj mailstore.Object
@@ -173,13 +164,13 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	var vanished int64
 	err = ordered(ctx, par,
 		func(ctx context.Context, emit func(string) error) error {
-			defer listDone.Store(true)
+			defer prog.listDone.Store(true)
 			if opt.Keys != nil {
 				keys := slices.Clone(opt.Keys)
 				slices.Sort(keys)
 				keys = slices.Compact(keys)
 				for _, k := range keys {
-					listed.Add(1)
+					prog.listed.Add(1)
 					if err := emit(k); err != nil {
 						return err
 					}
@@ -188,7 +179,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 			}
 			return b.ListSorted(ctx, "", func(page []mailstore.Object) error {
 				for _, o := range page {
-					listed.Add(1)
+					prog.listed.Add(1)
 					if err := emit(o.Key); err != nil {
 						return err
 					}
@@ -214,7 +205,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 			}
 			prog.Done++
 			prog.Bytes += r.d.Size
-			report()
+			prog.report()
 			return mw.entry(e)
 		})
 	if err != nil {

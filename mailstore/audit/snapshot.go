@@ -30,6 +30,23 @@ type Progress struct {
 	Unchanged, Changed, Deleted, New, Errors int64
 }
 
+// reporter is a run's progress: the listing goroutine counts into listed
+// and listDone, and report, called from the run's own goroutine, hands a
+// copy to fn.
+type reporter struct {
+	Progress
+	listed   atomic.Int64
+	listDone atomic.Bool
+	fn       func(Progress)
+}
+
+func (r *reporter) report() {
+	if r.fn != nil {
+		r.Listed, r.Listing = r.listed.Load()+r.Skipped, !r.listDone.Load()
+		r.fn(r.Progress)
+	}
+}
+
 // Rate is objects handled per second since Started.
 func (p Progress) Rate(now time.Time) float64 {
 	s := now.Sub(p.Started).Seconds()
@@ -75,15 +92,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 		par = 8
 	}
 	loc := b.Location()
-	prog := Progress{Started: now(), Listing: true}
-	var listed atomic.Int64 // counted by the listing goroutine
-	var listDone atomic.Bool
-	report := func() {
-		if opt.Progress != nil {
-			prog.Listed, prog.Listing = listed.Load()+prog.Skipped, !listDone.Load()
-			opt.Progress(prog)
-		}
-	}
+	prog := &reporter{Progress: Progress{Started: now(), Listing: true}, fn: opt.Progress}
 
 	var (
 		f       *os.File
@@ -137,14 +146,14 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 		func(ctx context.Context, emit func(mailstore.Object) error) error {
 			err := b.ListSorted(ctx, mw.lastKey, func(page []mailstore.Object) error {
 				for _, o := range page {
-					listed.Add(1)
+					prog.listed.Add(1)
 					if err := emit(o); err != nil {
 						return err
 					}
 				}
 				return nil
 			})
-			listDone.Store(err == nil)
+			prog.listDone.Store(err == nil)
 			return err
 		},
 		func(ctx context.Context, o mailstore.Object) result {
@@ -167,7 +176,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 					return err
 				}
 			}
-			report()
+			prog.report()
 			return nil
 		})
 	if ferr := mw.w.Flush(); err == nil {
@@ -180,8 +189,8 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 		}
 		return Trailer{}, fmt.Errorf("snapshot %s: %w (the manifest so far is kept; --resume continues it)", loc, err)
 	}
-	listDone.Store(true)
-	report()
+	prog.listDone.Store(true)
+	prog.report()
 	t, err := mw.trailer(Trailer{Finished: now().UTC(), Resumed: resumed, Vanished: vanished})
 	if err == nil {
 		err = f.Sync()

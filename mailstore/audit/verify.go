@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -117,15 +116,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	// objects are not "new", just not part of it.
 	partial := mc.Header.Query != ""
 
-	prog := Progress{Started: sum.Started, Listing: true}
-	var listed atomic.Int64
-	var listDone atomic.Bool
-	report := func() {
-		if opt.Progress != nil {
-			prog.Listed, prog.Listing = listed.Load(), !listDone.Load()
-			opt.Progress(prog)
-		}
-	}
+	prog := &reporter{Progress: Progress{Started: sum.Started, Listing: true}, fn: opt.Progress}
 
 	type pair struct {
 		want *Entry
@@ -133,9 +124,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	}
 	err = ordered(ctx, par,
 		func(ctx context.Context, emit func(pair) error) error {
-			defer listDone.Store(true)
+			defer prog.listDone.Store(true)
 			return mergeWalk(ctx, b, path, func(p pair) error {
-				listed.Add(1)
+				prog.listed.Add(1)
 				return emit(p)
 			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
 		},
@@ -171,14 +162,14 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			if r.ETagCheck == ETagMismatch {
 				sum.ETagMismatches++
 			}
-			report()
+			prog.report()
 			if opt.OnResult != nil {
 				return opt.OnResult(r)
 			}
 			return nil
 		})
 	sum.Finished = now().UTC()
-	report()
+	prog.report()
 	if err != nil {
 		return sum, fmt.Errorf("verify %s: %w", loc, err)
 	}
