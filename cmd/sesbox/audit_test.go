@@ -52,19 +52,6 @@ func hasRow(out, row string) bool {
 	return false
 }
 
-func assertOnlyReads(t *testing.T, rec *httprec.Recorder) {
-	t.Helper()
-	methods := rec.Methods()
-	for m := range methods {
-		if m != "GET" && m != "HEAD" {
-			t.Errorf("sesbox sent %s to the bucket: %v", m, methods)
-		}
-	}
-	if methods["GET"] == 0 {
-		t.Error("recorder saw no requests")
-	}
-}
-
 func TestAuditSnapshotVerifyCLI(t *testing.T) {
 	isolate(t)
 	flags, rec, msgs, srv := auditBucket(t)

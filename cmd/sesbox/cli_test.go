@@ -181,6 +181,13 @@ func TestShowSaveAndNeverWrite(t *testing.T) {
 	sesbox(t, append(flags, "index")...)
 	sesbox(t, append(flags, "show", "does-not-exist")...)
 
+	assertOnlyReads(t, rec)
+}
+
+// assertOnlyReads fails the test if sesbox sent anything but GET or HEAD
+// to the bucket: it never writes there.
+func assertOnlyReads(t *testing.T, rec *httprec.Recorder) {
+	t.Helper()
 	methods := rec.Methods()
 	for m := range methods {
 		if m != "GET" && m != "HEAD" {
