@@ -40,10 +40,10 @@ lint:
 # A short fuzzing pass over each parser and the rewriter.
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./mailstore/mime
-	$(GO) test -run '^$$' -fuzz '^FuzzSummarize$$' -fuzztime $(FUZZTIME) ./mailstore/mime
-	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./mailstore/sanitize
-	$(GO) test -run '^$$' -fuzz '^FuzzRewrite$$' -fuzztime $(FUZZTIME) ./mailstore/forward
+	@set -e; for t in mime:FuzzParse mime:FuzzSummarize sanitize:FuzzText sanitize:FuzzLine sanitize:FuzzFilename \
+		forward:FuzzRewrite compose:FuzzReplyHeaders drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
+		echo "--- $$t"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./mailstore/$${t%%:*}; \
+	done
 
 # Renders the demo states to ANSI, then to PNG with freeze (a Go tool pinned in tools.mod).
 # freeze rasterises with rsvg-convert when present, which finds CJK glyphs
