@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore/xdg"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/tui/common"
@@ -137,27 +139,13 @@ func opener(o string) string {
 	return "xdg-open"
 }
 
-// StateDir is where sesbox keeps logs: $XDG_STATE_HOME/sesbox, else
-// ~/.local/state/sesbox.
-func StateDir() (string, error) {
-	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "sesbox"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find state dir: %w", err)
-	}
-	return filepath.Join(home, ".local", "state", "sesbox"), nil
-}
-
 // openLog opens the log file (never stdout: the TUI owns the terminal).
 func openLog(path string) (*log.Logger, string, func(), error) {
 	if path == "" {
-		dir, err := StateDir()
-		if err != nil {
+		var err error
+		if path, err = xdg.State("tui.log"); err != nil {
 			return nil, "", nil, err
 		}
-		path = filepath.Join(dir, "tui.log")
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, "", nil, fmt.Errorf("log: %w", err)

@@ -140,15 +140,3 @@ func TestGuardQuitsOnViewPanic(t *testing.T) {
 		t.Fatalf("panic not recorded: %v", pv)
 	}
 }
-
-func TestStateDir(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", "/x/state")
-	if d, _ := StateDir(); d != "/x/state/sesbox" {
-		t.Fatalf("got %s", d)
-	}
-	t.Setenv("XDG_STATE_HOME", "relative")
-	t.Setenv("HOME", "/home/u")
-	if d, _ := StateDir(); d != "/home/u/.local/state/sesbox" {
-		t.Fatalf("got %s", d)
-	}
-}

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/sesbox/sesbox/mailstore/xdg"
 
 	"github.com/BurntSushi/toml"
 )
@@ -49,15 +49,11 @@ type MailboxConfig struct {
 
 // defaultConfigPath is $XDG_CONFIG_HOME/sesbox/config.toml.
 func defaultConfigPath() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(home, ".config")
+	p, err := xdg.Config("config.toml")
+	if err != nil {
+		return "" // no home directory: flags must name the mailbox
 	}
-	return filepath.Join(dir, "sesbox", "config.toml")
+	return p
 }
 
 // loadConfig reads path. A missing file is an empty config unless the path

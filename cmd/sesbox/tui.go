@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
+
+	"github.com/sesbox/sesbox/mailstore/xdg"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
@@ -106,11 +107,11 @@ func (a *app) tuiForward(ctx context.Context, m *mailbox.Mailbox, mc MailboxConf
 	case a.flags.demo:
 		opts.Config = demoForwardConfig()
 		if mc.SESEndpoint == "" {
-			dir, err := tui.StateDir()
+			dir, err := xdg.State("demo-forward")
 			if err != nil {
 				return nil, func() {}, err
 			}
-			opts.DryRunDir = filepath.Join(dir, "demo-forward")
+			opts.DryRunDir = dir
 		}
 	default:
 		return nil, func() {}, errors.New("no forward_config: set it in the mailbox's [mailbox.NAME] table to the forwarding Lambda's JSON config")

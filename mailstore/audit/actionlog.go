@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // Action is one line of $XDG_STATE_HOME/sesbox/actions.jsonl.
@@ -82,16 +84,7 @@ func HeadPath(path string) string { return path + ".head" }
 
 // DefaultLogPath is $XDG_STATE_HOME/sesbox/actions.jsonl, or
 // ~/.local/state/sesbox/actions.jsonl when XDG_STATE_HOME is unset.
-func DefaultLogPath() (string, error) {
-	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "sesbox", "actions.jsonl"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find action log: %w", err)
-	}
-	return filepath.Join(home, ".local", "state", "sesbox", "actions.jsonl"), nil
-}
+func DefaultLogPath() (string, error) { return xdg.State("actions.jsonl") }
 
 // Log appends actions to the log file. It is safe for concurrent use, and
 // several processes may append to the same log: each Append holds an

@@ -22,6 +22,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore/xdg"
+
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
@@ -72,20 +74,7 @@ type Store struct {
 
 // DefaultDir is $XDG_STATE_HOME/sesbox/drafts (~/.local/state/sesbox/drafts).
 func DefaultDir() (string, error) {
-	return xdgDir("XDG_STATE_HOME", filepath.Join(".local", "state"), "drafts")
-}
-
-// xdgDir returns $env/sesbox/name, or ~/fallback/sesbox/name when env is
-// unset or not absolute (as the XDG spec says to treat it).
-func xdgDir(env, fallback, name string) (string, error) {
-	if d := os.Getenv(env); filepath.IsAbs(d) {
-		return filepath.Join(d, "sesbox", name), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the %s directory: %w", name, err)
-	}
-	return filepath.Join(home, fallback, "sesbox", name), nil
+	return xdg.State("drafts")
 }
 
 // Open opens (creating it, mode 0700) the drafts directory dir.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // Maildir is a local Maildir (tmp, new, cur) that sent messages are
@@ -19,7 +21,7 @@ type Maildir struct {
 
 // DefaultSentDir is $XDG_DATA_HOME/sesbox/sent (~/.local/share/sesbox/sent).
 func DefaultSentDir() (string, error) {
-	return xdgDir("XDG_DATA_HOME", filepath.Join(".local", "share"), "sent")
+	return xdg.Data("sent")
 }
 
 // OpenMaildir opens the Maildir at dir, creating it and its tmp, new and

@@ -6,6 +6,9 @@ package index
 import (
 	"context"
 	"database/sql"
+	"hash/fnv"
+
+	"github.com/sesbox/sesbox/mailstore/xdg"
 
 	"fmt"
 	"os"
@@ -73,29 +76,13 @@ func Open(path string) (*Index, error) {
 // $XDG_CACHE_HOME/sesbox/index-<name>.db. Buckets of different endpoints
 // (AWS, a local test server) never share rows.
 func DefaultPath(endpoint string) (string, error) {
-	dir := os.Getenv("XDG_CACHE_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("index path: %w", err)
-		}
-		dir = filepath.Join(home, ".cache")
-	}
 	name := "aws"
 	if endpoint != "" {
-		name = fmt.Sprintf("%x", hash(endpoint))
+		h := fnv.New64a() // only needs to tell endpoints apart in a file name
+		h.Write([]byte(endpoint))
+		name = fmt.Sprintf("%x", h.Sum64())
 	}
-	return filepath.Join(dir, "sesbox", "index-"+name+".db"), nil
-}
-
-func hash(s string) uint64 {
-	// FNV-1a: only needs to tell endpoints apart in a file name.
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
+	return xdg.Cache("index-" + name + ".db")
 }
 
 // Close closes the database.
