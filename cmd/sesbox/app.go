@@ -103,7 +103,7 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 			name, mc = n, m
 		}
 	default:
-		return nil, nil, errors.New("no mailbox: give --bucket (and --prefix), --mailbox NAME from the config file, or --demo")
+		return nil, nil, errors.New("no mailbox: give --bucket (and --prefix), --mailbox NAME from the config file, or --demo (`sesbox demo` opens the demo mailbox)")
 	}
 	mc = a.overlay(mc)
 	if mc.Bucket == "" {
