@@ -9,12 +9,15 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/sesbox/sesbox/mailstore/headerfold"
 	"github.com/sesbox/sesbox/mailstore/testutil/lambdafwd"
 )
 
@@ -101,7 +104,7 @@ func TestLambdaDifferential(t *testing.T) {
 			continue
 		}
 		differing++
-		rows := explain(c, ses, asp)
+		rows := explain(c, results[i], ses, asp)
 		if rows == nil {
 			if len(unexplained) < 15 {
 				unexplained = append(unexplained, describe(c, results[i], ses, asp))
@@ -171,16 +174,16 @@ func diffCorpus(t *testing.T) []diffCase {
 type aspect uint
 
 const (
-	aspDests    aspect = 1 << iota // sent or not, or other destinations
-	aspRefused                     // sesbox refused the config or the rewrite
-	aspBody                        // the bytes after the header
-	aspFrom                        // From fields
-	aspReplyTo                     // Reply-To fields
-	aspSubject                     // Subject fields
-	aspTo                          // To fields
-	aspRemoved                     // Return-Path, Sender, Message-ID, DKIM-Signature
-	aspOther                       // any other header line
-	aspHeader = aspFrom | aspReplyTo | aspSubject | aspTo | aspRemoved | aspOther
+	aspDests   aspect = 1 << iota // sent or not, or other destinations
+	aspRefused                    // sesbox refused the config or the rewrite
+	aspBody                       // the bytes after the header
+	aspFrom                       // From fields
+	aspReplyTo                    // Reply-To fields
+	aspSubject                    // Subject fields
+	aspTo                         // To fields
+	aspRemoved                    // Return-Path, Sender, Message-ID, DKIM-Signature
+	aspOther                      // any other header line
+	aspHeader  = aspFrom | aspReplyTo | aspSubject | aspTo | aspRemoved | aspOther
 )
 
 var aspectNames = []string{"dests", "refused", "body", "from", "reply-to", "subject", "to", "removed", "other"}
@@ -234,7 +237,7 @@ func compareMessage(lam, ses []byte) aspect {
 		return g
 	}
 	lg, sg := group(lh), group(sh)
-	for k, asp := range map[fieldKind]aspect{kindFrom: aspFrom, kindReplyTo: aspReplyTo, kindSubject: aspSubject, kindTo: aspTo, kindRemoved: aspRemoved, kindOther: aspOther} {
+	for k, asp := range kindAspect {
 		if !slices.Equal(lg[k], sg[k]) {
 			a |= asp
 		}
@@ -261,14 +264,19 @@ func clip(b []byte) []byte {
 // account for every differing aspect of a case, or nil when they do not.
 // A row accounts for a case when its trigger holds for the case's input and
 // config, and then only for the aspects it names.
-func explain(c diffCase, ses sesboxSend, a aspect) []int {
+func explain(c diffCase, lam lambdafwd.Result, ses sesboxSend, a aspect) []int {
 	in := newDiffInput(c)
+	in.lambda, in.refused = lam.Data, ses.refused
 	var rows []int
 	var covered aspect
 	for _, r := range deliberateDifferences {
-		if r.aspects&a != 0 && r.applies(in) {
+		asp := r.aspects
+		if r.aspectsFor != nil {
+			asp = r.aspectsFor(in)
+		}
+		if asp&a != 0 && (r.applies == nil || r.applies(in)) {
 			rows = append(rows, r.id)
-			covered |= r.aspects
+			covered |= asp
 		}
 	}
 	if a&^covered != 0 {
@@ -279,13 +287,15 @@ func explain(c diffCase, ses sesboxSend, a aspect) []int {
 
 // diffInput is a case taken apart the way the triggers need it.
 type diffInput struct {
-	raw    []byte
-	header []byte
-	body   []byte
-	fields []field
-	config map[string]any // the config object as JSON values (nil when it is not one)
-	cfg    Config         // as ParseConfig reads it (zero when it refuses)
-	cfgErr error
+	raw     []byte
+	header  []byte
+	body    []byte
+	fields  []field
+	config  map[string]any // the config object as JSON values (nil when it is not one)
+	cfg     Config         // as ParseConfig reads it (zero when it refuses)
+	cfgErr  error
+	lambda  []byte // what the Lambda sent
+	refused error  // why sesbox refused the case, if it did
 }
 
 func newDiffInput(c diffCase) *diffInput {
@@ -334,13 +344,18 @@ type deliberateDifference struct {
 	id      int
 	aspects aspect
 	applies func(in *diffInput) bool
+	// aspectsFor, when set, replaces aspects and applies: the aspects the
+	// row may change for this input, none when it does not apply.
+	aspectsFor func(in *diffInput) aspect
 }
 
+var kindAspect = map[fieldKind]aspect{kindFrom: aspFrom, kindReplyTo: aspReplyTo, kindSubject: aspSubject, kindTo: aspTo, kindRemoved: aspRemoved, kindOther: aspOther}
+
 var deliberateDifferences = []deliberateDifference{
-	{1, aspTo, func(in *diffInput) bool { // folded To with toEmail
+	{id: 1, aspects: aspTo, applies: func(in *diffInput) bool { // folded To with toEmail
 		return in.cfg.ToEmail != "" && in.anyField(kindTo, folded)
 	}},
-	{2, aspSubject, func(in *diffInput) bool { // blanks or a fold before the Subject text, with subjectPrefix
+	{id: 2, aspects: aspSubject, applies: func(in *diffInput) bool { // blanks or a fold before the Subject text, with subjectPrefix
 		return in.cfg.SubjectPrefix != "" && in.anyField(kindSubject, func(f *field) bool {
 			v := f.value()
 			if len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
@@ -349,55 +364,55 @@ var deliberateDifferences = []deliberateDifference{
 			return len(v) > 0 && (v[0] == ' ' || v[0] == '\t' || v[0] == '\r' || v[0] == '\n')
 		})
 	}},
-	{3, aspHeader, func(in *diffInput) bool { // folded Return-Path, Sender, Message-ID
+	{id: 3, aspects: aspHeader, applies: func(in *diffInput) bool { // folded Return-Path, Sender, Message-ID
 		return in.anyField(kindRemoved, func(f *field) bool {
 			return folded(f) && !asciiEqualFold(bytes.TrimRight(f.raw[:max(f.colon, 0)], " \t"), "dkim-signature")
 		})
 	}},
-	{4, aspBody, func(in *diffInput) bool { // body whose last character is not white space
+	{id: 4, aspects: aspBody, applies: func(in *diffInput) bool { // body whose last character is not white space
 		if len(in.body) == 0 {
 			return false
 		}
 		r, _ := utf8.DecodeLastRune(in.raw)
 		return !jsSpace(r)
 	}},
-	{5, aspHeader | aspBody, func(in *diffInput) bool { // bare CR in the header
+	{id: 5, aspects: aspHeader | aspBody, applies: func(in *diffInput) bool { // bare CR in the header
 		return bytes.Contains(bytes.ReplaceAll(in.header, []byte("\r\n"), nil), []byte("\r"))
 	}},
-	{6, aspHeader | aspBody, func(in *diffInput) bool { // bytes that are not UTF-8
+	{id: 6, aspects: aspHeader | aspBody, applies: func(in *diffInput) bool { // bytes that are not UTF-8
 		return !utf8.Valid(in.raw)
 	}},
-	{7, aspFrom, func(in *diffInput) bool { // folded From
+	{id: 7, aspects: aspFrom, applies: func(in *diffInput) bool { // folded From
 		return in.anyField(kindFrom, folded)
 	}},
-	{8, aspFrom, func(in *diffInput) bool { // From without a display name
+	{id: 8, aspects: aspFrom, applies: func(in *diffInput) bool { // From without a display name
 		return in.anyField(kindFrom, func(f *field) bool {
 			name, _ := firstMailbox(unfold(f.value()))
 			return len(name) == 0
 		})
 	}},
-	{9, aspFrom, func(in *diffInput) bool { // display name blank or an address
+	{id: 9, aspects: aspFrom, applies: func(in *diffInput) bool { // display name blank or an address
 		return in.anyField(kindFrom, func(f *field) bool {
 			name, _ := firstMailbox(unfold(f.value()))
 			return len(name) > 0 && (len(bytes.Trim(unquote(name), " \t")) == 0 || addressLike(name))
 		})
 	}},
-	{10, aspFrom, func(in *diffInput) bool { // several mailboxes (or a group) in From
+	{id: 10, aspects: aspFrom, applies: func(in *diffInput) bool { // several mailboxes (or a group) in From
 		return in.anyField(kindFrom, func(f *field) bool {
 			v := unfold(f.value())
 			return bytes.ContainsAny(v, ",;")
 		})
 	}},
-	{11, aspFrom | aspReplyTo, func(in *diffInput) bool { // From with an empty value
+	{id: 11, aspects: aspFrom | aspReplyTo, applies: func(in *diffInput) bool { // From with an empty value
 		return in.anyField(kindFrom, func(f *field) bool { return len(unfold(f.value())) == 0 })
 	}},
-	{12, aspHeader, func(in *diffInput) bool { // header-only message with an unterminated last line
+	{id: 12, aspects: aspHeader, applies: func(in *diffInput) bool { // header-only message with an unterminated last line
 		return len(in.body) == 0 && !bytes.HasSuffix(in.raw, []byte("\n"))
 	}},
-	{13, aspHeader | aspBody, func(in *diffInput) bool { // leading empty line
+	{id: 13, aspects: aspHeader | aspBody, applies: func(in *diffInput) bool { // leading empty line
 		return len(in.header) == 0 && len(in.raw) > 0
 	}},
-	{14, aspHeader, func(in *diffInput) bool { // blanks before the colon
+	{id: 14, aspects: aspHeader, applies: func(in *diffInput) bool { // blanks before the colon
 		for i := range in.fields {
 			f := &in.fields[i]
 			if f.kind != kindOther && f.colon > 0 && (f.raw[f.colon-1] == ' ' || f.raw[f.colon-1] == '\t') {
@@ -406,19 +421,19 @@ var deliberateDifferences = []deliberateDifference{
 		}
 		return false
 	}},
-	{15, aspHeader | aspBody, func(in *diffInput) bool { // U+2028, U+2029 in the header
+	{id: 15, aspects: aspHeader | aspBody, applies: func(in *diffInput) bool { // U+2028, U+2029 in the header
 		return bytes.Contains(in.header, []byte("\u2028")) || bytes.Contains(in.header, []byte("\u2029"))
 	}},
-	{16, aspRefused, func(in *diffInput) bool { // line breaks in config values
+	{id: 16, aspects: aspRefused, applies: func(in *diffInput) bool { // line breaks in config values
 		return in.cfgErr != nil && strings.Contains(in.cfgErr.Error(), "line break")
 	}},
-	{17, aspRefused, func(in *diffInput) bool { // no original recipient and no fromEmail
-		return in.cfgErr == nil && in.cfg.FromEmail == ""
+	{id: 17, aspects: aspRefused, applies: func(in *diffInput) bool { // no original recipient and no fromEmail
+		return in.refused != nil && strings.Contains(in.refused.Error(), "no original recipient and no fromEmail")
 	}},
-	{18, aspRefused, func(in *diffInput) bool { // config keys in the wrong case
+	{id: 18, aspects: aspRefused, applies: func(in *diffInput) bool { // config keys in the wrong case
 		return in.cfgErr != nil && strings.Contains(in.cfgErr.Error(), "the Lambda only reads")
 	}},
-	{19, aspRefused, func(in *diffInput) bool { // a flag that is not true, false or null
+	{id: 19, aspects: aspRefused, applies: func(in *diffInput) bool { // a flag that is not true, false or null
 		for _, k := range []string{"allowPlusSign", "sesboxQuoteFromName"} {
 			if v, ok := in.config[k]; ok && v != nil {
 				if _, isBool := v.(bool); !isBool {
@@ -428,10 +443,10 @@ var deliberateDifferences = []deliberateDifference{
 		}
 		return false
 	}},
-	{21, aspHeader | aspBody, func(in *diffInput) bool { // CRLF message without an empty line
+	{id: 21, aspects: aspHeader | aspBody, applies: func(in *diffInput) bool { // CRLF message without an empty line
 		return len(in.body) == 0 && bytes.Contains(in.header, []byte("\r\n"))
 	}},
-	{22, aspFrom, func(in *diffInput) bool { // blanks and comments around the From mailbox
+	{id: 22, aspects: aspFrom, applies: func(in *diffInput) bool { // blanks and comments around the From mailbox
 		return in.anyField(kindFrom, func(f *field) bool {
 			v := f.value()
 			if len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
@@ -446,7 +461,7 @@ var deliberateDifferences = []deliberateDifference{
 				(bytes.IndexByte(v, '>') >= 0 && bytes.LastIndexByte(v, '>') != len(v)-1)
 		})
 	}},
-	{23, aspHeader | aspBody, func(in *diffInput) bool { // a line of blanks only inside the header
+	{id: 23, aspects: aspHeader | aspBody, applies: func(in *diffInput) bool { // a line of blanks only inside the header
 		for _, l := range in.lines() {
 			if l = strings.TrimRight(l, "\r"); l != "" && strings.Trim(l, " \t") == "" {
 				return true
@@ -454,7 +469,7 @@ var deliberateDifferences = []deliberateDifference{
 		}
 		return false
 	}},
-	{24, aspFrom, func(in *diffInput) bool { // "<" or ">" inside a quoted display name
+	{id: 24, aspects: aspFrom, applies: func(in *diffInput) bool { // "<" or ">" inside a quoted display name
 		return in.anyField(kindFrom, func(f *field) bool {
 			quoted := false
 			for _, c := range f.value() {
@@ -468,7 +483,34 @@ var deliberateDifferences = []deliberateDifference{
 			return false
 		})
 	}},
-	{20, aspHeader, func(in *diffInput) bool { // a header line starting with white space other than SP or HT
+	{id: 25, aspects: aspFrom | aspReplyTo | aspSubject | aspTo | aspRefused, applies: func(in *diffInput) bool { // a line Rewrite writes over 78 octets
+		if errors.Is(in.refused, ErrUnfoldable) {
+			return true
+		}
+		hadReplyTo := false
+		for _, f := range in.fields {
+			hadReplyTo = hadReplyTo || f.kind == kindReplyTo
+		}
+		lh, _ := splitMessage(in.lambda)
+		for _, f := range parseFields(lh) {
+			created := f.kind == kindFrom || f.kind == kindReplyTo && !hadReplyTo ||
+				f.kind == kindSubject && in.cfg.SubjectPrefix != "" || f.kind == kindTo && in.cfg.ToEmail != ""
+			if created && headerfold.LongestLine(f.raw) > headerfold.Soft {
+				return true
+			}
+		}
+		return false
+	}},
+	{id: 26, aspectsFor: func(in *diffInput) aspect { // a header line over 998 octets passed on: only its own field
+		var a aspect
+		for _, f := range in.fields {
+			if headerfold.LongestLine(f.raw) > headerfold.Hard {
+				a |= kindAspect[f.kind]
+			}
+		}
+		return a
+	}},
+	{id: 20, aspects: aspHeader, applies: func(in *diffInput) bool { // a header line starting with white space other than SP or HT
 		for _, l := range in.lines() {
 			if r, _ := utf8.DecodeRuneInString(l); l != "" && r != ' ' && r != '\t' && jsSpace(r) {
 				return true
@@ -526,11 +568,14 @@ var (
 		"\"Unicode =?UTF-8?B?8J+YiiBuYW1l?=\"\n\t<multi@example.com>",
 		`group: g1@example.com, g2@example.com;`,
 		`Trailing <t@example.com>,`,
+		strings.Repeat("Very Long Name ", 8) + "<long@example.com>",
+		strings.Repeat("N", 1200) + " <run@example.com>",
 	}
 	genSubjects = []string{
 		"Hello", "  two blanks", "", "\tTab first", "folded\n continuation",
 		"=?UTF-8?Q?Gr=C3=BC=C3=9Fe?= aus K\u00f6ln", "Re: [list] a much longer subject line that goes on past the usual seventy-eight columns of a line",
 		"\n\tstarts on the next line", "=?utf-8?b?5pel5pys6Kqe44Gu5Lu25ZCN?=",
+		strings.Repeat("long subject ", 100), strings.Repeat("x", 1500), "=?utf-8?q?" + strings.Repeat("y", 1200) + "?=",
 	}
 	genTos = []string{
 		"info@example.com", "Info <info@example.com>, other@example.org",
@@ -544,6 +589,7 @@ var (
 		"Content-Type: text/plain; charset=utf-8", "X-Mailer: gen", "Cc: cc@example.com",
 		"Received: from a by b\n\twith SMTP id x\n\tfor <info@example.com>; Wed, 07 Oct 2015",
 		"Reply-To: rt@example.com", "reply-to:rt2@example.com", "REPLY-TO : spaced@example.com",
+		"X-Long: " + strings.Repeat("spaced words ", 90), "X-Run: " + strings.Repeat("z", 1100),
 	}
 	// lines that begin with a character JavaScript's \s matches but RFC
 	// 5322 does not count as folding white space, and whitespace-only lines
@@ -614,4 +660,61 @@ func genMessage(r *rand.Rand) []byte {
 		msg = strings.ReplaceAll(msg, "\n", "\r\n")
 	}
 	return []byte(msg)
+}
+
+// TestDeliberateDifferencesDocumented: the rows the differential test
+// accepts are exactly the rows of the table "Deliberate differences from
+// the Lambda" in docs/forwarding.md, so no difference is accepted without
+// a documented reason and no documented row goes unchecked.
+func TestDeliberateDifferencesDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/forwarding.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "## Deliberate differences from the Lambda")
+	if !ok {
+		t.Fatal("docs/forwarding.md has no section \"Deliberate differences from the Lambda\"")
+	}
+	if next := strings.Index(section, "\n## "); next >= 0 {
+		section = section[:next]
+	}
+	row := regexp.MustCompile(`(?m)^\| (\d+) \|`)
+	var documented []int
+	for _, m := range row.FindAllStringSubmatch(section, -1) {
+		n, _ := strconv.Atoi(m[1])
+		documented = append(documented, n)
+	}
+	var checked []int
+	for _, r := range deliberateDifferences {
+		checked = append(checked, r.id)
+	}
+	sort.Ints(documented)
+	sort.Ints(checked)
+	if !slices.Equal(documented, checked) {
+		t.Errorf("rows in docs/forwarding.md: %v\nrows the differential test accepts: %v", documented, checked)
+	}
+}
+
+// TestExplainIsSelective: a difference no row's trigger covers is not
+// explained, so the differential test can fail.
+func TestExplainIsSelective(t *testing.T) {
+	plain := diffCase{
+		raw:        []byte("From: Betsy <betsy@example.com>\r\nSubject: hello\r\nX-Other: 1\r\n\r\nbody\r\n"),
+		config:     diffConfigs[0],
+		recipients: []string{"info@example.com"},
+	}
+	lam := lambdafwd.Result{Sent: true}
+	for _, a := range []aspect{aspOther, aspBody, aspDests, aspSubject, aspTo, aspReplyTo, aspRemoved, aspRefused, aspFrom} {
+		if rows := explain(plain, lam, sesboxSend{}, a); rows != nil {
+			t.Errorf("a difference in %v of a plain message is explained by rows %v", a, rows)
+		}
+	}
+	eightBit := plain
+	eightBit.raw = []byte("From: Betsy <betsy@example.com>\r\nSubject: caf\xe9\r\n\r\nbody\r\n")
+	if rows := explain(eightBit, lam, sesboxSend{}, aspSubject); !slices.Contains(rows, 6) {
+		t.Errorf("8-bit Subject: rows %v, want 6", rows)
+	}
+	if rows := explain(eightBit, lam, sesboxSend{}, aspDests); rows != nil {
+		t.Errorf("8-bit bytes explain other destinations: rows %v", rows)
+	}
 }

@@ -6,7 +6,7 @@
 // already in the field: RFC 5322 unfolding removes exactly such a break, so
 // the unfolded field is the same bytes, whatever the field's syntax (an
 // address list, an unstructured Subject, a quoted string, a comment). It
-// breaks only at a single blank between two visible characters, so no line
+// breaks only at a single space between two visible characters, so no line
 // it makes is empty or blank-only, and readers that collapse the blanks
 // around a fold read the same value too. A run of visible characters longer than a line is never cut:
 // callers that build a value (Words) make it out of short pieces instead.
@@ -94,7 +94,7 @@ func valueStart(line []byte) int {
 
 // foldLine appends line (without its line ending) folded at blanks: each
 // piece goes up to the last usable break at or before limit, or the first
-// one after it when there is none earlier. A usable break is a single blank
+// one after it when there is none earlier. A usable break is a single space
 // between two visible characters, at or after min: breaking there is undone
 // exactly both by RFC 5322 unfolding and by readers that, like Go's
 // net/textproto, join a continuation line with one space after trimming it.
@@ -125,9 +125,11 @@ func foldLine(out, line []byte, min int, eol string, limit int) []byte {
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 
-// breakable reports whether line may be folded before line[i].
+// breakable reports whether line may be folded before line[i]: a single
+// space (not a tab: a reader that joins a continuation with one space would
+// turn it into a space) between two visible characters.
 func breakable(line []byte, i int) bool {
-	return i > 0 && i+1 < len(line) && isBlank(line[i]) && !isBlank(line[i-1]) && !isBlank(line[i+1])
+	return i > 0 && i+1 < len(line) && line[i] == ' ' && !isBlank(line[i-1]) && !isBlank(line[i+1])
 }
 
 // LongestLine is the length of the longest line of b, line endings not
