@@ -1,6 +1,7 @@
 package reforward
 
 import (
+	"bytes"
 	"bufio"
 	"context"
 	"errors"
@@ -214,7 +215,12 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 	case it.Summary.Kind == mailstore.KindSetupNotification || mailstore.SESMessageID(key) == "AMAZON_SES_SETUP_NOTIFICATION":
 		it.Status, it.Reason = StatusSkipped, "the SES setup notification is not mail"
 		return it
-	case it.Summary.Kind == mailstore.KindForeign:
+	case it.Summary.Kind == mailstore.KindForeign && !leadingEmptyLine(hdr):
+		// A message that starts with an empty line has no header fields
+		// either, but it is mail whose header is empty: Rewrite passes it on
+		// unchanged (docs/forwarding.md, difference 13), so it is forwarded
+		// like any other; without a Received line its recipients must be
+		// given (--recipient or --to).
 		it.Status, it.Reason = StatusSkipped, "not a mail message (no header fields)"
 		return it
 	case it.Summary.Verdicts.Failed() && !opts.IncludeSpam:
@@ -363,4 +369,10 @@ func ReadKeyList(r io.Reader) ([]string, error) {
 		return nil, fmt.Errorf("read key list: %w", err)
 	}
 	return out, nil
+}
+
+// leadingEmptyLine reports whether a message starts with an empty line,
+// as forward.Rewrite splits it: its header is empty.
+func leadingEmptyLine(raw []byte) bool {
+	return bytes.HasPrefix(raw, []byte("\n")) || bytes.HasPrefix(raw, []byte("\r\n"))
 }
