@@ -205,7 +205,7 @@ func recleanAll(list []mail.Address) ([]mail.Address, error) {
 // blanks (a 5,000-character Subject stayed one 5,000-octet line), and
 // breaks inside a run of blanks, where it can leave a blank-only line.
 // Here address lists fold between addresses first, every line is then
-// folded with headerfold (single blanks only, near 78), and values are
+// folded with headerfold (single spaces only, near 78), and values are
 // built so that no run without blanks is longer than an encoded word.
 func ownFields(from mail.Address, to, cc []mail.Address, subject string) []byte {
 	var out []byte

@@ -35,7 +35,7 @@ func checkHeaderLines(t *testing.T, raw []byte) {
 			}
 		}
 		for j := start; j+1 < len(line); j++ {
-			if line[j] == ' ' && line[j-1] != ' ' && line[j+1] != ' ' {
+			if line[j] == ' ' && line[j-1] != ' ' && line[j-1] != '\t' && line[j+1] != ' ' && line[j+1] != '\t' {
 				t.Fatalf("header line %d is %d octets but has a blank at %d to fold at: %q", i+1, len(line), j, line)
 			}
 		}
