@@ -144,6 +144,9 @@ func checkLineLengths(t *testing.T, cfg Config, raw, outHeader []byte) {
 			if len(l) > 998 && !inLines[string(l)] {
 				t.Fatalf("Rewrite wrote a %d-octet line: %.100q", len(l), l)
 			}
+			if created && len(bytes.Trim(l, " \t\r")) == 0 {
+				t.Fatalf("Rewrite wrote a blank-only line in %q", f.raw)
+			}
 			if !created || len(l) <= 78 {
 				continue
 			}

@@ -546,13 +546,14 @@ func subjectLine(prefix string, value []byte, eol string) ([]byte, error) {
 }
 
 // replyToLine writes "Reply-To: " + the first From's value as written
-// (line ending included when it has one), folded near 78. When a run in it
+// (line ending included when it has one, blank-only lines left out), folded
+// near 78. When a run in it
 // is too long to fold, the value is parsed as an address list and written
 // again with every display name as RFC 2047 words (a value net/mail cannot
 // parse keeps only its first mailbox, and is refused if even that has no
 // usable address).
 func replyToLine(value []byte, eol string) ([]byte, error) {
-	body, term := trimEOL(append([]byte("Reply-To: "), value...))
+	body, term := trimEOL(append([]byte("Reply-To: "), dropBlankLines(value)...))
 	line, err := foldCreated(body, eol)
 	if err == nil {
 		return append(line, term...), nil
@@ -575,6 +576,28 @@ func replyToLine(value []byte, eol string) ([]byte, error) {
 		return nil, fmt.Errorf("rewrite: Reply-To: %w", err)
 	}
 	return append(line, term...), nil
+}
+
+// dropBlankLines removes the continuation lines of a field value that hold
+// only blanks: RFC 5322 forbids writing them, and unfolded they are only
+// blanks between tokens, which the lines around them keep.
+func dropBlankLines(v []byte) []byte {
+	nl := bytes.IndexByte(v, '\n')
+	if nl < 0 {
+		return v
+	}
+	out := bytes.Clone(v[:nl+1])
+	for rest := v[nl+1:]; len(rest) > 0; {
+		end := len(rest)
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			end = i + 1
+		}
+		if len(bytes.Trim(rest[:end], " \t\r\n")) > 0 {
+			out = append(out, rest[:end]...)
+		}
+		rest = rest[end:]
+	}
+	return out
 }
 
 // mailbox writes "words <addr>", or "<addr>" without a name.
