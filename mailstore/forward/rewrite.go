@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/mail"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/mailstore/headerfold"
 )
@@ -621,9 +620,9 @@ func trimEOL(f []byte) (body, term []byte) {
 
 // decodeText decodes the RFC 2047 words of a display name; a name it cannot
 // decode (an unknown charset) is kept as written. Bytes that are not UTF-8
-// are kept too: Words carries them byte for byte.
+// are kept as they are: Words carries them byte for byte.
 func decodeText(b []byte) []byte {
-	if s, err := new(mime.WordDecoder).DecodeHeader(string(b)); err == nil && utf8.ValidString(s) {
+	if s, err := new(mime.WordDecoder).DecodeHeader(string(b)); err == nil {
 		return []byte(s)
 	}
 	return b
