@@ -41,7 +41,8 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	@set -e; for t in mime:FuzzParse mime:FuzzSummarize sanitize:FuzzText sanitize:FuzzLine sanitize:FuzzFilename \
-		forward:FuzzRewrite compose:FuzzReplyHeaders drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
+		forward:FuzzRewrite forward:FuzzRewriteFolding compose:FuzzReplyHeaders compose:FuzzBuildHeaderLines headerfold:FuzzFold \
+		drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
 		echo "--- $$t"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./mailstore/$${t%%:*}; \
 	done
 

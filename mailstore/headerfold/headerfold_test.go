@@ -152,3 +152,18 @@ func TestWordsProperty(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFold: Fold's promises for any field, and Words' for any text.
+func FuzzFold(f *testing.F) {
+	f.Add("Subject: "+strings.Repeat("word ", 40), "text")
+	f.Add("To: a <a@x>,\r\n b <b@x>  c", "日本語\xff")
+	f.Fuzz(func(t *testing.T, field, text string) {
+		for _, limit := range []int{Soft, Hard} {
+			checkFolded(t, []byte(field), Fold([]byte(field), "\r\n", limit), limit)
+		}
+		w := Words(text, len(text)%2 == 0)
+		if got, err := new(mime.WordDecoder).DecodeHeader(w); err != nil || got != text {
+			t.Fatalf("Words(%q) = %q reads back as %q (%v)", text, w, got, err)
+		}
+	})
+}
