@@ -522,12 +522,12 @@ func fromLine(cfg Config, old []byte, originalRecipient, eol string) ([]byte, er
 }
 
 // subjectLine writes "Subject: " + prefix + value, value being the rest of
-// the field as written (continuation lines and line ending included),
-// folded near 78. A value with a run too long to fold is written as RFC
+// the field as written (continuation lines and line ending included, but
+// not blank-only lines, which RFC 5322 forbids writing), folded near 78. A value with a run too long to fold is written as RFC
 // 2047 words of its decoded text; one that cannot be decoded (an unknown
 // charset) is refused.
 func subjectLine(prefix string, value []byte, eol string) ([]byte, error) {
-	f := append([]byte("Subject: "+prefix), value...)
+	f := append([]byte("Subject: "+prefix), dropBlankLines(value)...)
 	body, term := trimEOL(f)
 	line, err := foldCreated(body, eol)
 	if err == nil {

@@ -371,6 +371,12 @@ func TestRewriteOddWhitespaceLines(t *testing.T) {
 			t.Errorf("%q:\n got  %q\n want %q", c.in, got, c.want)
 		}
 	}
+	// A Subject Rewrite writes leaves a blank-only line out too.
+	in := "From: a@x.com\nSubject: one\n \n two\n\nbody\n"
+	want := "From: a at x.com <info@example.com>\nSubject: [P] one\n two\nReply-To: a@x.com\n\nbody\n"
+	if got := mustRewrite(t, Config{SubjectPrefix: "[P] "}, in); got != want {
+		t.Errorf("%q:\n got  %q\n want %q", in, got, want)
+	}
 }
 
 // TestRewritePassedLongLines: difference 26. A field Rewrite passes on is
