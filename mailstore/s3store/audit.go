@@ -107,7 +107,7 @@ func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser,
 	if v := aws.ToString(out.VersionId); v != "" {
 		obj.VersionID = v
 	}
-	return out.Body, obj, nil
+	return s.newResumingBody(ctx, in, out, 0), obj, nil
 }
 
 // Versions implements audit.Bucket with ListObjectVersions over the key as
