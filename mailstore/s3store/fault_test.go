@@ -18,8 +18,8 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/mime"
-	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 )
 
 // testPolicy is the production policy with its back-off curve scaled down
@@ -138,7 +138,9 @@ func TestReadsSurviveFaults(t *testing.T) {
 // ends with an error after MaxAttempts GETs, not a short result.
 func TestBrokenBodyGivesUpWithinBounds(t *testing.T) {
 	st, p, msgs := faultyStore(t, 3, faultproxy.Config{Seed: 4, Reset: 1,
-		Match: func(r *http.Request) bool { return r.Method == http.MethodGet && !strings.Contains(r.URL.RawQuery, "list-type") }})
+		Match: func(r *http.Request) bool {
+			return r.Method == http.MethodGet && !strings.Contains(r.URL.RawQuery, "list-type")
+		}})
 	for key := range msgs {
 		raw, _, err := st.Read(context.Background(), key)
 		if err == nil || !errors.Is(err, errBodyBroken) {
