@@ -64,7 +64,6 @@ func faultyStore(t *testing.T, n int, cfg faultproxy.Config) (*Store, *faultprox
 	}, func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(p.URL)
 		o.UsePathStyle = true
-		pol.ClientOptions(o)
 	})
 	st := New(client, mailstore.Location{Bucket: "mail", Prefix: "inbox/"}).WithRetry(pol)
 	return st, p, msgs
@@ -83,7 +82,7 @@ func TestReadsSurviveFaults(t *testing.T) {
 		{"truncate30", faultproxy.Config{Seed: 3, Truncate: 0.3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st, p, msgs := faultyStore(t, 60, tc.cfg)
+			st, p, msgs := faultyStore(t, 40, tc.cfg)
 			ctx := context.Background()
 			listed := map[string]bool{}
 			err := st.List(ctx, func(page []mailstore.Object) error {
@@ -124,7 +123,7 @@ func TestReadsSurviveFaults(t *testing.T) {
 			}
 			s := p.Stats()
 			t.Logf("%s: %s; %d GETs resumed mid-body", tc.name, s, st.Resumed())
-			if s.Faults() < 50 {
+			if s.Faults() < 30 {
 				t.Errorf("only %d faults injected: the test proves little", s.Faults())
 			}
 			if tc.cfg.SlowDown == 0 && st.Resumed() == 0 {

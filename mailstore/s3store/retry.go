@@ -80,9 +80,11 @@ func (p RetryPolicy) Retryer() aws.Retryer {
 	})
 }
 
-// ClientOptions applies the policy to an S3 client's options.
-func (p RetryPolicy) ClientOptions(o *s3.Options) {
-	o.Retryer = p.Retryer()
+// readOpts is the per-call option every read of the store is sent with:
+// the policy's retryer for that call only, so a client shared with code
+// that writes (the sent copy's PutObject) keeps its own retry behaviour.
+func (s *Store) readOpts(o *s3.Options) {
+	o.Retryer = s.retry.Retryer()
 }
 
 // retryableRead adds to the SDK's checks the failures of a read whose
@@ -197,7 +199,7 @@ func (r *resumingBody) reopen() error {
 	r.gets++
 	r.resume++
 	r.s.resumed.Add(1)
-	out, err := r.s.api.GetObject(r.ctx, &in)
+	out, err := r.s.api.GetObject(r.ctx, &in, r.s.readOpts)
 	if err != nil {
 		var ae smithy.APIError
 		if errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed" {

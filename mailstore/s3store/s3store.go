@@ -50,8 +50,7 @@ func New(client s3API, loc mailstore.Location) *Store {
 	return &Store{api: client, loc: loc, ListParallelism: 16, HeaderRange: 64 << 10, retry: DefaultRetryPolicy()}
 }
 
-// WithRetry sets how broken bodies are re-read (the client's own retryer
-// should come from the same policy: see RetryPolicy.ClientOptions).
+// WithRetry sets how reads are retried (see RetryPolicy).
 func (s *Store) WithRetry(p RetryPolicy) *Store {
 	s.retry = p
 	return s
@@ -156,7 +155,7 @@ func (s *Store) listRange(ctx context.Context, r keyRange, pages chan<- []mailst
 	}
 	p := s3.NewListObjectsV2Paginator(s.api, in)
 	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
+		out, err := p.NextPage(ctx, s.readOpts)
 		if err != nil {
 			return err
 		}
@@ -267,7 +266,7 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, mailstore.Object, map[string]string, error) {
 	key := aws.ToString(in.Key)
 	obj := mailstore.Object{Key: key}
-	out, err := s.api.GetObject(ctx, in)
+	out, err := s.api.GetObject(ctx, in, s.readOpts)
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
