@@ -51,7 +51,7 @@ func TestExportAndSnapshotContinuePastUnreadableObjects(t *testing.T) {
 		func(o *s3.Options) {
 			o.BaseEndpoint = aws.String(p.URL)
 			o.UsePathStyle = true
-			})
+		})
 	st := s3store.New(client, mailstore.Location{Bucket: "mail", Prefix: demo.Prefix}).WithRetry(pol)
 	ctx := context.Background()
 	dir := t.TempDir()
