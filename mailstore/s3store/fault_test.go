@@ -26,7 +26,7 @@ import (
 // a thousandfold, so fault tests take seconds.
 func testPolicy() RetryPolicy {
 	p := DefaultRetryPolicy()
-	p.Backoff = ScaledBackoff(p.backoff(), 1e-3)
+	p.TimeScale = 1e-3
 	return p
 }
 

@@ -27,9 +27,12 @@ type RetryPolicy struct {
 	MaxAttempts int
 	// MaxBackoff caps the jittered exponential back-off between attempts.
 	MaxBackoff time.Duration
-	// Backoff replaces the SDK's back-off (tests scale it down, see
-	// ScaledBackoff); nil: retry.NewExponentialJitterBackoff(MaxBackoff).
+	// Backoff replaces the SDK's back-off; nil:
+	// retry.NewExponentialJitterBackoff(MaxBackoff).
 	Backoff retry.BackoffDelayer
+	// TimeScale multiplies every back-off delay; 0 means 1. Tests run the
+	// production curve (jitter and cap included) at a thousandth of it.
+	TimeScale float64
 }
 
 // DefaultRetryPolicy is what sesbox runs with: up to 10 attempts per
@@ -44,18 +47,16 @@ func DefaultRetryPolicy() RetryPolicy {
 func (p RetryPolicy) attempts() int { return max(1, p.MaxAttempts) }
 
 func (p RetryPolicy) backoff() retry.BackoffDelayer {
-	if p.Backoff != nil {
-		return p.Backoff
+	b := p.Backoff
+	if b == nil {
+		b = retry.NewExponentialJitterBackoff(max(p.MaxBackoff, time.Second))
 	}
-	return retry.NewExponentialJitterBackoff(max(p.MaxBackoff, time.Second))
-}
-
-// ScaledBackoff is b with every delay multiplied by f: tests keep the
-// production curve (jitter and cap included) at a thousandth of the time.
-func ScaledBackoff(b retry.BackoffDelayer, f float64) retry.BackoffDelayer {
+	if p.TimeScale == 0 || p.TimeScale == 1 {
+		return b
+	}
 	return retry.BackoffDelayerFunc(func(attempt int, err error) (time.Duration, error) {
 		d, err := b.BackoffDelay(attempt, err)
-		return time.Duration(float64(d) * f), err
+		return time.Duration(float64(d) * p.TimeScale), err
 	})
 }
 
