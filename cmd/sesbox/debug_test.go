@@ -225,3 +225,27 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 		t.Errorf("only %d files written: the walk proves little", files)
 	}
 }
+
+// TestDebugLogsRetriedAttempts: each attempt of a retried request is its
+// own line, with its number and the status it got.
+func TestDebugLogsRetriedAttempts(t *testing.T) {
+	isolate(t)
+	old := s3RetryBackoffScale
+	s3RetryBackoffScale = 1e-3
+	t.Cleanup(func() { s3RetryBackoffScale = old })
+	srv := fakes3.Start(t, "mail")
+	for k, b := range demo.Messages() {
+		srv.Put(t, "mail", k, b)
+	}
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{Seed: 3, SlowDown: 0.5})
+	_, errOut, code := sesbox(t, "--endpoint", p.URL, "--bucket", "mail", "--prefix", demo.Prefix, "--debug", "ls")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, " attempt 2: GET ") || !strings.Contains(errOut, "-> 503 in ") || !strings.Contains(errOut, "error: SlowDown: ") {
+		t.Errorf("no retried attempt logged:\n%s", errOut)
+	}
+	if n := strings.Count(errOut, "sesbox debug: "); int64(n) != p.Stats().Requests {
+		t.Errorf("%d lines logged for %d requests", n, p.Stats().Requests)
+	}
+}
