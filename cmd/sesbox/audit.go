@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -32,6 +33,19 @@ func newAuditCmd(a *app) *cobra.Command {
 	return cmd
 }
 
+// reportFailed lists, after a finished export or snapshot, the objects that
+// could not be read even after every retry, and makes the exit status 1.
+func (a *app) reportFailed(tr audit.Trailer, what string) error {
+	if len(tr.Failed) == 0 {
+		return nil
+	}
+	for _, f := range tr.Failed {
+		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", sanitize.Line(f.Key), sanitize.Line(f.Error))
+	}
+	fmt.Fprintf(a.stderr, "sesbox: %d objects could not be read and are not in the %s (the manifest trailer lists them under \"failed\")\n", len(tr.Failed), what)
+	return exitError{1}
+}
+
 // auditStore is the selected mailbox's store, read directly (no index),
 // with the region and endpoint to record in manifests.
 func (a *app) auditStore(ctx context.Context) (st *s3store.Store, region, endpoint string, err error) {
@@ -44,7 +58,7 @@ func (a *app) auditStore(ctx context.Context) (st *s3store.Store, region, endpoi
 	if err != nil {
 		return nil, "", "", err
 	}
-	return s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}), client.Options().Region, endpoint, nil
+	return a.store(client, mc), client.Options().Region, endpoint, nil
 }
 
 func newAuditSnapshotCmd(a *app) *cobra.Command {
@@ -78,14 +92,14 @@ its last complete line.`,
 				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update,
 			})
 			pp.finish()
-			if err != nil {
+			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "wrote %s: %d objects, %s, entries sha256 %s\n", out, tr.Count, humanSize(tr.Bytes), tr.EntriesSHA256)
 			if tr.Vanished > 0 {
 				fmt.Fprintf(a.stdout, "%d objects were deleted while the snapshot ran and are not in it\n", tr.Vanished)
 			}
-			return nil
+			return a.reportFailed(tr, "snapshot")
 		},
 	}
 	f := cmd.Flags()

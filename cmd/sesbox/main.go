@@ -91,6 +91,12 @@ stores or prints them.`,
 	f.StringVar(&a.flags.sesEndpoint, "ses-endpoint", "", "SES endpoint `URL`")
 	f.StringVar(&a.flags.config, "config", "", "config `FILE` (default $XDG_CONFIG_HOME/sesbox/config.toml)")
 	f.BoolVar(&a.flags.demo, "demo", false, "use the embedded demo mailbox (no AWS account needed)")
+	f.BoolVar(&a.flags.debug, "debug", false, "log every AWS request (credentials redacted) to stderr, or to the log file in the TUI")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		if a.flags.debug {
+			a.debug = &debugLog{w: a.stderr}
+		}
+	}
 
 	root.AddCommand(
 		newLsCmd(a), newShowCmd(a), newSaveCmd(a), newIndexCmd(a), newDemoCmd(a),
