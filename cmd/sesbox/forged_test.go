@@ -111,7 +111,7 @@ func TestForgedSESHeadersLs(t *testing.T) {
 		rows[strings.TrimPrefix(r["key"].(string), "inbound/")] = r
 	}
 	for _, tt := range []struct {
-		id                             string
+		id                            string
 		spam, virus, spf, dkim, dmarc string
 	}{
 		{"forgedhop0001", "PASS", "PASS", "PASS", "PASS", "PASS"},
