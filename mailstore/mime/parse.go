@@ -103,9 +103,7 @@ func safeParse(raw []byte) (v *View) {
 // sourceView is the View when the MIME structure was not read: the header
 // fields and the body as its source text.
 func sourceView(raw []byte, warning string) *View {
-	v := headerOnlyView(raw, warning)
-	v.Source = true
-	return v
+	return headerOnlyView(raw, warning)
 }
 
 func parse(raw []byte) *View {
@@ -183,8 +181,13 @@ func (v *View) warn(format string, args ...any) {
 
 // finish settles the exact attachment count and the warnings.
 func (v *View) finish(d *decoder) {
-	v.Summary.Attachments = len(v.Attachments())
-	v.Summary.AttachmentsExact = true
+	if v.Source {
+		// The parts were not read: the header's hint stays, as a hint.
+		v.Summary.AttachmentsExact = false
+	} else {
+		v.Summary.Attachments = len(v.Attachments())
+		v.Summary.AttachmentsExact = true
+	}
 	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign {
 		v.warn("no text body")
 	}
@@ -387,9 +390,10 @@ func bodyParts(root *enmime.Part) []*enmime.Part {
 	return bodies
 }
 
-// headerOnlyView is the View of last resort, after the parser panicked:
-// the header fields and the body as text. It recovers from its own panic
-// too, so Parse keeps its promise.
+// headerOnlyView is the View of last resort (the parser panicked, missed
+// its deadline, or was not started): the header fields and the body as its
+// source text, Source set. It recovers from its own panic too, so Parse
+// keeps its promise.
 func headerOnlyView(raw []byte, warning string) (v *View) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -401,6 +405,7 @@ func headerOnlyView(raw []byte, warning string) (v *View) {
 	v.Warnings = append([]string{warning}, v.Warnings...)
 	d := v.setHeader(h)
 	v.Text = d.decodeBody(charsetParam(h.first("content-type")), raw[h.Body:])
+	v.Source = true
 	v.finish(d)
 	return v
 }
