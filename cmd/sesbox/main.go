@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // version is set by the linker (-X main.version=...), else taken from the
@@ -59,7 +61,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "sesbox:", err)
+	// Errors quote config values (mailbox names, buckets, prefixes,
+	// endpoints, paths) and what the SDK made of them, all of which a
+	// config file can fill with escape sequences: the one place every
+	// error is printed sanitizes it.
+	fmt.Fprintln(stderr, "sesbox:", sanitize.Text(err.Error()))
 	return 1
 }
 

@@ -173,7 +173,7 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 		return err
 	}
 	for _, w := range plan.Warnings {
-		fmt.Fprintln(a.stderr, "sesbox: warning:", w)
+		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(w))
 	}
 	text := ""
 	if r.bodyFile != "" {
@@ -308,14 +308,14 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 		return fmt.Errorf("reply not sent: %w", err)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintln(a.stderr, "sesbox: warning:", w)
+		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(w))
 	}
 	fmt.Fprintf(a.stdout, "Sent to %s\nSES message id: %s\nMessage-ID: <%s>\n", strings.Join(p.Destinations, ", "), res.SESMessageID, p.MessageID)
 	if res.SentPath != "" {
 		fmt.Fprintf(a.stdout, "Kept in: %s\n", res.SentPath)
 	}
 	if res.CopyKey != "" {
-		fmt.Fprintf(a.stdout, "Copied to: s3://%s/%s\n", mc.Bucket, res.CopyKey)
+		fmt.Fprintf(a.stdout, "Copied to: s3://%s/%s\n", sanitize.Line(mc.Bucket), sanitize.Line(res.CopyKey))
 	}
 	return nil
 }
