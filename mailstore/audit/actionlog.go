@@ -256,7 +256,7 @@ func VerifyLog(path string) ([]Action, []Problem, error) {
 		}
 		var a Action
 		if err := json.Unmarshal(bytes.TrimSuffix(raw, []byte("\n")), &a); err != nil {
-			problems = append(problems, newProblem(n, "malformed", "not a JSON action: " + err.Error()))
+			problems = append(problems, newProblem(n, "malformed", "not a JSON action: "+err.Error()))
 			prevSeq++
 			continue
 		}
@@ -307,7 +307,7 @@ func VerifyLog(path string) ([]Action, []Problem, error) {
 		problems = append(problems, newProblem(int(count), "edited", "the last line does not match the hash in the head: it was changed"))
 	}
 	for _, an := range h.Anomalies {
-		problems = append(problems, newProblem(0, "head", "found while appending: " + an))
+		problems = append(problems, newProblem(0, "head", "found while appending: "+an))
 	}
 	return actions, problems, nil
 }

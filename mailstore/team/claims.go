@@ -248,4 +248,3 @@ func (s *Store) takenOver(ref reforward.SendRef, cur claim, ok bool) error {
 	return fmt.Errorf("team table %s: %s: the claim of this run was taken over by %s (%s) before its outcome was written",
 		s.table, ref.Key, cur.owner, cur.state)
 }
-
