@@ -1,6 +1,6 @@
 # sesbox: `make demo` runs the TUI on the embedded demo mailbox, `make test`
-# runs every test (installing versitygw and aws-ses-v2-local first when they
-# are missing: the integration tests start them).
+# runs every test (installing versitygw, aws-ses-v2-local and dynalite first
+# when they are missing: the integration tests start them).
 GO        ?= go
 BIN       := bin/sesbox
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -57,12 +57,15 @@ screenshots:
 	done
 
 # Installs the peer programs the integration tests start, when missing:
-# versitygw (S3) into GOBIN, aws-ses-v2-local (SES v2) into .peers/.
+# versitygw (S3) into GOBIN, aws-ses-v2-local (SES v2) and dynalite
+# (DynamoDB) into .peers/.
 peers:
 	@command -v versitygw >/dev/null 2>&1 || { echo "--- installing versitygw v1.8.0"; \
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
 	@test -x $(NPM_BIN)/aws-ses-v2-local || { echo "--- installing aws-ses-v2-local 2.10.2"; mkdir -p .peers && \
 		cd .peers && npm install --no-audit --no-fund --loglevel=error aws-ses-v2-local@2.10.2; }
+	@test -x $(NPM_BIN)/dynalite || { echo "--- installing dynalite 4.0.0"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error dynalite@4.0.0; }
 
 clean:
 	rm -rf bin .screenshots

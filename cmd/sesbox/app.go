@@ -25,6 +25,7 @@ import (
 
 type globalFlags struct {
 	mailbox, bucket, prefix, region, profile, endpoint, sesEndpoint, config string
+	dynamoEndpoint                                                          string
 	demo                                                                    bool
 }
 
@@ -161,7 +162,15 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 	if kmsClient != nil {
 		st.WithKMS(kmsClient)
 	}
-	return mailbox.New(name, st, idx), nil
+	m := mailbox.New(name, st, idx)
+	ts, err := a.teamStore(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	if ts != nil {
+		m.ShareReadState(ts)
+	}
+	return m, nil
 }
 
 // s3Client builds the S3 client for a mailbox, and names the endpoint for

@@ -89,6 +89,7 @@ stores or prints them.`,
 	f.StringVar(&a.flags.profile, "profile", "", "AWS shared config `PROFILE`")
 	f.StringVar(&a.flags.endpoint, "endpoint", "", "S3 endpoint `URL` (path-style addressing)")
 	f.StringVar(&a.flags.sesEndpoint, "ses-endpoint", "", "SES endpoint `URL`")
+	f.StringVar(&a.flags.dynamoEndpoint, "dynamodb-endpoint", "", "DynamoDB endpoint `URL` of the team table (team_table)")
 	f.StringVar(&a.flags.config, "config", "", "config `FILE` (default $XDG_CONFIG_HOME/sesbox/config.toml)")
 	f.BoolVar(&a.flags.demo, "demo", false, "use the embedded demo mailbox (no AWS account needed)")
 
@@ -97,6 +98,7 @@ stores or prints them.`,
 		newAuditCmd(a), newExportCmd(a),
 		newReplyCmd(a),
 		newForwardCmd(a),
+		newTeamCmd(a),
 	)
 	return root
 }

@@ -34,11 +34,18 @@ func itemName(sk string) string { return logPK + "/" + sk }
 const appendTimeout = 30 * time.Second
 
 // Append adds a to the shared log (reforward.ActionLog, drafts.ActionLog).
-// Time, User and Host are filled when empty; Prev and Seq are set here.
+// Time, User and Host are filled when empty; Prev and Seq are set here. A
+// reply that was sent also marks its message answered for everyone.
 func (s *Store) Append(a audit.Action) error {
 	ctx, cancel := context.WithTimeout(context.Background(), appendTimeout)
 	defer cancel()
-	return s.AppendContext(ctx, a)
+	if err := s.AppendContext(ctx, a); err != nil {
+		return err
+	}
+	if a.Command == "reply" && a.Result == "sent" && a.Bucket != "" && a.Key != "" {
+		return s.SetAnswered(ctx, a.Bucket, a.Key, true)
+	}
+	return nil
 }
 
 // AppendContext is Append with a context.

@@ -217,10 +217,10 @@ func newToken() string {
 }
 
 // Init creates the table: on-demand billing, string pk and sk. It fails
-// when the table exists. It waits until the table is active and writes the
-// meta record.
-func Init(ctx context.Context, client dynamoAPI, table string) error {
-	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+// when the table exists. It waits until the table is active, writes the
+// meta record and returns the table's ARN.
+func Init(ctx context.Context, client dynamoAPI, table string) (string, error) {
+	created, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:   aws.String(table),
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
@@ -234,16 +234,20 @@ func Init(ctx context.Context, client dynamoAPI, table string) error {
 	})
 	var inUse *types.ResourceInUseException
 	if errors.As(err, &inUse) {
-		return fmt.Errorf("team table %s already exists: nothing was changed", table)
+		return "", fmt.Errorf("team table %s already exists: nothing was changed", table)
 	}
 	if err != nil {
-		return fmt.Errorf("create team table %s: %w", table, err)
+		return "", fmt.Errorf("create team table %s: %w", table, err)
+	}
+	arn := ""
+	if created.TableDescription != nil {
+		arn = aws.ToString(created.TableDescription.TableArn)
 	}
 	w := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
 		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 5*time.Second
 	})
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 5*time.Minute); err != nil {
-		return fmt.Errorf("team table %s: waiting for it to become active: %w", table, err)
+		return "", fmt.Errorf("team table %s: waiting for it to become active: %w", table, err)
 	}
 	o := CurrentOwner()
 	_, err = client.PutItem(ctx, &dynamodb.PutItemInput{
@@ -255,9 +259,9 @@ func Init(ctx context.Context, client dynamoAPI, table string) error {
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
 	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("team table %s: write the meta record: %w", table, err)
+		return "", fmt.Errorf("team table %s: write the meta record: %w", table, err)
 	}
-	return nil
+	return arn, nil
 }
 
 // Policy is the least-privilege IAM policy for working with the table
