@@ -156,7 +156,8 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 		}
 		in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}
 		if exists {
-			in.ConditionExpression = aws.String("ver = :v")
+			in.ConditionExpression = aws.String("#ver = :v")
+			in.ExpressionAttributeNames = map[string]string{"#ver": "ver"}
 			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(cur.ver)}
 		} else {
 			in.ConditionExpression = aws.String("attribute_not_exists(pk)")
@@ -221,8 +222,8 @@ func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string,
 	want := getS(item, "state")
 	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table), Item: item,
-		ConditionExpression:       aws.String("#tok = :tok AND #st = :sending AND ver = :v"),
-		ExpressionAttributeNames:  map[string]string{"#tok": "token", "#st": "state"},
+		ConditionExpression:       aws.String("#tok = :tok AND #st = :sending AND #ver = :v"),
+		ExpressionAttributeNames:  map[string]string{"#tok": "token", "#st": "state", "#ver": "ver"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":tok": str(token), ":sending": str(claimSending), ":v": num(cur.ver)},
 	})
 	if err == nil {

@@ -103,9 +103,9 @@ func (s *Store) advanceHead(ctx context.Context, seq int64, hash string) error {
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
 		Key:                      keyOf(headPK, "head"),
-		UpdateExpression:         aws.String("SET kind = :kind, #c = :n, #l = :h"),
+		UpdateExpression:         aws.String("SET #k = :kind, #c = :n, #l = :h"),
 		ConditionExpression:      aws.String("attribute_not_exists(#c) OR #c < :n"),
-		ExpressionAttributeNames: map[string]string{"#c": "count", "#l": "last"},
+		ExpressionAttributeNames: map[string]string{"#k": "kind", "#c": "count", "#l": "last"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":kind": str("head"), ":n": num(seq), ":h": str(hash),
 		},

@@ -35,11 +35,13 @@ func (s *Store) SetAnswered(ctx context.Context, bucket, key string, answered bo
 func (s *Store) setFlag(ctx context.Context, bucket, key, flag string, v bool) error {
 	at := s.now().UnixNano()
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      keyOf(readPK(bucket), key),
-		UpdateExpression:         aws.String("SET kind = :kind, bucket = :b, #f = :v, #at = :at, #by = :by"),
-		ConditionExpression:      aws.String("attribute_not_exists(#at) OR #at < :at"),
-		ExpressionAttributeNames: map[string]string{"#f": flag, "#at": flag + "_at", "#by": flag + "_by"},
+		TableName:           aws.String(s.table),
+		Key:                 keyOf(readPK(bucket), key),
+		UpdateExpression:    aws.String("SET #kind = :kind, #bucket = :b, #f = :v, #at = :at, #by = :by"),
+		ConditionExpression: aws.String("attribute_not_exists(#at) OR #at < :at"),
+		// Every name goes through a placeholder: DynamoDB reserves
+		// hundreds of words, "bucket" among them.
+		ExpressionAttributeNames: map[string]string{"#kind": "kind", "#bucket": "bucket", "#f": flag, "#at": flag + "_at", "#by": flag + "_by"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":kind": str("read"), ":b": str(bucket), ":v": &types.AttributeValueMemberBOOL{Value: v},
 			":at": num(at), ":by": str(s.owner.User + "@" + s.owner.Host),

@@ -37,6 +37,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -359,4 +361,18 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 	}
 	slices.SortFunc(st.Claims, func(a, b ClaimInfo) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
 	return st, nil
+}
+
+// NewRetryer is the retry policy of the team table's client: throttling,
+// server errors and dropped connections are retried (every write the
+// store makes is safe to repeat) up to 8 attempts, waiting at most
+// maxBackoff between two. Without a retry budget: a run must not give up
+// on the table early because an earlier call spent the budget. After the
+// last attempt the call fails and a forward run stops.
+func NewRetryer(maxBackoff time.Duration) aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 8
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+	})
 }
