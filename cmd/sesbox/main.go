@@ -98,7 +98,7 @@ stores or prints them.`,
 		newAuditCmd(a), newExportCmd(a),
 		newReplyCmd(a),
 		newForwardCmd(a),
-		newTeamCmd(a),
+		newTeamCmd(a), newMarkCmd(a),
 	)
 	return root
 }

@@ -22,9 +22,9 @@ import (
 // --dynamodb-endpoint, else the SDK's own resolution from the loaded
 // configuration (which honours AWS_ENDPOINT_URL_DYNAMODB and
 // AWS_ENDPOINT_URL). Its retries stay on, and more patient than the
-// default: every write the store makes is safe to repeat (see
-// mailstore/team), so throttling and dropped connections are retried
-// before a run is stopped.
+// default (8 attempts unless AWS_MAX_ATTEMPTS says otherwise): every write
+// the store makes is safe to repeat (see mailstore/team), so throttling
+// and dropped connections are retried before a run is stopped.
 func (a *app) dynamoClient(ctx context.Context, mc MailboxConfig) (*dynamodb.Client, aws.Config, error) {
 	cfg, err := awsConfig(ctx, mc)
 	if err != nil {
@@ -36,7 +36,8 @@ func (a *app) dynamoClient(ctx context.Context, mc MailboxConfig) (*dynamodb.Cli
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 		o.Logger = logging.Nop{}
-		o.RetryMaxAttempts = 8
+		// AWS_MAX_ATTEMPTS (or max_attempts in the profile) is honoured.
+		o.Retryer = team.NewRetryer(cfg.RetryMaxAttempts, 2*time.Second)
 	}), cfg, nil
 }
 

@@ -85,10 +85,15 @@ func (m *Mailbox) Store() mailstore.Store { return m.store }
 // With shared read state, the states other operators set since the last
 // refresh are then copied into the index.
 func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
-	if err := index.Refresh(ctx, m.idx, m.store, index.Options{}, progress); err != nil {
+	err := index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
+	var partial *index.PartialError
+	if err != nil && !errors.As(err, &partial) {
 		return err
 	}
-	return m.pullReadState(ctx)
+	if perr := m.pullReadState(ctx); perr != nil {
+		return perr
+	}
+	return err
 }
 
 func (m *Mailbox) pullReadState(ctx context.Context) error {

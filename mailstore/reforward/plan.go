@@ -188,7 +188,7 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 		return nil, err
 	}
 	if sharedEr != nil {
-		return nil, fmt.Errorf("plan forward: team table: %w", sharedEr)
+		return nil, fmt.Errorf("plan forward: %w", sharedEr)
 	}
 	seen := map[string]bool{}
 	for _, it := range items {

@@ -409,7 +409,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 		defer cancel()
 		if err := r.Claims.Settle(sctx, ref, token, o); err != nil {
-			return fmt.Errorf("team table: %w; stopped, nothing more is sent", err)
+			return fmt.Errorf("%w; stopped, nothing more is sent", err)
 		}
 		return nil
 	}
@@ -425,8 +425,8 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				if ctx.Err() != nil {
 					return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, ctx.Err()
 				}
-				return part{status: StatusFailed, reason: "not sent: team table: " + err.Error()},
-					fmt.Errorf("team table: %w; stopped, nothing more is sent", err)
+				return part{status: StatusFailed, reason: "not sent: " + err.Error()},
+					fmt.Errorf("%w; stopped, nothing more is sent", err)
 			}
 			if tok == "" {
 				return heldPart(held), nil

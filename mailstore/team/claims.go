@@ -106,6 +106,9 @@ func (s *Store) getClaim(ctx context.Context, pk string) (claim, bool, error) {
 
 // Lookup implements reforward.Claims.
 func (s *Store) Lookup(ctx context.Context, ref reforward.SendRef) (reforward.SharedState, error) {
+	if err := s.check(); err != nil {
+		return reforward.SharedState{}, err
+	}
 	c, ok, err := s.getClaim(ctx, claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations))
 	if err != nil || !ok {
 		return reforward.SharedState{}, err
@@ -120,6 +123,9 @@ const maxContention = 64
 // Claim implements reforward.Claims: a conditional write on the item's
 // version (or its absence) that exactly one run wins.
 func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUncertain bool) (string, reforward.SharedState, error) {
+	if err := s.check(); err != nil {
+		return "", reforward.SharedState{}, err
+	}
 	pk := claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations)
 	for range maxContention {
 		cur, exists, err := s.getClaim(ctx, pk)
@@ -183,6 +189,9 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 // Settle implements reforward.Claims: the outcome replaces the claim only
 // while the claim is still this run's.
 func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string, o reforward.Outcome) error {
+	if err := s.check(); err != nil {
+		return err
+	}
 	pk := claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations)
 	cur, ok, err := s.getClaim(ctx, pk)
 	if err != nil {

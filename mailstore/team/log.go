@@ -50,6 +50,9 @@ func (s *Store) Append(a audit.Action) error {
 
 // AppendContext is Append with a context.
 func (s *Store) AppendContext(ctx context.Context, a audit.Action) error {
+	if err := s.check(); err != nil {
+		return err
+	}
 	if a.Time.IsZero() {
 		a.Time = s.now()
 	}
@@ -167,6 +170,9 @@ func (s *Store) entry(ctx context.Context, seq int64) (*audit.SharedEntry, error
 // ReadLog returns every entry of the shared log in order, and its head
 // (nil when there is none), for audit.VerifyShared.
 func (s *Store) ReadLog(ctx context.Context) ([]audit.SharedEntry, *audit.SharedHead, error) {
+	if err := s.check(); err != nil {
+		return nil, nil, err
+	}
 	var entries []audit.SharedEntry
 	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),

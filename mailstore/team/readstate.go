@@ -33,6 +33,9 @@ func (s *Store) SetAnswered(ctx context.Context, bucket, key string, answered bo
 }
 
 func (s *Store) setFlag(ctx context.Context, bucket, key, flag string, v bool) error {
+	if err := s.check(); err != nil {
+		return err
+	}
 	at := s.now().UnixNano()
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(s.table),
@@ -59,6 +62,9 @@ func (s *Store) setFlag(ctx context.Context, bucket, key, flag string, v bool) e
 // ReadStates implements mailbox.SharedReadState: every message of bucket
 // whose read state was ever shared.
 func (s *Store) ReadStates(ctx context.Context, bucket string) ([]mailbox.SharedRead, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	var out []mailbox.SharedRead
 	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),

@@ -34,6 +34,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -100,6 +101,26 @@ type Store struct {
 	Now func() time.Time
 	// alive reports whether a process of this machine runs (tests replace it).
 	alive func(pid int) bool
+
+	mu        sync.Mutex
+	down      error     // the last call that failed after every retry
+	downUntil time.Time // calls fail at once until then
+}
+
+// downFor is how long the store answers with its last failure, without
+// trying, after a call failed through every retry: a run that lost the
+// table stops at once instead of waiting out the retries again for its
+// last log entry, and a long-lived TUI tries again later.
+const downFor = 30 * time.Second
+
+// check fails fast while the table is known to be unreachable.
+func (s *Store) check() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down != nil && time.Now().Before(s.downUntil) {
+		return fmt.Errorf("team table %s is unreachable (earlier in this run: %w)", s.table, s.down)
+	}
+	return nil
 }
 
 // DefaultLease is Store.Lease unless set.
@@ -116,7 +137,14 @@ func (s *Store) Table() string { return s.table }
 func (s *Store) now() time.Time { return s.Now().UTC() }
 
 // wrap names the table in an error and says what a missing table means.
+// A call that failed through every retry marks the table unreachable.
 func (s *Store) wrap(what string, err error) error {
+	var gaveUp *retry.MaxAttemptsError
+	if errors.As(err, &gaveUp) {
+		s.mu.Lock()
+		s.down, s.downUntil = err, time.Now().Add(downFor)
+		s.mu.Unlock()
+	}
 	var nf *types.ResourceNotFoundException
 	if errors.As(err, &nf) {
 		return fmt.Errorf("team table %s: %s: the table does not exist (create it with `sesbox team init --table %s`): %w", s.table, what, s.table, err)
@@ -365,13 +393,16 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 
 // NewRetryer is the retry policy of the team table's client: throttling,
 // server errors and dropped connections are retried (every write the
-// store makes is safe to repeat) up to 8 attempts, waiting at most
-// maxBackoff between two. Without a retry budget: a run must not give up
-// on the table early because an earlier call spent the budget. After the
-// last attempt the call fails and a forward run stops.
-func NewRetryer(maxBackoff time.Duration) aws.Retryer {
+// store makes is safe to repeat) up to attempts times (8 when 0), waiting
+// at most maxBackoff between two. Without a retry budget: a run must not
+// give up on the table early because an earlier call spent the budget.
+// After the last attempt the call fails and a forward run stops.
+func NewRetryer(attempts int, maxBackoff time.Duration) aws.Retryer {
+	if attempts <= 0 {
+		attempts = 8
+	}
 	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = 8
+		o.MaxAttempts = attempts
 		o.MaxBackoff = maxBackoff
 		o.RateLimiter = ratelimit.None
 	})
