@@ -86,6 +86,7 @@ func TestTeam(t *testing.T) {
 		{"SharedLogTwoWriters", testSharedLogTwoWriters},
 		{"StatusShowsClaimsAndKinds", testStatusShowsClaimsAndKinds},
 		{"PolicyIsLeastPrivilege", testPolicyIsLeastPrivilege},
+		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
