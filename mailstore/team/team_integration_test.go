@@ -87,6 +87,7 @@ func TestTeam(t *testing.T) {
 		{"StatusShowsClaimsAndKinds", testStatusShowsClaimsAndKinds},
 		{"PolicyIsLeastPrivilege", testPolicyIsLeastPrivilege},
 		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
+		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
@@ -480,11 +481,20 @@ func testStatusShowsClaimsAndKinds(t *testing.T, db *peer.DynamoDB) {
 	s.Settle(ctx, ref(1), tok, reforward.Outcome{Sent: true, SESMessageID: "id"})
 	s.SetRead(ctx, "mail", "inbox/m01", true)
 	s.Append(audit.Action{Command: "forward"})
+	// A reply that went out marks its message answered for everyone.
+	if err := s.Append(audit.Action{Command: "reply", Bucket: "mail", Key: "inbox/m03", Result: "sent"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Append(audit.Action{Command: "reply", Bucket: "mail", Key: "inbox/m04", Result: "failed: no"})
+	rs, err := s.ReadStates(ctx, "mail")
+	if err != nil || len(rs) != 2 || rs[1].Key != "inbox/m03" || !rs[1].Answered || rs[1].HasRead || rs[0].Answered {
+		t.Fatalf("read states after replies: %+v %v", rs, err)
+	}
 	st, err := s.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"meta": 1, "claim": 2, "read": 1, "log": 1, "head": 1}
+	want := map[string]int{"meta": 1, "claim": 2, "read": 2, "log": 3, "head": 1}
 	for k, n := range want {
 		if st.Counts[k] != n {
 			t.Errorf("%s: %d, want %d (%v)", k, st.Counts[k], n, st.Counts)
