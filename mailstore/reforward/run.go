@@ -419,12 +419,13 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		}
 		if r.Claims != nil {
 			// The claim comes before anything else: only the run that wins
-			// it may send, on whatever machine.
-			tok, held, err := r.Claims.Claim(ctx, ref, ru.opts.Again, ru.opts.RetryUncertain)
+			// it may send, on whatever machine. It is not cut off by an
+			// interruption (a claim written but not known to be ours would
+			// read as a send in doubt); the interruption is honoured after.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+			tok, held, err := r.Claims.Claim(cctx, ref, ru.opts.Again, ru.opts.RetryUncertain)
+			cancel()
 			if err != nil {
-				if ctx.Err() != nil {
-					return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, ctx.Err()
-				}
 				return part{status: StatusFailed, reason: "not sent: " + err.Error()},
 					fmt.Errorf("%w; stopped, nothing more is sent", err)
 			}
@@ -432,6 +433,10 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				return heldPart(held), nil
 			}
 			token = tok
+			if ctx.Err() != nil {
+				serr := settle(Outcome{NotSent: true, Reason: "the run was interrupted"})
+				return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, errors.Join(ctx.Err(), serr)
+			}
 		}
 		if err := ru.j.Record(entry(forward.StateSending, "", "")); err != nil {
 			serr := settle(Outcome{NotSent: true, Reason: "not sent: " + err.Error()})
