@@ -1,6 +1,8 @@
 # sesbox: `make demo` runs the TUI on the embedded demo mailbox, `make test`
 # runs every test (installing versitygw, aws-ses-v2-local and the SES
 # forwarder Lambda first when they are missing: the tests start them).
+# runs every test (installing versitygw, aws-ses-v2-local and dynalite first
+# when they are missing: the integration tests start them).
 GO        ?= go
 BIN       := bin/sesbox
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -58,8 +60,9 @@ screenshots:
 	done
 
 # Installs the peer programs the tests start, when missing: versitygw (S3)
-# into GOBIN; aws-ses-v2-local (SES v2) and the SES forwarder Lambda (run
-# under Node by the differential test of mailstore/forward) into .peers/.
+# into GOBIN; aws-ses-v2-local (SES v2), the SES forwarder Lambda (run
+# under Node by the differential test of mailstore/forward) and dynalite
+# (DynamoDB) into .peers/.
 peers:
 	@command -v versitygw >/dev/null 2>&1 || { echo "--- installing versitygw v1.8.0"; \
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
@@ -68,6 +71,8 @@ peers:
 	@grep -qs '"version": "6.0.0"' .peers/node_modules/aws-lambda-ses-forwarder/package.json || { \
 		echo "--- installing aws-lambda-ses-forwarder 6.0.0"; mkdir -p .peers && \
 		cd .peers && npm install --no-audit --no-fund --loglevel=error aws-lambda-ses-forwarder@6.0.0; }
+	@test -x $(NPM_BIN)/dynalite || { echo "--- installing dynalite 4.0.0"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error dynalite@4.0.0; }
 
 clean:
 	rm -rf bin .screenshots

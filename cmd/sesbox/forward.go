@@ -242,6 +242,17 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 		return nil, nil, err
 	}
 	r.Log = log
+	ts, err := a.teamStore(ctx, mc)
+	if err != nil {
+		log.Close()
+		return nil, nil, err
+	}
+	if ts != nil {
+		// Team mode: claims in the table before each send, and every
+		// action in the shared log as well as the local one.
+		r.Claims = ts
+		r.Log = audit.Tee{log, ts}
+	}
 	return r, func() { log.Close() }, nil
 }
 

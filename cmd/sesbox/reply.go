@@ -132,6 +132,14 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 		return nil, closeFn, err
 	}
 	o.Log = lg
+	ts, err := a.teamStore(ctx, mc)
+	if err != nil {
+		lg.Close()
+		return nil, func() {}, err
+	}
+	if ts != nil {
+		o.Log = audit.Tee{lg, ts}
+	}
 	return o, func() { lg.Close() }, nil
 }
 
