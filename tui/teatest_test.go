@@ -223,8 +223,8 @@ func TestFlowDemo(t *testing.T) {
 	send(tm, "q")
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(Model)
 
-	if fm.screen != screenList || len(fm.errs) != 0 {
-		t.Fatalf("ended on screen %d with errors %v", fm.screen, fm.errs)
+	if fm.top() != "" || len(fm.errs) != 0 {
+		t.Fatalf("ended on screen %q with errors %v", fm.top(), fm.errs)
 	}
 	got, err := os.ReadDir(saveDir)
 	if err != nil || len(got) != 3 {
@@ -238,7 +238,7 @@ func TestFlowDemo(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if s, ok := fm.cur().list.Summary(fm.viewer.Key()); !ok || !s.Read {
+	if s, ok := fm.cur().List().Summary(fm.viewer.Viewer().Key()); !ok || !s.Read {
 		t.Error("the opened message is not marked read")
 	}
 }

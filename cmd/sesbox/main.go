@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // version is set by the linker (-X main.version=...), else taken from the
@@ -59,7 +61,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "sesbox:", err)
+	// The hint (what to check) first, the detail after it; the TUI's list
+	// area says the same through the same function.
+	fmt.Fprintln(stderr, "sesbox:", mailstore.Explain(err))
 	return 1
 }
 
