@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,7 +160,7 @@ func TestGoldenDemoHelp(t *testing.T) {
 // rows at 80 and 120 columns (checkScreen also measures every line).
 func TestGoldenWideRows(t *testing.T) {
 	for _, w := range []int{80, 120} {
-		t.Run(strings.Repeat("w", 1)+itoa(w), func(t *testing.T) {
+		t.Run(fmt.Sprintf("w%d", w), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			m := New(ctx, fixture.Common(w, 24), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, false, nil)

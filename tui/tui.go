@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -23,6 +22,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -79,7 +79,6 @@ type Model struct {
 	cmd   *cmdline.Model // the `:` line while it is open
 
 	help help.Model
-	bar  progress.Model
 
 	errs    []errEntry
 	showErr bool   // the last error is on the status line until a key
@@ -106,11 +105,8 @@ func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, e
 		viewer: viewer.NewPage(viewer.New(c)),
 		pages:  map[common.Kind]*opened{},
 		help:   help.New(),
-		bar: progress.New(progress.WithWidth(16), progress.WithoutPercentage(),
-			progress.WithSolidFill(c.Styles.ProgressFull), progress.WithColorProfile(c.Styles.Profile)),
 	}
 	m.pages[viewer.Kind] = &opened{page: m.viewer}
-	m.bar.EmptyColor = c.Styles.ProgressEmpty
 	m.help.Styles = c.Styles.Help
 	for i, b := range boxes {
 		m.tabs = append(m.tabs, tab.New(ctx, c, i, b, refresh && every >= 0, max(every, 0)))
@@ -239,7 +235,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case cmdline.CommandEnteredMsg:
 		return m.runCommand(msg.Args)
-	case DraftsListedMsg:
+	case compose.DraftsListedMsg:
 		return m.draftsListed(msg)
 	case tab.ReadStateSavedMsg:
 		if v := m.viewer.Viewer(); msg.Err == nil && msg.Box == m.active && msg.Key == v.Key() {

@@ -8,11 +8,10 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
-	"github.com/sesbox/sesbox/tui/tab"
+	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
@@ -36,27 +35,16 @@ func (m Model) View() string {
 	return strings.Join([]string{m.tabBar(), body, status, m.hints()}, "\n")
 }
 
-// tabBar is the mailbox switcher: every mailbox with its message count and
-// unread count; "…" while it is being indexed, "!" when it failed.
+// tabBar is the mailbox switcher.
 func (m Model) tabBar() string {
 	st := m.c.Styles
 	var parts []string
 	for i, t := range m.tabs {
-		c := t.List().Counts()
-		label := sanitize.Line(t.Name) + " " + common.Thousands(c.Total)
-		if c.Unread > 0 {
-			label += " (" + common.Thousands(c.Unread) + " new)"
-		}
-		if r, _ := t.Refreshing(); r || !t.Loaded() {
-			label += " …"
-		} else if t.Err() != nil {
-			label += " !"
-		}
 		style := st.Tab
 		if i == m.active {
 			style = st.TabActive
 		}
-		parts = append(parts, style.Render(label))
+		parts = append(parts, style.Render(t.Label()))
 	}
 	line := strings.Join(parts, st.TabBar.Render(" "))
 	if lipgloss.Width(line) > m.c.Width {
@@ -66,22 +54,25 @@ func (m Model) tabBar() string {
 }
 
 // statusLine shows, from the left: the last error or notice if there is
-// one, else the mailbox, shown/total, marks, filter and sort; on the right
-// the index progress while a refresh runs, or a background page's news.
+// one, else what the page shows; on the right the index progress while a
+// refresh runs, or a background page's news.
 func (m Model) statusLine() string {
 	st := m.c.Styles
 	t := m.cur()
-	right := ""
-	if r, p := t.Refreshing(); r {
-		right = m.progressView(p)
-	} else {
-		for _, o := range m.pages {
-			if b, ok := o.page.(common.Backgrounded); ok && b.Status() != "" && o.page != m.shown() {
-				right = st.StatusKey.Render(" " + b.Status() + " ")
-			}
+	right := t.Progress(m.c.Width)
+	for _, o := range m.pages {
+		if b, ok := o.page.(common.Backgrounded); ok && right == "" && b.Status() != "" && o.page != m.shown() {
+			right = st.StatusKey.Render(" " + b.Status() + " ")
 		}
 	}
-	var left string
+	left := " " + t.Summary()
+	switch k := m.top(); k {
+	case "":
+	case viewer.Kind:
+		left = " " + t.Where() + "  viewing " + sanitize.Line(m.viewer.Viewer().Key())
+	default:
+		left = " " + t.Where() + "  " + m.shown().Title()
+	}
 	style := st.Status
 	switch {
 	case m.showErr && len(m.errs) > 0:
@@ -89,82 +80,12 @@ func (m Model) statusLine() string {
 		style = st.StatusError
 	case m.notice != "":
 		left = " " + sanitize.Line(m.notice)
-	default:
-		left = " " + m.summaryText(t)
 	}
-	if w := lipgloss.Width(right); w > m.c.Width/2 {
+	if lipgloss.Width(right) > m.c.Width/2 {
 		right = "" // the news matters more than the bar on a narrow terminal
 	}
 	w := m.c.Width - lipgloss.Width(right)
 	return style.Render(common.Fit(left, max(w, 0))) + right
-}
-
-func (m Model) summaryText(t *tab.Model) string {
-	l := t.List()
-	c := l.Counts()
-	parts := []string{sanitize.Line(t.Mailbox.Location().String()), common.Thousands(c.Shown) + "/" + common.Thousands(c.Total)}
-	if c.Marked > 0 {
-		parts = append(parts, common.Thousands(c.Marked)+" marked")
-	}
-	if f, err := l.Filter(); f != "" {
-		s := "filter: " + sanitize.Line(f)
-		if err != nil {
-			s += " (incomplete)"
-		}
-		parts = append(parts, s)
-	}
-	if s := l.SearchText(); s != "" {
-		parts = append(parts, "search: "+sanitize.Line(s))
-	}
-	by, rev := l.Sort()
-	parts = append(parts, "sort: "+sortText(by, rev))
-	if l.Threaded() {
-		parts = append(parts, "threads")
-	}
-	switch k := m.top(); k {
-	case "":
-	case viewer.Kind:
-		parts = append(parts[:1], "viewing "+sanitize.Line(m.viewer.Viewer().Key()))
-	default:
-		parts = append(parts[:1], m.shown().Title())
-	}
-	return strings.Join(parts, "  ")
-}
-
-func sortText(by query.SortField, rev bool) string {
-	dir := map[query.SortField][2]string{
-		query.ByDate:    {"newest first", "oldest first"},
-		query.ByFrom:    {"A-Z", "Z-A"},
-		query.BySubject: {"A-Z", "Z-A"},
-		query.BySize:    {"largest first", "smallest first"},
-	}[by]
-	d := dir[0]
-	if rev {
-		d = dir[1]
-	}
-	return string(by) + " (" + d + ")"
-}
-
-// progressView is the index progress: "listing 1,234" until the listing
-// knows what to fetch, then a bar with fetched/to-fetch and the rate. The
-// bar shortens on a narrow terminal and goes below 60 columns.
-func (m Model) progressView(p mailbox.Progress) string {
-	st := m.c.Styles
-	if p.ToFetch == 0 {
-		return st.StatusKey.Render(" indexing: listed " + common.Thousands(p.Listed) + " ")
-	}
-	frac := float64(p.Fetched) / float64(p.ToFetch)
-	text := " " + common.Thousands(p.Fetched) + "/" + common.Thousands(p.ToFetch)
-	if r := p.Rate(m.c.Now()); r > 0 && m.c.Width >= 70 {
-		text += fmt.Sprintf(" %.0f/s", r)
-	}
-	bar := ""
-	if m.c.Width >= 60 {
-		b := m.bar
-		b.Width = min(16, m.c.Width/6)
-		bar = b.ViewAs(frac)
-	}
-	return st.StatusKey.Render(" indexing ") + bar + st.StatusKey.Render(text+" ")
 }
 
 // keyMap is the shown page's help.KeyMap joined with the global keys.
@@ -246,7 +167,7 @@ func (m Model) helpText(km keyMap, title string, width int) string {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 	}
 	out := st.Accent.Render(" Keys: "+title) + "\n\n" + indent(strings.Join(rows, "\n\n"), 1)
-	out += "\n\n" + st.Accent.Render(" Commands (:, Tab completes):") + "\n" + st.Dim.Render(indent(commandHelp(), 1))
+	out += "\n\n" + st.Accent.Render(" Commands (:, Tab completes):") + "\n" + st.Dim.Render(indent(cmdline.Help(), 1))
 	if title == m.cur().Title() {
 		out += "\n\n" + st.Accent.Render(" Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:") + "\n" + st.Dim.Render(indent(query.Help, 1))
 	}

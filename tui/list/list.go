@@ -728,6 +728,9 @@ func (m *Model) reindex() {
 func (m *Model) threadIndex() *threadIndex {
 	if m.threads == nil {
 		m.threads = buildThreads(m.all)
+		if m.by == query.ByDate {
+			m.threads.byNewest(m.all, m.rev)
+		}
 	}
 	return m.threads
 }
