@@ -488,3 +488,48 @@ func TestRootExportsTheMarkedSet(t *testing.T) {
 		t.Fatalf("no explanation:\n%s", v)
 	}
 }
+
+// TestRootDemoKeepsDraftsAndResumes: with no SES sender (the demo), send
+// keeps the reply as a draft instead of failing; an attachment added
+// before survives in it; :drafts lists it and :drafts ID resumes it.
+func TestRootDemoKeepsDraftsAndResumes(t *testing.T) {
+	env := replyEnv(t, nil, demoIdentity, "")
+	env.Outbox.Sender = nil
+	h := demoHarness(t, Box{Reply: env})
+	if !h.m.cur().List().Select(demo.Prefix + koreanID) {
+		t.Fatal("no Korean quotation request in the list")
+	}
+	file := filepath.Join(t.TempDir(), "quote.pdf")
+	if err := os.WriteFile(file, []byte("%PDF-1.4"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.press("enter", "R")
+	h.typeText("see attached")
+	h.press("esc", "a")
+	h.typeText(file)
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "quote.pdf") {
+		t.Fatalf("attachment not in the review:\n%s", v)
+	}
+	h.press("s")
+	v := h.view()
+	if h.m.top() != viewer.Kind || len(h.m.errs) != 0 || !strings.Contains(v, "Not sent (no SES sender here") {
+		t.Fatalf("send in the demo: screen %q, errors %v:\n%s", h.m.top(), h.m.errs, v)
+	}
+	kept, err := env.Outbox.Drafts.List()
+	if err != nil || len(kept) != 1 || !slices.Equal(kept[0].Meta.Attachments, []string{file}) {
+		t.Fatalf("kept drafts %v, %v", kept, err)
+	}
+	h.press("q", ":")
+	h.typeText("drafts")
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, kept[0].ID) {
+		t.Fatalf(":drafts does not list the draft:\n%s", v)
+	}
+	h.press(":")
+	h.typeText("drafts " + kept[0].ID)
+	h.press("enter")
+	if v := h.view(); h.m.top() != compose.Kind || !strings.Contains(v, "see attached") || !strings.Contains(v, "quote.pdf") {
+		t.Fatalf(":drafts ID did not resume the draft (screen %q):\n%s", h.m.top(), v)
+	}
+}
