@@ -13,6 +13,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/tui/forward"
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/list"
 	"github.com/sesbox/sesbox/tui/tab"
@@ -105,6 +106,10 @@ func checkScreen(t testing.TB, v string, w, h int) {
 	for i, l := range lines {
 		if got := ansi.StringWidth(l); got > w {
 			t.Errorf("line %d is %d cells, terminal is %d: %q", i, got, w, l)
+		}
+		// As a terminal that draws rune by rune (tmux) measures it.
+		if got := common.DrawnWidth(l); got > w {
+			t.Errorf("line %d is drawn in %d cells, terminal is %d: %q", i, got, w, l)
 		}
 	}
 	if strings.ContainsRune(ansi.Strip(v), '\x1b') || strings.ContainsRune(v, '\x07') {

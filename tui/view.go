@@ -32,7 +32,11 @@ func (m Model) View() string {
 	if m.cmd != nil {
 		status = m.cmd.View()
 	}
-	return strings.Join([]string{m.tabBar(), body, status, m.hints()}, "\n")
+	lines := strings.Split(strings.Join([]string{m.tabBar(), body, status, m.hints()}, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = common.Terminal(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // tabBar is the mailbox switcher.
