@@ -10,8 +10,8 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
-	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/cmdline"
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
