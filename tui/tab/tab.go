@@ -7,6 +7,7 @@ package tab
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -239,23 +240,30 @@ func (m *Model) View() string {
 	if m.err == nil {
 		return m.list.View()
 	}
-	return m.c.Styles.Warning.Render(common.Fit(" "+sanitize.Line(mailstore.Explain(m.err)), m.list.Width())) + "\n" + m.list.View()
+	return strings.Join(m.errLines(), "\n") + "\n" + m.list.View()
 }
 
-// SetSize sizes the list (a line less while a failure is shown).
+// errLines is the failure, hint first, wrapped to at most three lines.
+func (m *Model) errLines() []string {
+	if m.err == nil {
+		return nil
+	}
+	w := max(m.w, 1)
+	lines := strings.Split(common.Wrap(" "+sanitize.Line(mailstore.Explain(m.err)), w-1), "\n")
+	if len(lines) > 3 {
+		lines = lines[:3]
+		lines[2] = common.Truncate(lines[2]+" …", w-1)
+	}
+	for i, l := range lines {
+		lines[i] = m.c.Styles.Warning.Render(common.Fit(l, w))
+	}
+	return lines
+}
+
+// SetSize sizes the list (less the lines of a failure shown above it).
 func (m *Model) SetSize(w, h int) {
 	m.w, m.h = w, h
-	if m.err != nil {
-		h--
-	}
-	m.list.SetSize(w, max(h, 1))
-}
-
-// setErr records the failure of the last read or listing (nil: success).
-func (m *Model) setErr(err error) {
-	m.err = err
-	m.SetSize(m.w, m.h)
-	m.setEmptyText()
+	m.list.SetSize(w, max(h-len(m.errLines()), 1))
 }
 
 // Back clears the filter when there is one and k is the clear-filter key;
@@ -280,4 +288,11 @@ func Unavailable(what, box string, why error) string {
 		s += ": " + why.Error()
 	}
 	return s
+}
+
+// setErr records the failure of the last read or listing (nil: success).
+func (m *Model) setErr(err error) {
+	m.err = err
+	m.SetSize(m.w, m.h)
+	m.setEmptyText()
 }
