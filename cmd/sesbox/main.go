@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
@@ -61,11 +62,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	// Errors quote config values (mailbox names, buckets, prefixes,
-	// endpoints, paths) and what the SDK made of them, all of which a
-	// config file can fill with escape sequences: the one place every
-	// error is printed sanitizes it.
-	fmt.Fprintln(stderr, "sesbox:", sanitize.Text(err.Error()))
+	// The hint (what to check) first, the detail after it; the TUI's list
+	// area says the same through the same function. Errors quote config
+	// values (mailbox names, buckets, endpoints) that a config file can fill
+	// with escape sequences: the one place every error is printed sanitizes it.
+	fmt.Fprintln(stderr, "sesbox:", sanitize.Text(mailstore.Explain(err)))
 	return 1
 }
 

@@ -40,10 +40,15 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	every, err := cfg.refreshEvery()
+	if err != nil {
+		return err
+	}
 	return tui.Run(ctx, boxes, tui.Options{
 		Keys:    cfg.Keys,
 		Mouse:   cfg.Mouse,
 		NoColor: os.Getenv("NO_COLOR") != "",
+		Refresh: every,
 	})
 }
 

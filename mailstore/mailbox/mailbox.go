@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	gomime "mime"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,7 +258,12 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 	for _, p := range parts {
 		name := p.Filename
 		if name == "" {
-			name = fmt.Sprintf("part-%d%s", p.Index, extFor(p.ContentType))
+			name = fmt.Sprintf("part-%d", p.Index)
+		}
+		if filepath.Ext(sanitize.Filename(name)) == "" {
+			// A name without an extension opens as nothing useful:
+			// the content type says what it is.
+			name += extFor(p.ContentType)
 		}
 		path, err := createUnique(dir, sanitize.Filename(name), p.Content)
 		if err != nil {
@@ -269,7 +275,11 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 }
 
 func extFor(ct string) string {
-	switch strings.ToLower(ct) {
+	if mt, _, err := gomime.ParseMediaType(ct); err == nil {
+		ct = mt
+	}
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	switch ct {
 	case "text/plain":
 		return ".txt"
 	case "text/html":
@@ -284,6 +294,17 @@ func extFor(ct string) string {
 		return ".jpg"
 	case "message/rfc822":
 		return ".eml"
+	}
+	// The standard library's table (and the system's mime.types): the
+	// shortest extension, which is the usual one (.gif, .zip, .docx).
+	if exts, err := gomime.ExtensionsByType(ct); err == nil && len(exts) > 0 {
+		best := exts[0]
+		for _, e := range exts[1:] {
+			if len(e) < len(best) || len(e) == len(best) && e < best {
+				best = e
+			}
+		}
+		return best
 	}
 	return ".bin"
 }

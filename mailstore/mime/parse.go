@@ -111,8 +111,11 @@ func parse(raw []byte) *View {
 	v := newView(h)
 	d := v.setHeader(h)
 	if len(h.Fields) == 0 {
-		// Not mail: show what it holds rather than let enmime guess.
-		v.Text = d.decodeBody("", raw[h.Body:])
+		// Not mail: show what it holds rather than let enmime guess;
+		// bytes that are not text become one part to save, described.
+		if !describeForeign(v, raw) {
+			v.Text = d.decodeBody("", raw[h.Body:])
+		}
 		v.finish(d)
 		return v
 	}

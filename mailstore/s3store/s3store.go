@@ -142,7 +142,7 @@ func (s *Store) List(ctx context.Context, fn func([]mailstore.Object) error) err
 	}
 	select {
 	case err := <-errc:
-		return fmt.Errorf("list %s: %w", s.loc, Explain(err, "s3:ListBucket"))
+		return fmt.Errorf("list %s: %w", s.loc, s.hint(Explain(err, "s3:ListBucket")))
 	default:
 	}
 	return ctx.Err()
