@@ -248,7 +248,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case common.NoticePostedMsg:
 		m.notice = msg.Text
+	case common.ErrorReportedMsg:
+		m.pushErr(msg.Err)
 	default:
+		if viewer.Owns(msg) { // the pager's own results (links, parts, pipes)
+			var cmd tea.Cmd
+			m.viewer, cmd = m.viewer.Update(msg)
+			return m, cmd
+		}
 		if nm, cmd, ok := m.updateTask(msg); ok {
 			return nm, cmd
 		}

@@ -159,3 +159,9 @@ func ExpandHome(dir string) string {
 type NoticePostedMsg struct {
 	Text string
 }
+
+// ErrorReportedMsg is sent when a component's action failed: the root
+// shows Err on the status line and keeps it in the error history.
+type ErrorReportedMsg struct {
+	Err error
+}
