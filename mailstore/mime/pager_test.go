@@ -76,7 +76,7 @@ const hostileHTML = `<html><head><meta charset="iso-8859-1"><meta http-equiv="re
 <body background="https://evil.example/bg.png" onload="alert(1)">
 <img src="https://track.example/pixel.gif?u=me" srcset="https://track.example/2x.gif 2x" alt="pixel">
 <img src="data:image/png;base64,iVBORw0KGgo=" alt="inline">
-<img src="cid:logo@x">
+<img src="cid:logo@x"><img src="cid:unknown@x">
 <img SRC="//protocol-relative.example/a.png">
 <div style="background:url(https://track.example/css.png)">styled</div><svg><image href="https://track.example/svg.png"/></svg>
 <video poster="https://evil.example/p.jpg"><source src="https://evil.example/v.mp4"></video>
@@ -86,7 +86,7 @@ const hostileHTML = `<html><head><meta charset="iso-8859-1"><meta http-equiv="re
 </body></html>`
 
 func TestSafeHTMLLoadsNothingRemote(t *testing.T) {
-	out, err := SafeHTML(hostileHTML)
+	out, err := SafeHTML(hostileHTML, []Part{{ContentType: "image/png", ContentID: "<logo@x>", Content: []byte("PNG")}, {ContentType: "image/png", ContentID: "other@x", Content: []byte("no")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestSafeHTMLLoadsNothingRemote(t *testing.T) {
 			t.Errorf("CSP lacks %q", want)
 		}
 	}
-	for _, keep := range []string{`src="data:image/png;base64,iVBORw0KGgo="`, `src="cid:logo@x"`, `href="https://shop.example/ok"`, `style="color:red"`, "a link stays"} {
+	for _, keep := range []string{`src="data:image/png;base64,iVBORw0KGgo="`, `src="data:image/png;base64,UE5H"`, `src="cid:unknown@x"`, `href="https://shop.example/ok"`, `style="color:red"`, "a link stays"} {
 		if !strings.Contains(s, keep) {
 			t.Errorf("lost %q:\n%s", keep, s)
 		}
@@ -145,7 +145,7 @@ func TestSafeHTMLLoadsNothingRemote(t *testing.T) {
 }
 
 func TestSafeHTMLWithoutHead(t *testing.T) {
-	out, err := SafeHTML(`<img src="https://t.example/p.gif">hi`)
+	out, err := SafeHTML(`<img src="https://t.example/p.gif">hi`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -21,7 +22,16 @@ const CSP = "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; 
 // <link href>, CSS url() in style attributes) removed unless it is data:
 // or cid:. Scripts, frames, objects, <base> and meta refreshes are
 // dropped, and the charset is declared UTF-8 (the text was decoded).
-func SafeHTML(src string) ([]byte, error) {
+// Images the message carries (cid: references to parts, by Content-ID)
+// are put inline as data: URLs, so the message looks as its sender meant
+// without a fetch.
+func SafeHTML(src string, parts []Part) ([]byte, error) {
+	byCID := map[string]Part{}
+	for _, p := range parts {
+		if id := strings.Trim(strings.TrimSpace(p.ContentID), "<>"); id != "" && strings.HasPrefix(p.ContentType, "image/") {
+			byCID[strings.ToLower(id)] = p
+		}
+	}
 	doc, err := html.Parse(strings.NewReader(src))
 	if err != nil {
 		return nil, fmt.Errorf("parse HTML: %w", err)
@@ -49,7 +59,7 @@ func SafeHTML(src string) ([]byte, error) {
 				drop = append(drop, n) // stylesheets, preloads, prefetches: all fetch
 				return
 			}
-			n.Attr = safeAttrs(n.Data, n.Attr)
+			n.Attr = safeAttrs(n.Data, n.Attr, byCID)
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
@@ -128,7 +138,7 @@ var fetching = map[string]bool{
 
 // safeAttrs drops what fetches from an element's attributes; href stays
 // only on links (a, area), where it is followed only on a click.
-func safeAttrs(elem string, attrs []html.Attribute) []html.Attribute {
+func safeAttrs(elem string, attrs []html.Attribute, byCID map[string]Part) []html.Attribute {
 	link := elem == "a" || elem == "area"
 	out := attrs[:0]
 	for _, a := range attrs {
@@ -141,7 +151,17 @@ func safeAttrs(elem string, attrs []html.Attribute) []html.Attribute {
 			continue // event handlers: script
 		case fetching[k] || (k == "href" && !link):
 			v := strings.ToLower(strings.TrimSpace(a.Val))
-			if k != "srcset" && (strings.HasPrefix(v, "data:") || strings.HasPrefix(v, "cid:")) {
+			if k == "srcset" {
+				continue
+			}
+			if id, ok := strings.CutPrefix(v, "cid:"); ok {
+				if p, ok := byCID[id]; ok && !strings.ContainsAny(p.ContentType, "\"'<> ;,") {
+					a.Val = "data:" + p.ContentType + ";base64," + base64.StdEncoding.EncodeToString(p.Content)
+				}
+				out = append(out, a)
+				continue
+			}
+			if strings.HasPrefix(v, "data:") {
 				out = append(out, a)
 			}
 			continue

@@ -229,9 +229,9 @@ func (m Model) updateResult(msg result) (Model, tea.Cmd) {
 
 // openHTMLCmd writes the HTML body, made safe (mime.SafeHTML: a strict
 // CSP, nothing remote), to a private file and starts the browser on it.
-func openHTMLCmd(key, html, browser string) tea.Cmd {
+func openHTMLCmd(key, html string, parts []mime.Part, browser string) tea.Cmd {
 	return func() tea.Msg {
-		safe, err := mime.SafeHTML(html)
+		safe, err := mime.SafeHTML(html, parts)
 		if err != nil {
 			return AttachmentOpenedMsg{Key: key, Err: fmt.Errorf("open HTML: %w", err)}
 		}

@@ -68,11 +68,15 @@ func (m Model) pipe(cmdline string) (Model, tea.Cmd) {
 	if cmdline == "" || m.msg == nil {
 		return m, nil
 	}
-	pc := &PipeCommand{Command: cmdline, Input: m.pipeInput(), Wait: true}
 	key := m.key
-	return m, tea.Exec(pc, func(err error) tea.Msg {
+	return m, tea.Exec(m.pipeCommand(cmdline), func(err error) tea.Msg {
 		return ExternalExitedMsg{Key: key, Command: cmdline, Err: err}
 	})
+}
+
+// pipeCommand is what | runs: cmdline fed the prompt's choice of input.
+func (m Model) pipeCommand(cmdline string) *PipeCommand {
+	return &PipeCommand{Command: cmdline, Input: m.pipeInput(), Wait: true}
 }
 
 // PipeCommand is a tea.ExecCommand that pipes Input to Command in the

@@ -472,7 +472,7 @@ func (m Model) openHTML() (Model, tea.Cmd) {
 	if html == "" {
 		return m, notice("this message has no HTML part")
 	}
-	return m, openHTMLCmd(m.key, html, external.Browser(m.c.Opener))
+	return m, openHTMLCmd(m.key, html, m.parts, external.Browser(m.c.Opener))
 }
 
 // openLink opens (or, with copy, copies) the link under the cursor.
