@@ -626,3 +626,33 @@ func waitFor(t *testing.T, ok func() bool) {
 	}
 	t.Fatal("the started program did not run")
 }
+
+func TestSearchWideText(t *testing.T) {
+	for _, w := range []int{40, 80} {
+		m, _ := newViewer(t, w, 21, korean)
+		m, _ = doSearch(t, m, "배송")
+		if len(m.search.hits) == 0 {
+			t.Fatal("no hit in Korean text")
+		}
+		v := m.View()
+		if !strings.Contains(v, "\x1b[7;4m배송\x1b[27;24m") {
+			t.Fatalf("Korean hit not highlighted:\n%q", v)
+		}
+		checkWidths(t, v, w, 21)
+	}
+}
+
+func TestPipeRawIsExact(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "piped.eml")
+	m, _ := newViewer(t, 100, 30, korean)
+	m.pipeRaw = true
+	pc := m.pipeCommand("cat > " + out)
+	pc.Wait = false
+	if err := pc.Run(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil || !bytes.Equal(got, m.Message().Raw) {
+		t.Fatalf("piped %d bytes, stored %d (%v)", len(got), len(m.Message().Raw), err)
+	}
+}
