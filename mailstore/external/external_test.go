@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesbox/sesbox/mailstore/mailcap"
 )
@@ -219,4 +220,60 @@ func TestStartReportsMissingProgram(t *testing.T) {
 	if err := Start([]string{"true"}); err != nil {
 		t.Error(err)
 	}
+}
+
+func TestShow(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	ctx := context.Background()
+	parse := func(s string) *mailcap.Mailcap {
+		es, err := mailcap.Parse(strings.NewReader(s), "mc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &mailcap.Mailcap{Entries: es}
+	}
+	content := []byte("part content\n")
+
+	// copiousoutput: the output, the private copy removed after.
+	s, err := Show(ctx, parse("application/x-a; tr a-z A-Z < %s; copiousoutput\n"), content, "application/x-a", nil, "")
+	if err != nil || s.How != Rendered || string(s.Text) != "PART CONTENT\n" || s.Source != "mc:1" {
+		t.Fatalf("copious: %#v %v", s, err)
+	}
+	if _, err := os.Stat(s.Path); err == nil {
+		t.Fatal("the private copy outlived the viewer")
+	}
+	// Without %s the content comes on stdin.
+	s, err = Show(ctx, parse("application/x-a; wc -c; copiousoutput\n"), content, "application/x-a", nil, "")
+	if err != nil || strings.TrimSpace(string(s.Text)) != "13" {
+		t.Fatalf("stdin: %#v %v", s, err)
+	}
+	// A failing test= skips the entry.
+	s, _ = Show(ctx, parse("application/x-a; echo no; test=false; copiousoutput\napplication/*; echo yes; copiousoutput\n"), content, "application/x-a", nil, "")
+	if string(s.Text) != "yes\n" {
+		t.Fatalf("test= ignored: %#v", s)
+	}
+	// needsterminal: the command, quoted, for the terminal; the copy kept.
+	s, err = Show(ctx, parse("application/x-a; less %s; needsterminal\n"), content, "application/x-a", nil, "")
+	if err != nil || s.How != Terminal || s.Command != "less "+mailcap.Quote(s.Path) {
+		t.Fatalf("terminal: %#v %v", s, err)
+	}
+	if b, err := os.ReadFile(s.Path); err != nil || string(b) != string(content) {
+		t.Fatalf("copy %q %v", b, err)
+	}
+	os.RemoveAll(s.Dir)
+	// No entry: the opener, on the copy.
+	log := filepath.Join(t.TempDir(), "log")
+	opener := filepath.Join(t.TempDir(), "opener")
+	os.WriteFile(opener, []byte("#!/bin/sh\necho \"$1\" > "+log+"\n"), 0o700)
+	s, err = Show(ctx, parse("text/plain; cat; copiousoutput\n"), content, "application/pdf", nil, opener)
+	if err != nil || s.How != Started || !strings.HasSuffix(s.Path, ".pdf") {
+		t.Fatalf("opener: %#v %v", s, err)
+	}
+	for range 200 {
+		if b, _ := os.ReadFile(log); strings.TrimSpace(string(b)) == s.Path {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the opener did not get the copy")
 }

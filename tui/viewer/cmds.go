@@ -31,9 +31,10 @@ type AttachmentsSavedMsg struct {
 	Err   error
 }
 
-// AttachmentOpenedMsg is sent when the opener has been started on a private
-// copy of a part (Path, inside the temporary directory Dir, which the TUI
-// removes when it exits).
+// AttachmentOpenedMsg is sent when a program (the opener, a mailcap
+// viewer, the browser for the HTML body) has been started on a private
+// copy (Path, inside the temporary directory Dir, which the TUI removes
+// when it exits).
 type AttachmentOpenedMsg struct {
 	Key  string
 	Path string
@@ -176,11 +177,12 @@ func (m Model) updateResult(msg result) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case PartRenderedMsg:
 		// Only while the user still looks at the parts of that message.
-		if msg.Key != m.key || m.mode != modeParts || msg.Part < 1 || msg.Part > len(m.parts) {
+		stale := msg.Key != m.key || m.mode != modeParts || msg.Part < 1 || msg.Part > len(m.parts)
+		if stale || (msg.Err != nil && msg.Text == "") {
+			if msg.Err != nil {
+				return m, reportErr(msg.Err) // a failure is news even after the user moved on
+			}
 			return m, nil
-		}
-		if msg.Err != nil && msg.Text == "" {
-			return m, reportErr(msg.Err)
 		}
 		p := m.parts[msg.Part-1]
 		m.inline = inlinePart{index: p.Index, raw: p.Content, text: msg.Text,
@@ -278,78 +280,32 @@ func openLinkCmd(term io.Writer, url, browser string, copyOnly bool) tea.Cmd {
 	}
 }
 
-// mailcapCmd shows a part through the user's mailcap: a copiousoutput
-// entry renders it as text (PartRenderedMsg), a needsterminal entry gets
-// the terminal (PartExecRequestedMsg), any other entry, or the opener when
-// no entry applies, is started detached (AttachmentOpenedMsg). The part is
-// a private copy under a generated name; test= commands run as mutt runs
-// them.
+// mailcapCmd shows a part through the user's mailcap (external.Show): a
+// copiousoutput entry renders it as text (PartRenderedMsg), a
+// needsterminal entry gets the terminal (PartExecRequestedMsg), any other
+// entry, or the opener when no entry applies, is started detached
+// (AttachmentOpenedMsg, so the root removes the copy at exit).
 func mailcapCmd(key string, p mime.Part, opener string) tea.Cmd {
 	return func() tea.Msg {
-		ctx := context.Background()
 		mc, _ := mailcap.Load(mailcap.DefaultPaths()) // bad lines are skipped; good ones still count
-		dir, err := external.PrivateDir()
-		if err != nil {
-			return PartRenderedMsg{Key: key, Part: p.Index, Err: err}
-		}
-		path, err := external.WriteFile(dir, p.Content, p.ContentType, "")
-		if err != nil {
-			_ = os.RemoveAll(dir)
-			return PartRenderedMsg{Key: key, Part: p.Index, Err: err}
-		}
 		params := map[string]string{}
 		if p.Charset != "" {
 			params["charset"] = p.Charset
 		}
-		pass := func(e mailcap.Entry) bool { return external.TestPasses(ctx, e, path, p.ContentType, params) }
-		if e, ok := mc.Lookup(p.ContentType, func(e mailcap.Entry) bool { return e.CopiousOutput }, pass); ok {
-			defer os.RemoveAll(dir)
-			return renderPart(ctx, key, p, e, path, params)
-		}
-		if e, ok := mc.Lookup(p.ContentType, func(e mailcap.Entry) bool { return !e.CopiousOutput }, pass); ok {
-			x, err := mailcap.Expand(e.Command, path, p.ContentType, params)
+		s, err := external.Show(context.Background(), mc, p.Content, p.ContentType, params, opener)
+		switch s.How {
+		case external.Rendered:
+			return PartRenderedMsg{Key: key, Part: p.Index, Text: sanitize.Text(string(s.Text)), Cut: s.Cut,
+				Viewer: s.Command + " (" + s.Source + ")", Err: err}
+		case external.Terminal:
 			if err != nil {
-				_ = os.RemoveAll(dir)
-				return PartRenderedMsg{Key: key, Part: p.Index, Err: err}
+				return AttachmentOpenedMsg{Key: key, Dir: s.Dir, Err: err}
 			}
-			cmdline := x.Command
-			if x.Stdin {
-				cmdline += " < " + mailcap.Quote(path)
-			}
-			if e.NeedsTerminal {
-				return PartExecRequestedMsg{Key: key, Part: p.Index, Command: cmdline, Dir: dir}
-			}
-			if err := external.Start(external.Shell(cmdline)); err != nil {
-				return AttachmentOpenedMsg{Key: key, Dir: dir, Err: err}
-			}
-			return AttachmentOpenedMsg{Key: key, Path: path, Dir: dir}
+			return PartExecRequestedMsg{Key: key, Part: p.Index, Command: s.Command, Dir: s.Dir}
 		}
-		argv := strings.Fields(opener)
-		if len(argv) == 0 {
-			return AttachmentOpenedMsg{Key: key, Dir: dir, Err: errors.New("no mailcap entry for " + sanitize.Line(p.ContentType) + " and no opener (set $OPENER)")}
+		if err != nil {
+			err = fmt.Errorf("open part %d: %w", p.Index, err)
 		}
-		if err := external.Start(append(argv, path)); err != nil {
-			return AttachmentOpenedMsg{Key: key, Dir: dir, Err: err}
-		}
-		return AttachmentOpenedMsg{Key: key, Path: path, Dir: dir}
+		return AttachmentOpenedMsg{Key: key, Path: s.Path, Dir: s.Dir, Err: err}
 	}
-}
-
-// renderPart runs a copiousoutput entry on the private copy at path.
-func renderPart(ctx context.Context, key string, p mime.Part, e mailcap.Entry, path string, params map[string]string) PartRenderedMsg {
-	x, err := mailcap.Expand(e.Command, path, p.ContentType, params)
-	if err != nil {
-		return PartRenderedMsg{Key: key, Part: p.Index, Err: err}
-	}
-	var stdin []byte
-	if x.Stdin {
-		stdin = p.Content
-	}
-	out, cut, err := external.Output(ctx, x.Command, stdin)
-	msg := PartRenderedMsg{Key: key, Part: p.Index, Text: sanitize.Text(string(out)), Cut: cut,
-		Viewer: e.Command + " (" + e.Source + ")"}
-	if err != nil {
-		msg.Err = fmt.Errorf("mailcap viewer %q: %w", e.Command, err)
-	}
-	return msg
 }

@@ -163,8 +163,9 @@ func (m *Model) SetRead(read bool) { m.summary.Read = read }
 // Capturing reports whether a prompt has the keyboard.
 func (m Model) Capturing() bool { return m.prompting }
 
-// Back leaves a sub-view (headers, raw, parts) and reports whether it did;
-// when it did not, the root closes the viewer.
+// Back leaves a sub-view (headers, raw, parts, links; a part shown inline
+// goes back to the parts) and reports whether it did; when it did not, the
+// root closes the viewer.
 func (m *Model) Back() bool {
 	switch m.mode {
 	case modeBody:
@@ -214,6 +215,13 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.part = max(m.part-1, 0)
 			m.layout()
 			return m, nil
+		case key.Matches(msg, k.Top), key.Matches(msg, k.Bottom):
+			m.part = 0
+			if key.Matches(msg, k.Bottom) {
+				m.part = max(len(m.parts)-1, 0)
+			}
+			m.layout()
+			return m, nil
 		case key.Matches(msg, k.Select):
 			return m.showPart()
 		}
@@ -225,6 +233,13 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		case key.Matches(msg, k.Up):
 			m.link = max(m.link-1, 0)
+			m.layout()
+			return m, nil
+		case key.Matches(msg, k.Top), key.Matches(msg, k.Bottom):
+			m.link = 0
+			if key.Matches(msg, k.Bottom) {
+				m.link = max(len(m.links)-1, 0)
+			}
 			m.layout()
 			return m, nil
 		case key.Matches(msg, k.Select):
