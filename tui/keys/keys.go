@@ -76,6 +76,23 @@ type Viewer struct {
 	Open             key.Binding
 	CopyKey          key.Binding
 	CopyID           key.Binding
+	// The pager: search the text shown, list and open its links, open
+	// the HTML in a browser, pipe to a command.
+	Search    key.Binding
+	NextMatch key.Binding
+	PrevMatch key.Binding
+	Links     key.Binding
+	OpenHTML  key.Binding
+	Pipe      key.Binding
+	// Select shows the part under the cursor (parts view) or opens the
+	// link under it (links view).
+	Select key.Binding
+	// CopyLink copies the link under the cursor in the links view, where
+	// it takes the place of CopyKey.
+	CopyLink key.Binding
+	// PipeMode switches the pipe prompt between the raw message and its
+	// decoded text.
+	PipeMode key.Binding
 }
 
 // Compose are the reply composer's keys (tui/compose).
@@ -207,23 +224,32 @@ func DefaultKeyMap() KeyMap {
 			ExportMarked: b("export marked (mbox)", "e"),
 		},
 		Viewer: Viewer{
-			Up:       b("up", "k", "up"),
-			Down:     b("down", "j", "down"),
-			Top:      b("top", "g", "home"),
-			Bottom:   b("bottom", "G", "end"),
-			HalfUp:   b("half page up", "ctrl+u"),
-			HalfDown: b("half page down", "ctrl+d"),
-			PageUp:   b("page up", "pgup", "b"),
-			PageDown: b("page down", "pgdown", " "),
-			Next:     b("next message", "J"),
-			Prev:     b("prev message", "K"),
-			Headers:  b("full headers", "h"),
-			Raw:      b("raw source", "H"),
-			Parts:    b("parts", "p"),
-			Save:     b("save attachments", "s"),
-			Open:     b("open attachment", "o"),
-			CopyKey:  b("copy S3 key", "y"),
-			CopyID:   b("copy Message-ID", "Y"),
+			Up:        b("up", "k", "up"),
+			Down:      b("down", "j", "down"),
+			Top:       b("top", "g", "home"),
+			Bottom:    b("bottom", "G", "end"),
+			HalfUp:    b("half page up", "ctrl+u"),
+			HalfDown:  b("half page down", "ctrl+d"),
+			PageUp:    b("page up", "pgup", "b"),
+			PageDown:  b("page down", "pgdown", " "),
+			Next:      b("next message", "J"),
+			Prev:      b("prev message", "K"),
+			Headers:   b("full headers", "h"),
+			Raw:       b("raw source", "H"),
+			Parts:     b("parts", "p"),
+			Save:      b("save attachments", "s"),
+			Open:      b("open attachment", "o"),
+			CopyKey:   b("copy S3 key", "y"),
+			CopyID:    b("copy Message-ID", "Y"),
+			Search:    b("search", "/"),
+			NextMatch: b("next match", "n"),
+			PrevMatch: b("prev match", "N"),
+			Links:     b("links", "l"),
+			OpenHTML:  b("HTML in browser", "v"),
+			Pipe:      b("pipe to command", "|"),
+			Select:    b("show part / open link", "enter"),
+			CopyLink:  b("copy link", "y"),
+			PipeMode:  b("raw/decoded", "tab"),
 		},
 		Prompt: Prompt{
 			Accept: b("accept", "enter"),
@@ -316,23 +342,32 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"list.save-marked":   &k.List.SaveMarked,
 		"list.export-marked": &k.List.ExportMarked,
 
-		"viewer.up":        &k.Viewer.Up,
-		"viewer.down":      &k.Viewer.Down,
-		"viewer.top":       &k.Viewer.Top,
-		"viewer.bottom":    &k.Viewer.Bottom,
-		"viewer.half-up":   &k.Viewer.HalfUp,
-		"viewer.half-down": &k.Viewer.HalfDown,
-		"viewer.page-up":   &k.Viewer.PageUp,
-		"viewer.page-down": &k.Viewer.PageDown,
-		"viewer.next":      &k.Viewer.Next,
-		"viewer.prev":      &k.Viewer.Prev,
-		"viewer.headers":   &k.Viewer.Headers,
-		"viewer.raw":       &k.Viewer.Raw,
-		"viewer.parts":     &k.Viewer.Parts,
-		"viewer.save":      &k.Viewer.Save,
-		"viewer.open":      &k.Viewer.Open,
-		"viewer.copy-key":  &k.Viewer.CopyKey,
-		"viewer.copy-id":   &k.Viewer.CopyID,
+		"viewer.up":         &k.Viewer.Up,
+		"viewer.down":       &k.Viewer.Down,
+		"viewer.top":        &k.Viewer.Top,
+		"viewer.bottom":     &k.Viewer.Bottom,
+		"viewer.half-up":    &k.Viewer.HalfUp,
+		"viewer.half-down":  &k.Viewer.HalfDown,
+		"viewer.page-up":    &k.Viewer.PageUp,
+		"viewer.page-down":  &k.Viewer.PageDown,
+		"viewer.next":       &k.Viewer.Next,
+		"viewer.prev":       &k.Viewer.Prev,
+		"viewer.headers":    &k.Viewer.Headers,
+		"viewer.raw":        &k.Viewer.Raw,
+		"viewer.parts":      &k.Viewer.Parts,
+		"viewer.save":       &k.Viewer.Save,
+		"viewer.open":       &k.Viewer.Open,
+		"viewer.copy-key":   &k.Viewer.CopyKey,
+		"viewer.copy-id":    &k.Viewer.CopyID,
+		"viewer.search":     &k.Viewer.Search,
+		"viewer.next-match": &k.Viewer.NextMatch,
+		"viewer.prev-match": &k.Viewer.PrevMatch,
+		"viewer.links":      &k.Viewer.Links,
+		"viewer.open-html":  &k.Viewer.OpenHTML,
+		"viewer.pipe":       &k.Viewer.Pipe,
+		"viewer.select":     &k.Viewer.Select,
+		"viewer.copy-link":  &k.Viewer.CopyLink,
+		"viewer.pipe-mode":  &k.Viewer.PipeMode,
 
 		"prompt.accept": &k.Prompt.Accept,
 		"prompt.cancel": &k.Prompt.Cancel,
