@@ -63,6 +63,8 @@ peers:
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
 	@test -x $(NPM_BIN)/aws-ses-v2-local || { echo "--- installing aws-ses-v2-local 2.10.2"; mkdir -p .peers && \
 		cd .peers && npm install --no-audit --no-fund --loglevel=error aws-ses-v2-local@2.10.2; }
+	@test -x $(NPM_BIN)/fauxqs || { echo "--- installing fauxqs 1.9.2"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error fauxqs@1.9.2; }
 
 clean:
 	rm -rf bin .screenshots
