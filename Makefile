@@ -29,8 +29,14 @@ test: peers
 unit:
 	$(GO) test -race ./...
 
-# Benchmarks print their own ratio against a baseline measured in the same run.
-bench:
+# The scale harness (bench/): a generated bucket in versitygw behind a
+# simulated network, the real binary against it, every target printed as
+# met or not next to baselines measured in the same run; results in
+# bench/results.json. BENCH_N (default 10000), BENCH_RTT (20ms),
+# BENCH_LINK_MBPS (50). Then the micro-benchmarks, each with its own
+# same-run baseline.
+bench: peers
+	$(GO) test -tags bench -run '^TestBench$$' -count=1 -v -timeout 30m ./bench/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./mailstore/... ./tui/...
 
 lint:
