@@ -31,8 +31,14 @@ test: peers
 unit:
 	$(GO) test -race ./...
 
-# Benchmarks print their own ratio against a baseline measured in the same run.
-bench:
+# The scale harness (bench/): a generated bucket in versitygw behind a
+# simulated network, the real binary against it, every target printed as
+# met or not next to baselines measured in the same run; results in
+# bench/results.json. BENCH_N (default 10000), BENCH_RTT (20ms),
+# BENCH_LINK_MBPS (50). Then the micro-benchmarks, each with its own
+# same-run baseline.
+bench: peers
+	$(GO) test -tags bench -run '^TestBench$$' -count=1 -v -timeout 30m ./bench/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./mailstore/... ./tui/...
 
 lint:
@@ -61,8 +67,8 @@ screenshots:
 
 # Installs the peer programs the tests start, when missing: versitygw (S3)
 # into GOBIN; aws-ses-v2-local (SES v2), the SES forwarder Lambda (run
-# under Node by the differential test of mailstore/forward) and dynalite
-# (DynamoDB) into .peers/.
+# under Node by the differential test of mailstore/forward) dynalite
+# (DynamoDB) and fauxqs (SQS/SNS) into .peers/.
 peers:
 	@command -v versitygw >/dev/null 2>&1 || { echo "--- installing versitygw v1.8.0"; \
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
@@ -73,6 +79,8 @@ peers:
 		cd .peers && npm install --no-audit --no-fund --loglevel=error aws-lambda-ses-forwarder@6.0.0; }
 	@test -x $(NPM_BIN)/dynalite || { echo "--- installing dynalite 4.0.0"; mkdir -p .peers && \
 		cd .peers && npm install --no-audit --no-fund --loglevel=error dynalite@4.0.0; }
+	@test -x $(NPM_BIN)/fauxqs || { echo "--- installing fauxqs 1.9.2"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error fauxqs@1.9.2; }
 
 clean:
 	rm -rf bin .screenshots
