@@ -69,6 +69,10 @@ func Open(path string) (*Index, error) {
 		db.Close()
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
+	if err := addReportColumn(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
 	return &Index{db: db}, nil
 }
 
@@ -133,14 +137,14 @@ func (x *Index) Put(ctx context.Context, bucket string, sums []mailstore.Summary
 	defer tx.Rollback()
 	up, err := tx.PrepareContext(ctx, `INSERT INTO messages(bucket,key,etag,size,last_modified,kind,date,date_from_store,
 		from_name,from_addr,to_list,cc_list,reply_to,recipients,subject,message_id,in_reply_to,refs,
-		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,missing)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)
+		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,report,missing)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)
 		ON CONFLICT(bucket,key) DO UPDATE SET etag=excluded.etag,size=excluded.size,last_modified=excluded.last_modified,
 		kind=excluded.kind,date=excluded.date,date_from_store=excluded.date_from_store,from_name=excluded.from_name,
 		from_addr=excluded.from_addr,to_list=excluded.to_list,cc_list=excluded.cc_list,reply_to=excluded.reply_to,
 		recipients=excluded.recipients,subject=excluded.subject,message_id=excluded.message_id,in_reply_to=excluded.in_reply_to,
 		refs=excluded.refs,attachments=excluded.attachments,attachments_exact=excluded.attachments_exact,spam=excluded.spam,
-		virus=excluded.virus,spf=excluded.spf,dkim=excluded.dkim,dmarc=excluded.dmarc,warnings=excluded.warnings,missing=0
+		virus=excluded.virus,spf=excluded.spf,dkim=excluded.dkim,dmarc=excluded.dmarc,warnings=excluded.warnings,report=excluded.report,missing=0
 		RETURNING rowid`)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
@@ -164,7 +168,7 @@ func (x *Index) Put(ctx context.Context, bucket string, sums []mailstore.Summary
 			joinAddrs(s.To), joinAddrs(s.Cc), joinAddrs(s.ReplyTo), joinList(s.Recipients),
 			s.Subject, s.MessageID, s.InReplyTo, joinList(s.References),
 			s.Attachments, s.AttachmentsExact, s.Verdicts.Spam, s.Verdicts.Virus, s.Verdicts.SPF,
-			s.Verdicts.DKIM, s.Verdicts.DMARC, joinList(s.Warnings)).Scan(&rowid)
+			s.Verdicts.DKIM, s.Verdicts.DMARC, joinList(s.Warnings), s.Report).Scan(&rowid)
 		if err != nil {
 			return fmt.Errorf("index %s: %w", s.Key, err)
 		}
@@ -223,7 +227,7 @@ func (x *Index) SetRead(ctx context.Context, bucket, key string, read bool) erro
 }
 
 const columns = `key,etag,size,last_modified,kind,date,date_from_store,from_name,from_addr,to_list,cc_list,reply_to,
-	recipients,subject,message_id,in_reply_to,refs,attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,read,missing`
+	recipients,subject,message_id,in_reply_to,refs,attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,read,missing,coalesce(report,'')`
 
 // Summaries returns every indexed message under loc (missing ones
 // included, marked), in no particular order.
@@ -292,7 +296,7 @@ func (x *Index) query(ctx context.Context, q string, args ...any) ([]mailstore.S
 		if err := rows.Scan(&s.Key, &s.ETag, &s.Size, &lm, &kind, &date, &s.DateFromStore, &s.From.Name, &s.From.Address,
 			&to, &cc, &rt, &rcpt, &s.Subject, &s.MessageID, &s.InReplyTo, &refs, &s.Attachments, &s.AttachmentsExact,
 			&s.Verdicts.Spam, &s.Verdicts.Virus, &s.Verdicts.SPF, &s.Verdicts.DKIM, &s.Verdicts.DMARC, &warn,
-			&s.Read, &s.Missing); err != nil {
+			&s.Read, &s.Missing, &s.Report); err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
 		s.LastModified = time.Unix(0, lm).UTC()

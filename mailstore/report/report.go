@@ -563,3 +563,15 @@ func splitHeader(raw []byte) (hdr, body []byte) {
 	}
 	return raw, nil
 }
+
+// Badge is the marker the list and `sesbox ls` put before the subject of a
+// report: "[bounce] ", "[delay] ", "[complaint] ", "[delivered] ", or ""
+// for other mail (and for a kind sesbox does not know, which comes only
+// from a damaged index).
+func Badge(kind string) string {
+	switch kind {
+	case mailstore.ReportBounce, mailstore.ReportDelay, mailstore.ReportDelivered, mailstore.ReportComplaint:
+		return "[" + kind + "] "
+	}
+	return ""
+}

@@ -103,7 +103,7 @@ func TestParse(t *testing.T) {
 			original: Original{
 				MessageID: "0100018f44b2c3d4-12345678-9abc-def0-1234-56789abcdef0-000000@email.amazonses.com",
 				Subject:   "Price list November", From: "Acme Sales <sales@acme.example>",
-				To: "orders+eu@partner-shop.example, old-buyer@partner-shop.example, returns@partner-shop.example",
+				To:   "orders+eu@partner-shop.example, old-buyer@partner-shop.example, returns@partner-shop.example",
 				Date: "Sat, 7 Nov 2026 08:00:07 +0000",
 			},
 		},

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sesbox/sesbox/mailstore"
+	mailreport "github.com/sesbox/sesbox/mailstore/report"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 )
@@ -243,6 +244,17 @@ func (m Model) bodyContent() string {
 	}
 	if b.Len() > 0 {
 		b.WriteByte('\n')
+	}
+	if r := m.msg.Report; r != nil {
+		// The report's summary first: who, what, why, about which message.
+		for i, l := range r.Lines() {
+			l = m.wrap(mailreport.CleanLine(l, sanitize.Line))
+			if i == 0 {
+				l = st.Bold.Render(l)
+			}
+			b.WriteString(l + "\n")
+		}
+		b.WriteString(st.Rule.Render(strings.Repeat("─", max(m.width, 1))) + "\n")
 	}
 	body := v.Body()
 	switch {
