@@ -97,6 +97,7 @@ stores or prints them.`,
 		newAuditCmd(a), newExportCmd(a),
 		newReplyCmd(a),
 		newForwardCmd(a),
+		newAccountCmd(a),
 	)
 	return root
 }
