@@ -14,6 +14,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
 // Plan is what a run will do, worked out from the message headers and the
@@ -23,6 +24,9 @@ type Plan struct {
 	Location mailstore.Location
 	Options  Options
 	Items    []Item
+	// Account is the SES account as the plan found it (Runner.Account
+	// set, a sending run); nil otherwise.
+	Account *sesaccount.Account
 }
 
 // Item is one message of a plan.
@@ -50,6 +54,13 @@ type Item struct {
 	// sent, and Reason says why.
 	Status Status
 	Reason string
+	// Blocked are the destinations left out of Destinations before
+	// sending (suppressed, or refused by the sandbox), with why; Allowed
+	// are those sent to despite the suppression list
+	// (--include-suppressed).
+	Blocked, Allowed []sesaccount.Verdict
+	// Unchecked are destinations whose checks failed; they are sent to.
+	Unchecked []sesaccount.Verdict
 }
 
 // Send is one SendEmail call of an item, with what the journal said of it
@@ -139,6 +150,15 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 		return nil, ErrNoSender
 	}
 	p := &Plan{Location: r.Source.Location(), Options: opts}
+	var screen *sesaccount.Screen
+	if !opts.DryRun() && r.Account != nil {
+		var err error
+		if screen, err = sesaccount.NewScreen(ctx, r.Account); err != nil {
+			return nil, fmt.Errorf("plan forward: %w", err)
+		}
+		acct := screen.Account()
+		p.Account = &acct
+	}
 	var j *forward.Journal
 	if !opts.DryRun() {
 		var err error
@@ -157,7 +177,7 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				items[i] = r.planOne(ctx, p.Location, inputs[i], opts, j)
+				items[i] = r.planOne(ctx, p.Location, inputs[i], opts, j, screen)
 			}
 		}()
 	}
@@ -186,7 +206,7 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 // planWorkers is how many headers Plan reads at once.
 const planWorkers = 8
 
-func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input string, opts Options, j *forward.Journal) Item {
+func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input string, opts Options, j *forward.Journal, screen *sesaccount.Screen) Item {
 	it := Item{Input: input, Key: input}
 	fail := func(format string, args ...any) Item {
 		it.Status, it.Reason = StatusFailed, fmt.Sprintf(format, args...)
@@ -227,6 +247,9 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 		return it
 	case why != "":
 		return fail("%s", why)
+	}
+	if screen != nil && !screenItem(ctx, &it, screen, opts) {
+		return it
 	}
 	if j == nil {
 		return it

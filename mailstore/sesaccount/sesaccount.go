@@ -227,13 +227,15 @@ type Verdict struct {
 
 // Blocked reports whether the destination must not be sent to: on the
 // suppression list (unless includeSuppressed), or unsendable from the
-// sandbox. A check that failed blocks too unless includeSuppressed: an
-// unknown answer is not a "no".
+// sandbox. A check that failed (no ses:GetSuppressedDestination permission,
+// an endpoint without the operation) does not block: SES itself drops
+// suppressed addresses, so the check is a courtesy that must not stop
+// every send; the failure is reported (Err) for the preview to warn about.
 func (v Verdict) Blocked(includeSuppressed bool) bool {
 	switch {
 	case v.Unverified:
 		return true
-	case v.Suppressed != nil || v.Err != nil:
+	case v.Suppressed != nil:
 		return !includeSuppressed
 	}
 	return false
@@ -247,7 +249,7 @@ func (v Verdict) Reason() string {
 	case v.Suppressed != nil:
 		return v.Suppressed.String()
 	case v.Err != nil:
-		return "could not check the suppression list: " + v.Err.Error() + " (the credentials need ses:GetSuppressedDestination; --include-suppressed sends without the check)"
+		return "not checked against the suppression list: " + v.Err.Error()
 	}
 	return ""
 }
