@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 )
 
@@ -92,5 +93,52 @@ func TestShowReportSummary(t *testing.T) {
 	// The block comes before the body.
 	if strings.Index(out, "Bounce: delivery failed") > strings.Index(out, "This is the mail system") {
 		t.Error("summary block after the body")
+	}
+}
+
+// A bounce and a complaint in the mailbox about sends sesbox made show up
+// next to those sends in `audit log`.
+func TestAuditLogLinksReports(t *testing.T) {
+	dir := isolate(t)
+	flags := reportBucket(t)
+	lg, err := audit.OpenLog(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []audit.Action{
+		{Command: "reply", Key: "in/x", Destinations: []string{"nobody@customer-gone.example"}, Result: "sent",
+			SESMessageID: "0101018f2c5d6f11-9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d-000000"},
+		{Command: "forward", Key: "in/y", Destinations: []string{"buyer.kim@yahoo.com"}, Result: "sent",
+			SESMessageID: "0100018f44b2c3d4-12345678-9abc-def0-1234-56789abcdef0-000000"},
+		{Command: "forward", Key: "in/z", Destinations: []string{"ok@example.com"}, Result: "sent", SESMessageID: "0100018f-unrelated"},
+	} {
+		if err := lg.Append(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lg.Close()
+	out, errOut, code := sesbox(t, append(flags, "audit", "log")...)
+	if code != 0 {
+		t.Fatalf("audit log: %s", errOut)
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) < 4 || !strings.Contains(lines[1], "sent; bounced: nobody@customer-gone.example 5.1.1") ||
+		!strings.Contains(lines[2], "sent; bounced: orders+eu@partner-shop.example 5.2.2, old-buyer@partner-shop.example 5.1.1, returns@partner-shop.example 5.4.6; complained: buyer.kim@yahoo.com") ||
+		strings.Contains(lines[3], "bounced") {
+		t.Errorf("audit log:\n%s", out)
+	}
+	// --json adds "report" records only when asked.
+	out, _, _ = sesbox(t, append(flags, "audit", "log", "--json")...)
+	if strings.Contains(out, `"record":"report"`) {
+		t.Errorf("report records without --reports:\n%s", out)
+	}
+	out, _, code = sesbox(t, append(flags, "audit", "log", "--json", "--reports")...)
+	if code != 0 || strings.Count(out, `"record":"report"`) != 3 || !strings.Contains(out, `"kind":"complaint"`) {
+		t.Errorf("--json --reports:\n%s", out)
+	}
+	// Without a mailbox, the log alone, as before.
+	out, _, code = sesbox(t, "audit", "log")
+	if code != 0 || strings.Contains(out, "bounced") || !strings.Contains(out, "forward") {
+		t.Errorf("no mailbox:\n%s", out)
 	}
 }
