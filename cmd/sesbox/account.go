@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,78 +101,12 @@ func (a *app) identityNames(mc MailboxConfig) []string {
 
 func printAccount(w io.Writer, acct sesaccount.Account) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	line := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, sanitize.Line(v)) }
-	if acct.Sandbox {
-		line("Mode:", "sandbox: sends only to verified identities and the mailbox simulator"+reviewNote(acct.ReviewStatus))
-	} else {
-		line("Mode:", "production")
-	}
-	if acct.SendingEnabled {
-		line("Sending:", "enabled")
-	} else {
-		line("Sending:", "PAUSED: SES sends nothing for this account")
-	}
-	line("Enforcement:", enforcementText(acct.EnforcementStatus))
-	if acct.Unlimited() {
-		line("24-hour quota:", fmt.Sprintf("unlimited (%s sent in the last 24 hours)", num(acct.SentLast24Hours)))
-	} else {
-		line("24-hour quota:", fmt.Sprintf("%s recipients: %s sent in the last 24 hours, %s left",
-			num(acct.Max24HourSend), num(acct.SentLast24Hours), num(acct.Remaining24Hours)))
-	}
-	line("Max send rate:", num(acct.MaxSendRate)+" recipients per second")
-	if len(acct.SuppressedReasons) == 0 {
-		line("Suppression:", "account-level list off (only SES's global list applies)")
-	} else {
-		line("Suppression:", "addresses that "+strings.ToLower(strings.Join(acct.SuppressedReasons, " or "))+" are put on the account's list and skipped")
-	}
-	if len(acct.Identities) > 0 {
-		fmt.Fprintln(tw, "Identities:\t")
-		for _, id := range acct.Identities {
-			fmt.Fprintf(tw, "  %s\t%s\n", sanitize.Line(id.Name), sanitize.Line(identityText(id)))
+	for _, f := range acct.Fields() {
+		label := f.Label + ":"
+		if f.Indent {
+			label = "  " + f.Label
 		}
+		fmt.Fprintf(tw, "%s\t%s\n", sanitize.Line(label), sanitize.Line(f.Value))
 	}
 	return tw.Flush()
 }
-
-func reviewNote(status string) string {
-	if status == "" {
-		return ""
-	}
-	return " (production access request: " + status + ")"
-}
-
-func enforcementText(s string) string {
-	switch s {
-	case "HEALTHY":
-		return "HEALTHY"
-	case "PROBATION":
-		return "PROBATION: bounce or complaint rate under review; keep sends low and clean"
-	case "SHUTDOWN":
-		return "SHUTDOWN: SES stopped the account's sending"
-	case "":
-		return "(not reported)"
-	}
-	return s
-}
-
-func identityText(id sesaccount.Identity) string {
-	switch {
-	case id.Error != "":
-		return "could not read: " + id.Error
-	case id.Status == sesaccount.StatusNotFound:
-		return "not an SES identity"
-	}
-	out := strings.ToLower(strings.ReplaceAll(id.Type, "_", " ")) + ", " + id.Status
-	if id.VerifiedForSending {
-		out += ", verified for sending"
-	} else {
-		out += ", NOT verified for sending"
-	}
-	if id.DKIMStatus != "" {
-		out += ", DKIM " + id.DKIMStatus
-	}
-	return out
-}
-
-// num prints a count without a needless ".0".
-func num(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0") }
