@@ -32,7 +32,8 @@ type term struct {
 // Help describes the syntax, for --help and the TUI.
 const Help = `free text matches subject, sender and recipients; terms:
   from:X  to:X  subject:X  after:DATE  before:DATE  has:attachment
-  is:unread  is:read  is:bounce  is:delay  is:complaint  is:report  spam:fail  virus:fail  spf:fail  dkim:fail  dmarc:fail
+  is:unread  is:read  spam:fail  virus:fail  spf:fail  dkim:fail  dmarc:fail
+  is:bounce  is:delay  is:delivered  is:complaint  is:report (delivery reports)
   (verdict terms take any verdict, e.g. spf:pass); DATE is 2006-01-02, today,
   yesterday, or an age such as 24h, 7d, 2w, 3m, 1y; "-" before a term negates it;
   "double quotes" group words`
