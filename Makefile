@@ -41,7 +41,7 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	@set -e; for t in mime:FuzzParse mime:FuzzSummarize sanitize:FuzzText sanitize:FuzzLine sanitize:FuzzFilename \
-		forward:FuzzRewrite compose:FuzzReplyHeaders drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
+		forward:FuzzRewrite report:FuzzParse compose:FuzzReplyHeaders drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
 		echo "--- $$t"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./mailstore/$${t%%:*}; \
 	done
 
