@@ -75,6 +75,15 @@ const (
 	KindForeign
 )
 
+// The kinds of delivery report (Summary.Report, `ls --json`'s "report",
+// the query's is:bounce, is:delay, is:complaint).
+const (
+	ReportBounce    = "bounce"    // a DSN saying delivery failed
+	ReportDelay     = "delay"     // a DSN saying delivery is delayed and still tried
+	ReportDelivered = "delivered" // a DSN confirming delivery (or relay)
+	ReportComplaint = "complaint" // an ARF feedback report (spam complaint, fraud, ...)
+)
+
 // Summary is everything the list needs about one message, parsed from its
 // header block alone.
 type Summary struct {
@@ -102,6 +111,11 @@ type Summary struct {
 	AttachmentsExact bool
 
 	Verdicts Verdicts
+
+	// Report is the kind of delivery report the message is (ReportBounce,
+	// ReportDelay, ReportDelivered, ReportComplaint), "" for other mail;
+	// from the header (multipart/report's report-type, the subject).
+	Report string
 
 	Read    bool // kept in the local index, never in the bucket
 	Missing bool // the object has vanished from the bucket since indexing

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/bounces"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/team"
@@ -327,8 +328,8 @@ Exit status 1 when any finding is critical.`,
 
 func newAuditLogCmd(a *app) *cobra.Command {
 	var (
-		asJSON, verify bool
-		path, table    string
+		asJSON, verify, reports bool
+		path, table             string
 	)
 	cmd := &cobra.Command{
 		Use:   "log",
@@ -347,7 +348,13 @@ where each is in "logs").
 truncated entries, prints the head hash (record it elsewhere: whoever can write
 the log can rewrite all of it consistently), and exits 1 on any problem. With a
 team table it checks the shared log too, from any machine, naming each
-tampered item.`,
+tampered item.
+
+When a mailbox is selected (config file or flags), the delivery reports in it
+(DSNs and complaint reports, is:report) are read and matched to the sends they
+are about, by the SES message id and the Message-ID the log recorded: the send
+is shown "bounced", "delayed" or "complained" with the recipients. --reports=false
+skips this; with --json, "report" records follow only when --reports is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
@@ -376,6 +383,13 @@ tampered item.`,
 				}
 			}
 			ok := len(problems) == 0 && len(sharedProblems) == 0
+			explicit := cmd.Flags().Changed("reports")
+			var links map[int64][]bounces.Link
+			if reports && len(actions) > 0 && (!asJSON || explicit) {
+				if links, err = a.reportLinks(cmd.Context(), actions, explicit); err != nil {
+					return err
+				}
+			}
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetEscapeHTML(false)
@@ -384,11 +398,21 @@ tampered item.`,
 						if err := enc.Encode(x); err != nil {
 							return err
 						}
+						for _, l := range links[x.Seq] {
+							if err := enc.Encode(reportRecord(l)); err != nil {
+								return err
+							}
+						}
 					}
 				} else {
 					for _, x := range audit.Merge(actions, shared) {
 						if err := enc.Encode(x); err != nil {
 							return err
+						}
+						for _, l := range links[x.Action.Seq] {
+							if err := enc.Encode(reportRecord(l)); err != nil {
+								return err
+							}
 						}
 					}
 				}
@@ -409,14 +433,14 @@ tampered item.`,
 				}
 			} else {
 				if ts == nil {
-					printActions(a.stdout, actions)
+					printActions(a.stdout, actions, links)
 				} else {
 					merged := audit.Merge(actions, shared)
 					all := make([]audit.Action, len(merged))
 					for i, x := range merged {
 						all[i] = x.Action
 					}
-					printActions(a.stdout, all)
+					printActions(a.stdout, all, links)
 				}
 				if verify {
 					printLogVerdict(a.stdout, path, len(actions), problems)
@@ -436,6 +460,7 @@ tampered item.`,
 	f.BoolVar(&verify, "verify", false, "check the hash chain and the head file")
 	f.StringVar(&path, "log", "", "action log `FILE` (default $XDG_STATE_HOME/sesbox/actions.jsonl)")
 	f.StringVar(&table, "table", "", "team table `NAME` whose shared log to read too (default: the mailbox's team_table)")
+	f.BoolVar(&reports, "reports", true, "show the bounces and complaints in the mailbox next to the sends they are about")
 	return cmd
 }
 
@@ -471,7 +496,7 @@ func printSharedVerdict(w io.Writer, table string, n int, problems []audit.Probl
 	}
 }
 
-func printActions(w io.Writer, actions []audit.Action) {
+func printActions(w io.Writer, actions []audit.Action, links map[int64][]bounces.Link) {
 	if len(actions) == 0 {
 		fmt.Fprintln(w, "no actions logged")
 		return
@@ -481,7 +506,7 @@ func printActions(w io.Writer, actions []audit.Action) {
 	for _, x := range actions {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", x.Time.Local().Format("2006-01-02 15:04:05"),
 			sanitize.Line(x.User+"@"+x.Host), sanitize.Line(x.Command), sanitize.Line(mailstore.SESMessageID(x.Key)),
-			sanitize.Line(strings.Join(x.Destinations, ",")), sanitize.Line(x.Result))
+			sanitize.Line(strings.Join(x.Destinations, ",")), sanitize.Line(x.Result)+linkText(links[x.Seq]))
 	}
 	tw.Flush()
 }
@@ -569,4 +594,63 @@ func auditProgressLine(p audit.Progress, verb string, now time.Time) string {
 		s += fmt.Sprintf(" — %d changed, %d deleted, %d errors", p.Changed, p.Deleted, p.Errors)
 	}
 	return s
+}
+
+// reportLinks reads the selected mailbox's delivery reports and matches
+// them to the logged sends. Without a mailbox (or when it cannot be read)
+// the log is printed alone, with a note, unless --reports was asked for.
+func (a *app) reportLinks(ctx context.Context, actions []audit.Action, explicit bool) (map[int64][]bounces.Link, error) {
+	fail := func(err error) (map[int64][]bounces.Link, error) {
+		if explicit {
+			return nil, fmt.Errorf("--reports: %w", err)
+		}
+		fmt.Fprintln(a.stderr, "sesbox: note: bounces and complaints not linked:", sanitize.Line(err.Error()))
+		return nil, nil
+	}
+	if _, _, err := a.mailboxConfigs(false); err != nil {
+		if !explicit {
+			return nil, nil // no mailbox: a plain log, as before
+		}
+		return fail(err)
+	}
+	m, _, err := a.mailbox(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	if err := a.refresh(ctx, m, true); err != nil {
+		return fail(err)
+	}
+	found, skipped, err := bounces.Collect(ctx, m, 0)
+	if err != nil {
+		return fail(err)
+	}
+	if skipped > 0 {
+		fmt.Fprintf(a.stderr, "sesbox: note: %d reports could not be read\n", skipped)
+	}
+	return bounces.Match(actions, found), nil
+}
+
+// linkText is what the RESULT column adds for the reports about a send:
+// "; bounced: a@b.example 5.1.1".
+func linkText(links []bounces.Link) string {
+	var b strings.Builder
+	for _, l := range links {
+		b.WriteString("; " + bounces.Word(l.Kind))
+		if len(l.Recipients) > 0 {
+			b.WriteString(": " + strings.Join(l.Recipients, ", "))
+		}
+	}
+	return sanitize.Line(b.String())
+}
+
+// reportRecord is the --json line for a link, after its action's line.
+func reportRecord(l bounces.Link) any {
+	rc := make([]string, len(l.Recipients))
+	for i, r := range l.Recipients {
+		rc[i] = sanitize.Line(r)
+	}
+	return struct {
+		Record string `json:"record"`
+		bounces.Link
+	}{"report", bounces.Link{Seq: l.Seq, Kind: l.Kind, Key: sanitize.Line(l.Key), Date: l.Date, Recipients: rc}}
 }

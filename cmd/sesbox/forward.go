@@ -33,6 +33,7 @@ type forwardFlags struct {
 	again          bool
 	retryUncertain bool
 	includeSpam    bool
+	includeSupp    bool
 	query          string
 	queryGiven     bool // --query '' forwards every message
 	keysFrom       string
@@ -86,6 +87,7 @@ uncertain, 1 when the run could not start.`,
 	f.BoolVar(&ff.again, "again", false, "send messages the journal says were sent already")
 	f.BoolVar(&ff.retryUncertain, "retry-uncertain", false, "send messages whose last send was cut off")
 	f.BoolVar(&ff.includeSpam, "include-spam", false, "forward messages with a spam or virus FAIL verdict")
+	f.BoolVar(&ff.includeSupp, "include-suppressed", false, "send to destinations on the account's suppression list too (with a warning)")
 	f.StringVarP(&ff.query, "query", "q", "", "forward the messages matching `QUERY` (see `sesbox ls --help`)")
 	f.StringVar(&ff.keysFrom, "keys-from", "", "read keys or SES message ids from `FILE`, one a line (- for stdin)")
 	return cmd
@@ -115,6 +117,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 	opts := reforward.Options{
 		Recipients: ff.recipients, To: ff.to, DryRunDir: ff.dryRun,
 		Again: ff.again, RetryUncertain: ff.retryUncertain, IncludeSpam: ff.includeSpam,
+		IncludeSuppressed: ff.includeSupp,
 	}
 	var hasConfig bool
 	if opts.Config, hasConfig, err = a.forwardConfig(ff.config, mc, m.Location()); err != nil {
@@ -156,6 +159,13 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 	plan, err := r.Plan(ctx, inputs, opts)
 	if err != nil {
 		return err
+	}
+	if !opts.DryRun() {
+		// What the run will do, before anything is sent (with --yes too:
+		// stderr is the operator's, stdout the script's).
+		for _, l := range plan.Preview().Lines() {
+			fmt.Fprintln(a.stderr, "forward:", sanitize.Line(l))
+		}
 	}
 	if _, sends, _ := plan.ToSend(); sends > 0 && !opts.DryRun() {
 		if _, err := r.CheckQuota(ctx, plan); err != nil {
@@ -253,6 +263,10 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 		r.Claims = ts
 		r.Log = audit.Tee{log, ts}
 	}
+	if r.Account, err = a.sesAccount(ctx, mc); err != nil {
+		log.Close()
+		return nil, nil, err
+	}
 	return r, func() { log.Close() }, nil
 }
 
@@ -268,6 +282,8 @@ func resultRow(r reforward.Result) reforward.Result {
 	r.SESMessageID = sanitize.Line(r.SESMessageID)
 	r.File = sanitize.Line(r.File)
 	r.Reason = sanitize.Line(r.Reason)
+	r.SkippedRecipients = sanitizeAll(r.SkippedRecipients)
+	r.Warnings = sanitizeAll(r.Warnings)
 	return r
 }
 
@@ -394,4 +410,15 @@ func (p *forwardProgress) clear() {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.drawn = false
 	}
+}
+
+func sanitizeAll(l []string) []string {
+	if l == nil {
+		return nil
+	}
+	out := make([]string, len(l))
+	for i, x := range l {
+		out[i] = sanitize.Line(x)
+	}
+	return out
 }

@@ -111,7 +111,7 @@ stores or prints them.`,
 		newAuditCmd(a), newExportCmd(a),
 		newReplyCmd(a),
 		newForwardCmd(a),
-		newTeamCmd(a), newMarkCmd(a),
+		newTeamCmd(a), newMarkCmd(a), newAccountCmd(a),
 	)
 	return root
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/report"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
@@ -126,6 +127,7 @@ type lsRow struct {
 	DKIM        string   `json:"dkim"`
 	DMARC       string   `json:"dmarc"`
 	Kind        string   `json:"kind,omitempty"`
+	Report      string   `json:"report,omitempty"` // bounce, delay, delivered, complaint
 	Read        bool     `json:"read"`
 	Missing     bool     `json:"missing,omitempty"`
 }
@@ -150,6 +152,7 @@ func lsRowOf(s *mailstore.Summary) lsRow {
 		DMARC:       s.Verdicts.DMARC,
 		Read:        s.Read,
 		Missing:     s.Missing,
+		Report:      s.Report,
 	}
 	if s.DateFromStore {
 		r.DateSource = "s3"
@@ -190,7 +193,7 @@ func printTable(w io.Writer, sums []mailstore.Summary) error {
 			from = s.From.Address
 		}
 		if _, err := fmt.Fprintf(w, "%s  %s  %s  %s  %7s  %s\n", flags, s.Date.Local().Format("2006-01-02 15:04"),
-			fit(sanitize.Line(from), 24), fit(sanitize.Line(s.Subject), 50), humanSize(s.Size),
+			fit(sanitize.Line(from), 24), fit(report.Badge(s.Report)+sanitize.Line(s.Subject), 50), humanSize(s.Size),
 			sanitize.Line(mailstore.SESMessageID(s.Key))); err != nil {
 			return err
 		}
@@ -316,6 +319,12 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 		line("Warning", wn)
 	}
 	b.WriteString("\n")
+	if msg.Report != nil {
+		for _, l := range msg.Report.Lines() {
+			b.WriteString(report.CleanLine(l, sanitize.Line) + "\n")
+		}
+		b.WriteString("\n")
+	}
 	body := v.Body()
 	if preferHTML && v.HTMLText != "" {
 		body = v.HTMLText

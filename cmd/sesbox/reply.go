@@ -21,6 +21,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
 // demoIdentityDomain is the domain the demo mailbox's mail is addressed to,
@@ -29,9 +30,9 @@ const demoIdentityDomain = "acme-demo.example"
 
 func newReplyCmd(a *app) *cobra.Command {
 	var (
-		all, yes              bool
+		all, yes, includeSupp bool
 		from, bodyFile, draft string
-		attach                []string
+		attach, to            []string
 	)
 	cmd := &cobra.Command{
 		Use:   "reply KEY",
@@ -52,6 +53,14 @@ $XDG_STATE_HOME/sesbox/drafts until SES accepts the reply, so nothing typed is
 lost; --draft ID sends a kept draft again. Sent replies are kept in the Maildir
 $XDG_DATA_HOME/sesbox/sent and recorded in the action log.
 
+Before sending, every recipient is checked against the SES account's
+suppression list: a suppressed address is left out and reported
+("suppressed: BOUNCE since 2026-11-02"); --include-suppressed sends to it
+anyway, with a warning. In the SES sandbox, unverified recipients are left
+out too. --to replaces the recipients (and drops the Cc), e.g. to rehearse
+with the SES mailbox simulator (success@simulator.amazonses.com, bounce@,
+ooto@, complaint@, suppressionlist@), which the sandbox accepts.
+
 Without a terminal, nothing is sent unless --yes is given.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if draft != "" {
@@ -60,7 +69,7 @@ Without a terminal, nothing is sent unless --yes is given.`,
 			return cobra.ExactArgs(1)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r := replyRun{a: a, all: all, yes: yes, from: from, bodyFile: bodyFile, attach: attach}
+			r := replyRun{a: a, all: all, yes: yes, from: from, bodyFile: bodyFile, attach: attach, to: to, includeSupp: includeSupp}
 			if draft != "" {
 				return r.resume(cmd.Context(), draft)
 			}
@@ -74,15 +83,17 @@ Without a terminal, nothing is sent unless --yes is given.`,
 	f.StringArrayVar(&attach, "attach", nil, "attach `FILE` (repeatable)")
 	f.BoolVarP(&yes, "yes", "y", false, "send without asking")
 	f.StringVar(&draft, "draft", "", "send the kept draft `ID` (see the drafts directory) instead of starting a reply")
+	f.StringArrayVar(&to, "to", nil, "send to `ADDR` instead of the original's sender, without Cc (repeatable)")
+	f.BoolVar(&includeSupp, "include-suppressed", false, "send to recipients on the account's suppression list too (with a warning)")
 	return cmd
 }
 
 // replyRun is one `sesbox reply`.
 type replyRun struct {
-	a              *app
-	all, yes       bool
-	from, bodyFile string
-	attach         []string
+	a                     *app
+	all, yes, includeSupp bool
+	from, bodyFile        string
+	attach, to            []string
 }
 
 // identity is who the user is in a mailbox, from its config (and, for the
@@ -140,6 +151,10 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 	if ts != nil {
 		o.Log = audit.Tee{lg, ts}
 	}
+	if o.Account, err = a.sesAccount(ctx, mc); err != nil {
+		lg.Close()
+		return nil, closeFn, err
+	}
 	return o, func() { lg.Close() }, nil
 }
 
@@ -179,6 +194,16 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 	plan, err := compose.NewReply(msg.Raw, msg.View, compose.Options{All: r.all, From: from, Own: own})
 	if err != nil {
 		return err
+	}
+	if len(r.to) > 0 {
+		plan.To, plan.Cc = nil, nil
+		for _, t := range r.to {
+			addr, err := compose.ParseAddress(t)
+			if err != nil {
+				return fmt.Errorf("--to %s: %w", t, err)
+			}
+			plan.To = append(plan.To, addr)
+		}
 	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(w))
@@ -300,7 +325,13 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	if err != nil {
 		return fmt.Errorf("%w; fix the draft %s and send it with --draft %s", err, d.Path(), d.ID)
 	}
+	o.IncludeSuppressed = r.includeSupp
 	printPrepared(a.stderr, p)
+	if verdicts, err := o.Screen(ctx, p); err != nil {
+		fmt.Fprintln(a.stderr, "sesbox: warning: the suppression list was not checked:", sanitize.Line(err.Error()))
+	} else {
+		printScreen(a.stderr, verdicts, r.includeSupp)
+	}
 	if !r.yes {
 		if !r.interactive() {
 			return fmt.Errorf("not sending without --yes when not on a terminal; the draft is in %s (send it with --draft %s --yes)", d.Path(), d.ID)
@@ -318,7 +349,10 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	for _, w := range res.Warnings {
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(w))
 	}
-	fmt.Fprintf(a.stdout, "Sent to %s\nSES message id: %s\nMessage-ID: <%s>\n", strings.Join(p.Destinations, ", "), res.SESMessageID, p.MessageID)
+	for _, s := range res.Skipped {
+		fmt.Fprintln(a.stdout, "Not sent to", sanitize.Line(s))
+	}
+	fmt.Fprintf(a.stdout, "Sent to %s\nSES message id: %s\nMessage-ID: <%s>\n", strings.Join(res.Destinations, ", "), res.SESMessageID, p.MessageID)
 	if res.SentPath != "" {
 		fmt.Fprintf(a.stdout, "Kept in: %s\n", res.SentPath)
 	}
@@ -413,4 +447,19 @@ func (c s3SentCopier) CopySent(ctx context.Context, messageID string, raw []byte
 		return "", fmt.Errorf("put s3://%s/%s: %w", c.bucket, key, err)
 	}
 	return key, nil
+}
+
+// printScreen says, before the confirmation, which recipients the send
+// will leave out and why, and which it sends to against the list.
+func printScreen(w io.Writer, verdicts []sesaccount.Verdict, includeSuppressed bool) {
+	for _, v := range verdicts {
+		switch {
+		case v.Blocked(includeSuppressed):
+			fmt.Fprintf(w, "%-9s %s: %s\n", "Skip:", sanitize.Line(v.Address), sanitize.Line(v.Reason()))
+		case v.Suppressed != nil:
+			fmt.Fprintf(w, "sesbox: warning: sending to %s although it is on the suppression list (%s)\n", sanitize.Line(v.Address), v.Suppressed)
+		case v.Simulator:
+			fmt.Fprintf(w, "%-9s %s is the SES mailbox simulator: a test send\n", "Note:", sanitize.Line(v.Address))
+		}
+	}
 }

@@ -180,5 +180,12 @@ func (a *app) tuiAudit(ctx context.Context, mc MailboxConfig) (*tuiaudit.Env, er
 		return nil, err
 	}
 	st := a.store(client, mc)
-	return &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8}, nil
+	env := &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8, Identities: a.identityNames(mc)}
+	// The demo mailbox has no SES account unless pointed at a local SES.
+	if !a.flags.demo || mc.SESEndpoint != "" {
+		if r, err := a.sesAccount(ctx, mc); err == nil {
+			env.Account = r
+		}
+	}
+	return env, nil
 }

@@ -30,7 +30,13 @@ type Action struct {
 	Destinations []string  `json:"destinations"`
 	SESMessageID string    `json:"sesMessageId"`
 	Result       string    `json:"result"` // "sent" or "failed: ..."
-	Prev         string    `json:"prev"`   // SHA-256 of the previous line (hash chain)
+	// MessageID is the Message-ID header of what was sent, when sesbox
+	// wrote it (replies; SES gives forwards its own), so a bounce that
+	// quotes it can be matched to the send.
+	MessageID string `json:"messageId,omitempty"`
+	// Simulator marks a send to the SES mailbox simulator only.
+	Simulator bool   `json:"simulator,omitempty"`
+	Prev      string `json:"prev"` // SHA-256 of the previous line (hash chain)
 	// Seq is the 1-based position of the line in the log, set by Append.
 	// With Prev it lets VerifyLog tell an edited line from a removed one.
 	Seq int64 `json:"seq"`

@@ -9,11 +9,13 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/compose"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
 // ActionLog is where every send attempt is recorded (*audit.Log).
@@ -43,6 +45,16 @@ type Outbox struct {
 	// Now and Seed pin the Date and the random parts, for tests.
 	Now  func() time.Time
 	Seed *int64
+	// Account, when set, is asked before each send whether a recipient is
+	// on the account's suppression list (or, in the SES sandbox, not
+	// verified): such recipients are left out of the envelope and
+	// reported (Result.Skipped), unless IncludeSuppressed (the sandbox
+	// still refuses unverified ones).
+	Account           sesaccount.API
+	IncludeSuppressed bool
+
+	screenMu sync.Mutex
+	screen   *sesaccount.Screen
 }
 
 // MaxMessageSize is SES's limit for a raw message, encoding included
@@ -103,6 +115,10 @@ func (o *Outbox) Prepare(d *Draft) (*Prepared, error) {
 // Result is what a send did.
 type Result struct {
 	SESMessageID string
+	// Destinations are the envelope recipients SES was given; Skipped the
+	// recipients left out, each "addr: suppressed: BOUNCE since ...".
+	Destinations []string
+	Skipped      []string
 	// SentPath is the copy in the sent Maildir ("" if it could not be
 	// written: see Warnings).
 	SentPath string
@@ -131,11 +147,20 @@ func (e *SendError) Unwrap() error { return e.Err }
 // not, the draft stays and the error (a *SendError) says where.
 func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error) {
 	sum := sha256.Sum256(p.Raw)
+	dests, skipped, screenWarnings, err := o.screened(ctx, p)
+	if err != nil {
+		// Nothing to send to: the draft stays, nothing reaches SES.
+		if serr := o.Drafts.Save(d); serr != nil {
+			err = fmt.Errorf("%w (and saving the draft: %v)", err, serr)
+		}
+		return Result{Skipped: skipped, Warnings: screenWarnings}, &SendError{DraftPath: d.Path(), Err: err}
+	}
 	act := audit.Action{
 		Command: "reply", Bucket: d.Meta.Bucket, Key: d.Meta.Key, ETag: d.Meta.ETag,
-		SHA256: hex.EncodeToString(sum[:]), Destinations: p.Destinations,
+		SHA256: hex.EncodeToString(sum[:]), Destinations: dests, MessageID: p.MessageID,
+		Simulator: sesaccount.AllSimulator(dests),
 	}
-	id, err := o.Sender.SendRaw(ctx, p.Destinations, p.Raw)
+	id, err := o.Sender.SendRaw(ctx, dests, p.Raw)
 	if err != nil {
 		act.Result = "failed: " + err.Error()
 		if o.Log != nil {
@@ -150,7 +175,7 @@ func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error
 		}
 		return Result{}, &SendError{DraftPath: d.Path(), Err: err}
 	}
-	res := Result{SESMessageID: id}
+	res := Result{SESMessageID: id, Destinations: dests, Skipped: skipped, Warnings: screenWarnings}
 	act.SESMessageID, act.Result = id, "sent"
 	if o.Log != nil {
 		if err := o.Log.Append(act); err != nil {

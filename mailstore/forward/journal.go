@@ -39,6 +39,9 @@ type Entry struct {
 	SESMessageID string    `json:"sesMessageId,omitempty"`
 	Error        string    `json:"error,omitempty"`
 	Time         time.Time `json:"time"`
+	// Simulator marks a send to the SES mailbox simulator only: a
+	// rehearsal, not mail to a person.
+	Simulator bool `json:"simulator,omitempty"`
 }
 
 // Journal records each forward attempt so a message is never sent twice. It

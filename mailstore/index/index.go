@@ -114,14 +114,14 @@ func put(ctx context.Context, db *sql.DB, bucket string, sums []mailstore.Summar
 	defer tx.Rollback()
 	up, err := tx.PrepareContext(ctx, `INSERT INTO messages(bucket,key,etag,version_id,size,last_modified,kind,date,date_from_store,
 		from_name,from_addr,to_list,cc_list,reply_to,recipients,subject,message_id,in_reply_to,refs,
-		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,missing,stale)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)
+		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,report,missing,stale)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)
 		ON CONFLICT(bucket,key) DO UPDATE SET etag=excluded.etag,version_id=excluded.version_id,size=excluded.size,last_modified=excluded.last_modified,
 		kind=excluded.kind,date=excluded.date,date_from_store=excluded.date_from_store,from_name=excluded.from_name,
 		from_addr=excluded.from_addr,to_list=excluded.to_list,cc_list=excluded.cc_list,reply_to=excluded.reply_to,
 		recipients=excluded.recipients,subject=excluded.subject,message_id=excluded.message_id,in_reply_to=excluded.in_reply_to,
 		refs=excluded.refs,attachments=excluded.attachments,attachments_exact=excluded.attachments_exact,spam=excluded.spam,
-		virus=excluded.virus,spf=excluded.spf,dkim=excluded.dkim,dmarc=excluded.dmarc,warnings=excluded.warnings,missing=0,stale=0
+		virus=excluded.virus,spf=excluded.spf,dkim=excluded.dkim,dmarc=excluded.dmarc,warnings=excluded.warnings,report=excluded.report,missing=0,stale=0
 		RETURNING rowid`)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
@@ -145,7 +145,7 @@ func put(ctx context.Context, db *sql.DB, bucket string, sums []mailstore.Summar
 			jsonList(s.To), jsonList(s.Cc), jsonList(s.ReplyTo), jsonList(s.Recipients),
 			s.Subject, s.MessageID, s.InReplyTo, jsonList(s.References),
 			s.Attachments, s.AttachmentsExact, s.Verdicts.Spam, s.Verdicts.Virus, s.Verdicts.SPF,
-			s.Verdicts.DKIM, s.Verdicts.DMARC, jsonList(s.Warnings)).Scan(&rowid)
+			s.Verdicts.DKIM, s.Verdicts.DMARC, jsonList(s.Warnings), s.Report).Scan(&rowid)
 		if err != nil {
 			return fmt.Errorf("index %s: %w", s.Key, err)
 		}
@@ -212,7 +212,7 @@ func (x *Index) SetRead(ctx context.Context, bucket, key string, read bool) erro
 }
 
 const columns = `key,etag,version_id,size,last_modified,kind,date,date_from_store,from_name,from_addr,to_list,cc_list,reply_to,
-	recipients,subject,message_id,in_reply_to,refs,attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,read,missing`
+	recipients,subject,message_id,in_reply_to,refs,attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,read,missing,report`
 
 // Summaries returns every indexed message under loc (missing ones
 // included, marked), in no particular order. Rows kept from an older
@@ -298,7 +298,7 @@ func querySummaries(ctx context.Context, db *sql.DB, q string, args ...any) ([]m
 		if err := rows.Scan(&s.Key, &s.ETag, &s.VersionID, &s.Size, &lm, &kind, &date, &s.DateFromStore, &s.From.Name, &s.From.Address,
 			&to, &cc, &rt, &rcpt, &s.Subject, &s.MessageID, &s.InReplyTo, &refs, &s.Attachments, &s.AttachmentsExact,
 			&s.Verdicts.Spam, &s.Verdicts.Virus, &s.Verdicts.SPF, &s.Verdicts.DKIM, &s.Verdicts.DMARC, &warn,
-			&s.Read, &s.Missing); err != nil {
+			&s.Read, &s.Missing, &s.Report); err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
 		s.LastModified = intToTime(lm)

@@ -24,7 +24,7 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 1
+	schemaVersion = 2
 )
 
 const schema = `
@@ -41,6 +41,7 @@ CREATE TABLE messages(
 	read INTEGER NOT NULL DEFAULT 0,
 	missing INTEGER NOT NULL DEFAULT 0,
 	stale INTEGER NOT NULL DEFAULT 0,
+	report TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY(bucket, key)
 );
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
@@ -53,6 +54,7 @@ var (
 		"dmarc", "etag", "from_addr", "from_name", "in_reply_to", "key", "kind", "last_modified", "message_id",
 		"missing", "read", "recipients", "refs", "reply_to", "size", "spam", "spf", "subject", "to_list", "virus", "warnings"}
 	columnsV1 = sortedCopy(append(append([]string{}, columnsV0...), "version_id", "stale"))
+	columnsV2 = sortedCopy(append(append([]string{}, columnsV1...), "report"))
 )
 
 func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
@@ -342,7 +344,12 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		return "", &unusableError{reason: fmt.Sprintf("is not a sesbox index (application id %#x, tables %s)", appID, strings.Join(tables, ", "))}
 	case version > schemaVersion:
 		return "", fmt.Errorf("index schema %d: %w (this one knows schema %d); left as it is", version, ErrNewerSchema, schemaVersion)
-	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV1):
+	case version == 1 && hasFTS && slices.Equal(cols, columnsV1):
+		if err := migrateV1(ctx, db); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
+		}
+		return "the index was upgraded to schema 2 (delivery reports): every message's header is read again on the next refresh (read marks kept)", nil
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV2):
 		return "", nil
 	}
 	return "", &unusableError{reason: fmt.Sprintf("has an unknown sesbox schema (version %d, columns %s)", version, strings.Join(cols, ","))}
@@ -463,8 +470,32 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 	for _, q := range []string{
 		`ALTER TABLE messages ADD COLUMN version_id TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE messages ADD COLUMN stale INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	if err := stamp(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// migrateV1 adds the delivery-report column. Rows indexed before were
+// summarized without it, so they are marked stale: read again by the next
+// refresh, which finds the bounces and complaints among them.
+func migrateV1(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
+		`UPDATE messages SET stale=1`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err

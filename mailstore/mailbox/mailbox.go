@@ -18,6 +18,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/report"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
@@ -73,6 +74,9 @@ type Message struct {
 	Summary mailstore.Summary
 	Raw     []byte
 	View    *mime.View
+	// Report is the parsed delivery or complaint report, when the message
+	// is one (Summary.Report set).
+	Report *report.Report
 }
 
 // Location is the bucket and prefix of the mailbox.
@@ -214,10 +218,18 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 	if mailstore.SESMessageID(key) == "AMAZON_SES_SETUP_NOTIFICATION" {
 		s.Kind = mailstore.KindSetupNotification
 	}
+	var rep *report.Report
+	if s.Report != "" {
+		// The body knows better than the header's guess (a "Delayed"
+		// subject over a failed recipient).
+		if r, ok := report.Parse(raw); ok {
+			rep, s.Report = r, r.Kind
+		}
+	}
 	v.Summary = s
 	// Best effort: the exact attachment count is a nicety for the list.
 	_ = m.idx.Put(ctx, m.Location().Bucket, []mailstore.Summary{s})
-	return &Message{Summary: s, Raw: raw, View: v}, nil
+	return &Message{Summary: s, Raw: raw, View: v, Report: rep}, nil
 }
 
 // SetRead records the read state in the local index (never in the

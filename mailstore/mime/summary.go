@@ -9,6 +9,7 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/report"
 )
 
 // SetupNotificationSubject is the subject of the test object SES writes
@@ -101,6 +102,7 @@ func summarize(h scannedHeader) mailstore.Summary {
 	if mediaType(ctype) == "multipart/mixed" {
 		s.Attachments = 1
 	}
+	s.Report = report.KindOfHeader(ctype, s.Subject)
 	if strings.EqualFold(s.Subject, SetupNotificationSubject) {
 		s.Kind = mailstore.KindSetupNotification
 	}

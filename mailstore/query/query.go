@@ -33,6 +33,7 @@ type term struct {
 const Help = `free text matches subject, sender and recipients; terms:
   from:X  to:X  subject:X  after:DATE  before:DATE  has:attachment
   is:unread  is:read  spam:fail  virus:fail  spf:fail  dkim:fail  dmarc:fail
+  is:bounce  is:delay  is:delivered  is:complaint  is:report (delivery reports)
   (verdict terms take any verdict, e.g. spf:pass); DATE is 2006-01-02, today,
   yesterday, or an age such as 24h, 7d, 2w, 3m, 1y; "-" before a term negates it;
   "double quotes" group words`
@@ -67,8 +68,8 @@ func Parse(s string, now time.Time) (Query, error) {
 			}
 		case "is":
 			v := strings.ToLower(val)
-			if v != "unread" && v != "read" && v != "missing" {
-				return Query{}, fmt.Errorf("query %q: is: takes unread, read or missing", s)
+			if v != "unread" && v != "read" && v != "missing" && !isReport(v) {
+				return Query{}, fmt.Errorf("query %q: is: takes unread, read, missing, bounce, delay, delivered, complaint or report", s)
 			}
 			t.text = v
 		case "spam", "virus", "spf", "dkim", "dmarc":
@@ -206,8 +207,12 @@ func (t *term) match(s *mailstore.Summary) bool {
 			return !s.Read
 		case "read":
 			return s.Read
-		default:
+		case "missing":
 			return s.Missing
+		case "report":
+			return s.Report != ""
+		default:
+			return s.Report == t.text
 		}
 	case "spam":
 		return s.Verdicts.Spam == t.text
@@ -353,4 +358,14 @@ func fromKey(s *mailstore.Summary) string {
 		return s.From.Name
 	}
 	return s.From.Address
+}
+
+// isReport reports an is: value naming a delivery report kind
+// (mailstore.Summary.Report), or "report" for any of them.
+func isReport(v string) bool {
+	switch v {
+	case "report", mailstore.ReportBounce, mailstore.ReportDelay, mailstore.ReportDelivered, mailstore.ReportComplaint:
+		return true
+	}
+	return false
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
 // Plan is what a run will do, worked out from the message headers and the
@@ -24,6 +25,9 @@ type Plan struct {
 	Location mailstore.Location
 	Options  Options
 	Items    []Item
+	// Account is the SES account as the plan found it (Runner.Account
+	// set, a sending run); nil otherwise.
+	Account *sesaccount.Account
 }
 
 // Item is one message of a plan.
@@ -51,6 +55,13 @@ type Item struct {
 	// sent, and Reason says why.
 	Status Status
 	Reason string
+	// Blocked are the destinations left out of Destinations before
+	// sending (suppressed, or refused by the sandbox), with why; Allowed
+	// are those sent to despite the suppression list
+	// (--include-suppressed).
+	Blocked, Allowed []sesaccount.Verdict
+	// Unchecked are destinations whose checks failed; they are sent to.
+	Unchecked []sesaccount.Verdict
 }
 
 // Send is one SendEmail call of an item, with what the journal said of it
@@ -143,6 +154,15 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 		return nil, ErrNoSender
 	}
 	p := &Plan{Location: r.Source.Location(), Options: opts}
+	var screen *sesaccount.Screen
+	if !opts.DryRun() && r.Account != nil {
+		var err error
+		if screen, err = sesaccount.NewScreen(ctx, r.Account); err != nil {
+			return nil, fmt.Errorf("plan forward: %w", err)
+		}
+		acct := screen.Account()
+		p.Account = &acct
+	}
 	var j *forward.Journal
 	if !opts.DryRun() {
 		var err error
@@ -166,7 +186,7 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 			defer wg.Done()
 			for i := range work {
 				var err error
-				items[i], err = r.planOne(ctx, p.Location, inputs[i], opts, j)
+				items[i], err = r.planOne(ctx, p.Location, inputs[i], opts, j, screen)
 				if err != nil {
 					errMu.Lock()
 					if sharedEr == nil {
@@ -207,7 +227,7 @@ const planWorkers = 8
 
 // planOne plans one input. The error is set only when the team table
 // could not be read: the whole plan fails then.
-func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input string, opts Options, j *forward.Journal) (Item, error) {
+func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input string, opts Options, j *forward.Journal, screen *sesaccount.Screen) (Item, error) {
 	it := Item{Input: input, Key: input}
 	fail := func(format string, args ...any) (Item, error) {
 		it.Status, it.Reason = StatusFailed, fmt.Sprintf(format, args...)
@@ -253,6 +273,9 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 		return it, nil
 	case why != "":
 		return fail("%s", why)
+	}
+	if screen != nil && !screenItem(ctx, &it, screen, opts) {
+		return it, nil
 	}
 	if j == nil {
 		return it, nil

@@ -26,6 +26,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
 // Status is the outcome of one message, as printed in the `status` field.
@@ -60,6 +61,9 @@ type Options struct {
 	RetryUncertain bool
 	// IncludeSpam forwards messages with a spam or virus FAIL verdict.
 	IncludeSpam bool
+	// IncludeSuppressed sends to destinations on the account's suppression
+	// list (and when the list could not be checked), with a warning.
+	IncludeSuppressed bool
 }
 
 // DryRun reports whether the run sends nothing.
@@ -81,6 +85,16 @@ type Result struct {
 	File string `json:"file,omitempty"`
 	// Reason says why a message was skipped, failed or is uncertain.
 	Reason string `json:"reason"`
+	// SkippedRecipients are destinations left out before sending, each
+	// with why: "addr: suppressed: BOUNCE since 2026-11-02", or the
+	// sandbox refusing an unverified address.
+	SkippedRecipients []string `json:"skippedRecipients,omitempty"`
+	// Warnings are destinations sent to despite the suppression list
+	// (--include-suppressed).
+	Warnings []string `json:"warnings,omitempty"`
+	// Simulator marks a send whose every destination is the SES mailbox
+	// simulator: a rehearsal.
+	Simulator bool `json:"simulator,omitempty"`
 }
 
 // Progress is reported as a run goes: after each message and while it
@@ -193,6 +207,12 @@ type Runner struct {
 	// every outcome, so runs on other machines never send the same
 	// message too. Nil: the local journal alone decides.
 	Claims Claims
+
+	// Account, when set, is read by a sending Plan: every destination is
+	// checked against the account's suppression list (and, for an account
+	// in the SES sandbox, its verification) once per run, and the plan
+	// knows the quota (Plan.Account, Plan.Preview).
+	Account sesaccount.API
 	// Clock defaults to the real clock.
 	Clock Clock
 	// MaxAttempts is how often one send is tried while SES throttles it

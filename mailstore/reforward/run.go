@@ -17,6 +17,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
 // CheckQuota reads the account's sending quota and refuses (with
@@ -136,13 +137,13 @@ func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProg
 			stop = ctx.Err()
 		}
 		if stop != nil {
-			ru.report(notAttempted(it, stop))
+			ru.report(decorate(notAttempted(it, stop), it))
 			continue
 		}
 		ru.prog.Key = it.Key
 		ru.progress()
 		res, err := ru.item(ctx, it)
-		ru.report(res)
+		ru.report(decorate(res, it))
 		if err != nil {
 			stop = err
 		}
@@ -225,7 +226,8 @@ func (ru *run) recordPlanned() error {
 				continue
 			}
 			if err := ru.j.Record(forward.Entry{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
-				Destinations: s.Destinations, State: forward.StatePlanned, Time: ru.r.clock().Now().UTC()}); err != nil {
+				Destinations: s.Destinations, State: forward.StatePlanned, Time: ru.r.clock().Now().UTC(),
+				Simulator: sesaccount.AllSimulator(s.Destinations)}); err != nil {
 				return err
 			}
 		}
@@ -383,7 +385,8 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 	r, loc := ru.r, ru.p.Location
 	entry := func(state, id, errText string) forward.Entry {
 		return forward.Entry{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag, Destinations: dests,
-			State: state, SESMessageID: id, Error: errText, Time: r.clock().Now().UTC()}
+			State: state, SESMessageID: id, Error: errText, Time: r.clock().Now().UTC(),
+			Simulator: sesaccount.AllSimulator(dests)}
 	}
 	notSentEntry := func(errText string) forward.Entry {
 		if prior != nil {
@@ -396,7 +399,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			return nil
 		}
 		return r.Log.Append(audit.Action{Time: r.clock().Now(), Command: "forward", Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
-			SHA256: digest, Destinations: dests, SESMessageID: id, Result: result})
+			SHA256: digest, Destinations: dests, SESMessageID: id, Result: result, Simulator: sesaccount.AllSimulator(dests)})
 	}
 	ref := SendRef{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag, Destinations: dests}
 	var token string

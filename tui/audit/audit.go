@@ -16,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/tui/common"
 )
 
@@ -27,6 +28,11 @@ type Env struct {
 	Config   audit.BucketConfig
 	Manifest string
 	Parallel int
+	// Account, when set, is read with the posture (and again with it):
+	// the SES account panel. Identities are the sending identities to
+	// show the verification of.
+	Account    sesaccount.API
+	Identities []string
 }
 
 type verifyState int
@@ -50,6 +56,8 @@ type Model struct {
 	postureLoading bool
 	findings       []audit.Finding
 	postureErr     error
+	account        *sesaccount.Account
+	accountErr     error
 
 	run      int // the current verify run (0: none yet); results of other runs are dropped
 	state    verifyState
@@ -84,7 +92,7 @@ func (m Model) Init() tea.Cmd {
 	if m.env.Config == nil {
 		return nil
 	}
-	return readPostureCmd(m.env.Config)
+	return readPostureCmd(m.env.Config, m.env.Account, m.env.Identities)
 }
 
 // Capturing reports whether keys go to the manifest prompt, so the root
@@ -112,6 +120,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case PostureReadMsg:
 		m.postureLoading = false
 		m.findings, m.postureErr = msg.Findings, msg.Err
+		m.account, m.accountErr = msg.Account, msg.AccountErr
 		return m, nil
 	case VerifyStartedMsg:
 		if msg.Run != m.run {
@@ -174,7 +183,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		m.postureLoading = true
-		return m, readPostureCmd(m.env.Config)
+		return m, readPostureCmd(m.env.Config, m.env.Account, m.env.Identities)
 	case key.Matches(msg, k.Stop):
 		if m.state != verifyRunning {
 			return m, nil

@@ -9,13 +9,19 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
-// PostureReadMsg is sent when the bucket's settings have been read.
+// PostureReadMsg is sent when the bucket's settings (and, when the view
+// has an SES account to read, the account's state) have been read. The
+// account rides on the posture's message so the root routes both alike.
 type PostureReadMsg struct {
 	Location mailstore.Location
 	Findings []audit.Finding
 	Err      error
+	// Account is nil when not read (no account in Env, or AccountErr).
+	Account    *sesaccount.Account
+	AccountErr error
 }
 
 // VerifyStartedMsg is sent when verify run Run has started; Events carries
@@ -45,10 +51,26 @@ type VerifyFinishedMsg struct {
 }
 
 // readPostureCmd reads the bucket's settings.
-func readPostureCmd(cfg audit.BucketConfig) tea.Cmd {
+func readPostureCmd(cfg audit.BucketConfig, acct sesaccount.API, identities []string) tea.Cmd {
 	return func() tea.Msg {
-		fs, err := audit.Posture(context.Background(), cfg)
-		return PostureReadMsg{Location: cfg.Location(), Findings: fs, Err: err}
+		ctx := context.Background()
+		msg := PostureReadMsg{Location: cfg.Location()}
+		var wg sync.WaitGroup
+		if acct != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a, err := sesaccount.Describe(ctx, acct, identities)
+				if err != nil {
+					msg.AccountErr = err
+					return
+				}
+				msg.Account = &a
+			}()
+		}
+		msg.Findings, msg.Err = audit.Posture(ctx, cfg)
+		wg.Wait()
+		return msg
 	}
 }
 

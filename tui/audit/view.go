@@ -109,6 +109,29 @@ func (m Model) lines() []string {
 	}
 	add("")
 
+	if m.env.Account != nil {
+		add(st.Accent.Render("SES account"))
+		switch {
+		case m.postureLoading && m.account == nil:
+			add(st.Dim.Render("  reading the SES account…"))
+		case m.accountErr != nil:
+			wrap("  ", sanitize.Line(m.accountErr.Error()), st.Warning)
+		case m.account != nil:
+			for _, f := range m.account.Fields() {
+				label := fmt.Sprintf("  %-14s ", f.Label)
+				if f.Indent {
+					label = "    " + sanitize.Line(f.Label) + "  "
+				}
+				style := st.Normal
+				if f.Alarm {
+					style = st.Warning
+				}
+				wrap(st.Bold.Render(label), sanitize.Line(f.Value), style)
+			}
+		}
+		add("")
+	}
+
 	head := st.Accent.Render("Verify")
 	if m.manifest != "" {
 		head += "  " + st.Dim.Render(sanitize.Line(m.manifest))

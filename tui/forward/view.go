@@ -98,6 +98,17 @@ func (m Model) confirmLines() []string {
 		}
 		lines = append(lines, st.Warning.Render("Not sent: "+strings.Join(parts, ", ")+" (listed after the run)"))
 	}
+	if !m.opts.DryRun() && m.plan.Account != nil {
+		// The same preview `sesbox forward` prints: suppressed, spam,
+		// sandbox, quota (once the account has been read).
+		for _, l := range m.plan.Preview().Lines()[1:] {
+			style := st.Dim
+			if strings.Contains(l, "WARNING") || strings.Contains(l, "DOES NOT FIT") || strings.Contains(l, "PAUSED") {
+				style = st.Warning
+			}
+			lines = append(lines, style.Render(common.Fit(sanitize.Line(l), max(m.width, 1))))
+		}
+	}
 	lines = append(lines, "")
 	switch {
 	case m.previewErr != nil:

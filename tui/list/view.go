@@ -8,6 +8,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/query"
+	mailreport "github.com/sesbox/sesbox/mailstore/report"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 )
@@ -249,6 +250,7 @@ func (m Model) subjectText(rw row, s *mailstore.Summary) string {
 		if subj == "" {
 			subj = "(no subject)"
 		}
+		subj = mailreport.Badge(s.Report) + subj
 	}
 	if !m.threaded {
 		return subj

@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	mailreport "github.com/sesbox/sesbox/mailstore/report"
 	"strconv"
 	"strings"
 
@@ -64,6 +65,19 @@ func (m Model) bodyContent() []line {
 	}
 	if len(out) > 0 {
 		out = append(out, raw(""))
+	}
+	if r := m.msg.Report; r != nil {
+		// A delivery report's summary first: who, what, why, about which
+		// message.
+		for i, l := range r.Lines() {
+			l = mailreport.CleanLine(l, sanitize.Line)
+			style := st.Normal
+			if i == 0 {
+				style = st.Bold
+			}
+			out = append(out, m.textLines(l, func(string) lipgloss.Style { return style })...)
+		}
+		out = append(out, styled(st.Rule, strings.Repeat("─", max(m.width, 1))))
 	}
 	body := v.Body()
 	switch {

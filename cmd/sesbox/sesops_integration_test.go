@@ -1,0 +1,95 @@
+//go:build integration
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+	"github.com/sesbox/sesbox/mailstore/testutil/sesident"
+)
+
+// Sends go to aws-ses-v2-local; GetSuppressedDestination and
+// GetEmailIdentity, which no emulator offers, are answered by sesident's
+// fake in front of it; a recording proxy in front of both shows exactly
+// which destinations reached SES.
+func TestSuppressionAndSimulatorEndToEnd(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	fake := sesident.Start(t, ses.URL)
+	fake.Suppress("lead@team.example", "BOUNCE", time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	url, rec := httprec.Proxy(t, fake.URL)
+	cfgPath, _ := writeForwardConfig(t, dir)
+	key := "0jj4e27lu21n9b5o46bc5c4av11ubslmtgiuc1dk" // to info@: ops@ and lead@
+
+	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", url, "forward", "--forward-config", cfgPath, "--yes", key)
+	if code != 0 {
+		t.Fatalf("forward: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var row struct {
+		Status            string
+		Recipients        []string
+		SkippedRecipients []string `json:"skippedRecipients"`
+	}
+	if err := json.Unmarshal([]byte(out), &row); err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != "sent" || !slices.Equal(row.Recipients, []string{"ops@team.example"}) ||
+		!slices.Equal(row.SkippedRecipients, []string{"lead@team.example: suppressed: BOUNCE since 2026-11-02"}) {
+		t.Errorf("row %+v", row)
+	}
+	if !strings.Contains(errOut, "forward: 1 destination left out: on the account's suppression list") ||
+		!strings.Contains(errOut, "forward: quota: fits (1 of 50000 left today)") {
+		t.Errorf("no preview on stderr:\n%s", errOut)
+	}
+	for _, s := range recordedSends(t, rec) {
+		if slices.Contains(s.Destination.ToAddresses, "lead@team.example") {
+			t.Errorf("the suppressed address reached SES: %v", s.Destination.ToAddresses)
+		}
+	}
+	if n := fake.Count("GetSuppressedDestination lead@team.example"); n != 1 {
+		t.Errorf("lead@ checked %d times", n)
+	}
+
+	// A rehearsal: the mailbox simulator, flagged in the journal and the
+	// action log.
+	out, errOut, code = sesbox(t, "--demo", "--ses-endpoint", url, "forward", "--yes", "--to", "bounce@simulator.amazonses.com", key)
+	if code != 0 || !strings.Contains(out, `"simulator":true`) {
+		t.Fatalf("simulator forward: exit %d\n%s\n%s", code, out, errOut)
+	}
+	journal, _ := os.ReadFile(filepath.Join(dir, "state", "sesbox", "forward-journal.jsonl"))
+	if !strings.Contains(string(journal), `"destinations":["bounce@simulator.amazonses.com"],"state":"sent"`) ||
+		!strings.Contains(string(journal), `"simulator":true`) {
+		t.Errorf("journal:\n%s", journal)
+	}
+
+	// A reply to a suppressed address is not sent at all; --to the
+	// simulator is.
+	body := writeFile(t, "body.txt", "Thanks.\n")
+	out, errOut, code = sesbox(t, "--demo", "--ses-endpoint", url, "reply", key, "--to", "lead@team.example", "--body-file", body, "--yes")
+	if code == 0 || !strings.Contains(errOut, "lead@team.example: suppressed: BOUNCE since 2026-11-02") {
+		t.Errorf("reply to a suppressed address: exit %d\n%s\n%s", code, out, errOut)
+	}
+	before := len(recordedSends(t, rec))
+	out, errOut, code = sesbox(t, "--demo", "--ses-endpoint", url, "reply", key, "--to", "success@simulator.amazonses.com", "--body-file", body, "--yes")
+	if code != 0 || !strings.Contains(out, "Sent to success@simulator.amazonses.com") ||
+		!strings.Contains(errOut, "success@simulator.amazonses.com is the SES mailbox simulator") {
+		t.Fatalf("simulator reply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if len(recordedSends(t, rec)) != before+1 {
+		t.Error("the simulator reply did not reach SES")
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
+	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, `"command":"reply"`) || !strings.Contains(last, `"simulator":true`) || !strings.Contains(last, `"messageId":"`) {
+		t.Errorf("action log line %s", last)
+	}
+}

@@ -1,0 +1,76 @@
+package drafts
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
+)
+
+// ErrAllBlocked is wrapped by Send when every recipient is on the
+// suppression list or refused by the sandbox: nothing is sent.
+var ErrAllBlocked = errors.New("no recipient can be sent to")
+
+// Screen checks the prepared reply's recipients against the account's
+// suppression list and, for an account in the SES sandbox, verification:
+// the review can show what Send will do. Send calls it itself (answers are
+// cached for the Outbox's life), so a reply is never sent to a blocked
+// address whichever UI sent it. Without Account it returns nil.
+func (o *Outbox) Screen(ctx context.Context, p *Prepared) ([]sesaccount.Verdict, error) {
+	if o.Account == nil {
+		return nil, nil
+	}
+	o.screenMu.Lock()
+	if o.screen == nil {
+		sc, err := sesaccount.NewScreen(ctx, o.Account)
+		if err != nil {
+			o.screenMu.Unlock()
+			return nil, err
+		}
+		o.screen = sc
+	}
+	sc := o.screen
+	o.screenMu.Unlock()
+	return sc.Check(ctx, p.Destinations), nil
+}
+
+// screenLine is "addr: why", as the reply's output and warnings say it.
+func screenLine(v sesaccount.Verdict) string {
+	r := v.Reason()
+	if strings.HasPrefix(r, "sandbox: ") {
+		return r
+	}
+	return v.Address + ": " + r
+}
+
+// screened decides the envelope of a send: the destinations to use, the
+// lines saying who was left out, and warnings.
+func (o *Outbox) screened(ctx context.Context, p *Prepared) (dests, skipped, warnings []string, err error) {
+	verdicts, err := o.Screen(ctx, p)
+	if err != nil {
+		// Not knowing the account is no reason to hold a reply back: SES
+		// applies the suppression list itself.
+		return p.Destinations, nil, []string{"the suppression list was not checked: " + err.Error()}, nil
+	}
+	if verdicts == nil {
+		return p.Destinations, nil, nil, nil
+	}
+	send, blocked := sesaccount.Filter(verdicts, o.IncludeSuppressed)
+	for _, v := range blocked {
+		skipped = append(skipped, screenLine(v))
+	}
+	for _, v := range verdicts {
+		switch {
+		case v.Blocked(o.IncludeSuppressed):
+		case v.Suppressed != nil:
+			warnings = append(warnings, "sent despite the suppression list (--include-suppressed): "+screenLine(v))
+		case v.Err != nil:
+			warnings = append(warnings, screenLine(v))
+		}
+	}
+	if len(send) == 0 {
+		return nil, skipped, warnings, errors.Join(ErrAllBlocked, errors.New(strings.Join(skipped, "; ")))
+	}
+	return send, skipped, warnings, nil
+}

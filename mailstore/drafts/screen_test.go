@@ -1,0 +1,100 @@
+package drafts
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
+)
+
+// acct is sesaccount.API, sesbox's own interface (the SES side is tested
+// in sessend and cmd/sesbox against aws-ses-v2-local and sesident).
+type acct struct {
+	sandbox bool
+	asked   int
+}
+
+func (a *acct) Account(context.Context) (sesaccount.Account, error) {
+	return sesaccount.Account{Sandbox: a.sandbox, SendingEnabled: true}, nil
+}
+func (a *acct) Identity(_ context.Context, n string) (sesaccount.Identity, error) {
+	return sesaccount.Identity{Name: n, Status: sesaccount.StatusNotFound}, nil
+}
+func (a *acct) Suppressed(_ context.Context, addr string) (sesaccount.Suppression, bool, error) {
+	a.asked++
+	if addr == "ben@student.example.edu" {
+		return sesaccount.Suppression{Address: addr, Reason: "BOUNCE", Since: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}, true, nil
+	}
+	return sesaccount.Suppression{}, false, nil
+}
+
+func TestReplySkipsSuppressedRecipient(t *testing.T) {
+	fs := &fakeSender{}
+	o, logPath := outbox(t, fs)
+	o.Account = &acct{}
+	d, _ := o.Drafts.NewReply(reply(), Meta{Bucket: "mail", Key: "inbox/abc"}, "Thanks")
+	p, err := o.Prepare(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := o.Screen(context.Background(), p)
+	if err != nil || len(vs) != 2 || vs[1].Reason() != "suppressed: BOUNCE since 2026-11-02" {
+		t.Fatalf("screen %+v %v", vs, err)
+	}
+	res, err := o.Send(context.Background(), d, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(fs.dests, []string{"seoyeon.lee@daehan-logis.example"}) ||
+		!slices.Equal(res.Skipped, []string{"ben@student.example.edu: suppressed: BOUNCE since 2026-11-02"}) ||
+		!slices.Equal(res.Destinations, fs.dests) {
+		t.Errorf("sent to %v, result %+v", fs.dests, res)
+	}
+	acts := readLog(t, logPath)
+	if len(acts) != 1 || !slices.Equal(acts[0].Destinations, fs.dests) || acts[0].MessageID != p.MessageID || acts[0].MessageID == "" {
+		t.Errorf("log %+v", acts)
+	}
+	if o.Account.(*acct).asked != 2 {
+		t.Errorf("asked %d times for 2 addresses (Screen then Send)", o.Account.(*acct).asked)
+	}
+}
+
+func TestReplyIncludeSuppressedWarns(t *testing.T) {
+	fs := &fakeSender{}
+	o, _ := outbox(t, fs)
+	o.Account, o.IncludeSuppressed = &acct{}, true
+	d, _ := o.Drafts.NewReply(reply(), Meta{Key: "inbox/abc"}, "Thanks")
+	p, _ := o.Prepare(d)
+	res, err := o.Send(context.Background(), d, p)
+	if err != nil || len(fs.dests) != 2 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "ben@student.example.edu: suppressed: BOUNCE") {
+		t.Errorf("sent %v, result %+v, %v", fs.dests, res, err)
+	}
+}
+
+// In the sandbox nobody unverified can receive: nothing is sent, the draft
+// stays, and the error says why.
+func TestReplyAllBlockedInSandbox(t *testing.T) {
+	fs := &fakeSender{}
+	o, logPath := outbox(t, fs)
+	o.Account = &acct{sandbox: true}
+	d, _ := o.Drafts.NewReply(reply(), Meta{Key: "inbox/abc"}, "Thanks")
+	p, _ := o.Prepare(d)
+	_, err := o.Send(context.Background(), d, p)
+	var se *SendError
+	if !errors.As(err, &se) || !errors.Is(err, ErrAllBlocked) || !strings.Contains(err.Error(), "sandbox: seoyeon.lee@daehan-logis.example is not a verified identity") {
+		t.Fatalf("err %v", err)
+	}
+	if fs.dests != nil {
+		t.Errorf("sent to %v", fs.dests)
+	}
+	if _, err := o.Drafts.Load(d.ID); err != nil {
+		t.Errorf("draft lost: %v", err)
+	}
+	if acts := readLog(t, logPath); len(acts) != 0 {
+		t.Errorf("nothing was sent, yet logged: %+v", acts)
+	}
+}

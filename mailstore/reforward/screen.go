@@ -1,0 +1,235 @@
+package reforward
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
+)
+
+// screenItem checks the item's destinations against the account's
+// suppression list and the sandbox rules, drops the blocked ones and
+// splits the rest into sends again. It reports false (and marks the item
+// skipped) when no destination is left. It runs before the journal is
+// read, so the journal keys the sends SES will really get.
+func screenItem(ctx context.Context, it *Item, screen *sesaccount.Screen, opts Options) bool {
+	verdicts := screen.Check(ctx, it.Destinations)
+	send, blocked := sesaccount.Filter(verdicts, opts.IncludeSuppressed)
+	for _, v := range verdicts {
+		switch {
+		case v.Blocked(opts.IncludeSuppressed):
+		case v.Suppressed != nil:
+			it.Allowed = append(it.Allowed, v)
+		case v.Err != nil:
+			it.Unchecked = append(it.Unchecked, v)
+		}
+	}
+	if len(blocked) == 0 {
+		return true
+	}
+	it.Blocked = blocked
+	if len(send) == 0 {
+		it.Status, it.Reason = StatusSkipped, blockedReason(blocked)
+		it.Destinations, it.Sends = nil, nil
+		return false
+	}
+	it.Destinations = send
+	it.Sends = nil
+	for chunk := range slices.Chunk(send, MaxDestinations) {
+		it.Sends = append(it.Sends, Send{Destinations: slices.Clone(chunk)})
+	}
+	return true
+}
+
+func blockedReason(blocked []sesaccount.Verdict) string {
+	parts := make([]string, len(blocked))
+	for i, v := range blocked {
+		parts[i] = verdictLine(v)
+	}
+	return "not sent to any destination: " + strings.Join(parts, "; ")
+}
+
+// verdictLine is "addr: why".
+func verdictLine(v sesaccount.Verdict) string {
+	r := v.Reason()
+	if strings.HasPrefix(r, "sandbox: ") {
+		return r // names the address itself
+	}
+	return v.Address + ": " + r
+}
+
+// decorate adds what the screen decided for the item to its result.
+func decorate(res Result, it *Item) Result {
+	for _, v := range it.Blocked {
+		res.SkippedRecipients = append(res.SkippedRecipients, verdictLine(v))
+	}
+	for _, v := range it.Allowed {
+		res.Warnings = append(res.Warnings, "sent despite the suppression list (--include-suppressed): "+verdictLine(v))
+	}
+	res.Simulator = sesaccount.AllSimulator(it.Destinations)
+	return res
+}
+
+// Preview counts what a plan will do, for the confirmation a bulk run
+// shows before anything is sent.
+type Preview struct {
+	// Messages, Sends and Recipients are what will be sent (Recipients
+	// count against the quota).
+	Messages, Sends, Recipients int
+	// SimulatorSends are sends to the SES mailbox simulator only.
+	SimulatorSends int
+	// AlreadySent, SkippedSpam and SkippedSuppressed count messages not
+	// sent: sent before (the journal), a spam or virus FAIL verdict, every
+	// destination suppressed or refused by the sandbox.
+	AlreadySent, SkippedSpam, SkippedSuppressed int
+	// OtherSkipped, Failed and Uncertain are the other messages decided
+	// before the run.
+	OtherSkipped, Failed, Uncertain int
+	// SuppressedRecipients and SandboxRecipients count destinations left
+	// out (in any message); IncludedSuppressed those sent to anyway;
+	// Unchecked those whose check failed (UncheckedWhy says the first
+	// failure), which are sent to.
+	SuppressedRecipients, SandboxRecipients, IncludedSuppressed, Unchecked int
+	UncheckedWhy                                                           string
+	// Account is the account the plan was made against (nil: not read,
+	// as in a dry run).
+	Account *sesaccount.Account
+}
+
+// Preview counts the plan.
+func (p *Plan) Preview() Preview {
+	pv := Preview{Account: p.Account}
+	pv.Messages, pv.Sends, pv.Recipients = p.ToSend()
+	for _, it := range p.Items {
+		for _, v := range it.Blocked {
+			if v.Unverified {
+				pv.SandboxRecipients++
+			} else {
+				pv.SuppressedRecipients++
+			}
+		}
+		pv.IncludedSuppressed += len(it.Allowed)
+		pv.Unchecked += len(it.Unchecked)
+		if len(it.Unchecked) > 0 && pv.UncheckedWhy == "" {
+			pv.UncheckedWhy = it.Unchecked[0].Err.Error()
+		}
+		switch it.Status {
+		case "":
+			for _, s := range it.Sends {
+				if s.pending(p.Options) && sesaccount.AllSimulator(s.Destinations) {
+					pv.SimulatorSends++
+				}
+			}
+		case StatusSkipped:
+			switch {
+			case len(it.Blocked) > 0 && len(it.Destinations) == 0:
+				pv.SkippedSuppressed++
+			case it.Summary.Verdicts.Failed() && !p.Options.IncludeSpam:
+				pv.SkippedSpam++
+			case len(it.Sends) > 0 && allSent(it.Sends):
+				pv.AlreadySent++
+			default:
+				pv.OtherSkipped++
+			}
+		case StatusFailed:
+			pv.Failed++
+		case StatusUncertain:
+			pv.Uncertain++
+		}
+	}
+	return pv
+}
+
+func allSent(sends []Send) bool {
+	for _, s := range sends {
+		if s.State != forward.StateSent {
+			return false
+		}
+	}
+	return true
+}
+
+// FitsQuota reports whether the recipients fit in what the account may
+// still send today; ok is false when the account was not read.
+func (pv Preview) FitsQuota() (fits, ok bool) {
+	if pv.Account == nil {
+		return false, false
+	}
+	return pv.Account.Fits(pv.Recipients), true
+}
+
+// Lines says the preview in words, one fact a line: what the CLI prints
+// before asking and the TUI shows on its confirmation screen.
+func (pv Preview) Lines() []string {
+	var out []string
+	line := fmt.Sprintf("%d message%s to send (%d send%s, %d recipient%s)", pv.Messages, plural(pv.Messages),
+		pv.Sends, plural(pv.Sends), pv.Recipients, plural(pv.Recipients))
+	if pv.SimulatorSends > 0 {
+		line += fmt.Sprintf(", %d of the sends to the SES mailbox simulator only", pv.SimulatorSends)
+	}
+	out = append(out, line)
+	for _, c := range []struct {
+		n    int
+		what string
+	}{
+		{pv.SkippedSuppressed, "skipped: every destination suppressed or not allowed from the sandbox"},
+		{pv.SkippedSpam, "skipped as spam or virus (--include-spam sends them)"},
+		{pv.AlreadySent, "skipped: already sent (--again sends them again)"},
+		{pv.OtherSkipped, "skipped for other reasons"},
+		{pv.Failed, "cannot be sent (see the reasons in the output)"},
+		{pv.Uncertain, "uncertain (--retry-uncertain)"},
+	} {
+		if c.n > 0 {
+			out = append(out, fmt.Sprintf("%d message%s %s", c.n, plural(c.n), c.what))
+		}
+	}
+	if pv.SuppressedRecipients > 0 {
+		out = append(out, fmt.Sprintf("%d destination%s left out: on the account's suppression list (--include-suppressed sends to them)",
+			pv.SuppressedRecipients, plural(pv.SuppressedRecipients)))
+	}
+	if pv.IncludedSuppressed > 0 {
+		out = append(out, fmt.Sprintf("WARNING: %d destination%s on the suppression list (or not checked) will be sent to: bounces and complaints hurt the account's reputation",
+			pv.IncludedSuppressed, plural(pv.IncludedSuppressed)))
+	}
+	if pv.Unchecked > 0 {
+		out = append(out, fmt.Sprintf("WARNING: %d destination%s could not be checked against the suppression list and will be sent to (SES drops suppressed addresses itself): %s",
+			pv.Unchecked, plural(pv.Unchecked), pv.UncheckedWhy))
+	}
+	a := pv.Account
+	if a == nil {
+		return append(out, "SES account not read: quota and suppression list not checked")
+	}
+	if a.Sandbox {
+		s := "SES sandbox: only verified addresses and domains and the mailbox simulator can receive"
+		if pv.SandboxRecipients > 0 {
+			s += fmt.Sprintf("; %d destination%s left out as unverified", pv.SandboxRecipients, plural(pv.SandboxRecipients))
+		}
+		out = append(out, s)
+	}
+	if !a.SendingEnabled {
+		out = append(out, "SES sending is PAUSED for this account: every send will fail")
+	}
+	if a.EnforcementStatus != "" && a.EnforcementStatus != "HEALTHY" {
+		out = append(out, "SES enforcement status "+a.EnforcementStatus+": the account is under review")
+	}
+	switch {
+	case a.Unlimited():
+		out = append(out, "quota: unlimited")
+	case a.Fits(pv.Recipients):
+		out = append(out, fmt.Sprintf("quota: fits (%d of %.0f left today)", pv.Recipients, a.Remaining24Hours))
+	default:
+		out = append(out, fmt.Sprintf("quota: DOES NOT FIT: %d recipients, %.0f left of %.0f today: the run will be refused",
+			pv.Recipients, a.Remaining24Hours, a.Max24HourSend))
+	}
+	return out
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,184 @@
+package reforward
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
+)
+
+// fakeAccount is sesaccount.API, sesbox's own interface (the SES side is
+// tested in sessend and, end to end, in cmd/sesbox against aws-ses-v2-local
+// with sesident).
+type fakeAccount struct {
+	mu         sync.Mutex
+	account    sesaccount.Account
+	suppressed map[string]sesaccount.Suppression
+	verified   map[string]bool
+	asked      map[string]int
+}
+
+func (f *fakeAccount) Account(context.Context) (sesaccount.Account, error) { return f.account, nil }
+
+func (f *fakeAccount) Identity(_ context.Context, name string) (sesaccount.Identity, error) {
+	f.count("id " + name)
+	if f.verified[name] {
+		return sesaccount.Identity{Name: name, Status: "SUCCESS", VerifiedForSending: true}, nil
+	}
+	return sesaccount.Identity{Name: name, Status: sesaccount.StatusNotFound}, nil
+}
+
+func (f *fakeAccount) Suppressed(_ context.Context, addr string) (sesaccount.Suppression, bool, error) {
+	f.count("sup " + addr)
+	s, ok := f.suppressed[addr]
+	return s, ok, nil
+}
+
+func (f *fakeAccount) count(k string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.asked == nil {
+		f.asked = map[string]int{}
+	}
+	f.asked[k]++
+}
+
+var nov2 = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+
+func production() *fakeAccount {
+	return &fakeAccount{
+		account: sesaccount.Account{SendingEnabled: true, EnforcementStatus: "HEALTHY", Max24HourSend: 200,
+			SentLast24Hours: 190, Remaining24Hours: 10, MaxSendRate: 14},
+		suppressed: map[string]sesaccount.Suppression{
+			"lead@team.example":  {Address: "lead@team.example", Reason: "BOUNCE", Since: nov2},
+			"sales@team.example": {Address: "sales@team.example", Reason: "COMPLAINT", Since: nov2},
+		},
+	}
+}
+
+func TestSuppressedDestinationsAreNeverSent(t *testing.T) {
+	e := newEnv(t)
+	acct := production()
+	a := e.src.put("a", message("a", "info@acme.example", "PASS"))  // ops + lead (suppressed)
+	b := e.src.put("b", message("b", "sales@acme.example", "PASS")) // sales (suppressed)
+	s := e.src.put("s", message("s", "info@acme.example", "FAIL"))  // spam
+	a2 := e.src.put("a2", message("a2", "info@acme.example", "PASS"))
+	r := e.runner()
+	r.Account = acct
+	p, err := r.Plan(context.Background(), []string{a, b, s, a2}, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv := p.Preview()
+	if pv.Messages != 2 || pv.Recipients != 2 || pv.SkippedSuppressed != 1 || pv.SkippedSpam != 1 || pv.SuppressedRecipients != 3 {
+		t.Errorf("preview %+v", pv)
+	}
+	if fits, ok := pv.FitsQuota(); !fits || !ok {
+		t.Error("2 recipients should fit in 10")
+	}
+	lines := strings.Join(pv.Lines(), "\n")
+	for _, want := range []string{"2 messages to send (2 sends, 2 recipients)", "1 message skipped: every destination suppressed",
+		"1 message skipped as spam", "3 destinations left out: on the account's suppression list", "quota: fits (2 of 10 left today)"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("preview lacks %q:\n%s", want, lines)
+		}
+	}
+	var res []Result
+	if _, err := r.Run(context.Background(), p, func(x Result) { res = append(res, x) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, snt := range e.ses.sends {
+		if slices.Contains(snt.dests, "lead@team.example") || slices.Contains(snt.dests, "sales@team.example") {
+			t.Errorf("a suppressed address reached SES: %v", snt.dests)
+		}
+	}
+	if len(e.ses.sends) != 2 {
+		t.Errorf("%d sends", len(e.ses.sends))
+	}
+	if res[0].Status != StatusSent || !slices.Equal(res[0].Recipients, []string{"ops@team.example"}) ||
+		!slices.Equal(res[0].SkippedRecipients, []string{"lead@team.example: suppressed: BOUNCE since 2026-11-02"}) {
+		t.Errorf("a: %+v", res[0])
+	}
+	if res[1].Status != StatusSkipped || !strings.Contains(res[1].Reason, "sales@team.example: suppressed: COMPLAINT since 2026-11-02") {
+		t.Errorf("b: %+v", res[1])
+	}
+	// One question per address for the whole run.
+	for k, n := range acct.asked {
+		if n != 1 {
+			t.Errorf("%s asked %d times", k, n)
+		}
+	}
+
+	// A run over the quota says so in the preview.
+	acct.account.Remaining24Hours = 0
+	p, _ = r.Plan(context.Background(), []string{a2}, Options{Config: testConfig, Again: true})
+	if fits, _ := p.Preview().FitsQuota(); fits || !strings.Contains(strings.Join(p.Preview().Lines(), "\n"), "DOES NOT FIT") {
+		t.Errorf("over quota: %q", p.Preview().Lines())
+	}
+}
+
+func TestIncludeSuppressedSendsWithWarning(t *testing.T) {
+	e := newEnv(t)
+	a := e.src.put("a", message("a", "info@acme.example", "PASS"))
+	r := e.runner()
+	r.Account = production()
+	p, err := r.Plan(context.Background(), []string{a}, Options{Config: testConfig, IncludeSuppressed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(p.Preview().Lines(), "\n"), "WARNING: 1 destination on the suppression list") {
+		t.Errorf("preview %q", p.Preview().Lines())
+	}
+	var res []Result
+	r.Run(context.Background(), p, func(x Result) { res = append(res, x) }, nil)
+	if len(e.ses.sends) != 1 || len(e.ses.sends[0].dests) != 2 || len(res[0].Warnings) != 1 ||
+		!strings.Contains(res[0].Warnings[0], "lead@team.example: suppressed: BOUNCE") {
+		t.Errorf("sends %v, result %+v", e.ses.sends, res[0])
+	}
+}
+
+// In the sandbox only verified identities and the mailbox simulator can
+// receive: unverified destinations are left out before sending, and a send
+// to the simulator only is flagged in the result, the journal and the
+// action log.
+func TestSandboxAndSimulator(t *testing.T) {
+	e := newEnv(t)
+	acct := &fakeAccount{account: sesaccount.Account{Sandbox: true, SendingEnabled: true, Max24HourSend: 200, Remaining24Hours: 200, MaxSendRate: 1},
+		verified: map[string]bool{"team.example": true}}
+	a := e.src.put("a", message("a", "info@acme.example", "PASS"))
+	r := e.runner()
+	r.Account = acct
+	opts := Options{Config: testConfig, To: []string{"success@simulator.amazonses.com", "bounce+run1@simulator.amazonses.com", "kim@unverified.example"}}
+	p, err := r.Plan(context.Background(), []string{a}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv := p.Preview()
+	if pv.SandboxRecipients != 1 || pv.SimulatorSends != 1 || !strings.Contains(strings.Join(pv.Lines(), "\n"), "SES sandbox: only verified addresses") {
+		t.Errorf("preview %+v %q", pv, pv.Lines())
+	}
+	var res []Result
+	r.Run(context.Background(), p, func(x Result) { res = append(res, x) }, nil)
+	if len(e.ses.sends) != 1 || slices.Contains(e.ses.sends[0].dests, "kim@unverified.example") {
+		t.Fatalf("sends %v", e.ses.sends)
+	}
+	if !res[0].Simulator || len(res[0].SkippedRecipients) != 1 || !strings.HasPrefix(res[0].SkippedRecipients[0], "sandbox: kim@unverified.example") {
+		t.Errorf("result %+v", res[0])
+	}
+	if len(e.log.actions) != 1 || !e.log.actions[0].Simulator {
+		t.Errorf("action log %+v", e.log.actions)
+	}
+	j, err := os.ReadFile(filepath.Join(e.dir, "state", "forward-journal.jsonl"))
+	if err != nil || !strings.Contains(string(j), `"state":"sent","sesMessageId":"ses-0001","time":"2025-03-14T12:00:00Z","simulator":true`) {
+		t.Errorf("journal: %v\n%s", err, j)
+	}
+	if acct.asked["sup success@simulator.amazonses.com"] != 0 {
+		t.Error("the simulator was looked up on the suppression list")
+	}
+}

@@ -1,0 +1,344 @@
+// Package sesaccount is what sesbox knows of the SES account it sends
+// through, beyond sending: the account's state and limits (GetAccount), the
+// verification of identities (GetEmailIdentity) and the account-level
+// suppression list (GetSuppressedDestination). It holds the types and the
+// rules (sandbox, suppression, the mailbox simulator) and no AWS code:
+// mailstore/sessend implements API over SES v2, so the TUI and the
+// SDK-free planners (reforward, drafts) can use it.
+package sesaccount
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Account is `sesbox account --json`. The field names are a public
+// contract (docs/ses-operations.md says what each means).
+type Account struct {
+	// Sandbox is true while the account has no production access: it may
+	// send only to verified identities and the mailbox simulator.
+	Sandbox bool `json:"sandbox"`
+	// SendingEnabled is false when SES has paused sending for the account.
+	SendingEnabled bool `json:"sendingEnabled"`
+	// EnforcementStatus is SES's review state: HEALTHY, PROBATION or
+	// SHUTDOWN.
+	EnforcementStatus string `json:"enforcementStatus"`
+	// Max24HourSend is how many recipients the account may send to in
+	// any 24 hours (-1: no limit); SentLast24Hours how many it did;
+	// Remaining24Hours the difference, never below 0 (-1: no limit).
+	Max24HourSend    float64 `json:"max24HourSend"`
+	SentLast24Hours  float64 `json:"sentLast24Hours"`
+	Remaining24Hours float64 `json:"remaining24Hours"`
+	// MaxSendRate is recipients per second.
+	MaxSendRate float64 `json:"maxSendRate"`
+	// SuppressedReasons are the reasons (BOUNCE, COMPLAINT) for which SES
+	// adds addresses to the account's suppression list; empty means the
+	// account-level list is off.
+	SuppressedReasons []string `json:"suppressedReasons"`
+	// ReviewStatus is the production-access request's state (PENDING,
+	// FAILED, GRANTED, DENIED), when the account has one.
+	ReviewStatus string `json:"reviewStatus,omitempty"`
+	// Identities are the sending identities the mailbox is configured
+	// with, as SES reports them.
+	Identities []Identity `json:"identities"`
+}
+
+// Identity is one SES identity (an address or a domain) and whether SES
+// lets it send.
+type Identity struct {
+	Name string `json:"name"`
+	// Type is EMAIL_ADDRESS, DOMAIN or MANAGED_DOMAIN; "" when SES does
+	// not know the identity.
+	Type string `json:"type"`
+	// Status is SES's VerificationStatus (SUCCESS, PENDING, FAILED,
+	// TEMPORARY_FAILURE, NOT_STARTED), or NOT_FOUND when SES has no such
+	// identity.
+	Status string `json:"status"`
+	// VerifiedForSending is SES's VerifiedForSendingStatus.
+	VerifiedForSending bool `json:"verifiedForSending"`
+	// DKIMStatus is the identity's DKIM signing status, when SES gives one.
+	DKIMStatus string `json:"dkimStatus,omitempty"`
+	// Error is why the identity could not be read (access denied, ...).
+	Error string `json:"error,omitempty"`
+}
+
+// StatusNotFound is Identity.Status for an identity SES does not have.
+const StatusNotFound = "NOT_FOUND"
+
+// Normalize makes nil lists empty, so the JSON says [] rather than null
+// and a decoded Account equals the one encoded.
+func (a Account) Normalize() Account {
+	if a.SuppressedReasons == nil {
+		a.SuppressedReasons = []string{}
+	}
+	if a.Identities == nil {
+		a.Identities = []Identity{}
+	}
+	return a
+}
+
+// Unlimited reports a 24-hour quota SES does not limit.
+func (a Account) Unlimited() bool { return a.Max24HourSend < 0 }
+
+// Fits reports whether n more recipients fit in the remaining quota.
+func (a Account) Fits(n int) bool { return a.Unlimited() || float64(n) <= a.Remaining24Hours }
+
+// Suppression is an address on the account's suppression list.
+type Suppression struct {
+	Address string    `json:"address"`
+	Reason  string    `json:"reason"` // BOUNCE or COMPLAINT
+	Since   time.Time `json:"since"`  // when SES last added or updated it
+}
+
+// String is how a skipped destination is reported:
+// "suppressed: BOUNCE since 2026-11-02".
+func (s Suppression) String() string {
+	out := "suppressed: " + s.Reason
+	if !s.Since.IsZero() {
+		out += " since " + s.Since.UTC().Format("2006-01-02")
+	}
+	return out
+}
+
+// API is the part of SES v2 this package needs (sessend.Account in
+// production).
+type API interface {
+	// Account reads GetAccount; Identities is left empty.
+	Account(ctx context.Context) (Account, error)
+	// Identity reads GetEmailIdentity; an identity SES does not have is
+	// not an error but Status NOT_FOUND.
+	Identity(ctx context.Context, name string) (Identity, error)
+	// Suppressed reads GetSuppressedDestination; ok is false when the
+	// address is not on the list (SES's NotFoundException).
+	Suppressed(ctx context.Context, address string) (s Suppression, ok bool, err error)
+}
+
+// Describe reads the account and the named identities (repeats and empty
+// names dropped, in order). An identity that cannot be read carries the
+// error; only GetAccount failing fails Describe.
+func Describe(ctx context.Context, api API, identities []string) (Account, error) {
+	a, err := api.Account(ctx)
+	if err != nil {
+		return Account{}, err
+	}
+	a.Identities = nil
+	seen := map[string]bool{}
+	for _, name := range identities {
+		key := strings.ToLower(strings.TrimSpace(name))
+		if key == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		id, err := api.Identity(ctx, strings.TrimSpace(name))
+		if err != nil {
+			id = Identity{Name: strings.TrimSpace(name), Error: err.Error()}
+		}
+		a.Identities = append(a.Identities, id)
+	}
+	return a.Normalize(), nil
+}
+
+// IdentityNames lists the identities a mailbox sends from: each address
+// given, then its domain, then the domains, in order without repeats.
+// Addresses may be written "Name <addr>".
+func IdentityNames(addresses, domains []string) []string {
+	var out []string
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if s != "" && !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, s) }) {
+			out = append(out, s)
+		}
+	}
+	for _, a := range addresses {
+		addr := bareAddress(a)
+		if addr == "" {
+			continue
+		}
+		add(addr)
+		if _, dom, ok := strings.Cut(addr, "@"); ok {
+			add(dom)
+		}
+	}
+	for _, d := range domains {
+		add(d)
+	}
+	return out
+}
+
+// bareAddress takes the address out of "Name <addr>".
+func bareAddress(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '<'); i >= 0 {
+		if j := strings.IndexByte(s[i:], '>'); j > 0 {
+			return strings.TrimSpace(s[i+1 : i+j])
+		}
+	}
+	return s
+}
+
+// SimulatorDomain is the domain of the SES mailbox simulator.
+const SimulatorDomain = "simulator.amazonses.com"
+
+// simulatorBoxes are the mailbox simulator's addresses (each may carry a
+// "+label"): success, bounce, out of the office, complaint, and an
+// address on SES's global suppression list.
+var simulatorBoxes = []string{"success", "bounce", "ooto", "complaint", "suppressionlist"}
+
+// IsSimulator reports whether addr is an SES mailbox simulator address.
+// SES accepts them from sandbox accounts without verification, and sends
+// to them count against neither the bounce nor the complaint rate.
+func IsSimulator(addr string) bool {
+	local, dom, ok := strings.Cut(strings.ToLower(bareAddress(addr)), "@")
+	if !ok || dom != SimulatorDomain {
+		return false
+	}
+	local, _, _ = strings.Cut(local, "+")
+	return slices.Contains(simulatorBoxes, local)
+}
+
+// AllSimulator reports whether every destination is a simulator address
+// (and there is one): such a send is a rehearsal.
+func AllSimulator(dests []string) bool {
+	return len(dests) > 0 && !slices.ContainsFunc(dests, func(d string) bool { return !IsSimulator(d) })
+}
+
+// ErrUnverifiedInSandbox is wrapped by Screen's errors for a destination a
+// sandbox account cannot send to.
+var ErrUnverifiedInSandbox = errors.New("the SES account is in the sandbox and the destination is not a verified identity")
+
+// Verdict is what Screen found for one destination.
+type Verdict struct {
+	Address string
+	// Suppressed is set when the address is on the suppression list.
+	Suppressed *Suppression
+	// Unverified is set when the account is in the sandbox and neither
+	// the address nor its domain is a verified identity: SES would refuse
+	// the whole message.
+	Unverified bool
+	// Simulator marks a mailbox simulator address.
+	Simulator bool
+	// Err is a check that could not be made.
+	Err error
+}
+
+// Blocked reports whether the destination must not be sent to: on the
+// suppression list (unless includeSuppressed), or unsendable from the
+// sandbox. A check that failed (no ses:GetSuppressedDestination permission,
+// an endpoint without the operation) does not block: SES itself drops
+// suppressed addresses, so the check is a courtesy that must not stop
+// every send; the failure is reported (Err) for the preview to warn about.
+func (v Verdict) Blocked(includeSuppressed bool) bool {
+	switch {
+	case v.Unverified:
+		return true
+	case v.Suppressed != nil:
+		return !includeSuppressed
+	}
+	return false
+}
+
+// Reason says why the destination is blocked (or would be), for output.
+func (v Verdict) Reason() string {
+	switch {
+	case v.Unverified:
+		return "sandbox: " + v.Address + " is not a verified identity (an account in the SES sandbox sends only to verified addresses and domains, and the mailbox simulator)"
+	case v.Suppressed != nil:
+		return v.Suppressed.String()
+	case v.Err != nil:
+		return "not checked against the suppression list: " + v.Err.Error()
+	}
+	return ""
+}
+
+// Screen checks destinations before a send, caching every answer for the
+// run: a bulk run asks SES about each address once. It is safe for
+// concurrent use. The zero value is not usable; use NewScreen.
+type Screen struct {
+	api     API
+	account Account
+	cache   *cache
+}
+
+// NewScreen reads the account (GetAccount) and returns a Screen that knows
+// whether it is in the sandbox.
+func NewScreen(ctx context.Context, api API) (*Screen, error) {
+	a, err := api.Account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Screen{api: api, account: a.Normalize(), cache: newCache()}, nil
+}
+
+// Account is what GetAccount said when the Screen was made.
+func (s *Screen) Account() Account { return s.account }
+
+// Check returns the verdict for each destination, in order.
+func (s *Screen) Check(ctx context.Context, dests []string) []Verdict {
+	out := make([]Verdict, len(dests))
+	for i, d := range dests {
+		out[i] = s.check(ctx, d)
+	}
+	return out
+}
+
+func (s *Screen) check(ctx context.Context, addr string) Verdict {
+	v := Verdict{Address: addr, Simulator: IsSimulator(addr)}
+	if v.Simulator {
+		// The simulator is never on the account's list, and the sandbox
+		// lets every account send to it.
+		return v
+	}
+	sup, ok, err := s.cache.suppressed(ctx, s.api, strings.ToLower(addr))
+	switch {
+	case err != nil:
+		v.Err = err
+	case ok:
+		v.Suppressed = &sup
+	}
+	if s.account.Sandbox {
+		verified, err := s.verified(ctx, addr)
+		switch {
+		case err != nil && v.Err == nil:
+			v.Err = fmt.Errorf("check the verification of %s: %w", addr, err)
+		case err == nil && !verified:
+			v.Unverified = true
+		}
+	}
+	return v
+}
+
+// verified reports whether addr, or its domain, is an identity verified
+// for sending.
+func (s *Screen) verified(ctx context.Context, addr string) (bool, error) {
+	names := []string{addr}
+	if _, dom, ok := strings.Cut(addr, "@"); ok {
+		names = append(names, dom)
+	}
+	for _, n := range names {
+		id, err := s.cache.identity(ctx, s.api, strings.ToLower(n))
+		if err != nil {
+			return false, err
+		}
+		if id.VerifiedForSending || id.Status == "SUCCESS" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Filter splits dests into those to send to and the verdicts of those not
+// to (in order).
+func Filter(verdicts []Verdict, includeSuppressed bool) (send []string, blocked []Verdict) {
+	for _, v := range verdicts {
+		if v.Blocked(includeSuppressed) {
+			blocked = append(blocked, v)
+		} else {
+			send = append(send, v.Address)
+		}
+	}
+	return send, blocked
+}

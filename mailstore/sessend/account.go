@@ -1,0 +1,109 @@
+package sessend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
+)
+
+// accountAPI is the part of *sesv2.Client AccountReader uses.
+type accountAPI interface {
+	GetAccount(ctx context.Context, in *sesv2.GetAccountInput, opts ...func(*sesv2.Options)) (*sesv2.GetAccountOutput, error)
+	GetEmailIdentity(ctx context.Context, in *sesv2.GetEmailIdentityInput, opts ...func(*sesv2.Options)) (*sesv2.GetEmailIdentityOutput, error)
+	GetSuppressedDestination(ctx context.Context, in *sesv2.GetSuppressedDestinationInput, opts ...func(*sesv2.Options)) (*sesv2.GetSuppressedDestinationOutput, error)
+}
+
+// AccountReader is sesaccount.API over SES v2.
+type AccountReader struct{ api accountAPI }
+
+var _ sesaccount.API = (*AccountReader)(nil)
+
+// NewAccountReader returns the account reader over client.
+func NewAccountReader(client accountAPI) *AccountReader { return &AccountReader{api: client} }
+
+// Account implements sesaccount.API: GetAccount.
+func (r *AccountReader) Account(ctx context.Context) (sesaccount.Account, error) {
+	out, err := r.api.GetAccount(ctx, &sesv2.GetAccountInput{})
+	if err != nil {
+		return sesaccount.Account{}, fmt.Errorf("read the SES account: %w", explainRead(err, "ses:GetAccount"))
+	}
+	a := sesaccount.Account{
+		Sandbox:           !out.ProductionAccessEnabled,
+		SendingEnabled:    out.SendingEnabled,
+		EnforcementStatus: aws.ToString(out.EnforcementStatus),
+	}
+	if q := out.SendQuota; q != nil {
+		a.Max24HourSend, a.SentLast24Hours, a.MaxSendRate = q.Max24HourSend, q.SentLast24Hours, q.MaxSendRate
+	}
+	a.Remaining24Hours = max(a.Max24HourSend-a.SentLast24Hours, 0)
+	if a.Max24HourSend < 0 {
+		a.Remaining24Hours = -1
+	}
+	if sa := out.SuppressionAttributes; sa != nil {
+		for _, r := range sa.SuppressedReasons {
+			a.SuppressedReasons = append(a.SuppressedReasons, string(r))
+		}
+	}
+	if d := out.Details; d != nil && d.ReviewDetails != nil {
+		a.ReviewStatus = string(d.ReviewDetails.Status)
+	}
+	return a.Normalize(), nil
+}
+
+// Identity implements sesaccount.API: GetEmailIdentity.
+func (r *AccountReader) Identity(ctx context.Context, name string) (sesaccount.Identity, error) {
+	out, err := r.api.GetEmailIdentity(ctx, &sesv2.GetEmailIdentityInput{EmailIdentity: aws.String(name)})
+	var nf *types.NotFoundException
+	if errors.As(err, &nf) {
+		return sesaccount.Identity{Name: name, Status: sesaccount.StatusNotFound}, nil
+	}
+	if err != nil {
+		return sesaccount.Identity{}, fmt.Errorf("read SES identity %s: %w", name, explainRead(err, "ses:GetEmailIdentity"))
+	}
+	id := sesaccount.Identity{
+		Name: name, Type: string(out.IdentityType), Status: string(out.VerificationStatus),
+		VerifiedForSending: out.VerifiedForSendingStatus,
+	}
+	if d := out.DkimAttributes; d != nil {
+		id.DKIMStatus = string(d.Status)
+	}
+	return id, nil
+}
+
+// Suppressed implements sesaccount.API: GetSuppressedDestination, where
+// NotFoundException means "not on the list".
+func (r *AccountReader) Suppressed(ctx context.Context, address string) (sesaccount.Suppression, bool, error) {
+	out, err := r.api.GetSuppressedDestination(ctx, &sesv2.GetSuppressedDestinationInput{EmailAddress: aws.String(address)})
+	var nf *types.NotFoundException
+	if errors.As(err, &nf) {
+		return sesaccount.Suppression{}, false, nil
+	}
+	if err != nil {
+		return sesaccount.Suppression{}, false, fmt.Errorf("read the SES suppression list for %s: %w", address, explainRead(err, "ses:GetSuppressedDestination"))
+	}
+	d := out.SuppressedDestination
+	if d == nil {
+		return sesaccount.Suppression{}, false, nil
+	}
+	s := sesaccount.Suppression{Address: aws.ToString(d.EmailAddress), Reason: string(d.Reason), Since: aws.ToTime(d.LastUpdateTime)}
+	if s.Address == "" {
+		s.Address = address
+	}
+	return s, true, nil
+}
+
+// explainRead names the permission an access-denied read needs.
+func explainRead(err error, permission string) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "AccessDeniedException" {
+		return fmt.Errorf("%w (access denied: the credentials need %s)", err, permission)
+	}
+	return err
+}
