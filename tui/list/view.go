@@ -164,7 +164,7 @@ func (m Model) renderRow(r int) string {
 	b.WriteString(paint(base, common.Fit(formatDate(s.Date, m.c.Now(), m.c.Loc), wDate)+" "))
 	b.WriteString(paint(base, common.Fit(fromText(s), fw)+" "))
 	b.WriteString(paint(base, common.Fit(m.subjectText(rw, s), sw)+" "))
-	b.WriteString(paint(base, common.FitRight(common.Size(s.Size), wSize)+" "))
+	b.WriteString(paint(base, common.FitRight(mailstore.FormatSize(s.Size), wSize)+" "))
 
 	if s.Verdicts.Failed() {
 		b.WriteString(paint(st.Danger, "!"))
