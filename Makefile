@@ -1,6 +1,8 @@
 # sesbox: `make demo` runs the TUI on the embedded demo mailbox, `make test`
-# runs every test (installing versitygw and aws-ses-v2-local first when they
-# are missing: the integration tests start them).
+# runs every test (installing versitygw, aws-ses-v2-local and the SES
+# forwarder Lambda first when they are missing: the tests start them).
+# runs every test (installing versitygw, aws-ses-v2-local and dynalite first
+# when they are missing: the integration tests start them).
 GO        ?= go
 BIN       := bin/sesbox
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -29,8 +31,14 @@ test: peers
 unit:
 	$(GO) test -race ./...
 
-# Benchmarks print their own ratio against a baseline measured in the same run.
-bench:
+# The scale harness (bench/): a generated bucket in versitygw behind a
+# simulated network, the real binary against it, every target printed as
+# met or not next to baselines measured in the same run; results in
+# bench/results.json. BENCH_N (default 10000), BENCH_RTT (20ms),
+# BENCH_LINK_MBPS (50). Then the micro-benchmarks, each with its own
+# same-run baseline.
+bench: peers
+	$(GO) test -tags bench -run '^TestBench$$' -count=1 -v -timeout 30m ./bench/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./mailstore/... ./tui/...
 
 lint:
@@ -41,7 +49,8 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	@set -e; for t in mime:FuzzParse mime:FuzzSummarize sanitize:FuzzText sanitize:FuzzLine sanitize:FuzzFilename \
-		forward:FuzzRewrite compose:FuzzReplyHeaders drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
+		forward:FuzzRewrite forward:FuzzRewriteFolding compose:FuzzReplyHeaders compose:FuzzBuildHeaderLines headerfold:FuzzFold \
+		drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
 		echo "--- $$t"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./mailstore/$${t%%:*}; \
 	done
 
@@ -56,13 +65,22 @@ screenshots:
 			-o screenshots/$$(basename $$f .ansi).png $$f || exit 1; \
 	done
 
-# Installs the peer programs the integration tests start, when missing:
-# versitygw (S3) into GOBIN, aws-ses-v2-local (SES v2) into .peers/.
+# Installs the peer programs the tests start, when missing: versitygw (S3)
+# into GOBIN; aws-ses-v2-local (SES v2), the SES forwarder Lambda (run
+# under Node by the differential test of mailstore/forward) dynalite
+# (DynamoDB) and fauxqs (SQS/SNS) into .peers/.
 peers:
 	@command -v versitygw >/dev/null 2>&1 || { echo "--- installing versitygw v1.8.0"; \
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
 	@test -x $(NPM_BIN)/aws-ses-v2-local || { echo "--- installing aws-ses-v2-local 2.10.2"; mkdir -p .peers && \
 		cd .peers && npm install --no-audit --no-fund --loglevel=error aws-ses-v2-local@2.10.2; }
+	@grep -qs '"version": "6.0.0"' .peers/node_modules/aws-lambda-ses-forwarder/package.json || { \
+		echo "--- installing aws-lambda-ses-forwarder 6.0.0"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error aws-lambda-ses-forwarder@6.0.0; }
+	@test -x $(NPM_BIN)/dynalite || { echo "--- installing dynalite 4.0.0"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error dynalite@4.0.0; }
+	@test -x $(NPM_BIN)/fauxqs || { echo "--- installing fauxqs 1.9.2"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error fauxqs@1.9.2; }
 
 clean:
 	rm -rf bin .screenshots

@@ -23,6 +23,10 @@ type Global struct {
 	// Audit opens the audit view of the mailbox (from the list or the
 	// viewer).
 	Audit key.Binding
+	// Redraw clears the terminal and draws everything again.
+	Redraw key.Binding
+	// Command opens the `:` command line.
+	Command key.Binding
 }
 
 // Mail are the keys that act on a message, handled by the root in the list
@@ -31,6 +35,8 @@ type Global struct {
 type Mail struct {
 	Reply, ReplyAll key.Binding
 	Forward         key.Binding
+	// ToggleRead marks the message unread, or read again, by hand.
+	ToggleRead key.Binding
 }
 
 // List are the message list's keys.
@@ -44,13 +50,16 @@ type List struct {
 	Unmark           key.Binding
 	Sort, Reverse    key.Binding
 	Filter           key.Binding
-	NextMatch        key.Binding
-	PrevMatch        key.Binding
-	ClearFilter      key.Binding
-	Threads          key.Binding
-	Fold, FoldAll    key.Binding
-	SaveMarked       key.Binding
-	ExportMarked     key.Binding
+	// Search moves to the messages matching a query without hiding the
+	// others (Filter limits the list to them).
+	Search        key.Binding
+	NextMatch     key.Binding
+	PrevMatch     key.Binding
+	ClearFilter   key.Binding
+	Threads       key.Binding
+	Fold, FoldAll key.Binding
+	SaveMarked    key.Binding
+	ExportMarked  key.Binding
 }
 
 // Viewer are the message viewer's keys.
@@ -67,6 +76,23 @@ type Viewer struct {
 	Open             key.Binding
 	CopyKey          key.Binding
 	CopyID           key.Binding
+	// The pager: search the text shown, list and open its links, open
+	// the HTML in a browser, pipe to a command.
+	Search    key.Binding
+	NextMatch key.Binding
+	PrevMatch key.Binding
+	Links     key.Binding
+	OpenHTML  key.Binding
+	Pipe      key.Binding
+	// Select shows the part under the cursor (parts view) or opens the
+	// link under it (links view).
+	Select key.Binding
+	// CopyLink copies the link under the cursor in the links view, where
+	// it takes the place of CopyKey.
+	CopyLink key.Binding
+	// PipeMode switches the pipe prompt between the raw message and its
+	// decoded text.
+	PipeMode key.Binding
 }
 
 // Compose are the reply composer's keys (tui/compose).
@@ -162,11 +188,14 @@ func DefaultKeyMap() KeyMap {
 			Errors:  b("error history", "E"),
 			Refresh: b("re-index", "ctrl+r"),
 			Audit:   b("audit view", "A"),
+			Redraw:  b("redraw", "ctrl+l"),
+			Command: b("command line", ":"),
 		},
 		Mail: Mail{
-			Reply:    b("reply", "r"),
-			ReplyAll: b("reply all", "R"),
-			Forward:  b("re-forward", "f"),
+			Reply:      b("reply", "r"),
+			ReplyAll:   b("reply all", "R"),
+			Forward:    b("re-forward", "f"),
+			ToggleRead: b("toggle read/unread", "U"),
 		},
 		List: List{
 			Up:           b("up", "k", "up"),
@@ -184,6 +213,7 @@ func DefaultKeyMap() KeyMap {
 			Sort:         b("sort by", "o"),
 			Reverse:      b("reverse sort", "O"),
 			Filter:       b("filter", "/"),
+			Search:       b("search", "S"),
 			NextMatch:    b("next match", "n"),
 			PrevMatch:    b("prev match", "N"),
 			ClearFilter:  b("clear filter", "esc"),
@@ -194,23 +224,32 @@ func DefaultKeyMap() KeyMap {
 			ExportMarked: b("export marked (mbox)", "e"),
 		},
 		Viewer: Viewer{
-			Up:       b("up", "k", "up"),
-			Down:     b("down", "j", "down"),
-			Top:      b("top", "g", "home"),
-			Bottom:   b("bottom", "G", "end"),
-			HalfUp:   b("half page up", "ctrl+u"),
-			HalfDown: b("half page down", "ctrl+d"),
-			PageUp:   b("page up", "pgup", "b"),
-			PageDown: b("page down", "pgdown", " "),
-			Next:     b("next message", "J"),
-			Prev:     b("prev message", "K"),
-			Headers:  b("full headers", "h"),
-			Raw:      b("raw source", "H"),
-			Parts:    b("parts", "p"),
-			Save:     b("save attachments", "s"),
-			Open:     b("open attachment", "o"),
-			CopyKey:  b("copy S3 key", "y"),
-			CopyID:   b("copy Message-ID", "Y"),
+			Up:        b("up", "k", "up"),
+			Down:      b("down", "j", "down"),
+			Top:       b("top", "g", "home"),
+			Bottom:    b("bottom", "G", "end"),
+			HalfUp:    b("half page up", "ctrl+u"),
+			HalfDown:  b("half page down", "ctrl+d"),
+			PageUp:    b("page up", "pgup", "b"),
+			PageDown:  b("page down", "pgdown", " "),
+			Next:      b("next message", "J"),
+			Prev:      b("prev message", "K"),
+			Headers:   b("full headers", "h"),
+			Raw:       b("raw source", "H"),
+			Parts:     b("parts", "p"),
+			Save:      b("save attachments", "s"),
+			Open:      b("open attachment", "o"),
+			CopyKey:   b("copy S3 key", "y"),
+			CopyID:    b("copy Message-ID", "Y"),
+			Search:    b("search", "/"),
+			NextMatch: b("next match", "n"),
+			PrevMatch: b("prev match", "N"),
+			Links:     b("links", "l"),
+			OpenHTML:  b("HTML in browser", "v"),
+			Pipe:      b("pipe to command", "|"),
+			Select:    b("show part / open link", "enter"),
+			CopyLink:  b("copy link", "y"),
+			PipeMode:  b("raw/decoded", "tab"),
 		},
 		Prompt: Prompt{
 			Accept: b("accept", "enter"),
@@ -270,10 +309,13 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"global.errors":       &k.Global.Errors,
 		"global.refresh":      &k.Global.Refresh,
 		"global.audit":        &k.Global.Audit,
+		"global.redraw":       &k.Global.Redraw,
+		"global.command":      &k.Global.Command,
 
-		"mail.reply":     &k.Mail.Reply,
-		"mail.reply-all": &k.Mail.ReplyAll,
-		"mail.forward":   &k.Mail.Forward,
+		"mail.reply":       &k.Mail.Reply,
+		"mail.reply-all":   &k.Mail.ReplyAll,
+		"mail.forward":     &k.Mail.Forward,
+		"mail.toggle-read": &k.Mail.ToggleRead,
 
 		"list.up":            &k.List.Up,
 		"list.down":          &k.List.Down,
@@ -290,6 +332,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"list.sort":          &k.List.Sort,
 		"list.reverse":       &k.List.Reverse,
 		"list.filter":        &k.List.Filter,
+		"list.search":        &k.List.Search,
 		"list.next-match":    &k.List.NextMatch,
 		"list.prev-match":    &k.List.PrevMatch,
 		"list.clear-filter":  &k.List.ClearFilter,
@@ -299,23 +342,32 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"list.save-marked":   &k.List.SaveMarked,
 		"list.export-marked": &k.List.ExportMarked,
 
-		"viewer.up":        &k.Viewer.Up,
-		"viewer.down":      &k.Viewer.Down,
-		"viewer.top":       &k.Viewer.Top,
-		"viewer.bottom":    &k.Viewer.Bottom,
-		"viewer.half-up":   &k.Viewer.HalfUp,
-		"viewer.half-down": &k.Viewer.HalfDown,
-		"viewer.page-up":   &k.Viewer.PageUp,
-		"viewer.page-down": &k.Viewer.PageDown,
-		"viewer.next":      &k.Viewer.Next,
-		"viewer.prev":      &k.Viewer.Prev,
-		"viewer.headers":   &k.Viewer.Headers,
-		"viewer.raw":       &k.Viewer.Raw,
-		"viewer.parts":     &k.Viewer.Parts,
-		"viewer.save":      &k.Viewer.Save,
-		"viewer.open":      &k.Viewer.Open,
-		"viewer.copy-key":  &k.Viewer.CopyKey,
-		"viewer.copy-id":   &k.Viewer.CopyID,
+		"viewer.up":         &k.Viewer.Up,
+		"viewer.down":       &k.Viewer.Down,
+		"viewer.top":        &k.Viewer.Top,
+		"viewer.bottom":     &k.Viewer.Bottom,
+		"viewer.half-up":    &k.Viewer.HalfUp,
+		"viewer.half-down":  &k.Viewer.HalfDown,
+		"viewer.page-up":    &k.Viewer.PageUp,
+		"viewer.page-down":  &k.Viewer.PageDown,
+		"viewer.next":       &k.Viewer.Next,
+		"viewer.prev":       &k.Viewer.Prev,
+		"viewer.headers":    &k.Viewer.Headers,
+		"viewer.raw":        &k.Viewer.Raw,
+		"viewer.parts":      &k.Viewer.Parts,
+		"viewer.save":       &k.Viewer.Save,
+		"viewer.open":       &k.Viewer.Open,
+		"viewer.copy-key":   &k.Viewer.CopyKey,
+		"viewer.copy-id":    &k.Viewer.CopyID,
+		"viewer.search":     &k.Viewer.Search,
+		"viewer.next-match": &k.Viewer.NextMatch,
+		"viewer.prev-match": &k.Viewer.PrevMatch,
+		"viewer.links":      &k.Viewer.Links,
+		"viewer.open-html":  &k.Viewer.OpenHTML,
+		"viewer.pipe":       &k.Viewer.Pipe,
+		"viewer.select":     &k.Viewer.Select,
+		"viewer.copy-link":  &k.Viewer.CopyLink,
+		"viewer.pipe-mode":  &k.Viewer.PipeMode,
 
 		"prompt.accept": &k.Prompt.Accept,
 		"prompt.cancel": &k.Prompt.Cancel,

@@ -28,6 +28,12 @@ var (
 	colMarked    = lipgloss.AdaptiveColor{Light: "#B8007A", Dark: "#FF79C6"}
 	colLink      = lipgloss.AdaptiveColor{Light: "#0B5CAD", Dark: "#79B8FF"}
 	colTabActive = lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#1A1A1A"}
+	colMatchBg   = lipgloss.AdaptiveColor{Light: "#FFE680", Dark: "#6B5B00"}
+	colMatchCur  = lipgloss.AdaptiveColor{Light: "#FFB000", Dark: "#C79100"}
+	// Quoted text fades with depth, towards the background.
+	colQuote1 = lipgloss.AdaptiveColor{Light: "#4A6A8A", Dark: "#9DB4CC"}
+	colQuote2 = lipgloss.AdaptiveColor{Light: "#7C8894", Dark: "#7D8893"}
+	colQuote3 = lipgloss.AdaptiveColor{Light: "#A3AAB2", Dark: "#5D656D"}
 )
 
 // Styles is everything the TUI draws with. Selection is a background colour
@@ -69,6 +75,13 @@ type Styles struct {
 	Warning     lipgloss.Style
 	Link        lipgloss.Style
 	Rule        lipgloss.Style
+	// Quote styles quoted lines by depth: Quote[0] for "> ", Quote[1] for
+	// "> > ", Quote[2] for deeper; see QuoteDepth.
+	Quote [3]lipgloss.Style
+	// Match and MatchCurrent mark search hits in the pager (a background,
+	// as for the selection); see Highlight for NO_COLOR.
+	Match        lipgloss.Style
+	MatchCurrent lipgloss.Style
 
 	// The bottom lines.
 	Status      lipgloss.Style
@@ -140,6 +153,13 @@ func New(r *lipgloss.Renderer) Styles {
 		Warning:     ns().Foreground(colWarn),
 		Link:        ns().Foreground(colLink),
 		Rule:        ns().Foreground(colFaint),
+		Quote: [3]lipgloss.Style{
+			ns().Foreground(colQuote1),
+			ns().Foreground(colQuote2),
+			ns().Foreground(colQuote3),
+		},
+		Match:        ns().Foreground(colFg).Background(colMatchBg),
+		MatchCurrent: ns().Foreground(colTabActive).Background(colMatchCur).Bold(true),
 
 		Status:      ns().Foreground(colFg).Background(colBarBg),
 		StatusKey:   ns().Foreground(colAccent).Background(colBarBg).Bold(true),
@@ -174,4 +194,32 @@ func (s Styles) Verdict(v string) lipgloss.Style {
 	default:
 		return s.Neutral
 	}
+}
+
+// QuoteStyle returns the style of a line quoted depth levels deep (0: not
+// quoted, drawn in Normal).
+func (s Styles) QuoteStyle(depth int) lipgloss.Style {
+	switch {
+	case depth <= 0:
+		return s.Normal
+	case depth > len(s.Quote):
+		return s.Quote[len(s.Quote)-1]
+	}
+	return s.Quote[depth-1]
+}
+
+// Highlight draws a search hit. Without colour (NO_COLOR) a hit would be
+// invisible, so it is drawn in reverse video then, an attribute and not a
+// colour; the current hit is also underlined.
+func (s Styles) Highlight(text string, current bool) string {
+	if s.Ascii {
+		if current {
+			return "\x1b[7;4m" + text + "\x1b[27;24m"
+		}
+		return "\x1b[7m" + text + "\x1b[27m"
+	}
+	if current {
+		return s.MatchCurrent.Render(text)
+	}
+	return s.Match.Render(text)
 }

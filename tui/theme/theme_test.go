@@ -47,3 +47,27 @@ func TestAdaptiveColours(t *testing.T) {
 		t.Fatal("the same colours on light and dark terminals")
 	}
 }
+
+func TestHighlightAndQuotes(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	plain := New(NewRenderer(io.Discard, false))
+	// Without colour a hit is reverse video (an attribute, not a colour).
+	if got := plain.Highlight("x", false); got != "\x1b[7mx\x1b[27m" {
+		t.Fatalf("NO_COLOR hit %q", got)
+	}
+	if plain.QuoteStyle(2).Render("> > x") != "> > x" {
+		t.Fatal("NO_COLOR quote has colour")
+	}
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	s := New(r)
+	if h := s.Highlight("x", false); !strings.Contains(h, "48;2;") || strings.Contains(h, "\x1b[7m") {
+		t.Fatalf("colour hit %q is not a background", h)
+	}
+	if s.Highlight("x", true) == s.Highlight("x", false) {
+		t.Fatal("the current hit looks like the others")
+	}
+	if s.QuoteStyle(0).Render("x") != s.Normal.Render("x") {
+		t.Fatal("an unquoted line is not Normal")
+	}
+}

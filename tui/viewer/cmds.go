@@ -1,18 +1,21 @@
 package viewer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sesbox/sesbox/mailstore/external"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/mailcap"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
@@ -28,9 +31,10 @@ type AttachmentsSavedMsg struct {
 	Err   error
 }
 
-// AttachmentOpenedMsg is sent when the opener has been started on a private
-// copy of a part (Path, inside the temporary directory Dir, which the TUI
-// removes when it exits).
+// AttachmentOpenedMsg is sent when a program (the opener, a mailcap
+// viewer, the browser for the HTML body) has been started on a private
+// copy (Path, inside the temporary directory Dir, which the TUI removes
+// when it exits).
 type AttachmentOpenedMsg struct {
 	Key  string
 	Path string
@@ -60,34 +64,25 @@ func saveCmd(v *mime.View, key, dir string, part int) tea.Cmd {
 }
 
 // openCmd copies part p into a fresh private directory (0700, the file
-// 0600) and starts opener on it. The opener's output is discarded so it
-// cannot draw over the screen; it is reaped in the background.
+// 0600, under a generated name with an extension from its content type:
+// never the sender's file name) and starts opener on it, detached.
 func openCmd(opener, key string, p mime.Part) tea.Cmd {
-	content := p.Content
-	name := p.Filename
-	if name == "" {
-		name = fmt.Sprintf("part-%d", p.Index)
-	}
-	name = sanitize.Filename(name)
 	return func() tea.Msg {
 		argv := strings.Fields(opener)
 		if len(argv) == 0 {
 			return AttachmentOpenedMsg{Key: key, Err: errors.New("open attachment: no opener (set $OPENER)")}
 		}
-		dir, err := os.MkdirTemp("", "sesbox-open-")
+		dir, err := external.PrivateDir()
 		if err != nil {
 			return AttachmentOpenedMsg{Key: key, Err: fmt.Errorf("open attachment: %w", err)}
 		}
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, content, 0o600); err != nil {
+		path, err := external.WriteFile(dir, p.Content, p.ContentType, "")
+		if err != nil {
 			return AttachmentOpenedMsg{Key: key, Dir: dir, Err: fmt.Errorf("open attachment: %w", err)}
 		}
-		cmd := exec.Command(argv[0], append(argv[1:], path)...)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
-		if err := cmd.Start(); err != nil {
-			return AttachmentOpenedMsg{Key: key, Path: path, Dir: dir, Err: fmt.Errorf("open attachment with %s: %w", argv[0], err)}
+		if err := external.Start(append(argv, path)); err != nil {
+			return AttachmentOpenedMsg{Key: key, Path: path, Dir: dir, Err: fmt.Errorf("open attachment: %w", err)}
 		}
-		go func() { _ = cmd.Wait() }()
 		return AttachmentOpenedMsg{Key: key, Path: path, Dir: dir}
 	}
 }
@@ -97,20 +92,220 @@ func openCmd(opener, key string, p mime.Part) tea.Cmd {
 // is base64 inside the sequence, and sanitized first so a crafted
 // Message-ID cannot smuggle a newline into what the user pastes.
 func copyCmd(w io.Writer, what, text string) tea.Cmd {
-	text = sanitize.Line(text)
 	return func() tea.Msg {
-		if w == nil {
-			return ClipboardCopiedMsg{What: what, Err: errors.New("copy: no terminal to copy to")}
+		return ClipboardCopiedMsg{What: what, Err: copyText(w, what, text)}
+	}
+}
+
+// copyText writes the OSC 52 sequence copying text (sanitized to one line).
+func copyText(w io.Writer, what, text string) error {
+	text = sanitize.Line(text)
+	if w == nil {
+		return errors.New("copy: no terminal to copy to")
+	}
+	seq := ansi.SetSystemClipboard(text)
+	if os.Getenv("TMUX") != "" {
+		// tmux takes OSC 52 itself with set-clipboard on, or passes
+		// it through with allow-passthrough on: send it both ways.
+		seq += ansi.TmuxPassthrough(seq)
+	}
+	if _, err := io.WriteString(w, seq); err != nil {
+		return fmt.Errorf("copy %s: %w", what, err)
+	}
+	return nil
+}
+
+// result is implemented by the results the viewer handles itself.
+type result interface{ viewerResult() }
+
+// Owns reports whether msg is a result the viewer handles itself: the root
+// hands such messages to the viewer, whichever screen is shown.
+func Owns(msg tea.Msg) bool {
+	_, ok := msg.(result)
+	return ok
+}
+
+// PartRenderedMsg is sent when a mailcap copiousoutput viewer has rendered
+// part Part of message Key as text (sanitized), or failed.
+type PartRenderedMsg struct {
+	Key    string
+	Part   int
+	Text   string
+	Viewer string // the mailcap entry's source and command, for the title
+	Cut    bool   // the output was longer than external.OutputLimit
+	Err    error
+}
+
+// PartExecRequestedMsg is sent when a part's mailcap entry needs the
+// terminal: the viewer runs Command (a shell command line) with tea.Exec
+// and removes Dir, the private copy's directory, after it.
+type PartExecRequestedMsg struct {
+	Key     string
+	Part    int
+	Command string
+	Dir     string
+}
+
+// ExternalExitedMsg is sent when a program that had the terminal (a pipe,
+// a needsterminal viewer) has exited.
+type ExternalExitedMsg struct {
+	Key     string
+	Command string
+	Err     error
+}
+
+// LinkOpenedMsg is sent when a link was handed to the browser, or copied
+// with OSC 52 (Copied; Why says why it was not opened).
+type LinkOpenedMsg struct {
+	URL    string
+	Copied bool
+	Why    string
+	Err    error
+}
+
+func (PartRenderedMsg) viewerResult()      {}
+func (PartExecRequestedMsg) viewerResult() {}
+func (ExternalExitedMsg) viewerResult()    {}
+func (LinkOpenedMsg) viewerResult()        {}
+
+func reportErr(err error) tea.Cmd {
+	return func() tea.Msg { return common.ErrorReportedMsg{Err: err} }
+}
+
+// updateResult handles the viewer's own results.
+func (m Model) updateResult(msg result) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case PartRenderedMsg:
+		// Only while the user still looks at the parts of that message.
+		stale := msg.Key != m.key || m.mode != modeParts || msg.Part < 1 || msg.Part > len(m.parts)
+		if stale || (msg.Err != nil && msg.Text == "") {
+			if msg.Err != nil {
+				return m, reportErr(msg.Err) // a failure is news even after the user moved on
+			}
+			return m, nil
 		}
-		seq := ansi.SetSystemClipboard(text)
-		if os.Getenv("TMUX") != "" {
-			// tmux takes OSC 52 itself with set-clipboard on, or passes
-			// it through with allow-passthrough on: send it both ways.
-			seq += ansi.TmuxPassthrough(seq)
+		p := m.parts[msg.Part-1]
+		m.inline = inlinePart{index: p.Index, raw: p.Content, text: msg.Text,
+			title: "part " + strconv.Itoa(p.Index) + ": " + sanitize.Line(p.ContentType) + " (" + m.c.Keys.Global.Back.Help().Key + ": back to parts)",
+			note:  "shown by " + sanitize.Line(msg.Viewer)}
+		if msg.Cut {
+			m.inline.note += " (output cut at " + common.Size(external.OutputLimit) + ")"
 		}
-		if _, err := io.WriteString(w, seq); err != nil {
-			return ClipboardCopiedMsg{What: what, Err: fmt.Errorf("copy %s: %w", what, err)}
+		m.mode = modePart
+		m.search.cur = -1
+		m.layout()
+		m.vp.GotoTop()
+		if msg.Err != nil {
+			return m, reportErr(msg.Err)
 		}
-		return ClipboardCopiedMsg{What: what}
+		return m, nil
+	case PartExecRequestedMsg:
+		if msg.Key != m.key {
+			_ = os.RemoveAll(msg.Dir)
+			return m, nil
+		}
+		argv := external.Shell(msg.Command)
+		key, dir, command := msg.Key, msg.Dir, msg.Command
+		return m, tea.ExecProcess(exec.Command(argv[0], argv[1:]...), func(err error) tea.Msg {
+			_ = os.RemoveAll(dir)
+			return ExternalExitedMsg{Key: key, Command: command, Err: err}
+		})
+	case ExternalExitedMsg:
+		if msg.Err != nil {
+			return m, reportErr(fmt.Errorf("%s: %w", msg.Command, msg.Err))
+		}
+		return m, notice(sanitize.Line(msg.Command) + " finished")
+	case LinkOpenedMsg:
+		switch {
+		case msg.Err != nil:
+			return m, reportErr(msg.Err)
+		case msg.Copied && msg.Why != "":
+			return m, notice("copied the link (OSC 52): " + msg.Why)
+		case msg.Copied:
+			return m, notice("copied the link (OSC 52)")
+		}
+		return m, notice("opened " + sanitize.Line(msg.URL))
+	}
+	return m, nil
+}
+
+// openHTMLCmd writes the HTML body, made safe (mime.SafeHTML: a strict
+// CSP, nothing remote), to a private file and starts the browser on it.
+func openHTMLCmd(key, html string, parts []mime.Part, browser string) tea.Cmd {
+	return func() tea.Msg {
+		safe, err := mime.SafeHTML(html, parts)
+		if err != nil {
+			return AttachmentOpenedMsg{Key: key, Err: fmt.Errorf("open HTML: %w", err)}
+		}
+		dir, err := external.PrivateDir()
+		if err != nil {
+			return AttachmentOpenedMsg{Key: key, Err: fmt.Errorf("open HTML: %w", err)}
+		}
+		path, err := external.WriteFile(dir, safe, "text/html", "")
+		if err != nil {
+			return AttachmentOpenedMsg{Key: key, Dir: dir, Err: fmt.Errorf("open HTML: %w", err)}
+		}
+		if err := external.Start(external.BrowserArgv(browser, path)); err != nil {
+			return AttachmentOpenedMsg{Key: key, Path: path, Dir: dir, Err: fmt.Errorf("open HTML: %w", err)}
+		}
+		return AttachmentOpenedMsg{Key: key, Path: path, Dir: dir}
+	}
+}
+
+// openLinkCmd starts the browser on url, or copies it to the clipboard
+// with OSC 52: when asked to, over SSH (a browser would open on the
+// remote machine), without a browser, and for links that are not web or
+// mail links (external.OpenableURL).
+func openLinkCmd(term io.Writer, url, browser string, copyOnly bool) tea.Cmd {
+	return func() tea.Msg {
+		why := ""
+		switch {
+		case copyOnly:
+		case !external.OpenableURL(url):
+			why = "only web and mail links are opened"
+		case external.OverSSH():
+			why = "not opened over SSH"
+		case strings.TrimSpace(browser) == "":
+			why = "no browser (set $BROWSER)"
+		default:
+			if err := external.Start(external.BrowserArgv(browser, url)); err != nil {
+				return LinkOpenedMsg{URL: url, Err: fmt.Errorf("open link: %w", err)}
+			}
+			return LinkOpenedMsg{URL: url}
+		}
+		if err := copyText(term, "link", url); err != nil {
+			return LinkOpenedMsg{URL: url, Err: err}
+		}
+		return LinkOpenedMsg{URL: url, Copied: true, Why: why}
+	}
+}
+
+// mailcapCmd shows a part through the user's mailcap (external.Show): a
+// copiousoutput entry renders it as text (PartRenderedMsg), a
+// needsterminal entry gets the terminal (PartExecRequestedMsg), any other
+// entry, or the opener when no entry applies, is started detached
+// (AttachmentOpenedMsg, so the root removes the copy at exit).
+func mailcapCmd(key string, p mime.Part, opener string) tea.Cmd {
+	return func() tea.Msg {
+		mc, _ := mailcap.Load(mailcap.DefaultPaths()) // bad lines are skipped; good ones still count
+		params := map[string]string{}
+		if p.Charset != "" {
+			params["charset"] = p.Charset
+		}
+		s, err := external.Show(context.Background(), mc, p.Content, p.ContentType, params, opener)
+		switch s.How {
+		case external.Rendered:
+			return PartRenderedMsg{Key: key, Part: p.Index, Text: sanitize.Text(string(s.Text)), Cut: s.Cut,
+				Viewer: s.Command + " (" + s.Source + ")", Err: err}
+		case external.Terminal:
+			if err != nil {
+				return AttachmentOpenedMsg{Key: key, Dir: s.Dir, Err: err}
+			}
+			return PartExecRequestedMsg{Key: key, Part: p.Index, Command: s.Command, Dir: s.Dir}
+		}
+		if err != nil {
+			err = fmt.Errorf("open part %d: %w", p.Index, err)
+		}
+		return AttachmentOpenedMsg{Key: key, Path: s.Path, Dir: s.Dir, Err: err}
 	}
 }

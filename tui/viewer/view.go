@@ -44,17 +44,32 @@ func (m *Model) layout() {
 		h--
 	}
 	m.vp.Width, m.vp.Height = max(m.width, 0), max(h, 0)
-	m.vp.SetContent(m.content())
-	if m.mode == modeParts {
-		// Keep the part under the cursor on screen (two lines of heading).
-		row := m.part + 2
-		if row < m.vp.YOffset {
-			m.vp.SetYOffset(row)
-		} else if row >= m.vp.YOffset+m.vp.Height {
-			m.vp.SetYOffset(row - m.vp.Height + 1)
+	m.lines = m.content()
+	m.search.hits = findHits(m.search.re, m.lines)
+	if m.search.cur >= len(m.search.hits) {
+		m.search.cur = -1
+	}
+	m.vp.SetContent(m.render())
+	cursor := -1
+	switch m.mode {
+	case modeParts:
+		cursor = m.part + 2 // two lines of heading
+	case modeLinks:
+		cursor = m.link + 2
+	}
+	if cursor >= 0 {
+		// Keep the row under the cursor on screen.
+		if cursor < m.vp.YOffset {
+			m.vp.SetYOffset(cursor)
+		} else if cursor >= m.vp.YOffset+m.vp.Height {
+			m.vp.SetYOffset(cursor - m.vp.Height + 1)
 		}
 	}
 }
+
+// refresh redraws the viewport after the search changed, keeping the
+// lines.
+func (m *Model) refresh() { m.vp.SetContent(m.render()) }
 
 func (m Model) field(name, value string, style lipgloss.Style) string {
 	st := m.c.Styles
@@ -89,12 +104,41 @@ func (m Model) headerLines() []string {
 			lines = append(lines, m.field("Attached:", strings.Join(parts, "  "), st.HeaderValue))
 		}
 	}
-	rule := strings.Repeat("─", max(m.width, 0))
-	if title := m.modeTitle(); title != "" && m.width > len(title)+4 {
-		rule = "── " + title + " " + strings.Repeat("─", m.width-len(title)-4)
-	}
-	lines = append(lines, st.Rule.Render(rule))
+	lines = append(lines, st.Rule.Render(m.rule()))
 	return lines
+}
+
+// rule is the line between the header block and the pager: what is shown
+// (for sub-views), the search and the position ("── parts ── 3/7 42% ─").
+func (m Model) rule() string {
+	w := max(m.width, 0)
+	right := ""
+	if m.msg != nil {
+		right = " " + m.position() + " ─"
+		if m.search.re != nil {
+			n := len(m.search.hits)
+			switch {
+			case n == 0:
+				right = " no match" + right
+			case m.search.cur >= 0:
+				right = " match " + strconv.Itoa(m.search.cur+1) + "/" + strconv.Itoa(n) + right
+			default:
+				right = " " + strconv.Itoa(n) + " matches" + right
+			}
+		}
+	}
+	left := ""
+	if title := m.modeTitle(); title != "" {
+		left = "── " + title + " "
+	}
+	if ansi.StringWidth(left)+ansi.StringWidth(right)+1 > w {
+		left = ""
+	}
+	if ansi.StringWidth(right)+1 > w {
+		right = ""
+	}
+	fill := w - ansi.StringWidth(left) - ansi.StringWidth(right)
+	return left + strings.Repeat("─", max(fill, 0)) + right
 }
 
 func (m Model) modeTitle() string {
@@ -104,7 +148,11 @@ func (m Model) modeTitle() string {
 	case modeRaw:
 		return "raw source (" + m.c.Keys.Viewer.Raw.Help().Key + ": back to the body)"
 	case modeParts:
-		return "parts (j/k choose, s save, o open, p: back)"
+		return "parts (enter show, s save, o open, " + m.c.Keys.Viewer.Parts.Help().Key + ": back)"
+	case modeLinks:
+		return "links (enter open, " + m.c.Keys.Viewer.CopyLink.Help().Key + " copy, " + m.c.Keys.Viewer.Links.Help().Key + ": back)"
+	case modePart:
+		return m.inline.title
 	}
 	return ""
 }
@@ -181,170 +229,4 @@ func subjectLine(s *mailstore.Summary) string {
 		return subj
 	}
 	return "(no subject)"
-}
-
-// content is what the viewport scrolls, for the current mode.
-func (m Model) content() string {
-	switch {
-	case m.err != nil:
-		return m.c.Styles.Warning.Render(m.wrap("could not read this message: " + sanitize.Line(m.err.Error())))
-	case m.msg == nil:
-		return m.c.Styles.Dim.Render("loading…")
-	}
-	switch m.mode {
-	case modeHeaders:
-		return m.headersContent()
-	case modeRaw:
-		return m.rawContent()
-	case modeParts:
-		return m.partsContent()
-	}
-	return m.bodyContent()
-}
-
-// wrap makes text (already sanitized) fit the width: tabs expanded, long
-// lines wrapped at spaces where possible, by display width.
-func (m Model) wrap(text string) string {
-	w := max(m.width, 1)
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		l = common.ExpandTabs(l)
-		if ansi.StringWidth(l) > w {
-			l = ansi.Wrap(l, w, "")
-		}
-		lines[i] = l
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (m Model) bodyContent() string {
-	st := m.c.Styles
-	v := m.msg.View
-	var b strings.Builder
-	warn := func(s string) {
-		b.WriteString(st.Warning.Render(m.wrap("! " + s)))
-		b.WriteByte('\n')
-	}
-	if m.summary.Verdicts.Spam == "FAIL" {
-		warn("SES judged this message to be spam.")
-	}
-	if m.summary.Verdicts.Virus == "FAIL" {
-		warn("SES found a virus in this message: do not open its attachments.")
-	}
-	if m.summary.Missing {
-		warn("This message is no longer in the bucket.")
-	}
-	if v == nil {
-		warn("the message could not be parsed")
-		return b.String()
-	}
-	for _, w := range v.Warnings {
-		warn(sanitize.Line(w))
-	}
-	if b.Len() > 0 {
-		b.WriteByte('\n')
-	}
-	body := v.Body()
-	switch {
-	case body == "" && len(v.Parts) > 0:
-		b.WriteString(st.Dim.Render(m.wrap("(no text body; p lists the " + strconv.Itoa(len(v.Parts)) + " parts)")))
-	case body == "":
-		b.WriteString(st.Dim.Render("(empty body)"))
-	default:
-		text := m.wrap(strings.TrimRight(sanitize.Text(body), "\n"))
-		lines := strings.Split(text, "\n")
-		for i, l := range lines {
-			if strings.HasPrefix(l, ">") {
-				lines[i] = st.Dim.Render(l)
-			}
-		}
-		b.WriteString(strings.Join(lines, "\n"))
-	}
-	return b.String()
-}
-
-func (m Model) headersContent() string {
-	st := m.c.Styles
-	s := &m.summary
-	var b strings.Builder
-	info := []struct{ name, value string }{
-		{"S3 key", s.Key},
-		{"ETag", s.ETag},
-		{"Size", strconv.FormatInt(s.Size, 10) + " bytes"},
-		{"Stored", s.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")},
-	}
-	if s.VersionID != "" {
-		info = append(info, struct{ name, value string }{"Version", s.VersionID})
-	}
-	for _, x := range info {
-		b.WriteString(st.Dim.Render(m.wrap(x.name + ": " + sanitize.Line(x.value))))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	for _, f := range m.msg.View.Header {
-		line := m.wrap(sanitize.Line(f.Name) + ": " + sanitize.Line(f.Value))
-		name, rest, _ := strings.Cut(line, ":")
-		b.WriteString(st.HeaderName.Render(name+":") + st.HeaderValue.Render(rest))
-		b.WriteByte('\n')
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-func (m Model) rawContent() string {
-	raw := m.msg.Raw
-	more := 0
-	if len(raw) > rawLimit {
-		more = len(raw) - rawLimit
-		raw = raw[:rawLimit]
-	}
-	// Hard wrap: raw lines (base64, long headers) often have no spaces.
-	text := sanitize.Text(string(raw))
-	w := max(m.width, 1)
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		l = common.ExpandTabs(l)
-		if ansi.StringWidth(l) > w {
-			l = ansi.Hardwrap(l, w, true)
-		}
-		lines[i] = l
-	}
-	out := strings.Join(lines, "\n")
-	if more > 0 {
-		out += "\n" + m.c.Styles.Dim.Render("… "+strconv.Itoa(more)+" more bytes not shown")
-	}
-	return out
-}
-
-func (m Model) partsContent() string {
-	st := m.c.Styles
-	if len(m.parts) == 0 {
-		return st.Dim.Render("this message has no parts")
-	}
-	var b strings.Builder
-	head := "   " + common.FitRight("#", 2) + "  " + common.Fit("Type", 28) + " " + common.FitRight("Size", 6) + "   Name"
-	b.WriteString(st.ColumnHeader.Render(common.Fit(head, m.width)))
-	b.WriteString("\n\n")
-	for i, p := range m.parts {
-		kind := p.ContentType
-		if p.Charset != "" {
-			kind += "; " + p.Charset
-		}
-		mark := " "
-		if p.IsAttachment {
-			mark = "@"
-		}
-		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), 2) + "  " +
-			common.Fit(sanitize.Line(kind), 28) + " " + common.FitRight(common.Size(int64(p.Size)), 6) + "   " + partName(p)
-		gutter := " "
-		style := st.Normal
-		if i == m.part {
-			gutter = ">"
-			style = style.Inherit(st.RowSelected)
-		}
-		b.WriteString(style.Render(common.Fit(gutter+row, m.width)))
-		if i < len(m.parts)-1 {
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
 }

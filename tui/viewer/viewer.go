@@ -1,7 +1,9 @@
 // Package viewer shows one message: a header block with SES's verdicts and
 // envelope recipients, the body (text, or HTML as text with numbered links)
-// in a scrolling viewport, parse warnings, full headers, the raw source and
-// the parts, which it can save or open.
+// in a pager (search, position, quotes dimmed by depth), parse warnings,
+// full headers, the raw source, the links and the parts, which it can
+// show inline (text, nested messages, mailcap copiousoutput), save, open
+// or pipe to a command.
 package viewer
 
 import (
@@ -13,8 +15,10 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/external"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -35,7 +39,27 @@ const (
 	modeHeaders
 	modeRaw
 	modeParts
+	modeLinks
+	modePart // one part shown inline, entered from modeParts
 )
+
+type promptKind int
+
+const (
+	promptSave promptKind = iota
+	promptSearch
+	promptPipe
+)
+
+// inlinePart is the part shown in modePart.
+type inlinePart struct {
+	index  int
+	title  string
+	text   string     // sanitized text, or
+	nested *mime.View // a message/rfc822 part
+	note   string     // where the text came from (a mailcap viewer)
+	raw    []byte     // the part's decoded content
+}
 
 // rawLimit caps how much of the raw source is shown: a message with a big
 // attachment would otherwise be megabytes of base64 in the viewport.
@@ -53,11 +77,20 @@ type Model struct {
 
 	mode  mode
 	vp    viewport.Model
+	lines []line // what vp shows, as plain text with styles
 	parts []mime.Part
 	part  int // cursor in the parts list
+	links []mime.Link
+	link  int // cursor in the links list
+
+	inline inlinePart
+	search search
 
 	prompting bool
-	savePart  int // the part a save prompt is for; 0 = all attachments
+	prompt    promptKind
+	savePart  int  // the part a save prompt is for; 0 = all attachments
+	pipeRaw   bool // the pipe prompt sends the raw message (else decoded)
+	pipePart  int  // the part a pipe prompt is for; 0 = the message
 	input     textinput.Model
 }
 
@@ -72,7 +105,7 @@ func New(c common.Common) Model {
 		Left: key.NewBinding(key.WithDisabled()), Right: key.NewBinding(key.WithDisabled()),
 	}
 	vp.MouseWheelEnabled = true
-	return Model{c: c, vp: vp, input: common.NewInput(c.Styles, "")}
+	return Model{c: c, vp: vp, input: common.NewInput(c.Styles, ""), search: search{cur: -1}}
 }
 
 // SetSize sets the area the viewer draws in.
@@ -93,6 +126,8 @@ func (m Model) Message() *mailbox.Message { return m.msg }
 func (m *Model) SetLoading(s mailstore.Summary) {
 	m.key, m.summary, m.msg, m.err = s.Key, s, nil, nil
 	m.mode, m.part, m.parts = modeBody, 0, nil
+	m.links, m.link, m.inline = nil, 0, inlinePart{}
+	m.search = search{cur: -1}
 	m.prompting = false
 	m.layout()
 	m.vp.GotoTop()
@@ -101,11 +136,17 @@ func (m *Model) SetLoading(s mailstore.Summary) {
 // SetMessage shows a message read in full.
 func (m *Model) SetMessage(msg *mailbox.Message) {
 	m.key, m.summary, m.msg, m.err = msg.Summary.Key, msg.Summary, msg, nil
-	m.parts = nil
+	m.parts, m.links = nil, nil
 	if msg.View != nil {
 		m.parts = msg.View.Parts
+		m.links = msg.View.AllLinks()
 	}
-	m.part = 0
+	m.part, m.link = 0, 0
+	if m.mode == modeLinks || m.mode == modePart {
+		m.mode = modeBody
+	}
+	m.inline = inlinePart{}
+	m.search.cur = -1
 	m.layout()
 	m.vp.GotoTop()
 }
@@ -122,13 +163,19 @@ func (m *Model) SetRead(read bool) { m.summary.Read = read }
 // Capturing reports whether a prompt has the keyboard.
 func (m Model) Capturing() bool { return m.prompting }
 
-// Back leaves a sub-view (headers, raw, parts) and reports whether it did;
-// when it did not, the root closes the viewer.
+// Back leaves a sub-view (headers, raw, parts, links; a part shown inline
+// goes back to the parts) and reports whether it did; when it did not, the
+// root closes the viewer.
 func (m *Model) Back() bool {
-	if m.mode == modeBody {
+	switch m.mode {
+	case modeBody:
 		return false
+	case modePart:
+		m.mode = modeParts
+	default:
+		m.mode = modeBody
 	}
-	m.mode = modeBody
+	m.search.cur = -1
 	m.layout()
 	m.vp.GotoTop()
 	return true
@@ -149,13 +196,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.vp, cmd = m.vp.Update(msg)
 		return m, cmd
+	case result:
+		return m.updateResult(msg)
 	}
 	return m, nil
 }
 
 func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	k := m.c.Keys.Viewer
-	if m.mode == modeParts {
+	switch m.mode {
+	case modeParts:
 		switch {
 		case key.Matches(msg, k.Down):
 			m.part = min(m.part+1, max(len(m.parts)-1, 0))
@@ -165,9 +215,55 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.part = max(m.part-1, 0)
 			m.layout()
 			return m, nil
+		case key.Matches(msg, k.Top), key.Matches(msg, k.Bottom):
+			m.part = 0
+			if key.Matches(msg, k.Bottom) {
+				m.part = max(len(m.parts)-1, 0)
+			}
+			m.layout()
+			return m, nil
+		case key.Matches(msg, k.Select):
+			return m.showPart()
+		}
+	case modeLinks:
+		switch {
+		case key.Matches(msg, k.Down):
+			m.link = min(m.link+1, max(len(m.links)-1, 0))
+			m.layout()
+			return m, nil
+		case key.Matches(msg, k.Up):
+			m.link = max(m.link-1, 0)
+			m.layout()
+			return m, nil
+		case key.Matches(msg, k.Top), key.Matches(msg, k.Bottom):
+			m.link = 0
+			if key.Matches(msg, k.Bottom) {
+				m.link = max(len(m.links)-1, 0)
+			}
+			m.layout()
+			return m, nil
+		case key.Matches(msg, k.Select):
+			return m.openLink(false)
+		case key.Matches(msg, k.CopyLink):
+			return m.openLink(true)
 		}
 	}
 	switch {
+	case key.Matches(msg, k.Search):
+		return m.startPrompt(promptSearch)
+	case key.Matches(msg, k.NextMatch):
+		return m.nextHit(1)
+	case key.Matches(msg, k.PrevMatch):
+		return m.nextHit(-1)
+	case key.Matches(msg, k.Links):
+		m.toggle(modeLinks)
+		if m.mode == modeLinks && len(m.links) == 0 {
+			return m, notice("this message has no links")
+		}
+	case key.Matches(msg, k.OpenHTML):
+		return m.openHTML()
+	case key.Matches(msg, k.Pipe):
+		return m.startPrompt(promptPipe)
 	case key.Matches(msg, k.Next):
 		return m, neighbour(m.key, 1)
 	case key.Matches(msg, k.Prev):
@@ -206,6 +302,7 @@ func (m *Model) toggle(to mode) {
 		to = modeBody
 	}
 	m.mode = to
+	m.search.cur = -1
 	m.layout()
 	m.vp.GotoTop()
 }
@@ -219,6 +316,9 @@ func neighbour(key string, delta int) tea.Cmd {
 func (m Model) selectedPart() (mime.Part, bool) {
 	if m.mode == modeParts && m.part < len(m.parts) {
 		return m.parts[m.part], true
+	}
+	if m.mode == modePart && m.inline.index > 0 && m.inline.index <= len(m.parts) {
+		return m.parts[m.inline.index-1], true
 	}
 	if m.msg != nil && m.msg.View != nil {
 		if a := m.msg.View.Attachments(); len(a) == 1 {
@@ -235,7 +335,7 @@ func (m Model) startSave() (Model, tea.Cmd) {
 	n := len(m.msg.View.Attachments())
 	p, one := m.selectedPart()
 	switch {
-	case one && m.mode == modeParts:
+	case one && (m.mode == modeParts || m.mode == modePart):
 		m.savePart = p.Index
 		m.input.Prompt = "save part " + strconv.Itoa(p.Index) + " (" + partName(p) + ") to: "
 	case n == 0:
@@ -244,10 +344,16 @@ func (m Model) startSave() (Model, tea.Cmd) {
 		m.savePart = 0
 		m.input.Prompt = fmt.Sprintf("save %d attachment%s to: ", n, plural(n))
 	}
+	m.prompt = promptSave
+	return m.openPrompt(m.c.SaveDir)
+}
+
+// openPrompt shows the one-line input (its Prompt set) holding value.
+func (m Model) openPrompt(value string) (Model, tea.Cmd) {
 	m.prompting = true
-	m.input.SetValue(m.c.SaveDir)
+	m.input.SetValue(value)
 	m.input.CursorEnd()
-	m.input.Width = max(1, m.width-len(m.input.Prompt)-2)
+	m.input.Width = max(1, m.width-ansi.StringWidth(m.input.Prompt)-2)
 	m.layout()
 	return m, m.input.Focus()
 }
@@ -256,14 +362,26 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 	p := m.c.Keys.Prompt
 	switch {
 	case key.Matches(msg, p.Accept):
-		dir := strings.TrimSpace(m.input.Value())
+		value := m.input.Value()
 		m.prompting = false
 		m.input.Blur()
 		m.layout()
+		switch m.prompt {
+		case promptSearch:
+			return m.startSearch(value)
+		case promptPipe:
+			return m.pipe(strings.TrimSpace(value))
+		}
+		dir := strings.TrimSpace(value)
 		if dir == "" || m.msg == nil {
 			return m, nil
 		}
 		return m, saveCmd(m.msg.View, m.key, dir, m.savePart)
+	case m.prompt == promptPipe && m.pipePart == 0 && key.Matches(msg, m.c.Keys.Viewer.PipeMode):
+		m.pipeRaw = !m.pipeRaw
+		m.input.Prompt = m.pipePrompt()
+		m.input.Width = max(1, m.width-ansi.StringWidth(m.input.Prompt)-2)
+		return m, nil
 	case key.Matches(msg, p.Cancel):
 		m.prompting = false
 		m.input.Blur()
@@ -291,14 +409,116 @@ func (m Model) open() (Model, tea.Cmd) {
 	return m, openCmd(m.c.Opener, m.key, p)
 }
 
+// showPart shows the part under the cursor inline: text decoded, a
+// message/rfc822 as a nested message, anything else through mailcap (or
+// the opener).
+func (m Model) showPart() (Model, tea.Cmd) {
+	if m.part >= len(m.parts) {
+		return m, nil
+	}
+	p := m.parts[m.part]
+	in := inlinePart{index: p.Index, raw: p.Content,
+		title: "part " + strconv.Itoa(p.Index) + ": " + sanitize.Line(p.ContentType) + " (" + m.c.Keys.Global.Back.Help().Key + ": back to parts)"}
+	switch kind := inlineKind(p.ContentType); kind {
+	case inlineText, inlineHTML:
+		text := strings.ToValidUTF8(string(p.Content), "\uFFFD")
+		if kind == inlineHTML {
+			if t, _, err := mime.HTMLText(text); err == nil {
+				text = t
+			}
+		}
+		in.text = sanitize.Text(toLF(text))
+	case inlineMessage:
+		in.nested = mime.Parse(p.Content)
+	default:
+		// The parts list stays until a copiousoutput viewer has
+		// rendered the part; other viewers take their own window or
+		// the terminal.
+		return m, tea.Batch(notice("opening part "+strconv.Itoa(p.Index)+" with mailcap…"), mailcapCmd(m.key, p, m.c.Opener))
+	}
+	m.inline, m.mode = in, modePart
+	m.search.cur = -1
+	m.layout()
+	m.vp.GotoTop()
+	return m, nil
+}
+
+func toLF(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+
+type inlineKindT int
+
+const (
+	inlineOther inlineKindT = iota
+	inlineText
+	inlineHTML
+	inlineMessage
+)
+
+// inlineKind says how a content type is shown inline. Text parts are
+// already decoded to UTF-8 by mime; delivery reports are text too.
+func inlineKind(ct string) inlineKindT {
+	ct = strings.ToLower(ct)
+	switch {
+	case ct == "text/html":
+		return inlineHTML
+	case ct == "message/rfc822", ct == "message/global":
+		return inlineMessage
+	case strings.HasPrefix(ct, "text/"), ct == "message/delivery-status", ct == "message/disposition-notification",
+		ct == "message/global-delivery-status", ct == "message/global-headers":
+		return inlineText
+	}
+	return inlineOther
+}
+
+// openHTML opens the HTML body in a browser from a private copy that
+// loads nothing remote.
+func (m Model) openHTML() (Model, tea.Cmd) {
+	if m.msg == nil || m.msg.View == nil {
+		return m, nil
+	}
+	html := m.msg.View.HTML
+	if m.mode == modePart && m.inline.index > 0 {
+		if p := m.parts[m.inline.index-1]; inlineKind(p.ContentType) == inlineHTML {
+			html = string(p.Content)
+		}
+	} else if m.mode == modeParts && m.part < len(m.parts) && inlineKind(m.parts[m.part].ContentType) == inlineHTML {
+		html = string(m.parts[m.part].Content)
+	}
+	if html == "" {
+		return m, notice("this message has no HTML part")
+	}
+	return m, openHTMLCmd(m.key, html, m.parts, external.Browser(m.c.Opener))
+}
+
+// openLink opens (or, with copy, copies) the link under the cursor.
+func (m Model) openLink(copyOnly bool) (Model, tea.Cmd) {
+	if m.link >= len(m.links) {
+		return m, nil
+	}
+	return m, openLinkCmd(m.c.Terminal, m.links[m.link].URL, external.Browser(m.c.Opener), copyOnly)
+}
+
 // ShortHelp implements help.KeyMap.
 func (m Model) ShortHelp() []key.Binding {
+	k := m.c.Keys.Viewer
 	if m.prompting {
 		p := m.c.Keys.Prompt
+		if m.prompt == promptPipe && m.pipePart == 0 {
+			return []key.Binding{p.Accept, p.Cancel, k.PipeMode}
+		}
 		return []key.Binding{p.Accept, p.Cancel}
 	}
-	k := m.c.Keys.Viewer
-	return []key.Binding{k.Next, k.Prev, k.Headers, k.Parts, k.Save, k.Open}
+	switch m.mode {
+	case modeParts:
+		sel := k.Select
+		sel.SetHelp(sel.Help().Key, "show part")
+		return []key.Binding{sel, k.Save, k.Open, k.Pipe, k.Search}
+	case modeLinks:
+		sel := k.Select
+		sel.SetHelp(sel.Help().Key, "open link")
+		return []key.Binding{sel, k.CopyLink, k.Search}
+	}
+	return []key.Binding{k.Search, k.Next, k.Prev, k.Parts, k.Links, k.Headers, k.Save, k.Open}
 }
 
 // FullHelp implements help.KeyMap.
@@ -306,7 +526,8 @@ func (m Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys.Viewer
 	return [][]key.Binding{
 		{k.Down, k.Up, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp, k.Top, k.Bottom},
-		{k.Next, k.Prev, k.Headers, k.Raw, k.Parts},
+		{k.Search, k.NextMatch, k.PrevMatch, k.Next, k.Prev, k.Headers, k.Raw, k.Parts},
+		{k.Links, k.Select, k.CopyLink, k.OpenHTML, k.Pipe, k.PipeMode},
 		{k.Save, k.Open, k.CopyKey, k.CopyID},
 	}
 }

@@ -1,0 +1,490 @@
+//go:build bench
+
+// Package bench is `make bench`: it generates a bucket of SES-stored
+// messages in a real S3 server (versitygw) behind a simulated network
+// (round-trip time with jitter, one shared link), runs the real sesbox
+// binary against it, and prints every figure next to baselines measured in
+// the same run — a naive client, a download-everything client like
+// `aws s3 sync`, and the latency bound — with each target met or not.
+// Results also go to bench/results.json.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+)
+
+const (
+	bucket = "bench"
+	prefix = "inbox/"
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func envDur(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+// result is one printed row.
+type result struct {
+	Name     string  `json:"name"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Baseline string  `json:"baseline,omitempty"`
+	Target   string  `json:"target,omitempty"`
+	Met      *bool   `json:"met,omitempty"`
+	Note     string  `json:"note,omitempty"`
+}
+
+type report struct {
+	N       int               `json:"n"`
+	RTTms   float64           `json:"rttMs"`
+	LinkMBs float64           `json:"linkMBps"`
+	Cores   int               `json:"cores"`
+	When    time.Time         `json:"when"`
+	Rows    []result          `json:"results"`
+	Counts  map[string]counts `json:"requests"`
+}
+
+func (r *report) add(name string, v float64, unit, baseline, target string, met *bool, note string) {
+	r.Rows = append(r.Rows, result{name, v, unit, baseline, target, met, note})
+}
+
+func yes(b bool) *bool { return &b }
+
+func TestBench(t *testing.T) {
+	n := envInt("BENCH_N", 10_000)
+	rtt := envDur("BENCH_RTT", 20*time.Millisecond)
+	linkMBs := float64(envInt("BENCH_LINK_MBPS", 50)) // MB/s
+	rep := &report{N: n, RTTms: float64(rtt) / 1e6, LinkMBs: linkMBs, Cores: runtime.NumCPU(), When: time.Now().UTC(), Counts: map[string]counts{}}
+
+	bin := buildSesbox(t)
+	srv := peer.StartS3(t, false)
+	admin := srv.Client()
+	ctx := context.Background()
+	if _, err := admin.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	gen := newGenerator(1)
+	t0 := time.Now()
+	totalBytes := gen.fill(t, admin, 0, n)
+	t.Logf("generated %d messages (%.1f MB) in %v", n, float64(totalBytes)/1e6, time.Since(t0).Round(time.Second))
+
+	proxy, h := newNetProxy(srv.URL, rtt, linkMBs*1e6)
+	ps := httptest.NewServer(h)
+	defer ps.Close()
+	client := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, "")},
+		func(o *s3.Options) { o.BaseEndpoint = aws.String(ps.URL); o.UsePathStyle = true })
+
+	// Baseline 1: naive — one listing, then each message fetched whole, one
+	// after another. Measured on a sample and scaled: at 10^4 messages it
+	// would take minutes by construction.
+	sample := min(n, 300)
+	proxy.reset()
+	start := time.Now()
+	keys := listAll(t, client)
+	listTime := time.Since(start)
+	s0 := time.Now()
+	for _, k := range keys[:sample] {
+		getWhole(t, client, k)
+	}
+	naive := listTime + time.Duration(float64(time.Since(s0))*float64(n)/float64(sample))
+	rep.Counts["naive(sample)"] = proxy.counts()
+
+	// Baseline 2: download-all, 10 concurrent whole GETs (what `aws s3 sync`
+	// does by default).
+	proxy.reset()
+	start = time.Now()
+	keys = listAll(t, client)
+	parallel(keys, 10, func(k string) { getWhole(t, client, k) })
+	downloadAll := time.Since(start)
+	rep.Counts["download-all"] = proxy.counts()
+
+	// sesbox: cold index, through the real binary.
+	env := sesboxEnv(t, ps.URL)
+	proxy.reset()
+	cold := run(t, bin, env, "index")
+	coldCounts := proxy.counts()
+	rep.Counts["sesbox cold index"] = coldCounts
+	requests := coldCounts.Lists + coldCounts.Gets + coldCounts.RangedGets
+	// The latency bound: every request sesbox made, one RTT each, at the
+	// header-read concurrency (32), plus the bytes over the link.
+	bound := time.Duration(float64(requests)*float64(rtt)/32) + time.Duration(float64(coldCounts.Bytes)/(linkMBs*1e6)*float64(time.Second))
+	cpuPerMsg := float64(cold.cpu) / float64(n) / 1e6
+
+	rep.add("cold index", cold.wall.Seconds(), "s", fmt.Sprintf("naive %.1fs, download-all %.1fs, latency bound %.1fs", naive.Seconds(), downloadAll.Seconds(), bound.Seconds()), "", nil,
+		fmt.Sprintf("%d requests, %.1f KB/message read", requests, float64(coldCounts.Bytes)/float64(n)/1e3))
+	rep.add("cold index vs download-all", downloadAll.Seconds()/cold.wall.Seconds(), "x", "", ">= 5x", yes(downloadAll.Seconds()/cold.wall.Seconds() >= 5), "")
+	rep.add("cold index vs naive", naive.Seconds()/cold.wall.Seconds(), "x", "", ">= 20x", yes(naive.Seconds()/cold.wall.Seconds() >= 20), "naive measured on "+strconv.Itoa(sample)+" messages, scaled")
+	rep.add("cold index vs latency bound", cold.wall.Seconds()/bound.Seconds(), "x", "", "<= 1.5x", yes(cold.wall.Seconds()/bound.Seconds() <= 1.5), "")
+	rep.add("cold index CPU per message", cpuPerMsg, "ms", "", "<= 0.3 ms", yes(cpuPerMsg <= 0.3), "user+system time of the sesbox process")
+	rep.add("cold index peak RSS", float64(cold.maxRSS)/1e6, "MB", "", "", nil, "")
+
+	// Warm refresh: nothing changed, list calls only.
+	proxy.reset()
+	warm := run(t, bin, env, "index")
+	wc := proxy.counts()
+	rep.Counts["sesbox warm refresh"] = wc
+	rep.add("warm refresh", warm.wall.Seconds(), "s", fmt.Sprintf("cold %.1fs", cold.wall.Seconds()), "list calls only", yes(wc.Gets+wc.RangedGets == 0),
+		fmt.Sprintf("%d lists, %d gets", wc.Lists, wc.Gets+wc.RangedGets))
+
+	// +1%: new mail arrived.
+	extra := max(n/100, 1)
+	gen.fill(t, admin, n, extra)
+	proxy.reset()
+	inc := run(t, bin, env, "index")
+	ic := proxy.counts()
+	rep.Counts["sesbox +1%"] = ic
+	rep.add("+1% incremental", inc.wall.Seconds(), "s", fmt.Sprintf("warm %.1fs", warm.wall.Seconds()), "reads only the new", yes(ic.Gets+ic.RangedGets <= int64(extra)*2),
+		fmt.Sprintf("%d new, %d lists, %d gets", extra, ic.Lists, ic.Gets+ic.RangedGets))
+
+	// Queries on the cached index, each a fresh process.
+	for _, q := range []struct{ name, query string }{
+		{"ls --cached free text", "invoice"},
+		{"ls --cached from:", "from:" + gen.senders[7]},
+		{"ls --cached after:", "after:2026-11-28"},
+	} {
+		proxy.reset()
+		r := run(t, bin, env, "ls", "--cached", "--json", "--query", q.query)
+		rows := bytes.Count(r.stdout, []byte("\n"))
+		rep.add(q.name, float64(r.wall.Milliseconds()), "ms", "", "< 50 ms, < 40 MB (at 10^5)", yes(r.wall < 50*time.Millisecond && r.maxRSS < 40e6),
+			fmt.Sprintf("%d rows, peak RSS %.0f MB", rows, float64(r.maxRSS)/1e6))
+	}
+
+	// The TUI, in the real binary in tmux at 120x36.
+	if first, key, ok := tuiLatency(t, bin, env); ok {
+		rep.add("TUI first screen", float64(first.Milliseconds()), "ms", "", "< 300 ms", yes(first < 300*time.Millisecond), "binary start to the first row on screen, tmux 120x36")
+		rep.add("TUI one keypress (j)", float64(key.Milliseconds()), "ms", "", "< 1 frame (16 ms) + tmux poll", yes(key < 40*time.Millisecond), "send-keys to the moved cursor on screen; poll every 2 ms")
+	}
+
+	print(t, rep)
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile("results.json", append(b, '\n'), 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+func print(t *testing.T, rep *report) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nsesbox bench: N=%d, RTT %.0f ms ±20%%, link %.0f MB/s, %d cores\n\n", rep.N, rep.RTTms, rep.LinkMBs, rep.Cores)
+	fmt.Fprintf(&b, "%-30s %12s  %-16s %-6s %s\n", "measure", "value", "target", "met", "baselines / notes")
+	for _, r := range rep.Rows {
+		met := ""
+		if r.Met != nil {
+			met = map[bool]string{true: "MET", false: "NOT"}[*r.Met]
+		}
+		note := strings.TrimSpace(r.Baseline + "  " + r.Note)
+		fmt.Fprintf(&b, "%-30s %9.2f %-2s  %-16s %-6s %s\n", r.Name, r.Value, r.Unit, r.Target, met, note)
+	}
+	fmt.Fprintln(&b, "\nrequests:")
+	names := make([]string, 0, len(rep.Counts))
+	for k := range rep.Counts {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		c := rep.Counts[k]
+		fmt.Fprintf(&b, "  %-22s lists %6d  gets %6d  ranged %6d  %8.1f MB\n", k, c.Lists, c.Gets, c.RangedGets, float64(c.Bytes)/1e6)
+	}
+	fmt.Println(b.String())
+}
+
+// --- the bucket ---
+
+type generator struct {
+	r         *rand.Rand
+	templates [][]byte
+	senders   []string
+	topics    []string
+}
+
+func newGenerator(seed uint64) *generator {
+	g := &generator{r: rand.New(rand.NewPCG(seed, 2))}
+	msgs := demo.Messages()
+	names := make([]string, 0, len(msgs))
+	for k := range msgs {
+		if !strings.Contains(k, "AMAZON_SES_SETUP_NOTIFICATION") {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		g.templates = append(g.templates, msgs[k])
+	}
+	for i := range 500 {
+		g.senders = append(g.senders, fmt.Sprintf("sender%03d@customer%02d.example", i, i%37))
+	}
+	g.topics = []string{"invoice", "order", "support request", "password reset", "newsletter", "meeting", "shipping", "refund", "contract", "report"}
+	return g
+}
+
+const sesAlpha = "0123456789abcdefghijklmnopqrstuv"
+
+func (g *generator) id() string {
+	b := make([]byte, 40)
+	for i := range b {
+		b[i] = sesAlpha[g.r.IntN(32)]
+	}
+	return string(b)
+}
+
+// message is a demo message with its SES id, sender, subject and date
+// replaced, and a realistic size: most mail is a few KB, some carries an
+// attachment of 100 KB to 2 MB.
+func (g *generator) message(i int) (string, []byte) {
+	id := g.id()
+	tpl := g.templates[g.r.IntN(len(g.templates))]
+	hdrEnd := bytes.Index(tpl, []byte("\n\n"))
+	if j := bytes.Index(tpl, []byte("\r\n\r\n")); j >= 0 && (hdrEnd < 0 || j < hdrEnd) {
+		hdrEnd = j
+	}
+	var out bytes.Buffer
+	date := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute * 3)
+	for _, line := range strings.SplitAfter(string(tpl[:hdrEnd]), "\n") {
+		switch {
+		case strings.HasPrefix(line, "From:"):
+			line = fmt.Sprintf("From: Customer %d <%s>\n", i%500, g.senders[g.r.IntN(len(g.senders))])
+		case strings.HasPrefix(line, "Subject:"):
+			line = fmt.Sprintf("Subject: %s #%d\n", g.topics[g.r.IntN(len(g.topics))], i)
+		case strings.HasPrefix(line, "Date:"):
+			line = "Date: " + date.Format(time.RFC1123Z) + "\n"
+		}
+		out.WriteString(line)
+	}
+	out.Write(tpl[hdrEnd:])
+	switch p := g.r.IntN(100); {
+	case p < 5:
+		pad(&out, 100<<10+g.r.IntN(1900<<10))
+	case p < 25:
+		pad(&out, 10<<10+g.r.IntN(60<<10))
+	}
+	return prefix + id, out.Bytes()
+}
+
+func pad(b *bytes.Buffer, n int) {
+	line := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=", 2)[:72] + "\n"
+	b.WriteString("\n")
+	for b.Len() < n {
+		b.WriteString(line)
+	}
+}
+
+func (g *generator) fill(t *testing.T, c *s3.Client, from, n int) int64 {
+	type obj struct {
+		key  string
+		body []byte
+	}
+	ch := make(chan obj, 64)
+	var total int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range ch {
+				if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(o.key), Body: bytes.NewReader(o.body)}); err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				total += int64(len(o.body))
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := from; i < from+n; i++ {
+		k, b := g.message(i)
+		ch <- obj{k, b}
+	}
+	close(ch)
+	wg.Wait()
+	return total
+}
+
+// --- the baselines' client ---
+
+func listAll(t *testing.T, c *s3.Client) []string {
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys
+}
+
+func getWhole(t *testing.T, c *s3.Client, key string) {
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(out.Body)
+	out.Body.Close()
+}
+
+func parallel(keys []string, n int, fn func(string)) {
+	ch := make(chan string)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range ch {
+				fn(k)
+			}
+		}()
+	}
+	for _, k := range keys {
+		ch <- k
+	}
+	close(ch)
+	wg.Wait()
+}
+
+// --- the real binary ---
+
+func buildSesbox(t *testing.T) string {
+	bin := filepath.Join(t.TempDir(), "sesbox")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/sesbox")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build sesbox: %v", err)
+	}
+	return bin
+}
+
+func sesboxEnv(t *testing.T, endpoint string) []string {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config", "sesbox")
+	if err := os.MkdirAll(cfg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf("default = \"bench\"\n[mailbox.bench]\nbucket = %q\nprefix = %q\nregion = \"us-east-1\"\nendpoint = %q\n", bucket, prefix, endpoint)
+	if err := os.WriteFile(filepath.Join(cfg, "config.toml"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return append(os.Environ(),
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
+		"XDG_STATE_HOME="+filepath.Join(dir, "state"), "XDG_DATA_HOME="+filepath.Join(dir, "data"),
+		"AWS_ACCESS_KEY_ID="+peer.AccessKey, "AWS_SECRET_ACCESS_KEY="+peer.SecretKey,
+		"AWS_CONFIG_FILE="+filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"),
+	)
+}
+
+type runResult struct {
+	wall   time.Duration
+	cpu    time.Duration
+	maxRSS int64 // bytes
+	stdout []byte
+}
+
+func run(t *testing.T, bin string, env []string, args ...string) runResult {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatalf("sesbox %v: %v\n%s", args, err, errb.String())
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return runResult{wall: wall, cpu: cpu, maxRSS: ru.Maxrss * 1024, stdout: out.Bytes()}
+}
+
+// tuiLatency starts the binary in tmux and times the first screen and one
+// `j`, by polling the pane.
+func tuiLatency(t *testing.T, bin string, env []string) (first, key time.Duration, ok bool) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Log("tmux not installed: TUI latency not measured")
+		return 0, 0, false
+	}
+	sock := filepath.Join(t.TempDir(), "tmux.sock")
+	tm := func(args ...string) string {
+		out, _ := exec.Command("tmux", append([]string{"-S", sock}, args...)...).Output()
+		return string(out)
+	}
+	defer tm("kill-server")
+	var envArgs []string
+	for _, e := range env {
+		if strings.HasPrefix(e, "XDG_") || strings.HasPrefix(e, "AWS_") {
+			envArgs = append(envArgs, "-e", e)
+		}
+	}
+	start := time.Now()
+	tm(append(append([]string{"new-session", "-d", "-x", "120", "-y", "36"}, envArgs...), bin)...)
+	// The first row of the list carries a subject of the generator's.
+	deadline := time.Now().Add(30 * time.Second)
+	var screen string
+	for time.Now().Before(deadline) {
+		screen = tm("capture-pane", "-p")
+		if strings.Contains(screen, "#") && containsTopic(screen) {
+			first = time.Since(start)
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if first == 0 {
+		t.Logf("TUI did not show the list within 30 s:\n%s", screen)
+		return 0, 0, false
+	}
+	time.Sleep(500 * time.Millisecond)
+	before := tm("capture-pane", "-p")
+	start = time.Now()
+	tm("send-keys", "j")
+	for time.Since(start) < 5*time.Second {
+		if tm("capture-pane", "-p") != before {
+			return first, time.Since(start), true
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return first, 0, false
+}
+
+func containsTopic(s string) bool {
+	for _, w := range []string{"invoice", "order", "support", "password", "newsletter", "meeting", "shipping", "refund", "contract", "report"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,330 @@
+// Package external runs other programs on message content: it writes
+// private temporary copies for them, runs mailcap viewers and pipes, and
+// starts the browser or the opener.
+//
+// Everything handed to another program is the sender's: files are written
+// under a private directory (0700, the files 0600) below the XDG runtime
+// directory (else the cache directory), never through a symlink, and under
+// generated names (the sender's file name is never used as a path); values
+// put into shell commands are quoted by mailstore/mailcap.
+package external
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/mailcap"
+	"github.com/sesbox/sesbox/mailstore/xdg"
+)
+
+// Base is the directory private temporary directories are made in:
+// $XDG_RUNTIME_DIR/sesbox (a per-user tmpfs, gone at logout), else
+// $XDG_CACHE_HOME/sesbox/tmp.
+func Base() (string, error) {
+	if rt := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(rt) {
+		if fi, err := os.Stat(rt); err == nil && fi.IsDir() {
+			return filepath.Join(rt, "sesbox"), nil
+		}
+	}
+	return xdg.Cache("tmp")
+}
+
+// PrivateDir makes a new directory only the user can enter, below Base.
+// The caller removes it when done.
+func PrivateDir() (string, error) {
+	base, err := Base()
+	if err != nil {
+		return "", fmt.Errorf("private directory: %w", err)
+	}
+	return privateDirIn(base)
+}
+
+func privateDirIn(base string) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(base), 0o700); err != nil {
+		return "", fmt.Errorf("private directory: %w", err)
+	}
+	if err := os.Mkdir(base, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("private directory: %w", err)
+	}
+	// Lstat, not Stat: a symlink planted at base would send our files
+	// wherever it points.
+	fi, err := os.Lstat(base)
+	if err != nil {
+		return "", fmt.Errorf("private directory: %w", err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir() {
+		return "", fmt.Errorf("private directory: %s is not a directory (a symlink?); refusing to use it", base)
+	}
+	if ownedByOther(fi) {
+		return "", fmt.Errorf("private directory: %s belongs to another user", base)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(base, 0o700); err != nil {
+			return "", fmt.Errorf("private directory: %w", err)
+		}
+	}
+	// MkdirTemp creates a fresh directory (mkdir fails on anything
+	// existing, a symlink included), 0700.
+	dir, err := os.MkdirTemp(base, "open-")
+	if err != nil {
+		return "", fmt.Errorf("private directory: %w", err)
+	}
+	return dir, nil
+}
+
+// WriteFile writes content to a new file in dir under a generated name
+// ("part-1a2b3c4d.pdf"; ext from the content type, or ext when it is not
+// empty) and returns its path. It refuses to follow or replace anything
+// already there.
+func WriteFile(dir string, content []byte, contentType, ext string) (string, error) {
+	if ext == "" {
+		ext = Extension(contentType)
+	}
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "part-"+hex.EncodeToString(rnd[:])+ext)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("write private copy: %w", err)
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write private copy: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("write private copy: %w", err)
+	}
+	return path, nil
+}
+
+// common gives the usual extension for the types mail carries, so the
+// name does not depend on the system's mime.types.
+var common = map[string]string{
+	"text/plain": ".txt", "text/html": ".html", "text/calendar": ".ics", "text/csv": ".csv",
+	"text/markdown": ".md", "text/xml": ".xml", "application/xml": ".xml",
+	"application/pdf": ".pdf", "application/zip": ".zip", "application/gzip": ".gz",
+	"application/json": ".json", "application/msword": ".doc", "application/rtf": ".rtf",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   ".docx",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         ".xlsx",
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+	"application/vnd.ms-excel": ".xls", "application/vnd.oasis.opendocument.text": ".odt",
+	"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
+	"image/svg+xml": ".svg", "image/tiff": ".tiff", "image/bmp": ".bmp", "image/heic": ".heic",
+	"audio/mpeg": ".mp3", "audio/ogg": ".ogg", "audio/wav": ".wav", "video/mp4": ".mp4",
+	"video/quicktime": ".mov", "message/rfc822": ".eml", "message/global": ".eml",
+	"text/rfc822-headers": ".txt", "message/delivery-status": ".txt",
+}
+
+// Extension returns a file extension (with its dot) for a content type:
+// ".pdf" for application/pdf, ".bin" when nothing better is known.
+func Extension(contentType string) string {
+	ct, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		ct = strings.ToLower(strings.TrimSpace(contentType))
+	}
+	if e, ok := common[ct]; ok {
+		return e
+	}
+	if es, err := mime.ExtensionsByType(ct); err == nil && len(es) > 0 && safeExt(es[0]) {
+		return es[0]
+	}
+	if strings.HasPrefix(ct, "text/") {
+		return ".txt"
+	}
+	return ".bin"
+}
+
+func safeExt(e string) bool {
+	if len(e) < 2 || len(e) > 10 || e[0] != '.' {
+		return false
+	}
+	for _, c := range e[1:] {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// OverSSH reports whether sesbox runs in an SSH session: a browser started
+// here would open on the remote machine, out of the user's sight.
+func OverSSH() bool {
+	return os.Getenv("SSH_CONNECTION") != "" || os.Getenv("SSH_TTY") != ""
+}
+
+// Browser returns the command that opens a URL or an HTML file: the first
+// of $BROWSER (a colon-separated list, each entry a command that may hold
+// %s), else opener (sesbox's $OPENER / xdg-open). Empty means none.
+func Browser(opener string) string {
+	if b := os.Getenv("BROWSER"); b != "" {
+		for _, c := range strings.Split(b, ":") {
+			if strings.TrimSpace(c) != "" {
+				return c
+			}
+		}
+	}
+	return opener
+}
+
+// BrowserArgv turns a browser command and a target into argv: %s is
+// replaced by target (as one argument), else target is appended.
+func BrowserArgv(browser, target string) []string {
+	argv := strings.Fields(browser)
+	if len(argv) == 0 {
+		return nil
+	}
+	replaced := false
+	for i, a := range argv {
+		if strings.Contains(a, "%s") {
+			argv[i] = strings.ReplaceAll(a, "%s", target)
+			replaced = true
+		}
+	}
+	if !replaced {
+		argv = append(argv, target)
+	}
+	return argv
+}
+
+// OpenableURL reports whether sesbox starts a browser on u: only web and
+// mail links. Anything else from a message (file:, javascript:, a custom
+// scheme that starts some program, a leading "-" a browser would read as
+// an option) is only ever copied.
+func OpenableURL(u string) bool {
+	if strings.ContainsAny(u, " \t\r\n\x00") {
+		return false
+	}
+	l := strings.ToLower(u)
+	for _, p := range []string{"https://", "http://", "mailto:"} {
+		if strings.HasPrefix(l, p) && len(l) > len(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Start starts argv detached: no terminal (its output is discarded so it
+// cannot draw over the screen), reaped in the background.
+func Start(argv []string) error {
+	if len(argv) == 0 {
+		return errors.New("no program to start (set $OPENER or $BROWSER)")
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
+	cmd.SysProcAttr = detached()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", argv[0], err)
+	}
+	go func() { _ = cmd.Wait() }()
+	return nil
+}
+
+// Shell returns argv running a command line with sh.
+func Shell(cmdline string) []string {
+	if runtime.GOOS == "windows" {
+		return []string{"cmd", "/C", cmdline}
+	}
+	return []string{"/bin/sh", "-c", cmdline}
+}
+
+// OutputLimit bounds what a copiousoutput viewer may print: more is cut
+// (and said so), so a runaway program cannot fill memory.
+const OutputLimit = 4 << 20
+
+// RunTimeout bounds a copiousoutput viewer and a test= command.
+const RunTimeout = 30 * time.Second
+
+// Output runs cmdline with sh, with stdin as its input (nil: none), and
+// returns what it printed on stdout, at most OutputLimit bytes (truncated
+// reports a cut). A non-zero exit is an error that quotes the end of
+// stderr.
+func Output(ctx context.Context, cmdline string, stdin []byte) (out []byte, truncated bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
+	defer cancel()
+	argv := Shell(cmdline)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var so limitBuf
+	so.limit = OutputLimit
+	var se limitBuf
+	se.limit = 4096
+	cmd.Stdout, cmd.Stderr = &so, &se
+	cmd.WaitDelay = time.Second
+	err = cmd.Run()
+	if err != nil {
+		msg := strings.TrimSpace(se.b.String())
+		if len(msg) > 200 {
+			msg = "…" + msg[len(msg)-200:]
+		}
+		if msg != "" {
+			err = fmt.Errorf("%w: %s", err, msg)
+		}
+		if ctx.Err() != nil {
+			err = fmt.Errorf("stopped after %s: %w", RunTimeout, err)
+		}
+		return so.b.Bytes(), so.cut, err
+	}
+	return so.b.Bytes(), so.cut, nil
+}
+
+type limitBuf struct {
+	b     bytes.Buffer
+	limit int
+	cut   bool
+}
+
+func (l *limitBuf) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := l.limit - l.b.Len(); room < len(p) {
+		p = p[:max(room, 0)]
+		l.cut = true
+	}
+	l.b.Write(p)
+	return n, nil // keep draining: a blocked writer would hang the program
+}
+
+// TestPasses runs a mailcap test= command (expanded for file) and reports
+// whether it exited 0. Tests are commands the user wrote in their own
+// mailcap ("test -n \"$DISPLAY\""), run as mutt runs them.
+func TestPasses(ctx context.Context, e mailcap.Entry, file, contentType string, params map[string]string) bool {
+	x, err := mailcap.Expand(e.Test, file, contentType, params)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
+	defer cancel()
+	argv := Shell(x.Command)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, io.Discard, io.Discard
+	return cmd.Run() == nil
+}
+
+// Pipe runs cmdline with sh, input on its standard input and its output on
+// stdout and stderr (the terminal, when the TUI hands it over).
+func Pipe(cmdline string, input []byte, stdout, stderr io.Writer) error {
+	argv := Shell(cmdline)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin = bytes.NewReader(input)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("pipe to %q: %w", cmdline, err)
+	}
+	return nil
+}

@@ -1,0 +1,279 @@
+package external
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/mailcap"
+)
+
+func TestPrivateDirUnderRuntimeDir(t *testing.T) {
+	rt := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	dir, err := PrivateDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(dir) != filepath.Join(rt, "sesbox") {
+		t.Fatalf("dir %s not under %s/sesbox", dir, rt)
+	}
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		fi, err := os.Lstat(d)
+		if err != nil || fi.Mode().Perm() != 0o700 || !fi.IsDir() {
+			t.Fatalf("%s: mode %v, %v", d, fi.Mode(), err)
+		}
+	}
+	path, err := WriteFile(dir, []byte("%PDF"), "application/pdf; name=\"../../evil.sh\"", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 || filepath.Dir(path) != dir || !strings.HasSuffix(path, ".pdf") {
+		t.Fatalf("file %s mode %v, %v", path, fi.Mode(), err)
+	}
+}
+
+func TestPrivateDirFallsBackToCache(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", "")
+	t.Setenv("XDG_CACHE_HOME", cache)
+	dir, err := PrivateDir()
+	if err != nil || !strings.HasPrefix(dir, filepath.Join(cache, "sesbox", "tmp")+"/") {
+		t.Fatalf("dir %q, %v", dir, err)
+	}
+}
+
+func TestPrivateDirRefusesSymlink(t *testing.T) {
+	rt := t.TempDir()
+	elsewhere := t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(rt, "sesbox")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	if dir, err := PrivateDir(); err == nil {
+		t.Fatalf("followed a symlink to %s", dir)
+	}
+	if es, _ := os.ReadDir(elsewhere); len(es) != 0 {
+		t.Fatalf("wrote through the symlink: %v", es)
+	}
+}
+
+func TestPrivateDirTightensMode(t *testing.T) {
+	rt := t.TempDir()
+	os.Mkdir(filepath.Join(rt, "sesbox"), 0o755)
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	if _, err := PrivateDir(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Lstat(filepath.Join(rt, "sesbox")); fi.Mode().Perm() != 0o700 {
+		t.Fatalf("base left %v", fi.Mode())
+	}
+}
+
+func TestWriteFileRefusesExisting(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(t.TempDir(), "target")
+	// Fill every name WriteFile could pick? Impossible; instead check the
+	// open flags directly: a planted symlink at a chosen name must fail.
+	link := filepath.Join(dir, "x.txt")
+	os.Symlink(target, link)
+	if _, err := os.OpenFile(link, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600); err == nil {
+		t.Fatal("the open flags follow a symlink")
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Fatal("created the symlink's target")
+	}
+}
+
+func TestExtension(t *testing.T) {
+	for ct, want := range map[string]string{
+		"application/pdf":                  ".pdf",
+		"TEXT/HTML; charset=utf-8":         ".html",
+		"image/jpeg":                       ".jpg",
+		"text/x-weird":                     ".txt",
+		"application/x-unknown-thing":      ".bin",
+		"message/rfc822":                   ".eml",
+		"application/../../etc/passwd":     ".bin",
+		"not a type at all; ../../x=1.exe": ".bin",
+	} {
+		if got := Extension(ct); got != want {
+			t.Errorf("Extension(%q) = %q, want %q", ct, got, want)
+		}
+	}
+}
+
+func TestOutputCopiousViewer(t *testing.T) {
+	dir := t.TempDir()
+	path, err := WriteFile(dir, []byte("hello from a part\n"), "text/plain", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := mailcap.Expand("cat %s", path, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, cut, err := Output(context.Background(), x.Command, nil)
+	if err != nil || cut || string(out) != "hello from a part\n" {
+		t.Fatalf("got %q cut=%v err=%v", out, cut, err)
+	}
+	out, _, err = Output(context.Background(), "tr a-z A-Z", []byte("stdin data"))
+	if err != nil || string(out) != "STDIN DATA" {
+		t.Fatalf("stdin viewer: %q %v", out, err)
+	}
+	_, _, err = Output(context.Background(), "echo broken >&2; exit 3", nil)
+	if err == nil || !strings.Contains(err.Error(), "broken") {
+		t.Fatalf("failure not reported with stderr: %v", err)
+	}
+}
+
+func TestOutputIsBounded(t *testing.T) {
+	out, cut, err := Output(context.Background(), "head -c "+strconv.Itoa(OutputLimit+1000)+" /dev/zero", nil)
+	if err != nil || !cut || len(out) != OutputLimit {
+		t.Fatalf("len %d cut %v err %v", len(out), cut, err)
+	}
+}
+
+func TestTestPasses(t *testing.T) {
+	ok := mailcap.Entry{Test: "test -f %s"}
+	if !TestPasses(context.Background(), ok, "/etc/passwd", "", nil) {
+		t.Error("a passing test failed")
+	}
+	if TestPasses(context.Background(), ok, "/nonexistent", "", nil) {
+		t.Error("a failing test passed")
+	}
+}
+
+func TestPipeWithRealCommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := Pipe("wc -c", []byte("twelve bytes"), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(out.String()) != "12" {
+		t.Fatalf("wc -c printed %q", out.String())
+	}
+	if err := Pipe("exit 4", nil, &out, &errOut); err == nil {
+		t.Fatal("a failing command is not an error")
+	}
+}
+
+func TestBrowser(t *testing.T) {
+	t.Setenv("BROWSER", ":w3m %s:firefox")
+	if b := Browser("xdg-open"); b != "w3m %s" {
+		t.Fatalf("Browser = %q", b)
+	}
+	if a := BrowserArgv("w3m -o x=%s", "http://a b"); len(a) != 3 || a[2] != "x=http://a b" {
+		t.Fatalf("argv %q", a)
+	}
+	t.Setenv("BROWSER", "")
+	if b := Browser("xdg-open"); b != "xdg-open" {
+		t.Fatalf("fallback %q", b)
+	}
+	if a := BrowserArgv("xdg-open", "/tmp/x.html"); len(a) != 2 || a[1] != "/tmp/x.html" {
+		t.Fatalf("argv %q", a)
+	}
+}
+
+func TestOpenableURL(t *testing.T) {
+	for u, want := range map[string]bool{
+		"https://example.com/x":     true,
+		"HTTP://example.com":        true,
+		"mailto:a@example.com":      true,
+		"javascript:alert(1)":       false,
+		"file:///etc/passwd":        false,
+		"--new-window=evil":         false,
+		"https://":                  false,
+		"https://a.example/\n-rf":   false,
+		"vscode://open?file=/x":     false,
+		"https://example.com/a b c": false,
+	} {
+		if OpenableURL(u) != want {
+			t.Errorf("OpenableURL(%q) != %v", u, want)
+		}
+	}
+}
+
+func TestOverSSH(t *testing.T) {
+	t.Setenv("SSH_CONNECTION", "")
+	t.Setenv("SSH_TTY", "")
+	if OverSSH() {
+		t.Fatal("no SSH variables but OverSSH")
+	}
+	t.Setenv("SSH_TTY", "/dev/pts/3")
+	if !OverSSH() {
+		t.Fatal("SSH_TTY ignored")
+	}
+}
+
+func TestStartReportsMissingProgram(t *testing.T) {
+	if err := Start(nil); err == nil {
+		t.Error("no argv is not an error")
+	}
+	if err := Start([]string{"/nonexistent/program"}); err == nil {
+		t.Error("a missing program is not an error")
+	}
+	if err := Start([]string{"true"}); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestShow(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	ctx := context.Background()
+	parse := func(s string) *mailcap.Mailcap {
+		es, err := mailcap.Parse(strings.NewReader(s), "mc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &mailcap.Mailcap{Entries: es}
+	}
+	content := []byte("part content\n")
+
+	// copiousoutput: the output, the private copy removed after.
+	s, err := Show(ctx, parse("application/x-a; tr a-z A-Z < %s; copiousoutput\n"), content, "application/x-a", nil, "")
+	if err != nil || s.How != Rendered || string(s.Text) != "PART CONTENT\n" || s.Source != "mc:1" {
+		t.Fatalf("copious: %#v %v", s, err)
+	}
+	if _, err := os.Stat(s.Path); err == nil {
+		t.Fatal("the private copy outlived the viewer")
+	}
+	// Without %s the content comes on stdin.
+	s, err = Show(ctx, parse("application/x-a; wc -c; copiousoutput\n"), content, "application/x-a", nil, "")
+	if err != nil || strings.TrimSpace(string(s.Text)) != "13" {
+		t.Fatalf("stdin: %#v %v", s, err)
+	}
+	// A failing test= skips the entry.
+	s, _ = Show(ctx, parse("application/x-a; echo no; test=false; copiousoutput\napplication/*; echo yes; copiousoutput\n"), content, "application/x-a", nil, "")
+	if string(s.Text) != "yes\n" {
+		t.Fatalf("test= ignored: %#v", s)
+	}
+	// needsterminal: the command, quoted, for the terminal; the copy kept.
+	s, err = Show(ctx, parse("application/x-a; less %s; needsterminal\n"), content, "application/x-a", nil, "")
+	if err != nil || s.How != Terminal || s.Command != "less "+mailcap.Quote(s.Path) {
+		t.Fatalf("terminal: %#v %v", s, err)
+	}
+	if b, err := os.ReadFile(s.Path); err != nil || string(b) != string(content) {
+		t.Fatalf("copy %q %v", b, err)
+	}
+	os.RemoveAll(s.Dir)
+	// No entry: the opener, on the copy.
+	log := filepath.Join(t.TempDir(), "log")
+	opener := filepath.Join(t.TempDir(), "opener")
+	os.WriteFile(opener, []byte("#!/bin/sh\necho \"$1\" > "+log+"\n"), 0o700)
+	s, err = Show(ctx, parse("text/plain; cat; copiousoutput\n"), content, "application/pdf", nil, opener)
+	if err != nil || s.How != Started || !strings.HasSuffix(s.Path, ".pdf") {
+		t.Fatalf("opener: %#v %v", s, err)
+	}
+	for range 200 {
+		if b, _ := os.ReadFile(log); strings.TrimSpace(string(b)) == s.Path {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the opener did not get the copy")
+}

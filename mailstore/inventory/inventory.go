@@ -1,0 +1,251 @@
+// Package inventory reads an S3 Inventory report: the existing AWS facility
+// that lists a bucket daily into CSV, ORC or Parquet files, so a mailbox of
+// millions of objects can be indexed with no LIST call at all.
+//
+// The layout is AWS's documented one: under the destination prefix
+// <dest-prefix>/<source-bucket>/<config-id>/ each report is a folder named
+// by its time (YYYY-MM-DDTHH-MMZ/) holding manifest.json and
+// manifest.checksum (the MD5 of manifest.json in hex); the manifest names
+// the data files (gzip'd CSV, or Parquet) and their MD5s.
+package inventory
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Source is read access to the bucket that holds the reports. It is not
+// the mailbox's store: an inventory usually lands in another bucket.
+type Source interface {
+	// Dirs lists the "folders" directly under prefix (delimiter "/"), as
+	// full key prefixes ending in "/".
+	Dirs(ctx context.Context, bucket, prefix string) ([]string, error)
+	// Get opens one object.
+	Get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
+}
+
+// Row is what an inventory says about one object.
+type Row struct {
+	Bucket       string
+	Key          string
+	Size         int64
+	ETag         string // without quotes
+	LastModified time.Time
+	// IsLatest and DeleteMarker come from reports that include all
+	// versions; a current-version-only report leaves them true and false.
+	IsLatest     bool
+	DeleteMarker bool
+}
+
+// File is one data file named by a manifest.
+type File struct {
+	Key         string `json:"key"`
+	Size        int64  `json:"size"`
+	MD5Checksum string `json:"MD5checksum"`
+}
+
+// Manifest is manifest.json.
+type Manifest struct {
+	SourceBucket      string `json:"sourceBucket"`
+	DestinationBucket string `json:"destinationBucket"` // an ARN: arn:aws:s3:::name
+	Version           string `json:"version"`
+	CreationTimestamp string `json:"creationTimestamp"` // milliseconds since the epoch, as a string
+	FileFormat        string `json:"fileFormat"`        // CSV, ORC or Parquet
+	FileSchema        string `json:"fileSchema"`
+	Files             []File `json:"files"`
+
+	// Key is where the manifest was read from (not part of the JSON).
+	Key string `json:"-"`
+}
+
+// Created is the report's creation time.
+func (m Manifest) Created() time.Time {
+	var ms int64
+	if _, err := fmt.Sscan(m.CreationTimestamp, &ms); err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// URL is a parsed inventory location: s3://dest-bucket/dest-prefix/source-bucket/config-id/.
+type URL struct {
+	Bucket string
+	Prefix string // ends in "/"
+}
+
+func (u URL) String() string { return "s3://" + u.Bucket + "/" + u.Prefix }
+
+// ParseURL parses an s3:// URL naming an inventory configuration's folder.
+func ParseURL(s string) (URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "s3" || u.Host == "" {
+		return URL{}, fmt.Errorf("inventory %q: want s3://dest-bucket/dest-prefix/source-bucket/config-id/", s)
+	}
+	p := strings.TrimPrefix(u.Path, "/")
+	if p != "" && !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	return URL{Bucket: u.Host, Prefix: p}, nil
+}
+
+// reportDir matches the folder a report is written to: 2016-11-06T21-32Z/.
+var reportDir = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z/$`)
+
+// Latest finds the newest report under u whose manifest verifies against
+// its manifest.checksum. A newer report that is still being written (no
+// checksum yet) is passed over for the one before it.
+func Latest(ctx context.Context, src Source, u URL) (Manifest, error) {
+	dirs, err := src.Dirs(ctx, u.Bucket, u.Prefix)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("inventory %s: %w", u, err)
+	}
+	var reports []string
+	for _, d := range dirs {
+		if reportDir.MatchString(strings.TrimPrefix(d, u.Prefix)) {
+			reports = append(reports, d)
+		}
+	}
+	if len(reports) == 0 {
+		return Manifest{}, fmt.Errorf("inventory %s: no report yet (no YYYY-MM-DDTHH-MMZ/ folder; the first report arrives within 48 hours of creating the configuration)", u)
+	}
+	// The folder names sort by time.
+	sort.Sort(sort.Reverse(sort.StringSlice(reports)))
+	var firstErr error
+	for _, d := range reports {
+		m, err := readManifest(ctx, src, u.Bucket, d)
+		if err == nil {
+			return m, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return Manifest{}, fmt.Errorf("inventory %s: no usable report: %w", u, firstErr)
+}
+
+func readManifest(ctx context.Context, src Source, bucket, dir string) (Manifest, error) {
+	body, err := getAll(ctx, src, bucket, dir+"manifest.json")
+	if err != nil {
+		return Manifest{}, err
+	}
+	sum, err := getAll(ctx, src, bucket, dir+"manifest.checksum")
+	if err != nil {
+		return Manifest{}, err
+	}
+	got := md5.Sum(body)
+	if want := strings.TrimSpace(string(sum)); !strings.EqualFold(want, hex.EncodeToString(got[:])) {
+		return Manifest{}, fmt.Errorf("%smanifest.json: MD5 %x does not match manifest.checksum %q", dir, got, want)
+	}
+	var m Manifest
+	if err := json.Unmarshal(body, &m); err != nil {
+		return Manifest{}, fmt.Errorf("%smanifest.json: %w", dir, err)
+	}
+	m.Key = dir + "manifest.json"
+	switch strings.ToUpper(m.FileFormat) {
+	case "CSV", "PARQUET":
+	case "ORC":
+		return Manifest{}, fmt.Errorf("%s: ORC inventory reports are not supported; configure the inventory as CSV or Parquet", m.Key)
+	default:
+		return Manifest{}, fmt.Errorf("%s: unknown file format %q", m.Key, m.FileFormat)
+	}
+	return m, nil
+}
+
+func getAll(ctx context.Context, src Source, bucket, key string) ([]byte, error) {
+	rc, err := src.Get(ctx, bucket, key)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	defer rc.Close()
+	// A manifest is small; bound it anyway, as it is read whole.
+	b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	return b, nil
+}
+
+// Filter says which rows Read passes on.
+type Filter struct {
+	// Bucket is the mailbox's bucket: rows of other buckets are skipped.
+	Bucket string
+	// Prefix is the mailbox's prefix: rows outside it are skipped.
+	Prefix string
+}
+
+func (f Filter) keep(r Row) bool {
+	if r.DeleteMarker || !r.IsLatest {
+		return false
+	}
+	if f.Bucket != "" && r.Bucket != "" && r.Bucket != f.Bucket {
+		return false
+	}
+	return strings.HasPrefix(r.Key, f.Prefix)
+}
+
+// Read streams the rows of every data file of m that pass f to fn, one
+// file at a time, holding no more than one file's read buffer (CSV) or one
+// downloaded file (Parquet, which needs random access) at once. Each data
+// file is checked against its MD5 from the manifest; a mismatch is an error
+// after its rows were passed on (they are upserts, so a retry heals).
+func Read(ctx context.Context, src Source, m Manifest, f Filter, tmpDir string, fn func(Row) error) error {
+	bucket := strings.TrimPrefix(m.DestinationBucket, "arn:aws:s3:::")
+	for _, file := range m.Files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := readFile(ctx, src, bucket, m, file, f, tmpDir, fn); err != nil {
+			return fmt.Errorf("inventory %s: %w", path.Base(file.Key), err)
+		}
+	}
+	return nil
+}
+
+func readFile(ctx context.Context, src Source, bucket string, m Manifest, file File, f Filter, tmpDir string, fn func(Row) error) error {
+	rc, err := src.Get(ctx, bucket, file.Key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := md5.New()
+	body := io.TeeReader(rc, h)
+	keep := func(r Row) error {
+		if r.Bucket == "" {
+			r.Bucket = m.SourceBucket
+		}
+		if !f.keep(r) {
+			return nil
+		}
+		return fn(r)
+	}
+	switch strings.ToUpper(m.FileFormat) {
+	case "CSV":
+		err = readCSV(body, m.FileSchema, keep)
+	case "PARQUET":
+		err = readParquet(body, tmpDir, keep)
+	}
+	if err != nil {
+		return err
+	}
+	// Drain what the reader left (gzip trailer) so the MD5 covers the file.
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return err
+	}
+	if want := file.MD5Checksum; want != "" && !strings.EqualFold(want, hex.EncodeToString(h.Sum(nil))) {
+		return fmt.Errorf("MD5 %x does not match the manifest's %s", h.Sum(nil), want)
+	}
+	return nil
+}
+
+// trimETag removes the quotes some writers keep around an ETag.
+func trimETag(s string) string { return strings.Trim(s, `"`) }

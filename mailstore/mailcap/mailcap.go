@@ -1,0 +1,332 @@
+// Package mailcap reads mailcap files (RFC 1524): which program shows a
+// MIME type, and whether its output is text to show inline (copiousoutput)
+// or it needs the terminal. It only parses and expands commands; running
+// them is mailstore/external's job.
+//
+// Expanding a command is where mailcap is dangerous: %s, %t and %{name}
+// put a file name and the sender's content-type parameters into a shell
+// command line. Every value is quoted for the shell context it lands in
+// (bare, inside '...' or inside "..."), so no value can end the quoting the
+// entry's author wrote around it.
+package mailcap
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Entry is one mailcap line.
+type Entry struct {
+	// Type is the lower-cased "type/subtype" it applies to; the subtype
+	// may be "*" (and a bare "type" is read as "type/*", per RFC 1524).
+	Type string
+	// Command is the view command, unexpanded.
+	Command string
+	// CopiousOutput says the command writes text to stdout that the
+	// reader shows (inline, in sesbox).
+	CopiousOutput bool
+	// NeedsTerminal says the command is interactive.
+	NeedsTerminal bool
+	// Test is a command that must exit 0 for the entry to apply.
+	Test string
+	// NameTemplate is the nametemplate= flag ("%s.html"), used only for
+	// the extension of the temporary file.
+	NameTemplate string
+	// Source is file:line, for messages.
+	Source string
+}
+
+// Mailcap is the entries of several files, in lookup order.
+type Mailcap struct {
+	Entries []Entry
+}
+
+// DefaultPaths is the search path of RFC 1524: $MAILCAPS when set (a
+// colon-separated list), else ~/.mailcap, /etc/mailcap,
+// /usr/etc/mailcap and /usr/local/etc/mailcap.
+func DefaultPaths() []string {
+	if v := os.Getenv("MAILCAPS"); v != "" {
+		return filepath.SplitList(v)
+	}
+	var out []string
+	if home, err := os.UserHomeDir(); err == nil {
+		out = append(out, filepath.Join(home, ".mailcap"))
+	}
+	return append(out, "/etc/mailcap", "/usr/etc/mailcap", "/usr/local/etc/mailcap")
+}
+
+// Load reads the files in paths in order; a missing file is skipped (most
+// of the default path never exists). Lines that cannot be parsed are
+// skipped and reported in the returned error, which is not fatal: the
+// Mailcap holds every good entry.
+func Load(paths []string) (*Mailcap, error) {
+	mc := &Mailcap{}
+	var errs []error
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("mailcap: %w", err))
+			continue
+		}
+		es, err := Parse(f, p)
+		f.Close()
+		mc.Entries = append(mc.Entries, es...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return mc, errors.Join(errs...)
+}
+
+// Parse reads one mailcap file. Comments (#) and blank lines are skipped, a
+// backslash at the end of a line continues it, fields are separated by ";"
+// (a "\;" is a literal semicolon). Bad lines are skipped and reported.
+func Parse(r io.Reader, source string) ([]Entry, error) {
+	var out []Entry
+	var errs []error
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	lineNo, start := 0, 0
+	var logical strings.Builder
+	for sc.Scan() {
+		lineNo++
+		line := sc.Text()
+		if logical.Len() == 0 {
+			start = lineNo
+			if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
+				continue
+			}
+		}
+		if cont, ok := strings.CutSuffix(line, "\\"); ok && !strings.HasSuffix(cont, "\\") {
+			logical.WriteString(cont)
+			continue
+		}
+		logical.WriteString(line)
+		e, err := parseEntry(logical.String())
+		logical.Reset()
+		where := fmt.Sprintf("%s:%d", source, start)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("mailcap %s: %w", where, err))
+			continue
+		}
+		e.Source = where
+		out = append(out, e)
+	}
+	if logical.Len() > 0 {
+		if e, err := parseEntry(logical.String()); err == nil {
+			e.Source = fmt.Sprintf("%s:%d", source, start)
+			out = append(out, e)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		errs = append(errs, fmt.Errorf("mailcap %s: %w", source, err))
+	}
+	return out, errors.Join(errs...)
+}
+
+func parseEntry(line string) (Entry, error) {
+	fields := splitFields(line)
+	if len(fields) < 2 {
+		return Entry{}, errors.New("an entry needs a type and a command")
+	}
+	typ := strings.ToLower(strings.TrimSpace(fields[0]))
+	if typ == "" || strings.ContainsAny(typ, " \t") {
+		return Entry{}, fmt.Errorf("bad type %q", typ)
+	}
+	if !strings.Contains(typ, "/") {
+		typ += "/*"
+	}
+	e := Entry{Type: typ, Command: strings.TrimSpace(fields[1])}
+	for _, f := range fields[2:] {
+		name, value, _ := strings.Cut(f, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		value = strings.TrimSpace(value)
+		switch name {
+		case "copiousoutput":
+			e.CopiousOutput = true
+		case "needsterminal":
+			e.NeedsTerminal = true
+		case "test":
+			e.Test = value
+		case "nametemplate":
+			e.NameTemplate = value
+		}
+	}
+	return e, nil
+}
+
+// splitFields splits at ";" not preceded by a backslash; "\;" becomes ";"
+// and other backslashes are kept for the shell.
+func splitFields(line string) []string {
+	var out []string
+	var b strings.Builder
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == '\\' && i+1 < len(line) && line[i+1] == ';':
+			b.WriteByte(';')
+			i++
+		case c == ';':
+			out = append(out, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return append(out, b.String())
+}
+
+// Matches reports whether the entry applies to contentType ("type/subtype",
+// any case, parameters ignored).
+func (e Entry) Matches(contentType string) bool {
+	ct := strings.ToLower(strings.TrimSpace(contentType))
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = strings.TrimSpace(ct[:i])
+	}
+	typ, sub, ok := strings.Cut(ct, "/")
+	if !ok {
+		return false
+	}
+	etyp, esub, _ := strings.Cut(e.Type, "/")
+	return (etyp == typ || etyp == "*") && (esub == sub || esub == "*")
+}
+
+// Lookup returns the first entry for contentType for which want returns
+// true (sesbox asks for "copiousoutput" entries first when it shows a part
+// inline) and pass accepts (a runner of test= commands; nil accepts all).
+func (mc *Mailcap) Lookup(contentType string, want func(Entry) bool, pass func(Entry) bool) (Entry, bool) {
+	if mc == nil {
+		return Entry{}, false
+	}
+	for _, e := range mc.Entries {
+		if !e.Matches(contentType) || (want != nil && !want(e)) {
+			continue
+		}
+		if e.Test != "" && pass != nil && !pass(e) {
+			continue
+		}
+		return e, true
+	}
+	return Entry{}, false
+}
+
+// Expanded is a command ready for `sh -c`.
+type Expanded struct {
+	Command string
+	// Stdin is true when the command has no %s: RFC 1524 then feeds the
+	// data on standard input.
+	Stdin bool
+}
+
+// Expand fills in cmd's placeholders: %s the file, %t the content type,
+// %{name} a content-type parameter (missing ones expand empty), %% a
+// percent sign. Each value is quoted for where it stands in the command.
+// A value with a NUL byte cannot be passed to a program and is refused.
+func Expand(cmd, file, contentType string, params map[string]string) (Expanded, error) {
+	var b strings.Builder
+	sawFile := false
+	q := bare // the quoting context of the command text so far
+	for i := 0; i < len(cmd); i++ {
+		c := cmd[i]
+		if c == '%' && i+1 < len(cmd) {
+			var val string
+			switch n := cmd[i+1]; {
+			case n == 's':
+				val, sawFile = file, true
+				i++
+			case n == 't':
+				val = contentType
+				i++
+			case n == '%':
+				b.WriteByte('%')
+				i++
+				continue
+			case n == '{':
+				end := strings.IndexByte(cmd[i+2:], '}')
+				if end < 0 {
+					b.WriteByte(c)
+					continue
+				}
+				val = lookupParam(params, cmd[i+2:i+2+end])
+				i += 2 + end
+			default:
+				b.WriteByte(c)
+				continue
+			}
+			if strings.IndexByte(val, 0) >= 0 {
+				return Expanded{}, errors.New("mailcap: a value holds a NUL byte")
+			}
+			b.WriteString(quote(val, q))
+			continue
+		}
+		if c == '\\' && i+1 < len(cmd) && q != single {
+			b.WriteByte(c)
+			b.WriteByte(cmd[i+1])
+			i++
+			continue
+		}
+		switch {
+		case c == '\'' && q == bare:
+			q = single
+		case c == '\'' && q == single:
+			q = bare
+		case c == '"' && q == bare:
+			q = double
+		case c == '"' && q == double:
+			q = bare
+		}
+		b.WriteByte(c)
+	}
+	return Expanded{Command: b.String(), Stdin: !sawFile}, nil
+}
+
+func lookupParam(params map[string]string, name string) string {
+	for k, v := range params {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+type quoting int
+
+const (
+	bare quoting = iota
+	single
+	double
+)
+
+// quote makes s one literal piece of a word in context q.
+func quote(s string, q quoting) string {
+	switch q {
+	case single:
+		// Close the quote, add s as its own quoted piece, reopen.
+		return `'` + Quote(s) + `'`
+	case double:
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			switch s[i] {
+			case '"', '\\', '$', '`':
+				b.WriteByte('\\')
+			}
+			b.WriteByte(s[i])
+		}
+		return b.String()
+	}
+	return Quote(s)
+}
+
+// Quote quotes s as one shell word: in single quotes, each ' written as
+// '\”.
+func Quote(s string) string {
+	return `'` + strings.ReplaceAll(s, `'`, `'\''`) + `'`
+}

@@ -1,0 +1,167 @@
+package mailcap
+
+import (
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const sample = `# a comment
+text/html; w3m -I %{charset} -T text/html -dump %s; copiousoutput; nametemplate=%s.html
+
+application/pdf; pdftotext -layout '%s' -; copiousoutput; test=test -x /usr/bin/pdftotext
+application/pdf; zathura %s
+image/*; feh "%s"
+video; mpv %s; needsterminal
+application/x-long; first \
+  second %s; copiousoutput
+text/x-semi; echo a\;b; copiousoutput
+broken-line-without-command
+`
+
+func TestParse(t *testing.T) {
+	es, err := Parse(strings.NewReader(sample), "mc")
+	if err == nil || !strings.Contains(err.Error(), "mc:11") {
+		t.Errorf("bad line not reported with its place: %v", err)
+	}
+	want := []Entry{
+		{Type: "text/html", Command: "w3m -I %{charset} -T text/html -dump %s", CopiousOutput: true, NameTemplate: "%s.html", Source: "mc:2"},
+		{Type: "application/pdf", Command: "pdftotext -layout '%s' -", CopiousOutput: true, Test: "test -x /usr/bin/pdftotext", Source: "mc:4"},
+		{Type: "application/pdf", Command: "zathura %s", Source: "mc:5"},
+		{Type: "image/*", Command: `feh "%s"`, Source: "mc:6"},
+		{Type: "video/*", Command: "mpv %s", NeedsTerminal: true, Source: "mc:7"},
+		{Type: "application/x-long", Command: "first   second %s", CopiousOutput: true, Source: "mc:8"},
+		{Type: "text/x-semi", Command: "echo a;b", CopiousOutput: true, Source: "mc:10"},
+	}
+	if len(es) != len(want) {
+		t.Fatalf("got %d entries: %#v", len(es), es)
+	}
+	for i := range want {
+		if es[i] != want[i] {
+			t.Errorf("entry %d:\n got %#v\nwant %#v", i, es[i], want[i])
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	es, _ := Parse(strings.NewReader(sample), "mc")
+	mc := &Mailcap{Entries: es}
+	copious := func(e Entry) bool { return e.CopiousOutput }
+	notCopious := func(e Entry) bool { return !e.CopiousOutput }
+	failTests := func(e Entry) bool { return false }
+	for _, tc := range []struct {
+		ct         string
+		want, pass func(Entry) bool
+		cmd        string // "" = no entry
+	}{
+		{"text/html", copious, nil, "w3m -I %{charset} -T text/html -dump %s"},
+		{"TEXT/HTML; charset=utf-8", nil, nil, "w3m -I %{charset} -T text/html -dump %s"},
+		{"text/plain", nil, nil, ""},
+		{"application/pdf", copious, nil, "pdftotext -layout '%s' -"},
+		{"application/pdf", copious, failTests, ""},
+		{"application/pdf", nil, failTests, "zathura %s"},
+		{"application/pdf", notCopious, nil, "zathura %s"},
+		{"image/png", nil, nil, `feh "%s"`},
+		{"image", nil, nil, ""},
+		{"video/mp4", nil, nil, "mpv %s"},
+		{"videos/mp4", nil, nil, ""},
+	} {
+		e, ok := mc.Lookup(tc.ct, tc.want, tc.pass)
+		if got := map[bool]string{true: e.Command}[ok]; got != tc.cmd {
+			t.Errorf("Lookup(%q) = %q, want %q", tc.ct, got, tc.cmd)
+		}
+	}
+	var nilMC *Mailcap
+	if _, ok := nilMC.Lookup("text/html", nil, nil); ok {
+		t.Error("nil Mailcap found an entry")
+	}
+}
+
+func TestExpand(t *testing.T) {
+	params := map[string]string{"Charset": "utf-8", "name": "x'; rm -rf ~ #"}
+	for _, tc := range []struct{ cmd, want string }{
+		{"cat %s", "cat '/tmp/a b'"},
+		{"cat '%s'", "cat '''/tmp/a b'''"},
+		{`cat "%s"`, `cat "/tmp/a b"`},
+		{"w3m -I %{charset} -T %t %s", "w3m -I 'utf-8' -T 'text/html' '/tmp/a b'"},
+		{"echo %{name}", `echo 'x'\''; rm -rf ~ #'`},
+		{"echo 100%% %{missing}", "echo 100% ''"},
+		{`echo \%s`, `echo \%s`},
+		{"echo %", "echo %"},
+		{"echo %{unclosed", "echo %{unclosed"},
+	} {
+		got, err := Expand(tc.cmd, "/tmp/a b", "text/html", params)
+		if err != nil || got.Command != tc.want {
+			t.Errorf("Expand(%q) = %q, %v; want %q", tc.cmd, got.Command, err, tc.want)
+		}
+	}
+	if e, _ := Expand("less", "/f", "text/plain", nil); !e.Stdin {
+		t.Error("a command without a file placeholder does not read stdin")
+	}
+	if e, _ := Expand("less %s", "/f", "text/plain", nil); e.Stdin {
+		t.Error("a command with a file placeholder reads stdin")
+	}
+	if _, err := Expand("cat %{x}", "/f", "t/t", map[string]string{"x": "a\x00b"}); err == nil {
+		t.Error("a NUL byte was expanded")
+	}
+}
+
+// TestExpandQuotingProperty runs the expanded commands through a real
+// shell: whatever a hostile parameter holds, printf receives it as exactly
+// one argument, in every quoting context an entry can put it in.
+func TestExpandQuotingProperty(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	alphabet := []rune("ab '\"\\$`;|&<>(){}*?~#!\n\t%-=é")
+	r := rand.New(rand.NewSource(1))
+	values := []string{"", "'", `"`, `\`, "$(id)", "`id`", "a'b\"c\\d$e`f", "--help", "*"}
+	for range 60 {
+		n := r.Intn(12)
+		rs := make([]rune, n)
+		for i := range rs {
+			rs[i] = alphabet[r.Intn(len(alphabet))]
+		}
+		values = append(values, string(rs))
+	}
+	for _, v := range values {
+		for _, tmpl := range []string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y"} {
+			e, err := Expand(tmpl, "", "", map[string]string{"v": v})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(sh, "-c", e.Command).Output()
+			want := "[" + v + "]"
+			if strings.Contains(tmpl, "x%{v}y") {
+				want = "[x" + v + "y]"
+			}
+			if err != nil || string(out) != want {
+				t.Fatalf("template %q, value %q: sh -c %q printed %q (%v), want %q", tmpl, v, e.Command, out, err, want)
+			}
+		}
+	}
+}
+
+func TestLoadSkipsMissingAndKeepsOrder(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a")
+	b := filepath.Join(dir, "b")
+	os.WriteFile(a, []byte("text/plain; cat %s; copiousoutput\n"), 0o600)
+	os.WriteFile(b, []byte("text/*; less %s\n"), 0o600)
+	mc, err := Load([]string{filepath.Join(dir, "missing"), a, b})
+	if err != nil || len(mc.Entries) != 2 || mc.Entries[0].Command != "cat %s" || mc.Entries[1].Source != b+":1" {
+		t.Fatalf("got %#v, %v", mc, err)
+	}
+	t.Setenv("MAILCAPS", a+":"+b)
+	if p := DefaultPaths(); len(p) != 2 || p[0] != a {
+		t.Fatalf("MAILCAPS ignored: %v", p)
+	}
+	t.Setenv("MAILCAPS", "")
+	if p := DefaultPaths(); len(p) < 2 || !strings.HasSuffix(p[0], ".mailcap") || p[1] != "/etc/mailcap" {
+		t.Fatalf("default path: %v", p)
+	}
+}

@@ -1,0 +1,156 @@
+package mime
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+func TestAllLinks(t *testing.T) {
+	v := &View{
+		Text: "See https://example.com/a, and (mailto:help@example.org). Again https://example.com/a.\n" +
+			"Not a link: example.net. Also http://x.example/p?q=1&r=2#f.",
+		Links: []string{"https://shop.example/buy", "https://example.com/a", "https://shop.example/buy"},
+	}
+	v.HTMLText = "Buy [1]\n\n[1] https://shop.example/buy\n[2] https://example.com/a"
+	got := v.AllLinks()
+	want := []Link{
+		{URL: "https://shop.example/buy", Footnote: 1},
+		{URL: "https://example.com/a", Footnote: 2},
+		{URL: "mailto:help@example.org"},
+		{URL: "http://x.example/p?q=1&r=2#f"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %#v\nwant %#v", got, want)
+	}
+}
+
+func TestAllLinksOfADemoNewsletter(t *testing.T) {
+	raw, err := os.ReadFile("../demo/messages/nq31hrpsnr23r3g1d1i0rv6v2rpv24msu90nsnfk.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Parse(raw)
+	links := v.AllLinks()
+	if len(v.Links) == 0 || len(links) < len(v.Links) {
+		t.Fatalf("%d footnotes, %d links", len(v.Links), len(links))
+	}
+	for i, l := range links[:len(v.Links)] {
+		if l.Footnote != i+1 || !strings.Contains(v.HTMLText, l.URL) {
+			t.Errorf("link %d: %#v", i, l)
+		}
+	}
+}
+
+func TestIsNote(t *testing.T) {
+	for w, want := range map[string]bool{
+		"[W] Plain Text from HTML: Message did not contain a text/plain part":         true,
+		"[W] Character Set Declaration Mismatch: declared ISO-8859-1, detected UTF-8": true,
+		`text/plain part declared charset "gb2312" but holds UTF-8; read as UTF-8`:    true,
+		"[E] Malformed Base64: illegal base64 data at input byte 4":                   false,
+		"no text body":   false,
+		"no Date header": false,
+	} {
+		if IsNote(w) != want {
+			t.Errorf("IsNote(%q) != %v", w, want)
+		}
+	}
+	raw, _ := os.ReadFile("../demo/messages/51q3q5f6re1oui0b9i8uifaetjtfuhhc92evfqoa.eml")
+	notes := 0
+	for _, w := range Parse(raw).Warnings {
+		if IsNote(w) {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Fatalf("an HTML-only message should carry one note: %q", Parse(raw).Warnings)
+	}
+}
+
+const hostileHTML = `<html><head><meta charset="iso-8859-1"><meta http-equiv="refresh" content="0;url=https://evil.example/">
+<link rel="stylesheet" href="https://evil.example/s.css"><script src="https://evil.example/x.js"></script>
+<base href="https://evil.example/"></head>
+<body background="https://evil.example/bg.png" onload="alert(1)">
+<img src="https://track.example/pixel.gif?u=me" srcset="https://track.example/2x.gif 2x" alt="pixel">
+<img src="data:image/png;base64,iVBORw0KGgo=" alt="inline">
+<img src="cid:logo@x"><img src="cid:unknown@x">
+<img SRC="//protocol-relative.example/a.png">
+<div style="background:url(https://track.example/css.png)">styled</div><svg><image href="https://track.example/svg.png"/></svg>
+<video poster="https://evil.example/p.jpg"><source src="https://evil.example/v.mp4"></video>
+<iframe src="https://evil.example/frame"></iframe>
+<form action="https://evil.example/post"><button formaction="https://evil.example/b">go</button></form>
+<a href="https://shop.example/ok">a link stays</a> <p style="color:red">red</p>
+</body></html>`
+
+func TestSafeHTMLLoadsNothingRemote(t *testing.T) {
+	out, err := SafeHTML(hostileHTML, []Part{{ContentType: "image/png", ContentID: "<logo@x>", Content: []byte("PNG")}, {ContentType: "image/png", ContentID: "other@x", Content: []byte("no")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	// The policy comes first in head, before anything that could fetch.
+	doc, err := html.Parse(strings.NewReader(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metas []map[string]string
+	var walk func(n *html.Node)
+	remote := []string{}
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			attrs := map[string]string{}
+			for _, a := range n.Attr {
+				attrs[strings.ToLower(a.Key)] = a.Val
+				v := strings.ToLower(a.Val)
+				if !(a.Key == "href" && n.Data == "a") && a.Key != "content" && (strings.Contains(v, "//") || strings.Contains(v, "url(")) {
+					remote = append(remote, n.Data+" "+a.Key+"="+a.Val)
+				}
+				if strings.HasPrefix(strings.ToLower(a.Key), "on") {
+					remote = append(remote, "handler "+a.Key)
+				}
+			}
+			if n.Data == "meta" {
+				metas = append(metas, attrs)
+			}
+			if n.Data == "script" || n.Data == "iframe" || n.Data == "link" || n.Data == "base" {
+				remote = append(remote, "element "+n.Data)
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if len(remote) > 0 {
+		t.Errorf("remote loads left: %q", remote)
+	}
+	if len(metas) != 3 || metas[0]["charset"] != "utf-8" ||
+		metas[1]["http-equiv"] != "Content-Security-Policy" || metas[1]["content"] != CSP ||
+		metas[2]["content"] != "no-referrer" {
+		t.Errorf("metas: %v", metas)
+	}
+	for _, want := range []string{"default-src 'none'", "img-src data: cid:", "style-src 'unsafe-inline'"} {
+		if !strings.Contains(CSP, want) {
+			t.Errorf("CSP lacks %q", want)
+		}
+	}
+	for _, keep := range []string{`src="data:image/png;base64,iVBORw0KGgo="`, `src="data:image/png;base64,UE5H"`, `src="cid:unknown@x"`, `href="https://shop.example/ok"`, `style="color:red"`, "a link stays"} {
+		if !strings.Contains(s, keep) {
+			t.Errorf("lost %q:\n%s", keep, s)
+		}
+	}
+}
+
+func TestSafeHTMLWithoutHead(t *testing.T) {
+	out, err := SafeHTML(`<img src="https://t.example/p.gif">hi`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if !strings.Contains(s, "<head><meta charset=\"utf-8\"/><meta http-equiv=\"Content-Security-Policy\"") || strings.Contains(s, "t.example") {
+		t.Fatalf("got %s", s)
+	}
+}

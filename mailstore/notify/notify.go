@@ -1,0 +1,171 @@
+// Package notify turns the notifications a SES receipt rule's S3 action
+// publishes (to SNS, subscribed to an SQS queue) into index summaries, so
+// new mail shows without listing the bucket or reading the object.
+//
+// The notification is SES's own account of the message: its
+// receipt.recipients are the authoritative envelope recipients and its
+// verdicts are SES's, so they are taken from there and never from the
+// message's headers.
+package notify
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	stdmime "mime"
+	"strings"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mime"
+)
+
+// Notification is the part of a SES "Received" notification sesbox uses.
+type Notification struct {
+	NotificationType string `json:"notificationType"`
+	Mail             struct {
+		Timestamp        time.Time `json:"timestamp"`
+		MessageID        string    `json:"messageId"` // SES's id: the object's name
+		Destination      []string  `json:"destination"`
+		HeadersTruncated bool      `json:"headersTruncated"`
+		Headers          []struct {
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"headers"`
+		CommonHeaders struct {
+			From      []string `json:"from"`
+			To        []string `json:"to"`
+			Cc        []string `json:"cc"`
+			ReplyTo   []string `json:"replyTo"`
+			Date      string   `json:"date"`
+			MessageID string   `json:"messageId"`
+			Subject   string   `json:"subject"`
+		} `json:"commonHeaders"`
+	} `json:"mail"`
+	Receipt struct {
+		Timestamp    time.Time `json:"timestamp"`
+		Recipients   []string  `json:"recipients"`
+		SpamVerdict  verdict   `json:"spamVerdict"`
+		VirusVerdict verdict   `json:"virusVerdict"`
+		SPFVerdict   verdict   `json:"spfVerdict"`
+		DKIMVerdict  verdict   `json:"dkimVerdict"`
+		DMARCVerdict verdict   `json:"dmarcVerdict"`
+		Action       struct {
+			Type       string `json:"type"`
+			BucketName string `json:"bucketName"`
+			ObjectKey  string `json:"objectKey"`
+		} `json:"action"`
+	} `json:"receipt"`
+}
+
+type verdict struct {
+	Status string `json:"status"`
+}
+
+// snsEnvelope is the wrapper SNS puts around a message delivered to SQS
+// without raw message delivery.
+type snsEnvelope struct {
+	Type     string `json:"Type"`
+	Message  string `json:"Message"`
+	TopicArn string `json:"TopicArn"`
+}
+
+// ErrNotReceipt is returned (wrapped) for a queue message that is not a
+// SES receipt notification for an S3 action: the SNS subscription
+// confirmation, a test message, another service's notification.
+var ErrNotReceipt = errors.New("not a SES receipt notification for an S3 action")
+
+// Parse reads a queue message body: a SES notification as SNS delivers it
+// (wrapped in its JSON envelope) or with raw message delivery on.
+func Parse(body []byte) (Notification, error) {
+	var env snsEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
+	}
+	if env.Type != "" {
+		if env.Type != "Notification" {
+			return Notification{}, fmt.Errorf("%w: SNS %s", ErrNotReceipt, env.Type)
+		}
+		body = []byte(env.Message)
+	}
+	var n Notification
+	if err := json.Unmarshal(body, &n); err != nil {
+		return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
+	}
+	if n.NotificationType != "Received" || !strings.EqualFold(n.Receipt.Action.Type, "S3") ||
+		n.Receipt.Action.BucketName == "" || n.Receipt.Action.ObjectKey == "" {
+		return Notification{}, fmt.Errorf("%w (type %q, action %q)", ErrNotReceipt, n.NotificationType, n.Receipt.Action.Type)
+	}
+	return n, nil
+}
+
+// Bucket and Key name the stored object.
+func (n Notification) Bucket() string { return n.Receipt.Action.BucketName }
+
+// Key is the object's key (prefix + SES message id).
+func (n Notification) Key() string { return n.Receipt.Action.ObjectKey }
+
+// Summary is the list entry for the stored message, built from the
+// notification alone. The object's size and ETag are not in a
+// notification: they stay empty until the next listing fills them in
+// (without reading the object: see index.Refresh).
+func (n Notification) Summary() mailstore.Summary {
+	var hdr strings.Builder
+	if len(n.Mail.Headers) > 0 {
+		for _, h := range n.Mail.Headers {
+			// Header values from the notification are single lines; a
+			// line break in one would start a field of the sender's
+			// choosing, so none is let through.
+			name := strings.Map(dropBreaks, h.Name)
+			value := strings.Map(dropBreaks, h.Value)
+			if name == "" || strings.ContainsAny(name, ": ") {
+				continue
+			}
+			hdr.WriteString(name + ": " + value + "\r\n")
+		}
+	} else {
+		c := n.Mail.CommonHeaders
+		add := func(name string, vs ...string) {
+			if len(vs) > 0 && vs[0] != "" {
+				hdr.WriteString(name + ": " + strings.Map(dropBreaks, strings.Join(vs, ", ")) + "\r\n")
+			}
+		}
+		add("From", c.From...)
+		add("To", c.To...)
+		add("Cc", c.Cc...)
+		add("Reply-To", c.ReplyTo...)
+		add("Date", c.Date)
+		add("Message-ID", c.MessageID)
+		add("Subject", stdmime.QEncoding.Encode("utf-8", strings.Map(dropBreaks, c.Subject)))
+	}
+	hdr.WriteString("\r\n")
+	obj := mailstore.Object{Key: n.Key(), LastModified: n.Receipt.Timestamp}
+	if obj.LastModified.IsZero() {
+		obj.LastModified = n.Mail.Timestamp
+	}
+	s := mime.Summarize([]byte(hdr.String()))
+	s.Object = obj
+	if s.Date.IsZero() {
+		s.Date, s.DateFromStore = obj.LastModified, true
+	}
+	// SES's word, not the headers'.
+	s.Recipients = append([]string(nil), n.Receipt.Recipients...)
+	s.Verdicts = mailstore.Verdicts{
+		Spam:  n.Receipt.SpamVerdict.Status,
+		Virus: n.Receipt.VirusVerdict.Status,
+		SPF:   n.Receipt.SPFVerdict.Status,
+		DKIM:  n.Receipt.DKIMVerdict.Status,
+		DMARC: n.Receipt.DMARCVerdict.Status,
+	}
+	if n.Mail.HeadersTruncated {
+		s.Warnings = append(s.Warnings, "SES truncated the headers in its notification: the summary is completed when the message is read")
+	}
+	return s
+}
+
+func dropBreaks(r rune) rune {
+	if r == '\r' || r == '\n' {
+		return ' '
+	}
+	return r
+}

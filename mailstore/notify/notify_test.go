@@ -1,0 +1,95 @@
+package notify
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func fixture(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func snsWrap(t *testing.T, msg []byte) []byte {
+	t.Helper()
+	b, err := json.Marshal(map[string]string{"Type": "Notification", "MessageId": "x", "TopicArn": "arn:aws:sns:us-east-1:1:t", "Message": string(msg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSummaryTakesRecipientsAndVerdictsFromTheReceipt(t *testing.T) {
+	for name, body := range map[string][]byte{"raw": fixture(t), "sns": snsWrap(t, fixture(t))} {
+		t.Run(name, func(t *testing.T) {
+			n, err := Parse(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := n.Summary()
+			// The stored headers' own Received hop says "for johndoe@": only
+			// the receipt speaks for SES.
+			if strings.Join(s.Recipients, ",") != "support@acme-demo.example" {
+				t.Errorf("recipients %v", s.Recipients)
+			}
+			if s.Verdicts.SPF != "FAIL" || s.Verdicts.Spam != "PASS" || s.Verdicts.DKIM != "PASS" {
+				t.Errorf("verdicts %+v", s.Verdicts)
+			}
+			if s.Key != "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1" || n.Bucket() != "mail" {
+				t.Errorf("object %q in %q", s.Key, n.Bucket())
+			}
+			if s.Subject != "Test Subject" || s.From.Address != "janedoe@example.com" || s.From.Name != "Jane Doe" || s.MessageID != "0123456789example.com" {
+				t.Errorf("summary %+v", s)
+			}
+			if want := time.Date(2015, 10, 7, 19, 34, 56, 0, time.UTC); !s.Date.Equal(want) || s.DateFromStore {
+				t.Errorf("date %v, want %v", s.Date, want)
+			}
+		})
+	}
+}
+
+func TestCommonHeadersWhenHeadersAreAbsent(t *testing.T) {
+	var raw map[string]any
+	if err := json.Unmarshal(fixture(t), &raw); err != nil {
+		t.Fatal(err)
+	}
+	m := raw["mail"].(map[string]any)
+	delete(m, "headers")
+	m["headersTruncated"] = true
+	ch := m["commonHeaders"].(map[string]any)
+	ch["subject"] = "Ünïcode\r\nBcc: evil@example.com"
+	b, _ := json.Marshal(raw)
+	n, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := n.Summary()
+	if s.Subject != "Ünïcode  Bcc: evil@example.com" {
+		t.Errorf("subject %q: a line break must not start a new field", s.Subject)
+	}
+	if s.From.Address != "janedoe@example.com" || len(s.Warnings) == 0 {
+		t.Errorf("from %+v, warnings %v", s.From, s.Warnings)
+	}
+}
+
+func TestNonReceiptMessagesAreRecognised(t *testing.T) {
+	for name, body := range map[string]string{
+		"junk":         "hello",
+		"subscription": `{"Type":"SubscriptionConfirmation","Message":"You have chosen to subscribe"}`,
+		"bounce":       `{"notificationType":"Bounce","bounce":{}}`,
+		"sns-action":   `{"notificationType":"Received","receipt":{"action":{"type":"SNS"}}}`,
+		"test":         `{"Type":"Notification","Message":"{\"eventType\":\"AMAZON_SES_SETUP_NOTIFICATION\"}"}`,
+	} {
+		if _, err := Parse([]byte(body)); !errors.Is(err, ErrNotReceipt) {
+			t.Errorf("%s: err %v, want ErrNotReceipt", name, err)
+		}
+	}
+}

@@ -1,0 +1,257 @@
+package viewer
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// content is what the viewport scrolls, for the current mode.
+func (m Model) content() []line {
+	st := m.c.Styles
+	switch {
+	case m.err != nil:
+		return m.textLines("could not read this message: "+sanitize.Line(m.err.Error()), func(string) lipgloss.Style { return st.Warning })
+	case m.msg == nil:
+		return []line{styled(st.Dim, "loading…")}
+	}
+	switch m.mode {
+	case modeHeaders:
+		return m.headersContent()
+	case modeRaw:
+		return m.rawContent()
+	case modeParts:
+		return m.partsContent()
+	case modeLinks:
+		return m.linksContent()
+	case modePart:
+		return m.inlineContent()
+	}
+	return m.bodyContent()
+}
+
+func (m Model) bodyContent() []line {
+	st := m.c.Styles
+	v := m.msg.View
+	var out []line
+	warn := func(s string) {
+		out = append(out, m.textLines("! "+s, func(string) lipgloss.Style { return st.Warning })...)
+	}
+	if m.summary.Verdicts.Spam == "FAIL" {
+		warn("SES judged this message to be spam.")
+	}
+	if m.summary.Verdicts.Virus == "FAIL" {
+		warn("SES found a virus in this message: do not open its attachments.")
+	}
+	if m.summary.Missing {
+		warn("This message is no longer in the bucket.")
+	}
+	if v == nil {
+		warn("the message could not be parsed")
+		return out
+	}
+	for _, w := range v.Warnings {
+		// Notes on how the text was read are for the parts and headers
+		// views: above the body they cry wolf.
+		if !mime.IsNote(w) {
+			warn(sanitize.Line(w))
+		}
+	}
+	if len(out) > 0 {
+		out = append(out, raw(""))
+	}
+	body := v.Body()
+	switch {
+	case body == "" && len(v.Parts) > 0:
+		out = append(out, m.textLines("(no text body; "+m.c.Keys.Viewer.Parts.Help().Key+" lists the "+
+			strconv.Itoa(len(v.Parts))+" parts)", func(string) lipgloss.Style { return st.Dim })...)
+	case body == "":
+		out = append(out, styled(st.Dim, "(empty body)"))
+	default:
+		out = append(out, m.textLines(strings.TrimRight(sanitize.Text(body), "\n"), m.quoteStyle)...)
+	}
+	return out
+}
+
+// notesLines lists the parse notes (mime.IsNote) of v, for the headers and
+// parts views.
+func (m Model) notesLines(v *mime.View) []line {
+	var out []line
+	for _, w := range v.Warnings {
+		if mime.IsNote(w) {
+			out = append(out, m.textLines("note: "+sanitize.Line(w), func(string) lipgloss.Style { return m.c.Styles.Dim })...)
+		}
+	}
+	return out
+}
+
+func (m Model) headersContent() []line {
+	st := m.c.Styles
+	s := &m.summary
+	info := []struct{ name, value string }{
+		{"S3 key", s.Key},
+		{"ETag", s.ETag},
+		{"Size", strconv.FormatInt(s.Size, 10) + " bytes"},
+		{"Stored", s.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")},
+	}
+	if s.VersionID != "" {
+		info = append(info, struct{ name, value string }{"Version", s.VersionID})
+	}
+	var out []line
+	for _, x := range info {
+		out = append(out, m.textLines(x.name+": "+sanitize.Line(x.value), func(string) lipgloss.Style { return st.Dim })...)
+	}
+	if m.msg.View == nil {
+		return out
+	}
+	out = append(out, m.notesLines(m.msg.View)...)
+	out = append(out, raw(""))
+	return append(out, m.fieldLines(m.msg.View.Header)...)
+}
+
+// fieldLines draws header fields, the name in its own style, wrapped.
+func (m Model) fieldLines(fields []mime.Field) []line {
+	st := m.c.Styles
+	var out []line
+	for _, f := range fields {
+		name := sanitize.Line(f.Name) + ":"
+		for i, p := range wrapLines(name+" "+sanitize.Line(f.Value), max(m.width, 1), false) {
+			if i == 0 && strings.HasPrefix(p, name) {
+				out = append(out, line{
+					{text: name, style: st.HeaderName, styled: true},
+					{text: p[len(name):], style: st.HeaderValue, styled: true},
+				})
+				continue
+			}
+			out = append(out, styled(st.HeaderValue, p))
+		}
+	}
+	return out
+}
+
+func (m Model) rawContent() []line {
+	r := m.msg.Raw
+	more := 0
+	if len(r) > rawLimit {
+		more = len(r) - rawLimit
+		r = r[:rawLimit]
+	}
+	// Hard wrap: raw lines (base64, long headers) often have no spaces.
+	var out []line
+	w := max(m.width, 1)
+	for _, l := range strings.Split(sanitize.Text(string(r)), "\n") {
+		for _, p := range wrapLines(l, w, true) {
+			out = append(out, raw(p))
+		}
+	}
+	if more > 0 {
+		out = append(out, styled(m.c.Styles.Dim, "… "+strconv.Itoa(more)+" more bytes not shown"))
+	}
+	return out
+}
+
+func (m Model) partsContent() []line {
+	st := m.c.Styles
+	if len(m.parts) == 0 {
+		return []line{styled(st.Dim, "this message has no parts")}
+	}
+	head := "   " + common.FitRight("#", 2) + "  " + common.Fit("Type", 28) + " " + common.FitRight("Size", 6) + "   Name"
+	out := []line{styled(st.ColumnHeader, common.Fit(head, m.width)), raw("")}
+	for i, p := range m.parts {
+		kind := p.ContentType
+		if p.Charset != "" {
+			kind += "; " + p.Charset
+		}
+		mark := " "
+		if p.IsAttachment {
+			mark = "@"
+		}
+		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), 2) + "  " +
+			common.Fit(sanitize.Line(kind), 28) + " " + common.FitRight(common.Size(int64(p.Size)), 6) + "   " + partName(p)
+		gutter := " "
+		style := st.Normal
+		if i == m.part {
+			gutter = ">"
+			style = style.Inherit(st.RowSelected)
+		}
+		out = append(out, styled(style, common.Fit(gutter+row, m.width)))
+	}
+	if m.msg.View != nil {
+		if notes := m.notesLines(m.msg.View); len(notes) > 0 {
+			out = append(append(out, raw("")), notes...)
+		}
+	}
+	return out
+}
+
+func (m Model) linksContent() []line {
+	st := m.c.Styles
+	if len(m.links) == 0 {
+		return []line{styled(st.Dim, "this message has no links")}
+	}
+	out := []line{styled(st.ColumnHeader, common.Fit("   #  Link", m.width)), raw("")}
+	for i, l := range m.links {
+		n := strconv.Itoa(i + 1)
+		if l.Footnote > 0 {
+			n = "[" + strconv.Itoa(l.Footnote) + "]"
+		}
+		gutter := " "
+		style := st.Link
+		if i == m.link {
+			gutter = ">"
+			style = style.Inherit(st.RowSelected)
+		}
+		out = append(out, styled(style, common.Fit(gutter+common.FitRight(n, 4)+"  "+sanitize.Line(l.URL), m.width)))
+	}
+	return out
+}
+
+// inlineContent is a part shown inline: its text, a nested message's
+// header and body, or a mailcap viewer's output.
+func (m Model) inlineContent() []line {
+	st := m.c.Styles
+	in := m.inline
+	var out []line
+	if v := in.nested; v != nil {
+		var fields []mime.Field
+		for _, name := range []string{"From", "To", "Cc", "Date", "Subject"} {
+			for _, f := range v.Header {
+				if strings.EqualFold(f.Name, name) {
+					fields = append(fields, f)
+				}
+			}
+		}
+		out = append(out, m.fieldLines(fields)...)
+		for _, w := range v.Warnings {
+			if !mime.IsNote(w) {
+				out = append(out, m.textLines("! "+sanitize.Line(w), func(string) lipgloss.Style { return st.Warning })...)
+			}
+		}
+		if a := v.Attachments(); len(a) > 0 {
+			var names []string
+			for _, p := range a {
+				names = append(names, partName(p)+" ("+sanitize.Line(p.ContentType)+", "+common.Size(int64(p.Size))+")")
+			}
+			out = append(out, m.textLines("Attached: "+strings.Join(names, ", "), func(string) lipgloss.Style { return st.Dim })...)
+		}
+		out = append(out, styled(st.Rule, strings.Repeat("─", max(m.width, 0))))
+		body := v.Body()
+		if body == "" {
+			return append(out, styled(st.Dim, "(no text body)"))
+		}
+		return append(out, m.textLines(strings.TrimRight(sanitize.Text(body), "\n"), m.quoteStyle)...)
+	}
+	if in.note != "" {
+		out = append(out, m.textLines(in.note, func(string) lipgloss.Style { return st.Dim })...)
+		out = append(out, raw(""))
+	}
+	if in.text == "" {
+		return append(out, styled(st.Dim, "(empty)"))
+	}
+	return append(out, m.textLines(strings.TrimRight(in.text, "\n"), m.quoteStyle)...)
+}

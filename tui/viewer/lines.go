@@ -1,0 +1,200 @@
+package viewer
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// The pager keeps what it shows as lines of plain (sanitized, wrapped) text
+// with a style per span, not as one rendered string: search runs on the
+// plain text, and a hit is highlighted by cutting the spans at its bounds.
+
+// span is a run of text drawn in one style; plain spans are drawn as they
+// are (a zero lipgloss.Style would reach for the default renderer).
+type span struct {
+	text   string
+	style  lipgloss.Style
+	styled bool
+}
+
+type line []span
+
+func (l line) plain() string {
+	if len(l) == 1 {
+		return l[0].text
+	}
+	var b strings.Builder
+	for _, s := range l {
+		b.WriteString(s.text)
+	}
+	return b.String()
+}
+
+func styled(st lipgloss.Style, text string) line { return line{{text: text, style: st, styled: true}} }
+
+func raw(text string) line { return line{{text: text}} }
+
+func (s span) render(text string) string {
+	if !s.styled || text == "" {
+		return text
+	}
+	return s.style.Render(text)
+}
+
+// wrapLines expands tabs and wraps one logical line (already sanitized, no
+// newline) to w cells, at spaces where it can.
+func wrapLines(l string, w int, hard bool) []string {
+	l = common.ExpandTabs(l)
+	if ansi.StringWidth(l) <= w {
+		return []string{l}
+	}
+	if hard {
+		return strings.Split(ansi.Hardwrap(l, w, true), "\n")
+	}
+	return strings.Split(ansi.Wrap(l, w, ""), "\n")
+}
+
+// textLines wraps sanitized multi-line text, each physical line in the
+// style styleOf gives its logical line.
+func (m Model) textLines(text string, styleOf func(logical string) lipgloss.Style) []line {
+	w := max(m.width, 1)
+	var out []line
+	for _, l := range strings.Split(text, "\n") {
+		st := styleOf(l)
+		for _, p := range wrapLines(l, w, false) {
+			out = append(out, styled(st, p))
+		}
+	}
+	return out
+}
+
+// QuoteDepth counts the quote markers a line starts with: "> a" is 1,
+// "> > a" and ">> a" are 2. Markers must start the line; spaces may
+// separate them.
+func QuoteDepth(l string) int {
+	d := 0
+	for i := 0; i < len(l); i++ {
+		switch l[i] {
+		case '>':
+			d++
+		case ' ', '\t':
+			if d == 0 {
+				return 0
+			}
+		default:
+			return d
+		}
+	}
+	return d
+}
+
+// quoteStyle styles body lines by how deeply they are quoted.
+func (m Model) quoteStyle(l string) lipgloss.Style {
+	return m.c.Styles.QuoteStyle(QuoteDepth(l))
+}
+
+// hit is one search match: line index and byte range in its plain text.
+type hit struct{ line, start, end int }
+
+// search is the pager's search: the query, its hits in the lines shown,
+// and the current hit (-1 before n/N or the first jump).
+type search struct {
+	query string
+	re    *regexp.Regexp
+	hits  []hit
+	cur   int
+}
+
+// compileSearch makes a case-insensitive literal matcher; nil for "".
+func compileSearch(q string) *regexp.Regexp {
+	if q == "" {
+		return nil
+	}
+	return regexp.MustCompile("(?i)" + regexp.QuoteMeta(q))
+}
+
+// findHits finds every hit of re in lines.
+func findHits(re *regexp.Regexp, lines []line) []hit {
+	if re == nil {
+		return nil
+	}
+	var hits []hit
+	for i, l := range lines {
+		for _, loc := range re.FindAllStringIndex(l.plain(), -1) {
+			if loc[1] > loc[0] {
+				hits = append(hits, hit{i, loc[0], loc[1]})
+			}
+		}
+	}
+	return hits
+}
+
+// render draws the lines, search hits highlighted.
+func (m Model) render() string {
+	var b strings.Builder
+	b.Grow(len(m.lines) * max(m.width, 1))
+	h := 0
+	for i, l := range m.lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		start := h
+		for h < len(m.search.hits) && m.search.hits[h].line == i {
+			h++
+		}
+		if start == h {
+			for _, s := range l {
+				b.WriteString(s.render(s.text))
+			}
+			continue
+		}
+		b.WriteString(m.renderHits(l, start, h))
+	}
+	return b.String()
+}
+
+// renderHits draws line l with hits[from:to] (all on this line) marked.
+func (m Model) renderHits(l line, from, to int) string {
+	st := m.c.Styles
+	var b strings.Builder
+	off := 0 // byte offset of the current span in the plain line
+	for _, s := range l {
+		end := off + len(s.text)
+		pos := off
+		for k := from; k < to && pos < end; k++ {
+			ht := m.search.hits[k]
+			if ht.end <= pos || ht.start >= end {
+				continue
+			}
+			hs, he := max(ht.start, pos), min(ht.end, end)
+			b.WriteString(s.render(s.text[pos-off : hs-off]))
+			b.WriteString(st.Highlight(s.text[hs-off:he-off], k == m.search.cur))
+			pos = he
+		}
+		b.WriteString(s.render(s.text[pos-off:]))
+		off = end
+	}
+	return b.String()
+}
+
+// position is the pager's place, as less and mutt show it: "all" when
+// everything fits, "top", "end", else how far down the last line on
+// screen is.
+func (m Model) position() string {
+	total := m.vp.TotalLineCount()
+	switch {
+	case total <= m.vp.Height:
+		return "all"
+	case m.vp.YOffset <= 0:
+		return "top"
+	case m.vp.AtBottom():
+		return "end"
+	}
+	return strconv.Itoa(min(99, (m.vp.YOffset+m.vp.Height)*100/total)) + "%"
+}

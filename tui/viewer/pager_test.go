@@ -1,0 +1,658 @@
+package viewer
+
+import (
+	"bytes"
+	"encoding/base64"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+	"github.com/sesbox/sesbox/tui/theme"
+)
+
+const (
+	quoted     = "jr6ldfe35mavdg1t31ktm3s8q4i8gc9qkq9vhjif" // a long thread, quoted 3 deep
+	newsletter = "nq31hrpsnr23r3g1d1i0rv6v2rpv24msu90nsnfk" // text + HTML with links + logo
+	htmlOnly   = "51q3q5f6re1oui0b9i8uifaetjtfuhhc92evfqoa" // "Plain Text from HTML"
+)
+
+// run runs cmd and every command a batch holds, returning their messages.
+func run(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, run(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+// pressAll is press that also runs batches.
+func pressAll(t testing.TB, m Model, keys ...string) (Model, []tea.Msg) {
+	t.Helper()
+	var msgs []tea.Msg
+	for _, k := range keys {
+		var cmd tea.Cmd
+		m, cmd = m.Update(fixture.Key(k))
+		msgs = append(msgs, run(cmd)...)
+	}
+	return m, msgs
+}
+
+func notices(msgs []tea.Msg) []string {
+	var out []string
+	for _, msg := range msgs {
+		if n, ok := msg.(common.NoticePostedMsg); ok {
+			out = append(out, n.Text)
+		}
+	}
+	return out
+}
+
+// lineOf returns the index of the first pager line holding s.
+func lineOf(m Model, s string, from int) int {
+	for i := from; i < len(m.lines); i++ {
+		if strings.Contains(strings.ToLower(m.lines[i].plain()), strings.ToLower(s)) {
+			return i
+		}
+	}
+	return -1
+}
+
+func doSearch(t *testing.T, m Model, q string) (Model, []tea.Msg) {
+	t.Helper()
+	m, _ = press(t, m, "/")
+	if !m.Capturing() {
+		t.Fatal("/ did not open the search prompt")
+	}
+	m = typeText(m, q)
+	return pressAll(t, m, "enter")
+}
+
+func TestSearchJumpsAndHighlights(t *testing.T) {
+	m, _ := newViewer(t, 80, 20, quoted)
+	m, msgs := doSearch(t, m, "PRIYA") // case-insensitive
+	if m.Capturing() {
+		t.Fatal("enter left the prompt open")
+	}
+	first := lineOf(m, "priya", 0)
+	if first < 0 || m.vp.YOffset != first {
+		t.Fatalf("offset %d, first match on line %d (%v)", m.vp.YOffset, first, msgs)
+	}
+	if n := len(m.search.hits); n < 5 {
+		t.Fatalf("only %d hits", n)
+	}
+	v := m.View()
+	if !strings.Contains(v, "\x1b[7;4mPriya\x1b[27;24m") {
+		t.Fatalf("current match not highlighted:\n%q", v)
+	}
+	if !strings.Contains(v, "match 1/"+strconv.Itoa(len(m.search.hits))) {
+		t.Fatalf("no match count in the rule:\n%s", v)
+	}
+	// n walks the hits in order, each one's line brought up (unless the
+	// viewport is at its last page).
+	maxOff := max(0, len(m.lines)-m.vp.Height)
+	prevLine := first
+	for i := 1; i < len(m.search.hits); i++ {
+		m, msgs = pressAll(t, m, "n")
+		h := m.search.hits[i]
+		if m.search.cur != i || m.vp.YOffset != min(h.line, maxOff) || h.line < prevLine {
+			t.Fatalf("n #%d: cur %d offset %d, hit on line %d (max offset %d)", i, m.search.cur, m.vp.YOffset, h.line, maxOff)
+		}
+		prevLine = h.line
+	}
+	m, msgs = pressAll(t, m, "n")
+	if m.search.cur != 0 || m.vp.YOffset != first || !strings.Contains(strings.Join(notices(msgs), ""), "BOTTOM, continuing at TOP") {
+		t.Fatalf("n past the last hit: cur %d offset %d notices %q", m.search.cur, m.vp.YOffset, notices(msgs))
+	}
+	m, msgs = pressAll(t, m, "N")
+	if m.search.cur != len(m.search.hits)-1 || !strings.Contains(strings.Join(notices(msgs), ""), "TOP, continuing at BOTTOM") {
+		t.Fatalf("N before the first hit: cur %d notices %q", m.search.cur, notices(msgs))
+	}
+	// An empty search clears the highlighting.
+	m, _ = doSearch(t, m, "")
+	if m.search.re != nil || strings.Contains(m.View(), "\x1b[7") {
+		t.Fatal("an empty search left highlights")
+	}
+}
+
+func TestSearchHighlightInColour(t *testing.T) {
+	m, _ := newViewer(t, 80, 20, quoted)
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	r.SetHasDarkBackground(true)
+	m.c.Styles = theme.New(r)
+	m, _ = doSearch(t, m, "priya")
+	v := m.View()
+	cur := m.c.Styles.MatchCurrent.Render("Priya")
+	other := m.c.Styles.Match.Render("Priya")
+	if cur == other || !strings.Contains(v, cur) || !strings.Contains(v, other) {
+		t.Fatalf("current %q and other %q hits not both drawn:\n%q", cur, other, v)
+	}
+}
+
+func TestSearchPromptTakesKeysAsText(t *testing.T) {
+	m, _ := newViewer(t, 80, 20, quoted)
+	top := m.vp.YOffset
+	m, _ = press(t, m, "/")
+	// Command keys and a burst of runes typed into the prompt are text.
+	for _, k := range []tea.KeyMsg{fixture.Key("n"), fixture.Key("G"), fixture.Key("q"), fixture.Key("|"), {Type: tea.KeyRunes, Runes: []rune("jjj")}} {
+		var cmd tea.Cmd
+		m, cmd = m.Update(k)
+		if msgs := run(cmd); len(msgs) > 0 {
+			t.Fatalf("key %q in the prompt did something: %v", k, msgs)
+		}
+	}
+	if got := m.input.Value(); got != "nGq|jjj" || m.vp.YOffset != top || !m.Capturing() {
+		t.Fatalf("prompt holds %q, offset %d, capturing %v", got, m.vp.YOffset, m.Capturing())
+	}
+	m, msgs := pressAll(t, m, "enter")
+	if len(notices(msgs)) != 1 || !strings.HasPrefix(notices(msgs)[0], "not found: nGq|jjj") {
+		t.Fatalf("notices %q", notices(msgs))
+	}
+	if !strings.Contains(m.View(), "no match") {
+		t.Fatalf("rule does not say no match:\n%s", m.View())
+	}
+	m, msgs = pressAll(t, m, "n")
+	if len(notices(msgs)) != 1 || !strings.HasPrefix(notices(msgs)[0], "not found") {
+		t.Fatalf("n after a failed search: %q", notices(msgs))
+	}
+}
+
+func TestSearchInHeadersView(t *testing.T) {
+	m, _ := newViewer(t, 80, 20, quoted)
+	m, _ = press(t, m, "h")
+	m, _ = doSearch(t, m, "dkim=pass")
+	if len(m.search.hits) == 0 || m.vp.YOffset != m.search.hits[0].line {
+		t.Fatalf("hits %v offset %d", m.search.hits, m.vp.YOffset)
+	}
+	if !strings.Contains(strings.ToLower(m.lines[m.search.hits[0].line].plain()), "dkim=pass") {
+		t.Fatal("hit is not on a line holding the text")
+	}
+}
+
+func TestPositionIndicator(t *testing.T) {
+	m, _ := newViewer(t, 80, 20, quoted)
+	rule := func() string { return m.headerLines()[len(m.headerLines())-1] }
+	if !strings.HasSuffix(rule(), " top ─") {
+		t.Fatalf("at the top: %q", rule())
+	}
+	total := m.vp.TotalLineCount()
+	m, _ = press(t, m, " ") // a page down
+	want := strconv.Itoa((m.vp.YOffset+m.vp.Height)*100/total) + "%"
+	if m.vp.YOffset == 0 || !strings.HasSuffix(rule(), " "+want+" ─") {
+		t.Fatalf("after a page: offset %d, rule %q, want %s", m.vp.YOffset, rule(), want)
+	}
+	m, _ = press(t, m, "G")
+	if !strings.HasSuffix(rule(), " end ─") {
+		t.Fatalf("at the end: %q", rule())
+	}
+	short, _ := newViewer(t, 80, 30, "bc32cpjuun75mnourtdm652lmamvp8e6g8a62t8i") // "Lunch on Friday?"
+	if got := short.headerLines()[len(short.headerLines())-1]; !strings.HasSuffix(got, " all ─") {
+		t.Fatalf("a short message: %q", got)
+	}
+	for _, w := range []int{40, 80, 120} {
+		m.SetSize(w, 20)
+		if got := lipgloss.Width(rule()); got != w {
+			t.Errorf("rule is %d wide at %d", got, w)
+		}
+	}
+}
+
+func TestQuoteDepth(t *testing.T) {
+	for l, want := range map[string]int{
+		"plain": 0, "": 0, "> a": 1, ">a": 1, "> > a": 2, ">> a": 2, ">>> a": 3, "> >> > x": 4,
+		" > indented": 0, "a > b": 0, ">": 1, "> ": 1,
+	} {
+		if got := QuoteDepth(l); got != want {
+			t.Errorf("QuoteDepth(%q) = %d, want %d", l, got, want)
+		}
+	}
+}
+
+func TestQuotesDimmedByDepth(t *testing.T) {
+	m, _ := newViewer(t, 80, 200, quoted)
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	r.SetHasDarkBackground(true)
+	m.c.Styles = theme.New(r)
+	m.layout()
+	st := m.c.Styles
+	v := m.View()
+	for depth := 0; depth <= 3; depth++ {
+		i := -1
+		for j, l := range m.lines {
+			if p := l.plain(); QuoteDepth(p) == depth && strings.TrimLeft(p, "> ") != "" && (depth > 0 || strings.Contains(p, "installed")) {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			t.Fatalf("no line quoted %d deep", depth)
+		}
+		p := m.lines[i].plain()
+		want := st.QuoteStyle(depth).Render(p)
+		if !strings.Contains(v, want) {
+			t.Errorf("depth %d line %q not drawn as %q", depth, p, want)
+		}
+	}
+	if st.QuoteStyle(1).Render("x") == st.QuoteStyle(2).Render("x") || st.QuoteStyle(2).Render("x") == st.QuoteStyle(3).Render("x") {
+		t.Fatal("quote depths look alike")
+	}
+	if st.QuoteStyle(9).Render("x") != st.QuoteStyle(3).Render("x") {
+		t.Fatal("deep quotes do not share the last style")
+	}
+	// NO_COLOR: no styling at all, the ">" markers say it.
+	t.Setenv("NO_COLOR", "1")
+	m.c.Styles = theme.New(theme.NewRenderer(io.Discard, false))
+	m.layout()
+	if strings.Contains(m.View(), "\x1b") {
+		t.Fatal("NO_COLOR view has escape sequences")
+	}
+}
+
+func TestNotesLeaveTheBody(t *testing.T) {
+	m, _ := newViewer(t, 100, 30, htmlOnly)
+	if strings.Contains(m.View(), "Plain Text from HTML") {
+		t.Fatalf("a library note above the body:\n%s", m.View())
+	}
+	m, _ = press(t, m, "p")
+	if !strings.Contains(m.View(), "note: [W] Plain Text from HTML") {
+		t.Fatalf("note not in the parts view:\n%s", m.View())
+	}
+	m, _ = press(t, m, "h")
+	if !strings.Contains(m.View(), "note: [W] Plain Text from HTML") {
+		t.Fatalf("note not in the headers view:\n%s", m.View())
+	}
+}
+
+func TestLinksListAndOpen(t *testing.T) {
+	t.Setenv("SSH_CONNECTION", "")
+	t.Setenv("SSH_TTY", "")
+	t.Setenv("TMUX", "")
+	log := filepath.Join(t.TempDir(), "browser.log")
+	browser := writeScript(t, "printf '%s\\n' \"$@\" >> "+log)
+	t.Setenv("BROWSER", browser)
+	m, term := newViewer(t, 100, 30, newsletter)
+	v := m.Message().View
+	if len(m.links) != len(v.AllLinks()) || len(m.links) < 5 {
+		t.Fatalf("links %v", m.links)
+	}
+	m, _ = press(t, m, "l")
+	view := m.View()
+	for i, l := range m.links {
+		if !strings.Contains(view, "["+strconv.Itoa(l.Footnote)+"]  "+l.URL) || l.Footnote != i+1 {
+			t.Fatalf("link %d %q not listed:\n%s", i, l.URL, view)
+		}
+	}
+	m, _ = press(t, m, "j")
+	m, msgs := pressAll(t, m, "enter")
+	want := m.links[1].URL
+	if len(msgs) != 1 || msgs[0] != (LinkOpenedMsg{URL: want}) || !Owns(msgs[0]) {
+		t.Fatalf("enter: %#v", msgs)
+	}
+	_, c := m.Update(msgs[0])
+	if n := notices(run(c)); len(n) != 1 || n[0] != "opened "+want {
+		t.Fatalf("notice %q", n)
+	}
+	waitFor(t, func() bool { b, _ := os.ReadFile(log); return string(b) == want+"\n" })
+
+	// Over SSH the link is copied instead.
+	t.Setenv("SSH_TTY", "/dev/pts/1")
+	_, msgs = pressAll(t, m, "enter")
+	if msgs[0] != (LinkOpenedMsg{URL: want, Copied: true, Why: "not opened over SSH"}) {
+		t.Fatalf("over SSH: %#v", msgs)
+	}
+	osc := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(want)) + "\x07"
+	if !strings.Contains(term.String(), osc) {
+		t.Fatalf("terminal got %q", term.String())
+	}
+	// y copies without opening.
+	t.Setenv("SSH_TTY", "")
+	_, msgs = pressAll(t, m, "y")
+	if msgs[0] != (LinkOpenedMsg{URL: want, Copied: true}) {
+		t.Fatalf("y: %#v", msgs)
+	}
+}
+
+func TestLinkOfAnotherSchemeIsOnlyCopied(t *testing.T) {
+	t.Setenv("SSH_CONNECTION", "")
+	t.Setenv("SSH_TTY", "")
+	t.Setenv("BROWSER", writeScript(t, "echo opened >> "+filepath.Join(t.TempDir(), "x")))
+	m, _ := newViewer(t, 100, 30, newsletter)
+	m.links = []mime.Link{{URL: "javascript:alert(1)"}}
+	m, _ = press(t, m, "l")
+	_, msgs := pressAll(t, m, "enter")
+	if lo := msgs[0].(LinkOpenedMsg); !lo.Copied || lo.Why == "" {
+		t.Fatalf("got %#v", lo)
+	}
+}
+
+func TestOpenHTMLUsesSafePrivateCopy(t *testing.T) {
+	rt := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	log := filepath.Join(t.TempDir(), "browser.log")
+	t.Setenv("BROWSER", writeScript(t, "printf '%s' \"$1\" > "+log))
+	m, _ := newViewer(t, 100, 30, newsletter)
+	_, msgs := pressAll(t, m, "v")
+	opened, ok := msgs[0].(AttachmentOpenedMsg)
+	if !ok || opened.Err != nil {
+		t.Fatalf("got %#v", msgs)
+	}
+	if filepath.Dir(opened.Dir) != filepath.Join(rt, "sesbox") || filepath.Dir(opened.Path) != opened.Dir {
+		t.Fatalf("opened %s in %s, not under %s", opened.Path, opened.Dir, rt)
+	}
+	for p, mode := range map[string]os.FileMode{opened.Dir: 0o700, filepath.Dir(opened.Dir): 0o700, opened.Path: 0o600} {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode().Perm() != mode || fi.Mode()&os.ModeSymlink != 0 {
+			t.Fatalf("%s: %v %v", p, fi.Mode(), err)
+		}
+	}
+	if !strings.HasSuffix(opened.Path, ".html") {
+		t.Fatalf("name %s", opened.Path)
+	}
+	b, _ := os.ReadFile(opened.Path)
+	s := string(b)
+	if !strings.Contains(s, `http-equiv="Content-Security-Policy"`) || !strings.Contains(s, "default-src &#39;none&#39;") {
+		t.Fatalf("no CSP:\n%s", s)
+	}
+	if strings.Contains(s, `src="http`) || strings.Contains(s, `src="//`) {
+		t.Fatalf("a remote src is left:\n%s", s)
+	}
+	if !strings.Contains(s, `src="data:image/png;base64,`) || strings.Contains(s, `src="cid:`) {
+		t.Fatalf("the logo (cid:) is not inline:\n%s", s)
+	}
+	waitFor(t, func() bool { b, _ := os.ReadFile(log); return string(b) == opened.Path })
+	os.RemoveAll(opened.Dir)
+
+	// A symlink where the private base should be is refused.
+	rt2 := t.TempDir()
+	os.Symlink(t.TempDir(), filepath.Join(rt2, "sesbox"))
+	t.Setenv("XDG_RUNTIME_DIR", rt2)
+	_, msgs = pressAll(t, m, "v")
+	if opened := msgs[0].(AttachmentOpenedMsg); opened.Err == nil {
+		t.Fatalf("followed a symlink: %#v", opened)
+	}
+}
+
+func TestEnterShowsTextPartInline(t *testing.T) {
+	m, _ := newViewer(t, 100, 30, payroll)
+	m, _ = press(t, m, "p", "j") // part 2: text/plain "bashrc"
+	m, msgs := pressAll(t, m, "enter")
+	if len(msgs) != 0 || m.mode != modePart || m.inline.index != 2 {
+		t.Fatalf("mode %v part %d msgs %v", m.mode, m.inline.index, msgs)
+	}
+	v := m.View()
+	if !strings.Contains(v, "alias ls='ls --color=auto'") || !strings.Contains(v, "part 2: text/plain") {
+		t.Fatalf("part not shown:\n%s", v)
+	}
+	checkWidths(t, v, 100, 30)
+	if !m.Back() || m.mode != modeParts || !m.Back() || m.mode != modeBody {
+		t.Fatal("Back does not lead part -> parts -> body")
+	}
+}
+
+func TestEnterShowsNestedMessage(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/corpus/imaptools-windows1251_8bit_rfc822.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newViewer(t, 100, 30, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/nested"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
+	m, _ = press(t, m, "p")
+	for m.parts[m.part].ContentType != "message/rfc822" {
+		m, _ = press(t, m, "j")
+	}
+	m, _ = pressAll(t, m, "enter")
+	if m.mode != modePart || m.inline.nested == nil {
+		t.Fatalf("mode %v nested %v", m.mode, m.inline.nested)
+	}
+	out := m.View()
+	nested := m.inline.nested
+	if subj := nested.Summary.Subject; subj == "" || !strings.Contains(out, "Subject: "+subj) {
+		t.Fatalf("nested subject %q not shown:\n%s", subj, out)
+	}
+	if !strings.Contains(out, "From: ") || strings.Contains(out, "\x1b") {
+		t.Fatalf("nested header:\n%q", out)
+	}
+	checkWidths(t, out, 100, 30)
+}
+
+func TestEnterRendersCopiousOutputWithMailcap(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	mc := filepath.Join(t.TempDir(), "mailcap")
+	os.WriteFile(mc, []byte("application/octet-stream; echo never; test=false; copiousoutput\n"+
+		"application/*; cat %s; copiousoutput\n"), 0o600)
+	t.Setenv("MAILCAPS", mc)
+	m, _ := newViewer(t, 100, 30, payroll)
+	m, _ = press(t, m, "p", "j", "j") // part 3: application/octet-stream
+	p := m.parts[m.part]
+	m, msgs := pressAll(t, m, "enter")
+	var rendered PartRenderedMsg
+	for _, msg := range msgs {
+		if r, ok := msg.(PartRenderedMsg); ok {
+			rendered = r
+		}
+	}
+	if rendered.Err != nil || rendered.Part != p.Index || !strings.Contains(rendered.Viewer, "cat %s") {
+		t.Fatalf("got %#v", msgs)
+	}
+	// The viewer is the user's cat on a private copy: what it printed is
+	// the part, sanitized (the part ends in CRLF).
+	if want := strings.ReplaceAll(string(p.Content), "\r\n", "\n"); rendered.Text != want {
+		t.Fatalf("rendered %q, want %q", rendered.Text, want)
+	}
+	if !Owns(rendered) {
+		t.Fatal("the root would not route the result to the viewer")
+	}
+	m, _ = m.Update(rendered)
+	if m.mode != modePart || !strings.Contains(m.View(), "sesbox demo") || !strings.Contains(m.View(), "shown by cat %s") {
+		t.Fatalf("not shown:\n%s", m.View())
+	}
+	// The private copy is gone once the viewer has run.
+	if es, _ := os.ReadDir(filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "sesbox")); len(es) != 0 {
+		t.Fatalf("left behind: %v", es)
+	}
+	// A stale result (another message shown) is dropped.
+	m2, _ := newViewer(t, 100, 30, korean)
+	m2, _ = press(t, m2, "p")
+	if m2, _ = m2.Update(rendered); m2.mode != modeParts {
+		t.Fatal("a stale rendering was shown")
+	}
+}
+
+func TestEnterWithoutMailcapEntryUsesOpener(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Setenv("MAILCAPS", filepath.Join(t.TempDir(), "none"))
+	m, _ := newViewer(t, 100, 30, photo)
+	m, _ = press(t, m, "p")
+	for !strings.HasPrefix(m.parts[m.part].ContentType, "image/") {
+		m, _ = press(t, m, "j")
+	}
+	_, msgs := pressAll(t, m, "enter")
+	var opened AttachmentOpenedMsg
+	for _, msg := range msgs {
+		if o, ok := msg.(AttachmentOpenedMsg); ok {
+			opened = o
+		}
+	}
+	if opened.Err != nil || opened.Path == "" || !strings.HasPrefix(filepath.Base(opened.Path), "part-") || !strings.HasSuffix(opened.Path, ".png") {
+		t.Fatalf("got %#v", msgs)
+	}
+	defer os.RemoveAll(opened.Dir)
+}
+
+func TestNeedsTerminalEntryAsksForTheTerminal(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	mc := filepath.Join(t.TempDir(), "mailcap")
+	os.WriteFile(mc, []byte("application/octet-stream; less '%s'; needsterminal\n"), 0o600)
+	t.Setenv("MAILCAPS", mc)
+	m, _ := newViewer(t, 100, 30, payroll)
+	m, _ = press(t, m, "p", "j", "j")
+	_, msgs := pressAll(t, m, "enter")
+	var req PartExecRequestedMsg
+	for _, msg := range msgs {
+		if r, ok := msg.(PartExecRequestedMsg); ok {
+			req = r
+		}
+	}
+	if !strings.HasPrefix(req.Command, "less '''") || req.Dir == "" {
+		t.Fatalf("got %#v", msgs)
+	}
+	m, cmd := m.Update(req)
+	if cmd == nil {
+		t.Fatal("no exec command")
+	}
+	os.RemoveAll(req.Dir)
+}
+
+func TestPipeThroughTheKey(t *testing.T) {
+	m, _ := newViewer(t, 100, 30, payroll)
+	m, _ = press(t, m, "|")
+	if !m.Capturing() || !strings.Contains(m.View(), "pipe decoded text to:") {
+		t.Fatalf("no pipe prompt:\n%s", m.View())
+	}
+	m, _ = press(t, m, "tab")
+	if !strings.Contains(m.View(), "pipe raw message to:") {
+		t.Fatalf("tab did not switch to raw:\n%s", m.View())
+	}
+	m = typeText(m, "wc -c")
+	cmd := m.pipeCommand("wc -c")
+	var out bytes.Buffer
+	cmd.SetStdin(strings.NewReader("\n")) // the Enter that returns to sesbox
+	cmd.SetStdout(&out)
+	cmd.SetStderr(&out)
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	size := strconv.Itoa(len(m.Message().Raw))
+	if got := strings.Fields(out.String()); len(got) == 0 || got[0] != size || !strings.Contains(out.String(), "press Enter") {
+		t.Fatalf("wc -c printed %q, want %s first", out.String(), size)
+	}
+	m, c := m.Update(fixture.Key("enter"))
+	if c == nil || m.Capturing() {
+		t.Fatal("enter did not start the pipe")
+	}
+	// Decoded: the header fields a reader wants and the body text.
+	m.pipeRaw = false
+	dec := string(m.pipeInput())
+	if !strings.HasPrefix(dec, "From: ") || !strings.Contains(dec, "Subject: Updated payroll schedule") || strings.Contains(dec, "Content-Transfer-Encoding") {
+		t.Fatalf("decoded input %q", dec)
+	}
+	// In the parts view the part under the cursor is piped, decoded.
+	m, _ = press(t, m, "p", "j", "|")
+	if !strings.Contains(m.View(), "pipe part 2 (decoded) to:") || !bytes.Equal(m.pipeInput(), m.parts[1].Content) {
+		t.Fatalf("part pipe:\n%s", m.View())
+	}
+	res := ExternalExitedMsg{Key: m.key, Command: "false", Err: os.ErrInvalid}
+	if !Owns(res) {
+		t.Fatal("the root would not route the pipe's result")
+	}
+	_, c = m.Update(res)
+	if msgs := run(c); len(msgs) != 1 {
+		t.Fatalf("failure not reported: %v", msgs)
+	} else if e, ok := msgs[0].(common.ErrorReportedMsg); !ok || !strings.Contains(e.Err.Error(), "false") {
+		t.Fatalf("got %#v", msgs[0])
+	}
+}
+
+func TestHelpListsThePagerKeys(t *testing.T) {
+	m, _ := newViewer(t, 100, 30, payroll)
+	var all []string
+	for _, col := range m.FullHelp() {
+		for _, b := range col {
+			all = append(all, b.Help().Key+" "+b.Help().Desc)
+		}
+	}
+	joined := strings.Join(all, "\n")
+	for _, want := range []string{"/ search", "n next match", "N prev match", "l links", "v HTML in browser", "| pipe to command", "enter show part / open link", "y copy link", "tab raw/decoded"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+func TestPagerViewsStayInsideTheScreen(t *testing.T) {
+	for _, size := range [][2]int{{40, 10}, {80, 21}, {120, 33}} {
+		w, h := size[0], size[1]
+		m, _ := newViewer(t, w, h, newsletter)
+		for _, k := range []string{"/", "r", "e", "enter", "n", "l", "j", "l", "p", "enter", "esc"} {
+			m, _ = press(t, m, k)
+			checkWidths(t, m.View(), w, h)
+		}
+	}
+}
+
+func writeScript(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "browser")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// waitFor polls for a detached program's effect.
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for range 200 {
+		if ok() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the started program did not run")
+}
+
+func TestSearchWideText(t *testing.T) {
+	for _, w := range []int{40, 80} {
+		m, _ := newViewer(t, w, 21, korean)
+		m, _ = doSearch(t, m, "배송")
+		if len(m.search.hits) == 0 {
+			t.Fatal("no hit in Korean text")
+		}
+		v := m.View()
+		if !strings.Contains(v, "\x1b[7;4m배송\x1b[27;24m") {
+			t.Fatalf("Korean hit not highlighted:\n%q", v)
+		}
+		checkWidths(t, v, w, 21)
+	}
+}
+
+func TestPipeRawIsExact(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "piped.eml")
+	m, _ := newViewer(t, 100, 30, korean)
+	m.pipeRaw = true
+	pc := m.pipeCommand("cat > " + out)
+	pc.Wait = false
+	if err := pc.Run(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil || !bytes.Equal(got, m.Message().Raw) {
+		t.Fatalf("piped %d bytes, stored %d (%v)", len(got), len(m.Message().Raw), err)
+	}
+}
