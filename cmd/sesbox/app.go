@@ -20,6 +20,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/s3store"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/sessend"
 )
 
@@ -145,18 +146,24 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 	if err != nil {
 		return nil, err
 	}
-	path, err := index.DefaultPath(indexName)
-	if err != nil {
-		return nil, err
-	}
+	// No usable cache (no home, a file where the directory belongs, a
+	// symlink, a newer sesbox's index): OpenCache works in memory, so
+	// show and save of a known key still read S3 directly.
+	path, _ := index.DefaultPath(indexName)
 	if a.indexes == nil {
 		a.indexes = map[string]*index.Index{}
 	}
 	idx := a.indexes[path]
 	if idx == nil {
-		if idx, err = index.Open(path); err != nil {
+		var notice string
+		if idx, notice, err = index.OpenCache(path); err != nil {
 			return nil, err
 		}
+		if notice != "" {
+			fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(notice))
+		}
+		stderr := a.stderr
+		idx.SetNotify(func(n string) { fmt.Fprintln(stderr, "sesbox: warning:", sanitize.Line(n)) })
 		a.indexes[path] = idx
 	}
 	st := a.store(client, mc)

@@ -209,17 +209,8 @@ func fit(s string, w int) string {
 	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
 }
 
-func humanSize(n int64) string {
-	switch {
-	case n < 1000:
-		return fmt.Sprintf("%dB", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.1fK", float64(n)/1000)
-	case n < 1000*1000*1000:
-		return fmt.Sprintf("%.1fM", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.1fG", float64(n)/1e9)
-}
+// humanSize is the one size rendering, shared with the TUI.
+func humanSize(n int64) string { return mailstore.FormatSize(n) }
 
 // openMessage reads one message of the selected mailbox by key or SES id.
 func (a *app) openMessage(ctx context.Context, key string) (*mailbox.Message, error) {

@@ -195,7 +195,7 @@ func (m Model) renderRow(r int) string {
 	b.WriteString(paint(base, common.Fit(fromText(s), l.from)+" "))
 	b.WriteString(paint(base, common.Fit(m.subjectText(rw, s), l.subject)+" "))
 	if l.size {
-		b.WriteString(paint(base, common.FitRight(common.Size(s.Size), wSize)+" "))
+		b.WriteString(paint(base, common.FitRight(mailstore.FormatSize(s.Size), wSize)+" "))
 	}
 	if !l.badges {
 		return fitStyled(b.String(), m.width)

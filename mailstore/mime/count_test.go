@@ -1,0 +1,104 @@
+package mime
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// messages returns the demo mailbox and the parser corpus.
+func countCorpus(t *testing.T) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, glob := range []string{"../demo/messages/*.eml", "../../testdata/corpus/*.eml"} {
+		files, _ := filepath.Glob(glob)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[f] = b
+		}
+	}
+	if len(out) < 50 {
+		t.Fatalf("only %d messages", len(out))
+	}
+	return out
+}
+
+// The exact count is Parse's, and any prefix of a message gives a lower
+// bound of it, marked as such: the count of an indexed message never goes
+// down when it is opened.
+func TestCountAttachmentsPrefixIsLowerBound(t *testing.T) {
+	for name, raw := range countCorpus(t) {
+		size := int64(len(raw))
+		exact, ok := CountAttachments(raw, size)
+		if !ok || exact != Parse(raw).Summary.Attachments {
+			t.Fatalf("%s: whole message: %d %v, Parse says %d", name, exact, ok, Parse(raw).Summary.Attachments)
+		}
+		end := HeaderEnd(raw)
+		if end < 0 {
+			end = len(raw)
+		}
+		for _, cut := range cuts(raw, end) {
+			n, ok := CountAttachments(raw[:cut], size)
+			if ok || n > exact {
+				t.Fatalf("%s cut at %d of %d: %d (exact=%v), whole message has %d", name, cut, len(raw), n, ok, exact)
+			}
+		}
+	}
+}
+
+// cuts are where a prefix is most likely to mislead: around every line
+// that may be a delimiter and the blank line after it, plus a few spread
+// evenly.
+func cuts(raw []byte, end int) []int {
+	var out []int
+	for i := 1; i <= 8; i++ {
+		out = append(out, end+(len(raw)-end)*i/9)
+	}
+	blankAfter := false
+	for i := end; i < len(raw); {
+		line, next, _ := nextLine(raw, i)
+		if bytes.HasPrefix(line, []byte("--")) {
+			out = append(out, i, i+1, i+2, i+len(line), next)
+			blankAfter = true
+		} else if blankAfter && len(line) == 0 {
+			out = append(out, i, i+1, next-1, next, next+1)
+			blankAfter = false
+		}
+		i = next
+	}
+	valid := out[:0]
+	for _, c := range out {
+		if c >= end && c < len(raw) {
+			valid = append(valid, c)
+		}
+	}
+	// Bounded per message: the MIME torture test alone has 500 such lines.
+	if len(valid) > 40 {
+		sampled := valid[:0:0]
+		for i := range 40 {
+			sampled = append(sampled, valid[i*len(valid)/40])
+		}
+		valid = sampled
+	}
+	return valid
+}
+
+// A large message whose attachment's part header is in the first range
+// is counted right before it is opened.
+func TestCountAttachmentsSeesCutAttachment(t *testing.T) {
+	raw, err := os.ReadFile("../demo/messages/fj01tteur6ih0omhtnnq3l49c328ov13esdvhqmk.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) < 64<<10 {
+		t.Fatalf("the test needs a message larger than the first range")
+	}
+	n, exact := CountAttachments(raw[:64<<10], int64(len(raw)))
+	if whole, _ := CountAttachments(raw, int64(len(raw))); n != whole || exact || whole == 0 {
+		t.Fatalf("first 64 KiB: %d (exact=%v), whole: %d", n, exact, whole)
+	}
+}
