@@ -25,6 +25,7 @@ import (
 
 type globalFlags struct {
 	mailbox, bucket, prefix, region, profile, endpoint, sesEndpoint, config string
+	dynamoEndpoint                                                          string
 	demo, debug                                                             bool
 }
 
@@ -162,7 +163,15 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 	if kmsClient != nil {
 		st.WithKMS(kmsClient)
 	}
-	return mailbox.New(name, st, idx), nil
+	m := mailbox.New(name, st, idx)
+	ts, err := a.teamStore(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	if ts != nil {
+		m.ShareReadState(ts)
+	}
+	return m, nil
 }
 
 // store is the S3 store of a mailbox, reading with the retry policy.

@@ -45,6 +45,10 @@ type MailboxConfig struct {
 	// this prefix (never under the inbound prefix). Off by default; it is
 	// the only write sesbox ever makes to a bucket.
 	SentPrefix string `toml:"sent_prefix"`
+	// TeamTable names the DynamoDB table (same region and profile as the
+	// mailbox) shared with other operators: forward claims, read state and
+	// the action log. Empty: everything stays on this machine.
+	TeamTable string `toml:"team_table"`
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/sesbox/config.toml.

@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // version is set by the linker (-X main.version=...), else taken from the
@@ -59,7 +61,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "sesbox:", err)
+	// Errors quote config values (mailbox names, buckets, prefixes,
+	// endpoints, paths) and what the SDK made of them, all of which a
+	// config file can fill with escape sequences: the one place every
+	// error is printed sanitizes it.
+	fmt.Fprintln(stderr, "sesbox:", sanitize.Text(err.Error()))
 	return 1
 }
 
@@ -89,6 +95,7 @@ stores or prints them.`,
 	f.StringVar(&a.flags.profile, "profile", "", "AWS shared config `PROFILE`")
 	f.StringVar(&a.flags.endpoint, "endpoint", "", "S3 endpoint `URL` (path-style addressing)")
 	f.StringVar(&a.flags.sesEndpoint, "ses-endpoint", "", "SES endpoint `URL`")
+	f.StringVar(&a.flags.dynamoEndpoint, "dynamodb-endpoint", "", "DynamoDB endpoint `URL` of the team table (team_table)")
 	f.StringVar(&a.flags.config, "config", "", "config `FILE` (default $XDG_CONFIG_HOME/sesbox/config.toml)")
 	f.BoolVar(&a.flags.demo, "demo", false, "use the embedded demo mailbox (no AWS account needed)")
 	f.BoolVar(&a.flags.debug, "debug", false, "log every AWS request (credentials redacted) to stderr, or to the log file in the TUI")
@@ -103,6 +110,7 @@ stores or prints them.`,
 		newAuditCmd(a), newExportCmd(a),
 		newReplyCmd(a),
 		newForwardCmd(a),
+		newTeamCmd(a), newMarkCmd(a),
 	)
 	return root
 }
