@@ -1,6 +1,8 @@
 # sesbox: `make demo` runs the TUI on the embedded demo mailbox, `make test`
-# runs every test (installing versitygw and aws-ses-v2-local first when they
-# are missing: the integration tests start them).
+# runs every test (installing versitygw, aws-ses-v2-local and the SES
+# forwarder Lambda first when they are missing: the tests start them).
+# runs every test (installing versitygw, aws-ses-v2-local and dynalite first
+# when they are missing: the integration tests start them).
 GO        ?= go
 BIN       := bin/sesbox
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -41,7 +43,8 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	@set -e; for t in mime:FuzzParse mime:FuzzSummarize sanitize:FuzzText sanitize:FuzzLine sanitize:FuzzFilename \
-		forward:FuzzRewrite compose:FuzzReplyHeaders drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
+		forward:FuzzRewrite forward:FuzzRewriteFolding compose:FuzzReplyHeaders compose:FuzzBuildHeaderLines headerfold:FuzzFold \
+		drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
 		echo "--- $$t"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./mailstore/$${t%%:*}; \
 	done
 
@@ -56,13 +59,20 @@ screenshots:
 			-o screenshots/$$(basename $$f .ansi).png $$f || exit 1; \
 	done
 
-# Installs the peer programs the integration tests start, when missing:
-# versitygw (S3) into GOBIN, aws-ses-v2-local (SES v2) into .peers/.
+# Installs the peer programs the tests start, when missing: versitygw (S3)
+# into GOBIN; aws-ses-v2-local (SES v2), the SES forwarder Lambda (run
+# under Node by the differential test of mailstore/forward) and dynalite
+# (DynamoDB) into .peers/.
 peers:
 	@command -v versitygw >/dev/null 2>&1 || { echo "--- installing versitygw v1.8.0"; \
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
 	@test -x $(NPM_BIN)/aws-ses-v2-local || { echo "--- installing aws-ses-v2-local 2.10.2"; mkdir -p .peers && \
 		cd .peers && npm install --no-audit --no-fund --loglevel=error aws-ses-v2-local@2.10.2; }
+	@grep -qs '"version": "6.0.0"' .peers/node_modules/aws-lambda-ses-forwarder/package.json || { \
+		echo "--- installing aws-lambda-ses-forwarder 6.0.0"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error aws-lambda-ses-forwarder@6.0.0; }
+	@test -x $(NPM_BIN)/dynalite || { echo "--- installing dynalite 4.0.0"; mkdir -p .peers && \
+		cd .peers && npm install --no-audit --no-fund --loglevel=error dynalite@4.0.0; }
 
 clean:
 	rm -rf bin .screenshots

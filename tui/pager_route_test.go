@@ -18,7 +18,7 @@ func TestRootRoutesPagerResults(t *testing.T) {
 	if !strings.Contains(h.view(), "copied the link (OSC 52): not opened over SSH") {
 		t.Fatalf("no link notice:\n%s", h.view())
 	}
-	h.send(viewer.ExternalExitedMsg{Key: h.m.viewer.Key(), Command: "false", Err: errors.New("exit status 1")})
+	h.send(viewer.ExternalExitedMsg{Key: h.m.viewer.Viewer().Key(), Command: "false", Err: errors.New("exit status 1")})
 	if len(h.m.errs) != 1 || !strings.Contains(h.view(), "false: exit status 1") {
 		t.Fatalf("errors %v:\n%s", h.m.errs, h.view())
 	}

@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore/xdg"
@@ -18,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/guard"
 	"github.com/sesbox/sesbox/tui/keys"
 	"github.com/sesbox/sesbox/tui/theme"
 )
@@ -38,6 +37,10 @@ type Options struct {
 	// SaveDir is the directory the save prompts offer; default the current
 	// directory.
 	SaveDir string
+	// Refresh is how often each bucket is listed again for new mail
+	// (config refresh = "2m"); 0 means the default, 2 minutes; negative
+	// turns it off.
+	Refresh time.Duration
 	// LogFile is where the TUI logs; default
 	// $XDG_STATE_HOME/sesbox/tui.log (~/.local/state/sesbox/tui.log).
 	LogFile string
@@ -90,7 +93,7 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	g := newGuard(New(ctx, c, boxes, !opts.NoRefresh, logger))
+	g := guard.New(NewEvery(ctx, c, boxes, !opts.NoRefresh, refreshEvery(opts), logger))
 
 	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out)}
 	if opts.Input != nil {
@@ -100,20 +103,20 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 		popts = append(popts, tea.WithMouseCellMotion())
 	}
 	p := tea.NewProgram(g, popts...)
-	g.box.quit = p.Quit
+	g.SetQuit(p.Quit)
 	final, runErr := p.Run()
 	cancel()
 
-	if fg, ok := final.(guard); ok {
-		if root, ok := fg.m.(Model); ok {
+	if fg, ok := final.(guard.Guard); ok {
+		if root, ok := fg.Model().(Model); ok {
 			for _, d := range root.TempDirs() {
 				_ = os.RemoveAll(d)
 			}
 		}
 	}
-	if pv := g.box.get(); pv != nil {
-		logger.Printf("panic: %v\n%s", pv.val, pv.stack)
-		return fmt.Errorf("tui: internal error: %v (stack trace in %s)", pv.val, logPath)
+	if val, stack, ok := g.Panicked(); ok {
+		logger.Printf("panic: %v\n%s", val, stack)
+		return fmt.Errorf("tui: internal error: %v (stack trace in %s)", val, logPath)
 	}
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 		logger.Printf("exit: %v", runErr)
@@ -157,107 +160,15 @@ func openLog(path string) (*log.Logger, string, func(), error) {
 	return log.New(f, "", log.LstdFlags), path, func() { _ = f.Close() }, nil
 }
 
-// guard wraps the root so a panic in Update, View or a Cmd quits the
-// program the normal way (bubbletea restores the terminal) and is reported
-// by Run, instead of being printed over the screen. bubbletea's own panic
-// recovery stays on as a second net.
-type guard struct {
-	m   tea.Model
-	box *panicBox
-}
+// DefaultRefresh is how often a bucket is listed again for new mail.
+const DefaultRefresh = 2 * time.Minute
 
-type panicBox struct {
-	mu  sync.Mutex
-	val *panicked
-	// quit ends the program from View, which cannot return tea.Quit.
-	quit func()
-}
-
-type panicked struct {
-	val   any
-	stack []byte
-}
-
-func (b *panicBox) set(v any) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.val == nil {
-		b.val = &panicked{val: v, stack: debug.Stack()}
+func refreshEvery(o Options) time.Duration {
+	switch {
+	case o.NoRefresh || o.Refresh < 0:
+		return 0
+	case o.Refresh == 0:
+		return DefaultRefresh
 	}
-}
-
-func (b *panicBox) get() *panicked {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.val
-}
-
-// panicCaughtMsg is sent when a Cmd panicked; the guard quits on it.
-type panicCaughtMsg struct{}
-
-func newGuard(m tea.Model) guard { return guard{m: m, box: &panicBox{}} }
-
-func (g guard) Init() (cmd tea.Cmd) {
-	defer func() {
-		if r := recover(); r != nil {
-			g.box.set(r)
-			cmd = tea.Quit
-		}
-	}()
-	return guardCmd(g.m.Init(), g.box)
-}
-
-func (g guard) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
-	if _, ok := msg.(panicCaughtMsg); ok || g.box.get() != nil {
-		return g, tea.Quit
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			g.box.set(r)
-			cmd = tea.Quit
-		}
-	}()
-	m, cmd := g.m.Update(msg)
-	g.m = m
-	return g, guardCmd(cmd, g.box)
-}
-
-func (g guard) View() (v string) {
-	if g.box.get() != nil {
-		return ""
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			g.box.set(r)
-			v = ""
-			if g.box.quit != nil {
-				// View runs on the event loop: Quit must not block it.
-				go g.box.quit()
-			}
-		}
-	}()
-	return g.m.View()
-}
-
-// guardCmd wraps cmd (and the commands of a batch) so a panic becomes a
-// panicCaughtMsg.
-func guardCmd(cmd tea.Cmd, box *panicBox) tea.Cmd {
-	if cmd == nil {
-		return nil
-	}
-	return func() (msg tea.Msg) {
-		defer func() {
-			if r := recover(); r != nil {
-				box.set(r)
-				msg = panicCaughtMsg{}
-			}
-		}()
-		msg = cmd()
-		if b, ok := msg.(tea.BatchMsg); ok {
-			for i := range b {
-				b[i] = guardCmd(b[i], box)
-			}
-		}
-		return msg
-	}
+	return o.Refresh
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
+	"github.com/sesbox/sesbox/tui/internal/guard"
 )
 
 type lockedBuf struct {
@@ -121,11 +122,11 @@ func (v viewPanic) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func TestGuardQuitsOnViewPanic(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	g := newGuard(viewPanic{New(ctx, fixture.Common(80, 24), []Box{{Name: "a", Mailbox: fixture.NewFake("a")}}, false, nil)})
+	g := guard.New(viewPanic{New(ctx, fixture.Common(80, 24), []Box{{Name: "a", Mailbox: fixture.NewFake("a")}}, false, nil)})
 	in, inW := io.Pipe()
 	defer inW.Close()
 	p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(&lockedBuf{}), tea.WithoutSignals())
-	g.box.quit = p.Quit
+	g.SetQuit(p.Quit)
 	done := make(chan struct{})
 	go func() {
 		_, _ = p.Run()
@@ -136,7 +137,7 @@ func TestGuardQuitsOnViewPanic(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("a View panic did not end the program")
 	}
-	if pv := g.box.get(); pv == nil || pv.val != "view exploded" {
-		t.Fatalf("panic not recorded: %v", pv)
+	if val, _, ok := g.Panicked(); !ok || val != "view exploded" {
+		t.Fatalf("panic not recorded: %v", val)
 	}
 }

@@ -68,7 +68,7 @@ func TestScreenshots(t *testing.T) {
 		{"reply", func(t *testing.T) Box {
 			return Box{Reply: replyEnv(t, &fakeSES{}, demoIdentity, "")}
 		}, func(h *harness) {
-			if !h.m.cur().list.Select(demo.Prefix + koreanID) {
+			if !h.m.cur().List().Select(demo.Prefix + koreanID) {
 				h.t.Fatal("no Korean quotation request in the list")
 			}
 			h.press("enter", "r")

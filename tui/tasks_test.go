@@ -23,6 +23,7 @@ import (
 	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/forward"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
+	"github.com/sesbox/sesbox/tui/viewer"
 )
 
 // fakeSES is the in-process SES of these tests: a mailstore.Sender that
@@ -117,8 +118,8 @@ func TestRootReplyWithEditorSends(t *testing.T) {
 	send(tm, "s")
 	waitFor(t, tm, "Sent; SES message id 0100019a-root-1")
 	fm := finish(t, tm)
-	if fm.screen != screenList || fm.composing.on || len(fm.errs) != 0 {
-		t.Fatalf("after sending: screen %d, composing %v, errors %v", fm.screen, fm.composing.on, fm.errs)
+	if fm.top() != "" || (fm.pages[compose.Kind] != nil) || len(fm.errs) != 0 {
+		t.Fatalf("after sending: screen %q, composing %v, errors %v", fm.top(), (fm.pages[compose.Kind] != nil), fm.errs)
 	}
 	dests, raw := ses.sent()
 	if !slices.Equal(dests, []string{"seoyeon.lee@daehan-logis.example"}) {
@@ -137,12 +138,12 @@ func TestRootReplyWithEditorSends(t *testing.T) {
 func TestRootReplyAllFromViewerPostpones(t *testing.T) {
 	env := replyEnv(t, &fakeSES{}, demoIdentity, "")
 	h := demoHarness(t, Box{Reply: env})
-	if !h.m.cur().list.Select(demo.Prefix + koreanID) {
+	if !h.m.cur().List().Select(demo.Prefix + koreanID) {
 		t.Fatal("no Korean quotation request in the list")
 	}
 	h.press("enter", "R")
-	if h.m.screen != screenCompose || !h.m.capturing() {
-		t.Fatalf("R did not open the built-in editor (screen %d):\n%s", h.m.screen, h.view())
+	if h.m.top() != compose.Kind || !h.m.capturing() {
+		t.Fatalf("R did not open the built-in editor (screen %q):\n%s", h.m.top(), h.view())
 	}
 	h.typeText("quick reply")
 	if h.quit {
@@ -157,8 +158,8 @@ func TestRootReplyAllFromViewerPostpones(t *testing.T) {
 		t.Fatalf("composer help:\n%s", v)
 	}
 	h.press("esc", "p")
-	if h.m.screen != screenViewer || h.m.composing.on {
-		t.Fatalf("postpone left screen %d", h.m.screen)
+	if h.m.top() != viewer.Kind || (h.m.pages[compose.Kind] != nil) {
+		t.Fatalf("postpone left screen %q", h.m.top())
 	}
 	if v := h.view(); !strings.Contains(v, "Draft kept in "+env.Outbox.Drafts.Dir()) {
 		t.Fatalf("status line lacks the draft:\n%s", v)
@@ -174,11 +175,11 @@ func TestRootReplyExplainsWhatIsMissing(t *testing.T) {
 		Box{Name: "inbox", Mailbox: fixture.NewFake("a"), ReplyErr: errors.New("sent_prefix overlaps")},
 		Box{Name: "other", Mailbox: fixture.NewFake("b"), Reply: replyEnv(t, &fakeSES{}, mcompose.Identity{}, "")})
 	h.press("r")
-	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "reply is not set up for mailbox inbox: sent_prefix overlaps") {
+	if v := h.view(); h.m.top() != "" || !strings.Contains(v, "reply is not set up for mailbox inbox: sent_prefix overlaps") {
 		t.Fatalf("no explanation:\n%s", v)
 	}
 	h.press("tab", "r")
-	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "error: no verified identity to send from") {
+	if v := h.view(); h.m.top() != "" || !strings.Contains(v, "error: no verified identity to send from") {
 		t.Fatalf("no identity explanation:\n%s", v)
 	}
 	// A closing message of another draft changes nothing.
@@ -248,12 +249,12 @@ func TestRootForwardsTheMarkedSet(t *testing.T) {
 	out := t.TempDir()
 	h := demoHarness(t, Box{Forward: dryRun(t, newDemoRunner(t), out)})
 	h.press(" ", " ")
-	marked := h.m.cur().list.Marked()
+	marked := h.m.cur().List().Marked()
 	if len(marked) != 2 {
 		t.Fatalf("marked %v", marked)
 	}
 	h.press("f")
-	if h.m.screen != screenForward {
+	if h.m.top() != forward.Kind {
 		t.Fatalf("f did not open the forward screen (notice %q)", h.m.notice)
 	}
 	if v := h.view(); !strings.Contains(v, "2 messages") || !strings.Contains(v, "y send") {
@@ -261,7 +262,7 @@ func TestRootForwardsTheMarkedSet(t *testing.T) {
 	}
 	h.press("y")
 	var keys []string
-	for _, r := range h.m.forwarding.m.Results() {
+	for _, r := range fwd(h.m).Results() {
 		keys = append(keys, r.Key)
 		if r.Status != reforward.StatusDryRun {
 			t.Errorf("%s: %s %s", r.Key, r.Status, r.Reason)
@@ -276,7 +277,7 @@ func TestRootForwardsTheMarkedSet(t *testing.T) {
 		t.Errorf("dry run wrote %d files", len(files))
 	}
 	h.press("q")
-	if v := h.view(); h.m.screen != screenList || h.m.forwarding.on || !strings.Contains(v, "forward: 2 written (dry run)") {
+	if v := h.view(); h.m.top() != "" || (h.m.pages[forward.Kind] != nil) || !strings.Contains(v, "forward: 2 written (dry run)") {
 		t.Fatalf("closing did not return to the list with the totals:\n%s", v)
 	}
 }
@@ -290,13 +291,13 @@ func TestRootForwardRunningIsNotQuit(t *testing.T) {
 	h.press("f")
 	nm, run := h.m.Update(fixture.Key("y")) // the run waits on the gate: hold its Cmd
 	h.m = nm.(Model)
-	if !h.m.forwarding.m.Running() {
+	if !fwd(h.m).Running() {
 		t.Fatal("the forward is not running")
 	}
 	for _, k := range []string{"q", "ctrl+c", "esc"} {
 		h.press(k)
-		if h.quit || h.m.screen != screenForward {
-			t.Fatalf("%s during a forward: quit %v, screen %d", k, h.quit, h.m.screen)
+		if h.quit || h.m.top() != forward.Kind {
+			t.Fatalf("%s during a forward: quit %v, screen %q", k, h.quit, h.m.top())
 		}
 		if v := h.view(); !strings.Contains(v, "a forward is running: x stops it") {
 			t.Fatalf("%s: no explanation:\n%s", k, v)
@@ -304,11 +305,11 @@ func TestRootForwardRunningIsNotQuit(t *testing.T) {
 	}
 	close(r.gate)
 	h.settle(run)
-	if h.m.forwarding.m.Running() || len(h.m.forwarding.m.Results()) != 1 {
+	if fwd(h.m).Running() || len(fwd(h.m).Results()) != 1 {
 		t.Fatal("the run did not end")
 	}
 	h.press("q")
-	if h.quit || h.m.screen != screenList {
+	if h.quit || h.m.top() != "" {
 		t.Fatal("q after the run did not close the forward screen")
 	}
 }
@@ -317,23 +318,23 @@ func TestRootFailuresMarkedInTheList(t *testing.T) {
 	h := newHarness(t, 100, 30, false, Box{Name: "inbox", Mailbox: fixture.NewFake("a"),
 		Forward: dryRun(t, newDemoRunner(t), t.TempDir())})
 	h.press(" ", " ", " ", "f") // a forward of three fake keys: none is in the demo
-	if h.m.screen != screenForward {
+	if h.m.top() != forward.Kind {
 		t.Fatal("no forward screen")
 	}
-	id := h.m.forwarding.m.ID()
+	id := fwd(h.m).ID()
 	h.send(forward.FailuresMarkedMsg{ID: id + 100, Keys: []string{"inbox/o1"}})
-	if got := h.m.cur().list.Marked(); len(got) != 3 {
+	if got := h.m.cur().List().Marked(); len(got) != 3 {
 		t.Fatalf("a stale FailuresMarkedMsg changed the marks: %v", got)
 	}
 	h.send(forward.FailuresMarkedMsg{ID: id, Keys: []string{"inbox/o1", "inbox/k1", "inbox/gone"}})
-	if got := h.m.cur().list.Marked(); !slices.Equal(got, []string{"inbox/k1", "inbox/o1"}) {
+	if got := h.m.cur().List().Marked(); !slices.Equal(got, []string{"inbox/k1", "inbox/o1"}) {
 		t.Fatalf("marked %v", got)
 	}
 	if !strings.Contains(h.view(), "marked 2 failed message(s) in the list: f there forwards them again") {
 		t.Fatalf("no notice:\n%s", h.view())
 	}
 	h.send(forward.ForwardClosedMsg{ID: id})
-	if h.m.screen != screenList || len(h.m.cur().list.Marked()) != 2 {
+	if h.m.top() != "" || len(h.m.cur().List().Marked()) != 2 {
 		t.Fatal("not back on the list with the marks")
 	}
 	h.press("j")
@@ -347,15 +348,15 @@ func TestRootForwardFromViewerAndUnconfigured(t *testing.T) {
 		Box{Name: "inbox", Mailbox: fixture.NewFake("a"), Forward: dryRun(t, newDemoRunner(t), t.TempDir())},
 		Box{Name: "other", Mailbox: fixture.NewFake("b")})
 	h.press(" ", "enter", "f") // marks a1, opens a2: the viewer forwards what it shows
-	if h.m.screen != screenForward || !strings.Contains(h.view(), "a2  no such message") || strings.Contains(h.view(), "a1") {
+	if h.m.top() != forward.Kind || !strings.Contains(h.view(), "a2  no such message") || strings.Contains(h.view(), "a1") {
 		t.Fatalf("no forward of the viewed message:\n%s", h.view())
 	}
 	h.press("q")
-	if h.m.screen != screenViewer || !strings.Contains(h.view(), "forward:") {
+	if h.m.top() != viewer.Kind || !strings.Contains(h.view(), "forward:") {
 		t.Fatalf("closing did not return to the viewer:\n%s", h.view())
 	}
 	h.press("q", "tab", "f")
-	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "re-forwarding is not set up for mailbox other") {
+	if v := h.view(); h.m.top() != "" || !strings.Contains(v, "re-forwarding is not set up for mailbox other") {
 		t.Fatalf("no explanation:\n%s", v)
 	}
 }
@@ -378,13 +379,13 @@ func TestRootAuditRoutesInTheBackground(t *testing.T) {
 	h := demoHarness(t, Box{Audit: &audit.Env{Bucket: b, Config: b, Manifest: manifest, Parallel: 2}})
 	nm, posture := h.m.Update(fixture.Key("A"))
 	h.m = nm.(Model)
-	if h.m.screen != screenAudit {
+	if h.m.top() != audit.Kind {
 		t.Fatalf("A did not open the audit view (notice %q)", h.m.notice)
 	}
 	nm, verify := h.m.Update(fixture.Key("v"))
 	h.m = nm.(Model)
 	h.press("q")
-	if h.m.screen != screenList {
+	if h.m.top() != "" {
 		t.Fatal("q did not leave the audit view")
 	}
 	h.settle(posture)
@@ -403,7 +404,7 @@ func TestRootAuditRoutesInTheBackground(t *testing.T) {
 	if !slices.Equal(got, []string{"posture", "started", "finished"}) {
 		t.Fatalf("messages %v", got)
 	}
-	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "audit: the verify has finished") {
+	if v := h.view(); h.m.top() != "" || !strings.Contains(v, "audit: the verify has finished") {
 		t.Fatalf("no notice on the list:\n%s", v)
 	}
 	h.press("A")
@@ -418,8 +419,8 @@ func TestRootAuditRoutesInTheBackground(t *testing.T) {
 		t.Fatalf("audit help:\n%s", v)
 	}
 	h.press("q", "q")
-	if h.m.screen != screenList || h.quit {
-		t.Fatalf("q from the audit help: screen %d, quit %v", h.m.screen, h.quit)
+	if h.m.top() != "" || h.quit {
+		t.Fatalf("q from the audit help: screen %q, quit %v", h.m.top(), h.quit)
 	}
 }
 
@@ -430,15 +431,15 @@ func TestRootAuditOfAnotherMailboxReplacesIt(t *testing.T) {
 		Box{Name: "inbox", Mailbox: fixture.NewFake("a"), Audit: other},
 		Box{Name: "other", Mailbox: fixture.NewFake("b"), AuditErr: errors.New("no bucket")})
 	h.press("A")
-	if h.m.screen != screenAudit || h.m.auditing.box != 0 {
+	if h.m.top() != audit.Kind || h.m.pages[audit.Kind].box != 0 {
 		t.Fatal("no audit view")
 	}
 	h.press("q", "tab", "A")
-	if v := h.view(); h.m.screen != screenList || !strings.Contains(v, "the audit view is not set up for mailbox other: no bucket") {
+	if v := h.view(); h.m.top() != "" || !strings.Contains(v, "the audit view is not set up for mailbox other: no bucket") {
 		t.Fatalf("no explanation:\n%s", v)
 	}
 	// A stale verify start (of a view the root no longer has) is cancelled.
-	h.m.auditing = auditTask{}
+	delete(h.m.pages, audit.Kind)
 	cancelled := false
 	h.send(audit.VerifyStartedMsg{Run: 1, Cancel: func() { cancelled = true }})
 	if !cancelled {
@@ -452,7 +453,7 @@ func TestRootExportsTheMarkedSet(t *testing.T) {
 	b := fixture.DemoBucket()
 	h := demoHarness(t, Box{Audit: &audit.Env{Bucket: b, Config: b}})
 	h.press(" ", " ")
-	marked := h.m.cur().list.Marked()
+	marked := h.m.cur().List().Marked()
 	h.press("e")
 	if v := h.view(); !strings.Contains(v, "export 2 marked to mbox") {
 		t.Fatalf("no export prompt:\n%s", v)
@@ -485,5 +486,50 @@ func TestRootExportsTheMarkedSet(t *testing.T) {
 	h2.press(" ", "e", "enter")
 	if v := h2.view(); !strings.Contains(v, "export is not set up for mailbox demo: no bucket") {
 		t.Fatalf("no explanation:\n%s", v)
+	}
+}
+
+// TestRootDemoKeepsDraftsAndResumes: with no SES sender (the demo), send
+// keeps the reply as a draft instead of failing; an attachment added
+// before survives in it; :drafts lists it and :drafts ID resumes it.
+func TestRootDemoKeepsDraftsAndResumes(t *testing.T) {
+	env := replyEnv(t, nil, demoIdentity, "")
+	env.Outbox.Sender = nil
+	h := demoHarness(t, Box{Reply: env})
+	if !h.m.cur().List().Select(demo.Prefix + koreanID) {
+		t.Fatal("no Korean quotation request in the list")
+	}
+	file := filepath.Join(t.TempDir(), "quote.pdf")
+	if err := os.WriteFile(file, []byte("%PDF-1.4"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.press("enter", "R")
+	h.typeText("see attached")
+	h.press("esc", "a")
+	h.typeText(file)
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "quote.pdf") {
+		t.Fatalf("attachment not in the review:\n%s", v)
+	}
+	h.press("s")
+	v := h.view()
+	if h.m.top() != viewer.Kind || len(h.m.errs) != 0 || !strings.Contains(v, "Not sent (no SES sender here") {
+		t.Fatalf("send in the demo: screen %q, errors %v:\n%s", h.m.top(), h.m.errs, v)
+	}
+	kept, err := env.Outbox.Drafts.List()
+	if err != nil || len(kept) != 1 || !slices.Equal(kept[0].Meta.Attachments, []string{file}) {
+		t.Fatalf("kept drafts %v, %v", kept, err)
+	}
+	h.press("q", ":")
+	h.typeText("drafts")
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, kept[0].ID) {
+		t.Fatalf(":drafts does not list the draft:\n%s", v)
+	}
+	h.press(":")
+	h.typeText("drafts " + kept[0].ID)
+	h.press("enter")
+	if v := h.view(); h.m.top() != compose.Kind || !strings.Contains(v, "see attached") || !strings.Contains(v, "quote.pdf") {
+		t.Fatalf(":drafts ID did not resume the draft (screen %q):\n%s", h.m.top(), v)
 	}
 }

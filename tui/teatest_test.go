@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,7 +160,7 @@ func TestGoldenDemoHelp(t *testing.T) {
 // rows at 80 and 120 columns (checkScreen also measures every line).
 func TestGoldenWideRows(t *testing.T) {
 	for _, w := range []int{80, 120} {
-		t.Run(strings.Repeat("w", 1)+itoa(w), func(t *testing.T) {
+		t.Run(fmt.Sprintf("w%d", w), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			m := New(ctx, fixture.Common(w, 24), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, false, nil)
@@ -223,8 +224,8 @@ func TestFlowDemo(t *testing.T) {
 	send(tm, "q")
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(Model)
 
-	if fm.screen != screenList || len(fm.errs) != 0 {
-		t.Fatalf("ended on screen %d with errors %v", fm.screen, fm.errs)
+	if fm.top() != "" || len(fm.errs) != 0 {
+		t.Fatalf("ended on screen %q with errors %v", fm.top(), fm.errs)
 	}
 	got, err := os.ReadDir(saveDir)
 	if err != nil || len(got) != 3 {
@@ -238,7 +239,7 @@ func TestFlowDemo(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if s, ok := fm.cur().list.Summary(fm.viewer.Key()); !ok || !s.Read {
+	if s, ok := fm.cur().List().Summary(fm.viewer.Viewer().Key()); !ok || !s.Read {
 		t.Error("the opened message is not marked read")
 	}
 }

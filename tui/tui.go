@@ -1,60 +1,65 @@
 // Package tui is sesbox's terminal mail client. The root model here only
-// routes: it owns the screen state (which mailbox, which screen), the global
-// keys, the status line and the error history, runs every mailbox call in a
-// tea.Cmd, and hands messages to the component on screen (tui/list,
-// tui/viewer, and the screens tasks.go opens: tui/compose, tui/forward,
-// tui/audit). Components never import each other or the root.
+// routes: it keeps the mailbox switcher (one tui/tab page per mailbox) and
+// a stack of pages shown over the active mailbox's list (the viewer, the
+// composer, the forward screen, the audit view, the help), the global
+// keys, the `:` command line, the status line and the error history.
+// Pages implement common.Page; results name the page they answer
+// (common.Addressed), so the root routes them without knowing them.
+// Components never import each other or the root.
 package tui
 
 import (
 	"context"
 	"log"
+	"slices"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
-	"github.com/sesbox/sesbox/tui/list"
+	"github.com/sesbox/sesbox/tui/compose"
+	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
-// MinWidth and MinHeight are the smallest terminal the TUI lays out in.
+// MinWidth and MinHeight are the smallest terminal the TUI lays out in;
+// below it, one line says so.
 const (
-	MinWidth  = 80
-	MinHeight = 24
+	MinWidth  = 40
+	MinHeight = 10
 )
 
-type screen int
-
-const (
-	screenList screen = iota
-	screenViewer
-	screenCompose
-	screenForward
-	screenAudit
-	screenHelp
-	screenErrors
+// Box, Mailbox and ForwardEnv describe a mailbox of the switcher (see
+// tui/tab); cmd/ builds them.
+type (
+	Box        = tab.Box
+	Mailbox    = tab.Mailbox
+	ForwardEnv = tab.ForwardEnv
 )
 
-// tab is one mailbox of the switcher with its own list, so switching keeps
-// each mailbox's cursor, filter and marks.
-type tab struct {
-	Box        // the mailbox and what it can do
-	list       list.Model
-	loaded     bool
-	refreshing bool
-	progress   mailbox.Progress
-	events     chan refreshEvent
+// Boxes names each mailbox by its Name field, for cmd/.
+func Boxes(mbs ...*mailbox.Mailbox) []Box {
+	out := make([]Box, len(mbs))
+	for i, mb := range mbs {
+		out[i] = Box{Name: mb.Name, Mailbox: mb}
+	}
+	return out
 }
 
 type errEntry struct {
 	at   time.Time
 	text string
+}
+
+// opened is a page over the list, with the mailbox it was opened on.
+type opened struct {
+	page common.Page
+	box  int
 }
 
 // Model is the root model.
@@ -63,43 +68,48 @@ type Model struct {
 	ctx context.Context
 	log *log.Logger
 
-	tabs   []tab
+	tabs   []*tab.Model
 	active int
-	screen screen
-	under  screen // what help and the error history return to
+	viewer *viewer.Page
+	// pages are the open pages over the list; stack is the order they are
+	// shown in, the last on top. A page left but kept (the audit view, the
+	// viewer) stays in pages without being on the stack.
+	pages map[common.Kind]*opened
+	stack []common.Kind
+	cmd   *cmdline.Model // the `:` line while it is open
 
-	viewer     viewer.Model
-	composing  composeTask
-	forwarding forwardTask
-	auditing   auditTask
-	help       help.Model
-	bar        progress.Model
+	help help.Model
 
 	errs    []errEntry
 	showErr bool   // the last error is on the status line until a key
 	notice  string // likewise, for news that is not an error
 	tmpDirs []string
-	refresh bool // refresh mailboxes after loading their index
+	// want is the message whose original is being read for a reply (r was
+	// pressed, the composer is not open yet); other answers are stale.
+	want string
 }
 
 // New builds the root model. ctx bounds every mailbox call (cancel it to
-// stop refreshes); refresh starts an index refresh of every mailbox after
-// its index has been read.
+// stop refreshes); refresh lists each bucket after its index has been read.
 func New(ctx context.Context, c common.Common, boxes []Box, refresh bool, logger *log.Logger) Model {
+	return NewEvery(ctx, c, boxes, refresh, 0, logger)
+}
+
+// NewEvery is New with a periodic refresh of every mailbox (every > 0).
+func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, every time.Duration, logger *log.Logger) Model {
 	if logger == nil {
 		logger = log.New(discard{}, "", 0)
 	}
 	m := Model{
-		c: c, ctx: ctx, log: logger, refresh: refresh,
-		viewer: viewer.New(c),
+		c: c, ctx: ctx, log: logger,
+		viewer: viewer.NewPage(viewer.New(c)),
+		pages:  map[common.Kind]*opened{},
 		help:   help.New(),
-		bar: progress.New(progress.WithWidth(16), progress.WithoutPercentage(),
-			progress.WithSolidFill(c.Styles.ProgressFull), progress.WithColorProfile(c.Styles.Profile)),
 	}
-	m.bar.EmptyColor = c.Styles.ProgressEmpty
+	m.pages[viewer.Kind] = &opened{page: m.viewer}
 	m.help.Styles = c.Styles.Help
-	for _, b := range boxes {
-		m.tabs = append(m.tabs, tab{Box: b, list: list.New(c), events: make(chan refreshEvent, 64)})
+	for i, b := range boxes {
+		m.tabs = append(m.tabs, tab.New(ctx, c, i, b, refresh && every >= 0, max(every, 0)))
 	}
 	return m
 }
@@ -111,311 +121,154 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // Init reads every mailbox's index.
 func (m Model) Init() tea.Cmd {
 	var cmds []tea.Cmd
-	for i, t := range m.tabs {
-		cmds = append(cmds, loadSummariesCmd(m.ctx, i, t.Mailbox))
+	for _, t := range m.tabs {
+		cmds = append(cmds, t.Init())
 	}
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) cur() *tab { return &m.tabs[m.active] }
+func (m Model) cur() *tab.Model { return m.tabs[m.active] }
 
 func (m Model) tooSmall() bool { return m.c.Width < MinWidth || m.c.Height < MinHeight }
 
-// bodyHeight is what is left for the list or viewer: the switcher line
-// above, the status line and the key hints below.
+// bodyHeight is what is left for the page: the switcher line above, the
+// status line and the key hints below.
 func (m Model) bodyHeight() int { return max(m.c.Height-3, 1) }
+
+// top is the kind of the page shown, "" for the list.
+func (m Model) top() common.Kind {
+	if len(m.stack) == 0 {
+		return ""
+	}
+	return m.stack[len(m.stack)-1]
+}
+
+// shown is the page on screen.
+func (m Model) shown() common.Page {
+	if k := m.top(); k != "" {
+		return m.pages[k].page
+	}
+	return m.cur()
+}
+
+// page finds the page of kind k: a mailbox's, or an open one.
+func (m Model) page(k common.Kind) common.Page {
+	for i, t := range m.tabs {
+		if tab.Kind(i) == k {
+			return t
+		}
+	}
+	if o := m.pages[k]; o != nil {
+		return o.page
+	}
+	return nil
+}
+
+// push opens p (of kind k, on the active mailbox) on top of the stack.
+func (m *Model) push(k common.Kind, p common.Page) {
+	if o := m.pages[k]; o != nil && o.page != p {
+		if s, ok := o.page.(common.Stopper); ok {
+			s.Stop()
+		}
+	}
+	m.pages[k] = &opened{page: p, box: m.active}
+	m.stack = append(slices.DeleteFunc(m.stack, func(x common.Kind) bool { return x == k }), k)
+	p.SetSize(m.c.Width, m.bodyHeight())
+	if b, ok := p.(common.Backgrounded); ok {
+		b.SetHidden(false)
+	}
+}
+
+// leave takes page k off the screen. A page that works in the background
+// (and the one viewer) is kept for later; others are closed.
+func (m *Model) leave(k common.Kind) {
+	m.stack = slices.DeleteFunc(m.stack, func(x common.Kind) bool { return x == k })
+	o := m.pages[k]
+	if o == nil {
+		return
+	}
+	if b, ok := o.page.(common.Backgrounded); ok {
+		b.SetHidden(true)
+		return
+	}
+	if k != viewer.Kind {
+		delete(m.pages, k)
+	}
+}
 
 // Update routes.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
-		for i := range m.tabs {
-			m.tabs[i].list.SetSize(msg.Width, m.bodyHeight())
+		for _, t := range m.tabs {
+			t.SetSize(msg.Width, m.bodyHeight())
 		}
-		m.viewer.SetSize(msg.Width, m.bodyHeight())
-		m.sizeTasks()
+		for _, o := range m.pages {
+			o.page.SetSize(msg.Width, m.bodyHeight())
+		}
+		if m.cmd != nil {
+			m.cmd.SetWidth(msg.Width)
+		}
 		m.help.Width = msg.Width
 		return m, nil
 	case tea.KeyMsg:
-		return m.updateKey(msg)
+		return m.updateKeys(msg)
 	case tea.MouseMsg:
 		return m.updateMouse(msg)
-	case SummariesLoadedMsg:
-		t := &m.tabs[msg.Box]
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-		} else {
-			t.list.SetSummaries(msg.Summaries)
-		}
-		first := !t.loaded
-		t.loaded = true
-		if first && m.refresh && !t.refreshing {
-			t.refreshing = true
-			return m, startRefreshCmd(m.ctx, msg.Box, t.Mailbox, t.events)
-		}
-	case RefreshProgressedMsg:
-		t := &m.tabs[msg.Box]
-		t.list.Add(msg.Progress.New)
-		msg.Progress.New = nil
-		if !msg.Finished {
-			t.progress = msg.Progress
-			return m, waitRefreshCmd(m.ctx, msg.Box, t.events)
-		}
-		t.refreshing = false
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-		}
-		// Reread the index: a refresh also marks vanished messages.
-		return m, loadSummariesCmd(m.ctx, msg.Box, t.Mailbox)
-	case list.MessageChosenMsg:
-		return m.open(msg.Key)
-	case viewer.NeighbourRequestedMsg:
-		if m.screen != screenViewer || msg.Key != m.viewer.Key() {
-			return m, nil
-		}
-		s, ok := m.cur().list.Step(msg.Delta)
-		if !ok {
-			m.notice = "no more messages"
-			return m, nil
-		}
-		return m.open(s.Key)
-	case MessageLoadedMsg:
-		if msg.Box != m.active || msg.Key != m.viewer.Key() {
-			return m, nil // the user moved on: a stale answer
-		}
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-			m.viewer.SetError(msg.Err)
-			return m, nil
-		}
-		m.viewer.SetMessage(msg.Message)
-		if !msg.Message.Summary.Read {
-			return m, setReadCmd(m.ctx, msg.Box, m.cur().Mailbox, msg.Key, true)
-		}
-	case ReadStateSavedMsg:
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-			return m, nil
-		}
-		m.tabs[msg.Box].list.SetRead(msg.Key, msg.Read)
-		if msg.Box == m.active && msg.Key == m.viewer.Key() {
-			m.viewer.SetRead(msg.Read)
-		}
-	case list.MarkedSaveRequestedMsg:
-		m.notice = "saving attachments of " + itoa(len(msg.Keys)) + " messages…"
-		return m, saveMarkedCmd(m.ctx, m.active, m.cur().Mailbox, msg.Keys, msg.Dir)
-	case list.MarkedExportRequestedMsg:
-		box := m.cur()
-		if box.Audit == nil {
-			m.notice = unavailable("export", box.Name, box.AuditErr)
-			return m, nil
-		}
-		m.notice = "exporting " + itoa(len(msg.Keys)) + " messages…"
-		return m, exportMarkedCmd(m.ctx, m.active, box.Audit.Bucket, msg.Keys, msg.File)
-	case MarkedExportedMsg:
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-			return m, nil
-		}
-		m.notice = "exported " + itoa(int(msg.Count)) + " messages to " + sanitize.Line(msg.File) + " (manifest beside it)"
-	case MarkedSavedMsg:
-		m.notice = "saved " + itoa(len(msg.Paths)) + " files from " + itoa(msg.Keys-msg.Skipped) + " of " +
-			itoa(msg.Keys) + " marked messages to " + sanitize.Line(msg.Dir)
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-		}
-	case viewer.AttachmentsSavedMsg:
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-		} else {
-			m.notice = "saved " + itoa(len(msg.Paths)) + " file(s) to " + sanitize.Line(msg.Dir)
-		}
-	case viewer.AttachmentOpenedMsg:
-		if msg.Dir != "" {
-			m.tmpDirs = append(m.tmpDirs, msg.Dir)
-		}
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-		} else {
-			m.notice = "opened " + sanitize.Line(msg.Path)
-		}
-	case viewer.ClipboardCopiedMsg:
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-		} else {
-			m.notice = "copied the " + msg.What + " (OSC 52)"
-		}
 	case common.NoticePostedMsg:
 		m.notice = msg.Text
-	case common.ErrorReportedMsg:
+		return m, nil
+	case common.ErrorPostedMsg:
 		m.pushErr(msg.Err)
-	default:
-		if viewer.Owns(msg) { // the pager's own results (links, parts, pipes)
-			var cmd tea.Cmd
-			m.viewer, cmd = m.viewer.Update(msg)
-			return m, cmd
-		}
-		if nm, cmd, ok := m.updateTask(msg); ok {
-			return nm, cmd
-		}
-	}
-	return m, nil
-}
-
-// open shows key in the viewer at once (its header from the list) and reads
-// the message in a Cmd.
-func (m Model) open(key string) (tea.Model, tea.Cmd) {
-	s, ok := m.cur().list.Summary(key)
-	if !ok {
 		return m, nil
-	}
-	m.viewer.SetLoading(s)
-	m.screen = screenViewer
-	return m, openCmd(m.ctx, m.active, m.cur().Mailbox, key)
-}
-
-func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	g := m.c.Keys.Global
-	m.notice, m.showErr = "", false
-	if key.Matches(msg, g.Quit) {
-		return m.quit()
-	}
-	if m.tooSmall() {
-		if key.Matches(msg, g.Back) {
-			return m.quit()
-		}
+	case common.TempDirCreatedMsg:
+		m.tmpDirs = append(m.tmpDirs, msg.Dir)
 		return m, nil
-	}
-	overlay := !m.capturing() && key.Matches(msg, g.Help, g.Errors)
-	switch m.screen {
-	case screenHelp, screenErrors:
-		if key.Matches(msg, g.Back, g.Help, g.Errors) {
-			m.screen = m.under
-		}
+	case common.PageClosedMsg:
+		m.leave(msg.Kind)
+		delete(m.pages, msg.Kind)
+		m.notice = msg.Notice
 		return m, nil
-	case screenCompose, screenForward:
-		// Modal: they have their own keys to leave by.
-		if overlay {
-			return m.overlay(msg), nil
+	case common.MarksSetMsg:
+		_, cmd := m.cur().Update(msg)
+		return m, cmd
+	case cmdline.CommandEnteredMsg:
+		return m.runCommand(msg.Args)
+	case compose.DraftsListedMsg:
+		return m.draftsListed(msg)
+	case tab.ReadStateSavedMsg:
+		if v := m.viewer.Viewer(); msg.Err == nil && msg.Box == m.active && msg.Key == v.Key() {
+			v.SetRead(msg.Read)
 		}
-		if m.screen == screenForward && m.forwarding.m.Running() && key.Matches(msg, g.Back) {
-			return m.quit() // refused, with the way to stop it
-		}
-	case screenAudit:
-		switch {
-		case m.capturing():
-		case key.Matches(msg, g.Back):
-			m.screen = m.auditing.back
-			return m, nil
-		case overlay:
-			return m.overlay(msg), nil
-		}
-	case screenViewer:
-		if m.viewer.Capturing() {
-			break
-		}
-		switch {
-		case key.Matches(msg, g.Back):
-			if !m.viewer.Back() {
-				m.screen = screenList
+	}
+	if nm, cmd, ok := m.updateMail(msg); ok {
+		return nm, cmd
+	}
+	if a, ok := msg.(common.Addressed); ok {
+		p := m.page(a.PageKind())
+		if p == nil {
+			if o, ok := msg.(common.Orphan); ok {
+				o.Orphaned()
 			}
-			return m, nil
-		case overlay:
-			return m.overlay(msg), nil
+			return m, nil // its page is gone: a stale answer
 		}
-		if nm, cmd, ok := m.updateMailKey(msg); ok {
-			return nm, cmd
-		}
-	case screenList:
-		l := &m.cur().list
-		if l.Capturing() || (l.HasFilter() && key.Matches(msg, m.c.Keys.List.ClearFilter)) {
-			break
-		}
-		if nm, cmd, ok := m.updateMailKey(msg); ok {
-			return nm, cmd
-		}
-		switch {
-		case key.Matches(msg, g.Back):
-			return m.quit()
-		case overlay:
-			return m.overlay(msg), nil
-		case key.Matches(msg, g.NextBox):
-			m.active = (m.active + 1) % len(m.tabs)
-			return m, nil
-		case key.Matches(msg, g.PrevBox):
-			m.active = (m.active + len(m.tabs) - 1) % len(m.tabs)
-			return m, nil
-		case key.Matches(msg, g.Refresh):
-			t := m.cur()
-			if t.refreshing {
-				m.notice = "already re-indexing"
-				return m, nil
-			}
-			t.refreshing = true
-			t.progress = mailbox.Progress{Started: m.c.Now()}
-			return m, startRefreshCmd(m.ctx, m.active, t.Mailbox, t.events)
-		}
+		_, cmd := p.Update(msg)
+		return m, cmd
 	}
 	return m.route(msg)
 }
 
-func (m Model) overlay(msg tea.KeyMsg) Model {
-	m.under = m.screen
-	m.screen = screenHelp
-	if key.Matches(msg, m.c.Keys.Global.Errors) {
-		m.screen = screenErrors
-	}
-	return m
-}
-
-// route hands a message to the component on screen.
+// route hands a message to the page on screen.
 func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var cmd tea.Cmd
-	switch m.screen {
-	case screenList:
-		t := m.cur()
-		t.list, cmd = t.list.Update(msg)
-	case screenViewer:
-		m.viewer, cmd = m.viewer.Update(msg)
-	case screenCompose:
-		m.composing.m, cmd = m.composing.m.Update(msg)
-	case screenForward:
-		m.forwarding.m, cmd = m.forwarding.m.Update(msg)
-	case screenAudit:
-		m.auditing.m, cmd = m.auditing.m.Update(msg)
-	}
+	_, cmd := m.shown().Update(msg)
 	return m, cmd
 }
 
-// capturing reports whether the component on screen has a prompt or an
-// editor open: every key but ctrl+c goes to it then.
-func (m Model) capturing() bool {
-	switch m.screen {
-	case screenList:
-		return m.tabs[m.active].list.Capturing()
-	case screenViewer:
-		return m.viewer.Capturing()
-	case screenCompose:
-		return m.composing.m.Capturing()
-	case screenAudit:
-		return m.auditing.m.Capturing()
-	}
-	return false
-}
-
-func (m Model) updateMouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
-	if m.tooSmall() {
-		return m, nil
-	}
-	msg.Y-- // the switcher line
-	return m.route(msg)
-}
-
 // pushErr records an error: on the status line until the next key, in the
-// history (E) and in the log.
+// history (E) and in the log. The hint, when the error has one, comes first.
 func (m *Model) pushErr(err error) {
-	text := sanitize.Line(err.Error())
+	text := sanitize.Line(mailstore.Explain(err))
 	m.errs = append(m.errs, errEntry{at: m.c.Now(), text: text})
 	if len(m.errs) > 200 {
 		m.errs = m.errs[len(m.errs)-200:]
@@ -424,6 +277,26 @@ func (m *Model) pushErr(err error) {
 	m.log.Printf("error: %s", text)
 }
 
+// quit ends the program, unless a page must not be cut off: the user is
+// told how to let it finish first.
+func (m Model) quit() (tea.Model, tea.Cmd) {
+	for _, o := range m.pages {
+		if b, ok := o.page.(common.Busy); ok && b.Busy() != "" {
+			m.notice = b.Busy()
+			return m, nil
+		}
+	}
+	for _, o := range m.pages {
+		if s, ok := o.page.(common.Stopper); ok {
+			s.Stop()
+		}
+	}
+	return m, tea.Quit
+}
+
 // TempDirs returns the private directories attachments were opened from;
 // Run removes them on exit.
 func (m Model) TempDirs() []string { return m.tmpDirs }
+
+// unavailable explains why a mailbox cannot do what was asked.
+func unavailable(what, box string, why error) string { return tab.Unavailable(what, box, why) }

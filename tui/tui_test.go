@@ -12,8 +12,11 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/forward"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/list"
+	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
@@ -104,6 +107,10 @@ func checkScreen(t testing.TB, v string, w, h int) {
 		if got := ansi.StringWidth(l); got > w {
 			t.Errorf("line %d is %d cells, terminal is %d: %q", i, got, w, l)
 		}
+		// As a terminal that draws rune by rune (tmux) measures it.
+		if got := common.DrawnWidth(l); got > w {
+			t.Errorf("line %d is drawn in %d cells, terminal is %d: %q", i, got, w, l)
+		}
 	}
 	if strings.ContainsRune(ansi.Strip(v), '\x1b') || strings.ContainsRune(v, '\x07') {
 		t.Errorf("control characters on screen: %q", v)
@@ -153,22 +160,22 @@ func TestRootRefreshFillsTheListAsProgressArrives(t *testing.T) {
 	if !strings.Contains(v, "4/10") || !strings.Contains(v, "0.4/s") && !strings.Contains(v, "/s") {
 		t.Fatalf("progress not updated:\n%s", v)
 	}
-	if got := m.cur().list.Counts().Total; got != 4 {
+	if got := m.cur().List().Counts().Total; got != 4 {
 		t.Fatalf("list has %d rows while indexing, want 4", got)
 	}
 	step <- 2
 	m, cmd = updateCmd(t, m, cmd())
 	// The last report and the end may arrive merged or one by one.
-	for m.cur().refreshing {
+	for isRefreshing(m) {
 		m, cmd = updateCmd(t, m, cmd())
 	}
-	if got := m.cur().list.Counts().Total; got != 10 {
+	if got := m.cur().List().Counts().Total; got != 10 {
 		t.Fatalf("list has %d rows after indexing", got)
 	}
 	if cmd == nil {
 		t.Fatal("no reload of the index after the refresh")
 	}
-	if _, ok := cmd().(SummariesLoadedMsg); !ok {
+	if _, ok := cmd().(tab.SummariesLoadedMsg); !ok {
 		t.Fatal("the refresh did not end with a reload")
 	}
 	checkScreen(t, m.View(), 100, 30)
@@ -190,7 +197,7 @@ func TestRootOpenMarksReadAndGoesBack(t *testing.T) {
 	fake := fixture.NewFake("a")
 	h := newHarness(t, 100, 30, false, box("inbox", fake))
 	h.press("j", "enter") // a2, unread
-	if h.m.screen != screenViewer {
+	if h.m.top() != viewer.Kind {
 		t.Fatal("enter did not open the viewer")
 	}
 	v := h.view()
@@ -200,30 +207,30 @@ func TestRootOpenMarksReadAndGoesBack(t *testing.T) {
 	if !fake.IsRead("inbox/a2") {
 		t.Fatal("SetRead was not called")
 	}
-	if s, _ := h.m.cur().list.Summary("inbox/a2"); !s.Read {
+	if s, _ := h.m.cur().List().Summary("inbox/a2"); !s.Read {
 		t.Fatal("the list still shows the message unread")
 	}
 	h.press("J")
-	if h.m.viewer.Key() != "inbox/a1" {
-		t.Fatalf("J opened %s", h.m.viewer.Key())
+	if h.m.viewer.Viewer().Key() != "inbox/a1" {
+		t.Fatalf("J opened %s", h.m.viewer.Viewer().Key())
 	}
 	h.press("K", "K")
-	if h.m.viewer.Key() != "inbox/a3" {
-		t.Fatalf("K K opened %s", h.m.viewer.Key())
+	if h.m.viewer.Viewer().Key() != "inbox/a3" {
+		t.Fatalf("K K opened %s", h.m.viewer.Viewer().Key())
 	}
 	h.press("K")
 	if !strings.Contains(h.view(), "no more messages") {
 		t.Fatal("K at the top did not say so")
 	}
 	h.press("h", "esc")
-	if h.m.screen != screenViewer {
+	if h.m.top() != viewer.Kind {
 		t.Fatal("esc from full headers left the viewer")
 	}
 	h.press("q")
-	if h.m.screen != screenList || h.quit {
+	if h.m.top() != "" || h.quit {
 		t.Fatal("q did not go back to the list")
 	}
-	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/a3" {
+	if s, _ := h.m.cur().List().Selected(); s.Key != "inbox/a3" {
 		t.Fatalf("list cursor at %s, want the last message viewed", s.Key)
 	}
 	h.press("q")
@@ -256,11 +263,11 @@ func TestRootErrorsGoToStatusAndHistory(t *testing.T) {
 	}
 	h.press("E")
 	v = h.view()
-	if h.m.screen != screenErrors || !strings.Contains(v, "AccessDenied") || !strings.Contains(v, "s3:ListBucket") {
+	if h.m.top() != errorsKind || !strings.Contains(v, "AccessDenied") || !strings.Contains(v, "s3:ListBucket") {
 		t.Fatalf("history does not show the error:\n%s", v)
 	}
 	h.press("esc")
-	if h.m.screen != screenList {
+	if h.m.top() != "" {
 		t.Fatal("esc did not close the history")
 	}
 }
@@ -301,7 +308,7 @@ func TestRootMailboxSwitcher(t *testing.T) {
 	if h.m.active != 0 {
 		t.Fatal("shift+tab did not switch back")
 	}
-	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/a2" {
+	if s, _ := h.m.cur().List().Selected(); s.Key != "inbox/a2" {
 		t.Fatal("switching lost the cursor")
 	}
 	h.press("shift+tab")
@@ -314,7 +321,7 @@ func TestRootFilterKeysDoNotLeak(t *testing.T) {
 	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	h.press("/")
 	h.typeText("q?E")
-	if h.quit || h.m.screen != screenList {
+	if h.quit || h.m.top() != "" {
 		t.Fatal("typing in the filter triggered global keys")
 	}
 	h.press("enter")
@@ -322,7 +329,7 @@ func TestRootFilterKeysDoNotLeak(t *testing.T) {
 		t.Fatalf("filter not in the status line:\n%s", h.view())
 	}
 	h.press("esc")
-	if h.quit || h.m.cur().list.HasFilter() {
+	if h.quit || h.m.cur().List().HasFilter() {
 		t.Fatal("esc with a filter should clear it, not quit")
 	}
 	h.press("esc")
@@ -343,17 +350,20 @@ func TestRootHelpIsGeneratedFromKeys(t *testing.T) {
 	h.settle(h.m.Init())
 	h.press("?")
 	v := h.view()
-	for _, want := range []string{"Keys: message list", "ctrl+n", "mark all shown", "fold thread", "has:attachment", "error history"} {
+	// The help scrolls: the query syntax is below the first screen.
+	h.press("G")
+	v += h.view()
+	for _, want := range []string{"Keys: message list", "ctrl+n", "mark all shown", "fold thread", "has:attachment", "error history", ":export [--mbox] FILE"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("help lacks %q:\n%s", want, v)
 		}
 	}
 	h.press("?")
-	if h.m.screen != screenList {
+	if h.m.top() != "" {
 		t.Fatal("? did not close help")
 	}
 	h.press("ctrl+n")
-	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/a2" {
+	if s, _ := h.m.cur().List().Selected(); s.Key != "inbox/a2" {
 		t.Fatal("rebound key does not move")
 	}
 	h.press("enter", "?")
@@ -363,17 +373,21 @@ func TestRootHelpIsGeneratedFromKeys(t *testing.T) {
 }
 
 func TestRootTooSmallAndResize(t *testing.T) {
-	h := newHarness(t, 79, 24, false, box("inbox", fixture.NewFake("a")))
-	if v := h.view(); !strings.Contains(v, "terminal too small: 79x24") || !strings.Contains(v, "at least 80x24") {
+	h := newHarness(t, 39, 24, false, box("inbox", fixture.NewFake("a")))
+	if v := h.view(); !strings.Contains(v, "too small: 39x24, needs 40x10") {
 		t.Fatalf("no too-small message:\n%s", v)
 	}
 	h.press("j")
-	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 9})
+	if v := h.view(); !strings.Contains(v, "too small: 80x9, needs 40x10") {
+		t.Fatalf("no too-small message:\n%s", v)
+	}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 23})
 	v := h.view()
 	if !strings.Contains(v, "Quarterly report") {
-		t.Fatalf("not usable at 80x24:\n%s", v)
+		t.Fatalf("not usable at 80x23:\n%s", v)
 	}
-	for _, size := range [][2]int{{120, 36}, {80, 24}, {200, 60}, {81, 25}} {
+	for _, size := range [][2]int{{120, 36}, {80, 24}, {200, 60}, {81, 25}, {80, 23}, {60, 15}, {45, 12}, {40, 10}} {
 		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 		for _, k := range []string{"enter", "p", "q", "q", "T", "?", "?", "/"} {
 			h.press(k)
@@ -381,7 +395,7 @@ func TestRootTooSmallAndResize(t *testing.T) {
 		}
 		h.press("esc")
 	}
-	h.send(tea.WindowSizeMsg{Width: 40, Height: 10})
+	h.send(tea.WindowSizeMsg{Width: 30, Height: 8})
 	h.view()
 	h.press("q")
 	if !h.quit {
@@ -401,16 +415,16 @@ func TestRootSaveMarked(t *testing.T) {
 	}
 	h.typeText(dir)
 	h.press("enter")
-	var saved MarkedSavedMsg
+	var saved tab.MarkedSavedMsg
 	for _, m := range h.msgs {
-		if s, ok := m.(MarkedSavedMsg); ok {
+		if s, ok := m.(tab.MarkedSavedMsg); ok {
 			saved = s
 		}
 	}
 	if saved.Err != nil || len(saved.Paths) != 1 || saved.Skipped != 1 || saved.Keys != 2 {
 		t.Fatalf("got %+v", saved)
 	}
-	if !strings.Contains(h.view(), "saved 1 files from 1 of 2 marked messages") {
+	if !strings.Contains(h.view(), "saved 1 files from 1 of 2 messages") {
 		t.Fatalf("no confirmation:\n%s", h.view())
 	}
 }
@@ -419,11 +433,11 @@ func TestRootMouse(t *testing.T) {
 	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	h.send(tea.MouseMsg{X: 10, Y: 4, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
 	// Screen row 4 = switcher, column header, then the third message.
-	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/a1" {
+	if s, _ := h.m.cur().List().Selected(); s.Key != "inbox/a1" {
 		t.Fatalf("click selected %s", s.Key)
 	}
 	h.send(tea.MouseMsg{Action: tea.MouseActionPress, Button: tea.MouseButtonWheelDown})
-	if s, _ := h.m.cur().list.Selected(); s.Key != "inbox/e1" {
+	if s, _ := h.m.cur().List().Selected(); s.Key != "inbox/e1" {
 		t.Fatalf("wheel moved to %s", s.Key)
 	}
 }
@@ -445,3 +459,10 @@ func TestRootViewerNotices(t *testing.T) {
 }
 
 func teaSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+func isRefreshing(m Model) bool {
+	r, _ := m.cur().Refreshing()
+	return r
+}
+
+func fwd(m Model) forward.Model { return m.pages[forward.Kind].page.(*forward.Page).Model() }

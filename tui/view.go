@@ -3,95 +3,52 @@ package tui
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/viewer"
 )
 
-// View lays out switcher, body, status line and key hints.
+// View lays out switcher, body, status line (or the `:` line) and key
+// hints, each line exactly the terminal's width.
 func (m Model) View() string {
 	if m.c.Width <= 0 || m.c.Height <= 0 {
 		return ""
 	}
 	if m.tooSmall() {
-		return m.tooSmallView()
+		// One line, then blank ones: the terminal keeps its size promise.
+		msg := fmt.Sprintf("too small: %dx%d, needs %dx%d (q quits)", m.c.Width, m.c.Height, MinWidth, MinHeight)
+		return common.Fit(msg, m.c.Width) + strings.Repeat("\n"+strings.Repeat(" ", m.c.Width), m.c.Height-1)
 	}
-	var body string
-	switch m.screen {
-	case screenList:
-		body = m.tabs[m.active].list.View()
-	case screenViewer:
-		body = m.viewer.View()
-	case screenCompose:
-		body = m.composing.m.View()
-	case screenForward:
-		body = m.forwarding.m.View()
-	case screenAudit:
-		body = m.auditing.m.View()
-	case screenHelp:
-		body = m.helpView()
-	case screenErrors:
-		body = m.errorsView()
+	body := m.shown().View()
+	body = m.c.Styles.Renderer.NewStyle().Height(m.bodyHeight()).MaxHeight(m.bodyHeight()).Render(clip(body, m.c.Width, m.bodyHeight()))
+	status := m.statusLine()
+	if m.cmd != nil {
+		status = m.cmd.View()
 	}
-	body = m.c.Styles.Renderer.NewStyle().Height(m.bodyHeight()).MaxHeight(m.bodyHeight()).Render(body)
-	return strings.Join([]string{m.tabBar(), body, m.statusLine(), m.hints()}, "\n")
+	lines := strings.Split(strings.Join([]string{m.tabBar(), body, status, m.hints()}, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = common.Terminal(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
-func (m Model) tooSmallView() string {
-	st := m.c.Styles
-	msg := fmt.Sprintf("terminal too small: %dx%d\nsesbox needs at least %dx%d\n\nq quits", m.c.Width, m.c.Height, MinWidth, MinHeight)
-	return st.Renderer.Place(m.c.Width, m.c.Height, lipgloss.Center, lipgloss.Center, st.Warning.Render(msg))
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// thousands renders 12345 as 12,345.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	if len(s) <= 3 {
-		return s
-	}
-	var b strings.Builder
-	pre := len(s) % 3
-	if pre > 0 {
-		b.WriteString(s[:pre])
-	}
-	for i := pre; i < len(s); i += 3 {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
-
-// tabBar is the mailbox switcher: every mailbox with its message count and
-// unread count; "…" while it is being indexed.
+// tabBar is the mailbox switcher.
 func (m Model) tabBar() string {
 	st := m.c.Styles
 	var parts []string
 	for i, t := range m.tabs {
-		c := t.list.Counts()
-		label := sanitize.Line(t.Name) + " " + thousands(c.Total)
-		if c.Unread > 0 {
-			label += " (" + thousands(c.Unread) + " new)"
-		}
-		if t.refreshing || !t.loaded {
-			label += " …"
-		}
+		style := st.Tab
 		if i == m.active {
-			parts = append(parts, st.TabActive.Render(label))
-		} else {
-			parts = append(parts, st.Tab.Render(label))
+			style = st.TabActive
 		}
+		parts = append(parts, style.Render(t.Label()))
 	}
 	line := strings.Join(parts, st.TabBar.Render(" "))
 	if lipgloss.Width(line) > m.c.Width {
@@ -101,19 +58,25 @@ func (m Model) tabBar() string {
 }
 
 // statusLine shows, from the left: the last error or notice if there is
-// one, else the mailbox, shown/total, marks, filter and sort; on the right
-// the index progress while a refresh runs.
+// one, else what the page shows; on the right the index progress while a
+// refresh runs, or a background page's news.
 func (m Model) statusLine() string {
 	st := m.c.Styles
-	t := m.tabs[m.active]
-	right := ""
-	switch {
-	case t.refreshing:
-		right = m.progressView(t)
-	case m.auditing.on && m.auditing.m.Running() && m.screen != screenAudit:
-		right = st.StatusKey.Render(" audit: verifying… ")
+	t := m.cur()
+	right := t.Progress(m.c.Width)
+	for _, o := range m.pages {
+		if b, ok := o.page.(common.Backgrounded); ok && right == "" && b.Status() != "" && o.page != m.shown() {
+			right = st.StatusKey.Render(" " + b.Status() + " ")
+		}
 	}
-	var left string
+	left := " " + t.Summary()
+	switch k := m.top(); k {
+	case "":
+	case viewer.Kind:
+		left = " " + t.Where() + "  viewing " + sanitize.Line(m.viewer.Viewer().Key())
+	default:
+		left = " " + t.Where() + "  " + m.shown().Title()
+	}
 	style := st.Status
 	switch {
 	case m.showErr && len(m.errs) > 0:
@@ -121,72 +84,15 @@ func (m Model) statusLine() string {
 		style = st.StatusError
 	case m.notice != "":
 		left = " " + sanitize.Line(m.notice)
-	default:
-		left = " " + m.summaryText(t)
+	}
+	if lipgloss.Width(right) > m.c.Width/2 {
+		right = "" // the news matters more than the bar on a narrow terminal
 	}
 	w := m.c.Width - lipgloss.Width(right)
 	return style.Render(common.Fit(left, max(w, 0))) + right
 }
 
-func (m Model) summaryText(t tab) string {
-	c := t.list.Counts()
-	parts := []string{sanitize.Line(t.Mailbox.Location().String())}
-	parts = append(parts, thousands(c.Shown)+"/"+thousands(c.Total))
-	if c.Marked > 0 {
-		parts = append(parts, thousands(c.Marked)+" marked")
-	}
-	if f, err := t.list.Filter(); f != "" {
-		s := "filter: " + sanitize.Line(f)
-		if err != nil {
-			s += " (incomplete)"
-		}
-		parts = append(parts, s)
-	}
-	by, rev := t.list.Sort()
-	parts = append(parts, "sort: "+sortText(by, rev))
-	if t.list.Threaded() {
-		parts = append(parts, "threads")
-	}
-	switch m.screen {
-	case screenViewer:
-		parts = append(parts[:1], "viewing "+sanitize.Line(m.viewer.Key()))
-	case screenCompose, screenForward, screenAudit:
-		parts = append(parts[:1], screenTitles[m.screen])
-	}
-	return strings.Join(parts, "  ")
-}
-
-func sortText(by query.SortField, rev bool) string {
-	dir := map[query.SortField][2]string{
-		query.ByDate:    {"newest first", "oldest first"},
-		query.ByFrom:    {"A-Z", "Z-A"},
-		query.BySubject: {"A-Z", "Z-A"},
-		query.BySize:    {"largest first", "smallest first"},
-	}[by]
-	d := dir[0]
-	if rev {
-		d = dir[1]
-	}
-	return string(by) + " (" + d + ")"
-}
-
-// progressView is the index progress: "listing 1,234" until the listing
-// knows what to fetch, then a bar with fetched/to-fetch and the rate.
-func (m Model) progressView(t tab) string {
-	st := m.c.Styles
-	p := t.progress
-	if p.ToFetch == 0 {
-		return st.StatusKey.Render(" indexing: listed " + thousands(p.Listed) + " ")
-	}
-	frac := float64(p.Fetched) / float64(p.ToFetch)
-	text := " " + thousands(p.Fetched) + "/" + thousands(p.ToFetch)
-	if r := p.Rate(m.c.Now()); r > 0 {
-		text += fmt.Sprintf(" %.0f/s", r)
-	}
-	return st.StatusKey.Render(" indexing ") + m.bar.ViewAs(frac) + st.StatusKey.Render(text+" ")
-}
-
-// keyMap is the active screen's help.KeyMap joined with the global keys.
+// keyMap is the shown page's help.KeyMap joined with the global keys.
 type keyMap struct {
 	short []key.Binding
 	full  [][]key.Binding
@@ -195,62 +101,44 @@ type keyMap struct {
 func (k keyMap) ShortHelp() []key.Binding  { return k.short }
 func (k keyMap) FullHelp() [][]key.Binding { return k.full }
 
-// screenTitles name the screens in the help and on the status line.
-var screenTitles = map[screen]string{
-	screenList:    "message list",
-	screenViewer:  "message viewer",
-	screenCompose: "reply",
-	screenForward: "re-forward",
-	screenAudit:   "audit",
-}
-
 func (m Model) activeKeys() keyMap {
 	g := m.c.Keys.Global
-	var comp help.KeyMap
-	switch m.screen {
-	case screenHelp, screenErrors:
-		back := g.Back
-		back.SetHelp(back.Help().Key, "back")
-		return keyMap{short: []key.Binding{back}}
-	case screenViewer:
-		comp = m.viewer
-	case screenCompose:
-		comp = m.composing.m
-	case screenForward:
-		comp = m.forwarding.m
-	case screenAudit:
-		comp = m.auditing.m
-	default:
-		comp = m.tabs[m.active].list
-	}
-	short := comp.ShortHelp()
+	p := m.shown()
+	top := m.top()
 	back := g.Back
-	if m.screen == screenList {
+	if top == "" {
 		back.SetHelp(back.Help().Key, "quit")
 	} else {
 		back.SetHelp(back.Help().Key, "back")
 	}
-	// The composer and the forward screen are left by their own keys.
+	if m.cmd != nil {
+		return keyMap{short: m.cmd.ShortHelp()}
+	}
+	if top == helpKind || top == errorsKind {
+		return keyMap{short: append([]key.Binding{back}, p.ShortHelp()...)}
+	}
+	// A modal page is left by its own keys.
 	lead := []key.Binding{g.Help, back}
-	if m.screen == screenCompose || m.screen == screenForward {
+	if _, modal := p.(common.Modal); modal {
 		lead = lead[:1]
 	}
-	if !m.capturing() {
+	short := p.ShortHelp()
+	if !p.Capturing() {
 		short = append(slices.Clone(lead), short...)
 	}
-	globals := append(slices.Clone(lead), g.Errors, g.Quit)
-	full := comp.FullHelp()
-	if m.screen == screenList || m.screen == screenViewer {
+	globals := append(slices.Clone(lead), g.Errors, g.Command, g.Redraw, g.Quit)
+	full := p.FullHelp()
+	if top == "" || top == viewer.Kind {
 		mk := m.c.Keys.Mail
-		full = append(full, []key.Binding{mk.Reply, mk.ReplyAll, mk.Forward, g.Audit})
+		full = append(full, []key.Binding{mk.Reply, mk.ReplyAll, mk.Forward, mk.ToggleRead, g.Audit})
 	}
-	if m.screen == screenList {
+	if top == "" {
 		globals = append(globals, g.NextBox, g.PrevBox, g.Refresh)
 	}
 	return keyMap{short: short, full: append(full, globals)}
 }
 
-// hints is the one-line key help of the active screen.
+// hints is the one-line key help of the shown page.
 func (m Model) hints() string {
 	h := m.help
 	h.Width = m.c.Width - 1
@@ -262,61 +150,47 @@ func (m Model) hints() string {
 	return line + strings.Repeat(" ", max(0, m.c.Width-lipgloss.Width(line)))
 }
 
-// helpView is the full help of the screen under it, generated from its
-// KeyMap: the groups flow left to right and wrap, so none is dropped on a
-// narrow terminal. The list's help adds the query syntax.
-func (m Model) helpView() string {
+// helpText is the full help of a page, generated from its KeyMap: the
+// groups flow left to right and wrap, so none is dropped on a narrow
+// terminal. The list's help adds the query syntax and the `:` commands.
+func (m Model) helpText(km keyMap, title string, width int) string {
 	st := m.c.Styles
-	km := m.activeKeys()
-	if m.screen == screenHelp {
-		// activeKeys answers for the overlay; ask as the screen under it.
-		under := m
-		under.screen = m.under
-		km = under.activeKeys()
-	}
-	var rows []string
-	var row []string
-	width := 0
+	var rows, row []string
+	used := 0
 	for _, group := range km.FullHelp() {
 		col := m.help.FullHelpView([][]key.Binding{group})
 		w := lipgloss.Width(col) + 4
-		if width+w > m.c.Width && len(row) > 0 {
+		if used+w > width && len(row) > 0 {
 			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
-			row, width = nil, 0
+			row, used = nil, 0
 		}
 		row = append(row, m.c.Styles.Renderer.NewStyle().PaddingRight(4).Render(col))
-		width += w
+		used += w
 	}
 	if len(row) > 0 {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 	}
-	out := st.Accent.Render(" Keys: "+screenTitles[m.under]) + "\n\n" + indent(strings.Join(rows, "\n\n"), 1)
-	if m.under == screenList {
-		out += "\n\n" + st.Accent.Render(" Filter (/) syntax, as in sesbox ls --query:") + "\n" + st.Dim.Render(indent(query.Help, 1))
+	out := st.Accent.Render(" Keys: "+title) + "\n\n" + indent(strings.Join(rows, "\n\n"), 1)
+	out += "\n\n" + st.Accent.Render(" Commands (:, Tab completes):") + "\n" + st.Dim.Render(indent(cmdline.Help(), 1))
+	if title == m.cur().Title() {
+		out += "\n\n" + st.Accent.Render(" Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:") + "\n" + st.Dim.Render(indent(query.Help, 1))
 	}
-	return clip(out, m.c.Width, m.bodyHeight())
+	return clip(out, width, 1<<20)
 }
 
-func (m Model) errorsView() string {
+func (m Model) errorsText(errs []errEntry, width int) string {
 	st := m.c.Styles
 	var b strings.Builder
 	b.WriteString(st.Accent.Render(" Errors, newest first") + "\n\n")
-	if len(m.errs) == 0 {
+	if len(errs) == 0 {
 		b.WriteString(st.Dim.Render(" no errors"))
 	}
-	for i := len(m.errs) - 1; i >= 0; i-- {
-		e := m.errs[i]
-		line := e.at.In(m.loc()).Format("15:04:05") + "  " + e.text
-		b.WriteString(st.Warning.Render(indent(common.Wrap(line, m.c.Width-2), 1)) + "\n")
+	for i := len(errs) - 1; i >= 0; i-- {
+		e := errs[i]
+		line := e.at.In(m.c.Location()).Format("15:04:05") + "  " + e.text
+		b.WriteString(st.Warning.Render(indent(common.Wrap(line, width-2), 1)) + "\n")
 	}
-	return clip(b.String(), m.c.Width, m.bodyHeight())
-}
-
-func (m Model) loc() *time.Location {
-	if m.c.Loc != nil {
-		return m.c.Loc
-	}
-	return time.Local
+	return clip(b.String(), width, 1<<20)
 }
 
 func indent(s string, n int) string {

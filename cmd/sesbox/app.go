@@ -25,7 +25,8 @@ import (
 
 type globalFlags struct {
 	mailbox, bucket, prefix, region, profile, endpoint, sesEndpoint, config string
-	demo                                                                    bool
+	dynamoEndpoint                                                          string
+	demo, debug                                                             bool
 }
 
 // app holds what one invocation has opened; commands ask it for mailboxes.
@@ -37,6 +38,7 @@ type app struct {
 	cfg     *Config
 	demo    *demo.Server
 	indexes map[string]*index.Index // by path
+	debug   *debugLog               // --debug: every AWS request, logged
 }
 
 func (a *app) close() {
@@ -157,11 +159,24 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 		}
 		a.indexes[path] = idx
 	}
-	st := s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix})
+	st := a.store(client, mc)
 	if kmsClient != nil {
 		st.WithKMS(kmsClient)
 	}
-	return mailbox.New(name, st, idx), nil
+	m := mailbox.New(name, st, idx)
+	ts, err := a.teamStore(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	if ts != nil {
+		m.ShareReadState(ts)
+	}
+	return m, nil
+}
+
+// store is the S3 store of a mailbox, reading with the retry policy.
+func (a *app) store(client *s3.Client, mc MailboxConfig) *s3store.Store {
+	return s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}).WithRetry(retryPolicy())
 }
 
 // s3Client builds the S3 client for a mailbox, and names the endpoint for
@@ -185,17 +200,17 @@ func (a *app) clients(ctx context.Context, mc MailboxConfig) (*s3.Client, *kms.C
 			}
 			a.demo = srv
 		}
-		cfg := aws.Config{
+		cfg := a.withDebug(aws.Config{
 			Region:      "us-east-1",
 			Credentials: credentials.NewStaticCredentialsProvider("demo", "demo", ""),
-		}
+		})
 		return s3.NewFromConfig(cfg, func(o *s3.Options) {
 			o.BaseEndpoint = aws.String(a.demo.URL())
 			o.UsePathStyle = true
 			quiet(o)
 		}), nil, "demo", nil
 	}
-	cfg, err := awsConfig(ctx, mc)
+	cfg, err := a.awsConfig(ctx, mc)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -237,7 +252,7 @@ func quiet(o *s3.Options) {
 
 // awsConfig loads the standard AWS configuration chain for a mailbox's
 // region and profile. Credentials stay inside the SDK.
-func awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, error) {
+func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, error) {
 	var opts []func(*awsconfig.LoadOptions) error
 	if mc.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(mc.Region))
@@ -252,7 +267,7 @@ func awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	return cfg, nil
+	return a.withDebug(cfg), nil
 }
 
 // sender builds the SES sender for a mailbox: --ses-endpoint or the
@@ -262,7 +277,7 @@ func awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, error) {
 // never do on its own. Forwarding retries throttling itself and reports a
 // send whose answer was lost as uncertain; a failed reply keeps its draft.
 func (a *app) sender(ctx context.Context, mc MailboxConfig) (*sessend.Sender, error) {
-	cfg, err := awsConfig(ctx, mc)
+	cfg, err := a.awsConfig(ctx, mc)
 	if err != nil {
 		return nil, err
 	}

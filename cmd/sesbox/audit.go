@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/team"
 )
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -32,6 +34,19 @@ func newAuditCmd(a *app) *cobra.Command {
 	return cmd
 }
 
+// reportFailed lists, after a finished export or snapshot, the objects that
+// could not be read even after every retry, and makes the exit status 1.
+func (a *app) reportFailed(tr audit.Trailer, what string) error {
+	if len(tr.Failed) == 0 {
+		return nil
+	}
+	for _, f := range tr.Failed {
+		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", sanitize.Line(f.Key), sanitize.Line(f.Error))
+	}
+	fmt.Fprintf(a.stderr, "sesbox: %d objects could not be read and are not in the %s (the manifest trailer lists them under \"failed\")\n", len(tr.Failed), what)
+	return exitError{1}
+}
+
 // auditStore is the selected mailbox's store, read directly (no index),
 // with the region and endpoint to record in manifests.
 func (a *app) auditStore(ctx context.Context) (st *s3store.Store, region, endpoint string, err error) {
@@ -44,7 +59,7 @@ func (a *app) auditStore(ctx context.Context) (st *s3store.Store, region, endpoi
 	if err != nil {
 		return nil, "", "", err
 	}
-	return s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}), client.Options().Region, endpoint, nil
+	return a.store(client, mc), client.Options().Region, endpoint, nil
 }
 
 func newAuditSnapshotCmd(a *app) *cobra.Command {
@@ -78,14 +93,14 @@ its last complete line.`,
 				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update,
 			})
 			pp.finish()
-			if err != nil {
+			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "wrote %s: %d objects, %s, entries sha256 %s\n", out, tr.Count, humanSize(tr.Bytes), tr.EntriesSHA256)
 			if tr.Vanished > 0 {
 				fmt.Fprintf(a.stdout, "%d objects were deleted while the snapshot ran and are not in it\n", tr.Vanished)
 			}
-			return nil
+			return a.reportFailed(tr, "snapshot")
 		},
 	}
 	f := cmd.Flags()
@@ -313,7 +328,7 @@ Exit status 1 when any finding is critical.`,
 func newAuditLogCmd(a *app) *cobra.Command {
 	var (
 		asJSON, verify bool
-		path           string
+		path, table    string
 	)
 	cmd := &cobra.Command{
 		Use:   "log",
@@ -323,9 +338,16 @@ func newAuditLogCmd(a *app) *cobra.Command {
 destinations, SES message id, result). Each entry carries the SHA-256 of the one
 before it, and a head file beside the log records the count and last hash.
 
+With a team table (the mailbox's team_table, or --table), the shared log that
+every operator's sesbox appends to is read as well: the output merges both
+views (an action this machine wrote is in both and printed once; --json says
+where each is in "logs").
+
 --verify checks the chain and the head, reports edited, removed, reordered or
 truncated entries, prints the head hash (record it elsewhere: whoever can write
-the log can rewrite all of it consistently), and exits 1 on any problem.`,
+the log can rewrite all of it consistently), and exits 1 on any problem. With a
+team table it checks the shared log too, from any machine, naming each
+tampered item.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
@@ -339,30 +361,71 @@ the log can rewrite all of it consistently), and exits 1 on any problem.`,
 			if err != nil {
 				return err
 			}
+			ts, err := a.auditTeamStore(cmd.Context(), table)
+			if err != nil {
+				return err
+			}
+			var (
+				shared         []audit.Action
+				sharedProblems []audit.Problem
+				sharedHead     *audit.SharedHead
+			)
+			if ts != nil {
+				if shared, sharedProblems, sharedHead, err = ts.VerifyLog(cmd.Context()); err != nil {
+					return err
+				}
+			}
+			ok := len(problems) == 0 && len(sharedProblems) == 0
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetEscapeHTML(false)
-				for _, x := range actions {
-					if err := enc.Encode(x); err != nil {
-						return err
+				if ts == nil {
+					for _, x := range actions {
+						if err := enc.Encode(x); err != nil {
+							return err
+						}
+					}
+				} else {
+					for _, x := range audit.Merge(actions, shared) {
+						if err := enc.Encode(x); err != nil {
+							return err
+						}
 					}
 				}
 				if verify {
-					if err := enc.Encode(struct {
-						Record   string          `json:"record"`
-						OK       bool            `json:"ok"`
-						Problems []audit.Problem `json:"problems"`
-					}{"verify", len(problems) == 0, append([]audit.Problem{}, problems...)}); err != nil {
+					rec := struct {
+						Record         string          `json:"record"`
+						OK             bool            `json:"ok"`
+						Problems       []audit.Problem `json:"problems"`
+						Table          string          `json:"table,omitempty"`
+						SharedProblems []audit.Problem `json:"sharedProblems,omitempty"`
+					}{Record: "verify", OK: ok, Problems: append([]audit.Problem{}, problems...)}
+					if ts != nil {
+						rec.Table, rec.SharedProblems = ts.Table(), append([]audit.Problem{}, sharedProblems...)
+					}
+					if err := enc.Encode(rec); err != nil {
 						return err
 					}
 				}
 			} else {
-				printActions(a.stdout, actions)
+				if ts == nil {
+					printActions(a.stdout, actions)
+				} else {
+					merged := audit.Merge(actions, shared)
+					all := make([]audit.Action, len(merged))
+					for i, x := range merged {
+						all[i] = x.Action
+					}
+					printActions(a.stdout, all)
+				}
 				if verify {
 					printLogVerdict(a.stdout, path, len(actions), problems)
+					if ts != nil {
+						printSharedVerdict(a.stdout, ts.Table(), len(shared), sharedProblems, sharedHead)
+					}
 				}
 			}
-			if verify && len(problems) > 0 {
+			if verify && !ok {
 				return exitError{1}
 			}
 			return nil
@@ -372,7 +435,40 @@ the log can rewrite all of it consistently), and exits 1 on any problem.`,
 	f.BoolVar(&asJSON, "json", false, "print the entries as JSON Lines")
 	f.BoolVar(&verify, "verify", false, "check the hash chain and the head file")
 	f.StringVar(&path, "log", "", "action log `FILE` (default $XDG_STATE_HOME/sesbox/actions.jsonl)")
+	f.StringVar(&table, "table", "", "team table `NAME` whose shared log to read too (default: the mailbox's team_table)")
 	return cmd
+}
+
+// auditTeamStore is the team table `audit log` reads besides the local
+// log: --table, else the selected mailbox's team_table. The log needs no
+// mailbox, so without one (or without a table) it is nil.
+func (a *app) auditTeamStore(ctx context.Context, table string) (*team.Store, error) {
+	if table == "" {
+		_, mcs, err := a.mailboxConfigs(false)
+		if err != nil || mcs[0].TeamTable == "" {
+			return nil, nil
+		}
+		return a.teamStore(ctx, mcs[0])
+	}
+	mc, err := a.teamTarget(table)
+	if err != nil {
+		return nil, err
+	}
+	return a.teamStore(ctx, mc)
+}
+
+func printSharedVerdict(w io.Writer, table string, n int, problems []audit.Problem, head *audit.SharedHead) {
+	if len(problems) == 0 {
+		fmt.Fprintf(w, "shared log (team table %s) intact: %d entries, chain and head agree\n", sanitize.Line(table), n)
+	} else {
+		fmt.Fprintf(w, "shared log (team table %s) FAILED its check (%d problems):\n", sanitize.Line(table), len(problems))
+		for _, p := range problems {
+			fmt.Fprintf(w, "  %s\n", sanitize.Line(p.String()))
+		}
+	}
+	if head != nil {
+		fmt.Fprintf(w, "shared head: %d entries, last sha256 %s\n", head.Count, sanitize.Line(head.Last))
+	}
 }
 
 func printActions(w io.Writer, actions []audit.Action) {

@@ -252,6 +252,27 @@ region = "us-east-1"
 	if code == 0 || !strings.Contains(errOut, "config") {
 		t.Errorf("bad config: %d %q", code, errOut)
 	}
+	// A default naming no mailbox says so, not "no bucket".
+	os.WriteFile(cfg, []byte("default = \"nope\"\n[mailbox.support]\nbucket = \"mail\"\n"), 0o600)
+	_, errOut, code = sesbox(t, "ls")
+	if code == 0 || !strings.Contains(errOut, `default = "nope": that mailbox is not defined`) || !strings.Contains(errOut, "defined: support") {
+		t.Errorf("undefined default: %d %q", code, errOut)
+	}
+	os.WriteFile(cfg, []byte("refresh = \"soon\"\n"), 0o600)
+	_, errOut, code = sesbox(t, "ls")
+	if code == 0 || !strings.Contains(errOut, `refresh = "soon"`) {
+		t.Errorf("bad refresh: %d %q", code, errOut)
+	}
+}
+
+// TestListFailureHintFirst: a mailbox that cannot be listed says what to
+// check first, the SDK's detail after it.
+func TestListFailureHintFirst(t *testing.T) {
+	isolate(t)
+	_, errOut, code := sesbox(t, "--bucket", "b", "--endpoint", "http://127.0.0.1:9", "--region", "eu-west-1", "ls")
+	if code == 0 || !strings.HasPrefix(errOut, "sesbox: connection refused: http://127.0.0.1:9 — check --endpoint (") {
+		t.Errorf("no hint first: %d %q", code, errOut)
+	}
 }
 
 func TestTableAlignsWideCharacters(t *testing.T) {

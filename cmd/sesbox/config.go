@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/sesbox/sesbox/mailstore/xdg"
 
@@ -21,6 +23,29 @@ type Config struct {
 	Keys map[string][]string `toml:"keys"`
 	// Mouse turns on mouse support in the TUI.
 	Mouse bool `toml:"mouse"`
+	// Refresh is how often the TUI lists each bucket again for new mail
+	// ("2m" when unset; "0" or "off" turns it off).
+	Refresh string `toml:"refresh"`
+}
+
+// refreshEvery parses Refresh: 0 for the default, negative for off.
+func (c Config) refreshEvery() (time.Duration, error) {
+	switch strings.TrimSpace(c.Refresh) {
+	case "":
+		return 0, nil
+	case "0", "off", "false", "never":
+		return -1, nil
+	}
+	d, err := time.ParseDuration(c.Refresh)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("config: refresh = %q: want a duration such as \"2m\", or \"off\"", c.Refresh)
+	}
+	if d < 10*time.Second {
+		// Each refresh lists the whole bucket: more often costs requests
+		// without showing mail sooner in any way a person notices.
+		d = 10 * time.Second
+	}
+	return d, nil
 }
 
 // MailboxConfig is one [mailbox.NAME] table.
@@ -45,6 +70,10 @@ type MailboxConfig struct {
 	// this prefix (never under the inbound prefix). Off by default; it is
 	// the only write sesbox ever makes to a bucket.
 	SentPrefix string `toml:"sent_prefix"`
+	// TeamTable names the DynamoDB table (same region and profile as the
+	// mailbox) shared with other operators: forward claims, read state and
+	// the action log. Empty: everything stays on this machine.
+	TeamTable string `toml:"team_table"`
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/sesbox/config.toml.
@@ -72,6 +101,16 @@ func loadConfig(path string, explicit bool) (Config, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		return Config{}, fmt.Errorf("config %s: unknown key %s", path, und[0])
+	}
+	if _, ok := c.Mailboxes[c.Default]; c.Default != "" && !ok {
+		defined := "none"
+		if n := c.names(); len(n) > 0 {
+			defined = strings.Join(n, ", ")
+		}
+		return Config{}, fmt.Errorf("config %s: default = %q: that mailbox is not defined (no [mailbox.%s] table; defined: %s)", path, c.Default, c.Default, defined)
+	}
+	if _, err := c.refreshEvery(); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
 }

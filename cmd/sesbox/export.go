@@ -83,7 +83,7 @@ Query syntax (--query):
 				tr, err = audit.ExportMaildir(ctx, st, maildir, opt)
 			}
 			pp.finish()
-			if err != nil {
+			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
 			if manifest == "" {
@@ -91,7 +91,7 @@ Query syntax (--query):
 			}
 			fmt.Fprintf(a.stdout, "exported %d messages (%s) to %s\nmanifest %s, entries sha256 %s\n",
 				tr.Count, humanSize(tr.Bytes), target, manifest, tr.EntriesSHA256)
-			return nil
+			return a.reportFailed(tr, "export")
 		},
 	}
 	f := cmd.Flags()

@@ -44,8 +44,8 @@ func newForwardCmd(a *app) *cobra.Command {
 		Use:   "forward [flags] (KEY... | --query Q | --keys-from FILE)",
 		Short: "Re-forward stored messages exactly as the SES forwarding Lambda would",
 		Long: `Re-forward stored messages the way aws-lambda-ses-forwarder does: map each
-message's SES envelope recipients (its "Received: ... for <addr>" lines, or
---recipient) through the Lambda's forwardMapping, rewrite the header (From,
+message's SES envelope recipients (the "for <addr>" of SES's own Received
+line at the top, never one further down; or --recipient) through the Lambda's forwardMapping, rewrite the header (From,
 Reply-To, Subject, To; Return-Path, Sender, Message-ID and DKIM-Signature
 removed), copy the body byte for byte, and send with SES SendEmail (raw).
 --to sends to the given destinations instead of the mapping.
@@ -242,6 +242,17 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 		return nil, nil, err
 	}
 	r.Log = log
+	ts, err := a.teamStore(ctx, mc)
+	if err != nil {
+		log.Close()
+		return nil, nil, err
+	}
+	if ts != nil {
+		// Team mode: claims in the table before each send, and every
+		// action in the shared log as well as the local one.
+		r.Claims = ts
+		r.Log = audit.Tee{log, ts}
+	}
 	return r, func() { log.Close() }, nil
 }
 

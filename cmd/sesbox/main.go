@@ -12,6 +12,9 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // version is set by the linker (-X main.version=...), else taken from the
@@ -59,7 +62,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "sesbox:", err)
+	// The hint (what to check) first, the detail after it; the TUI's list
+	// area says the same through the same function. Errors quote config
+	// values (mailbox names, buckets, endpoints) that a config file can fill
+	// with escape sequences: the one place every error is printed sanitizes it.
+	fmt.Fprintln(stderr, "sesbox:", sanitize.Text(mailstore.Explain(err)))
 	return 1
 }
 
@@ -89,14 +96,22 @@ stores or prints them.`,
 	f.StringVar(&a.flags.profile, "profile", "", "AWS shared config `PROFILE`")
 	f.StringVar(&a.flags.endpoint, "endpoint", "", "S3 endpoint `URL` (path-style addressing)")
 	f.StringVar(&a.flags.sesEndpoint, "ses-endpoint", "", "SES endpoint `URL`")
+	f.StringVar(&a.flags.dynamoEndpoint, "dynamodb-endpoint", "", "DynamoDB endpoint `URL` of the team table (team_table)")
 	f.StringVar(&a.flags.config, "config", "", "config `FILE` (default $XDG_CONFIG_HOME/sesbox/config.toml)")
 	f.BoolVar(&a.flags.demo, "demo", false, "use the embedded demo mailbox (no AWS account needed)")
+	f.BoolVar(&a.flags.debug, "debug", false, "log every AWS request (credentials redacted) to stderr, or to the log file in the TUI")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		if a.flags.debug {
+			a.debug = &debugLog{w: a.stderr}
+		}
+	}
 
 	root.AddCommand(
 		newLsCmd(a), newShowCmd(a), newSaveCmd(a), newIndexCmd(a), newDemoCmd(a),
 		newAuditCmd(a), newExportCmd(a),
 		newReplyCmd(a),
 		newForwardCmd(a),
+		newTeamCmd(a), newMarkCmd(a),
 	)
 	return root
 }

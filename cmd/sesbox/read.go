@@ -227,6 +227,15 @@ func (a *app) openMessage(ctx context.Context, key string) (*mailbox.Message, er
 	return m.Open(ctx, key)
 }
 
+// openHeader reads the header block of one message of the selected mailbox.
+func (a *app) openHeader(ctx context.Context, key string) (*mailbox.Message, error) {
+	m, _, err := a.mailbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.OpenHeader(ctx, key)
+}
+
 func newShowCmd(a *app) *cobra.Command {
 	var headers, html, raw bool
 	cmd := &cobra.Command{
@@ -239,6 +248,14 @@ func newShowCmd(a *app) *cobra.Command {
 stored source, sanitized on a terminal and byte for byte into a pipe.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if headers {
+				// The header block only: a ranged read, whatever the size.
+				msg, err := a.openHeader(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return printHeaders(a.stdout, msg.View)
+			}
 			msg, err := a.openMessage(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -251,8 +268,6 @@ stored source, sanitized on a terminal and byte for byte into a pipe.`,
 					_, err = a.stdout.Write(msg.Raw)
 				}
 				return err
-			case headers:
-				return printHeaders(a.stdout, msg.View)
 			}
 			return printMessage(a.stdout, msg, html)
 		},

@@ -132,6 +132,14 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 		return nil, closeFn, err
 	}
 	o.Log = lg
+	ts, err := a.teamStore(ctx, mc)
+	if err != nil {
+		lg.Close()
+		return nil, func() {}, err
+	}
+	if ts != nil {
+		o.Log = audit.Tee{lg, ts}
+	}
 	return o, func() { lg.Close() }, nil
 }
 
@@ -173,7 +181,7 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 		return err
 	}
 	for _, w := range plan.Warnings {
-		fmt.Fprintln(a.stderr, "sesbox: warning:", w)
+		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(w))
 	}
 	text := ""
 	if r.bodyFile != "" {
@@ -308,14 +316,14 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 		return fmt.Errorf("reply not sent: %w", err)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintln(a.stderr, "sesbox: warning:", w)
+		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(w))
 	}
 	fmt.Fprintf(a.stdout, "Sent to %s\nSES message id: %s\nMessage-ID: <%s>\n", strings.Join(p.Destinations, ", "), res.SESMessageID, p.MessageID)
 	if res.SentPath != "" {
 		fmt.Fprintf(a.stdout, "Kept in: %s\n", res.SentPath)
 	}
 	if res.CopyKey != "" {
-		fmt.Fprintf(a.stdout, "Copied to: s3://%s/%s\n", mc.Bucket, res.CopyKey)
+		fmt.Fprintf(a.stdout, "Copied to: s3://%s/%s\n", sanitize.Line(mc.Bucket), sanitize.Line(res.CopyKey))
 	}
 	return nil
 }

@@ -3,17 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/sesbox/sesbox/mailstore/xdg"
 
-	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/reforward"
-	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/tui"
 	tuiaudit "github.com/sesbox/sesbox/tui/audit"
 	tuicompose "github.com/sesbox/sesbox/tui/compose"
@@ -21,6 +21,16 @@ import (
 
 // runTUI opens the terminal UI on every mailbox the flags and config name.
 func (a *app) runTUI(ctx context.Context) error {
+	if a.debug != nil {
+		// The TUI owns the terminal: the AWS request log goes to its log
+		// file, opened before any client is built.
+		f, err := openTUILog()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		a.debug.setOutput(f)
+	}
 	boxes, closeBoxes, err := a.tuiBoxes(ctx)
 	if err != nil {
 		return err
@@ -30,11 +40,36 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	every, err := cfg.refreshEvery()
+	if err != nil {
+		return err
+	}
 	return tui.Run(ctx, boxes, tui.Options{
 		Keys:    cfg.Keys,
 		Mouse:   cfg.Mouse,
 		NoColor: os.Getenv("NO_COLOR") != "",
+		Refresh: every,
 	})
+}
+
+// openTUILog opens the TUI's log file (tui.Run appends to the same file)
+// for appending, 0600, refusing a symlink in its place.
+func openTUILog() (*os.File, error) {
+	path, err := xdg.State("tui.log")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("debug log: %w", err)
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("debug log: %s is a symlink: refusing to write through it", path)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("debug log: %w", err)
+	}
+	return f, nil
 }
 
 // tuiBoxes opens every mailbox the TUI shows, with what each can do besides
@@ -144,6 +179,6 @@ func (a *app) tuiAudit(ctx context.Context, mc MailboxConfig) (*tuiaudit.Env, er
 	if err != nil {
 		return nil, err
 	}
-	st := s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix})
+	st := a.store(client, mc)
 	return &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8}, nil
 }

@@ -45,9 +45,15 @@ type Problem struct {
 	// "malformed", "appended", "head".
 	Kind   string `json:"kind"`
 	Detail string `json:"detail"`
+	// Item names the record of a shared log (team mode) the problem is
+	// at; Line is then its sequence number.
+	Item string `json:"item,omitempty"`
 }
 
 func (p Problem) String() string {
+	if p.Item != "" {
+		return fmt.Sprintf("item %s: %s: %s", p.Item, p.Kind, p.Detail)
+	}
 	if p.Line == 0 {
 		return p.Kind + ": " + p.Detail
 	}
@@ -246,11 +252,11 @@ func VerifyLog(path string) ([]Action, []Problem, error) {
 	for i, raw := range lines {
 		n := i + 1
 		if !bytes.HasSuffix(raw, []byte("\n")) {
-			problems = append(problems, Problem{n, "truncated", "the last line is incomplete (no newline): a write was cut short or the file was cut"})
+			problems = append(problems, newProblem(n, "truncated", "the last line is incomplete (no newline): a write was cut short or the file was cut"))
 		}
 		var a Action
 		if err := json.Unmarshal(bytes.TrimSuffix(raw, []byte("\n")), &a); err != nil {
-			problems = append(problems, Problem{n, "malformed", "not a JSON action: " + err.Error()})
+			problems = append(problems, newProblem(n, "malformed", "not a JSON action: "+err.Error()))
 			prevSeq++
 			continue
 		}
@@ -263,20 +269,20 @@ func VerifyLog(path string) ([]Action, []Problem, error) {
 			j, known := where[a.Prev]
 			switch {
 			case known && j != i:
-				problems = append(problems, Problem{n, "reordered", fmt.Sprintf("this line was written after line %d, not after line %d", j, i)})
+				problems = append(problems, newProblem(n, "reordered", fmt.Sprintf("this line was written after line %d, not after line %d", j, i)))
 			case i == 0:
-				problems = append(problems, Problem{n, "removed", fmt.Sprintf("the log should start with an earlier line (this is entry %d): lines were removed from the start", a.Seq)})
+				problems = append(problems, newProblem(n, "removed", fmt.Sprintf("the log should start with an earlier line (this is entry %d): lines were removed from the start", a.Seq)))
 			case a.Seq == prevSeq+1:
-				problems = append(problems, Problem{i, "edited", fmt.Sprintf("line %d was changed after line %d was written (its hash no longer matches)", i, n)})
+				problems = append(problems, newProblem(i, "edited", fmt.Sprintf("line %d was changed after line %d was written (its hash no longer matches)", i, n)))
 			case a.Seq > prevSeq+1:
-				problems = append(problems, Problem{n, "removed", fmt.Sprintf("%d line(s) missing before this line (entries %d-%d)", a.Seq-prevSeq-1, prevSeq+1, a.Seq-1)})
+				problems = append(problems, newProblem(n, "removed", fmt.Sprintf("%d line(s) missing before this line (entries %d-%d)", a.Seq-prevSeq-1, prevSeq+1, a.Seq-1)))
 			default:
-				problems = append(problems, Problem{n, "edited", fmt.Sprintf("the chain breaks before this line (entry %d after entry %d)", a.Seq, prevSeq)})
+				problems = append(problems, newProblem(n, "edited", fmt.Sprintf("the chain breaks before this line (entry %d after entry %d)", a.Seq, prevSeq)))
 			}
 		} else if a.Seq != prevSeq+1 && a.Seq != 0 {
 			// The chain holds but the numbering does not: a line was edited
 			// and every later hash recomputed, or numbers were rewritten.
-			problems = append(problems, Problem{n, "edited", fmt.Sprintf("entry number %d follows %d", a.Seq, prevSeq)})
+			problems = append(problems, newProblem(n, "edited", fmt.Sprintf("entry number %d follows %d", a.Seq, prevSeq)))
 		}
 		prevSeq = a.Seq
 	}
@@ -289,19 +295,19 @@ func VerifyLog(path string) ([]Action, []Problem, error) {
 	switch {
 	case errors.Is(headErr, os.ErrNotExist):
 		if count > 0 {
-			problems = append(problems, Problem{0, "head", fmt.Sprintf("%s is missing: lines cut off the end of the log cannot be detected", HeadPath(path))})
+			problems = append(problems, newProblem(0, "head", fmt.Sprintf("%s is missing: lines cut off the end of the log cannot be detected", HeadPath(path))))
 		}
 	case logMissing:
-		problems = append(problems, Problem{0, "truncated", fmt.Sprintf("the log is missing but its head records %d lines", h.Count)})
+		problems = append(problems, newProblem(0, "truncated", fmt.Sprintf("the log is missing but its head records %d lines", h.Count)))
 	case h.Count > count:
-		problems = append(problems, Problem{0, "truncated", fmt.Sprintf("the head records %d lines but the log has %d: the tail was removed", h.Count, count)})
+		problems = append(problems, newProblem(0, "truncated", fmt.Sprintf("the head records %d lines but the log has %d: the tail was removed", h.Count, count)))
 	case h.Count < count:
-		problems = append(problems, Problem{0, "appended", fmt.Sprintf("the log has %d lines but the head records %d: lines were added without sesbox", count, h.Count)})
+		problems = append(problems, newProblem(0, "appended", fmt.Sprintf("the log has %d lines but the head records %d: lines were added without sesbox", count, h.Count)))
 	case h.Last != last:
-		problems = append(problems, Problem{int(count), "edited", "the last line does not match the hash in the head: it was changed"})
+		problems = append(problems, newProblem(int(count), "edited", "the last line does not match the hash in the head: it was changed"))
 	}
 	for _, an := range h.Anomalies {
-		problems = append(problems, Problem{0, "head", "found while appending: " + an})
+		problems = append(problems, newProblem(0, "head", "found while appending: "+an))
 	}
 	return actions, problems, nil
 }
@@ -449,4 +455,8 @@ func writeHead(path string, h head) error {
 		d.Close()
 	}
 	return nil
+}
+
+func newProblem(line int, kind, detail string) Problem {
+	return Problem{Line: line, Kind: kind, Detail: detail}
 }

@@ -68,9 +68,12 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 	t, err := export(ctx, b, "mbox", manifest, opt, func(e *Entry, obj mailstore.Object, raw []byte) error {
 		return writeMboxMessage(w, raw, obj.LastModified)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrIncomplete) {
 		return t, err
 	}
+	// An export that left out objects it could not read is still
+	// written: the trailer (and the error) name what is missing.
+	incomplete := err
 	if err := w.Flush(); err != nil {
 		return t, fmt.Errorf("export %s: %w", file, err)
 	}
@@ -83,7 +86,7 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 	if err := os.Rename(tmp.Name(), file); err != nil {
 		return t, fmt.Errorf("export %s: %w", file, err)
 	}
-	return t, nil
+	return t, incomplete
 }
 
 // ExportMaildir writes each chosen message, byte for byte, as a file under
@@ -161,7 +164,10 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 		d   digest
 		err error
 	}
-	var vanished int64
+	var (
+		vanished int64
+		failed   []FailedObject
+	)
 	err = ordered(ctx, par,
 		func(ctx context.Context, emit func(string) error) error {
 			defer prog.listDone.Store(true)
@@ -197,7 +203,13 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 				return nil
 			}
 			if r.err != nil {
-				return r.err
+				if ctx.Err() != nil {
+					return r.err
+				}
+				// Retried already (s3store): go on with the others and
+				// report this one at the end.
+				failed = append(failed, FailedObject{Key: r.obj.Key, Error: r.err.Error()})
+				return nil
 			}
 			e := entryOf(r.obj, r.d)
 			if err := put(&e, r.obj, r.d.Raw); err != nil {
@@ -211,7 +223,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	if err != nil {
 		return Trailer{}, fmt.Errorf("export %s: %w", loc, err)
 	}
-	t, err := mw.trailer(Trailer{Finished: now().UTC(), Vanished: vanished})
+	t, err := mw.trailer(Trailer{Finished: now().UTC(), Vanished: vanished, Failed: failed})
 	if err == nil {
 		err = mf.Sync()
 	}
@@ -224,7 +236,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	if err != nil {
 		return t, fmt.Errorf("export: write manifest: %w", err)
 	}
-	return t, nil
+	return t, incompleteErr("export "+loc.String(), failed, prog.listed.Load())
 }
 
 func createTemp(target string) (*os.File, error) {

@@ -11,6 +11,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -85,6 +86,37 @@ type Trailer struct {
 	Resumed bool `json:"resumed,omitempty"`
 	// Vanished counts objects listed but deleted before they could be read.
 	Vanished int64 `json:"vanished,omitempty"`
+	// Failed lists the objects that could still not be read after every
+	// retry: they are not in the manifest (nor in an export).
+	Failed []FailedObject `json:"failed,omitempty"`
+}
+
+// FailedObject is an object a run listed but could not read.
+type FailedObject struct {
+	Key   string `json:"key"`
+	Error string `json:"error"`
+}
+
+// ErrIncomplete is returned (wrapped) by WriteSnapshot, ExportMbox and
+// ExportMaildir when they went through every object but some could not be
+// read; the trailer they return (and write) lists them in Failed.
+var ErrIncomplete = errors.New("some objects could not be read")
+
+// incompleteErr describes the failed objects of a finished run.
+func incompleteErr(what string, failed []FailedObject, total int64) error {
+	if len(failed) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, 3)
+	for _, f := range failed[:min(3, len(failed))] {
+		keys = append(keys, f.Key)
+	}
+	more := ""
+	if len(failed) > len(keys) {
+		more = ", ..."
+	}
+	return fmt.Errorf("%s: %d of %d objects could not be read and are left out (listed in the manifest trailer): %s%s; first error: %s: %w",
+		what, len(failed), total, strings.Join(keys, ", "), more, failed[0].Error, ErrIncomplete)
 }
 
 // entryOf describes one object read in full.

@@ -26,7 +26,8 @@ type Progress struct {
 	Done    int64 // objects read and handled
 	Bytes   int64 // bytes read
 	Skipped int64 // already in the manifest when resuming
-	// Verify only: results so far.
+	// Verify: results so far; Errors also counts the objects a snapshot
+	// could not read.
 	Unchanged, Changed, Deleted, New, Errors int64
 }
 
@@ -141,7 +142,10 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 		err  error
 		gone bool
 	}
-	var vanished int64
+	var (
+		vanished int64
+		failed   []FailedObject
+	)
 	err = ordered(ctx, par,
 		func(ctx context.Context, emit func(mailstore.Object) error) error {
 			err := b.ListSorted(ctx, mw.lastKey, func(page []mailstore.Object) error {
@@ -164,6 +168,14 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 			return result{obj: obj, d: d, err: err}
 		},
 		func(r result) error {
+			if r.err != nil && ctx.Err() == nil {
+				// Retried already (s3store): go on with the others and
+				// report this one at the end.
+				failed = append(failed, FailedObject{Key: r.obj.Key, Error: r.err.Error()})
+				prog.Errors++
+				prog.report()
+				return nil
+			}
 			if r.err != nil {
 				return r.err
 			}
@@ -191,7 +203,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 	}
 	prog.listDone.Store(true)
 	prog.report()
-	t, err := mw.trailer(Trailer{Finished: now().UTC(), Resumed: resumed, Vanished: vanished})
+	t, err := mw.trailer(Trailer{Finished: now().UTC(), Resumed: resumed, Vanished: vanished, Failed: failed})
 	if err == nil {
 		err = f.Sync()
 	}
@@ -201,7 +213,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 	if err != nil {
 		return t, fmt.Errorf("snapshot %s: %w", path, err)
 	}
-	return t, nil
+	return t, incompleteErr("snapshot "+loc.String(), failed, prog.listed.Load()+prog.Skipped)
 }
 
 // versioningOf asks b for its versioning status when it can tell.

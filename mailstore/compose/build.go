@@ -17,6 +17,7 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
+	"github.com/sesbox/sesbox/mailstore/headerfold"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
@@ -94,9 +95,10 @@ func Build(m Message, opts BuildOptions) (Built, error) {
 	if err != nil {
 		return Built{}, fmt.Errorf("build reply: %w", err)
 	}
+	// From, To, Cc and Subject are written by ownFields, not by enmime (see
+	// there); the builder still needs a From and recipients to build.
 	b = b.From(from.Name, from.Address).
 		ToAddrs(to).
-		Subject(encodeSubject(sanitize.HeaderValue(m.Subject))).
 		Date(date).
 		Header("Message-ID", "<"+id+">")
 	if len(cc) > 0 {
@@ -151,7 +153,11 @@ func Build(m Message, opts BuildOptions) (Built, error) {
 		}
 		return false
 	})
+	for _, k := range []string{"From", "To", "Cc", "Subject"} {
+		root.Header.Del(k)
+	}
 	var buf bytes.Buffer
+	buf.Write(ownFields(from, to, cc, sanitize.HeaderValue(m.Subject)))
 	if err := root.Encode(&buf); err != nil {
 		return Built{}, fmt.Errorf("build reply: %w", err)
 	}
@@ -193,18 +199,84 @@ func recleanAll(list []mail.Address) ([]mail.Address, error) {
 	return out, nil
 }
 
+// ownFields writes the From, To, Cc and Subject fields, folded. enmime's
+// header writer folds at any blank near 76 columns, inside a display name
+// as readily as between addresses, cannot shorten a long run without
+// blanks (a 5,000-character Subject stayed one 5,000-octet line), and
+// breaks inside a run of blanks, where it can leave a blank-only line.
+// Here address lists fold between addresses first, every line is then
+// folded with headerfold (single spaces only, near 78), and values are
+// built so that no run without blanks is longer than an encoded word.
+func ownFields(from mail.Address, to, cc []mail.Address, subject string) []byte {
+	var out []byte
+	field := func(name, value string) {
+		out = append(out, headerfold.Fold([]byte(name+": "+value+"\r\n"), "\r\n", headerfold.Soft)...)
+	}
+	field("From", headerAddress(from))
+	field("To", addressList(len("To: "), to))
+	if len(cc) > 0 {
+		field("Cc", addressList(len("Cc: "), cc))
+	}
+	field("Subject", encodeSubject(subject))
+	return out
+}
+
+// addressList joins formatted addresses with ", ", breaking the line
+// between two addresses (before the blank after the comma) whenever the next
+// one would not fit in 78 columns. col is where the value starts.
+func addressList(col int, list []mail.Address) string {
+	var b strings.Builder
+	for i, a := range list {
+		s := headerAddress(a)
+		if i > 0 {
+			b.WriteByte(',')
+			col++
+			if col+1+len(s) > headerfold.Soft {
+				b.WriteString("\r\n")
+				col = 0
+			}
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(s)
+		col += len(s)
+	}
+	return b.String()
+}
+
+// headerAddress writes an address for the header: an ASCII display name
+// as net/mail quotes it, any other as RFC 2047 Q words in the stricter
+// alphabet a phrase needs (net/mail's own Address.String leaves a "\\" in
+// such a word, which its parser then refuses). An ASCII name whose quoted
+// form has a run without blanks too long to fold is written as words too,
+// so the line folds between them.
+func headerAddress(a mail.Address) string {
+	if a.Name == "" {
+		return a.String()
+	}
+	if s := a.String(); isASCII(a.Name) && headerfold.LongestRun(s) <= maxRun {
+		return s
+	}
+	return headerfold.Words(a.Name, true) + " <" + a.Address + ">"
+}
+
+// maxRun is the longest run without blanks a value sesbox writes may have:
+// one encoded word, so that folding can always bring a line near 78.
+const maxRun = 75
+
 // encodeSubject returns the subject as it is written in the header: as it
 // is when it is plain ASCII, else RFC 2047 encoded (B for mostly non-ASCII
 // text, Q otherwise, as enmime itself would choose). Text that merely
-// looks like an encoded word ("=?...?=") is encoded too, so the recipient
-// sees it as the sender wrote it.
+// looks like an encoded word ("=?...?="), and ASCII text with a run without
+// blanks too long to fold, are encoded too: the recipient sees the subject
+// as the sender wrote it, on lines near 78 octets.
 func encodeSubject(s string) string {
-	if isASCII(s) && !strings.Contains(s, "=?") {
+	if isASCII(s) && !strings.Contains(s, "=?") && headerfold.LongestRun(s) <= maxRun-len("Subject: ") {
 		return s
 	}
 	if isASCII(s) {
-		// The WordEncoder leaves plain ASCII alone; force one Q word.
-		return "=?utf-8?q?" + qword(s) + "?="
+		// The WordEncoder leaves plain ASCII alone; force Q words.
+		return headerfold.Words(s, true)
 	}
 	non := 0
 	for i := 0; i < len(s); i++ {
@@ -216,23 +288,6 @@ func encodeSubject(s string) string {
 		return mime.BEncoding.Encode("utf-8", s)
 	}
 	return mime.QEncoding.Encode("utf-8", s)
-}
-
-// qword Q-encodes an ASCII string (RFC 2047 4.2) without splitting it.
-func qword(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == ' ':
-			b.WriteByte('_')
-		case c >= '!' && c <= '~' && c != '=' && c != '?' && c != '_':
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, "=%02X", c)
-		}
-	}
-	return b.String()
 }
 
 // normalizeBody makes the text valid UTF-8 with LF line ends, free of

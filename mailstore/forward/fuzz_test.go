@@ -73,11 +73,13 @@ func FuzzRewrite(f *testing.F) {
 			t.Fatalf("input header parses, output header does not\n in: %q\nout: %q", raw, out)
 		}
 
+		checkLineLengths(t, cfg, raw, outHeader)
 		for _, fl := range parseFields(outHeader) {
 			switch fl.kind {
 			case kindFrom:
-				if n := bytes.Count(fl.raw, []byte("\n")); n > 1 || bytes.Count(fl.raw, []byte("\r")) > n {
-					t.Fatalf("From is not one clean line: %q", fl.raw)
+				one := unfoldRFC(fl.raw)
+				if n := bytes.Count(one, []byte("\n")); n > 1 || bytes.Count(one, []byte("\r")) > n {
+					t.Fatalf("From is not one clean line once unfolded: %q", fl.raw)
 				}
 				if !bytes.HasPrefix(fl.raw, []byte("From: ")) {
 					t.Fatalf("From not rewritten: %q", fl.raw)
@@ -107,4 +109,58 @@ func headerParses(header []byte) bool {
 	}
 	_, err := mail.ReadMessage(bytes.NewReader(append(b, '\n')))
 	return err == nil
+}
+
+// unfoldRFC removes every line break that is followed by a blank, as RFC
+// 5322 unfolding does.
+func unfoldRFC(b []byte) []byte {
+	for _, fold := range []string{"\r\n ", "\r\n\t", "\n ", "\n\t"} {
+		b = bytes.ReplaceAll(b, []byte(fold), []byte(fold[len(fold)-1:]))
+	}
+	return b
+}
+
+// checkLineLengths: a header line of the output over 998 octets must be a
+// line of the input passed on whole (a field with no blank to fold at); and
+// in a field Rewrite wrote (From, an added Reply-To, Subject with a prefix,
+// To with toEmail) a line over 78 octets has no single space between two
+// visible characters to fold at (after the field name).
+func checkLineLengths(t *testing.T, cfg Config, raw, outHeader []byte) {
+	t.Helper()
+	inLines := map[string]bool{}
+	for _, l := range bytes.Split(raw, []byte("\n")) {
+		inLines[string(bytes.TrimSuffix(l, []byte("\r")))] = true
+	}
+	inHeader, _ := splitMessage(raw)
+	hadReplyTo := false
+	for _, f := range parseFields(inHeader) {
+		hadReplyTo = hadReplyTo || f.kind == kindReplyTo
+	}
+	for _, f := range parseFields(outHeader) {
+		created := f.kind == kindFrom || f.kind == kindReplyTo && !hadReplyTo ||
+			f.kind == kindSubject && cfg.SubjectPrefix != "" || f.kind == kindTo && cfg.ToEmail != ""
+		for _, l := range bytes.Split(bytes.TrimRight(f.raw, "\r\n"), []byte("\n")) {
+			l = bytes.TrimSuffix(l, []byte("\r"))
+			if len(l) > 998 && !inLines[string(l)] {
+				t.Fatalf("Rewrite wrote a %d-octet line: %.100q", len(l), l)
+			}
+			if created && len(bytes.Trim(l, " \t\r")) == 0 {
+				t.Fatalf("Rewrite wrote a blank-only line in %q", f.raw)
+			}
+			if !created || len(l) <= 78 {
+				continue
+			}
+			start := 1
+			if l[0] != ' ' && l[0] != '\t' {
+				if c := bytes.IndexByte(l, ':'); c >= 0 {
+					start = c + 2
+				}
+			}
+			for j := start; j+1 < len(l); j++ {
+				if l[j] == ' ' && l[j-1] != ' ' && l[j-1] != '\t' && l[j+1] != ' ' && l[j+1] != '\t' {
+					t.Fatalf("Rewrite wrote a %d-octet line with a space to fold at %d: %q", len(l), j, l)
+				}
+			}
+		}
+	}
 }

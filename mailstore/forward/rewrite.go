@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"mime"
+	"net/mail"
 	"strings"
+
+	"github.com/sesbox/sesbox/mailstore/headerfold"
 )
 
 // Rewrite returns the message the Lambda's processMessage would send for raw,
@@ -48,37 +52,52 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	hasReplyTo := false
 	for i := range fields {
 		f := &fields[i]
+		// A field Rewrite writes is folded near 78 octets; one it passes on
+		// is only folded when it breaks the 998-octet limit (see foldCreated
+		// and foldPassed).
+		fe := f.terminator()
+		if fe == "" {
+			fe = eol
+		}
 		switch f.kind {
 		case kindFrom:
 			if firstFrom == nil {
 				firstFrom = f
 			}
-			out = append(out, "From: "...)
-			out = append(out, fromValue(cfg, f.value(), originalRecipient)...)
+			line, err := fromLine(cfg, f.value(), originalRecipient, fe)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, line...)
 			out = append(out, f.terminator()...)
 		case kindReplyTo:
 			hasReplyTo = true
-			out = append(out, f.raw...)
+			out = append(out, foldPassed(f.raw, fe)...)
 		case kindSubject:
 			if cfg.SubjectPrefix == "" {
-				out = append(out, f.raw...)
+				out = append(out, foldPassed(f.raw, fe)...)
 				break
 			}
-			out = append(out, "Subject: "...)
-			out = append(out, cfg.SubjectPrefix...)
-			out = append(out, skipLeadingSpace(f.value())...)
+			line, err := subjectLine(cfg.SubjectPrefix, skipLeadingSpace(f.value()), fe)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, line...)
 		case kindTo:
 			if cfg.ToEmail == "" {
-				out = append(out, f.raw...)
+				out = append(out, foldPassed(f.raw, fe)...)
 				break
 			}
-			out = append(out, "To: "...)
-			out = append(out, cfg.ToEmail...)
+			line, err := foldCreated([]byte("To: "+cfg.ToEmail), fe)
+			if err != nil {
+				return nil, fmt.Errorf("rewrite: toEmail: %w", err)
+			}
+			out = append(out, line...)
 			out = append(out, f.terminator()...)
 		case kindRemoved:
 			// dropped whole, continuation lines included
 		default:
-			out = append(out, f.raw...)
+			out = append(out, foldPassed(f.raw, fe)...)
 		}
 	}
 
@@ -97,8 +116,11 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 			default:
 				out = append(out, eol...)
 			}
-			out = append(out, "Reply-To: "...)
-			out = append(out, bareCRToSpace(v)...)
+			line, err := replyToLine(bareCRToSpace(v), eol)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, line...)
 			if len(v) == 0 || v[len(v)-1] != '\n' {
 				out = append(out, eol...)
 			}
@@ -435,4 +457,173 @@ func appendQuoted(out, text []byte) []byte {
 		out = append(out, c)
 	}
 	return append(out, '"')
+}
+
+// ErrUnfoldable is returned (wrapped) by Rewrite when a header line it
+// writes cannot be brought within RFC 5322's 998 octets without changing
+// what it says: a run without blanks that long in a value that cannot be
+// re-encoded. Nothing is sent; the message is left as it is.
+var ErrUnfoldable = errors.New("header line longer than 998 octets that cannot be folded")
+
+// foldCreated folds a field Rewrite builds (without its final line ending)
+// near 78 octets, with eol for the new breaks, and fails if a line is still
+// over 998.
+func foldCreated(f []byte, eol string) ([]byte, error) {
+	out := headerfold.Fold(f, eol, headerfold.Soft)
+	if n := headerfold.LongestLine(out); n > headerfold.Hard {
+		return nil, fmt.Errorf("%w (%s: %d octets)", ErrUnfoldable, fieldName(f), n)
+	}
+	return out, nil
+}
+
+// foldPassed folds a field Rewrite passes on only when a line is over 998
+// octets and folding brings every line within it: other fields stay byte
+// for byte what the sender wrote (and what the Lambda sends). A field that
+// cannot be folded that far is passed on as it is, as the Lambda does: it
+// is the sender's, and SES decides.
+func foldPassed(f []byte, eol string) []byte {
+	out := headerfold.Fold(f, eol, headerfold.Hard)
+	if headerfold.LongestLine(out) > headerfold.Hard {
+		return f
+	}
+	return out
+}
+
+func fieldName(f []byte) string {
+	name, _, _ := bytes.Cut(f, []byte(":"))
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	return string(bytes.TrimSpace(name))
+}
+
+// fromLine writes the new From field (without its line ending): one line
+// when it fits in 78 octets, else folded at the blanks of the phrase. When
+// even that leaves a line over 998 octets (a name with no blank in it), the
+// phrase is written as RFC 2047 words of its decoded text instead, which
+// fold and read the same.
+func fromLine(cfg Config, old []byte, originalRecipient, eol string) ([]byte, error) {
+	v := fromValue(cfg, old, originalRecipient)
+	line, err := foldCreated(append([]byte("From: "), v...), eol)
+	if err == nil {
+		return line, nil
+	}
+	lt := bytes.LastIndexByte(v, '<')
+	if lt < 0 {
+		return nil, fmt.Errorf("rewrite: From: %w", err)
+	}
+	phrase := decodeText(unquote(bytes.TrimSpace(v[:lt])))
+	words := headerfold.Words(string(phrase), true)
+	line, err = foldCreated([]byte("From: "+words+" "+string(v[lt:])), eol)
+	if err != nil {
+		return nil, fmt.Errorf("rewrite: From: %w", err)
+	}
+	return line, nil
+}
+
+// subjectLine writes "Subject: " + prefix + value, value being the rest of
+// the field as written (continuation lines and line ending included, but
+// not blank-only lines, which RFC 5322 forbids writing), folded near 78. A value with a run too long to fold is written as RFC
+// 2047 words of its decoded text; one that cannot be decoded (an unknown
+// charset) is refused.
+func subjectLine(prefix string, value []byte, eol string) ([]byte, error) {
+	f := append([]byte("Subject: "+prefix), dropBlankLines(value)...)
+	body, term := trimEOL(f)
+	line, err := foldCreated(body, eol)
+	if err == nil {
+		return append(line, term...), nil
+	}
+	text, derr := new(mime.WordDecoder).DecodeHeader(string(unfold(value)))
+	if derr != nil {
+		return nil, fmt.Errorf("rewrite: Subject: %w; its encoded words cannot be re-encoded: %v", err, derr)
+	}
+	line, err = foldCreated([]byte("Subject: "+prefix+headerfold.Words(text, true)), eol)
+	if err != nil {
+		return nil, fmt.Errorf("rewrite: Subject: %w", err)
+	}
+	return append(line, term...), nil
+}
+
+// replyToLine writes "Reply-To: " + the first From's value as written
+// (line ending included when it has one, blank-only lines left out), folded
+// near 78. When a run in it
+// is too long to fold, the value is parsed as an address list and written
+// again with every display name as RFC 2047 words (a value net/mail cannot
+// parse keeps only its first mailbox, and is refused if even that has no
+// usable address).
+func replyToLine(value []byte, eol string) ([]byte, error) {
+	body, term := trimEOL(append([]byte("Reply-To: "), dropBlankLines(value)...))
+	line, err := foldCreated(body, eol)
+	if err == nil {
+		return append(line, term...), nil
+	}
+	var parts []string
+	if list, perr := mail.ParseAddressList(string(unfold(value))); perr == nil {
+		for _, a := range list {
+			parts = append(parts, mailbox(a.Name, a.Address))
+		}
+	} else {
+		// Not RFC 5322: keep the first mailbox, found as fromValue finds it.
+		name, addr := firstMailbox(unfold(value))
+		if len(addr) == 0 || bytes.ContainsAny(addr, " \t<>") {
+			return nil, fmt.Errorf("rewrite: Reply-To: %w; the From it copies does not parse: %v", err, perr)
+		}
+		parts = append(parts, mailbox(string(decodeText(unquote(name))), string(addr)))
+	}
+	line, err = foldCreated([]byte("Reply-To: "+strings.Join(parts, ", ")), eol)
+	if err != nil {
+		return nil, fmt.Errorf("rewrite: Reply-To: %w", err)
+	}
+	return append(line, term...), nil
+}
+
+// dropBlankLines removes the continuation lines of a field value that hold
+// only blanks: RFC 5322 forbids writing them, and unfolded they are only
+// blanks between tokens, which the lines around them keep.
+func dropBlankLines(v []byte) []byte {
+	nl := bytes.IndexByte(v, '\n')
+	if nl < 0 {
+		return v
+	}
+	out := bytes.Clone(v[:nl+1])
+	for rest := v[nl+1:]; len(rest) > 0; {
+		end := len(rest)
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			end = i + 1
+		}
+		if len(bytes.Trim(rest[:end], " \t\r\n")) > 0 {
+			out = append(out, rest[:end]...)
+		}
+		rest = rest[end:]
+	}
+	return out
+}
+
+// mailbox writes "words <addr>", or "<addr>" without a name.
+func mailbox(name, addr string) string {
+	if strings.TrimSpace(name) == "" {
+		return "<" + addr + ">"
+	}
+	return headerfold.Words(name, true) + " <" + addr + ">"
+}
+
+// trimEOL splits the final line ending off f.
+func trimEOL(f []byte) (body, term []byte) {
+	switch {
+	case bytes.HasSuffix(f, []byte("\r\n")):
+		return f[:len(f)-2], f[len(f)-2:]
+	case bytes.HasSuffix(f, []byte("\n")):
+		return f[:len(f)-1], f[len(f)-1:]
+	}
+	return f, nil
+}
+
+// decodeText decodes the RFC 2047 words of a display name; a name it cannot
+// decode (an unknown charset) is kept as written. Bytes that are not UTF-8
+// are kept as they are: Words carries them byte for byte.
+func decodeText(b []byte) []byte {
+	if s, err := new(mime.WordDecoder).DecodeHeader(string(b)); err == nil {
+		return []byte(s)
+	}
+	return b
 }

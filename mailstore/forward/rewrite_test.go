@@ -116,6 +116,11 @@ func TestRewriteFrom(t *testing.T) {
 		{"quote escapes", `"A \"B\" C\\D" <a@x.com>`, noreply, true, `"A \"B\" C\\D" <noreply@example.com>`},
 		{"empty quoted name", `"" <a@x.com>`, "", false, "a at x.com <info@example.com>"},
 		{"empty list members first", " , ,B <b@x.com>", noreply, false, "B <noreply@example.com>"},
+		{"angles in a quoted name", `"A <b@evil.example> C" <a@x.com>`, "", false, `"A <b@evil.example> C" at a@x.com <info@example.com>`},
+		{"angles in a quoted name fromEmail", `"A <b@evil.example> C" <a@x.com>`, noreply, false, `"A <b@evil.example> C" <noreply@example.com>`},
+		{"no blank before angle", "=?UTF-8?B?8J+Yig==?=<s@x.com>", "", false, "=?UTF-8?B?8J+Yig==?= at s@x.com <info@example.com>"},
+		{"blanks around the name", "   Extra   Blanks   <e@x.com>   ", "", false, "Extra   Blanks at e@x.com <info@example.com>"},
+		{"comment after angle address", `"Q" <q@x.com> (comment)`, "", false, `"Q" at q@x.com <info@example.com>`},
 		{"empty", "", "", false, "<info@example.com>"},
 		{"empty fromEmail", "", noreply, false, "<noreply@example.com>"},
 	}
@@ -230,6 +235,9 @@ func TestRewriteHeaderOnly(t *testing.T) {
 		{"Subject: s\nFrom: a@x.com\n", "Subject: s\nFrom: a at x.com <info@example.com>\nReply-To: a@x.com\n"},
 		{"Subject: s\r\nFrom: a@x.com", "Subject: s\r\nFrom: a at x.com <info@example.com>\r\nReply-To: a@x.com\r\n"},
 		{"From: a@x.com", "From: a at x.com <info@example.com>\r\nReply-To: a@x.com\r\n"},
+		// Difference 21: a CRLF message without an empty line is all header,
+		// sent once (the Lambda repeats all but its first line).
+		{"From: a@x.com\r\nSubject: s\r\n", "From: a at x.com <info@example.com>\r\nSubject: s\r\nReply-To: a@x.com\r\n"},
 		{"From: a@x.com\nMessage-ID: <m>", "From: a at x.com <info@example.com>\nReply-To: a@x.com\n"},
 		// Found by FuzzRewrite: a line ending added after a last line ending in
 		// CR must not make an empty line, and a lone CR ending the message is
@@ -340,5 +348,56 @@ func TestRewriteLineSeparators(t *testing.T) {
 	in := "X-A: a\u2028From: B <b@x.com>\nX-B: b\u2029Message-ID: <m>\nReply-To: r@x.com\n\nb\n"
 	if got := mustRewrite(t, Config{}, in); got != in {
 		t.Errorf("got %q, want the input unchanged", got)
+	}
+}
+
+// TestRewriteOddWhitespaceLines: differences 20 and 23. A line that starts
+// with white space other than space or tab is a line of its own (RFC 5322
+// folds only at those two), and a line of blanks is a continuation of the
+// field before; neither takes the next line into that field.
+func TestRewriteOddWhitespaceLines(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"From: A <a@x.com>\r\n\u00a0X-NBSP: 1\r\nSubject: s\r\n\r\nbody\r\n",
+			"From: A at a@x.com <info@example.com>\r\n\u00a0X-NBSP: 1\r\nSubject: s\r\nReply-To: A <a@x.com>\r\n\r\nbody\r\n"},
+		{"DKIM-Signature: v=1\n\u3000X-Ideo: 2\nFrom: a@x.com\n\nbody\n",
+			"\u3000X-Ideo: 2\nFrom: a at x.com <info@example.com>\nReply-To: a@x.com\n\nbody\n"},
+		{"From: A <a@x.com>\r\n \r\nTo: t@x.com\r\n\r\nbody\r\n",
+			"From: A at a@x.com <info@example.com>\r\nTo: t@x.com\r\nReply-To: A <a@x.com>\r\n\r\nbody\r\n"},
+		{"dkim-signature: v=1\r\n\t\r\nTo: t@x.com\r\nFrom: a@x.com\r\n\r\nb\r\n",
+			"To: t@x.com\r\nFrom: a at x.com <info@example.com>\r\nReply-To: a@x.com\r\n\r\nb\r\n"},
+	}
+	for _, c := range cases {
+		if got := mustRewrite(t, Config{}, c.in); got != c.want {
+			t.Errorf("%q:\n got  %q\n want %q", c.in, got, c.want)
+		}
+	}
+	// A Subject Rewrite writes leaves a blank-only line out too.
+	in := "From: a@x.com\nSubject: one\n \n two\n\nbody\n"
+	want := "From: a at x.com <info@example.com>\nSubject: [P] one\n two\nReply-To: a@x.com\n\nbody\n"
+	if got := mustRewrite(t, Config{SubjectPrefix: "[P] "}, in); got != want {
+		t.Errorf("%q:\n got  %q\n want %q", in, got, want)
+	}
+}
+
+// TestRewritePassedLongLines: difference 26. A field Rewrite passes on is
+// left byte for byte unless a line is over 998 octets; then it is folded at
+// single spaces when that brings every line within 998, and passed on as it
+// is when it cannot be.
+func TestRewritePassedLongLines(t *testing.T) {
+	words := "X-Words: " + strings.Repeat("word ", 300) + "end"
+	run := "X-Run: " + strings.Repeat("z", 1200)
+	medium := "X-Medium: " + strings.Repeat("m ", 100)
+	in := "From: a@x.com\r\n" + words + "\r\n" + run + "\r\n" + medium + "\r\n\r\nbody\r\n"
+	got := mustRewrite(t, Config{}, in)
+	if !strings.Contains(got, "\r\n"+run+"\r\n") || !strings.Contains(got, "\r\n"+medium+"\r\n") {
+		t.Errorf("a line that cannot be folded, or is within 998, was changed:\n%q", got)
+	}
+	if strings.Contains(got, words) || !strings.Contains(string(unfoldRFC([]byte(got))), words+"\r\n") {
+		t.Errorf("the 1,500-octet line of words is not folded, or folding changed it:\n%q", got)
+	}
+	for _, l := range strings.Split(got, "\r\n") {
+		if len(l) > 998 && l != run {
+			t.Errorf("%d-octet line: %.80q", len(l), l)
+		}
 	}
 }

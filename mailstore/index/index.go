@@ -4,72 +4,32 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
-	"hash/fnv"
-
-	"github.com/sesbox/sesbox/mailstore/xdg"
-
+	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"hash/fnv"
+	"math"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // Index is an open cache database. It is safe for concurrent use.
 type Index struct {
-	db *sql.DB
-}
+	path string // "" for an index in memory
 
-const schema = `
-CREATE TABLE IF NOT EXISTS messages(
-	bucket TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
-	size INTEGER NOT NULL, last_modified INTEGER NOT NULL,
-	kind INTEGER NOT NULL, date INTEGER NOT NULL, date_from_store INTEGER NOT NULL,
-	from_name TEXT NOT NULL, from_addr TEXT NOT NULL,
-	to_list TEXT NOT NULL, cc_list TEXT NOT NULL, reply_to TEXT NOT NULL, recipients TEXT NOT NULL,
-	subject TEXT NOT NULL, message_id TEXT NOT NULL, in_reply_to TEXT NOT NULL, refs TEXT NOT NULL,
-	attachments INTEGER NOT NULL, attachments_exact INTEGER NOT NULL,
-	spam TEXT NOT NULL, virus TEXT NOT NULL, spf TEXT NOT NULL, dkim TEXT NOT NULL, dmarc TEXT NOT NULL,
-	warnings TEXT NOT NULL,
-	read INTEGER NOT NULL DEFAULT 0,
-	missing INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY(bucket, key)
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
-`
-
-// Open opens (creating if needed) the index database at path. The
-// directory is made 0700 and the file 0600: it holds subjects and
-// addresses of private mail.
-func Open(path string) (*Index, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("open index: %w", err)
-	}
-	// Create the file ourselves so its mode is ours; SQLite gives its
-	// journal and WAL files the database file's mode.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open index: %w", err)
-	}
-	f.Close()
-	if err := os.Chmod(path, 0o600); err != nil {
-		return nil, fmt.Errorf("open index: %w", err)
-	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)")
-	if err != nil {
-		return nil, fmt.Errorf("open index %s: %w", path, err)
-	}
-	if _, err := db.Exec(schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open index %s: %w", path, err)
-	}
-	return &Index{db: db}, nil
+	mu     sync.RWMutex // guards db, gen and notice; heal replaces db
+	db     *sql.DB
+	gen    int // how many times db was replaced
+	notice string
+	notify func(string)
 }
 
 // DefaultPath is where the index for an S3 endpoint lives:
@@ -86,12 +46,19 @@ func DefaultPath(endpoint string) (string, error) {
 }
 
 // Close closes the database.
-func (x *Index) Close() error { return x.db.Close() }
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.db.Close()
+}
 
 // Known is what the index remembers of a key, to decide what to re-read.
 type Known struct {
 	ETag    string
 	Missing bool
+	// Stale is set for a row kept from an older schema only for its read
+	// state: its summary must be read again.
+	Stale bool
 	// Undecrypted is set for a client-side encrypted object indexed
 	// without its header (the placeholder Refresh writes).
 	Undecrypted bool
@@ -103,8 +70,16 @@ type Known struct {
 const encryptedSubject = "(encrypted with KMS)"
 
 // Known returns every indexed key under loc.
-func (x *Index) Known(ctx context.Context, loc mailstore.Location) (map[string]Known, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT key, etag, missing, (subject=? AND from_addr='' AND message_id='')
+func (x *Index) Known(ctx context.Context, loc mailstore.Location) (out map[string]Known, err error) {
+	err = x.with(ctx, func(db *sql.DB) error {
+		out, err = known(ctx, db, loc)
+		return err
+	})
+	return out, err
+}
+
+func known(ctx context.Context, db *sql.DB, loc mailstore.Location) (map[string]Known, error) {
+	rows, err := db.QueryContext(ctx, `SELECT key, etag, missing, stale, (subject=? AND from_addr='' AND message_id='')
 		FROM messages WHERE bucket=? AND substr(key,1,?)=?`,
 		encryptedSubject, loc.Bucket, len(loc.Prefix), loc.Prefix)
 	if err != nil {
@@ -115,7 +90,7 @@ func (x *Index) Known(ctx context.Context, loc mailstore.Location) (map[string]K
 	for rows.Next() {
 		var k string
 		var v Known
-		if err := rows.Scan(&k, &v.ETag, &v.Missing, &v.Undecrypted); err != nil {
+		if err := rows.Scan(&k, &v.ETag, &v.Missing, &v.Stale, &v.Undecrypted); err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
 		out[k] = v
@@ -124,23 +99,29 @@ func (x *Index) Known(ctx context.Context, loc mailstore.Location) (map[string]K
 }
 
 // Put stores summaries (one transaction), replacing earlier versions of the
-// same keys but keeping their read state.
+// same keys but keeping their read state. Read and Missing are the index's
+// own state (see SetRead, SetMissing) and are not taken from sums; a put
+// key is no longer missing.
 func (x *Index) Put(ctx context.Context, bucket string, sums []mailstore.Summary) error {
-	tx, err := x.db.BeginTx(ctx, nil)
+	return x.with(ctx, func(db *sql.DB) error { return put(ctx, db, bucket, sums) })
+}
+
+func put(ctx context.Context, db *sql.DB, bucket string, sums []mailstore.Summary) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	defer tx.Rollback()
-	up, err := tx.PrepareContext(ctx, `INSERT INTO messages(bucket,key,etag,size,last_modified,kind,date,date_from_store,
+	up, err := tx.PrepareContext(ctx, `INSERT INTO messages(bucket,key,etag,version_id,size,last_modified,kind,date,date_from_store,
 		from_name,from_addr,to_list,cc_list,reply_to,recipients,subject,message_id,in_reply_to,refs,
-		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,missing)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)
-		ON CONFLICT(bucket,key) DO UPDATE SET etag=excluded.etag,size=excluded.size,last_modified=excluded.last_modified,
+		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,missing,stale)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)
+		ON CONFLICT(bucket,key) DO UPDATE SET etag=excluded.etag,version_id=excluded.version_id,size=excluded.size,last_modified=excluded.last_modified,
 		kind=excluded.kind,date=excluded.date,date_from_store=excluded.date_from_store,from_name=excluded.from_name,
 		from_addr=excluded.from_addr,to_list=excluded.to_list,cc_list=excluded.cc_list,reply_to=excluded.reply_to,
 		recipients=excluded.recipients,subject=excluded.subject,message_id=excluded.message_id,in_reply_to=excluded.in_reply_to,
 		refs=excluded.refs,attachments=excluded.attachments,attachments_exact=excluded.attachments_exact,spam=excluded.spam,
-		virus=excluded.virus,spf=excluded.spf,dkim=excluded.dkim,dmarc=excluded.dmarc,warnings=excluded.warnings,missing=0
+		virus=excluded.virus,spf=excluded.spf,dkim=excluded.dkim,dmarc=excluded.dmarc,warnings=excluded.warnings,missing=0,stale=0
 		RETURNING rowid`)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
@@ -159,12 +140,12 @@ func (x *Index) Put(ctx context.Context, bucket string, sums []mailstore.Summary
 	for i := range sums {
 		s := &sums[i]
 		var rowid int64
-		err := up.QueryRowContext(ctx, bucket, s.Key, s.ETag, s.Size, s.LastModified.UnixNano(), int(s.Kind),
-			s.Date.UnixNano(), s.DateFromStore, s.From.Name, s.From.Address,
-			joinAddrs(s.To), joinAddrs(s.Cc), joinAddrs(s.ReplyTo), joinList(s.Recipients),
-			s.Subject, s.MessageID, s.InReplyTo, joinList(s.References),
+		err := up.QueryRowContext(ctx, bucket, s.Key, s.ETag, s.VersionID, s.Size, timeToInt(s.LastModified), int(s.Kind),
+			timeToInt(s.Date), s.DateFromStore, s.From.Name, s.From.Address,
+			jsonList(s.To), jsonList(s.Cc), jsonList(s.ReplyTo), jsonList(s.Recipients),
+			s.Subject, s.MessageID, s.InReplyTo, jsonList(s.References),
 			s.Attachments, s.AttachmentsExact, s.Verdicts.Spam, s.Verdicts.Virus, s.Verdicts.SPF,
-			s.Verdicts.DKIM, s.Verdicts.DMARC, joinList(s.Warnings)).Scan(&rowid)
+			s.Verdicts.DKIM, s.Verdicts.DMARC, jsonList(s.Warnings)).Scan(&rowid)
 		if err != nil {
 			return fmt.Errorf("index %s: %w", s.Key, err)
 		}
@@ -192,7 +173,11 @@ func (x *Index) SetMissing(ctx context.Context, bucket string, keys []string, mi
 	if len(keys) == 0 {
 		return nil
 	}
-	tx, err := x.db.BeginTx(ctx, nil)
+	return x.with(ctx, func(db *sql.DB) error { return setMissing(ctx, db, bucket, keys, missing) })
+}
+
+func setMissing(ctx context.Context, db *sql.DB, bucket string, keys []string, missing bool) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
@@ -212,7 +197,11 @@ func (x *Index) SetMissing(ctx context.Context, bucket string, keys []string, mi
 
 // SetRead records whether a message was read.
 func (x *Index) SetRead(ctx context.Context, bucket, key string, read bool) error {
-	res, err := x.db.ExecContext(ctx, `UPDATE messages SET read=? WHERE bucket=? AND key=?`, read, bucket, key)
+	var res sql.Result
+	err := x.with(ctx, func(db *sql.DB) (err error) {
+		res, err = db.ExecContext(ctx, `UPDATE messages SET read=? WHERE bucket=? AND key=?`, read, bucket, key)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
@@ -222,13 +211,14 @@ func (x *Index) SetRead(ctx context.Context, bucket, key string, read bool) erro
 	return nil
 }
 
-const columns = `key,etag,size,last_modified,kind,date,date_from_store,from_name,from_addr,to_list,cc_list,reply_to,
+const columns = `key,etag,version_id,size,last_modified,kind,date,date_from_store,from_name,from_addr,to_list,cc_list,reply_to,
 	recipients,subject,message_id,in_reply_to,refs,attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,read,missing`
 
 // Summaries returns every indexed message under loc (missing ones
-// included, marked), in no particular order.
+// included, marked), in no particular order. Rows kept from an older
+// schema only for their read state are left out until read again.
 func (x *Index) Summaries(ctx context.Context, loc mailstore.Location) ([]mailstore.Summary, error) {
-	return x.query(ctx, `SELECT `+columns+` FROM messages WHERE bucket=? AND substr(key,1,?)=?`,
+	return x.query(ctx, `SELECT `+columns+` FROM messages WHERE stale=0 AND bucket=? AND substr(key,1,?)=?`,
 		loc.Bucket, len(loc.Prefix), loc.Prefix)
 }
 
@@ -243,8 +233,16 @@ func (x *Index) Get(ctx context.Context, bucket, key string) (mailstore.Summary,
 
 // KeysBySuffix returns the keys under loc that end with suffix (an SES
 // message id given alone on the command line).
-func (x *Index) KeysBySuffix(ctx context.Context, loc mailstore.Location, suffix string) ([]string, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT key FROM messages WHERE bucket=? AND substr(key,1,?)=? AND substr(key,-?)=?`,
+func (x *Index) KeysBySuffix(ctx context.Context, loc mailstore.Location, suffix string) (out []string, err error) {
+	err = x.with(ctx, func(db *sql.DB) error {
+		out, err = keysBySuffix(ctx, db, loc, suffix)
+		return err
+	})
+	return out, err
+}
+
+func keysBySuffix(ctx context.Context, db *sql.DB, loc mailstore.Location, suffix string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT key FROM messages WHERE bucket=? AND substr(key,1,?)=? AND substr(key,-?)=?`,
 		loc.Bucket, len(loc.Prefix), loc.Prefix, len(suffix), suffix)
 	if err != nil {
 		return nil, fmt.Errorf("index: %w", err)
@@ -274,11 +272,19 @@ func (x *Index) Search(ctx context.Context, loc mailstore.Location, words []stri
 		return x.Summaries(ctx, loc)
 	}
 	return x.query(ctx, `SELECT `+columns+` FROM messages WHERE rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
-		AND bucket=? AND substr(key,1,?)=?`, strings.Join(match, " AND "), loc.Bucket, len(loc.Prefix), loc.Prefix)
+		AND stale=0 AND bucket=? AND substr(key,1,?)=?`, strings.Join(match, " AND "), loc.Bucket, len(loc.Prefix), loc.Prefix)
 }
 
-func (x *Index) query(ctx context.Context, q string, args ...any) ([]mailstore.Summary, error) {
-	rows, err := x.db.QueryContext(ctx, q, args...)
+func (x *Index) query(ctx context.Context, q string, args ...any) (out []mailstore.Summary, err error) {
+	err = x.with(ctx, func(db *sql.DB) error {
+		out, err = querySummaries(ctx, db, q, args...)
+		return err
+	})
+	return out, err
+}
+
+func querySummaries(ctx context.Context, db *sql.DB, q string, args ...any) ([]mailstore.Summary, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
@@ -289,17 +295,23 @@ func (x *Index) query(ctx context.Context, q string, args ...any) ([]mailstore.S
 		var lm, date int64
 		var kind int
 		var to, cc, rt, rcpt, refs, warn string
-		if err := rows.Scan(&s.Key, &s.ETag, &s.Size, &lm, &kind, &date, &s.DateFromStore, &s.From.Name, &s.From.Address,
+		if err := rows.Scan(&s.Key, &s.ETag, &s.VersionID, &s.Size, &lm, &kind, &date, &s.DateFromStore, &s.From.Name, &s.From.Address,
 			&to, &cc, &rt, &rcpt, &s.Subject, &s.MessageID, &s.InReplyTo, &refs, &s.Attachments, &s.AttachmentsExact,
 			&s.Verdicts.Spam, &s.Verdicts.Virus, &s.Verdicts.SPF, &s.Verdicts.DKIM, &s.Verdicts.DMARC, &warn,
 			&s.Read, &s.Missing); err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
-		s.LastModified = time.Unix(0, lm).UTC()
-		s.Date = time.Unix(0, date).UTC()
+		s.LastModified = intToTime(lm)
+		s.Date = intToTime(date)
 		s.Kind = mailstore.Kind(kind)
-		s.To, s.Cc, s.ReplyTo = splitAddrs(to), splitAddrs(cc), splitAddrs(rt)
-		s.Recipients, s.References, s.Warnings = splitList(rcpt), splitList(refs), splitList(warn)
+		for _, l := range []struct {
+			col string
+			dst any
+		}{{to, &s.To}, {cc, &s.Cc}, {rt, &s.ReplyTo}, {rcpt, &s.Recipients}, {refs, &s.References}, {warn, &s.Warnings}} {
+			if err := parseList(l.col, l.dst); err != nil {
+				return nil, fmt.Errorf("index: %s: %w", s.Key, err)
+			}
+		}
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
@@ -308,44 +320,54 @@ func (x *Index) query(ctx context.Context, q string, args ...any) ([]mailstore.S
 	return out, nil
 }
 
-// Lists are stored as unit-separated text: cheaper to load than JSON at
-// 100k rows. A separator inside an item (hostile headers can hold any
-// control character) is replaced so items never split differently.
-const (
-	sepItem = "\x1f"
-	sepPair = "\x1e"
-)
-
-var sepEscaper = strings.NewReplacer(sepItem, "\uFFFD", sepPair, "\uFFFD")
-
-func joinList(l []string) string {
-	esc := make([]string, len(l))
-	for i, s := range l {
-		esc[i] = sepEscaper.Replace(s)
+// Lists (addresses, recipients, references, warnings) are stored as JSON
+// arrays: a structure no value can break out of, whatever separators,
+// quotes or control characters a hostile header holds, and one SQLite's
+// JSON functions can query. An empty list is stored as [] and read back
+// as nil: the one normal form of "none" in a Summary from the index.
+// Strings must be UTF-8 (what the parser produces); an invalid byte is
+// stored as U+FFFD, as encoding/json writes it.
+func jsonList[T any](l []T) string {
+	if len(l) == 0 {
+		return "[]"
 	}
-	return strings.Join(esc, sepItem)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(l); err != nil {
+		// Strings and Addresses always encode.
+		panic(fmt.Sprintf("index: encode list: %v", err))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
-func splitList(s string) []string {
-	if s == "" {
+// parseList decodes a JSON list column into dst (a *[]T), leaving nil for
+// an empty list.
+func parseList(col string, dst any) error {
+	if col == "" || col == "[]" || col == "null" {
 		return nil
 	}
-	return strings.Split(s, sepItem)
+	if err := json.Unmarshal([]byte(col), dst); err != nil {
+		return fmt.Errorf("list column %.40q: %w", col, err)
+	}
+	return nil
 }
 
-func joinAddrs(l []mailstore.Address) string {
-	parts := make([]string, len(l))
-	for i, a := range l {
-		parts[i] = sepEscaper.Replace(a.Name) + sepPair + sepEscaper.Replace(a.Address)
+// zeroTime stands for the zero time.Time, whose UnixNano is out of range.
+// Other times are stored as Unix nanoseconds (1678 to 2262: wider than
+// any date the parser accepts).
+const zeroTime = math.MinInt64
+
+func timeToInt(t time.Time) int64 {
+	if t.IsZero() {
+		return zeroTime
 	}
-	return joinList(parts)
+	return t.UnixNano()
 }
 
-func splitAddrs(s string) []mailstore.Address {
-	var out []mailstore.Address
-	for _, p := range splitList(s) {
-		name, addr, _ := strings.Cut(p, sepPair)
-		out = append(out, mailstore.Address{Name: name, Address: addr})
+func intToTime(n int64) time.Time {
+	if n == zeroTime {
+		return time.Time{}
 	}
-	return out
+	return time.Unix(0, n).UTC()
 }

@@ -120,7 +120,7 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 				listed.Add(1)
 				seen[o.Key] = true
 				k, ok := known[o.Key]
-				if ok && k.ETag == o.ETag && !k.Undecrypted {
+				if ok && k.ETag == o.ETag && !k.Undecrypted && !k.Stale {
 					if k.Missing {
 						back = append(back, o.Key)
 					}

@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	gomime "mime"
 	"os"
 	"path/filepath"
 	"strings"
-
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -24,6 +26,37 @@ type Mailbox struct {
 	Name  string
 	store mailstore.Store
 	idx   *index.Index
+
+	shared  SharedReadState
+	mu      sync.Mutex
+	applied map[string]time.Time // shared read state applied to the index, by key
+}
+
+// SharedReadState is read state shared by several operators (team mode:
+// team.Store). The local index stays what the list shows; Refresh copies
+// the shared state into it, SetRead writes both.
+type SharedReadState interface {
+	SetRead(ctx context.Context, bucket, key string, read bool) error
+	ReadStates(ctx context.Context, bucket string) ([]SharedRead, error)
+}
+
+// SharedRead is one message's shared flags, each with the time it was
+// set (the last writer wins).
+type SharedRead struct {
+	Key        string
+	HasRead    bool // the read flag was ever set
+	Read       bool
+	ReadAt     time.Time
+	ReadBy     string
+	Answered   bool
+	AnsweredAt time.Time
+}
+
+// ShareReadState makes the mailbox keep its read state in s as well.
+func (m *Mailbox) ShareReadState(s SharedReadState) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.shared, m.applied = s, map[string]time.Time{}
 }
 
 // New joins a store and an index under a display name. The index may be
@@ -50,8 +83,47 @@ func (m *Mailbox) Store() mailstore.Store { return m.store }
 
 // Refresh lists the bucket and indexes new or changed objects, calling
 // progress (never concurrently) as it goes.
+// With shared read state, the states other operators set since the last
+// refresh are then copied into the index.
 func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
-	return index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
+	err := index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
+	var partial *index.PartialError
+	if err != nil && !errors.As(err, &partial) {
+		return err
+	}
+	if perr := m.pullReadState(ctx); perr != nil {
+		return perr
+	}
+	return err
+}
+
+func (m *Mailbox) pullReadState(ctx context.Context) error {
+	m.mu.Lock()
+	shared := m.shared
+	m.mu.Unlock()
+	if shared == nil {
+		return nil
+	}
+	bucket := m.Location().Bucket
+	states, err := shared.ReadStates(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, st := range states {
+		if !st.HasRead || m.applied[st.Key].Equal(st.ReadAt) {
+			continue
+		}
+		err := m.idx.SetRead(ctx, bucket, st.Key, st.Read)
+		if err != nil && !errors.Is(err, mailstore.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			m.applied[st.Key] = st.ReadAt
+		}
+	}
+	return nil
 }
 
 // Summaries returns the indexed messages that match q, sorted.
@@ -148,8 +220,18 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 	return &Message{Summary: s, Raw: raw, View: v}, nil
 }
 
-// SetRead records the read state in the local index (never in the bucket).
+// SetRead records the read state in the local index (never in the
+// bucket) and, with shared read state, for every operator: shared first,
+// so a failure there leaves both as they were.
 func (m *Mailbox) SetRead(ctx context.Context, key string, read bool) error {
+	m.mu.Lock()
+	shared := m.shared
+	m.mu.Unlock()
+	if shared != nil {
+		if err := shared.SetRead(ctx, m.Location().Bucket, key, read); err != nil {
+			return err
+		}
+	}
 	return m.idx.SetRead(ctx, m.Location().Bucket, key, read)
 }
 
@@ -176,7 +258,12 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 	for _, p := range parts {
 		name := p.Filename
 		if name == "" {
-			name = fmt.Sprintf("part-%d%s", p.Index, extFor(p.ContentType))
+			name = fmt.Sprintf("part-%d", p.Index)
+		}
+		if filepath.Ext(sanitize.Filename(name)) == "" {
+			// A name without an extension opens as nothing useful:
+			// the content type says what it is.
+			name += extFor(p.ContentType)
 		}
 		path, err := createUnique(dir, sanitize.Filename(name), p.Content)
 		if err != nil {
@@ -188,7 +275,11 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 }
 
 func extFor(ct string) string {
-	switch strings.ToLower(ct) {
+	if mt, _, err := gomime.ParseMediaType(ct); err == nil {
+		ct = mt
+	}
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	switch ct {
 	case "text/plain":
 		return ".txt"
 	case "text/html":
@@ -203,6 +294,17 @@ func extFor(ct string) string {
 		return ".jpg"
 	case "message/rfc822":
 		return ".eml"
+	}
+	// The standard library's table (and the system's mime.types): the
+	// shortest extension, which is the usual one (.gif, .zip, .docx).
+	if exts, err := gomime.ExtensionsByType(ct); err == nil && len(exts) > 0 {
+		best := exts[0]
+		for _, e := range exts[1:] {
+			if len(e) < len(best) || len(e) == len(best) && e < best {
+				best = e
+			}
+		}
+		return best
 	}
 	return ".bin"
 }

@@ -135,3 +135,25 @@ func TestSavePartsSafeNamesNeverOverwrite(t *testing.T) {
 		t.Error("a message without attachments saved something")
 	}
 }
+
+// TestSavePartsExtensionFromContentType: a part without a name, or named
+// without an extension, is saved with the extension its type calls for.
+func TestSavePartsExtensionFromContentType(t *testing.T) {
+	v := &mime.View{Parts: []mime.Part{
+		{Index: 1, ContentType: "application/pdf", Filename: "invoice", IsAttachment: true, Content: []byte("%PDF")},
+		{Index: 2, ContentType: "image/gif", IsAttachment: true, Content: []byte("GIF8")},
+		{Index: 3, ContentType: "text/plain; charset=utf-8", Filename: "notes", IsAttachment: true, Content: []byte("x")},
+		{Index: 4, ContentType: "image/png", Filename: "photo.jpeg", IsAttachment: true, Content: []byte("x")},
+		{Index: 5, ContentType: "application/x-made-up", IsAttachment: true, Content: []byte("x")},
+	}}
+	paths, err := SaveParts(v, t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"invoice.pdf", "part-2.gif", "notes.txt", "photo.jpeg", "part-5.bin"}
+	for i, p := range paths {
+		if got := filepath.Base(p); got != want[i] {
+			t.Errorf("part %d saved as %s, want %s", i+1, got, want[i])
+		}
+	}
+}

@@ -126,9 +126,17 @@ func TestCorpusEnvelope(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := Summarize(raw)
-	// The Received field's "for <danglüe@email.com>" is raw UTF-8 (RFC 6532).
-	if len(s.Recipients) != 1 || s.Recipients[0] != "danglüe@email.com" {
-		t.Errorf("Recipients = %q", s.Recipients)
+	// Postfix's "for <danglüe@email.com>" is not an SES envelope: the
+	// message was not stored by SES.
+	if len(s.Recipients) != 0 {
+		t.Errorf("Recipients = %q, want none (no SES receipt block)", s.Recipients)
+	}
+	// The same hop written by SES: its "for" is raw UTF-8 (RFC 6532).
+	ses := append([]byte("Received: from hotmail.com (unknown [96.202.181.20])\r\n"+
+		"\tby inbound-smtp.us-east-1.amazonaws.com with SMTP id 6EF7F2E0BAB\r\n"+
+		"\tfor <danglüe@email.com>; Sun, 13 May 2018 04:32:23 +0000 (UTC)\r\n"), raw...)
+	if r := Summarize(ses).Recipients; len(r) != 1 || r[0] != "danglüe@email.com" {
+		t.Errorf("Recipients = %q", r)
 	}
 	if len(s.To) != 1 || s.To[0].Address != "danglüe@email.com" {
 		t.Errorf("To = %+v", s.To)

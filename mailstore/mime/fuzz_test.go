@@ -3,6 +3,7 @@ package mime
 import (
 	"os"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -20,10 +21,27 @@ func addCorpusSeeds(f *testing.F) {
 	}
 }
 
+// FuzzParse checks that any input yields a sound View, that the parse is
+// bounded in time (one input over a second fails: enmime was exponential
+// on nested unclosed multiparts), and that after the pre-scan enmime never
+// nests deeper than maxMIMEDepth.
 func FuzzParse(f *testing.F) {
 	addCorpusSeeds(f)
+	f.Add(nestedUnclosed(40))
+	f.Add(nestedClosedByOuter(20))
+	f.Add(siblingChains(3, 14))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		checkView(t, Parse(raw))
+		start := time.Now()
+		v := safeParse(raw) // not Parse: its deadline would hide a slow parse
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("parsing %d bytes took %v", len(raw), d)
+		}
+		checkView(t, v)
+		if h := scanHeader(raw); len(h.Fields) > 0 {
+			if depth, _ := boundedDepth(t, enmimeInput(raw, h)); depth > maxMIMEDepth {
+				t.Errorf("enmime nests %d levels after the pre-scan, more than %d", depth, maxMIMEDepth)
+			}
+		}
 	})
 }
 

@@ -6,6 +6,8 @@ import (
 	"io"
 	"mime/quotedprintable"
 	"strings"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -37,8 +39,59 @@ var rawParser = enmime.NewParser(
 
 // Parse parses a whole raw message into a View. It never returns nil and
 // never panics: a message enmime cannot read still yields its header
-// fields and the body as text, with the problem in Warnings.
-func Parse(raw []byte) (v *View) {
+// fields and the body as text, with the problem in Warnings. It returns
+// within ParseDeadline: a parse that takes longer (which the bounds in
+// bounds.go should make impossible) is abandoned and the View holds the
+// body as its source text (Source is set), with a warning.
+func Parse(raw []byte) *View {
+	return parseWithin(raw, ParseDeadline, safeParse)
+}
+
+// ParseDeadline is how long Parse waits for the MIME parser. Parsing
+// takes milliseconds; the deadline only guards against an input the
+// pre-scan does not bound.
+const ParseDeadline = 2 * time.Second
+
+// maxAbandoned bounds the parses still running after their deadline.
+//
+// Go cannot stop a goroutine, and enmime takes no context, so a parse that
+// misses its deadline runs on to its end in the background (it does end:
+// the input is finite; the problem is only how long). Without a bound, a
+// mailbox full of hostile messages opened one after another would pile up
+// goroutines each burning a CPU. So at most maxAbandoned may run at once;
+// while that many are running, Parse does not start enmime at all and
+// returns the source view at once. Each abandoned parse holds two
+// goroutines (the parse and the one that counts it back in); the count is
+// checked before starting, so a burst of concurrent callers can exceed it
+// by at most their number, never without bound.
+const maxAbandoned = 2
+
+var abandoned atomic.Int32
+
+// parseWithin runs parse on raw in a goroutine and waits up to deadline.
+func parseWithin(raw []byte, deadline time.Duration, parse func([]byte) *View) *View {
+	if abandoned.Load() >= maxAbandoned {
+		return sourceView(raw, "the message parser is still busy with earlier messages that took too long; the body is shown as its source")
+	}
+	done := make(chan *View, 1) // buffered: a late parse never blocks
+	go func() { done <- parse(raw) }()
+	timer := time.NewTimer(deadline)
+	defer timer.Stop()
+	select {
+	case v := <-done:
+		return v
+	case <-timer.C:
+		abandoned.Add(1)
+		go func() {
+			<-done
+			abandoned.Add(-1)
+		}()
+		return sourceView(raw, fmt.Sprintf("parsing took longer than %s and was abandoned; the body is shown as its source", deadline))
+	}
+}
+
+// safeParse is parse with panics turned into a View.
+func safeParse(raw []byte) (v *View) {
 	defer func() {
 		if r := recover(); r != nil {
 			v = headerOnlyView(raw, fmt.Sprintf("message parser failed: %v", r))
@@ -47,17 +100,34 @@ func Parse(raw []byte) (v *View) {
 	return parse(raw)
 }
 
+// sourceView is the View when the MIME structure was not read: the header
+// fields and the body as its source text.
+func sourceView(raw []byte, warning string) *View {
+	return headerOnlyView(raw, warning)
+}
+
 func parse(raw []byte) *View {
 	h := scanHeader(raw)
 	v := newView(h)
 	d := v.setHeader(h)
 	if len(h.Fields) == 0 {
-		// Not mail: show what it holds rather than let enmime guess.
-		v.Text = d.decodeBody("", raw[h.Body:])
+		// Not mail: show what it holds rather than let enmime guess;
+		// bytes that are not text become one part to save, described.
+		if !describeForeign(v, raw) {
+			v.Text = d.decodeBody("", raw[h.Body:])
+		}
 		v.finish(d)
 		return v
 	}
-	input := enmimeInput(raw, h)
+	bounds := boundMIME(enmimeInput(raw, h))
+	v.Warnings = append(v.Warnings, bounds.warnings...)
+	if bounds.refused {
+		v.Text = d.decodeBody(charsetParam(h.first("content-type")), raw[h.Body:])
+		v.Source = true
+		v.finish(d)
+		return v
+	}
+	input := bounds.input
 	root, err := parser.ReadParts(bytes.NewReader(input))
 	if err != nil {
 		v.warn("cannot read the MIME structure: %v", err)
@@ -114,8 +184,13 @@ func (v *View) warn(format string, args ...any) {
 
 // finish settles the exact attachment count and the warnings.
 func (v *View) finish(d *decoder) {
-	v.Summary.Attachments = len(v.Attachments())
-	v.Summary.AttachmentsExact = true
+	if v.Source {
+		// The parts were not read: the header's hint stays, as a hint.
+		v.Summary.AttachmentsExact = false
+	} else {
+		v.Summary.Attachments = len(v.Attachments())
+		v.Summary.AttachmentsExact = true
+	}
 	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign {
 		v.warn("no text body")
 	}
@@ -318,9 +393,10 @@ func bodyParts(root *enmime.Part) []*enmime.Part {
 	return bodies
 }
 
-// headerOnlyView is the View of last resort, after the parser panicked:
-// the header fields and the body as text. It recovers from its own panic
-// too, so Parse keeps its promise.
+// headerOnlyView is the View of last resort (the parser panicked, missed
+// its deadline, or was not started): the header fields and the body as its
+// source text, Source set. It recovers from its own panic too, so Parse
+// keeps its promise.
 func headerOnlyView(raw []byte, warning string) (v *View) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -332,6 +408,7 @@ func headerOnlyView(raw []byte, warning string) (v *View) {
 	v.Warnings = append([]string{warning}, v.Warnings...)
 	d := v.setHeader(h)
 	v.Text = d.decodeBody(charsetParam(h.first("content-type")), raw[h.Body:])
+	v.Source = true
 	v.finish(d)
 	return v
 }

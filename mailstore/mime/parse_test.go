@@ -316,6 +316,9 @@ func TestHeaderOnlyView(t *testing.T) {
 	if len(v.Warnings) == 0 || v.Warnings[0] != "message parser failed: test" {
 		t.Errorf("warnings = %q, want the failure first", v.Warnings)
 	}
+	if !v.Source || v.Summary.AttachmentsExact {
+		t.Errorf("Source %v, AttachmentsExact %v: want a source view without an exact count", v.Source, v.Summary.AttachmentsExact)
+	}
 }
 
 // checkView asserts what every View promises whatever the input.
@@ -345,6 +348,13 @@ func checkView(t testing.TB, v *View) {
 		if p.IsAttachment {
 			n++
 		}
+	}
+	if v.Source {
+		// The structure was not read: no parts, and no exact count.
+		if len(v.Parts) != 0 || v.Summary.AttachmentsExact {
+			t.Errorf("source view with %d parts, exact=%v", len(v.Parts), v.Summary.AttachmentsExact)
+		}
+		return
 	}
 	if !v.Summary.AttachmentsExact || v.Summary.Attachments != n {
 		t.Errorf("Summary.Attachments = %d exact=%v, parts say %d", v.Summary.Attachments, v.Summary.AttachmentsExact, n)

@@ -92,12 +92,9 @@ func summarize(h scannedHeader) mailstore.Summary {
 	for _, raw := range x["references"] {
 		s.References = append(s.References, msgIDs(d.raw8bit(raw))...)
 	}
-	received := make([]string, 0, len(x["received"]))
-	for _, raw := range x["received"] {
-		received = append(received, d.raw8bit(raw))
-	}
-	s.Recipients = envelopeRecipients(received)
-	s.Verdicts = verdicts(x)
+	// Envelope recipients and verdicts come from SES's receipt block only
+	// (see receipt.go).
+	s.Recipients, s.Verdicts = d.receipt(h.Fields)
 
 	// Only the body says exactly how many attachments there are; a
 	// multipart/mixed top level is the usual sign of at least one.
@@ -280,91 +277,6 @@ func msgIDs(raw string) []string {
 		out = strings.Fields(raw)
 	}
 	return out
-}
-
-// receivedFor finds the envelope recipient clause of a Received field:
-// "... by inbound-smtp... with SMTP id ... for info@example.com; date" or
-// "for <info@example.com>;".
-var receivedFor = regexp.MustCompile(`(?i)(?:^|[\s(])for\s+<?([^\s<>;,()]+@[^\s<>;,()]+)`)
-
-// sesHop matches the Received field SES's own inbound servers add.
-var sesHop = regexp.MustCompile(`(?i)\bby\s+inbound-smtp\.[a-z0-9.-]*amazonaws\.com\b`)
-
-// envelopeRecipients returns the envelope recipients SES received the
-// message for: the "for" addresses of SES's own Received fields. Upstream
-// hops have "for" clauses too (a sender's own relays name other mailboxes),
-// so they count only when no SES hop is there, and then only the topmost
-// field that names any: the server that stored the message.
-func envelopeRecipients(received []string) []string {
-	var ses, top []string
-	for _, r := range received {
-		addrs := receivedForAddrs(r)
-		switch {
-		case sesHop.MatchString(r):
-			ses = append(ses, addrs...)
-		case top == nil && len(addrs) > 0:
-			top = addrs
-		}
-	}
-	if len(ses) == 0 {
-		ses = top
-	}
-	var out []string
-	seen := map[string]bool{}
-	for _, addr := range ses {
-		if k := strings.ToLower(addr); !seen[k] {
-			seen[k] = true
-			out = append(out, addr)
-		}
-	}
-	return out
-}
-
-func receivedForAddrs(r string) []string {
-	var out []string
-	for _, m := range receivedFor.FindAllStringSubmatch(r, -1) {
-		out = append(out, strings.TrimRight(m[1], ".>"))
-	}
-	return out
-}
-
-// verdicts reads SES's receipt checks. SPF, DKIM and DMARC come from the
-// Authentication-Results SES adds (authserv-id amazonses.com), else from
-// the first Received-SPF, else from any Authentication-Results.
-func verdicts(x fieldIndex) mailstore.Verdicts {
-	var v mailstore.Verdicts
-	if raw, ok := x.first("x-ses-spam-verdict"); ok {
-		v.Spam = firstWordUpper(raw)
-	}
-	if raw, ok := x.first("x-ses-virus-verdict"); ok {
-		v.Virus = firstWordUpper(raw)
-	}
-	var ses, other map[string]string
-	for _, raw := range x["authentication-results"] {
-		id, results := parseAuthResults(raw)
-		if ses == nil && strings.EqualFold(id, "amazonses.com") {
-			ses = results
-		} else if other == nil {
-			other = results
-		}
-	}
-	spf := ""
-	if raw, ok := x.first("received-spf"); ok {
-		spf = firstWordUpper(raw)
-	}
-	pick := func(method, fallback string) string {
-		if r := ses[method]; r != "" {
-			return r
-		}
-		if fallback != "" {
-			return fallback
-		}
-		return other[method]
-	}
-	v.SPF = pick("spf", spf)
-	v.DKIM = pick("dkim", "")
-	v.DMARC = pick("dmarc", "")
-	return v
 }
 
 func firstWordUpper(s string) string {

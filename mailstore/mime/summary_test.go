@@ -11,9 +11,10 @@ import (
 	"golang.org/x/text/encoding/korean"
 )
 
-// sesHeader is shaped like what SES stores: its own Received first (with
-// the envelope recipient), its verdict and authentication fields, a huge
-// folded X-SES-RECEIPT, then the sender's fields.
+// sesHeader is shaped like what SES stores: its receipt block first (its
+// own Received with the envelope recipient, its verdict and authentication
+// fields, a huge folded X-SES-RECEIPT, its signature), then the sender's
+// fields, upstream relays' Received and Authentication-Results included.
 func sesHeader(t *testing.T) string {
 	t.Helper()
 	lines := []string{
@@ -22,15 +23,9 @@ func sesHeader(t *testing.T) string {
 		" by inbound-smtp.us-east-1.amazonaws.com with SMTP id 8ufj2ei3b1u5v1m0f9s6ovq5b3onh2o4r2s8cg81",
 		" for info@example.com;",
 		" Tue, 12 Mar 2024 10:15:02 +0000 (UTC)",
-		"Received: from relay.sender.example by mail-wr1-f54.google.com with ESMTPS id x",
-		"\tfor <Sales@Example.com>; Tue, 12 Mar 2024 10:15:01 +0000",
-		"Received: from relay2.sender.example by relay.sender.example",
-		"\tfor <info@example.com>; Tue, 12 Mar 2024 10:15:00 +0000",
-		"Received: from localhost by relay2 for multiple recipients; Tue, 12 Mar 2024 10:14:59 +0000",
 		"X-SES-Spam-Verdict: PASS",
 		"x-ses-virus-verdict: fail",
 		"Received-SPF: pass (spfCheck: domain of sender.example designates 209.85.221.54 as permitted sender) client-ip=209.85.221.54;",
-		"Authentication-Results: mx.other.example; spf=fail; dkim=fail; dmarc=fail",
 		"Authentication-Results: amazonses.com;",
 		" spf=pass (spfCheck: domain of sender.example designates 209.85.221.54 as permitted sender) client-ip=209.85.221.54; envelope-from=bounce@sender.example; helo=mail-wr1-f54.google.com;",
 		" dkim=pass header.i=@sender.example;",
@@ -42,6 +37,12 @@ func sesHeader(t *testing.T) string {
 	}
 	lines = append(lines,
 		"X-SES-DKIM-SIGNATURE: a=rsa-sha256; q=dns/txt; b=abc; c=relaxed/simple; s=224i4yxa5dv7c2xz3womw6peuasteono; d=amazonses.com; t=1710238502; v=1; bh=xyz; h=From:To:Cc:Bcc:Subject:Date:Message-ID:MIME-Version:Content-Type:X-SES-RECEIPT;",
+		"Received: from relay.sender.example by mail-wr1-f54.google.com with ESMTPS id x",
+		"\tfor <Sales@Example.com>; Tue, 12 Mar 2024 10:15:01 +0000",
+		"Received: from relay2.sender.example by relay.sender.example",
+		"\tfor <info@example.com>; Tue, 12 Mar 2024 10:15:00 +0000",
+		"Received: from localhost by relay2 for multiple recipients; Tue, 12 Mar 2024 10:14:59 +0000",
+		"Authentication-Results: mx.other.example; spf=fail; dkim=fail; dmarc=fail",
 		"From: =?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro@sender.example>",
 		"To: \"Info Desk\" <info@example.com>, Sales <sales@example.com>",
 		"Cc: =?iso-8859-1?q?J=F6rg?= <joerg@example.org>",
@@ -102,6 +103,7 @@ func TestSummarizeHeaderOnly(t *testing.T) {
 }
 
 func TestSummarizeVerdictSources(t *testing.T) {
+	const hop = "Received: from a by inbound-smtp.us-east-1.amazonaws.com with SMTP id q for info@example.com; Tue, 12 Mar 2024 10:15:02 +0000\r\n"
 	tests := []struct {
 		name   string
 		header string
@@ -109,28 +111,39 @@ func TestSummarizeVerdictSources(t *testing.T) {
 	}{
 		{
 			"received-spf only",
-			"Received-SPF: softfail (domain of x does not designate y) client-ip=1.2.3.4\r\n",
+			hop + "Received-SPF: softfail (domain of x does not designate y) client-ip=1.2.3.4\r\n",
 			mailstore.Verdicts{SPF: "SOFTFAIL"},
 		},
 		{
-			"other server's results when SES wrote none",
-			"Authentication-Results: mx.example.net; dkim=pass header.d=x; spf=neutral; dmarc=pass\r\n",
-			mailstore.Verdicts{SPF: "NEUTRAL", DKIM: "PASS", DMARC: "PASS"},
-		},
-		{
-			"amazonses wins over an earlier field and Received-SPF",
-			"Received-SPF: fail\r\nAuthentication-Results: other; dkim=fail\r\nAuthentication-Results: AmazonSES.com; spf=pass; dkim=temperror; dmarc=fail header.from=x\r\n",
+			"amazonses results win over Received-SPF",
+			hop + "Received-SPF: fail\r\nAuthentication-Results: AmazonSES.com; spf=pass; dkim=temperror; dmarc=fail header.from=x\r\n",
 			mailstore.Verdicts{SPF: "PASS", DKIM: "TEMPERROR", DMARC: "FAIL"},
 		},
 		{
 			"verdicts upper-cased, comments ignored",
-			"X-SES-Spam-Verdict: gray\r\nX-SES-Virus-Verdict: (scanned) processing_failed\r\n",
+			hop + "X-SES-Spam-Verdict: gray\r\nX-SES-Virus-Verdict: (scanned) processing_failed\r\n",
 			mailstore.Verdicts{Spam: "GRAY", Virus: "PROCESSING_FAILED"},
+		},
+		// Only SES's block speaks for SES: none of these are in one.
+		{
+			"no SES hop: received-spf ignored",
+			"Received-SPF: softfail (domain of x does not designate y) client-ip=1.2.3.4\r\n",
+			mailstore.Verdicts{},
+		},
+		{
+			"another server's results are not SES's",
+			hop + "Authentication-Results: mx.example.net; dkim=pass header.d=x; spf=neutral; dmarc=pass\r\n",
+			mailstore.Verdicts{},
+		},
+		{
+			"verdict above SES's hop",
+			"X-SES-Spam-Verdict: PASS\r\n" + hop,
+			mailstore.Verdicts{},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := Summarize([]byte("Subject: x\r\n" + tt.header + "\r\n"))
+			s := Summarize([]byte(tt.header + "Subject: x\r\n\r\n"))
 			if s.Verdicts != tt.want {
 				t.Errorf("Verdicts = %+v, want %+v", s.Verdicts, tt.want)
 			}
@@ -305,17 +318,23 @@ func TestSummarizeNoBlankLine(t *testing.T) {
 	}
 }
 
-func TestEnvelopeRecipientsWithoutAnSESHop(t *testing.T) {
+func TestEnvelopeRecipientsOnlyFromSESHop(t *testing.T) {
 	for _, tc := range []struct {
 		received []string
 		want     string
 	}{
-		{[]string{"from a by mx.example.org with ESMTP id 1 for <x@example.org>; Mon, 1 Jan 2026", "from b by a for <y@example.net>;"}, "x@example.org"},
-		{[]string{"from a by b with ESMTP id 1; Mon, 1 Jan 2026", "from c by a for <y@example.net>;"}, "y@example.net"},
+		// Not stored by SES: a relay's "for" is not an SES envelope.
+		{[]string{"from a by mx.example.org with ESMTP id 1 for <x@example.org>; Mon, 1 Jan 2026", "from b by a for <y@example.net>;"}, ""},
 		{[]string{"from a by inbound-smtp.eu-west-1.amazonaws.com with SMTP id q for p@example.eu;", "from b by a for <other@example.net>;"}, "p@example.eu"},
+		{[]string{"from a by inbound-smtp.eu-west-1.amazonaws.com with SMTP id q for P@example.eu for <p@Example.eu>;"}, "P@example.eu"},
 		{[]string{"from a by b"}, ""},
 	} {
-		if got := strings.Join(envelopeRecipients(tc.received), ","); got != tc.want {
+		var h strings.Builder
+		for _, r := range tc.received {
+			h.WriteString("Received: " + r + "\r\n")
+		}
+		h.WriteString("Subject: x\r\n\r\n")
+		if got := strings.Join(Summarize([]byte(h.String())).Recipients, ","); got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.received, got, tc.want)
 		}
 	}

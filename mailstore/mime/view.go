@@ -45,6 +45,10 @@ type View struct {
 	Parts []Part
 	// Warnings are parse problems (enmime's errors and our own), never fatal.
 	Warnings []string
+	// Source is set when the MIME structure was not read (too many parts,
+	// or the parser missed its deadline): Text is then the body's source,
+	// undecoded, and Parts is empty.
+	Source bool
 }
 
 // Body is the best readable body: the text part, else the HTML as text.

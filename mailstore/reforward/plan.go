@@ -2,6 +2,7 @@ package reforward
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -61,6 +62,9 @@ type Send struct {
 	State        string
 	SESMessageID string
 	At           time.Time
+	// Shared is the team table's view (Runner.Claims), when it decided
+	// State: the reasons then name who sent or claimed it.
+	Shared SharedState
 }
 
 // pending reports whether the send is still to be made under opts.
@@ -151,13 +155,25 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 	// kept in input order.
 	items := make([]Item, len(inputs))
 	work := make(chan int)
-	var wg sync.WaitGroup
+	var (
+		wg       sync.WaitGroup
+		errMu    sync.Mutex
+		sharedEr error // the first failure to read the team table
+	)
 	for range min(planWorkers, len(inputs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				items[i] = r.planOne(ctx, p.Location, inputs[i], opts, j)
+				var err error
+				items[i], err = r.planOne(ctx, p.Location, inputs[i], opts, j)
+				if err != nil {
+					errMu.Lock()
+					if sharedEr == nil {
+						sharedEr = err
+					}
+					errMu.Unlock()
+				}
 			}
 		}()
 	}
@@ -171,6 +187,9 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if sharedEr != nil {
+		return nil, fmt.Errorf("plan forward: %w", sharedEr)
 	}
 	seen := map[string]bool{}
 	for _, it := range items {
@@ -186,11 +205,13 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 // planWorkers is how many headers Plan reads at once.
 const planWorkers = 8
 
-func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input string, opts Options, j *forward.Journal) Item {
+// planOne plans one input. The error is set only when the team table
+// could not be read: the whole plan fails then.
+func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input string, opts Options, j *forward.Journal) (Item, error) {
 	it := Item{Input: input, Key: input}
-	fail := func(format string, args ...any) Item {
+	fail := func(format string, args ...any) (Item, error) {
 		it.Status, it.Reason = StatusFailed, fmt.Sprintf(format, args...)
-		return it
+		return it, nil
 	}
 	key, err := r.Source.Resolve(ctx, input)
 	if err != nil {
@@ -213,32 +234,61 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 	switch {
 	case it.Summary.Kind == mailstore.KindSetupNotification || mailstore.SESMessageID(key) == "AMAZON_SES_SETUP_NOTIFICATION":
 		it.Status, it.Reason = StatusSkipped, "the SES setup notification is not mail"
-		return it
-	case it.Summary.Kind == mailstore.KindForeign:
+		return it, nil
+	case it.Summary.Kind == mailstore.KindForeign && !leadingEmptyLine(hdr):
+		// A message that starts with an empty line has no header fields
+		// either, but it is mail whose header is empty: Rewrite passes it on
+		// unchanged (docs/forwarding.md, difference 13), so it is forwarded
+		// like any other; without a Received line its recipients must be
+		// given (--recipient or --to).
 		it.Status, it.Reason = StatusSkipped, "not a mail message (no header fields)"
-		return it
+		return it, nil
 	case it.Summary.Verdicts.Failed() && !opts.IncludeSpam:
 		it.Status, it.Reason = StatusSkipped, verdictReason(it.Summary.Verdicts)
-		return it
+		return it, nil
 	case obj.Size-int64(len(hdr)) > MaxMessageSize:
 		// The body alone is over the limit: no rewrite of the header can
 		// bring it under, so do not even download it.
 		it.Status, it.Reason = StatusSkipped, tooLarge(obj.Size)
-		return it
+		return it, nil
 	case why != "":
 		return fail("%s", why)
 	}
 	if j == nil {
-		return it
+		return it, nil
 	}
 	for i := range it.Sends {
 		s := &it.Sends[i]
 		if e, ok := j.Lookup(loc.Bucket, key, it.ETag, s.Destinations); ok {
 			s.State, s.SESMessageID, s.At = e.State, e.SESMessageID, e.Time
 		}
+		if r.Claims == nil {
+			continue
+		}
+		st, err := r.Claims.Lookup(ctx, SendRef{Bucket: loc.Bucket, Key: key, ETag: it.ETag, Destinations: s.Destinations})
+		if err != nil {
+			return it, err
+		}
+		mergeShared(s, st)
 	}
 	it.Status, it.Reason = journalVerdict(it.Sends, opts)
-	return it
+	return it, nil
+}
+
+// mergeShared folds the team table's view of a send into the local
+// journal's: the more cautious one wins (sent over in doubt over nothing),
+// since either machine's record may be the only one of a send.
+func mergeShared(s *Send, st SharedState) {
+	switch st.State {
+	case SharedSent:
+		if s.State != forward.StateSent {
+			s.State, s.SESMessageID, s.At, s.Shared = forward.StateSent, st.SESMessageID, st.At, st
+		}
+	case SharedUncertain:
+		if s.State != forward.StateSent && s.State != forward.StateSending {
+			s.State, s.At, s.Shared = forward.StateSending, st.At, st
+		}
+	}
 }
 
 // derive fills the recipients, destinations, original recipient and sends
@@ -295,10 +345,18 @@ func journalVerdict(sends []Send, opts Options) (Status, string) {
 			allSent = false
 		}
 		if s.State == forward.StateSending && !s.pending(opts) {
+			if r := s.Shared.describe(); r != "" {
+				return StatusUncertain, r
+			}
 			return StatusUncertain, uncertainReason(s.At)
 		}
 	}
 	if allSent && !opts.Again {
+		for _, s := range sends {
+			if len(sends) == 1 && s.Shared.State == SharedSent {
+				return StatusSkipped, s.Shared.describe()
+			}
+		}
 		return StatusSkipped, alreadySent(sends)
 	}
 	return "", ""
@@ -363,4 +421,10 @@ func ReadKeyList(r io.Reader) ([]string, error) {
 		return nil, fmt.Errorf("read key list: %w", err)
 	}
 	return out, nil
+}
+
+// leadingEmptyLine reports whether a message starts with an empty line,
+// as forward.Rewrite splits it: its header is empty.
+func leadingEmptyLine(raw []byte) bool {
+	return bytes.HasPrefix(raw, []byte("\n")) || bytes.HasPrefix(raw, []byte("\r\n"))
 }

@@ -189,6 +189,10 @@ type Runner struct {
 	JournalPath string
 	// Log, when set, gets one action per send (sent, failed or uncertain).
 	Log ActionLog
+	// Claims, when set (team mode), is asked before every send and told
+	// every outcome, so runs on other machines never send the same
+	// message too. Nil: the local journal alone decides.
+	Claims Claims
 	// Clock defaults to the real clock.
 	Clock Clock
 	// MaxAttempts is how often one send is tried while SES throttles it

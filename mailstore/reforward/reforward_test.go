@@ -599,6 +599,36 @@ func TestSetupNotificationSkipped(t *testing.T) {
 	}
 }
 
+// TestLeadingEmptyLineIsForwarded: a message whose first line is empty
+// has an empty header; Rewrite passes it on unchanged, and sesbox forward
+// sends it (it used to skip it as "not a mail message").
+func TestLeadingEmptyLineIsForwarded(t *testing.T) {
+	e := newEnv(t)
+	raw := []byte("\r\nFrom: a@b.example\r\nSubject: x\r\n\r\nhi\r\n")
+	key := e.src.put("leading", raw)
+	res, _, err := e.run(t, []string{key}, Options{Config: testConfig, Recipients: []string{"info@acme.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.Status != StatusSent || len(e.ses.sends) != 1 {
+		t.Fatalf("%+v (%d sends)", r, len(e.ses.sends))
+	}
+	if got := e.ses.sends[0].raw; !bytes.Equal(got, raw) {
+		t.Errorf("sent %q, want the message unchanged %q", got, raw)
+	}
+	// Without a Received line its recipient has to be named.
+	res, _, _ = e.run(t, []string{key}, Options{Config: testConfig, Again: true})
+	if r := res[0]; r.Status != StatusFailed || !strings.Contains(r.Reason, "--recipient") {
+		t.Errorf("without --recipient: %+v", r)
+	}
+	// Foreign objects that do not start with an empty line are still skipped.
+	other := e.src.put("foreign", []byte("\x00\x01binary junk"))
+	res, _, _ = e.run(t, []string{other}, Options{Config: testConfig, Recipients: []string{"info@acme.example"}})
+	if res[0].Status != StatusSkipped {
+		t.Errorf("foreign object: %+v", res[0])
+	}
+}
+
 func TestReadKeyList(t *testing.T) {
 	got, err := ReadKeyList(strings.NewReader("# from the Lambda's log\r\n  abc123  \r\n\r\ninbox/def456\n#x\nlast"))
 	if err != nil || !slices.Equal(got, []string{"abc123", "inbox/def456", "last"}) {

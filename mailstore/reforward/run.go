@@ -398,12 +398,49 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		return r.Log.Append(audit.Action{Time: r.clock().Now(), Command: "forward", Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
 			SHA256: digest, Destinations: dests, SESMessageID: id, Result: result})
 	}
+	ref := SendRef{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag, Destinations: dests}
+	var token string
+	// settle tells the team table the outcome. It runs even when the run
+	// was interrupted: the send happened (or not) either way.
+	settle := func(o Outcome) error {
+		if r.Claims == nil {
+			return nil
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+		defer cancel()
+		if err := r.Claims.Settle(sctx, ref, token, o); err != nil {
+			return fmt.Errorf("%w; stopped, nothing more is sent", err)
+		}
+		return nil
+	}
 	for attempt := 1; ; attempt++ {
 		if err := ru.pace.wait(ctx, len(dests)); err != nil {
 			return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, err
 		}
+		if r.Claims != nil {
+			// The claim comes before anything else: only the run that wins
+			// it may send, on whatever machine. It is not cut off by an
+			// interruption (a claim written but not known to be ours would
+			// read as a send in doubt); the interruption is honoured after.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+			tok, held, err := r.Claims.Claim(cctx, ref, ru.opts.Again, ru.opts.RetryUncertain)
+			cancel()
+			if err != nil {
+				return part{status: StatusFailed, reason: "not sent: " + err.Error()},
+					fmt.Errorf("%w; stopped, nothing more is sent", err)
+			}
+			if tok == "" {
+				return heldPart(held), nil
+			}
+			token = tok
+			if ctx.Err() != nil {
+				serr := settle(Outcome{NotSent: true, Reason: "the run was interrupted"})
+				return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, errors.Join(ctx.Err(), serr)
+			}
+		}
 		if err := ru.j.Record(entry(forward.StateSending, "", "")); err != nil {
-			return part{status: StatusFailed, reason: "not sent: " + err.Error()}, err
+			serr := settle(Outcome{NotSent: true, Reason: "not sent: " + err.Error()})
+			return part{status: StatusFailed, reason: "not sent: " + err.Error()}, errors.Join(err, serr)
 		}
 		// A started send is seen through even when the run is interrupted:
 		// cancelling it half-way would leave its outcome unknown.
@@ -417,7 +454,12 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			p := part{status: StatusSent, id: id}
 			if jerr := ru.j.Record(entry(forward.StateSent, id, "")); jerr != nil {
 				p.reason = "sent, but the journal could not record it (the next run will call it uncertain): " + jerr.Error()
-				return p, jerr
+				return p, errors.Join(jerr, settle(Outcome{Sent: true, SESMessageID: id}))
+			}
+			if serr := settle(Outcome{Sent: true, SESMessageID: id}); serr != nil {
+				p.reason = "sent, but the team table could not record it (every machine will call it uncertain): " + serr.Error()
+				_ = logAction(id, "sent") // best effort: the run stops for the table anyway
+				return p, serr
 			}
 			if lerr := logAction(id, "sent"); lerr != nil {
 				p.reason = "sent, but the action log could not record it: " + lerr.Error()
@@ -429,7 +471,12 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			// Throttled: SES did not take it. Say so in the journal before
 			// waiting, so a crash during the wait is not taken for a send.
 			if jerr := ru.j.Record(notSentEntry("throttled; retrying: " + err.Error())); jerr != nil {
-				return part{status: StatusFailed, reason: "not sent: " + jerr.Error()}, jerr
+				return part{status: StatusFailed, reason: "not sent: " + jerr.Error()}, errors.Join(jerr, settle(Outcome{NotSent: true, Reason: "throttled"}))
+			}
+			// The claim is given back for the wait (it is taken again
+			// before the retry), so a long back-off never outlives a lease.
+			if serr := settle(Outcome{NotSent: true, Reason: "throttled; retrying: " + err.Error()}); serr != nil {
+				return part{status: StatusFailed, reason: "not sent (throttled): " + serr.Error()}, serr
 			}
 			d := r.backoff(attempt)
 			ru.prog.Throttles++
@@ -449,7 +496,11 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			ru.unknown = 0
 			p := part{status: StatusFailed, reason: reason}
 			if jerr := ru.j.Record(notSentEntry(reason)); jerr != nil {
-				return p, jerr
+				return p, errors.Join(jerr, settle(Outcome{NotSent: true, Reason: reason}))
+			}
+			if serr := settle(Outcome{NotSent: true, Reason: reason}); serr != nil {
+				_ = logAction("", "failed: "+reason)
+				return p, serr
 			}
 			if lerr := logAction("", "failed: "+reason); lerr != nil {
 				p.reason += "; the action log could not record it: " + lerr.Error()
@@ -462,6 +513,10 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			// The journal keeps "sending", so no run resends it blindly.
 			p := part{status: StatusUncertain, reason: "the send was cut off before SES answered (" + err.Error() +
 				"): it may or may not have been sent; check, then use --retry-uncertain to send it"}
+			if serr := settle(Outcome{Reason: "no answer from SES: " + err.Error()}); serr != nil {
+				_ = logAction("", "uncertain: "+err.Error())
+				return p, serr
+			}
 			if lerr := logAction("", "uncertain: "+err.Error()); lerr != nil {
 				p.reason += "; the action log could not record it: " + lerr.Error()
 				return p, lerr
@@ -472,6 +527,21 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			return p, nil
 		}
 	}
+}
+
+// settleTimeout bounds writing an outcome back to the team table (the
+// client's own retries included).
+const settleTimeout = 30 * time.Second
+
+// heldPart is the outcome of a send whose claim another run holds.
+func heldPart(held SharedState) part {
+	switch held.State {
+	case SharedSent:
+		return part{status: StatusSkipped, id: held.SESMessageID, reason: held.describe()}
+	case SharedUncertain:
+		return part{status: StatusUncertain, reason: held.describe()}
+	}
+	return part{status: StatusSkipped, reason: held.describe()}
 }
 
 // answered reports whether SES itself refused the request (an HTTP 4xx

@@ -59,7 +59,7 @@ func (s *Store) ListSorted(ctx context.Context, startAfter string, fn func([]mai
 	}
 	p := s3.NewListObjectsV2Paginator(s.api, in)
 	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
+		out, err := p.NextPage(ctx, s.readOpts)
 		if err != nil {
 			return fmt.Errorf("list %s: %w", s.loc, Explain(err, "s3:ListBucket"))
 		}
@@ -88,7 +88,7 @@ func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser,
 		perm = "s3:GetObjectVersion"
 	}
 	obj := mailstore.Object{Key: key, VersionID: versionID}
-	out, err := s.api.GetObject(ctx, in)
+	out, err := s.api.GetObject(ctx, in, s.readOpts)
 	if err != nil {
 		var nsk *types.NoSuchKey
 		var ae smithy.APIError
@@ -107,7 +107,7 @@ func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser,
 	if v := aws.ToString(out.VersionId); v != "" {
 		obj.VersionID = v
 	}
-	return out.Body, obj, nil
+	return s.newResumingBody(ctx, in, out, 0), obj, nil
 }
 
 // Versions implements audit.Bucket with ListObjectVersions over the key as
@@ -120,7 +120,7 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(key)}
 	var out []audit.Version
 	for {
-		page, err := api.ListObjectVersions(ctx, in)
+		page, err := api.ListObjectVersions(ctx, in, s.readOpts)
 		if err != nil {
 			return nil, fmt.Errorf("list versions of s3://%s/%s: %w", s.loc.Bucket, key, configErr(err, "s3:ListBucketVersions"))
 		}
@@ -173,7 +173,7 @@ func (s *Store) Versioning(ctx context.Context) (audit.Versioning, error) {
 	if err != nil {
 		return audit.Versioning{}, err
 	}
-	out, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("VersioningConfiguration"))
+	out, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("VersioningConfiguration"), s.readOpts)
 	if err != nil {
 		return audit.Versioning{}, fmt.Errorf("read versioning of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketVersioning"))
 	}
@@ -186,7 +186,7 @@ func (s *Store) ObjectLock(ctx context.Context) (audit.ObjectLock, error) {
 	if err != nil {
 		return audit.ObjectLock{}, err
 	}
-	out, err := api.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ObjectLockConfiguration"))
+	out, err := api.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ObjectLockConfiguration"), s.readOpts)
 	if err != nil {
 		return audit.ObjectLock{}, fmt.Errorf("read Object Lock configuration of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketObjectLockConfiguration"))
 	}
@@ -209,7 +209,7 @@ func (s *Store) Lifecycle(ctx context.Context) ([]audit.LifecycleRule, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("LifecycleConfiguration"))
+	out, err := api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("LifecycleConfiguration"), s.readOpts)
 	if err != nil {
 		return nil, fmt.Errorf("read lifecycle rules of %s: %w", s.loc.Bucket, configErr(err, "s3:GetLifecycleConfiguration"))
 	}
@@ -280,7 +280,7 @@ func (s *Store) Encryption(ctx context.Context) (audit.Encryption, error) {
 	if err != nil {
 		return audit.Encryption{}, err
 	}
-	out, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ServerSideEncryptionConfiguration"))
+	out, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ServerSideEncryptionConfiguration"), s.readOpts)
 	if err != nil {
 		return audit.Encryption{}, fmt.Errorf("read default encryption of %s: %w", s.loc.Bucket, configErr(err, "s3:GetEncryptionConfiguration"))
 	}
@@ -300,7 +300,7 @@ func (s *Store) PublicAccessBlock(ctx context.Context) (audit.PublicAccessBlock,
 	if err != nil {
 		return audit.PublicAccessBlock{}, err
 	}
-	out, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("PublicAccessBlockConfiguration"))
+	out, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("PublicAccessBlockConfiguration"), s.readOpts)
 	if err != nil {
 		return audit.PublicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketPublicAccessBlock"))
 	}
@@ -320,7 +320,7 @@ func (s *Store) Policy(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(s.loc.Bucket)})
+	out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(s.loc.Bucket)}, s.readOpts)
 	if err != nil {
 		return "", fmt.Errorf("read bucket policy of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketPolicy"))
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -37,14 +38,27 @@ type Store struct {
 	// HeaderRange is the first ranged read of a header block; it doubles
 	// until the blank line that ends the header is found.
 	HeaderRange int64
+
+	retry   RetryPolicy
+	resumed atomic.Int64 // GETs re-issued after a body broke
 }
 
 var _ mailstore.Store = (*Store)(nil)
 
 // New returns a store over client for loc.
 func New(client s3API, loc mailstore.Location) *Store {
-	return &Store{api: client, loc: loc, ListParallelism: 16, HeaderRange: 64 << 10}
+	return &Store{api: client, loc: loc, ListParallelism: 16, HeaderRange: 64 << 10, retry: DefaultRetryPolicy()}
 }
+
+// WithRetry sets how reads are retried (see RetryPolicy).
+func (s *Store) WithRetry(p RetryPolicy) *Store {
+	s.retry = p
+	return s
+}
+
+// Resumed is the number of GETs re-issued because a body broke while it
+// was read.
+func (s *Store) Resumed() int64 { return s.resumed.Load() }
 
 // Location implements mailstore.Store.
 func (s *Store) Location() mailstore.Location { return s.loc }
@@ -128,7 +142,7 @@ func (s *Store) List(ctx context.Context, fn func([]mailstore.Object) error) err
 	}
 	select {
 	case err := <-errc:
-		return fmt.Errorf("list %s: %w", s.loc, Explain(err, "s3:ListBucket"))
+		return fmt.Errorf("list %s: %w", s.loc, s.hint(Explain(err, "s3:ListBucket")))
 	default:
 	}
 	return ctx.Err()
@@ -141,7 +155,7 @@ func (s *Store) listRange(ctx context.Context, r keyRange, pages chan<- []mailst
 	}
 	p := s3.NewListObjectsV2Paginator(s.api, in)
 	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
+		out, err := p.NextPage(ctx, s.readOpts)
 		if err != nil {
 			return err
 		}
@@ -252,7 +266,7 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, mailstore.Object, map[string]string, error) {
 	key := aws.ToString(in.Key)
 	obj := mailstore.Object{Key: key}
-	out, err := s.api.GetObject(ctx, in)
+	out, err := s.api.GetObject(ctx, in, s.readOpts)
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
@@ -260,21 +274,24 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		}
 		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, Explain(err, "s3:GetObject"))
 	}
-	defer out.Body.Close()
 	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	obj.LastModified = aws.ToTime(out.LastModified)
 	obj.VersionID = aws.ToString(out.VersionId)
 	obj.Size = aws.ToInt64(out.ContentLength)
+	var start int64
 	if cr := aws.ToString(out.ContentRange); cr != "" {
 		if i := strings.LastIndexByte(cr, '/'); i >= 0 {
 			fmt.Sscan(cr[i+1:], &obj.Size)
 		}
+		fmt.Sscanf(strings.TrimPrefix(cr, "bytes "), "%d-", &start)
 	}
+	body := s.newResumingBody(ctx, in, out, start)
+	defer body.Close()
 	var buf bytes.Buffer
 	if out.ContentLength != nil && *out.ContentLength > 0 {
 		buf.Grow(int(*out.ContentLength))
 	}
-	if _, err := io.Copy(&buf, out.Body); err != nil {
+	if _, err := io.Copy(&buf, body); err != nil {
 		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)
 	}
 	return buf.Bytes(), obj, out.Metadata, nil

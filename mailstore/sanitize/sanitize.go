@@ -10,6 +10,7 @@
 package sanitize
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -35,7 +36,8 @@ const (
 // Text makes multi-line text safe for a terminal. It keeps newlines and tabs,
 // turns CRLF into LF, and removes every other C0 and C1 control, DEL and whole
 // escape sequences (CSI, OSC, DCS, SOS, PM, APC, two-byte ESC x, a lone ESC).
-// Invalid UTF-8 becomes U+FFFD.
+// Invalid UTF-8 becomes U+FFFD. Bidirectional overrides and isolates are
+// shown, not applied: each becomes a visible marker (see BidiMarker).
 func Text(s string) string {
 	if isPlain(s) {
 		// The common case: nothing to remove, no allocation.
@@ -70,12 +72,26 @@ func Text(s string) string {
 			i += size
 		case isControl(r):
 			i += size
+		case isBidiControl(r):
+			b.WriteString(BidiMarker(r))
+			i += size
 		default:
 			b.WriteString(s[i : i+size])
 			i += size
 		}
 	}
 	return b.String()
+}
+
+// BidiMarker is what Text shows in place of a bidirectional override or
+// isolate (U+202A..U+202E, U+2066..U+2069): its code point spelled out in
+// ASCII, "<U+202E>". Applied, these reorder what follows them, so that
+// "invoice\u202Egpj.exe" reads "invoiceexe.jpg" and a quoted line can say
+// something else than its bytes; removed, they would leave no trace of the
+// trick. Spelled out, the reader sees both the text in its real order and
+// that someone tried. ASCII, so every terminal and font shows it.
+func BidiMarker(r rune) string {
+	return fmt.Sprintf("<U+%04X>", r)
 }
 
 // isPlain reports whether Text would return s unchanged.
@@ -97,7 +113,7 @@ func plainUnicode(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if isControl(r) && r != '\n' && r != '\t' {
+		if (isControl(r) && r != '\n' && r != '\t') || isBidiControl(r) {
 			return false
 		}
 	}
@@ -171,10 +187,11 @@ func skipString(s string, i int) int {
 }
 
 // Line makes a one-line field (subject, display name, file name in a list)
-// safe: Text, then newlines and tabs fold into one space, bidirectional
-// overrides and isolates are removed (they can make "exe.pdf" look like
-// "fdp.exe"), and surrounding space is trimmed. The bidi marks U+200E and
-// U+200F stay: they only nudge neutral characters and cannot reorder text.
+// safe: Text (so bidirectional overrides and isolates, which can make
+// "exe.pdf" look like "fdp.exe", show as markers), then newlines and tabs
+// fold into one space, and surrounding space is trimmed. The bidi marks
+// U+200E and U+200F stay: they only nudge neutral characters and cannot
+// reorder text.
 func Line(s string) string {
 	s = Text(s)
 	var b strings.Builder
@@ -183,8 +200,6 @@ func Line(s string) string {
 	pending := 0     // plain spaces seen in the current run
 	for _, r := range s {
 		switch {
-		case isBidiControl(r):
-			continue
 		case r == ' ':
 			pending++
 			continue
@@ -221,7 +236,9 @@ func isBidiControl(r rune) bool {
 
 // HeaderValue makes s safe to write as the value of a header field in a
 // message we build: a single line with no CR or LF, so a crafted subject or
-// name cannot end the field and start another one.
+// name cannot end the field and start another one. Bidirectional
+// overrides and isolates are removed: the value is not for the screen, and
+// a marker would put our notation into someone else's mail.
 func HeaderValue(s string) string {
 	// Line already folds line breaks; the explicit pass states the guarantee
 	// this function exists for and keeps it if Line ever changes.
@@ -230,7 +247,17 @@ func HeaderValue(s string) string {
 			return ' '
 		}
 		return r
-	}, Line(s))
+	}, Line(stripBidi(s)))
+}
+
+// stripBidi removes bidirectional overrides and isolates.
+func stripBidi(s string) string {
+	return strings.Map(func(r rune) rune {
+		if isBidiControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // maxFilenameBytes leaves room under the common 255-byte name limit for a
@@ -246,7 +273,9 @@ const maxExtBytes = 16
 // macOS or Linux, no leading dot (hidden or "..") and at most 200 bytes with
 // the extension kept. It returns "attachment" when nothing usable remains.
 func Filename(name string) string {
-	name = Line(name)
+	// A name on disk gets no markers: the overrides go (a listing shows
+	// them, through Line).
+	name = Line(stripBidi(name))
 	// Only the last path segment counts, for both separators: a name of
 	// "../../etc/passwd" or "C:\x\y.exe" must not choose the directory.
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {

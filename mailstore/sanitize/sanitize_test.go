@@ -44,7 +44,10 @@ func TestText(t *testing.T) {
 		{"other c1", "a\u0085b\u0080c", "abc"},
 		{"backspace", "abc\b\b\bxyz", "abcxyz"},
 		{"invalid utf8", "a\xffb\xc3", "a\ufffdb\ufffd"},
-		{"bidi kept in text", "a\u202eb", "a\u202eb"},
+		{"rlo shown as a marker", "a\u202eb", "a<U+202E>b"},
+		{"every override and isolate shown", "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069", "<U+202A><U+202B><U+202C><U+202D><U+202E><U+2066><U+2067><U+2068><U+2069>"},
+		{"lrm rlm kept in text", "a\u200eb\u200fc", "a\u200eb\u200fc"},
+		{"marker survives a line break", "x\u2067\r\ny", "x<U+2067>\ny"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,8 +70,8 @@ func TestLine(t *testing.T) {
 		{"tab folds", "a\t\tb", "a b"},
 		{"spaces next to newline fold", "a \n b", "a b"},
 		{"double space kept", "a  b", "a  b"},
-		{"rlo override removed", "invoice\u202egpj.exe", "invoicegpj.exe"},
-		{"all overrides and isolates removed", "\u202a\u202b\u202c\u202d\u202ex\u2066\u2067\u2068\u2069", "x"},
+		{"rlo override shown", "invoice\u202egpj.exe", "invoice<U+202E>gpj.exe"},
+		{"all overrides and isolates shown", "\u202a\u202b\u202c\u202d\u202ex\u2066\u2067\u2068\u2069", "<U+202A><U+202B><U+202C><U+202D><U+202E>x<U+2066><U+2067><U+2068><U+2069>"},
 		{"lrm rlm kept", "a\u200eb\u200fc", "a\u200eb\u200fc"},
 		{"escape removed", "\x1b[2J\x1b[HSubject", "Subject"},
 		{"title set removed", "hi\x1b]0;evil\x07", "hi"},
@@ -96,6 +99,7 @@ func TestHeaderValue(t *testing.T) {
 		{"lone cr", "hi\rBcc: x", "hiBcc: x"},
 		{"nul", "a\x00b", "ab"},
 		{"8-bit nel", "a\u0085b", "ab"},
+		{"bidi removed, no marker", "Re: \u202eevil\u2069", "Re: evil"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,6 +133,7 @@ func TestFilename(t *testing.T) {
 		{"only spaces", "   ", "attachment"},
 		{"invalid characters", `a:b*c?d"e<f>g|h.txt`, "abcdefgh.txt"},
 		{"controls and escapes", "a\x00b\x1b[31mc\x1b]0;t\x07.txt", "abc.txt"},
+		{"bidi override removed, no marker", "invoice\u202egpj.exe", "invoicegpj.exe"},
 		{"bidi override", "invoice\u202egpj.exe", "invoicegpj.exe"},
 		{"newline", "a\nb.txt", "a b.txt"},
 		{"trailing dots and spaces", "name.txt. . ", "name.txt"},
@@ -174,7 +179,7 @@ func checkText(t *testing.T, in, got string) {
 		t.Fatalf("Text(%q) = %q is not valid UTF-8", in, got)
 	}
 	for _, r := range got {
-		if isControl(r) && r != '\n' && r != '\t' {
+		if (isControl(r) && r != '\n' && r != '\t') || isBidiControl(r) {
 			t.Fatalf("Text(%q) = %q holds control %U", in, got, r)
 		}
 	}
@@ -206,6 +211,21 @@ func FuzzText(f *testing.F) {
 		if again := Text(got); again != got {
 			t.Fatalf("Text is not idempotent: %q -> %q -> %q", s, got, again)
 		}
+		// Text without controls changes only by its bidi controls, each
+		// shown as its marker, in place.
+		if utf8.ValidString(s) && !strings.ContainsFunc(s, isControl) {
+			var want strings.Builder
+			for _, r := range s {
+				if isBidiControl(r) {
+					want.WriteString(BidiMarker(r))
+				} else {
+					want.WriteRune(r)
+				}
+			}
+			if got != want.String() {
+				t.Fatalf("Text(%q) = %q, want %q", s, got, want.String())
+			}
+		}
 	})
 }
 
@@ -230,8 +250,8 @@ func FuzzLine(f *testing.F) {
 		if again := Line(got); again != got {
 			t.Fatalf("Line is not idempotent: %q -> %q -> %q", s, got, again)
 		}
-		if hv := HeaderValue(s); strings.ContainsAny(hv, "\r\n") {
-			t.Fatalf("HeaderValue(%q) = %q holds a line break", s, hv)
+		if hv := HeaderValue(s); strings.ContainsAny(hv, "\r\n") || strings.ContainsFunc(hv, isBidiControl) {
+			t.Fatalf("HeaderValue(%q) = %q holds a line break or bidi control", s, hv)
 		}
 	})
 }

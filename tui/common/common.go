@@ -160,8 +160,33 @@ type NoticePostedMsg struct {
 	Text string
 }
 
-// ErrorReportedMsg is sent when a component's action failed: the root
-// shows Err on the status line and keeps it in the error history.
-type ErrorReportedMsg struct {
-	Err error
+// Thousands renders 12345 as 12,345.
+func Thousands(n int) string {
+	s := itoa(int64(max(n, 0)))
+	if len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
 }
+
+// Location is the zone dates are shown in (Local when unset).
+func (c Common) Location() *time.Location {
+	if c.Loc != nil {
+		return c.Loc
+	}
+	return time.Local
+}
+
+// Width is the width of s in terminal cells, styling left out.
+func Width(s string) int { return ansi.StringWidth(s) }

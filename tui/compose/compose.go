@@ -366,6 +366,12 @@ func (m Model) updateReview(msg tea.KeyMsg) (Model, tea.Cmd) {
 			}
 			return m, nil
 		}
+		if m.env.Outbox.Sender == nil {
+			// The demo (or a mailbox without SES) keeps replies as
+			// drafts, as the README says: nothing failed.
+			m.state = stateDone
+			return m, closed(m.draft.ID, Postponed, "Not sent (no SES sender here; the demo keeps replies): draft kept in "+m.draft.Path()+", :drafts resumes it")
+		}
 		m.state, m.err, m.notice = stateSending, nil, ""
 		return m, sendCmd(m.env.Ctx, m.env.Outbox, m.draft, m.prepared)
 	case key.Matches(msg, k.Edit):

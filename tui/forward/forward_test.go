@@ -341,3 +341,21 @@ func TestHostileTextIsSanitized(t *testing.T) {
 		t.Errorf("control characters reached the screen: %q", v)
 	}
 }
+
+// TestPreviewFieldsDecoded: the preview shows names as a mail client
+// does, decoded and made safe, never as encoded-words.
+func TestPreviewFieldsDecoded(t *testing.T) {
+	hdr := []byte("From: =?UTF-8?B?6rmA66+87KeA?= <kim@example.kr>\r\n" +
+		"Subject: =?UTF-8?Q?caf=C3=A9_=1B[31mred?=\r\n\tand more\r\n" +
+		"Received: from x\r\n")
+	shown, others := previewFields(hdr)
+	want := []string{"From: 김민지 <kim@example.kr>", "Subject: café red and more"}
+	if others != 1 || len(shown) != 2 {
+		t.Fatalf("shown %q, others %d", shown, others)
+	}
+	for i := range want {
+		if shown[i] != want[i] {
+			t.Errorf("field %d: %q, want %q", i, shown[i], want[i])
+		}
+	}
+}

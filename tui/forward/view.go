@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
@@ -133,9 +134,12 @@ func previewFields(hdr []byte) (shown []string, others int) {
 		fields = append(fields, l)
 	}
 	for _, f := range fields {
-		name, _, _ := strings.Cut(f, ":")
+		name, value, _ := strings.Cut(f, ":")
 		switch strings.ToLower(strings.TrimSpace(name)) {
 		case "from", "reply-to", "to", "cc", "subject", "date", "sender", "return-path", "message-id":
+			// Decoded as a mail client shows it: "=?UTF-8?B?…?=" means
+			// nothing to a person checking who the mail is from.
+			f = name + ": " + strings.TrimSpace(mime.DecodeWords(value))
 			shown = append(shown, common.ExpandTabs(sanitize.Line(f)))
 		default:
 			others++

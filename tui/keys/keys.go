@@ -23,6 +23,10 @@ type Global struct {
 	// Audit opens the audit view of the mailbox (from the list or the
 	// viewer).
 	Audit key.Binding
+	// Redraw clears the terminal and draws everything again.
+	Redraw key.Binding
+	// Command opens the `:` command line.
+	Command key.Binding
 }
 
 // Mail are the keys that act on a message, handled by the root in the list
@@ -31,6 +35,8 @@ type Global struct {
 type Mail struct {
 	Reply, ReplyAll key.Binding
 	Forward         key.Binding
+	// ToggleRead marks the message unread, or read again, by hand.
+	ToggleRead key.Binding
 }
 
 // List are the message list's keys.
@@ -44,13 +50,16 @@ type List struct {
 	Unmark           key.Binding
 	Sort, Reverse    key.Binding
 	Filter           key.Binding
-	NextMatch        key.Binding
-	PrevMatch        key.Binding
-	ClearFilter      key.Binding
-	Threads          key.Binding
-	Fold, FoldAll    key.Binding
-	SaveMarked       key.Binding
-	ExportMarked     key.Binding
+	// Search moves to the messages matching a query without hiding the
+	// others (Filter limits the list to them).
+	Search        key.Binding
+	NextMatch     key.Binding
+	PrevMatch     key.Binding
+	ClearFilter   key.Binding
+	Threads       key.Binding
+	Fold, FoldAll key.Binding
+	SaveMarked    key.Binding
+	ExportMarked  key.Binding
 }
 
 // Viewer are the message viewer's keys.
@@ -179,11 +188,14 @@ func DefaultKeyMap() KeyMap {
 			Errors:  b("error history", "E"),
 			Refresh: b("re-index", "ctrl+r"),
 			Audit:   b("audit view", "A"),
+			Redraw:  b("redraw", "ctrl+l"),
+			Command: b("command line", ":"),
 		},
 		Mail: Mail{
-			Reply:    b("reply", "r"),
-			ReplyAll: b("reply all", "R"),
-			Forward:  b("re-forward", "f"),
+			Reply:      b("reply", "r"),
+			ReplyAll:   b("reply all", "R"),
+			Forward:    b("re-forward", "f"),
+			ToggleRead: b("toggle read/unread", "U"),
 		},
 		List: List{
 			Up:           b("up", "k", "up"),
@@ -201,6 +213,7 @@ func DefaultKeyMap() KeyMap {
 			Sort:         b("sort by", "o"),
 			Reverse:      b("reverse sort", "O"),
 			Filter:       b("filter", "/"),
+			Search:       b("search", "S"),
 			NextMatch:    b("next match", "n"),
 			PrevMatch:    b("prev match", "N"),
 			ClearFilter:  b("clear filter", "esc"),
@@ -296,10 +309,13 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"global.errors":       &k.Global.Errors,
 		"global.refresh":      &k.Global.Refresh,
 		"global.audit":        &k.Global.Audit,
+		"global.redraw":       &k.Global.Redraw,
+		"global.command":      &k.Global.Command,
 
-		"mail.reply":     &k.Mail.Reply,
-		"mail.reply-all": &k.Mail.ReplyAll,
-		"mail.forward":   &k.Mail.Forward,
+		"mail.reply":       &k.Mail.Reply,
+		"mail.reply-all":   &k.Mail.ReplyAll,
+		"mail.forward":     &k.Mail.Forward,
+		"mail.toggle-read": &k.Mail.ToggleRead,
 
 		"list.up":            &k.List.Up,
 		"list.down":          &k.List.Down,
@@ -316,6 +332,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"list.sort":          &k.List.Sort,
 		"list.reverse":       &k.List.Reverse,
 		"list.filter":        &k.List.Filter,
+		"list.search":        &k.List.Search,
 		"list.next-match":    &k.List.NextMatch,
 		"list.prev-match":    &k.List.PrevMatch,
 		"list.clear-filter":  &k.List.ClearFilter,

@@ -55,6 +55,7 @@ type promptKind int
 const (
 	promptNone promptKind = iota
 	promptFilter
+	promptSearch
 	promptSave
 	promptExport
 )
@@ -90,6 +91,16 @@ type Model struct {
 
 	prompt promptKind
 	input  textinput.Model
+
+	// empty is what an empty list says (set by its mailbox page).
+	empty string
+
+	// search is the query n/N move between without hiding the others.
+	search    string
+	sq        query.Query
+	searchErr error
+	lastClick time.Time // for double clicks
+	lastRow   int
 }
 
 // New returns an empty list sorted newest first.
@@ -279,6 +290,53 @@ func (m Model) Capturing() bool { return m.prompt != promptNone }
 // HasFilter reports whether Esc has a filter to clear.
 func (m Model) HasFilter() bool { return m.filter != "" }
 
+// ClearFilter drops the filter.
+func (m *Model) ClearFilter() { m.setFilter("") }
+
+// ApplyFilter limits the list to the messages matching s ("" shows all);
+// an error is what `sesbox ls --query` reports for s.
+func (m *Model) ApplyFilter(s string) error {
+	m.setFilter(s)
+	return m.filterErr
+}
+
+// ApplySearch moves the cursor to the first message from it that matches
+// s, without hiding the others; n and N then move between matches. ""
+// ends the search; an error is what `sesbox ls --query` reports for s.
+func (m *Model) ApplySearch(s string) error {
+	m.search, m.searchErr = s, nil
+	if s == "" {
+		m.sq = query.Query{}
+		return nil
+	}
+	q, err := query.Parse(s, m.c.Now())
+	if err != nil {
+		m.search, m.searchErr = "", err
+		return err
+	}
+	m.sq = q
+	if !m.rowMatches(m.cursor) {
+		m.jumpSearch(1)
+	}
+	return nil
+}
+
+// SearchText is the search n/N move between ("" for none).
+func (m Model) SearchText() string { return m.search }
+
+// SetSort sorts the list by by (reversed with rev), as `sesbox ls --sort`.
+func (m *Model) SetSort(by query.SortField, rev bool) {
+	m.by, m.rev = by, rev
+	m.resort(m.selectedKey())
+}
+
+// SetEmptyText sets what the list says when the mailbox has no message
+// ("" for nothing: the mailbox page shows why above the list).
+func (m *Model) SetEmptyText(s string) { m.empty = s }
+
+// Width is the width the list draws in.
+func (m Model) Width() int { return m.width }
+
 // Marked returns the keys of the marked messages in list order.
 func (m Model) Marked() []string {
 	out := make([]string, 0, len(m.marked))
@@ -315,7 +373,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		return m.updateKey(msg)
 	case tea.MouseMsg:
-		return m.updateMouse(msg), nil
+		return m.updateMouse(msg)
 	}
 	return m, nil
 }
@@ -356,6 +414,13 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Reverse):
 		m.rev = !m.rev
 		m.resort(m.selectedKey())
+	case key.Matches(msg, k.Search):
+		m.prompt = promptSearch
+		m.input.Prompt = "search: "
+		m.input.SetValue(m.search)
+		m.input.CursorEnd()
+		m.SetSize(m.width, m.height)
+		return m, m.input.Focus()
 	case key.Matches(msg, k.Filter):
 		m.prompt = promptFilter
 		m.input.Prompt = "/"
@@ -366,8 +431,14 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.ClearFilter):
 		m.setFilter("")
 	case key.Matches(msg, k.NextMatch):
+		if m.search != "" {
+			return m, m.jumpSearch(1)
+		}
 		m.jumpMatch(1)
 	case key.Matches(msg, k.PrevMatch):
+		if m.search != "" {
+			return m, m.jumpSearch(-1)
+		}
 		m.jumpMatch(-1)
 	case key.Matches(msg, k.Threads):
 		m.threaded = !m.threaded
@@ -406,6 +477,21 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, p.Accept):
 		kind, val := m.prompt, strings.TrimSpace(m.input.Value())
 		m.closePrompt()
+		if kind == promptFilter && m.filterErr != nil {
+			// A filter that does not parse is an error, said as
+			// `sesbox ls --query` says it.
+			err := m.filterErr
+			return m, func() tea.Msg { return common.ErrorPostedMsg{Err: err} }
+		}
+		if kind == promptSearch {
+			if err := m.ApplySearch(val); err != nil {
+				return m, func() tea.Msg { return common.ErrorPostedMsg{Err: err} }
+			}
+			if val != "" && !m.rowMatches(m.cursor) {
+				return m, notice("no message matches " + val)
+			}
+			return m, nil
+		}
 		if kind == promptSave && val != "" {
 			keys, dir := m.Marked(), val
 			return m, func() tea.Msg { return MarkedSaveRequestedMsg{Keys: keys, Dir: dir} }
@@ -436,9 +522,9 @@ func (m *Model) closePrompt() {
 	m.SetSize(m.width, m.height)
 }
 
-func (m Model) updateMouse(msg tea.MouseMsg) Model {
+func (m Model) updateMouse(msg tea.MouseMsg) (Model, tea.Cmd) {
 	if msg.Action != tea.MouseActionPress {
-		return m
+		return m, nil
 	}
 	switch msg.Button {
 	case tea.MouseButtonWheelDown:
@@ -448,10 +534,47 @@ func (m Model) updateMouse(msg tea.MouseMsg) Model {
 	case tea.MouseButtonLeft:
 		// Row 0 is the column header.
 		if r := m.offset + msg.Y - 1; msg.Y >= 1 && r < len(m.rows) && msg.Y <= m.rowsHeight() {
-			m.cursor = r
+			now := m.c.Now()
+			double := r == m.lastRow && now.Sub(m.lastClick) < doubleClick
+			m.cursor, m.lastRow, m.lastClick = r, r, now
+			if double {
+				m.lastClick = time.Time{}
+				return m, chosen(m.all[m.rows[r].idx].Key)
+			}
 		}
 	}
-	return m
+	return m, nil
+}
+
+// doubleClick is the longest gap between two clicks on a row that opens it.
+const doubleClick = 400 * time.Millisecond
+
+func notice(text string) tea.Cmd {
+	return func() tea.Msg { return common.NoticePostedMsg{Text: text} }
+}
+
+// rowMatches reports whether row r matches the search.
+func (m *Model) rowMatches(r int) bool {
+	return r >= 0 && r < len(m.rows) && m.sq.Match(m.all[m.rows[r].idx])
+}
+
+// jumpSearch moves to the next (dir 1) or previous (-1) row matching the
+// search, wrapping around the list once, as a pager does.
+func (m *Model) jumpSearch(dir int) tea.Cmd {
+	n := len(m.rows)
+	for i := 1; i <= n; i++ {
+		r := ((m.cursor+dir*i)%n + n) % n
+		if m.rowMatches(r) {
+			wrapped := (dir > 0 && r < m.cursor) || (dir < 0 && r > m.cursor)
+			m.cursor = r
+			m.scroll()
+			if wrapped {
+				return notice("search wrapped around")
+			}
+			return nil
+		}
+	}
+	return notice("no message matches " + m.search)
 }
 
 func chosen(key string) tea.Cmd {
@@ -605,6 +728,9 @@ func (m *Model) reindex() {
 func (m *Model) threadIndex() *threadIndex {
 	if m.threads == nil {
 		m.threads = buildThreads(m.all)
+		if m.by == query.ByDate {
+			m.threads.byNewest(m.all, m.rev)
+		}
 	}
 	return m.threads
 }
@@ -700,7 +826,7 @@ func (m Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys.List
 	return [][]key.Binding{
 		{k.Down, k.Up, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp, k.Top, k.Bottom, k.Open},
-		{k.Filter, k.NextMatch, k.PrevMatch, k.ClearFilter, k.Sort, k.Reverse, k.Threads, k.Fold, k.FoldAll},
+		{k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.ClearFilter, k.Sort, k.Reverse, k.Threads, k.Fold, k.FoldAll},
 		{k.Mark, k.MarkAll, k.Unmark, k.SaveMarked, k.ExportMarked},
 		legend,
 	}

@@ -113,6 +113,28 @@ func buildThreads(all []*mailstore.Summary) *threadIndex {
 	return t
 }
 
+// byNewest orders the threads by their newest message, newest first
+// (oldest first with rev): a reply to an old thread brings it to the top,
+// whichever member sorts first.
+func (t *threadIndex) byNewest(all []*mailstore.Summary, rev bool) {
+	newest := make(map[int32]int64, len(t.roots))
+	for _, r := range t.roots {
+		var n int64
+		t.walk(r, 0, func(i int32, _ int) {
+			if u := all[i].Date.UnixNano(); u > n {
+				n = u
+			}
+		})
+		newest[r] = n
+	}
+	sort.SliceStable(t.roots, func(a, b int) bool {
+		if rev {
+			return newest[t.roots[a]] < newest[t.roots[b]]
+		}
+		return newest[t.roots[a]] > newest[t.roots[b]]
+	})
+}
+
 func (t *threadIndex) root(i int32) int32 {
 	for t.parent[i] >= 0 {
 		i = t.parent[i]

@@ -16,23 +16,41 @@ import (
 //
 //	gutter flags ␠ date ␠ from ␠ subject ␠ size ␠ verdicts
 //
-// and only from and subject change with the terminal width.
+// and only from and subject change with the terminal width, until a
+// narrow terminal drops the size, then the verdicts, then the date.
 const (
 	wGutter = 1
 	wFlags  = 3
 	wDate   = 10
 	wSize   = 5
 	wBadges = 7 // "! S D M"
-	wFixed  = wGutter + wFlags + 1 + wDate + 1 + 1 + 1 + wSize + 1 + wBadges
 )
 
-func columns(width int) (from, subject int) {
-	rest := max(width-wFixed, 2)
-	from = min(max(rest*35/100, 8), 28)
-	if from >= rest {
-		from = rest / 2
+// layout is which columns a width shows and how wide from and subject are.
+type layout struct {
+	date, size, badges bool
+	from, subject      int
+}
+
+func columns(width int) layout {
+	l := layout{date: width >= 50, size: width >= 70, badges: width >= 60}
+	fixed := wGutter + wFlags + 1 + 1 + 1 // from and subject each end in a space
+	if l.date {
+		fixed += wDate + 1
 	}
-	return from, rest - from
+	if l.size {
+		fixed += wSize + 1
+	}
+	if l.badges {
+		fixed += wBadges
+	}
+	rest := max(width-fixed, 2)
+	l.from = min(max(rest*35/100, 8), 28)
+	if l.from >= rest {
+		l.from = rest / 2
+	}
+	l.subject = rest - l.from
+	return l
 }
 
 // View renders the column header, the visible rows and the prompt line, each
@@ -66,7 +84,10 @@ func (m Model) View() string {
 func (m Model) emptyText() string {
 	switch {
 	case len(m.all) == 0:
-		return "  no messages (yet)"
+		if m.empty == "" {
+			return ""
+		}
+		return "  " + m.empty
 	default:
 		return "  no message matches " + sanitize.Line(m.filter)
 	}
@@ -74,7 +95,7 @@ func (m Model) emptyText() string {
 
 func (m Model) header() string {
 	st := m.c.Styles
-	fw, sw := columns(m.width)
+	l := columns(m.width)
 	name := func(f query.SortField, s string, w int) string {
 		s = common.Fit(s, w)
 		if f == m.by {
@@ -83,12 +104,18 @@ func (m Model) header() string {
 		return st.ColumnHeader.Render(s)
 	}
 	gap := st.ColumnHeader.Render(" ")
-	return st.ColumnHeader.Render(strings.Repeat(" ", wGutter+wFlags+1)) +
-		name(query.ByDate, "Date", wDate) + gap +
-		name(query.ByFrom, "From", fw) + gap +
-		name(query.BySubject, "Subject", sw) + gap +
-		name(query.BySize, common.FitRight("Size", wSize), wSize) + gap +
-		st.ColumnHeader.Render(common.Fit("! S D M", wBadges))
+	out := st.ColumnHeader.Render(strings.Repeat(" ", wGutter+wFlags+1))
+	if l.date {
+		out += name(query.ByDate, "Date", wDate) + gap
+	}
+	out += name(query.ByFrom, "From", l.from) + gap + name(query.BySubject, "Subject", l.subject) + gap
+	if l.size {
+		out += name(query.BySize, common.FitRight("Size", wSize), wSize) + gap
+	}
+	if l.badges {
+		out += st.ColumnHeader.Render(common.Fit("! S D M", wBadges))
+	}
+	return fitStyled(out, m.width)
 }
 
 func (m Model) promptLine() string {
@@ -133,7 +160,7 @@ func (m Model) renderRow(r int) string {
 		return style.Render(text)
 	}
 
-	fw, sw := columns(m.width)
+	l := columns(m.width)
 	var b strings.Builder
 	b.Grow(m.width * 2)
 
@@ -161,11 +188,17 @@ func (m Model) renderRow(r int) string {
 	b.WriteString(paint(st.Marked, f2))
 	b.WriteString(paint(base, " "))
 
-	b.WriteString(paint(base, common.Fit(formatDate(s.Date, m.c.Now(), m.c.Loc), wDate)+" "))
-	b.WriteString(paint(base, common.Fit(fromText(s), fw)+" "))
-	b.WriteString(paint(base, common.Fit(m.subjectText(rw, s), sw)+" "))
-	b.WriteString(paint(base, common.FitRight(common.Size(s.Size), wSize)+" "))
-
+	if l.date {
+		b.WriteString(paint(base, common.Fit(formatDate(s.Date, m.c.Now(), m.c.Loc), wDate)+" "))
+	}
+	b.WriteString(paint(base, common.Fit(fromText(s), l.from)+" "))
+	b.WriteString(paint(base, common.Fit(m.subjectText(rw, s), l.subject)+" "))
+	if l.size {
+		b.WriteString(paint(base, common.FitRight(common.Size(s.Size), wSize)+" "))
+	}
+	if !l.badges {
+		return fitStyled(b.String(), m.width)
+	}
 	if s.Verdicts.Failed() {
 		b.WriteString(paint(st.Danger, "!"))
 	} else {

@@ -1,5 +1,6 @@
 // Package peer starts the real server processes that integration tests run
-// against: versitygw (S3) and aws-ses-v2-local (SES v2). Tests call it;
+// against: versitygw (S3), aws-ses-v2-local (SES v2) and dynalite
+// (DynamoDB). Tests call it;
 // .ci/run installs the programs. A missing program fails the test with the
 // command that installs it: an integration test that did not run is not a
 // passing one.
@@ -19,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -95,6 +97,31 @@ func StartSESWithAccount(t testing.TB, accountJSON string) *SES {
 	port := freePort(t)
 	start(t, bin, []string{"--port", port, "--host", "127.0.0.1"}, []string{"AWS_SES_ACCOUNT=" + accountJSON}, port)
 	return &SES{URL: "http://127.0.0.1:" + port}
+}
+
+// DynamoDB is a running dynalite (in memory; conditional writes enforced).
+type DynamoDB struct {
+	URL string
+}
+
+// Client returns an SDK client for the server.
+func (d *DynamoDB) Client() *dynamodb.Client {
+	return dynamodb.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+	}, func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(d.URL)
+	})
+}
+
+// StartDynamoDB starts dynalite 4.0.0 (installed by `make peers` into
+// .peers/) with tables that become active at once.
+func StartDynamoDB(t testing.TB) *DynamoDB {
+	t.Helper()
+	bin := find(t, "dynalite", "make peers (npm install dynalite@4.0.0 into .peers/)")
+	port := freePort(t)
+	start(t, bin, []string{"--host", "127.0.0.1", "--port", port, "--createTableMs", "0", "--updateTableMs", "0", "--deleteTableMs", "0"}, nil, port)
+	return &DynamoDB{URL: "http://127.0.0.1:" + port}
 }
 
 // find looks a program up on PATH, then in GOPATH/bin and the npm prefix

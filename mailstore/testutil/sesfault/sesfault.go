@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Fault is what the proxy does with one SendEmail request.
@@ -33,7 +34,13 @@ const (
 	// Hold forwards the request, reports it on Held, and keeps the answer
 	// back until the test ends: the sender can be killed mid-send.
 	Hold
+	// Slow waits SlowDelay, then passes: a slow SES, so that concurrent
+	// senders overlap.
+	Slow
 )
+
+// SlowDelay is how long a Slow request waits before it is forwarded.
+const SlowDelay = 100 * time.Millisecond
 
 // Email is one SendEmail request SES accepted.
 type Email struct {
@@ -111,6 +118,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		n = p.n
 		p.mu.Unlock()
 		fault = p.fault(n)
+	}
+	if fault == Slow {
+		time.Sleep(SlowDelay)
 	}
 	if fault == Throttle {
 		w.Header().Set("Content-Type", "application/json")

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
+)
+
+// TestExportAndSnapshotReportUnreadableObjects: objects that fail after
+// every retry do not stop export or snapshot; both finish, name them on
+// stderr and in the manifest trailer, and only then exit 1.
+func TestExportAndSnapshotReportUnreadableObjects(t *testing.T) {
+	isolate(t)
+	old := s3RetryBackoffScale
+	s3RetryBackoffScale = 1e-3
+	t.Cleanup(func() { s3RetryBackoffScale = old })
+	srv := fakes3.Start(t, "mail")
+	msgs := demo.Messages()
+	for k, b := range msgs {
+		srv.Put(t, "mail", k, b)
+	}
+	keys := sortedKeys(msgs)
+	bad := map[string]bool{keys[2]: true, keys[20]: true}
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{Seed: 5, Reset: 1, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet && bad[strings.TrimPrefix(r.URL.Path, "/mail/")]
+	}})
+	flags := []string{"--endpoint", p.URL, "--bucket", "mail", "--prefix", demo.Prefix}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args     []string
+		manifest string
+	}{
+		{[]string{"export", "--mbox", filepath.Join(dir, "x.mbox")}, filepath.Join(dir, "x.mbox.manifest.jsonl")},
+		{[]string{"audit", "snapshot", "--out", filepath.Join(dir, "s.jsonl")}, filepath.Join(dir, "s.jsonl")},
+	} {
+		out, errOut, code := sesbox(t, append(flags, tc.args...)...)
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1\n%s", tc.args[0], code, errOut)
+		}
+		if !strings.Contains(out, fmt.Sprintf(" %d ", len(msgs)-2)) {
+			t.Errorf("%s: the summary does not count %d messages:\n%s", tc.args[0], len(msgs)-2, out)
+		}
+		for k := range bad {
+			if !strings.Contains(errOut, "could not read "+k) {
+				t.Errorf("%s: %s not named:\n%s", tc.args[0], k, errOut)
+			}
+		}
+		c, err := audit.CheckManifest(tc.manifest)
+		if err != nil || !c.OK() || c.Trailer == nil || len(c.Trailer.Failed) != 2 || c.Entries != int64(len(msgs)-2) {
+			t.Errorf("%s manifest: %+v %v", tc.args[0], c, err)
+		}
+	}
+}

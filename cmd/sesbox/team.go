@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/logging"
+	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/team"
+)
+
+// dynamoClient builds the DynamoDB client of a mailbox's team table:
+// --dynamodb-endpoint, else the SDK's own resolution from the loaded
+// configuration (which honours AWS_ENDPOINT_URL_DYNAMODB and
+// AWS_ENDPOINT_URL). Its retries stay on, and more patient than the
+// default (8 attempts unless AWS_MAX_ATTEMPTS says otherwise): every write
+// the store makes is safe to repeat (see mailstore/team), so throttling
+// and dropped connections are retried before a run is stopped.
+func (a *app) dynamoClient(ctx context.Context, mc MailboxConfig) (*dynamodb.Client, aws.Config, error) {
+	cfg, err := a.awsConfig(ctx, mc)
+	if err != nil {
+		return nil, aws.Config{}, err
+	}
+	endpoint := a.flags.dynamoEndpoint
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		o.Logger = logging.Nop{}
+		// AWS_MAX_ATTEMPTS (or max_attempts in the profile) is honoured.
+		o.Retryer = team.NewRetryer(cfg.RetryMaxAttempts, 2*time.Second)
+	}), cfg, nil
+}
+
+// teamStore returns the mailbox's team table, or nil when it has none.
+// Building it makes no request: nothing is created or checked until used.
+func (a *app) teamStore(ctx context.Context, mc MailboxConfig) (*team.Store, error) {
+	if mc.TeamTable == "" {
+		return nil, nil
+	}
+	client, _, err := a.dynamoClient(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	return team.New(client, mc.TeamTable, team.CurrentOwner()), nil
+}
+
+// teamTarget is the table a team command works on (--table, else the
+// mailbox's team_table) and the mailbox settings it is reached with.
+func (a *app) teamTarget(table string) (MailboxConfig, error) {
+	_, mcs, err := a.mailboxConfigs(false)
+	var mc MailboxConfig
+	switch {
+	case err == nil:
+		mc = mcs[0]
+	case table != "":
+		// No mailbox is needed to name a table: the flags still give the
+		// region and profile.
+		mc = a.overlay(MailboxConfig{})
+	default:
+		return MailboxConfig{}, err
+	}
+	if table != "" {
+		mc.TeamTable = table
+	}
+	if mc.TeamTable == "" {
+		return MailboxConfig{}, errors.New("no team table: give --table NAME or set team_table in the mailbox's config")
+	}
+	return mc, nil
+}
+
+func newTeamCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "team",
+		Short: "Share forward claims, read state and the action log with other operators (DynamoDB)",
+		Long: `Team mode keeps what several operators on different machines must agree on in
+one DynamoDB table: a claim for every forward send (so two runs never send the
+same message), read state, and the action log. Set team_table = "NAME" in the
+mailbox's config; the table is in the mailbox's region and profile
+(--dynamodb-endpoint or AWS_ENDPOINT_URL_DYNAMODB for another endpoint).
+See docs/team.md.`,
+	}
+	cmd.AddCommand(newTeamInitCmd(a), newTeamStatusCmd(a))
+	return cmd
+}
+
+func newTeamInitCmd(a *app) *cobra.Command {
+	var table string
+	cmd := &cobra.Command{
+		Use:   "init [--table NAME]",
+		Short: "Create the team table and print the IAM policy it needs",
+		Long: `Creates the DynamoDB table (on-demand billing; string keys pk and sk hold every
+kind of record) and prints the least-privilege IAM policy for working with it.
+It fails, changing nothing, when the table exists. Nothing else ever creates a
+table.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			mc, err := a.teamTarget(table)
+			if err != nil {
+				return err
+			}
+			client, cfg, err := a.dynamoClient(ctx, mc)
+			if err != nil {
+				return err
+			}
+			arn, err := team.Init(ctx, client, mc.TeamTable)
+			if err != nil {
+				return err
+			}
+			region, account := cfg.Region, arnAccount(arn)
+			fmt.Fprintf(a.stderr, "sesbox: created team table %s (%s)\n", sanitize.Line(mc.TeamTable), sanitize.Line(arn))
+			fmt.Fprintf(a.stderr, "sesbox: set team_table = %q in each operator's mailbox config; the IAM policy they need:\n", mc.TeamTable)
+			_, err = fmt.Fprint(a.stdout, team.Policy(region, account, mc.TeamTable))
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&table, "table", "", "table `NAME` (default: the mailbox's team_table)")
+	return cmd
+}
+
+// arnAccount is the account of an ARN (arn:aws:dynamodb:REGION:ACCOUNT:...).
+func arnAccount(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) > 4 {
+		return parts[4]
+	}
+	return ""
+}
+
+func newTeamStatusCmd(a *app) *cobra.Command {
+	var (
+		table  string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "status [--table NAME] [--json]",
+		Short: "Show the team table: items by kind and the claims without an outcome",
+		Long: `Shows the team table's state, how many items of each kind it holds (claim, read,
+log, head, meta) and the current claims: sends a run holds right now
+("claimed") and sends that started and never recorded an outcome
+("uncertain": the run died or lost the answer; never re-sent without
+--retry-uncertain). It reads the whole table.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			mc, err := a.teamTarget(table)
+			if err != nil {
+				return err
+			}
+			ts, err := a.teamStore(ctx, mc)
+			if err != nil {
+				return err
+			}
+			st, err := ts.Status(ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetEscapeHTML(false)
+				return enc.Encode(st)
+			}
+			printTeamStatus(a, st)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&table, "table", "", "table `NAME` (default: the mailbox's team_table)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as one JSON object")
+	return cmd
+}
+
+func printTeamStatus(a *app, st team.Status) {
+	w := a.stdout
+	fmt.Fprintf(w, "table:   %s (%s, %s)\n", sanitize.Line(st.Table), sanitize.Line(st.State), sanitize.Line(st.Billing))
+	var kinds []string
+	for _, k := range []string{"claim", "read", "log", "head", "meta"} {
+		kinds = append(kinds, fmt.Sprintf("%d %s", st.Counts[k], k))
+	}
+	for k, n := range st.Counts {
+		switch k {
+		case "claim", "read", "log", "head", "meta":
+		default:
+			kinds = append(kinds, fmt.Sprintf("%d %s", n, sanitize.Line(k)))
+		}
+	}
+	fmt.Fprintf(w, "items:   %s\n", strings.Join(kinds, ", "))
+	if len(st.Claims) == 0 {
+		fmt.Fprintln(w, "claims:  none without an outcome")
+		return
+	}
+	fmt.Fprintf(w, "claims:  %d without an outcome\n", len(st.Claims))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATE\tOWNER\tCLAIMED\tLEASE UNTIL\tMESSAGE\tTO")
+	for _, c := range st.Claims {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.State, sanitize.Line(c.Owner), c.ClaimedAt.Local().Format(time.DateTime),
+			c.LeaseUntil.Local().Format(time.DateTime), sanitize.Line(c.Key), sanitize.Line(strings.Join(c.Destinations, ",")))
+	}
+	tw.Flush()
+}

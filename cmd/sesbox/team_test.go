@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTeamCommandsNeedATable(t *testing.T) {
+	dir := isolate(t)
+	for _, args := range [][]string{
+		{"--bucket", "mail", "team", "status"},
+		{"--bucket", "mail", "team", "init"},
+	} {
+		_, stderr, code := sesbox(t, args...)
+		if code != 1 || !strings.Contains(stderr, "no team table: give --table NAME or set team_table") {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	// team_table is a config key; a misspelt one is refused like any other.
+	cfg := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfg, []byte("[mailbox.m]\nbucket = \"mail\"\nteam_tabel = \"t\"\n"), 0o600)
+	if _, stderr, code := sesbox(t, "--config", cfg, "team", "status"); code != 1 || !strings.Contains(stderr, "unknown key mailbox.m.team_tabel") {
+		t.Errorf("misspelt key: exit %d: %s", code, stderr)
+	}
+	c, err := loadConfig(writeFile(t, "ok.toml", "[mailbox.m]\nbucket = \"mail\"\nteam_table = \"sesbox-team\"\n"), true)
+	if err != nil || c.Mailboxes["m"].TeamTable != "sesbox-team" {
+		t.Errorf("team_table: %+v %v", c.Mailboxes["m"], err)
+	}
+}
+
+// TestAuditLogWithoutATableIsLocal: with no team table configured the
+// log command reads the local log only, as before team mode.
+func TestAuditLogWithoutATableIsLocal(t *testing.T) {
+	isolate(t)
+	out, stderr, code := sesbox(t, "audit", "log", "--verify")
+	if code != 0 || strings.Contains(out, "shared log") || !strings.Contains(out, "log intact: 0 entries") {
+		t.Errorf("exit %d: %s %s", code, out, stderr)
+	}
+}

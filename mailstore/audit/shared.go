@@ -1,0 +1,182 @@
+package audit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// A shared action log (team mode, mailstore/team) is the same hash chain
+// as the local one, kept as one record per entry in a store that several
+// machines append to: each record holds the exact JSON bytes of one
+// Action, filed under its sequence number, and the store refuses a second
+// record under a number already taken (a conditional write), so two
+// writers cannot fork the chain. A head record keeps the count and the
+// last hash, so entries cut off the end are seen.
+
+// SharedEntry is one record of a shared action log, as stored.
+type SharedEntry struct {
+	Seq  int64  // the sequence number the record is filed under
+	Raw  []byte // the entry's exact bytes
+	Item string // how the store names the record, for problems
+}
+
+// SharedHead is the shared log's head record.
+type SharedHead struct {
+	Count int64
+	Last  string // hash of entry Count
+	Item  string
+}
+
+// ChainNext fills in the chain fields of a to follow last (nil for the
+// first entry) and returns its bytes: what a shared log stores.
+func ChainNext(a Action, last *SharedEntry) ([]byte, error) {
+	a.Time = a.Time.UTC()
+	if a.Destinations == nil {
+		a.Destinations = []string{}
+	}
+	a.Prev, a.Seq = "", 1
+	if last != nil {
+		a.Prev, a.Seq = lineHash(last.Raw), last.Seq+1
+	}
+	return json.Marshal(a)
+}
+
+// EntryHash is the hash the next entry's Prev carries.
+func EntryHash(raw []byte) string { return lineHash(raw) }
+
+// VerifyShared checks a shared log read in sequence order: every entry
+// parses, is filed under its own sequence number, follows the one before
+// without gaps and carries its hash, and the head matches. Problems name
+// the record (Item) and its sequence number (Line). A head behind the
+// last entry is no problem: a writer stopped between its two writes, and
+// the next append moves the head on.
+func VerifyShared(entries []SharedEntry, head *SharedHead) ([]Action, []Problem) {
+	var (
+		actions  []Action
+		problems []Problem
+	)
+	add := func(e SharedEntry, kind, format string, args ...any) {
+		problems = append(problems, Problem{Line: int(e.Seq), Kind: kind, Detail: fmt.Sprintf(format, args...), Item: e.Item})
+	}
+	var prev *SharedEntry
+	for i := range entries {
+		e := entries[i]
+		var a Action
+		if err := json.Unmarshal(e.Raw, &a); err != nil {
+			add(e, "malformed", "not a JSON action: %v", err)
+			prev = &entries[i]
+			continue
+		}
+		actions = append(actions, a)
+		if a.Seq != e.Seq {
+			add(e, "edited", "the entry says it is number %d but is filed as %d", a.Seq, e.Seq)
+		}
+		switch {
+		case prev == nil && e.Seq != 1:
+			add(e, "removed", "the log should start with entry 1: entries 1-%d are missing", e.Seq-1)
+		case prev == nil && a.Prev != "":
+			add(e, "edited", "the first entry names a previous one")
+		case prev != nil && e.Seq != prev.Seq+1:
+			add(e, "removed", "%d entries missing before this one (entries %d-%d)", e.Seq-prev.Seq-1, prev.Seq+1, e.Seq-1)
+		case prev != nil && a.Prev != lineHash(prev.Raw):
+			add(*prev, "edited", "this entry was changed after entry %d was written (its hash no longer matches)", e.Seq)
+		}
+		prev = &entries[i]
+	}
+	switch {
+	case head == nil && len(entries) > 0:
+		problems = append(problems, Problem{Kind: "head", Detail: "the head record is missing: entries cut off the end cannot be detected"})
+	case head == nil:
+	case prev == nil && head.Count > 0, prev != nil && head.Count > prev.Seq:
+		last := int64(0)
+		if prev != nil {
+			last = prev.Seq
+		}
+		problems = append(problems, Problem{Kind: "truncated", Item: head.Item,
+			Detail: fmt.Sprintf("the head records %d entries but the log ends at entry %d: the tail was removed", head.Count, last)})
+	default:
+		for _, e := range entries {
+			if e.Seq == head.Count && lineHash(e.Raw) != head.Last {
+				add(e, "edited", "the entry does not match the hash in the head: it was changed")
+			}
+		}
+	}
+	slices.SortStableFunc(problems, func(a, b Problem) int { return a.Line - b.Line })
+	return actions, problems
+}
+
+// Tee appends every action to each log in turn (the local log first, then
+// the team table's), so both hold the same entries, each chained on its
+// own. Time, User and Host are filled once so every copy records the same
+// values. The first failure stops: a run that cannot log must not go on.
+type Tee []interface{ Append(Action) error }
+
+// Append implements the action log.
+func (t Tee) Append(a Action) error {
+	if a.Time.IsZero() {
+		a.Time = time.Now()
+	}
+	a.Time = a.Time.UTC()
+	if a.User == "" {
+		a.User = currentUser()
+	}
+	if a.Host == "" {
+		a.Host, _ = os.Hostname()
+	}
+	if a.Destinations == nil {
+		a.Destinations = []string{}
+	}
+	for _, l := range t {
+		if err := l.Append(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MergedAction is one action of the merged local and shared views.
+type MergedAction struct {
+	// Action is the local log's copy when this machine has one (Seq and
+	// Prev are then the local chain's), else the shared log's.
+	Action
+	// Logs says where the action is: "local", "shared" or both.
+	Logs []string `json:"logs"`
+	// SharedSeq is the entry's number in the shared log.
+	SharedSeq int64 `json:"sharedSeq,omitempty"`
+}
+
+// Merge joins the local and the shared log into one list in time order:
+// an action this machine wrote is in both (Tee) and appears once.
+func Merge(local, shared []Action) []MergedAction {
+	id := func(a Action) string {
+		return strings.Join([]string{a.Time.UTC().Format(time.RFC3339Nano), a.User, a.Host, a.Command, a.Bucket, a.Key, a.ETag,
+			a.SHA256, strings.Join(a.Destinations, "\x00"), a.SESMessageID, a.Result}, "\x01")
+	}
+	var out []MergedAction
+	byID := map[string][]int{}
+	for _, a := range local {
+		byID[id(a)] = append(byID[id(a)], len(out))
+		out = append(out, MergedAction{Action: a, Logs: []string{"local"}})
+	}
+	for _, a := range shared {
+		k := id(a)
+		if idx := byID[k]; len(idx) > 0 {
+			byID[k] = idx[1:]
+			out[idx[0]].Logs = append(out[idx[0]].Logs, "shared")
+			out[idx[0]].SharedSeq = a.Seq
+			continue
+		}
+		out = append(out, MergedAction{Action: a, Logs: []string{"shared"}, SharedSeq: a.Seq})
+	}
+	slices.SortStableFunc(out, func(a, b MergedAction) int { return a.Time.Compare(b.Time) })
+	return out
+}
+
+// ErrNoSharedLog is returned when a shared log is asked for but none is
+// configured.
+var ErrNoSharedLog = errors.New("no team table configured (team_table in the mailbox's config)")

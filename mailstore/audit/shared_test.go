@@ -1,0 +1,124 @@
+package audit
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+func sharedChain(t *testing.T, n int, r *rand.Rand) ([]SharedEntry, *SharedHead) {
+	t.Helper()
+	var entries []SharedEntry
+	for i := range n {
+		a := Action{Time: time.Unix(int64(r.IntN(1<<30)), 0), User: "u", Host: fmt.Sprint("h", r.IntN(3)), Command: "forward",
+			Bucket: "mail", Key: fmt.Sprintf("k%d", i), Destinations: []string{fmt.Sprint(r.IntN(100), "@x")}, Result: "sent"}
+		var last *SharedEntry
+		if i > 0 {
+			last = &entries[i-1]
+		}
+		raw, err := ChainNext(a, last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, SharedEntry{Seq: int64(i + 1), Raw: raw, Item: fmt.Sprintf("log/%d", i+1)})
+	}
+	var head *SharedHead
+	if n > 0 {
+		head = &SharedHead{Count: int64(n), Last: EntryHash(entries[n-1].Raw), Item: "head"}
+	}
+	return entries, head
+}
+
+// TestVerifySharedNamesEveryEdit: for random chains, an intact one has no
+// problem, and changing any one byte of any entry is reported at that
+// entry's item.
+func TestVerifySharedNamesEveryEdit(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		n := 1 + r.IntN(12)
+		entries, head := sharedChain(t, n, r)
+		if actions, problems := VerifyShared(entries, head); len(problems) > 0 || len(actions) != n {
+			t.Fatalf("intact chain of %d: %v", n, problems)
+		}
+		i := r.IntN(n)
+		raw := slices.Clone(entries[i].Raw)
+		raw[r.IntN(len(raw))] ^= byte(1 + r.IntN(255))
+		edited := slices.Clone(entries)
+		edited[i].Raw = raw
+		_, problems := VerifyShared(edited, head)
+		if len(problems) == 0 {
+			t.Fatalf("edit of entry %d of %d not found", i+1, n)
+		}
+		found := false
+		for _, p := range problems {
+			found = found || p.Item == entries[i].Item
+		}
+		if !found {
+			t.Fatalf("edit of entry %d of %d reported as %v", i+1, n, problems)
+		}
+	}
+}
+
+func TestVerifySharedRemovals(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	entries, head := sharedChain(t, 6, r)
+	cases := []struct {
+		name    string
+		entries []SharedEntry
+		head    *SharedHead
+		want    []string // kind@item
+	}{
+		{"middle", slices.Delete(slices.Clone(entries), 2, 3), head, []string{"removed@log/4"}},
+		{"start", entries[1:], head, []string{"removed@log/2"}},
+		{"tail", entries[:4], head, []string{"truncated@head"}},
+		{"all", nil, head, []string{"truncated@head"}},
+		{"no head", entries, nil, []string{"head@"}},
+		{"head behind (an append cut off before it moved the head)", entries, &SharedHead{Count: 5, Last: EntryHash(entries[4].Raw)}, nil},
+		{"empty", nil, nil, nil},
+	}
+	for _, tc := range cases {
+		_, problems := VerifyShared(tc.entries, tc.head)
+		var got []string
+		for _, p := range problems {
+			got = append(got, p.Kind+"@"+p.Item)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, problems, tc.want)
+		}
+	}
+}
+
+type memLog struct{ got []Action }
+
+func (m *memLog) Append(a Action) error { m.got = append(m.got, a); return nil }
+
+// TestTeeAndMerge: the two copies Tee writes carry the same fields, so
+// Merge shows each action once, marked as in both logs, next to actions
+// only one side has, in time order.
+func TestTeeAndMerge(t *testing.T) {
+	local, shared := &memLog{}, &memLog{}
+	tee := Tee{local, shared}
+	for i := range 3 {
+		if err := tee.Append(Action{Command: "forward", Key: fmt.Sprint("k", i), Time: time.Unix(int64(100+i), 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if local.got[0].User == "" || local.got[0].Host != shared.got[0].Host || local.got[0].Destinations == nil {
+		t.Fatalf("tee did not fill the same fields: %+v %+v", local.got[0], shared.got[0])
+	}
+	for i := range shared.got {
+		shared.got[i].Seq = int64(i + 10) // another chain's numbering
+	}
+	other := Action{Command: "reply", Key: "x", User: "op", Host: "elsewhere", Time: time.Unix(101, 500)}
+	merged := Merge(local.got, append(slices.Clone(shared.got), other))
+	var got []string
+	for _, m := range merged {
+		got = append(got, fmt.Sprintf("%s %v %d", m.Key, m.Logs, m.SharedSeq))
+	}
+	want := []string{"k0 [local shared] 10", "k1 [local shared] 11", "x [shared] 0", "k2 [local shared] 12"}
+	if !slices.Equal(got, want) {
+		t.Errorf("merged %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,39 @@
+package mailstore
+
+import "errors"
+
+// HintError is a failure with what the user can do about it: Hint is said
+// first ("no such bucket "x" in eu-west-1 — check --bucket and --region"),
+// the detail (the SDK's error) after it. The CLI and the TUI both show it
+// through Explain, so the two say the same.
+type HintError struct {
+	Hint string
+	Err  error
+}
+
+// Error is the detail only: Explain puts the hint in front of the whole
+// chain, so it is not repeated in the middle.
+func (e *HintError) Error() string { return e.Err.Error() }
+
+func (e *HintError) Unwrap() error { return e.Err }
+
+// Hint returns the hint of the first HintError in err's chain, "" if none.
+func Hint(err error) string {
+	var h *HintError
+	if errors.As(err, &h) {
+		return h.Hint
+	}
+	return ""
+}
+
+// Explain renders err for a person: the hint first when there is one, then
+// the error with its context and detail.
+func Explain(err error) string {
+	if err == nil {
+		return ""
+	}
+	if h := Hint(err); h != "" {
+		return h + " (" + err.Error() + ")"
+	}
+	return err.Error()
+}

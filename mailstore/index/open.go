@@ -1,0 +1,517 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/xdg"
+)
+
+// The file format. applicationID marks a database as sesbox's index (the
+// header field SQLite reserves for that); schemaVersion is PRAGMA
+// user_version. Schema 0 is the first release's: no application id, lists
+// joined with control-character separators (which corrupted them). Bump
+// schemaVersion with every change to the tables and add its migration to
+// migrate.
+const (
+	applicationID = 0x53455342 // "SESB"
+	schemaVersion = 1
+)
+
+const schema = `
+CREATE TABLE messages(
+	bucket TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL, version_id TEXT NOT NULL DEFAULT '',
+	size INTEGER NOT NULL, last_modified INTEGER NOT NULL,
+	kind INTEGER NOT NULL, date INTEGER NOT NULL, date_from_store INTEGER NOT NULL,
+	from_name TEXT NOT NULL, from_addr TEXT NOT NULL,
+	to_list TEXT NOT NULL, cc_list TEXT NOT NULL, reply_to TEXT NOT NULL, recipients TEXT NOT NULL,
+	subject TEXT NOT NULL, message_id TEXT NOT NULL, in_reply_to TEXT NOT NULL, refs TEXT NOT NULL,
+	attachments INTEGER NOT NULL, attachments_exact INTEGER NOT NULL,
+	spam TEXT NOT NULL, virus TEXT NOT NULL, spf TEXT NOT NULL, dkim TEXT NOT NULL, dmarc TEXT NOT NULL,
+	warnings TEXT NOT NULL,
+	read INTEGER NOT NULL DEFAULT 0,
+	missing INTEGER NOT NULL DEFAULT 0,
+	stale INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY(bucket, key)
+);
+CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
+`
+
+// columnsV0 and columnsV1 are the messages table's columns in each schema,
+// to tell our own database from a foreign one that happens to be SQLite.
+var (
+	columnsV0 = []string{"attachments", "attachments_exact", "bucket", "cc_list", "date", "date_from_store", "dkim",
+		"dmarc", "etag", "from_addr", "from_name", "in_reply_to", "key", "kind", "last_modified", "message_id",
+		"missing", "read", "recipients", "refs", "reply_to", "size", "spam", "spf", "subject", "to_list", "virus", "warnings"}
+	columnsV1 = sortedCopy(append(append([]string{}, columnsV0...), "version_id", "stale"))
+)
+
+func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
+
+// sidecars are the files SQLite keeps next to the database.
+var sidecars = []string{"-wal", "-shm", "-journal"}
+
+// ErrNewerSchema is returned (wrapped) by Open for an index written by a
+// newer sesbox. It is left as it is: that sesbox can still use it.
+var ErrNewerSchema = errors.New("written by a newer sesbox")
+
+// Open opens the index database at path, creating it (directory 0700, file
+// 0600: it holds subjects and addresses of private mail) if needed. Neither
+// the directory nor the files are ever reached through a symlink.
+//
+// The index is a cache and heals itself: a file that is not a SQLite
+// database, fails SQLite's quick check, or is some other application's
+// database is moved aside (path.corrupt-<time>, with its -wal and -shm)
+// and an empty index takes its place, filled again from S3 by the next
+// refresh; an index of an older schema is migrated. Notice says what was
+// done. An index of a newer sesbox is not touched: Open fails with
+// ErrNewerSchema (OpenCache then works in memory).
+func Open(path string) (*Index, error) {
+	if err := xdg.MkdirPrivate(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	for _, s := range sidecars {
+		if err := xdg.CheckNotSymlink(path + s); err != nil {
+			return nil, fmt.Errorf("open index: %w", err)
+		}
+	}
+	// Create the file ourselves so its mode is ours; SQLite gives its
+	// journal and WAL files the database file's mode.
+	if err := touchPrivate(path); err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	x, err := openFile(path)
+	var bad *unusableError
+	if !errors.As(err, &bad) {
+		return x, err
+	}
+	aside, err := moveAside(path)
+	if err != nil {
+		return nil, fmt.Errorf("index %s is unusable (%s) and could not be moved aside: %w", path, bad.reason, err)
+	}
+	if err := touchPrivate(path); err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	if x, err = openFile(path); err != nil {
+		return nil, err
+	}
+	x.notice = fmt.Sprintf("the index %s %s; moved it to %s and rebuilding it from S3", path, bad.reason, filepath.Base(aside))
+	return x, nil
+}
+
+// OpenCache opens the index at path (see Open) or, when that cannot be
+// used at all (a cache directory that cannot be written, a symlink, an
+// index of a newer sesbox; or path is empty), an empty index in memory,
+// which this process fills and forgets: reading a message by key still
+// works. notice is what to tell the user once (empty when all was well).
+func OpenCache(path string) (x *Index, notice string, err error) {
+	if path != "" {
+		x, err := Open(path)
+		if err == nil {
+			return x, x.notice, nil
+		}
+		notice = fmt.Sprintf("%v; working without a saved index this time", err)
+	} else {
+		notice = "no cache directory; working without a saved index this time"
+	}
+	x, err = OpenMemory()
+	if err != nil {
+		return nil, "", err
+	}
+	return x, notice, nil
+}
+
+// with runs fn on the database. When SQLite reports the file damaged
+// (damage the checks on open did not reach), the index heals then: the
+// file is moved aside, an empty index takes its place, the notify function
+// (SetNotify) is told, and fn runs once more on the new database.
+func (x *Index) with(ctx context.Context, fn func(*sql.DB) error) error {
+	x.mu.RLock()
+	db, gen := x.db, x.gen
+	err := fn(db)
+	x.mu.RUnlock()
+	if err == nil || !isCorrupt(err) || x.path == "" {
+		return err
+	}
+	if herr := x.heal(gen, err); herr != nil {
+		return fmt.Errorf("%w (and healing the index failed: %v)", err, herr)
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return fn(x.db)
+}
+
+// heal replaces a damaged database (unless another call already did: gen
+// is the generation the caller saw fail).
+func (x *Index) heal(gen int, cause error) error {
+	x.mu.Lock()
+	if x.gen != gen {
+		x.mu.Unlock()
+		return nil
+	}
+	x.db.Close()
+	aside, err := moveAside(x.path)
+	if err == nil {
+		err = touchPrivate(x.path)
+	}
+	var fresh *Index
+	if err == nil {
+		fresh, err = openFile(x.path)
+	}
+	if err != nil {
+		// Keep a working database: one in memory for the rest of this run.
+		fresh, _ = OpenMemory()
+	}
+	if fresh == nil {
+		x.mu.Unlock()
+		return err
+	}
+	x.db, x.gen = fresh.db, x.gen+1
+	var msg string
+	if err != nil {
+		msg = fmt.Sprintf("the index %s is damaged (%v) and could not be replaced (%v); working without a saved index", x.path, cause, err)
+	} else {
+		msg = fmt.Sprintf("the index %s is damaged (%v); moved it to %s and rebuilding it from S3", x.path, cause, filepath.Base(aside))
+	}
+	x.notice = msg
+	notify := x.notify
+	x.mu.Unlock()
+	if notify != nil {
+		notify(msg)
+	}
+	return nil
+}
+
+// SetNotify sets the function told when the index heals itself after Open
+// (Notice covers what Open did). It is called at most once per healing,
+// never while the index is locked.
+func (x *Index) SetNotify(fn func(string)) {
+	x.mu.Lock()
+	x.notify = fn
+	x.mu.Unlock()
+}
+
+// Notice says what Open did to heal the index (moved a corrupt one aside,
+// migrated an old schema), to tell the user once; empty when nothing.
+func (x *Index) Notice() string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.notice
+}
+
+// Path is the database file; "" for an index in memory.
+func (x *Index) Path() string { return x.path }
+
+var memSeq atomic.Int64
+
+// OpenMemory opens an empty index that lives in this process only.
+func OpenMemory() (*Index, error) {
+	// One connection: each connection to ":memory:" would be a database
+	// of its own.
+	name := fmt.Sprintf("file:sesbox-mem-%d?mode=memory", memSeq.Add(1))
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		return nil, fmt.Errorf("open index in memory: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	if err := create(context.Background(), db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open index in memory: %w", err)
+	}
+	return &Index{db: db}, nil
+}
+
+func touchPrivate(path string) error {
+	f, err := xdg.OpenPrivate(path, os.O_RDWR|os.O_CREATE)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, s := range sidecars {
+		// Left by an older sesbox or a copy: make them private too.
+		if f, err := xdg.OpenPrivate(path+s, os.O_RDWR); err == nil {
+			f.Close()
+		}
+	}
+	return nil
+}
+
+// unusableError says the file at path is not a usable sesbox index and
+// should be moved aside.
+type unusableError struct{ reason string }
+
+func (e *unusableError) Error() string { return e.reason }
+
+// dsn is the SQLite URI of the index file. The path is escaped: a "?" or
+// "#" in a home directory must not end it.
+func dsn(path string) string {
+	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
+	if !strings.HasPrefix(path, "/") {
+		u = url.URL{Scheme: "file", Opaque: url.PathEscape(path)}
+	}
+	// No journal_mode here: switching to WAL writes the file, and a file
+	// is only written once it is known to be ours (prepare sets WAL then;
+	// the mode is kept in the file).
+	return u.String() + "?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)"
+}
+
+// openFile opens the database and checks that it is whole and ours,
+// creating or migrating the schema. It returns an *unusableError for a
+// file to move aside.
+func openFile(path string) (*Index, error) {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	x := &Index{db: db, path: path}
+	notice, err := prepare(context.Background(), db, path)
+	if err != nil {
+		db.Close()
+		if isCorrupt(err) {
+			return nil, &unusableError{reason: "is damaged (" + err.Error() + ")"}
+		}
+		var bad *unusableError
+		if errors.As(err, &bad) || errors.Is(err, ErrNewerSchema) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	// WAL lets a refresh write while the TUI and the CLI read.
+	if _, err := db.Exec(`PRAGMA journal_mode=WAL`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	x.notice = notice
+	return x, nil
+}
+
+// quickCheckMaxBytes bounds the file size up to which Open runs SQLite's
+// quick check of every page. It reads the whole file: 8 s for an index of
+// 100,000 messages (80 MB, mostly the full-text index) on a loaded
+// machine, far too slow for every start. Above it, Open checks only what
+// is cheap (the header, the page count against the file size, the
+// schema) and damage deeper in the file is healed when a query meets it
+// (see with).
+var quickCheckMaxBytes int64 = 8 << 20
+
+// prepare checks the database (SQLite's header, size and, for a small
+// file, quick check; then that it is sesbox's index of a schema this
+// sesbox knows) and creates or migrates the schema.
+func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err error) {
+	if problems, err := checkFile(ctx, db, path); err != nil {
+		return "", err
+	} else if len(problems) > 0 {
+		return "", &unusableError{reason: "is damaged (" + strings.Join(problems, "; ") + ")"}
+	}
+	var appID, version int
+	if err := db.QueryRowContext(ctx, `PRAGMA application_id`).Scan(&appID); err != nil {
+		return "", err
+	}
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return "", err
+	}
+	tables, err := tableNames(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	cols, err := columnNames(ctx, db, "messages")
+	if err != nil {
+		return "", err
+	}
+	hasFTS := slices.Contains(tables, "messages_fts")
+	switch {
+	case appID == 0 && version == 0 && len(tables) == 0:
+		return "", create(ctx, db)
+	case appID == 0 && version == 0 && hasFTS && slices.Equal(cols, columnsV0):
+		if err := migrateV0(ctx, db); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 0: %w", err)
+		}
+		return "the index was upgraded to schema 1: every message's header is read again on the next refresh (read marks kept)", nil
+	case appID != applicationID:
+		return "", &unusableError{reason: fmt.Sprintf("is not a sesbox index (application id %#x, tables %s)", appID, strings.Join(tables, ", "))}
+	case version > schemaVersion:
+		return "", fmt.Errorf("index schema %d: %w (this one knows schema %d); left as it is", version, ErrNewerSchema, schemaVersion)
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV1):
+		return "", nil
+	}
+	return "", &unusableError{reason: fmt.Sprintf("has an unknown sesbox schema (version %d, columns %s)", version, strings.Join(cols, ","))}
+}
+
+// checkFile returns the problems found in the database file: one shorter
+// than its header says (truncated), and for a small file whatever PRAGMA
+// quick_check finds (the structure of every page; not the full integrity
+// check's index cross-checks). A file that is not SQLite at all fails the
+// first query with SQLITE_NOTADB.
+func checkFile(ctx context.Context, db *sql.DB, path string) ([]string, error) {
+	var pages, pageSize int64
+	if err := db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		return nil, err
+	}
+	if err := db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	// With a WAL, pages past the end of the file may live in the WAL.
+	if wal, err := os.Stat(path + "-wal"); (err != nil || wal.Size() == 0) && fi.Size() < pages*pageSize {
+		return []string{fmt.Sprintf("truncated: %d bytes of %d", fi.Size(), pages*pageSize)}, nil
+	}
+	if fi.Size() > quickCheckMaxBytes {
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, `PRAGMA quick_check(5)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if s != "ok" {
+			out = append(out, s)
+		}
+	}
+	return out, rows.Err()
+}
+
+func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'messages_fts_%' ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func columnNames(ctx context.Context, db *sql.DB, table string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY name`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// create writes the current schema into an empty database.
+func create(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return err
+	}
+	if err := stamp(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func stamp(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA application_id=%d; PRAGMA user_version=%d`, applicationID, schemaVersion))
+	return err
+}
+
+// migrateV0 upgrades a schema 0 index in place. Its lists cannot be read
+// back exactly, so every row is kept only for its read mark (stale=1:
+// hidden from listings, read again by the next refresh, whose upsert keeps
+// the mark).
+func migrateV0(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`ALTER TABLE messages ADD COLUMN version_id TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE messages ADD COLUMN stale INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
+		`DELETE FROM messages_fts`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	if err := stamp(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// isCorrupt reports SQLite's "database disk image is malformed" and "file
+// is not a database" (SQLITE_CORRUPT, SQLITE_NOTADB, any extended code).
+// Other errors (busy, permission, I/O) say nothing about the file and
+// never get it moved aside.
+func isCorrupt(err error) bool {
+	var ce interface{ Code() int }
+	if !errors.As(err, &ce) {
+		return false
+	}
+	switch ce.Code() & 0xff {
+	case 11, 26: // SQLITE_CORRUPT, SQLITE_NOTADB
+		return true
+	}
+	return false
+}
+
+// moveAside renames path (and its -wal, -shm, -journal) to
+// path.corrupt-<UTC time>[-N], keeping it for a look but out of the way.
+// The sidecars keep their suffix after the new name, so SQLite opens the
+// moved set as it was.
+func moveAside(path string) (string, error) {
+	base := path + ".corrupt-" + time.Now().UTC().Format("20060102T150405Z")
+	aside := base
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(aside); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		aside = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.Rename(path, aside); err != nil {
+		return "", err
+	}
+	for _, s := range sidecars {
+		if err := os.Rename(path+s, aside+s); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return aside, err
+		}
+	}
+	return aside, nil
+}

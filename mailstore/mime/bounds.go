@@ -1,0 +1,357 @@
+package mime
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/jhillyerd/enmime/v2/mediatype"
+)
+
+// Parsing is bounded in time, not only in memory.
+//
+// enmime v2.3.0 reads a multipart through a chain of boundary readers, one
+// per open level. When many levels end at once (their boundaries never
+// closed, or all closed by an outer one), every reader asks the one above
+// it again for each byte it tries to read, and the cost roughly doubles per
+// level: a 1 KB message nesting 20 levels takes seconds, 24 levels a
+// minute (docs/reliability.md has the figures and the reproducer). So
+// before enmime sees untrusted bytes, boundMIME walks the message once,
+// following enmime's own rules for where a part starts and ends, and
+//   - flattens every multipart nested deeper than maxMIMEDepth: its
+//     Content-Type becomes application/octet-stream, so enmime reads it as
+//     one opaque part (the bytes are all still there, in that part);
+//   - refuses a message with more than maxMIMEParts parts, or whose
+//     levels end together so often that enmime's cost (maxMIMECost) would
+//     still be too high: the View then shows the body as source text.
+//
+// Why this holds: enmime only nests into a part whose header has a
+// Content-Type with a boundary, so a message with at most maxMIMEDepth such
+// fields (practically all mail) cannot nest deeper, whatever the scan
+// thinks. Past that, the scan follows enmime's reading of delimiter lines
+// (below); where it could still differ on some contrived input, the
+// deadline in Parse stops the wait.
+const (
+	// maxMIMEDepth is the deepest multipart nesting enmime is given. Real
+	// mail nests 2 to 5 levels (mixed > related > alternative, signed
+	// around that); enmime needs about 3 ms for 12 unclosed levels.
+	maxMIMEDepth = 12
+	// maxMIMEParts bounds the parts in one message: enough for any real
+	// message (mailing-list digests included), few enough that enmime's
+	// per-part work (charset detection, decoding) stays in milliseconds.
+	maxMIMEParts = 1000
+	// maxMIMECost bounds the work enmime does when levels end together. A
+	// boundary that ends n open levels inside the one it belongs to (an
+	// outer delimiter, or the end of the data) costs enmime about 2^n
+	// reads of every reader in the chain; sound mail closes each level
+	// itself (n = 0). One unit measured 2 to 9 µs, so 2^13 units stay
+	// under about 0.1 s: two collapsing 12-level chains pass (the 40-deep
+	// shape, flattened, is one), many do not.
+	maxMIMECost = 1 << 13
+)
+
+// mimeBounds is the outcome of boundMIME.
+type mimeBounds struct {
+	// input is what enmime reads: the message, with the too-deep
+	// multiparts' Content-Type fields replaced.
+	input []byte
+	// refused is set when the message has too many parts to parse.
+	refused  bool
+	warnings []string
+}
+
+// boundMIME scans in (the message as enmime would read it) in one pass.
+func boundMIME(in []byte) mimeBounds {
+	s := &mimeScan{b: in}
+	top := s.header(0)
+	if !isTopContainer(top.ctype) {
+		return mimeBounds{input: in}
+	}
+	s.push(top.ctype)
+	s.body(top.end)
+	out := mimeBounds{input: in}
+	// The end of the data ends every level still open.
+	s.addCost(len(s.stack))
+	switch {
+	case s.parts > maxMIMEParts:
+		out.refused = true
+		out.warnings = append(out.warnings, fmt.Sprintf("more than %d MIME parts: not read as MIME; the body is shown as its source", maxMIMEParts))
+		return out
+	case s.cost > maxMIMECost:
+		out.refused = true
+		out.warnings = append(out.warnings, "MIME structure too costly to read (many multiparts left unclosed): not read as MIME; the body is shown as its source")
+		return out
+	}
+	if len(s.flatten) > 0 {
+		out.input = s.rewrite()
+		out.warnings = append(out.warnings, fmt.Sprintf("MIME parts nested deeper than %d levels: %d multipart(s) flattened into opaque parts", maxMIMEDepth, s.deep))
+	}
+	return out
+}
+
+// mimeLevel is one open multipart.
+type mimeLevel struct {
+	prefix, final []byte // "--boundary" and "--boundary--"
+	parts         int    // parts begun so far
+	// nextMode is set while enmime's boundaryReader.Next, not Read, looks
+	// at this level's lines: in the preamble, and after Read stopped at a
+	// line Next then skips (one holding a lone CR).
+	nextMode bool
+}
+
+type mimeScan struct {
+	b       []byte
+	stack   []mimeLevel
+	parts   int
+	cost    int // see maxMIMECost
+	deep    int
+	flatten []span // Content-Type fields to replace
+}
+
+type span struct{ start, end int }
+
+// partHeader is what the scan needs of a header block.
+type partHeader struct {
+	ctype string // the first Content-Type field's value, unfolded
+	// fields are the byte ranges of every field enmime might take for
+	// Content-Type, continuation lines included.
+	fields []span
+	end    int // index of the first byte after the header
+}
+
+func (s *mimeScan) push(ctype string) {
+	_, params, _, _ := mediatype.Parse(ctype)
+	p := []byte("--" + params["boundary"])
+	s.stack = append(s.stack, mimeLevel{prefix: p, final: append(p[:len(p):len(p)], '-', '-'), nextMode: true})
+}
+
+// isTopContainer is enmime's test for a multipart message.
+func isTopContainer(ctype string) bool {
+	mtype, params, _, err := mediatype.Parse(ctype)
+	return err == nil && strings.HasPrefix(mtype, "multipart/") && params["boundary"] != ""
+}
+
+// isPartContainer is enmime's test for a part it descends into: any part
+// with a boundary parameter, except text/plain and text/html.
+func isPartContainer(ctype string) bool {
+	if ctype == "" {
+		return false
+	}
+	mtype, params, _, err := mediatype.Parse(ctype)
+	return err == nil && params["boundary"] != "" && mtype != "text/plain" && mtype != "text/html"
+}
+
+// line returns the line at i (with its LF, if any) and the next index.
+func (s *mimeScan) line(i int) ([]byte, int) {
+	j := bytes.IndexByte(s.b[i:], '\n')
+	if j < 0 {
+		return s.b[i:], len(s.b)
+	}
+	return s.b[i : i+j+1], i + j + 1
+}
+
+func isBlankLine(line []byte) bool {
+	return len(line) == 0 || line[0] == '\r' || line[0] == '\n'
+}
+
+// body follows the open levels from i to the end of the data.
+func (s *mimeScan) body(i int) {
+	for i < len(s.b) && len(s.stack) > 0 {
+		line, next := s.line(i)
+		atEOF := !bytes.HasSuffix(line, []byte("\n"))
+		if k, at, ok := s.readStop(i, line); ok {
+			s.addCost(len(s.stack) - (k + 1))
+			s.stack = s.stack[:k+1]
+			if at > i {
+				// Read stopped at a CR inside the line; Next takes the rest
+				// of the line for a blank one and goes on line by line.
+				s.stack[k].nextMode = true
+				i = next
+				continue
+			}
+			i = s.boundary(k, line, next, atEOF)
+			continue
+		}
+		top := len(s.stack) - 1
+		if lv := &s.stack[top]; lv.nextMode && !isBlankLine(line) {
+			switch {
+			case bytes.Contains(line, lv.final) || (!atEOF && delimiterAt(line, lv.prefix)):
+				i = s.boundary(top, line, next, atEOF)
+				continue
+			case lv.parts > 0:
+				// Next wanted a boundary and found none: enmime gives up on
+				// this multipart; its parent reads on to its own boundary.
+				s.stack = s.stack[:top]
+			}
+		}
+		i = next
+	}
+}
+
+// addCost counts a boundary that ends n levels besides its own.
+func (s *mimeScan) addCost(n int) {
+	if n > 0 {
+		s.cost += 1 << min(n, 30)
+	}
+}
+
+// boundary handles a line that level k's Next classifies, and returns
+// where the scan goes on.
+func (s *mimeScan) boundary(k int, line []byte, next int, atEOF bool) int {
+	lv := &s.stack[k]
+	if bytes.Contains(line, lv.final) || atEOF {
+		// The rest, up to an outer boundary, is this level's epilogue.
+		s.stack = s.stack[:k]
+		return next
+	}
+	lv.nextMode = false
+	lv.parts++
+	s.parts++
+	if s.parts > maxMIMEParts {
+		return len(s.b)
+	}
+	h := s.header(next)
+	if isPartContainer(h.ctype) {
+		if len(s.stack) >= maxMIMEDepth {
+			s.flatten = append(s.flatten, h.fields...)
+			s.deep++
+		} else {
+			s.push(h.ctype)
+		}
+	}
+	return h.end
+}
+
+// readStop finds where enmime's chain of boundaryReader.Read calls stops
+// in the line at i, and for which level (the outermost one that sees its
+// boundary: the readers are chained from the outside in). Read looks at
+// each line start, and after every CR, through a window of len(prefix)+2
+// bytes: the terminator at its start, or the first occurrence of the
+// prefix followed by white space. After a CR it assumes a CRLF and looks
+// two bytes on. The innermost level, while in nextMode, does not Read.
+func (s *mimeScan) readStop(i int, line []byte) (k, at int, ok bool) {
+	levels := s.stack
+	if n := len(levels); n > 0 && levels[n-1].nextMode {
+		levels = levels[:n-1]
+	}
+	if len(levels) == 0 {
+		return 0, 0, false
+	}
+	check := func(w int) int {
+		for k, lv := range levels {
+			end := w + len(lv.prefix) + 2
+			if end > len(s.b) {
+				continue // near the end Read does not look
+			}
+			win := s.b[w:end]
+			if bytes.HasPrefix(win, lv.final) || delimiterAt(win, lv.prefix) {
+				return k
+			}
+		}
+		return -1
+	}
+	if len(line) > 0 && line[0] != '\r' {
+		if k := check(i); k >= 0 {
+			return k, i, true
+		}
+	}
+	for p := 0; p < len(line); p++ {
+		if line[p] != '\r' || (p+1 < len(line) && line[p+1] == '\n') {
+			continue // a CRLF: the next line start is looked at anyway
+		}
+		if k := check(i + p + 2); k >= 0 {
+			return k, i + p, true
+		}
+	}
+	return 0, 0, false
+}
+
+// delimiterAt is enmime's isDelimiter: the first occurrence of prefix in
+// b is followed by white space.
+func delimiterAt(b, prefix []byte) bool {
+	j := bytes.Index(b, prefix)
+	if j < 0 || j+len(prefix) >= len(b) {
+		return false
+	}
+	return unicode.IsSpace(rune(b[j+len(prefix)]))
+}
+
+// header reads a header block at i the way enmime's ReadHeader does: it
+// ends at an empty line, at the end of the data, or (inside a multipart)
+// where an open level's Read stops. Lines starting with white space, and
+// lines without a colon, continue the previous field.
+func (s *mimeScan) header(i int) partHeader {
+	var h partHeader
+	cur := -1 // index into h.fields of the Content-Type being read, or -1
+	var value strings.Builder
+	for i < len(s.b) {
+		line, next := s.line(i)
+		cut := false
+		if _, at, ok := s.readStop(i, line); ok {
+			if at == i {
+				break
+			}
+			line, next, cut = line[:at-i], i, true
+		}
+		text := bytes.TrimRight(line, "\r\n")
+		if len(text) == 0 {
+			if !cut {
+				i = next
+			}
+			break
+		}
+		colon := bytes.IndexByte(text, ':')
+		switch {
+		case text[0] == ' ' || text[0] == '\t' || text[0] == '\r' || colon < 0:
+			if cur >= 0 {
+				h.fields[cur].end = max(h.fields[cur].end, next)
+				if cur == 0 {
+					value.WriteByte(' ')
+					value.Write(bytes.TrimSpace(text))
+				}
+			}
+		case colon == 0:
+			// enmime skips the line; the field before goes on.
+		default:
+			cur = -1
+			if strings.EqualFold(strings.TrimRight(string(text[:colon]), " \t"), "content-type") {
+				h.fields = append(h.fields, span{i, max(next, i+len(line))})
+				cur = len(h.fields) - 1
+				if cur == 0 {
+					value.Write(bytes.TrimSpace(text[colon+1:]))
+				}
+			}
+		}
+		i = next
+		if cut {
+			break
+		}
+	}
+	h.ctype = strings.TrimSpace(value.String())
+	h.end = i
+	return h
+}
+
+// rewrite returns a copy of the input with every field in s.flatten
+// replaced by a Content-Type enmime reads as one opaque part.
+func (s *mimeScan) rewrite() []byte {
+	out := make([]byte, 0, len(s.b))
+	at := 0
+	for _, f := range s.flatten {
+		if f.start < at {
+			continue
+		}
+		eol := ""
+		if s.b[f.end-1] == '\n' {
+			eol = "\n"
+			if f.end >= 2 && s.b[f.end-2] == '\r' {
+				eol = "\r\n"
+			}
+		}
+		out = append(out, s.b[at:f.start]...)
+		out = append(out, "Content-Type: application/octet-stream"+eol...)
+		at = f.end
+	}
+	return append(out, s.b[at:]...)
+}

@@ -1,0 +1,84 @@
+package reforward
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Claims is state shared by every operator's runs (team mode: a DynamoDB
+// table, team.Store), so that runs on different machines never both send
+// the same message. The local journal stays the default and still records
+// what this machine did; Claims, when set on a Runner, is asked as well.
+//
+// Every method's error means the shared state could not be read or written
+// (after the implementation's own retries): the run then stops, and sends
+// nothing more.
+type Claims interface {
+	// Lookup returns what the shared state knows of a send, for planning.
+	Lookup(ctx context.Context, ref SendRef) (SharedState, error)
+	// Claim takes the send for this run before SES is called: a
+	// conditional write that at most one run can win. It returns the
+	// claim's token, or "" and the state that refused it: sent (unless
+	// again), uncertain (unless retryUncertain or again), or claimed by a
+	// live run elsewhere (always).
+	Claim(ctx context.Context, ref SendRef, again, retryUncertain bool) (token string, held SharedState, err error)
+	// Settle writes the outcome of a claimed send back, conditionally on
+	// the claim still being this run's.
+	Settle(ctx context.Context, ref SendRef, token string, o Outcome) error
+}
+
+// SendRef names one send the way the journal keys it: the stored object
+// version and the destinations, as a set.
+type SendRef struct {
+	Bucket, Key, ETag string
+	Destinations      []string
+}
+
+// The states SharedState.State can be in.
+const (
+	SharedNone      = ""          // never tried, or certainly not sent
+	SharedSent      = "sent"      // SES accepted it (SESMessageID)
+	SharedClaimed   = "claimed"   // a run is sending it now (lease not run out, owner alive)
+	SharedUncertain = "uncertain" // a send started and its outcome was never written back
+)
+
+// SharedState is the shared view of one send.
+type SharedState struct {
+	State        string
+	SESMessageID string
+	// At is when it was sent, or when the claim was taken.
+	At time.Time
+	// Owner is who sent or claimed it: "user@host pid N".
+	Owner  string
+	Reason string
+}
+
+// Outcome is what happened to a claimed send.
+type Outcome struct {
+	// Sent: SES accepted it with SESMessageID. NotSent: certainly not
+	// sent (a 4xx answer, a throttle before a retry): the claim is
+	// released, and an earlier sent or uncertain state comes back.
+	// Neither: the outcome is unknown, the send is uncertain for everyone.
+	Sent, NotSent bool
+	SESMessageID  string
+	Reason        string
+}
+
+func (s SharedState) describe() string {
+	who := s.Owner
+	if who == "" {
+		who = "another run"
+	}
+	switch s.State {
+	case SharedSent:
+		return fmt.Sprintf("already forwarded %s by %s (SES message id %s, team table); --again sends it again",
+			s.At.UTC().Format(time.RFC3339), who, s.SESMessageID)
+	case SharedClaimed:
+		return fmt.Sprintf("being forwarded right now by %s (claimed %s, team table)", who, s.At.UTC().Format(time.RFC3339))
+	case SharedUncertain:
+		return fmt.Sprintf("a send by %s started %s and never recorded its outcome (team table): it may or may not have been sent; "+
+			"check, then use --retry-uncertain to send it", who, s.At.UTC().Format(time.RFC3339))
+	}
+	return ""
+}

@@ -1,0 +1,166 @@
+package s3store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
+)
+
+// testPolicy is the production policy with its back-off curve scaled down
+// a thousandfold, so fault tests take seconds.
+func testPolicy() RetryPolicy {
+	p := DefaultRetryPolicy()
+	p.TimeScale = 1e-3
+	return p
+}
+
+// faultyStore fills a gofakes3 bucket with n messages of mixed sizes (some
+// with headers longer than the first ranged read) and returns a store that
+// reaches it through a fault proxy, with the client configured as sesbox
+// configures it.
+func faultyStore(t *testing.T, n int, cfg faultproxy.Config) (*Store, *faultproxy.Proxy, map[string][]byte) {
+	t.Helper()
+	srv := fakes3.Start(t, "mail")
+	rng := rand.New(rand.NewPCG(1, 2))
+	msgs := map[string][]byte{}
+	for i := range n {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "Return-Path: <a%d@example.com>\r\nFrom: a%d@example.com\r\nSubject: message %d\r\n", i, i, i)
+		if i%15 == 0 {
+			// A header block longer than HeaderRange: the read doubles.
+			for b.Len() < 100<<10 {
+				fmt.Fprintf(&b, "X-Filler: %x\r\n", rng.Uint64())
+			}
+		}
+		b.WriteString("\r\n")
+		for range rng.IntN(600) + 10 {
+			fmt.Fprintf(&b, "line %x\r\n", rng.Uint64())
+		}
+		key := fmt.Sprintf("inbox/%s%03d", sesID(sesIDAlphabet[i%32], i)[:37], i)
+		srv.Put(t, "mail", key, b.Bytes())
+		msgs[key] = b.Bytes()
+	}
+	p := faultproxy.Start(t, srv.URL, cfg)
+	pol := testPolicy()
+	client := s3.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+	}, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(p.URL)
+		o.UsePathStyle = true
+	})
+	st := New(client, mailstore.Location{Bucket: "mail", Prefix: "inbox/"}).WithRetry(pol)
+	return st, p, msgs
+}
+
+// TestReadsSurviveFaults: with 40% SlowDowns, 30% resets mid-body or 30%
+// truncated bodies, listing, header reads, full reads and the audit's
+// streaming reads all return every object, byte for byte.
+func TestReadsSurviveFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  faultproxy.Config
+	}{
+		{"slowdown40", faultproxy.Config{Seed: 1, SlowDown: 0.4}},
+		{"reset30", faultproxy.Config{Seed: 2, Reset: 0.3}},
+		{"truncate30", faultproxy.Config{Seed: 3, Truncate: 0.3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, p, msgs := faultyStore(t, 40, tc.cfg)
+			ctx := context.Background()
+			listed := map[string]bool{}
+			err := st.List(ctx, func(page []mailstore.Object) error {
+				for _, o := range page {
+					listed[o.Key] = true
+				}
+				return nil
+			})
+			if err != nil || len(listed) != len(msgs) {
+				t.Fatalf("listed %d of %d: %v", len(listed), len(msgs), err)
+			}
+			var sorted int
+			if err := st.ListSorted(ctx, "", func(page []mailstore.Object) error { sorted += len(page); return nil }); err != nil || sorted != len(msgs) {
+				t.Fatalf("sorted listing: %d of %d: %v", sorted, len(msgs), err)
+			}
+			for key, want := range msgs {
+				hdr, obj, err := st.ReadHeader(ctx, key)
+				if err != nil {
+					t.Fatalf("header %s: %v", key, err)
+				}
+				end := mime.HeaderEnd(want)
+				if !bytes.Equal(hdr, want[:end]) || obj.Size != int64(len(want)) {
+					t.Fatalf("header %s: %d bytes (size %d), want %d (size %d)", key, len(hdr), obj.Size, end, len(want))
+				}
+				raw, _, err := st.Read(ctx, key)
+				if err != nil || !bytes.Equal(raw, want) {
+					t.Fatalf("read %s: %d bytes of %d: %v", key, len(raw), len(want), err)
+				}
+				body, _, err := st.Open(ctx, key, "")
+				if err != nil {
+					t.Fatalf("open %s: %v", key, err)
+				}
+				got, err := io.ReadAll(body)
+				body.Close()
+				if err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("stream %s: %d bytes of %d: %v", key, len(got), len(want), err)
+				}
+			}
+			s := p.Stats()
+			t.Logf("%s: %s; %d GETs resumed mid-body", tc.name, s, st.Resumed())
+			if s.Faults() < 30 {
+				t.Errorf("only %d faults injected: the test proves little", s.Faults())
+			}
+			if tc.cfg.SlowDown == 0 && st.Resumed() == 0 {
+				t.Error("no body was resumed")
+			}
+		})
+	}
+}
+
+// TestBrokenBodyGivesUpWithinBounds: when every attempt fails the read
+// ends with an error after MaxAttempts GETs, not a short result.
+func TestBrokenBodyGivesUpWithinBounds(t *testing.T) {
+	st, p, msgs := faultyStore(t, 3, faultproxy.Config{Seed: 4, Reset: 1,
+		Match: func(r *http.Request) bool {
+			return r.Method == http.MethodGet && !strings.Contains(r.URL.RawQuery, "list-type")
+		}})
+	for key := range msgs {
+		raw, _, err := st.Read(context.Background(), key)
+		if err == nil || !errors.Is(err, errBodyBroken) {
+			t.Fatalf("read %s: %d bytes, err %v; want a broken-body error", key, len(raw), err)
+		}
+		body, _, err := st.Open(context.Background(), key, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.Copy(io.Discard, body)
+		if !errors.Is(err, errBodyBroken) {
+			t.Fatalf("stream %s: %v", key, err)
+		}
+		break
+	}
+	// One Read and one Open: each at most MaxAttempts GETs of the body
+	// (each of which the SDK may itself retry when the cut falls in the
+	// headers, which it cannot here: the headers always arrive whole).
+	if got, max := p.Stats().Requests, int64(2*DefaultRetryPolicy().MaxAttempts); got > max {
+		t.Errorf("%d requests, want at most %d", got, max)
+	}
+}
+
+var _ audit.Bucket = (*Store)(nil)

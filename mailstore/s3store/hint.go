@@ -1,0 +1,74 @@
+package s3store
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// hint wraps a failed call's error in a mailstore.HintError that says, in
+// the flags' own words, what to check: the CLI and the TUI both show it
+// first, the SDK's detail after it.
+func (s *Store) hint(err error) error {
+	if err == nil || mailstore.Hint(err) != "" {
+		return err
+	}
+	region, endpoint := "", ""
+	if c, ok := s.api.(*s3.Client); ok {
+		o := c.Options()
+		region, endpoint = o.Region, aws.ToString(o.BaseEndpoint)
+	}
+	if h := hintFor(err, s.loc.Bucket, region, endpoint); h != "" {
+		return &mailstore.HintError{Hint: h, Err: err}
+	}
+	return err
+}
+
+// hintFor classifies err; "" when there is nothing better to say.
+func hintFor(err error, bucket, region, endpoint string) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "NoSuchBucket":
+			in := ""
+			if region != "" {
+				in = " in " + region
+			}
+			return fmt.Sprintf("no such bucket %q%s — check --bucket and --region", bucket, in)
+		case "AccessDenied", "Forbidden":
+			return fmt.Sprintf("access denied to s3://%s — check the credentials' permissions (s3:ListBucket, s3:GetObject)", bucket)
+		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
+			return "credentials rejected — check --profile or the AWS_* environment"
+		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+			return fmt.Sprintf("bucket %q is in another region — check --region", bucket)
+		}
+	}
+	where := endpoint
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			where = u.Scheme + "://" + u.Host
+		}
+	}
+	if where == "" {
+		where = "the S3 endpoint"
+	}
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: " + where + " — check --endpoint"
+	case errors.As(err, &dnsErr):
+		return "no such host: " + where + " — check --endpoint and --region"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "cannot reach " + where + " — check --endpoint and the network"
+	}
+	return ""
+}

@@ -1,0 +1,34 @@
+package s3store
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// TestListHintsFirst: a listing that fails says what to check first, in
+// the flags' words; the SDK's error stays in the chain after it.
+func TestListHintsFirst(t *testing.T) {
+	c := fakeS3(t, "mail")
+	st := New(c, mailstore.Location{Bucket: "nosuch", Prefix: "inbox/"})
+	err := st.List(context.Background(), func([]mailstore.Object) error { return nil })
+	got := mailstore.Explain(err)
+	want := `no such bucket "nosuch" in ` + c.Options().Region + ` — check --bucket and --region (list s3://nosuch/inbox/: `
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "NoSuchBucket") {
+		t.Fatalf("got %q", got)
+	}
+
+	// Nothing listens on port 9 (discard) on loopback.
+	refused := s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String("http://127.0.0.1:9"), UsePathStyle: true,
+		Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1})
+	st = New(refused, mailstore.Location{Bucket: "b"})
+	err = st.List(context.Background(), func([]mailstore.Object) error { return nil })
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, "connection refused: http://127.0.0.1:9 — check --endpoint (list s3://b/: ") {
+		t.Fatalf("got %q", got)
+	}
+}

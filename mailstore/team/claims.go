@@ -1,0 +1,260 @@
+package team
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/sesbox/sesbox/mailstore/reforward"
+)
+
+var _ reforward.Claims = (*Store)(nil)
+
+// The states a claim item is in. "sending" is a claim without an outcome:
+// while its lease runs and its owner lives a run is sending it; after that
+// it is uncertain, exactly like an explicit "uncertain".
+const (
+	claimSending   = "sending"
+	claimSent      = "sent"
+	claimFailed    = "failed"
+	claimUncertain = "uncertain"
+)
+
+// The views status reports (reforward's shared states).
+const (
+	stateClaimedView   = reforward.SharedClaimed
+	stateUncertainView = reforward.SharedUncertain
+)
+
+// claim is a decoded claim item.
+type claim struct {
+	bucket, key, etag string
+	dests             []string
+	state             string
+	token             string
+	owner             Owner
+	claimedAt         time.Time
+	leaseUntil        time.Time
+	updatedAt         time.Time
+	ver               int64
+	sesID, reason     string
+	// The state an --again or --retry-uncertain claim replaced: restored
+	// when the new send certainly did not happen.
+	priorState, priorSESID, priorOwner string
+	priorAt                            time.Time
+	raw                                map[string]types.AttributeValue
+}
+
+func decodeClaim(it map[string]types.AttributeValue) claim {
+	return claim{
+		bucket: getS(it, "bucket"), key: getS(it, "key"), etag: getS(it, "etag"), dests: getL(it, "destinations"),
+		state: getS(it, "state"), token: getS(it, "token"),
+		owner:     Owner{Host: getS(it, "owner_host"), User: getS(it, "owner_user"), PID: int(getN(it, "owner_pid")), Boot: getS(it, "owner_boot")},
+		claimedAt: getTime(it, "claimed_at"), leaseUntil: getTime(it, "lease_until"), updatedAt: getTime(it, "updated_at"),
+		ver: getN(it, "ver"), sesID: getS(it, "ses_message_id"), reason: getS(it, "reason"),
+		priorState: getS(it, "prior_state"), priorSESID: getS(it, "prior_ses_message_id"), priorOwner: getS(it, "prior_owner"),
+		priorAt: getTime(it, "prior_at"),
+		raw:     it,
+	}
+}
+
+// dead reports whether the claim's owner is a process of this very
+// machine (same host name and boot) that no longer runs: its claim will
+// never get an outcome, lease or not.
+func (s *Store) dead(o Owner) bool {
+	return o.Boot != "" && o.Boot == s.owner.Boot && o.Host == s.owner.Host && o.PID > 0 && !s.alive(o.PID)
+}
+
+// view is what a claim item means to a run now.
+func (s *Store) view(c claim) reforward.SharedState {
+	st := reforward.SharedState{Owner: c.owner.String(), At: c.claimedAt, Reason: c.reason}
+	switch c.state {
+	case claimSent:
+		st.State, st.SESMessageID, st.At = reforward.SharedSent, c.sesID, c.updatedAt
+	case claimUncertain:
+		st.State = reforward.SharedUncertain
+	case claimSending:
+		if s.now().After(c.leaseUntil) || s.dead(c.owner) {
+			st.State = reforward.SharedUncertain
+		} else {
+			st.State = reforward.SharedClaimed
+		}
+	default:
+		st.State = reforward.SharedNone
+	}
+	return st
+}
+
+func (s *Store) getClaim(ctx context.Context, pk string) (claim, bool, error) {
+	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: keyOf(pk, "claim"), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return claim{}, false, s.wrap("read claim", err)
+	}
+	if len(out.Item) == 0 {
+		return claim{}, false, nil
+	}
+	return decodeClaim(out.Item), true, nil
+}
+
+// Lookup implements reforward.Claims.
+func (s *Store) Lookup(ctx context.Context, ref reforward.SendRef) (reforward.SharedState, error) {
+	if err := s.check(); err != nil {
+		return reforward.SharedState{}, err
+	}
+	c, ok, err := s.getClaim(ctx, claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations))
+	if err != nil || !ok {
+		return reforward.SharedState{}, err
+	}
+	return s.view(c), nil
+}
+
+// maxContention bounds how often a claim or an append is retried after
+// losing a race: each loss means another writer made progress.
+const maxContention = 64
+
+// Claim implements reforward.Claims: a conditional write on the item's
+// version (or its absence) that exactly one run wins.
+func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUncertain bool) (string, reforward.SharedState, error) {
+	if err := s.check(); err != nil {
+		return "", reforward.SharedState{}, err
+	}
+	pk := claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations)
+	for range maxContention {
+		cur, exists, err := s.getClaim(ctx, pk)
+		if err != nil {
+			return "", reforward.SharedState{}, err
+		}
+		v := s.view(cur)
+		if exists {
+			ok := v.State == reforward.SharedNone ||
+				(v.State == reforward.SharedSent && again) ||
+				(v.State == reforward.SharedUncertain && (again || retryUncertain))
+			if !ok {
+				return "", v, nil
+			}
+		}
+		tok := newToken()
+		now := s.now()
+		item := map[string]types.AttributeValue{
+			"pk": str(pk), "sk": str("claim"), "kind": str("claim"),
+			"bucket": str(ref.Bucket), "key": str(ref.Key), "etag": str(strings.Trim(ref.ETag, `"`)),
+			"destinations": list(sendSet(ref.Destinations)),
+			"state":        str(claimSending), "token": str(tok),
+			"owner_host": str(s.owner.Host), "owner_user": str(s.owner.User), "owner_pid": num(int64(s.owner.PID)),
+			"owner_boot": str(s.owner.Boot),
+			"claimed_at": timeAttr(now), "lease_until": timeAttr(now.Add(s.Lease)), "updated_at": timeAttr(now),
+			"ver": num(cur.ver + 1),
+		}
+		switch v.State {
+		case reforward.SharedSent:
+			item["prior_state"], item["prior_ses_message_id"] = str(claimSent), str(cur.sesID)
+			item["prior_at"], item["prior_owner"] = timeAttr(cur.updatedAt), str(v.Owner)
+		case reforward.SharedUncertain:
+			item["prior_state"], item["prior_at"], item["prior_owner"] = str(claimUncertain), timeAttr(cur.claimedAt), str(v.Owner)
+		}
+		in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}
+		if exists {
+			in.ConditionExpression = aws.String("#ver = :v")
+			in.ExpressionAttributeNames = map[string]string{"#ver": "ver"}
+			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(cur.ver)}
+		} else {
+			in.ConditionExpression = aws.String("attribute_not_exists(pk)")
+		}
+		_, err = s.api.PutItem(ctx, in)
+		if err == nil {
+			return tok, reforward.SharedState{}, nil
+		}
+		if !isConditionFailed(err) {
+			return "", reforward.SharedState{}, s.wrap("claim", err)
+		}
+		// Lost the race, or the client's retry of our own write that had
+		// gone through: the item tells which.
+		if now, ok, err := s.getClaim(ctx, pk); err != nil {
+			return "", reforward.SharedState{}, err
+		} else if ok && now.token == tok {
+			return tok, reforward.SharedState{}, nil
+		}
+	}
+	return "", reforward.SharedState{}, fmt.Errorf("team table %s: claim %s: lost %d races in a row", s.table, ref.Key, maxContention)
+}
+
+// Settle implements reforward.Claims: the outcome replaces the claim only
+// while the claim is still this run's.
+func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string, o reforward.Outcome) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	pk := claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations)
+	cur, ok, err := s.getClaim(ctx, pk)
+	if err != nil {
+		return err
+	}
+	if !ok || cur.token != token {
+		return s.takenOver(ref, cur, ok)
+	}
+	if cur.state != claimSending {
+		return fmt.Errorf("team table %s: %s: the claim already has an outcome (%s)", s.table, ref.Key, cur.state)
+	}
+	now := s.now()
+	item := maps.Clone(cur.raw)
+	for _, k := range []string{"ses_message_id", "reason", "prior_state", "prior_ses_message_id", "prior_at", "prior_owner"} {
+		delete(item, k)
+	}
+	item["updated_at"] = timeAttr(now)
+	item["ver"] = num(cur.ver + 1)
+	if o.Reason != "" {
+		item["reason"] = str(o.Reason)
+	}
+	switch {
+	case o.Sent:
+		item["state"], item["ses_message_id"] = str(claimSent), str(o.SESMessageID)
+	case o.NotSent && cur.priorState == claimSent:
+		// --again did not send: it stays sent, as before.
+		item["state"], item["ses_message_id"], item["updated_at"] = str(claimSent), str(cur.priorSESID), timeAttr(cur.priorAt)
+		item["owner_note"] = str("sent by " + cur.priorOwner)
+	case o.NotSent && cur.priorState == claimUncertain:
+		item["state"], item["claimed_at"] = str(claimUncertain), timeAttr(cur.priorAt)
+		item["owner_note"] = str("started by " + cur.priorOwner)
+	case o.NotSent:
+		item["state"] = str(claimFailed)
+	default:
+		item["state"] = str(claimUncertain)
+	}
+	want := getS(item, "state")
+	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: item,
+		ConditionExpression:       aws.String("#tok = :tok AND #st = :sending AND #ver = :v"),
+		ExpressionAttributeNames:  map[string]string{"#tok": "token", "#st": "state", "#ver": "ver"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":tok": str(token), ":sending": str(claimSending), ":v": num(cur.ver)},
+	})
+	if err == nil {
+		return nil
+	}
+	if !isConditionFailed(err) {
+		return s.wrap("record the outcome of "+ref.Key, err)
+	}
+	after, ok, gerr := s.getClaim(ctx, pk)
+	if gerr != nil {
+		return gerr
+	}
+	if ok && after.token == token && after.state == want && after.ver == cur.ver+1 {
+		return nil // the client's retry of a write that had gone through
+	}
+	return s.takenOver(ref, after, ok)
+}
+
+func (s *Store) takenOver(ref reforward.SendRef, cur claim, ok bool) error {
+	if !ok {
+		return fmt.Errorf("team table %s: %s: the claim of this run is gone from the table", s.table, ref.Key)
+	}
+	return fmt.Errorf("team table %s: %s: the claim of this run was taken over by %s (%s) before its outcome was written",
+		s.table, ref.Key, cur.owner, cur.state)
+}

@@ -1,0 +1,181 @@
+//go:build integration
+
+package team
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/sessend"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
+)
+
+// memSource is a read-only reforward.Source over messages held in memory
+// (not an AWS API: the stored mail is beside the point here).
+type memSource map[string][]byte
+
+func (m memSource) Location() mailstore.Location {
+	return mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
+}
+func (m memSource) Resolve(_ context.Context, k string) (string, error) {
+	if strings.HasPrefix(k, "inbox/") {
+		return k, nil
+	}
+	return "inbox/" + k, nil
+}
+func (m memSource) obj(k string) mailstore.Object {
+	sum := md5.Sum(m[k])
+	return mailstore.Object{Key: k, ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Size: int64(len(m[k]))}
+}
+func (m memSource) ReadHeader(_ context.Context, k string) ([]byte, mailstore.Object, error) {
+	raw, ok := m[k]
+	if !ok {
+		return nil, mailstore.Object{}, mailstore.ErrNotFound
+	}
+	return raw, m.obj(k), nil
+}
+func (m memSource) Read(ctx context.Context, k string) ([]byte, mailstore.Object, error) {
+	return m.ReadHeader(ctx, k)
+}
+
+func mail(i int) []byte {
+	return []byte(strings.Join([]string{
+		"Received: from mail.sender.example (mail.sender.example [203.0.113.5])",
+		" by inbound-smtp.us-east-1.amazonaws.com with SMTP id x",
+		" for info@acme.example;",
+		" Fri, 14 Mar 2025 10:00:00 +0000 (UTC)",
+		"X-SES-Spam-Verdict: PASS",
+		"X-SES-Virus-Verdict: PASS",
+		"From: Alice <alice@sender.example>",
+		"To: info@acme.example",
+		fmt.Sprintf("Subject: message %d", i),
+		fmt.Sprintf("Message-ID: <m%d@sender.example>", i),
+		"Date: Fri, 14 Mar 2025 10:00:00 +0000",
+		"",
+		fmt.Sprintf("Hello %d.", i),
+		"",
+	}, "\r\n"))
+}
+
+func sesSender(endpoint string) *sessend.Sender {
+	return sessend.New(sesv2.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, ""),
+	}, func(o *sesv2.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.RetryMaxAttempts = 1
+	}), "")
+}
+
+type memLog struct{ n int }
+
+func (l *memLog) Append(audit.Action) error { l.n++; return nil }
+
+// testForwardRunsShareClaims runs reforward with the store as its Claims
+// against aws-ses-v2-local: a throttled send gives its claim back and
+// takes it again, a lost answer leaves the send uncertain for every
+// machine, and a second "machine" (its own journal) sends nothing twice
+// until --retry-uncertain.
+func testForwardRunsShareClaims(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		switch n {
+		case 2:
+			return sesfault.Throttle
+		case 5:
+			return sesfault.Drop
+		}
+		return sesfault.Pass
+	})
+	src := memSource{}
+	var keys []string
+	for i := range 6 {
+		k := fmt.Sprintf("inbox/m%d", i)
+		src[k] = mail(i)
+		keys = append(keys, k)
+	}
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	runner := func(host string) (*reforward.Runner, *Store, *memLog) {
+		s := newStore(db.Client(), table, owner(host, 1))
+		lg := &memLog{}
+		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: s, Log: lg, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, s, lg
+	}
+	run := func(r *reforward.Runner, opts reforward.Options) map[string]reforward.Result {
+		t.Helper()
+		p, err := r.Plan(context.Background(), keys, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]reforward.Result{}
+		if _, err := r.Run(context.Background(), p, func(x reforward.Result) { out[x.Key] = x }, nil); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	ra, sa, lga := runner("a")
+	first := run(ra, reforward.Options{Config: cfg})
+	// Requests: 1 m0, 2 m1 throttled, 3 m1, 4 m2, 5 m3 dropped, 6 m4, 7 m5.
+	for i, k := range keys {
+		want := reforward.StatusSent
+		if i == 3 {
+			want = reforward.StatusUncertain
+		}
+		if first[k].Status != want {
+			t.Errorf("first run %s: %+v", k, first[k])
+		}
+	}
+	if len(proxy.Emails()) != 6 || lga.n != 6 {
+		t.Fatalf("%d emails, %d actions", len(proxy.Emails()), lga.n)
+	}
+	ref := func(k string) reforward.SendRef {
+		o := src.obj(k)
+		return reforward.SendRef{Bucket: "mail", Key: k, ETag: o.ETag, Destinations: []string{"ops@team.example"}}
+	}
+	if st, _ := sa.Lookup(context.Background(), ref(keys[1])); st.State != reforward.SharedSent || st.SESMessageID != first[keys[1]].SESMessageID {
+		t.Errorf("the throttled send: %+v", st)
+	}
+	if st, _ := sa.Lookup(context.Background(), ref(keys[3])); st.State != reforward.SharedUncertain || !strings.Contains(st.Reason, "no answer") {
+		t.Errorf("the dropped send: %+v", st)
+	}
+
+	// Another machine, its own empty journal: nothing is sent again.
+	rb, _, _ := runner("b")
+	second := run(rb, reforward.Options{Config: cfg})
+	for i, k := range keys {
+		x := second[k]
+		switch {
+		case i == 3 && (x.Status != reforward.StatusUncertain || !strings.Contains(x.Reason, "op@a pid 1")):
+			t.Errorf("second machine, the uncertain send: %+v", x)
+		case i != 3 && (x.Status != reforward.StatusSkipped || x.SESMessageID != first[k].SESMessageID || !strings.Contains(x.Reason, "op@a pid 1")):
+			t.Errorf("second machine %s: %+v", k, x)
+		}
+	}
+	if len(proxy.Emails()) != 6 {
+		t.Fatalf("the second machine sent: %d emails", len(proxy.Emails()))
+	}
+	// --retry-uncertain from the second machine sends that one only.
+	third := run(rb, reforward.Options{Config: cfg, RetryUncertain: true})
+	if third[keys[3]].Status != reforward.StatusSent || len(proxy.Emails()) != 7 {
+		t.Fatalf("--retry-uncertain: %+v, %d emails", third[keys[3]], len(proxy.Emails()))
+	}
+	if st, _ := sa.Lookup(context.Background(), ref(keys[3])); st.State != reforward.SharedSent || !strings.Contains(st.Owner, "op@b") {
+		t.Errorf("after --retry-uncertain: %+v", st)
+	}
+}

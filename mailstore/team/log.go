@@ -1,0 +1,216 @@
+package team
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+)
+
+// The shared action log: one item per entry under pk "log", sk the
+// 20-digit sequence number (so the sort key orders them), attribute
+// "entry" the exact JSON bytes as audit.ChainNext made them. An append
+// reads the last entry, chains onto it and writes the next number with
+// attribute_not_exists: of two writers racing for a number one wins, the
+// other reads the new tail and tries again, so the chain never forks.
+
+const (
+	logPK  = "log"
+	headPK = "loghead"
+)
+
+func seqSK(n int64) string { return fmt.Sprintf("%020d", n) }
+
+func itemName(sk string) string { return logPK + "/" + sk }
+
+// appendTimeout bounds one Append (the client's retries included).
+const appendTimeout = 30 * time.Second
+
+// Append adds a to the shared log (reforward.ActionLog, drafts.ActionLog).
+// Time, User and Host are filled when empty; Prev and Seq are set here. A
+// reply that was sent also marks its message answered for everyone.
+func (s *Store) Append(a audit.Action) error {
+	ctx, cancel := context.WithTimeout(context.Background(), appendTimeout)
+	defer cancel()
+	if err := s.AppendContext(ctx, a); err != nil {
+		return err
+	}
+	if a.Command == "reply" && a.Result == "sent" && a.Bucket != "" && a.Key != "" {
+		return s.SetAnswered(ctx, a.Bucket, a.Key, true)
+	}
+	return nil
+}
+
+// AppendContext is Append with a context.
+func (s *Store) AppendContext(ctx context.Context, a audit.Action) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if a.Time.IsZero() {
+		a.Time = s.now()
+	}
+	if a.User == "" {
+		a.User = s.owner.User
+	}
+	if a.Host == "" {
+		a.Host = s.owner.Host
+	}
+	for range maxContention {
+		last, err := s.lastEntry(ctx)
+		if err != nil {
+			return err
+		}
+		raw, err := audit.ChainNext(a, last)
+		if err != nil {
+			return fmt.Errorf("team action log: %w", err)
+		}
+		seq := int64(1)
+		if last != nil {
+			seq = last.Seq + 1
+		}
+		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: aws.String(s.table),
+			Item: map[string]types.AttributeValue{
+				"pk": str(logPK), "sk": str(seqSK(seq)), "kind": str("log"), "seq": num(seq), "entry": str(string(raw)),
+			},
+			ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		})
+		if err == nil {
+			return s.advanceHead(ctx, seq, audit.EntryHash(raw))
+		}
+		if !isConditionFailed(err) {
+			return s.wrap("append to the action log", err)
+		}
+		// Another writer took the number, or this is the client's retry of
+		// our own write that went through: the item tells which.
+		got, err := s.entry(ctx, seq)
+		if err != nil {
+			return err
+		}
+		if got != nil && bytes.Equal(got.Raw, raw) {
+			return s.advanceHead(ctx, seq, audit.EntryHash(raw))
+		}
+	}
+	return fmt.Errorf("team table %s: append to the action log: lost %d races in a row", s.table, maxContention)
+}
+
+// advanceHead moves the head to entry seq unless it is already further.
+func (s *Store) advanceHead(ctx context.Context, seq int64, hash string) error {
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      keyOf(headPK, "head"),
+		UpdateExpression:         aws.String("SET #k = :kind, #c = :n, #l = :h"),
+		ConditionExpression:      aws.String("attribute_not_exists(#c) OR #c < :n"),
+		ExpressionAttributeNames: map[string]string{"#k": "kind", "#c": "count", "#l": "last"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":kind": str("head"), ":n": num(seq), ":h": str(hash),
+		},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return s.wrap("move the action log's head", err)
+	}
+	return nil
+}
+
+func decodeEntry(it map[string]types.AttributeValue) (audit.SharedEntry, error) {
+	sk := getS(it, "sk")
+	n, err := strconv.ParseInt(sk, 10, 64)
+	if err != nil {
+		return audit.SharedEntry{}, fmt.Errorf("log item %q: not a sequence number", sk)
+	}
+	return audit.SharedEntry{Seq: n, Raw: []byte(getS(it, "entry")), Item: itemName(sk)}, nil
+}
+
+func (s *Store) lastEntry(ctx context.Context) (*audit.SharedEntry, error) {
+	out, err := s.api.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(logPK)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(1),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, s.wrap("read the action log's tail", err)
+	}
+	if len(out.Items) == 0 {
+		return nil, nil
+	}
+	e, err := decodeEntry(out.Items[0])
+	if err != nil {
+		return nil, fmt.Errorf("team table %s: %w", s.table, err)
+	}
+	return &e, nil
+}
+
+func (s *Store) entry(ctx context.Context, seq int64) (*audit.SharedEntry, error) {
+	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: keyOf(logPK, seqSK(seq)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, s.wrap("read the action log", err)
+	}
+	if len(out.Item) == 0 {
+		return nil, nil
+	}
+	e, err := decodeEntry(out.Item)
+	if err != nil {
+		return nil, fmt.Errorf("team table %s: %w", s.table, err)
+	}
+	return &e, nil
+}
+
+// ReadLog returns every entry of the shared log in order, and its head
+// (nil when there is none), for audit.VerifyShared.
+func (s *Store) ReadLog(ctx context.Context) ([]audit.SharedEntry, *audit.SharedHead, error) {
+	if err := s.check(); err != nil {
+		return nil, nil, err
+	}
+	var entries []audit.SharedEntry
+	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(logPK)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, s.wrap("read the action log", err)
+		}
+		for _, it := range page.Items {
+			e, err := decodeEntry(it)
+			if err != nil {
+				return nil, nil, fmt.Errorf("team table %s: %w", s.table, err)
+			}
+			entries = append(entries, e)
+		}
+	}
+	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: keyOf(headPK, "head"), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, nil, s.wrap("read the action log's head", err)
+	}
+	if len(out.Item) == 0 {
+		return entries, nil, nil
+	}
+	return entries, &audit.SharedHead{Count: getN(out.Item, "count"), Last: getS(out.Item, "last"), Item: headPK + "/head"}, nil
+}
+
+// VerifyLog reads and checks the shared log (audit.VerifyShared).
+func (s *Store) VerifyLog(ctx context.Context) ([]audit.Action, []audit.Problem, *audit.SharedHead, error) {
+	entries, head, err := s.ReadLog(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	actions, problems := audit.VerifyShared(entries, head)
+	return actions, problems, head, nil
+}

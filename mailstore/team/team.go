@@ -1,0 +1,409 @@
+// Package team is sesbox's shared state for operators on different
+// machines, kept in one DynamoDB table: forward claims and their outcomes
+// (so a bulk re-forward run by two operators sends each message once),
+// read state, and a hash-chained action log.
+//
+// One partition/sort key schema (pk, sk: strings) holds every kind of
+// record; the kind attribute says which:
+//
+//	kind    pk                        sk                  what
+//	meta    "meta"                    "table"             written by `sesbox team init`
+//	claim   "claim#" + sha256(send)   "claim"             one send: bucket, key, ETag, destinations, owner, lease, outcome
+//	read    "read#" + bucket          key                 read/answered flags with their times (last writer wins)
+//	log     "log"                     20-digit sequence   one action-log entry (the exact JSON bytes)
+//	head    "loghead"                 "head"              the log's count and last hash
+//
+// The table never holds message bodies or credentials: keys, ids, hashes,
+// addresses and outcomes only. Nothing here creates a table except Init.
+//
+// Every write that must not be lost or doubled is conditional, and written
+// so that the SDK's own retries (throttling, network errors) are safe: a
+// retried write whose first attempt did succeed fails its condition, and
+// the item is then read back and recognised as this writer's own.
+package team
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// dynamoAPI is the part of the DynamoDB client the store uses.
+type dynamoAPI interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+var _ dynamoAPI = (*dynamodb.Client)(nil)
+
+// Owner is who holds a claim or wrote a record.
+type Owner struct {
+	Host string
+	User string
+	PID  int
+	// Boot identifies the running kernel (Linux boot_id): a claim of a
+	// process that no longer runs on this very machine is known dead
+	// without waiting for its lease.
+	Boot string
+}
+
+func (o Owner) String() string {
+	return fmt.Sprintf("%s@%s pid %d", o.User, o.Host, o.PID)
+}
+
+// CurrentOwner describes this process.
+func CurrentOwner() Owner {
+	o := Owner{PID: os.Getpid()}
+	o.Host, _ = os.Hostname()
+	if u, err := user.Current(); err == nil {
+		o.User = u.Username
+	}
+	if o.User == "" {
+		o.User = os.Getenv("USER")
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/random/boot_id"); err == nil {
+		o.Boot = strings.TrimSpace(string(b))
+	}
+	return o
+}
+
+// Store is the team table.
+type Store struct {
+	api   dynamoAPI
+	table string
+	owner Owner
+	// Lease is how long a claim stands without an outcome before every
+	// machine calls the send uncertain. It must outlast one send (the
+	// forward run bounds a send to 2 minutes).
+	Lease time.Duration
+	// Now is the clock (tests move it).
+	Now func() time.Time
+	// alive reports whether a process of this machine runs (tests replace it).
+	alive func(pid int) bool
+
+	mu        sync.Mutex
+	down      error     // the last call that failed after every retry
+	downUntil time.Time // calls fail at once until then
+}
+
+// downFor is how long the store answers with its last failure, without
+// trying, after a call failed through every retry: a run that lost the
+// table stops at once instead of waiting out the retries again for its
+// last log entry, and a long-lived TUI tries again later.
+const downFor = 30 * time.Second
+
+// check fails fast while the table is known to be unreachable.
+func (s *Store) check() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down != nil && time.Now().Before(s.downUntil) {
+		return fmt.Errorf("team table %s is unreachable (earlier in this run: %w)", s.table, s.down)
+	}
+	return nil
+}
+
+// DefaultLease is Store.Lease unless set.
+const DefaultLease = 5 * time.Minute
+
+// New returns the store for table, written as owner.
+func New(client dynamoAPI, table string, owner Owner) *Store {
+	return &Store{api: client, table: table, owner: owner, Lease: DefaultLease, Now: time.Now, alive: processAlive}
+}
+
+// Table is the table's name.
+func (s *Store) Table() string { return s.table }
+
+func (s *Store) now() time.Time { return s.Now().UTC() }
+
+// wrap names the table in an error and says what a missing table means.
+// A call that failed through every retry marks the table unreachable.
+func (s *Store) wrap(what string, err error) error {
+	var gaveUp *retry.MaxAttemptsError
+	if errors.As(err, &gaveUp) {
+		s.mu.Lock()
+		s.down, s.downUntil = err, time.Now().Add(downFor)
+		s.mu.Unlock()
+	}
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return fmt.Errorf("team table %s: %s: the table does not exist (create it with `sesbox team init --table %s`): %w", s.table, what, s.table, err)
+	}
+	return fmt.Errorf("team table %s: %s: %w", s.table, what, err)
+}
+
+func isConditionFailed(err error) bool {
+	var cf *types.ConditionalCheckFailedException
+	return errors.As(err, &cf)
+}
+
+// Item attribute helpers: the table is small and flat, so the maps are
+// written out rather than marshalled by reflection.
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func num(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+func list(vs []string) types.AttributeValue {
+	l := make([]types.AttributeValue, len(vs))
+	for i, v := range vs {
+		l[i] = str(v)
+	}
+	return &types.AttributeValueMemberL{Value: l}
+}
+
+func getS(it map[string]types.AttributeValue, k string) string {
+	if v, ok := it[k].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func getN(it map[string]types.AttributeValue, k string) int64 {
+	if v, ok := it[k].(*types.AttributeValueMemberN); ok {
+		n, _ := strconv.ParseInt(v.Value, 10, 64)
+		return n
+	}
+	return 0
+}
+
+func getBool(it map[string]types.AttributeValue, k string) bool {
+	v, ok := it[k].(*types.AttributeValueMemberBOOL)
+	return ok && v.Value
+}
+
+func getL(it map[string]types.AttributeValue, k string) []string {
+	v, ok := it[k].(*types.AttributeValueMemberL)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(v.Value))
+	for _, x := range v.Value {
+		if s, ok := x.(*types.AttributeValueMemberS); ok {
+			out = append(out, s.Value)
+		}
+	}
+	return out
+}
+
+func getTime(it map[string]types.AttributeValue, k string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, getS(it, k))
+	return t
+}
+
+func timeAttr(t time.Time) types.AttributeValue { return str(t.UTC().Format(time.RFC3339Nano)) }
+
+func keyOf(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": str(pk), "sk": str(sk)}
+}
+
+// sendSet is the destinations as a set: sorted, without repeats.
+func sendSet(dests []string) []string {
+	set := slices.Clone(dests)
+	slices.Sort(set)
+	return slices.Compact(set)
+}
+
+// claimPK identifies a send (bucket, key, ETag without quotes,
+// destinations as a set). Each part is length-prefixed so no choice of
+// names makes two sends collide, then hashed: a key plus fifty addresses
+// may be longer than a partition key may be.
+func claimPK(bucket, key, etag string, dests []string) string {
+	var b strings.Builder
+	for _, s := range append([]string{bucket, key, strings.Trim(etag, `"`)}, sendSet(dests)...) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return "claim#" + hex.EncodeToString(sum[:])
+}
+
+func newToken() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Init creates the table: on-demand billing, string pk and sk. It fails
+// when the table exists. It waits until the table is active, writes the
+// meta record and returns the table's ARN.
+func Init(ctx context.Context, client dynamoAPI, table string) (string, error) {
+	created, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(table),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+	})
+	var inUse *types.ResourceInUseException
+	if errors.As(err, &inUse) {
+		return "", fmt.Errorf("team table %s already exists: nothing was changed", table)
+	}
+	if err != nil {
+		return "", fmt.Errorf("create team table %s: %w", table, err)
+	}
+	arn := ""
+	if created.TableDescription != nil {
+		arn = aws.ToString(created.TableDescription.TableArn)
+	}
+	w := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 5*time.Second
+	})
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 5*time.Minute); err != nil {
+		return "", fmt.Errorf("team table %s: waiting for it to become active: %w", table, err)
+	}
+	o := CurrentOwner()
+	_, err = client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(table),
+		Item: map[string]types.AttributeValue{
+			"pk": str("meta"), "sk": str("table"), "kind": str("meta"), "schema": num(1),
+			"created_at": timeAttr(time.Now()), "created_by": str(o.String()),
+		},
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if err != nil && !isConditionFailed(err) {
+		return "", fmt.Errorf("team table %s: write the meta record: %w", table, err)
+	}
+	return arn, nil
+}
+
+// Policy is the least-privilege IAM policy for working with the table
+// (account and region as given; "*" when unknown). No DeleteItem, no
+// table administration: sesbox never removes a record.
+func Policy(region, account, table string) string {
+	if region == "" {
+		region = "*"
+	}
+	if account == "" {
+		account = "*"
+	}
+	return fmt.Sprintf(`{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "SesboxTeamTable",
+      "Effect": "Allow",
+      "Action": [
+        "dynamodb:DescribeTable",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "dynamodb:Scan"
+      ],
+      "Resource": "arn:aws:dynamodb:%s:%s:table/%s"
+    }
+  ]
+}
+`, region, account, table)
+}
+
+// Status is what `sesbox team status` shows.
+type Status struct {
+	Table     string         `json:"table"`
+	State     string         `json:"state"` // the table's status: ACTIVE, ...
+	Billing   string         `json:"billing"`
+	Counts    map[string]int `json:"counts"` // items by kind
+	Claims    []ClaimInfo    `json:"claims"` // claims without an outcome: running or uncertain
+	LogLength int64          `json:"logEntries"`
+}
+
+// ClaimInfo is one claim as status shows it.
+type ClaimInfo struct {
+	Bucket       string    `json:"bucket"`
+	Key          string    `json:"key"`
+	ETag         string    `json:"etag"`
+	Destinations []string  `json:"destinations"`
+	State        string    `json:"state"` // claimed (a run holds it) or uncertain
+	Owner        string    `json:"owner"`
+	ClaimedAt    time.Time `json:"claimedAt"`
+	LeaseUntil   time.Time `json:"leaseUntil"`
+	Reason       string    `json:"reason,omitempty"`
+}
+
+// Status describes the table: its state, its items by kind and the claims
+// without an outcome. It reads the whole table (a Scan): the table holds
+// small records only, but this is the one call whose cost grows with it.
+func (s *Store) Status(ctx context.Context) (Status, error) {
+	st := Status{Table: s.table, Counts: map[string]int{}, Claims: []ClaimInfo{}}
+	d, err := s.api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)})
+	if err != nil {
+		return st, s.wrap("describe", err)
+	}
+	st.State = string(d.Table.TableStatus)
+	if d.Table.BillingModeSummary != nil {
+		st.Billing = string(d.Table.BillingModeSummary.BillingMode)
+	}
+	p := dynamodb.NewScanPaginator(s.api, &dynamodb.ScanInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return st, s.wrap("scan", err)
+		}
+		for _, it := range page.Items {
+			kind := getS(it, "kind")
+			if kind == "" {
+				kind = "(none)"
+			}
+			st.Counts[kind]++
+			switch kind {
+			case "log":
+				st.LogLength++
+			case "claim":
+				c := decodeClaim(it)
+				state := s.view(c)
+				if state.State != stateClaimedView && state.State != stateUncertainView {
+					continue
+				}
+				st.Claims = append(st.Claims, ClaimInfo{Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: c.dests,
+					State: state.State, Owner: c.owner.String(), ClaimedAt: c.claimedAt, LeaseUntil: c.leaseUntil, Reason: c.reason})
+			}
+		}
+	}
+	slices.SortFunc(st.Claims, func(a, b ClaimInfo) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
+	return st, nil
+}
+
+// NewRetryer is the retry policy of the team table's client: throttling,
+// server errors and dropped connections are retried (every write the
+// store makes is safe to repeat) up to attempts times (8 when 0), waiting
+// at most maxBackoff between two. Without a retry budget: a run must not
+// give up on the table early because an earlier call spent the budget.
+// After the last attempt the call fails and a forward run stops.
+func NewRetryer(attempts int, maxBackoff time.Duration) aws.Retryer {
+	if attempts <= 0 {
+		attempts = 8
+	}
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = attempts
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+	})
+}

@@ -1,0 +1,521 @@
+//go:build integration
+
+package team
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+)
+
+// The tests here run against dynalite 4.0.0, which enforces condition
+// expressions like DynamoDB; faults come from a proxy in front of it.
+
+// client is a client with the retries sesbox uses, with short waits.
+func client(url string) *dynamodb.Client {
+	return dynamodb.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, ""),
+	}, func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(url)
+		o.Retryer = NewRetryer(0, 50*time.Millisecond)
+	})
+}
+
+// newStore is New for a made-up owner whose process counts as running
+// (the made-up pids are not this machine's).
+func newStore(c dynamoAPI, table string, o Owner) *Store {
+	s := New(c, table, o)
+	s.alive = func(int) bool { return true }
+	return s
+}
+
+// newTable creates a table of its own for the test in the shared dynalite.
+func newTable(t *testing.T, db *peer.DynamoDB) (*peer.DynamoDB, string) {
+	t.Helper()
+	name := "sesbox-" + strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())
+	arn, err := Init(context.Background(), db.Client(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(arn, "table/"+name) {
+		t.Errorf("ARN %q", arn)
+	}
+	return db, name
+}
+
+func owner(host string, pid int) Owner {
+	return Owner{Host: host, User: "op", PID: pid, Boot: "boot-" + host}
+}
+
+func ref(i int) reforward.SendRef {
+	return reforward.SendRef{Bucket: "mail", Key: fmt.Sprintf("inbox/m%02d", i), ETag: `"e` + fmt.Sprint(i) + `"`,
+		Destinations: []string{"b@x.example", "a@x.example"}}
+}
+
+// TestTeam runs every test against one dynalite (starting one takes a
+// second or two), each in a table of its own.
+func TestTeam(t *testing.T) {
+	db := peer.StartDynamoDB(t)
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T, *peer.DynamoDB)
+	}{
+		{"InitRefusesAnExistingTable", testInitRefusesAnExistingTable},
+		{"MissingTableSaysHowToCreateIt", testMissingTableSaysHowToCreateIt},
+		{"ClaimsRace", testClaimsRace},
+		{"ClaimLifecycle", testClaimLifecycle},
+		{"ExpiredLeaseAndDeadOwnerAreUncertain", testExpiredLeaseAndDeadOwnerAreUncertain},
+		{"RetriedWritesAreRecognised", testRetriedWritesAreRecognised},
+		{"UnreachableTableIsAnError", testUnreachableTableIsAnError},
+		{"ReadStateLastWriterWins", testReadStateLastWriterWins},
+		{"SharedLogTwoWriters", testSharedLogTwoWriters},
+		{"StatusShowsClaimsAndKinds", testStatusShowsClaimsAndKinds},
+		{"PolicyIsLeastPrivilege", testPolicyIsLeastPrivilege},
+		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
+		{"MailboxesShareReadState", testMailboxesShareReadState},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
+	}
+}
+
+func testInitRefusesAnExistingTable(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	_, err := Init(context.Background(), db.Client(), table)
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("second init: %v", err)
+	}
+	st, err := newStore(db.Client(), table, owner("h", 1)).Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != "ACTIVE" || st.Billing != "PAY_PER_REQUEST" || st.Counts["meta"] != 1 || len(st.Claims) != 0 {
+		t.Errorf("status %+v", st)
+	}
+	d, err := db.Client().DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Table.KeySchema) != 2 || aws.ToString(d.Table.KeySchema[0].AttributeName) != "pk" || aws.ToString(d.Table.KeySchema[1].AttributeName) != "sk" {
+		t.Errorf("key schema %+v", d.Table.KeySchema)
+	}
+}
+
+func testMissingTableSaysHowToCreateIt(t *testing.T, db *peer.DynamoDB) {
+	s := newStore(db.Client(), "nope", owner("h", 1))
+	_, err := s.Lookup(context.Background(), ref(1))
+	if err == nil || !strings.Contains(err.Error(), "sesbox team init --table nope") {
+		t.Fatalf("lookup on a missing table: %v", err)
+	}
+}
+
+// TestClaimsRace: two "machines", four goroutines each, all claim the
+// same 30 sends at once: each send is won exactly once.
+func testClaimsRace(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	stores := []*Store{newStore(db.Client(), table, owner("a", 100)), newStore(db.Client(), table, owner("b", 200))}
+	var (
+		mu   sync.Mutex
+		wins = map[int]int{}
+		wg   sync.WaitGroup
+	)
+	for g := range 8 {
+		s := stores[g%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 30 {
+				tok, held, err := s.Claim(context.Background(), ref(i), false, false)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if tok == "" {
+					if held.State != reforward.SharedClaimed {
+						t.Errorf("refused with %+v", held)
+					}
+					continue
+				}
+				mu.Lock()
+				wins[i]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range 30 {
+		if wins[i] != 1 {
+			t.Errorf("send %d claimed %d times", i, wins[i])
+		}
+	}
+	st, err := stores[0].Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Counts["claim"] != 30 || len(st.Claims) != 30 || st.Claims[0].State != reforward.SharedClaimed {
+		t.Errorf("status: %v, %d claims", st.Counts, len(st.Claims))
+	}
+}
+
+func testClaimLifecycle(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	a := newStore(db.Client(), table, owner("a", 100))
+	b := newStore(db.Client(), table, owner("b", 200))
+	r := ref(1)
+
+	tok, _, err := a.Claim(ctx, r, false, false)
+	if err != nil || tok == "" {
+		t.Fatalf("claim: %q %v", tok, err)
+	}
+	// The same send with the destinations in another order is the same send.
+	r2 := r
+	r2.Destinations = []string{"a@x.example", "b@x.example", "a@x.example"}
+	r2.ETag = "e1"
+	if st, err := b.Lookup(ctx, r2); err != nil || st.State != reforward.SharedClaimed || st.Owner != "op@a pid 100" {
+		t.Fatalf("b sees %+v %v", st, err)
+	}
+	// Only the claim's own token settles it.
+	if err := b.Settle(ctx, r, "not-the-token", reforward.Outcome{Sent: true, SESMessageID: "x"}); err == nil {
+		t.Fatal("a foreign token settled the claim")
+	}
+	if err := a.Settle(ctx, r, tok, reforward.Outcome{Sent: true, SESMessageID: "ses-1"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.Lookup(ctx, r)
+	if err != nil || st.State != reforward.SharedSent || st.SESMessageID != "ses-1" {
+		t.Fatalf("after sent: %+v %v", st, err)
+	}
+	if tok, held, _ := b.Claim(ctx, r, false, true); tok != "" || held.State != reforward.SharedSent {
+		t.Fatalf("a sent send was claimed again without --again: %q %+v", tok, held)
+	}
+	// --again claims it; when that send certainly fails, it is sent again
+	// as before (with the first id), not failed.
+	tok2, _, err := b.Claim(ctx, r, true, false)
+	if err != nil || tok2 == "" {
+		t.Fatalf("--again: %q %v", tok2, err)
+	}
+	if err := b.Settle(ctx, r, tok2, reforward.Outcome{NotSent: true, Reason: "400"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.Lookup(ctx, r); st.State != reforward.SharedSent || st.SESMessageID != "ses-1" {
+		t.Fatalf("after a failed --again: %+v", st)
+	}
+	// A failed send may be claimed by anyone.
+	r3 := ref(3)
+	tok3, _, _ := a.Claim(ctx, r3, false, false)
+	if err := a.Settle(ctx, r3, tok3, reforward.Outcome{NotSent: true, Reason: "MessageRejected"}); err != nil {
+		t.Fatal(err)
+	}
+	if tok, _, err := b.Claim(ctx, r3, false, false); tok == "" || err != nil {
+		t.Fatalf("a failed send could not be claimed: %v", err)
+	}
+	// An outcome nobody knows is uncertain for everyone.
+	r4 := ref(4)
+	tok4, _, _ := a.Claim(ctx, r4, false, false)
+	if err := a.Settle(ctx, r4, tok4, reforward.Outcome{Reason: "connection reset"}); err != nil {
+		t.Fatal(err)
+	}
+	if tok, held, _ := b.Claim(ctx, r4, false, false); tok != "" || held.State != reforward.SharedUncertain || !strings.Contains(held.Reason, "connection reset") {
+		t.Fatalf("uncertain send claimed: %q %+v", tok, held)
+	}
+	if tok, _, _ := b.Claim(ctx, r4, false, true); tok == "" {
+		t.Fatal("--retry-uncertain could not claim an uncertain send")
+	}
+}
+
+func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	a := newStore(db.Client(), table, owner("a", 100))
+	a.Lease = time.Minute
+	if tok, _, _ := a.Claim(ctx, ref(1), false, false); tok == "" {
+		t.Fatal("no claim")
+	}
+	b := newStore(db.Client(), table, owner("b", 200))
+	if st, _ := b.Lookup(ctx, ref(1)); st.State != reforward.SharedClaimed {
+		t.Fatalf("fresh claim: %+v", st)
+	}
+	b.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	if st, _ := b.Lookup(ctx, ref(1)); st.State != reforward.SharedUncertain {
+		t.Fatalf("claim past its lease: %+v", st)
+	}
+	// Two machines taking over the same expired claim: one wins.
+	c := newStore(db.Client(), table, owner("c", 300))
+	c.Now = b.Now
+	var wins int
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, s := range []*Store{b, c, b, c} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if tok, _, err := s.Claim(ctx, ref(1), false, true); err == nil && tok != "" {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Errorf("%d runs took over the expired claim", wins)
+	}
+
+	// On the owner's own machine a dead owner is known at once.
+	if tok, _, _ := a.Claim(ctx, ref(2), false, false); tok == "" {
+		t.Fatal("no claim")
+	}
+	same := newStore(db.Client(), table, owner("a", 101))
+	same.alive = func(pid int) bool { return pid != 100 }
+	if st, _ := same.Lookup(ctx, ref(2)); st.State != reforward.SharedUncertain {
+		t.Fatalf("claim of a dead process on this machine: %+v", st)
+	}
+	// Another machine cannot tell: it waits for the lease.
+	other := newStore(db.Client(), table, owner("z", 100))
+	other.alive = func(int) bool { return false }
+	if st, _ := other.Lookup(ctx, ref(2)); st.State != reforward.SharedClaimed {
+		t.Fatalf("another machine judged the pid: %+v", st)
+	}
+}
+
+// TestRetriedWritesAreRecognised: the connection is cut after dynalite
+// applied each write; the client's retry then fails its condition, and
+// the store must recognise its own write rather than report a lost race.
+func testRetriedWritesAreRecognised(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	var drops, throttles atomic.Int32
+	px := dynfault.Start(t, db.URL, func(n int, op string) dynfault.Fault {
+		if op == "PutItem" && n%2 == 1 {
+			drops.Add(1)
+			return dynfault.Drop
+		}
+		if op == "UpdateItem" && n%3 == 0 {
+			throttles.Add(1)
+			return dynfault.Throttle
+		}
+		return dynfault.Pass
+	})
+	s := newStore(client(px.URL), table, owner("a", 100))
+	for i := range 6 {
+		tok, held, err := s.Claim(ctx, ref(i), false, false)
+		if err != nil || tok == "" {
+			t.Fatalf("claim %d through a dropping proxy: %q %+v %v", i, tok, held, err)
+		}
+		if err := s.Settle(ctx, ref(i), tok, reforward.Outcome{Sent: true, SESMessageID: fmt.Sprint("id", i)}); err != nil {
+			t.Fatalf("settle %d: %v", i, err)
+		}
+		if err := s.Append(audit.Action{Command: "forward", Bucket: "mail", Key: ref(i).Key, Result: "sent"}); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	_, problems, head, err := newStore(db.Client(), table, owner("v", 1)).VerifyLog(ctx)
+	if err != nil || len(problems) > 0 || head == nil || head.Count != 6 {
+		t.Fatalf("log after dropped writes: %v %v %+v", problems, err, head)
+	}
+	if drops.Load() < 6 || throttles.Load() < 1 {
+		t.Errorf("%d drops, %d throttles (%v): faults not exercised", drops.Load(), throttles.Load(), px.Ops())
+	}
+}
+
+// TestUnreachableTableIsAnError: a table that stops answering makes every
+// call fail (after the client's retries) instead of hanging or passing.
+func testUnreachableTableIsAnError(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	px := dynfault.Start(t, db.URL, func(int, string) dynfault.Fault { return dynfault.Refuse })
+	s := newStore(client(px.URL), table, owner("a", 100))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if tok, _, err := s.Claim(ctx, ref(1), false, false); err == nil || tok != "" {
+		t.Fatalf("claim on an unreachable table: %q %v", tok, err)
+	}
+	if err := s.AppendContext(ctx, audit.Action{Command: "forward"}); err == nil {
+		t.Fatal("append on an unreachable table passed")
+	}
+	if err := s.SetRead(ctx, "mail", "k", true); err == nil || !strings.Contains(err.Error(), "unreachable (earlier in this run") {
+		t.Fatalf("set read after the table was found unreachable: %v", err)
+	}
+}
+
+func testReadStateLastWriterWins(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	a := newStore(db.Client(), table, owner("a", 1))
+	b := newStore(db.Client(), table, owner("b", 2))
+	a.Now = func() time.Time { return t0.Add(time.Second) }
+	b.Now = func() time.Time { return t0 } // b's write is older, though it arrives later
+	if err := a.SetRead(ctx, "mail", "inbox/1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetRead(ctx, "mail", "inbox/1", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetRead(ctx, "mail", "inbox/2", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetAnswered(ctx, "mail", "inbox/1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetRead(ctx, "other", "inbox/1", false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.ReadStates(ctx, "mail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Key != "inbox/1" || !got[0].Read || !got[0].ReadAt.Equal(t0.Add(time.Second)) ||
+		got[0].ReadBy != "op@a" || !got[0].Answered || !got[1].Read {
+		t.Fatalf("read states %+v", got)
+	}
+	// A newer write wins.
+	b.Now = func() time.Time { return t0.Add(time.Minute) }
+	b.SetRead(ctx, "mail", "inbox/1", false)
+	if got, _ := a.ReadStates(ctx, "mail"); got[0].Read {
+		t.Fatalf("newer unread lost: %+v", got[0])
+	}
+}
+
+// TestSharedLogTwoWriters: two machines append at once; the chain has no
+// fork and no gap, and each kind of tampering is named by item.
+func testSharedLogTwoWriters(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		s := newStore(db.Client(), table, owner(fmt.Sprint("m", g%2), g))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 5 {
+				if err := s.Append(audit.Action{Command: "forward", Bucket: "mail", Key: fmt.Sprintf("k%d-%d", g, i),
+					Destinations: []string{"d@x.example"}, Result: "sent"}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	v := newStore(db.Client(), table, owner("auditor", 1))
+	actions, problems, head, err := v.VerifyLog(ctx)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("verify: %v %v", problems, err)
+	}
+	if len(actions) != 40 || head.Count != 40 {
+		t.Fatalf("%d entries, head %d", len(actions), head.Count)
+	}
+	keys := map[string]bool{}
+	for i, a := range actions {
+		if a.Seq != int64(i+1) {
+			t.Errorf("entry %d has seq %d", i+1, a.Seq)
+		}
+		keys[a.Key] = true
+	}
+	if len(keys) != 40 {
+		t.Errorf("%d distinct entries", len(keys))
+	}
+
+	// Edit entry 7 in place (as anyone with PutItem could).
+	entries, _, _ := v.ReadLog(ctx)
+	edited := strings.Replace(string(entries[6].Raw), "d@x.example", "evil@x.example", 1)
+	put := func(sk, entry string) {
+		t.Helper()
+		_, err := db.Client().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+			"pk": str("log"), "sk": str(sk), "kind": str("log"), "entry": str(entry)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(seqSK(7), edited)
+	_, problems, _, _ = v.VerifyLog(ctx)
+	if len(problems) != 1 || problems[0].Item != "log/00000000000000000007" || problems[0].Kind != "edited" || problems[0].Line != 7 {
+		t.Fatalf("edited entry 7: %v", problems)
+	}
+	put(seqSK(7), string(entries[6].Raw))
+	// Edit the last entry: only the head can tell.
+	put(seqSK(40), strings.Replace(string(entries[39].Raw), `"sent"`, `"failed: no"`, 1))
+	_, problems, _, _ = v.VerifyLog(ctx)
+	if len(problems) != 1 || problems[0].Item != "log/00000000000000000040" {
+		t.Fatalf("edited last entry: %v", problems)
+	}
+	put(seqSK(40), string(entries[39].Raw))
+	// Remove entries (the test's own client may delete; sesbox's policy has no DeleteItem).
+	del := func(n int64) {
+		if _, err := db.Client().DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf("log", seqSK(n))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	del(12)
+	del(40)
+	_, problems, _, _ = v.VerifyLog(ctx)
+	var kinds []string
+	for _, p := range problems {
+		kinds = append(kinds, p.Kind+"@"+p.Item)
+	}
+	if strings.Join(kinds, " ") != "truncated@loghead/head removed@log/00000000000000000013" {
+		t.Fatalf("removed entries 12 and 40: %v", problems)
+	}
+}
+
+func testStatusShowsClaimsAndKinds(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	s := newStore(db.Client(), table, owner("a", 100))
+	tok, _, _ := s.Claim(ctx, ref(1), false, false)
+	s.Claim(ctx, ref(2), false, false)
+	s.Settle(ctx, ref(1), tok, reforward.Outcome{Sent: true, SESMessageID: "id"})
+	s.SetRead(ctx, "mail", "inbox/m01", true)
+	s.Append(audit.Action{Command: "forward"})
+	// A reply that went out marks its message answered for everyone.
+	if err := s.Append(audit.Action{Command: "reply", Bucket: "mail", Key: "inbox/m03", Result: "sent"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Append(audit.Action{Command: "reply", Bucket: "mail", Key: "inbox/m04", Result: "failed: no"})
+	rs, err := s.ReadStates(ctx, "mail")
+	if err != nil || len(rs) != 2 || rs[1].Key != "inbox/m03" || !rs[1].Answered || rs[1].HasRead || rs[0].Answered {
+		t.Fatalf("read states after replies: %+v %v", rs, err)
+	}
+	st, err := s.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"meta": 1, "claim": 2, "read": 2, "log": 3, "head": 1}
+	for k, n := range want {
+		if st.Counts[k] != n {
+			t.Errorf("%s: %d, want %d (%v)", k, st.Counts[k], n, st.Counts)
+		}
+	}
+	if len(st.Claims) != 1 || st.Claims[0].Key != "inbox/m02" || st.Claims[0].Owner != "op@a pid 100" ||
+		len(st.Claims[0].Destinations) != 2 || st.Claims[0].ETag != "e2" {
+		t.Errorf("claims %+v", st.Claims)
+	}
+}
+
+func testPolicyIsLeastPrivilege(t *testing.T, _ *peer.DynamoDB) {
+	p := Policy("eu-west-1", "123456789012", "t")
+	for _, want := range []string{`"arn:aws:dynamodb:eu-west-1:123456789012:table/t"`, `"dynamodb:PutItem"`, `"dynamodb:Query"`} {
+		if !strings.Contains(p, want) {
+			t.Errorf("policy lacks %s", want)
+		}
+	}
+	for _, never := range []string{"DeleteItem", "DeleteTable", "CreateTable", `"*"`, "dynamodb:*"} {
+		if strings.Contains(p, never) {
+			t.Errorf("policy grants %s", never)
+		}
+	}
+}

@@ -1,0 +1,282 @@
+// Package faultproxy is a reverse proxy for tests, put in front of a real
+// S3 peer (versitygw, or gofakes3 in unit tests), that injects the faults
+// a reader of S3 must survive: 503 SlowDown answers, connections reset in
+// the middle of a body, bodies cut short of their Content-Length, and
+// latency. It also counts the body bytes it served, so a test can assert
+// how much of an object a command really read.
+//
+// Faults are chosen by a seeded hash of the request (method, URI, Range)
+// and how many times that same request was seen, never by arrival order:
+// a run with the same seed injects the same faults into the same requests
+// however the client's goroutines interleave.
+package faultproxy
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Config says which faults to inject and how often. Probabilities are per
+// request; SlowDown, Reset and Truncate are exclusive and their sum must
+// not exceed 1.
+type Config struct {
+	Seed uint64
+	// SlowDown answers 503 with S3's SlowDown XML error, without
+	// forwarding the request.
+	SlowDown float64
+	// Reset forwards the request, sends the status line, the headers and
+	// part of the body, then resets the connection (TCP RST).
+	Reset float64
+	// Truncate forwards the request, sends the headers (Content-Length of
+	// the whole body) and fewer bytes than that, then closes the
+	// connection cleanly (FIN).
+	Truncate float64
+	// Latency delays a request by up to Delay (uniformly), with
+	// probability Latency.
+	Latency float64
+	Delay   time.Duration
+	// Match limits the faults to the requests it accepts; nil: all.
+	Match func(*http.Request) bool
+}
+
+// Stats counts what the proxy did.
+type Stats struct {
+	Requests    int64 // requests received
+	SlowDowns   int64 // 503 SlowDown answers sent
+	Resets      int64 // bodies reset midway
+	Truncations int64 // bodies cut short
+	Delays      int64 // requests delayed
+	// BodyBytes is the number of response body bytes written to clients.
+	BodyBytes int64
+}
+
+// Faults is the number of requests that failed on purpose: each is a retry
+// the client had to make.
+func (s Stats) Faults() int64 { return s.SlowDowns + s.Resets + s.Truncations }
+
+func (s Stats) String() string {
+	return fmt.Sprintf("%d requests: %d SlowDown, %d resets, %d truncations, %d delayed; %d body bytes",
+		s.Requests, s.SlowDowns, s.Resets, s.Truncations, s.Delays, s.BodyBytes)
+}
+
+// Proxy is a running fault proxy.
+type Proxy struct {
+	URL string
+
+	target *url.URL
+	client *http.Client
+
+	mu   sync.Mutex
+	cfg  Config
+	seen map[string]uint64
+
+	requests, slowDowns, resets, truncations, delays, bodyBytes atomic.Int64
+}
+
+// Start starts a proxy to target (the peer's URL) and stops it when t ends.
+func Start(t testing.TB, target string, cfg Config) *Proxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{
+		target: u,
+		// Its own transport: a connection the proxy itself reuses must
+		// never be one a test's fault closed.
+		client: &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 64}},
+		cfg:    cfg,
+		seen:   map[string]uint64{},
+	}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+// SetConfig changes the faults from now on (the seen counts are kept).
+func (p *Proxy) SetConfig(cfg Config) {
+	p.mu.Lock()
+	p.cfg = cfg
+	p.mu.Unlock()
+}
+
+// Stats returns the counts so far.
+func (p *Proxy) Stats() Stats {
+	return Stats{
+		Requests: p.requests.Load(), SlowDowns: p.slowDowns.Load(), Resets: p.resets.Load(),
+		Truncations: p.truncations.Load(), Delays: p.delays.Load(), BodyBytes: p.bodyBytes.Load(),
+	}
+}
+
+// ResetStats sets the counts back to zero.
+func (p *Proxy) ResetStats() {
+	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.delays, &p.bodyBytes} {
+		c.Store(0)
+	}
+}
+
+type fault int
+
+const (
+	pass fault = iota
+	slowDown
+	reset
+	truncate
+)
+
+// draw returns two independent uniform numbers in [0, 1) for this request:
+// one picks the fault, the other the latency and the cut point.
+func (p *Proxy) draw(r *http.Request) (cfg Config, u1, u2 float64) {
+	id := r.Method + " " + r.URL.RequestURI() + " " + r.Header.Get("Range")
+	p.mu.Lock()
+	n := p.seen[id]
+	p.seen[id] = n + 1
+	cfg = p.cfg
+	p.mu.Unlock()
+	// SHA-256, not FNV: requests differ only in a few trailing bytes (the
+	// Range of a resumed read), and FNV's output barely moves with them.
+	h := sha256.New()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], cfg.Seed)
+	binary.LittleEndian.PutUint64(b[8:], n)
+	h.Write(b[:])
+	h.Write([]byte(id))
+	sum := h.Sum(nil)
+	toUnit := func(x []byte) float64 { return float64(binary.LittleEndian.Uint64(x)>>11) / (1 << 53) }
+	return cfg, toUnit(sum[:8]), toUnit(sum[8:])
+}
+
+// ServeHTTP implements http.Handler.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.requests.Add(1)
+	cfg, u1, u2 := p.draw(r)
+	f := pass
+	if cfg.Match == nil || cfg.Match(r) {
+		switch {
+		case u1 < cfg.SlowDown:
+			f = slowDown
+		case u1 < cfg.SlowDown+cfg.Reset:
+			f = reset
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate:
+			f = truncate
+		}
+		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
+			p.delays.Add(1)
+			// u2/Latency is uniform in [0, 1) given that u2 < Latency.
+			time.Sleep(time.Duration(u2 / cfg.Latency * float64(cfg.Delay)))
+		}
+	}
+	if f == slowDown {
+		p.slowDowns.Add(1)
+		// What S3 sends when a prefix is over its request rate.
+		body := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+			`<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>` +
+			`<RequestId>FAULTPROXY</RequestId><HostId>faultproxy</HostId></Error>`
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		n, _ := io.WriteString(w, body)
+		p.bodyBytes.Add(int64(n))
+		return
+	}
+	resp, err := p.forward(r)
+	if err != nil {
+		http.Error(w, "faultproxy: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	if f == pass || r.Method == http.MethodHead {
+		p.copyResponse(w, resp)
+		return
+	}
+	// A fault mid-body: the whole answer is read first so that the bytes
+	// sent before the cut are exactly the peer's.
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		http.Error(w, "faultproxy: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	if len(body) < 2 && f == truncate {
+		// Nothing to cut short: pass it on.
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		p.copyResponse(w, resp)
+		return
+	}
+	cut := int(u2 * float64(len(body))) // in [0, len): always short
+	p.breakResponse(w, resp, len(body), body[:cut], f == reset)
+}
+
+func (p *Proxy) forward(r *http.Request) (*http.Response, error) {
+	u := *p.target
+	u.Path = r.URL.Path
+	u.RawPath = r.URL.RawPath
+	u.RawQuery = r.URL.RawQuery
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, u.String(), r.Body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = r.Header.Clone()
+	// The signature covers the Host header the client used.
+	req.Host = r.Host
+	req.ContentLength = r.ContentLength
+	if r.ContentLength == 0 {
+		req.Body = nil
+	}
+	return p.client.Do(req)
+}
+
+func (p *Proxy) copyResponse(w http.ResponseWriter, resp *http.Response) {
+	for k, vs := range resp.Header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(resp.StatusCode)
+	n, _ := io.Copy(w, resp.Body)
+	p.bodyBytes.Add(n)
+}
+
+// breakResponse writes the answer's status line and headers (with the full
+// Content-Length) and part of its body straight onto the connection, then
+// resets it (rst) or closes it.
+func (p *Proxy) breakResponse(w http.ResponseWriter, resp *http.Response, size int, part []byte, rst bool) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, "faultproxy: cannot hijack: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	defer conn.Close()
+	if rst {
+		p.resets.Add(1)
+	} else {
+		p.truncations.Add(1)
+	}
+	bw := bufio.NewWriter(conn)
+	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", resp.StatusCode, http.StatusText(resp.StatusCode))
+	resp.Header.Del("Transfer-Encoding")
+	resp.Header.Set("Content-Length", fmt.Sprint(size))
+	var hb strings.Builder
+	resp.Header.Write(&hb)
+	bw.WriteString(hb.String())
+	bw.WriteString("\r\n")
+	bw.Write(part)
+	if err := bw.Flush(); err == nil {
+		p.bodyBytes.Add(int64(len(part)))
+	}
+	if tc, ok := conn.(*net.TCPConn); ok && rst {
+		// Linger 0: Close sends RST instead of FIN.
+		_ = tc.SetLinger(0)
+	}
+}

@@ -1,0 +1,36 @@
+//go:build unix
+
+package xdg
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+const oNoFollow = syscall.O_NOFOLLOW
+
+// isLoop reports the error open(2) gives for a symlink under O_NOFOLLOW.
+func isLoop(err error) bool { return errors.Is(err, syscall.ELOOP) }
+
+// chmodDirNoFollow puts dir to 0700 when others may read it, through a
+// descriptor opened with O_NOFOLLOW|O_DIRECTORY.
+func chmodDirNoFollow(dir string) error {
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return ErrSymlink
+		}
+		return err
+	}
+	f := os.NewFile(uintptr(fd), dir)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return f.Chmod(0o700)
+	}
+	return nil
+}

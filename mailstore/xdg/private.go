@@ -1,0 +1,108 @@
+package xdg
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// ErrSymlink is returned (wrapped) when one of sesbox's own files or
+// directories is a symbolic link. sesbox never follows one there: writing
+// or chmod-ing through it would act on whatever file the link names.
+var ErrSymlink = errors.New("is a symbolic link; sesbox does not follow symlinks for its own files (remove it)")
+
+// MkdirPrivate creates dir and any missing parents with mode 0700 and
+// checks that dir, and each of its parents up to the nearest one named
+// "sesbox" (the root of every sesbox-owned tree the XDG functions return),
+// is a real directory, not a symlink (only dir itself when no parent is
+// so named). A directory of sesbox's own that
+// others may read is put back to 0700, through a descriptor opened without
+// following links. Directories above "sesbox" ($XDG_CACHE_HOME, ~/.cache)
+// are the user's and may be links (a cache on another disk).
+func MkdirPrivate(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, p := range ownDirs(dir) {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return &fs.PathError{Op: "open", Path: p, Err: ErrSymlink}
+		}
+		if !fi.IsDir() {
+			return &fs.PathError{Op: "open", Path: p, Err: errors.New("is not a directory")}
+		}
+	}
+	if err := chmodDirNoFollow(dir); err != nil {
+		return fmt.Errorf("chmod %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ownDirs is dir and its parents up to the nearest one named "sesbox";
+// only dir when no parent is so named (a directory the user chose).
+func ownDirs(dir string) []string {
+	dir = filepath.Clean(dir)
+	var out []string
+	for p := dir; ; p = filepath.Dir(p) {
+		out = append(out, p)
+		if filepath.Base(p) == "sesbox" {
+			return out
+		}
+		if filepath.Dir(p) == p {
+			return []string{dir}
+		}
+	}
+}
+
+// OpenPrivate opens one of sesbox's own files (flag as for os.OpenFile,
+// usually with os.O_CREATE), never through a symlink, makes sure it is a
+// regular file and puts it to mode 0600 through the open descriptor, so
+// neither the open nor the chmod can reach another file. The caller makes
+// its directory with MkdirPrivate.
+func OpenPrivate(path string, flag int) (*os.File, error) {
+	// Lstat first: O_NOFOLLOW is not on every system, and a FIFO planted
+	// at path would block an open for writing.
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, &fs.PathError{Op: "open", Path: path, Err: ErrSymlink}
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, &fs.PathError{Op: "open", Path: path, Err: errors.New("is not a regular file")}
+		}
+	}
+	f, err := os.OpenFile(path, flag|oNoFollow, 0o600)
+	if err != nil {
+		if isLoop(err) {
+			return nil, &fs.PathError{Op: "open", Path: path, Err: ErrSymlink}
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &fs.PathError{Op: "open", Path: path, Err: errors.New("is not a regular file")}
+	}
+	if err == nil && fi.Mode().Perm() != 0o600 {
+		err = f.Chmod(0o600) // fchmod: acts on what was opened
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// CheckNotSymlink returns an error wrapping ErrSymlink when path exists
+// and is a symbolic link, for files another library opens by name (the
+// index's SQLite WAL and shared-memory files).
+func CheckNotSymlink(path string) error {
+	fi, err := os.Lstat(path)
+	if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return &fs.PathError{Op: "open", Path: path, Err: ErrSymlink}
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+// Package cmdline is the `:` command line: the CLI's own verbs and flags
+// (`:save DIR`, `:export --mbox FILE`, `:sort size`), completed with Tab.
+// It only collects the line; the root runs it with the same mailstore
+// calls as the CLI.
+package cmdline
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Spec is one command: its verb, flags, what its argument is (for the
+// help and for completion) and what it does.
+type Spec struct {
+	Verb  string
+	Flags []string
+	Arg   string
+	Help  string
+	// Values are the words its argument completes to (sort fields).
+	Values []string
+	// Rest takes the rest of the line as one argument (a query).
+	Rest bool
+}
+
+// Commands are the verbs the line knows, named as the CLI names them.
+var Commands = []Spec{
+	{Verb: "save", Arg: "DIR", Help: "save the attachments of the marked messages (else the current one) into DIR, as sesbox save"},
+	{Verb: "export", Flags: []string{"--mbox"}, Arg: "FILE", Help: "export the marked messages (else the current one) to an mbox with a manifest, as sesbox export --mbox"},
+	{Verb: "forward", Help: "re-forward the marked messages (else the current one), as sesbox forward"},
+	{Verb: "reply", Flags: []string{"--all"}, Help: "reply to the current message (to all with --all), as sesbox reply"},
+	{Verb: "filter", Arg: "QUERY", Rest: true, Help: "limit the list to QUERY (sesbox ls --query syntax); none clears it"},
+	{Verb: "search", Arg: "QUERY", Rest: true, Help: "move to messages matching QUERY, n/N for the next; none clears it"},
+	{Verb: "sort", Flags: []string{"--reverse"}, Arg: "FIELD", Values: []string{"date", "from", "subject", "size"}, Help: "sort the list by FIELD, as sesbox ls --sort"},
+	{Verb: "mailbox", Arg: "NAME", Help: "show mailbox NAME"},
+	{Verb: "read", Help: "mark the current message read"},
+	{Verb: "unread", Help: "mark the current message unread"},
+	{Verb: "drafts", Arg: "[ID]", Help: "list the kept drafts of this mailbox; with ID, resume that one"},
+	{Verb: "refresh", Help: "list the bucket again now"},
+	{Verb: "audit", Help: "open the audit view, as sesbox audit"},
+	{Verb: "quit", Help: "quit"},
+}
+
+// Lookup finds the command verb (or the only one it abbreviates).
+func Lookup(verb string) (Spec, bool) {
+	var found []Spec
+	for _, c := range Commands {
+		if c.Verb == verb {
+			return c, true
+		}
+		if strings.HasPrefix(c.Verb, verb) {
+			found = append(found, c)
+		}
+	}
+	if len(found) == 1 && verb != "" {
+		return found[0], true
+	}
+	return Spec{}, false
+}
+
+// CommandEnteredMsg is sent when the user enters a command line.
+type CommandEnteredMsg struct {
+	Args []string
+}
+
+// Split splits a line into the verb, its flags and words; a Rest
+// command's words after the verb are one argument, as typed.
+func Split(line string) []string {
+	line = strings.TrimSpace(line)
+	verb, rest, _ := strings.Cut(line, " ")
+	if s, ok := Lookup(verb); ok && s.Rest {
+		if rest = strings.TrimSpace(rest); rest == "" {
+			return []string{verb}
+		}
+		return []string{verb, rest}
+	}
+	return strings.Fields(line)
+}
+
+// Model is the command line while it is open.
+type Model struct {
+	c      common.Common
+	input  textinput.Model
+	values map[string][]string // verb -> extra completions (mailbox names)
+	choice []string            // candidates of the last Tab
+}
+
+// New opens the line, width cells wide.
+func New(c common.Common, width int) *Model {
+	m := &Model{c: c, input: common.NewInput(c.Styles, ":"), values: map[string][]string{}}
+	m.SetWidth(width)
+	return m
+}
+
+// SetValues sets what verb's argument completes to (the mailbox names).
+func (m *Model) SetValues(verb string, vs []string) { m.values[verb] = vs }
+
+// SetWidth sets the line's width.
+func (m *Model) SetWidth(w int) { m.input.Width = max(1, w-2) }
+
+// Focus gives the line the cursor.
+func (m *Model) Focus() tea.Cmd { return m.input.Focus() }
+
+// Update edits the line; Enter sends CommandEnteredMsg and Esc closes it:
+// the returned Model is nil then.
+func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
+	p := m.c.Keys.Prompt
+	if k, ok := msg.(tea.KeyMsg); ok {
+		switch {
+		case key.Matches(k, p.Accept):
+			args := Split(m.input.Value())
+			if len(args) == 0 {
+				return nil, nil
+			}
+			return nil, func() tea.Msg { return CommandEnteredMsg{Args: args} }
+		case key.Matches(k, p.Cancel):
+			return nil, nil
+		case k.Type == tea.KeyTab:
+			m.complete()
+			return m, nil
+		case k.Type == tea.KeyBackspace && m.input.Value() == "":
+			return nil, nil
+		}
+	}
+	m.choice = nil
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, cmd
+}
+
+// complete completes the word before the cursor: a verb, one of its flags
+// or one of its values. Several candidates complete their common prefix
+// and are listed.
+func (m *Model) complete() {
+	line := m.input.Value()
+	words := strings.Fields(line)
+	if len(words) == 0 || !strings.HasSuffix(line, " ") && len(words) == 1 {
+		word := ""
+		if len(words) == 1 {
+			word = words[0]
+		}
+		var verbs []string
+		for _, c := range Commands {
+			verbs = append(verbs, c.Verb)
+		}
+		m.apply(line, word, verbs)
+		return
+	}
+	s, ok := Lookup(words[0])
+	if !ok {
+		return
+	}
+	word := ""
+	if !strings.HasSuffix(line, " ") {
+		word = words[len(words)-1]
+	}
+	cands := append(append(slices.Clone(s.Flags), s.Values...), m.values[s.Verb]...)
+	m.apply(line, word, cands)
+}
+
+func (m *Model) apply(line, word string, cands []string) {
+	var hits []string
+	for _, c := range cands {
+		if strings.HasPrefix(c, word) {
+			hits = append(hits, c)
+		}
+	}
+	m.choice = hits
+	if len(hits) == 0 {
+		return
+	}
+	done := hits[0]
+	for _, h := range hits[1:] {
+		for !strings.HasPrefix(h, done) {
+			done = done[:len(done)-1]
+		}
+	}
+	if len(hits) == 1 {
+		done += " "
+		m.choice = nil
+	}
+	m.input.SetValue(line[:len(line)-len(word)] + done)
+	m.input.CursorEnd()
+}
+
+// View is the line, with the candidates of the last Tab after it.
+func (m *Model) View() string {
+	line := m.input.View()
+	if len(m.choice) > 0 {
+		line += "  " + m.c.Styles.Dim.Render(strings.Join(m.choice, " "))
+	}
+	w := m.input.Width + 2
+	if common.Width(line) > w {
+		return common.Truncate(line, w)
+	}
+	return line + strings.Repeat(" ", w-common.Width(line))
+}
+
+// ShortHelp is the line's keys.
+func (m *Model) ShortHelp() []key.Binding {
+	p := m.c.Keys.Prompt
+	tab := key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete"))
+	return []key.Binding{p.Accept, tab, p.Cancel}
+}
+
+// Help lists the commands for the help page.
+func Help() string {
+	var b strings.Builder
+	for _, c := range Commands {
+		use := ":" + c.Verb
+		for _, f := range c.Flags {
+			use += " [" + f + "]"
+		}
+		if c.Arg != "" {
+			use += " " + c.Arg
+		}
+		b.WriteString(use + strings.Repeat(" ", max(1, 28-len(use))) + c.Help + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}

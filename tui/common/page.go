@@ -1,0 +1,115 @@
+package common
+
+import (
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Kind names a page: each component package that is a page declares its
+// own (compose.Kind = "compose"), so the root routes without a list of them.
+type Kind string
+
+// Page is one screen of the root: the root sizes it, hands it the keys it
+// does not keep, draws it under the mailbox switcher and builds the help
+// from its KeyMap. A page is a pointer the root owns; Update may change it
+// in place and returns it (or the page that replaces it).
+type Page interface {
+	help.KeyMap
+	Update(msg tea.Msg) (Page, tea.Cmd)
+	View() string
+	SetSize(w, h int)
+	// Capturing reports whether a prompt or an editor has the keyboard:
+	// every key but ctrl+c goes to the page then.
+	Capturing() bool
+	// Title names the page in the help and on the status line.
+	Title() string
+}
+
+// Addressed is a result that names the page it answers. The root hands it
+// to that page wherever it is (shown, under the help, or kept in the
+// background), and drops it when no such page is open.
+type Addressed interface {
+	PageKind() Kind
+}
+
+// Orphan is an Addressed result that must be told when its page is gone
+// (a verify run that would otherwise go on unseen cancels itself).
+type Orphan interface {
+	Addressed
+	Orphaned()
+}
+
+// Backer is a page with its own use for the back keys (q, Esc): Back
+// reports whether it used k (left a sub-view, cleared a filter); when it
+// did not, the root closes the page.
+type Backer interface {
+	Back(k tea.KeyMsg) bool
+}
+
+// Modal is a page left only by its own keys: the root passes it the back
+// key and keeps the overlays (help, errors) as its only global keys.
+type Modal interface {
+	Modal()
+}
+
+// Busy is a page that must not be cut off: Busy returns why the program
+// cannot quit now and how to make it possible ("" when it can).
+type Busy interface {
+	Busy() string
+}
+
+// Stopper is a page with work in the background: the root stops it when
+// the page is replaced or the program quits.
+type Stopper interface {
+	Stop()
+}
+
+// Backgrounded is a page the root keeps when the user leaves it, so its
+// work goes on: Status is what the status line shows for it meanwhile (""
+// for nothing); SetHidden tells it whether it is out of sight.
+type Backgrounded interface {
+	Status() string
+	SetHidden(hidden bool)
+}
+
+// PageClosedMsg is sent when a page is done: the root removes it, shows
+// what was under it and puts Notice on the status line.
+type PageClosedMsg struct {
+	Kind   Kind
+	Notice string
+}
+
+// Closed returns a Cmd sending PageClosedMsg.
+func Closed(k Kind, notice string) tea.Cmd {
+	return func() tea.Msg { return PageClosedMsg{Kind: k, Notice: notice} }
+}
+
+// ErrorPostedMsg is sent when a page's work failed in a way the status line
+// and the error history (E) should show.
+type ErrorPostedMsg struct {
+	Err error
+}
+
+// Notice returns a Cmd sending NoticePostedMsg.
+func Notice(text string) tea.Cmd {
+	return func() tea.Msg { return NoticePostedMsg{Text: text} }
+}
+
+// Error returns a Cmd sending ErrorPostedMsg.
+func Error(err error) tea.Cmd {
+	return func() tea.Msg { return ErrorPostedMsg{Err: err} }
+}
+
+// TempDirCreatedMsg is sent when a page made a private directory (an
+// attachment opened from it) that the program removes on exit.
+type TempDirCreatedMsg struct {
+	Dir string
+}
+
+// MarksSetMsg is sent when a page asks the list it was opened from to mark
+// exactly Keys (the forward screen's failures, to forward them again); the
+// status line then says how many were marked, and Why.
+type MarksSetMsg struct {
+	Keys []string
+	Why  string
+}

@@ -1,0 +1,69 @@
+package compose
+
+import (
+	"errors"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore/drafts"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// DraftsListedMsg is sent when the kept drafts of a mailbox have been read
+// (for `:drafts`); Want is the one to resume, "" to list them.
+type DraftsListedMsg struct {
+	Box    int
+	Want   string
+	Drafts []*drafts.Draft
+	Err    error
+}
+
+// ListDraftsCmd reads the kept drafts of mailbox name (of box, the
+// switcher's index) from the drafts directory of env.
+func ListDraftsCmd(box int, env Env, name, want string) tea.Cmd {
+	return func() tea.Msg {
+		if env.Outbox == nil || env.Outbox.Drafts == nil {
+			return DraftsListedMsg{Box: box, Err: errors.New("drafts: no drafts directory")}
+		}
+		all, err := env.Outbox.Drafts.List()
+		var mine []*drafts.Draft
+		for _, d := range all {
+			if d.Meta.Mailbox == name || d.Meta.Mailbox == "" {
+				mine = append(mine, d)
+			}
+		}
+		return DraftsListedMsg{Box: box, Want: want, Drafts: mine, Err: err}
+	}
+}
+
+// Find returns the draft of msg with id Want.
+func (msg DraftsListedMsg) Find() (*drafts.Draft, bool) {
+	for _, d := range msg.Drafts {
+		if d.ID == msg.Want {
+			return d, true
+		}
+	}
+	return nil, false
+}
+
+// Describe lists the drafts, newest first, for the status line.
+func (msg DraftsListedMsg) Describe() string {
+	var parts []string
+	for i := len(msg.Drafts) - 1; i >= 0; i-- {
+		parts = append(parts, msg.Drafts[i].ID+" "+sanitize.Line(subjectOf(msg.Drafts[i])))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func subjectOf(d *drafts.Draft) string {
+	for _, l := range strings.Split(string(d.Text), "\n") {
+		if s, ok := strings.CutPrefix(l, "Subject:"); ok {
+			return strings.TrimSpace(s)
+		}
+		if strings.TrimSpace(l) == "" {
+			break
+		}
+	}
+	return "(no subject)"
+}

@@ -1,0 +1,101 @@
+package forward
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Kind names the forward page; its results are addressed to it.
+const Kind common.Kind = "forward"
+
+// Page is the forward screen as a root page: modal (left by its own keys),
+// and busy while a run goes on.
+type Page struct{ m Model }
+
+var (
+	_ common.Page  = (*Page)(nil)
+	_ common.Modal = (*Page)(nil)
+	_ common.Busy  = (*Page)(nil)
+)
+
+// NewPage makes m a page.
+func NewPage(m Model) *Page { return &Page{m: m} }
+
+// Model returns the forward screen.
+func (p *Page) Model() Model { return p.m }
+
+// Update passes msg on. Closing the screen closes the page with the
+// totals; marking the failures asks the list to mark them.
+func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case ForwardClosedMsg:
+		if msg.ID != p.m.ID() {
+			return p, nil
+		}
+		return p, common.Closed(Kind, Summary(p.m.Results()))
+	case FailuresMarkedMsg:
+		if msg.ID != p.m.ID() {
+			return p, nil
+		}
+		keys := msg.Keys
+		again := p.m.c.Keys.Mail.Forward.Help().Key
+		return p, func() tea.Msg {
+			return common.MarksSetMsg{Keys: keys, Why: "failed message(s) in the list: " + again + " there forwards them again"}
+		}
+	}
+	var cmd tea.Cmd
+	p.m, cmd = p.m.Update(msg)
+	return p, cmd
+}
+
+// Busy refuses to quit while a run goes on: it would be cut off unseen.
+func (p *Page) Busy() string {
+	if !p.m.Running() {
+		return ""
+	}
+	return "a forward is running: " + p.m.keys.Stop.Help().Key +
+		" stops it after the send in progress, then it can be closed"
+}
+
+func (p *Page) View() string              { return p.m.View() }
+func (p *Page) SetSize(w, h int)          { p.m.SetSize(w, h) }
+func (p *Page) Capturing() bool           { return false }
+func (p *Page) Title() string             { return "re-forward" }
+func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
+func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }
+func (p *Page) Modal()                    {}
+
+func (ForwardPlannedMsg) PageKind() common.Kind    { return Kind }
+func (ForwardProgressedMsg) PageKind() common.Kind { return Kind }
+func (ForwardFinishedMsg) PageKind() common.Kind   { return Kind }
+func (FailuresMarkedMsg) PageKind() common.Kind    { return Kind }
+func (ForwardClosedMsg) PageKind() common.Kind     { return Kind }
+
+// Summary is the status line after the forward screen closes.
+func Summary(rs []reforward.Result) string {
+	if len(rs) == 0 {
+		return "forward: nothing sent"
+	}
+	n := map[reforward.Status]int{}
+	for _, r := range rs {
+		n[r.Status]++
+	}
+	var parts []string
+	for _, s := range []reforward.Status{reforward.StatusSent, reforward.StatusDryRun, reforward.StatusSkipped,
+		reforward.StatusFailed, reforward.StatusUncertain} {
+		if n[s] > 0 {
+			what := string(s)
+			if s == reforward.StatusDryRun {
+				what = "written (dry run)"
+			}
+			parts = append(parts, strconv.Itoa(n[s])+" "+what)
+		}
+	}
+	return "forward: " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,150 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/textpage"
+)
+
+// The overlays: pages of text over the page they describe.
+const (
+	helpKind   common.Kind = "help"
+	errorsKind common.Kind = "errors"
+)
+
+// updateKeys splits a burst. bubbletea v1 delivers keys typed faster than
+// it reads them (a held j over SSH, 200 j in one write) as one KeyMsg of
+// many runes, which matches no binding: outside a text input each rune is
+// a key of its own. A text input (a prompt, the editor, the `:` line)
+// gets the burst as typed; so does a bracketed paste.
+func (m Model) updateKeys(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
+		return m.updateKey(msg)
+	}
+	var cmds []tea.Cmd
+	var cur tea.Model = m
+	for i, r := range msg.Runes {
+		if rm := cur.(Model); rm.capturing() {
+			// What is left goes to the input that opened, as typed.
+			rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i:], Alt: msg.Alt}
+			var cmd tea.Cmd
+			cur, cmd = rm.updateKey(rest)
+			return cur, tea.Batch(append(cmds, cmd)...)
+		}
+		var cmd tea.Cmd
+		cur, cmd = cur.(Model).updateKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+		cmds = append(cmds, cmd)
+	}
+	return cur, tea.Batch(cmds...)
+}
+
+// capturing reports whether a text input has the keyboard.
+func (m Model) capturing() bool { return m.cmd != nil || m.shown().Capturing() }
+
+func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	g := m.c.Keys.Global
+	m.notice, m.showErr = "", false
+	if key.Matches(msg, g.Quit) {
+		return m.quit()
+	}
+	if key.Matches(msg, g.Redraw) {
+		return m, tea.ClearScreen
+	}
+	if m.tooSmall() {
+		if key.Matches(msg, g.Back) {
+			return m.quit()
+		}
+		return m, nil
+	}
+	if m.cmd != nil {
+		var cmd tea.Cmd
+		m.cmd, cmd = m.cmd.Update(msg)
+		return m, cmd
+	}
+	p := m.shown()
+	if p.Capturing() {
+		return m.route(msg)
+	}
+	top := m.top()
+	switch {
+	case top == helpKind || top == errorsKind:
+		if key.Matches(msg, g.Back, g.Help, g.Errors) {
+			m.leave(top)
+			return m, nil
+		}
+		return m.route(msg)
+	case key.Matches(msg, g.Help):
+		return m.openHelp(), nil
+	case key.Matches(msg, g.Errors):
+		return m.openErrors(), nil
+	}
+	if _, modal := p.(common.Modal); modal {
+		if b, ok := p.(common.Busy); ok && key.Matches(msg, g.Back) && b.Busy() != "" {
+			m.notice = b.Busy()
+			return m, nil
+		}
+		return m.route(msg)
+	}
+	switch {
+	case key.Matches(msg, g.Back):
+		if b, ok := p.(common.Backer); ok && b.Back(msg) {
+			return m, nil
+		}
+		if top == "" {
+			return m.quit()
+		}
+		m.leave(top)
+		return m, nil
+	case key.Matches(msg, g.Command):
+		return m.openCommandLine()
+	}
+	if top == "" || top == "viewer" {
+		if nm, cmd, ok := m.mailKey(msg); ok {
+			return nm, cmd
+		}
+	}
+	if top == "" {
+		switch {
+		case key.Matches(msg, g.NextBox, g.PrevBox):
+			if len(m.tabs) == 1 {
+				m.notice = "only one mailbox is configured (add [mailbox.NAME] sections to the config file)"
+				return m, nil
+			}
+			d := 1
+			if key.Matches(msg, g.PrevBox) {
+				d = len(m.tabs) - 1
+			}
+			m.active = (m.active + d) % len(m.tabs)
+			return m, nil
+		}
+	}
+	return m.route(msg)
+}
+
+func (m Model) openHelp() Model {
+	under := m.shown()
+	title := under.Title()
+	km := m.activeKeys()
+	m.push(helpKind, textpage.New(m.c, helpKind, "help: "+title, func(w int) string {
+		return m.helpText(km, title, w)
+	}))
+	return m
+}
+
+func (m Model) openErrors() Model {
+	errs := append([]errEntry(nil), m.errs...)
+	m.push(errorsKind, textpage.New(m.c, errorsKind, "error history", func(w int) string {
+		return m.errorsText(errs, w)
+	}))
+	return m
+}
+
+func (m Model) updateMouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
+	if m.tooSmall() {
+		return m, nil
+	}
+	msg.Y-- // the switcher line
+	return m.route(msg)
+}

@@ -1,0 +1,198 @@
+package tab
+
+import (
+	"context"
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
+	mailaudit "github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// SummariesLoadedMsg is sent when the index's summaries of mailbox Box have
+// been read.
+type SummariesLoadedMsg struct {
+	Box       int
+	Summaries []mailstore.Summary
+	Err       error
+}
+
+// RefreshProgressedMsg is sent when an index refresh of mailbox Box reports
+// progress (reports that queued up while the UI was busy are merged: New
+// holds all their summaries), and once more when it ends (Finished, Err).
+type RefreshProgressedMsg struct {
+	Box      int
+	Progress mailbox.Progress
+	Finished bool
+	Err      error
+}
+
+// refreshDueMsg is sent when the periodic refresh of mailbox Box is due.
+type refreshDueMsg struct{ Box int }
+
+// ReadStateSavedMsg is sent when the read flag of message Key has been
+// written to the local index.
+type ReadStateSavedMsg struct {
+	Box  int
+	Key  string
+	Read bool
+	Err  error
+}
+
+// MarkedSavedMsg is sent when the attachments of the marked messages have
+// been saved into Dir: Paths are the files written, Skipped the messages
+// without attachments.
+type MarkedSavedMsg struct {
+	Box     int
+	Dir     string
+	Keys    int
+	Skipped int
+	Paths   []string
+	Err     error
+}
+
+// MarkedExportedMsg is sent when messages of mailbox Box have been
+// exported to the mbox File (Count messages, manifest beside it).
+type MarkedExportedMsg struct {
+	Box   int
+	File  string
+	Count int64
+	Err   error
+}
+
+func (m SummariesLoadedMsg) PageKind() common.Kind   { return Kind(m.Box) }
+func (m RefreshProgressedMsg) PageKind() common.Kind { return Kind(m.Box) }
+func (m refreshDueMsg) PageKind() common.Kind        { return Kind(m.Box) }
+func (m ReadStateSavedMsg) PageKind() common.Kind    { return Kind(m.Box) }
+func (m MarkedSavedMsg) PageKind() common.Kind       { return Kind(m.Box) }
+func (m MarkedExportedMsg) PageKind() common.Kind    { return Kind(m.Box) }
+
+func loadSummariesCmd(ctx context.Context, box int, mb Mailbox) tea.Cmd {
+	return func() tea.Msg {
+		s, err := mb.Summaries(ctx, query.Query{}, query.ByDate, false)
+		if err != nil {
+			err = fmt.Errorf("read index of %s: %w", mb.Location(), err)
+		}
+		return SummariesLoadedMsg{Box: box, Summaries: s, Err: err}
+	}
+}
+
+// refreshEvent is what the refresh goroutine sends to the UI.
+type refreshEvent struct {
+	p    mailbox.Progress
+	err  error
+	done bool
+}
+
+// startRefreshCmd runs Refresh in its own goroutine, which reports through
+// ch, and waits for the first report. The standard bubbletea pattern: the
+// goroutine only sends, and each RefreshProgressedMsg is answered with
+// waitRefreshCmd for the next.
+func startRefreshCmd(ctx context.Context, box int, mb Mailbox, ch chan refreshEvent) tea.Cmd {
+	return func() tea.Msg {
+		go func() {
+			err := mb.Refresh(ctx, func(p mailbox.Progress) {
+				select {
+				case ch <- refreshEvent{p: p}:
+				case <-ctx.Done():
+				}
+			})
+			if err != nil {
+				err = fmt.Errorf("refresh %s: %w", mb.Location(), err)
+			}
+			select {
+			case ch <- refreshEvent{err: err, done: true}:
+			case <-ctx.Done():
+			}
+		}()
+		return waitRefresh(ctx, box, ch)
+	}
+}
+
+func waitRefreshCmd(ctx context.Context, box int, ch chan refreshEvent) tea.Cmd {
+	return func() tea.Msg { return waitRefresh(ctx, box, ch) }
+}
+
+// waitRefresh blocks for one report, then merges whatever else is already
+// queued, so a busy UI catches up in one step instead of many.
+func waitRefresh(ctx context.Context, box int, ch chan refreshEvent) tea.Msg {
+	var ev refreshEvent
+	select {
+	case ev = <-ch:
+	case <-ctx.Done():
+		return nil
+	}
+	msg := RefreshProgressedMsg{Box: box, Progress: ev.p, Finished: ev.done, Err: ev.err}
+	for !msg.Finished {
+		select {
+		case more := <-ch:
+			if more.done {
+				msg.Finished, msg.Err = true, more.err
+				continue
+			}
+			news := append(msg.Progress.New, more.p.New...)
+			msg.Progress = more.p
+			msg.Progress.New = news
+		default:
+			return msg
+		}
+	}
+	return msg
+}
+
+// SetReadCmd writes the read flag of key to the index.
+func (m *Model) SetReadCmd(key string, read bool) tea.Cmd {
+	ctx, box, mb := m.ctx, m.index, m.Mailbox
+	return func() tea.Msg {
+		err := mb.SetRead(ctx, key, read)
+		if err != nil {
+			what := "read"
+			if !read {
+				what = "unread"
+			}
+			err = fmt.Errorf("mark %s %s: %w", key, what, err)
+		}
+		return ReadStateSavedMsg{Box: box, Key: key, Read: read, Err: err}
+	}
+}
+
+// ExportCmd writes the exact stored bytes of keys to an mbox file with a
+// manifest, as `sesbox export --mbox` does (why is the manifest's query).
+func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, keys []string, file, why string) tea.Cmd {
+	return func() tea.Msg {
+		file = common.ExpandHome(file)
+		tr, err := mailaudit.ExportMbox(ctx, b, file, mailaudit.ExportOptions{Keys: keys, Query: why})
+		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Err: err}
+	}
+}
+
+// SaveCmd saves the attachments of every message of keys into dir, the
+// same way the viewer (and `sesbox save`) saves one message's.
+func SaveCmd(ctx context.Context, box int, mb Mailbox, keys []string, dir string) tea.Cmd {
+	return func() tea.Msg {
+		dir = common.ExpandHome(dir)
+		out := MarkedSavedMsg{Box: box, Dir: dir, Keys: len(keys)}
+		for _, k := range keys {
+			msg, err := mb.Open(ctx, k)
+			if err != nil {
+				out.Err = fmt.Errorf("save: open %s: %w", k, err)
+				return out
+			}
+			if msg.View == nil || len(msg.View.Attachments()) == 0 {
+				out.Skipped++
+				continue
+			}
+			paths, err := mailbox.SaveParts(msg.View, dir, 0)
+			out.Paths = append(out.Paths, paths...)
+			if err != nil {
+				out.Err = fmt.Errorf("save: %s: %w", k, err)
+				return out
+			}
+		}
+		return out
+	}
+}

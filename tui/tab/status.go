@@ -1,0 +1,149 @@
+package tab
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Label is the mailbox's tab in the switcher: its name, message count and
+// unread count; "…" while it is being read, "!" when the last listing
+// failed.
+func (m *Model) Label() string {
+	c := m.list.Counts()
+	label := sanitize.Line(m.Name) + " " + common.Thousands(c.Total)
+	if c.Unread > 0 {
+		label += " (" + common.Thousands(c.Unread) + " new)"
+	}
+	switch {
+	case m.refreshing || !m.loaded:
+		label += " …"
+	case m.err != nil:
+		label += " !"
+	}
+	return label
+}
+
+// Summary is the status line's account of the list: where, shown/total,
+// marks, filter, search, sort and threads.
+func (m *Model) Summary() string {
+	c := m.list.Counts()
+	parts := []string{m.Where(), common.Thousands(c.Shown) + "/" + common.Thousands(c.Total)}
+	if c.Marked > 0 {
+		parts = append(parts, common.Thousands(c.Marked)+" marked")
+	}
+	if f, err := m.list.Filter(); f != "" {
+		s := "filter: " + sanitize.Line(f)
+		if err != nil {
+			s += " (incomplete)"
+		}
+		parts = append(parts, s)
+	}
+	if s := m.list.SearchText(); s != "" {
+		parts = append(parts, "search: "+sanitize.Line(s))
+	}
+	by, rev := m.list.Sort()
+	parts = append(parts, "sort: "+sortText(by, rev))
+	if m.list.Threaded() {
+		parts = append(parts, "threads")
+	}
+	return strings.Join(parts, "  ")
+}
+
+// Where is the mailbox's bucket and prefix, for the status line.
+func (m *Model) Where() string { return sanitize.Line(m.Mailbox.Location().String()) }
+
+func sortText(by query.SortField, rev bool) string {
+	dir := map[query.SortField][2]string{
+		query.ByDate:    {"newest first", "oldest first"},
+		query.ByFrom:    {"A-Z", "Z-A"},
+		query.BySubject: {"A-Z", "Z-A"},
+		query.BySize:    {"largest first", "smallest first"},
+	}[by]
+	d := dir[0]
+	if rev {
+		d = dir[1]
+	}
+	return string(by) + " (" + d + ")"
+}
+
+// Progress is the index progress for the status line ("" when no refresh
+// runs): "listed 1,234" until the listing knows what to fetch, then a bar
+// with fetched/to-fetch and the rate. The bar shortens on a narrow
+// terminal and goes below 60 columns.
+func (m *Model) Progress(width int) string {
+	if !m.refreshing {
+		return ""
+	}
+	st := m.c.Styles
+	p := m.progress
+	if p.ToFetch == 0 {
+		return st.StatusKey.Render(" indexing: listed " + common.Thousands(p.Listed) + " ")
+	}
+	frac := float64(p.Fetched) / float64(p.ToFetch)
+	text := " " + common.Thousands(p.Fetched) + "/" + common.Thousands(p.ToFetch)
+	if r := p.Rate(m.c.Now()); r > 0 && width >= 70 {
+		text += fmt.Sprintf(" %.0f/s", r)
+	}
+	bar := ""
+	if width >= 60 {
+		b := progress.New(progress.WithWidth(min(16, width/6)), progress.WithoutPercentage(),
+			progress.WithSolidFill(st.ProgressFull), progress.WithColorProfile(st.Profile))
+		b.EmptyColor = st.ProgressEmpty
+		bar = b.ViewAs(frac)
+	}
+	return st.StatusKey.Render(" indexing ") + bar + st.StatusKey.Render(text+" ")
+}
+
+// Command runs a `:` verb that acts on the list: keys are the messages it
+// acts on (the marked ones, else the one shown or under the cursor). ok is
+// false for a verb that is not the list's.
+func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) (cmd tea.Cmd, ok bool, err error) {
+	need := func(what string) error { return fmt.Errorf(":%s needs %s", verb, what) }
+	switch verb {
+	case "save":
+		if arg == "" {
+			return nil, true, need("a directory")
+		}
+		return tea.Batch(common.Notice("saving attachments of "+common.Thousands(len(keys))+" message(s)…"),
+			SaveCmd(m.ctx, m.index, m.Mailbox, keys, arg)), true, nil
+	case "export":
+		if arg == "" {
+			return nil, true, need("an mbox file: :export --mbox FILE")
+		}
+		if m.Audit == nil {
+			return common.Notice(Unavailable("export", m.Name, m.AuditErr)), true, nil
+		}
+		return tea.Batch(common.Notice("exporting "+common.Thousands(len(keys))+" message(s)…"),
+			ExportCmd(m.ctx, m.index, m.Audit.Bucket, keys, arg, "chosen in the TUI")), true, nil
+	case "read", "unread":
+		var cmds []tea.Cmd
+		for _, k := range keys {
+			cmds = append(cmds, m.SetReadCmd(k, verb == "read"))
+		}
+		return tea.Batch(cmds...), true, nil
+	case "refresh":
+		if c := m.Refresh(); c != nil {
+			return c, true, nil
+		}
+		return common.Notice("already re-indexing"), true, nil
+	case "filter":
+		return nil, true, m.list.ApplyFilter(arg) // as sesbox ls --query reports it
+	case "search":
+		return nil, true, m.list.ApplySearch(arg)
+	case "sort":
+		by, err := query.ParseSort(arg)
+		if err != nil {
+			return nil, true, err
+		}
+		m.list.SetSort(by, flags["--reverse"])
+		return nil, true, nil
+	}
+	return nil, false, nil
+}

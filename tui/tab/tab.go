@@ -1,0 +1,298 @@
+// Package tab is one mailbox of the switcher as a root page: its message
+// list, the index reads and refreshes behind it (periodic too), the save
+// and export of marked messages, and the failure of the last listing,
+// which stays in the list area until a refresh succeeds.
+package tab
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/audit"
+	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/compose"
+	"github.com/sesbox/sesbox/tui/forward"
+	"github.com/sesbox/sesbox/tui/list"
+)
+
+// Mailbox is what the TUI calls on a mailbox; *mailbox.Mailbox satisfies it.
+// Every call runs inside a tea.Cmd, never on the UI loop. Refresh may call
+// progress from any goroutine but not concurrently, and must not reuse the
+// Progress.New slice after the call: the UI keeps it.
+type Mailbox interface {
+	Location() mailstore.Location
+	Refresh(ctx context.Context, progress func(mailbox.Progress)) error
+	Summaries(ctx context.Context, q query.Query, by query.SortField, reverse bool) ([]mailstore.Summary, error)
+	Open(ctx context.Context, key string) (*mailbox.Message, error)
+	SetRead(ctx context.Context, key string, read bool) error
+}
+
+var _ Mailbox = (*mailbox.Mailbox)(nil)
+
+// Box is one mailbox of the switcher: a display name, the mailbox, and
+// what the mailbox can do besides being read. cmd/ fills each of those in
+// from the config file; one left nil makes its key explain, on the status
+// line, why it is not available (its Err, when set, says why).
+type Box struct {
+	Name    string
+	Mailbox Mailbox
+
+	// Reply is what r and R write replies with (Ctx is the root's).
+	Reply    *compose.Env
+	ReplyErr error
+	// Forward is what f re-forwards with.
+	Forward    *ForwardEnv
+	ForwardErr error
+	// Audit is what A's audit view reads.
+	Audit    *audit.Env
+	AuditErr error
+}
+
+// ForwardEnv is a mailbox's re-forward setup: the runner, and the options
+// every forward from the mailbox starts with (the forwarding Lambda's
+// config; DryRunDir for a mailbox that only writes what it would send).
+type ForwardEnv struct {
+	Forwarder forward.Forwarder
+	Options   reforward.Options
+}
+
+// Kind names the page of mailbox i of the switcher.
+func Kind(i int) common.Kind { return common.Kind("mailbox/" + strconv.Itoa(i)) }
+
+// Model is one mailbox's page.
+type Model struct {
+	Box
+	c     common.Common
+	ctx   context.Context
+	index int
+	list  list.Model
+
+	loaded     bool
+	refreshing bool
+	progress   mailbox.Progress
+	events     chan refreshEvent
+	every      time.Duration // periodic refresh; 0 = none
+	// refreshOnLoad lists the bucket once the index has been read.
+	refreshOnLoad bool
+	// err is the last failure to read or list the mailbox: it stays in the
+	// list area until a refresh succeeds.
+	err  error
+	w, h int
+}
+
+var (
+	_ common.Page   = (*Model)(nil)
+	_ common.Backer = (*Model)(nil)
+)
+
+// New returns the page of mailbox b, the index-th of the switcher. With
+// refresh, the bucket is listed once the index has been read, and again
+// every so often after that (0: never again).
+func New(ctx context.Context, c common.Common, index int, b Box, refresh bool, every time.Duration) *Model {
+	m := &Model{Box: b, c: c, ctx: ctx, index: index, list: list.New(c),
+		events: make(chan refreshEvent, 64), every: every, refreshOnLoad: refresh}
+	m.setEmptyText()
+	return m
+}
+
+// List returns the message list.
+func (m *Model) List() *list.Model { return &m.list }
+
+// Loaded reports whether the index has been read once.
+func (m *Model) Loaded() bool { return m.loaded }
+
+// Refreshing reports whether an index refresh runs, with its progress.
+func (m *Model) Refreshing() (bool, mailbox.Progress) { return m.refreshing, m.progress }
+
+// Err is the failure shown in the list area, nil when the last refresh
+// succeeded.
+func (m *Model) Err() error { return m.err }
+
+// Init reads the index.
+func (m *Model) Init() tea.Cmd { return loadSummariesCmd(m.ctx, m.index, m.Mailbox) }
+
+// Refresh starts an index refresh unless one runs; the Cmd is nil then.
+func (m *Model) Refresh() tea.Cmd {
+	if m.refreshing {
+		return nil
+	}
+	m.refreshing = true
+	m.progress = mailbox.Progress{Started: m.c.Now()}
+	return startRefreshCmd(m.ctx, m.index, m.Mailbox, m.events)
+}
+
+// Update handles the list's keys and the mailbox's results.
+func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case SummariesLoadedMsg:
+		m.loaded = true
+		if msg.Err != nil {
+			m.setErr(msg.Err)
+			cmd := common.Error(msg.Err)
+			if m.refreshOnLoad {
+				// A broken index heals from the bucket.
+				m.refreshOnLoad = false
+				cmd = tea.Batch(cmd, m.Refresh())
+			}
+			return m, cmd
+		}
+		m.list.SetSummaries(msg.Summaries)
+		m.setEmptyText()
+		if m.refreshOnLoad {
+			m.refreshOnLoad = false
+			return m, m.Refresh()
+		}
+		return m, nil
+	case RefreshProgressedMsg:
+		m.list.Add(msg.Progress.New)
+		msg.Progress.New = nil
+		if !msg.Finished {
+			m.progress = msg.Progress
+			return m, waitRefreshCmd(m.ctx, m.index, m.events)
+		}
+		m.refreshing = false
+		m.setErr(msg.Err)
+		// Reread the index: a refresh also marks vanished messages.
+		cmds := []tea.Cmd{loadSummariesCmd(m.ctx, m.index, m.Mailbox), m.tick()}
+		if msg.Err != nil {
+			cmds = append(cmds, common.Error(msg.Err))
+		}
+		return m, tea.Batch(cmds...)
+	case refreshDueMsg:
+		return m, m.Refresh()
+	case ReadStateSavedMsg:
+		if msg.Err != nil {
+			return m, common.Error(msg.Err)
+		}
+		m.list.SetRead(msg.Key, msg.Read)
+		return m, nil
+	case MarkedExportedMsg:
+		if msg.Err != nil {
+			return m, common.Error(msg.Err)
+		}
+		return m, common.Notice("exported " + strconv.Itoa(int(msg.Count)) + " messages to " + sanitize.Line(msg.File) + " (manifest beside it)")
+	case MarkedSavedMsg:
+		n := common.Notice("saved " + strconv.Itoa(len(msg.Paths)) + " files from " + strconv.Itoa(msg.Keys-msg.Skipped) + " of " +
+			strconv.Itoa(msg.Keys) + " messages to " + sanitize.Line(msg.Dir))
+		if msg.Err != nil {
+			return m, tea.Batch(n, common.Error(msg.Err))
+		}
+		return m, n
+	case common.MarksSetMsg:
+		n := m.list.SetMarked(msg.Keys)
+		return m, common.Notice("marked " + strconv.Itoa(n) + " " + msg.Why)
+	case list.MarkedSaveRequestedMsg:
+		return m, tea.Batch(common.Notice("saving attachments of "+strconv.Itoa(len(msg.Keys))+" messages…"),
+			SaveCmd(m.ctx, m.index, m.Mailbox, msg.Keys, msg.Dir))
+	case list.MarkedExportRequestedMsg:
+		if m.Audit == nil {
+			return m, common.Notice(Unavailable("export", m.Name, m.AuditErr))
+		}
+		return m, tea.Batch(common.Notice("exporting "+strconv.Itoa(len(msg.Keys))+" messages…"),
+			ExportCmd(m.ctx, m.index, m.Audit.Bucket, msg.Keys, msg.File, "marked in the TUI"))
+	case tea.KeyMsg:
+		if !m.list.Capturing() && key.Matches(msg, m.c.Keys.Global.Refresh) {
+			if cmd := m.Refresh(); cmd != nil {
+				return m, cmd
+			}
+			return m, common.Notice("already re-indexing")
+		}
+	}
+	var cmd tea.Cmd
+	m.list, cmd = m.list.Update(msg)
+	return m, cmd
+}
+
+// tick schedules the next periodic refresh.
+func (m *Model) tick() tea.Cmd {
+	if m.every <= 0 {
+		return nil
+	}
+	i := m.index
+	return tea.Tick(m.every, func(time.Time) tea.Msg { return refreshDueMsg{Box: i} })
+}
+
+// setEmptyText says what an empty list means: still reading, a failure
+// (with what to do about it first), or a mailbox with nothing in it.
+func (m *Model) setEmptyText() {
+	switch {
+	case m.err != nil:
+		m.list.SetEmptyText("")
+	case !m.loaded || m.refreshing:
+		m.list.SetEmptyText("reading " + sanitize.Line(m.Mailbox.Location().String()) + "…")
+	default:
+		m.list.SetEmptyText("no messages under " + sanitize.Line(m.Mailbox.Location().String()))
+	}
+}
+
+// View is the list, under the failure of the last listing when there is one.
+func (m *Model) View() string {
+	if m.err == nil {
+		return m.list.View()
+	}
+	return strings.Join(m.errLines(), "\n") + "\n" + m.list.View()
+}
+
+// errLines is the failure, hint first, wrapped to at most three lines.
+func (m *Model) errLines() []string {
+	if m.err == nil {
+		return nil
+	}
+	w := max(m.w, 1)
+	lines := strings.Split(common.Wrap(" "+sanitize.Line(mailstore.Explain(m.err)), w-1), "\n")
+	if len(lines) > 3 {
+		lines = lines[:3]
+		lines[2] = common.Truncate(lines[2]+" …", w-1)
+	}
+	for i, l := range lines {
+		lines[i] = m.c.Styles.Warning.Render(common.Fit(l, w))
+	}
+	return lines
+}
+
+// SetSize sizes the list (less the lines of a failure shown above it).
+func (m *Model) SetSize(w, h int) {
+	m.w, m.h = w, h
+	m.list.SetSize(w, max(h-len(m.errLines()), 1))
+}
+
+// Back clears the filter when there is one and k is the clear-filter key;
+// otherwise the root quits.
+func (m *Model) Back(k tea.KeyMsg) bool {
+	if m.list.HasFilter() && key.Matches(k, m.c.Keys.List.ClearFilter) {
+		m.list.ClearFilter()
+		return true
+	}
+	return false
+}
+
+func (m *Model) Capturing() bool           { return m.list.Capturing() }
+func (m *Model) Title() string             { return "message list" }
+func (m *Model) ShortHelp() []key.Binding  { return m.list.ShortHelp() }
+func (m *Model) FullHelp() [][]key.Binding { return m.list.FullHelp() }
+
+// Unavailable explains why a mailbox cannot do what was asked.
+func Unavailable(what, box string, why error) string {
+	s := what + " is not set up for mailbox " + box
+	if why != nil {
+		s += ": " + why.Error()
+	}
+	return s
+}
+
+// setErr records the failure of the last read or listing (nil: success).
+func (m *Model) setErr(err error) {
+	m.err = err
+	m.SetSize(m.w, m.h)
+	m.setEmptyText()
+}

@@ -1,0 +1,74 @@
+package viewer
+
+import (
+	"strconv"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Kind names the viewer page; its results are addressed to it.
+const Kind common.Kind = "viewer"
+
+// Page is the viewer as a root page. Back leaves a sub-view (headers, raw,
+// parts) before it closes the viewer; the results of saving, opening and
+// copying become notices and errors on the status line.
+type Page struct{ m Model }
+
+var (
+	_ common.Page   = (*Page)(nil)
+	_ common.Backer = (*Page)(nil)
+)
+
+// NewPage makes m a page.
+func NewPage(m Model) *Page { return &Page{m: m} }
+
+// Viewer returns the viewer, for the root to fill in the message shown.
+func (p *Page) Viewer() *Model { return &p.m }
+
+// Update passes keys and the mouse on and turns the viewer's results into
+// status line news.
+func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case AttachmentsSavedMsg:
+		if msg.Err != nil {
+			return p, common.Error(msg.Err)
+		}
+		return p, common.Notice("saved " + strconv.Itoa(len(msg.Paths)) + " file(s) to " + sanitize.Line(msg.Dir))
+	case AttachmentOpenedMsg:
+		var cmds []tea.Cmd
+		if msg.Dir != "" {
+			dir := msg.Dir
+			cmds = append(cmds, func() tea.Msg { return common.TempDirCreatedMsg{Dir: dir} })
+		}
+		if msg.Err != nil {
+			cmds = append(cmds, common.Error(msg.Err))
+		} else {
+			cmds = append(cmds, common.Notice("opened "+sanitize.Line(msg.Path)))
+		}
+		return p, tea.Batch(cmds...)
+	case ClipboardCopiedMsg:
+		if msg.Err != nil {
+			return p, common.Error(msg.Err)
+		}
+		return p, common.Notice("copied the " + msg.What + " (OSC 52)")
+	}
+	var cmd tea.Cmd
+	p.m, cmd = p.m.Update(msg)
+	return p, cmd
+}
+
+func (p *Page) Back(tea.KeyMsg) bool      { return p.m.Back() }
+func (p *Page) View() string              { return p.m.View() }
+func (p *Page) SetSize(w, h int)          { p.m.SetSize(w, h) }
+func (p *Page) Capturing() bool           { return p.m.Capturing() }
+func (p *Page) Title() string             { return "message viewer" }
+func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
+func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }
+
+func (AttachmentsSavedMsg) PageKind() common.Kind { return Kind }
+func (AttachmentOpenedMsg) PageKind() common.Kind { return Kind }
+func (ClipboardCopiedMsg) PageKind() common.Kind  { return Kind }

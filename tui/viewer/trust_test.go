@@ -1,0 +1,69 @@
+package viewer
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+)
+
+// viewRaw shows a message parsed from raw, as mailbox.Open would give it.
+func viewRaw(t *testing.T, w, h int, raw string) string {
+	t.Helper()
+	c := fixture.Common(w, h)
+	c.Now = func() time.Time { return fixture.DemoNow }
+	m := New(c)
+	m.SetSize(w, h)
+	v := mime.Parse([]byte(raw))
+	v.Summary.Key = "inbound/test"
+	m.SetMessage(&mailbox.Message{Summary: v.Summary, Raw: []byte(raw), View: v})
+	return m.View()
+}
+
+func TestViewerShowsForgedSESHeaders(t *testing.T) {
+	raw := "Received: from a by inbound-smtp.us-east-1.amazonaws.com with SMTP id q for info@acme-demo.example; Tue, 3 Nov 2026 14:02:11 +0000\r\n" +
+		"From: Mallory <mallory@evil.example>\r\nSubject: pay\r\nDate: Tue, 3 Nov 2026 09:02:05 -0500\r\n" +
+		"Received: from x by inbound-smtp.us-east-1.amazonaws.com with SMTP id y for <ceo@acme-demo.example>;\r\n" +
+		"\r\nPlease pay.\r\n"
+	view := viewRaw(t, 100, 30, raw)
+	if !strings.Contains(view, "! forged SES header below the receipt block: Received") {
+		t.Errorf("no forged-header warning:\n%s", view)
+	}
+	if strings.Contains(view, "ceo@") {
+		t.Errorf("the forged envelope recipient is shown:\n%s", view)
+	}
+}
+
+func TestViewerShowsBidiAsMarkers(t *testing.T) {
+	raw := "From: a@example.com\r\nSubject: invoice \u202egpj.exe\r\nContent-Type: text/plain; charset=utf-8\r\n\r\npay to \u2067account\u2069 now\r\n"
+	view := viewRaw(t, 100, 30, raw)
+	for _, want := range []string{"invoice <U+202E>gpj.exe", "pay to <U+2067>account<U+2069> now"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+	if strings.ContainsAny(view, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+		t.Errorf("a bidi control reached the screen:\n%s", view)
+	}
+}
+
+// TestViewerSourceFallback: a message the parser refuses (here: too many
+// parts) is shown as its sanitized source, with the reason.
+func TestViewerSourceFallback(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@example.com\r\nSubject: many\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n")
+	for i := range 1001 {
+		fmt.Fprintf(&b, "--p\r\nContent-Type: text/plain\r\n\r\npart %d \x1b]0;title\x07\r\n", i)
+	}
+	view := viewRaw(t, 100, 30, b.String())
+	if !strings.Contains(view, "not read as MIME; the body is shown as its source") || !strings.Contains(view, "--p") {
+		t.Errorf("no source fallback:\n%s", view)
+	}
+	if strings.ContainsAny(view, "\x07") || strings.Contains(view, "\x1b]") {
+		t.Errorf("the source was not sanitized:\n%q", view)
+	}
+}
