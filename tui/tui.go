@@ -222,9 +222,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.ErrorPostedMsg:
 		m.pushErr(msg.Err)
 		return m, nil
-	case common.ErrorReportedMsg:
-		m.pushErr(msg.Err)
-		return m, nil
 	case common.TempDirCreatedMsg:
 		m.tmpDirs = append(m.tmpDirs, msg.Dir)
 		return m, nil

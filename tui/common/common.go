@@ -190,9 +190,3 @@ func (c Common) Location() *time.Location {
 
 // Width is the width of s in terminal cells, styling left out.
 func Width(s string) int { return ansi.StringWidth(s) }
-
-// ErrorReportedMsg is sent when a component's action failed: the root
-// shows Err on the status line and keeps it in the error history.
-type ErrorReportedMsg struct {
-	Err error
-}

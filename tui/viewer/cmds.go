@@ -115,16 +115,6 @@ func copyText(w io.Writer, what, text string) error {
 	return nil
 }
 
-// result is implemented by the results the viewer handles itself.
-type result interface{ viewerResult() }
-
-// Owns reports whether msg is a result the viewer handles itself: the root
-// hands such messages to the viewer, whichever screen is shown.
-func Owns(msg tea.Msg) bool {
-	_, ok := msg.(result)
-	return ok
-}
-
 // PartRenderedMsg is sent when a mailcap copiousoutput viewer has rendered
 // part Part of message Key as text (sanitized), or failed.
 type PartRenderedMsg struct {
@@ -163,17 +153,16 @@ type LinkOpenedMsg struct {
 	Err    error
 }
 
-func (PartRenderedMsg) viewerResult()      {}
-func (PartExecRequestedMsg) viewerResult() {}
-func (ExternalExitedMsg) viewerResult()    {}
-func (LinkOpenedMsg) viewerResult()        {}
+// The pager's own results are addressed to the viewer page.
+func (PartRenderedMsg) PageKind() common.Kind      { return Kind }
+func (PartExecRequestedMsg) PageKind() common.Kind { return Kind }
+func (ExternalExitedMsg) PageKind() common.Kind    { return Kind }
+func (LinkOpenedMsg) PageKind() common.Kind        { return Kind }
 
-func reportErr(err error) tea.Cmd {
-	return func() tea.Msg { return common.ErrorReportedMsg{Err: err} }
-}
+func reportErr(err error) tea.Cmd { return common.Error(err) }
 
 // updateResult handles the viewer's own results.
-func (m Model) updateResult(msg result) (Model, tea.Cmd) {
+func (m Model) updateResult(msg common.Addressed) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case PartRenderedMsg:
 		// Only while the user still looks at the parts of that message.

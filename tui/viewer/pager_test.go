@@ -308,7 +308,7 @@ func TestLinksListAndOpen(t *testing.T) {
 	m, _ = press(t, m, "j")
 	m, msgs := pressAll(t, m, "enter")
 	want := m.links[1].URL
-	if len(msgs) != 1 || msgs[0] != (LinkOpenedMsg{URL: want}) || !Owns(msgs[0]) {
+	if len(msgs) != 1 || msgs[0] != (LinkOpenedMsg{URL: want}) || !addressed(msgs[0]) {
 		t.Fatalf("enter: %#v", msgs)
 	}
 	_, c := m.Update(msgs[0])
@@ -465,7 +465,7 @@ func TestEnterRendersCopiousOutputWithMailcap(t *testing.T) {
 	if want := strings.ReplaceAll(string(p.Content), "\r\n", "\n"); rendered.Text != want {
 		t.Fatalf("rendered %q, want %q", rendered.Text, want)
 	}
-	if !Owns(rendered) {
+	if !addressed(rendered) {
 		t.Fatal("the root would not route the result to the viewer")
 	}
 	m, _ = m.Update(rendered)
@@ -568,13 +568,13 @@ func TestPipeThroughTheKey(t *testing.T) {
 		t.Fatalf("part pipe:\n%s", m.View())
 	}
 	res := ExternalExitedMsg{Key: m.key, Command: "false", Err: os.ErrInvalid}
-	if !Owns(res) {
+	if !addressed(res) {
 		t.Fatal("the root would not route the pipe's result")
 	}
 	_, c = m.Update(res)
 	if msgs := run(c); len(msgs) != 1 {
 		t.Fatalf("failure not reported: %v", msgs)
-	} else if e, ok := msgs[0].(common.ErrorReportedMsg); !ok || !strings.Contains(e.Err.Error(), "false") {
+	} else if e, ok := msgs[0].(common.ErrorPostedMsg); !ok || !strings.Contains(e.Err.Error(), "false") {
 		t.Fatalf("got %#v", msgs[0])
 	}
 }
@@ -655,4 +655,9 @@ func TestPipeRawIsExact(t *testing.T) {
 	if err != nil || !bytes.Equal(got, m.Message().Raw) {
 		t.Fatalf("piped %d bytes, stored %d (%v)", len(got), len(m.Message().Raw), err)
 	}
+}
+
+func addressed(msg tea.Msg) bool {
+	a, ok := msg.(common.Addressed)
+	return ok && a.PageKind() == Kind
 }

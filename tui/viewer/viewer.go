@@ -196,8 +196,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.vp, cmd = m.vp.Update(msg)
 		return m, cmd
-	case result:
-		return m.updateResult(msg)
+	case PartRenderedMsg, PartExecRequestedMsg, ExternalExitedMsg, LinkOpenedMsg:
+		return m.updateResult(msg.(common.Addressed))
 	}
 	return m, nil
 }
