@@ -190,15 +190,16 @@ func (m *Model) apply(line, word string, cands []string) {
 
 // View is the line, with the candidates of the last Tab after it.
 func (m *Model) View() string {
-	line := m.input.View()
-	if len(m.choice) > 0 {
-		line += "  " + m.c.Styles.Dim.Render(strings.Join(m.choice, " "))
-	}
 	w := m.input.Width + 2
-	if common.Width(line) > w {
-		return common.Truncate(line, w)
+	if len(m.choice) == 0 || common.Width(m.input.Value()) >= m.input.Width {
+		return common.Fit(m.input.View(), w)
 	}
-	return line + strings.Repeat(" ", w-common.Width(line))
+	// The input pads itself to its width; drawn unbounded it stops after
+	// the cursor, so the candidates follow the text (it is not scrolled:
+	// the value fits).
+	in := m.input
+	in.Width = 0
+	return common.Fit(in.View()+"  "+m.c.Styles.Dim.Render(strings.Join(m.choice, " ")), w)
 }
 
 // ShortHelp is the line's keys.
