@@ -209,8 +209,11 @@ func (m *Model) ShortHelp() []key.Binding {
 	return []key.Binding{p.Accept, tab, p.Cancel}
 }
 
-// Help lists the commands for the help page.
-func Help() string {
+// Help lists the commands for the help page, width cells wide: what a
+// command does wraps in its column (when the column is not too narrow to
+// read, else the page cuts the line).
+func Help(width int) string {
+	const col = 28
 	var b strings.Builder
 	for _, c := range Commands {
 		use := ":" + c.Verb
@@ -220,7 +223,11 @@ func Help() string {
 		if c.Arg != "" {
 			use += " " + c.Arg
 		}
-		b.WriteString(use + strings.Repeat(" ", max(1, 28-len(use))) + c.Help + "\n")
+		text := c.Help
+		if width-col >= 20 {
+			text = strings.ReplaceAll(common.Wrap(text, width-col), "\n", "\n"+strings.Repeat(" ", col))
+		}
+		b.WriteString(use + strings.Repeat(" ", max(1, col-len(use))) + text + "\n")
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
