@@ -155,12 +155,12 @@ func TestLookAlikesRefused(t *testing.T) {
 
 func TestStringLiterals(t *testing.T) {
 	for in, want := range map[string]string{
-		`{ level: 'info', message: 'a\'b' }`:                                  `a'b`,
-		`{ level: 'info', message: "a'b" }`:                                   `a'b`,
-		"{ level: 'info', message: `a'\"b` }":                                 `a'"b`,
-		`{ level: 'info', message: 'x\x1B[2J\u00e9\\' }`:                      "x\x1b[2Jé\\",
+		`{ level: 'info', message: 'a\'b' }`:                                 `a'b`,
+		`{ level: 'info', message: "a'b" }`:                                  `a'b`,
+		"{ level: 'info', message: `a'\"b` }":                                `a'"b`,
+		`{ level: 'info', message: 'x\x1B[2J\u00e9\\' }`:                     "x\x1b[2Jé\\",
 		"{\n  level: 'info',\n  message: 'line one\\n' +\n    'line two'\n}": "line one\nline two",
-		`{ message: 'm', level: 'error' }`:                                    "m",
+		`{ message: 'm', level: 'error' }`:                                   "m",
 	} {
 		_, msg, _, ok := parseLogObject(in)
 		if !ok || msg != want {

@@ -1,0 +1,93 @@
+package fwdlog
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"github.com/sesbox/sesbox/mailstore/testutil/fakelogs"
+)
+
+// logsClient is the real SDK client pointed at the fake (no CloudWatch
+// Logs emulator exists among the reachable registries: see fakelogs).
+func logsClient(url string) *cloudwatchlogs.Client {
+	return cloudwatchlogs.New(cloudwatchlogs.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+}
+
+func TestFetchPaginatesWithinBounds(t *testing.T) {
+	srv := fakelogs.Start(t)
+	srv.PageSize, srv.EmptyPages = 7, true
+	srv.Now = func() time.Time { return fixtureBase.Add(3 * time.Hour) }
+	const grp = "/aws/lambda/SesForwarder"
+	srv.CreateGroup(grp, fixtureBase.Add(-time.Hour), 30)
+	srv.CreateGroup(grp+"-other", fixtureBase, 0)
+	var all []fakelogs.Event
+	for _, e := range loadFixture(t) {
+		all = append(all, fakelogs.Event(e))
+	}
+	srv.Put(grp, all...)
+	api := logsClient(srv.URL)
+	ctx := context.Background()
+
+	var got []Event
+	pages := 0
+	err := Fetch(ctx, api, grp, fixtureBase.Add(-time.Hour), fixtureBase.Add(2*time.Hour), func(p []Event) error {
+		pages++
+		got = append(got, p...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(all) || pages < len(all)/7 {
+		t.Fatalf("fetched %d events in %d pages, want %d in pages of 7", len(got), pages, len(all))
+	}
+	for i := range got {
+		if got[i].ID != all[i].EventID || got[i].Message != all[i].Message || got[i].Time.UnixMilli() != all[i].Timestamp {
+			t.Fatalf("event %d: %+v, want %+v", i, got[i], all[i])
+		}
+	}
+	// Bounds are inclusive, to the millisecond.
+	from, to := time.UnixMilli(all[10].Timestamp), time.UnixMilli(all[20].Timestamp)
+	var n int
+	Fetch(ctx, api, grp, from, to, func(p []Event) error {
+		for _, e := range p {
+			if e.Time.Before(from) || e.Time.After(to) {
+				t.Errorf("event at %v outside [%v, %v]", e.Time, from, to)
+			}
+			n++
+		}
+		return nil
+	})
+	if n < 11 {
+		t.Errorf("%d events in the bounds, want at least 11", n)
+	}
+
+	g, err := DescribeGroup(ctx, api, grp)
+	if err != nil || g.RetentionDays != 30 || !g.Created.Equal(fixtureBase.Add(-time.Hour)) {
+		t.Fatalf("describe: %+v, %v", g, err)
+	}
+	if got := g.CoveredFrom(fixtureBase.Add(40 * 24 * time.Hour)); !got.Equal(fixtureBase.Add(10 * 24 * time.Hour)) {
+		t.Errorf("covered from %v: retention ignored", got)
+	}
+	if g2, err := DescribeGroup(ctx, api, grp+"-other"); err != nil || g2.RetentionDays != 0 {
+		t.Fatalf("second page of groups: %+v, %v", g2, err)
+	}
+	if _, err := DescribeGroup(ctx, api, "/aws/lambda/None"); !errors.Is(err, ErrNoGroup) {
+		t.Errorf("missing group: %v", err)
+	}
+	err = Fetch(ctx, api, "/aws/lambda/None", from, to, func([]Event) error { return nil })
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("missing group: %v, want ResourceNotFoundException", err)
+	}
+}
