@@ -156,3 +156,13 @@ func sameRecipients(a, b []string) bool {
 	slices.Sort(lb)
 	return slices.Equal(la, lb)
 }
+
+// Badge is the list's mark for a forward status that needs a look:
+// "[fwd failed] " and "[fwd none] "; "" for the others.
+func Badge(status string) string {
+	switch status {
+	case mailstore.ForwardFailed, mailstore.ForwardNone:
+		return "[fwd " + status + "] "
+	}
+	return ""
+}

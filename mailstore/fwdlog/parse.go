@@ -439,3 +439,19 @@ func (p *inspectParser) stringLit() (string, bool) {
 	}
 	return "", false
 }
+
+// RequestID returns the request id of the invocation an event belongs to,
+// read as Parse reads it; "" for an event of none (INIT_START, a line the
+// runtime did not write).
+func RequestID(message string) string {
+	if m := platformRE.FindStringSubmatch(message); m != nil {
+		return m[2]
+	}
+	if m := timeoutRE.FindStringSubmatch(strings.TrimRight(message, "\n")); m != nil {
+		return m[1]
+	}
+	if m := runtimeRE.FindStringSubmatch(message); m != nil {
+		return m[2]
+	}
+	return ""
+}

@@ -29,6 +29,7 @@ type Mailbox struct {
 	idx   *index.Index
 
 	shared  SharedReadState
+	logs    *ForwarderLogs
 	mu      sync.Mutex
 	applied map[string]time.Time // shared read state applied to the index, by key
 }
@@ -88,7 +89,9 @@ func (m *Mailbox) Store() mailstore.Store { return m.store }
 // Refresh lists the bucket and indexes new or changed objects, calling
 // progress (never concurrently) as it goes.
 // With shared read state, the states other operators set since the last
-// refresh are then copied into the index.
+// refresh are then copied into the index; with a forwarder log group
+// (ReadForwarderLogs), its new events are read and every message's forward
+// status decided again (a *LogError when that fails).
 func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
 	err := index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
 	var partial *index.PartialError
@@ -97,6 +100,9 @@ func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
 	}
 	if perr := m.pullReadState(ctx); perr != nil {
 		return perr
+	}
+	if lerr := m.refreshLog(ctx); lerr != nil && err == nil {
+		return lerr
 	}
 	return err
 }
@@ -207,7 +213,7 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 	s.Object = obj
 	s.Size = int64(len(raw))
 	if old, ok, err := m.idx.Get(ctx, m.Location().Bucket, key); err == nil && ok {
-		s.Read = old.Read
+		s.Read, s.Forward = old.Read, old.Forward
 		if s.Date.IsZero() {
 			s.Date, s.DateFromStore = old.Date, old.DateFromStore
 		}
