@@ -154,6 +154,16 @@ func (m *Mailbox) ForwardLog(ctx context.Context, s mailstore.Summary) ([]fwdlog
 	return out, nil
 }
 
+// Forward returns what the forwarding Lambda's log (as last read into the
+// index) says of the message at key; the zero Forward when nothing.
+func (m *Mailbox) Forward(ctx context.Context, key string) (mailstore.Forward, error) {
+	s, ok, err := m.idx.Get(ctx, m.Location().Bucket, key)
+	if err != nil || !ok {
+		return mailstore.Forward{}, err
+	}
+	return s.Forward, nil
+}
+
 // refreshLog runs syncForwardLog, wrapping its failure in a LogError.
 func (m *Mailbox) refreshLog(ctx context.Context) error {
 	if err := m.syncForwardLog(ctx); err != nil {
