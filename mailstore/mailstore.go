@@ -94,6 +94,16 @@ const (
 	ForwardUnknown   = "unknown"   // older than the log's retention, or too recent to tell
 )
 
+// ForwardBadge is the list's mark for a forward status that needs a look:
+// "[fwd failed] " and "[fwd none] "; "" for the others.
+func ForwardBadge(status string) string {
+	switch status {
+	case ForwardFailed, ForwardNone:
+		return "[fwd " + status + "] "
+	}
+	return ""
+}
+
 // Forward is what the forwarding Lambda's CloudWatch log says it did with
 // a message (see mailstore/fwdlog).
 type Forward struct {

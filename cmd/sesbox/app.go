@@ -18,6 +18,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/fwdlog/cwlogs"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/s3store"
@@ -186,7 +187,7 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 		if err != nil {
 			return nil, err
 		}
-		m.ReadForwarderLogs(mailbox.ForwarderLogs{API: logs, Group: mc.ForwarderLogs})
+		m.ReadForwarderLogs(mailbox.ForwarderLogs{API: cwlogs.New(logs), Group: mc.ForwarderLogs})
 	}
 	return m, nil
 }

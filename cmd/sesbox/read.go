@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/fwdlog"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -216,7 +215,7 @@ func printTable(w io.Writer, sums []mailstore.Summary) error {
 			from = s.From.Address
 		}
 		if _, err := fmt.Fprintf(w, "%s  %s  %s  %s  %7s  %s\n", flags, s.Date.Local().Format("2006-01-02 15:04"),
-			fit(sanitize.Line(from), 24), fit(report.Badge(s.Report)+fwdlog.Badge(s.Forward.Status)+sanitize.Line(s.Subject), 50), humanSize(s.Size),
+			fit(sanitize.Line(from), 24), fit(report.Badge(s.Report)+mailstore.ForwardBadge(s.Forward.Status)+sanitize.Line(s.Subject), 50), humanSize(s.Size),
 			sanitize.Line(mailstore.SESMessageID(s.Key))); err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 package fwdlog
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -157,12 +159,35 @@ func sameRecipients(a, b []string) bool {
 	return slices.Equal(la, lb)
 }
 
-// Badge is the list's mark for a forward status that needs a look:
-// "[fwd failed] " and "[fwd none] "; "" for the others.
-func Badge(status string) string {
-	switch status {
-	case mailstore.ForwardFailed, mailstore.ForwardNone:
-		return "[fwd " + status + "] "
-	}
-	return ""
+// Source reads a log group (cwlogs.Reader over CloudWatch Logs).
+type Source interface {
+	// DescribeGroup returns the group's creation time and retention; an
+	// error wrapping ErrNoGroup when it does not exist.
+	DescribeGroup(ctx context.Context, name string) (Group, error)
+	// Fetch calls fn with the group's events from from to to (both
+	// inclusive, to the millisecond), page by page.
+	Fetch(ctx context.Context, name string, from, to time.Time, fn func([]Event) error) error
 }
+
+// Group is what the log service says of a log group.
+type Group struct {
+	Name    string
+	Created time.Time
+	// RetentionDays is how long events are kept; 0 is forever.
+	RetentionDays int32
+}
+
+// CoveredFrom is the oldest time the group can still hold events for at
+// now: its creation, or the retention limit when later.
+func (g Group) CoveredFrom(now time.Time) time.Time {
+	from := g.Created
+	if g.RetentionDays > 0 {
+		if r := now.AddDate(0, 0, -int(g.RetentionDays)); r.After(from) {
+			from = r
+		}
+	}
+	return from
+}
+
+// ErrNoGroup is returned (wrapped) when the log group does not exist.
+var ErrNoGroup = errors.New("no such log group")

@@ -15,7 +15,7 @@ import (
 // Refresh to mark each message forwarded, failed, skipped, none or
 // unknown (mailstore.Forward).
 type ForwarderLogs struct {
-	API   fwdlog.LogsAPI
+	API   fwdlog.Source
 	Group string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -66,7 +66,7 @@ func (m *Mailbox) syncForwardLog(ctx context.Context) error {
 	}
 	loc := m.Location()
 	now := l.Now().UTC()
-	g, err := fwdlog.DescribeGroup(ctx, l.API, l.Group)
+	g, err := l.API.DescribeGroup(ctx, l.Group)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (m *Mailbox) syncForwardLog(ctx context.Context) error {
 	if !scanned || from.Before(scan.From) {
 		scan.From = from
 	}
-	err = fwdlog.Fetch(ctx, l.API, l.Group, from, now, func(page []fwdlog.Event) error {
+	err = l.API.Fetch(ctx, l.Group, from, now, func(page []fwdlog.Event) error {
 		evs := make([]index.LogEvent, len(page))
 		for i, e := range page {
 			evs[i] = index.LogEvent{ID: e.ID, RequestID: fwdlog.RequestID(e.Message), Time: e.Time, Message: e.Message}

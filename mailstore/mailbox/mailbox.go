@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/fwdlog"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/query"
@@ -78,6 +79,9 @@ type Message struct {
 	// Report is the parsed delivery or complaint report, when the message
 	// is one (Summary.Report set).
 	Report *report.Report
+	// ForwardLog are the forwarding Lambda's log lines about the message
+	// (Summary.Forward.Requests), unsanitized; nil without a log group.
+	ForwardLog []fwdlog.Line
 }
 
 // Location is the bucket and prefix of the mailbox.
@@ -235,7 +239,9 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 	v.Summary = s
 	// Best effort: the exact attachment count is a nicety for the list.
 	_ = m.idx.Put(ctx, m.Location().Bucket, []mailstore.Summary{s})
-	return &Message{Summary: s, Raw: raw, View: v, Report: rep}, nil
+	// Best effort too: the log lines are shown next to the message.
+	flog, _ := m.ForwardLog(ctx, s)
+	return &Message{Summary: s, Raw: raw, View: v, Report: rep, ForwardLog: flog}, nil
 }
 
 // SetRead records the read state in the local index (never in the
