@@ -444,10 +444,11 @@ func (p *inspectParser) stringLit() (string, bool) {
 // read as Parse reads it; "" for an event of none (INIT_START, a line the
 // runtime did not write).
 func RequestID(message string) string {
+	message = strings.TrimRight(message, "\n")
 	if m := platformRE.FindStringSubmatch(message); m != nil {
 		return m[2]
 	}
-	if m := timeoutRE.FindStringSubmatch(strings.TrimRight(message, "\n")); m != nil {
+	if m := timeoutRE.FindStringSubmatch(message); m != nil {
 		return m[1]
 	}
 	if m := runtimeRE.FindStringSubmatch(message); m != nil {

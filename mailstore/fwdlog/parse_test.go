@@ -186,9 +186,18 @@ func FuzzParse(f *testing.F) {
 			events = append(events, Event{ID: fmt.Sprint(i), Time: fixtureBase.Add(time.Duration(i) * time.Millisecond), Message: m})
 		}
 		invs := Parse(events)
+		ids := map[string]bool{}
 		for _, inv := range invs {
 			if !uuidOnly.MatchString(inv.RequestID) {
 				t.Fatalf("request id %q", inv.RequestID)
+			}
+			ids[inv.RequestID] = true
+		}
+		// RequestID (what the index files each event under) agrees with
+		// Parse's grouping.
+		for _, e := range events {
+			if id := RequestID(e.Message); id != "" && !ids[id] {
+				t.Fatalf("RequestID(%q) = %q, an invocation Parse does not know", e.Message, id)
 			}
 		}
 		shuffled := append([]Event{}, events...)
@@ -218,4 +227,27 @@ func summarize(invs []Invocation) []Invocation {
 		out[i] = inv
 	}
 	return out
+}
+
+// TestRequestIDOfEveryFixtureLine: every event of the real Lambda's log
+// but the cold start's is filed under its invocation, as Parse groups it.
+func TestRequestIDOfEveryFixtureLine(t *testing.T) {
+	byLine := map[string]string{}
+	for _, inv := range Parse(fixtureEvents(t)) {
+		for _, l := range inv.Lines {
+			byLine[l.Text] = inv.RequestID
+		}
+	}
+	for _, e := range fixtureEvents(t) {
+		got := RequestID(e.Message)
+		if strings.HasPrefix(e.Message, "INIT_START") || strings.Contains(e.Message, "\tundefined\t") {
+			if got != "" {
+				t.Errorf("cold start line filed under %q", got)
+			}
+			continue
+		}
+		if want := byLine[strings.TrimRight(e.Message, "\n")]; got == "" || got != want {
+			t.Errorf("RequestID(%q) = %q, want %q", e.Message, got, want)
+		}
+	}
 }
