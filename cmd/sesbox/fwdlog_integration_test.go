@@ -109,7 +109,9 @@ func TestForwarderLogsEndToEnd(t *testing.T) {
 		t.Errorf("%d FilterLogEvents calls: the pages of 9 events were not all read", filters)
 	}
 
-	rows := lsJSON(t, append(base, "--query", "")...)
+	// ls reads the log too when given the group (incrementally: nothing
+	// new here).
+	rows := lsJSON(t, append(base, "--logs-endpoint", logs.URL, "--forwarder-logs", fwdGroup, "--query", "")...)
 	status := map[string]map[string]any{}
 	for _, r := range rows {
 		status[strings.TrimPrefix(r["key"].(string), "inbound/")] = r
@@ -144,6 +146,11 @@ func TestForwarderLogsEndToEnd(t *testing.T) {
 	table, _, code := sesbox(t, append(base, "ls", "--cached")...)
 	if code != 0 || strings.Count(table, "[fwd failed]") != len(wantFailed) || strings.Count(table, "[fwd none]") != 1 {
 		t.Errorf("ls table badges:\n%s", table)
+	}
+
+	show, _, code := sesbox(t, append(base, "show", "m-denied")...)
+	if code != 0 || !strings.Contains(show, "Forward:  failed ") || !strings.Contains(show, "AccessDenied: Access Denied") {
+		t.Errorf("show of a failed forward:\n%s", show)
 	}
 
 	// The config file names the log group; the SDK takes the endpoint from

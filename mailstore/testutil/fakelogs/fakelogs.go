@@ -62,9 +62,13 @@ type Server struct {
 	calls  []Call
 }
 
+// New returns a server with no groups, to serve with net/http (Start
+// serves it for a test).
+func New() *Server { return &Server{PageSize: 50, Now: time.Now, groups: map[string]*group{}} }
+
 // Start starts a server and stops it when t ends.
 func Start(t testing.TB) *Server {
-	s := &Server{PageSize: 50, Now: time.Now, groups: map[string]*group{}}
+	s := New()
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
