@@ -144,7 +144,8 @@ func TestForwarderLogsEndToEnd(t *testing.T) {
 		t.Errorf("forward:failed listed %v, want %v", failed, wantFailed)
 	}
 	table, _, code := sesbox(t, append(base, "ls", "--cached")...)
-	if code != 0 || strings.Count(table, "[fwd failed]") != len(wantFailed) || strings.Count(table, "[fwd none]") != 1 {
+	if code != 0 || strings.Count(table, "[fwd failed]") != len(wantFailed) || strings.Count(table, "[fwd none]") != 1 ||
+		strings.Count(table, "forward failed: ") != len(wantFailed) || !strings.Contains(table, "forward failed: Task timed out after 3.00 seconds") {
 		t.Errorf("ls table badges:\n%s", table)
 	}
 

@@ -219,6 +219,13 @@ func printTable(w io.Writer, sums []mailstore.Summary) error {
 			sanitize.Line(mailstore.SESMessageID(s.Key))); err != nil {
 			return err
 		}
+		if s.Forward.Status == mailstore.ForwardFailed && s.Forward.Error != "" {
+			// The reason under its row: what an operator reads before
+			// re-forwarding.
+			if _, err := fmt.Fprintf(w, "     forward failed: %s\n", ansi.Truncate(sanitize.Line(s.Forward.Error), 200, "…")); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
