@@ -73,17 +73,19 @@ func Outcomes(invs []Invocation, msgs []Message, cov Coverage) map[string]mailst
 	}
 	// Skipped invocations: the closest message in time with the same
 	// recipients, each message taken once.
+	byRcpt := map[string][]int{}
+	for _, i := range unmatched {
+		if k := recipientKey(msgs[i].Recipients); k != "" {
+			byRcpt[k] = append(byRcpt[k], i)
+		}
+	}
 	taken := map[int]bool{}
 	for _, inv := range skipped {
 		best := -1
 		var bestGap time.Duration
-		for _, i := range unmatched {
-			m := msgs[i]
-			if taken[i] || !sameRecipients(m.Recipients, inv.Original) {
-				continue
-			}
-			gap := inv.Start.Sub(m.Stored).Abs()
-			if gap > SkipWindow {
+		for _, i := range byRcpt[recipientKey(inv.Original)] {
+			gap := inv.Start.Sub(msgs[i].Stored).Abs()
+			if taken[i] || gap > SkipWindow {
 				continue
 			}
 			if best < 0 || gap < bestGap {
@@ -146,17 +148,18 @@ func decide(invs []*Invocation) mailstore.Forward {
 	return f
 }
 
-func sameRecipients(a, b []string) bool {
-	if len(a) == 0 || len(a) != len(b) {
-		return false
+// recipientKey is a recipient list as a set, case-insensitive: "" for
+// none.
+func recipientKey(l []string) string {
+	if len(l) == 0 {
+		return ""
 	}
-	la, lb := make([]string, len(a)), make([]string, len(b))
-	for i := range a {
-		la[i], lb[i] = strings.ToLower(a[i]), strings.ToLower(b[i])
+	low := make([]string, len(l))
+	for i, a := range l {
+		low[i] = strings.ToLower(a)
 	}
-	slices.Sort(la)
-	slices.Sort(lb)
-	return slices.Equal(la, lb)
+	slices.Sort(low)
+	return strings.Join(low, "\x00")
 }
 
 // Source reads a log group (cwlogs.Reader over CloudWatch Logs).
