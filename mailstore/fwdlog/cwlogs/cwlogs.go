@@ -4,12 +4,16 @@ package cwlogs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
+	"github.com/aws/smithy-go"
+
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/fwdlog"
 )
 
@@ -36,7 +40,7 @@ func (r *Reader) DescribeGroup(ctx context.Context, name string) (fwdlog.Group, 
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fwdlog.Group{}, fmt.Errorf("describe log group %s: %w", name, err)
+			return fwdlog.Group{}, hint(fmt.Errorf("describe log group %s: %w", name, err), name)
 		}
 		for _, g := range page.LogGroups {
 			if aws.ToString(g.LogGroupName) != name {
@@ -45,7 +49,7 @@ func (r *Reader) DescribeGroup(ctx context.Context, name string) (fwdlog.Group, 
 			return fwdlog.Group{Name: name, Created: time.UnixMilli(aws.ToInt64(g.CreationTime)).UTC(), RetentionDays: aws.ToInt32(g.RetentionInDays)}, nil
 		}
 	}
-	return fwdlog.Group{}, fmt.Errorf("log group %s: %w", name, fwdlog.ErrNoGroup)
+	return fwdlog.Group{}, &mailstore.HintError{Hint: noGroup(name), Err: fmt.Errorf("log group %s: %w", name, fwdlog.ErrNoGroup)}
 }
 
 // Fetch reads the group's events from from to to (both inclusive, to the
@@ -60,7 +64,7 @@ func (r *Reader) Fetch(ctx context.Context, name string, from, to time.Time, fn 
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("read log group %s: %w", name, err)
+			return hint(fmt.Errorf("read log group %s: %w", name, err), name)
 		}
 		events := make([]fwdlog.Event, 0, len(page.Events))
 		for _, e := range page.Events {
@@ -73,4 +77,23 @@ func (r *Reader) Fetch(ctx context.Context, name string, from, to time.Time, fn 
 		}
 	}
 	return nil
+}
+
+func noGroup(name string) string {
+	return fmt.Sprintf("no log group %q in this region: check forwarder_logs (--forwarder-logs) and the mailbox's region", name)
+}
+
+// hint says what to do about the errors an operator can fix.
+func hint(err error, name string) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return err
+	}
+	switch api.ErrorCode() {
+	case "AccessDeniedException":
+		return &mailstore.HintError{Hint: fmt.Sprintf("not allowed to read the log group %q: allow logs:FilterLogEvents and logs:DescribeLogGroups on it", name), Err: err}
+	case "ResourceNotFoundException":
+		return &mailstore.HintError{Hint: noGroup(name), Err: err}
+	}
+	return err
 }

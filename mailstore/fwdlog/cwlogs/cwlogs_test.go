@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/fwdlog"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakelogs"
 	"github.com/sesbox/sesbox/mailstore/testutil/lambdafwd"
@@ -109,7 +110,7 @@ func TestFetchPaginatesWithinBounds(t *testing.T) {
 	}
 	err = api.Fetch(ctx, "/aws/lambda/None", from, to, func([]fwdlog.Event) error { return nil })
 	var nf *types.ResourceNotFoundException
-	if !errors.As(err, &nf) {
-		t.Errorf("missing group: %v, want ResourceNotFoundException", err)
+	if !errors.As(err, &nf) || !strings.Contains(mailstore.Explain(err), "check forwarder_logs") {
+		t.Errorf("missing group: %v, want ResourceNotFoundException with a hint", mailstore.Explain(err))
 	}
 }
