@@ -181,7 +181,11 @@ func Parse(events []Event) []Invocation {
 		}
 		inv := get(m[2], e.Time)
 		inv.Lines = append(inv.Lines, Line{e.Time, msg})
-		payload := msg[len(m[0]):]
+		// The runtime's older stdout path wrote a multi-line message on
+		// one line with each newline turned into a carriage return
+		// (util.inspect escapes those inside strings, so a raw one is
+		// always the layout's).
+		payload := strings.ReplaceAll(msg[len(m[0]):], "\r", "\n")
 		switch m[3] {
 		case "INFO":
 			if level, text, rest, ok := parseLogObject(payload); ok {

@@ -251,3 +251,18 @@ func TestRequestIDOfEveryFixtureLine(t *testing.T) {
 		}
 	}
 }
+
+// TestCarriageReturnLayout: the runtime's older stdout format, one line
+// with carriage returns for the object's newlines, reads the same.
+func TestCarriageReturnLayout(t *testing.T) {
+	id := "0a0b0c0d-0000-4000-a000-000000000003"
+	events := []Event{
+		{ID: "1", Time: fixtureBase, Message: "START RequestId: " + id + " Version: $LATEST\n"},
+		{ID: "2", Time: fixtureBase, Message: "2026-12-01T10:00:00.001Z\t" + id + "\tINFO\t{\r  level: 'info',\r  message: 'Fetching email at s3://b/in/m1'\r}\n"},
+		{ID: "3", Time: fixtureBase, Message: "2026-12-01T10:00:00.002Z\t" + id + "\tINFO\t{\r  level: 'error',\r  message: 'SendEmailCommand() returned error.',\r  error: MessageRejected: nope\r      at x\r}\n"},
+	}
+	invs := Parse(events)
+	if len(invs) != 1 || invs[0].MessageID != "m1" || invs[0].Cause != "MessageRejected: nope" {
+		t.Fatalf("%+v", invs)
+	}
+}
