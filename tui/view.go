@@ -171,11 +171,31 @@ func (m Model) helpText(km keyMap, title string, width int) string {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 	}
 	out := st.Accent.Render(" Keys: "+title) + "\n\n" + indent(strings.Join(rows, "\n\n"), 1)
-	out += "\n\n" + st.Accent.Render(" Commands (:, Tab completes):") + "\n" + st.Dim.Render(indent(cmdline.Help(), 1))
+	out += "\n\n" + hanging(st.Accent, " Commands (:, Tab completes):", width, 1) + "\n" + hanging(st.Dim, indent(cmdline.Help(), 1), width, 29)
 	if title == m.cur().Title() {
-		out += "\n\n" + st.Accent.Render(" Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:") + "\n" + st.Dim.Render(indent(query.Help, 1))
+		out += "\n\n" + hanging(st.Accent, " Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:", width, 1) +
+			"\n" + hanging(st.Dim, indent(query.Help, 1), width, 3)
 	}
 	return clip(out, width, 1<<20)
+}
+
+// hanging wraps each line of s to width cells, its continuation indented
+// by hang (under the description column of a table), and styles each line
+// alone: a block style would pad every line to the widest.
+func hanging(style lipgloss.Style, s string, width, hang int) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		parts := strings.Split(common.Wrap(l, width), "\n")
+		out = append(out, style.Render(parts[0]))
+		if len(parts) == 1 {
+			continue
+		}
+		rest := strings.Join(parts[1:], " ")
+		for _, p := range strings.Split(common.Wrap(strings.TrimSpace(rest), width-hang), "\n") {
+			out = append(out, style.Render(strings.Repeat(" ", hang)+p))
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func (m Model) errorsText(errs []errEntry, width int) string {
