@@ -40,7 +40,7 @@ var Commands = []Spec{
 	{Verb: "mailbox", Arg: "NAME", Help: "show mailbox NAME"},
 	{Verb: "read", Help: "mark the current message read"},
 	{Verb: "unread", Help: "mark the current message unread"},
-	{Verb: "drafts", Arg: "[ID]", Help: "list the kept drafts of this mailbox; with ID, resume that one"},
+	{Verb: "drafts", Arg: "[ID]", Help: "list the kept drafts of this mailbox; with ID (or its first characters), resume that one"},
 	{Verb: "refresh", Help: "list the bucket again now"},
 	{Verb: "audit", Help: "open the audit view, as sesbox audit"},
 	{Verb: "quit", Help: "quit"},
