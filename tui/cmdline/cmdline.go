@@ -40,7 +40,7 @@ var Commands = []Spec{
 	{Verb: "mailbox", Arg: "NAME", Help: "show mailbox NAME"},
 	{Verb: "read", Help: "mark the current message read"},
 	{Verb: "unread", Help: "mark the current message unread"},
-	{Verb: "drafts", Arg: "[ID]", Help: "list the kept drafts of this mailbox; with ID, resume that one"},
+	{Verb: "drafts", Arg: "[ID]", Help: "list the kept drafts of this mailbox; with ID (or its first characters), resume that one"},
 	{Verb: "refresh", Help: "list the bucket again now"},
 	{Verb: "audit", Help: "open the audit view, as sesbox audit"},
 	{Verb: "quit", Help: "quit"},
@@ -209,11 +209,9 @@ func (m *Model) ShortHelp() []key.Binding {
 	return []key.Binding{p.Accept, tab, p.Cancel}
 }
 
-// Help lists the commands for the help page, width cells wide: what a
-// command does wraps in its column (when the column is not too narrow to
-// read, else the page cuts the line).
-func Help(width int) string {
-	const col = 28
+// Help lists the commands for the help page, one per line, what each
+// does from column 28 (the help page wraps it under that column).
+func Help() string {
 	var b strings.Builder
 	for _, c := range Commands {
 		use := ":" + c.Verb
@@ -223,11 +221,7 @@ func Help(width int) string {
 		if c.Arg != "" {
 			use += " " + c.Arg
 		}
-		text := c.Help
-		if width-col >= 20 {
-			text = strings.ReplaceAll(common.Wrap(text, width-col), "\n", "\n"+strings.Repeat(" ", col))
-		}
-		b.WriteString(use + strings.Repeat(" ", max(1, col-len(use))) + text + "\n")
+		b.WriteString(use + strings.Repeat(" ", max(1, 28-len(use))) + c.Help + "\n")
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }

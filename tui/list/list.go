@@ -122,15 +122,9 @@ func New(c common.Common) Model {
 // SetSize sets the area the list draws in.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.input.Width = max(1, w-lenPromptFor(m.prompt)-1)
+	// The prompt and the cursor cell take the rest of the line.
+	m.input.Width = max(1, w-common.Width(m.input.Prompt)-1)
 	m.scroll()
-}
-
-func lenPromptFor(p promptKind) int {
-	if p == promptSave || p == promptExport {
-		return 40
-	}
-	return 1
 }
 
 // SetSummaries replaces the messages shown.
