@@ -24,7 +24,7 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 2
+	schemaVersion = 5
 )
 
 const schema = `
@@ -47,7 +47,7 @@ CREATE TABLE messages(
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
 `
 
-// columnsV0 and columnsV1 are the messages table's columns in each schema,
+// columnsV0... are the messages table's columns in each schema,
 // to tell our own database from a foreign one that happens to be SQLite.
 var (
 	columnsV0 = []string{"attachments", "attachments_exact", "bucket", "cc_list", "date", "date_from_store", "dkim",
@@ -55,6 +55,9 @@ var (
 		"missing", "read", "recipients", "refs", "reply_to", "size", "spam", "spf", "subject", "to_list", "virus", "warnings"}
 	columnsV1 = sortedCopy(append(append([]string{}, columnsV0...), "version_id", "stale"))
 	columnsV2 = sortedCopy(append(append([]string{}, columnsV1...), "report"))
+	// Schema 5 has schema 2's columns; what changed is what a count that is
+	// not exact means (a lower bound, no longer a guess from the header).
+	columnsV5 = columnsV2
 )
 
 func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
@@ -349,7 +352,12 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
 		return "the index was upgraded to schema 2 (delivery reports): every message's header is read again on the next refresh (read marks kept)", nil
-	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV2):
+	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
+		if err := migrateV2(ctx, db); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
+		}
+		return "the index was upgraded to schema 5 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV5):
 		return "", nil
 	}
 	return "", &unusableError{reason: fmt.Sprintf("has an unknown sesbox schema (version %d, columns %s)", version, strings.Join(cols, ","))}
@@ -500,6 +508,26 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
+	}
+	if err := stamp(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// migrateV2 moves to schema 5, where a count of attachments that is not
+// exact is a lower bound. Schema 2 stored a guess from the header there
+// (1 for any multipart/mixed, which may hold none), so those rows are
+// marked stale: read again by the next refresh. Exact counts (messages
+// opened) stay.
+func migrateV2(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET stale=1 WHERE attachments_exact=0`); err != nil {
+		return err
 	}
 	if err := stamp(ctx, tx); err != nil {
 		return err

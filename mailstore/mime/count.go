@@ -1,6 +1,9 @@
 package mime
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // CountAttachments is the one rule for a summary's attachment count, used
 // when a message is indexed from its first bytes and when it is opened
@@ -8,17 +11,27 @@ import "bytes"
 //
 // head is the start of the stored message: its header block and whatever
 // of the body the ranged read brought with it; size is the stored object's
-// size. When head holds the whole message the count is exact: the
-// attachments Parse finds. Otherwise it is a lower bound (exact is false):
-// the attachments among the parts whose own header lies wholly in head.
-// A part's header is all that decides whether it is an attachment, so a
-// part whose body is cut still counts, and one whose header is cut does
-// not.
+// size. When head holds the whole message, or the message is not
+// multipart (its one part is an attachment or not by its header alone),
+// the count is exact: the attachments Parse finds. Otherwise it is a lower
+// bound (exact is false): the attachments among the parts whose own header
+// lies wholly in head. A part's header is all that decides whether it is
+// an attachment, so a part whose body is cut still counts, and one whose
+// header is cut does not. A message the parser gave up on (see Parse's
+// deadline) counts 0, not exact.
 func CountAttachments(head []byte, size int64) (n int, exact bool) {
-	if int64(len(head)) >= size {
-		return Parse(head).Summary.Attachments, true
+	exact = int64(len(head)) >= size
+	if h := scanHeader(head); !exact && h.Stop != stopEOF {
+		exact = !strings.HasPrefix(mediaType(h.first("content-type")), "multipart/")
 	}
-	return Parse(cutAtPartHeader(head)).Summary.Attachments, false
+	if !exact {
+		head = cutAtPartHeader(head)
+	}
+	v := Parse(head)
+	if v.Source {
+		return 0, false
+	}
+	return v.Summary.Attachments, exact
 }
 
 // cutAtPartHeader cuts a message prefix where no part header is left

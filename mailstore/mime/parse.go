@@ -185,8 +185,8 @@ func (v *View) warn(format string, args ...any) {
 // finish settles the exact attachment count and the warnings.
 func (v *View) finish(d *decoder) {
 	if v.Source {
-		// The parts were not read: the header's hint stays, as a hint.
-		v.Summary.AttachmentsExact = false
+		// The parts were not read: nothing is known of the attachments.
+		v.Summary.Attachments, v.Summary.AttachmentsExact = 0, false
 	} else {
 		v.Summary.Attachments = len(v.Attachments())
 		v.Summary.AttachmentsExact = true

@@ -816,6 +816,7 @@ func (m Model) ShortHelp() []key.Binding {
 // be typed.
 var legend = []key.Binding{
 	key.NewBinding(key.WithKeys("\x00legend1"), key.WithHelp("N @ *", "unread, attachment, marked")),
+	key.NewBinding(key.WithKeys("\x00legend5"), key.WithHelp("@+", "maybe more attachments")),
 	key.NewBinding(key.WithKeys("\x00legend2"), key.WithHelp("S D M", "SPF DKIM DMARC pass")),
 	key.NewBinding(key.WithKeys("\x00legend3"), key.WithHelp("s d m", "... failed; - gray/none")),
 	key.NewBinding(key.WithKeys("\x00legend4"), key.WithHelp("!", "SES spam or virus FAIL")),
