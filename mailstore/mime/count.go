@@ -25,7 +25,12 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 		exact = !strings.HasPrefix(mediaType(h.first("content-type")), "multipart/")
 	}
 	if !exact {
-		head = cutAtPartHeader(head)
+		var parts bool
+		if head, parts = cutAtPartHeader(head); !parts {
+			// No part header read whole yet: nothing counts. (enmime reads
+			// a multipart without delimiters its own way.)
+			return 0, false
+		}
 	}
 	v := Parse(head)
 	if v.Source {
@@ -39,29 +44,34 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 // by the last delimiter-like line ("--..."), or before that line when its
 // header is incomplete. A "--" line that is not a delimiter (a signature
 // separator) only moves the cut within a body, which decides nothing.
-func cutAtPartHeader(head []byte) []byte {
+// parts is false when no part header is left whole (no delimiter-like
+// line, or only one whose header is cut).
+func cutAtPartHeader(head []byte) (cut []byte, parts bool) {
 	h := scanHeader(head)
 	if h.Stop == stopEOF {
-		return head
+		return head, false
 	}
-	last := -1
+	first, last := -1, -1
 	for i := h.Body; i < len(head); {
 		line, next, _ := nextLine(head, i)
 		if bytes.HasPrefix(line, []byte("--")) {
 			last = i
+			if first < 0 {
+				first = i
+			}
 		}
 		i = next
 	}
 	if last < 0 {
-		return head // a single part (or no delimiter yet): its header is the message's
+		return head, false
 	}
 	_, i, complete := nextLine(head, last)
 	for complete && i < len(head) {
 		var line []byte
 		line, i, complete = nextLine(head, i)
 		if complete && len(line) == 0 {
-			return head[:i] // the part's header ended: keep it, with no body
+			return head[:i], true // the part's header ended: keep it, with no body
 		}
 	}
-	return head[:last]
+	return head[:last], last > first
 }

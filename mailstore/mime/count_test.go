@@ -116,3 +116,24 @@ func TestCountAttachmentsSeesCutAttachment(t *testing.T) {
 		t.Fatalf("first 64 KiB: %d (exact=%v), whole: %d", n, exact, whole)
 	}
 }
+
+// FuzzCountAttachments: for any message and any cut, the count from the
+// prefix is exact (and equal to the whole message's) when it says so,
+// else at most the whole message's; and it is 0 only when the whole
+// message has none or the count is marked a lower bound, so has:attachment
+// decided from an exact count never changes on opening.
+func FuzzCountAttachments(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		whole, ok := CountAttachments(raw, int64(len(raw)))
+		if !ok && !Parse(raw).Source {
+			t.Fatalf("whole message counted as a lower bound")
+		}
+		for _, cut := range []int{len(raw) / 3, len(raw) / 2, len(raw) * 9 / 10} {
+			n, exact := CountAttachments(raw[:cut], int64(len(raw)))
+			if exact && n != whole || n > whole {
+				t.Fatalf("cut at %d of %d: %d (exact %v), whole %d", cut, len(raw), n, exact, whole)
+			}
+		}
+	})
+}
