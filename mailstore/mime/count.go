@@ -12,7 +12,8 @@ import (
 // head is the start of the stored message: its header block and whatever
 // of the body the ranged read brought with it; size is the stored object's
 // size. When head holds the whole message, or the message is not
-// multipart (its one part is an attachment or not by its header alone),
+// multipart (its one part is an attachment or not by its header alone;
+// an object without header fields is not mail, and its bytes decide),
 // the count is exact: the attachments Parse finds. Otherwise it is a lower
 // bound (exact is false): the attachments among the parts whose own header
 // lies wholly in head. A part's header is all that decides whether it is
@@ -21,7 +22,7 @@ import (
 // deadline) counts 0, not exact.
 func CountAttachments(head []byte, size int64) (n int, exact bool) {
 	exact = int64(len(head)) >= size
-	if h := scanHeader(head); !exact && h.Stop != stopEOF {
+	if h := scanHeader(head); !exact && h.Stop != stopEOF && len(h.Fields) > 0 {
 		exact = !strings.HasPrefix(mediaType(h.first("content-type")), "multipart/")
 	}
 	if !exact {
