@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 )
 
@@ -42,20 +43,24 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 
 // cutAtPartHeader cuts a message prefix where no part header is left
 // half-read: after the blank line that ends the header of the part begun
-// by the last delimiter-like line ("--..."), or before that line when its
-// header is incomplete. A "--" line that is not a delimiter (a signature
-// separator) only moves the cut within a body, which decides nothing.
-// parts is false when no part header is left whole (no delimiter-like
-// line, or only one whose header is cut).
+// by the last delimiter line, or before that line when its header is
+// incomplete. Delimiters are "--" and a boundary some Content-Type in head
+// declares (then optionally "--" and blanks): a "--" line that is not one
+// (a signature separator, a malformed delimiter enmime may read its own
+// way) never cuts. parts is false when no part header is left whole.
 func cutAtPartHeader(head []byte) (cut []byte, parts bool) {
 	h := scanHeader(head)
 	if h.Stop == stopEOF {
 		return head, false
 	}
+	var boundaries [][]byte
+	for _, m := range boundaryParam.FindAllSubmatch(head, -1) {
+		boundaries = append(boundaries, append(m[1], m[2]...))
+	}
 	first, last := -1, -1
 	for i := h.Body; i < len(head); {
 		line, next, _ := nextLine(head, i)
-		if bytes.HasPrefix(line, []byte("--")) {
+		if isDelimiter(line, boundaries) {
 			last = i
 			if first < 0 {
 				first = i
@@ -75,4 +80,27 @@ func cutAtPartHeader(head []byte) (cut []byte, parts bool) {
 		}
 	}
 	return head[:last], last > first
+}
+
+// boundaryParam finds the boundary parameters of Content-Type fields,
+// quoted or not.
+var boundaryParam = regexp.MustCompile(`(?i)boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^;"\s]+))`)
+
+// isDelimiter reports whether line (without its line end) is "--" and one
+// of boundaries, then nothing but an optional "--" and blanks.
+func isDelimiter(line []byte, boundaries [][]byte) bool {
+	rest, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r"), []byte("--"))
+	if !ok {
+		return false
+	}
+	for _, b := range boundaries {
+		if len(b) == 0 || !bytes.HasPrefix(rest, b) {
+			continue
+		}
+		tail := bytes.TrimRight(rest[len(b):], " \t")
+		if len(tail) == 0 || string(tail) == "--" {
+			return true
+		}
+	}
+	return false
 }
