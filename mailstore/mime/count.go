@@ -14,7 +14,9 @@ import (
 // of the body the ranged read brought with it; size is the stored object's
 // size. When head holds the whole message, or the message is not
 // multipart (its one part is an attachment or not by its header alone;
-// an object without header fields is not mail, and its bytes decide),
+// this needs a header that ends in a blank line: an object without header
+// fields is not mail, and its bytes decide, and a header cut short by a
+// line that is not a field is read by enmime its own way),
 // the count is exact: the attachments Parse finds. Otherwise it is a lower
 // bound (exact is false): the attachments among the parts whose own header
 // lies wholly in head. A part's header is all that decides whether it is
@@ -23,7 +25,7 @@ import (
 // deadline) counts 0, not exact.
 func CountAttachments(head []byte, size int64) (n int, exact bool) {
 	exact = int64(len(head)) >= size
-	if h := scanHeader(head); !exact && h.Stop != stopEOF && len(h.Fields) > 0 {
+	if h := scanHeader(head); !exact && h.Stop == stopBlank && len(h.Fields) > 0 {
 		exact = !strings.HasPrefix(mediaType(h.first("content-type")), "multipart/")
 	}
 	if !exact {

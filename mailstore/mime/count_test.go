@@ -49,7 +49,7 @@ func TestCountAttachmentsPrefixIsLowerBound(t *testing.T) {
 			n, ok := CountAttachments(raw[:cut], size)
 			// Exact from a prefix: a whole header that is not multipart.
 			h := scanHeader(raw[:cut])
-			wantExact := !multipart && h.Stop != stopEOF && len(h.Fields) > 0
+			wantExact := !multipart && h.Stop == stopBlank && len(h.Fields) > 0
 			if ok != wantExact || n > exact || ok && n != exact {
 				t.Fatalf("%s cut at %d of %d: %d (exact=%v, want %v), whole message has %d", name, cut, len(raw), n, ok, wantExact, exact)
 			}

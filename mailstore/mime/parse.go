@@ -210,9 +210,21 @@ func (h scannedHeader) first(name string) string {
 }
 
 // enmimeInput is what enmime reads: the message without an mbox "From "
-// line, and with the blank line a header that ran into its body lacks, so
-// enmime does not read the first body line as a folded header field.
+// line, with the blank line a header that ran into its body lacks, so
+// enmime does not read the first body line as a folded header field, and
+// with a blank line of extra CRs ("\r\r\n", which scanHeader ends the
+// header at) made a plain one, so enmime ends the header there too.
 func enmimeInput(raw []byte, h scannedHeader) []byte {
+	if h.Stop == stopBlank {
+		blank := bytes.LastIndexByte(raw[:h.Body-1], '\n') + 1
+		if blank < h.Start || h.Body-blank <= 2 {
+			return raw[h.Start:] // "\n" or "\r\n"
+		}
+		in := make([]byte, 0, len(raw)-h.Start)
+		in = append(in, raw[h.Start:blank]...)
+		in = append(in, "\r\n"...)
+		return append(in, raw[h.Body:]...)
+	}
 	if h.Stop != stopNonField {
 		return raw[h.Start:]
 	}
