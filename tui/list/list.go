@@ -215,6 +215,14 @@ func (m *Model) SetRead(key string, read bool) {
 	}
 }
 
+// SetAttachments records a message's attachment count as opening it
+// found it (exact), so an "@+" row becomes "@" without a reload.
+func (m *Model) SetAttachments(key string, n int, exact bool) {
+	if i, ok := m.pos[key]; ok {
+		m.all[i].Attachments, m.all[i].AttachmentsExact = n, exact
+	}
+}
+
 // Summary returns the summary of key.
 func (m Model) Summary(key string) (mailstore.Summary, bool) {
 	if i, ok := m.pos[key]; ok {
