@@ -3,18 +3,28 @@ package index
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 
 	"github.com/sesbox/sesbox/mailstore"
 )
 
-// Schema 2 stored a guess where a count was not exact (1 for any
+// Schemas 2 and 3 stored a guess where a count was not exact (1 for any
 // multipart/mixed); schema 5 reads a count that is not exact as a lower
 // bound. Migrating keeps the exact counts (messages opened) and marks the
 // guesses stale, so they are counted again before they are listed: an
 // old guess is never misread as "at least one attachment".
-func TestMigrateV2MarksGuessedCountsStale(t *testing.T) {
+func TestMigrateMarksGuessedCountsStale(t *testing.T) {
+	for _, from := range []struct {
+		version int
+		sql     string
+	}{{3, ""}, {2, dropV3}} {
+		t.Run(fmt.Sprint(from.version), func(t *testing.T) { migrateGuessedCounts(t, from.sql, from.version) })
+	}
+}
+
+func migrateGuessedCounts(t *testing.T, downgrade string, version int) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "i.db")
 	x, err := Open(path)
@@ -34,7 +44,7 @@ func TestMigrateV2MarksGuessedCountsStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`PRAGMA user_version=2`); err != nil {
+	if _, err := db.Exec(downgrade + fmt.Sprintf(`PRAGMA user_version=%d`, version)); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -57,8 +67,8 @@ func TestMigrateV2MarksGuessedCountsStale(t *testing.T) {
 	if err != nil || len(listed) != 1 || listed[0].Key != "p/opened" || listed[0].Attachments != 2 || !listed[0].AttachmentsExact {
 		t.Fatalf("listed after migration: %+v, %v", listed, err)
 	}
-	var version int
-	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != 5 {
-		t.Fatalf("user_version %d, %v", version, err)
+	var now int
+	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&now); err != nil || now != 5 {
+		t.Fatalf("user_version %d, %v", now, err)
 	}
 }

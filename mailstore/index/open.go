@@ -42,12 +42,47 @@ CREATE TABLE messages(
 	missing INTEGER NOT NULL DEFAULT 0,
 	stale INTEGER NOT NULL DEFAULT 0,
 	report TEXT NOT NULL DEFAULT '',
+	forward_status TEXT NOT NULL DEFAULT '',
+	forward_error TEXT NOT NULL DEFAULT '',
+	forward_destinations TEXT NOT NULL DEFAULT '[]',
+	forward_time INTEGER NOT NULL DEFAULT -9223372036854775808,
+	forward_requests TEXT NOT NULL DEFAULT '[]',
 	PRIMARY KEY(bucket, key)
 );
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
+` + forwardTables
+
+// forwardTables hold the forwarding Lambda's log (schema 3): the events
+// read from each log group, and how far each group has been read.
+const forwardTables = `
+CREATE TABLE forward_events(
+	grp TEXT NOT NULL, event_id TEXT NOT NULL, request_id TEXT NOT NULL, ts INTEGER NOT NULL, message TEXT NOT NULL,
+	PRIMARY KEY(grp, event_id)
+);
+CREATE INDEX forward_events_request ON forward_events(grp, request_id);
+CREATE TABLE forward_scans(
+	grp TEXT NOT NULL PRIMARY KEY, scanned_from INTEGER NOT NULL, scanned_to INTEGER NOT NULL, covered_from INTEGER NOT NULL
+);
 `
 
-// columnsV0... are the messages table's columns in each schema,
+// v3Steps upgrade a schema 2 messages table (and add the log tables).
+var v3Steps = []string{
+	`ALTER TABLE messages ADD COLUMN forward_status TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE messages ADD COLUMN forward_error TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE messages ADD COLUMN forward_destinations TEXT NOT NULL DEFAULT '[]'`,
+	`ALTER TABLE messages ADD COLUMN forward_time INTEGER NOT NULL DEFAULT -9223372036854775808`,
+	`ALTER TABLE messages ADD COLUMN forward_requests TEXT NOT NULL DEFAULT '[]'`,
+	forwardTables,
+}
+
+// v5Steps move a schema 3 index to schema 5, where a count of attachments
+// that is not exact is a lower bound. Before, it was a guess from the
+// header (1 for any multipart/mixed, which may hold none), so those rows
+// are marked stale: read again by the next refresh. Exact counts
+// (messages opened) stay.
+var v5Steps = []string{`UPDATE messages SET stale=1 WHERE attachments_exact=0`}
+
+// columnsV0 and columnsV1 are the messages table's columns in each schema,
 // to tell our own database from a foreign one that happens to be SQLite.
 var (
 	columnsV0 = []string{"attachments", "attachments_exact", "bucket", "cc_list", "date", "date_from_store", "dkim",
@@ -55,9 +90,11 @@ var (
 		"missing", "read", "recipients", "refs", "reply_to", "size", "spam", "spf", "subject", "to_list", "virus", "warnings"}
 	columnsV1 = sortedCopy(append(append([]string{}, columnsV0...), "version_id", "stale"))
 	columnsV2 = sortedCopy(append(append([]string{}, columnsV1...), "report"))
-	// Schema 5 has schema 2's columns; what changed is what a count that is
-	// not exact means (a lower bound, no longer a guess from the header).
-	columnsV5 = columnsV2
+	columnsV3 = sortedCopy(append(append([]string{}, columnsV2...),
+		"forward_status", "forward_error", "forward_destinations", "forward_time", "forward_requests"))
+	// Schema 5 has schema 3's columns; what changed is what a count that is
+	// not exact means (v5Steps).
+	columnsV5 = columnsV3
 )
 
 func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
@@ -351,13 +388,19 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 2 (delivery reports): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 5 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
 	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
-		if err := migrateV2(ctx, db); err != nil {
+		if err := migrate(ctx, db, append(slices.Clone(v3Steps), v5Steps...)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
 		}
+		return "the index was upgraded to schema 5 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+	case version == 3 && hasFTS && slices.Equal(cols, columnsV3):
+		if err := migrate(ctx, db, v5Steps); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 3: %w", err)
+		}
 		return "the index was upgraded to schema 5 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
-	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV5):
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV5) &&
+		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
 		return "", nil
 	}
 	return "", &unusableError{reason: fmt.Sprintf("has an unknown sesbox schema (version %d, columns %s)", version, strings.Join(cols, ","))}
@@ -475,13 +518,13 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{
+	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN version_id TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE messages ADD COLUMN stale INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
-	} {
+	}, v3Steps...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -501,10 +544,10 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{
+	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1`,
-	} {
+	}, v3Steps...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -515,19 +558,21 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-// migrateV2 moves to schema 5, where a count of attachments that is not
-// exact is a lower bound. Schema 2 stored a guess from the header there
-// (1 for any multipart/mixed, which may hold none), so those rows are
-// marked stale: read again by the next refresh. Exact counts (messages
-// opened) stay.
-func migrateV2(ctx context.Context, db *sql.DB) error {
+// migrate runs steps on the database and stamps the current schema, in
+// one transaction. From schema 2: the forward status columns and the log
+// tables (v3Steps; the statuses come from the log group, read in full by
+// the next index run that names one), then v5Steps. From schema 3:
+// v5Steps.
+func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE messages SET stale=1 WHERE attachments_exact=0`); err != nil {
-		return err
+	for _, q := range steps {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
 	}
 	if err := stamp(ctx, tx); err != nil {
 		return err
