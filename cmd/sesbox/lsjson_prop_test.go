@@ -38,6 +38,14 @@ func TestLsJSONRoundTripProperty(t *testing.T) {
 	if err := x.Put(ctx, "b", sums); err != nil {
 		t.Fatal(err)
 	}
+	// The forward status is written by its own path (the log group's).
+	forwards := map[string]mailstore.Forward{}
+	for _, s := range sums {
+		forwards[s.Key] = s.Forward
+	}
+	if err := x.SetForward(ctx, "b", forwards); err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range sums {
 		got, ok, err := x.Get(ctx, "b", s.Key)
 		if err != nil || !ok {
