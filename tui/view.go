@@ -171,11 +171,29 @@ func (m Model) helpText(km keyMap, title string, width int) string {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 	}
 	out := st.Accent.Render(" Keys: "+title) + "\n\n" + indent(strings.Join(rows, "\n\n"), 1)
-	out += "\n\n" + st.Accent.Render(" Commands (:, Tab completes):") + "\n" + st.Dim.Render(indent(cmdline.Help(), 1))
+	out += "\n\n" + st.Accent.Render(" Commands (:, Tab completes):") + "\n" + styleLines(st.Dim, indent(cmdline.Help(width-1), 1), width)
 	if title == m.cur().Title() {
-		out += "\n\n" + st.Accent.Render(" Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:") + "\n" + st.Dim.Render(indent(query.Help, 1))
+		out += "\n\n" + styleLines(st.Accent, " Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:", width) +
+			"\n" + styleLines(st.Dim, indent(query.Help, 1), width)
 	}
 	return clip(out, width, 1<<20)
+}
+
+// styleLines styles s line by line, wrapping a line wider than width
+// under its own indentation: a style rendering several lines pads each to
+// the widest, and clip would then cut every line that fits.
+func styleLines(st lipgloss.Style, s string, width int) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		lead := len(l) - len(strings.TrimLeft(l, " "))
+		if common.Width(l) > width && width-lead >= 20 {
+			l = indent(common.Wrap(l[lead:], width-lead), lead)
+		}
+		for _, part := range strings.Split(l, "\n") {
+			out = append(out, st.Render(part))
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func (m Model) errorsText(errs []errEntry, width int) string {

@@ -190,15 +190,16 @@ func (m *Model) apply(line, word string, cands []string) {
 
 // View is the line, with the candidates of the last Tab after it.
 func (m *Model) View() string {
-	line := m.input.View()
-	if len(m.choice) > 0 {
-		line += "  " + m.c.Styles.Dim.Render(strings.Join(m.choice, " "))
-	}
 	w := m.input.Width + 2
-	if common.Width(line) > w {
-		return common.Truncate(line, w)
+	if len(m.choice) == 0 || common.Width(m.input.Value()) >= m.input.Width {
+		return common.Fit(m.input.View(), w)
 	}
-	return line + strings.Repeat(" ", w-common.Width(line))
+	// The input pads itself to its width; drawn unbounded it stops after
+	// the cursor, so the candidates follow the text (it is not scrolled:
+	// the value fits).
+	in := m.input
+	in.Width = 0
+	return common.Fit(in.View()+"  "+m.c.Styles.Dim.Render(strings.Join(m.choice, " ")), w)
 }
 
 // ShortHelp is the line's keys.
@@ -208,8 +209,11 @@ func (m *Model) ShortHelp() []key.Binding {
 	return []key.Binding{p.Accept, tab, p.Cancel}
 }
 
-// Help lists the commands for the help page.
-func Help() string {
+// Help lists the commands for the help page, width cells wide: what a
+// command does wraps in its column (when the column is not too narrow to
+// read, else the page cuts the line).
+func Help(width int) string {
+	const col = 28
 	var b strings.Builder
 	for _, c := range Commands {
 		use := ":" + c.Verb
@@ -219,7 +223,11 @@ func Help() string {
 		if c.Arg != "" {
 			use += " " + c.Arg
 		}
-		b.WriteString(use + strings.Repeat(" ", max(1, 28-len(use))) + c.Help + "\n")
+		text := c.Help
+		if width-col >= 20 {
+			text = strings.ReplaceAll(common.Wrap(text, width-col), "\n", "\n"+strings.Repeat(" ", col))
+		}
+		b.WriteString(use + strings.Repeat(" ", max(1, col-len(use))) + text + "\n")
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
