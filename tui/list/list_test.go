@@ -450,6 +450,35 @@ func TestListGoldens(t *testing.T) {
 	}
 }
 
+// A lower bound shows as "@+" until opening the message counts its
+// attachments exactly.
+func TestListAttachmentLowerBoundThenExact(t *testing.T) {
+	m := newList(t, 120, 20)
+	s := fixture.Summaries()[4] // 2 attachments at least
+	if s.AttachmentsExact || s.Attachments == 0 {
+		t.Fatalf("fixture: %d exact=%v", s.Attachments, s.AttachmentsExact)
+	}
+	row := func() string {
+		for _, l := range strings.Split(m.View(), "\n") {
+			if strings.Contains(l, "Mar 11") {
+				return l
+			}
+		}
+		t.Fatalf("no row for %s:\n%s", s.Key, m.View())
+		return ""
+	}
+	if !strings.Contains(row(), "@+") {
+		t.Errorf("lower bound not shown as @+: %q", row())
+	}
+	m.SetAttachments(s.Key, 3, true)
+	if r := row(); strings.Contains(r, "@+") || !strings.Contains(r, "@") {
+		t.Errorf("exact count still shown as a lower bound: %q", r)
+	}
+	if got, _ := m.Summary(s.Key); got.Attachments != 3 || !got.AttachmentsExact {
+		t.Errorf("summary %d exact=%v", got.Attachments, got.AttachmentsExact)
+	}
+}
+
 // TestListCursorStaysOnFirstRowUntilMoved fills the list as an index
 // refresh does, in bucket order and not sort order: the cursor stays on the
 // first row of the sort until the user moves it, and from then on stays on
