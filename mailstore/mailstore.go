@@ -145,6 +145,10 @@ type Store interface {
 // ErrNotFound is returned (wrapped) when a key names no object.
 var ErrNotFound = errors.New("no such message")
 
+// ErrUnsupported is returned (wrapped) when the server does not implement
+// a call (an S3 work-alike without the versions or configuration APIs).
+var ErrUnsupported = errors.New("not implemented by the server")
+
 // ErrEncrypted is returned (wrapped, with the reason) for objects SES stored
 // with client-side KMS encryption (the S3 action's KMS option) that could
 // not be decrypted: no KMS client, KMS refused, or an envelope that is not

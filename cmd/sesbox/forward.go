@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
@@ -243,11 +243,11 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {
 		return nil, nil, err
 	}
-	logPath, err := audit.DefaultLogPath()
+	logPath, err := actionlog.DefaultLogPath()
 	if err != nil {
 		return nil, nil, err
 	}
-	log, err := audit.OpenLog(logPath)
+	log, err := actionlog.OpenLog(logPath)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -261,7 +261,7 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 		// Team mode: claims in the table before each send, and every
 		// action in the shared log as well as the local one.
 		r.Claims = ts
-		r.Log = audit.Tee{log, ts}
+		r.Log = actionlog.Tee{log, ts}
 	}
 	if r.Account, err = a.sesAccount(ctx, mc); err != nil {
 		log.Close()

@@ -17,7 +17,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -134,11 +134,11 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 	if o.Sender, err = a.sender(ctx, mc); err != nil {
 		return nil, closeFn, err
 	}
-	path, err := audit.DefaultLogPath()
+	path, err := actionlog.DefaultLogPath()
 	if err != nil {
 		return nil, closeFn, err
 	}
-	lg, err := audit.OpenLog(path)
+	lg, err := actionlog.OpenLog(path)
 	if err != nil {
 		return nil, closeFn, err
 	}
@@ -149,7 +149,7 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 		return nil, func() {}, err
 	}
 	if ts != nil {
-		o.Log = audit.Tee{lg, ts}
+		o.Log = actionlog.Tee{lg, ts}
 	}
 	if o.Account, err = a.sesAccount(ctx, mc); err != nil {
 		lg.Close()

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -118,17 +118,17 @@ func draftFiles(t *testing.T, dir string) []string {
 	return files
 }
 
-func logLines(t *testing.T, dir string) []audit.Action {
+func logLines(t *testing.T, dir string) []actionlog.Action {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	var out []audit.Action
+	var out []actionlog.Action
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var a audit.Action
+		var a actionlog.Action
 		json.Unmarshal(sc.Bytes(), &a)
 		out = append(out, a)
 	}

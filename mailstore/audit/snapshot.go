@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/posture"
 )
 
 // Progress reports a snapshot, verify or export as it goes. Callbacks are
@@ -39,6 +40,19 @@ type reporter struct {
 	listed   atomic.Int64
 	listDone atomic.Bool
 	fn       func(Progress)
+}
+
+// start fills in the defaults every run shares (the clock, time.Now, and
+// the number of objects read at once, par when parallel is not positive)
+// and starts the run's progress.
+func start(now func() time.Time, parallel, par int, progress func(Progress)) (func() time.Time, int, *reporter) {
+	if now == nil {
+		now = time.Now
+	}
+	if parallel <= 0 {
+		parallel = par
+	}
+	return now, parallel, &reporter{Progress: Progress{Started: now(), Listing: true}, fn: progress}
 }
 
 func (r *reporter) report() {
@@ -84,16 +98,8 @@ var ErrManifestComplete = errors.New("manifest is already complete")
 // objects whatever the bucket's size. If ctx is cancelled the manifest is
 // left without a trailer, ready for Resume.
 func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptions) (Trailer, error) {
-	now := opt.Now
-	if now == nil {
-		now = time.Now
-	}
-	par := opt.Parallel
-	if par <= 0 {
-		par = 8
-	}
+	now, par, prog := start(opt.Now, opt.Parallel, 8, opt.Progress)
 	loc := b.Location()
-	prog := &reporter{Progress: Progress{Started: now(), Listing: true}, fn: opt.Progress}
 
 	var (
 		f       *os.File
@@ -219,7 +225,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 // versioningOf asks b for its versioning status when it can tell.
 func versioningOf(ctx context.Context, b any) string {
 	vc, ok := b.(interface {
-		Versioning(context.Context) (Versioning, error)
+		Versioning(context.Context) (posture.Versioning, error)
 	})
 	if !ok {
 		return "unknown"

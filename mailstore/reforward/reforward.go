@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
@@ -161,9 +161,9 @@ func (s mailboxSource) Read(ctx context.Context, k string) ([]byte, mailstore.Ob
 	return s.m.Store().Read(ctx, k)
 }
 
-// ActionLog is where every send is written for auditors (audit.Log).
+// ActionLog is where every send is written for auditors (actionlog.Log).
 type ActionLog interface {
-	Append(audit.Action) error
+	Append(actionlog.Action) error
 }
 
 // Clock is the time a run paces and backs off by. Tests use a fake one that

@@ -16,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/tui/common"
 )
@@ -25,7 +26,7 @@ import (
 // for), and how many objects a verify reads at once.
 type Env struct {
 	Bucket   audit.Bucket
-	Config   audit.BucketConfig
+	Config   posture.BucketConfig
 	Manifest string
 	Parallel int
 	// Account, when set, is read with the posture (and again with it):
@@ -54,7 +55,7 @@ type Model struct {
 	offset        int // first line shown
 
 	postureLoading bool
-	findings       []audit.Finding
+	findings       []posture.Finding
 	postureErr     error
 	account        *sesaccount.Account
 	accountErr     error
