@@ -20,6 +20,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
+	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 )
 
 // auditBucket is demoBucket that also hands back the server, so a test
@@ -268,7 +269,7 @@ func TestExportCLI(t *testing.T) {
 		t.Fatalf("export --mbox: exit %d\n%s\n%s", code, out, errOut)
 	}
 	f, _ := os.Open(mbox)
-	got, err := audit.ReadMbox(f)
+	got, err := mboxrd.Read(f)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -84,6 +84,7 @@ const (
   <Transition><Days>90</Days><StorageClass>GLACIER</StorageClass></Transition>
   <NoncurrentVersionExpiration><NoncurrentDays>60</NoncurrentDays></NoncurrentVersionExpiration></Rule>
 <Rule><ID>off</ID><Filter><Prefix></Prefix></Filter><Status>Disabled</Status><Expiration><Days>5</Days></Expiration></Rule>
+<Rule><ID>legacy</ID><Prefix>inbox/legacy/</Prefix><Status>Enabled</Status><Expiration><Days>7</Days></Expiration></Rule>
 </LifecycleConfiguration>`
 )
 
@@ -134,6 +135,8 @@ func TestPostureLifecycleExpiration(t *testing.T) {
 		`lifecycle/warning: rule "archive" permanently deletes old versions of mail under inbox/old/ (only tag archive=yes) 60 days`,
 		`lifecycle/info: rule "archive" moves mail under inbox/old/ (only tag archive=yes) to GLACIER after 90 days`,
 		`lifecycle/info: rule "off" would delete all mail under inbox/ but is disabled`,
+		// A rule written before Filter existed has its prefix at the top level.
+		`lifecycle/critical: rule "legacy" deletes mail under inbox/legacy/ 7 days after arrival`,
 		"encryption/info: no default encryption",
 		"public-access/warning: public access block is partial: BlockPublicPolicy off",
 		"policy/critical: statement 1 allows everyone (*) to s3:DeleteObject, s3:DeleteObjectVersion",

@@ -225,8 +225,11 @@ func lifecycleRuleOf(r types.LifecycleRule) posture.LifecycleRule {
 	lr := posture.LifecycleRule{
 		ID:      aws.ToString(r.ID),
 		Enabled: r.Status == types.ExpirationStatusEnabled,
-		Prefix:  aws.ToString(r.Prefix), //nolint:staticcheck // the deprecated top-level prefix is still sent by old configurations
 	}
+	// A rule written before the Filter element has its prefix at the top
+	// level; read without it, it would seem to cover the whole bucket.
+	//lint:ignore SA1019 S3 still returns such rules, and only there
+	lr.Prefix = aws.ToString(r.Prefix)
 	var narrowed []string
 	if f := r.Filter; f != nil {
 		if f.Prefix != nil {
