@@ -16,6 +16,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/mailstore/sessend"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 func newAccountCmd(a *app) *cobra.Command {
@@ -92,7 +93,7 @@ func (a *app) identityNames(mc MailboxConfig) []string {
 	id := a.identity(mc)
 	addrs := []string{id.From}
 	if mc.ForwardConfig != "" {
-		if cfg, err := forward.LoadConfig(forwardExpandHome(mc.ForwardConfig)); err == nil {
+		if cfg, err := forward.LoadConfig(xdg.ExpandHome(mc.ForwardConfig)); err == nil {
 			addrs = append(addrs, cfg.FromEmail)
 		}
 	}

@@ -99,7 +99,7 @@ its last complete line.`,
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s: %d objects, %s, entries sha256 %s\n", out, tr.Count, humanSize(tr.Bytes), tr.EntriesSHA256)
+			fmt.Fprintf(a.stdout, "wrote %s: %d objects, %s, entries sha256 %s\n", out, tr.Count, mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
 			if tr.Vanished > 0 {
 				fmt.Fprintf(a.stdout, "%d objects were deleted while the snapshot ran and are not in it\n", tr.Vanished)
 			}
@@ -584,7 +584,7 @@ func auditProgressLine(p audit.Progress, verb string, now time.Time) string {
 	if p.Listing {
 		total += "+"
 	}
-	s := fmt.Sprintf("%d of %s objects %s, %s, %.0f/s", p.Done+p.Skipped, total, verb, humanSize(p.Bytes), p.Rate(now))
+	s := fmt.Sprintf("%d of %s objects %s, %s, %.0f/s", p.Done+p.Skipped, total, verb, mailstore.FormatSize(p.Bytes), p.Rate(now))
 	if r := p.Rate(now); r > 0 && !p.Listing && p.Listed > p.Done+p.Skipped {
 		eta := time.Duration(float64(p.Listed-p.Done-p.Skipped) / r * float64(time.Second)).Round(time.Second)
 		s += ", ETA " + eta.String()

@@ -20,10 +20,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sessend"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 )
@@ -377,7 +379,10 @@ sent_prefix = "`+sentPrefix+`"
 		t.Error("the bucket copy differs from what SES got")
 	}
 	// Never overwrite: a second PUT of the same key fails.
-	c := s3SentCopier{client: srv.Admin, bucket: "mail", prefix: "sent/"}
+	c, err := s3store.NewSentCopier(srv.Admin, mailstore.Location{Bucket: "mail", Prefix: demo.Prefix}, "sent/")
+	if err != nil {
+		t.Fatal(err)
+	}
 	id := strings.TrimSuffix(strings.TrimPrefix(copyLine[1], "sent/"), ".eml")
 	if _, err := c.CopySent(context.Background(), id, []byte("other")); err == nil {
 		t.Error("an existing copy was overwritten")

@@ -148,19 +148,7 @@ func (l *Log) Append(a Action) error {
 	if l.f == nil {
 		return errors.New("append to action log: log is closed")
 	}
-	if a.Time.IsZero() {
-		a.Time = time.Now()
-	}
-	a.Time = a.Time.UTC()
-	if a.User == "" {
-		a.User = currentUser()
-	}
-	if a.Host == "" {
-		a.Host, _ = os.Hostname()
-	}
-	if a.Destinations == nil {
-		a.Destinations = []string{}
-	}
+	a = a.stamped()
 	if err := l.lock.Lock(); err != nil {
 		return fmt.Errorf("lock action log %s: %w", l.path, err)
 	}
@@ -348,6 +336,25 @@ func short(h string) string {
 		return "(none)"
 	}
 	return h
+}
+
+// stamped fills in what the caller may leave unset: Time (now, in UTC),
+// User, Host and an empty Destinations list.
+func (a Action) stamped() Action {
+	if a.Time.IsZero() {
+		a.Time = time.Now()
+	}
+	a.Time = a.Time.UTC()
+	if a.User == "" {
+		a.User = currentUser()
+	}
+	if a.Host == "" {
+		a.Host, _ = os.Hostname()
+	}
+	if a.Destinations == nil {
+		a.Destinations = []string{}
+	}
+	return a
 }
 
 func currentUser() string {

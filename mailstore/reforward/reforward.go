@@ -20,6 +20,8 @@ package reforward
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -113,6 +115,31 @@ type Progress struct {
 // Totals counts the results of a finished run.
 type Totals struct {
 	Sent, DryRun, Skipped, Failed, Uncertain int
+}
+
+// Count totals the results of a run.
+func Count(rs []Result) Totals {
+	var t Totals
+	for _, r := range rs {
+		t.add(r.Status)
+	}
+	return t
+}
+
+// String renders the counts that are not zero in the order of a run,
+// "2 sent, 1 skipped": the one rendering of a run's totals, for the CLI
+// and the TUI. It is "" when there are none.
+func (t Totals) String() string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{t.Sent, "sent"}, {t.DryRun, "written (dry run)"}, {t.Skipped, "skipped"}, {t.Failed, "failed"}, {t.Uncertain, "uncertain"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (t *Totals) add(s Status) {

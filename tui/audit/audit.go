@@ -18,6 +18,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/common"
 )
 
@@ -213,7 +214,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.input.Blur()
 		return m, nil
 	case key.Matches(msg, m.keys.Accept):
-		path := common.ExpandHome(strings.TrimSpace(m.input.Value()))
+		path := xdg.ExpandHome(strings.TrimSpace(m.input.Value()))
 		m.prompting = false
 		m.input.Blur()
 		if path == "" {

@@ -1,9 +1,11 @@
 package viewer
 
 import (
-	mailreport "github.com/sesbox/sesbox/mailstore/report"
 	"strconv"
 	"strings"
+
+	"github.com/sesbox/sesbox/mailstore"
+	mailreport "github.com/sesbox/sesbox/mailstore/report"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -186,7 +188,7 @@ func (m Model) partsContent() []line {
 			mark = "@"
 		}
 		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), 2) + "  " +
-			common.Fit(sanitize.Line(kind), 28) + " " + common.FitRight(common.Size(int64(p.Size)), 6) + "   " + partName(p)
+			common.Fit(sanitize.Line(kind), 28) + " " + common.FitRight(mailstore.FormatSize(int64(p.Size)), 6) + "   " + partName(p)
 		gutter := " "
 		style := st.Normal
 		if i == m.part {
@@ -249,7 +251,7 @@ func (m Model) inlineContent() []line {
 		if a := v.Attachments(); len(a) > 0 {
 			var names []string
 			for _, p := range a {
-				names = append(names, partName(p)+" ("+sanitize.Line(p.ContentType)+", "+common.Size(int64(p.Size))+")")
+				names = append(names, partName(p)+" ("+sanitize.Line(p.ContentType)+", "+mailstore.FormatSize(int64(p.Size))+")")
 			}
 			out = append(out, m.textLines("Attached: "+strings.Join(names, ", "), func(string) lipgloss.Style { return st.Dim })...)
 		}
