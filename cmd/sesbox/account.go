@@ -7,9 +7,6 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore/forward"
@@ -73,16 +70,10 @@ The credentials need ses:GetAccount and ses:GetEmailIdentity.`,
 // sesAccount builds the reader of the account's state for a mailbox. Unlike
 // the sender's client it keeps the SDK's retries: these calls only read.
 func (a *app) sesAccount(ctx context.Context, mc MailboxConfig) (*sessend.AccountReader, error) {
-	cfg, err := a.awsConfig(ctx, mc)
+	client, err := a.sesClient(ctx, mc)
 	if err != nil {
 		return nil, err
 	}
-	client := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
-		if mc.SESEndpoint != "" {
-			o.BaseEndpoint = aws.String(mc.SESEndpoint)
-		}
-		o.Logger = logging.Nop{}
-	})
 	return sessend.NewAccountReader(client), nil
 }
 
