@@ -23,7 +23,9 @@ type memBucket struct {
 	listErr  error
 }
 
-func (m memBucket) Location() mailstore.Location { return mailstore.Location{Bucket: "b", Prefix: "p/"} }
+func (m memBucket) Location() mailstore.Location {
+	return mailstore.Location{Bucket: "b", Prefix: "p/"}
+}
 
 func (m memBucket) ListSorted(_ context.Context, after string, fn func([]mailstore.Object) error) error {
 	var keys []string
