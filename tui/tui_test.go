@@ -358,6 +358,12 @@ func TestRootHelpIsGeneratedFromKeys(t *testing.T) {
 			t.Errorf("help lacks %q:\n%s", want, v)
 		}
 	}
+	// Nothing is cut: long lines wrap (the help scrolls).
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "…") {
+			t.Errorf("a help line is cut: %q", l)
+		}
+	}
 	h.press("?")
 	if h.m.top() != "" {
 		t.Fatal("? did not close help")

@@ -213,6 +213,11 @@ func TestErrorsAreClear(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "someday") {
 		t.Errorf("bad query: exit %d, %q", code, errOut)
 	}
+	// A mistyped term is an error too (the TUI's filter says the same).
+	_, errOut, code = sesbox(t, "--demo", "ls", "--query", "foo:bar")
+	if code == 0 || !strings.HasPrefix(errOut, `sesbox: query "foo:bar": foo: is not a term`) {
+		t.Errorf("unknown term: exit %d, %q", code, errOut)
+	}
 }
 
 func TestDemoFlagWorksWithEveryCommand(t *testing.T) {

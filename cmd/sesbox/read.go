@@ -329,8 +329,15 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 	if vd := verdictLine(s.Verdicts); vd != "" {
 		line("Verdicts", vd)
 	}
+	var notes []string
 	for _, wn := range v.Warnings {
-		line("Warning", wn)
+		// Notes on how the text was read (mime.IsNote) come after the
+		// body and attachments, as the TUI keeps them off the body.
+		if mime.IsNote(wn) {
+			notes = append(notes, wn)
+		} else {
+			line("Warning", wn)
+		}
 	}
 	b.WriteString("\n")
 	if msg.Report != nil {
@@ -358,6 +365,12 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 				name = "(no name)"
 			}
 			fmt.Fprintf(&b, "  [%d] %s  %s  %s\n", p.Index, sanitize.Line(name), sanitize.Line(p.ContentType), mailstore.FormatSize(int64(p.Size)))
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("\nNotes on how the message was read:\n")
+		for _, n := range notes {
+			b.WriteString("  " + sanitize.Line(n) + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
