@@ -133,7 +133,12 @@ func TestBench(t *testing.T) {
 	// sesbox: cold index, through the real binary.
 	env := sesboxEnv(t, ps.URL)
 	proxy.reset()
-	cold := run(t, bin, env, "index")
+	coldEnv := env
+	if dir := os.Getenv("BENCH_PROFILE"); dir != "" {
+		// A CPU profile of the cold index, for go tool pprof.
+		coldEnv = append(append([]string{}, env...), "SESBOX_CPUPROFILE="+filepath.Join(dir, "cold-index.pprof"))
+	}
+	cold := run(t, bin, coldEnv, "index")
 	coldCounts := proxy.counts()
 	rep.Counts["sesbox cold index"] = coldCounts
 	requests := coldCounts.Lists + coldCounts.Gets + coldCounts.RangedGets

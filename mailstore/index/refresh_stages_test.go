@@ -213,3 +213,29 @@ func TestCollectorWritesBatchesAndReports(t *testing.T) {
 		t.Fatalf("%d rows indexed", len(sums))
 	}
 }
+
+// TestPutSameKeyTwiceInABatch: the last summary of a key put twice in one
+// batch is what the row and the full-text index hold.
+func TestPutSameKeyTwiceInABatch(t *testing.T) {
+	x, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	a := summarize([]byte("Subject: first version\r\n\r\n"), obj("inbox/k", "e1"))
+	b := summarize([]byte("Subject: second version\r\n\r\n"), obj("inbox/k", "e2"))
+	ctx := context.Background()
+	if err := x.Put(ctx, "mail", []mailstore.Summary{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	loc := mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
+	for word, want := range map[string]int{"second": 1, "first": 0} {
+		got, err := x.Search(ctx, loc, []string{word})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != want {
+			t.Errorf("search %q: %d rows, want %d", word, len(got), want)
+		}
+	}
+}
