@@ -98,7 +98,9 @@ func TestListerStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan mailstore.Object) // nobody reads
 	done := make(chan listResult)
-	go func() { done <- listChanged(ctx, &pagedStore{pages: [][]mailstore.Object{page}}, nil, out, &counters{}) }()
+	go func() {
+		done <- listChanged(ctx, &pagedStore{pages: [][]mailstore.Object{page}}, nil, out, &counters{})
+	}()
 	cancel()
 	select {
 	case res := <-done:
