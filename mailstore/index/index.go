@@ -281,22 +281,6 @@ func keysBySuffix(ctx context.Context, db *sql.DB, loc mailstore.Location, suffi
 	return out, rows.Err()
 }
 
-// Search returns the messages under loc whose subject, sender or
-// recipients contain every one of words (case-insensitive). Words shorter
-// than three characters cannot use the trigram index; callers filter those
-// themselves.
-func (x *Index) Search(ctx context.Context, loc mailstore.Location, words []string) ([]mailstore.Summary, error) {
-	var match []string
-	for _, w := range words {
-		match = append(match, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
-	}
-	if len(match) == 0 {
-		return x.Summaries(ctx, loc)
-	}
-	return x.query(ctx, `SELECT `+columns+` FROM messages WHERE rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
-		AND stale=0 AND bucket=? AND substr(key,1,?)=?`, strings.Join(match, " AND "), loc.Bucket, len(loc.Prefix), loc.Prefix)
-}
-
 func (x *Index) query(ctx context.Context, q string, args ...any) (out []mailstore.Summary, err error) {
 	err = x.with(ctx, func(db *sql.DB) error {
 		out, err = querySummaries(ctx, db, q, args...)
@@ -306,12 +290,19 @@ func (x *Index) query(ctx context.Context, q string, args ...any) (out []mailsto
 }
 
 func querySummaries(ctx context.Context, db *sql.DB, q string, args ...any) ([]mailstore.Summary, error) {
+	var out []mailstore.Summary
+	err := scanSummaries(ctx, db, q, args, func(s *mailstore.Summary) bool { out = append(out, *s); return true })
+	return out, err
+}
+
+// scanSummaries runs q (a SELECT of columns) and calls fn with each row
+// until fn returns false.
+func scanSummaries(ctx context.Context, db *sql.DB, q string, args []any, fn func(*mailstore.Summary) bool) error {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("index: %w", err)
+		return fmt.Errorf("index: %w", err)
 	}
 	defer rows.Close()
-	var out []mailstore.Summary
 	for rows.Next() {
 		var s mailstore.Summary
 		var lm, date int64
@@ -321,7 +312,7 @@ func querySummaries(ctx context.Context, db *sql.DB, q string, args ...any) ([]m
 			&to, &cc, &rt, &rcpt, &s.Subject, &s.MessageID, &s.InReplyTo, &refs, &s.Attachments, &s.AttachmentsExact,
 			&s.Verdicts.Spam, &s.Verdicts.Virus, &s.Verdicts.SPF, &s.Verdicts.DKIM, &s.Verdicts.DMARC, &warn,
 			&s.Read, &s.Missing, &s.Report); err != nil {
-			return nil, fmt.Errorf("index: %w", err)
+			return fmt.Errorf("index: %w", err)
 		}
 		s.LastModified = intToTime(lm)
 		s.Date = intToTime(date)
@@ -331,15 +322,17 @@ func querySummaries(ctx context.Context, db *sql.DB, q string, args ...any) ([]m
 			dst any
 		}{{to, &s.To}, {cc, &s.Cc}, {rt, &s.ReplyTo}, {rcpt, &s.Recipients}, {refs, &s.References}, {warn, &s.Warnings}} {
 			if err := parseList(l.col, l.dst); err != nil {
-				return nil, fmt.Errorf("index: %s: %w", s.Key, err)
+				return fmt.Errorf("index: %s: %w", s.Key, err)
 			}
 		}
-		out = append(out, s)
+		if !fn(&s) {
+			return nil
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("index: %w", err)
+		return fmt.Errorf("index: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // Lists (addresses, recipients, references, warnings) are stored as JSON

@@ -24,8 +24,13 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 2
+	schemaVersion = 4
 )
+
+// indexesV4 are the indexes schema 4 adds (the tables are schema 2's):
+// queries by date (after:, before:, newest first with a LIMIT) read the
+// index instead of every row.
+const indexesV4 = `CREATE INDEX IF NOT EXISTS messages_date ON messages(bucket, date, key);`
 
 const schema = `
 CREATE TABLE messages(
@@ -45,7 +50,7 @@ CREATE TABLE messages(
 	PRIMARY KEY(bucket, key)
 );
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
-`
+` + indexesV4
 
 // columnsV0 and columnsV1 are the messages table's columns in each schema,
 // to tell our own database from a foreign one that happens to be SQLite.
@@ -348,7 +353,14 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 2 (delivery reports): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 4 (delivery reports): every message's header is read again on the next refresh (read marks kept)", nil
+	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
+		// Schema 3 (another branch's) is migrated by the same step once
+		// its columns are added here.
+		if err := migrateV2(ctx, db); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
+		}
+		return "", nil
 	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV2):
 		return "", nil
 	}
@@ -473,6 +485,7 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
+		indexesV4,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
@@ -496,10 +509,27 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	for _, q := range []string{
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1`,
+		indexesV4,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
+	}
+	if err := stamp(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// migrateV2 adds schema 4's indexes; the rows stay as they are.
+func migrateV2(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, indexesV4); err != nil {
+		return err
 	}
 	if err := stamp(ctx, tx); err != nil {
 		return err

@@ -232,7 +232,7 @@ func TestPutSameKeyTwiceInABatch(t *testing.T) {
 	}
 	loc := mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
 	for word, want := range map[string]int{"second": 1, "first": 0} {
-		got, err := x.Search(ctx, loc, []string{word})
+		got, err := search(x, loc, word)
 		if err != nil {
 			t.Fatal(err)
 		}
