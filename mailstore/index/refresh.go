@@ -36,9 +36,12 @@ func (p Progress) Rate(now time.Time) float64 {
 	return float64(p.Fetched) / el
 }
 
+// DefaultWorkers is how many header reads Refresh runs at once by default.
+const DefaultWorkers = 32
+
 // Options tune Refresh.
 type Options struct {
-	// Workers is how many header reads run at once.
+	// Workers is how many header reads run at once (0: DefaultWorkers).
 	Workers int
 	// Every is how often progress is reported (and written) at the least.
 	Every time.Duration
@@ -49,7 +52,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
-		o.Workers = 32
+		o.Workers = DefaultWorkers
 	}
 	if o.Every <= 0 {
 		o.Every = 200 * time.Millisecond

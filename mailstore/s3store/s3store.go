@@ -44,14 +44,24 @@ type Store struct {
 	HeaderRange int64
 
 	retry   RetryPolicy
+	gate    *aimd        // requests in flight, adapted to throttling
 	resumed atomic.Int64 // GETs re-issued after a body broke
 }
 
-var _ mailstore.Store = (*Store)(nil)
+// The store's LIST and GET attempts in flight (a retry waits for a slot
+// like any request) are bounded by a limit that starts at MaxConcurrency, is
+// halved by a throttle answer (503 SlowDown; at most once per 50 ms, about a round trip)
+// down to MinConcurrency, and grows back by one for every limit requests
+// that succeed (additive increase, multiplicative decrease: see aimd).
+const (
+	MaxConcurrency = 64
+	MinConcurrency = 4
+)
 
 // New returns a store over client for loc.
 func New(client s3API, loc mailstore.Location) *Store {
-	return &Store{api: client, loc: loc, ListParallelism: 32, HeaderRange: 16 << 10, retry: DefaultRetryPolicy()}
+	return &Store{api: client, loc: loc, ListParallelism: 32, HeaderRange: 16 << 10, retry: DefaultRetryPolicy(),
+		gate: newAIMD(MinConcurrency, MaxConcurrency)}
 }
 
 // WithRetry sets how reads are retried (see RetryPolicy).
