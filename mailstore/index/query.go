@@ -128,6 +128,8 @@ func exactSQL(t query.Term) (string, []any) {
 		return "report=?", []any{t.Text}
 	case "spam", "virus", "spf", "dkim", "dmarc":
 		return t.Field + "=?", []any{t.Text}
+	case "forward":
+		return "forward_status=?", []any{t.Text}
 	case "from":
 		if like, ok := likeASCII(t.Text); ok {
 			return `(from_name LIKE ? ESCAPE '\' OR from_addr LIKE ? ESCAPE '\')`, []any{like, like}

@@ -40,6 +40,7 @@ func TestQueryAgreesWithMatch(t *testing.T) {
 			Subject: pick(subjects), Attachments: r.IntN(2), Report: pick([]string{"", "", mailstore.ReportBounce, mailstore.ReportComplaint}),
 			Verdicts: mailstore.Verdicts{Spam: pick(verdicts), Virus: pick(verdicts), SPF: pick(verdicts), DKIM: pick(verdicts), DMARC: pick(verdicts)},
 		}
+		s.Forward.Status = pick([]string{"", mailstore.ForwardForwarded, mailstore.ForwardFailed, mailstore.ForwardNone})
 		if r.IntN(10) > 0 {
 			s.Date = base.Add(time.Duration(r.IntN(20)) * 24 * time.Hour) // ties on purpose
 		}
@@ -65,7 +66,7 @@ func TestQueryAgreesWithMatch(t *testing.T) {
 	}
 	terms := []string{"invoice", "INV", "in", "from:alice", "from:ärger", "from:ÄRGER", "from:%", "from:_", "from:x_y", "from:bob@example.com",
 		"to:alice", "to:ärger", "to:bo", "subject:invoice", "subject:100%", "subject:off_", "subject:écol", "after:2026-11-10", "before:2026-11-05",
-		"has:attachment", "is:unread", "is:read", "is:missing", "is:bounce", "is:report", "spam:fail", "dkim:pass", "virus:gray", "bücher", `"re: hello"`, "smith", "école"}
+		"has:attachment", "is:unread", "is:read", "is:missing", "is:bounce", "is:report", "spam:fail", "dkim:pass", "virus:gray", "bücher", `"re: hello"`, "smith", "école", "forward:failed", "forward:ok", "forward:none"}
 	sorts := []query.SortField{query.ByDate, query.BySize, query.ByFrom, query.BySubject}
 	for i := range 400 {
 		var parts []string

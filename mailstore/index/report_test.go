@@ -43,7 +43,7 @@ func TestReportStoredAndMigrated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`ALTER TABLE messages DROP COLUMN report; PRAGMA user_version=1`); err != nil {
+	if _, err := db.Exec(dropV3 + `ALTER TABLE messages DROP COLUMN report; PRAGMA user_version=1`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -65,9 +65,9 @@ func TestReportStoredAndMigrated(t *testing.T) {
 	}
 }
 
-// TestMigrateV2AddsTheDateIndex: an index of schema 2 (no date index) is
+// TestMigrateV3AddsTheDateIndex: an index of schema 3 (no date index) is
 // upgraded in place to schema 4 with its rows and read marks as they were.
-func TestMigrateV2AddsTheDateIndex(t *testing.T) {
+func TestMigrateV3AddsTheDateIndex(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "i.db")
 	x, err := Open(path)
@@ -86,7 +86,7 @@ func TestMigrateV2AddsTheDateIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DROP INDEX messages_date; PRAGMA user_version=2`); err != nil {
+	if _, err := db.Exec(`DROP INDEX messages_date; PRAGMA user_version=3`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

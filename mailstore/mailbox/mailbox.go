@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/fwdlog"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/query"
@@ -28,6 +29,7 @@ type Mailbox struct {
 	idx   *index.Index
 
 	shared  SharedReadState
+	logs    *ForwarderLogs
 	mu      sync.Mutex
 	applied map[string]time.Time // shared read state applied to the index, by key
 }
@@ -76,6 +78,9 @@ type Message struct {
 	// Report is the parsed delivery or complaint report, when the message
 	// is one (Summary.Report set).
 	Report *report.Report
+	// ForwardLog are the forwarding Lambda's log lines about the message
+	// (Summary.Forward.Requests), unsanitized; nil without a log group.
+	ForwardLog []fwdlog.Line
 }
 
 // Location is the bucket and prefix of the mailbox.
@@ -87,7 +92,9 @@ func (m *Mailbox) Store() mailstore.Store { return m.store }
 // Refresh lists the bucket and indexes new or changed objects, calling
 // progress (never concurrently) as it goes.
 // With shared read state, the states other operators set since the last
-// refresh are then copied into the index.
+// refresh are then copied into the index; with a forwarder log group
+// (ReadForwarderLogs), its new events are read and every message's forward
+// status decided again (a *LogError when that fails).
 func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
 	err := index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
 	var partial *index.PartialError
@@ -96,6 +103,9 @@ func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
 	}
 	if perr := m.pullReadState(ctx); perr != nil {
 		return perr
+	}
+	if lerr := m.refreshLog(ctx); lerr != nil && err == nil {
+		return lerr
 	}
 	return err
 }
@@ -194,7 +204,7 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 	s.Object = obj
 	s.Size = int64(len(raw))
 	if old, ok, err := m.idx.Get(ctx, m.Location().Bucket, key); err == nil && ok {
-		s.Read = old.Read
+		s.Read, s.Forward = old.Read, old.Forward
 		if s.Date.IsZero() {
 			s.Date, s.DateFromStore = old.Date, old.DateFromStore
 		}
@@ -216,7 +226,9 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 	v.Summary = s
 	// Best effort: the exact attachment count is a nicety for the list.
 	_ = m.idx.Put(ctx, m.Location().Bucket, []mailstore.Summary{s})
-	return &Message{Summary: s, Raw: raw, View: v, Report: rep}, nil
+	// Best effort too: the log lines are shown next to the message.
+	flog, _ := m.ForwardLog(ctx, s)
+	return &Message{Summary: s, Raw: raw, View: v, Report: rep, ForwardLog: flog}, nil
 }
 
 // SetRead records the read state in the local index (never in the
