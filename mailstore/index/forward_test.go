@@ -27,8 +27,10 @@ func TestForwardStoredAndMigratedFromV2(t *testing.T) {
 	loc := mailstore.Location{Bucket: "bk", Prefix: "p/"}
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	sums := []mailstore.Summary{
-		{Object: mailstore.Object{Key: "p/a", ETag: "e1", LastModified: t0}, Report: mailstore.ReportBounce},
-		{Object: mailstore.Object{Key: "p/b", ETag: "e2", LastModified: t0.Add(time.Hour)}},
+		// Exact attachment counts: schema 5 re-reads only guessed ones
+		// (TestMigrateMarksGuessedCountsStale).
+		{Object: mailstore.Object{Key: "p/a", ETag: "e1", LastModified: t0}, Report: mailstore.ReportBounce, AttachmentsExact: true},
+		{Object: mailstore.Object{Key: "p/b", ETag: "e2", LastModified: t0.Add(time.Hour)}, AttachmentsExact: true},
 	}
 	if err := x.Put(ctx, "bk", sums); err != nil {
 		t.Fatal(err)

@@ -24,13 +24,16 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 4
+	schemaVersion = 6
 )
 
-// indexesV4 are the indexes schema 4 adds (the tables are schema 3's):
+// indexesV6 are the indexes schema 6 adds (the tables are schema 5's):
 // queries by date (after:, before:, newest first with a LIMIT) read the
 // index instead of every row.
-const indexesV4 = `CREATE INDEX IF NOT EXISTS messages_date ON messages(bucket, date, key);`
+const indexesV6 = `CREATE INDEX IF NOT EXISTS messages_date ON messages(bucket, date, key);`
+
+// v6Steps move a schema 5 index to schema 6.
+var v6Steps = []string{indexesV6}
 
 const schema = `
 CREATE TABLE messages(
@@ -55,7 +58,7 @@ CREATE TABLE messages(
 	PRIMARY KEY(bucket, key)
 );
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
-` + forwardTables + indexesV4
+` + forwardTables + indexesV6
 
 // forwardTables hold the forwarding Lambda's log (schema 3): the events
 // read from each log group, and how far each group has been read.
@@ -80,6 +83,13 @@ var v3Steps = []string{
 	forwardTables,
 }
 
+// v5Steps move a schema 3 index to schema 5, where a count of attachments
+// that is not exact is a lower bound. Before, it was a guess from the
+// header (1 for any multipart/mixed, which may hold none), so those rows
+// are marked stale: read again by the next refresh. Exact counts
+// (messages opened) stay.
+var v5Steps = []string{`UPDATE messages SET stale=1 WHERE attachments_exact=0`}
+
 // columnsV0 and columnsV1 are the messages table's columns in each schema,
 // to tell our own database from a foreign one that happens to be SQLite.
 var (
@@ -90,6 +100,9 @@ var (
 	columnsV2 = sortedCopy(append(append([]string{}, columnsV1...), "report"))
 	columnsV3 = sortedCopy(append(append([]string{}, columnsV2...),
 		"forward_status", "forward_error", "forward_destinations", "forward_time", "forward_requests"))
+	// Schema 5 has schema 3's columns; what changed is what a count that is
+	// not exact means (v5Steps).
+	columnsV5 = columnsV3
 )
 
 func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
@@ -383,19 +396,24 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 4 (delivery reports, forward statuses): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 6 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
 	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
-		if err := migrateV2(ctx, db); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v6Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
 		}
-		return "", nil
-	case version == 3 && hasFTS && slices.Equal(cols, columnsV3) &&
-		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrateV3(ctx, db); err != nil {
+		return "the index was upgraded to schema 6 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+	case version == 3 && hasFTS && slices.Equal(cols, columnsV3):
+		if err := migrate(ctx, db, slices.Concat(v5Steps, v6Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 3: %w", err)
 		}
+		return "the index was upgraded to schema 6 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+	case version == 5 && hasFTS && slices.Equal(cols, columnsV5) &&
+		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
+		if err := migrate(ctx, db, v6Steps); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 5: %w", err)
+		}
 		return "", nil
-	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV3) &&
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
 		return "", nil
 	}
@@ -520,7 +538,7 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
-	}, v4Steps...) {
+	}, append(slices.Clone(v3Steps), v6Steps...)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -543,7 +561,7 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1`,
-	}, v4Steps...) {
+	}, append(slices.Clone(v3Steps), v6Steps...)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -554,39 +572,21 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-// v4Steps upgrade a schema 2 index to schema 4: schema 3's steps, then
-// the date index.
-var v4Steps = append(slices.Clip(v3Steps), indexesV4)
-
-// migrateV2 adds the forward status columns, the log tables and the date
-// index. Nothing is read again: the statuses come from the log group,
-// read in full by the next index run that names one.
-func migrateV2(ctx context.Context, db *sql.DB) error {
+// migrate runs steps on the database and stamps the current schema, in
+// one transaction. From schema 2: the forward status columns and the log
+// tables (v3Steps; the statuses come from the log group, read in full by
+// the next index run that names one), then v5Steps, then v6Steps (the
+// date index). From schema 3: v5Steps and v6Steps; from 5: v6Steps.
+func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range v4Steps {
+	for _, q := range steps {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
-	}
-	if err := stamp(ctx, tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// migrateV3 adds schema 4's date index; the rows stay as they are.
-func migrateV3(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, indexesV4); err != nil {
-		return err
 	}
 	if err := stamp(ctx, tx); err != nil {
 		return err

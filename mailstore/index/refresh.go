@@ -217,8 +217,33 @@ func fetchHeader(ctx context.Context, st mailstore.Store, o mailstore.Object) fe
 		// A decrypted message is smaller than its listing.
 		s.Size = got.Size
 	}
-	return fetched{sum: s}
+	return fetched{sum: s, err: countAttachments(ctx, st, &s, hdr)}
 }
+
+// countAttachments sets s's attachment count from head, the first bytes
+// of the message (mime.CountAttachments). A lower bound of 0 would leave
+// has:attachment and the @ flag undecided, to change when the message is
+// opened; so then the message is read whole and counted exactly. That
+// costs a full read only for multipart mail larger than the first range
+// whose first bytes hold no attachment (a long HTML newsletter, an
+// attachment after a long text).
+func countAttachments(ctx context.Context, st mailstore.Store, s *mailstore.Summary, head []byte) error {
+	s.Attachments, s.AttachmentsExact = mime.CountAttachments(head, s.Size)
+	if s.AttachmentsExact || s.Attachments > 0 {
+		return nil
+	}
+	raw, got, err := st.Read(ctx, s.Key)
+	if err != nil {
+		return err
+	}
+	if got.ETag != s.ETag {
+		// Replaced since it was listed: the next refresh reads the new one.
+		return fmt.Errorf("read %s: changed while indexing", s.Key)
+	}
+	s.Attachments, s.AttachmentsExact = mime.CountAttachments(raw, int64(len(raw)))
+	return nil
+}
+
 
 // collector is the last stage: it writes summaries in batches, one
 // transaction each, and reports progress at least every opt.Every.

@@ -37,7 +37,7 @@ func TestReportStoredAndMigrated(t *testing.T) {
 	x.Close()
 
 	// An index of schema 1, from before the column: reopening migrates it
-	// to schema 2 and marks every row stale, so the next refresh
+	// to the current schema and marks every row stale, so the next refresh
 	// summarizes every header again (and finds the reports).
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
@@ -65,9 +65,9 @@ func TestReportStoredAndMigrated(t *testing.T) {
 	}
 }
 
-// TestMigrateV3AddsTheDateIndex: an index of schema 3 (no date index) is
-// upgraded in place to schema 4 with its rows and read marks as they were.
-func TestMigrateV3AddsTheDateIndex(t *testing.T) {
+// TestMigrateV5AddsTheDateIndex: an index of schema 5 (no date index) is
+// upgraded in place to schema 6 with its rows and read marks as they were.
+func TestMigrateV5AddsTheDateIndex(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "i.db")
 	x, err := Open(path)
@@ -86,7 +86,7 @@ func TestMigrateV3AddsTheDateIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DROP INDEX messages_date; PRAGMA user_version=3`); err != nil {
+	if _, err := db.Exec(`DROP INDEX messages_date; PRAGMA user_version=5`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -95,7 +95,7 @@ func TestMigrateV3AddsTheDateIndex(t *testing.T) {
 	}
 	defer x.Close()
 	var version, indexes int
-	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != 4 {
+	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
 		t.Fatalf("user_version %d, %v", version, err)
 	}
 	if err := x.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type='index' AND name='messages_date'`).Scan(&indexes); err != nil || indexes != 1 {
