@@ -244,7 +244,6 @@ func countAttachments(ctx context.Context, st mailstore.Store, s *mailstore.Summ
 	return nil
 }
 
-
 // collector is the last stage: it writes summaries in batches, one
 // transaction each, and reports progress at least every opt.Every.
 type collector struct {
