@@ -20,7 +20,14 @@ type SummariesLoadedMsg struct {
 	Box       int
 	Summaries []mailstore.Summary
 	Err       error
+	// FirstPage is set for the newest firstPage messages read before the
+	// rest, so the first screen does not wait for the whole index.
+	FirstPage bool
 }
+
+// firstPage is how many of the newest messages are read first: more than
+// a screenful on any terminal, a few milliseconds from the date index.
+const firstPage = 300
 
 // RefreshProgressedMsg is sent when an index refresh of mailbox Box reports
 // progress (reports that queued up while the UI was busy are merged: New
@@ -71,6 +78,17 @@ func (m refreshDueMsg) PageKind() common.Kind        { return Kind(m.Box) }
 func (m ReadStateSavedMsg) PageKind() common.Kind    { return Kind(m.Box) }
 func (m MarkedSavedMsg) PageKind() common.Kind       { return Kind(m.Box) }
 func (m MarkedExportedMsg) PageKind() common.Kind    { return Kind(m.Box) }
+
+// loadFirstPageCmd reads the newest firstPage messages.
+func loadFirstPageCmd(ctx context.Context, box int, mb Mailbox) tea.Cmd {
+	return func() tea.Msg {
+		s, err := mb.First(ctx, query.Query{}, query.ByDate, false, firstPage)
+		if err != nil {
+			err = fmt.Errorf("read index of %s: %w", mb.Location(), err)
+		}
+		return SummariesLoadedMsg{Box: box, Summaries: s, Err: err, FirstPage: true}
+	}
+}
 
 func loadSummariesCmd(ctx context.Context, box int, mb Mailbox) tea.Cmd {
 	return func() tea.Msg {

@@ -33,6 +33,7 @@ type Mailbox interface {
 	Location() mailstore.Location
 	Refresh(ctx context.Context, progress func(mailbox.Progress)) error
 	Summaries(ctx context.Context, q query.Query, by query.SortField, reverse bool) ([]mailstore.Summary, error)
+	First(ctx context.Context, q query.Query, by query.SortField, reverse bool, n int) ([]mailstore.Summary, error)
 	Open(ctx context.Context, key string) (*mailbox.Message, error)
 	SetRead(ctx context.Context, key string, read bool) error
 }
@@ -118,8 +119,8 @@ func (m *Model) Refreshing() (bool, mailbox.Progress) { return m.refreshing, m.p
 // succeeded.
 func (m *Model) Err() error { return m.err }
 
-// Init reads the index.
-func (m *Model) Init() tea.Cmd { return loadSummariesCmd(m.ctx, m.index, m.Mailbox) }
+// Init reads the index: the newest page first, then all of it.
+func (m *Model) Init() tea.Cmd { return loadFirstPageCmd(m.ctx, m.index, m.Mailbox) }
 
 // Refresh starts an index refresh unless one runs; the Cmd is nil then.
 func (m *Model) Refresh() tea.Cmd {
@@ -135,6 +136,10 @@ func (m *Model) Refresh() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case SummariesLoadedMsg:
+		if msg.FirstPage && msg.Err == nil {
+			m.list.SetSummaries(msg.Summaries)
+			return m, loadSummariesCmd(m.ctx, m.index, m.Mailbox)
+		}
 		m.loaded = true
 		if msg.Err != nil {
 			m.setErr(msg.Err)
