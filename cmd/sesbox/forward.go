@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
@@ -243,31 +242,23 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {
 		return nil, nil, err
 	}
-	logPath, err := audit.DefaultLogPath()
-	if err != nil {
-		return nil, nil, err
-	}
-	log, err := audit.OpenLog(logPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	r.Log = log
 	ts, err := a.teamStore(ctx, mc)
 	if err != nil {
-		log.Close()
 		return nil, nil, err
 	}
 	if ts != nil {
 		// Team mode: claims in the table before each send, and every
 		// action in the shared log as well as the local one.
 		r.Claims = ts
-		r.Log = audit.Tee{log, ts}
 	}
-	if r.Account, err = a.sesAccount(ctx, mc); err != nil {
-		log.Close()
+	if r.Log, closeFn, err = actionLog(ts); err != nil {
 		return nil, nil, err
 	}
-	return r, func() { log.Close() }, nil
+	if r.Account, err = a.sesAccount(ctx, mc); err != nil {
+		closeFn()
+		return nil, nil, err
+	}
+	return r, closeFn, nil
 }
 
 // resultRow makes a result safe to print: keys and reasons come from the

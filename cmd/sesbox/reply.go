@@ -17,7 +17,6 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
-	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -134,28 +133,18 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 	if o.Sender, err = a.sender(ctx, mc); err != nil {
 		return nil, closeFn, err
 	}
-	path, err := audit.DefaultLogPath()
-	if err != nil {
-		return nil, closeFn, err
-	}
-	lg, err := audit.OpenLog(path)
-	if err != nil {
-		return nil, closeFn, err
-	}
-	o.Log = lg
 	ts, err := a.teamStore(ctx, mc)
 	if err != nil {
-		lg.Close()
-		return nil, func() {}, err
-	}
-	if ts != nil {
-		o.Log = audit.Tee{lg, ts}
-	}
-	if o.Account, err = a.sesAccount(ctx, mc); err != nil {
-		lg.Close()
 		return nil, closeFn, err
 	}
-	return o, func() { lg.Close() }, nil
+	if o.Log, closeFn, err = actionLog(ts); err != nil {
+		return nil, func() {}, err
+	}
+	if o.Account, err = a.sesAccount(ctx, mc); err != nil {
+		closeFn()
+		return nil, func() {}, err
+	}
+	return o, closeFn, nil
 }
 
 func openDrafts() (*drafts.Store, error) {

@@ -75,8 +75,18 @@ func TestExportAndSnapshotContinuePastUnreadableObjects(t *testing.T) {
 	}
 
 	mbox := filepath.Join(dir, "out.mbox")
-	tr, err := audit.ExportMbox(ctx, st, mbox, audit.ExportOptions{})
+	lg, err := audit.OpenLog(filepath.Join(dir, "actions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	tr, err := audit.ExportMbox(ctx, st, mbox, audit.ExportOptions{Log: lg})
 	check("export", tr, err)
+	// The incomplete export is logged as such.
+	if acts, probs, err := audit.VerifyLog(filepath.Join(dir, "actions.jsonl")); err != nil || len(probs) > 0 || len(acts) != 1 ||
+		acts[0].Export == nil || acts[0].Export.Failed != len(bad) || acts[0].Export.Count != tr.Count || acts[0].Result != "incomplete: 2 not read" {
+		t.Errorf("logged %+v %v %v", acts, probs, err)
+	}
 	f, err := os.Open(mbox)
 	if err != nil {
 		t.Fatalf("the mbox was not written: %v", err)

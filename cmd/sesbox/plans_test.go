@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/tui/tab"
+)
+
+// The tests in this file drive each action once from the CLI and once from
+// the TUI, with the wiring cmd gives each, and compare what the two planned.
+
+// TestExportPlanSharedByCLIAndTUI: `sesbox export --mbox` and the TUI's e
+// (tab.ExportCmd with the options tuiBoxes wires) write the same manifest
+// header (region, endpoint, sesbox version, bucket, versioning) but for
+// the query and the start time, the same entries, and both are appended to
+// the action log as exports that `audit log --verify` accepts.
+func TestExportPlanSharedByCLIAndTUI(t *testing.T) {
+	isolate(t)
+	flags, _, msgs, _ := auditBucket(t)
+	dir := t.TempDir()
+	cliFile, tuiFile := filepath.Join(dir, "cli.mbox"), filepath.Join(dir, "tui.mbox")
+	out, errOut, code := sesbox(t, append(flags, "export", "--mbox", cliFile)...)
+	if code != 0 {
+		t.Fatalf("export: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	a, _ := tuiApp(t, globalFlags{endpoint: flags[1], bucket: "mail", prefix: demo.Prefix})
+	boxes, closeFn, err := a.tuiBoxes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := boxes[0]
+	if b.Audit == nil {
+		t.Fatalf("no audit env: %v", b.AuditErr)
+	}
+	msg := tab.ExportCmd(context.Background(), 0, b.Audit.Bucket, b.Audit.Export, sortedKeys(msgs), tuiFile, "marked in the TUI")()
+	closeFn()
+	if done, ok := msg.(tab.MarkedExportedMsg); !ok || done.Err != nil || done.Count != int64(len(msgs)) {
+		t.Fatalf("TUI export: %#v", msg)
+	}
+
+	cli, err := audit.CheckManifest(audit.ManifestPath(cliFile))
+	if err != nil || !cli.OK() {
+		t.Fatalf("CLI manifest %+v %v", cli, err)
+	}
+	tui, err := audit.CheckManifest(audit.ManifestPath(tuiFile))
+	if err != nil || !tui.OK() {
+		t.Fatalf("TUI manifest %+v %v", tui, err)
+	}
+	if cli.Header.SesboxVersion == "" || cli.Header.Region != "us-east-1" || cli.Header.Endpoint == "" {
+		t.Errorf("CLI header incomplete: %+v", cli.Header)
+	}
+	if tui.Header.Query != "marked in the TUI" {
+		t.Errorf("TUI header query %q", tui.Header.Query)
+	}
+	ch, th := cli.Header, tui.Header
+	ch.Started, ch.Query, th.Query = th.Started, "", ""
+	if ch != th {
+		t.Errorf("manifest headers differ:\n CLI %+v\n TUI %+v", ch, th)
+	}
+	if cli.SHA256 != tui.SHA256 || cli.Entries != int64(len(msgs)) {
+		t.Errorf("entries: CLI %d %s, TUI %d %s", cli.Entries, cli.SHA256, tui.Entries, tui.SHA256)
+	}
+
+	// Both exports are in the action log, which verifies.
+	out, errOut, code = sesbox(t, "audit", "log", "--verify", "--json")
+	if code != 0 {
+		t.Fatalf("audit log --verify --json: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var got []audit.Action
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var x audit.Action
+		if err := json.Unmarshal([]byte(l), &x); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		if x.Command != "" {
+			got = append(got, x)
+		}
+	}
+	want := []audit.ExportAction{
+		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: cli.SHA256},
+		{What: "marked in the TUI", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: cli.SHA256},
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d actions logged:\n%s", len(got), out)
+	}
+	for i, x := range got {
+		if x.Command != "export" || x.Export == nil || *x.Export != want[i] || x.Bucket != "mail" {
+			t.Errorf("action %d: %+v %+v", i, x, x.Export)
+		}
+	}
+	out, _, code = sesbox(t, "audit", "log")
+	if code != 0 || strings.Count(out, " export ") != 2 || !strings.Contains(out, "messages (marked in the TUI)") {
+		t.Errorf("audit log:\n%s", out)
+	}
+}
