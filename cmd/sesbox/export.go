@@ -67,15 +67,8 @@ Query syntax (--query):
 				if err := a.refresh(ctx, m, true); err != nil {
 					return err
 				}
-				sums, err := m.Summaries(ctx, qq, query.ByDate, false)
-				if err != nil {
+				if opt.Keys, err = m.QueryKeys(ctx, qq); err != nil {
 					return err
-				}
-				opt.Keys = []string{}
-				for i := range sums {
-					if !sums[i].Missing {
-						opt.Keys = append(opt.Keys, sums[i].Key)
-					}
 				}
 			}
 			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "exported")

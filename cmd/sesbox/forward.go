@@ -53,7 +53,8 @@ removed), copy the body byte for byte, and send with SES SendEmail (raw).
 The forwarder config is the Lambda's own JSON (--forward-config, or the
 mailbox's forward_config). Messages are named by object key or SES message
 id, as arguments, one a line in --keys-from (- for stdin), or by --query
-(oldest first; --query '' is every message).
+(oldest first; --query '' is every message; as for export --query, a
+message the index marks missing is left out).
 
 Safety: every send is recorded in a journal ($XDG_STATE_HOME/sesbox/
 forward-journal.jsonl) before and after SES is called. A message already sent
@@ -138,12 +139,8 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 		if err := a.refresh(ctx, m, true); err != nil {
 			return err
 		}
-		sums, err := m.Summaries(ctx, qq, query.ByDate, true) // oldest first, as they arrived
-		if err != nil {
+		if inputs, err = m.QueryKeys(ctx, qq); err != nil {
 			return err
-		}
-		for _, s := range sums {
-			inputs = append(inputs, s.Key)
 		}
 	}
 	if len(inputs) == 0 {

@@ -3,12 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/tui/tab"
 )
 
@@ -98,5 +104,62 @@ func TestExportPlanSharedByCLIAndTUI(t *testing.T) {
 	out, _, code = sesbox(t, "audit", "log")
 	if code != 0 || strings.Count(out, " export ") != 2 || !strings.Contains(out, "messages (marked in the TUI)") {
 		t.Errorf("audit log:\n%s", out)
+	}
+}
+
+// TestQueryKeysOneRule: `forward --query` and `export --query` choose the
+// same messages by one rule (mailbox.QueryKeys): a message deleted from the
+// bucket after it was indexed is marked missing by the refresh both run
+// and is left out by both, instead of failing the forward.
+func TestQueryKeysOneRule(t *testing.T) {
+	isolate(t)
+	flags, _, _, srv := auditBucket(t)
+	const q = "has:attachment"
+	var chosen []string
+	for _, r := range lsJSON(t, append(flags, "--query", q)...) {
+		chosen = append(chosen, r["key"].(string))
+	}
+	if len(chosen) < 2 {
+		t.Fatalf("%q chooses %d messages", q, len(chosen))
+	}
+	gone := chosen[0]
+	if _, err := srv.Client(nil).DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("mail"), Key: aws.String(gone)}); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(slices.Values(slices.DeleteFunc(slices.Clone(chosen), func(k string) bool { return k == gone })))
+
+	dir := t.TempDir()
+	out, errOut, code := sesbox(t, append(flags, "forward", "--dry-run", filepath.Join(dir, "fwd"), "--to", "desk@example.com", "--query", q)...)
+	if code != 0 {
+		t.Fatalf("forward --query: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var forwarded []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r reforward.Result
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		forwarded = append(forwarded, r.Key)
+	}
+	md := filepath.Join(dir, "md")
+	if out, errOut, code := sesbox(t, append(flags, "export", "--maildir", md, "--query", q)...); code != 0 {
+		t.Fatalf("export --query: exit %d\n%s\n%s", code, out, errOut)
+	}
+	data, err := os.ReadFile(audit.ManifestPath(md))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exported []string
+	for _, l := range strings.Split(string(data), "\n") {
+		var e audit.Entry
+		if json.Unmarshal([]byte(l), &e) == nil && e.Key != "" {
+			exported = append(exported, e.Key)
+		}
+	}
+	if got := slices.Sorted(slices.Values(forwarded)); !slices.Equal(got, want) {
+		t.Errorf("forward --query chose %v, want %v (without %s)", got, want, gone)
+	}
+	if got := slices.Sorted(slices.Values(exported)); !slices.Equal(got, want) {
+		t.Errorf("export --query chose %v, want %v (without %s)", got, want, gone)
 	}
 }
