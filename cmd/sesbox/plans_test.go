@@ -1,21 +1,30 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/drafts"
+	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/tui/common"
+	tuicompose "github.com/sesbox/sesbox/tui/compose"
+	"github.com/sesbox/sesbox/tui/keys"
 	"github.com/sesbox/sesbox/tui/tab"
+	"github.com/sesbox/sesbox/tui/theme"
 )
 
 // The tests in this file drive each action once from the CLI and once from
@@ -161,5 +170,95 @@ func TestQueryKeysOneRule(t *testing.T) {
 	}
 	if got := slices.Sorted(slices.Values(exported)); !slices.Equal(got, want) {
 		t.Errorf("export --query chose %v, want %v (without %s)", got, want, gone)
+	}
+}
+
+// TestReplyPlanSharedByCLIAndTUI: `sesbox reply` and the TUI's composer
+// (r, R, with a From override) plan the same reply through
+// drafts.PlanReply: the drafts they write have the same text (From, To, Cc,
+// Subject, quote) and the same metadata (threading, original, warnings).
+func TestReplyPlanSharedByCLIAndTUI(t *testing.T) {
+	isolate(t)
+	ses := startFakeSES(t)
+	var key string
+	for _, k := range sortedKeys(demo.Messages()) {
+		if v := mime.Parse(demo.Messages()[k]); len(v.Summary.Cc) > 0 && len(v.Summary.To) > 0 && v.Summary.InReplyTo != "" {
+			key = k
+			break
+		}
+	}
+	if key == "" {
+		t.Fatal("no demo reply with To and Cc")
+	}
+	empty := writeFile(t, "empty.txt", "")
+	store, err := openDrafts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := tuiApp(t, globalFlags{demo: true, sesEndpoint: ses.URL})
+	boxes, closeFn, err := a.tuiBoxes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	b := boxes[0]
+	if b.Reply == nil {
+		t.Fatalf("no reply env: %v", b.ReplyErr)
+	}
+	msg, err := b.Mailbox.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := common.Common{Styles: theme.New(theme.AsciiRenderer()), Keys: keys.DefaultKeyMap(), Now: time.Now, Loc: time.UTC}
+
+	for _, tc := range []struct {
+		name string
+		all  bool
+		from string
+	}{{"reply-all", true, ""}, {"from", false, "Desk <desk@acme-demo.example>"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, _ := store.List()
+			args := []string{"--demo", "--ses-endpoint", ses.URL, "reply", key, "--body-file", empty}
+			if tc.all {
+				args = append(args, "--all")
+			}
+			if tc.from != "" {
+				args = append(args, "--from", tc.from)
+			}
+			if _, errOut, code := sesbox(t, args...); code == 0 || !strings.Contains(errOut, "--yes") {
+				t.Fatalf("reply without --yes: exit %d %s", code, errOut)
+			}
+			after, _ := store.List()
+			if len(after) != len(before)+1 {
+				t.Fatalf("%d drafts, then %d", len(before), len(after))
+			}
+			var cli *drafts.Draft
+			for _, d := range after {
+				if !slices.ContainsFunc(before, func(x *drafts.Draft) bool { return x.ID == d.ID }) {
+					cli = d
+				}
+			}
+
+			m, err := tuicompose.New(c, *b.Reply, msg, tc.all, tc.from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			created, ok := m.Init()().(tuicompose.DraftCreatedMsg)
+			if !ok || created.Err != nil {
+				t.Fatalf("TUI draft: %+v", created)
+			}
+			tui := created.Draft
+			if !bytes.Equal(cli.Text, tui.Text) {
+				t.Errorf("draft texts differ:\n CLI %q\n TUI %q", cli.Text, tui.Text)
+			}
+			cm, tm := cli.Meta, tui.Meta
+			cm.Created = tm.Created
+			if !reflect.DeepEqual(cm, tm) {
+				t.Errorf("draft metadata differ:\n CLI %+v\n TUI %+v", cm, tm)
+			}
+			if tm.InReplyTo == "" || tm.Key != key || (tc.from != "" && !strings.Contains(tm.From, "desk@acme-demo.example")) {
+				t.Errorf("TUI plan %+v", tm)
+			}
+		})
 	}
 }

@@ -171,28 +171,9 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	id := a.identity(mc)
-	from, err := id.ChooseFrom(r.from, msg.Summary)
+	plan, err := drafts.PlanReply(a.identity(mc), m.Name, m.Location().Bucket, msg, drafts.ReplyChoice{All: r.all, From: r.from, To: r.to})
 	if err != nil {
 		return err
-	}
-	own := []string{}
-	if cf, err := compose.ParseAddress(mc.From); err == nil {
-		own = append(own, cf.Address)
-	}
-	plan, err := compose.NewReply(msg.Raw, msg.View, compose.Options{All: r.all, From: from, Own: own})
-	if err != nil {
-		return err
-	}
-	if len(r.to) > 0 {
-		plan.To, plan.Cc = nil, nil
-		for _, t := range r.to {
-			addr, err := compose.ParseAddress(t)
-			if err != nil {
-				return fmt.Errorf("--to %s: %w", t, err)
-			}
-			plan.To = append(plan.To, addr)
-		}
 	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(w))
@@ -213,10 +194,8 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	d, err := store.NewReply(plan, drafts.Meta{
-		Mailbox: m.Name, Bucket: m.Location().Bucket, Key: msg.Summary.Key, ETag: msg.Summary.ETag,
-		Attachments: atts,
-	}, text)
+	plan.Meta.Attachments = atts
+	d, err := store.NewReply(plan.Reply, plan.Meta, text)
 	if err != nil {
 		return err
 	}
