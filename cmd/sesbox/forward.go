@@ -152,8 +152,8 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 		return err
 	}
 	defer closeRunner()
-	plan, err := r.Plan(ctx, inputs, opts)
-	if err != nil {
+	plan, err := r.Prepare(ctx, inputs, opts)
+	if plan == nil {
 		return err
 	}
 	if !opts.DryRun() {
@@ -163,10 +163,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 			fmt.Fprintln(a.stderr, "forward:", sanitize.Line(l))
 		}
 	}
+	if err != nil {
+		return err // the quota refuses the run
+	}
 	if _, sends, _ := plan.ToSend(); sends > 0 && !opts.DryRun() {
-		if _, err := r.CheckQuota(ctx, plan); err != nil {
-			return err
-		}
 		if !ff.yes {
 			if !forwardStdinIsTerminal(a.stdin) {
 				return errors.New("forward: refusing to send without confirmation: stdin is not a terminal (check with --dry-run DIR, then use --yes)")
