@@ -278,6 +278,10 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 		}
 	}
 	if len(parts) == 0 {
+		if v.Source {
+			// The structure was not read: "no attachments" would be a guess.
+			return nil, fmt.Errorf("save: the message's parts could not be read (%s); `show --raw` gives its source", strings.Join(v.Warnings, "; "))
+		}
 		if part > 0 {
 			return nil, fmt.Errorf("save: the message has no part %d", part)
 		}

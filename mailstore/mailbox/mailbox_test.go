@@ -157,3 +157,18 @@ func TestSavePartsExtensionFromContentType(t *testing.T) {
 		}
 	}
 }
+
+// TestSavePartsOfAnUnreadStructure: when the parser gave up (deadline or
+// too many parts), save says so instead of claiming there are no
+// attachments, and writes nothing.
+func TestSavePartsOfAnUnreadStructure(t *testing.T) {
+	dir := t.TempDir()
+	v := &mime.View{Source: true, Warnings: []string{"parsing took longer than 10s and was abandoned"}}
+	_, err := SaveParts(v, dir, 0)
+	if err == nil || !strings.Contains(err.Error(), "could not be read") || !strings.Contains(err.Error(), "abandoned") {
+		t.Fatalf("err = %v, want the parse warning", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("wrote %d files", len(ents))
+	}
+}
