@@ -54,16 +54,31 @@ fuzz:
 		echo "--- $$t"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./mailstore/$${t%%:*}; \
 	done
 
-# Renders the demo states to ANSI, then to PNG with freeze (a Go tool pinned in tools.mod).
-# freeze rasterises with rsvg-convert when present, which finds CJK glyphs
-# through fontconfig: apt-get install librsvg2-bin fonts-noto-cjk.
+# The README's screenshots: TestScreenshots (cmd/sesbox) drives the TUI of
+# `sesbox demo` with key presses and writes each screen as ANSI text;
+# internal/tools/termpng draws them as PNGs on a fixed cell grid (every
+# cell at column*width, CJK and emoji two cells wide), so the columns line
+# up as in a terminal. Its fonts come from Debian packages, installed
+# with apt-get when a file is missing: fonts-dejavu-core (DejaVu Sans
+# Mono: Latin, Cyrillic, Greek), fonts-noto-cjk (Noto Sans Mono CJK:
+# Hangul, kana, Han), fonts-symbola (emoji and other symbols).
+SCREENSHOT_FONTS := /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf \
+	/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf \
+	/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
+	/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc \
+	/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 screenshots:
+	@for f in $(SCREENSHOT_FONTS); do test -f $$f || missing="$$missing $$f"; done; \
+	if [ -n "$$missing" ]; then \
+		command -v apt-get >/dev/null 2>&1 || { echo "missing fonts:$$missing (Debian: fonts-dejavu-core fonts-noto-cjk fonts-symbola)"; exit 1; }; \
+		echo "--- installing fonts-dejavu-core fonts-noto-cjk fonts-symbola"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends fonts-dejavu-core fonts-noto-cjk fonts-symbola || exit 1; \
+	fi
 	rm -rf .screenshots && mkdir -p .screenshots screenshots
-	SESBOX_SCREENSHOTS=$(CURDIR)/.screenshots $(GO) test -run TestScreenshots -count=1 ./tui/
-	for f in .screenshots/*.ansi; do \
-		$(GO) tool -modfile=tools.mod freeze --language ansi --window=false --padding 10 --font.family "Noto Sans Mono CJK KR" \
-			-o screenshots/$$(basename $$f .ansi).png $$f || exit 1; \
-	done
+	SESBOX_SCREENSHOTS=$(CURDIR)/.screenshots $(GO) test -run '^TestScreenshots$$' -count=1 ./cmd/sesbox/
+	$(GO) run ./internal/tools/termpng -out screenshots .screenshots/*.ansi
 
 # Installs the peer programs the tests start, when missing: versitygw (S3)
 # into GOBIN; aws-ses-v2-local (SES v2), the SES forwarder Lambda (run
