@@ -50,7 +50,7 @@ FUZZTIME ?= 30s
 fuzz:
 	@set -e; for t in mime:FuzzParse mime:FuzzSummarize sanitize:FuzzText sanitize:FuzzLine sanitize:FuzzFilename \
 		forward:FuzzRewrite forward:FuzzRewriteFolding compose:FuzzReplyHeaders compose:FuzzBuildHeaderLines headerfold:FuzzFold report:FuzzParse \
-		drafts:FuzzParse audit:FuzzMboxRoundTrip; do \
+		drafts:FuzzParse audit:FuzzMboxRoundTrip fwdlog:FuzzParse; do \
 		echo "--- $$t"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./mailstore/$${t%%:*}; \
 	done
 

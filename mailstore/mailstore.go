@@ -84,6 +84,41 @@ const (
 	ReportComplaint = "complaint" // an ARF feedback report (spam complaint, fraud, ...)
 )
 
+// The forward statuses (Forward.Status, `ls --json`'s "forwardStatus",
+// the query's forward:).
+const (
+	ForwardForwarded = "forwarded" // the Lambda sent it (a later success after a failure too)
+	ForwardFailed    = "failed"    // every invocation for it failed
+	ForwardSkipped   = "skipped"   // the Lambda found no mapping for its recipients
+	ForwardNone      = "none"      // no invocation for it while the log covers its time
+	ForwardUnknown   = "unknown"   // older than the log's retention, or too recent to tell
+)
+
+// ForwardBadge is the list's mark for a forward status that needs a look:
+// "[fwd failed] " and "[fwd none] "; "" for the others.
+func ForwardBadge(status string) string {
+	switch status {
+	case ForwardFailed, ForwardNone:
+		return "[fwd " + status + "] "
+	}
+	return ""
+}
+
+// Forward is what the forwarding Lambda's CloudWatch log says it did with
+// a message (see mailstore/fwdlog).
+type Forward struct {
+	Status string
+	// Error is the Lambda's or the runtime's reason for a failure (or the
+	// recipients without a mapping), sanitized.
+	Error string
+	// Destinations are where the Lambda sent it (or tried to).
+	Destinations []string
+	// Time is when it was sent, or when the deciding invocation started.
+	Time time.Time
+	// Requests are the request ids of the invocations for it, oldest first.
+	Requests []string
+}
+
 // Summary is everything the list needs about one message, parsed from its
 // header block alone.
 type Summary struct {
@@ -116,6 +151,10 @@ type Summary struct {
 	// ReportDelay, ReportDelivered, ReportComplaint), "" for other mail;
 	// from the header (multipart/report's report-type, the subject).
 	Report string
+
+	// Forward is what the forwarding Lambda's log says it did with the
+	// message (empty Status when no log group is configured).
+	Forward Forward
 
 	Read    bool // kept in the local index, never in the bucket
 	Missing bool // the object has vanished from the bucket since indexing

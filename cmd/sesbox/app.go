@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/fwdlog/cwlogs"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/s3store"
@@ -27,6 +29,7 @@ import (
 type globalFlags struct {
 	mailbox, bucket, prefix, region, profile, endpoint, sesEndpoint, config string
 	dynamoEndpoint                                                          string
+	logsEndpoint, forwarderLogs                                             string
 	demo, debug                                                             bool
 }
 
@@ -128,6 +131,7 @@ func (a *app) overlay(mc MailboxConfig) MailboxConfig {
 	set(&mc.Profile, a.flags.profile)
 	set(&mc.Endpoint, a.flags.endpoint)
 	set(&mc.SESEndpoint, a.flags.sesEndpoint)
+	set(&mc.ForwarderLogs, a.flags.forwarderLogs)
 	return mc
 }
 
@@ -178,7 +182,30 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 	if ts != nil {
 		m.ShareReadState(ts)
 	}
+	if mc.ForwarderLogs != "" && !a.flags.demo {
+		logs, err := a.logsClient(ctx, mc)
+		if err != nil {
+			return nil, err
+		}
+		m.ReadForwarderLogs(mailbox.ForwarderLogs{API: cwlogs.New(logs), Group: mc.ForwarderLogs})
+	}
 	return m, nil
+}
+
+// logsClient builds the CloudWatch Logs client that reads the forwarding
+// Lambda's log group: --logs-endpoint, else the SDK's own resolution
+// (which honours AWS_ENDPOINT_URL_CLOUDWATCH_LOGS).
+func (a *app) logsClient(ctx context.Context, mc MailboxConfig) (*cloudwatchlogs.Client, error) {
+	cfg, err := a.awsConfig(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	return cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
+		if a.flags.logsEndpoint != "" {
+			o.BaseEndpoint = aws.String(a.flags.logsEndpoint)
+		}
+		o.Logger = logging.Nop{}
+	}), nil
 }
 
 // store is the S3 store of a mailbox, reading with the retry policy.

@@ -74,6 +74,11 @@ type MailboxConfig struct {
 	// mailbox) shared with other operators: forward claims, read state and
 	// the action log. Empty: everything stays on this machine.
 	TeamTable string `toml:"team_table"`
+	// ForwarderLogs names the forwarding Lambda's CloudWatch log group
+	// ("/aws/lambda/NAME", same region and profile as the mailbox): each
+	// index refresh reads it and marks every message forwarded, failed,
+	// skipped, none or unknown.
+	ForwarderLogs string `toml:"forwarder_logs"`
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/sesbox/config.toml.

@@ -59,7 +59,10 @@ message the index marks missing is left out).
 Safety: every send is recorded in a journal ($XDG_STATE_HOME/sesbox/
 forward-journal.jsonl) before and after SES is called. A message already sent
 is skipped (unless --again); a send cut off by a crash is reported uncertain
-and not repeated (unless --retry-uncertain). Spam or virus FAIL verdicts are
+and not repeated (unless --retry-uncertain). With the forwarding Lambda's log
+read into the index (forwarder_logs, sesbox index --forwarder-logs), a
+destination the Lambda delivered the message to is never sent to again
+(unless --again): --query forward:failed re-forwards exactly its failures. Spam or virus FAIL verdicts are
 skipped (unless --include-spam), messages over 40 MB are skipped, more than
 50 destinations are split into several sends. Sends are paced under the
 account's send rate; a run that would exceed the remaining 24-hour quota is

@@ -97,6 +97,7 @@ stores or prints them.`,
 	f.StringVar(&a.flags.endpoint, "endpoint", "", "S3 endpoint `URL` (path-style addressing)")
 	f.StringVar(&a.flags.sesEndpoint, "ses-endpoint", "", "SES endpoint `URL`")
 	f.StringVar(&a.flags.dynamoEndpoint, "dynamodb-endpoint", "", "DynamoDB endpoint `URL` of the team table (team_table)")
+	f.StringVar(&a.flags.logsEndpoint, "logs-endpoint", "", "CloudWatch Logs endpoint `URL` of the forwarder's log group (forwarder_logs)")
 	f.StringVar(&a.flags.config, "config", "", "config `FILE` (default $XDG_CONFIG_HOME/sesbox/config.toml)")
 	f.BoolVar(&a.flags.demo, "demo", false, "use the embedded demo mailbox (no AWS account needed)")
 	f.BoolVar(&a.flags.debug, "debug", false, "log every AWS request (credentials redacted) to stderr, or to the log file in the TUI")

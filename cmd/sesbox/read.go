@@ -37,7 +37,8 @@ func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox, lenient bool) err
 	err := m.Refresh(ctx, pr.update)
 	pr.finish()
 	var partial *index.PartialError
-	if lenient && errors.As(err, &partial) {
+	var logErr *mailbox.LogError
+	if lenient && (errors.As(err, &partial) || errors.As(err, &logErr)) {
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(err.Error()))
 		return nil
 	}
@@ -103,7 +104,15 @@ func newLsCmd(a *app) *cobra.Command {
 	f.BoolVar(&reverse, "reverse", false, "reverse the sort order")
 	f.IntVar(&limit, "limit", 0, "print at most `N` messages")
 	f.BoolVar(&cached, "cached", false, "use the local index as it is, without listing the bucket")
+	forwarderLogsFlag(cmd, a)
 	return cmd
+}
+
+// forwarderLogsFlag adds --forwarder-logs to a command that refreshes the
+// index.
+func forwarderLogsFlag(cmd *cobra.Command, a *app) {
+	cmd.Flags().StringVar(&a.flags.forwarderLogs, "forwarder-logs", "",
+		"read the forwarding Lambda's CloudWatch log `GROUP` (/aws/lambda/NAME) and mark each message forwarded, failed, skipped, none or unknown")
 }
 
 // lsRow is one line of `ls --json`. The field names are a public contract.
@@ -130,6 +139,13 @@ type lsRow struct {
 	Report      string   `json:"report,omitempty"` // bounce, delay, delivered, complaint
 	Read        bool     `json:"read"`
 	Missing     bool     `json:"missing,omitempty"`
+	// What the forwarding Lambda's log says (with a forwarder log group):
+	// forwarded, failed, skipped, none, unknown; the reason of a failure;
+	// where it was sent (or tried) and when.
+	ForwardStatus       string   `json:"forwardStatus,omitempty"`
+	ForwardError        string   `json:"forwardError,omitempty"`
+	ForwardDestinations []string `json:"forwardDestinations,omitempty"`
+	ForwardTime         string   `json:"forwardTime,omitempty"`
 }
 
 func lsRowOf(s *mailstore.Summary) lsRow {
@@ -156,6 +172,12 @@ func lsRowOf(s *mailstore.Summary) lsRow {
 	}
 	if s.DateFromStore {
 		r.DateSource = "s3"
+	}
+	r.ForwardStatus = sanitize.Line(s.Forward.Status)
+	r.ForwardError = sanitize.Line(s.Forward.Error)
+	r.ForwardDestinations = sanitizeAll(s.Forward.Destinations)
+	if !s.Forward.Time.IsZero() {
+		r.ForwardTime = s.Forward.Time.UTC().Format(time.RFC3339)
 	}
 	for _, t := range s.To {
 		r.To = append(r.To, sanitize.Line(t.String()))
@@ -193,9 +215,16 @@ func printTable(w io.Writer, sums []mailstore.Summary) error {
 			from = s.From.Address
 		}
 		if _, err := fmt.Fprintf(w, "%s  %s  %s  %s  %7s  %s\n", flags, s.Date.Local().Format("2006-01-02 15:04"),
-			fit(sanitize.Line(from), 24), fit(report.Badge(s.Report)+sanitize.Line(s.Subject), 50), humanSize(s.Size),
+			fit(sanitize.Line(from), 24), fit(report.Badge(s.Report)+mailstore.ForwardBadge(s.Forward.Status)+sanitize.Line(s.Subject), 50), humanSize(s.Size),
 			sanitize.Line(mailstore.SESMessageID(s.Key))); err != nil {
 			return err
+		}
+		if s.Forward.Status == mailstore.ForwardFailed && s.Forward.Error != "" {
+			// The reason under its row: what an operator reads before
+			// re-forwarding.
+			if _, err := fmt.Fprintf(w, "     forward failed: %s\n", ansi.Truncate(sanitize.Line(s.Forward.Error), 200, "…")); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -303,6 +332,9 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 	line("Subject", s.Subject)
 	line("For", strings.Join(s.Recipients, ", "))
 	line("Key", s.Key)
+	if f := s.Forward; f.Status != "" {
+		line("Forward", forwardLine(f))
+	}
 	if vd := verdictLine(s.Verdicts); vd != "" {
 		line("Verdicts", vd)
 	}
@@ -388,10 +420,19 @@ overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
 }
 
 func newIndexCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "index",
 		Short: "Build or refresh the local index of message headers",
-		Args:  cobra.NoArgs,
+		Long: `Build or refresh the local index of message headers.
+
+With --forwarder-logs GROUP (or the mailbox's forwarder_logs), it also reads
+the forwarding Lambda's CloudWatch log group (FilterLogEvents, from the oldest
+indexed message the first time, then from where the last read ended) and marks
+every message: forwarded, failed (with the reason), skipped (no mapping for its
+recipients), none (no invocation while the log covers its time) or unknown
+(older than the log's retention, or too recent to tell). ls --query
+forward:failed lists the failures; forward --query forward:failed re-sends them.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			m, _, err := a.mailbox(ctx)
@@ -401,6 +442,23 @@ func newIndexCmd(a *app) *cobra.Command {
 			return a.refresh(ctx, m, false)
 		},
 	}
+	forwarderLogsFlag(cmd, a)
+	return cmd
+}
+
+// forwardLine describes what the forwarding Lambda did with a message.
+func forwardLine(f mailstore.Forward) string {
+	s := f.Status
+	if !f.Time.IsZero() {
+		s += " " + f.Time.UTC().Format(time.RFC3339)
+	}
+	if len(f.Destinations) > 0 {
+		s += " to " + strings.Join(f.Destinations, ", ")
+	}
+	if f.Error != "" {
+		s += ": " + f.Error
+	}
+	return s
 }
 
 func newDemoCmd(a *app) *cobra.Command {

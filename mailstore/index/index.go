@@ -212,7 +212,8 @@ func (x *Index) SetRead(ctx context.Context, bucket, key string, read bool) erro
 }
 
 const columns = `key,etag,version_id,size,last_modified,kind,date,date_from_store,from_name,from_addr,to_list,cc_list,reply_to,
-	recipients,subject,message_id,in_reply_to,refs,attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,read,missing,report`
+	recipients,subject,message_id,in_reply_to,refs,attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,read,missing,report,
+	forward_status,forward_error,forward_destinations,forward_time,forward_requests`
 
 // Summaries returns every indexed message under loc (missing ones
 // included, marked), in no particular order. Rows kept from an older
@@ -292,22 +293,25 @@ func querySummaries(ctx context.Context, db *sql.DB, q string, args ...any) ([]m
 	var out []mailstore.Summary
 	for rows.Next() {
 		var s mailstore.Summary
-		var lm, date int64
+		var lm, date, fwTime int64
 		var kind int
-		var to, cc, rt, rcpt, refs, warn string
+		var to, cc, rt, rcpt, refs, warn, fwDests, fwReqs string
 		if err := rows.Scan(&s.Key, &s.ETag, &s.VersionID, &s.Size, &lm, &kind, &date, &s.DateFromStore, &s.From.Name, &s.From.Address,
 			&to, &cc, &rt, &rcpt, &s.Subject, &s.MessageID, &s.InReplyTo, &refs, &s.Attachments, &s.AttachmentsExact,
 			&s.Verdicts.Spam, &s.Verdicts.Virus, &s.Verdicts.SPF, &s.Verdicts.DKIM, &s.Verdicts.DMARC, &warn,
-			&s.Read, &s.Missing, &s.Report); err != nil {
+			&s.Read, &s.Missing, &s.Report,
+			&s.Forward.Status, &s.Forward.Error, &fwDests, &fwTime, &fwReqs); err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
 		s.LastModified = intToTime(lm)
 		s.Date = intToTime(date)
 		s.Kind = mailstore.Kind(kind)
+		s.Forward.Time = intToTime(fwTime)
 		for _, l := range []struct {
 			col string
 			dst any
-		}{{to, &s.To}, {cc, &s.Cc}, {rt, &s.ReplyTo}, {rcpt, &s.Recipients}, {refs, &s.References}, {warn, &s.Warnings}} {
+		}{{to, &s.To}, {cc, &s.Cc}, {rt, &s.ReplyTo}, {rcpt, &s.Recipients}, {refs, &s.References}, {warn, &s.Warnings},
+			{fwDests, &s.Forward.Destinations}, {fwReqs, &s.Forward.Requests}} {
 			if err := parseList(l.col, l.dst); err != nil {
 				return nil, fmt.Errorf("index: %s: %w", s.Key, err)
 			}

@@ -24,7 +24,7 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 2
+	schemaVersion = 3
 )
 
 const schema = `
@@ -42,10 +42,38 @@ CREATE TABLE messages(
 	missing INTEGER NOT NULL DEFAULT 0,
 	stale INTEGER NOT NULL DEFAULT 0,
 	report TEXT NOT NULL DEFAULT '',
+	forward_status TEXT NOT NULL DEFAULT '',
+	forward_error TEXT NOT NULL DEFAULT '',
+	forward_destinations TEXT NOT NULL DEFAULT '[]',
+	forward_time INTEGER NOT NULL DEFAULT -9223372036854775808,
+	forward_requests TEXT NOT NULL DEFAULT '[]',
 	PRIMARY KEY(bucket, key)
 );
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
+` + forwardTables
+
+// forwardTables hold the forwarding Lambda's log (schema 3): the events
+// read from each log group, and how far each group has been read.
+const forwardTables = `
+CREATE TABLE forward_events(
+	grp TEXT NOT NULL, event_id TEXT NOT NULL, request_id TEXT NOT NULL, ts INTEGER NOT NULL, message TEXT NOT NULL,
+	PRIMARY KEY(grp, event_id)
+);
+CREATE INDEX forward_events_request ON forward_events(grp, request_id);
+CREATE TABLE forward_scans(
+	grp TEXT NOT NULL PRIMARY KEY, scanned_from INTEGER NOT NULL, scanned_to INTEGER NOT NULL, covered_from INTEGER NOT NULL
+);
 `
+
+// v3Steps upgrade a schema 2 messages table (and add the log tables).
+var v3Steps = []string{
+	`ALTER TABLE messages ADD COLUMN forward_status TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE messages ADD COLUMN forward_error TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE messages ADD COLUMN forward_destinations TEXT NOT NULL DEFAULT '[]'`,
+	`ALTER TABLE messages ADD COLUMN forward_time INTEGER NOT NULL DEFAULT -9223372036854775808`,
+	`ALTER TABLE messages ADD COLUMN forward_requests TEXT NOT NULL DEFAULT '[]'`,
+	forwardTables,
+}
 
 // columnsV0 and columnsV1 are the messages table's columns in each schema,
 // to tell our own database from a foreign one that happens to be SQLite.
@@ -55,6 +83,8 @@ var (
 		"missing", "read", "recipients", "refs", "reply_to", "size", "spam", "spf", "subject", "to_list", "virus", "warnings"}
 	columnsV1 = sortedCopy(append(append([]string{}, columnsV0...), "version_id", "stale"))
 	columnsV2 = sortedCopy(append(append([]string{}, columnsV1...), "report"))
+	columnsV3 = sortedCopy(append(append([]string{}, columnsV2...),
+		"forward_status", "forward_error", "forward_destinations", "forward_time", "forward_requests"))
 )
 
 func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
@@ -348,8 +378,14 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 2 (delivery reports): every message's header is read again on the next refresh (read marks kept)", nil
-	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV2):
+		return "the index was upgraded to schema 3 (delivery reports, forward statuses): every message's header is read again on the next refresh (read marks kept)", nil
+	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
+		if err := migrateV2(ctx, db); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
+		}
+		return "", nil
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV3) &&
+		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
 		return "", nil
 	}
 	return "", &unusableError{reason: fmt.Sprintf("has an unknown sesbox schema (version %d, columns %s)", version, strings.Join(cols, ","))}
@@ -467,13 +503,13 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{
+	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN version_id TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE messages ADD COLUMN stale INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
-	} {
+	}, v3Steps...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -493,10 +529,30 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{
+	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1`,
-	} {
+	}, v3Steps...) {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	if err := stamp(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// migrateV2 adds the forward status columns and the log tables. Nothing
+// is read again: the statuses come from the log group, read in full by
+// the next index run that names one.
+func migrateV2(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range v3Steps {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}

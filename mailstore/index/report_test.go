@@ -43,7 +43,7 @@ func TestReportStoredAndMigrated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`ALTER TABLE messages DROP COLUMN report; PRAGMA user_version=1`); err != nil {
+	if _, err := db.Exec(dropV3 + `ALTER TABLE messages DROP COLUMN report; PRAGMA user_version=1`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -19,13 +19,18 @@ func putAndGet(t *testing.T, x *Index, sums []mailstore.Summary) {
 		t.Fatal(err)
 	}
 	missing := map[bool][]string{}
+	fw := map[string]mailstore.Forward{}
 	for _, s := range sums {
+		fw[s.Key] = s.Forward
 		if s.Read {
 			if err := x.SetRead(ctx, "b", s.Key, true); err != nil {
 				t.Fatal(err)
 			}
 		}
 		missing[s.Missing] = append(missing[s.Missing], s.Key)
+	}
+	if err := x.SetForward(ctx, "b", fw); err != nil {
+		t.Fatal(err)
 	}
 	for m, keys := range missing {
 		if err := x.SetMissing(ctx, "b", keys, m); err != nil {

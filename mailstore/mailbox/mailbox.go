@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/fwdlog"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/query"
@@ -29,6 +30,7 @@ type Mailbox struct {
 	idx   *index.Index
 
 	shared  SharedReadState
+	logs    *ForwarderLogs
 	mu      sync.Mutex
 	applied map[string]time.Time // shared read state applied to the index, by key
 }
@@ -77,6 +79,9 @@ type Message struct {
 	// Report is the parsed delivery or complaint report, when the message
 	// is one (Summary.Report set).
 	Report *report.Report
+	// ForwardLog are the forwarding Lambda's log lines about the message
+	// (Summary.Forward.Requests), unsanitized; nil without a log group.
+	ForwardLog []fwdlog.Line
 }
 
 // Location is the bucket and prefix of the mailbox.
@@ -88,7 +93,9 @@ func (m *Mailbox) Store() mailstore.Store { return m.store }
 // Refresh lists the bucket and indexes new or changed objects, calling
 // progress (never concurrently) as it goes.
 // With shared read state, the states other operators set since the last
-// refresh are then copied into the index.
+// refresh are then copied into the index; with a forwarder log group
+// (ReadForwarderLogs), its new events are read and every message's forward
+// status decided again (a *LogError when that fails).
 func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
 	err := index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
 	var partial *index.PartialError
@@ -97,6 +104,9 @@ func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
 	}
 	if perr := m.pullReadState(ctx); perr != nil {
 		return perr
+	}
+	if lerr := m.refreshLog(ctx); lerr != nil && err == nil {
+		return lerr
 	}
 	return err
 }
@@ -227,7 +237,7 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 	s.Object = obj
 	s.Size = int64(len(raw))
 	if old, ok, err := m.idx.Get(ctx, m.Location().Bucket, key); err == nil && ok {
-		s.Read = old.Read
+		s.Read, s.Forward = old.Read, old.Forward
 		if s.Date.IsZero() {
 			s.Date, s.DateFromStore = old.Date, old.DateFromStore
 		}
@@ -249,7 +259,9 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 	v.Summary = s
 	// Best effort: the exact attachment count is a nicety for the list.
 	_ = m.idx.Put(ctx, m.Location().Bucket, []mailstore.Summary{s})
-	return &Message{Summary: s, Raw: raw, View: v, Report: rep}, nil
+	// Best effort too: the log lines are shown next to the message.
+	flog, _ := m.ForwardLog(ctx, s)
+	return &Message{Summary: s, Raw: raw, View: v, Report: rep, ForwardLog: flog}, nil
 }
 
 // SetRead records the read state in the local index (never in the

@@ -34,6 +34,8 @@ const Help = `free text matches subject, sender and recipients; terms:
   from:X  to:X  subject:X  after:DATE  before:DATE  has:attachment
   is:unread  is:read  spam:fail  virus:fail  spf:fail  dkim:fail  dmarc:fail
   is:bounce  is:delay  is:delivered  is:complaint  is:report (delivery reports)
+  forward:failed  forward:ok  forward:skipped  forward:none  forward:unknown
+  (what the forwarding Lambda's log says: see forwarder_logs)
   (verdict terms take any verdict, e.g. spf:pass); DATE is 2006-01-02, today,
   yesterday, or an age such as 24h, 7d, 2w, 3m, 1y; "-" before a term negates it;
   "double quotes" group words`
@@ -72,6 +74,12 @@ func Parse(s string, now time.Time) (Query, error) {
 				return Query{}, fmt.Errorf("query %q: is: takes unread, read, missing, bounce, delay, delivered, complaint or report", s)
 			}
 			t.text = v
+		case "forward":
+			v, ok := forwardStatus(strings.ToLower(val))
+			if !ok {
+				return Query{}, fmt.Errorf("query %q: forward: takes failed, ok, skipped, none or unknown", s)
+			}
+			t.text = v
 		case "spam", "virus", "spf", "dkim", "dmarc":
 			if val == "" {
 				return Query{}, fmt.Errorf("query %q: %s: needs a verdict such as fail", s, field)
@@ -87,7 +95,7 @@ func Parse(s string, now time.Time) (Query, error) {
 
 func knownField(f string) bool {
 	switch f {
-	case "from", "to", "subject", "after", "before", "has", "is", "spam", "virus", "spf", "dkim", "dmarc":
+	case "from", "to", "subject", "after", "before", "has", "is", "spam", "virus", "spf", "dkim", "dmarc", "forward":
 		return true
 	}
 	return false
@@ -214,6 +222,8 @@ func (t *term) match(s *mailstore.Summary) bool {
 		default:
 			return s.Report == t.text
 		}
+	case "forward":
+		return s.Forward.Status == t.text
 	case "spam":
 		return s.Verdicts.Spam == t.text
 	case "virus":
@@ -368,4 +378,16 @@ func isReport(v string) bool {
 		return true
 	}
 	return false
+}
+
+// forwardStatus maps a forward: value to the status it matches
+// (mailstore.Forward.Status); ok and forwarded are the same.
+func forwardStatus(v string) (string, bool) {
+	switch v {
+	case "ok", mailstore.ForwardForwarded:
+		return mailstore.ForwardForwarded, true
+	case mailstore.ForwardFailed, mailstore.ForwardSkipped, mailstore.ForwardNone, mailstore.ForwardUnknown:
+		return v, true
+	}
+	return "", false
 }

@@ -298,6 +298,9 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 	case why != "":
 		return fail("%s", why)
 	}
+	if !opts.Again && !lambdaDelivered(ctx, r.Source, &it) {
+		return it, nil
+	}
 	if screen != nil && !screenItem(ctx, &it, screen, opts) {
 		return it, nil
 	}
@@ -320,6 +323,49 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 	}
 	it.Status, it.Reason = journalVerdict(it.Sends, opts)
 	return it, nil
+}
+
+// LambdaRecord is implemented by a Source that knows what the forwarding
+// Lambda did with each message (its CloudWatch log, read into the index:
+// mailstore/fwdlog).
+type LambdaRecord interface {
+	LambdaForward(ctx context.Context, key string) (mailstore.Forward, error)
+}
+
+// lambdaDelivered leaves out of the item the destinations the forwarding
+// Lambda already delivered it to, and skips it when none is left: sesbox
+// never sends again what the Lambda sent (unless --again). It reports
+// whether the item is still to be sent. A log that cannot be read decides
+// nothing.
+func lambdaDelivered(ctx context.Context, src Source, it *Item) bool {
+	lr, ok := src.(LambdaRecord)
+	if !ok {
+		return true
+	}
+	f, err := lr.LambdaForward(ctx, it.Key)
+	if err != nil || f.Status != mailstore.ForwardForwarded {
+		return true
+	}
+	var left []string
+	for _, d := range it.Destinations {
+		if !slices.ContainsFunc(f.Destinations, func(x string) bool { return strings.EqualFold(x, d) }) {
+			left = append(left, d)
+		}
+	}
+	if len(left) == len(it.Destinations) {
+		return true
+	}
+	when := f.Time.UTC().Format(time.RFC3339)
+	if len(left) == 0 {
+		it.Status, it.Reason = StatusSkipped, fmt.Sprintf("the forwarding Lambda delivered it %s to %s (its log); --again sends it again",
+			when, strings.Join(f.Destinations, ", "))
+		return false
+	}
+	it.Destinations, it.Sends = left, nil
+	for chunk := range slices.Chunk(left, MaxDestinations) {
+		it.Sends = append(it.Sends, Send{Destinations: slices.Clone(chunk)})
+	}
+	return true
 }
 
 // mergeShared folds the team table's view of a send into the local

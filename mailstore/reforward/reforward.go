@@ -160,6 +160,11 @@ func (s mailboxSource) ReadHeader(ctx context.Context, k string) ([]byte, mailst
 func (s mailboxSource) Read(ctx context.Context, k string) ([]byte, mailstore.Object, error) {
 	return s.m.Store().Read(ctx, k)
 }
+func (s mailboxSource) LambdaForward(ctx context.Context, k string) (mailstore.Forward, error) {
+	return s.m.Forward(ctx, k)
+}
+
+var _ LambdaRecord = mailboxSource{}
 
 // ActionLog is where every send is written for auditors (audit.Log).
 type ActionLog interface {

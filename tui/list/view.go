@@ -250,7 +250,7 @@ func (m Model) subjectText(rw row, s *mailstore.Summary) string {
 		if subj == "" {
 			subj = "(no subject)"
 		}
-		subj = mailreport.Badge(s.Report) + subj
+		subj = mailreport.Badge(s.Report) + mailstore.ForwardBadge(s.Forward.Status) + subj
 	}
 	if !m.threaded {
 		return subj

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
@@ -66,6 +67,9 @@ func (m Model) bodyContent() []line {
 	if len(out) > 0 {
 		out = append(out, raw(""))
 	}
+	if f := m.msg.Summary.Forward; f.Status != "" {
+		out = append(out, m.forwardLines(f)...)
+	}
 	if r := m.msg.Report; r != nil {
 		// A delivery report's summary first: who, what, why, about which
 		// message.
@@ -90,6 +94,35 @@ func (m Model) bodyContent() []line {
 		out = append(out, m.textLines(strings.TrimRight(sanitize.Text(body), "\n"), m.quoteStyle)...)
 	}
 	return out
+}
+
+// forwardLines say what the forwarding Lambda did with the message, and
+// for a failure or a skip its log lines (sanitized: the log holds text
+// from the sender and from SES).
+func (m Model) forwardLines(f mailstore.Forward) []line {
+	st := m.c.Styles
+	head := "Forwarding Lambda: " + f.Status
+	if !f.Time.IsZero() {
+		head += " " + f.Time.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	if len(f.Destinations) > 0 {
+		head += " to " + strings.Join(f.Destinations, ", ")
+	}
+	style := st.Bold
+	if f.Status == mailstore.ForwardFailed || f.Status == mailstore.ForwardNone {
+		style = st.Warning
+	}
+	out := m.textLines(sanitize.Line(head), func(string) lipgloss.Style { return style })
+	if f.Error != "" {
+		out = append(out, m.textLines(sanitize.Line(f.Error), func(string) lipgloss.Style { return style })...)
+	}
+	if f.Status == mailstore.ForwardFailed || f.Status == mailstore.ForwardSkipped {
+		for _, l := range m.msg.ForwardLog {
+			text := strings.TrimRight(sanitize.Text(strings.NewReplacer("\r", "\n", "\t", "  ").Replace(l.Text)), "\n")
+			out = append(out, m.textLines(text, func(string) lipgloss.Style { return st.Dim })...)
+		}
+	}
+	return append(out, styled(st.Rule, strings.Repeat("─", max(m.width, 1))))
 }
 
 // notesLines lists the parse notes (mime.IsNote) of v, for the headers and

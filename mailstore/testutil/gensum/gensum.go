@@ -149,6 +149,9 @@ func Summary(src Source, n int) mailstore.Summary {
 		Verdicts: mailstore.Verdicts{
 			Spam: String(src, 6), Virus: String(src, 6), SPF: String(src, 6), DKIM: String(src, 6), DMARC: String(src, 6),
 		},
+		Forward: mailstore.Forward{
+			Status: String(src, 10), Error: String(src, 80), Destinations: strs(src, 3), Time: Time(src), Requests: strs(src, 3),
+		},
 		Read:     src.IntN(2) == 0,
 		Missing:  src.IntN(2) == 0,
 		Warnings: strs(src, 3),
@@ -177,6 +180,13 @@ func Normal(s mailstore.Summary) mailstore.Summary {
 	}
 	if len(s.Warnings) == 0 {
 		s.Warnings = nil
+	}
+	s.Forward.Time = s.Forward.Time.UTC()
+	if len(s.Forward.Destinations) == 0 {
+		s.Forward.Destinations = nil
+	}
+	if len(s.Forward.Requests) == 0 {
+		s.Forward.Requests = nil
 	}
 	return s
 }

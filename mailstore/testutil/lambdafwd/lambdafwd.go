@@ -6,6 +6,11 @@
 // stored bytes and capture the SendEmail input. `make peers` installs the
 // package into .peers/.
 //
+// RunLogs runs the same handler once per invocation of a scenario (stubs
+// that succeed, reject, deny or never answer) and returns the CloudWatch
+// Logs events the Lambda service would store for them, for the tests of
+// mailstore/fwdlog.
+//
 // Without node or the package a test fails under CI=true (a differential
 // test that did not run is not a passing one) and is skipped elsewhere with
 // the command that installs them.

@@ -1,0 +1,99 @@
+// Package cwlogs reads the forwarding Lambda's log group from Amazon
+// CloudWatch Logs (FilterLogEvents, DescribeLogGroups) for mailstore/fwdlog.
+package cwlogs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/fwdlog"
+)
+
+// LogsAPI is the part of the CloudWatch Logs client sesbox uses (IAM:
+// logs:FilterLogEvents and logs:DescribeLogGroups on the group).
+type LogsAPI interface {
+	FilterLogEvents(context.Context, *cloudwatchlogs.FilterLogEventsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.FilterLogEventsOutput, error)
+	DescribeLogGroups(context.Context, *cloudwatchlogs.DescribeLogGroupsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+}
+
+var _ LogsAPI = (*cloudwatchlogs.Client)(nil)
+
+// Reader is a fwdlog.Source over a CloudWatch Logs client.
+type Reader struct{ api LogsAPI }
+
+// New returns the reader of api.
+func New(api LogsAPI) *Reader { return &Reader{api: api} }
+
+var _ fwdlog.Source = (*Reader)(nil)
+
+// DescribeGroup reads the group's creation time and retention.
+func (r *Reader) DescribeGroup(ctx context.Context, name string) (fwdlog.Group, error) {
+	p := cloudwatchlogs.NewDescribeLogGroupsPaginator(r.api, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fwdlog.Group{}, hint(fmt.Errorf("describe log group %s: %w", name, err), name)
+		}
+		for _, g := range page.LogGroups {
+			if aws.ToString(g.LogGroupName) != name {
+				continue
+			}
+			return fwdlog.Group{Name: name, Created: time.UnixMilli(aws.ToInt64(g.CreationTime)).UTC(), RetentionDays: aws.ToInt32(g.RetentionInDays)}, nil
+		}
+	}
+	return fwdlog.Group{}, &mailstore.HintError{Hint: noGroup(name), Err: fmt.Errorf("log group %s: %w", name, fwdlog.ErrNoGroup)}
+}
+
+// Fetch reads the group's events from from to to (both inclusive, to the
+// millisecond) with FilterLogEvents, calling fn with each page.
+func (r *Reader) Fetch(ctx context.Context, name string, from, to time.Time, fn func([]fwdlog.Event) error) error {
+	in := &cloudwatchlogs.FilterLogEventsInput{
+		LogGroupName: aws.String(name),
+		StartTime:    aws.Int64(from.UnixMilli()),
+		EndTime:      aws.Int64(to.UnixMilli()),
+	}
+	p := cloudwatchlogs.NewFilterLogEventsPaginator(r.api, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return hint(fmt.Errorf("read log group %s: %w", name, err), name)
+		}
+		events := make([]fwdlog.Event, 0, len(page.Events))
+		for _, e := range page.Events {
+			events = append(events, fwdlog.Event{ID: aws.ToString(e.EventId), Time: time.UnixMilli(aws.ToInt64(e.Timestamp)).UTC(), Message: aws.ToString(e.Message)})
+		}
+		if len(events) > 0 {
+			if err := fn(events); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func noGroup(name string) string {
+	return fmt.Sprintf("no log group %q in this region: check forwarder_logs (--forwarder-logs) and the mailbox's region", name)
+}
+
+// hint says what to do about the errors an operator can fix.
+func hint(err error, name string) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return err
+	}
+	switch api.ErrorCode() {
+	case "AccessDeniedException":
+		return &mailstore.HintError{Hint: fmt.Sprintf("not allowed to read the log group %q: allow logs:FilterLogEvents and logs:DescribeLogGroups on it", name), Err: err}
+	case "ResourceNotFoundException":
+		return &mailstore.HintError{Hint: noGroup(name), Err: err}
+	}
+	return err
+}

@@ -1,0 +1,116 @@
+package cwlogs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/fwdlog"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakelogs"
+	"github.com/sesbox/sesbox/mailstore/testutil/lambdafwd"
+)
+
+var fixtureBase = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+
+// fixture is the checked-in log of the real Lambda (mailstore/fwdlog).
+func fixture(t *testing.T) []fakelogs.Event {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/lambda-events.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []fakelogs.Event
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var e lambdafwd.LogEvent
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fakelogs.Event(e))
+	}
+	return out
+}
+
+// logsClient is the real SDK client pointed at the fake (no CloudWatch
+// Logs emulator exists among the reachable registries: see fakelogs).
+func logsClient(url string) *cloudwatchlogs.Client {
+	return cloudwatchlogs.New(cloudwatchlogs.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+}
+
+func TestFetchPaginatesWithinBounds(t *testing.T) {
+	srv := fakelogs.Start(t)
+	srv.PageSize, srv.EmptyPages = 7, true
+	srv.Now = func() time.Time { return fixtureBase.Add(3 * time.Hour) }
+	const grp = "/aws/lambda/SesForwarder"
+	srv.CreateGroup(grp, fixtureBase.Add(-time.Hour), 30)
+	srv.CreateGroup(grp+"-other", fixtureBase, 0)
+	all := fixture(t)
+	srv.Put(grp, all...)
+	api := New(logsClient(srv.URL))
+	ctx := context.Background()
+
+	var got []fwdlog.Event
+	pages := 0
+	err := api.Fetch(ctx, grp, fixtureBase.Add(-time.Hour), fixtureBase.Add(2*time.Hour), func(p []fwdlog.Event) error {
+		pages++
+		got = append(got, p...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(all) || pages < len(all)/7 {
+		t.Fatalf("fetched %d events in %d pages, want %d in pages of 7", len(got), pages, len(all))
+	}
+	for i := range got {
+		if got[i].ID != all[i].EventID || got[i].Message != all[i].Message || got[i].Time.UnixMilli() != all[i].Timestamp {
+			t.Fatalf("event %d: %+v, want %+v", i, got[i], all[i])
+		}
+	}
+	// Bounds are inclusive, to the millisecond.
+	from, to := time.UnixMilli(all[10].Timestamp), time.UnixMilli(all[20].Timestamp)
+	var n int
+	api.Fetch(ctx, grp, from, to, func(p []fwdlog.Event) error {
+		for _, e := range p {
+			if e.Time.Before(from) || e.Time.After(to) {
+				t.Errorf("event at %v outside [%v, %v]", e.Time, from, to)
+			}
+			n++
+		}
+		return nil
+	})
+	if n < 11 {
+		t.Errorf("%d events in the bounds, want at least 11", n)
+	}
+
+	g, err := api.DescribeGroup(ctx, grp)
+	if err != nil || g.RetentionDays != 30 || !g.Created.Equal(fixtureBase.Add(-time.Hour)) {
+		t.Fatalf("describe: %+v, %v", g, err)
+	}
+	if got := g.CoveredFrom(fixtureBase.Add(40 * 24 * time.Hour)); !got.Equal(fixtureBase.Add(10 * 24 * time.Hour)) {
+		t.Errorf("covered from %v: retention ignored", got)
+	}
+	if g2, err := api.DescribeGroup(ctx, grp+"-other"); err != nil || g2.RetentionDays != 0 {
+		t.Fatalf("second page of groups: %+v, %v", g2, err)
+	}
+	if _, err := api.DescribeGroup(ctx, "/aws/lambda/None"); !errors.Is(err, fwdlog.ErrNoGroup) {
+		t.Errorf("missing group: %v", err)
+	}
+	err = api.Fetch(ctx, "/aws/lambda/None", from, to, func([]fwdlog.Event) error { return nil })
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) || !strings.Contains(mailstore.Explain(err), "check forwarder_logs") {
+		t.Errorf("missing group: %v, want ResourceNotFoundException with a hint", mailstore.Explain(err))
+	}
+}
