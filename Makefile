@@ -83,8 +83,11 @@ screenshots:
 # Installs the peer programs the tests start, when missing: versitygw (S3)
 # into GOBIN; aws-ses-v2-local (SES v2), the SES forwarder Lambda (run
 # under Node by the differential test of mailstore/forward) dynalite
-# (DynamoDB) and fauxqs (SQS/SNS) into .peers/.
+# (DynamoDB) and fauxqs (SQS/SNS) into .peers/; tmux (Debian), in which
+# the end-to-end test of cmd/sesbox drives the real binary.
 peers:
+	@command -v tmux >/dev/null 2>&1 || { echo "--- installing tmux"; \
+		apt-get install -y -q tmux >/dev/null || { apt-get update -q && apt-get install -y -q tmux; }; }
 	@command -v versitygw >/dev/null 2>&1 || { echo "--- installing versitygw v1.8.0"; \
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
 	@test -x $(NPM_BIN)/aws-ses-v2-local || { echo "--- installing aws-ses-v2-local 2.10.2"; mkdir -p .peers && \

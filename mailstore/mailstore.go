@@ -140,8 +140,12 @@ type Summary struct {
 	InReplyTo  string // without angle brackets
 	References []string
 
-	// Attachments is a hint from the header (multipart/mixed means "1 or
-	// more") until the body has been read; then it is exact.
+	// Attachments is exact when AttachmentsExact (the message was read
+	// whole, which the first ranged read of most mail already is);
+	// otherwise it is a lower bound: the attachments among the parts whose
+	// header lay in the bytes read (mime.CountAttachments). Either way it
+	// is 0 only when the message has no attachment, so the @ flag and
+	// has:attachment never change when the message is opened.
 	Attachments      int
 	AttachmentsExact bool
 
@@ -174,8 +178,10 @@ type Store interface {
 	// listed or fn returns an error. Pages may arrive from several
 	// goroutines, but fn is never called concurrently.
 	List(ctx context.Context, fn func([]Object) error) error
-	// ReadHeader returns the header block of the object (up to and including
-	// the blank line), reading as little of the object as it can.
+	// ReadHeader returns the first bytes of the object: its whole header
+	// block (up to and including the blank line) followed by whatever of
+	// the body the same read brought, possibly none. It reads as little of
+	// the object as it can. mime.HeaderEnd finds where the header ends.
 	ReadHeader(ctx context.Context, key string) ([]byte, Object, error)
 	// Read returns the whole stored object.
 	Read(ctx context.Context, key string) ([]byte, Object, error)

@@ -4,6 +4,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/textpage"
 )
@@ -124,20 +126,19 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) openHelp() Model {
-	under := m.shown()
-	title := under.Title()
-	km := m.activeKeys()
-	m.push(helpKind, textpage.New(m.c, helpKind, "help: "+title, func(w int) string {
-		return m.helpText(km, title, w)
-	}))
+	title := m.shown().Title()
+	sections := []textpage.Section{{Title: "Commands (:, Tab completes):", Body: cmdline.Help(), Hang: 28}}
+	if title == m.cur().Title() {
+		sections = append(sections, textpage.Section{
+			Title: "Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:",
+			Body:  query.Help, Hang: 2})
+	}
+	m.push(helpKind, textpage.NewHelp(m.c, helpKind, title, m.activeKeys(), sections...))
 	return m
 }
 
 func (m Model) openErrors() Model {
-	errs := append([]errEntry(nil), m.errs...)
-	m.push(errorsKind, textpage.New(m.c, errorsKind, "error history", func(w int) string {
-		return m.errorsText(errs, w)
-	}))
+	m.push(errorsKind, textpage.NewErrors(m.c, errorsKind, m.errs))
 	return m
 }
 

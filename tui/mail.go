@@ -65,6 +65,9 @@ func (m Model) updateMail(msg tea.Msg) (_ tea.Model, _ tea.Cmd, ok bool) {
 			return m, nil, true
 		}
 		v.SetMessage(msg.Message)
+		// Opening counted the attachments exactly (and saved the count).
+		s := msg.Message.Summary
+		m.cur().List().SetAttachments(msg.Key, s.Attachments, s.AttachmentsExact)
 		if !msg.Message.Summary.Read {
 			return m, m.cur().SetReadCmd(msg.Key, true), true
 		}

@@ -527,7 +527,7 @@ func TestRootDemoKeepsDraftsAndResumes(t *testing.T) {
 		t.Fatalf(":drafts does not list the draft:\n%s", v)
 	}
 	h.press(":")
-	h.typeText("drafts " + kept[0].ID)
+	h.typeText("drafts " + kept[0].ID[:len(kept[0].ID)/2]) // a prefix is enough
 	h.press("enter")
 	if v := h.view(); h.m.top() != compose.Kind || !strings.Contains(v, "see attached") || !strings.Contains(v, "quote.pdf") {
 		t.Fatalf(":drafts ID did not resume the draft (screen %q):\n%s", h.m.top(), v)

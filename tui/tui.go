@@ -24,6 +24,7 @@ import (
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/tab"
+	"github.com/sesbox/sesbox/tui/textpage"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
@@ -51,11 +52,6 @@ func Boxes(mbs ...*mailbox.Mailbox) []Box {
 	return out
 }
 
-type errEntry struct {
-	at   time.Time
-	text string
-}
-
 // opened is a page over the list, with the mailbox it was opened on.
 type opened struct {
 	page common.Page
@@ -80,7 +76,7 @@ type Model struct {
 
 	help help.Model
 
-	errs    []errEntry
+	errs    []textpage.Entry
 	showErr bool   // the last error is on the status line until a key
 	notice  string // likewise, for news that is not an error
 	tmpDirs []string
@@ -269,7 +265,7 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 // history (E) and in the log. The hint, when the error has one, comes first.
 func (m *Model) pushErr(err error) {
 	text := sanitize.Line(mailstore.Explain(err))
-	m.errs = append(m.errs, errEntry{at: m.c.Now(), text: text})
+	m.errs = append(m.errs, textpage.Entry{At: m.c.Now(), Text: text})
 	if len(m.errs) > 200 {
 		m.errs = m.errs[len(m.errs)-200:]
 	}

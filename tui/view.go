@@ -8,9 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
-	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -27,7 +25,7 @@ func (m Model) View() string {
 		return common.Fit(msg, m.c.Width) + strings.Repeat("\n"+strings.Repeat(" ", m.c.Width), m.c.Height-1)
 	}
 	body := m.shown().View()
-	body = m.c.Styles.Renderer.NewStyle().Height(m.bodyHeight()).MaxHeight(m.bodyHeight()).Render(clip(body, m.c.Width, m.bodyHeight()))
+	body = m.c.Styles.Renderer.NewStyle().Height(m.bodyHeight()).MaxHeight(m.bodyHeight()).Render(common.Clip(body, m.c.Width, m.bodyHeight()))
 	status := m.statusLine()
 	if m.cmd != nil {
 		status = m.cmd.View()
@@ -80,7 +78,7 @@ func (m Model) statusLine() string {
 	style := st.Status
 	switch {
 	case m.showErr && len(m.errs) > 0:
-		left = " error: " + m.errs[len(m.errs)-1].text + "  (E: history)"
+		left = " error: " + m.errs[len(m.errs)-1].Text + "  (E: history)"
 		style = st.StatusError
 	case m.notice != "":
 		left = " " + sanitize.Line(m.notice)
@@ -148,66 +146,4 @@ func (m Model) hints() string {
 		line = common.Truncate(line, m.c.Width)
 	}
 	return line + strings.Repeat(" ", max(0, m.c.Width-lipgloss.Width(line)))
-}
-
-// helpText is the full help of a page, generated from its KeyMap: the
-// groups flow left to right and wrap, so none is dropped on a narrow
-// terminal. The list's help adds the query syntax and the `:` commands.
-func (m Model) helpText(km keyMap, title string, width int) string {
-	st := m.c.Styles
-	var rows, row []string
-	used := 0
-	for _, group := range km.FullHelp() {
-		col := m.help.FullHelpView([][]key.Binding{group})
-		w := lipgloss.Width(col) + 4
-		if used+w > width && len(row) > 0 {
-			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
-			row, used = nil, 0
-		}
-		row = append(row, m.c.Styles.Renderer.NewStyle().PaddingRight(4).Render(col))
-		used += w
-	}
-	if len(row) > 0 {
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
-	}
-	out := st.Accent.Render(" Keys: "+title) + "\n\n" + indent(strings.Join(rows, "\n\n"), 1)
-	out += "\n\n" + st.Accent.Render(" Commands (:, Tab completes):") + "\n" + st.Dim.Render(indent(cmdline.Help(), 1))
-	if title == m.cur().Title() {
-		out += "\n\n" + st.Accent.Render(" Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:") + "\n" + st.Dim.Render(indent(query.Help, 1))
-	}
-	return clip(out, width, 1<<20)
-}
-
-func (m Model) errorsText(errs []errEntry, width int) string {
-	st := m.c.Styles
-	var b strings.Builder
-	b.WriteString(st.Accent.Render(" Errors, newest first") + "\n\n")
-	if len(errs) == 0 {
-		b.WriteString(st.Dim.Render(" no errors"))
-	}
-	for i := len(errs) - 1; i >= 0; i-- {
-		e := errs[i]
-		line := e.at.In(m.c.Location()).Format("15:04:05") + "  " + e.text
-		b.WriteString(st.Warning.Render(indent(common.Wrap(line, width-2), 1)) + "\n")
-	}
-	return clip(b.String(), width, 1<<20)
-}
-
-func indent(s string, n int) string {
-	pad := strings.Repeat(" ", n)
-	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
-}
-
-// clip cuts s to h lines of at most w cells.
-func clip(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for i, l := range lines {
-		if lipgloss.Width(l) > w {
-			lines[i] = common.Truncate(l, w)
-		}
-	}
-	return strings.Join(lines, "\n")
 }

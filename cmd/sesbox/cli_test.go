@@ -81,7 +81,7 @@ func TestLsJSONContract(t *testing.T) {
 		t.Fatalf("%d rows for %d objects", len(rows), len(msgs))
 	}
 	fields := []string{"key", "messageId", "date", "from", "fromName", "fromAddress", "to", "recipient", "subject", "size",
-		"attachments", "spam", "virus", "spf", "dkim", "dmarc"}
+		"attachments", "attachmentsExact", "spam", "virus", "spf", "dkim", "dmarc"}
 	for _, r := range rows {
 		for _, f := range fields {
 			if _, ok := r[f]; !ok {
@@ -212,6 +212,11 @@ func TestErrorsAreClear(t *testing.T) {
 	_, errOut, code = sesbox(t, "--demo", "ls", "--query", "after:someday")
 	if code == 0 || !strings.Contains(errOut, "someday") {
 		t.Errorf("bad query: exit %d, %q", code, errOut)
+	}
+	// A mistyped term is an error too (the TUI's filter says the same).
+	_, errOut, code = sesbox(t, "--demo", "ls", "--query", "foo:bar")
+	if code == 0 || !strings.HasPrefix(errOut, `sesbox: query "foo:bar": foo: is not a term`) {
+		t.Errorf("unknown term: exit %d, %q", code, errOut)
 	}
 }
 

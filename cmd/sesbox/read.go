@@ -130,15 +130,18 @@ type lsRow struct {
 	Subject     string   `json:"subject"`
 	Size        int64    `json:"size"`
 	Attachments int      `json:"attachments"`
-	Spam        string   `json:"spam"`
-	Virus       string   `json:"virus"`
-	SPF         string   `json:"spf"`
-	DKIM        string   `json:"dkim"`
-	DMARC       string   `json:"dmarc"`
-	Kind        string   `json:"kind,omitempty"`
-	Report      string   `json:"report,omitempty"` // bounce, delay, delivered, complaint
-	Read        bool     `json:"read"`
-	Missing     bool     `json:"missing,omitempty"`
+	// AttachmentsExact is false when Attachments is a lower bound: only
+	// the start of a large message has been read (attachments > 0 then).
+	AttachmentsExact bool   `json:"attachmentsExact"`
+	Spam             string `json:"spam"`
+	Virus            string `json:"virus"`
+	SPF              string `json:"spf"`
+	DKIM             string `json:"dkim"`
+	DMARC            string `json:"dmarc"`
+	Kind             string `json:"kind,omitempty"`
+	Report           string `json:"report,omitempty"` // bounce, delay, delivered, complaint
+	Read             bool   `json:"read"`
+	Missing          bool   `json:"missing,omitempty"`
 	// What the forwarding Lambda's log says (with a forwarder log group):
 	// forwarded, failed, skipped, none, unknown; the reason of a failure;
 	// where it was sent (or tried) and when.
@@ -150,25 +153,27 @@ type lsRow struct {
 
 func lsRowOf(s *mailstore.Summary) lsRow {
 	r := lsRow{
-		Key:         sanitize.Line(s.Key),
-		MessageID:   sanitize.Line(s.MessageID),
-		Date:        s.Date.Format(time.RFC3339),
-		From:        sanitize.Line(s.From.String()),
-		FromName:    sanitize.Line(s.From.Name),
-		FromAddress: sanitize.Line(s.From.Address),
-		To:          []string{},
-		Recipients:  []string{},
-		Subject:     sanitize.Line(s.Subject),
-		Size:        s.Size,
-		Attachments: s.Attachments,
-		Spam:        s.Verdicts.Spam,
-		Virus:       s.Verdicts.Virus,
-		SPF:         s.Verdicts.SPF,
-		DKIM:        s.Verdicts.DKIM,
-		DMARC:       s.Verdicts.DMARC,
-		Read:        s.Read,
-		Missing:     s.Missing,
-		Report:      s.Report,
+		Key:              sanitize.Line(s.Key),
+		MessageID:        sanitize.Line(s.MessageID),
+		Date:             s.Date.Format(time.RFC3339),
+		From:             sanitize.Line(s.From.String()),
+		FromName:         sanitize.Line(s.From.Name),
+		FromAddress:      sanitize.Line(s.From.Address),
+		To:               []string{},
+		Recipients:       []string{},
+		Subject:          sanitize.Line(s.Subject),
+		Size:             s.Size,
+		Attachments:      s.Attachments,
+		AttachmentsExact: s.AttachmentsExact,
+		// Verdicts are SES's words, but parsed from stored bytes.
+		Spam:    sanitize.Line(s.Verdicts.Spam),
+		Virus:   sanitize.Line(s.Verdicts.Virus),
+		SPF:     sanitize.Line(s.Verdicts.SPF),
+		DKIM:    sanitize.Line(s.Verdicts.DKIM),
+		DMARC:   sanitize.Line(s.Verdicts.DMARC),
+		Read:    s.Read,
+		Missing: s.Missing,
+		Report:  s.Report,
 	}
 	if s.DateFromStore {
 		r.DateSource = "s3"
@@ -338,8 +343,15 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 	if vd := verdictLine(s.Verdicts); vd != "" {
 		line("Verdicts", vd)
 	}
+	var notes []string
 	for _, wn := range v.Warnings {
-		line("Warning", wn)
+		// Notes on how the text was read (mime.IsNote) come after the
+		// body and attachments, as the TUI keeps them off the body.
+		if mime.IsNote(wn) {
+			notes = append(notes, wn)
+		} else {
+			line("Warning", wn)
+		}
 	}
 	b.WriteString("\n")
 	if msg.Report != nil {
@@ -367,6 +379,12 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 				name = "(no name)"
 			}
 			fmt.Fprintf(&b, "  [%d] %s  %s  %s\n", p.Index, sanitize.Line(name), sanitize.Line(p.ContentType), humanSize(int64(p.Size)))
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("\nNotes on how the message was read:\n")
+		for _, n := range notes {
+			b.WriteString("  " + sanitize.Line(n) + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -1,21 +1,16 @@
 package mime
 
-import (
-	"strings"
-
-	"github.com/jhillyerd/enmime/v2"
-)
+import "strings"
 
 // IsNote reports whether a View warning is only a note about how the text
 // was read, not a problem the reader must see before the body: enmime's
-// remark that it made plain text from the HTML, a charset declaration that
-// did not match text which decoded fine, and our own reading of
-// mislabelled UTF-8. Viewers show notes with the parts and headers.
+// warnings ("[W] …", which enmime raises when no part of the message was
+// lost: plain text made from the HTML, a charset declaration that did not
+// match, base64 with stray characters skipped) and our own reading of
+// mislabelled UTF-8. Its severe errors ("[E] …") and our own warnings
+// (forged SES fields, parse fallbacks) are not notes. Viewers show notes
+// with the parts and headers.
 func IsNote(w string) bool {
-	for _, name := range []string{enmime.ErrorPlainTextFromHTML, enmime.ErrorCharsetDeclaration} {
-		if strings.HasPrefix(w, "[W] "+name+":") {
-			return true
-		}
-	}
-	return strings.HasSuffix(w, "but holds UTF-8; read as UTF-8")
+	// "[W] " is how enmime.Error.Error spells a warning that is not Severe.
+	return strings.HasPrefix(w, "[W] ") || strings.HasSuffix(w, "but holds UTF-8; read as UTF-8")
 }

@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -47,10 +48,13 @@ func TestAllLinksOfADemoNewsletter(t *testing.T) {
 
 func TestIsNote(t *testing.T) {
 	for w, want := range map[string]bool{
-		"[W] Plain Text from HTML: Message did not contain a text/plain part":         true,
-		"[W] Character Set Declaration Mismatch: declared ISO-8859-1, detected UTF-8": true,
-		`text/plain part declared charset "gb2312" but holds UTF-8; read as UTF-8`:    true,
-		"[E] Malformed Base64: illegal base64 data at input byte 4":                   false,
+		"[W] Plain Text from HTML: Message did not contain a text/plain part":                                                   true,
+		"[W] Character Set Declaration Mismatch: declared ISO-8859-1, detected UTF-8":                                           true,
+		`text/plain part declared charset "gb2312" but holds UTF-8; read as UTF-8`:                                              true,
+		"[E] Malformed Base64: illegal base64 data at input byte 4":                                                             false,
+		"[W] Malformed Base64: unexpected '!' in base64 stream":                                                                 true,
+		`[W] Character Set Conversion: failed to get reader for charset "x-unknown-8bit": unsupported charset "x-unknown-8bit"`: true,
+		fmt.Sprintf(ForgedSESWarning, "X-SES-Spam-Verdict"):                                                                     false,
 		"no text body":   false,
 		"no Date header": false,
 	} {

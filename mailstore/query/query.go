@@ -43,14 +43,19 @@ const Help = `free text matches subject, sender and recipients; terms:
 // Parse parses s relative to now (for relative dates such as after:7d).
 func Parse(s string, now time.Time) (Query, error) {
 	q := Query{raw: s}
-	for _, tok := range tokens(s) {
+	for _, tk := range tokens(s) {
 		var t term
-		if len(tok) > 1 && tok[0] == '-' {
+		tok := tk.text
+		if len(tok) > 1 && tok[0] == '-' && !tk.quoted {
 			t.neg, tok = true, tok[1:]
 		}
 		field, val, ok := strings.Cut(tok, ":")
 		field = strings.ToLower(field)
-		if !ok || !knownField(field) {
+		if ok && !tk.quoted && !knownField(field) && looksLikeTerm(field, val) {
+			return Query{}, fmt.Errorf("query %q: %s: is not a term (terms: %s:); \"%s\" in double quotes matches the text",
+				s, field, strings.Join(fields, ": "), tok)
+		}
+		if !ok || tk.quoted || !knownField(field) {
 			t.text = strings.ToLower(tok)
 			q.terms = append(q.terms, t)
 			continue
@@ -93,38 +98,56 @@ func Parse(s string, now time.Time) (Query, error) {
 	return q, nil
 }
 
-func knownField(f string) bool {
-	switch f {
-	case "from", "to", "subject", "after", "before", "has", "is", "spam", "virus", "spf", "dkim", "dmarc", "forward":
-		return true
+// fields are the term names, in the order the errors list them.
+var fields = []string{"from", "to", "subject", "after", "before", "has", "is", "spam", "virus", "spf", "dkim", "dmarc", "forward"}
+
+func knownField(f string) bool { return slices.Contains(fields, f) }
+
+// looksLikeTerm tells a mistyped term (foo:bar, form:alice) from text that
+// happens to hold a colon (10:30, re:, https://...): a word of ASCII
+// letters, a colon, then a value that is not a path.
+func looksLikeTerm(field, val string) bool {
+	if len(field) < 2 || val == "" || strings.HasPrefix(val, "/") {
+		return false
 	}
-	return false
+	for _, r := range field {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// token is a word of a query; quoted when it began with a double quote
+// (then it is text, whatever it holds).
+type token struct {
+	text   string
+	quoted bool
 }
 
 // tokens splits on white space, keeping "quoted phrases" (also after a
 // field name, as in subject:"two words") together.
-func tokens(s string) []string {
-	var out []string
+func tokens(s string) []token {
+	var out []token
 	var cur strings.Builder
-	inQuote := false
+	inQuote, quoted := false, false
 	for _, r := range s {
 		switch {
 		case r == '"':
 			inQuote = !inQuote
-			if !inQuote && cur.Len() == 0 {
-				continue
-			}
+			quoted = quoted || cur.Len() == 0
 		case !inQuote && (r == ' ' || r == '\t' || r == '\n'):
 			if cur.Len() > 0 {
-				out = append(out, cur.String())
+				out = append(out, token{cur.String(), quoted})
 				cur.Reset()
 			}
+			quoted = false
 		default:
 			cur.WriteRune(r)
 		}
 	}
 	if cur.Len() > 0 {
-		out = append(out, cur.String())
+		out = append(out, token{cur.String(), quoted})
 	}
 	return out
 }

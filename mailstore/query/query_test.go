@@ -67,6 +67,11 @@ func TestMatch(t *testing.T) {
 		{"spf:fail dkim:fail dmarc:fail", "b"},
 		{"spf:pass", "a"},
 		{"nothing-matches-this", ""},
+		// Text that holds a colon without being a term.
+		{`"re:invoice"`, ""},
+		{"42 10:30", ""},
+		{"https://shop.example", ""},
+		{`"-re:"`, ""},
 	} {
 		if got := keys(tc.q, t); got != tc.want {
 			t.Errorf("%q matched %q, want %q", tc.q, got, tc.want)
@@ -75,10 +80,17 @@ func TestMatch(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, q := range []string{"after:yesteryear", "before:7x", "has:wings", "is:happy", "spam:"} {
+	for _, q := range []string{"after:yesteryear", "before:7x", "has:wings", "is:happy", "spam:", "foo:bar", "-form:alice"} {
 		if _, err := Parse(q, now); err == nil {
 			t.Errorf("Parse(%q) accepted a bad term", q)
 		}
+	}
+	_, err := Parse("invoice foo:bar", now)
+	if want := `query "invoice foo:bar": foo: is not a term (terms: from: to: subject: after: before: has: is: spam: virus: spf: dkim: dmarc: forward:); "foo:bar" in double quotes matches the text`; err == nil || err.Error() != want {
+		t.Errorf("foo:bar: %v\nwant %s", err, want)
+	}
+	if k := keys(`"foo:bar"`, t); k != "" {
+		t.Errorf(`"foo:bar" matched %q`, k)
 	}
 }
 

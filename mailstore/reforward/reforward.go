@@ -137,8 +137,9 @@ type Source interface {
 	Location() mailstore.Location
 	// Resolve turns a full key or an SES message id into the object key.
 	Resolve(ctx context.Context, keyOrID string) (string, error)
-	// ReadHeader returns the header block and what the store knows of the
-	// object (ETag, size).
+	// ReadHeader returns the first bytes of the object, its whole header
+	// block at least (mailstore.Store.ReadHeader), and what the store
+	// knows of the object (ETag, size).
 	ReadHeader(ctx context.Context, key string) ([]byte, mailstore.Object, error)
 	// Read returns the whole stored object.
 	Read(ctx context.Context, key string) ([]byte, mailstore.Object, error)

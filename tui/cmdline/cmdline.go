@@ -40,7 +40,7 @@ var Commands = []Spec{
 	{Verb: "mailbox", Arg: "NAME", Help: "show mailbox NAME"},
 	{Verb: "read", Help: "mark the current message read"},
 	{Verb: "unread", Help: "mark the current message unread"},
-	{Verb: "drafts", Arg: "[ID]", Help: "list the kept drafts of this mailbox; with ID, resume that one"},
+	{Verb: "drafts", Arg: "[ID]", Help: "list the kept drafts of this mailbox; with ID (or its first characters), resume that one"},
 	{Verb: "refresh", Help: "list the bucket again now"},
 	{Verb: "audit", Help: "open the audit view, as sesbox audit"},
 	{Verb: "quit", Help: "quit"},
@@ -190,15 +190,16 @@ func (m *Model) apply(line, word string, cands []string) {
 
 // View is the line, with the candidates of the last Tab after it.
 func (m *Model) View() string {
-	line := m.input.View()
-	if len(m.choice) > 0 {
-		line += "  " + m.c.Styles.Dim.Render(strings.Join(m.choice, " "))
-	}
 	w := m.input.Width + 2
-	if common.Width(line) > w {
-		return common.Truncate(line, w)
+	if len(m.choice) == 0 || common.Width(m.input.Value()) >= m.input.Width {
+		return common.Fit(m.input.View(), w)
 	}
-	return line + strings.Repeat(" ", w-common.Width(line))
+	// The input pads itself to its width; drawn unbounded it stops after
+	// the cursor, so the candidates follow the text (it is not scrolled:
+	// the value fits).
+	in := m.input
+	in.Width = 0
+	return common.Fit(in.View()+"  "+m.c.Styles.Dim.Render(strings.Join(m.choice, " ")), w)
 }
 
 // ShortHelp is the line's keys.
@@ -208,7 +209,8 @@ func (m *Model) ShortHelp() []key.Binding {
 	return []key.Binding{p.Accept, tab, p.Cancel}
 }
 
-// Help lists the commands for the help page.
+// Help lists the commands for the help page, one per line, what each
+// does from column 28 (the help page wraps it under that column).
 func Help() string {
 	var b strings.Builder
 	for _, c := range Commands {

@@ -59,6 +59,20 @@ func Truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
 // Wrap wraps s to w cells by display width, at spaces where it can.
 func Wrap(s string, w int) string { return ansi.Wrap(s, max(w, 1), "") }
 
+// Clip cuts s to h lines of at most w cells.
+func Clip(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = Truncate(l, w)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // FitRight is Fit with the padding on the left (for numbers).
 func FitRight(s string, w int) string {
 	if ansi.StringWidth(s) >= w {

@@ -37,14 +37,22 @@ func ListDraftsCmd(box int, env Env, name, want string) tea.Cmd {
 	}
 }
 
-// Find returns the draft of msg with id Want.
+// Find returns the draft of msg with id Want, or the only one whose id
+// begins with it (ids are long: `:drafts 20261204T1452` is enough).
 func (msg DraftsListedMsg) Find() (*drafts.Draft, bool) {
+	var found *drafts.Draft
 	for _, d := range msg.Drafts {
-		if d.ID == msg.Want {
+		switch {
+		case d.ID == msg.Want:
 			return d, true
+		case strings.HasPrefix(d.ID, msg.Want):
+			if found != nil {
+				return nil, false
+			}
+			found = d
 		}
 	}
-	return nil, false
+	return found, found != nil
 }
 
 // Describe lists the drafts, newest first, for the status line.

@@ -86,6 +86,10 @@ type Model struct {
 
 	rows           []row
 	cursor, offset int
+	// moved is set once the user moved the cursor: from then on it
+	// follows its message through refreshes, sorts and filters; until
+	// then it stays on the first row, as in mutt and aerc.
+	moved bool
 
 	marked map[string]struct{}
 
@@ -118,20 +122,14 @@ func New(c common.Common) Model {
 // SetSize sets the area the list draws in.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.input.Width = max(1, w-lenPromptFor(m.prompt)-1)
+	// The prompt and the cursor cell take the rest of the line.
+	m.input.Width = max(1, w-common.Width(m.input.Prompt)-1)
 	m.scroll()
-}
-
-func lenPromptFor(p promptKind) int {
-	if p == promptSave || p == promptExport {
-		return 40
-	}
-	return 1
 }
 
 // SetSummaries replaces the messages shown.
 func (m *Model) SetSummaries(s []mailstore.Summary) {
-	keep := m.selectedKey()
+	keep := m.anchor()
 	m.all = make([]*mailstore.Summary, len(s))
 	for i := range s {
 		m.all[i] = &s[i]
@@ -147,7 +145,7 @@ func (m *Model) Add(s []mailstore.Summary) {
 	if len(s) == 0 {
 		return
 	}
-	keep := m.selectedKey()
+	keep := m.anchor()
 	s = append([]mailstore.Summary(nil), s...) // ours from here on
 	var fresh []mailstore.Summary
 	seen := make(map[string]int, len(s))
@@ -215,6 +213,14 @@ func (m *Model) SetRead(key string, read bool) {
 	}
 }
 
+// SetAttachments records a message's attachment count as opening it
+// found it (exact), so an "@+" row becomes "@" without a reload.
+func (m *Model) SetAttachments(key string, n int, exact bool) {
+	if i, ok := m.pos[key]; ok {
+		m.all[i].Attachments, m.all[i].AttachmentsExact = n, exact
+	}
+}
+
 // Summary returns the summary of key.
 func (m Model) Summary(key string) (mailstore.Summary, bool) {
 	if i, ok := m.pos[key]; ok {
@@ -255,7 +261,7 @@ func (m *Model) Step(delta int) (mailstore.Summary, bool) {
 	if n < 0 || n >= len(m.rows) {
 		return mailstore.Summary{}, false
 	}
-	m.cursor = n
+	m.cursor, m.moved = n, true
 	m.scroll()
 	return *m.all[m.rows[n].idx], true
 }
@@ -327,7 +333,7 @@ func (m Model) SearchText() string { return m.search }
 // SetSort sorts the list by by (reversed with rev), as `sesbox ls --sort`.
 func (m *Model) SetSort(by query.SortField, rev bool) {
 	m.by, m.rev = by, rev
-	m.resort(m.selectedKey())
+	m.resort(m.anchor())
 }
 
 // SetEmptyText sets what the list says when the mailbox has no message
@@ -400,6 +406,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.move(len(m.rows))
 	case key.Matches(msg, k.Open):
 		if s, ok := m.Selected(); ok {
+			m.moved = true // the user chose this message: keep it
 			return m, chosen(s.Key)
 		}
 	case key.Matches(msg, k.Mark):
@@ -410,10 +417,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		clear(m.marked)
 	case key.Matches(msg, k.Sort):
 		m.by = nextSort(m.by)
-		m.resort(m.selectedKey())
+		m.resort(m.anchor())
 	case key.Matches(msg, k.Reverse):
 		m.rev = !m.rev
-		m.resort(m.selectedKey())
+		m.resort(m.anchor())
 	case key.Matches(msg, k.Search):
 		m.prompt = promptSearch
 		m.input.Prompt = "search: "
@@ -536,7 +543,7 @@ func (m Model) updateMouse(msg tea.MouseMsg) (Model, tea.Cmd) {
 		if r := m.offset + msg.Y - 1; msg.Y >= 1 && r < len(m.rows) && msg.Y <= m.rowsHeight() {
 			now := m.c.Now()
 			double := r == m.lastRow && now.Sub(m.lastClick) < doubleClick
-			m.cursor, m.lastRow, m.lastClick = r, r, now
+			m.cursor, m.lastRow, m.lastClick, m.moved = r, r, now, true
 			if double {
 				m.lastClick = time.Time{}
 				return m, chosen(m.all[m.rows[r].idx].Key)
@@ -566,7 +573,7 @@ func (m *Model) jumpSearch(dir int) tea.Cmd {
 		r := ((m.cursor+dir*i)%n + n) % n
 		if m.rowMatches(r) {
 			wrapped := (dir > 0 && r < m.cursor) || (dir < 0 && r > m.cursor)
-			m.cursor = r
+			m.cursor, m.moved = r, true
 			m.scroll()
 			if wrapped {
 				return notice("search wrapped around")
@@ -591,6 +598,7 @@ func nextSort(by query.SortField) query.SortField {
 }
 
 func (m *Model) move(delta int) {
+	m.moved = true
 	m.cursor = min(max(m.cursor+delta, 0), max(len(m.rows)-1, 0))
 	m.scroll()
 }
@@ -657,7 +665,7 @@ func (m *Model) jumpMatch(dir int) {
 	}
 	for r := m.cursor + dir; r >= 0 && r < len(m.rows); r += dir {
 		if !m.rows[r].context {
-			m.cursor = r
+			m.cursor, m.moved = r, true
 			m.scroll()
 			return
 		}
@@ -737,7 +745,17 @@ func (m *Model) threadIndex() *threadIndex {
 
 // rebuild recomputes the rows from all, the filter and the thread state,
 // keeping the cursor on the same message when it is still shown.
-func (m *Model) rebuild() { m.rebuildKeeping(m.selectedKey()) }
+func (m *Model) rebuild() { m.rebuildKeeping(m.anchor()) }
+
+// anchor is the message the cursor keeps when the rows change: the one
+// under it once the user moved it, else none, so that the cursor stays
+// on the first row while an index fill inserts newer messages above.
+func (m *Model) anchor() string {
+	if !m.moved {
+		return ""
+	}
+	return m.selectedKey()
+}
 
 func (m *Model) selectedKey() string {
 	if s, ok := m.Selected(); ok {
@@ -759,6 +777,9 @@ func (m *Model) rebuildKeeping(keep string) {
 		m.matches = len(m.rows)
 	} else {
 		m.buildThreadRows(filtering)
+	}
+	if keep == "" {
+		m.cursor = 0
 	}
 	if keep == "" || !m.Select(keep) {
 		m.scroll()
@@ -816,6 +837,7 @@ func (m Model) ShortHelp() []key.Binding {
 // be typed.
 var legend = []key.Binding{
 	key.NewBinding(key.WithKeys("\x00legend1"), key.WithHelp("N @ *", "unread, attachment, marked")),
+	key.NewBinding(key.WithKeys("\x00legend5"), key.WithHelp("@+", "maybe more attachments")),
 	key.NewBinding(key.WithKeys("\x00legend2"), key.WithHelp("S D M", "SPF DKIM DMARC pass")),
 	key.NewBinding(key.WithKeys("\x00legend3"), key.WithHelp("s d m", "... failed; - gray/none")),
 	key.NewBinding(key.WithKeys("\x00legend4"), key.WithHelp("!", "SES spam or virus FAIL")),

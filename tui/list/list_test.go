@@ -449,3 +449,77 @@ func TestListGoldens(t *testing.T) {
 		})
 	}
 }
+
+// A lower bound shows as "@+" until opening the message counts its
+// attachments exactly.
+func TestListAttachmentLowerBoundThenExact(t *testing.T) {
+	m := newList(t, 120, 20)
+	s := fixture.Summaries()[4] // 2 attachments at least
+	if s.AttachmentsExact || s.Attachments == 0 {
+		t.Fatalf("fixture: %d exact=%v", s.Attachments, s.AttachmentsExact)
+	}
+	row := func() string {
+		for _, l := range strings.Split(m.View(), "\n") {
+			if strings.Contains(l, "Mar 11") {
+				return l
+			}
+		}
+		t.Fatalf("no row for %s:\n%s", s.Key, m.View())
+		return ""
+	}
+	if !strings.Contains(row(), "@+") {
+		t.Errorf("lower bound not shown as @+: %q", row())
+	}
+	m.SetAttachments(s.Key, 3, true)
+	if r := row(); strings.Contains(r, "@+") || !strings.Contains(r, "@") {
+		t.Errorf("exact count still shown as a lower bound: %q", r)
+	}
+	if got, _ := m.Summary(s.Key); got.Attachments != 3 || !got.AttachmentsExact {
+		t.Errorf("summary %d exact=%v", got.Attachments, got.AttachmentsExact)
+	}
+}
+
+// TestListCursorStaysOnFirstRowUntilMoved fills the list as an index
+// refresh does, in bucket order and not sort order: the cursor stays on the
+// first row of the sort until the user moves it, and from then on stays on
+// its message through refreshes and filters (as mutt and aerc).
+func TestListCursorStaysOnFirstRowUntilMoved(t *testing.T) {
+	all := fixture.Summaries()
+	m := New(fixture.Common(100, 12))
+	m.SetSize(100, 12)
+	m.SetSummaries(nil)
+	for _, i := range []int{5, 3, 9, 0, 2, 7} { // e1, k1, o1, a1, a3, s1
+		m.Add(all[i : i+1])
+		if !strings.HasPrefix(strings.Split(m.View(), "\n")[1], ">") {
+			t.Fatalf("after adding %s the cursor is not on the first row:\n%s", all[i].Key, m.View())
+		}
+	}
+	if got := selectedKey(t, m); got != "a3" {
+		t.Fatalf("cursor on %s after the fill, want the newest a3", got)
+	}
+	m, _ = press(t, m, "o") // by sender: the first row again
+	if got, want := selectedKey(t, m), shownKeys(m)[0]; got != want {
+		t.Fatalf("cursor on %s after sorting, want the first row %s", got, want)
+	}
+	m, _ = press(t, m, "O", "O", "o", "o", "o") // by date, newest first
+	m = typeText(t, m, "/alice")
+	m, _ = press(t, m, "enter", "esc")
+	if got := selectedKey(t, m); got != "a3" {
+		t.Fatalf("cursor on %s after a filter, want the first row a3", got)
+	}
+
+	m, _ = press(t, m, "j", "j", "j") // a3 -> a1 -> k1 -> e1
+	m.Add(all[1:2])                   // a2 arrives above the cursor
+	if got := selectedKey(t, m); got != "e1" {
+		t.Fatalf("cursor on %s after a refresh, want e1 the user moved to", got)
+	}
+	m = typeText(t, m, "/party")
+	if got := selectedKey(t, m); got != "e1" {
+		t.Fatalf("filter moved the cursor to %s, want e1", got)
+	}
+	m, _ = press(t, m, "esc")
+	m.SetSummaries(all)
+	if got := selectedKey(t, m); got != "e1" {
+		t.Fatalf("reread moved the cursor to %s, want e1", got)
+	}
+}

@@ -171,7 +171,8 @@ func (m Model) renderRow(r int) string {
 	}
 	b.WriteString(paint(st.Accent, gutter))
 
-	// Flags: unread (or missing from the bucket), attachment, marked.
+	// Flags: unread (or missing from the bucket), attachment, marked (or
+	// "+": more attachments may follow).
 	f0, f1, f2 := " ", " ", " "
 	switch {
 	case s.Missing:
@@ -182,8 +183,13 @@ func (m Model) renderRow(r int) string {
 	if s.Attachments > 0 {
 		f1 = "@"
 	}
-	if marked {
+	switch {
+	case marked:
 		f2 = "*"
+	case s.Attachments > 0 && !s.AttachmentsExact:
+		// At least this many: only the start of a large message was
+		// read. Opening it makes the count exact.
+		f2 = "+"
 	}
 	b.WriteString(paint(base, f0+f1))
 	b.WriteString(paint(st.Marked, f2))

@@ -286,6 +286,30 @@ func TestNotesLeaveTheBody(t *testing.T) {
 	}
 }
 
+// TestLibraryWarningsAreNotes: enmime's warnings on a message whose
+// base64 holds stray characters and whose charset is unknown ("Re: Quote
+// Q-5521" of the demo) are notes in the parts and headers views; the body
+// starts with the text.
+func TestLibraryWarningsAreNotes(t *testing.T) {
+	m, _ := newViewer(t, 100, 30, "ths366cuecr3mni1hpb725v0p9ies8vt0hb1b953")
+	v := m.View()
+	if strings.Contains(v, "Malformed Base64") || strings.Contains(v, "Character Set Conversion") {
+		t.Fatalf("library warnings above the body:\n%s", v)
+	}
+	if !strings.Contains(v, "Following up on quote Q-5521") {
+		t.Fatalf("no body:\n%s", v)
+	}
+	for _, k := range []string{"p", "h"} {
+		m, _ = press(t, m, k)
+		v := m.View()
+		for _, want := range []string{"note: [W] Malformed Base64: unexpected '!' in base64 stream", "note: [W] Character Set Conversion"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("%s view lacks %q:\n%s", k, want, v)
+			}
+		}
+	}
+}
+
 func TestLinksListAndOpen(t *testing.T) {
 	t.Setenv("SSH_CONNECTION", "")
 	t.Setenv("SSH_TTY", "")

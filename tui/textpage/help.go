@@ -1,0 +1,100 @@
+package textpage
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/sesbox/sesbox/tui/common"
+)
+
+// Section is a table of text under a title on the help page (the `:`
+// commands, the query syntax): a line too long wraps, continuing under
+// column Hang.
+type Section struct {
+	Title string
+	Body  string
+	Hang  int
+}
+
+// NewHelp is the help page of a page titled title: its keys, generated
+// from km (the groups flow left to right and wrap, so none is dropped on
+// a narrow terminal), then the sections.
+func NewHelp(c common.Common, kind common.Kind, title string, km help.KeyMap, sections ...Section) *Model {
+	return New(c, kind, "help: "+title, func(width int) string {
+		st := c.Styles
+		h := help.New()
+		h.Styles = st.Help
+		var rows, row []string
+		used := 0
+		for _, group := range km.FullHelp() {
+			col := h.FullHelpView([][]key.Binding{group})
+			w := lipgloss.Width(col) + 4
+			if used+w > width && len(row) > 0 {
+				rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+				row, used = nil, 0
+			}
+			row = append(row, st.Renderer.NewStyle().PaddingRight(4).Render(col))
+			used += w
+		}
+		if len(row) > 0 {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+		}
+		out := st.Accent.Render(" Keys: "+title) + "\n\n" + indent(strings.Join(rows, "\n\n"), 1)
+		for _, s := range sections {
+			out += "\n\n" + hanging(st.Accent, " "+s.Title, width, 1) + "\n" + hanging(st.Dim, indent(s.Body, 1), width, s.Hang+1)
+		}
+		return common.Clip(out, width, 1<<20)
+	})
+}
+
+// Entry is an error of the history.
+type Entry struct {
+	At   time.Time
+	Text string
+}
+
+// NewErrors is the error history page, newest first.
+func NewErrors(c common.Common, kind common.Kind, errs []Entry) *Model {
+	errs = append([]Entry(nil), errs...)
+	return New(c, kind, "error history", func(width int) string {
+		st := c.Styles
+		var b strings.Builder
+		b.WriteString(st.Accent.Render(" Errors, newest first") + "\n\n")
+		if len(errs) == 0 {
+			b.WriteString(st.Dim.Render(" no errors"))
+		}
+		for i := len(errs) - 1; i >= 0; i-- {
+			line := errs[i].At.In(c.Location()).Format("15:04:05") + "  " + errs[i].Text
+			b.WriteString(st.Warning.Render(indent(common.Wrap(line, width-2), 1)) + "\n")
+		}
+		return common.Clip(b.String(), width, 1<<20)
+	})
+}
+
+func indent(s string, n int) string {
+	pad := strings.Repeat(" ", n)
+	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
+}
+
+// hanging wraps each line of s to width cells, its continuation indented
+// by hang (under the description column of a table), and styles each line
+// alone: a block style would pad every line to the widest.
+func hanging(style lipgloss.Style, s string, width, hang int) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		parts := strings.Split(common.Wrap(l, width), "\n")
+		out = append(out, style.Render(parts[0]))
+		if len(parts) == 1 {
+			continue
+		}
+		rest := strings.Join(parts[1:], " ")
+		for _, p := range strings.Split(common.Wrap(strings.TrimSpace(rest), width-hang), "\n") {
+			out = append(out, style.Render(strings.Repeat(" ", hang)+p))
+		}
+	}
+	return strings.Join(out, "\n")
+}
