@@ -6,6 +6,7 @@ package mailstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path"
 	"strings"
 	"time"
@@ -190,6 +191,10 @@ type Store interface {
 // ErrNotFound is returned (wrapped) when a key names no object.
 var ErrNotFound = errors.New("no such message")
 
+// ErrUnsupported is returned (wrapped) when the server does not implement
+// a call (an S3 work-alike without the versions or configuration APIs).
+var ErrUnsupported = errors.New("not implemented by the server")
+
 // ErrEncrypted is returned (wrapped, with the reason) for objects SES stored
 // with client-side KMS encryption (the S3 action's KMS option) that could
 // not be decrypted: no KMS client, KMS refused, or an envelope that is not
@@ -213,4 +218,14 @@ type Sender interface {
 	SendRaw(ctx context.Context, destinations []string, raw []byte) (string, error)
 	// Quota reads the account's current sending limits.
 	Quota(ctx context.Context) (Quota, error)
+}
+
+// CheckSentPrefix validates a mailbox's sent_prefix: it must not overlap
+// the inbound prefix either way, or a copy stored there would show up as
+// received mail (or received mail would be taken for sent).
+func CheckSentPrefix(inbound, sent string) error {
+	if strings.HasPrefix(sent, inbound) || strings.HasPrefix(inbound, sent) {
+		return fmt.Errorf("sent_prefix %q overlaps the mailbox's prefix %q: sent copies must be kept apart from received mail (e.g. prefix = \"inbound/\", sent_prefix = \"sent/\")", sent, inbound)
+	}
+	return nil
 }

@@ -18,7 +18,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
@@ -42,15 +41,6 @@ type (
 	Mailbox    = tab.Mailbox
 	ForwardEnv = tab.ForwardEnv
 )
-
-// Boxes names each mailbox by its Name field, for cmd/.
-func Boxes(mbs ...*mailbox.Mailbox) []Box {
-	out := make([]Box, len(mbs))
-	for i, mb := range mbs {
-		out[i] = Box{Name: mb.Name, Mailbox: mb}
-	}
-	return out
-}
 
 // opened is a page over the list, with the mailbox it was opened on.
 type opened struct {

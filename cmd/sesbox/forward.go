@@ -2,17 +2,16 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -21,6 +20,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // forwardFlags are `sesbox forward`'s own flags.
@@ -171,7 +171,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 	}
 	if _, sends, _ := plan.ToSend(); sends > 0 && !opts.DryRun() {
 		if !ff.yes {
-			if !forwardStdinIsTerminal(a.stdin) {
+			if !isTerminal(a.stdin) {
 				return errors.New("forward: refusing to send without confirmation: stdin is not a terminal (check with --dry-run DIR, then use --yes)")
 			}
 			ok, err := confirmForward(a.stdin, a.stderr, plan)
@@ -195,7 +195,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 		}
 	}, pr.update)
 	pr.clear()
-	fmt.Fprintf(a.stderr, "forward: %s\n", forwardTotalsLine(tot))
+	fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(tot.String(), "nothing to do"))
 	switch {
 	case runErr != nil:
 		return fmt.Errorf("forward: %w", runErr)
@@ -217,7 +217,7 @@ func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Locatio
 	if path == "" {
 		return forward.Config{}, false, nil
 	}
-	if cfg, err = forward.LoadConfig(forwardExpandHome(path)); err != nil {
+	if cfg, err = forward.LoadConfig(xdg.ExpandHome(path)); err != nil {
 		return forward.Config{}, false, err
 	}
 	if (cfg.EmailBucket != "" && cfg.EmailBucket != loc.Bucket) || (cfg.EmailKeyPrefix != "" && cfg.EmailKeyPrefix != loc.Prefix) {
@@ -278,22 +278,6 @@ func resultRow(r reforward.Result) reforward.Result {
 	return r
 }
 
-func forwardTotalsLine(t reforward.Totals) string {
-	var parts []string
-	for _, p := range []struct {
-		n    int
-		what string
-	}{{t.Sent, "sent"}, {t.DryRun, "written (dry run)"}, {t.Skipped, "skipped"}, {t.Failed, "failed"}, {t.Uncertain, "uncertain"}} {
-		if p.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
-		}
-	}
-	if len(parts) == 0 {
-		return "nothing to do"
-	}
-	return strings.Join(parts, ", ")
-}
-
 // forwardReadKeys reads --keys-from: a file, or stdin for "-".
 func forwardReadKeys(path string, stdin io.Reader) ([]string, error) {
 	if path == "-" {
@@ -305,20 +289,6 @@ func forwardReadKeys(path string, stdin io.Reader) ([]string, error) {
 	}
 	defer f.Close()
 	return reforward.ReadKeyList(f)
-}
-
-func forwardStdinIsTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
-}
-
-func forwardExpandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~"); ok && (rest == "" || rest[0] == '/') {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
-	}
-	return p
 }
 
 // maxListedDestinations bounds the confirmation's list of destinations.

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/drafts"
@@ -88,9 +89,9 @@ func TestExportPlanSharedByCLIAndTUI(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("audit log --verify --json: exit %d\n%s\n%s", code, out, errOut)
 	}
-	var got []audit.Action
+	var got []actionlog.Action
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var x audit.Action
+		var x actionlog.Action
 		if err := json.Unmarshal([]byte(l), &x); err != nil {
 			t.Fatalf("%q: %v", l, err)
 		}
@@ -98,7 +99,7 @@ func TestExportPlanSharedByCLIAndTUI(t *testing.T) {
 			got = append(got, x)
 		}
 	}
-	want := []audit.ExportAction{
+	want := []actionlog.ExportAction{
 		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: cli.SHA256},
 		{What: "marked in the TUI", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: cli.SHA256},
 	}

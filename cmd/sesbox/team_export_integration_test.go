@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
@@ -70,9 +71,9 @@ func TestTeamExportLogged(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bob log --json: exit %d\n%s", code, stderr)
 	}
-	var merged []audit.MergedAction
+	var merged []actionlog.MergedAction
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var m audit.MergedAction
+		var m actionlog.MergedAction
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("%q: %v", line, err)
 		}

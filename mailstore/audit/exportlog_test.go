@@ -6,13 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 )
 
 // failingLog is an action log that cannot be written.
 type failingLog struct{}
 
-func (failingLog) Append(audit.Action) error { return errors.New("disk full") }
+func (failingLog) Append(actionlog.Action) error { return errors.New("disk full") }
 
 // TestExportIsLogged: every export that wrote its manifest appends one
 // "export" action (what, destination kind, count, the manifest's entries
@@ -22,7 +23,7 @@ func TestExportIsLogged(t *testing.T) {
 	st, msgs, _, _ := bucket(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "actions.jsonl")
-	lg, err := audit.OpenLog(path)
+	lg, err := actionlog.OpenLog(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,11 +44,11 @@ func TestExportIsLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	actions, problems, err := audit.VerifyLog(path)
+	actions, problems, err := actionlog.VerifyLog(path)
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("log: %v %v", problems, err)
 	}
-	want := []audit.ExportAction{
+	want := []actionlog.ExportAction{
 		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: mtr.EntriesSHA256},
 		{What: "from:x", Kind: "maildir", Count: 3, ManifestSHA256: dtr.EntriesSHA256},
 	}

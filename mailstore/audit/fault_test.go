@@ -18,11 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
+	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 )
 
 // TestExportAndSnapshotContinuePastUnreadableObjects: two objects whose
@@ -75,7 +77,7 @@ func TestExportAndSnapshotContinuePastUnreadableObjects(t *testing.T) {
 	}
 
 	mbox := filepath.Join(dir, "out.mbox")
-	lg, err := audit.OpenLog(filepath.Join(dir, "actions.jsonl"))
+	lg, err := actionlog.OpenLog(filepath.Join(dir, "actions.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +85,7 @@ func TestExportAndSnapshotContinuePastUnreadableObjects(t *testing.T) {
 	tr, err := audit.ExportMbox(ctx, st, mbox, audit.ExportOptions{Log: lg})
 	check("export", tr, err)
 	// The incomplete export is logged as such.
-	if acts, probs, err := audit.VerifyLog(filepath.Join(dir, "actions.jsonl")); err != nil || len(probs) > 0 || len(acts) != 1 ||
+	if acts, probs, err := actionlog.VerifyLog(filepath.Join(dir, "actions.jsonl")); err != nil || len(probs) > 0 || len(acts) != 1 ||
 		acts[0].Export == nil || acts[0].Export.Failed != len(bad) || acts[0].Export.Count != tr.Count || acts[0].Result != "incomplete: 2 not read" {
 		t.Errorf("logged %+v %v %v", acts, probs, err)
 	}
@@ -91,7 +93,7 @@ func TestExportAndSnapshotContinuePastUnreadableObjects(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the mbox was not written: %v", err)
 	}
-	got, err := audit.ReadMbox(f)
+	got, err := mboxrd.Read(f)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -137,7 +137,7 @@ func TestListScrollsToKeepCursorVisible(t *testing.T) {
 
 func TestListOpenSendsChosen(t *testing.T) {
 	m := newList(t, 100, 10)
-	m, msgs := press(t, m, "j", "enter")
+	_, msgs := press(t, m, "j", "enter")
 	want := []tea.Msg{MessageChosenMsg{Key: "inbox/a2"}}
 	if !reflect.DeepEqual(msgs, want) {
 		t.Fatalf("got %#v, want %#v", msgs, want)
@@ -406,7 +406,7 @@ func TestListSavePromptSendsRequest(t *testing.T) {
 		m, _ = press(t, m, "backspace")
 	}
 	m = typeText(t, m, "/saved")
-	m, msgs = press(t, m, "enter")
+	_, msgs = press(t, m, "enter")
 	want := []tea.Msg{MarkedSaveRequestedMsg{Keys: []string{"inbox/a3", "inbox/a2"}, Dir: "/saved"}}
 	if !reflect.DeepEqual(msgs, want) {
 		t.Fatalf("got %#v", msgs)

@@ -116,7 +116,7 @@ func (m Model) header() string {
 	if l.badges {
 		out += st.ColumnHeader.Render(common.Fit("! S D M", wBadges))
 	}
-	return fitStyled(out, m.width)
+	return common.Fit(out, m.width)
 }
 
 func (m Model) promptLine() string {
@@ -125,17 +125,9 @@ func (m Model) promptLine() string {
 		if m.filterErr != nil && m.prompt == promptFilter {
 			line += "  " + m.c.Styles.Warning.Render(sanitize.Line(m.filterErr.Error()))
 		}
-		return fitStyled(line, m.width)
+		return common.Fit(line, m.width)
 	}
 	return m.c.Styles.Warning.Render(common.Fit("filter: "+sanitize.Line(m.filterErr.Error()), m.width))
-}
-
-// fitStyled cuts or pads an already styled line to w cells.
-func fitStyled(s string, w int) string {
-	if lipgloss.Width(s) > w {
-		return common.Truncate(s, w)
-	}
-	return s + strings.Repeat(" ", w-lipgloss.Width(s))
 }
 
 // renderRow draws row r. Every segment gets the selection background on the
@@ -204,7 +196,7 @@ func (m Model) renderRow(r int) string {
 		b.WriteString(paint(base, common.FitRight(mailstore.FormatSize(s.Size), wSize)+" "))
 	}
 	if !l.badges {
-		return fitStyled(b.String(), m.width)
+		return common.Fit(b.String(), m.width)
 	}
 	if s.Verdicts.Failed() {
 		b.WriteString(paint(st.Danger, "!"))
