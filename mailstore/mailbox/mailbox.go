@@ -151,6 +151,26 @@ func (m *Mailbox) First(ctx context.Context, q query.Query, by query.SortField, 
 	return m.idx.Query(ctx, m.Location(), q, by, reverse, n)
 }
 
+// QueryKeys returns the keys of the messages q matches that an action can
+// act on, oldest first (the order they arrived in): the one rule by which
+// `forward --query` and `export --query` choose. A message the index marks
+// missing (it vanished from the bucket since it was indexed) is left out:
+// it can be neither forwarded nor exported. The answer is never nil (an
+// empty one chooses nothing). Refresh first for a current answer.
+func (m *Mailbox) QueryKeys(ctx context.Context, q query.Query) ([]string, error) {
+	sums, err := m.Summaries(ctx, q, query.ByDate, true)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(sums))
+	for i := range sums {
+		if !sums[i].Missing {
+			keys = append(keys, sums[i].Key)
+		}
+	}
+	return keys, nil
+}
+
 // Resolve turns a full key or an SES message id into the object key: the
 // key itself when indexed, else the id under the prefix, else the one key
 // ending in "/"+id (SES adds a "/" after a prefix that lacks one).

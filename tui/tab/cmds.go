@@ -180,11 +180,13 @@ func (m *Model) SetReadCmd(key string, read bool) tea.Cmd {
 }
 
 // ExportCmd writes the exact stored bytes of keys to an mbox file with a
-// manifest, as `sesbox export --mbox` does (why is the manifest's query).
-func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, keys []string, file, why string) tea.Cmd {
+// manifest, as `sesbox export --mbox` does with the same options opt (why
+// is the manifest's query).
+func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, opt mailaudit.ExportOptions, keys []string, file, why string) tea.Cmd {
+	opt.Keys, opt.Query = keys, why
 	return func() tea.Msg {
 		file = xdg.ExpandHome(file)
-		tr, err := mailaudit.ExportMbox(ctx, b, file, mailaudit.ExportOptions{Keys: keys, Query: why})
+		tr, err := mailaudit.ExportMbox(ctx, b, file, opt)
 		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Err: err}
 	}
 }

@@ -204,7 +204,7 @@ func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 			return m, common.Notice(Unavailable("export", m.Name, m.AuditErr))
 		}
 		return m, tea.Batch(common.Notice("exporting "+strconv.Itoa(len(msg.Keys))+" messages…"),
-			ExportCmd(m.ctx, m.index, m.Audit.Bucket, msg.Keys, msg.File, "marked in the TUI"))
+			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, msg.Keys, msg.File, "marked in the TUI"))
 	case tea.KeyMsg:
 		if !m.list.Capturing() && key.Matches(msg, m.c.Keys.Global.Refresh) {
 			if cmd := m.Refresh(); cmd != nil {
