@@ -444,43 +444,30 @@ func checkFile(ctx context.Context, db *sql.DB, path string) ([]string, error) {
 	if fi.Size() > quickCheckMaxBytes {
 		return nil, nil
 	}
-	rows, err := db.QueryContext(ctx, `PRAGMA quick_check(5)`)
+	found, err := queryStrings(ctx, db, `PRAGMA quick_check(5)`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
+	for _, s := range found {
 		if s != "ok" {
 			out = append(out, s)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'messages_fts_%' ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryStrings(ctx, db, `SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'messages_fts_%' ORDER BY name`)
 }
 
 func columnNames(ctx context.Context, db *sql.DB, table string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY name`, table)
+	return queryStrings(ctx, db, `SELECT name FROM pragma_table_info(?) ORDER BY name`, table)
+}
+
+// queryStrings returns the first column of every row of q.
+func queryStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
