@@ -9,7 +9,6 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
-	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
@@ -55,15 +54,12 @@ func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
 	if k, ok := m.target(); len(keys) == 0 && ok {
 		keys = []string{k}
 	}
+	if open, ok := m.openers(t)[spec.Verb]; ok {
+		return m.apply(open(m.targetOf(flags, arg)))
+	}
 	switch spec.Verb {
 	case "quit":
 		return m.quit()
-	case "forward":
-		return m.startForward()
-	case "reply":
-		return m.reply(flags["--all"])
-	case "audit":
-		return m.openAudit()
 	case "mailbox":
 		if i := slices.Index(m.boxNames(), arg); i >= 0 {
 			m.active, m.stack = i, nil
@@ -71,12 +67,6 @@ func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
 		}
 		m.pushErr(fmt.Errorf("mailbox %q is not defined (the config file defines %s)", sanitize.Line(arg), strings.Join(m.boxNames(), ", ")))
 		return m, nil
-	case "drafts":
-		if t.Reply == nil {
-			m.notice = unavailable("reply", t.Name, t.ReplyErr)
-			return m, nil
-		}
-		return m, compose.ListDraftsCmd(m.active, *t.Reply, t.Reply.Mailbox, arg)
 	}
 	if spec.Verb == "filter" || spec.Verb == "search" {
 		m.leave(viewer.Kind) // the list is where they show
@@ -86,23 +76,4 @@ func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
 		m.pushErr(err)
 	}
 	return m, cmd
-}
-
-// draftsListed shows the kept drafts, or resumes the one asked for.
-func (m Model) draftsListed(msg compose.DraftsListedMsg) (tea.Model, tea.Cmd) {
-	switch {
-	case msg.Err != nil:
-		m.pushErr(msg.Err)
-	case msg.Box != m.active:
-	case msg.Want != "":
-		if d, ok := msg.Find(); ok {
-			return m.resume(d)
-		}
-		m.pushErr(fmt.Errorf("no kept draft %q in mailbox %s", sanitize.Line(msg.Want), m.cur().Name))
-	case len(msg.Drafts) == 0:
-		m.notice = "no kept drafts in mailbox " + m.cur().Name
-	default:
-		m.notice = "drafts (:drafts ID resumes one): " + msg.Describe()
-	}
-	return m, nil
 }

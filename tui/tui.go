@@ -22,7 +22,6 @@ import (
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
-	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/textpage"
 	"github.com/sesbox/sesbox/tui/viewer"
@@ -80,9 +79,10 @@ type Model struct {
 	showErr bool   // the last error is on the status line until a key
 	notice  string // likewise, for news that is not an error
 	tmpDirs []string
-	// want is the message whose original is being read for a reply (r was
-	// pressed, the composer is not open yet); other answers are stale.
-	want string
+	// want is, by page kind, the message a page reads before it opens (r
+	// was pressed in the list, the composer is not open yet); answers for
+	// others are stale.
+	want map[common.Kind]string
 }
 
 // New builds the root model. ctx bounds every mailbox call (cancel it to
@@ -100,6 +100,7 @@ func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, e
 		c: c, ctx: ctx, log: logger,
 		viewer: viewer.NewPage(viewer.New(c)),
 		pages:  map[common.Kind]*opened{},
+		want:   map[common.Kind]string{},
 		help:   help.New(),
 	}
 	m.pages[viewer.Kind] = &opened{page: m.viewer}
@@ -231,8 +232,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case cmdline.CommandEnteredMsg:
 		return m.runCommand(msg.Args)
-	case compose.DraftsListedMsg:
-		return m.draftsListed(msg)
+	case common.OpeningReadyMsg:
+		return m.ready(msg)
 	case tab.ReadStateSavedMsg:
 		if v := m.viewer.Viewer(); msg.Err == nil && msg.Box == m.active && msg.Key == v.Key() {
 			v.SetRead(msg.Read)
@@ -293,6 +294,3 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 // TempDirs returns the private directories attachments were opened from;
 // Run removes them on exit.
 func (m Model) TempDirs() []string { return m.tmpDirs }
-
-// unavailable explains why a mailbox cannot do what was asked.
-func unavailable(what, box string, why error) string { return tab.Unavailable(what, box, why) }

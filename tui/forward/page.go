@@ -99,3 +99,25 @@ func Summary(rs []reforward.Result) string {
 	}
 	return "forward: " + strings.Join(parts, ", ")
 }
+
+// Env is a mailbox's re-forward setup: the runner, and the options every
+// forward from the mailbox starts with (the forwarding Lambda's config;
+// DryRunDir for a mailbox that only writes what it would send).
+type Env struct {
+	Forwarder Forwarder
+	Options   reforward.Options
+}
+
+// Open opens the forward screen on t's messages. env nil means the
+// mailbox has no re-forward setup (why says why).
+func Open(c common.Common, env *Env, why error, t common.Target) common.Opening {
+	if env == nil {
+		return common.Opening{Notice: common.Unavailable("re-forwarding", t.Name, why)}
+	}
+	keys := t.Keys()
+	if len(keys) == 0 {
+		return common.Opening{Notice: "no message to forward"}
+	}
+	m := New(t.Ctx, c, env.Forwarder, keys, env.Options)
+	return common.Opening{Kind: Kind, Page: NewPage(m), Cmd: m.Init()}
+}

@@ -118,7 +118,7 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 			return nil, true, need("an mbox file: :export --mbox FILE")
 		}
 		if m.Audit == nil {
-			return common.Notice(Unavailable("export", m.Name, m.AuditErr)), true, nil
+			return common.Notice(common.Unavailable("export", m.Name, m.AuditErr)), true, nil
 		}
 		return tea.Batch(common.Notice("exporting "+common.Thousands(len(keys))+" message(s)…"),
 			ExportCmd(m.ctx, m.index, m.Audit.Bucket, keys, arg, "chosen in the TUI")), true, nil
