@@ -1,13 +1,9 @@
 package tui
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/tui/audit"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/compose"
@@ -20,14 +16,8 @@ import (
 // The list and the viewer are siblings: the root carries the message
 // chosen in one to the other, and opens the pages that act on a message.
 
-// MessageLoadedMsg is sent when message Key of mailbox Box has been read and
-// parsed (or could not be).
-type MessageLoadedMsg struct {
-	Box     int
-	Key     string
-	Message *mailbox.Message
-	Err     error
-}
+// MessageLoadedMsg is sent when a message has been read for the viewer.
+type MessageLoadedMsg = viewer.MessageLoadedMsg
 
 func (m Model) updateMail(msg tea.Msg) (_ tea.Model, _ tea.Cmd, ok bool) {
 	switch msg := msg.(type) {
@@ -45,21 +35,8 @@ func (m Model) updateMail(msg tea.Msg) (_ tea.Model, _ tea.Cmd, ok bool) {
 		}
 		nm, cmd := m.open(s.Key)
 		return nm, cmd, true
-	case MessageLoadedMsg:
-		v := m.viewer.Viewer()
-		if msg.Box != m.active || msg.Key != v.Key() {
-			return m, nil, true // the user moved on: a stale answer
-		}
-		if msg.Err != nil {
-			m.pushErr(msg.Err)
-			v.SetError(msg.Err)
-			return m, nil, true
-		}
-		v.SetMessage(msg.Message)
-		if !msg.Message.Summary.Read {
-			return m, m.cur().SetReadCmd(msg.Key, true), true
-		}
-		return m, nil, true
+	case common.ReadRequestedMsg:
+		return m, m.tabs[msg.Box].SetReadCmd(msg.Key, true), true
 	}
 	return m, nil, false
 }
@@ -71,9 +48,9 @@ func (m Model) open(key string) (tea.Model, tea.Cmd) {
 	if !ok {
 		return m, nil
 	}
-	m.viewer.Viewer().SetLoading(s)
+	cmd := m.viewer.Open(m.ctx, m.active, m.cur().Mailbox, s)
 	m.push(viewer.Kind, m.viewer)
-	return m, openCmd(m.ctx, m.active, m.cur().Mailbox, key)
+	return m, cmd
 }
 
 // mailKey handles the keys that act on a message in the list and the
@@ -186,14 +163,4 @@ func (m Model) ready(msg common.OpeningReadyMsg) (tea.Model, tea.Cmd) {
 		delete(m.want, msg.Kind)
 	}
 	return m.apply(msg.Open(m.targetOf(nil, "")))
-}
-
-func openCmd(ctx context.Context, box int, mb Mailbox, key string) tea.Cmd {
-	return func() tea.Msg {
-		msg, err := mb.Open(ctx, key)
-		if err != nil {
-			err = fmt.Errorf("open %s: %w", key, err)
-		}
-		return MessageLoadedMsg{Box: box, Key: key, Message: msg, Err: err}
-	}
 }

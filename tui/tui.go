@@ -244,6 +244,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if a, ok := msg.(common.Addressed); ok {
 		p := m.page(a.PageKind())
+		if f, ok := msg.(common.ForActive); ok && f.ActiveBox() != m.active {
+			p = nil
+		}
 		if p == nil {
 			if o, ok := msg.(common.Orphan); ok {
 				o.Orphaned()

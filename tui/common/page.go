@@ -39,6 +39,14 @@ type Orphan interface {
 	Orphaned()
 }
 
+// ForActive is an Addressed result about the active mailbox's messages
+// (a message read for the viewer): the root drops it when the user has
+// switched to another mailbox since.
+type ForActive interface {
+	Addressed
+	ActiveBox() int
+}
+
 // Backer is a page with its own use for the back keys (q, Esc): Back
 // reports whether it used k (left a sub-view, cleared a filter); when it
 // did not, the root closes the page.
@@ -112,4 +120,11 @@ type TempDirCreatedMsg struct {
 type MarksSetMsg struct {
 	Keys []string
 	Why  string
+}
+
+// ReadRequestedMsg is sent when a page showed message Key of mailbox Box
+// (the switcher's index) while it was unread: the mailbox marks it read.
+type ReadRequestedMsg struct {
+	Box int
+	Key string
 }
