@@ -30,25 +30,11 @@ func (m Model) boxNames() []string {
 // runCommand runs a `:` line with the same calls as the CLI verb it names:
 // the list's verbs in its tab, the others here.
 func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
-	spec, ok := cmdline.Lookup(args[0])
-	if !ok {
-		m.pushErr(fmt.Errorf("unknown command %q (: then Tab lists them)", sanitize.Line(args[0])))
+	spec, flags, arg, err := cmdline.Parse(args)
+	if err != nil {
+		m.pushErr(err)
 		return m, nil
 	}
-	flags := map[string]bool{}
-	var words []string
-	for _, a := range args[1:] {
-		if strings.HasPrefix(a, "--") && !spec.Rest {
-			if !slices.Contains(spec.Flags, a) {
-				m.pushErr(fmt.Errorf(":%s: unknown flag %s", spec.Verb, sanitize.Line(a)))
-				return m, nil
-			}
-			flags[a] = true
-			continue
-		}
-		words = append(words, a)
-	}
-	arg := strings.Join(words, " ")
 	t := m.cur()
 	keys := t.List().Marked()
 	if k, ok := m.target(); len(keys) == 0 && ok {

@@ -10,6 +10,7 @@ package tui
 
 import (
 	"context"
+	"io"
 	"log"
 	"slices"
 	"time"
@@ -18,7 +19,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
@@ -41,15 +41,6 @@ type (
 	Mailbox    = tab.Mailbox
 	ForwardEnv = tab.ForwardEnv
 )
-
-// Boxes names each mailbox by its Name field, for cmd/.
-func Boxes(mbs ...*mailbox.Mailbox) []Box {
-	out := make([]Box, len(mbs))
-	for i, mb := range mbs {
-		out[i] = Box{Name: mb.Name, Mailbox: mb}
-	}
-	return out
-}
 
 // opened is a page over the list, with the mailbox it was opened on.
 type opened struct {
@@ -94,7 +85,7 @@ func New(ctx context.Context, c common.Common, boxes []Box, refresh bool, logger
 // NewEvery is New with a periodic refresh of every mailbox (every > 0).
 func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, every time.Duration, logger *log.Logger) Model {
 	if logger == nil {
-		logger = log.New(discard{}, "", 0)
+		logger = log.New(io.Discard, "", 0)
 	}
 	m := Model{
 		c: c, ctx: ctx, log: logger,
@@ -110,10 +101,6 @@ func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, e
 	}
 	return m
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // Init reads every mailbox's index.
 func (m Model) Init() tea.Cmd {
