@@ -1,8 +1,7 @@
 # sesbox: `make demo` runs the TUI on the embedded demo mailbox, `make test`
-# runs every test (installing versitygw, aws-ses-v2-local and the SES
-# forwarder Lambda first when they are missing: the tests start them).
-# runs every test (installing versitygw, aws-ses-v2-local and dynalite first
-# when they are missing: the integration tests start them).
+# runs every test (installing the peer programs the tests start first when
+# they are missing: see `peers`), `make lint` runs gofmt, go vet and
+# staticcheck.
 GO        ?= go
 BIN       := bin/sesbox
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -41,9 +40,11 @@ bench: peers
 	$(GO) test -tags bench -run '^TestBench$$' -count=1 -v -timeout 30m ./bench/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./mailstore/... ./tui/...
 
+# staticcheck is a Go tool pinned in tools.mod (go get -modfile=tools.mod -tool ...).
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet -tags integration ./...
+	$(GO) tool -modfile=tools.mod staticcheck -tags integration ./...
 
 # A short fuzzing pass over each parser and the rewriter.
 FUZZTIME ?= 30s

@@ -6,6 +6,7 @@ package mailstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path"
 	"strings"
 	"time"
@@ -140,8 +141,12 @@ type Summary struct {
 	InReplyTo  string // without angle brackets
 	References []string
 
-	// Attachments is a hint from the header (multipart/mixed means "1 or
-	// more") until the body has been read; then it is exact.
+	// Attachments is exact when AttachmentsExact (the message was read
+	// whole, which the first ranged read of most mail already is);
+	// otherwise it is a lower bound: the attachments among the parts whose
+	// header lay in the bytes read (mime.CountAttachments). Either way it
+	// is 0 only when the message has no attachment, so the @ flag and
+	// has:attachment never change when the message is opened.
 	Attachments      int
 	AttachmentsExact bool
 
@@ -174,8 +179,10 @@ type Store interface {
 	// listed or fn returns an error. Pages may arrive from several
 	// goroutines, but fn is never called concurrently.
 	List(ctx context.Context, fn func([]Object) error) error
-	// ReadHeader returns the header block of the object (up to and including
-	// the blank line), reading as little of the object as it can.
+	// ReadHeader returns the first bytes of the object: its whole header
+	// block (up to and including the blank line) followed by whatever of
+	// the body the same read brought, possibly none. It reads as little of
+	// the object as it can. mime.HeaderEnd finds where the header ends.
 	ReadHeader(ctx context.Context, key string) ([]byte, Object, error)
 	// Read returns the whole stored object.
 	Read(ctx context.Context, key string) ([]byte, Object, error)
@@ -183,6 +190,10 @@ type Store interface {
 
 // ErrNotFound is returned (wrapped) when a key names no object.
 var ErrNotFound = errors.New("no such message")
+
+// ErrUnsupported is returned (wrapped) when the server does not implement
+// a call (an S3 work-alike without the versions or configuration APIs).
+var ErrUnsupported = errors.New("not implemented by the server")
 
 // ErrEncrypted is returned (wrapped, with the reason) for objects SES stored
 // with client-side KMS encryption (the S3 action's KMS option) that could
@@ -207,4 +218,14 @@ type Sender interface {
 	SendRaw(ctx context.Context, destinations []string, raw []byte) (string, error)
 	// Quota reads the account's current sending limits.
 	Quota(ctx context.Context) (Quota, error)
+}
+
+// CheckSentPrefix validates a mailbox's sent_prefix: it must not overlap
+// the inbound prefix either way, or a copy stored there would show up as
+// received mail (or received mail would be taken for sent).
+func CheckSentPrefix(inbound, sent string) error {
+	if strings.HasPrefix(sent, inbound) || strings.HasPrefix(inbound, sent) {
+		return fmt.Errorf("sent_prefix %q overlaps the mailbox's prefix %q: sent copies must be kept apart from received mail (e.g. prefix = \"inbound/\", sent_prefix = \"sent/\")", sent, inbound)
+	}
+	return nil
 }

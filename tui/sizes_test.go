@@ -16,7 +16,6 @@ import (
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
-	"github.com/sesbox/sesbox/tui/viewer"
 )
 
 // widthsFake is a mailbox whose newest message (testdata/widths.eml) holds
@@ -218,7 +217,7 @@ func TestSearchWithoutLimit(t *testing.T) {
 	// The TUI says what query.Parse (the CLI's parser) says, no more: a
 	// query it accepts (foo:bar, today free text) is no error here either.
 	for _, q := range []string{"after:notadate", "foo:bar", "before:2025-13-01"} {
-		err, want := mailstoreQueryError(q)
+		want, err := mailstoreQueryError(q)
 		if err == nil {
 			n := len(h.m.errs)
 			h.press("S", "ctrl+u")
@@ -333,13 +332,11 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
-var _ = viewer.Kind
-
 // mailstoreQueryError is what `sesbox ls --query q` prints after "sesbox: ".
-func mailstoreQueryError(q string) (error, string) {
+func mailstoreQueryError(q string) (string, error) {
 	_, err := query.Parse(q, fixture.Now)
 	if err == nil {
-		return nil, ""
+		return "", nil
 	}
-	return err, err.Error()
+	return err.Error(), err
 }

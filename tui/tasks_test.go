@@ -19,6 +19,7 @@ import (
 	mforward "github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 	"github.com/sesbox/sesbox/tui/audit"
 	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/forward"
@@ -470,7 +471,7 @@ func TestRootExportsTheMarkedSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	got, err := maudit.ReadMbox(f)
+	got, err := mboxrd.Read(f)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("mbox holds %d messages, %v", len(got), err)
 	}

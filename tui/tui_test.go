@@ -472,3 +472,29 @@ func isRefreshing(m Model) bool {
 }
 
 func fwd(m Model) forward.Model { return m.pages[forward.Kind].page.(*forward.Page).Model() }
+
+// Opening a message whose list row shows a lower bound ("@+") puts the
+// exact count the full read found into the row.
+func TestRootOpeningMakesAttachmentCountExact(t *testing.T) {
+	fake := fixture.NewFake("a")
+	opened := fixture.DemoMessage("nq3c59klugu1sbtuk6u4rvhn5oml53ueksrds9dq")
+	for _, s := range fake.Sums {
+		if s.Key == "inbox/j1" {
+			opened.Summary = s
+		}
+	}
+	opened.Summary.Attachments, opened.Summary.AttachmentsExact = 3, true
+	opened.View.Summary = opened.Summary
+	fake.Messages = map[string]*mailbox.Message{"inbox/j1": opened}
+	h := newHarness(t, 120, 30, false, box("inbox", fake))
+	if before, _ := h.m.cur().List().Summary("inbox/j1"); before.AttachmentsExact || !h.m.cur().List().Select("inbox/j1") {
+		t.Fatalf("fixture: j1 %d exact=%v", before.Attachments, before.AttachmentsExact)
+	}
+	h.press("enter")
+	if h.m.viewer.Viewer().Key() != "inbox/j1" {
+		t.Fatalf("opened %s", h.m.viewer.Viewer().Key())
+	}
+	if after, _ := h.m.cur().List().Summary("inbox/j1"); after.Attachments != 3 || !after.AttachmentsExact {
+		t.Errorf("list row after opening: %d exact=%v, want 3 exact", after.Attachments, after.AttachmentsExact)
+	}
+}

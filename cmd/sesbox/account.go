@@ -7,15 +7,13 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/mailstore/sessend"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 func newAccountCmd(a *app) *cobra.Command {
@@ -72,16 +70,10 @@ The credentials need ses:GetAccount and ses:GetEmailIdentity.`,
 // sesAccount builds the reader of the account's state for a mailbox. Unlike
 // the sender's client it keeps the SDK's retries: these calls only read.
 func (a *app) sesAccount(ctx context.Context, mc MailboxConfig) (*sessend.AccountReader, error) {
-	cfg, err := a.awsConfig(ctx, mc)
+	client, err := a.sesClient(ctx, mc)
 	if err != nil {
 		return nil, err
 	}
-	client := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
-		if mc.SESEndpoint != "" {
-			o.BaseEndpoint = aws.String(mc.SESEndpoint)
-		}
-		o.Logger = logging.Nop{}
-	})
 	return sessend.NewAccountReader(client), nil
 }
 
@@ -92,7 +84,7 @@ func (a *app) identityNames(mc MailboxConfig) []string {
 	id := a.identity(mc)
 	addrs := []string{id.From}
 	if mc.ForwardConfig != "" {
-		if cfg, err := forward.LoadConfig(forwardExpandHome(mc.ForwardConfig)); err == nil {
+		if cfg, err := forward.LoadConfig(xdg.ExpandHome(mc.ForwardConfig)); err == nil {
 			addrs = append(addrs, cfg.FromEmail)
 		}
 	}

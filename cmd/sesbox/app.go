@@ -311,16 +311,24 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 // never do on its own. Forwarding retries throttling itself and reports a
 // send whose answer was lost as uncertain; a failed reply keeps its draft.
 func (a *app) sender(ctx context.Context, mc MailboxConfig) (*sessend.Sender, error) {
+	client, err := a.sesClient(ctx, mc, func(o *sesv2.Options) { o.RetryMaxAttempts = 1 })
+	if err != nil {
+		return nil, err
+	}
+	return sessend.New(client, mc.ConfigurationSet), nil
+}
+
+// sesClient builds the SESv2 client for a mailbox: its ses_endpoint when
+// set, no SDK logging, then opts.
+func (a *app) sesClient(ctx context.Context, mc MailboxConfig, opts ...func(*sesv2.Options)) (*sesv2.Client, error) {
 	cfg, err := a.awsConfig(ctx, mc)
 	if err != nil {
 		return nil, err
 	}
-	client := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
+	return sesv2.NewFromConfig(cfg, append([]func(*sesv2.Options){func(o *sesv2.Options) {
 		if mc.SESEndpoint != "" {
 			o.BaseEndpoint = aws.String(mc.SESEndpoint)
 		}
 		o.Logger = logging.Nop{}
-		o.RetryMaxAttempts = 1
-	})
-	return sessend.New(client, mc.ConfigurationSet), nil
+	}}, opts...)...), nil
 }

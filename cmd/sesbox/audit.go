@@ -13,8 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/bounces"
+	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/team"
@@ -97,7 +99,7 @@ its last complete line.`,
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s: %d objects, %s, entries sha256 %s\n", out, tr.Count, humanSize(tr.Bytes), tr.EntriesSHA256)
+			fmt.Fprintf(a.stdout, "wrote %s: %d objects, %s, entries sha256 %s\n", out, tr.Count, mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
 			if tr.Vanished > 0 {
 				fmt.Fprintf(a.stdout, "%d objects were deleted while the snapshot ran and are not in it\n", tr.Vanished)
 			}
@@ -288,7 +290,7 @@ Exit status 1 when any finding is critical.`,
 			if err != nil {
 				return err
 			}
-			fs, err := audit.Posture(ctx, st)
+			fs, err := posture.Posture(ctx, st)
 			if err != nil {
 				return err
 			}
@@ -315,7 +317,7 @@ Exit status 1 when any finding is critical.`,
 				}
 			}
 			for _, f := range fs {
-				if f.Severity == audit.Critical {
+				if f.Severity == posture.Critical {
 					return exitError{1}
 				}
 			}
@@ -358,13 +360,13 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
-				p, err := audit.DefaultLogPath()
+				p, err := actionlog.DefaultLogPath()
 				if err != nil {
 					return err
 				}
 				path = p
 			}
-			actions, problems, err := audit.VerifyLog(path)
+			actions, problems, err := actionlog.VerifyLog(path)
 			if err != nil {
 				return err
 			}
@@ -373,9 +375,9 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				return err
 			}
 			var (
-				shared         []audit.Action
-				sharedProblems []audit.Problem
-				sharedHead     *audit.SharedHead
+				shared         []actionlog.Action
+				sharedProblems []actionlog.Problem
+				sharedHead     *actionlog.SharedHead
 			)
 			if ts != nil {
 				if shared, sharedProblems, sharedHead, err = ts.VerifyLog(cmd.Context()); err != nil {
@@ -405,7 +407,7 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 						}
 					}
 				} else {
-					for _, x := range audit.Merge(actions, shared) {
+					for _, x := range actionlog.Merge(actions, shared) {
 						if err := enc.Encode(x); err != nil {
 							return err
 						}
@@ -418,14 +420,14 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				}
 				if verify {
 					rec := struct {
-						Record         string          `json:"record"`
-						OK             bool            `json:"ok"`
-						Problems       []audit.Problem `json:"problems"`
-						Table          string          `json:"table,omitempty"`
-						SharedProblems []audit.Problem `json:"sharedProblems,omitempty"`
-					}{Record: "verify", OK: ok, Problems: append([]audit.Problem{}, problems...)}
+						Record         string              `json:"record"`
+						OK             bool                `json:"ok"`
+						Problems       []actionlog.Problem `json:"problems"`
+						Table          string              `json:"table,omitempty"`
+						SharedProblems []actionlog.Problem `json:"sharedProblems,omitempty"`
+					}{Record: "verify", OK: ok, Problems: append([]actionlog.Problem{}, problems...)}
 					if ts != nil {
-						rec.Table, rec.SharedProblems = ts.Table(), append([]audit.Problem{}, sharedProblems...)
+						rec.Table, rec.SharedProblems = ts.Table(), append([]actionlog.Problem{}, sharedProblems...)
 					}
 					if err := enc.Encode(rec); err != nil {
 						return err
@@ -435,8 +437,8 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				if ts == nil {
 					printActions(a.stdout, actions, links)
 				} else {
-					merged := audit.Merge(actions, shared)
-					all := make([]audit.Action, len(merged))
+					merged := actionlog.Merge(actions, shared)
+					all := make([]actionlog.Action, len(merged))
 					for i, x := range merged {
 						all[i] = x.Action
 					}
@@ -482,7 +484,7 @@ func (a *app) auditTeamStore(ctx context.Context, table string) (*team.Store, er
 	return a.teamStore(ctx, mc)
 }
 
-func printSharedVerdict(w io.Writer, table string, n int, problems []audit.Problem, head *audit.SharedHead) {
+func printSharedVerdict(w io.Writer, table string, n int, problems []actionlog.Problem, head *actionlog.SharedHead) {
 	if len(problems) == 0 {
 		fmt.Fprintf(w, "shared log (team table %s) intact: %d entries, chain and head agree\n", sanitize.Line(table), n)
 	} else {
@@ -496,7 +498,7 @@ func printSharedVerdict(w io.Writer, table string, n int, problems []audit.Probl
 	}
 }
 
-func printActions(w io.Writer, actions []audit.Action, links map[int64][]bounces.Link) {
+func printActions(w io.Writer, actions []actionlog.Action, links map[int64][]bounces.Link) {
 	if len(actions) == 0 {
 		fmt.Fprintln(w, "no actions logged")
 		return
@@ -511,7 +513,7 @@ func printActions(w io.Writer, actions []audit.Action, links map[int64][]bounces
 	tw.Flush()
 }
 
-func printLogVerdict(w io.Writer, path string, n int, problems []audit.Problem) {
+func printLogVerdict(w io.Writer, path string, n int, problems []actionlog.Problem) {
 	if len(problems) == 0 {
 		fmt.Fprintf(w, "log intact: %d entries, chain and head agree\n", n)
 	} else {
@@ -520,7 +522,7 @@ func printLogVerdict(w io.Writer, path string, n int, problems []audit.Problem) 
 			fmt.Fprintf(w, "  %s\n", sanitize.Line(p.String()))
 		}
 	}
-	if count, last, err := audit.LogHead(path); err == nil {
+	if count, last, err := actionlog.LogHead(path); err == nil {
 		fmt.Fprintf(w, "head: %d entries, last sha256 %s\n", count, last)
 	}
 }
@@ -582,7 +584,7 @@ func auditProgressLine(p audit.Progress, verb string, now time.Time) string {
 	if p.Listing {
 		total += "+"
 	}
-	s := fmt.Sprintf("%d of %s objects %s, %s, %.0f/s", p.Done+p.Skipped, total, verb, humanSize(p.Bytes), p.Rate(now))
+	s := fmt.Sprintf("%d of %s objects %s, %s, %.0f/s", p.Done+p.Skipped, total, verb, mailstore.FormatSize(p.Bytes), p.Rate(now))
 	if r := p.Rate(now); r > 0 && !p.Listing && p.Listed > p.Done+p.Skipped {
 		eta := time.Duration(float64(p.Listed-p.Done-p.Skipped) / r * float64(time.Second)).Round(time.Second)
 		s += ", ETA " + eta.String()
@@ -599,7 +601,7 @@ func auditProgressLine(p audit.Progress, verb string, now time.Time) string {
 // reportLinks reads the selected mailbox's delivery reports and matches
 // them to the logged sends. Without a mailbox (or when it cannot be read)
 // the log is printed alone, with a note, unless --reports was asked for.
-func (a *app) reportLinks(ctx context.Context, actions []audit.Action, explicit bool) (map[int64][]bounces.Link, error) {
+func (a *app) reportLinks(ctx context.Context, actions []actionlog.Action, explicit bool) (map[int64][]bounces.Link, error) {
 	fail := func(err error) (map[int64][]bounces.Link, error) {
 		if explicit {
 			return nil, fmt.Errorf("--reports: %w", err)

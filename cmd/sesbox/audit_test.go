@@ -14,10 +14,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
+	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 )
 
 // auditBucket is demoBucket that also hands back the server, so a test
@@ -185,7 +188,7 @@ func TestAuditPostureCLI(t *testing.T) {
 	out, _, _ = sesbox(t, append(flags, "audit", "posture", "--json")...)
 	n := 0
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var f audit.Finding
+		var f posture.Finding
 		if err := json.Unmarshal([]byte(l), &f); err != nil || f.Check == "" || f.Severity == "" {
 			t.Errorf("bad finding line %q", l)
 		}
@@ -203,21 +206,21 @@ func TestAuditLogCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "no actions logged") {
 		t.Errorf("empty log: exit %d %q", code, out)
 	}
-	path, err := audit.DefaultLogPath()
+	path, err := actionlog.DefaultLogPath()
 	if err != nil || !strings.HasPrefix(path, filepath.Join(dir, "state")) {
 		t.Fatalf("log path %s %v", path, err)
 	}
-	l, err := audit.OpenLog(path)
+	l, err := actionlog.OpenLog(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, cmd := range []string{"reply", "forward", "forward"} {
-		if err := l.Append(audit.Action{Command: cmd, Bucket: "mail", Key: "inbox/abc", Destinations: []string{"x@example.com"},
+		if err := l.Append(actionlog.Action{Command: cmd, Bucket: "mail", Key: "inbox/abc", Destinations: []string{"x@example.com"},
 			SESMessageID: "0100", Result: "sent", SHA256: "00"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	l.Append(audit.Action{Command: "reply", Key: "inbox/\x1b]0;evil\x07", Result: "failed: \x1b[2J"})
+	l.Append(actionlog.Action{Command: "reply", Key: "inbox/\x1b]0;evil\x07", Result: "failed: \x1b[2J"})
 	l.Close()
 
 	out, _, code = sesbox(t, "audit", "log", "--verify")
@@ -266,7 +269,7 @@ func TestExportCLI(t *testing.T) {
 		t.Fatalf("export --mbox: exit %d\n%s\n%s", code, out, errOut)
 	}
 	f, _ := os.Open(mbox)
-	got, err := audit.ReadMbox(f)
+	got, err := mboxrd.Read(f)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -81,7 +81,7 @@ func TestLsJSONContract(t *testing.T) {
 		t.Fatalf("%d rows for %d objects", len(rows), len(msgs))
 	}
 	fields := []string{"key", "messageId", "date", "from", "fromName", "fromAddress", "to", "recipient", "subject", "size",
-		"attachments", "spam", "virus", "spf", "dkim", "dmarc"}
+		"attachments", "attachmentsExact", "spam", "virus", "spf", "dkim", "dmarc"}
 	for _, r := range rows {
 		for _, f := range fields {
 			if _, ok := r[f]; !ok {

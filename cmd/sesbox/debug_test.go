@@ -7,8 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -109,6 +112,7 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 	all = append(all[:len(all):len(all)], "--ses-endpoint", ses.URL, "--debug")
 
 	var outputs []string
+	ran := map[string]bool{}
 	for _, args := range [][]string{
 		{"index"},
 		{"ls"},
@@ -129,12 +133,18 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 		{"reply", key, "--body-file", body, "--yes", "--from", "Sales <sales@acme-demo.example>"},
 		{"audit", "log"},
 		{"audit", "log", "--verify", "--json"},
+		{"account"},
+		{"account", "--json"},
+		{"mark", key},
+		{"mark", "--unread", key},
 	} {
+		ran[commandPath(args)] = true
 		stdout, stderr, code := sesbox(t, append(all[:len(all):len(all)], args...)...)
 		name := strings.Join(args[:min(2, len(args))], " ")
 		outputs = append(outputs, stdout, stderr)
-		// The action log and a cached listing are local: no request.
-		if local := name == "audit log" || strings.Contains(strings.Join(args, " "), "--cached"); !local {
+		// The action log, a cached listing and read marks are local: no
+		// request.
+		if local := name == "audit log" || args[0] == "mark" || strings.Contains(strings.Join(args, " "), "--cached"); !local {
 			if !strings.Contains(stderr, "sesbox debug: ") {
 				t.Errorf("%s (exit %d): no request logged:\n%s", name, code, stderr)
 			}
@@ -149,6 +159,17 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 			if strings.Contains(l, "Authorization") && !strings.Contains(l, "Authorization: [redacted]") {
 				t.Errorf("%s: Authorization not redacted: %s", name, l)
 			}
+		}
+	}
+	// Every command is run above, or where its peer is (named here).
+	elsewhere := map[string]string{
+		"demo":        "no credentials at all: an in-process bucket, then the TUI (its log: below)",
+		"team init":   "TestTeamDebugLeaksNoSecret (DynamoDB: dynalite)",
+		"team status": "TestTeamDebugLeaksNoSecret (DynamoDB: dynalite)",
+	}
+	for _, leaf := range leafCommands() {
+		if !ran[leaf] && elsewhere[leaf] == "" {
+			t.Errorf("sesbox %s is not run with --debug by any test", leaf)
 		}
 	}
 	joined := strings.Join(outputs, "\n")
@@ -248,4 +269,32 @@ func TestDebugLogsRetriedAttempts(t *testing.T) {
 	if n := strings.Count(errOut, "sesbox debug: "); int64(n) != p.Stats().Requests {
 		t.Errorf("%d lines logged for %d requests", n, p.Stats().Requests)
 	}
+}
+
+// leafCommands are the paths ("audit verify") of every command that runs
+// something, from the real command tree.
+func leafCommands() []string {
+	var out []string
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if !c.HasSubCommands() && c.Runnable() {
+			out = append(out, strings.TrimPrefix(c.CommandPath(), "sesbox "))
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(&app{}))
+	return out
+}
+
+// commandPath is the command named by the leading words of args.
+func commandPath(args []string) string {
+	leaves := leafCommands()
+	for n := min(2, len(args)); n > 0; n-- {
+		if p := strings.Join(args[:n], " "); slices.Contains(leaves, p) {
+			return p
+		}
+	}
+	return args[0]
 }

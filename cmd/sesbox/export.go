@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/query"
 )
@@ -90,7 +91,7 @@ Query syntax (--query):
 				manifest = audit.ManifestPath(target)
 			}
 			fmt.Fprintf(a.stdout, "exported %d messages (%s) to %s\nmanifest %s, entries sha256 %s\n",
-				tr.Count, humanSize(tr.Bytes), target, manifest, tr.EntriesSHA256)
+				tr.Count, mailstore.FormatSize(tr.Bytes), target, manifest, tr.EntriesSHA256)
 			return a.reportFailed(tr, "export")
 		},
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
+	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 )
 
@@ -153,7 +154,7 @@ func TestReadPathSurvivesS3Faults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := audit.ReadMbox(bufio.NewReader(f))
+			got, err := mboxrd.Read(bufio.NewReader(f))
 			f.Close()
 			if err != nil || len(got) != len(keys) {
 				t.Fatalf("mbox: %d messages of %d: %v", len(got), len(keys), err)

@@ -2,26 +2,26 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // forwardFlags are `sesbox forward`'s own flags.
@@ -175,7 +175,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 			return err
 		}
 		if !ff.yes {
-			if !forwardStdinIsTerminal(a.stdin) {
+			if !isTerminal(a.stdin) {
 				return errors.New("forward: refusing to send without confirmation: stdin is not a terminal (check with --dry-run DIR, then use --yes)")
 			}
 			ok, err := confirmForward(a.stdin, a.stderr, plan)
@@ -199,7 +199,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 		}
 	}, pr.update)
 	pr.clear()
-	fmt.Fprintf(a.stderr, "forward: %s\n", forwardTotalsLine(tot))
+	fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(tot.String(), "nothing to do"))
 	switch {
 	case runErr != nil:
 		return fmt.Errorf("forward: %w", runErr)
@@ -221,7 +221,7 @@ func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Locatio
 	if path == "" {
 		return forward.Config{}, false, nil
 	}
-	if cfg, err = forward.LoadConfig(forwardExpandHome(path)); err != nil {
+	if cfg, err = forward.LoadConfig(xdg.ExpandHome(path)); err != nil {
 		return forward.Config{}, false, err
 	}
 	if (cfg.EmailBucket != "" && cfg.EmailBucket != loc.Bucket) || (cfg.EmailKeyPrefix != "" && cfg.EmailKeyPrefix != loc.Prefix) {
@@ -246,11 +246,11 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {
 		return nil, nil, err
 	}
-	logPath, err := audit.DefaultLogPath()
+	logPath, err := actionlog.DefaultLogPath()
 	if err != nil {
 		return nil, nil, err
 	}
-	log, err := audit.OpenLog(logPath)
+	log, err := actionlog.OpenLog(logPath)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -264,7 +264,7 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 		// Team mode: claims in the table before each send, and every
 		// action in the shared log as well as the local one.
 		r.Claims = ts
-		r.Log = audit.Tee{log, ts}
+		r.Log = actionlog.Tee{log, ts}
 	}
 	if r.Account, err = a.sesAccount(ctx, mc); err != nil {
 		log.Close()
@@ -290,22 +290,6 @@ func resultRow(r reforward.Result) reforward.Result {
 	return r
 }
 
-func forwardTotalsLine(t reforward.Totals) string {
-	var parts []string
-	for _, p := range []struct {
-		n    int
-		what string
-	}{{t.Sent, "sent"}, {t.DryRun, "written (dry run)"}, {t.Skipped, "skipped"}, {t.Failed, "failed"}, {t.Uncertain, "uncertain"}} {
-		if p.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
-		}
-	}
-	if len(parts) == 0 {
-		return "nothing to do"
-	}
-	return strings.Join(parts, ", ")
-}
-
 // forwardReadKeys reads --keys-from: a file, or stdin for "-".
 func forwardReadKeys(path string, stdin io.Reader) ([]string, error) {
 	if path == "-" {
@@ -317,20 +301,6 @@ func forwardReadKeys(path string, stdin io.Reader) ([]string, error) {
 	}
 	defer f.Close()
 	return reforward.ReadKeyList(f)
-}
-
-func forwardStdinIsTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
-}
-
-func forwardExpandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~"); ok && (rest == "" || rest[0] == '/') {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
-	}
-	return p
 }
 
 // maxListedDestinations bounds the confirmation's list of destinations.

@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -284,7 +284,7 @@ func TestForwardSendsOnceAndReports(t *testing.T) {
 			t.Errorf("%s: %v %v", name, err, st)
 		}
 	}
-	actions, problems, err := audit.VerifyLog(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
+	actions, problems, err := actionlog.VerifyLog(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
 	if err != nil || len(problems) != 0 || len(actions) != 2 || actions[0].Command != "forward" || actions[0].Key != key ||
 		actions[0].SESMessageID != "fake-0001" || actions[0].Result != "sent" {
 		t.Errorf("action log %+v %v %v", actions, problems, err)

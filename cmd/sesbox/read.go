@@ -21,11 +21,13 @@ import (
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/report"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
 )
 
-// isTerminal reports whether w is a terminal (and not a pipe or file).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// isTerminal reports whether v, the program's stdin, stdout or stderr, is a
+// terminal (and not a pipe or file).
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
@@ -130,15 +132,18 @@ type lsRow struct {
 	Subject     string   `json:"subject"`
 	Size        int64    `json:"size"`
 	Attachments int      `json:"attachments"`
-	Spam        string   `json:"spam"`
-	Virus       string   `json:"virus"`
-	SPF         string   `json:"spf"`
-	DKIM        string   `json:"dkim"`
-	DMARC       string   `json:"dmarc"`
-	Kind        string   `json:"kind,omitempty"`
-	Report      string   `json:"report,omitempty"` // bounce, delay, delivered, complaint
-	Read        bool     `json:"read"`
-	Missing     bool     `json:"missing,omitempty"`
+	// AttachmentsExact is false when Attachments is a lower bound: only
+	// the start of a large message has been read (attachments > 0 then).
+	AttachmentsExact bool   `json:"attachmentsExact"`
+	Spam             string `json:"spam"`
+	Virus            string `json:"virus"`
+	SPF              string `json:"spf"`
+	DKIM             string `json:"dkim"`
+	DMARC            string `json:"dmarc"`
+	Kind             string `json:"kind,omitempty"`
+	Report           string `json:"report,omitempty"` // bounce, delay, delivered, complaint
+	Read             bool   `json:"read"`
+	Missing          bool   `json:"missing,omitempty"`
 	// What the forwarding Lambda's log says (with a forwarder log group):
 	// forwarded, failed, skipped, none, unknown; the reason of a failure;
 	// where it was sent (or tried) and when.
@@ -150,25 +155,27 @@ type lsRow struct {
 
 func lsRowOf(s *mailstore.Summary) lsRow {
 	r := lsRow{
-		Key:         sanitize.Line(s.Key),
-		MessageID:   sanitize.Line(s.MessageID),
-		Date:        s.Date.Format(time.RFC3339),
-		From:        sanitize.Line(s.From.String()),
-		FromName:    sanitize.Line(s.From.Name),
-		FromAddress: sanitize.Line(s.From.Address),
-		To:          []string{},
-		Recipients:  []string{},
-		Subject:     sanitize.Line(s.Subject),
-		Size:        s.Size,
-		Attachments: s.Attachments,
-		Spam:        s.Verdicts.Spam,
-		Virus:       s.Verdicts.Virus,
-		SPF:         s.Verdicts.SPF,
-		DKIM:        s.Verdicts.DKIM,
-		DMARC:       s.Verdicts.DMARC,
-		Read:        s.Read,
-		Missing:     s.Missing,
-		Report:      s.Report,
+		Key:              sanitize.Line(s.Key),
+		MessageID:        sanitize.Line(s.MessageID),
+		Date:             s.Date.Format(time.RFC3339),
+		From:             sanitize.Line(s.From.String()),
+		FromName:         sanitize.Line(s.From.Name),
+		FromAddress:      sanitize.Line(s.From.Address),
+		To:               []string{},
+		Recipients:       []string{},
+		Subject:          sanitize.Line(s.Subject),
+		Size:             s.Size,
+		Attachments:      s.Attachments,
+		AttachmentsExact: s.AttachmentsExact,
+		// Verdicts are SES's words, but parsed from stored bytes.
+		Spam:    sanitize.Line(s.Verdicts.Spam),
+		Virus:   sanitize.Line(s.Verdicts.Virus),
+		SPF:     sanitize.Line(s.Verdicts.SPF),
+		DKIM:    sanitize.Line(s.Verdicts.DKIM),
+		DMARC:   sanitize.Line(s.Verdicts.DMARC),
+		Read:    s.Read,
+		Missing: s.Missing,
+		Report:  s.Report,
 	}
 	if s.DateFromStore {
 		r.DateSource = "s3"
@@ -215,7 +222,7 @@ func printTable(w io.Writer, sums []mailstore.Summary) error {
 			from = s.From.Address
 		}
 		if _, err := fmt.Fprintf(w, "%s  %s  %s  %s  %7s  %s\n", flags, s.Date.Local().Format("2006-01-02 15:04"),
-			fit(sanitize.Line(from), 24), fit(report.Badge(s.Report)+mailstore.ForwardBadge(s.Forward.Status)+sanitize.Line(s.Subject), 50), humanSize(s.Size),
+			common.Fit(sanitize.Line(from), 24), common.Fit(report.Badge(s.Report)+mailstore.ForwardBadge(s.Forward.Status)+sanitize.Line(s.Subject), 50), mailstore.FormatSize(s.Size),
 			sanitize.Line(mailstore.SESMessageID(s.Key))); err != nil {
 			return err
 		}
@@ -229,17 +236,6 @@ func printTable(w io.Writer, sums []mailstore.Summary) error {
 	}
 	return nil
 }
-
-// fit truncates s to w terminal cells (an ellipsis marks the cut) and pads
-// it to exactly w, measuring wide characters (Korean, Japanese, emoji) as
-// two cells so the columns line up.
-func fit(s string, w int) string {
-	s = ansi.Truncate(s, w, "…")
-	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
-}
-
-// humanSize is the one size rendering, shared with the TUI.
-func humanSize(n int64) string { return mailstore.FormatSize(n) }
 
 // openMessage reads one message of the selected mailbox by key or SES id.
 func (a *app) openMessage(ctx context.Context, key string) (*mailbox.Message, error) {
@@ -373,7 +369,7 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 			if name == "" {
 				name = "(no name)"
 			}
-			fmt.Fprintf(&b, "  [%d] %s  %s  %s\n", p.Index, sanitize.Line(name), sanitize.Line(p.ContentType), humanSize(int64(p.Size)))
+			fmt.Fprintf(&b, "  [%d] %s  %s  %s\n", p.Index, sanitize.Line(name), sanitize.Line(p.ContentType), mailstore.FormatSize(int64(p.Size)))
 		}
 	}
 	if len(notes) > 0 {

@@ -12,14 +12,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
+	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
@@ -122,23 +121,25 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 		return nil, closeFn, err
 	}
 	if mc.SentPrefix != "" {
-		if err := checkSentPrefix(mc.Prefix, mc.SentPrefix); err != nil {
+		if err := mailstore.CheckSentPrefix(mc.Prefix, mc.SentPrefix); err != nil {
 			return nil, closeFn, err
 		}
 		client, _, err := a.s3Client(ctx, mc)
 		if err != nil {
 			return nil, closeFn, err
 		}
-		o.Copier = s3SentCopier{client: client, bucket: mc.Bucket, prefix: mc.SentPrefix}
+		if o.Copier, err = s3store.NewSentCopier(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}, mc.SentPrefix); err != nil {
+			return nil, closeFn, err
+		}
 	}
 	if o.Sender, err = a.sender(ctx, mc); err != nil {
 		return nil, closeFn, err
 	}
-	path, err := audit.DefaultLogPath()
+	path, err := actionlog.DefaultLogPath()
 	if err != nil {
 		return nil, closeFn, err
 	}
-	lg, err := audit.OpenLog(path)
+	lg, err := actionlog.OpenLog(path)
 	if err != nil {
 		return nil, closeFn, err
 	}
@@ -149,7 +150,7 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 		return nil, func() {}, err
 	}
 	if ts != nil {
-		o.Log = audit.Tee{lg, ts}
+		o.Log = actionlog.Tee{lg, ts}
 	}
 	if o.Account, err = a.sesAccount(ctx, mc); err != nil {
 		lg.Close()
@@ -174,7 +175,7 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 	}
 	// Check the configuration before reading or writing anything.
 	if mc.SentPrefix != "" {
-		if err := checkSentPrefix(mc.Prefix, mc.SentPrefix); err != nil {
+		if err := mailstore.CheckSentPrefix(mc.Prefix, mc.SentPrefix); err != nil {
 			return err
 		}
 	}
@@ -308,8 +309,7 @@ func (r *replyRun) edit(store *drafts.Store, d *drafts.Draft) error {
 
 // interactive reports whether both stdin and stdout are terminals.
 func (r *replyRun) interactive() bool {
-	f, ok := r.a.stdin.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) && isTerminal(r.a.stdout)
+	return isTerminal(r.a.stdin) && isTerminal(r.a.stdout)
 }
 
 // send builds the draft, shows what will go out, asks (or takes --yes),
@@ -413,40 +413,6 @@ func absPaths(paths []string) ([]string, error) {
 		out = append(out, abs)
 	}
 	return out, nil
-}
-
-// checkSentPrefix refuses a sent_prefix that overlaps the inbound prefix
-// either way: a copy stored there would show up as received mail (or
-// received mail would be taken for sent).
-func checkSentPrefix(inbound, sent string) error {
-	if strings.HasPrefix(sent, inbound) || strings.HasPrefix(inbound, sent) {
-		return fmt.Errorf("sent_prefix %q overlaps the mailbox's prefix %q: sent copies must be kept apart from received mail (e.g. prefix = \"inbound/\", sent_prefix = \"sent/\")", sent, inbound)
-	}
-	return nil
-}
-
-// s3SentCopier keeps a copy of each sent reply in the bucket under the
-// sent prefix. It is the only write sesbox makes to a bucket, and it never
-// replaces an object: the PUT is conditional on the key being free.
-type s3SentCopier struct {
-	client *s3.Client
-	bucket string
-	prefix string
-}
-
-func (c s3SentCopier) CopySent(ctx context.Context, messageID string, raw []byte) (string, error) {
-	key := c.prefix + messageID + ".eml"
-	_, err := c.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:      aws.String(c.bucket),
-		Key:         aws.String(key),
-		Body:        bytes.NewReader(raw),
-		ContentType: aws.String("message/rfc822"),
-		IfNoneMatch: aws.String("*"),
-	})
-	if err != nil {
-		return "", fmt.Errorf("put s3://%s/%s: %w", c.bucket, key, err)
-	}
-	return key, nil
 }
 
 // printScreen says, before the confirmation, which recipients the send

@@ -20,10 +20,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sessend"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 )
@@ -118,17 +120,17 @@ func draftFiles(t *testing.T, dir string) []string {
 	return files
 }
 
-func logLines(t *testing.T, dir string) []audit.Action {
+func logLines(t *testing.T, dir string) []actionlog.Action {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	var out []audit.Action
+	var out []actionlog.Action
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var a audit.Action
+		var a actionlog.Action
 		json.Unmarshal(sc.Bytes(), &a)
 		out = append(out, a)
 	}
@@ -377,7 +379,10 @@ sent_prefix = "`+sentPrefix+`"
 		t.Error("the bucket copy differs from what SES got")
 	}
 	// Never overwrite: a second PUT of the same key fails.
-	c := s3SentCopier{client: srv.Admin, bucket: "mail", prefix: "sent/"}
+	c, err := s3store.NewSentCopier(srv.Admin, mailstore.Location{Bucket: "mail", Prefix: demo.Prefix}, "sent/")
+	if err != nil {
+		t.Fatal(err)
+	}
 	id := strings.TrimSuffix(strings.TrimPrefix(copyLine[1], "sent/"), ".eml")
 	if _, err := c.CopySent(context.Background(), id, []byte("other")); err == nil {
 		t.Error("an existing copy was overwritten")

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 )
 
@@ -101,11 +101,11 @@ func TestShowReportSummary(t *testing.T) {
 func TestAuditLogLinksReports(t *testing.T) {
 	dir := isolate(t)
 	flags := reportBucket(t)
-	lg, err := audit.OpenLog(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
+	lg, err := actionlog.OpenLog(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, x := range []audit.Action{
+	for _, x := range []actionlog.Action{
 		{Command: "reply", Key: "in/x", Destinations: []string{"nobody@customer-gone.example"}, Result: "sent",
 			SESMessageID: "0101018f2c5d6f11-9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d-000000"},
 		{Command: "forward", Key: "in/y", Destinations: []string{"buyer.kim@yahoo.com"}, Result: "sent",

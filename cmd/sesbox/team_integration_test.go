@@ -442,3 +442,71 @@ func keyOfForward(t *testing.T, cfg forward.Config, msgs map[string][]byte, raw 
 	t.Fatalf("SES received bytes that are no message's rewrite: %.200q", raw)
 	return ""
 }
+
+// TestTeamDebugLeaksNoSecret runs the team commands (and mark, which
+// writes the shared read state) with --debug against dynalite: each
+// request is logged, and neither the secret key nor the session token
+// appears in any output or in any file sesbox wrote.
+func TestTeamDebugLeaksNoSecret(t *testing.T) {
+	bin := buildSesbox(t)
+	dir := t.TempDir()
+	cfgJSON := `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
+	fwdPath := filepath.Join(dir, "forwarder.json")
+	os.WriteFile(fwdPath, []byte(cfgJSON), 0o600)
+	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	s3srv, keys, _ := teamBucket(t, cfg)
+	ses := peer.StartSES(t)
+	db := peer.StartDynamoDB(t)
+	op := newOperator(t, "alice", teamConfig(s3srv.URL, ses.URL, fwdPath, "sesbox-team"))
+	const token = "SESSIONTOKENMARKERteam0123456789"
+	secrets := []string{peer.SecretKey, token}
+	dyn := []string{"--dynamodb-endpoint", db.URL, "--debug"}
+	var outputs []string
+	for _, args := range [][]string{
+		{"team", "status"},
+		{"team", "init"},
+		{"team", "status"},
+		{"team", "status", "--json"},
+		{"mark", keys[0]},
+		{"mark", "--unread", keys[0]},
+	} {
+		// A session token for the team commands, which only DynamoDB
+		// (dynalite takes any credentials) sees; versitygw refuses one.
+		var env []string
+		if args[0] == "team" {
+			env = []string{"AWS_SESSION_TOKEN=" + token}
+		}
+		out, stderr, code := op.run(t, bin, env, append(slices.Clone(dyn), args...)...)
+		outputs = append(outputs, out, stderr)
+		if !strings.Contains(stderr, " DynamoDB ") || !strings.Contains(stderr, "sesbox debug: ") {
+			t.Errorf("%v (exit %d): no DynamoDB request logged:\n%s", args, code, stderr)
+		}
+		if env != nil && !strings.Contains(stderr, "X-Amz-Security-Token: [redacted]") {
+			t.Errorf("%v: the session token header is not shown redacted:\n%s", args, stderr)
+		}
+	}
+	home := strings.TrimPrefix(op.env[0], "HOME=") // the operator's XDG dirs are under it
+	files := 0
+	filepath.WalkDir(home, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		outputs = append(outputs, string(b))
+		return nil
+	})
+	if files == 0 {
+		t.Error("no file written: the walk proves nothing")
+	}
+	for i, o := range outputs {
+		for _, s := range secrets {
+			if strings.Contains(o, s) {
+				t.Errorf("output %d shows a credential:\n%s", i, o)
+			}
+		}
+	}
+}

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sessend"
 )
@@ -76,7 +76,7 @@ func TestTUIBoxesDemo(t *testing.T) {
 	}
 
 	// The audit view reads the demo bucket.
-	fs, err := audit.Posture(ctx, b.Audit.Config)
+	fs, err := posture.Posture(ctx, b.Audit.Config)
 	if err != nil || len(fs) == 0 {
 		t.Fatalf("posture %v, %v", fs, err)
 	}

@@ -3,6 +3,7 @@ package audit
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +51,7 @@ var ErrExists = errors.New("refusing to overwrite")
 // A message that does not end in a newline gets one: mbox cannot represent
 // that; the manifest's sha256 is of the stored bytes.
 func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (Trailer, error) {
-	manifest := cmpOr(opt.Manifest, ManifestPath(file))
+	manifest := cmp.Or(opt.Manifest, ManifestPath(file))
 	if !opt.Force {
 		for _, p := range []string{file, manifest} {
 			if _, err := os.Stat(p); err == nil {
@@ -94,7 +95,7 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 // <arrival unix time>.<SES message id>.sesbox, with a manifest beside dir.
 // An existing file of the same name is never replaced: the export fails.
 func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions) (Trailer, error) {
-	manifest := cmpOr(opt.Manifest, ManifestPath(dir))
+	manifest := cmp.Or(opt.Manifest, ManifestPath(dir))
 	if _, err := os.Stat(manifest); err == nil && !opt.Force {
 		return Trailer{}, fmt.Errorf("export: %s exists: %w (use --force to replace it)", manifest, ErrExists)
 	}
@@ -137,14 +138,7 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 // export reads the chosen objects in key order and hands each to put, then
 // writes the manifest (to a temp file renamed into place at the end).
 func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOptions, put func(*Entry, mailstore.Object, []byte) error) (Trailer, error) {
-	now := opt.Now
-	if now == nil {
-		now = time.Now
-	}
-	par := opt.Parallel
-	if par <= 0 {
-		par = 4
-	}
+	now, par, prog := start(opt.Now, opt.Parallel, 4, opt.Progress)
 	loc := b.Location()
 	mf, err := createTemp(manifest)
 	if err != nil {
@@ -153,7 +147,6 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	defer os.Remove(mf.Name())
 	defer mf.Close()
 	mw := newManifestWriter(mf)
-	prog := &reporter{Progress: Progress{Started: now(), Listing: true}, fn: opt.Progress}
 	if err := mw.header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
 		Region: opt.Region, Endpoint: opt.Endpoint, Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion,
 		Versioning: versioningOf(ctx, b)}); err != nil {
@@ -247,13 +240,6 @@ func createTemp(target string) (*os.File, error) {
 	return os.CreateTemp(dir, "."+filepath.Base(target)+".*.partial")
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // maildirName is <arrival unix time>.<SES message id>.sesbox: unique per
 // key, and made safe as a file name (no "/", no ":", which Maildir uses
 // for flags).
@@ -321,48 +307,4 @@ func envelopeSender(raw []byte) string {
 		return a.Address
 	}
 	return "MAILER-DAEMON"
-}
-
-// ReadMbox splits an mboxrd file into its messages, undoing the quoting.
-// It is the inverse of the export for messages that end in a newline.
-func ReadMbox(r io.Reader) ([][]byte, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var (
-		msgs [][]byte
-		cur  []byte
-		in   bool
-	)
-	finish := func() {
-		if in {
-			// Drop the blank separator line the writer adds.
-			cur = bytes.TrimSuffix(cur, []byte("\n"))
-			msgs = append(msgs, cur)
-		}
-	}
-	prevBlank := true
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
-			switch {
-			case prevBlank && bytes.HasPrefix(line, []byte("From ")):
-				finish()
-				cur, in = []byte{}, true
-			case !in:
-				return nil, errors.New("read mbox: the file does not start with a From_ line")
-			case isFromLine(line):
-				cur = append(cur, line[1:]...)
-			default:
-				cur = append(cur, line...)
-			}
-			prevBlank = len(bytes.TrimRight(line, "\r\n")) == 0
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	finish()
-	return msgs, nil
 }

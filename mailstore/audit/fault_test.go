@@ -23,6 +23,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
+	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 )
 
 // TestExportAndSnapshotContinuePastUnreadableObjects: two objects whose
@@ -81,7 +82,7 @@ func TestExportAndSnapshotContinuePastUnreadableObjects(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the mbox was not written: %v", err)
 	}
-	got, err := audit.ReadMbox(f)
+	got, err := mboxrd.Read(f)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 )
 
 func TestOrderedKeepsOrderAndBoundsWork(t *testing.T) {
@@ -126,7 +128,7 @@ func FuzzMboxRoundTrip(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		got, err := ReadMbox(&buf)
+		got, err := mboxrd.Read(&buf)
 		if err != nil {
 			t.Fatal(err)
 		}

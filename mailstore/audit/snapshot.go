@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/posture"
 )
 
 // Progress reports a snapshot, verify or export as it goes. Callbacks are
@@ -39,6 +40,19 @@ type reporter struct {
 	listed   atomic.Int64
 	listDone atomic.Bool
 	fn       func(Progress)
+}
+
+// start fills in the defaults every run shares (the clock, time.Now, and
+// the number of objects read at once, par when parallel is not positive)
+// and starts the run's progress.
+func start(now func() time.Time, parallel, par int, progress func(Progress)) (func() time.Time, int, *reporter) {
+	if now == nil {
+		now = time.Now
+	}
+	if parallel <= 0 {
+		parallel = par
+	}
+	return now, parallel, &reporter{Progress: Progress{Started: now(), Listing: true}, fn: progress}
 }
 
 func (r *reporter) report() {
@@ -83,114 +97,21 @@ var ErrManifestComplete = errors.New("manifest is already complete")
 // writes a manifest of them to path. Memory stays bounded by Parallel
 // objects whatever the bucket's size. If ctx is cancelled the manifest is
 // left without a trailer, ready for Resume.
+//
+// It runs in three stages joined by ordered: listObjects (the lister),
+// readObject (the readers, Parallel at once) and a snapshotCollector
+// (writes each entry, in key order).
 func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptions) (Trailer, error) {
-	now := opt.Now
-	if now == nil {
-		now = time.Now
-	}
-	par := opt.Parallel
-	if par <= 0 {
-		par = 8
-	}
+	now, par, prog := start(opt.Now, opt.Parallel, 8, opt.Progress)
 	loc := b.Location()
-	prog := &reporter{Progress: Progress{Started: now(), Listing: true}, fn: opt.Progress}
-
-	var (
-		f       *os.File
-		mw      *manifestWriter
-		resumed bool
-		err     error
-	)
-	_, statErr := os.Stat(path)
-	exists := statErr == nil
-	switch {
-	case exists && opt.Resume:
-		f, mw, err = reopenManifest(path, loc)
-		if err != nil {
-			return Trailer{}, err
-		}
-		resumed = true
-		prog.Skipped = mw.count
-	case exists && !opt.Force:
-		return Trailer{}, fmt.Errorf("snapshot %s: %w (use --resume to continue it or --force to start over)", path, ErrManifestExists)
-	default:
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return Trailer{}, fmt.Errorf("snapshot: %w", err)
-		}
-		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return Trailer{}, fmt.Errorf("snapshot: %w", err)
-		}
-		mw = newManifestWriter(f)
-		err = mw.header(Header{
-			Kind: "snapshot", Bucket: loc.Bucket, Prefix: loc.Prefix, Region: opt.Region, Endpoint: opt.Endpoint,
-			Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion, Versioning: versioningOf(ctx, b),
-		})
-		if err == nil {
-			err = mw.w.Flush()
-		}
-		if err != nil {
-			f.Close()
-			return Trailer{}, fmt.Errorf("snapshot %s: %w", path, err)
-		}
+	f, mw, resumed, err := openSnapshot(ctx, b, path, opt, prog)
+	if err != nil {
+		return Trailer{}, err
 	}
 	defer f.Close()
 
-	type result struct {
-		obj  mailstore.Object
-		d    digest
-		err  error
-		gone bool
-	}
-	var (
-		vanished int64
-		failed   []FailedObject
-	)
-	err = ordered(ctx, par,
-		func(ctx context.Context, emit func(mailstore.Object) error) error {
-			err := b.ListSorted(ctx, mw.lastKey, func(page []mailstore.Object) error {
-				for _, o := range page {
-					prog.listed.Add(1)
-					if err := emit(o); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			prog.listDone.Store(err == nil)
-			return err
-		},
-		func(ctx context.Context, o mailstore.Object) result {
-			d, obj, err := readDigest(ctx, b, o.Key, "", false)
-			if errors.Is(err, mailstore.ErrNotFound) {
-				return result{obj: o, gone: true}
-			}
-			return result{obj: obj, d: d, err: err}
-		},
-		func(r result) error {
-			if r.err != nil && ctx.Err() == nil {
-				// Retried already (s3store): go on with the others and
-				// report this one at the end.
-				failed = append(failed, FailedObject{Key: r.obj.Key, Error: r.err.Error()})
-				prog.Errors++
-				prog.report()
-				return nil
-			}
-			if r.err != nil {
-				return r.err
-			}
-			prog.Done++
-			if r.gone {
-				vanished++
-			} else {
-				prog.Bytes += r.d.Size
-				if err := mw.entry(entryOf(r.obj, r.d)); err != nil {
-					return err
-				}
-			}
-			prog.report()
-			return nil
-		})
+	c := &snapshotCollector{mw: mw, prog: prog}
+	err = ordered(ctx, par, listObjects(b, mw.lastKey, prog), readObject(b), func(r snapResult) error { return c.collect(ctx, r) })
 	if ferr := mw.w.Flush(); err == nil {
 		err = ferr
 	}
@@ -203,7 +124,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 	}
 	prog.listDone.Store(true)
 	prog.report()
-	t, err := mw.trailer(Trailer{Finished: now().UTC(), Resumed: resumed, Vanished: vanished, Failed: failed})
+	t, err := mw.trailer(Trailer{Finished: now().UTC(), Resumed: resumed, Vanished: c.vanished, Failed: c.failed})
 	if err == nil {
 		err = f.Sync()
 	}
@@ -213,13 +134,123 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 	if err != nil {
 		return t, fmt.Errorf("snapshot %s: %w", path, err)
 	}
-	return t, incompleteErr("snapshot "+loc.String(), failed, prog.listed.Load()+prog.Skipped)
+	return t, incompleteErr("snapshot "+loc.String(), c.failed, prog.listed.Load()+prog.Skipped)
+}
+
+// openSnapshot opens the manifest at path: an interrupted one reopened
+// after its last complete entry (Resume), else a new one with its header
+// written. resumed says which.
+func openSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptions, prog *reporter) (f *os.File, mw *manifestWriter, resumed bool, err error) {
+	loc := b.Location()
+	_, statErr := os.Stat(path)
+	exists := statErr == nil
+	switch {
+	case exists && opt.Resume:
+		if f, mw, err = reopenManifest(path, loc); err != nil {
+			return nil, nil, false, err
+		}
+		prog.Skipped = mw.count
+		return f, mw, true, nil
+	case exists && !opt.Force:
+		return nil, nil, false, fmt.Errorf("snapshot %s: %w (use --resume to continue it or --force to start over)", path, ErrManifestExists)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, nil, false, fmt.Errorf("snapshot: %w", err)
+	}
+	if f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+		return nil, nil, false, fmt.Errorf("snapshot: %w", err)
+	}
+	mw = newManifestWriter(f)
+	err = mw.header(Header{
+		Kind: "snapshot", Bucket: loc.Bucket, Prefix: loc.Prefix, Region: opt.Region, Endpoint: opt.Endpoint,
+		Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion, Versioning: versioningOf(ctx, b),
+	})
+	if err == nil {
+		err = mw.w.Flush()
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, false, fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	return f, mw, false, nil
+}
+
+// listObjects is the lister stage: every object after startAfter, in key
+// order, counted into prog as it is listed.
+func listObjects(b Bucket, startAfter string, prog *reporter) func(context.Context, func(mailstore.Object) error) error {
+	return func(ctx context.Context, emit func(mailstore.Object) error) error {
+		err := b.ListSorted(ctx, startAfter, func(page []mailstore.Object) error {
+			for _, o := range page {
+				prog.listed.Add(1)
+				if err := emit(o); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		prog.listDone.Store(err == nil)
+		return err
+	}
+}
+
+// snapResult is what a reader found for one listed object.
+type snapResult struct {
+	obj  mailstore.Object
+	d    digest
+	err  error
+	gone bool // deleted between the listing and the read
+}
+
+// readObject is the reader stage: the digest of one object's bytes.
+func readObject(b Bucket) func(context.Context, mailstore.Object) snapResult {
+	return func(ctx context.Context, o mailstore.Object) snapResult {
+		d, obj, err := readDigest(ctx, b, o.Key, "", false)
+		if errors.Is(err, mailstore.ErrNotFound) {
+			return snapResult{obj: o, gone: true}
+		}
+		return snapResult{obj: obj, d: d, err: err}
+	}
+}
+
+// snapshotCollector is the collector stage: it writes an entry for each
+// object read, in key order, counts the ones that vanished and keeps the
+// ones that could not be read for the trailer.
+type snapshotCollector struct {
+	mw       *manifestWriter
+	prog     *reporter
+	vanished int64
+	failed   []FailedObject
+}
+
+func (c *snapshotCollector) collect(ctx context.Context, r snapResult) error {
+	if r.err != nil && ctx.Err() == nil {
+		// Retried already (s3store): go on with the others and report
+		// this one at the end.
+		c.failed = append(c.failed, FailedObject{Key: r.obj.Key, Error: r.err.Error()})
+		c.prog.Errors++
+		c.prog.report()
+		return nil
+	}
+	if r.err != nil {
+		return r.err
+	}
+	c.prog.Done++
+	if r.gone {
+		c.vanished++
+	} else {
+		c.prog.Bytes += r.d.Size
+		if err := c.mw.entry(entryOf(r.obj, r.d)); err != nil {
+			return err
+		}
+	}
+	c.prog.report()
+	return nil
 }
 
 // versioningOf asks b for its versioning status when it can tell.
 func versioningOf(ctx context.Context, b any) string {
 	vc, ok := b.(interface {
-		Versioning(context.Context) (Versioning, error)
+		Versioning(context.Context) (posture.Versioning, error)
 	})
 	if !ok {
 		return "unknown"

@@ -89,19 +89,12 @@ type VerifyOptions struct {
 // kept versions for the original bytes. It returns an error only when it
 // cannot run; findings are in the summary and the results.
 func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summary, error) {
-	now := opt.Now
-	if now == nil {
-		now = time.Now
-	}
-	par := opt.Parallel
-	if par <= 0 {
-		par = 8
-	}
+	now, par, prog := start(opt.Now, opt.Parallel, 8, opt.Progress)
 	maxCand := opt.MaxCandidates
 	if maxCand <= 0 {
 		maxCand = 8
 	}
-	sum := Summary{Started: now().UTC()}
+	sum := Summary{Started: prog.Started.UTC()}
 	mc, err := CheckManifest(path)
 	if err != nil {
 		return sum, err
@@ -115,8 +108,6 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	// An export's manifest holds only what its query chose: the other
 	// objects are not "new", just not part of it.
 	partial := mc.Header.Query != ""
-
-	prog := &reporter{Progress: Progress{Started: sum.Started, Listing: true}, fn: opt.Progress}
 
 	type pair struct {
 		want *Entry

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/report"
@@ -70,7 +70,7 @@ func Collect(ctx context.Context, m *mailbox.Mailbox, limit int) (found []Found,
 
 // Link is a report about one logged send.
 type Link struct {
-	// Seq is the action's position in the log (audit.Action.Seq).
+	// Seq is the action's position in the log (actionlog.Action.Seq).
 	Seq int64 `json:"seq"`
 	// Kind is the report's kind: bounce, delay, delivered, complaint.
 	Kind string `json:"kind"`
@@ -84,7 +84,7 @@ type Link struct {
 
 // Match returns, for each action a report is about, the reports, oldest
 // first (in the order given for equal dates). Only sent actions are matched.
-func Match(actions []audit.Action, found []Found) map[int64][]Link {
+func Match(actions []actionlog.Action, found []Found) map[int64][]Link {
 	bySES, byMsgID := map[string]int64{}, map[string]int64{}
 	for _, a := range actions {
 		if a.Result != "sent" {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/report"
@@ -27,7 +27,7 @@ func fixture(t *testing.T, name string) []byte {
 
 // The action log of a few sends, with the SES message ids the fixtures'
 // reports quote.
-var actions = []audit.Action{
+var actions = []actionlog.Action{
 	{Seq: 1, Command: "reply", Result: "sent", SESMessageID: "0101018f2c5d6f11-9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d-000000",
 		Destinations: []string{"nobody@customer-gone.example"}},
 	{Seq: 2, Command: "forward", Result: "sent", SESMessageID: "0100018f44b2c3d4-12345678-9abc-def0-1234-56789abcdef0-000000"},

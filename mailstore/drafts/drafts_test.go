@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/compose"
 )
 
@@ -195,17 +195,17 @@ func (f *fakeSender) SendRaw(_ context.Context, dests []string, raw []byte) (str
 
 func (f *fakeSender) Quota(context.Context) (mailstore.Quota, error) { return mailstore.Quota{}, nil }
 
-func readLog(t *testing.T, path string) []audit.Action {
+func readLog(t *testing.T, path string) []actionlog.Action {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []audit.Action
+	var out []actionlog.Action
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var a audit.Action
+		var a actionlog.Action
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +226,7 @@ func outbox(t *testing.T, s mailstore.Sender) (*Outbox, string) {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(root, "actions.jsonl")
-	lg, err := audit.OpenLog(logPath)
+	lg, err := actionlog.OpenLog(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}

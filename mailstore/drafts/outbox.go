@@ -13,17 +13,17 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
-// ActionLog is where every send attempt is recorded (*audit.Log).
+// ActionLog is where every send attempt is recorded (*actionlog.Log).
 type ActionLog interface {
-	Append(audit.Action) error
+	Append(actionlog.Action) error
 }
 
-var _ ActionLog = (*audit.Log)(nil)
+var _ ActionLog = (*actionlog.Log)(nil)
 
 // SentCopier stores a copy of a sent message somewhere else (the bucket's
 // sent_prefix), returning where.
@@ -155,7 +155,7 @@ func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error
 		}
 		return Result{Skipped: skipped, Warnings: screenWarnings}, &SendError{DraftPath: d.Path(), Err: err}
 	}
-	act := audit.Action{
+	act := actionlog.Action{
 		Command: "reply", Bucket: d.Meta.Bucket, Key: d.Meta.Key, ETag: d.Meta.ETag,
 		SHA256: hex.EncodeToString(sum[:]), Destinations: dests, MessageID: p.MessageID,
 		Simulator: sesaccount.AllSimulator(dests),

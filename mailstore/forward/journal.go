@@ -14,6 +14,10 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gofrs/flock"
+
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // The states of a forward attempt, in the order a bulk run records them.
@@ -50,11 +54,12 @@ type Entry struct {
 // "failed" after, so an entry left "sending" by a crash is known to be in
 // doubt rather than silently retried.
 //
-// A Journal is safe for concurrent use. On systems with flock(2) it also
-// holds an exclusive lock on the file, so two runs cannot share it.
+// A Journal is safe for concurrent use. It also holds an exclusive lock
+// (xdg.Lock) while open, so two runs cannot share it.
 type Journal struct {
 	mu      sync.Mutex
 	f       *os.File
+	lock    *flock.Flock
 	path    string
 	entries map[string]Entry
 	err     error // a failed append: the file may end in a torn line, so no more writes
@@ -71,24 +76,33 @@ func OpenJournal(path string) (*Journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open forward journal: %w", err)
 	}
+	lock, err := xdg.Lock(path)
+	if err != nil {
+		return nil, fmt.Errorf("open forward journal: %w", err)
+	}
+	switch locked, err := lock.TryLock(); {
+	case err != nil:
+		return nil, fmt.Errorf("open forward journal %s: %w", path, err)
+	case !locked:
+		return nil, fmt.Errorf("open forward journal %s: %w", path, ErrJournalBusy)
+	}
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
+		lock.Unlock()
 		return nil, fmt.Errorf("open forward journal: %w", err)
 	}
-	j := &Journal{f: f, path: path, entries: make(map[string]Entry)}
+	j := &Journal{f: f, lock: lock, path: path, entries: make(map[string]Entry)}
 	if err := j.open(created); err != nil {
 		f.Close()
+		lock.Unlock()
 		return nil, fmt.Errorf("open forward journal %s: %w", path, err)
 	}
 	return j, nil
 }
 
 func (j *Journal) open(created bool) error {
-	if err := lockFile(j.f); err != nil {
-		return err
-	}
 	if created {
 		// Make the new file's name durable too, not only its contents.
 		if d, err := os.Open(filepath.Dir(j.path)); err == nil {
@@ -226,6 +240,9 @@ func (j *Journal) Close() error {
 	}
 	err := j.f.Close()
 	j.f = nil
+	if uerr := j.lock.Unlock(); err == nil {
+		err = uerr
+	}
 	if err != nil {
 		return fmt.Errorf("close forward journal %s: %w", j.path, err)
 	}

@@ -27,8 +27,10 @@ func TestForwardStoredAndMigratedFromV2(t *testing.T) {
 	loc := mailstore.Location{Bucket: "bk", Prefix: "p/"}
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	sums := []mailstore.Summary{
-		{Object: mailstore.Object{Key: "p/a", ETag: "e1", LastModified: t0}, Report: mailstore.ReportBounce},
-		{Object: mailstore.Object{Key: "p/b", ETag: "e2", LastModified: t0.Add(time.Hour)}},
+		// Exact attachment counts: schema 5 re-reads only guessed ones
+		// (TestMigrateMarksGuessedCountsStale).
+		{Object: mailstore.Object{Key: "p/a", ETag: "e1", LastModified: t0}, Report: mailstore.ReportBounce, AttachmentsExact: true},
+		{Object: mailstore.Object{Key: "p/b", ETag: "e2", LastModified: t0.Add(time.Hour)}, AttachmentsExact: true},
 	}
 	if err := x.Put(ctx, "bk", sums); err != nil {
 		t.Fatal(err)
@@ -55,7 +57,7 @@ func TestForwardStoredAndMigratedFromV2(t *testing.T) {
 		t.Fatalf("after migration: %+v, %v", known, err)
 	}
 	var version int
-	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != 3 {
+	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
 		t.Fatalf("user_version %d, %v", version, err)
 	}
 

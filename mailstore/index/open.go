@@ -24,7 +24,7 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 3
+	schemaVersion = 5
 )
 
 const schema = `
@@ -75,6 +75,13 @@ var v3Steps = []string{
 	forwardTables,
 }
 
+// v5Steps move a schema 3 index to schema 5, where a count of attachments
+// that is not exact is a lower bound. Before, it was a guess from the
+// header (1 for any multipart/mixed, which may hold none), so those rows
+// are marked stale: read again by the next refresh. Exact counts
+// (messages opened) stay.
+var v5Steps = []string{`UPDATE messages SET stale=1 WHERE attachments_exact=0`}
+
 // columnsV0 and columnsV1 are the messages table's columns in each schema,
 // to tell our own database from a foreign one that happens to be SQLite.
 var (
@@ -85,6 +92,9 @@ var (
 	columnsV2 = sortedCopy(append(append([]string{}, columnsV1...), "report"))
 	columnsV3 = sortedCopy(append(append([]string{}, columnsV2...),
 		"forward_status", "forward_error", "forward_destinations", "forward_time", "forward_requests"))
+	// Schema 5 has schema 3's columns; what changed is what a count that is
+	// not exact means (v5Steps).
+	columnsV5 = columnsV3
 )
 
 func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
@@ -378,13 +388,18 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 3 (delivery reports, forward statuses): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 5 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
 	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
-		if err := migrateV2(ctx, db); err != nil {
+		if err := migrate(ctx, db, append(slices.Clone(v3Steps), v5Steps...)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
 		}
-		return "", nil
-	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV3) &&
+		return "the index was upgraded to schema 5 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+	case version == 3 && hasFTS && slices.Equal(cols, columnsV3):
+		if err := migrate(ctx, db, v5Steps); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 3: %w", err)
+		}
+		return "the index was upgraded to schema 5 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
 		return "", nil
 	}
@@ -543,16 +558,18 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-// migrateV2 adds the forward status columns and the log tables. Nothing
-// is read again: the statuses come from the log group, read in full by
-// the next index run that names one.
-func migrateV2(ctx context.Context, db *sql.DB) error {
+// migrate runs steps on the database and stamps the current schema, in
+// one transaction. From schema 2: the forward status columns and the log
+// tables (v3Steps; the statuses come from the log group, read in full by
+// the next index run that names one), then v5Steps. From schema 3:
+// v5Steps.
+func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range v3Steps {
+	for _, q := range steps {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}

@@ -103,6 +103,7 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 						// A decrypted message is smaller than its listing.
 						r.sum.Size = got.Size
 					}
+					r.err = countAttachments(ctx, st, &r.sum, hdr)
 				}
 				select {
 				case results <- r:
@@ -239,4 +240,28 @@ func summarize(hdr []byte, o mailstore.Object) mailstore.Summary {
 		s.Kind = mailstore.KindSetupNotification
 	}
 	return s
+}
+
+// countAttachments sets s's attachment count from head, the first bytes
+// of the message (mime.CountAttachments). A lower bound of 0 would leave
+// has:attachment and the @ flag undecided, to change when the message is
+// opened; so then the message is read whole and counted exactly. That
+// costs a full read only for multipart mail larger than the first range
+// whose first bytes hold no attachment (a long HTML newsletter, an
+// attachment after a long text).
+func countAttachments(ctx context.Context, st mailstore.Store, s *mailstore.Summary, head []byte) error {
+	s.Attachments, s.AttachmentsExact = mime.CountAttachments(head, s.Size)
+	if s.AttachmentsExact || s.Attachments > 0 {
+		return nil
+	}
+	raw, got, err := st.Read(ctx, s.Key)
+	if err != nil {
+		return err
+	}
+	if got.ETag != s.ETag {
+		// Replaced since it was listed: the next refresh reads the new one.
+		return fmt.Errorf("read %s: changed while indexing", s.Key)
+	}
+	s.Attachments, s.AttachmentsExact = mime.CountAttachments(raw, int64(len(raw)))
+	return nil
 }

@@ -37,7 +37,7 @@ func TestReportStoredAndMigrated(t *testing.T) {
 	x.Close()
 
 	// An index of schema 1, from before the column: reopening migrates it
-	// to schema 2 and marks every row stale, so the next refresh
+	// to the current schema and marks every row stale, so the next refresh
 	// summarizes every header again (and finds the reports).
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {

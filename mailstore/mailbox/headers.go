@@ -29,6 +29,7 @@ func (m *Mailbox) OpenHeader(ctx context.Context, key string) (*Message, error) 
 	if err != nil {
 		return nil, err
 	}
+	hdr = mime.HeaderBlock(hdr) // without the body's first bytes read along
 	v := mime.Parse(hdr)
 	v.Summary.Object = obj
 	v.Summary.Size = obj.Size

@@ -221,6 +221,11 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 		if s.Date.IsZero() {
 			s.Date, s.DateFromStore = old.Date, old.DateFromStore
 		}
+		if !s.AttachmentsExact && old.ETag == obj.ETag {
+			// The parser gave up (its deadline): the count from indexing
+			// stands rather than none.
+			s.Attachments, s.AttachmentsExact = old.Attachments, old.AttachmentsExact
+		}
 	}
 	if s.Date.IsZero() {
 		s.Date, s.DateFromStore = obj.LastModified, true
@@ -237,7 +242,7 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 		}
 	}
 	v.Summary = s
-	// Best effort: the exact attachment count is a nicety for the list.
+	// Best effort: the list then shows the exact attachment count.
 	_ = m.idx.Put(ctx, m.Location().Bucket, []mailstore.Summary{s})
 	// Best effort too: the log lines are shown next to the message.
 	flog, _ := m.ForwardLog(ctx, s)

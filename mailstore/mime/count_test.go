@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -28,9 +29,11 @@ func countCorpus(t *testing.T) map[string][]byte {
 }
 
 // The exact count is Parse's, and any prefix of a message gives a lower
-// bound of it, marked as such: the count of an indexed message never goes
-// down when it is opened.
+// bound of it, marked as such, or (a message that is not multipart) the
+// exact count: the count of an indexed message never goes down when it
+// is opened, and only goes up when it was marked a lower bound.
 func TestCountAttachmentsPrefixIsLowerBound(t *testing.T) {
+	var bounds, exacts int
 	for name, raw := range countCorpus(t) {
 		size := int64(len(raw))
 		exact, ok := CountAttachments(raw, size)
@@ -41,12 +44,24 @@ func TestCountAttachmentsPrefixIsLowerBound(t *testing.T) {
 		if end < 0 {
 			end = len(raw)
 		}
+		multipart := strings.HasPrefix(mediaType(scanHeader(raw).first("content-type")), "multipart/")
 		for _, cut := range cuts(raw, end) {
 			n, ok := CountAttachments(raw[:cut], size)
-			if ok || n > exact {
-				t.Fatalf("%s cut at %d of %d: %d (exact=%v), whole message has %d", name, cut, len(raw), n, ok, exact)
+			// Exact from a prefix: a whole header that is not multipart.
+			h := scanHeader(raw[:cut])
+			wantExact := !multipart && h.Stop == stopBlank && len(h.Fields) > 0
+			if ok != wantExact || n > exact || ok && n != exact {
+				t.Fatalf("%s cut at %d of %d: %d (exact=%v, want %v), whole message has %d", name, cut, len(raw), n, ok, wantExact, exact)
+			}
+			if ok {
+				exacts++
+			} else {
+				bounds++
 			}
 		}
+	}
+	if bounds < 100 || exacts < 10 {
+		t.Fatalf("only %d lower bounds and %d exact counts from prefixes", bounds, exacts)
 	}
 }
 
@@ -101,4 +116,25 @@ func TestCountAttachmentsSeesCutAttachment(t *testing.T) {
 	if whole, _ := CountAttachments(raw, int64(len(raw))); n != whole || exact || whole == 0 {
 		t.Fatalf("first 64 KiB: %d (exact=%v), whole: %d", n, exact, whole)
 	}
+}
+
+// FuzzCountAttachments: for any message and any cut, the count from the
+// prefix is exact (and equal to the whole message's) when it says so,
+// else at most the whole message's; and it is 0 only when the whole
+// message has none or the count is marked a lower bound, so has:attachment
+// decided from an exact count never changes on opening.
+func FuzzCountAttachments(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		whole, ok := CountAttachments(raw, int64(len(raw)))
+		if !ok && !Parse(raw).Source {
+			t.Fatalf("whole message counted as a lower bound")
+		}
+		for _, cut := range []int{len(raw) / 3, len(raw) / 2, len(raw) * 9 / 10} {
+			n, exact := CountAttachments(raw[:cut], int64(len(raw)))
+			if exact && n != whole || n > whole {
+				t.Fatalf("cut at %d of %d: %d (exact %v), whole %d", cut, len(raw), n, exact, whole)
+			}
+		}
+	})
 }

@@ -164,3 +164,12 @@ func HeaderEnd(b []byte) int {
 		return -1
 	}
 }
+
+// HeaderBlock returns the header block b starts with (the blank line
+// included), or all of b when the header does not end in it.
+func HeaderBlock(b []byte) []byte {
+	if end := HeaderEnd(b); end >= 0 {
+		return b[:end]
+	}
+	return b
+}

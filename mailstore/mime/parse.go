@@ -187,8 +187,8 @@ func (v *View) warn(format string, args ...any) {
 // finish settles the exact attachment count and the warnings.
 func (v *View) finish(d *decoder) {
 	if v.Source {
-		// The parts were not read: the header's hint stays, as a hint.
-		v.Summary.AttachmentsExact = false
+		// The parts were not read: nothing is known of the attachments.
+		v.Summary.Attachments, v.Summary.AttachmentsExact = 0, false
 	} else {
 		v.Summary.Attachments = len(v.Attachments())
 		v.Summary.AttachmentsExact = true
@@ -210,9 +210,21 @@ func (h scannedHeader) first(name string) string {
 }
 
 // enmimeInput is what enmime reads: the message without an mbox "From "
-// line, and with the blank line a header that ran into its body lacks, so
-// enmime does not read the first body line as a folded header field.
+// line, with the blank line a header that ran into its body lacks, so
+// enmime does not read the first body line as a folded header field, and
+// with a blank line of extra CRs ("\r\r\n", which scanHeader ends the
+// header at) made a plain one, so enmime ends the header there too.
 func enmimeInput(raw []byte, h scannedHeader) []byte {
+	if h.Stop == stopBlank {
+		blank := bytes.LastIndexByte(raw[:h.Body-1], '\n') + 1
+		if blank < h.Start || h.Body-blank <= 2 {
+			return raw[h.Start:] // "\n" or "\r\n"
+		}
+		in := make([]byte, 0, len(raw)-h.Start)
+		in = append(in, raw[h.Start:blank]...)
+		in = append(in, "\r\n"...)
+		return append(in, raw[h.Body:]...)
+	}
 	if h.Stop != stopNonField {
 		return raw[h.Start:]
 	}

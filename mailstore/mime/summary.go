@@ -97,11 +97,9 @@ func summarize(h scannedHeader) mailstore.Summary {
 	// (see receipt.go).
 	s.Recipients, s.Verdicts = d.receipt(h.Fields)
 
-	// Only the body says exactly how many attachments there are; a
-	// multipart/mixed top level is the usual sign of at least one.
-	if mediaType(ctype) == "multipart/mixed" {
-		s.Attachments = 1
-	}
+	// Attachments are counted from the body (CountAttachments), never
+	// guessed from the header: a guess would change when the message is
+	// opened.
 	s.Report = report.KindOfHeader(ctype, s.Subject)
 	if strings.EqualFold(s.Subject, SetupNotificationSubject) {
 		s.Kind = mailstore.KindSetupNotification

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/forward"
 )
 
@@ -199,11 +199,11 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 // memLog is an ActionLog.
 type memLog struct {
 	mu      sync.Mutex
-	actions []audit.Action
+	actions []actionlog.Action
 	err     error
 }
 
-func (l *memLog) Append(a audit.Action) error {
+func (l *memLog) Append(a actionlog.Action) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.err != nil {

@@ -245,6 +245,7 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 		}
 		return fail("%v", err)
 	}
+	hdr = mime.HeaderBlock(hdr) // without the body's first bytes read along
 	it.ETag, it.Size = strings.Trim(obj.ETag, `"`), obj.Size
 	it.Summary = mime.Summarize(hdr)
 	it.Summary.Object = obj

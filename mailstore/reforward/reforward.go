@@ -20,10 +20,12 @@ package reforward
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
@@ -115,6 +117,31 @@ type Totals struct {
 	Sent, DryRun, Skipped, Failed, Uncertain int
 }
 
+// Count totals the results of a run.
+func Count(rs []Result) Totals {
+	var t Totals
+	for _, r := range rs {
+		t.add(r.Status)
+	}
+	return t
+}
+
+// String renders the counts that are not zero in the order of a run,
+// "2 sent, 1 skipped": the one rendering of a run's totals, for the CLI
+// and the TUI. It is "" when there are none.
+func (t Totals) String() string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{t.Sent, "sent"}, {t.DryRun, "written (dry run)"}, {t.Skipped, "skipped"}, {t.Failed, "failed"}, {t.Uncertain, "uncertain"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (t *Totals) add(s Status) {
 	switch s {
 	case StatusSent:
@@ -137,8 +164,9 @@ type Source interface {
 	Location() mailstore.Location
 	// Resolve turns a full key or an SES message id into the object key.
 	Resolve(ctx context.Context, keyOrID string) (string, error)
-	// ReadHeader returns the header block and what the store knows of the
-	// object (ETag, size).
+	// ReadHeader returns the first bytes of the object, its whole header
+	// block at least (mailstore.Store.ReadHeader), and what the store
+	// knows of the object (ETag, size).
 	ReadHeader(ctx context.Context, key string) ([]byte, mailstore.Object, error)
 	// Read returns the whole stored object.
 	Read(ctx context.Context, key string) ([]byte, mailstore.Object, error)
@@ -166,9 +194,9 @@ func (s mailboxSource) LambdaForward(ctx context.Context, k string) (mailstore.F
 
 var _ LambdaRecord = mailboxSource{}
 
-// ActionLog is where every send is written for auditors (audit.Log).
+// ActionLog is where every send is written for auditors (actionlog.Log).
 type ActionLog interface {
-	Append(audit.Action) error
+	Append(actionlog.Action) error
 }
 
 // Clock is the time a run paces and backs off by. Tests use a fake one that

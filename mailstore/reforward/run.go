@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
@@ -398,7 +398,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		if r.Log == nil {
 			return nil
 		}
-		return r.Log.Append(audit.Action{Time: r.clock().Now(), Command: "forward", Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
+		return r.Log.Append(actionlog.Action{Time: r.clock().Now(), Command: "forward", Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
 			SHA256: digest, Destinations: dests, SESMessageID: id, Result: result, Simulator: sesaccount.AllSimulator(dests)})
 	}
 	ref := SendRef{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag, Destinations: dests}

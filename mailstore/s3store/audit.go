@@ -21,6 +21,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/posture"
 )
 
 // auditAPI is the part of *s3.Client the audit reads use, beyond s3API.
@@ -36,15 +37,15 @@ type auditAPI interface {
 }
 
 var (
-	_ audit.Bucket       = (*Store)(nil)
-	_ audit.BucketConfig = (*Store)(nil)
-	_ auditAPI           = (*s3.Client)(nil)
+	_ audit.Bucket         = (*Store)(nil)
+	_ posture.BucketConfig = (*Store)(nil)
+	_ auditAPI             = (*s3.Client)(nil)
 )
 
 func (s *Store) auditAPI() (auditAPI, error) {
 	a, ok := s.api.(auditAPI)
 	if !ok {
-		return nil, audit.ErrUnsupported
+		return nil, mailstore.ErrUnsupported
 	}
 	return a, nil
 }
@@ -167,33 +168,33 @@ func sortVersions(vs []audit.Version) {
 	}
 }
 
-// Versioning implements audit.BucketConfig.
-func (s *Store) Versioning(ctx context.Context) (audit.Versioning, error) {
+// Versioning implements posture.BucketConfig.
+func (s *Store) Versioning(ctx context.Context) (posture.Versioning, error) {
 	api, err := s.auditAPI()
 	if err != nil {
-		return audit.Versioning{}, err
+		return posture.Versioning{}, err
 	}
 	out, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("VersioningConfiguration"), s.readOpts)
 	if err != nil {
-		return audit.Versioning{}, fmt.Errorf("read versioning of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketVersioning"))
+		return posture.Versioning{}, fmt.Errorf("read versioning of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketVersioning"))
 	}
-	return audit.Versioning{Status: string(out.Status), MFADelete: string(out.MFADelete)}, nil
+	return posture.Versioning{Status: string(out.Status), MFADelete: string(out.MFADelete)}, nil
 }
 
-// ObjectLock implements audit.BucketConfig.
-func (s *Store) ObjectLock(ctx context.Context) (audit.ObjectLock, error) {
+// ObjectLock implements posture.BucketConfig.
+func (s *Store) ObjectLock(ctx context.Context) (posture.ObjectLock, error) {
 	api, err := s.auditAPI()
 	if err != nil {
-		return audit.ObjectLock{}, err
+		return posture.ObjectLock{}, err
 	}
 	out, err := api.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ObjectLockConfiguration"), s.readOpts)
 	if err != nil {
-		return audit.ObjectLock{}, fmt.Errorf("read Object Lock configuration of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketObjectLockConfiguration"))
+		return posture.ObjectLock{}, fmt.Errorf("read Object Lock configuration of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketObjectLockConfiguration"))
 	}
-	var ol audit.ObjectLock
+	var ol posture.ObjectLock
 	c := out.ObjectLockConfiguration
 	if c == nil {
-		return ol, fmt.Errorf("read Object Lock configuration of %s: %w", s.loc.Bucket, audit.ErrNotConfigured)
+		return ol, fmt.Errorf("read Object Lock configuration of %s: %w", s.loc.Bucket, posture.ErrNotConfigured)
 	}
 	ol.Enabled = c.ObjectLockEnabled == types.ObjectLockEnabledEnabled
 	if c.Rule != nil && c.Rule.DefaultRetention != nil {
@@ -203,8 +204,8 @@ func (s *Store) ObjectLock(ctx context.Context) (audit.ObjectLock, error) {
 	return ol, nil
 }
 
-// Lifecycle implements audit.BucketConfig.
-func (s *Store) Lifecycle(ctx context.Context) ([]audit.LifecycleRule, error) {
+// Lifecycle implements posture.BucketConfig.
+func (s *Store) Lifecycle(ctx context.Context) ([]posture.LifecycleRule, error) {
 	api, err := s.auditAPI()
 	if err != nil {
 		return nil, err
@@ -213,19 +214,22 @@ func (s *Store) Lifecycle(ctx context.Context) ([]audit.LifecycleRule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read lifecycle rules of %s: %w", s.loc.Bucket, configErr(err, "s3:GetLifecycleConfiguration"))
 	}
-	rules := make([]audit.LifecycleRule, 0, len(out.Rules))
+	rules := make([]posture.LifecycleRule, 0, len(out.Rules))
 	for _, r := range out.Rules {
 		rules = append(rules, lifecycleRuleOf(r))
 	}
 	return rules, nil
 }
 
-func lifecycleRuleOf(r types.LifecycleRule) audit.LifecycleRule {
-	lr := audit.LifecycleRule{
+func lifecycleRuleOf(r types.LifecycleRule) posture.LifecycleRule {
+	lr := posture.LifecycleRule{
 		ID:      aws.ToString(r.ID),
 		Enabled: r.Status == types.ExpirationStatusEnabled,
-		Prefix:  aws.ToString(r.Prefix), //nolint:staticcheck // the deprecated top-level prefix is still sent by old configurations
 	}
+	// A rule written before the Filter element has its prefix at the top
+	// level; read without it, it would seem to cover the whole bucket.
+	//lint:ignore SA1019 S3 still returns such rules, and only there
+	lr.Prefix = aws.ToString(r.Prefix)
 	var narrowed []string
 	if f := r.Filter; f != nil {
 		if f.Prefix != nil {
@@ -266,55 +270,55 @@ func lifecycleRuleOf(r types.LifecycleRule) audit.LifecycleRule {
 		lr.NoncurrentNewerVersions = aws.ToInt32(n.NewerNoncurrentVersions)
 	}
 	for _, t := range r.Transitions {
-		lr.Transitions = append(lr.Transitions, audit.Transition{Days: aws.ToInt32(t.Days), Date: aws.ToTime(t.Date), StorageClass: string(t.StorageClass)})
+		lr.Transitions = append(lr.Transitions, posture.Transition{Days: aws.ToInt32(t.Days), Date: aws.ToTime(t.Date), StorageClass: string(t.StorageClass)})
 	}
 	for _, t := range r.NoncurrentVersionTransitions {
-		lr.NoncurrentTransitions = append(lr.NoncurrentTransitions, audit.Transition{Days: aws.ToInt32(t.NoncurrentDays), StorageClass: string(t.StorageClass)})
+		lr.NoncurrentTransitions = append(lr.NoncurrentTransitions, posture.Transition{Days: aws.ToInt32(t.NoncurrentDays), StorageClass: string(t.StorageClass)})
 	}
 	return lr
 }
 
-// Encryption implements audit.BucketConfig.
-func (s *Store) Encryption(ctx context.Context) (audit.Encryption, error) {
+// Encryption implements posture.BucketConfig.
+func (s *Store) Encryption(ctx context.Context) (posture.Encryption, error) {
 	api, err := s.auditAPI()
 	if err != nil {
-		return audit.Encryption{}, err
+		return posture.Encryption{}, err
 	}
 	out, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ServerSideEncryptionConfiguration"), s.readOpts)
 	if err != nil {
-		return audit.Encryption{}, fmt.Errorf("read default encryption of %s: %w", s.loc.Bucket, configErr(err, "s3:GetEncryptionConfiguration"))
+		return posture.Encryption{}, fmt.Errorf("read default encryption of %s: %w", s.loc.Bucket, configErr(err, "s3:GetEncryptionConfiguration"))
 	}
 	if c := out.ServerSideEncryptionConfiguration; c != nil {
 		for _, r := range c.Rules {
 			if d := r.ApplyServerSideEncryptionByDefault; d != nil {
-				return audit.Encryption{Algorithm: string(d.SSEAlgorithm), KMSKeyID: aws.ToString(d.KMSMasterKeyID)}, nil
+				return posture.Encryption{Algorithm: string(d.SSEAlgorithm), KMSKeyID: aws.ToString(d.KMSMasterKeyID)}, nil
 			}
 		}
 	}
-	return audit.Encryption{}, fmt.Errorf("read default encryption of %s: %w", s.loc.Bucket, audit.ErrNotConfigured)
+	return posture.Encryption{}, fmt.Errorf("read default encryption of %s: %w", s.loc.Bucket, posture.ErrNotConfigured)
 }
 
-// PublicAccessBlock implements audit.BucketConfig.
-func (s *Store) PublicAccessBlock(ctx context.Context) (audit.PublicAccessBlock, error) {
+// PublicAccessBlock implements posture.BucketConfig.
+func (s *Store) PublicAccessBlock(ctx context.Context) (posture.PublicAccessBlock, error) {
 	api, err := s.auditAPI()
 	if err != nil {
-		return audit.PublicAccessBlock{}, err
+		return posture.PublicAccessBlock{}, err
 	}
 	out, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("PublicAccessBlockConfiguration"), s.readOpts)
 	if err != nil {
-		return audit.PublicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketPublicAccessBlock"))
+		return posture.PublicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketPublicAccessBlock"))
 	}
 	c := out.PublicAccessBlockConfiguration
 	if c == nil {
-		return audit.PublicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", s.loc.Bucket, audit.ErrNotConfigured)
+		return posture.PublicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", s.loc.Bucket, posture.ErrNotConfigured)
 	}
-	return audit.PublicAccessBlock{
+	return posture.PublicAccessBlock{
 		BlockPublicAcls: aws.ToBool(c.BlockPublicAcls), IgnorePublicAcls: aws.ToBool(c.IgnorePublicAcls),
 		BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
 	}, nil
 }
 
-// Policy implements audit.BucketConfig.
+// Policy implements posture.BucketConfig.
 func (s *Store) Policy(ctx context.Context) (string, error) {
 	api, err := s.auditAPI()
 	if err != nil {
@@ -326,12 +330,12 @@ func (s *Store) Policy(ctx context.Context) (string, error) {
 	}
 	p := aws.ToString(out.Policy)
 	if strings.TrimSpace(p) == "" {
-		return "", fmt.Errorf("read bucket policy of %s: %w", s.loc.Bucket, audit.ErrNotConfigured)
+		return "", fmt.Errorf("read bucket policy of %s: %w", s.loc.Bucket, posture.ErrNotConfigured)
 	}
 	if !json.Valid([]byte(p)) {
 		// Some test servers answer an unknown sub-resource with the bucket
 		// listing; that is not a policy.
-		return "", fmt.Errorf("read bucket policy of %s: the answer is not a JSON policy: %w", s.loc.Bucket, audit.ErrUnsupported)
+		return "", fmt.Errorf("read bucket policy of %s: the answer is not a JSON policy: %w", s.loc.Bucket, mailstore.ErrUnsupported)
 	}
 	return p, nil
 }
@@ -346,27 +350,27 @@ var notConfiguredCodes = map[string]bool{
 	"NoSuchPublicAccessBlockConfiguration":           true,
 }
 
-// configErr maps a failed configuration read to audit.ErrNotConfigured or
-// audit.ErrUnsupported where it means one of them, else explains it.
+// configErr maps a failed configuration read to posture.ErrNotConfigured or
+// mailstore.ErrUnsupported where it means one of them, else explains it.
 func configErr(err error, perm string) error {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch {
 		case notConfiguredCodes[ae.ErrorCode()]:
-			return fmt.Errorf("%w (%s)", audit.ErrNotConfigured, ae.ErrorCode())
+			return fmt.Errorf("%w (%s)", posture.ErrNotConfigured, ae.ErrorCode())
 		case ae.ErrorCode() == "NotImplemented" || ae.ErrorCode() == "MethodNotAllowed":
-			return fmt.Errorf("%w (%s)", audit.ErrUnsupported, ae.ErrorCode())
+			return fmt.Errorf("%w (%s)", mailstore.ErrUnsupported, ae.ErrorCode())
 		}
 	}
 	if isStatus(err, http.StatusNotImplemented) {
-		return fmt.Errorf("%w (HTTP 501)", audit.ErrUnsupported)
+		return fmt.Errorf("%w (HTTP 501)", mailstore.ErrUnsupported)
 	}
-	if errors.Is(err, audit.ErrUnsupported) {
+	if errors.Is(err, mailstore.ErrUnsupported) {
 		return err
 	}
 	var de *smithy.DeserializationError
 	if errors.As(err, &de) {
-		return fmt.Errorf("%w (unreadable answer: %v)", audit.ErrUnsupported, err)
+		return fmt.Errorf("%w (unreadable answer: %v)", mailstore.ErrUnsupported, err)
 	}
 	return Explain(err, perm)
 }
@@ -407,7 +411,7 @@ func expectRoot(root string) func(*s3.Options) {
 					}
 					resp.Body = io.NopCloser(bytes.NewReader(body))
 					if got := rootElement(body); got != "" && got != root {
-						return out, md, fmt.Errorf("%w: %w (%s instead of %s)", audit.ErrUnsupported, errWrongAnswer, got, root)
+						return out, md, fmt.Errorf("%w: %w (%s instead of %s)", mailstore.ErrUnsupported, errWrongAnswer, got, root)
 					}
 					return out, md, err
 				}), middleware.After)

@@ -197,7 +197,9 @@ func objectOf(o types.Object) mailstore.Object {
 const maxHeaderRead = 8 << 20
 
 // ReadHeader implements mailstore.Store: a ranged GET of the first
-// HeaderRange bytes, doubled while the header block has not ended.
+// HeaderRange bytes, doubled while the header block has not ended. All
+// the bytes read are returned: the body's start tells how many
+// attachments there are (most messages fit in the first range whole).
 func (s *Store) ReadHeader(ctx context.Context, key string) ([]byte, mailstore.Object, error) {
 	n := s.HeaderRange
 	for {
@@ -205,8 +207,8 @@ func (s *Store) ReadHeader(ctx context.Context, key string) ([]byte, mailstore.O
 		if err != nil {
 			return nil, obj, err
 		}
-		if end := mime.HeaderEnd(b); end >= 0 {
-			return b[:end], obj, nil
+		if mime.HeaderEnd(b) >= 0 {
+			return b, obj, nil
 		}
 		// The whole object was read (always so for a decrypted one), or
 		// the server ignored the range.

@@ -34,7 +34,8 @@ const (
 )
 
 // Text makes multi-line text safe for a terminal. It keeps newlines and tabs,
-// turns CRLF into LF, and removes every other C0 and C1 control, DEL and whole
+// turns CRLF (and U+2028, U+2029) into LF, and removes every other C0 and C1
+// control, DEL and whole
 // escape sequences (CSI, OSC, DCS, SOS, PM, APC, two-byte ESC x, a lone ESC).
 // Invalid UTF-8 becomes U+FFFD. Bidirectional overrides and isolates are
 // shown, not applied: each becomes a visible marker (see BidiMarker).
@@ -69,6 +70,12 @@ func Text(s string) string {
 			}
 		case r == '\n', r == '\t':
 			b.WriteRune(r)
+			i += size
+		case r == '\u2028', r == '\u2029':
+			// Line and paragraph separators: a line end, said so, rather
+			// than a character each terminal (and width count) treats
+			// its own way.
+			b.WriteByte('\n')
 			i += size
 		case isControl(r):
 			i += size
@@ -113,7 +120,7 @@ func plainUnicode(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if (isControl(r) && r != '\n' && r != '\t') || isBidiControl(r) {
+		if (isControl(r) && r != '\n' && r != '\t') || isBidiControl(r) || r == '\u2028' || r == '\u2029' {
 			return false
 		}
 	}

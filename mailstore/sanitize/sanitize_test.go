@@ -18,6 +18,7 @@ func TestText(t *testing.T) {
 		{"crlf becomes lf", "a\r\nb\r\n", "a\nb\n"},
 		{"lone cr overwrite trick", "Your bank\rEVIL", "Your bankEVIL"},
 		{"cr at end", "x\r", "x"},
+		{"line and paragraph separators end lines", "a\u2028b\u2029c", "a\nb\nc"},
 		{"csi colour", "\x1b[31mred\x1b[0m text", "red text"},
 		{"csi cursor up and erase", "ok\x1b[1A\x1b[2Kfake", "okfake"},
 		{"csi private mode", "\x1b[?1049hx\x1b[?25l", "x"},

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sessend"
@@ -84,7 +84,7 @@ func sesSender(endpoint string) *sessend.Sender {
 
 type memLog struct{ n int }
 
-func (l *memLog) Append(audit.Action) error { l.n++; return nil }
+func (l *memLog) Append(actionlog.Action) error { l.n++; return nil }
 
 // testForwardRunsShareClaims runs reforward with the store as its Claims
 // against aws-ses-v2-local: a throttled send gives its claim back and

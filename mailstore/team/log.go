@@ -11,12 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 )
 
 // The shared action log: one item per entry under pk "log", sk the
 // 20-digit sequence number (so the sort key orders them), attribute
-// "entry" the exact JSON bytes as audit.ChainNext made them. An append
+// "entry" the exact JSON bytes as actionlog.ChainNext made them. An append
 // reads the last entry, chains onto it and writes the next number with
 // attribute_not_exists: of two writers racing for a number one wins, the
 // other reads the new tail and tries again, so the chain never forks.
@@ -36,7 +36,7 @@ const appendTimeout = 30 * time.Second
 // Append adds a to the shared log (reforward.ActionLog, drafts.ActionLog).
 // Time, User and Host are filled when empty; Prev and Seq are set here. A
 // reply that was sent also marks its message answered for everyone.
-func (s *Store) Append(a audit.Action) error {
+func (s *Store) Append(a actionlog.Action) error {
 	ctx, cancel := context.WithTimeout(context.Background(), appendTimeout)
 	defer cancel()
 	if err := s.AppendContext(ctx, a); err != nil {
@@ -49,7 +49,7 @@ func (s *Store) Append(a audit.Action) error {
 }
 
 // AppendContext is Append with a context.
-func (s *Store) AppendContext(ctx context.Context, a audit.Action) error {
+func (s *Store) AppendContext(ctx context.Context, a actionlog.Action) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *Store) AppendContext(ctx context.Context, a audit.Action) error {
 		if err != nil {
 			return err
 		}
-		raw, err := audit.ChainNext(a, last)
+		raw, err := actionlog.ChainNext(a, last)
 		if err != nil {
 			return fmt.Errorf("team action log: %w", err)
 		}
@@ -83,7 +83,7 @@ func (s *Store) AppendContext(ctx context.Context, a audit.Action) error {
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		})
 		if err == nil {
-			return s.advanceHead(ctx, seq, audit.EntryHash(raw))
+			return s.advanceHead(ctx, seq, actionlog.EntryHash(raw))
 		}
 		if !isConditionFailed(err) {
 			return s.wrap("append to the action log", err)
@@ -95,7 +95,7 @@ func (s *Store) AppendContext(ctx context.Context, a audit.Action) error {
 			return err
 		}
 		if got != nil && bytes.Equal(got.Raw, raw) {
-			return s.advanceHead(ctx, seq, audit.EntryHash(raw))
+			return s.advanceHead(ctx, seq, actionlog.EntryHash(raw))
 		}
 	}
 	return fmt.Errorf("team table %s: append to the action log: lost %d races in a row", s.table, maxContention)
@@ -119,16 +119,16 @@ func (s *Store) advanceHead(ctx context.Context, seq int64, hash string) error {
 	return nil
 }
 
-func decodeEntry(it map[string]types.AttributeValue) (audit.SharedEntry, error) {
+func decodeEntry(it map[string]types.AttributeValue) (actionlog.SharedEntry, error) {
 	sk := getS(it, "sk")
 	n, err := strconv.ParseInt(sk, 10, 64)
 	if err != nil {
-		return audit.SharedEntry{}, fmt.Errorf("log item %q: not a sequence number", sk)
+		return actionlog.SharedEntry{}, fmt.Errorf("log item %q: not a sequence number", sk)
 	}
-	return audit.SharedEntry{Seq: n, Raw: []byte(getS(it, "entry")), Item: itemName(sk)}, nil
+	return actionlog.SharedEntry{Seq: n, Raw: []byte(getS(it, "entry")), Item: itemName(sk)}, nil
 }
 
-func (s *Store) lastEntry(ctx context.Context) (*audit.SharedEntry, error) {
+func (s *Store) lastEntry(ctx context.Context) (*actionlog.SharedEntry, error) {
 	out, err := s.api.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
@@ -150,7 +150,7 @@ func (s *Store) lastEntry(ctx context.Context) (*audit.SharedEntry, error) {
 	return &e, nil
 }
 
-func (s *Store) entry(ctx context.Context, seq int64) (*audit.SharedEntry, error) {
+func (s *Store) entry(ctx context.Context, seq int64) (*actionlog.SharedEntry, error) {
 	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: keyOf(logPK, seqSK(seq)), ConsistentRead: aws.Bool(true),
 	})
@@ -168,12 +168,12 @@ func (s *Store) entry(ctx context.Context, seq int64) (*audit.SharedEntry, error
 }
 
 // ReadLog returns every entry of the shared log in order, and its head
-// (nil when there is none), for audit.VerifyShared.
-func (s *Store) ReadLog(ctx context.Context) ([]audit.SharedEntry, *audit.SharedHead, error) {
+// (nil when there is none), for actionlog.VerifyShared.
+func (s *Store) ReadLog(ctx context.Context) ([]actionlog.SharedEntry, *actionlog.SharedHead, error) {
 	if err := s.check(); err != nil {
 		return nil, nil, err
 	}
-	var entries []audit.SharedEntry
+	var entries []actionlog.SharedEntry
 	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
@@ -202,15 +202,15 @@ func (s *Store) ReadLog(ctx context.Context) ([]audit.SharedEntry, *audit.Shared
 	if len(out.Item) == 0 {
 		return entries, nil, nil
 	}
-	return entries, &audit.SharedHead{Count: getN(out.Item, "count"), Last: getS(out.Item, "last"), Item: headPK + "/head"}, nil
+	return entries, &actionlog.SharedHead{Count: getN(out.Item, "count"), Last: getS(out.Item, "last"), Item: headPK + "/head"}, nil
 }
 
-// VerifyLog reads and checks the shared log (audit.VerifyShared).
-func (s *Store) VerifyLog(ctx context.Context) ([]audit.Action, []audit.Problem, *audit.SharedHead, error) {
+// VerifyLog reads and checks the shared log (actionlog.VerifyShared).
+func (s *Store) VerifyLog(ctx context.Context) ([]actionlog.Action, []actionlog.Problem, *actionlog.SharedHead, error) {
 	entries, head, err := s.ReadLog(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	actions, problems := audit.VerifyShared(entries, head)
+	actions, problems := actionlog.VerifyShared(entries, head)
 	return actions, problems, head, nil
 }

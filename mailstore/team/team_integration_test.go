@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
@@ -320,7 +320,7 @@ func testRetriedWritesAreRecognised(t *testing.T, db *peer.DynamoDB) {
 		if err := s.Settle(ctx, ref(i), tok, reforward.Outcome{Sent: true, SESMessageID: fmt.Sprint("id", i)}); err != nil {
 			t.Fatalf("settle %d: %v", i, err)
 		}
-		if err := s.Append(audit.Action{Command: "forward", Bucket: "mail", Key: ref(i).Key, Result: "sent"}); err != nil {
+		if err := s.Append(actionlog.Action{Command: "forward", Bucket: "mail", Key: ref(i).Key, Result: "sent"}); err != nil {
 			t.Fatalf("append %d: %v", i, err)
 		}
 	}
@@ -344,7 +344,7 @@ func testUnreachableTableIsAnError(t *testing.T, db *peer.DynamoDB) {
 	if tok, _, err := s.Claim(ctx, ref(1), false, false); err == nil || tok != "" {
 		t.Fatalf("claim on an unreachable table: %q %v", tok, err)
 	}
-	if err := s.AppendContext(ctx, audit.Action{Command: "forward"}); err == nil {
+	if err := s.AppendContext(ctx, actionlog.Action{Command: "forward"}); err == nil {
 		t.Fatal("append on an unreachable table passed")
 	}
 	if err := s.SetRead(ctx, "mail", "k", true); err == nil || !strings.Contains(err.Error(), "unreachable (earlier in this run") {
@@ -403,7 +403,7 @@ func testSharedLogTwoWriters(t *testing.T, db *peer.DynamoDB) {
 		go func() {
 			defer wg.Done()
 			for i := range 5 {
-				if err := s.Append(audit.Action{Command: "forward", Bucket: "mail", Key: fmt.Sprintf("k%d-%d", g, i),
+				if err := s.Append(actionlog.Action{Command: "forward", Bucket: "mail", Key: fmt.Sprintf("k%d-%d", g, i),
 					Destinations: []string{"d@x.example"}, Result: "sent"}); err != nil {
 					t.Error(err)
 				}
@@ -480,12 +480,12 @@ func testStatusShowsClaimsAndKinds(t *testing.T, db *peer.DynamoDB) {
 	s.Claim(ctx, ref(2), false, false)
 	s.Settle(ctx, ref(1), tok, reforward.Outcome{Sent: true, SESMessageID: "id"})
 	s.SetRead(ctx, "mail", "inbox/m01", true)
-	s.Append(audit.Action{Command: "forward"})
+	s.Append(actionlog.Action{Command: "forward"})
 	// A reply that went out marks its message answered for everyone.
-	if err := s.Append(audit.Action{Command: "reply", Bucket: "mail", Key: "inbox/m03", Result: "sent"}); err != nil {
+	if err := s.Append(actionlog.Action{Command: "reply", Bucket: "mail", Key: "inbox/m03", Result: "sent"}); err != nil {
 		t.Fatal(err)
 	}
-	s.Append(audit.Action{Command: "reply", Bucket: "mail", Key: "inbox/m04", Result: "failed: no"})
+	s.Append(actionlog.Action{Command: "reply", Bucket: "mail", Key: "inbox/m04", Result: "failed: no"})
 	rs, err := s.ReadStates(ctx, "mail")
 	if err != nil || len(rs) != 2 || rs[1].Key != "inbox/m03" || !rs[1].Answered || rs[1].HasRead || rs[0].Answered {
 		t.Fatalf("read states after replies: %+v %v", rs, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Config is $XDG_CONFIG_HOME/sesbox (~/.config/sesbox) joined with elem.
@@ -35,4 +36,15 @@ func dir(env, fallback string, elem []string) (string, error) {
 		base = filepath.Join(home, fallback)
 	}
 	return filepath.Join(append([]string{base, "sesbox"}, elem...)...), nil
+}
+
+// ExpandHome expands a leading "~" or "~/" the way a shell would, for
+// paths typed at a prompt or written in a config file.
+func ExpandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~"); ok && (rest == "" || rest[0] == '/') {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
 }

@@ -35,3 +35,12 @@ func TestRelativeStateIsIgnored(t *testing.T) {
 		t.Fatalf("got %s", d)
 	}
 }
+
+func TestExpandHome(t *testing.T) {
+	t.Setenv("HOME", "/home/u")
+	for in, want := range map[string]string{"~": "/home/u", "~/a/b": "/home/u/a/b", "~x/a": "~x/a", "/abs/~": "/abs/~", "rel": "rel"} {
+		if got := ExpandHome(in); got != want {
+			t.Errorf("ExpandHome(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -16,7 +16,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/common"
 )
 
@@ -25,7 +27,7 @@ import (
 // for), and how many objects a verify reads at once.
 type Env struct {
 	Bucket   audit.Bucket
-	Config   audit.BucketConfig
+	Config   posture.BucketConfig
 	Manifest string
 	Parallel int
 	// Account, when set, is read with the posture (and again with it):
@@ -54,7 +56,7 @@ type Model struct {
 	offset        int // first line shown
 
 	postureLoading bool
-	findings       []audit.Finding
+	findings       []posture.Finding
 	postureErr     error
 	account        *sesaccount.Account
 	accountErr     error
@@ -212,7 +214,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.input.Blur()
 		return m, nil
 	case key.Matches(msg, m.keys.Accept):
-		path := common.ExpandHome(strings.TrimSpace(m.input.Value()))
+		path := xdg.ExpandHome(strings.TrimSpace(m.input.Value()))
 		m.prompting = false
 		m.input.Blur()
 		if path == "" {

@@ -18,11 +18,12 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
-// memBucket is an in-memory audit.Bucket and audit.BucketConfig: the
+// memBucket is an in-memory audit.Bucket and posture.BucketConfig: the
 // component is tested without any storage server (and without the AWS
 // SDK, which nothing under tui/ imports).
 type memBucket struct {
@@ -97,22 +98,22 @@ func (b *memBucket) Versions(ctx context.Context, key string) ([]audit.Version, 
 	return out, nil
 }
 
-func (b *memBucket) Versioning(context.Context) (audit.Versioning, error) {
-	return audit.Versioning{Status: "Enabled"}, nil
+func (b *memBucket) Versioning(context.Context) (posture.Versioning, error) {
+	return posture.Versioning{Status: "Enabled"}, nil
 }
-func (b *memBucket) ObjectLock(context.Context) (audit.ObjectLock, error) {
-	return audit.ObjectLock{}, audit.ErrNotConfigured
+func (b *memBucket) ObjectLock(context.Context) (posture.ObjectLock, error) {
+	return posture.ObjectLock{}, posture.ErrNotConfigured
 }
-func (b *memBucket) Lifecycle(context.Context) ([]audit.LifecycleRule, error) {
-	return []audit.LifecycleRule{{ID: "purge", Enabled: true, Prefix: "inbox/", ExpirationDays: 30}}, nil
+func (b *memBucket) Lifecycle(context.Context) ([]posture.LifecycleRule, error) {
+	return []posture.LifecycleRule{{ID: "purge", Enabled: true, Prefix: "inbox/", ExpirationDays: 30}}, nil
 }
-func (b *memBucket) Encryption(context.Context) (audit.Encryption, error) {
-	return audit.Encryption{Algorithm: "AES256"}, nil
+func (b *memBucket) Encryption(context.Context) (posture.Encryption, error) {
+	return posture.Encryption{Algorithm: "AES256"}, nil
 }
-func (b *memBucket) PublicAccessBlock(context.Context) (audit.PublicAccessBlock, error) {
-	return audit.PublicAccessBlock{}, audit.ErrUnsupported
+func (b *memBucket) PublicAccessBlock(context.Context) (posture.PublicAccessBlock, error) {
+	return posture.PublicAccessBlock{}, mailstore.ErrUnsupported
 }
-func (b *memBucket) Policy(context.Context) (string, error) { return "", audit.ErrNotConfigured }
+func (b *memBucket) Policy(context.Context) (string, error) { return "", posture.ErrNotConfigured }
 
 func newBucket() *memBucket {
 	b := &memBucket{objs: map[string][]byte{}, versions: map[string][]audit.Version{}}

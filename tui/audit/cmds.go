@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
@@ -17,7 +18,7 @@ import (
 // account rides on the posture's message so the root routes both alike.
 type PostureReadMsg struct {
 	Location mailstore.Location
-	Findings []audit.Finding
+	Findings []posture.Finding
 	Err      error
 	// Account is nil when not read (no account in Env, or AccountErr).
 	Account    *sesaccount.Account
@@ -51,7 +52,7 @@ type VerifyFinishedMsg struct {
 }
 
 // readPostureCmd reads the bucket's settings.
-func readPostureCmd(cfg audit.BucketConfig, acct sesaccount.API, identities []string) tea.Cmd {
+func readPostureCmd(cfg posture.BucketConfig, acct sesaccount.API, identities []string) tea.Cmd {
 	return func() tea.Msg {
 		ctx := context.Background()
 		msg := PostureReadMsg{Location: cfg.Location()}
@@ -68,7 +69,7 @@ func readPostureCmd(cfg audit.BucketConfig, acct sesaccount.API, identities []st
 				msg.Account = &a
 			}()
 		}
-		msg.Findings, msg.Err = audit.Posture(ctx, cfg)
+		msg.Findings, msg.Err = posture.Posture(ctx, cfg)
 		wg.Wait()
 		return msg
 	}

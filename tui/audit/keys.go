@@ -6,6 +6,3 @@ import "github.com/sesbox/sesbox/tui/keys"
 // binding, so they are rebound from the config file ("audit.verify", ...)
 // like the rest.
 type KeyMap = keys.Audit
-
-// DefaultKeyMap returns the default keys.
-func DefaultKeyMap() KeyMap { return keys.DefaultKeyMap().Audit }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 )
@@ -34,17 +35,17 @@ func (m Model) View() string {
 }
 
 // severityLabel is a fixed-width label: words, so Ascii output reads too.
-func (m Model) severityLabel(s audit.Severity) string {
+func (m Model) severityLabel(s posture.Severity) string {
 	st := m.c.Styles
 	label := fmt.Sprintf("%-8s", strings.ToUpper(string(s)))
 	switch s {
-	case audit.Critical:
+	case posture.Critical:
 		return st.Fail.Render(label)
-	case audit.Warning:
+	case posture.Warning:
 		return st.Warning.Render(label)
-	case audit.OK:
+	case posture.OK:
 		return st.Pass.Render(label)
-	case audit.Unknown:
+	case posture.Unknown:
 		return st.Faint.Render(label)
 	}
 	return st.Dim.Render(label)

@@ -5,8 +5,6 @@ package common
 
 import (
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -103,25 +101,6 @@ func ExpandTabs(line string) string {
 	return b.String()
 }
 
-// Size renders a byte count compactly in at most 5 cells: 512B, 12K, 1.2M.
-func Size(n int64) string {
-	const k = 1024
-	switch {
-	case n < k:
-		return itoa(n) + "B"
-	case n < 10*k:
-		return oneDecimal(n, k) + "K"
-	case n < k*k:
-		return itoa(n/k) + "K"
-	case n < 10*k*k:
-		return oneDecimal(n, k*k) + "M"
-	case n < k*k*k:
-		return itoa(n/(k*k)) + "M"
-	default:
-		return oneDecimal(n, k*k*k) + "G"
-	}
-}
-
 func itoa(n int64) string {
 	var buf [20]byte
 	i := len(buf)
@@ -134,11 +113,6 @@ func itoa(n int64) string {
 		n /= 10
 	}
 	return string(buf[i:])
-}
-
-func oneDecimal(n, unit int64) string {
-	tenths := (n*10 + unit/2) / unit
-	return itoa(tenths/10) + "." + itoa(tenths%10)
 }
 
 // NewInput returns a one-line text input drawn with st (never the default
@@ -155,17 +129,6 @@ func NewInput(st theme.Styles, prompt string) textinput.Model {
 	in.Cursor.SetMode(cursor.CursorStatic)
 	in.CharLimit = 1024
 	return in
-}
-
-// ExpandHome expands a leading "~/" the way a shell would, for directory
-// prompts.
-func ExpandHome(dir string) string {
-	if rest, ok := strings.CutPrefix(dir, "~"); ok && (rest == "" || rest[0] == '/') {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
-	}
-	return dir
 }
 
 // NoticePostedMsg is sent when a component has something to tell the user

@@ -35,11 +35,3 @@ func TestExpandTabs(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
-
-func TestSize(t *testing.T) {
-	for n, want := range map[int64]string{0: "0B", 512: "512B", 1536: "1.5K", 48213: "47K", 2_400_000: "2.3M", 5 << 30: "5.0G"} {
-		if got := Size(n); got != want {
-			t.Errorf("Size(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

@@ -3,6 +3,8 @@ package common
 import (
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // Kind names a page: each component package that is a page declares its
@@ -122,9 +124,11 @@ type MarksSetMsg struct {
 	Why  string
 }
 
-// ReadRequestedMsg is sent when a page showed message Key of mailbox Box
-// (the switcher's index) while it was unread: the mailbox marks it read.
-type ReadRequestedMsg struct {
-	Box int
-	Key string
+// MessageShownMsg is sent when a page has read and shown message Key of
+// mailbox Box (the switcher's index): the mailbox's list takes its exact
+// attachment count from Summary, and marks it read if it was not.
+type MessageShownMsg struct {
+	Box     int
+	Key     string
+	Summary mailstore.Summary
 }

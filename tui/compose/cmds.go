@@ -11,7 +11,7 @@ import (
 
 	mcompose "github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
-	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // DraftCreatedMsg is sent when the draft of a new reply has been written
@@ -114,7 +114,7 @@ func saveTextCmd(store *drafts.Store, d drafts.Draft, text string) tea.Cmd {
 func attachCmd(store *drafts.Store, d drafts.Draft, path string) tea.Cmd {
 	d.Meta.Attachments = append([]string(nil), d.Meta.Attachments...)
 	return func() tea.Msg {
-		abs, err := filepath.Abs(common.ExpandHome(path))
+		abs, err := filepath.Abs(xdg.ExpandHome(path))
 		if err != nil {
 			return DraftSavedMsg{Err: fmt.Errorf("attach %s: %w", path, err)}
 		}

@@ -6,6 +6,3 @@ import "github.com/sesbox/sesbox/tui/keys"
 // binding, so they are rebound from the config file ("compose.send", ...)
 // like the rest.
 type KeyMap = keys.Compose
-
-// DefaultKeyMap returns the default keys.
-func DefaultKeyMap() KeyMap { return keys.DefaultKeyMap().Compose }

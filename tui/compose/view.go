@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 
+	"github.com/sesbox/sesbox/mailstore"
 	mcompose "github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
@@ -29,7 +30,7 @@ func (m Model) headerLines() []string {
 		field("Cc", mcompose.FormatAddressList(p.Edited.Cc))
 		field("Subject", p.Edited.Subject)
 		field("Attach", strings.Join(p.Attachments, ", "))
-		field("Size", common.Size(int64(len(p.Raw))))
+		field("Size", mailstore.FormatSize(int64(len(p.Raw))))
 	} else if m.draft != nil {
 		field("Draft", m.draft.Path())
 	}

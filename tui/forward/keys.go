@@ -6,6 +6,3 @@ import "github.com/sesbox/sesbox/tui/keys"
 // other binding, so they are rebound from the config file ("forward.send",
 // ...) like the rest.
 type KeyMap = keys.Forward
-
-// DefaultKeyMap returns the default keys.
-func DefaultKeyMap() KeyMap { return keys.DefaultKeyMap().Forward }

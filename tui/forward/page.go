@@ -1,8 +1,7 @@
 package forward
 
 import (
-	"strconv"
-	"strings"
+	"cmp"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -79,25 +78,7 @@ func (ForwardClosedMsg) PageKind() common.Kind     { return Kind }
 
 // Summary is the status line after the forward screen closes.
 func Summary(rs []reforward.Result) string {
-	if len(rs) == 0 {
-		return "forward: nothing sent"
-	}
-	n := map[reforward.Status]int{}
-	for _, r := range rs {
-		n[r.Status]++
-	}
-	var parts []string
-	for _, s := range []reforward.Status{reforward.StatusSent, reforward.StatusDryRun, reforward.StatusSkipped,
-		reforward.StatusFailed, reforward.StatusUncertain} {
-		if n[s] > 0 {
-			what := string(s)
-			if s == reforward.StatusDryRun {
-				what = "written (dry run)"
-			}
-			parts = append(parts, strconv.Itoa(n[s])+" "+what)
-		}
-	}
-	return "forward: " + strings.Join(parts, ", ")
+	return "forward: " + cmp.Or(reforward.Count(rs).String(), "nothing sent")
 }
 
 // Env is a mailbox's re-forward setup: the runner, and the options every

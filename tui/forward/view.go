@@ -38,20 +38,12 @@ func (m Model) View() string {
 		lines = lines[:m.height]
 	}
 	for i, l := range lines {
-		lines[i] = fitStyled(l, m.width)
+		lines[i] = common.Fit(l, m.width)
 	}
 	for len(lines) < m.height {
 		lines = append(lines, strings.Repeat(" ", m.width))
 	}
 	return strings.Join(lines, "\n")
-}
-
-// fitStyled pads or cuts a line that may hold styling to exactly w cells.
-func fitStyled(s string, w int) string {
-	if lipgloss.Width(s) > w {
-		s = common.Truncate(s, w)
-	}
-	return s + strings.Repeat(" ", max(0, w-lipgloss.Width(s)))
 }
 
 func (m Model) wrapped(text string, st lipgloss.Style) []string {

@@ -213,6 +213,14 @@ func (m *Model) SetRead(key string, read bool) {
 	}
 }
 
+// SetAttachments records a message's attachment count as opening it
+// found it (exact), so an "@+" row becomes "@" without a reload.
+func (m *Model) SetAttachments(key string, n int, exact bool) {
+	if i, ok := m.pos[key]; ok {
+		m.all[i].Attachments, m.all[i].AttachmentsExact = n, exact
+	}
+}
+
 // Summary returns the summary of key.
 func (m Model) Summary(key string) (mailstore.Summary, bool) {
 	if i, ok := m.pos[key]; ok {
@@ -829,6 +837,7 @@ func (m Model) ShortHelp() []key.Binding {
 // be typed.
 var legend = []key.Binding{
 	key.NewBinding(key.WithKeys("\x00legend1"), key.WithHelp("N @ *", "unread, attachment, marked")),
+	key.NewBinding(key.WithKeys("\x00legend5"), key.WithHelp("@+", "maybe more attachments")),
 	key.NewBinding(key.WithKeys("\x00legend2"), key.WithHelp("S D M", "SPF DKIM DMARC pass")),
 	key.NewBinding(key.WithKeys("\x00legend3"), key.WithHelp("s d m", "... failed; - gray/none")),
 	key.NewBinding(key.WithKeys("\x00legend4"), key.WithHelp("!", "SES spam or virus FAIL")),

@@ -137,7 +137,7 @@ func TestListScrollsToKeepCursorVisible(t *testing.T) {
 
 func TestListOpenSendsChosen(t *testing.T) {
 	m := newList(t, 100, 10)
-	m, msgs := press(t, m, "j", "enter")
+	_, msgs := press(t, m, "j", "enter")
 	want := []tea.Msg{MessageChosenMsg{Key: "inbox/a2"}}
 	if !reflect.DeepEqual(msgs, want) {
 		t.Fatalf("got %#v, want %#v", msgs, want)
@@ -406,7 +406,7 @@ func TestListSavePromptSendsRequest(t *testing.T) {
 		m, _ = press(t, m, "backspace")
 	}
 	m = typeText(t, m, "/saved")
-	m, msgs = press(t, m, "enter")
+	_, msgs = press(t, m, "enter")
 	want := []tea.Msg{MarkedSaveRequestedMsg{Keys: []string{"inbox/a3", "inbox/a2"}, Dir: "/saved"}}
 	if !reflect.DeepEqual(msgs, want) {
 		t.Fatalf("got %#v", msgs)
@@ -447,6 +447,35 @@ func TestListGoldens(t *testing.T) {
 			checkWidths(t, v, tc.w, tc.h)
 			golden.RequireEqual(t, []byte(v))
 		})
+	}
+}
+
+// A lower bound shows as "@+" until opening the message counts its
+// attachments exactly.
+func TestListAttachmentLowerBoundThenExact(t *testing.T) {
+	m := newList(t, 120, 20)
+	s := fixture.Summaries()[4] // 2 attachments at least
+	if s.AttachmentsExact || s.Attachments == 0 {
+		t.Fatalf("fixture: %d exact=%v", s.Attachments, s.AttachmentsExact)
+	}
+	row := func() string {
+		for _, l := range strings.Split(m.View(), "\n") {
+			if strings.Contains(l, "Mar 11") {
+				return l
+			}
+		}
+		t.Fatalf("no row for %s:\n%s", s.Key, m.View())
+		return ""
+	}
+	if !strings.Contains(row(), "@+") {
+		t.Errorf("lower bound not shown as @+: %q", row())
+	}
+	m.SetAttachments(s.Key, 3, true)
+	if r := row(); strings.Contains(r, "@+") || !strings.Contains(r, "@") {
+		t.Errorf("exact count still shown as a lower bound: %q", r)
+	}
+	if got, _ := m.Summary(s.Key); got.Attachments != 3 || !got.AttachmentsExact {
+		t.Errorf("summary %d exact=%v", got.Attachments, got.AttachmentsExact)
 	}
 }
 

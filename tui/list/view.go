@@ -116,7 +116,7 @@ func (m Model) header() string {
 	if l.badges {
 		out += st.ColumnHeader.Render(common.Fit("! S D M", wBadges))
 	}
-	return fitStyled(out, m.width)
+	return common.Fit(out, m.width)
 }
 
 func (m Model) promptLine() string {
@@ -125,17 +125,9 @@ func (m Model) promptLine() string {
 		if m.filterErr != nil && m.prompt == promptFilter {
 			line += "  " + m.c.Styles.Warning.Render(sanitize.Line(m.filterErr.Error()))
 		}
-		return fitStyled(line, m.width)
+		return common.Fit(line, m.width)
 	}
 	return m.c.Styles.Warning.Render(common.Fit("filter: "+sanitize.Line(m.filterErr.Error()), m.width))
-}
-
-// fitStyled cuts or pads an already styled line to w cells.
-func fitStyled(s string, w int) string {
-	if lipgloss.Width(s) > w {
-		return common.Truncate(s, w)
-	}
-	return s + strings.Repeat(" ", w-lipgloss.Width(s))
 }
 
 // renderRow draws row r. Every segment gets the selection background on the
@@ -171,7 +163,8 @@ func (m Model) renderRow(r int) string {
 	}
 	b.WriteString(paint(st.Accent, gutter))
 
-	// Flags: unread (or missing from the bucket), attachment, marked.
+	// Flags: unread (or missing from the bucket), attachment, marked (or
+	// "+": more attachments may follow).
 	f0, f1, f2 := " ", " ", " "
 	switch {
 	case s.Missing:
@@ -182,8 +175,13 @@ func (m Model) renderRow(r int) string {
 	if s.Attachments > 0 {
 		f1 = "@"
 	}
-	if marked {
+	switch {
+	case marked:
 		f2 = "*"
+	case s.Attachments > 0 && !s.AttachmentsExact:
+		// At least this many: only the start of a large message was
+		// read. Opening it makes the count exact.
+		f2 = "+"
 	}
 	b.WriteString(paint(base, f0+f1))
 	b.WriteString(paint(st.Marked, f2))
@@ -198,7 +196,7 @@ func (m Model) renderRow(r int) string {
 		b.WriteString(paint(base, common.FitRight(mailstore.FormatSize(s.Size), wSize)+" "))
 	}
 	if !l.badges {
-		return fitStyled(b.String(), m.width)
+		return common.Fit(b.String(), m.width)
 	}
 	if s.Verdicts.Failed() {
 		b.WriteString(paint(st.Danger, "!"))

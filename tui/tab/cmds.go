@@ -10,6 +10,7 @@ import (
 	mailaudit "github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/common"
 )
 
@@ -164,7 +165,7 @@ func (m *Model) SetReadCmd(key string, read bool) tea.Cmd {
 // manifest, as `sesbox export --mbox` does (why is the manifest's query).
 func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, keys []string, file, why string) tea.Cmd {
 	return func() tea.Msg {
-		file = common.ExpandHome(file)
+		file = xdg.ExpandHome(file)
 		tr, err := mailaudit.ExportMbox(ctx, b, file, mailaudit.ExportOptions{Keys: keys, Query: why})
 		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Err: err}
 	}
@@ -174,7 +175,7 @@ func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, keys []string, 
 // same way the viewer (and `sesbox save`) saves one message's.
 func SaveCmd(ctx context.Context, box int, mb Mailbox, keys []string, dir string) tea.Cmd {
 	return func() tea.Msg {
-		dir = common.ExpandHome(dir)
+		dir = xdg.ExpandHome(dir)
 		out := MarkedSavedMsg{Box: box, Dir: dir, Keys: len(keys)}
 		for _, k := range keys {
 			msg, err := mb.Open(ctx, k)

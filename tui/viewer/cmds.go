@@ -13,11 +13,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/external"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mailcap"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/common"
 )
 
@@ -57,7 +59,7 @@ func notice(text string) tea.Cmd {
 // dir under safe names, the same way `sesbox save` does.
 func saveCmd(v *mime.View, key, dir string, part int) tea.Cmd {
 	return func() tea.Msg {
-		dir = common.ExpandHome(dir)
+		dir = xdg.ExpandHome(dir)
 		paths, err := mailbox.SaveParts(v, dir, part)
 		return AttachmentsSavedMsg{Key: key, Dir: dir, Paths: paths, Err: err}
 	}
@@ -178,7 +180,7 @@ func (m Model) updateResult(msg common.Addressed) (Model, tea.Cmd) {
 			title: "part " + strconv.Itoa(p.Index) + ": " + sanitize.Line(p.ContentType) + " (" + m.c.Keys.Global.Back.Help().Key + ": back to parts)",
 			note:  "shown by " + sanitize.Line(msg.Viewer)}
 		if msg.Cut {
-			m.inline.note += " (output cut at " + common.Size(external.OutputLimit) + ")"
+			m.inline.note += " (output cut at " + mailstore.FormatSize(external.OutputLimit) + ")"
 		}
 		m.mode = modePart
 		m.search.cur = -1

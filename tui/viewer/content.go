@@ -1,13 +1,14 @@
 package viewer
 
 import (
-	mailreport "github.com/sesbox/sesbox/mailstore/report"
 	"strconv"
 	"strings"
 
+	"github.com/sesbox/sesbox/mailstore"
+	mailreport "github.com/sesbox/sesbox/mailstore/report"
+
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
@@ -219,7 +220,7 @@ func (m Model) partsContent() []line {
 			mark = "@"
 		}
 		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), 2) + "  " +
-			common.Fit(sanitize.Line(kind), 28) + " " + common.FitRight(common.Size(int64(p.Size)), 6) + "   " + partName(p)
+			common.Fit(sanitize.Line(kind), 28) + " " + common.FitRight(mailstore.FormatSize(int64(p.Size)), 6) + "   " + partName(p)
 		gutter := " "
 		style := st.Normal
 		if i == m.part {
@@ -282,7 +283,7 @@ func (m Model) inlineContent() []line {
 		if a := v.Attachments(); len(a) > 0 {
 			var names []string
 			for _, p := range a {
-				names = append(names, partName(p)+" ("+sanitize.Line(p.ContentType)+", "+common.Size(int64(p.Size))+")")
+				names = append(names, partName(p)+" ("+sanitize.Line(p.ContentType)+", "+mailstore.FormatSize(int64(p.Size))+")")
 			}
 			out = append(out, m.textLines("Attached: "+strings.Join(names, ", "), func(string) lipgloss.Style { return st.Dim })...)
 		}

@@ -51,11 +51,8 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 			return p, common.Error(msg.Err)
 		}
 		p.m.SetMessage(msg.Message)
-		if !msg.Message.Summary.Read {
-			box, key := msg.Box, msg.Key
-			return p, func() tea.Msg { return common.ReadRequestedMsg{Box: box, Key: key} }
-		}
-		return p, nil
+		shown := common.MessageShownMsg{Box: msg.Box, Key: msg.Key, Summary: msg.Message.Summary}
+		return p, func() tea.Msg { return shown }
 	case AttachmentsSavedMsg:
 		if msg.Err != nil {
 			return p, common.Error(msg.Err)

@@ -114,7 +114,7 @@ func TestSearchJumpsAndHighlights(t *testing.T) {
 	maxOff := max(0, len(m.lines)-m.vp.Height)
 	prevLine := first
 	for i := 1; i < len(m.search.hits); i++ {
-		m, msgs = pressAll(t, m, "n")
+		m, _ = pressAll(t, m, "n")
 		h := m.search.hits[i]
 		if m.search.cur != i || m.vp.YOffset != min(h.line, maxOff) || h.line < prevLine {
 			t.Fatalf("n #%d: cur %d offset %d, hit on line %d (max offset %d)", i, m.search.cur, m.vp.YOffset, h.line, maxOff)
@@ -546,7 +546,7 @@ func TestNeedsTerminalEntryAsksForTheTerminal(t *testing.T) {
 	if !strings.HasPrefix(req.Command, "less '''") || req.Dir == "" {
 		t.Fatalf("got %#v", msgs)
 	}
-	m, cmd := m.Update(req)
+	_, cmd := m.Update(req)
 	if cmd == nil {
 		t.Fatal("no exec command")
 	}

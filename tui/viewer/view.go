@@ -99,7 +99,7 @@ func (m Model) headerLines() []string {
 		if a := m.msg.View.Attachments(); len(a) > 0 {
 			var parts []string
 			for _, p := range a {
-				parts = append(parts, "["+strconv.Itoa(p.Index)+"] "+partName(p)+" ("+common.Size(int64(p.Size))+")")
+				parts = append(parts, "["+strconv.Itoa(p.Index)+"] "+partName(p)+" ("+mailstore.FormatSize(int64(p.Size))+")")
 			}
 			lines = append(lines, m.field("Attached:", strings.Join(parts, "  "), st.HeaderValue))
 		}

@@ -115,7 +115,7 @@ func TestViewerModesStayInsideTheScreen(t *testing.T) {
 			}
 			v := m.View()
 			checkWidths(t, v, 80, 21)
-			if strings.ContainsAny(v, "\x1b\x07\x9b\x9d") {
+			if strings.ContainsAny(v, "\x1b\x07\u009b\u009d") {
 				t.Fatalf("%s after %q: control characters on screen: %q", id, k, v)
 			}
 		}

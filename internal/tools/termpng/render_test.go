@@ -35,8 +35,6 @@ func testGrid(t *testing.T) *grid {
 	return g
 }
 
-var red = color.RGBA{0xff, 0, 0, 0xff}
-
 // inkColumns returns the leftmost and rightmost x of red ink in row y.
 func inkColumns(img *image.RGBA, g *grid, y int) (lo, hi int) {
 	lo, hi = -1, -1

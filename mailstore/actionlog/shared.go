@@ -1,10 +1,9 @@
-package audit
+package actionlog
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -118,19 +117,7 @@ type Tee []interface{ Append(Action) error }
 
 // Append implements the action log.
 func (t Tee) Append(a Action) error {
-	if a.Time.IsZero() {
-		a.Time = time.Now()
-	}
-	a.Time = a.Time.UTC()
-	if a.User == "" {
-		a.User = currentUser()
-	}
-	if a.Host == "" {
-		a.Host, _ = os.Hostname()
-	}
-	if a.Destinations == nil {
-		a.Destinations = []string{}
-	}
+	a = a.stamped()
 	for _, l := range t {
 		if err := l.Append(a); err != nil {
 			return err

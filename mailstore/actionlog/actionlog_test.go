@@ -1,4 +1,4 @@
-package audit
+package actionlog
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 func writeLog(t *testing.T, n int) string {
@@ -278,5 +280,39 @@ func TestLastLine(t *testing.T) {
 		if err != nil || !bytes.Equal(got, []byte(want)) || ended != strings.HasSuffix(content, "\n") {
 			t.Errorf("lastLine(%.10q) = %.10q, %v, %v", content, got, ended, err)
 		}
+	}
+}
+
+// TestActionLogAppendWaitsForLock: an Append waits while another holder
+// (another process, in real use) has the log's lock, then chains on.
+func TestActionLogAppendWaitsForLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "actions.jsonl")
+	other, err := xdg.Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	l, err := OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan error, 1)
+	go func() { done <- l.Append(Action{Command: "forward", Result: "sent"}) }()
+	select {
+	case err := <-done:
+		t.Fatalf("Append returned (%v) while the lock was held elsewhere", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := other.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if actions, problems, err := VerifyLog(path); err != nil || len(problems) != 0 || len(actions) != 1 {
+		t.Fatalf("after append: %d actions, problems %v, err %v", len(actions), problems, err)
 	}
 }

@@ -1,4 +1,4 @@
-package audit
+package posture
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // Severity ranks a posture finding.
@@ -80,7 +82,7 @@ func unknown(check, what string, err error) (f Finding, notSet bool) {
 		return Finding{}, true
 	}
 	reason := "could not be read"
-	if errors.Is(err, ErrUnsupported) {
+	if errors.Is(err, mailstore.ErrUnsupported) {
 		reason = "the server does not implement this call"
 	}
 	return Finding{Check: check, Severity: Unknown, Summary: what + ": unknown (" + reason + ")",

@@ -1,4 +1,4 @@
-package audit_test
+package posture_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 )
@@ -84,20 +84,21 @@ const (
   <Transition><Days>90</Days><StorageClass>GLACIER</StorageClass></Transition>
   <NoncurrentVersionExpiration><NoncurrentDays>60</NoncurrentDays></NoncurrentVersionExpiration></Rule>
 <Rule><ID>off</ID><Filter><Prefix></Prefix></Filter><Status>Disabled</Status><Expiration><Days>5</Days></Expiration></Rule>
+<Rule><ID>legacy</ID><Prefix>inbox/legacy/</Prefix><Status>Enabled</Status><Expiration><Days>7</Days></Expiration></Rule>
 </LifecycleConfiguration>`
 )
 
 // findings runs Posture and indexes the result as "check/severity" lines.
-func findings(t *testing.T, c audit.BucketConfig) ([]audit.Finding, string) {
+func findings(t *testing.T, c posture.BucketConfig) ([]posture.Finding, string) {
 	t.Helper()
-	fs, err := audit.Posture(context.Background(), c)
+	fs, err := posture.Posture(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
 	for _, f := range fs {
 		fmt.Fprintf(&b, "%s/%s: %s\n", f.Check, f.Severity, f.Summary)
-		if f.Severity != audit.OK && f.Severity != audit.Info && f.Fix == "" {
+		if f.Severity != posture.OK && f.Severity != posture.Info && f.Fix == "" {
 			t.Errorf("%s finding without a fix: %s", f.Severity, f.Summary)
 		}
 	}
@@ -110,7 +111,7 @@ func TestPostureWellConfigured(t *testing.T) {
 		"lifecycle": `<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>logs</ID><Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>`})
 	fs, s := findings(t, st)
 	for _, f := range fs {
-		if f.Severity != audit.OK {
+		if f.Severity != posture.OK {
 			t.Errorf("not OK: %s/%s %s", f.Check, f.Severity, f.Summary)
 		}
 	}
@@ -134,6 +135,8 @@ func TestPostureLifecycleExpiration(t *testing.T) {
 		`lifecycle/warning: rule "archive" permanently deletes old versions of mail under inbox/old/ (only tag archive=yes) 60 days`,
 		`lifecycle/info: rule "archive" moves mail under inbox/old/ (only tag archive=yes) to GLACIER after 90 days`,
 		`lifecycle/info: rule "off" would delete all mail under inbox/ but is disabled`,
+		// A rule written before Filter existed has its prefix at the top level.
+		`lifecycle/critical: rule "legacy" deletes mail under inbox/legacy/ 7 days after arrival`,
 		"encryption/info: no default encryption",
 		"public-access/warning: public access block is partial: BlockPublicPolicy off",
 		"policy/critical: statement 1 allows everyone (*) to s3:DeleteObject, s3:DeleteObjectVersion",
@@ -197,12 +200,12 @@ func TestPostureOnGofakes3IsUnknownNotWrong(t *testing.T) {
 // A server that implements nothing but the basics gives unknowns.
 func TestPostureNotImplemented(t *testing.T) {
 	st := s3store.New(nil, mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
-	fs, err := audit.Posture(context.Background(), notImpl{st})
+	fs, err := posture.Posture(context.Background(), notImpl{st})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range fs {
-		if f.Severity != audit.Unknown || !strings.Contains(f.Summary, "does not implement") {
+		if f.Severity != posture.Unknown || !strings.Contains(f.Summary, "does not implement") {
 			t.Errorf("%s: %s %s", f.Check, f.Severity, f.Summary)
 		}
 	}
@@ -211,19 +214,19 @@ func TestPostureNotImplemented(t *testing.T) {
 // notImpl answers every configuration read with ErrUnsupported.
 type notImpl struct{ *s3store.Store }
 
-func (notImpl) Versioning(context.Context) (audit.Versioning, error) {
-	return audit.Versioning{}, audit.ErrUnsupported
+func (notImpl) Versioning(context.Context) (posture.Versioning, error) {
+	return posture.Versioning{}, mailstore.ErrUnsupported
 }
-func (notImpl) ObjectLock(context.Context) (audit.ObjectLock, error) {
-	return audit.ObjectLock{}, audit.ErrUnsupported
+func (notImpl) ObjectLock(context.Context) (posture.ObjectLock, error) {
+	return posture.ObjectLock{}, mailstore.ErrUnsupported
 }
-func (notImpl) Lifecycle(context.Context) ([]audit.LifecycleRule, error) {
-	return nil, audit.ErrUnsupported
+func (notImpl) Lifecycle(context.Context) ([]posture.LifecycleRule, error) {
+	return nil, mailstore.ErrUnsupported
 }
-func (notImpl) Encryption(context.Context) (audit.Encryption, error) {
-	return audit.Encryption{}, audit.ErrUnsupported
+func (notImpl) Encryption(context.Context) (posture.Encryption, error) {
+	return posture.Encryption{}, mailstore.ErrUnsupported
 }
-func (notImpl) PublicAccessBlock(context.Context) (audit.PublicAccessBlock, error) {
-	return audit.PublicAccessBlock{}, audit.ErrUnsupported
+func (notImpl) PublicAccessBlock(context.Context) (posture.PublicAccessBlock, error) {
+	return posture.PublicAccessBlock{}, mailstore.ErrUnsupported
 }
-func (notImpl) Policy(context.Context) (string, error) { return "", audit.ErrUnsupported }
+func (notImpl) Policy(context.Context) (string, error) { return "", mailstore.ErrUnsupported }

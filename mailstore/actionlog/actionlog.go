@@ -1,4 +1,4 @@
-package audit
+package actionlog
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/gofrs/flock"
 
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
@@ -100,10 +102,11 @@ func DefaultLogPath() (string, error) { return xdg.State("actions.jsonl") }
 
 // Log appends actions to the log file. It is safe for concurrent use, and
 // several processes may append to the same log: each Append holds an
-// exclusive flock(2) on the file while it reads the tail and writes.
+// exclusive lock (xdg.Lock) while it reads the tail and writes.
 type Log struct {
 	mu   sync.Mutex
 	f    *os.File
+	lock *flock.Flock
 	path string
 }
 
@@ -113,11 +116,15 @@ func OpenLog(path string) (*Log, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open action log: %w", err)
 	}
+	lock, err := xdg.Lock(path)
+	if err != nil {
+		return nil, fmt.Errorf("open action log: %w", err)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open action log: %w", err)
 	}
-	return &Log{f: f, path: path}, nil
+	return &Log{f: f, lock: lock, path: path}, nil
 }
 
 // Close closes the log.
@@ -141,23 +148,11 @@ func (l *Log) Append(a Action) error {
 	if l.f == nil {
 		return errors.New("append to action log: log is closed")
 	}
-	if a.Time.IsZero() {
-		a.Time = time.Now()
-	}
-	a.Time = a.Time.UTC()
-	if a.User == "" {
-		a.User = currentUser()
-	}
-	if a.Host == "" {
-		a.Host, _ = os.Hostname()
-	}
-	if a.Destinations == nil {
-		a.Destinations = []string{}
-	}
-	if err := lockFile(l.f); err != nil {
+	a = a.stamped()
+	if err := l.lock.Lock(); err != nil {
 		return fmt.Errorf("lock action log %s: %w", l.path, err)
 	}
-	defer unlockFile(l.f)
+	defer l.lock.Unlock()
 	if err := l.append(a); err != nil {
 		return fmt.Errorf("append to action log %s: %w", l.path, err)
 	}
@@ -341,6 +336,25 @@ func short(h string) string {
 		return "(none)"
 	}
 	return h
+}
+
+// stamped fills in what the caller may leave unset: Time (now, in UTC),
+// User, Host and an empty Destinations list.
+func (a Action) stamped() Action {
+	if a.Time.IsZero() {
+		a.Time = time.Now()
+	}
+	a.Time = a.Time.UTC()
+	if a.User == "" {
+		a.User = currentUser()
+	}
+	if a.Host == "" {
+		a.Host, _ = os.Hostname()
+	}
+	if a.Destinations == nil {
+		a.Destinations = []string{}
+	}
+	return a
 }
 
 func currentUser() string {

@@ -1,4 +1,4 @@
-package audit
+package actionlog
 
 import (
 	"fmt"

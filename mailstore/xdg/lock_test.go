@@ -1,0 +1,55 @@
+package xdg
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestLock: the sidecar is created 0600, two holders exclude each other
+// (each opens its own descriptor, as two processes would), and a symlink
+// planted at the sidecar's name is refused.
+func TestLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	a, err := Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := a.TryLock(); !ok || err != nil {
+		t.Fatalf("first TryLock: %v %v", ok, err)
+	}
+	fi, err := os.Lstat(path + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("sidecar mode %v, want 0600", fi.Mode().Perm())
+	}
+	b, err := Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.TryLock(); ok || err != nil {
+		t.Fatalf("second TryLock while held: %v %v, want false <nil>", ok, err)
+	}
+	if err := a.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.TryLock(); !ok || err != nil {
+		t.Fatalf("TryLock after release: %v %v", ok, err)
+	}
+	b.Unlock()
+
+	other := filepath.Join(t.TempDir(), "target")
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "actions.jsonl")
+	if err := os.Symlink(other, link+".lock"); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if _, err := Lock(link); !errors.Is(err, ErrSymlink) {
+		t.Errorf("Lock through a symlink: %v, want ErrSymlink", err)
+	}
+}
