@@ -73,7 +73,8 @@ func (m Model) mailKey(msg tea.KeyMsg) (_ tea.Model, _ tea.Cmd, ok bool) {
 	case key.Matches(msg, m.c.Keys.Global.Audit):
 		nm, cmd = m.openPage("audit", nil, "")
 	case key.Matches(msg, mk.ToggleRead):
-		nm, cmd = m.toggleRead()
+		k, _ := m.target()
+		nm, cmd = m, m.cur().ToggleReadCmd(k)
 	default:
 		return m, nil, false
 	}
@@ -89,16 +90,6 @@ func (m Model) target() (string, bool) {
 	}
 	s, ok := m.cur().List().Selected()
 	return s.Key, ok
-}
-
-// toggleRead marks the target message read or unread by hand.
-func (m Model) toggleRead() (tea.Model, tea.Cmd) {
-	k, ok := m.target()
-	if !ok {
-		return m, nil
-	}
-	s, _ := m.cur().List().Summary(k)
-	return m, m.cur().SetReadCmd(k, !s.Read)
 }
 
 // openers open the pages that act on the active mailbox, by the `:` verb
