@@ -133,7 +133,7 @@ func TestBench(t *testing.T) {
 	// sesbox: cold index, through the real binary.
 	env := sesboxEnv(t, ps.URL)
 	proxy.reset()
-	cold := run(t, bin, env, "index")
+	cold := run(t, bin, profiled(env, "cold-index"), "index")
 	coldCounts := proxy.counts()
 	rep.Counts["sesbox cold index"] = coldCounts
 	requests := coldCounts.Lists + coldCounts.Gets + coldCounts.RangedGets
@@ -152,7 +152,7 @@ func TestBench(t *testing.T) {
 
 	// Warm refresh: nothing changed, list calls only.
 	proxy.reset()
-	warm := run(t, bin, env, "index")
+	warm := run(t, bin, profiled(env, "warm-refresh"), "index")
 	wc := proxy.counts()
 	rep.Counts["sesbox warm refresh"] = wc
 	rep.add("warm refresh", warm.wall.Seconds(), "s", fmt.Sprintf("cold %.1fs", cold.wall.Seconds()), "list calls only", yes(wc.Gets+wc.RangedGets == 0),
@@ -406,6 +406,16 @@ func sesboxEnv(t *testing.T, endpoint string) []string {
 		"AWS_ACCESS_KEY_ID="+peer.AccessKey, "AWS_SECRET_ACCESS_KEY="+peer.SecretKey,
 		"AWS_CONFIG_FILE="+filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"),
 	)
+}
+
+// profiled adds a CPU profile of the run, dir/name.pprof for go tool
+// pprof, when BENCH_PROFILE names a directory.
+func profiled(env []string, name string) []string {
+	dir := os.Getenv("BENCH_PROFILE")
+	if dir == "" {
+		return env
+	}
+	return append(append([]string{}, env...), "SESBOX_CPUPROFILE="+filepath.Join(dir, name+".pprof"))
 }
 
 type runResult struct {

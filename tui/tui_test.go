@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -148,8 +149,9 @@ func TestRootRefreshFillsTheListAsProgressArrives(t *testing.T) {
 	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, true, nil)
 	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
 	msg := m.Init()()
-	m, cmd := updateCmd(t, m, msg) // summaries loaded: refresh starts
-	msg = cmd()                    // the first report
+	m, cmd := updateCmd(t, m, msg)  // the newest page: the rest is read next
+	m, cmd = updateCmd(t, m, cmd()) // summaries loaded: refresh starts
+	msg = cmd()                     // the first report
 	m, cmd = updateCmd(t, m, msg)
 	if !strings.Contains(m.View(), "0/10") || !strings.Contains(m.View(), "indexing") {
 		t.Fatalf("no progress shown:\n%s", m.View())
@@ -472,6 +474,41 @@ func isRefreshing(m Model) bool {
 }
 
 func fwd(m Model) forward.Model { return m.pages[forward.Kind].page.(*forward.Page).Model() }
+
+// TestRootShowsTheNewestPageFirst: the first screen comes from the newest
+// page of the index (marked as still reading), the whole index after it.
+func TestRootShowsTheNewestPageFirst(t *testing.T) {
+	fake := fixture.NewFake("a")
+	base := fake.Sums[0]
+	fake.Sums = nil
+	for i := range 1000 {
+		s := base
+		s.Key = fmt.Sprintf("inbox/%04d", i)
+		s.Subject = fmt.Sprintf("message %04d", i)
+		s.Date = fixture.Now.Add(-time.Duration(i) * time.Minute)
+		fake.Sums = append(fake.Sums, s)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, false, nil)
+	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	first, ok := m.Init()().(tab.SummariesLoadedMsg)
+	if !ok || !first.FirstPage || len(first.Summaries) >= 1000 || first.Summaries[0].Key != "inbox/0000" {
+		t.Fatalf("first load: page=%v, %d summaries", first.FirstPage, len(first.Summaries))
+	}
+	m, cmd := updateCmd(t, m, first)
+	if v := m.View(); !strings.Contains(v, "message 0000") || !strings.Contains(v, "…") {
+		t.Fatalf("the newest page is not shown as still reading:\n%s", v)
+	}
+	all, ok := cmd().(tab.SummariesLoadedMsg)
+	if !ok || all.FirstPage || len(all.Summaries) != 1000 {
+		t.Fatalf("then: page=%v, %d summaries", all.FirstPage, len(all.Summaries))
+	}
+	m = update(t, m, all)
+	if v := m.View(); !strings.Contains(v, "1,000") || strings.Contains(v, "…") {
+		t.Fatalf("the whole index is not shown:\n%s", v)
+	}
+}
 
 // Opening a message whose list row shows a lower bound ("@+") puts the
 // exact count the full read found into the row.

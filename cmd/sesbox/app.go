@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -287,7 +289,12 @@ func quiet(o *s3.Options) {
 // awsConfig loads the standard AWS configuration chain for a mailbox's
 // region and profile. Credentials stay inside the SDK.
 func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, error) {
-	var opts []func(*awsconfig.LoadOptions) error
+	// The SDK keeps 10 idle connections per host; the index reads with
+	// 32 header fetchers and 32 listings at once, so the rest would be
+	// closed after each answer and dialled (TLS handshake: two more round
+	// trips) again for the next.
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithHTTPClient(awshttp.NewBuildableClient().
+		WithTransportOptions(func(t *http.Transport) { t.MaxIdleConnsPerHost = 2 * index.DefaultWorkers }))}
 	if mc.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(mc.Region))
 	}

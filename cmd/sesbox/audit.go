@@ -335,10 +335,12 @@ func newAuditLogCmd(a *app) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "log",
-		Short: "Print the log of replies and forwards sent with sesbox",
+		Short: "Print the log of replies and forwards sent, and exports made, with sesbox",
 		Long: `Prints $XDG_STATE_HOME/sesbox/actions.jsonl: one entry per reply or forward sent
 (time, OS user, host, command, bucket, key, ETag, SHA-256 of the bytes sent,
-destinations, SES message id, result). Each entry carries the SHA-256 of the one
+destinations, SES message id, result) and per export made (command "export",
+with "export": what chose the messages, the kind of file, the count and the
+manifest's entries sha256). Each entry carries the SHA-256 of the one
 before it, and a head file beside the log records the count and last hash.
 
 With a team table (the mailbox's team_table, or --table), the shared log that
@@ -506,9 +508,17 @@ func printActions(w io.Writer, actions []actionlog.Action, links map[int64][]bou
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tWHO\tCOMMAND\tMESSAGE\tTO\tRESULT")
 	for _, x := range actions {
+		msg, to := mailstore.SESMessageID(x.Key), strings.Join(x.Destinations, ",")
+		if e := x.Export; e != nil {
+			// An export names what it wrote and the kind of file.
+			msg, to = fmt.Sprintf("%d messages", e.Count), e.Kind
+			if e.What != "" {
+				msg += " (" + e.What + ")"
+			}
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", x.Time.Local().Format("2006-01-02 15:04:05"),
-			sanitize.Line(x.User+"@"+x.Host), sanitize.Line(x.Command), sanitize.Line(mailstore.SESMessageID(x.Key)),
-			sanitize.Line(strings.Join(x.Destinations, ",")), sanitize.Line(x.Result)+linkText(links[x.Seq]))
+			sanitize.Line(x.User+"@"+x.Host), sanitize.Line(x.Command), sanitize.Line(msg),
+			sanitize.Line(to), sanitize.Line(x.Result)+linkText(links[x.Seq]))
 	}
 	tw.Flush()
 }

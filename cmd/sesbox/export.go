@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/s3store"
 )
 
 func newExportCmd(a *app) *cobra.Command {
@@ -42,12 +44,16 @@ Query syntax (--query):
 			if (mbox == "") == (maildir == "") {
 				return errors.New("export: give exactly one of --mbox FILE or --maildir DIR")
 			}
-			st, region, endpoint, err := a.auditStore(ctx)
+			_, mcs, err := a.mailboxConfigs(false)
 			if err != nil {
 				return err
 			}
-			opt := audit.ExportOptions{Query: q, Manifest: manifest, Force: force, Region: region, Endpoint: endpoint,
-				SesboxVersion: versionString(), Parallel: parallel}
+			st, opt, closeLog, err := a.exportOptions(ctx, mcs[0])
+			if err != nil {
+				return err
+			}
+			defer closeLog()
+			opt.Query, opt.Manifest, opt.Force, opt.Parallel = q, manifest, force, parallel
 			if q != "" {
 				// The query runs over the index, as ls does: refresh it, then
 				// export exactly the keys that match.
@@ -62,15 +68,8 @@ Query syntax (--query):
 				if err := a.refresh(ctx, m, true); err != nil {
 					return err
 				}
-				sums, err := m.Summaries(ctx, qq, query.ByDate, false)
-				if err != nil {
+				if opt.Keys, err = m.QueryKeys(ctx, qq); err != nil {
 					return err
-				}
-				opt.Keys = []string{}
-				for i := range sums {
-					if !sums[i].Missing {
-						opt.Keys = append(opt.Keys, sums[i].Key)
-					}
 				}
 			}
 			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "exported")
@@ -104,4 +103,26 @@ Query syntax (--query):
 	f.IntVar(&parallel, "parallel", 4, "messages read at once")
 	cmd.MarkFlagsMutuallyExclusive("mbox", "maildir")
 	return cmd
+}
+
+// exportOptions is what every export of a mailbox shares, `sesbox export`
+// and the TUI's e alike: the store, the manifest header's region, endpoint
+// and sesbox version, and the action log the export is recorded in (with
+// the team table's, as sends are). Callers add the keys, the query and
+// their own flags. closeFn closes the action log.
+func (a *app) exportOptions(ctx context.Context, mc MailboxConfig) (st *s3store.Store, opt audit.ExportOptions, closeFn func(), err error) {
+	client, endpoint, err := a.s3Client(ctx, mc)
+	if err != nil {
+		return nil, opt, nil, err
+	}
+	ts, err := a.teamStore(ctx, mc)
+	if err != nil {
+		return nil, opt, nil, err
+	}
+	log, closeFn, err := actionLog(ts)
+	if err != nil {
+		return nil, opt, nil, err
+	}
+	opt = audit.ExportOptions{Region: client.Options().Region, Endpoint: endpoint, SesboxVersion: versionString(), Log: log}
+	return a.store(client, mc), opt, closeFn, nil
 }

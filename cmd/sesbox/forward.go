@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
@@ -54,7 +53,8 @@ removed), copy the body byte for byte, and send with SES SendEmail (raw).
 The forwarder config is the Lambda's own JSON (--forward-config, or the
 mailbox's forward_config). Messages are named by object key or SES message
 id, as arguments, one a line in --keys-from (- for stdin), or by --query
-(oldest first; --query '' is every message).
+(oldest first; --query '' is every message; as for export --query, a
+message the index marks missing is left out).
 
 Safety: every send is recorded in a journal ($XDG_STATE_HOME/sesbox/
 forward-journal.jsonl) before and after SES is called. A message already sent
@@ -142,12 +142,8 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 		if err := a.refresh(ctx, m, true); err != nil {
 			return err
 		}
-		sums, err := m.Summaries(ctx, qq, query.ByDate, true) // oldest first, as they arrived
-		if err != nil {
+		if inputs, err = m.QueryKeys(ctx, qq); err != nil {
 			return err
-		}
-		for _, s := range sums {
-			inputs = append(inputs, s.Key)
 		}
 	}
 	if len(inputs) == 0 {
@@ -159,8 +155,8 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 		return err
 	}
 	defer closeRunner()
-	plan, err := r.Plan(ctx, inputs, opts)
-	if err != nil {
+	plan, err := r.Prepare(ctx, inputs, opts)
+	if plan == nil {
 		return err
 	}
 	if !opts.DryRun() {
@@ -170,10 +166,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 			fmt.Fprintln(a.stderr, "forward:", sanitize.Line(l))
 		}
 	}
+	if err != nil {
+		return err // the quota refuses the run
+	}
 	if _, sends, _ := plan.ToSend(); sends > 0 && !opts.DryRun() {
-		if _, err := r.CheckQuota(ctx, plan); err != nil {
-			return err
-		}
 		if !ff.yes {
 			if !isTerminal(a.stdin) {
 				return errors.New("forward: refusing to send without confirmation: stdin is not a terminal (check with --dry-run DIR, then use --yes)")
@@ -246,31 +242,23 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {
 		return nil, nil, err
 	}
-	logPath, err := actionlog.DefaultLogPath()
-	if err != nil {
-		return nil, nil, err
-	}
-	log, err := actionlog.OpenLog(logPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	r.Log = log
 	ts, err := a.teamStore(ctx, mc)
 	if err != nil {
-		log.Close()
 		return nil, nil, err
 	}
 	if ts != nil {
 		// Team mode: claims in the table before each send, and every
 		// action in the shared log as well as the local one.
 		r.Claims = ts
-		r.Log = actionlog.Tee{log, ts}
 	}
-	if r.Account, err = a.sesAccount(ctx, mc); err != nil {
-		log.Close()
+	if r.Log, closeFn, err = actionLog(ts); err != nil {
 		return nil, nil, err
 	}
-	return r, func() { log.Close() }, nil
+	if r.Account, err = a.sesAccount(ctx, mc); err != nil {
+		closeFn()
+		return nil, nil, err
+	}
+	return r, closeFn, nil
 }
 
 // resultRow makes a result safe to print: keys and reasons come from the

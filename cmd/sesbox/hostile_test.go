@@ -210,7 +210,7 @@ func TestHostileMessagesThroughTheCLI(t *testing.T) {
 		}
 
 		before := len(ses.Calls())
-		out, errOut, code = run("reply", id, "--body-file", body, "--yes")
+		_, errOut, code = run("reply", id, "--body-file", body, "--yes")
 		calls := ses.Calls()
 		if code == 0 && len(calls) == before+1 {
 			c := calls[len(calls)-1]

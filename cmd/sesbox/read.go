@@ -79,12 +79,9 @@ func newLsCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			sums, err := m.Summaries(ctx, qq, by, reverse)
+			sums, err := m.First(ctx, qq, by, reverse, max(limit, 0))
 			if err != nil {
 				return err
-			}
-			if limit > 0 && len(sums) > limit {
-				sums = sums[:limit]
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)

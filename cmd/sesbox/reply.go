@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/s3store"
@@ -135,28 +134,18 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 	if o.Sender, err = a.sender(ctx, mc); err != nil {
 		return nil, closeFn, err
 	}
-	path, err := actionlog.DefaultLogPath()
-	if err != nil {
-		return nil, closeFn, err
-	}
-	lg, err := actionlog.OpenLog(path)
-	if err != nil {
-		return nil, closeFn, err
-	}
-	o.Log = lg
 	ts, err := a.teamStore(ctx, mc)
 	if err != nil {
-		lg.Close()
-		return nil, func() {}, err
-	}
-	if ts != nil {
-		o.Log = actionlog.Tee{lg, ts}
-	}
-	if o.Account, err = a.sesAccount(ctx, mc); err != nil {
-		lg.Close()
 		return nil, closeFn, err
 	}
-	return o, func() { lg.Close() }, nil
+	if o.Log, closeFn, err = actionLog(ts); err != nil {
+		return nil, func() {}, err
+	}
+	if o.Account, err = a.sesAccount(ctx, mc); err != nil {
+		closeFn()
+		return nil, func() {}, err
+	}
+	return o, closeFn, nil
 }
 
 func openDrafts() (*drafts.Store, error) {
@@ -183,28 +172,9 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	id := a.identity(mc)
-	from, err := id.ChooseFrom(r.from, msg.Summary)
+	plan, err := drafts.PlanReply(a.identity(mc), m.Name, m.Location().Bucket, msg, drafts.ReplyChoice{All: r.all, From: r.from, To: r.to})
 	if err != nil {
 		return err
-	}
-	own := []string{}
-	if cf, err := compose.ParseAddress(mc.From); err == nil {
-		own = append(own, cf.Address)
-	}
-	plan, err := compose.NewReply(msg.Raw, msg.View, compose.Options{All: r.all, From: from, Own: own})
-	if err != nil {
-		return err
-	}
-	if len(r.to) > 0 {
-		plan.To, plan.Cc = nil, nil
-		for _, t := range r.to {
-			addr, err := compose.ParseAddress(t)
-			if err != nil {
-				return fmt.Errorf("--to %s: %w", t, err)
-			}
-			plan.To = append(plan.To, addr)
-		}
 	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(w))
@@ -225,10 +195,8 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	d, err := store.NewReply(plan, drafts.Meta{
-		Mailbox: m.Name, Bucket: m.Location().Bucket, Key: msg.Summary.Key, ETag: msg.Summary.ETag,
-		Attachments: atts,
-	}, text)
+	plan.Meta.Attachments = atts
+	d, err := store.NewReply(plan.Reply, plan.Meta, text)
 	if err != nil {
 		return err
 	}

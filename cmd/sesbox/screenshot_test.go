@@ -254,6 +254,18 @@ func newPausedStore(ctx context.Context, st mailstore.Store, first int) *pausedS
 	return s
 }
 
+// List delivers the whole listing at once in key order: the store's own
+// parallel listing sends its parts as they come, and the workers must
+// take the first keys first for the pause to fall on the same messages.
+func (s *pausedStore) List(ctx context.Context, fn func([]mailstore.Object) error) error {
+	var all []mailstore.Object
+	if err := s.Store.List(ctx, func(p []mailstore.Object) error { all = append(all, p...); return nil }); err != nil {
+		return err
+	}
+	slices.SortFunc(all, func(a, b mailstore.Object) int { return strings.Compare(a.Key, b.Key) })
+	return fn(all)
+}
+
 func (s *pausedStore) ReadHeader(ctx context.Context, key string) ([]byte, mailstore.Object, error) {
 	if !s.first[key] {
 		select {

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 
+	"github.com/sesbox/sesbox/mailstore/actionlog"
+	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/team"
 )
@@ -52,6 +54,24 @@ func (a *app) teamStore(ctx context.Context, mc MailboxConfig) (*team.Store, err
 		return nil, err
 	}
 	return team.New(client, mc.TeamTable, team.CurrentOwner()), nil
+}
+
+// actionLog opens the local action log that replies, forwards and exports
+// are recorded in and, with a team table ts, tees every action into the
+// table's shared log as well. closeFn closes the local log.
+func actionLog(ts *team.Store) (log audit.ActionLog, closeFn func(), err error) {
+	path, err := actionlog.DefaultLogPath()
+	if err != nil {
+		return nil, nil, err
+	}
+	lg, err := actionlog.OpenLog(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ts == nil {
+		return lg, func() { lg.Close() }, nil
+	}
+	return actionlog.Tee{lg, ts}, func() { lg.Close() }, nil
 }
 
 // teamTarget is the table a team command works on (--table, else the

@@ -97,11 +97,11 @@ func (a *app) tuiBoxes(ctx context.Context) (boxes []tui.Box, closeFn func(), er
 			return nil, func() {}, err
 		}
 		b := tui.Box{Name: m.Name, Mailbox: m}
-		var closeReply, closeForward func()
+		var closeReply, closeForward, closeAudit func()
 		b.Reply, closeReply, b.ReplyErr = a.tuiReply(ctx, m, mc)
 		b.Forward, closeForward, b.ForwardErr = a.tuiForward(ctx, m, mc)
-		b.Audit, b.AuditErr = a.tuiAudit(ctx, mc)
-		closers = append(closers, closeReply, closeForward)
+		b.Audit, closeAudit, b.AuditErr = a.tuiAudit(ctx, mc)
+		closers = append(closers, closeReply, closeForward, closeAudit)
 		boxes = append(boxes, b)
 	}
 	return boxes, closeFn, nil
@@ -173,19 +173,19 @@ func demoForwardConfig() forward.Config {
 }
 
 // tuiAudit is the audit view's environment for a mailbox: its bucket, read
-// directly (no index) as `sesbox audit` reads it.
-func (a *app) tuiAudit(ctx context.Context, mc MailboxConfig) (*tuiaudit.Env, error) {
-	client, _, err := a.s3Client(ctx, mc)
+// directly (no index) as `sesbox audit` reads it, and the options `sesbox
+// export` exports it with. closeFn closes the action log.
+func (a *app) tuiAudit(ctx context.Context, mc MailboxConfig) (*tuiaudit.Env, func(), error) {
+	st, opt, closeFn, err := a.exportOptions(ctx, mc)
 	if err != nil {
-		return nil, err
+		return nil, func() {}, err
 	}
-	st := a.store(client, mc)
-	env := &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8, Identities: a.identityNames(mc)}
+	env := &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8, Identities: a.identityNames(mc), Export: opt}
 	// The demo mailbox has no SES account unless pointed at a local SES.
 	if !a.flags.demo || mc.SESEndpoint != "" {
 		if r, err := a.sesAccount(ctx, mc); err == nil {
 			env.Account = r
 		}
 	}
-	return env, nil
+	return env, closeFn, nil
 }

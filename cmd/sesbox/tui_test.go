@@ -60,7 +60,7 @@ func TestTUIBoxesDemo(t *testing.T) {
 			break
 		}
 	}
-	p, err := b.Forward.Forwarder.Plan(ctx, []string{key}, b.Forward.Options)
+	p, err := b.Forward.Forwarder.Prepare(ctx, []string{key}, b.Forward.Options)
 	if err != nil {
 		t.Fatal(err)
 	}

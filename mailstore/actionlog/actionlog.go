@@ -37,11 +37,32 @@ type Action struct {
 	// quotes it can be matched to the send.
 	MessageID string `json:"messageId,omitempty"`
 	// Simulator marks a send to the SES mailbox simulator only.
-	Simulator bool   `json:"simulator,omitempty"`
-	Prev      string `json:"prev"` // SHA-256 of the previous line (hash chain)
+	Simulator bool `json:"simulator,omitempty"`
+	// Export describes an export (Command "export"): what was exported,
+	// to what kind of file, how many messages and the manifest's hash.
+	Export *ExportAction `json:"export,omitempty"`
+	Prev   string        `json:"prev"` // SHA-256 of the previous line (hash chain)
 	// Seq is the 1-based position of the line in the log, set by Append.
 	// With Prev it lets VerifyLog tell an edited line from a removed one.
 	Seq int64 `json:"seq"`
+}
+
+// ExportAction is what the action log records of an export. It names no
+// local path: a shared log (team mode) holds keys, ids, hashes, addresses
+// and outcomes only.
+type ExportAction struct {
+	// What chose the messages: the query, or how the TUI chose them
+	// ("marked in the TUI"); empty for every message under the prefix.
+	What string `json:"what"`
+	// Kind is the destination kind: "mbox" or "maildir".
+	Kind string `json:"kind"`
+	// Count is the number of messages written, Failed of those that
+	// could not be read (the manifest's trailer lists them).
+	Count  int64 `json:"count"`
+	Failed int   `json:"failed,omitempty"`
+	// ManifestSHA256 is the manifest's entries hash (its trailer's
+	// entriesSha256), which `sesbox export` prints.
+	ManifestSHA256 string `json:"manifestSha256"`
 }
 
 // Problem is one thing VerifyLog found wrong with the log.

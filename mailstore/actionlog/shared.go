@@ -142,7 +142,7 @@ type MergedAction struct {
 func Merge(local, shared []Action) []MergedAction {
 	id := func(a Action) string {
 		return strings.Join([]string{a.Time.UTC().Format(time.RFC3339Nano), a.User, a.Host, a.Command, a.Bucket, a.Key, a.ETag,
-			a.SHA256, strings.Join(a.Destinations, "\x00"), a.SESMessageID, a.Result}, "\x01")
+			a.SHA256, strings.Join(a.Destinations, "\x00"), a.SESMessageID, a.Result, exportID(a.Export)}, "\x01")
 	}
 	var out []MergedAction
 	byID := map[string][]int{}
@@ -162,6 +162,14 @@ func Merge(local, shared []Action) []MergedAction {
 	}
 	slices.SortStableFunc(out, func(a, b MergedAction) int { return a.Time.Compare(b.Time) })
 	return out
+}
+
+// exportID is what tells two exports apart beyond the common fields.
+func exportID(e *ExportAction) string {
+	if e == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s", e.What, e.Kind, e.Count, e.Failed, e.ManifestSHA256)
 }
 
 // ErrNoSharedLog is returned when a shared log is asked for but none is

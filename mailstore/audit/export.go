@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
@@ -35,7 +36,18 @@ type ExportOptions struct {
 	Parallel                        int // objects read at once (default 4)
 	Progress                        func(Progress)
 	Now                             func() time.Time
+	// Log, when set, gets one "export" action per export that wrote its
+	// manifest (the local action log, or a Tee with the team's).
+	Log ActionLog
 }
+
+// ActionLog is where an export is recorded for auditors (*actionlog.Log,
+// actionlog.Tee).
+type ActionLog interface {
+	Append(actionlog.Action) error
+}
+
+var _ ActionLog = (*actionlog.Log)(nil)
 
 // ManifestPath is the default manifest path for an export target.
 func ManifestPath(target string) string {
@@ -87,7 +99,7 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 	if err := os.Rename(tmp.Name(), file); err != nil {
 		return t, fmt.Errorf("export %s: %w", file, err)
 	}
-	return t, incomplete
+	return t, logExport(b, "mbox", opt, t, incomplete)
 }
 
 // ExportMaildir writes each chosen message, byte for byte, as a file under
@@ -104,7 +116,7 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 			return Trailer{}, fmt.Errorf("export: %w", err)
 		}
 	}
-	return export(ctx, b, "maildir", manifest, opt, func(e *Entry, obj mailstore.Object, raw []byte) error {
+	t, err := export(ctx, b, "maildir", manifest, opt, func(e *Entry, obj mailstore.Object, raw []byte) error {
 		name := maildirName(obj)
 		e.File = "new/" + name
 		tmp := filepath.Join(dir, "tmp", name)
@@ -133,6 +145,29 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 		}
 		return err
 	})
+	if err != nil && !errors.Is(err, ErrIncomplete) {
+		return t, err
+	}
+	return t, logExport(b, "maildir", opt, t, err)
+}
+
+// logExport appends the export that wrote trailer t to opt.Log, and
+// returns incomplete (the export's ErrIncomplete, or nil) unless the log
+// could not be written: an export that is not in the log is an error.
+func logExport(b Bucket, kind string, opt ExportOptions, t Trailer, incomplete error) error {
+	if opt.Log == nil {
+		return incomplete
+	}
+	result := "exported"
+	if len(t.Failed) > 0 {
+		result = fmt.Sprintf("incomplete: %d not read", len(t.Failed))
+	}
+	err := opt.Log.Append(actionlog.Action{Command: "export", Bucket: b.Location().Bucket, Result: result,
+		Export: &actionlog.ExportAction{What: opt.Query, Kind: kind, Count: t.Count, Failed: len(t.Failed), ManifestSHA256: t.EntriesSHA256}})
+	if err != nil {
+		return fmt.Errorf("export written but not logged: %w", err)
+	}
+	return incomplete
 }
 
 // export reads the chosen objects in key order and hands each to put, then

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/s3store"
@@ -76,8 +77,18 @@ func TestExportAndSnapshotContinuePastUnreadableObjects(t *testing.T) {
 	}
 
 	mbox := filepath.Join(dir, "out.mbox")
-	tr, err := audit.ExportMbox(ctx, st, mbox, audit.ExportOptions{})
+	lg, err := actionlog.OpenLog(filepath.Join(dir, "actions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	tr, err := audit.ExportMbox(ctx, st, mbox, audit.ExportOptions{Log: lg})
 	check("export", tr, err)
+	// The incomplete export is logged as such.
+	if acts, probs, err := actionlog.VerifyLog(filepath.Join(dir, "actions.jsonl")); err != nil || len(probs) > 0 || len(acts) != 1 ||
+		acts[0].Export == nil || acts[0].Export.Failed != len(bad) || acts[0].Export.Count != tr.Count || acts[0].Result != "incomplete: 2 not read" {
+		t.Errorf("logged %+v %v %v", acts, probs, err)
+	}
 	f, err := os.Open(mbox)
 	if err != nil {
 		t.Fatalf("the mbox was not written: %v", err)

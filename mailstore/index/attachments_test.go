@@ -68,7 +68,7 @@ func migrateGuessedCounts(t *testing.T, downgrade string, version int) {
 		t.Fatalf("listed after migration: %+v, %v", listed, err)
 	}
 	var now int
-	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&now); err != nil || now != 5 {
+	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&now); err != nil || now != schemaVersion {
 		t.Fatalf("user_version %d, %v", now, err)
 	}
 }

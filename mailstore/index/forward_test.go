@@ -60,6 +60,10 @@ func TestForwardStoredAndMigratedFromV2(t *testing.T) {
 	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
 		t.Fatalf("user_version %d, %v", version, err)
 	}
+	var dateIndex int
+	if err := x.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type='index' AND name='messages_date'`).Scan(&dateIndex); err != nil || dateIndex != 1 {
+		t.Fatalf("schema 4's date index after migrating from 2: %d, %v", dateIndex, err)
+	}
 
 	fa := mailstore.Forward{Status: mailstore.ForwardFailed, Error: "MessageRejected: Email address is not verified.",
 		Destinations: []string{"jim@example.com", "ja,ne\"@example.com"}, Time: t0.Add(time.Second), Requests: []string{"r1", "r2"}}

@@ -8,12 +8,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakekms"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
@@ -165,7 +167,7 @@ func TestRefreshKMSEncryptedMail(t *testing.T) {
 	if s.Subject != "Quarterly numbers" || s.From.Address != "carol@example.com" || len(s.Warnings) != 0 || s.Size != int64(len(raw)) {
 		t.Fatalf("decrypted message: %+v (size %d, want %d)", s, s.Size, len(raw))
 	}
-	if got, err := f.idx.Search(context.Background(), f.loc, []string{"quarterly"}); err != nil || len(got) != 1 {
+	if got, err := search(f.idx, f.loc, "quarterly"); err != nil || len(got) != 1 {
 		t.Fatalf("search finds %d, %v", len(got), err)
 	}
 
@@ -192,7 +194,7 @@ func TestSearchFTS(t *testing.T) {
 		{[]string{"support@acme"}, "inbox/a inbox/b"},
 		{[]string{"nothing"}, ""},
 	} {
-		got, err := f.idx.Search(context.Background(), f.loc, tc.words)
+		got, err := search(f.idx, f.loc, tc.words...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,6 +206,19 @@ func TestSearchFTS(t *testing.T) {
 			t.Errorf("Search(%q) = %q, want %q", tc.words, g, tc.want)
 		}
 	}
+}
+
+// search runs a query of free-text words (each one quoted) through Query.
+func search(x *Index, loc mailstore.Location, words ...string) ([]mailstore.Summary, error) {
+	var quoted []string
+	for _, w := range words {
+		quoted = append(quoted, `"`+w+`"`)
+	}
+	q, err := query.Parse(strings.Join(quoted, " "), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return x.Query(context.Background(), loc, q, query.ByDate, false, 0)
 }
 
 func TestFilesArePrivate(t *testing.T) {

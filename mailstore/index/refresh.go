@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"errors"
-
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -37,12 +36,31 @@ func (p Progress) Rate(now time.Time) float64 {
 	return float64(p.Fetched) / el
 }
 
+// DefaultWorkers is how many header reads Refresh runs at once by default.
+const DefaultWorkers = 32
+
 // Options tune Refresh.
 type Options struct {
-	// Workers is how many header reads run at once.
+	// Workers is how many header reads run at once (0: DefaultWorkers).
 	Workers int
 	// Every is how often progress is reported (and written) at the least.
 	Every time.Duration
+	// Batch is how many summaries are written in one transaction at the
+	// most (0: 500).
+	Batch int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.Every <= 0 {
+		o.Every = 200 * time.Millisecond
+	}
+	if o.Batch <= 0 {
+		o.Batch = 500
+	}
+	return o
 }
 
 // Refresh lists st and reads the header block of every object that is new
@@ -50,16 +68,13 @@ type Options struct {
 // marked missing. progress, if not nil, is called from one goroutine at a
 // time. Header reads that fail are counted and reported in the returned
 // error; everything else is still indexed.
+//
+// It runs three stages joined by typed channels, each a function of its
+// own: the lister (listChanged) sends the objects to read, the header
+// fetchers (fetchHeaders) turn them into summaries, and the collector
+// (collector.run) writes those in batches and reports progress.
 func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, progress func(Progress)) error {
-	if opt.Workers <= 0 {
-		opt.Workers = 32
-	}
-	if opt.Every <= 0 {
-		opt.Every = 200 * time.Millisecond
-	}
-	if progress == nil {
-		progress = func(Progress) {}
-	}
+	opt = opt.withDefaults()
 	loc := st.Location()
 	known, err := x.Known(ctx, loc)
 	if err != nil {
@@ -68,146 +83,240 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	var listed, toFetch atomic.Int64
-	seen := make(map[string]bool, len(known))
-	var back []string // known keys that were missing and are listed again
-	fetch := make(chan mailstore.Object, 256)
-	type result struct {
-		sum mailstore.Summary
-		err error
-	}
-	results := make(chan result, 256)
+	var n counters
+	toRead := make(chan mailstore.Object, 256)
+	headers := make(chan fetched, 256)
+	listed := make(chan listResult, 1)
+	go func() {
+		res := listChanged(ctx, st, known, toRead, &n)
+		close(toRead)
+		listed <- res
+	}()
+	go fetchHeaders(ctx, st, opt.Workers, toRead, headers)
 
-	var workers sync.WaitGroup
-	for range opt.Workers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for o := range fetch {
-				var r result
-				hdr, got, err := st.ReadHeader(ctx, o.Key)
-				switch {
-				case errors.Is(err, mailstore.ErrEncrypted):
-					// Listed, with the reason it cannot be read, rather
-					// than left out; read again on the next refresh (see
-					// Known.Undecrypted), as the reason may be a missing
-					// kms:Decrypt that is fixed by then.
-					r.sum = summarize(nil, o)
-					r.sum.Subject = encryptedSubject
-					r.sum.Warnings = append(r.sum.Warnings, err.Error())
-				case err != nil:
-					r.err = err
-				default:
-					r.sum = summarize(hdr, o)
-					if got.ETag == o.ETag && got.Size > 0 {
-						// A decrypted message is smaller than its listing.
-						r.sum.Size = got.Size
-					}
-					r.err = countAttachments(ctx, st, &r.sum, hdr)
+	c := newCollector(x, loc.Bucket, opt, &n, progress)
+	if err := c.run(ctx, headers); err != nil {
+		return err
+	}
+	res := <-listed
+	if res.err != nil {
+		return res.err
+	}
+	if err := x.SetMissing(ctx, loc.Bucket, res.gone(known), true); err != nil {
+		return err
+	}
+	if err := x.SetMissing(ctx, loc.Bucket, res.back, false); err != nil {
+		return err
+	}
+	if err := c.finish(ctx); err != nil {
+		return err
+	}
+	if c.firstErr != nil {
+		return &PartialError{Location: loc, Failed: c.p.Failed, Total: c.p.ToFetch, First: c.firstErr}
+	}
+	return nil
+}
+
+// counters are what the lister counts and the collector reports.
+type counters struct {
+	listed, toFetch atomic.Int64
+}
+
+// listResult is what the lister learnt besides the objects it sent.
+type listResult struct {
+	seen map[string]bool // every key listed
+	back []string        // known keys marked missing that are listed again
+	err  error
+}
+
+// gone returns the known keys that were not listed and are not marked
+// missing yet.
+func (r listResult) gone(known map[string]Known) []string {
+	var out []string
+	for k, v := range known {
+		if !r.seen[k] && !v.Missing {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// listChanged is the lister stage: it lists st and sends to out every
+// object that is new, whose ETag changed, or whose summary must be read
+// again (stale, undecrypted). It does not close out.
+func listChanged(ctx context.Context, st mailstore.Store, known map[string]Known, out chan<- mailstore.Object, n *counters) listResult {
+	res := listResult{seen: make(map[string]bool, len(known))}
+	res.err = st.List(ctx, func(page []mailstore.Object) error {
+		for _, o := range page {
+			n.listed.Add(1)
+			res.seen[o.Key] = true
+			k, ok := known[o.Key]
+			if ok && k.ETag == o.ETag && !k.Undecrypted && !k.Stale {
+				if k.Missing {
+					res.back = append(res.back, o.Key)
 				}
+				continue
+			}
+			n.toFetch.Add(1)
+			select {
+			case out <- o:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	return res
+}
+
+// fetched is one header fetcher's answer: a summary, or why there is none.
+type fetched struct {
+	sum mailstore.Summary
+	err error
+}
+
+// fetchHeaders is the header fetcher stage: workers goroutines read the
+// header block of each object from in and send its summary to out, which
+// is closed once in is drained (or ctx is done).
+func fetchHeaders(ctx context.Context, st mailstore.Store, workers int, in <-chan mailstore.Object, out chan<- fetched) {
+	var wg sync.WaitGroup
+	for range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range in {
 				select {
-				case results <- r:
+				case out <- fetchHeader(ctx, st, o):
 				case <-ctx.Done():
 					return
 				}
 			}
 		}()
 	}
+	wg.Wait()
+	close(out)
+}
 
-	listErr := make(chan error, 1)
-	go func() {
-		err := st.List(ctx, func(page []mailstore.Object) error {
-			for _, o := range page {
-				listed.Add(1)
-				seen[o.Key] = true
-				k, ok := known[o.Key]
-				if ok && k.ETag == o.ETag && !k.Undecrypted && !k.Stale {
-					if k.Missing {
-						back = append(back, o.Key)
-					}
-					continue
-				}
-				toFetch.Add(1)
-				select {
-				case fetch <- o:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
-			return nil
-		})
-		close(fetch)
-		listErr <- err
-	}()
-	go func() { workers.Wait(); close(results) }()
+// fetchHeader reads and summarizes the header block of one object.
+func fetchHeader(ctx context.Context, st mailstore.Store, o mailstore.Object) fetched {
+	hdr, got, err := st.ReadHeader(ctx, o.Key)
+	switch {
+	case errors.Is(err, mailstore.ErrEncrypted):
+		// Listed, with the reason it cannot be read, rather than left
+		// out; read again on the next refresh (see Known.Undecrypted), as
+		// the reason may be a missing kms:Decrypt that is fixed by then.
+		s := summarize(nil, o)
+		s.Subject = encryptedSubject
+		s.Warnings = append(s.Warnings, err.Error())
+		return fetched{sum: s}
+	case err != nil:
+		return fetched{err: err}
+	}
+	s := summarize(hdr, o)
+	if got.ETag == o.ETag && got.Size > 0 {
+		// A decrypted message is smaller than its listing.
+		s.Size = got.Size
+	}
+	return fetched{sum: s, err: countAttachments(ctx, st, &s, hdr)}
+}
 
-	p := Progress{Started: time.Now(), Listing: true}
-	var batch []mailstore.Summary
-	var firstErr error
-	tick := time.NewTicker(opt.Every)
-	defer tick.Stop()
-	flush := func() error {
-		p.Listed, p.ToFetch = int(listed.Load()), int(toFetch.Load())
-		if len(batch) > 0 {
-			if err := x.Put(ctx, loc.Bucket, batch); err != nil {
-				return err
-			}
-		}
-		p.New = batch
-		progress(p)
-		batch = nil
+// countAttachments sets s's attachment count from head, the first bytes
+// of the message (mime.CountAttachments). A lower bound of 0 would leave
+// has:attachment and the @ flag undecided, to change when the message is
+// opened; so then the message is read whole and counted exactly. That
+// costs a full read only for multipart mail larger than the first range
+// whose first bytes hold no attachment (a long HTML newsletter, an
+// attachment after a long text).
+func countAttachments(ctx context.Context, st mailstore.Store, s *mailstore.Summary, head []byte) error {
+	s.Attachments, s.AttachmentsExact = mime.CountAttachments(head, s.Size)
+	if s.AttachmentsExact || s.Attachments > 0 {
 		return nil
 	}
-	for results != nil {
+	raw, got, err := st.Read(ctx, s.Key)
+	if err != nil {
+		return err
+	}
+	if got.ETag != s.ETag {
+		// Replaced since it was listed: the next refresh reads the new one.
+		return fmt.Errorf("read %s: changed while indexing", s.Key)
+	}
+	s.Attachments, s.AttachmentsExact = mime.CountAttachments(raw, int64(len(raw)))
+	return nil
+}
+
+// collector is the last stage: it writes summaries in batches, one
+// transaction each, and reports progress at least every opt.Every.
+type collector struct {
+	x        *Index
+	bucket   string
+	opt      Options
+	n        *counters
+	progress func(Progress)
+
+	p        Progress
+	batch    []mailstore.Summary
+	firstErr error // the first header that could not be read
+}
+
+func newCollector(x *Index, bucket string, opt Options, n *counters, progress func(Progress)) *collector {
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	return &collector{x: x, bucket: bucket, opt: opt.withDefaults(), n: n, progress: progress,
+		p: Progress{Started: time.Now(), Listing: true}}
+}
+
+// run takes summaries from in until it is closed, writing them as they
+// come. Only a failed write ends it early.
+func (c *collector) run(ctx context.Context, in <-chan fetched) error {
+	tick := time.NewTicker(c.opt.Every)
+	defer tick.Stop()
+	for {
 		select {
-		case r, ok := <-results:
+		case r, ok := <-in:
 			if !ok {
-				results = nil
-				break
+				return nil
 			}
-			p.Fetched++
+			c.p.Fetched++
 			if r.err != nil {
-				p.Failed++
-				if firstErr == nil {
-					firstErr = r.err
+				c.p.Failed++
+				if c.firstErr == nil {
+					c.firstErr = r.err
 				}
 				continue
 			}
-			batch = append(batch, r.sum)
-			if len(batch) >= 500 {
-				if err := flush(); err != nil {
+			c.batch = append(c.batch, r.sum)
+			if len(c.batch) >= c.opt.Batch {
+				if err := c.flush(ctx); err != nil {
 					return err
 				}
 			}
 		case <-tick.C:
-			if err := flush(); err != nil {
+			if err := c.flush(ctx); err != nil {
 				return err
 			}
 		}
 	}
-	if err := <-listErr; err != nil {
-		return err
-	}
-	var gone []string
-	for k, v := range known {
-		if !seen[k] && !v.Missing {
-			gone = append(gone, k)
+}
+
+// flush writes the batch and reports progress.
+func (c *collector) flush(ctx context.Context) error {
+	c.p.Listed, c.p.ToFetch = int(c.n.listed.Load()), int(c.n.toFetch.Load())
+	if len(c.batch) > 0 {
+		if err := c.x.Put(ctx, c.bucket, c.batch); err != nil {
+			return err
 		}
 	}
-	if err := x.SetMissing(ctx, loc.Bucket, gone, true); err != nil {
-		return err
-	}
-	if err := x.SetMissing(ctx, loc.Bucket, back, false); err != nil {
-		return err
-	}
-	p.Listing, p.Done = false, true
-	if err := flush(); err != nil {
-		return err
-	}
-	if firstErr != nil {
-		return &PartialError{Location: loc, Failed: p.Failed, Total: p.ToFetch, First: firstErr}
-	}
+	c.p.New = c.batch
+	c.progress(c.p)
+	c.batch = nil
 	return nil
+}
+
+// finish writes what is left and sends the last report (Done).
+func (c *collector) finish(ctx context.Context) error {
+	c.p.Listing, c.p.Done = false, true
+	return c.flush(ctx)
 }
 
 // PartialError says that a refresh indexed everything but Failed headers;
@@ -240,28 +349,4 @@ func summarize(hdr []byte, o mailstore.Object) mailstore.Summary {
 		s.Kind = mailstore.KindSetupNotification
 	}
 	return s
-}
-
-// countAttachments sets s's attachment count from head, the first bytes
-// of the message (mime.CountAttachments). A lower bound of 0 would leave
-// has:attachment and the @ flag undecided, to change when the message is
-// opened; so then the message is read whole and counted exactly. That
-// costs a full read only for multipart mail larger than the first range
-// whose first bytes hold no attachment (a long HTML newsletter, an
-// attachment after a long text).
-func countAttachments(ctx context.Context, st mailstore.Store, s *mailstore.Summary, head []byte) error {
-	s.Attachments, s.AttachmentsExact = mime.CountAttachments(head, s.Size)
-	if s.AttachmentsExact || s.Attachments > 0 {
-		return nil
-	}
-	raw, got, err := st.Read(ctx, s.Key)
-	if err != nil {
-		return err
-	}
-	if got.ETag != s.ETag {
-		// Replaced since it was listed: the next refresh reads the new one.
-		return fmt.Errorf("read %s: changed while indexing", s.Key)
-	}
-	s.Attachments, s.AttachmentsExact = mime.CountAttachments(raw, int64(len(raw)))
-	return nil
 }

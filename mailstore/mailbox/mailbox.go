@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/fwdlog"
@@ -142,26 +141,34 @@ func (m *Mailbox) pullReadState(ctx context.Context) error {
 
 // Summaries returns the indexed messages that match q, sorted.
 func (m *Mailbox) Summaries(ctx context.Context, q query.Query, by query.SortField, reverse bool) ([]mailstore.Summary, error) {
-	// Words of three or more characters narrow the candidates through the
-	// trigram index; Match then decides, so both paths agree exactly.
-	var words []string
-	for _, w := range q.Words() {
-		if utf8.RuneCountInString(w) >= 3 {
-			words = append(words, w)
-		}
-	}
-	all, err := m.idx.Search(ctx, m.Location(), words)
+	return m.First(ctx, q, by, reverse, 0)
+}
+
+// First returns the first n (0: all) indexed messages that match q, in
+// the order Summaries returns them. The index evaluates what it can in
+// SQL (see index.Query), so a narrow query or a small n reads little.
+func (m *Mailbox) First(ctx context.Context, q query.Query, by query.SortField, reverse bool, n int) ([]mailstore.Summary, error) {
+	return m.idx.Query(ctx, m.Location(), q, by, reverse, n)
+}
+
+// QueryKeys returns the keys of the messages q matches that an action can
+// act on, oldest first (the order they arrived in): the one rule by which
+// `forward --query` and `export --query` choose. A message the index marks
+// missing (it vanished from the bucket since it was indexed) is left out:
+// it can be neither forwarded nor exported. The answer is never nil (an
+// empty one chooses nothing). Refresh first for a current answer.
+func (m *Mailbox) QueryKeys(ctx context.Context, q query.Query) ([]string, error) {
+	sums, err := m.Summaries(ctx, q, query.ByDate, true)
 	if err != nil {
 		return nil, err
 	}
-	out := all[:0]
-	for i := range all {
-		if q.Match(&all[i]) {
-			out = append(out, all[i])
+	keys := make([]string, 0, len(sums))
+	for i := range sums {
+		if !sums[i].Missing {
+			keys = append(keys, sums[i].Key)
 		}
 	}
-	query.Sort(out, by, reverse)
-	return out, nil
+	return keys, nil
 }
 
 // Resolve turns a full key or an SES message id into the object key: the

@@ -205,6 +205,29 @@ func (q Query) Words() []string {
 	return out
 }
 
+// Term is one term of a query, for an index that evaluates what it can
+// itself (see index.Query); Match stays the definition.
+type Term struct {
+	Neg bool
+	// Field is the field name (from, to, subject, after, before, has, is,
+	// spam, virus, spf, dkim, dmarc), "" for free text.
+	Field string
+	// Text is the needle, lower-cased for text fields and is:, upper-cased
+	// for verdicts.
+	Text string
+	// Time is the bound of after: and before:.
+	Time time.Time
+}
+
+// Terms returns the query's terms in order.
+func (q Query) Terms() []Term {
+	out := make([]Term, len(q.terms))
+	for i, t := range q.terms {
+		out[i] = Term{Neg: t.neg, Field: t.field, Text: t.text, Time: t.t}
+	}
+	return out
+}
+
 // Match reports whether the summary satisfies every term.
 func (q Query) Match(s *mailstore.Summary) bool {
 	for i := range q.terms {

@@ -28,6 +28,10 @@ type Plan struct {
 	// Account is the SES account as the plan found it (Runner.Account
 	// set, a sending run); nil otherwise.
 	Account *sesaccount.Account
+	// Quota is the sending quota Prepare read and checked the plan
+	// against; Run paces by it. nil when not read (a dry run, nothing to
+	// send, or a plan made by Plan alone: Run then reads it).
+	Quota *mailstore.Quota
 }
 
 // Item is one message of a plan.
@@ -140,6 +144,26 @@ func (p *Plan) First() (Item, bool) {
 		}
 	}
 	return Item{}, false
+}
+
+// Prepare is the one way a forward is planned, by `sesbox forward` and by
+// the TUI's forward screen alike: the plan (Plan) and, for a run that
+// sends, the SES quota read and checked against it (CheckQuota), kept in
+// the plan so that Run does not read it again. When the quota refuses the
+// run, the plan is returned with the error, for its preview to be shown.
+func (r *Runner) Prepare(ctx context.Context, inputs []string, opts Options) (*Plan, error) {
+	p, err := r.Plan(ctx, inputs, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, sends, _ := p.ToSend(); sends > 0 && !opts.DryRun() {
+		q, err := r.CheckQuota(ctx, p)
+		if err != nil {
+			return p, err
+		}
+		p.Quota = &q
+	}
+	return p, nil
 }
 
 // Plan resolves the inputs (object keys or SES message ids, in order,

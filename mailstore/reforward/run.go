@@ -81,8 +81,9 @@ func headerBlock(b []byte) []byte {
 // onProgress, when set, is called as the run goes. Neither is called
 // concurrently.
 //
-// A sending run first checks the quota (refusing with ErrQuotaExceeded
-// before anything is sent), then records the sends it sets out to make as
+// A sending run paces by the quota Prepare checked (a plan made by Plan
+// alone has it checked here, refused with ErrQuotaExceeded before anything
+// is sent), then records the sends it sets out to make as
 // "planned" in the journal. Each send is recorded "sending" before SES is called and "sent"
 // or "failed" after. A throttling answer is retried after a back-off;
 // any other refusal fails that message and the run goes on. A send whose
@@ -110,9 +111,13 @@ func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProg
 		}
 		var q mailstore.Quota
 		if _, sends, _ := p.ToSend(); sends > 0 {
-			var err error
-			if q, err = r.CheckQuota(ctx, p); err != nil {
-				return Totals{}, err
+			if p.Quota != nil {
+				q = *p.Quota // checked by Prepare
+			} else {
+				var err error
+				if q, err = r.CheckQuota(ctx, p); err != nil {
+					return Totals{}, err
+				}
 			}
 		}
 		rate := q.MaxSendRate

@@ -9,7 +9,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -164,3 +167,59 @@ func TestBrokenBodyGivesUpWithinBounds(t *testing.T) {
 }
 
 var _ audit.Bucket = (*Store)(nil)
+
+// TestConcurrencyAdaptsToSlowDown: against a server that answers 503
+// SlowDown whenever more than 6 requests are in flight, 48 concurrent
+// header readers read every object, and the store's limit (AIMD) sends
+// far fewer requests into SlowDown than the same readers with the limit
+// held at its maximum, measured in the same run (those even run out of
+// attempts on some objects).
+func TestConcurrencyAdaptsToSlowDown(t *testing.T) {
+	cfg := faultproxy.Config{Capacity: 6, Hold: 20 * time.Millisecond}
+	run := func(adapt bool) (faultproxy.Stats, *Store, int64) {
+		st, p, msgs := faultyStore(t, 240, cfg)
+		// Back-off at a fiftieth of production's (first retry within 40
+		// ms): against a 20 ms service time, as production's seconds are
+		// against S3's round trips; a thousandth would retry faster than
+		// the server serves and prove nothing about either.
+		pol := DefaultRetryPolicy()
+		pol.TimeScale = 0.02
+		st.WithRetry(pol)
+		if !adapt {
+			st.gate = newAIMD(MaxConcurrency, MaxConcurrency)
+		}
+		keys := make(chan string)
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for range 48 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := range keys {
+					if _, _, err := st.ReadHeader(context.Background(), k); err != nil {
+						failed.Add(1)
+					}
+				}
+			}()
+		}
+		for k := range msgs {
+			keys <- k
+		}
+		close(keys)
+		wg.Wait()
+		return p.Stats(), st, failed.Load()
+	}
+	fixed, _, fixedFailed := run(false)
+	adaptive, st, failed := run(true)
+	limit, cuts := st.gate.state()
+	t.Logf("fixed limit: %s, %d reads failed\nAIMD: %s, %d failed; limit now %.1f after %d cuts", fixed, fixedFailed, adaptive, failed, limit, cuts)
+	if failed > 0 {
+		t.Fatalf("%d reads failed with AIMD", failed)
+	}
+	if cuts == 0 || limit >= MaxConcurrency {
+		t.Errorf("the limit never came down: %.1f after %d cuts", limit, cuts)
+	}
+	if adaptive.SlowDowns*3 > fixed.SlowDowns {
+		t.Errorf("%d SlowDowns with AIMD, %d with a fixed limit: want at most a third", adaptive.SlowDowns, fixed.SlowDowns)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,21 +72,39 @@ func (p RetryPolicy) backoff() retry.BackoffDelayer {
 // 40% failures the default 500-token bucket runs dry after a few hundred
 // requests and then fails requests that one more attempt would have read;
 // each request is still bounded by MaxAttempts.
-func (p RetryPolicy) Retryer() aws.Retryer {
+//
+// onThrottle, when not nil, is told of every throttle answer (503
+// SlowDown) an attempt gets, before the retryer backs off: the store's
+// concurrency limit (aimd) halves on it.
+func (p RetryPolicy) Retryer(onThrottle func()) aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = p.attempts()
 		o.MaxBackoff = max(p.MaxBackoff, time.Second)
 		o.Backoff = p.backoff()
 		o.RateLimiter = ratelimit.None
 		o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(retryableRead))
+		if onThrottle != nil {
+			// First in the list, so it sees every failed attempt; it
+			// decides nothing (Unknown), the checks after it do.
+			throttles := retry.IsErrorThrottles(retry.DefaultThrottles)
+			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+				if throttles.IsErrorThrottle(err) == aws.TrueTernary {
+					onThrottle()
+				}
+				return aws.UnknownTernary
+			})}, o.Retryables...)
+		}
 	})
 }
 
 // readOpts is the per-call option every read of the store is sent with:
 // the policy's retryer for that call only, so a client shared with code
 // that writes (the sent copy's PutObject) keeps its own retry behaviour.
+// Every attempt also waits for a slot under the store's concurrency
+// limit (see aimd).
 func (s *Store) readOpts(o *s3.Options) {
-	o.Retryer = s.retry.Retryer()
+	o.Retryer = s.retry.Retryer(s.gate.throttled)
+	o.APIOptions = append(slices.Clip(o.APIOptions), s.gate.addToStack)
 }
 
 // retryableRead adds to the SDK's checks the failures of a read whose

@@ -33,21 +33,35 @@ type Store struct {
 	api s3API
 	kms kmsAPI // nil: client-side encrypted objects fail with ErrEncrypted
 	loc mailstore.Location
-	// ListParallelism is how many key ranges are listed at once.
+	// ListParallelism is how many parts of the key space (see plan) are
+	// listed at once.
 	ListParallelism int
 	// HeaderRange is the first ranged read of a header block; it doubles
-	// until the blank line that ends the header is found.
+	// until the blank line that ends the header is found. 16 KiB holds the
+	// header block SES writes (2-6 KB, DKIM and ARC signatures included)
+	// with room to spare, so one GET is the rule, without reading most
+	// messages whole as 64 KiB did (27 KB read per message at 64 KiB).
 	HeaderRange int64
 
 	retry   RetryPolicy
+	gate    *aimd        // requests in flight, adapted to throttling
 	resumed atomic.Int64 // GETs re-issued after a body broke
 }
 
-var _ mailstore.Store = (*Store)(nil)
+// The store's LIST and GET attempts in flight (a retry waits for a slot
+// like any request) are bounded by a limit that starts at MaxConcurrency, is
+// halved by a throttle answer (503 SlowDown; at most once per 50 ms, about a round trip)
+// down to MinConcurrency, and grows back by one for every limit requests
+// that succeed (additive increase, multiplicative decrease: see aimd).
+const (
+	MaxConcurrency = 64
+	MinConcurrency = 4
+)
 
 // New returns a store over client for loc.
 func New(client s3API, loc mailstore.Location) *Store {
-	return &Store{api: client, loc: loc, ListParallelism: 16, HeaderRange: 64 << 10, retry: DefaultRetryPolicy()}
+	return &Store{api: client, loc: loc, ListParallelism: 32, HeaderRange: 16 << 10, retry: DefaultRetryPolicy(),
+		gate: newAIMD(MinConcurrency, MaxConcurrency)}
 }
 
 // WithRetry sets how reads are retried (see RetryPolicy).
@@ -64,52 +78,91 @@ func (s *Store) Resumed() int64 { return s.resumed.Load() }
 func (s *Store) Location() mailstore.Location { return s.loc }
 
 // sesIDAlphabet is the first character of SES message ids ([0-9a-v], in
-// byte order). The listing is split at each of them; the ranges between
-// and beyond them still hold every other key (AMAZON_SES_SETUP_NOTIFICATION,
+// byte order). The listing is split at each of them; the gaps between and
+// beyond them still hold every other key (AMAZON_SES_SETUP_NOTIFICATION,
 // objects other tools dropped), so nothing is missed.
 const sesIDAlphabet = "0123456789abcdefghijklmnopqrstuv"
 
-// keyRange is (after, upTo]: after is exclusive ("" = from the start), upTo
-// inclusive ("" = to the end).
-type keyRange struct{ after, upTo string }
+// listTask is one listing worker's job: the keys under block (a prefix
+// of loc.Prefix plus one character; "" for none), then, when gap is set,
+// the keys between that block and the next one.
+//
+// A block is listed with Prefix = block, so S3 ends it at the block's
+// last key: no range reads a page past its end. A gap (the keys whose
+// next character is outside the SES alphabet) has no prefix of its own:
+// it is listed under loc.Prefix with StartAfter = the block's last key
+// (known only once the block is listed, which is why a task lists both)
+// and stops at the next block, in pages that start small (an empty gap
+// costs a handful of keys) and grow while the gap goes on.
+type listTask struct {
+	block string
+	gap   *keyGap
+}
 
-func (s *Store) ranges() []keyRange {
-	bounds := []string{""}
+// keyGap is the keys under the prefix in (after, before); before "" is
+// the end of the prefix.
+type keyGap struct{ after, before string }
+
+// blocks are the listing's block prefixes, sorted.
+func (s *Store) blocks() []string {
+	var out []string
 	// SES adds a "/" after a prefix that lacks one, so such a mailbox's ids
 	// start after prefix+"/": split there too ('/' sorts before '0', so the
-	// bounds stay in order).
+	// blocks stay in order).
 	if p := s.loc.Prefix; p != "" && !strings.HasSuffix(p, "/") {
 		for _, c := range sesIDAlphabet {
-			bounds = append(bounds, p+"/"+string(c))
+			out = append(out, p+"/"+string(c))
 		}
 	}
 	for _, c := range sesIDAlphabet {
-		bounds = append(bounds, s.loc.Prefix+string(c))
-	}
-	bounds = append(bounds, "")
-	out := make([]keyRange, 0, len(bounds)-1)
-	for i := 0; i+1 < len(bounds); i++ {
-		out = append(out, keyRange{after: bounds[i], upTo: bounds[i+1]})
+		out = append(out, s.loc.Prefix+string(c))
 	}
 	return out
+}
+
+// adjacent reports whether no key can sort after every key under block a
+// and before b: b is a with its last byte one higher.
+func adjacent(a, b string) bool {
+	n := len(a)
+	return n > 0 && len(b) == n && a[:n-1] == b[:n-1] && b[n-1] == a[n-1]+1
+}
+
+// plan returns the listing's tasks: together they cover every key under
+// the prefix exactly once. Tasks with a gap come first (they take two
+// round trips).
+func (s *Store) plan() []listTask {
+	b := s.blocks()
+	out := []listTask{{gap: &keyGap{before: b[0]}}}
+	var plain []listTask
+	for i, blk := range b {
+		switch {
+		case i == len(b)-1:
+			out = append(out, listTask{block: blk, gap: &keyGap{after: blk}})
+		case !adjacent(blk, b[i+1]):
+			out = append(out, listTask{block: blk, gap: &keyGap{after: blk, before: b[i+1]}})
+		default:
+			plain = append(plain, listTask{block: blk})
+		}
+	}
+	return append(out, plain...)
 }
 
 // List implements mailstore.Store.
 func (s *Store) List(ctx context.Context, fn func([]mailstore.Object) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ranges := s.ranges()
-	work := make(chan keyRange)
+	tasks := s.plan()
+	work := make(chan listTask)
 	pages := make(chan []mailstore.Object)
-	errc := make(chan error, len(ranges))
+	errc := make(chan error, len(tasks))
 	var wg sync.WaitGroup
 	par := max(1, s.ListParallelism)
 	for range par {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for r := range work {
-				if err := s.listRange(ctx, r, pages); err != nil {
+			for t := range work {
+				if err := s.listTask(ctx, t, pages); err != nil {
 					errc <- err
 					cancel()
 					return
@@ -119,9 +172,9 @@ func (s *Store) List(ctx context.Context, fn func([]mailstore.Object) error) err
 	}
 	go func() {
 		defer close(work)
-		for _, r := range ranges {
+		for _, t := range tasks {
 			select {
-			case work <- r:
+			case work <- t:
 			case <-ctx.Done():
 				return
 			}
@@ -148,39 +201,73 @@ func (s *Store) List(ctx context.Context, fn func([]mailstore.Object) error) err
 	return ctx.Err()
 }
 
-func (s *Store) listRange(ctx context.Context, r keyRange, pages chan<- []mailstore.Object) error {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(s.loc.Prefix)}
-	if r.after != "" {
-		in.StartAfter = aws.String(r.after)
+func (s *Store) listTask(ctx context.Context, t listTask, pages chan<- []mailstore.Object) error {
+	if t.gap == nil {
+		_, err := s.listSpan(ctx, t.block, "", "", pages)
+		return err
 	}
-	p := s3.NewListObjectsV2Paginator(s.api, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx, s.readOpts)
+	after := t.gap.after
+	if t.block != "" {
+		last, err := s.listSpan(ctx, t.block, "", "", pages)
 		if err != nil {
 			return err
+		}
+		after = max(after, last)
+	}
+	_, err := s.listSpan(ctx, s.loc.Prefix, after, t.gap.before, pages)
+	return err
+}
+
+// gapFirstPage is the first page size of a bounded span: most gaps hold
+// nothing, or the setup notification.
+const gapFirstPage = 16
+
+// listSpan lists the keys under prefix after after ("" from the start)
+// and before before ("" to the end of prefix), sending them in pages. It
+// returns the last key sent.
+func (s *Store) listSpan(ctx context.Context, prefix, after, before string, pages chan<- []mailstore.Object) (string, error) {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(prefix)}
+	if after != "" {
+		in.StartAfter = aws.String(after)
+	}
+	var pageSize int32 // 0: S3's (1,000)
+	if before != "" {
+		pageSize = gapFirstPage
+	}
+	var last string
+	for {
+		if pageSize > 0 {
+			in.MaxKeys = aws.Int32(pageSize)
+		}
+		out, err := s.api.ListObjectsV2(ctx, in, s.readOpts)
+		if err != nil {
+			return last, err
 		}
 		page := make([]mailstore.Object, 0, len(out.Contents))
 		done := false
 		for _, o := range out.Contents {
-			key := aws.ToString(o.Key)
-			if r.upTo != "" && key > r.upTo {
+			if before != "" && aws.ToString(o.Key) >= before {
 				done = true
 				break
 			}
 			page = append(page, objectOf(o))
+			last = aws.ToString(o.Key)
 		}
 		if len(page) > 0 {
 			select {
 			case pages <- page:
 			case <-ctx.Done():
-				return ctx.Err()
+				return last, ctx.Err()
 			}
 		}
-		if done {
-			return nil
+		if done || !aws.ToBool(out.IsTruncated) || aws.ToString(out.NextContinuationToken) == "" {
+			return last, nil
+		}
+		in.ContinuationToken = out.NextContinuationToken
+		if pageSize > 0 {
+			pageSize = min(pageSize*4, 1000)
 		}
 	}
-	return nil
 }
 
 func objectOf(o types.Object) mailstore.Object {

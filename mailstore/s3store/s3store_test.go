@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -178,27 +179,101 @@ func TestReadExactBytesAndNotFound(t *testing.T) {
 	}
 }
 
-func TestRangesAreContiguous(t *testing.T) {
+func TestListPlanCoversTheKeySpace(t *testing.T) {
 	for _, prefix := range []string{"p/", "p", ""} {
-		t.Run(prefix, func(t *testing.T) { testRanges(t, prefix) })
+		t.Run(prefix, func(t *testing.T) { testListPlan(t, prefix) })
 	}
 }
 
-func testRanges(t *testing.T, prefix string) {
+// testListPlan checks the plan's shape: the first gap starts at the
+// prefix, the last runs to its end, and every two blocks in a row are
+// either adjacent or joined by a gap from one to the next.
+func testListPlan(t *testing.T, prefix string) {
 	st := New(nil, mailstore.Location{Prefix: prefix})
-	r := st.ranges()
-	if r[0].after != "" || r[len(r)-1].upTo != "" {
-		t.Fatal("ranges do not reach both ends of the key space")
+	blocks := st.blocks()
+	if !sort.StringsAreSorted(blocks) {
+		t.Fatal("blocks out of order")
 	}
-	var bounds []string
-	for i := 1; i < len(r); i++ {
-		if r[i].after != r[i-1].upTo {
-			t.Fatalf("gap between %v and %v", r[i-1], r[i])
+	gaps := map[string]*keyGap{}
+	var first *keyGap
+	for _, task := range st.plan() {
+		if task.block == "" {
+			if first != nil || task.gap == nil {
+				t.Fatalf("tasks without a block: %+v", task)
+			}
+			first = task.gap
+			continue
 		}
-		bounds = append(bounds, r[i].after)
+		gaps[task.block] = task.gap
 	}
-	if !sort.StringsAreSorted(bounds) {
-		t.Fatal("bounds out of order")
+	if first == nil || first.after != "" || first.before != blocks[0] {
+		t.Fatalf("first gap %+v", first)
+	}
+	if len(gaps) != len(blocks) {
+		t.Fatalf("%d blocks listed, want %d", len(gaps), len(blocks))
+	}
+	for i, b := range blocks {
+		g := gaps[b]
+		switch {
+		case i == len(blocks)-1:
+			if g == nil || g.before != "" || g.after != b {
+				t.Fatalf("last gap %+v", g)
+			}
+		case adjacent(b, blocks[i+1]):
+			if g != nil {
+				t.Fatalf("gap %+v between adjacent blocks %s %s", g, b, blocks[i+1])
+			}
+		case g == nil || g.after != b || g.before != blocks[i+1]:
+			t.Fatalf("blocks %s and %s not joined: %+v", b, blocks[i+1], g)
+		}
+	}
+}
+
+// countingLister counts the keys S3 returns to ListObjectsV2 calls.
+type countingLister struct {
+	s3API
+	calls, keys atomic.Int64
+}
+
+func (c *countingLister) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	out, err := c.s3API.ListObjectsV2(ctx, in, opts...)
+	if err == nil {
+		c.calls.Add(1)
+		c.keys.Add(int64(len(out.Contents)))
+	}
+	return out, err
+}
+
+// TestListReadsNoPagePastItsEnd: the listing fetches each key once, plus
+// at most one small first page per gap, however many keys follow.
+func TestListReadsNoPagePastItsEnd(t *testing.T) {
+	srv := fakes3.Start(t, "mail")
+	const n = 3000
+	for i := range n {
+		srv.PutDirect(t, "mail", "inbox/"+sesID(sesIDAlphabet[i%32], i)+fmt.Sprint(i), []byte("x"))
+	}
+	srv.PutDirect(t, "mail", "inbox/AMAZON_SES_SETUP_NOTIFICATION", []byte("x"))
+	c := &countingLister{s3API: srv.Admin}
+	st := New(c, mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	listed := 0
+	if err := st.List(context.Background(), func(p []mailstore.Object) error { listed += len(p); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	gaps := 0
+	for _, task := range st.plan() {
+		if task.gap != nil && task.gap.before != "" {
+			gaps++
+		}
+	}
+	if listed != n+1 {
+		t.Fatalf("listed %d keys, want %d", listed, n+1)
+	}
+	if over := c.keys.Load() - int64(listed); over > int64(gaps*gapFirstPage) {
+		t.Errorf("S3 returned %d keys for %d listed: %d past the ends (at most %d allowed)", c.keys.Load(), listed, over, gaps*gapFirstPage)
+	}
+	// One page per block (under 1,000 keys each), one per gap.
+	if want := int64(len(st.plan()) + 3); c.calls.Load() > want {
+		t.Errorf("%d LIST calls, want at most %d", c.calls.Load(), want)
 	}
 }
 

@@ -35,6 +35,10 @@ type Env struct {
 	// show the verification of.
 	Account    sesaccount.API
 	Identities []string
+	// Export is what the TUI's exports share with `sesbox export`: the
+	// manifest header's fields and the action log (cmd builds it once
+	// for both); the list adds the keys and how they were chosen.
+	Export audit.ExportOptions
 }
 
 type verifyState int

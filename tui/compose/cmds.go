@@ -9,7 +9,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	mcompose "github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
@@ -81,9 +80,9 @@ type ComposeClosedMsg struct {
 }
 
 // createDraftCmd writes the draft of a planned reply.
-func createDraftCmd(store *drafts.Store, r mcompose.Reply, meta drafts.Meta) tea.Cmd {
+func createDraftCmd(store *drafts.Store, p drafts.ReplyPlan) tea.Cmd {
 	return func() tea.Msg {
-		d, err := store.NewReply(r, meta, "")
+		d, err := store.NewReply(p.Reply, p.Meta, "")
 		return DraftCreatedMsg{Draft: d, Err: err}
 	}
 }

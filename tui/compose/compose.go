@@ -69,8 +69,7 @@ type Model struct {
 	width, height int
 
 	state    state
-	plan     mcompose.Reply
-	meta     drafts.Meta
+	plan     drafts.ReplyPlan
 	draft    *drafts.Draft
 	prepared *drafts.Prepared
 	err      error  // the last error, shown until the next action
@@ -89,21 +88,12 @@ func New(c common.Common, env Env, msg *mailbox.Message, all bool, override stri
 	if env.Outbox == nil || env.Outbox.Drafts == nil {
 		return Model{}, errors.New("reply: no drafts directory")
 	}
-	from, err := env.Identity.ChooseFrom(override, msg.Summary)
-	if err != nil {
-		return Model{}, err
-	}
-	var own []string
-	if cf, err := mcompose.ParseAddress(env.Identity.From); err == nil {
-		own = append(own, cf.Address)
-	}
-	plan, err := mcompose.NewReply(msg.Raw, msg.View, mcompose.Options{All: all, From: from, Own: own})
+	plan, err := drafts.PlanReply(env.Identity, env.Mailbox, env.Bucket, msg, drafts.ReplyChoice{All: all, From: override})
 	if err != nil {
 		return Model{}, err
 	}
 	m := newModel(c, env)
 	m.plan = plan
-	m.meta = drafts.Meta{Mailbox: env.Mailbox, Bucket: env.Bucket, Key: msg.Summary.Key, ETag: msg.Summary.ETag}
 	return m, nil
 }
 
@@ -180,7 +170,7 @@ func (m Model) Init() tea.Cmd {
 	if m.draft != nil {
 		return prepareCmd(m.env.Outbox, m.draft.ID)
 	}
-	return createDraftCmd(m.env.Outbox.Drafts, m.plan, m.meta)
+	return createDraftCmd(m.env.Outbox.Drafts, m.plan)
 }
 
 // Update handles keys and the results of the composer's commands.

@@ -49,20 +49,15 @@ type ForwardClosedMsg struct {
 	ID int64
 }
 
-// planCmd plans the forward of inputs, checks the quota when something is
-// to be sent, and reads the preview.
+// planCmd prepares the forward of inputs as `sesbox forward` does (the
+// plan, and the quota checked when something is to be sent), and reads the
+// first message's rewritten header to show.
 func planCmd(ctx context.Context, f Forwarder, id int64, inputs []string, opts reforward.Options) tea.Cmd {
 	return func() tea.Msg {
-		p, err := f.Plan(ctx, inputs, opts)
+		p, err := f.Prepare(ctx, inputs, opts)
+		msg := ForwardPlannedMsg{ID: id, Plan: p, Err: err}
 		if err != nil {
-			return ForwardPlannedMsg{ID: id, Err: err}
-		}
-		msg := ForwardPlannedMsg{ID: id, Plan: p}
-		if _, sends, _ := p.ToSend(); sends > 0 && !opts.DryRun() {
-			if _, err := f.CheckQuota(ctx, p); err != nil {
-				msg.Err = err
-				return msg
-			}
+			return msg
 		}
 		msg.PreviewKey, msg.Preview, msg.PreviewErr = f.Preview(ctx, p)
 		return msg

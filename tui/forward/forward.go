@@ -1,5 +1,5 @@
 // Package forward is the TUI's re-forward screen: for a message or the
-// marked set it plans the forward (reforward.Runner.Plan), asks for
+// marked set it plans the forward (reforward.Runner.Prepare), asks for
 // confirmation showing the count, the destinations and the first message's
 // rewritten header, then runs it with a progress view and ends on the
 // per-message results, failures first, which can be marked again in the
@@ -14,15 +14,13 @@ import (
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/tui/common"
 )
 
 // Forwarder is what the screen runs; *reforward.Runner is one.
 type Forwarder interface {
-	Plan(ctx context.Context, inputs []string, opts reforward.Options) (*reforward.Plan, error)
-	CheckQuota(ctx context.Context, p *reforward.Plan) (mailstore.Quota, error)
+	Prepare(ctx context.Context, inputs []string, opts reforward.Options) (*reforward.Plan, error)
 	Preview(ctx context.Context, p *reforward.Plan) (key string, header []byte, err error)
 	Run(ctx context.Context, p *reforward.Plan, onResult func(reforward.Result), onProgress func(reforward.Progress)) (reforward.Totals, error)
 }

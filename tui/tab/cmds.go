@@ -20,7 +20,14 @@ type SummariesLoadedMsg struct {
 	Box       int
 	Summaries []mailstore.Summary
 	Err       error
+	// FirstPage is set for the newest firstPage messages read before the
+	// rest, so the first screen does not wait for the whole index.
+	FirstPage bool
 }
+
+// firstPage is how many of the newest messages are read first: more than
+// a screenful on any terminal, a few milliseconds from the date index.
+const firstPage = 300
 
 // RefreshProgressedMsg is sent when an index refresh of mailbox Box reports
 // progress (reports that queued up while the UI was busy are merged: New
@@ -71,6 +78,17 @@ func (m refreshDueMsg) PageKind() common.Kind        { return Kind(m.Box) }
 func (m ReadStateSavedMsg) PageKind() common.Kind    { return Kind(m.Box) }
 func (m MarkedSavedMsg) PageKind() common.Kind       { return Kind(m.Box) }
 func (m MarkedExportedMsg) PageKind() common.Kind    { return Kind(m.Box) }
+
+// loadFirstPageCmd reads the newest firstPage messages.
+func loadFirstPageCmd(ctx context.Context, box int, mb Mailbox) tea.Cmd {
+	return func() tea.Msg {
+		s, err := mb.First(ctx, query.Query{}, query.ByDate, false, firstPage)
+		if err != nil {
+			err = fmt.Errorf("read index of %s: %w", mb.Location(), err)
+		}
+		return SummariesLoadedMsg{Box: box, Summaries: s, Err: err, FirstPage: true}
+	}
+}
 
 func loadSummariesCmd(ctx context.Context, box int, mb Mailbox) tea.Cmd {
 	return func() tea.Msg {
@@ -172,11 +190,13 @@ func (m *Model) SetReadCmd(key string, read bool) tea.Cmd {
 }
 
 // ExportCmd writes the exact stored bytes of keys to an mbox file with a
-// manifest, as `sesbox export --mbox` does (why is the manifest's query).
-func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, keys []string, file, why string) tea.Cmd {
+// manifest, as `sesbox export --mbox` does with the same options opt (why
+// is the manifest's query).
+func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, opt mailaudit.ExportOptions, keys []string, file, why string) tea.Cmd {
+	opt.Keys, opt.Query = keys, why
 	return func() tea.Msg {
 		file = xdg.ExpandHome(file)
-		tr, err := mailaudit.ExportMbox(ctx, b, file, mailaudit.ExportOptions{Keys: keys, Query: why})
+		tr, err := mailaudit.ExportMbox(ctx, b, file, opt)
 		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Err: err}
 	}
 }

@@ -141,7 +141,7 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 			return common.Notice(common.Unavailable("export", m.Name, m.AuditErr)), true, nil
 		}
 		return tea.Batch(common.Notice("exporting "+common.Thousands(len(keys))+" message(s)…"),
-			ExportCmd(m.ctx, m.index, m.Audit.Bucket, keys, arg, "chosen in the TUI")), true, nil
+			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, keys, arg, "chosen in the TUI")), true, nil
 	case "read", "unread":
 		var cmds []tea.Cmd
 		for _, k := range keys {

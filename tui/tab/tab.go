@@ -32,6 +32,7 @@ type Mailbox interface {
 	Location() mailstore.Location
 	Refresh(ctx context.Context, progress func(mailbox.Progress)) error
 	Summaries(ctx context.Context, q query.Query, by query.SortField, reverse bool) ([]mailstore.Summary, error)
+	First(ctx context.Context, q query.Query, by query.SortField, reverse bool, n int) ([]mailstore.Summary, error)
 	Open(ctx context.Context, key string) (*mailbox.Message, error)
 	SetRead(ctx context.Context, key string, read bool) error
 }
@@ -112,8 +113,8 @@ func (m *Model) Refreshing() (bool, mailbox.Progress) { return m.refreshing, m.p
 // succeeded.
 func (m *Model) Err() error { return m.err }
 
-// Init reads the index.
-func (m *Model) Init() tea.Cmd { return loadSummariesCmd(m.ctx, m.index, m.Mailbox) }
+// Init reads the index: the newest page first, then all of it.
+func (m *Model) Init() tea.Cmd { return loadFirstPageCmd(m.ctx, m.index, m.Mailbox) }
 
 // Refresh starts an index refresh unless one runs; the Cmd is nil then.
 func (m *Model) Refresh() tea.Cmd {
@@ -129,6 +130,10 @@ func (m *Model) Refresh() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case SummariesLoadedMsg:
+		if msg.FirstPage && msg.Err == nil {
+			m.list.SetSummaries(msg.Summaries)
+			return m, loadSummariesCmd(m.ctx, m.index, m.Mailbox)
+		}
 		m.loaded = true
 		if msg.Err != nil {
 			m.setErr(msg.Err)
@@ -193,7 +198,7 @@ func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 			return m, common.Notice(common.Unavailable("export", m.Name, m.AuditErr))
 		}
 		return m, tea.Batch(common.Notice("exporting "+strconv.Itoa(len(msg.Keys))+" messages…"),
-			ExportCmd(m.ctx, m.index, m.Audit.Bucket, msg.Keys, msg.File, "marked in the TUI"))
+			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, msg.Keys, msg.File, "marked in the TUI"))
 	case tea.KeyMsg:
 		if !m.list.Capturing() && key.Matches(msg, m.c.Keys.Global.Refresh) {
 			if cmd := m.Refresh(); cmd != nil {

@@ -50,6 +50,14 @@ type Config struct {
 	Delay   time.Duration
 	// Match limits the faults to the requests it accepts; nil: all.
 	Match func(*http.Request) bool
+	// Capacity, when positive, answers 503 SlowDown to every request
+	// that arrives while Capacity others are in flight: a server with a
+	// request rate it cannot exceed, which a client that keeps its
+	// concurrency high meets again and again.
+	Capacity int
+	// Hold keeps each request that is let through in flight at least
+	// this long (the server's service time), so that Capacity bites.
+	Hold time.Duration
 }
 
 // Stats counts what the proxy did.
@@ -59,6 +67,8 @@ type Stats struct {
 	Resets      int64 // bodies reset midway
 	Truncations int64 // bodies cut short
 	Delays      int64 // requests delayed
+	// MaxInFlight is the most requests the proxy held at once.
+	MaxInFlight int64
 	// BodyBytes is the number of response body bytes written to clients.
 	BodyBytes int64
 }
@@ -84,6 +94,7 @@ type Proxy struct {
 	seen map[string]uint64
 
 	requests, slowDowns, resets, truncations, delays, bodyBytes atomic.Int64
+	inFlight, maxInFlight                                       atomic.Int64
 }
 
 // Start starts a proxy to target (the peer's URL) and stops it when t ends.
@@ -119,12 +130,13 @@ func (p *Proxy) Stats() Stats {
 	return Stats{
 		Requests: p.requests.Load(), SlowDowns: p.slowDowns.Load(), Resets: p.resets.Load(),
 		Truncations: p.truncations.Load(), Delays: p.delays.Load(), BodyBytes: p.bodyBytes.Load(),
+		MaxInFlight: p.maxInFlight.Load(),
 	}
 }
 
 // ResetStats sets the counts back to zero.
 func (p *Proxy) ResetStats() {
-	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.delays, &p.bodyBytes} {
+	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.delays, &p.bodyBytes, &p.maxInFlight} {
 		c.Store(0)
 	}
 }
@@ -163,9 +175,18 @@ func (p *Proxy) draw(r *http.Request) (cfg Config, u1, u2 float64) {
 // ServeHTTP implements http.Handler.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.requests.Add(1)
+	n := p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
+	for m := p.maxInFlight.Load(); n > m && !p.maxInFlight.CompareAndSwap(m, n); m = p.maxInFlight.Load() {
+	}
 	cfg, u1, u2 := p.draw(r)
 	f := pass
-	if cfg.Match == nil || cfg.Match(r) {
+	if cfg.Capacity > 0 && n > int64(cfg.Capacity) {
+		f = slowDown
+	} else if cfg.Hold > 0 {
+		time.Sleep(cfg.Hold)
+	}
+	if f == pass && (cfg.Match == nil || cfg.Match(r)) {
 		switch {
 		case u1 < cfg.SlowDown:
 			f = slowDown

@@ -1,0 +1,145 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/query"
+)
+
+// TestQueryAgreesWithMatch is the property that makes SQL evaluation safe:
+// for random summaries and random queries (every field, negations, short
+// and non-ASCII needles, LIKE's wildcards), Query returns exactly what
+// q.Match accepts, in query.Sort's order, cut at the limit.
+func TestQueryAgreesWithMatch(t *testing.T) {
+	ctx := context.Background()
+	x, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	r := rand.New(rand.NewPCG(4, 2))
+	pick := func(l []string) string { return l[r.IntN(len(l))] }
+	names := []string{"Alice Smith", "BOB", "Ärger Ölund", "ÉCOLE", "carol_x", "100% Dave", ""}
+	addrs := []string{"alice@example.com", "Bob@Example.COM", "ärger@bücher.example", "x_y@z.example", "percent%@a.example"}
+	subjects := []string{"Invoice 42", "invoice overdue", "Ärger mit Bücher", "100% off_sale", "re: hello", "ÉCOLE report", ""}
+	verdicts := []string{"PASS", "FAIL", "GRAY", ""}
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	loc := mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
+	var sums []mailstore.Summary
+	for i := range 300 {
+		s := mailstore.Summary{Object: mailstore.Object{Key: fmt.Sprintf("inbox/%03d", i), ETag: "e", Size: int64(r.IntN(5) * 1000)},
+			From:    mailstore.Address{Name: pick(names), Address: pick(addrs)},
+			To:      []mailstore.Address{{Name: pick(names), Address: pick(addrs)}},
+			Subject: pick(subjects), Attachments: r.IntN(2), Report: pick([]string{"", "", mailstore.ReportBounce, mailstore.ReportComplaint}),
+			Verdicts: mailstore.Verdicts{Spam: pick(verdicts), Virus: pick(verdicts), SPF: pick(verdicts), DKIM: pick(verdicts), DMARC: pick(verdicts)},
+		}
+		s.Forward.Status = pick([]string{"", mailstore.ForwardForwarded, mailstore.ForwardFailed, mailstore.ForwardNone})
+		if r.IntN(10) > 0 {
+			s.Date = base.Add(time.Duration(r.IntN(20)) * 24 * time.Hour) // ties on purpose
+		}
+		sums = append(sums, s)
+	}
+	sums = append(sums, mailstore.Summary{Object: mailstore.Object{Key: "other/x", ETag: "e"}, Subject: "Invoice 42"})
+	if err := x.Put(ctx, "mail", sums); err != nil {
+		t.Fatal(err)
+	}
+	for i := range sums {
+		if i%3 == 0 {
+			if err := x.SetRead(ctx, "mail", sums[i].Key, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := x.SetMissing(ctx, "mail", []string{"inbox/007", "inbox/100"}, true); err != nil {
+		t.Fatal(err)
+	}
+	all, err := x.Summaries(ctx, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := []string{"invoice", "INV", "in", "from:alice", "from:ärger", "from:ÄRGER", "from:%", "from:_", "from:x_y", "from:bob@example.com",
+		"to:alice", "to:ärger", "to:bo", "subject:invoice", "subject:100%", "subject:off_", "subject:écol", "after:2026-11-10", "before:2026-11-05",
+		"has:attachment", "is:unread", "is:read", "is:missing", "is:bounce", "is:report", "spam:fail", "dkim:pass", "virus:gray", "bücher", "hello", "smith", "école", "forward:failed", "forward:ok", "forward:none"}
+	sorts := []query.SortField{query.ByDate, query.BySize, query.ByFrom, query.BySubject}
+	for i := range 400 {
+		var parts []string
+		for range 1 + r.IntN(3) {
+			tm := pick(terms)
+			if r.IntN(4) == 0 {
+				tm = "-" + tm
+			}
+			parts = append(parts, tm)
+		}
+		qs := strings.Join(parts, " ")
+		q, err := query.Parse(qs, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		by, reverse, limit := sorts[r.IntN(len(sorts))], r.IntN(2) == 0, []int{0, 1, 5, 50}[r.IntN(4)]
+		var want []mailstore.Summary
+		for _, s := range all {
+			if q.Match(&s) {
+				want = append(want, s)
+			}
+		}
+		query.Sort(want, by, reverse)
+		if limit > 0 && len(want) > limit {
+			want = want[:limit]
+		}
+		got, err := x.Query(ctx, loc, q, by, reverse, limit)
+		if err != nil {
+			t.Fatalf("%q: %v", qs, err)
+		}
+		key := func(s mailstore.Summary) string { return s.Key }
+		if gk, wk := mapKeys(got, key), mapKeys(want, key); !slices.Equal(gk, wk) {
+			t.Fatalf("query %d %q by %s reverse=%v limit %d:\n got %v\nwant %v", i, qs, by, reverse, limit, gk, wk)
+		}
+	}
+}
+
+func mapKeys(s []mailstore.Summary, f func(mailstore.Summary) string) []string {
+	out := make([]string, len(s))
+	for i := range s {
+		out[i] = f(s[i])
+	}
+	return out
+}
+
+// TestQueryUsesTheDateIndex: a newest-first page and a date range are read
+// through the date index, not by scanning the table.
+func TestQueryUsesTheDateIndex(t *testing.T) {
+	x, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for _, q := range []string{
+		`SELECT key FROM messages WHERE stale=0 AND bucket=? AND substr(key,1,?)=? ORDER BY date DESC, key ASC LIMIT 50`,
+		`SELECT key FROM messages WHERE stale=0 AND bucket=? AND substr(key,1,?)=? AND date>=?`,
+	} {
+		rows, err := x.db.Query(`EXPLAIN QUERY PLAN `+q, "mail", 6, "inbox/", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "messages_date") {
+			t.Errorf("%s\nplan: %s", q, p)
+		}
+	}
+}
