@@ -9,7 +9,6 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
-	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
@@ -31,39 +30,22 @@ func (m Model) boxNames() []string {
 // runCommand runs a `:` line with the same calls as the CLI verb it names:
 // the list's verbs in its tab, the others here.
 func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
-	spec, ok := cmdline.Lookup(args[0])
-	if !ok {
-		m.pushErr(fmt.Errorf("unknown command %q (: then Tab lists them)", sanitize.Line(args[0])))
+	spec, flags, arg, err := cmdline.Parse(args)
+	if err != nil {
+		m.pushErr(err)
 		return m, nil
 	}
-	flags := map[string]bool{}
-	var words []string
-	for _, a := range args[1:] {
-		if strings.HasPrefix(a, "--") && !spec.Rest {
-			if !slices.Contains(spec.Flags, a) {
-				m.pushErr(fmt.Errorf(":%s: unknown flag %s", spec.Verb, sanitize.Line(a)))
-				return m, nil
-			}
-			flags[a] = true
-			continue
-		}
-		words = append(words, a)
-	}
-	arg := strings.Join(words, " ")
 	t := m.cur()
 	keys := t.List().Marked()
 	if k, ok := m.target(); len(keys) == 0 && ok {
 		keys = []string{k}
 	}
+	if open, ok := m.openers(t)[spec.Verb]; ok {
+		return m.apply(open(m.targetOf(flags, arg)))
+	}
 	switch spec.Verb {
 	case "quit":
 		return m.quit()
-	case "forward":
-		return m.startForward()
-	case "reply":
-		return m.reply(flags["--all"])
-	case "audit":
-		return m.openAudit()
 	case "mailbox":
 		if i := slices.Index(m.boxNames(), arg); i >= 0 {
 			m.active, m.stack = i, nil
@@ -71,12 +53,6 @@ func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
 		}
 		m.pushErr(fmt.Errorf("mailbox %q is not defined (the config file defines %s)", sanitize.Line(arg), strings.Join(m.boxNames(), ", ")))
 		return m, nil
-	case "drafts":
-		if t.Reply == nil {
-			m.notice = unavailable("reply", t.Name, t.ReplyErr)
-			return m, nil
-		}
-		return m, compose.ListDraftsCmd(m.active, *t.Reply, t.Reply.Mailbox, arg)
 	}
 	if spec.Verb == "filter" || spec.Verb == "search" {
 		m.leave(viewer.Kind) // the list is where they show
@@ -86,23 +62,4 @@ func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
 		m.pushErr(err)
 	}
 	return m, cmd
-}
-
-// draftsListed shows the kept drafts, or resumes the one asked for.
-func (m Model) draftsListed(msg compose.DraftsListedMsg) (tea.Model, tea.Cmd) {
-	switch {
-	case msg.Err != nil:
-		m.pushErr(msg.Err)
-	case msg.Box != m.active:
-	case msg.Want != "":
-		if d, ok := msg.Find(); ok {
-			return m.resume(d)
-		}
-		m.pushErr(fmt.Errorf("no kept draft %q in mailbox %s", sanitize.Line(msg.Want), m.cur().Name))
-	case len(msg.Drafts) == 0:
-		m.notice = "no kept drafts in mailbox " + m.cur().Name
-	default:
-		m.notice = "drafts (:drafts ID resumes one): " + msg.Describe()
-	}
-	return m, nil
 }

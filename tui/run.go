@@ -5,17 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"os"
-	"path/filepath"
-	"runtime"
 	"time"
-
-	"github.com/sesbox/sesbox/mailstore/xdg"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/env"
 	"github.com/sesbox/sesbox/tui/internal/guard"
 	"github.com/sesbox/sesbox/tui/keys"
 	"github.com/sesbox/sesbox/tui/theme"
@@ -62,7 +58,7 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	if err := km.Apply(opts.Keys); err != nil {
 		return fmt.Errorf("tui: config keys: %w", err)
 	}
-	logger, logPath, closeLog, err := openLog(opts.LogFile)
+	logger, logPath, closeLog, err := env.OpenLog(opts.LogFile)
 	if err != nil {
 		return fmt.Errorf("tui: %w", err)
 	}
@@ -84,7 +80,7 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 		Now:      time.Now,
 		Loc:      time.Local,
 		Terminal: out,
-		Opener:   opener(opts.Opener),
+		Opener:   env.Opener(opts.Opener),
 		SaveDir:  opts.SaveDir,
 	}
 	if c.SaveDir == "" {
@@ -127,37 +123,6 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	}
 	logger.Printf("exit")
 	return nil
-}
-
-func opener(o string) string {
-	if o != "" {
-		return o
-	}
-	if o = os.Getenv("OPENER"); o != "" {
-		return o
-	}
-	if runtime.GOOS == "darwin" {
-		return "open"
-	}
-	return "xdg-open"
-}
-
-// openLog opens the log file (never stdout: the TUI owns the terminal).
-func openLog(path string) (*log.Logger, string, func(), error) {
-	if path == "" {
-		var err error
-		if path, err = xdg.State("tui.log"); err != nil {
-			return nil, "", nil, err
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, "", nil, fmt.Errorf("log: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("log: %w", err)
-	}
-	return log.New(f, "", log.LstdFlags), path, func() { _ = f.Close() }, nil
 }
 
 // DefaultRefresh is how often a bucket is listed again for new mail.

@@ -10,6 +10,7 @@ package tui
 
 import (
 	"context"
+	"io"
 	"log"
 	"slices"
 	"time"
@@ -21,7 +22,6 @@ import (
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
-	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/textpage"
 	"github.com/sesbox/sesbox/tui/viewer"
@@ -70,9 +70,10 @@ type Model struct {
 	showErr bool   // the last error is on the status line until a key
 	notice  string // likewise, for news that is not an error
 	tmpDirs []string
-	// want is the message whose original is being read for a reply (r was
-	// pressed, the composer is not open yet); other answers are stale.
-	want string
+	// want is, by page kind, the message a page reads before it opens (r
+	// was pressed in the list, the composer is not open yet); answers for
+	// others are stale.
+	want map[common.Kind]string
 }
 
 // New builds the root model. ctx bounds every mailbox call (cancel it to
@@ -84,12 +85,13 @@ func New(ctx context.Context, c common.Common, boxes []Box, refresh bool, logger
 // NewEvery is New with a periodic refresh of every mailbox (every > 0).
 func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, every time.Duration, logger *log.Logger) Model {
 	if logger == nil {
-		logger = log.New(discard{}, "", 0)
+		logger = log.New(io.Discard, "", 0)
 	}
 	m := Model{
 		c: c, ctx: ctx, log: logger,
 		viewer: viewer.NewPage(viewer.New(c)),
 		pages:  map[common.Kind]*opened{},
+		want:   map[common.Kind]string{},
 		help:   help.New(),
 	}
 	m.pages[viewer.Kind] = &opened{page: m.viewer}
@@ -99,10 +101,6 @@ func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, e
 	}
 	return m
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // Init reads every mailbox's index.
 func (m Model) Init() tea.Cmd {
@@ -221,8 +219,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case cmdline.CommandEnteredMsg:
 		return m.runCommand(msg.Args)
-	case compose.DraftsListedMsg:
-		return m.draftsListed(msg)
+	case common.OpeningReadyMsg:
+		return m.ready(msg)
 	case tab.ReadStateSavedMsg:
 		if v := m.viewer.Viewer(); msg.Err == nil && msg.Box == m.active && msg.Key == v.Key() {
 			v.SetRead(msg.Read)
@@ -233,6 +231,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if a, ok := msg.(common.Addressed); ok {
 		p := m.page(a.PageKind())
+		if f, ok := msg.(common.ForActive); ok && f.ActiveBox() != m.active {
+			p = nil
+		}
 		if p == nil {
 			if o, ok := msg.(common.Orphan); ok {
 				o.Orphaned()
@@ -283,6 +284,3 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 // TempDirs returns the private directories attachments were opened from;
 // Run removes them on exit.
 func (m Model) TempDirs() []string { return m.tmpDirs }
-
-// unavailable explains why a mailbox cannot do what was asked.
-func unavailable(what, box string, why error) string { return tab.Unavailable(what, box, why) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
@@ -30,29 +31,11 @@ func (m Model) View() string {
 	if m.cmd != nil {
 		status = m.cmd.View()
 	}
-	lines := strings.Split(strings.Join([]string{m.tabBar(), body, status, m.hints()}, "\n"), "\n")
+	lines := strings.Split(strings.Join([]string{tab.Bar(m.c, m.tabs, m.active), body, status, m.hints()}, "\n"), "\n")
 	for i, l := range lines {
 		lines[i] = common.Terminal(l)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// tabBar is the mailbox switcher.
-func (m Model) tabBar() string {
-	st := m.c.Styles
-	var parts []string
-	for i, t := range m.tabs {
-		style := st.Tab
-		if i == m.active {
-			style = st.TabActive
-		}
-		parts = append(parts, style.Render(t.Label()))
-	}
-	line := strings.Join(parts, st.TabBar.Render(" "))
-	if lipgloss.Width(line) > m.c.Width {
-		line = common.Truncate(line, m.c.Width)
-	}
-	return line + st.TabBar.Render(strings.Repeat(" ", max(0, m.c.Width-lipgloss.Width(line))))
 }
 
 // statusLine shows, from the left: the last error or notice if there is

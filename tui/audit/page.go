@@ -73,3 +73,13 @@ func (VerifyFinishedMsg) PageKind() common.Kind   { return Kind }
 
 // Orphaned lets a run whose view is gone end.
 func (m VerifyStartedMsg) Orphaned() { m.Cancel() }
+
+// Open opens the audit view of t's mailbox. env nil means the mailbox has
+// no audit setup (why says why).
+func Open(c common.Common, env *Env, why error, t common.Target) common.Opening {
+	if env == nil {
+		return common.Opening{Notice: common.Unavailable("the audit view", t.Name, why)}
+	}
+	m := New(c, *env)
+	return common.Opening{Kind: Kind, Page: NewPage(m), Cmd: m.Init()}
+}

@@ -5,6 +5,7 @@
 package cmdline
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 )
 
@@ -66,6 +68,28 @@ func Lookup(verb string) (Spec, bool) {
 // CommandEnteredMsg is sent when the user enters a command line.
 type CommandEnteredMsg struct {
 	Args []string
+}
+
+// Parse checks a line split by Split against the command it names: its
+// spec, the flags given and the other words joined by spaces.
+func Parse(args []string) (spec Spec, flags map[string]bool, arg string, err error) {
+	spec, ok := Lookup(args[0])
+	if !ok {
+		return spec, nil, "", fmt.Errorf("unknown command %q (: then Tab lists them)", sanitize.Line(args[0]))
+	}
+	flags = map[string]bool{}
+	var words []string
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "--") && !spec.Rest {
+			if !slices.Contains(spec.Flags, a) {
+				return spec, nil, "", fmt.Errorf(":%s: unknown flag %s", spec.Verb, sanitize.Line(a))
+			}
+			flags[a] = true
+			continue
+		}
+		words = append(words, a)
+	}
+	return spec, flags, strings.Join(words, " "), nil
 }
 
 // Split splits a line into the verb, its flags and words; a Rest

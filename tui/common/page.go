@@ -3,6 +3,8 @@ package common
 import (
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // Kind names a page: each component package that is a page declares its
@@ -37,6 +39,14 @@ type Addressed interface {
 type Orphan interface {
 	Addressed
 	Orphaned()
+}
+
+// ForActive is an Addressed result about the active mailbox's messages
+// (a message read for the viewer): the root drops it when the user has
+// switched to another mailbox since.
+type ForActive interface {
+	Addressed
+	ActiveBox() int
 }
 
 // Backer is a page with its own use for the back keys (q, Esc): Back
@@ -112,4 +122,13 @@ type TempDirCreatedMsg struct {
 type MarksSetMsg struct {
 	Keys []string
 	Why  string
+}
+
+// MessageShownMsg is sent when a page has read and shown message Key of
+// mailbox Box (the switcher's index): the mailbox's list takes its exact
+// attachment count from Summary, and marks it read if it was not.
+type MessageShownMsg struct {
+	Box     int
+	Key     string
+	Summary mailstore.Summary
 }

@@ -4,42 +4,38 @@ import (
 	"errors"
 	"strings"
 
-	tea "github.com/charmbracelet/bubbletea"
-
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
-// DraftsListedMsg is sent when the kept drafts of a mailbox have been read
-// (for `:drafts`); Want is the one to resume, "" to list them.
-type DraftsListedMsg struct {
+// draftList is the kept drafts of a mailbox (for `:drafts`); Want is the
+// one to resume, "" to list them.
+type draftList struct {
 	Box    int
 	Want   string
 	Drafts []*drafts.Draft
 	Err    error
 }
 
-// ListDraftsCmd reads the kept drafts of mailbox name (of box, the
-// switcher's index) from the drafts directory of env.
-func ListDraftsCmd(box int, env Env, name, want string) tea.Cmd {
-	return func() tea.Msg {
-		if env.Outbox == nil || env.Outbox.Drafts == nil {
-			return DraftsListedMsg{Box: box, Err: errors.New("drafts: no drafts directory")}
-		}
-		all, err := env.Outbox.Drafts.List()
-		var mine []*drafts.Draft
-		for _, d := range all {
-			if d.Meta.Mailbox == name || d.Meta.Mailbox == "" {
-				mine = append(mine, d)
-			}
-		}
-		return DraftsListedMsg{Box: box, Want: want, Drafts: mine, Err: err}
+// listDrafts reads the kept drafts of mailbox name (of box, the switcher's
+// index) from the drafts directory of env. Call it inside a tea.Cmd.
+func listDrafts(box int, env Env, name, want string) draftList {
+	if env.Outbox == nil || env.Outbox.Drafts == nil {
+		return draftList{Box: box, Err: errors.New("drafts: no drafts directory")}
 	}
+	all, err := env.Outbox.Drafts.List()
+	var mine []*drafts.Draft
+	for _, d := range all {
+		if d.Meta.Mailbox == name || d.Meta.Mailbox == "" {
+			mine = append(mine, d)
+		}
+	}
+	return draftList{Box: box, Want: want, Drafts: mine, Err: err}
 }
 
 // Find returns the draft of msg with id Want, or the only one whose id
 // begins with it (ids are long: `:drafts 20261204T1452` is enough).
-func (msg DraftsListedMsg) Find() (*drafts.Draft, bool) {
+func (msg draftList) Find() (*drafts.Draft, bool) {
 	var found *drafts.Draft
 	for _, d := range msg.Drafts {
 		switch {
@@ -56,7 +52,7 @@ func (msg DraftsListedMsg) Find() (*drafts.Draft, bool) {
 }
 
 // Describe lists the drafts, newest first, for the status line.
-func (msg DraftsListedMsg) Describe() string {
+func (msg draftList) Describe() string {
 	var parts []string
 	for i := len(msg.Drafts) - 1; i >= 0; i-- {
 		parts = append(parts, msg.Drafts[i].ID+" "+sanitize.Line(subjectOf(msg.Drafts[i])))

@@ -80,3 +80,25 @@ func (ForwardClosedMsg) PageKind() common.Kind     { return Kind }
 func Summary(rs []reforward.Result) string {
 	return "forward: " + cmp.Or(reforward.Count(rs).String(), "nothing sent")
 }
+
+// Env is a mailbox's re-forward setup: the runner, and the options every
+// forward from the mailbox starts with (the forwarding Lambda's config;
+// DryRunDir for a mailbox that only writes what it would send).
+type Env struct {
+	Forwarder Forwarder
+	Options   reforward.Options
+}
+
+// Open opens the forward screen on t's messages. env nil means the
+// mailbox has no re-forward setup (why says why).
+func Open(c common.Common, env *Env, why error, t common.Target) common.Opening {
+	if env == nil {
+		return common.Opening{Notice: common.Unavailable("re-forwarding", t.Name, why)}
+	}
+	keys := t.Keys()
+	if len(keys) == 0 {
+		return common.Opening{Notice: "no message to forward"}
+	}
+	m := New(t.Ctx, c, env.Forwarder, keys, env.Options)
+	return common.Opening{Kind: Kind, Page: NewPage(m), Cmd: m.Init()}
+}

@@ -163,6 +163,16 @@ func waitRefresh(ctx context.Context, box int, ch chan refreshEvent) tea.Msg {
 	return msg
 }
 
+// ToggleReadCmd marks message key read or unread by hand, the other way
+// round from now; nil for no message ("").
+func (m *Model) ToggleReadCmd(key string) tea.Cmd {
+	if key == "" {
+		return nil
+	}
+	s, _ := m.list.Summary(key)
+	return m.SetReadCmd(key, !s.Read)
+}
+
 // SetReadCmd writes the read flag of key to the index.
 func (m *Model) SetReadCmd(key string, read bool) tea.Cmd {
 	ctx, box, mb := m.ctx, m.index, m.Mailbox

@@ -6,11 +6,31 @@ import (
 
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 )
+
+// Bar is the mailbox switcher: one label per tab, the active one
+// highlighted, exactly c.Width wide.
+func Bar(c common.Common, tabs []*Model, active int) string {
+	st := c.Styles
+	var parts []string
+	for i, t := range tabs {
+		style := st.Tab
+		if i == active {
+			style = st.TabActive
+		}
+		parts = append(parts, style.Render(t.Label()))
+	}
+	line := strings.Join(parts, st.TabBar.Render(" "))
+	if lipgloss.Width(line) > c.Width {
+		line = common.Truncate(line, c.Width)
+	}
+	return line + st.TabBar.Render(strings.Repeat(" ", max(0, c.Width-lipgloss.Width(line))))
+}
 
 // Label is the mailbox's tab in the switcher: its name, message count and
 // unread count; "…" while it is being read, "!" when the last listing
@@ -118,7 +138,7 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 			return nil, true, need("an mbox file: :export --mbox FILE")
 		}
 		if m.Audit == nil {
-			return common.Notice(Unavailable("export", m.Name, m.AuditErr)), true, nil
+			return common.Notice(common.Unavailable("export", m.Name, m.AuditErr)), true, nil
 		}
 		return tea.Batch(common.Notice("exporting "+common.Thousands(len(keys))+" message(s)…"),
 			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, keys, arg, "chosen in the TUI")), true, nil

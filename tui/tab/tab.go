@@ -16,7 +16,6 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
-	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/audit"
 	"github.com/sesbox/sesbox/tui/common"
@@ -59,13 +58,8 @@ type Box struct {
 	AuditErr error
 }
 
-// ForwardEnv is a mailbox's re-forward setup: the runner, and the options
-// every forward from the mailbox starts with (the forwarding Lambda's
-// config; DryRunDir for a mailbox that only writes what it would send).
-type ForwardEnv struct {
-	Forwarder forward.Forwarder
-	Options   reforward.Options
-}
+// ForwardEnv is a mailbox's re-forward setup.
+type ForwardEnv = forward.Env
 
 // Kind names the page of mailbox i of the switcher.
 func Kind(i int) common.Kind { return common.Kind("mailbox/" + strconv.Itoa(i)) }
@@ -201,7 +195,7 @@ func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 			SaveCmd(m.ctx, m.index, m.Mailbox, msg.Keys, msg.Dir))
 	case list.MarkedExportRequestedMsg:
 		if m.Audit == nil {
-			return m, common.Notice(Unavailable("export", m.Name, m.AuditErr))
+			return m, common.Notice(common.Unavailable("export", m.Name, m.AuditErr))
 		}
 		return m, tea.Batch(common.Notice("exporting "+strconv.Itoa(len(msg.Keys))+" messages…"),
 			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, msg.Keys, msg.File, "marked in the TUI"))
@@ -285,15 +279,6 @@ func (m *Model) Capturing() bool           { return m.list.Capturing() }
 func (m *Model) Title() string             { return "message list" }
 func (m *Model) ShortHelp() []key.Binding  { return m.list.ShortHelp() }
 func (m *Model) FullHelp() [][]key.Binding { return m.list.FullHelp() }
-
-// Unavailable explains why a mailbox cannot do what was asked.
-func Unavailable(what, box string, why error) string {
-	s := what + " is not set up for mailbox " + box
-	if why != nil {
-		s += ": " + why.Error()
-	}
-	return s
-}
 
 // setErr records the failure of the last read or listing (nil: success).
 func (m *Model) setErr(err error) {

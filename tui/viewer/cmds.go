@@ -300,3 +300,22 @@ func mailcapCmd(key string, p mime.Part, opener string) tea.Cmd {
 		return AttachmentOpenedMsg{Key: key, Path: s.Path, Dir: s.Dir, Err: err}
 	}
 }
+
+// MessageLoadedMsg is sent when message Key of mailbox Box has been read and
+// parsed (or could not be).
+type MessageLoadedMsg struct {
+	Box     int
+	Key     string
+	Message *mailbox.Message
+	Err     error
+}
+
+func loadCmd(ctx context.Context, box int, mb common.Reader, key string) tea.Cmd {
+	return func() tea.Msg {
+		msg, err := mb.Open(ctx, key)
+		if err != nil {
+			err = fmt.Errorf("open %s: %w", key, err)
+		}
+		return MessageLoadedMsg{Box: box, Key: key, Message: msg, Err: err}
+	}
+}

@@ -1,11 +1,13 @@
 package viewer
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 )
@@ -29,10 +31,28 @@ func NewPage(m Model) *Page { return &Page{m: m} }
 // Viewer returns the viewer, for the root to fill in the message shown.
 func (p *Page) Viewer() *Model { return &p.m }
 
+// Open shows the message of s at once (its header from the list) and
+// reads it from mb, mailbox box of the switcher, in a Cmd.
+func (p *Page) Open(ctx context.Context, box int, mb common.Reader, s mailstore.Summary) tea.Cmd {
+	p.m.SetLoading(s)
+	return loadCmd(ctx, box, mb, s.Key)
+}
+
 // Update passes keys and the mouse on and turns the viewer's results into
 // status line news.
 func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
+	case MessageLoadedMsg:
+		switch {
+		case msg.Key != p.m.Key():
+			return p, nil // the user moved on: a stale answer
+		case msg.Err != nil:
+			p.m.SetError(msg.Err)
+			return p, common.Error(msg.Err)
+		}
+		p.m.SetMessage(msg.Message)
+		shown := common.MessageShownMsg{Box: msg.Box, Key: msg.Key, Summary: msg.Message.Summary}
+		return p, func() tea.Msg { return shown }
 	case AttachmentsSavedMsg:
 		if msg.Err != nil {
 			return p, common.Error(msg.Err)
@@ -69,6 +89,8 @@ func (p *Page) Title() string             { return "message viewer" }
 func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
 func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }
 
+func (MessageLoadedMsg) PageKind() common.Kind    { return Kind }
+func (m MessageLoadedMsg) ActiveBox() int         { return m.Box }
 func (AttachmentsSavedMsg) PageKind() common.Kind { return Kind }
 func (AttachmentOpenedMsg) PageKind() common.Kind { return Kind }
 func (ClipboardCopiedMsg) PageKind() common.Kind  { return Kind }

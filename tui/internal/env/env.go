@@ -1,0 +1,47 @@
+// Package env resolves what the TUI takes from the process's environment
+// when Run starts it: the log file and the attachment opener.
+package env
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/sesbox/sesbox/mailstore/xdg"
+)
+
+// Opener is the program that opens attachments: o when set, else
+// $OPENER, else xdg-open (open on macOS).
+func Opener(o string) string {
+	if o != "" {
+		return o
+	}
+	if o = os.Getenv("OPENER"); o != "" {
+		return o
+	}
+	if runtime.GOOS == "darwin" {
+		return "open"
+	}
+	return "xdg-open"
+}
+
+// OpenLog opens the log file at path (default
+// $XDG_STATE_HOME/sesbox/tui.log) (never stdout: the TUI owns the terminal).
+func OpenLog(path string) (*log.Logger, string, func(), error) {
+	if path == "" {
+		var err error
+		if path, err = xdg.State("tui.log"); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, "", nil, fmt.Errorf("log: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("log: %w", err)
+	}
+	return log.New(f, "", log.LstdFlags), path, func() { _ = f.Close() }, nil
+}
