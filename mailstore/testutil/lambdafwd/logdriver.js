@@ -67,10 +67,13 @@ function requestId(s) {
 }
 
 // local rewrites this machine's paths in stack traces to the ones the
-// Lambda runtime shows (the function's code in /var/task).
-const taskDir = path.resolve(pkgDir);
+// Lambda runtime shows (the function's code in /var/task). Node names
+// files by their real path, so a package reached through a symlink is
+// rewritten under both names.
+const taskDirs = [...new Set([path.resolve(pkgDir), require("fs").realpathSync(pkgDir)])];
 function local(s) {
-  return s.split(taskDir).join("/var/task").split(__filename).join("/var/runtime/index.mjs");
+  for (const d of taskDirs) s = s.split(d).join("/var/task");
+  return s.split(__filename).join("/var/runtime/index.mjs");
 }
 
 function emit(ts, message) {
