@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -61,39 +62,13 @@ type Result struct {
 // results in case order.
 func Run(t testing.TB, cases []Case) []Result {
 	t.Helper()
-	node, pkg := find(t)
-	script := filepath.Join(t.TempDir(), "driver.js")
-	if err := os.WriteFile(script, driver, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
-	for _, c := range cases {
-		if c.Config == nil {
-			c.Config = json.RawMessage("null")
-		}
-		if err := enc.Encode(c); err != nil {
-			t.Fatal(err)
+	cases = slices.Clone(cases)
+	for i := range cases {
+		if cases[i].Config == nil {
+			cases[i].Config = json.RawMessage("null")
 		}
 	}
-	cmd := exec.Command(node, script, pkg)
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("run %s under node: %v\n%s", pkgName, err, stderr.Bytes())
-	}
-
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<30)
-	if !sc.Scan() {
-		t.Fatalf("node driver printed nothing\n%s", stderr.Bytes())
-	}
-	var hello struct{ Version string }
-	if err := json.Unmarshal(sc.Bytes(), &hello); err != nil || hello.Version != Version {
-		t.Fatalf("%s: want version %s, got %q (%v)", pkg, Version, hello.Version, err)
-	}
+	sc, stderr := runDriver(t, "driver.js", driver, cases)
 	results := make([]Result, 0, len(cases))
 	for sc.Scan() {
 		var r Result
@@ -163,4 +138,42 @@ func findUp(rel string) (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// runDriver runs the Node driver src (named name) on the real Lambda
+// package with cases as JSON lines on its stdin, checks the version line
+// it prints first, and returns a scanner over the rest of its output and
+// what it wrote to stderr.
+func runDriver[C any](t testing.TB, name string, src []byte, cases []C) (*bufio.Scanner, *bytes.Buffer) {
+	t.Helper()
+	node, pkg := find(t)
+	script := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(script, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var in bytes.Buffer
+	enc := json.NewEncoder(&in)
+	for _, c := range cases {
+		if err := enc.Encode(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(node, script, pkg)
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("run %s under node: %v\n%s", pkgName, err, stderr.Bytes())
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<30)
+	if !sc.Scan() {
+		t.Fatalf("node %s printed nothing\n%s", name, stderr.Bytes())
+	}
+	var hello struct{ Version string }
+	if err := json.Unmarshal(sc.Bytes(), &hello); err != nil || hello.Version != Version {
+		t.Fatalf("%s: want version %s, got %q (%v)", pkg, Version, hello.Version, err)
+	}
+	return sc, &stderr
 }

@@ -1,13 +1,9 @@
 package lambdafwd
 
 import (
-	"bufio"
-	"bytes"
 	_ "embed"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -56,38 +52,13 @@ type LogEvent struct {
 // events the Lambda service would store, sorted by time.
 func RunLogs(t testing.TB, cases []LogCase) []LogEvent {
 	t.Helper()
-	node, pkg := find(t)
-	script := filepath.Join(t.TempDir(), "logdriver.js")
-	if err := os.WriteFile(script, logDriver, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
-	for _, c := range cases {
-		if c.Config == nil {
-			c.Config = json.RawMessage("null")
-		}
-		if err := enc.Encode(c); err != nil {
-			t.Fatal(err)
+	cases = slices.Clone(cases)
+	for i := range cases {
+		if cases[i].Config == nil {
+			cases[i].Config = json.RawMessage("null")
 		}
 	}
-	cmd := exec.Command(node, script, pkg)
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("run %s under node: %v\n%s", pkgName, err, stderr.Bytes())
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<26)
-	if !sc.Scan() {
-		t.Fatalf("node log driver printed nothing\n%s", stderr.Bytes())
-	}
-	var hello struct{ Version string }
-	if err := json.Unmarshal(sc.Bytes(), &hello); err != nil || hello.Version != Version {
-		t.Fatalf("%s: want version %s, got %q (%v)", pkg, Version, hello.Version, err)
-	}
+	sc, _ := runDriver(t, "logdriver.js", logDriver, cases)
 	var events []LogEvent
 	for sc.Scan() {
 		var e LogEvent
