@@ -35,14 +35,6 @@ func (m Model) updateMail(msg tea.Msg) (_ tea.Model, _ tea.Cmd, ok bool) {
 		}
 		nm, cmd := m.open(s.Key)
 		return nm, cmd, true
-	case common.MessageShownMsg:
-		// Opening counted the attachments exactly (and saved the count).
-		t, sum := m.tabs[msg.Box], msg.Summary
-		t.List().SetAttachments(msg.Key, sum.Attachments, sum.AttachmentsExact)
-		if !sum.Read {
-			return m, t.SetReadCmd(msg.Key, true), true
-		}
-		return m, nil, true
 	}
 	return m, nil, false
 }

@@ -138,7 +138,7 @@ func (m Model) shown() common.Page {
 // page finds the page of kind k: a mailbox's, or an open one.
 func (m Model) page(k common.Kind) common.Page {
 	for i, t := range m.tabs {
-		if tab.Kind(i) == k {
+		if common.MailboxKind(i) == k {
 			return t
 		}
 	}
@@ -221,10 +221,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.runCommand(msg.Args)
 	case common.OpeningReadyMsg:
 		return m.ready(msg)
-	case tab.ReadStateSavedMsg:
-		if v := m.viewer.Viewer(); msg.Err == nil && msg.Box == m.active && msg.Key == v.Key() {
-			v.SetRead(msg.Read)
-		}
 	}
 	if nm, cmd, ok := m.updateMail(msg); ok {
 		return nm, cmd
