@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -51,26 +53,37 @@ func (m Model) open(key string) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// mailKey handles the keys that act on a message in the list and the
-// viewer; ok is false for any other key.
-func (m Model) mailKey(msg tea.KeyMsg) (_ tea.Model, _ tea.Cmd, ok bool) {
+// keyLine is a key that acts on a message in the list and the viewer, and
+// the `:` line it stands for.
+type keyLine struct {
+	b    key.Binding
+	line string
+}
+
+// mailKeys are the keys that act on a message, in the order the help shows
+// them. A page with a key adds one line here and one to openers.
+func (m Model) mailKeys() []keyLine {
 	mk := m.c.Keys.Mail
-	var nm tea.Model
-	var cmd tea.Cmd
-	switch {
-	case key.Matches(msg, mk.Reply, mk.ReplyAll):
-		nm, cmd = m.openPage("reply", map[string]bool{"--all": key.Matches(msg, mk.ReplyAll)}, "")
-	case key.Matches(msg, mk.Forward):
-		nm, cmd = m.openPage("forward", nil, "")
-	case key.Matches(msg, m.c.Keys.Global.Audit):
-		nm, cmd = m.openPage("audit", nil, "")
-	case key.Matches(msg, mk.ToggleRead):
-		k, _ := m.target()
-		nm, cmd = m, m.cur().ToggleReadCmd(k)
-	default:
-		return m, nil, false
+	return []keyLine{{mk.Reply, "reply"}, {mk.ReplyAll, "reply --all"}, {mk.Forward, "forward"},
+		{mk.ToggleRead, ""}, // no `:` line: :read and :unread set the flag, the key flips it
+		{m.c.Keys.Global.Audit, "audit"}}
+}
+
+// mailKey runs the `:` line of a key of mailKeys; ok is false for any
+// other key.
+func (m Model) mailKey(msg tea.KeyMsg) (_ tea.Model, _ tea.Cmd, ok bool) {
+	for _, k := range m.mailKeys() {
+		switch {
+		case !key.Matches(msg, k.b):
+		case k.line == "":
+			t, _ := m.target()
+			return m, m.cur().ToggleReadCmd(t), true
+		default:
+			nm, cmd := m.runCommand(strings.Fields(k.line))
+			return nm, cmd, true
+		}
 	}
-	return nm, cmd, true
+	return m, nil, false
 }
 
 // target is the message a key acts on: the one shown in the viewer, else
@@ -93,11 +106,6 @@ func (m Model) openers(t *tab.Model) map[string]func(common.Target) common.Openi
 		"forward": func(g common.Target) common.Opening { return forward.Open(m.c, t.Forward, t.ForwardErr, g) },
 		"audit":   func(g common.Target) common.Opening { return audit.Open(m.c, t.Audit, t.AuditErr, g) },
 	}
-}
-
-// openPage opens the page of verb on the target.
-func (m Model) openPage(verb string, flags map[string]bool, arg string) (tea.Model, tea.Cmd) {
-	return m.apply(m.openers(m.cur())[verb](m.targetOf(flags, arg)))
 }
 
 // targetOf is what a page opened now acts on.

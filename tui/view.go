@@ -110,8 +110,11 @@ func (m Model) activeKeys() keyMap {
 	globals := append(slices.Clone(lead), g.Errors, g.Command, g.Redraw, g.Quit)
 	full := p.FullHelp()
 	if top == "" || top == viewer.Kind {
-		mk := m.c.Keys.Mail
-		full = append(full, []key.Binding{mk.Reply, mk.ReplyAll, mk.Forward, mk.ToggleRead, g.Audit})
+		var row []key.Binding
+		for _, k := range m.mailKeys() {
+			row = append(row, k.b)
+		}
+		full = append(full, row)
 	}
 	if top == "" {
 		globals = append(globals, g.NextBox, g.PrevBox, g.Refresh)
