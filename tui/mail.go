@@ -10,7 +10,6 @@ import (
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/forward"
-	"github.com/sesbox/sesbox/tui/list"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -21,24 +20,18 @@ import (
 // MessageLoadedMsg is sent when a message has been read for the viewer.
 type MessageLoadedMsg = viewer.MessageLoadedMsg
 
-func (m Model) updateMail(msg tea.Msg) (_ tea.Model, _ tea.Cmd, ok bool) {
-	switch msg := msg.(type) {
-	case list.MessageChosenMsg:
-		nm, cmd := m.open(msg.Key)
-		return nm, cmd, true
-	case viewer.NeighbourRequestedMsg:
-		if m.top() != viewer.Kind || msg.Key != m.viewer.Viewer().Key() {
-			return m, nil, true
-		}
-		s, ok := m.cur().List().Step(msg.Delta)
-		if !ok {
-			m.notice = "no more messages"
-			return m, nil, true
-		}
-		nm, cmd := m.open(s.Key)
-		return nm, cmd, true
+// step opens the message delta away from the viewer's in the list, if the
+// viewer still shows the message asked from.
+func (m Model) step(msg viewer.NeighbourRequestedMsg) (tea.Model, tea.Cmd) {
+	if m.top() != viewer.Kind || msg.Key != m.viewer.Viewer().Key() {
+		return m, nil
 	}
-	return m, nil, false
+	s, ok := m.cur().List().Step(msg.Delta)
+	if !ok {
+		m.notice = "no more messages"
+		return m, nil
+	}
+	return m.open(s.Key)
 }
 
 // open shows key in the viewer at once (its header from the list) and reads

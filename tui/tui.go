@@ -22,6 +22,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/list"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/textpage"
 	"github.com/sesbox/sesbox/tui/viewer"
@@ -221,9 +222,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.runCommand(msg.Args)
 	case common.OpeningReadyMsg:
 		return m.ready(msg)
-	}
-	if nm, cmd, ok := m.updateMail(msg); ok {
-		return nm, cmd
+	case list.MessageChosenMsg:
+		return m.open(msg.Key)
+	case viewer.NeighbourRequestedMsg:
+		return m.step(msg)
 	}
 	if a, ok := msg.(common.Addressed); ok {
 		p := m.page(a.PageKind())
