@@ -53,7 +53,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case top == helpKind || top == errorsKind:
 		if key.Matches(msg, g.Back, g.Help, g.Errors) {
-			m.leave(top)
+			m.st.Leave(top)
 			return m, nil
 		}
 		return m.route(msg)
@@ -77,7 +77,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if top == "" {
 			return m.quit()
 		}
-		m.leave(top)
+		m.st.Leave(top)
 		return m, nil
 	case key.Matches(msg, g.Command):
 		return m.openCommandLine()

@@ -115,28 +115,17 @@ func (m Model) targetOf(flags map[string]bool, arg string) common.Target {
 	return g
 }
 
-// apply shows what an opener returned. A page kept in the background for
-// the active mailbox (the audit view) is shown again instead of a new one.
+// apply shows what an opener returned.
 func (m Model) apply(op common.Opening) (tea.Model, tea.Cmd) {
 	switch {
 	case op.Err != nil:
 		m.pushErr(op.Err)
 		return m, nil
 	case op.Page != nil:
-		delete(m.want, op.Kind)
 		m.notice = ""
-		if o := m.pages[op.Kind]; o != nil && o.box == m.active {
-			if _, kept := o.page.(common.Backgrounded); kept {
-				m.push(op.Kind, o.page)
-				return m, nil
-			}
-		}
-		m.push(op.Kind, op.Page) // stops the page it replaces
-		return m, op.Cmd
+		return m, m.st.Show(op, m.active, m.c.Width, m.bodyHeight())
 	}
-	if op.Want != "" {
-		m.want[op.Kind] = op.Want
-	}
+	m.st.Want(op)
 	if op.Notice != "" {
 		m.notice = op.Notice
 	}
@@ -146,11 +135,8 @@ func (m Model) apply(op common.Opening) (tea.Model, tea.Cmd) {
 // ready shows a page that had to read first, unless another was asked for
 // since.
 func (m Model) ready(msg common.OpeningReadyMsg) (tea.Model, tea.Cmd) {
-	if msg.Want != "" {
-		if msg.Want != m.want[msg.Kind] || m.pages[msg.Kind] != nil {
-			return m, nil
-		}
-		delete(m.want, msg.Kind)
+	if !m.st.Ready(msg) {
+		return m, nil
 	}
 	return m.apply(msg.Open(m.targetOf(nil, "")))
 }

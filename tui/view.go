@@ -45,8 +45,8 @@ func (m Model) statusLine() string {
 	st := m.c.Styles
 	t := m.cur()
 	right := t.Progress(m.c.Width)
-	for _, o := range m.pages {
-		if b, ok := o.page.(common.Backgrounded); ok && right == "" && b.Status() != "" && o.page != m.shown() {
+	for _, p := range m.st.Pages() {
+		if b, ok := p.(common.Backgrounded); ok && right == "" && b.Status() != "" && p != m.shown() {
 			right = st.StatusKey.Render(" " + b.Status() + " ")
 		}
 	}
