@@ -14,7 +14,6 @@ import (
 	"log"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -55,8 +54,6 @@ type Model struct {
 	st     stack.Stack    // the pages over the list
 	cmd    *cmdline.Model // the `:` line while it is open
 
-	help help.Model
-
 	errs    []textpage.Entry
 	showErr bool   // the last error is on the status line until a key
 	notice  string // likewise, for news that is not an error
@@ -77,10 +74,8 @@ func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, e
 	m := Model{
 		c: c, ctx: ctx, log: logger,
 		viewer: viewer.NewPage(viewer.New(c)),
-		help:   help.New(),
 	}
 	m.st = stack.New(viewer.Kind, m.viewer)
-	m.help.Styles = c.Styles.Help
 	for i, b := range boxes {
 		m.tabs = append(m.tabs, tab.New(ctx, c, i, b, refresh && every >= 0, max(every, 0)))
 	}
@@ -144,7 +139,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.cmd != nil {
 			m.cmd.SetWidth(msg.Width)
 		}
-		m.help.Width = msg.Width
 		return m, nil
 	case tea.KeyMsg:
 		return m.updateKeys(msg)

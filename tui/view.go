@@ -31,7 +31,7 @@ func (m Model) View() string {
 	if m.cmd != nil {
 		status = m.cmd.View()
 	}
-	lines := strings.Split(strings.Join([]string{tab.Bar(m.c, m.tabs, m.active), body, status, m.hints()}, "\n"), "\n")
+	lines := strings.Split(strings.Join([]string{tab.Bar(m.c, m.tabs, m.active), body, status, m.c.Hints(m.activeKeys().Short)}, "\n"), "\n")
 	for i, l := range lines {
 		lines[i] = common.Terminal(l)
 	}
@@ -73,16 +73,8 @@ func (m Model) statusLine() string {
 	return style.Render(common.Fit(left, max(w, 0))) + right
 }
 
-// keyMap is the shown page's help.KeyMap joined with the global keys.
-type keyMap struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (k keyMap) ShortHelp() []key.Binding  { return k.short }
-func (k keyMap) FullHelp() [][]key.Binding { return k.full }
-
-func (m Model) activeKeys() keyMap {
+// activeKeys are the shown page's keys joined with the global keys.
+func (m Model) activeKeys() common.KeyMap {
 	g := m.c.Keys.Global
 	p := m.shown()
 	top := m.top()
@@ -93,10 +85,10 @@ func (m Model) activeKeys() keyMap {
 		back.SetHelp(back.Help().Key, "back")
 	}
 	if m.cmd != nil {
-		return keyMap{short: m.cmd.ShortHelp()}
+		return common.KeyMap{Short: m.cmd.ShortHelp()}
 	}
 	if top == helpKind || top == errorsKind {
-		return keyMap{short: append([]key.Binding{back}, p.ShortHelp()...)}
+		return common.KeyMap{Short: append([]key.Binding{back}, p.ShortHelp()...)}
 	}
 	// A modal page is left by its own keys.
 	lead := []key.Binding{g.Help, back}
@@ -119,17 +111,5 @@ func (m Model) activeKeys() keyMap {
 	if top == "" {
 		globals = append(globals, g.NextBox, g.PrevBox, g.Refresh)
 	}
-	return keyMap{short: short, full: append(full, globals)}
-}
-
-// hints is the one-line key help of the shown page.
-func (m Model) hints() string {
-	h := m.help
-	h.Width = m.c.Width - 1
-	line := " " + h.ShortHelpView(m.activeKeys().ShortHelp())
-	// help's own cut lets the last item overflow when "…" does not fit.
-	if lipgloss.Width(line) > m.c.Width {
-		line = common.Truncate(line, m.c.Width)
-	}
-	return line + strings.Repeat(" ", max(0, m.c.Width-lipgloss.Width(line)))
+	return common.KeyMap{Short: short, Full: append(full, globals)}
 }
