@@ -48,14 +48,15 @@ func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
 		return m.quit()
 	case "mailbox":
 		if i := slices.Index(m.boxNames(), arg); i >= 0 {
-			m.active, m.stack = i, nil
+			m.active = i
+			m.st.Clear()
 			return m, nil
 		}
 		m.pushErr(fmt.Errorf("mailbox %q is not defined (the config file defines %s)", sanitize.Line(arg), strings.Join(m.boxNames(), ", ")))
 		return m, nil
 	}
 	if spec.Verb == "filter" || spec.Verb == "search" {
-		m.leave(viewer.Kind) // the list is where they show
+		m.st.Leave(viewer.Kind) // the list is where they show
 	}
 	cmd, _, err := t.Command(spec.Verb, arg, flags, keys)
 	if err != nil {

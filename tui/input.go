@@ -7,6 +7,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/keys"
 	"github.com/sesbox/sesbox/tui/textpage"
 )
 
@@ -16,30 +17,9 @@ const (
 	errorsKind common.Kind = "errors"
 )
 
-// updateKeys splits a burst. bubbletea v1 delivers keys typed faster than
-// it reads them (a held j over SSH, 200 j in one write) as one KeyMsg of
-// many runes, which matches no binding: outside a text input each rune is
-// a key of its own. A text input (a prompt, the editor, the `:` line)
-// gets the burst as typed; so does a bracketed paste.
+// updateKeys splits a burst of keys (see keys.SplitBurst).
 func (m Model) updateKeys(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
-		return m.updateKey(msg)
-	}
-	var cmds []tea.Cmd
-	var cur tea.Model = m
-	for i, r := range msg.Runes {
-		if rm := cur.(Model); rm.capturing() {
-			// What is left goes to the input that opened, as typed.
-			rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i:], Alt: msg.Alt}
-			var cmd tea.Cmd
-			cur, cmd = rm.updateKey(rest)
-			return cur, tea.Batch(append(cmds, cmd)...)
-		}
-		var cmd tea.Cmd
-		cur, cmd = cur.(Model).updateKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
-		cmds = append(cmds, cmd)
-	}
-	return cur, tea.Batch(cmds...)
+	return keys.SplitBurst(m, msg, Model.capturing, Model.updateKey)
 }
 
 // capturing reports whether a text input has the keyboard.
@@ -73,7 +53,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case top == helpKind || top == errorsKind:
 		if key.Matches(msg, g.Back, g.Help, g.Errors) {
-			m.leave(top)
+			m.st.Leave(top)
 			return m, nil
 		}
 		return m.route(msg)
@@ -97,7 +77,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if top == "" {
 			return m.quit()
 		}
-		m.leave(top)
+		m.st.Leave(top)
 		return m, nil
 	case key.Matches(msg, g.Command):
 		return m.openCommandLine()

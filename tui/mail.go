@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -8,7 +10,6 @@ import (
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/forward"
-	"github.com/sesbox/sesbox/tui/list"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -19,32 +20,18 @@ import (
 // MessageLoadedMsg is sent when a message has been read for the viewer.
 type MessageLoadedMsg = viewer.MessageLoadedMsg
 
-func (m Model) updateMail(msg tea.Msg) (_ tea.Model, _ tea.Cmd, ok bool) {
-	switch msg := msg.(type) {
-	case list.MessageChosenMsg:
-		nm, cmd := m.open(msg.Key)
-		return nm, cmd, true
-	case viewer.NeighbourRequestedMsg:
-		if m.top() != viewer.Kind || msg.Key != m.viewer.Viewer().Key() {
-			return m, nil, true
-		}
-		s, ok := m.cur().List().Step(msg.Delta)
-		if !ok {
-			m.notice = "no more messages"
-			return m, nil, true
-		}
-		nm, cmd := m.open(s.Key)
-		return nm, cmd, true
-	case common.MessageShownMsg:
-		// Opening counted the attachments exactly (and saved the count).
-		t, sum := m.tabs[msg.Box], msg.Summary
-		t.List().SetAttachments(msg.Key, sum.Attachments, sum.AttachmentsExact)
-		if !sum.Read {
-			return m, t.SetReadCmd(msg.Key, true), true
-		}
-		return m, nil, true
+// step opens the message delta away from the viewer's in the list, if the
+// viewer still shows the message asked from.
+func (m Model) step(msg viewer.NeighbourRequestedMsg) (tea.Model, tea.Cmd) {
+	if m.top() != viewer.Kind || msg.Key != m.viewer.Viewer().Key() {
+		return m, nil
 	}
-	return m, nil, false
+	s, ok := m.cur().List().Step(msg.Delta)
+	if !ok {
+		m.notice = "no more messages"
+		return m, nil
+	}
+	return m.open(s.Key)
 }
 
 // open shows key in the viewer at once (its header from the list) and reads
@@ -59,26 +46,37 @@ func (m Model) open(key string) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// mailKey handles the keys that act on a message in the list and the
-// viewer; ok is false for any other key.
-func (m Model) mailKey(msg tea.KeyMsg) (_ tea.Model, _ tea.Cmd, ok bool) {
+// keyLine is a key that acts on a message in the list and the viewer, and
+// the `:` line it stands for.
+type keyLine struct {
+	b    key.Binding
+	line string
+}
+
+// mailKeys are the keys that act on a message, in the order the help shows
+// them. A page with a key adds one line here and one to openers.
+func (m Model) mailKeys() []keyLine {
 	mk := m.c.Keys.Mail
-	var nm tea.Model
-	var cmd tea.Cmd
-	switch {
-	case key.Matches(msg, mk.Reply, mk.ReplyAll):
-		nm, cmd = m.openPage("reply", map[string]bool{"--all": key.Matches(msg, mk.ReplyAll)}, "")
-	case key.Matches(msg, mk.Forward):
-		nm, cmd = m.openPage("forward", nil, "")
-	case key.Matches(msg, m.c.Keys.Global.Audit):
-		nm, cmd = m.openPage("audit", nil, "")
-	case key.Matches(msg, mk.ToggleRead):
-		k, _ := m.target()
-		nm, cmd = m, m.cur().ToggleReadCmd(k)
-	default:
-		return m, nil, false
+	return []keyLine{{mk.Reply, "reply"}, {mk.ReplyAll, "reply --all"}, {mk.Forward, "forward"},
+		{mk.ToggleRead, ""}, // no `:` line: :read and :unread set the flag, the key flips it
+		{m.c.Keys.Global.Audit, "audit"}}
+}
+
+// mailKey runs the `:` line of a key of mailKeys; ok is false for any
+// other key.
+func (m Model) mailKey(msg tea.KeyMsg) (_ tea.Model, _ tea.Cmd, ok bool) {
+	for _, k := range m.mailKeys() {
+		switch {
+		case !key.Matches(msg, k.b):
+		case k.line == "":
+			t, _ := m.target()
+			return m, m.cur().ToggleReadCmd(t), true
+		default:
+			nm, cmd := m.runCommand(strings.Fields(k.line))
+			return nm, cmd, true
+		}
 	}
-	return nm, cmd, true
+	return m, nil, false
 }
 
 // target is the message a key acts on: the one shown in the viewer, else
@@ -103,11 +101,6 @@ func (m Model) openers(t *tab.Model) map[string]func(common.Target) common.Openi
 	}
 }
 
-// openPage opens the page of verb on the target.
-func (m Model) openPage(verb string, flags map[string]bool, arg string) (tea.Model, tea.Cmd) {
-	return m.apply(m.openers(m.cur())[verb](m.targetOf(flags, arg)))
-}
-
 // targetOf is what a page opened now acts on.
 func (m Model) targetOf(flags map[string]bool, arg string) common.Target {
 	t := m.cur()
@@ -122,28 +115,17 @@ func (m Model) targetOf(flags map[string]bool, arg string) common.Target {
 	return g
 }
 
-// apply shows what an opener returned. A page kept in the background for
-// the active mailbox (the audit view) is shown again instead of a new one.
+// apply shows what an opener returned.
 func (m Model) apply(op common.Opening) (tea.Model, tea.Cmd) {
 	switch {
 	case op.Err != nil:
 		m.pushErr(op.Err)
 		return m, nil
 	case op.Page != nil:
-		delete(m.want, op.Kind)
 		m.notice = ""
-		if o := m.pages[op.Kind]; o != nil && o.box == m.active {
-			if _, kept := o.page.(common.Backgrounded); kept {
-				m.push(op.Kind, o.page)
-				return m, nil
-			}
-		}
-		m.push(op.Kind, op.Page) // stops the page it replaces
-		return m, op.Cmd
+		return m, m.st.Show(op, m.active, m.c.Width, m.bodyHeight())
 	}
-	if op.Want != "" {
-		m.want[op.Kind] = op.Want
-	}
+	m.st.Want(op)
 	if op.Notice != "" {
 		m.notice = op.Notice
 	}
@@ -153,11 +135,8 @@ func (m Model) apply(op common.Opening) (tea.Model, tea.Cmd) {
 // ready shows a page that had to read first, unless another was asked for
 // since.
 func (m Model) ready(msg common.OpeningReadyMsg) (tea.Model, tea.Cmd) {
-	if msg.Want != "" {
-		if msg.Want != m.want[msg.Kind] || m.pages[msg.Kind] != nil {
-			return m, nil
-		}
-		delete(m.want, msg.Kind)
+	if !m.st.Ready(msg) {
+		return m, nil
 	}
 	return m.apply(msg.Open(m.targetOf(nil, "")))
 }

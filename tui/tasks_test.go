@@ -119,8 +119,8 @@ func TestRootReplyWithEditorSends(t *testing.T) {
 	send(tm, "s")
 	waitFor(t, tm, "Sent; SES message id 0100019a-root-1")
 	fm := finish(t, tm)
-	if fm.top() != "" || (fm.pages[compose.Kind] != nil) || len(fm.errs) != 0 {
-		t.Fatalf("after sending: screen %q, composing %v, errors %v", fm.top(), (fm.pages[compose.Kind] != nil), fm.errs)
+	if fm.top() != "" || (fm.st.Page(compose.Kind) != nil) || len(fm.errs) != 0 {
+		t.Fatalf("after sending: screen %q, composing %v, errors %v", fm.top(), (fm.st.Page(compose.Kind) != nil), fm.errs)
 	}
 	dests, raw := ses.sent()
 	if !slices.Equal(dests, []string{"seoyeon.lee@daehan-logis.example"}) {
@@ -159,7 +159,7 @@ func TestRootReplyAllFromViewerPostpones(t *testing.T) {
 		t.Fatalf("composer help:\n%s", v)
 	}
 	h.press("esc", "p")
-	if h.m.top() != viewer.Kind || (h.m.pages[compose.Kind] != nil) {
+	if h.m.top() != viewer.Kind || (h.m.st.Page(compose.Kind) != nil) {
 		t.Fatalf("postpone left screen %q", h.m.top())
 	}
 	if v := h.view(); !strings.Contains(v, "Draft kept in "+env.Outbox.Drafts.Dir()) {
@@ -278,7 +278,7 @@ func TestRootForwardsTheMarkedSet(t *testing.T) {
 		t.Errorf("dry run wrote %d files", len(files))
 	}
 	h.press("q")
-	if v := h.view(); h.m.top() != "" || (h.m.pages[forward.Kind] != nil) || !strings.Contains(v, "forward: 2 written (dry run)") {
+	if v := h.view(); h.m.top() != "" || (h.m.st.Page(forward.Kind) != nil) || !strings.Contains(v, "forward: 2 written (dry run)") {
 		t.Fatalf("closing did not return to the list with the totals:\n%s", v)
 	}
 }
@@ -432,7 +432,7 @@ func TestRootAuditOfAnotherMailboxReplacesIt(t *testing.T) {
 		Box{Name: "inbox", Mailbox: fixture.NewFake("a"), Audit: other},
 		Box{Name: "other", Mailbox: fixture.NewFake("b"), AuditErr: errors.New("no bucket")})
 	h.press("A")
-	if h.m.top() != audit.Kind || h.m.pages[audit.Kind].box != 0 {
+	if h.m.top() != audit.Kind || h.m.st.Box(audit.Kind) != 0 {
 		t.Fatal("no audit view")
 	}
 	h.press("q", "tab", "A")
@@ -440,7 +440,7 @@ func TestRootAuditOfAnotherMailboxReplacesIt(t *testing.T) {
 		t.Fatalf("no explanation:\n%s", v)
 	}
 	// A stale verify start (of a view the root no longer has) is cancelled.
-	delete(h.m.pages, audit.Kind)
+	h.m.st.Close(audit.Kind)
 	cancelled := false
 	h.send(audit.VerifyStartedMsg{Run: 1, Cancel: func() { cancelled = true }})
 	if !cancelled {

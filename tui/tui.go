@@ -12,16 +12,16 @@ import (
 	"context"
 	"io"
 	"log"
-	"slices"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/stack"
+	"github.com/sesbox/sesbox/tui/list"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/textpage"
 	"github.com/sesbox/sesbox/tui/viewer"
@@ -42,12 +42,6 @@ type (
 	ForwardEnv = tab.ForwardEnv
 )
 
-// opened is a page over the list, with the mailbox it was opened on.
-type opened struct {
-	page common.Page
-	box  int
-}
-
 // Model is the root model.
 type Model struct {
 	c   common.Common
@@ -57,23 +51,13 @@ type Model struct {
 	tabs   []*tab.Model
 	active int
 	viewer *viewer.Page
-	// pages are the open pages over the list; stack is the order they are
-	// shown in, the last on top. A page left but kept (the audit view, the
-	// viewer) stays in pages without being on the stack.
-	pages map[common.Kind]*opened
-	stack []common.Kind
-	cmd   *cmdline.Model // the `:` line while it is open
-
-	help help.Model
+	st     stack.Stack    // the pages over the list
+	cmd    *cmdline.Model // the `:` line while it is open
 
 	errs    []textpage.Entry
 	showErr bool   // the last error is on the status line until a key
 	notice  string // likewise, for news that is not an error
 	tmpDirs []string
-	// want is, by page kind, the message a page reads before it opens (r
-	// was pressed in the list, the composer is not open yet); answers for
-	// others are stale.
-	want map[common.Kind]string
 }
 
 // New builds the root model. ctx bounds every mailbox call (cancel it to
@@ -90,12 +74,8 @@ func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, e
 	m := Model{
 		c: c, ctx: ctx, log: logger,
 		viewer: viewer.NewPage(viewer.New(c)),
-		pages:  map[common.Kind]*opened{},
-		want:   map[common.Kind]string{},
-		help:   help.New(),
 	}
-	m.pages[viewer.Kind] = &opened{page: m.viewer}
-	m.help.Styles = c.Styles.Help
+	m.st = stack.New(viewer.Kind, m.viewer)
 	for i, b := range boxes {
 		m.tabs = append(m.tabs, tab.New(ctx, c, i, b, refresh && every >= 0, max(every, 0)))
 	}
@@ -120,17 +100,12 @@ func (m Model) tooSmall() bool { return m.c.Width < MinWidth || m.c.Height < Min
 func (m Model) bodyHeight() int { return max(m.c.Height-3, 1) }
 
 // top is the kind of the page shown, "" for the list.
-func (m Model) top() common.Kind {
-	if len(m.stack) == 0 {
-		return ""
-	}
-	return m.stack[len(m.stack)-1]
-}
+func (m Model) top() common.Kind { return m.st.Top() }
 
 // shown is the page on screen.
 func (m Model) shown() common.Page {
 	if k := m.top(); k != "" {
-		return m.pages[k].page
+		return m.st.Page(k)
 	}
 	return m.cur()
 }
@@ -138,46 +113,16 @@ func (m Model) shown() common.Page {
 // page finds the page of kind k: a mailbox's, or an open one.
 func (m Model) page(k common.Kind) common.Page {
 	for i, t := range m.tabs {
-		if tab.Kind(i) == k {
+		if common.MailboxKind(i) == k {
 			return t
 		}
 	}
-	if o := m.pages[k]; o != nil {
-		return o.page
-	}
-	return nil
+	return m.st.Page(k)
 }
 
 // push opens p (of kind k, on the active mailbox) on top of the stack.
 func (m *Model) push(k common.Kind, p common.Page) {
-	if o := m.pages[k]; o != nil && o.page != p {
-		if s, ok := o.page.(common.Stopper); ok {
-			s.Stop()
-		}
-	}
-	m.pages[k] = &opened{page: p, box: m.active}
-	m.stack = append(slices.DeleteFunc(m.stack, func(x common.Kind) bool { return x == k }), k)
-	p.SetSize(m.c.Width, m.bodyHeight())
-	if b, ok := p.(common.Backgrounded); ok {
-		b.SetHidden(false)
-	}
-}
-
-// leave takes page k off the screen. A page that works in the background
-// (and the one viewer) is kept for later; others are closed.
-func (m *Model) leave(k common.Kind) {
-	m.stack = slices.DeleteFunc(m.stack, func(x common.Kind) bool { return x == k })
-	o := m.pages[k]
-	if o == nil {
-		return
-	}
-	if b, ok := o.page.(common.Backgrounded); ok {
-		b.SetHidden(true)
-		return
-	}
-	if k != viewer.Kind {
-		delete(m.pages, k)
-	}
+	m.st.Push(k, p, m.active, m.c.Width, m.bodyHeight())
 }
 
 // Update routes.
@@ -188,13 +133,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, t := range m.tabs {
 			t.SetSize(msg.Width, m.bodyHeight())
 		}
-		for _, o := range m.pages {
-			o.page.SetSize(msg.Width, m.bodyHeight())
+		for _, p := range m.st.Pages() {
+			p.SetSize(msg.Width, m.bodyHeight())
 		}
 		if m.cmd != nil {
 			m.cmd.SetWidth(msg.Width)
 		}
-		m.help.Width = msg.Width
 		return m, nil
 	case tea.KeyMsg:
 		return m.updateKeys(msg)
@@ -210,8 +154,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.tmpDirs = append(m.tmpDirs, msg.Dir)
 		return m, nil
 	case common.PageClosedMsg:
-		m.leave(msg.Kind)
-		delete(m.pages, msg.Kind)
+		m.st.Close(msg.Kind)
 		m.notice = msg.Notice
 		return m, nil
 	case common.MarksSetMsg:
@@ -221,13 +164,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.runCommand(msg.Args)
 	case common.OpeningReadyMsg:
 		return m.ready(msg)
-	case tab.ReadStateSavedMsg:
-		if v := m.viewer.Viewer(); msg.Err == nil && msg.Box == m.active && msg.Key == v.Key() {
-			v.SetRead(msg.Read)
-		}
-	}
-	if nm, cmd, ok := m.updateMail(msg); ok {
-		return nm, cmd
+	case list.MessageChosenMsg:
+		return m.open(msg.Key)
+	case viewer.NeighbourRequestedMsg:
+		return m.step(msg)
 	}
 	if a, ok := msg.(common.Addressed); ok {
 		p := m.page(a.PageKind())
@@ -267,14 +207,14 @@ func (m *Model) pushErr(err error) {
 // quit ends the program, unless a page must not be cut off: the user is
 // told how to let it finish first.
 func (m Model) quit() (tea.Model, tea.Cmd) {
-	for _, o := range m.pages {
-		if b, ok := o.page.(common.Busy); ok && b.Busy() != "" {
+	for _, p := range m.st.Pages() {
+		if b, ok := p.(common.Busy); ok && b.Busy() != "" {
 			m.notice = b.Busy()
 			return m, nil
 		}
 	}
-	for _, o := range m.pages {
-		if s, ok := o.page.(common.Stopper); ok {
+	for _, p := range m.st.Pages() {
+		if s, ok := p.(common.Stopper); ok {
 			s.Stop()
 		}
 	}

@@ -473,7 +473,7 @@ func isRefreshing(m Model) bool {
 	return r
 }
 
-func fwd(m Model) forward.Model { return m.pages[forward.Kind].page.(*forward.Page).Model() }
+func fwd(m Model) forward.Model { return m.st.Page(forward.Kind).(*forward.Page).Model() }
 
 // TestRootShowsTheNewestPageFirst: the first screen comes from the newest
 // page of the index (marked as still reading), the whole index after it.

@@ -31,7 +31,7 @@ func (m Model) View() string {
 	if m.cmd != nil {
 		status = m.cmd.View()
 	}
-	lines := strings.Split(strings.Join([]string{tab.Bar(m.c, m.tabs, m.active), body, status, m.hints()}, "\n"), "\n")
+	lines := strings.Split(strings.Join([]string{tab.Bar(m.c, m.tabs, m.active), body, status, m.c.Hints(m.activeKeys().Short)}, "\n"), "\n")
 	for i, l := range lines {
 		lines[i] = common.Terminal(l)
 	}
@@ -45,8 +45,8 @@ func (m Model) statusLine() string {
 	st := m.c.Styles
 	t := m.cur()
 	right := t.Progress(m.c.Width)
-	for _, o := range m.pages {
-		if b, ok := o.page.(common.Backgrounded); ok && right == "" && b.Status() != "" && o.page != m.shown() {
+	for _, p := range m.st.Pages() {
+		if b, ok := p.(common.Backgrounded); ok && right == "" && b.Status() != "" && p != m.shown() {
 			right = st.StatusKey.Render(" " + b.Status() + " ")
 		}
 	}
@@ -73,16 +73,8 @@ func (m Model) statusLine() string {
 	return style.Render(common.Fit(left, max(w, 0))) + right
 }
 
-// keyMap is the shown page's help.KeyMap joined with the global keys.
-type keyMap struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (k keyMap) ShortHelp() []key.Binding  { return k.short }
-func (k keyMap) FullHelp() [][]key.Binding { return k.full }
-
-func (m Model) activeKeys() keyMap {
+// activeKeys are the shown page's keys joined with the global keys.
+func (m Model) activeKeys() common.KeyMap {
 	g := m.c.Keys.Global
 	p := m.shown()
 	top := m.top()
@@ -93,10 +85,10 @@ func (m Model) activeKeys() keyMap {
 		back.SetHelp(back.Help().Key, "back")
 	}
 	if m.cmd != nil {
-		return keyMap{short: m.cmd.ShortHelp()}
+		return common.KeyMap{Short: m.cmd.ShortHelp()}
 	}
 	if top == helpKind || top == errorsKind {
-		return keyMap{short: append([]key.Binding{back}, p.ShortHelp()...)}
+		return common.KeyMap{Short: append([]key.Binding{back}, p.ShortHelp()...)}
 	}
 	// A modal page is left by its own keys.
 	lead := []key.Binding{g.Help, back}
@@ -110,23 +102,14 @@ func (m Model) activeKeys() keyMap {
 	globals := append(slices.Clone(lead), g.Errors, g.Command, g.Redraw, g.Quit)
 	full := p.FullHelp()
 	if top == "" || top == viewer.Kind {
-		mk := m.c.Keys.Mail
-		full = append(full, []key.Binding{mk.Reply, mk.ReplyAll, mk.Forward, mk.ToggleRead, g.Audit})
+		var row []key.Binding
+		for _, k := range m.mailKeys() {
+			row = append(row, k.b)
+		}
+		full = append(full, row)
 	}
 	if top == "" {
 		globals = append(globals, g.NextBox, g.PrevBox, g.Refresh)
 	}
-	return keyMap{short: short, full: append(full, globals)}
-}
-
-// hints is the one-line key help of the shown page.
-func (m Model) hints() string {
-	h := m.help
-	h.Width = m.c.Width - 1
-	line := " " + h.ShortHelpView(m.activeKeys().ShortHelp())
-	// help's own cut lets the last item overflow when "…" does not fit.
-	if lipgloss.Width(line) > m.c.Width {
-		line = common.Truncate(line, m.c.Width)
-	}
-	return line + strings.Repeat(" ", max(0, m.c.Width-lipgloss.Width(line)))
+	return common.KeyMap{Short: short, Full: append(full, globals)}
 }

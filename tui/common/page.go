@@ -1,6 +1,8 @@
 package common
 
 import (
+	"strconv"
+
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -10,6 +12,13 @@ import (
 // Kind names a page: each component package that is a page declares its
 // own (compose.Kind = "compose"), so the root routes without a list of them.
 type Kind string
+
+// MailboxKind names the page of mailbox i of the switcher (tui/tab); the
+// messages that say what happened to a mailbox's mail are addressed to it.
+func MailboxKind(i int) Kind { return Kind("mailbox/" + strconv.Itoa(i)) }
+
+// ViewerKind names the one message viewer (tui/viewer).
+const ViewerKind Kind = "viewer"
 
 // Page is one screen of the root: the root sizes it, hands it the keys it
 // does not keep, draws it under the mailbox switcher and builds the help
@@ -132,3 +141,15 @@ type MessageShownMsg struct {
 	Key     string
 	Summary mailstore.Summary
 }
+
+// ReadChangedMsg is sent when the read flag of message Key of mailbox Box
+// has been saved: the viewer shows it if it shows that message.
+type ReadChangedMsg struct {
+	Box  int
+	Key  string
+	Read bool
+}
+
+func (m MessageShownMsg) PageKind() Kind { return MailboxKind(m.Box) }
+func (ReadChangedMsg) PageKind() Kind    { return ViewerKind }
+func (m ReadChangedMsg) ActiveBox() int  { return m.Box }

@@ -72,12 +72,12 @@ type MarkedExportedMsg struct {
 	Err   error
 }
 
-func (m SummariesLoadedMsg) PageKind() common.Kind   { return Kind(m.Box) }
-func (m RefreshProgressedMsg) PageKind() common.Kind { return Kind(m.Box) }
-func (m refreshDueMsg) PageKind() common.Kind        { return Kind(m.Box) }
-func (m ReadStateSavedMsg) PageKind() common.Kind    { return Kind(m.Box) }
-func (m MarkedSavedMsg) PageKind() common.Kind       { return Kind(m.Box) }
-func (m MarkedExportedMsg) PageKind() common.Kind    { return Kind(m.Box) }
+func (m SummariesLoadedMsg) PageKind() common.Kind   { return common.MailboxKind(m.Box) }
+func (m RefreshProgressedMsg) PageKind() common.Kind { return common.MailboxKind(m.Box) }
+func (m refreshDueMsg) PageKind() common.Kind        { return common.MailboxKind(m.Box) }
+func (m ReadStateSavedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }
+func (m MarkedSavedMsg) PageKind() common.Kind       { return common.MailboxKind(m.Box) }
+func (m MarkedExportedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }
 
 // loadFirstPageCmd reads the newest firstPage messages.
 func loadFirstPageCmd(ctx context.Context, box int, mb Mailbox) tea.Cmd {

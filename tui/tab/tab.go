@@ -61,9 +61,6 @@ type Box struct {
 // ForwardEnv is a mailbox's re-forward setup.
 type ForwardEnv = forward.Env
 
-// Kind names the page of mailbox i of the switcher.
-func Kind(i int) common.Kind { return common.Kind("mailbox/" + strconv.Itoa(i)) }
-
 // Model is one mailbox's page.
 type Model struct {
 	Box
@@ -174,6 +171,14 @@ func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 			return m, common.Error(msg.Err)
 		}
 		m.list.SetRead(msg.Key, msg.Read)
+		changed := common.ReadChangedMsg{Box: msg.Box, Key: msg.Key, Read: msg.Read}
+		return m, func() tea.Msg { return changed }
+	case common.MessageShownMsg:
+		// Opening counted the attachments exactly (and saved the count).
+		m.list.SetAttachments(msg.Key, msg.Summary.Attachments, msg.Summary.AttachmentsExact)
+		if !msg.Summary.Read {
+			return m, m.SetReadCmd(msg.Key, true)
+		}
 		return m, nil
 	case MarkedExportedMsg:
 		if msg.Err != nil {

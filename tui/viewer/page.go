@@ -13,7 +13,7 @@ import (
 )
 
 // Kind names the viewer page; its results are addressed to it.
-const Kind common.Kind = "viewer"
+const Kind = common.ViewerKind
 
 // Page is the viewer as a root page. Back leaves a sub-view (headers, raw,
 // parts) before it closes the viewer; the results of saving, opening and
@@ -53,6 +53,11 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 		p.m.SetMessage(msg.Message)
 		shown := common.MessageShownMsg{Box: msg.Box, Key: msg.Key, Summary: msg.Message.Summary}
 		return p, func() tea.Msg { return shown }
+	case common.ReadChangedMsg:
+		if msg.Key == p.m.Key() {
+			p.m.SetRead(msg.Read)
+		}
+		return p, nil
 	case AttachmentsSavedMsg:
 		if msg.Err != nil {
 			return p, common.Error(msg.Err)

@@ -1,5 +1,6 @@
-// Package env resolves what the TUI takes from the process's environment
-// when Run starts it: the log file and the attachment opener.
+// Package env resolves what the TUI takes from its options and the
+// process's environment when Run starts it: the shared styles and keys,
+// the log file and the attachment opener.
 package env
 
 import (

@@ -1,0 +1,81 @@
+package env
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/keys"
+	"github.com/sesbox/sesbox/tui/theme"
+)
+
+// Options are the TUI settings cmd/ takes from flags and the config file.
+type Options struct {
+	// Keys rebinds actions ("list.down" = ["j", "down"]); see keys.Actions.
+	Keys map[string][]string
+	// Mouse turns on mouse support (wheel scrolling, clicking a row).
+	Mouse bool
+	// NoColor draws without colour, as NO_COLOR does.
+	NoColor bool
+	// NoRefresh shows the local index only, without listing the bucket.
+	NoRefresh bool
+	// Opener opens attachments; default $OPENER, else xdg-open (open on
+	// macOS).
+	Opener string
+	// SaveDir is the directory the save prompts offer; default the current
+	// directory.
+	SaveDir string
+	// Refresh is how often each bucket is listed again for new mail
+	// (config refresh = "2m"); 0 means the default, 2 minutes; negative
+	// turns it off.
+	Refresh time.Duration
+	// LogFile is where the TUI logs; default
+	// $XDG_STATE_HOME/sesbox/tui.log (~/.local/state/sesbox/tui.log).
+	LogFile string
+
+	// Input and Output default to the terminal; tests set them.
+	Input  io.Reader
+	Output io.Writer
+}
+
+// DefaultRefresh is how often a bucket is listed again for new mail.
+const DefaultRefresh = 2 * time.Minute
+
+// Every is how often each bucket is listed again; 0 for never.
+func (o Options) Every() time.Duration {
+	switch {
+	case o.NoRefresh || o.Refresh < 0:
+		return 0
+	case o.Refresh == 0:
+		return DefaultRefresh
+	}
+	return o.Refresh
+}
+
+// Common builds what every component shares, drawing on out: the styles
+// for its colours and background, the keys with o's rebinds applied.
+func (o Options) Common(out io.Writer) (common.Common, error) {
+	km := keys.DefaultKeyMap()
+	if err := km.Apply(o.Keys); err != nil {
+		return common.Common{}, fmt.Errorf("tui: config keys: %w", err)
+	}
+	r := theme.NewRenderer(out, o.NoColor)
+	// Ask the terminal for its background now: once bubbletea reads the
+	// keyboard, the answer would arrive as key presses.
+	r.HasDarkBackground()
+	c := common.Common{
+		Styles:   theme.New(r),
+		Keys:     km,
+		Now:      time.Now,
+		Loc:      time.Local,
+		Terminal: out,
+		Opener:   Opener(o.Opener),
+		SaveDir:  o.SaveDir,
+	}
+	if c.SaveDir == "" {
+		c.SaveDir, _ = os.Getwd()
+	}
+	return c, nil
+}

@@ -1,0 +1,29 @@
+package keys
+
+import tea "github.com/charmbracelet/bubbletea"
+
+// SplitBurst hands msg to update, splitting a burst. bubbletea v1 delivers
+// keys typed faster than it reads them (a held j over SSH, 200 j in one
+// write) as one KeyMsg of many runes, which matches no binding: outside a
+// text input each rune is a key of its own. A text input (a prompt, the
+// editor, the `:` line; capturing says when one has the keyboard) gets the
+// burst as typed, from the rune it opened on; so does a bracketed paste.
+func SplitBurst[M tea.Model](m M, msg tea.KeyMsg, capturing func(M) bool, update func(M, tea.KeyMsg) (tea.Model, tea.Cmd)) (tea.Model, tea.Cmd) {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
+		return update(m, msg)
+	}
+	var cmds []tea.Cmd
+	var cur tea.Model = m
+	for i, r := range msg.Runes {
+		if rm := cur.(M); capturing(rm) {
+			rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i:], Alt: msg.Alt}
+			var cmd tea.Cmd
+			cur, cmd = update(rm, rest)
+			return cur, tea.Batch(append(cmds, cmd)...)
+		}
+		var cmd tea.Cmd
+		cur, cmd = update(cur.(M), tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+		cmds = append(cmds, cmd)
+	}
+	return cur, tea.Batch(cmds...)
+}
