@@ -202,7 +202,9 @@ func TestIndexWatch(t *testing.T) {
 	defer cancel()
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(wctx, []string{"--config", conf, "index", "--watch"}, strings.NewReader(""), &out, &errOut) }()
+	go func() {
+		done <- run(wctx, []string{"--config", conf, "index", "--watch"}, strings.NewReader(""), &out, &errOut)
+	}()
 
 	// Until both messages are printed and nothing is left in the queue.
 	deadline := time.Now().Add(30 * time.Second)
