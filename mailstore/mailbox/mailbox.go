@@ -71,39 +71,45 @@ func (m *Mailbox) ListFrom(list index.Lister) {
 	m.list = list
 }
 
-// Watch long-polls w until ctx ends. Each notification of a message not
-// indexed yet becomes its summary (from the notification alone, no GET),
-// written to the index before the queue messages are deleted; fn is then
-// called with what the poll found, New holding only the messages that
-// were not indexed before (a duplicate delivery leaves the index as it
-// was). A cancelled ctx ends it with nil.
-func (m *Mailbox) Watch(ctx context.Context, w *notify.Watcher, fn func(notify.Batch)) error {
+// Poll waits once for w's notifications (up to its Wait). Each
+// notification of a message not indexed yet becomes its summary (from the
+// notification alone, no GET), written to the index before the queue
+// messages are deleted. The batch's New holds only the messages that were
+// not indexed before: a duplicate delivery leaves the index as it was.
+func (m *Mailbox) Poll(ctx context.Context, w *notify.Watcher) (notify.Batch, error) {
 	bucket := m.Location().Bucket
+	var fresh []mailstore.Summary
+	b, err := w.Poll(ctx, func(sums []mailstore.Summary) error {
+		fresh = fresh[:0]
+		for _, s := range sums {
+			_, ok, err := m.idx.Get(ctx, bucket, s.Key)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fresh = append(fresh, s)
+			}
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		return m.idx.Put(ctx, bucket, fresh)
+	})
+	b.New = fresh
+	return b, err
+}
+
+// Watch polls w (Poll) until ctx ends, calling fn with each poll's batch.
+// A cancelled ctx ends it with nil.
+func (m *Mailbox) Watch(ctx context.Context, w *notify.Watcher, fn func(notify.Batch)) error {
 	for {
-		var fresh []mailstore.Summary
-		b, err := w.Poll(ctx, func(sums []mailstore.Summary) error {
-			fresh = fresh[:0]
-			for _, s := range sums {
-				_, ok, err := m.idx.Get(ctx, bucket, s.Key)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					fresh = append(fresh, s)
-				}
-			}
-			if len(fresh) == 0 {
-				return nil
-			}
-			return m.idx.Put(ctx, bucket, fresh)
-		})
+		b, err := m.Poll(ctx, w)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		b.New = fresh
 		fn(b)
 	}
 }
