@@ -16,12 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/fwdlog/cwlogs"
 	"github.com/sesbox/sesbox/mailstore/index"
+	"github.com/sesbox/sesbox/mailstore/inventory"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -32,6 +34,7 @@ type globalFlags struct {
 	mailbox, bucket, prefix, region, profile, endpoint, sesEndpoint, config string
 	dynamoEndpoint                                                          string
 	logsEndpoint, forwarderLogs                                             string
+	inventory                                                               string
 	demo, debug                                                             bool
 }
 
@@ -134,6 +137,7 @@ func (a *app) overlay(mc MailboxConfig) MailboxConfig {
 	set(&mc.Endpoint, a.flags.endpoint)
 	set(&mc.SESEndpoint, a.flags.sesEndpoint)
 	set(&mc.ForwarderLogs, a.flags.forwarderLogs)
+	set(&mc.Inventory, a.flags.inventory)
 	return mc
 }
 
@@ -184,6 +188,13 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 	if ts != nil {
 		m.ShareReadState(ts)
 	}
+	if mc.Inventory != "" && !a.flags.demo {
+		u, err := inventory.ParseURL(mc.Inventory)
+		if err != nil {
+			return nil, err
+		}
+		m.ListFrom(inventory.Lister(s3store.NewInventorySource(client), u, st.Location(), os.TempDir()))
+	}
 	if mc.ForwarderLogs != "" && !a.flags.demo {
 		logs, err := a.logsClient(ctx, mc)
 		if err != nil {
@@ -208,6 +219,16 @@ func (a *app) logsClient(ctx context.Context, mc MailboxConfig) (*cloudwatchlogs
 		}
 		o.Logger = logging.Nop{}
 	}), nil
+}
+
+// sqsClient builds the SQS client of a mailbox's queue_url (the SDK
+// honours AWS_ENDPOINT_URL_SQS).
+func (a *app) sqsClient(ctx context.Context, mc MailboxConfig) (*sqs.Client, error) {
+	cfg, err := a.awsConfig(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.Logger = logging.Nop{} }), nil
 }
 
 // store is the S3 store of a mailbox, reading with the retry policy.

@@ -79,6 +79,13 @@ type MailboxConfig struct {
 	// index refresh reads it and marks every message forwarded, failed,
 	// skipped, none or unknown.
 	ForwarderLogs string `toml:"forwarder_logs"`
+	// Inventory names the mailbox bucket's S3 Inventory configuration
+	// ("s3://dest-bucket/dest-prefix/source-bucket/config-id/"): index
+	// refreshes read its newest report instead of listing the bucket.
+	Inventory string `toml:"inventory"`
+	// QueueURL is the SQS queue subscribed to the receipt rule's SNS
+	// topic: index --watch (and the TUI) take new mail from it.
+	QueueURL string `toml:"queue_url"`
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/sesbox/config.toml.

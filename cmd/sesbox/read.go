@@ -18,6 +18,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/report"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -426,6 +427,7 @@ overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
 }
 
 func newIndexCmd(a *app) *cobra.Command {
+	var watch bool
 	cmd := &cobra.Command{
 		Use:   "index",
 		Short: "Build or refresh the local index of message headers",
@@ -437,19 +439,63 @@ indexed message the first time, then from where the last read ended) and marks
 every message: forwarded, failed (with the reason), skipped (no mapping for its
 recipients), none (no invocation while the log covers its time) or unknown
 (older than the log's retention, or too recent to tell). ls --query
-forward:failed lists the failures; forward --query forward:failed re-sends them.`,
+forward:failed lists the failures; forward --query forward:failed re-sends them.
+
+With --inventory URL (or the mailbox's inventory), the objects come from the
+newest S3 Inventory report under URL (s3://dest-bucket/dest-prefix/
+source-bucket/config-id/; manifest checksum and data file MD5s verified, CSV
+or Parquet) instead of listing the bucket: no LIST call on the mailbox's
+bucket. Headers of new or changed keys are then read as usual.
+
+With --watch (needs the mailbox's queue_url: the SQS queue subscribed to the
+receipt rule's SNS topic), it does not list: it long-polls the queue until
+interrupted, writes each new message's summary from its notification (no
+GET; its envelope recipients are SES's receipt.recipients), deletes the
+queue messages only after the index has them, and prints one line per new
+message. Duplicates are ignored; notifications of other buckets or prefixes
+are ignored and deleted (a queue belongs to one mailbox).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			m, _, err := a.mailbox(ctx)
+			m, mc, err := a.mailbox(ctx)
 			if err != nil {
 				return err
+			}
+			if watch {
+				return a.watch(ctx, m, mc)
 			}
 			return a.refresh(ctx, m, false)
 		},
 	}
 	forwarderLogsFlag(cmd, a)
+	cmd.Flags().StringVar(&a.flags.inventory, "inventory", "", "read the objects from the newest S3 Inventory report under `URL` (s3://dest-bucket/dest-prefix/source-bucket/config-id/) instead of listing")
+	cmd.Flags().BoolVar(&watch, "watch", false, "take new mail from the mailbox's queue_url until interrupted, without listing")
 	return cmd
+}
+
+// watch runs index --watch: new mail from the queue until ctx ends (main
+// cancels it on ctrl-c, which ends the watch with no error).
+func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) error {
+	if mc.QueueURL == "" {
+		return errors.New("index --watch: the mailbox has no queue_url")
+	}
+	client, err := a.sqsClient(ctx, mc)
+	if err != nil {
+		return err
+	}
+	var werr error
+	err = m.Watch(ctx, notify.NewWatcher(client, mc.QueueURL, m.Location()), func(b notify.Batch) {
+		for _, p := range b.Problems {
+			fmt.Fprintln(a.stderr, "sesbox: ignored:", sanitize.Line(p))
+		}
+		if werr == nil {
+			werr = printTable(a.stdout, b.New)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return werr
 }
 
 // forwardLine describes what the forwarding Lambda did with a message.

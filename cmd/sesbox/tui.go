@@ -13,6 +13,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/tui"
 	tuiaudit "github.com/sesbox/sesbox/tui/audit"
@@ -97,6 +98,15 @@ func (a *app) tuiBoxes(ctx context.Context) (boxes []tui.Box, closeFn func(), er
 			return nil, func() {}, err
 		}
 		b := tui.Box{Name: m.Name, Mailbox: m}
+		if mc.QueueURL != "" && !a.flags.demo {
+			client, err := a.sqsClient(ctx, mc)
+			if err != nil {
+				closeFn()
+				return nil, func() {}, err
+			}
+			w := notify.NewWatcher(client, mc.QueueURL, m.Location())
+			b.Queue = func(ctx context.Context) (notify.Batch, error) { return m.Poll(ctx, w) }
+		}
 		var closeReply, closeForward, closeAudit func()
 		b.Reply, closeReply, b.ReplyErr = a.tuiReply(ctx, m, mc)
 		b.Forward, closeForward, b.ForwardErr = a.tuiForward(ctx, m, mc)

@@ -252,3 +252,38 @@ func deleteInput(bucket, key string) *s3.DeleteObjectInput {
 }
 
 func sorted(s []string) []string { sort.Strings(s); return s }
+
+// TestSnapshotListingMarksNothingMissing: a listing source that is a
+// snapshot (an inventory report, up to a day old) lacks keys newer than
+// it; those must not be marked missing, while its own keys are indexed.
+func TestSnapshotListingMarksNothingMissing(t *testing.T) {
+	f := newFixture(t)
+	for i := range 3 {
+		f.srv.Put(t, "mail", fmt.Sprintf("inbox/%02dmsg", i), msg(i, fmt.Sprintf("Subject %d", i), "Alice <alice@example.com>"))
+	}
+	f.refresh(t) // a LIST refresh knows all three
+	// The report was made before 02msg arrived, and lists only 00 and 01.
+	var all []mailstore.Object
+	if err := f.st.List(context.Background(), func(page []mailstore.Object) error {
+		all = append(all, page...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func(ctx context.Context, fn func([]mailstore.Object) error) error {
+		var page []mailstore.Object
+		for _, o := range all {
+			if o.Key != "inbox/02msg" {
+				page = append(page, o)
+			}
+		}
+		return fn(page)
+	}
+	if err := Refresh(context.Background(), f.idx, f.st, Options{Workers: 2, List: snapshot}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s2, ok, _ := f.idx.Get(context.Background(), "mail", "inbox/02msg")
+	if !ok || s2.Missing {
+		t.Fatalf("a key newer than the snapshot: %+v (ok %v), want indexed and not missing", s2, ok)
+	}
+}

@@ -48,7 +48,18 @@ type Options struct {
 	// Batch is how many summaries are written in one transaction at the
 	// most (0: 500).
 	Batch int
+	// List is the lister stage's source (nil: the store's LIST,
+	// mailstore.Store.List). Another source, such as an S3 Inventory
+	// report (inventory.Lister), replaces every LIST call; its pages must
+	// hold only objects under the store's prefix. Such a source is a
+	// snapshot, up to a day old: a key it lacks may simply be newer, so
+	// with it nothing is marked missing (a later LIST refresh does that).
+	List Lister
 }
+
+// Lister is a listing source: it calls fn with pages of objects until the
+// whole mailbox is listed, as mailstore.Store.List does.
+type Lister func(ctx context.Context, fn func(page []mailstore.Object) error) error
 
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
@@ -88,7 +99,11 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 	headers := make(chan fetched, 256)
 	listed := make(chan listResult, 1)
 	go func() {
-		res := listChanged(ctx, st, known, toRead, &n)
+		list := opt.List
+		if list == nil {
+			list = st.List
+		}
+		res := listChanged(ctx, list, known, toRead, &n)
 		close(toRead)
 		listed <- res
 	}()
@@ -102,8 +117,10 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 	if res.err != nil {
 		return res.err
 	}
-	if err := x.SetMissing(ctx, loc.Bucket, res.gone(known), true); err != nil {
-		return err
+	if opt.List == nil {
+		if err := x.SetMissing(ctx, loc.Bucket, res.gone(known), true); err != nil {
+			return err
+		}
 	}
 	if err := x.SetMissing(ctx, loc.Bucket, res.back, false); err != nil {
 		return err
@@ -141,12 +158,12 @@ func (r listResult) gone(known map[string]Known) []string {
 	return out
 }
 
-// listChanged is the lister stage: it lists st and sends to out every
+// listChanged is the lister stage: it runs list and sends to out every
 // object that is new, whose ETag changed, or whose summary must be read
 // again (stale, undecrypted). It does not close out.
-func listChanged(ctx context.Context, st mailstore.Store, known map[string]Known, out chan<- mailstore.Object, n *counters) listResult {
+func listChanged(ctx context.Context, list Lister, known map[string]Known, out chan<- mailstore.Object, n *counters) listResult {
 	res := listResult{seen: make(map[string]bool, len(known))}
-	res.err = st.List(ctx, func(page []mailstore.Object) error {
+	res.err = list(ctx, func(page []mailstore.Object) error {
 		for _, o := range page {
 			n.listed.Add(1)
 			res.seen[o.Key] = true

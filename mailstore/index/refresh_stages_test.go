@@ -66,7 +66,7 @@ func TestListerSendsOnlyWhatMustBeRead(t *testing.T) {
 	}
 	out := make(chan mailstore.Object, 16)
 	var n counters
-	res := listChanged(context.Background(), st, known, out, &n)
+	res := listChanged(context.Background(), st.List, known, out, &n)
 	close(out)
 	if res.err != nil {
 		t.Fatal(res.err)
@@ -99,7 +99,7 @@ func TestListerStopsWhenCancelled(t *testing.T) {
 	out := make(chan mailstore.Object) // nobody reads
 	done := make(chan listResult)
 	go func() {
-		done <- listChanged(ctx, &pagedStore{pages: [][]mailstore.Object{page}}, nil, out, &counters{})
+		done <- listChanged(ctx, (&pagedStore{pages: [][]mailstore.Object{page}}).List, nil, out, &counters{})
 	}()
 	cancel()
 	select {

@@ -22,6 +22,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // Source is read access to the bucket that holds the reports. It is not
@@ -249,3 +251,36 @@ func readFile(ctx context.Context, src Source, bucket string, m Manifest, file F
 
 // trimETag removes the quotes some writers keep around an ETag.
 func trimETag(s string) string { return strings.Trim(s, `"`) }
+
+// PageSize is how many rows Lister passes on at once, as one LIST page.
+const PageSize = 1000
+
+// Lister returns a listing source for index.Refresh (its Options.List)
+// that reads the newest report under u instead of listing the bucket: the
+// rows of loc's bucket under loc's prefix, PageSize at a time, streamed
+// (see Read). tmpDir holds a Parquet file while it is read.
+func Lister(src Source, u URL, loc mailstore.Location, tmpDir string) func(ctx context.Context, fn func([]mailstore.Object) error) error {
+	return func(ctx context.Context, fn func([]mailstore.Object) error) error {
+		m, err := Latest(ctx, src, u)
+		if err != nil {
+			return err
+		}
+		if m.SourceBucket != "" && m.SourceBucket != loc.Bucket {
+			return fmt.Errorf("inventory %s lists bucket %s, not the mailbox's %s", u, m.SourceBucket, loc.Bucket)
+		}
+		page := make([]mailstore.Object, 0, PageSize)
+		err = Read(ctx, src, m, Filter{Bucket: loc.Bucket, Prefix: loc.Prefix}, tmpDir, func(r Row) error {
+			page = append(page, mailstore.Object{Key: r.Key, ETag: r.ETag, Size: r.Size, LastModified: r.LastModified})
+			if len(page) < PageSize {
+				return nil
+			}
+			err := fn(page)
+			page = page[:0]
+			return err
+		})
+		if err != nil || len(page) == 0 {
+			return err
+		}
+		return fn(page)
+	}
+}

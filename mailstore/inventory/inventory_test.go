@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/inventory"
 	"github.com/sesbox/sesbox/mailstore/testutil/invgen"
 )
@@ -203,5 +204,52 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	_, err = inventory.Latest(context.Background(), src, inventory.URL{Bucket: "inv", Prefix: r.Root()})
 	if err == nil || !strings.Contains(err.Error(), "ORC inventory reports are not supported") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Lister, the listing source index.Refresh takes, passes on the mailbox's
+// rows in pages of at most PageSize, and refuses a report of another
+// bucket.
+func TestListerPagesTheMailboxRows(t *testing.T) {
+	src := memSource{}
+	objs := objects(2500, 11)
+	r := invgen.Report{DestBucket: "inv", DestPrefix: "reports/", SourceBucket: "mail", ConfigID: "daily",
+		Format: "CSV", Created: time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC), PerFile: 700}
+	if err := invgen.Write(r, objs, src.put("inv")); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, o := range objs {
+		if strings.HasPrefix(o.Key, "inbox/") {
+			want[o.Key] = o.ETag
+		}
+	}
+	u := inventory.URL{Bucket: "inv", Prefix: r.Root()}
+	got := map[string]string{}
+	pages := 0
+	list := inventory.Lister(src, u, mailstore.Location{Bucket: "mail", Prefix: "inbox/"}, t.TempDir())
+	if err := list(context.Background(), func(page []mailstore.Object) error {
+		pages++
+		if len(page) == 0 || len(page) > inventory.PageSize {
+			t.Errorf("page of %d objects", len(page))
+		}
+		for _, o := range page {
+			got[o.Key] = o.ETag
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || pages != (len(want)+inventory.PageSize-1)/inventory.PageSize {
+		t.Fatalf("%d objects in %d pages, want %d", len(got), pages, len(want))
+	}
+	for k, e := range want {
+		if got[k] != e {
+			t.Fatalf("%s: ETag %q, want %q", k, got[k], e)
+		}
+	}
+	other := inventory.Lister(src, u, mailstore.Location{Bucket: "elsewhere", Prefix: "inbox/"}, t.TempDir())
+	if err := other(context.Background(), func([]mailstore.Object) error { return nil }); err == nil || !strings.Contains(err.Error(), "not the mailbox's") {
+		t.Fatalf("report of bucket mail for mailbox of bucket elsewhere: err %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/fwdlog"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/report"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -32,6 +33,7 @@ type Mailbox struct {
 	logs    *ForwarderLogs
 	mu      sync.Mutex
 	applied map[string]time.Time // shared read state applied to the index, by key
+	list    index.Lister         // nil: LIST the bucket
 }
 
 // SharedReadState is read state shared by several operators (team mode:
@@ -59,6 +61,57 @@ func (m *Mailbox) ShareReadState(s SharedReadState) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.shared, m.applied = s, map[string]time.Time{}
+}
+
+// ListFrom makes Refresh take the mailbox's objects from list (such as an
+// S3 Inventory report, inventory.Lister) instead of listing the bucket.
+func (m *Mailbox) ListFrom(list index.Lister) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.list = list
+}
+
+// Poll waits once for w's notifications (up to its Wait). Each
+// notification of a message not indexed yet becomes its summary (from the
+// notification alone, no GET), written to the index before the queue
+// messages are deleted. The batch's New holds only the messages that were
+// not indexed before: a duplicate delivery leaves the index as it was.
+func (m *Mailbox) Poll(ctx context.Context, w *notify.Watcher) (notify.Batch, error) {
+	bucket := m.Location().Bucket
+	var fresh []mailstore.Summary
+	b, err := w.Poll(ctx, func(sums []mailstore.Summary) error {
+		fresh = fresh[:0]
+		for _, s := range sums {
+			_, ok, err := m.idx.Get(ctx, bucket, s.Key)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fresh = append(fresh, s)
+			}
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		return m.idx.Put(ctx, bucket, fresh)
+	})
+	b.New = fresh
+	return b, err
+}
+
+// Watch polls w (Poll) until ctx ends, calling fn with each poll's batch.
+// A cancelled ctx ends it with nil.
+func (m *Mailbox) Watch(ctx context.Context, w *notify.Watcher, fn func(notify.Batch)) error {
+	for {
+		b, err := m.Poll(ctx, w)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fn(b)
+	}
 }
 
 // New joins a store and an index under a display name. The index may be
@@ -96,7 +149,10 @@ func (m *Mailbox) Store() mailstore.Store { return m.store }
 // (ReadForwarderLogs), its new events are read and every message's forward
 // status decided again (a *LogError when that fails).
 func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
-	err := index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
+	m.mu.Lock()
+	list := m.list
+	m.mu.Unlock()
+	err := index.Refresh(ctx, m.idx, m.store, index.Options{List: list}, progress)
 	var partial *index.PartialError
 	if err != nil && !errors.As(err, &partial) {
 		return err

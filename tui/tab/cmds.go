@@ -3,12 +3,14 @@ package tab
 import (
 	"context"
 	"fmt"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
 	mailaudit "github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/common"
@@ -41,6 +43,30 @@ type RefreshProgressedMsg struct {
 
 // refreshDueMsg is sent when the periodic refresh of mailbox Box is due.
 type refreshDueMsg struct{ Box int }
+
+// QueuePolledMsg is sent when one poll of mailbox Box's queue has ended:
+// New are the messages it indexed.
+type QueuePolledMsg struct {
+	Box int
+	New []mailstore.Summary
+	Err error
+}
+
+// queueDueMsg is sent when the queue of mailbox Box is to be polled again
+// after a failed poll.
+type queueDueMsg struct{ Box int }
+
+// queueRetry is how long a failed queue poll waits before the next.
+const queueRetry = 10 * time.Second
+
+// pollQueueCmd runs one poll of a mailbox's queue (a long poll: it
+// returns when mail comes or after the queue's wait).
+func pollQueueCmd(ctx context.Context, box int, poll func(context.Context) (notify.Batch, error)) tea.Cmd {
+	return func() tea.Msg {
+		b, err := poll(ctx)
+		return QueuePolledMsg{Box: box, New: b.New, Err: err}
+	}
+}
 
 // ReadStateSavedMsg is sent when the read flag of message Key has been
 // written to the local index.
@@ -75,6 +101,8 @@ type MarkedExportedMsg struct {
 func (m SummariesLoadedMsg) PageKind() common.Kind   { return common.MailboxKind(m.Box) }
 func (m RefreshProgressedMsg) PageKind() common.Kind { return common.MailboxKind(m.Box) }
 func (m refreshDueMsg) PageKind() common.Kind        { return common.MailboxKind(m.Box) }
+func (m QueuePolledMsg) PageKind() common.Kind       { return common.MailboxKind(m.Box) }
+func (m queueDueMsg) PageKind() common.Kind          { return common.MailboxKind(m.Box) }
 func (m ReadStateSavedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }
 func (m MarkedSavedMsg) PageKind() common.Kind       { return common.MailboxKind(m.Box) }
 func (m MarkedExportedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }

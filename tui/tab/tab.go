@@ -15,6 +15,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/audit"
@@ -56,6 +57,11 @@ type Box struct {
 	// Audit is what A's audit view reads.
 	Audit    *audit.Env
 	AuditErr error
+	// Queue, when set, is one poll of the mailbox's queue_url
+	// (mailbox.Poll, which writes the new messages to the index): the page
+	// polls it in the background, one poll after another, so new mail
+	// shows without a listing.
+	Queue func(ctx context.Context) (notify.Batch, error)
 }
 
 // ForwardEnv is a mailbox's re-forward setup.
@@ -111,7 +117,17 @@ func (m *Model) Refreshing() (bool, mailbox.Progress) { return m.refreshing, m.p
 func (m *Model) Err() error { return m.err }
 
 // Init reads the index: the newest page first, then all of it.
-func (m *Model) Init() tea.Cmd { return loadFirstPageCmd(m.ctx, m.index, m.Mailbox) }
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(loadFirstPageCmd(m.ctx, m.index, m.Mailbox), m.pollQueue())
+}
+
+// pollQueue is the next poll of the mailbox's queue (nil without one).
+func (m *Model) pollQueue() tea.Cmd {
+	if m.Queue == nil {
+		return nil
+	}
+	return pollQueueCmd(m.ctx, m.index, m.Queue)
+}
 
 // Refresh starts an index refresh unless one runs; the Cmd is nil then.
 func (m *Model) Refresh() tea.Cmd {
@@ -166,6 +182,18 @@ func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case refreshDueMsg:
 		return m, m.Refresh()
+	case QueuePolledMsg:
+		m.list.Add(msg.New)
+		if msg.Err == nil {
+			return m, m.pollQueue()
+		}
+		if m.ctx.Err() != nil {
+			return m, nil // quitting
+		}
+		i := m.index
+		return m, tea.Batch(common.Error(msg.Err), tea.Tick(queueRetry, func(time.Time) tea.Msg { return queueDueMsg{Box: i} }))
+	case queueDueMsg:
+		return m, m.pollQueue()
 	case ReadStateSavedMsg:
 		if msg.Err != nil {
 			return m, common.Error(msg.Err)

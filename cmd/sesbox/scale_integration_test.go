@@ -1,0 +1,262 @@
+//go:build integration
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
+	"github.com/sesbox/sesbox/mailstore/testutil/invgen"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+)
+
+// TestIndexFromInventory: the corpus in versitygw, an S3 Inventory report
+// of the bucket (real CSV.gz and Parquet files in the documented layout,
+// generated from the bucket's own listing) in another bucket. `index
+// --inventory` through a recording proxy sends no LIST to the mail bucket,
+// and its index lists exactly what a LIST-based index of the same bucket
+// lists.
+func TestIndexFromInventory(t *testing.T) {
+	isolate(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
+	srv := peer.StartS3(t, false)
+	c := srv.Client()
+	ctx := context.Background()
+	for _, b := range []string{"mail", "inv"} {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := filepath.Glob("../../testdata/corpus/*.eml")
+	if len(files) < 20 {
+		t.Fatalf("corpus has %d files", len(files))
+	}
+	for i, f := range files[:20] {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefix := "inbox/"
+		if i%4 == 3 {
+			prefix = "other/" // in the report, outside the mailbox
+		}
+		key := fmt.Sprintf("%s%04dinv%033d", prefix, i, i)
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("mail"), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listed, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("mail")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []invgen.Object
+	for _, o := range listed.Contents {
+		objs = append(objs, invgen.Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size),
+			ETag: strings.Trim(aws.ToString(o.ETag), `"`), LastModified: aws.ToTime(o.LastModified)})
+	}
+	put := func(key string, body []byte) error {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("inv"), Key: aws.String(key), Body: bytes.NewReader(body)})
+		return err
+	}
+
+	// The reference: a LIST-based index, straight to the server.
+	base := []string{"--bucket", "mail", "--prefix", "inbox/"}
+	if _, stderr, code := sesbox(t, append([]string{"--endpoint", srv.URL}, append(base, "index")...)...); code != 0 {
+		t.Fatalf("index: exit %d: %s", code, stderr)
+	}
+	want := lsRows(t, append([]string{"--endpoint", srv.URL}, base...))
+	if len(want) != 15 {
+		t.Fatalf("LIST index holds %d messages, want 15", len(want))
+	}
+
+	for _, format := range []string{"CSV", "Parquet"} {
+		t.Run(format, func(t *testing.T) {
+			r := invgen.Report{DestBucket: "inv", DestPrefix: "reports/", SourceBucket: "mail", ConfigID: "daily-" + format,
+				Format: format, Created: time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC), PerFile: 6}
+			if err := invgen.Write(r, objs, put); err != nil {
+				t.Fatal(err)
+			}
+			// Each run has an index of its own: the index is named by the
+			// endpoint, and each proxy has its own.
+			url, rec := httprec.Proxy(t, srv.URL)
+			flags := append([]string{"--endpoint", url}, base...)
+			if _, stderr, code := sesbox(t, append(flags, "index", "--inventory", "s3://inv/"+r.Root())...); code != 0 {
+				t.Fatalf("index --inventory: exit %d: %s", code, stderr)
+			}
+			for _, q := range rec.Requests() {
+				if q.Method == "GET" && (strings.HasPrefix(q.Path, "/mail?") || strings.HasPrefix(q.Path, "/mail/?")) {
+					t.Errorf("LIST of the mail bucket: %s", q.Path)
+				}
+			}
+			if n := rec.ObjectGets(); n < len(want) {
+				t.Errorf("%d object GETs, want the %d headers (and the report) read", n, len(want))
+			}
+			got := lsRows(t, flags)
+			if !slices.Equal(got, want) {
+				t.Fatalf("inventory index (%d rows) differs from the LIST index (%d rows):\n%s\n---\n%s", len(got), len(want),
+					strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// lsRows is `ls --cached --json`, one JSON line a message.
+func lsRows(t *testing.T, flags []string) []string {
+	t.Helper()
+	out, stderr, code := sesbox(t, append(flags, "ls", "--cached", "--json")...)
+	if code != 0 {
+		t.Fatalf("ls: exit %d: %s", code, stderr)
+	}
+	return strings.Split(strings.TrimSpace(out), "\n")
+}
+
+// syncBuffer is a bytes.Buffer written by the CLI while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestIndexWatch: notifications through a real SNS topic subscribed to a
+// real SQS queue (fauxqs) and sent raw, with a duplicate, one of another
+// prefix and one that is not a notification. `index --watch` (no S3 at
+// all: its endpoint refuses connections) indexes the two new messages from
+// the notifications, prints one line each, leaves the queue empty, and
+// ends cleanly when its context is cancelled (ctrl-c).
+func TestIndexWatch(t *testing.T) {
+	dir := isolate(t)
+	q := peer.StartSQS(t)
+	t.Setenv("AWS_ENDPOINT_URL_SQS", q.URL)
+	ctx := context.Background()
+	client := q.Client()
+	qo, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ses-inbound"),
+		Attributes: map[string]string{"VisibilityTimeout": "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: qo.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics := sns.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, "")},
+		func(o *sns.Options) { o.BaseEndpoint = aws.String(q.URL) })
+	to, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("ses-inbound")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := topics.Subscribe(ctx, &sns.SubscribeInput{TopicArn: to.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(attrs.Attributes["QueueArn"])}); err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Replace(string(body), `"objectKey": "inbox/`, `"objectKey": "sales/`, 1)
+	second := strings.ReplaceAll(string(body), "o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", "p4vrnil0e2ic28trm7dakrc2v0clambda4nbp0g2")
+	for _, m := range []string{string(body), string(body), other} {
+		if _, err := topics.Publish(ctx, &sns.PublishInput{TopicArn: to.TopicArn, Message: aws.String(m)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range []string{second, "not json"} {
+		if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(m)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	conf := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[mailbox.inbox]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = \"http://127.0.0.1:1\"\nqueue_url = %q\n",
+		aws.ToString(qo.QueueUrl))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(wctx, []string{"--config", conf, "index", "--watch"}, strings.NewReader(""), &out, &errOut)
+	}()
+
+	// Until both messages are printed and nothing is left in the queue.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		a, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: qo.QueueUrl,
+			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		empty := a.Attributes["ApproximateNumberOfMessages"] == "0" && a.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+		if empty && strings.Count(out.String(), "\n") >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s: queue %v, printed %q, stderr %q", a.Attributes, out.String(), errOut.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("index --watch: exit %d after cancel: %s", code, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("index --watch did not end after cancel")
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "Test Subject") {
+		t.Fatalf("printed %q, want one line per new message", out.String())
+	}
+	if !strings.Contains(errOut.String(), "outside") {
+		t.Errorf("stderr %q does not say the sales/ notification was ignored", errOut.String())
+	}
+
+	lsOut, stderr, code := sesbox(t, "--config", conf, "ls", "--cached", "--json")
+	if code != 0 {
+		t.Fatalf("ls: exit %d: %s", code, stderr)
+	}
+	var keys []string
+	for _, l := range strings.Split(strings.TrimSpace(lsOut), "\n") {
+		var r lsRow
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, r.Key)
+		if strings.Join(r.Recipients, ",") != "support@acme-demo.example" || r.Subject != "Test Subject" {
+			t.Errorf("%s: recipients %v subject %q", r.Key, r.Recipients, r.Subject)
+		}
+	}
+	slices.Sort(keys)
+	if want := []string{"inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", "inbox/p4vrnil0e2ic28trm7dakrc2v0clambda4nbp0g2"}; !slices.Equal(keys, want) {
+		t.Fatalf("index holds %v, want %v", keys, want)
+	}
+}
