@@ -36,7 +36,7 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 			return 0, false
 		}
 	}
-	v := Parse(head)
+	v := parseWithin(head, ParseDeadline, func(b []byte) *View { return safeParseWith(b, countParser) })
 	if v.Source {
 		return 0, false
 	}

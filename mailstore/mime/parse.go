@@ -28,6 +28,17 @@ var parser = enmime.NewParser(
 	enmime.DisableTextConversion(true),
 )
 
+// countParser is parser without charset detection (a quarter of the CPU
+// of indexing): CountAttachments needs only the tree's shape, and which
+// part is an attachment does not depend on the charset of any text.
+var countParser = enmime.NewParser(
+	enmime.SkipMalformedParts(true),
+	enmime.MultipartWOBoundaryAsSinglePart(true),
+	enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
+	enmime.DisableTextConversion(true),
+	enmime.DisableCharacterDetection(true),
+)
+
 // rawParser reads the same tree without decoding content, for the rare
 // second look fixMislabelledUTF8 needs at a part's original bytes.
 var rawParser = enmime.NewParser(
@@ -93,13 +104,16 @@ func parseWithin(raw []byte, deadline time.Duration, parse func([]byte) *View) *
 }
 
 // safeParse is parse with panics turned into a View.
-func safeParse(raw []byte) (v *View) {
+func safeParse(raw []byte) *View { return safeParseWith(raw, parser) }
+
+// safeParseWith is safeParse through the enmime parser p.
+func safeParseWith(raw []byte, p *enmime.Parser) (v *View) {
 	defer func() {
 		if r := recover(); r != nil {
 			v = headerOnlyView(raw, fmt.Sprintf("message parser failed: %v", r))
 		}
 	}()
-	return parse(raw)
+	return parse(raw, p)
 }
 
 // sourceView is the View when the MIME structure was not read: the header
@@ -108,7 +122,7 @@ func sourceView(raw []byte, warning string) *View {
 	return headerOnlyView(raw, warning)
 }
 
-func parse(raw []byte) *View {
+func parse(raw []byte, parser *enmime.Parser) *View {
 	h := scanHeader(raw)
 	v := newView(h)
 	d := v.setHeader(h)
