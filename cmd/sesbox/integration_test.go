@@ -23,14 +23,8 @@ import (
 // mailbox.
 func TestReadPathAgainstVersityGW(t *testing.T) {
 	isolate(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
-	srv := peer.StartS3(t, false)
-	c := srv.Client()
+	srv, c := versity(t, "ses-inbound")
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ses-inbound")}); err != nil {
-		t.Fatal(err)
-	}
 	stored := map[string][]byte{}
 	putObj := func(key string, b []byte) {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("ses-inbound"), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {
@@ -119,4 +113,14 @@ func TestReadPathAgainstVersityGW(t *testing.T) {
 	if saved == 0 {
 		t.Error("no attachment saved")
 	}
+}
+
+// versity starts versitygw with the named buckets, and points the CLI's
+// credentials at it.
+func versity(t *testing.T, buckets ...string) (*peer.S3, *s3.Client) {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
+	srv := peer.StartS3(t, false)
+	return srv, srv.CreateBuckets(t, buckets...)
 }

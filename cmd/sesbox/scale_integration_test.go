@@ -35,16 +35,8 @@ import (
 // lists.
 func TestIndexFromInventory(t *testing.T) {
 	isolate(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
-	srv := peer.StartS3(t, false)
-	c := srv.Client()
+	srv, c := versity(t, "mail", "inv")
 	ctx := context.Background()
-	for _, b := range []string{"mail", "inv"} {
-		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	files, _ := filepath.Glob("../../testdata/corpus/*.eml")
 	if len(files) < 20 {
 		t.Fatalf("corpus has %d files", len(files))

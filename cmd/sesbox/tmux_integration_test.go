@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sesbox/sesbox/mailstore/demo"
-	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 )
 
 // tmuxSession is the real sesbox binary running in a tmux pane, driven
@@ -98,14 +97,8 @@ func TestTUIInTmuxAgainstVersityGW(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir := isolate(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
-	srv := peer.StartS3(t, false)
-	c := srv.Client()
+	srv, c := versity(t, "ses-inbound")
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ses-inbound")}); err != nil {
-		t.Fatal(err)
-	}
 	for k, b := range demo.Messages() {
 		key := "mail/" + strings.TrimPrefix(k, demo.Prefix)
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("ses-inbound"), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {

@@ -63,6 +63,19 @@ func StartS3(t testing.TB, versioned bool) *S3 {
 	return &S3{URL: "http://127.0.0.1:" + port, Root: root}
 }
 
+// CreateBuckets creates each named bucket on the server and returns a
+// client for it.
+func (s *S3) CreateBuckets(t testing.TB, names ...string) *s3.Client {
+	t.Helper()
+	c := s.Client()
+	for _, b := range names {
+		if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatalf("create bucket %s: %v", b, err)
+		}
+	}
+	return c
+}
+
 // SES is a running aws-ses-v2-local.
 type SES struct {
 	URL string
