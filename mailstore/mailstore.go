@@ -163,6 +163,11 @@ type Summary struct {
 
 	Read    bool // kept in the local index, never in the bucket
 	Missing bool // the object has vanished from the bucket since indexing
+	// HeadersPending is set for a row known only from an S3 Inventory
+	// report: key, size, ETag and the object's date (DateFromStore), its
+	// header block not read yet. No header field (sender, subject,
+	// recipients, verdicts) is known, so no query on one can match it.
+	HeadersPending bool
 	// Warnings are problems met while parsing the header.
 	Warnings []string
 }

@@ -194,6 +194,7 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 			return nil, err
 		}
 		m.ListFrom(inventory.Lister(s3store.NewInventorySource(client), u, st.Location(), os.TempDir()))
+		m.FetchHeaders(mailbox.HeaderFetch{Rate: mc.HeaderRate})
 	}
 	if mc.ForwarderLogs != "" && !a.flags.demo {
 		logs, err := a.logsClient(ctx, mc)

@@ -86,6 +86,10 @@ type MailboxConfig struct {
 	// QueueURL is the SQS queue subscribed to the receipt rule's SNS
 	// topic: index --watch (and the TUI) take new mail from it.
 	QueueURL string `toml:"queue_url"`
+	// HeaderRate bounds the header reads per second after an inventory
+	// (0: as fast as the workers go), so a background fill of millions of
+	// rows stays polite to the bucket.
+	HeaderRate float64 `toml:"header_rate"`
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/sesbox/config.toml.

@@ -39,6 +39,9 @@ func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox, lenient bool) err
 	pr := newProgressPrinter(a.stderr, isTerminal(a.stderr))
 	err := m.Refresh(ctx, pr.update)
 	pr.finish()
+	if err == nil {
+		err = a.notePending(ctx, m)
+	}
 	var partial *index.PartialError
 	var logErr *mailbox.LogError
 	if lenient && (errors.As(err, &partial) || errors.As(err, &logErr)) {
@@ -46,6 +49,18 @@ func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox, lenient bool) err
 		return nil
 	}
 	return err
+}
+
+// notePending says on stderr how many rows have no headers yet (after an
+// inventory, --headers=lazy), so an answer that leaves them out is not
+// taken for the whole truth.
+func (a *app) notePending(ctx context.Context, m *mailbox.Mailbox) error {
+	n, err := m.Pending(ctx)
+	if err != nil || n == 0 {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "sesbox: %d messages have no headers read yet (shown with the S3 date and size; from:, to:, subject: and free text cannot match them); `sesbox index` reads them\n", n)
+	return nil
 }
 
 func newLsCmd(a *app) *cobra.Command {
@@ -79,6 +94,8 @@ func newLsCmd(a *app) *cobra.Command {
 				if err := a.refresh(ctx, m, true); err != nil {
 					return err
 				}
+			} else if err := a.notePending(ctx, m); err != nil {
+				return err
 			}
 			sums, err := m.First(ctx, qq, by, reverse, max(limit, 0))
 			if err != nil {
@@ -142,6 +159,9 @@ type lsRow struct {
 	Report           string `json:"report,omitempty"` // bounce, delay, delivered, complaint
 	Read             bool   `json:"read"`
 	Missing          bool   `json:"missing,omitempty"`
+	// HeadersPending: the row comes from an S3 Inventory report and its
+	// header block is not read yet (from, subject, ... are empty).
+	HeadersPending bool `json:"headersPending,omitempty"`
 	// What the forwarding Lambda's log says (with a forwarder log group):
 	// forwarded, failed, skipped, none, unknown; the reason of a failure;
 	// where it was sent (or tried) and when.
@@ -173,6 +193,8 @@ func lsRowOf(s *mailstore.Summary) lsRow {
 		DMARC:   sanitize.Line(s.Verdicts.DMARC),
 		Read:    s.Read,
 		Missing: s.Missing,
+		// A stub from an inventory: only key, size and date are known.
+		HeadersPending: s.HeadersPending,
 		Report:  s.Report,
 	}
 	if s.DateFromStore {
@@ -427,7 +449,11 @@ overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
 }
 
 func newIndexCmd(a *app) *cobra.Command {
-	var watch bool
+	var (
+		watch      bool
+		headers    string
+		headerRate float64
+	)
 	cmd := &cobra.Command{
 		Use:   "index",
 		Short: "Build or refresh the local index of message headers",
@@ -445,7 +471,12 @@ With --inventory URL (or the mailbox's inventory), the objects come from the
 newest S3 Inventory report under URL (s3://dest-bucket/dest-prefix/
 source-bucket/config-id/; manifest checksum and data file MD5s verified, CSV
 or Parquet) instead of listing the bucket: no LIST call on the mailbox's
-bucket. Headers of new or changed keys are then read as usual.
+bucket. New or changed keys become rows at once, with the S3 date and size
+and no headers; then their headers are read, the newest first (at most
+--header-rate a second). With --headers=lazy it ends once the rows are in:
+a later index (or the TUI, the rows on screen first) reads the headers, and
+until then from:, to:, subject: and free text cannot match those rows (ls
+says how many there are).
 
 With --watch (needs the mailbox's queue_url: the SQS queue subscribed to the
 receipt rule's SNS topic), it does not list: it long-polls the queue until
@@ -464,12 +495,23 @@ are ignored and deleted (a queue belongs to one mailbox).`,
 			if watch {
 				return a.watch(ctx, m, mc)
 			}
+			switch headers {
+			case "eager", "lazy":
+			default:
+				return fmt.Errorf("--headers %q: want eager or lazy", headers)
+			}
+			if cmd.Flags().Changed("header-rate") {
+				mc.HeaderRate = headerRate
+			}
+			m.FetchHeaders(mailbox.HeaderFetch{Lazy: headers == "lazy", Rate: mc.HeaderRate})
 			return a.refresh(ctx, m, false)
 		},
 	}
 	forwarderLogsFlag(cmd, a)
 	cmd.Flags().StringVar(&a.flags.inventory, "inventory", "", "read the objects from the newest S3 Inventory report under `URL` (s3://dest-bucket/dest-prefix/source-bucket/config-id/) instead of listing")
 	cmd.Flags().BoolVar(&watch, "watch", false, "take new mail from the mailbox's queue_url until interrupted, without listing")
+	cmd.Flags().StringVar(&headers, "headers", "eager", "after --inventory: eager reads every new row's headers before ending, lazy ends once the rows are in (a later index or the TUI reads them)")
+	cmd.Flags().Float64Var(&headerRate, "header-rate", 0, "after --inventory: read at most `N` headers per second (0: as fast as possible; config header_rate)")
 	return cmd
 }
 

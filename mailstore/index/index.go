@@ -62,6 +62,9 @@ type Known struct {
 	// Undecrypted is set for a client-side encrypted object indexed
 	// without its header (the placeholder Refresh writes).
 	Undecrypted bool
+	// Pending is set for a stub written from an inventory (Ingest) whose
+	// header block is not read yet.
+	Pending bool
 }
 
 // encryptedSubject is the subject of the placeholder summary of an object
@@ -79,7 +82,7 @@ func (x *Index) Known(ctx context.Context, loc mailstore.Location) (out map[stri
 }
 
 func known(ctx context.Context, db *sql.DB, loc mailstore.Location) (map[string]Known, error) {
-	rows, err := db.QueryContext(ctx, `SELECT key, etag, missing, stale, (subject=? AND from_addr='' AND message_id='')
+	rows, err := db.QueryContext(ctx, `SELECT key, etag, missing, stale, (subject=? AND from_addr='' AND message_id=''), headers_pending
 		FROM messages WHERE bucket=? AND substr(key,1,?)=?`,
 		encryptedSubject, loc.Bucket, len(loc.Prefix), loc.Prefix)
 	if err != nil {
@@ -90,7 +93,7 @@ func known(ctx context.Context, db *sql.DB, loc mailstore.Location) (map[string]
 	for rows.Next() {
 		var k string
 		var v Known
-		if err := rows.Scan(&k, &v.ETag, &v.Missing, &v.Stale, &v.Undecrypted); err != nil {
+		if err := rows.Scan(&k, &v.ETag, &v.Missing, &v.Stale, &v.Undecrypted, &v.Pending); err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
 		out[k] = v
@@ -114,14 +117,15 @@ func put(ctx context.Context, db *sql.DB, bucket string, sums []mailstore.Summar
 	defer tx.Rollback()
 	up, err := tx.PrepareContext(ctx, `INSERT INTO messages(bucket,key,etag,version_id,size,last_modified,kind,date,date_from_store,
 		from_name,from_addr,to_list,cc_list,reply_to,recipients,subject,message_id,in_reply_to,refs,
-		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,report,missing,stale)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)
+		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,report,headers_pending,missing,stale)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)
 		ON CONFLICT(bucket,key) DO UPDATE SET etag=excluded.etag,version_id=excluded.version_id,size=excluded.size,last_modified=excluded.last_modified,
 		kind=excluded.kind,date=excluded.date,date_from_store=excluded.date_from_store,from_name=excluded.from_name,
 		from_addr=excluded.from_addr,to_list=excluded.to_list,cc_list=excluded.cc_list,reply_to=excluded.reply_to,
 		recipients=excluded.recipients,subject=excluded.subject,message_id=excluded.message_id,in_reply_to=excluded.in_reply_to,
 		refs=excluded.refs,attachments=excluded.attachments,attachments_exact=excluded.attachments_exact,spam=excluded.spam,
-		virus=excluded.virus,spf=excluded.spf,dkim=excluded.dkim,dmarc=excluded.dmarc,warnings=excluded.warnings,report=excluded.report,missing=0,stale=0
+		virus=excluded.virus,spf=excluded.spf,dkim=excluded.dkim,dmarc=excluded.dmarc,warnings=excluded.warnings,report=excluded.report,
+		headers_pending=excluded.headers_pending,missing=0,stale=0
 		RETURNING rowid`)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
@@ -140,7 +144,7 @@ func put(ctx context.Context, db *sql.DB, bucket string, sums []mailstore.Summar
 			jsonList(s.To), jsonList(s.Cc), jsonList(s.ReplyTo), jsonList(s.Recipients),
 			s.Subject, s.MessageID, s.InReplyTo, jsonList(s.References),
 			s.Attachments, s.AttachmentsExact, s.Verdicts.Spam, s.Verdicts.Virus, s.Verdicts.SPF,
-			s.Verdicts.DKIM, s.Verdicts.DMARC, jsonList(s.Warnings), s.Report).Scan(&fts[i].RowID)
+			s.Verdicts.DKIM, s.Verdicts.DMARC, jsonList(s.Warnings), s.Report, s.HeadersPending).Scan(&fts[i].RowID)
 		if err != nil {
 			return fmt.Errorf("index %s: %w", s.Key, err)
 		}
@@ -235,7 +239,7 @@ func (x *Index) SetRead(ctx context.Context, bucket, key string, read bool) erro
 
 const columns = `key,etag,version_id,size,last_modified,kind,date,date_from_store,from_name,from_addr,to_list,cc_list,reply_to,
 	recipients,subject,message_id,in_reply_to,refs,attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,read,missing,report,
-	forward_status,forward_error,forward_destinations,forward_time,forward_requests`
+	forward_status,forward_error,forward_destinations,forward_time,forward_requests,headers_pending`
 
 // Summaries returns every indexed message under loc (missing ones
 // included, marked), in no particular order. Rows kept from an older
@@ -313,7 +317,7 @@ func scanSummaries(ctx context.Context, db *sql.DB, q string, args []any, fn fun
 			&to, &cc, &rt, &rcpt, &s.Subject, &s.MessageID, &s.InReplyTo, &refs, &s.Attachments, &s.AttachmentsExact,
 			&s.Verdicts.Spam, &s.Verdicts.Virus, &s.Verdicts.SPF, &s.Verdicts.DKIM, &s.Verdicts.DMARC, &warn,
 			&s.Read, &s.Missing, &s.Report,
-			&s.Forward.Status, &s.Forward.Error, &fwDests, &fwTime, &fwReqs); err != nil {
+			&s.Forward.Status, &s.Forward.Error, &fwDests, &fwTime, &fwReqs, &s.HeadersPending); err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
 		s.LastModified = intToTime(lm)

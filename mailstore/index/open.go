@@ -24,7 +24,7 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 6
+	schemaVersion = 7
 )
 
 // indexesV6 are the indexes schema 6 adds (the tables are schema 5's):
@@ -34,6 +34,17 @@ const indexesV6 = `CREATE INDEX IF NOT EXISTS messages_date ON messages(bucket, 
 
 // v6Steps move a schema 5 index to schema 6.
 var v6Steps = []string{indexesV6}
+
+// v7Steps move a schema 6 index to schema 7: a row may be a stub written
+// from an S3 Inventory report (key, size, ETag, date) whose header block
+// is read later (headers_pending); the partial index finds those rows
+// without scanning the others.
+var v7Steps = []string{
+	`ALTER TABLE messages ADD COLUMN headers_pending INTEGER NOT NULL DEFAULT 0`,
+	indexesV7,
+}
+
+const indexesV7 = `CREATE INDEX IF NOT EXISTS messages_pending ON messages(bucket, date, key) WHERE headers_pending=1;`
 
 const schema = `
 CREATE TABLE messages(
@@ -55,10 +66,11 @@ CREATE TABLE messages(
 	forward_destinations TEXT NOT NULL DEFAULT '[]',
 	forward_time INTEGER NOT NULL DEFAULT -9223372036854775808,
 	forward_requests TEXT NOT NULL DEFAULT '[]',
+	headers_pending INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY(bucket, key)
 );
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
-` + forwardTables + indexesV6
+` + forwardTables + indexesV6 + indexesV7
 
 // forwardTables hold the forwarding Lambda's log (schema 3): the events
 // read from each log group, and how far each group has been read.
@@ -103,6 +115,7 @@ var (
 	// Schema 5 has schema 3's columns; what changed is what a count that is
 	// not exact means (v5Steps).
 	columnsV5 = columnsV3
+	columnsV7 = sortedCopy(append(append([]string{}, columnsV5...), "headers_pending"))
 )
 
 func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
@@ -396,24 +409,30 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 6 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 7 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
 	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
-		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v6Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v6Steps, v7Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
 		}
-		return "the index was upgraded to schema 6 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 7 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case version == 3 && hasFTS && slices.Equal(cols, columnsV3):
-		if err := migrate(ctx, db, slices.Concat(v5Steps, v6Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v5Steps, v6Steps, v7Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 3: %w", err)
 		}
-		return "the index was upgraded to schema 6 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 7 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case version == 5 && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, v6Steps); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v6Steps, v7Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 5: %w", err)
 		}
 		return "", nil
-	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV5) &&
+	case version == 6 && hasFTS && slices.Equal(cols, columnsV5) &&
+		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
+		if err := migrate(ctx, db, v7Steps); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 6: %w", err)
+		}
+		return "", nil
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV7) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
 		return "", nil
 	}
@@ -525,7 +544,7 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
-	}, append(slices.Clone(v3Steps), v6Steps...)...) {
+	}, slices.Concat(v3Steps, v6Steps, v7Steps)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -548,7 +567,7 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1`,
-	}, append(slices.Clone(v3Steps), v6Steps...)...) {
+	}, slices.Concat(v3Steps, v6Steps, v7Steps)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -563,7 +582,8 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 // one transaction. From schema 2: the forward status columns and the log
 // tables (v3Steps; the statuses come from the log group, read in full by
 // the next index run that names one), then v5Steps, then v6Steps (the
-// date index). From schema 3: v5Steps and v6Steps; from 5: v6Steps.
+// date index), then v7Steps (header stubs). From schema 3: v5Steps on;
+// from 5: v6Steps on; from 6: v7Steps.
 func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {

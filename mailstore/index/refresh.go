@@ -160,7 +160,8 @@ func (r listResult) gone(known map[string]Known) []string {
 
 // listChanged is the lister stage: it runs list and sends to out every
 // object that is new, whose ETag changed, or whose summary must be read
-// again (stale, undecrypted). It does not close out.
+// again (stale, undecrypted, a stub from an inventory). It does not close
+// out.
 func listChanged(ctx context.Context, list Lister, known map[string]Known, out chan<- mailstore.Object, n *counters) listResult {
 	res := listResult{seen: make(map[string]bool, len(known))}
 	res.err = list(ctx, func(page []mailstore.Object) error {
@@ -168,7 +169,7 @@ func listChanged(ctx context.Context, list Lister, known map[string]Known, out c
 			n.listed.Add(1)
 			res.seen[o.Key] = true
 			k, ok := known[o.Key]
-			if ok && k.ETag == o.ETag && !k.Undecrypted && !k.Stale {
+			if ok && k.ETag == o.ETag && !k.Undecrypted && !k.Stale && !k.Pending {
 				if k.Missing {
 					res.back = append(res.back, o.Key)
 				}

@@ -34,6 +34,25 @@ type Mailbox struct {
 	mu      sync.Mutex
 	applied map[string]time.Time // shared read state applied to the index, by key
 	list    index.Lister         // nil: LIST the bucket
+	headers HeaderFetch
+}
+
+// HeaderFetch says how Refresh reads header blocks after taking a listing
+// source's objects in as rows without headers (ListFrom).
+type HeaderFetch struct {
+	// Lazy leaves the rows pending: FillHeaders reads them later (the TUI,
+	// the screen's rows first), or the next `sesbox index`.
+	Lazy bool
+	// Rate is header reads per second at the most (0: as fast as the
+	// workers go).
+	Rate float64
+}
+
+// FetchHeaders sets how Refresh reads headers after an inventory.
+func (m *Mailbox) FetchHeaders(h HeaderFetch) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.headers = h
 }
 
 // SharedReadState is read state shared by several operators (team mode:
@@ -64,7 +83,9 @@ func (m *Mailbox) ShareReadState(s SharedReadState) {
 }
 
 // ListFrom makes Refresh take the mailbox's objects from list (such as an
-// S3 Inventory report, inventory.Lister) instead of listing the bucket.
+// S3 Inventory report, inventory.Lister) instead of listing the bucket:
+// they become rows without headers at once (index.Ingest), whose header
+// blocks are read after (index.FillHeaders; see FetchHeaders).
 func (m *Mailbox) ListFrom(list index.Lister) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -150,9 +171,14 @@ func (m *Mailbox) Store() mailstore.Store { return m.store }
 // status decided again (a *LogError when that fails).
 func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
 	m.mu.Lock()
-	list := m.list
+	list, headers := m.list, m.headers
 	m.mu.Unlock()
-	err := index.Refresh(ctx, m.idx, m.store, index.Options{List: list}, progress)
+	var err error
+	if list == nil {
+		err = index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
+	} else {
+		err = m.ingest(ctx, list, headers, progress)
+	}
 	var partial *index.PartialError
 	if err != nil && !errors.As(err, &partial) {
 		return err
@@ -164,6 +190,43 @@ func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
 		return lerr
 	}
 	return err
+}
+
+// ingest takes list's objects in as rows without headers and, unless
+// headers.Lazy, reads their headers, reporting both as one refresh.
+func (m *Mailbox) ingest(ctx context.Context, list index.Lister, headers HeaderFetch, progress func(Progress)) error {
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	var listed int
+	err := index.Ingest(ctx, m.idx, m.Location(), list, func(p Progress) {
+		listed = p.Listed
+		if !headers.Lazy {
+			// Not done: the headers come next.
+			p.Done = false
+		}
+		progress(p)
+	})
+	if err != nil || headers.Lazy {
+		return err
+	}
+	return m.FillHeaders(ctx, index.FillOptions{Rate: headers.Rate}, func(p Progress) {
+		p.Listed = listed
+		progress(p)
+	})
+}
+
+// FillHeaders reads the header blocks of the rows an inventory left
+// without them (opt.First first: the rows on screen), see
+// index.FillHeaders.
+func (m *Mailbox) FillHeaders(ctx context.Context, opt index.FillOptions, progress func(Progress)) error {
+	return index.FillHeaders(ctx, m.idx, m.store, opt, progress)
+}
+
+// Pending counts the rows whose header block is not read yet: no query
+// on a header field (from:, to:, subject:, free text) can match them.
+func (m *Mailbox) Pending(ctx context.Context) (int, error) {
+	return m.idx.Pending(ctx, m.Location())
 }
 
 func (m *Mailbox) pullReadState(ctx context.Context) error {
