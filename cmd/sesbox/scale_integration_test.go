@@ -110,6 +110,97 @@ func TestIndexFromInventory(t *testing.T) {
 	}
 }
 
+// TestIndexFromInventoryLazy: `index --inventory --headers=lazy` writes
+// the report's rows without reading one message (no GET, no LIST of the
+// mail bucket): each row says headersPending with the S3 size and date; a
+// query on a header field says on stderr how many rows it cannot see.
+// A later `index --inventory` reads the headers, and the index is then the
+// one a LIST-based refresh builds.
+func TestIndexFromInventoryLazy(t *testing.T) {
+	isolate(t)
+	srv, c := versity(t, "mail", "inv")
+	ctx := context.Background()
+	files, _ := filepath.Glob("../../testdata/corpus/*.eml")
+	if len(files) < 12 {
+		t.Fatalf("corpus has %d files", len(files))
+	}
+	for i, f := range files[:12] {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := fmt.Sprintf("inbox/%04dlazy%032d", i, i)
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("mail"), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listed, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("mail")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []invgen.Object
+	sizes := map[string]int64{}
+	for _, o := range listed.Contents {
+		objs = append(objs, invgen.Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size),
+			ETag: strings.Trim(aws.ToString(o.ETag), `"`), LastModified: aws.ToTime(o.LastModified)})
+		sizes[aws.ToString(o.Key)] = aws.ToInt64(o.Size)
+	}
+	r := invgen.Report{DestBucket: "inv", DestPrefix: "reports/", SourceBucket: "mail", ConfigID: "daily",
+		Format: "CSV", Created: time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC), PerFile: 5}
+	if err := invgen.Write(r, objs, func(key string, body []byte) error {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("inv"), Key: aws.String(key), Body: bytes.NewReader(body)})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--bucket", "mail", "--prefix", "inbox/"}
+	if _, stderr, code := sesbox(t, append([]string{"--endpoint", srv.URL}, append(base, "index")...)...); code != 0 {
+		t.Fatalf("index: exit %d: %s", code, stderr)
+	}
+	want := lsRows(t, append([]string{"--endpoint", srv.URL}, base...))
+
+	url, rec := httprec.Proxy(t, srv.URL)
+	flags := append([]string{"--endpoint", url}, base...)
+	inv := "s3://inv/" + r.Root()
+	if _, stderr, code := sesbox(t, append(flags, "index", "--inventory", inv, "--headers=lazy")...); code != 0 {
+		t.Fatalf("index --headers=lazy: exit %d: %s", code, stderr)
+	} else if !strings.Contains(stderr, "12 messages have no headers read yet") {
+		t.Errorf("stderr %q does not count the rows without headers", stderr)
+	}
+	for _, q := range rec.Requests() {
+		if strings.HasPrefix(q.Path, "/mail") {
+			t.Errorf("lazy ingest sent %s %s to the mail bucket", q.Method, q.Path)
+		}
+	}
+	rows := lsRows(t, flags)
+	if len(rows) != 12 {
+		t.Fatalf("%d rows after the lazy ingest, want 12", len(rows))
+	}
+	for _, l := range rows {
+		var row lsRow
+		if err := json.Unmarshal([]byte(l), &row); err != nil {
+			t.Fatal(err)
+		}
+		if !row.HeadersPending || row.Subject != "" || row.Size != sizes[row.Key] || row.DateSource == "" {
+			t.Errorf("lazy row %s", l)
+		}
+	}
+	out, stderr, code := sesbox(t, append(flags, "ls", "--cached", "--query", "from:example")...)
+	if code != 0 || out != "" || !strings.Contains(stderr, "12 messages have no headers read yet") {
+		t.Errorf("ls --query from: over pending rows: exit %d, out %q, stderr %q", code, out, stderr)
+	}
+
+	if _, stderr, code := sesbox(t, append(flags, "index", "--inventory", inv, "--header-rate", "50")...); code != 0 {
+		t.Fatalf("index --inventory: exit %d: %s", code, stderr)
+	} else if strings.Contains(stderr, "no headers read yet") {
+		t.Errorf("stderr %q after the headers were read", stderr)
+	}
+	if got := lsRows(t, flags); !slices.Equal(got, want) {
+		t.Fatalf("after the headers were read the index differs from the LIST index:\n%s\n---\n%s",
+			strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // lsRows is `ls --cached --json`, one JSON line a message.
 func lsRows(t *testing.T, flags []string) []string {
 	t.Helper()

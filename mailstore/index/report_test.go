@@ -86,7 +86,7 @@ func TestMigrateV5AddsTheDateIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DROP INDEX messages_date; PRAGMA user_version=5`); err != nil {
+	if _, err := db.Exec(dropV7 + `DROP INDEX messages_date; PRAGMA user_version=5`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
