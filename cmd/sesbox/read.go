@@ -195,7 +195,7 @@ func lsRowOf(s *mailstore.Summary) lsRow {
 		Missing: s.Missing,
 		// A stub from an inventory: only key, size and date are known.
 		HeadersPending: s.HeadersPending,
-		Report:  s.Report,
+		Report:         s.Report,
 	}
 	if s.DateFromStore {
 		r.DateSource = "s3"
