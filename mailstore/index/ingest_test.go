@@ -1,0 +1,141 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/query"
+)
+
+// orderStore is a pagedStore that records the order of header reads.
+type orderStore struct {
+	pagedStore
+	mu   sync.Mutex
+	read []string
+	at   []time.Time
+}
+
+func (s *orderStore) ReadHeader(ctx context.Context, key string) ([]byte, mailstore.Object, error) {
+	s.mu.Lock()
+	s.read, s.at = append(s.read, key), append(s.at, time.Now())
+	s.mu.Unlock()
+	return s.pagedStore.ReadHeader(ctx, key)
+}
+
+func stubObj(i int, etag string) mailstore.Object {
+	return mailstore.Object{Key: fmt.Sprintf("inbox/m%04d", i), ETag: etag, Size: int64(100 + i),
+		LastModified: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)}
+}
+
+// TestIngestThenFill: Ingest writes rows without headers (S3 date and
+// size, HeadersPending, invisible to a header query); a second Ingest of
+// the same report changes nothing; FillHeaders reads First before the
+// rest, then the newest first, and leaves no row pending; an Ingest with
+// a changed ETag makes the row a stub again, its read mark kept and its
+// old words out of the full-text index.
+func TestIngestThenFill(t *testing.T) {
+	ctx := context.Background()
+	x, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	st := &orderStore{pagedStore: pagedStore{hdr: map[string][]byte{}}}
+	loc := st.Location()
+	var objs []mailstore.Object
+	for i := range 1200 {
+		o := stubObj(i, "e1")
+		objs = append(objs, o)
+		st.hdr[o.Key] = fmt.Appendf(nil, "From: Sender %d <s%d@example.com>\r\nSubject: hello %d\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nbody\r\n", i, i, i)
+	}
+	list := func(ctx context.Context, fn func([]mailstore.Object) error) error {
+		for i := 0; i < len(objs); i += 500 {
+			if err := fn(objs[i:min(i+500, len(objs))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var last Progress
+	if err := Ingest(ctx, x, loc, list, func(p Progress) { last = p }); err != nil {
+		t.Fatal(err)
+	}
+	if !last.Done || last.Listed != 1200 || last.ToFetch != 1200 || len(st.read) != 0 {
+		t.Fatalf("ingest: %+v, %d reads", last, len(st.read))
+	}
+	if n, err := x.Pending(ctx, loc); err != nil || n != 1200 {
+		t.Fatalf("pending %d, %v", n, err)
+	}
+	s, ok, err := x.Get(ctx, loc.Bucket, objs[7].Key)
+	if err != nil || !ok || !s.HeadersPending || s.Size != 107 || !s.Date.Equal(objs[7].LastModified) || !s.DateFromStore || s.Subject != "" {
+		t.Fatalf("stub %+v %v %v", s, ok, err)
+	}
+	q, _ := query.Parse("from:s7@example.com", time.Now())
+	if got, err := x.Query(ctx, loc, q, query.ByDate, false, 0); err != nil || len(got) != 0 {
+		t.Fatalf("from: matched a pending row: %v %v", got, err)
+	}
+	if err := Ingest(ctx, x, loc, list, func(p Progress) { last = p }); err != nil || last.ToFetch != 0 {
+		t.Fatalf("second ingest wrote %d stubs, %v", last.ToFetch, err)
+	}
+
+	first := []string{objs[3].Key, objs[900].Key}
+	if err := FillHeaders(ctx, x, st, FillOptions{Workers: 1, First: first}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.read) != 1200 || !slices.Equal(st.read[:2], first) || st.read[2] != objs[1199].Key || st.read[1199] != objs[0].Key {
+		t.Fatalf("read %d headers, order %v ... %v", len(st.read), st.read[:3], st.read[len(st.read)-1])
+	}
+	if n, err := x.Pending(ctx, loc); err != nil || n != 0 {
+		t.Fatalf("pending after fill %d, %v", n, err)
+	}
+	if got, err := x.Query(ctx, loc, q, query.ByDate, false, 0); err != nil || len(got) != 1 || got[0].Subject != "hello 7" || got[0].HeadersPending {
+		t.Fatalf("from: after fill: %+v %v", got, err)
+	}
+
+	if err := x.SetRead(ctx, loc.Bucket, objs[7].Key, true); err != nil {
+		t.Fatal(err)
+	}
+	objs[7].ETag = "e2"
+	if err := Ingest(ctx, x, loc, list, func(p Progress) { last = p }); err != nil || last.ToFetch != 1 {
+		t.Fatalf("ingest of one changed key wrote %d stubs, %v", last.ToFetch, err)
+	}
+	s, _, _ = x.Get(ctx, loc.Bucket, objs[7].Key)
+	if !s.HeadersPending || !s.Read || s.Subject != "" || s.ETag != "e2" {
+		t.Fatalf("changed key: %+v", s)
+	}
+	var terms int
+	if err := x.db.QueryRow(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '"s7@example.com"'`).Scan(&terms); err != nil || terms != 0 {
+		t.Fatalf("the changed key's old words are still in the full-text index: %d rows, %v", terms, err)
+	}
+}
+
+// TestFillHeadersRate: the reads start no faster than Rate.
+func TestFillHeadersRate(t *testing.T) {
+	ctx := context.Background()
+	x, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	st := &orderStore{pagedStore: pagedStore{hdr: map[string][]byte{}}}
+	var objs []mailstore.Object
+	for i := range 6 {
+		objs = append(objs, stubObj(i, "e1"))
+		st.hdr[objs[i].Key] = []byte("Subject: x\r\n\r\n")
+	}
+	if err := Ingest(ctx, x, st.Location(), func(ctx context.Context, fn func([]mailstore.Object) error) error { return fn(objs) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := FillHeaders(ctx, x, st, FillOptions{Workers: 8, Rate: 20}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Six reads at 20/s: the sixth starts 250 ms after the first.
+	if d := st.at[5].Sub(st.at[0]); d < 240*time.Millisecond {
+		t.Fatalf("6 reads within %v at 20/s", d)
+	}
+}
