@@ -526,13 +526,15 @@ func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) e
 		return err
 	}
 	var werr error
-	err = m.Watch(ctx, notify.NewWatcher(client, mc.QueueURL, m.Location()), func(b notify.Batch) {
+	err = m.Watch(ctx, notify.NewWatcher(client, mc.QueueURL, m.Location()), mailbox.DefaultBackoff, func(b notify.Batch) {
 		for _, p := range b.Problems {
 			fmt.Fprintln(a.stderr, "sesbox: ignored:", sanitize.Line(p))
 		}
 		if werr == nil {
 			werr = printTable(a.stdout, b.New)
 		}
+	}, func(err error, wait time.Duration) {
+		fmt.Fprintf(a.stderr, "sesbox: %s; retrying in %s\n", sanitize.Line(mailstore.Explain(err)), wait)
 	})
 	if err != nil {
 		return err

@@ -7,11 +7,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -341,5 +346,99 @@ func TestIndexWatch(t *testing.T) {
 	slices.Sort(keys)
 	if want := []string{"inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", "inbox/p4vrnil0e2ic28trm7dakrc2v0clambda4nbp0g2"}; !slices.Equal(keys, want) {
 		t.Fatalf("index holds %v, want %v", keys, want)
+	}
+}
+
+// TestIndexWatchRetries: fauxqs behind a proxy that drops every
+// connection while "down". `index --watch` started during the outage says
+// on stderr that it retries (and when), then indexes the message sent
+// once the queue is back, and still ends cleanly on cancel. A queue_url
+// naming no queue ends the watch at once with a hint.
+func TestIndexWatchRetries(t *testing.T) {
+	dir := isolate(t)
+	q := peer.StartSQS(t)
+	ctx := context.Background()
+	client := q.Client()
+	qo, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ses-inbound")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var down atomic.Bool
+	down.Store(true)
+	target, _ := neturl.Parse(q.URL)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			// As a queue endpoint that cannot be reached: no answer.
+			if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				c.Close()
+			}
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SQS", proxy.URL)
+
+	conf := filepath.Join(dir, "config.toml")
+	writeConf := func(queue string) {
+		if err := os.WriteFile(conf, []byte(fmt.Sprintf("[mailbox.inbox]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = \"http://127.0.0.1:1\"\nqueue_url = %q\n",
+			queue)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeConf(aws.ToString(qo.QueueUrl))
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(wctx, []string{"--config", conf, "index", "--watch"}, strings.NewReader(""), &out, &errOut)
+	}()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for !cond() {
+			select {
+			case code := <-done:
+				t.Fatalf("index --watch ended (exit %d) waiting for %s: stderr %q", code, what, errOut.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 60 s no %s: stdout %q, stderr %q", what, out.String(), errOut.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitFor("retry message", func() bool { return strings.Contains(errOut.String(), "retrying in") })
+	down.Store(false)
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("indexed message", func() bool { return strings.Contains(out.String(), "Test Subject") })
+	t.Logf("stderr of the watch: %s", errOut.String())
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("index --watch: exit %d after cancel: %s", code, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("index --watch did not end after cancel")
+	}
+
+	writeConf(strings.TrimSuffix(aws.ToString(qo.QueueUrl), "ses-inbound") + "no-such-queue")
+	start := time.Now()
+	_, stderr, code := sesbox(t, "--config", conf, "index", "--watch")
+	if code == 0 || !strings.Contains(stderr, "queue does not exist") || strings.Contains(stderr, "retrying") {
+		t.Fatalf("watch of a missing queue: exit %d, stderr %q", code, stderr)
+	}
+	t.Logf("stderr of the watch of a missing queue: %s", stderr)
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("a missing queue took %v to report", d)
 	}
 }

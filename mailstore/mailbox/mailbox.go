@@ -120,18 +120,61 @@ func (m *Mailbox) Poll(ctx context.Context, w *notify.Watcher) (notify.Batch, er
 	return b, err
 }
 
+// Backoff is how long Watch waits after failed polls: First after the
+// first failure, doubled after each one that follows, never above Max.
+type Backoff struct {
+	First, Max time.Duration
+}
+
+// DefaultBackoff waits 1 s, 2 s, 4 s, ... up to 30 s between failed polls.
+var DefaultBackoff = Backoff{First: time.Second, Max: 30 * time.Second}
+
+func (b Backoff) after(failures int) time.Duration {
+	d := b.First
+	for range failures - 1 {
+		if d >= b.Max/2 {
+			return b.Max
+		}
+		d *= 2
+	}
+	return min(d, b.Max)
+}
+
 // Watch polls w (Poll) until ctx ends, calling fn with each poll's batch.
-// A cancelled ctx ends it with nil.
-func (m *Mailbox) Watch(ctx context.Context, w *notify.Watcher, fn func(notify.Batch)) error {
+// A failed poll (the queue unreachable, throttled, the index busy) is
+// retried after bo's wait, told to retrying first; a success starts the
+// backoff over. Only an error waiting cannot cure (notify.Permanent: the
+// queue does not exist, access is denied) ends it, with a hint. A
+// cancelled ctx ends it with nil.
+func (m *Mailbox) Watch(ctx context.Context, w *notify.Watcher, bo Backoff, fn func(notify.Batch), retrying func(err error, wait time.Duration)) error {
+	failures := 0
 	for {
 		b, err := m.Poll(ctx, w)
 		if ctx.Err() != nil {
 			return nil
 		}
-		if err != nil {
-			return err
+		if err == nil {
+			failures = 0
+			fn(b)
+			continue
 		}
-		fn(b)
+		if hint := notify.Permanent(err); hint != "" {
+			return &mailstore.HintError{Hint: hint, Err: err}
+		}
+		if len(b.New) > 0 {
+			// Committed, only the delete failed: they were indexed.
+			fn(b)
+		}
+		failures++
+		wait := bo.after(failures)
+		retrying(err, wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		}
 	}
 }
 

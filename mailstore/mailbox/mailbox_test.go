@@ -173,3 +173,17 @@ func TestSavePartsOfAnUnreadStructure(t *testing.T) {
 		t.Fatalf("wrote %d files", len(ents))
 	}
 }
+
+func TestBackoffDoublesUpToMax(t *testing.T) {
+	bo := Backoff{First: time.Second, Max: 30 * time.Second}
+	var got []time.Duration
+	for f := 1; f <= 7; f++ {
+		got = append(got, bo.after(f))
+	}
+	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
+	for i := range want {
+		if got[i] != want[i]*time.Second {
+			t.Fatalf("waits %v, want %v seconds", got, want)
+		}
+	}
+}

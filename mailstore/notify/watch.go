@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/sesbox/sesbox/mailstore"
 )
@@ -98,4 +99,23 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 		return b, errors.New("delete from " + w.queueURL + ": " + aws.ToString(del.Failed[0].Message))
 	}
 	return b, nil
+}
+
+// Permanent returns what to do about err from Poll when waiting cannot
+// cure it (the queue does not exist, the credentials may not use it), ""
+// for everything else: a queue unreachable for a while, throttling, a
+// busy index are worth retrying.
+func Permanent(err error) string {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return ""
+	}
+	switch ae.ErrorCode() {
+	case "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue":
+		return "the queue does not exist: check the mailbox's queue_url (and its region)"
+	case "AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "UnrecognizedClientException",
+		"SignatureDoesNotMatch", "InvalidSecurity", "KMS.AccessDeniedException":
+		return "the credentials may not read this queue: allow sqs:ReceiveMessage and sqs:DeleteMessage on it (docs/scale.md)"
+	}
+	return ""
 }
