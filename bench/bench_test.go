@@ -187,6 +187,10 @@ func TestBench(t *testing.T) {
 		rep.add("TUI one keypress (j)", float64(key.Milliseconds()), "ms", "", "< 1 frame (16 ms) + tmux poll", yes(key < 40*time.Millisecond), "send-keys to the moved cursor on screen; poll every 2 ms")
 	}
 
+	// Past listing: an S3 Inventory of 1M keys, and new mail from a queue.
+	inventoryBench(t, bin, srv, rep, rtt, linkMBs)
+	queueLatency(t, bin, srv, rep)
+
 	print(t, rep)
 	b, _ := json.MarshalIndent(rep, "", "  ")
 	if err := os.WriteFile("results.json", append(b, '\n'), 0o644); err != nil {
@@ -423,6 +427,7 @@ type runResult struct {
 	cpu    time.Duration
 	maxRSS int64 // bytes
 	stdout []byte
+	stderr string
 }
 
 func run(t *testing.T, bin string, env []string, args ...string) runResult {
@@ -438,7 +443,7 @@ func run(t *testing.T, bin string, env []string, args ...string) runResult {
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return runResult{wall: wall, cpu: cpu, maxRSS: ru.Maxrss * 1024, stdout: out.Bytes()}
+	return runResult{wall: wall, cpu: cpu, maxRSS: ru.Maxrss * 1024, stdout: out.Bytes(), stderr: errb.String()}
 }
 
 // tuiLatency starts the binary in tmux and times the first screen and one
