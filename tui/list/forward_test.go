@@ -31,3 +31,24 @@ func TestForwardBadges(t *testing.T) {
 		t.Errorf("%d forward badges, want 2:\n%s", strings.Count(view, "[fwd "), view)
 	}
 }
+
+// TestPendingHeadersRow: a row from an inventory, its header block not
+// read yet, says so, with the S3 date and size, until its summary comes.
+func TestPendingHeadersRow(t *testing.T) {
+	sums := fixture.Summaries()[:2]
+	sums[0] = mailstore.Summary{Object: mailstore.Object{Key: "inbox/stub", Size: 123456, LastModified: sums[0].Date},
+		Date: sums[0].Date, DateFromStore: true, HeadersPending: true}
+	m := New(fixture.Common(120, 20))
+	m.SetSize(120, 20)
+	m.SetSummaries(sums)
+	view := ansi.Strip(m.View())
+	if !strings.Contains(view, "(headers not read yet)") || !strings.Contains(view, mailstore.FormatSize(123456)) {
+		t.Fatalf("pending row not shown as such:\n%s", view)
+	}
+	filled := sums[0]
+	filled.HeadersPending, filled.Subject = false, "now read"
+	m.Add([]mailstore.Summary{filled})
+	if view := ansi.Strip(m.View()); strings.Contains(view, "(headers not read yet)") || !strings.Contains(view, "now read") {
+		t.Fatalf("filled row:\n%s", view)
+	}
+}

@@ -245,7 +245,11 @@ func (m Model) subjectText(rw row, s *mailstore.Summary) string {
 		subj = "(not a mail message)"
 	default:
 		subj = sanitize.Line(s.Subject)
-		if subj == "" {
+		switch {
+		case s.HeadersPending:
+			// From an inventory: the S3 date and size are all there is yet.
+			subj = "(headers not read yet)"
+		case subj == "":
 			subj = "(no subject)"
 		}
 		subj = mailreport.Badge(s.Report) + mailstore.ForwardBadge(s.Forward.Status) + subj
