@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,5 +52,45 @@ func TestRootShowsQueuedMailWithoutListing(t *testing.T) {
 	}
 	if v := h.view(); !strings.Contains(v, "Arrived through the queue") {
 		t.Fatalf("the queued message is not on screen:\n%s", v)
+	}
+}
+
+// Rows from an inventory, with no headers yet, are read first when they
+// are on screen: the page asks its FillHeaders for exactly those (once),
+// and their summaries replace them, ahead of any background fill.
+func TestRootFillsHeadersOnScreen(t *testing.T) {
+	fake := fixture.NewFake("a")
+	var pending []string
+	for i := range fake.Sums[:3] {
+		s := &fake.Sums[i]
+		pending = append(pending, s.Key)
+		*s = mailstore.Summary{Object: s.Object, Date: s.Date, DateFromStore: true, HeadersPending: true}
+	}
+	var asked [][]string
+	b := box("inbox", fake)
+	b.FillHeaders = func(ctx context.Context, opt mailbox.FillOptions, progress func(mailbox.Progress)) error {
+		asked = append(asked, opt.Keys)
+		var filled []mailstore.Summary
+		for _, k := range opt.Keys {
+			filled = append(filled, mailstore.Summary{Object: mailstore.Object{Key: k}, Date: fixture.Now,
+				From: mailstore.Address{Address: "x@example.com"}, Subject: "filled " + k[len(k)-4:]})
+		}
+		progress(mailbox.Progress{New: filled})
+		return nil
+	}
+	h := &harness{t: t, m: New(context.Background(), fixture.Common(100, 30), []Box{b}, false, nil)}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.settle(h.m.Init())
+	if v := h.view(); strings.Contains(v, "(headers not read yet)") || !strings.Contains(v, "filled ") {
+		t.Fatalf("rows on screen not filled:\n%s", v)
+	}
+	var all []string
+	for _, a := range asked {
+		all = append(all, a...)
+	}
+	slices.Sort(all)
+	slices.Sort(pending)
+	if !slices.Equal(all, pending) {
+		t.Fatalf("asked for %v, want each pending row on screen once: %v", asked, pending)
 	}
 }

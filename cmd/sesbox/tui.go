@@ -98,6 +98,9 @@ func (a *app) tuiBoxes(ctx context.Context) (boxes []tui.Box, closeFn func(), er
 			return nil, func() {}, err
 		}
 		b := tui.Box{Name: m.Name, Mailbox: m}
+		if mc.Inventory != "" && !a.flags.demo {
+			b.FillHeaders = m.FillHeaders
+		}
 		if mc.QueueURL != "" && !a.flags.demo {
 			client, err := a.sqsClient(ctx, mc)
 			if err != nil {

@@ -141,9 +141,9 @@ type FillOptions struct {
 	// many as the workers manage): a background fill stays polite to the
 	// bucket and to the machine.
 	Rate float64
-	// First are keys to read before the others (the rows on screen); keys
-	// that are not pending are skipped.
-	First []string
+	// Keys, when set, limits the fill to these keys (those still pending):
+	// the rows on screen, read before the background fill reaches them.
+	Keys []string
 	// Every is how often progress is reported at the least.
 	Every time.Duration
 }
@@ -153,7 +153,7 @@ type FillOptions struct {
 const fillPage = 500
 
 // FillHeaders reads the header block of every row under loc that Ingest
-// left pending (opt.First first, then the newest first) and writes the
+// left pending (or of opt.Keys only), the newest first, and writes the
 // summaries in place of the stubs, at opt.Rate. It stops when none is
 // left, or when ctx ends (returning ctx's error): what was written stays,
 // and the rest stays pending for the next call. Reads that fail are
@@ -188,8 +188,8 @@ func FillHeaders(ctx context.Context, x *Index, st mailstore.Store, opt FillOpti
 	return nil
 }
 
-// pendingObjects is FillHeaders' lister: it sends the pending rows to out,
-// opt.First's first, then page by page from the newest, no faster than
+// pendingObjects is FillHeaders' lister: it sends the pending rows to out
+// (opt.Keys' only, when set), page by page from the newest, no faster than
 // opt.Rate. It does not close out.
 func pendingObjects(ctx context.Context, x *Index, loc mailstore.Location, opt FillOptions, out chan<- mailstore.Object, n *counters) error {
 	start := time.Now()
@@ -216,18 +216,21 @@ func pendingObjects(ctx context.Context, x *Index, loc mailstore.Location, opt F
 			return ctx.Err()
 		}
 	}
-	first := map[string]bool{}
-	for _, k := range opt.First {
-		s, ok, err := x.Get(ctx, loc.Bucket, k)
-		if err != nil {
-			return err
-		}
-		if ok && s.HeadersPending && !first[k] {
-			first[k] = true
-			if err := send(s.Object); err != nil {
+	if opt.Keys != nil {
+		seen := map[string]bool{}
+		for _, k := range opt.Keys {
+			s, ok, err := x.Get(ctx, loc.Bucket, k)
+			if err != nil {
 				return err
 			}
+			if ok && s.HeadersPending && !seen[k] {
+				seen[k] = true
+				if err := send(s.Object); err != nil {
+					return err
+				}
+			}
 		}
+		return nil
 	}
 	// Keyset paging over (date, key), newest first: rows filled meanwhile
 	// leave the partial index, and a row that failed is not met again.
@@ -266,9 +269,6 @@ func pendingObjects(ctx context.Context, x *Index, loc mailstore.Location, opt F
 			return nil
 		}
 		for _, o := range page {
-			if first[o.Key] {
-				continue
-			}
 			if err := send(o); err != nil {
 				return err
 			}

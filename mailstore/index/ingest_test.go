@@ -34,8 +34,9 @@ func stubObj(i int, etag string) mailstore.Object {
 
 // TestIngestThenFill: Ingest writes rows without headers (S3 date and
 // size, HeadersPending, invisible to a header query); a second Ingest of
-// the same report changes nothing; FillHeaders reads First before the
-// rest, then the newest first, and leaves no row pending; an Ingest with
+// the same report changes nothing; FillHeaders of the keys on screen reads
+// only those, then the rest is read newest first and no row is left
+// pending; an Ingest with
 // a changed ETag makes the row a stub again, its read mark kept and its
 // old words out of the full-text index.
 func TestIngestThenFill(t *testing.T) {
@@ -83,11 +84,18 @@ func TestIngestThenFill(t *testing.T) {
 		t.Fatalf("second ingest wrote %d stubs, %v", last.ToFetch, err)
 	}
 
-	first := []string{objs[3].Key, objs[900].Key}
-	if err := FillHeaders(ctx, x, st, FillOptions{Workers: 1, First: first}, nil); err != nil {
+	onScreen := []string{objs[3].Key, objs[900].Key, objs[3].Key}
+	var got []mailstore.Summary
+	if err := FillHeaders(ctx, x, st, FillOptions{Workers: 1, Keys: onScreen}, func(p Progress) { got = append(got, p.New...) }); err != nil {
 		t.Fatal(err)
 	}
-	if len(st.read) != 1200 || !slices.Equal(st.read[:2], first) || st.read[2] != objs[1199].Key || st.read[1199] != objs[0].Key {
+	if !slices.Equal(st.read, onScreen[:2]) || len(got) != 2 || got[0].Subject != "hello 3" || got[0].HeadersPending {
+		t.Fatalf("fill of the rows on screen read %v, reported %d", st.read, len(got))
+	}
+	if err := FillHeaders(ctx, x, st, FillOptions{Workers: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.read) != 1200 || st.read[2] != objs[1199].Key || st.read[1199] != objs[0].Key || slices.Contains(st.read[2:], objs[900].Key) {
 		t.Fatalf("read %d headers, order %v ... %v", len(st.read), st.read[:3], st.read[len(st.read)-1])
 	}
 	if n, err := x.Pending(ctx, loc); err != nil || n != 0 {

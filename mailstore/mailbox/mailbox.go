@@ -187,6 +187,9 @@ func New(name string, st mailstore.Store, idx *index.Index) *Mailbox {
 // Progress reports an index refresh as it goes.
 type Progress = index.Progress
 
+// FillOptions tune FillHeaders.
+type FillOptions = index.FillOptions
+
 // Message is one message read in full.
 type Message struct {
 	Summary mailstore.Summary
@@ -253,16 +256,16 @@ func (m *Mailbox) ingest(ctx context.Context, list index.Lister, headers HeaderF
 	if err != nil || headers.Lazy {
 		return err
 	}
-	return m.FillHeaders(ctx, index.FillOptions{Rate: headers.Rate}, func(p Progress) {
+	return m.FillHeaders(ctx, FillOptions{Rate: headers.Rate}, func(p Progress) {
 		p.Listed = listed
 		progress(p)
 	})
 }
 
 // FillHeaders reads the header blocks of the rows an inventory left
-// without them (opt.First first: the rows on screen), see
-// index.FillHeaders.
-func (m *Mailbox) FillHeaders(ctx context.Context, opt index.FillOptions, progress func(Progress)) error {
+// without them (all, the newest first, or opt.Keys: the rows on screen),
+// see index.FillHeaders.
+func (m *Mailbox) FillHeaders(ctx context.Context, opt FillOptions, progress func(Progress)) error {
 	return index.FillHeaders(ctx, m.idx, m.store, opt, progress)
 }
 

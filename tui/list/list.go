@@ -619,6 +619,19 @@ func (m *Model) scroll() {
 
 // rowsHeight is the number of message rows on screen: the height less the
 // column header and the prompt line.
+// PendingOnScreen returns the keys of the rows on screen whose header
+// block is not read yet (rows from an inventory), for their mailbox to
+// read before the others.
+func (m *Model) PendingOnScreen() []string {
+	var out []string
+	for r := m.offset; r < min(m.offset+m.rowsHeight(), len(m.rows)); r++ {
+		if s := m.all[m.rows[r].idx]; s.HeadersPending {
+			out = append(out, s.Key)
+		}
+	}
+	return out
+}
+
 func (m Model) rowsHeight() int {
 	h := m.height - 1
 	if m.prompt != promptNone || m.filterErr != nil {

@@ -68,6 +68,22 @@ func pollQueueCmd(ctx context.Context, box int, poll func(context.Context) (noti
 	}
 }
 
+// HeadersFilledMsg is sent when the header blocks of rows on screen that
+// had none (rows from an inventory) have been read: Summaries replace them.
+type HeadersFilledMsg struct {
+	Box       int
+	Summaries []mailstore.Summary
+	Err       error
+}
+
+func fillHeadersCmd(ctx context.Context, box int, fill func(context.Context, mailbox.FillOptions, func(mailbox.Progress)) error, keys []string) tea.Cmd {
+	return func() tea.Msg {
+		var s []mailstore.Summary
+		err := fill(ctx, mailbox.FillOptions{Keys: keys}, func(p mailbox.Progress) { s = append(s, p.New...) })
+		return HeadersFilledMsg{Box: box, Summaries: s, Err: err}
+	}
+}
+
 // ReadStateSavedMsg is sent when the read flag of message Key has been
 // written to the local index.
 type ReadStateSavedMsg struct {
@@ -102,6 +118,7 @@ func (m SummariesLoadedMsg) PageKind() common.Kind   { return common.MailboxKind
 func (m RefreshProgressedMsg) PageKind() common.Kind { return common.MailboxKind(m.Box) }
 func (m refreshDueMsg) PageKind() common.Kind        { return common.MailboxKind(m.Box) }
 func (m QueuePolledMsg) PageKind() common.Kind       { return common.MailboxKind(m.Box) }
+func (m HeadersFilledMsg) PageKind() common.Kind     { return common.MailboxKind(m.Box) }
 func (m queueDueMsg) PageKind() common.Kind          { return common.MailboxKind(m.Box) }
 func (m ReadStateSavedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }
 func (m MarkedSavedMsg) PageKind() common.Kind       { return common.MailboxKind(m.Box) }

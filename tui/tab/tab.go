@@ -62,6 +62,11 @@ type Box struct {
 	// polls it in the background, one poll after another, so new mail
 	// shows without a listing.
 	Queue func(ctx context.Context) (notify.Batch, error)
+	// FillHeaders, when set, reads the header blocks of rows that have
+	// none yet (rows from an inventory; mailbox.FillHeaders): the page
+	// asks it for the rows on screen (FillOptions.Keys), ahead of the
+	// refresh's background fill, newest first.
+	FillHeaders func(ctx context.Context, opt mailbox.FillOptions, progress func(mailbox.Progress)) error
 }
 
 // ForwardEnv is a mailbox's re-forward setup.
@@ -86,6 +91,9 @@ type Model struct {
 	// list area until a refresh succeeds.
 	err  error
 	w, h int
+	// asked are the rows on screen whose headers were asked for (once
+	// each: a read that fails is left to the background fill).
+	asked map[string]bool
 }
 
 var (
@@ -139,9 +147,48 @@ func (m *Model) Refresh() tea.Cmd {
 	return startRefreshCmd(m.ctx, m.index, m.Mailbox, m.events)
 }
 
-// Update handles the list's keys and the mailbox's results.
+// Update handles the list's keys and the mailbox's results; then, when
+// rows on screen have no headers yet, asks for theirs.
 func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
+	p, cmd := m.update(msg)
+	if fill := m.fillOnScreen(); fill != nil {
+		cmd = tea.Batch(cmd, fill)
+	}
+	return p, cmd
+}
+
+// fillOnScreen reads the headers of the rows on screen that have none and
+// were not asked for yet (nil: none, or no FillHeaders).
+func (m *Model) fillOnScreen() tea.Cmd {
+	if m.FillHeaders == nil {
+		return nil
+	}
+	var keys []string
+	for _, k := range m.list.PendingOnScreen() {
+		if !m.asked[k] {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if m.asked == nil {
+		m.asked = map[string]bool{}
+	}
+	for _, k := range keys {
+		m.asked[k] = true
+	}
+	return fillHeadersCmd(m.ctx, m.index, m.FillHeaders, keys)
+}
+
+func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
+	case HeadersFilledMsg:
+		m.list.Add(msg.Summaries)
+		if msg.Err != nil && m.ctx.Err() == nil {
+			return m, common.Error(msg.Err)
+		}
+		return m, nil
 	case SummariesLoadedMsg:
 		if msg.FirstPage && msg.Err == nil {
 			m.list.SetSummaries(msg.Summaries)
