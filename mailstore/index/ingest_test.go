@@ -80,8 +80,14 @@ func TestIngestThenFill(t *testing.T) {
 	if got, err := x.Query(ctx, loc, q, query.ByDate, false, 0); err != nil || len(got) != 0 {
 		t.Fatalf("from: matched a pending row: %v %v", got, err)
 	}
+	if err := x.SetMissing(ctx, loc.Bucket, []string{objs[5].Key}, true); err != nil {
+		t.Fatal(err)
+	}
 	if err := Ingest(ctx, x, loc, list, func(p Progress) { last = p }); err != nil || last.ToFetch != 0 {
 		t.Fatalf("second ingest wrote %d stubs, %v", last.ToFetch, err)
+	}
+	if s, _, _ := x.Get(ctx, loc.Bucket, objs[5].Key); s.Missing {
+		t.Fatal("a key in the report is still marked missing")
 	}
 
 	onScreen := []string{objs[3].Key, objs[900].Key, objs[3].Key}
