@@ -426,8 +426,10 @@ type runResult struct {
 	wall   time.Duration
 	cpu    time.Duration
 	maxRSS int64 // bytes
-	stdout []byte
-	stderr string
+	// anonRSS is the peak of anonymous memory (no mapped file), bytes.
+	anonRSS int64
+	stdout  []byte
+	stderr  string
 }
 
 func run(t *testing.T, bin string, env []string, args ...string) runResult {
@@ -436,14 +438,46 @@ func run(t *testing.T, bin string, env []string, args ...string) runResult {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("sesbox %v: %v", args, err)
+	}
+	stop := make(chan struct{})
+	anon := make(chan int64)
+	go func() { anon <- sampleAnonRSS(cmd.Process.Pid, stop) }()
+	err := cmd.Wait()
 	wall := time.Since(start)
+	close(stop)
+	anonRSS := <-anon
 	if err != nil {
 		t.Fatalf("sesbox %v: %v\n%s", args, err, errb.String())
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return runResult{wall: wall, cpu: cpu, maxRSS: ru.Maxrss * 1024, stdout: out.Bytes(), stderr: errb.String()}
+	return runResult{wall: wall, cpu: cpu, maxRSS: ru.Maxrss * 1024, anonRSS: anonRSS, stdout: out.Bytes(), stderr: errb.String()}
+}
+
+// sampleAnonRSS returns the peak of the process's anonymous resident
+// memory (RssAnon in /proc/PID/status), sampled every 20 ms until stop is
+// closed. rusage's peak RSS also counts the pages of the index file that
+// SQLite maps (mmap_size), which the kernel can drop at any time.
+func sampleAnonRSS(pid int, stop <-chan struct{}) int64 {
+	var peak int64
+	status := fmt.Sprintf("/proc/%d/status", pid)
+	for {
+		if b, err := os.ReadFile(status); err == nil {
+			for _, l := range strings.Split(string(b), "\n") {
+				var kb int64
+				if _, err := fmt.Sscanf(l, "RssAnon: %d kB", &kb); err == nil {
+					peak = max(peak, kb*1024)
+				}
+			}
+		}
+		select {
+		case <-stop:
+			return peak
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // tuiLatency starts the binary in tmux and times the first screen and one
