@@ -169,7 +169,7 @@ func TestIndexFromInventoryLazy(t *testing.T) {
 	inv := "s3://inv/" + r.Root()
 	if _, stderr, code := sesbox(t, append(flags, "index", "--inventory", inv, "--headers=lazy")...); code != 0 {
 		t.Fatalf("index --headers=lazy: exit %d: %s", code, stderr)
-	} else if !strings.Contains(stderr, "12 messages have no headers read yet") {
+	} else if !strings.Contains(stderr, "12 messages have no headers read yet") || !strings.Contains(stderr, "indexed 12 new or changed of 12 objects") {
 		t.Errorf("stderr %q does not count the rows without headers", stderr)
 	}
 	for _, q := range rec.Requests() {

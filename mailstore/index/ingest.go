@@ -20,7 +20,8 @@ import (
 // missing); a new key, a changed ETag or a stale row becomes a stub, its
 // read state kept. Like any snapshot, the report marks nothing missing.
 // progress, if not nil, gets Listed (rows of the report under the prefix),
-// ToFetch (stubs written) and New (the stubs of each page) per page.
+// ToFetch and Fetched (stubs written) and New (the stubs of each page)
+// per page.
 func Ingest(ctx context.Context, x *Index, loc mailstore.Location, list Lister, progress func(Progress)) error {
 	if progress == nil {
 		progress = func(Progress) {}
@@ -36,7 +37,9 @@ func Ingest(ctx context.Context, x *Index, loc mailstore.Location, list Lister, 
 			return err
 		}
 		p.Listed += len(page)
+		// A stub is a row indexed (without its header block).
 		p.ToFetch += len(stubs)
+		p.Fetched += len(stubs)
 		p.New = stubs
 		progress(p)
 		return nil
