@@ -71,7 +71,12 @@ func newLsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, _, err := a.mailbox(ctx)
+			var m *mailbox.Mailbox
+			if cached {
+				m, err = a.cachedMailbox()
+			} else {
+				m, _, err = a.mailbox(ctx)
+			}
 			if err != nil {
 				return err
 			}
