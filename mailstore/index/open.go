@@ -317,7 +317,7 @@ func dsn(path string) string {
 	// page touched), so `ls --cached --query from:x` over 10^5 messages,
 	// reading 183 rows, peaked at 50 MB instead of 33; loading every row
 	// took as long through the page cache (2.8-3.3 s both).
-	return u.String() + "?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"
+	return u.String() + "?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8192)"
 }
 
 // openFile opens the database and checks that it is whole and ours,

@@ -238,6 +238,13 @@ func (m *Mailbox) First(ctx context.Context, q query.Query, by query.SortField, 
 	return m.idx.Query(ctx, m.Location(), q, by, reverse, n)
 }
 
+// Each calls fn with each message First would return, in its order,
+// without holding them where the index need not (see index.Each): what a
+// caller that prints them as they come calls.
+func (m *Mailbox) Each(ctx context.Context, q query.Query, by query.SortField, reverse bool, n int, fn func(*mailstore.Summary) error) error {
+	return m.idx.Each(ctx, m.Location(), q, by, reverse, n, fn)
+}
+
 // QueryKeys returns the keys of the messages q matches that an action can
 // act on, oldest first (the order they arrived in): the one rule by which
 // `forward --query` and `export --query` choose. A message the index marks
