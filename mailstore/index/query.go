@@ -272,7 +272,7 @@ func ftsTermOf(t query.Term) (ftsTerm, bool) {
 // probeCap, all in one statement, for up to maxProbes trigrams a term.
 const (
 	probeCap   = 256
-	maxProbes  = 24
+	maxProbes  = 16
 	rarestUsed = 2
 )
 
