@@ -78,7 +78,7 @@ func TestRootFillsHeadersOnScreen(t *testing.T) {
 		progress(mailbox.Progress{New: filled})
 		return nil
 	}
-	h := &harness{t: t, m: New(context.Background(), fixture.Common(100, 30), []Box{b}, false, nil)}
+	h := &harness{t: t, m: New(context.Background(), fixture.Common(100, 30), []Box{b}, false, 0, nil)}
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	h.settle(h.m.Init())
 	if v := h.view(); strings.Contains(v, "(headers not read yet)") || !strings.Contains(v, "filled ") {
