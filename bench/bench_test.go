@@ -212,10 +212,7 @@ const lsCachedRows = 100_000
 func lsCached(t *testing.T, bin string, rep *report, g *generator, endpoint string) {
 	env := sesboxEnv(t, endpoint)
 	last := fillIndex(t, env, endpoint, g, lsCachedRows)
-	peak := filepath.Join(t.TempDir(), "peakrss")
-	if out, err := exec.Command("go", "build", "-o", peak, "./peakrss").CombinedOutput(); err != nil {
-		t.Fatalf("build peakrss: %v\n%s", err, out)
-	}
+	peak := buildPeakRSS(t)
 	median := func(args ...string) runResult {
 		rs := make([]runResult, 3)
 		for i := range rs {
@@ -238,6 +235,15 @@ func lsCached(t *testing.T, bin string, rep *report, g *generator, endpoint stri
 	}
 }
 
+// buildPeakRSS builds bench/peakrss (see runPeak).
+func buildPeakRSS(t *testing.T) string {
+	peak := filepath.Join(t.TempDir(), "peakrss")
+	if out, err := exec.Command("go", "build", "-o", peak, "./peakrss").CombinedOutput(); err != nil {
+		t.Fatalf("build peakrss: %v\n%s", err, out)
+	}
+	return peak
+}
+
 // runPeak runs the binary under peakrss, for a peak RSS of its own (see
 // bench/peakrss): this process's, after generating an index, would be
 // counted in it.
@@ -256,7 +262,7 @@ func runPeak(t *testing.T, peak, bin string, env []string, args ...string) runRe
 	if _, err := fmt.Sscanf(tail[i:], "peakrss: wall_ns=%d maxrss_kb=%d", &wall, &kb); err != nil {
 		t.Fatalf("peakrss: %v: %q", err, tail[i:])
 	}
-	return runResult{wall: time.Duration(wall), maxRSS: kb * 1024, stdout: out.Bytes()}
+	return runResult{wall: time.Duration(wall), maxRSS: kb * 1024, stdout: out.Bytes(), stderr: tail[:i]}
 }
 
 // fillIndex writes n summaries into the index `sesbox ls --cached` opens
@@ -563,10 +569,8 @@ type runResult struct {
 	wall   time.Duration
 	cpu    time.Duration
 	maxRSS int64 // bytes
-	// anonRSS is the peak of anonymous memory (no mapped file), bytes.
-	anonRSS int64
-	stdout  []byte
-	stderr  string
+	stdout []byte
+	stderr string
 }
 
 func run(t *testing.T, bin string, env []string, args ...string) runResult {
@@ -575,46 +579,14 @@ func run(t *testing.T, bin string, env []string, args ...string) runResult {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("sesbox %v: %v", args, err)
-	}
-	stop := make(chan struct{})
-	anon := make(chan int64)
-	go func() { anon <- sampleAnonRSS(cmd.Process.Pid, stop) }()
-	err := cmd.Wait()
+	err := cmd.Run()
 	wall := time.Since(start)
-	close(stop)
-	anonRSS := <-anon
 	if err != nil {
 		t.Fatalf("sesbox %v: %v\n%s", args, err, errb.String())
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return runResult{wall: wall, cpu: cpu, maxRSS: ru.Maxrss * 1024, anonRSS: anonRSS, stdout: out.Bytes(), stderr: errb.String()}
-}
-
-// sampleAnonRSS returns the peak of the process's anonymous resident
-// memory (RssAnon in /proc/PID/status), sampled every 20 ms until stop is
-// closed. rusage's peak RSS also counts the pages of the index file that
-// SQLite maps (mmap_size), which the kernel can drop at any time.
-func sampleAnonRSS(pid int, stop <-chan struct{}) int64 {
-	var peak int64
-	status := fmt.Sprintf("/proc/%d/status", pid)
-	for {
-		if b, err := os.ReadFile(status); err == nil {
-			for _, l := range strings.Split(string(b), "\n") {
-				var kb int64
-				if _, err := fmt.Sscanf(l, "RssAnon: %d kB", &kb); err == nil {
-					peak = max(peak, kb*1024)
-				}
-			}
-		}
-		select {
-		case <-stop:
-			return peak
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	return runResult{wall: wall, cpu: cpu, maxRSS: ru.Maxrss * 1024, stdout: out.Bytes()}
 }
 
 // tuiLatency starts the binary in tmux and times the first screen and one

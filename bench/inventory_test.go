@@ -78,32 +78,33 @@ func inventoryBench(t *testing.T, bin string, srv *peer.S3, rep *report, rtt tim
 	defer ps.Close()
 	env := sesboxEnv(t, ps.URL)
 	url := "s3://" + invBucket + "/" + r.Root()
+	// Under peakrss: this process, which held the million rows it wrote,
+	// would otherwise count in the child's peak RSS.
+	peak := buildPeakRSS(t)
 
 	for _, step := range []string{"cold", "again"} {
 		proxy.reset()
 		mailLists.Store(0)
 		otherLists.Store(0)
-		res := run(t, bin, env, "index", "--inventory", url, "--headers=lazy")
-		anon := res.anonRSS
+		res := runPeak(t, peak, bin, env, "index", "--inventory", url, "--headers=lazy")
 		c := proxy.counts()
 		rep.Counts["inventory ingest "+step] = c
 		want := fmt.Sprintf("%d messages have no headers read yet", n)
 		if !strings.Contains(res.stderr, want) {
 			t.Errorf("index --inventory (%s): stderr %q does not say %q", step, res.stderr, want)
 		}
-		note := fmt.Sprintf("%d keys, lazy headers; %d LISTs of the mail bucket, %d of the report bucket; %d GETs; %.1f MB read; peak RSS %.0f MB (anonymous %.0f MB)",
-			n, mailLists.Load(), otherLists.Load(), c.Gets+c.RangedGets, float64(c.Bytes)/1e6, float64(res.maxRSS)/1e6, float64(anon)/1e6)
+		note := fmt.Sprintf("%d keys, lazy headers; %d LISTs of the mail bucket, %d of the report bucket; %d GETs; %.1f MB read; peak RSS %.0f MB",
+			n, mailLists.Load(), otherLists.Load(), c.Gets+c.RangedGets, float64(c.Bytes)/1e6, float64(res.maxRSS)/1e6)
 		if step == "cold" {
 			rep.add(fmt.Sprintf("inventory ingest (%s keys)", short(n)), res.wall.Seconds(), "s", "", "< 60 s, 0 LIST", yes(res.wall < 60*time.Second && mailLists.Load() == 0), note)
-			rep.add("inventory ingest peak RSS", float64(res.maxRSS)/1e6, "MB", "", "", nil,
-				fmt.Sprintf("of which anonymous (heap, SQLite's page cache) %.0f MB; the rest is the index file mapped (mmap_size)", float64(anon)/1e6))
+			rep.add("inventory ingest peak RSS", float64(res.maxRSS)/1e6, "MB", "", "", nil, "does not grow with the report: a page of 1,000 rows at a time")
 		} else {
 			rep.add("inventory ingest, unchanged", res.wall.Seconds(), "s", "", "< 60 s, 0 LIST", yes(res.wall < 60*time.Second && mailLists.Load() == 0),
 				note+"; the same report again: no row changes")
 		}
 	}
 	// One page of the ingested mailbox, as the TUI's first screen asks.
-	q := run(t, bin, env, "ls", "--cached", "--json", "--limit", "50")
+	q := runPeak(t, peak, bin, env, "ls", "--cached", "--json", "--limit", "50")
 	if rows := bytes.Count(q.stdout, []byte("\n")); rows != 50 || !bytes.Contains(q.stdout, []byte(`"headersPending":true`)) {
 		t.Errorf("ls after the ingest: %d rows: %.300s", rows, q.stdout)
 	}
