@@ -2,7 +2,9 @@ package index
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -151,5 +153,51 @@ func TestFillHeadersRate(t *testing.T) {
 	// Six reads at 20/s: the sixth starts 250 ms after the first.
 	if d := st.at[5].Sub(st.at[0]); d < 240*time.Millisecond {
 		t.Fatalf("6 reads within %v at 20/s", d)
+	}
+}
+
+// TestMigrateV6AddsPendingHeaders: an index of schema 6 is upgraded in
+// place: its rows and read marks kept, none of them pending, and the
+// partial index of pending rows there.
+func TestMigrateV6AddsPendingHeaders(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "i.db")
+	x, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := mailstore.Location{Bucket: "bk", Prefix: "p/"}
+	if err := x.Put(ctx, "bk", []mailstore.Summary{{Object: mailstore.Object{Key: "p/a", ETag: "e1"}, Subject: "kept"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.SetRead(ctx, "bk", "p/a", true); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(dropV7 + `PRAGMA user_version=6`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if x, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var version, indexes int
+	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
+		t.Fatalf("user_version %d, %v", version, err)
+	}
+	if err := x.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type='index' AND name='messages_pending'`).Scan(&indexes); err != nil || indexes != 1 {
+		t.Fatalf("pending index: %d, %v", indexes, err)
+	}
+	got, err := x.Summaries(ctx, loc)
+	if err != nil || len(got) != 1 || got[0].Subject != "kept" || !got[0].Read || got[0].HeadersPending {
+		t.Fatalf("after migration: %+v, %v", got, err)
+	}
+	if n, err := x.Pending(ctx, loc); err != nil || n != 0 {
+		t.Fatalf("pending after migration: %d, %v", n, err)
 	}
 }
