@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/smithy-go"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -92,5 +93,31 @@ func TestRootFillsHeadersOnScreen(t *testing.T) {
 	slices.Sort(pending)
 	if !slices.Equal(all, pending) {
 		t.Fatalf("asked for %v, want each pending row on screen once: %v", asked, pending)
+	}
+}
+
+// A queue that does not exist is not polled again every 10 s: the status
+// line says what to do (as `index --watch` does) and polling stops.
+func TestRootStopsPollingAMissingQueue(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	polls := 0
+	b := box("inbox", fixture.NewFake("a"))
+	b.Queue = func(ctx context.Context) (notify.Batch, error) {
+		polls++
+		if polls > 1 {
+			cancel() // the program quits: the loop ends
+			return notify.Batch{}, ctx.Err()
+		}
+		return notify.Batch{}, &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.NonExistentQueue", Message: "The specified queue does not exist."}
+	}
+	h := &harness{t: t, m: New(ctx, fixture.Common(120, 30), []Box{b}, false, 0, nil)}
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	h.settle(h.m.Init())
+	if polls != 1 {
+		t.Fatalf("%d polls of a queue that does not exist, want 1", polls)
+	}
+	if v := h.view(); !strings.Contains(v, "check the mailbox's queue_url") {
+		t.Fatalf("no hint on screen:\n%s", v)
 	}
 }

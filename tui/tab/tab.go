@@ -238,6 +238,11 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 		if m.ctx.Err() != nil {
 			return m, nil // quitting
 		}
+		if hint := notify.Permanent(msg.Err); hint != "" {
+			// Waiting will not cure it (as index --watch): say what to
+			// do, and stop polling.
+			return m, common.Error(&mailstore.HintError{Hint: hint, Err: msg.Err})
+		}
 		i := m.index
 		return m, tea.Batch(common.Error(msg.Err), tea.Tick(queueRetry, func(time.Time) tea.Msg { return queueDueMsg{Box: i} }))
 	case queueDueMsg:
