@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -19,61 +18,45 @@ import (
 // which folds ASCII case as q.Match does); free text, from:, to: and
 // subject: of three characters or more also narrow the candidates through
 // the trigram index. q.Match decides whatever SQLite could not, so the
-// answer is exactly what q.Match accepts. When SQLite can order the rows
-// (by date or size) only the first limit matches are read; when it
-// evaluated every term exactly, LIMIT goes to SQLite itself.
+// answer is exactly what q.Match accepts. SQLite orders the rows (by
+// sender and subject through foldCollation), so only the first limit
+// matches are read; when it evaluated every term
+// exactly, LIMIT goes to SQLite itself.
 func (x *Index) Query(ctx context.Context, loc mailstore.Location, q query.Query, by query.SortField, reverse bool, limit int) (out []mailstore.Summary, err error) {
-	p := planQuery(q)
-	where := append([]string{"stale=0", "bucket=?", "substr(key,1,?)=?"}, p.where...)
-	args := append([]any{loc.Bucket, len(loc.Prefix), loc.Prefix}, p.args...)
-	if len(p.fts) > 0 {
-		where = append(where, "rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)")
-		args = append(args, strings.Join(p.fts, " AND "))
-	}
-	stmt := `SELECT ` + columns + ` FROM messages WHERE ` + strings.Join(where, " AND ")
-	order := orderBy(by, reverse)
-	if order != "" {
-		stmt += " ORDER BY " + order
-		if p.exact && limit > 0 {
-			stmt += fmt.Sprintf(" LIMIT %d", limit)
-		}
-	}
+	stmt, args, exact := selectMatches(loc, q, by, reverse, limit, columns)
 	err = x.with(ctx, func(db *sql.DB) error {
 		out = nil
 		return scanSummaries(ctx, db, stmt, args, func(s *mailstore.Summary) bool {
-			if p.exact || q.Match(s) {
+			if exact || q.Match(s) {
 				out = append(out, *s)
 			}
 			// In SQL's order, the first limit matches are the answer.
-			return order == "" || limit <= 0 || len(out) < limit
+			return limit <= 0 || len(out) < limit
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if order == "" {
-		query.Sort(out, by, reverse)
-		if limit > 0 && len(out) > limit {
-			out = out[:limit]
-		}
-	}
 	return out, nil
 }
 
-// orderBy is query.Compare as an ORDER BY clause, "" for the orders SQLite
-// cannot reproduce (from and subject fold case over all of Unicode).
+// orderBy is query.Compare as an ORDER BY clause: sender and subject fold
+// case over all of Unicode through foldCollation.
 func orderBy(by query.SortField, reverse bool) string {
 	asc, desc := "ASC", "DESC"
 	if reverse {
 		asc, desc = desc, asc
 	}
+	tail := "date " + desc + ", key " + asc
 	switch by {
-	case query.ByDate, "":
-		return "date " + desc + ", key " + asc
 	case query.BySize:
-		return "size " + desc + ", date " + desc + ", key " + asc
+		return "size " + desc + ", " + tail
+	case query.ByFrom:
+		return "(CASE WHEN from_name<>'' THEN from_name ELSE from_addr END) COLLATE " + foldCollation + " " + asc + ", " + tail
+	case query.BySubject:
+		return "subject COLLATE " + foldCollation + " " + asc + ", " + tail
 	}
-	return ""
+	return tail
 }
 
 // sqlPlan is what SQLite evaluates of a query.
