@@ -183,6 +183,7 @@ func TestGoldenProgress(t *testing.T) {
 	release := make(chan struct{})
 	fake.RefreshFn = func(ctx context.Context, progress func(mailbox.Progress)) error {
 		started := fixture.Now.Add(-20 * time.Second)
+		fake.Put(all[:6]...) // written to the index, then reported
 		progress(mailbox.Progress{Listed: 10_000, ToFetch: 8_000, Fetched: 3_000, Started: started, New: all[:6]})
 		select {
 		case <-release:
@@ -195,7 +196,7 @@ func TestGoldenProgress(t *testing.T) {
 	defer close(release)
 	m := New(ctx, fixture.Common(100, 24), []Box{{Name: "inbox", Mailbox: fake}}, true, nil)
 	tm := start(t, m, 100, 24)
-	waitFor(t, tm, "3,000/8,000 150/s")
+	waitFor(t, tm, "3,000/8,000 150/s", "6/6")
 	golden(t, finish(t, tm))
 }
 

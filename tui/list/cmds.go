@@ -21,7 +21,9 @@ type RowsListedMsg struct {
 	Partial  bool
 	Rows     []index.Row
 	Matches  *index.Listing
+	FSeq     int // the read of the filter's matches Matches answers
 	Found    map[int64]bool
+	SSeq     int // the read of the search's matches Found answers
 	Thread   []index.Row
 	Err      error
 }
@@ -82,6 +84,7 @@ type listing struct {
 	rev            bool
 	limit          int // the first page only; 0 for all
 	filter, search *query.Query
+	fseq, sseq     int
 	threads        bool
 	reread         []int64 // summaries to read again
 }
@@ -89,7 +92,7 @@ type listing struct {
 // listCmd reads the list as l asks.
 func listCmd(ctx context.Context, src Source, box, seq int, l listing) tea.Cmd {
 	return func() tea.Msg {
-		msg := RowsListedMsg{Box: box, Seq: seq, Partial: l.limit > 0}
+		msg := RowsListedMsg{Box: box, Seq: seq, Partial: l.limit > 0, FSeq: l.fseq, SSeq: l.sseq}
 		var err error
 		if msg.All, err = src.IDs(ctx, query.Query{}, l.by, l.rev, l.limit); err != nil {
 			msg.Err = err

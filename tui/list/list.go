@@ -108,9 +108,13 @@ type Model struct {
 	filter    string
 	q         query.Query
 	filterErr error
-	matched   *index.Listing // of q; nil while it is read
-	fseq      int
-	cancel    context.CancelFunc // of the filter's read in flight
+	matched   *index.Listing // of q (of an earlier filter while q's is read)
+	fseq      int            // numbers the reads of matches
+	mseq      int            // the read matched came from
+	// open is set when the user opened the message under the cursor while
+	// the filter's matches were read: it opens once they are shown.
+	open   bool
+	cancel context.CancelFunc // of the filter's read in flight
 
 	threaded bool
 	tall     []index.Row     // every message, in order, with thread fields only
@@ -201,12 +205,12 @@ func (m *Model) Reload() tea.Cmd {
 	m.loading, m.dirty = true, false
 	l := listing{by: m.by, rev: m.rev, threads: m.threaded}
 	if m.filter != "" && m.filterErr == nil {
-		l.filter = &m.q
 		m.fseq++
+		l.filter, l.fseq = &m.q, m.fseq
 	}
 	if m.search != "" {
-		l.search = &m.sq
 		m.sseq++
+		l.search, l.sseq = &m.sq, m.sseq
 	}
 	lo, hi := m.window()
 	l.reread = m.rows[lo:hi]
@@ -459,7 +463,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		cmd = m.listed(msg)
 	case MatchesListedMsg:
 		if msg.Seq == m.fseq && msg.Err == nil {
-			m.matched = &msg.Listing
+			m.matched, m.mseq = &msg.Listing, msg.Seq
 			m.rebuild()
 		}
 		if msg.Err != nil && msg.Seq == m.fseq {
@@ -483,11 +487,21 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, common.Error(msg.Err)
 		}
 		m.keep(msg.IDs, msg.Rows)
-		return m, m.Fetch()
 	case MarksFoundMsg:
 		cmd = m.marksFound(msg)
 	}
+	if m.open && !m.filtering() {
+		if s, ok := m.Selected(); ok {
+			m.open, m.moved = false, true
+			cmd = tea.Batch(cmd, chosen(s.Key))
+		}
+	}
 	return m, tea.Batch(cmd, m.Fetch())
+}
+
+// filtering reports whether the matches of the filter are being read.
+func (m Model) filtering() bool {
+	return m.filter != "" && m.filterErr == nil && m.mseq != m.fseq
 }
 
 // listed takes a reading of the whole list.
@@ -503,20 +517,20 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	m.all, m.unread, m.full = msg.All.IDs, msg.All.Unread, !msg.Partial
 	// The summaries read before may be out of date (a refresh, a read
 	// mark): msg.Rows are those of the rows on screen, read again.
-	clear(m.sums)
-	clear(m.ids)
-	clear(m.asked)
-	m.keep(nil, msg.Rows)
-	if msg.Matches != nil {
-		m.matched = msg.Matches
+	if msg.Matches != nil && msg.FSeq == m.fseq {
+		m.matched, m.mseq = msg.Matches, msg.FSeq
 	}
-	if msg.Found != nil {
+	if msg.Found != nil && msg.SSeq == m.sseq {
 		m.found = msg.Found
 	}
 	if msg.Thread != nil {
 		m.setThreads(msg.Thread)
 	}
 	m.rebuildKeeping(keep)
+	clear(m.sums)
+	clear(m.ids)
+	clear(m.asked)
+	m.keep(nil, msg.Rows)
 	m.loading = false
 	if msg.Partial || m.dirty {
 		return m.Reload()
@@ -606,6 +620,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Bottom):
 		m.move(len(m.rows))
 	case key.Matches(msg, k.Open):
+		if m.filtering() {
+			m.open = true // once the matches are shown
+			return m, nil
+		}
 		if s, ok := m.Selected(); ok {
 			m.moved = true // the user chose this message: keep it
 			return m, chosen(s.Key)
@@ -977,7 +995,7 @@ func (m *Model) setFilter(s string) tea.Cmd {
 	}
 	m.fseq++
 	if s == "" {
-		m.q, m.filterErr, m.matched = query.Query{}, nil, nil
+		m.q, m.filterErr, m.matched, m.open = query.Query{}, nil, nil, false
 		m.rebuild()
 		return nil
 	}
