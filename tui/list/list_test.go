@@ -549,3 +549,35 @@ func TestListCursorStaysOnFirstRowUntilMoved(t *testing.T) {
 		t.Fatalf("reread moved the cursor to %s, want e1", got)
 	}
 }
+
+// TestListReadsOnlyNearTheScreen: whatever the keys, the list reads and
+// keeps the summaries of the rows on screen and near it, never those of
+// the whole mailbox (50,000 here).
+func TestListReadsOnlyNearTheScreen(t *testing.T) {
+	const n = 50_000
+	m, src := newListOf(t, 120, 40, fixture.Many(n))
+	window := m.rowsHeight() + 2*fetchMargin
+	steps := [][]string{{"j", "j", "j"}, {"G"}, {"k", "k"}, {"g"}, {"pgdown", "pgdown", "pgdown"}, {"ctrl+d"},
+		{"o"}, {"G"}, {"O"}, {"/", "topic 4"}, {"G"}, {"esc"}, {"T"}, {"G"}, {"T"}}
+	for _, keys := range steps {
+		if keys[0] == "/" {
+			m, _ = press(t, m, "/")
+			m = typeText(t, m, keys[1])
+			m, _ = press(t, m, "enter")
+		} else {
+			m, _ = press(t, m, keys...)
+		}
+		if got := len(m.sums); got > 4*window+64 {
+			t.Fatalf("after %v the list holds %d summaries; the screen and its margin are %d rows", keys, got, window)
+		}
+		if r := m.offset; len(m.rows) == 0 || m.sums[m.rows[r]] == nil {
+			t.Fatalf("after %v the first row on screen is not read (%d rows, filter %q, offset %d, %d cached)", keys, len(m.rows), m.filter, m.offset, len(m.sums))
+		}
+	}
+	if got := src.RowReads.Load(); got > int64(len(steps)*window) {
+		t.Fatalf("%d summaries read for %d steps of a %d-row window (%d messages)", got, len(steps), window, n)
+	}
+	if c := m.Counts(); c.Total != n {
+		t.Fatalf("counts %+v", c)
+	}
+}
