@@ -272,7 +272,7 @@ func OpenMemory() (*Index, error) {
 	// One connection: each connection to ":memory:" would be a database
 	// of its own.
 	name := fmt.Sprintf("file:sesbox-mem-%d?mode=memory", memSeq.Add(1))
-	registerCollation()
+	registerFunctions()
 	db, err := sql.Open("sqlite", name)
 	if err != nil {
 		return nil, fmt.Errorf("open index in memory: %w", err)
@@ -330,7 +330,7 @@ func dsn(path string) string {
 // creating or migrating the schema. It returns an *unusableError for a
 // file to move aside.
 func openFile(path string) (*Index, error) {
-	registerCollation()
+	registerFunctions()
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)

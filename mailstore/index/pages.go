@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strconv"
@@ -32,16 +33,23 @@ type Row struct {
 	mailstore.Summary
 }
 
-// foldCollation orders text as query.CompareFold does: sorting by sender
-// or subject runs in SQL in the order `ls --sort` and the TUI promise.
-const foldCollation = "sesbox_fold"
+// foldFunc is query.FoldKey in SQL: sorting by sender or subject orders
+// by it, in the order `ls --sort` and the TUI promise. It is called once a
+// row; a collation would be called for every comparison of the sort (1M
+// rows by sender: 8 s with query.CompareFold as a collation, 3.8 s so).
+const foldFunc = "sesbox_fold"
 
 var registerFold sync.Once
 
-// registerCollation makes foldCollation known to every connection opened
-// after it (the driver keeps collations for the life of the program).
-func registerCollation() {
-	registerFold.Do(func() { sqlite.MustRegisterCollationUtf8(foldCollation, query.CompareFold) })
+// registerFunctions makes foldFunc known to every connection opened after
+// it (the driver keeps functions for the life of the program).
+func registerFunctions() {
+	registerFold.Do(func() {
+		sqlite.MustRegisterDeterministicScalarFunction(foldFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			s, _ := args[0].(string)
+			return query.FoldKey(s), nil
+		})
+	})
 }
 
 // IDs returns the row ids of the messages under loc that q matches, in

@@ -19,7 +19,7 @@ import (
 // subject: of three characters or more also narrow the candidates through
 // the trigram index. q.Match decides whatever SQLite could not, so the
 // answer is exactly what q.Match accepts. SQLite orders the rows (by
-// sender and subject through foldCollation), so only the first limit
+// sender and subject through foldFunc), so only the first limit
 // matches are read; when it evaluated every term
 // exactly, LIMIT goes to SQLite itself.
 func (x *Index) Query(ctx context.Context, loc mailstore.Location, q query.Query, by query.SortField, reverse bool, limit int) (out []mailstore.Summary, err error) {
@@ -41,7 +41,7 @@ func (x *Index) Query(ctx context.Context, loc mailstore.Location, q query.Query
 }
 
 // orderBy is query.Compare as an ORDER BY clause: sender and subject fold
-// case over all of Unicode through foldCollation.
+// case over all of Unicode through foldFunc.
 func orderBy(by query.SortField, reverse bool) string {
 	asc, desc := "ASC", "DESC"
 	if reverse {
@@ -52,9 +52,9 @@ func orderBy(by query.SortField, reverse bool) string {
 	case query.BySize:
 		return "size " + desc + ", " + tail
 	case query.ByFrom:
-		return "(CASE WHEN from_name<>'' THEN from_name ELSE from_addr END) COLLATE " + foldCollation + " " + asc + ", " + tail
+		return foldFunc + "(CASE WHEN from_name<>'' THEN from_name ELSE from_addr END) " + asc + ", " + tail
 	case query.BySubject:
-		return "subject COLLATE " + foldCollation + " " + asc + ", " + tail
+		return foldFunc + "(subject) " + asc + ", " + tail
 	}
 	return tail
 }
