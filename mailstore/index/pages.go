@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"modernc.org/sqlite"
 
@@ -31,6 +32,15 @@ type Listing struct {
 type Row struct {
 	ID int64
 	mailstore.Summary
+}
+
+// Thread is what threads are built from, of one message: a Row would be
+// ten times its size, times every message of the mailbox.
+type Thread struct {
+	ID                                 int64
+	Key, Subject, MessageID, InReplyTo string
+	References                         []string
+	Date                               time.Time
 }
 
 // foldFunc is query.FoldKey in SQL: sorting by sender or subject orders
@@ -122,11 +132,10 @@ func (x *Index) rows(ctx context.Context, where string, args ...any) (out []Row,
 }
 
 // Threading returns every message under loc in query.Compare's order of
-// (by, reverse), with only what threads are built from: key, date,
-// subject, Message-ID, In-Reply-To and References.
-func (x *Index) Threading(ctx context.Context, loc mailstore.Location, by query.SortField, reverse bool) ([]Row, error) {
+// (by, reverse), with only what threads are built from.
+func (x *Index) Threading(ctx context.Context, loc mailstore.Location, by query.SortField, reverse bool) ([]Thread, error) {
 	stmt, args, _ := selectMatches(loc, query.Query{}, by, reverse, 0, "rowid,key,date,subject,message_id,in_reply_to,refs")
-	var out []Row
+	var out []Thread
 	err := x.with(ctx, func(db *sql.DB) error {
 		out = nil
 		rows, err := db.QueryContext(ctx, stmt, args...)
@@ -135,7 +144,7 @@ func (x *Index) Threading(ctx context.Context, loc mailstore.Location, by query.
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var r Row
+			var r Thread
 			var date int64
 			var refs string
 			if err := rows.Scan(&r.ID, &r.Key, &date, &r.Subject, &r.MessageID, &r.InReplyTo, &refs); err != nil {

@@ -228,7 +228,7 @@ func (m *Mailbox) RowsByKey(ctx context.Context, keys []string) ([]index.Row, er
 // Threading reads every indexed message in First's order with only what
 // threads are built from (key, date, subject, Message-ID, In-Reply-To,
 // References).
-func (m *Mailbox) Threading(ctx context.Context, by query.SortField, reverse bool) ([]index.Row, error) {
+func (m *Mailbox) Threading(ctx context.Context, by query.SortField, reverse bool) ([]index.Thread, error) {
 	return m.idx.Threading(ctx, m.Location(), by, reverse)
 }
 

@@ -24,7 +24,7 @@ type RowsListedMsg struct {
 	FSeq     int // the read of the filter's matches Matches answers
 	Found    map[int64]bool
 	SSeq     int // the read of the search's matches Found answers
-	Thread   []index.Row
+	Thread   []index.Thread
 	Err      error
 }
 
@@ -47,7 +47,7 @@ type FoundMsg struct {
 // been read for list reading Seq.
 type ThreadsListedMsg struct {
 	Box, Seq int
-	Rows     []index.Row
+	Rows     []index.Thread
 	Err      error
 }
 

@@ -53,7 +53,7 @@ type Source interface {
 	// RowsByKey reads the summaries of keys.
 	RowsByKey(ctx context.Context, keys []string) ([]index.Row, error)
 	// Threading reads every message in order with what threads need.
-	Threading(ctx context.Context, by query.SortField, reverse bool) ([]index.Row, error)
+	Threading(ctx context.Context, by query.SortField, reverse bool) ([]index.Thread, error)
 }
 
 // meta is what a row of the thread view adds to its message.
@@ -117,7 +117,7 @@ type Model struct {
 	cancel context.CancelFunc // of the filter's read in flight
 
 	threaded bool
-	tall     []index.Row     // every message, in order, with thread fields only
+	tall     []index.Thread  // every message, in order
 	tpos     map[int64]int32 // row id -> index into tall
 	threads  *threadIndex    // of tall
 	toggled  map[string]bool // thread roots whose fold differs from foldAll
@@ -805,7 +805,8 @@ func (m *Model) foundMsg(msg FoundMsg) tea.Cmd {
 	case dir == 2 && len(m.found) == 0:
 		return notice("no message matches " + m.search)
 	case dir == 2:
-		return m.jumpSearch(1)
+		m.jumpSearch(1) // from the cursor on: a wrap is no news here
+		return nil
 	case dir != 0:
 		return m.jumpSearch(dir)
 	}
@@ -1010,17 +1011,15 @@ func (m *Model) setFilter(s string) tea.Cmd {
 	return matchCmd(ctx, m.src, m.box, m.fseq, q, m.by, m.rev)
 }
 
-func (m *Model) setThreads(rows []index.Row) {
+func (m *Model) setThreads(rows []index.Thread) {
 	m.tall = rows
 	m.tpos = make(map[int64]int32, len(rows))
-	ptrs := make([]*mailstore.Summary, len(rows))
 	for i := range rows {
 		m.tpos[rows[i].ID] = int32(i)
-		ptrs[i] = &rows[i].Summary
 	}
-	m.threads = buildThreads(ptrs)
+	m.threads = buildThreads(rows)
 	if m.by == query.ByDate {
-		m.threads.byNewest(ptrs, m.rev)
+		m.threads.byNewest(rows, m.rev)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
@@ -351,11 +352,11 @@ func TestThreadsSubjectFallbackAndCycles(t *testing.T) {
 	// A loop: k1 replies to j1 and j1 to k1.
 	s[3].InReplyTo = s[4].MessageID
 	s[4].InReplyTo = s[3].MessageID
-	ptrs := make([]*mailstore.Summary, len(s))
+	rows := make([]index.Row, len(s))
 	for i := range s {
-		ptrs[i] = &s[i]
+		rows[i] = index.Row{ID: int64(i + 1), Summary: s[i]}
 	}
-	tr := buildThreads(ptrs)
+	tr := buildThreads(fixture.Threads(rows))
 	a1 := int32(0)
 	if tr.size[a1] != 3 {
 		t.Fatalf("subject fallback thread size %d, want 3", tr.size[a1])
