@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -44,7 +45,7 @@ func tuiAtScale(t *testing.T, bin string, rep *report) {
 		t.Fatal(err)
 	}
 	proc := time.Since(start)
-	for _, s := range strings.Split(cmpOr(os.Getenv("BENCH_TUI_N"), "1000000"), ",") {
+	for _, s := range strings.Split(cmp.Or(os.Getenv("BENCH_TUI_N"), "1000000"), ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			t.Fatalf("BENCH_TUI_N=%q: %v", s, err)
@@ -53,13 +54,6 @@ func tuiAtScale(t *testing.T, bin string, rep *report) {
 			tuiAtN(t, bin, rep, n, proc)
 		}
 	}
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func tuiAtN(t *testing.T, bin string, rep *report, n int, proc time.Duration) {

@@ -35,7 +35,7 @@ func newHarness(t *testing.T, w, h int, refresh bool, boxes ...Box) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	hs := &harness{t: t, m: New(ctx, fixture.Common(w, h), boxes, refresh, nil)}
+	hs := &harness{t: t, m: New(ctx, fixture.Common(w, h), boxes, refresh, 0, nil)}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.settle(hs.m.Init())
 	return hs
@@ -153,7 +153,7 @@ func TestRootRefreshFillsTheListAsProgressArrives(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, true, nil)
+	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, true, 0, nil)
 	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
 	p := newPump(t)
 	m = p.run(m, m.Init()) // the index (empty), then the refresh's first report
@@ -294,7 +294,7 @@ func TestRootDropsStaleMessages(t *testing.T) {
 	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	h.press("enter")
 	stale := fixture.DemoMessage("n3j33daps35in03q84ekkphp4a0lka9bc46b21bh")
-	h.send(MessageLoadedMsg{Box: 0, Key: stale.Summary.Key, Message: stale})
+	h.send(viewer.MessageLoadedMsg{Box: 0, Key: stale.Summary.Key, Message: stale})
 	if strings.Contains(h.view(), "payroll") {
 		t.Fatal("a stale answer replaced the message on screen")
 	}
@@ -396,7 +396,7 @@ func TestRootHelpIsGeneratedFromKeys(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h := &harness{t: t, m: New(ctx, c, []Box{box("inbox", fixture.NewFake("a"))}, false, nil)}
+	h := &harness{t: t, m: New(ctx, c, []Box{box("inbox", fixture.NewFake("a"))}, false, 0, nil)}
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	h.settle(h.m.Init())
 	h.press("?")
@@ -539,7 +539,7 @@ func TestRootShowsTheNewestPageFirst(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, false, nil)
+	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, false, 0, nil)
 	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
 	first, ok := m.Init()().(list.RowsListedMsg)
 	if !ok || !first.Partial || len(first.All.IDs) >= 1000 || len(first.Rows) == 0 || first.Rows[0].Key != "inbox/0000" {

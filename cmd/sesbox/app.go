@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -49,7 +51,10 @@ type app struct {
 	cfg     *Config
 	demo    *demo.Server
 	indexes map[string]*index.Index // by path
-	debug   *debugLog               // --debug: every AWS request, logged
+	// awsConfigs are the AWS configurations loaded (awsConfig), under awsMu.
+	awsMu      sync.Mutex
+	awsConfigs map[awsConfigKey]aws.Config
+	debug      *debugLog // --debug: every AWS request, logged
 }
 
 func (a *app) close() {
@@ -153,30 +158,67 @@ func (a *app) mailbox(ctx context.Context) (*mailbox.Mailbox, MailboxConfig, err
 	return m, mcs[0], err
 }
 
-func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox.Mailbox, error) {
-	client, kmsClient, indexName, err := a.clients(ctx, mc)
+// cachedMailbox opens the one mailbox the flags select on its index
+// alone (mailbox.Cached): no AWS configuration is loaded, no demo server
+// started.
+func (a *app) cachedMailbox() (*mailbox.Mailbox, error) {
+	names, mcs, err := a.mailboxConfigs(false)
 	if err != nil {
 		return nil, err
 	}
-	// No usable cache (no home, a file where the directory belongs, a
-	// symlink, a newer sesbox's index): OpenCache works in memory, so
-	// show and save of a known key still read S3 directly.
-	path, _ := index.DefaultPath(indexName)
+	idx, err := a.index(a.indexName(mcs[0]))
+	if err != nil {
+		return nil, err
+	}
+	return mailbox.Cached(names[0], mailstore.Location{Bucket: mcs[0].Bucket, Prefix: mcs[0].Prefix}, idx), nil
+}
+
+// indexName names a mailbox's index by the S3 endpoint it reads (so a
+// local test server's buckets never mix with AWS's): the mailbox's
+// endpoint, else the one the SDK takes from the environment, else AWS's.
+func (a *app) indexName(mc MailboxConfig) string {
+	if a.flags.demo {
+		return "demo"
+	}
+	if mc.Endpoint != "" {
+		return mc.Endpoint
+	}
+	return firstEnv("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+}
+
+// index opens the index of that name once per run. No usable cache (no
+// home, a file where the directory belongs, a symlink, a newer sesbox's
+// index): OpenCache works in memory, so show and save of a known key
+// still read S3 directly.
+func (a *app) index(name string) (*index.Index, error) {
+	path, _ := index.DefaultPath(name)
 	if a.indexes == nil {
 		a.indexes = map[string]*index.Index{}
 	}
-	idx := a.indexes[path]
-	if idx == nil {
-		var notice string
-		if idx, notice, err = index.OpenCache(path); err != nil {
-			return nil, err
-		}
-		if notice != "" {
-			fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(notice))
-		}
-		stderr := a.stderr
-		idx.SetNotify(func(n string) { fmt.Fprintln(stderr, "sesbox: warning:", sanitize.Line(n)) })
-		a.indexes[path] = idx
+	if idx := a.indexes[path]; idx != nil {
+		return idx, nil
+	}
+	idx, notice, err := index.OpenCache(path)
+	if err != nil {
+		return nil, err
+	}
+	if notice != "" {
+		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(notice))
+	}
+	stderr := a.stderr
+	idx.SetNotify(func(n string) { fmt.Fprintln(stderr, "sesbox: warning:", sanitize.Line(n)) })
+	a.indexes[path] = idx
+	return idx, nil
+}
+
+func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox.Mailbox, error) {
+	client, kmsClient, err := a.clients(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := a.index(a.indexName(mc))
+	if err != nil {
+		return nil, err
 	}
 	st := a.store(client, mc)
 	if kmsClient != nil {
@@ -238,11 +280,11 @@ func (a *app) store(client *s3.Client, mc MailboxConfig) *s3store.Store {
 	return s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}).WithRetry(retryPolicy())
 }
 
-// s3Client builds the S3 client for a mailbox, and names the endpoint for
-// the index (so a local test server's buckets never mix with AWS's).
+// s3Client builds the S3 client for a mailbox, and names its index
+// (indexName).
 func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, string, error) {
-	client, _, endpoint, err := a.clients(ctx, mc)
-	return client, endpoint, err
+	client, _, err := a.clients(ctx, mc)
+	return client, a.indexName(mc), err
 }
 
 // clients builds a mailbox's S3 client (see s3Client) and, for a real
@@ -250,12 +292,12 @@ func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, strin
 // rule stored with a KMS key. The store sends Decrypt to the region of the
 // key each message names; the SDK honours AWS_ENDPOINT_URL_KMS. The demo
 // mailbox has no encrypted mail and no KMS client.
-func (a *app) clients(ctx context.Context, mc MailboxConfig) (*s3.Client, *kms.Client, string, error) {
+func (a *app) clients(ctx context.Context, mc MailboxConfig) (*s3.Client, *kms.Client, error) {
 	if a.flags.demo {
 		if a.demo == nil {
 			srv, err := demo.Start()
 			if err != nil {
-				return nil, nil, "", fmt.Errorf("start demo mailbox: %w", err)
+				return nil, nil, fmt.Errorf("start demo mailbox: %w", err)
 			}
 			a.demo = srv
 		}
@@ -267,11 +309,11 @@ func (a *app) clients(ctx context.Context, mc MailboxConfig) (*s3.Client, *kms.C
 			o.BaseEndpoint = aws.String(a.demo.URL())
 			o.UsePathStyle = true
 			quiet(o)
-		}), nil, "demo", nil
+		}), nil, nil
 	}
 	cfg, err := a.awsConfig(ctx, mc)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, err
 	}
 	// The SDK reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself; a
 	// custom endpoint almost always wants path-style addressing.
@@ -286,11 +328,8 @@ func (a *app) clients(ctx context.Context, mc MailboxConfig) (*s3.Client, *kms.C
 		}
 		quiet(o)
 	})
-	if endpoint == "" {
-		endpoint = envEndpoint
-	}
 	kmsClient := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Logger = logging.Nop{} })
-	return client, kmsClient, endpoint, nil
+	return client, kmsClient, nil
 }
 
 func firstEnv(names ...string) string {
@@ -310,8 +349,19 @@ func quiet(o *s3.Options) {
 }
 
 // awsConfig loads the standard AWS configuration chain for a mailbox's
-// region and profile. Credentials stay inside the SDK.
+// region and profile, once per run: each load reads the shared config
+// files and parses the certificates of AWS_CA_BUNDLE (8-10 ms with a
+// system-sized bundle), and the TUI builds five clients per mailbox
+// before its first screen. Credentials stay inside the SDK.
 func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, error) {
+	key := awsConfigKey{mc.Region, mc.Profile}
+	a.awsMu.Lock()
+	defer a.awsMu.Unlock()
+	if cfg, ok := a.awsConfigs[key]; ok {
+		// Clipped: a caller appending options gets its own copy.
+		cfg.APIOptions = slices.Clip(cfg.APIOptions)
+		return cfg, nil
+	}
 	// The SDK keeps 10 idle connections per host; the index reads with
 	// 32 header fetchers and 32 listings at once, so the rest would be
 	// closed after each answer and dialled (TLS handshake: two more round
@@ -331,8 +381,17 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	return a.withDebug(cfg), nil
+	cfg = a.withDebug(cfg)
+	if a.awsConfigs == nil {
+		a.awsConfigs = map[awsConfigKey]aws.Config{}
+	}
+	a.awsConfigs[key] = cfg
+	cfg.APIOptions = slices.Clip(cfg.APIOptions)
+	return cfg, nil
 }
+
+// awsConfigKey is what a mailbox's AWS configuration is loaded from.
+type awsConfigKey struct{ region, profile string }
 
 // sender builds the SES sender for a mailbox: --ses-endpoint or the
 // mailbox's ses_endpoint, else the SDK's own resolution (which honours

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,7 +72,12 @@ func newLsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, _, err := a.mailbox(ctx)
+			var m *mailbox.Mailbox
+			if cached {
+				m, err = a.cachedMailbox()
+			} else {
+				m, _, err = a.mailbox(ctx)
+			}
 			if err != nil {
 				return err
 			}
@@ -80,19 +86,22 @@ func newLsCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
+			if asJSON {
+				// Each row is printed as it is read (one write per 64 KiB).
+				w := bufio.NewWriterSize(a.stdout, 64<<10)
+				enc := json.NewEncoder(w)
+				enc.SetEscapeHTML(false)
+				if err := m.Each(ctx, qq, by, reverse, max(limit, 0), func(s *mailstore.Summary) error {
+					return enc.Encode(lsRowOf(s))
+				}); err != nil {
+					w.Flush()
+					return err
+				}
+				return w.Flush()
+			}
 			sums, err := m.First(ctx, qq, by, reverse, max(limit, 0))
 			if err != nil {
 				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetEscapeHTML(false)
-				for i := range sums {
-					if err := enc.Encode(lsRowOf(&sums[i])); err != nil {
-						return err
-					}
-				}
-				return nil
 			}
 			return printTable(a.stdout, sums)
 		},

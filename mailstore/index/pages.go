@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -69,13 +68,18 @@ func registerFunctions() {
 // holds the read flag too); the rest are decided by q.Match on the
 // candidates, as in Query.
 func (x *Index) IDs(ctx context.Context, loc mailstore.Location, q query.Query, by query.SortField, reverse bool, limit int) (out Listing, err error) {
-	stmt, args, exact := selectMatches(loc, q, by, reverse, limit, "rowid,read")
-	if !exact {
-		stmt, args, _ = selectMatches(loc, q, by, reverse, 0, "rowid,"+columns)
+	p := planQuery(q)
+	cols := "rowid,read"
+	if !p.exact {
+		cols = "rowid," + columns
 	}
 	err = x.with(ctx, func(db *sql.DB) error {
 		out = Listing{}
-		if exact {
+		stmt, args, err := p.statement(ctx, db, loc, cols, by, reverse, limit)
+		if err != nil || stmt == "" {
+			return err
+		}
+		if p.exact {
 			return scanIDs(ctx, db, stmt, args, func(id int64, read bool) {
 				out.IDs = append(out.IDs, id)
 				if !read {
@@ -134,10 +138,13 @@ func (x *Index) rows(ctx context.Context, where string, args ...any) (out []Row,
 // Threading returns every message under loc in query.Compare's order of
 // (by, reverse), with only what threads are built from.
 func (x *Index) Threading(ctx context.Context, loc mailstore.Location, by query.SortField, reverse bool) ([]Thread, error) {
-	stmt, args, _ := selectMatches(loc, query.Query{}, by, reverse, 0, "rowid,key,date,subject,message_id,in_reply_to,refs")
 	var out []Thread
 	err := x.with(ctx, func(db *sql.DB) error {
 		out = nil
+		stmt, args, err := planQuery(query.Query{}).statement(ctx, db, loc, "rowid,key,date,subject,message_id,in_reply_to,refs", by, reverse, 0)
+		if err != nil {
+			return err
+		}
 		rows, err := db.QueryContext(ctx, stmt, args...)
 		if err != nil {
 			return fmt.Errorf("index: %w", err)
@@ -162,24 +169,6 @@ func (x *Index) Threading(ctx context.Context, loc mailstore.Location, by query.
 		return nil
 	})
 	return out, err
-}
-
-// selectMatches is the SELECT of cols for the messages under loc that q
-// matches, ordered; exact reports that SQLite decides every term (else
-// the rows are candidates for q.Match, and limit is left out).
-func selectMatches(loc mailstore.Location, q query.Query, by query.SortField, reverse bool, limit int, cols string) (string, []any, bool) {
-	p := planQuery(q)
-	where := append([]string{"stale=0", "bucket=?", "substr(key,1,?)=?"}, p.where...)
-	args := append([]any{loc.Bucket, len(loc.Prefix), loc.Prefix}, p.args...)
-	if len(p.fts) > 0 {
-		where = append(where, "rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)")
-		args = append(args, strings.Join(p.fts, " AND "))
-	}
-	stmt := `SELECT ` + cols + ` FROM messages WHERE ` + strings.Join(where, " AND ") + " ORDER BY " + orderBy(by, reverse)
-	if p.exact && limit > 0 {
-		stmt += " LIMIT " + strconv.Itoa(limit)
-	}
-	return stmt, args, p.exact
 }
 
 func scanIDs(ctx context.Context, db *sql.DB, q string, args []any, fn func(id int64, read bool)) error {

@@ -120,6 +120,37 @@ func New(name string, st mailstore.Store, idx *index.Index) *Mailbox {
 	return &Mailbox{Name: name, store: st, idx: idx}
 }
 
+// Cached joins a location and its index without a store, for what reads
+// the index alone (`ls --cached`): building an S3 client means loading the
+// AWS configuration (shared config files, the certificates of
+// AWS_CA_BUNDLE), which was a fifth of such a run. Whatever would reach
+// the bucket fails with ErrCachedOnly.
+func Cached(name string, loc mailstore.Location, idx *index.Index) *Mailbox {
+	return New(name, cachedOnly{loc}, idx)
+}
+
+// ErrCachedOnly is returned (wrapped) by a Cached mailbox asked to reach
+// its bucket.
+var ErrCachedOnly = errors.New("the mailbox was opened on its index only")
+
+// cachedOnly is the store of a Cached mailbox: it knows where the mail is
+// and reaches none of it.
+type cachedOnly struct{ loc mailstore.Location }
+
+func (c cachedOnly) Location() mailstore.Location { return c.loc }
+
+func (c cachedOnly) List(context.Context, func([]mailstore.Object) error) error {
+	return fmt.Errorf("list %s: %w", c.loc, ErrCachedOnly)
+}
+
+func (c cachedOnly) ReadHeader(_ context.Context, key string) ([]byte, mailstore.Object, error) {
+	return nil, mailstore.Object{}, fmt.Errorf("read %s: %w", key, ErrCachedOnly)
+}
+
+func (c cachedOnly) Read(_ context.Context, key string) ([]byte, mailstore.Object, error) {
+	return nil, mailstore.Object{}, fmt.Errorf("read %s: %w", key, ErrCachedOnly)
+}
+
 // Progress reports an index refresh as it goes.
 type Progress = index.Progress
 
@@ -230,6 +261,13 @@ func (m *Mailbox) RowsByKey(ctx context.Context, keys []string) ([]index.Row, er
 // References).
 func (m *Mailbox) Threading(ctx context.Context, by query.SortField, reverse bool) ([]index.Thread, error) {
 	return m.idx.Threading(ctx, m.Location(), by, reverse)
+}
+
+// Each calls fn with each message First would return, in its order,
+// without holding them where the index need not (see index.Each): what a
+// caller that prints them as they come calls.
+func (m *Mailbox) Each(ctx context.Context, q query.Query, by query.SortField, reverse bool, n int, fn func(*mailstore.Summary) error) error {
+	return m.idx.Each(ctx, m.Location(), q, by, reverse, n, fn)
 }
 
 // QueryKeys returns the keys of the messages q matches that an action can

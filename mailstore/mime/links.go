@@ -2,6 +2,7 @@ package mime
 
 import (
 	"strings"
+	"sync"
 
 	"mvdan.cc/xurls/v2"
 )
@@ -15,8 +16,10 @@ type Link struct {
 }
 
 // textURLs finds URLs with a scheme (https://, mailto:...) in plain text;
-// bare "example.com" is too often not a link.
-var textURLs = xurls.Strict()
+// bare "example.com" is too often not a link. Compiled on first use: at
+// package init it was part of every sesbox process's start
+// (1 ms and 0.6 MB of it; `ls --cached` shows no links).
+var textURLs = sync.OnceValue(xurls.Strict)
 
 // AllLinks lists the links of the message: the HTML body's footnoted links
 // first, in their numbering, then the URLs written in the text body, each
@@ -31,7 +34,7 @@ func (v *View) AllLinks() []Link {
 		}
 	}
 	for _, text := range []string{v.Text, v.HTMLText} {
-		for _, u := range textURLs.FindAllString(text, -1) {
+		for _, u := range textURLs().FindAllString(text, -1) {
 			u = strings.TrimRight(u, ".,;:!?")
 			if !seen[u] {
 				seen[u] = true

@@ -515,8 +515,6 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	}
 	keep := m.anchor()
 	m.all, m.unread, m.full = msg.All.IDs, msg.All.Unread, !msg.Partial
-	// The summaries read before may be out of date (a refresh, a read
-	// mark): msg.Rows are those of the rows on screen, read again.
 	if msg.Matches != nil && msg.FSeq == m.fseq {
 		m.matched, m.mseq = msg.Matches, msg.FSeq
 	}
@@ -527,9 +525,9 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 		m.setThreads(msg.Thread)
 	}
 	m.rebuildKeeping(keep)
-	clear(m.sums)
-	clear(m.ids)
-	clear(m.asked)
+	// The rows that were on screen, read again (a refresh, a read mark);
+	// the others read before stay until they are far from the screen, so
+	// that nothing on it blanks while the new rows are read.
 	m.keep(nil, msg.Rows)
 	m.loading = false
 	if msg.Partial || m.dirty {
