@@ -37,19 +37,21 @@ func TestRootShowsQueuedMailWithoutListing(t *testing.T) {
 		case 1:
 			return notify.Batch{}, nil // a long poll that found nothing
 		case 2:
+			fake.Put(fresh) // Poll writes it to the index, then reports it
 			return notify.Batch{New: []mailstore.Summary{fresh}}, nil
 		}
 		cancel() // the program quits: the last poll ends with ctx's error
 		return notify.Batch{}, ctx.Err()
 	}
+	indexed := len(fake.Sums)
 	h := &harness{t: t, m: New(ctx, fixture.Common(100, 30), []Box{b}, false, 0, nil)}
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	h.settle(h.m.Init())
 	if polls != 3 {
 		t.Fatalf("%d polls, want one after another until the context ended (3)", polls)
 	}
-	if got := h.m.cur().List().Counts().Total; got != len(fake.Sums)+1 {
-		t.Fatalf("list has %d rows, want the %d indexed and the queued one", got, len(fake.Sums))
+	if got := h.m.cur().List().Counts().Total; got != indexed+1 {
+		t.Fatalf("list has %d rows, want the %d indexed and the queued one", got, indexed)
 	}
 	if v := h.view(); !strings.Contains(v, "Arrived through the queue") {
 		t.Fatalf("the queued message is not on screen:\n%s", v)
@@ -73,8 +75,13 @@ func TestRootFillsHeadersOnScreen(t *testing.T) {
 		asked = append(asked, opt.Keys)
 		var filled []mailstore.Summary
 		for _, k := range opt.Keys {
-			filled = append(filled, mailstore.Summary{Object: mailstore.Object{Key: k}, Date: fixture.Now,
-				From: mailstore.Address{Address: "x@example.com"}, Subject: "filled " + k[len(k)-4:]})
+			for i := range fake.Sums {
+				if s := &fake.Sums[i]; s.Key == k {
+					// Written to the index, as mailbox.FillHeaders does.
+					s.HeadersPending, s.Subject, s.From = false, "filled "+k[len(k)-4:], mailstore.Address{Address: "x@example.com"}
+					filled = append(filled, *s)
+				}
+			}
 		}
 		progress(mailbox.Progress{New: filled})
 		return nil

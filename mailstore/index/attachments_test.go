@@ -19,7 +19,7 @@ func TestMigrateMarksGuessedCountsStale(t *testing.T) {
 	for _, from := range []struct {
 		version int
 		sql     string
-	}{{3, dropV7}, {2, dropV3}} {
+	}{{3, dropV8}, {2, dropV3}} {
 		t.Run(fmt.Sprint(from.version), func(t *testing.T) { migrateGuessedCounts(t, from.sql, from.version) })
 	}
 }

@@ -11,11 +11,11 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 )
 
-// dropV7 turns a schema 7 database back into schema 6's tables.
-const dropV7 = `DROP INDEX messages_pending; ALTER TABLE messages DROP COLUMN headers_pending; `
+// dropV8 turns a schema 8 database back into schema 7's tables.
+const dropV8 = `DROP INDEX messages_pending; ALTER TABLE messages DROP COLUMN headers_pending; `
 
-// dropV3 turns a schema 7 database back into schema 2's tables.
-const dropV3 = dropV7 + `DROP TABLE forward_events; DROP TABLE forward_scans;
+// dropV3 turns a schema 8 database back into schema 2's tables.
+const dropV3 = dropV8 + `DROP TABLE forward_events; DROP TABLE forward_scans;
 ALTER TABLE messages DROP COLUMN forward_status; ALTER TABLE messages DROP COLUMN forward_error;
 ALTER TABLE messages DROP COLUMN forward_destinations; ALTER TABLE messages DROP COLUMN forward_time;
 ALTER TABLE messages DROP COLUMN forward_requests; `

@@ -156,10 +156,10 @@ func TestFillHeadersRate(t *testing.T) {
 	}
 }
 
-// TestMigrateV6AddsPendingHeaders: an index of schema 6 is upgraded in
+// TestMigrateV7AddsPendingHeaders: an index of schema 7 is upgraded in
 // place: its rows and read marks kept, none of them pending, and the
 // partial index of pending rows there.
-func TestMigrateV6AddsPendingHeaders(t *testing.T) {
+func TestMigrateV7AddsPendingHeaders(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "i.db")
 	x, err := Open(path)
@@ -178,7 +178,7 @@ func TestMigrateV6AddsPendingHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(dropV7 + `PRAGMA user_version=6`); err != nil {
+	if _, err := db.Exec(dropV8 + `PRAGMA user_version=7`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

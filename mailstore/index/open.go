@@ -24,27 +24,31 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 7
+	schemaVersion = 8
 )
 
-// indexesV6 are the indexes schema 6 adds (the tables are schema 5's):
-// queries by date (after:, before:, newest first with a LIMIT) read the
-// index instead of every row.
-const indexesV6 = `CREATE INDEX IF NOT EXISTS messages_date ON messages(bucket, date, key);`
+// indexDate is the index schema 7 has (the tables are schema 5's): queries
+// by date (after:, before:, newest first with a LIMIT) read the index
+// instead of every row. key runs DESC, so that a scan in either direction
+// is query.Compare's order by date (newest first, then key ascending), and
+// stale and read are in it, so that the row ids of a whole mailbox in that
+// order, and its unread count, are read from the index alone (IDs: the TUI
+// at 1M messages). Schema 6 had it on (bucket, date, key).
+const indexDate = `CREATE INDEX IF NOT EXISTS messages_date ON messages(bucket, date, key DESC, stale, read);`
 
-// v6Steps move a schema 5 index to schema 6.
-var v6Steps = []string{indexesV6}
+// v7Steps move a schema 5 or 6 index to schema 7.
+var v7Steps = []string{`DROP INDEX IF EXISTS messages_date`, indexDate}
 
-// v7Steps move a schema 6 index to schema 7: a row may be a stub written
+// v8Steps move a schema 7 index to schema 8: a row may be a stub written
 // from an S3 Inventory report (key, size, ETag, date) whose header block
-// is read later (headers_pending); the partial index finds those rows
-// without scanning the others.
-var v7Steps = []string{
+// is read later (headers_pending); the partial index finds those rows,
+// newest first, without scanning the others.
+var v8Steps = []string{
 	`ALTER TABLE messages ADD COLUMN headers_pending INTEGER NOT NULL DEFAULT 0`,
-	indexesV7,
+	indexPending,
 }
 
-const indexesV7 = `CREATE INDEX IF NOT EXISTS messages_pending ON messages(bucket, date, key) WHERE headers_pending=1;`
+const indexPending = `CREATE INDEX IF NOT EXISTS messages_pending ON messages(bucket, date, key) WHERE headers_pending=1;`
 
 const schema = `
 CREATE TABLE messages(
@@ -70,7 +74,7 @@ CREATE TABLE messages(
 	PRIMARY KEY(bucket, key)
 );
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
-` + forwardTables + indexesV6 + indexesV7
+` + forwardTables + indexDate + indexPending
 
 // forwardTables hold the forwarding Lambda's log (schema 3): the events
 // read from each log group, and how far each group has been read.
@@ -115,7 +119,7 @@ var (
 	// Schema 5 has schema 3's columns; what changed is what a count that is
 	// not exact means (v5Steps).
 	columnsV5 = columnsV3
-	columnsV7 = sortedCopy(append(append([]string{}, columnsV5...), "headers_pending"))
+	columnsV8 = sortedCopy(append(append([]string{}, columnsV5...), "headers_pending"))
 )
 
 func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
@@ -281,6 +285,7 @@ func OpenMemory() (*Index, error) {
 	// One connection: each connection to ":memory:" would be a database
 	// of its own.
 	name := fmt.Sprintf("file:sesbox-mem-%d?mode=memory", memSeq.Add(1))
+	registerFunctions()
 	db, err := sql.Open("sqlite", name)
 	if err != nil {
 		return nil, fmt.Errorf("open index in memory: %w", err)
@@ -329,7 +334,8 @@ func dsn(path string) string {
 	// in the process's RSS by the kernel's fault-around (64 KiB for every
 	// page touched), so `ls --cached --query from:x` over 10^5 messages,
 	// reading 183 rows, peaked at 50 MB instead of 33; loading every row
-	// took as long through the page cache (2.8-3.3 s both).
+	// took as long through the page cache (2.8-3.3 s both); the TUI's ids
+	// of 1M messages, a scan of the 91 MB date index, mapped 270 MB.
 	return u.String() + "?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8192)"
 }
 
@@ -337,6 +343,7 @@ func dsn(path string) string {
 // creating or migrating the schema. It returns an *unusableError for a
 // file to move aside.
 func openFile(path string) (*Index, error) {
+	registerFunctions()
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
@@ -413,30 +420,30 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 7 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 8 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
 	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
-		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v6Steps, v7Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v7Steps, v8Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
 		}
-		return "the index was upgraded to schema 7 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 8 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case version == 3 && hasFTS && slices.Equal(cols, columnsV3):
-		if err := migrate(ctx, db, slices.Concat(v5Steps, v6Steps, v7Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v5Steps, v7Steps, v8Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 3: %w", err)
 		}
-		return "the index was upgraded to schema 7 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
-	case version == 5 && hasFTS && slices.Equal(cols, columnsV5) &&
+		return "the index was upgraded to schema 8 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+	case (version == 5 || version == 6) && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v6Steps, v7Steps)); err != nil {
-			return "", fmt.Errorf("migrate the index from schema 5: %w", err)
+		if err := migrate(ctx, db, slices.Concat(v7Steps, v8Steps)); err != nil {
+			return "", fmt.Errorf("migrate the index from schema %d: %w", version, err)
 		}
 		return "", nil
-	case version == 6 && hasFTS && slices.Equal(cols, columnsV5) &&
+	case version == 7 && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, v7Steps); err != nil {
-			return "", fmt.Errorf("migrate the index from schema 6: %w", err)
+		if err := migrate(ctx, db, v8Steps); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 7: %w", err)
 		}
 		return "", nil
-	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV7) &&
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
 		return "", nil
 	}
@@ -548,7 +555,7 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
-	}, slices.Concat(v3Steps, v6Steps, v7Steps)...) {
+	}, slices.Concat(v3Steps, v7Steps, v8Steps)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -571,7 +578,7 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1`,
-	}, slices.Concat(v3Steps, v6Steps, v7Steps)...) {
+	}, slices.Concat(v3Steps, v7Steps, v8Steps)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -585,9 +592,9 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 // migrate runs steps on the database and stamps the current schema, in
 // one transaction. From schema 2: the forward status columns and the log
 // tables (v3Steps; the statuses come from the log group, read in full by
-// the next index run that names one), then v5Steps, then v6Steps (the
-// date index), then v7Steps (header stubs). From schema 3: v5Steps on;
-// from 5: v6Steps on; from 6: v7Steps.
+// the next index run that names one), then v5Steps, then v7Steps (the
+// date index), then v8Steps (header stubs). From schema 3: v5Steps on;
+// from 5 and 6: v7Steps on; from 7: v8Steps.
 func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {

@@ -66,7 +66,7 @@ func TestReportStoredAndMigrated(t *testing.T) {
 }
 
 // TestMigrateV5AddsTheDateIndex: an index of schema 5 (no date index) is
-// upgraded in place to schema 6 with its rows and read marks as they were.
+// upgraded in place to schema 7 with its rows and read marks as they were.
 func TestMigrateV5AddsTheDateIndex(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "i.db")
@@ -86,7 +86,7 @@ func TestMigrateV5AddsTheDateIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(dropV7 + `DROP INDEX messages_date; PRAGMA user_version=5`); err != nil {
+	if _, err := db.Exec(dropV8 + `DROP INDEX messages_date; PRAGMA user_version=5`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

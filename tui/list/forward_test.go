@@ -18,9 +18,7 @@ func TestForwardBadges(t *testing.T) {
 		sums[i].Forward.Status = st
 		sums[i].Subject = "subject " + string(rune('A'+i))
 	}
-	m := New(fixture.Common(120, 20))
-	m.SetSize(120, 20)
-	m.SetSummaries(sums)
+	m, _ := newListOf(t, 120, 20, sums)
 	view := ansi.Strip(m.View())
 	for i, want := range []string{"[fwd failed] subject A", "[fwd none] subject B"} {
 		if !strings.Contains(view, want) {
@@ -33,22 +31,28 @@ func TestForwardBadges(t *testing.T) {
 }
 
 // TestPendingHeadersRow: a row from an inventory, its header block not
-// read yet, says so, with the S3 date and size, until its summary comes.
+// read yet, says so, with the S3 date and size, and is among the rows on
+// screen to read first, until its summary comes.
 func TestPendingHeadersRow(t *testing.T) {
 	sums := fixture.Summaries()[:2]
 	sums[0] = mailstore.Summary{Object: mailstore.Object{Key: "inbox/stub", Size: 123456, LastModified: sums[0].Date},
 		Date: sums[0].Date, DateFromStore: true, HeadersPending: true}
-	m := New(fixture.Common(120, 20))
-	m.SetSize(120, 20)
-	m.SetSummaries(sums)
+	m, src := newListOf(t, 120, 20, sums)
 	view := ansi.Strip(m.View())
 	if !strings.Contains(view, "(headers not read yet)") || !strings.Contains(view, mailstore.FormatSize(123456)) {
 		t.Fatalf("pending row not shown as such:\n%s", view)
 	}
+	if got := m.PendingOnScreen(); len(got) != 1 || got[0] != "inbox/stub" {
+		t.Fatalf("pending on screen: %v", got)
+	}
 	filled := sums[0]
 	filled.HeadersPending, filled.Subject = false, "now read"
-	m.Add([]mailstore.Summary{filled})
+	src.Sums[0] = filled // the index has it
+	m, _ = settle(m, m.Add([]mailstore.Summary{filled}))
 	if view := ansi.Strip(m.View()); strings.Contains(view, "(headers not read yet)") || !strings.Contains(view, "now read") {
 		t.Fatalf("filled row:\n%s", view)
+	}
+	if got := m.PendingOnScreen(); len(got) != 0 {
+		t.Fatalf("pending on screen after the fill: %v", got)
 	}
 }
