@@ -267,8 +267,8 @@ func ftsTermOf(t query.Term) (ftsTerm, bool) {
 // a superset, and q.Match or LIKE decides the rest. A phrase costs the
 // position lists of all its trigrams, and the common ones ("com", "exa",
 // "der" in every address) hold a position in most rows: `from:` an
-// address of 28 characters took 50 ms over 10^5 rows as a phrase, its two
-// rarest trigrams 0.3 ms. Rarity is probed with counts capped at
+// address of 28 characters took 50 ms over 10^5 rows as a phrase, its
+// rarest trigram 0.3 ms. Rarity is probed with counts capped at
 // probeCap, all in one statement, for up to maxProbes trigrams a term.
 const (
 	probeCap   = 256
@@ -277,7 +277,7 @@ const (
 )
 
 // ftsMatch is the FTS5 query for terms: for each, its rarestUsed rarest
-// trigrams, all of them required.
+// trigrams (only those under probeCap when one is), all of them required.
 func ftsMatch(ctx context.Context, db *sql.DB, terms []ftsTerm) (string, error) {
 	var parts []string
 	for _, t := range terms {
@@ -300,8 +300,13 @@ func ftsMatch(ctx context.Context, db *sql.DB, terms []ftsTerm) (string, error) 
 				idx[i] = i
 			}
 			slices.SortStableFunc(idx, func(a, b int) int { return counts[a] - counts[b] })
+			// A common trigram next to a rare one only slows the rare
+			// one down (its list is walked to the rare one's rowids).
 			rare := make([]string, 0, rarestUsed)
-			for _, i := range idx[:rarestUsed] {
+			for k, i := range idx[:rarestUsed] {
+				if k > 0 && counts[i] == probeCap && counts[idx[0]] < probeCap {
+					break
+				}
 				rare = append(rare, tris[i])
 			}
 			tris = rare
