@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -390,20 +391,47 @@ func (g *generator) message(i int) (string, []byte) {
 		}
 		out.WriteString(line)
 	}
-	out.Write(tpl[hdrEnd:])
+	body := tpl[hdrEnd:]
+	n := 0
 	switch p := g.r.IntN(100); {
 	case p < 5:
-		pad(&out, 100<<10+g.r.IntN(1900<<10))
+		n = 100<<10 + g.r.IntN(1900<<10)
 	case p < 25:
-		pad(&out, 10<<10+g.r.IntN(60<<10))
+		n = 10<<10 + g.r.IntN(60<<10)
+	}
+	// The extra bytes are what they are in real mail: an attachment part
+	// before the closing delimiter of a multipart, a long body otherwise.
+	closing := -1
+	if m := boundaryRE.FindSubmatch(tpl[:hdrEnd]); m != nil && n > 0 {
+		closing = bytes.LastIndex(body, []byte("\n--"+string(m[1])+"--"))
+	}
+	switch {
+	case n == 0:
+		out.Write(body)
+	case closing >= 0:
+		out.Write(body[:closing+1])
+		nl := "\n"
+		if bytes.Contains(tpl[:hdrEnd], []byte("\r\n")) {
+			nl = "\r\n"
+		}
+		out.WriteString(strings.ReplaceAll("--"+string(boundaryRE.FindSubmatch(tpl[:hdrEnd])[1])+"\nContent-Type: application/octet-stream\n"+
+			"Content-Disposition: attachment; filename=\"data.bin\"\nContent-Transfer-Encoding: base64\n\n", "\n", nl))
+		pad(&out, n)
+		out.Write(body[closing+1:])
+	default:
+		out.Write(body)
+		pad(&out, n)
 	}
 	return prefix + id, out.Bytes()
 }
 
+// boundaryRE finds a template's outer boundary.
+var boundaryRE = regexp.MustCompile(`(?i)boundary="?([^";\r\n]+)"?`)
+
+// pad adds n bytes of base64-looking lines.
 func pad(b *bytes.Buffer, n int) {
 	line := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=", 2)[:72] + "\n"
-	b.WriteString("\n")
-	for b.Len() < n {
+	for end := b.Len() + n; b.Len() < end; {
 		b.WriteString(line)
 	}
 }

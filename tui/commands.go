@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
+	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
@@ -40,8 +41,8 @@ func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
 	if k, ok := m.target(); len(keys) == 0 && ok {
 		keys = []string{k}
 	}
-	if open, ok := m.openers(t)[spec.Verb]; ok {
-		return m.apply(open(m.targetOf(flags, arg)))
+	if s, ok := tab.ScreenFor(spec.Verb); ok {
+		return m.apply(s.Open(m.c, t.Box, m.targetOf(flags, arg)))
 	}
 	switch spec.Verb {
 	case "quit":

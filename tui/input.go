@@ -4,7 +4,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/keys"
@@ -106,14 +105,12 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) openHelp() Model {
-	title := m.shown().Title()
-	sections := []textpage.Section{{Title: "Commands (:, Tab completes):", Body: cmdline.Help(), Hang: 28}}
-	if title == m.cur().Title() {
-		sections = append(sections, textpage.Section{
-			Title: "Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:",
-			Body:  query.Help, Hang: 2})
+	p := m.shown()
+	sections := []common.HelpSection{{Title: "Commands (:, Tab completes):", Body: cmdline.Help(), Hang: 28}}
+	if h, ok := p.(common.Helper); ok {
+		sections = append(sections, h.HelpSections()...)
 	}
-	m.push(helpKind, textpage.NewHelp(m.c, helpKind, title, m.activeKeys(), sections...))
+	m.push(helpKind, textpage.NewHelp(m.c, helpKind, p.Title(), m.activeKeys(), sections...))
 	return m
 }
 

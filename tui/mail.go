@@ -6,19 +6,13 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sesbox/sesbox/tui/audit"
 	"github.com/sesbox/sesbox/tui/common"
-	"github.com/sesbox/sesbox/tui/compose"
-	"github.com/sesbox/sesbox/tui/forward"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
 // The list and the viewer are siblings: the root carries the message
 // chosen in one to the other, and opens the pages that act on a message.
-
-// MessageLoadedMsg is sent when a message has been read for the viewer.
-type MessageLoadedMsg = viewer.MessageLoadedMsg
 
 // step opens the message delta away from the viewer's in the list, if the
 // viewer still shows the message asked from.
@@ -46,35 +40,30 @@ func (m Model) open(key string) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// keyLine is a key that acts on a message in the list and the viewer, and
-// the `:` line it stands for.
-type keyLine struct {
-	b    key.Binding
-	line string
+// mailKeys are the keys that act on a message, in the order the help
+// shows them: the screens' (tab.Screens), then the read flag's.
+func (m Model) mailKeys() []key.Binding {
+	var out []key.Binding
+	for _, s := range tab.Screens {
+		if s.Key != nil {
+			out = append(out, s.Key(m.c.Keys))
+		}
+	}
+	return append(out, m.c.Keys.Mail.ToggleRead)
 }
 
-// mailKeys are the keys that act on a message, in the order the help shows
-// them. A page with a key adds one line here and one to openers.
-func (m Model) mailKeys() []keyLine {
-	mk := m.c.Keys.Mail
-	return []keyLine{{mk.Reply, "reply"}, {mk.ReplyAll, "reply --all"}, {mk.Forward, "forward"},
-		{mk.ToggleRead, ""}, // no `:` line: :read and :unread set the flag, the key flips it
-		{m.c.Keys.Global.Audit, "audit"}}
-}
-
-// mailKey runs the `:` line of a key of mailKeys; ok is false for any
-// other key.
+// mailKey runs the `:` line of a screen's key, or flips the read flag
+// (no `:` line: :read and :unread set it); ok is false for any other key.
 func (m Model) mailKey(msg tea.KeyMsg) (_ tea.Model, _ tea.Cmd, ok bool) {
-	for _, k := range m.mailKeys() {
-		switch {
-		case !key.Matches(msg, k.b):
-		case k.line == "":
-			t, _ := m.target()
-			return m, m.cur().ToggleReadCmd(t), true
-		default:
-			nm, cmd := m.runCommand(strings.Fields(k.line))
+	for _, s := range tab.Screens {
+		if s.Key != nil && key.Matches(msg, s.Key(m.c.Keys)) {
+			nm, cmd := m.runCommand(strings.Fields(s.Line))
 			return nm, cmd, true
 		}
+	}
+	if key.Matches(msg, m.c.Keys.Mail.ToggleRead) {
+		t, _ := m.target()
+		return m, m.cur().ToggleReadCmd(t), true
 	}
 	return m, nil, false
 }
@@ -88,17 +77,6 @@ func (m Model) target() (string, bool) {
 	}
 	s, ok := m.cur().List().Selected()
 	return s.Key, ok
-}
-
-// openers open the pages that act on the active mailbox, by the `:` verb
-// that opens them (their keys open them by the same verb): one line each.
-func (m Model) openers(t *tab.Model) map[string]func(common.Target) common.Opening {
-	return map[string]func(common.Target) common.Opening{
-		"reply":   func(g common.Target) common.Opening { return compose.Open(m.c, t.Reply, t.ReplyErr, g) },
-		"drafts":  func(g common.Target) common.Opening { return compose.OpenDrafts(m.c, t.Reply, t.ReplyErr, g) },
-		"forward": func(g common.Target) common.Opening { return forward.Open(m.c, t.Forward, t.ForwardErr, g) },
-		"audit":   func(g common.Target) common.Opening { return audit.Open(m.c, t.Audit, t.AuditErr, g) },
-	}
 }
 
 // targetOf is what a page opened now acts on.

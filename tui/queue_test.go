@@ -40,7 +40,7 @@ func TestRootShowsQueuedMailWithoutListing(t *testing.T) {
 		cancel() // the program quits: the last poll ends with ctx's error
 		return notify.Batch{}, ctx.Err()
 	}
-	h := &harness{t: t, m: New(ctx, fixture.Common(100, 30), []Box{b}, false, nil)}
+	h := &harness{t: t, m: New(ctx, fixture.Common(100, 30), []Box{b}, false, 0, nil)}
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	h.settle(h.m.Init())
 	if polls != 3 {

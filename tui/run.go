@@ -44,7 +44,7 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	g := guard.New(NewEvery(ctx, c, boxes, !opts.NoRefresh, opts.Every(), logger))
+	g := guard.New(New(ctx, c, boxes, !opts.NoRefresh, opts.Every(), logger))
 
 	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out)}
 	if opts.Input != nil {

@@ -122,7 +122,7 @@ func (v viewPanic) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func TestGuardQuitsOnViewPanic(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	g := guard.New(viewPanic{New(ctx, fixture.Common(80, 24), []Box{{Name: "a", Mailbox: fixture.NewFake("a")}}, false, nil)})
+	g := guard.New(viewPanic{New(ctx, fixture.Common(80, 24), []Box{{Name: "a", Mailbox: fixture.NewFake("a")}}, false, 0, nil)})
 	in, inW := io.Pipe()
 	defer inW.Close()
 	p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(&lockedBuf{}), tea.WithoutSignals())

@@ -48,7 +48,7 @@ func TestGoldenWidths(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			m := New(ctx, fixture.Common(w, h), []Box{{Name: "inbox", Mailbox: widthsFake(t)}}, false, nil)
+			m := New(ctx, fixture.Common(w, h), []Box{{Name: "inbox", Mailbox: widthsFake(t)}}, false, 0, nil)
 			tm := start(t, m, w, h)
 			waitFor(t, tm, "Versicherungs")
 			send(tm, "enter")
@@ -137,7 +137,7 @@ func TestBurstInRealProgram(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	tm := start(t, New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, false, nil), 100, 30)
+	tm := start(t, New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, false, 0, nil), 100, 30)
 	waitFor(t, tm, "message 000")
 	tm.Type(strings.Repeat("j", 200))
 	waitFor(t, tm, "message 200")

@@ -106,7 +106,7 @@ func TestRootReplyWithEditorSends(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); closeIdx() })
-	tm := start(t, New(ctx, c, []Box{{Name: "demo", Mailbox: mb, Reply: env}}, true, nil), 120, 36)
+	tm := start(t, New(ctx, c, []Box{{Name: "demo", Mailbox: mb, Reply: env}}, true, 0, nil), 120, 36)
 	indexed(t, tm)
 	send(tm, "/")
 	for _, k := range fixture.Keys("견적") {
@@ -210,7 +210,7 @@ func demoHarness(t *testing.T, b Box) *harness {
 	b.Name, b.Mailbox = "demo", mb
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	h := &harness{t: t, m: New(ctx, demoCommon(120, 36, ""), []Box{b}, true, nil)}
+	h := &harness{t: t, m: New(ctx, demoCommon(120, 36, ""), []Box{b}, true, 0, nil)}
 	h.send(teaSize(120, 36))
 	h.settle(h.m.Init())
 	return h

@@ -37,7 +37,7 @@ func demoModel(t *testing.T, c common.Common) Model {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); closeIdx() })
-	return New(ctx, c, []Box{{Name: "demo", Mailbox: mb}}, true, nil)
+	return New(ctx, c, []Box{{Name: "demo", Mailbox: mb}}, true, 0, nil)
 }
 
 func start(t *testing.T, m tea.Model, w, h int) *teatest.TestModel {
@@ -165,7 +165,7 @@ func TestGoldenWideRows(t *testing.T) {
 		t.Run(fmt.Sprintf("w%d", w), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			m := New(ctx, fixture.Common(w, 24), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, false, nil)
+			m := New(ctx, fixture.Common(w, 24), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, false, 0, nil)
 			tm := start(t, m, w, 24)
 			waitFor(t, tm, "請求書")
 			send(tm, "j", "j", "j")
@@ -193,7 +193,7 @@ func TestGoldenProgress(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	defer close(release)
-	m := New(ctx, fixture.Common(100, 24), []Box{{Name: "inbox", Mailbox: fake}}, true, nil)
+	m := New(ctx, fixture.Common(100, 24), []Box{{Name: "inbox", Mailbox: fake}}, true, 0, nil)
 	tm := start(t, m, 100, 24)
 	waitFor(t, tm, "3,000/8,000 150/s")
 	golden(t, finish(t, tm))

@@ -4,7 +4,8 @@
 // composer, the forward screen, the audit view, the help), the global
 // keys, the `:` command line, the status line and the error history.
 // Pages implement common.Page; results name the page they answer
-// (common.Addressed), so the root routes them without knowing them.
+// (common.Addressed), so the root routes them without knowing them; the
+// pages that act on a mailbox are opened through tab.Screens.
 // Components never import each other or the root.
 package tui
 
@@ -27,13 +28,6 @@ import (
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
-// MinWidth and MinHeight are the smallest terminal the TUI lays out in;
-// below it, one line says so.
-const (
-	MinWidth  = 40
-	MinHeight = 10
-)
-
 // Box, Mailbox and ForwardEnv describe a mailbox of the switcher (see
 // tui/tab); cmd/ builds them.
 type (
@@ -54,20 +48,16 @@ type Model struct {
 	st     stack.Stack    // the pages over the list
 	cmd    *cmdline.Model // the `:` line while it is open
 
-	errs    []textpage.Entry
+	errs    textpage.History
 	showErr bool   // the last error is on the status line until a key
 	notice  string // likewise, for news that is not an error
 	tmpDirs []string
 }
 
 // New builds the root model. ctx bounds every mailbox call (cancel it to
-// stop refreshes); refresh lists each bucket after its index has been read.
-func New(ctx context.Context, c common.Common, boxes []Box, refresh bool, logger *log.Logger) Model {
-	return NewEvery(ctx, c, boxes, refresh, 0, logger)
-}
-
-// NewEvery is New with a periodic refresh of every mailbox (every > 0).
-func NewEvery(ctx context.Context, c common.Common, boxes []Box, refresh bool, every time.Duration, logger *log.Logger) Model {
+// stop refreshes); refresh lists each bucket after its index has been
+// read, and again every so often (every > 0).
+func New(ctx context.Context, c common.Common, boxes []Box, refresh bool, every time.Duration, logger *log.Logger) Model {
 	if logger == nil {
 		logger = log.New(io.Discard, "", 0)
 	}
@@ -93,7 +83,7 @@ func (m Model) Init() tea.Cmd {
 
 func (m Model) cur() *tab.Model { return m.tabs[m.active] }
 
-func (m Model) tooSmall() bool { return m.c.Width < MinWidth || m.c.Height < MinHeight }
+func (m Model) tooSmall() bool { return common.TooSmall(m.c.Width, m.c.Height) }
 
 // bodyHeight is what is left for the page: the switcher line above, the
 // status line and the key hints below.
@@ -196,10 +186,7 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 // history (E) and in the log. The hint, when the error has one, comes first.
 func (m *Model) pushErr(err error) {
 	text := sanitize.Line(mailstore.Explain(err))
-	m.errs = append(m.errs, textpage.Entry{At: m.c.Now(), Text: text})
-	if len(m.errs) > 200 {
-		m.errs = m.errs[len(m.errs)-200:]
-	}
+	m.errs.Add(m.c.Now(), text)
 	m.showErr = true
 	m.log.Printf("error: %s", text)
 }
@@ -207,17 +194,10 @@ func (m *Model) pushErr(err error) {
 // quit ends the program, unless a page must not be cut off: the user is
 // told how to let it finish first.
 func (m Model) quit() (tea.Model, tea.Cmd) {
-	for _, p := range m.st.Pages() {
-		if b, ok := p.(common.Busy); ok && b.Busy() != "" {
-			m.notice = b.Busy()
-			return m, nil
-		}
+	if m.notice = m.st.Busy(); m.notice != "" {
+		return m, nil
 	}
-	for _, p := range m.st.Pages() {
-		if s, ok := p.(common.Stopper); ok {
-			s.Stop()
-		}
-	}
+	m.st.Stop()
 	return m, tea.Quit
 }
 

@@ -35,7 +35,7 @@ func newHarness(t *testing.T, w, h int, refresh bool, boxes ...Box) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	hs := &harness{t: t, m: New(ctx, fixture.Common(w, h), boxes, refresh, nil)}
+	hs := &harness{t: t, m: New(ctx, fixture.Common(w, h), boxes, refresh, 0, nil)}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.settle(hs.m.Init())
 	return hs
@@ -146,7 +146,7 @@ func TestRootRefreshFillsTheListAsProgressArrives(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, true, nil)
+	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, true, 0, nil)
 	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
 	msg := m.Init()()
 	m, cmd := updateCmd(t, m, msg)  // the newest page: the rest is read next
@@ -245,7 +245,7 @@ func TestRootDropsStaleMessages(t *testing.T) {
 	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	h.press("enter")
 	stale := fixture.DemoMessage("n3j33daps35in03q84ekkphp4a0lka9bc46b21bh")
-	h.send(MessageLoadedMsg{Box: 0, Key: stale.Summary.Key, Message: stale})
+	h.send(viewer.MessageLoadedMsg{Box: 0, Key: stale.Summary.Key, Message: stale})
 	if strings.Contains(h.view(), "payroll") {
 		t.Fatal("a stale answer replaced the message on screen")
 	}
@@ -347,7 +347,7 @@ func TestRootHelpIsGeneratedFromKeys(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h := &harness{t: t, m: New(ctx, c, []Box{box("inbox", fixture.NewFake("a"))}, false, nil)}
+	h := &harness{t: t, m: New(ctx, c, []Box{box("inbox", fixture.NewFake("a"))}, false, 0, nil)}
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	h.settle(h.m.Init())
 	h.press("?")
@@ -490,7 +490,7 @@ func TestRootShowsTheNewestPageFirst(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, false, nil)
+	m := New(ctx, fixture.Common(100, 30), []Box{box("inbox", fake)}, false, 0, nil)
 	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
 	first, ok := m.Init()().(tab.SummariesLoadedMsg)
 	if !ok || !first.FirstPage || len(first.Summaries) >= 1000 || first.Summaries[0].Key != "inbox/0000" {

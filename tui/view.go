@@ -1,12 +1,10 @@
 package tui
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
@@ -21,9 +19,7 @@ func (m Model) View() string {
 		return ""
 	}
 	if m.tooSmall() {
-		// One line, then blank ones: the terminal keeps its size promise.
-		msg := fmt.Sprintf("too small: %dx%d, needs %dx%d (q quits)", m.c.Width, m.c.Height, MinWidth, MinHeight)
-		return common.Fit(msg, m.c.Width) + strings.Repeat("\n"+strings.Repeat(" ", m.c.Width), m.c.Height-1)
+		return common.TooSmallView(m.c.Width, m.c.Height)
 	}
 	body := m.shown().View()
 	body = m.c.Styles.Renderer.NewStyle().Height(m.bodyHeight()).MaxHeight(m.bodyHeight()).Render(common.Clip(body, m.c.Width, m.bodyHeight()))
@@ -38,39 +34,22 @@ func (m Model) View() string {
 	return strings.Join(lines, "\n")
 }
 
-// statusLine shows, from the left: the last error or notice if there is
-// one, else what the page shows; on the right the index progress while a
-// refresh runs, or a background page's news.
+// statusLine is the active mailbox's (tab.StatusLine), with what is shown
+// over its list, the last error until a key, and the news.
 func (m Model) statusLine() string {
-	st := m.c.Styles
-	t := m.cur()
-	right := t.Progress(m.c.Width)
-	for _, p := range m.st.Pages() {
-		if b, ok := p.(common.Backgrounded); ok && right == "" && b.Status() != "" && p != m.shown() {
-			right = st.StatusKey.Render(" " + b.Status() + " ")
-		}
-	}
-	left := " " + t.Summary()
+	over := ""
 	switch k := m.top(); k {
 	case "":
 	case viewer.Kind:
-		left = " " + t.Where() + "  viewing " + sanitize.Line(m.viewer.Viewer().Key())
+		over = "viewing " + sanitize.Line(m.viewer.Viewer().Key())
 	default:
-		left = " " + t.Where() + "  " + m.shown().Title()
+		over = m.shown().Title()
 	}
-	style := st.Status
-	switch {
-	case m.showErr && len(m.errs) > 0:
-		left = " error: " + m.errs[len(m.errs)-1].Text + "  (E: history)"
-		style = st.StatusError
-	case m.notice != "":
-		left = " " + sanitize.Line(m.notice)
+	errText := ""
+	if m.showErr && len(m.errs) > 0 {
+		errText = m.errs[len(m.errs)-1].Text
 	}
-	if lipgloss.Width(right) > m.c.Width/2 {
-		right = "" // the news matters more than the bar on a narrow terminal
-	}
-	w := m.c.Width - lipgloss.Width(right)
-	return style.Render(common.Fit(left, max(w, 0))) + right
+	return m.cur().StatusLine(over, m.st.News(m.shown()), errText, m.notice)
 }
 
 // activeKeys are the shown page's keys joined with the global keys.
@@ -102,11 +81,7 @@ func (m Model) activeKeys() common.KeyMap {
 	globals := append(slices.Clone(lead), g.Errors, g.Command, g.Redraw, g.Quit)
 	full := p.FullHelp()
 	if top == "" || top == viewer.Kind {
-		var row []key.Binding
-		for _, k := range m.mailKeys() {
-			row = append(row, k.b)
-		}
-		full = append(full, row)
+		full = append(full, m.mailKeys())
 	}
 	if top == "" {
 		globals = append(globals, g.NextBox, g.PrevBox, g.Refresh)

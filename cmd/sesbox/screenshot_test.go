@@ -160,7 +160,7 @@ func newDemoDriver(t *testing.T, pause int) *demoDriver {
 	if c.SaveDir, err = os.Getwd(); err != nil {
 		t.Fatal(err)
 	}
-	d := &demoDriver{t: t, m: tui.New(ctx, c, boxes, true, nil)}
+	d := &demoDriver{t: t, m: tui.New(ctx, c, boxes, true, 0, nil)}
 	d.send(tea.WindowSizeMsg{Width: shotW, Height: shotH})
 	return d
 }

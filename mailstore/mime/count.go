@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
 )
 
 // CountAttachments is the one rule for a summary's attachment count, used
@@ -17,8 +19,10 @@ import (
 // this needs a header that ends in a blank line: an object without header
 // fields is not mail, and its bytes decide, and a header cut short by a
 // line that is not a field is read by enmime its own way),
-// the count is exact: the attachments Parse finds. Otherwise it is a lower
-// bound (exact is false): the attachments among the parts whose own header
+// the count is exact: the attachments Parse finds. It is exact too when
+// head holds the closing delimiter of the outermost multipart and at least
+// one byte after it: the rest is its epilogue, which holds no parts.
+// Otherwise it is a lower bound (exact is false): the attachments among the parts whose own header
 // lies wholly in head. A part's header is all that decides whether it is
 // an attachment, so a part whose body is cut still counts, and one whose
 // header is cut does not. A message the parser gave up on (see Parse's
@@ -28,6 +32,14 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 	if h := scanHeader(head); !exact && h.Stop == stopBlank && len(h.Fields) > 0 {
 		exact = !strings.HasPrefix(mediaType(h.first("content-type")), "multipart/")
 	}
+	if !exact && mayBeClosed(head) {
+		// The outermost multipart may have ended within head: then
+		// everything after it is its epilogue, which holds no parts, and
+		// the count is exact.
+		if c := countWithin(head); c.read && c.closed {
+			return c.n, true
+		}
+	}
 	if !exact {
 		var parts bool
 		if head, parts = cutAtPartHeader(head); !parts {
@@ -36,11 +48,94 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 			return 0, false
 		}
 	}
-	v := parseWithin(head, ParseDeadline, func(b []byte) *View { return safeParseWith(b, countParser) })
-	if v.Source {
+	c := countWithin(head)
+	if !c.read {
 		return 0, false
 	}
-	return v.Summary.Attachments, exact
+	return c.n, exact
+}
+
+// counted is what countParse found.
+type counted struct {
+	n int
+	// read is false when the structure was not read (refused by the
+	// bounds, abandoned at the deadline, or the parser failed).
+	read bool
+	// closed: the outermost multipart's closing delimiter was read, with
+	// bytes after it (enmime kept them as its epilogue).
+	closed bool
+}
+
+// countWithin is countParse within ParseDeadline (see within), with a
+// panic a failure: read is false then.
+func countWithin(raw []byte) counted {
+	c, _ := within(ParseDeadline, func() (c counted) {
+		defer func() {
+			if recover() != nil {
+				c = counted{}
+			}
+		}()
+		return countParse(raw)
+	})
+	return c
+}
+
+// countParse is parse reduced to what the attachment count needs: the
+// same header scan, bounds and enmime reading, and the same rule for which
+// leaf is an attachment (attachedParts), without decoding header fields,
+// rendering HTML or building parts. FuzzCountAttachments holds it to
+// Parse's count.
+func countParse(raw []byte) counted {
+	h := scanHeader(raw)
+	if len(h.Fields) == 0 {
+		if _, foreign := foreignType(raw); foreign {
+			return counted{n: 1, read: true}
+		}
+		return counted{read: true}
+	}
+	bounds := boundMIME(enmimeInput(raw, h))
+	if bounds.refused {
+		return counted{}
+	}
+	root, err := countParser.ReadParts(bytes.NewReader(bounds.input))
+	if err != nil {
+		return counted{read: true}
+	}
+	closed := root.Boundary != "" && len(root.Epilogue) > 0
+	env, err := countParser.EnvelopeFromPart(root)
+	if err != nil {
+		return counted{read: true}
+	}
+	c := counted{read: true, closed: closed}
+	attached := attachedParts(env)
+	walkParts(env.Root, func(p *enmime.Part) {
+		if isLeaf(p) && attached[p] {
+			c.n++
+		}
+	})
+	return c
+}
+
+// mayBeClosed is a cheap test before a second parse: whether head holds a
+// whole line that closes one of the boundaries it declares, followed by
+// more bytes.
+func mayBeClosed(head []byte) bool {
+	h := scanHeader(head)
+	if h.Stop != stopBlank {
+		return false
+	}
+	var boundaries [][]byte
+	for _, m := range boundaryParam.FindAllSubmatch(head[:h.Body], -1) {
+		boundaries = append(boundaries, append(m[1], m[2]...))
+	}
+	for i := h.Body; i < len(head); {
+		line, next, complete := nextLine(head, i)
+		if complete && next < len(head) && isTerminator(line, boundaries) {
+			return true
+		}
+		i = next
+	}
+	return false
 }
 
 // cutAtPartHeader cuts a message prefix where no part header is left
@@ -91,16 +186,24 @@ var boundaryParam = regexp.MustCompile(`(?i)boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)
 // isDelimiter reports whether line (without its line end) is "--" and one
 // of boundaries, then nothing but an optional "--" and blanks.
 func isDelimiter(line []byte, boundaries [][]byte) bool {
-	rest, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r"), []byte("--"))
-	if !ok {
+	return delimiterTail(line, boundaries, func(tail string) bool { return tail == "" || tail == "--" })
+}
+
+// isTerminator reports whether line (without its line end) is "--", one of
+// boundaries and "--", then nothing but blanks.
+func isTerminator(line []byte, boundaries [][]byte) bool {
+	return delimiterTail(line, boundaries, func(tail string) bool { return tail == "--" })
+}
+
+// delimiterTail reports whether line is "--" and one of boundaries, then a
+// tail (blanks trimmed) that ok accepts.
+func delimiterTail(line []byte, boundaries [][]byte, ok func(tail string) bool) bool {
+	rest, found := bytes.CutPrefix(bytes.TrimRight(line, "\r"), []byte("--"))
+	if !found {
 		return false
 	}
 	for _, b := range boundaries {
-		if len(b) == 0 || !bytes.HasPrefix(rest, b) {
-			continue
-		}
-		tail := bytes.TrimRight(rest[len(b):], " \t")
-		if len(tail) == 0 || string(tail) == "--" {
+		if len(b) != 0 && bytes.HasPrefix(rest, b) && ok(string(bytes.TrimRight(rest[len(b):], " \t"))) {
 			return true
 		}
 	}

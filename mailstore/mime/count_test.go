@@ -33,7 +33,7 @@ func countCorpus(t *testing.T) map[string][]byte {
 // exact count: the count of an indexed message never goes down when it
 // is opened, and only goes up when it was marked a lower bound.
 func TestCountAttachmentsPrefixIsLowerBound(t *testing.T) {
-	var bounds, exacts int
+	var bounds, exacts, closed int
 	for name, raw := range countCorpus(t) {
 		size := int64(len(raw))
 		exact, ok := CountAttachments(raw, size)
@@ -47,22 +47,27 @@ func TestCountAttachmentsPrefixIsLowerBound(t *testing.T) {
 		multipart := strings.HasPrefix(mediaType(scanHeader(raw).first("content-type")), "multipart/")
 		for _, cut := range cuts(raw, end) {
 			n, ok := CountAttachments(raw[:cut], size)
-			// Exact from a prefix: a whole header that is not multipart.
+			// Exact from a prefix: a whole header that is not multipart,
+			// or a multipart closed within the prefix.
 			h := scanHeader(raw[:cut])
 			wantExact := !multipart && h.Stop == stopBlank && len(h.Fields) > 0
-			if ok != wantExact || n > exact || ok && n != exact {
+			if ok && !wantExact && !mayBeClosed(raw[:cut]) || !ok && wantExact || n > exact || ok && n != exact {
 				t.Fatalf("%s cut at %d of %d: %d (exact=%v, want %v), whole message has %d", name, cut, len(raw), n, ok, wantExact, exact)
 			}
-			if ok {
+			switch {
+			case ok && !wantExact:
+				closed++
+			case ok:
 				exacts++
-			} else {
+			default:
 				bounds++
 			}
 		}
 	}
-	if bounds < 100 || exacts < 10 {
-		t.Fatalf("only %d lower bounds and %d exact counts from prefixes", bounds, exacts)
+	if bounds < 100 || exacts < 10 || closed < 10 {
+		t.Fatalf("only %d lower bounds, %d exact counts from a single part and %d from a closed multipart, from prefixes", bounds, exacts, closed)
 	}
+	t.Logf("from prefixes: %d lower bounds, %d exact (single part), %d exact (closed multipart)", bounds, exacts, closed)
 }
 
 // cuts are where a prefix is most likely to mislead: around every line
@@ -125,12 +130,25 @@ func TestCountAttachmentsSeesCutAttachment(t *testing.T) {
 // decided from an exact count never changes on opening.
 func FuzzCountAttachments(f *testing.F) {
 	addCorpusSeeds(f)
+	att := "Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\nJVBERi0=\r\n"
+	txt := "Content-Type: text/plain\r\n\r\nhello\r\n"
+	hdr := "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+	// A closed multipart, then an epilogue that looks like more parts.
+	f.Add([]byte(hdr + "--B\r\n" + txt + "--B--\r\nepilogue\r\n--B\r\n" + att + "--B--\r\n"))
+	// An inner multipart with the outer's boundary: its "--B--" is not the
+	// end of the message.
+	f.Add([]byte(hdr + "--B\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n--B\r\n" + txt + "--B--\r\n\r\n--B\r\n" + att + "--B--\r\n\r\n"))
+	// A closing delimiter with trailing text, and one with blanks.
+	f.Add([]byte(hdr + "--B\r\n" + txt + "--B--x\r\n--B\r\n" + att + "--B-- \r\n\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		whole, ok := CountAttachments(raw, int64(len(raw)))
-		if !ok && !Parse(raw).Source {
+		if v := Parse(raw); !ok && !v.Source {
 			t.Fatalf("whole message counted as a lower bound")
+		} else if ok && !v.Source && whole != v.Summary.Attachments {
+			t.Fatalf("whole message: %d attachments, Parse says %d", whole, v.Summary.Attachments)
 		}
-		for _, cut := range []int{len(raw) / 3, len(raw) / 2, len(raw) * 9 / 10} {
+		end := max(HeaderEnd(raw), 0)
+		for _, cut := range append([]int{len(raw) / 3, len(raw) / 2, len(raw) * 9 / 10}, cuts(raw, end)...) {
 			n, exact := CountAttachments(raw[:cut], int64(len(raw)))
 			if exact && n != whole || n > whole {
 				t.Fatalf("cut at %d of %d: %d (exact %v), whole %d", cut, len(raw), n, exact, whole)

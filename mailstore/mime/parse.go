@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"mime/quotedprintable"
@@ -83,23 +84,35 @@ var abandoned atomic.Int32
 
 // parseWithin runs parse on raw in a goroutine and waits up to deadline.
 func parseWithin(raw []byte, deadline time.Duration, parse func([]byte) *View) *View {
-	if abandoned.Load() >= maxAbandoned {
-		return sourceView(raw, "the message parser is still busy with earlier messages that took too long; the body is shown as its source")
+	v, err := within(deadline, func() *View { return parse(raw) })
+	if err != nil {
+		return sourceView(raw, err.Error())
 	}
-	done := make(chan *View, 1) // buffered: a late parse never blocks
-	go func() { done <- parse(raw) }()
+	return v
+}
+
+// within runs fn and waits for it at most deadline; a call it stops
+// waiting for runs on (Go cannot stop it) and counts as abandoned until it
+// ends. With maxAbandoned of them still running, fn is not started.
+func within[T any](deadline time.Duration, fn func() T) (T, error) {
+	var zero T
+	if abandoned.Load() >= maxAbandoned {
+		return zero, errors.New("the message parser is still busy with earlier messages that took too long; the body is shown as its source")
+	}
+	done := make(chan T, 1) // buffered: a late call never blocks
+	go func() { done <- fn() }()
 	timer := time.NewTimer(deadline)
 	defer timer.Stop()
 	select {
 	case v := <-done:
-		return v
+		return v, nil
 	case <-timer.C:
 		abandoned.Add(1)
 		go func() {
 			<-done
 			abandoned.Add(-1)
 		}()
-		return sourceView(raw, fmt.Sprintf("parsing took longer than %s and was abandoned; the body is shown as its source", deadline))
+		return zero, fmt.Errorf("parsing took longer than %s and was abandoned; the body is shown as its source", deadline)
 	}
 }
 
@@ -351,22 +364,13 @@ func walkParts(p *enmime.Part, fn func(*enmime.Part)) {
 	}
 }
 
-// leafParts lists every leaf part in document order. IsAttachment marks the
-// parts enmime sorted into attachments, inlines and other parts, except the
-// ones it chose as the text and HTML bodies.
+// leafParts lists every leaf part in document order, IsAttachment set on
+// the attachedParts.
 func leafParts(env *enmime.Envelope, d *decoder) []Part {
-	attached := map[*enmime.Part]bool{}
-	for _, list := range [][]*enmime.Part{env.Attachments, env.Inlines, env.OtherParts} {
-		for _, p := range list {
-			attached[p] = true
-		}
-	}
-	for _, p := range bodyParts(env.Root) {
-		delete(attached, p)
-	}
+	attached := attachedParts(env)
 	var out []Part
 	walkParts(env.Root, func(p *enmime.Part) {
-		if p.FirstChild != nil || strings.HasPrefix(p.ContentType, "multipart/") {
+		if !isLeaf(p) {
 			return
 		}
 		name := p.FileName
@@ -386,6 +390,27 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 		})
 	})
 	return out
+}
+
+// attachedParts is the set of parts leafParts marks IsAttachment (among
+// its leaves): the parts enmime sorted into attachments, inlines and other
+// parts, except the ones it chose as the text and HTML bodies.
+func attachedParts(env *enmime.Envelope) map[*enmime.Part]bool {
+	attached := map[*enmime.Part]bool{}
+	for _, list := range [][]*enmime.Part{env.Attachments, env.Inlines, env.OtherParts} {
+		for _, p := range list {
+			attached[p] = true
+		}
+	}
+	for _, p := range bodyParts(env.Root) {
+		delete(attached, p)
+	}
+	return attached
+}
+
+// isLeaf reports whether p is one of the parts a View lists.
+func isLeaf(p *enmime.Part) bool {
+	return p.FirstChild == nil && !strings.HasPrefix(p.ContentType, "multipart/")
 }
 
 // bodyParts returns the parts enmime reads Text and HTML from, following

@@ -378,7 +378,9 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 	defer body.Close()
 	var buf bytes.Buffer
 	if out.ContentLength != nil && *out.ContentLength > 0 {
-		buf.Grow(int(*out.ContentLength))
+		// ReadFrom wants MinRead free bytes before each read, the last one
+		// (that sees EOF) too: without them it doubles the buffer at the end.
+		buf.Grow(int(*out.ContentLength) + bytes.MinRead)
 	}
 	if _, err := io.Copy(&buf, body); err != nil {
 		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)

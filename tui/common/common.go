@@ -4,6 +4,7 @@
 package common
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -167,3 +168,20 @@ func (c Common) Location() *time.Location {
 
 // Width is the width of s in terminal cells, styling left out.
 func Width(s string) int { return ansi.StringWidth(s) }
+
+// MinWidth and MinHeight are the smallest terminal the TUI lays out in;
+// below it, one line says so (TooSmallView).
+const (
+	MinWidth  = 40
+	MinHeight = 10
+)
+
+// TooSmall reports whether a w x h terminal is below MinWidth x MinHeight.
+func TooSmall(w, h int) bool { return w < MinWidth || h < MinHeight }
+
+// TooSmallView is the screen of a terminal too small: one line, then blank
+// ones, so the terminal keeps its size promise.
+func TooSmallView(w, h int) string {
+	msg := fmt.Sprintf("too small: %dx%d, needs %dx%d (q quits)", w, h, MinWidth, MinHeight)
+	return Fit(msg, w) + strings.Repeat("\n"+strings.Repeat(" ", w), h-1)
+}

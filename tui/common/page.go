@@ -36,6 +36,20 @@ type Page interface {
 	Title() string
 }
 
+// HelpSection is a table of text under a title on the help page (the `:`
+// commands, the query syntax): a line too long wraps, continuing under
+// column Hang.
+type HelpSection struct {
+	Title string
+	Body  string
+	Hang  int
+}
+
+// Helper is a page with more to say in the help than its keys.
+type Helper interface {
+	HelpSections() []HelpSection
+}
+
 // Addressed is a result that names the page it answers. The root hands it
 // to that page wherever it is (shown, under the help, or kept in the
 // background), and drops it when no such page is open.

@@ -167,3 +167,29 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 	}
 	return nil, false, nil
 }
+
+// StatusLine shows, from the left: errText (the last error) or notice if
+// there is one, else the list's summary or, over the list, the mailbox and
+// what is shown over it; on the right the index progress while a refresh
+// runs, or news (of a page working in the background).
+func (m *Model) StatusLine(over, news, errText, notice string) string {
+	st := m.c.Styles
+	right := m.Progress(m.w)
+	if right == "" && news != "" {
+		right = st.StatusKey.Render(" " + news + " ")
+	}
+	left, style := " "+m.Summary(), st.Status
+	if over != "" {
+		left = " " + m.Where() + "  " + over
+	}
+	switch {
+	case errText != "":
+		left, style = " error: "+errText+"  (E: history)", st.StatusError
+	case notice != "":
+		left = " " + sanitize.Line(notice)
+	}
+	if lipgloss.Width(right) > m.w/2 {
+		right = "" // the news matters more than the bar on a narrow terminal
+	}
+	return style.Render(common.Fit(left, max(m.w-lipgloss.Width(right), 0))) + right
+}

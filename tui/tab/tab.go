@@ -91,6 +91,7 @@ type Model struct {
 var (
 	_ common.Page   = (*Model)(nil)
 	_ common.Backer = (*Model)(nil)
+	_ common.Helper = (*Model)(nil)
 )
 
 // New returns the page of mailbox b, the index-th of the switcher. With
@@ -312,6 +313,13 @@ func (m *Model) Capturing() bool           { return m.list.Capturing() }
 func (m *Model) Title() string             { return "message list" }
 func (m *Model) ShortHelp() []key.Binding  { return m.list.ShortHelp() }
 func (m *Model) FullHelp() [][]key.Binding { return m.list.FullHelp() }
+
+// HelpSections adds the query syntax of the list's filter and search.
+func (m *Model) HelpSections() []common.HelpSection {
+	return []common.HelpSection{{
+		Title: "Filter (/: shows only the matches) and search (S: n/N move between them), as sesbox ls --query:",
+		Body:  query.Help, Hang: 2}}
+}
 
 // setErr records the failure of the last read or listing (nil: success).
 func (m *Model) setErr(err error) {

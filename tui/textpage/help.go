@@ -11,14 +11,9 @@ import (
 	"github.com/sesbox/sesbox/tui/common"
 )
 
-// Section is a table of text under a title on the help page (the `:`
-// commands, the query syntax): a line too long wraps, continuing under
-// column Hang.
-type Section struct {
-	Title string
-	Body  string
-	Hang  int
-}
+// Section is a table of text under a title on the help page (see
+// common.HelpSection).
+type Section = common.HelpSection
 
 // NewHelp is the help page of a page titled title: its keys, generated
 // from km (the groups flow left to right and wrap, so none is dropped on
@@ -55,6 +50,17 @@ func NewHelp(c common.Common, kind common.Kind, title string, km help.KeyMap, se
 type Entry struct {
 	At   time.Time
 	Text string
+}
+
+// History is the error history: the last 200 errors, oldest first.
+type History []Entry
+
+// Add records an error at time at.
+func (h *History) Add(at time.Time, text string) {
+	*h = append(*h, Entry{At: at, Text: text})
+	if len(*h) > 200 {
+		*h = (*h)[len(*h)-200:]
+	}
 }
 
 // NewErrors is the error history page, newest first.

@@ -23,6 +23,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/keys"
 )
 
 // NeighbourRequestedMsg is sent when the user asks for the next (Delta 1)
@@ -202,46 +203,41 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	return m, nil
 }
 
+// moveIn moves the cursor *i of a menu of n entries (the parts, the links)
+// by a key of k, reporting whether msg was one of those keys.
+func moveIn(msg tea.KeyMsg, k keys.Viewer, i *int, n int) bool {
+	switch {
+	case key.Matches(msg, k.Down):
+		*i = min(*i+1, max(n-1, 0))
+	case key.Matches(msg, k.Up):
+		*i = max(*i-1, 0)
+	case key.Matches(msg, k.Top):
+		*i = 0
+	case key.Matches(msg, k.Bottom):
+		*i = max(n-1, 0)
+	default:
+		return false
+	}
+	return true
+}
+
 func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	k := m.c.Keys.Viewer
 	switch m.mode {
 	case modeParts:
-		switch {
-		case key.Matches(msg, k.Down):
-			m.part = min(m.part+1, max(len(m.parts)-1, 0))
+		if moveIn(msg, k, &m.part, len(m.parts)) {
 			m.layout()
 			return m, nil
-		case key.Matches(msg, k.Up):
-			m.part = max(m.part-1, 0)
-			m.layout()
-			return m, nil
-		case key.Matches(msg, k.Top), key.Matches(msg, k.Bottom):
-			m.part = 0
-			if key.Matches(msg, k.Bottom) {
-				m.part = max(len(m.parts)-1, 0)
-			}
-			m.layout()
-			return m, nil
-		case key.Matches(msg, k.Select):
+		}
+		if key.Matches(msg, k.Select) {
 			return m.showPart()
 		}
 	case modeLinks:
+		if moveIn(msg, k, &m.link, len(m.links)) {
+			m.layout()
+			return m, nil
+		}
 		switch {
-		case key.Matches(msg, k.Down):
-			m.link = min(m.link+1, max(len(m.links)-1, 0))
-			m.layout()
-			return m, nil
-		case key.Matches(msg, k.Up):
-			m.link = max(m.link-1, 0)
-			m.layout()
-			return m, nil
-		case key.Matches(msg, k.Top), key.Matches(msg, k.Bottom):
-			m.link = 0
-			if key.Matches(msg, k.Bottom) {
-				m.link = max(len(m.links)-1, 0)
-			}
-			m.layout()
-			return m, nil
 		case key.Matches(msg, k.Select):
 			return m.openLink(false)
 		case key.Matches(msg, k.CopyLink):

@@ -92,3 +92,26 @@ func Proxy(t testing.TB, target string) (string, *Recorder) {
 	t.Cleanup(srv.Close)
 	return srv.URL, rec
 }
+
+// Relay sends r, with its body already read into body, on to target and
+// reads the whole answer, for a proxy that decides what to do with it (a
+// fault proxy drops or rewrites it). When it fails it has answered w with
+// 502 and ok is false.
+func Relay(w http.ResponseWriter, r *http.Request, target *url.URL, body []byte) (resp *http.Response, respBody []byte, ok bool) {
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	out.URL.Scheme, out.URL.Host = target.Scheme, target.Host
+	out.Host = target.Host
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.ContentLength = int64(len(body))
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err == nil {
+		respBody, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return nil, nil, false
+	}
+	return resp, respBody, true
+}

@@ -4,6 +4,7 @@
 package stack
 
 import (
+	"maps"
 	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -66,6 +67,38 @@ func (s Stack) Pages() []common.Page {
 		ps = append(ps, o.page)
 	}
 	return ps
+}
+
+// Busy is what a page that must not be cut off (common.Busy) says about
+// letting it finish, "" when none is busy: quitting waits for it.
+func (s Stack) Busy() string {
+	for _, p := range s.Pages() {
+		if b, ok := p.(common.Busy); ok && b.Busy() != "" {
+			return b.Busy()
+		}
+	}
+	return ""
+}
+
+// Stop stops every page that runs work of its own (common.Stopper).
+func (s Stack) Stop() {
+	for _, p := range s.Pages() {
+		if st, ok := p.(common.Stopper); ok {
+			st.Stop()
+		}
+	}
+}
+
+// News is a page's news while it runs in the background (not shown), ""
+// when none has any.
+func (s Stack) News(shown common.Page) string {
+	for _, k := range slices.Sorted(maps.Keys(s.pages)) {
+		p := s.pages[k].page
+		if b, ok := p.(common.Backgrounded); ok && b.Status() != "" && p != shown {
+			return b.Status()
+		}
+	}
+	return ""
 }
 
 // Push opens p (of kind k, on mailbox box, sized w by h) on top.
