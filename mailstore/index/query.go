@@ -93,16 +93,18 @@ func (x *Index) Each(ctx context.Context, loc mailstore.Location, q query.Query,
 // statement is the SELECT of p's candidates under loc in order (""
 // when the full-text index matches nothing).
 //
-// The full-text phrases are matched first, into a list of rowids, and
-// the list chooses how the rows are read: each row of the list by its
-// rowid and sorted (few matches, or no limit: only the matching rows are
-// read, which at 10^5 messages is the difference between reading a few
-// hundred rows and all of them), or, for the newest limit matches when
-// the matches are dense, the date index from the newest on, each entry
-// checked against the list (stopping after limit matches). The walk is
+// The full-text terms are matched first (ftsMatch), into a list of
+// rowids, and the list chooses how the rows are read: each row of the
+// list by its rowid and sorted (few matches, or no limit: only the
+// matching rows are read, which at 10^5 messages is the difference
+// between reading a few hundred rows and all of them), or, for the
+// newest limit matches when the matches are dense, the date index from
+// the newest on, each entry checked against the list (stopping after
+// limit matches). The walk is
 // chosen when it should stop sooner than the list is read: about
 // limit*rows/matches entries against matches rows, where rows is the
-// largest rowid (rows are not deleted, so it counts them).
+// largest rowid (at least the number of rows: an overestimate only
+// favours reading the list).
 func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Location, order string, by query.SortField, limit int) (string, []any, error) {
 	where := append([]string{"stale=0", "bucket=?", "substr(key,1,?)=?"}, p.where...)
 	args := append([]any{loc.Bucket, len(loc.Prefix), loc.Prefix}, p.args...)

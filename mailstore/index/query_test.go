@@ -143,3 +143,88 @@ func TestQueryUsesTheDateIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestTextQueryReadsOnlyItsMatches: a text term is looked up by its rare
+// trigrams, never with a common one, and the plan follows the matches:
+// few are read by rowid (not through the date index over every row), and
+// a newest-first page of many walks the date index.
+func TestTextQueryReadsOnlyItsMatches(t *testing.T) {
+	ctx := context.Background()
+	x, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var sums []mailstore.Summary
+	for i := range 400 {
+		addr := fmt.Sprintf("user%d@common.example", i%7)
+		if i == 123 {
+			addr = "q@common.example"
+		}
+		sums = append(sums, mailstore.Summary{Object: mailstore.Object{Key: fmt.Sprintf("inbox/%03d", i), ETag: "e"},
+			From: mailstore.Address{Address: addr}, Subject: "invoice", Date: base.Add(time.Duration(i) * time.Minute)})
+	}
+	if err := x.Put(ctx, "mail", sums); err != nil {
+		t.Fatal(err)
+	}
+	loc := mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
+	plan := func(qs string, limit int) (match, detail string) {
+		t.Helper()
+		q, err := query.Parse(qs, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := planQuery(q)
+		if match, err = ftsMatch(ctx, x.db, p.fts); err != nil {
+			t.Fatal(err)
+		}
+		stmt, args, err := p.statement(ctx, x.db, loc, orderBy(query.ByDate, false), query.ByDate, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := x.db.Query(`EXPLAIN QUERY PLAN `+stmt, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var steps []string
+		for rows.Next() {
+			var id, parent, notused int
+			var d string
+			if err := rows.Scan(&id, &parent, &notused, &d); err != nil {
+				t.Fatal(err)
+			}
+			steps = append(steps, d)
+		}
+		return match, strings.Join(steps, "; ")
+	}
+
+	match, detail := plan("from:q@common.example", 0)
+	if want := `sender : ("q@c")`; match != want {
+		t.Errorf("from:q@common.example looked up by %s, want its one rare trigram alone: %s", match, want)
+	}
+	if !strings.Contains(detail, "INTEGER PRIMARY KEY") || strings.Contains(detail, "messages_date") {
+		t.Errorf("one match read through %s, want by rowid", detail)
+	}
+	got, err := x.Query(ctx, loc, mustParse(t, "from:q@common.example", base), query.ByDate, false, 0)
+	if err != nil || len(got) != 1 || got[0].Key != "inbox/123" {
+		t.Errorf("from:q@common.example = %v, %v; want inbox/123", got, err)
+	}
+
+	if _, detail := plan("invoice", 10); !strings.Contains(detail, "messages_date") {
+		t.Errorf("the newest 10 of 400 matches read through %s, want the date index", detail)
+	}
+	if _, detail := plan("invoice", 0); !strings.Contains(detail, "INTEGER PRIMARY KEY") {
+		t.Errorf("all 400 matches read through %s, want by rowid", detail)
+	}
+}
+
+func mustParse(t *testing.T, s string, now time.Time) query.Query {
+	t.Helper()
+	q, err := query.Parse(s, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
