@@ -100,11 +100,10 @@ func (x *Index) Each(ctx context.Context, loc mailstore.Location, q query.Query,
 // between reading a few hundred rows and all of them), or, for the
 // newest limit matches when the matches are dense, the date index from
 // the newest on, each entry checked against the list (stopping after
-// limit matches). The walk is
-// chosen when it should stop sooner than the list is read: about
-// limit*rows/matches entries against matches rows, where rows is the
-// largest rowid (at least the number of rows: an overestimate only
-// favours reading the list).
+// limit matches). The walk is chosen when it should stop sooner than the
+// list is read: about limit*rows/matches entries against matches rows,
+// where rows is the largest rowid (at least the number of rows: an
+// overestimate only favours reading the list).
 func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Location, order string, by query.SortField, limit int) (string, []any, error) {
 	where := append([]string{"stale=0", "bucket=?", "substr(key,1,?)=?"}, p.where...)
 	args := append([]any{loc.Bucket, len(loc.Prefix), loc.Prefix}, p.args...)
