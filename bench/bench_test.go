@@ -179,6 +179,8 @@ func TestBench(t *testing.T) {
 		rep.add("TUI first screen", float64(first.Milliseconds()), "ms", "", "< 300 ms", yes(first < 300*time.Millisecond), "binary start to the first row on screen, tmux 120x36")
 		rep.add("TUI one keypress (j)", float64(key.Milliseconds()), "ms", "", "< 1 frame (16 ms) + tmux poll", yes(key < 40*time.Millisecond), "send-keys to the moved cursor on screen; poll every 2 ms")
 	}
+	// The TUI on an index of 1M messages generated in SQL (tuiscale_test.go).
+	tuiAtScale(t, bin, rep)
 
 	print(t, rep)
 	b, _ := json.MarshalIndent(rep, "", "  ")

@@ -70,8 +70,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(msg, g.Back):
-		if b, ok := p.(common.Backer); ok && b.Back(msg) {
-			return m, nil
+		if b, ok := p.(common.Backer); ok {
+			if used, cmd := b.Back(msg); used {
+				return m, cmd
+			}
 		}
 		if top == "" {
 			return m.quit()

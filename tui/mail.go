@@ -25,7 +25,8 @@ func (m Model) step(msg viewer.NeighbourRequestedMsg) (tea.Model, tea.Cmd) {
 		m.notice = "no more messages"
 		return m, nil
 	}
-	return m.open(s.Key)
+	nm, cmd := m.open(s.Key)
+	return nm, tea.Batch(cmd, m.cur().List().Fetch())
 }
 
 // open shows key in the viewer at once (its header from the list) and reads

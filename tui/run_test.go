@@ -13,7 +13,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/internal/guard"
@@ -75,7 +75,7 @@ func TestRunRejectsUnknownKeyActions(t *testing.T) {
 
 type panicky struct{ *fixture.FakeMailbox }
 
-func (panicky) Summaries(context.Context, query.Query, query.SortField, bool) ([]mailstore.Summary, error) {
+func (panicky) IDs(context.Context, query.Query, query.SortField, bool, int) (index.Listing, error) {
 	panic("index exploded")
 }
 

@@ -113,7 +113,8 @@ func TestRootReplyWithEditorSends(t *testing.T) {
 		tm.Send(k)
 	}
 	send(tm, "enter")
-	waitFor(t, tm, "filter: 견적")
+	// The matches are read from the index: r acts on the row shown.
+	waitFor(t, tm, "filter: 견적", "1/54")
 	send(tm, "r")
 	waitFor(t, tm, "Reply — review", "Quote attached, thanks!", "seoyeon.lee@daehan-logis.example")
 	send(tm, "s")

@@ -107,7 +107,7 @@ func TestGoldenDemoSearch(t *testing.T) {
 	for _, k := range fixture.Keys("order -is:read") {
 		tm.Send(k)
 	}
-	waitFor(t, tm, "/order -is:read")
+	waitFor(t, tm, "/order -is:read", "5/54") // the matches are read from the index
 	golden(t, finish(t, tm))
 }
 
@@ -143,8 +143,8 @@ func TestGoldenDemoThreads(t *testing.T) {
 				tm.Send(k)
 			}
 			send(tm, "enter")
+			waitFor(t, tm, "filter: charged", "5/54") // the matches are read from the index
 			send(tm, tc.keys...)
-			waitFor(t, tm, "filter: charged")
 			golden(t, finish(t, tm))
 		})
 	}
@@ -183,6 +183,7 @@ func TestGoldenProgress(t *testing.T) {
 	release := make(chan struct{})
 	fake.RefreshFn = func(ctx context.Context, progress func(mailbox.Progress)) error {
 		started := fixture.Now.Add(-20 * time.Second)
+		fake.Put(all[:6]...) // written to the index, then reported
 		progress(mailbox.Progress{Listed: 10_000, ToFetch: 8_000, Fetched: 3_000, Started: started, New: all[:6]})
 		select {
 		case <-release:
@@ -195,7 +196,7 @@ func TestGoldenProgress(t *testing.T) {
 	defer close(release)
 	m := New(ctx, fixture.Common(100, 24), []Box{{Name: "inbox", Mailbox: fake}}, true, 0, nil)
 	tm := start(t, m, 100, 24)
-	waitFor(t, tm, "3,000/8,000 150/s")
+	waitFor(t, tm, "3,000/8,000 150/s", "6/6")
 	golden(t, finish(t, tm))
 }
 

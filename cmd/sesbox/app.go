@@ -38,6 +38,8 @@ type globalFlags struct {
 	logsEndpoint, forwarderLogs                                             string
 	inventory                                                               string
 	demo, debug                                                             bool
+	// cached opens the TUI on the local index without listing the bucket.
+	cached bool
 }
 
 // app holds what one invocation has opened; commands ask it for mailboxes.

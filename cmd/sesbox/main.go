@@ -109,6 +109,7 @@ stores or prints them.`,
 			return a.runTUI(cmd.Context())
 		},
 	}
+	root.Flags().BoolVar(&a.flags.cached, "cached", false, "open the local index as it is, without listing the bucket (as `ls --cached`)")
 	f := root.PersistentFlags()
 	f.StringVar(&a.flags.mailbox, "mailbox", "", "configured mailbox `NAME`")
 	f.StringVar(&a.flags.bucket, "bucket", "", "S3 `BUCKET` holding the mail")

@@ -50,6 +50,8 @@ func (a *app) runTUI(ctx context.Context) error {
 		Mouse:   cfg.Mouse,
 		NoColor: os.Getenv("NO_COLOR") != "",
 		Refresh: every,
+		// The periodic refresh too: the index is shown as it is.
+		NoRefresh: a.flags.cached,
 	})
 }
 

@@ -299,21 +299,35 @@ func querySummaries(ctx context.Context, db *sql.DB, q string, args ...any) ([]m
 // scanSummaries runs q (a SELECT of columns) and calls fn with each row
 // until fn returns false.
 func scanSummaries(ctx context.Context, db *sql.DB, q string, args []any, fn func(*mailstore.Summary) bool) error {
+	return scan(ctx, db, q, args, false, func(_ int64, s *mailstore.Summary) bool { return fn(s) })
+}
+
+// scanRows is scanSummaries for a SELECT of rowid then columns.
+func scanRows(ctx context.Context, db *sql.DB, q string, args []any, fn func(int64, *mailstore.Summary) bool) error {
+	return scan(ctx, db, q, args, true, fn)
+}
+
+func scan(ctx context.Context, db *sql.DB, q string, args []any, withID bool, fn func(int64, *mailstore.Summary) bool) error {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var id int64
 		var s mailstore.Summary
 		var lm, date, fwTime int64
 		var kind int
 		var to, cc, rt, rcpt, refs, warn, fwDests, fwReqs string
-		if err := rows.Scan(&s.Key, &s.ETag, &s.VersionID, &s.Size, &lm, &kind, &date, &s.DateFromStore, &s.From.Name, &s.From.Address,
+		dst := []any{&s.Key, &s.ETag, &s.VersionID, &s.Size, &lm, &kind, &date, &s.DateFromStore, &s.From.Name, &s.From.Address,
 			&to, &cc, &rt, &rcpt, &s.Subject, &s.MessageID, &s.InReplyTo, &refs, &s.Attachments, &s.AttachmentsExact,
 			&s.Verdicts.Spam, &s.Verdicts.Virus, &s.Verdicts.SPF, &s.Verdicts.DKIM, &s.Verdicts.DMARC, &warn,
 			&s.Read, &s.Missing, &s.Report,
-			&s.Forward.Status, &s.Forward.Error, &fwDests, &fwTime, &fwReqs); err != nil {
+			&s.Forward.Status, &s.Forward.Error, &fwDests, &fwTime, &fwReqs}
+		if withID {
+			dst = append([]any{&id}, dst...)
+		}
+		if err := rows.Scan(dst...); err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
 		s.LastModified = intToTime(lm)
@@ -329,7 +343,7 @@ func scanSummaries(ctx context.Context, db *sql.DB, q string, args []any, fn fun
 				return fmt.Errorf("index: %s: %w", s.Key, err)
 			}
 		}
-		if !fn(&s) {
+		if !fn(id, &s) {
 			return nil
 		}
 	}

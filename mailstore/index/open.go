@@ -24,16 +24,20 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 6
+	schemaVersion = 7
 )
 
-// indexesV6 are the indexes schema 6 adds (the tables are schema 5's):
-// queries by date (after:, before:, newest first with a LIMIT) read the
-// index instead of every row.
-const indexesV6 = `CREATE INDEX IF NOT EXISTS messages_date ON messages(bucket, date, key);`
+// indexDate is the index schema 7 has (the tables are schema 5's): queries
+// by date (after:, before:, newest first with a LIMIT) read the index
+// instead of every row. key runs DESC, so that a scan in either direction
+// is query.Compare's order by date (newest first, then key ascending), and
+// stale and read are in it, so that the row ids of a whole mailbox in that
+// order, and its unread count, are read from the index alone (IDs: the TUI
+// at 1M messages). Schema 6 had it on (bucket, date, key).
+const indexDate = `CREATE INDEX IF NOT EXISTS messages_date ON messages(bucket, date, key DESC, stale, read);`
 
-// v6Steps move a schema 5 index to schema 6.
-var v6Steps = []string{indexesV6}
+// v7Steps move a schema 5 or 6 index to schema 7.
+var v7Steps = []string{`DROP INDEX IF EXISTS messages_date`, indexDate}
 
 const schema = `
 CREATE TABLE messages(
@@ -58,7 +62,7 @@ CREATE TABLE messages(
 	PRIMARY KEY(bucket, key)
 );
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
-` + forwardTables + indexesV6
+` + forwardTables + indexDate
 
 // forwardTables hold the forwarding Lambda's log (schema 3): the events
 // read from each log group, and how far each group has been read.
@@ -268,6 +272,7 @@ func OpenMemory() (*Index, error) {
 	// One connection: each connection to ":memory:" would be a database
 	// of its own.
 	name := fmt.Sprintf("file:sesbox-mem-%d?mode=memory", memSeq.Add(1))
+	registerFunctions()
 	db, err := sql.Open("sqlite", name)
 	if err != nil {
 		return nil, fmt.Errorf("open index in memory: %w", err)
@@ -316,11 +321,12 @@ func dsn(path string) string {
 	// in the process's RSS by the kernel's fault-around (64 KiB for every
 	// page touched), so `ls --cached --query from:x` over 10^5 messages,
 	// reading 183 rows, peaked at 50 MB instead of 33; loading every row
-	// took as long through the page cache (2.8-3.3 s both). An 8 MB page
-	// cache (not 64): pages past it are read again from the kernel's
-	// cache; writing 10^5 summaries took as long (12 s; 17 s at SQLite's
-	// default 2 MB), loading every row 90 MB less, and a free-text query
-	// of 10^4 matches 30 MB less.
+	// took as long through the page cache (2.8-3.3 s both); the TUI's ids
+	// of 1M messages, a scan of the 91 MB date index, mapped 270 MB. An
+	// 8 MB page cache (not 64): pages past it are read again from the
+	// kernel's cache; writing 10^5 summaries took as long (12 s; 17 s at
+	// SQLite's default 2 MB), loading every row 90 MB less, and a
+	// free-text query of 10^4 matches 30 MB less.
 	return u.String() + "?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8192)"
 }
 
@@ -328,6 +334,7 @@ func dsn(path string) string {
 // creating or migrating the schema. It returns an *unusableError for a
 // file to move aside.
 func openFile(path string) (*Index, error) {
+	registerFunctions()
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
@@ -404,21 +411,21 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 6 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 7 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
 	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
-		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v6Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v7Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
 		}
-		return "the index was upgraded to schema 6 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 7 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case version == 3 && hasFTS && slices.Equal(cols, columnsV3):
-		if err := migrate(ctx, db, slices.Concat(v5Steps, v6Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v5Steps, v7Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 3: %w", err)
 		}
-		return "the index was upgraded to schema 6 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
-	case version == 5 && hasFTS && slices.Equal(cols, columnsV5) &&
+		return "the index was upgraded to schema 7 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+	case (version == 5 || version == 6) && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, v6Steps); err != nil {
-			return "", fmt.Errorf("migrate the index from schema 5: %w", err)
+		if err := migrate(ctx, db, v7Steps); err != nil {
+			return "", fmt.Errorf("migrate the index from schema %d: %w", version, err)
 		}
 		return "", nil
 	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV5) &&
@@ -533,7 +540,7 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
-	}, append(slices.Clone(v3Steps), v6Steps...)...) {
+	}, append(slices.Clone(v3Steps), v7Steps...)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -556,7 +563,7 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1`,
-	}, append(slices.Clone(v3Steps), v6Steps...)...) {
+	}, append(slices.Clone(v3Steps), v7Steps...)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -570,8 +577,8 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 // migrate runs steps on the database and stamps the current schema, in
 // one transaction. From schema 2: the forward status columns and the log
 // tables (v3Steps; the statuses come from the log group, read in full by
-// the next index run that names one), then v5Steps, then v6Steps (the
-// date index). From schema 3: v5Steps and v6Steps; from 5: v6Steps.
+// the next index run that names one), then v5Steps, then v7Steps (the
+// date index). From schema 3: v5Steps and v7Steps; from 5 and 6: v7Steps.
 func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {

@@ -29,39 +29,32 @@ func (x *Index) Query(ctx context.Context, loc mailstore.Location, q query.Query
 
 // Each calls fn with each message under loc that q matches, in
 // query.Compare's order of (by, reverse), at most limit of them (0: all),
-// until fn returns an error, which Each returns. In an order SQLite
-// reproduces (date, size) each row is passed on as it is read, so a
-// caller that prints them holds none (`ls --cached` of 10^4 matches held
-// them all: 29 MB of heap); by from or subject they are read, sorted,
-// then passed on. A damaged index found midway heals (see with) and is
-// read again, empty: fn has seen the rows read before.
+// until fn returns an error, which Each returns. SQLite orders the rows
+// (by sender and subject through foldFunc), so each row is passed on as
+// it is read and a caller that prints them holds none (`ls --cached` of
+// 10^4 matches held them all: 29 MB of heap). A damaged index found
+// midway heals (see with) and is read again, empty: fn has seen the rows
+// read before.
 //
 // SQLite evaluates every term it can: dates, flags, verdicts and, for an
 // ASCII needle, from: and subject: exactly (on the date index, and LIKE,
 // which folds ASCII case as q.Match does); free text, from:, to: and
 // subject: of three characters or more also narrow the candidates through
 // the trigram index. q.Match decides whatever SQLite could not, so the
-// answer is exactly what q.Match accepts. When SQLite can order the rows
-// (by date or size) only the first limit matches are read; when it
-// evaluated every term exactly, LIMIT goes to SQLite itself.
+// answer is exactly what q.Match accepts. Only the first limit matches
+// are read; when SQLite evaluated every term exactly, LIMIT goes to
+// SQLite itself.
 func (x *Index) Each(ctx context.Context, loc mailstore.Location, q query.Query, by query.SortField, reverse bool, limit int, fn func(*mailstore.Summary) error) error {
 	p := planQuery(q)
-	order := orderBy(by, reverse)
-	var held []mailstore.Summary // by an order SQLite cannot reproduce
 	var fnErr error
 	err := x.with(ctx, func(db *sql.DB) error {
-		held = nil
-		stmt, args, err := p.statement(ctx, db, loc, order, by, limit)
+		stmt, args, err := p.statement(ctx, db, loc, columns, by, reverse, limit)
 		if err != nil || stmt == "" {
 			return err
 		}
 		n := 0
 		return scanSummaries(ctx, db, stmt, args, func(s *mailstore.Summary) bool {
 			if !p.exact && !q.Match(s) {
-				return true
-			}
-			if order == "" {
-				held = append(held, *s)
 				return true
 			}
 			if fnErr = fn(s); fnErr != nil {
@@ -75,23 +68,12 @@ func (x *Index) Each(ctx context.Context, loc mailstore.Location, q query.Query,
 	if err != nil {
 		return err
 	}
-	if fnErr != nil {
-		return fnErr
-	}
-	query.Sort(held, by, reverse)
-	if limit > 0 && len(held) > limit {
-		held = held[:limit]
-	}
-	for i := range held {
-		if err := fn(&held[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fnErr
 }
 
-// statement is the SELECT of p's candidates under loc in order (""
-// when the full-text index matches nothing).
+// statement is the SELECT of cols of p's candidates under loc in
+// query.Compare's order of (by, reverse) ("" when the full-text index
+// matches nothing).
 //
 // The full-text terms are matched first (ftsMatch), into a list of
 // rowids, and the list chooses how the rows are read: each row of the
@@ -104,7 +86,7 @@ func (x *Index) Each(ctx context.Context, loc mailstore.Location, q query.Query,
 // list is read: about limit*rows/matches entries against matches rows,
 // where rows is the largest rowid (at least the number of rows: an
 // overestimate only favours reading the list).
-func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Location, order string, by query.SortField, limit int) (string, []any, error) {
+func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Location, cols string, by query.SortField, reverse bool, limit int) (string, []any, error) {
 	where := append([]string{"stale=0", "bucket=?", "substr(key,1,?)=?"}, p.where...)
 	args := append([]any{loc.Bucket, len(loc.Prefix), loc.Prefix}, p.args...)
 	if len(p.fts) > 0 {
@@ -136,30 +118,30 @@ func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Locati
 		where = append(where, in)
 		args = append(args, "["+strings.Join(ids, ",")+"]")
 	}
-	stmt := `SELECT ` + columns + ` FROM messages WHERE ` + strings.Join(where, " AND ")
-	if order != "" {
-		stmt += " ORDER BY " + order
-		if p.exact && limit > 0 {
-			stmt += fmt.Sprintf(" LIMIT %d", limit)
-		}
+	stmt := `SELECT ` + cols + ` FROM messages WHERE ` + strings.Join(where, " AND ") + " ORDER BY " + orderBy(by, reverse)
+	if p.exact && limit > 0 {
+		stmt += fmt.Sprintf(" LIMIT %d", limit)
 	}
 	return stmt, args, nil
 }
 
-// orderBy is query.Compare as an ORDER BY clause, "" for the orders SQLite
-// cannot reproduce (from and subject fold case over all of Unicode).
+// orderBy is query.Compare as an ORDER BY clause: sender and subject fold
+// case over all of Unicode through foldFunc.
 func orderBy(by query.SortField, reverse bool) string {
 	asc, desc := "ASC", "DESC"
 	if reverse {
 		asc, desc = desc, asc
 	}
+	tail := "date " + desc + ", key " + asc
 	switch by {
-	case query.ByDate, "":
-		return "date " + desc + ", key " + asc
 	case query.BySize:
-		return "size " + desc + ", date " + desc + ", key " + asc
+		return "size " + desc + ", " + tail
+	case query.ByFrom:
+		return foldFunc + "(CASE WHEN from_name<>'' THEN from_name ELSE from_addr END) " + asc + ", " + tail
+	case query.BySubject:
+		return foldFunc + "(subject) " + asc + ", " + tail
 	}
-	return ""
+	return tail
 }
 
 // sqlPlan is what SQLite evaluates of a query.

@@ -101,6 +101,81 @@ func TestQueryAgreesWithMatch(t *testing.T) {
 		if gk, wk := mapKeys(got, key), mapKeys(want, key); !slices.Equal(gk, wk) {
 			t.Fatalf("query %d %q by %s reverse=%v limit %d:\n got %v\nwant %v", i, qs, by, reverse, limit, gk, wk)
 		}
+		// The TUI's way to the same answer: the ids, then their rows.
+		l, err := x.IDs(ctx, loc, q, by, reverse, limit)
+		if err != nil {
+			t.Fatalf("%q: %v", qs, err)
+		}
+		rows, err := x.Rows(ctx, l.IDs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unread := 0
+		for _, s := range want {
+			if !s.Read {
+				unread++
+			}
+		}
+		if gk, wk := rowKeys(rows), mapKeys(want, key); !slices.Equal(gk, wk) || l.Unread != unread {
+			t.Fatalf("ids of query %d %q by %s reverse=%v limit %d:\n got %v (%d unread)\nwant %v (%d unread)", i, qs, by, reverse, limit, gk, l.Unread, wk, unread)
+		}
+	}
+}
+
+func rowKeys(rows []Row) []string {
+	out := make([]string, len(rows))
+	for i := range rows {
+		out[i] = rows[i].Key
+	}
+	return out
+}
+
+// TestRowsByIDKeyAndThreading: rows come back in the order asked (ids or
+// keys gone are left out), and Threading is every message in sort order
+// with the fields threads are built from.
+func TestRowsByIDKeyAndThreading(t *testing.T) {
+	ctx := context.Background()
+	x, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	loc := mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var sums []mailstore.Summary
+	for i := range 5 {
+		sums = append(sums, mailstore.Summary{Object: mailstore.Object{Key: fmt.Sprintf("inbox/%d", i), ETag: "e"},
+			Date: base.Add(time.Duration(i) * time.Hour), Subject: fmt.Sprintf("Re: s%d", i), MessageID: fmt.Sprintf("<%d@x>", i),
+			InReplyTo: fmt.Sprintf("<%d@x>", i-1), References: []string{"<0@x>", fmt.Sprintf("<%d@x>", i-1)}})
+	}
+	if err := x.Put(ctx, "mail", sums); err != nil {
+		t.Fatal(err)
+	}
+	l, err := x.IDs(ctx, loc, query.Query{}, query.ByDate, true, 0) // oldest first
+	if err != nil || len(l.IDs) != 5 || l.Unread != 5 {
+		t.Fatalf("ids %v, %d unread, %v", l.IDs, l.Unread, err)
+	}
+	ask := []int64{l.IDs[3], 999, l.IDs[1]}
+	rows, err := x.Rows(ctx, ask)
+	if got := rowKeys(rows); err != nil || !slices.Equal(got, []string{"inbox/3", "inbox/1"}) || rows[0].ID != l.IDs[3] {
+		t.Fatalf("rows of %v: %v, %v", ask, got, err)
+	}
+	rows, err = x.RowsByKey(ctx, "mail", []string{"inbox/4", "inbox/none", "inbox/0"})
+	if got := rowKeys(rows); err != nil || !slices.Equal(got, []string{"inbox/4", "inbox/0"}) || rows[0].Subject != "Re: s4" {
+		t.Fatalf("rows by key: %v, %v", got, err)
+	}
+	th, err := x.Threading(ctx, loc, query.ByDate, false)
+	var order []string
+	for _, r := range th {
+		order = append(order, r.Key)
+	}
+	if err != nil || !slices.Equal(order, []string{"inbox/4", "inbox/3", "inbox/2", "inbox/1", "inbox/0"}) {
+		t.Fatalf("threading order %v, %v", order, err)
+	}
+	want := sums[4]
+	if g := th[0]; g.ID != l.IDs[4] || g.MessageID != want.MessageID || g.InReplyTo != want.InReplyTo || !slices.Equal(g.References, want.References) ||
+		g.Subject != want.Subject || !g.Date.Equal(want.Date) {
+		t.Fatalf("threading row %+v, want the fields of %+v", g, want)
 	}
 }
 
@@ -180,7 +255,7 @@ func TestTextQueryReadsOnlyItsMatches(t *testing.T) {
 		if match, err = ftsMatch(ctx, x.db, p.fts); err != nil {
 			t.Fatal(err)
 		}
-		stmt, args, err := p.statement(ctx, x.db, loc, orderBy(query.ByDate, false), query.ByDate, limit)
+		stmt, args, err := p.statement(ctx, x.db, loc, "key", query.ByDate, false, limit)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -66,7 +66,7 @@ func TestReportStoredAndMigrated(t *testing.T) {
 }
 
 // TestMigrateV5AddsTheDateIndex: an index of schema 5 (no date index) is
-// upgraded in place to schema 6 with its rows and read marks as they were.
+// upgraded in place to schema 7 with its rows and read marks as they were.
 func TestMigrateV5AddsTheDateIndex(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "i.db")

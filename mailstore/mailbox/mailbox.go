@@ -238,6 +238,31 @@ func (m *Mailbox) First(ctx context.Context, q query.Query, by query.SortField, 
 	return m.idx.Query(ctx, m.Location(), q, by, reverse, n)
 }
 
+// IDs lists the row ids of the indexed messages that match q, in the
+// order First returns them (at most limit; 0: all), with how many are
+// unread: what the TUI pages through, reading the summaries on screen by
+// Rows.
+func (m *Mailbox) IDs(ctx context.Context, q query.Query, by query.SortField, reverse bool, limit int) (index.Listing, error) {
+	return m.idx.IDs(ctx, m.Location(), q, by, reverse, limit)
+}
+
+// Rows reads the indexed messages of ids (from IDs), in their order.
+func (m *Mailbox) Rows(ctx context.Context, ids []int64) ([]index.Row, error) {
+	return m.idx.Rows(ctx, ids)
+}
+
+// RowsByKey reads the indexed messages of keys, in their order.
+func (m *Mailbox) RowsByKey(ctx context.Context, keys []string) ([]index.Row, error) {
+	return m.idx.RowsByKey(ctx, m.Location().Bucket, keys)
+}
+
+// Threading reads every indexed message in First's order with only what
+// threads are built from (key, date, subject, Message-ID, In-Reply-To,
+// References).
+func (m *Mailbox) Threading(ctx context.Context, by query.SortField, reverse bool) ([]index.Thread, error) {
+	return m.idx.Threading(ctx, m.Location(), by, reverse)
+}
+
 // Each calls fn with each message First would return, in its order,
 // without holding them where the index need not (see index.Each): what a
 // caller that prints them as they come calls.

@@ -370,9 +370,9 @@ func Compare(a, b *mailstore.Summary, by SortField, reverse bool) int {
 	var c int
 	switch by {
 	case ByFrom:
-		c = compareFold(fromKey(a), fromKey(b))
+		c = CompareFold(fromKey(a), fromKey(b))
 	case BySubject:
-		c = compareFold(a.Subject, b.Subject)
+		c = CompareFold(a.Subject, b.Subject)
 	case BySize:
 		c = cmp.Compare(b.Size, a.Size)
 	}
@@ -393,9 +393,9 @@ func Sort(s []mailstore.Summary, by SortField, reverse bool) {
 	slices.SortFunc(s, func(a, b mailstore.Summary) int { return Compare(&a, &b, by, reverse) })
 }
 
-// compareFold compares case-insensitively without allocating: it runs
+// CompareFold compares case-insensitively without allocating: it runs
 // n log n times over 100k summaries.
-func compareFold(a, b string) int {
+func CompareFold(a, b string) int {
 	for a != "" && b != "" {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
@@ -407,6 +407,18 @@ func compareFold(a, b string) int {
 		a, b = a[na:], b[nb:]
 	}
 	return cmp.Compare(len(a), len(b))
+}
+
+// FoldKey is s with every rune lower-cased: byte order of FoldKeys is
+// CompareFold's order, so the index sorts by sender and subject in SQL
+// with one call a row, not one a comparison.
+func FoldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 func fromKey(s *mailstore.Summary) string {

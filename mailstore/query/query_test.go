@@ -1,10 +1,12 @@
 package query
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/testutil/gensum"
 )
 
 var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -145,6 +147,21 @@ func BenchmarkMatch100k(b *testing.B) {
 			if q.Match(&all[i]) {
 				n++
 			}
+		}
+	}
+}
+
+// TestFoldKeyOrdersAsCompareFold: sorting by FoldKey bytes (what the index
+// does in SQL) is sorting by CompareFold, for any strings.
+func TestFoldKeyOrdersAsCompareFold(t *testing.T) {
+	src := gensum.NewRand(7)
+	for range 20000 {
+		a, b := gensum.String(src, 6), gensum.String(src, 6)
+		if src.IntN(3) == 0 {
+			b = strings.ToUpper(a) + gensum.String(src, 2)
+		}
+		if got, want := strings.Compare(FoldKey(a), FoldKey(b)), CompareFold(a, b); got != want {
+			t.Fatalf("FoldKey order %d, CompareFold %d for %q, %q", got, want, a, b)
 		}
 	}
 }

@@ -73,10 +73,10 @@ type ForActive interface {
 }
 
 // Backer is a page with its own use for the back keys (q, Esc): Back
-// reports whether it used k (left a sub-view, cleared a filter); when it
-// did not, the root closes the page.
+// reports whether it used k (left a sub-view, cleared a filter), and what
+// then runs; when it did not, the root closes the page.
 type Backer interface {
-	Back(k tea.KeyMsg) bool
+	Back(k tea.KeyMsg) (bool, tea.Cmd)
 }
 
 // Modal is a page left only by its own keys: the root passes it the back

@@ -18,9 +18,7 @@ func TestForwardBadges(t *testing.T) {
 		sums[i].Forward.Status = st
 		sums[i].Subject = "subject " + string(rune('A'+i))
 	}
-	m := New(fixture.Common(120, 20))
-	m.SetSize(120, 20)
-	m.SetSummaries(sums)
+	m, _ := newListOf(t, 120, 20, sums)
 	view := ansi.Strip(m.View())
 	for i, want := range []string{"[fwd failed] subject A", "[fwd none] subject B"} {
 		if !strings.Contains(view, want) {

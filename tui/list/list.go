@@ -1,11 +1,12 @@
 // Package list is the message list: columns, sorting, the live filter (the
-// query syntax of `sesbox ls --query`), marking and threads. It renders only
-// the rows on screen, so it stays quick with 100k messages.
+// query syntax of `sesbox ls --query`), marking and threads. It holds the
+// row ids of its messages and reads the summaries of the rows on screen
+// only, so it stays quick and small with a million messages.
 package list
 
 import (
+	"context"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/common"
 )
@@ -41,11 +43,24 @@ type MarkedExportRequestedMsg struct {
 // sortOrder is what `o` cycles through.
 var sortOrder = []query.SortField{query.ByDate, query.ByFrom, query.BySubject, query.BySize}
 
-// row is one line of the list.
-type row struct {
-	idx     int32 // into Model.all
-	depth   int32 // thread depth; 0 for roots and in flat mode
-	kids    int32 // thread size - 1, on roots in thread mode
+// Source is where the list reads its messages (tab.Mailbox: the index).
+// Every call runs inside a tea.Cmd, never on the UI loop.
+type Source interface {
+	// IDs lists the row ids of the messages q matches, in order.
+	IDs(ctx context.Context, q query.Query, by query.SortField, reverse bool, limit int) (index.Listing, error)
+	// Rows reads the summaries of ids.
+	Rows(ctx context.Context, ids []int64) ([]index.Row, error)
+	// RowsByKey reads the summaries of keys.
+	RowsByKey(ctx context.Context, keys []string) ([]index.Row, error)
+	// Threading reads every message in order with what threads need.
+	Threading(ctx context.Context, by query.SortField, reverse bool) ([]index.Thread, error)
+}
+
+// meta is what a row of the thread view adds to its message.
+type meta struct {
+	idx     int32 // into Model.tall
+	depth   int32 // thread depth; 0 for roots
+	kids    int32 // thread size - 1, on roots
 	folded  bool
 	context bool // shown only because a thread member matched the filter
 }
@@ -60,38 +75,64 @@ const (
 	promptExport
 )
 
-// Model is the message list.
+// Model is the message list. It holds the row ids of the list in order (8
+// bytes a message) and the summaries of the rows on screen and around
+// them only: what it shows is read from its Source in Cmds, a screenful at
+// a time, so a mailbox of a million messages costs what one screen does.
 type Model struct {
 	c             common.Common
+	ctx           context.Context
+	src           Source
+	box           int // the mailbox page the list's messages go back to
 	width, height int
 
-	// all is the list in sort order (by, rev). It holds pointers so that
-	// merging a refresh report moves 8 bytes per message, not a Summary;
-	// a full sort copies the summaries once into a fresh backing array.
-	all    []*mailstore.Summary
-	pos    map[string]int // key -> index into all
+	// all is every message in sort order (by, rev); full is set once it
+	// is all of them, not the first page.
+	all    []int64
+	full   bool
 	unread int
 	by     query.SortField
 	rev    bool
+	// seq numbers the reads of all; a listing of an older one is dropped.
+	seq int
+	// loading is set while all is read; dirty when the index changed
+	// meanwhile, so it is read once more after.
+	loading, dirty bool
+
+	// sums are the summaries read, of the rows on screen and around them;
+	// ids maps their keys to their row ids.
+	sums  map[int64]*mailstore.Summary
+	ids   map[string]int64
+	asked map[int64]bool // being read
 
 	filter    string
 	q         query.Query
 	filterErr error
-	matches   int // summaries matching the filter
+	matched   *index.Listing // of q (of an earlier filter while q's is read)
+	fseq      int            // numbers the reads of matches
+	mseq      int            // the read matched came from
+	// open is set when the user opened the message under the cursor while
+	// the filter's matches were read: it opens once they are shown.
+	open   bool
+	cancel context.CancelFunc // of the filter's read in flight
 
 	threaded bool
-	threads  *threadIndex    // nil until needed; dropped when all or the sort changes
+	tall     []index.Thread  // every message, in order
+	tpos     map[int64]int32 // row id -> index into tall
+	threads  *threadIndex    // of tall
 	toggled  map[string]bool // thread roots whose fold differs from foldAll
 	foldAll  bool
 
-	rows           []row
+	rows           []int64 // the row ids shown
+	meta           []meta  // of each row in thread view, else nil
+	matches        int     // messages matching the filter
 	cursor, offset int
 	// moved is set once the user moved the cursor: from then on it
 	// follows its message through refreshes, sorts and filters; until
 	// then it stays on the first row, as in mutt and aerc.
 	moved bool
 
-	marked map[string]struct{}
+	marked map[string]int64 // key -> row id
 
 	prompt promptKind
 	input  textinput.Model
@@ -103,18 +144,31 @@ type Model struct {
 	search    string
 	sq        query.Query
 	searchErr error
+	found     map[int64]bool // the row ids the search matches; nil while read
+	sseq      int
+	jump      int       // a jump (1, -1) waiting for found; 0 for none
 	lastClick time.Time // for double clicks
 	lastRow   int
 }
 
-// New returns an empty list sorted newest first.
-func New(c common.Common) Model {
+// fetchMargin is how many rows above and below the screen are read ahead,
+// so that scrolling a page at a time rarely waits for the index.
+const fetchMargin = 200
+
+// New returns an empty list sorted newest first, reading from src; its
+// messages name mailbox page box.
+func New(ctx context.Context, c common.Common, src Source, box int) Model {
 	return Model{
 		c:       c,
-		pos:     map[string]int{},
+		ctx:     ctx,
+		src:     src,
+		box:     box,
 		by:      query.ByDate,
+		sums:    map[int64]*mailstore.Summary{},
+		ids:     map[string]int64{},
+		asked:   map[int64]bool{},
 		toggled: map[string]bool{},
-		marked:  map[string]struct{}{},
+		marked:  map[string]int64{},
 		input:   common.NewInput(c.Styles, "/"),
 	}
 }
@@ -127,81 +181,63 @@ func (m *Model) SetSize(w, h int) {
 	m.scroll()
 }
 
-// SetSummaries replaces the messages shown.
-func (m *Model) SetSummaries(s []mailstore.Summary) {
-	keep := m.anchor()
-	m.all = make([]*mailstore.Summary, len(s))
-	for i := range s {
-		m.all[i] = &s[i]
-	}
-	m.resort(keep)
+// FirstPage is how many of the first messages are read before the rest, so
+// the first screen does not wait for the whole index: more than a
+// screenful on any terminal, a few milliseconds from the date index.
+const FirstPage = 300
+
+// Load reads the first page of the list, then (once it is shown) all of
+// it.
+func (m *Model) Load() tea.Cmd {
+	m.seq++
+	m.loading = true
+	return listCmd(m.ctx, m.src, m.box, m.seq, listing{by: m.by, rev: m.rev, limit: FirstPage})
 }
 
-// Add merges summaries into the list (as an index refresh reports them):
-// known keys are replaced, new ones inserted in sort order. A report is a
-// few hundred summaries against up to 100k listed, so the new ones are
-// sorted alone and merged in, instead of sorting everything again.
-func (m *Model) Add(s []mailstore.Summary) {
+// Reload reads the list again (after a refresh of the index): at once,
+// or after the read in flight when there is one.
+func (m *Model) Reload() tea.Cmd {
+	if m.loading {
+		m.dirty = true
+		return nil
+	}
+	m.seq++
+	m.loading, m.dirty = true, false
+	l := listing{by: m.by, rev: m.rev, threads: m.threaded}
+	if m.filter != "" && m.filterErr == nil {
+		m.fseq++
+		l.filter, l.fseq = &m.q, m.fseq
+	}
+	if m.search != "" {
+		m.sseq++
+		l.search, l.sseq = &m.sq, m.sseq
+	}
+	lo, hi := m.window()
+	l.reread = m.rows[lo:hi]
+	return listCmd(m.ctx, m.src, m.box, m.seq, l)
+}
+
+// Add takes summaries as an index refresh reports them, after it wrote
+// them: rows shown are updated at once, and the list is read again for
+// the new ones (one read at a time, however many reports come).
+func (m *Model) Add(s []mailstore.Summary) tea.Cmd {
 	if len(s) == 0 {
-		return
+		return nil
 	}
-	keep := m.anchor()
-	s = append([]mailstore.Summary(nil), s...) // ours from here on
-	var fresh []mailstore.Summary
-	seen := make(map[string]int, len(s))
-	moved := false
-	for _, x := range s {
-		if i, ok := m.pos[x.Key]; ok {
-			*m.all[i] = x
-			moved = moved || !m.inPlace(i)
-			continue
+	for i := range s {
+		if id, ok := m.ids[s[i].Key]; ok {
+			x := s[i]
+			x.Read = m.sums[id].Read // the index's own state, as Put keeps it
+			m.sums[id] = &x
 		}
-		if j, dup := seen[x.Key]; dup {
-			fresh[j] = x
-			continue
-		}
-		seen[x.Key] = len(fresh)
-		fresh = append(fresh, x)
 	}
-	if moved || len(fresh) > len(m.all) {
-		for i := range fresh {
-			m.all = append(m.all, &fresh[i])
-		}
-		m.resort(keep)
-		return
-	}
-	query.Sort(fresh, m.by, m.rev)
-	merged := make([]*mailstore.Summary, 0, len(m.all)+len(fresh))
-	i := 0
-	for f := range fresh {
-		// The first listed summary that sorts after fresh[f].
-		n := sort.Search(len(m.all)-i, func(k int) bool { return m.before(&fresh[f], m.all[i+k]) })
-		merged = append(merged, m.all[i:i+n]...)
-		merged = append(merged, &fresh[f])
-		i += n
-	}
-	m.all = append(merged, m.all[i:]...)
-	m.reindex()
-	m.threads = nil
-	m.rebuildKeeping(keep)
-}
-
-// before reports whether a sorts before b, by the same query.Compare that
-// `sesbox ls --sort` uses, so the two orders never drift.
-func (m *Model) before(a, b *mailstore.Summary) bool {
-	return query.Compare(a, b, m.by, m.rev) < 0
-}
-
-// inPlace reports whether all[i] is still in order with its neighbours.
-func (m *Model) inPlace(i int) bool {
-	return (i == 0 || m.before(m.all[i-1], m.all[i])) &&
-		(i == len(m.all)-1 || m.before(m.all[i], m.all[i+1]))
+	return m.Reload()
 }
 
 // SetRead records a message's read state (after the index saved it).
 func (m *Model) SetRead(key string, read bool) {
-	if i, ok := m.pos[key]; ok && m.all[i].Read != read {
-		m.all[i].Read = read
+	if s := m.cached(key); s != nil && s.Read != read {
+		s.Read = read
 		// The rows stay as they are even when a filter says is:unread:
 		// the message leaves the list when the filter next changes, not
 		// under the user's cursor.
@@ -216,15 +252,22 @@ func (m *Model) SetRead(key string, read bool) {
 // SetAttachments records a message's attachment count as opening it
 // found it (exact), so an "@+" row becomes "@" without a reload.
 func (m *Model) SetAttachments(key string, n int, exact bool) {
-	if i, ok := m.pos[key]; ok {
-		m.all[i].Attachments, m.all[i].AttachmentsExact = n, exact
+	if s := m.cached(key); s != nil {
+		s.Attachments, s.AttachmentsExact = n, exact
 	}
 }
 
-// Summary returns the summary of key.
+func (m Model) cached(key string) *mailstore.Summary {
+	if id, ok := m.ids[key]; ok {
+		return m.sums[id]
+	}
+	return nil
+}
+
+// Summary returns the summary of key, if it is on screen or near it.
 func (m Model) Summary(key string) (mailstore.Summary, bool) {
-	if i, ok := m.pos[key]; ok {
-		return *m.all[i], true
+	if s := m.cached(key); s != nil {
+		return *s, true
 	}
 	return mailstore.Summary{}, false
 }
@@ -234,17 +277,30 @@ func (m Model) Selected() (mailstore.Summary, bool) {
 	if m.cursor < 0 || m.cursor >= len(m.rows) {
 		return mailstore.Summary{}, false
 	}
-	return *m.all[m.rows[m.cursor].idx], true
+	if s := m.sums[m.rows[m.cursor]]; s != nil {
+		return *s, true
+	}
+	return mailstore.Summary{}, false
 }
 
 // Select moves the cursor to key, if it is shown.
 func (m *Model) Select(key string) bool {
-	i, ok := m.pos[key]
-	if !ok {
-		return false
+	id, ok := m.ids[key]
+	if !ok && m.tpos != nil {
+		// A thread member folded away is not read: its key is in tall.
+		for i := range m.tall {
+			if m.tall[i].Key == key {
+				id, ok = m.tall[i].ID, true
+				break
+			}
+		}
 	}
-	for r := range m.rows {
-		if int(m.rows[r].idx) == i {
+	return ok && m.selectID(id)
+}
+
+func (m *Model) selectID(id int64) bool {
+	for r, x := range m.rows {
+		if x == id {
 			m.cursor = r
 			m.scroll()
 			return true
@@ -258,13 +314,17 @@ func (m *Model) Select(key string) bool {
 // previous message go through it.
 func (m *Model) Step(delta int) (mailstore.Summary, bool) {
 	n := m.cursor + delta
-	if n < 0 || n >= len(m.rows) {
+	if n < 0 || n >= len(m.rows) || m.sums[m.rows[n]] == nil {
 		return mailstore.Summary{}, false
 	}
 	m.cursor, m.moved = n, true
 	m.scroll()
-	return *m.all[m.rows[n].idx], true
+	return *m.sums[m.rows[n]], true
 }
+
+// Full reports whether the list holds every message (not the first page
+// only, nor nothing yet).
+func (m Model) Full() bool { return m.full }
 
 // Counts are the numbers the status line and the mailbox switcher show.
 type Counts struct {
@@ -297,43 +357,53 @@ func (m Model) Capturing() bool { return m.prompt != promptNone }
 func (m Model) HasFilter() bool { return m.filter != "" }
 
 // ClearFilter drops the filter.
-func (m *Model) ClearFilter() { m.setFilter("") }
+func (m *Model) ClearFilter() tea.Cmd { return m.setFilter("") }
 
 // ApplyFilter limits the list to the messages matching s ("" shows all);
 // an error is what `sesbox ls --query` reports for s.
-func (m *Model) ApplyFilter(s string) error {
-	m.setFilter(s)
-	return m.filterErr
+func (m *Model) ApplyFilter(s string) (tea.Cmd, error) {
+	cmd := m.setFilter(s)
+	return cmd, m.filterErr
 }
 
 // ApplySearch moves the cursor to the first message from it that matches
 // s, without hiding the others; n and N then move between matches. ""
 // ends the search; an error is what `sesbox ls --query` reports for s.
-func (m *Model) ApplySearch(s string) error {
+func (m *Model) ApplySearch(s string) (tea.Cmd, error) {
 	m.search, m.searchErr = s, nil
+	m.found, m.jump = nil, 0
+	m.sseq++
 	if s == "" {
 		m.sq = query.Query{}
-		return nil
+		return nil, nil
 	}
 	q, err := query.Parse(s, m.c.Now())
 	if err != nil {
 		m.search, m.searchErr = "", err
-		return err
+		return nil, err
 	}
 	m.sq = q
-	if !m.rowMatches(m.cursor) {
-		m.jumpSearch(1)
-	}
-	return nil
+	// Once the matches are read: to the first from the cursor on, unless
+	// the cursor is on one.
+	m.jump = 2
+	return searchCmd(m.ctx, m.src, m.box, m.sseq, q, m.by, m.rev), nil
 }
 
 // SearchText is the search n/N move between ("" for none).
 func (m Model) SearchText() string { return m.search }
 
 // SetSort sorts the list by by (reversed with rev), as `sesbox ls --sort`.
-func (m *Model) SetSort(by query.SortField, rev bool) {
+func (m *Model) SetSort(by query.SortField, rev bool) tea.Cmd {
 	m.by, m.rev = by, rev
-	m.resort(m.anchor())
+	return m.resort()
+}
+
+// resort reads the list again in the new order; the cursor keeps its
+// message (once moved) when the rows come.
+func (m *Model) resort() tea.Cmd {
+	m.loading = false // the read in flight is of the old order
+	m.tall, m.tpos, m.threads = nil, nil, nil
+	return m.Reload()
 }
 
 // SetEmptyText sets what the list says when the mailbox has no message
@@ -345,43 +415,186 @@ func (m Model) Width() int { return m.width }
 
 // Marked returns the keys of the marked messages in list order.
 func (m Model) Marked() []string {
+	if len(m.marked) == 0 {
+		return []string{}
+	}
+	byID := make(map[int64]string, len(m.marked))
+	for k, id := range m.marked {
+		byID[id] = k
+	}
 	out := make([]string, 0, len(m.marked))
-	for i := range m.all {
-		if _, ok := m.marked[m.all[i].Key]; ok {
-			out = append(out, m.all[i].Key)
+	for _, id := range m.all {
+		if k, ok := byID[id]; ok {
+			out = append(out, k)
 		}
 	}
 	return out
 }
 
 // SetMarked replaces the marks with keys (those in the list; others are
-// ignored) and returns how many are marked: the root marks the messages a
-// forward failed on, so that forwarding the marked set tries them again.
-func (m *Model) SetMarked(keys []string) int {
-	clear(m.marked)
-	for _, k := range keys {
-		if _, ok := m.pos[k]; ok {
-			m.marked[k] = struct{}{}
-		}
+// ignored), then says how many it marked and why: the root marks the
+// messages a forward failed on, so that forwarding the marked set tries
+// them again.
+func (m *Model) SetMarked(keys []string, why string) tea.Cmd {
+	ctx, src, box := m.ctx, m.src, m.box
+	return func() tea.Msg {
+		rows, err := src.RowsByKey(ctx, keys)
+		return MarksFoundMsg{Box: box, Rows: rows, Why: why, Replace: true, Err: err}
 	}
-	return len(m.marked)
 }
 
 // Init implements tea.Model.
 func (m Model) Init() tea.Cmd { return nil }
 
-// Update handles keys (and the mouse, when the root enables it).
+// Update handles keys (and the mouse, when the root enables it) and the
+// list's reads; then it reads the summaries the screen now needs.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		if m.prompt != promptNone {
-			return m.updatePrompt(msg)
+			m, cmd = m.updatePrompt(msg)
+		} else {
+			m, cmd = m.updateKey(msg)
 		}
-		return m.updateKey(msg)
 	case tea.MouseMsg:
-		return m.updateMouse(msg)
+		m, cmd = m.updateMouse(msg)
+	case RowsListedMsg:
+		cmd = m.listed(msg)
+	case MatchesListedMsg:
+		if msg.Seq == m.fseq && msg.Err == nil {
+			m.matched, m.mseq = &msg.Listing, msg.Seq
+			m.rebuild()
+		}
+		if msg.Err != nil && msg.Seq == m.fseq {
+			cmd = common.Error(msg.Err)
+		}
+	case ThreadsListedMsg:
+		if msg.Seq == m.seq && msg.Err == nil {
+			m.setThreads(msg.Rows)
+			m.rebuild()
+		}
+		if msg.Err != nil && msg.Seq == m.seq {
+			cmd = common.Error(msg.Err)
+		}
+	case FoundMsg:
+		cmd = m.foundMsg(msg)
+	case SummariesReadMsg:
+		if msg.Err != nil {
+			for _, id := range msg.IDs {
+				delete(m.asked, id)
+			}
+			return m, common.Error(msg.Err)
+		}
+		m.keep(msg.IDs, msg.Rows)
+	case MarksFoundMsg:
+		cmd = m.marksFound(msg)
 	}
-	return m, nil
+	if m.open && !m.filtering() {
+		if s, ok := m.Selected(); ok {
+			m.open, m.moved = false, true
+			cmd = tea.Batch(cmd, chosen(s.Key))
+		}
+	}
+	return m, tea.Batch(cmd, m.Fetch())
+}
+
+// filtering reports whether the matches of the filter are being read.
+func (m Model) filtering() bool {
+	return m.filter != "" && m.filterErr == nil && m.mseq != m.fseq
+}
+
+// listed takes a reading of the whole list.
+func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
+	if msg.Seq != m.seq {
+		return nil
+	}
+	if msg.Err != nil {
+		m.loading = false
+		return nil // the mailbox page shows it
+	}
+	keep := m.anchor()
+	m.all, m.unread, m.full = msg.All.IDs, msg.All.Unread, !msg.Partial
+	if msg.Matches != nil && msg.FSeq == m.fseq {
+		m.matched, m.mseq = msg.Matches, msg.FSeq
+	}
+	if msg.Found != nil && msg.SSeq == m.sseq {
+		m.found = msg.Found
+	}
+	if msg.Thread != nil {
+		m.setThreads(msg.Thread)
+	}
+	m.rebuildKeeping(keep)
+	// The rows that were on screen, read again (a refresh, a read mark);
+	// the others read before stay until they are far from the screen, so
+	// that nothing on it blanks while the new rows are read.
+	m.keep(nil, msg.Rows)
+	m.loading = false
+	if msg.Partial || m.dirty {
+		return m.Reload()
+	}
+	return nil
+}
+
+// keep caches rows read (ids asked for them are no longer in flight), and
+// forgets summaries far from the screen.
+func (m *Model) keep(ids []int64, rows []index.Row) {
+	for _, id := range ids {
+		delete(m.asked, id)
+	}
+	for i := range rows {
+		r := &rows[i]
+		m.sums[r.ID] = &r.Summary
+		m.ids[r.Key] = r.ID
+	}
+	lo, hi := m.window()
+	if len(m.sums) <= 4*(hi-lo)+64 {
+		return
+	}
+	near := make(map[int64]bool, hi-lo)
+	for _, id := range m.rows[lo:hi] {
+		near[id] = true
+	}
+	for id, s := range m.sums {
+		if !near[id] {
+			delete(m.sums, id)
+			delete(m.ids, s.Key)
+		}
+	}
+}
+
+// window is the rows whose summaries are kept: the screen and a margin.
+func (m *Model) window() (lo, hi int) {
+	return max(0, m.offset-fetchMargin), min(len(m.rows), m.offset+m.rowsHeight()+fetchMargin)
+}
+
+// Fetch reads the summaries of the rows near the screen that are not read
+// yet (nil when none are missing).
+func (m *Model) Fetch() tea.Cmd {
+	lo, hi := m.window()
+	// Read when a row on screen, or half of the margin, is missing.
+	need := false
+	for r := max(lo, m.offset-fetchMargin/2); r < min(hi, m.offset+m.rowsHeight()+fetchMargin/2); r++ {
+		if id := m.rows[r]; m.sums[id] == nil && !m.asked[id] {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return nil
+	}
+	var ids []int64
+	for _, id := range m.rows[lo:hi] {
+		if m.sums[id] == nil && !m.asked[id] {
+			m.asked[id] = true
+			ids = append(ids, id)
+		}
+	}
+	ctx, src, box := m.ctx, m.src, m.box
+	return func() tea.Msg {
+		rows, err := src.Rows(ctx, ids)
+		return SummariesReadMsg{Box: box, IDs: ids, Rows: rows, Err: err}
+	}
 }
 
 func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
@@ -405,22 +618,26 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Bottom):
 		m.move(len(m.rows))
 	case key.Matches(msg, k.Open):
+		if m.filtering() {
+			m.open = true // once the matches are shown
+			return m, nil
+		}
 		if s, ok := m.Selected(); ok {
 			m.moved = true // the user chose this message: keep it
 			return m, chosen(s.Key)
 		}
 	case key.Matches(msg, k.Mark):
-		m.toggleMark()
+		return m, m.toggleMark()
 	case key.Matches(msg, k.MarkAll):
-		m.markAllMatching()
+		return m, m.markAllMatching()
 	case key.Matches(msg, k.Unmark):
 		clear(m.marked)
 	case key.Matches(msg, k.Sort):
 		m.by = nextSort(m.by)
-		m.resort(m.anchor())
+		return m, m.resort()
 	case key.Matches(msg, k.Reverse):
 		m.rev = !m.rev
-		m.resort(m.anchor())
+		return m, m.resort()
 	case key.Matches(msg, k.Search):
 		m.prompt = promptSearch
 		m.input.Prompt = "search: "
@@ -436,7 +653,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.SetSize(m.width, m.height)
 		return m, m.input.Focus()
 	case key.Matches(msg, k.ClearFilter):
-		m.setFilter("")
+		return m, m.setFilter("")
 	case key.Matches(msg, k.NextMatch):
 		if m.search != "" {
 			return m, m.jumpSearch(1)
@@ -449,6 +666,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.jumpMatch(-1)
 	case key.Matches(msg, k.Threads):
 		m.threaded = !m.threaded
+		if m.threaded && m.tall == nil {
+			return m, threadCmd(m.ctx, m.src, m.box, m.seq, m.by, m.rev)
+		}
 		m.rebuild()
 	case key.Matches(msg, k.Fold):
 		m.toggleFold()
@@ -491,13 +711,11 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, func() tea.Msg { return common.ErrorPostedMsg{Err: err} }
 		}
 		if kind == promptSearch {
-			if err := m.ApplySearch(val); err != nil {
+			cmd, err := m.ApplySearch(val)
+			if err != nil {
 				return m, func() tea.Msg { return common.ErrorPostedMsg{Err: err} }
 			}
-			if val != "" && !m.rowMatches(m.cursor) {
-				return m, notice("no message matches " + val)
-			}
-			return m, nil
+			return m, cmd
 		}
 		if kind == promptSave && val != "" {
 			keys, dir := m.Marked(), val
@@ -509,16 +727,17 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		return m, nil
 	case key.Matches(msg, p.Cancel):
+		var cmd tea.Cmd
 		if m.prompt == promptFilter {
-			m.setFilter("")
+			cmd = m.setFilter("")
 		}
 		m.closePrompt()
-		return m, nil
+		return m, cmd
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
 	if m.prompt == promptFilter && m.input.Value() != m.filter {
-		m.setFilter(m.input.Value())
+		cmd = tea.Batch(cmd, m.setFilter(m.input.Value()))
 	}
 	return m, cmd
 }
@@ -544,9 +763,9 @@ func (m Model) updateMouse(msg tea.MouseMsg) (Model, tea.Cmd) {
 			now := m.c.Now()
 			double := r == m.lastRow && now.Sub(m.lastClick) < doubleClick
 			m.cursor, m.lastRow, m.lastClick, m.moved = r, r, now, true
-			if double {
+			if s := m.sums[m.rows[r]]; double && s != nil {
 				m.lastClick = time.Time{}
-				return m, chosen(m.all[m.rows[r].idx].Key)
+				return m, chosen(s.Key)
 			}
 		}
 	}
@@ -562,12 +781,43 @@ func notice(text string) tea.Cmd {
 
 // rowMatches reports whether row r matches the search.
 func (m *Model) rowMatches(r int) bool {
-	return r >= 0 && r < len(m.rows) && m.sq.Match(m.all[m.rows[r].idx])
+	return r >= 0 && r < len(m.rows) && m.found[m.rows[r]]
+}
+
+// foundMsg takes the matches of the search, and makes the jump that
+// waited for them.
+func (m *Model) foundMsg(msg FoundMsg) tea.Cmd {
+	if msg.Seq != m.sseq {
+		return nil
+	}
+	if msg.Err != nil {
+		m.jump = 0
+		return common.Error(msg.Err)
+	}
+	m.found = msg.Found
+	dir := m.jump
+	m.jump = 0
+	switch {
+	case dir == 2 && m.rowMatches(m.cursor):
+		return nil
+	case dir == 2 && len(m.found) == 0:
+		return notice("no message matches " + m.search)
+	case dir == 2:
+		m.jumpSearch(1) // from the cursor on: a wrap is no news here
+		return nil
+	case dir != 0:
+		return m.jumpSearch(dir)
+	}
+	return nil
 }
 
 // jumpSearch moves to the next (dir 1) or previous (-1) row matching the
 // search, wrapping around the list once, as a pager does.
 func (m *Model) jumpSearch(dir int) tea.Cmd {
+	if m.found == nil {
+		m.jump = dir // when the matches come
+		return nil
+	}
 	n := len(m.rows)
 	for i := 1; i <= n; i++ {
 		r := ((m.cursor+dir*i)%n + n) % n
@@ -627,36 +877,74 @@ func (m Model) rowsHeight() int {
 	return max(h, 0)
 }
 
-func (m *Model) toggleMark() {
+func (m *Model) toggleMark() tea.Cmd {
 	if len(m.rows) == 0 {
-		return
+		return nil
 	}
-	r := m.rows[m.cursor]
-	k := m.all[r.idx].Key
-	_, on := m.marked[k]
-	mark := func(i int32) {
-		if on {
-			delete(m.marked, m.all[i].Key)
-		} else {
-			m.marked[m.all[i].Key] = struct{}{}
-		}
-	}
-	if r.folded {
+	var ids []int64
+	var keys []string
+	if mt := m.rowMeta(m.cursor); mt.folded {
 		// A folded thread is marked whole: its members cannot be reached
 		// one by one.
-		m.threadIndex().walk(r.idx, 0, func(i int32, _ int) { mark(i) })
+		m.threads.walk(mt.idx, 0, func(i int32, _ int) {
+			ids, keys = append(ids, m.tall[i].ID), append(keys, m.tall[i].Key)
+		})
+	} else if s := m.sums[m.rows[m.cursor]]; s != nil {
+		ids, keys = []int64{m.rows[m.cursor]}, []string{s.Key}
 	} else {
-		mark(r.idx)
+		return nil // not read yet: nothing to show marked
 	}
-	m.move(1)
-}
-
-func (m *Model) markAllMatching() {
-	for i := range m.all {
-		if m.filter == "" || m.filterErr != nil || m.q.Match(m.all[i]) {
-			m.marked[m.all[i].Key] = struct{}{}
+	_, on := m.marked[keys[0]]
+	for i, k := range keys {
+		if on {
+			delete(m.marked, k)
+		} else {
+			m.marked[k] = ids[i]
 		}
 	}
+	m.move(1)
+	return nil
+}
+
+// markAllMatching marks every message the filter matches (all without
+// one): their keys are read from the index, a chunk at a time.
+func (m *Model) markAllMatching() tea.Cmd {
+	ids := m.all
+	if m.filter != "" && m.filterErr == nil && m.matched != nil {
+		ids = m.matched.IDs
+	}
+	ctx, src, box := m.ctx, m.src, m.box
+	return func() tea.Msg {
+		var out []index.Row
+		for len(ids) > 0 {
+			n := min(len(ids), 5000)
+			rows, err := src.Rows(ctx, ids[:n])
+			if err != nil {
+				return MarksFoundMsg{Box: box, Err: err}
+			}
+			for _, r := range rows {
+				out = append(out, index.Row{ID: r.ID, Summary: mailstore.Summary{Object: mailstore.Object{Key: r.Key}}})
+			}
+			ids = ids[n:]
+		}
+		return MarksFoundMsg{Box: box, Rows: out}
+	}
+}
+
+func (m *Model) marksFound(msg MarksFoundMsg) tea.Cmd {
+	if msg.Err != nil {
+		return common.Error(msg.Err)
+	}
+	if msg.Replace {
+		clear(m.marked)
+	}
+	for _, r := range msg.Rows {
+		m.marked[r.Key] = r.ID
+	}
+	if msg.Why != "" {
+		return notice("marked " + strconv.Itoa(len(m.marked)) + " " + msg.Why)
+	}
+	return nil
 }
 
 func (m *Model) jumpMatch(dir int) {
@@ -664,7 +952,7 @@ func (m *Model) jumpMatch(dir int) {
 		return
 	}
 	for r := m.cursor + dir; r >= 0 && r < len(m.rows); r += dir {
-		if !m.rows[r].context {
+		if !m.rowMeta(r).context {
 			m.cursor, m.moved = r, true
 			m.scroll()
 			return
@@ -672,75 +960,65 @@ func (m *Model) jumpMatch(dir int) {
 	}
 }
 
+// rowMeta is the thread view's account of row r (zero in the flat list).
+func (m *Model) rowMeta(r int) meta {
+	if m.meta == nil {
+		return meta{}
+	}
+	return m.meta[r]
+}
+
 func (m *Model) toggleFold() {
-	if !m.threaded || len(m.rows) == 0 {
+	if m.meta == nil || len(m.rows) == 0 {
 		return
 	}
-	t := m.threadIndex()
-	root := t.root(m.rows[m.cursor].idx)
+	t := m.threads
+	root := t.root(m.meta[m.cursor].idx)
 	if t.size[root] <= 1 {
 		return
 	}
-	k := m.all[root].Key
+	k := m.tall[root].Key
 	m.toggled[k] = !m.toggled[k]
 	m.rebuild()
-	m.Select(k)
+	m.selectID(m.tall[root].ID)
 }
 
-// setFilter parses and applies a filter. A filter that does not parse yet
-// (the user is still typing) leaves the previous result on screen.
-func (m *Model) setFilter(s string) {
+// setFilter parses and applies a filter: the matches are read from the
+// index, and the rows change when they come. A filter that does not parse
+// yet (the user is still typing) leaves the previous result on screen.
+func (m *Model) setFilter(s string) tea.Cmd {
 	m.filter = s
+	if m.cancel != nil {
+		m.cancel() // a read of the filter typed before is not wanted now
+		m.cancel = nil
+	}
+	m.fseq++
 	if s == "" {
-		m.q, m.filterErr = query.Query{}, nil
+		m.q, m.filterErr, m.matched, m.open = query.Query{}, nil, nil, false
 		m.rebuild()
-		return
+		return nil
 	}
 	q, err := query.Parse(s, m.c.Now())
 	if err != nil {
 		m.filterErr = err
-		return
+		return nil
 	}
 	m.q, m.filterErr = q, nil
-	m.rebuild()
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.cancel = cancel
+	return matchCmd(ctx, m.src, m.box, m.fseq, q, m.by, m.rev)
 }
 
-// resort sorts all by the current field, then rebuilds everything derived,
-// keeping the cursor on keep.
-func (m *Model) resort(keep string) {
-	sorted := make([]mailstore.Summary, len(m.all))
-	for i, s := range m.all {
-		sorted[i] = *s
+func (m *Model) setThreads(rows []index.Thread) {
+	m.tall = rows
+	m.tpos = make(map[int64]int32, len(rows))
+	for i := range rows {
+		m.tpos[rows[i].ID] = int32(i)
 	}
-	query.Sort(sorted, m.by, m.rev)
-	for i := range sorted {
-		m.all[i] = &sorted[i]
+	m.threads = buildThreads(rows)
+	if m.by == query.ByDate {
+		m.threads.byNewest(rows, m.rev)
 	}
-	m.reindex()
-	m.threads = nil
-	m.rebuildKeeping(keep)
-}
-
-// reindex rebuilds the key positions and the unread count.
-func (m *Model) reindex() {
-	clear(m.pos)
-	m.unread = 0
-	for i := range m.all {
-		m.pos[m.all[i].Key] = i
-		if !m.all[i].Read {
-			m.unread++
-		}
-	}
-}
-
-func (m *Model) threadIndex() *threadIndex {
-	if m.threads == nil {
-		m.threads = buildThreads(m.all)
-		if m.by == query.ByDate {
-			m.threads.byNewest(m.all, m.rev)
-		}
-	}
-	return m.threads
 }
 
 // rebuild recomputes the rows from all, the filter and the thread state,
@@ -748,57 +1026,57 @@ func (m *Model) threadIndex() *threadIndex {
 func (m *Model) rebuild() { m.rebuildKeeping(m.anchor()) }
 
 // anchor is the message the cursor keeps when the rows change: the one
-// under it once the user moved it, else none, so that the cursor stays
-// on the first row while an index fill inserts newer messages above.
-func (m *Model) anchor() string {
-	if !m.moved {
-		return ""
+// under it once the user moved it, else none (0), so that the cursor
+// stays on the first row while an index fill inserts newer messages above.
+func (m *Model) anchor() int64 {
+	if !m.moved || m.cursor < 0 || m.cursor >= len(m.rows) {
+		return 0
 	}
-	return m.selectedKey()
+	return m.rows[m.cursor]
 }
 
-func (m *Model) selectedKey() string {
-	if s, ok := m.Selected(); ok {
-		return s.Key
-	}
-	return ""
-}
-
-func (m *Model) rebuildKeeping(keep string) {
-	m.rows = m.rows[:0]
+func (m *Model) rebuildKeeping(keep int64) {
 	filtering := m.filter != "" && m.filterErr == nil
-	m.matches = 0
-	if !m.threaded {
-		for i := range m.all {
-			if !filtering || m.q.Match(m.all[i]) {
-				m.rows = append(m.rows, row{idx: int32(i)})
-			}
+	if filtering && m.matched == nil {
+		return // the rows change when the matches come
+	}
+	if m.threaded && m.threads != nil {
+		m.buildThreadRows(filtering)
+	} else {
+		m.meta = nil
+		m.rows = m.all
+		if filtering {
+			m.rows = m.matched.IDs
 		}
 		m.matches = len(m.rows)
-	} else {
-		m.buildThreadRows(filtering)
 	}
-	if keep == "" {
+	if keep == 0 {
 		m.cursor = 0
 	}
-	if keep == "" || !m.Select(keep) {
+	if keep == 0 || !m.selectID(keep) {
 		m.scroll()
 	}
 }
 
 func (m *Model) buildThreadRows(filtering bool) {
-	t := m.threadIndex()
+	t := m.threads
 	var match []bool
+	m.rows, m.meta = nil, nil
+	m.matches = len(m.tall)
 	if filtering {
-		match = make([]bool, len(m.all))
-		for i := range m.all {
-			if m.q.Match(m.all[i]) {
+		match = make([]bool, len(m.tall))
+		m.matches = 0
+		for _, id := range m.matched.IDs {
+			if i, ok := m.tpos[id]; ok {
 				match[i] = true
 				m.matches++
 			}
 		}
-	} else {
-		m.matches = len(m.all)
+	}
+	add := func(i int32, mt meta) {
+		mt.idx = i
+		m.rows = append(m.rows, m.tall[i].ID)
+		m.meta = append(m.meta, mt)
 	}
 	for _, r := range t.roots {
 		if filtering {
@@ -808,17 +1086,17 @@ func (m *Model) buildThreadRows(filtering bool) {
 				continue
 			}
 		}
-		folded := t.size[r] > 1 && m.foldAll != m.toggled[m.all[r].Key]
+		folded := t.size[r] > 1 && m.foldAll != m.toggled[m.tall[r].Key]
 		if folded {
-			m.rows = append(m.rows, row{idx: r, kids: t.size[r] - 1, folded: true, context: filtering && !match[r]})
+			add(r, meta{kids: t.size[r] - 1, folded: true, context: filtering && !match[r]})
 			continue
 		}
 		t.walk(r, 0, func(i int32, depth int) {
-			rw := row{idx: i, depth: int32(depth), context: filtering && !match[i]}
+			mt := meta{depth: int32(depth), context: filtering && !match[i]}
 			if i == r {
-				rw.kids = t.size[r] - 1
+				mt.kids = t.size[r] - 1
 			}
-			m.rows = append(m.rows, rw)
+			add(i, mt)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package list
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,16 +11,27 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
 func newList(t testing.TB, w, h int) Model {
 	t.Helper()
-	m := New(fixture.Common(w, h))
-	m.SetSize(w, h)
-	m.SetSummaries(fixture.Summaries())
+	m, _ := newListOf(t, w, h, fixture.Summaries())
 	return m
+}
+
+// newListOf is a list of sums (read through a fake mailbox, which it also
+// returns), loaded.
+func newListOf(t testing.TB, w, h int, sums []mailstore.Summary) (Model, *fixture.FakeMailbox) {
+	t.Helper()
+	src := &fixture.FakeMailbox{Sums: sums}
+	m := New(context.Background(), fixture.Common(w, h), src, 0)
+	m.SetSize(w, h)
+	cmd := m.Load()
+	m, _ = settle(m, cmd)
+	return m, src
 }
 
 // press feeds keys to m and returns the messages its commands produced.
@@ -28,8 +40,10 @@ func press(t testing.TB, m Model, keys ...string) (Model, []tea.Msg) {
 	var msgs []tea.Msg
 	for _, k := range keys {
 		var cmd tea.Cmd
+		var out []tea.Msg
 		m, cmd = m.Update(fixture.Key(k))
-		msgs = append(msgs, run(cmd)...)
+		m, out = settle(m, cmd)
+		msgs = append(msgs, out...)
 	}
 	return m, msgs
 }
@@ -37,33 +51,37 @@ func press(t testing.TB, m Model, keys ...string) (Model, []tea.Msg) {
 func typeText(t testing.TB, m Model, s string) Model {
 	t.Helper()
 	for _, k := range fixture.Keys(s) {
-		m, _ = m.Update(k)
+		var cmd tea.Cmd
+		m, cmd = m.Update(k)
+		m, _ = settle(m, cmd)
 	}
 	return m
 }
 
-// run executes a command and flattens batches, dropping the textinput's
-// cursor blinks.
-func run(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	msg := cmd()
-	if b, ok := msg.(tea.BatchMsg); ok {
-		var out []tea.Msg
-		for _, c := range b {
-			out = append(out, run(c)...)
+// settle runs cmd and what it leads to, as the program would: the list's
+// own reads go back to it; what it sends out to act (a chosen message, a
+// save request) is returned. The textinput's cursor blinks are dropped.
+func settle(m Model, cmd tea.Cmd) (Model, []tea.Msg) {
+	var out []tea.Msg
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
 		}
-		return out
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case RowsListedMsg, MatchesListedMsg, FoundMsg, ThreadsListedMsg, SummariesReadMsg, MarksFoundMsg:
+			var next tea.Cmd
+			m, next = m.Update(msg)
+			queue = append(queue, next)
+		case MessageChosenMsg, MarkedSaveRequestedMsg:
+			out = append(out, msg)
+		}
 	}
-	if msg == nil {
-		return nil
-	}
-	switch msg.(type) {
-	case MessageChosenMsg, MarkedSaveRequestedMsg:
-		return []tea.Msg{msg}
-	}
-	return nil
+	return m, out
 }
 
 func selectedKey(t testing.TB, m Model) string {
@@ -77,8 +95,8 @@ func selectedKey(t testing.TB, m Model) string {
 
 func shownKeys(m Model) []string {
 	var out []string
-	for _, r := range m.rows {
-		out = append(out, strings.TrimPrefix(m.all[r.idx].Key, "inbox/"))
+	for _, id := range m.rows {
+		out = append(out, strings.TrimPrefix(m.sums[id].Key, "inbox/"))
 	}
 	return out
 }
@@ -120,9 +138,7 @@ func TestListNewestFirstAndNavigation(t *testing.T) {
 }
 
 func TestListScrollsToKeepCursorVisible(t *testing.T) {
-	m := New(fixture.Common(80, 10))
-	m.SetSize(80, 10)
-	m.SetSummaries(fixture.Many(1000))
+	m, _ := newListOf(t, 80, 10, fixture.Many(1000))
 	m, _ = press(t, m, "G")
 	v := m.View()
 	if !strings.Contains(v, ">") || !strings.Contains(v, "Message number 999 ") {
@@ -142,7 +158,8 @@ func TestListOpenSendsChosen(t *testing.T) {
 	if !reflect.DeepEqual(msgs, want) {
 		t.Fatalf("got %#v, want %#v", msgs, want)
 	}
-	if _, msgs = press(t, New(fixture.Common(80, 10)), "enter"); len(msgs) != 0 {
+	empty, _ := newListOf(t, 80, 10, nil)
+	if _, msgs = press(t, empty, "enter"); len(msgs) != 0 {
 		t.Fatalf("enter on an empty list sent %v", msgs)
 	}
 }
@@ -298,11 +315,11 @@ func TestListThreadsAndFolding(t *testing.T) {
 	if !reflect.DeepEqual(got[:3], []string{"a1", "a2", "a3"}) {
 		t.Fatalf("thread order %v", got)
 	}
-	if m.rows[1].depth != 1 || m.rows[2].depth != 2 {
-		t.Fatalf("depths %d %d", m.rows[1].depth, m.rows[2].depth)
+	if m.meta[1].depth != 1 || m.meta[2].depth != 2 {
+		t.Fatalf("depths %d %d", m.meta[1].depth, m.meta[2].depth)
 	}
 	m, _ = press(t, m, "g", "j", "z")
-	if got := shownKeys(m); len(got) != 8 || got[0] != "a1" || !m.rows[0].folded {
+	if got := shownKeys(m); len(got) != 8 || got[0] != "a1" || !m.meta[0].folded {
 		t.Fatalf("after z rows %v", got)
 	}
 	if !strings.Contains(m.View(), "[+2] Quarterly report") {
@@ -335,11 +352,11 @@ func TestThreadsSubjectFallbackAndCycles(t *testing.T) {
 	// A loop: k1 replies to j1 and j1 to k1.
 	s[3].InReplyTo = s[4].MessageID
 	s[4].InReplyTo = s[3].MessageID
-	ptrs := make([]*mailstore.Summary, len(s))
+	rows := make([]index.Row, len(s))
 	for i := range s {
-		ptrs[i] = &s[i]
+		rows[i] = index.Row{ID: int64(i + 1), Summary: s[i]}
 	}
-	tr := buildThreads(ptrs)
+	tr := buildThreads(fixture.Threads(rows))
 	a1 := int32(0)
 	if tr.size[a1] != 3 {
 		t.Fatalf("subject fallback thread size %d, want 3", tr.size[a1])
@@ -366,10 +383,11 @@ func TestNormSubject(t *testing.T) {
 }
 
 func TestListAddMergesAndKeepsCursor(t *testing.T) {
-	m := newList(t, 100, 12)
+	m, src := newListOf(t, 100, 12, fixture.Summaries())
 	m, _ = press(t, m, "j") // a2
 	more := fixture.Many(3)
-	m.Add(more)
+	src.Sums = append(src.Sums, more...) // the index has them, then the list is told
+	m, _ = settle(m, m.Add(more))
 	if c := m.Counts(); c.Total != 13 {
 		t.Fatalf("total %d", c.Total)
 	}
@@ -378,7 +396,8 @@ func TestListAddMergesAndKeepsCursor(t *testing.T) {
 	}
 	upd := fixture.Summaries()[1]
 	upd.Subject = "changed"
-	m.Add([]mailstore.Summary{upd})
+	src.Sums[1] = upd
+	m, _ = settle(m, m.Add([]mailstore.Summary{upd}))
 	if c := m.Counts(); c.Total != 13 {
 		t.Fatalf("an update added a row: %d", c.Total)
 	}
@@ -485,11 +504,13 @@ func TestListAttachmentLowerBoundThenExact(t *testing.T) {
 // its message through refreshes and filters (as mutt and aerc).
 func TestListCursorStaysOnFirstRowUntilMoved(t *testing.T) {
 	all := fixture.Summaries()
-	m := New(fixture.Common(100, 12))
-	m.SetSize(100, 12)
-	m.SetSummaries(nil)
+	m, src := newListOf(t, 100, 12, nil)
+	add := func(s []mailstore.Summary) {
+		src.Sums = append(src.Sums, s...)
+		m, _ = settle(m, m.Add(s))
+	}
 	for _, i := range []int{5, 3, 9, 0, 2, 7} { // e1, k1, o1, a1, a3, s1
-		m.Add(all[i : i+1])
+		add(all[i : i+1])
 		if !strings.HasPrefix(strings.Split(m.View(), "\n")[1], ">") {
 			t.Fatalf("after adding %s the cursor is not on the first row:\n%s", all[i].Key, m.View())
 		}
@@ -509,7 +530,7 @@ func TestListCursorStaysOnFirstRowUntilMoved(t *testing.T) {
 	}
 
 	m, _ = press(t, m, "j", "j", "j") // a3 -> a1 -> k1 -> e1
-	m.Add(all[1:2])                   // a2 arrives above the cursor
+	add(all[1:2])                     // a2 arrives above the cursor
 	if got := selectedKey(t, m); got != "e1" {
 		t.Fatalf("cursor on %s after a refresh, want e1 the user moved to", got)
 	}
@@ -518,8 +539,46 @@ func TestListCursorStaysOnFirstRowUntilMoved(t *testing.T) {
 		t.Fatalf("filter moved the cursor to %s, want e1", got)
 	}
 	m, _ = press(t, m, "esc")
-	m.SetSummaries(all)
+	for _, i := range []int{4, 6, 8} { // a reread finds the rest
+		src.Sums = append(src.Sums, all[i])
+	}
+	m, _ = settle(m, m.Reload())
+	if c := m.Counts(); c.Total != len(all) {
+		t.Fatalf("reread shows %d messages, want %d", c.Total, len(all))
+	}
 	if got := selectedKey(t, m); got != "e1" {
 		t.Fatalf("reread moved the cursor to %s, want e1", got)
+	}
+}
+
+// TestListReadsOnlyNearTheScreen: whatever the keys, the list reads and
+// keeps the summaries of the rows on screen and near it, never those of
+// the whole mailbox (50,000 here).
+func TestListReadsOnlyNearTheScreen(t *testing.T) {
+	const n = 50_000
+	m, src := newListOf(t, 120, 40, fixture.Many(n))
+	window := m.rowsHeight() + 2*fetchMargin
+	steps := [][]string{{"j", "j", "j"}, {"G"}, {"k", "k"}, {"g"}, {"pgdown", "pgdown", "pgdown"}, {"ctrl+d"},
+		{"o"}, {"G"}, {"O"}, {"/", "topic 4"}, {"G"}, {"esc"}, {"T"}, {"G"}, {"T"}}
+	for _, keys := range steps {
+		if keys[0] == "/" {
+			m, _ = press(t, m, "/")
+			m = typeText(t, m, keys[1])
+			m, _ = press(t, m, "enter")
+		} else {
+			m, _ = press(t, m, keys...)
+		}
+		if got := len(m.sums); got > 4*window+64 {
+			t.Fatalf("after %v the list holds %d summaries; the screen and its margin are %d rows", keys, got, window)
+		}
+		if r := m.offset; len(m.rows) == 0 || m.sums[m.rows[r]] == nil {
+			t.Fatalf("after %v the first row on screen is not read (%d rows, filter %q, offset %d, %d cached)", keys, len(m.rows), m.filter, m.offset, len(m.sums))
+		}
+	}
+	if got := src.RowReads.Load(); got > int64(len(steps)*window) {
+		t.Fatalf("%d summaries read for %d steps of a %d-row window (%d messages)", got, len(steps), window, n)
+	}
+	if c := m.Counts(); c.Total != n {
+		t.Fatalf("counts %+v", c)
 	}
 }

@@ -4,10 +4,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/index"
 )
 
-// threadIndex groups a sorted summary slice into threads. It depends only on
+// threadIndex groups a sorted slice of messages into threads. It depends only on
 // the slice (and its order), never on the filter, so it is built once per
 // data or sort change and reused for every filter keystroke.
 type threadIndex struct {
@@ -22,7 +22,7 @@ type threadIndex struct {
 // oldest message whose subject is "x". Threads are ordered by where their
 // first member appears in all, so under the default newest-first sort the
 // thread with the latest activity comes first.
-func buildThreads(all []*mailstore.Summary) *threadIndex {
+func buildThreads(all []index.Thread) *threadIndex {
 	n := len(all)
 	t := &threadIndex{
 		parent: make([]int32, n),
@@ -49,7 +49,7 @@ func buildThreads(all []*mailstore.Summary) *threadIndex {
 		}
 	}
 	for i := range all {
-		s := all[i]
+		s := &all[i]
 		p := int32(-1)
 		if j, ok := byID[s.InReplyTo]; ok && s.InReplyTo != "" && int(j) != i {
 			p = j
@@ -116,7 +116,7 @@ func buildThreads(all []*mailstore.Summary) *threadIndex {
 // byNewest orders the threads by their newest message, newest first
 // (oldest first with rev): a reply to an old thread brings it to the top,
 // whichever member sorts first.
-func (t *threadIndex) byNewest(all []*mailstore.Summary, rev bool) {
+func (t *threadIndex) byNewest(all []index.Thread, rev bool) {
 	newest := make(map[int32]int64, len(t.roots))
 	for _, r := range t.roots {
 		var n int64

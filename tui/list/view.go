@@ -134,9 +134,12 @@ func (m Model) promptLine() string {
 // cursor row: a style reset inside the row would otherwise end it early.
 func (m Model) renderRow(r int) string {
 	st := m.c.Styles
-	rw := m.rows[r]
-	s := m.all[rw.idx]
+	rw := m.rowMeta(r)
+	s := m.sums[m.rows[r]]
 	selected := r == m.cursor
+	if s == nil {
+		return m.pendingRow(selected)
+	}
 	_, marked := m.marked[s.Key]
 
 	base := st.Row
@@ -236,7 +239,18 @@ func fromText(s *mailstore.Summary) string {
 	return name
 }
 
-func (m Model) subjectText(rw row, s *mailstore.Summary) string {
+// pendingRow stands for a row whose summary is still being read (a jump
+// far down a large list, for the few milliseconds that takes).
+func (m Model) pendingRow(selected bool) string {
+	st := m.c.Styles
+	gutter, style := " ", st.Dim
+	if selected {
+		gutter, style = ">", style.Inherit(st.RowSelected)
+	}
+	return style.Render(common.Fit(gutter+"    …", m.width))
+}
+
+func (m Model) subjectText(rw meta, s *mailstore.Summary) string {
 	var subj string
 	switch s.Kind {
 	case mailstore.KindSetupNotification:
@@ -250,7 +264,7 @@ func (m Model) subjectText(rw row, s *mailstore.Summary) string {
 		}
 		subj = mailreport.Badge(s.Report) + mailstore.ForwardBadge(s.Forward.Status) + subj
 	}
-	if !m.threaded {
+	if m.meta == nil {
 		return subj
 	}
 	switch {

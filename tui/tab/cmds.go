@@ -11,25 +11,9 @@ import (
 	mailaudit "github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/notify"
-	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/common"
 )
-
-// SummariesLoadedMsg is sent when the index's summaries of mailbox Box have
-// been read.
-type SummariesLoadedMsg struct {
-	Box       int
-	Summaries []mailstore.Summary
-	Err       error
-	// FirstPage is set for the newest firstPage messages read before the
-	// rest, so the first screen does not wait for the whole index.
-	FirstPage bool
-}
-
-// firstPage is how many of the newest messages are read first: more than
-// a screenful on any terminal, a few milliseconds from the date index.
-const firstPage = 300
 
 // RefreshProgressedMsg is sent when an index refresh of mailbox Box reports
 // progress (reports that queued up while the UI was busy are merged: New
@@ -98,7 +82,6 @@ type MarkedExportedMsg struct {
 	Err   error
 }
 
-func (m SummariesLoadedMsg) PageKind() common.Kind   { return common.MailboxKind(m.Box) }
 func (m RefreshProgressedMsg) PageKind() common.Kind { return common.MailboxKind(m.Box) }
 func (m refreshDueMsg) PageKind() common.Kind        { return common.MailboxKind(m.Box) }
 func (m QueuePolledMsg) PageKind() common.Kind       { return common.MailboxKind(m.Box) }
@@ -106,27 +89,6 @@ func (m queueDueMsg) PageKind() common.Kind          { return common.MailboxKind
 func (m ReadStateSavedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }
 func (m MarkedSavedMsg) PageKind() common.Kind       { return common.MailboxKind(m.Box) }
 func (m MarkedExportedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }
-
-// loadFirstPageCmd reads the newest firstPage messages.
-func loadFirstPageCmd(ctx context.Context, box int, mb Mailbox) tea.Cmd {
-	return func() tea.Msg {
-		s, err := mb.First(ctx, query.Query{}, query.ByDate, false, firstPage)
-		if err != nil {
-			err = fmt.Errorf("read index of %s: %w", mb.Location(), err)
-		}
-		return SummariesLoadedMsg{Box: box, Summaries: s, Err: err, FirstPage: true}
-	}
-}
-
-func loadSummariesCmd(ctx context.Context, box int, mb Mailbox) tea.Cmd {
-	return func() tea.Msg {
-		s, err := mb.Summaries(ctx, query.Query{}, query.ByDate, false)
-		if err != nil {
-			err = fmt.Errorf("read index of %s: %w", mb.Location(), err)
-		}
-		return SummariesLoadedMsg{Box: box, Summaries: s, Err: err}
-	}
-}
 
 // refreshEvent is what the refresh goroutine sends to the UI.
 type refreshEvent struct {

@@ -154,16 +154,17 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 		}
 		return common.Notice("already re-indexing"), true, nil
 	case "filter":
-		return nil, true, m.list.ApplyFilter(arg) // as sesbox ls --query reports it
+		cmd, err := m.list.ApplyFilter(arg) // as sesbox ls --query reports it
+		return tea.Batch(cmd, m.list.Fetch()), true, err
 	case "search":
-		return nil, true, m.list.ApplySearch(arg)
+		cmd, err := m.list.ApplySearch(arg)
+		return cmd, true, err
 	case "sort":
 		by, err := query.ParseSort(arg)
 		if err != nil {
 			return nil, true, err
 		}
-		m.list.SetSort(by, flags["--reverse"])
-		return nil, true, nil
+		return m.list.SetSort(by, flags["--reverse"]), true, nil
 	}
 	return nil, false, nil
 }

@@ -6,6 +6,7 @@ package tab
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -30,10 +31,9 @@ import (
 // progress from any goroutine but not concurrently, and must not reuse the
 // Progress.New slice after the call: the UI keeps it.
 type Mailbox interface {
+	list.Source // the list reads its rows through it
 	Location() mailstore.Location
 	Refresh(ctx context.Context, progress func(mailbox.Progress)) error
-	Summaries(ctx context.Context, q query.Query, by query.SortField, reverse bool) ([]mailstore.Summary, error)
-	First(ctx context.Context, q query.Query, by query.SortField, reverse bool, n int) ([]mailstore.Summary, error)
 	Open(ctx context.Context, key string) (*mailbox.Message, error)
 	SetRead(ctx context.Context, key string, read bool) error
 }
@@ -98,7 +98,7 @@ var (
 // refresh, the bucket is listed once the index has been read, and again
 // every so often after that (0: never again).
 func New(ctx context.Context, c common.Common, index int, b Box, refresh bool, every time.Duration) *Model {
-	m := &Model{Box: b, c: c, ctx: ctx, index: index, list: list.New(c),
+	m := &Model{Box: b, c: c, ctx: ctx, index: index, list: list.New(ctx, c, b.Mailbox, index),
 		events: make(chan refreshEvent, 64), every: every, refreshOnLoad: refresh}
 	m.setEmptyText()
 	return m
@@ -119,7 +119,7 @@ func (m *Model) Err() error { return m.err }
 
 // Init reads the index: the newest page first, then all of it.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(loadFirstPageCmd(m.ctx, m.index, m.Mailbox), m.pollQueue())
+	return tea.Batch(m.list.Load(), m.pollQueue())
 }
 
 // pollQueue is the next poll of the mailbox's queue (nil without one).
@@ -143,15 +143,17 @@ func (m *Model) Refresh() tea.Cmd {
 // Update handles the list's keys and the mailbox's results.
 func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case SummariesLoadedMsg:
-		if msg.FirstPage && msg.Err == nil {
-			m.list.SetSummaries(msg.Summaries)
-			return m, loadSummariesCmd(m.ctx, m.index, m.Mailbox)
+	case list.RowsListedMsg:
+		var cmd tea.Cmd
+		m.list, cmd = m.list.Update(msg)
+		if msg.Err == nil && (m.loaded || !m.list.Full()) {
+			return m, cmd
 		}
 		m.loaded = true
 		if msg.Err != nil {
-			m.setErr(msg.Err)
-			cmd := common.Error(msg.Err)
+			err := fmt.Errorf("read index of %s: %w", m.Mailbox.Location(), msg.Err)
+			m.setErr(err)
+			cmd = tea.Batch(cmd, common.Error(err))
 			if m.refreshOnLoad {
 				// A broken index heals from the bucket.
 				m.refreshOnLoad = false
@@ -159,24 +161,23 @@ func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 			}
 			return m, cmd
 		}
-		m.list.SetSummaries(msg.Summaries)
 		m.setEmptyText()
 		if m.refreshOnLoad {
 			m.refreshOnLoad = false
-			return m, m.Refresh()
+			return m, tea.Batch(cmd, m.Refresh())
 		}
-		return m, nil
+		return m, cmd
 	case RefreshProgressedMsg:
-		m.list.Add(msg.Progress.New)
+		add := m.list.Add(msg.Progress.New)
 		msg.Progress.New = nil
 		if !msg.Finished {
 			m.progress = msg.Progress
-			return m, waitRefreshCmd(m.ctx, m.index, m.events)
+			return m, tea.Batch(add, waitRefreshCmd(m.ctx, m.index, m.events))
 		}
 		m.refreshing = false
 		m.setErr(msg.Err)
 		// Reread the index: a refresh also marks vanished messages.
-		cmds := []tea.Cmd{loadSummariesCmd(m.ctx, m.index, m.Mailbox), m.tick()}
+		cmds := []tea.Cmd{add, m.list.Reload(), m.tick()}
 		if msg.Err != nil {
 			cmds = append(cmds, common.Error(msg.Err))
 		}
@@ -184,15 +185,15 @@ func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	case refreshDueMsg:
 		return m, m.Refresh()
 	case QueuePolledMsg:
-		m.list.Add(msg.New)
+		add := m.list.Add(msg.New)
 		if msg.Err == nil {
-			return m, m.pollQueue()
+			return m, tea.Batch(add, m.pollQueue())
 		}
 		if m.ctx.Err() != nil {
 			return m, nil // quitting
 		}
 		i := m.index
-		return m, tea.Batch(common.Error(msg.Err), tea.Tick(queueRetry, func(time.Time) tea.Msg { return queueDueMsg{Box: i} }))
+		return m, tea.Batch(add, common.Error(msg.Err), tea.Tick(queueRetry, func(time.Time) tea.Msg { return queueDueMsg{Box: i} }))
 	case queueDueMsg:
 		return m, m.pollQueue()
 	case ReadStateSavedMsg:
@@ -222,8 +223,7 @@ func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 		}
 		return m, n
 	case common.MarksSetMsg:
-		n := m.list.SetMarked(msg.Keys)
-		return m, common.Notice("marked " + strconv.Itoa(n) + " " + msg.Why)
+		return m, m.list.SetMarked(msg.Keys, msg.Why)
 	case list.MarkedSaveRequestedMsg:
 		return m, tea.Batch(common.Notice("saving attachments of "+strconv.Itoa(len(msg.Keys))+" messages…"),
 			SaveCmd(m.ctx, m.index, m.Mailbox, msg.Keys, msg.Dir))
@@ -301,12 +301,11 @@ func (m *Model) SetSize(w, h int) {
 
 // Back clears the filter when there is one and k is the clear-filter key;
 // otherwise the root quits.
-func (m *Model) Back(k tea.KeyMsg) bool {
+func (m *Model) Back(k tea.KeyMsg) (bool, tea.Cmd) {
 	if m.list.HasFilter() && key.Matches(k, m.c.Keys.List.ClearFilter) {
-		m.list.ClearFilter()
-		return true
+		return true, tea.Batch(m.list.ClearFilter(), m.list.Fetch())
 	}
-	return false
+	return false, nil
 }
 
 func (m *Model) Capturing() bool           { return m.list.Capturing() }

@@ -86,13 +86,13 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	return p, cmd
 }
 
-func (p *Page) Back(tea.KeyMsg) bool      { return p.m.Back() }
-func (p *Page) View() string              { return p.m.View() }
-func (p *Page) SetSize(w, h int)          { p.m.SetSize(w, h) }
-func (p *Page) Capturing() bool           { return p.m.Capturing() }
-func (p *Page) Title() string             { return "message viewer" }
-func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
-func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }
+func (p *Page) Back(tea.KeyMsg) (bool, tea.Cmd) { return p.m.Back(), nil }
+func (p *Page) View() string                    { return p.m.View() }
+func (p *Page) SetSize(w, h int)                { p.m.SetSize(w, h) }
+func (p *Page) Capturing() bool                 { return p.m.Capturing() }
+func (p *Page) Title() string                   { return "message viewer" }
+func (p *Page) ShortHelp() []key.Binding        { return p.m.ShortHelp() }
+func (p *Page) FullHelp() [][]key.Binding       { return p.m.FullHelp() }
 
 func (MessageLoadedMsg) PageKind() common.Kind    { return Kind }
 func (m MessageLoadedMsg) ActiveBox() int         { return m.Box }
