@@ -218,3 +218,89 @@ func TestQueryUsesTheDateIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestTextQueryReadsOnlyItsMatches: a text term is looked up by its rare
+// trigram, never with a common one, even when it is in more rows than the
+// first probes count to; and the plan follows the matches: all of them
+// are read by rowid (not through the date index over every row), a
+// newest-first page of many walks the date index.
+func TestTextQueryReadsOnlyItsMatches(t *testing.T) {
+	ctx := context.Background()
+	x, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var sums []mailstore.Summary
+	for i := range 1000 {
+		addr := fmt.Sprintf("user%d@common.example", i%7)
+		if i%10 < 3 { // 300 rows, past the first probes' cap
+			addr = "q@common.example"
+		}
+		sums = append(sums, mailstore.Summary{Object: mailstore.Object{Key: fmt.Sprintf("inbox/%03d", i), ETag: "e"},
+			From: mailstore.Address{Address: addr}, Subject: "invoice", Date: base.Add(time.Duration(i) * time.Minute)})
+	}
+	if err := x.Put(ctx, "mail", sums); err != nil {
+		t.Fatal(err)
+	}
+	loc := mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
+	plan := func(qs string, limit int) (match, detail string) {
+		t.Helper()
+		q, err := query.Parse(qs, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := planQuery(q)
+		if match, err = ftsMatch(ctx, x.db, p.fts); err != nil {
+			t.Fatal(err)
+		}
+		stmt, args, err := p.statement(ctx, x.db, loc, "key", query.ByDate, false, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := x.db.Query(`EXPLAIN QUERY PLAN `+stmt, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var steps []string
+		for rows.Next() {
+			var id, parent, notused int
+			var d string
+			if err := rows.Scan(&id, &parent, &notused, &d); err != nil {
+				t.Fatal(err)
+			}
+			steps = append(steps, d)
+		}
+		return match, strings.Join(steps, "; ")
+	}
+
+	match, detail := plan("from:q@common.example", 0)
+	if want := `sender : ("q@c")`; match != want {
+		t.Errorf("from:q@common.example looked up by %s, want its one rare trigram alone: %s", match, want)
+	}
+	if !strings.Contains(detail, "INTEGER PRIMARY KEY") || strings.Contains(detail, "messages_date") {
+		t.Errorf("300 matches of 1000 read through %s, want by rowid", detail)
+	}
+	got, err := x.Query(ctx, loc, mustParse(t, "from:q@common.example", base), query.ByDate, false, 0)
+	if err != nil || len(got) != 300 || got[0].Key != "inbox/992" {
+		t.Errorf("from:q@common.example: %d rows, %v; want 300, the newest inbox/992", len(got), err)
+	}
+
+	if _, detail := plan("invoice", 10); !strings.Contains(detail, "messages_date") {
+		t.Errorf("the newest 10 of 1000 matches read through %s, want the date index", detail)
+	}
+	if _, detail := plan("invoice", 0); !strings.Contains(detail, "INTEGER PRIMARY KEY") {
+		t.Errorf("all 1000 matches read through %s, want by rowid", detail)
+	}
+}
+
+func mustParse(t *testing.T, s string, now time.Time) query.Query {
+	t.Helper()
+	q, err := query.Parse(s, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}

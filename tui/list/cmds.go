@@ -13,8 +13,8 @@ import (
 // RowsListedMsg is sent when the list of mailbox page Box has been read
 // (reading Seq): All is every message in order, Partial for the first page
 // only; Rows are the summaries read with it (the first screen, or the rows
-// that were on screen, read again); Matches, Found and Thread are the
-// filter's matches, the search's and the thread fields, when asked for.
+// that were on screen, read again); Matches, Found and threads are the
+// filter's matches, the search's and the threads, when asked for.
 type RowsListedMsg struct {
 	Box, Seq int
 	All      index.Listing
@@ -24,7 +24,7 @@ type RowsListedMsg struct {
 	FSeq     int // the read of the filter's matches Matches answers
 	Found    map[int64]bool
 	SSeq     int // the read of the search's matches Found answers
-	Thread   []index.Thread
+	threads  *threadSet
 	Err      error
 }
 
@@ -43,11 +43,11 @@ type FoundMsg struct {
 	Err      error
 }
 
-// ThreadsListedMsg is sent when the thread fields of every message have
-// been read for list reading Seq.
+// ThreadsListedMsg is sent when the threads of every message have been
+// read and built for list reading Seq.
 type ThreadsListedMsg struct {
 	Box, Seq int
-	Rows     []index.Thread
+	threads  *threadSet
 	Err      error
 }
 
@@ -121,7 +121,7 @@ func listCmd(ctx context.Context, src Source, box, seq int, l listing) tea.Cmd {
 			}
 		}
 		if l.threads {
-			msg.Thread, msg.Err = src.Threading(ctx, l.by, l.rev)
+			msg.threads, msg.Err = readThreads(ctx, src, l.by, l.rev)
 		}
 		return msg
 	}
@@ -155,7 +155,7 @@ func found(ctx context.Context, src Source, q query.Query, by query.SortField, r
 
 func threadCmd(ctx context.Context, src Source, box, seq int, by query.SortField, rev bool) tea.Cmd {
 	return func() tea.Msg {
-		rows, err := src.Threading(ctx, by, rev)
-		return ThreadsListedMsg{Box: box, Seq: seq, Rows: rows, Err: err}
+		t, err := readThreads(ctx, src, by, rev)
+		return ThreadsListedMsg{Box: box, Seq: seq, threads: t, Err: err}
 	}
 }

@@ -471,7 +471,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 	case ThreadsListedMsg:
 		if msg.Seq == m.seq && msg.Err == nil {
-			m.setThreads(msg.Rows)
+			m.setThreads(msg.threads)
 			m.rebuild()
 		}
 		if msg.Err != nil && msg.Seq == m.seq {
@@ -521,8 +521,8 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	if msg.Found != nil && msg.SSeq == m.sseq {
 		m.found = msg.Found
 	}
-	if msg.Thread != nil {
-		m.setThreads(msg.Thread)
+	if msg.threads != nil {
+		m.setThreads(msg.threads)
 	}
 	m.rebuildKeeping(keep)
 	// The rows that were on screen, read again (a refresh, a read mark);
@@ -1022,16 +1022,32 @@ func (m *Model) setFilter(s string) tea.Cmd {
 	return matchCmd(ctx, m.src, m.box, m.fseq, q, m.by, m.rev)
 }
 
-func (m *Model) setThreads(rows []index.Thread) {
-	m.tall = rows
-	m.tpos = make(map[int64]int32, len(rows))
+// threadSet is every message with its thread fields and the threads they
+// make, built in the Cmd that read them: at 1M messages, seconds that
+// must not stop the keys.
+type threadSet struct {
+	tall  []index.Thread
+	tpos  map[int64]int32
+	index *threadIndex
+}
+
+func readThreads(ctx context.Context, src Source, by query.SortField, rev bool) (*threadSet, error) {
+	rows, err := src.Threading(ctx, by, rev)
+	if err != nil {
+		return nil, err
+	}
+	t := &threadSet{tall: rows, tpos: make(map[int64]int32, len(rows)), index: buildThreads(rows)}
 	for i := range rows {
-		m.tpos[rows[i].ID] = int32(i)
+		t.tpos[rows[i].ID] = int32(i)
 	}
-	m.threads = buildThreads(rows)
-	if m.by == query.ByDate {
-		m.threads.byNewest(rows, m.rev)
+	if by == query.ByDate {
+		t.index.byNewest(rows, rev)
 	}
+	return t, nil
+}
+
+func (m *Model) setThreads(t *threadSet) {
+	m.tall, m.tpos, m.threads = t.tall, t.tpos, t.index
 }
 
 // rebuild recomputes the rows from all, the filter and the thread state,
