@@ -136,7 +136,8 @@ func TestBench(t *testing.T) {
 	// sesbox: cold index, through the real binary.
 	env := sesboxEnv(t, ps.URL)
 	proxy.reset()
-	cold := run(t, bin, profiled(env, "cold-index"), "index")
+	peak := buildPeakRSS(t)
+	cold := runPeak(t, peak, bin, profiled(env, "cold-index"), "index")
 	coldCounts := proxy.counts()
 	rep.Counts["sesbox cold index"] = coldCounts
 	requests := coldCounts.Lists + coldCounts.Gets + coldCounts.RangedGets
@@ -155,7 +156,7 @@ func TestBench(t *testing.T) {
 
 	// Warm refresh: nothing changed, list calls only.
 	proxy.reset()
-	warm := run(t, bin, profiled(env, "warm-refresh"), "index")
+	warm := runPeak(t, peak, bin, profiled(env, "warm-refresh"), "index")
 	wc := proxy.counts()
 	rep.Counts["sesbox warm refresh"] = wc
 	rep.add("warm refresh", warm.wall.Seconds(), "s", fmt.Sprintf("cold %.1fs", cold.wall.Seconds()), "list calls only", yes(wc.Gets+wc.RangedGets == 0),
@@ -165,7 +166,7 @@ func TestBench(t *testing.T) {
 	extra := max(n/100, 1)
 	gen.fill(t, admin, n, extra)
 	proxy.reset()
-	inc := run(t, bin, env, "index")
+	inc := runPeak(t, peak, bin, env, "index")
 	ic := proxy.counts()
 	rep.Counts["sesbox +1%"] = ic
 	rep.add("+1% incremental", inc.wall.Seconds(), "s", fmt.Sprintf("warm %.1fs", warm.wall.Seconds()), "reads only the new", yes(ic.Gets+ic.RangedGets <= int64(extra)*2),
@@ -225,14 +226,31 @@ func lsCached(t *testing.T, bin string, rep *report, g *generator, endpoint stri
 	}
 	start := median("--version")
 	base := fmt.Sprintf("process start %d ms, %.0f MB", start.wall.Milliseconds(), float64(start.maxRSS)/1e6)
-	for _, q := range []struct{ name, query string }{
-		{"ls --cached free text", "invoice"},
-		{"ls --cached from:", "from:" + g.senders[7]},
-		{"ls --cached after:", "after:" + last.Format(time.DateOnly)},
+	// The issue sets the target on a query with few matches (from:x);
+	// free text matching a tenth of the index prints 10^4 rows and is
+	// bound by printing them, so it is shown whole without the target,
+	// and with --limit 100 (a screenful and more) under it.
+	for _, q := range []struct {
+		name, query string
+		limit       bool
+		target      bool
+	}{
+		{"ls --cached free text", "invoice", false, false},
+		{"ls --cached free text, --limit 100", "invoice", true, true},
+		{"ls --cached from:", "from:" + g.senders[7], false, true},
+		{"ls --cached after:", "after:" + last.Format(time.DateOnly), false, true},
 	} {
-		r := median("ls", "--cached", "--json", "--query", q.query)
+		args := []string{"ls", "--cached", "--json", "--query", q.query}
+		if q.limit {
+			args = append(args, "--limit", "100")
+		}
+		r := median(args...)
 		rows := bytes.Count(r.stdout, []byte("\n"))
-		rep.add(q.name, float64(r.wall.Milliseconds()), "ms", base, "< 50 ms, < 40 MB (at 10^5)", yes(r.wall < 50*time.Millisecond && r.maxRSS < 40e6),
+		target, met := "< 50 ms, < 40 MB (at 10^5)", yes(r.wall < 50*time.Millisecond && r.maxRSS < 40e6)
+		if !q.target {
+			target, met = "", nil
+		}
+		rep.add(q.name, float64(r.wall.Milliseconds()), "ms", base, target, met,
 			fmt.Sprintf("%d of %d rows, peak RSS %.0f MB", rows, lsCachedRows, float64(r.maxRSS)/1e6))
 	}
 }
@@ -247,8 +265,8 @@ func buildPeakRSS(t *testing.T) string {
 }
 
 // runPeak runs the binary under peakrss, for a peak RSS of its own (see
-// bench/peakrss): this process's, after generating an index, would be
-// counted in it.
+// bench/peakrss): this process's, after generating messages or an index,
+// would be counted in it.
 func runPeak(t *testing.T, peak, bin string, env []string, args ...string) runResult {
 	cmd := exec.Command(peak, append([]string{bin}, args...)...)
 	cmd.Env = env
@@ -264,7 +282,11 @@ func runPeak(t *testing.T, peak, bin string, env []string, args ...string) runRe
 	if _, err := fmt.Sscanf(tail[i:], "peakrss: wall_ns=%d maxrss_kb=%d", &wall, &kb); err != nil {
 		t.Fatalf("peakrss: %v: %q", err, tail[i:])
 	}
-	return runResult{wall: time.Duration(wall), maxRSS: kb * 1024, stdout: out.Bytes(), stderr: tail[:i]}
+	// The CPU of peakrss's wait counts its waited-for child's too, and
+	// vfork does not lend it the parent's.
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return runResult{wall: time.Duration(wall), cpu: cpu, maxRSS: kb * 1024, stdout: out.Bytes(), stderr: tail[:i]}
 }
 
 // fillIndex writes n summaries into the index `sesbox ls --cached` opens
@@ -567,28 +589,13 @@ func profiled(env []string, name string) []string {
 	return append(append([]string{}, env...), "SESBOX_CPUPROFILE="+filepath.Join(dir, name+".pprof"))
 }
 
+// runResult is what a run of the binary took (see runPeak).
 type runResult struct {
 	wall   time.Duration
 	cpu    time.Duration
 	maxRSS int64 // bytes
 	stdout []byte
 	stderr string
-}
-
-func run(t *testing.T, bin string, env []string, args ...string) runResult {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	if err != nil {
-		t.Fatalf("sesbox %v: %v\n%s", args, err, errb.String())
-	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return runResult{wall: wall, cpu: cpu, maxRSS: ru.Maxrss * 1024, stdout: out.Bytes()}
 }
 
 // tuiLatency starts the binary in tmux and times the first screen and one
