@@ -47,7 +47,7 @@ func TestLock(t *testing.T) {
 	}
 	link := filepath.Join(t.TempDir(), "actions.jsonl")
 	if err := os.Symlink(other, link+".lock"); err != nil {
-		t.Skip("no symlinks here:", err)
+		t.Fatal("symlink:", err)
 	}
 	if _, err := Lock(link); !errors.Is(err, ErrSymlink) {
 		t.Errorf("Lock through a symlink: %v, want ErrSymlink", err)
