@@ -11,10 +11,13 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 )
 
-// dropV8 turns a schema 8 database back into schema 7's tables.
-const dropV8 = `DROP INDEX messages_pending; ALTER TABLE messages DROP COLUMN headers_pending; `
+// dropV9 turns a schema 9 database back into schema 8's.
+const dropV9 = `DROP INDEX messages_from; DROP INDEX messages_subject; DROP INDEX messages_size; `
 
-// dropV3 turns a schema 8 database back into schema 2's tables.
+// dropV8 turns a schema 9 database back into schema 7's tables.
+const dropV8 = dropV9 + `DROP INDEX messages_pending; ALTER TABLE messages DROP COLUMN headers_pending; `
+
+// dropV3 turns a schema 9 database back into schema 2's tables.
 const dropV3 = dropV8 + `DROP TABLE forward_events; DROP TABLE forward_scans;
 ALTER TABLE messages DROP COLUMN forward_status; ALTER TABLE messages DROP COLUMN forward_error;
 ALTER TABLE messages DROP COLUMN forward_destinations; ALTER TABLE messages DROP COLUMN forward_time;

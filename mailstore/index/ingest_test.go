@@ -201,3 +201,52 @@ func TestMigrateV7AddsPendingHeaders(t *testing.T) {
 		t.Fatalf("pending after migration: %d, %v", n, err)
 	}
 }
+
+func TestMigrateV8AddsTheSortIndexes(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "i.db")
+	x, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := mailstore.Location{Bucket: "bk", Prefix: "p/"}
+	if err := x.Put(ctx, "bk", []mailstore.Summary{
+		{Object: mailstore.Object{Key: "p/a", ETag: "e1"}, From: mailstore.Address{Address: "zed@example.com"}},
+		{Object: mailstore.Object{Key: "p/b", ETag: "e2"}, From: mailstore.Address{Name: "ALICE"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(dropV9 + `PRAGMA user_version=8`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if x, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var version, indexes int
+	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
+		t.Fatalf("user_version %d, %v", version, err)
+	}
+	if err := x.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type='index' AND name IN ('messages_from','messages_subject','messages_size')`).Scan(&indexes); err != nil || indexes != 3 {
+		t.Fatalf("sort indexes: %d, %v", indexes, err)
+	}
+	// The rows indexed before are in the new index, in its order.
+	var check string
+	if err := x.db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check: %s, %v", check, err)
+	}
+	l, err := x.IDs(ctx, loc, query.Query{}, query.ByFrom, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.Rows(ctx, l.IDs)
+	if err != nil || !slices.Equal(rowKeys(rows), []string{"p/b", "p/a"}) {
+		t.Fatalf("by sender after migration: %v, %v", rowKeys(rows), err)
+	}
+}

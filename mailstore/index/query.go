@@ -86,9 +86,18 @@ func (x *Index) Each(ctx context.Context, loc mailstore.Location, q query.Query,
 // list is read: about limit*rows/matches entries against matches rows,
 // where rows is the largest rowid (at least the number of rows: an
 // overestimate only favours reading the list).
-func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Location, cols string, by query.SortField, reverse bool, limit int) (string, []any, error) {
+//
+// bound, when set, is one more condition (IDsAround's rows before or after
+// a message).
+func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Location, cols string, by query.SortField, reverse bool, limit int, bound ...cond) (string, []any, error) {
 	where := append([]string{"stale=0", "bucket=?", "substr(key,1,?)=?"}, p.where...)
 	args := append([]any{loc.Bucket, len(loc.Prefix), loc.Prefix}, p.args...)
+	order := sortCols(by, reverse)
+	for _, b := range bound {
+		where = append(where, b.sql)
+		args = append(args, b.args...)
+		order = order[min(b.equal, len(order)):]
+	}
 	if len(p.fts) > 0 {
 		match, err := ftsMatch(ctx, db, p.fts)
 		if err != nil {
@@ -118,30 +127,65 @@ func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Locati
 		where = append(where, in)
 		args = append(args, "["+strings.Join(ids, ",")+"]")
 	}
-	stmt := `SELECT ` + cols + ` FROM messages WHERE ` + strings.Join(where, " AND ") + " ORDER BY " + orderBy(by, reverse)
+	stmt := `SELECT ` + cols + ` FROM messages WHERE ` + strings.Join(where, " AND ") + orderOf(order)
 	if p.exact && limit > 0 {
 		stmt += fmt.Sprintf(" LIMIT %d", limit)
 	}
 	return stmt, args, nil
 }
 
-// orderBy is query.Compare as an ORDER BY clause: sender and subject fold
-// case over all of Unicode through foldFunc.
-func orderBy(by query.SortField, reverse bool) string {
-	asc, desc := "ASC", "DESC"
-	if reverse {
-		asc, desc = desc, asc
-	}
-	tail := "date " + desc + ", key " + asc
+// sortCol is one column (or expression) of an order, and whether it runs
+// descending.
+type sortCol struct {
+	expr string
+	desc bool
+}
+
+// sortCols is query.Compare's order of (by, reverse) as the columns SQLite
+// sorts on: sender and subject fold case over all of Unicode through
+// foldFunc, and each order has its index (indexSorts, indexDate).
+func sortCols(by query.SortField, reverse bool) []sortCol {
+	cols := []sortCol{{"date", true}, {"key", false}}
 	switch by {
 	case query.BySize:
-		return "size " + desc + ", " + tail
+		cols = append([]sortCol{{"size", true}}, cols...)
 	case query.ByFrom:
-		return foldFunc + "(CASE WHEN from_name<>'' THEN from_name ELSE from_addr END) " + asc + ", " + tail
+		cols = append([]sortCol{{fromFold, false}}, cols...)
 	case query.BySubject:
-		return foldFunc + "(subject) " + asc + ", " + tail
+		cols = append([]sortCol{{subjectFold, false}}, cols...)
 	}
-	return tail
+	if reverse {
+		for i := range cols {
+			cols[i].desc = !cols[i].desc
+		}
+	}
+	return cols
+}
+
+// orderOf is an ORDER BY clause of cols ("" for none).
+func orderOf(cols []sortCol) string {
+	var parts []string
+	for _, c := range cols {
+		dir := " ASC"
+		if c.desc {
+			dir = " DESC"
+		}
+		parts = append(parts, c.expr+dir)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " ORDER BY " + strings.Join(parts, ", ")
+}
+
+// cond is a condition of a WHERE and its arguments; equal is how many of
+// the first columns of the order it holds equal, which the ORDER BY leaves
+// out (SQLite sorts rows whose fold expression is held equal instead of
+// reading them in the index's order).
+type cond struct {
+	sql   string
+	args  []any
+	equal int
 }
 
 // sqlPlan is what SQLite evaluates of a query.

@@ -355,6 +355,14 @@ func (m *Mailbox) IDs(ctx context.Context, q query.Query, by query.SortField, re
 	return m.idx.IDs(ctx, m.Location(), q, by, reverse, limit)
 }
 
+// IDsAround lists the row ids of the messages that match q around
+// message anchor, up to n either side, and the row of the first at or
+// after it: a new sort or filter's rows around the cursor, read from the
+// order's index before all of them are (index.IDsAround).
+func (m *Mailbox) IDsAround(ctx context.Context, q query.Query, by query.SortField, reverse bool, anchor int64, n int) (index.Listing, int, error) {
+	return m.idx.IDsAround(ctx, m.Location(), q, by, reverse, anchor, n)
+}
+
 // Rows reads the indexed messages of ids (from IDs), in their order.
 func (m *Mailbox) Rows(ctx context.Context, ids []int64) ([]index.Row, error) {
 	return m.idx.Rows(ctx, ids)

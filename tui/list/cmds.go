@@ -19,6 +19,7 @@ type RowsListedMsg struct {
 	Box, Seq int
 	All      index.Listing
 	Partial  bool
+	At       int // of a partial read around a message: its row in All, or the next's
 	Rows     []index.Row
 	Matches  *index.Listing
 	FSeq     int // the read of the filter's matches Matches answers
@@ -29,10 +30,13 @@ type RowsListedMsg struct {
 }
 
 // MatchesListedMsg is sent when the matches of filter reading Seq have
-// been read.
+// been read: all of them, or (Partial) those around the cursor's message,
+// At being the row of the first at or after it.
 type MatchesListedMsg struct {
 	Box, Seq int
 	Listing  index.Listing
+	Partial  bool
+	At       int
 	Err      error
 }
 
@@ -82,7 +86,8 @@ func (m MarksFoundMsg) PageKind() common.Kind    { return common.MailboxKind(m.B
 type listing struct {
 	by             query.SortField
 	rev            bool
-	limit          int // the first page only; 0 for all
+	limit          int   // the first page only; 0 for all
+	anchor         int64 // with limit: the page around this message (0: from the top)
 	filter, search *query.Query
 	fseq, sseq     int
 	threads        bool
@@ -94,7 +99,7 @@ func listCmd(ctx context.Context, src Source, box, seq int, l listing) tea.Cmd {
 	return func() tea.Msg {
 		msg := RowsListedMsg{Box: box, Seq: seq, Partial: l.limit > 0, FSeq: l.fseq, SSeq: l.sseq}
 		var err error
-		if msg.All, err = src.IDs(ctx, query.Query{}, l.by, l.rev, l.limit); err != nil {
+		if msg.All, msg.At, err = page(ctx, src, query.Query{}, l); err != nil {
 			msg.Err = err
 			return msg
 		}
@@ -107,12 +112,12 @@ func listCmd(ctx context.Context, src Source, box, seq int, l listing) tea.Cmd {
 			return msg
 		}
 		if l.filter != nil {
-			f, err := src.IDs(ctx, *l.filter, l.by, l.rev, 0)
+			f, at, err := page(ctx, src, *l.filter, l)
 			if err != nil {
 				msg.Err = err
 				return msg
 			}
-			msg.Matches = &f
+			msg.Matches, msg.At = &f, at // the rows shown are the matches
 		}
 		if l.search != nil {
 			if msg.Found, err = found(ctx, src, *l.search, l.by, l.rev); err != nil {
@@ -127,10 +132,22 @@ func listCmd(ctx context.Context, src Source, box, seq int, l listing) tea.Cmd {
 	}
 }
 
-func matchCmd(ctx context.Context, src Source, box, seq int, q query.Query, by query.SortField, rev bool) tea.Cmd {
+// page reads the ids of q's matches as l asks: all of them, the first
+// limit, or limit either side of l.anchor (and At, its row).
+func page(ctx context.Context, src Source, q query.Query, l listing) (index.Listing, int, error) {
+	if l.limit > 0 && l.anchor != 0 {
+		return src.IDsAround(ctx, q, l.by, l.rev, l.anchor, l.limit)
+	}
+	ids, err := src.IDs(ctx, q, l.by, l.rev, l.limit)
+	return ids, 0, err
+}
+
+// matchCmd reads the matches of filter q as l asks (by, rev, and a limit
+// around an anchor for the first of two reads).
+func matchCmd(ctx context.Context, src Source, box, seq int, q query.Query, l listing) tea.Cmd {
 	return func() tea.Msg {
-		l, err := src.IDs(ctx, q, by, rev, 0)
-		return MatchesListedMsg{Box: box, Seq: seq, Listing: l, Err: err}
+		ids, at, err := page(ctx, src, q, l)
+		return MatchesListedMsg{Box: box, Seq: seq, Listing: ids, Partial: l.limit > 0, At: at, Err: err}
 	}
 }
 

@@ -6,7 +6,9 @@ package list
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +50,9 @@ var sortOrder = []query.SortField{query.ByDate, query.ByFrom, query.BySubject, q
 type Source interface {
 	// IDs lists the row ids of the messages q matches, in order.
 	IDs(ctx context.Context, q query.Query, by query.SortField, reverse bool, limit int) (index.Listing, error)
+	// IDsAround lists those around message anchor, limit either side,
+	// and the row of the first at or after it.
+	IDsAround(ctx context.Context, q query.Query, by query.SortField, reverse bool, anchor int64, limit int) (index.Listing, int, error)
 	// Rows reads the summaries of ids.
 	Rows(ctx context.Context, ids []int64) ([]index.Row, error)
 	// RowsByKey reads the summaries of keys.
@@ -87,14 +92,21 @@ type Model struct {
 	width, height int
 
 	// all is every message in sort order (by, rev); full is set once it
-	// is all of them, not the first page.
+	// is all of them, not the first page or the page around the cursor
+	// that a new sort shows first. total is how many the last full read
+	// had, said while a page is shown.
 	all    []int64
 	full   bool
+	total  int
 	unread int
 	by     query.SortField
 	rev    bool
 	// seq numbers the reads of all; a listing of an older one is dropped.
-	seq int
+	// lcancel stops the read in flight when a new one replaces it (a sort
+	// while the whole list of the last is read: at 1M messages, a second
+	// of a core that the new first page waits for).
+	seq     int
+	lcancel context.CancelFunc
 	// loading is set while all is read; dirty when the index changed
 	// meanwhile, so it is read once more after.
 	loading, dirty bool
@@ -109,8 +121,10 @@ type Model struct {
 	q         query.Query
 	filterErr error
 	matched   *index.Listing // of q (of an earlier filter while q's is read)
+	mpartial  bool           // matched is the page around the cursor, all of them being read
 	fseq      int            // numbers the reads of matches
 	mseq      int            // the read matched came from
+	fctx      context.Context
 	// open is set when the user opened the message under the cursor while
 	// the filter's matches were read: it opens once they are shown.
 	open   bool
@@ -191,7 +205,18 @@ const FirstPage = 300
 func (m *Model) Load() tea.Cmd {
 	m.seq++
 	m.loading = true
-	return listCmd(m.ctx, m.src, m.box, m.seq, listing{by: m.by, rev: m.rev, limit: FirstPage})
+	return listCmd(m.readCtx(), m.src, m.box, m.seq, listing{by: m.by, rev: m.rev, limit: FirstPage})
+}
+
+// readCtx is the context of a new read of the list, which stops the one
+// before.
+func (m *Model) readCtx() context.Context {
+	if m.lcancel != nil {
+		m.lcancel()
+	}
+	var ctx context.Context
+	ctx, m.lcancel = context.WithCancel(m.ctx)
+	return ctx
 }
 
 // Reload reads the list again (after a refresh of the index): at once,
@@ -214,7 +239,7 @@ func (m *Model) Reload() tea.Cmd {
 	}
 	lo, hi := m.window()
 	l.reread = m.rows[lo:hi]
-	return listCmd(m.ctx, m.src, m.box, m.seq, l)
+	return listCmd(m.readCtx(), m.src, m.box, m.seq, l)
 }
 
 // Add takes summaries as an index refresh reports them, after it wrote
@@ -326,18 +351,26 @@ func (m *Model) Step(delta int) (mailstore.Summary, bool) {
 // only, nor nothing yet).
 func (m Model) Full() bool { return m.full }
 
-// Counts are the numbers the status line and the mailbox switcher show.
+// Counts are the numbers the status line and the mailbox switcher show;
+// Partial while a page of the list or of the filter's matches is shown and
+// all of them are read (Shown is the page's then, Total the last count).
 type Counts struct {
 	Total, Shown, Marked, Unread int
+	Partial                      bool
 }
 
 // Counts returns the list's counts.
 func (m Model) Counts() Counts {
-	shown := len(m.all)
-	if m.filter != "" {
+	total := len(m.all)
+	if !m.full && m.total > 0 {
+		total = m.total
+	}
+	shown, filtering := total, m.filter != ""
+	if filtering {
 		shown = m.matches
 	}
-	return Counts{Total: len(m.all), Shown: shown, Marked: len(m.marked), Unread: m.unread}
+	return Counts{Total: total, Shown: shown, Marked: len(m.marked), Unread: m.unread,
+		Partial: !m.full || (filtering && m.mpartial)}
 }
 
 // Filter returns the active filter as typed, and its parse error if any.
@@ -399,12 +432,27 @@ func (m *Model) SetSort(by query.SortField, rev bool) tea.Cmd {
 }
 
 // resort reads the list again in the new order; the cursor keeps its
-// message (once moved) when the rows come.
+// message (once moved) when the rows come. A long list shows the page
+// around that message first (from the order's index), then all of it.
 func (m *Model) resort() tea.Cmd {
 	m.loading = false // the read in flight is of the old order
 	m.tall, m.tpos, m.threads = nil, nil, nil
-	return m.Reload()
+	if !m.long() {
+		return m.Reload()
+	}
+	m.seq++
+	m.loading, m.dirty = true, false
+	l := listing{by: m.by, rev: m.rev, limit: FirstPage, anchor: m.anchor()}
+	if m.filter != "" && m.filterErr == nil {
+		m.fseq++
+		l.filter, l.fseq = &m.q, m.fseq
+	}
+	return listCmd(m.readCtx(), m.src, m.box, m.seq, l)
 }
+
+// long reports whether the list is long enough that a new sort or filter
+// shows a page of it first.
+func (m *Model) long() bool { return !m.full || len(m.all) > FirstPage }
 
 // SetEmptyText sets what the list says when the mailbox has no message
 // ("" for nothing: the mailbox page shows why above the list).
@@ -426,9 +474,12 @@ func (m Model) Marked() []string {
 	for _, id := range m.all {
 		if k, ok := byID[id]; ok {
 			out = append(out, k)
+			delete(byID, id)
 		}
 	}
-	return out
+	// Marks off the page shown while the list is read, by key.
+	rest := slices.Sorted(maps.Values(byID))
+	return append(out, rest...)
 }
 
 // SetMarked replaces the marks with keys (those in the list; others are
@@ -463,8 +514,14 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		cmd = m.listed(msg)
 	case MatchesListedMsg:
 		if msg.Seq == m.fseq && msg.Err == nil {
-			m.matched, m.mseq = &msg.Listing, msg.Seq
-			m.rebuild()
+			keep := m.anchor()
+			m.matched, m.mseq, m.mpartial = &msg.Listing, msg.Seq, msg.Partial
+			if msg.Partial {
+				m.rebuildKeeping(keep, msg.At)
+				cmd = matchCmd(m.fctx, m.src, m.box, m.fseq, m.q, listing{by: m.by, rev: m.rev})
+			} else {
+				m.rebuild()
+			}
 		}
 		if msg.Err != nil && msg.Seq == m.fseq {
 			cmd = common.Error(msg.Err)
@@ -514,9 +571,15 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 		return nil // the mailbox page shows it
 	}
 	keep := m.anchor()
-	m.all, m.unread, m.full = msg.All.IDs, msg.All.Unread, !msg.Partial
+	if !msg.Partial || m.total == 0 {
+		m.unread = msg.All.Unread // a page's unread are not the list's
+	}
+	m.all, m.full = msg.All.IDs, !msg.Partial
+	if m.full {
+		m.total = len(m.all)
+	}
 	if msg.Matches != nil && msg.FSeq == m.fseq {
-		m.matched, m.mseq = msg.Matches, msg.FSeq
+		m.matched, m.mseq, m.mpartial = msg.Matches, msg.FSeq, msg.Partial
 	}
 	if msg.Found != nil && msg.SSeq == m.sseq {
 		m.found = msg.Found
@@ -524,7 +587,11 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	if msg.threads != nil {
 		m.setThreads(msg.threads)
 	}
-	m.rebuildKeeping(keep)
+	at := -1
+	if msg.Partial {
+		at = msg.At
+	}
+	m.rebuildKeeping(keep, at)
 	// The rows that were on screen, read again (a refresh, a read mark);
 	// the others read before stay until they are far from the screen, so
 	// that nothing on it blanks while the new rows are read.
@@ -922,12 +989,19 @@ func (m *Model) toggleMark() tea.Cmd {
 // markAllMatching marks every message the filter matches (all without
 // one): their keys are read from the index, a chunk at a time.
 func (m *Model) markAllMatching() tea.Cmd {
-	ids := m.all
+	ids, q, partial := m.all, query.Query{}, !m.full
 	if m.filter != "" && m.filterErr == nil && m.matched != nil {
-		ids = m.matched.IDs
+		ids, q, partial = m.matched.IDs, m.q, m.mpartial
 	}
-	ctx, src, box := m.ctx, m.src, m.box
+	ctx, src, box, by, rev := m.ctx, m.src, m.box, m.by, m.rev
 	return func() tea.Msg {
+		if partial { // a page is shown: mark every match, not the page
+			l, err := src.IDs(ctx, q, by, rev, 0)
+			if err != nil {
+				return MarksFoundMsg{Box: box, Err: err}
+			}
+			ids = l.IDs
+		}
 		var out []index.Row
 		for len(ids) > 0 {
 			n := min(len(ids), 5000)
@@ -1018,8 +1092,13 @@ func (m *Model) setFilter(s string) tea.Cmd {
 	}
 	m.q, m.filterErr = q, nil
 	ctx, cancel := context.WithCancel(m.ctx)
-	m.cancel = cancel
-	return matchCmd(ctx, m.src, m.box, m.fseq, q, m.by, m.rev)
+	m.cancel, m.fctx = cancel, ctx
+	l := listing{by: m.by, rev: m.rev}
+	if m.long() {
+		// The matches around the cursor's message first, then all.
+		l.limit, l.anchor = FirstPage, m.anchor()
+	}
+	return matchCmd(ctx, m.src, m.box, m.fseq, q, l)
 }
 
 // threadSet is every message with its thread fields and the threads they
@@ -1052,7 +1131,7 @@ func (m *Model) setThreads(t *threadSet) {
 
 // rebuild recomputes the rows from all, the filter and the thread state,
 // keeping the cursor on the same message when it is still shown.
-func (m *Model) rebuild() { m.rebuildKeeping(m.anchor()) }
+func (m *Model) rebuild() { m.rebuildKeeping(m.anchor(), -1) }
 
 // anchor is the message the cursor keeps when the rows change: the one
 // under it once the user moved it, else none (0), so that the cursor
@@ -1064,11 +1143,16 @@ func (m *Model) anchor() int64 {
 	return m.rows[m.cursor]
 }
 
-func (m *Model) rebuildKeeping(keep int64) {
+// rebuildKeeping makes the rows again, the cursor on message keep (0:
+// the first row) on the same line of the screen; when keep is not shown,
+// on row at of a page read around it (at >= 0: the next message), else
+// where it was.
+func (m *Model) rebuildKeeping(keep int64, at int) {
 	filtering := m.filter != "" && m.filterErr == nil
 	if filtering && m.matched == nil {
 		return // the rows change when the matches come
 	}
+	line := m.cursor - m.offset
 	if m.threaded && m.threads != nil {
 		m.buildThreadRows(filtering)
 	} else {
@@ -1079,12 +1163,15 @@ func (m *Model) rebuildKeeping(keep int64) {
 		}
 		m.matches = len(m.rows)
 	}
-	if keep == 0 {
+	switch {
+	case keep == 0:
 		m.cursor = 0
+	case m.selectID(keep):
+		m.offset = m.cursor - line
+	case at >= 0:
+		m.cursor, m.offset = at, at-line
 	}
-	if keep == 0 || !m.selectID(keep) {
-		m.scroll()
-	}
+	m.scroll()
 }
 
 func (m *Model) buildThreadRows(filtering bool) {

@@ -582,3 +582,64 @@ func TestListReadsOnlyNearTheScreen(t *testing.T) {
 		t.Fatalf("counts %+v", c)
 	}
 }
+
+// TestLongListShowsThePageAroundTheCursorFirst: a new sort or filter of a
+// long list shows the rows around the cursor's message at once (one read
+// of the order's index), the cursor on that message and on the same line
+// of the screen, then all of them, nothing moving; counts say a page is
+// shown, and marks off that page are still marked.
+func TestLongListShowsThePageAroundTheCursorFirst(t *testing.T) {
+	const n = 3 * FirstPage
+	m, src := newListOf(t, 120, 30, fixture.Many(n))
+	m, _ = press(t, m, "G", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k", "k")
+	want, line := selectedKey(t, m), m.cursor-m.offset
+	far := m.all[0]
+	m.marked[m.sums[far].Key] = far
+	check := func(step string, partial bool) {
+		t.Helper()
+		if got := selectedKey(t, m); got != want || m.cursor-m.offset != line {
+			t.Fatalf("%s: cursor on %s at line %d, want %s at line %d", step, got, m.cursor-m.offset, want, line)
+		}
+		if c := m.Counts(); c.Partial != partial || c.Total != n {
+			t.Fatalf("%s: counts %+v (partial %v)", step, c, partial)
+		}
+		if got := m.Marked(); len(got) != 1 || got[0] != "inbox/m0000000" {
+			t.Fatalf("%s: marked %v", step, got)
+		}
+	}
+	for _, k := range []string{"o", "o", "O", "o"} {
+		m2, cmd := m.Update(fixture.Key(k))
+		msg, ok := cmd().(RowsListedMsg)
+		if !ok || !msg.Partial || len(msg.All.IDs) > 2*FirstPage {
+			t.Fatalf("%s: first read %T partial=%v of %d ids", k, msg, msg.Partial, len(msg.All.IDs))
+		}
+		m2, next := m2.Update(msg)
+		m = m2
+		check(k+" (page)", true)
+		m, _ = settle(m, next)
+		check(k+" (all)", false)
+		if len(m.rows) != n {
+			t.Fatalf("%s: %d rows", k, len(m.rows))
+		}
+	}
+	// A filter the cursor's message matches: the same, through the
+	// filter's matches.
+	cmd := m.setFilter("number")
+	msg, ok := cmd().(MatchesListedMsg)
+	if !ok || !msg.Partial {
+		t.Fatalf("filter: first read %T partial=%v", msg, msg.Partial)
+	}
+	m2, next := m.Update(msg)
+	m = m2
+	if got := selectedKey(t, m); got != want || !m.Counts().Partial {
+		t.Fatalf("filter page: cursor on %s, want %s; counts %+v", got, want, m.Counts())
+	}
+	m, _ = settle(m, next)
+	if c := m.Counts(); c.Partial || selectedKey(t, m) != want {
+		t.Fatalf("filter: counts %+v, cursor on %s", c, selectedKey(t, m))
+	}
+	whole, _ := src.IDs(context.Background(), m.q, m.by, m.rev, 0)
+	if len(m.rows) != len(whole.IDs) {
+		t.Fatalf("filter: %d rows, %d matches", len(m.rows), len(whole.IDs))
+	}
+}

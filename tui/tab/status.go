@@ -54,7 +54,11 @@ func (m *Model) Label() string {
 // marks, filter, search, sort and threads.
 func (m *Model) Summary() string {
 	c := m.list.Counts()
-	parts := []string{m.Where(), common.Thousands(c.Shown) + "/" + common.Thousands(c.Total)}
+	count := common.Thousands(c.Shown) + "/" + common.Thousands(c.Total)
+	if c.Partial {
+		count += "…" // a page is shown while the rest is read
+	}
+	parts := []string{m.Where(), count}
 	if c.Marked > 0 {
 		parts = append(parts, common.Thousands(c.Marked)+" marked")
 	}
