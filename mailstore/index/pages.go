@@ -126,9 +126,12 @@ func (p sqlPlan) collect(ctx context.Context, db *sql.DB, q query.Query, loc mai
 // seconds. An anchor no longer indexed gives the first n matches, at 0.
 // Unread counts the rows returned only.
 func (x *Index) IDsAround(ctx context.Context, loc mailstore.Location, q query.Query, by query.SortField, reverse bool, anchor int64, n int) (out Listing, at int, err error) {
-	p := planQuery(q)
 	err = x.with(ctx, func(db *sql.DB) error {
 		out, at = Listing{}, 0
+		p, err := planQuery(q).lookUp(ctx, db)
+		if err != nil {
+			return err
+		}
 		order := sortCols(by, reverse)
 		exprs := make([]string, len(order))
 		for i, c := range order {
@@ -139,7 +142,7 @@ func (x *Index) IDsAround(ctx context.Context, loc mailstore.Location, q query.Q
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
-		err := db.QueryRowContext(ctx, `SELECT `+strings.Join(exprs, ",")+` FROM messages WHERE rowid=?`, anchor).Scan(ptrs...)
+		err = db.QueryRowContext(ctx, `SELECT `+strings.Join(exprs, ",")+` FROM messages WHERE rowid=?`, anchor).Scan(ptrs...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return p.collect(ctx, db, q, loc, by, reverse, n, &out)
 		}

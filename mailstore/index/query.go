@@ -99,14 +99,11 @@ func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Locati
 		order = order[min(b.equal, len(order)):]
 	}
 	if len(p.fts) > 0 {
-		match, err := ftsMatch(ctx, db, p.fts)
-		if err != nil {
+		p, err := p.lookUp(ctx, db)
+		if err != nil || len(p.ids) == 0 {
 			return "", nil, err
 		}
-		ids, err := queryStrings(ctx, db, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?`, match)
-		if err != nil || len(ids) == 0 {
-			return "", nil, err
-		}
+		ids := p.ids
 		walk := false
 		if (by == query.ByDate || by == "") && limit > 0 {
 			var rows int64
@@ -194,6 +191,28 @@ type sqlPlan struct {
 	args  []any
 	fts   []ftsTerm // text terms the full-text index narrows the candidates by
 	exact bool      // where decides every term: q.Match needs not run
+	// ids are the rowids the full-text index gives for fts, once looked
+	// up (lookUp); nil before.
+	ids []string
+}
+
+// lookUp returns p with the rowids of its full-text terms looked up
+// (none: an empty, non-nil ids), so that a plan run as several statements
+// (IDsAround's) matches them once.
+func (p sqlPlan) lookUp(ctx context.Context, db *sql.DB) (sqlPlan, error) {
+	if len(p.fts) == 0 || p.ids != nil {
+		return p, nil
+	}
+	match, err := ftsMatch(ctx, db, p.fts)
+	if err != nil {
+		return p, err
+	}
+	ids, err := queryStrings(ctx, db, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?`, match)
+	if err != nil {
+		return p, err
+	}
+	p.ids = append([]string{}, ids...)
+	return p, nil
 }
 
 func planQuery(q query.Query) sqlPlan {
