@@ -77,15 +77,16 @@ func (x *Index) Each(ctx context.Context, loc mailstore.Location, q query.Query,
 //
 // The full-text terms are matched first (ftsMatch), into a list of
 // rowids, and the list chooses how the rows are read: each row of the
-// list by its rowid and sorted (few matches, or no limit: only the
-// matching rows are read, which at 10^5 messages is the difference
-// between reading a few hundred rows and all of them), or, for the
-// newest limit matches when the matches are dense, the date index from
-// the newest on, each entry checked against the list (stopping after
-// limit matches). The walk is chosen when it should stop sooner than the
-// list is read: about limit*rows/matches entries against matches rows,
-// where rows is the largest rowid (at least the number of rows: an
-// overestimate only favours reading the list).
+// list by its rowid and sorted (few matches: only the matching rows are
+// read, which at 10^5 messages is the difference between reading a few
+// hundred rows and all of them), or the order's index (indexDate,
+// indexSorts) from its start, each entry checked against the list. With
+// a limit, the walk is chosen when it should stop sooner than the list is
+// read: about limit*rows/matches entries against matches rows, where rows
+// is the largest rowid (at least the number of rows: an overestimate only
+// favours reading the list). Without one, when most rows match: the list
+// plan would sort nearly every row (free text in every sender, sorted by
+// sender at 1M messages: a sort of 1M rows for each statement).
 //
 // bound, when set, is one more condition (IDsAround's rows before or after
 // a message).
@@ -104,17 +105,17 @@ func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Locati
 			return "", nil, err
 		}
 		ids := p.ids
-		walk := false
-		if (by == query.ByDate || by == "") && limit > 0 {
-			var rows int64
-			if err := db.QueryRowContext(ctx, `SELECT coalesce(max(rowid),0) FROM messages`).Scan(&rows); err != nil {
-				return "", nil, err
-			}
+		var rows int64
+		if err := db.QueryRowContext(ctx, `SELECT coalesce(max(rowid),0) FROM messages`).Scan(&rows); err != nil {
+			return "", nil, err
+		}
+		walk := 2*int64(len(ids)) > rows
+		if limit > 0 {
 			walk = int64(limit)*rows < int64(len(ids))*int64(len(ids))
 		}
 		// A unary + keeps SQLite from using the term it prefixes for an
 		// index, which is how each plan is chosen: +rowid walks the
-		// date index, +bucket reads the rows of the list.
+		// order's index, +bucket reads the rows of the list.
 		in := "rowid IN (SELECT value FROM json_each(?))"
 		if walk {
 			in = "+" + in
