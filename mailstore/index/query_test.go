@@ -18,6 +18,17 @@ import (
 // and non-ASCII needles, LIKE's wildcards), Query returns exactly what
 // q.Match accepts, in query.Sort's order, cut at the limit.
 func TestQueryAgreesWithMatch(t *testing.T) {
+	t.Run("lists", func(t *testing.T) { queryAgreesWithMatch(t) })
+	// Every full-text term that is in one row of 16 is dense: dropped,
+	// and decided by q.Match on the rows read in order.
+	t.Run("dense", func(t *testing.T) {
+		defer func(v int64) { minDense = v }(minDense)
+		minDense = 16
+		queryAgreesWithMatch(t)
+	})
+}
+
+func queryAgreesWithMatch(t *testing.T) {
 	ctx := context.Background()
 	x, err := OpenMemory()
 	if err != nil {
