@@ -120,11 +120,11 @@ type Model struct {
 	filter    string
 	q         query.Query
 	filterErr error
-	matched   *index.Listing // of q (of an earlier filter while q's is read)
-	mpartial  bool           // matched is the page around the cursor, all of them being read
-	fseq      int            // numbers the reads of matches
-	mseq      int            // the read matched came from
-	fctx      context.Context
+	matched   *index.Listing  // of q (of an earlier filter while q's is read)
+	mpartial  bool            // matched is the page around the cursor, all of them being read
+	fseq      int             // numbers the reads of matches
+	mseq      int             // the read matched came from
+	fctx      context.Context // of the filter's reads, which cancel stops
 	// open is set when the user opened the message under the cursor while
 	// the filter's matches were read: it opens once they are shown.
 	open   bool
