@@ -467,7 +467,8 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrate(ctx, db, indexSorts); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 8: %w", err)
 		}
-		return "", nil
+		// Building them reads every row once: 34 s at 1M messages.
+		return "the index was upgraded to schema 9 (an index for each sort order)", nil
 	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
 		return "", nil
