@@ -103,7 +103,7 @@ func (p RetryPolicy) Retryer(onThrottle func()) aws.Retryer {
 // Every attempt also waits for a slot under the store's concurrency
 // limit (see aimd).
 func (s *Store) readOpts(o *s3.Options) {
-	o.Retryer = s.retry.Retryer(s.gate.throttled)
+	o.Retryer = s.retryer
 	o.APIOptions = append(slices.Clip(o.APIOptions), s.gate.addToStack)
 }
 
