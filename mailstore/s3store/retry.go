@@ -101,9 +101,13 @@ func (p RetryPolicy) Retryer(onThrottle func()) aws.Retryer {
 // the policy's retryer for that call only, so a client shared with code
 // that writes (the sent copy's PutObject) keeps its own retry behaviour.
 // Every attempt also waits for a slot under the store's concurrency
-// limit (see aimd).
+// limit (see aimd). Endpoints come from the store's cache of the client's
+// resolver (see endpointCache).
 func (s *Store) readOpts(o *s3.Options) {
 	o.Retryer = s.retryer
+	if s.endpoints != nil {
+		o.EndpointResolverV2 = s.endpoints
+	}
 	o.APIOptions = append(slices.Clip(o.APIOptions), s.gate.addToStack)
 }
 

@@ -44,9 +44,12 @@ type Store struct {
 	HeaderRange int64
 
 	retry   RetryPolicy
-	retryer aws.Retryer  // built from retry once: one per request cost 15 allocations
-	gate    *aimd        // requests in flight, adapted to throttling
-	resumed atomic.Int64 // GETs re-issued after a body broke
+	retryer aws.Retryer // built from retry once: one per request cost 15 allocations
+	gate    *aimd       // requests in flight, adapted to throttling
+	// endpoints caches the client's endpoint resolver; nil when the
+	// client is not an *s3.Client.
+	endpoints *endpointCache
+	resumed   atomic.Int64 // GETs re-issued after a body broke
 }
 
 // The store's LIST and GET attempts in flight (a retry waits for a slot
@@ -62,6 +65,9 @@ const (
 // New returns a store over client for loc.
 func New(client s3API, loc mailstore.Location) *Store {
 	s := &Store{api: client, loc: loc, ListParallelism: 32, HeaderRange: 16 << 10, gate: newAIMD(MinConcurrency, MaxConcurrency)}
+	if c, ok := client.(*s3.Client); ok {
+		s.endpoints = newEndpointCache(c.Options().EndpointResolverV2)
+	}
 	return s.WithRetry(DefaultRetryPolicy())
 }
 
