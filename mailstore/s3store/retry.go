@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -235,11 +234,7 @@ func (r *resumingBody) reopen() error {
 		out.Body.Close()
 		return fmt.Errorf("read %s: the object changed while it was read (ETag %s, was %s)", r.what(), et, r.etag)
 	}
-	start := int64(0)
-	if cr := aws.ToString(out.ContentRange); cr != "" {
-		// "bytes 100-199/1000"
-		fmt.Sscanf(strings.TrimPrefix(cr, "bytes "), "%d-", &start)
-	}
+	start, _ := contentRange(aws.ToString(out.ContentRange))
 	if start != r.off {
 		if cr := aws.ToString(out.ContentRange); cr != "" || start > r.off {
 			out.Body.Close()
