@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"time"
 
@@ -169,7 +170,14 @@ func (r *resumingBody) Read(p []byte) (int, error) {
 		case err == nil:
 			return n, nil
 		case r.off == r.end, errors.Is(err, io.EOF) && r.end < 0:
-			// Every announced byte is in, whatever came after them.
+			// Every announced byte is in, whatever came after them on the
+			// connection. The SDK's verdict on them is another matter: it
+			// checks the object's checksum at the end of the body and
+			// fails that read when the bytes do not match.
+			var ne net.Error
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &ne) {
+				return n, fmt.Errorf("read %s: %w", r.what(), err)
+			}
 			return n, io.EOF
 		case r.end >= 0 && r.off > r.end:
 			return n, fmt.Errorf("read %s: %d bytes, more than the %d announced: %w", r.what(), r.off, r.end, errBodyBroken)
