@@ -13,9 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"regexp"
 	"strings"
 
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -224,7 +224,7 @@ func allOwn(list []mail.Address, own map[string]bool) bool {
 }
 
 // encodedWord matches an RFC 2047 encoded word.
-var encodedWord = regexp.MustCompile(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
+var encodedWord = lazyregexp.New(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
 
 // literalFields returns the address fields (from, reply-to, to, cc; keys
 // lower-case) of raw's header block as written: unfolded, repeated fields
@@ -243,7 +243,7 @@ func literalFields(raw []byte) map[string]string {
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if name != "" {
-				out[name] += " " + encodedWord.ReplaceAllString(line, " ")
+				out[name] += " " + encodedWord().ReplaceAllString(line, " ")
 			}
 			continue
 		}
@@ -259,7 +259,7 @@ func literalFields(raw []byte) map[string]string {
 			name = ""
 			continue
 		}
-		out[name] += " " + encodedWord.ReplaceAllString(value, " ")
+		out[name] += " " + encodedWord().ReplaceAllString(value, " ")
 	}
 	return out
 }

@@ -1,9 +1,9 @@
 package compose
 
 import (
-	"regexp"
 	"strings"
 
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
@@ -15,7 +15,7 @@ import (
 // "회신:"/"답장:" (Korean), with an ASCII or full-width colon. Forwarding
 // markers (Fwd:, Fw:, WG:) are not reply markers and stay: "Re: Fwd: x"
 // says what the thread is.
-var replyPrefix = regexp.MustCompile(`(?i)^\s*(?:re|aw|sv|antw|vs|odp|rif|r|ynt|atb|απ|回复|回覆|答复|答覆|返信|회신|답장)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*`)
+var replyPrefix = lazyregexp.New(`(?i)^\s*(?:re|aw|sv|antw|vs|odp|rif|r|ynt|atb|απ|回复|回覆|答复|答覆|返信|회신|답장)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*`)
 
 // ReplySubject returns "Re: " + subject without stacking: every leading
 // reply marker, in any of the common languages and cases, collapses into
@@ -23,7 +23,7 @@ var replyPrefix = regexp.MustCompile(`(?i)^\s*(?:re|aw|sv|antw|vs|odp|rif|r|ynt|
 func ReplySubject(subject string) string {
 	s := sanitize.HeaderValue(subject)
 	for {
-		loc := replyPrefix.FindStringIndex(s)
+		loc := replyPrefix().FindStringIndex(s)
 		if loc == nil {
 			break
 		}

@@ -142,7 +142,7 @@ func TestFixtureIsInterleaved(t *testing.T) {
 	// alternate in the log, or the fixture tests nothing of the grouping.
 	var ids []string
 	for _, e := range fixtureEvents(t) {
-		if m := runtimeRE.FindStringSubmatch(e.Message); m != nil && strings.Contains(e.Message, "Fetching email") {
+		if m := runtimeRE().FindStringSubmatch(e.Message); m != nil && strings.Contains(e.Message, "Fetching email") {
 			ids = append(ids, m[2])
 		}
 	}

@@ -17,12 +17,13 @@ package fwdlog
 
 import (
 	"encoding/json"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 )
 
 // Event is one CloudWatch Logs event.
@@ -119,9 +120,9 @@ func (inv *Invocation) Reason() string {
 const uuidRE = `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
 
 var (
-	platformRE = regexp.MustCompile(`^(START|END|REPORT) RequestId: (` + uuidRE + `)(?:[ \t]|$)`)
-	runtimeRE  = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\t(` + uuidRE + `)\t(INFO|ERROR|WARN|DEBUG|TRACE|FATAL)\t`)
-	timeoutRE  = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (` + uuidRE + `) (Task timed out after \d+(?:\.\d+)? seconds)\s*$`)
+	platformRE = lazyregexp.New(`^(START|END|REPORT) RequestId: (` + uuidRE + `)(?:[ \t]|$)`)
+	runtimeRE  = lazyregexp.New(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\t(` + uuidRE + `)\t(INFO|ERROR|WARN|DEBUG|TRACE|FATAL)\t`)
+	timeoutRE  = lazyregexp.New(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (` + uuidRE + `) (Task timed out after \d+(?:\.\d+)? seconds)\s*$`)
 )
 
 // Parse groups events into invocations by request id, ordered by start
@@ -155,7 +156,7 @@ func Parse(events []Event) []Invocation {
 			seen[e.ID] = true
 		}
 		msg := strings.TrimRight(e.Message, "\n")
-		if m := platformRE.FindStringSubmatch(msg); m != nil {
+		if m := platformRE().FindStringSubmatch(msg); m != nil {
 			inv := get(m[2], e.Time)
 			inv.Lines = append(inv.Lines, Line{e.Time, msg})
 			switch m[1] {
@@ -169,13 +170,13 @@ func Parse(events []Event) []Invocation {
 			}
 			continue
 		}
-		if m := timeoutRE.FindStringSubmatch(msg); m != nil {
+		if m := timeoutRE().FindStringSubmatch(msg); m != nil {
 			inv := get(m[1], e.Time)
 			inv.Lines = append(inv.Lines, Line{e.Time, msg})
 			inv.TimedOut = m[2]
 			continue
 		}
-		m := runtimeRE.FindStringSubmatch(msg)
+		m := runtimeRE().FindStringSubmatch(msg)
 		if m == nil {
 			continue
 		}
@@ -449,13 +450,13 @@ func (p *inspectParser) stringLit() (string, bool) {
 // runtime did not write).
 func RequestID(message string) string {
 	message = strings.TrimRight(message, "\n")
-	if m := platformRE.FindStringSubmatch(message); m != nil {
+	if m := platformRE().FindStringSubmatch(message); m != nil {
 		return m[2]
 	}
-	if m := timeoutRE.FindStringSubmatch(message); m != nil {
+	if m := timeoutRE().FindStringSubmatch(message); m != nil {
 		return m[1]
 	}
-	if m := runtimeRE.FindStringSubmatch(message); m != nil {
+	if m := runtimeRE().FindStringSubmatch(message); m != nil {
 		return m[2]
 	}
 	return ""

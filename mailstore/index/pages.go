@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,9 +126,12 @@ func (p sqlPlan) collect(ctx context.Context, db *sql.DB, q query.Query, loc mai
 // seconds. An anchor no longer indexed gives the first n matches, at 0.
 // Unread counts the rows returned only.
 func (x *Index) IDsAround(ctx context.Context, loc mailstore.Location, q query.Query, by query.SortField, reverse bool, anchor int64, n int) (out Listing, at int, err error) {
-	p := planQuery(q)
 	err = x.with(ctx, func(db *sql.DB) error {
 		out, at = Listing{}, 0
+		p, err := planQuery(q).lookUp(ctx, db)
+		if err != nil {
+			return err
+		}
 		order := sortCols(by, reverse)
 		exprs := make([]string, len(order))
 		for i, c := range order {
@@ -138,7 +142,7 @@ func (x *Index) IDsAround(ctx context.Context, loc mailstore.Location, q query.Q
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
-		err := db.QueryRowContext(ctx, `SELECT `+strings.Join(exprs, ",")+` FROM messages WHERE rowid=?`, anchor).Scan(ptrs...)
+		err = db.QueryRowContext(ctx, `SELECT `+strings.Join(exprs, ",")+` FROM messages WHERE rowid=?`, anchor).Scan(ptrs...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return p.collect(ctx, db, q, loc, by, reverse, n, &out)
 		}
@@ -264,19 +268,29 @@ func (x *Index) Threading(ctx context.Context, loc mailstore.Location, by query.
 	return out, err
 }
 
+// yieldEvery is how many rows a long scan reads between yields of its
+// thread: the ids of 1M messages are a second of a core, read while the
+// TUI takes keys, and on two cores the goroutines that carry a key to the
+// screen otherwise wait for the scheduler to preempt the scan (10 ms
+// each; a sort's first page took 50–90 ms to show, 10 ms in-process).
+const yieldEvery = 1024
+
 func scanIDs(ctx context.Context, db *sql.DB, q string, args []any, fn func(id int64, read bool)) error {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
+	for n := 1; rows.Next(); n++ {
 		var id int64
 		var read bool
 		if err := rows.Scan(&id, &read); err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
 		fn(id, read)
+		if n%yieldEvery == 0 {
+			runtime.Gosched()
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("index: %w", err)

@@ -77,15 +77,16 @@ func (x *Index) Each(ctx context.Context, loc mailstore.Location, q query.Query,
 //
 // The full-text terms are matched first (ftsMatch), into a list of
 // rowids, and the list chooses how the rows are read: each row of the
-// list by its rowid and sorted (few matches, or no limit: only the
-// matching rows are read, which at 10^5 messages is the difference
-// between reading a few hundred rows and all of them), or, for the
-// newest limit matches when the matches are dense, the date index from
-// the newest on, each entry checked against the list (stopping after
-// limit matches). The walk is chosen when it should stop sooner than the
-// list is read: about limit*rows/matches entries against matches rows,
-// where rows is the largest rowid (at least the number of rows: an
-// overestimate only favours reading the list).
+// list by its rowid and sorted (few matches: only the matching rows are
+// read, which at 10^5 messages is the difference between reading a few
+// hundred rows and all of them), or the order's index (indexDate,
+// indexSorts) from its start, each entry checked against the list. With
+// a limit, the walk is chosen when it should stop sooner than the list is
+// read: about limit*rows/matches entries against matches rows, where rows
+// is the largest rowid (at least the number of rows: an overestimate only
+// favours reading the list). Without one, when most rows match: the list
+// plan would sort nearly every row (free text in every sender, sorted by
+// sender at 1M messages: a sort of 1M rows for each statement).
 //
 // bound, when set, is one more condition (IDsAround's rows before or after
 // a message).
@@ -98,26 +99,26 @@ func (p sqlPlan) statement(ctx context.Context, db *sql.DB, loc mailstore.Locati
 		args = append(args, b.args...)
 		order = order[min(b.equal, len(order)):]
 	}
+	p, err := p.lookUp(ctx, db)
+	if err != nil {
+		return "", nil, err
+	}
 	if len(p.fts) > 0 {
-		match, err := ftsMatch(ctx, db, p.fts)
-		if err != nil {
+		ids := p.ids
+		if len(ids) == 0 {
+			return "", nil, nil
+		}
+		var rows int64
+		if err := db.QueryRowContext(ctx, `SELECT coalesce(max(rowid),0) FROM messages`).Scan(&rows); err != nil {
 			return "", nil, err
 		}
-		ids, err := queryStrings(ctx, db, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?`, match)
-		if err != nil || len(ids) == 0 {
-			return "", nil, err
-		}
-		walk := false
-		if (by == query.ByDate || by == "") && limit > 0 {
-			var rows int64
-			if err := db.QueryRowContext(ctx, `SELECT coalesce(max(rowid),0) FROM messages`).Scan(&rows); err != nil {
-				return "", nil, err
-			}
+		walk := 2*int64(len(ids)) > rows
+		if limit > 0 {
 			walk = int64(limit)*rows < int64(len(ids))*int64(len(ids))
 		}
 		// A unary + keeps SQLite from using the term it prefixes for an
 		// index, which is how each plan is chosen: +rowid walks the
-		// date index, +bucket reads the rows of the list.
+		// order's index, +bucket reads the rows of the list.
 		in := "rowid IN (SELECT value FROM json_each(?))"
 		if walk {
 			in = "+" + in
@@ -194,7 +195,57 @@ type sqlPlan struct {
 	args  []any
 	fts   []ftsTerm // text terms the full-text index narrows the candidates by
 	exact bool      // where decides every term: q.Match needs not run
+	// ids are the rowids the full-text index gives for fts, once looked
+	// up (lookUp); nil before.
+	ids []string
 }
+
+// lookUp returns p with the rowids of its full-text terms looked up
+// (none: an empty, non-nil ids), so that a plan run as several statements
+// (IDsAround's) matches them once. Terms that match more than one row in
+// denseShare are dropped instead: they would narrow little, and their
+// list costs more than what it saves ("sender" in every sender of 1M
+// messages: 1 s to read 1M rowids, then 1.2–1.6 s for each statement to
+// make a set of them, against a count capped at the share, 50–100 ms).
+// The rows are then read in the order's index and q.Match (or LIKE)
+// decides, which for a page of them reads at most denseShare times its
+// size.
+func (p sqlPlan) lookUp(ctx context.Context, db *sql.DB) (sqlPlan, error) {
+	if len(p.fts) == 0 || p.ids != nil {
+		return p, nil
+	}
+	match, err := ftsMatch(ctx, db, p.fts)
+	if err != nil {
+		return p, err
+	}
+	var rows, n int64
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(rowid),0) FROM messages`).Scan(&rows); err != nil {
+		return p, err
+	}
+	if limit := max(rows/denseShare, minDense); rows > minDense {
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)`, match, limit).Scan(&n)
+		if err != nil {
+			return p, err
+		}
+		if n >= limit {
+			p.fts = nil
+			return p, nil
+		}
+	}
+	ids, err := queryStrings(ctx, db, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?`, match)
+	if err != nil {
+		return p, err
+	}
+	p.ids = append([]string{}, ids...)
+	return p, nil
+}
+
+// A full-text lookup is dense when it matches one row in denseShare or
+// more, and at least minDense rows (below that a list is cheap; a test
+// lowers it).
+const denseShare = 16
+
+var minDense int64 = 8192
 
 func planQuery(q query.Query) sqlPlan {
 	p := sqlPlan{exact: true}

@@ -18,11 +18,11 @@ import (
 	"io"
 	"net/url"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
 )
 
@@ -101,7 +101,7 @@ func ParseURL(s string) (URL, error) {
 }
 
 // reportDir matches the folder a report is written to: 2016-11-06T21-32Z/.
-var reportDir = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z/$`)
+var reportDir = lazyregexp.New(`^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z/$`)
 
 // Latest finds the newest report under u whose manifest verifies against
 // its manifest.checksum. A newer report that is still being written (no
@@ -113,7 +113,7 @@ func Latest(ctx context.Context, src Source, u URL) (Manifest, error) {
 	}
 	var reports []string
 	for _, d := range dirs {
-		if reportDir.MatchString(strings.TrimPrefix(d, u.Prefix)) {
+		if reportDir().MatchString(strings.TrimPrefix(d, u.Prefix)) {
 			reports = append(reports, d)
 		}
 	}

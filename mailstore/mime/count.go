@@ -2,10 +2,11 @@ package mime
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 )
 
 // CountAttachments is the one rule for a summary's attachment count, used
@@ -125,7 +126,7 @@ func mayBeClosed(head []byte) bool {
 		return false
 	}
 	var boundaries [][]byte
-	for _, m := range boundaryParam.FindAllSubmatch(head[:h.Body], -1) {
+	for _, m := range boundaryParam().FindAllSubmatch(head[:h.Body], -1) {
 		boundaries = append(boundaries, append(m[1], m[2]...))
 	}
 	for i := h.Body; i < len(head); {
@@ -151,7 +152,7 @@ func cutAtPartHeader(head []byte) (cut []byte, parts bool) {
 		return head, false
 	}
 	var boundaries [][]byte
-	for _, m := range boundaryParam.FindAllSubmatch(head, -1) {
+	for _, m := range boundaryParam().FindAllSubmatch(head, -1) {
 		boundaries = append(boundaries, append(m[1], m[2]...))
 	}
 	first, last := -1, -1
@@ -181,7 +182,7 @@ func cutAtPartHeader(head []byte) (cut []byte, parts bool) {
 
 // boundaryParam finds the boundary parameters of Content-Type fields,
 // quoted or not.
-var boundaryParam = regexp.MustCompile(`(?i)boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^;"\s]+))`)
+var boundaryParam = lazyregexp.New(`(?i)boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^;"\s]+))`)
 
 // isDelimiter reports whether line (without its line end) is "--" and one
 // of boundaries, then nothing but an optional "--" and blanks.

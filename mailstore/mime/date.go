@@ -3,9 +3,10 @@ package mime
 import (
 	"errors"
 	"net/mail"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 )
 
 // dateLayouts are the shapes of Date values seen in real mail beyond what
@@ -59,10 +60,10 @@ var zoneOffsets = map[string]string{
 var (
 	errNoDate       = errors.New("empty date")
 	errUnknownDate  = errors.New("unrecognised date format")
-	zoneSuffixRe    = regexp.MustCompile(`^(?i:GMT|UTC|UT)([+-]\d{1,2}(?::?\d{2})?)$`)
-	colonOffsetRe   = regexp.MustCompile(`^([+-]\d{2}):(\d{2})$`)
-	shortOffsetRe   = regexp.MustCompile(`^([+-])(\d{1,2})$`)
-	numericOffsetRe = regexp.MustCompile(`^[+-]\d{4}$`)
+	zoneSuffixRe    = lazyregexp.New(`^(?i:GMT|UTC|UT)([+-]\d{1,2}(?::?\d{2})?)$`)
+	colonOffsetRe   = lazyregexp.New(`^([+-]\d{2}):(\d{2})$`)
+	shortOffsetRe   = lazyregexp.New(`^([+-])(\d{1,2})$`)
+	numericOffsetRe = lazyregexp.New(`^[+-]\d{4}$`)
 )
 
 // parseDate reads a Date value leniently: net/mail (RFC 5322 and its
@@ -106,13 +107,13 @@ func normalizeDate(s string) string {
 	for _, tok := range f {
 		tok = strings.TrimSuffix(tok, ".")
 		switch {
-		case numericOffsetRe.MatchString(tok):
+		case numericOffsetRe().MatchString(tok):
 			hasOffset = true
-		case colonOffsetRe.MatchString(tok):
-			tok = colonOffsetRe.ReplaceAllString(tok, "$1$2")
+		case colonOffsetRe().MatchString(tok):
+			tok = colonOffsetRe().ReplaceAllString(tok, "$1$2")
 			hasOffset = true
-		case zoneSuffixRe.MatchString(tok):
-			tok = offsetFrom(zoneSuffixRe.FindStringSubmatch(tok)[1])
+		case zoneSuffixRe().MatchString(tok):
+			tok = offsetFrom(zoneSuffixRe().FindStringSubmatch(tok)[1])
 			hasOffset = true
 		case isZoneName(tok):
 			if hasOffset {
@@ -132,7 +133,7 @@ func normalizeDate(s string) string {
 // offsetFrom turns "+2", "-11", "+0530" or "+05:30" into "+0200" form.
 func offsetFrom(s string) string {
 	s = strings.ReplaceAll(s, ":", "")
-	if m := shortOffsetRe.FindStringSubmatch(s); m != nil {
+	if m := shortOffsetRe().FindStringSubmatch(s); m != nil {
 		h := m[2]
 		if len(h) == 1 {
 			h = "0" + h

@@ -2,12 +2,13 @@ package mime
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/inbucket/html2text"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 )
 
 // htmlToText renders an HTML body as readable text with each link marked by
@@ -68,7 +69,7 @@ func htmlToText(src string) (text string, links []string, err error) {
 	}
 	// html2text puts a space between every two text runs, so "<a>x</a>, y"
 	// comes out as "x , y". No script writes a space before a comma.
-	text = spaceComma.ReplaceAllString(text, "$1,")
+	text = spaceComma().ReplaceAllString(text, "$1,")
 	if len(links) > 0 {
 		var b strings.Builder
 		b.WriteString(text)
@@ -81,4 +82,4 @@ func htmlToText(src string) (text string, links []string, err error) {
 	return text, links, nil
 }
 
-var spaceComma = regexp.MustCompile(`(\S) ,`)
+var spaceComma = lazyregexp.New(`(\S) ,`)

@@ -1,9 +1,9 @@
 package mime
 
 import (
-	"regexp"
 	"strings"
 
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
 )
 
@@ -56,11 +56,11 @@ const (
 )
 
 // sesHop matches the Received field SES's own inbound servers add.
-var sesHop = regexp.MustCompile(`(?i)\bby\s+inbound-smtp\.[a-z0-9.-]*amazonaws\.com\b`)
+var sesHop = lazyregexp.New(`(?i)\bby\s+inbound-smtp\.[a-z0-9.-]*amazonaws\.com\b`)
 
 // sesHost matches SES's inbound host name anywhere in a field; a Received
 // below the block that names it looks like SES's hop.
-var sesHost = regexp.MustCompile(`(?i)\binbound-smtp\.[a-z0-9.-]*amazonaws\.com\b`)
+var sesHost = lazyregexp.New(`(?i)\binbound-smtp\.[a-z0-9.-]*amazonaws\.com\b`)
 
 // sesAuthServID is the authserv-id SES writes in Authentication-Results.
 const sesAuthServID = "amazonses.com"
@@ -72,7 +72,7 @@ func receiptKindOf(f rawField) receiptKind {
 	case "return-path":
 		return receiptReturnPath
 	case "received":
-		if sesHop.MatchString(f.Value) {
+		if sesHop().MatchString(f.Value) {
 			return receiptHop
 		}
 	case "x-ses-spam-verdict":
@@ -121,7 +121,7 @@ func looksLikeSES(f rawField) bool {
 	name := strings.ToLower(f.Name)
 	switch {
 	case name == "received":
-		return sesHost.MatchString(f.Value)
+		return sesHost().MatchString(f.Value)
 	case name == "received-spf":
 		return true
 	case name == "authentication-results":
@@ -193,11 +193,11 @@ func dedupeFold(addrs []string) []string {
 // receivedFor finds the envelope recipient clause of a Received field:
 // "... by inbound-smtp... with SMTP id ... for info@example.com; date" or
 // "for <info@example.com>;".
-var receivedFor = regexp.MustCompile(`(?i)(?:^|[\s(])for\s+<?([^\s<>;,()]+@[^\s<>;,()]+)`)
+var receivedFor = lazyregexp.New(`(?i)(?:^|[\s(])for\s+<?([^\s<>;,()]+@[^\s<>;,()]+)`)
 
 func receivedForAddrs(r string) []string {
 	var out []string
-	for _, m := range receivedFor.FindAllStringSubmatch(r, -1) {
+	for _, m := range receivedFor().FindAllStringSubmatch(r, -1) {
 		out = append(out, strings.TrimRight(m[1], ".>"))
 	}
 	return out

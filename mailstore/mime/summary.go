@@ -4,10 +4,10 @@ import (
 	"encoding/base64"
 	stdmime "mime"
 	"net/mail"
-	"regexp"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/report"
 )
@@ -126,13 +126,13 @@ func charsetParam(ctype string) string {
 	}
 	// The parser rejects a whole value over one bad parameter; the charset
 	// is usually still readable.
-	if m := charsetRe.FindStringSubmatch(ctype); m != nil {
+	if m := charsetRe().FindStringSubmatch(ctype); m != nil {
 		return m[1]
 	}
 	return ""
 }
 
-var charsetRe = regexp.MustCompile(`(?i)(?:^|;)\s*charset\s*=\s*"?([^";\s]*)`)
+var charsetRe = lazyregexp.New(`(?i)(?:^|;)\s*charset\s*=\s*"?([^";\s]*)`)
 
 // addressField parses every field of one address header (a message may
 // repeat To or Cc) into one list.
@@ -238,13 +238,13 @@ func appendNonEmpty(out []string, s string) []string {
 	return out
 }
 
-var angleAddr = regexp.MustCompile(`<([^<>\s]+@[^<>\s]+)>`)
+var angleAddr = lazyregexp.New(`<([^<>\s]+@[^<>\s]+)>`)
 
 // looseAddress keeps an unparsable item as its text. When it holds exactly
 // one <addr@domain> that part becomes the address, so a reply still has
 // somewhere to go, and the rest is the name.
 func looseAddress(s string) mailstore.Address {
-	m := angleAddr.FindAllStringSubmatchIndex(s, -1)
+	m := angleAddr().FindAllStringSubmatchIndex(s, -1)
 	if len(m) != 1 {
 		return mailstore.Address{Name: s}
 	}

@@ -17,10 +17,10 @@ import (
 	stdmime "mime"
 	"mime/multipart"
 	"net/textproto"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
 )
 
@@ -108,9 +108,9 @@ func KindOfHeader(contentType, subject string) string {
 	switch reportType(contentType) {
 	case typeDSN:
 		switch {
-		case delayRe.MatchString(subject):
+		case delayRe().MatchString(subject):
 			return mailstore.ReportDelay
-		case deliveredRe.MatchString(subject):
+		case deliveredRe().MatchString(subject):
 			return mailstore.ReportDelivered
 		}
 		return mailstore.ReportBounce
@@ -121,8 +121,8 @@ func KindOfHeader(contentType, subject string) string {
 }
 
 var (
-	delayRe     = regexp.MustCompile(`(?i)\bdelay(ed)?\b|still being retried|could not send message for past|not yet been delivered`)
-	deliveredRe = regexp.MustCompile(`(?i)\(success\)|^\s*(delivered|relayed):|successful mail delivery report`)
+	delayRe     = lazyregexp.New(`(?i)\bdelay(ed)?\b|still being retried|could not send message for past|not yet been delivered`)
+	deliveredRe = lazyregexp.New(`(?i)\(success\)|^\s*(delivered|relayed):|successful mail delivery report`)
 )
 
 // reportType returns the lower-cased report-type of a multipart/report
@@ -133,7 +133,7 @@ func reportType(contentType string) string {
 		// One broken parameter makes the whole value unparsable; the
 		// media type and report-type usually survive.
 		mt = strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
-		if m := reportTypeRe.FindStringSubmatch(contentType); m != nil {
+		if m := reportTypeRe().FindStringSubmatch(contentType); m != nil {
 			params = map[string]string{"report-type": m[1]}
 		}
 	}
@@ -143,7 +143,7 @@ func reportType(contentType string) string {
 	return strings.ToLower(strings.TrimSpace(params["report-type"]))
 }
 
-var reportTypeRe = regexp.MustCompile(`(?i);\s*report-type\s*=\s*"?([a-z0-9-]+)`)
+var reportTypeRe = lazyregexp.New(`(?i);\s*report-type\s*=\s*"?([a-z0-9-]+)`)
 
 // Parse reads a whole stored message. ok is false when it is not a report
 // sesbox understands (not multipart/report, or another report-type such as
@@ -161,7 +161,7 @@ func Parse(raw []byte) (r *Report, ok bool) {
 	_, params, _ := stdmime.ParseMediaType(ctype)
 	boundary := params["boundary"]
 	if boundary == "" {
-		if m := boundaryRe.FindStringSubmatch(ctype); m != nil {
+		if m := boundaryRe().FindStringSubmatch(ctype); m != nil {
 			boundary = m[1]
 		}
 	}
@@ -209,7 +209,7 @@ func Parse(raw []byte) (r *Report, ok bool) {
 	return r, true
 }
 
-var boundaryRe = regexp.MustCompile(`(?i);\s*boundary\s*=\s*"?([^";]+)`)
+var boundaryRe = lazyregexp.New(`(?i);\s*boundary\s*=\s*"?([^";]+)`)
 
 // kind decides from the per-recipient actions: any failure makes a bounce,
 // else any delay a delay, else a success report. Without actions the
@@ -357,7 +357,7 @@ func readOriginal(b []byte) Original {
 		To:      decodeWords(f.get("to")),
 		Date:    strings.TrimSpace(f.get("date")),
 	}
-	if m := msgIDRe.FindStringSubmatch(f.get("message-id")); m != nil {
+	if m := msgIDRe().FindStringSubmatch(f.get("message-id")); m != nil {
 		o.MessageID = m[1]
 	} else {
 		o.MessageID = strings.Trim(strings.TrimSpace(f.get("message-id")), "<>")
@@ -365,7 +365,7 @@ func readOriginal(b []byte) Original {
 	return o
 }
 
-var msgIDRe = regexp.MustCompile(`<([^<>\s]+)>`)
+var msgIDRe = lazyregexp.New(`<([^<>\s]+)>`)
 
 var wordDecoder = stdmime.WordDecoder{CharsetReader: nil}
 
@@ -381,13 +381,13 @@ func decodeWords(s string) string {
 // mailbox)" -> "5.1.1").
 func statusCode(v string) string {
 	v = strings.TrimSpace(v)
-	if m := statusRe.FindString(v); m != "" {
+	if m := statusRe().FindString(v); m != "" {
 		return m
 	}
 	return v
 }
 
-var statusRe = regexp.MustCompile(`^[245]\.\d{1,3}\.\d{1,3}`)
+var statusRe = lazyregexp.New(`^[245]\.\d{1,3}\.\d{1,3}`)
 
 // typedValue removes the type of a "type; value" field (rfc822; dns;
 // smtp; utf-8; x-...), decoding the value the type says is encoded.
@@ -447,7 +447,7 @@ func decodeUTF8Xtext(s string) string {
 	if !strings.Contains(s, `\x{`) {
 		return s
 	}
-	return xtextRe.ReplaceAllStringFunc(s, func(m string) string {
+	return xtextRe().ReplaceAllStringFunc(s, func(m string) string {
 		n, err := strconv.ParseUint(m[3:len(m)-1], 16, 32)
 		if err != nil || n > 0x10FFFF {
 			return m
@@ -456,7 +456,7 @@ func decodeUTF8Xtext(s string) string {
 	})
 }
 
-var xtextRe = regexp.MustCompile(`\\x\{[0-9A-Fa-f]{1,6}\}`)
+var xtextRe = lazyregexp.New(`\\x\{[0-9A-Fa-f]{1,6}\}`)
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

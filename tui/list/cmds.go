@@ -94,42 +94,51 @@ type listing struct {
 	reread         []int64 // summaries to read again
 }
 
-// listCmd reads the list as l asks.
+// listCmd reads the list as l asks. A read stopped by a newer one (its
+// ctx cancelled) says nothing: its error is no news.
 func listCmd(ctx context.Context, src Source, box, seq int, l listing) tea.Cmd {
 	return func() tea.Msg {
-		msg := RowsListedMsg{Box: box, Seq: seq, Partial: l.limit > 0, FSeq: l.fseq, SSeq: l.sseq}
-		var err error
-		if msg.All, msg.At, err = page(ctx, src, query.Query{}, l); err != nil {
-			msg.Err = err
-			return msg
-		}
-		reread := l.reread
-		if l.limit > 0 {
-			reread = msg.All.IDs
-		}
-		if msg.Rows, err = src.Rows(ctx, reread); err != nil {
-			msg.Err = err
-			return msg
-		}
-		if l.filter != nil {
-			f, at, err := page(ctx, src, *l.filter, l)
-			if err != nil {
-				msg.Err = err
-				return msg
-			}
-			msg.Matches, msg.At = &f, at // the rows shown are the matches
-		}
-		if l.search != nil {
-			if msg.Found, err = found(ctx, src, *l.search, l.by, l.rev); err != nil {
-				msg.Err = err
-				return msg
-			}
-		}
-		if l.threads {
-			msg.threads, msg.Err = readThreads(ctx, src, l.by, l.rev)
+		msg := readList(ctx, src, box, seq, l)
+		if ctx.Err() != nil {
+			return nil
 		}
 		return msg
 	}
+}
+
+func readList(ctx context.Context, src Source, box, seq int, l listing) RowsListedMsg {
+	msg := RowsListedMsg{Box: box, Seq: seq, Partial: l.limit > 0, FSeq: l.fseq, SSeq: l.sseq}
+	var err error
+	if msg.All, msg.At, err = page(ctx, src, query.Query{}, l); err != nil {
+		msg.Err = err
+		return msg
+	}
+	reread := l.reread
+	if l.limit > 0 {
+		reread = msg.All.IDs
+	}
+	if msg.Rows, err = src.Rows(ctx, reread); err != nil {
+		msg.Err = err
+		return msg
+	}
+	if l.filter != nil {
+		f, at, err := page(ctx, src, *l.filter, l)
+		if err != nil {
+			msg.Err = err
+			return msg
+		}
+		msg.Matches, msg.At = &f, at // the rows shown are the matches
+	}
+	if l.search != nil {
+		if msg.Found, err = found(ctx, src, *l.search, l.by, l.rev); err != nil {
+			msg.Err = err
+			return msg
+		}
+	}
+	if l.threads {
+		msg.threads, msg.Err = readThreads(ctx, src, l.by, l.rev)
+	}
+	return msg
 }
 
 // page reads the ids of q's matches as l asks: all of them, the first

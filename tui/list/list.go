@@ -102,7 +102,11 @@ type Model struct {
 	by     query.SortField
 	rev    bool
 	// seq numbers the reads of all; a listing of an older one is dropped.
-	seq int
+	// lcancel stops the read in flight when a new one replaces it (a sort
+	// while the whole list of the last is read: at 1M messages, a second
+	// of a core that the new first page waits for).
+	seq     int
+	lcancel context.CancelFunc
 	// loading is set while all is read; dirty when the index changed
 	// meanwhile, so it is read once more after.
 	loading, dirty bool
@@ -116,11 +120,11 @@ type Model struct {
 	filter    string
 	q         query.Query
 	filterErr error
-	matched   *index.Listing // of q (of an earlier filter while q's is read)
-	mpartial  bool           // matched is the page around the cursor, all of them being read
-	fseq      int            // numbers the reads of matches
-	mseq      int            // the read matched came from
-	fctx      context.Context
+	matched   *index.Listing  // of q (of an earlier filter while q's is read)
+	mpartial  bool            // matched is the page around the cursor, all of them being read
+	fseq      int             // numbers the reads of matches
+	mseq      int             // the read matched came from
+	fctx      context.Context // of the filter's reads, which cancel stops
 	// open is set when the user opened the message under the cursor while
 	// the filter's matches were read: it opens once they are shown.
 	open   bool
@@ -201,7 +205,18 @@ const FirstPage = 300
 func (m *Model) Load() tea.Cmd {
 	m.seq++
 	m.loading = true
-	return listCmd(m.ctx, m.src, m.box, m.seq, listing{by: m.by, rev: m.rev, limit: FirstPage})
+	return listCmd(m.readCtx(), m.src, m.box, m.seq, listing{by: m.by, rev: m.rev, limit: FirstPage})
+}
+
+// readCtx is the context of a new read of the list, which stops the one
+// before.
+func (m *Model) readCtx() context.Context {
+	if m.lcancel != nil {
+		m.lcancel()
+	}
+	var ctx context.Context
+	ctx, m.lcancel = context.WithCancel(m.ctx)
+	return ctx
 }
 
 // Reload reads the list again (after a refresh of the index): at once,
@@ -224,7 +239,7 @@ func (m *Model) Reload() tea.Cmd {
 	}
 	lo, hi := m.window()
 	l.reread = m.rows[lo:hi]
-	return listCmd(m.ctx, m.src, m.box, m.seq, l)
+	return listCmd(m.readCtx(), m.src, m.box, m.seq, l)
 }
 
 // Add takes summaries as an index refresh reports them, after it wrote
@@ -432,7 +447,7 @@ func (m *Model) resort() tea.Cmd {
 		m.fseq++
 		l.filter, l.fseq = &m.q, m.fseq
 	}
-	return listCmd(m.ctx, m.src, m.box, m.seq, l)
+	return listCmd(m.readCtx(), m.src, m.box, m.seq, l)
 }
 
 // long reports whether the list is long enough that a new sort or filter

@@ -622,6 +622,16 @@ func TestLongListShowsThePageAroundTheCursorFirst(t *testing.T) {
 			t.Fatalf("%s: %d rows", k, len(m.rows))
 		}
 	}
+	// A read replaced by a newer one is stopped and says nothing (its
+	// error would show as the mailbox's).
+	m2, stale := m.Update(fixture.Key("o"))
+	m2, fresh := m2.Update(fixture.Key("o"))
+	if msg := stale(); msg != nil {
+		t.Fatalf("a replaced read sent %T %+v", msg, msg)
+	}
+	m, _ = settle(m2, fresh)
+	m, _ = press(t, m, "o")
+	check("after a replaced read", false)
 	// A filter the cursor's message matches: the same, through the
 	// filter's matches.
 	cmd := m.setFilter("number")
