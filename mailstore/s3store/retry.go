@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -101,9 +101,13 @@ func (p RetryPolicy) Retryer(onThrottle func()) aws.Retryer {
 // the policy's retryer for that call only, so a client shared with code
 // that writes (the sent copy's PutObject) keeps its own retry behaviour.
 // Every attempt also waits for a slot under the store's concurrency
-// limit (see aimd).
+// limit (see aimd). Endpoints come from the store's cache of the client's
+// resolver (see endpointCache).
 func (s *Store) readOpts(o *s3.Options) {
-	o.Retryer = s.retry.Retryer(s.gate.throttled)
+	o.Retryer = s.retryer
+	if s.endpoints != nil {
+		o.EndpointResolverV2 = s.endpoints
+	}
 	o.APIOptions = append(slices.Clip(o.APIOptions), s.gate.addToStack)
 }
 
@@ -166,7 +170,14 @@ func (r *resumingBody) Read(p []byte) (int, error) {
 		case err == nil:
 			return n, nil
 		case r.off == r.end, errors.Is(err, io.EOF) && r.end < 0:
-			// Every announced byte is in, whatever came after them.
+			// Every announced byte is in, whatever came after them on the
+			// connection. The SDK's verdict on them is another matter: it
+			// checks the object's checksum at the end of the body and
+			// fails that read when the bytes do not match.
+			var ne net.Error
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &ne) {
+				return n, fmt.Errorf("read %s: %w", r.what(), err)
+			}
 			return n, io.EOF
 		case r.end >= 0 && r.off > r.end:
 			return n, fmt.Errorf("read %s: %d bytes, more than the %d announced: %w", r.what(), r.off, r.end, errBodyBroken)
@@ -231,11 +242,7 @@ func (r *resumingBody) reopen() error {
 		out.Body.Close()
 		return fmt.Errorf("read %s: the object changed while it was read (ETag %s, was %s)", r.what(), et, r.etag)
 	}
-	start := int64(0)
-	if cr := aws.ToString(out.ContentRange); cr != "" {
-		// "bytes 100-199/1000"
-		fmt.Sscanf(strings.TrimPrefix(cr, "bytes "), "%d-", &start)
-	}
+	start, _ := contentRange(aws.ToString(out.ContentRange))
 	if start != r.off {
 		if cr := aws.ToString(out.ContentRange); cr != "" || start > r.off {
 			out.Body.Close()

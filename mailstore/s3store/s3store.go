@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,8 +45,12 @@ type Store struct {
 	HeaderRange int64
 
 	retry   RetryPolicy
-	gate    *aimd        // requests in flight, adapted to throttling
-	resumed atomic.Int64 // GETs re-issued after a body broke
+	retryer aws.Retryer // built from retry once: one per request cost 15 allocations
+	gate    *aimd       // requests in flight, adapted to throttling
+	// endpoints caches the client's endpoint resolver; nil when the
+	// client is not an *s3.Client.
+	endpoints *endpointCache
+	resumed   atomic.Int64 // GETs re-issued after a body broke
 }
 
 // The store's LIST and GET attempts in flight (a retry waits for a slot
@@ -60,13 +65,17 @@ const (
 
 // New returns a store over client for loc.
 func New(client s3API, loc mailstore.Location) *Store {
-	return &Store{api: client, loc: loc, ListParallelism: 32, HeaderRange: 16 << 10, retry: DefaultRetryPolicy(),
-		gate: newAIMD(MinConcurrency, MaxConcurrency)}
+	s := &Store{api: client, loc: loc, ListParallelism: 32, HeaderRange: 16 << 10, gate: newAIMD(MinConcurrency, MaxConcurrency)}
+	if c, ok := client.(*s3.Client); ok {
+		s.endpoints = newEndpointCache(c.Options().EndpointResolverV2)
+	}
+	return s.WithRetry(DefaultRetryPolicy())
 }
 
 // WithRetry sets how reads are retried (see RetryPolicy).
 func (s *Store) WithRetry(p RetryPolicy) *Store {
 	s.retry = p
+	s.retryer = p.Retryer(s.gate.throttled)
 	return s
 }
 
@@ -290,7 +299,7 @@ const maxHeaderRead = 8 << 20
 func (s *Store) ReadHeader(ctx context.Context, key string) ([]byte, mailstore.Object, error) {
 	n := s.HeaderRange
 	for {
-		b, obj, err := s.get(ctx, key, fmt.Sprintf("bytes=0-%d", n-1))
+		b, obj, err := s.get(ctx, key, "bytes=0-"+strconv.FormatInt(n-1, 10))
 		if err != nil {
 			return nil, obj, err
 		}
@@ -367,12 +376,9 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 	obj.LastModified = aws.ToTime(out.LastModified)
 	obj.VersionID = aws.ToString(out.VersionId)
 	obj.Size = aws.ToInt64(out.ContentLength)
-	var start int64
-	if cr := aws.ToString(out.ContentRange); cr != "" {
-		if i := strings.LastIndexByte(cr, '/'); i >= 0 {
-			fmt.Sscan(cr[i+1:], &obj.Size)
-		}
-		fmt.Sscanf(strings.TrimPrefix(cr, "bytes "), "%d-", &start)
+	start, size := contentRange(aws.ToString(out.ContentRange))
+	if size >= 0 {
+		obj.Size = size
 	}
 	body := s.newResumingBody(ctx, in, out, start)
 	defer body.Close()
@@ -382,10 +388,29 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		// (that sees EOF) too: without them it doubles the buffer at the end.
 		buf.Grow(int(*out.ContentLength) + bytes.MinRead)
 	}
+	// Read to the end, not to the announced length: the SDK checks the
+	// body's checksum when it reaches the end.
 	if _, err := io.Copy(&buf, body); err != nil {
 		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)
 	}
 	return buf.Bytes(), obj, out.Metadata, nil
+}
+
+// contentRange reads a Content-Range header, "bytes first-last/size": the
+// first byte (0 when there is none) and the object's size (-1 when it is
+// unknown, "*", or there is no header).
+func contentRange(cr string) (first, size int64) {
+	spec := strings.TrimPrefix(cr, "bytes ")
+	if i := strings.IndexByte(spec, '-'); i > 0 {
+		first, _ = strconv.ParseInt(spec[:i], 10, 64)
+	}
+	size = -1
+	if i := strings.LastIndexByte(spec, '/'); i >= 0 {
+		if n, err := strconv.ParseInt(spec[i+1:], 10, 64); err == nil {
+			size = n
+		}
+	}
+	return first, size
 }
 
 // Explain wraps well-known S3 errors with what the user can do about them,

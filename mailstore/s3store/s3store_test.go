@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -292,5 +295,69 @@ func TestClientSideEncryptedObjectsAreNamed(t *testing.T) {
 	}
 	if _, _, err := st.Read(context.Background(), "enc"); !errors.Is(err, mailstore.ErrEncrypted) {
 		t.Fatalf("Read: %v", err)
+	}
+}
+
+func TestContentRange(t *testing.T) {
+	for _, tc := range []struct {
+		in          string
+		first, size int64
+	}{
+		{"bytes 0-16383/50000", 0, 50000},
+		{"bytes 100-199/1000", 100, 1000},
+		{"bytes 100-199/*", 100, -1},
+		{"", 0, -1},
+		{"bytes */1000", 0, 1000}, // the answer to an unsatisfiable range
+		{"garbage", 0, -1},
+	} {
+		if first, size := contentRange(tc.in); first != tc.first || size != tc.size {
+			t.Errorf("contentRange(%q) = %d, %d; want %d, %d", tc.in, first, size, tc.first, tc.size)
+		}
+	}
+}
+
+// corruptLastByte flips the last byte of every GET's body on its way from
+// the server, headers (the object's checksum among them) untouched.
+type corruptLastByte struct{ next http.RoundTripper }
+
+func (c corruptLastByte) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > 0 {
+		b[len(b)-1] ^= 1
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, nil
+}
+
+// TestChecksumMismatchFailsRead: the SDK checks a full read against the
+// checksum the server keeps for the object, at the end of the body, which
+// is also where the store's body stops counting bytes; a mismatch fails
+// the read instead of passing for the end of the body.
+func TestChecksumMismatchFailsRead(t *testing.T) {
+	srv := fakes3.Start(t, "mail")
+	body := []byte("Subject: checked\r\n\r\nbody\r\n")
+	_, err := srv.Admin.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("mail"), Key: aws.String("inbox/m"),
+		Body: bytes.NewReader(body), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As config.LoadDefaultConfig sets it.
+	validating := func(o *s3.Options) { o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenSupported }
+	good := New(s3.New(srv.ClientWith(http.DefaultTransport).Options(), validating), mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	if b, _, err := good.Read(context.Background(), "inbox/m"); err != nil || !bytes.Equal(b, body) {
+		t.Fatalf("intact read: %q, %v", b, err)
+	}
+	bad := New(s3.New(srv.ClientWith(corruptLastByte{http.DefaultTransport}).Options(), validating), mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	b, _, err := bad.Read(context.Background(), "inbox/m")
+	if err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("corrupted read: %q, %v; want a checksum error", b, err)
 	}
 }
