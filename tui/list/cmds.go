@@ -84,10 +84,15 @@ func (m MarksFoundMsg) PageKind() common.Kind    { return common.MailboxKind(m.B
 
 // listing is what one read of the list asks for.
 type listing struct {
-	by             query.SortField
-	rev            bool
-	limit          int   // the first page only; 0 for all
-	anchor         int64 // with limit: the page around this message (0: from the top)
+	by     query.SortField
+	rev    bool
+	limit  int   // the first page only; 0 for all
+	anchor int64 // with limit: the page around this message (0: from the top)
+	// near, with limit: the summaries read with the page are those of the
+	// rows this near the anchor's (a screenful either side); the others
+	// come by Fetch once the page is shown. Reading all 300 took 4-13 ms
+	// at 1M messages, the screen's 0.3 ms: a sort key's frame.
+	near           int
 	filter, search *query.Query
 	fseq, sseq     int
 	threads        bool
@@ -115,7 +120,8 @@ func readList(ctx context.Context, src Source, box, seq int, l listing) RowsList
 	}
 	reread := l.reread
 	if l.limit > 0 {
-		reread = msg.All.IDs
+		ids := msg.All.IDs
+		reread = ids[max(0, min(len(ids), msg.At-l.near)):min(len(ids), msg.At+l.near+1)]
 	}
 	if msg.Rows, err = src.Rows(ctx, reread); err != nil {
 		msg.Err = err

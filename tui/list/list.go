@@ -205,7 +205,17 @@ const FirstPage = 300
 func (m *Model) Load() tea.Cmd {
 	m.seq++
 	m.loading = true
-	return listCmd(m.readCtx(), m.src, m.box, m.seq, listing{by: m.by, rev: m.rev, limit: FirstPage})
+	return listCmd(m.readCtx(), m.src, m.box, m.seq, listing{by: m.by, rev: m.rev, limit: FirstPage, near: m.near()})
+}
+
+// near is how many rows either side of the cursor's are read with a page
+// of the list: the screen's, wherever the cursor is on it (a page before
+// the first size of the window: all of it).
+func (m *Model) near() int {
+	if h := m.rowsHeight(); h > 0 {
+		return h
+	}
+	return FirstPage
 }
 
 // readCtx is the context of a new read of the list, which stops the one
@@ -442,7 +452,7 @@ func (m *Model) resort() tea.Cmd {
 	}
 	m.seq++
 	m.loading, m.dirty = true, false
-	l := listing{by: m.by, rev: m.rev, limit: FirstPage, anchor: m.anchor()}
+	l := listing{by: m.by, rev: m.rev, limit: FirstPage, anchor: m.anchor(), near: m.near()}
 	if m.filter != "" && m.filterErr == nil {
 		m.fseq++
 		l.filter, l.fseq = &m.q, m.fseq
@@ -650,12 +660,25 @@ func (m *Model) Fetch() tea.Cmd {
 	if !need {
 		return nil
 	}
+	// The screen's rows in a read of their own, ahead of the margin's: a
+	// jump (G, a sort, a filter cleared) shows in the next frame, not
+	// after some 400 rows are read (0.3 ms against 5-13 at 1M messages).
+	top, bottom := min(hi, max(lo, m.offset)), min(hi, m.offset+m.rowsHeight())
+	return tea.Batch(m.fetch(m.rows[top:bottom]), m.fetch(m.rows[lo:top]), m.fetch(m.rows[bottom:hi]))
+}
+
+// fetch reads the summaries of those of rows not read nor asked for yet
+// (nil when there are none).
+func (m *Model) fetch(rows []int64) tea.Cmd {
 	var ids []int64
-	for _, id := range m.rows[lo:hi] {
+	for _, id := range rows {
 		if m.sums[id] == nil && !m.asked[id] {
 			m.asked[id] = true
 			ids = append(ids, id)
 		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	ctx, src, box := m.ctx, m.src, m.box
 	return func() tea.Msg {

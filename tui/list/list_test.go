@@ -3,6 +3,7 @@ package list
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -613,9 +614,20 @@ func TestLongListShowsThePageAroundTheCursorFirst(t *testing.T) {
 		if !ok || !msg.Partial || len(msg.All.IDs) > 2*FirstPage {
 			t.Fatalf("%s: first read %T partial=%v of %d ids", k, msg, msg.Partial, len(msg.All.IDs))
 		}
+		// Read with the page: the summaries of the screen's rows, not
+		// all of the page's (the margin's come by Fetch, after).
+		if len(msg.Rows) > 2*m.rowsHeight()+1 {
+			t.Fatalf("%s: the page read %d summaries, the screen has %d rows", k, len(msg.Rows), m.rowsHeight())
+		}
+		clear(m2.sums)
 		m2, next := m2.Update(msg)
 		m = m2
 		check(k+" (page)", true)
+		for _, id := range m.rows[m.offset:min(len(m.rows), m.offset+m.rowsHeight())] {
+			if m.sums[id] == nil {
+				t.Fatalf("%s (page): message %d on screen has no summary", k, id)
+			}
+		}
 		m, _ = settle(m, next)
 		check(k+" (all)", false)
 		if len(m.rows) != n {
@@ -651,5 +663,37 @@ func TestLongListShowsThePageAroundTheCursorFirst(t *testing.T) {
 	whole, _ := src.IDs(context.Background(), m.q, m.by, m.rev, 0)
 	if len(m.rows) != len(whole.IDs) {
 		t.Fatalf("filter: %d rows, %d matches", len(m.rows), len(whole.IDs))
+	}
+}
+
+// The rows on screen are read in a read of their own, ahead of the
+// margin's: a jump shows in the next frame.
+func TestFetchReadsTheScreenFirst(t *testing.T) {
+	m, _ := newListOf(t, 120, 30, fixture.Many(3*FirstPage))
+	m, _ = press(t, m, "G")
+	clear(m.sums)
+	clear(m.asked)
+	batch, ok := m.Fetch()().(tea.BatchMsg)
+	if !ok {
+		t.Fatal("Fetch did not batch its reads")
+	}
+	screen := m.rows[m.offset:min(len(m.rows), m.offset+m.rowsHeight())]
+	lo, hi := m.window()
+	var got []int64
+	for i, cmd := range batch {
+		if cmd == nil {
+			continue
+		}
+		msg := cmd().(SummariesReadMsg)
+		if i == 0 && !slices.Equal(msg.IDs, screen) {
+			t.Fatalf("first read: %d ids, the screen has %d rows", len(msg.IDs), len(screen))
+		}
+		got = append(got, msg.IDs...)
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(m.rows[lo:hi]))) {
+		t.Fatalf("the reads cover %d ids, the window %d", len(got), hi-lo)
+	}
+	if m.Fetch() != nil {
+		t.Fatal("a second Fetch reads again what is asked for")
 	}
 }
