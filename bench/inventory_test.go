@@ -86,7 +86,7 @@ func inventoryBench(t *testing.T, bin string, srv *peer.S3, rep *report, rtt tim
 		proxy.reset()
 		mailLists.Store(0)
 		otherLists.Store(0)
-		res := runPeak(t, peak, bin, env, "index", "--inventory", url, "--headers=lazy")
+		res := runPeak(t, peak, bin, profiled(env, "inventory-"+step), "index", "--inventory", url, "--headers=lazy")
 		c := proxy.counts()
 		rep.Counts["inventory ingest "+step] = c
 		want := fmt.Sprintf("%d messages have no headers read yet", n)

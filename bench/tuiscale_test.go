@@ -3,9 +3,11 @@
 package bench
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,7 +117,7 @@ func tuiAtN(t *testing.T, bin string, rep *report, n int, proc time.Duration) {
 			continue
 		}
 		rep.add("TUI key "+k.name+" "+at, ms(d), "ms", "", "< 1 frame (16 ms) + tmux poll", yes(d < 40*time.Millisecond),
-			"send-keys to its result on screen; poll every 2 ms")
+			"send-keys to its result on screen, through a tmux control client polled every 1 ms")
 	}
 	hwm := p.peakRSS()
 	rep.add("TUI RSS "+at, float64(hwm)/1e6, "MB", "", "< 120 MB", yes(hwm < 120e6), "VmHWM of the sesbox process after the keys above")
@@ -131,11 +133,19 @@ func thousands(n int) string {
 	return s
 }
 
-// pane is the binary running in a tmux pane of its own server.
+// pane is the binary running in a tmux pane of its own server, read and
+// driven through a control-mode client of that server (tmux -C): one
+// process for the whole run. A tmux process per capture and per key, as
+// before, cost 5-20 ms of process start each on this kind of machine,
+// counted in every key's latency and taking a core from sesbox while it
+// polled.
 type pane struct {
 	t    *testing.T
 	sock string
 	pid  int
+	ctl  *exec.Cmd
+	in   io.WriteCloser
+	out  *bufio.Reader
 }
 
 func startPane(t *testing.T, env []string, w, h int, bin string, args ...string) *pane {
@@ -148,33 +158,98 @@ func startPane(t *testing.T, env []string, w, h int, bin string, args ...string)
 	}
 	// exec: the pane's process is sesbox itself, whose RSS is measured.
 	cmd := "exec " + bin + " " + strings.Join(args, " ")
-	p.tm(append(append([]string{"new-session", "-d", "-x", strconv.Itoa(w), "-y", strconv.Itoa(h)}, envArgs...), cmd)...)
-	p.pid, _ = strconv.Atoi(strings.TrimSpace(p.tm("list-panes", "-F", "#{pane_pid}")))
+	tm := func(args ...string) string {
+		out, _ := exec.Command("tmux", append([]string{"-S", p.sock}, args...)...).Output()
+		return string(out)
+	}
+	tm(append(append([]string{"new-session", "-d", "-x", strconv.Itoa(w), "-y", strconv.Itoa(h)}, envArgs...), cmd)...)
+	p.pid, _ = strconv.Atoi(strings.TrimSpace(tm("list-panes", "-F", "#{pane_pid}")))
+	// ignore-size: the control client does not resize the window;
+	// no-output: it is not sent the pane's output, only command replies.
+	p.ctl = exec.Command("tmux", "-S", p.sock, "-C", "attach-session", "-f", "ignore-size,no-output")
+	var err error
+	if p.in, err = p.ctl.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := p.ctl.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.out = bufio.NewReader(stdout)
+	if err := p.ctl.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The attach's own reply, and any notification, before the first
+	// command's: read up to a reply that says the marker.
+	for !strings.Contains(p.command("display-message -p sesbox-bench-sync"), "sesbox-bench-sync") {
+	}
 	return p
 }
 
-func (p *pane) tm(args ...string) string {
-	out, _ := exec.Command("tmux", append([]string{"-S", p.sock}, args...)...).Output()
-	return string(out)
+// command runs a tmux command through the control client and returns its
+// output: the lines between the next %begin and its %end (notifications
+// outside a block are skipped).
+func (p *pane) command(c string) string {
+	if _, err := io.WriteString(p.in, c+"\n"); err != nil {
+		p.t.Fatalf("tmux control: %v", err)
+	}
+	var b strings.Builder
+	in := false
+	for {
+		line, err := p.out.ReadString('\n')
+		if err != nil {
+			p.t.Fatalf("tmux control: %v", err)
+		}
+		switch {
+		case !in:
+			in = strings.HasPrefix(line, "%begin ")
+		case strings.HasPrefix(line, "%end ") || strings.HasPrefix(line, "%error "):
+			return b.String()
+		default:
+			b.WriteString(line)
+		}
+	}
 }
 
-func (p *pane) kill()          { p.tm("kill-server") }
-func (p *pane) screen() string { return p.tm("capture-pane", "-p") }
+func (p *pane) kill() {
+	p.in.Close()
+	p.ctl.Wait()
+	exec.Command("tmux", "-S", p.sock, "kill-server").Run()
+}
+
+func (p *pane) screen() string { return p.command("capture-pane -p") }
+
+// send types keys into the pane, as bytes (send-keys -H: no quoting).
+func (p *pane) send(keys string) {
+	hex := make([]string, len(keys))
+	for i := range len(keys) {
+		hex[i] = fmt.Sprintf("%02x", keys[i])
+	}
+	p.command("send-keys -H " + strings.Join(hex, " "))
+}
 
 // waitFor polls the pane until it shows every one of want, and says how
 // long that took.
 func (p *pane) waitFor(limit time.Duration, want ...string) (time.Duration, bool) {
+	return p.waitUntil(limit, func(s string) bool {
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// waitUntil polls the pane until its screen satisfies ok, and says how
+// long that took.
+func (p *pane) waitUntil(limit time.Duration, ok func(screen string) bool) (time.Duration, bool) {
 	start := time.Now()
 	for time.Since(start) < limit {
-		s := p.screen()
-		all := true
-		for _, w := range want {
-			all = all && strings.Contains(s, w)
-		}
-		if all {
+		if ok(p.screen()) {
 			return time.Since(start), true
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	return 0, false
 }
@@ -185,7 +260,7 @@ func (p *pane) waitFor(limit time.Duration, want ...string) (time.Duration, bool
 func (p *pane) press(keys string, limit time.Duration, order [2]string, gone string, want ...string) (time.Duration, bool) {
 	before := p.screen()
 	start := time.Now()
-	p.tm("send-keys", "-l", keys)
+	p.send(keys)
 	for time.Since(start) < limit {
 		s := p.screen()
 		done := len(want) > 0 || s != before
@@ -202,7 +277,7 @@ func (p *pane) press(keys string, limit time.Duration, order [2]string, gone str
 		if done {
 			return time.Since(start), true
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	return 0, false
 }
