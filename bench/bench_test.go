@@ -266,8 +266,12 @@ func buildPeakRSS(t *testing.T) string {
 
 // runPeak runs the binary under peakrss, for a peak RSS of its own (see
 // bench/peakrss): this process's, after generating messages or an index,
-// would be counted in it.
+// would be counted in it. The disk is synced first: the writeback of the
+// step before (a million generated index rows, an inventory report) is
+// not the run's (the 1M inventory ingest took 60 s after the TUI step's
+// index was generated, 35 s alone).
 func runPeak(t *testing.T, peak, bin string, env []string, args ...string) runResult {
+	syscall.Sync()
 	cmd := exec.Command(peak, append([]string{bin}, args...)...)
 	cmd.Env = env
 	var out, errb bytes.Buffer

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,6 +76,7 @@ func tuiAtN(t *testing.T, bin string, rep *report, n int, proc time.Duration) {
 		t.Fatal(err)
 	}
 	t.Logf("generated %d index rows in %v", n, time.Since(t0).Round(time.Second))
+	syscall.Sync() // its writeback is not the TUI's (see runPeak)
 	at := "at " + thousands(n)
 
 	p := startPane(t, env, 120, 36, bin, "--cached")
