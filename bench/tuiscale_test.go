@@ -257,15 +257,17 @@ func (p *pane) waitUntil(limit time.Duration, ok func(screen string) bool) (time
 }
 
 // press sends keys (literally) and waits for want on screen (order[0]
-// above order[1] when set, gone not), or for any change of the screen
-// without want.
+// above order[1] when set, gone not), or without want for the cursor (the
+// row marked '>') one line down: any change of the screen, as before,
+// was met by a refresh's status line in 0 ms.
 func (p *pane) press(keys string, limit time.Duration, order [2]string, gone string, want ...string) (time.Duration, bool) {
 	before := p.screen()
+	cursor := cursorLine(before)
 	start := time.Now()
 	p.send(keys)
 	for time.Since(start) < limit {
 		s := p.screen()
-		done := len(want) > 0 || s != before
+		done := len(want) > 0 || (cursor >= 0 && cursorLine(s) == cursor+1)
 		for _, w := range want {
 			done = done && strings.Contains(s, w)
 		}
@@ -282,6 +284,17 @@ func (p *pane) press(keys string, limit time.Duration, order [2]string, gone str
 		time.Sleep(time.Millisecond)
 	}
 	return 0, false
+}
+
+// cursorLine is the line of screen that starts with the list's cursor
+// mark, or -1.
+func cursorLine(screen string) int {
+	for i, l := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(l, ">") {
+			return i
+		}
+	}
+	return -1
 }
 
 // peakRSS is VmHWM of the pane's process, in bytes.

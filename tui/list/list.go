@@ -460,6 +460,30 @@ func (m *Model) resort() tea.Cmd {
 	return listCmd(m.readCtx(), m.src, m.box, m.seq, l)
 }
 
+// reverseRead shows the rows already read in the reversed order at once,
+// the cursor on its message and line: every order ends in the key, so its
+// reverse is the rows read backwards (the reads resort starts then
+// replace them). At 1M messages the reversed order's page took 30-45 ms
+// to show while the whole list of the order before was still read. Not
+// for threads, nor for a page when the cursor has not moved: the page
+// backwards is not the top of the reversed order.
+func (m *Model) reverseRead() {
+	keep := m.anchor()
+	filtering := m.filter != "" && m.filterErr == nil
+	if m.threaded || !m.long() || (keep == 0 && (!m.full || filtering && m.mpartial)) {
+		return
+	}
+	m.all = slices.Clone(m.all)
+	slices.Reverse(m.all)
+	if m.matched != nil {
+		l := *m.matched
+		l.IDs = slices.Clone(l.IDs)
+		slices.Reverse(l.IDs)
+		m.matched = &l
+	}
+	m.rebuildKeeping(keep, -1)
+}
+
 // long reports whether the list is long enough that a new sort or filter
 // shows a page of it first.
 func (m *Model) long() bool { return !m.full || len(m.all) > FirstPage }
@@ -727,6 +751,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, m.resort()
 	case key.Matches(msg, k.Reverse):
 		m.rev = !m.rev
+		m.reverseRead()
 		return m, m.resort()
 	case key.Matches(msg, k.Search):
 		m.prompt = promptSearch

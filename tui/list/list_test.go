@@ -608,8 +608,16 @@ func TestLongListShowsThePageAroundTheCursorFirst(t *testing.T) {
 			t.Fatalf("%s: marked %v", step, got)
 		}
 	}
-	for _, k := range []string{"o", "o", "O", "o"} {
+	for _, k := range []string{"o", "o", "O", "o", "O"} {
 		m2, cmd := m.Update(fixture.Key(k))
+		if k == "O" {
+			// Reversed at once, before any read: the row above the
+			// cursor is the one that was below it.
+			if got := selectedKey(t, m2); got != want || m2.cursor-m2.offset != line || m2.rows[m2.cursor-1] != m.rows[m.cursor+1] {
+				t.Fatalf("O: before the read, cursor on %s at line %d, rows %v around it (were %v)", got, m2.cursor-m2.offset,
+					m2.rows[m2.cursor-1:m2.cursor+2], m.rows[m.cursor-1:m.cursor+2])
+			}
+		}
 		msg, ok := cmd().(RowsListedMsg)
 		if !ok || !msg.Partial || len(msg.All.IDs) > 2*FirstPage {
 			t.Fatalf("%s: first read %T partial=%v of %d ids", k, msg, msg.Partial, len(msg.All.IDs))
