@@ -140,6 +140,12 @@ func FuzzCountAttachments(f *testing.F) {
 	f.Add([]byte(hdr + "--B\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n--B\r\n" + txt + "--B--\r\n\r\n--B\r\n" + att + "--B--\r\n\r\n"))
 	// A closing delimiter with trailing text, and one with blanks.
 	f.Add([]byte(hdr + "--B\r\n" + txt + "--B--x\r\n--B\r\n" + att + "--B-- \r\n\r\n"))
+	// Content the count does not decode (RawContent) and Parse does:
+	// corrupt base64 in an attachment, an undeclared and an unknown
+	// charset, quoted-printable cut mid-escape.
+	f.Add([]byte(hdr + "--B\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!*&^%JVBERi0\r\n" +
+		"--B\r\nContent-Type: text/plain; charset=x-nonsense\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nab=E\r\n" +
+		"--B\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n/////w==\r\n--B--\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		whole, ok := CountAttachments(raw, int64(len(raw)))
 		if v := Parse(raw); !ok && !v.Source {

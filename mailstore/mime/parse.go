@@ -30,14 +30,19 @@ var parser = enmime.NewParser(
 )
 
 // countParser is parser without charset detection (a quarter of the CPU
-// of indexing): CountAttachments needs only the tree's shape, and which
-// part is an attachment does not depend on the charset of any text.
+// of indexing) and without decoding content at all (RawContent: an
+// undeclared charset was still detected, and every part's base64 or
+// quoted-printable decoded; 18% of the bytes a count allocates):
+// CountAttachments needs only the tree's shape, and which part is an
+// attachment depends on its headers, not on its content or charset
+// (FuzzCountAttachments holds the count to Parse's).
 var countParser = enmime.NewParser(
 	enmime.SkipMalformedParts(true),
 	enmime.MultipartWOBoundaryAsSinglePart(true),
 	enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
 	enmime.DisableTextConversion(true),
 	enmime.DisableCharacterDetection(true),
+	enmime.RawContent(true),
 )
 
 // rawParser reads the same tree without decoding content, for the rare
