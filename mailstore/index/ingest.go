@@ -67,8 +67,8 @@ func ingestPage(ctx context.Context, db *sql.DB, bucket string, page []mailstore
 		keys[i] = o.Key
 	}
 	type old struct {
-		etag         string
-		stale, wrong bool
+		etag  string
+		stale bool
 	}
 	have := map[string]old{}
 	rows, err := tx.QueryContext(ctx, `SELECT key, etag, stale, missing FROM messages
