@@ -125,10 +125,7 @@ func mayBeClosed(head []byte) bool {
 	if h.Stop != stopBlank {
 		return false
 	}
-	var boundaries [][]byte
-	for _, m := range boundaryParam().FindAllSubmatch(head[:h.Body], -1) {
-		boundaries = append(boundaries, append(m[1], m[2]...))
-	}
+	boundaries := boundaryParams(head[:h.Body])
 	for i := h.Body; i < len(head); {
 		line, next, complete := nextLine(head, i)
 		if complete && next < len(head) && isTerminator(line, boundaries) {
@@ -151,10 +148,7 @@ func cutAtPartHeader(head []byte) (cut []byte, parts bool) {
 	if h.Stop == stopEOF {
 		return head, false
 	}
-	var boundaries [][]byte
-	for _, m := range boundaryParam().FindAllSubmatch(head, -1) {
-		boundaries = append(boundaries, append(m[1], m[2]...))
-	}
+	boundaries := boundaryParams(head)
 	first, last := -1, -1
 	for i := h.Body; i < len(head); {
 		line, next, _ := nextLine(head, i)
@@ -180,9 +174,43 @@ func cutAtPartHeader(head []byte) (cut []byte, parts bool) {
 	return head[:last], last > first
 }
 
-// boundaryParam finds the boundary parameters of Content-Type fields,
-// quoted or not.
-var boundaryParam = lazyregexp.New(`(?i)boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^;"\s]+))`)
+// boundaryParam is a boundary parameter of a Content-Type field, quoted or
+// not, at the start of the text.
+var boundaryParam = lazyregexp.New(`^(?i)boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^;"\s]+))`)
+
+// boundaryParams returns the value of every boundary parameter in b, as the
+// unanchored expression's FindAll would, left to right and not
+// overlapping. The expression runs only where "boundary" starts (any case;
+// found by a byte search): run over every byte of a 16 KiB first range, it
+// was 5% of the CPU of a cold index.
+func boundaryParams(b []byte) [][]byte {
+	var out [][]byte
+	for i := 0; i < len(b); {
+		j := bytes.IndexAny(b[i:], "bB")
+		if j < 0 {
+			break
+		}
+		at := i + j
+		if len(b)-at < len("boundary") || !bytes.EqualFold(b[at:at+len("boundary")], []byte("boundary")) {
+			i = at + 1
+			continue
+		}
+		m := boundaryParam().FindSubmatchIndex(b[at:])
+		if m == nil {
+			i = at + 1
+			continue
+		}
+		var v []byte
+		for k := 2; k < len(m); k += 2 {
+			if m[k] >= 0 {
+				v = append(v, b[at+m[k]:at+m[k+1]]...)
+			}
+		}
+		out = append(out, v)
+		i = at + m[1]
+	}
+	return out
+}
 
 // isDelimiter reports whether line (without its line end) is "--" and one
 // of boundaries, then nothing but an optional "--" and blanks.

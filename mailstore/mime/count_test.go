@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -158,6 +159,35 @@ func FuzzCountAttachments(f *testing.F) {
 			n, exact := CountAttachments(raw[:cut], int64(len(raw)))
 			if exact && n != whole || n > whole {
 				t.Fatalf("cut at %d of %d: %d (exact %v), whole %d", cut, len(raw), n, exact, whole)
+			}
+		}
+	})
+}
+
+// FuzzBoundaryParams: the byte search and anchored expression find what
+// the expression unanchored over every byte finds.
+func FuzzBoundaryParams(f *testing.F) {
+	for _, s := range []string{
+		"Content-Type: multipart/mixed; boundary=B\r\n",
+		"content-type: multipart/alternative;\r\n\tBOUNDARY = \"a b;c\"\r\n\r\n--a b;c\r\n",
+		"boundary=boundary=x; boundary=\"\" Boundary\t=\ty bboundary=z boundar",
+		"no parameter here, only bbb and a boundary without a value: boundary= ;",
+	} {
+		f.Add([]byte(s))
+	}
+	unanchored := regexp.MustCompile(`(?i)boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^;"\s]+))`)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want [][]byte
+		for _, m := range unanchored.FindAllSubmatch(b, -1) {
+			want = append(want, append(append([]byte{}, m[1]...), m[2]...))
+		}
+		got := boundaryParams(b)
+		if len(got) != len(want) {
+			t.Fatalf("%q: %q, want %q", b, got, want)
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("%q: %q, want %q", b, got, want)
 			}
 		}
 	})
