@@ -63,26 +63,32 @@ func isMboxFromLine(line []byte) bool {
 // holds beyond RFC 5322: whitespace before the colon ("Subject :") and 8-bit
 // bytes in the name; it rejects names with inner whitespace, which are
 // body text or an mbox line.
-func fieldName(line []byte) (name string, colon int, ok bool) {
+func fieldName(line []byte) (name []byte, colon int, ok bool) {
 	colon = bytes.IndexByte(line, ':')
 	if colon <= 0 {
-		return "", 0, false
+		return nil, 0, false
 	}
 	n := bytes.TrimRight(line[:colon], " \t")
 	if len(n) == 0 {
-		return "", 0, false
+		return nil, 0, false
 	}
 	for _, c := range n {
 		if c <= ' ' || c == 0x7f {
-			return "", 0, false
+			return nil, 0, false
 		}
 	}
-	return strings.ToValidUTF8(string(n), "\uFFFD"), colon, true
+	return n, colon, true
 }
 
 // scanHeader reads the header block at the start of b. It never fails: the
 // worst case is a header with no fields, the whole input being body.
-func scanHeader(b []byte) scannedHeader {
+func scanHeader(b []byte) scannedHeader { return scanHeaderOf(b, true) }
+
+// scanHeaderOf is scanHeader, which keeps the fields and the warnings only
+// when fields is set: HeaderEnd, which runs on every range an index reads,
+// needs only where the block ends (a third of scanHeader's CPU in a cold
+// index went to fields it dropped).
+func scanHeaderOf(b []byte, fields bool) scannedHeader {
 	var h scannedHeader
 	i := 0
 	if line, next, complete := nextLine(b, 0); complete && isMboxFromLine(line) {
@@ -91,11 +97,12 @@ func scanHeader(b []byte) scannedHeader {
 	}
 	var value []byte // the value of the field being read, nil if none
 	name := ""
+	inField := false // a field is being read
 	flush := func() {
-		if value != nil || name != "" {
+		if inField && fields {
 			h.Fields = append(h.Fields, rawField{Name: name, Value: string(bytes.TrimSpace(value))})
 		}
-		name, value = "", nil
+		name, value, inField = "", nil, false
 	}
 	for i < len(b) {
 		line, next, complete := nextLine(b, i)
@@ -109,8 +116,13 @@ func scanHeader(b []byte) scannedHeader {
 			i = next
 			continue
 		case line[0] == ' ' || line[0] == '\t':
-			if name == "" {
-				h.Warnings = append(h.Warnings, "header begins with a continuation line")
+			if !inField {
+				if fields {
+					h.Warnings = append(h.Warnings, "header begins with a continuation line")
+				}
+				break
+			}
+			if !fields {
 				break
 			}
 			// Unfold. RFC 5322 only removes the line break, but the white
@@ -136,8 +148,11 @@ func scanHeader(b []byte) scannedHeader {
 				return h
 			}
 			flush()
-			name = n
-			value = append([]byte{}, line[colon+1:]...)
+			inField = true
+			if fields {
+				name = strings.ToValidUTF8(string(n), "\uFFFD")
+				value = append([]byte{}, line[colon+1:]...)
+			}
 		}
 		i = next
 	}
@@ -154,7 +169,7 @@ func scanHeader(b []byte) scannedHeader {
 // would not find a blank line that belongs to the header (so for data that
 // does not begin with a header at all it returns 0).
 func HeaderEnd(b []byte) int {
-	h := scanHeader(b)
+	h := scanHeaderOf(b, false)
 	switch h.Stop {
 	case stopBlank:
 		return h.Body

@@ -98,3 +98,29 @@ func TestScanHeaderLongFold(t *testing.T) {
 		t.Errorf("unfolded X-SES-RECEIPT length = %d, want %d", got, want)
 	}
 }
+
+// FuzzHeaderEnd: the scan without fields (HeaderEnd's) ends the header
+// block where the scan with them does.
+func FuzzHeaderEnd(f *testing.F) {
+	for _, s := range []string{
+		"From: a@example.com\r\nSubject: hi\r\n\r\nbody",
+		" folded first\r\nX: y\r\n\r\n",
+		"From sender Mon Jan  1 00:00:00 2024\nTo: b\n\tfolded\n\nbody",
+		"Subject: no blank line\r\nthis is body text\r\n",
+		"X-A : spaced\r\nBad Name: no\r\n\r\n",
+		"Subject: cut sho",
+		"Subject: x\r\n\r",
+		"\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		with, without := scanHeaderOf(b, true), scanHeaderOf(b, false)
+		if with.Start != without.Start || with.Body != without.Body || with.Stop != without.Stop {
+			t.Fatalf("%q: with fields %d %d %v, without %d %d %v", b, with.Start, with.Body, with.Stop, without.Start, without.Body, without.Stop)
+		}
+		if len(without.Fields) != 0 || len(without.Warnings) != 0 {
+			t.Fatalf("%q: the scan without fields kept %d fields, %d warnings", b, len(without.Fields), len(without.Warnings))
+		}
+	})
+}
