@@ -22,7 +22,8 @@ import (
 // through the same simulated network, by binaries built from different
 // commits: BENCH_BINS is a comma list of sesbox binaries (default: this
 // checkout's), each run BENCH_COLD_RUNS times (default 3), alternating,
-// every run into a fresh index. It prints each run's wall and CPU per
+// every run into a fresh index (with BENCH_PROFILE, a CPU profile of each:
+// cold-<binary>-<run>.pprof). It prints each run's wall and CPU per
 // message: an A/B of a change to the index path, in one run, which the
 // whole bench (minutes apart, a 10-15% spread between runs on a shared
 // machine) cannot give.
@@ -45,8 +46,8 @@ func TestBenchColdIndex(t *testing.T) {
 	defer ps.Close()
 	peak := buildPeakRSS(t)
 	for r := range runs {
-		for _, bin := range bins {
-			res := runPeak(t, peak, bin, sesboxEnv(t, ps.URL), "index")
+		for b, bin := range bins {
+			res := runPeak(t, peak, bin, profiled(sesboxEnv(t, ps.URL), fmt.Sprintf("cold-%d-%d", b+1, r+1)), "index")
 			fmt.Printf("run %d  %-40s  %6.2f s  %5.3f ms CPU/message  peak RSS %4.0f MB\n",
 				r+1, bin, res.wall.Seconds(), float64(res.cpu)/float64(n)/1e6, float64(res.maxRSS)/1e6)
 		}
