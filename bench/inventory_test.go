@@ -232,50 +232,31 @@ func queueLatency(t *testing.T, bin string, srv *peer.S3, rep *report) {
 	queueURL = qt.QueueUrl
 	if d, ok := tuiQueueLatency(t, bin, env, send); ok {
 		rep.add("queue -> TUI row on screen", d.Seconds()*1000, "ms", "", "< 2 s", yes(d < 2*time.Second),
-			"SendMessage to the subject on screen, tmux 120x36, pane polled every 5 ms")
+			"SendMessage to the subject on screen, tmux 120x36, through a tmux control client polled every 1 ms")
 	}
 }
 
-// tuiQueueLatency opens the TUI on the queue's (empty) mailbox in tmux and
-// times a notification sent once it is up until its subject is on screen.
+// tuiQueueLatency opens the TUI on the queue's (empty) mailbox in tmux (see
+// pane) and times a notification sent once it is up until its subject is
+// on screen.
 func tuiQueueLatency(t *testing.T, bin string, env []string, send func(subject string)) (time.Duration, bool) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Log("tmux not installed: queue to TUI latency not measured")
 		return 0, false
 	}
-	sock := filepath.Join(t.TempDir(), "tmux.sock")
-	tm := func(args ...string) string {
-		out, _ := exec.Command("tmux", append([]string{"-S", sock}, args...)...).Output()
-		return string(out)
-	}
-	defer tm("kill-server")
-	var envArgs []string
-	for _, e := range env {
-		if strings.HasPrefix(e, "XDG_") || strings.HasPrefix(e, "AWS_") {
-			envArgs = append(envArgs, "-e", e)
-		}
-	}
-	tm(append(append([]string{"new-session", "-d", "-x", "120", "-y", "36"}, envArgs...), bin)...)
-	poll := func(what string, limit time.Duration) (time.Duration, bool) {
-		start := time.Now()
-		for time.Since(start) < limit {
-			if strings.Contains(tm("capture-pane", "-p"), what) {
-				return time.Since(start), true
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		t.Logf("TUI: no %q after %v:\n%s", what, limit, tm("capture-pane", "-p"))
-		return 0, false
-	}
+	p := startPane(t, env, 120, 36, bin)
+	defer p.kill()
 	// Up, with its first long poll waiting: the warm-up message shows.
 	send("tui-warmup")
-	if _, ok := poll("tui-warmup", 30*time.Second); !ok {
+	if _, ok := p.waitFor(30*time.Second, "tui-warmup"); !ok {
+		t.Logf("TUI: no warm-up message after 30 s:\n%s", p.screen())
 		return 0, false
 	}
 	time.Sleep(500 * time.Millisecond)
 	start := time.Now()
 	send("tui-probe")
-	if _, ok := poll("tui-probe", 30*time.Second); !ok {
+	if _, ok := p.waitFor(30*time.Second, "tui-probe"); !ok {
+		t.Logf("TUI: no probe message after 30 s:\n%s", p.screen())
 		return 0, false
 	}
 	return time.Since(start), true

@@ -145,6 +145,11 @@ type Model struct {
 	// follows its message through refreshes, sorts and filters; until
 	// then it stays on the first row, as in mutt and aerc.
 	moved bool
+	// edge is a g (-1) or G (+1) pressed while only a page of the list
+	// was read, or while a new order's was: the rows shown then are not
+	// the list's, so the cursor goes to the edge again each time rows
+	// come, until the whole list has (0: none).
+	edge int
 
 	marked map[string]int64 // key -> row id
 
@@ -239,7 +244,7 @@ func (m *Model) Reload() tea.Cmd {
 	m.seq++
 	m.loading, m.dirty = true, false
 	l := listing{by: m.by, rev: m.rev, threads: m.threaded}
-	if m.filter != "" && m.filterErr == nil {
+	if m.filterSet() {
 		m.fseq++
 		l.filter, l.fseq = &m.q, m.fseq
 	}
@@ -445,7 +450,7 @@ func (m *Model) SetSort(by query.SortField, rev bool) tea.Cmd {
 // message (once moved) when the rows come. A long list shows the page
 // around that message first (from the order's index), then all of it.
 func (m *Model) resort() tea.Cmd {
-	m.loading = false // the read in flight is of the old order
+	m.loading, m.edge = false, 0 // the read in flight is of the old order
 	m.tall, m.tpos, m.threads = nil, nil, nil
 	if !m.long() {
 		return m.Reload()
@@ -453,7 +458,7 @@ func (m *Model) resort() tea.Cmd {
 	m.seq++
 	m.loading, m.dirty = true, false
 	l := listing{by: m.by, rev: m.rev, limit: FirstPage, anchor: m.anchor(), near: m.near()}
-	if m.filter != "" && m.filterErr == nil {
+	if m.filterSet() {
 		m.fseq++
 		l.filter, l.fseq = &m.q, m.fseq
 	}
@@ -469,8 +474,7 @@ func (m *Model) resort() tea.Cmd {
 // backwards is not the top of the reversed order.
 func (m *Model) reverseRead() {
 	keep := m.anchor()
-	filtering := m.filter != "" && m.filterErr == nil
-	if m.threaded || !m.long() || (keep == 0 && (!m.full || filtering && m.mpartial)) {
+	if m.threaded || !m.long() || (keep == 0 && m.partial()) {
 		return
 	}
 	m.all = slices.Clone(m.all)
@@ -590,9 +594,12 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	return m, tea.Batch(cmd, m.Fetch())
 }
 
+// filterSet reports whether a filter that parses is set.
+func (m Model) filterSet() bool { return m.filter != "" && m.filterErr == nil }
+
 // filtering reports whether the matches of the filter are being read.
 func (m Model) filtering() bool {
-	return m.filter != "" && m.filterErr == nil && m.mseq != m.fseq
+	return m.filterSet() && m.mseq != m.fseq
 }
 
 // listed takes a reading of the whole list.
@@ -601,7 +608,7 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 		return nil
 	}
 	if msg.Err != nil {
-		m.loading = false
+		m.loading, m.edge = false, 0
 		return nil // the mailbox page shows it
 	}
 	keep := m.anchor()
@@ -625,12 +632,12 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	if msg.Partial {
 		at = msg.At
 	}
+	m.loading = false
 	m.rebuildKeeping(keep, at)
 	// The rows that were on screen, read again (a refresh, a read mark);
 	// the others read before stay until they are far from the screen, so
 	// that nothing on it blanks while the new rows are read.
 	m.keep(nil, msg.Rows)
-	m.loading = false
 	if msg.Partial || m.dirty {
 		return m.Reload()
 	}
@@ -688,7 +695,7 @@ func (m *Model) Fetch() tea.Cmd {
 	// jump (G, a sort, a filter cleared) shows in the next frame, not
 	// after some 400 rows are read (0.3 ms against 5-13 at 1M messages).
 	top, bottom := min(hi, max(lo, m.offset)), min(hi, m.offset+m.rowsHeight())
-	return tea.Batch(m.fetch(m.rows[top:bottom]), m.fetch(m.rows[lo:top]), m.fetch(m.rows[bottom:hi]))
+	return tea.Batch(m.fetch(m.rows[top:bottom]), m.fetch(slices.Concat(m.rows[lo:top], m.rows[bottom:hi])))
 }
 
 // fetch reads the summaries of those of rows not read nor asked for yet
@@ -729,8 +736,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.move(-page)
 	case key.Matches(msg, k.Top):
 		m.move(-len(m.rows))
+		m.edgeWhenRead(-1)
 	case key.Matches(msg, k.Bottom):
 		m.move(len(m.rows))
+		m.edgeWhenRead(1)
 	case key.Matches(msg, k.Open):
 		if m.filtering() {
 			m.open = true // once the matches are shown
@@ -963,9 +972,26 @@ func nextSort(by query.SortField) query.SortField {
 }
 
 func (m *Model) move(delta int) {
-	m.moved = true
+	m.moved, m.edge = true, 0
 	m.cursor = min(max(m.cursor+delta, 0), max(len(m.rows)-1, 0))
 	m.scroll()
+}
+
+// edgeWhenRead keeps a jump to the first (-1) or last (+1) row for when
+// the whole list is read, if only a page of it is.
+func (m *Model) edgeWhenRead(dir int) {
+	if m.partial() {
+		m.edge = dir
+	}
+}
+
+// partial reports whether the rows shown are a page of the list only, or
+// of an order or a filter before its rows are read.
+func (m *Model) partial() bool {
+	if m.filterSet() {
+		return m.mpartial || m.mseq != m.fseq
+	}
+	return !m.full || m.loading
 }
 
 // scroll keeps the cursor on screen.
@@ -1038,7 +1064,7 @@ func (m *Model) toggleMark() tea.Cmd {
 // one): their keys are read from the index, a chunk at a time.
 func (m *Model) markAllMatching() tea.Cmd {
 	ids, q, partial := m.all, query.Query{}, !m.full
-	if m.filter != "" && m.filterErr == nil && m.matched != nil {
+	if m.filterSet() && m.matched != nil {
 		ids, q, partial = m.matched.IDs, m.q, m.mpartial
 	}
 	ctx, src, box, by, rev := m.ctx, m.src, m.box, m.by, m.rev
@@ -1122,7 +1148,7 @@ func (m *Model) toggleFold() {
 // index, and the rows change when they come. A filter that does not parse
 // yet (the user is still typing) leaves the previous result on screen.
 func (m *Model) setFilter(s string) tea.Cmd {
-	m.filter = s
+	m.filter, m.edge = s, 0
 	if m.cancel != nil {
 		m.cancel() // a read of the filter typed before is not wanted now
 		m.cancel = nil
@@ -1196,7 +1222,7 @@ func (m *Model) anchor() int64 {
 // on row at of a page read around it (at >= 0: the next message), else
 // where it was.
 func (m *Model) rebuildKeeping(keep int64, at int) {
-	filtering := m.filter != "" && m.filterErr == nil
+	filtering := m.filterSet()
 	if filtering && m.matched == nil {
 		return // the rows change when the matches come
 	}
@@ -1220,6 +1246,10 @@ func (m *Model) rebuildKeeping(keep int64, at int) {
 		m.cursor, m.offset = at, at-line
 	}
 	m.scroll()
+	if edge := m.edge; edge != 0 {
+		m.move(edge * len(m.rows))
+		m.edgeWhenRead(edge)
+	}
 }
 
 func (m *Model) buildThreadRows(filtering bool) {

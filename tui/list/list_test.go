@@ -705,3 +705,52 @@ func TestFetchReadsTheScreenFirst(t *testing.T) {
 		t.Fatal("a second Fetch reads again what is asked for")
 	}
 }
+
+// A g or G pressed while only a page of a long list is read (or before
+// the page of a new order comes) goes to the edge of the rows shown at
+// once and to the list's when the whole list comes; a key that moves the
+// cursor after it drops it.
+func TestEdgeKeysOnAPageGoToTheListsEdge(t *testing.T) {
+	const n = 3 * FirstPage
+	m, _ := newListOf(t, 120, 30, fixture.Many(n))
+	m, _ = press(t, m, "j", "j")
+	for _, tc := range []struct {
+		keys   []string
+		edge   int  // 0: the cursor stays where the keys left it
+		before bool // pressed before the page of the new order comes
+	}{
+		{[]string{"G"}, 1, false},
+		{[]string{"g"}, -1, false},
+		{[]string{"G", "k"}, 0, false},
+		{[]string{"G"}, 1, true},
+		{[]string{"g"}, -1, true},
+	} {
+		m2, cmd := m.Update(fixture.Key("o"))
+		if tc.before {
+			m2, _ = press(t, m2, tc.keys...)
+		}
+		msg, ok := cmd().(RowsListedMsg)
+		if !ok || !msg.Partial {
+			t.Fatalf("%v: first read %T partial=%v", tc.keys, msg, msg.Partial)
+		}
+		m2, next := m2.Update(msg)
+		if !tc.before {
+			m2, _ = press(t, m2, tc.keys...)
+		}
+		var onPage string
+		if tc.edge == 0 {
+			onPage = selectedKey(t, m2)
+		}
+		m2, _ = settle(m2, next)
+		if len(m2.rows) != n || m2.Counts().Partial {
+			t.Fatalf("%v: %d rows after the whole list, partial %v", tc.keys, len(m2.rows), m2.Counts().Partial)
+		}
+		switch want := map[int]int{1: n - 1, -1: 0}[tc.edge]; {
+		case tc.edge == 0 && selectedKey(t, m2) != onPage:
+			t.Fatalf("%v: cursor on %s after the whole list, was on %s", tc.keys, selectedKey(t, m2), onPage)
+		case tc.edge != 0 && m2.cursor != want:
+			t.Fatalf("%v: cursor on row %d after the whole list, want %d", tc.keys, m2.cursor, want)
+		}
+		m = m2
+	}
+}
