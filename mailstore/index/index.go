@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
@@ -148,7 +149,7 @@ func put(ctx context.Context, db *sql.DB, bucket string, sums []mailstore.Summar
 		if err != nil {
 			return fmt.Errorf("index %s: %w", s.Key, err)
 		}
-		fts[i].Subject, fts[i].Sender, fts[i].Recipients = s.Subject, s.From.String(), ftsRecipients(s)
+		fts[i].Subject, fts[i].Sender, fts[i].Recipients = query.FoldKey(s.Subject), query.FoldKey(s.From.String()), query.FoldKey(ftsRecipients(s))
 	}
 	// A key put twice in one batch has one row: its last summary wins.
 	last := make(map[int64]int, len(fts))
@@ -175,7 +176,13 @@ func put(ctx context.Context, db *sql.DB, bucket string, sums []mailstore.Summar
 	return nil
 }
 
-// ftsRow is one row of messages_fts, as put passes it in bulk.
+// ftsRow is one row of messages_fts, as put passes it in bulk. Its text
+// is lower-cased as q.Match lower-cases what it looks in (query.FoldKey,
+// a rune for a rune), and the terms looked up are lower-cased the same
+// way: the tokenizer's own folding then meets the same runes on both
+// sides. Left to it alone, a row with a capital it does not fold as Go
+// does ("İ", Georgian Mtavruli) was not found by a term q.Match finds in
+// it (schema 10).
 type ftsRow struct {
 	RowID      int64  `json:"r"`
 	Subject    string `json:"s"`

@@ -24,7 +24,7 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 9
+	schemaVersion = 10
 )
 
 // indexDate is the index schema 7 has (the tables are schema 5's): queries
@@ -49,6 +49,22 @@ var v8Steps = []string{
 }
 
 const indexPending = `CREATE INDEX IF NOT EXISTS messages_pending ON messages(bucket, date, key) WHERE headers_pending=1;`
+
+// v10Steps move a schema 9 index to schema 10, whose full-text rows hold
+// their text lower-cased by Go (see ftsRow). The rows written before hold
+// it as it came, which the trigram tokenizer folds by tables of its own:
+// for ASCII the same as Go; for the rest not always ("İ" stays "İ", Go's
+// lower case is "i"), so `/istanbul` or `/İstanbul` missed a subject
+// "İstanbul" that q.Match finds. Only rows with a character past ASCII
+// are written again: length() counts characters, of a blob bytes.
+var v10Steps = []string{
+	`CREATE TEMP TABLE refold AS SELECT rowid AS r, subject, sender, recipients FROM messages_fts
+		WHERE length(subject||sender||recipients) <> length(CAST(subject||sender||recipients AS BLOB))`,
+	`DELETE FROM messages_fts WHERE rowid IN (SELECT r FROM refold)`,
+	`INSERT INTO messages_fts(rowid, subject, sender, recipients)
+		SELECT r, ` + foldFunc + `(subject), ` + foldFunc + `(sender), ` + foldFunc + `(recipients) FROM refold`,
+	`DROP TABLE temp.refold`,
+}
 
 // indexSorts are schema 9's: one index per order the list sorts in other
 // than by date (sender and subject on their fold keys, as sortCols sorts),
@@ -439,36 +455,42 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 9 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 10 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
 	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
-		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v7Steps, v8Steps, indexSorts)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v7Steps, v8Steps, indexSorts, v10Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
 		}
-		return "the index was upgraded to schema 9 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 10 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case version == 3 && hasFTS && slices.Equal(cols, columnsV3):
-		if err := migrate(ctx, db, slices.Concat(v5Steps, v7Steps, v8Steps, indexSorts)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v5Steps, v7Steps, v8Steps, indexSorts, v10Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 3: %w", err)
 		}
-		return "the index was upgraded to schema 9 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 10 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case (version == 5 || version == 6) && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v7Steps, v8Steps, indexSorts)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v7Steps, v8Steps, indexSorts, v10Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema %d: %w", version, err)
 		}
 		return "", nil
 	case version == 7 && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v8Steps, indexSorts)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v8Steps, indexSorts, v10Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 7: %w", err)
 		}
 		return "", nil
 	case version == 8 && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, indexSorts); err != nil {
+		if err := migrate(ctx, db, slices.Concat(indexSorts, v10Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 8: %w", err)
 		}
 		// Building them reads every row once: 34 s at 1M messages.
-		return "the index was upgraded to schema 9 (an index for each sort order)", nil
+		return "the index was upgraded to schema 10 (an index for each sort order)", nil
+	case version == 9 && hasFTS && slices.Equal(cols, columnsV8) &&
+		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
+		if err := migrate(ctx, db, v10Steps); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 9: %w", err)
+		}
+		return "", nil
 	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
 		return "", nil
@@ -581,7 +603,7 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
-	}, slices.Concat(v3Steps, v7Steps, v8Steps, indexSorts)...) {
+	}, slices.Concat(v3Steps, v7Steps, v8Steps, indexSorts, v10Steps)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -604,7 +626,7 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1`,
-	}, slices.Concat(v3Steps, v7Steps, v8Steps, indexSorts)...) {
+	}, slices.Concat(v3Steps, v7Steps, v8Steps, indexSorts, v10Steps)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
