@@ -27,6 +27,7 @@ var parser = enmime.NewParser(
 	enmime.MultipartWOBoundaryAsSinglePart(true),
 	enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
 	enmime.DisableTextConversion(true),
+	enmime.SetCustomParseMediaType(parseMediaType),
 )
 
 // countParser is parser without charset detection (a quarter of the CPU
@@ -43,6 +44,7 @@ var countParser = enmime.NewParser(
 	enmime.DisableTextConversion(true),
 	enmime.DisableCharacterDetection(true),
 	enmime.RawContent(true),
+	enmime.SetCustomParseMediaType(parseMediaType),
 )
 
 // rawParser reads the same tree without decoding content, for the rare
@@ -52,6 +54,7 @@ var rawParser = enmime.NewParser(
 	enmime.MultipartWOBoundaryAsSinglePart(true),
 	enmime.DisableTextConversion(true),
 	enmime.RawContent(true),
+	enmime.SetCustomParseMediaType(parseMediaType),
 )
 
 // Parse parses a whole raw message into a View. It never returns nil and
