@@ -245,6 +245,11 @@ func TestRewriteHeaderOnly(t *testing.T) {
 		// an empty line cut short (body "\r"), as net/mail reads it.
 		{"From: a@x.com\n\r", "From: a at x.com <info@example.com>\nReply-To: a@x.com\n\r"},
 		{"From: a@x.com\nX: y\r", "From: a at x.com <info@example.com>\nX: y\r\r\nReply-To: a@x.com\n"},
+		// Found by FuzzRewrite: the From ends in an unterminated blank-only
+		// continuation line, which the Reply-To copy leaves out: the copy
+		// already ends in a line ending, and a second one was an empty line.
+		{"From: a@x.com\n ", "From: a at x.com <info@example.com>\nReply-To: a@x.com\n"},
+		{"X: 1\r\nFrom: a@x.com\r\n \t", "X: 1\r\nFrom: a at x.com <info@example.com>\r\nReply-To: a@x.com\r\n"},
 	}
 	for _, c := range cases {
 		if got := mustRewrite(t, Config{}, c.in); got != c.want {
