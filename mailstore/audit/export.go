@@ -321,25 +321,20 @@ func isFromLine(line []byte) bool {
 }
 
 // envelopeSender is the Return-Path address when it is a plain address,
-// else MAILER-DAEMON (the From_ line is a single token).
+// else MAILER-DAEMON (the From_ line is a single token). Only the first
+// field counts: SES writes its Return-Path at the very top of the block it
+// prepends, and a Return-Path anywhere below (SES wrote none, or the
+// object was not stored by SES) is the sender's own, so trusting it would
+// let a forged field name the envelope sender.
 func envelopeSender(raw []byte) string {
-	end := len(raw)
-	if i := bytes.Index(raw, []byte("\n\r\n")); i >= 0 && i < end {
-		end = i
+	line, _, _ := bytes.Cut(raw, []byte("\n"))
+	k, v, ok := bytes.Cut(line, []byte(":"))
+	if !ok || !strings.EqualFold(string(k), "Return-Path") {
+		return "MAILER-DAEMON"
 	}
-	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 && i < end {
-		end = i
+	a, err := mail.ParseAddress(strings.TrimSpace(string(v)))
+	if err != nil || a.Address == "" || strings.ContainsFunc(a.Address, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) {
+		return "MAILER-DAEMON"
 	}
-	for _, line := range bytes.Split(raw[:end], []byte("\n")) {
-		k, v, ok := bytes.Cut(line, []byte(":"))
-		if !ok || !strings.EqualFold(string(k), "Return-Path") {
-			continue
-		}
-		a, err := mail.ParseAddress(strings.TrimSpace(string(v)))
-		if err != nil || a.Address == "" || strings.ContainsFunc(a.Address, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) {
-			break
-		}
-		return a.Address
-	}
-	return "MAILER-DAEMON"
+	return a.Address
 }

@@ -107,6 +107,11 @@ func TestEnvelopeSender(t *testing.T) {
 		"return-path: <>\n\n":                          "MAILER-DAEMON",
 		"From: x\n\nReturn-Path: <late@example.com>\n": "MAILER-DAEMON",
 		"Return-Path: <a b@example.com>\n\n":           "MAILER-DAEMON",
+		// Only SES's block speaks for SES, and SES writes Return-Path
+		// first: one further down (SES wrote none, for a null sender, or
+		// the object was not stored by SES) is the sender's, and forged.
+		"Received: from x by inbound-smtp.us-east-1.amazonaws.com\r\n for a@b.example;\r\nReturn-Path: <ceo@bank.example>\r\n\r\nbody": "MAILER-DAEMON",
+		"From: x\nReturn-Path: <forged@example.com>\n\n": "MAILER-DAEMON",
 	} {
 		if got := envelopeSender([]byte(raw)); got != want {
 			t.Errorf("envelopeSender(%q) = %q, want %q", raw, got, want)

@@ -249,12 +249,16 @@ func addressList(col int, list []mail.Address) string {
 // alphabet a phrase needs (net/mail's own Address.String leaves a "\\" in
 // such a word, which its parser then refuses). An ASCII name whose quoted
 // form has a run without blanks too long to fold is written as words too,
-// so the line folds between them.
+// so the line folds between them. So is an ASCII name holding "=?": RFC
+// 2047 forbids decoding words in a quoted name, but Python's email and most
+// mail clients do, and a name that reads "=?utf-8?q?x=0D=0ABcc:_y?=" (what
+// an original's doubly encoded name decodes to) would reach them as a line
+// break and a Bcc field; as words it reads as the text it is.
 func headerAddress(a mail.Address) string {
 	if a.Name == "" {
 		return a.String()
 	}
-	if s := a.String(); isASCII(a.Name) && headerfold.LongestRun(s) <= maxRun {
+	if s := a.String(); isASCII(a.Name) && !strings.Contains(a.Name, "=?") && headerfold.LongestRun(s) <= maxRun {
 		return s
 	}
 	return headerfold.Words(a.Name, true) + " <" + a.Address + ">"

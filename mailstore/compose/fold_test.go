@@ -96,6 +96,17 @@ func buildHeaders(t *testing.T, subject string, names []string) {
 	check("From", []mail.Address{from})
 	check("To", to[:1+len(to)/2])
 	check("Cc", to[1+len(to)/2:])
+	// Many readers (Python's email, most mail clients) decode RFC 2047
+	// words inside a quoted display name too, which RFC 2047 forbids and
+	// net/mail does not do: read that way, no field may hold a line break
+	// or read differently from how net/mail reads it.
+	for _, field := range []string{"From", "To", "Cc"} {
+		v := msg.Header.Get(field)
+		lenient, err := dec.DecodeHeader(v)
+		if err == nil && lenient != v && strings.ContainsAny(lenient, "\r\n") {
+			t.Fatalf("%s decodes to a line break where readers decode words in quoted names: %q -> %q", field, v, lenient)
+		}
+	}
 }
 
 // TestBuildFoldsHeaderLines: a 5,000-character Subject, long names with and
@@ -106,6 +117,9 @@ func TestBuildFoldsHeaderLines(t *testing.T) {
 	buildHeaders(t, strings.Repeat("word ", 1000), []string{strings.Repeat("N", 5000), strings.Repeat("Long Name ", 50)})
 	buildHeaders(t, strings.Repeat("日本語", 1000), []string{"Ünïcødé " + strings.Repeat("ä", 900), "B", "C", "D", "E", "F", "G"})
 	buildHeaders(t, "=?"+strings.Repeat("y", 3000)+"?=", []string{"Me", strings.Repeat("\"q\" ", 300)})
+	// A name that reads as an encoded word of CRLF + Bcc: (the original's
+	// name after its own decoding, e.g. an encoded word of an encoded word).
+	buildHeaders(t, "s", []string{"=?utf-8?q?x=0D=0ABcc:_evil@e.com?=", "=?utf-8?b?eA0KQmNjOiBldmlsQGUuY29t?= y", "a =?utf-8?q?=0A?="})
 
 	r := rand.New(rand.NewPCG(10, 5))
 	alphabet := []rune("aB0 .,:;\"'()<>@\\=?_-~\täé€日本語한😀\u0301")
@@ -138,6 +152,7 @@ func FuzzBuildHeaderLines(f *testing.F) {
 	f.Add(strings.Repeat("x", 1000), "Name", "Other")
 	f.Add("Re: "+strings.Repeat("日本語 ", 100), strings.Repeat("N", 1000), "")
 	f.Add("=?utf-8?q?x?=", "a\"b\\c", "(x) <y>")
+	f.Add("s", "=?utf-8?q?=0D=0A?=", "x")
 	f.Fuzz(func(t *testing.T, subject, name1, name2 string) {
 		if len(subject)+len(name1)+len(name2) > 4000 {
 			return

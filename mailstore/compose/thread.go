@@ -24,8 +24,15 @@ const (
 // id or the field (space, angle brackets, quotes, parentheses, comma,
 // semicolon, backslash). Real-world ids that fail this are rare and only
 // cost a thread link; writing them could cost a header.
+//
+// An id holding "=?" is refused too: RFC 2047 forbids encoded words in a
+// msg-id, yet decoders read them there (Python's email with
+// policy.default decodes References and In-Reply-To as unstructured
+// text, and Go's mime.WordDecoder decodes a word inside a token), so an id
+// such as "=?utf-8?q?=0D=0ABcc:_x@y?=" would reach them as a line break
+// and a new field. Without "=?" no decoder finds a word to decode.
 func ValidMessageID(id string) bool {
-	if id == "" || len(id) > maxIDBytes {
+	if id == "" || len(id) > maxIDBytes || strings.Contains(id, "=?") {
 		return false
 	}
 	for i := 0; i < len(id); i++ {

@@ -121,7 +121,11 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 				return nil, err
 			}
 			out = append(out, line...)
-			if len(v) == 0 || v[len(v)-1] != '\n' {
+			// Judge by the line written, not by v: replyToLine leaves out a
+			// blank-only last continuation line, so a From ending in an
+			// unterminated " " gives a line that already ends in its line
+			// ending, and a second one would be an empty line.
+			if len(line) == 0 || line[len(line)-1] != '\n' {
 				out = append(out, eol...)
 			}
 		}

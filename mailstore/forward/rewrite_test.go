@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -244,6 +245,11 @@ func TestRewriteHeaderOnly(t *testing.T) {
 		// an empty line cut short (body "\r"), as net/mail reads it.
 		{"From: a@x.com\n\r", "From: a at x.com <info@example.com>\nReply-To: a@x.com\n\r"},
 		{"From: a@x.com\nX: y\r", "From: a at x.com <info@example.com>\nX: y\r\r\nReply-To: a@x.com\n"},
+		// Found by FuzzRewrite: the From ends in an unterminated blank-only
+		// continuation line, which the Reply-To copy leaves out: the copy
+		// already ends in a line ending, and a second one was an empty line.
+		{"From: a@x.com\n ", "From: a at x.com <info@example.com>\nReply-To: a@x.com\n"},
+		{"X: 1\r\nFrom: a@x.com\r\n \t", "X: 1\r\nFrom: a at x.com <info@example.com>\r\nReply-To: a@x.com\r\n"},
 	}
 	for _, c := range cases {
 		if got := mustRewrite(t, Config{}, c.in); got != c.want {
@@ -260,6 +266,48 @@ func TestRewriteBareCR(t *testing.T) {
 	if got := mustRewrite(t, Config{}, in); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
+}
+
+// TestRewriteFoldsNotAtBareCR: a fold Rewrite makes never follows or
+// precedes a bare CR. A reader that ends lines at a bare CR too (the Lambda's
+// own expressions, Python's email) read "ab\r ab" as a field and its
+// continuation; a fold after the CR, "ab\r\r\n ab", is to it a line, an
+// empty line (the end of the header) and the rest of the header as body.
+func TestRewriteFoldsNotAtBareCR(t *testing.T) {
+	long := strings.Repeat("ab\r ", 400)
+	for _, cfg := range []Config{{}, {SubjectPrefix: "[P] "}} {
+		for _, in := range []string{
+			"From: a@x.com\r\nSubject: " + long + "\r\nContent-Type: text/plain\r\n\r\nbody\r\n",
+			"From: a@x.com\nX-Long: " + strings.Repeat("word \r", 400) + "\nContent-Type: text/plain\n\nbody\n",
+		} {
+			out := mustRewrite(t, cfg, in)
+			if !crReaderSameHeaderEnd(in, out) {
+				t.Errorf("%+v: a reader ending lines at CR finds the header's end elsewhere:\n%.300q", cfg, out)
+			}
+			checkLineLengths(t, cfg, []byte(in), []byte(out))
+		}
+	}
+}
+
+// crReaderSameHeaderEnd reports whether a reader that ends lines at CR, LF
+// or CRLF (Python's email) finds no empty line in out's header unless it
+// finds one in in's header.
+func crReaderSameHeaderEnd(in, out string) bool {
+	empty := func(msg string) bool {
+		h, _ := splitMessage([]byte(msg))
+		h = bytes.TrimSuffix(h, []byte("\n"))
+		h = bytes.TrimSuffix(h, []byte("\r"))
+		if len(h) == 0 {
+			return false // no header (every field removed): nothing to end
+		}
+		for _, l := range regexp.MustCompile(`\r\n|\r|\n`).Split(string(h), -1) {
+			if l == "" {
+				return true
+			}
+		}
+		return false
+	}
+	return empty(in) || !empty(out)
 }
 
 // TestRewrite8Bit is X14: 8-bit bytes in any charset survive byte for byte,

@@ -127,9 +127,13 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 
 // breakable reports whether line may be folded before line[i]: a single
 // space (not a tab: a reader that joins a continuation with one space would
-// turn it into a space) between two visible characters.
+// turn it into a space) between two visible characters. A bare CR (the
+// sender's, passed on by forward) is not one: a reader that ends lines at a
+// bare CR too (Python's email, the SES forwarder Lambda) would read a fold
+// after it, "x\r\r\n y", as an empty line that ends the header.
 func breakable(line []byte, i int) bool {
-	return i > 0 && i+1 < len(line) && line[i] == ' ' && !isBlank(line[i-1]) && !isBlank(line[i+1])
+	return i > 0 && i+1 < len(line) && line[i] == ' ' && !isBlank(line[i-1]) && !isBlank(line[i+1]) &&
+		line[i-1] != '\r' && line[i+1] != '\r'
 }
 
 // LongestLine is the length of the longest line of b, line endings not
