@@ -8,6 +8,7 @@ import (
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/keys"
 	"github.com/sesbox/sesbox/tui/textpage"
+	"github.com/sesbox/sesbox/tui/viewer"
 )
 
 // The overlays: pages of text over the page they describe.
@@ -83,7 +84,24 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, g.Command):
 		return m.openCommandLine()
 	}
-	if top == "" || top == "viewer" {
+	// Opening and stepping are done here, not through the list's and the
+	// viewer's Cmds: keys read in the same burst are handled before any Cmd
+	// answers, so a J after J would find the first step's answer stale and
+	// be dropped, and a p after Enter would land in the list.
+	switch {
+	case top == "" && key.Matches(msg, m.c.Keys.List.Open):
+		if k, ok := m.cur().List().Choose(); ok {
+			return m.open(k)
+		}
+		return m, nil
+	case top == viewer.Kind && key.Matches(msg, m.c.Keys.Viewer.Next, m.c.Keys.Viewer.Prev):
+		d := 1
+		if key.Matches(msg, m.c.Keys.Viewer.Prev) {
+			d = -1
+		}
+		return m.step(viewer.NeighbourRequestedMsg{Key: m.viewer.Viewer().Key(), Delta: d})
+	}
+	if top == "" || top == viewer.Kind {
 		if nm, cmd, ok := m.mailKey(msg); ok {
 			return nm, cmd
 		}

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailcap"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
@@ -228,7 +229,13 @@ func Start(argv []string) error {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
 	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", argv[0], err)
+		err = fmt.Errorf("start %s: %w", argv[0], err)
+		if errors.Is(err, exec.ErrNotFound) {
+			// The usual case on a server or in a container: no xdg-open.
+			// What to do comes first, as everywhere (mailstore.Explain).
+			return &mailstore.HintError{Hint: argv[0] + " is not installed: set $BROWSER or $OPENER to a program that opens files", Err: err}
+		}
+		return err
 	}
 	go func() { _ = cmd.Wait() }()
 	return nil

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailcap"
 )
 
@@ -276,4 +277,20 @@ func TestShow(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("the opener did not get the copy")
+}
+
+// A program that is not installed (xdg-open on a server) says what to do
+// first: set $BROWSER or $OPENER.
+func TestStartMissingProgramHintsFirst(t *testing.T) {
+	err := Start([]string{"sesbox-no-such-opener-xyz", "/tmp/x.html"})
+	if err == nil {
+		t.Fatal("a missing program started")
+	}
+	got := mailstore.Explain(err)
+	if !strings.HasPrefix(got, "sesbox-no-such-opener-xyz is not installed: set $BROWSER") {
+		t.Fatalf("Explain = %q, want the hint first", got)
+	}
+	if !strings.Contains(got, "executable file not found") {
+		t.Fatalf("Explain = %q lost the detail", got)
+	}
 }

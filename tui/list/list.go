@@ -741,13 +741,8 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.move(len(m.rows))
 		m.edgeWhenRead(1)
 	case key.Matches(msg, k.Open):
-		if m.filtering() {
-			m.open = true // once the matches are shown
-			return m, nil
-		}
-		if s, ok := m.Selected(); ok {
-			m.moved = true // the user chose this message: keep it
-			return m, chosen(s.Key)
+		if k, ok := m.Choose(); ok {
+			return m, chosen(k)
 		}
 	case key.Matches(msg, k.Mark):
 		return m, m.toggleMark()
@@ -956,6 +951,24 @@ func (m *Model) jumpSearch(dir int) tea.Cmd {
 		}
 	}
 	return notice("no message matches " + m.search)
+}
+
+// Choose is what the open key does: it returns the message under the
+// cursor to open now, or ok false when there is none or the filter's
+// matches are still coming (the open then waits for them and comes as a
+// MessageChosenMsg). The root calls it for the key itself, so that a key
+// typed right after Enter acts in the viewer rather than in the list.
+func (m *Model) Choose() (key string, ok bool) {
+	if m.filtering() {
+		m.open = true // once the matches are shown
+		return "", false
+	}
+	s, ok := m.Selected()
+	if !ok {
+		return "", false
+	}
+	m.moved = true // the user chose this message: keep it
+	return s.Key, true
 }
 
 func chosen(key string) tea.Cmd {
