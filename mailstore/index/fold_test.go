@@ -95,11 +95,11 @@ func FuzzTextQuery(f *testing.F) {
 	f.Add("ᲡᲐᲥᲐᲠᲗᲕᲔᲚᲝ", "ßẞ", 2, 5)
 	f.Fuzz(func(t *testing.T, a, b string, start, n int) {
 		if !utf8.ValidString(a) || !utf8.ValidString(b) || strings.ContainsAny(a+b, "\"\x00") {
-			t.Skip()
+			return // outside the property: not a term cut from a subject
 		}
 		rs := []rune(a)
 		if start < 0 || n < 3 || start+n > len(rs) || n > 12 {
-			t.Skip()
+			return // outside the property: not a term cut from a subject
 		}
 		x, err := OpenMemory()
 		if err != nil {
