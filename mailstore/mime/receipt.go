@@ -2,6 +2,8 @@ package mime
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
@@ -190,15 +192,235 @@ func dedupeFold(addrs []string) []string {
 	return out
 }
 
-// receivedFor finds the envelope recipient clause of a Received field:
-// "... by inbound-smtp... with SMTP id ... for info@example.com; date" or
-// "for <info@example.com>;".
-var receivedFor = lazyregexp.New(`(?i)(?:^|[\s(])for\s+<?([^\s<>;,()]+@[^\s<>;,()]+)`)
-
+// receivedForAddrs returns the envelope recipient of SES's Received field:
+// the path of its "for" clause (RFC 5321 section 4.4), after SES's own "by
+// inbound-smtp..." clause and before the ";" that starts the date.
+//
+// Only the first "by" clause counts, and it must name SES's host: what
+// comes before it is the sender's HELO name (one word, skipped) and a
+// comment with the reverse DNS name, which SES copies but does not write.
+// The recipient itself is the sender's too: a quoted local part may hold
+// blanks, ";", "for <...>" and anything else printable, so it is read as
+// RFC 5321 spells it (quoted-string with quoted pairs, or dot-string;
+// RFC 6531 UTF-8 in either) and never searched for clauses. The address is
+// returned as written, quotes included: that is the mailbox SES accepted.
+// Anything that does not parse yields no recipient, which is the safe side.
 func receivedForAddrs(r string) []string {
-	var out []string
-	for _, m := range receivedFor().FindAllStringSubmatch(r, -1) {
-		out = append(out, strings.TrimRight(m[1], ".>"))
+	sesBy := false
+	for i := 0; i < len(r); {
+		switch c := r[i]; {
+		case isBlank(c):
+			i++
+			continue
+		case c == ';':
+			return nil
+		case c == '(':
+			i = skipComment(r, i)
+			continue
+		}
+		w, next := receivedWord(r, i)
+		switch {
+		case strings.EqualFold(w, "from") && !sesBy:
+			// The HELO name: one word whatever it says ("by", "for").
+			next = skipBlanks(r, next)
+			_, next = receivedWord(r, next)
+		case strings.EqualFold(w, "by") && !sesBy:
+			next = skipBlanks(r, next)
+			var host string
+			host, next = receivedWord(r, next)
+			if h := strings.ToLower(host); !strings.HasPrefix(h, "inbound-smtp.") || !strings.HasSuffix(h, ".amazonaws.com") {
+				return nil
+			}
+			sesBy = true
+		case strings.EqualFold(w, "for") && sesBy:
+			if addr, ok := parsePath(r[skipBlanks(r, next):]); ok {
+				return []string{addr}
+			}
+			return nil
+		}
+		i = next
 	}
-	return out
+	return nil
+}
+
+// receivedWord returns the word of a Received field that starts at i: up to
+// a blank, a comment or the ";" before the date.
+func receivedWord(r string, i int) (string, int) {
+	j := i
+	for j < len(r) && !isBlank(r[j]) && r[j] != '(' && r[j] != ';' {
+		j++
+	}
+	return r[i:j], j
+}
+
+func skipBlanks(r string, i int) int {
+	for i < len(r) && isBlank(r[i]) {
+		i++
+	}
+	return i
+}
+
+// isBlank reports folding white space; CR and LF count in case a folded
+// line break is left in.
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// skipComment returns the index just past the comment that starts at
+// r[i] == '(' (nested, with quoted pairs), or len(r) when it is not closed.
+func skipComment(r string, i int) int {
+	depth := 0
+	for ; i < len(r); i++ {
+		switch r[i] {
+		case '\\':
+			i++
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(r)
+}
+
+// parsePath reads an RFC 5321 Path ("<" [A-d-l ":"] Mailbox ">") or a bare
+// Mailbox at the start of s, as a for clause holds it, and returns the
+// mailbox as written. It must be followed by the end, a blank, a comment
+// or ";".
+func parsePath(s string) (string, bool) {
+	i, angle := 0, strings.HasPrefix(s, "<")
+	if angle {
+		i++
+		if strings.HasPrefix(s[i:], "@") { // a source route, obsolete: skip it
+			colon := strings.IndexByte(s[i:], ':')
+			if colon < 0 {
+				return "", false
+			}
+			i += colon + 1
+		}
+	}
+	start := i
+	n := localPartLen(s[i:])
+	if n == 0 || !strings.HasPrefix(s[i+n:], "@") {
+		return "", false
+	}
+	i += n + 1
+	n = domainLen(s[i:])
+	if n == 0 {
+		return "", false
+	}
+	i += n
+	addr := s[start:i]
+	if strings.HasPrefix(s[i:], ".") && !strings.HasPrefix(s[i-1:], "]") {
+		i++ // a fully qualified domain's root dot
+	}
+	if angle {
+		if !strings.HasPrefix(s[i:], ">") {
+			return "", false
+		}
+		i++
+	}
+	if i < len(s) && !isBlank(s[i]) && s[i] != '(' && s[i] != ';' {
+		return "", false
+	}
+	return addr, true
+}
+
+// localPartLen is the length of the RFC 5321 Local-part (with RFC 6531's
+// UTF-8) at the start of s, 0 when there is none.
+func localPartLen(s string) int {
+	if !strings.HasPrefix(s, "\"") {
+		return dotStringLen(s, isAtext)
+	}
+	for i := 1; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"':
+			return i + 1
+		case c == '\\':
+			// quoted-pairSMTP: a backslash and one printable ASCII.
+			if i+1 >= len(s) || s[i+1] < ' ' || s[i+1] > '~' {
+				return 0
+			}
+			i += 2
+		case c >= ' ' && c <= '~':
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !isUTF8NonASCII(r) {
+				return 0
+			}
+			i += size
+		}
+	}
+	return 0 // not closed
+}
+
+// domainLen is the length of the Domain (with U-labels) or
+// address-literal at the start of s, 0 when there is none. A trailing
+// dot, which some servers write after a fully qualified name, is not
+// part of it.
+func domainLen(s string) int {
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return 0
+		}
+		for _, c := range []byte(s[1:end]) {
+			if c <= ' ' || c > '~' || c == '[' || c == '\\' {
+				return 0
+			}
+		}
+		return end + 1
+	}
+	return dotStringLen(s, isLetDigHyphen)
+}
+
+// dotStringLen is the length of atoms of ok bytes (or UTF-8 non-ASCII)
+// joined by single dots at the start of s.
+func dotStringLen(s string, ok func(byte) bool) int {
+	end, atom := 0, 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '.':
+			if atom == 0 {
+				return end
+			}
+			atom = 0
+			i++
+		case c < utf8.RuneSelf && ok(c):
+			atom++
+			i++
+			end = i
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !isUTF8NonASCII(r) {
+				return end
+			}
+			atom++
+			i += size
+			end = i
+		default:
+			return end
+		}
+	}
+	return end
+}
+
+// isAtext reports RFC 5321's atext in ASCII.
+func isAtext(c byte) bool {
+	return isLetDigHyphen(c) || strings.IndexByte("!#$%&'*+/=?^_`{|}~", c) >= 0
+}
+
+func isLetDigHyphen(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-'
+}
+
+// isUTF8NonASCII reports a rune RFC 6531 allows in an address: valid
+// UTF-8 beyond ASCII, C1 controls excluded. U+FFFD is excluded too: here it
+// stands for bytes raw8bit could not decode, so the address is not the one
+// SES received.
+func isUTF8NonASCII(r rune) bool {
+	return r >= utf8.RuneSelf && r != utf8.RuneError && !unicode.IsControl(r)
 }

@@ -210,3 +210,40 @@ func FuzzReceiptBlock(f *testing.F) {
 		}
 	})
 }
+
+func TestReceivedForAddrs(t *testing.T) {
+	const by = "from mail.example (mail.example [192.0.2.1]) by inbound-smtp.us-east-1.amazonaws.com with SMTP id abc "
+	tests := []struct {
+		name, value string
+		want        []string
+	}{
+		{"bare", by + "for info@example.com; Fri, 11 Mar 2016 06:20:55 +0000", []string{"info@example.com"}},
+		{"angle", by + "for <info@example.com>; date", []string{"info@example.com"}},
+		{"root dot", by + "for info@example.com.; date", []string{"info@example.com"}},
+		{"quoted local part with a blank", by + `for <"john doe"@example.com>; date`, []string{`"john doe"@example.com`}},
+		{"quoted local part, bare", by + `for "john doe"@example.com; date`, []string{`"john doe"@example.com`}},
+		{"quoted pairs", by + `for <"a\"b\\c d"@example.com>;`, []string{`"a\"b\\c d"@example.com`}},
+		{"quoted clause is data", by + `for <"x; for <ceo@example.com>"@example.com>;`, []string{`"x; for <ceo@example.com>"@example.com`}},
+		{"source route", by + "for <@relay.example:info@example.com>;", []string{"info@example.com"}},
+		{"address literal", by + "for <info@[192.0.2.7]>;", []string{"info@[192.0.2.7]"}},
+		{"utf-8", by + "for <用户@例子.example>;", []string{"用户@例子.example"}},
+		{"comment after", by + "for info@example.com (original recipient); date", []string{"info@example.com"}},
+		{"folded", "from a\r\n by inbound-smtp.us-west-2.amazonaws.com with SMTP id x for\r\n info@example.com;\r\n date", []string{"info@example.com"}},
+		{"unclosed quote", by + `for <"john doe@example.com>;`, nil},
+		{"control in quotes", by + "for <\"a\x01b\"@example.com>;", nil},
+		{"double dot", by + "for <a..b@example.com>;", nil},
+		{"missing angle", by + "for <info@example.com;", nil},
+		{"junk after", by + "for info@example.com<x>;", nil},
+		{"for before SES's by is the sender's", `from x (for <ceo@example.com>) by inbound-smtp.us-east-1.amazonaws.com with SMTP id q; date`, nil},
+		{"HELO named for", "from for (x [192.0.2.1]) by inbound-smtp.us-east-1.amazonaws.com id q for a@example.com;", []string{"a@example.com"}},
+		{"HELO named by", "from by (x [192.0.2.1]) by inbound-smtp.us-east-1.amazonaws.com id q for a@example.com;", []string{"a@example.com"}},
+		{"first by is not SES", "from x by mx.example for <ceo@example.com> by inbound-smtp.us-east-1.amazonaws.com for a@example.com;", nil},
+		{"after the date", by + "; Fri, 11 Mar 2016 for <ceo@example.com>", nil},
+		{"replacement character", by + "for <a\uFFFDb@example.com>;", nil},
+	}
+	for _, tt := range tests {
+		if got := receivedForAddrs(tt.value); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: receivedForAddrs(%q) = %q, want %q", tt.name, tt.value, got, tt.want)
+		}
+	}
+}
