@@ -336,14 +336,22 @@ func cutUTF8(s string, n int) string {
 }
 
 // isReservedWindowsName reports device names Windows will not create as
-// files, with or without an extension (CON, NUL.txt, COM1.log, ...).
+// files, in any case, with or without an extension and with blanks before
+// it (CON, nul.txt, "con .txt", NUL.tar.gz, COM0, LPT¹, CONIN$): Windows
+// names the device by the part before the first dot, blanks trimmed.
 func isReservedWindowsName(name string) bool {
 	stem, _, _ := strings.Cut(name, ".")
-	switch strings.ToUpper(strings.TrimSpace(stem)) {
-	case "CON", "PRN", "AUX", "NUL",
-		"COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+	stem = strings.ToUpper(strings.TrimRight(stem, " "))
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
 		return true
 	}
-	return false
+	port, ok := strings.CutPrefix(stem, "COM")
+	if !ok {
+		port, ok = strings.CutPrefix(stem, "LPT")
+	}
+	// COM0-9 and LPT0-9; Windows also reads superscript one to three
+	// (ISO 8859-1's only superscript digits) as the digit.
+	return ok && (len(port) == 1 && '0' <= port[0] && port[0] <= '9' ||
+		port == "\u00b9" || port == "\u00b2" || port == "\u00b3")
 }

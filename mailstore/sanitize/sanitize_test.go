@@ -140,6 +140,26 @@ func TestFilename(t *testing.T) {
 		{"trailing dots and spaces", "name.txt. . ", "name.txt"},
 		{"reserved device name", "CON.txt", "_CON.txt"},
 		{"reserved lower case", "nul", "_nul"},
+		{"reserved COM0", "COM0", "_COM0"},
+		{"reserved LPT0", "lpt0.log", "_lpt0.log"},
+		{"reserved COM superscript one", "COM\u00b9", "_COM\u00b9"},
+		{"reserved COM superscript two", "com\u00b2.txt", "_com\u00b2.txt"},
+		{"reserved LPT superscript three", "LPT\u00b3", "_LPT\u00b3"},
+		{"reserved CONIN$", "CONIN$", "_CONIN$"},
+		{"reserved CONOUT$", "conout$.txt", "_conout$.txt"},
+		{"reserved blank before extension", "con .txt", "_con .txt"},
+		{"reserved double extension", "NUL.tar.gz", "_NUL.tar.gz"},
+		{"reserved trailing dot and space", "aux. ", "_aux"},
+		{"reserved after path", "../../PRN.txt", "_PRN.txt"},
+		{"not reserved COM10", "COM10", "COM10"},
+		{"not reserved superscript four", "COM\u2074", "COM\u2074"},
+		{"not reserved CONSOLE", "console.txt", "console.txt"},
+		{"NUL byte", "a\x00b.txt", "ab.txt"},
+		{"absolute unix", "/etc/passwd", "passwd"},
+		{"absolute windows UNC", `\\server\share\x.exe`, "x.exe"},
+		{"dot dot slash only", "../..", "attachment"},
+		{"dots and blanks only", ". . .", "attachment"},
+		{"controls only", "\x00\x1b[31m\x07", "attachment"},
 		{"cjk kept", "報告書.pdf", "報告書.pdf"},
 		{"long keeps extension", long, strings.Repeat("a", 196) + ".pdf"},
 		{"long cjk cut on rune boundary", longCJK, strings.Repeat("日", 65) + ".pdf"},
@@ -162,7 +182,7 @@ func checkFilename(t *testing.T, in, got string) {
 	if got == "" || len(got) > maxFilenameBytes || !utf8.ValidString(got) {
 		t.Errorf("Filename(%q) = %q: empty, too long or invalid UTF-8", in, got)
 	}
-	if strings.ContainsAny(got, "/\\:*?\"<>|") || strings.HasPrefix(got, ".") {
+	if strings.ContainsAny(got, "/\\:*?\"<>|") || strings.HasPrefix(got, ".") || isReservedWindowsName(got) {
 		t.Errorf("Filename(%q) = %q: holds a separator, reserved character or leading dot", in, got)
 	}
 	for _, r := range got {
