@@ -24,7 +24,9 @@ import (
 //     one opaque part (the bytes are all still there, in that part);
 //   - refuses a message with more than maxMIMEParts parts, or whose
 //     levels end together so often that enmime's cost (maxMIMECost) would
-//     still be too high: the View then shows the body as source text.
+//     still be too high: the View then shows the body as source text;
+//   - drops the stray bytes of a base64 body that holds more than
+//     maxBase64Junk of them (see there).
 //
 // Why this holds: enmime only nests into a part whose header has a
 // Content-Type with a boundary, so a message with at most maxMIMEDepth such
@@ -50,6 +52,16 @@ const (
 	// shape, flattened, is one), many do not.
 	maxMIMECost = 1 << 13
 )
+
+// maxBase64Junk bounds the bytes enmime's base64 cleaner reports one by
+// one in a part. enmime v2.3.0 skips each byte outside the base64
+// alphabet, but keeps an error value for each and then a warning: about
+// 500 bytes allocated and 3 µs per stray byte, so a 1 MB body of "!@#$"
+// took 3 s and 500 MB, and the 40 MB SES accepts would hold gigabytes
+// live. Past this many, the scan drops them itself (the decoded bytes are
+// the same: these are exactly the bytes the cleaner skips) and says so
+// once. Below it, enmime's own warnings stay as they were.
+const maxBase64Junk = 64
 
 // maxMediaParams bounds the parameters of one Content-Type or
 // Content-Disposition value that are parsed. enmime v2.3.0 repairs such a
@@ -83,7 +95,8 @@ func parseMediaType(ctype string) (mtype string, params map[string]string, inval
 // mimeBounds is the outcome of boundMIME.
 type mimeBounds struct {
 	// input is what enmime reads: the message, with the too-deep
-	// multiparts' Content-Type fields replaced.
+	// multiparts' Content-Type fields replaced and the stray bytes of
+	// very broken base64 bodies dropped.
 	input []byte
 	// refused is set when the message has too many parts to parse.
 	refused  bool
@@ -94,14 +107,16 @@ type mimeBounds struct {
 func boundMIME(in []byte) mimeBounds {
 	s := &mimeScan{b: in}
 	top := s.header(0)
-	if !isTopContainer(top.ctype) {
-		return mimeBounds{input: in}
-	}
-	s.push(top.ctype)
-	s.body(top.end)
 	out := mimeBounds{input: in}
-	// The end of the data ends every level still open.
-	s.addCost(len(s.stack))
+	if !isTopContainer(top.ctype) {
+		s.openLeaf(top)
+	} else {
+		s.push(top.ctype)
+		s.body(top.end)
+		// The end of the data ends every level still open.
+		s.addCost(len(s.stack))
+	}
+	s.closeLeaf(len(s.b))
 	switch {
 	case s.parts > maxMIMEParts:
 		out.refused = true
@@ -112,9 +127,16 @@ func boundMIME(in []byte) mimeBounds {
 		out.warnings = append(out.warnings, "MIME structure too costly to read (many multiparts left unclosed): not read as MIME; the body is shown as its source")
 		return out
 	}
-	if len(s.flatten) > 0 {
+	if len(s.edits) > 0 {
 		out.input = s.rewrite()
+	}
+	if s.deep > 0 {
 		out.warnings = append(out.warnings, fmt.Sprintf("MIME parts nested deeper than %d levels: %d multipart(s) flattened into opaque parts", maxMIMEDepth, s.deep))
+	}
+	if s.junk > 0 {
+		// Spelt as enmime spells its own warning for the same thing, so
+		// that it is a note (IsNote) like the ones it replaces.
+		out.warnings = append(out.warnings, fmt.Sprintf("[W] Malformed Base64: %d bytes that are not base64 skipped", s.junk))
 	}
 	return out
 }
@@ -130,15 +152,24 @@ type mimeLevel struct {
 }
 
 type mimeScan struct {
-	b       []byte
-	stack   []mimeLevel
-	parts   int
-	cost    int // see maxMIMECost
-	deep    int
-	flatten []span // Content-Type fields to replace
+	b     []byte
+	stack []mimeLevel
+	parts int
+	cost  int // see maxMIMECost
+	deep  int
+	edits []span // in order: too-deep Content-Type fields, junky base64 bodies
+	// leaf is where the body of the leaf part being read starts, when its
+	// header declared base64 (leaf.base64).
+	leaf span
+	junk int // stray base64 bytes dropped
 }
 
-type span struct{ start, end int }
+// span is a range of the input; base64 marks a body to drop stray bytes
+// from, otherwise it is a field to replace.
+type span struct {
+	start, end int
+	base64     bool
+}
 
 // partHeader is what the scan needs of a header block.
 type partHeader struct {
@@ -146,7 +177,8 @@ type partHeader struct {
 	// fields are the byte ranges of every field enmime might take for
 	// Content-Type, continuation lines included.
 	fields []span
-	end    int // index of the first byte after the header
+	cte    string // the first Content-Transfer-Encoding field's value
+	end    int    // index of the first byte after the header
 }
 
 func (s *mimeScan) push(ctype string) {
@@ -190,6 +222,7 @@ func (s *mimeScan) body(i int) {
 		line, next := s.line(i)
 		atEOF := !bytes.HasSuffix(line, []byte("\n"))
 		if k, at, ok := s.readStop(i, line); ok {
+			s.closeLeaf(at)
 			s.addCost(len(s.stack) - (k + 1))
 			s.stack = s.stack[:k+1]
 			if at > i {
@@ -241,15 +274,55 @@ func (s *mimeScan) boundary(k int, line []byte, next int, atEOF bool) int {
 		return len(s.b)
 	}
 	h := s.header(next)
-	if isPartContainer(h.ctype) {
-		if len(s.stack) >= maxMIMEDepth {
-			s.flatten = append(s.flatten, h.fields...)
-			s.deep++
-		} else {
-			s.push(h.ctype)
-		}
+	switch {
+	case !isPartContainer(h.ctype):
+		s.openLeaf(h)
+	case len(s.stack) >= maxMIMEDepth:
+		s.edits = append(s.edits, h.fields...)
+		s.deep++
+	default:
+		s.push(h.ctype)
 	}
 	return h.end
+}
+
+// openLeaf starts the body of a leaf part with header h.
+func (s *mimeScan) openLeaf(h partHeader) {
+	s.leaf = span{start: h.end, base64: strings.EqualFold(h.cte, "base64")}
+}
+
+// closeLeaf ends the leaf body being read at end: when it is base64 with
+// more than maxBase64Junk stray bytes, they are to be dropped. Only the
+// cleaner's stray bytes go, and '-' is one of them, so no delimiter line
+// can appear or vanish where the scan saw none.
+func (s *mimeScan) closeLeaf(end int) {
+	leaf := s.leaf
+	s.leaf = span{}
+	if !leaf.base64 || end <= leaf.start {
+		return
+	}
+	n := 0
+	for _, c := range s.b[leaf.start:end] {
+		if isBase64Junk(c) {
+			n++
+		}
+	}
+	if n > maxBase64Junk {
+		s.edits = append(s.edits, span{start: leaf.start, end: end, base64: true})
+		s.junk += n
+	}
+}
+
+// isBase64Junk reports a byte enmime's base64 cleaner skips with an error:
+// ASCII outside the alphabet, '=' and blanks. It looks at the low seven
+// bits only, so bytes from 0x80 pass it (and fail in the decoder); they
+// are left to enmime as they are.
+func isBase64Junk(c byte) bool {
+	switch {
+	case c >= 0x80, 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		return false
+	}
+	return !strings.ContainsRune("+/= \t\r\n", rune(c))
 }
 
 // readStop finds where enmime's chain of boundaryReader.Read calls stops
@@ -314,6 +387,7 @@ func (s *mimeScan) header(i int) partHeader {
 	var h partHeader
 	cur := -1 // index into h.fields of the Content-Type being read, or -1
 	var value strings.Builder
+	cte := false // the first Content-Transfer-Encoding is being read
 	for i < len(s.b) {
 		line, next := s.line(i)
 		cut := false
@@ -333,6 +407,9 @@ func (s *mimeScan) header(i int) partHeader {
 		colon := bytes.IndexByte(text, ':')
 		switch {
 		case text[0] == ' ' || text[0] == '\t' || text[0] == '\r' || colon < 0:
+			if cte {
+				h.cte += string(bytes.TrimSpace(text))
+			}
 			if cur >= 0 {
 				h.fields[cur].end = max(h.fields[cur].end, next)
 				if cur == 0 {
@@ -343,9 +420,13 @@ func (s *mimeScan) header(i int) partHeader {
 		case colon == 0:
 			// enmime skips the line; the field before goes on.
 		default:
-			cur = -1
-			if strings.EqualFold(strings.TrimRight(string(text[:colon]), " \t"), "content-type") {
-				h.fields = append(h.fields, span{i, max(next, i+len(line))})
+			cur, cte = -1, false
+			name := strings.TrimRight(string(text[:colon]), " \t")
+			if h.cte == "" && strings.EqualFold(name, "content-transfer-encoding") {
+				h.cte, cte = string(bytes.TrimSpace(text[colon+1:])), true
+			}
+			if strings.EqualFold(name, "content-type") {
+				h.fields = append(h.fields, span{start: i, end: max(next, i+len(line))})
 				cur = len(h.fields) - 1
 				if cur == 0 {
 					value.Write(bytes.TrimSpace(text[colon+1:]))
@@ -362,13 +443,24 @@ func (s *mimeScan) header(i int) partHeader {
 	return h
 }
 
-// rewrite returns a copy of the input with every field in s.flatten
-// replaced by a Content-Type enmime reads as one opaque part.
+// rewrite returns a copy of the input with every field in s.edits
+// replaced by a Content-Type enmime reads as one opaque part, and the stray
+// bytes of every base64 body in it dropped.
 func (s *mimeScan) rewrite() []byte {
 	out := make([]byte, 0, len(s.b))
 	at := 0
-	for _, f := range s.flatten {
+	for _, f := range s.edits {
 		if f.start < at {
+			continue
+		}
+		if f.base64 {
+			out = append(out, s.b[at:f.start]...)
+			for _, c := range s.b[f.start:f.end] {
+				if !isBase64Junk(c) {
+					out = append(out, c)
+				}
+			}
+			at = f.end
 			continue
 		}
 		eol := ""
