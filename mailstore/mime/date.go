@@ -66,12 +66,22 @@ var (
 	numericOffsetRe = lazyregexp.New(`^[+-]\d{4}$`)
 )
 
+// maxDateLen bounds the Date values parseDate tries: RFC 5322's line
+// limit, which a date with its comment fills many times over. Reading a
+// value costs about 165 bytes allocated per byte (a regexp per token, 26
+// layouts), and Summarize runs on every header an index reads (up to 8 MB
+// each): an 8 MB Date of "1 1 1 ..." cost 1.3 GB and seconds per listing.
+const maxDateLen = 998
+
 // parseDate reads a Date value leniently: net/mail (RFC 5322 and its
 // obsolete forms), then the layouts real mail uses.
 func parseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, errNoDate
+	}
+	if len(s) > maxDateLen {
+		return time.Time{}, errUnknownDate
 	}
 	// Normalize first: net/mail accepts zone names such as "EDT" or
 	// "GMT+2" but reads them as offset zero.

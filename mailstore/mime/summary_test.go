@@ -255,6 +255,24 @@ func TestParseDate(t *testing.T) {
 	}
 }
 
+// TestParseDateLongValueIsCheap: a Date value far past any real one is
+// refused before the per-token work (which allocated about 165 bytes per
+// byte of it), and a real date with a comment up to the line limit is
+// still read.
+func TestParseDateLongValueIsCheap(t *testing.T) {
+	long := strings.Repeat("1 ", 50_000)
+	if allocs := testing.AllocsPerRun(5, func() { parseDate(long) }); allocs > 2 {
+		t.Errorf("parseDate on a %d-byte value: %v allocations", len(long), allocs)
+	}
+	if _, err := parseDate(long); err == nil {
+		t.Error("parseDate read a 100 KB value as a date")
+	}
+	commented := "Tue, 12 Mar 2024 10:15:02 +0000 (" + strings.Repeat("x", 900) + ")"
+	if got, err := parseDate(commented); err != nil || got.Year() != 2024 {
+		t.Errorf("parseDate(commented) = %v, %v", got, err)
+	}
+}
+
 func TestSummarizeAddresses(t *testing.T) {
 	sjis := string(encode(t, japanese.ShiftJIS, "営業部"))
 	euckr := string(encode(t, korean.EUCKR, "김철수"))
