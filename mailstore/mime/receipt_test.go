@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/mailstore"
 )
@@ -246,4 +247,35 @@ func TestReceivedForAddrs(t *testing.T) {
 			t.Errorf("%s: receivedForAddrs(%q) = %q, want %q", tt.name, tt.value, got, tt.want)
 		}
 	}
+}
+
+// FuzzReceivedFor: any local part SMTP can carry, quoted as RFC 5321
+// quotes it, comes back from SES's hop exactly as written, whatever the
+// sender's HELO and comment before SES's by clause and whatever follows
+// the date; and nothing the for clause holds is searched for another one.
+func FuzzReceivedFor(f *testing.F) {
+	f.Add("john doe", "mail.example", "x [192.0.2.1]")
+	f.Add(`a"b\c; for <ceo@example.com>`, "for", "for <ceo@example.com>")
+	f.Add("用户 名", "by", ")(")
+	f.Fuzz(func(t *testing.T, local, helo, comment string) {
+		var q strings.Builder
+		for _, r := range local {
+			switch {
+			case r == '"' || r == '\\':
+				q.WriteString(`\` + string(r))
+			case r >= ' ' && r <= '~', r >= utf8.RuneSelf && isUTF8NonASCII(r):
+				q.WriteRune(r)
+			default:
+				return // SMTP cannot carry it
+			}
+		}
+		if strings.ContainsAny(helo, " \t\r\n(;") || helo == "" || strings.ContainsAny(comment, "()\\\r\n") {
+			return // one word; a comment without nesting
+		}
+		want := `"` + q.String() + `"@acme-demo.example`
+		hop := "from " + helo + " (" + comment + ") by inbound-smtp.us-east-1.amazonaws.com with SMTP id x for <" + want + ">; Tue, 03 Nov 2026 14:02:11 +0000 for <ceo@acme-demo.example>"
+		if got := receivedForAddrs(hop); !slices.Equal(got, []string{want}) {
+			t.Errorf("receivedForAddrs(%q) = %q, want %q", hop, got, want)
+		}
+	})
 }
