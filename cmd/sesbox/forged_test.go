@@ -197,3 +197,33 @@ func TestForgedSESHeadersReplyIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedEnvelopeRecipient: SES's hop names a recipient with a quoted
+// local part that itself says "for ceo@...". ls, show and forward take the
+// whole quoted address (which the catch-all maps to the desk), never the
+// address inside the quotes.
+func TestQuotedEnvelopeRecipient(t *testing.T) {
+	const rcpt = `"a for ceo@evil.example (x"@acme-demo.example`
+	raw := "Return-Path: <x@evil.example>\r\n" +
+		"Received: from mx.evil.example (mx.evil.example [203.0.113.66])\r\n" +
+		" by inbound-smtp.us-east-1.amazonaws.com with SMTP id quotedrcpt0001\r\n" +
+		" for <" + rcpt + ">;\r\n Tue, 03 Nov 2026 14:02:11 +0000 (UTC)\r\n" +
+		forgedSender + forgedTail
+	startHostile(t, map[string]string{"quotedrcpt0001": raw})
+
+	rows := lsJSON(t)
+	if len(rows) != 1 || !slices.Equal(anyStrings(rows[0]["recipients"]), []string{rcpt}) || rows[0]["recipient"] != rcpt {
+		t.Errorf("ls --json: %v, want the recipient %s", rows, rcpt)
+	}
+	out, errOut, code := sesbox(t, "show", "quotedrcpt0001")
+	if code != 0 || !strings.Contains(out, "For:      "+rcpt+"\n") {
+		t.Errorf("show: exit %d: %s%s", code, out, errOut)
+	}
+	out, errOut, code = sesbox(t, "forward", "--dry-run", t.TempDir(), "quotedrcpt0001")
+	if code != 0 {
+		t.Fatalf("forward --dry-run: exit %d: %s", code, errOut)
+	}
+	if r := forwardRows(t, out); len(r) != 1 || !slices.Equal(anyStrings(r[0]["recipients"]), []string{"desk@team.example"}) {
+		t.Errorf("forward --dry-run: %v, want desk@team.example", r)
+	}
+}
