@@ -15,7 +15,10 @@ import (
 	stdmime "mime"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mime"
 )
@@ -23,6 +26,7 @@ import (
 // Notification is the part of a SES "Received" notification sesbox uses.
 type Notification struct {
 	NotificationType string `json:"notificationType"`
+	EventType        string `json:"eventType"` // only in SES's setup test notification
 	Mail             struct {
 		Timestamp        time.Time `json:"timestamp"`
 		MessageID        string    `json:"messageId"` // SES's id: the object's name
@@ -75,6 +79,11 @@ type snsEnvelope struct {
 // confirmation, a test message, another service's notification.
 var ErrNotReceipt = errors.New("not a SES receipt notification for an S3 action")
 
+// ErrSetupNotification is returned (wrapped, with ErrNotReceipt) for the
+// test message SES publishes to a topic when a rule is set up to use it:
+// it is addressed to no mailbox.
+var ErrSetupNotification = errors.New("the SES setup test notification")
+
 // Parse reads a queue message body: a SES notification as SNS delivers it
 // (wrapped in its JSON envelope) or with raw message delivery on.
 func Parse(body []byte) (Notification, error) {
@@ -92,11 +101,40 @@ func Parse(body []byte) (Notification, error) {
 	if err := json.Unmarshal(body, &n); err != nil {
 		return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
 	}
+	if n.NotificationType == setupType || n.EventType == setupType {
+		return Notification{}, fmt.Errorf("%w: %w", ErrNotReceipt, ErrSetupNotification)
+	}
 	if n.NotificationType != "Received" || !strings.EqualFold(n.Receipt.Action.Type, "S3") ||
 		n.Receipt.Action.BucketName == "" || n.Receipt.Action.ObjectKey == "" {
 		return Notification{}, fmt.Errorf("%w (type %q, action %q)", ErrNotReceipt, n.NotificationType, n.Receipt.Action.Type)
 	}
 	return n, nil
+}
+
+const setupType = "AMAZON_SES_SETUP_NOTIFICATION"
+
+// sesID is what SES names a stored message: its message id.
+var sesID = lazyregexp.New(`^[A-Za-z0-9]{1,128}$`)
+
+// CheckKey says what is wrong with the object key, if anything. SES
+// stores a message under its action's prefix and its message id, so the
+// key ends in mail.messageId; a key that does not, or holds a control
+// character or a "." or ".." segment, was not written by SES, and what
+// else it names is not for the mailbox to index.
+func (n Notification) CheckKey() error {
+	k, id := n.Key(), n.Mail.MessageID
+	switch {
+	case !sesID().MatchString(id) || !strings.HasSuffix(k, id):
+		return fmt.Errorf("object key %q is not a prefix and the SES message id %q", k, id)
+	case len(k) > 1024 || !utf8.ValidString(k) || strings.ContainsFunc(k, unicode.IsControl):
+		return fmt.Errorf("object key %q is not one SES writes", k)
+	}
+	for _, seg := range strings.Split(k, "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Errorf("object key %q has a %q segment", k, seg)
+		}
+	}
+	return nil
 }
 
 // Bucket and Key name the stored object.

@@ -93,3 +93,46 @@ func TestNonReceiptMessagesAreRecognised(t *testing.T) {
 		}
 	}
 }
+
+func TestSetupNotificationIsRecognised(t *testing.T) {
+	for _, body := range []string{
+		`{"notificationType":"AMAZON_SES_SETUP_NOTIFICATION","receipt":{}}`,
+		string(snsWrap(t, []byte(`{"eventType":"AMAZON_SES_SETUP_NOTIFICATION"}`))),
+	} {
+		if _, err := Parse([]byte(body)); !errors.Is(err, ErrSetupNotification) || !errors.Is(err, ErrNotReceipt) {
+			t.Errorf("%s: err %v, want ErrSetupNotification", body, err)
+		}
+	}
+}
+
+// SES writes prefix + message id; a notification naming anything else
+// (forged, or broken on the way) is not indexed.
+func TestCheckKey(t *testing.T) {
+	const id = "o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"
+	for key, ok := range map[string]bool{
+		"inbox/" + id:                  true,
+		id:                             true,
+		"a/b/c/" + id:                  true,
+		"inbox/../private/" + id:       false,
+		"inbox/./" + id:                false,
+		"inbox/\x1b[2J/" + id:          false,
+		"inbox/\r\n" + id:              false,
+		"inbox/other":                  false,
+		"inbox/" + id + "/../x":        false,
+		"inbox/\xff" + id:              false,
+		strings.Repeat("p", 1000) + id: false,
+	} {
+		var n Notification
+		n.Mail.MessageID = id
+		n.Receipt.Action.ObjectKey = key
+		if err := n.CheckKey(); (err == nil) != ok {
+			t.Errorf("%q: err %v, want ok=%t", key, err, ok)
+		}
+	}
+	var n Notification
+	n.Mail.MessageID = "../x"
+	n.Receipt.Action.ObjectKey = "inbox/../x"
+	if n.CheckKey() == nil {
+		t.Error("a message id that is not SES's was accepted")
+	}
+}
