@@ -289,7 +289,11 @@ func copyVerified(ctx context.Context, src Source, bucket string, file File, w i
 		return n, err
 	}
 	if file.Size > 0 && n != file.Size {
-		return n, fmt.Errorf("%d bytes or more, the manifest says %d: the file is not the one the manifest names", n, file.Size)
+		got := fmt.Sprintf("%d bytes", n)
+		if n > file.Size {
+			got = fmt.Sprintf("more than %d bytes", file.Size)
+		}
+		return n, fmt.Errorf("%s, the manifest says %d: the file is not the one the manifest names", got, file.Size)
 	}
 	if want := file.MD5Checksum; want != "" && !strings.EqualFold(want, hex.EncodeToString(h.Sum(nil))) {
 		return n, fmt.Errorf("MD5 %x does not match the manifest's %s", h.Sum(nil), want)
