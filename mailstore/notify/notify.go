@@ -9,6 +9,7 @@
 package notify
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,22 +150,26 @@ func (n Notification) Key() string { return n.Receipt.Action.ObjectKey }
 // (without reading the object: see index.Refresh).
 func (n Notification) Summary() mailstore.Summary {
 	var hdr strings.Builder
-	if len(n.Mail.Headers) > 0 {
-		for _, h := range n.Mail.Headers {
-			// Header values from the notification are single lines; a
-			// line break in one would start a field of the sender's
-			// choosing, so none is let through.
-			name := strings.Map(dropBreaks, h.Name)
-			value := strings.Map(dropBreaks, h.Value)
-			if name == "" || strings.ContainsAny(name, ": ") {
-				continue
-			}
-			hdr.WriteString(name + ": " + value + "\r\n")
+	seen := map[string]bool{}
+	for _, h := range n.Mail.Headers {
+		// Header values from the notification are single lines; a line
+		// break in one would start a field of the sender's choosing, so
+		// none is let through.
+		name := strings.Map(dropBreaks, h.Name)
+		value := strings.Map(dropBreaks, h.Value)
+		if name == "" || strings.ContainsAny(name, ": ") {
+			continue
 		}
-	} else {
+		seen[strings.ToLower(name)] = true
+		hdr.WriteString(name + ": " + value + "\r\n")
+	}
+	if len(n.Mail.Headers) == 0 || n.Mail.HeadersTruncated {
+		// SES cuts the list of headers past 10 KB, and From and Subject
+		// come after the Received and DKIM lines: what the list lacks,
+		// commonHeaders (SES's parse of the whole header) gives.
 		c := n.Mail.CommonHeaders
 		add := func(name string, vs ...string) {
-			if len(vs) > 0 && vs[0] != "" {
+			if len(vs) > 0 && vs[0] != "" && !seen[strings.ToLower(name)] {
 				hdr.WriteString(name + ": " + strings.Map(dropBreaks, strings.Join(vs, ", ")) + "\r\n")
 			}
 		}
@@ -174,7 +179,9 @@ func (n Notification) Summary() mailstore.Summary {
 		add("Reply-To", c.ReplyTo...)
 		add("Date", c.Date)
 		add("Message-ID", c.MessageID)
-		add("Subject", stdmime.QEncoding.Encode("utf-8", strings.Map(dropBreaks, c.Subject)))
+		if c.Subject != "" {
+			add("Subject", encodeSubject(strings.Map(dropBreaks, c.Subject)))
+		}
 	}
 	hdr.WriteString("\r\n")
 	obj := mailstore.Object{Key: n.Key(), LastModified: n.Receipt.Timestamp}
@@ -199,6 +206,17 @@ func (n Notification) Summary() mailstore.Summary {
 		s.Warnings = append(s.Warnings, "SES truncated the headers in its notification: the summary is completed when the message is read")
 	}
 	return s
+}
+
+// encodeSubject writes SES's decoded subject so that decoding it gives it
+// back: Q-encoded where it needs to be, and as one B-encoded word where it
+// holds "=?", which would otherwise be decoded a second time (a subject
+// that reads "=?utf-8?q?x?=" became "x").
+func encodeSubject(s string) string {
+	if strings.Contains(s, "=?") {
+		return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
+	}
+	return stdmime.QEncoding.Encode("utf-8", s)
 }
 
 func dropBreaks(r rune) rune {

@@ -136,3 +136,54 @@ func TestCheckKey(t *testing.T) {
 		t.Error("a message id that is not SES's was accepted")
 	}
 }
+
+// SES cuts the headers list past 10 KB: the Received and DKIM lines come
+// first, so From and Subject were lost, and the row had neither until a
+// listing read the object. commonHeaders fills what the list lacks.
+func TestTruncatedHeadersAreCompletedFromCommonHeaders(t *testing.T) {
+	var raw map[string]any
+	if err := json.Unmarshal(fixture(t), &raw); err != nil {
+		t.Fatal(err)
+	}
+	m := raw["mail"].(map[string]any)
+	m["headers"] = m["headers"].([]any)[:3] // Return-Path, Received, DKIM-Signature
+	m["headersTruncated"] = true
+	b, _ := json.Marshal(raw)
+	n, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := n.Summary()
+	if s.From.Address != "janedoe@example.com" || s.Subject != "Test Subject" || s.MessageID != "0123456789example.com" ||
+		len(s.To) != 1 || s.To[0].Address != "info@example.com" {
+		t.Fatalf("summary %+v: want From, To, Subject and Message-ID from commonHeaders", s)
+	}
+}
+
+// commonHeaders.subject is SES's decoded subject: the summary holds it
+// exactly, even where it reads like an encoded word.
+func TestCommonHeadersSubjectRoundTrips(t *testing.T) {
+	for _, subject := range []string{
+		"=?utf-8?q?spoofed?=",
+		"Re: =?UTF-8?B?w7w=?= and more",
+		strings.Repeat("Ünïcödé wörds ", 20) + "end",
+		"plain",
+		"\x1b[31mred\u202eevil",
+	} {
+		var raw map[string]any
+		if err := json.Unmarshal(fixture(t), &raw); err != nil {
+			t.Fatal(err)
+		}
+		m := raw["mail"].(map[string]any)
+		delete(m, "headers")
+		m["commonHeaders"].(map[string]any)["subject"] = subject
+		b, _ := json.Marshal(raw)
+		n, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Summary().Subject; got != subject {
+			t.Errorf("subject %q became %q", subject, got)
+		}
+	}
+}
