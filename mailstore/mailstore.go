@@ -176,6 +176,20 @@ type Summary struct {
 // prefix + message id, and sometimes adds a "/" after a prefix that lacks one.
 func SESMessageID(key string) string { return path.Base(strings.TrimRight(key, "/")) }
 
+// HasDotSegment says whether key has a "." or ".." path segment. S3 keeps
+// such a key as it is, but anything that cleans paths on the way (a proxy,
+// a gateway over a file system) reads another object than the one named
+// outside the prefix the key starts with; neither SES nor S3 Inventory
+// names one under a mailbox.
+func HasDotSegment(key string) bool {
+	for seg := range strings.SplitSeq(key, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // Store is read access to one mailbox in object storage. Implementations
 // never write to the bucket.
 type Store interface {

@@ -183,7 +183,7 @@ func parseManifest(u URL, dir string, body, sum []byte) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("%s: destination bucket %q, but the report is in %s", m.Key, m.DestinationBucket, u.Bucket)
 	}
 	for _, f := range m.Files {
-		if !strings.HasPrefix(f.Key, u.Prefix) || strings.Contains(f.Key, "/../") {
+		if !strings.HasPrefix(f.Key, u.Prefix) || mailstore.HasDotSegment(f.Key) {
 			return Manifest{}, fmt.Errorf("%s: data file %q is outside %s", m.Key, f.Key, u)
 		}
 	}

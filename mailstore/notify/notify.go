@@ -127,13 +127,8 @@ func (n Notification) CheckKey() error {
 	switch {
 	case !sesID().MatchString(id) || !strings.HasSuffix(k, id):
 		return fmt.Errorf("object key %q is not a prefix and the SES message id %q", k, id)
-	case len(k) > 1024 || !utf8.ValidString(k) || strings.ContainsFunc(k, unicode.IsControl):
+	case len(k) > 1024 || !utf8.ValidString(k) || strings.ContainsFunc(k, unicode.IsControl) || mailstore.HasDotSegment(k):
 		return fmt.Errorf("object key %q is not one SES writes", k)
-	}
-	for _, seg := range strings.Split(k, "/") {
-		if seg == "." || seg == ".." {
-			return fmt.Errorf("object key %q has a %q segment", k, seg)
-		}
 	}
 	return nil
 }
