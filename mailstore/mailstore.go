@@ -177,10 +177,10 @@ type Summary struct {
 func SESMessageID(key string) string { return path.Base(strings.TrimRight(key, "/")) }
 
 // HasDotSegment says whether key has a "." or ".." path segment. S3 keeps
-// such a key as it is, but anything that cleans paths on the way (a proxy,
-// a gateway over a file system) reads another object than the one named
-// outside the prefix the key starts with; neither SES nor S3 Inventory
-// names one under a mailbox.
+// such a key as it is, but anything on the way that cleans paths (a proxy,
+// a gateway over a file system) would read another object, possibly
+// outside the prefix the key starts with. SES never writes one, nor does
+// S3 Inventory name its data files so.
 func HasDotSegment(key string) bool {
 	for seg := range strings.SplitSeq(key, "/") {
 		if seg == "." || seg == ".." {
