@@ -5,6 +5,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"sort"
@@ -122,5 +123,66 @@ func TestWatcherAgainstFauxqs(t *testing.T) {
 	sort.Strings(left)
 	if want := []string{"not json", "sales/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", confirm}; !slices.Equal(left, want) {
 		t.Fatalf("left in the queue %q, want %q", left, want)
+	}
+}
+
+// Two mailboxes, inbox/ and sales/, on one queue: each leaves the other's
+// notifications, so both get all of theirs (each deleted the other's
+// before) and the queue ends empty.
+func TestTwoMailboxesShareAQueue(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx := context.Background()
+	q := srv.Client()
+	qo, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("shared"),
+		Attributes: map[string]string{"VisibilityTimeout": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		prefix := []string{"inbox/", "sales/"}[i%2]
+		id := fmt.Sprintf("m%039d", i)
+		m := strings.NewReplacer(`"objectKey": "inbox/`, `"objectKey": "`+prefix, "o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", id).Replace(string(body))
+		if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(m)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]map[string]bool{}
+	var watchers []*Watcher
+	for _, p := range []string{"inbox/", "sales/"} {
+		w := NewWatcher(q, aws.ToString(qo.QueueUrl), mailstore.Location{Bucket: "mail", Prefix: p})
+		w.Wait = 1
+		watchers = append(watchers, w)
+		got[p] = map[string]bool{}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(got["inbox/"]) < 3 || len(got["sales/"]) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20 s: %v", got)
+		}
+		for _, w := range watchers {
+			if _, err := w.Poll(ctx, func(s []mailstore.Summary) error {
+				for _, x := range s {
+					if !strings.HasPrefix(x.Key, w.loc.Prefix) {
+						t.Errorf("%s took %s", w.loc.Prefix, x.Key)
+					}
+					got[w.loc.Prefix][x.Key] = true
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: qo.QueueUrl,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Attributes["ApproximateNumberOfMessages"] != "0" || a.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+		t.Fatalf("queue %v after both mailboxes took theirs", a.Attributes)
 	}
 }
