@@ -39,10 +39,10 @@ type Batch struct {
 	// New holds the summaries of messages stored under the mailbox.
 	New []mailstore.Summary
 	// Ignored counts queue messages that were not the mailbox's new mail;
-	// Problems says why, one line each. Left counts those of them left in
-	// the queue for another consumer.
-	Ignored, Left int
-	Problems      []string
+	// Problems says why and whether each was deleted or left in the
+	// queue, one line each.
+	Ignored  int
+	Problems []string
 }
 
 // Poll waits up to Wait seconds for notifications, hands the summaries of
@@ -78,7 +78,6 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 			done = append(done, m)
 			problem += " (deleted)"
 		} else {
-			b.Left++
 			problem += " (left in the queue for its consumer)"
 		}
 		b.Problems = append(b.Problems, problem)
