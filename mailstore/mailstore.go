@@ -176,6 +176,20 @@ type Summary struct {
 // prefix + message id, and sometimes adds a "/" after a prefix that lacks one.
 func SESMessageID(key string) string { return path.Base(strings.TrimRight(key, "/")) }
 
+// HasDotSegment says whether key has a "." or ".." path segment. S3 keeps
+// such a key as it is, but anything on the way that cleans paths (a proxy,
+// a gateway over a file system) would read another object, possibly
+// outside the prefix the key starts with. SES never writes one, nor does
+// S3 Inventory name its data files so.
+func HasDotSegment(key string) bool {
+	for seg := range strings.SplitSeq(key, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // Store is read access to one mailbox in object storage. Implementations
 // never write to the bucket.
 type Store interface {

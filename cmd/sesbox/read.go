@@ -492,8 +492,10 @@ receipt rule's SNS topic), it does not list: it long-polls the queue until
 interrupted, writes each new message's summary from its notification (no
 GET; its envelope recipients are SES's receipt.recipients), deletes the
 queue messages only after the index has them, and prints one line per new
-message. Duplicates are ignored; notifications of other buckets or prefixes
-are ignored and deleted (a queue belongs to one mailbox).`,
+message. Duplicates are ignored. Queue messages that are not the mailbox's
+(notifications of other buckets or prefixes, subscription confirmations,
+anything not SES's) are left in the queue for their consumer, one stderr line
+each time one comes back: give the queue a redrive policy (docs/scale.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()

@@ -17,11 +17,14 @@ import (
 // the columns appear in each (header-less) row.
 type csvColumns struct {
 	bucket, key, size, lastModified, etag, isLatest, deleteMarker int
+	// n is how many columns the schema names: every row has that many.
+	n int
 }
 
 func parseSchema(schema string) (csvColumns, error) {
-	c := csvColumns{-1, -1, -1, -1, -1, -1, -1}
-	for i, name := range strings.Split(schema, ",") {
+	names := strings.Split(schema, ",")
+	c := csvColumns{-1, -1, -1, -1, -1, -1, -1, len(names)}
+	for i, name := range names {
 		switch strings.TrimSpace(name) {
 		case "Bucket":
 			c.bucket = i
@@ -45,6 +48,34 @@ func parseSchema(schema string) (csvColumns, error) {
 	return c, nil
 }
 
+// maxCSVRow bounds one row of a CSV report. A row is a key of at most
+// 1,024 bytes, URL-encoded (at most three characters a byte), and a few
+// short fields: 64 KiB is far past any, and holds the memory a row that
+// never ends (a line of a gzip bomb: 300 MB of it took 1.2 GB) can take.
+const maxCSVRow = 64 << 10
+
+var errRowTooLong = fmt.Errorf("a row longer than %d KiB: not an inventory row", maxCSVRow>>10)
+
+// rowBound fails a read that goes further than limit: the caller moves the
+// limit past the end of each row it reads (csv.Reader reads ahead a buffer
+// of 4 KiB, well within maxCSVRow).
+type rowBound struct {
+	r           io.Reader
+	read, limit int64
+}
+
+func (b *rowBound) Read(p []byte) (int, error) {
+	if b.read >= b.limit {
+		return 0, errRowTooLong
+	}
+	if int64(len(p)) > b.limit-b.read {
+		p = p[:b.limit-b.read]
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
+}
+
 func readCSV(r io.Reader, schema string, fn func(Row) error) error {
 	cols, err := parseSchema(schema)
 	if err != nil {
@@ -55,17 +86,24 @@ func readCSV(r io.Reader, schema string, fn func(Row) error) error {
 		return fmt.Errorf("not a gzip'd CSV file: %w", err)
 	}
 	defer zr.Close()
-	cr := csv.NewReader(zr)
-	cr.FieldsPerRecord = -1
+	bound := &rowBound{r: zr, limit: maxCSVRow}
+	cr := csv.NewReader(bound)
+	// A row of another length than the schema's would put one column's
+	// value in another's place.
+	cr.FieldsPerRecord = cols.n
 	cr.ReuseRecord = true
 	for line := 1; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
+		if errors.Is(err, errRowTooLong) {
+			return fmt.Errorf("row %d: %w", line, err)
+		}
 		if err != nil {
 			return err
 		}
+		bound.limit = cr.InputOffset() + maxCSVRow
 		row, err := csvRow(rec, cols)
 		if err != nil {
 			return fmt.Errorf("row %d: %w", line, err)
@@ -104,5 +142,5 @@ func csvRow(rec []string, c csvColumns) (Row, error) {
 		row.IsLatest = s == "true"
 	}
 	row.DeleteMarker = field(c.deleteMarker) == "true"
-	return row, nil
+	return row, checkRow(row)
 }

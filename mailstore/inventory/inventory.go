@@ -14,13 +14,16 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
@@ -103,9 +106,12 @@ func ParseURL(s string) (URL, error) {
 // reportDir matches the folder a report is written to: 2016-11-06T21-32Z/.
 var reportDir = lazyregexp.New(`^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z/$`)
 
-// Latest finds the newest report under u whose manifest verifies against
-// its manifest.checksum. A newer report that is still being written (no
-// checksum yet) is passed over for the one before it.
+// Latest finds the newest report under u. A newer report that is still
+// being written (its manifest.json or manifest.checksum not there yet) is
+// passed over for the one before it; a report that is there but wrong (a
+// manifest that does not match its checksum, an ORC report, data files
+// outside the configuration's folder) is an error, not a reason to read an
+// older one in silence.
 func Latest(ctx context.Context, src Source, u URL) (Manifest, error) {
 	dirs, err := src.Dirs(ctx, u.Bucket, u.Prefix)
 	if err != nil {
@@ -124,26 +130,39 @@ func Latest(ctx context.Context, src Source, u URL) (Manifest, error) {
 	sort.Sort(sort.Reverse(sort.StringSlice(reports)))
 	var firstErr error
 	for _, d := range reports {
-		m, err := readManifest(ctx, src, u.Bucket, d)
-		if err == nil {
-			return m, nil
+		body, sum, err := getManifest(ctx, src, u.Bucket, d)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
 		}
-		if firstErr == nil {
-			firstErr = err
+		m, err := parseManifest(u, d, body, sum)
+		if err != nil {
+			return Manifest{}, fmt.Errorf("inventory %s: %w", u, err)
 		}
+		return m, nil
 	}
 	return Manifest{}, fmt.Errorf("inventory %s: no usable report: %w", u, firstErr)
 }
 
-func readManifest(ctx context.Context, src Source, bucket, dir string) (Manifest, error) {
-	body, err := getAll(ctx, src, bucket, dir+"manifest.json")
-	if err != nil {
-		return Manifest{}, err
+// getManifest reads a report's manifest.json and manifest.checksum.
+func getManifest(ctx context.Context, src Source, bucket, dir string) (body, sum []byte, err error) {
+	if body, err = getAll(ctx, src, bucket, dir+"manifest.json"); err != nil {
+		return nil, nil, err
 	}
-	sum, err := getAll(ctx, src, bucket, dir+"manifest.checksum")
-	if err != nil {
-		return Manifest{}, err
+	if sum, err = getAll(ctx, src, bucket, dir+"manifest.checksum"); err != nil {
+		return nil, nil, err
 	}
+	return body, sum, nil
+}
+
+// parseManifest checks the manifest of the report in dir under u against
+// its checksum and parses it. The data files it names must be in u's
+// bucket under u's prefix (AWS writes them to <prefix>data/): a manifest
+// is bytes in a bucket, and one naming files elsewhere would have sesbox
+// read another bucket's objects as the mailbox's listing.
+func parseManifest(u URL, dir string, body, sum []byte) (Manifest, error) {
 	got := md5.Sum(body)
 	if want := strings.TrimSpace(string(sum)); !strings.EqualFold(want, hex.EncodeToString(got[:])) {
 		return Manifest{}, fmt.Errorf("%smanifest.json: MD5 %x does not match manifest.checksum %q", dir, got, want)
@@ -159,6 +178,14 @@ func readManifest(ctx context.Context, src Source, bucket, dir string) (Manifest
 		return Manifest{}, fmt.Errorf("%s: ORC inventory reports are not supported; configure the inventory as CSV or Parquet", m.Key)
 	default:
 		return Manifest{}, fmt.Errorf("%s: unknown file format %q", m.Key, m.FileFormat)
+	}
+	if b := strings.TrimPrefix(m.DestinationBucket, "arn:aws:s3:::"); b != u.Bucket {
+		return Manifest{}, fmt.Errorf("%s: destination bucket %q, but the report is in %s", m.Key, m.DestinationBucket, u.Bucket)
+	}
+	for _, f := range m.Files {
+		if !strings.HasPrefix(f.Key, u.Prefix) || mailstore.HasDotSegment(f.Key) {
+			return Manifest{}, fmt.Errorf("%s: data file %q is outside %s", m.Key, f.Key, u)
+		}
 	}
 	return m, nil
 }
@@ -195,11 +222,13 @@ func (f Filter) keep(r Row) bool {
 	return strings.HasPrefix(r.Key, f.Prefix)
 }
 
-// Read streams the rows of every data file of m that pass f to fn, one
-// file at a time, holding no more than one file's read buffer (CSV) or one
-// downloaded file (Parquet, which needs random access) at once. Each data
-// file is checked against its MD5 from the manifest; a mismatch is an error
-// after its rows were passed on (they are upserts, so a retry heals).
+// Read passes the rows of every data file of m that pass f to fn, one
+// file at a time. Each file is first copied to a private temporary file in
+// tmpDir, no more bytes than the manifest's size, and checked against the
+// manifest's size and MD5: a file that is truncated, changed or replaced
+// yields an error before any of its rows is passed on. Then its rows are
+// streamed from the copy (Parquet keeps its index at the end, so it needs
+// the copy anyway); memory holds one CSV row or one Parquet page.
 func Read(ctx context.Context, src Source, m Manifest, f Filter, tmpDir string, fn func(Row) error) error {
 	bucket := strings.TrimPrefix(m.DestinationBucket, "arn:aws:s3:::")
 	for _, file := range m.Files {
@@ -214,13 +243,16 @@ func Read(ctx context.Context, src Source, m Manifest, f Filter, tmpDir string, 
 }
 
 func readFile(ctx context.Context, src Source, bucket string, m Manifest, file File, f Filter, tmpDir string, fn func(Row) error) error {
-	rc, err := src.Get(ctx, bucket, file.Key)
+	tmp, err := os.CreateTemp(tmpDir, "sesbox-inventory-*")
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	h := md5.New()
-	body := io.TeeReader(rc, h)
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	size, err := copyVerified(ctx, src, bucket, file, tmp)
+	if err != nil {
+		return err
+	}
 	keep := func(r Row) error {
 		if r.Bucket == "" {
 			r.Bucket = m.SourceBucket
@@ -232,19 +264,54 @@ func readFile(ctx context.Context, src Source, bucket string, m Manifest, file F
 	}
 	switch strings.ToUpper(m.FileFormat) {
 	case "CSV":
-		err = readCSV(body, m.FileSchema, keep)
+		return readCSV(io.NewSectionReader(tmp, 0, size), m.FileSchema, keep)
 	case "PARQUET":
-		err = readParquet(body, tmpDir, keep)
+		return readParquet(tmp, size, keep)
 	}
+	return fmt.Errorf("unknown file format %q", m.FileFormat)
+}
+
+// copyVerified copies file to w and checks it against the manifest's size
+// and MD5 (either may be absent), reading at most one byte past the size.
+func copyVerified(ctx context.Context, src Source, bucket string, file File, w io.Writer) (int64, error) {
+	rc, err := src.Get(ctx, bucket, file.Key)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	// Drain what the reader left (gzip trailer) so the MD5 covers the file.
-	if _, err := io.Copy(io.Discard, body); err != nil {
-		return err
+	defer rc.Close()
+	var r io.Reader = rc
+	if file.Size > 0 {
+		r = io.LimitReader(rc, file.Size+1)
+	}
+	h := md5.New()
+	n, err := io.Copy(io.MultiWriter(w, h), r)
+	if err != nil {
+		return n, err
+	}
+	if file.Size > 0 && n != file.Size {
+		got := fmt.Sprintf("%d bytes", n)
+		if n > file.Size {
+			got = fmt.Sprintf("more than %d bytes", file.Size)
+		}
+		return n, fmt.Errorf("%s, the manifest says %d: the file is not the one the manifest names", got, file.Size)
 	}
 	if want := file.MD5Checksum; want != "" && !strings.EqualFold(want, hex.EncodeToString(h.Sum(nil))) {
-		return fmt.Errorf("MD5 %x does not match the manifest's %s", h.Sum(nil), want)
+		return n, fmt.Errorf("MD5 %x does not match the manifest's %s", h.Sum(nil), want)
+	}
+	return n, nil
+}
+
+// checkRow refuses a row no S3 object could have: an empty key, one longer
+// than S3's 1,024 bytes or not UTF-8, a negative size (a row misread, or a
+// report that is not one).
+func checkRow(r Row) error {
+	switch {
+	case r.Key == "":
+		return errors.New("empty key")
+	case len(r.Key) > 1024 || !utf8.ValidString(r.Key):
+		return fmt.Errorf("key %.80q...: not an S3 key (longer than 1,024 bytes, or not UTF-8)", r.Key)
+	case r.Size < 0:
+		return fmt.Errorf("%s: size %d", r.Key, r.Size)
 	}
 	return nil
 }
@@ -258,7 +325,7 @@ const PageSize = 1000
 // Lister returns a listing source for index.Refresh (its Options.List)
 // that reads the newest report under u instead of listing the bucket: the
 // rows of loc's bucket under loc's prefix, PageSize at a time, streamed
-// (see Read). tmpDir holds a Parquet file while it is read.
+// (see Read). tmpDir holds each data file while it is read.
 func Lister(src Source, u URL, loc mailstore.Location, tmpDir string) func(ctx context.Context, fn func([]mailstore.Object) error) error {
 	return func(ctx context.Context, fn func([]mailstore.Object) error) error {
 		m, err := Latest(ctx, src, u)

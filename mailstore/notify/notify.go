@@ -9,13 +9,17 @@
 package notify
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	stdmime "mime"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mime"
 )
@@ -23,6 +27,7 @@ import (
 // Notification is the part of a SES "Received" notification sesbox uses.
 type Notification struct {
 	NotificationType string `json:"notificationType"`
+	EventType        string `json:"eventType"` // only in SES's setup test notification
 	Mail             struct {
 		Timestamp        time.Time `json:"timestamp"`
 		MessageID        string    `json:"messageId"` // SES's id: the object's name
@@ -75,6 +80,11 @@ type snsEnvelope struct {
 // confirmation, a test message, another service's notification.
 var ErrNotReceipt = errors.New("not a SES receipt notification for an S3 action")
 
+// ErrSetupNotification is returned (wrapped, with ErrNotReceipt) for the
+// test message SES publishes to a topic when a rule is set up to use it:
+// it is addressed to no mailbox.
+var ErrSetupNotification = errors.New("the SES setup test notification")
+
 // Parse reads a queue message body: a SES notification as SNS delivers it
 // (wrapped in its JSON envelope) or with raw message delivery on.
 func Parse(body []byte) (Notification, error) {
@@ -92,11 +102,35 @@ func Parse(body []byte) (Notification, error) {
 	if err := json.Unmarshal(body, &n); err != nil {
 		return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
 	}
+	if n.NotificationType == setupType || n.EventType == setupType {
+		return Notification{}, fmt.Errorf("%w: %w", ErrNotReceipt, ErrSetupNotification)
+	}
 	if n.NotificationType != "Received" || !strings.EqualFold(n.Receipt.Action.Type, "S3") ||
 		n.Receipt.Action.BucketName == "" || n.Receipt.Action.ObjectKey == "" {
 		return Notification{}, fmt.Errorf("%w (type %q, action %q)", ErrNotReceipt, n.NotificationType, n.Receipt.Action.Type)
 	}
 	return n, nil
+}
+
+const setupType = "AMAZON_SES_SETUP_NOTIFICATION"
+
+// sesID is what SES names a stored message: its message id.
+var sesID = lazyregexp.New(`^[A-Za-z0-9]{1,128}$`)
+
+// CheckKey says what is wrong with the object key, if anything. SES
+// stores a message under its action's prefix and its message id, so the
+// key ends in mail.messageId; a key that does not, or holds a control
+// character or a "." or ".." segment, was not written by SES, and what
+// else it names is not for the mailbox to index.
+func (n Notification) CheckKey() error {
+	k, id := n.Key(), n.Mail.MessageID
+	switch {
+	case !sesID().MatchString(id) || !strings.HasSuffix(k, id):
+		return fmt.Errorf("object key %q is not a prefix and the SES message id %q", k, id)
+	case len(k) > 1024 || !utf8.ValidString(k) || strings.ContainsFunc(k, unicode.IsControl) || mailstore.HasDotSegment(k):
+		return fmt.Errorf("object key %q is not one SES writes", k)
+	}
+	return nil
 }
 
 // Bucket and Key name the stored object.
@@ -111,22 +145,26 @@ func (n Notification) Key() string { return n.Receipt.Action.ObjectKey }
 // (without reading the object: see index.Refresh).
 func (n Notification) Summary() mailstore.Summary {
 	var hdr strings.Builder
-	if len(n.Mail.Headers) > 0 {
-		for _, h := range n.Mail.Headers {
-			// Header values from the notification are single lines; a
-			// line break in one would start a field of the sender's
-			// choosing, so none is let through.
-			name := strings.Map(dropBreaks, h.Name)
-			value := strings.Map(dropBreaks, h.Value)
-			if name == "" || strings.ContainsAny(name, ": ") {
-				continue
-			}
-			hdr.WriteString(name + ": " + value + "\r\n")
+	seen := map[string]bool{}
+	for _, h := range n.Mail.Headers {
+		// Header values from the notification are single lines; a line
+		// break in one would start a field of the sender's choosing, so
+		// none is let through.
+		name := strings.Map(dropBreaks, h.Name)
+		value := strings.Map(dropBreaks, h.Value)
+		if name == "" || strings.ContainsAny(name, ": ") {
+			continue
 		}
-	} else {
+		seen[strings.ToLower(name)] = true
+		hdr.WriteString(name + ": " + value + "\r\n")
+	}
+	if len(n.Mail.Headers) == 0 || n.Mail.HeadersTruncated {
+		// SES cuts the list of headers past 10 KB, and From and Subject
+		// come after the Received and DKIM lines: what the list lacks,
+		// commonHeaders (SES's parse of the whole header) gives.
 		c := n.Mail.CommonHeaders
 		add := func(name string, vs ...string) {
-			if len(vs) > 0 && vs[0] != "" {
+			if len(vs) > 0 && vs[0] != "" && !seen[strings.ToLower(name)] {
 				hdr.WriteString(name + ": " + strings.Map(dropBreaks, strings.Join(vs, ", ")) + "\r\n")
 			}
 		}
@@ -136,7 +174,9 @@ func (n Notification) Summary() mailstore.Summary {
 		add("Reply-To", c.ReplyTo...)
 		add("Date", c.Date)
 		add("Message-ID", c.MessageID)
-		add("Subject", stdmime.QEncoding.Encode("utf-8", strings.Map(dropBreaks, c.Subject)))
+		if c.Subject != "" {
+			add("Subject", encodeSubject(strings.Map(dropBreaks, c.Subject)))
+		}
 	}
 	hdr.WriteString("\r\n")
 	obj := mailstore.Object{Key: n.Key(), LastModified: n.Receipt.Timestamp}
@@ -161,6 +201,17 @@ func (n Notification) Summary() mailstore.Summary {
 		s.Warnings = append(s.Warnings, "SES truncated the headers in its notification: the summary is completed when the message is read")
 	}
 	return s
+}
+
+// encodeSubject writes SES's decoded subject so that decoding it gives it
+// back: Q-encoded where it needs to be, and as one B-encoded word where it
+// holds "=?", which would otherwise be decoded a second time (a subject
+// that reads "=?utf-8?q?x?=" became "x").
+func encodeSubject(s string) string {
+	if strings.Contains(s, "=?") {
+		return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
+	}
+	return stdmime.QEncoding.Encode("utf-8", s)
 }
 
 func dropBreaks(r rune) rune {

@@ -93,3 +93,97 @@ func TestNonReceiptMessagesAreRecognised(t *testing.T) {
 		}
 	}
 }
+
+func TestSetupNotificationIsRecognised(t *testing.T) {
+	for _, body := range []string{
+		`{"notificationType":"AMAZON_SES_SETUP_NOTIFICATION","receipt":{}}`,
+		string(snsWrap(t, []byte(`{"eventType":"AMAZON_SES_SETUP_NOTIFICATION"}`))),
+	} {
+		if _, err := Parse([]byte(body)); !errors.Is(err, ErrSetupNotification) || !errors.Is(err, ErrNotReceipt) {
+			t.Errorf("%s: err %v, want ErrSetupNotification", body, err)
+		}
+	}
+}
+
+// SES writes prefix + message id; a notification naming anything else
+// (forged, or broken on the way) is not indexed.
+func TestCheckKey(t *testing.T) {
+	const id = "o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"
+	for key, ok := range map[string]bool{
+		"inbox/" + id:                  true,
+		id:                             true,
+		"a/b/c/" + id:                  true,
+		"inbox/../private/" + id:       false,
+		"inbox/./" + id:                false,
+		"inbox/\x1b[2J/" + id:          false,
+		"inbox/\r\n" + id:              false,
+		"inbox/other":                  false,
+		"inbox/" + id + "/../x":        false,
+		"inbox/\xff" + id:              false,
+		strings.Repeat("p", 1000) + id: false,
+	} {
+		var n Notification
+		n.Mail.MessageID = id
+		n.Receipt.Action.ObjectKey = key
+		if err := n.CheckKey(); (err == nil) != ok {
+			t.Errorf("%q: err %v, want ok=%t", key, err, ok)
+		}
+	}
+	var n Notification
+	n.Mail.MessageID = "../x"
+	n.Receipt.Action.ObjectKey = "inbox/../x"
+	if n.CheckKey() == nil {
+		t.Error("a message id that is not SES's was accepted")
+	}
+}
+
+// SES cuts the headers list past 10 KB: the Received and DKIM lines come
+// first, so From and Subject were lost, and the row had neither until a
+// listing read the object. commonHeaders fills what the list lacks.
+func TestTruncatedHeadersAreCompletedFromCommonHeaders(t *testing.T) {
+	var raw map[string]any
+	if err := json.Unmarshal(fixture(t), &raw); err != nil {
+		t.Fatal(err)
+	}
+	m := raw["mail"].(map[string]any)
+	m["headers"] = m["headers"].([]any)[:3] // Return-Path, Received, DKIM-Signature
+	m["headersTruncated"] = true
+	b, _ := json.Marshal(raw)
+	n, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := n.Summary()
+	if s.From.Address != "janedoe@example.com" || s.Subject != "Test Subject" || s.MessageID != "0123456789example.com" ||
+		len(s.To) != 1 || s.To[0].Address != "info@example.com" {
+		t.Fatalf("summary %+v: want From, To, Subject and Message-ID from commonHeaders", s)
+	}
+}
+
+// commonHeaders.subject is SES's decoded subject: the summary holds it
+// exactly, even where it reads like an encoded word.
+func TestCommonHeadersSubjectRoundTrips(t *testing.T) {
+	for _, subject := range []string{
+		"=?utf-8?q?spoofed?=",
+		"Re: =?UTF-8?B?w7w=?= and more",
+		strings.Repeat("Ünïcödé wörds ", 20) + "end",
+		"plain",
+		"\x1b[31mred\u202eevil",
+	} {
+		var raw map[string]any
+		if err := json.Unmarshal(fixture(t), &raw); err != nil {
+			t.Fatal(err)
+		}
+		m := raw["mail"].(map[string]any)
+		delete(m, "headers")
+		m["commonHeaders"].(map[string]any)["subject"] = subject
+		b, _ := json.Marshal(raw)
+		n, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Summary().Subject; got != subject {
+			t.Errorf("subject %q became %q", subject, got)
+		}
+	}
+}

@@ -38,19 +38,29 @@ func NewWatcher(client sqsAPI, queueURL string, loc mailstore.Location) *Watcher
 type Batch struct {
 	// New holds the summaries of messages stored under the mailbox.
 	New []mailstore.Summary
-	// Ignored counts queue messages that were not receipt notifications or
-	// named another bucket or prefix; Problems says why, one line each.
+	// Ignored counts queue messages that were not the mailbox's new mail;
+	// Problems says why and whether each was deleted or left in the
+	// queue, one line each.
 	Ignored  int
 	Problems []string
 }
 
 // Poll waits up to Wait seconds for notifications, hands the summaries of
-// this mailbox's new messages to commit, and deletes the queue messages
+// this mailbox's new messages to commit, and deletes their queue messages
 // only after commit returned nil: a crash or a failed commit leaves them to
 // be delivered again (SQS is at-least-once anyway, so commit must be an
-// idempotent upsert). Messages that are not for this mailbox are deleted
-// too — a queue belongs to one mailbox (fan a topic out to one queue per
-// mailbox); otherwise they would come back forever.
+// idempotent upsert).
+//
+// A queue message that is not this mailbox's is left in the queue: a
+// notification of another bucket or prefix, another SES action, an SNS
+// subscription confirmation (its SubscribeURL is how a cross-account
+// subscription is confirmed), anything that is not SES's. It is another
+// consumer's to take, and deleting it would lose it for good; left, it
+// comes back after the queue's visibility timeout, until its consumer takes
+// it or the queue's redrive policy moves it to a dead-letter queue
+// (docs/scale.md). Deleted besides the mailbox's own: SES's setup test
+// notification, addressed to no one, and notifications that name the
+// mailbox's bucket and prefix with a key SES does not write (CheckKey).
 func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) error) (Batch, error) {
 	out, err := w.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl:            aws.String(w.queueURL),
@@ -61,21 +71,34 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 		return Batch{}, fmt.Errorf("receive from %s: %w", w.queueURL, err)
 	}
 	var b Batch
+	var done []types.Message // to delete once committed
+	ignore := func(m types.Message, del bool, problem string) {
+		b.Ignored++
+		if del {
+			done = append(done, m)
+			problem += " (deleted)"
+		} else {
+			problem += " (left in the queue for its consumer)"
+		}
+		b.Problems = append(b.Problems, problem)
+	}
 	seen := map[string]bool{}
 	for _, m := range out.Messages {
 		n, err := Parse([]byte(aws.ToString(m.Body)))
 		switch {
 		case err != nil:
-			b.Ignored++
-			b.Problems = append(b.Problems, err.Error())
+			ignore(m, errors.Is(err, ErrSetupNotification), err.Error())
 		case n.Bucket() != w.loc.Bucket || !strings.HasPrefix(n.Key(), w.loc.Prefix):
-			b.Ignored++
-			b.Problems = append(b.Problems, fmt.Sprintf("notification for s3://%s/%s, outside %s", n.Bucket(), n.Key(), w.loc))
+			ignore(m, false, fmt.Sprintf("notification for s3://%s/%s, outside %s", n.Bucket(), n.Key(), w.loc))
+		case n.CheckKey() != nil:
+			ignore(m, true, n.CheckKey().Error())
 		case seen[n.Key()]:
 			// SNS and SQS may deliver one notification twice.
+			done = append(done, m)
 		default:
 			seen[n.Key()] = true
 			b.New = append(b.New, n.Summary())
+			done = append(done, m)
 		}
 	}
 	if len(b.New) > 0 {
@@ -83,11 +106,11 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 			return b, err
 		}
 	}
-	if len(out.Messages) == 0 {
+	if len(done) == 0 {
 		return b, nil
 	}
-	entries := make([]types.DeleteMessageBatchRequestEntry, 0, len(out.Messages))
-	for i, m := range out.Messages {
+	entries := make([]types.DeleteMessageBatchRequestEntry, 0, len(done))
+	for i, m := range done {
 		entries = append(entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle})
 	}
 	del, err := w.api.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(w.queueURL), Entries: entries})

@@ -5,7 +5,10 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -53,13 +56,16 @@ func TestWatcherAgainstFauxqs(t *testing.T) {
 	}
 	other := strings.Replace(string(body), `"objectKey": "inbox/`, `"objectKey": "sales/`, 1)
 	second := strings.ReplaceAll(string(body), "o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", "p4vrnil0e2ic28trm7dakrc2v0clambda4nbp0g2")
+	climbing := strings.Replace(string(body), `"objectKey": "inbox/`, `"objectKey": "inbox/../private/`, 1)
+	setup := `{"notificationType":"AMAZON_SES_SETUP_NOTIFICATION","receipt":{}}`
+	confirm := `{"Type":"SubscriptionConfirmation","Message":"You have chosen to subscribe","SubscribeURL":"https://sns.example/confirm"}`
 	// Through SNS (wrapped), twice (a duplicate delivery), and raw.
-	for _, m := range []string{string(body), string(body), other} {
+	for _, m := range []string{string(body), string(body), other, setup} {
 		if _, err := topics.Publish(ctx, &sns.PublishInput{TopicArn: to.TopicArn, Message: aws.String(m)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, m := range []string{second, "not json"} {
+	for _, m := range []string{second, "not json", climbing, confirm} {
 		if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(m)}); err != nil {
 			t.Fatal(err)
 		}
@@ -76,9 +82,9 @@ func TestWatcherAgainstFauxqs(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // the visibility timeout
 
 	got := map[string]int{}
-	ignored := 0
+	problems := map[string]bool{}
 	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) && (len(got) < 2 || ignored < 2) {
+	for time.Now().Before(deadline) && (len(got) < 2 || len(problems) < 5) {
 		b, err := w.Poll(ctx, func(s []mailstore.Summary) error {
 			for _, x := range s {
 				got[x.Key]++
@@ -91,18 +97,92 @@ func TestWatcherAgainstFauxqs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ignored += b.Ignored
+		for _, p := range b.Problems {
+			problems[p] = true
+		}
 	}
-	if len(got) != 2 || ignored != 2 {
-		t.Fatalf("indexed %v, ignored %d; want the two inbox/ messages and 2 ignored (sales/, junk)", got, ignored)
+	if len(got) != 2 || len(problems) != 5 {
+		t.Fatalf("indexed %v, problems %v; want the two inbox/ messages and 5 problems", got, problems)
 	}
-	// Everything was deleted after the commit: the queue is empty.
+	// The mailbox's messages, the setup test and the key SES does not
+	// write were deleted after the commit; the rest is another consumer's,
+	// left in the queue.
 	time.Sleep(1500 * time.Millisecond)
 	out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: qo.QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Messages) != 0 {
-		t.Fatalf("%d messages left in the queue after they were committed", len(out.Messages))
+	var left []string
+	for _, m := range out.Messages {
+		b := aws.ToString(m.Body)
+		if n, err := Parse([]byte(b)); err == nil {
+			b = n.Key()
+		}
+		left = append(left, b)
+	}
+	sort.Strings(left)
+	if want := []string{"not json", "sales/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", confirm}; !slices.Equal(left, want) {
+		t.Fatalf("left in the queue %q, want %q", left, want)
+	}
+}
+
+// Two mailboxes, inbox/ and sales/, on one queue: each leaves the other's
+// notifications, so both get all of theirs (each deleted the other's
+// before) and the queue ends empty.
+func TestTwoMailboxesShareAQueue(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx := context.Background()
+	q := srv.Client()
+	qo, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("shared"),
+		Attributes: map[string]string{"VisibilityTimeout": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		prefix := []string{"inbox/", "sales/"}[i%2]
+		id := fmt.Sprintf("m%039d", i)
+		m := strings.NewReplacer(`"objectKey": "inbox/`, `"objectKey": "`+prefix, "o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", id).Replace(string(body))
+		if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(m)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]map[string]bool{}
+	var watchers []*Watcher
+	for _, p := range []string{"inbox/", "sales/"} {
+		w := NewWatcher(q, aws.ToString(qo.QueueUrl), mailstore.Location{Bucket: "mail", Prefix: p})
+		w.Wait = 1
+		watchers = append(watchers, w)
+		got[p] = map[string]bool{}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(got["inbox/"]) < 3 || len(got["sales/"]) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20 s: %v", got)
+		}
+		for _, w := range watchers {
+			if _, err := w.Poll(ctx, func(s []mailstore.Summary) error {
+				for _, x := range s {
+					if !strings.HasPrefix(x.Key, w.loc.Prefix) {
+						t.Errorf("%s took %s", w.loc.Prefix, x.Key)
+					}
+					got[w.loc.Prefix][x.Key] = true
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: qo.QueueUrl,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Attributes["ApproximateNumberOfMessages"] != "0" || a.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+		t.Fatalf("queue %v after both mailboxes took theirs", a.Attributes)
 	}
 }

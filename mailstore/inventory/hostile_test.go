@@ -1,0 +1,271 @@
+package inventory_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/sesbox/sesbox/mailstore/inventory"
+	"github.com/sesbox/sesbox/mailstore/testutil/invgen"
+)
+
+// The tests below write reports by hand (invgen writes only well-formed
+// ones): a report is bytes in a bucket, and sesbox must neither crash,
+// nor grow without bound, nor pass on a row it misread.
+
+const testRoot = "inv/mail/cfg/"
+
+func gzipped(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// writeManifest puts manifest m (and its checksum) in report folder dir of
+// bucket "inv".
+func writeManifest(t *testing.T, src memSource, dir string, m map[string]any) {
+	t.Helper()
+	body, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(body)
+	src["inv/"+dir+"manifest.json"] = body
+	src["inv/"+dir+"manifest.checksum"] = []byte(hex.EncodeToString(sum[:]) + "\n")
+}
+
+// handReport writes one data file (as the manifest names it, size and MD5
+// included) and a manifest of format and schema into a new memSource.
+func handReport(t *testing.T, format, schema string, data []byte) memSource {
+	t.Helper()
+	src := memSource{}
+	key := testRoot + "data/1"
+	src["inv/"+key] = data
+	sum := md5.Sum(data)
+	writeManifest(t, src, testRoot+"2026-12-01T00-00Z/", map[string]any{
+		"sourceBucket": "mail", "destinationBucket": "arn:aws:s3:::inv", "fileFormat": format, "fileSchema": schema,
+		"creationTimestamp": "1764547200000",
+		"files":             []map[string]any{{"key": key, "size": len(data), "MD5checksum": hex.EncodeToString(sum[:])}},
+	})
+	return src
+}
+
+// readAll reads the newest report of src as the mailbox mail/inbox/ would.
+func readAll(src memSource) ([]inventory.Row, error) {
+	ctx := context.Background()
+	m, err := inventory.Latest(ctx, src, inventory.URL{Bucket: "inv", Prefix: testRoot})
+	if err != nil {
+		return nil, err
+	}
+	var rows []inventory.Row
+	err = inventory.Read(ctx, src, m, inventory.Filter{Bucket: "mail", Prefix: ""}, "", func(r inventory.Row) error {
+		rows = append(rows, r)
+		return nil
+	})
+	return rows, err
+}
+
+// AWS quotes every field and URL-encodes keys (form encoding: a space is
+// "+", "+" is "%2B"); the optional fields come in the order fileSchema
+// gives, which is not always the same.
+func TestCSVAsAWSWritesIt(t *testing.T) {
+	schema := "Bucket, Key, ETag, IsLatest, Size, LastModifiedDate, StorageClass"
+	data := `"mail","inbox/a+b%2Bc%2Fd%C3%BC%0A%2C","""0f""","true","12","2026-11-30T10:00:00.000Z","STANDARD"` + "\n" +
+		`"mail","inbox/%E2%80%AEevil","e2","false","1","2026-11-30T10:00:00.000Z","STANDARD"` + "\n"
+	rows, err := readAll(handReport(t, "CSV", schema, gzipped(t, []byte(data))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	want := inventory.Row{Bucket: "mail", Key: "inbox/a b+c/dü\n,", Size: 12, ETag: "0f", LastModified: at, IsLatest: true}
+	if len(rows) != 1 || rows[0] != want {
+		t.Fatalf("rows %+v, want only %+v (the other is not the latest version)", rows, want)
+	}
+}
+
+func TestCSVRowsThatAreNotInventoryRowsAreRefused(t *testing.T) {
+	schema := "Bucket, Key, Size, LastModifiedDate, ETag"
+	ok := `"mail","inbox/ok","1","2026-11-30T10:00:00.000Z","e"` + "\n"
+	for name, tc := range map[string]struct{ data, want string }{
+		"a column missing": {ok + `"mail","inbox/a","12"` + "\n", "wrong number of fields"},
+		"a column more":    {ok + `"mail","inbox/a","1","2026-11-30T10:00:00.000Z","e","x"` + "\n", "wrong number of fields"},
+		"empty key":        {ok + `"mail","","1","2026-11-30T10:00:00.000Z","e"` + "\n", "empty key"},
+		"key too long":     {ok + `"mail","` + strings.Repeat("k", 1025) + `","1","2026-11-30T10:00:00.000Z","e"` + "\n", "not an S3 key"},
+		"bad escape":       {ok + `"mail","inbox/%zz","1","2026-11-30T10:00:00.000Z","e"` + "\n", "invalid URL escape"},
+		"negative size":    {ok + `"mail","inbox/a","-1","2026-11-30T10:00:00.000Z","e"` + "\n", "size -1"},
+		"unclosed quote":   {ok + `"mail","inbox/a` + "\n", "extraneous or missing"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := readAll(handReport(t, "CSV", schema, gzipped(t, []byte(tc.data))))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A gzip bomb: 256 MB of one endless row in 250 KB. It is refused after
+// maxCSVRow, having allocated a few MB, not the 1 GB it took to hold it.
+func TestCSVEndlessRowIsBounded(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	chunk := bytes.Repeat([]byte("a"), 1<<20)
+	for range 256 {
+		zw.Write(chunk)
+	}
+	zw.Close()
+	src := handReport(t, "CSV", "Bucket, Key", buf.Bytes())
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := readAll(src)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "row 1: a row longer than 64 KiB") {
+		t.Fatalf("err = %v", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Fatalf("allocated %d MB for one bad row", alloc>>20)
+	}
+}
+
+// A data file that is not the one the manifest names (cut short, or
+// replaced) is refused before any of its rows is passed on: a partial
+// ingest must not look like a complete one.
+func TestChangedDataFileYieldsNoRow(t *testing.T) {
+	at := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	r := invgen.Report{DestBucket: "inv", SourceBucket: "mail", ConfigID: "c", Format: "CSV", Created: at}
+	for name, change := range map[string]func([]byte) []byte{
+		"truncated": func(b []byte) []byte { return b[:len(b)-20] },
+		"longer":    func(b []byte) []byte { return append(b, make([]byte, 1<<20)...) },
+		"same size": func(b []byte) []byte { c := bytes.Clone(b); c[len(c)-9] ^= 1; return c },
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := memSource{}
+			if err := invgen.Write(r, objects(50, 3), src.put("inv")); err != nil {
+				t.Fatal(err)
+			}
+			m, err := inventory.Latest(context.Background(), src, inventory.URL{Bucket: "inv", Prefix: r.Root()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src["inv/"+m.Files[0].Key] = change(src["inv/"+m.Files[0].Key])
+			rows := 0
+			err = inventory.Read(context.Background(), src, m, inventory.Filter{}, t.TempDir(), func(inventory.Row) error { rows++; return nil })
+			if err == nil || rows != 0 {
+				t.Fatalf("err = %v after %d rows, want an error before any", err, rows)
+			}
+		})
+	}
+}
+
+// A manifest names where to read: only files of its own report bucket,
+// under the configuration's folder, are read. And a newest report that
+// is there but wrong is an error, not a reason to read an older one.
+func TestManifestIsKeptToItsFolder(t *testing.T) {
+	good := func(t *testing.T) memSource {
+		return handReport(t, "CSV", "Bucket, Key", gzipped(t, []byte(`"mail","inbox/a"`+"\n")))
+	}
+	for name, tc := range map[string]struct {
+		change func(m map[string]any)
+		want   string
+	}{
+		"another bucket":   {func(m map[string]any) { m["destinationBucket"] = "arn:aws:s3:::victim" }, "destination bucket"},
+		"another prefix":   {func(m map[string]any) { m["files"].([]any)[0].(map[string]any)["key"] = "other/data/1" }, "outside"},
+		"climbing out":     {func(m map[string]any) { m["files"].([]any)[0].(map[string]any)["key"] = testRoot + "../x/data/1" }, "outside"},
+		"orc":              {func(m map[string]any) { m["fileFormat"] = "ORC" }, "ORC inventory reports are not supported"},
+		"checksum changed": {nil, "does not match manifest.checksum"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := good(t)
+			// A newer report, changed as the case says.
+			dir := testRoot + "2026-12-02T00-00Z/"
+			var m map[string]any
+			if err := json.Unmarshal(src["inv/"+testRoot+"2026-12-01T00-00Z/manifest.json"], &m); err != nil {
+				t.Fatal(err)
+			}
+			if tc.change != nil {
+				tc.change(m)
+				writeManifest(t, src, dir, m)
+			} else {
+				writeManifest(t, src, dir, m)
+				src["inv/"+dir+"manifest.checksum"] = []byte(strings.Repeat("0", 32))
+			}
+			_, err := readAll(src)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// A newer report without its checksum yet is still being written.
+	src := good(t)
+	src["inv/"+testRoot+"2026-12-02T00-00Z/manifest.json"] = []byte("{}")
+	if rows, err := readAll(src); err != nil || len(rows) != 1 {
+		t.Fatalf("rows %v, err %v: want the older report's row", rows, err)
+	}
+}
+
+func parquetBytes[T any](t *testing.T, rows []T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[T](&buf)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestParquetOfAnotherSchema(t *testing.T) {
+	// A key that is a number crashed the process (parquet-go panics when a
+	// value is read as a type it is not).
+	type intKey struct {
+		Key int64 `parquet:"key"`
+	}
+	_, err := readAll(handReport(t, "Parquet", "", parquetBytes(t, []intKey{{5}})))
+	if err == nil || !strings.Contains(err.Error(), "column key is INT64") {
+		t.Fatalf("err = %v", err)
+	}
+	// A repeated column before the key put one of its values in the key.
+	type tagged struct {
+		Tags []string  `parquet:"tags"`
+		Key  string    `parquet:"key"`
+		Size int64     `parquet:"size"`
+		At   time.Time `parquet:"last_modified_date,timestamp(microsecond)"`
+	}
+	at := time.Date(2026, 11, 30, 10, 0, 0, 123456000, time.UTC)
+	rows, err := readAll(handReport(t, "Parquet", "", parquetBytes(t, []tagged{{[]string{"a", "b"}, "inbox/k", 5, at}})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (inventory.Row{Bucket: "mail", Key: "inbox/k", Size: 5, LastModified: at, IsLatest: true}); len(rows) != 1 || rows[0] != want {
+		t.Fatalf("rows %+v, want %+v", rows, want)
+	}
+	type repeatedKey struct {
+		Key []string `parquet:"key"`
+	}
+	if _, err := readAll(handReport(t, "Parquet", "", parquetBytes(t, []repeatedKey{{[]string{"a"}}}))); err == nil || !strings.Contains(err.Error(), "repeated: true") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = readAll(handReport(t, "Parquet", "", []byte("PAR1 not really PAR1")))
+	if err == nil || !strings.Contains(err.Error(), "Parquet") {
+		t.Fatalf("err = %v", err)
+	}
+}

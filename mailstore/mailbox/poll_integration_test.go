@@ -1,0 +1,94 @@
+//go:build integration
+
+package mailbox
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/sesbox/sesbox/mailstore/notify"
+	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+)
+
+// The queue message is deleted only after the index commit, whatever
+// fails: fauxqs behind a proxy that cuts every DeleteMessageBatch (after
+// fauxqs saw it, or before) while "down". The message is in the index
+// after the failed poll, comes back, changes nothing the second time
+// (not New again), and is deleted once the queue answers.
+func TestPollDeletesOnlyAfterTheCommit(t *testing.T) {
+	for name, fault := range map[string]dynfault.Fault{"cut before": dynfault.Refuse, "cut after": dynfault.Drop} {
+		t.Run(name, func(t *testing.T) {
+			srv := peer.StartSQS(t)
+			ctx := context.Background()
+			direct := srv.Client()
+			qo, err := direct.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q"), Attributes: map[string]string{"VisibilityTimeout": "1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := direct.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
+				t.Fatal(err)
+			}
+			down := func(_ int, op string) dynfault.Fault {
+				if op == "DeleteMessageBatch" {
+					return fault
+				}
+				return dynfault.Pass
+			}
+			proxy := dynfault.Start(t, srv.URL, down)
+			client := sqs.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, "")},
+				func(o *sqs.Options) { o.BaseEndpoint = aws.String(proxy.URL) })
+			m, _ := newMailbox(t)
+			w := notify.NewWatcher(client, aws.ToString(qo.QueueUrl), m.Location())
+			w.Wait = 1
+			const key = "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"
+
+			b, err := m.Poll(ctx, w)
+			if err == nil || !strings.Contains(err.Error(), "delete from") || len(b.New) != 1 {
+				t.Fatalf("poll with the delete cut: new %d, err %v", len(b.New), err)
+			}
+			if _, ok, err := m.idx.Get(ctx, "mail", key); err != nil || !ok {
+				t.Fatalf("not in the index after the commit (ok %t, err %v)", ok, err)
+			}
+
+			proxy.SetFault(func(int, string) dynfault.Fault { return dynfault.Pass })
+			time.Sleep(1200 * time.Millisecond) // the visibility timeout
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				b, err := m.Poll(ctx, w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(b.New) != 0 {
+					t.Fatalf("the redelivered notification is new again: %v", b.New)
+				}
+				a, err := direct.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: qo.QueueUrl,
+					AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Attributes["ApproximateNumberOfMessages"] == "0" && a.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("queue %v: the redelivered message was not deleted", a.Attributes)
+				}
+			}
+			if n := proxy.Ops()["DeleteMessageBatch"]; n < 2 {
+				t.Fatalf("%d deletes", n)
+			}
+		})
+	}
+}
