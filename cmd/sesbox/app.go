@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -103,7 +102,7 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 	case name != "":
 		var ok bool
 		if mc, ok = cfg.Mailboxes[name]; !ok {
-			return nil, nil, fmt.Errorf("no mailbox %q in the config file", name)
+			return nil, nil, cfg.noMailbox(name)
 		}
 	case a.flags.bucket != "":
 		name = a.flags.bucket
@@ -121,11 +120,11 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 			name, mc = n, m
 		}
 	default:
-		return nil, nil, errors.New("no mailbox: give --bucket (and --prefix), --mailbox NAME from the config file, or --demo (`sesbox demo` opens the demo mailbox)")
+		return nil, nil, cfg.noMailbox("")
 	}
 	mc = a.overlay(mc)
 	if mc.Bucket == "" {
-		return nil, nil, fmt.Errorf("mailbox %q has no bucket", name)
+		return nil, nil, fmt.Errorf("mailbox %q in %s has no bucket: add bucket = \"...\" to its [mailbox.%s] table, or give --bucket B", name, cfg.path, name)
 	}
 	return []string{name}, []MailboxConfig{mc}, nil
 }

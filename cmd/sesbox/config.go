@@ -26,6 +26,12 @@ type Config struct {
 	// Refresh is how often the TUI lists each bucket again for new mail
 	// ("2m" when unset; "0" or "off" turns it off).
 	Refresh string `toml:"refresh"`
+
+	// path is where the config was looked for ("" without a home
+	// directory); found is whether a file was there. Errors about
+	// mailboxes name both: the user's next step depends on them.
+	path  string
+	found bool
 }
 
 // refreshEvery parses Refresh: 0 for the default, negative for off.
@@ -104,17 +110,18 @@ func defaultConfigPath() string {
 // loadConfig reads path. A missing file is an empty config unless the path
 // was given explicitly.
 func loadConfig(path string, explicit bool) (Config, error) {
-	var c Config
+	c := Config{path: path}
 	if path == "" {
 		return c, nil
 	}
 	md, err := toml.DecodeFile(path, &c)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
-			return Config{}, nil
+			return Config{path: path}, nil
 		}
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
+	c.found = true
 	if und := md.Undecoded(); len(und) > 0 {
 		return Config{}, fmt.Errorf("config %s: unknown key %s", path, und[0])
 	}
@@ -129,6 +136,41 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// nameByFlags is how to name a mailbox without a config file.
+const nameByFlags = "--bucket B [--prefix P] [--region R]"
+
+// newMailbox says how to define mailbox name: in the config file (which
+// the message has named), or by flags.
+func (c Config) newMailbox(name string) string {
+	verb := "add"
+	if !c.found {
+		verb = "create it with"
+	}
+	return fmt.Sprintf("%s a [mailbox.%s] table (bucket, prefix, region), give --config FILE, or name the bucket with %s", verb, name, nameByFlags)
+}
+
+// noMailbox explains why no mailbox is selected: flags named none and the
+// config file (where it was looked for, and what it holds) picks none.
+func (c Config) noMailbox(name string) error {
+	switch {
+	case !c.found && c.path == "":
+		// No home directory: xdg.Config had nowhere to look.
+		return fmt.Errorf("no config file (neither $XDG_CONFIG_HOME nor a home directory is set) and no --bucket: give --config FILE, or name the bucket with %s", nameByFlags)
+	case !c.found && name != "":
+		return fmt.Errorf("no config file at %s, so no mailbox %q: %s", c.path, name, c.newMailbox(name))
+	case !c.found:
+		return fmt.Errorf("no config file at %s and no --bucket: %s; `sesbox demo` needs neither", c.path, c.newMailbox("NAME"))
+	case name != "" && len(c.Mailboxes) > 0:
+		return fmt.Errorf("no mailbox %q in %s: it defines %s (--mailbox NAME picks one; %s names a bucket without one)", name, c.path, strings.Join(c.names(), ", "), nameByFlags)
+	case name != "":
+		return fmt.Errorf("no mailbox %q: %s defines none: %s", name, c.path, c.newMailbox(name))
+	case len(c.Mailboxes) == 0:
+		return fmt.Errorf("%s defines no mailbox and no --bucket was given: %s", c.path, c.newMailbox("NAME"))
+	}
+	n := c.names()
+	return fmt.Errorf("%s defines several mailboxes (%s) and no default: give --mailbox %s, or set default = %q at its top", c.path, strings.Join(n, ", "), n[0], n[0])
 }
 
 // names returns the configured mailbox names, default first, then sorted.
