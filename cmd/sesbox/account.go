@@ -40,7 +40,7 @@ identity_domains.
 
 --json prints one object; its fields are documented in docs/ses-operations.md.
 The credentials need ses:GetAccount and ses:GetEmailIdentity.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			_, mc, err := a.mailboxConfig()

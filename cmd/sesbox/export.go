@@ -38,7 +38,7 @@ is written beside it as FILE.manifest.jsonl or DIR.manifest.jsonl, so
 
 Query syntax (--query):
 ` + query.Help,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if (mbox == "") == (maildir == "") {

@@ -76,7 +76,7 @@ func newLsCmd(a *app) *cobra.Command {
 		Use:   "ls",
 		Short: "List messages, newest first",
 		Long:  "List the messages of the mailbox, newest first.\n\nQuery syntax (--query):\n" + query.Help,
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			by, err := query.ParseSort(sort)
@@ -294,7 +294,9 @@ func newShowCmd(a *app) *cobra.Command {
 --headers prints every header field; --html renders the HTML body as text
 (links as numbered footnotes) even when there is a text body; --raw prints the
 stored source, sanitized on a terminal and byte for byte into a pipe.`,
-		Args: cobra.ExactArgs(1),
+		Example: `sesbox show 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
+sesbox show --raw inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne > message.eml`,
+		Args: keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if headers {
 				// The header block only: a ranged read, whatever the size.
@@ -438,7 +440,8 @@ func newSaveCmd(a *app) *cobra.Command {
 		Long: `Save the attachments of one message (or only part N) into DIR. Names are the
 sender's base names made safe (never a path), and existing files are never
 overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
-		Args: cobra.ExactArgs(1),
+		Example: `sesbox save 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --dir ~/Downloads`,
+		Args:    keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			msg, err := a.openMessage(cmd.Context(), args[0])
 			if err != nil {
@@ -494,7 +497,7 @@ GET; its envelope recipients are SES's receipt.recipients), deletes the
 queue messages only after the index has them, and prints one line per new
 message. Duplicates are ignored; notifications of other buckets or prefixes
 are ignored and deleted (a queue belongs to one mailbox).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			m, mc, err := a.mailbox(ctx)
@@ -570,7 +573,7 @@ func newDemoCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
 		Short: "Open the terminal UI on the embedded demo mailbox",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.flags.demo = true
 			return a.runTUI(cmd.Context())

@@ -60,11 +60,15 @@ with the SES mailbox simulator (success@simulator.amazonses.com, bounce@,
 ooto@, complaint@, suppressionlist@), which the sandbox accepts.
 
 Without a terminal, nothing is sent unless --yes is given.`,
+		Example: `sesbox reply 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --body-file reply.txt`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if draft != "" {
-				return cobra.NoArgs(cmd, args)
+			if draft != "" && len(args) > 0 {
+				return usagef(cmd, "reply --draft ID resumes a kept draft and takes no KEY, got %s", quoteArgs(args))
 			}
-			return cobra.ExactArgs(1)(cmd, args)
+			if draft != "" {
+				return nil
+			}
+			return keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := replyRun{a: a, all: all, yes: yes, from: from, bodyFile: bodyFile, attach: attach, to: to, includeSupp: includeSupp}

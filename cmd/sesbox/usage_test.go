@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestNoConfigSaysWhereItLooked: without a config file, an unknown
@@ -52,5 +55,61 @@ func TestNoConfigSaysWhereItLooked(t *testing.T) {
 	_, errOut, code = sesbox(t, "ls")
 	if code != 1 || !strings.Contains(errOut, want+" defines no mailbox") {
 		t.Errorf("config without mailboxes: exit %d, %q", code, errOut)
+	}
+}
+
+// TestPositionalArgsSayWhatIsMissing: every command that takes positional
+// arguments says which one is missing and shows an example, not cobra's
+// "accepts 1 arg(s), received 0"; extra arguments and unknown commands of
+// a group are usage errors too, with the usage line, and exit 1.
+func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
+	isolate(t)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c.Args == nil {
+			return // forward: KEYs, --query or --keys-from, checked when it runs
+		}
+		err := c.Args(c, nil)
+		var ue *usageError
+		if err != nil && (!errors.As(err, &ue) || !strings.Contains(err.Error(), "missing") || c.Example == "") {
+			t.Errorf("%s with no arguments: %v (example %q)", c.CommandPath(), err, c.Example)
+		}
+		if err := c.Args(c, []string{"a", "b"}); err != nil && !errors.As(err, &ue) {
+			t.Errorf("%s with two arguments: %v is not a usage error", c.CommandPath(), err)
+		}
+	}
+	walk(newRootCmd(&app{}))
+
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"show"}, []string{"sesbox: show: missing KEY (the object key or the SES message id; see sesbox ls)\n", "usage: sesbox show KEY", "e.g. sesbox show "}},
+		{[]string{"audit", "verify"}, []string{"audit verify: missing MANIFEST", "e.g. sesbox audit verify "}},
+		{[]string{"mark"}, []string{"mark: missing KEY", "usage: sesbox mark"}},
+		{[]string{"show", "a", "b"}, []string{`show takes one KEY, got 2: "a" "b"`}},
+		{[]string{"ls", "extra"}, []string{`ls takes no arguments, got "extra"`, "usage: sesbox ls"}},
+		{[]string{"audit", "verfy"}, []string{`unknown command "verfy" for "sesbox audit"; did you mean verify?`}},
+		{[]string{"team", "bogus"}, []string{`unknown command "bogus" for "sesbox team"`}},
+		{[]string{"save", "k"}, []string{`required flag(s) "dir" not set`, "usage: sesbox save KEY --dir DIR"}},
+		{[]string{"ls", "--bogus"}, []string{"unknown flag: --bogus", "Run 'sesbox ls --help'"}},
+		{[]string{"show", "--raw", "--html", "k"}, []string{"[html raw] were all set", "usage: sesbox show"}},
+	} {
+		out, errOut, code := sesbox(t, tc.args...)
+		if code != 1 || out != "" {
+			t.Errorf("%v: exit %d, stdout %q", tc.args, code, out)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", tc.args, w, errOut)
+			}
+		}
+	}
+	// A group alone still prints its help, and exits 0.
+	if out, _, code := sesbox(t, "audit"); code != 0 || !strings.Contains(out, "snapshot") {
+		t.Errorf("audit: exit %d, %q", code, out)
 	}
 }
