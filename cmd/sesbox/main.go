@@ -115,7 +115,7 @@ stores or prints them.`,
 		},
 	}
 	root.SetFlagErrorFunc(flagUsage)
-	root.Flags().BoolVar(&a.flags.cached, "cached", false, "open the local index as it is, without listing the bucket (as `ls --cached`)")
+	root.Flags().BoolVar(&a.flags.cached, "cached", false, "open the local index as it is, without listing the bucket (as ls --cached)")
 	f := root.PersistentFlags()
 	f.StringVar(&a.flags.mailbox, "mailbox", "", "configured mailbox `NAME`")
 	f.StringVar(&a.flags.bucket, "bucket", "", "S3 `BUCKET` holding the mail")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // TestNoConfigSaysWhereItLooked: without a config file, an unknown
@@ -112,4 +113,24 @@ func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
 	if out, _, code := sesbox(t, "audit"); code != 0 || !strings.Contains(out, "snapshot") {
 		t.Errorf("audit: exit %d, %q", code, out)
 	}
+}
+
+// TestFlagHelpNamesValues: cobra takes the first `quoted` word of a flag's
+// usage as its value's name, so a quoted example in the text ("(as
+// `ls --cached`)") made --cached look like it takes the value
+// "ls --cached". Every value name is one word.
+func TestFlagHelpNamesValues(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			name, _ := pflag.UnquoteUsage(f)
+			if strings.ContainsAny(name, " -") || (f.Value.Type() == "bool" && name != "") {
+				t.Errorf("%s --%s: value named %q", c.CommandPath(), f.Name, name)
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(&app{}))
 }
