@@ -522,7 +522,7 @@ are ignored and deleted (a queue belongs to one mailbox).`,
 	forwarderLogsFlag(cmd, a)
 	cmd.Flags().StringVar(&a.flags.inventory, "inventory", "", "read the objects from the newest S3 Inventory report under `URL` (s3://dest-bucket/dest-prefix/source-bucket/config-id/) instead of listing")
 	cmd.Flags().BoolVar(&watch, "watch", false, "take new mail from the mailbox's queue_url until interrupted, without listing")
-	cmd.Flags().StringVar(&headers, "headers", "eager", "after --inventory, `MODE` eager reads every new row's headers before ending, lazy ends once the rows are in (a later index or the TUI reads them)")
+	cmd.Flags().StringVar(&headers, "headers", "eager", "`MODE` after --inventory: eager reads every new row's headers before ending, lazy ends once the rows are in (a later index or the TUI reads them)")
 	cmd.Flags().Float64Var(&headerRate, "header-rate", 0, "after --inventory: read at most `N` headers per second (0: as fast as possible; config header_rate)")
 	return cmd
 }
