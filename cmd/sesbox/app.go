@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -374,12 +377,29 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 	if mc.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(mc.Profile))
 	}
+	// The SDK logs to stderr, which the TUI owns, and its messages (an
+	// IMDSv1 fallback) say nothing a user can act on: failures come back
+	// as errors, with a hint.
+	opts = append(opts, awsconfig.WithLogger(logging.Nop{}))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
+		var pe awsconfig.SharedConfigProfileNotExistError
+		if errors.As(err, &pe) {
+			files := pe.Filename
+			if len(files) == 0 {
+				// The SDK names the files only when they exist.
+				files = []string{cmp.Or(os.Getenv("AWS_CONFIG_FILE"), awsconfig.DefaultSharedConfigFilename()),
+					cmp.Or(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), awsconfig.DefaultSharedCredentialsFilename())}
+			}
+			err = &mailstore.HintError{Hint: fmt.Sprintf("no AWS profile %q in %s — check --profile, the mailbox's profile and AWS_PROFILE", pe.Profile, strings.Join(files, ", ")), Err: err}
+		}
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
+	}
+	if cfg.Credentials != nil {
+		cfg.Credentials = hintedCredentials{cfg.Credentials}
 	}
 	cfg = a.withDebug(cfg)
 	if a.awsConfigs == nil {
@@ -388,6 +408,20 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 	a.awsConfigs[key] = cfg
 	cfg.APIOptions = slices.Clip(cfg.APIOptions)
 	return cfg, nil
+}
+
+// hintedCredentials is the credential chain, saying what to set when it
+// finds nothing: every client built from the configuration (S3, SES,
+// DynamoDB, ...) reports it the same way. Credentials themselves never
+// appear in an error.
+type hintedCredentials struct{ aws.CredentialsProvider }
+
+func (h hintedCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := h.CredentialsProvider.Retrieve(ctx)
+	if err != nil && mailstore.Hint(err) == "" {
+		err = &mailstore.HintError{Hint: "no AWS credentials found — set --profile (or the mailbox's profile, or AWS_PROFILE; run aws sso login for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", Err: err}
+	}
+	return c, err
 }
 
 // awsConfigKey is what a mailbox's AWS configuration is loaded from.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,4 +135,46 @@ func TestFlagHelpNamesValues(t *testing.T) {
 		}
 	}
 	walk(newRootCmd(&app{}))
+}
+
+// TestNoCredentialsHint: without credentials (nothing in the environment,
+// no profile, no instance role) or with a profile that does not exist, the
+// error leads with what to set, and the SDK's own log lines (IMDS
+// fallbacks) never reach stderr.
+func TestNoCredentialsHint(t *testing.T) {
+	isolate(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	_, errOut, code := sesbox(t, "--bucket", "b", "--endpoint", "http://127.0.0.1:9", "ls")
+	if code != 1 || !strings.HasPrefix(errOut, "sesbox: no AWS credentials found — ") || !strings.Contains(errOut, "--profile") {
+		t.Errorf("no credentials: exit %d, %q", code, errOut)
+	}
+	// An instance metadata service that refuses tokens, as outside EC2
+	// some networks do: the SDK would log its fallback to IMDSv1.
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	defer imds.Close()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	// The SDK's default logger writes to the process's stderr.
+	procErr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = procErr
+	_, errOut, code = sesbox(t, "--bucket", "b", "--endpoint", "http://127.0.0.1:9", "ls")
+	os.Stderr = saved
+	if code != 1 || !strings.HasPrefix(errOut, "sesbox: no AWS credentials found — ") {
+		t.Errorf("no credentials, IMDS refusing: exit %d, %q", code, errOut)
+	}
+	if logged, _ := os.ReadFile(procErr.Name()); len(logged) > 0 {
+		t.Errorf("the SDK logged to stderr: %q", logged)
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	_, errOut, code = sesbox(t, "--bucket", "b", "--profile", "nosuch", "ls")
+	if code != 1 || !strings.HasPrefix(errOut, `sesbox: no AWS profile "nosuch" in `) || !strings.Contains(errOut, "none") {
+		t.Errorf("unknown profile: exit %d, %q", code, errOut)
+	}
 }
