@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -114,16 +116,20 @@ func loadConfig(path string, explicit bool) (Config, error) {
 	if path == "" {
 		return c, nil
 	}
-	md, err := toml.DecodeFile(path, &c)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			return Config{path: path}, nil
 		}
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
 	c.found = true
 	if und := md.Undecoded(); len(und) > 0 {
-		return Config{}, fmt.Errorf("config %s: unknown key %s", path, und[0])
+		return Config{}, unknownKey(path, data, und[0])
 	}
 	if _, ok := c.Mailboxes[c.Default]; c.Default != "" && !ok {
 		defined := "none"
@@ -136,6 +142,63 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// unknownKey says where key is in the config file (the TOML decoder keeps
+// no position for keys it did not decode: the line is found again, "" when
+// it cannot be) and which keys its table takes.
+func unknownKey(path string, data []byte, key toml.Key) error {
+	where := ""
+	if n := keyLine(string(data), key.String()); n > 0 {
+		where = fmt.Sprintf(" line %d:", n)
+	}
+	takes := ""
+	switch {
+	case len(key) == 1:
+		takes = " (the top level takes " + strings.Join(tomlKeys(Config{}), ", ") + ")"
+	case len(key) == 3 && key[0] == "mailbox":
+		takes = " (a mailbox takes " + strings.Join(tomlKeys(MailboxConfig{}), ", ") + ")"
+	}
+	return fmt.Errorf("config %s:%s unknown key %s%s", path, where, key, takes)
+}
+
+// keyLine is the 1-based line of the key named full ("mailbox.a.bucket")
+// in a TOML document, 0 when no line defines it plainly (under its
+// [table] header, as name = value).
+func keyLine(doc, full string) int {
+	table := ""
+	for i, line := range strings.Split(doc, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "[") {
+			l, _, _ = strings.Cut(l, "#")
+			table = strings.TrimSpace(strings.Trim(strings.TrimSpace(l), "[]"))
+			continue
+		}
+		name, _, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		k := strings.TrimSpace(name)
+		if table != "" {
+			k = table + "." + k
+		}
+		if k == full {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// tomlKeys are the keys a config struct takes, in field order.
+func tomlKeys(v any) []string {
+	var out []string
+	t := reflect.TypeOf(v)
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ","); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // nameByFlags is how to name a mailbox without a config file.

@@ -178,3 +178,22 @@ func TestNoCredentialsHint(t *testing.T) {
 		t.Errorf("unknown profile: exit %d, %q", code, errOut)
 	}
 }
+
+// TestConfigUnknownKeyLine: a mistyped key says on which line it is and
+// which keys its table takes; a TOML syntax error keeps its line.
+func TestConfigUnknownKeyLine(t *testing.T) {
+	dir := isolate(t)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	for _, tc := range []struct{ toml, want string }{
+		{"default = \"a\"\n\n[mailbox.a]\nbucket = \"x\"\nbukcet = \"y\"\n", cfg + ": line 5: unknown key mailbox.a.bukcet (a mailbox takes bucket, prefix, region, "},
+		{"mose = true\n[mailbox.a]\nbucket = \"x\"\n", cfg + ": line 1: unknown key mose (the top level takes default, mailbox, keys, mouse, refresh)"},
+		{"[mailbox.a]\nbucket = \"x\nprefix = \"p\"\n", "line 2"},
+	} {
+		os.WriteFile(cfg, []byte(tc.toml), 0o600)
+		_, errOut, code := sesbox(t, "ls")
+		if code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, %q, want %q", tc.toml, code, errOut, tc.want)
+		}
+	}
+}
