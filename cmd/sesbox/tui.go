@@ -22,6 +22,11 @@ import (
 
 // runTUI opens the terminal UI on every mailbox the flags and config name.
 func (a *app) runTUI(ctx context.Context) error {
+	if !isTerminal(a.stdout) {
+		// Else it would draw escape sequences into a pipe or file (or fail
+		// on /dev/tty in cron, saying only that).
+		return errors.New("the terminal UI needs a terminal on stdout; scripts use the commands: sesbox ls [--json], sesbox show KEY, ... (sesbox --help lists them)")
+	}
 	if a.debug != nil {
 		// The TUI owns the terminal: the AWS request log goes to its log
 		// file, opened before any client is built.

@@ -197,3 +197,15 @@ func TestConfigUnknownKeyLine(t *testing.T) {
 		}
 	}
 }
+
+// TestTUINeedsATerminal: sesbox (or sesbox demo) with stdout in a pipe or
+// file says to use the commands, instead of drawing into it.
+func TestTUINeedsATerminal(t *testing.T) {
+	isolate(t)
+	for _, args := range [][]string{{"--demo"}, {"demo"}} {
+		out, errOut, code := sesbox(t, args...)
+		if code != 1 || out != "" || !strings.HasPrefix(errOut, "sesbox: the terminal UI needs a terminal on stdout; scripts use the commands: sesbox ls") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}
