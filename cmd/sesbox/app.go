@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -111,8 +112,12 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 		name = a.flags.bucket
 	case all && len(cfg.Mailboxes) > 0:
 		for _, n := range cfg.names() {
+			mc := a.overlay(cfg.Mailboxes[n])
+			if err := cfg.checkEndpoints(n, mc); err != nil {
+				return nil, nil, err
+			}
 			names = append(names, n)
-			mcs = append(mcs, a.overlay(cfg.Mailboxes[n]))
+			mcs = append(mcs, mc)
 		}
 		return names, mcs, nil
 	case cfg.Default != "":
@@ -126,6 +131,9 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 		return nil, nil, cfg.noMailbox("")
 	}
 	mc = a.overlay(mc)
+	if err := cfg.checkEndpoints(name, mc); err != nil {
+		return nil, nil, err
+	}
 	if mc.Bucket == "" {
 		return nil, nil, fmt.Errorf("mailbox %q in %s has no bucket: add bucket = \"...\" to its [mailbox.%s] table, or give --bucket B", name, cfg.path, name)
 	}
@@ -333,6 +341,16 @@ func (a *app) clients(ctx context.Context, mc MailboxConfig) (*s3.Client, *kms.C
 	})
 	kmsClient := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Logger = logging.Nop{} })
 	return client, kmsClient, nil
+}
+
+// checkEndpoint accepts what the SDK takes as a custom endpoint: an http or
+// https URL with a host. Its own error ("endpoint rule error, Custom
+// endpoint `x` was not a valid URI") comes only at the first request.
+func checkEndpoint(v string) error {
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want an http:// or https:// URL with a host, such as http://127.0.0.1:7070")
+	}
+	return nil
 }
 
 func firstEnv(names ...string) string {

@@ -201,6 +201,21 @@ func tomlKeys(v any) []string {
 	return out
 }
 
+// checkEndpoints checks a mailbox's endpoints (see checkEndpoint). The
+// flags were checked as they were parsed: a bad value here is the config
+// file's.
+func (c Config) checkEndpoints(name string, mc MailboxConfig) error {
+	for _, e := range []struct{ key, v string }{{"endpoint", mc.Endpoint}, {"ses_endpoint", mc.SESEndpoint}} {
+		if e.v == "" {
+			continue
+		}
+		if err := checkEndpoint(e.v); err != nil {
+			return fmt.Errorf("mailbox %q in %s: %s = %q: %w", name, c.path, e.key, e.v, err)
+		}
+	}
+	return nil
+}
+
 // nameByFlags is how to name a mailbox without a config file.
 const nameByFlags = "--bucket B [--prefix P] [--region R]"
 

@@ -133,7 +133,17 @@ stores or prints them.`,
 		if a.flags.debug {
 			a.debug = &debugLog{w: a.stderr}
 		}
-		return checkFlags(cmd)
+		if err := checkFlags(cmd); err != nil {
+			return err
+		}
+		for _, name := range []string{"endpoint", "ses-endpoint", "dynamodb-endpoint", "logs-endpoint"} {
+			if v, _ := cmd.Flags().GetString(name); v != "" {
+				if err := checkEndpoint(v); err != nil {
+					return usagef(cmd, "--%s %q: %v", name, v, err)
+				}
+			}
+		}
+		return nil
 	}
 
 	root.AddCommand(

@@ -209,3 +209,21 @@ func TestTUINeedsATerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointMustBeAURL: an endpoint that is not an http(s) URL is
+// refused before any request, naming the flag or the config key, instead
+// of the SDK's "endpoint rule error" at the first call.
+func TestEndpointMustBeAURL(t *testing.T) {
+	dir := isolate(t)
+	_, errOut, code := sesbox(t, "--bucket", "b", "--endpoint", "notaurl", "ls")
+	if code != 1 || !strings.HasPrefix(errOut, `sesbox: --endpoint "notaurl": want an http:// or https:// URL`) || !strings.Contains(errOut, "usage: sesbox ls") {
+		t.Errorf("--endpoint: exit %d, %q", code, errOut)
+	}
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte("[mailbox.a]\nbucket = \"x\"\nses_endpoint = \"localhost:8005\"\n"), 0o600)
+	_, errOut, code = sesbox(t, "ls")
+	if code != 1 || !strings.HasPrefix(errOut, `sesbox: mailbox "a" in `+cfg+`: ses_endpoint = "localhost:8005": want`) {
+		t.Errorf("ses_endpoint: exit %d, %q", code, errOut)
+	}
+}
