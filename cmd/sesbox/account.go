@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -46,6 +47,9 @@ The credentials need ses:GetAccount and ses:GetEmailIdentity.`,
 			_, mc, err := a.mailboxConfig()
 			if err != nil {
 				return err
+			}
+			if a.demoWithoutSES(mc) {
+				return errors.New(demoNoSES)
 			}
 			r, err := a.sesAccount(ctx, mc)
 			if err != nil {

@@ -445,6 +445,14 @@ func (h hintedCredentials) Retrieve(ctx context.Context) (aws.Credentials, error
 // awsConfigKey is what a mailbox's AWS configuration is loaded from.
 type awsConfigKey struct{ region, profile string }
 
+// demoNoSES is why the demo mailbox sent nothing: see demoWithoutSES.
+const demoNoSES = "the demo mailbox has no SES: give --ses-endpoint URL (a local SES such as aws-ses-v2-local)"
+
+// demoWithoutSES: the demo mailbox sends, and reads an SES account, only
+// through a local SES that --ses-endpoint names; never through the SES the
+// environment's credentials reach. Replies stay drafts, forwards dry runs.
+func (a *app) demoWithoutSES(mc MailboxConfig) bool { return a.flags.demo && mc.SESEndpoint == "" }
+
 // sender builds the SES sender for a mailbox: --ses-endpoint or the
 // mailbox's ses_endpoint, else the SDK's own resolution (which honours
 // AWS_ENDPOINT_URL_SESV2). The SDK's own retries are off: after a lost

@@ -236,6 +236,9 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 	if dryRun {
 		return r, func() {}, nil
 	}
+	if a.demoWithoutSES(mc) {
+		return nil, nil, errors.New(demoNoSES + ", or --dry-run DIR")
+	}
 	if r.Sender, err = a.sender(ctx, mc); err != nil {
 		return nil, nil, err
 	}

@@ -135,6 +135,11 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 			return nil, closeFn, err
 		}
 	}
+	if a.demoWithoutSES(mc) {
+		// No Sender and no Account: the TUI keeps the reply as a draft,
+		// `sesbox reply` says why it sent nothing.
+		return o, closeFn, nil
+	}
 	if o.Sender, err = a.sender(ctx, mc); err != nil {
 		return nil, closeFn, err
 	}
@@ -299,6 +304,9 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	}
 	o.IncludeSuppressed = r.includeSupp
 	printPrepared(a.stderr, p)
+	if o.Sender == nil {
+		return fmt.Errorf("%s; the draft is in %s (send it with --draft %s --ses-endpoint URL)", demoNoSES, d.Path(), d.ID)
+	}
 	if verdicts, err := o.Screen(ctx, p); err != nil {
 		fmt.Fprintln(a.stderr, "sesbox: warning: the suppression list was not checked:", sanitize.Line(err.Error()))
 	} else {

@@ -137,9 +137,6 @@ func (a *app) tuiReply(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig
 		closeOutbox()
 		return nil, func() {}, err
 	}
-	if a.flags.demo && mc.SESEndpoint == "" {
-		o.Sender = nil
-	}
 	env := &tuicompose.Env{
 		Outbox: o, Identity: a.identity(mc), Mailbox: m.Name, Bucket: mc.Bucket, Editor: drafts.Editor(),
 	}
@@ -202,7 +199,7 @@ func (a *app) tuiAudit(ctx context.Context, mc MailboxConfig) (*tuiaudit.Env, fu
 	}
 	env := &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8, Identities: a.identityNames(mc), Export: opt}
 	// The demo mailbox has no SES account unless pointed at a local SES.
-	if !a.flags.demo || mc.SESEndpoint != "" {
+	if !a.demoWithoutSES(mc) {
 		if r, err := a.sesAccount(ctx, mc); err == nil {
 			env.Account = r
 		}

@@ -227,3 +227,36 @@ func TestEndpointMustBeAURL(t *testing.T) {
 		t.Errorf("ses_endpoint: exit %d, %q", code, errOut)
 	}
 }
+
+// TestDemoSendsNowhereWithoutSESEndpoint: the demo mailbox's replies,
+// forwards and account go to a local SES only when --ses-endpoint names
+// one, as in the TUI; never to the SES the environment's credentials and
+// endpoints reach. The reply's draft is kept.
+func TestDemoSendsNowhereWithoutSESEndpoint(t *testing.T) {
+	dir := isolate(t)
+	calls := 0
+	ses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		http.Error(w, "{}", http.StatusBadRequest)
+	}))
+	defer ses.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SESV2", ses.URL)
+	key := demoKey(t, "WX-200 컨트롤러")
+	fwd, _ := writeForwardConfig(t, dir)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--demo", "reply", key, "--body-file", writeFile(t, "body.txt", "Thanks"), "--yes"}, "the draft is in "},
+		{[]string{"--demo", "forward", "--forward-config", fwd, "--yes", key}, "--dry-run DIR"},
+		{[]string{"--demo", "account"}, ""},
+	} {
+		_, errOut, code := sesbox(t, tc.args...)
+		if code != 1 || !strings.Contains(errOut, "the demo mailbox has no SES: give --ses-endpoint URL") || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args[1], code, errOut)
+		}
+	}
+	if calls > 0 {
+		t.Errorf("%d requests reached SES", calls)
+	}
+}
