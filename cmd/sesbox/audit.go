@@ -152,7 +152,7 @@ bytes ("recoverable: version V").
 Exit status 0 when everything is unchanged and the manifest is intact; 1 when
 anything was changed or deleted, could not be read, or the manifest fails its
 checksum.`,
-		Example: `sesbox audit verify manifest.jsonl`,
+		Example: `  sesbox audit verify manifest.jsonl`,
 		Args:    keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()

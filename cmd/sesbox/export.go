@@ -38,7 +38,7 @@ is written beside it as FILE.manifest.jsonl or DIR.manifest.jsonl, so
 
 Query syntax (--query):
 ` + query.Help,
-		Example: `sesbox export --mbox support.mbox --query after:2026-11-01`,
+		Example: `  sesbox export --mbox support.mbox --query after:2026-11-01`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()

@@ -76,8 +76,8 @@ Output: one JSON line per message on stdout with key, recipients (the
 destinations), status (sent, dry-run, skipped, failed, uncertain),
 sesMessageId or file, and reason. Exit status 2 when a message failed or is
 uncertain, 1 when the run could not start.`,
-		Example: `sesbox forward --dry-run out/ 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
-sesbox forward --query forward:failed --yes`,
+		Example: `  sesbox forward --dry-run out/ 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
+  sesbox forward --query forward:failed --yes`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			sources := 0
 			for _, given := range []bool{len(args) > 0, cmd.Flags().Changed("query"), ff.keysFrom != ""} {

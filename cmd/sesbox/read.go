@@ -294,8 +294,8 @@ func newShowCmd(a *app) *cobra.Command {
 --headers prints every header field; --html renders the HTML body as text
 (links as numbered footnotes) even when there is a text body; --raw prints the
 stored source, sanitized on a terminal and byte for byte into a pipe.`,
-		Example: `sesbox show 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
-sesbox show --raw inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne > message.eml`,
+		Example: `  sesbox show 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
+  sesbox show --raw inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne > message.eml`,
 		Args: keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if headers {
@@ -440,7 +440,7 @@ func newSaveCmd(a *app) *cobra.Command {
 		Long: `Save the attachments of one message (or only part N) into DIR. Names are the
 sender's base names made safe (never a path), and existing files are never
 overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
-		Example: `sesbox save 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --dir ~/Downloads`,
+		Example: `  sesbox save 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --dir ~/Downloads`,
 		Args:    keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			msg, err := a.openMessage(cmd.Context(), args[0])

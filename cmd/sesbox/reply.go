@@ -60,7 +60,7 @@ with the SES mailbox simulator (success@simulator.amazonses.com, bounce@,
 ooto@, complaint@, suppressionlist@), which the sandbox accepts.
 
 Without a terminal, nothing is sent unless --yes is given.`,
-		Example: `sesbox reply 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --body-file reply.txt`,
+		Example: `  sesbox reply 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --body-file reply.txt`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if draft != "" && len(args) > 0 {
 				return usagef(cmd, "reply --draft ID resumes a kept draft and takes no KEY, got %s", quoteArgs(args))
