@@ -47,7 +47,9 @@ func TestListHintsNotS3(t *testing.T) {
 		},
 		func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/b/", http.StatusMovedPermanently) },
 		func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
-		func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html><body><p>It works!</body></html>") },
+		func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "<html><body><p>It works!</body></html>")
+		},
 	} {
 		srv := httptest.NewServer(h)
 		c := s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
