@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -40,12 +41,15 @@ identity_domains.
 
 --json prints one object; its fields are documented in docs/ses-operations.md.
 The credentials need ses:GetAccount and ses:GetEmailIdentity.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			_, mc, err := a.mailboxConfig()
 			if err != nil {
 				return err
+			}
+			if a.demoWithoutSES(mc) {
+				return errors.New(demoNoSES)
 			}
 			r, err := a.sesAccount(ctx, mc)
 			if err != nil {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -103,14 +106,18 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 	case name != "":
 		var ok bool
 		if mc, ok = cfg.Mailboxes[name]; !ok {
-			return nil, nil, fmt.Errorf("no mailbox %q in the config file", name)
+			return nil, nil, cfg.noMailbox(name)
 		}
 	case a.flags.bucket != "":
 		name = a.flags.bucket
 	case all && len(cfg.Mailboxes) > 0:
 		for _, n := range cfg.names() {
+			mc := a.overlay(cfg.Mailboxes[n])
+			if err := cfg.checkEndpoints(n, mc); err != nil {
+				return nil, nil, err
+			}
 			names = append(names, n)
-			mcs = append(mcs, a.overlay(cfg.Mailboxes[n]))
+			mcs = append(mcs, mc)
 		}
 		return names, mcs, nil
 	case cfg.Default != "":
@@ -121,11 +128,14 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 			name, mc = n, m
 		}
 	default:
-		return nil, nil, errors.New("no mailbox: give --bucket (and --prefix), --mailbox NAME from the config file, or --demo (`sesbox demo` opens the demo mailbox)")
+		return nil, nil, cfg.noMailbox("")
 	}
 	mc = a.overlay(mc)
+	if err := cfg.checkEndpoints(name, mc); err != nil {
+		return nil, nil, err
+	}
 	if mc.Bucket == "" {
-		return nil, nil, fmt.Errorf("mailbox %q has no bucket", name)
+		return nil, nil, fmt.Errorf("mailbox %q in %s has no bucket: add bucket = \"...\" to its [mailbox.%s] table, or give --bucket B", name, cfg.path, name)
 	}
 	return []string{name}, []MailboxConfig{mc}, nil
 }
@@ -333,6 +343,16 @@ func (a *app) clients(ctx context.Context, mc MailboxConfig) (*s3.Client, *kms.C
 	return client, kmsClient, nil
 }
 
+// checkEndpoint accepts what the SDK takes as a custom endpoint: an http or
+// https URL with a host. Its own error ("endpoint rule error, Custom
+// endpoint `x` was not a valid URI") comes only at the first request.
+func checkEndpoint(v string) error {
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want an http:// or https:// URL with a host, such as http://127.0.0.1:7070")
+	}
+	return nil
+}
+
 func firstEnv(names ...string) string {
 	for _, n := range names {
 		if v := os.Getenv(n); v != "" {
@@ -375,12 +395,29 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 	if mc.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(mc.Profile))
 	}
+	// The SDK logs to stderr, which the TUI owns, and its messages (an
+	// IMDSv1 fallback) say nothing a user can act on: failures come back
+	// as errors, with a hint.
+	opts = append(opts, awsconfig.WithLogger(logging.Nop{}))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
+		var pe awsconfig.SharedConfigProfileNotExistError
+		if errors.As(err, &pe) {
+			files := pe.Filename
+			if len(files) == 0 {
+				// The SDK names the files only when they exist.
+				files = []string{cmp.Or(os.Getenv("AWS_CONFIG_FILE"), awsconfig.DefaultSharedConfigFilename()),
+					cmp.Or(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), awsconfig.DefaultSharedCredentialsFilename())}
+			}
+			err = &mailstore.HintError{Hint: fmt.Sprintf("no AWS profile %q in %s — check --profile, the mailbox's profile and AWS_PROFILE", pe.Profile, strings.Join(files, ", ")), Err: err}
+		}
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
+	}
+	if cfg.Credentials != nil {
+		cfg.Credentials = hintedCredentials{cfg.Credentials}
 	}
 	cfg = a.withDebug(cfg)
 	if a.awsConfigs == nil {
@@ -391,8 +428,30 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 	return cfg, nil
 }
 
+// hintedCredentials is the credential chain, saying what to set when it
+// finds nothing: every client built from the configuration (S3, SES,
+// DynamoDB, ...) reports it the same way. Credentials themselves never
+// appear in an error.
+type hintedCredentials struct{ aws.CredentialsProvider }
+
+func (h hintedCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := h.CredentialsProvider.Retrieve(ctx)
+	if err != nil && mailstore.Hint(err) == "" {
+		err = &mailstore.HintError{Hint: "no AWS credentials found — set --profile (or the mailbox's profile, or AWS_PROFILE; run aws sso login for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", Err: err}
+	}
+	return c, err
+}
+
 // awsConfigKey is what a mailbox's AWS configuration is loaded from.
 type awsConfigKey struct{ region, profile string }
+
+// demoNoSES is why the demo mailbox sent nothing: see demoWithoutSES.
+const demoNoSES = "the demo mailbox has no SES: give --ses-endpoint URL (a local SES such as aws-ses-v2-local)"
+
+// demoWithoutSES: the demo mailbox sends, and reads an SES account, only
+// through a local SES that --ses-endpoint names; never through the SES the
+// environment's credentials reach. Replies stay drafts, forwards dry runs.
+func (a *app) demoWithoutSES(mc MailboxConfig) bool { return a.flags.demo && mc.SESEndpoint == "" }
 
 // sender builds the SES sender for a mailbox: --ses-endpoint or the
 // mailbox's ses_endpoint, else the SDK's own resolution (which honours

@@ -23,7 +23,7 @@ import (
 )
 
 func newAuditCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := groupCmd(&cobra.Command{
 		Use:   "audit",
 		Short: "Prove nothing in the bucket was lost or changed; review its settings; read the action log",
 		Long: `Evidence for auditors. Every audit command only reads the bucket (GET, HEAD, List).
@@ -32,7 +32,7 @@ func newAuditCmd(a *app) *cobra.Command {
   verify    compare the bucket with a manifest: unchanged, changed, deleted, new
   posture   review versioning, Object Lock, lifecycle, encryption, public access, policy
   log       print (and check) the log of every reply and forward sent with sesbox`,
-	}
+	})
 	cmd.AddCommand(newAuditSnapshotCmd(a), newAuditVerifyCmd(a), newAuditPostureCmd(a), newAuditLogCmd(a))
 	return cmd
 }
@@ -83,7 +83,7 @@ SHA-256 of all entry lines (sed '1d;$d' FILE | sha256sum reproduces it).
 Memory stays bounded at any bucket size. An interrupted run (Ctrl-C, a lost
 connection) leaves the manifest without its trailer; --resume continues it after
 its last complete line.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			st, region, endpoint, err := a.auditStore(ctx)
@@ -152,7 +152,8 @@ bytes ("recoverable: version V").
 Exit status 0 when everything is unchanged and the manifest is intact; 1 when
 anything was changed or deleted, could not be read, or the manifest fails its
 checksum.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  sesbox audit verify manifest.jsonl`,
+		Args:    keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			st, _, _, err := a.auditStore(ctx)
@@ -283,7 +284,7 @@ severity (critical, warning, unknown, info, ok) and a one-line fix. A setting th
 server does not implement, or the credentials may not read, is "unknown".
 
 Exit status 1 when any finding is critical.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			st, _, _, err := a.auditStore(ctx)
@@ -359,7 +360,7 @@ When a mailbox is selected (config file or flags), the delivery reports in it
 are about, by the SES message id and the Message-ID the log recorded: the send
 is shown "bounced", "delayed" or "complained" with the recipients. --reports=false
 skips this; with --json, "report" records follow only when --reports is given.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
 				p, err := actionlog.DefaultLogPath()

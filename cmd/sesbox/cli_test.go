@@ -202,7 +202,7 @@ func assertOnlyReads(t *testing.T, rec *httprec.Recorder) {
 func TestErrorsAreClear(t *testing.T) {
 	isolate(t)
 	_, errOut, code := sesbox(t, "ls")
-	if code == 0 || !strings.Contains(errOut, "no mailbox") {
+	if code == 0 || !strings.HasPrefix(errOut, "sesbox: no config file at ") {
 		t.Errorf("no mailbox: exit %d, %q", code, errOut)
 	}
 	_, errOut, code = sesbox(t, "--config", "/nonexistent/sesbox.toml", "ls")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +28,12 @@ type Config struct {
 	// Refresh is how often the TUI lists each bucket again for new mail
 	// ("2m" when unset; "0" or "off" turns it off).
 	Refresh string `toml:"refresh"`
+
+	// path is where the config was looked for ("" without a home
+	// directory); found is whether a file was there. Errors about
+	// mailboxes name both: the user's next step depends on them.
+	path  string
+	found bool
 }
 
 // refreshEvery parses Refresh: 0 for the default, negative for off.
@@ -104,19 +112,24 @@ func defaultConfigPath() string {
 // loadConfig reads path. A missing file is an empty config unless the path
 // was given explicitly.
 func loadConfig(path string, explicit bool) (Config, error) {
-	var c Config
+	c := Config{path: path}
 	if path == "" {
 		return c, nil
 	}
-	md, err := toml.DecodeFile(path, &c)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
-			return Config{}, nil
+			return Config{path: path}, nil
 		}
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	c.found = true
 	if und := md.Undecoded(); len(und) > 0 {
-		return Config{}, fmt.Errorf("config %s: unknown key %s", path, und[0])
+		return Config{}, unknownKey(path, data, und[0])
 	}
 	if _, ok := c.Mailboxes[c.Default]; c.Default != "" && !ok {
 		defined := "none"
@@ -129,6 +142,113 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// unknownKey says where key is in the config file (the TOML decoder keeps
+// no position for keys it did not decode: the line is found again, "" when
+// it cannot be) and which keys its table takes.
+func unknownKey(path string, data []byte, key toml.Key) error {
+	where := ""
+	if n := keyLine(string(data), key.String()); n > 0 {
+		where = fmt.Sprintf(" line %d:", n)
+	}
+	takes := ""
+	switch {
+	case len(key) == 1:
+		takes = " (the top level takes " + strings.Join(tomlKeys(Config{}), ", ") + ")"
+	case len(key) == 3 && key[0] == "mailbox":
+		takes = " (a mailbox takes " + strings.Join(tomlKeys(MailboxConfig{}), ", ") + ")"
+	}
+	return fmt.Errorf("config %s:%s unknown key %s%s", path, where, key, takes)
+}
+
+// keyLine is the 1-based line of the key named full ("mailbox.a.bucket")
+// in a TOML document, 0 when no line defines it plainly (under its
+// [table] header, as name = value).
+func keyLine(doc, full string) int {
+	table := ""
+	for i, line := range strings.Split(doc, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "[") {
+			l, _, _ = strings.Cut(l, "#")
+			table = strings.TrimSpace(strings.Trim(strings.TrimSpace(l), "[]"))
+			continue
+		}
+		name, _, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		k := strings.TrimSpace(name)
+		if table != "" {
+			k = table + "." + k
+		}
+		if k == full {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// tomlKeys are the keys a config struct takes, in field order.
+func tomlKeys(v any) []string {
+	var out []string
+	t := reflect.TypeOf(v)
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ","); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// checkEndpoints checks a mailbox's endpoints (see checkEndpoint). The
+// flags were checked as they were parsed: a bad value here is the config
+// file's.
+func (c Config) checkEndpoints(name string, mc MailboxConfig) error {
+	for _, e := range []struct{ key, v string }{{"endpoint", mc.Endpoint}, {"ses_endpoint", mc.SESEndpoint}} {
+		if e.v == "" {
+			continue
+		}
+		if err := checkEndpoint(e.v); err != nil {
+			return fmt.Errorf("mailbox %q in %s: %s = %q: %w", name, c.path, e.key, e.v, err)
+		}
+	}
+	return nil
+}
+
+// nameByFlags is how to name a mailbox without a config file.
+const nameByFlags = "--bucket B [--prefix P] [--region R]"
+
+// newMailbox says how to define mailbox name: in the config file (which
+// the message has named), or by flags.
+func (c Config) newMailbox(name string) string {
+	verb := "add"
+	if !c.found {
+		verb = "create it with"
+	}
+	return fmt.Sprintf("%s a [mailbox.%s] table (bucket, prefix, region), give --config FILE, or name the bucket with %s", verb, name, nameByFlags)
+}
+
+// noMailbox explains why no mailbox is selected: flags named none and the
+// config file (where it was looked for, and what it holds) picks none.
+func (c Config) noMailbox(name string) error {
+	switch {
+	case !c.found && c.path == "":
+		// No home directory: xdg.Config had nowhere to look.
+		return fmt.Errorf("no config file (neither $XDG_CONFIG_HOME nor a home directory is set) and no --bucket: give --config FILE, or name the bucket with %s", nameByFlags)
+	case !c.found && name != "":
+		return fmt.Errorf("no config file at %s, so no mailbox %q: %s", c.path, name, c.newMailbox(name))
+	case !c.found:
+		return fmt.Errorf("no config file at %s and no --bucket: %s; `sesbox demo` needs neither", c.path, c.newMailbox("NAME"))
+	case name != "" && len(c.Mailboxes) > 0:
+		return fmt.Errorf("no mailbox %q in %s: it defines %s (--mailbox NAME picks one; %s names a bucket without one)", name, c.path, strings.Join(c.names(), ", "), nameByFlags)
+	case name != "":
+		return fmt.Errorf("no mailbox %q: %s defines none: %s", name, c.path, c.newMailbox(name))
+	case len(c.Mailboxes) == 0:
+		return fmt.Errorf("%s defines no mailbox and no --bucket was given: %s", c.path, c.newMailbox("NAME"))
+	}
+	n := c.names()
+	return fmt.Errorf("%s defines several mailboxes (%s) and no default: give --mailbox %s, or set default = %q at its top", c.path, strings.Join(n, ", "), n[0], n[0])
 }
 
 // names returns the configured mailbox names, default first, then sorted.

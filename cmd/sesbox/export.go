@@ -38,11 +38,12 @@ is written beside it as FILE.manifest.jsonl or DIR.manifest.jsonl, so
 
 Query syntax (--query):
 ` + query.Help,
-		Args: cobra.NoArgs,
+		Example: `  sesbox export --mbox support.mbox --query after:2026-11-01`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if (mbox == "") == (maildir == "") {
-				return errors.New("export: give exactly one of --mbox FILE or --maildir DIR")
+				return usagef(cmd, "export: give exactly one of --mbox FILE or --maildir DIR")
 			}
 			_, mcs, err := a.mailboxConfigs(false)
 			if err != nil {

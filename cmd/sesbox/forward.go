@@ -76,6 +76,20 @@ Output: one JSON line per message on stdout with key, recipients (the
 destinations), status (sent, dry-run, skipped, failed, uncertain),
 sesMessageId or file, and reason. Exit status 2 when a message failed or is
 uncertain, 1 when the run could not start.`,
+		Example: `  sesbox forward --dry-run out/ 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
+  sesbox forward --query forward:failed --yes`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			sources := 0
+			for _, given := range []bool{len(args) > 0, cmd.Flags().Changed("query"), ff.keysFrom != ""} {
+				if given {
+					sources++
+				}
+			}
+			if sources != 1 {
+				return usagef(cmd, "forward: name the messages one way: KEY arguments, --query Q or --keys-from FILE")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ff.queryGiven = cmd.Flags().Changed("query")
 			return a.forward(cmd.Context(), ff, args)
@@ -96,16 +110,9 @@ uncertain, 1 when the run could not start.`,
 	return cmd
 }
 
+// forward runs `sesbox forward`; its Args checked that the messages are
+// named one way.
 func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error {
-	sources := 0
-	for _, given := range []bool{len(args) > 0, ff.queryGiven, ff.keysFrom != ""} {
-		if given {
-			sources++
-		}
-	}
-	if sources != 1 {
-		return errors.New("forward: name the messages one way: KEY arguments, --query Q or --keys-from FILE")
-	}
 	var qq query.Query
 	if ff.queryGiven {
 		var err error
@@ -235,6 +242,9 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 	r = &reforward.Runner{Source: reforward.FromMailbox(m)}
 	if dryRun {
 		return r, func() {}, nil
+	}
+	if a.demoWithoutSES(mc) {
+		return nil, nil, errors.New(demoNoSES + ", or --dry-run DIR")
 	}
 	if r.Sender, err = a.sender(ctx, mc); err != nil {
 		return nil, nil, err

@@ -83,6 +83,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		printUsageError(stderr, ue)
+		return 1
+	}
 	// The hint (what to check) first, the detail after it; the TUI's list
 	// area says the same through the same function. Errors quote config
 	// values (mailbox names, buckets, endpoints) that a config file can fill
@@ -104,12 +109,13 @@ stores or prints them.`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runTUI(cmd.Context())
 		},
 	}
-	root.Flags().BoolVar(&a.flags.cached, "cached", false, "open the local index as it is, without listing the bucket (as `ls --cached`)")
+	root.SetFlagErrorFunc(flagUsage)
+	root.Flags().BoolVar(&a.flags.cached, "cached", false, "open the local index as it is, without listing the bucket (as ls --cached)")
 	f := root.PersistentFlags()
 	f.StringVar(&a.flags.mailbox, "mailbox", "", "configured mailbox `NAME`")
 	f.StringVar(&a.flags.bucket, "bucket", "", "S3 `BUCKET` holding the mail")
@@ -123,10 +129,21 @@ stores or prints them.`,
 	f.StringVar(&a.flags.config, "config", "", "config `FILE` (default $XDG_CONFIG_HOME/sesbox/config.toml)")
 	f.BoolVar(&a.flags.demo, "demo", false, "use the embedded demo mailbox (no AWS account needed)")
 	f.BoolVar(&a.flags.debug, "debug", false, "log every AWS request (credentials redacted) to stderr, or to the log file in the TUI")
-	root.PersistentPreRun = func(*cobra.Command, []string) {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if a.flags.debug {
 			a.debug = &debugLog{w: a.stderr}
 		}
+		if err := checkFlags(cmd); err != nil {
+			return err
+		}
+		for _, name := range []string{"endpoint", "ses-endpoint", "dynamodb-endpoint", "logs-endpoint"} {
+			if v, _ := cmd.Flags().GetString(name); v != "" {
+				if err := checkEndpoint(v); err != nil {
+					return usagef(cmd, "--%s %q: %v", name, v, err)
+				}
+			}
+		}
+		return nil
 	}
 
 	root.AddCommand(

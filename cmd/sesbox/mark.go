@@ -13,7 +13,8 @@ func newMarkCmd(a *app) *cobra.Command {
 bucket). With a team table (team_table) the state is shared: every operator's
 sesbox shows it at its next refresh, and the latest change wins. KEY is the
 object key or the SES message id.`,
-		Args: cobra.MinimumNArgs(1),
+		Example: `  sesbox mark --unread 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne`,
+		Args:    keyArgs("KEY", "the object key or the SES message id; see sesbox ls", true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			m, _, err := a.mailbox(ctx)

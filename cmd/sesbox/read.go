@@ -76,7 +76,7 @@ func newLsCmd(a *app) *cobra.Command {
 		Use:   "ls",
 		Short: "List messages, newest first",
 		Long:  "List the messages of the mailbox, newest first.\n\nQuery syntax (--query):\n" + query.Help,
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			by, err := query.ParseSort(sort)
@@ -126,7 +126,7 @@ func newLsCmd(a *app) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVar(&asJSON, "json", false, "print JSON Lines")
 	f.StringVarP(&q, "query", "q", "", "search `QUERY` (see above)")
-	f.StringVar(&sort, "sort", "date", "sort by date|from|subject|size")
+	f.StringVar(&sort, "sort", "date", "sort by `FIELD`: date, from, subject or size")
 	f.BoolVar(&reverse, "reverse", false, "reverse the sort order")
 	f.IntVar(&limit, "limit", 0, "print at most `N` messages")
 	f.BoolVar(&cached, "cached", false, "use the local index as it is, without listing the bucket")
@@ -294,7 +294,9 @@ func newShowCmd(a *app) *cobra.Command {
 --headers prints every header field; --html renders the HTML body as text
 (links as numbered footnotes) even when there is a text body; --raw prints the
 stored source, sanitized on a terminal and byte for byte into a pipe.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  sesbox show 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
+  sesbox show --raw inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne > message.eml`,
+		Args: keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if headers {
 				// The header block only: a ranged read, whatever the size.
@@ -438,7 +440,8 @@ func newSaveCmd(a *app) *cobra.Command {
 		Long: `Save the attachments of one message (or only part N) into DIR. Names are the
 sender's base names made safe (never a path), and existing files are never
 overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  sesbox save 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --dir ~/Downloads`,
+		Args:    keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			msg, err := a.openMessage(cmd.Context(), args[0])
 			if err != nil {
@@ -496,7 +499,7 @@ message. Duplicates are ignored. Queue messages that are not the mailbox's
 (notifications of other buckets or prefixes, subscription confirmations,
 anything not SES's) are left in the queue for their consumer, one stderr line
 each time one comes back: give the queue a redrive policy (docs/scale.md).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			m, mc, err := a.mailbox(ctx)
@@ -521,7 +524,7 @@ each time one comes back: give the queue a redrive policy (docs/scale.md).`,
 	forwarderLogsFlag(cmd, a)
 	cmd.Flags().StringVar(&a.flags.inventory, "inventory", "", "read the objects from the newest S3 Inventory report under `URL` (s3://dest-bucket/dest-prefix/source-bucket/config-id/) instead of listing")
 	cmd.Flags().BoolVar(&watch, "watch", false, "take new mail from the mailbox's queue_url until interrupted, without listing")
-	cmd.Flags().StringVar(&headers, "headers", "eager", "after --inventory: eager reads every new row's headers before ending, lazy ends once the rows are in (a later index or the TUI reads them)")
+	cmd.Flags().StringVar(&headers, "headers", "eager", "`MODE` after --inventory: eager reads every new row's headers before ending, lazy ends once the rows are in (a later index or the TUI reads them)")
 	cmd.Flags().Float64Var(&headerRate, "header-rate", 0, "after --inventory: read at most `N` headers per second (0: as fast as possible; config header_rate)")
 	return cmd
 }
@@ -572,7 +575,7 @@ func newDemoCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
 		Short: "Open the terminal UI on the embedded demo mailbox",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.flags.demo = true
 			return a.runTUI(cmd.Context())

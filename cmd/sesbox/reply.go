@@ -60,11 +60,15 @@ with the SES mailbox simulator (success@simulator.amazonses.com, bounce@,
 ooto@, complaint@, suppressionlist@), which the sandbox accepts.
 
 Without a terminal, nothing is sent unless --yes is given.`,
+		Example: `  sesbox reply 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --body-file reply.txt`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if draft != "" {
-				return cobra.NoArgs(cmd, args)
+			if draft != "" && len(args) > 0 {
+				return usagef(cmd, "reply --draft ID resumes a kept draft and takes no KEY, got %s", quoteArgs(args))
 			}
-			return cobra.ExactArgs(1)(cmd, args)
+			if draft != "" {
+				return nil
+			}
+			return keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := replyRun{a: a, all: all, yes: yes, from: from, bodyFile: bodyFile, attach: attach, to: to, includeSupp: includeSupp}
@@ -130,6 +134,11 @@ func (a *app) outbox(ctx context.Context, mc MailboxConfig) (o *drafts.Outbox, c
 		if o.Copier, err = s3store.NewSentCopier(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}, mc.SentPrefix); err != nil {
 			return nil, closeFn, err
 		}
+	}
+	if a.demoWithoutSES(mc) {
+		// No Sender and no Account: the TUI keeps the reply as a draft,
+		// `sesbox reply` says why it sent nothing.
+		return o, closeFn, nil
 	}
 	if o.Sender, err = a.sender(ctx, mc); err != nil {
 		return nil, closeFn, err
@@ -295,6 +304,9 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	}
 	o.IncludeSuppressed = r.includeSupp
 	printPrepared(a.stderr, p)
+	if o.Sender == nil {
+		return fmt.Errorf("%s; the draft is in %s (send it with --draft %s --ses-endpoint URL)", demoNoSES, d.Path(), d.ID)
+	}
 	if verdicts, err := o.Screen(ctx, p); err != nil {
 		fmt.Fprintln(a.stderr, "sesbox: warning: the suppression list was not checked:", sanitize.Line(err.Error()))
 	} else {

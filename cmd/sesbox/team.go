@@ -99,7 +99,7 @@ func (a *app) teamTarget(table string) (MailboxConfig, error) {
 }
 
 func newTeamCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := groupCmd(&cobra.Command{
 		Use:   "team",
 		Short: "Share forward claims, read state and the action log with other operators (DynamoDB)",
 		Long: `Team mode keeps what several operators on different machines must agree on in
@@ -108,7 +108,7 @@ same message), read state, and the action log. Set team_table = "NAME" in the
 mailbox's config; the table is in the mailbox's region and profile
 (--dynamodb-endpoint or AWS_ENDPOINT_URL_DYNAMODB for another endpoint).
 See docs/team.md.`,
-	}
+	})
 	cmd.AddCommand(newTeamInitCmd(a), newTeamStatusCmd(a))
 	return cmd
 }
@@ -122,7 +122,7 @@ func newTeamInitCmd(a *app) *cobra.Command {
 kind of record) and prints the least-privilege IAM policy for working with it.
 It fails, changing nothing, when the table exists. Nothing else ever creates a
 table.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			mc, err := a.teamTarget(table)
@@ -170,7 +170,7 @@ log, head, meta) and the current claims: sends a run holds right now
 ("claimed") and sends that started and never recorded an outcome
 ("uncertain": the run died or lost the answer; never re-sent without
 --retry-uncertain). It reads the whole table.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			mc, err := a.teamTarget(table)

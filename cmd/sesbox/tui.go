@@ -22,6 +22,11 @@ import (
 
 // runTUI opens the terminal UI on every mailbox the flags and config name.
 func (a *app) runTUI(ctx context.Context) error {
+	if !isTerminal(a.stdout) {
+		// Else it would draw escape sequences into a pipe or file (or fail
+		// on /dev/tty in cron, saying only that).
+		return errors.New("the terminal UI needs a terminal on stdout; scripts use the commands: sesbox ls [--json], sesbox show KEY, ... (sesbox --help lists them)")
+	}
 	if a.debug != nil {
 		// The TUI owns the terminal: the AWS request log goes to its log
 		// file, opened before any client is built.
@@ -132,9 +137,6 @@ func (a *app) tuiReply(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig
 		closeOutbox()
 		return nil, func() {}, err
 	}
-	if a.flags.demo && mc.SESEndpoint == "" {
-		o.Sender = nil
-	}
 	env := &tuicompose.Env{
 		Outbox: o, Identity: a.identity(mc), Mailbox: m.Name, Bucket: mc.Bucket, Editor: drafts.Editor(),
 	}
@@ -197,7 +199,7 @@ func (a *app) tuiAudit(ctx context.Context, mc MailboxConfig) (*tuiaudit.Env, fu
 	}
 	env := &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8, Identities: a.identityNames(mc), Export: opt}
 	// The demo mailbox has no SES account unless pointed at a local SES.
-	if !a.flags.demo || mc.SESEndpoint != "" {
+	if !a.demoWithoutSES(mc) {
 		if r, err := a.sesAccount(ctx, mc); err == nil {
 			env.Account = r
 		}

@@ -27,7 +27,7 @@ func (m *Mailbox) OpenHeader(ctx context.Context, key string) (*Message, error) 
 		hdr, obj, err = m.store.ReadHeader(ctx, key)
 	}
 	if err != nil {
-		return nil, err
+		return nil, m.notFound(id, err)
 	}
 	hdr = mime.HeaderBlock(hdr) // without the body's first bytes read along
 	v := mime.Parse(hdr)

@@ -453,7 +453,7 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 		raw, obj, err = m.store.Read(ctx, key)
 	}
 	if err != nil {
-		return nil, err
+		return nil, m.notFound(id, err)
 	}
 	v := mime.Parse(raw)
 	s := v.Summary
@@ -504,7 +504,17 @@ func (m *Mailbox) SetRead(ctx context.Context, key string, read bool) error {
 			return err
 		}
 	}
-	return m.idx.SetRead(ctx, m.Location().Bucket, key, read)
+	return m.notFound(key, m.idx.SetRead(ctx, m.Location().Bucket, key, read))
+}
+
+// notFound puts a hint on err when it says id names no message: the
+// usual cause is a mistyped or stale key, not a failure.
+func (m *Mailbox) notFound(id string, err error) error {
+	if !errors.Is(err, mailstore.ErrNotFound) || mailstore.Hint(err) != "" {
+		return err
+	}
+	loc := m.Location()
+	return &mailstore.HintError{Hint: fmt.Sprintf("no message %q in s3://%s/%s — give its key or SES message id as the list shows it", id, loc.Bucket, loc.Prefix), Err: err}
 }
 
 // SaveParts writes the attachments of v (or only part number part, when

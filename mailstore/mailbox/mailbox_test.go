@@ -188,3 +188,19 @@ func TestBackoffDoublesUpToMax(t *testing.T) {
 		}
 	}
 }
+
+// TestNotFoundHint: opening (whole or header), or marking, a key that
+// names no message says so first, with the key and the mailbox, and is
+// still mailstore.ErrNotFound underneath.
+func TestNotFoundHint(t *testing.T) {
+	m, _ := newMailbox(t)
+	ctx := context.Background()
+	_, errOpen := m.Open(ctx, "nosuch")
+	_, errHeader := m.OpenHeader(ctx, "nosuch")
+	errMark := m.SetRead(ctx, "innosuch", true)
+	for what, err := range map[string]error{"Open": errOpen, "OpenHeader": errHeader, "SetRead": errMark} {
+		if !errors.Is(err, mailstore.ErrNotFound) || !strings.HasPrefix(mailstore.Explain(err), `no message "`) || !strings.Contains(mailstore.Hint(err), "nosuch\" in s3://mail/in —") {
+			t.Errorf("%s: %v (hint %q)", what, err, mailstore.Hint(err))
+		}
+	}
+}

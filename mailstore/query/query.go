@@ -36,7 +36,7 @@ const Help = `free text matches subject, sender and recipients; terms:
   is:bounce  is:delay  is:delivered  is:complaint  is:report (delivery reports)
   forward:failed  forward:ok  forward:skipped  forward:none  forward:unknown
   (what the forwarding Lambda's log says: see forwarder_logs)
-  (verdict terms take any verdict, e.g. spf:pass); DATE is 2006-01-02, today,
+  (verdict terms take any verdict, e.g. spf:pass); DATE is YYYY-MM-DD, today,
   yesterday, or an age such as 24h, 7d, 2w, 3m, 1y; "-" before a term negates it;
   "double quotes" group words`
 
@@ -184,7 +184,7 @@ func parseDate(v string, now time.Time) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date (2006-01-02, today, yesterday, or an age such as 7d)", v)
+	return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD, today, yesterday, or an age such as 7d)", v)
 }
 
 // IsZero reports whether the query has no terms.

@@ -1,6 +1,7 @@
 package s3store
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
@@ -34,6 +36,9 @@ func (s *Store) hint(err error) error {
 
 // hintFor classifies err; "" when there is nothing better to say.
 func hintFor(err error, bucket, region, endpoint string) string {
+	if h := notS3(err, endpoint); h != "" {
+		return h
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {
@@ -71,4 +76,26 @@ func hintFor(err error, bucket, region, endpoint string) string {
 		return "cannot reach " + where + " — check --endpoint and the network"
 	}
 	return ""
+}
+
+// notS3 recognizes an answer no S3 server gives to a listing: a body that
+// is not S3's XML (a web server's HTML page), or an HTTP status without an
+// S3 error code ("NotFound", "MovedPermanently" are the SDK's names for
+// the bare status). The endpoint is then wrong, not the bucket.
+func notS3(err error, endpoint string) string {
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) {
+		return ""
+	}
+	var de *smithy.DeserializationError
+	var se *xml.SyntaxError // an error answer's body, which the SDK only wraps
+	var ae smithy.APIError
+	bare := errors.As(err, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "MovedPermanently")
+	if !errors.As(err, &de) && !errors.As(err, &se) && !bare {
+		return ""
+	}
+	if endpoint == "" {
+		endpoint = "the S3 endpoint"
+	}
+	return fmt.Sprintf("%s does not answer like S3 (HTTP %d) — check --endpoint", endpoint, re.HTTPStatusCode())
 }

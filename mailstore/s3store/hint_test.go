@@ -2,6 +2,9 @@ package s3store
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -30,5 +33,31 @@ func TestListHintsFirst(t *testing.T) {
 	err = st.List(context.Background(), func([]mailstore.Object) error { return nil })
 	if got := mailstore.Explain(err); !strings.HasPrefix(got, "connection refused: http://127.0.0.1:9 — check --endpoint (list s3://b/: ") {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// TestListHintsNotS3: an endpoint that is a web server, not S3 (an HTML
+// 404 page, a redirect), says to check --endpoint first.
+func TestListHintsNotS3(t *testing.T) {
+	for _, h := range []http.HandlerFunc{
+		func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, "<html><head><meta charset=utf-8></head><body>Not Found</body></html>")
+		},
+		func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/b/", http.StatusMovedPermanently) },
+		func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
+		func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "<html><body><p>It works!</body></html>")
+		},
+	} {
+		srv := httptest.NewServer(h)
+		c := s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+			Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1})
+		err := New(c, mailstore.Location{Bucket: "b"}).List(context.Background(), func([]mailstore.Object) error { return nil })
+		if got := mailstore.Explain(err); !strings.HasPrefix(got, srv.URL+" does not answer like S3 (HTTP ") || !strings.Contains(got, "check --endpoint") {
+			t.Errorf("got %q", got)
+		}
+		srv.Close()
 	}
 }

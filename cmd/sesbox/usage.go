@@ -1,0 +1,121 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+)
+
+// usageError is a mistake in the command line (a missing argument, an
+// unknown flag or command), as opposed to a failure of the run: run prints
+// it with the command's usage line, an example and where its help is. Its
+// exit status is 1, as for any run that could not start (docs/forwarding.md
+// gives 2 to forwards that failed).
+type usageError struct {
+	cmd *cobra.Command
+	err error
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+func (e *usageError) Unwrap() error { return e.err }
+
+// usagef makes a usageError of cmd.
+func usagef(cmd *cobra.Command, format string, args ...any) error {
+	return &usageError{cmd: cmd, err: fmt.Errorf(format, args...)}
+}
+
+// printUsageError writes err, then how cmd is used.
+func printUsageError(w io.Writer, ue *usageError) {
+	c := ue.cmd
+	// The arguments quoted in it are the user's, perhaps pasted from a
+	// message: sanitized as every error is.
+	fmt.Fprintf(w, "sesbox: %s\nusage: %s\n", sanitize.Text(ue.err.Error()), c.UseLine())
+	if ex, _, _ := strings.Cut(strings.TrimSpace(c.Example), "\n"); ex != "" {
+		fmt.Fprintf(w, "  e.g. %s\n", strings.TrimSpace(ex))
+	}
+	fmt.Fprintf(w, "Run '%s --help' for more.\n", c.CommandPath())
+}
+
+// keyArgs checks a command's positional arguments: one (many: one or
+// more) named name in the usage line ("KEY"), each about what it is. A
+// missing one says both, so a script author sees what to pass without
+// reading the help.
+func keyArgs(name, about string, many bool) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) == 0:
+			return usagef(cmd, "%s: missing %s (%s)", cmdName(cmd), name, about)
+		case !many && len(args) > 1:
+			return usagef(cmd, "%s takes one %s, got %d: %s", cmdName(cmd), name, len(args), quoteArgs(args))
+		}
+		return nil
+	}
+}
+
+// noArgs is cobra.NoArgs with a usageError; on a command with
+// subcommands, an argument is an unknown command, with cobra's
+// suggestions.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if cmd.HasSubCommands() {
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if cmd.SuggestionsMinimumDistance <= 0 {
+			cmd.SuggestionsMinimumDistance = 2 // cobra's default for its own suggestions
+		}
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		var names []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() {
+				names = append(names, c.Name())
+			}
+		}
+		return usagef(cmd, "%s (commands: %s)", msg, strings.Join(names, ", "))
+	}
+	return usagef(cmd, "%s takes no arguments, got %s", cmdName(cmd), quoteArgs(args))
+}
+
+// groupCmd makes cmd (a command that only holds subcommands) say an
+// unknown subcommand is one, instead of printing its help and exiting 0.
+func groupCmd(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = noArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	return cmd
+}
+
+// flagUsage is every command's FlagErrorFunc: a bad flag is a usage error.
+func flagUsage(cmd *cobra.Command, err error) error {
+	return &usageError{cmd: cmd, err: err}
+}
+
+// checkFlags runs cobra's required-flag and flag-group checks early (cobra
+// runs them again after this, finding nothing), so that their errors are
+// usage errors too.
+func checkFlags(cmd *cobra.Command) error {
+	if err := errors.Join(cmd.ValidateRequiredFlags(), cmd.ValidateFlagGroups()); err != nil {
+		return &usageError{cmd: cmd, err: err}
+	}
+	return nil
+}
+
+// cmdName is the command's path without the program's name: "audit verify".
+func cmdName(cmd *cobra.Command) string {
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+}
+
+func quoteArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = fmt.Sprintf("%q", a)
+	}
+	return strings.Join(q, " ")
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// TestNoConfigSaysWhereItLooked: without a config file, an unknown
+// mailbox or no mailbox at all leads with the path searched and how to
+// create it or name the bucket by flags; with one, an unknown mailbox
+// names the mailboxes that exist.
+func TestNoConfigSaysWhereItLooked(t *testing.T) {
+	dir := isolate(t)
+	want := filepath.Join(dir, "config", "sesbox", "config.toml")
+	for _, args := range [][]string{{"--mailbox", "nope", "ls"}, {"ls"}, {"--mailbox", "nope", "show", "k"}} {
+		_, errOut, code := sesbox(t, args...)
+		if code != 1 {
+			t.Errorf("%v: exit %d, want 1", args, code)
+		}
+		if !strings.HasPrefix(errOut, "sesbox: no config file at "+want) {
+			t.Errorf("%v: does not lead with the path searched:\n%s", args, errOut)
+		}
+		for _, s := range []string{"[mailbox.", "--bucket B", "--config FILE"} {
+			if !strings.Contains(errOut, s) {
+				t.Errorf("%v: the hint lacks %q:\n%s", args, s, errOut)
+			}
+		}
+	}
+	// XDG_CONFIG_HOME unset: the home directory's ~/.config.
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", dir)
+	_, errOut, _ := sesbox(t, "ls")
+	if p := filepath.Join(dir, ".config", "sesbox", "config.toml"); !strings.Contains(errOut, "no config file at "+p) {
+		t.Errorf("without XDG_CONFIG_HOME: %q lacks %s", errOut, p)
+	}
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+
+	os.MkdirAll(filepath.Dir(want), 0o700)
+	os.WriteFile(want, []byte("[mailbox.support]\nbucket = \"a\"\n[mailbox.sales]\nbucket = \"b\"\n"), 0o600)
+	_, errOut, code := sesbox(t, "--mailbox", "nope", "ls")
+	if code != 1 || !strings.HasPrefix(errOut, `sesbox: no mailbox "nope" in `+want+`: it defines sales, support`) {
+		t.Errorf("unknown mailbox: exit %d, %q", code, errOut)
+	}
+	// Two mailboxes and no default: which to choose, not "no mailbox".
+	_, errOut, code = sesbox(t, "ls")
+	if code != 1 || !strings.Contains(errOut, "--mailbox sales") || !strings.Contains(errOut, `default = "sales"`) {
+		t.Errorf("no default: exit %d, %q", code, errOut)
+	}
+	os.WriteFile(want, []byte("refresh = \"2m\"\n"), 0o600)
+	_, errOut, code = sesbox(t, "ls")
+	if code != 1 || !strings.Contains(errOut, want+" defines no mailbox") {
+		t.Errorf("config without mailboxes: exit %d, %q", code, errOut)
+	}
+}
+
+// TestPositionalArgsSayWhatIsMissing: every command that takes positional
+// arguments says which one is missing and shows an example, not cobra's
+// "accepts 1 arg(s), received 0"; extra arguments and unknown commands of
+// a group are usage errors too, with the usage line, and exit 1.
+func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
+	isolate(t)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c.Args == nil {
+			t.Errorf("%s: no Args check", c.CommandPath())
+			return
+		}
+		err := c.Args(c, nil)
+		var ue *usageError
+		if err != nil && (!errors.As(err, &ue) || c.Example == "") {
+			t.Errorf("%s with no arguments: %v (example %q)", c.CommandPath(), err, c.Example)
+		}
+		if err := c.Args(c, []string{"a", "b"}); err != nil && !errors.As(err, &ue) {
+			t.Errorf("%s with two arguments: %v is not a usage error", c.CommandPath(), err)
+		}
+	}
+	walk(newRootCmd(&app{}))
+
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"show"}, []string{"sesbox: show: missing KEY (the object key or the SES message id; see sesbox ls)\n", "usage: sesbox show KEY", "e.g. sesbox show "}},
+		{[]string{"audit", "verify"}, []string{"audit verify: missing MANIFEST", "e.g. sesbox audit verify "}},
+		{[]string{"mark"}, []string{"mark: missing KEY", "usage: sesbox mark"}},
+		{[]string{"show", "a", "b"}, []string{`show takes one KEY, got 2: "a" "b"`}},
+		{[]string{"ls", "extra"}, []string{`ls takes no arguments, got "extra"`, "usage: sesbox ls"}},
+		{[]string{"audit", "verfy"}, []string{`unknown command "verfy" for "sesbox audit"; did you mean verify?`}},
+		{[]string{"team", "bogus"}, []string{`unknown command "bogus" for "sesbox team"`}},
+		{[]string{"save", "k"}, []string{`required flag(s) "dir" not set`, "usage: sesbox save KEY --dir DIR"}},
+		{[]string{"ls", "--bogus"}, []string{"unknown flag: --bogus", "Run 'sesbox ls --help'"}},
+		{[]string{"show", "--raw", "--html", "k"}, []string{"[html raw] were all set", "usage: sesbox show"}},
+		{[]string{"forward"}, []string{"forward: name the messages one way", "usage: sesbox forward", "e.g. sesbox forward "}},
+		{[]string{"export"}, []string{"export: give exactly one of --mbox FILE or --maildir DIR", "e.g. sesbox export "}},
+	} {
+		out, errOut, code := sesbox(t, tc.args...)
+		if code != 1 || out != "" {
+			t.Errorf("%v: exit %d, stdout %q", tc.args, code, out)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", tc.args, w, errOut)
+			}
+		}
+	}
+	// A group alone still prints its help, and exits 0.
+	if out, _, code := sesbox(t, "audit"); code != 0 || !strings.Contains(out, "snapshot") {
+		t.Errorf("audit: exit %d, %q", code, out)
+	}
+}
+
+// TestFlagHelpNamesValues: cobra takes the first `quoted` word of a flag's
+// usage as its value's name, so a quoted example in the text ("(as
+// `ls --cached`)") made --cached look like it takes the value
+// "ls --cached". Every value name is one word.
+func TestFlagHelpNamesValues(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			name, _ := pflag.UnquoteUsage(f)
+			if strings.ContainsAny(name, " -") || (f.Value.Type() == "bool" && name != "") {
+				t.Errorf("%s --%s: value named %q", c.CommandPath(), f.Name, name)
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(&app{}))
+}
+
+// TestNoCredentialsHint: without credentials (nothing in the environment,
+// no profile, no instance role) or with a profile that does not exist, the
+// error leads with what to set, and the SDK's own log lines (IMDS
+// fallbacks) never reach stderr.
+func TestNoCredentialsHint(t *testing.T) {
+	isolate(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	_, errOut, code := sesbox(t, "--bucket", "b", "--endpoint", "http://127.0.0.1:9", "ls")
+	if code != 1 || !strings.HasPrefix(errOut, "sesbox: no AWS credentials found — ") || !strings.Contains(errOut, "--profile") {
+		t.Errorf("no credentials: exit %d, %q", code, errOut)
+	}
+	// An instance metadata service that refuses tokens, as outside EC2
+	// some networks do: the SDK would log its fallback to IMDSv1.
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	defer imds.Close()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	// The SDK's default logger writes to the process's stderr.
+	procErr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = procErr
+	_, errOut, code = sesbox(t, "--bucket", "b", "--endpoint", "http://127.0.0.1:9", "ls")
+	os.Stderr = saved
+	if code != 1 || !strings.HasPrefix(errOut, "sesbox: no AWS credentials found — ") {
+		t.Errorf("no credentials, IMDS refusing: exit %d, %q", code, errOut)
+	}
+	if logged, _ := os.ReadFile(procErr.Name()); len(logged) > 0 {
+		t.Errorf("the SDK logged to stderr: %q", logged)
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	_, errOut, code = sesbox(t, "--bucket", "b", "--profile", "nosuch", "ls")
+	if code != 1 || !strings.HasPrefix(errOut, `sesbox: no AWS profile "nosuch" in `) || !strings.Contains(errOut, "none") {
+		t.Errorf("unknown profile: exit %d, %q", code, errOut)
+	}
+}
+
+// TestConfigUnknownKeyLine: a mistyped key says on which line it is and
+// which keys its table takes; a TOML syntax error keeps its line.
+func TestConfigUnknownKeyLine(t *testing.T) {
+	dir := isolate(t)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	for _, tc := range []struct{ toml, want string }{
+		{"default = \"a\"\n\n[mailbox.a]\nbucket = \"x\"\nbukcet = \"y\"\n", cfg + ": line 5: unknown key mailbox.a.bukcet (a mailbox takes bucket, prefix, region, "},
+		{"mose = true\n[mailbox.a]\nbucket = \"x\"\n", cfg + ": line 1: unknown key mose (the top level takes default, mailbox, keys, mouse, refresh)"},
+		{"[mailbox.a]\nbucket = \"x\nprefix = \"p\"\n", "line 2"},
+	} {
+		os.WriteFile(cfg, []byte(tc.toml), 0o600)
+		_, errOut, code := sesbox(t, "ls")
+		if code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, %q, want %q", tc.toml, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestTUINeedsATerminal: sesbox (or sesbox demo) with stdout in a pipe or
+// file says to use the commands, instead of drawing into it.
+func TestTUINeedsATerminal(t *testing.T) {
+	isolate(t)
+	for _, args := range [][]string{{"--demo"}, {"demo"}} {
+		out, errOut, code := sesbox(t, args...)
+		if code != 1 || out != "" || !strings.HasPrefix(errOut, "sesbox: the terminal UI needs a terminal on stdout; scripts use the commands: sesbox ls") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+// TestEndpointMustBeAURL: an endpoint that is not an http(s) URL is
+// refused before any request, naming the flag or the config key, instead
+// of the SDK's "endpoint rule error" at the first call.
+func TestEndpointMustBeAURL(t *testing.T) {
+	dir := isolate(t)
+	_, errOut, code := sesbox(t, "--bucket", "b", "--endpoint", "notaurl", "ls")
+	if code != 1 || !strings.HasPrefix(errOut, `sesbox: --endpoint "notaurl": want an http:// or https:// URL`) || !strings.Contains(errOut, "usage: sesbox ls") {
+		t.Errorf("--endpoint: exit %d, %q", code, errOut)
+	}
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte("[mailbox.a]\nbucket = \"x\"\nses_endpoint = \"localhost:8005\"\n"), 0o600)
+	_, errOut, code = sesbox(t, "ls")
+	if code != 1 || !strings.HasPrefix(errOut, `sesbox: mailbox "a" in `+cfg+`: ses_endpoint = "localhost:8005": want`) {
+		t.Errorf("ses_endpoint: exit %d, %q", code, errOut)
+	}
+}
+
+// TestDemoSendsNowhereWithoutSESEndpoint: the demo mailbox's replies,
+// forwards and account go to a local SES only when --ses-endpoint names
+// one, as in the TUI; never to the SES the environment's credentials and
+// endpoints reach. The reply's draft is kept.
+func TestDemoSendsNowhereWithoutSESEndpoint(t *testing.T) {
+	dir := isolate(t)
+	calls := 0
+	ses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		http.Error(w, "{}", http.StatusBadRequest)
+	}))
+	defer ses.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SESV2", ses.URL)
+	key := demoKey(t, "WX-200 컨트롤러")
+	fwd, _ := writeForwardConfig(t, dir)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--demo", "reply", key, "--body-file", writeFile(t, "body.txt", "Thanks"), "--yes"}, "the draft is in "},
+		{[]string{"--demo", "forward", "--forward-config", fwd, "--yes", key}, "--dry-run DIR"},
+		{[]string{"--demo", "account"}, ""},
+	} {
+		_, errOut, code := sesbox(t, tc.args...)
+		if code != 1 || !strings.Contains(errOut, "the demo mailbox has no SES: give --ses-endpoint URL") || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args[1], code, errOut)
+		}
+	}
+	if calls > 0 {
+		t.Errorf("%d requests reached SES", calls)
+	}
+}
