@@ -34,6 +34,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, g.Redraw) {
 		return m, tea.ClearScreen
 	}
+	if len(m.held) > 0 || m.settling() {
+		m.held = append(m.held, msg)
+		return m, nil
+	}
 	if m.tooSmall() {
 		if key.Matches(msg, g.Back) {
 			return m.quit()
@@ -42,7 +46,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	if m.cmd != nil {
 		var cmd tea.Cmd
-		m.cmd, cmd = m.cmd.Update(msg)
+		var args []string
+		if m.cmd, args, cmd = m.cmd.Update(msg); len(args) > 0 {
+			return m.runCommand(args)
+		}
 		return m, cmd
 	}
 	p := m.shown()
@@ -122,6 +129,38 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m.route(msg)
+}
+
+// settling reports whether keys must wait for the list (list.Settling):
+// its rows are about to be replaced by a filter's, a sort's or the thread
+// view's. Such keys are held and replayed in order once the rows have
+// come, as mutt and aerc, whose limit and sort do not return before the
+// rows are there, read keys typed meanwhile: the same keys act on the
+// same rows whether typed fast or slowly (/x Enter Enter p opens the
+// first match and shows its parts). Dropping them would lose typing;
+// acting on the rows shown would open a message the filter hides. Only
+// ctrl+c (Quit) and ctrl+l pass, so a stuck read never takes the
+// keyboard.
+func (m Model) settling() bool {
+	return m.cmd == nil && m.top() == "" && !m.tooSmall() && !m.cur().Capturing() && m.cur().List().Settling()
+}
+
+// release replays the held keys once the list has settled; a key among
+// them that makes it settle again (o, a sort) holds the rest once more.
+func (m Model) release(cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	if len(m.held) == 0 || m.settling() {
+		return m, cmd
+	}
+	held := m.held
+	m.held = nil
+	cmds := []tea.Cmd{cmd}
+	var cur tea.Model = m
+	for _, k := range held {
+		var c tea.Cmd
+		cur, c = cur.(Model).updateKeys(k)
+		cmds = append(cmds, c)
+	}
+	return cur, tea.Batch(cmds...)
 }
 
 func (m Model) openHelp() Model {

@@ -120,15 +120,15 @@ type Model struct {
 	filter    string
 	q         query.Query
 	filterErr error
-	matched   *index.Listing  // of q (of an earlier filter while q's is read)
-	mpartial  bool            // matched is the page around the cursor, all of them being read
-	fseq      int             // numbers the reads of matches
-	mseq      int             // the read matched came from
-	fctx      context.Context // of the filter's reads, which cancel stops
-	// open is set when the user opened the message under the cursor while
-	// the filter's matches were read: it opens once they are shown.
-	open   bool
-	cancel context.CancelFunc // of the filter's read in flight
+	matched   *index.Listing     // of q (of an earlier filter while q's is read)
+	mpartial  bool               // matched is the page around the cursor, all of them being read
+	fseq      int                // numbers the reads of matches
+	mseq      int                // the read matched came from
+	fctx      context.Context    // of the filter's reads, which cancel stops
+	cancel    context.CancelFunc // of the filter's read in flight
+	// reordering is set while the rows of a new order are read: those
+	// shown are the old order's (see Settling).
+	reordering bool
 
 	threaded bool
 	tall     []index.Thread  // every message, in order
@@ -452,6 +452,7 @@ func (m *Model) SetSort(by query.SortField, rev bool) tea.Cmd {
 func (m *Model) resort() tea.Cmd {
 	m.loading, m.edge = false, 0 // the read in flight is of the old order
 	m.tall, m.tpos, m.threads = nil, nil, nil
+	m.reordering = true
 	if !m.long() {
 		return m.Reload()
 	}
@@ -551,6 +552,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case RowsListedMsg:
 		cmd = m.listed(msg)
 	case MatchesListedMsg:
+		if msg.Seq == m.fseq && msg.Err != nil {
+			m.mseq = msg.Seq // settled: the rows stay, the error is said
+		}
 		if msg.Seq == m.fseq && msg.Err == nil {
 			keep := m.anchor()
 			m.matched, m.mseq, m.mpartial = &msg.Listing, msg.Seq, msg.Partial
@@ -570,6 +574,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.rebuild()
 		}
 		if msg.Err != nil && msg.Seq == m.seq {
+			m.threaded = false // the rows stay flat; the error says why
 			cmd = common.Error(msg.Err)
 		}
 	case FoundMsg:
@@ -585,13 +590,18 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case MarksFoundMsg:
 		cmd = m.marksFound(msg)
 	}
-	if m.open && !m.filtering() {
-		if s, ok := m.Selected(); ok {
-			m.open, m.moved = false, true
-			cmd = tea.Batch(cmd, chosen(s.Key))
-		}
-	}
 	return m, tea.Batch(cmd, m.Fetch())
+}
+
+// Settling reports whether a read whose answer replaces the rows shown is
+// in flight: the filter's matches, a new order's rows or the thread view.
+// A key typed meanwhile would act on a row that is about to go (the Enter
+// of "/x Enter Enter" on the unfiltered list), so the root holds keys
+// until the list has settled. These are reads of the local index,
+// milliseconds, unlike a refresh of the bucket, which does not replace
+// the rows and holds nothing.
+func (m Model) Settling() bool {
+	return m.filtering() || m.reordering || (m.threaded && m.threads == nil)
 }
 
 // filterSet reports whether a filter that parses is set.
@@ -607,8 +617,16 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	if msg.Seq != m.seq {
 		return nil
 	}
+	m.reordering = false
 	if msg.Err != nil {
 		m.loading, m.edge = false, 0
+		// Settled (see Settling): the rows shown stay.
+		if msg.FSeq == m.fseq {
+			m.mseq = m.fseq
+		}
+		if m.threads == nil {
+			m.threaded = false
+		}
 		return nil // the mailbox page shows it
 	}
 	keep := m.anchor()
@@ -954,13 +972,12 @@ func (m *Model) jumpSearch(dir int) tea.Cmd {
 }
 
 // Choose is what the open key does: it returns the message under the
-// cursor to open now, or ok false when there is none or the filter's
-// matches are still coming (the open then waits for them and comes as a
-// MessageChosenMsg). The root calls it for the key itself, so that a key
-// typed right after Enter acts in the viewer rather than in the list.
+// cursor to open now, or ok false when there is none, or none yet: while
+// the list is Settling the row under the cursor is about to go (the root
+// holds keys until then). The root calls it for the key itself, so that a
+// key typed right after Enter acts in the viewer rather than in the list.
 func (m *Model) Choose() (key string, ok bool) {
-	if m.filtering() {
-		m.open = true // once the matches are shown
+	if m.Settling() {
 		return "", false
 	}
 	s, ok := m.Selected()
@@ -1168,7 +1185,7 @@ func (m *Model) setFilter(s string) tea.Cmd {
 	}
 	m.fseq++
 	if s == "" {
-		m.q, m.filterErr, m.matched, m.open = query.Query{}, nil, nil, false
+		m.q, m.filterErr, m.matched = query.Query{}, nil, nil
 		m.rebuild()
 		return nil
 	}

@@ -2,6 +2,7 @@ package list
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -752,5 +753,38 @@ func TestEdgeKeysOnAPageGoToTheListsEdge(t *testing.T) {
 			t.Fatalf("%v: cursor on row %d after the whole list, want %d", tc.keys, m2.cursor, want)
 		}
 		m = m2
+	}
+}
+
+// A read that replaces the rows makes the list Settling (the root holds
+// keys meanwhile); one that fails settles it too, or keys would be held
+// for good.
+func TestListSettlesWhenTheReadThatReplacesRowsFails(t *testing.T) {
+	fail := errors.New("index: disk I/O error")
+	for _, tc := range []struct {
+		name   string
+		start  func(m *Model)
+		answer func(m Model) tea.Msg
+	}{
+		{"filter", func(m *Model) { m.ApplyFilter("from:alice") },
+			func(m Model) tea.Msg { return MatchesListedMsg{Seq: m.fseq, Err: fail} }},
+		{"sort", func(m *Model) { m.SetSort(query.BySubject, false) },
+			func(m Model) tea.Msg { return RowsListedMsg{Seq: m.seq, FSeq: m.fseq, Err: fail} }},
+		{"sort, filtered", func(m *Model) { m.ApplyFilter("from:alice"); m.mseq = m.fseq; m.SetSort(query.BySubject, false) },
+			func(m Model) tea.Msg { return RowsListedMsg{Seq: m.seq, FSeq: m.fseq, Err: fail} }},
+		{"threads", func(m *Model) { *m, _ = m.Update(fixture.Key("T")) },
+			func(m Model) tea.Msg { return ThreadsListedMsg{Seq: m.seq, Err: fail} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newList(t, 100, 10)
+			tc.start(&m)
+			if !m.Settling() {
+				t.Fatal("not settling while the rows that replace those shown are read")
+			}
+			m, _ = m.Update(tc.answer(m))
+			if m.Settling() {
+				t.Fatal("still settling after the read failed: the root would hold every key")
+			}
+		})
 	}
 }
