@@ -126,6 +126,10 @@ type Model struct {
 	mseq      int                // the read matched came from
 	fctx      context.Context    // of the filter's reads, which cancel stops
 	cancel    context.CancelFunc // of the filter's read in flight
+	// fkeep is the cursor's message when the filter began to be typed
+	// (0: none chosen), kept by the filter's results that match it even
+	// after one typed on the way hid it (see filterAnchor).
+	fkeep int64
 	// reordering is set while the rows of a new order are read: those
 	// shown are the old order's (see Settling).
 	reordering bool
@@ -410,6 +414,7 @@ func (m *Model) ClearFilter() tea.Cmd { return m.setFilter("") }
 // ApplyFilter limits the list to the messages matching s ("" shows all);
 // an error is what `sesbox ls --query` reports for s.
 func (m *Model) ApplyFilter(s string) (tea.Cmd, error) {
+	m.fkeep = m.anchor()
 	cmd := m.setFilter(s)
 	return cmd, m.filterErr
 }
@@ -556,13 +561,19 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.mseq = msg.Seq // settled: the rows stay, the error is said
 		}
 		if msg.Seq == m.fseq && msg.Err == nil {
-			keep := m.anchor()
+			// As mutt's limit: the cursor keeps its message when it
+			// matches, else goes to the first match and stays on the
+			// first row until moved, as on a fresh list (the row number
+			// it had means nothing in the new rows).
+			keep := m.filterAnchor()
+			if !slices.Contains(msg.Listing.IDs, keep) {
+				keep = 0
+			}
+			m.moved = keep != 0
 			m.matched, m.mseq, m.mpartial = &msg.Listing, msg.Seq, msg.Partial
+			m.rebuildKeeping(keep, -1)
 			if msg.Partial {
-				m.rebuildKeeping(keep, msg.At)
 				cmd = matchCmd(m.fctx, m.src, m.box, m.fseq, m.q, listing{by: m.by, rev: m.rev})
-			} else {
-				m.rebuild()
 			}
 		}
 		if msg.Err != nil && msg.Seq == m.fseq {
@@ -783,6 +794,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.SetSize(m.width, m.height)
 		return m, m.input.Focus()
 	case key.Matches(msg, k.Filter):
+		m.fkeep = m.anchor()
 		m.prompt = promptFilter
 		m.input.Prompt = "/"
 		m.input.SetValue(m.filter)
@@ -1199,10 +1211,22 @@ func (m *Model) setFilter(s string) tea.Cmd {
 	m.cancel, m.fctx = cancel, ctx
 	l := listing{by: m.by, rev: m.rev}
 	if m.long() {
-		// The matches around the cursor's message first, then all.
-		l.limit, l.anchor = FirstPage, m.anchor()
+		// The matches around the message the cursor keeps first, then
+		// all.
+		l.limit, l.anchor = FirstPage, m.filterAnchor()
 	}
 	return matchCmd(ctx, m.src, m.box, m.fseq, q, l)
+}
+
+// filterAnchor is the message a filter's result keeps the cursor on if it
+// matches: the cursor's once moved, else the one it was on when the filter
+// began to be typed (a filter typed on the way, "f" of "from:", may have
+// hidden it and put the cursor on the first row).
+func (m *Model) filterAnchor() int64 {
+	if a := m.anchor(); a != 0 {
+		return a
+	}
+	return m.fkeep
 }
 
 // threadSet is every message with its thread fields and the threads they

@@ -788,3 +788,42 @@ func TestListSettlesWhenTheReadThatReplacesRowsFails(t *testing.T) {
 		})
 	}
 }
+
+// As mutt's limit: a filter keeps the cursor on its message when that
+// matches, else puts it on the first match (not on the row number it
+// had, nor on the match after its message), in a short list and in a
+// long one whose matches come a page first.
+func TestListFilterPutsTheCursorOnTheFirstMatchUnlessItsMessageMatches(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		sums        []mailstore.Summary
+		down        int
+		filter      string
+		command     bool // :filter, set at once, not typed
+		want, where string
+	}{
+		{"short, cursor's message does not match", fixture.Summaries(), 3, "from:alice", false, "a3", "the first match"},
+		{"short, :filter hides the cursor's message", fixture.Summaries(), 1, "-from:bob", true, "a3", "the first match"},
+		{"short, cursor's message matches", fixture.Summaries(), 2, "from:alice", false, "a1", "its message"},
+		{"long, cursor's message does not match", fixture.Many(1000), 5, "메시지", false, "m0000000", "the first match"},
+		{"long, cursor's message matches", fixture.Many(1000), 20, "메시지", false, "m0000020", "its message"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := newListOf(t, 100, 10, tc.sums)
+			for range tc.down {
+				m, _ = press(t, m, "j")
+			}
+			if tc.command {
+				cmd, _ := m.ApplyFilter(tc.filter)
+				m, _ = settle(m, cmd)
+			} else {
+				m, _ = press(t, m, "/")
+				m = typeText(t, m, tc.filter)
+				m, _ = press(t, m, "enter")
+			}
+			if got := selectedKey(t, m); got != tc.want {
+				t.Fatalf("cursor on %s after /%s, want %s (%s); rows %v", got, tc.filter, tc.want, tc.where, shownKeys(m)[:min(5, len(m.rows))])
+			}
+		})
+	}
+}
