@@ -63,6 +63,31 @@ func (m Model) statusLabel(s audit.Status) string {
 	return st.Pass.Render(label)
 }
 
+// fixLines adds a finding's fix under it. Fixes hold commands to copy
+// (aws s3api put-bucket-versioning --bucket …), so they are wrapped at
+// spaces only, never inside a word: a word too wide for the indent under
+// "fix:" is moved left as far as it needs, and one wider than the screen
+// is cut (reported true; the view then says where to read it whole).
+func (m Model) fixLines(add func(...string), fix string) (cut bool) {
+	st := m.c.Styles
+	prefix := strings.Repeat(" ", 25) + st.Dim.Render("fix: ")
+	pw := ansi.StringWidth(prefix)
+	for _, l := range common.WrapWords(fix, max(m.width-pw, 20)) {
+		lw := ansi.StringWidth(l)
+		switch {
+		case lw <= m.width-pw:
+			add(prefix + st.Dim.Render(l))
+		case lw <= m.width:
+			add(strings.Repeat(" ", m.width-lw) + st.Dim.Render(l))
+		default:
+			add(st.Dim.Render(common.Truncate(l, m.width)))
+			cut = true
+		}
+		prefix = strings.Repeat(" ", pw)
+	}
+	return cut
+}
+
 // lines renders everything the view can show, one string per line; View
 // scrolls over them. Every string from the bucket passes through sanitize.
 func (m Model) lines() []string {
@@ -100,12 +125,16 @@ func (m Model) lines() []string {
 	case m.postureErr != nil:
 		add(st.Warning.Render("  " + sanitize.Line(m.postureErr.Error())))
 	default:
+		cut := false
 		for _, f := range m.findings {
 			prefix := " " + m.severityLabel(f.Severity) + " " + st.Bold.Render(fmt.Sprintf("%-14s", f.Check)) + " "
 			wrap(prefix, sanitize.Line(f.Summary), st.Normal)
 			if f.Fix != "" {
-				wrap(strings.Repeat(" ", 25)+st.Dim.Render("fix: "), sanitize.Line(f.Fix), st.Dim)
+				cut = m.fixLines(add, sanitize.Line(f.Fix)) || cut
 			}
+		}
+		if cut {
+			add(st.Dim.Render("  A fix too wide for the screen is cut (…): sesbox audit posture prints it whole."))
 		}
 	}
 	add("")
