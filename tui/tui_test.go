@@ -481,7 +481,7 @@ func TestRootSaveMarked(t *testing.T) {
 	if saved.Err != nil || len(saved.Paths) != 1 || saved.Skipped != 1 || saved.Keys != 2 {
 		t.Fatalf("got %+v", saved)
 	}
-	if !strings.Contains(h.view(), "saved 1 files from 1 of 2 messages") {
+	if !strings.Contains(h.view(), "saved 1 file from 1 of 2 messages") {
 		t.Fatalf("no confirmation:\n%s", h.view())
 	}
 }

@@ -180,6 +180,25 @@ type NoticePostedMsg struct {
 	Text string
 }
 
+// Count says how many of noun there are: "1 match", "2 matches",
+// "12,345 messages". The plural adds "es" after s, x, ch and sh, makes a
+// y after a consonant "ies" and else adds "s": enough for the nouns the
+// TUI counts (message, file, match, entry, mailbox, error, part).
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	pl := noun + "s"
+	switch {
+	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"),
+		strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
+		pl = noun + "es"
+	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
+		pl = noun[:len(noun)-1] + "ies"
+	}
+	return Thousands(n) + " " + pl
+}
+
 // Thousands renders 12345 as 12,345.
 func Thousands(n int) string {
 	s := itoa(int64(max(n, 0)))

@@ -24,7 +24,7 @@ func (m Model) View() string {
 	var lines []string
 	switch m.state {
 	case statePlanning:
-		lines = []string{m.c.Styles.Bold.Render(fmt.Sprintf("Preparing to forward %d message%s…", len(m.inputs), plural(len(m.inputs))))}
+		lines = []string{m.c.Styles.Bold.Render("Preparing to forward " + common.Count(len(m.inputs), "message") + "…")}
 	case stateFailed:
 		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(m.err.Error(), m.c.Styles.Normal)...)
 	case stateConfirm:
@@ -58,9 +58,9 @@ func (m Model) title() string {
 	msgs, _, _ := m.plan.ToSend()
 	loc := sanitize.Line(m.plan.Location.String())
 	if m.opts.DryRun() {
-		return fmt.Sprintf("Dry run: write %d message%s from %s to %s (nothing is sent)", msgs, plural(msgs), loc, sanitize.Line(m.opts.DryRunDir))
+		return fmt.Sprintf("Dry run: write %s from %s to %s (nothing is sent)", common.Count(msgs, "message"), loc, sanitize.Line(m.opts.DryRunDir))
 	}
-	return fmt.Sprintf("Forward %d message%s from %s", msgs, plural(msgs), loc)
+	return fmt.Sprintf("Forward %s from %s", common.Count(msgs, "message"), loc)
 }
 
 func (m Model) confirmLines() []string {
@@ -68,8 +68,8 @@ func (m Model) confirmLines() []string {
 	_, sends, rcpts := m.plan.ToSend()
 	lines := []string{st.Bold.Render(m.title())}
 	dests := m.plan.Destinations()
-	lines = append(lines, st.Normal.Render(fmt.Sprintf("%d send%s to %d recipient%s, %d destination%s:",
-		sends, plural(sends), rcpts, plural(rcpts), len(dests), plural(len(dests)))))
+	lines = append(lines, st.Normal.Render(fmt.Sprintf("%s to %s, %s:",
+		common.Count(sends, "send"), common.Count(rcpts, "recipient"), common.Count(len(dests), "destination"))))
 	safe := make([]string, len(dests))
 	for i, d := range dests {
 		safe[i] = sanitize.Line(d)
@@ -117,7 +117,7 @@ func (m Model) confirmLines() []string {
 			lines = append(lines, "  "+st.HeaderValue.Render(l))
 		}
 		if others > 0 {
-			lines = append(lines, "  "+st.Dim.Render(fmt.Sprintf("and %d other field%s, unchanged (Received, X-SES-…)", others, plural(others))))
+			lines = append(lines, "  "+st.Dim.Render("and "+common.Count(others, "other field")+", unchanged (Received, X-SES-…)"))
 		}
 	}
 	return lines
@@ -260,11 +260,4 @@ func (m Model) resultLine(r reforward.Result) string {
 	}
 	id := sanitize.Line(mailstore.SESMessageID(r.Key))
 	return style.Render(common.Fit(label, 10)) + st.Normal.Render(id) + "  " + st.Dim.Render(sanitize.Line(detail))
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

@@ -135,7 +135,7 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 		if arg == "" {
 			return nil, true, need("a directory")
 		}
-		return tea.Batch(common.Notice("saving attachments of "+common.Thousands(len(keys))+" message(s)…"),
+		return tea.Batch(common.Notice("saving attachments of "+common.Count(len(keys), "message")+"…"),
 			SaveCmd(m.ctx, m.index, m.Mailbox, keys, arg)), true, nil
 	case "export":
 		if arg == "" {
@@ -144,7 +144,7 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 		if m.Audit == nil {
 			return common.Notice(common.Unavailable("export", m.Name, m.AuditErr)), true, nil
 		}
-		return tea.Batch(common.Notice("exporting "+common.Thousands(len(keys))+" message(s)…"),
+		return tea.Batch(common.Notice("exporting "+common.Count(len(keys), "message")+"…"),
 			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, keys, arg, "chosen in the TUI")), true, nil
 	case "read", "unread":
 		var cmds []tea.Cmd

@@ -87,8 +87,8 @@ func (m Model) bodyContent() []line {
 	body := v.Body()
 	switch {
 	case body == "" && len(v.Parts) > 0:
-		out = append(out, m.textLines("(no text body; "+m.c.Keys.Viewer.Parts.Help().Key+" lists the "+
-			strconv.Itoa(len(v.Parts))+" parts)", func(string) lipgloss.Style { return st.Dim })...)
+		out = append(out, m.textLines("(no text body; "+m.c.Keys.Viewer.Parts.Help().Key+" lists its "+
+			common.Count(len(v.Parts), "part")+")", func(string) lipgloss.Style { return st.Dim })...)
 	case body == "":
 		out = append(out, styled(st.Dim, "(empty body)"))
 	default:
@@ -198,7 +198,7 @@ func (m Model) rawContent() []line {
 		}
 	}
 	if more > 0 {
-		out = append(out, styled(m.c.Styles.Dim, "… "+strconv.Itoa(more)+" more bytes not shown"))
+		out = append(out, styled(m.c.Styles.Dim, "… "+common.Count(more, "more byte")+" not shown"))
 	}
 	return out
 }

@@ -685,3 +685,15 @@ func addressed(msg tea.Msg) bool {
 	a, ok := msg.(common.Addressed)
 	return ok && a.PageKind() == Kind
 }
+
+// The rule counts the search's hits in agreement: "1 match", not
+// "1 matches" (shown when no hit is current, as after a part is shown).
+func TestSearchRuleSaysOneMatch(t *testing.T) {
+	m, _ := newViewer(t, 80, 20, quoted)
+	m, _ = doSearch(t, m, "Priya")
+	m.search.hits = m.search.hits[:1]
+	m.search.cur = -1
+	if v := m.rule(); !strings.Contains(v, " 1 match ") {
+		t.Fatalf("rule with one hit: %q", v)
+	}
+}

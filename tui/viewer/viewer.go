@@ -7,7 +7,6 @@
 package viewer
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -338,7 +337,7 @@ func (m Model) startSave() (Model, tea.Cmd) {
 		return m, notice("this message has no attachments; p lists its parts")
 	default:
 		m.savePart = 0
-		m.input.Prompt = fmt.Sprintf("save %d attachment%s to: ", n, plural(n))
+		m.input.Prompt = "save " + common.Count(n, "attachment") + " to: "
 	}
 	m.prompt = promptSave
 	return m.openPrompt(m.c.SaveDir)
@@ -535,11 +534,4 @@ func partName(p mime.Part) string {
 		return sanitize.Filename(p.Filename)
 	}
 	return "part " + strconv.Itoa(p.Index)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
