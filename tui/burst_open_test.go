@@ -129,3 +129,21 @@ func TestRootKeysTypedAfterACommandActAfterIt(t *testing.T) {
 		t.Fatalf(":sort from Enter Enter opened %s, want %s", got, want.Key)
 	}
 }
+
+// Over a filter, Esc clears it and only q quits: the key hints say so
+// rather than "q/esc quit".
+func TestRootHintsSayEscClearsTheFilter(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	if v := h.view(); !strings.Contains(v, "q/esc quit") {
+		t.Fatalf("no filter: hints lack q/esc quit:\n%s", v)
+	}
+	h.burst(append(fixture.Keys("/alice"), fixture.Key("enter"))...)
+	v := h.view()
+	if strings.Contains(v, "q/esc quit") || !strings.Contains(v, "esc clear filter") || !strings.Contains(v, "q quit") {
+		t.Fatalf("over a filter the hints should say esc clear filter, q quit:\n%s", v)
+	}
+	h.press("esc")
+	if h.m.cur().List().HasFilter() || h.quit {
+		t.Fatalf("esc over a filter: filter %v, quit %v", h.m.cur().List().HasFilter(), h.quit)
+	}
+}
