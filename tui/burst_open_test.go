@@ -147,3 +147,17 @@ func TestRootHintsSayEscClearsTheFilter(t *testing.T) {
 		t.Fatalf("esc over a filter: filter %v, quit %v", h.m.cur().List().HasFilter(), h.quit)
 	}
 }
+
+// Enter typed right after a search's Enter opens the message the search
+// moves to once its matches are read, not the one under the cursor before.
+func TestRootOpenTypedWhileSearchIsReadOpensTheMatch(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	enter := fixture.Key("enter")
+	h.burst(append(fixture.Keys("Slottery"), enter, enter)...)
+	if h.m.top() != viewer.Kind {
+		t.Fatalf("top %q, want the viewer", h.m.top())
+	}
+	if got := h.m.viewer.Viewer().Key(); got != "inbox/s1" {
+		t.Fatalf("opened %q, want the search's match inbox/s1", got)
+	}
+}

@@ -605,14 +605,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 // Settling reports whether a read whose answer replaces the rows shown is
-// in flight: the filter's matches, a new order's rows or the thread view.
+// in flight (the filter's matches, a new order's rows or the thread
+// view), or one whose answer moves the cursor (a search's matches, which
+// the cursor jumps to).
 // A key typed meanwhile would act on a row that is about to go (the Enter
 // of "/x Enter Enter" on the unfiltered list), so the root holds keys
 // until the list has settled. These are reads of the local index,
 // milliseconds, unlike a refresh of the bucket, which does not replace
 // the rows and holds nothing.
 func (m Model) Settling() bool {
-	return m.filtering() || m.reordering || (m.threaded && m.threads == nil)
+	return m.filtering() || m.reordering || (m.threaded && m.threads == nil) || m.jump != 0
 }
 
 // filterSet reports whether a filter that parses is set.
@@ -635,6 +637,9 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 		if msg.FSeq == m.fseq {
 			m.mseq = m.fseq
 		}
+		if msg.SSeq == m.sseq {
+			m.jump = 0
+		}
 		if m.threads == nil {
 			m.threaded = false
 		}
@@ -651,9 +656,6 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	if msg.Matches != nil && msg.FSeq == m.fseq {
 		m.matched, m.mseq, m.mpartial = msg.Matches, msg.FSeq, msg.Partial
 	}
-	if msg.Found != nil && msg.SSeq == m.sseq {
-		m.found = msg.Found
-	}
 	if msg.threads != nil {
 		m.setThreads(msg.threads)
 	}
@@ -667,10 +669,16 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	// the others read before stay until they are far from the screen, so
 	// that nothing on it blanks while the new rows are read.
 	m.keep(nil, msg.Rows)
-	if msg.Partial || m.dirty {
-		return m.Reload()
+	var jumped tea.Cmd
+	if msg.Found != nil && msg.SSeq == m.sseq {
+		// As the search's FoundMsg, which this read made stale, would
+		// have: the jump waiting for it is made, on the new rows.
+		jumped = m.foundMsg(FoundMsg{Seq: msg.SSeq, Found: msg.Found})
 	}
-	return nil
+	if msg.Partial || m.dirty {
+		return tea.Batch(jumped, m.Reload())
+	}
+	return jumped
 }
 
 // keep caches rows read (ids asked for them are no longer in flight), and

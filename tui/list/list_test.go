@@ -756,10 +756,10 @@ func TestEdgeKeysOnAPageGoToTheListsEdge(t *testing.T) {
 	}
 }
 
-// A read that replaces the rows makes the list Settling (the root holds
-// keys meanwhile); one that fails settles it too, or keys would be held
-// for good.
-func TestListSettlesWhenTheReadThatReplacesRowsFails(t *testing.T) {
+// A read that replaces the rows or moves the cursor makes the list
+// Settling (the root holds keys meanwhile); its answer settles it, even
+// when it fails or comes in another read, or keys would be held for good.
+func TestListSettlesWhenItsReadsAnswer(t *testing.T) {
 	fail := errors.New("index: disk I/O error")
 	for _, tc := range []struct {
 		name   string
@@ -774,6 +774,14 @@ func TestListSettlesWhenTheReadThatReplacesRowsFails(t *testing.T) {
 			func(m Model) tea.Msg { return RowsListedMsg{Seq: m.seq, FSeq: m.fseq, Err: fail} }},
 		{"threads", func(m *Model) { *m, _ = m.Update(fixture.Key("T")) },
 			func(m Model) tea.Msg { return ThreadsListedMsg{Seq: m.seq, Err: fail} }},
+		{"search", func(m *Model) { m.ApplySearch("lottery") },
+			func(m Model) tea.Msg { return FoundMsg{Seq: m.sseq, Err: fail} }},
+		// A refresh's read, which makes the search's FoundMsg stale,
+		// brings the matches and makes the jump.
+		{"search, then a refresh", func(m *Model) { m.ApplySearch("lottery"); m.Reload() },
+			func(m Model) tea.Msg {
+				return RowsListedMsg{Seq: m.seq, All: index.Listing{IDs: m.all}, SSeq: m.sseq, Found: map[int64]bool{m.all[6]: true}}
+			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newList(t, 100, 10)
