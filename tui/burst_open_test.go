@@ -161,3 +161,17 @@ func TestRootOpenTypedWhileSearchIsReadOpensTheMatch(t *testing.T) {
 		t.Fatalf("opened %q, want the search's match inbox/s1", got)
 	}
 }
+
+// Keys typed while the viewer reads the message it opened on act once it
+// is read: a / typed then opens the search, and the text after it is
+// searched for, not run as commands (the r of "priya" opened a reply).
+func TestRootKeysTypedWhileTheMessageIsReadActOnIt(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.burst(append([]tea.KeyMsg{fixture.Key("enter")}, append(fixture.Keys("/priya"), fixture.Key("enter"))...)...)
+	if h.m.top() != viewer.Kind {
+		t.Fatalf("top %q, want the viewer (not a reply)", h.m.top())
+	}
+	if v := h.view(); !strings.Contains(v, "match") {
+		t.Fatalf("the search typed while the message was read did not run:\n%s", v)
+	}
+}

@@ -697,3 +697,18 @@ func TestSearchRuleSaysOneMatch(t *testing.T) {
 		t.Fatalf("rule with one hit: %q", v)
 	}
 }
+
+// n within the hits says nothing on the status line: the rule says which
+// match is current, and a notice from a Cmd could arrive after the next
+// n's and contradict it.
+func TestSearchNextSaysThePositionInTheRuleOnly(t *testing.T) {
+	m, _ := newViewer(t, 80, 20, quoted)
+	m, _ = doSearch(t, m, "Priya")
+	m, msgs := pressAll(t, m, "n")
+	if len(notices(msgs)) != 0 {
+		t.Fatalf("n notices %q", notices(msgs))
+	}
+	if !strings.Contains(m.rule(), "match 2/") {
+		t.Fatalf("rule after n: %q", m.rule())
+	}
+}

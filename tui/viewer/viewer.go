@@ -122,6 +122,10 @@ func (m Model) Key() string { return m.key }
 // not be.
 func (m Model) Message() *mailbox.Message { return m.msg }
 
+// Loading reports whether the message shown is being read: keys that act
+// on its body, parts or links have nothing to act on yet.
+func (m Model) Loading() bool { return m.key != "" && m.msg == nil && m.err == nil }
+
 // SetLoading shows s's header while its message is read.
 func (m *Model) SetLoading(s mailstore.Summary) {
 	m.key, m.summary, m.msg, m.err = s.Key, s, nil, nil
