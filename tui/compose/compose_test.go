@@ -385,3 +385,18 @@ func TestNewExplainsMissingIdentity(t *testing.T) {
 		t.Errorf("with an explicit From: %v", err)
 	}
 }
+
+// q in the review postpones, as mutt's compose menu offers on q: the draft
+// is kept and the screen closes (q did nothing at all, with no word why).
+func TestReviewQPostpones(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "")
+	m := start(t, env, false)
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyCtrlS})
+	if m.state != stateReview {
+		t.Fatalf("state %d, want the review", m.state)
+	}
+	m, closed := drive(t, m, fixture.Key("q"))
+	if closed == nil || closed.Outcome != Postponed {
+		t.Fatalf("q in the review: %+v, want postponed", closed)
+	}
+}
