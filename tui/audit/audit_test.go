@@ -367,3 +367,20 @@ func TestPostureFixWordsAreNeverSplit(t *testing.T) {
 		}
 	}
 }
+
+// A verify that fails is said whole, wrapped to the screen: on one line
+// its end, which says what is wrong, was cut off at 80 columns.
+func TestVerifyFailureIsSaidWhole(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "a-manifest-that-is-not-there.jsonl")
+	m := newModel(t, newBucket(), missing)
+	m.SetSize(80, 60)
+	m, cmd := press(m, "v")
+	m, _ = drive(t, m, cmd)
+	var tail []string
+	for _, l := range strings.Split(m.View(), "\n") {
+		tail = append(tail, strings.TrimSpace(ansi.Strip(l)))
+	}
+	if v := strings.Join(tail, " "); !strings.Contains(v, "no such file or directory") {
+		t.Fatalf("the verify failure is not said whole:\n%s", strings.Join(tail, "\n"))
+	}
+}

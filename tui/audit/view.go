@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -123,7 +124,7 @@ func (m Model) lines() []string {
 	case m.postureLoading:
 		add(st.Dim.Render("  reading the bucket's settings…"))
 	case m.postureErr != nil:
-		add(st.Warning.Render("  " + sanitize.Line(m.postureErr.Error())))
+		wrap("  ", sanitize.Line(mailstore.Explain(m.postureErr)), st.Warning)
 	default:
 		cut := false
 		for _, f := range m.findings {
@@ -179,7 +180,9 @@ func (m Model) lines() []string {
 	case verifyStopped:
 		add(st.Warning.Render("  stopped") + "  " + st.Dim.Render(m.counts(m.progress.Unchanged, m.progress.Changed, m.progress.Deleted, m.progress.New, m.progress.Errors)))
 	case verifyFailed:
-		add(st.StatusError.Render("  verify failed: ") + st.Warning.Render(sanitize.Line(m.err.Error())))
+		// Wrapped, hint first: on one line the screen cut off the end,
+		// which says what is wrong ("no such file or directory").
+		wrap(st.StatusError.Render("  verify failed: "), sanitize.Line(mailstore.Explain(m.err)), st.Warning)
 	case verifyDone:
 		s := m.summary
 		verdict := st.Pass.Render("  OK: nothing changed or deleted")
