@@ -1,12 +1,13 @@
 package tui
 
 import (
+	"errors"
 	"strings"
-
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -173,5 +174,16 @@ func TestRootKeysTypedWhileTheMessageIsReadActOnIt(t *testing.T) {
 	}
 	if v := h.view(); !strings.Contains(v, "match") {
 		t.Fatalf("the search typed while the message was read did not run:\n%s", v)
+	}
+}
+
+// A long error is cut on the status line, never the pointer to where it
+// can be read whole.
+func TestRootLongErrorKeepsThePointerToTheHistory(t *testing.T) {
+	h := newHarness(t, 80, 24, false, box("inbox", fixture.NewFake("a")))
+	h.send(common.ErrorPostedMsg{Err: errors.New("xdg-open is not installed: set $BROWSER or $OPENER to a program that opens files (exec: \"xdg-open\": executable file not found in $PATH)")})
+	lines := strings.Split(h.view(), "\n")
+	if status := lines[len(lines)-2]; !strings.Contains(status, "(E: history)") || !strings.Contains(status, "error: xdg-open is not installed") {
+		t.Fatalf("status line %q", status)
 	}
 }
