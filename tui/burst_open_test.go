@@ -1,13 +1,11 @@
 package tui
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -131,24 +129,6 @@ func TestRootKeysTypedAfterACommandActAfterIt(t *testing.T) {
 	}
 }
 
-// Over a filter, Esc clears it and only q quits: the key hints say so
-// rather than "q/esc quit".
-func TestRootHintsSayEscClearsTheFilter(t *testing.T) {
-	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
-	if v := h.view(); !strings.Contains(v, "q/esc quit") {
-		t.Fatalf("no filter: hints lack q/esc quit:\n%s", v)
-	}
-	h.burst(append(fixture.Keys("/alice"), fixture.Key("enter"))...)
-	v := h.view()
-	if strings.Contains(v, "q/esc quit") || !strings.Contains(v, "esc clear filter") || !strings.Contains(v, "q quit") {
-		t.Fatalf("over a filter the hints should say esc clear filter, q quit:\n%s", v)
-	}
-	h.press("esc")
-	if h.m.cur().List().HasFilter() || h.quit {
-		t.Fatalf("esc over a filter: filter %v, quit %v", h.m.cur().List().HasFilter(), h.quit)
-	}
-}
-
 // Enter typed right after a search's Enter opens the message the search
 // moves to once its matches are read, not the one under the cursor before.
 func TestRootOpenTypedWhileSearchIsReadOpensTheMatch(t *testing.T) {
@@ -174,16 +154,5 @@ func TestRootKeysTypedWhileTheMessageIsReadActOnIt(t *testing.T) {
 	}
 	if v := h.view(); !strings.Contains(v, "match") {
 		t.Fatalf("the search typed while the message was read did not run:\n%s", v)
-	}
-}
-
-// A long error is cut on the status line, never the pointer to where it
-// can be read whole.
-func TestRootLongErrorKeepsThePointerToTheHistory(t *testing.T) {
-	h := newHarness(t, 80, 24, false, box("inbox", fixture.NewFake("a")))
-	h.send(common.ErrorPostedMsg{Err: errors.New("xdg-open is not installed: set $BROWSER or $OPENER to a program that opens files (exec: \"xdg-open\": executable file not found in $PATH)")})
-	lines := strings.Split(h.view(), "\n")
-	if status := lines[len(lines)-2]; !strings.Contains(status, "(E: history)") || !strings.Contains(status, "error: xdg-open is not installed") {
-		t.Fatalf("status line %q", status)
 	}
 }
