@@ -1171,6 +1171,17 @@ func (m *Model) jumpMatch(dir int) {
 	}
 }
 
+// firstMatch is the first row the filter matches: 0, unless the thread
+// view shows a thread's non-matching messages above it as context.
+func (m *Model) firstMatch() int {
+	for r := range m.rows {
+		if !m.rowMeta(r).context {
+			return r
+		}
+	}
+	return 0
+}
+
 // rowMeta is the thread view's account of row r (zero in the flat list).
 func (m *Model) rowMeta(r int) meta {
 	if m.meta == nil {
@@ -1280,9 +1291,9 @@ func (m *Model) anchor() int64 {
 }
 
 // rebuildKeeping makes the rows again, the cursor on message keep (0:
-// the first row) on the same line of the screen; when keep is not shown,
-// on row at of a page read around it (at >= 0: the next message), else
-// where it was.
+// the first row, or match: firstMatch) on the same line of the screen;
+// when keep is not shown, on row at of a page read around it (at >= 0:
+// the next message), else where it was.
 func (m *Model) rebuildKeeping(keep int64, at int) {
 	filtering := m.filterSet()
 	if filtering && m.matched == nil {
@@ -1301,7 +1312,7 @@ func (m *Model) rebuildKeeping(keep int64, at int) {
 	}
 	switch {
 	case keep == 0:
-		m.cursor = 0
+		m.cursor = m.firstMatch()
 	case m.selectID(keep):
 		m.offset = m.cursor - line
 	case at >= 0:

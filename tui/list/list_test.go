@@ -835,3 +835,17 @@ func TestListFilterPutsTheCursorOnTheFirstMatchUnlessItsMessageMatches(t *testin
 		})
 	}
 }
+
+// In the thread view a filter shows the matches' threads whole, the
+// others dimmed as context: the cursor goes to the first match, not to a
+// context row above it.
+func TestListFilterInThreadsPutsTheCursorOnAMatch(t *testing.T) {
+	m := newList(t, 100, 20)
+	m, _ = press(t, m, "T")
+	m, _ = press(t, m, "/")
+	m = typeText(t, m, "from:bob")
+	m, _ = press(t, m, "enter")
+	if got := selectedKey(t, m); got != "a2" {
+		t.Fatalf("cursor on %s, want a2 (the match; rows %v)", got, shownKeys(m))
+	}
+}
