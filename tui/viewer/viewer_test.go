@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -307,5 +308,21 @@ func TestViewerGoldens(t *testing.T) {
 			checkWidths(t, v, tc.w, tc.h)
 			golden.RequireEqual(t, []byte(v))
 		})
+	}
+}
+
+// A body line wraps at spaces, never after a hyphen: a command or an
+// address in a mail stays whole on one line, to read and copy.
+func TestWrapLinesKeepsHyphenatedWordsWhole(t *testing.T) {
+	got := wrapLines("please run aws s3api put-bucket-versioning --bucket mail and mail ops-team@example-corp.example", 30, false)
+	for _, l := range got {
+		if strings.HasSuffix(l, "-") {
+			t.Errorf("line broken after a hyphen: %q (all %q)", l, got)
+		}
+	}
+	for _, word := range []string{"put-bucket-versioning", "ops-team@example-corp.example"} {
+		if !slices.ContainsFunc(got, func(l string) bool { return strings.Contains(l, word) }) {
+			t.Errorf("%s not whole on a line: %q", word, got)
+		}
 	}
 }
