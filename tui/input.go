@@ -166,8 +166,8 @@ func (m Model) passesLoading(k tea.KeyMsg) bool {
 	return m.top() == viewer.Kind && key.Matches(k, m.c.Keys.Global.Back, v.Next, v.Prev)
 }
 
-// release replays the held keys once the list has settled; a key among
-// them that makes it settle again (o, a sort) holds the rest once more.
+// release replays the held keys once nothing is settling; a key among
+// them that starts a wait again (o, a sort) holds the rest once more.
 func (m Model) release(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 	if len(m.held) == 0 || m.settling() {
 		return m, cmd

@@ -47,7 +47,7 @@ type Model struct {
 	viewer *viewer.Page
 	st     stack.Stack    // the pages over the list
 	cmd    *cmdline.Model // the `:` line while it is open
-	held   []tea.KeyMsg   // keys typed while the list settled (see hold)
+	held   []tea.KeyMsg   // keys typed while a result was on its way (see settling)
 
 	errs    textpage.History
 	showErr bool   // the last error is on the status line until a key
@@ -116,8 +116,8 @@ func (m *Model) push(k common.Kind, p common.Page) {
 	m.st.Push(k, p, m.active, m.c.Width, m.bodyHeight())
 }
 
-// Update routes, then replays the keys held while the list settled once
-// it has.
+// Update routes, then replays the keys held while a result was on its
+// way once it has come (see settling).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	nm, cmd := m.update(msg)
 	if _, ok := msg.(tea.KeyMsg); ok {
