@@ -607,12 +607,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 // Settling reports whether a read whose answer replaces the rows shown is
 // in flight (the filter's matches, a new order's rows or the thread
 // view), or one whose answer moves the cursor (a search's matches, which
-// the cursor jumps to).
-// A key typed meanwhile would act on a row that is about to go (the Enter
-// of "/x Enter Enter" on the unfiltered list), so the root holds keys
-// until the list has settled. These are reads of the local index,
-// milliseconds, unlike a refresh of the bucket, which does not replace
-// the rows and holds nothing.
+// the cursor jumps to). A key typed meanwhile would act on a row that is
+// about to go (the Enter of "/x Enter Enter" on the unfiltered list), so
+// the root holds keys until the list has settled. These are reads of the
+// local index, milliseconds, unlike a refresh of the bucket, which does
+// not replace the rows and holds nothing.
 func (m Model) Settling() bool {
 	return m.filtering() || m.reordering || (m.threaded && m.threads == nil) || m.jump != 0
 }
