@@ -832,6 +832,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.foldAll = !m.foldAll
 		clear(m.toggled)
 		m.rebuild()
+	case key.Matches(msg, k.SaveMarked, k.ExportMarked) && len(m.marked) == 0:
+		// Said, not ignored: s and e act on the marked messages only.
+		return m, notice("no message is marked: " + k.Mark.Help().Key + " marks one, " + k.MarkAll.Help().Key + " all shown")
 	case key.Matches(msg, k.SaveMarked):
 		if len(m.marked) > 0 {
 			m.prompt = promptSave

@@ -15,6 +15,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
@@ -847,5 +848,20 @@ func TestListFilterInThreadsPutsTheCursorOnAMatch(t *testing.T) {
 	m, _ = press(t, m, "enter")
 	if got := selectedKey(t, m); got != "a2" {
 		t.Fatalf("cursor on %s, want a2 (the match; rows %v)", got, shownKeys(m))
+	}
+}
+
+// s and e with nothing marked say why nothing happens.
+func TestListSaveAndExportWithNothingMarkedSaySo(t *testing.T) {
+	m := newList(t, 100, 10)
+	for _, k := range []string{"s", "e"} {
+		var cmd tea.Cmd
+		m, cmd = m.Update(fixture.Key(k))
+		if m.Capturing() || cmd == nil {
+			t.Fatalf("%s with nothing marked: prompt %v, cmd %v", k, m.Capturing(), cmd)
+		}
+		if n, ok := cmd().(common.NoticePostedMsg); !ok || !strings.Contains(n.Text, "no message is marked: space marks one") {
+			t.Fatalf("%s with nothing marked: %#v", k, n)
+		}
 	}
 }
