@@ -146,7 +146,7 @@ func (m Model) lines() []string {
 		case m.postureLoading && m.account == nil:
 			add(st.Dim.Render("  reading the SES account…"))
 		case m.accountErr != nil:
-			wrap("  ", sanitize.Line(m.accountErr.Error()), st.Warning)
+			wrap("  ", sanitize.Line(mailstore.Explain(m.accountErr)), st.Warning)
 		case m.account != nil:
 			for _, f := range m.account.Fields() {
 				label := fmt.Sprintf("  %-14s ", f.Label)

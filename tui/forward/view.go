@@ -26,7 +26,7 @@ func (m Model) View() string {
 	case statePlanning:
 		lines = []string{m.c.Styles.Bold.Render("Preparing to forward " + common.Count(len(m.inputs), "message") + "…")}
 	case stateFailed:
-		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(m.err.Error(), m.c.Styles.Normal)...)
+		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(mailstore.Explain(m.err), m.c.Styles.Normal)...)
 	case stateConfirm:
 		lines = m.confirmLines()
 	case stateRunning:
@@ -104,7 +104,7 @@ func (m Model) confirmLines() []string {
 	lines = append(lines, "")
 	switch {
 	case m.previewErr != nil:
-		lines = append(lines, st.Fail.Render("No preview: "+sanitize.Line(m.previewErr.Error())))
+		lines = append(lines, st.Fail.Render("No preview: "+sanitize.Line(mailstore.Explain(m.previewErr))))
 	case m.preview != nil:
 		lines = append(lines, st.Dim.Render("Header of "+sanitize.Line(mailstore.SESMessageID(m.previewKey))+" as it will be sent:"))
 		shown, others := previewFields(m.preview)
@@ -202,7 +202,7 @@ func (m Model) doneLines() []string {
 	summary := m.counts(reforward.Progress{Sent: t.Sent, DryRun: t.DryRun, Skipped: t.Skipped, Failed: t.Failed, Uncertain: t.Uncertain})
 	head := st.Bold.Render("Forward finished: " + summary)
 	if m.err != nil {
-		head = st.Fail.Render("Forward stopped: " + sanitize.Line(m.err.Error()))
+		head = st.Fail.Render("Forward stopped: " + sanitize.Line(mailstore.Explain(m.err)))
 	}
 	second := st.Dim.Render("All went well.")
 	if n := len(m.failedKeys()); n > 0 || t.Uncertain > 0 {

@@ -19,7 +19,7 @@ func (m Model) content() []line {
 	st := m.c.Styles
 	switch {
 	case m.err != nil:
-		return m.textLines("could not read this message: "+sanitize.Line(m.err.Error()), func(string) lipgloss.Style { return st.Warning })
+		return m.textLines("could not read this message: "+sanitize.Line(mailstore.Explain(m.err)), func(string) lipgloss.Style { return st.Warning })
 	case m.msg == nil:
 		return []line{styled(st.Dim, "loading…")}
 	}

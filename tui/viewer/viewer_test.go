@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
@@ -287,6 +288,12 @@ func TestViewerErrorAndLoading(t *testing.T) {
 		t.Fatalf("error not shown:\n%s", v)
 	}
 	checkWidths(t, v, 80, 21)
+	// What to do comes first: HintError's Error is the detail only, so
+	// the page says the error through mailstore.Explain.
+	m.SetError(&mailstore.HintError{Hint: "the credentials may not read this bucket", Err: errors.New("AccessDenied: s3:GetObject")})
+	if v := m.View(); !strings.Contains(strings.Join(strings.Fields(ansi.Strip(v)), " "), "could not read this message: the credentials may not read this bucket (AccessDenied") {
+		t.Fatalf("the hint is not said first:\n%s", v)
+	}
 }
 
 func TestViewerGoldens(t *testing.T) {
