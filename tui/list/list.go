@@ -810,6 +810,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, m.input.Focus()
 	case key.Matches(msg, k.ClearFilter):
 		return m, m.setFilter("")
+	case key.Matches(msg, k.NextMatch, k.PrevMatch) && m.search == "" && m.filter == "":
+		// As mutt's "No search pattern.": n did nothing, unsaid.
+		return m, notice("no search yet: " + k.Search.Help().Key + " searches, " + k.Filter.Help().Key + " filters")
 	case key.Matches(msg, k.NextMatch):
 		if m.search != "" {
 			return m, m.jumpSearch(1)

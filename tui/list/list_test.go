@@ -865,3 +865,18 @@ func TestListSaveAndExportWithNothingMarkedSaySo(t *testing.T) {
 		}
 	}
 }
+
+// n and N with no search nor filter say so, as mutt's "No search
+// pattern.", rather than nothing.
+func TestListNextMatchWithoutASearchSaysSo(t *testing.T) {
+	m := newList(t, 100, 10)
+	for _, k := range []string{"n", "N"} {
+		_, cmd := m.Update(fixture.Key(k))
+		if cmd == nil {
+			t.Fatalf("%s without a search: nothing said", k)
+		}
+		if n, ok := cmd().(common.NoticePostedMsg); !ok || !strings.HasPrefix(n.Text, "no search yet: S searches, / filters") {
+			t.Fatalf("%s without a search: %#v", k, n)
+		}
+	}
+}
