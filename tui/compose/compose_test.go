@@ -20,6 +20,7 @@ import (
 	mcompose "github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
@@ -304,6 +305,11 @@ func TestSendFailureKeepsTheDraftAndSaysWhy(t *testing.T) {
 	var se *drafts.SendError
 	if !errors.As(sent.Err, &se) {
 		t.Errorf("not a SendError: %v", sent.Err)
+	}
+	if _, cmd := m2.Update(msg); cmd == nil {
+		t.Error("the failed send is not in the error history")
+	} else if posted, ok := cmd().(common.ErrorPostedMsg); !ok || !errors.Is(posted.Err, sent.Err) {
+		t.Errorf("the failed send posts %#v, want its error in the history", posted)
 	}
 	m, closed := drive(t, m2, msg)
 	if closed != nil || m.state != stateReview {
