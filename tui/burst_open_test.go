@@ -2,7 +2,6 @@ package tui
 
 import (
 	"strings"
-
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -15,9 +14,19 @@ import (
 // is read before the Cmds of the ones before it have answered.
 func (h *harness) pressAll(keys ...string) {
 	h.t.Helper()
+	var msgs []tea.KeyMsg
+	for _, k := range keys {
+		msgs = append(msgs, fixture.Key(k))
+	}
+	h.burst(msgs...)
+}
+
+// burst is pressAll of KeyMsgs (fixture.Keys for typed text).
+func (h *harness) burst(keys ...tea.KeyMsg) {
+	h.t.Helper()
 	var cmds []tea.Cmd
 	for _, k := range keys {
-		nm, cmd := h.m.Update(fixture.Key(k))
+		nm, cmd := h.m.Update(k)
 		h.m = nm.(Model)
 		cmds = append(cmds, cmd)
 	}
@@ -59,5 +68,91 @@ func TestRootKeyTypedRightAfterOpenActsInTheViewer(t *testing.T) {
 	}
 	if v := h.view(); !strings.Contains(v, "parts (") {
 		t.Fatalf("p typed right after enter did not show the parts:\n%s", v)
+	}
+}
+
+// A burst typed while the filter's matches are read (/x Enter Enter p)
+// acts once they come, on the message they put under the cursor: the
+// Enter opens the first match and the p shows its parts, as it would had
+// the user typed slower.
+func TestRootKeysTypedWhileFilterIsReadAreNotDropped(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	enter := fixture.Key("enter")
+	h.burst(append(fixture.Keys("/lottery"), enter, enter, fixture.Key("p"))...)
+	if h.m.top() != viewer.Kind {
+		t.Fatalf("top %q, want the viewer", h.m.top())
+	}
+	if got := h.m.viewer.Viewer().Key(); got != "inbox/s1" {
+		t.Fatalf("opened %q, want the only match inbox/s1", got)
+	}
+	if v := h.view(); !strings.Contains(v, "parts (") {
+		t.Fatalf("p typed before the filter's matches came was dropped:\n%s", v)
+	}
+}
+
+// Enter typed right after o (the next sort) opens the first message of
+// the new order, as when typed slowly, not the old order's first row.
+func TestRootOpenTypedWhileSortIsReadOpensInTheNewOrder(t *testing.T) {
+	slow := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	old, _ := slow.m.cur().List().Selected()
+	slow.press("o")
+	want, _ := slow.m.cur().List().Selected()
+	if want.Key == old.Key {
+		t.Fatalf("the fixture's first row %s is the same in both orders", old.Key)
+	}
+	fast := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	fast.pressAll("o", "enter")
+	if fast.m.top() != viewer.Kind {
+		t.Fatalf("top %q, want the viewer", fast.m.top())
+	}
+	if got := fast.m.viewer.Viewer().Key(); got != want.Key {
+		t.Fatalf("o Enter opened %s, want %s (the new order's first row)", got, want.Key)
+	}
+}
+
+// A `:` command runs before the keys typed after its Enter: ":sort from"
+// Enter Enter opens the first message sorted by sender.
+func TestRootKeysTypedAfterACommandActAfterIt(t *testing.T) {
+	slow := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	slow.press(":")
+	slow.typeText("sort from")
+	slow.press("enter")
+	want, _ := slow.m.cur().List().Selected()
+	fast := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	enter := fixture.Key("enter")
+	fast.burst(append(fixture.Keys(":sort from"), enter, enter)...)
+	if fast.m.top() != viewer.Kind {
+		t.Fatalf("top %q, want the viewer", fast.m.top())
+	}
+	if got := fast.m.viewer.Viewer().Key(); got != want.Key {
+		t.Fatalf(":sort from Enter Enter opened %s, want %s", got, want.Key)
+	}
+}
+
+// Enter typed right after a search's Enter opens the message the search
+// moves to once its matches are read, not the one under the cursor before.
+func TestRootOpenTypedWhileSearchIsReadOpensTheMatch(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	enter := fixture.Key("enter")
+	h.burst(append(fixture.Keys("Slottery"), enter, enter)...)
+	if h.m.top() != viewer.Kind {
+		t.Fatalf("top %q, want the viewer", h.m.top())
+	}
+	if got := h.m.viewer.Viewer().Key(); got != "inbox/s1" {
+		t.Fatalf("opened %q, want the search's match inbox/s1", got)
+	}
+}
+
+// Keys typed while the viewer reads the message it opened on act once it
+// is read: a / typed then opens the search, and the text after it is
+// searched for, not run as commands (the r of "priya" opened a reply).
+func TestRootKeysTypedWhileTheMessageIsReadActOnIt(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.burst(append([]tea.KeyMsg{fixture.Key("enter")}, append(fixture.Keys("/priya"), fixture.Key("enter"))...)...)
+	if h.m.top() != viewer.Kind {
+		t.Fatalf("top %q, want the viewer (not a reply)", h.m.top())
+	}
+	if v := h.view(); !strings.Contains(v, "match") {
+		t.Fatalf("the search typed while the message was read did not run:\n%s", v)
 	}
 }

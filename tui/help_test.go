@@ -41,3 +41,34 @@ func TestHelpShowsCommandsWhole(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpShowsEveryKey: the help of the list and of the viewer names
+// every key of the page at 80 and 120 columns, no column cut to "…".
+func TestHelpShowsEveryKey(t *testing.T) {
+	for _, w := range []int{80, 120} {
+		for _, open := range []bool{false, true} {
+			t.Run(fmt.Sprint(w, open), func(t *testing.T) {
+				h := newHarness(t, w, 120, false, box("inbox", fixture.NewFake("a")))
+				if open {
+					h.press("enter")
+				}
+				km := h.m.activeKeys()
+				h.press("?")
+				v := ansi.Strip(h.view())
+				keys, _, _ := strings.Cut(v, "Commands (:, Tab completes):")
+				for _, l := range strings.Split(keys, "\n") {
+					if strings.HasSuffix(strings.TrimRight(l, " "), "…") {
+						t.Errorf("cut line %q", l)
+					}
+				}
+				for _, g := range km.FullHelp() {
+					for _, b := range g {
+						if b.Enabled() && !strings.Contains(keys, b.Help().Desc) {
+							t.Errorf("%s %s not in the help", b.Help().Key, b.Help().Desc)
+						}
+					}
+				}
+			})
+		}
+	}
+}

@@ -34,6 +34,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, g.Redraw) {
 		return m, tea.ClearScreen
 	}
+	if len(m.held) > 0 || (m.settling() && !m.passesLoading(msg)) {
+		m.held = append(m.held, msg)
+		return m, nil
+	}
 	if m.tooSmall() {
 		if key.Matches(msg, g.Back) {
 			return m.quit()
@@ -42,7 +46,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	if m.cmd != nil {
 		var cmd tea.Cmd
-		m.cmd, cmd = m.cmd.Update(msg)
+		var args []string
+		if m.cmd, args, cmd = m.cmd.Update(msg); len(args) > 0 {
+			return m.runCommand(args)
+		}
 		return m, cmd
 	}
 	p := m.shown()
@@ -122,6 +129,61 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m.route(msg)
+}
+
+// settling reports whether keys must wait for a result on its way: the
+// list's rows about to be replaced by a filter's, a sort's or the thread
+// view's, or its cursor about to jump to a search's match
+// (list.Settling), or the message the viewer was opened on. Such keys are
+// held and replayed in order once it has come, as mutt and aerc, whose
+// limit, sort and open do not return before they are done, read keys
+// typed meanwhile: the same keys act on the same rows and message whether
+// typed fast or slowly (/x Enter Enter p opens the first match and shows
+// its parts). Dropping them would lose typing (a / dropped in a viewer
+// still loading made the search text that followed commands: the r of
+// "priya" opened a reply); acting on the rows shown would open a message
+// the filter hides. ctrl+c (Quit) and ctrl+l always pass, so a stuck read
+// never takes the keyboard. Pages that ask to confirm (the forward
+// screen's y) are not waited for: as mutt flushes type-ahead before a
+// yes/no question, a y typed before the plan was shown must not send it.
+func (m Model) settling() bool {
+	if m.cmd != nil || m.tooSmall() || m.shown().Capturing() {
+		return false
+	}
+	switch m.top() {
+	case "":
+		return m.cur().List().Settling()
+	case viewer.Kind:
+		return m.viewer.Viewer().Loading()
+	}
+	return false
+}
+
+// passesLoading reports whether k acts at once in a viewer whose message
+// is still read, as long as no key is held before it: leaving it, and
+// stepping to the next or previous message (JJJ skips three at once,
+// without waiting for the two messages passed), need no body.
+func (m Model) passesLoading(k tea.KeyMsg) bool {
+	v := m.c.Keys.Viewer
+	return m.top() == viewer.Kind && key.Matches(k, m.c.Keys.Global.Back, v.Next, v.Prev)
+}
+
+// release replays the held keys once nothing is settling; a key among
+// them that starts a wait again (o, a sort) holds the rest once more.
+func (m Model) release(cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	if len(m.held) == 0 || m.settling() {
+		return m, cmd
+	}
+	held := m.held
+	m.held = nil
+	cmds := []tea.Cmd{cmd}
+	var cur tea.Model = m
+	for _, k := range held {
+		var c tea.Cmd
+		cur, c = cur.(Model).updateKeys(k)
+		cmds = append(cmds, c)
+	}
+	return cur, tea.Batch(cmds...)
 }
 
 func (m Model) openHelp() Model {

@@ -8,6 +8,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/env"
 	"github.com/sesbox/sesbox/tui/internal/guard"
 )
@@ -40,7 +41,7 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 		return fmt.Errorf("tui: %w", err)
 	}
 	defer closeLog()
-	logger.Printf("start: %d mailbox(es)", len(boxes))
+	logger.Printf("start: %s", common.Count(len(boxes), "mailbox"))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -315,7 +315,7 @@ func TestCommandLine(t *testing.T) {
 	h.press(":")
 	h.typeText("save " + dir)
 	h.press("enter")
-	if v := h.view(); !strings.Contains(v, "saved 1 files from 1 of 1 messages to "+dir) {
+	if v := h.view(); !strings.Contains(v, "saved 1 file from 1 of 1 message to "+dir) {
 		t.Fatalf(":save:\n%s", v)
 	}
 	h.press(":")

@@ -332,7 +332,7 @@ func TestRootFailuresMarkedInTheList(t *testing.T) {
 	if got := h.m.cur().List().Marked(); !slices.Equal(got, []string{"inbox/k1", "inbox/o1"}) {
 		t.Fatalf("marked %v", got)
 	}
-	if !strings.Contains(h.view(), "marked 2 failed message(s) in the list: f there forwards them again") {
+	if !strings.Contains(h.view(), "marked 2 messages that failed: f in the list forwards them again") {
 		t.Fatalf("no notice:\n%s", h.view())
 	}
 	h.send(forward.ForwardClosedMsg{ID: id})

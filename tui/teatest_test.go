@@ -220,7 +220,7 @@ func TestFlowDemo(t *testing.T) {
 	send(tm, "s")
 	waitFor(t, tm, "save 3 attachments to:")
 	send(tm, "enter")
-	waitFor(t, tm, "saved 3 file(s)")
+	waitFor(t, tm, "saved 3 files")
 
 	send(tm, "q")
 	waitFor(t, tm, "enter open")

@@ -47,6 +47,7 @@ type Model struct {
 	viewer *viewer.Page
 	st     stack.Stack    // the pages over the list
 	cmd    *cmdline.Model // the `:` line while it is open
+	held   []tea.KeyMsg   // keys typed while a result was on its way (see settling)
 
 	errs    textpage.History
 	showErr bool   // the last error is on the status line until a key
@@ -115,8 +116,17 @@ func (m *Model) push(k common.Kind, p common.Page) {
 	m.st.Push(k, p, m.active, m.c.Width, m.bodyHeight())
 }
 
-// Update routes.
+// Update routes, then replays the keys held while a result was on its
+// way once it has come (see settling).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	nm, cmd := m.update(msg)
+	if _, ok := msg.(tea.KeyMsg); ok {
+		return nm, cmd
+	}
+	return nm.(Model).release(cmd)
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
@@ -150,8 +160,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.MarksSetMsg:
 		_, cmd := m.cur().Update(msg)
 		return m, cmd
-	case cmdline.CommandEnteredMsg:
-		return m.runCommand(msg.Args)
 	case common.OpeningReadyMsg:
 		return m.ready(msg)
 	case list.MessageChosenMsg:

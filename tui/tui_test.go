@@ -481,7 +481,7 @@ func TestRootSaveMarked(t *testing.T) {
 	if saved.Err != nil || len(saved.Paths) != 1 || saved.Skipped != 1 || saved.Keys != 2 {
 		t.Fatalf("got %+v", saved)
 	}
-	if !strings.Contains(h.view(), "saved 1 files from 1 of 2 messages") {
+	if !strings.Contains(h.view(), "saved 1 file from 1 of 2 messages") {
 		t.Fatalf("no confirmation:\n%s", h.view())
 	}
 }
@@ -578,5 +578,34 @@ func TestRootOpeningMakesAttachmentCountExact(t *testing.T) {
 	}
 	if after, _ := h.m.cur().List().Summary("inbox/j1"); after.Attachments != 3 || !after.AttachmentsExact {
 		t.Errorf("list row after opening: %d exact=%v, want 3 exact", after.Attachments, after.AttachmentsExact)
+	}
+}
+
+// Over a filter, Esc clears it and only q quits: the key hints say so
+// rather than "q/esc quit".
+func TestRootHintsSayEscClearsTheFilter(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	if v := h.view(); !strings.Contains(v, "q/esc quit") {
+		t.Fatalf("no filter: hints lack q/esc quit:\n%s", v)
+	}
+	h.burst(append(fixture.Keys("/alice"), fixture.Key("enter"))...)
+	v := h.view()
+	if strings.Contains(v, "q/esc quit") || !strings.Contains(v, "esc clear filter") || !strings.Contains(v, "q quit") {
+		t.Fatalf("over a filter the hints should say esc clear filter, q quit:\n%s", v)
+	}
+	h.press("esc")
+	if h.m.cur().List().HasFilter() || h.quit {
+		t.Fatalf("esc over a filter: filter %v, quit %v", h.m.cur().List().HasFilter(), h.quit)
+	}
+}
+
+// A long error is cut on the status line, never the pointer to where it
+// can be read whole.
+func TestRootLongErrorKeepsThePointerToTheHistory(t *testing.T) {
+	h := newHarness(t, 80, 24, false, box("inbox", fixture.NewFake("a")))
+	h.send(common.ErrorPostedMsg{Err: errors.New("xdg-open is not installed: set $BROWSER or $OPENER to a program that opens files (exec: \"xdg-open\": executable file not found in $PATH)")})
+	lines := strings.Split(h.view(), "\n")
+	if status := lines[len(lines)-2]; !strings.Contains(status, "(E: history)") || !strings.Contains(status, "error: xdg-open is not installed") {
+		t.Fatalf("status line %q", status)
 	}
 }

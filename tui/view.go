@@ -71,6 +71,9 @@ func (m Model) activeKeys() common.KeyMap {
 	}
 	// A modal page is left by its own keys.
 	lead := []key.Binding{g.Help, back}
+	if top == "" && m.cur().List().HasFilter() {
+		lead = []key.Binding{g.Help, m.c.Keys.List.ClearFilter, without(back, m.c.Keys.List.ClearFilter)}
+	}
 	if _, modal := p.(common.Modal); modal {
 		lead = lead[:1]
 	}
@@ -87,4 +90,17 @@ func (m Model) activeKeys() common.KeyMap {
 		globals = append(globals, g.NextBox, g.PrevBox, g.Refresh)
 	}
 	return common.KeyMap{Short: short, Full: append(full, globals)}
+}
+
+// without is b less the keys of o, its help naming those left: over a
+// filter, Esc clears it (tab.Back) and only q quits, so "q/esc quit"
+// would promise what Esc does not do.
+func without(b, o key.Binding) key.Binding {
+	var left []string
+	for _, k := range b.Keys() {
+		if !slices.Contains(o.Keys(), k) {
+			left = append(left, k)
+		}
+	}
+	return key.NewBinding(key.WithKeys(left...), key.WithHelp(strings.Join(left, "/"), b.Help().Desc))
 }

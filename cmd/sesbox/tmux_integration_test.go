@@ -163,7 +163,7 @@ func TestTUIInTmuxAgainstVersityGW(t *testing.T) {
 	s.waitFor(`(?m)^:save *$`)
 	s.text(saveDir)
 	s.keys("Enter")
-	s.waitFor(`saved 1 files from 1 of 1 messages to`)
+	s.waitFor(`saved 1 file from 1 of 1 message to`)
 	if _, err := os.Stat(filepath.Join(saveDir, "bay4-inspection.png")); err != nil {
 		t.Fatalf(":save: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -328,5 +329,58 @@ func TestHelpKeys(t *testing.T) {
 	}
 	if !strings.Contains(m.View(), "not available") {
 		t.Errorf("view without a bucket:\n%s", m.View())
+	}
+}
+
+// A fix is a command to copy: at any width, every word of it is on one
+// line whole (wrapped at spaces only, never at a hyphen), or, wider than
+// the screen, cut and said where to read whole; no fix line is wider than
+// the screen.
+func TestPostureFixWordsAreNeverSplit(t *testing.T) {
+	for _, w := range []int{40, 60, 80, 100, 120} {
+		m := newModel(t, newBucket(), "")
+		m.SetSize(w, 40)
+		lines := m.lines()
+		view := ansi.Strip(strings.Join(lines, "\n"))
+		for _, l := range lines {
+			if lw := ansi.StringWidth(l); strings.Contains(l, "fix: ") && lw > w {
+				t.Errorf("width %d: fix line %d wide: %q", w, lw, ansi.Strip(l))
+			}
+		}
+		fixes := 0
+		for _, f := range m.findings {
+			for _, word := range strings.Fields(f.Fix) {
+				fixes++
+				if len(word) > w {
+					if !strings.Contains(view, "sesbox audit posture prints it whole") {
+						t.Errorf("width %d: %q is cut without saying where to read it whole", w, word)
+					}
+					continue
+				}
+				if !slices.ContainsFunc(strings.Split(view, "\n"), func(l string) bool { return slices.Contains(strings.Fields(l), word) }) {
+					t.Errorf("width %d: fix word %q is not whole on any line:\n%s", w, word, view)
+				}
+			}
+		}
+		if fixes == 0 {
+			t.Fatal("no fix in the fixture's findings")
+		}
+	}
+}
+
+// A verify that fails is said whole, wrapped to the screen: on one line
+// its end, which says what is wrong, was cut off at 80 columns.
+func TestVerifyFailureIsSaidWhole(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "a-manifest-that-is-not-there.jsonl")
+	m := newModel(t, newBucket(), missing)
+	m.SetSize(80, 60)
+	m, cmd := press(m, "v")
+	m, _ = drive(t, m, cmd)
+	var tail []string
+	for _, l := range strings.Split(m.View(), "\n") {
+		tail = append(tail, strings.TrimSpace(ansi.Strip(l)))
+	}
+	if v := strings.Join(tail, " "); !strings.Contains(v, "no such file or directory") {
+		t.Fatalf("the verify failure is not said whole:\n%s", strings.Join(tail, "\n"))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -63,6 +64,31 @@ func (m Model) statusLabel(s audit.Status) string {
 	return st.Pass.Render(label)
 }
 
+// fixLines adds a finding's fix under it. Fixes hold commands to copy
+// (aws s3api put-bucket-versioning --bucket …), so they are wrapped at
+// spaces only, never inside a word: a word too wide for the indent under
+// "fix:" is moved left as far as it needs, and one wider than the screen
+// is cut (reported true; the view then says where to read it whole).
+func (m Model) fixLines(add func(...string), fix string) (cut bool) {
+	st := m.c.Styles
+	prefix := strings.Repeat(" ", 25) + st.Dim.Render("fix: ")
+	pw := ansi.StringWidth(prefix)
+	for _, l := range common.WrapWords(fix, max(m.width-pw, 20)) {
+		lw := ansi.StringWidth(l)
+		switch {
+		case lw <= m.width-pw:
+			add(prefix + st.Dim.Render(l))
+		case lw <= m.width:
+			add(strings.Repeat(" ", m.width-lw) + st.Dim.Render(l))
+		default:
+			add(st.Dim.Render(common.Truncate(l, m.width)))
+			cut = true
+		}
+		prefix = strings.Repeat(" ", pw)
+	}
+	return cut
+}
+
 // lines renders everything the view can show, one string per line; View
 // scrolls over them. Every string from the bucket passes through sanitize.
 func (m Model) lines() []string {
@@ -98,14 +124,18 @@ func (m Model) lines() []string {
 	case m.postureLoading:
 		add(st.Dim.Render("  reading the bucket's settings…"))
 	case m.postureErr != nil:
-		add(st.Warning.Render("  " + sanitize.Line(m.postureErr.Error())))
+		wrap("  ", sanitize.Line(mailstore.Explain(m.postureErr)), st.Warning)
 	default:
+		cut := false
 		for _, f := range m.findings {
 			prefix := " " + m.severityLabel(f.Severity) + " " + st.Bold.Render(fmt.Sprintf("%-14s", f.Check)) + " "
 			wrap(prefix, sanitize.Line(f.Summary), st.Normal)
 			if f.Fix != "" {
-				wrap(strings.Repeat(" ", 25)+st.Dim.Render("fix: "), sanitize.Line(f.Fix), st.Dim)
+				cut = m.fixLines(add, sanitize.Line(f.Fix)) || cut
 			}
+		}
+		if cut {
+			add(st.Dim.Render("  A fix too wide for the screen is cut (…): sesbox audit posture prints it whole."))
 		}
 	}
 	add("")
@@ -116,7 +146,7 @@ func (m Model) lines() []string {
 		case m.postureLoading && m.account == nil:
 			add(st.Dim.Render("  reading the SES account…"))
 		case m.accountErr != nil:
-			wrap("  ", sanitize.Line(m.accountErr.Error()), st.Warning)
+			wrap("  ", sanitize.Line(mailstore.Explain(m.accountErr)), st.Warning)
 		case m.account != nil:
 			for _, f := range m.account.Fields() {
 				label := fmt.Sprintf("  %-14s ", f.Label)
@@ -150,7 +180,9 @@ func (m Model) lines() []string {
 	case verifyStopped:
 		add(st.Warning.Render("  stopped") + "  " + st.Dim.Render(m.counts(m.progress.Unchanged, m.progress.Changed, m.progress.Deleted, m.progress.New, m.progress.Errors)))
 	case verifyFailed:
-		add(st.StatusError.Render("  verify failed: ") + st.Warning.Render(sanitize.Line(m.err.Error())))
+		// Wrapped, hint first: on one line the screen cut off the end,
+		// which says what is wrong ("no such file or directory").
+		wrap(st.StatusError.Render("  verify failed: "), sanitize.Line(mailstore.Explain(m.err)), st.Warning)
 	case verifyDone:
 		s := m.summary
 		verdict := st.Pass.Render("  OK: nothing changed or deleted")
@@ -166,10 +198,10 @@ func (m Model) lines() []string {
 			add("  " + st.Dim.Render(fmt.Sprintf("recoverable: %d of %d changed or deleted", s.Recoverable, s.Changed+s.Deleted)))
 		}
 		if s.ETagMismatches > 0 {
-			add("  " + st.Warning.Render(fmt.Sprintf("%d ETags are not the MD5 of their bytes (expected under SSE-KMS/SSE-C)", s.ETagMismatches)))
+			add("  " + st.Warning.Render(etagsNotMD5(int(s.ETagMismatches))))
 		}
 		if s.Manifest.OK() {
-			add("  " + st.Dim.Render(fmt.Sprintf("manifest intact: %d entries, sha256 %s", s.Manifest.Entries, s.Manifest.SHA256)))
+			add("  " + st.Dim.Render(fmt.Sprintf("manifest intact: %s, sha256 %s", common.Count(int(s.Manifest.Entries), "entry"), s.Manifest.SHA256)))
 		}
 		for _, p := range s.Manifest.Problems {
 			wrap("  ", "manifest: "+sanitize.Line(p), st.Warning)
@@ -216,7 +248,7 @@ func (m Model) loc() *time.Location {
 }
 
 func (m Model) counts(unchanged, changed, deleted, added, errs int64) string {
-	return fmt.Sprintf("%d unchanged, %d changed, %d deleted, %d new, %d errors", unchanged, changed, deleted, added, errs)
+	return fmt.Sprintf("%d unchanged, %d changed, %d deleted, %d new, %s", unchanged, changed, deleted, added, common.Count(int(errs), "error"))
 }
 
 // progressLine draws "[#####-----] 123/456 objects  45/s  ETA 10s  1 changed".
@@ -247,7 +279,16 @@ func (m Model) progressLine() string {
 	}
 	line := bar + st.Normal.Render(s)
 	if bad := p.Changed + p.Deleted + p.Errors; bad > 0 {
-		line += "  " + st.Fail.Render(fmt.Sprintf("%d changed, %d deleted, %d errors", p.Changed, p.Deleted, p.Errors))
+		line += "  " + st.Fail.Render(fmt.Sprintf("%d changed, %d deleted, %s", p.Changed, p.Deleted, common.Count(int(p.Errors), "error")))
 	}
 	return line
+}
+
+// etagsNotMD5 says how many ETags are not the MD5 of their objects, the
+// verb agreeing with the count.
+func etagsNotMD5(n int) string {
+	if n == 1 {
+		return "1 ETag is not the MD5 of its bytes (expected under SSE-KMS/SSE-C)"
+	}
+	return common.Count(n, "ETag") + " are not the MD5 of their bytes (expected under SSE-KMS/SSE-C)"
 }

@@ -65,11 +65,6 @@ func Lookup(verb string) (Spec, bool) {
 	return Spec{}, false
 }
 
-// CommandEnteredMsg is sent when the user enters a command line.
-type CommandEnteredMsg struct {
-	Args []string
-}
-
 // Parse checks a line split by Split against the command it names: its
 // spec, the flags given and the other words joined by spaces.
 func Parse(args []string) (spec Spec, flags map[string]bool, arg string, err error) {
@@ -130,31 +125,30 @@ func (m *Model) SetWidth(w int) { m.input.Width = max(1, w-2) }
 // Focus gives the line the cursor.
 func (m *Model) Focus() tea.Cmd { return m.input.Focus() }
 
-// Update edits the line; Enter sends CommandEnteredMsg and Esc closes it:
-// the returned Model is nil then.
-func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
+// Update edits the line; Enter returns the line entered (split by Split)
+// and Esc closes it: the returned Model is nil then. The line is returned,
+// not sent in a Cmd, so that the command runs before the keys typed after
+// Enter in the same burst (":sort subject" Enter Enter opens the first
+// message of the new order).
+func (m *Model) Update(msg tea.Msg) (_ *Model, entered []string, _ tea.Cmd) {
 	p := m.c.Keys.Prompt
 	if k, ok := msg.(tea.KeyMsg); ok {
 		switch {
 		case key.Matches(k, p.Accept):
-			args := Split(m.input.Value())
-			if len(args) == 0 {
-				return nil, nil
-			}
-			return nil, func() tea.Msg { return CommandEnteredMsg{Args: args} }
+			return nil, Split(m.input.Value()), nil
 		case key.Matches(k, p.Cancel):
-			return nil, nil
+			return nil, nil, nil
 		case k.Type == tea.KeyTab:
 			m.complete()
-			return m, nil
+			return m, nil, nil
 		case k.Type == tea.KeyBackspace && m.input.Value() == "":
-			return nil, nil
+			return nil, nil, nil
 		}
 	}
 	m.choice = nil
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
-	return m, cmd
+	return m, nil, cmd
 }
 
 // complete completes the word before the cursor: a verb, one of its flags

@@ -16,9 +16,9 @@ func TestTabListsCandidates(t *testing.T) {
 		m := New(fixture.Common(w, 24), w)
 		m.Focus()
 		for _, k := range fixture.Keys("s") {
-			m, _ = m.Update(k)
+			m, _, _ = m.Update(k)
 		}
-		m, _ = m.Update(fixture.Key("tab"))
+		m, _, _ = m.Update(fixture.Key("tab"))
 		v := ansi.Strip(m.View())
 		if got := ansi.StringWidth(v); got != w || strings.Contains(v, "\n") {
 			t.Fatalf("width %d: line is %d cells: %q", w, got, v)
@@ -29,7 +29,7 @@ func TestTabListsCandidates(t *testing.T) {
 		}
 		// The next key edits the line and the list goes.
 		for _, k := range fixture.Keys("o") {
-			m, _ = m.Update(k)
+			m, _, _ = m.Update(k)
 		}
 		if v := ansi.Strip(m.View()); strings.Contains(v, "save") || !strings.HasPrefix(v, ":so") || ansi.StringWidth(v) != w {
 			t.Errorf("width %d: after typing: %q", w, v)

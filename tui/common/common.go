@@ -55,8 +55,50 @@ func Fit(s string, w int) string {
 // "…" when it was cut.
 func Truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
 
-// Wrap wraps s to w cells by display width, at spaces where it can.
-func Wrap(s string, w int) string { return ansi.Wrap(s, max(w, 1), "") }
+// Wrap wraps s to w cells by display width, at spaces only (WrapWords); a
+// word wider than w is cut where the line ends.
+func Wrap(s string, w int) string {
+	w = max(w, 1)
+	lines := WrapWords(s, w)
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Hardwrap(l, w, true)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// WrapWords wraps s to w cells by display width at spaces only, never
+// inside a word: a word wider than w is left whole on a line of its own,
+// for the caller to place or cut. ansi.Wrap also breaks after every
+// hyphen, which cut the commands, addresses, keys and dates the TUI shows
+// (aws s3api put-bucket-versioning, seoyeon.lee@daehan-logis.example)
+// so that they could neither be read nor copied. The spaces where a line
+// breaks go; those at its start stay.
+func WrapWords(s string, w int) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		var cur string
+		cw, hasWord, broke := 0, false, false
+		for i, word := range strings.Split(line, " ") {
+			ww := ansi.StringWidth(word)
+			if hasWord && cw+1+ww > w {
+				out = append(out, cur)
+				cur, cw, hasWord, broke = "", 0, false, true
+			}
+			switch {
+			case broke && word == "":
+				continue
+			case i > 0 && !broke:
+				cur, cw = cur+" ", cw+1
+			}
+			cur, cw = cur+word, cw+ww
+			hasWord, broke = hasWord || word != "", false
+		}
+		out = append(out, cur)
+	}
+	return out
+}
 
 // Clip cuts s to h lines of at most w cells.
 func Clip(s string, w, h int) string {
@@ -136,6 +178,25 @@ func NewInput(st theme.Styles, prompt string) textinput.Model {
 // that is not an error (the status line shows it until the next key).
 type NoticePostedMsg struct {
 	Text string
+}
+
+// Count says how many of noun there are: "1 match", "2 matches",
+// "12,345 messages". The plural adds "es" after s, x, ch and sh, makes a
+// y after a consonant "ies" and else adds "s": enough for the nouns the
+// TUI counts (message, file, match, entry, mailbox, error, part).
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	pl := noun + "s"
+	switch {
+	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"),
+		strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
+		pl = noun + "es"
+	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
+		pl = noun[:len(noun)-1] + "ies"
+	}
+	return Thousands(n) + " " + pl
 }
 
 // Thousands renders 12345 as 12,345.

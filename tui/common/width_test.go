@@ -1,6 +1,7 @@
 package common
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,6 +30,51 @@ func TestTerminalAgreesWithWcwidth(t *testing.T) {
 		}
 		if lw, tw := ansi.StringWidth(tc.in), runeWidths(ansi.Strip(got)); lw != tw && !strings.Contains(tc.in, "\t") {
 			t.Errorf("%q: laid out in %d cells, drawn in %d", tc.in, lw, tw)
+		}
+	}
+}
+
+// Wrap breaks at spaces only: a hyphen in a command, an address or a date
+// is not a break; a line's leading spaces stay; a word wider than the
+// width is cut only by Wrap, WrapWords leaves it whole.
+func TestWrapBreaksAtSpacesOnly(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		w        int
+		wrap, ww []string
+	}{
+		{"aws s3api put-bucket-versioning --bucket b", 21,
+			[]string{"aws s3api", "put-bucket-versioning", "--bucket b"},
+			[]string{"aws s3api", "put-bucket-versioning", "--bucket b"}},
+		{"to seoyeon.lee@daehan-logis.example", 24,
+			[]string{"to", "seoyeon.lee@daehan-logis", ".example"},
+			[]string{"to", "seoyeon.lee@daehan-logis.example"}},
+		{"  > quoted text here", 12, []string{"  > quoted", "text here"}, []string{"  > quoted", "text here"}},
+		{"a  b", 2, []string{"a ", "b"}, []string{"a ", "b"}},
+		{"one\ntwo three", 5, []string{"one", "two", "three"}, []string{"one", "two", "three"}},
+		{"", 5, []string{""}, []string{""}},
+	} {
+		if got := strings.Split(Wrap(tc.in, tc.w), "\n"); !slices.Equal(got, tc.wrap) {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", tc.in, tc.w, got, tc.wrap)
+		}
+		if got := WrapWords(tc.in, tc.w); !slices.Equal(got, tc.ww) {
+			t.Errorf("WrapWords(%q, %d) = %q, want %q", tc.in, tc.w, got, tc.ww)
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n          int
+		noun, want string
+	}{
+		{0, "match", "0 matches"}, {1, "match", "1 match"}, {2, "match", "2 matches"},
+		{1, "message", "1 message"}, {12345, "message", "12,345 messages"},
+		{1, "entry", "1 entry"}, {3, "entry", "3 entries"}, {2, "day", "2 days"},
+		{2, "mailbox", "2 mailboxes"}, {2, "address", "2 addresses"}, {2, "file", "2 files"},
+	} {
+		if got := Count(tc.n, tc.noun); got != tc.want {
+			t.Errorf("Count(%d, %q) = %q, want %q", tc.n, tc.noun, got, tc.want)
 		}
 	}
 }

@@ -227,7 +227,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.err = msg.Err
 			m.state = stateReview
 			m.layout()
-			return m, nil
+			// Also to the error history: the review has one line for
+			// it, cut at the screen's edge, and SES says why it
+			// refused at length (MessageRejected: … identities …).
+			return m, common.Error(msg.Err)
 		}
 		m.state = stateDone
 		text := "Sent; SES message id " + msg.SESMessageID

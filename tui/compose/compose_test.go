@@ -20,6 +20,7 @@ import (
 	mcompose "github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
@@ -305,6 +306,11 @@ func TestSendFailureKeepsTheDraftAndSaysWhy(t *testing.T) {
 	if !errors.As(sent.Err, &se) {
 		t.Errorf("not a SendError: %v", sent.Err)
 	}
+	if _, cmd := m2.Update(msg); cmd == nil {
+		t.Error("the failed send is not in the error history")
+	} else if posted, ok := cmd().(common.ErrorPostedMsg); !ok || !errors.Is(posted.Err, sent.Err) {
+		t.Errorf("the failed send posts %#v, want its error in the history", posted)
+	}
 	m, closed := drive(t, m2, msg)
 	if closed != nil || m.state != stateReview {
 		t.Fatalf("closed %+v after a failed send", closed)
@@ -383,5 +389,20 @@ func TestNewExplainsMissingIdentity(t *testing.T) {
 	}
 	if _, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), false, "Me <me@acme-demo.example>"); err != nil {
 		t.Errorf("with an explicit From: %v", err)
+	}
+}
+
+// q in the review postpones, as mutt's compose menu offers on q: the draft
+// is kept and the screen closes (q did nothing at all, with no word why).
+func TestReviewQPostpones(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "")
+	m := start(t, env, false)
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyCtrlS})
+	if m.state != stateReview {
+		t.Fatalf("state %d, want the review", m.state)
+	}
+	m, closed := drive(t, m, fixture.Key("q"))
+	if closed == nil || closed.Outcome != Postponed {
+		t.Fatalf("q in the review: %+v, want postponed", closed)
 	}
 }

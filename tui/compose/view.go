@@ -58,7 +58,7 @@ func (m Model) statusLine() string {
 	case m.state == stateEditor:
 		return st.Dim.Render("Editing in " + sanitize.Line(m.env.Editor) + "…")
 	case m.err != nil:
-		return st.StatusError.Render(common.Truncate("Error: "+sanitize.Line(m.err.Error()), m.width))
+		return st.StatusError.Render(common.Truncate("Error: "+sanitize.Line(mailstore.Explain(m.err)), m.width))
 	case m.notice != "":
 		return st.Status.Render(common.Truncate(sanitize.Line(m.notice), m.width))
 	}

@@ -45,7 +45,7 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 		keys := msg.Keys
 		again := p.m.c.Keys.Mail.Forward.Help().Key
 		return p, func() tea.Msg {
-			return common.MarksSetMsg{Keys: keys, Why: "failed message(s) in the list: " + again + " there forwards them again"}
+			return common.MarksSetMsg{Keys: keys, Why: "that failed: " + again + " in the list forwards them again"}
 		}
 	}
 	var cmd tea.Cmd

@@ -24,9 +24,9 @@ func (m Model) View() string {
 	var lines []string
 	switch m.state {
 	case statePlanning:
-		lines = []string{m.c.Styles.Bold.Render(fmt.Sprintf("Preparing to forward %d message%s…", len(m.inputs), plural(len(m.inputs))))}
+		lines = []string{m.c.Styles.Bold.Render("Preparing to forward " + common.Count(len(m.inputs), "message") + "…")}
 	case stateFailed:
-		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(m.err.Error(), m.c.Styles.Normal)...)
+		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(mailstore.Explain(m.err), m.c.Styles.Normal)...)
 	case stateConfirm:
 		lines = m.confirmLines()
 	case stateRunning:
@@ -58,9 +58,9 @@ func (m Model) title() string {
 	msgs, _, _ := m.plan.ToSend()
 	loc := sanitize.Line(m.plan.Location.String())
 	if m.opts.DryRun() {
-		return fmt.Sprintf("Dry run: write %d message%s from %s to %s (nothing is sent)", msgs, plural(msgs), loc, sanitize.Line(m.opts.DryRunDir))
+		return fmt.Sprintf("Dry run: write %s from %s to %s (nothing is sent)", common.Count(msgs, "message"), loc, sanitize.Line(m.opts.DryRunDir))
 	}
-	return fmt.Sprintf("Forward %d message%s from %s", msgs, plural(msgs), loc)
+	return fmt.Sprintf("Forward %s from %s", common.Count(msgs, "message"), loc)
 }
 
 func (m Model) confirmLines() []string {
@@ -68,8 +68,8 @@ func (m Model) confirmLines() []string {
 	_, sends, rcpts := m.plan.ToSend()
 	lines := []string{st.Bold.Render(m.title())}
 	dests := m.plan.Destinations()
-	lines = append(lines, st.Normal.Render(fmt.Sprintf("%d send%s to %d recipient%s, %d destination%s:",
-		sends, plural(sends), rcpts, plural(rcpts), len(dests), plural(len(dests)))))
+	lines = append(lines, st.Normal.Render(fmt.Sprintf("%s to %s, %s:",
+		common.Count(sends, "send"), common.Count(rcpts, "recipient"), common.Count(len(dests), "destination"))))
 	safe := make([]string, len(dests))
 	for i, d := range dests {
 		safe[i] = sanitize.Line(d)
@@ -104,7 +104,7 @@ func (m Model) confirmLines() []string {
 	lines = append(lines, "")
 	switch {
 	case m.previewErr != nil:
-		lines = append(lines, st.Fail.Render("No preview: "+sanitize.Line(m.previewErr.Error())))
+		lines = append(lines, st.Fail.Render("No preview: "+sanitize.Line(mailstore.Explain(m.previewErr))))
 	case m.preview != nil:
 		lines = append(lines, st.Dim.Render("Header of "+sanitize.Line(mailstore.SESMessageID(m.previewKey))+" as it will be sent:"))
 		shown, others := previewFields(m.preview)
@@ -117,7 +117,7 @@ func (m Model) confirmLines() []string {
 			lines = append(lines, "  "+st.HeaderValue.Render(l))
 		}
 		if others > 0 {
-			lines = append(lines, "  "+st.Dim.Render(fmt.Sprintf("and %d other field%s, unchanged (Received, X-SES-…)", others, plural(others))))
+			lines = append(lines, "  "+st.Dim.Render("and "+common.Count(others, "other field")+", unchanged (Received, X-SES-…)"))
 		}
 	}
 	return lines
@@ -202,7 +202,7 @@ func (m Model) doneLines() []string {
 	summary := m.counts(reforward.Progress{Sent: t.Sent, DryRun: t.DryRun, Skipped: t.Skipped, Failed: t.Failed, Uncertain: t.Uncertain})
 	head := st.Bold.Render("Forward finished: " + summary)
 	if m.err != nil {
-		head = st.Fail.Render("Forward stopped: " + sanitize.Line(m.err.Error()))
+		head = st.Fail.Render("Forward stopped: " + sanitize.Line(mailstore.Explain(m.err)))
 	}
 	second := st.Dim.Render("All went well.")
 	if n := len(m.failedKeys()); n > 0 || t.Uncertain > 0 {
@@ -260,11 +260,4 @@ func (m Model) resultLine(r reforward.Result) string {
 	}
 	id := sanitize.Line(mailstore.SESMessageID(r.Key))
 	return style.Render(common.Fit(label, 10)) + st.Normal.Render(id) + "  " + st.Dim.Render(sanitize.Line(detail))
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

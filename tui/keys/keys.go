@@ -260,7 +260,7 @@ func DefaultKeyMap() KeyMap {
 			Edit:     b("edit", "e"),
 			Attach:   b("attach", "a"),
 			Discard:  b("discard", "d"),
-			Postpone: b("postpone", "p", "esc"),
+			Postpone: b("postpone", "p", "q", "esc"),
 			Up:       b("up", "k", "up"),
 			Down:     b("down", "j", "down"),
 			PageUp:   bl("page up", "b", "pgup", "b"),

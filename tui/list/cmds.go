@@ -30,13 +30,12 @@ type RowsListedMsg struct {
 }
 
 // MatchesListedMsg is sent when the matches of filter reading Seq have
-// been read: all of them, or (Partial) those around the cursor's message,
-// At being the row of the first at or after it.
+// been read: all of them, or (Partial) those around the cursor's message
+// (the first ones when it does not match).
 type MatchesListedMsg struct {
 	Box, Seq int
 	Listing  index.Listing
 	Partial  bool
-	At       int
 	Err      error
 }
 
@@ -162,7 +161,13 @@ func page(ctx context.Context, src Source, q query.Query, l listing) (index.List
 func matchCmd(ctx context.Context, src Source, box, seq int, q query.Query, l listing) tea.Cmd {
 	return func() tea.Msg {
 		ids, at, err := page(ctx, src, q, l)
-		return MatchesListedMsg{Box: box, Seq: seq, Listing: ids, Partial: l.limit > 0, At: at, Err: err}
+		if err == nil && l.limit > 0 && l.anchor != 0 && (at >= len(ids.IDs) || ids.IDs[at] != l.anchor) {
+			// The anchor does not match, so the cursor goes to the
+			// first match: the first page is the one to show.
+			l.anchor = 0
+			ids, _, err = page(ctx, src, q, l)
+		}
+		return MatchesListedMsg{Box: box, Seq: seq, Listing: ids, Partial: l.limit > 0, Err: err}
 	}
 }
 

@@ -120,15 +120,19 @@ type Model struct {
 	filter    string
 	q         query.Query
 	filterErr error
-	matched   *index.Listing  // of q (of an earlier filter while q's is read)
-	mpartial  bool            // matched is the page around the cursor, all of them being read
-	fseq      int             // numbers the reads of matches
-	mseq      int             // the read matched came from
-	fctx      context.Context // of the filter's reads, which cancel stops
-	// open is set when the user opened the message under the cursor while
-	// the filter's matches were read: it opens once they are shown.
-	open   bool
-	cancel context.CancelFunc // of the filter's read in flight
+	matched   *index.Listing     // of q (of an earlier filter while q's is read)
+	mpartial  bool               // matched is the page around the cursor, all of them being read
+	fseq      int                // numbers the reads of matches
+	mseq      int                // the read matched came from
+	fctx      context.Context    // of the filter's reads, which cancel stops
+	cancel    context.CancelFunc // of the filter's read in flight
+	// fkeep is the cursor's message when the filter began to be typed
+	// (0: none chosen), kept by the filter's results that match it even
+	// after one typed on the way hid it (see filterAnchor).
+	fkeep int64
+	// reordering is set while the rows of a new order are read: those
+	// shown are the old order's (see Settling).
+	reordering bool
 
 	threaded bool
 	tall     []index.Thread  // every message, in order
@@ -410,6 +414,7 @@ func (m *Model) ClearFilter() tea.Cmd { return m.setFilter("") }
 // ApplyFilter limits the list to the messages matching s ("" shows all);
 // an error is what `sesbox ls --query` reports for s.
 func (m *Model) ApplyFilter(s string) (tea.Cmd, error) {
+	m.fkeep = m.anchor()
 	cmd := m.setFilter(s)
 	return cmd, m.filterErr
 }
@@ -452,6 +457,7 @@ func (m *Model) SetSort(by query.SortField, rev bool) tea.Cmd {
 func (m *Model) resort() tea.Cmd {
 	m.loading, m.edge = false, 0 // the read in flight is of the old order
 	m.tall, m.tpos, m.threads = nil, nil, nil
+	m.reordering = true
 	if !m.long() {
 		return m.Reload()
 	}
@@ -551,14 +557,23 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case RowsListedMsg:
 		cmd = m.listed(msg)
 	case MatchesListedMsg:
+		if msg.Seq == m.fseq && msg.Err != nil {
+			m.mseq = msg.Seq // settled: the rows stay, the error is said
+		}
 		if msg.Seq == m.fseq && msg.Err == nil {
-			keep := m.anchor()
+			// As mutt's limit: the cursor keeps its message when it
+			// matches, else goes to the first match and stays on the
+			// first row until moved, as on a fresh list (the row number
+			// it had means nothing in the new rows).
+			keep := m.filterAnchor()
+			if !slices.Contains(msg.Listing.IDs, keep) {
+				keep = 0
+			}
+			m.moved = keep != 0
 			m.matched, m.mseq, m.mpartial = &msg.Listing, msg.Seq, msg.Partial
+			m.rebuildKeeping(keep, -1)
 			if msg.Partial {
-				m.rebuildKeeping(keep, msg.At)
 				cmd = matchCmd(m.fctx, m.src, m.box, m.fseq, m.q, listing{by: m.by, rev: m.rev})
-			} else {
-				m.rebuild()
 			}
 		}
 		if msg.Err != nil && msg.Seq == m.fseq {
@@ -570,6 +585,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.rebuild()
 		}
 		if msg.Err != nil && msg.Seq == m.seq {
+			m.threaded = false // the rows stay flat; the error says why
 			cmd = common.Error(msg.Err)
 		}
 	case FoundMsg:
@@ -585,13 +601,19 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case MarksFoundMsg:
 		cmd = m.marksFound(msg)
 	}
-	if m.open && !m.filtering() {
-		if s, ok := m.Selected(); ok {
-			m.open, m.moved = false, true
-			cmd = tea.Batch(cmd, chosen(s.Key))
-		}
-	}
 	return m, tea.Batch(cmd, m.Fetch())
+}
+
+// Settling reports whether a read whose answer replaces the rows shown is
+// in flight (the filter's matches, a new order's rows or the thread
+// view), or one whose answer moves the cursor (a search's matches, which
+// the cursor jumps to). A key typed meanwhile would act on a row that is
+// about to go (the Enter of "/x Enter Enter" on the unfiltered list), so
+// the root holds keys until the list has settled. These are reads of the
+// local index, milliseconds, unlike a refresh of the bucket, which does
+// not replace the rows and holds nothing.
+func (m Model) Settling() bool {
+	return m.filtering() || m.reordering || (m.threaded && m.threads == nil) || m.jump != 0
 }
 
 // filterSet reports whether a filter that parses is set.
@@ -607,8 +629,19 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	if msg.Seq != m.seq {
 		return nil
 	}
+	m.reordering = false
 	if msg.Err != nil {
 		m.loading, m.edge = false, 0
+		// Settled (see Settling): the rows shown stay.
+		if msg.FSeq == m.fseq {
+			m.mseq = m.fseq
+		}
+		if msg.SSeq == m.sseq {
+			m.jump = 0
+		}
+		if m.threads == nil {
+			m.threaded = false
+		}
 		return nil // the mailbox page shows it
 	}
 	keep := m.anchor()
@@ -621,9 +654,6 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	}
 	if msg.Matches != nil && msg.FSeq == m.fseq {
 		m.matched, m.mseq, m.mpartial = msg.Matches, msg.FSeq, msg.Partial
-	}
-	if msg.Found != nil && msg.SSeq == m.sseq {
-		m.found = msg.Found
 	}
 	if msg.threads != nil {
 		m.setThreads(msg.threads)
@@ -638,10 +668,16 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	// the others read before stay until they are far from the screen, so
 	// that nothing on it blanks while the new rows are read.
 	m.keep(nil, msg.Rows)
-	if msg.Partial || m.dirty {
-		return m.Reload()
+	var jumped tea.Cmd
+	if msg.Found != nil && msg.SSeq == m.sseq {
+		// As the search's FoundMsg, which this read made stale, would
+		// have: the jump waiting for it is made, on the new rows.
+		jumped = m.foundMsg(FoundMsg{Seq: msg.SSeq, Found: msg.Found})
 	}
-	return nil
+	if msg.Partial || m.dirty {
+		return tea.Batch(jumped, m.Reload())
+	}
+	return jumped
 }
 
 // keep caches rows read (ids asked for them are no longer in flight), and
@@ -765,6 +801,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.SetSize(m.width, m.height)
 		return m, m.input.Focus()
 	case key.Matches(msg, k.Filter):
+		m.fkeep = m.anchor()
 		m.prompt = promptFilter
 		m.input.Prompt = "/"
 		m.input.SetValue(m.filter)
@@ -773,6 +810,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, m.input.Focus()
 	case key.Matches(msg, k.ClearFilter):
 		return m, m.setFilter("")
+	case key.Matches(msg, k.NextMatch, k.PrevMatch) && m.search == "" && m.filter == "":
+		// As mutt's "No search pattern.": n did nothing, unsaid.
+		return m, notice("no search yet: " + k.Search.Help().Key + " searches, " + k.Filter.Help().Key + " filters")
 	case key.Matches(msg, k.NextMatch):
 		if m.search != "" {
 			return m, m.jumpSearch(1)
@@ -795,6 +835,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.foldAll = !m.foldAll
 		clear(m.toggled)
 		m.rebuild()
+	case key.Matches(msg, k.SaveMarked, k.ExportMarked) && len(m.marked) == 0:
+		// Said, not ignored: s and e act on the marked messages only.
+		return m, notice("no message is marked: " + k.Mark.Help().Key + " marks one, " + k.MarkAll.Help().Key + " all shown")
 	case key.Matches(msg, k.SaveMarked):
 		if len(m.marked) > 0 {
 			m.prompt = promptSave
@@ -954,13 +997,12 @@ func (m *Model) jumpSearch(dir int) tea.Cmd {
 }
 
 // Choose is what the open key does: it returns the message under the
-// cursor to open now, or ok false when there is none or the filter's
-// matches are still coming (the open then waits for them and comes as a
-// MessageChosenMsg). The root calls it for the key itself, so that a key
-// typed right after Enter acts in the viewer rather than in the list.
+// cursor to open now, or ok false when there is none, or none yet: while
+// the list is Settling the row under the cursor is about to go (the root
+// holds keys until then). The root calls it for the key itself, so that a
+// key typed right after Enter acts in the viewer rather than in the list.
 func (m *Model) Choose() (key string, ok bool) {
-	if m.filtering() {
-		m.open = true // once the matches are shown
+	if m.Settling() {
 		return "", false
 	}
 	s, ok := m.Selected()
@@ -1116,7 +1158,7 @@ func (m *Model) marksFound(msg MarksFoundMsg) tea.Cmd {
 		m.marked[r.Key] = r.ID
 	}
 	if msg.Why != "" {
-		return notice("marked " + strconv.Itoa(len(m.marked)) + " " + msg.Why)
+		return notice("marked " + common.Count(len(m.marked), "message") + " " + msg.Why)
 	}
 	return nil
 }
@@ -1132,6 +1174,17 @@ func (m *Model) jumpMatch(dir int) {
 			return
 		}
 	}
+}
+
+// firstMatch is the first row the filter matches: 0, unless the thread
+// view shows a thread's non-matching messages above it as context.
+func (m *Model) firstMatch() int {
+	for r := range m.rows {
+		if !m.rowMeta(r).context {
+			return r
+		}
+	}
+	return 0
 }
 
 // rowMeta is the thread view's account of row r (zero in the flat list).
@@ -1168,7 +1221,7 @@ func (m *Model) setFilter(s string) tea.Cmd {
 	}
 	m.fseq++
 	if s == "" {
-		m.q, m.filterErr, m.matched, m.open = query.Query{}, nil, nil, false
+		m.q, m.filterErr, m.matched = query.Query{}, nil, nil
 		m.rebuild()
 		return nil
 	}
@@ -1182,10 +1235,22 @@ func (m *Model) setFilter(s string) tea.Cmd {
 	m.cancel, m.fctx = cancel, ctx
 	l := listing{by: m.by, rev: m.rev}
 	if m.long() {
-		// The matches around the cursor's message first, then all.
-		l.limit, l.anchor = FirstPage, m.anchor()
+		// The matches around the message the cursor keeps first, then
+		// all.
+		l.limit, l.anchor = FirstPage, m.filterAnchor()
 	}
 	return matchCmd(ctx, m.src, m.box, m.fseq, q, l)
+}
+
+// filterAnchor is the message a filter's result keeps the cursor on if it
+// matches: the cursor's once moved, else the one it was on when the filter
+// began to be typed (a filter typed on the way, "f" of "from:", may have
+// hidden it and put the cursor on the first row).
+func (m *Model) filterAnchor() int64 {
+	if a := m.anchor(); a != 0 {
+		return a
+	}
+	return m.fkeep
 }
 
 // threadSet is every message with its thread fields and the threads they
@@ -1231,9 +1296,9 @@ func (m *Model) anchor() int64 {
 }
 
 // rebuildKeeping makes the rows again, the cursor on message keep (0:
-// the first row) on the same line of the screen; when keep is not shown,
-// on row at of a page read around it (at >= 0: the next message), else
-// where it was.
+// the first row, or match: firstMatch) on the same line of the screen;
+// when keep is not shown, on row at of a page read around it (at >= 0:
+// the next message), else where it was.
 func (m *Model) rebuildKeeping(keep int64, at int) {
 	filtering := m.filterSet()
 	if filtering && m.matched == nil {
@@ -1252,7 +1317,7 @@ func (m *Model) rebuildKeeping(keep int64, at int) {
 	}
 	switch {
 	case keep == 0:
-		m.cursor = 0
+		m.cursor = m.firstMatch()
 	case m.selectID(keep):
 		m.offset = m.cursor - line
 	case at >= 0:

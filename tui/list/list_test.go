@@ -2,6 +2,7 @@ package list
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
@@ -752,5 +754,129 @@ func TestEdgeKeysOnAPageGoToTheListsEdge(t *testing.T) {
 			t.Fatalf("%v: cursor on row %d after the whole list, want %d", tc.keys, m2.cursor, want)
 		}
 		m = m2
+	}
+}
+
+// A read that replaces the rows or moves the cursor makes the list
+// Settling (the root holds keys meanwhile); its answer settles it, even
+// when it fails or comes in another read, or keys would be held for good.
+func TestListSettlesWhenItsReadsAnswer(t *testing.T) {
+	fail := errors.New("index: disk I/O error")
+	for _, tc := range []struct {
+		name   string
+		start  func(m *Model)
+		answer func(m Model) tea.Msg
+	}{
+		{"filter", func(m *Model) { m.ApplyFilter("from:alice") },
+			func(m Model) tea.Msg { return MatchesListedMsg{Seq: m.fseq, Err: fail} }},
+		{"sort", func(m *Model) { m.SetSort(query.BySubject, false) },
+			func(m Model) tea.Msg { return RowsListedMsg{Seq: m.seq, FSeq: m.fseq, Err: fail} }},
+		{"sort, filtered", func(m *Model) { m.ApplyFilter("from:alice"); m.mseq = m.fseq; m.SetSort(query.BySubject, false) },
+			func(m Model) tea.Msg { return RowsListedMsg{Seq: m.seq, FSeq: m.fseq, Err: fail} }},
+		{"threads", func(m *Model) { *m, _ = m.Update(fixture.Key("T")) },
+			func(m Model) tea.Msg { return ThreadsListedMsg{Seq: m.seq, Err: fail} }},
+		{"search", func(m *Model) { m.ApplySearch("lottery") },
+			func(m Model) tea.Msg { return FoundMsg{Seq: m.sseq, Err: fail} }},
+		// A refresh's read, which makes the search's FoundMsg stale,
+		// brings the matches and makes the jump.
+		{"search, then a refresh", func(m *Model) { m.ApplySearch("lottery"); m.Reload() },
+			func(m Model) tea.Msg {
+				return RowsListedMsg{Seq: m.seq, All: index.Listing{IDs: m.all}, SSeq: m.sseq, Found: map[int64]bool{m.all[6]: true}}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newList(t, 100, 10)
+			tc.start(&m)
+			if !m.Settling() {
+				t.Fatal("not settling while the rows that replace those shown are read")
+			}
+			m, _ = m.Update(tc.answer(m))
+			if m.Settling() {
+				t.Fatal("still settling after the read failed: the root would hold every key")
+			}
+		})
+	}
+}
+
+// As mutt's limit: a filter keeps the cursor on its message when that
+// matches, else puts it on the first match (not on the row number it
+// had, nor on the match after its message), in a short list and in a
+// long one whose matches come a page first.
+func TestListFilterPutsTheCursorOnTheFirstMatchUnlessItsMessageMatches(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		sums        []mailstore.Summary
+		down        int
+		filter      string
+		command     bool // :filter, set at once, not typed
+		want, where string
+	}{
+		{"short, cursor's message does not match", fixture.Summaries(), 3, "from:alice", false, "a3", "the first match"},
+		{"short, :filter hides the cursor's message", fixture.Summaries(), 1, "-from:bob", true, "a3", "the first match"},
+		{"short, cursor's message matches", fixture.Summaries(), 2, "from:alice", false, "a1", "its message"},
+		{"long, cursor's message does not match", fixture.Many(1000), 5, "메시지", false, "m0000000", "the first match"},
+		{"long, cursor's message matches", fixture.Many(1000), 20, "메시지", false, "m0000020", "its message"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := newListOf(t, 100, 10, tc.sums)
+			for range tc.down {
+				m, _ = press(t, m, "j")
+			}
+			if tc.command {
+				cmd, _ := m.ApplyFilter(tc.filter)
+				m, _ = settle(m, cmd)
+			} else {
+				m, _ = press(t, m, "/")
+				m = typeText(t, m, tc.filter)
+				m, _ = press(t, m, "enter")
+			}
+			if got := selectedKey(t, m); got != tc.want {
+				t.Fatalf("cursor on %s after /%s, want %s (%s); rows %v", got, tc.filter, tc.want, tc.where, shownKeys(m)[:min(5, len(m.rows))])
+			}
+		})
+	}
+}
+
+// In the thread view a filter shows the matches' threads whole, the
+// others dimmed as context: the cursor goes to the first match, not to a
+// context row above it.
+func TestListFilterInThreadsPutsTheCursorOnAMatch(t *testing.T) {
+	m := newList(t, 100, 20)
+	m, _ = press(t, m, "T")
+	m, _ = press(t, m, "/")
+	m = typeText(t, m, "from:bob")
+	m, _ = press(t, m, "enter")
+	if got := selectedKey(t, m); got != "a2" {
+		t.Fatalf("cursor on %s, want a2 (the match; rows %v)", got, shownKeys(m))
+	}
+}
+
+// s and e with nothing marked say why nothing happens.
+func TestListSaveAndExportWithNothingMarkedSaySo(t *testing.T) {
+	m := newList(t, 100, 10)
+	for _, k := range []string{"s", "e"} {
+		var cmd tea.Cmd
+		m, cmd = m.Update(fixture.Key(k))
+		if m.Capturing() || cmd == nil {
+			t.Fatalf("%s with nothing marked: prompt %v, cmd %v", k, m.Capturing(), cmd)
+		}
+		if n, ok := cmd().(common.NoticePostedMsg); !ok || !strings.Contains(n.Text, "no message is marked: space marks one") {
+			t.Fatalf("%s with nothing marked: %#v", k, n)
+		}
+	}
+}
+
+// n and N with no search nor filter say so, as mutt's "No search
+// pattern.", rather than nothing.
+func TestListNextMatchWithoutASearchSaysSo(t *testing.T) {
+	m := newList(t, 100, 10)
+	for _, k := range []string{"n", "N"} {
+		_, cmd := m.Update(fixture.Key(k))
+		if cmd == nil {
+			t.Fatalf("%s without a search: nothing said", k)
+		}
+		if n, ok := cmd().(common.NoticePostedMsg); !ok || !strings.HasPrefix(n.Text, "no search yet: S searches, / filters") {
+			t.Fatalf("%s without a search: %#v", k, n)
+		}
 	}
 }

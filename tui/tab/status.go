@@ -135,7 +135,7 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 		if arg == "" {
 			return nil, true, need("a directory")
 		}
-		return tea.Batch(common.Notice("saving attachments of "+common.Thousands(len(keys))+" message(s)…"),
+		return tea.Batch(common.Notice("saving attachments of "+common.Count(len(keys), "message")+"…"),
 			SaveCmd(m.ctx, m.index, m.Mailbox, keys, arg)), true, nil
 	case "export":
 		if arg == "" {
@@ -144,7 +144,7 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 		if m.Audit == nil {
 			return common.Notice(common.Unavailable("export", m.Name, m.AuditErr)), true, nil
 		}
-		return tea.Batch(common.Notice("exporting "+common.Thousands(len(keys))+" message(s)…"),
+		return tea.Batch(common.Notice("exporting "+common.Count(len(keys), "message")+"…"),
 			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, keys, arg, "chosen in the TUI")), true, nil
 	case "read", "unread":
 		var cmds []tea.Cmd
@@ -187,14 +187,18 @@ func (m *Model) StatusLine(over, news, errText, notice string) string {
 	if over != "" {
 		left = " " + m.Where() + "  " + over
 	}
-	switch {
-	case errText != "":
-		left, style = " error: "+errText+"  (E: history)", st.StatusError
-	case notice != "":
-		left = " " + sanitize.Line(notice)
-	}
 	if lipgloss.Width(right) > m.w/2 {
 		right = "" // the news matters more than the bar on a narrow terminal
+	}
+	switch {
+	case errText != "":
+		// The error is cut, not where to read it whole: the pointer to
+		// the history stays on screen however long the error is.
+		more := "  (" + m.c.Keys.Global.Errors.Help().Key + ": history)"
+		avail := max(m.w-lipgloss.Width(right)-lipgloss.Width(more), 0)
+		left, style = common.Truncate(" error: "+errText, avail)+more, st.StatusError
+	case notice != "":
+		left = " " + sanitize.Line(notice)
 	}
 	return style.Render(common.Fit(left, max(m.w-lipgloss.Width(right), 0))) + right
 }

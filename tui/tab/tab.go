@@ -266,10 +266,10 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 		if msg.Err != nil {
 			return m, common.Error(msg.Err)
 		}
-		return m, common.Notice("exported " + strconv.Itoa(int(msg.Count)) + " messages to " + sanitize.Line(msg.File) + " (manifest beside it)")
+		return m, common.Notice("exported " + common.Count(int(msg.Count), "message") + " to " + sanitize.Line(msg.File) + " (manifest beside it)")
 	case MarkedSavedMsg:
-		n := common.Notice("saved " + strconv.Itoa(len(msg.Paths)) + " files from " + strconv.Itoa(msg.Keys-msg.Skipped) + " of " +
-			strconv.Itoa(msg.Keys) + " messages to " + sanitize.Line(msg.Dir))
+		n := common.Notice("saved " + common.Count(len(msg.Paths), "file") + " from " + strconv.Itoa(msg.Keys-msg.Skipped) + " of " +
+			common.Count(msg.Keys, "message") + " to " + sanitize.Line(msg.Dir))
 		if msg.Err != nil {
 			return m, tea.Batch(n, common.Error(msg.Err))
 		}
@@ -277,13 +277,13 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 	case common.MarksSetMsg:
 		return m, m.list.SetMarked(msg.Keys, msg.Why)
 	case list.MarkedSaveRequestedMsg:
-		return m, tea.Batch(common.Notice("saving attachments of "+strconv.Itoa(len(msg.Keys))+" messages…"),
+		return m, tea.Batch(common.Notice("saving attachments of "+common.Count(len(msg.Keys), "message")+"…"),
 			SaveCmd(m.ctx, m.index, m.Mailbox, msg.Keys, msg.Dir))
 	case list.MarkedExportRequestedMsg:
 		if m.Audit == nil {
 			return m, common.Notice(common.Unavailable("export", m.Name, m.AuditErr))
 		}
-		return m, tea.Batch(common.Notice("exporting "+strconv.Itoa(len(msg.Keys))+" messages…"),
+		return m, tea.Batch(common.Notice("exporting "+common.Count(len(msg.Keys), "message")+"…"),
 			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, msg.Keys, msg.File, "marked in the TUI"))
 	case tea.KeyMsg:
 		if !m.list.Capturing() && key.Matches(msg, m.c.Keys.Global.Refresh) {

@@ -23,16 +23,24 @@ func NewHelp(c common.Common, kind common.Kind, title string, km help.KeyMap, se
 		st := c.Styles
 		h := help.New()
 		h.Styles = st.Help
+		// The gap goes before a column, not after: padding after the
+		// last one of a row made it wider than the screen, and the clip
+		// below ended its lines in "…" though nothing was cut. The row
+		// has width-1 cells, after the indent.
+		const gap = 4
 		var rows, row []string
 		used := 0
 		for _, group := range km.FullHelp() {
 			col := h.FullHelpView([][]key.Binding{group})
-			w := lipgloss.Width(col) + 4
-			if used+w > width && len(row) > 0 {
+			w := lipgloss.Width(col)
+			if len(row) > 0 && used+gap+w > width-1 {
 				rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 				row, used = nil, 0
 			}
-			row = append(row, st.Renderer.NewStyle().PaddingRight(4).Render(col))
+			if len(row) > 0 {
+				col, used = st.Renderer.NewStyle().PaddingLeft(gap).Render(col), used+gap
+			}
+			row = append(row, col)
 			used += w
 		}
 		if len(row) > 0 {

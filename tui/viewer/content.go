@@ -19,7 +19,7 @@ func (m Model) content() []line {
 	st := m.c.Styles
 	switch {
 	case m.err != nil:
-		return m.textLines("could not read this message: "+sanitize.Line(m.err.Error()), func(string) lipgloss.Style { return st.Warning })
+		return m.textLines("could not read this message: "+sanitize.Line(mailstore.Explain(m.err)), func(string) lipgloss.Style { return st.Warning })
 	case m.msg == nil:
 		return []line{styled(st.Dim, "loading…")}
 	}
@@ -87,8 +87,8 @@ func (m Model) bodyContent() []line {
 	body := v.Body()
 	switch {
 	case body == "" && len(v.Parts) > 0:
-		out = append(out, m.textLines("(no text body; "+m.c.Keys.Viewer.Parts.Help().Key+" lists the "+
-			strconv.Itoa(len(v.Parts))+" parts)", func(string) lipgloss.Style { return st.Dim })...)
+		out = append(out, m.textLines("(no text body; "+m.c.Keys.Viewer.Parts.Help().Key+" lists its "+
+			common.Count(len(v.Parts), "part")+")", func(string) lipgloss.Style { return st.Dim })...)
 	case body == "":
 		out = append(out, styled(st.Dim, "(empty body)"))
 	default:
@@ -198,7 +198,7 @@ func (m Model) rawContent() []line {
 		}
 	}
 	if more > 0 {
-		out = append(out, styled(m.c.Styles.Dim, "… "+strconv.Itoa(more)+" more bytes not shown"))
+		out = append(out, styled(m.c.Styles.Dim, "… "+common.Count(more, "more byte")+" not shown"))
 	}
 	return out
 }

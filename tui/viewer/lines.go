@@ -48,7 +48,8 @@ func (s span) render(text string) string {
 }
 
 // wrapLines expands tabs and wraps one logical line (already sanitized, no
-// newline) to w cells, at spaces where it can.
+// newline) to w cells, at spaces where it can (common.Wrap: not after a
+// hyphen, so a command or an address in a mail stays whole to copy).
 func wrapLines(l string, w int, hard bool) []string {
 	l = common.ExpandTabs(l)
 	if ansi.StringWidth(l) <= w {
@@ -57,7 +58,7 @@ func wrapLines(l string, w int, hard bool) []string {
 	if hard {
 		return strings.Split(ansi.Hardwrap(l, w, true), "\n")
 	}
-	return strings.Split(ansi.Wrap(l, w, ""), "\n")
+	return strings.Split(common.Wrap(l, w), "\n")
 }
 
 // textLines wraps sanitized multi-line text, each physical line in the

@@ -2,7 +2,6 @@ package viewer
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -62,7 +61,7 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 		if msg.Err != nil {
 			return p, common.Error(msg.Err)
 		}
-		return p, common.Notice("saved " + strconv.Itoa(len(msg.Paths)) + " file(s) to " + sanitize.Line(msg.Dir))
+		return p, common.Notice("saved " + common.Count(len(msg.Paths), "file") + " to " + sanitize.Line(msg.Dir))
 	case AttachmentOpenedMsg:
 		var cmds []tea.Cmd
 		if msg.Dir != "" {

@@ -685,3 +685,30 @@ func addressed(msg tea.Msg) bool {
 	a, ok := msg.(common.Addressed)
 	return ok && a.PageKind() == Kind
 }
+
+// The rule counts the search's hits in agreement: "1 match", not
+// "1 matches" (shown when no hit is current, as after a part is shown).
+func TestSearchRuleSaysOneMatch(t *testing.T) {
+	m, _ := newViewer(t, 80, 20, quoted)
+	m, _ = doSearch(t, m, "Priya")
+	m.search.hits = m.search.hits[:1]
+	m.search.cur = -1
+	if v := m.rule(); !strings.Contains(v, " 1 match ") {
+		t.Fatalf("rule with one hit: %q", v)
+	}
+}
+
+// n within the hits says nothing on the status line: the rule says which
+// match is current, and a notice from a Cmd could arrive after the next
+// n's and contradict it.
+func TestSearchNextSaysThePositionInTheRuleOnly(t *testing.T) {
+	m, _ := newViewer(t, 80, 20, quoted)
+	m, _ = doSearch(t, m, "Priya")
+	m, msgs := pressAll(t, m, "n")
+	if len(notices(msgs)) != 0 {
+		t.Fatalf("n notices %q", notices(msgs))
+	}
+	if !strings.Contains(m.rule(), "match 2/") {
+		t.Fatalf("rule after n: %q", m.rule())
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/external"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -107,7 +108,7 @@ func (p *PipeCommand) Run() error {
 	if p.Wait && p.stdin != nil {
 		status := "done"
 		if err != nil {
-			status = sanitize.Line(err.Error())
+			status = sanitize.Line(mailstore.Explain(err))
 		}
 		fmt.Fprintf(out, "\n[sesbox: %s — press Enter to return] ", status)
 		_, _ = bufio.NewReader(p.stdin).ReadString('\n')

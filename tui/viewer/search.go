@@ -1,8 +1,6 @@
 package viewer
 
 import (
-	"strconv"
-
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -86,10 +84,10 @@ func (m Model) nextHit(dir int) (Model, tea.Cmd) {
 		m.search.cur = n - 1
 		cmd = notice("search hit TOP, continuing at BOTTOM")
 	}
+	// The rule says which match this is ("match 3/10"); a notice saying
+	// it too came from a Cmd, and of two n typed at once the answers race,
+	// so the status line could say "match 2 of 10" under a rule of 3/10.
 	m.jump()
-	if cmd == nil && n > 1 {
-		cmd = notice("match " + strconv.Itoa(m.search.cur+1) + " of " + strconv.Itoa(n))
-	}
 	return m, cmd
 }
 

@@ -123,7 +123,7 @@ func (m Model) rule() string {
 			case m.search.cur >= 0:
 				right = " match " + strconv.Itoa(m.search.cur+1) + "/" + strconv.Itoa(n) + right
 			default:
-				right = " " + strconv.Itoa(n) + " matches" + right
+				right = " " + common.Count(n, "match") + right
 			}
 		}
 	}

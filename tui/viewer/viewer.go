@@ -7,7 +7,6 @@
 package viewer
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -122,6 +121,10 @@ func (m Model) Key() string { return m.key }
 // Message returns the message shown, nil while it is read or when it could
 // not be.
 func (m Model) Message() *mailbox.Message { return m.msg }
+
+// Loading reports whether the message shown is being read: keys that act
+// on its body, parts or links have nothing to act on yet.
+func (m Model) Loading() bool { return m.key != "" && m.msg == nil && m.err == nil }
 
 // SetLoading shows s's header while its message is read.
 func (m *Model) SetLoading(s mailstore.Summary) {
@@ -338,7 +341,7 @@ func (m Model) startSave() (Model, tea.Cmd) {
 		return m, notice("this message has no attachments; p lists its parts")
 	default:
 		m.savePart = 0
-		m.input.Prompt = fmt.Sprintf("save %d attachment%s to: ", n, plural(n))
+		m.input.Prompt = "save " + common.Count(n, "attachment") + " to: "
 	}
 	m.prompt = promptSave
 	return m.openPrompt(m.c.SaveDir)
@@ -535,11 +538,4 @@ func partName(p mime.Part) string {
 		return sanitize.Filename(p.Filename)
 	}
 	return "part " + strconv.Itoa(p.Index)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

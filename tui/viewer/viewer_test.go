@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
@@ -286,6 +288,12 @@ func TestViewerErrorAndLoading(t *testing.T) {
 		t.Fatalf("error not shown:\n%s", v)
 	}
 	checkWidths(t, v, 80, 21)
+	// What to do comes first: HintError's Error is the detail only, so
+	// the page says the error through mailstore.Explain.
+	m.SetError(&mailstore.HintError{Hint: "the credentials may not read this bucket", Err: errors.New("AccessDenied: s3:GetObject")})
+	if v := m.View(); !strings.Contains(strings.Join(strings.Fields(ansi.Strip(v)), " "), "could not read this message: the credentials may not read this bucket (AccessDenied") {
+		t.Fatalf("the hint is not said first:\n%s", v)
+	}
 }
 
 func TestViewerGoldens(t *testing.T) {
@@ -307,5 +315,21 @@ func TestViewerGoldens(t *testing.T) {
 			checkWidths(t, v, tc.w, tc.h)
 			golden.RequireEqual(t, []byte(v))
 		})
+	}
+}
+
+// A body line wraps at spaces, never after a hyphen: a command or an
+// address in a mail stays whole on one line, to read and copy.
+func TestWrapLinesKeepsHyphenatedWordsWhole(t *testing.T) {
+	got := wrapLines("please run aws s3api put-bucket-versioning --bucket mail and mail ops-team@example-corp.example", 30, false)
+	for _, l := range got {
+		if strings.HasSuffix(l, "-") {
+			t.Errorf("line broken after a hyphen: %q (all %q)", l, got)
+		}
+	}
+	for _, word := range []string{"put-bucket-versioning", "ops-team@example-corp.example"} {
+		if !slices.ContainsFunc(got, func(l string) bool { return strings.Contains(l, word) }) {
+			t.Errorf("%s not whole on a line: %q", word, got)
+		}
 	}
 }
