@@ -83,6 +83,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	// Interrupted (Ctrl-C): 130, as a shell reports a command SIGINT ended,
+	// so a script tells "stopped" from "failed".
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "sesbox: interrupted")
+		return 130
+	}
 	var ue *usageError
 	if errors.As(err, &ue) {
 		printUsageError(stderr, ue)

@@ -108,7 +108,7 @@ func newLsCmd(a *app) *cobra.Command {
 				w := bufio.NewWriterSize(a.stdout, 64<<10)
 				enc := json.NewEncoder(w)
 				enc.SetEscapeHTML(false)
-				if err := m.Each(ctx, qq, by, reverse, max(limit, 0), func(s *mailstore.Summary) error {
+				if err := m.Each(ctx, qq, by, reverse, limit, func(s *mailstore.Summary) error {
 					return enc.Encode(lsRowOf(s))
 				}); err != nil {
 					w.Flush()
@@ -116,7 +116,7 @@ func newLsCmd(a *app) *cobra.Command {
 				}
 				return w.Flush()
 			}
-			sums, err := m.First(ctx, qq, by, reverse, max(limit, 0))
+			sums, err := m.First(ctx, qq, by, reverse, limit)
 			if err != nil {
 				return err
 			}
@@ -128,7 +128,7 @@ func newLsCmd(a *app) *cobra.Command {
 	f.StringVarP(&q, "query", "q", "", "search `QUERY` (see above)")
 	f.StringVar(&sort, "sort", "date", "sort by `FIELD`: date, from, subject or size")
 	f.BoolVar(&reverse, "reverse", false, "reverse the sort order")
-	f.IntVar(&limit, "limit", 0, "print at most `N` messages")
+	intFlag(f, &limit, "limit", 0, 0, "print at most `N` messages (0: all)")
 	f.BoolVar(&cached, "cached", false, "use the local index as it is, without listing the bucket")
 	forwarderLogsFlag(cmd, a)
 	return cmd
@@ -455,7 +455,7 @@ overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "`DIR` to write into (created if needed)")
-	cmd.Flags().IntVar(&part, "part", 0, "save only part `N` (see `sesbox show`)")
+	intFlag(cmd.Flags(), &part, "part", 0, 0, "save only part `N` (see `sesbox show`)")
 	cmd.MarkFlagRequired("dir")
 	return cmd
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
@@ -118,4 +120,34 @@ func quoteArgs(args []string) string {
 		q[i] = fmt.Sprintf("%q", a)
 	}
 	return strings.Join(q, " ")
+}
+
+// atLeast is an int flag that refuses a value below min when it is parsed,
+// so that `--limit -1` or `--parallel 0` is a usage error naming its flag
+// (they were taken silently as "no limit" or as the default).
+type atLeast struct {
+	p   *int
+	min int
+}
+
+// intFlag defines an int flag on f that must be min or more.
+func intFlag(f *pflag.FlagSet, p *int, name string, value, min int, usage string) {
+	*p = value
+	f.Var(&atLeast{p, min}, name, usage)
+}
+
+func (a *atLeast) String() string { return strconv.Itoa(*a.p) }
+
+func (a *atLeast) Type() string { return "int" }
+
+func (a *atLeast) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	if n < a.min {
+		return fmt.Errorf("must be %d or more", a.min)
+	}
+	*a.p = n
+	return nil
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -261,5 +263,41 @@ func TestDemoSendsNowhereWithoutSESEndpoint(t *testing.T) {
 	}
 	if calls > 0 {
 		t.Errorf("%d requests reached SES", calls)
+	}
+}
+
+// TestNegativeCountsAreUsageErrors: --limit -1 and --parallel 0 are
+// refused naming their flag (they were taken as "no limit" and as the
+// default), and --limit 0 still means all.
+func TestNegativeCountsAreUsageErrors(t *testing.T) {
+	isolate(t)
+	for _, args := range [][]string{
+		{"--demo", "ls", "--limit", "-1"},
+		{"--demo", "export", "--parallel", "0", "--mbox", filepath.Join(t.TempDir(), "x.mbox")},
+		{"--demo", "audit", "verify", "--parallel", "-3", "m.json"},
+		{"--demo", "save", "--part", "-1", "--dir", t.TempDir(), "k"},
+	} {
+		_, errOut, code := sesbox(t, args...)
+		flag := map[string]string{"ls": "--limit", "export": "--parallel", "audit": "--parallel", "save": "--part"}[args[1]]
+		if code != 1 || !strings.Contains(errOut, `for "`+flag+`" flag`) || !strings.Contains(errOut, "usage: sesbox") {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error naming %s", args, code, errOut, flag)
+		}
+	}
+	out, errOut, code := sesbox(t, "--demo", "ls", "--limit", "0")
+	if code != 0 || strings.Count(out, "\n") < 10 {
+		t.Errorf("ls --limit 0: exit %d, %d lines, stderr %q; want every message", code, strings.Count(out, "\n"), errOut)
+	}
+}
+
+// TestInterruptExits130: a run ended by Ctrl-C (its context cancelled)
+// exits 130, as a shell reports SIGINT, and says it was interrupted.
+func TestInterruptExits130(t *testing.T) {
+	isolate(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"--demo", "ls", "--json"}, strings.NewReader(""), &out, &errb)
+	if code != 130 || !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q; want 130 and 'interrupted'", code, errb.String())
 	}
 }
