@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"reflect"
@@ -51,9 +52,14 @@ func TestLsJSONRoundTripProperty(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatalf("Get %q: %v %v", s.Key, ok, err)
 		}
-		line, err := json.Marshal(lsRowOf(&got))
-		if err != nil {
+		// As ls --json writes it: through terminalSafe.
+		var buf bytes.Buffer
+		if err := json.NewEncoder(terminalSafe{&buf}).Encode(lsRowOf(&got)); err != nil {
 			t.Fatal(err)
+		}
+		line := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		if r, ok := termActive(string(line)); ok {
+			t.Fatalf("the line holds %U as it is: %q", r, line)
 		}
 		var back lsRow
 		if err := json.Unmarshal(line, &back); err != nil {
@@ -71,7 +77,13 @@ func TestLsJSONRoundTripProperty(t *testing.T) {
 		if exact, ok := fields["attachmentsExact"].(bool); !ok || exact != s.AttachmentsExact {
 			t.Fatalf("attachmentsExact %v (%T) for %v", fields["attachmentsExact"], fields["attachmentsExact"], s.AttachmentsExact)
 		}
+		if fields["key"] != s.Key {
+			t.Fatalf("key %q, want exactly %q", fields["key"], s.Key)
+		}
 		for name, v := range fields {
+			if name == "key" {
+				continue
+			}
 			vals, _ := v.([]any)
 			if str, ok := v.(string); ok {
 				vals = []any{str}
@@ -89,4 +101,15 @@ func TestLsJSONRoundTripProperty(t *testing.T) {
 	if lower < 100 {
 		t.Fatalf("only %d lower bounds generated", lower)
 	}
+}
+
+// termActive returns the first character of s that acts on a terminal
+// (a control, DEL, a C1 control, a bidirectional control).
+func termActive(s string) (rune, bool) {
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return r, true
+		}
+	}
+	return 0, false
 }

@@ -106,7 +106,7 @@ func newLsCmd(a *app) *cobra.Command {
 			if asJSON {
 				// Each row is printed as it is read (one write per 64 KiB).
 				w := bufio.NewWriterSize(a.stdout, 64<<10)
-				enc := json.NewEncoder(w)
+				enc := json.NewEncoder(terminalSafe{w})
 				enc.SetEscapeHTML(false)
 				if err := m.Each(ctx, qq, by, reverse, limit, func(s *mailstore.Summary) error {
 					return enc.Encode(lsRowOf(s))
@@ -180,9 +180,23 @@ type lsRow struct {
 	ForwardTime         string   `json:"forwardTime,omitempty"`
 }
 
+// terminalSafe writes JSON text with sanitize.JSON's escapes. An
+// Encoder writes each value in one Write, so no character is split.
+type terminalSafe struct{ w io.Writer }
+
+func (t terminalSafe) Write(p []byte) (int, error) {
+	if _, err := t.w.Write(sanitize.JSON(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 func lsRowOf(s *mailstore.Summary) lsRow {
 	r := lsRow{
-		Key:              sanitize.Line(s.Key),
+		// The key exactly, for a script to pass back (sanitized, a key
+		// holding a control or a bidi override named no object); the
+		// output's terminalSafe escapes keep it off the terminal.
+		Key:              s.Key,
 		MessageID:        sanitize.Line(s.MessageID),
 		Date:             s.Date.Format(time.RFC3339),
 		From:             sanitize.Line(s.From.String()),

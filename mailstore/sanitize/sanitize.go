@@ -12,6 +12,7 @@ package sanitize
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -354,4 +355,33 @@ func isReservedWindowsName(name string) bool {
 	// (ISO 8859-1's only superscript digits) as the digit.
 	return ok && (len(port) == 1 && '0' <= port[0] && port[0] <= '9' ||
 		port == "\u00b9" || port == "\u00b2" || port == "\u00b3")
+}
+
+// JSON returns JSON text b with every character that acts on a terminal
+// (DEL, C1 controls, any bidirectional control, the marks included)
+// written as a \uXXXX escape:
+// encoding/json escapes C0 controls but writes those as they are. A value
+// can then be exact (an S3 key a script passes back) and still never act
+// on the terminal that shows the output. Outside strings JSON text is
+// ASCII without DEL, so every such character is inside a string, where
+// the escape is the same character to any JSON reader.
+func JSON(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < utf8.RuneSelf && b[i] != del {
+		i++
+	}
+	if i == len(b) {
+		return b
+	}
+	out := append(make([]byte, 0, len(b)+16), b[:i]...)
+	for i < len(b) {
+		r, n := utf8.DecodeRune(b[i:])
+		if (isControl(r) && r >= del) || unicode.Is(unicode.Bidi_Control, r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
 }

@@ -1,8 +1,10 @@
 package sanitize
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -283,5 +285,35 @@ func FuzzFilename(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		checkFilename(t, s, Filename(s))
+	})
+}
+
+// FuzzJSON: for any string, the JSON text of it after JSON decodes to
+// what the JSON text before did (the string itself, when it is UTF-8),
+// and holds nothing Text would change: no character that acts on a
+// terminal.
+func FuzzJSON(f *testing.F) {
+	for _, s := range []string{"inbox/abc", "a\u202egpj.exe", "\x1b[31m\u009b2J\x7f", "x\u2066y\u2069", "\xff\xfe", "日本\t\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := json.Marshal(map[string]string{"key": s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := JSON(b)
+		var before, after map[string]string
+		if err := json.Unmarshal(b, &before); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(out, &after); err != nil {
+			t.Fatalf("JSON(%q) = %q: %v", b, out, err)
+		}
+		if after["key"] != before["key"] || (utf8.ValidString(s) && after["key"] != s) {
+			t.Fatalf("JSON(%q) decodes to %q, want %q", b, after["key"], before["key"])
+		}
+		if !isPlain(string(out)) || strings.ContainsFunc(string(out), func(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }) {
+			t.Fatalf("JSON(%q) = %q still holds a control", b, out)
+		}
 	})
 }
