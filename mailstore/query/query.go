@@ -91,6 +91,11 @@ func Parse(s string, now time.Time) (Query, error) {
 			}
 			t.text = strings.ToUpper(val)
 		default:
+			// Empty, from: would match every message: a script that
+			// built from:$addr with an empty $addr would act on all.
+			if val == "" {
+				return Query{}, fmt.Errorf("query %q: %s: needs text to look for, such as %s:alice", s, field, field)
+			}
 			t.text = strings.ToLower(val)
 		}
 		q.terms = append(q.terms, t)

@@ -82,7 +82,7 @@ func TestMatch(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, q := range []string{"after:yesteryear", "before:7x", "has:wings", "is:happy", "spam:", "foo:bar", "-form:alice"} {
+	for _, q := range []string{"after:yesteryear", "before:7x", "has:wings", "is:happy", "spam:", "foo:bar", "-form:alice", "from:", `to:""`, "-subject:"} {
 		if _, err := Parse(q, now); err == nil {
 			t.Errorf("Parse(%q) accepted a bad term", q)
 		}
