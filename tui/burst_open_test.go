@@ -33,6 +33,16 @@ func (h *harness) burst(keys ...tea.KeyMsg) {
 	h.settle(tea.Batch(cmds...))
 }
 
+// openedKey fails t unless the viewer is on top, and returns the key of
+// the message it shows.
+func (h *harness) openedKey(t *testing.T) string {
+	t.Helper()
+	if h.m.top() != viewer.Kind {
+		t.Fatalf("top %q, want the viewer", h.m.top())
+	}
+	return h.m.viewer.Viewer().Key()
+}
+
 // J pressed three times in a row moves three messages on, as in mutt: the
 // step must not wait for a Cmd whose answer the next J makes stale.
 func TestRootViewerNextMessageKeysTypedFastAllAct(t *testing.T) {
@@ -79,10 +89,7 @@ func TestRootKeysTypedWhileFilterIsReadAreNotDropped(t *testing.T) {
 	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	enter := fixture.Key("enter")
 	h.burst(append(fixture.Keys("/lottery"), enter, enter, fixture.Key("p"))...)
-	if h.m.top() != viewer.Kind {
-		t.Fatalf("top %q, want the viewer", h.m.top())
-	}
-	if got := h.m.viewer.Viewer().Key(); got != "inbox/s1" {
+	if got := h.openedKey(t); got != "inbox/s1" {
 		t.Fatalf("opened %q, want the only match inbox/s1", got)
 	}
 	if v := h.view(); !strings.Contains(v, "parts (") {
@@ -102,10 +109,7 @@ func TestRootOpenTypedWhileSortIsReadOpensInTheNewOrder(t *testing.T) {
 	}
 	fast := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	fast.pressAll("o", "enter")
-	if fast.m.top() != viewer.Kind {
-		t.Fatalf("top %q, want the viewer", fast.m.top())
-	}
-	if got := fast.m.viewer.Viewer().Key(); got != want.Key {
+	if got := fast.openedKey(t); got != want.Key {
 		t.Fatalf("o Enter opened %s, want %s (the new order's first row)", got, want.Key)
 	}
 }
@@ -121,10 +125,7 @@ func TestRootKeysTypedAfterACommandActAfterIt(t *testing.T) {
 	fast := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	enter := fixture.Key("enter")
 	fast.burst(append(fixture.Keys(":sort from"), enter, enter)...)
-	if fast.m.top() != viewer.Kind {
-		t.Fatalf("top %q, want the viewer", fast.m.top())
-	}
-	if got := fast.m.viewer.Viewer().Key(); got != want.Key {
+	if got := fast.openedKey(t); got != want.Key {
 		t.Fatalf(":sort from Enter Enter opened %s, want %s", got, want.Key)
 	}
 }
@@ -135,10 +136,7 @@ func TestRootOpenTypedWhileSearchIsReadOpensTheMatch(t *testing.T) {
 	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	enter := fixture.Key("enter")
 	h.burst(append(fixture.Keys("Slottery"), enter, enter)...)
-	if h.m.top() != viewer.Kind {
-		t.Fatalf("top %q, want the viewer", h.m.top())
-	}
-	if got := h.m.viewer.Viewer().Key(); got != "inbox/s1" {
+	if got := h.openedKey(t); got != "inbox/s1" {
 		t.Fatalf("opened %q, want the search's match inbox/s1", got)
 	}
 }
