@@ -89,23 +89,37 @@ func (d *decoder) warnf(format string, args ...any) {
 // RFC 2047 encoded-words. It never fails; what it could not decode stays as
 // written or becomes U+FFFD.
 func (d *decoder) text(raw string) string {
-	return d.words(d.raw8bit(raw))
+	return d.wordsWith(raw, d.raw8bit, func(decoded string) string { return decoded })
 }
 
 // raw8bit converts header bytes to valid UTF-8. RFC 6532 allows UTF-8 in
-// headers; anything else is a guess, first with the body's charset.
+// headers; anything else is a guess: first the body's charset, then
+// windows-1252, as bytesIn guesses for an unknown label (and as
+// Thunderbird's default does): raw 8-bit headers come mostly from old
+// Western European mailers, and a guessed "Jürgen" reads better than
+// "J\uFFFDrgen". The warning says it was a guess.
 func (d *decoder) raw8bit(raw string) string {
+	return d.raw8bitIn(d.fallback, raw)
+}
+
+// raw8bitIn is raw8bit with fallback as the first guess: a part's own
+// charset, for a file name in that part's header.
+func (d *decoder) raw8bitIn(fallback encoding.Encoding, raw string) string {
 	if utf8.ValidString(raw) {
 		return raw
 	}
-	if d.fallback != nil && d.fallback != encoding.Nop {
-		if s, err := d.fallback.NewDecoder().String(raw); err == nil && utf8.ValidString(s) {
+	if fallback != nil && fallback != encoding.Nop {
+		// x/text decoders replace what is not in their charset with
+		// U+FFFD rather than fail: a new one means the guess was wrong.
+		if s, err := fallback.NewDecoder().String(raw); err == nil && utf8.ValidString(s) &&
+			strings.Count(s, "\uFFFD") <= strings.Count(raw, "\uFFFD") {
 			d.warnf("header holds raw 8-bit bytes; decoded with the body charset")
 			return s
 		}
 	}
-	d.warnf("header holds bytes that are not UTF-8; replaced with U+FFFD")
-	return strings.ToValidUTF8(raw, "\uFFFD")
+	d.warnf("header holds raw 8-bit bytes in no declared charset; read as windows-1252")
+	s, _ := charmap.Windows1252.NewDecoder().String(raw)
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // bytesIn decodes b from the named charset, falling back (with a warning) to
@@ -235,13 +249,17 @@ func unhex(c byte) byte {
 // charset are joined before charset decoding, because mailers split a
 // multi-byte character (or an ISO-2022-JP escape) across two words.
 func (d *decoder) words(s string) string {
-	return d.wordsWith(s, func(decoded string) string { return decoded })
+	same := func(s string) string { return s }
+	return d.wordsWith(s, same, same)
 }
 
-// wordsWith is words with each run of decoded words passed through emit.
-func (d *decoder) wordsWith(s string, emit func(string) string) string {
+// wordsWith is words with the text outside encoded-words passed through
+// literal and each run of decoded words through emit. Raw 8-bit bytes
+// inside an encoded-word are in its charset (mailers write them there),
+// so a caller decodes raw bytes in literal, never before the words.
+func (d *decoder) wordsWith(s string, literal, emit func(string) string) string {
 	if !strings.Contains(s, "=?") {
-		return s
+		return literal(s)
 	}
 	var out strings.Builder
 	var pending []byte
@@ -262,14 +280,14 @@ func (d *decoder) wordsWith(s string, emit func(string) string) string {
 		w, ok := parseEncodedWord(s, j)
 		if !ok {
 			flush()
-			out.WriteString(s[i : j+2])
+			out.WriteString(literal(s[i : j+2]))
 			i = j + 2
 			continue
 		}
 		between := s[i:j]
 		if pending == nil || strings.Trim(between, " \t\r\n") != "" {
 			flush()
-			out.WriteString(between)
+			out.WriteString(literal(between))
 		}
 		if pending != nil && !strings.EqualFold(pendingCharset, w.charset) {
 			flush()
@@ -281,7 +299,7 @@ func (d *decoder) wordsWith(s string, emit func(string) string) string {
 		i = w.end
 	}
 	flush()
-	out.WriteString(s[i:])
+	out.WriteString(literal(s[i:]))
 	return out.String()
 }
 

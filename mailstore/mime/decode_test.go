@@ -113,7 +113,8 @@ func TestRaw8bitHeader(t *testing.T) {
 	}{
 		{"utf-8 is RFC 6532", nil, "Säying Hello", "Säying Hello"},
 		{"body charset decodes raw 8-bit", charmap.Windows1251, cp1251, "Тема письма"},
-		{"no fallback gives U+FFFD", nil, "a\xb4b", "a\uFFFDb"},
+		{"no fallback reads windows-1252", nil, "J\xfcrgen \x93Q\x94", "Jürgen “Q”"},
+		{"a fallback that fails reads windows-1252", japanese.ShiftJIS, "Fr\xf6sche\x80", "Frösche€"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,5 +147,33 @@ func TestDecodeBodyUnknownCharset(t *testing.T) {
 	}
 	if len(d.warnings) != 1 || !strings.Contains(d.warnings[0], "x-unknown") {
 		t.Errorf("warnings = %q, want one naming the charset", d.warnings)
+	}
+}
+
+// TestRaw8bitNamesInMessages: raw 8-bit bytes in a message's header and in
+// its parts' file names are read with the nearest declared charset (the
+// part's own for a file name), else as windows-1252, never as U+FFFD.
+func TestRaw8bitNamesInMessages(t *testing.T) {
+	koi8 := string(encode(t, charmap.KOI8R, "отчёт.txt"))
+	raw := "From: J\xfcrgen <j@example.com>\r\nTo: M\xfcller <m@example.com>\r\nSubject: Fr\xf6sche\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nhi\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=koi8-r; name=\"" + koi8 + "\"\r\nContent-Disposition: attachment; filename=\"" + koi8 + "\"\r\n\r\nx\r\n" +
+		"--b\r\nContent-Type: application/octet-stream; name=\"Fr\xf6sche.bin\"\r\nContent-Disposition: attachment; filename=\"Fr\xf6sche.bin\"\r\n\r\nx\r\n" +
+		"--b--\r\n"
+	s := Summarize([]byte(raw))
+	if s.From.Name != "Jürgen" || len(s.To) != 1 || s.To[0].Name != "Müller" || s.Subject != "Frösche" {
+		t.Errorf("summary From %q To %q Subject %q, want Jürgen, Müller, Frösche", s.From.Name, s.To, s.Subject)
+	}
+	v := Parse([]byte(raw))
+	var names []string
+	for _, p := range v.Attachments() {
+		names = append(names, p.Filename)
+	}
+	if want := []string{"отчёт.txt", "Frösche.bin"}; strings.Join(names, "|") != strings.Join(want, "|") {
+		t.Errorf("attachment names %q, want %q", names, want)
+	}
+	if !strings.Contains(strings.Join(v.Warnings, "\n"), "windows-1252") {
+		t.Errorf("warnings %q do not say the header was read as windows-1252", v.Warnings)
 	}
 }

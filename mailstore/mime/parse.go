@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
 	"github.com/sesbox/sesbox/mailstore"
 	"golang.org/x/text/encoding"
 )
@@ -381,7 +382,7 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 		if !isLeaf(p) {
 			return
 		}
-		name := p.FileName
+		name := rawFileName(p, d)
 		if strings.Contains(name, "=?") {
 			name = d.words(name) // RFC 2047 words where RFC 2231 belongs
 		}
@@ -389,7 +390,7 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 			Index:        len(out) + 1,
 			ContentType:  p.ContentType,
 			Charset:      p.Charset,
-			Filename:     d.raw8bit(name),
+			Filename:     name,
 			Disposition:  p.Disposition,
 			ContentID:    p.ContentID,
 			Size:         len(p.Content),
@@ -398,6 +399,37 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 		})
 	})
 	return out
+}
+
+// rawFileName is p's file name, with raw 8-bit bytes in it decoded as
+// raw8bitIn does. enmime's parameter parser turns each such byte into
+// U+FFFD, so then the name is read again from the field as written,
+// decoded first: Content-Disposition's filename, then Content-Type's name,
+// as enmime reads them.
+func rawFileName(p *enmime.Part, d *decoder) string {
+	if !strings.Contains(p.FileName, "\uFFFD") {
+		return p.FileName
+	}
+	for _, f := range [...]struct{ field, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
+		raw := p.Header.Get(f.field)
+		if utf8.ValidString(raw) {
+			continue
+		}
+		_, params, _, err := mediatype.Parse(d.raw8bitIn(partCharset(p, d), raw))
+		if name := params[f.param]; err == nil && name != "" {
+			return name
+		}
+	}
+	return p.FileName
+}
+
+// partCharset is the first guess for raw 8-bit bytes in a part's header:
+// its own charset when it names one beyond ASCII, else the message's.
+func partCharset(p *enmime.Part, d *decoder) encoding.Encoding {
+	if e := lookupCharset(p.Charset); e != nil && e != encoding.Nop {
+		return e
+	}
+	return d.fallback
 }
 
 // attachedParts is the set of parts leafParts marks IsAttachment (among

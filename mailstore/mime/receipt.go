@@ -152,7 +152,9 @@ func (d *decoder) receipt(fields []rawField) ([]string, mailstore.Verdicts) {
 	for _, f := range fields[:end] {
 		switch receiptKindOf(f) {
 		case receiptHop:
-			rcpts = receivedForAddrs(d.raw8bit(f.Value))
+			// SES's own line: bytes that are not UTF-8 are no address
+			// it received, never a guess from the sender's charset.
+			rcpts = receivedForAddrs(strings.ToValidUTF8(f.Value, "\uFFFD"))
 		case receiptSpam:
 			v.Spam = firstWordUpper(f.Value)
 		case receiptVirus:
@@ -419,7 +421,7 @@ func isLetDigHyphen(c byte) bool {
 
 // isUTF8NonASCII reports a rune RFC 6531 allows in an address: valid
 // UTF-8 beyond ASCII, C1 controls excluded. U+FFFD is excluded too: here it
-// stands for bytes raw8bit could not decode, so the address is not the one
+// stands for bytes that are not UTF-8, so the address is not the one
 // SES received.
 func isUTF8NonASCII(r rune) bool {
 	return r >= utf8.RuneSelf && r != utf8.RuneError && !unicode.IsControl(r)

@@ -148,14 +148,14 @@ func (d *decoder) addressField(x fieldIndex, name string) []mailstore.Address {
 // repairs (missing commas), then each comma-separated item on its own;
 // an item nothing can parse is kept as decoded text in Name, with a warning.
 func (d *decoder) addresses(field, raw string) []mailstore.Address {
-	raw = strings.TrimSpace(d.raw8bit(raw))
+	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return nil
 	}
 	// Decode encoded-words with our lenient decoder and hand net/mail a
 	// single UTF-8 word in their place, so its stricter decoder sees only
 	// what it can read.
-	prepared := d.wordsWith(raw, func(s string) string {
+	prepared := d.wordsWith(raw, d.raw8bit, func(s string) string {
 		return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
 	})
 	p := mail.AddressParser{WordDecoder: &stdmime.WordDecoder{CharsetReader: d.charsetReader}}
