@@ -115,6 +115,8 @@ func TestRaw8bitHeader(t *testing.T) {
 		{"body charset decodes raw 8-bit", charmap.Windows1251, cp1251, "Тема письма"},
 		{"no fallback reads windows-1252", nil, "J\xfcrgen \x93Q\x94", "Jürgen “Q”"},
 		{"a fallback that fails reads windows-1252", japanese.ShiftJIS, "Fr\xf6sche\x80", "Frösche€"},
+		{"raw bytes in an encoded-word are in its charset", nil, "=?iso-8859-1?Q?J\xfcrgen?= M\xfcller", "Jürgen Müller"},
+		{"and in a word's koi8-r", charmap.Windows1251, "=?koi8-r?Q?" + string(encode(t, charmap.KOI8R, "тема")) + "?= " + cp1251, "тема Тема письма"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,5 +177,18 @@ func TestRaw8bitNamesInMessages(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(v.Warnings, "\n"), "windows-1252") {
 		t.Errorf("warnings %q do not say the header was read as windows-1252", v.Warnings)
+	}
+}
+
+// TestRaw8bitEnvelopeIsNotGuessed: SES's Received line speaks for SES, so
+// bytes in its recipient that are not UTF-8 name no address; the sender's
+// charset (or windows-1252) never turns them into one.
+func TestRaw8bitEnvelopeIsNotGuessed(t *testing.T) {
+	for _, ctype := range []string{"text/plain; charset=windows-1251", "text/plain"} {
+		raw := "Received: from x by inbound-smtp.us-east-1.amazonaws.com with SMTP id q for <a\xe0b@example.com>; Fri, 11 Mar 2016 06:20:55 +0000\r\n" +
+			"X-SES-Spam-Verdict: PASS\r\nFrom: a@example.com\r\nContent-Type: " + ctype + "\r\n\r\nhi\r\n"
+		if s := Summarize([]byte(raw)); len(s.Recipients) != 0 {
+			t.Errorf("%s: Recipients = %q, want none", ctype, s.Recipients)
+		}
 	}
 }
