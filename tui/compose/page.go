@@ -15,8 +15,9 @@ const Kind common.Kind = "compose"
 type Page struct{ m Model }
 
 var (
-	_ common.Page  = (*Page)(nil)
-	_ common.Modal = (*Page)(nil)
+	_ common.Page   = (*Page)(nil)
+	_ common.Modal  = (*Page)(nil)
+	_ common.Keeper = (*Page)(nil)
 )
 
 // NewPage makes m a page.
@@ -45,6 +46,15 @@ func (p *Page) Title() string             { return "reply" }
 func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
 func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }
 func (p *Page) Modal()                    {}
+
+// HoldQuit asks what to do with the built-in editor's unsaved text before
+// the program quits (see Model.HoldQuit).
+func (p *Page) HoldQuit() (bool, tea.Cmd) {
+	var held bool
+	var cmd tea.Cmd
+	p.m, held, cmd = p.m.HoldQuit()
+	return held, cmd
+}
 
 func (DraftCreatedMsg) PageKind() common.Kind   { return Kind }
 func (DraftEditedMsg) PageKind() common.Kind    { return Kind }

@@ -104,6 +104,9 @@ type Compose struct {
 	Done key.Binding
 	// Confirm answers "discard?"; Accept and Cancel end the path prompt.
 	Confirm, Accept, Cancel key.Binding
+	// The question ctrl+c asks in the built-in editor when the text has
+	// changed: postpone (save, then quit), discard, or keep editing.
+	QuitPostpone, QuitDiscard, QuitStay key.Binding
 }
 
 // Forward are the re-forward screen's keys (tui/forward). Sending takes an
@@ -269,6 +272,10 @@ func DefaultKeyMap() KeyMap {
 			Confirm:  b("yes, discard", "y"),
 			Accept:   b("attach", "enter"),
 			Cancel:   b("cancel", "esc"),
+
+			QuitPostpone: b("postpone and quit", "p", "y"),
+			QuitDiscard:  b("discard and quit", "d"),
+			QuitStay:     b("keep editing", "esc", "n"),
 		},
 		Forward: Forward{
 			Send:       b("send", "y"),
@@ -385,6 +392,10 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"compose.confirm":   &k.Compose.Confirm,
 		"compose.accept":    &k.Compose.Accept,
 		"compose.cancel":    &k.Compose.Cancel,
+
+		"compose.quit-postpone": &k.Compose.QuitPostpone,
+		"compose.quit-discard":  &k.Compose.QuitDiscard,
+		"compose.quit-stay":     &k.Compose.QuitStay,
 
 		"forward.send":        &k.Forward.Send,
 		"forward.cancel":      &k.Forward.Cancel,
