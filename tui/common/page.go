@@ -112,6 +112,15 @@ func QuitConfirmed(notice string) tea.Cmd {
 	return func() tea.Msg { return QuitConfirmedMsg{Notice: notice} }
 }
 
+// Closer is a page that has asked to be closed (sent PageClosedMsg, or a
+// result the root closes it on) and is waiting for it: keys typed
+// meanwhile are for what will be shown under it, so the root holds them
+// until then (p then :drafts, typed in one burst, postpones and opens the
+// drafts page).
+type Closer interface {
+	Closing() bool
+}
+
 // Stopper is a page with work in the background: the root stops it when
 // the page is replaced or the program quits.
 type Stopper interface {

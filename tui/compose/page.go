@@ -18,6 +18,7 @@ var (
 	_ common.Page   = (*Page)(nil)
 	_ common.Modal  = (*Page)(nil)
 	_ common.Keeper = (*Page)(nil)
+	_ common.Closer = (*Page)(nil)
 )
 
 // NewPage makes m a page.
@@ -46,6 +47,9 @@ func (p *Page) Title() string             { return "reply" }
 func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
 func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }
 func (p *Page) Modal()                    {}
+
+// Closing reports whether the composer is done and waits to be closed.
+func (p *Page) Closing() bool { return p.m.state == stateDone }
 
 // HoldQuit asks what to do with the built-in editor's unsaved text before
 // the program quits (see Model.HoldQuit).

@@ -109,6 +109,14 @@ type Compose struct {
 	QuitPostpone, QuitDiscard, QuitStay key.Binding
 }
 
+// Drafts are the keys of the kept drafts page (`:drafts`).
+type Drafts struct {
+	Up, Down, Top, Bottom key.Binding
+	// Resume opens the draft under the cursor in the composer; Delete
+	// asks, and Confirm answers, before a draft is deleted.
+	Resume, Delete, Confirm key.Binding
+}
+
 // Forward are the re-forward screen's keys (tui/forward). Sending takes an
 // explicit "y": Enter, pressed out of habit, must not send mail.
 type Forward struct {
@@ -148,6 +156,7 @@ type KeyMap struct {
 	Viewer  Viewer
 	Prompt  Prompt
 	Compose Compose
+	Drafts  Drafts
 	Forward Forward
 	Audit   Audit
 }
@@ -277,6 +286,15 @@ func DefaultKeyMap() KeyMap {
 			QuitDiscard:  b("discard and quit", "d"),
 			QuitStay:     b("keep editing", "esc", "n"),
 		},
+		Drafts: Drafts{
+			Up:      b("up", "k", "up"),
+			Down:    b("down", "j", "down"),
+			Top:     b("first", "g", "home"),
+			Bottom:  b("last", "G", "end"),
+			Resume:  b("resume", "enter"),
+			Delete:  b("delete", "d"),
+			Confirm: b("yes, delete", "y"),
+		},
 		Forward: Forward{
 			Send:       b("send", "y"),
 			Cancel:     bl("cancel", "n/esc", "n", "esc", "q"),
@@ -396,6 +414,14 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"compose.quit-postpone": &k.Compose.QuitPostpone,
 		"compose.quit-discard":  &k.Compose.QuitDiscard,
 		"compose.quit-stay":     &k.Compose.QuitStay,
+
+		"drafts.up":      &k.Drafts.Up,
+		"drafts.down":    &k.Drafts.Down,
+		"drafts.top":     &k.Drafts.Top,
+		"drafts.bottom":  &k.Drafts.Bottom,
+		"drafts.resume":  &k.Drafts.Resume,
+		"drafts.delete":  &k.Drafts.Delete,
+		"drafts.confirm": &k.Drafts.Confirm,
 
 		"forward.send":        &k.Forward.Send,
 		"forward.cancel":      &k.Forward.Cancel,

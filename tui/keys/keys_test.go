@@ -106,6 +106,8 @@ func TestNoClashes(t *testing.T) {
 		"compose review": {g.Quit, g.Help, g.Errors, km.Compose.Send, km.Compose.Edit, km.Compose.Attach,
 			km.Compose.Discard, km.Compose.Postpone, km.Compose.Up, km.Compose.Down, km.Compose.PageUp, km.Compose.PageDown},
 		"compose quit question": {g.Quit, km.Compose.QuitPostpone, km.Compose.QuitDiscard, km.Compose.QuitStay},
+		"drafts": append([]key.Binding{km.Drafts.Up, km.Drafts.Down, km.Drafts.Top, km.Drafts.Bottom,
+			km.Drafts.Resume, km.Drafts.Delete}, root...),
 		"forward results": {g.Quit, g.Help, g.Errors, km.Forward.Up, km.Forward.Down, km.Forward.Top,
 			km.Forward.Bottom, km.Forward.MarkFailed, km.Forward.Close},
 		"audit": append([]key.Binding{km.Audit.Up, km.Audit.Down, km.Audit.PageUp, km.Audit.PageDown, km.Audit.Top,
