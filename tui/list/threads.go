@@ -195,7 +195,9 @@ func normSubject(s string) (string, bool) {
 // each thread's first message is in all, every message id in the new
 // order. It returns nil when all does not hold exactly t's messages (mail
 // came or went since t was read): they must be read and linked again.
-// At 10^6 messages this is a pass over all instead of reading and linking
+// Threads whose newest messages share a date keep the order they had
+// (a fresh read orders them by where they come in the date order). At
+// 10^6 messages this is a pass over all instead of reading and linking
 // every message again (BenchmarkThreadResort).
 func (t *threadSet) reorder(by query.SortField, rev bool, all []int64) *threadSet {
 	ix := *t.index
