@@ -143,12 +143,17 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // still loading made the search text that followed commands: the r of
 // "priya" opened a reply); acting on the rows shown would open a message
 // the filter hides. ctrl+c (Quit) and ctrl+l always pass, so a stuck read
-// never takes the keyboard. Pages that ask to confirm (the forward
+// never takes the keyboard. A page that has asked to be closed
+// (common.Closer: the composer after p) holds keys for the page under it.
+// Pages that ask to confirm (the forward
 // screen's y) are not waited for: as mutt flushes type-ahead before a
 // yes/no question, a y typed before the plan was shown must not send it.
 func (m Model) settling() bool {
 	if m.cmd != nil || m.tooSmall() || m.shown().Capturing() {
 		return false
+	}
+	if c, ok := m.shown().(common.Closer); ok && c.Closing() {
+		return true
 	}
 	switch m.top() {
 	case "":

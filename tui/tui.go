@@ -153,6 +153,12 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.TempDirCreatedMsg:
 		m.tmpDirs = append(m.tmpDirs, msg.Dir)
 		return m, nil
+	case common.QuitConfirmedMsg:
+		m.log.Printf("quit: %s", msg.Notice)
+		if m.notice = m.st.Busy(); m.notice != "" {
+			return m, nil
+		}
+		return m.quitNow()
 	case common.PageClosedMsg:
 		m.st.Close(msg.Kind)
 		m.notice = msg.Notice
@@ -200,11 +206,26 @@ func (m *Model) pushErr(err error) {
 }
 
 // quit ends the program, unless a page must not be cut off: the user is
-// told how to let it finish first.
+// told how to let it finish first. A page holding unsaved text (the
+// composer's built-in editor) is shown and asked first: it answers with
+// QuitConfirmedMsg when the text is safe, or the user keeps editing.
 func (m Model) quit() (tea.Model, tea.Cmd) {
 	if m.notice = m.st.Busy(); m.notice != "" {
 		return m, nil
 	}
+	if k, kp, ok := m.st.Keeper(); ok {
+		if held, cmd := kp.HoldQuit(); held {
+			if m.top() != k {
+				m.st.Push(k, m.st.Page(k), m.st.Box(k), m.c.Width, m.bodyHeight())
+			}
+			return m, cmd
+		}
+	}
+	return m.quitNow()
+}
+
+// quitNow ends the program.
+func (m Model) quitNow() (tea.Model, tea.Cmd) {
 	m.st.Stop()
 	return m, tea.Quit
 }

@@ -84,7 +84,7 @@ Without a terminal, nothing is sent unless --yes is given.`,
 	f.StringVar(&bodyFile, "body-file", "", "read the reply text from `FILE` (- for stdin) instead of an editor")
 	f.StringArrayVar(&attach, "attach", nil, "attach `FILE` (repeatable)")
 	f.BoolVarP(&yes, "yes", "y", false, "send without asking")
-	f.StringVar(&draft, "draft", "", "send the kept draft `ID` (see the drafts directory) instead of starting a reply")
+	f.StringVar(&draft, "draft", "", "send the kept draft `ID` (or its first characters; the TUI's :drafts lists them) instead of starting a reply")
 	f.StringArrayVar(&to, "to", nil, "send to `ADDR` instead of the original's sender, without Cc (repeatable)")
 	f.BoolVar(&includeSupp, "include-suppressed", false, "send to recipients on the account's suppression list too (with a warning)")
 	return cmd
@@ -227,7 +227,7 @@ func (r *replyRun) resume(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	d, err := store.Load(id)
+	d, err := store.Find(id) // the id, or its unique beginning (as :drafts ID)
 	if err != nil {
 		return err
 	}

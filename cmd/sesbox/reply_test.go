@@ -276,9 +276,10 @@ func TestReplyRefusesWithoutTerminalOrYes(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "no terminal") {
 		t.Fatalf("exit %d %s", code, errOut)
 	}
-	// The kept draft can be sent later.
+	// The kept draft can be sent later, named by the beginning of its id
+	// as :drafts ID names it.
 	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
-	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", id, "--yes")
+	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", id[:len(id)-3], "--yes")
 	if code != 0 || !strings.Contains(out, "SES message id:") {
 		t.Fatalf("resend: exit %d %s", code, errOut)
 	}

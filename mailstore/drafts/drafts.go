@@ -189,7 +189,8 @@ func (s *Store) Delete(id string) error {
 	return nil
 }
 
-// List returns the drafts, oldest first.
+// List returns the drafts, oldest first. A draft that cannot be read is
+// left out and named in the error, which does not hide the others.
 func (s *Store) List() ([]*Draft, error) {
 	names, err := filepath.Glob(filepath.Join(s.dir, "*.json"))
 	if err != nil {
@@ -197,14 +198,90 @@ func (s *Store) List() ([]*Draft, error) {
 	}
 	sort.Strings(names)
 	var out []*Draft
+	var errs []error
 	for _, n := range names {
 		d, err := s.Load(strings.TrimSuffix(filepath.Base(n), ".json"))
 		if err != nil {
-			return out, err
+			errs = append(errs, err)
+			continue
 		}
 		out = append(out, d)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+// Find returns the kept draft whose id is id, or the only one whose id
+// begins with it (ids are long: "20261204T1452" is enough), for `sesbox
+// reply --draft` and the TUI's `:drafts ID` alike.
+func (s *Store) Find(id string) (*Draft, error) {
+	if validID(id) {
+		if d, err := s.Load(id); err == nil {
+			return d, nil
+		}
+	}
+	all, err := s.List()
+	d, ferr := Match(all, id)
+	if ferr != nil {
+		// A draft that could not be read may be the one meant.
+		return nil, errors.Join(ferr, err)
+	}
+	return d, nil
+}
+
+// Match returns the draft of ds whose id is id, or the only one whose id
+// begins with it; an id that begins none, or several, is an error saying so.
+func Match(ds []*Draft, id string) (*Draft, error) {
+	if id == "" {
+		return nil, errors.New("no draft id given")
+	}
+	var found []*Draft
+	for _, d := range ds {
+		switch {
+		case d.ID == id:
+			return d, nil
+		case strings.HasPrefix(d.ID, id):
+			found = append(found, d)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no kept draft %q", sanitize.Line(id))
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("%d kept drafts begin with %q (%s, ...): give more of the id", len(found), sanitize.Line(id), found[0].ID)
+}
+
+// Heading is what a list of drafts shows of d: its To and Subject lines as
+// typed (folded lines joined), read leniently so that a draft whose lines
+// do not parse yet still shows what it is. The values are not sanitized.
+func (d *Draft) Heading() (to, subject string) {
+	head := headOf(strings.ReplaceAll(string(d.Text), "\r\n", "\n"))
+	var last *string
+	for _, line := range strings.Split(head, "\n") {
+		if line != "" && (line[0] == ' ' || line[0] == '\t') && last != nil {
+			*last += " " + strings.TrimSpace(line)
+			continue
+		}
+		last = nil
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "to":
+			to, last = strings.TrimSpace(value), &to
+		case "subject":
+			subject, last = strings.TrimSpace(value), &subject
+		}
+	}
+	return to, subject
+}
+
+// headOf is the header block of a draft's text, up to the first blank line.
+func headOf(text string) string {
+	head, _, _ := strings.Cut(text, "\n\n")
+	return head
 }
 
 // newID is a sortable, unique draft name: the creation time and 40

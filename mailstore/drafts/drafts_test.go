@@ -354,3 +354,46 @@ func TestEditorCommand(t *testing.T) {
 		t.Error("VISUAL does not win")
 	}
 }
+
+// TestFindListAndHeading: Find takes an id or its unique beginning (as
+// `reply --draft` and `:drafts` do), says when a beginning is ambiguous;
+// List reads past a broken draft and names it; Heading reads To and
+// Subject even from text that does not parse.
+func TestFindListAndHeading(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(id, text string) *Draft {
+		d := &Draft{ID: id, Meta: Meta{Version: 1, Mailbox: "demo"}, Text: []byte(text)}
+		if err := s.Save(d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	a := mk("20261204T145200Z-aaaaaaaaaa", "To: A <a@example.com>,\n  B <b@example.com>\nSubject: Re: one\n\nbody\nSubject: not this\n")
+	mk("20261204T145300Z-bbbbbbbbbb", "To: nonsense <<<\nCc:\nSubject: Re: two\n\nbody\n")
+	if d, err := s.Find(a.ID); err != nil || d.ID != a.ID {
+		t.Fatalf("Find(exact) = %v, %v", d, err)
+	}
+	if d, err := s.Find("20261204T1452"); err != nil || d.ID != a.ID {
+		t.Fatalf("Find(prefix) = %v, %v", d, err)
+	}
+	if _, err := s.Find("20261204T14"); err == nil || !strings.Contains(err.Error(), "2 kept drafts begin with") {
+		t.Fatalf("Find(ambiguous) = %v", err)
+	}
+	if _, err := s.Find("2027"); err == nil || !strings.Contains(err.Error(), "no kept draft") {
+		t.Fatalf("Find(none) = %v", err)
+	}
+	if to, subj := a.Heading(); to != "A <a@example.com>, B <b@example.com>" || subj != "Re: one" {
+		t.Fatalf("Heading = %q, %q", to, subj)
+	}
+	// A broken sidecar hides only its own draft.
+	if err := os.WriteFile(filepath.Join(s.Dir(), "20261204T145100Z-cccccccccc.json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.List()
+	if len(all) != 2 || err == nil || !strings.Contains(err.Error(), "cccccccccc") {
+		t.Fatalf("List = %d drafts, %v", len(all), err)
+	}
+}

@@ -38,8 +38,9 @@ const (
 // turns CRLF (and U+2028, U+2029) into LF, and removes every other C0 and C1
 // control, DEL and whole
 // escape sequences (CSI, OSC, DCS, SOS, PM, APC, two-byte ESC x, a lone ESC).
-// Invalid UTF-8 becomes U+FFFD. Bidirectional overrides and isolates are
-// shown, not applied: each becomes a visible marker (see BidiMarker).
+// Invalid UTF-8 becomes U+FFFD. Bidirectional controls (overrides,
+// isolates and the marks LRM, RLM, ALM) are shown, not applied: each
+// becomes a visible marker (see BidiMarker).
 func Text(s string) string {
 	if isPlain(s) {
 		// The common case: nothing to remove, no allocation.
@@ -91,13 +92,19 @@ func Text(s string) string {
 	return b.String()
 }
 
-// BidiMarker is what Text shows in place of a bidirectional override or
-// isolate (U+202A..U+202E, U+2066..U+2069): its code point spelled out in
-// ASCII, "<U+202E>". Applied, these reorder what follows them, so that
-// "invoice\u202Egpj.exe" reads "invoiceexe.jpg" and a quoted line can say
-// something else than its bytes; removed, they would leave no trace of the
-// trick. Spelled out, the reader sees both the text in its real order and
-// that someone tried. ASCII, so every terminal and font shows it.
+// BidiMarker is what Text shows in place of a bidirectional control
+// (Unicode's Bidi_Control: the embeddings and overrides U+202A..U+202E, the
+// isolates U+2066..U+2069 and the marks U+200E LRM, U+200F RLM, U+061C
+// ALM): its code point spelled out in ASCII, "<U+202E>". Applied, these
+// reorder what follows them, so that "invoice\u202Egpj.exe" reads
+// "invoiceexe.jpg" and a quoted line can say something else than its
+// bytes; removed, they would leave no trace of the trick. Spelled out, the
+// reader sees both the text in its real order and that someone tried.
+// ASCII, so every terminal and font shows it. The marks are weaker (they
+// cannot move a letter) but on a terminal that applies bidi they still
+// move digits and punctuation: "12\u200F 34" shows as "1234 ", so an
+// amount or a date can be made to read otherwise. They get the same
+// marker, as sanitize.JSON escapes every one of the twelve.
 func BidiMarker(r rune) string {
 	return fmt.Sprintf("<U+%04X>", r)
 }
@@ -196,10 +203,9 @@ func skipString(s string, i int) int {
 
 // Line makes a one-line field (subject, display name, file name in a list)
 // safe: Text (so bidirectional overrides and isolates, which can make
-// "exe.pdf" look like "fdp.exe", show as markers), then newlines and tabs
-// fold into one space, and surrounding space is trimmed. The bidi marks
-// U+200E and U+200F stay: they only nudge neutral characters and cannot
-// reorder text.
+// "exe.pdf" look like "fdp.exe", show as markers, as do the marks LRM,
+// RLM and ALM), then newlines and tabs fold into one space, and
+// surrounding space is trimmed.
 func Line(s string) string {
 	s = Text(s)
 	var b strings.Builder
@@ -236,16 +242,18 @@ func flushBlanks(b *strings.Builder, folding bool, spaces int) {
 	}
 }
 
-// isBidiControl reports the explicit embeddings, overrides and isolates
-// (LRE RLE PDF LRO RLO, LRI RLI FSI PDI).
+// isBidiControl reports Unicode's Bidi_Control characters: the explicit
+// embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI
+// PDI) and the marks (ALM U+061C, LRM U+200E, RLM U+200F).
 func isBidiControl(r rune) bool {
-	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') ||
+		r == '\u200e' || r == '\u200f' || r == '\u061c'
 }
 
 // HeaderValue makes s safe to write as the value of a header field in a
 // message we build: a single line with no CR or LF, so a crafted subject or
 // name cannot end the field and start another one. Bidirectional
-// overrides and isolates are removed: the value is not for the screen, and
+// controls (overrides, isolates, marks) are removed: the value is not for the screen, and
 // a marker would put our notation into someone else's mail.
 func HeaderValue(s string) string {
 	// Line already folds line breaks; the explicit pass states the guarantee
@@ -258,7 +266,7 @@ func HeaderValue(s string) string {
 	}, Line(stripBidi(s)))
 }
 
-// stripBidi removes bidirectional overrides and isolates.
+// stripBidi removes bidirectional controls (isBidiControl).
 func stripBidi(s string) string {
 	return strings.Map(func(r rune) rune {
 		if isBidiControl(r) {

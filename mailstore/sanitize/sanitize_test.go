@@ -49,7 +49,8 @@ func TestText(t *testing.T) {
 		{"invalid utf8", "a\xffb\xc3", "a\ufffdb\ufffd"},
 		{"rlo shown as a marker", "a\u202eb", "a<U+202E>b"},
 		{"every override and isolate shown", "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069", "<U+202A><U+202B><U+202C><U+202D><U+202E><U+2066><U+2067><U+2068><U+2069>"},
-		{"lrm rlm kept in text", "a\u200eb\u200fc", "a\u200eb\u200fc"},
+		{"lrm rlm alm shown as markers", "a\u200eb\u200fc\u061cd", "a<U+200E>b<U+200F>c<U+061C>d"},
+		{"rlm cannot move digits", "12\u200f 34", "12<U+200F> 34"},
 		{"marker survives a line break", "x\u2067\r\ny", "x<U+2067>\ny"},
 	}
 	for _, tt := range tests {
@@ -75,7 +76,7 @@ func TestLine(t *testing.T) {
 		{"double space kept", "a  b", "a  b"},
 		{"rlo override shown", "invoice\u202egpj.exe", "invoice<U+202E>gpj.exe"},
 		{"all overrides and isolates shown", "\u202a\u202b\u202c\u202d\u202ex\u2066\u2067\u2068\u2069", "<U+202A><U+202B><U+202C><U+202D><U+202E>x<U+2066><U+2067><U+2068><U+2069>"},
-		{"lrm rlm kept", "a\u200eb\u200fc", "a\u200eb\u200fc"},
+		{"lrm rlm alm shown", "a\u200eb\u200fc\u061cd", "a<U+200E>b<U+200F>c<U+061C>d"},
 		{"escape removed", "\x1b[2J\x1b[HSubject", "Subject"},
 		{"title set removed", "hi\x1b]0;evil\x07", "hi"},
 		{"line separator folds", "a\u2028b", "a b"},
@@ -103,6 +104,7 @@ func TestHeaderValue(t *testing.T) {
 		{"nul", "a\x00b", "ab"},
 		{"8-bit nel", "a\u0085b", "ab"},
 		{"bidi removed, no marker", "Re: \u202eevil\u2069", "Re: evil"},
+		{"marks removed, no marker", "Re: \u200fx\u200e\u061c", "Re: x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,7 +204,7 @@ func checkText(t *testing.T, in, got string) {
 		t.Fatalf("Text(%q) = %q is not valid UTF-8", in, got)
 	}
 	for _, r := range got {
-		if (isControl(r) && r != '\n' && r != '\t') || isBidiControl(r) {
+		if (isControl(r) && r != '\n' && r != '\t') || unicode.Is(unicode.Bidi_Control, r) {
 			t.Fatalf("Text(%q) = %q holds control %U", in, got, r)
 		}
 	}
@@ -220,6 +222,7 @@ var fuzzSeeds = []string{
 	"a\r\nb\rc",
 	"\xff\xfe\x1b",
 	"x\u202ey\u2066z",
+	"12\u200f 34\u200e\u061c",
 	"../../etc/passwd",
 	`C:\x\y.exe`,
 }
@@ -234,12 +237,13 @@ func FuzzText(f *testing.F) {
 		if again := Text(got); again != got {
 			t.Fatalf("Text is not idempotent: %q -> %q -> %q", s, got, again)
 		}
-		// Text without controls changes only by its bidi controls, each
-		// shown as its marker, in place.
-		if utf8.ValidString(s) && !strings.ContainsFunc(s, isControl) {
+		// Text without controls changes only by its bidi controls (every
+		// one of Unicode's Bidi_Control, the marks included), each shown
+		// as its marker, in place.
+		if utf8.ValidString(s) && !strings.ContainsFunc(s, isControl) && !strings.ContainsAny(s, "\u2028\u2029") {
 			var want strings.Builder
 			for _, r := range s {
-				if isBidiControl(r) {
+				if unicode.Is(unicode.Bidi_Control, r) {
 					want.WriteString(BidiMarker(r))
 				} else {
 					want.WriteRune(r)
@@ -263,7 +267,7 @@ func FuzzLine(f *testing.F) {
 			t.Fatalf("Line(%q) = %q holds a newline or tab", s, got)
 		}
 		for _, r := range got {
-			if isBidiControl(r) {
+			if unicode.Is(unicode.Bidi_Control, r) {
 				t.Fatalf("Line(%q) = %q holds bidi control %U", s, got, r)
 			}
 		}
@@ -273,7 +277,7 @@ func FuzzLine(f *testing.F) {
 		if again := Line(got); again != got {
 			t.Fatalf("Line is not idempotent: %q -> %q -> %q", s, got, again)
 		}
-		if hv := HeaderValue(s); strings.ContainsAny(hv, "\r\n") || strings.ContainsFunc(hv, isBidiControl) {
+		if hv := HeaderValue(s); strings.ContainsAny(hv, "\r\n") || strings.ContainsFunc(hv, func(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }) {
 			t.Fatalf("HeaderValue(%q) = %q holds a line break or bidi control", s, hv)
 		}
 	})
@@ -316,4 +320,15 @@ func FuzzJSON(f *testing.F) {
 			t.Fatalf("JSON(%q) = %q still holds a control", b, out)
 		}
 	})
+}
+
+// TestBidiControlIsUnicodes checks that what Text marks and HeaderValue
+// strips is exactly Unicode's Bidi_Control, so no bidi control reaches a
+// terminal raw (LRM, RLM and ALM did).
+func TestBidiControlIsUnicodes(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if isBidiControl(r) != unicode.Is(unicode.Bidi_Control, r) {
+			t.Errorf("isBidiControl(%U) = %v, Unicode's Bidi_Control says %v", r, isBidiControl(r), !isBidiControl(r))
+		}
+	}
 }

@@ -91,6 +91,36 @@ type Busy interface {
 	Busy() string
 }
 
+// Keeper is a page that holds what the user typed and has not saved (the
+// composer's built-in editor): the root asks it before the program quits.
+// HoldQuit reports whether the page takes the quit over (it asks the user
+// what to do with the text, or saves it first) and what then runs; a page
+// that did sends QuitConfirmedMsg once the text is safe or the user chose
+// to drop it, and the root quits then.
+type Keeper interface {
+	HoldQuit() (bool, tea.Cmd)
+}
+
+// QuitConfirmedMsg is sent when a page that held the quit (Keeper) is done
+// with it: the program quits, saying Notice in the log.
+type QuitConfirmedMsg struct {
+	Notice string
+}
+
+// QuitConfirmed returns a Cmd sending QuitConfirmedMsg.
+func QuitConfirmed(notice string) tea.Cmd {
+	return func() tea.Msg { return QuitConfirmedMsg{Notice: notice} }
+}
+
+// Closer is a page that has asked to be closed (sent PageClosedMsg, or a
+// result the root closes it on) and is waiting for it: keys typed
+// meanwhile are for what will be shown under it, so the root holds them
+// until then (p then :drafts, typed in one burst, postpones and opens the
+// drafts page).
+type Closer interface {
+	Closing() bool
+}
+
 // Stopper is a page with work in the background: the root stops it when
 // the page is replaced or the program quits.
 type Stopper interface {

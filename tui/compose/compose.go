@@ -53,6 +53,8 @@ const (
 	stateReview
 	stateAttach // the attachment path prompt
 	stateConfirmDiscard
+	stateConfirmQuit // ctrl+c in the built-in editor, the text changed
+	stateQuitting    // saving or deleting the draft before the program quits
 	stateSending
 	stateDone
 )
@@ -74,6 +76,9 @@ type Model struct {
 	prepared *drafts.Prepared
 	err      error  // the last error, shown until the next action
 	notice   string // e.g. "attached x.pdf"
+	// resumed is set for a kept draft (:drafts): discarding on quit then
+	// drops only the changes, never the draft the user chose to keep.
+	resumed bool
 
 	ta    textarea.Model
 	input textinput.Model
@@ -103,6 +108,7 @@ func Resume(c common.Common, env Env, d *drafts.Draft) Model {
 	m := newModel(c, env)
 	m.draft = d
 	m.state = statePreparing
+	m.resumed = true
 	return m
 }
 
@@ -159,7 +165,7 @@ func (m Model) DraftID() string {
 // own global ones.
 func (m Model) Capturing() bool {
 	switch m.state {
-	case stateTextarea, stateAttach, stateConfirmDiscard:
+	case stateTextarea, stateAttach, stateConfirmDiscard, stateConfirmQuit, stateQuitting:
 		return true
 	}
 	return false
@@ -192,6 +198,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.err = msg.Err
 		return m, prepareCmd(m.env.Outbox, msg.ID)
 	case DraftSavedMsg:
+		if m.state == stateQuitting {
+			return m.quitSaved(msg.Draft, msg.Err)
+		}
 		if msg.Err != nil {
 			m.err = msg.Err
 			m.state = stateReview
@@ -241,6 +250,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case DraftDiscardedMsg:
 		if m.draft == nil || msg.ID != m.draft.ID {
 			return m, nil
+		}
+		if m.state == stateQuitting {
+			return m.quitSaved(nil, msg.Err)
 		}
 		if msg.Err != nil {
 			m.err = msg.Err
@@ -329,6 +341,37 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
 		return m, cmd
+	case stateConfirmQuit:
+		// A burst typed after the question ("nxyz": bubbletea v1 reads
+		// it as one key) answers with its first rune; the rest is text
+		// for the editor when that answer goes back to it.
+		var rest tea.KeyMsg
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			rest = tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[1:], Alt: msg.Alt}
+			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[:1], Alt: msg.Alt}
+		}
+		switch {
+		case key.Matches(msg, k.QuitPostpone):
+			return m.postponeAndQuit()
+		case key.Matches(msg, k.QuitDiscard):
+			if m.resumed {
+				// The kept draft stays as it was on disk.
+				m.state = stateDone
+				return m, common.QuitConfirmed("changes to draft " + m.draft.ID + " discarded; the draft is kept")
+			}
+			m.state = stateQuitting
+			return m, discardCmd(m.env.Outbox.Drafts, m.draft.ID)
+		case key.Matches(msg, k.QuitStay):
+			m.state = stateTextarea
+			focus := m.ta.Focus()
+			if len(rest.Runes) == 0 {
+				return m, focus
+			}
+			var cmd tea.Cmd
+			m.ta, cmd = m.ta.Update(rest)
+			return m, tea.Batch(focus, cmd)
+		}
+		return m, nil
 	case stateConfirmDiscard:
 		m.state = stateReview
 		if key.Matches(msg, k.Confirm) {
@@ -383,4 +426,53 @@ func (m Model) updateReview(msg tea.KeyMsg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.vp, cmd = m.vp.Update(msg)
 	return m, cmd
+}
+
+// HoldQuit is asked before the program quits (ctrl+c). In the built-in
+// editor with text not yet saved it asks what to do with it, as mutt asks
+// "Postpone this message?" when its compose menu is left: postpone (save,
+// then quit), discard, or keep editing; a second ctrl+c at that question
+// postpones, so nothing typed is ever lost to a quit. While the draft is
+// being saved or deleted for the quit, further ctrl+c wait for it. Anywhere
+// else the draft on disk is the whole draft, and the program quits.
+func (m Model) HoldQuit() (Model, bool, tea.Cmd) {
+	switch m.state {
+	case stateTextarea:
+		if m.draft == nil || m.ta.Value() == string(m.draft.Text) {
+			return m, false, nil
+		}
+		m.ta.Blur()
+		m.state = stateConfirmQuit
+		return m, true, nil
+	case stateConfirmQuit:
+		m, cmd := m.postponeAndQuit()
+		return m, true, cmd
+	case stateQuitting:
+		return m, true, nil
+	}
+	return m, false, nil
+}
+
+// postponeAndQuit saves the built-in editor's text to the draft; the
+// program quits once it is saved (quitSaved).
+func (m Model) postponeAndQuit() (Model, tea.Cmd) {
+	m.state = stateQuitting
+	return m, saveTextCmd(m.env.Outbox.Drafts, *m.draft, m.ta.Value())
+}
+
+// quitSaved is the end of a quit the composer held: the draft d was saved
+// (or deleted, d nil) and the program quits; when that failed, the editor
+// comes back with its text and the error, and nothing quits.
+func (m Model) quitSaved(d *drafts.Draft, err error) (Model, tea.Cmd) {
+	if err != nil {
+		m.state = stateTextarea
+		m.err = err
+		return m, tea.Batch(m.ta.Focus(), common.Error(fmt.Errorf("not quitting: %w", err)))
+	}
+	m.state = stateDone
+	if d == nil {
+		return m, common.QuitConfirmed("reply discarded")
+	}
+	m.draft = d
+	return m, common.QuitConfirmed("reply postponed: draft " + d.ID + " kept in " + d.Path())
 }

@@ -406,3 +406,51 @@ func TestReviewQPostpones(t *testing.T) {
 		t.Fatalf("q in the review: %+v, want postponed", closed)
 	}
 }
+
+// TestQuitFromResumedDraftKeepsIt: d at the ctrl+c question discards only
+// the changes to a kept draft (:drafts), never the draft; a save that
+// fails does not quit and brings the editor back.
+func TestQuitFromResumedDraftKeepsIt(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "")
+	m := start(t, env, false)
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyCtrlS})
+	m, closed := drive(t, m, fixture.Key("p"))
+	if closed == nil {
+		t.Fatal("not postponed")
+	}
+	d, err := env.Outbox.Drafts.Load(m.DraftID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Resume(fixture.Common(80, 24), env, d)
+	r.SetSize(80, 22)
+	r, _ = drive(t, r, step(t, r.Init()))
+	r, _ = drive(t, r, fixture.Key("e"))
+	for _, k := range fixture.Keys("changed") {
+		r, _ = drive(t, r, k)
+	}
+	r, held, cmd := r.HoldQuit()
+	if !held || cmd != nil || !strings.Contains(r.View(), "d discard changes") {
+		t.Fatalf("HoldQuit: held %v:\n%s", held, r.View())
+	}
+	r, cmd = r.Update(fixture.Key("d"))
+	if q, ok := cmd().(common.QuitConfirmedMsg); !ok || !strings.Contains(q.Notice, "the draft is kept") {
+		t.Fatalf("d: %#v", q)
+	}
+	if again, err := env.Outbox.Drafts.Load(d.ID); err != nil || string(again.Text) != string(d.Text) {
+		t.Fatalf("the kept draft changed: %v", err)
+	}
+
+	// A save that fails keeps the editor and its text.
+	r = Resume(fixture.Common(80, 24), env, d)
+	r.SetSize(80, 22)
+	r, _ = drive(t, r, step(t, r.Init()))
+	r, _ = drive(t, r, fixture.Key("e"))
+	r, _ = drive(t, r, fixture.Key("z"))
+	r, _, _ = r.HoldQuit()
+	r, _ = r.Update(fixture.Key("p"))
+	r, _ = r.Update(DraftSavedMsg{Err: errors.New("disk full")})
+	if r.state != stateTextarea || !strings.Contains(r.View(), "disk full") || !strings.Contains(r.ta.Value(), "z") {
+		t.Fatalf("a failed save: state %d:\n%s", r.state, r.View())
+	}
+}

@@ -1,12 +1,13 @@
 package compose
 
 import (
+	"errors"
 	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
-	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 )
 
@@ -52,21 +53,24 @@ func loadOriginalCmd(c common.Common, env Env, mb common.Reader, key string, all
 	}
 }
 
-// OpenDrafts lists the kept drafts of t's mailbox (`:drafts`), or resumes
-// the one t.Arg names.
+// OpenDrafts opens the page of t's mailbox's kept drafts (`:drafts`), or
+// resumes the one t.Arg names (its id, or the id's first characters).
 func OpenDrafts(c common.Common, env *Env, why error, t common.Target) common.Opening {
 	if env == nil {
 		return common.Opening{Notice: common.Unavailable("reply", t.Name, why)}
 	}
 	e := *env
 	e.Ctx = t.Ctx
-	return common.Opening{Cmd: listDraftsCmd(c, t.Box, e, t.Arg)}
+	if t.Arg == "" {
+		p := NewDraftsPage(c, e, t.Box, t.Name)
+		return common.Opening{Kind: DraftsKind, Page: p, Cmd: p.Init()}
+	}
+	return common.Opening{Cmd: findDraftCmd(c, t.Box, e, t.Arg)}
 }
 
-// listDraftsCmd reads the kept drafts of the mailbox of env (of box, the
-// switcher's index): it lists them on the status line, or resumes the one
-// want names.
-func listDraftsCmd(c common.Common, box int, env Env, want string) tea.Cmd {
+// findDraftCmd reads the kept drafts of the mailbox of env (of box, the
+// switcher's index) and resumes the one want names.
+func findDraftCmd(c common.Common, box int, env Env, want string) tea.Cmd {
 	return func() tea.Msg {
 		msg := listDrafts(box, env, env.Mailbox, want)
 		return common.OpeningReadyMsg{Open: func(now common.Target) common.Opening {
@@ -75,21 +79,18 @@ func listDraftsCmd(c common.Common, box int, env Env, want string) tea.Cmd {
 	}
 }
 
-// open shows the kept drafts, or resumes the one asked for.
+// open resumes the draft asked for.
 func (msg draftList) open(c common.Common, env Env, now common.Target) common.Opening {
-	switch {
-	case msg.Err != nil:
-		return common.Opening{Err: msg.Err}
-	case msg.Box != now.Box:
+	if msg.Box != now.Box {
 		return common.Opening{}
-	case msg.Want != "":
-		if d, ok := msg.Find(); ok {
-			m := Resume(c, env, d)
-			return common.Opening{Kind: Kind, Page: NewPage(m), Cmd: m.Init()}
-		}
-		return common.Opening{Err: fmt.Errorf("no kept draft %q in mailbox %s", sanitize.Line(msg.Want), now.Name)}
-	case len(msg.Drafts) == 0:
-		return common.Opening{Notice: "no kept drafts in mailbox " + now.Name}
 	}
-	return common.Opening{Notice: "drafts (:drafts ID resumes one): " + msg.Describe()}
+	d, err := drafts.Match(msg.Drafts, msg.Want)
+	if err != nil {
+		if msg.Err != nil {
+			err = errors.Join(err, msg.Err) // the one meant may be unreadable
+		}
+		return common.Opening{Err: fmt.Errorf("%w in mailbox %s", err, now.Name)}
+	}
+	m := Resume(c, env, d)
+	return common.Opening{Kind: Kind, Page: NewPage(m), Cmd: m.Init()}
 }

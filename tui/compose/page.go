@@ -15,8 +15,10 @@ const Kind common.Kind = "compose"
 type Page struct{ m Model }
 
 var (
-	_ common.Page  = (*Page)(nil)
-	_ common.Modal = (*Page)(nil)
+	_ common.Page   = (*Page)(nil)
+	_ common.Modal  = (*Page)(nil)
+	_ common.Keeper = (*Page)(nil)
+	_ common.Closer = (*Page)(nil)
 )
 
 // NewPage makes m a page.
@@ -45,6 +47,18 @@ func (p *Page) Title() string             { return "reply" }
 func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
 func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }
 func (p *Page) Modal()                    {}
+
+// Closing reports whether the composer is done and waits to be closed.
+func (p *Page) Closing() bool { return p.m.state == stateDone }
+
+// HoldQuit asks what to do with the built-in editor's unsaved text before
+// the program quits (see Model.HoldQuit).
+func (p *Page) HoldQuit() (bool, tea.Cmd) {
+	var held bool
+	var cmd tea.Cmd
+	p.m, held, cmd = p.m.HoldQuit()
+	return held, cmd
+}
 
 func (DraftCreatedMsg) PageKind() common.Kind   { return Kind }
 func (DraftEditedMsg) PageKind() common.Kind    { return Kind }

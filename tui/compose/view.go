@@ -65,6 +65,29 @@ func (m Model) statusLine() string {
 	return ""
 }
 
+// editorLine is the line under the built-in editor: how to finish, or the
+// question ctrl+c asks.
+func (m Model) editorLine() string {
+	st, k := m.c.Styles, m.keys
+	switch m.state {
+	case stateConfirmQuit:
+		discard := "discard reply"
+		if m.resumed {
+			discard = "discard changes"
+		}
+		q := fmt.Sprintf("Unsaved changes, quit? %s postpone · %s %s · %s keep editing",
+			k.QuitPostpone.Help().Key, k.QuitDiscard.Help().Key, discard, k.QuitStay.Help().Key)
+		return st.Prompt.Render(common.Truncate(q, max(m.width, 1)))
+	case stateQuitting:
+		return st.Dim.Render(common.Truncate("Quitting…", max(m.width, 1)))
+	case stateTextarea:
+		if m.err != nil {
+			return st.StatusError.Render(common.Truncate("Error: "+sanitize.Line(mailstore.Explain(m.err)), max(m.width, 1)))
+		}
+	}
+	return st.Dim.Render(common.Truncate(fmt.Sprintf("%s when done · the To, Cc and Subject lines can be edited", k.Done.Help().Key), max(m.width, 1)))
+}
+
 // layout sizes the review body to what the header leaves.
 func (m *Model) layout() {
 	h := m.height - len(m.headerLines()) - 4 // the title, two rules, the status line
@@ -90,9 +113,8 @@ func (m Model) View() string {
 	st := m.c.Styles
 	title := "Reply"
 	switch m.state {
-	case stateTextarea:
-		return st.Bold.Render(title+" — editing") + "\n" + m.ta.View() + "\n" +
-			st.Dim.Render(fmt.Sprintf("%s when done · the To, Cc and Subject lines can be edited", m.keys.Done.Help().Key))
+	case stateTextarea, stateConfirmQuit, stateQuitting:
+		return st.Bold.Render(title+" — editing") + "\n" + m.ta.View() + "\n" + m.editorLine()
 	case stateDone:
 		return ""
 	}
@@ -113,6 +135,8 @@ func (m Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.Accept, k.Cancel}
 	case stateConfirmDiscard:
 		return []key.Binding{k.Confirm}
+	case stateConfirmQuit:
+		return []key.Binding{k.QuitPostpone, k.QuitDiscard, k.QuitStay}
 	}
 	return []key.Binding{k.Send, k.Edit, k.Attach, k.Discard, k.Postpone}
 }

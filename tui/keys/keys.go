@@ -104,6 +104,17 @@ type Compose struct {
 	Done key.Binding
 	// Confirm answers "discard?"; Accept and Cancel end the path prompt.
 	Confirm, Accept, Cancel key.Binding
+	// The question ctrl+c asks in the built-in editor when the text has
+	// changed: postpone (save, then quit), discard, or keep editing.
+	QuitPostpone, QuitDiscard, QuitStay key.Binding
+}
+
+// Drafts are the keys of the kept drafts page (`:drafts`).
+type Drafts struct {
+	Up, Down, Top, Bottom key.Binding
+	// Resume opens the draft under the cursor in the composer; Delete
+	// asks, and Confirm answers, before a draft is deleted.
+	Resume, Delete, Confirm key.Binding
 }
 
 // Forward are the re-forward screen's keys (tui/forward). Sending takes an
@@ -145,6 +156,7 @@ type KeyMap struct {
 	Viewer  Viewer
 	Prompt  Prompt
 	Compose Compose
+	Drafts  Drafts
 	Forward Forward
 	Audit   Audit
 }
@@ -269,6 +281,19 @@ func DefaultKeyMap() KeyMap {
 			Confirm:  b("yes, discard", "y"),
 			Accept:   b("attach", "enter"),
 			Cancel:   b("cancel", "esc"),
+
+			QuitPostpone: b("postpone and quit", "p", "y"),
+			QuitDiscard:  b("discard and quit", "d"),
+			QuitStay:     b("keep editing", "esc", "n"),
+		},
+		Drafts: Drafts{
+			Up:      b("up", "k", "up"),
+			Down:    b("down", "j", "down"),
+			Top:     b("first", "g", "home"),
+			Bottom:  b("last", "G", "end"),
+			Resume:  b("resume", "enter"),
+			Delete:  b("delete", "d"),
+			Confirm: b("yes, delete", "y"),
 		},
 		Forward: Forward{
 			Send:       b("send", "y"),
@@ -385,6 +410,18 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"compose.confirm":   &k.Compose.Confirm,
 		"compose.accept":    &k.Compose.Accept,
 		"compose.cancel":    &k.Compose.Cancel,
+
+		"compose.quit-postpone": &k.Compose.QuitPostpone,
+		"compose.quit-discard":  &k.Compose.QuitDiscard,
+		"compose.quit-stay":     &k.Compose.QuitStay,
+
+		"drafts.up":      &k.Drafts.Up,
+		"drafts.down":    &k.Drafts.Down,
+		"drafts.top":     &k.Drafts.Top,
+		"drafts.bottom":  &k.Drafts.Bottom,
+		"drafts.resume":  &k.Drafts.Resume,
+		"drafts.delete":  &k.Drafts.Delete,
+		"drafts.confirm": &k.Drafts.Confirm,
 
 		"forward.send":        &k.Forward.Send,
 		"forward.cancel":      &k.Forward.Cancel,

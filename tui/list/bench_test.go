@@ -2,12 +2,15 @@ package list
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore/index"
+	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
@@ -133,5 +136,65 @@ func BenchmarkListRenderAllRows(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		renderAll(m)
+	}
+}
+
+// threadRows are n messages in threads of four, newest first, for the
+// thread benchmarks.
+func threadRows(n int) []index.Thread {
+	out := make([]index.Thread, n)
+	for i := range out {
+		th := &out[i]
+		th.ID, th.Key = int64(i+1), fmt.Sprintf("m%07d", i)
+		th.MessageID = fmt.Sprintf("<m%d@x.example>", i)
+		th.Subject = fmt.Sprintf("subject %d", i/4)
+		th.Date = fixture.Now.Add(-time.Duration(i) * time.Minute)
+		if i%4 != 0 {
+			th.InReplyTo = fmt.Sprintf("<m%d@x.example>", i-1)
+		}
+	}
+	return out
+}
+
+// BenchmarkThreadResort is a sort in the thread view at 10^6 messages:
+// the threads already linked put in the new order (threadSet.reorder), by
+// sender (from the new order's ids) and by date (from the dates alone).
+// Its baseline, x-rebuild, is what each sort paid before on top of reading
+// every message's thread fields from the index again: linking them
+// (buildThreads and byNewest). Run with -benchtime 3x: each op is a pass
+// over 10^6 messages.
+//
+//	go test -run '^$' -bench ThreadResort -benchtime 3x ./tui/list
+func BenchmarkThreadResort(b *testing.B) {
+	const n = 1_000_000
+	rows := threadRows(n)
+	start := time.Now()
+	ix := buildThreads(rows)
+	ix.byNewest(rows, false)
+	rebuild := float64(time.Since(start).Nanoseconds())
+	t := &threadSet{tall: rows, tpos: make(map[int64]int32, n), index: ix}
+	for i := range rows {
+		t.tpos[rows[i].ID] = int32(i)
+	}
+	byFrom := make([]int64, n) // any other order of the same ids
+	for i := range byFrom {
+		byFrom[i] = rows[(i*7919)%n].ID
+	}
+	for _, c := range []struct {
+		name string
+		by   query.SortField
+		all  []int64
+	}{{"from", query.ByFrom, byFrom}, {"date", query.ByDate, nil}} {
+		b.Run(c.name, func(b *testing.B) {
+			start := time.Now()
+			for range b.N {
+				if t.reorder(c.by, true, c.all) == nil {
+					b.Fatal("reorder refused the same messages")
+				}
+			}
+			per := float64(time.Since(start).Nanoseconds()) / float64(b.N)
+			b.ReportMetric(rebuild/per, "x-rebuild")
+			b.Logf("rebuild (buildThreads+byNewest) %.0f ms, reorder %.0f ms", rebuild/1e6, per/1e6)
+		})
 	}
 }

@@ -95,7 +95,10 @@ type listing struct {
 	filter, search *query.Query
 	fseq, sseq     int
 	threads        bool
-	reread         []int64 // summaries to read again
+	// reuse, with threads, is the thread view before a sort (see
+	// Model.resorted): put in the new order rather than read again.
+	reuse  *threadSet
+	reread []int64 // summaries to read again
 }
 
 // listCmd reads the list as l asks. A read stopped by a newer one (its
@@ -140,7 +143,21 @@ func readList(ctx context.Context, src Source, box, seq int, l listing) RowsList
 			return msg
 		}
 	}
-	if l.threads {
+	switch {
+	case !l.threads:
+	case l.reuse != nil && l.by == query.ByDate:
+		// Threads by date are ordered by their newest message: the
+		// first page's read is enough.
+		msg.threads = l.reuse.reorder(l.by, l.rev, nil)
+	case l.limit > 0:
+		// The order of the threads is where their first message is in
+		// the whole new order: the full read brings it.
+	case l.reuse != nil:
+		if msg.threads = l.reuse.reorder(l.by, l.rev, msg.All.IDs); msg.threads != nil {
+			break
+		}
+		fallthrough // the messages changed: read them again
+	default:
 		msg.threads, msg.Err = readThreads(ctx, src, l.by, l.rev)
 	}
 	return msg

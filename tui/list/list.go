@@ -130,6 +130,11 @@ type Model struct {
 	// (0: none chosen), kept by the filter's results that match it even
 	// after one typed on the way hid it (see filterAnchor).
 	fkeep int64
+	// resorted is the thread view of the order before a sort: its links
+	// do not depend on the order, so the reads of the new order put its
+	// threads in that order (threadSet.reorder) instead of reading and
+	// linking every message again. Data read since (Add) clears it.
+	resorted *threadSet
 	// reordering is set while the rows of a new order are read: those
 	// shown are the old order's (see Settling).
 	reordering bool
@@ -247,7 +252,7 @@ func (m *Model) Reload() tea.Cmd {
 	}
 	m.seq++
 	m.loading, m.dirty = true, false
-	l := listing{by: m.by, rev: m.rev, threads: m.threaded}
+	l := listing{by: m.by, rev: m.rev, threads: m.threaded, reuse: m.resorted}
 	if m.filterSet() {
 		m.fseq++
 		l.filter, l.fseq = &m.q, m.fseq
@@ -268,6 +273,7 @@ func (m *Model) Add(s []mailstore.Summary) tea.Cmd {
 	if len(s) == 0 {
 		return nil
 	}
+	m.resorted = nil // the threads are read and linked again
 	for i := range s {
 		if id, ok := m.ids[s[i].Key]; ok {
 			x := s[i]
@@ -456,6 +462,10 @@ func (m *Model) SetSort(by query.SortField, rev bool) tea.Cmd {
 // around that message first (from the order's index), then all of it.
 func (m *Model) resort() tea.Cmd {
 	m.loading, m.edge = false, 0 // the read in flight is of the old order
+	m.resorted = nil
+	if m.threads != nil {
+		m.resorted = &threadSet{tall: m.tall, tpos: m.tpos, index: m.threads}
+	}
 	m.tall, m.tpos, m.threads = nil, nil, nil
 	m.reordering = true
 	if !m.long() {
@@ -463,7 +473,7 @@ func (m *Model) resort() tea.Cmd {
 	}
 	m.seq++
 	m.loading, m.dirty = true, false
-	l := listing{by: m.by, rev: m.rev, limit: FirstPage, anchor: m.anchor(), near: m.near()}
+	l := listing{by: m.by, rev: m.rev, limit: FirstPage, anchor: m.anchor(), near: m.near(), threads: m.threaded, reuse: m.resorted}
 	if m.filterSet() {
 		m.fseq++
 		l.filter, l.fseq = &m.q, m.fseq
@@ -657,6 +667,9 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	}
 	if msg.threads != nil {
 		m.setThreads(msg.threads)
+	}
+	if !msg.Partial {
+		m.resorted = nil
 	}
 	at := -1
 	if msg.Partial {

@@ -80,6 +80,17 @@ func (s Stack) Busy() string {
 	return ""
 }
 
+// Keeper is the open page, if any, that holds unsaved work (common.Keeper),
+// and its kind.
+func (s Stack) Keeper() (common.Kind, common.Keeper, bool) {
+	for _, k := range slices.Sorted(maps.Keys(s.pages)) {
+		if kp, ok := s.pages[k].page.(common.Keeper); ok {
+			return k, kp, true
+		}
+	}
+	return "", nil, false
+}
+
 // Stop stops every page that runs work of its own (common.Stopper).
 func (s Stack) Stop() {
 	for _, p := range s.Pages() {

@@ -1,0 +1,104 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/tui/compose"
+)
+
+// replyInEditor opens the built-in editor on a reply to the Korean
+// quotation request and types text into it.
+func replyInEditor(t *testing.T, text string) (*harness, *compose.Env) {
+	t.Helper()
+	env := replyEnv(t, &fakeSES{}, demoIdentity, "")
+	h := demoHarness(t, Box{Reply: env})
+	if !h.m.cur().List().Select(demo.Prefix + koreanID) {
+		t.Fatal("no Korean quotation request in the list")
+	}
+	h.press("r")
+	if h.m.top() != compose.Kind || !h.m.capturing() {
+		t.Fatalf("r did not open the built-in editor (screen %q):\n%s", h.m.top(), h.view())
+	}
+	h.typeText(text)
+	return h, env
+}
+
+// keptText is the text of the one kept draft, "" when there is none.
+func keptText(t *testing.T, env *compose.Env) string {
+	t.Helper()
+	kept, err := env.Outbox.Drafts.List()
+	if err != nil || len(kept) > 1 {
+		t.Fatalf("kept drafts %v, %v", kept, err)
+	}
+	if len(kept) == 0 {
+		return ""
+	}
+	return string(kept[0].Text)
+}
+
+// TestRootCtrlCInEditorAsks: ctrl+c in the built-in editor with unsaved
+// text asks instead of quitting; esc goes back to the text, p postpones
+// (the text is saved, then the program quits), d discards the reply, a
+// second ctrl+c postpones.
+func TestRootCtrlCInEditorAsks(t *testing.T) {
+	t.Run("keep editing, then postpone", func(t *testing.T) {
+		h, env := replyInEditor(t, "first words")
+		h.press("ctrl+c")
+		if v := h.view(); h.quit || !strings.Contains(v, "Unsaved changes, quit?") {
+			t.Fatalf("ctrl+c with unsaved text: quit %v:\n%s", h.quit, v)
+		}
+		h.press("n and more") // one burst: the answer, then text
+		if h.quit || !h.m.capturing() || !strings.Contains(h.view(), "first words and more") {
+			t.Fatalf("esc did not go back to the editor:\n%s", h.view())
+		}
+		h.press("ctrl+c", "p")
+		if !h.quit {
+			t.Fatalf("p did not quit:\n%s", h.view())
+		}
+		if got := keptText(t, env); !strings.Contains(got, "first words and more") {
+			t.Fatalf("postponed draft lacks the text:\n%s", got)
+		}
+	})
+	t.Run("discard", func(t *testing.T) {
+		h, env := replyInEditor(t, "never mind")
+		h.press("ctrl+c", "d")
+		if !h.quit {
+			t.Fatalf("d did not quit:\n%s", h.view())
+		}
+		if got := keptText(t, env); got != "" {
+			t.Fatalf("discarded reply kept:\n%s", got)
+		}
+	})
+	t.Run("second ctrl+c postpones", func(t *testing.T) {
+		h, env := replyInEditor(t, "typed fast")
+		h.press("ctrl+c", "ctrl+c")
+		if !h.quit {
+			t.Fatalf("ctrl+c twice did not quit:\n%s", h.view())
+		}
+		if got := keptText(t, env); !strings.Contains(got, "typed fast") {
+			t.Fatalf("draft lacks the text:\n%s", got)
+		}
+	})
+	t.Run("after editing again", func(t *testing.T) {
+		h, _ := replyInEditor(t, "x")
+		h.press("esc", "e") // review, then the editor again: the text is saved
+		h.typeText("y")
+		h.send(compose.ComposeClosedMsg{ID: "stale"}) // nothing
+		h.press("ctrl+c")
+		if h.quit || h.m.top() != compose.Kind {
+			t.Fatalf("ctrl+c: quit %v, screen %q", h.quit, h.m.top())
+		}
+	})
+	t.Run("nothing changed quits", func(t *testing.T) {
+		h, env := replyInEditor(t, "")
+		h.press("ctrl+c")
+		if !h.quit {
+			t.Fatalf("ctrl+c with nothing typed did not quit:\n%s", h.view())
+		}
+		if keptText(t, env) == "" {
+			t.Fatal("the draft written when the reply began is gone")
+		}
+	})
+}
