@@ -159,5 +159,10 @@ stores or prints them.`,
 		newForwardCmd(a),
 		newTeamCmd(a), newMarkCmd(a), newAccountCmd(a),
 	)
+	// The completion scripts are written to the writer cobra holds when
+	// the command is made: set it first.
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	strictBuiltins(root)
 	return root
 }
