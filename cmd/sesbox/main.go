@@ -142,6 +142,9 @@ stores or prints them.`,
 		if err := checkFlags(cmd); err != nil {
 			return err
 		}
+		if err := demoFlags(cmd, a.flags.demo || cmd.Name() == "demo"); err != nil {
+			return err
+		}
 		for _, name := range []string{"endpoint", "ses-endpoint", "dynamodb-endpoint", "logs-endpoint"} {
 			if v, _ := cmd.Flags().GetString(name); v != "" {
 				if err := checkEndpoint(v); err != nil {

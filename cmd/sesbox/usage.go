@@ -199,3 +199,26 @@ func commandNames(c *cobra.Command) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// demoFlags refuses, for the demo mailbox, the flags it would otherwise
+// drop without a word: the ones that name another mailbox (the demo is
+// its own bucket, served in-process), --inventory (the in-process S3 holds
+// no inventory report) and --forwarder-logs without --logs-endpoint. The
+// demo reads a forwarder's log, as it sends, only from a local endpoint
+// named on the command line, never from the CloudWatch the environment's
+// credentials reach (see demoWithoutSES).
+func demoFlags(cmd *cobra.Command, demo bool) error {
+	if !demo {
+		return nil
+	}
+	f := cmd.Flags()
+	for _, name := range []string{"mailbox", "bucket", "prefix", "endpoint", "inventory"} {
+		if f.Changed(name) {
+			return usagef(cmd, "--%s does not apply to the demo mailbox, which is the embedded one (drop --demo to use a configured mailbox)", name)
+		}
+	}
+	if f.Changed("forwarder-logs") && !f.Changed("logs-endpoint") {
+		return usagef(cmd, "--forwarder-logs with the demo mailbox needs --logs-endpoint URL (a local CloudWatch Logs): the demo never reads the log group your AWS credentials reach")
+	}
+	return nil
+}
