@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,8 +59,7 @@ The credentials need ses:GetAccount and ses:GetEmailIdentity.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetEscapeHTML(false)
+				enc := jsonLines(a.stdout)
 				return enc.Encode(acct)
 			}
 			return printAccount(a.stdout, acct)

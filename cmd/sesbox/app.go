@@ -250,7 +250,8 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 		m.ListFrom(inventory.Lister(s3store.NewInventorySource(client), u, st.Location(), os.TempDir()))
 		m.FetchHeaders(mailbox.HeaderFetch{Rate: mc.HeaderRate})
 	}
-	if mc.ForwarderLogs != "" && !a.flags.demo {
+	// With the demo, only from a --logs-endpoint (demoFlags).
+	if mc.ForwarderLogs != "" && (!a.flags.demo || a.flags.logsEndpoint != "") {
 		logs, err := a.logsClient(ctx, mc)
 		if err != nil {
 			return nil, err

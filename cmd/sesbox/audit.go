@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -161,8 +160,7 @@ checksum.`,
 				return err
 			}
 			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "verified")
-			enc := json.NewEncoder(a.stdout)
-			enc.SetEscapeHTML(false)
+			enc := jsonLines(a.stdout)
 			onResult := func(r audit.Result) error {
 				if asJSON {
 					return enc.Encode(verifyJSONResult{"object", r})
@@ -296,8 +294,7 @@ Exit status 1 when any finding is critical.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetEscapeHTML(false)
+				enc := jsonLines(a.stdout)
 				for _, f := range fs {
 					if err := enc.Encode(f); err != nil {
 						return err
@@ -396,8 +393,7 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				}
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetEscapeHTML(false)
+				enc := jsonLines(a.stdout)
 				if ts == nil {
 					for _, x := range actions {
 						if err := enc.Encode(x); err != nil {
@@ -657,6 +653,8 @@ func linkText(links []bounces.Link) string {
 }
 
 // reportRecord is the --json line for a link, after its action's line.
+// The key stays exact, as in ls --json (jsonLines keeps it off the
+// terminal).
 func reportRecord(l bounces.Link) any {
 	rc := make([]string, len(l.Recipients))
 	for i, r := range l.Recipients {
@@ -665,5 +663,5 @@ func reportRecord(l bounces.Link) any {
 	return struct {
 		Record string `json:"record"`
 		bounces.Link
-	}{"report", bounces.Link{Seq: l.Seq, Kind: l.Kind, Key: sanitize.Line(l.Key), Date: l.Date, Recipients: rc}}
+	}{"report", bounces.Link{Seq: l.Seq, Kind: l.Kind, Key: l.Key, Date: l.Date, Recipients: rc}}
 }

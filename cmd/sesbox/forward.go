@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -191,8 +190,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 		}
 	}
 
-	enc := json.NewEncoder(a.stdout)
-	enc.SetEscapeHTML(false)
+	enc := jsonLines(a.stdout)
 	var writeErr error
 	pr := &forwardProgress{w: a.stderr, tty: isTerminal(a.stderr)}
 	tot, runErr := r.Run(ctx, plan, func(res reforward.Result) {
@@ -271,10 +269,12 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 	return r, closeFn, nil
 }
 
-// resultRow makes a result safe to print: keys and reasons come from the
-// bucket and from SES, and pass through sanitize like every other output.
+// resultRow makes a result safe to print: reasons come from the bucket and
+// from SES, and pass through sanitize like every other output. The key
+// stays exact, as in ls --json, for a script to pass back (sanitized, a key
+// holding a control or a bidi character named no object); jsonLines keeps
+// it off the terminal.
 func resultRow(r reforward.Result) reforward.Result {
-	r.Key = sanitize.Line(r.Key)
 	rcpts := make([]string, len(r.Recipients))
 	for i, x := range r.Recipients {
 		rcpts[i] = sanitize.Line(x)

@@ -142,6 +142,9 @@ stores or prints them.`,
 		if err := checkFlags(cmd); err != nil {
 			return err
 		}
+		if err := demoFlags(cmd, a.flags.demo || cmd.Name() == "demo"); err != nil {
+			return err
+		}
 		for _, name := range []string{"endpoint", "ses-endpoint", "dynamodb-endpoint", "logs-endpoint"} {
 			if v, _ := cmd.Flags().GetString(name); v != "" {
 				if err := checkEndpoint(v); err != nil {
@@ -159,5 +162,10 @@ stores or prints them.`,
 		newForwardCmd(a),
 		newTeamCmd(a), newMarkCmd(a), newAccountCmd(a),
 	)
+	// The completion scripts are written to the writer cobra holds when
+	// the command is made: set it first.
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	strictBuiltins(root)
 	return root
 }

@@ -106,8 +106,7 @@ func newLsCmd(a *app) *cobra.Command {
 			if asJSON {
 				// Each row is printed as it is read (one write per 64 KiB).
 				w := bufio.NewWriterSize(a.stdout, 64<<10)
-				enc := json.NewEncoder(terminalSafe{w})
-				enc.SetEscapeHTML(false)
+				enc := jsonLines(w)
 				if err := m.Each(ctx, qq, by, reverse, limit, func(s *mailstore.Summary) error {
 					return enc.Encode(lsRowOf(s))
 				}); err != nil {
@@ -178,6 +177,15 @@ type lsRow struct {
 	ForwardError        string   `json:"forwardError,omitempty"`
 	ForwardDestinations []string `json:"forwardDestinations,omitempty"`
 	ForwardTime         string   `json:"forwardTime,omitempty"`
+}
+
+// jsonLines is the encoder of every --json output: one value per line,
+// written through terminalSafe, "<", ">" and "&" as they are. Values stay
+// exact (an S3 key a script passes back) and still never act on a terminal.
+func jsonLines(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(terminalSafe{w})
+	enc.SetEscapeHTML(false)
+	return enc
 }
 
 // terminalSafe writes JSON text with sanitize.JSON's escapes. An

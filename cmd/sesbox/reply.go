@@ -308,7 +308,7 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 		return fmt.Errorf("%s; the draft is in %s (send it with --draft %s --ses-endpoint URL)", demoNoSES, d.Path(), d.ID)
 	}
 	if verdicts, err := o.Screen(ctx, p); err != nil {
-		fmt.Fprintln(a.stderr, "sesbox: warning: the suppression list was not checked:", sanitize.Line(err.Error()))
+		fmt.Fprintln(a.stderr, "sesbox: warning: the suppression list was not checked:", sanitize.Line(mailstore.Explain(err)))
 	} else {
 		printScreen(a.stderr, verdicts, r.includeSupp)
 	}
@@ -401,7 +401,8 @@ func printScreen(w io.Writer, verdicts []sesaccount.Verdict, includeSuppressed b
 	for _, v := range verdicts {
 		switch {
 		case v.Blocked(includeSuppressed):
-			fmt.Fprintf(w, "%-9s %s: %s\n", "Skip:", sanitize.Line(v.Address), sanitize.Line(v.Reason()))
+			// What to do first, why after, as mailstore.Explain says errors.
+			fmt.Fprintf(w, "%-9s %s: %s (%s)\n", "Skip:", sanitize.Line(v.Address), sanitize.Line(v.Action()), sanitize.Line(v.Reason()))
 		case v.Suppressed != nil:
 			fmt.Fprintf(w, "sesbox: warning: sending to %s although it is on the suppression list (%s)\n", sanitize.Line(v.Address), v.Suppressed)
 		case v.Simulator:

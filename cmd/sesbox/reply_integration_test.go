@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -229,4 +231,48 @@ func TestReplyInjectionNeverReachesSES(t *testing.T) {
 		t.Error("an escape sequence reached SES")
 	}
 	_ = dir
+}
+
+// TestReplyQuotedAddressesThroughSES: mail SES received for the quoted
+// local part "john doe"@acme-demo.example, from "jane q"@northwind.example.
+// The reply is sent from the address it was sent to (identity_domains),
+// to the sender, both quoted as written, in the header and in what SES is
+// given; it failed with "no verified identity" before.
+func TestReplyQuotedAddressesThroughSES(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	url, rec := httprec.Proxy(t, ses.URL)
+	srv := fakes3.Start(t, "mail")
+	raw := "Received: from mx.northwind.example by inbound-smtp.us-east-1.amazonaws.com with SMTP id q1\r\n" +
+		" for \"john doe\"@acme-demo.example; Tue, 03 Nov 2026 14:02:11 +0000\r\n" +
+		"From: Jane Q <\"jane q\"@northwind.example>\r\n" +
+		"To: John Doe <\"john doe\"@acme-demo.example>\r\n" +
+		"Subject: Quote\r\nDate: Tue, 3 Nov 2026 09:02:05 -0500\r\nMessage-ID: <q-1@northwind.example>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n"
+	srv.Put(t, "mail", "inbox/quoted000000000000000000000000000000000", []byte(raw))
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte(fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = %q\nses_endpoint = %q\nidentity_domains = [\"acme-demo.example\"]\n", srv.URL, url)), 0o600)
+	body := writeFile(t, "body.txt", "Thanks.\n")
+	out, errOut, code := sesbox(t, "reply", "--body-file", body, "--yes", "quoted000000000000000000000000000000000")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	sends := recordedSends(t, rec)
+	if len(sends) != 1 || !slices.Equal(sends[0].Destination.ToAddresses, []string{`"jane q"@northwind.example`}) {
+		t.Fatalf("sends %+v", sends)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(sends[0].Content.Raw.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := msg.Header.Get("From"); f != `"John Doe" <"john doe"@acme-demo.example>` {
+		t.Errorf("From %q", f)
+	}
+	if to := msg.Header.Get("To"); to != `"Jane Q" <"jane q"@northwind.example>` {
+		t.Errorf("To %q", to)
+	}
+	if !strings.Contains(out, `Sent to "jane q"@northwind.example`) {
+		t.Errorf("output:\n%s", out)
+	}
 }

@@ -77,6 +77,12 @@ func TestSuppressionAndSimulatorEndToEnd(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "lead@team.example: suppressed: BOUNCE since 2026-11-02") {
 		t.Errorf("reply to a suppressed address: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// What to do comes first, in the preview and in the error.
+	if !strings.Contains(errOut, "Skip:     lead@team.example: --include-suppressed sends to lead@team.example anyway, or take it off the account's list: aws sesv2 delete-suppressed-destination --email-address lead@team.example (suppressed: BOUNCE since 2026-11-02)\n") ||
+		!strings.Contains(errOut, "\nsesbox: --include-suppressed sends to lead@team.example anyway, ") ||
+		!strings.Contains(errOut, "; then send the kept draft: sesbox reply --draft ") {
+		t.Errorf("reply to a suppressed address does not lead with the action:\n%s", errOut)
+	}
 	before := len(recordedSends(t, rec))
 	out, errOut, code = sesbox(t, "--demo", "--ses-endpoint", url, "reply", key, "--to", "success@simulator.amazonses.com", "--body-file", body, "--yes")
 	if code != 0 || !strings.Contains(out, "Sent to success@simulator.amazonses.com") ||

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -186,8 +185,7 @@ log, head, meta) and the current claims: sends a run holds right now
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetEscapeHTML(false)
+				enc := jsonLines(a.stdout)
 				return enc.Encode(st)
 			}
 			printTeamStatus(a, st)

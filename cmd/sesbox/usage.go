@@ -75,13 +75,7 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 			msg += "; did you mean " + strings.Join(s, " or ") + "?"
 		}
-		var names []string
-		for _, c := range cmd.Commands() {
-			if c.IsAvailableCommand() {
-				names = append(names, c.Name())
-			}
-		}
-		return usagef(cmd, "%s (commands: %s)", msg, strings.Join(names, ", "))
+		return usagef(cmd, "%s (commands: %s)", msg, commandNames(cmd))
 	}
 	return usagef(cmd, "%s takes no arguments, got %s", cmdName(cmd), quoteArgs(args))
 }
@@ -149,5 +143,82 @@ func (a *atLeast) Set(s string) error {
 		return fmt.Errorf("must be %d or more", a.min)
 	}
 	*a.p = n
+	return nil
+}
+
+// strictBuiltins makes cobra's own commands, help and completion, answer a
+// mistake as every other command does: `sesbox help bogus` printed the
+// root's help and `sesbox completion foo` the completion help, both
+// exiting 0, so a script or a typo went unnoticed. cobra adds them only
+// when it executes; adding them here lets them be changed (and lets
+// TestPositionalArgsSayWhatIsMissing walk them).
+func strictBuiltins(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Args = helpArgs
+		case "completion":
+			groupCmd(c)
+			for _, shell := range c.Commands() {
+				shell.Args = noArgs
+			}
+		}
+	}
+}
+
+// helpArgs checks that `help TOPIC...` names a command; cobra's help
+// command printed the root's help for any topic it did not know.
+func helpArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	target, rest, err := cmd.Root().Find(args)
+	if err == nil && len(rest) == 0 {
+		return nil
+	}
+	topic := strings.Join(args, " ")
+	if err == nil && target.HasSubCommands() {
+		// noArgs names target's commands and cobra's suggestions.
+		var ue *usageError
+		if errors.As(noArgs(target, rest), &ue) {
+			return usagef(cmd, "no help topic %q: %v", topic, ue.err)
+		}
+	}
+	return usagef(cmd, "no help topic %q (commands: %s)", topic, commandNames(cmd.Root()))
+}
+
+// commandNames lists c's commands a user can run, comma-separated.
+func commandNames(c *cobra.Command) string {
+	var names []string
+	for _, s := range c.Commands() {
+		if s.IsAvailableCommand() {
+			names = append(names, s.Name())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// demoFlags refuses, for the demo mailbox, the flags it would otherwise
+// drop without a word: the ones that name another mailbox (the demo is
+// its own bucket, served in-process), --inventory (the in-process S3 holds
+// no inventory report) and --forwarder-logs without --logs-endpoint. The
+// demo reads a forwarder's log, as it sends, only from a local endpoint
+// named on the command line, never from the CloudWatch the environment's
+// credentials reach (see demoWithoutSES).
+func demoFlags(cmd *cobra.Command, demo bool) error {
+	if !demo {
+		return nil
+	}
+	f := cmd.Flags()
+	for _, name := range []string{"mailbox", "bucket", "prefix", "endpoint", "inventory"} {
+		if f.Changed(name) {
+			return usagef(cmd, "--%s does not apply to the demo mailbox, which is the embedded one (drop --demo to use a configured mailbox)", name)
+		}
+	}
+	if f.Changed("forwarder-logs") && !f.Changed("logs-endpoint") {
+		return usagef(cmd, "--forwarder-logs with the demo mailbox needs --logs-endpoint URL (a local CloudWatch Logs): the demo never reads the log group your AWS credentials reach")
+	}
 	return nil
 }

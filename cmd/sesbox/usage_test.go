@@ -105,6 +105,14 @@ func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
 		{[]string{"show", "--raw", "--html", "k"}, []string{"[html raw] were all set", "usage: sesbox show"}},
 		{[]string{"forward"}, []string{"forward: name the messages one way", "usage: sesbox forward", "e.g. sesbox forward "}},
 		{[]string{"export"}, []string{"export: give exactly one of --mbox FILE or --maildir DIR", "e.g. sesbox export "}},
+		// cobra's own commands: they printed help and exited 0.
+		{[]string{"help", "bogus"}, []string{`no help topic "bogus"`, "commands: account, audit", "usage: sesbox help"}},
+		{[]string{"help", "audit", "verfy"}, []string{`no help topic "audit verfy"`, "did you mean verify?"}},
+		{[]string{"help", "ls", "extra"}, []string{`no help topic "ls extra"`}},
+		{[]string{"help", "--bogus"}, []string{"unknown flag: --bogus", "usage: sesbox help"}},
+		{[]string{"completion", "foo"}, []string{`unknown command "foo" for "sesbox completion"`, "bash, fish, powershell, zsh", "usage: sesbox completion"}},
+		{[]string{"completion", "bash", "extra"}, []string{`completion bash takes no arguments, got "extra"`, "usage: sesbox completion bash"}},
+		{[]string{"completion", "zsh", "--bogus"}, []string{"unknown flag: --bogus", "usage: sesbox completion zsh"}},
 	} {
 		out, errOut, code := sesbox(t, tc.args...)
 		if code != 1 || out != "" {
@@ -116,9 +124,21 @@ func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
 			}
 		}
 	}
-	// A group alone still prints its help, and exits 0.
-	if out, _, code := sesbox(t, "audit"); code != 0 || !strings.Contains(out, "snapshot") {
-		t.Errorf("audit: exit %d, %q", code, out)
+	// A group alone still prints its help, and exits 0; so do help and
+	// completion used rightly.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"audit"}, "snapshot"},
+		{[]string{"help"}, "Available Commands"},
+		{[]string{"help", "audit", "verify"}, "MANIFEST"},
+		{[]string{"completion"}, "bash"},
+		{[]string{"completion", "bash"}, "bash completion"},
+	} {
+		if out, _, code := sesbox(t, tc.args...); code != 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args, code, out)
+		}
 	}
 }
 

@@ -163,7 +163,8 @@ func Build(m Message, opts BuildOptions) (Built, error) {
 	}
 	out := Built{Raw: buf.Bytes(), MessageID: id}
 	for _, a := range append(append([]mail.Address{}, to...), cc...) {
-		out.Destinations = append(out.Destinations, a.Address)
+		// As written in the header: a quoted local part keeps its quotes.
+		out.Destinations = append(out.Destinations, AddrSpec(a.Address))
 	}
 	return out, nil
 }
@@ -179,7 +180,7 @@ func respell(h textproto.MIMEHeader, name string) {
 // reclean runs an address through CleanAddress again: a Message may come
 // from anywhere (a draft file the user edited, a test).
 func reclean(a mail.Address) (mail.Address, error) {
-	return CleanAddress(mailAddress(a))
+	return cleanDecoded(mailAddress(a))
 }
 
 func recleanAll(list []mail.Address) ([]mail.Address, error) {
@@ -261,7 +262,7 @@ func headerAddress(a mail.Address) string {
 	if s := a.String(); isASCII(a.Name) && !strings.Contains(a.Name, "=?") && headerfold.LongestRun(s) <= maxRun {
 		return s
 	}
-	return headerfold.Words(a.Name, true) + " <" + a.Address + ">"
+	return headerfold.Words(a.Name, true) + " <" + AddrSpec(a.Address) + ">"
 }
 
 // maxRun is the longest run without blanks a value sesbox writes may have:

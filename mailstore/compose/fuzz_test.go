@@ -54,7 +54,9 @@ func FuzzReplyHeaders(f *testing.F) {
 				t.Fatalf("%s does not parse: %v\n%s", field, err, b.Raw)
 			}
 			for _, a := range list {
-				got = append(got, a.Address)
+				// SES is given the address as written: quoted local
+				// parts keep their quotes.
+				got = append(got, AddrSpec(a.Address))
 			}
 		}
 		if !slices.Equal(got, b.Destinations) {

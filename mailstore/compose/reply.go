@@ -54,6 +54,9 @@ func (id Identity) ChooseFrom(override string, s mailstore.Summary) (mail.Addres
 		return a, nil
 	}
 	for _, r := range s.Recipients {
+		// As SES wrote it: a quoted local part keeps its quotes there,
+		// not in s.To (net/mail's decoded form); both are compared
+		// decoded.
 		a, err := CleanAddress(mailstore.Address{Address: r})
 		if err != nil {
 			continue
@@ -62,7 +65,7 @@ func (id Identity) ChooseFrom(override string, s mailstore.Summary) (mail.Addres
 			// The display name comes from the original's To/Cc when it
 			// names this address (e.g. "Acme Support").
 			for _, t := range append(append([]mailstore.Address{}, s.To...), s.Cc...) {
-				if strings.EqualFold(strings.TrimSpace(t.Address), r) {
+				if c, err := cleanDecoded(t); err == nil && addrKey(c.Address) == addrKey(a.Address) {
 					a.Name = sanitize.HeaderValue(t.Name)
 					if strings.EqualFold(a.Name, a.Address) {
 						a.Name = ""
@@ -116,7 +119,8 @@ type Options struct {
 	// From is the chosen sender (see Identity.ChooseFrom).
 	From mail.Address
 	// Own are more of our addresses, left out of a reply-all (the
-	// configured from, the SES envelope recipients).
+	// configured from), decoded as mail.Address holds them; the SES
+	// envelope recipients are added by NewReply.
 	Own []string
 }
 
@@ -142,7 +146,7 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 
 	own := map[string]bool{addrKey(opts.From.Address): true}
 	for _, a := range opts.Own {
-		if c, err := CleanAddress(mailstore.Address{Address: a}); err == nil {
+		if c, err := cleanDecoded(mailstore.Address{Address: a}); err == nil {
 			own[addrKey(c.Address)] = true
 		}
 	}
@@ -155,11 +159,11 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		var out []mail.Address
 		lit := strings.ToLower(literal[strings.ToLower(field)])
 		for _, a := range list {
-			if addr := strings.ToLower(strings.TrimSpace(a.Address)); addr != "" && !strings.Contains(lit, addr) {
+			if addr := strings.TrimSpace(a.Address); addr != "" && !writtenIn(lit, addr) {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("left out %s address %q: it is not written as an address in the original", field, sanitize.Line(a.Address)))
 				continue
 			}
-			c, err := CleanAddress(a)
+			c, err := cleanDecoded(a)
 			if err != nil {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("left out %s address: %v", field, err))
 				continue
@@ -262,4 +266,16 @@ func literalFields(raw []byte) map[string]string {
 		out[name] += " " + encodedWord().ReplaceAllString(value, " ")
 	}
 	return out
+}
+
+// writtenIn reports whether the decoded addr-spec addr is written as an
+// address in lit, a header field's raw value in lower case: as it decodes
+// (a dot-atom), as AddrSpec quotes it, or quoted whole ("john"@x).
+func writtenIn(lit, addr string) bool {
+	addr = strings.ToLower(addr)
+	if strings.Contains(lit, addr) || strings.Contains(lit, AddrSpec(addr)) {
+		return true
+	}
+	at := strings.LastIndexByte(addr, '@')
+	return at > 0 && strings.Contains(lit, `"`+addr[:at]+`"`+addr[at:])
 }

@@ -3,8 +3,11 @@ package drafts
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
@@ -51,7 +54,7 @@ func (o *Outbox) screened(ctx context.Context, p *Prepared) (dests, skipped, war
 	if err != nil {
 		// Not knowing the account is no reason to hold a reply back: SES
 		// applies the suppression list itself.
-		return p.Destinations, nil, []string{"the suppression list was not checked: " + err.Error()}, nil
+		return p.Destinations, nil, []string{"the suppression list was not checked: " + mailstore.Explain(err)}, nil
 	}
 	if verdicts == nil {
 		return p.Destinations, nil, nil, nil
@@ -70,7 +73,22 @@ func (o *Outbox) screened(ctx context.Context, p *Prepared) (dests, skipped, war
 		}
 	}
 	if len(send) == 0 {
-		return nil, skipped, warnings, errors.Join(ErrAllBlocked, errors.New(strings.Join(skipped, "; ")))
+		// One line (errors.Join's newline split it on the status line),
+		// led by what to do about it.
+		err := fmt.Errorf("%w: %s", ErrAllBlocked, strings.Join(skipped, "; "))
+		return nil, skipped, warnings, &mailstore.HintError{Hint: blockedHint(blocked), Err: err}
 	}
 	return send, skipped, warnings, nil
+}
+
+// blockedHint is what the user can do when no recipient is left: each
+// blocked destination's action, once each.
+func blockedHint(blocked []sesaccount.Verdict) string {
+	var actions []string
+	for _, v := range blocked {
+		if a := v.Action(); a != "" && !slices.Contains(actions, a) {
+			actions = append(actions, a)
+		}
+	}
+	return strings.Join(actions, "; ")
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
@@ -96,5 +97,62 @@ func TestReplyAllBlockedInSandbox(t *testing.T) {
 	}
 	if acts := readLog(t, logPath); len(acts) != 0 {
 		t.Errorf("nothing was sent, yet logged: %+v", acts)
+	}
+}
+
+// A reply whose every recipient is suppressed says first what to do
+// (--include-suppressed, or take the address off the list, then send the
+// kept draft), then why, on one line; the reason alone left the user to
+// find the flag in the help.
+func TestReplyAllSuppressedLeadsWithTheAction(t *testing.T) {
+	fs := &fakeSender{}
+	o, _ := outbox(t, fs)
+	o.Account = &acct{}
+	r := reply()
+	r.To, r.Cc = r.Cc, nil // only ben@, who is suppressed
+	d, _ := o.Drafts.NewReply(r, Meta{Key: "inbox/abc"}, "Thanks")
+	p, _ := o.Prepare(d)
+	_, err := o.Send(context.Background(), d, p)
+	if !errors.Is(err, ErrAllBlocked) || fs.dests != nil {
+		t.Fatalf("err %v, sent to %v", err, fs.dests)
+	}
+	got := mailstore.Explain(err)
+	for _, want := range []string{
+		"--include-suppressed sends to ben@student.example.edu anyway, or take it off the account's list: aws sesv2 delete-suppressed-destination --email-address ben@student.example.edu; then send the kept draft: sesbox reply --draft " + d.ID + " (",
+		"ben@student.example.edu: suppressed: BOUNCE since 2026-11-02",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q\nlacks %q", got, want)
+		}
+	}
+	if !strings.HasPrefix(got, "--include-suppressed") || strings.Contains(got, "\n") {
+		t.Errorf("does not lead with the action on one line: %q", got)
+	}
+}
+
+// hintAcct fails GetSuppressedDestination with a hint, as a missing
+// permission would.
+type hintAcct struct{ acct }
+
+func (a *hintAcct) Suppressed(context.Context, string) (sesaccount.Suppression, bool, error) {
+	return sesaccount.Suppression{}, false, &mailstore.HintError{Hint: "allow ses:GetSuppressedDestination", Err: errors.New("AccessDenied")}
+}
+
+// A check that failed keeps its error's hint in the warning (Reason used
+// err.Error(), which is a HintError's detail only).
+func TestUncheckedWarningKeepsTheHint(t *testing.T) {
+	fs := &fakeSender{}
+	o, _ := outbox(t, fs)
+	o.Account = &hintAcct{}
+	d, _ := o.Drafts.NewReply(reply(), Meta{Key: "inbox/abc"}, "Thanks")
+	p, _ := o.Prepare(d)
+	res, err := o.Send(context.Background(), d, p)
+	if err != nil || len(res.Warnings) != 2 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	for _, w := range res.Warnings {
+		if !strings.Contains(w, "allow ses:GetSuppressedDestination (AccessDenied)") {
+			t.Errorf("warning %q lost the hint", w)
+		}
 	}
 }

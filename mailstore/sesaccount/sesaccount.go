@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // Account is `sesbox account --json`. The field names are a public
@@ -249,7 +251,24 @@ func (v Verdict) Reason() string {
 	case v.Suppressed != nil:
 		return v.Suppressed.String()
 	case v.Err != nil:
-		return "not checked against the suppression list: " + v.Err.Error()
+		// Explain: the error's own hint (a missing permission) must
+		// survive, as it does wherever an error is shown.
+		return "not checked against the suppression list: " + mailstore.Explain(v.Err)
+	}
+	return ""
+}
+
+// Action says what the user can do about a blocked destination, in the
+// words of the CLI; "" when it is not blocked by the suppression list or
+// the sandbox. It is said before the Reason (hint first, as every error
+// through mailstore.Explain): a reason alone ("suppressed: BOUNCE since
+// ...") left the user to find --include-suppressed in the help.
+func (v Verdict) Action() string {
+	switch {
+	case v.Unverified:
+		return "verify " + v.Address + " or its domain as an SES identity, or ask AWS to move the account out of the sandbox"
+	case v.Suppressed != nil:
+		return "--include-suppressed sends to " + v.Address + " anyway, or take it off the account's list: aws sesv2 delete-suppressed-destination --email-address " + v.Address
 	}
 	return ""
 }
