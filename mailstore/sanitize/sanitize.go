@@ -38,9 +38,9 @@ const (
 // turns CRLF (and U+2028, U+2029) into LF, and removes every other C0 and C1
 // control, DEL and whole
 // escape sequences (CSI, OSC, DCS, SOS, PM, APC, two-byte ESC x, a lone ESC).
-// Invalid UTF-8 becomes U+FFFD. Bidirectional controls (overrides,
-// isolates and the marks LRM, RLM, ALM) are shown, not applied: each
-// becomes a visible marker (see BidiMarker).
+// Invalid UTF-8 becomes U+FFFD. Bidirectional embeddings, overrides and
+// isolates are shown, not applied: each becomes a visible marker (see
+// BidiMarker). The marks LRM, RLM and ALM are removed (see isBidiMark).
 func Text(s string) string {
 	if isPlain(s) {
 		// The common case: nothing to remove, no allocation.
@@ -79,7 +79,7 @@ func Text(s string) string {
 			// its own way.
 			b.WriteByte('\n')
 			i += size
-		case isControl(r):
+		case isControl(r), isBidiMark(r):
 			i += size
 		case isBidiControl(r):
 			b.WriteString(BidiMarker(r))
@@ -92,19 +92,14 @@ func Text(s string) string {
 	return b.String()
 }
 
-// BidiMarker is what Text shows in place of a bidirectional control
-// (Unicode's Bidi_Control: the embeddings and overrides U+202A..U+202E, the
-// isolates U+2066..U+2069 and the marks U+200E LRM, U+200F RLM, U+061C
-// ALM): its code point spelled out in ASCII, "<U+202E>". Applied, these
+// BidiMarker is what Text shows in place of an explicit bidirectional
+// control (the embeddings and overrides U+202A..U+202E, the isolates
+// U+2066..U+2069): its code point spelled out in ASCII, "<U+202E>". Applied, these
 // reorder what follows them, so that "invoice\u202Egpj.exe" reads
 // "invoiceexe.jpg" and a quoted line can say something else than its
 // bytes; removed, they would leave no trace of the trick. Spelled out, the
 // reader sees both the text in its real order and that someone tried.
-// ASCII, so every terminal and font shows it. The marks are weaker (they
-// cannot move a letter) but on a terminal that applies bidi they still
-// move digits and punctuation: "12\u200F 34" shows as "1234 ", so an
-// amount or a date can be made to read otherwise. They get the same
-// marker, as sanitize.JSON escapes every one of the twelve.
+// ASCII, so every terminal and font shows it.
 func BidiMarker(r rune) string {
 	return fmt.Sprintf("<U+%04X>", r)
 }
@@ -203,8 +198,8 @@ func skipString(s string, i int) int {
 
 // Line makes a one-line field (subject, display name, file name in a list)
 // safe: Text (so bidirectional overrides and isolates, which can make
-// "exe.pdf" look like "fdp.exe", show as markers, as do the marks LRM,
-// RLM and ALM), then newlines and tabs fold into one space, and
+// "exe.pdf" look like "fdp.exe", show as markers, and the marks LRM, RLM
+// and ALM are removed), then newlines and tabs fold into one space, and
 // surrounding space is trimmed.
 func Line(s string) string {
 	s = Text(s)
@@ -240,6 +235,17 @@ func flushBlanks(b *strings.Builder, folding bool, spaces int) {
 	for range spaces {
 		b.WriteByte(' ')
 	}
+}
+
+// isBidiMark reports the bidi marks LRM, RLM and ALM, which Text removes
+// rather than marks. They are invisible and cannot move a letter, but on a
+// terminal that applies bidi they still move digits and punctuation
+// ("12\u200F 34" shows as "1234 "), so they are never passed through.
+// Hebrew and Arabic mail holds them by the hundred (Outlook's &rlm;), where
+// markers would bury the text, and without bidi on the screen they have
+// nothing left to do. sanitize.JSON still escapes them, so data keeps them.
+func isBidiMark(r rune) bool {
+	return r == '\u200e' || r == '\u200f' || r == '\u061c'
 }
 
 // isBidiControl reports Unicode's Bidi_Control characters: the explicit

@@ -49,8 +49,9 @@ func TestText(t *testing.T) {
 		{"invalid utf8", "a\xffb\xc3", "a\ufffdb\ufffd"},
 		{"rlo shown as a marker", "a\u202eb", "a<U+202E>b"},
 		{"every override and isolate shown", "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069", "<U+202A><U+202B><U+202C><U+202D><U+202E><U+2066><U+2067><U+2068><U+2069>"},
-		{"lrm rlm alm shown as markers", "a\u200eb\u200fc\u061cd", "a<U+200E>b<U+200F>c<U+061C>d"},
-		{"rlm cannot move digits", "12\u200f 34", "12<U+200F> 34"},
+		{"lrm rlm alm removed", "a\u200eb\u200fc\u061cd", "abcd"},
+		{"rlm cannot move digits", "12\u200f 34", "12 34"},
+		{"hebrew with marks reads plainly", "\u200fשלום\u200f, 100\u200e ₪", "שלום, 100 ₪"},
 		{"marker survives a line break", "x\u2067\r\ny", "x<U+2067>\ny"},
 	}
 	for _, tt := range tests {
@@ -76,7 +77,7 @@ func TestLine(t *testing.T) {
 		{"double space kept", "a  b", "a  b"},
 		{"rlo override shown", "invoice\u202egpj.exe", "invoice<U+202E>gpj.exe"},
 		{"all overrides and isolates shown", "\u202a\u202b\u202c\u202d\u202ex\u2066\u2067\u2068\u2069", "<U+202A><U+202B><U+202C><U+202D><U+202E>x<U+2066><U+2067><U+2068><U+2069>"},
-		{"lrm rlm alm shown", "a\u200eb\u200fc\u061cd", "a<U+200E>b<U+200F>c<U+061C>d"},
+		{"lrm rlm alm removed", "a\u200eb\u200fc\u061cd", "abcd"},
 		{"escape removed", "\x1b[2J\x1b[HSubject", "Subject"},
 		{"title set removed", "hi\x1b]0;evil\x07", "hi"},
 		{"line separator folds", "a\u2028b", "a b"},
@@ -238,14 +239,16 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("Text is not idempotent: %q -> %q -> %q", s, got, again)
 		}
 		// Text without controls changes only by its bidi controls (every
-		// one of Unicode's Bidi_Control, the marks included), each shown
-		// as its marker, in place.
+		// one of Unicode's Bidi_Control): the marks removed, the others
+		// shown as their marker, in place.
 		if utf8.ValidString(s) && !strings.ContainsFunc(s, isControl) && !strings.ContainsAny(s, "\u2028\u2029") {
 			var want strings.Builder
 			for _, r := range s {
-				if unicode.Is(unicode.Bidi_Control, r) {
+				switch {
+				case isBidiMark(r): // removed
+				case unicode.Is(unicode.Bidi_Control, r):
 					want.WriteString(BidiMarker(r))
-				} else {
+				default:
 					want.WriteRune(r)
 				}
 			}
