@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cention-sany/utf7"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
@@ -37,6 +38,13 @@ var extraCharsets = map[string]encoding.Encoding{
 	"sjis":      japanese.ShiftJIS,
 	"gb_2312":   simplifiedchinese.GBK,
 	"x-euc-kr":  korean.EUCKR,
+	// UTF-7 (RFC 2152), still written by old Outlook and some webmail in
+	// headers; the decoder is the one enmime reads bodies with.
+	"utf-7":               utf7.UTF7,
+	"utf7":                utf7.UTF7,
+	"unicode-1-1-utf-7":   utf7.UTF7,
+	"csunicode11utf7":     utf7.UTF7,
+	"x-unicode-2-0-utf-7": utf7.UTF7,
 }
 
 // lookupCharset finds a decoder for a charset label, or nil when no known

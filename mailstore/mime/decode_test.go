@@ -129,7 +129,7 @@ func TestRaw8bitHeader(t *testing.T) {
 }
 
 func TestLookupCharset(t *testing.T) {
-	for _, label := range []string{"ks_c_5601-1987", "X-GBK", "gb2312", "cp1251", "CP936", "koi8-u", "Windows-31J", `"utf-8"`, "iso-2022-jp", "big5-hkscs"} {
+	for _, label := range []string{"ks_c_5601-1987", "X-GBK", "gb2312", "cp1251", "CP936", "koi8-u", "Windows-31J", `"utf-8"`, "iso-2022-jp", "big5-hkscs", "UTF-7", "unicode-1-1-utf-7"} {
 		if lookupCharset(label) == nil {
 			t.Errorf("lookupCharset(%q) = nil, want an encoding", label)
 		}
@@ -190,5 +190,19 @@ func TestRaw8bitEnvelopeIsNotGuessed(t *testing.T) {
 		if s := Summarize([]byte(raw)); len(s.Recipients) != 0 {
 			t.Errorf("%s: Recipients = %q, want none", ctype, s.Recipients)
 		}
+	}
+}
+
+// TestUTF7Words: UTF-7 encoded-words (old Outlook, some webmail) decode as
+// the body in that charset already did, in names and subjects.
+func TestUTF7Words(t *testing.T) {
+	raw := "From: =?utf-7?Q?J+APw-rgen?= <j@example.com>\r\nSubject: =?UTF-7?B?R3IrQVB3QTN3LWUgYXVzIEsrQVBZLWxu?=\r\n" +
+		"Content-Type: text/plain; charset=utf-7\r\n\r\nK+APY-ln\r\n"
+	s := Summarize([]byte(raw))
+	if s.From.Name != "Jürgen" || s.Subject != "Grüße aus Köln" {
+		t.Errorf("From %q Subject %q, want Jürgen, Grüße aus Köln", s.From.Name, s.Subject)
+	}
+	if w := strings.Join(s.Warnings, "; "); strings.Contains(w, "charset") {
+		t.Errorf("warnings %q name the charset as unknown", w)
 	}
 }
