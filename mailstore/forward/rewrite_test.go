@@ -106,6 +106,8 @@ func TestRewriteFrom(t *testing.T) {
 		{"X7 two mailboxes", "A <a@x.com>, B <b@x.com>", "", false, "A at a@x.com <info@example.com>"},
 		{"X7 two mailboxes fromEmail", "A <a@x.com>, B <b@x.com>", noreply, false, "A <noreply@example.com>"},
 		{"X7 bare list", "a@x.com, b@x.com", noreply, false, "a at x.com <noreply@example.com>"},
+		{"X7 list without its comma", "Bob <bob@x.com> Bobby <bobby@x.com>", "", false, "Bob at bob@x.com <info@example.com>"},
+		{"X7 list without its comma fromEmail", "Bob <bob@x.com> Bobby <bobby@x.com>", noreply, false, "Bob <noreply@example.com>"},
 		{"name is the address", "a@x.com <a@x.com>", noreply, false, "a at x.com <noreply@example.com>"},
 		{"quoted name is an address", `"boss@bank.com" <a@x.com>`, "", false, "a at x.com <info@example.com>"},
 		{"comma and angle in quotes", `"Doe, <J>" <j@x.com>`, noreply, false, `"Doe, <J>" <noreply@example.com>`},
