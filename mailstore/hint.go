@@ -1,6 +1,11 @@
 package mailstore
 
-import "errors"
+import (
+	"errors"
+	"net"
+	"net/url"
+	"syscall"
+)
 
 // HintError is a failure with what the user can do about it: Hint is said
 // first ("no such bucket "x" in eu-west-1 — check --bucket and --region"),
@@ -36,4 +41,27 @@ func Explain(err error) string {
 		return h + " (" + err.Error() + ")"
 	}
 	return err.Error()
+}
+
+// ReachHint says what to check when err is a failure to reach an
+// endpoint (refused, no such host, reset, unreachable), naming the
+// endpoint the request went to (else where) and the flag that sets it;
+// "" for any other error.
+func ReachHint(err error, where, flag string) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			where = u.Scheme + "://" + u.Host
+		}
+	}
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: " + where + " — check " + flag
+	case errors.As(err, &dnsErr):
+		return "no such host: " + where + " — check " + flag + " and --region"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "cannot reach " + where + " — check " + flag + " and the network"
+	}
+	return ""
 }

@@ -117,6 +117,41 @@ func TestBulkAgainstSESLocal(t *testing.T) {
 	}
 }
 
+// TestRejectedSendSaysWhatToDo: a message SES rejects (an unverified
+// From) is failed with SES's hint first, and the next message is sent.
+func TestRejectedSendSaysWhatToDo(t *testing.T) {
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n == 1 {
+			return sesfault.Reject
+		}
+		return sesfault.Pass
+	})
+	e := newEnv(t)
+	keys := []string{
+		e.src.put("rejected-1", message("rejected", "info@acme.example", "PASS")),
+		e.src.put("accepted-2", message("accepted", "info@acme.example", "PASS")),
+	}
+	r := e.runner()
+	r.Sender = sesSender(proxy.URL)
+	p, err := r.Plan(context.Background(), keys, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Result
+	tot, err := r.Run(context.Background(), p, func(x Result) { out = append(out, x) }, nil)
+	if err != nil || tot != (Totals{Sent: 1, Failed: 1}) {
+		t.Fatalf("run: %v %+v", err, tot)
+	}
+	const hint = "SES rejected the message — verify the From identity"
+	if out[0].Status != StatusFailed || !strings.HasPrefix(out[0].Reason, hint) || !strings.Contains(out[0].Reason, "Email address is not verified") {
+		t.Errorf("rejected: %+v, want failed, the reason starting %q and keeping SES's message", out[0], hint)
+	}
+	if len(proxy.Emails()) != 1 || subjectOf(proxy.Emails()[0].Raw) != "accepted" {
+		t.Errorf("SES received %d messages, want the accepted one", len(proxy.Emails()))
+	}
+}
+
 // TestQuotaRefusedAgainstSESLocal reads a small quota from GetAccount and
 // refuses the run before any SendEmail.
 func TestQuotaRefusedAgainstSESLocal(t *testing.T) {

@@ -497,9 +497,9 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			}
 
 		case answered(err) || notSent(err):
-			reason := err.Error()
+			reason := mailstore.Explain(err) // SES's hint first
 			if IsThrottle(err) {
-				reason = fmt.Sprintf("still throttled after %d attempts: %v", attempt, err)
+				reason = fmt.Sprintf("still throttled after %d attempts: %s", attempt, reason)
 			}
 			ru.unknown = 0
 			p := part{status: StatusFailed, reason: reason}

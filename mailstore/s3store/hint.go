@@ -4,9 +4,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -56,24 +53,11 @@ func hintFor(err error, bucket, region, endpoint string) string {
 			return fmt.Sprintf("bucket %q is in another region — check --region", bucket)
 		}
 	}
-	where := endpoint
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
-			where = u.Scheme + "://" + u.Host
-		}
+	if endpoint == "" {
+		endpoint = "the S3 endpoint"
 	}
-	if where == "" {
-		where = "the S3 endpoint"
-	}
-	var dnsErr *net.DNSError
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused: " + where + " — check --endpoint"
-	case errors.As(err, &dnsErr):
-		return "no such host: " + where + " — check --endpoint and --region"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return "cannot reach " + where + " — check --endpoint and the network"
+	if h := mailstore.ReachHint(err, endpoint, "--endpoint"); h != "" {
+		return h
 	}
 	return ""
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-	"github.com/aws/smithy-go"
+	"github.com/sesbox/sesbox/mailstore"
 
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
@@ -99,11 +99,10 @@ func (r *AccountReader) Suppressed(ctx context.Context, address string) (sesacco
 	return s, true, nil
 }
 
-// explainRead names the permission an access-denied read needs.
+// explainRead is Explain for a read that needs permission.
 func explainRead(err error, permission string) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) && ae.ErrorCode() == "AccessDeniedException" {
-		return fmt.Errorf("%w (access denied: the credentials need %s)", err, permission)
+	if h := hintFor(err, permission); h != "" {
+		return &mailstore.HintError{Hint: h, Err: err}
 	}
 	return err
 }

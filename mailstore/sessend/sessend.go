@@ -103,26 +103,44 @@ func IsThrottle(err error) bool {
 	return false
 }
 
-// Explain adds what the user can do to the SES errors people meet,
+// Explain puts what the user can do in front of the SES errors people
+// meet (a mailstore.HintError, shown hint first by the CLI and the TUI),
 // keeping the original in the chain.
 func Explain(err error) error {
+	if h := hintFor(err, "ses:SendRawEmail / ses:SendEmail and ses:GetAccount"); h != "" {
+		return &mailstore.HintError{Hint: h, Err: err}
+	}
+	return err
+}
+
+// hintFor classifies an SES error; permission is what an access-denied call
+// needs. "" when there is nothing better to say.
+func hintFor(err error, permission string) string {
+	if err == nil || mailstore.Hint(err) != "" {
+		return ""
+	}
 	var mr *types.MessageRejected
 	var nv *types.MailFromDomainNotVerifiedException
 	var ap *types.AccountSuspendedException
 	var sp *types.SendingPausedException
 	switch {
 	case errors.As(err, &mr):
-		return fmt.Errorf("%w (SES rejected the message: in the SES sandbox every recipient must be a verified identity too, and the From address must be verified)", err)
+		return "SES rejected the message — verify the From identity in this region (sesbox account lists them); in the sandbox every recipient must be verified too"
 	case errors.As(err, &nv):
-		return fmt.Errorf("%w (the MAIL FROM domain is not verified in SES)", err)
+		return "the MAIL FROM domain is not verified in SES — verify it, or unset the identity's custom MAIL FROM"
 	case errors.As(err, &ap), errors.As(err, &sp):
-		return fmt.Errorf("%w (sending is paused or suspended for this account or configuration set)", err)
+		return "sending is paused or suspended for this account or configuration set — see sesbox account"
 	case IsThrottle(err):
-		return fmt.Errorf("%w (throttled: over the account's send rate)", err)
+		return "throttled by SES: over the account's send rate — wait, or send fewer at once (sesbox account shows the rate)"
 	}
 	var ae smithy.APIError
-	if errors.As(err, &ae) && ae.ErrorCode() == "AccessDeniedException" {
-		return fmt.Errorf("%w (access denied: the credentials need ses:SendRawEmail / ses:SendEmail and ses:GetAccount)", err)
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "AccessDeniedException", "AccessDenied":
+			return "access denied by SES — the credentials need " + permission
+		case "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredTokenException", "ExpiredToken":
+			return "credentials rejected by SES — check --profile or the AWS_* environment"
+		}
 	}
-	return err
+	return mailstore.ReachHint(err, "the SES endpoint", "--ses-endpoint")
 }

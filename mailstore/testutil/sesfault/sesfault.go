@@ -38,6 +38,9 @@ const (
 	// Slow waits SlowDelay, then passes: a slow SES, so that concurrent
 	// senders overlap.
 	Slow
+	// Reject answers HTTP 400 MessageRejected, as SES does for an
+	// unverified From, without forwarding: SES never sees the message.
+	Reject
 )
 
 // SlowDelay is how long a Slow request waits before it is forwarded.
@@ -123,11 +126,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault == Slow {
 		time.Sleep(SlowDelay)
 	}
-	if fault == Throttle {
+	switch fault {
+	case Throttle:
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Amzn-ErrorType", "TooManyRequestsException")
 		w.WriteHeader(http.StatusTooManyRequests)
 		io.WriteString(w, `{"__type":"TooManyRequestsException","message":"Maximum sending rate exceeded."}`)
+		return
+	case Reject:
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", "MessageRejected")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"__type":"MessageRejected","message":"Email address is not verified. The following identities failed the check in region US-EAST-1: info@acme.example"}`)
 		return
 	}
 

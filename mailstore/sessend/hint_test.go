@@ -1,0 +1,65 @@
+package sessend
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// TestHintsLeadWithTheAction: the SES errors people meet are shown with
+// what to do first (mailstore.Explain), the SES error kept in the chain.
+func TestHintsLeadWithTheAction(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		hint string
+	}{
+		{"rejected", &types.MessageRejected{Message: aws.String("Email address is not verified.")}, "SES rejected the message — verify the From identity"},
+		{"mail from", &types.MailFromDomainNotVerifiedException{}, "the MAIL FROM domain is not verified"},
+		{"paused", &types.SendingPausedException{}, "sending is paused"},
+		{"throttled", &types.TooManyRequestsException{}, "throttled by SES"},
+		{"denied", &smithy.GenericAPIError{Code: "AccessDeniedException"}, "access denied by SES — the credentials need ses:SendRawEmail"},
+		{"bad key", &smithy.GenericAPIError{Code: "UnrecognizedClientException"}, "credentials rejected by SES — check --profile"},
+	}
+	for _, tt := range tests {
+		err := Explain(tt.err)
+		if got := mailstore.Explain(err); !strings.HasPrefix(got, tt.hint) {
+			t.Errorf("%s: Explain = %q, want it to start %q", tt.name, got, tt.hint)
+		}
+		if !errors.Is(err, tt.err) {
+			t.Errorf("%s: the SES error is not in the chain of %v", tt.name, err)
+		}
+	}
+	if err := errors.New("other"); Explain(err) != err {
+		t.Errorf("an unknown error was wrapped: %v", Explain(err))
+	}
+}
+
+// TestUnreachableSESNamesItsFlag: the real SDK client against a closed
+// port says the endpoint and --ses-endpoint first, for a send and a read.
+func TestUnreachableSESNamesItsFlag(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	l.Close()
+	c := fakeClient(url)
+	ctx := context.Background()
+	_, sendErr := New(c, "").SendRaw(ctx, []string{"a@example.com"}, []byte("Subject: x\r\n\r\nx\r\n"))
+	_, readErr := NewAccountReader(c).Account(ctx)
+	for _, err := range []error{sendErr, readErr} {
+		want := "connection refused: " + url + " — check --ses-endpoint"
+		if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
+			t.Errorf("Explain = %q, want it to start %q", got, want)
+		}
+	}
+}
