@@ -86,10 +86,15 @@ const listSpecials = ",;:<>()"
 // ("a@b.example, evil"@attacker.example), a group or a comment to a person
 // and to the lax parsers that split on commas; no real mailbox needs them.
 // A blank, "@", `"` and `\` are fine: quoted, they are plainly one local
-// part ("john doe"@example.com, "a@b"@example.com).
+// part ("john doe"@example.com, "a@b"@example.com); but not blanks at
+// either end (" john"@example.com), which no reader can see and every
+// trimming one drops, so the decoded address would name another mailbox.
 func checkLocal(local, raw string) error {
 	if !isASCII(local) {
 		return fmt.Errorf("%q has a non-ASCII local part, which SES cannot send to", sanitize.Line(raw))
+	}
+	if strings.Trim(local, " \t") != local {
+		return fmt.Errorf("%q has blanks at the ends of its local part", sanitize.Line(raw))
 	}
 	for i := 0; i < len(local); i++ {
 		if c := local[i]; c < 0x20 || c == 0x7f || strings.IndexByte(listSpecials, c) >= 0 {

@@ -39,7 +39,7 @@ func TestCleanAddressQuotedLocalPart(t *testing.T) {
 		"\"a\r\nBcc: evil@attacker.example\"@example.com", "\"a\tb\"@example.com", `"用户"@example.cn`, `""@example.com`,
 		`"a" (c)@example.com`, `"a"@example.com (c)`, `"a"@example.com, b@example.com`, `Name <"a b"@example.com>`,
 		`"a b"@example.com>`, `"a b"x@example.com`, `"a b@example.com`, `john doe@example.com`, `"a"."b"@example.com`,
-		`g: "a b"@example.com;`,
+		`g: "a b"@example.com;`, `" "@example.com`, `" john"@example.com`, `"john "@example.com`,
 	} {
 		if c, err := CleanAddress(mailstore.Address{Address: in}); err == nil {
 			t.Errorf("CleanAddress(%q) = %q, want refused", in, c.Address)
