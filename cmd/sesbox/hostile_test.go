@@ -148,7 +148,12 @@ func TestHostileMessagesThroughTheCLI(t *testing.T) {
 		t.Helper()
 		start := time.Now()
 		out, errOut, code := sesbox(t, args...)
-		if d := time.Since(start); d > 20*time.Second {
+		// A guard against a message that pins the CPU, not a benchmark:
+		// the slowest command takes about 4 s under -race on a quiet
+		// machine, and helpers saw 21-39 s at a load average of 12-15,
+		// so 20 s flaked. The bounds themselves are held by tests that
+		// count bytes allocated (mime's TestBase64JunkIsBounded, ...).
+		if d := time.Since(start); d > 90*time.Second {
 			t.Errorf("%v took %v", args, d)
 		}
 		for name, s := range map[string]string{"stdout": out, "stderr": errOut} {
