@@ -246,3 +246,15 @@ func TooSmallView(w, h int) string {
 	msg := fmt.Sprintf("too small: %dx%d, needs %dx%d (q quits)", w, h, MinWidth, MinHeight)
 	return Fit(msg, w) + strings.Repeat("\n"+strings.Repeat(" ", w), h-1)
 }
+
+// KeepInView returns the first row to show of a list of n rows, height of
+// them on screen, so that the cursor is seen and the screen stays as full
+// as the list allows; offset is the first row shown before.
+func KeepInView(cursor, offset, height, n int) int {
+	height = max(height, 1)
+	offset = min(offset, cursor)
+	if cursor >= offset+height {
+		offset = cursor - height + 1
+	}
+	return max(min(offset, n-height), 0)
+}

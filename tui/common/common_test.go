@@ -35,3 +35,25 @@ func TestExpandTabs(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestKeepInView: for every list, screen height, cursor and previous
+// offset, the cursor is on screen, and the screen is as full as the list
+// allows; an offset that already showed the cursor on a full screen stays.
+func TestKeepInView(t *testing.T) {
+	for n := 0; n <= 6; n++ {
+		for h := 0; h <= 4; h++ {
+			for cursor := 0; cursor < max(n, 1); cursor++ {
+				for offset := 0; offset <= n; offset++ {
+					got := KeepInView(cursor, offset, h, n)
+					rows := max(h, 1)
+					if got < 0 || (n > 0 && (cursor < got || cursor >= got+rows)) || (n >= rows && got > n-rows) {
+						t.Fatalf("KeepInView(%d, %d, %d, %d) = %d", cursor, offset, h, n, got)
+					}
+					if offset <= cursor && cursor < offset+rows && offset+rows <= n && got != offset {
+						t.Fatalf("KeepInView(%d, %d, %d, %d) = %d, moved a screen that showed the cursor", cursor, offset, h, n, got)
+					}
+				}
+			}
+		}
+	}
+}

@@ -193,12 +193,7 @@ func (p *DraftsPage) rows() int { return max(p.height-3, 1) }
 
 // scroll keeps the cursor in sight.
 func (p *DraftsPage) scroll() {
-	n := p.rows()
-	p.offset = min(p.offset, p.cursor)
-	if p.cursor >= p.offset+n {
-		p.offset = p.cursor - n + 1
-	}
-	p.offset = max(min(p.offset, len(p.list)-n), 0)
+	p.offset = common.KeepInView(p.cursor, p.offset, p.rows(), len(p.list))
 }
 
 // SetSize sets the area the page draws in.

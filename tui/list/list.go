@@ -1064,16 +1064,8 @@ func (m *Model) partial() bool {
 
 // scroll keeps the cursor on screen.
 func (m *Model) scroll() {
-	h := max(1, m.rowsHeight())
 	m.cursor = min(max(m.cursor, 0), max(len(m.rows)-1, 0))
-	if m.cursor < m.offset {
-		m.offset = m.cursor
-	}
-	if m.cursor >= m.offset+h {
-		m.offset = m.cursor - h + 1
-	}
-	m.offset = min(m.offset, max(len(m.rows)-h, 0))
-	m.offset = max(m.offset, 0)
+	m.offset = common.KeepInView(m.cursor, m.offset, m.rowsHeight(), len(m.rows))
 }
 
 // PendingOnScreen returns the keys of the rows on screen whose header

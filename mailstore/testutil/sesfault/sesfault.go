@@ -128,16 +128,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch fault {
 	case Throttle:
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Amzn-ErrorType", "TooManyRequestsException")
-		w.WriteHeader(http.StatusTooManyRequests)
-		io.WriteString(w, `{"__type":"TooManyRequestsException","message":"Maximum sending rate exceeded."}`)
+		answerError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Maximum sending rate exceeded.")
 		return
 	case Reject:
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Amzn-ErrorType", "MessageRejected")
-		w.WriteHeader(http.StatusBadRequest)
-		io.WriteString(w, `{"__type":"MessageRejected","message":"Email address is not verified. The following identities failed the check in region US-EAST-1: info@acme.example"}`)
+		answerError(w, http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: info@acme.example")
 		return
 	}
 
@@ -164,6 +158,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	w.Write(respBody)
+}
+
+// answerError answers as SES v2 answers an error: the status, the error
+// type in X-Amzn-ErrorType and a JSON body.
+func answerError(w http.ResponseWriter, status int, errType, message string) {
+	body, _ := json.Marshal(map[string]string{"__type": errType, "message": message})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", errType)
+	w.WriteHeader(status)
+	w.Write(body)
 }
 
 // cut closes the client's connection without an answer.
