@@ -34,6 +34,12 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, g.Redraw) {
 		return m, tea.ClearScreen
 	}
+	if m.typing != "" && len(m.held) == 0 && key.Matches(msg, g.Back) {
+		// Esc before anything was typed gives up waiting.
+		m.st.Unwant(m.typing)
+		m.typing, m.notice = "", "cancelled"
+		return m, nil
+	}
 	if len(m.held) > 0 || (m.settling() && !m.passesLoading(msg)) {
 		m.held = append(m.held, msg)
 		return m, nil
@@ -148,7 +154,12 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // Pages that ask to confirm (the forward
 // screen's y) are not waited for: as mutt flushes type-ahead before a
 // yes/no question, a y typed before the plan was shown must not send it.
+// A page whose opening reads first for its text editor (Opening.Typing:
+// the reply) is waited for, and its keys go to it or nowhere (ready).
 func (m Model) settling() bool {
+	if m.typing != "" {
+		return true
+	}
 	if m.cmd != nil || m.tooSmall() || m.shown().Capturing() {
 		return false
 	}

@@ -105,6 +105,9 @@ func (m Model) apply(op common.Opening) (tea.Model, tea.Cmd) {
 		return m, m.st.Show(op, m.active, m.c.Width, m.bodyHeight())
 	}
 	m.st.Want(op)
+	if op.Want != "" && op.Typing {
+		m.typing = op.Kind
+	}
 	if op.Notice != "" {
 		m.notice = op.Notice
 	}
@@ -117,5 +120,14 @@ func (m Model) ready(msg common.OpeningReadyMsg) (tea.Model, tea.Cmd) {
 	if !m.st.Ready(msg) {
 		return m, nil
 	}
-	return m.apply(msg.Open(m.targetOf(nil, "")))
+	op := msg.Open(m.targetOf(nil, ""))
+	if msg.Kind == m.typing && msg.Want != "" {
+		// The keys held for the page go to it (release), or nowhere:
+		// typed as text, they are not commands for the list.
+		m.typing = ""
+		if op.Page == nil {
+			m.held = nil
+		}
+	}
+	return m.apply(op)
 }

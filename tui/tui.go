@@ -48,6 +48,7 @@ type Model struct {
 	st     stack.Stack    // the pages over the list
 	cmd    *cmdline.Model // the `:` line while it is open
 	held   []tea.KeyMsg   // keys typed while a result was on its way (see settling)
+	typing common.Kind    // the page keys are held for while it reads (Opening.Typing)
 
 	errs    textpage.History
 	showErr bool   // the last error is on the status line until a key

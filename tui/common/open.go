@@ -50,7 +50,10 @@ func (t Target) Keys() []string {
 // its Init), or a Notice or Err for the status line, or a Cmd that reads
 // first and answers with OpeningReadyMsg. Want names the message that
 // answer is for: the root drops the answer when another was asked for
-// since, or a page of Kind opened meanwhile.
+// since, or a page of Kind opened meanwhile. Typing says that keys typed
+// while it reads are for the page's text editor (r, then the reply's
+// first words at once): the root holds them for the page, and drops them
+// when no page opens.
 type Opening struct {
 	Kind   Kind
 	Page   Page
@@ -58,6 +61,7 @@ type Opening struct {
 	Notice string
 	Err    error
 	Want   string
+	Typing bool
 }
 
 // OpeningReadyMsg is sent when what an opener had to read first is there:

@@ -79,6 +79,10 @@ type Model struct {
 	// resumed is set for a kept draft (:drafts): discarding on quit then
 	// drops only the changes, never the draft the user chose to keep.
 	resumed bool
+	// typed are the keys typed while the draft was being written (r, then
+	// the first words at once): the built-in editor gets them when it
+	// opens (see edit).
+	typed []tea.KeyMsg
 
 	ta    textarea.Model
 	input textinput.Model
@@ -161,11 +165,13 @@ func (m Model) DraftID() string {
 }
 
 // Capturing reports whether the composer wants every key (the built-in
-// editor or a prompt): the root then passes keys on without acting on its
-// own global ones.
+// editor or a prompt, or the draft being written, whose keys are for the
+// editor): the root then passes keys on without acting on its own global
+// ones (a ":" or "?" typed into the reply opened the command line or the
+// help).
 func (m Model) Capturing() bool {
 	switch m.state {
-	case stateTextarea, stateAttach, stateConfirmDiscard, stateConfirmQuit, stateQuitting:
+	case stateStarting, stateTextarea, stateAttach, stateConfirmDiscard, stateConfirmQuit, stateQuitting:
 		return true
 	}
 	return false
@@ -186,6 +192,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if msg.Err != nil {
 			m.err = fmt.Errorf("write the draft: %w", msg.Err)
 			m.state = stateReview
+			m.typed = nil
 			return m, nil
 		}
 		m.draft = msg.Draft
@@ -278,9 +285,15 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	return m, nil
 }
 
-// edit hands the draft to the external editor, or opens the built-in one.
+// edit hands the draft to the external editor, or opens the built-in one
+// and types into it the keys typed while the draft was being written. An
+// external editor reads the terminal itself; the keys read before it had
+// it are dropped, as mutt flushes type-ahead. Nothing typed early reaches
+// the review screen, where s sends.
 func (m Model) edit() (Model, tea.Cmd) {
 	m.err, m.notice = nil, ""
+	typed := m.typed
+	m.typed = nil
 	if m.env.Editor != "" {
 		m.state = stateEditor
 		return m, editCmd(m.env.Editor, m.draft.ID, m.draft.Path())
@@ -301,7 +314,13 @@ func (m Model) edit() (Model, tea.Cmd) {
 		m.ta.CursorDown()
 	}
 	m.ta.CursorStart()
-	return m, m.ta.Focus()
+	cmds := []tea.Cmd{m.ta.Focus()}
+	for _, k := range typed {
+		var cmd tea.Cmd
+		m, cmd = m.updateKey(k)
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(cmds...)
 }
 
 // headOf is the header block of a draft's text, up to the blank line.
@@ -313,6 +332,9 @@ func headOf(text string) string {
 func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	k := m.keys
 	switch m.state {
+	case stateStarting:
+		m.typed = append(m.typed, msg)
+		return m, nil
 	case stateTextarea:
 		if key.Matches(msg, k.Done) {
 			m.ta.Blur()

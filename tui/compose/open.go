@@ -27,7 +27,7 @@ func Open(c common.Common, env *Env, why error, t common.Target) common.Opening 
 	if t.Shown != nil {
 		return opened(c, e, t.Shown, all)
 	}
-	return common.Opening{Kind: Kind, Want: t.Key, Notice: "reading the message to reply to…",
+	return common.Opening{Kind: Kind, Want: t.Key, Typing: true, Notice: "reading the message to reply to…",
 		Cmd: loadOriginalCmd(c, e, t.Mailbox, t.Key, all)}
 }
 

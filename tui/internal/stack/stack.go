@@ -175,6 +175,9 @@ func (s *Stack) Want(op common.Opening) {
 	}
 }
 
+// Unwant forgets the page of kind k asked for: its answer is dropped.
+func (s *Stack) Unwant(k common.Kind) { delete(s.want, k) }
+
 // Ready reports whether the page msg says is ready still is the one asked
 // for (no other was asked for since, none is open).
 func (s *Stack) Ready(msg common.OpeningReadyMsg) bool {
