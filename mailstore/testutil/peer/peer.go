@@ -34,6 +34,7 @@ const (
 type S3 struct {
 	URL  string
 	Root string // posix backend: every directory is a bucket
+	PID  int    // the server process, whose CPU the bench reports
 }
 
 // Client returns a path-style SDK client for the server.
@@ -59,8 +60,8 @@ func StartS3(t testing.TB, versioned bool) *S3 {
 		args = append(args, "--versioning-dir", t.TempDir())
 	}
 	args = append(args, root)
-	start(t, bin, args, nil, port)
-	return &S3{URL: "http://127.0.0.1:" + port, Root: root}
+	pid := start(t, bin, args, nil, port)
+	return &S3{URL: "http://127.0.0.1:" + port, Root: root, PID: pid}
 }
 
 // CreateBuckets creates each named bucket on the server and returns a
@@ -192,8 +193,9 @@ func freePort(t testing.TB) string {
 	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }
 
-// start runs the program and waits until its port accepts connections.
-func start(t testing.TB, bin string, args, env []string, port string) {
+// start runs the program, waits until its port accepts connections and
+// returns its process id.
+func start(t testing.TB, bin string, args, env []string, port string) (pid int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -227,7 +229,7 @@ func start(t testing.TB, bin string, args, env []string, port string) {
 		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			return
+			return cmd.Process.Pid
 		}
 		select {
 		case <-logDone:
@@ -236,4 +238,5 @@ func start(t testing.TB, bin string, args, env []string, port string) {
 		}
 	}
 	t.Fatalf("%s did not listen on %s within 30s", filepath.Base(bin), port)
+	return 0
 }
