@@ -84,6 +84,10 @@ connection) leaves the manifest without its trailer; --resume continues it after
 its last complete line.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				// MarkFlagRequired is satisfied by --out ''.
+				return usagef(cmd, "audit snapshot: --out needs a file name")
+			}
 			ctx := cmd.Context()
 			st, region, endpoint, err := a.auditStore(ctx)
 			if err != nil {

@@ -331,3 +331,32 @@ func TestExportCLI(t *testing.T) {
 	}
 	assertOnlyReads(t, rec)
 }
+
+// TestAuditSnapshotOutRefused: an empty --out says what is missing, and a
+// symlink at --out is refused, with --force and --resume too.
+func TestAuditSnapshotOutRefused(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	_, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", "")...)
+	if code == 0 || !strings.Contains(errOut, "--out needs a file name") {
+		t.Errorf("--out '': exit %d %s", code, errOut)
+	}
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target")
+	if err := os.WriteFile(target, []byte("keep\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "snap.jsonl")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range [][]string{nil, {"--force"}, {"--resume"}} {
+		_, errOut, code := sesbox(t, append(append(flags, "audit", "snapshot", "--out", link), extra...)...)
+		if code == 0 || !strings.Contains(errOut, "symbolic link") {
+			t.Errorf("--out a symlink %v: exit %d %s", extra, code, errOut)
+		}
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep\n" {
+		t.Errorf("written through the symlink: %q", b)
+	}
+}

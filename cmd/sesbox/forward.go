@@ -69,7 +69,9 @@ refused. Throttling is retried; other failures are reported and the run goes
 on. The stored objects are only read, never written.
 
 Sending asks for confirmation on a terminal and refuses without one, unless
---yes is given. --dry-run DIR sends nothing and writes DIR/<SES id>.eml.
+--yes is given. --dry-run DIR sends nothing and writes DIR/<SES id>.eml
+(DIR/<SES id>-<8 hex of the key's SHA-256>.eml for a key whose name another
+key already has).
 
 Output: one JSON line per message on stdout with key, recipients (the
 destinations), status (sent, dry-run, skipped, failed, uncertain),

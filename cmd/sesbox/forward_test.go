@@ -401,3 +401,39 @@ func TestForwardConfirmPrompt(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardDryRunCollidingNames: two keys with the same SES id (one in
+// a sub-folder) each get their own dry-run file; neither is reported
+// failed, so the exit status is 0.
+func TestForwardDryRunCollidingNames(t *testing.T) {
+	dir := isolate(t)
+	flags, _, msgs, srv := auditBucket(t)
+	cfgPath, _ := writeForwardConfig(t, dir)
+	key := demo.Prefix + "mia6ed18scmegblb58ddgd2hjqfhjqavs9m92esh"
+	twin := demo.Prefix + "sub/mia6ed18scmegblb58ddgd2hjqfhjqavs9m92esh"
+	srv.Put(t, "mail", twin, msgs[key])
+	keysFile := filepath.Join(dir, "keys.txt")
+	if err := os.WriteFile(keysFile, []byte(key+"\n"+twin+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	stdout, stderr, code := sesbox(t, append(flags, "forward", "--forward-config", cfgPath, "--dry-run", out, "--keys-from", keysFile)...)
+	rows := forwardRows(t, stdout)
+	if code != 0 || len(rows) != 2 {
+		t.Fatalf("exit %d, %d rows\n%s\n%s", code, len(rows), stdout, stderr)
+	}
+	files := map[string]bool{}
+	for _, r := range rows {
+		f, _ := r["file"].(string)
+		if r["status"] != "dry-run" || f == "" || files[f] {
+			t.Errorf("%v", r)
+		}
+		files[f] = true
+		if _, err := os.Stat(f); err != nil {
+			t.Error(err)
+		}
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 2 {
+		t.Errorf("%d files in %s", len(ents), out)
+	}
+}

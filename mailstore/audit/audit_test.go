@@ -491,3 +491,61 @@ func TestExportMaildirRoundTrip(t *testing.T) {
 		t.Errorf("second maildir export: %v", err)
 	}
 }
+
+// TestSnapshotRefusesSymlinkAndDirectory: a manifest path that is a
+// symlink (to a regular file, or to nothing yet) or a directory is
+// refused, with --force and --resume too, and nothing is written through
+// the link.
+func TestSnapshotRefusesSymlinkAndDirectory(t *testing.T) {
+	st, _, _, _ := bucket(t)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target")
+	const keep = "not a manifest, keep me\n"
+	if err := os.WriteFile(target, []byte(keep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	toFile := filepath.Join(dir, "to-file.jsonl")
+	dangling := filepath.Join(dir, "dangling.jsonl")
+	if err := os.Symlink(target, toFile); err != nil {
+		t.Fatal("symlink:", err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	// A complete manifest behind the link: --resume would otherwise read
+	// it and refuse for another reason.
+	partial, _ := snapshot(t, st, audit.SnapshotOptions{})
+	toManifest := filepath.Join(dir, "to-manifest.jsonl")
+	if err := os.Symlink(partial, toManifest); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(partial)
+	sub := filepath.Join(dir, "a-directory")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{toFile, dangling, toManifest, sub} {
+		for _, opt := range []audit.SnapshotOptions{{}, {Force: true}, {Resume: true}} {
+			_, err := audit.WriteSnapshot(context.Background(), st, path, opt)
+			want := "is not a regular file"
+			if path != sub {
+				want = "symbolic link"
+			}
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("snapshot to %s (force %v, resume %v): %v, want an error saying %q", filepath.Base(path), opt.Force, opt.Resume, err, want)
+			}
+		}
+	}
+	if b, _ := os.ReadFile(target); string(b) != keep {
+		t.Errorf("the symlink's target was written (%d bytes)", len(b))
+	}
+	if after, _ := os.ReadFile(partial); !bytes.Equal(after, before) {
+		t.Error("the manifest behind a symlink was changed")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "nowhere")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a dangling symlink's target was created: %v", err)
+	}
+	if ents, _ := os.ReadDir(sub); len(ents) != 0 {
+		t.Errorf("files written in the directory: %v", ents)
+	}
+}

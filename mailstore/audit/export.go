@@ -105,7 +105,9 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 // ExportMaildir writes each chosen message, byte for byte, as a file under
 // dir/new (Maildir: written in dir/tmp, then renamed), named
 // <arrival unix time>.<SES message id>.sesbox, with a manifest beside dir.
-// An existing file of the same name is never replaced: the export fails.
+// Keys that would share a name get their own (see mailstore.FileNames):
+// the manifest's "file" says which is which. An existing file of the same
+// name is never replaced: the export fails.
 func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions) (Trailer, error) {
 	manifest := cmp.Or(opt.Manifest, ManifestPath(dir))
 	if _, err := os.Stat(manifest); err == nil && !opt.Force {
@@ -116,8 +118,9 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 			return Trailer{}, fmt.Errorf("export: %w", err)
 		}
 	}
+	var names mailstore.FileNames
 	t, err := export(ctx, b, "maildir", manifest, opt, func(e *Entry, obj mailstore.Object, raw []byte) error {
-		name := maildirName(obj)
+		name := names.Name(obj.Key, maildirStem(obj), ".sesbox")
 		e.File = "new/" + name
 		tmp := filepath.Join(dir, "tmp", name)
 		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -275,13 +278,13 @@ func createTemp(target string) (*os.File, error) {
 	return os.CreateTemp(dir, "."+filepath.Base(target)+".*.partial")
 }
 
-// maildirName is <arrival unix time>.<SES message id>.sesbox: unique per
-// key, and made safe as a file name (no "/", no ":", which Maildir uses
-// for flags).
-func maildirName(obj mailstore.Object) string {
+// maildirStem is <arrival unix time>.<SES message id>, made safe as a file
+// name (no "/", no ":", which Maildir uses for flags). Two keys can share
+// it; mailstore.FileNames tells them apart.
+func maildirStem(obj mailstore.Object) string {
 	id := sanitize.Filename(mailstore.SESMessageID(obj.Key))
 	id = strings.NewReplacer(":", "_", "/", "_", ".", "_").Replace(id)
-	return fmt.Sprintf("%d.%s.sesbox", obj.LastModified.Unix(), id)
+	return fmt.Sprintf("%d.%s", obj.LastModified.Unix(), id)
 }
 
 // writeMboxMessage writes one mboxrd message: the From_ line, the stored

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // ManifestFormat names the manifest layout in its header line.
@@ -150,6 +151,12 @@ func newManifestWriter(w io.Writer) *manifestWriter {
 	return &manifestWriter{w: bufio.NewWriterSize(w, 64<<10), h: sha256.New()}
 }
 
+// marshalLine is v as one manifest line. Keys, subjects and senders are
+// kept exact, but the characters that act on a terminal or reorder what it
+// shows (DEL, C1 controls, bidi controls) are written as \uXXXX escapes,
+// which every JSON reader, verify included, decodes back to the same
+// text: a manifest someone pages through or greps cannot rewrite the
+// screen or make one key look like another.
 func marshalLine(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -157,7 +164,7 @@ func marshalLine(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil { // Encode ends the line with "\n"
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return sanitize.JSON(buf.Bytes()), nil
 }
 
 func (m *manifestWriter) header(h Header) error {

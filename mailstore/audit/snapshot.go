@@ -16,6 +16,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/posture"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // Progress reports a snapshot, verify or export as it goes. Callbacks are
@@ -142,8 +143,13 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 // written. resumed says which.
 func openSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptions, prog *reporter) (f *os.File, mw *manifestWriter, resumed bool, err error) {
 	loc := b.Location()
-	_, statErr := os.Stat(path)
-	exists := statErr == nil
+	// The manifest is never written through a symlink (to wherever it
+	// points), nor into a directory: refused before --resume or --force
+	// get a say.
+	exists, err := xdg.FileExists(path)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("snapshot: %w", err)
+	}
 	switch {
 	case exists && opt.Resume:
 		if f, mw, err = reopenManifest(path, loc); err != nil {
@@ -157,7 +163,7 @@ func openSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOption
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, false, fmt.Errorf("snapshot: %w", err)
 	}
-	if f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+	if f, err = xdg.OpenPrivate(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC); err != nil {
 		return nil, nil, false, fmt.Errorf("snapshot: %w", err)
 	}
 	mw = newManifestWriter(f)
@@ -269,7 +275,7 @@ func versioningOf(ctx context.Context, b any) string {
 // header names the same bucket and prefix, replays the complete entry lines
 // to restore the running hash, and cuts off a torn last line.
 func reopenManifest(path string, loc mailstore.Location) (*os.File, *manifestWriter, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := xdg.OpenPrivate(path, os.O_RDWR)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resume snapshot: %w", err)
 	}

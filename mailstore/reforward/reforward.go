@@ -54,7 +54,8 @@ type Options struct {
 	// To, when set, are the destinations, without any mapping (--to).
 	To []string
 	// DryRunDir, when set, makes the run write each rewritten message to
-	// DryRunDir/<SES message id>.eml and send nothing.
+	// DryRunDir/<SES message id>.eml (one file per key: see
+	// mailstore.FileNames) and send nothing.
 	DryRunDir string
 	// Again sends messages the journal says were sent already (and implies
 	// RetryUncertain).

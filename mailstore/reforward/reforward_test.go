@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -701,5 +702,55 @@ func TestAgainThatDoesNotHappenKeepsSent(t *testing.T) {
 	res, tot, _ := e.run(t, []string{a, b}, Options{Config: testConfig})
 	if tot != (Totals{Skipped: 2}) || res[0].SESMessageID != "ses-0001" || res[1].SESMessageID != "ses-0002" {
 		t.Errorf("plain run after a failed --again: %+v %+v", tot, res)
+	}
+}
+
+// TestDryRunCollidingNames: two keys whose dry-run files would share a
+// name (the same last segment under another folder, a ":" dropped) each
+// get their own file, and none is reported failed.
+func TestDryRunCollidingNames(t *testing.T) {
+	e := newEnv(t)
+	e.r.Sender, e.r.JournalPath = nil, ""
+	keys := []string{
+		e.src.put("a:b", message("two", "info@acme.example", "PASS")),
+		e.src.put("ab", message("one", "info@acme.example", "PASS")),
+		e.src.put("sub/ab", message("three", "info@acme.example", "PASS")),
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	run := func() map[string]string {
+		p, err := e.r.Plan(context.Background(), keys, Options{Config: testConfig, DryRunDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fileOf := map[string]string{}
+		tot, err := e.r.Run(context.Background(), p, func(r Result) {
+			if r.Status != StatusDryRun {
+				t.Errorf("%s: %+v", r.Key, r)
+			}
+			fileOf[r.Key] = r.File
+		}, nil)
+		if err != nil || tot != (Totals{DryRun: 3}) {
+			t.Fatalf("totals %+v, %v", tot, err)
+		}
+		return fileOf
+	}
+	first := run()
+	seen := map[string]bool{}
+	for _, k := range keys {
+		f := first[k]
+		if seen[f] || !strings.HasSuffix(f, ".eml") {
+			t.Errorf("%s: file %s (given twice, or not .eml)", k, f)
+		}
+		seen[f] = true
+		want, _ := forward.Rewrite(testConfig, e.src.objs[k], "info@acme.example")
+		if got, err := os.ReadFile(f); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %s is not its rewrite (%v)", k, f, err)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
+		t.Errorf("%d files in the dry-run directory", len(ents))
+	}
+	if again := run(); !maps.Equal(again, first) {
+		t.Errorf("second run's files %v, first %v", again, first)
 	}
 }

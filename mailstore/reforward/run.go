@@ -97,7 +97,6 @@ func headerBlock(b []byte) []byte {
 func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProgress func(Progress)) (Totals, error) {
 	ru := &run{
 		r: r, p: p, opts: p.Options, onResult: onResult, onProgress: onProgress,
-		files: map[string]string{},
 	}
 	ru.prog.Total = len(p.Items)
 	ru.prog.Started = r.clock().Now()
@@ -169,8 +168,8 @@ type run struct {
 	onProgress func(Progress)
 	prog       Progress
 	totals     Totals
-	files      map[string]string // dry-run file -> key
-	unknown    int               // sends in a row whose outcome is unknown
+	files      mailstore.FileNames // the dry run's file of each key
+	unknown    int                 // sends in a row whose outcome is unknown
 }
 
 // maxUnknownInARow stops a run when SES stops answering: every further
@@ -278,16 +277,12 @@ func (ru *run) item(ctx context.Context, it *Item) (Result, error) {
 }
 
 // writeDryRun writes out to DIR/<SES message id>.eml, replacing an earlier
-// dry run's file (by rename, so the file is always whole).
+// dry run's file (by rename, so the file is always whole). A key whose name
+// another key of the run already has gets its own (mailstore.FileNames).
 func (ru *run) writeDryRun(it *Item, out []byte) Result {
 	res := Result{Key: it.Key, Recipients: it.Destinations}
-	name := sanitize.Filename(mailstore.SESMessageID(it.Key)) + ".eml"
+	name := ru.files.Name(it.Key, sanitize.Filename(mailstore.SESMessageID(it.Key)), ".eml")
 	path := filepath.Join(ru.opts.DryRunDir, name)
-	if other, ok := ru.files[path]; ok {
-		res.Status, res.Reason = StatusFailed, fmt.Sprintf("%s is also the dry-run file of %s", path, other)
-		return res
-	}
-	ru.files[path] = it.Key
 	if err := writeFileAtomic(path, out); err != nil {
 		res.Status, res.Reason = StatusFailed, "dry run: "+err.Error()
 		return res

@@ -67,13 +67,8 @@ func ownDirs(dir string) []string {
 func OpenPrivate(path string, flag int) (*os.File, error) {
 	// Lstat first: O_NOFOLLOW is not on every system, and a FIFO planted
 	// at path would block an open for writing.
-	if fi, err := os.Lstat(path); err == nil {
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			return nil, &fs.PathError{Op: "open", Path: path, Err: ErrSymlink}
-		}
-		if !fi.Mode().IsRegular() {
-			return nil, &fs.PathError{Op: "open", Path: path, Err: errors.New("is not a regular file")}
-		}
+	if _, err := FileExists(path); err != nil {
+		return nil, err
 	}
 	f, err := os.OpenFile(path, flag|oNoFollow, 0o600)
 	if err != nil {
@@ -94,6 +89,26 @@ func OpenPrivate(path string, flag int) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// FileExists reports whether path names a regular file, without following
+// a symlink: a symlink (even to a regular file), a directory or anything
+// else at path is an error (one wrapping ErrSymlink for a symlink), so a
+// caller deciding whether to create, replace or append to one of its files
+// refuses before it opens anything. A missing path is (false, nil).
+func FileExists(path string) (bool, error) {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return true, &fs.PathError{Op: "open", Path: path, Err: ErrSymlink}
+	case !fi.Mode().IsRegular():
+		return true, &fs.PathError{Op: "open", Path: path, Err: errors.New("is not a regular file")}
+	}
+	return true, nil
 }
 
 // CheckNotSymlink returns an error wrapping ErrSymlink when path exists
