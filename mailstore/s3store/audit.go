@@ -54,7 +54,7 @@ func (s *Store) auditAPI() (auditAPI, error) {
 // order (S3 lists keys in UTF-8 byte order), so a caller can resume after
 // the last key it handled. Slower than List, which splits the key space.
 func (s *Store) ListSorted(ctx context.Context, startAfter string, fn func([]mailstore.Object) error) error {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(s.loc.Prefix)}
+	in := listInput(s.loc.Bucket, s.loc.Prefix)
 	if startAfter != "" {
 		in.StartAfter = aws.String(startAfter)
 	}
@@ -64,9 +64,9 @@ func (s *Store) ListSorted(ctx context.Context, startAfter string, fn func([]mai
 		if err != nil {
 			return fmt.Errorf("list %s: %w", s.loc, Explain(err, "s3:ListBucket"))
 		}
-		page := make([]mailstore.Object, 0, len(out.Contents))
-		for _, o := range out.Contents {
-			page = append(page, objectOf(o))
+		page, err := listedObjects(out)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", s.loc, err)
 		}
 		if len(page) > 0 {
 			if err := fn(page); err != nil {
