@@ -80,6 +80,9 @@ func (s *Store) ListSorted(ctx context.Context, startAfter string, fn func([]mai
 // Open implements audit.Bucket: a streaming GET of the object or of one
 // version of it. The caller closes the body.
 func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser, mailstore.Object, error) {
+	if err := s.readable(key); err != nil {
+		return nil, mailstore.Object{Key: key, VersionID: versionID}, err
+	}
 	in := &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)}
 	what := fmt.Sprintf("s3://%s/%s", s.loc.Bucket, key)
 	perm := "s3:GetObject"

@@ -358,7 +358,21 @@ func (s *Store) Read(ctx context.Context, key string) ([]byte, mailstore.Object,
 	return s.get(ctx, key, "")
 }
 
+// readable refuses a key that a gateway cleaning paths would resolve to
+// another object. Every read of a message (show, save, forward, reply, the
+// index reading its header) comes through get or Open, so one check here
+// covers the CLI and the TUI alike.
+func (s *Store) readable(key string) error {
+	if mailstore.HasDotSegment(key) {
+		return fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrDotSegment)
+	}
+	return nil
+}
+
 func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Object, error) {
+	if err := s.readable(key); err != nil {
+		return nil, mailstore.Object{Key: key}, err
+	}
 	in := &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)}
 	if rng != "" {
 		in.Range = aws.String(rng)
