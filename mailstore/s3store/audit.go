@@ -121,10 +121,14 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 	if err != nil {
 		return nil, err
 	}
-	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(key)}
+	// URL-encoded keys, for the reason given at listInput.
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(key), EncodingType: types.EncodingTypeUrl}
 	var out []audit.Version
 	for {
 		page, err := api.ListObjectVersions(ctx, in, s.readOpts)
+		if err == nil {
+			err = decodeVersionKeys(page)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list versions of s3://%s/%s: %w", s.loc.Bucket, key, configErr(err, "s3:ListBucketVersions"))
 		}
@@ -153,6 +157,30 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 	}
 	sortVersions(out)
 	return out, nil
+}
+
+// decodeVersionKeys undoes EncodingType=url on a ListObjectVersions page,
+// in place: the keys of its versions and delete markers, and NextKeyMarker,
+// which goes back to S3 as the next request's KeyMarker.
+func decodeVersionKeys(page *s3.ListObjectVersionsOutput) error {
+	keys := []**string{&page.NextKeyMarker}
+	for i := range page.Versions {
+		keys = append(keys, &page.Versions[i].Key)
+	}
+	for i := range page.DeleteMarkers {
+		keys = append(keys, &page.DeleteMarkers[i].Key)
+	}
+	for _, k := range keys {
+		if *k == nil {
+			continue
+		}
+		d, err := listedKey(page.EncodingType, *k)
+		if err != nil {
+			return err
+		}
+		*k = aws.String(d)
+	}
+	return nil
 }
 
 // sortVersions orders newest first; the latest entry always leads (two
