@@ -284,9 +284,9 @@ func (s *Store) listSpan(ctx context.Context, prefix, after, before string, page
 
 // listInput starts every ListObjectsV2 request of the package. It asks for
 // the keys URL-encoded: a key may hold characters XML 1.0 cannot carry
-// (most control characters), and S3 writes them into the listing as they
-// are, which no XML parser reads, so one such key failed every listing of
-// the bucket. listedKey undoes the encoding.
+// (most control characters), S3 puts them in the listing's XML anyway,
+// where no XML 1.0 parser reads them, and so one such key failed every
+// listing of the bucket. listedKey undoes the encoding.
 func listInput(bucket, prefix string) *s3.ListObjectsV2Input {
 	return &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix), EncodingType: types.EncodingTypeUrl}
 }
