@@ -220,6 +220,12 @@ var ErrUnsupported = errors.New("not implemented by the server")
 // SES's. Their stored bytes are ciphertext.
 var ErrEncrypted = errors.New("the object is encrypted client-side with KMS (the receipt rule's S3 action has a KMS key) and could not be decrypted")
 
+// ErrDotSegment is returned (wrapped) by a Store asked to read a key with a
+// "." or ".." segment (see HasDotSegment), before any request is made:
+// such a key stays listed, but reading it from a gateway that cleans
+// paths would show, save, forward or answer another message.
+var ErrDotSegment = errors.New(`the key has a "." or ".." path segment, which an S3 gateway that cleans paths (versitygw) reads as another object; it is listed but never read`)
+
 // Quota is the account's sending limits, as SES reports them.
 type Quota struct {
 	MaxSendRate     float64 // messages per second

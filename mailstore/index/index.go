@@ -73,6 +73,10 @@ type Known struct {
 // Message-ID, which is how Known tells it from a message with that subject.
 const encryptedSubject = "(encrypted with KMS)"
 
+// dotSegmentSubject is the subject of the placeholder summary of an
+// object whose key the store refuses to read (mailstore.ErrDotSegment).
+const dotSegmentSubject = `(not read: "." or ".." in the key)`
+
 // Known returns every indexed key under loc.
 func (x *Index) Known(ctx context.Context, loc mailstore.Location) (out map[string]Known, err error) {
 	err = x.with(ctx, func(db *sql.DB) error {

@@ -227,6 +227,12 @@ func fetchHeader(ctx context.Context, st mailstore.Store, o mailstore.Object) fe
 		s.Subject = encryptedSubject
 		s.Warnings = append(s.Warnings, err.Error())
 		return fetched{sum: s}
+	case errors.Is(err, mailstore.ErrDotSegment):
+		// Listed too, so no mail is hidden, with why it is never read.
+		s := summarize(nil, o)
+		s.Subject = dotSegmentSubject
+		s.Warnings = append(s.Warnings, err.Error())
+		return fetched{sum: s}
 	case err != nil:
 		return fetched{err: err}
 	}

@@ -54,7 +54,7 @@ func (s *Store) auditAPI() (auditAPI, error) {
 // order (S3 lists keys in UTF-8 byte order), so a caller can resume after
 // the last key it handled. Slower than List, which splits the key space.
 func (s *Store) ListSorted(ctx context.Context, startAfter string, fn func([]mailstore.Object) error) error {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(s.loc.Prefix)}
+	in := listInput(s.loc.Bucket, s.loc.Prefix)
 	if startAfter != "" {
 		in.StartAfter = aws.String(startAfter)
 	}
@@ -64,9 +64,9 @@ func (s *Store) ListSorted(ctx context.Context, startAfter string, fn func([]mai
 		if err != nil {
 			return fmt.Errorf("list %s: %w", s.loc, Explain(err, "s3:ListBucket"))
 		}
-		page := make([]mailstore.Object, 0, len(out.Contents))
-		for _, o := range out.Contents {
-			page = append(page, objectOf(o))
+		page, err := listedObjects(out)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", s.loc, err)
 		}
 		if len(page) > 0 {
 			if err := fn(page); err != nil {
@@ -80,6 +80,9 @@ func (s *Store) ListSorted(ctx context.Context, startAfter string, fn func([]mai
 // Open implements audit.Bucket: a streaming GET of the object or of one
 // version of it. The caller closes the body.
 func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser, mailstore.Object, error) {
+	if err := s.readable(key); err != nil {
+		return nil, mailstore.Object{Key: key, VersionID: versionID}, err
+	}
 	in := &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)}
 	what := fmt.Sprintf("s3://%s/%s", s.loc.Bucket, key)
 	perm := "s3:GetObject"
@@ -118,10 +121,14 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 	if err != nil {
 		return nil, err
 	}
-	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(key)}
+	// URL-encoded keys, for the reason given at listInput.
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(key), EncodingType: types.EncodingTypeUrl}
 	var out []audit.Version
 	for {
 		page, err := api.ListObjectVersions(ctx, in, s.readOpts)
+		if err == nil {
+			err = decodeVersionKeys(page)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list versions of s3://%s/%s: %w", s.loc.Bucket, key, configErr(err, "s3:ListBucketVersions"))
 		}
@@ -150,6 +157,30 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 	}
 	sortVersions(out)
 	return out, nil
+}
+
+// decodeVersionKeys undoes EncodingType=url on a ListObjectVersions page,
+// in place: the keys of its versions and delete markers, and NextKeyMarker,
+// which goes back to S3 as the next request's KeyMarker.
+func decodeVersionKeys(page *s3.ListObjectVersionsOutput) error {
+	keys := []**string{&page.NextKeyMarker}
+	for i := range page.Versions {
+		keys = append(keys, &page.Versions[i].Key)
+	}
+	for i := range page.DeleteMarkers {
+		keys = append(keys, &page.DeleteMarkers[i].Key)
+	}
+	for _, k := range keys {
+		if *k == nil {
+			continue
+		}
+		d, err := listedKey(page.EncodingType, *k)
+		if err != nil {
+			return err
+		}
+		*k = aws.String(d)
+	}
+	return nil
 }
 
 // sortVersions orders newest first; the latest entry always leads (two

@@ -23,16 +23,20 @@ func NewInventorySource(client s3API) InventorySource { return InventorySource{a
 // Dirs implements inventory.Source with a delimited listing.
 func (s InventorySource) Dirs(ctx context.Context, bucket, prefix string) ([]string, error) {
 	var out []string
-	p := s3.NewListObjectsV2Paginator(s.api, &s3.ListObjectsV2Input{
-		Bucket: aws.String(bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/"),
-	})
+	in := listInput(bucket, prefix)
+	in.Delimiter = aws.String("/")
+	p := s3.NewListObjectsV2Paginator(s.api, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, Explain(err, "s3:ListBucket")
 		}
 		for _, cp := range page.CommonPrefixes {
-			out = append(out, aws.ToString(cp.Prefix))
+			dir, err := listedKey(page.EncodingType, cp.Prefix)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, dir)
 		}
 	}
 	return out, nil

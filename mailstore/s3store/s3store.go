@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -235,7 +237,7 @@ const gapFirstPage = 16
 // and before before ("" to the end of prefix), sending them in pages. It
 // returns the last key sent.
 func (s *Store) listSpan(ctx context.Context, prefix, after, before string, pages chan<- []mailstore.Object) (string, error) {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(prefix)}
+	in := listInput(s.loc.Bucket, prefix)
 	if after != "" {
 		in.StartAfter = aws.String(after)
 	}
@@ -252,17 +254,18 @@ func (s *Store) listSpan(ctx context.Context, prefix, after, before string, page
 		if err != nil {
 			return last, err
 		}
-		page := make([]mailstore.Object, 0, len(out.Contents))
+		page, err := listedObjects(out)
+		if err != nil {
+			return last, err
+		}
 		done := false
-		for _, o := range out.Contents {
-			if before != "" && aws.ToString(o.Key) >= before {
-				done = true
-				break
+		if before != "" {
+			if i := slices.IndexFunc(page, func(o mailstore.Object) bool { return o.Key >= before }); i >= 0 {
+				page, done = page[:i], true
 			}
-			page = append(page, objectOf(o))
-			last = aws.ToString(o.Key)
 		}
 		if len(page) > 0 {
+			last = page[len(page)-1].Key
 			select {
 			case pages <- page:
 			case <-ctx.Done():
@@ -279,13 +282,48 @@ func (s *Store) listSpan(ctx context.Context, prefix, after, before string, page
 	}
 }
 
-func objectOf(o types.Object) mailstore.Object {
-	return mailstore.Object{
-		Key:          aws.ToString(o.Key),
-		ETag:         strings.Trim(aws.ToString(o.ETag), `"`),
-		Size:         aws.ToInt64(o.Size),
-		LastModified: aws.ToTime(o.LastModified),
+// listInput starts every ListObjectsV2 request of the package. It asks for
+// the keys URL-encoded: a key may hold characters XML 1.0 cannot carry
+// (most control characters), S3 puts them in the listing's XML anyway,
+// where no XML 1.0 parser reads them, and so one such key failed every
+// listing of the bucket. listedKey undoes the encoding.
+func listInput(bucket, prefix string) *s3.ListObjectsV2Input {
+	return &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix), EncodingType: types.EncodingTypeUrl}
+}
+
+// listedKey decodes a key (or common prefix) from a listing made with
+// listInput. S3 encodes Key, Prefix, StartAfter, Delimiter and the
+// CommonPrefixes as a form value (a space is "+", a "+" is "%2B"), hence
+// QueryUnescape, not PathUnescape. A server that ignores the request
+// (gofakes3, versitygw) does not echo EncodingType, and its keys are taken
+// as they are.
+func listedKey(enc types.EncodingType, k *string) (string, error) {
+	if enc != types.EncodingTypeUrl {
+		return aws.ToString(k), nil
 	}
+	key, err := url.QueryUnescape(aws.ToString(k))
+	if err != nil {
+		return "", fmt.Errorf("listed key %q: %w", aws.ToString(k), err)
+	}
+	return key, nil
+}
+
+// listedObjects is a listing page's objects, their keys decoded.
+func listedObjects(out *s3.ListObjectsV2Output) ([]mailstore.Object, error) {
+	page := make([]mailstore.Object, 0, len(out.Contents))
+	for _, o := range out.Contents {
+		key, err := listedKey(out.EncodingType, o.Key)
+		if err != nil {
+			return nil, err
+		}
+		page = append(page, mailstore.Object{
+			Key:          key,
+			ETag:         strings.Trim(aws.ToString(o.ETag), `"`),
+			Size:         aws.ToInt64(o.Size),
+			LastModified: aws.ToTime(o.LastModified),
+		})
+	}
+	return page, nil
 }
 
 // maxHeaderRead bounds how far a header block is searched for: past it the
@@ -320,7 +358,21 @@ func (s *Store) Read(ctx context.Context, key string) ([]byte, mailstore.Object,
 	return s.get(ctx, key, "")
 }
 
+// readable refuses a key that a gateway cleaning paths would resolve to
+// another object. Every read of a message (show, save, forward, reply, the
+// index reading its header) comes through get or Open, so one check here
+// covers the CLI and the TUI alike.
+func (s *Store) readable(key string) error {
+	if mailstore.HasDotSegment(key) {
+		return fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrDotSegment)
+	}
+	return nil
+}
+
 func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Object, error) {
+	if err := s.readable(key); err != nil {
+		return nil, mailstore.Object{Key: key}, err
+	}
 	in := &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)}
 	if rng != "" {
 		in.Range = aws.String(rng)
