@@ -220,7 +220,7 @@ func (l *Log) append(a Action) error {
 	}
 	a.Prev = lastHash
 	a.Seq = count + 1
-	line, err := json.Marshal(a)
+	line, err := marshalLine(a)
 	if err != nil {
 		return err
 	}

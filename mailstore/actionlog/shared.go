@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // A shared action log (team mode, mailstore/team) is the same hash chain
@@ -42,7 +44,18 @@ func ChainNext(a Action, last *SharedEntry) ([]byte, error) {
 	if last != nil {
 		a.Prev, a.Seq = lineHash(last.Raw), last.Seq+1
 	}
-	return json.Marshal(a)
+	return marshalLine(a)
+}
+
+// marshalLine is a's line in a log, local or shared. Keys, subjects and
+// destinations come from mail: the bidirectional controls, C1 controls
+// and DEL in them are written as \uXXXX (sanitize.JSON), which any JSON
+// reader decodes back to the same strings, so a log printed by cat or
+// tail cannot reorder or hide what a line says. The chain hashes the
+// bytes written, so lines written raw before stay valid.
+func marshalLine(a Action) ([]byte, error) {
+	b, err := json.Marshal(a)
+	return sanitize.JSON(b), err
 }
 
 // EntryHash is the hash the next entry's Prev carries.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
@@ -209,7 +210,9 @@ func (j *Journal) Record(e Entry) error {
 	if err != nil {
 		return fmt.Errorf("record in forward journal: %w", err)
 	}
-	line = append(line, '\n')
+	// Keys come from the bucket: their bidirectional and C1 controls are
+	// written as \uXXXX, read back as the same key (sanitize.JSON).
+	line = append(sanitize.JSON(line), '\n')
 
 	j.mu.Lock()
 	defer j.mu.Unlock()
