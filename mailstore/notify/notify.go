@@ -67,6 +67,11 @@ type verdict struct {
 	Status string `json:"status"`
 }
 
+// sesStatuses are the statuses SES gives a verdict. Anything else in a
+// notification was not written by SES, and a verdict is what decides
+// whether a message is shown as spam or a virus, or filtered by one.
+var sesStatuses = map[string]bool{"PASS": true, "FAIL": true, "GRAY": true, "PROCESSING_FAILED": true, "DISABLED": true}
+
 // snsEnvelope is the wrapper SNS puts around a message delivered to SQS
 // without raw message delivery.
 type snsEnvelope struct {
@@ -150,11 +155,13 @@ func (n Notification) Summary() mailstore.Summary {
 		// Header values from the notification are single lines; a line
 		// break in one would start a field of the sender's choosing, so
 		// none is let through.
-		name := strings.Map(dropBreaks, h.Name)
-		value := strings.Map(dropBreaks, h.Value)
-		if name == "" || strings.ContainsAny(name, ": ") {
+		// A name that is not one (a blank, a control or a colon in it)
+		// would end the header block there, losing the fields after it,
+		// or fold into the field before.
+		if !mime.IsFieldName(h.Name) {
 			continue
 		}
+		name, value := h.Name, strings.Map(dropBreaks, h.Value)
 		seen[strings.ToLower(name)] = true
 		hdr.WriteString(name + ": " + value + "\r\n")
 	}
@@ -189,13 +196,24 @@ func (n Notification) Summary() mailstore.Summary {
 		s.Date, s.DateFromStore = obj.LastModified, true
 	}
 	// SES's word, not the headers'.
-	s.Recipients = append([]string(nil), n.Receipt.Recipients...)
+	rcpts, bad := mime.EnvelopeRecipients(n.Receipt.Recipients)
+	s.Recipients = rcpts
+	for _, r := range bad {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("receipt recipient %.80q is not an address: left out", r))
+	}
+	status := func(name string, v verdict) string {
+		if v.Status == "" || sesStatuses[v.Status] {
+			return v.Status
+		}
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s verdict %.40q is not one SES gives: left out", name, v.Status))
+		return ""
+	}
 	s.Verdicts = mailstore.Verdicts{
-		Spam:  n.Receipt.SpamVerdict.Status,
-		Virus: n.Receipt.VirusVerdict.Status,
-		SPF:   n.Receipt.SPFVerdict.Status,
-		DKIM:  n.Receipt.DKIMVerdict.Status,
-		DMARC: n.Receipt.DMARCVerdict.Status,
+		Spam:  status("spam", n.Receipt.SpamVerdict),
+		Virus: status("virus", n.Receipt.VirusVerdict),
+		SPF:   status("SPF", n.Receipt.SPFVerdict),
+		DKIM:  status("DKIM", n.Receipt.DKIMVerdict),
+		DMARC: status("DMARC", n.Receipt.DMARCVerdict),
 	}
 	if n.Mail.HeadersTruncated {
 		s.Warnings = append(s.Warnings, "SES truncated the headers in its notification: the summary is completed when the message is read")

@@ -4,14 +4,21 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
+
+func readFixture() ([]byte, error) {
+	return os.ReadFile("../../testdata/notifications/received-s3.json")
+}
 
 func fixture(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	b, err := readFixture()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +191,89 @@ func TestCommonHeadersSubjectRoundTrips(t *testing.T) {
 		}
 		if got := n.Summary().Subject; got != subject {
 			t.Errorf("subject %q became %q", subject, got)
+		}
+	}
+}
+
+// withFixture returns the fixture notification changed by change.
+func withFixture(t *testing.T, change func(mail, receipt map[string]any)) Notification {
+	t.Helper()
+	var raw map[string]any
+	if err := json.Unmarshal(fixture(t), &raw); err != nil {
+		t.Fatal(err)
+	}
+	change(raw["mail"].(map[string]any), raw["receipt"].(map[string]any))
+	b, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A verdict decides whether a message is shown as spam or a virus and
+// what a verdict query finds: only the statuses SES gives are taken.
+func TestVerdictsSESDoesNotGiveAreLeftOut(t *testing.T) {
+	for status, want := range map[string]string{
+		"PASS": "PASS", "FAIL": "FAIL", "GRAY": "GRAY", "PROCESSING_FAILED": "PROCESSING_FAILED", "DISABLED": "DISABLED",
+		"pass": "", "PASS ": "", "PASS\x1b[0m": "", "\u202ePASS": "", "FAIL\r\nPASS": "", strings.Repeat("P", 10000): "",
+	} {
+		n := withFixture(t, func(_, r map[string]any) {
+			for _, v := range []string{"spamVerdict", "virusVerdict", "spfVerdict", "dkimVerdict", "dmarcVerdict"} {
+				r[v] = map[string]any{"status": status}
+			}
+		})
+		s := n.Summary()
+		if got := (mailstore.Verdicts{Spam: want, Virus: want, SPF: want, DKIM: want, DMARC: want}); s.Verdicts != got {
+			t.Errorf("%.20q: verdicts %+v, want all %q", status, s.Verdicts, want)
+		}
+		warned := strings.Contains(strings.Join(s.Warnings, "\n"), "not one SES gives")
+		if warned != (want == "") {
+			t.Errorf("%.20q: warnings %q", status, s.Warnings)
+		}
+		for _, w := range s.Warnings {
+			if len(w) > 200 || strings.ContainsAny(w, "\x1b\r\n\u202e") {
+				t.Errorf("warning %q: too long, or holds what it quotes raw", w)
+			}
+		}
+	}
+}
+
+// receipt.recipients are SES's envelope recipients (mail.destination is
+// the message's To and Cc): reply picks its From from them and forward
+// its destinations, so an item that is not one address is left out.
+func TestReceiptRecipientsAreAddresses(t *testing.T) {
+	n := withFixture(t, func(m, r map[string]any) {
+		m["destination"] = []string{"ceo@acme-demo.example"}
+		r["recipients"] = []string{"support@acme-demo.example", "SUPPORT@acme-demo.example", "a@acme-demo.example\r\nBcc: evil@x.example",
+			"b@acme-demo.example, evil@x.example", "\x1b]8;;x\x07c@acme-demo.example", "", "\"quoted local\"@acme-demo.example", "üser@acme-demo.example"}
+	})
+	s := n.Summary()
+	want := []string{"support@acme-demo.example", "\"quoted local\"@acme-demo.example", "üser@acme-demo.example"}
+	if !slices.Equal(s.Recipients, want) {
+		t.Fatalf("recipients %q, want %q", s.Recipients, want)
+	}
+	if got := strings.Count(strings.Join(s.Warnings, "\n"), "is not an address"); got != 4 {
+		t.Fatalf("warnings %q: want one per item left out", s.Warnings)
+	}
+}
+
+// A header list entry whose name is not a field name must not end the
+// header block (losing From and Subject after it) nor fold into the
+// field before it.
+func TestHeaderNamesThatAreNotNamesAreSkipped(t *testing.T) {
+	for _, name := range []string{"X Bad", "\tSubject", " Subject", "X\x00", "X\x1b[2J", "Subject\r\nBcc", "X:Y", "", "Subject "} {
+		n := withFixture(t, func(m, _ map[string]any) {
+			hs := m["headers"].([]any)
+			bad := map[string]any{"name": name, "value": "injected"}
+			m["headers"] = append([]any{hs[0], hs[1], bad}, hs[2:]...)
+		})
+		s := n.Summary()
+		if s.Subject != "Test Subject" || s.From.Address != "janedoe@example.com" || len(s.To) != 1 {
+			t.Errorf("name %q: summary %+v", name, s)
 		}
 	}
 }
