@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	stdmime "mime"
+	"path"
 	"strings"
 	"time"
 	"unicode"
@@ -107,7 +108,10 @@ func Parse(body []byte) (Notification, error) {
 	if err := json.Unmarshal(body, &n); err != nil {
 		return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
 	}
-	if n.NotificationType == setupType || n.EventType == setupType {
+	// SES's test is also a "Received" notification of the test object it
+	// writes (prefix + AMAZON_SES_SETUP_NOTIFICATION) under that id.
+	if n.NotificationType == setupType || n.EventType == setupType || n.Mail.MessageID == setupType ||
+		path.Base(n.Receipt.Action.ObjectKey) == setupType {
 		return Notification{}, fmt.Errorf("%w: %w", ErrNotReceipt, ErrSetupNotification)
 	}
 	if n.NotificationType != "Received" || !strings.EqualFold(n.Receipt.Action.Type, "S3") ||

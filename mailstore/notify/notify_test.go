@@ -105,6 +105,9 @@ func TestSetupNotificationIsRecognised(t *testing.T) {
 	for _, body := range []string{
 		`{"notificationType":"AMAZON_SES_SETUP_NOTIFICATION","receipt":{}}`,
 		string(snsWrap(t, []byte(`{"eventType":"AMAZON_SES_SETUP_NOTIFICATION"}`))),
+		// A "Received" notification of the test object SES writes.
+		`{"notificationType":"Received","mail":{"messageId":"AMAZON_SES_SETUP_NOTIFICATION"},"receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":"inbox/AMAZON_SES_SETUP_NOTIFICATION"}}}`,
+		string(snsWrap(t, []byte(`{"notificationType":"Received","mail":{"messageId":"x"},"receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":"AMAZON_SES_SETUP_NOTIFICATION"}}}`))),
 	} {
 		if _, err := Parse([]byte(body)); !errors.Is(err, ErrSetupNotification) || !errors.Is(err, ErrNotReceipt) {
 			t.Errorf("%s: err %v, want ErrSetupNotification", body, err)
