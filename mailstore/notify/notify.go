@@ -56,11 +56,33 @@ type Notification struct {
 		SPFVerdict   verdict   `json:"spfVerdict"`
 		DKIMVerdict  verdict   `json:"dkimVerdict"`
 		DMARCVerdict verdict   `json:"dmarcVerdict"`
-		Action       struct {
-			Type       string `json:"type"`
-			BucketName string `json:"bucketName"`
-			ObjectKey  string `json:"objectKey"`
-		} `json:"action"`
+		Action       action  `json:"action"`
+	} `json:"receipt"`
+
+	// Unreadable says why the notification could be read only in part:
+	// a field of another type than SES writes. Only the fields that say
+	// which object it is were taken (see Parse).
+	Unreadable string `json:"-"`
+}
+
+type action struct {
+	Type       string `json:"type"`
+	BucketName string `json:"bucketName"`
+	ObjectKey  string `json:"objectKey"`
+}
+
+// route is what names the object a notification is about, read alone
+// when the rest of the notification cannot be; timestamps are taken
+// where they read as SES writes them.
+type route struct {
+	NotificationType string `json:"notificationType"`
+	Mail             struct {
+		MessageID string `json:"messageId"`
+		Timestamp any    `json:"timestamp"`
+	} `json:"mail"`
+	Receipt struct {
+		Timestamp any    `json:"timestamp"`
+		Action    action `json:"action"`
 	} `json:"receipt"`
 }
 
@@ -106,7 +128,19 @@ func Parse(body []byte) (Notification, error) {
 	}
 	var n Notification
 	if err := json.Unmarshal(body, &n); err != nil {
-		return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
+		// One field of another type (a header list that is not a list, a
+		// timestamp that is not one) must not cost the mailbox the
+		// message: left in the queue it would come back until a redrive
+		// policy took it, and deleted it would be lost. Read what names
+		// the object, and the summary is a row whose headers are read from
+		// the object (Summary).
+		var r route
+		if json.Unmarshal(body, &r) != nil {
+			return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
+		}
+		n = Notification{NotificationType: r.NotificationType, Unreadable: err.Error()}
+		n.Mail.MessageID, n.Mail.Timestamp = r.Mail.MessageID, timestamp(r.Mail.Timestamp)
+		n.Receipt.Action, n.Receipt.Timestamp = r.Receipt.Action, timestamp(r.Receipt.Timestamp)
 	}
 	// SES's test is also a "Received" notification of the test object it
 	// writes (prefix + AMAZON_SES_SETUP_NOTIFICATION) under that id.
@@ -122,6 +156,13 @@ func Parse(body []byte) (Notification, error) {
 }
 
 const setupType = "AMAZON_SES_SETUP_NOTIFICATION"
+
+// timestamp reads a timestamp as SES writes one, or gives the zero time.
+func timestamp(v any) time.Time {
+	s, _ := v.(string)
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
 
 // sesID is what SES names a stored message: its message id.
 var sesID = lazyregexp.New(`^[A-Za-z0-9]{1,128}$`)
@@ -153,6 +194,17 @@ func (n Notification) Key() string { return n.Receipt.Action.ObjectKey }
 // notification: they stay empty until the next listing fills them in
 // (without reading the object: see index.Refresh).
 func (n Notification) Summary() mailstore.Summary {
+	if n.Unreadable != "" {
+		// The row an inventory gives (index.Ingest): the headers are read
+		// from the object by the next index or the TUI (FillHeaders).
+		s := mailstore.Summary{Object: mailstore.Object{Key: n.Key(), LastModified: n.Receipt.Timestamp}, HeadersPending: true, DateFromStore: true}
+		if s.LastModified.IsZero() {
+			s.LastModified = n.Mail.Timestamp
+		}
+		s.Date = s.LastModified
+		s.Warnings = []string{fmt.Sprintf("SES's notification could be read only in part (%.200s): the headers are read from the object", n.Unreadable)}
+		return s
+	}
 	var hdr strings.Builder
 	seen := map[string]bool{}
 	for _, h := range n.Mail.Headers {

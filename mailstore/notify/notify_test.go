@@ -280,3 +280,47 @@ func TestHeaderNamesThatAreNotNamesAreSkipped(t *testing.T) {
 		}
 	}
 }
+
+// A field of another type than SES writes costs the mailbox nothing but
+// that notification's headers: the object it names is indexed as a row
+// whose headers are read from the object (it was left in the queue, to
+// come back until a redrive policy took it). A notification whose
+// object cannot be told is not a receipt notification at all.
+func TestFieldsOfAnotherTypeYieldARowWithoutHeaders(t *testing.T) {
+	for name, change := range map[string]func(m, r map[string]any){
+		"headers not a list":       func(m, _ map[string]any) { m["headers"] = "From: x" },
+		"header value a number":    func(m, _ map[string]any) { m["headers"].([]any)[0].(map[string]any)["value"] = 5 },
+		"commonHeaders.from":       func(m, _ map[string]any) { m["commonHeaders"].(map[string]any)["from"] = "a@b" },
+		"recipients not a list":    func(_, r map[string]any) { r["recipients"] = "support@acme-demo.example" },
+		"verdict a string":         func(_, r map[string]any) { r["spamVerdict"] = "PASS" },
+		"mail timestamp not one":   func(m, _ map[string]any) { m["timestamp"] = "yesterday" },
+		"headersTruncated string":  func(m, _ map[string]any) { m["headersTruncated"] = "false" },
+		"receipt timestamp number": func(_, r map[string]any) { r["timestamp"] = 12 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			n := withFixture(t, change)
+			if n.Unreadable == "" || n.CheckKey() != nil {
+				t.Fatalf("unreadable %q, key check %v", n.Unreadable, n.CheckKey())
+			}
+			s := n.Summary()
+			if !s.HeadersPending || s.Key != "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1" || s.Subject != "" || len(s.Recipients) != 0 ||
+				s.Date.IsZero() || len(s.Warnings) != 1 {
+				t.Fatalf("summary %+v: want a row without headers, dated", s)
+			}
+		})
+	}
+	for name, body := range map[string]string{
+		"key a number":     `{"notificationType":"Received","mail":{"messageId":"a","headers":5},"receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":5}}}`,
+		"mail a string":    `{"notificationType":"Received","mail":"x","receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":"inbox/a"}}}`,
+		"action a list":    `{"notificationType":"Received","mail":{"headers":5},"receipt":{"action":[]}}`,
+		"no action":        `{"notificationType":"Received","mail":{"headers":5}}`,
+		"another type":     `{"notificationType":"Bounce","mail":{"headers":5},"receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":"inbox/a"}}}`,
+		"sns message list": `{"Type":"Notification","Message":["x"]}`,
+		"not an object":    `["Received"]`,
+		"null":             `null`,
+	} {
+		if _, err := Parse([]byte(body)); !errors.Is(err, ErrNotReceipt) {
+			t.Errorf("%s: err %v, want ErrNotReceipt", name, err)
+		}
+	}
+}
