@@ -56,7 +56,7 @@ type Notification struct {
 		SPFVerdict   verdict   `json:"spfVerdict"`
 		DKIMVerdict  verdict   `json:"dkimVerdict"`
 		DMARCVerdict verdict   `json:"dmarcVerdict"`
-		Action       action  `json:"action"`
+		Action       action    `json:"action"`
 	} `json:"receipt"`
 
 	// Unreadable says why the notification could be read only in part:
