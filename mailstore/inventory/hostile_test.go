@@ -269,3 +269,49 @@ func TestParquetOfAnotherSchema(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A manifest without a field AWS always writes, or with one of another
+// type, is refused with the field named, before any data file is read:
+// without a source bucket rows could be taken for any mailbox's, without
+// a file's size and MD5 a file cut short would pass on its first rows.
+func TestManifestWithoutWhatAWSWrites(t *testing.T) {
+	file := func(m map[string]any) map[string]any { return m["files"].([]any)[0].(map[string]any) }
+	for name, tc := range map[string]struct {
+		change func(m map[string]any)
+		want   string
+	}{
+		"no sourceBucket":      {func(m map[string]any) { delete(m, "sourceBucket") }, "no sourceBucket"},
+		"no files":             {func(m map[string]any) { delete(m, "files") }, "no files"},
+		"no fileFormat":        {func(m map[string]any) { delete(m, "fileFormat") }, `unknown file format ""`},
+		"no fileSchema":        {func(m map[string]any) { delete(m, "fileSchema") }, "has no Key column"},
+		"schema without Key":   {func(m map[string]any) { m["fileSchema"] = "Bucket, Size" }, "has no Key column"},
+		"file without size":    {func(m map[string]any) { delete(file(m), "size") }, "cannot be checked"},
+		"file without MD5":     {func(m map[string]any) { delete(file(m), "MD5checksum") }, "cannot be checked"},
+		"MD5 not hex":          {func(m map[string]any) { file(m)["MD5checksum"] = "zz" }, "cannot be checked"},
+		"size a string":        {func(m map[string]any) { file(m)["size"] = "12" }, "cannot unmarshal"},
+		"files an object":      {func(m map[string]any) { m["files"] = map[string]any{} }, "cannot unmarshal"},
+		"not an object":        {nil, "cannot unmarshal"},
+		"destination a number": {func(m map[string]any) { m["destinationBucket"] = 5 }, "cannot unmarshal"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := handReport(t, "CSV", "Bucket, Key", gzipped(t, []byte(`"mail","inbox/a"`+"\n")))
+			dir := testRoot + "2026-12-01T00-00Z/"
+			var m map[string]any
+			if err := json.Unmarshal(src["inv/"+dir+"manifest.json"], &m); err != nil {
+				t.Fatal(err)
+			}
+			if tc.change == nil {
+				body := []byte(`["not", "a", "manifest"]`)
+				sum := md5.Sum(body)
+				src["inv/"+dir+"manifest.json"], src["inv/"+dir+"manifest.checksum"] = body, []byte(hex.EncodeToString(sum[:]))
+			} else {
+				tc.change(m)
+				writeManifest(t, src, dir, m)
+			}
+			rows, err := readAll(src)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || len(rows) != 0 {
+				t.Fatalf("rows %v, err = %v, want %q", rows, err, tc.want)
+			}
+		})
+	}
+}
