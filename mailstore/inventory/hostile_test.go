@@ -315,3 +315,33 @@ func TestManifestWithoutWhatAWSWrites(t *testing.T) {
 		})
 	}
 }
+
+// A gzip bomb of short rows, each a row of another bucket: no row is too
+// long, and without a bound the ingest decompressed all of it (500 times
+// the file here; a thousand is possible), for nothing.
+func TestCSVInflationIsBounded(t *testing.T) {
+	var raw bytes.Buffer
+	for raw.Len() < 100<<20 {
+		raw.WriteString(`"other","x/k"` + "\n")
+	}
+	src := handReport(t, "CSV", "Bucket, Key", gzipped(t, raw.Bytes()))
+	rows, err := readAll(src)
+	if err == nil || !strings.Contains(err.Error(), "gzip bomb") || len(rows) != 0 {
+		t.Fatalf("rows %d, err = %v", len(rows), err)
+	}
+}
+
+// A report whose gzip stream was cut short before AWS hashed it (the MD5
+// matches) says so, with the row it stopped at.
+func TestCSVCutShortSaysSo(t *testing.T) {
+	data := gzipped(t, []byte(strings.Repeat(`"mail","inbox/a"`+"\n", 1000)))
+	for name, b := range map[string][]byte{
+		"cut":     data[:len(data)-12],
+		"crc off": append(bytes.Clone(data[:len(data)-8]), 0, 0, 0, 0, data[len(data)-4], data[len(data)-3], data[len(data)-2], data[len(data)-1]),
+	} {
+		_, err := readAll(handReport(t, "CSV", "Bucket, Key", b))
+		if err == nil || !strings.Contains(err.Error(), "gzip stream is cut short or damaged") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}

@@ -285,7 +285,7 @@ func readFile(ctx context.Context, src Source, bucket string, m Manifest, file F
 	}
 	switch strings.ToUpper(m.FileFormat) {
 	case "CSV":
-		return readCSV(io.NewSectionReader(tmp, 0, size), m.FileSchema, keep)
+		return readCSV(io.NewSectionReader(tmp, 0, size), size, m.FileSchema, keep)
 	case "PARQUET":
 		return readParquet(tmp, size, keep)
 	}
