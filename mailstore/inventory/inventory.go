@@ -249,7 +249,8 @@ func (f Filter) keep(r Row) bool {
 // manifest's size and MD5: a file that is truncated, changed or replaced
 // yields an error before any of its rows is passed on. Then its rows are
 // streamed from the copy (Parquet keeps its index at the end, so it needs
-// the copy anyway); memory holds one CSV row or one Parquet page.
+// the copy anyway); memory holds one CSV row, or one page of each Parquet
+// column it uses.
 func Read(ctx context.Context, src Source, m Manifest, f Filter, tmpDir string, fn func(Row) error) error {
 	bucket := strings.TrimPrefix(m.DestinationBucket, "arn:aws:s3:::")
 	for _, file := range m.Files {

@@ -64,74 +64,112 @@ func readParquet(r io.ReaderAt, size int64, fn func(Row) error) (err error) {
 	if _, ok := index[pqKey]; !ok {
 		return errors.New("the Parquet schema has no key column")
 	}
-	byIndex := make(map[int]parquetColumn, len(index))
-	for c, i := range index {
-		byIndex[i] = c
-	}
-	buf := make([]parquet.Row, 512)
+	// Only the columns above are read, each page by page: a row of the
+	// file holds every column, and a column sesbox does not use (a
+	// report's storage class, or a column of megabytes a value that a
+	// file of kilobytes decompresses to) would otherwise be decompressed
+	// and held for every row of a batch.
 	for _, rg := range f.RowGroups() {
-		rows := rg.Rows()
-		for {
-			n, err := rows.ReadRows(buf)
-			for _, pr := range buf[:n] {
-				row, err := parquetRow(pr, byIndex, unit)
-				if err == nil {
-					err = fn(row)
-				}
-				if err != nil {
-					rows.Close()
-					return err
-				}
-			}
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				rows.Close()
-				return err
-			}
+		chunks := rg.ColumnChunks()
+		cols := make(map[parquetColumn]*columnValues, len(index))
+		for c, i := range index {
+			cols[c] = &columnValues{pages: chunks[i].Pages()}
 		}
-		if err := rows.Close(); err != nil {
+		err := readRowGroup(rg.NumRows(), cols, unit, fn)
+		for _, cv := range cols {
+			cv.pages.Close()
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// parquetRow reads one row by column index (a row holds a value per
-// column, more for a repeated column, so positions are not indexes).
-func parquetRow(pr parquet.Row, byIndex map[int]parquetColumn, unit time.Duration) (Row, error) {
-	row := Row{IsLatest: true}
-	pr.Range(func(i int, vs []parquet.Value) bool {
-		c, ok := byIndex[i]
-		if !ok || len(vs) != 1 || vs[0].IsNull() {
-			return true
-		}
-		x := vs[0]
-		switch c {
-		case pqBucket:
-			row.Bucket = string(x.ByteArray())
-		case pqKey:
-			row.Key = string(x.ByteArray())
-		case pqSize:
-			row.Size = x.Int64()
-		case pqLastModified:
-			switch unit {
-			case time.Microsecond:
-				row.LastModified = time.UnixMicro(x.Int64()).UTC()
-			case time.Nanosecond:
-				row.LastModified = time.Unix(0, x.Int64()).UTC()
-			default:
-				row.LastModified = time.UnixMilli(x.Int64()).UTC()
+// readRowGroup passes on the n rows of one row group, a value of each
+// column at a time.
+func readRowGroup(n int64, cols map[parquetColumn]*columnValues, unit time.Duration, fn func(Row) error) error {
+	for r := range n {
+		row := Row{IsLatest: true}
+		for c, cv := range cols {
+			v, err := cv.next()
+			if err != nil {
+				return fmt.Errorf("the Parquet column %s ends before row %d of %d: %w", c.name, r+1, n, err)
 			}
-		case pqETag:
-			row.ETag = trimETag(string(x.ByteArray()))
-		case pqIsLatest:
-			row.IsLatest = x.Boolean()
-		case pqDeleteMarker:
-			row.DeleteMarker = x.Boolean()
+			if v.IsNull() {
+				continue
+			}
+			setParquetValue(&row, c, v, unit)
 		}
-		return true
-	})
-	return row, checkRow(row)
+		if err := checkRow(row); err != nil {
+			return err
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// columnValues reads the values of one non-repeated column in row order,
+// one page at a time.
+type columnValues struct {
+	pages parquet.Pages
+	vals  parquet.ValueReader
+	buf   [64]parquet.Value
+	i, n  int
+}
+
+func (c *columnValues) next() (parquet.Value, error) {
+	for c.i == c.n {
+		if c.vals != nil {
+			n, err := c.vals.ReadValues(c.buf[:])
+			c.i, c.n = 0, n
+			if n > 0 {
+				break
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return parquet.Value{}, err
+			}
+		}
+		p, err := c.pages.ReadPage()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return parquet.Value{}, err
+		}
+		c.vals = p.Values()
+	}
+	v := c.buf[c.i]
+	c.i++
+	return v, nil
+}
+
+// setParquetValue puts the value of column c into row; byte arrays are
+// copied, as a page's memory is reused.
+func setParquetValue(row *Row, c parquetColumn, x parquet.Value, unit time.Duration) {
+	switch c {
+	case pqBucket:
+		row.Bucket = string(x.ByteArray())
+	case pqKey:
+		row.Key = string(x.ByteArray())
+	case pqSize:
+		row.Size = x.Int64()
+	case pqLastModified:
+		switch unit {
+		case time.Microsecond:
+			row.LastModified = time.UnixMicro(x.Int64()).UTC()
+		case time.Nanosecond:
+			row.LastModified = time.Unix(0, x.Int64()).UTC()
+		default:
+			row.LastModified = time.UnixMilli(x.Int64()).UTC()
+		}
+	case pqETag:
+		row.ETag = trimETag(string(x.ByteArray()))
+	case pqIsLatest:
+		row.IsLatest = x.Boolean()
+	case pqDeleteMarker:
+		row.DeleteMarker = x.Boolean()
+	}
 }
