@@ -350,7 +350,7 @@ func Lister(src Source, u URL, loc mailstore.Location, tmpDir string) func(ctx c
 		if err != nil {
 			return err
 		}
-		if m.SourceBucket != "" && m.SourceBucket != loc.Bucket {
+		if m.SourceBucket != loc.Bucket {
 			return fmt.Errorf("inventory %s lists bucket %s, not the mailbox's %s", u, m.SourceBucket, loc.Bucket)
 		}
 		page := make([]mailstore.Object, 0, PageSize)
