@@ -138,7 +138,7 @@ func Parse(body []byte) (Notification, error) {
 		if json.Unmarshal(body, &r) != nil {
 			return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
 		}
-		n = Notification{NotificationType: r.NotificationType, Unreadable: err.Error()}
+		n = Notification{NotificationType: r.NotificationType, Unreadable: typeProblem(err)}
 		n.Mail.MessageID, n.Mail.Timestamp = r.Mail.MessageID, timestamp(r.Mail.Timestamp)
 		n.Receipt.Action, n.Receipt.Timestamp = r.Receipt.Action, timestamp(r.Receipt.Timestamp)
 	}
@@ -156,6 +156,20 @@ func Parse(body []byte) (Notification, error) {
 }
 
 const setupType = "AMAZON_SES_SETUP_NOTIFICATION"
+
+// typeProblem says which field of a notification is not of SES's type,
+// in the notification's own terms where it can.
+func typeProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Sprintf("%s is a JSON %s", strings.TrimPrefix(te.Field, "."), te.Value)
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("timestamp %.40q is not one", pe.Value)
+	}
+	return err.Error()
+}
 
 // timestamp reads a timestamp as SES writes one, or gives the zero time.
 func timestamp(v any) time.Time {

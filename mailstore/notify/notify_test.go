@@ -307,6 +307,10 @@ func TestFieldsOfAnotherTypeYieldARowWithoutHeaders(t *testing.T) {
 				s.Date.IsZero() || len(s.Warnings) != 1 {
 				t.Fatalf("summary %+v: want a row without headers, dated", s)
 			}
+			// Said in the notification's terms, not Go's.
+			if w := s.Warnings[0]; strings.Contains(w, "Go struct") || len(w) > 160 {
+				t.Fatalf("warning %q", w)
+			}
 		})
 	}
 	for name, body := range map[string]string{
