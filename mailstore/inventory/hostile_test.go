@@ -392,3 +392,37 @@ func TestParquetReadsOnlyItsColumns(t *testing.T) {
 		t.Fatalf("allocated %d MB to read %d bytes of keys and sizes", alloc>>20, len(data))
 	}
 }
+
+// A data file is anyone's bytes once its manifest names it: reading one
+// never panics, and every row passed on is one S3 could hold, of the
+// mailbox's bucket.
+func FuzzDataFile(f *testing.F) {
+	f.Add(true, []byte(`"mail","inbox/a%20b","12"`+"\n"))
+	f.Add(true, []byte(`"mail","inbox/a","1"`+"\n"+`"mail","inbox/%E2%80%AE","x"`+"\n"))
+	type row struct {
+		Key  string `parquet:"key"`
+		Size int64  `parquet:"size"`
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[row](&buf)
+	if _, err := w.Write([]row{{"inbox/a", 1}, {"inbox/b", 2}}); err != nil {
+		f.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(false, buf.Bytes())
+	f.Fuzz(func(t *testing.T, csv bool, data []byte) {
+		format, schema := "Parquet", ""
+		if csv {
+			format, schema = "CSV", "Bucket, Key, Size"
+			data = gzipped(t, data)
+		}
+		rows, _ := readAll(handReport(t, format, schema, data))
+		for _, r := range rows {
+			if r.Key == "" || len(r.Key) > 1024 || r.Size < 0 || r.Bucket != "mail" {
+				t.Fatalf("row %+v passed on", r)
+			}
+		}
+	})
+}
