@@ -71,9 +71,9 @@ func readParquet(r io.ReaderAt, size int64, fn func(Row) error) (err error) {
 	// and held for every row of a batch.
 	for _, rg := range f.RowGroups() {
 		chunks := rg.ColumnChunks()
-		cols := make(map[parquetColumn]*columnValues, len(index))
+		cols := make([]*columnValues, 0, len(index))
 		for c, i := range index {
-			cols[c] = &columnValues{pages: chunks[i].Pages()}
+			cols = append(cols, &columnValues{column: c, pages: chunks[i].Pages()})
 		}
 		err := readRowGroup(rg.NumRows(), cols, unit, fn)
 		for _, cv := range cols {
@@ -88,18 +88,18 @@ func readParquet(r io.ReaderAt, size int64, fn func(Row) error) (err error) {
 
 // readRowGroup passes on the n rows of one row group, a value of each
 // column at a time.
-func readRowGroup(n int64, cols map[parquetColumn]*columnValues, unit time.Duration, fn func(Row) error) error {
+func readRowGroup(n int64, cols []*columnValues, unit time.Duration, fn func(Row) error) error {
 	for r := range n {
 		row := Row{IsLatest: true}
-		for c, cv := range cols {
+		for _, cv := range cols {
 			v, err := cv.next()
 			if err != nil {
-				return fmt.Errorf("the Parquet column %s ends before row %d of %d: %w", c.name, r+1, n, err)
+				return fmt.Errorf("the Parquet column %s ends before row %d of %d: %w", cv.column.name, r+1, n, err)
 			}
 			if v.IsNull() {
 				continue
 			}
-			setParquetValue(&row, c, v, unit)
+			setParquetValue(&row, cv.column, v, unit)
 		}
 		if err := checkRow(row); err != nil {
 			return err
@@ -114,10 +114,11 @@ func readRowGroup(n int64, cols map[parquetColumn]*columnValues, unit time.Durat
 // columnValues reads the values of one non-repeated column in row order,
 // one page at a time.
 type columnValues struct {
-	pages parquet.Pages
-	vals  parquet.ValueReader
-	buf   [64]parquet.Value
-	i, n  int
+	column parquetColumn
+	pages  parquet.Pages
+	vals   parquet.ValueReader
+	buf    [64]parquet.Value
+	i, n   int
 }
 
 func (c *columnValues) next() (parquet.Value, error) {
