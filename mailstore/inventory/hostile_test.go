@@ -426,3 +426,39 @@ func FuzzDataFile(f *testing.F) {
 		}
 	})
 }
+
+// A page of a column sesbox reads is refused when its header states more
+// than 64 MiB: parquet-go allocates what the header states before it
+// decompresses, so a header of a few bytes could ask for 2 GB. Here the
+// page is real (70 keys of 1 MiB, compressed to little) and the refusal
+// comes before it is decompressed.
+func TestParquetPageSizeIsBounded(t *testing.T) {
+	type big struct {
+		Key string `parquet:"key,zstd"`
+	}
+	rows := make([]big, 70)
+	for i := range rows {
+		rows[i].Key = fmt.Sprintf("inbox/%d", i) + strings.Repeat("a", 1<<20)
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[big](&buf, parquet.PageBufferSize(256<<20))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows = nil
+	src := handReport(t, "Parquet", "", buf.Bytes())
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := readAll(src)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "has a page of") {
+		t.Fatalf("err = %v", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Fatalf("allocated %d MB before refusing the page", alloc>>20)
+	}
+}

@@ -1,12 +1,14 @@
 package inventory
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -69,10 +71,17 @@ func readParquet(r io.ReaderAt, size int64, fn func(Row) error) (err error) {
 	// report's storage class, or a column of megabytes a value that a
 	// file of kilobytes decompresses to) would otherwise be decompressed
 	// and held for every row of a batch.
-	for _, rg := range f.RowGroups() {
+	groups := f.Metadata().RowGroups
+	for g, rg := range f.RowGroups() {
 		chunks := rg.ColumnChunks()
 		cols := make([]*columnValues, 0, len(index))
 		for c, i := range index {
+			if g >= len(groups) || i >= len(groups[g].Columns) || i >= len(chunks) {
+				return fmt.Errorf("the Parquet row group %d has no column %s", g, c.name)
+			}
+			if err := checkPages(r, groups[g].Columns[i].MetaData, c.name); err != nil {
+				return err
+			}
 			cols = append(cols, &columnValues{column: c, pages: chunks[i].Pages()})
 		}
 		err := readRowGroup(rg.NumRows(), cols, unit, fn)
@@ -84,6 +93,42 @@ func readParquet(r io.ReaderAt, size int64, fn func(Row) error) (err error) {
 		}
 	}
 	return nil
+}
+
+// maxParquetPage bounds what one page of a column sesbox reads may
+// decompress to. parquet-go allocates the size a page header states before
+// it decompresses the page, so a header of a few bytes could ask for 2 GB
+// (per column); AWS's pages are a megabyte or so.
+const maxParquetPage = 64 << 20
+
+// checkPages reads the header of every page of a column chunk, where
+// parquet-go reads them (from the dictionary page, or the first data page,
+// to the chunk's compressed size), and refuses a page that states more
+// than maxParquetPage.
+func checkPages(r io.ReaderAt, md format.ColumnMetaData, name string) error {
+	base := md.DataPageOffset
+	if md.DictionaryPageOffset != 0 {
+		base = md.DictionaryPageOffset
+	}
+	br := bufio.NewReader(io.NewSectionReader(r, base, md.TotalCompressedSize))
+	var proto thrift.CompactProtocol
+	dec := thrift.NewDecoder(proto.NewReader(br))
+	for {
+		if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+			return nil
+		}
+		var h format.PageHeader
+		if err := dec.Decode(&h); err != nil {
+			return fmt.Errorf("the Parquet column %s: unreadable page header: %w", name, err)
+		}
+		if h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxParquetPage || h.CompressedPageSize < 0 {
+			return fmt.Errorf("the Parquet column %s has a page of %d bytes, %d compressed (at most %d MiB): not an S3 Inventory report",
+				name, h.UncompressedPageSize, h.CompressedPageSize, maxParquetPage>>20)
+		}
+		if _, err := br.Discard(int(h.CompressedPageSize)); err != nil {
+			return fmt.Errorf("the Parquet column %s: a page cut short: %w", name, err)
+		}
+	}
 }
 
 // readRowGroup passes on the n rows of one row group, a value of each
