@@ -462,3 +462,30 @@ func TestParquetPageSizeIsBounded(t *testing.T) {
 		t.Fatalf("allocated %d MB before refusing the page", alloc>>20)
 	}
 }
+
+// A page of more than 4M values is refused before it is decoded: runs
+// pack millions of values in a few bytes (here 5M booleans, and as many
+// keys from a dictionary of one), and a page is decoded whole.
+func TestParquetPageValuesAreBounded(t *testing.T) {
+	type flags struct {
+		Key    string `parquet:"key,dict"`
+		Latest bool   `parquet:"is_latest"`
+	}
+	rows := make([]flags, 5<<20)
+	for i := range rows {
+		rows[i] = flags{Key: "inbox/a", Latest: true}
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[flags](&buf, parquet.PageBufferSize(256<<20))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows = nil
+	_, err := readAll(handReport(t, "Parquet", "", buf.Bytes()))
+	if err == nil || !strings.Contains(err.Error(), "values (at most") {
+		t.Fatalf("err = %v (file of %d bytes)", err, buf.Len())
+	}
+}

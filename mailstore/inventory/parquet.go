@@ -101,10 +101,15 @@ func readParquet(r io.ReaderAt, size int64, fn func(Row) error) (err error) {
 // (per column); AWS's pages are a megabyte or so.
 const maxParquetPage = 64 << 20
 
+// maxParquetPageValues bounds how many values one such page may hold: an
+// encoding of runs (RLE, delta) packs millions of values in a few bytes,
+// and a page is decoded whole. AWS's pages hold thousands.
+const maxParquetPageValues = 1 << 22
+
 // checkPages reads the header of every page of a column chunk, where
 // parquet-go reads them (from the dictionary page, or the first data page,
 // to the chunk's compressed size), and refuses a page that states more
-// than maxParquetPage.
+// than maxParquetPage bytes or maxParquetPageValues values.
 func checkPages(r io.ReaderAt, md format.ColumnMetaData, name string) error {
 	base := md.DataPageOffset
 	if md.DictionaryPageOffset != 0 {
@@ -124,6 +129,10 @@ func checkPages(r io.ReaderAt, md format.ColumnMetaData, name string) error {
 		if h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxParquetPage || h.CompressedPageSize < 0 {
 			return fmt.Errorf("the Parquet column %s has a page of %d bytes, %d compressed (at most %d MiB): not an S3 Inventory report",
 				name, h.UncompressedPageSize, h.CompressedPageSize, maxParquetPage>>20)
+		}
+		if n := max(h.DataPageHeader.V.NumValues, h.DataPageHeaderV2.V.NumValues, h.DictionaryPageHeader.V.NumValues); n > maxParquetPageValues ||
+			min(h.DataPageHeader.V.NumValues, h.DataPageHeaderV2.V.NumValues, h.DictionaryPageHeader.V.NumValues) < 0 {
+			return fmt.Errorf("the Parquet column %s has a page of %d values (at most %d): not an S3 Inventory report", name, n, maxParquetPageValues)
 		}
 		if _, err := br.Discard(int(h.CompressedPageSize)); err != nil {
 			return fmt.Errorf("the Parquet column %s: a page cut short: %w", name, err)
