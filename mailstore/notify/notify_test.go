@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,9 +92,12 @@ func TestNonReceiptMessagesAreRecognised(t *testing.T) {
 	for name, body := range map[string]string{
 		"junk":         "hello",
 		"subscription": `{"Type":"SubscriptionConfirmation","Message":"You have chosen to subscribe"}`,
-		"bounce":       `{"notificationType":"Bounce","bounce":{}}`,
-		"sns-action":   `{"notificationType":"Received","receipt":{"action":{"type":"SNS"}}}`,
-		"test":         `{"Type":"Notification","Message":"{\"eventType\":\"AMAZON_SES_SETUP_NOTIFICATION\"}"}`,
+		"unsubscribe":  `{"Type":"UnsubscribeConfirmation","Message":"You have chosen to deactivate subscription"}`,
+		// An SNS envelope around a receipt notification, of another type.
+		"sns other type": `{"Type":"SubscriptionConfirmation","Message":` + strconv.Quote(string(fixture(t))) + `}`,
+		"bounce":         `{"notificationType":"Bounce","bounce":{}}`,
+		"sns-action":     `{"notificationType":"Received","receipt":{"action":{"type":"SNS"}}}`,
+		"test":           `{"Type":"Notification","Message":"{\"eventType\":\"AMAZON_SES_SETUP_NOTIFICATION\"}"}`,
 	} {
 		if _, err := Parse([]byte(body)); !errors.Is(err, ErrNotReceipt) {
 			t.Errorf("%s: err %v, want ErrNotReceipt", name, err)
