@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"log"
 	"slices"
 	"strings"
 	"testing"
@@ -126,5 +127,38 @@ func TestRootStopsPollingAMissingQueue(t *testing.T) {
 	}
 	if v := h.view(); !strings.Contains(v, "check the mailbox's queue_url") {
 		t.Fatalf("no hint on screen:\n%s", v)
+	}
+}
+
+// A queue message the poll did not index (deleted, or left for another
+// consumer and so coming back) is written to the TUI's log, sanitized, as
+// index --watch writes it to stderr: it was dropped without a trace.
+func TestRootLogsIgnoredQueueMessages(t *testing.T) {
+	fake := fixture.NewFake("a")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	polls := 0
+	b := box("inbox", fake)
+	b.Queue = func(ctx context.Context) (notify.Batch, error) {
+		polls++
+		if polls == 1 {
+			return notify.Batch{Ignored: 2, Problems: []string{
+				"object key \"inbox/\\x1b[2J\" is not one SES writes (deleted)",
+				"notification for s3://mail/sales/x\x1b]0;evil\x07, outside s3://mail/inbox/ (left in the queue for its consumer)",
+			}}, nil
+		}
+		cancel()
+		return notify.Batch{}, ctx.Err()
+	}
+	var logged strings.Builder
+	h := &harness{t: t, m: New(ctx, fixture.Common(100, 30), []Box{b}, false, 0, log.New(&logged, "", 0))}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.settle(h.m.Init())
+	got := logged.String()
+	if !strings.Contains(got, "queue of inbox: ignored: object key") || !strings.Contains(got, "(deleted)") || !strings.Contains(got, "(left in the queue for its consumer)") {
+		t.Fatalf("log %q: want a line per ignored queue message", got)
+	}
+	if strings.ContainsAny(got, "\x1b\x07") {
+		t.Fatalf("log %q holds a control character", got)
 	}
 }

@@ -173,6 +173,15 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.open(msg.Key)
 	case viewer.NeighbourRequestedMsg:
 		return m.step(msg)
+	case tab.QueuePolledMsg:
+		// What the queue held and was not indexed goes to the log, as
+		// index --watch says it on stderr: a message deleted unindexed, or
+		// one that comes back every visibility timeout, is never silent.
+		if msg.Box >= 0 && msg.Box < len(m.tabs) {
+			for _, p := range msg.Problems {
+				m.log.Printf("queue of %s: ignored: %s", sanitize.Line(m.tabs[msg.Box].Name), sanitize.Line(p))
+			}
+		}
 	}
 	if a, ok := msg.(common.Addressed); ok {
 		p := m.page(a.PageKind())

@@ -517,10 +517,14 @@ receipt rule's SNS topic), it does not list: it long-polls the queue until
 interrupted, writes each new message's summary from its notification (no
 GET; its envelope recipients are SES's receipt.recipients), deletes the
 queue messages only after the index has them, and prints one line per new
-message. Duplicates are ignored. Queue messages that are not the mailbox's
-(notifications of other buckets or prefixes, subscription confirmations,
-anything not SES's) are left in the queue for their consumer, one stderr line
-each time one comes back: give the queue a redrive policy (docs/scale.md).`,
+message. Duplicates are ignored. A notification with a field of another
+type than SES writes gives a row without headers (read later, as after
+--inventory). Queue messages that are not the mailbox's (notifications of
+other buckets or prefixes, subscription confirmations, anything not SES's)
+are left in the queue for their consumer, one stderr line each time one
+comes back: give the queue a redrive policy (docs/scale.md). SES's setup
+test and a notification of a key SES does not write under the mailbox's
+prefix are deleted, one stderr line each.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()

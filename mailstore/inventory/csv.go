@@ -76,7 +76,34 @@ func (b *rowBound) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func readCSV(r io.Reader, schema string, fn func(Row) error) error {
+// maxInflation bounds what a CSV file may decompress to: maxInflation
+// times its size, and at least minInflated. A report's rows hold random
+// message ids and ETags, so gzip makes them some ten times smaller (11 B
+// a key in the bench); a gzip bomb of short rows, a thousand times, would
+// otherwise keep the ingest busy for hours on a file of megabytes.
+const (
+	maxInflation = 200
+	minInflated  = 64 << 20
+)
+
+// inflateBound fails a read past limit bytes of decompressed data.
+type inflateBound struct {
+	r           io.Reader
+	read, limit int64
+	compressed  int64
+}
+
+func (b *inflateBound) Read(p []byte) (int, error) {
+	if b.read > b.limit {
+		return 0, fmt.Errorf("the file decompresses to more than %d MB, %d times its %d bytes: not an S3 Inventory report (a gzip bomb?)",
+			b.limit>>20, b.limit/b.compressed, b.compressed)
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
+}
+
+func readCSV(r io.Reader, size int64, schema string, fn func(Row) error) error {
 	cols, err := parseSchema(schema)
 	if err != nil {
 		return err
@@ -86,7 +113,8 @@ func readCSV(r io.Reader, schema string, fn func(Row) error) error {
 		return fmt.Errorf("not a gzip'd CSV file: %w", err)
 	}
 	defer zr.Close()
-	bound := &rowBound{r: zr, limit: maxCSVRow}
+	inflated := &inflateBound{r: zr, limit: max(minInflated, maxInflation*size), compressed: max(size, 1)}
+	bound := &rowBound{r: inflated, limit: maxCSVRow}
 	cr := csv.NewReader(bound)
 	// A row of another length than the schema's would put one column's
 	// value in another's place.
@@ -100,8 +128,13 @@ func readCSV(r io.Reader, schema string, fn func(Row) error) error {
 		if errors.Is(err, errRowTooLong) {
 			return fmt.Errorf("row %d: %w", line, err)
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) {
+			// The file is the one the manifest names (size and MD5), so it
+			// was written so: a report cut short, the rows before it read.
+			return fmt.Errorf("row %d: the file's gzip stream is cut short or damaged: %w", line, err)
+		}
 		if err != nil {
-			return err
+			return fmt.Errorf("row %d: %w", line, err)
 		}
 		bound.limit = cr.InputOffset() + maxCSVRow
 		row, err := csvRow(rec, cols)

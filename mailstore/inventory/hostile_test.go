@@ -7,6 +7,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -267,5 +268,224 @@ func TestParquetOfAnotherSchema(t *testing.T) {
 	_, err = readAll(handReport(t, "Parquet", "", []byte("PAR1 not really PAR1")))
 	if err == nil || !strings.Contains(err.Error(), "Parquet") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A manifest without a field AWS always writes, or with one of another
+// type, is refused with the field named, before any data file is read:
+// without a source bucket rows could be taken for any mailbox's, without
+// a file's size and MD5 a file cut short would pass on its first rows.
+func TestManifestWithoutWhatAWSWrites(t *testing.T) {
+	file := func(m map[string]any) map[string]any { return m["files"].([]any)[0].(map[string]any) }
+	for name, tc := range map[string]struct {
+		change func(m map[string]any)
+		want   string
+	}{
+		"no sourceBucket":      {func(m map[string]any) { delete(m, "sourceBucket") }, "no sourceBucket"},
+		"no files":             {func(m map[string]any) { delete(m, "files") }, "no files"},
+		"no fileFormat":        {func(m map[string]any) { delete(m, "fileFormat") }, `unknown file format ""`},
+		"no fileSchema":        {func(m map[string]any) { delete(m, "fileSchema") }, "has no Key column"},
+		"schema without Key":   {func(m map[string]any) { m["fileSchema"] = "Bucket, Size" }, "has no Key column"},
+		"file without size":    {func(m map[string]any) { delete(file(m), "size") }, "cannot be checked"},
+		"file without MD5":     {func(m map[string]any) { delete(file(m), "MD5checksum") }, "cannot be checked"},
+		"MD5 not hex":          {func(m map[string]any) { file(m)["MD5checksum"] = "zz" }, "cannot be checked"},
+		"size a string":        {func(m map[string]any) { file(m)["size"] = "12" }, "cannot unmarshal"},
+		"files an object":      {func(m map[string]any) { m["files"] = map[string]any{} }, "cannot unmarshal"},
+		"not an object":        {nil, "cannot unmarshal"},
+		"destination a number": {func(m map[string]any) { m["destinationBucket"] = 5 }, "cannot unmarshal"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := handReport(t, "CSV", "Bucket, Key", gzipped(t, []byte(`"mail","inbox/a"`+"\n")))
+			dir := testRoot + "2026-12-01T00-00Z/"
+			var m map[string]any
+			if err := json.Unmarshal(src["inv/"+dir+"manifest.json"], &m); err != nil {
+				t.Fatal(err)
+			}
+			if tc.change == nil {
+				body := []byte(`["not", "a", "manifest"]`)
+				sum := md5.Sum(body)
+				src["inv/"+dir+"manifest.json"], src["inv/"+dir+"manifest.checksum"] = body, []byte(hex.EncodeToString(sum[:]))
+			} else {
+				tc.change(m)
+				writeManifest(t, src, dir, m)
+			}
+			rows, err := readAll(src)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || len(rows) != 0 {
+				t.Fatalf("rows %v, err = %v, want %q", rows, err, tc.want)
+			}
+		})
+	}
+}
+
+// A gzip bomb of short rows, each a row of another bucket: no row is too
+// long, and without a bound the ingest decompressed all of it (500 times
+// the file here; a thousand is possible), for nothing.
+func TestCSVInflationIsBounded(t *testing.T) {
+	var raw bytes.Buffer
+	for raw.Len() < 100<<20 {
+		raw.WriteString(`"other","x/k"` + "\n")
+	}
+	src := handReport(t, "CSV", "Bucket, Key", gzipped(t, raw.Bytes()))
+	rows, err := readAll(src)
+	if err == nil || !strings.Contains(err.Error(), "gzip bomb") || len(rows) != 0 {
+		t.Fatalf("rows %d, err = %v", len(rows), err)
+	}
+}
+
+// A report whose gzip stream was cut short before AWS hashed it (the MD5
+// matches) says so, with the row it stopped at.
+func TestCSVCutShortSaysSo(t *testing.T) {
+	data := gzipped(t, []byte(strings.Repeat(`"mail","inbox/a"`+"\n", 1000)))
+	for name, b := range map[string][]byte{
+		"cut":     data[:len(data)-12],
+		"crc off": append(bytes.Clone(data[:len(data)-8]), 0, 0, 0, 0, data[len(data)-4], data[len(data)-3], data[len(data)-2], data[len(data)-1]),
+	} {
+		_, err := readAll(handReport(t, "CSV", "Bucket, Key", b))
+		if err == nil || !strings.Contains(err.Error(), "gzip stream is cut short or damaged") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+// Only the columns sesbox uses are read: a column of large values beside
+// them (here 600 rows of 1 MiB each) was decompressed
+// and held 512 rows at a time (over 500 MB), and a null in an optional
+// column keeps its row's place.
+func TestParquetReadsOnlyItsColumns(t *testing.T) {
+	type wide struct {
+		Key  string  `parquet:"key"`
+		Junk string  `parquet:"junk,zstd"`
+		Size *int64  `parquet:"size,optional"`
+		ETag *string `parquet:"e_tag,optional"`
+	}
+	junk := strings.Repeat("a", 1<<20)
+	var in []wide
+	for i := range 600 {
+		w := wide{Key: fmt.Sprintf("inbox/k%03d", i), Junk: junk}
+		if i%3 != 0 {
+			size, etag := int64(i), fmt.Sprint("e", i)
+			w.Size, w.ETag = &size, &etag
+		}
+		in = append(in, w)
+	}
+	data := parquetBytes(t, in)
+	in, junk = nil, ""
+	src := handReport(t, "Parquet", "", data)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rows, err := readAll(src)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(rows) != 600 {
+		t.Fatalf("%d rows, err %v", len(rows), err)
+	}
+	for i, r := range rows {
+		want := inventory.Row{Bucket: "mail", Key: fmt.Sprintf("inbox/k%03d", i), IsLatest: true}
+		if i%3 != 0 {
+			want.Size, want.ETag = int64(i), fmt.Sprint("e", i)
+		}
+		if r != want {
+			t.Fatalf("row %d: %+v, want %+v", i, r, want)
+		}
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+		t.Fatalf("allocated %d MB to read %d bytes of keys and sizes", alloc>>20, len(data))
+	}
+}
+
+// A data file is anyone's bytes once its manifest names it: reading one
+// never panics, and every row passed on is one S3 could hold, of the
+// mailbox's bucket.
+func FuzzDataFile(f *testing.F) {
+	f.Add(true, []byte(`"mail","inbox/a%20b","12"`+"\n"))
+	f.Add(true, []byte(`"mail","inbox/a","1"`+"\n"+`"mail","inbox/%E2%80%AE","x"`+"\n"))
+	type row struct {
+		Key  string `parquet:"key"`
+		Size int64  `parquet:"size"`
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[row](&buf)
+	if _, err := w.Write([]row{{"inbox/a", 1}, {"inbox/b", 2}}); err != nil {
+		f.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(false, buf.Bytes())
+	f.Fuzz(func(t *testing.T, csv bool, data []byte) {
+		format, schema := "Parquet", ""
+		if csv {
+			format, schema = "CSV", "Bucket, Key, Size"
+			data = gzipped(t, data)
+		}
+		rows, _ := readAll(handReport(t, format, schema, data))
+		for _, r := range rows {
+			if r.Key == "" || len(r.Key) > 1024 || r.Size < 0 || r.Bucket != "mail" {
+				t.Fatalf("row %+v passed on", r)
+			}
+		}
+	})
+}
+
+// A page of a column sesbox reads is refused when its header states more
+// than 64 MiB: parquet-go allocates what the header states before it
+// decompresses, so a header of a few bytes could ask for 2 GB. Here the
+// page is real (70 keys of 1 MiB, compressed to little) and the refusal
+// comes before it is decompressed.
+func TestParquetPageSizeIsBounded(t *testing.T) {
+	type big struct {
+		Key string `parquet:"key,zstd"`
+	}
+	rows := make([]big, 70)
+	for i := range rows {
+		rows[i].Key = fmt.Sprintf("inbox/%d", i) + strings.Repeat("a", 1<<20)
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[big](&buf, parquet.PageBufferSize(256<<20))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows = nil
+	src := handReport(t, "Parquet", "", buf.Bytes())
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := readAll(src)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "has a page of") {
+		t.Fatalf("err = %v", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Fatalf("allocated %d MB before refusing the page", alloc>>20)
+	}
+}
+
+// A page of more than 4M values is refused before it is decoded: runs
+// pack millions of values in a few bytes (here 5M booleans, and as many
+// keys from a dictionary of one), and a page is decoded whole.
+func TestParquetPageValuesAreBounded(t *testing.T) {
+	type flags struct {
+		Key    string `parquet:"key,dict"`
+		Latest bool   `parquet:"is_latest"`
+	}
+	rows := make([]flags, 5<<20)
+	for i := range rows {
+		rows[i] = flags{Key: "inbox/a", Latest: true}
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[flags](&buf, parquet.PageBufferSize(256<<20))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows = nil
+	_, err := readAll(handReport(t, "Parquet", "", buf.Bytes()))
+	if err == nil || !strings.Contains(err.Error(), "values (at most") {
+		t.Fatalf("err = %v (file of %d bytes)", err, buf.Len())
 	}
 }

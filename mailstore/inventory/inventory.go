@@ -182,13 +182,34 @@ func parseManifest(u URL, dir string, body, sum []byte) (Manifest, error) {
 	if b := strings.TrimPrefix(m.DestinationBucket, "arn:aws:s3:::"); b != u.Bucket {
 		return Manifest{}, fmt.Errorf("%s: destination bucket %q, but the report is in %s", m.Key, m.DestinationBucket, u.Bucket)
 	}
+	// AWS writes every field below. Without the source bucket, rows
+	// without a Bucket column would be taken for any mailbox's; without
+	// a data file's size and MD5, a file cut short would pass on the
+	// rows before the cut as a whole report (see Read).
+	if m.SourceBucket == "" {
+		return Manifest{}, fmt.Errorf("%s: no sourceBucket: not an S3 Inventory manifest", m.Key)
+	}
+	if m.Files == nil {
+		return Manifest{}, fmt.Errorf("%s: no files: not an S3 Inventory manifest", m.Key)
+	}
+	if strings.EqualFold(m.FileFormat, "CSV") {
+		if _, err := parseSchema(m.FileSchema); err != nil {
+			return Manifest{}, fmt.Errorf("%s: %w", m.Key, err)
+		}
+	}
 	for _, f := range m.Files {
 		if !strings.HasPrefix(f.Key, u.Prefix) || mailstore.HasDotSegment(f.Key) {
 			return Manifest{}, fmt.Errorf("%s: data file %q is outside %s", m.Key, f.Key, u)
 		}
+		if f.Size <= 0 || !md5Hex().MatchString(f.MD5Checksum) {
+			return Manifest{}, fmt.Errorf("%s: data file %q: size %d, MD5checksum %q: a file the manifest does not size and hash cannot be checked before its rows are read",
+				m.Key, f.Key, f.Size, f.MD5Checksum)
+		}
 	}
 	return m, nil
 }
+
+var md5Hex = lazyregexp.New(`^[0-9A-Fa-f]{32}$`)
 
 func getAll(ctx context.Context, src Source, bucket, key string) ([]byte, error) {
 	rc, err := src.Get(ctx, bucket, key)
@@ -228,7 +249,8 @@ func (f Filter) keep(r Row) bool {
 // manifest's size and MD5: a file that is truncated, changed or replaced
 // yields an error before any of its rows is passed on. Then its rows are
 // streamed from the copy (Parquet keeps its index at the end, so it needs
-// the copy anyway); memory holds one CSV row or one Parquet page.
+// the copy anyway); memory holds one CSV row, or one page of each Parquet
+// column it uses.
 func Read(ctx context.Context, src Source, m Manifest, f Filter, tmpDir string, fn func(Row) error) error {
 	bucket := strings.TrimPrefix(m.DestinationBucket, "arn:aws:s3:::")
 	for _, file := range m.Files {
@@ -264,7 +286,7 @@ func readFile(ctx context.Context, src Source, bucket string, m Manifest, file F
 	}
 	switch strings.ToUpper(m.FileFormat) {
 	case "CSV":
-		return readCSV(io.NewSectionReader(tmp, 0, size), m.FileSchema, keep)
+		return readCSV(io.NewSectionReader(tmp, 0, size), size, m.FileSchema, keep)
 	case "PARQUET":
 		return readParquet(tmp, size, keep)
 	}
@@ -272,30 +294,26 @@ func readFile(ctx context.Context, src Source, bucket string, m Manifest, file F
 }
 
 // copyVerified copies file to w and checks it against the manifest's size
-// and MD5 (either may be absent), reading at most one byte past the size.
+// and MD5 (parseManifest saw both), reading at most one byte past the size.
 func copyVerified(ctx context.Context, src Source, bucket string, file File, w io.Writer) (int64, error) {
 	rc, err := src.Get(ctx, bucket, file.Key)
 	if err != nil {
 		return 0, err
 	}
 	defer rc.Close()
-	var r io.Reader = rc
-	if file.Size > 0 {
-		r = io.LimitReader(rc, file.Size+1)
-	}
 	h := md5.New()
-	n, err := io.Copy(io.MultiWriter(w, h), r)
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(rc, file.Size+1))
 	if err != nil {
 		return n, err
 	}
-	if file.Size > 0 && n != file.Size {
+	if n != file.Size {
 		got := fmt.Sprintf("%d bytes", n)
 		if n > file.Size {
 			got = fmt.Sprintf("more than %d bytes", file.Size)
 		}
 		return n, fmt.Errorf("%s, the manifest says %d: the file is not the one the manifest names", got, file.Size)
 	}
-	if want := file.MD5Checksum; want != "" && !strings.EqualFold(want, hex.EncodeToString(h.Sum(nil))) {
+	if want := file.MD5Checksum; !strings.EqualFold(want, hex.EncodeToString(h.Sum(nil))) {
 		return n, fmt.Errorf("MD5 %x does not match the manifest's %s", h.Sum(nil), want)
 	}
 	return n, nil
@@ -332,7 +350,7 @@ func Lister(src Source, u URL, loc mailstore.Location, tmpDir string) func(ctx c
 		if err != nil {
 			return err
 		}
-		if m.SourceBucket != "" && m.SourceBucket != loc.Bucket {
+		if m.SourceBucket != loc.Bucket {
 			return fmt.Errorf("inventory %s lists bucket %s, not the mailbox's %s", u, m.SourceBucket, loc.Bucket)
 		}
 		page := make([]mailstore.Object, 0, PageSize)

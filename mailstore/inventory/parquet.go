@@ -1,12 +1,14 @@
 package inventory
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -64,74 +66,165 @@ func readParquet(r io.ReaderAt, size int64, fn func(Row) error) (err error) {
 	if _, ok := index[pqKey]; !ok {
 		return errors.New("the Parquet schema has no key column")
 	}
-	byIndex := make(map[int]parquetColumn, len(index))
-	for c, i := range index {
-		byIndex[i] = c
-	}
-	buf := make([]parquet.Row, 512)
-	for _, rg := range f.RowGroups() {
-		rows := rg.Rows()
-		for {
-			n, err := rows.ReadRows(buf)
-			for _, pr := range buf[:n] {
-				row, err := parquetRow(pr, byIndex, unit)
-				if err == nil {
-					err = fn(row)
-				}
-				if err != nil {
-					rows.Close()
-					return err
-				}
+	// Only the columns above are read, each page by page: a row of the
+	// file holds every column, and a column sesbox does not use (a
+	// report's storage class, or a column of megabytes a value that a
+	// file of kilobytes decompresses to) would otherwise be decompressed
+	// and held for every row of a batch.
+	groups := f.Metadata().RowGroups
+	for g, rg := range f.RowGroups() {
+		chunks := rg.ColumnChunks()
+		cols := make([]*columnValues, 0, len(index))
+		for c, i := range index {
+			if g >= len(groups) || i >= len(groups[g].Columns) || i >= len(chunks) {
+				return fmt.Errorf("the Parquet row group %d has no column %s", g, c.name)
 			}
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				rows.Close()
+			if err := checkPages(r, groups[g].Columns[i].MetaData, c.name); err != nil {
 				return err
 			}
+			cols = append(cols, &columnValues{column: c, pages: chunks[i].Pages()})
 		}
-		if err := rows.Close(); err != nil {
+		err := readRowGroup(rg.NumRows(), cols, unit, fn)
+		for _, cv := range cols {
+			cv.pages.Close()
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// parquetRow reads one row by column index (a row holds a value per
-// column, more for a repeated column, so positions are not indexes).
-func parquetRow(pr parquet.Row, byIndex map[int]parquetColumn, unit time.Duration) (Row, error) {
-	row := Row{IsLatest: true}
-	pr.Range(func(i int, vs []parquet.Value) bool {
-		c, ok := byIndex[i]
-		if !ok || len(vs) != 1 || vs[0].IsNull() {
-			return true
+// maxParquetPage bounds what one page of a column sesbox reads may
+// decompress to. parquet-go allocates the size a page header states before
+// it decompresses the page, so a header of a few bytes could ask for 2 GB
+// (per column); AWS's pages are a megabyte or so.
+const maxParquetPage = 64 << 20
+
+// maxParquetPageValues bounds how many values one such page may hold: an
+// encoding of runs (RLE, delta) packs millions of values in a few bytes,
+// and a page is decoded whole. AWS's pages hold thousands.
+const maxParquetPageValues = 1 << 22
+
+// checkPages reads the header of every page of a column chunk, where
+// parquet-go reads them (from the dictionary page, or the first data page,
+// to the chunk's compressed size), and refuses a page that states more
+// than maxParquetPage bytes or maxParquetPageValues values.
+func checkPages(r io.ReaderAt, md format.ColumnMetaData, name string) error {
+	base := md.DataPageOffset
+	if md.DictionaryPageOffset != 0 {
+		base = md.DictionaryPageOffset
+	}
+	br := bufio.NewReader(io.NewSectionReader(r, base, md.TotalCompressedSize))
+	var proto thrift.CompactProtocol
+	dec := thrift.NewDecoder(proto.NewReader(br))
+	for {
+		if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+			return nil
 		}
-		x := vs[0]
-		switch c {
-		case pqBucket:
-			row.Bucket = string(x.ByteArray())
-		case pqKey:
-			row.Key = string(x.ByteArray())
-		case pqSize:
-			row.Size = x.Int64()
-		case pqLastModified:
-			switch unit {
-			case time.Microsecond:
-				row.LastModified = time.UnixMicro(x.Int64()).UTC()
-			case time.Nanosecond:
-				row.LastModified = time.Unix(0, x.Int64()).UTC()
-			default:
-				row.LastModified = time.UnixMilli(x.Int64()).UTC()
+		var h format.PageHeader
+		if err := dec.Decode(&h); err != nil {
+			return fmt.Errorf("the Parquet column %s: unreadable page header: %w", name, err)
+		}
+		if h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxParquetPage || h.CompressedPageSize < 0 {
+			return fmt.Errorf("the Parquet column %s has a page of %d bytes, %d compressed (at most %d MiB): not an S3 Inventory report",
+				name, h.UncompressedPageSize, h.CompressedPageSize, maxParquetPage>>20)
+		}
+		if n := max(h.DataPageHeader.V.NumValues, h.DataPageHeaderV2.V.NumValues, h.DictionaryPageHeader.V.NumValues); n > maxParquetPageValues ||
+			min(h.DataPageHeader.V.NumValues, h.DataPageHeaderV2.V.NumValues, h.DictionaryPageHeader.V.NumValues) < 0 {
+			return fmt.Errorf("the Parquet column %s has a page of %d values (at most %d): not an S3 Inventory report", name, n, maxParquetPageValues)
+		}
+		if _, err := br.Discard(int(h.CompressedPageSize)); err != nil {
+			return fmt.Errorf("the Parquet column %s: a page cut short: %w", name, err)
+		}
+	}
+}
+
+// readRowGroup passes on the n rows of one row group, a value of each
+// column at a time.
+func readRowGroup(n int64, cols []*columnValues, unit time.Duration, fn func(Row) error) error {
+	for r := range n {
+		row := Row{IsLatest: true}
+		for _, cv := range cols {
+			v, err := cv.next()
+			if err != nil {
+				return fmt.Errorf("the Parquet column %s ends before row %d of %d: %w", cv.column.name, r+1, n, err)
 			}
-		case pqETag:
-			row.ETag = trimETag(string(x.ByteArray()))
-		case pqIsLatest:
-			row.IsLatest = x.Boolean()
-		case pqDeleteMarker:
-			row.DeleteMarker = x.Boolean()
+			if v.IsNull() {
+				continue
+			}
+			setParquetValue(&row, cv.column, v, unit)
 		}
-		return true
-	})
-	return row, checkRow(row)
+		if err := checkRow(row); err != nil {
+			return err
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// columnValues reads the values of one non-repeated column in row order,
+// one page at a time.
+type columnValues struct {
+	column parquetColumn
+	pages  parquet.Pages
+	vals   parquet.ValueReader
+	buf    [64]parquet.Value
+	i, n   int
+}
+
+func (c *columnValues) next() (parquet.Value, error) {
+	for c.i == c.n {
+		if c.vals != nil {
+			n, err := c.vals.ReadValues(c.buf[:])
+			c.i, c.n = 0, n
+			if n > 0 {
+				break
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return parquet.Value{}, err
+			}
+		}
+		p, err := c.pages.ReadPage()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return parquet.Value{}, err
+		}
+		c.vals = p.Values()
+	}
+	v := c.buf[c.i]
+	c.i++
+	return v, nil
+}
+
+// setParquetValue puts the value of column c into row; byte arrays are
+// copied, as a page's memory is reused.
+func setParquetValue(row *Row, c parquetColumn, x parquet.Value, unit time.Duration) {
+	switch c {
+	case pqBucket:
+		row.Bucket = string(x.ByteArray())
+	case pqKey:
+		row.Key = string(x.ByteArray())
+	case pqSize:
+		row.Size = x.Int64()
+	case pqLastModified:
+		switch unit {
+		case time.Microsecond:
+			row.LastModified = time.UnixMicro(x.Int64()).UTC()
+		case time.Nanosecond:
+			row.LastModified = time.Unix(0, x.Int64()).UTC()
+		default:
+			row.LastModified = time.UnixMilli(x.Int64()).UTC()
+		}
+	case pqETag:
+		row.ETag = trimETag(string(x.ByteArray()))
+	case pqIsLatest:
+		row.IsLatest = x.Boolean()
+	case pqDeleteMarker:
+		row.DeleteMarker = x.Boolean()
+	}
 }

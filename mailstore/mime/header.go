@@ -80,6 +80,14 @@ func fieldName(line []byte) (name []byte, colon int, ok bool) {
 	return n, colon, true
 }
 
+// IsFieldName reports whether name reads as a field's name where a header
+// line starts with it and a colon: one that does not ends the header
+// block there (or, starting with a blank, continues the field before).
+func IsFieldName(name string) bool {
+	n, colon, ok := fieldName([]byte(name + ":"))
+	return ok && colon == len(name) && len(n) == len(name)
+}
+
 // scanHeader reads the header block at the start of b. It never fails: the
 // worst case is a header with no fields, the whole input being body.
 func scanHeader(b []byte) scannedHeader { return scanHeaderOf(b, true) }

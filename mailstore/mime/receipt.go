@@ -181,6 +181,23 @@ func (d *decoder) receipt(fields []rawField) ([]string, mailstore.Verdicts) {
 	return dedupeFold(rcpts), v
 }
 
+// EnvelopeRecipients keeps the items of list that are each one mailbox as
+// RFC 5321 spells an envelope recipient (the syntax SES's Received line is
+// read with), once each; bad holds the rest. SES's S3 notification states
+// the recipients as a list of such strings (receipt.recipients): what is
+// not one, a line break or a second address included, did not come from
+// SES, and reply and forward act on these addresses.
+func EnvelopeRecipients(list []string) (kept, bad []string) {
+	for _, r := range list {
+		if addr, ok := parsePath(r); ok && addr == r {
+			kept = append(kept, r)
+		} else {
+			bad = append(bad, r)
+		}
+	}
+	return dedupeFold(kept), bad
+}
+
 // dedupeFold drops repeated addresses, compared without case.
 func dedupeFold(addrs []string) []string {
 	var out []string

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	stdmime "mime"
+	"path"
 	"strings"
 	"time"
 	"unicode"
@@ -55,17 +56,44 @@ type Notification struct {
 		SPFVerdict   verdict   `json:"spfVerdict"`
 		DKIMVerdict  verdict   `json:"dkimVerdict"`
 		DMARCVerdict verdict   `json:"dmarcVerdict"`
-		Action       struct {
-			Type       string `json:"type"`
-			BucketName string `json:"bucketName"`
-			ObjectKey  string `json:"objectKey"`
-		} `json:"action"`
+		Action       action    `json:"action"`
+	} `json:"receipt"`
+
+	// Unreadable says why the notification could be read only in part:
+	// a field of another type than SES writes. Only the fields that say
+	// which object it is were taken (see Parse).
+	Unreadable string `json:"-"`
+}
+
+type action struct {
+	Type       string `json:"type"`
+	BucketName string `json:"bucketName"`
+	ObjectKey  string `json:"objectKey"`
+}
+
+// route is what names the object a notification is about, read alone
+// when the rest of the notification cannot be; timestamps are taken
+// where they read as SES writes them.
+type route struct {
+	NotificationType string `json:"notificationType"`
+	Mail             struct {
+		MessageID string `json:"messageId"`
+		Timestamp any    `json:"timestamp"`
+	} `json:"mail"`
+	Receipt struct {
+		Timestamp any    `json:"timestamp"`
+		Action    action `json:"action"`
 	} `json:"receipt"`
 }
 
 type verdict struct {
 	Status string `json:"status"`
 }
+
+// sesStatuses are the statuses SES gives a verdict. Anything else in a
+// notification was not written by SES, and a verdict is what decides
+// whether a message is shown as spam or a virus, or filtered by one.
+var sesStatuses = map[string]bool{"PASS": true, "FAIL": true, "GRAY": true, "PROCESSING_FAILED": true, "DISABLED": true}
 
 // snsEnvelope is the wrapper SNS puts around a message delivered to SQS
 // without raw message delivery.
@@ -100,9 +128,24 @@ func Parse(body []byte) (Notification, error) {
 	}
 	var n Notification
 	if err := json.Unmarshal(body, &n); err != nil {
-		return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
+		// One field of another type (a header list that is not a list, a
+		// timestamp that is not one) must not cost the mailbox the
+		// message: left in the queue it would come back until a redrive
+		// policy took it, and deleted it would be lost. Read what names
+		// the object, and the summary is a row whose headers are read from
+		// the object (Summary).
+		var r route
+		if json.Unmarshal(body, &r) != nil {
+			return Notification{}, fmt.Errorf("%w: %v", ErrNotReceipt, err)
+		}
+		n = Notification{NotificationType: r.NotificationType, Unreadable: typeProblem(err)}
+		n.Mail.MessageID, n.Mail.Timestamp = r.Mail.MessageID, timestamp(r.Mail.Timestamp)
+		n.Receipt.Action, n.Receipt.Timestamp = r.Receipt.Action, timestamp(r.Receipt.Timestamp)
 	}
-	if n.NotificationType == setupType || n.EventType == setupType {
+	// SES's test is also a "Received" notification of the test object it
+	// writes (prefix + AMAZON_SES_SETUP_NOTIFICATION) under that id.
+	if n.NotificationType == setupType || n.EventType == setupType || n.Mail.MessageID == setupType ||
+		path.Base(n.Receipt.Action.ObjectKey) == setupType {
 		return Notification{}, fmt.Errorf("%w: %w", ErrNotReceipt, ErrSetupNotification)
 	}
 	if n.NotificationType != "Received" || !strings.EqualFold(n.Receipt.Action.Type, "S3") ||
@@ -113,6 +156,27 @@ func Parse(body []byte) (Notification, error) {
 }
 
 const setupType = "AMAZON_SES_SETUP_NOTIFICATION"
+
+// typeProblem says which field of a notification is not of SES's type,
+// in the notification's own terms where it can.
+func typeProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Sprintf("%s is a JSON %s", strings.TrimPrefix(te.Field, "."), te.Value)
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("timestamp %.40q is not one", pe.Value)
+	}
+	return err.Error()
+}
+
+// timestamp reads a timestamp as SES writes one, or gives the zero time.
+func timestamp(v any) time.Time {
+	s, _ := v.(string)
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
 
 // sesID is what SES names a stored message: its message id.
 var sesID = lazyregexp.New(`^[A-Za-z0-9]{1,128}$`)
@@ -144,17 +208,30 @@ func (n Notification) Key() string { return n.Receipt.Action.ObjectKey }
 // notification: they stay empty until the next listing fills them in
 // (without reading the object: see index.Refresh).
 func (n Notification) Summary() mailstore.Summary {
+	if n.Unreadable != "" {
+		// The row an inventory gives (index.Ingest): the headers are read
+		// from the object by the next index or the TUI (FillHeaders).
+		s := mailstore.Summary{Object: mailstore.Object{Key: n.Key(), LastModified: n.Receipt.Timestamp}, HeadersPending: true, DateFromStore: true}
+		if s.LastModified.IsZero() {
+			s.LastModified = n.Mail.Timestamp
+		}
+		s.Date = s.LastModified
+		s.Warnings = []string{fmt.Sprintf("SES's notification could be read only in part (%.200s): the headers are read from the object", n.Unreadable)}
+		return s
+	}
 	var hdr strings.Builder
 	seen := map[string]bool{}
 	for _, h := range n.Mail.Headers {
 		// Header values from the notification are single lines; a line
 		// break in one would start a field of the sender's choosing, so
 		// none is let through.
-		name := strings.Map(dropBreaks, h.Name)
-		value := strings.Map(dropBreaks, h.Value)
-		if name == "" || strings.ContainsAny(name, ": ") {
+		// A name that is not one (a blank, a control or a colon in it)
+		// would end the header block there, losing the fields after it,
+		// or fold into the field before.
+		if !mime.IsFieldName(h.Name) {
 			continue
 		}
+		name, value := h.Name, strings.Map(dropBreaks, h.Value)
 		seen[strings.ToLower(name)] = true
 		hdr.WriteString(name + ": " + value + "\r\n")
 	}
@@ -189,13 +266,24 @@ func (n Notification) Summary() mailstore.Summary {
 		s.Date, s.DateFromStore = obj.LastModified, true
 	}
 	// SES's word, not the headers'.
-	s.Recipients = append([]string(nil), n.Receipt.Recipients...)
+	rcpts, bad := mime.EnvelopeRecipients(n.Receipt.Recipients)
+	s.Recipients = rcpts
+	for _, r := range bad {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("receipt recipient %.80q is not an address: left out", r))
+	}
+	status := func(name string, v verdict) string {
+		if v.Status == "" || sesStatuses[v.Status] {
+			return v.Status
+		}
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s verdict %.40q is not one SES gives: left out", name, v.Status))
+		return ""
+	}
 	s.Verdicts = mailstore.Verdicts{
-		Spam:  n.Receipt.SpamVerdict.Status,
-		Virus: n.Receipt.VirusVerdict.Status,
-		SPF:   n.Receipt.SPFVerdict.Status,
-		DKIM:  n.Receipt.DKIMVerdict.Status,
-		DMARC: n.Receipt.DMARCVerdict.Status,
+		Spam:  status("spam", n.Receipt.SpamVerdict),
+		Virus: status("virus", n.Receipt.VirusVerdict),
+		SPF:   status("SPF", n.Receipt.SPFVerdict),
+		DKIM:  status("DKIM", n.Receipt.DKIMVerdict),
+		DMARC: status("DMARC", n.Receipt.DMARCVerdict),
 	}
 	if n.Mail.HeadersTruncated {
 		s.Warnings = append(s.Warnings, "SES truncated the headers in its notification: the summary is completed when the message is read")

@@ -4,14 +4,22 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
+
+func readFixture() ([]byte, error) {
+	return os.ReadFile("../../testdata/notifications/received-s3.json")
+}
 
 func fixture(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	b, err := readFixture()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +92,12 @@ func TestNonReceiptMessagesAreRecognised(t *testing.T) {
 	for name, body := range map[string]string{
 		"junk":         "hello",
 		"subscription": `{"Type":"SubscriptionConfirmation","Message":"You have chosen to subscribe"}`,
-		"bounce":       `{"notificationType":"Bounce","bounce":{}}`,
-		"sns-action":   `{"notificationType":"Received","receipt":{"action":{"type":"SNS"}}}`,
-		"test":         `{"Type":"Notification","Message":"{\"eventType\":\"AMAZON_SES_SETUP_NOTIFICATION\"}"}`,
+		"unsubscribe":  `{"Type":"UnsubscribeConfirmation","Message":"You have chosen to deactivate subscription"}`,
+		// An SNS envelope around a receipt notification, of another type.
+		"sns other type": `{"Type":"SubscriptionConfirmation","Message":` + strconv.Quote(string(fixture(t))) + `}`,
+		"bounce":         `{"notificationType":"Bounce","bounce":{}}`,
+		"sns-action":     `{"notificationType":"Received","receipt":{"action":{"type":"SNS"}}}`,
+		"test":           `{"Type":"Notification","Message":"{\"eventType\":\"AMAZON_SES_SETUP_NOTIFICATION\"}"}`,
 	} {
 		if _, err := Parse([]byte(body)); !errors.Is(err, ErrNotReceipt) {
 			t.Errorf("%s: err %v, want ErrNotReceipt", name, err)
@@ -98,6 +109,9 @@ func TestSetupNotificationIsRecognised(t *testing.T) {
 	for _, body := range []string{
 		`{"notificationType":"AMAZON_SES_SETUP_NOTIFICATION","receipt":{}}`,
 		string(snsWrap(t, []byte(`{"eventType":"AMAZON_SES_SETUP_NOTIFICATION"}`))),
+		// A "Received" notification of the test object SES writes.
+		`{"notificationType":"Received","mail":{"messageId":"AMAZON_SES_SETUP_NOTIFICATION"},"receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":"inbox/AMAZON_SES_SETUP_NOTIFICATION"}}}`,
+		string(snsWrap(t, []byte(`{"notificationType":"Received","mail":{"messageId":"x"},"receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":"AMAZON_SES_SETUP_NOTIFICATION"}}}`))),
 	} {
 		if _, err := Parse([]byte(body)); !errors.Is(err, ErrSetupNotification) || !errors.Is(err, ErrNotReceipt) {
 			t.Errorf("%s: err %v, want ErrSetupNotification", body, err)
@@ -184,6 +198,137 @@ func TestCommonHeadersSubjectRoundTrips(t *testing.T) {
 		}
 		if got := n.Summary().Subject; got != subject {
 			t.Errorf("subject %q became %q", subject, got)
+		}
+	}
+}
+
+// withFixture returns the fixture notification changed by change.
+func withFixture(t *testing.T, change func(mail, receipt map[string]any)) Notification {
+	t.Helper()
+	var raw map[string]any
+	if err := json.Unmarshal(fixture(t), &raw); err != nil {
+		t.Fatal(err)
+	}
+	change(raw["mail"].(map[string]any), raw["receipt"].(map[string]any))
+	b, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A verdict decides whether a message is shown as spam or a virus and
+// what a verdict query finds: only the statuses SES gives are taken.
+func TestVerdictsSESDoesNotGiveAreLeftOut(t *testing.T) {
+	for status, want := range map[string]string{
+		"PASS": "PASS", "FAIL": "FAIL", "GRAY": "GRAY", "PROCESSING_FAILED": "PROCESSING_FAILED", "DISABLED": "DISABLED",
+		"pass": "", "PASS ": "", "PASS\x1b[0m": "", "\u202ePASS": "", "FAIL\r\nPASS": "", strings.Repeat("P", 10000): "",
+	} {
+		n := withFixture(t, func(_, r map[string]any) {
+			for _, v := range []string{"spamVerdict", "virusVerdict", "spfVerdict", "dkimVerdict", "dmarcVerdict"} {
+				r[v] = map[string]any{"status": status}
+			}
+		})
+		s := n.Summary()
+		if got := (mailstore.Verdicts{Spam: want, Virus: want, SPF: want, DKIM: want, DMARC: want}); s.Verdicts != got {
+			t.Errorf("%.20q: verdicts %+v, want all %q", status, s.Verdicts, want)
+		}
+		warned := strings.Contains(strings.Join(s.Warnings, "\n"), "not one SES gives")
+		if warned != (want == "") {
+			t.Errorf("%.20q: warnings %q", status, s.Warnings)
+		}
+		for _, w := range s.Warnings {
+			if len(w) > 200 || strings.ContainsAny(w, "\x1b\r\n\u202e") {
+				t.Errorf("warning %q: too long, or holds what it quotes raw", w)
+			}
+		}
+	}
+}
+
+// receipt.recipients are SES's envelope recipients (mail.destination is
+// the message's To and Cc): reply picks its From from them and forward
+// its destinations, so an item that is not one address is left out.
+func TestReceiptRecipientsAreAddresses(t *testing.T) {
+	n := withFixture(t, func(m, r map[string]any) {
+		m["destination"] = []string{"ceo@acme-demo.example"}
+		r["recipients"] = []string{"support@acme-demo.example", "SUPPORT@acme-demo.example", "a@acme-demo.example\r\nBcc: evil@x.example",
+			"b@acme-demo.example, evil@x.example", "\x1b]8;;x\x07c@acme-demo.example", "", "\"quoted local\"@acme-demo.example", "üser@acme-demo.example"}
+	})
+	s := n.Summary()
+	want := []string{"support@acme-demo.example", "\"quoted local\"@acme-demo.example", "üser@acme-demo.example"}
+	if !slices.Equal(s.Recipients, want) {
+		t.Fatalf("recipients %q, want %q", s.Recipients, want)
+	}
+	if got := strings.Count(strings.Join(s.Warnings, "\n"), "is not an address"); got != 4 {
+		t.Fatalf("warnings %q: want one per item left out", s.Warnings)
+	}
+}
+
+// A header list entry whose name is not a field name must not end the
+// header block (losing From and Subject after it) nor fold into the
+// field before it.
+func TestHeaderNamesThatAreNotNamesAreSkipped(t *testing.T) {
+	for _, name := range []string{"X Bad", "\tSubject", " Subject", "X\x00", "X\x1b[2J", "Subject\r\nBcc", "X:Y", "", "Subject "} {
+		n := withFixture(t, func(m, _ map[string]any) {
+			hs := m["headers"].([]any)
+			bad := map[string]any{"name": name, "value": "injected"}
+			m["headers"] = append([]any{hs[0], hs[1], bad}, hs[2:]...)
+		})
+		s := n.Summary()
+		if s.Subject != "Test Subject" || s.From.Address != "janedoe@example.com" || len(s.To) != 1 {
+			t.Errorf("name %q: summary %+v", name, s)
+		}
+	}
+}
+
+// A field of another type than SES writes costs the mailbox nothing but
+// that notification's headers: the object it names is indexed as a row
+// whose headers are read from the object (it was left in the queue, to
+// come back until a redrive policy took it). A notification whose
+// object cannot be told is not a receipt notification at all.
+func TestFieldsOfAnotherTypeYieldARowWithoutHeaders(t *testing.T) {
+	for name, change := range map[string]func(m, r map[string]any){
+		"headers not a list":       func(m, _ map[string]any) { m["headers"] = "From: x" },
+		"header value a number":    func(m, _ map[string]any) { m["headers"].([]any)[0].(map[string]any)["value"] = 5 },
+		"commonHeaders.from":       func(m, _ map[string]any) { m["commonHeaders"].(map[string]any)["from"] = "a@b" },
+		"recipients not a list":    func(_, r map[string]any) { r["recipients"] = "support@acme-demo.example" },
+		"verdict a string":         func(_, r map[string]any) { r["spamVerdict"] = "PASS" },
+		"mail timestamp not one":   func(m, _ map[string]any) { m["timestamp"] = "yesterday" },
+		"headersTruncated string":  func(m, _ map[string]any) { m["headersTruncated"] = "false" },
+		"receipt timestamp number": func(_, r map[string]any) { r["timestamp"] = 12 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			n := withFixture(t, change)
+			if n.Unreadable == "" || n.CheckKey() != nil {
+				t.Fatalf("unreadable %q, key check %v", n.Unreadable, n.CheckKey())
+			}
+			s := n.Summary()
+			if !s.HeadersPending || s.Key != "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1" || s.Subject != "" || len(s.Recipients) != 0 ||
+				s.Date.IsZero() || len(s.Warnings) != 1 {
+				t.Fatalf("summary %+v: want a row without headers, dated", s)
+			}
+			// Said in the notification's terms, not Go's.
+			if w := s.Warnings[0]; strings.Contains(w, "Go struct") || len(w) > 160 {
+				t.Fatalf("warning %q", w)
+			}
+		})
+	}
+	for name, body := range map[string]string{
+		"key a number":     `{"notificationType":"Received","mail":{"messageId":"a","headers":5},"receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":5}}}`,
+		"mail a string":    `{"notificationType":"Received","mail":"x","receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":"inbox/a"}}}`,
+		"action a list":    `{"notificationType":"Received","mail":{"headers":5},"receipt":{"action":[]}}`,
+		"no action":        `{"notificationType":"Received","mail":{"headers":5}}`,
+		"another type":     `{"notificationType":"Bounce","mail":{"headers":5},"receipt":{"action":{"type":"S3","bucketName":"mail","objectKey":"inbox/a"}}}`,
+		"sns message list": `{"Type":"Notification","Message":["x"]}`,
+		"not an object":    `["Received"]`,
+		"null":             `null`,
+	} {
+		if _, err := Parse([]byte(body)); !errors.Is(err, ErrNotReceipt) {
+			t.Errorf("%s: err %v, want ErrNotReceipt", name, err)
 		}
 	}
 }

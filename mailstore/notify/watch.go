@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,9 +64,10 @@ type Batch struct {
 // mailbox's bucket and prefix with a key SES does not write (CheckKey).
 func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) error) (Batch, error) {
 	out, err := w.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-		QueueUrl:            aws.String(w.queueURL),
-		MaxNumberOfMessages: 10,
-		WaitTimeSeconds:     w.Wait,
+		QueueUrl:                    aws.String(w.queueURL),
+		MaxNumberOfMessages:         10,
+		WaitTimeSeconds:             w.Wait,
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
 	})
 	if err != nil {
 		return Batch{}, fmt.Errorf("receive from %s: %w", w.queueURL, err)
@@ -78,7 +80,12 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 			done = append(done, m)
 			problem += " (deleted)"
 		} else {
-			problem += " (left in the queue for its consumer)"
+			problem += " (left in the queue for its consumer"
+			if n, _ := strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]); n >= manyReceives {
+				// No consumer takes it: say what ends the loop.
+				problem += fmt.Sprintf("; received %d times: a redrive policy on the queue moves such a message to a dead-letter queue", n)
+			}
+			problem += ")"
 		}
 		b.Problems = append(b.Problems, problem)
 	}
@@ -123,6 +130,10 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 	}
 	return b, nil
 }
+
+// manyReceives is how many receipts of a message left in the queue make
+// its line say that no consumer seems to take it.
+const manyReceives = 5
 
 // Permanent returns what to do about err from Poll when waiting cannot
 // cure it (the queue does not exist, the credentials may not use it), ""

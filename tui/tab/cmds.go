@@ -29,11 +29,13 @@ type RefreshProgressedMsg struct {
 type refreshDueMsg struct{ Box int }
 
 // QueuePolledMsg is sent when one poll of mailbox Box's queue has ended:
-// New are the messages it indexed.
+// New are the messages it indexed, Problems the queue messages it did not
+// index, why, and whether each was deleted (notify.Batch's).
 type QueuePolledMsg struct {
-	Box int
-	New []mailstore.Summary
-	Err error
+	Box      int
+	New      []mailstore.Summary
+	Problems []string
+	Err      error
 }
 
 // queueDueMsg is sent when the queue of mailbox Box is to be polled again
@@ -48,7 +50,7 @@ const queueRetry = 10 * time.Second
 func pollQueueCmd(ctx context.Context, box int, poll func(context.Context) (notify.Batch, error)) tea.Cmd {
 	return func() tea.Msg {
 		b, err := poll(ctx)
-		return QueuePolledMsg{Box: box, New: b.New, Err: err}
+		return QueuePolledMsg{Box: box, New: b.New, Problems: b.Problems, Err: err}
 	}
 }
 
