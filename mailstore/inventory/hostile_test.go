@@ -82,6 +82,17 @@ func readAll(src memSource) ([]inventory.Row, error) {
 	return rows, err
 }
 
+// readAllAllocating is readAll and the bytes allocated meanwhile, after
+// a GC, so that what the test built before does not count.
+func readAllAllocating(src memSource) ([]inventory.Row, uint64, error) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rows, err := readAll(src)
+	runtime.ReadMemStats(&after)
+	return rows, after.TotalAlloc - before.TotalAlloc, err
+}
+
 // AWS quotes every field and URL-encodes keys (form encoding: a space is
 // "+", "+" is "%2B"); the optional fields come in the order fileSchema
 // gives, which is not always the same.
@@ -132,15 +143,11 @@ func TestCSVEndlessRowIsBounded(t *testing.T) {
 	}
 	zw.Close()
 	src := handReport(t, "CSV", "Bucket, Key", buf.Bytes())
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	_, err := readAll(src)
-	runtime.ReadMemStats(&after)
+	_, alloc, err := readAllAllocating(src)
 	if err == nil || !strings.Contains(err.Error(), "row 1: a row longer than 64 KiB") {
 		t.Fatalf("err = %v", err)
 	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+	if alloc > 16<<20 {
 		t.Fatalf("allocated %d MB for one bad row", alloc>>20)
 	}
 }
@@ -371,11 +378,7 @@ func TestParquetReadsOnlyItsColumns(t *testing.T) {
 	data := parquetBytes(t, in)
 	in, junk = nil, ""
 	src := handReport(t, "Parquet", "", data)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	rows, err := readAll(src)
-	runtime.ReadMemStats(&after)
+	rows, alloc, err := readAllAllocating(src)
 	if err != nil || len(rows) != 600 {
 		t.Fatalf("%d rows, err %v", len(rows), err)
 	}
@@ -388,7 +391,7 @@ func TestParquetReadsOnlyItsColumns(t *testing.T) {
 			t.Fatalf("row %d: %+v, want %+v", i, r, want)
 		}
 	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+	if alloc > 64<<20 {
 		t.Fatalf("allocated %d MB to read %d bytes of keys and sizes", alloc>>20, len(data))
 	}
 }
@@ -450,15 +453,11 @@ func TestParquetPageSizeIsBounded(t *testing.T) {
 	}
 	rows = nil
 	src := handReport(t, "Parquet", "", buf.Bytes())
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	_, err := readAll(src)
-	runtime.ReadMemStats(&after)
+	_, alloc, err := readAllAllocating(src)
 	if err == nil || !strings.Contains(err.Error(), "has a page of") {
 		t.Fatalf("err = %v", err)
 	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+	if alloc > 32<<20 {
 		t.Fatalf("allocated %d MB before refusing the page", alloc>>20)
 	}
 }
