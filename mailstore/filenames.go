@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
 // FileNames hands out the file names of one directory that sesbox fills
@@ -13,22 +14,34 @@ import (
 // cannot hold are dropped, so "inbox/a:b" and "inbox/ab", or "a/x" and
 // "b/x", would share one file and the second would replace the first or
 // fail. The zero value is ready to use.
+//
+// A key's name depends on the key alone, not on which other keys are
+// named: an export of one message gives it the name the export of the
+// whole mailbox gave it, so a later export into the same directory finds
+// the same files. Only a key that is Prefix and then one segment the stem
+// ends with, unchanged, gets the plain stem+ext (SES's keys: prefix and
+// message id); every other key's name has its hash in it.
 type FileNames struct {
-	taken map[string]string // name -> the key it was given to
+	// Prefix is the mailbox's prefix, which the keys named start with.
+	Prefix string
+	taken  map[string]string // name -> the key it was given to
 }
 
-// Name returns stem+ext for key, or, when another key already has that
-// name, stem-<the first 8 hex digits of the key's SHA-256>+ext (16 digits,
-// then a counter, in the unlikely case that too is taken). The same keys
-// asked in the same order get the same names on every run; a key asked
-// again gets its name again.
+// Name returns stem+ext for a key the stem keeps whole (see FileNames),
+// else stem-<the first 8 hex digits of the key's SHA-256>+ext. Should
+// that name be another key's already (a hash prefix shared, or a key
+// whose whole segment reads like another's hashed name), the key gets
+// 16 digits, then a counter. A key asked again gets its name again.
 func (n *FileNames) Name(key, stem, ext string) string {
 	if n.taken == nil {
 		n.taken = map[string]string{}
 	}
 	sum := sha256.Sum256([]byte(key))
 	h := hex.EncodeToString(sum[:])
-	candidates := []string{stem + ext, stem + "-" + h[:8] + ext, stem + "-" + h[:16] + ext}
+	candidates := []string{stem + "-" + h[:8] + ext, stem + "-" + h[:16] + ext}
+	if rel, ok := strings.CutPrefix(key, n.Prefix); ok && rel != "" && !strings.Contains(rel, "/") && strings.HasSuffix(stem, rel) {
+		candidates = append([]string{stem + ext}, candidates...)
+	}
 	for i := 2; ; i++ {
 		for _, name := range candidates {
 			if k, ok := n.taken[name]; !ok || k == key {

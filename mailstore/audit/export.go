@@ -105,8 +105,10 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 // ExportMaildir writes each chosen message, byte for byte, as a file under
 // dir/new (Maildir: written in dir/tmp, then renamed), named
 // <arrival unix time>.<SES message id>.sesbox, with a manifest beside dir.
-// Keys that would share a name get their own (see mailstore.FileNames):
-// the manifest's "file" says which is which. An existing file of the same
+// A key that is not the prefix and a message id a file name keeps whole
+// (a ":" in it, another folder) gets its hash in its name, whichever keys
+// are exported with it (see mailstore.FileNames): the manifest's "file"
+// says which is which. An existing file of the same
 // name is never replaced: the export fails.
 func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions) (Trailer, error) {
 	manifest := cmp.Or(opt.Manifest, ManifestPath(dir))
@@ -118,7 +120,7 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 			return Trailer{}, fmt.Errorf("export: %w", err)
 		}
 	}
-	var names mailstore.FileNames
+	names := mailstore.FileNames{Prefix: b.Location().Prefix}
 	t, err := export(ctx, b, "maildir", manifest, opt, func(e *Entry, obj mailstore.Object, raw []byte) error {
 		name := names.Name(obj.Key, maildirStem(obj), ".sesbox")
 		e.File = "new/" + name

@@ -13,24 +13,30 @@ import (
 // TestExportMaildirCollidingNames: keys whose file names would be the same
 // (a ":" dropped, the same last segment under another folder) each get
 // their own file, byte for byte, named in the manifest; a second export
-// of the same keys gives the same names.
+// of the same keys gives the same names, and so does an export of each
+// key alone (before, "p/a:b" alone took the plain name "p/ab" has among
+// all three).
 func TestExportMaildirCollidingNames(t *testing.T) {
 	b := memBucket{objs: map[string][]byte{
 		"p/ab":     []byte("Subject: one\n\n1\n"),
 		"p/a:b":    []byte("Subject: two\n\n2\n"),
 		"p/sub/ab": []byte("Subject: three\n\n3\n"),
 	}, pageSize: 10}
-	export := func() map[string]string {
+	export := func(keys ...string) map[string]string {
 		dir := filepath.Join(t.TempDir(), "Mail")
-		tr, err := ExportMaildir(context.Background(), b, dir, ExportOptions{})
+		tr, err := ExportMaildir(context.Background(), b, dir, ExportOptions{Keys: keys})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tr.Count != 3 {
-			t.Fatalf("exported %d of 3", tr.Count)
+		want := len(keys)
+		if keys == nil {
+			want = 3
+		}
+		if tr.Count != int64(want) {
+			t.Fatalf("exported %d of %d", tr.Count, want)
 		}
 		files, _ := filepath.Glob(filepath.Join(dir, "new", "*"))
-		if len(files) != 3 {
+		if len(files) != want {
 			t.Fatalf("%d files in new/: %q", len(files), files)
 		}
 		data, err := os.ReadFile(ManifestPath(dir))
@@ -61,6 +67,9 @@ func TestExportMaildirCollidingNames(t *testing.T) {
 		}
 		if !strings.HasSuffix(f, ".sesbox") {
 			t.Errorf("%s: %s", k, f)
+		}
+		if alone := export(k); alone[k] != f {
+			t.Errorf("%s: %s among all, %s alone", k, f, alone[k])
 		}
 	}
 }

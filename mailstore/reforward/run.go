@@ -97,6 +97,7 @@ func headerBlock(b []byte) []byte {
 func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProgress func(Progress)) (Totals, error) {
 	ru := &run{
 		r: r, p: p, opts: p.Options, onResult: onResult, onProgress: onProgress,
+		files: mailstore.FileNames{Prefix: p.Location.Prefix},
 	}
 	ru.prog.Total = len(p.Items)
 	ru.prog.Started = r.clock().Now()
@@ -277,8 +278,9 @@ func (ru *run) item(ctx context.Context, it *Item) (Result, error) {
 }
 
 // writeDryRun writes out to DIR/<SES message id>.eml, replacing an earlier
-// dry run's file (by rename, so the file is always whole). A key whose name
-// another key of the run already has gets its own (mailstore.FileNames).
+// dry run's file of the same key (by rename, so the file is always whole).
+// A key that is not the prefix and a message id a file name keeps whole
+// gets its hash in its name (mailstore.FileNames).
 func (ru *run) writeDryRun(it *Item, out []byte) Result {
 	res := Result{Key: it.Key, Recipients: it.Destinations}
 	name := ru.files.Name(it.Key, sanitize.Filename(mailstore.SESMessageID(it.Key)), ".eml")
