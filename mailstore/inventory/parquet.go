@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -106,10 +107,12 @@ const maxParquetPage = 64 << 20
 // and a page is decoded whole. AWS's pages hold thousands.
 const maxParquetPageValues = 1 << 22
 
-// checkPages reads the header of every page of a column chunk, where
-// parquet-go reads them (from the dictionary page, or the first data page,
-// to the chunk's compressed size), and refuses a page that states more
-// than maxParquetPage bytes or maxParquetPageValues values.
+// checkPages reads every page of a column chunk, where parquet-go reads
+// them (from the dictionary page, or the first data page, to the chunk's
+// compressed size), and refuses a page that states more than
+// maxParquetPage bytes (compressed or not) or maxParquetPageValues
+// values, or whose bytes decompress to another size than it states
+// (pageSizer). One page is held at a time.
 func checkPages(r io.ReaderAt, md format.ColumnMetaData, name string) error {
 	base := md.DataPageOffset
 	if md.DictionaryPageOffset != 0 {
@@ -118,6 +121,9 @@ func checkPages(r io.ReaderAt, md format.ColumnMetaData, name string) error {
 	br := bufio.NewReader(io.NewSectionReader(r, base, md.TotalCompressedSize))
 	var proto thrift.CompactProtocol
 	dec := thrift.NewDecoder(proto.NewReader(br))
+	var sizer pageSizer
+	defer sizer.close()
+	var page []byte
 	for {
 		if _, err := br.Peek(1); errors.Is(err, io.EOF) {
 			return nil
@@ -126,7 +132,7 @@ func checkPages(r io.ReaderAt, md format.ColumnMetaData, name string) error {
 		if err := dec.Decode(&h); err != nil {
 			return fmt.Errorf("the Parquet column %s: unreadable page header: %w", name, err)
 		}
-		if h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxParquetPage || h.CompressedPageSize < 0 {
+		if h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxParquetPage || h.CompressedPageSize < 0 || h.CompressedPageSize > maxParquetPage {
 			return fmt.Errorf("the Parquet column %s has a page of %d bytes, %d compressed (at most %d MiB): not an S3 Inventory report",
 				name, h.UncompressedPageSize, h.CompressedPageSize, maxParquetPage>>20)
 		}
@@ -134,8 +140,25 @@ func checkPages(r io.ReaderAt, md format.ColumnMetaData, name string) error {
 			min(h.DataPageHeader.V.NumValues, h.DataPageHeaderV2.V.NumValues, h.DictionaryPageHeader.V.NumValues) < 0 {
 			return fmt.Errorf("the Parquet column %s has a page of %d values (at most %d): not an S3 Inventory report", name, n, maxParquetPageValues)
 		}
-		if _, err := br.Discard(int(h.CompressedPageSize)); err != nil {
+		page = slices.Grow(page[:0], int(h.CompressedPageSize))[:h.CompressedPageSize]
+		if _, err := io.ReadFull(br, page); err != nil {
 			return fmt.Errorf("the Parquet column %s: a page cut short: %w", name, err)
+		}
+		// A v2 data page keeps its levels uncompressed ahead of the
+		// values, and may leave the values uncompressed too.
+		codec, data, want := md.Codec, page, int(h.UncompressedPageSize)
+		if v2 := h.DataPageHeaderV2; v2.Valid {
+			levels := int(v2.V.DefinitionLevelsByteLength) + int(v2.V.RepetitionLevelsByteLength)
+			if v2.V.DefinitionLevelsByteLength < 0 || v2.V.RepetitionLevelsByteLength < 0 || levels > len(data) || levels > want {
+				return fmt.Errorf("the Parquet column %s has a page whose levels do not fit in it: not an S3 Inventory report", name)
+			}
+			data, want = data[levels:], want-levels
+			if v2.V.IsCompressed.Valid && !v2.V.IsCompressed.V {
+				codec = format.Uncompressed
+			}
+		}
+		if err := sizer.check(codec, data, want); err != nil {
+			return fmt.Errorf("the Parquet column %s has a page that %v: not an S3 Inventory report", name, err)
 		}
 	}
 }
