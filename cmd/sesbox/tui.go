@@ -105,7 +105,10 @@ func (a *app) tuiBoxes(ctx context.Context) (boxes []tui.Box, closeFn func(), er
 			return nil, func() {}, err
 		}
 		b := tui.Box{Name: m.Name, Mailbox: m}
-		if mc.Inventory != "" && !a.flags.demo {
+		if !a.flags.demo {
+			// Rows without headers come from an inventory, from a queue
+			// notification that carried none usable, or from an earlier
+			// config of this mailbox: whichever, they are read on screen.
 			b.FillHeaders = m.FillHeaders
 		}
 		if mc.QueueURL != "" && !a.flags.demo {

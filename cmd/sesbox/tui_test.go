@@ -107,7 +107,8 @@ func TestTUIBoxesDemoWithLocalSES(t *testing.T) {
 
 // TestTUIBoxesExplainWhatIsMissing: a configured mailbox without
 // forward_config gets the reason instead of a forward setup; one with a
-// bad forward_config gets the load error; the others are set up.
+// bad forward_config gets the load error; the others are set up. Each
+// fills the rows on screen that have no headers yet.
 func TestTUIBoxesExplainWhatIsMissing(t *testing.T) {
 	dir := isolate(t)
 	flags, _, _ := demoBucket(t)
@@ -160,5 +161,13 @@ sent_prefix = "` + demo.Prefix + `sent/"
 	}
 	if c.Reply != nil || c.ReplyErr == nil || !strings.Contains(c.ReplyErr.Error(), "sent_prefix") {
 		t.Fatalf("c: reply %v", c.ReplyErr)
+	}
+	// Rows without headers come from a queue notification as well as from
+	// an inventory (and stay in the index when the config changes): every
+	// mailbox reads those on screen, not only one with an inventory.
+	for _, b := range boxes {
+		if b.FillHeaders == nil {
+			t.Errorf("%s: no FillHeaders", b.Name)
+		}
 	}
 }

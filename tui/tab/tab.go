@@ -63,7 +63,8 @@ type Box struct {
 	// shows without a listing.
 	Queue func(ctx context.Context) (notify.Batch, error)
 	// FillHeaders, when set, reads the header blocks of rows that have
-	// none yet (rows from an inventory; mailbox.FillHeaders): the page
+	// none yet (rows from an inventory, or from a queue notification
+	// without usable headers; mailbox.FillHeaders): the page
 	// asks it for the rows on screen (FillOptions.Keys), ahead of the
 	// refresh's background fill, newest first.
 	FillHeaders func(ctx context.Context, opt mailbox.FillOptions, progress func(mailbox.Progress)) error
