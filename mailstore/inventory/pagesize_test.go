@@ -15,78 +15,20 @@ import (
 // take real bytes uncompressed, then rewrites the page header to state
 // stated bytes instead (a varint of the same length, so no offset in the
 // file moves): a page that says it is small and is not.
-func understated(t *testing.T, codec string, real, stated int) []byte {
+func understated(t *testing.T, codec compress.Codec, real, stated int) []byte {
 	t.Helper()
-	type rowZstd struct {
-		Key string `parquet:"key,zstd"`
+	type row struct {
+		Key string `parquet:"key"`
 	}
-	type rowGzip struct {
-		Key string `parquet:"key,gzip"`
-	}
-	type rowSnappy struct {
-		Key string `parquet:"key,snappy"`
-	}
-	type rowBrotli struct {
-		Key string `parquet:"key,brotli"`
-	}
-	type rowLz4 struct {
-		Key string `parquet:"key,lz4"`
-	}
-	n := real / (1 << 20)
-	key := func(i int) string { return fmt.Sprintf("inbox/%08d", i) + strings.Repeat("a", 1<<20-14-4) }
 	var buf bytes.Buffer
-	write := func(w interface{ Close() error }, err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
+	w := parquet.NewGenericWriter[row](&buf, parquet.Compression(codec), parquet.PageBufferSize(real*2))
+	for i := range real >> 20 {
+		if _, err := w.Write([]row{{fmt.Sprintf("inbox/%08d", i) + strings.Repeat("a", 1<<20-18)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	opt := parquet.PageBufferSize(real * 2)
-	switch codec {
-	case "zstd":
-		w := parquet.NewGenericWriter[rowZstd](&buf, opt)
-		for i := range n {
-			if _, err := w.Write([]rowZstd{{key(i)}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		write(w, nil)
-	case "gzip":
-		w := parquet.NewGenericWriter[rowGzip](&buf, opt)
-		for i := range n {
-			if _, err := w.Write([]rowGzip{{key(i)}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		write(w, nil)
-	case "snappy":
-		w := parquet.NewGenericWriter[rowSnappy](&buf, opt)
-		for i := range n {
-			if _, err := w.Write([]rowSnappy{{key(i)}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		write(w, nil)
-	case "brotli":
-		w := parquet.NewGenericWriter[rowBrotli](&buf, opt)
-		for i := range n {
-			if _, err := w.Write([]rowBrotli{{key(i)}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		write(w, nil)
-	case "lz4":
-		w := parquet.NewGenericWriter[rowLz4](&buf, opt)
-		for i := range n {
-			if _, err := w.Write([]rowLz4{{key(i)}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		write(w, nil)
-	default:
-		t.Fatalf("codec %s", codec)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 	data := buf.Bytes()
 	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
@@ -129,8 +71,8 @@ func understated(t *testing.T, codec string, real, stated int) []byte {
 // is left is the decoder's window, which the frame asks for (16 MiB for
 // these pages of 32; at most maxParquetPage).
 func TestParquetPageUnderstatingItsSizeIsRefused(t *testing.T) {
-	for _, codec := range []string{"zstd", "gzip", "brotli", "snappy", "lz4"} {
-		t.Run(codec, func(t *testing.T) {
+	for _, codec := range []compress.Codec{&parquet.Zstd, &parquet.Gzip, &parquet.Brotli, &parquet.Snappy, &parquet.Lz4Raw} {
+		t.Run(codec.String(), func(t *testing.T) {
 			data := understated(t, codec, 32<<20, 1<<20)
 			rows, alloc, err := readAllAllocating(handReport(t, "Parquet", "", data))
 			if err == nil || !strings.Contains(err.Error(), "not an S3 Inventory report") {
