@@ -47,6 +47,8 @@ func FuzzRewrite(f *testing.F) {
 		"FROM : (c) <a@x.com> (d)\nreply-to:x\n\n",
 		"From: a\r",
 		"From: a@x.com\r\nSubject: " + strings.Repeat("ab\r ", 300) + "\r\n\r\nb\r\n",
+		"From: Name <<ceo@bank.example>>\r\n\r\nb\r\n",
+		"From: \"open <a@x.com>\r\nFrom: (open <a@x.com>\r\nFrom: \\\"N\\\" <a@x.com>\r\n\r\nb\r\n",
 	} {
 		for i := range fuzzConfigs {
 			f.Add([]byte(s), uint8(i))
@@ -87,6 +89,14 @@ func FuzzRewrite(f *testing.F) {
 				}
 				if !bytes.HasPrefix(fl.raw, []byte("From: ")) {
 					t.Fatalf("From not rewritten: %q", fl.raw)
+				}
+				target := cfg.FromEmail
+				if target == "" {
+					target = orig
+				}
+				v := bytes.TrimRight(bytes.ReplaceAll(unfoldRFC(fl.raw[len("From:"):]), []byte("\r"), nil), "\n")
+				if err := checkOneAddress(v, target); err != nil {
+					t.Fatalf("the new From does not name one address: %v\n in: %q\nout: %q", err, raw, fl.raw)
 				}
 			case kindRemoved:
 				t.Fatalf("field not removed: %q", fl.raw)

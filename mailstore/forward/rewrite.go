@@ -342,6 +342,9 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 	}
 
 	out := make([]byte, 0, len(phrase)+len(target)+8)
+	if !cfg.QuoteFromName {
+		phrase = bytes.TrimSpace(balancedPhrase(phrase))
+	}
 	if len(phrase) > 0 {
 		if cfg.QuoteFromName {
 			out = appendQuoted(out, phrase)
@@ -353,6 +356,66 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 	out = append(out, '<')
 	out = append(out, target...)
 	return append(out, '>')
+}
+
+// balancedPhrase makes the phrase of the new From (kept as the sender wrote
+// it) safe to stand before the one angle address Rewrite writes after it:
+// a quoted string or comment the sender left open is closed (else it would
+// swallow that address), and every "<" and ">" outside a quoted string is
+// dropped, in a comment too (with the backslash that escapes it), as is a
+// backslash outside both (RFC 5322 gives it no meaning there, and readers
+// differ on whether it escapes the quote after it). So the new From holds
+// exactly one angle address, whatever the old one held: "Name
+// <<ceo@bank.example>>" no longer becomes "Name at <ceo@bank.example
+// <info@…>", where a lax reader finds the forged address, and "\"Name <a@x"
+// no longer hides the address Rewrite writes inside an open quoted string.
+// Inside a quoted string every byte stays (difference 24).
+func balancedPhrase(p []byte) []byte {
+	out := make([]byte, 0, len(p)+2)
+	quoted, comment := false, 0
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case quoted || comment > 0:
+			if c == '\\' {
+				if i+1 == len(p) {
+					continue // a dangling backslash would escape the closing quote
+				}
+				i++
+				if n := p[i]; quoted || (n != '<' && n != '>') {
+					out = append(out, c, n)
+				}
+				continue
+			}
+			switch {
+			case comment > 0 && (c == '<' || c == '>'):
+				continue
+			case quoted && c == '"':
+				quoted = false
+			case !quoted && c == '(':
+				comment++
+			case !quoted && c == ')':
+				comment--
+			}
+			out = append(out, c)
+		case c == '<' || c == '>' || c == '\\':
+		case c == '"':
+			quoted = true
+			out = append(out, c)
+		case c == '(':
+			comment = 1
+			out = append(out, c)
+		default:
+			out = append(out, c)
+		}
+	}
+	if quoted {
+		out = append(out, '"')
+	}
+	for ; comment > 0; comment-- {
+		out = append(out, ')')
+	}
+	return out
 }
 
 // unfold joins a field value onto one line: every line break goes (in a

@@ -1,0 +1,93 @@
+package forward
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// checkOneAddress fails unless v, a From value Rewrite wrote (unfolded,
+// without "From:" and line ending), has exactly one angle address, the
+// target, at its end, outside every quoted string and comment: quotes and
+// comments are closed, and no "<" or ">" stands outside a quoted string
+// (a comment included). So no reader, strict or lax, can take another
+// address from the phrase, or find the target swallowed by an open quote
+// or comment.
+func checkOneAddress(v []byte, target string) error {
+	v = bytes.TrimSpace(v)
+	want := "<" + target + ">"
+	if !bytes.HasSuffix(v, []byte(want)) {
+		return fmt.Errorf("does not end in %s", want)
+	}
+	phrase := v[:len(v)-len(want)]
+	quoted, comment := false, 0
+	for i := 0; i < len(phrase); i++ {
+		c := phrase[i]
+		switch {
+		case (quoted || comment > 0) && c == '\\':
+			i++
+		case quoted:
+			quoted = c != '"'
+		case c == '"' && comment == 0:
+			quoted = true
+		case c == '(':
+			comment++
+		case c == ')' && comment > 0:
+			comment--
+		case c == '<' || c == '>':
+			return fmt.Errorf("%q outside a quoted string at %d", c, i)
+		case c == '\\':
+			return fmt.Errorf("a backslash outside a quoted string or comment at %d", i)
+		}
+	}
+	if quoted || comment > 0 {
+		return fmt.Errorf("the phrase leaves a quoted string or comment open: %s is inside it", want)
+	}
+	return nil
+}
+
+// TestRewriteFromHasOneAddress: whatever the old From holds (angle
+// brackets doubled, empty or unclosed, in a comment, a quoted string or a
+// comment left open, backslashes outside quotes), the new From names one
+// address, the one Rewrite means (docs/forwarding.md, difference 27).
+func TestRewriteFromHasOneAddress(t *testing.T) {
+	noreply := "noreply@example.com"
+	for _, c := range []struct {
+		from, fromEmail string
+		quote           bool
+		want            string
+	}{
+		{"Name <<ceo@bank.example>>", "", false, "Name at ceo@bank.example <info@example.com>"},
+		{"Name <<ceo@bank.example>>", noreply, false, "Name <noreply@example.com>"},
+		{"Name <>", "", false, "Name <info@example.com>"},
+		{"Name <a@x.com", noreply, false, "Name <noreply@example.com>"},
+		{"Name <a@x.com", "", false, "Name at a@x.com <info@example.com>"},
+		{`"unterminated <a@x.com>`, "", false, `"unterminated <a at x.com>" <info@example.com>`},
+		{`"unterminated <a@x.com>`, noreply, false, `"unterminated <a at x.com>" <noreply@example.com>`},
+		{`"ends in a backslash\`, "", false, `"ends in a backslash" <info@example.com>`},
+		{"(unterminated <a@x.com>", "", false, "(unterminated a at x.com) <info@example.com>"},
+		{"(a\\<) <a@x.com>", "", false, "(a) at a@x.com <info@example.com>"},
+		{`\"Name\" <a@x.com>`, "", false, `"Name\" <a at x.com>" <info@example.com>`},
+		{"Name (<ceo@bank.example>) <a@x.com>", "", false, "Name (ceo@bank.example) at a@x.com <info@example.com>"},
+		{"a@x.com (Name <ceo@bank.example>)", noreply, false, "a at x.com (Name ceo at bank.example) <noreply@example.com>"},
+		{"Name <a@x.com> trailing>", "", false, "Name at a@x.com <info@example.com>"},
+		{"<a@x.com>>", "", false, "a at x.com <info@example.com>"},
+		{`"A <b@evil.example> C" <a@x.com>`, "", false, `"A <b@evil.example> C" at a@x.com <info@example.com>`},
+		{"Name <<ceo@bank.example>>", "", true, `"Name at <ceo@bank.example" <info@example.com>`},
+	} {
+		cfg := Config{FromEmail: c.fromEmail, QuoteFromName: c.quote}
+		got := mustRewrite(t, cfg, "From: "+c.from+"\nSubject: s\n\nbody\n")
+		first, _, _ := strings.Cut(got, "\n")
+		if want := "From: " + c.want; first != want {
+			t.Errorf("From: %s (fromEmail %q, quote %v)\n got  %q\n want %q", c.from, c.fromEmail, c.quote, first, want)
+		}
+		target := c.fromEmail
+		if target == "" {
+			target = orig
+		}
+		if err := checkOneAddress([]byte(strings.TrimPrefix(first, "From: ")), target); err != nil {
+			t.Errorf("From: %s (fromEmail %q, quote %v) gives %q: %v", c.from, c.fromEmail, c.quote, first, err)
+		}
+	}
+}
