@@ -10,8 +10,9 @@ import (
 // checkOneAddress fails unless v, a From value Rewrite wrote (unfolded,
 // without "From:" and line ending), has exactly one angle address, the
 // target, at its end, outside every quoted string and comment: quotes and
-// comments are closed, and no "<" or ">" stands outside a quoted string
-// (a comment included). So no reader, strict or lax, can take another
+// comments are closed, no "<" or ">" stands outside a quoted string (a
+// comment included), and no ":", ";", "," or backslash outside both, which
+// would make the phrase a group or a list. So no reader, strict or lax, can take another
 // address from the phrase, or find the target swallowed by an open quote
 // or comment.
 func checkOneAddress(v []byte, target string) error {
@@ -37,8 +38,8 @@ func checkOneAddress(v []byte, target string) error {
 			comment--
 		case c == '<' || c == '>':
 			return fmt.Errorf("%q outside a quoted string at %d", c, i)
-		case c == '\\':
-			return fmt.Errorf("a backslash outside a quoted string or comment at %d", i)
+		case comment == 0 && (c == '\\' || c == ':' || c == ';' || c == ','):
+			return fmt.Errorf("%q outside a quoted string or comment at %d", c, i)
 		}
 	}
 	if quoted || comment > 0 {
@@ -49,8 +50,9 @@ func checkOneAddress(v []byte, target string) error {
 
 // TestRewriteFromHasOneAddress: whatever the old From holds (angle
 // brackets doubled, empty or unclosed, in a comment, a quoted string or a
-// comment left open, backslashes outside quotes), the new From names one
-// address, the one Rewrite means (docs/forwarding.md, difference 27).
+// comment left open, backslashes outside quotes, a group), the new From
+// names one mailbox, the one Rewrite means (docs/forwarding.md, difference
+// 27).
 func TestRewriteFromHasOneAddress(t *testing.T) {
 	noreply := "noreply@example.com"
 	for _, c := range []struct {
@@ -75,6 +77,9 @@ func TestRewriteFromHasOneAddress(t *testing.T) {
 		{"<a@x.com>>", "", false, "a at x.com <info@example.com>"},
 		{`"A <b@evil.example> C" <a@x.com>`, "", false, `"A <b@evil.example> C" at a@x.com <info@example.com>`},
 		{"Name <<ceo@bank.example>>", "", true, `"Name at <ceo@bank.example" <info@example.com>`},
+		{"Team: a@x.com, b@y.com;", "", false, "Team a at x.com <info@example.com>"},
+		{"Team: Ann <a@x.com>;", noreply, false, "Team Ann <noreply@example.com>"},
+		{`Re: Bob (x: y) "q: r" <a@x.com>`, "", false, `Re Bob (x: y) "q: r" at a@x.com <info@example.com>`},
 	} {
 		cfg := Config{FromEmail: c.fromEmail, QuoteFromName: c.quote}
 		got := mustRewrite(t, cfg, "From: "+c.from+"\nSubject: s\n\nbody\n")

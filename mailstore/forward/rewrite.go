@@ -362,10 +362,12 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 // it) safe to stand before the one angle address Rewrite writes after it:
 // a quoted string or comment the sender left open is closed (else it would
 // swallow that address), and every "<" and ">" outside a quoted string is
-// dropped, in a comment too (with the backslash that escapes it), as is a
+// dropped, in a comment too (with the backslash that escapes it), as are a
 // backslash outside both (RFC 5322 gives it no meaning there, and readers
-// differ on whether it escapes the quote after it). So the new From holds
-// exactly one angle address, whatever the old one held: "Name
+// differ on whether it escapes the quote after it) and the ":", ";" and ","
+// that would make the phrase a group or a list ("Team: a@x.com, b@y.com;"
+// gave "Team: a at x.com <info@…>", a group). So the new From holds
+// exactly one mailbox, whatever the old one held: "Name
 // <<ceo@bank.example>>" no longer becomes "Name at <ceo@bank.example
 // <info@…>", where a lax reader finds the forged address, and "\"Name <a@x"
 // no longer hides the address Rewrite writes inside an open quoted string.
@@ -398,7 +400,7 @@ func balancedPhrase(p []byte) []byte {
 				comment--
 			}
 			out = append(out, c)
-		case c == '<' || c == '>' || c == '\\':
+		case c == '<' || c == '>' || c == '\\' || c == ':' || c == ';' || c == ',':
 		case c == '"':
 			quoted = true
 			out = append(out, c)
