@@ -96,3 +96,31 @@ func TestRewriteFromHasOneAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteFromNameThatIsAnAddress: difference 9 treats a display name
+// that is blank or itself an address like a missing one, so the new From
+// never shows another address than the sender's ("boss@bank.example"
+// <noreply@…>, upstream #114). That holds however the name is written: as
+// RFC 2047 words, or with blanks at the ends of its quoted string.
+func TestRewriteFromNameThatIsAnAddress(t *testing.T) {
+	noreply := "noreply@example.com"
+	for _, c := range []struct{ from, fromEmail, want string }{
+		{"=?utf-8?q?boss=40bank.example?= <a@x.com>", noreply, "a at x.com <noreply@example.com>"},
+		{"=?utf-8?q?boss=40bank.example?= <a@x.com>", "", "a at x.com <info@example.com>"},
+		{`"=?utf-8?b?Ym9zc0BiYW5rLmV4YW1wbGU=?=" <a@x.com>`, noreply, "a at x.com <noreply@example.com>"},
+		{`=?utf-8?q?boss=40bank.example_?= <a@x.com>`, noreply, "a at x.com <noreply@example.com>"},
+		{`"boss@bank.example " <a@x.com>`, noreply, "a at x.com <noreply@example.com>"},
+		{`" boss@bank.example" <a@x.com>`, "", "a at x.com <info@example.com>"},
+		{"\"boss@bank.example\u3000\" <a@x.com>", noreply, "a at x.com <noreply@example.com>"},
+		{"=?utf-8?q?_?= <a@x.com>", noreply, "a at x.com <noreply@example.com>"},
+		// A name that merely contains an "@" among other words stays.
+		{"=?utf-8?q?Jane_=28boss=40bank.example=29?= <a@x.com>", noreply, "=?utf-8?q?Jane_=28boss=40bank.example=29?= <noreply@example.com>"},
+		{`"Support @ Acme" <a@x.com>`, noreply, `"Support @ Acme" <noreply@example.com>`},
+	} {
+		got := mustRewrite(t, Config{FromEmail: c.fromEmail}, "From: "+c.from+"\nSubject: s\n\nbody\n")
+		first, _, _ := strings.Cut(got, "\n")
+		if want := "From: " + c.want; first != want {
+			t.Errorf("From: %s (fromEmail %q)\n got  %q\n want %q", c.from, c.fromEmail, first, want)
+		}
+	}
+}

@@ -434,7 +434,7 @@ var deliberateDifferences = []deliberateDifference{
 	{id: 9, aspects: aspFrom, applies: func(in *diffInput) bool { // display name blank or an address
 		return in.anyField(kindFrom, func(f *field) bool {
 			name, _ := firstMailbox(unfold(f.value()))
-			return len(name) > 0 && (len(bytes.Trim(unquote(name), " \t")) == 0 || addressLike(name))
+			return len(name) > 0 && (blankName(name) || addressLike(name))
 		})
 	}},
 	{id: 10, aspects: aspFrom, applies: func(in *diffInput) bool { // several mailboxes (or a group) in From
@@ -630,6 +630,9 @@ var (
 		`(open <open@example.com>`,
 		`Name (<ceo@bank.example>) <c@example.com>`,
 		`\"Esc\" <esc@example.com>`,
+		`=?utf-8?q?boss=40bank.example?= <real@example.com>`,
+		`"boss@bank.example " <real@example.com>`,
+		`=?utf-8?q?_?= <blank@example.com>`,
 	}
 	genSubjects = []string{
 		"Hello", "  two blanks", "", "\tTab first", "folded\n continuation",

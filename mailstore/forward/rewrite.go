@@ -328,7 +328,7 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 	}
 
 	var phrase []byte
-	nameless := len(bytes.Trim(unquote(name), " \t")) == 0 || addressLike(name)
+	nameless := blankName(name) || addressLike(name)
 	switch {
 	case nameless:
 		phrase = bytes.ReplaceAll(addr, []byte("@"), []byte(" at "))
@@ -486,10 +486,25 @@ scan:
 }
 
 // addressLike reports whether a display name is really an address: it has an
-// "@" and, once unquoted, no blanks.
+// "@" and, read as a reader shows it (unquoted, RFC 2047 words decoded,
+// blanks at the ends trimmed), no blanks. "=?utf-8?q?boss=40bank.example?="
+// and "boss@bank.example " show as an address as plainly as
+// "boss@bank.example" does.
 func addressLike(name []byte) bool {
-	u := unquote(name)
-	return bytes.IndexByte(u, '@') >= 0 && !bytes.ContainsAny(u, " \t")
+	u := shownName(name)
+	return strings.IndexByte(u, '@') >= 0 && !strings.ContainsAny(u, " \t")
+}
+
+// blankName reports whether a display name shows as nothing: "", or RFC
+// 2047 words of blanks.
+func blankName(name []byte) bool {
+	return shownName(name) == ""
+}
+
+// shownName is a display name as a reader shows it: unquoted, its RFC 2047
+// words decoded, blanks (Unicode ones too) at both ends trimmed.
+func shownName(name []byte) string {
+	return strings.TrimSpace(string(decodeText(unquote(name))))
 }
 
 // unquote removes the quotes of the quoted strings in a phrase and undoes
