@@ -3,6 +3,7 @@ package forward
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -121,6 +122,39 @@ func TestRewriteFromNameThatIsAnAddress(t *testing.T) {
 		first, _, _ := strings.Cut(got, "\n")
 		if want := "From: " + c.want; first != want {
 			t.Errorf("From: %s (fromEmail %q)\n got  %q\n want %q", c.from, c.fromEmail, first, want)
+		}
+	}
+}
+
+// TestRewriteNoBareCRInHeader: a bare CR ends a line for many readers
+// (Python's email, JavaMail, the Lambda itself, which reads fields after
+// it: difference 5). Passed on, "X-A: 1\rFrom: boss@bank.example" is one
+// field to Rewrite but a second, unrewritten From to such a reader, and a
+// Reply-To or DKIM-Signature hidden the same way survives the rewrite for
+// it. Every bare CR in the header is written as a space, so every reader
+// sees the fields Rewrite saw; the body is not touched.
+func TestRewriteNoBareCRInHeader(t *testing.T) {
+	in := "X-A: 1\rFrom: boss@bank.example\rReply-To: evil@attacker.example\r\n" +
+		"Subject: s\rDKIM-Signature: v=1\r\n" +
+		"From: Ann <a@x.com>\r\n\r\nbo\rdy\r\n"
+	for _, cfg := range []Config{{}, {SubjectPrefix: "[P] "}, {FromEmail: "noreply@example.com", ToEmail: "t@example.com"}} {
+		out := mustRewrite(t, cfg, in)
+		header, body := splitMessage([]byte(out))
+		if string(body) != "\r\nbo\rdy\r\n" {
+			t.Errorf("%+v: body changed: %q", cfg, body)
+		}
+		if bytes.Contains(bytes.ReplaceAll(header, []byte("\r\n"), nil), []byte("\r")) {
+			t.Errorf("%+v: a bare CR in the header:\n%q", cfg, header)
+		}
+		// A reader that ends lines at CR too finds one From, Rewrite's.
+		var froms []string
+		for _, l := range regexp.MustCompile(`\r\n|\r|\n`).Split(string(header), -1) {
+			if name, _, ok := strings.Cut(l, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "from") {
+				froms = append(froms, l)
+			}
+		}
+		if len(froms) != 1 || strings.Contains(froms[0], "boss@bank") {
+			t.Errorf("%+v: From fields to a CR reader: %q", cfg, froms)
 		}
 	}
 }

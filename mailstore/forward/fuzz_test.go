@@ -76,6 +76,9 @@ func FuzzRewrite(f *testing.F) {
 			t.Fatalf("input header parses, output header does not\n in: %q\nout: %q", raw, out)
 		}
 
+		if bytes.Contains(bytes.ReplaceAll(outHeader, []byte("\r\n"), nil), []byte("\r")) {
+			t.Fatalf("a bare CR in the output header, a line end to some readers\n in: %q\nout: %q", raw, out)
+		}
 		checkLineLengths(t, cfg, raw, outHeader)
 		if len(inBody) > 0 && !crReaderSameHeaderEnd(string(raw), string(out)) {
 			t.Fatalf("a reader ending lines at CR finds an empty line in the output header only\n in: %q\nout: %q", raw, out)

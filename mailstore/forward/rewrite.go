@@ -29,7 +29,9 @@ import (
 //   - every To field is replaced by "To: " + ToEmail when ToEmail is set;
 //   - Return-Path, Sender, Message-ID and DKIM-Signature fields are removed.
 //
-// Every other field, and every line ending, is kept as it was. Rewrite fails
+// Every other field, and every line ending, is kept as it was, but for a
+// bare CR, which ends a line for some readers: in the header it becomes a
+// space (bareCRToBlank). Rewrite fails
 // only on unusable arguments: a line break in a config value or in
 // originalRecipient, or no originalRecipient when FromEmail is unset.
 func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
@@ -44,6 +46,11 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	}
 
 	header, body := splitMessage(raw)
+	// A bare CR ends a line for many readers (Python's email, JavaMail, the
+	// Lambda): passed on, "X-A: 1\rFrom: boss@bank.example" would be a
+	// second From to them that Rewrite never saw. As a blank it is nothing
+	// to anyone (difference 5).
+	header = bareCRToBlank(header)
 	fields := parseFields(header)
 	eol := lineEnding(raw)
 
@@ -306,6 +313,29 @@ func bareCRToSpace(v []byte) []byte {
 	for i, c := range out {
 		if c == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
 			out[i] = ' '
+		}
+	}
+	return out
+}
+
+// bareCRToBlank is bareCRToSpace for a whole header: a bare CR next to a
+// blank, or ending the header, is dropped rather than made a second blank,
+// so the field still folds where the sender's text had a single space
+// ("ab\r ab" reads "ab ab"; headerfold folds only at single spaces).
+func bareCRToBlank(h []byte) []byte {
+	if !bytes.Contains(h, []byte("\r")) {
+		return h
+	}
+	out := make([]byte, 0, len(h))
+	for i, c := range h {
+		if c != '\r' || (i+1 < len(h) && h[i+1] == '\n') {
+			out = append(out, c)
+			continue
+		}
+		blankNext := i+1 == len(h) || h[i+1] == ' ' || h[i+1] == '\t'
+		blankBefore := len(out) > 0 && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t')
+		if !blankNext && !blankBefore {
+			out = append(out, ' ')
 		}
 	}
 	return out
