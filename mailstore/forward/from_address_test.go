@@ -158,3 +158,14 @@ func TestRewriteNoBareCRInHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteBareCRStartingALine: a bare CR that starts a header line is
+// dropped, never made a blank, which would turn the line into a
+// continuation of the field before it (found by FuzzRewrite: "\r0:0" gave
+// " 0:0", a header net/mail no longer reads).
+func TestRewriteBareCRStartingALine(t *testing.T) {
+	got := mustRewrite(t, Config{}, "X: a\n\rFrom: boss@bank.example\n\nb\n")
+	if want := "X: a\nFrom: boss at bank.example <info@example.com>\nReply-To: boss@bank.example\n\nb\n"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

@@ -319,7 +319,8 @@ func bareCRToSpace(v []byte) []byte {
 }
 
 // bareCRToBlank is bareCRToSpace for a whole header: a bare CR next to a
-// blank, or ending the header, is dropped rather than made a second blank,
+// blank, starting a line or ending the header, is dropped rather than made
+// a blank,
 // so the field still folds where the sender's text had a single space
 // ("ab\r ab" reads "ab ab"; headerfold folds only at single spaces).
 func bareCRToBlank(h []byte) []byte {
@@ -333,8 +334,11 @@ func bareCRToBlank(h []byte) []byte {
 			continue
 		}
 		blankNext := i+1 == len(h) || h[i+1] == ' ' || h[i+1] == '\t'
-		blankBefore := len(out) > 0 && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t')
-		if !blankNext && !blankBefore {
+		// At the start of a line a blank would make the line a
+		// continuation of the field before: "X: a\n\rFrom: b" is a From.
+		lineStart := len(out) == 0 || out[len(out)-1] == '\n'
+		blankBefore := !lineStart && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t')
+		if !blankNext && !blankBefore && !lineStart {
 			out = append(out, ' ')
 		}
 	}
