@@ -169,3 +169,30 @@ func TestRewriteBareCRStartingALine(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// TestRewriteRefusesASenderThatIsNotOneAddress: without fromEmail the new
+// From is sent as the original recipient, which is the local part the
+// sender chose in RCPT TO (a catch-all mapping takes any). One quoted to
+// hold "<", ">" or "," ("x> <boss@bank.example"@example.com) passes SES's
+// check of the verified domain but reads as another address to a lax
+// reader; the Lambda sends it. Rewrite refuses it (difference 28):
+// nothing is sent, and --recipient or fromEmail can name the sender.
+func TestRewriteRefusesASenderThatIsNotOneAddress(t *testing.T) {
+	for _, r := range []string{`"x> <boss@bank.example"@example.com`, `"a,b"@example.com`, `"a(b"@example.com`, `"a;b:c"@example.com`} {
+		_, err := Rewrite(Config{}, []byte("From: Ann <a@x.com>\r\n\r\nb\r\n"), r)
+		if err == nil || !strings.Contains(err.Error(), "not one plain address") {
+			t.Errorf("original recipient %s: err %v", r, err)
+		}
+		if _, err := Rewrite(Config{FromEmail: "noreply@example.com"}, []byte("From: Ann <a@x.com>\r\n\r\nb\r\n"), r); err != nil {
+			t.Errorf("with fromEmail the original recipient is not written: %v", err)
+		}
+	}
+	for _, r := range []string{"info@example.com", `"john doe"@example.com`, "a@[IPv6:::1]", "Info+tag@Example.com"} {
+		if _, err := Rewrite(Config{}, []byte("From: Ann <a@x.com>\r\n\r\nb\r\n"), r); err != nil {
+			t.Errorf("original recipient %s: %v", r, err)
+		}
+	}
+	if _, err := Rewrite(Config{FromEmail: `"x> <boss@bank.example"@example.com`}, []byte("From: Ann <a@x.com>\r\n\r\nb\r\n"), ""); err == nil {
+		t.Error("fromEmail that is not one plain address accepted")
+	}
+}

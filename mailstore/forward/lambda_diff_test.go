@@ -561,6 +561,13 @@ var deliberateDifferences = []deliberateDifference{
 			return !bytes.Equal(balancedPhrase(p), p)
 		})
 	}},
+	{id: 28, aspects: aspRefused, applies: func(in *diffInput) bool { // a sender address that is not one plain address
+		err := in.refused
+		if err == nil {
+			err = in.cfgErr
+		}
+		return err != nil && strings.Contains(err.Error(), "not one plain address")
+	}},
 	{id: 20, aspects: aspHeader, applies: func(in *diffInput) bool { // a header line starting with white space other than SP or HT
 		for _, l := range in.lines() {
 			if r, _ := utf8.DecodeRuneInString(l); l != "" && r != ' ' && r != '\t' && jsSpace(r) {

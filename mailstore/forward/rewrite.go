@@ -31,9 +31,10 @@ import (
 //
 // Every other field, and every line ending, is kept as it was, but for a
 // bare CR, which ends a line for some readers: in the header it becomes a
-// space (bareCRToBlank). Rewrite fails
-// only on unusable arguments: a line break in a config value or in
-// originalRecipient, or no originalRecipient when FromEmail is unset.
+// space (bareCRToBlank). Rewrite fails only on unusable arguments: a line
+// break in a config value or in originalRecipient, no originalRecipient
+// when FromEmail is unset, or an address to send as that is not one plain
+// address (plainAddress).
 func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
@@ -43,6 +44,13 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	}
 	if cfg.FromEmail == "" && originalRecipient == "" {
 		return nil, errors.New("rewrite: no original recipient and no fromEmail to send from")
+	}
+	if cfg.FromEmail == "" {
+		// The local part is the sender's choice (RCPT TO) wherever a
+		// catch-all mapping matched it.
+		if err := plainAddress(originalRecipient); err != nil {
+			return nil, fmt.Errorf("rewrite: original recipient: %w", err)
+		}
 	}
 
 	header, body := splitMessage(raw)
