@@ -168,6 +168,12 @@ func TestRewriteBareCRStartingALine(t *testing.T) {
 	if want := "X: a\nFrom: boss at bank.example <info@example.com>\nReply-To: boss@bank.example\n\nb\n"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
+	// A line of CRs alone goes: as an empty line it would end the header
+	// (found by FuzzRewrite: "\r\r\n").
+	got = mustRewrite(t, Config{}, "X: a\r\n\r\r\nFrom: b@x.com\r\n\r\nb\r\n")
+	if want := "X: a\r\nFrom: b at x.com <info@example.com>\r\nReply-To: b@x.com\r\n\r\nb\r\n"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
 }
 
 // TestRewriteRefusesASenderThatIsNotOneAddress: without fromEmail the new

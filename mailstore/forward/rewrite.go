@@ -328,7 +328,7 @@ func bareCRToSpace(v []byte) []byte {
 
 // bareCRToBlank is bareCRToSpace for a whole header: a bare CR next to a
 // blank, starting a line or ending the header, is dropped rather than made
-// a blank,
+// a blank (and a line of CRs alone with it, which would be an empty line),
 // so the field still folds where the sender's text had a single space
 // ("ab\r ab" reads "ab ab"; headerfold folds only at single spaces).
 func bareCRToBlank(h []byte) []byte {
@@ -336,19 +336,33 @@ func bareCRToBlank(h []byte) []byte {
 		return h
 	}
 	out := make([]byte, 0, len(h))
-	for i, c := range h {
-		if c != '\r' || (i+1 < len(h) && h[i+1] == '\n') {
-			out = append(out, c)
-			continue
+	for off := 0; off < len(h); {
+		end := len(h)
+		if nl := bytes.IndexByte(h[off:], '\n'); nl >= 0 {
+			end = off + nl + 1
 		}
-		blankNext := i+1 == len(h) || h[i+1] == ' ' || h[i+1] == '\t'
-		// At the start of a line a blank would make the line a
-		// continuation of the field before: "X: a\n\rFrom: b" is a From.
-		lineStart := len(out) == 0 || out[len(out)-1] == '\n'
-		blankBefore := !lineStart && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t')
-		if !blankNext && !blankBefore && !lineStart {
-			out = append(out, ' ')
+		start := len(out)
+		for i := off; i < end; i++ {
+			c := h[i]
+			if c != '\r' || (i+1 < len(h) && h[i+1] == '\n') {
+				out = append(out, c)
+				continue
+			}
+			blankNext := i+1 == len(h) || h[i+1] == ' ' || h[i+1] == '\t'
+			// At the start of a line a blank would make the line a
+			// continuation of the field before: "X: a\n\rFrom: b" is a From.
+			lineStart := len(out) == start
+			blankBefore := !lineStart && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t')
+			if !blankNext && !blankBefore && !lineStart {
+				out = append(out, ' ')
+			}
 		}
+		// A line of CRs alone would now be an empty line, the end of the
+		// header: it goes (a header holds no empty line, so it was CRs).
+		if l := out[start:]; len(l) > 0 && (string(l) == "\n" || string(l) == "\r\n") {
+			out = out[:start]
+		}
+		off = end
 	}
 	return out
 }
