@@ -147,10 +147,14 @@ func unfoldRFC(b []byte) []byte {
 func checkLineLengths(t *testing.T, cfg Config, raw, outHeader []byte) {
 	t.Helper()
 	inLines := map[string]bool{}
-	for _, l := range bytes.Split(raw, []byte("\n")) {
-		inLines[string(bytes.TrimSuffix(l, []byte("\r")))] = true
-	}
 	inHeader, _ := splitMessage(raw)
+	// A passed-on line is the sender's, its bare CRs written as blanks
+	// (bareCRToBlank).
+	for _, b := range [][]byte{raw, bareCRToBlank(inHeader)} {
+		for _, l := range bytes.Split(b, []byte("\n")) {
+			inLines[string(bytes.TrimSuffix(l, []byte("\r")))] = true
+		}
+	}
 	hadReplyTo := false
 	for _, f := range parseFields(inHeader) {
 		hadReplyTo = hadReplyTo || f.kind == kindReplyTo
