@@ -58,7 +58,7 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	// Lambda): passed on, "X-A: 1\rFrom: boss@bank.example" would be a
 	// second From to them that Rewrite never saw. As a blank it is nothing
 	// to anyone (difference 5).
-	header = bareCRToBlank(header)
+	header = bareCRToBlank(dropCRFields(header))
 	fields := parseFields(header)
 	eol := lineEnding(raw)
 
@@ -322,6 +322,25 @@ func bareCRToSpace(v []byte) []byte {
 		if c == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
 			out[i] = ' '
 		}
+	}
+	return out
+}
+
+// dropCRFields removes the fields whose first line starts with a bare CR,
+// continuation lines included: no field name starts so, and to a reader
+// that ends lines at CR the line holds an empty line, the end of the
+// header, which the fields after it then are not. Made a blank instead, the
+// CR would turn the line into a continuation of the field before it.
+func dropCRFields(h []byte) []byte {
+	if !bytes.Contains(h, []byte("\r")) {
+		return h
+	}
+	out := make([]byte, 0, len(h))
+	for _, f := range parseFields(h) {
+		if f.raw[0] == '\r' && (len(f.raw) == 1 || f.raw[1] != '\n') {
+			continue
+		}
+		out = append(out, f.raw...)
 	}
 	return out
 }
