@@ -27,7 +27,9 @@ func TestChooseFrom(t *testing.T) {
 	}{
 		{"override wins", Identity{From: "Billing <billing@acme-demo.example>", Domains: []string{"acme-demo.example"}}, "Me <me@acme-demo.example>", `"Me" <me@acme-demo.example>`, ""},
 		{"configured from", Identity{From: "Billing <billing@acme-demo.example>", Domains: []string{"acme-demo.example"}}, "", `"Billing" <billing@acme-demo.example>`, ""},
-		{"envelope recipient in an identity domain", Identity{Domains: []string{"ACME-demo.example"}}, "", `"Acme Support" <support@acme-demo.example>`, ""},
+		// The name the sender gave the address in To is the sender's:
+		// the From is the address alone.
+		{"envelope recipient in an identity domain", Identity{Domains: []string{"ACME-demo.example"}}, "", `<support@acme-demo.example>`, ""},
 		{"no identity", Identity{}, "", "", "identity_domains"},
 		{"recipient outside the domains", Identity{Domains: []string{"acme.example"}}, "", "", "not in identity_domains"},
 		{"bad override", Identity{}, "not an address", "", "--from"},
@@ -53,6 +55,33 @@ func TestChooseFrom(t *testing.T) {
 	_, err := Identity{}.ChooseFrom("", s)
 	if !errors.Is(err, ErrNoIdentity) {
 		t.Errorf("%v is not ErrNoIdentity", err)
+	}
+}
+
+// TestChooseFromIgnoresTheSendersNames: with identity_domains, the address
+// comes from SES's receipt block, but every display name in the original's
+// To and Cc was written by its sender. Taken as the reply's From name, it
+// let a sender name the mailbox's own verified address in the reply
+// ("PayPal Security" <support@acme-demo.example>), which the reply then
+// carries, DKIM-signed for the domain, to whoever the sender's Reply-To
+// names. The From of such a reply has no name; the mailbox's from (or
+// --from) gives one.
+func TestChooseFromIgnoresTheSendersNames(t *testing.T) {
+	raw := hostile(map[string]string{
+		"To": `"PayPal Security" <support@acme-demo.example>`,
+		"Cc": `=?utf-8?q?Acme_Billing_=E2=80=94_wire_to_IBAN_XX?= <SUPPORT@acme-demo.example>`,
+	})
+	v := mime.Parse(raw)
+	from, err := Identity{Domains: []string{"acme-demo.example"}}.ChooseFrom("", v.Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from.Name != "" || from.Address != "support@acme-demo.example" {
+		t.Errorf("From %s: a name from the original's To or Cc", from.String())
+	}
+	named, err := Identity{From: "Acme Support <support@acme-demo.example>", Domains: []string{"acme-demo.example"}}.ChooseFrom("", v.Summary)
+	if err != nil || named.String() != `"Acme Support" <support@acme-demo.example>` {
+		t.Errorf("configured from: %s, %v", named.String(), err)
 	}
 }
 

@@ -37,7 +37,8 @@ var ErrNoIdentity = errors.New("no verified identity to send from")
 
 // ChooseFrom picks the From address of a reply to s: override (--from)
 // when given, else the configured from, else the first SES envelope
-// recipient of s whose domain is one of the identity domains.
+// recipient of s whose domain is one of the identity domains, without a
+// display name (nothing below SES's receipt block may name our From).
 func (id Identity) ChooseFrom(override string, s mailstore.Summary) (mail.Address, error) {
 	if strings.TrimSpace(override) != "" {
 		a, err := ParseAddress(override)
@@ -62,17 +63,11 @@ func (id Identity) ChooseFrom(override string, s mailstore.Summary) (mail.Addres
 			continue
 		}
 		if id.ownsDomain(a.Address) {
-			// The display name comes from the original's To/Cc when it
-			// names this address (e.g. "Acme Support").
-			for _, t := range append(append([]mailstore.Address{}, s.To...), s.Cc...) {
-				if c, err := cleanDecoded(t); err == nil && addrKey(c.Address) == addrKey(a.Address) {
-					a.Name = sanitize.HeaderValue(t.Name)
-					if strings.EqualFold(a.Name, a.Address) {
-						a.Name = ""
-					}
-					break
-				}
-			}
+			// The address alone: a display name from the original's To or
+			// Cc would be the sender's words in our From ("PayPal Security"
+			// <support@…>), DKIM-signed for our domain and sent wherever
+			// the sender's Reply-To points. The mailbox's from names it.
+			a.Name = ""
 			return a, nil
 		}
 	}

@@ -54,7 +54,7 @@ type Threading struct {
 
 // ThreadingFor returns the threading of a reply to a message with the
 // given Message-ID, In-Reply-To and References: In-Reply-To is the
-// message's id; References is its References (or, lacking those, its
+// message's id; References is its References (or, lacking valid ones, its
 // In-Reply-To) plus its id, without invalid or repeated ids, trimmed from
 // the front (keeping the root) to MaxReferences and MaxReferencesBytes.
 func ThreadingFor(messageID, inReplyTo string, references []string) Threading {
@@ -62,7 +62,14 @@ func ThreadingFor(messageID, inReplyTo string, references []string) Threading {
 	if ValidMessageID(messageID) {
 		t.InReplyTo = messageID
 	}
-	refs := references
+	// References that hold no id we can write back count as none: the
+	// parent named by In-Reply-To still threads the reply.
+	var refs []string
+	for _, id := range references {
+		if ValidMessageID(id) {
+			refs = append(refs, id)
+		}
+	}
 	if len(refs) == 0 && inReplyTo != "" {
 		refs = []string{inReplyTo}
 	}

@@ -50,3 +50,18 @@ func FuzzValidMessageID(f *testing.F) {
 		}
 	})
 }
+
+// TestThreadingFallsBackToInReplyTo: References that hold no id a reply can
+// write back (every one refused by ValidMessageID) count as none, so the
+// original's In-Reply-To still links the reply to the parent, as RFC 5322
+// 3.6.4 says for a message without References.
+func TestThreadingFallsBackToInReplyTo(t *testing.T) {
+	th := ThreadingFor("m@x.example", "parent@x.example", []string{"bad id@x.example", "=?utf-8?q?x?=@y"})
+	if got := strings.Join(th.References, " "); got != "parent@x.example m@x.example" {
+		t.Errorf("References = %q, want the parent then the original", got)
+	}
+	th = ThreadingFor("m@x.example", "parent@x.example", []string{"root@x.example", "bad id@x.example"})
+	if got := strings.Join(th.References, " "); got != "root@x.example m@x.example" {
+		t.Errorf("References = %q, want the valid References then the original", got)
+	}
+}

@@ -189,12 +189,39 @@ func (c Config) validate() error {
 			return fmt.Errorf("%s contains a line break", v.key)
 		}
 	}
+	if c.FromEmail != "" {
+		if err := plainAddress(c.FromEmail); err != nil {
+			return fmt.Errorf("fromEmail: %w", err)
+		}
+	}
 	for k, dests := range c.ForwardMapping {
 		for _, d := range dests {
 			if strings.ContainsAny(d, "\r\n") {
 				return fmt.Errorf("forwardMapping[%q] has a destination with a line break", k)
 			}
 		}
+	}
+	return nil
+}
+
+// plainAddress checks an address Rewrite writes as the From's one angle
+// address: no "<" or ">" anywhere, and a local part without the list,
+// group and comment delimiters ",;:()" or a control character, even
+// quoted. `"x> <boss@bank.example"@example.com` is one address to RFC 5321
+// and to SES's check of the verified domain, but another to a lax reader.
+func plainAddress(addr string) error {
+	at := strings.LastIndexByte(addr, '@')
+	bad := strings.ContainsAny(addr, "<>") || at < 0
+	if !bad {
+		for _, c := range []byte(addr[:at]) {
+			if c < 0x20 || c == 0x7f || strings.IndexByte(",;:()", c) >= 0 {
+				bad = true
+				break
+			}
+		}
+	}
+	if bad {
+		return fmt.Errorf("%q is not one plain address to send from", addr)
 	}
 	return nil
 }

@@ -47,6 +47,8 @@ func FuzzRewrite(f *testing.F) {
 		"FROM : (c) <a@x.com> (d)\nreply-to:x\n\n",
 		"From: a\r",
 		"From: a@x.com\r\nSubject: " + strings.Repeat("ab\r ", 300) + "\r\n\r\nb\r\n",
+		"From: Name <<ceo@bank.example>>\r\n\r\nb\r\n",
+		"From: \"open <a@x.com>\r\nFrom: (open <a@x.com>\r\nFrom: \\\"N\\\" <a@x.com>\r\n\r\nb\r\n",
 	} {
 		for i := range fuzzConfigs {
 			f.Add([]byte(s), uint8(i))
@@ -74,6 +76,9 @@ func FuzzRewrite(f *testing.F) {
 			t.Fatalf("input header parses, output header does not\n in: %q\nout: %q", raw, out)
 		}
 
+		if bytes.Contains(bytes.ReplaceAll(outHeader, []byte("\r\n"), nil), []byte("\r")) {
+			t.Fatalf("a bare CR in the output header, a line end to some readers\n in: %q\nout: %q", raw, out)
+		}
 		checkLineLengths(t, cfg, raw, outHeader)
 		if len(inBody) > 0 && !crReaderSameHeaderEnd(string(raw), string(out)) {
 			t.Fatalf("a reader ending lines at CR finds an empty line in the output header only\n in: %q\nout: %q", raw, out)
@@ -87,6 +92,14 @@ func FuzzRewrite(f *testing.F) {
 				}
 				if !bytes.HasPrefix(fl.raw, []byte("From: ")) {
 					t.Fatalf("From not rewritten: %q", fl.raw)
+				}
+				target := cfg.FromEmail
+				if target == "" {
+					target = orig
+				}
+				v := bytes.TrimRight(bytes.ReplaceAll(unfoldRFC(fl.raw[len("From:"):]), []byte("\r"), nil), "\n")
+				if err := checkOneAddress(v, target); err != nil {
+					t.Fatalf("the new From does not name one address: %v\n in: %q\nout: %q", err, raw, fl.raw)
 				}
 			case kindRemoved:
 				t.Fatalf("field not removed: %q", fl.raw)
@@ -134,10 +147,14 @@ func unfoldRFC(b []byte) []byte {
 func checkLineLengths(t *testing.T, cfg Config, raw, outHeader []byte) {
 	t.Helper()
 	inLines := map[string]bool{}
-	for _, l := range bytes.Split(raw, []byte("\n")) {
-		inLines[string(bytes.TrimSuffix(l, []byte("\r")))] = true
-	}
 	inHeader, _ := splitMessage(raw)
+	// A passed-on line is the sender's, its bare CRs written as blanks
+	// (bareCRToBlank).
+	for _, b := range [][]byte{raw, bareCRToBlank(inHeader)} {
+		for _, l := range bytes.Split(b, []byte("\n")) {
+			inLines[string(bytes.TrimSuffix(l, []byte("\r")))] = true
+		}
+	}
 	hadReplyTo := false
 	for _, f := range parseFields(inHeader) {
 		hadReplyTo = hadReplyTo || f.kind == kindReplyTo

@@ -309,6 +309,22 @@ func angleAddrs(v []byte) int {
 	return n
 }
 
+// angleCloses counts the ">" in v outside quoted strings.
+func angleCloses(v []byte) int {
+	n, quoted := 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == '>' && !quoted:
+			n++
+		}
+	}
+	return n
+}
+
 // diffInput is a case taken apart the way the triggers need it.
 type diffInput struct {
 	raw     []byte
@@ -418,7 +434,7 @@ var deliberateDifferences = []deliberateDifference{
 	{id: 9, aspects: aspFrom, applies: func(in *diffInput) bool { // display name blank or an address
 		return in.anyField(kindFrom, func(f *field) bool {
 			name, _ := firstMailbox(unfold(f.value()))
-			return len(name) > 0 && (len(bytes.Trim(unquote(name), " \t")) == 0 || addressLike(name))
+			return len(name) > 0 && (blankName(name) || addressLike(name))
 		})
 	}},
 	{id: 10, aspects: aspFrom, applies: func(in *diffInput) bool { // several mailboxes (or a group) in From
@@ -534,6 +550,24 @@ var deliberateDifferences = []deliberateDifference{
 		}
 		return a
 	}},
+	{id: 27, aspects: aspFrom, applies: func(in *diffInput) bool { // "<", ">", "\\" or an open quote or comment in the From phrase; an empty angle address
+		return in.anyField(kindFrom, func(f *field) bool {
+			v := unfold(f.value())
+			name, addr := firstMailbox(v)
+			if angleAddrs(v) > 0 && (len(addr) == 0 || angleCloses(v) == 0) {
+				return true // "<>", or an angle address never closed
+			}
+			p := append(append(bytes.Clone(name), ' '), addr...)
+			return !bytes.Equal(balancedPhrase(p), p)
+		})
+	}},
+	{id: 28, aspects: aspRefused, applies: func(in *diffInput) bool { // a sender address that is not one plain address
+		err := in.refused
+		if err == nil {
+			err = in.cfgErr
+		}
+		return err != nil && strings.Contains(err.Error(), "not one plain address")
+	}},
 	{id: 20, aspects: aspHeader, applies: func(in *diffInput) bool { // a header line starting with white space other than SP or HT
 		for _, l := range in.lines() {
 			if r, _ := utf8.DecodeRuneInString(l); l != "" && r != ' ' && r != '\t' && jsSpace(r) {
@@ -596,6 +630,16 @@ var (
 		`Trailing <t@example.com>,`,
 		strings.Repeat("Very Long Name ", 8) + "<long@example.com>",
 		strings.Repeat("N", 1200) + " <run@example.com>",
+		`Name <<double@example.com>>`,
+		`Name <>`,
+		`Name <unclosed@example.com`,
+		`"open <open@example.com>`,
+		`(open <open@example.com>`,
+		`Name (<ceo@bank.example>) <c@example.com>`,
+		`\"Esc\" <esc@example.com>`,
+		`=?utf-8?q?boss=40bank.example?= <real@example.com>`,
+		`"boss@bank.example " <real@example.com>`,
+		`=?utf-8?q?_?= <blank@example.com>`,
 	}
 	genSubjects = []string{
 		"Hello", "  two blanks", "", "\tTab first", "folded\n continuation",

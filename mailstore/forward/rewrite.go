@@ -29,9 +29,12 @@ import (
 //   - every To field is replaced by "To: " + ToEmail when ToEmail is set;
 //   - Return-Path, Sender, Message-ID and DKIM-Signature fields are removed.
 //
-// Every other field, and every line ending, is kept as it was. Rewrite fails
-// only on unusable arguments: a line break in a config value or in
-// originalRecipient, or no originalRecipient when FromEmail is unset.
+// Every other field, and every line ending, is kept as it was, but for a
+// bare CR, which ends a line for some readers: in the header it becomes a
+// space (bareCRToBlank). Rewrite fails only on unusable arguments: a line
+// break in a config value or in originalRecipient, no originalRecipient
+// when FromEmail is unset, or an address to send as that is not one plain
+// address (plainAddress).
 func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
@@ -42,8 +45,20 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	if cfg.FromEmail == "" && originalRecipient == "" {
 		return nil, errors.New("rewrite: no original recipient and no fromEmail to send from")
 	}
+	if cfg.FromEmail == "" {
+		// The local part is the sender's choice (RCPT TO) wherever a
+		// catch-all mapping matched it.
+		if err := plainAddress(originalRecipient); err != nil {
+			return nil, fmt.Errorf("rewrite: original recipient: %w", err)
+		}
+	}
 
 	header, body := splitMessage(raw)
+	// A bare CR ends a line for many readers (Python's email, JavaMail, the
+	// Lambda): passed on, "X-A: 1\rFrom: boss@bank.example" would be a
+	// second From to them that Rewrite never saw. As a blank it is nothing
+	// to anyone (difference 5).
+	header = bareCRToBlank(dropCRFields(header))
 	fields := parseFields(header)
 	eol := lineEnding(raw)
 
@@ -311,6 +326,66 @@ func bareCRToSpace(v []byte) []byte {
 	return out
 }
 
+// dropCRFields removes the fields whose first line starts with a bare CR,
+// continuation lines included: no field name starts so, and to a reader
+// that ends lines at CR the line holds an empty line, the end of the
+// header, which the fields after it then are not. Made a blank instead, the
+// CR would turn the line into a continuation of the field before it.
+func dropCRFields(h []byte) []byte {
+	if !bytes.Contains(h, []byte("\r")) {
+		return h
+	}
+	out := make([]byte, 0, len(h))
+	for _, f := range parseFields(h) {
+		if f.raw[0] == '\r' && (len(f.raw) == 1 || f.raw[1] != '\n') {
+			continue
+		}
+		out = append(out, f.raw...)
+	}
+	return out
+}
+
+// bareCRToBlank is bareCRToSpace for a whole header: a bare CR next to a
+// blank, starting a line or ending the header, is dropped rather than made
+// a blank (and a line of CRs alone with it, which would be an empty line),
+// so the field still folds where the sender's text had a single space
+// ("ab\r ab" reads "ab ab"; headerfold folds only at single spaces).
+func bareCRToBlank(h []byte) []byte {
+	if !bytes.Contains(h, []byte("\r")) {
+		return h
+	}
+	out := make([]byte, 0, len(h))
+	for off := 0; off < len(h); {
+		end := len(h)
+		if nl := bytes.IndexByte(h[off:], '\n'); nl >= 0 {
+			end = off + nl + 1
+		}
+		start := len(out)
+		for i := off; i < end; i++ {
+			c := h[i]
+			if c != '\r' || (i+1 < len(h) && h[i+1] == '\n') {
+				out = append(out, c)
+				continue
+			}
+			blankNext := i+1 == len(h) || h[i+1] == ' ' || h[i+1] == '\t'
+			// At the start of a line a blank would make the line a
+			// continuation of the field before: "X: a\n\rFrom: b" is a From.
+			lineStart := len(out) == start
+			blankBefore := !lineStart && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t')
+			if !blankNext && !blankBefore && !lineStart {
+				out = append(out, ' ')
+			}
+		}
+		// A line of CRs alone would now be an empty line, the end of the
+		// header: it goes (a header holds no empty line, so it was CRs).
+		if l := out[start:]; len(l) > 0 && (string(l) == "\n" || string(l) == "\r\n") {
+			out = out[:start]
+		}
+		off = end
+	}
+	return out
+}
+
 // fromValue builds the new From value (without "From: " and line ending)
 // from the old one. It is always a single line: the old value is unfolded and
 // bare CRs become spaces, so nothing from the message can start a new line.
@@ -328,7 +403,7 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 	}
 
 	var phrase []byte
-	nameless := len(bytes.Trim(unquote(name), " \t")) == 0 || addressLike(name)
+	nameless := blankName(name) || addressLike(name)
 	switch {
 	case nameless:
 		phrase = bytes.ReplaceAll(addr, []byte("@"), []byte(" at "))
@@ -342,6 +417,9 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 	}
 
 	out := make([]byte, 0, len(phrase)+len(target)+8)
+	if !cfg.QuoteFromName {
+		phrase = bytes.TrimSpace(balancedPhrase(phrase))
+	}
 	if len(phrase) > 0 {
 		if cfg.QuoteFromName {
 			out = appendQuoted(out, phrase)
@@ -353,6 +431,68 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 	out = append(out, '<')
 	out = append(out, target...)
 	return append(out, '>')
+}
+
+// balancedPhrase makes the phrase of the new From (kept as the sender wrote
+// it) safe to stand before the one angle address Rewrite writes after it:
+// a quoted string or comment the sender left open is closed (else it would
+// swallow that address), and every "<" and ">" outside a quoted string is
+// dropped, in a comment too (with the backslash that escapes it), as are a
+// backslash outside both (RFC 5322 gives it no meaning there, and readers
+// differ on whether it escapes the quote after it) and the ":", ";" and ","
+// that would make the phrase a group or a list ("Team: a@x.com, b@y.com;"
+// gave "Team: a at x.com <info@…>", a group). So the new From holds
+// exactly one mailbox, whatever the old one held: "Name
+// <<ceo@bank.example>>" no longer becomes "Name at <ceo@bank.example
+// <info@…>", where a lax reader finds the forged address, and "\"Name <a@x"
+// no longer hides the address Rewrite writes inside an open quoted string.
+// Inside a quoted string every byte stays (difference 24).
+func balancedPhrase(p []byte) []byte {
+	out := make([]byte, 0, len(p)+2)
+	quoted, comment := false, 0
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case quoted || comment > 0:
+			if c == '\\' {
+				if i+1 == len(p) {
+					continue // a dangling backslash would escape the closing quote
+				}
+				i++
+				if n := p[i]; quoted || (n != '<' && n != '>') {
+					out = append(out, c, n)
+				}
+				continue
+			}
+			switch {
+			case comment > 0 && (c == '<' || c == '>'):
+				continue
+			case quoted && c == '"':
+				quoted = false
+			case !quoted && c == '(':
+				comment++
+			case !quoted && c == ')':
+				comment--
+			}
+			out = append(out, c)
+		case c == '<' || c == '>' || c == '\\' || c == ':' || c == ';' || c == ',':
+		case c == '"':
+			quoted = true
+			out = append(out, c)
+		case c == '(':
+			comment = 1
+			out = append(out, c)
+		default:
+			out = append(out, c)
+		}
+	}
+	if quoted {
+		out = append(out, '"')
+	}
+	for ; comment > 0; comment-- {
+		out = append(out, ')')
+	}
+	return out
 }
 
 // unfold joins a field value onto one line: every line break goes (in a
@@ -421,10 +561,25 @@ scan:
 }
 
 // addressLike reports whether a display name is really an address: it has an
-// "@" and, once unquoted, no blanks.
+// "@" and, read as a reader shows it (unquoted, RFC 2047 words decoded,
+// blanks at the ends trimmed), no blanks. "=?utf-8?q?boss=40bank.example?="
+// and "boss@bank.example " show as an address as plainly as
+// "boss@bank.example" does.
 func addressLike(name []byte) bool {
-	u := unquote(name)
-	return bytes.IndexByte(u, '@') >= 0 && !bytes.ContainsAny(u, " \t")
+	u := shownName(name)
+	return strings.IndexByte(u, '@') >= 0 && !strings.ContainsAny(u, " \t")
+}
+
+// blankName reports whether a display name shows as nothing: "", or RFC
+// 2047 words of blanks.
+func blankName(name []byte) bool {
+	return shownName(name) == ""
+}
+
+// shownName is a display name as a reader shows it: unquoted, its RFC 2047
+// words decoded, blanks (Unicode ones too) at both ends trimmed.
+func shownName(name []byte) string {
+	return strings.TrimSpace(string(decodeText(unquote(name))))
 }
 
 // unquote removes the quotes of the quoted strings in a phrase and undoes

@@ -254,27 +254,48 @@ func looseAddress(s string) mailstore.Address {
 }
 
 // msgIDs returns the message ids in a Message-ID, In-Reply-To or References
-// value without their angle brackets. A value without brackets (some
-// mailers omit them) is split on white space instead.
+// value without their angle brackets. Comments between the ids (RFC 5322
+// CFWS) and quoted strings (the obsolete phrases of In-Reply-To and
+// References) are skipped: "(was <a@b>) <c@d>" is the id c@d, never a@b. A
+// value without brackets (some mailers omit them) is split on white space
+// instead, its comments left out.
 func msgIDs(raw string) []string {
 	var out []string
-	rest := raw
-	for {
-		i := strings.IndexByte(rest, '<')
-		if i < 0 {
-			break
+	depth := 0
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case depth > 0:
+			switch c {
+			case '\\':
+				i++
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+		case c == '(':
+			depth = 1
+		case c == '"':
+			for i++; i < len(raw) && raw[i] != '"'; i++ {
+				if raw[i] == '\\' {
+					i++
+				}
+			}
+		case c == '<':
+			j := strings.IndexByte(raw[i:], '>')
+			if j < 0 {
+				i = len(raw)
+				break
+			}
+			if id := strings.TrimSpace(raw[i+1 : i+j]); id != "" {
+				out = append(out, id)
+			}
+			i += j
 		}
-		j := strings.IndexByte(rest[i:], '>')
-		if j < 0 {
-			break
-		}
-		if id := strings.TrimSpace(rest[i+1 : i+j]); id != "" {
-			out = append(out, id)
-		}
-		rest = rest[i+j+1:]
 	}
 	if len(out) == 0 && !strings.ContainsAny(raw, "<>") {
-		out = strings.Fields(raw)
+		out = strings.Fields(stripComments(raw))
 	}
 	return out
 }

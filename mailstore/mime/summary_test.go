@@ -357,3 +357,20 @@ func TestEnvelopeRecipientsOnlyFromSESHop(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarizeMessageIDsInComments: RFC 5322 allows comments between the
+// ids of Message-ID, In-Reply-To and References; an id inside a comment
+// is text, not a message the reply threads to (In-Reply-To is the
+// message's own id, not one its sender wrote in a comment).
+func TestSummarizeMessageIDsInComments(t *testing.T) {
+	s := Summarize([]byte("From: a@example.com\r\n" +
+		"Message-ID: (was <fake@example.net>) <real@example.com>\r\n" +
+		"In-Reply-To: (see <c1@example.net>) <parent@example.com> (and <c2@example.net>)\r\n" +
+		"References: <root@example.com> (Thread: <c3@example.net>)\r\n" +
+		" <parent@example.com> (a \"(quoted\" <c4@example.net>\\) <c5@example.net>)\r\n" +
+		"Subject: s\r\n\r\nbody\r\n"))
+	if s.MessageID != "real@example.com" || s.InReplyTo != "parent@example.com" ||
+		!reflect.DeepEqual(s.References, []string{"root@example.com", "parent@example.com"}) {
+		t.Errorf("MessageID %q, InReplyTo %q, References %q; want real@, parent@, [root@ parent@]", s.MessageID, s.InReplyTo, s.References)
+	}
+}
