@@ -87,6 +87,7 @@ func TestTeam(t *testing.T) {
 		{"StatusShowsClaimsAndKinds", testStatusShowsClaimsAndKinds},
 		{"PolicyIsLeastPrivilege", testPolicyIsLeastPrivilege},
 		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
+		{"PausedPastLeaseDoesNotSend", testPausedPastLeaseDoesNotSend},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
