@@ -387,6 +387,13 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				if shared, sharedProblems, sharedHead, err = ts.VerifyLog(cmd.Context()); err != nil {
 					return err
 				}
+				// What the shared log holds of this log's actions and this
+				// log lacks was cut out of it, head rewritten or not.
+				cut, err := actionlog.VerifyAgainstShared(path, actions, shared)
+				if err != nil {
+					return err
+				}
+				problems = append(problems, cut...)
 			}
 			ok := len(problems) == 0 && len(sharedProblems) == 0
 			explicit := cmd.Flags().Changed("reports")

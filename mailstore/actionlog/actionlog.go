@@ -41,7 +41,12 @@ type Action struct {
 	// Export describes an export (Command "export"): what was exported,
 	// to what kind of file, how many messages and the manifest's hash.
 	Export *ExportAction `json:"export,omitempty"`
-	Prev   string        `json:"prev"` // SHA-256 of the previous line (hash chain)
+	// Origin, in a shared log (team mode) only, is the hash of the first
+	// line of the local log the same action went to (Tee): an action the
+	// shared log holds under this log's origin and the log itself lacks was
+	// removed from it (VerifyAgainstShared), even if its head was rewritten.
+	Origin string `json:"origin,omitempty"`
+	Prev   string `json:"prev"` // SHA-256 of the previous line (hash chain)
 	// Seq is the 1-based position of the line in the log, set by Append.
 	// With Prev it lets VerifyLog tell an edited line from a removed one.
 	Seq int64 `json:"seq"`
@@ -164,31 +169,40 @@ func (l *Log) Close() error {
 // and Host when they are empty, and always sets Prev and Seq; the line is
 // fsynced, and the head file replaced, before Append returns.
 func (l *Log) Append(a Action) error {
+	_, err := l.appendOrigin(a)
+	return err
+}
+
+// appendOrigin is Append, and also returns the log's origin: the hash of
+// its first line (Action.Origin).
+func (l *Log) appendOrigin(a Action) (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
-		return errors.New("append to action log: log is closed")
+		return "", errors.New("append to action log: log is closed")
 	}
 	a = a.stamped()
+	a.Origin = "" // a shared log's field: the local line is its own origin
 	if err := l.lock.Lock(); err != nil {
-		return fmt.Errorf("lock action log %s: %w", l.path, err)
+		return "", fmt.Errorf("lock action log %s: %w", l.path, err)
 	}
 	defer l.lock.Unlock()
-	if err := l.append(a); err != nil {
-		return fmt.Errorf("append to action log %s: %w", l.path, err)
+	origin, err := l.append(a)
+	if err != nil {
+		return "", fmt.Errorf("append to action log %s: %w", l.path, err)
 	}
-	return nil
+	return origin, nil
 }
 
-func (l *Log) append(a Action) error {
+func (l *Log) append(a Action) (string, error) {
 	st, err := l.f.Stat()
 	if err != nil {
-		return err
+		return "", err
 	}
 	size := st.Size()
 	last, lastEnded, err := lastLine(l.f, size)
 	if err != nil {
-		return err
+		return "", err
 	}
 	h, headErr := readHead(HeadPath(l.path))
 	lastHash := ""
@@ -204,7 +218,7 @@ func (l *Log) append(a Action) error {
 		// changed one of the two): count for real, and remember the
 		// mismatch so the next verify still reports it.
 		if count, err = countLines(l.f); err != nil {
-			return err
+			return "", err
 		}
 		switch {
 		case errors.Is(headErr, os.ErrNotExist) && size == 0:
@@ -222,7 +236,7 @@ func (l *Log) append(a Action) error {
 	a.Seq = count + 1
 	line, err := marshalLine(a)
 	if err != nil {
-		return err
+		return "", err
 	}
 	buf := make([]byte, 0, len(line)+2)
 	if size > 0 && !lastEnded {
@@ -233,13 +247,43 @@ func (l *Log) append(a Action) error {
 	buf = append(buf, line...)
 	buf = append(buf, '\n')
 	if _, err := l.f.Write(buf); err != nil {
-		return err
+		return "", err
 	}
 	if err := l.f.Sync(); err != nil {
-		return err
+		return "", err
 	}
 	h.Count, h.Last, h.Size = a.Seq, lineHash(line), size+int64(len(buf))
-	return writeHead(HeadPath(l.path), h)
+	if err := writeHead(HeadPath(l.path), h); err != nil {
+		return "", err
+	}
+	if size == 0 {
+		return lineHash(line), nil
+	}
+	first, err := firstLine(l.f)
+	if err != nil {
+		return "", err
+	}
+	return lineHash(first), nil
+}
+
+// firstLine returns the first line of f, without its newline.
+func firstLine(f *os.File) ([]byte, error) {
+	var line []byte
+	buf := make([]byte, 4<<10)
+	for off := int64(0); ; {
+		n, err := f.ReadAt(buf, off)
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return append(line, buf[:i]...), nil
+		}
+		line = append(line, buf[:n]...)
+		off += int64(n)
+		if errors.Is(err, io.EOF) {
+			return line, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // VerifyLog reads the log at path and checks its chain, its sequence
