@@ -65,6 +65,10 @@ type Entry struct {
 	Verdicts     Verdicts  `json:"verdicts"`
 	ETagCheck    string    `json:"etagCheck"`      // ETagMD5, ETagMultipart or ETagMismatch
 	File         string    `json:"file,omitempty"` // export: the file written, relative to the export
+
+	// unread marks, during a verify, a key the manifest's trailer lists
+	// under failed: there when the manifest was made, its bytes unknown.
+	unread bool
 }
 
 // Verdicts are SES's receipt verdicts as stored in the message.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -43,6 +44,8 @@ type Result struct {
 	Versions []Version `json:"versions,omitempty"`
 	Note     string    `json:"note,omitempty"`
 	Error    string    `json:"error,omitempty"`
+
+	unread bool // listed under failed in the manifest's trailer
 }
 
 // Summary totals a verify run.
@@ -108,6 +111,17 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	// An export's manifest holds only what its query chose: the other
 	// objects are not "new", just not part of it.
 	partial := mc.Header.Query != ""
+	// The objects the run that wrote the manifest listed but could not
+	// read are in its trailer only: without them an object that failed
+	// then and was deleted since would go unreported.
+	var unread []string
+	if mc.Trailer != nil {
+		for _, f := range mc.Trailer.Failed {
+			unread = append(unread, f.Key)
+		}
+		slices.Sort(unread)
+		unread = slices.Compact(unread)
+	}
 
 	type pair struct {
 		want *Entry
@@ -116,7 +130,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	err = ordered(ctx, par,
 		func(ctx context.Context, emit func(pair) error) error {
 			defer prog.listDone.Store(true)
-			return mergeWalk(ctx, b, path, func(p pair) error {
+			return mergeWalk(ctx, b, path, unread, func(p pair) error {
 				prog.listed.Add(1)
 				return emit(p)
 			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
@@ -125,7 +139,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			return check(ctx, b, p.want, p.have, maxCand)
 		},
 		func(r Result) error {
-			if partial && r.Status == New {
+			if partial && r.Status == New && !r.unread {
 				return nil
 			}
 			prog.Done++
@@ -174,7 +188,10 @@ var errStop = errors.New("stop")
 // emitting (entry, object) for keys in both, (entry, nil) for keys only in
 // the manifest and (nil, object) for keys only in the bucket. Both sides
 // are sorted by key; only one listing page and one entry are held at once.
-func mergeWalk[P any](ctx context.Context, b Bucket, path string, emit func(P) error, mk func(*Entry, *mailstore.Object) P) error {
+//
+// unread (sorted) are keys the manifest's trailer lists as not read: they
+// are walked as entries marked unread, in key order.
+func mergeWalk[P any](ctx context.Context, b Bucket, path string, unread []string, emit func(P) error, mk func(*Entry, *mailstore.Object) P) error {
 	entries := make(chan Entry)
 	scanErr := make(chan error, 1)
 	ctx, cancel := context.WithCancel(ctx)
@@ -182,14 +199,30 @@ func mergeWalk[P any](ctx context.Context, b Bucket, path string, emit func(P) e
 	go func() {
 		defer close(entries)
 		var c ManifestCheck
-		scanErr <- scanManifest(path, func(e Entry) error {
+		send := func(e Entry) error {
 			select {
 			case entries <- e:
 				return nil
 			case <-ctx.Done():
 				return errStop
 			}
+		}
+		rest := unread
+		err := scanManifest(path, func(e Entry) error {
+			for len(rest) > 0 && rest[0] <= e.Key {
+				if rest[0] < e.Key {
+					if err := send(Entry{Key: rest[0], unread: true}); err != nil {
+						return err
+					}
+				}
+				rest = rest[1:]
+			}
+			return send(e)
 		}, &c)
+		for ; err == nil && len(rest) > 0; rest = rest[1:] {
+			err = send(Entry{Key: rest[0], unread: true})
+		}
+		scanErr <- err
 	}()
 	next, ok := <-entries
 	err := b.ListSorted(ctx, "", func(page []mailstore.Object) error {
@@ -235,6 +268,18 @@ func mergeWalk[P any](ctx context.Context, b Bucket, path string, emit func(P) e
 // check compares one manifest entry with the bucket.
 func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int) Result {
 	switch {
+	case want != nil && want.unread:
+		const then = "listed but not read when the manifest was made (its trailer lists it under failed), so its bytes then are unknown"
+		if have == nil {
+			r := Result{Key: want.Key, Status: Deleted, Note: then + ": it is gone now", unread: true}
+			if vs, err := b.Versions(ctx, want.Key); err != nil {
+				r.Note = joinNote(r.Note, "versions unknown: "+err.Error())
+			} else {
+				r.Versions = vs
+			}
+			return r
+		}
+		return Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size, Note: then + ": it is still there", unread: true}
 	case want == nil:
 		return Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size}
 	case have == nil:
