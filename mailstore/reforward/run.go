@@ -230,6 +230,14 @@ func (ru *run) recordPlanned() error {
 				// turn it into something a later run would send.
 				continue
 			}
+			if e, ok := ru.j.Lookup(loc.Bucket, it.Key, it.ETag, s.Destinations); ok &&
+				(e.State == forward.StateSent || e.State == forward.StateSending) {
+				// The same, by what the journal says now: the plan was made
+				// without the lock (while the user read and confirmed it),
+				// and another run may have sent it, or started to, since.
+				// "planned" over that would make send() send it again.
+				continue
+			}
 			if err := ru.j.Record(forward.Entry{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
 				Destinations: s.Destinations, State: forward.StatePlanned, Time: ru.r.clock().Now().UTC(),
 				Simulator: sesaccount.AllSimulator(s.Destinations)}); err != nil {
