@@ -68,6 +68,11 @@ type ExportAction struct {
 	// ManifestSHA256 is the manifest's entries hash (its trailer's
 	// entriesSha256), which `sesbox export` prints.
 	ManifestSHA256 string `json:"manifestSha256"`
+	// Started is the manifest header's started time (RFC 3339, UTC, with
+	// nanoseconds): which manifest the entry is about, so `audit verify`
+	// can tell a manifest edited with its trailer recomputed from one that
+	// was never logged.
+	Started string `json:"started,omitempty"`
 }
 
 // Problem is one thing VerifyLog found wrong with the log.

@@ -94,6 +94,9 @@ type Trailer struct {
 	// Failed lists the objects that could still not be read after every
 	// retry: they are not in the manifest (nor in an export).
 	Failed []FailedObject `json:"failed,omitempty"`
+
+	// started is the header's time (startedAttr), for the action log.
+	started string
 }
 
 // FailedObject is an object a run listed but could not read.
@@ -149,6 +152,7 @@ type manifestWriter struct {
 	bytes   int64
 	lastKey string
 	flushed time.Time
+	started time.Time // the header's
 }
 
 func newManifestWriter(w io.Writer) *manifestWriter {
@@ -173,6 +177,7 @@ func marshalLine(v any) ([]byte, error) {
 
 func (m *manifestWriter) header(h Header) error {
 	h.Record, h.Format = "header", ManifestFormat
+	m.started = h.Started
 	line, err := marshalLine(h)
 	if err != nil {
 		return err
@@ -207,6 +212,9 @@ func (m *manifestWriter) entry(e Entry) error {
 
 func (m *manifestWriter) trailer(t Trailer) (Trailer, error) {
 	t.Record, t.Count, t.EntriesSHA256, t.Bytes = "trailer", m.count, hex.EncodeToString(m.h.Sum(nil)), m.bytes
+	if !m.started.IsZero() {
+		t.started = startedAttr(m.started)
+	}
 	line, err := marshalLine(t)
 	if err != nil {
 		return t, err

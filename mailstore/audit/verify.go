@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 )
 
 // Status is what verify found for one object.
@@ -65,6 +66,10 @@ type Summary struct {
 	// ETagMismatches counts single-part ETags that are not the MD5 of the
 	// bytes read (expected under SSE-KMS/SSE-C, else a sign of corruption).
 	ETagMismatches int64 `json:"etagMismatches"`
+	// Anchor says what the action log (VerifyOptions.Actions) records of
+	// this manifest: the entry that logged it, or that none does. Empty
+	// when no log was given.
+	Anchor string `json:"anchor,omitempty"`
 }
 
 // OK reports whether nothing was changed, deleted or unreadable and the
@@ -83,6 +88,41 @@ type VerifyOptions struct {
 	// MaxCandidates bounds how many kept versions are read when looking for
 	// the one that holds an object's original bytes (default 8).
 	MaxCandidates int
+	// Actions, when set, are the action log's entries (local and shared):
+	// the snapshot or export that wrote the manifest logged its entries
+	// hash there, and a manifest that no longer matches it fails its check
+	// even with its trailer recomputed (checkAnchor).
+	Actions []actionlog.Action
+}
+
+// checkAnchor compares the manifest with what the action log recorded
+// of it: the entry of the same bucket and header time. It returns the
+// anchor line for the summary and a problem when the two disagree.
+func checkAnchor(mc ManifestCheck, actions []actionlog.Action) (anchor, problem string) {
+	if actions == nil || mc.Trailer == nil {
+		return "", ""
+	}
+	started := startedAttr(mc.Header.Started)
+	var found []actionlog.Action
+	for _, a := range actions {
+		if a.Export != nil && a.Bucket == mc.Header.Bucket && a.Export.Started == started &&
+			(a.Command == "snapshot" || a.Command == "export") {
+			found = append(found, a)
+		}
+	}
+	for _, a := range found {
+		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries {
+			return fmt.Sprintf("the action log recorded this manifest: %s by %s@%s at %s, entries sha256 %s",
+				a.Command, a.User, a.Host, a.Time.UTC().Format(time.RFC3339), a.Export.ManifestSHA256), ""
+		}
+	}
+	if len(found) > 0 {
+		a := found[0]
+		return "the action log disagrees with this manifest", fmt.Sprintf(
+			"the action log recorded this manifest (%s started %s, by %s@%s) with %d entries hashing to %s; it now holds %d hashing to %s: it was changed (its trailer recomputed)",
+			a.Command, started, a.User, a.Host, a.Export.Count, a.Export.ManifestSHA256, mc.Entries, mc.SHA256)
+	}
+	return "no action log entry records this manifest (made on another machine without a team table, before sesbox logged snapshots, or its header was changed): its trailer is its only check", ""
 }
 
 // Verify compares the bucket with the manifest at path: it checks the
@@ -102,7 +142,11 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	if err != nil {
 		return sum, err
 	}
-	sum.Manifest = mc
+	anchor, problem := checkAnchor(mc, opt.Actions)
+	if problem != "" {
+		mc.Problems = append(mc.Problems, problem)
+	}
+	sum.Manifest, sum.Anchor = mc, anchor
 	loc := b.Location()
 	if mc.Header.Bucket != loc.Bucket || mc.Header.Prefix != loc.Prefix {
 		return sum, fmt.Errorf("verify: %s is a manifest of s3://%s/%s, not of %s", path, mc.Header.Bucket, mc.Header.Prefix, loc)
