@@ -81,7 +81,8 @@ type Problem struct {
 	// concerns the file as a whole (its tail, its head file).
 	Line int `json:"line"`
 	// Kind is one of "edited", "removed", "reordered", "truncated",
-	// "malformed", "appended", "head".
+	// "malformed", "appended", "head", "replaced" (the log is a symlink or
+	// not a regular file).
 	Kind   string `json:"kind"`
 	Detail string `json:"detail"`
 	// Item names the record of a shared log (team mode) the problem is
@@ -151,7 +152,10 @@ func OpenLog(path string) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open action log: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	// Never through a symlink (nor anything but a regular file): a log
+	// replaced by a link would have sesbox append its chain to wherever
+	// the link points.
+	f, err := xdg.OpenPrivate(path, os.O_RDWR|os.O_CREATE|os.O_APPEND)
 	if err != nil {
 		return nil, fmt.Errorf("open action log: %w", err)
 	}
@@ -296,6 +300,17 @@ func firstLine(f *os.File) ([]byte, error) {
 // and the problems found; the error is for I/O only. A log that does not
 // exist, with no head file either, is an empty log.
 func VerifyLog(path string) ([]Action, []Problem, error) {
+	var replaced []Problem
+	if _, err := xdg.FileExists(path); err != nil {
+		// sesbox never makes its log a link or anything but a file: it was
+		// replaced. What it leads to is still read and checked.
+		to, _ := os.Readlink(path)
+		detail := "the log is not a regular file (" + err.Error() + "): it was replaced"
+		if to != "" {
+			detail = "the log is a symbolic link to " + to + ": sesbox never writes its log through a link, it was replaced"
+		}
+		replaced = append(replaced, newProblem(0, "replaced", detail))
+	}
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, fmt.Errorf("read action log: %w", err)
@@ -380,7 +395,7 @@ func VerifyLog(path string) ([]Action, []Problem, error) {
 	for _, an := range h.Anomalies {
 		problems = append(problems, newProblem(0, "head", "found while appending: "+an))
 	}
-	return actions, problems, nil
+	return actions, append(replaced, problems...), nil
 }
 
 // LogHead returns the line count and the hash of the last line as the head

@@ -87,9 +87,15 @@ func OpenJournal(path string) (*Journal, error) {
 	case !locked:
 		return nil, fmt.Errorf("open forward journal %s: %w", path, ErrJournalBusy)
 	}
-	_, statErr := os.Stat(path)
-	created := errors.Is(statErr, os.ErrNotExist)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	// Never through a symlink: the journal is what stops double sends, and
+	// one read from (and appended to) wherever a link points is not ours.
+	exists, err := xdg.FileExists(path)
+	if err != nil {
+		lock.Unlock()
+		return nil, fmt.Errorf("open forward journal: %w", err)
+	}
+	created := !exists
+	f, err := xdg.OpenPrivate(path, os.O_RDWR|os.O_CREATE|os.O_APPEND)
 	if err != nil {
 		lock.Unlock()
 		return nil, fmt.Errorf("open forward journal: %w", err)
