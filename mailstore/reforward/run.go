@@ -130,6 +130,11 @@ func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProg
 			return Totals{}, err
 		}
 		defer ru.j.Close()
+		// Pacing goes on from the last send any run recorded: a run
+		// started (or resumed) right after another does not burst.
+		if at, n, ok := ru.j.LastSend(); ok {
+			ru.pace.resume(at, n)
+		}
 		if err := ru.recordPlanned(); err != nil {
 			return Totals{}, err
 		}
@@ -620,6 +625,16 @@ type pacer struct {
 	clock Clock
 	rate  float64
 	next  time.Time
+}
+
+// resume starts the pacing after a send to recipients made at at (an
+// earlier run's, from the journal). A time ahead of the clock (the clock
+// was set back) counts as now, so the wait is never longer than one send's.
+func (p *pacer) resume(at time.Time, recipients int) {
+	if now := p.clock.Now(); at.After(now) {
+		at = now
+	}
+	p.next = at.Add(time.Duration(float64(recipients) / p.rate * float64(time.Second)))
 }
 
 func (p *pacer) wait(ctx context.Context, recipients int) error {
