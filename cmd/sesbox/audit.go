@@ -93,10 +93,21 @@ its last complete line.`,
 			if err != nil {
 				return err
 			}
+			// The snapshot is logged (and, with a team table, shared): its
+			// entries hash there is what verify checks the manifest against.
+			ts, err := a.auditTeamStore(ctx, "")
+			if err != nil {
+				return err
+			}
+			log, closeLog, err := actionLog(ts)
+			if err != nil {
+				return err
+			}
+			defer closeLog()
 			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "read")
 			tr, err := audit.WriteSnapshot(ctx, st, out, audit.SnapshotOptions{
 				Region: region, Endpoint: endpoint, SesboxVersion: versionString(),
-				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update,
+				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update, Log: log,
 			})
 			pp.finish()
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
@@ -175,7 +186,11 @@ checksum.`,
 				pp.clear()
 				return printResult(a.stdout, r)
 			}
-			sum, err := audit.Verify(ctx, st, args[0], audit.VerifyOptions{Parallel: parallel, Progress: pp.update, OnResult: onResult})
+			actions, err := a.loggedActions(ctx)
+			if err != nil {
+				return err
+			}
+			sum, err := audit.Verify(ctx, st, args[0], audit.VerifyOptions{Parallel: parallel, Progress: pp.update, OnResult: onResult, Actions: actions})
 			pp.finish()
 			if err != nil {
 				return err
@@ -247,6 +262,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 		for _, p := range m.Problems {
 			fmt.Fprintf(w, "  %s\n", sanitize.Line(p))
 		}
+	}
+	if s.Anchor != "" {
+		fmt.Fprintf(w, "action log: %s\n", sanitize.Line(s.Anchor))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tOBJECTS")
@@ -387,6 +405,13 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				if shared, sharedProblems, sharedHead, err = ts.VerifyLog(cmd.Context()); err != nil {
 					return err
 				}
+				// What the shared log holds of this log's actions and this
+				// log lacks was cut out of it, head rewritten or not.
+				cut, err := actionlog.VerifyAgainstShared(path, actions, shared)
+				if err != nil {
+					return err
+				}
+				problems = append(problems, cut...)
 			}
 			ok := len(problems) == 0 && len(sharedProblems) == 0
 			explicit := cmd.Flags().Changed("reports")
@@ -467,6 +492,29 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 	f.StringVar(&table, "table", "", "team table `NAME` whose shared log to read too (default: the mailbox's team_table)")
 	f.BoolVar(&reports, "reports", true, "show the bounces and complaints in the mailbox next to the sends they are about")
 	return cmd
+}
+
+// loggedActions are the entries of the local action log and, with a team
+// table, of the shared one: what verify checks a manifest's hash against.
+// Their own integrity is `audit log --verify`'s business.
+func (a *app) loggedActions(ctx context.Context) ([]actionlog.Action, error) {
+	path, err := actionlog.DefaultLogPath()
+	if err != nil {
+		return nil, err
+	}
+	actions, _, err := actionlog.VerifyLog(path)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := a.auditTeamStore(ctx, "")
+	if err != nil || ts == nil {
+		return append([]actionlog.Action{}, actions...), err
+	}
+	shared, _, _, err := ts.VerifyLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(actions, shared...), nil
 }
 
 // auditTeamStore is the team table `audit log` reads besides the local

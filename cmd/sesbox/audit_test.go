@@ -68,7 +68,8 @@ func TestAuditSnapshotVerifyCLI(t *testing.T) {
 		t.Errorf("snapshot over a manifest: exit %d %s", code, errOut)
 	}
 	out, errOut, code = sesbox(t, append(flags, "audit", "verify", man)...)
-	if code != 0 || !strings.Contains(out, "OK: nothing changed") || !strings.Contains(out, "manifest: intact") {
+	if code != 0 || !strings.Contains(out, "OK: nothing changed") || !strings.Contains(out, "manifest: intact") ||
+		!strings.Contains(out, "action log: the action log recorded this manifest: snapshot by") {
 		t.Fatalf("clean verify: exit %d\n%s\n%s", code, out, errOut)
 	}
 

@@ -41,7 +41,12 @@ type Action struct {
 	// Export describes an export (Command "export"): what was exported,
 	// to what kind of file, how many messages and the manifest's hash.
 	Export *ExportAction `json:"export,omitempty"`
-	Prev   string        `json:"prev"` // SHA-256 of the previous line (hash chain)
+	// Origin, in a shared log (team mode) only, is the hash of the first
+	// line of the local log the same action went to (Tee): an action the
+	// shared log holds under this log's origin and the log itself lacks was
+	// removed from it (VerifyAgainstShared), even if its head was rewritten.
+	Origin string `json:"origin,omitempty"`
+	Prev   string `json:"prev"` // SHA-256 of the previous line (hash chain)
 	// Seq is the 1-based position of the line in the log, set by Append.
 	// With Prev it lets VerifyLog tell an edited line from a removed one.
 	Seq int64 `json:"seq"`
@@ -63,6 +68,11 @@ type ExportAction struct {
 	// ManifestSHA256 is the manifest's entries hash (its trailer's
 	// entriesSha256), which `sesbox export` prints.
 	ManifestSHA256 string `json:"manifestSha256"`
+	// Started is the manifest header's started time (RFC 3339, UTC, with
+	// nanoseconds): which manifest the entry is about, so `audit verify`
+	// can tell a manifest edited with its trailer recomputed from one that
+	// was never logged.
+	Started string `json:"started,omitempty"`
 }
 
 // Problem is one thing VerifyLog found wrong with the log.
@@ -71,7 +81,8 @@ type Problem struct {
 	// concerns the file as a whole (its tail, its head file).
 	Line int `json:"line"`
 	// Kind is one of "edited", "removed", "reordered", "truncated",
-	// "malformed", "appended", "head".
+	// "malformed", "appended", "head", "replaced" (the log is a symlink or
+	// not a regular file).
 	Kind   string `json:"kind"`
 	Detail string `json:"detail"`
 	// Item names the record of a shared log (team mode) the problem is
@@ -141,7 +152,10 @@ func OpenLog(path string) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open action log: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	// Never through a symlink (nor anything but a regular file): a log
+	// replaced by a link would have sesbox append its chain to wherever
+	// the link points.
+	f, err := xdg.OpenPrivate(path, os.O_RDWR|os.O_CREATE|os.O_APPEND)
 	if err != nil {
 		return nil, fmt.Errorf("open action log: %w", err)
 	}
@@ -164,31 +178,40 @@ func (l *Log) Close() error {
 // and Host when they are empty, and always sets Prev and Seq; the line is
 // fsynced, and the head file replaced, before Append returns.
 func (l *Log) Append(a Action) error {
+	_, err := l.appendOrigin(a)
+	return err
+}
+
+// appendOrigin is Append, and also returns the log's origin: the hash of
+// its first line (Action.Origin).
+func (l *Log) appendOrigin(a Action) (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
-		return errors.New("append to action log: log is closed")
+		return "", errors.New("append to action log: log is closed")
 	}
 	a = a.stamped()
+	a.Origin = "" // a shared log's field: the local line is its own origin
 	if err := l.lock.Lock(); err != nil {
-		return fmt.Errorf("lock action log %s: %w", l.path, err)
+		return "", fmt.Errorf("lock action log %s: %w", l.path, err)
 	}
 	defer l.lock.Unlock()
-	if err := l.append(a); err != nil {
-		return fmt.Errorf("append to action log %s: %w", l.path, err)
+	origin, err := l.append(a)
+	if err != nil {
+		return "", fmt.Errorf("append to action log %s: %w", l.path, err)
 	}
-	return nil
+	return origin, nil
 }
 
-func (l *Log) append(a Action) error {
+func (l *Log) append(a Action) (string, error) {
 	st, err := l.f.Stat()
 	if err != nil {
-		return err
+		return "", err
 	}
 	size := st.Size()
 	last, lastEnded, err := lastLine(l.f, size)
 	if err != nil {
-		return err
+		return "", err
 	}
 	h, headErr := readHead(HeadPath(l.path))
 	lastHash := ""
@@ -204,7 +227,7 @@ func (l *Log) append(a Action) error {
 		// changed one of the two): count for real, and remember the
 		// mismatch so the next verify still reports it.
 		if count, err = countLines(l.f); err != nil {
-			return err
+			return "", err
 		}
 		switch {
 		case errors.Is(headErr, os.ErrNotExist) && size == 0:
@@ -222,7 +245,7 @@ func (l *Log) append(a Action) error {
 	a.Seq = count + 1
 	line, err := marshalLine(a)
 	if err != nil {
-		return err
+		return "", err
 	}
 	buf := make([]byte, 0, len(line)+2)
 	if size > 0 && !lastEnded {
@@ -233,13 +256,43 @@ func (l *Log) append(a Action) error {
 	buf = append(buf, line...)
 	buf = append(buf, '\n')
 	if _, err := l.f.Write(buf); err != nil {
-		return err
+		return "", err
 	}
 	if err := l.f.Sync(); err != nil {
-		return err
+		return "", err
 	}
 	h.Count, h.Last, h.Size = a.Seq, lineHash(line), size+int64(len(buf))
-	return writeHead(HeadPath(l.path), h)
+	if err := writeHead(HeadPath(l.path), h); err != nil {
+		return "", err
+	}
+	if size == 0 {
+		return lineHash(line), nil
+	}
+	first, err := firstLine(l.f)
+	if err != nil {
+		return "", err
+	}
+	return lineHash(first), nil
+}
+
+// firstLine returns the first line of f, without its newline.
+func firstLine(f *os.File) ([]byte, error) {
+	var line []byte
+	buf := make([]byte, 4<<10)
+	for off := int64(0); ; {
+		n, err := f.ReadAt(buf, off)
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return append(line, buf[:i]...), nil
+		}
+		line = append(line, buf[:n]...)
+		off += int64(n)
+		if errors.Is(err, io.EOF) {
+			return line, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // VerifyLog reads the log at path and checks its chain, its sequence
@@ -247,6 +300,17 @@ func (l *Log) append(a Action) error {
 // and the problems found; the error is for I/O only. A log that does not
 // exist, with no head file either, is an empty log.
 func VerifyLog(path string) ([]Action, []Problem, error) {
+	var replaced []Problem
+	if _, err := xdg.FileExists(path); err != nil {
+		// sesbox never makes its log a link or anything but a file: it was
+		// replaced. What it leads to is still read and checked.
+		to, _ := os.Readlink(path)
+		detail := "the log is not a regular file (" + err.Error() + "): it was replaced"
+		if to != "" {
+			detail = "the log is a symbolic link to " + to + ": sesbox never writes its log through a link, it was replaced"
+		}
+		replaced = append(replaced, newProblem(0, "replaced", detail))
+	}
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, fmt.Errorf("read action log: %w", err)
@@ -331,7 +395,7 @@ func VerifyLog(path string) ([]Action, []Problem, error) {
 	for _, an := range h.Anomalies {
 		problems = append(problems, newProblem(0, "head", "found while appending: "+an))
 	}
-	return actions, problems, nil
+	return actions, append(replaced, problems...), nil
 }
 
 // LogHead returns the line count and the hash of the last line as the head

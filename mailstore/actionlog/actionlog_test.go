@@ -2,6 +2,7 @@ package actionlog
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -314,5 +315,40 @@ func TestActionLogAppendWaitsForLock(t *testing.T) {
 	}
 	if actions, problems, err := VerifyLog(path); err != nil || len(problems) != 0 || len(actions) != 1 {
 		t.Fatalf("after append: %d actions, problems %v, err %v", len(actions), problems, err)
+	}
+}
+
+// TestLogReplacedBySymlink: a log replaced by a link (here to a copy
+// that lacks its last line, with the head left alone) is never appended
+// through, and verify says it was replaced.
+func TestLogReplacedBySymlink(t *testing.T) {
+	path := writeLog(t, 3)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(filepath.Dir(path), "elsewhere.jsonl")
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if err := os.WriteFile(copyPath, bytes.Join(lines[:2], nil), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(copyPath, path); err != nil {
+		t.Fatal(err)
+	}
+	if lg, err := OpenLog(path); !errors.Is(err, xdg.ErrSymlink) {
+		if lg != nil {
+			lg.Close()
+		}
+		t.Fatalf("open through a symlink: %v", err)
+	}
+	_, problems, err := VerifyLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) == 0 || problems[0].Kind != "replaced" || !strings.Contains(problems[0].Detail, copyPath) {
+		t.Errorf("problems %v", problems)
 	}
 }

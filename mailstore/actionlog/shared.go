@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -128,15 +129,72 @@ func VerifyShared(entries []SharedEntry, head *SharedHead) ([]Action, []Problem)
 // values. The first failure stops: a run that cannot log must not go on.
 type Tee []interface{ Append(Action) error }
 
-// Append implements the action log.
+// Append implements the action log. The copies after a local log (Log)
+// carry its origin (Action.Origin), so the shared log can later show an
+// action removed from the local one.
 func (t Tee) Append(a Action) error {
 	a = a.stamped()
 	for _, l := range t {
+		if lg, ok := l.(*Log); ok {
+			origin, err := lg.appendOrigin(a)
+			if err != nil {
+				return err
+			}
+			a.Origin = origin
+			continue
+		}
 		if err := l.Append(a); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// VerifyAgainstShared compares the local log at path (its actions as
+// VerifyLog returned them) with the shared log's actions: every shared
+// action whose Origin is this log's (the hash of its first line) was
+// written to this log too, so one the log lacks was removed from it. The
+// chain and the head cannot show lines cut off the end when the head was
+// rewritten to match; the shared log, which the local account cannot
+// rewrite on its own, can. Actions in the local log only are no problem (a
+// run stops when the shared append fails, after the local one). A log
+// deleted whole, head and all, leaves no origin to compare: its actions
+// are still in the shared log, marked there as in it alone.
+func VerifyAgainstShared(path string, local, shared []Action) ([]Problem, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read action log: %w", err)
+	}
+	defer f.Close()
+	first, err := firstLine(f)
+	if err != nil {
+		return nil, fmt.Errorf("read action log: %w", err)
+	}
+	if len(first) == 0 {
+		return nil, nil
+	}
+	origin := lineHash(first)
+	have := map[string]int{}
+	for _, a := range local {
+		have[mergeID(a)]++
+	}
+	var problems []Problem
+	for _, a := range shared {
+		if a.Origin != origin {
+			continue
+		}
+		if k := mergeID(a); have[k] > 0 {
+			have[k]--
+			continue
+		}
+		problems = append(problems, newProblem(0, "removed", fmt.Sprintf(
+			"shared log entry %d (%s %s %s, %s) was written to this log and is not in it: lines were removed from this log (and its head rewritten if nothing else is reported)",
+			a.Seq, a.Time.UTC().Format(time.RFC3339), a.Command, a.Key, a.Result)))
+	}
+	return problems, nil
 }
 
 // MergedAction is one action of the merged local and shared views.
@@ -153,10 +211,7 @@ type MergedAction struct {
 // Merge joins the local and the shared log into one list in time order:
 // an action this machine wrote is in both (Tee) and appears once.
 func Merge(local, shared []Action) []MergedAction {
-	id := func(a Action) string {
-		return strings.Join([]string{a.Time.UTC().Format(time.RFC3339Nano), a.User, a.Host, a.Command, a.Bucket, a.Key, a.ETag,
-			a.SHA256, strings.Join(a.Destinations, "\x00"), a.SESMessageID, a.Result, exportID(a.Export)}, "\x01")
-	}
+	id := mergeID
 	var out []MergedAction
 	byID := map[string][]int{}
 	for _, a := range local {
@@ -175,6 +230,13 @@ func Merge(local, shared []Action) []MergedAction {
 	}
 	slices.SortStableFunc(out, func(a, b MergedAction) int { return a.Time.Compare(b.Time) })
 	return out
+}
+
+// mergeID is what tells one action from another across the two logs
+// (their chain fields and Origin differ).
+func mergeID(a Action) string {
+	return strings.Join([]string{a.Time.UTC().Format(time.RFC3339Nano), a.User, a.Host, a.Command, a.Bucket, a.Key, a.ETag,
+		a.SHA256, strings.Join(a.Destinations, "\x00"), a.SESMessageID, a.Result, exportID(a.Export)}, "\x01")
 }
 
 // exportID is what tells two exports apart beyond the common fields.

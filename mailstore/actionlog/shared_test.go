@@ -1,9 +1,13 @@
 package actionlog
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -120,5 +124,71 @@ func TestTeeAndMerge(t *testing.T) {
 	want := []string{"k0 [local shared] 10", "k1 [local shared] 11", "x [shared] 0", "k2 [local shared] 12"}
 	if !slices.Equal(got, want) {
 		t.Errorf("merged %v, want %v", got, want)
+	}
+}
+
+// TestSharedLogShowsLinesCutOffTheLocalLog: the local log's tail is cut
+// off and its head rewritten to match (anyone who can write the two files
+// can): the chain and the head see nothing, the shared copy does.
+func TestSharedLogShowsLinesCutOffTheLocalLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "actions.jsonl")
+	local, err := OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	shared := &memLog{}
+	tee := Tee{local, shared}
+	for i := range 5 {
+		if err := tee.Append(Action{Command: "forward", Key: fmt.Sprint("k", i), Result: "sent", Time: time.Unix(int64(100+i), 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte(`"origin"`)) {
+		t.Error("the local log carries an origin")
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	first := lineHash(bytes.TrimSuffix(lines[0], []byte("\n")))
+	for i, a := range shared.got {
+		if a.Origin != first {
+			t.Fatalf("shared copy %d has origin %q, want the first line's hash %q", i, a.Origin, first)
+		}
+	}
+	actions, problems, err := VerifyLog(path)
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("intact log: %v %v", problems, err)
+	}
+	if p, err := VerifyAgainstShared(path, actions, shared.got); err != nil || len(p) != 0 {
+		t.Fatalf("intact log against the shared one: %v %v", p, err)
+	}
+
+	// Cut off the last two lines and write the head that matches.
+	cut := bytes.Join(lines[:3], nil)
+	if err := os.WriteFile(path, cut, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeHead(HeadPath(path), head{Count: 3, Last: lineHash(bytes.TrimSuffix(lines[2], []byte("\n"))), Size: int64(len(cut))}); err != nil {
+		t.Fatal(err)
+	}
+	actions, problems, err = VerifyLog(path)
+	if err != nil || len(problems) != 0 || len(actions) != 3 {
+		t.Fatalf("the cut log alone: %d actions, %v %v", len(actions), problems, err)
+	}
+	p, err := VerifyAgainstShared(path, actions, shared.got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p) != 2 || p[0].Kind != "removed" || !strings.Contains(p[0].Detail, "k3") || !strings.Contains(p[1].Detail, "k4") {
+		t.Errorf("against the shared log: %v", p)
+	}
+	// Actions of another log (another machine, or before the team table)
+	// are not this log's business.
+	other := Action{Command: "reply", Key: "x", Origin: "elsewhere", Time: time.Unix(1, 0)}
+	if p, _ := VerifyAgainstShared(path, actions, []Action{other}); len(p) != 0 {
+		t.Errorf("another log's action: %v", p)
 	}
 }

@@ -168,12 +168,16 @@ func logExport(b Bucket, kind string, opt ExportOptions, t Trailer, incomplete e
 		result = fmt.Sprintf("incomplete: %d not read", len(t.Failed))
 	}
 	err := opt.Log.Append(actionlog.Action{Command: "export", Bucket: b.Location().Bucket, Result: result,
-		Export: &actionlog.ExportAction{What: opt.Query, Kind: kind, Count: t.Count, Failed: len(t.Failed), ManifestSHA256: t.EntriesSHA256}})
+		Export: &actionlog.ExportAction{What: opt.Query, Kind: kind, Count: t.Count, Failed: len(t.Failed), ManifestSHA256: t.EntriesSHA256,
+			Started: t.started}})
 	if err != nil {
 		return fmt.Errorf("export written but not logged: %w", err)
 	}
 	return incomplete
 }
+
+// startedAttr is how an action names a manifest's header time.
+func startedAttr(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // export reads the chosen objects in key order and hands each to put, then
 // writes the manifest (to a temp file renamed into place at the end).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
@@ -48,9 +49,19 @@ func TestExportIsLogged(t *testing.T) {
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("log: %v %v", problems, err)
 	}
+	// started names the manifest: its header's time.
+	started := func(manifest string) string {
+		c, err := audit.CheckManifest(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Header.Started.UTC().Format(time.RFC3339Nano)
+	}
 	want := []actionlog.ExportAction{
-		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: mtr.EntriesSHA256},
-		{What: "from:x", Kind: "maildir", Count: 3, ManifestSHA256: dtr.EntriesSHA256},
+		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: mtr.EntriesSHA256,
+			Started: started(audit.ManifestPath(filepath.Join(dir, "all.mbox")))},
+		{What: "from:x", Kind: "maildir", Count: 3, ManifestSHA256: dtr.EntriesSHA256,
+			Started: started(audit.ManifestPath(filepath.Join(dir, "md")))},
 	}
 	if len(actions) != len(want) {
 		t.Fatalf("%d actions logged, want %d", len(actions), len(want))

@@ -122,4 +122,38 @@ func TestExportAndSnapshotContinuePastUnreadableObjects(t *testing.T) {
 	if s := p.Stats(); s.Resets == 0 {
 		t.Error("no reset injected")
 	}
+
+	// One of the two unread objects is deleted later: verify (through a
+	// connection that works now) must report it, though the manifest holds
+	// no entry for it; the other one is still there, and said so.
+	direct := s3store.New(srv.Client(nil), mailstore.Location{Bucket: "mail", Prefix: demo.Prefix})
+	if _, err := srv.Client(nil).DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("mail"), Key: aws.String(keys[3])}); err != nil {
+		t.Fatal(err)
+	}
+	res := map[string]audit.Result{}
+	sum, err := audit.Verify(ctx, direct, filepath.Join(dir, "snap.jsonl"), audit.VerifyOptions{OnResult: func(r audit.Result) error {
+		res[r.Key] = r
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[keys[3]]; r.Status != audit.Deleted || !strings.Contains(r.Note, "not read when the manifest was made") {
+		t.Errorf("the unread object deleted since: %+v", r)
+	}
+	if r := res[keys[11]]; r.Status != audit.New || !strings.Contains(r.Note, "still there") {
+		t.Errorf("the unread object still there: %+v", r)
+	}
+	if sum.OK() || sum.Deleted != 1 || sum.Unchanged != int64(len(msgs)-len(bad)) {
+		t.Errorf("verify summary %+v (OK %v)", sum, sum.OK())
+	}
+	// The export's manifest (of every message, no query) says the same.
+	res = map[string]audit.Result{}
+	sum, err = audit.Verify(ctx, direct, audit.ManifestPath(mbox), audit.VerifyOptions{OnResult: func(r audit.Result) error {
+		res[r.Key] = r
+		return nil
+	}})
+	if err != nil || sum.OK() || sum.Deleted != 1 || res[keys[3]].Status != audit.Deleted {
+		t.Errorf("verify of the export: %+v %v", sum, err)
+	}
 }

@@ -65,6 +65,10 @@ type Entry struct {
 	Verdicts     Verdicts  `json:"verdicts"`
 	ETagCheck    string    `json:"etagCheck"`      // ETagMD5, ETagMultipart or ETagMismatch
 	File         string    `json:"file,omitempty"` // export: the file written, relative to the export
+
+	// unread marks, during a verify, a key the manifest's trailer lists
+	// under failed: there when the manifest was made, its bytes unknown.
+	unread bool
 }
 
 // Verdicts are SES's receipt verdicts as stored in the message.
@@ -90,6 +94,9 @@ type Trailer struct {
 	// Failed lists the objects that could still not be read after every
 	// retry: they are not in the manifest (nor in an export).
 	Failed []FailedObject `json:"failed,omitempty"`
+
+	// started is the header's time (startedAttr), for the action log.
+	started string
 }
 
 // FailedObject is an object a run listed but could not read.
@@ -145,6 +152,7 @@ type manifestWriter struct {
 	bytes   int64
 	lastKey string
 	flushed time.Time
+	started time.Time // the header's
 }
 
 func newManifestWriter(w io.Writer) *manifestWriter {
@@ -169,6 +177,7 @@ func marshalLine(v any) ([]byte, error) {
 
 func (m *manifestWriter) header(h Header) error {
 	h.Record, h.Format = "header", ManifestFormat
+	m.started = h.Started
 	line, err := marshalLine(h)
 	if err != nil {
 		return err
@@ -203,6 +212,9 @@ func (m *manifestWriter) entry(e Entry) error {
 
 func (m *manifestWriter) trailer(t Trailer) (Trailer, error) {
 	t.Record, t.Count, t.EntriesSHA256, t.Bytes = "trailer", m.count, hex.EncodeToString(m.h.Sum(nil)), m.bytes
+	if !m.started.IsZero() {
+		t.started = startedAttr(m.started)
+	}
 	line, err := marshalLine(t)
 	if err != nil {
 		return t, err

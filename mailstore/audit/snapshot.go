@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
@@ -84,6 +85,10 @@ type SnapshotOptions struct {
 	Resume, Force bool
 	Progress      func(Progress)
 	Now           func() time.Time
+	// Log, when set, gets one "snapshot" action per finished snapshot,
+	// with the manifest's entries hash and header time: an anchor that
+	// `audit verify` compares the manifest with (VerifyOptions.Actions).
+	Log ActionLog
 }
 
 // ErrManifestExists is returned (wrapped) when the manifest file exists
@@ -135,7 +140,19 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 	if err != nil {
 		return t, fmt.Errorf("snapshot %s: %w", path, err)
 	}
-	return t, incompleteErr("snapshot "+loc.String(), c.failed, prog.listed.Load()+prog.Skipped)
+	incomplete := incompleteErr("snapshot "+loc.String(), c.failed, prog.listed.Load()+prog.Skipped)
+	if opt.Log != nil {
+		result := "snapshot"
+		if len(t.Failed) > 0 {
+			result = fmt.Sprintf("incomplete: %d not read", len(t.Failed))
+		}
+		if err := opt.Log.Append(actionlog.Action{Command: "snapshot", Bucket: loc.Bucket, Result: result,
+			Export: &actionlog.ExportAction{What: loc.Prefix, Kind: "snapshot", Count: t.Count, Failed: len(t.Failed),
+				ManifestSHA256: t.EntriesSHA256, Started: t.started}}); err != nil {
+			return t, fmt.Errorf("snapshot written but not logged: %w", err)
+		}
+	}
+	return t, incomplete
 }
 
 // openSnapshot opens the manifest at path: an interrupted one reopened
@@ -298,11 +315,12 @@ func reopenManifest(path string, loc mailstore.Location) (*os.File, *manifestWri
 		}
 		lineNo++
 		var probe struct {
-			Record string `json:"record"`
-			Bucket string `json:"bucket"`
-			Prefix string `json:"prefix"`
-			Key    string `json:"key"`
-			Size   int64  `json:"size"`
+			Record  string    `json:"record"`
+			Bucket  string    `json:"bucket"`
+			Prefix  string    `json:"prefix"`
+			Key     string    `json:"key"`
+			Size    int64     `json:"size"`
+			Started time.Time `json:"started"`
 		}
 		if err := json.Unmarshal(line, &probe); err != nil {
 			if lineNo == 1 {
@@ -318,6 +336,7 @@ func reopenManifest(path string, loc mailstore.Location) (*os.File, *manifestWri
 			if probe.Bucket != loc.Bucket || probe.Prefix != loc.Prefix {
 				return fail(fmt.Errorf("it is a manifest of s3://%s/%s, not of %s", probe.Bucket, probe.Prefix, loc))
 			}
+			mw.started = probe.Started
 			off += int64(len(line))
 			continue
 		}

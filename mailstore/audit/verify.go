@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 )
 
 // Status is what verify found for one object.
@@ -43,6 +45,8 @@ type Result struct {
 	Versions []Version `json:"versions,omitempty"`
 	Note     string    `json:"note,omitempty"`
 	Error    string    `json:"error,omitempty"`
+
+	unread bool // listed under failed in the manifest's trailer
 }
 
 // Summary totals a verify run.
@@ -62,6 +66,10 @@ type Summary struct {
 	// ETagMismatches counts single-part ETags that are not the MD5 of the
 	// bytes read (expected under SSE-KMS/SSE-C, else a sign of corruption).
 	ETagMismatches int64 `json:"etagMismatches"`
+	// Anchor says what the action log (VerifyOptions.Actions) records of
+	// this manifest: the entry that logged it, or that none does. Empty
+	// when no log was given.
+	Anchor string `json:"anchor,omitempty"`
 }
 
 // OK reports whether nothing was changed, deleted or unreadable and the
@@ -80,6 +88,41 @@ type VerifyOptions struct {
 	// MaxCandidates bounds how many kept versions are read when looking for
 	// the one that holds an object's original bytes (default 8).
 	MaxCandidates int
+	// Actions, when set, are the action log's entries (local and shared):
+	// the snapshot or export that wrote the manifest logged its entries
+	// hash there, and a manifest that no longer matches it fails its check
+	// even with its trailer recomputed (checkAnchor).
+	Actions []actionlog.Action
+}
+
+// checkAnchor compares the manifest with what the action log recorded
+// of it: the entry of the same bucket and header time. It returns the
+// anchor line for the summary and a problem when the two disagree.
+func checkAnchor(mc ManifestCheck, actions []actionlog.Action) (anchor, problem string) {
+	if actions == nil || mc.Trailer == nil {
+		return "", ""
+	}
+	started := startedAttr(mc.Header.Started)
+	var found []actionlog.Action
+	for _, a := range actions {
+		if a.Export != nil && a.Bucket == mc.Header.Bucket && a.Export.Started == started &&
+			(a.Command == "snapshot" || a.Command == "export") {
+			found = append(found, a)
+		}
+	}
+	for _, a := range found {
+		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries {
+			return fmt.Sprintf("the action log recorded this manifest: %s by %s@%s at %s, entries sha256 %s",
+				a.Command, a.User, a.Host, a.Time.UTC().Format(time.RFC3339), a.Export.ManifestSHA256), ""
+		}
+	}
+	if len(found) > 0 {
+		a := found[0]
+		return "the action log disagrees with this manifest", fmt.Sprintf(
+			"the action log recorded this manifest (%s started %s, by %s@%s) with %d entries hashing to %s; it now holds %d hashing to %s: it was changed (its trailer recomputed)",
+			a.Command, started, a.User, a.Host, a.Export.Count, a.Export.ManifestSHA256, mc.Entries, mc.SHA256)
+	}
+	return "no action log entry records this manifest (made on another machine without a team table, before sesbox logged snapshots, or its header was changed): its trailer is its only check", ""
 }
 
 // Verify compares the bucket with the manifest at path: it checks the
@@ -99,7 +142,11 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	if err != nil {
 		return sum, err
 	}
-	sum.Manifest = mc
+	anchor, problem := checkAnchor(mc, opt.Actions)
+	if problem != "" {
+		mc.Problems = append(mc.Problems, problem)
+	}
+	sum.Manifest, sum.Anchor = mc, anchor
 	loc := b.Location()
 	if mc.Header.Bucket != loc.Bucket || mc.Header.Prefix != loc.Prefix {
 		return sum, fmt.Errorf("verify: %s is a manifest of s3://%s/%s, not of %s", path, mc.Header.Bucket, mc.Header.Prefix, loc)
@@ -108,6 +155,17 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	// An export's manifest holds only what its query chose: the other
 	// objects are not "new", just not part of it.
 	partial := mc.Header.Query != ""
+	// The objects the run that wrote the manifest listed but could not
+	// read are in its trailer only: without them an object that failed
+	// then and was deleted since would go unreported.
+	var unread []string
+	if mc.Trailer != nil {
+		for _, f := range mc.Trailer.Failed {
+			unread = append(unread, f.Key)
+		}
+		slices.Sort(unread)
+		unread = slices.Compact(unread)
+	}
 
 	type pair struct {
 		want *Entry
@@ -116,7 +174,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	err = ordered(ctx, par,
 		func(ctx context.Context, emit func(pair) error) error {
 			defer prog.listDone.Store(true)
-			return mergeWalk(ctx, b, path, func(p pair) error {
+			return mergeWalk(ctx, b, path, unread, func(p pair) error {
 				prog.listed.Add(1)
 				return emit(p)
 			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
@@ -125,7 +183,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			return check(ctx, b, p.want, p.have, maxCand)
 		},
 		func(r Result) error {
-			if partial && r.Status == New {
+			if partial && r.Status == New && !r.unread {
 				return nil
 			}
 			prog.Done++
@@ -174,7 +232,10 @@ var errStop = errors.New("stop")
 // emitting (entry, object) for keys in both, (entry, nil) for keys only in
 // the manifest and (nil, object) for keys only in the bucket. Both sides
 // are sorted by key; only one listing page and one entry are held at once.
-func mergeWalk[P any](ctx context.Context, b Bucket, path string, emit func(P) error, mk func(*Entry, *mailstore.Object) P) error {
+//
+// unread (sorted) are keys the manifest's trailer lists as not read: they
+// are walked as entries marked unread, in key order.
+func mergeWalk[P any](ctx context.Context, b Bucket, path string, unread []string, emit func(P) error, mk func(*Entry, *mailstore.Object) P) error {
 	entries := make(chan Entry)
 	scanErr := make(chan error, 1)
 	ctx, cancel := context.WithCancel(ctx)
@@ -182,14 +243,30 @@ func mergeWalk[P any](ctx context.Context, b Bucket, path string, emit func(P) e
 	go func() {
 		defer close(entries)
 		var c ManifestCheck
-		scanErr <- scanManifest(path, func(e Entry) error {
+		send := func(e Entry) error {
 			select {
 			case entries <- e:
 				return nil
 			case <-ctx.Done():
 				return errStop
 			}
+		}
+		rest := unread
+		err := scanManifest(path, func(e Entry) error {
+			for len(rest) > 0 && rest[0] <= e.Key {
+				if rest[0] < e.Key {
+					if err := send(Entry{Key: rest[0], unread: true}); err != nil {
+						return err
+					}
+				}
+				rest = rest[1:]
+			}
+			return send(e)
 		}, &c)
+		for ; err == nil && len(rest) > 0; rest = rest[1:] {
+			err = send(Entry{Key: rest[0], unread: true})
+		}
+		scanErr <- err
 	}()
 	next, ok := <-entries
 	err := b.ListSorted(ctx, "", func(page []mailstore.Object) error {
@@ -235,6 +312,18 @@ func mergeWalk[P any](ctx context.Context, b Bucket, path string, emit func(P) e
 // check compares one manifest entry with the bucket.
 func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int) Result {
 	switch {
+	case want != nil && want.unread:
+		const then = "listed but not read when the manifest was made (its trailer lists it under failed), so its bytes then are unknown"
+		if have == nil {
+			r := Result{Key: want.Key, Status: Deleted, Note: then + ": it is gone now", unread: true}
+			if vs, err := b.Versions(ctx, want.Key); err != nil {
+				r.Note = joinNote(r.Note, "versions unknown: "+err.Error())
+			} else {
+				r.Versions = vs
+			}
+			return r
+		}
+		return Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size, Note: then + ": it is still there", unread: true}
 	case want == nil:
 		return Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size}
 	case have == nil:

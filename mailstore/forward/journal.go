@@ -64,6 +64,28 @@ type Journal struct {
 	path    string
 	entries map[string]Entry
 	err     error // a failed append: the file may end in a torn line, so no more writes
+	// lastSend is the latest "sending" record, of any run: where a new
+	// run's pacing starts (LastSend).
+	lastSend *Entry
+}
+
+// noteSend remembers e when it is the latest "sending" record.
+func (j *Journal) noteSend(e Entry) {
+	if e.State == StateSending && (j.lastSend == nil || !e.Time.Before(j.lastSend.Time)) {
+		j.lastSend = &e
+	}
+}
+
+// LastSend returns when the latest send recorded in the journal started
+// (by this run or an earlier one) and to how many destinations, so a run
+// that starts right after another keeps to the send rate across both.
+func (j *Journal) LastSend() (time.Time, int, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.lastSend == nil {
+		return time.Time{}, 0, false
+	}
+	return j.lastSend.Time, len(j.lastSend.Destinations), true
 }
 
 // OpenJournal opens the journal at path, creating it (and its directories,
@@ -87,9 +109,15 @@ func OpenJournal(path string) (*Journal, error) {
 	case !locked:
 		return nil, fmt.Errorf("open forward journal %s: %w", path, ErrJournalBusy)
 	}
-	_, statErr := os.Stat(path)
-	created := errors.Is(statErr, os.ErrNotExist)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	// Never through a symlink: the journal is what stops double sends, and
+	// one read from (and appended to) wherever a link points is not ours.
+	exists, err := xdg.FileExists(path)
+	if err != nil {
+		lock.Unlock()
+		return nil, fmt.Errorf("open forward journal: %w", err)
+	}
+	created := !exists
+	f, err := xdg.OpenPrivate(path, os.O_RDWR|os.O_CREATE|os.O_APPEND)
 	if err != nil {
 		lock.Unlock()
 		return nil, fmt.Errorf("open forward journal: %w", err)
@@ -130,6 +158,7 @@ func (j *Journal) open(created bool) error {
 			return fmt.Errorf("line %d: %w", n, err)
 		}
 		j.entries[entryKey(e.Bucket, e.Key, e.ETag, e.Destinations)] = e
+		j.noteSend(e)
 	}
 	return nil
 }
@@ -142,6 +171,7 @@ func (j *Journal) endTornLine(tail []byte, off int64) error {
 			return err
 		}
 		j.entries[entryKey(e.Bucket, e.Key, e.ETag, e.Destinations)] = e
+		j.noteSend(e)
 	} else if err := j.f.Truncate(off); err != nil {
 		return err
 	}
@@ -231,6 +261,7 @@ func (j *Journal) Record(e Entry) error {
 		return fmt.Errorf("record in forward journal %s: %w", j.path, err)
 	}
 	j.entries[entryKey(e.Bucket, e.Key, e.ETag, e.Destinations)] = e
+	j.noteSend(e)
 	return nil
 }
 

@@ -28,6 +28,17 @@ type Claims interface {
 	Settle(ctx context.Context, ref SendRef, token string, o Outcome) error
 }
 
+// Leased is a Claims whose claims stand only for a while (team.Store: its
+// Lease). Once a claim's lease has run out every machine reads the send as
+// uncertain, and a run given --retry-uncertain may take it over and send.
+// So a run starts a send only while its claim will outlast the send: a
+// process paused (SIGSTOP, a suspended laptop, a stalled disk) between
+// claiming and calling SES gives the send up, certainly not sent, instead
+// of sending it after another machine may have.
+type Leased interface {
+	ClaimLease() time.Duration
+}
+
 // SendRef names one send the way the journal keys it: the stored object
 // version and the destinations, as a set.
 type SendRef struct {

@@ -177,3 +177,67 @@ func TestQuotaRefusedAgainstSESLocal(t *testing.T) {
 		t.Errorf("%d SendEmail requests after a refusal", proxy.Requests())
 	}
 }
+
+// TestRunAfterAnotherRunSinceThePlan: a plan is made (the journal lock is
+// released while the user reads it and confirms), then another run on
+// this machine sends one of its messages and is cut off on another
+// (uncertain: the journal says "sending"). When the first run then goes
+// ahead it must neither send the first again nor the second.
+func TestRunAfterAnotherRunSinceThePlan(t *testing.T) {
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n == 2 {
+			return sesfault.Drop // SES took it, the answer is lost
+		}
+		return sesfault.Pass
+	})
+	e := newEnv(t)
+	var keys []string
+	for i, id := range ids(3) {
+		keys = append(keys, e.src.put(id, message(fmt.Sprint("race ", i), "info@acme.example", "PASS")))
+	}
+	runner := func() *Runner {
+		r := e.runner()
+		r.Sender = sesSender(proxy.URL)
+		return r
+	}
+	slow := runner()
+	p, err := slow.Plan(context.Background(), keys, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Meanwhile: another run sends keys[0] and loses the answer for keys[1].
+	fast := runner()
+	fp, err := fast.Plan(context.Background(), keys[:2], Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot, err := fast.Run(context.Background(), fp, nil, nil); err != nil || tot != (Totals{Sent: 1, Uncertain: 1}) {
+		t.Fatalf("the other run: %+v %v", tot, err)
+	}
+	var res []Result
+	if _, err := slow.Run(context.Background(), p, func(x Result) { res = append(res, x) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, em := range proxy.Emails() {
+		count[subjectOf(em.Raw)]++
+	}
+	for i := range 3 {
+		if n := count[fmt.Sprint("race ", i)]; n != 1 {
+			t.Errorf("message %d reached SES %d times (run after the plan: %+v)", i, n, res[i])
+		}
+	}
+	if res[0].Status != StatusSkipped || res[1].Status != StatusUncertain || res[2].Status != StatusSent {
+		t.Errorf("results %+v", res)
+	}
+	// And the journal still says so: a later run sends nothing.
+	again := runner()
+	ap, err := again.Plan(context.Background(), keys, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot, err := again.Run(context.Background(), ap, nil, nil); err != nil || tot != (Totals{Skipped: 2, Uncertain: 1}) {
+		t.Errorf("a later run: %+v %v", tot, err)
+	}
+}

@@ -346,6 +346,32 @@ func TestPacingUnderSendRate(t *testing.T) {
 	}
 }
 
+// TestPacingHoldsAcrossRuns: a run started right after another (a
+// resume, a second batch) keeps to the rate from the other's last send:
+// the first send of the second run does not go out at once.
+func TestPacingHoldsAcrossRuns(t *testing.T) {
+	e := newEnv(t)
+	e.ses.quota.MaxSendRate = 4 // recipients per second
+	var keys []string
+	for i, id := range ids(10) {
+		keys = append(keys, e.src.put(id, message(fmt.Sprint("r", i), "info@acme.example", "PASS")))
+	}
+	for _, batch := range [][]string{keys[:5], keys[5:]} {
+		if _, _, err := e.run(t, batch, Options{Config: testConfig}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sends := e.ses.sends
+	if len(sends) != 10 {
+		t.Fatalf("%d sends", len(sends))
+	}
+	for i := 1; i < len(sends); i++ {
+		if gap := sends[i].at.Sub(sends[i-1].at); gap < 500*time.Millisecond {
+			t.Errorf("sends %d and %d are %v apart (2 recipients at 4/s)", i-1, i, gap)
+		}
+	}
+}
+
 // TestBulkThrottleAndCrash is the bulk case with fakes: 200
 // messages, a throttling burst in the middle, a process that dies in the
 // middle of a send SES did receive; after re-running, every message went

@@ -130,6 +130,11 @@ func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProg
 			return Totals{}, err
 		}
 		defer ru.j.Close()
+		// Pacing goes on from the last send any run recorded: a run
+		// started (or resumed) right after another does not burst.
+		if at, n, ok := ru.j.LastSend(); ok {
+			ru.pace.resume(at, n)
+		}
 		if err := ru.recordPlanned(); err != nil {
 			return Totals{}, err
 		}
@@ -228,6 +233,14 @@ func (ru *run) recordPlanned() error {
 				// Sent or in doubt stays so until this run really sends
 				// (--again, --retry-uncertain): an interrupted run must not
 				// turn it into something a later run would send.
+				continue
+			}
+			if e, ok := ru.j.Lookup(loc.Bucket, it.Key, it.ETag, s.Destinations); ok &&
+				(e.State == forward.StateSent || e.State == forward.StateSending) {
+				// The same, by what the journal says now: the plan was made
+				// without the lock (while the user read and confirmed it),
+				// and another run may have sent it, or started to, since.
+				// "planned" over that would make send() send it again.
 				continue
 			}
 			if err := ru.j.Record(forward.Entry{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
@@ -422,7 +435,9 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		if err := ru.pace.wait(ctx, len(dests)); err != nil {
 			return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, err
 		}
+		var claimedAt time.Time
 		if r.Claims != nil {
+			claimedAt = r.clock().Now()
 			// The claim comes before anything else: only the run that wins
 			// it may send, on whatever machine. It is not cut off by an
 			// interruption (a claim written but not known to be ours would
@@ -446,6 +461,18 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		if err := ru.j.Record(entry(forward.StateSending, "", "")); err != nil {
 			serr := settle(Outcome{NotSent: true, Reason: "not sent: " + err.Error()})
 			return part{status: StatusFailed, reason: "not sent: " + err.Error()}, errors.Join(err, serr)
+		}
+		if why := ru.leaseRunningOut(claimedAt); why != "" {
+			// Certainly not sent: the claim is given back (or, if another
+			// run took it over meanwhile, Settle says so and the run stops).
+			reason := "not sent: " + why
+			if jerr := ru.j.Record(notSentEntry(reason)); jerr != nil {
+				return part{status: StatusFailed, reason: reason}, errors.Join(jerr, settle(Outcome{NotSent: true, Reason: reason}))
+			}
+			if serr := settle(Outcome{NotSent: true, Reason: reason}); serr != nil {
+				return part{status: StatusFailed, reason: reason}, serr
+			}
+			return part{status: StatusFailed, reason: reason}, nil
 		}
 		// A started send is seen through even when the run is interrupted:
 		// cancelling it half-way would leave its outcome unknown.
@@ -534,6 +561,30 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 	}
 }
 
+// leaseRunningOut says why a send claimed at claimedAt must not start now:
+// its claim's lease (Leased) would run out before the send's own time-out,
+// so another machine could read it as uncertain and send it again while
+// this one sends. "" when the send may start (or there is no lease).
+//
+// Both the monotonic and the wall clock are asked, and the larger elapsed
+// time wins: the monotonic clock goes on while a process is stopped
+// (SIGSTOP) but, on Linux, not while the machine is suspended; the wall
+// clock counts both (and other machines judge the lease by theirs).
+func (ru *run) leaseRunningOut(claimedAt time.Time) string {
+	l, ok := ru.r.Claims.(Leased)
+	if !ok || claimedAt.IsZero() || l.ClaimLease() <= 0 {
+		return ""
+	}
+	now := ru.r.clock().Now()
+	held := max(now.Sub(claimedAt), now.Round(0).Sub(claimedAt.Round(0)))
+	if held+ru.r.sendTimeout() <= l.ClaimLease() {
+		return ""
+	}
+	return fmt.Sprintf("%s passed between claiming this send and starting it (was the process paused?): "+
+		"its claim's lease of %s could run out before SES answered (send time-out %s), and another machine may then take it over; run again",
+		held.Round(time.Second), l.ClaimLease(), ru.r.sendTimeout())
+}
+
 // settleTimeout bounds writing an outcome back to the team table (the
 // client's own retries included).
 const settleTimeout = 30 * time.Second
@@ -574,6 +625,16 @@ type pacer struct {
 	clock Clock
 	rate  float64
 	next  time.Time
+}
+
+// resume starts the pacing after a send to recipients made at at (an
+// earlier run's, from the journal). A time ahead of the clock (the clock
+// was set back) counts as now, so the wait is never longer than one send's.
+func (p *pacer) resume(at time.Time, recipients int) {
+	if now := p.clock.Now(); at.After(now) {
+		at = now
+	}
+	p.next = at.Add(time.Duration(float64(recipients) / p.rate * float64(time.Second)))
 }
 
 func (p *pacer) wait(ctx context.Context, recipients int) error {

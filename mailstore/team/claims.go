@@ -14,7 +14,14 @@ import (
 	"github.com/sesbox/sesbox/mailstore/reforward"
 )
 
-var _ reforward.Claims = (*Store)(nil)
+var (
+	_ reforward.Claims = (*Store)(nil)
+	_ reforward.Leased = (*Store)(nil)
+)
+
+// ClaimLease implements reforward.Leased: a run starts a send only while
+// its claim will outlast it.
+func (s *Store) ClaimLease() time.Duration { return s.Lease }
 
 // The states a claim item is in. "sending" is a claim without an outcome:
 // while its lease runs and its owner lives a run is sending it; after that

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,5 +178,101 @@ func testForwardRunsShareClaims(t *testing.T, db *peer.DynamoDB) {
 	}
 	if st, _ := sa.Lookup(context.Background(), ref(keys[3])); st.State != reforward.SharedSent || !strings.Contains(st.Owner, "op@b") {
 		t.Errorf("after --retry-uncertain: %+v", st)
+	}
+}
+
+// pausedClock is a run's clock that a test moves (a process stopped and
+// resumed); Sleep returns at once.
+type pausedClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *pausedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+func (c *pausedClock) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+func (c *pausedClock) pause(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// pausingClaims is machine A's team store; right after its first claim
+// the process "stops" (SIGSTOP) for longer than the lease, and meanwhile
+// machine B runs.
+type pausingClaims struct {
+	*Store
+	once   sync.Once
+	paused func()
+}
+
+func (p *pausingClaims) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
+	tok, held, err := p.Store.Claim(ctx, ref, again, retry)
+	if tok != "" {
+		p.once.Do(p.paused)
+	}
+	return tok, held, err
+}
+
+// testPausedPastLeaseDoesNotSend: machine A claims a send and is stopped
+// before it calls SES, for longer than the lease. Machine B reads the send
+// as uncertain, its operator checks the recipients' mail (nothing came),
+// and sends it with --retry-uncertain. A then resumes: it must not send
+// too. A real SES (aws-ses-v2-local) counts the emails.
+func testPausedPastLeaseDoesNotSend(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	src := memSource{"inbox/m0": mail(0)}
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	clk := &pausedClock{}
+	newRunner := func(host string) (*reforward.Runner, *Store) {
+		s := newStore(db.Client(), table, owner(host, 1))
+		s.Now = clk.Now
+		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: s, Log: &memLog{}, Clock: clk}, s
+	}
+	run := func(r *reforward.Runner, opts reforward.Options) (reforward.Result, error) {
+		t.Helper()
+		p, err := r.Plan(context.Background(), []string{"inbox/m0"}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res reforward.Result
+		_, err = r.Run(context.Background(), p, func(x reforward.Result) { res = x }, nil)
+		return res, err
+	}
+	ra, sa := newRunner("a")
+	var fromB reforward.Result
+	ra.Claims = &pausingClaims{Store: sa, paused: func() {
+		clk.pause(sa.Lease + time.Minute)
+		rb, _ := newRunner("b")
+		if res, _ := run(rb, reforward.Options{Config: cfg}); res.Status != reforward.StatusUncertain {
+			t.Errorf("B without --retry-uncertain: %+v", res)
+		}
+		if len(proxy.Emails()) != 0 {
+			t.Fatal("B sent without --retry-uncertain")
+		}
+		var err error
+		if fromB, err = run(rb, reforward.Options{Config: cfg, RetryUncertain: true}); err != nil || fromB.Status != reforward.StatusSent {
+			t.Errorf("B with --retry-uncertain: %+v %v", fromB, err)
+		}
+	}}
+	res, err := run(ra, reforward.Options{Config: cfg})
+	if n := len(proxy.Emails()); n != 1 {
+		t.Fatalf("%d emails reached SES: the paused run sent after its lease ran out (A: %+v, %v)", n, res, err)
+	}
+	if res.Status != reforward.StatusFailed || !strings.Contains(res.Reason, "paused") {
+		t.Errorf("A after the pause: %+v", res)
+	}
+	if err == nil || !strings.Contains(err.Error(), "taken over") {
+		t.Errorf("A's run should stop, its claim taken over: %v", err)
+	}
+	if st, _ := sa.Lookup(context.Background(), reforward.SendRef{Bucket: "mail", Key: "inbox/m0", ETag: src.obj("inbox/m0").ETag,
+		Destinations: []string{"ops@team.example"}}); st.State != reforward.SharedSent || st.SESMessageID != fromB.SESMessageID {
+		t.Errorf("the table after both: %+v (B sent %s)", st, fromB.SESMessageID)
 	}
 }

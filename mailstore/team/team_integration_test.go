@@ -3,8 +3,13 @@
 package team
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -84,9 +89,11 @@ func TestTeam(t *testing.T) {
 		{"UnreachableTableIsAnError", testUnreachableTableIsAnError},
 		{"ReadStateLastWriterWins", testReadStateLastWriterWins},
 		{"SharedLogTwoWriters", testSharedLogTwoWriters},
+		{"LocalLogCutOffIsSeenInTheSharedLog", testLocalLogCutOffIsSeenInTheSharedLog},
 		{"StatusShowsClaimsAndKinds", testStatusShowsClaimsAndKinds},
 		{"PolicyIsLeastPrivilege", testPolicyIsLeastPrivilege},
 		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
+		{"PausedPastLeaseDoesNotSend", testPausedPastLeaseDoesNotSend},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
@@ -517,5 +524,59 @@ func testPolicyIsLeastPrivilege(t *testing.T, _ *peer.DynamoDB) {
 		if strings.Contains(p, never) {
 			t.Errorf("policy grants %s", never)
 		}
+	}
+}
+
+// testLocalLogCutOffIsSeenInTheSharedLog: an operator cuts the last
+// entries off the local action log and writes the head that matches;
+// the local check alone passes, the shared copy in dynalite shows it.
+func testLocalLogCutOffIsSeenInTheSharedLog(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "actions.jsonl")
+	local, err := actionlog.OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	s := newStore(db.Client(), table, owner("a", 1))
+	tee := actionlog.Tee{local, s}
+	for i := range 4 {
+		if err := tee.Append(actionlog.Action{Command: "forward", Bucket: "mail", Key: fmt.Sprint("inbox/k", i), Result: "sent"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another machine's entry, of another log.
+	if err := newStore(db.Client(), table, owner("b", 2)).Append(actionlog.Action{Command: "reply", Key: "inbox/x", Result: "sent"}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	cut := bytes.Join(lines[:2], nil)
+	last := sha256.Sum256(bytes.TrimSuffix(lines[1], []byte("\n")))
+	if err := os.WriteFile(path, cut, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := fmt.Sprintf(`{"count":2,"last":%q,"size":%d}`, hex.EncodeToString(last[:]), len(cut))
+	if err := os.WriteFile(actionlog.HeadPath(path), []byte(h), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	actions, problems, err := actionlog.VerifyLog(path)
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("the cut local log alone: %v %v", problems, err)
+	}
+	shared, sharedProblems, _, err := s.VerifyLog(ctx)
+	if err != nil || len(sharedProblems) != 0 || len(shared) != 5 {
+		t.Fatalf("shared log: %d entries, %v %v", len(shared), sharedProblems, err)
+	}
+	p, err := actionlog.VerifyAgainstShared(path, actions, shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p) != 2 || p[0].Kind != "removed" || !strings.Contains(p[0].Detail, "inbox/k2") || !strings.Contains(p[1].Detail, "inbox/k3") {
+		t.Errorf("against the shared log: %v", p)
 	}
 }

@@ -1,0 +1,85 @@
+package audit_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesbox/sesbox/mailstore/actionlog"
+	"github.com/sesbox/sesbox/mailstore/audit"
+)
+
+// TestManifestWithRecomputedTrailerFailsAgainstTheLog: an object is
+// deleted and its entry removed from the snapshot's manifest, whose
+// trailer is recomputed (count and entries hash: sed and sha256sum do
+// it). The manifest alone checks out and verify finds nothing deleted; the
+// action log, where the snapshot logged its hash, shows the edit.
+func TestManifestWithRecomputedTrailerFailsAgainstTheLog(t *testing.T) {
+	st, _, srv, _ := bucket(t)
+	ctx := context.Background()
+	logPath := filepath.Join(t.TempDir(), "actions.jsonl")
+	lg, err := actionlog.OpenLog(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	path, tr := snapshot(t, st, audit.SnapshotOptions{Log: lg})
+	actions, problems, err := actionlog.VerifyLog(logPath)
+	if err != nil || len(problems) != 0 || len(actions) != 1 {
+		t.Fatalf("log: %+v %v %v", actions, problems, err)
+	}
+	if a := actions[0]; a.Command != "snapshot" || a.Bucket != "mail" || a.Export == nil || a.Export.Kind != "snapshot" ||
+		a.Export.ManifestSHA256 != tr.EntriesSHA256 || a.Export.Count != tr.Count || a.Export.Started == "" {
+		t.Fatalf("logged %+v %+v", a, a.Export)
+	}
+	sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{Actions: actions})
+	if err != nil || !sum.OK() || !strings.Contains(sum.Anchor, "recorded this manifest") {
+		t.Fatalf("untouched: %+v %v", sum, err)
+	}
+
+	// Delete the third object and cut its entry out; recompute the trailer.
+	ls := lines(t, path)
+	var gone struct{ Key string }
+	if err := json.Unmarshal([]byte(ls[3]), &gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client(nil).DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("mail"), Key: aws.String(gone.Key)}); err != nil {
+		t.Fatal(err)
+	}
+	entries := append(append([]string{}, ls[1:3]...), ls[4:len(ls)-1]...)
+	h := sha256.Sum256([]byte(strings.Join(entries, "")))
+	var trailer map[string]any
+	if err := json.Unmarshal([]byte(ls[len(ls)-1]), &trailer); err != nil {
+		t.Fatal(err)
+	}
+	trailer["count"], trailer["entriesSha256"] = len(entries), hex.EncodeToString(h[:])
+	tl, _ := json.Marshal(trailer)
+	edited := ls[0] + strings.Join(entries, "") + string(tl) + "\n"
+	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum, err = audit.Verify(ctx, st, path, audit.VerifyOptions{})
+	if err != nil || !sum.OK() {
+		t.Fatalf("without the log the edit passes (the documented limit): %+v %v", sum, err)
+	}
+	sum, err = audit.Verify(ctx, st, path, audit.VerifyOptions{Actions: actions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.OK() || len(sum.Manifest.Problems) != 1 || !strings.Contains(sum.Manifest.Problems[0], "trailer recomputed") {
+		t.Errorf("with the log: OK %v, problems %v, anchor %q", sum.OK(), sum.Manifest.Problems, sum.Anchor)
+	}
+	// A manifest the log knows nothing of is said to be so, not failed.
+	sum, err = audit.Verify(ctx, st, path, audit.VerifyOptions{Actions: []actionlog.Action{}})
+	if err != nil || !sum.OK() || !strings.Contains(sum.Anchor, "no action log entry") {
+		t.Errorf("an unlogged manifest: %+v %v", sum, err)
+	}
+}
