@@ -46,5 +46,12 @@ func (v *View) AllLinks() []Link {
 }
 
 // HTMLText renders an HTML part as text with numbered link footnotes, as
-// the HTML body is rendered into View.HTMLText.
-func HTMLText(src string) (string, []string, error) { return htmlToText(src) }
+// the HTML body is rendered into View.HTMLText. HTML the parser refuses
+// (nested too deeply) still gives its text, without layout, and no error.
+func HTMLText(src string) (string, []string, error) {
+	text, links, err := htmlToText(src)
+	if err != nil && text != "" {
+		err = nil
+	}
+	return text, links, err
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -358,5 +359,35 @@ func checkView(t testing.TB, v *View) {
 	}
 	if !v.Summary.AttachmentsExact || v.Summary.Attachments != n {
 		t.Errorf("Summary.Attachments = %d exact=%v, parts say %d", v.Summary.Attachments, v.Summary.AttachmentsExact, n)
+	}
+}
+
+// TestParseDeepHTMLKeepsItsText: HTML nested deeper than the HTML parser
+// takes (x/net/html refuses more than 512 open elements; a mailer that
+// never closes its <div> or <font> gets there) is still read: its text and
+// links, without layout, with a warning, instead of an empty body.
+func TestParseDeepHTMLKeepsItsText(t *testing.T) {
+	for _, open := range []string{"<div>", "<font color=red>", "<table><tr><td>", "<blockquote>"} {
+		html := "<html><head><style>p{}</style><script>evil()</script></head><body>" +
+			strings.Repeat(open, 600) + "<p>Your invoice</p>is <a href=\"https://pay.example/x\">here</a>.<br>Thanks"
+		v := Parse(msg([]byte(html), "Subject: deep", "Content-Type: text/html; charset=utf-8"))
+		body := v.Body()
+		for _, want := range []string{"Your invoice", "here [1]", "Thanks", "[1] https://pay.example/x"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: body %q lacks %q", open, body, want)
+			}
+		}
+		if strings.Contains(body, "evil") || strings.Contains(body, "p{}") {
+			t.Errorf("%s: body %q holds script or style", open, body)
+		}
+		if len(v.Links) != 1 {
+			t.Errorf("%s: links %q", open, v.Links)
+		}
+		if !slices.ContainsFunc(v.Warnings, func(w string) bool { return strings.Contains(w, "HTML") && !IsNote(w) }) {
+			t.Errorf("%s: no warning: %q", open, v.Warnings)
+		}
+		if text, _, err := HTMLText(html); err != nil || !strings.Contains(text, "Your invoice") {
+			t.Errorf("%s: HTMLText = %q, %v", open, text, err)
+		}
 	}
 }
