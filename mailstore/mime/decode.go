@@ -139,6 +139,11 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 		if s, err := e.NewDecoder().Bytes(b); err == nil {
 			return strings.ToValidUTF8(string(s), "\uFFFD")
 		}
+		if e == utf7.UTF7 {
+			// Mailers label plain ASCII UTF-7 ("+49 30 ..."), which
+			// the strict decoder refuses outright.
+			return decodeUTF7Lenient(b)
+		}
 		d.warnf("cannot decode text in charset %q", charset)
 	} else {
 		d.warnf("unknown charset %q", charset)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime/quotedprintable"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -26,7 +27,7 @@ import (
 var parser = enmime.NewParser(
 	enmime.SkipMalformedParts(true),
 	enmime.MultipartWOBoundaryAsSinglePart(true),
-	enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
+	enmime.SetReadPartErrorPolicy(keepPartialText),
 	enmime.DisableTextConversion(true),
 	enmime.SetCustomParseMediaType(parseMediaType),
 )
@@ -174,6 +175,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 		return v
 	}
 	fixMislabelledUTF8(input, root, d)
+	fixPartialText(input, root, d)
 	fixUndecodedText(root, d)
 	env, err := parser.EnvelopeFromPart(root)
 	if err != nil {
@@ -285,6 +287,67 @@ func fixUndecodedText(root *enmime.Part, d *decoder) {
 	})
 }
 
+// keepPartialText is enmime's policy for a part whose content fails to
+// decode: keep what decoded, with a warning, rather than drop the part.
+// That is enmime's AllowCorruptTextPartErrorPolicy (corrupt base64 in
+// text/plain or text/html), and any text part whose charset decoder
+// failed: the strict UTF-7 decoder refuses a whole part for one stray "+",
+// and with the part went the body (or, for a message of one part, every
+// part). fixPartialText then decodes such a part again, leniently.
+func keepPartialText(p *enmime.Part, err error) bool {
+	return enmime.AllowCorruptTextPartErrorPolicy(p, err) || strings.HasPrefix(p.ContentType, "text/")
+}
+
+// partialDetail starts the Detail of the warning enmime gives a part
+// whose content keepPartialText kept in part.
+const partialDetail = "partial content: "
+
+// isPartialText reports a text part whose charset decoder failed, so
+// that enmime kept only what it decoded before the failure (corrupt
+// base64 is not that: the decoded bytes are all there is).
+func isPartialText(p *enmime.Part) bool {
+	if !strings.HasPrefix(p.ContentType, "text/") {
+		return false
+	}
+	for _, e := range p.Errors {
+		if e.Name == enmime.ErrorMalformedChildPart && strings.HasPrefix(e.Detail, partialDetail) &&
+			!strings.Contains(e.Detail, "base64") {
+			return true
+		}
+	}
+	return false
+}
+
+// fixPartialText decodes each isPartialText part again, whole, from its
+// original bytes with the lenient decoders of decodeBody.
+func fixPartialText(input []byte, root *enmime.Part, d *decoder) {
+	leaves := leafList(root)
+	if !slices.ContainsFunc(leaves, isPartialText) {
+		return // the common case: no second parse
+	}
+	rawLeaves, ok := rawLeafList(input, len(leaves))
+	if !ok {
+		return
+	}
+	for i, p := range leaves {
+		if rp := rawLeaves[i]; isPartialText(p) && rp.ContentType == p.ContentType {
+			b := transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content)
+			p.Content = []byte(d.decodeBody(p.Charset, b))
+		}
+	}
+}
+
+// rawLeafList is leafList of input read by rawParser (content as
+// written), when it has n leaves like the tree it is paired with.
+func rawLeafList(input []byte, n int) ([]*enmime.Part, bool) {
+	rawRoot, err := rawParser.ReadParts(bytes.NewReader(input))
+	if err != nil {
+		return nil, false
+	}
+	rawLeaves := leafList(rawRoot)
+	return rawLeaves, len(rawLeaves) == n // else no safe way to pair parts
+}
+
 // fixMislabelledUTF8 catches text declared in a legacy charset (GB2312,
 // Shift_JIS, windows-1251...) whose bytes are really UTF-8, a common mistake
 // of bulk mailers that enmime's charset detector misses in short parts.
@@ -299,13 +362,9 @@ func fixMislabelledUTF8(input []byte, root *enmime.Part, d *decoder) {
 	if !suspect {
 		return // the common case: no second parse
 	}
-	rawRoot, err := rawParser.ReadParts(bytes.NewReader(input))
-	if err != nil {
+	rawLeaves, ok := rawLeafList(input, len(leaves))
+	if !ok {
 		return
-	}
-	rawLeaves := leafList(rawRoot)
-	if len(rawLeaves) != len(leaves) {
-		return // the trees differ; no safe way to pair parts
 	}
 	for i, p := range leaves {
 		rp := rawLeaves[i]

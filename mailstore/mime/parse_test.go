@@ -391,3 +391,34 @@ func TestParseDeepHTMLKeepsItsText(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTextThatDoesNotDecode: a text part whose bytes its charset's
+// decoder rejects (UTF-7 with a stray "+", as in "+49 30 1234" written by
+// a mailer that labels plain ASCII UTF-7, or a shift left open at the
+// end) keeps its text and its attachments: enmime dropped the part (and,
+// for a message of one part, read no MIME at all). What decodes is
+// decoded; what does not stays as written.
+func TestParseTextThatDoesNotDecode(t *testing.T) {
+	text := "Call +49 30 1234, or +AOk-crivez: caf+AOk- +!!- end +AGEA"
+	want := "Call +49 30 1234, or écrivez: café +!!- end a"
+	multi := msg([]byte("--b\r\nContent-Type: text/plain; charset=utf-7\r\n\r\n"+text+"\r\n"+
+		"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n%PDF\r\n--b--\r\n"),
+		"Subject: utf7", "Content-Type: multipart/mixed; boundary=b")
+	single := msg([]byte(text+"\r\n"), "Subject: utf7", "Content-Type: text/plain; charset=utf-7")
+	for name, raw := range map[string][]byte{"multipart": multi, "single part": single} {
+		v := Parse(raw)
+		if got := strings.TrimSpace(v.Text); got != want {
+			t.Errorf("%s: Text = %q, want %q (warnings %q)", name, got, want, v.Warnings)
+		}
+		if v.Source {
+			t.Errorf("%s: MIME not read: %q", name, v.Warnings)
+		}
+		if name == "multipart" && len(v.Attachments()) != 1 {
+			t.Errorf("%s: %d attachments", name, len(v.Attachments()))
+		}
+	}
+	var d decoder
+	if got := d.words("=?utf-7?Q?caf+AOk- +!!-?="); got != "café +!!-" {
+		t.Errorf("encoded-word: %q", got)
+	}
+}
