@@ -447,7 +447,7 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 		}
 		out = append(out, Part{
 			Index:        len(out) + 1,
-			ContentType:  p.ContentType,
+			ContentType:  contentType(p),
 			Charset:      p.Charset,
 			Filename:     name,
 			Disposition:  p.Disposition,
@@ -458,6 +458,16 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 		})
 	})
 	return out
+}
+
+// contentType is p's content type, with the default RFC 2046 (5.1.5)
+// gives a part of a multipart/digest that declares none: message/rfc822,
+// as the digests of mailing lists are written.
+func contentType(p *enmime.Part) string {
+	if p.ContentType == "" && p.Parent != nil && p.Parent.ContentType == "multipart/digest" {
+		return "message/rfc822"
+	}
+	return p.ContentType
 }
 
 // rawFileName is p's file name, with raw 8-bit bytes in it decoded as

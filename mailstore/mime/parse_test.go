@@ -422,3 +422,31 @@ func TestParseTextThatDoesNotDecode(t *testing.T) {
 		t.Errorf("encoded-word: %q", got)
 	}
 }
+
+// TestParseDigestPartsAreMessages: in a multipart/digest a part without a
+// Content-Type is a message/rfc822 (RFC 2046 5.1.5), as mailing-list
+// digests write them, so that it is shown and saved as a message.
+func TestParseDigestPartsAreMessages(t *testing.T) {
+	raw := msg([]byte("--d\r\n\r\nFrom: one@x.example\r\nSubject: first\r\n\r\nbody 1\r\n"+
+		"--d\r\nContent-Type: text/plain\r\n\r\na note\r\n"+
+		"--d\r\n\r\nFrom: two@x.example\r\nSubject: second\r\n\r\nbody 2\r\n--d--\r\n"),
+		"Subject: digest", "Content-Type: multipart/digest; boundary=d")
+	v := Parse(raw)
+	var got []string
+	for _, p := range v.Parts {
+		got = append(got, p.ContentType)
+	}
+	if want := []string{"message/rfc822", "text/plain", "message/rfc822"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("content types %q, want %q", got, want)
+	}
+	if len(v.Parts) == 3 {
+		if inner := Parse(v.Parts[2].Content); inner.Summary.Subject != "second" {
+			t.Errorf("third part read as a message: subject %q", inner.Summary.Subject)
+		}
+	}
+	// Elsewhere a part without a Content-Type is still what enmime says.
+	mixed := Parse(msg([]byte("--d\r\n\r\nplain text\r\n--d--\r\n"), "Subject: mixed", "Content-Type: multipart/mixed; boundary=d"))
+	if len(mixed.Parts) != 1 || mixed.Parts[0].ContentType == "message/rfc822" {
+		t.Errorf("multipart/mixed: %+v", mixed.Parts)
+	}
+}
