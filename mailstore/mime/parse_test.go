@@ -450,3 +450,31 @@ func TestParseDigestPartsAreMessages(t *testing.T) {
 		t.Errorf("multipart/mixed: %+v", mixed.Parts)
 	}
 }
+
+// TestParseHTMLLayoutDoesNotAmplify: laid out, deeply nested HTML grows
+// by its depth on every line (html2text prefixes each line with one ">"
+// per open blockquote, indents each list level): 66 KB of
+// "<blockquote>" x 500 and "<br>x" made 6.4 MB of text, which the
+// viewer then wrapped and searched for links for 14 s. A layout many
+// times larger than its source is dropped for the text without layout.
+func TestParseHTMLLayoutDoesNotAmplify(t *testing.T) {
+	for _, open := range []string{"<blockquote>", "<ul><li>", "<ol><li>", "<div style='margin-left:9px'><blockquote>"} {
+		html := strings.Repeat(open, 500/strings.Count(open, "<")*2) + strings.Repeat("<br>line", 8000) + "<a href=\"https://x.example/\">end</a>"
+		v := Parse(msg([]byte(html), "Subject: amplified", "Content-Type: text/html; charset=utf-8"))
+		if limit := maxLayoutGrowth*len(html) + layoutSlack; len(v.HTMLText) > limit {
+			t.Errorf("%s: %d bytes of HTML gave %d bytes of text (limit %d)", open, len(html), len(v.HTMLText), limit)
+		}
+		if strings.Count(v.HTMLText, "line") != 8000 || !strings.Contains(v.HTMLText, "end [1]") {
+			t.Errorf("%s: the text is not all there: %.200q", open, v.HTMLText)
+		}
+		if !slices.ContainsFunc(v.Warnings, func(w string) bool { return strings.Contains(w, "HTML") }) {
+			t.Errorf("%s: no warning: %q", open, v.Warnings)
+		}
+	}
+	// Ordinary HTML keeps its layout.
+	v := Parse(msg([]byte("<blockquote><blockquote>quoted</blockquote></blockquote><ul><li>item</li></ul>"),
+		"Subject: plain", "Content-Type: text/html; charset=utf-8"))
+	if !strings.Contains(v.HTMLText, "> > quoted") && !strings.Contains(v.HTMLText, ">> quoted") {
+		t.Errorf("layout lost: %q", v.HTMLText)
+	}
+}
