@@ -15,6 +15,7 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 	"github.com/jhillyerd/enmime/v2/mediatype"
 	"github.com/sesbox/sesbox/mailstore"
+	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
 )
 
@@ -176,6 +177,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	}
 	fixMislabelledUTF8(input, root, d)
 	fixPartialText(input, root, d)
+	fixHTMLCharset(input, root)
 	fixUndecodedText(root, d)
 	env, err := parser.EnvelopeFromPart(root)
 	if err != nil {
@@ -183,6 +185,11 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 		v.Text = d.decodeBody(charsetParam(h.first("content-type")), raw[h.Body:])
 		v.finish(d)
 		return v
+	}
+	if root.FirstChild == nil && undeclaredHTML(root) {
+		// enmime decodes such a part again from its <meta> charset,
+		// over text already decoded: fixHTMLCharset did it once.
+		env.HTML = string(root.Content)
 	}
 	for _, e := range env.Errors {
 		v.Warnings = append(v.Warnings, e.Error())
@@ -346,6 +353,87 @@ func rawLeafList(input []byte, n int) ([]*enmime.Part, bool) {
 	}
 	rawLeaves := leafList(rawRoot)
 	return rawLeaves, len(rawLeaves) == n // else no safe way to pair parts
+}
+
+// undeclaredHTML reports an HTML part whose Content-Type names no charset.
+func undeclaredHTML(p *enmime.Part) bool {
+	if p.ContentType != "text/html" {
+		return false
+	}
+	_, params, _, err := parseMediaType(p.Header.Get("Content-Type"))
+	return err == nil && params["charset"] == ""
+}
+
+// fixHTMLCharset reads each undeclaredHTML part from its original bytes:
+// as UTF-8 when they are that, else in the charset its <meta> declares,
+// which is where bulk mailers declare it. enmime guessed (chardet) and
+// ignored the <meta> in a multipart.
+func fixHTMLCharset(input []byte, root *enmime.Part) {
+	leaves := leafList(root)
+	if !slices.ContainsFunc(leaves, undeclaredHTML) {
+		return
+	}
+	rawLeaves, ok := rawLeafList(input, len(leaves))
+	if !ok {
+		return
+	}
+	for i, p := range leaves {
+		rp := rawLeaves[i]
+		if !undeclaredHTML(p) || rp.ContentType != p.ContentType {
+			continue
+		}
+		b := transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content)
+		if utf8.Valid(b) {
+			p.Content, p.Charset = b, "utf-8"
+			continue
+		}
+		name := htmlMetaCharset(b)
+		if e := lookupCharset(name); e != nil && e != encoding.Nop {
+			if s, err := e.NewDecoder().Bytes(b); err == nil {
+				p.Content, p.Charset = []byte(strings.ToValidUTF8(string(s), "\uFFFD")), name
+			}
+		}
+	}
+}
+
+// htmlMetaCharset is the charset an HTML document's <meta charset> or
+// <meta http-equiv="Content-Type" content="...; charset=..."> declares
+// in its first 4 KB, or "".
+func htmlMetaCharset(b []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(b[:min(len(b), 4096)]))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if !hasAttr || !strings.EqualFold(string(name), "meta") {
+				continue
+			}
+			var charset, content string
+			contentType := false
+			for more := true; more; {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				switch strings.ToLower(string(k)) {
+				case "charset":
+					charset = strings.TrimSpace(string(v))
+				case "content":
+					content = string(v)
+				case "http-equiv":
+					contentType = strings.EqualFold(strings.TrimSpace(string(v)), "content-type")
+				}
+			}
+			if charset != "" {
+				return charset
+			}
+			if contentType {
+				if _, params, _, err := parseMediaType(content); err == nil && params["charset"] != "" {
+					return params["charset"]
+				}
+			}
+		}
+	}
 }
 
 // fixMislabelledUTF8 catches text declared in a legacy charset (GB2312,

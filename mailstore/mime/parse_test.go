@@ -478,3 +478,39 @@ func TestParseHTMLLayoutDoesNotAmplify(t *testing.T) {
 		t.Errorf("layout lost: %q", v.HTMLText)
 	}
 }
+
+// TestParseHTMLCharsetFromMeta: an HTML part whose Content-Type names no
+// charset is read in the charset its <meta> declares (bulk mailers
+// declare it only there), and valid UTF-8 as UTF-8 whatever the <meta>
+// says. enmime decoded a single HTML part twice (its guess, then the
+// <meta> charset over the result: "CafÃ©" for "Café") and ignored the
+// <meta> of an HTML part in a multipart.
+func TestParseHTMLCharsetFromMeta(t *testing.T) {
+	latin1 := "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"></head><body><p>Caf\xe9 cr\xe8me br\xfbl\xe9e</p></body></html>"
+	koi8 := "<meta charset=koi8-r><p>\xf0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2</p>"
+	sjis := "<meta http-equiv=Content-Type content=\"text/html; charset=Shift_JIS\"><p>\x82\xb1\x82\xf1\x82\xc9\x82\xbf\x82\xcd</p>"
+	utf8Meta := "<meta charset=\"iso-8859-1\"><p>Caf\xc3\xa9 cr\xc3\xa8me</p>"
+	for _, tc := range []struct {
+		name, html, want string
+	}{
+		{"latin1", latin1, "Café crème brûlée"},
+		{"koi8-r", koi8, "Привет мир"},
+		{"shift_jis", sjis, "こんにちは"},
+		{"utf-8 under a latin-1 meta", utf8Meta, "Café crème"},
+	} {
+		single := msg([]byte(tc.html), "Subject: meta", "Content-Type: text/html")
+		multi := msg([]byte("--b\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"+tc.html+"\r\n--b--\r\n"),
+			"Subject: meta", "Content-Type: multipart/alternative; boundary=b")
+		for shape, raw := range map[string][]byte{"single": single, "multipart": multi} {
+			v := Parse(raw)
+			if !strings.Contains(v.HTMLText, tc.want) || !strings.Contains(v.HTML, tc.want) {
+				t.Errorf("%s, %s: HTMLText %q", tc.name, shape, v.HTMLText)
+			}
+		}
+	}
+	// A charset in the Content-Type wins over the <meta>.
+	v := Parse(msg([]byte(koi8), "Subject: meta", "Content-Type: text/html; charset=windows-1251"))
+	if !strings.Contains(v.HTMLText, "рТЙЧЕФ") {
+		t.Errorf("declared charset: %q", v.HTMLText)
+	}
+}
