@@ -514,3 +514,26 @@ func TestParseHTMLCharsetFromMeta(t *testing.T) {
 		t.Errorf("declared charset: %q", v.HTMLText)
 	}
 }
+
+// TestBodyOfABlankTextAlternative: a text/plain alternative that holds
+// only blanks (mailers that write HTML send one) does not hide the HTML:
+// the reader saw an empty message.
+func TestBodyOfABlankTextAlternative(t *testing.T) {
+	for _, blank := range []string{" \r\n\r\n", "\r\n", "\u00a0\r\n\t\r\n"} {
+		raw := msg([]byte("--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+blank+"\r\n"+
+			"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Real content</p>\r\n--b--\r\n"),
+			"Subject: alt", "Content-Type: multipart/alternative; boundary=b")
+		v := Parse(raw)
+		if !strings.Contains(v.Body(), "Real content") {
+			t.Errorf("%q: Body() = %q", blank, v.Body())
+		}
+	}
+	v := &View{Text: "text", HTMLText: "html"}
+	if v.Body() != "text" {
+		t.Errorf("Body() = %q, want the text", v.Body())
+	}
+	v = &View{Text: " \n"}
+	if v.Body() != " \n" {
+		t.Errorf("Body() = %q, want the blank text when there is no HTML", v.Body())
+	}
+}
