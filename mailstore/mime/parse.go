@@ -186,7 +186,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 		v.finish(d)
 		return v
 	}
-	if root.FirstChild == nil && undeclaredHTML(root) {
+	if env.HTML != "" && root.FirstChild == nil && undeclaredHTML(root) {
 		// enmime decodes such a part again from its <meta> charset,
 		// over text already decoded: fixHTMLCharset did it once.
 		env.HTML = string(root.Content)

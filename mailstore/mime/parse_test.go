@@ -537,3 +537,13 @@ func TestBodyOfABlankTextAlternative(t *testing.T) {
 		t.Errorf("Body() = %q, want the blank text when there is no HTML", v.Body())
 	}
 }
+
+// TestParseSingleHTMLAttachmentStaysAnAttachment: the <meta> charset fix
+// for a single HTML part does not make an HTML attachment the body.
+func TestParseSingleHTMLAttachmentStaysAnAttachment(t *testing.T) {
+	v := Parse(msg([]byte("<meta charset=iso-8859-1><p>caf\xe9</p>"), "Subject: att",
+		"Content-Type: text/html", "Content-Disposition: attachment; filename=page.html"))
+	if v.HTML != "" || len(v.Attachments()) != 1 {
+		t.Errorf("HTML %q, %d attachments", v.HTML, len(v.Attachments()))
+	}
+}
