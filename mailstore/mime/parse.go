@@ -364,14 +364,14 @@ func undeclaredHTML(p *enmime.Part) bool {
 	return err == nil && params["charset"] == ""
 }
 
-// fixHTMLCharset reads each undeclaredHTML part from its original bytes:
-// as UTF-8 when they are that, else in the charset its <meta> declares,
+// fixHTMLCharset reads each metaHTML part from its original bytes: as
+// UTF-8 when they are that, else in the charset its <meta> declares,
 // which is where bulk mailers declare it. enmime guessed (chardet) and
 // ignored the <meta> in a multipart.
 func fixHTMLCharset(input []byte, root *enmime.Part) {
 	leaves := leafList(root)
-	if !slices.ContainsFunc(leaves, undeclaredHTML) {
-		return
+	if !slices.ContainsFunc(leaves, metaHTML) {
+		return // the common case: no second parse
 	}
 	rawLeaves, ok := rawLeafList(input, len(leaves))
 	if !ok {
@@ -379,7 +379,7 @@ func fixHTMLCharset(input []byte, root *enmime.Part) {
 	}
 	for i, p := range leaves {
 		rp := rawLeaves[i]
-		if !undeclaredHTML(p) || rp.ContentType != p.ContentType {
+		if !metaHTML(p) || rp.ContentType != p.ContentType {
 			continue
 		}
 		b := transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content)
@@ -394,6 +394,13 @@ func fixHTMLCharset(input []byte, root *enmime.Part) {
 			}
 		}
 	}
+}
+
+// metaHTML reports an undeclaredHTML part with a <meta> charset (ASCII,
+// so found in the content whatever enmime decoded it from): without one
+// enmime's reading stands, and the second parse is not needed.
+func metaHTML(p *enmime.Part) bool {
+	return undeclaredHTML(p) && htmlMetaCharset(p.Content) != ""
 }
 
 // htmlMetaCharset is the charset an HTML document's <meta charset> or
