@@ -191,7 +191,7 @@ func TestTextLinksReadOnlyWhereALinkCanBe(t *testing.T) {
 	if got := textLinks(big + "https://end.example/"); len(got) != 1 {
 		t.Errorf("links %q", got)
 	}
-	if el := time.Since(start); el > time.Second {
+	if el := time.Since(start); el > 10*time.Second { // it took 30 s; milliseconds now
 		t.Errorf("5.7 MB of text without links took %v", el)
 	}
 }
