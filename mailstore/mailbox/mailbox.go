@@ -542,16 +542,19 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 	}
 	var written []string
 	for _, p := range parts {
-		name := p.Filename
-		if name == "" {
+		name := sanitize.Filename(p.Filename)
+		if sanitize.Filename(p.Filename+"x") == "x" {
+			// Nothing of the name survives ("", "..", "dir/", an
+			// invisible character): it has none, rather than one made
+			// of the extension alone ("..pdf" read as "pdf").
 			name = fmt.Sprintf("part-%d", p.Index)
 		}
-		if filepath.Ext(sanitize.Filename(name)) == "" {
+		if filepath.Ext(name) == "" {
 			// A name without an extension opens as nothing useful:
 			// the content type says what it is.
-			name += extFor(p.ContentType)
+			name = sanitize.Filename(name + extFor(p.ContentType))
 		}
-		path, err := createUnique(dir, sanitize.Filename(name), p.Content)
+		path, err := createUnique(dir, name, p.Content)
 		if err != nil {
 			return written, fmt.Errorf("save part %d: %w", p.Index, err)
 		}

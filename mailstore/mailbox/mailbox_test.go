@@ -147,12 +147,19 @@ func TestSavePartsExtensionFromContentType(t *testing.T) {
 		{Index: 3, ContentType: "text/plain; charset=utf-8", Filename: "notes", IsAttachment: true, Content: []byte("x")},
 		{Index: 4, ContentType: "image/png", Filename: "photo.jpeg", IsAttachment: true, Content: []byte("x")},
 		{Index: 5, ContentType: "application/x-made-up", IsAttachment: true, Content: []byte("x")},
+		// A name with nothing safe in it is no name: not "..pdf" made "pdf".
+		{Index: 6, ContentType: "application/pdf", Filename: "..", IsAttachment: true, Content: []byte("x")},
+		{Index: 7, ContentType: "image/png", Filename: "\u200b", IsAttachment: true, Content: []byte("x")},
+		{Index: 8, ContentType: "application/pdf", Filename: ".bashrc", IsAttachment: true, Content: []byte("x")},
 	}}
 	paths, err := SaveParts(v, t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"invoice.pdf", "part-2.gif", "notes.txt", "photo.jpeg", "part-5.bin"}
+	want := []string{"invoice.pdf", "part-2.gif", "notes.txt", "photo.jpeg", "part-5.bin", "part-6.pdf", "part-7.png", "bashrc.pdf"}
+	if len(paths) != len(want) {
+		t.Fatalf("saved %q", paths)
+	}
 	for i, p := range paths {
 		if got := filepath.Base(p); got != want[i] {
 			t.Errorf("part %d saved as %s, want %s", i+1, got, want[i])

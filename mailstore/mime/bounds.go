@@ -89,7 +89,11 @@ func parseMediaType(ctype string) (mtype string, params map[string]string, inval
 			}
 		}
 	}
-	return mediatype.Parse(ctype)
+	mtype, params, invalid, err = mediatype.Parse(ctype)
+	if err == nil {
+		fixExtendedParams(ctype, params)
+	}
+	return mtype, params, invalid, err
 }
 
 // mimeBounds is the outcome of boundMIME.

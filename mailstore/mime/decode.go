@@ -139,6 +139,11 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 		if s, err := e.NewDecoder().Bytes(b); err == nil {
 			return strings.ToValidUTF8(string(s), "\uFFFD")
 		}
+		if e == utf7.UTF7 {
+			// Mailers label plain ASCII UTF-7 ("+49 30 ..."), which
+			// the strict decoder refuses outright.
+			return decodeUTF7Lenient(b)
+		}
 		d.warnf("cannot decode text in charset %q", charset)
 	} else {
 		d.warnf("unknown charset %q", charset)
@@ -183,7 +188,7 @@ func parseEncodedWord(s string, i int) (encodedWord, bool) {
 	}
 	enc := rest[q1+1]
 	text := rest[q1+3:]
-	stop := strings.Index(text, "?=")
+	stop := wordEnd(text)
 	if stop < 0 {
 		return encodedWord{}, false
 	}
@@ -199,6 +204,25 @@ func parseEncodedWord(s string, i int) (encodedWord, bool) {
 		return encodedWord{}, false
 	}
 	return encodedWord{charset: charset, data: data, end: end}, true
+}
+
+// wordEnd returns where the "?=" that ends an encoded-word's text is, or
+// -1 when another word starts first ("=?" not followed by "=", which is
+// base64 padding before the end) or nothing ends it. A raw "?" in the
+// text, which sloppy mailers write ("Really??="), is kept. Stopping at
+// the next word bounds the search: a header of many unclosed openings
+// ("=?a?q?x" repeated) made each search the rest of the header, which
+// was quadratic, seconds for a 1 MB Subject.
+func wordEnd(text string) int {
+	for i := 0; i+1 < len(text); i++ {
+		switch {
+		case text[i] == '?' && text[i+1] == '=':
+			return i
+		case text[i] == '=' && text[i+1] == '?' && (i+2 >= len(text) || text[i+2] != '='):
+			return -1
+		}
+	}
+	return -1
 }
 
 // decodeBase64Lenient decodes what it can: whitespace and padding are

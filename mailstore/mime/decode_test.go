@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -204,5 +205,41 @@ func TestUTF7Words(t *testing.T) {
 	}
 	if w := strings.Join(s.Warnings, "; "); strings.Contains(w, "charset") {
 		t.Errorf("warnings %q name the charset as unknown", w)
+	}
+}
+
+// TestUnclosedEncodedWordsAreLinear: a header of many "=?cs?q?text"
+// openings that no "?=" closes made each opening search the rest of the
+// header for its end: quadratic, 8 s to summarize a 1 MB Subject (the
+// index reads such a header whole) and 50 s to parse it. The search
+// allocates nothing, so the bound is on time, for 1 MB: linear work takes
+// milliseconds (a second under -race), the quadratic took a minute.
+func TestUnclosedEncodedWordsAreLinear(t *testing.T) {
+	for _, subj := range []string{
+		strings.Repeat("=?a?q?x", 150_000),
+		strings.Repeat("=?a?q?x", 150_000) + "?=",
+		strings.Repeat("=?utf-8?q?x?= =?a?q?", 50_000),
+	} {
+		start := time.Now()
+		var d decoder
+		got := d.words(subj)
+		raw := []byte("From: a@example.com\r\nSubject: " + subj + "\r\n\r\nbody\r\n")
+		s := Summarize(raw)
+		if v := Parse(raw); v.Source || v.Summary.Subject != got {
+			t.Errorf("Parse: source %v, subject of %d bytes", v.Source, len(v.Summary.Subject))
+		}
+		// Generous for a loaded machine under -race: the quadratic
+		// search took 8 s here and Parse 50 s (past its deadline).
+		if el := time.Since(start); el > 20*time.Second {
+			t.Errorf("%d bytes of unclosed encoded-words took %v", len(subj), el)
+		}
+		if s.Subject != got || got == "" {
+			t.Errorf("Summarize and words differ: %d and %d bytes", len(s.Subject), len(got))
+		}
+	}
+	// Words still decode around the openings.
+	var d decoder
+	if got := d.words("=?a?q?x =?utf-8?q?caf=C3=A9?= =?b?q?y"); got != "=?a?q?x café =?b?q?y" {
+		t.Errorf("words = %q", got)
 	}
 }

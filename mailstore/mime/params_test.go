@@ -57,3 +57,41 @@ func TestManyMediaParametersBoundWork(t *testing.T) {
 		}
 	}
 }
+
+// TestRFC2231FileNamesInAnyCharset: an RFC 2231 parameter is read in the
+// charset it names, whatever that is (Go's mime package reads only UTF-8
+// and US-ASCII and drops the rest, so a Japanese or Russian attachment
+// lost its name and was saved as "attachment"), split into continuations
+// or not, with a malformed %-escape kept as written rather than losing
+// the whole name. As in Go (and RFC 2231), the extended form wins over a
+// plain one.
+func TestRFC2231FileNamesInAnyCharset(t *testing.T) {
+	for _, tc := range []struct{ disposition, want string }{
+		{"attachment; filename*=koi8-r''%F0%D2%C9%CD%C5%D2.pdf", "Пример.pdf"},
+		{"attachment; filename*=shift_jis'ja'%93%FA%96%7B.pdf", "日本.pdf"},
+		{"attachment; filename*=ISO-2022-JP''%1B%24B%46%7C%4B%5C%1B%28B.txt", "日本.txt"},
+		{"attachment; filename*=iso-8859-1''caf%E9.txt", "café.txt"},
+		{"attachment;\r\n filename*0*=shift_jis''%93%FA;\r\n filename*1*=%96%7B;\r\n filename*2=\".pdf\"", "日本.pdf"},
+		{"attachment; filename*=utf-8''a%ZZb%4.pdf", "a%ZZb%4.pdf"},
+		{"attachment; filename*=x-unknown-cs''caf%E9.txt", "café.txt"},
+		{"attachment; filename*=utf-8''R%C3%A9sum%C3%A9.pdf", "Résumé.pdf"},
+		{"attachment; filename=\"plain.pdf\"; filename*=koi8-r''%F0%D2%C9.pdf", "При.pdf"},
+	} {
+		raw := []byte("From: a@example.com\r\nSubject: names\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n" +
+			"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: " + tc.disposition + "\r\n\r\nx\r\n--b--\r\n")
+		v := Parse(raw)
+		if a := v.Attachments(); len(a) != 1 || a[0].Filename != tc.want {
+			var got []string
+			for _, p := range a {
+				got = append(got, p.Filename)
+			}
+			t.Errorf("%q: file names %q, want %q", tc.disposition, got, tc.want)
+		}
+	}
+	// The Content-Type's name is read the same way.
+	_, params, _, err := parseMediaType("application/pdf; name*=windows-1251''%CF%F0%E8.pdf")
+	if err != nil || params["name"] != "При.pdf" {
+		t.Errorf("name = %q, %v", params["name"], err)
+	}
+}

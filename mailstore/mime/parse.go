@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime/quotedprintable"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 	"github.com/jhillyerd/enmime/v2/mediatype"
 	"github.com/sesbox/sesbox/mailstore"
+	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
 )
 
@@ -26,7 +28,7 @@ import (
 var parser = enmime.NewParser(
 	enmime.SkipMalformedParts(true),
 	enmime.MultipartWOBoundaryAsSinglePart(true),
-	enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
+	enmime.SetReadPartErrorPolicy(keepPartialText),
 	enmime.DisableTextConversion(true),
 	enmime.SetCustomParseMediaType(parseMediaType),
 )
@@ -174,6 +176,8 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 		return v
 	}
 	fixMislabelledUTF8(input, root, d)
+	fixPartialText(input, root, d)
+	fixHTMLCharset(input, root)
 	fixUndecodedText(root, d)
 	env, err := parser.EnvelopeFromPart(root)
 	if err != nil {
@@ -181,6 +185,11 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 		v.Text = d.decodeBody(charsetParam(h.first("content-type")), raw[h.Body:])
 		v.finish(d)
 		return v
+	}
+	if env.HTML != "" && root.FirstChild == nil && undeclaredHTML(root) {
+		// enmime decodes such a part again from its <meta> charset,
+		// over text already decoded: fixHTMLCharset did it once.
+		env.HTML = string(root.Content)
 	}
 	for _, e := range env.Errors {
 		v.Warnings = append(v.Warnings, e.Error())
@@ -285,6 +294,155 @@ func fixUndecodedText(root *enmime.Part, d *decoder) {
 	})
 }
 
+// keepPartialText is enmime's policy for a part whose content fails to
+// decode: keep what decoded, with a warning, rather than drop the part.
+// That is enmime's AllowCorruptTextPartErrorPolicy (corrupt base64 in
+// text/plain or text/html), and any text part whose charset decoder
+// failed: the strict UTF-7 decoder refuses a whole part for one stray "+",
+// and with the part went the body (or, for a message of one part, every
+// part). fixPartialText then decodes such a part again, leniently.
+func keepPartialText(p *enmime.Part, err error) bool {
+	return enmime.AllowCorruptTextPartErrorPolicy(p, err) || strings.HasPrefix(p.ContentType, "text/")
+}
+
+// partialDetail starts the Detail of the warning enmime gives a part
+// whose content keepPartialText kept in part.
+const partialDetail = "partial content: "
+
+// isPartialText reports a text part whose charset decoder failed, so
+// that enmime kept only what it decoded before the failure (corrupt
+// base64 is not that: the decoded bytes are all there is).
+func isPartialText(p *enmime.Part) bool {
+	if !strings.HasPrefix(p.ContentType, "text/") {
+		return false
+	}
+	for _, e := range p.Errors {
+		if e.Name == enmime.ErrorMalformedChildPart && strings.HasPrefix(e.Detail, partialDetail) &&
+			!strings.Contains(e.Detail, "base64") {
+			return true
+		}
+	}
+	return false
+}
+
+// fixPartialText decodes each isPartialText part again, whole, from its
+// original bytes with the lenient decoders of decodeBody.
+func fixPartialText(input []byte, root *enmime.Part, d *decoder) {
+	leaves := leafList(root)
+	if !slices.ContainsFunc(leaves, isPartialText) {
+		return // the common case: no second parse
+	}
+	rawLeaves, ok := rawLeafList(input, len(leaves))
+	if !ok {
+		return
+	}
+	for i, p := range leaves {
+		if rp := rawLeaves[i]; isPartialText(p) && rp.ContentType == p.ContentType {
+			b := transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content)
+			p.Content = []byte(d.decodeBody(p.Charset, b))
+		}
+	}
+}
+
+// rawLeafList is leafList of input read by rawParser (content as
+// written), when it has n leaves like the tree it is paired with.
+func rawLeafList(input []byte, n int) ([]*enmime.Part, bool) {
+	rawRoot, err := rawParser.ReadParts(bytes.NewReader(input))
+	if err != nil {
+		return nil, false
+	}
+	rawLeaves := leafList(rawRoot)
+	return rawLeaves, len(rawLeaves) == n // else no safe way to pair parts
+}
+
+// undeclaredHTML reports an HTML part whose Content-Type names no charset.
+func undeclaredHTML(p *enmime.Part) bool {
+	if p.ContentType != "text/html" {
+		return false
+	}
+	_, params, _, err := parseMediaType(p.Header.Get("Content-Type"))
+	return err == nil && params["charset"] == ""
+}
+
+// fixHTMLCharset reads each metaHTML part from its original bytes: as
+// UTF-8 when they are that, else in the charset its <meta> declares,
+// which is where bulk mailers declare it. enmime guessed (chardet) and
+// ignored the <meta> in a multipart.
+func fixHTMLCharset(input []byte, root *enmime.Part) {
+	leaves := leafList(root)
+	if !slices.ContainsFunc(leaves, metaHTML) {
+		return // the common case: no second parse
+	}
+	rawLeaves, ok := rawLeafList(input, len(leaves))
+	if !ok {
+		return
+	}
+	for i, p := range leaves {
+		rp := rawLeaves[i]
+		if !metaHTML(p) || rp.ContentType != p.ContentType {
+			continue
+		}
+		b := transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content)
+		if utf8.Valid(b) {
+			p.Content, p.Charset = b, "utf-8"
+			continue
+		}
+		name := htmlMetaCharset(b)
+		if e := lookupCharset(name); e != nil && e != encoding.Nop {
+			if s, err := e.NewDecoder().Bytes(b); err == nil {
+				p.Content, p.Charset = []byte(strings.ToValidUTF8(string(s), "\uFFFD")), name
+			}
+		}
+	}
+}
+
+// metaHTML reports an undeclaredHTML part with a <meta> charset (ASCII,
+// so found in the content whatever enmime decoded it from): without one
+// enmime's reading stands, and the second parse is not needed.
+func metaHTML(p *enmime.Part) bool {
+	return undeclaredHTML(p) && htmlMetaCharset(p.Content) != ""
+}
+
+// htmlMetaCharset is the charset an HTML document's <meta charset> or
+// <meta http-equiv="Content-Type" content="...; charset=..."> declares
+// in its first 4 KB, or "".
+func htmlMetaCharset(b []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(b[:min(len(b), 4096)]))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if !hasAttr || !strings.EqualFold(string(name), "meta") {
+				continue
+			}
+			var charset, content string
+			contentType := false
+			for more := true; more; {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				switch strings.ToLower(string(k)) {
+				case "charset":
+					charset = strings.TrimSpace(string(v))
+				case "content":
+					content = string(v)
+				case "http-equiv":
+					contentType = strings.EqualFold(strings.TrimSpace(string(v)), "content-type")
+				}
+			}
+			if charset != "" {
+				return charset
+			}
+			if contentType {
+				if _, params, _, err := parseMediaType(content); err == nil && params["charset"] != "" {
+					return params["charset"]
+				}
+			}
+		}
+	}
+}
+
 // fixMislabelledUTF8 catches text declared in a legacy charset (GB2312,
 // Shift_JIS, windows-1251...) whose bytes are really UTF-8, a common mistake
 // of bulk mailers that enmime's charset detector misses in short parts.
@@ -299,13 +457,9 @@ func fixMislabelledUTF8(input []byte, root *enmime.Part, d *decoder) {
 	if !suspect {
 		return // the common case: no second parse
 	}
-	rawRoot, err := rawParser.ReadParts(bytes.NewReader(input))
-	if err != nil {
+	rawLeaves, ok := rawLeafList(input, len(leaves))
+	if !ok {
 		return
-	}
-	rawLeaves := leafList(rawRoot)
-	if len(rawLeaves) != len(leaves) {
-		return // the trees differ; no safe way to pair parts
 	}
 	for i, p := range leaves {
 		rp := rawLeaves[i]
@@ -388,7 +542,7 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 		}
 		out = append(out, Part{
 			Index:        len(out) + 1,
-			ContentType:  p.ContentType,
+			ContentType:  contentType(p),
 			Charset:      p.Charset,
 			Filename:     name,
 			Disposition:  p.Disposition,
@@ -399,6 +553,16 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 		})
 	})
 	return out
+}
+
+// contentType is p's content type, with the default RFC 2046 (5.1.5)
+// gives a part of a multipart/digest that declares none: message/rfc822,
+// as the digests of mailing lists are written.
+func contentType(p *enmime.Part) string {
+	if p.ContentType == "" && p.Parent != nil && p.Parent.ContentType == "multipart/digest" {
+		return "message/rfc822"
+	}
+	return p.ContentType
 }
 
 // rawFileName is p's file name, with raw 8-bit bytes in it decoded as

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -358,5 +359,191 @@ func checkView(t testing.TB, v *View) {
 	}
 	if !v.Summary.AttachmentsExact || v.Summary.Attachments != n {
 		t.Errorf("Summary.Attachments = %d exact=%v, parts say %d", v.Summary.Attachments, v.Summary.AttachmentsExact, n)
+	}
+}
+
+// TestParseDeepHTMLKeepsItsText: HTML nested deeper than the HTML parser
+// takes (x/net/html refuses more than 512 open elements; a mailer that
+// never closes its <div> or <font> gets there) is still read: its text and
+// links, without layout, with a warning, instead of an empty body.
+func TestParseDeepHTMLKeepsItsText(t *testing.T) {
+	for _, open := range []string{"<div>", "<font color=red>", "<table><tr><td>", "<blockquote>"} {
+		html := "<html><head><style>p{}</style><script>evil()</script></head><body>" +
+			strings.Repeat(open, 600) + "<p>Your invoice</p>is <a href=\"https://pay.example/x\">here</a>.<br>Thanks"
+		v := Parse(msg([]byte(html), "Subject: deep", "Content-Type: text/html; charset=utf-8"))
+		body := v.Body()
+		for _, want := range []string{"Your invoice", "here [1]", "Thanks", "[1] https://pay.example/x"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: body %q lacks %q", open, body, want)
+			}
+		}
+		if strings.Contains(body, "evil") || strings.Contains(body, "p{}") {
+			t.Errorf("%s: body %q holds script or style", open, body)
+		}
+		if len(v.Links) != 1 {
+			t.Errorf("%s: links %q", open, v.Links)
+		}
+		if !slices.ContainsFunc(v.Warnings, func(w string) bool { return strings.Contains(w, "HTML") && !IsNote(w) }) {
+			t.Errorf("%s: no warning: %q", open, v.Warnings)
+		}
+		if text, _, err := HTMLText(html); err != nil || !strings.Contains(text, "Your invoice") {
+			t.Errorf("%s: HTMLText = %q, %v", open, text, err)
+		}
+	}
+}
+
+// TestParseTextThatDoesNotDecode: a text part whose bytes its charset's
+// decoder rejects (UTF-7 with a stray "+", as in "+49 30 1234" written by
+// a mailer that labels plain ASCII UTF-7, or a shift left open at the
+// end) keeps its text and its attachments: enmime dropped the part (and,
+// for a message of one part, read no MIME at all). What decodes is
+// decoded; what does not stays as written.
+func TestParseTextThatDoesNotDecode(t *testing.T) {
+	text := "Call +49 30 1234, or +AOk-crivez: caf+AOk- +!!- end +AGEA"
+	want := "Call +49 30 1234, or écrivez: café +!!- end a"
+	multi := msg([]byte("--b\r\nContent-Type: text/plain; charset=utf-7\r\n\r\n"+text+"\r\n"+
+		"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n%PDF\r\n--b--\r\n"),
+		"Subject: utf7", "Content-Type: multipart/mixed; boundary=b")
+	single := msg([]byte(text+"\r\n"), "Subject: utf7", "Content-Type: text/plain; charset=utf-7")
+	for name, raw := range map[string][]byte{"multipart": multi, "single part": single} {
+		v := Parse(raw)
+		if got := strings.TrimSpace(v.Text); got != want {
+			t.Errorf("%s: Text = %q, want %q (warnings %q)", name, got, want, v.Warnings)
+		}
+		if v.Source {
+			t.Errorf("%s: MIME not read: %q", name, v.Warnings)
+		}
+		if name == "multipart" && len(v.Attachments()) != 1 {
+			t.Errorf("%s: %d attachments", name, len(v.Attachments()))
+		}
+	}
+	var d decoder
+	if got := d.words("=?utf-7?Q?caf+AOk- +!!-?="); got != "café +!!-" {
+		t.Errorf("encoded-word: %q", got)
+	}
+}
+
+// TestParseDigestPartsAreMessages: in a multipart/digest a part without a
+// Content-Type is a message/rfc822 (RFC 2046 5.1.5), as mailing-list
+// digests write them, so that it is shown and saved as a message.
+func TestParseDigestPartsAreMessages(t *testing.T) {
+	raw := msg([]byte("--d\r\n\r\nFrom: one@x.example\r\nSubject: first\r\n\r\nbody 1\r\n"+
+		"--d\r\nContent-Type: text/plain\r\n\r\na note\r\n"+
+		"--d\r\n\r\nFrom: two@x.example\r\nSubject: second\r\n\r\nbody 2\r\n--d--\r\n"),
+		"Subject: digest", "Content-Type: multipart/digest; boundary=d")
+	v := Parse(raw)
+	var got []string
+	for _, p := range v.Parts {
+		got = append(got, p.ContentType)
+	}
+	if want := []string{"message/rfc822", "text/plain", "message/rfc822"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("content types %q, want %q", got, want)
+	}
+	if len(v.Parts) == 3 {
+		if inner := Parse(v.Parts[2].Content); inner.Summary.Subject != "second" {
+			t.Errorf("third part read as a message: subject %q", inner.Summary.Subject)
+		}
+	}
+	// Elsewhere a part without a Content-Type is still what enmime says.
+	mixed := Parse(msg([]byte("--d\r\n\r\nplain text\r\n--d--\r\n"), "Subject: mixed", "Content-Type: multipart/mixed; boundary=d"))
+	if len(mixed.Parts) != 1 || mixed.Parts[0].ContentType == "message/rfc822" {
+		t.Errorf("multipart/mixed: %+v", mixed.Parts)
+	}
+}
+
+// TestParseHTMLLayoutDoesNotAmplify: laid out, deeply nested HTML grows
+// by its depth on every line (html2text prefixes each line with one ">"
+// per open blockquote, indents each list level): 66 KB of
+// "<blockquote>" x 500 and "<br>x" made 6.4 MB of text, which the
+// viewer then wrapped and searched for links for 14 s. A layout many
+// times larger than its source is dropped for the text without layout.
+func TestParseHTMLLayoutDoesNotAmplify(t *testing.T) {
+	for _, open := range []string{"<blockquote>", "<ul><li>", "<ol><li>", "<div style='margin-left:9px'><blockquote>"} {
+		html := strings.Repeat(open, 500/strings.Count(open, "<")*2) + strings.Repeat("<br>line", 8000) + "<a href=\"https://x.example/\">end</a>"
+		v := Parse(msg([]byte(html), "Subject: amplified", "Content-Type: text/html; charset=utf-8"))
+		if limit := maxLayoutGrowth*len(html) + layoutSlack; len(v.HTMLText) > limit {
+			t.Errorf("%s: %d bytes of HTML gave %d bytes of text (limit %d)", open, len(html), len(v.HTMLText), limit)
+		}
+		if strings.Count(v.HTMLText, "line") != 8000 || !strings.Contains(v.HTMLText, "end [1]") {
+			t.Errorf("%s: the text is not all there: %.200q", open, v.HTMLText)
+		}
+		if !slices.ContainsFunc(v.Warnings, func(w string) bool { return strings.Contains(w, "HTML") }) {
+			t.Errorf("%s: no warning: %q", open, v.Warnings)
+		}
+	}
+	// Ordinary HTML keeps its layout.
+	v := Parse(msg([]byte("<blockquote><blockquote>quoted</blockquote></blockquote><ul><li>item</li></ul>"),
+		"Subject: plain", "Content-Type: text/html; charset=utf-8"))
+	if !strings.Contains(v.HTMLText, "> > quoted") && !strings.Contains(v.HTMLText, ">> quoted") {
+		t.Errorf("layout lost: %q", v.HTMLText)
+	}
+}
+
+// TestParseHTMLCharsetFromMeta: an HTML part whose Content-Type names no
+// charset is read in the charset its <meta> declares (bulk mailers
+// declare it only there), and valid UTF-8 as UTF-8 whatever the <meta>
+// says. enmime decoded a single HTML part twice (its guess, then the
+// <meta> charset over the result: "CafÃ©" for "Café") and ignored the
+// <meta> of an HTML part in a multipart.
+func TestParseHTMLCharsetFromMeta(t *testing.T) {
+	latin1 := "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"></head><body><p>Caf\xe9 cr\xe8me br\xfbl\xe9e</p></body></html>"
+	koi8 := "<meta charset=koi8-r><p>\xf0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2</p>"
+	sjis := "<meta http-equiv=Content-Type content=\"text/html; charset=Shift_JIS\"><p>\x82\xb1\x82\xf1\x82\xc9\x82\xbf\x82\xcd</p>"
+	utf8Meta := "<meta charset=\"iso-8859-1\"><p>Caf\xc3\xa9 cr\xc3\xa8me</p>"
+	for _, tc := range []struct {
+		name, html, want string
+	}{
+		{"latin1", latin1, "Café crème brûlée"},
+		{"koi8-r", koi8, "Привет мир"},
+		{"shift_jis", sjis, "こんにちは"},
+		{"utf-8 under a latin-1 meta", utf8Meta, "Café crème"},
+	} {
+		single := msg([]byte(tc.html), "Subject: meta", "Content-Type: text/html")
+		multi := msg([]byte("--b\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"+tc.html+"\r\n--b--\r\n"),
+			"Subject: meta", "Content-Type: multipart/alternative; boundary=b")
+		for shape, raw := range map[string][]byte{"single": single, "multipart": multi} {
+			v := Parse(raw)
+			if !strings.Contains(v.HTMLText, tc.want) || !strings.Contains(v.HTML, tc.want) {
+				t.Errorf("%s, %s: HTMLText %q", tc.name, shape, v.HTMLText)
+			}
+		}
+	}
+	// A charset in the Content-Type wins over the <meta>.
+	v := Parse(msg([]byte(koi8), "Subject: meta", "Content-Type: text/html; charset=windows-1251"))
+	if !strings.Contains(v.HTMLText, "рТЙЧЕФ") {
+		t.Errorf("declared charset: %q", v.HTMLText)
+	}
+}
+
+// TestBodyOfABlankTextAlternative: a text/plain alternative that holds
+// only blanks (mailers that write HTML send one) does not hide the HTML:
+// the reader saw an empty message.
+func TestBodyOfABlankTextAlternative(t *testing.T) {
+	for _, blank := range []string{" \r\n\r\n", "\r\n", "\u00a0\r\n\t\r\n"} {
+		raw := msg([]byte("--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+blank+"\r\n"+
+			"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Real content</p>\r\n--b--\r\n"),
+			"Subject: alt", "Content-Type: multipart/alternative; boundary=b")
+		v := Parse(raw)
+		if !strings.Contains(v.Body(), "Real content") {
+			t.Errorf("%q: Body() = %q", blank, v.Body())
+		}
+	}
+	v := &View{Text: "text", HTMLText: "html"}
+	if v.Body() != "text" {
+		t.Errorf("Body() = %q, want the text", v.Body())
+	}
+	v = &View{Text: " \n"}
+	if v.Body() != " \n" {
+		t.Errorf("Body() = %q, want the blank text when there is no HTML", v.Body())
+	}
+}
+
+// TestParseSingleHTMLAttachmentStaysAnAttachment: the <meta> charset fix
+// for a single HTML part does not make an HTML attachment the body.
+func TestParseSingleHTMLAttachmentStaysAnAttachment(t *testing.T) {
+	v := Parse(msg([]byte("<meta charset=iso-8859-1><p>caf\xe9</p>"), "Subject: att",
+		"Content-Type: text/html", "Content-Disposition: attachment; filename=page.html"))
+	if v.HTML != "" || len(v.Attachments()) != 1 {
+		t.Errorf("HTML %q, %d attachments", v.HTML, len(v.Attachments()))
 	}
 }

@@ -68,6 +68,16 @@ func summarize(h scannedHeader) mailstore.Summary {
 
 	if from := d.addressField(x, "from"); len(from) > 0 {
 		s.From = from[0]
+		if len(from) > 1 {
+			// Only the first is shown as the sender: a second one,
+			// or "ceo@bank.example <evil@x.example>" (enmime's repair
+			// splits it), must not go unseen.
+			var all []string
+			for _, a := range from[:min(len(from), 5)] {
+				all = append(all, a.String())
+			}
+			d.warnf("From holds %d addresses, shown as the first: %s", len(from), strings.Join(all, ", "))
+		}
 	} else {
 		d.warnf("no From address")
 	}

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -313,8 +314,16 @@ func TestSummarizeAddresses(t *testing.T) {
 			if tt.warning != "" && !containsWarning(s.Warnings, tt.warning) {
 				t.Errorf("warnings %q lack %q", s.Warnings, tt.warning)
 			}
-			if tt.warning == "" && len(s.Warnings) > 0 {
-				t.Errorf("unexpected warnings %q", s.Warnings)
+			warnings := s.Warnings
+			if len(tt.want) > 1 {
+				// The field is also the From: its other addresses are named.
+				if !containsWarning(warnings, "From holds") {
+					t.Errorf("warnings %q lack the From's addresses", warnings)
+				}
+				warnings = slices.DeleteFunc(slices.Clone(warnings), func(w string) bool { return strings.HasPrefix(w, "From holds") })
+			}
+			if tt.warning == "" && len(warnings) > 0 {
+				t.Errorf("unexpected warnings %q", warnings)
 			}
 		})
 	}
@@ -372,5 +381,30 @@ func TestSummarizeMessageIDsInComments(t *testing.T) {
 	if s.MessageID != "real@example.com" || s.InReplyTo != "parent@example.com" ||
 		!reflect.DeepEqual(s.References, []string{"root@example.com", "parent@example.com"}) {
 		t.Errorf("MessageID %q, InReplyTo %q, References %q; want real@, parent@, [root@ parent@]", s.MessageID, s.InReplyTo, s.References)
+	}
+}
+
+// TestSummarizeSeveralFromAddresses: a From of more than one address (two
+// From fields, a list, or "ceo@bank.example <evil@x.example>", which
+// enmime's repair splits in two) is shown by its first alone, so the
+// others are named in a warning: the sender shown is not the whole truth.
+func TestSummarizeSeveralFromAddresses(t *testing.T) {
+	for _, header := range []string{
+		"From: ceo@bank.example <evil@x.example>\r\n",
+		"From: CEO <ceo@bank.example>, evil@x.example\r\n",
+		"From: CEO <ceo@bank.example>\r\nFrom: evil@x.example\r\n",
+	} {
+		s := Summarize([]byte(header + "To: a@b.example\r\nSubject: s\r\n\r\nbody\r\n"))
+		if !slices.ContainsFunc(s.Warnings, func(w string) bool {
+			return strings.Contains(w, "From holds 2 addresses") && strings.Contains(w, "evil@x.example") && !IsNote(w)
+		}) {
+			t.Errorf("%q: warnings %q", header, s.Warnings)
+		}
+	}
+	s := Summarize([]byte("From: CEO <ceo@bank.example>\r\nTo: a@b.example, c@d.example\r\n\r\nbody\r\n"))
+	for _, w := range s.Warnings {
+		if strings.Contains(w, "addresses") {
+			t.Errorf("one From: warning %q", w)
+		}
 	}
 }

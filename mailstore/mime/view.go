@@ -1,6 +1,10 @@
 package mime
 
-import "github.com/sesbox/sesbox/mailstore"
+import (
+	"strings"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
 
 // Field is one header field as it appears in the message, value unfolded and
 // RFC 2047 decoded. Not sanitized: printers pass it through sanitize.
@@ -52,8 +56,10 @@ type View struct {
 }
 
 // Body is the best readable body: the text part, else the HTML as text.
+// A text part of blanks only does not count: mailers that write HTML
+// send one as the plain alternative, and it hid the HTML.
 func (v *View) Body() string {
-	if v.Text != "" {
+	if v.Text != "" && (v.HTMLText == "" || strings.TrimSpace(v.Text) != "") {
 		return v.Text
 	}
 	return v.HTMLText

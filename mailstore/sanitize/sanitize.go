@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 const (
@@ -304,11 +306,15 @@ func Filename(name string) string {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if strings.ContainsRune(`:*?"<>|`, r) || isControl(r) {
+		if strings.ContainsRune(`:*?"<>|`, r) || isControl(r) || isInvisibleInName(r) {
 			return -1
 		}
 		return r
 	}, name)
+	// One spelling of each name: "é" composed and decomposed look the
+	// same, and two files that look the same in one directory (or one
+	// saved over the other on macOS) is a trap.
+	name = norm.NFC.String(name)
 	// Leading dots make hidden files (or "..");  Windows drops trailing
 	// dots and spaces, so a name ending in them would not be the name saved.
 	name = strings.TrimLeft(name, ". ")
@@ -321,6 +327,22 @@ func Filename(name string) string {
 		return "attachment"
 	}
 	return name
+}
+
+// isInvisibleInName reports characters that draw nothing and so make a
+// file name look like another ("invoice.pdf\u200b.exe" reads
+// "invoice.pdf.exe" only once they are gone, "\u3164.txt" looks nameless):
+// format characters (zero-width space, word joiner, BOM, soft hyphen, tag
+// characters...), the combining grapheme joiner and the Hangul fillers.
+// The joiners U+200C and U+200D stay: Persian words and emoji need them.
+func isInvisibleInName(r rune) bool {
+	switch r {
+	case '\u200c', '\u200d':
+		return false
+	case '\u034f', '\u115f', '\u1160', '\u3164', '\uffa0':
+		return true
+	}
+	return unicode.Is(unicode.Cf, r)
 }
 
 // truncateName cuts name to at most limit bytes on a rune boundary, keeping

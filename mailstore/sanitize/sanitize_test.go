@@ -169,6 +169,14 @@ func TestFilename(t *testing.T) {
 		{"long keeps extension", long, strings.Repeat("a", 196) + ".pdf"},
 		{"long cjk cut on rune boundary", longCJK, strings.Repeat("日", 65) + ".pdf"},
 		{"long without extension", strings.Repeat("b", 250), strings.Repeat("b", 200)},
+		// Two names that look the same are one name on disk.
+		{"decomposed accent composed", "e\u0301te\u0301.pdf", "\u00e9t\u00e9.pdf"},
+		{"invisible characters removed", "in\u200bvoice\u2060.pdf\ufeff\u00ad", "invoice.pdf"},
+		{"invisible before extension", "invoice.pdf\u200b.exe", "invoice.pdf.exe"},
+		{"tag characters removed", "a\U000E0041\U000E007F.txt", "a.txt"},
+		{"hangul filler removed", "\u3164\u115f.txt", "txt"},
+		{"joiners kept in emoji", "\U0001F468\u200d\U0001F4BB.png", "\U0001F468\u200d\U0001F4BB.png"},
+		{"zwnj kept in persian", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.pdf", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.pdf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -77,25 +77,31 @@ func Wrap(s string, w int) string {
 // breaks go; those at its start stay.
 func WrapWords(s string, w int) []string {
 	var out []string
+	// cur is a Builder, not a string grown by +: a run of blanks with no
+	// word to break before (a line of tabs, expanded) made that quadratic.
+	var cur strings.Builder
 	for _, line := range strings.Split(s, "\n") {
-		var cur string
+		cur.Reset()
 		cw, hasWord, broke := 0, false, false
 		for i, word := range strings.Split(line, " ") {
 			ww := ansi.StringWidth(word)
 			if hasWord && cw+1+ww > w {
-				out = append(out, cur)
-				cur, cw, hasWord, broke = "", 0, false, true
+				out = append(out, cur.String())
+				cur.Reset()
+				cw, hasWord, broke = 0, false, true
 			}
 			switch {
 			case broke && word == "":
 				continue
 			case i > 0 && !broke:
-				cur, cw = cur+" ", cw+1
+				cur.WriteByte(' ')
+				cw++
 			}
-			cur, cw = cur+word, cw+ww
+			cur.WriteString(word)
+			cw += ww
 			hasWord, broke = hasWord || word != "", false
 		}
-		out = append(out, cur)
+		out = append(out, cur.String())
 	}
 	return out
 }

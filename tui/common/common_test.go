@@ -1,6 +1,8 @@
 package common
 
 import (
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
@@ -56,4 +58,43 @@ func TestKeepInView(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWrapIsLinear: wrapping costs in proportion to the line, whatever it
+// holds. A line of blanks (a body of 60,000 tabs expands to 480,000
+// spaces) has no word to break before, and was built by concatenating one
+// space at a time: 64 KB of mail held the TUI for minutes.
+func TestWrapIsLinear(t *testing.T) {
+	const n = 50_000
+	for name, s := range map[string]string{
+		"spaces":       strings.Repeat(" ", n),
+		"spaces, word": strings.Repeat(" ", n) + "word",
+		"tabs":         ExpandTabs(strings.Repeat("\t", n/8)),
+		"words":        strings.Repeat("ab ", n/3),
+		"long word":    strings.Repeat("x", n),
+	} {
+		var got string
+		alloc := allocated(func() { got = Wrap(s, 80) })
+		if alloc > 64*n {
+			t.Errorf("%s: Wrap of %d bytes allocated %d bytes", name, len(s), alloc)
+		}
+		for _, l := range strings.Split(got, "\n") {
+			if w := ansi.StringWidth(l); w > 80 {
+				t.Fatalf("%s: a line of %d cells", name, w)
+			}
+		}
+		if strings.ReplaceAll(got, "\n", "") == "" && strings.TrimSpace(s) != "" {
+			t.Errorf("%s: the text is gone", name)
+		}
+	}
+}
+
+// allocated is how many bytes fn allocates.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

@@ -1,0 +1,191 @@
+package mime
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Go's mime.ParseMediaType, which enmime's mediatype.Parse ends in, reads
+// an RFC 2231 extended parameter (filename*=charset'lang'%XX...) only in
+// UTF-8 or US-ASCII: in any other charset, or with one malformed
+// %-escape, it drops the parameter, and a continuation whose first
+// segment it dropped comes out as the raw bytes of the others. Mailers in
+// Japan, Russia and elsewhere name attachments in their own charset
+// (filename*=shift_jis''..., ISO-2022-JP, KOI8-R), so such an attachment
+// lost its name. extendedParams reads those parameters again, in the
+// charset they name.
+
+// extendedSegment is one piece of an RFC 2231 parameter as written.
+type extendedSegment struct {
+	index    int  // continuation number; 0 for a parameter without one
+	extended bool // "name*=..." or "name*N*=...": %-encoded, charset'lang' first
+	value    string
+}
+
+// fixExtendedParams sets in params every RFC 2231 extended parameter of
+// the media type value ctype, decoded in its own charset. Parameters
+// without an extended segment are left as they are.
+func fixExtendedParams(ctype string, params map[string]string) {
+	if params == nil || !strings.Contains(ctype, "*") {
+		return
+	}
+	segments := map[string][]extendedSegment{}
+	hasExtended := map[string]bool{}
+	for _, p := range splitParams(ctype) {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		value = strings.TrimSpace(value)
+		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+			value = unquote(value[1 : len(value)-1])
+		}
+		base, rest, ok := strings.Cut(name, "*")
+		if !ok || base == "" {
+			continue
+		}
+		seg := extendedSegment{value: value}
+		switch {
+		case rest == "":
+			seg.extended = true
+		default:
+			num, star := strings.CutSuffix(rest, "*")
+			n, err := strconv.Atoi(num)
+			if err != nil || n < 0 || num != strconv.Itoa(n) {
+				continue
+			}
+			seg.index, seg.extended = n, star
+		}
+		if rest == "" {
+			// A single extended value stands for the whole parameter.
+			segments[base+"*"] = []extendedSegment{seg}
+			hasExtended[base+"*"] = true
+			continue
+		}
+		segments[base] = append(segments[base], seg)
+		hasExtended[base] = hasExtended[base] || seg.extended
+	}
+	for key, segs := range segments {
+		if !hasExtended[key] {
+			continue // plain continuations: Go reads them
+		}
+		base := strings.TrimSuffix(key, "*")
+		if key != base {
+			if _, split := segments[base]; split && hasExtended[base] {
+				continue // both forms: the continuations, as Go prefers
+			}
+		}
+		if v, ok := decodeExtended(segs); ok {
+			params[base] = v
+		}
+	}
+}
+
+// decodeExtended joins the segments of one parameter (from 0, up to the
+// first missing number) and decodes them in the charset the first names.
+func decodeExtended(segs []extendedSegment) (string, bool) {
+	sort.SliceStable(segs, func(i, j int) bool { return segs[i].index < segs[j].index })
+	var b []byte
+	charset := ""
+	for i, s := range segs {
+		if s.index != i {
+			break
+		}
+		v := s.value
+		if i == 0 && s.extended {
+			cs, rest, ok := strings.Cut(v, "'")
+			if !ok {
+				return "", false
+			}
+			_, text, ok := strings.Cut(rest, "'") // the language is not used
+			if !ok {
+				return "", false
+			}
+			charset, v = cs, text
+		}
+		if s.extended {
+			b = append(b, percentDecodeLenient(v)...)
+		} else {
+			b = append(b, v...)
+		}
+	}
+	if len(b) == 0 {
+		return "", false
+	}
+	var d decoder
+	var s string
+	if charset == "" || lookupCharset(charset) == nil {
+		// No charset, or one no decoder knows: as bytesIn guesses.
+		if utf8.Valid(b) {
+			s = string(b)
+		} else {
+			s, _ = charmap.Windows1252.NewDecoder().String(string(b))
+		}
+	} else {
+		s = d.bytesIn(charset, b)
+	}
+	return strings.ToValidUTF8(s, "\uFFFD"), true
+}
+
+// percentDecodeLenient undoes %XX escapes; a '%' not followed by two hex
+// digits stays as written.
+func percentDecodeLenient(s string) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return out
+}
+
+// splitParams splits a media type value at the ';' outside quoted
+// strings, dropping the media type itself.
+func splitParams(ctype string) []string {
+	var out []string
+	quoted, escaped := false, false
+	start := -1 // the media type is not a parameter
+	for i := 0; i < len(ctype); i++ {
+		c := ctype[i]
+		switch {
+		case escaped:
+			escaped = false
+		case quoted && c == '\\':
+			escaped = true
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && !quoted:
+			if start >= 0 {
+				out = append(out, ctype[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start >= 0 {
+		out = append(out, ctype[start:])
+	}
+	return out
+}
+
+// unquote undoes the backslash escapes of a quoted string's content.
+func unquote(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
