@@ -704,16 +704,12 @@ func linkText(links []bounces.Link) string {
 	return sanitize.Line(b.String())
 }
 
-// reportRecord is the --json line for a link, after its action's line.
-// The key stays exact, as in ls --json (jsonLines keeps it off the
+// reportRecord is the --json line for a link, after its action's line,
+// its values exact, as in ls --json (jsonLines keeps them off the
 // terminal).
 func reportRecord(l bounces.Link) any {
-	rc := make([]string, len(l.Recipients))
-	for i, r := range l.Recipients {
-		rc[i] = sanitize.Line(r)
-	}
 	return struct {
 		Record string `json:"record"`
 		bounces.Link
-	}{"report", bounces.Link{Seq: l.Seq, Kind: l.Kind, Key: l.Key, Date: l.Date, Recipients: rc}}
+	}{"report", l}
 }

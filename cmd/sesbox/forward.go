@@ -197,7 +197,9 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 	pr := &forwardProgress{w: a.stderr, tty: isTerminal(a.stderr)}
 	tot, runErr := r.Run(ctx, plan, func(res reforward.Result) {
 		pr.clear()
-		if err := enc.Encode(resultRow(res)); err != nil && writeErr == nil {
+		// Every value exact (a key to pass back, SES's reason as it
+		// came); jsonLines keeps them off the terminal.
+		if err := enc.Encode(res); err != nil && writeErr == nil {
 			writeErr = err
 		}
 	}, pr.update)
@@ -269,25 +271,6 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 		return nil, nil, err
 	}
 	return r, closeFn, nil
-}
-
-// resultRow makes a result safe to print: reasons come from the bucket and
-// from SES, and pass through sanitize like every other output. The key
-// stays exact, as in ls --json, for a script to pass back (sanitized, a key
-// holding a control or a bidi character named no object); jsonLines keeps
-// it off the terminal.
-func resultRow(r reforward.Result) reforward.Result {
-	rcpts := make([]string, len(r.Recipients))
-	for i, x := range r.Recipients {
-		rcpts[i] = sanitize.Line(x)
-	}
-	r.Recipients = rcpts
-	r.SESMessageID = sanitize.Line(r.SESMessageID)
-	r.File = sanitize.Line(r.File)
-	r.Reason = sanitize.Line(r.Reason)
-	r.SkippedRecipients = sanitizeAll(r.SkippedRecipients)
-	r.Warnings = sanitizeAll(r.Warnings)
-	return r
 }
 
 // forwardReadKeys reads --keys-from: a file, or stdin for "-".
@@ -385,13 +368,3 @@ func (p *forwardProgress) clear() {
 	}
 }
 
-func sanitizeAll(l []string) []string {
-	if l == nil {
-		return nil
-	}
-	out := make([]string, len(l))
-	for i, x := range l {
-		out[i] = sanitize.Line(x)
-	}
-	return out
-}

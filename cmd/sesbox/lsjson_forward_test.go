@@ -4,19 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/testutil/gensum"
 )
 
 // TestLsJSONForwardRoundTrip: for generated summaries whose forward fields
 // hold separators, quotes, escape sequences and any script, the
 // forwardStatus, forwardError, forwardDestinations and forwardTime a script
-// decodes from `ls --json` are exactly the sanitized values, one line each,
+// decodes from `ls --json` are exactly the index's values, one line each,
 // and absent when there is no status.
 func TestLsJSONForwardRoundTrip(t *testing.T) {
 	src := gensum.NewRand(16)
@@ -52,20 +50,18 @@ func TestLsJSONForwardRoundTrip(t *testing.T) {
 				t.Errorf("summary %d: %s %q present, want absent", i, name, *p)
 			case want != "" && (p == nil || *p != want):
 				t.Errorf("summary %d: %s %v, want %q", i, name, p, want)
-			case p != nil && strings.ContainsAny(*p, "\x1b\x07\r\n\t"):
-				t.Errorf("summary %d: %s holds control characters: %q", i, name, *p)
 			}
 		}
-		check("forwardStatus", got.ForwardStatus, sanitize.Line(s.Forward.Status))
-		check("forwardError", got.ForwardError, sanitize.Line(s.Forward.Error))
+		check("forwardStatus", got.ForwardStatus, s.Forward.Status)
+		check("forwardError", got.ForwardError, s.Forward.Error)
 		var wantTime string
 		if !s.Forward.Time.IsZero() {
 			wantTime = s.Forward.Time.UTC().Format(time.RFC3339)
 		}
 		check("forwardTime", got.ForwardTime, wantTime)
-		var wantDests []string
-		for _, d := range s.Forward.Destinations {
-			wantDests = append(wantDests, sanitize.Line(d))
+		wantDests := s.Forward.Destinations
+		if len(wantDests) == 0 {
+			wantDests = nil
 		}
 		if !slices.Equal(got.ForwardDestinations, wantDests) {
 			t.Errorf("summary %d: forwardDestinations %q, want %q", i, got.ForwardDestinations, wantDests)

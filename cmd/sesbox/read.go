@@ -199,29 +199,30 @@ func (t terminalSafe) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// lsRowOf is the --json record of s, every value exactly as the index
+// holds it: a key to pass back, a subject or a name with whatever the
+// sender put in it (a script that folded or marked controls would read
+// another text); jsonLines's escapes keep them off the terminal.
 func lsRowOf(s *mailstore.Summary) lsRow {
 	r := lsRow{
-		// The key exactly, for a script to pass back (sanitized, a key
-		// holding a control or a bidi override named no object); the
-		// output's terminalSafe escapes keep it off the terminal.
 		Key:              s.Key,
-		MessageID:        sanitize.Line(s.MessageID),
+		MessageID:        s.MessageID,
 		Date:             s.Date.Format(time.RFC3339),
-		From:             sanitize.Line(s.From.String()),
-		FromName:         sanitize.Line(s.From.Name),
-		FromAddress:      sanitize.Line(s.From.Address),
+		From:             s.From.String(),
+		FromName:         s.From.Name,
+		FromAddress:      s.From.Address,
 		To:               []string{},
 		Recipients:       []string{},
-		Subject:          sanitize.Line(s.Subject),
+		Subject:          s.Subject,
 		Size:             s.Size,
 		Attachments:      s.Attachments,
 		AttachmentsExact: s.AttachmentsExact,
 		// Verdicts are SES's words, but parsed from stored bytes.
-		Spam:    sanitize.Line(s.Verdicts.Spam),
-		Virus:   sanitize.Line(s.Verdicts.Virus),
-		SPF:     sanitize.Line(s.Verdicts.SPF),
-		DKIM:    sanitize.Line(s.Verdicts.DKIM),
-		DMARC:   sanitize.Line(s.Verdicts.DMARC),
+		Spam:    s.Verdicts.Spam,
+		Virus:   s.Verdicts.Virus,
+		SPF:     s.Verdicts.SPF,
+		DKIM:    s.Verdicts.DKIM,
+		DMARC:   s.Verdicts.DMARC,
 		Read:    s.Read,
 		Missing: s.Missing,
 		// A stub from an inventory: only key, size and date are known.
@@ -231,18 +232,18 @@ func lsRowOf(s *mailstore.Summary) lsRow {
 	if s.DateFromStore {
 		r.DateSource = "s3"
 	}
-	r.ForwardStatus = sanitize.Line(s.Forward.Status)
-	r.ForwardError = sanitize.Line(s.Forward.Error)
-	r.ForwardDestinations = sanitizeAll(s.Forward.Destinations)
+	r.ForwardStatus = s.Forward.Status
+	r.ForwardError = s.Forward.Error
+	if len(s.Forward.Destinations) > 0 {
+		r.ForwardDestinations = s.Forward.Destinations
+	}
 	if !s.Forward.Time.IsZero() {
 		r.ForwardTime = s.Forward.Time.UTC().Format(time.RFC3339)
 	}
 	for _, t := range s.To {
-		r.To = append(r.To, sanitize.Line(t.String()))
+		r.To = append(r.To, t.String())
 	}
-	for _, rc := range s.Recipients {
-		r.Recipients = append(r.Recipients, sanitize.Line(rc))
-	}
+	r.Recipients = append(r.Recipients, s.Recipients...)
 	if len(r.Recipients) > 0 {
 		r.Recipient = r.Recipients[0]
 	}
