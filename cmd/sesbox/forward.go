@@ -367,4 +367,3 @@ func (p *forwardProgress) clear() {
 		p.drawn = false
 	}
 }
-
