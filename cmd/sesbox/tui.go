@@ -200,7 +200,7 @@ func (a *app) tuiAudit(ctx context.Context, mc MailboxConfig) (*tuiaudit.Env, fu
 	if err != nil {
 		return nil, func() {}, err
 	}
-	env := &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8, Identities: a.identityNames(mc), Export: opt}
+	env := &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8, Identities: a.identityNames(mc), Export: opt, Actions: a.loggedActions}
 	// The demo mailbox has no SES account unless pointed at a local SES.
 	if !a.demoWithoutSES(mc) {
 		if r, err := a.sesAccount(ctx, mc); err == nil {

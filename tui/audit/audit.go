@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
@@ -39,6 +40,10 @@ type Env struct {
 	// manifest header's fields and the action log (cmd builds it once
 	// for both); the list adds the keys and how they were chosen.
 	Export audit.ExportOptions
+	// Actions, when set, reads the action log's entries (local and
+	// shared) at each verify, as `sesbox audit verify` does: the
+	// manifest is checked against what the log recorded of it.
+	Actions func(context.Context) ([]actionlog.Action, error)
 }
 
 type verifyState int
@@ -242,7 +247,7 @@ func (m Model) startVerify() (Model, tea.Cmd) {
 	m.run = int(nextRun.Add(1))
 	m.state = verifyRunning
 	m.progress, m.results, m.summary, m.err = audit.Progress{}, nil, audit.Summary{}, nil
-	return m, startVerifyCmd(m.run, m.env.Bucket, m.manifest, m.env.Parallel)
+	return m, startVerifyCmd(m.run, m.env.Bucket, m.manifest, m.env.Parallel, m.env.Actions)
 }
 
 func notice(text string) tea.Cmd {

@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/tui/common"
@@ -382,5 +383,52 @@ func TestVerifyFailureIsSaidWhole(t *testing.T) {
 	}
 	if v := strings.Join(tail, " "); !strings.Contains(v, "no such file or directory") {
 		t.Fatalf("the verify failure is not said whole:\n%s", strings.Join(tail, "\n"))
+	}
+}
+
+// TestVerifyChecksTheActionLog: the view's verify checks the manifest
+// against the action log's entry of it, as `sesbox audit verify` does: an
+// entry recording another hash (a manifest edited, its trailer recomputed
+// to match) fails the manifest, and an entry that agrees is said.
+func TestVerifyChecksTheActionLog(t *testing.T) {
+	b := newBucket()
+	logPath := filepath.Join(t.TempDir(), "actions.jsonl")
+	lg, err := actionlog.OpenLog(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	if _, err := audit.WriteSnapshot(context.Background(), b, path, audit.SnapshotOptions{Log: lg}); err != nil {
+		t.Fatal(err)
+	}
+	logged, problems, err := actionlog.VerifyLog(logPath)
+	if err != nil || len(problems) > 0 || len(logged) != 1 || logged[0].Export == nil {
+		t.Fatalf("log %+v %v %v", logged, problems, err)
+	}
+	tampered := logged[0]
+	export := *tampered.Export
+	export.ManifestSHA256 = strings.Repeat("0", 64)
+	tampered.Export = &export
+	for _, c := range []struct {
+		actions []actionlog.Action
+		want    []string
+	}{
+		{logged, []string{"OK: nothing changed or deleted", "action log: "}},
+		{[]actionlog.Action{tampered}, []string{"FAILED: the manifest fails its own check", "manifest: "}},
+	} {
+		m := New(fixture.Common(100, 40), Env{Bucket: b, Config: b, Manifest: path, Parallel: 2,
+			Actions: func(context.Context) ([]actionlog.Action, error) { return c.actions, nil }})
+		m.SetSize(100, 40)
+		m, _ = drive(t, m, m.Init())
+		m, cmd := press(m, "v")
+		m, _ = drive(t, m, cmd)
+		m.SetSize(100, 60)
+		v := m.View()
+		for _, want := range c.want {
+			if !strings.Contains(v, want) {
+				t.Errorf("view lacks %q:\n%s", want, v)
+			}
+		}
 	}
 }

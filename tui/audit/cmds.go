@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
@@ -82,16 +83,16 @@ const progressEvery = 100 * time.Millisecond
 // background. Its events come through the channel in VerifyStartedMsg,
 // read one at a time by waitVerifyCmd; the goroutine stops sending (and
 // ends) when cancelled, so a view that goes away leaks nothing.
-func startVerifyCmd(run int, b audit.Bucket, manifest string, parallel int) tea.Cmd {
+func startVerifyCmd(run int, b audit.Bucket, manifest string, parallel int, actions func(context.Context) ([]actionlog.Action, error)) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithCancel(context.Background())
 		events := make(chan tea.Msg)
-		go runVerify(ctx, run, b, manifest, parallel, events)
+		go runVerify(ctx, run, b, manifest, parallel, actions, events)
 		return VerifyStartedMsg{Run: run, Manifest: manifest, Events: events, Cancel: cancel}
 	}
 }
 
-func runVerify(ctx context.Context, run int, b audit.Bucket, manifest string, parallel int, events chan<- tea.Msg) {
+func runVerify(ctx context.Context, run int, b audit.Bucket, manifest string, parallel int, actions func(context.Context) ([]actionlog.Action, error), events chan<- tea.Msg) {
 	defer close(events)
 	var (
 		mu      sync.Mutex
@@ -115,8 +116,17 @@ func runVerify(ctx context.Context, run int, b audit.Bucket, manifest string, pa
 	}
 	done := make(chan VerifyFinishedMsg, 1)
 	go func() {
+		var logged []actionlog.Action
+		if actions != nil {
+			var err error
+			if logged, err = actions(ctx); err != nil {
+				done <- VerifyFinishedMsg{Run: run, Err: err}
+				return
+			}
+		}
 		sum, err := audit.Verify(ctx, b, manifest, audit.VerifyOptions{
 			Parallel: parallel,
+			Actions:  logged,
 			Progress: func(p audit.Progress) { mu.Lock(); prog = p; mu.Unlock() },
 			OnResult: func(r audit.Result) error {
 				if r.Status != audit.Unchanged {

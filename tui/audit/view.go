@@ -206,6 +206,9 @@ func (m Model) lines() []string {
 		for _, p := range s.Manifest.Problems {
 			wrap("  ", "manifest: "+sanitize.Line(p), st.Warning)
 		}
+		if s.Anchor != "" {
+			wrap("  ", "action log: "+sanitize.Line(s.Anchor), st.Dim)
+		}
 		add("  " + st.Dim.Render("bucket versioning: "+sanitize.Line(s.Versioning)))
 	}
 	if len(m.results) > 0 {
