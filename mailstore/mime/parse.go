@@ -175,9 +175,10 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 		v.finish(d)
 		return v
 	}
-	fixMislabelledUTF8(input, root, d)
-	fixPartialText(input, root, d)
-	fixHTMLCharset(input, root)
+	twins := &rawTwins{input: input, leaves: leafList(root)}
+	fixMislabelledUTF8(twins, d)
+	fixPartialText(twins, d)
+	fixHTMLCharset(twins)
 	fixUndecodedText(root, d)
 	env, err := parser.EnvelopeFromPart(root)
 	if err != nil {
@@ -327,32 +328,43 @@ func isPartialText(p *enmime.Part) bool {
 
 // fixPartialText decodes each isPartialText part again, whole, from its
 // original bytes with the lenient decoders of decodeBody.
-func fixPartialText(input []byte, root *enmime.Part, d *decoder) {
-	leaves := leafList(root)
-	if !slices.ContainsFunc(leaves, isPartialText) {
-		return // the common case: no second parse
-	}
-	rawLeaves, ok := rawLeafList(input, len(leaves))
-	if !ok {
-		return
-	}
-	for i, p := range leaves {
-		if rp := rawLeaves[i]; isPartialText(p) && rp.ContentType == p.ContentType {
-			b := transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content)
-			p.Content = []byte(d.decodeBody(p.Charset, b))
-		}
-	}
+func fixPartialText(t *rawTwins, d *decoder) {
+	t.each(isPartialText, func(p *enmime.Part, b []byte) {
+		p.Content = []byte(d.decodeBody(p.Charset, b))
+	})
 }
 
-// rawLeafList is leafList of input read by rawParser (content as
-// written), when it has n leaves like the tree it is paired with.
-func rawLeafList(input []byte, n int) ([]*enmime.Part, bool) {
-	rawRoot, err := rawParser.ReadParts(bytes.NewReader(input))
-	if err != nil {
-		return nil, false
+// rawTwins pairs the leaves of a message's tree with those of its input
+// read again by rawParser (content as written), for the fixes that read a
+// part from its original bytes. The second parse runs once, and only when
+// a fix wants a part: each fix read it again before (three parses).
+type rawTwins struct {
+	input  []byte
+	leaves []*enmime.Part
+	raw    []*enmime.Part // nil until read, or when the trees do not pair
+	read   bool
+}
+
+// each calls fix with each leaf that want accepts, in document order, and
+// the transfer-decoded content of its twin, when the twin has the same
+// Content-Type (else there is no safe way to pair them).
+func (t *rawTwins) each(want func(*enmime.Part) bool, fix func(p *enmime.Part, orig []byte)) {
+	if !slices.ContainsFunc(t.leaves, want) {
+		return // the common case: no second parse
 	}
-	rawLeaves := leafList(rawRoot)
-	return rawLeaves, len(rawLeaves) == n // else no safe way to pair parts
+	if !t.read {
+		t.read = true
+		if rawRoot, err := rawParser.ReadParts(bytes.NewReader(t.input)); err == nil {
+			if raw := leafList(rawRoot); len(raw) == len(t.leaves) {
+				t.raw = raw
+			}
+		}
+	}
+	for i, rp := range t.raw {
+		if p := t.leaves[i]; want(p) && rp.ContentType == p.ContentType {
+			fix(p, transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content))
+		}
+	}
 }
 
 // undeclaredHTML reports an HTML part whose Content-Type names no charset.
@@ -368,24 +380,11 @@ func undeclaredHTML(p *enmime.Part) bool {
 // UTF-8 when they are that, else in the charset its <meta> declares,
 // which is where bulk mailers declare it. enmime guessed (chardet) and
 // ignored the <meta> in a multipart.
-func fixHTMLCharset(input []byte, root *enmime.Part) {
-	leaves := leafList(root)
-	if !slices.ContainsFunc(leaves, metaHTML) {
-		return // the common case: no second parse
-	}
-	rawLeaves, ok := rawLeafList(input, len(leaves))
-	if !ok {
-		return
-	}
-	for i, p := range leaves {
-		rp := rawLeaves[i]
-		if !metaHTML(p) || rp.ContentType != p.ContentType {
-			continue
-		}
-		b := transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content)
+func fixHTMLCharset(t *rawTwins) {
+	t.each(metaHTML, func(p *enmime.Part, b []byte) {
 		if utf8.Valid(b) {
 			p.Content, p.Charset = b, "utf-8"
-			continue
+			return
 		}
 		name := htmlMetaCharset(b)
 		if e := lookupCharset(name); e != nil && e != encoding.Nop {
@@ -393,7 +392,7 @@ func fixHTMLCharset(input []byte, root *enmime.Part) {
 				p.Content, p.Charset = []byte(strings.ToValidUTF8(string(s), "\uFFFD")), name
 			}
 		}
-	}
+	})
 }
 
 // metaHTML reports an undeclaredHTML part with a <meta> charset (ASCII,
@@ -448,30 +447,13 @@ func htmlMetaCharset(b []byte) string {
 // of bulk mailers that enmime's charset detector misses in short parts.
 // Valid UTF-8 with multi-byte sequences practically never arises from
 // legacy-encoded text, so such a part is read as UTF-8 instead.
-func fixMislabelledUTF8(input []byte, root *enmime.Part, d *decoder) {
-	leaves := leafList(root)
-	suspect := false
-	for _, p := range leaves {
-		suspect = suspect || isLegacyText(p)
-	}
-	if !suspect {
-		return // the common case: no second parse
-	}
-	rawLeaves, ok := rawLeafList(input, len(leaves))
-	if !ok {
-		return
-	}
-	for i, p := range leaves {
-		rp := rawLeaves[i]
-		if !isLegacyText(p) || rp.ContentType != p.ContentType {
-			continue
-		}
-		b := transferDecode(rp.Header.Get("Content-Transfer-Encoding"), rp.Content)
+func fixMislabelledUTF8(t *rawTwins, d *decoder) {
+	t.each(isLegacyText, func(p *enmime.Part, b []byte) {
 		if utf8.Valid(b) && !isASCII(b) {
 			d.warnf("%s part declared charset %q but holds UTF-8; read as UTF-8", p.ContentType, p.Charset)
 			p.OrigCharset, p.Charset, p.Content = p.Charset, "utf-8", b
 		}
-	}
+	})
 }
 
 // isLegacyText reports a text part decoded from a declared charset other
