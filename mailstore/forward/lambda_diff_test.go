@@ -292,34 +292,20 @@ func explain(c diffCase, lam lambdafwd.Result, ses sesboxSend, a aspect) []int {
 	return rows
 }
 
-// angleAddrs counts the "<" that open an angle address in v: those outside
-// quoted strings.
-func angleAddrs(v []byte) int {
+// unquoted counts the c in v outside quoted strings: for "<", the angle
+// addresses v opens.
+func unquoted(v []byte, c byte) int {
 	n, quoted := 0, false
 	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '\\':
+		switch v[i] {
+		case '\\':
 			i++
-		case c == '"':
+		case '"':
 			quoted = !quoted
-		case c == '<' && !quoted:
-			n++
-		}
-	}
-	return n
-}
-
-// angleCloses counts the ">" in v outside quoted strings.
-func angleCloses(v []byte) int {
-	n, quoted := 0, false
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '\\':
-			i++
-		case c == '"':
-			quoted = !quoted
-		case c == '>' && !quoted:
-			n++
+		case c:
+			if !quoted {
+				n++
+			}
 		}
 	}
 	return n
@@ -440,7 +426,7 @@ var deliberateDifferences = []deliberateDifference{
 	{id: 10, aspects: aspFrom, applies: func(in *diffInput) bool { // several mailboxes (or a group) in From
 		return in.anyField(kindFrom, func(f *field) bool {
 			v := unfold(f.value())
-			return bytes.ContainsAny(v, ",;") || angleAddrs(v) > 1 // "A <a> B <b>": a list without its comma
+			return bytes.ContainsAny(v, ",;") || unquoted(v, '<') > 1 // "A <a> B <b>": a list without its comma
 		})
 	}},
 	{id: 11, aspects: aspFrom | aspReplyTo, applies: func(in *diffInput) bool { // From with an empty value
@@ -554,7 +540,7 @@ var deliberateDifferences = []deliberateDifference{
 		return in.anyField(kindFrom, func(f *field) bool {
 			v := unfold(f.value())
 			name, addr := firstMailbox(v)
-			if angleAddrs(v) > 0 && (len(addr) == 0 || angleCloses(v) == 0) {
+			if unquoted(v, '<') > 0 && (len(addr) == 0 || unquoted(v, '>') == 0) {
 				return true // "<>", or an angle address never closed
 			}
 			p := append(append(bytes.Clone(name), ' '), addr...)
