@@ -228,10 +228,10 @@ func TestManifestIsKeptToItsFolder(t *testing.T) {
 	}
 }
 
-func parquetBytes[T any](t *testing.T, rows []T) []byte {
+func parquetBytes[T any](t *testing.T, rows []T, opts ...parquet.WriterOption) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[T](&buf)
+	w := parquet.NewGenericWriter[T](&buf, opts...)
 	if _, err := w.Write(rows); err != nil {
 		t.Fatal(err)
 	}
@@ -443,16 +443,9 @@ func TestParquetPageSizeIsBounded(t *testing.T) {
 	for i := range rows {
 		rows[i].Key = fmt.Sprintf("inbox/%d", i) + strings.Repeat("a", 1<<20)
 	}
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[big](&buf, parquet.PageBufferSize(256<<20))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	data := parquetBytes(t, rows, parquet.PageBufferSize(256<<20))
 	rows = nil
-	src := handReport(t, "Parquet", "", buf.Bytes())
+	src := handReport(t, "Parquet", "", data)
 	_, alloc, err := readAllAllocating(src)
 	if err == nil || !strings.Contains(err.Error(), "has a page of") {
 		t.Fatalf("err = %v", err)
@@ -474,17 +467,10 @@ func TestParquetPageValuesAreBounded(t *testing.T) {
 	for i := range rows {
 		rows[i] = flags{Key: "inbox/a", Latest: true}
 	}
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[flags](&buf, parquet.PageBufferSize(256<<20))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	data := parquetBytes(t, rows, parquet.PageBufferSize(256<<20))
 	rows = nil
-	_, err := readAll(handReport(t, "Parquet", "", buf.Bytes()))
+	_, err := readAll(handReport(t, "Parquet", "", data))
 	if err == nil || !strings.Contains(err.Error(), "values (at most") {
-		t.Fatalf("err = %v (file of %d bytes)", err, buf.Len())
+		t.Fatalf("err = %v (file of %d bytes)", err, len(data))
 	}
 }

@@ -109,15 +109,8 @@ func TestParquetPagesOfEveryCodecRead(t *testing.T) {
 					}
 					in = append(in, r)
 				}
-				var buf bytes.Buffer
-				w := parquet.NewGenericWriter[row](&buf, parquet.Compression(codec), parquet.DataPageVersion(version), parquet.PageBufferSize(16<<10))
-				if _, err := w.Write(in); err != nil {
-					t.Fatal(err)
-				}
-				if err := w.Close(); err != nil {
-					t.Fatal(err)
-				}
-				rows, err := readAll(handReport(t, "Parquet", "", buf.Bytes()))
+				data := parquetBytes(t, in, parquet.Compression(codec), parquet.DataPageVersion(version), parquet.PageBufferSize(16<<10))
+				rows, err := readAll(handReport(t, "Parquet", "", data))
 				if err != nil || len(rows) != len(in) {
 					t.Fatalf("%d rows of %d, err %v", len(rows), len(in), err)
 				}
