@@ -120,6 +120,12 @@ type head struct {
 	Count int64  `json:"count"`
 	Last  string `json:"last"` // hash of the last line
 	Size  int64  `json:"size"` // size of the log after the last append
+	// Pending is the hash of the line an append is about to write, set in
+	// the head before the line and cleared after it. A crash between the
+	// line and the head that counts it leaves one line more than the head
+	// counts; when that line's hash is Pending, it is the line sesbox
+	// meant to write, not one added without it.
+	Pending string `json:"pending,omitempty"`
 	// Anomalies are mismatches between head and log that Append found and
 	// wrote past; they are kept forever so that appending does not hide them.
 	Anomalies []string `json:"anomalies,omitempty"`
@@ -222,6 +228,15 @@ func (l *Log) append(a Action) (string, error) {
 	switch {
 	case headErr == nil && h.Size == size && h.Last == lastHash:
 		count = h.Count
+	case headErr == nil && h.Pending != "" && h.Pending == lastHash:
+		// The last append wrote its line and stopped before its head.
+		if count, err = countLines(l.f); err != nil {
+			return "", err
+		}
+		if count != h.Count+1 {
+			h.Anomalies = append(h.Anomalies, fmt.Sprintf("%s: head recorded %d lines and one being written but the log had %d lines",
+				time.Now().UTC().Format(time.RFC3339), h.Count, count))
+		}
 	default:
 		// The head does not describe this file (first append, or someone
 		// changed one of the two): count for real, and remember the
@@ -255,13 +270,22 @@ func (l *Log) append(a Action) (string, error) {
 	}
 	buf = append(buf, line...)
 	buf = append(buf, '\n')
+	// The head names the line before the line exists, so that a crash
+	// between the two leaves no false "appended" (see head.Pending).
+	h.Count, h.Last, h.Size, h.Pending = count, lastHash, size, lineHash(line)
+	if err := writeHead(HeadPath(l.path), h); err != nil {
+		return "", err
+	}
 	if _, err := l.f.Write(buf); err != nil {
 		return "", err
 	}
 	if err := l.f.Sync(); err != nil {
 		return "", err
 	}
-	h.Count, h.Last, h.Size = a.Seq, lineHash(line), size+int64(len(buf))
+	if err := crashAfterLine(); err != nil {
+		return "", err
+	}
+	h.Count, h.Last, h.Size, h.Pending = a.Seq, lineHash(line), size+int64(len(buf)), ""
 	if err := writeHead(HeadPath(l.path), h); err != nil {
 		return "", err
 	}
@@ -274,6 +298,10 @@ func (l *Log) append(a Action) (string, error) {
 	}
 	return lineHash(first), nil
 }
+
+// crashAfterLine is where a test stops an append between its line and its
+// head, as a crash would.
+var crashAfterLine = func() error { return nil }
 
 // firstLine returns the first line of f, without its newline.
 func firstLine(f *os.File) ([]byte, error) {
@@ -387,6 +415,9 @@ func VerifyLog(path string) ([]Action, []Problem, error) {
 		problems = append(problems, newProblem(0, "truncated", fmt.Sprintf("the log is missing but its head records %d lines", h.Count)))
 	case h.Count > count:
 		problems = append(problems, newProblem(0, "truncated", fmt.Sprintf("the head records %d lines but the log has %d: the tail was removed", h.Count, count)))
+	case h.Count+1 == count && h.Pending != "" && h.Pending == last:
+		// sesbox's own line, written by an append that stopped before
+		// its head (head.Pending): the next append counts it.
 	case h.Count < count:
 		problems = append(problems, newProblem(0, "appended", fmt.Sprintf("the log has %d lines but the head records %d: lines were added without sesbox", count, h.Count)))
 	case h.Last != last:

@@ -352,3 +352,59 @@ func TestLogReplacedBySymlink(t *testing.T) {
 		t.Errorf("problems %v", problems)
 	}
 }
+
+// A crash between an append's line and the head that counts it leaves a
+// line the head does not count. It is sesbox's own line (the head named it
+// before it was written), so verify reports nothing, and the next append
+// counts it; a line added by hand after such a crash is still "appended".
+func TestActionLogCrashBetweenLineAndHead(t *testing.T) {
+	path := writeLog(t, 2)
+	crashed := errors.New("crash")
+	crashAfterLine = func() error { return crashed }
+	l, err := OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Append(Action{Command: "forward", Key: "inbox/msg02", Result: "sent"}); !errors.Is(err, crashed) {
+		t.Fatalf("append: %v, want the crash", err)
+	}
+	crashAfterLine = func() error { return nil }
+	t.Cleanup(func() { crashAfterLine = func() error { return nil } })
+	actions, problems, err := VerifyLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(actions) != 3 || len(problems) != 0 {
+		t.Fatalf("after the crash: %d actions, problems %v; want 3 and none", len(actions), problems)
+	}
+	if err := l.Append(Action{Command: "reply", Result: "sent"}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	actions, problems, err = VerifyLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(actions) != 4 || actions[3].Seq != 4 || len(problems) != 0 {
+		t.Fatalf("after the next append: %d actions (last seq %d), problems %v; want 4, seq 4, none", len(actions), actions[len(actions)-1].Seq, problems)
+	}
+
+	// Crash again, then a line added by hand: that line is not the one
+	// the head named.
+	crashAfterLine = func() error { return crashed }
+	l, _ = OpenLog(path)
+	if err := l.Append(Action{Command: "reply", Result: "sent"}); !errors.Is(err, crashed) {
+		t.Fatalf("append: %v, want the crash", err)
+	}
+	l.Close()
+	lines := readLines(t, path)
+	forged := strings.Replace(lines[len(lines)-1], `"reply"`, `"forward"`, 1)
+	writeLines(t, path, append(lines[:len(lines)-1], forged))
+	if _, problems, _ = VerifyLog(path); !strings.Contains(kinds(problems), "appended") && !strings.Contains(kinds(problems), "edited") {
+		t.Errorf("a line edited after the crash: problems %v, want it reported", problems)
+	}
+	writeLines(t, path, append(lines, `{"time":"2025-03-02T00:00:00Z","command":"forward","result":"sent"}`+"\n"))
+	if _, problems, _ = VerifyLog(path); !strings.Contains(kinds(problems), "appended") {
+		t.Errorf("a line added after the crash: problems %v, want appended", problems)
+	}
+}
