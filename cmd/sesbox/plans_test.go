@@ -100,8 +100,8 @@ func TestExportPlanSharedByCLIAndTUI(t *testing.T) {
 		}
 	}
 	want := []actionlog.ExportAction{
-		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: cli.SHA256},
-		{What: "marked in the TUI", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: cli.SHA256},
+		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: cli.SHA256, FailedSHA256: audit.FailedDigest(nil)},
+		{What: "marked in the TUI", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: cli.SHA256, FailedSHA256: audit.FailedDigest(nil)},
 	}
 	if len(got) != 2 {
 		t.Fatalf("%d actions logged:\n%s", len(got), out)

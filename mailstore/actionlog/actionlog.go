@@ -65,6 +65,12 @@ type ExportAction struct {
 	// could not be read (the manifest's trailer lists them).
 	Count  int64 `json:"count"`
 	Failed int   `json:"failed,omitempty"`
+	// FailedSHA256 is the hash of the trailer's list of objects not read
+	// (audit.FailedDigest), and Vanished its count of objects deleted
+	// while the run read: the parts of a manifest its entries hash does
+	// not cover. Entries written before they existed have neither.
+	FailedSHA256 string `json:"failedSha256,omitempty"`
+	Vanished     int64  `json:"vanished,omitempty"`
 	// ManifestSHA256 is the manifest's entries hash (its trailer's
 	// entriesSha256), which `sesbox export` prints.
 	ManifestSHA256 string `json:"manifestSha256"`

@@ -83,3 +83,63 @@ func TestManifestWithRecomputedTrailerFailsAgainstTheLog(t *testing.T) {
 		t.Errorf("an unlogged manifest: %+v %v", sum, err)
 	}
 }
+
+// TestTrailerFailedListIsAnchored: the entries hash does not cover the
+// trailer's list of objects not read, nor its vanished count. Taking a
+// key off that list hides its deletion from verify; the action log
+// recorded the list's hash and the count, and the edit fails.
+func TestTrailerFailedListIsAnchored(t *testing.T) {
+	st, _, _, _ := bucket(t)
+	ctx := context.Background()
+	logPath := filepath.Join(t.TempDir(), "actions.jsonl")
+	lg, err := actionlog.OpenLog(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	path, tr := snapshot(t, st, audit.SnapshotOptions{Log: lg})
+	actions, _, err := actionlog.VerifyLog(logPath)
+	if err != nil || len(actions) != 1 || actions[0].Export.FailedSHA256 != audit.FailedDigest(tr.Failed) {
+		t.Fatalf("logged %+v, %v", actions, err)
+	}
+	ls := lines(t, path)
+	edit := func(change func(map[string]any)) {
+		t.Helper()
+		var trailer map[string]any
+		if err := json.Unmarshal([]byte(ls[len(ls)-1]), &trailer); err != nil {
+			t.Fatal(err)
+		}
+		change(trailer)
+		tl, _ := json.Marshal(trailer)
+		if err := os.WriteFile(path, []byte(strings.Join(ls[:len(ls)-1], "")+string(tl)+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, change := range map[string]func(map[string]any){
+		"a key listed as not read": func(tr map[string]any) {
+			tr["failed"] = []map[string]string{{"key": "inbox/gone", "error": "503"}}
+		},
+		"vanished": func(tr map[string]any) { tr["vanished"] = 2 },
+	} {
+		edit(change)
+		if sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{}); err != nil || !sum.Manifest.OK() {
+			t.Fatalf("%s: without the log the trailer checks out (the documented limit): %+v %v", name, sum.Manifest, err)
+		}
+		sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{Actions: actions})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.OK() || len(sum.Manifest.Problems) != 1 || !strings.Contains(sum.Manifest.Problems[0], "its trailer was changed") {
+			t.Errorf("%s: OK %v, problems %v", name, sum.OK(), sum.Manifest.Problems)
+		}
+	}
+	// An entry written before the list's hash existed checks the count.
+	old := actions[0]
+	exp := *old.Export
+	exp.FailedSHA256, exp.Vanished = "", 0
+	old.Export = &exp
+	edit(func(tr map[string]any) { tr["vanished"] = 2 })
+	if sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{Actions: []actionlog.Action{old}}); err != nil || !sum.OK() {
+		t.Errorf("an old entry, same count: %+v %v", sum.Manifest, err)
+	}
+}

@@ -59,9 +59,9 @@ func TestExportIsLogged(t *testing.T) {
 	}
 	want := []actionlog.ExportAction{
 		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: mtr.EntriesSHA256,
-			Started: started(audit.ManifestPath(filepath.Join(dir, "all.mbox")))},
+			FailedSHA256: audit.FailedDigest(nil), Started: started(audit.ManifestPath(filepath.Join(dir, "all.mbox")))},
 		{What: "from:x", Kind: "maildir", Count: 3, ManifestSHA256: dtr.EntriesSHA256,
-			Started: started(audit.ManifestPath(filepath.Join(dir, "md")))},
+			FailedSHA256: audit.FailedDigest(nil), Started: started(audit.ManifestPath(filepath.Join(dir, "md")))},
 	}
 	if len(actions) != len(want) {
 		t.Fatalf("%d actions logged, want %d", len(actions), len(want))

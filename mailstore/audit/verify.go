@@ -2,6 +2,9 @@ package audit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -111,18 +114,46 @@ func checkAnchor(mc ManifestCheck, actions []actionlog.Action) (anchor, problem 
 		}
 	}
 	for _, a := range found {
-		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries {
+		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries && sameTrailer(a.Export, *mc.Trailer) {
 			return fmt.Sprintf("the action log recorded this manifest: %s by %s@%s at %s, entries sha256 %s",
 				a.Command, a.User, a.Host, a.Time.UTC().Format(time.RFC3339), a.Export.ManifestSHA256), ""
 		}
 	}
 	if len(found) > 0 {
 		a := found[0]
+		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries {
+			return "the action log disagrees with this manifest", fmt.Sprintf(
+				"the action log recorded this manifest (%s started %s, by %s@%s) with %d objects not read (list sha256 %s) and %d vanished; its trailer now lists %d (sha256 %s) and %d vanished: its trailer was changed",
+				a.Command, started, a.User, a.Host, a.Export.Failed, a.Export.FailedSHA256, a.Export.Vanished,
+				len(mc.Trailer.Failed), FailedDigest(mc.Trailer.Failed), mc.Trailer.Vanished)
+		}
 		return "the action log disagrees with this manifest", fmt.Sprintf(
 			"the action log recorded this manifest (%s started %s, by %s@%s) with %d entries hashing to %s; it now holds %d hashing to %s: it was changed (its trailer recomputed)",
 			a.Command, started, a.User, a.Host, a.Export.Count, a.Export.ManifestSHA256, mc.Entries, mc.SHA256)
 	}
 	return "no action log entry records this manifest (made on another machine without a team table, before sesbox logged snapshots, or its header was changed): its trailer is its only check", ""
+}
+
+// sameTrailer reports whether the trailer's objects not read, and vanished,
+// are what the action log recorded: the entries hash does not cover them,
+// and a key taken off the failed list hides its deletion from verify.
+// An entry written before FailedSHA256 existed recorded the count alone.
+func sameTrailer(e *actionlog.ExportAction, t Trailer) bool {
+	if e.Failed != len(t.Failed) {
+		return false
+	}
+	return e.FailedSHA256 == "" || (e.FailedSHA256 == FailedDigest(t.Failed) && e.Vanished == t.Vanished)
+}
+
+// FailedDigest is the SHA-256 (hex) of a trailer's list of objects not
+// read, one JSON object a line, in the trailer's order.
+func FailedDigest(failed []FailedObject) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for _, f := range failed {
+		_ = enc.Encode(f) // writes to a hash never fail
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Verify compares the bucket with the manifest at path: it checks the
