@@ -264,6 +264,9 @@ func (m Model) linksContent() []line {
 func (m Model) inlineContent() []line {
 	st := m.c.Styles
 	in := m.inline
+	if in.loading {
+		return []line{styled(st.Dim, "loading…")}
+	}
 	var out []line
 	if v := in.nested; v != nil {
 		var fields []mime.Field

@@ -423,6 +423,7 @@ func TestEnterShowsTextPartInline(t *testing.T) {
 	m, _ := newViewer(t, 100, 30, payroll)
 	m, _ = press(t, m, "p", "j") // part 2: text/plain "bashrc"
 	m, msgs := pressAll(t, m, "enter")
+	m, msgs = feed(m, msgs)
 	if len(msgs) != 0 || m.mode != modePart || m.inline.index != 2 {
 		t.Fatalf("mode %v part %d msgs %v", m.mode, m.inline.index, msgs)
 	}
@@ -450,7 +451,8 @@ func TestEnterShowsNestedMessage(t *testing.T) {
 	for m.parts[m.part].ContentType != "message/rfc822" {
 		m, _ = press(t, m, "j")
 	}
-	m, _ = pressAll(t, m, "enter")
+	m, msgs := pressAll(t, m, "enter")
+	m, _ = feed(m, msgs)
 	if m.mode != modePart || m.inline.nested == nil {
 		t.Fatalf("mode %v nested %v", m.mode, m.inline.nested)
 	}
@@ -463,6 +465,71 @@ func TestEnterShowsNestedMessage(t *testing.T) {
 		t.Fatalf("nested header:\n%q", out)
 	}
 	checkWidths(t, out, 100, 30)
+}
+
+// feed hands the viewer's own results in msgs back to it, as the root
+// does, returning what is left and what that produced.
+func feed(m Model, msgs []tea.Msg) (Model, []tea.Msg) {
+	var out []tea.Msg
+	for _, msg := range msgs {
+		if addressed(msg) {
+			var cmd tea.Cmd
+			m, cmd = m.Update(msg)
+			out = append(out, run(cmd)...)
+			continue
+		}
+		out = append(out, msg)
+	}
+	return m, out
+}
+
+// A message/rfc822 or HTML part is parsed or rendered in a Cmd, not in
+// Update (which held every key for up to a second on a part of
+// megabytes): Enter shows the part as loading, the result fills it in,
+// and a result the user no longer waits for is dropped.
+func TestShowPartRendersInACmd(t *testing.T) {
+	const html = `<p>Hello <b>from</b> the <a href="https://x.example/">HTML part</a></p>`
+	inner := "From: a@x.example\r\nSubject: the inner one\r\n\r\ninner body\r\n"
+	raw := "From: b@y.example\r\nTo: c@z.example\r\nSubject: outer\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=XX\r\n\r\n" +
+		"--XX\r\nContent-Type: text/plain\r\n\r\nouter body\r\n" +
+		"--XX\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=a.html\r\n\r\n" + html + "\r\n" +
+		"--XX\r\nContent-Type: message/rfc822\r\n\r\n" + inner +
+		"--XX--\r\n"
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse([]byte(raw))
+	s := v.Summary
+	s.Key = "inbox/parts"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: []byte(raw), View: v})
+	m, _ = press(t, m, "p")
+	open := func(m Model, ct string) (Model, tea.Cmd) {
+		for m.part = 0; m.parts[m.part].ContentType != ct; m.part++ {
+		}
+		m.layout()
+		return m.Update(fixture.Key("enter"))
+	}
+	for _, c := range []struct{ ct, want string }{{"message/rfc822", "inner body"}, {"text/html", "Hello *from* the HTML part [1]"}} {
+		m, cmd := open(m, c.ct)
+		if cmd == nil || m.mode != modePart || m.inline.nested != nil || m.inline.text != "" {
+			t.Fatalf("%s: rendered inside Update (mode %v)", c.ct, m.mode)
+		}
+		if out := m.View(); !strings.Contains(out, "loading…") || !strings.Contains(out, "part "+strconv.Itoa(m.inline.index)+": "+c.ct) {
+			t.Fatalf("%s: no loading state:\n%s", c.ct, out)
+		}
+		msgs := run(cmd)
+		// Back to the parts list before the result: it is dropped.
+		back := m
+		back.Back()
+		if back, _ = feed(back, msgs); back.mode != modeParts {
+			t.Fatalf("%s: a result the user left was shown", c.ct)
+		}
+		m, _ = feed(m, msgs)
+		out := m.View()
+		if m.inline.loading || !strings.Contains(out, c.want) || strings.Contains(out, "loading…") {
+			t.Fatalf("%s: not shown:\n%s", c.ct, out)
+		}
+		checkWidths(t, out, 80, 24)
+	}
 }
 
 func TestEnterRendersCopiousOutputWithMailcap(t *testing.T) {
