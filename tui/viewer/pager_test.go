@@ -419,6 +419,33 @@ func TestOpenHTMLUsesSafePrivateCopy(t *testing.T) {
 	}
 }
 
+// v opens HTML nested deeper than html.Parse takes (a mailer that never
+// closes its <font>): it failed with "open stack of elements exceeds 512
+// nodes", though the pager showed its text.
+func TestOpenHTMLNestedDeeply(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	log := filepath.Join(t.TempDir(), "browser.log")
+	t.Setenv("BROWSER", writeScript(t, "printf '%s' \"$1\" > "+log))
+	raw := "From: a@x.example\r\nSubject: deep\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+		strings.Repeat("<font>", 700) + "the bottom <img src=\"https://track.example/p.gif\">\r\n"
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse([]byte(raw))
+	s := v.Summary
+	s.Key = "inbox/deep"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: []byte(raw), View: v})
+	_, msgs := pressAll(t, m, "v")
+	opened, ok := msgs[0].(AttachmentOpenedMsg)
+	if !ok || opened.Err != nil {
+		t.Fatalf("got %#v", msgs)
+	}
+	defer os.RemoveAll(opened.Dir)
+	b, _ := os.ReadFile(opened.Path)
+	if !strings.Contains(string(b), "the bottom") || !strings.Contains(string(b), "Content-Security-Policy") || strings.Contains(string(b), "track.example") {
+		t.Fatalf("not the safe copy:\n%.400s", b)
+	}
+	waitFor(t, func() bool { b, _ := os.ReadFile(log); return string(b) == opened.Path })
+}
+
 func TestEnterShowsTextPartInline(t *testing.T) {
 	m, _ := newViewer(t, 100, 30, payroll)
 	m, _ = press(t, m, "p", "j") // part 2: text/plain "bashrc"
