@@ -208,7 +208,13 @@ func (m Model) partsContent() []line {
 	if len(m.parts) == 0 {
 		return []line{styled(st.Dim, "this message has no parts")}
 	}
-	head := "   " + common.FitRight("#", 2) + "  " + common.Fit("Type", 28) + " " + common.FitRight("Size", 6) + "   Name"
+	// The number is what `sesbox save --part N` takes: as wide as the
+	// last one (a message of 500 parts showed "4…").
+	digits := 2
+	for _, p := range m.parts {
+		digits = max(digits, len(strconv.Itoa(p.Index)))
+	}
+	head := "   " + common.FitRight("#", digits) + "  " + common.Fit("Type", 28) + " " + common.FitRight("Size", 6) + "   Name"
 	out := []line{styled(st.ColumnHeader, common.Fit(head, m.width)), raw("")}
 	for i, p := range m.parts {
 		kind := p.ContentType
@@ -219,7 +225,7 @@ func (m Model) partsContent() []line {
 		if p.IsAttachment {
 			mark = "@"
 		}
-		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), 2) + "  " +
+		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), digits) + "  " +
 			common.Fit(sanitize.Line(kind), 28) + " " + common.FitRight(mailstore.FormatSize(int64(p.Size)), 6) + "   " + partName(p)
 		gutter := " "
 		style := st.Normal

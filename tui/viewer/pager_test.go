@@ -494,6 +494,34 @@ func TestEnterShowsNestedMessage(t *testing.T) {
 	checkWidths(t, out, 100, 30)
 }
 
+// The parts list shows every part's number whole, as wide as the last:
+// the 100th of 500 parts was "1…".
+func TestPartsListShowsLongNumbers(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@x.example\r\nSubject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nbody\r\n")
+	for i := range 120 {
+		b.WriteString("--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=f" + strconv.Itoa(i) + "\r\n\r\nx\r\n")
+	}
+	b.WriteString("--B--\r\n")
+	raw := []byte(b.String())
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/many"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
+	m, _ = press(t, m, "p", "G")
+	out := m.View()
+	checkWidths(t, out, 80, 24)
+	if !strings.Contains(out, "> @121  application/octet-stream") {
+		t.Errorf("the last part is not whole:\n%s", out)
+	}
+	for _, want := range []string{"    #  Type", "  @ 99  application/octet-stream"} {
+		if lineOf(m, want, 0) < 0 {
+			t.Errorf("no %q", want)
+		}
+	}
+}
+
 // feed hands the viewer's own results in msgs back to it, as the root
 // does, returning what is left and what that produced.
 func feed(m Model, msgs []tea.Msg) (Model, []tea.Msg) {
