@@ -522,6 +522,38 @@ func TestPartsListShowsLongNumbers(t *testing.T) {
 	}
 }
 
+// Opening and closing a prompt, or a terminal only taller or shorter,
+// keep the lines as wrapped: wrapping a body of megabytes again took half
+// a second at every / and Esc. The pager still fits the new height.
+func TestPromptKeepsTheWrappedLines(t *testing.T) {
+	m, _ := newViewer(t, 80, 24, quoted)
+	wrapped := &m.lines[0]
+	same := func(when string) {
+		t.Helper()
+		if &m.lines[0] != wrapped {
+			t.Fatalf("%s: the body was wrapped again", when)
+		}
+		checkWidths(t, m.View(), 80, m.height)
+	}
+	m, _ = press(t, m, "G", "/")
+	same("/")
+	if m.vp.Height != 24-len(m.headerLines())-1 {
+		t.Fatalf("the pager does not fit above the prompt: height %d", m.vp.Height)
+	}
+	m, _ = press(t, m, "esc")
+	same("esc")
+	m.SetSize(80, 30)
+	same("taller")
+	if m.vp.Height != 30-len(m.headerLines()) || !m.vp.AtBottom() {
+		t.Fatalf("height %d at bottom %v", m.vp.Height, m.vp.AtBottom())
+	}
+	m.SetSize(60, 30)
+	if &m.lines[0] == wrapped || lineOf(m, strings.Repeat("x", 61), 0) >= 0 {
+		t.Fatal("a narrower pager kept lines wrapped for the old width")
+	}
+	checkWidths(t, m.View(), 60, 30)
+}
+
 // feed hands the viewer's own results in msgs back to it, as the root
 // does, returning what is left and what that produced.
 func feed(m Model, msgs []tea.Msg) (Model, []tea.Msg) {

@@ -39,17 +39,37 @@ func (m Model) View() string {
 
 // layout sizes the viewport to what the header block leaves and refills it.
 func (m *Model) layout() {
-	h := m.height - len(m.headerLines())
-	if m.prompting {
-		h--
-	}
-	m.vp.Width, m.vp.Height = max(m.width, 0), max(h, 0)
+	m.size()
 	m.lines = m.content()
 	m.search.hits = findHits(m.search.re, m.lines)
 	if m.search.cur >= len(m.search.hits) {
 		m.search.cur = -1
 	}
 	m.vp.SetContent(m.render())
+	m.showCursor()
+}
+
+// fit is layout for a change of height alone (a prompt opened or closed,
+// the terminal resized no wider or narrower): the lines stay as they are
+// wrapped. Wrapping and drawing them again took half a second on a body
+// of megabytes, at every / and Esc.
+func (m *Model) fit() {
+	m.size()
+	m.vp.SetYOffset(m.vp.YOffset) // within the new height
+	m.showCursor()
+}
+
+func (m *Model) size() {
+	h := m.height - len(m.headerLines())
+	if m.prompting {
+		h--
+	}
+	m.vp.Width, m.vp.Height = max(m.width, 0), max(h, 0)
+}
+
+// showCursor keeps the row under the cursor of the parts or links on
+// screen.
+func (m *Model) showCursor() {
 	cursor := -1
 	switch m.mode {
 	case modeParts:
@@ -57,13 +77,13 @@ func (m *Model) layout() {
 	case modeLinks:
 		cursor = m.link + 2
 	}
-	if cursor >= 0 {
-		// Keep the row under the cursor on screen.
-		if cursor < m.vp.YOffset {
-			m.vp.SetYOffset(cursor)
-		} else if cursor >= m.vp.YOffset+m.vp.Height {
-			m.vp.SetYOffset(cursor - m.vp.Height + 1)
-		}
+	if cursor < 0 {
+		return
+	}
+	if cursor < m.vp.YOffset {
+		m.vp.SetYOffset(cursor)
+	} else if cursor >= m.vp.YOffset+m.vp.Height {
+		m.vp.SetYOffset(cursor - m.vp.Height + 1)
 	}
 }
 

@@ -111,9 +111,14 @@ func New(c common.Common) Model {
 
 // SetSize sets the area the viewer draws in.
 func (m *Model) SetSize(w, h int) {
+	rewrap := w != m.width
 	m.width, m.height = w, h
 	m.input.Width = max(1, w/2)
-	m.layout()
+	if rewrap {
+		m.layout()
+		return
+	}
+	m.fit()
 }
 
 // Key returns the key of the message shown (or being loaded).
@@ -354,7 +359,7 @@ func (m Model) openPrompt(value string) (Model, tea.Cmd) {
 	m.input.SetValue(value)
 	m.input.CursorEnd()
 	m.input.Width = max(1, m.width-ansi.StringWidth(m.input.Prompt)-2)
-	m.layout()
+	m.fit()
 	return m, m.input.Focus()
 }
 
@@ -365,7 +370,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		value := m.input.Value()
 		m.prompting = false
 		m.input.Blur()
-		m.layout()
+		m.fit()
 		switch m.prompt {
 		case promptSearch:
 			return m.startSearch(value)
@@ -385,7 +390,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, p.Cancel):
 		m.prompting = false
 		m.input.Blur()
-		m.layout()
+		m.fit()
 		return m, nil
 	}
 	var cmd tea.Cmd
