@@ -554,6 +554,34 @@ func TestPromptKeepsTheWrappedLines(t *testing.T) {
 	checkWidths(t, m.View(), 60, 30)
 }
 
+// On a short terminal the header block gives way to the pager: at the
+// smallest size the TUI takes (40x10, 7 lines for the viewer) a message
+// with an envelope and attachments left the pager no line at all.
+func TestShortTerminalKeepsThePager(t *testing.T) {
+	m, _ := newViewer(t, 40, 7, payroll)
+	out := m.View()
+	checkWidths(t, out, 40, 7)
+	if m.vp.Height < minPager {
+		t.Fatalf("the pager has %d lines:\n%s", m.vp.Height, out)
+	}
+	for _, want := range []string{"From:", "Subject:", "SES:", "payroll"} {
+		if !strings.Contains(strings.ToLower(out), strings.ToLower(want)) {
+			t.Errorf("no %q:\n%s", want, out)
+		}
+	}
+	m, _ = press(t, m, "p")
+	if out := m.View(); !strings.Contains(out, "#  Type") {
+		t.Errorf("the parts list is not shown:\n%s", out)
+	}
+	// Tall enough, nothing gives way.
+	m.SetSize(40, 30)
+	for _, want := range []string{"To:", "Date:", "Envelope:", "Attached:"} {
+		if !strings.Contains(m.View(), want) {
+			t.Errorf("no %q at 40x30:\n%s", want, m.View())
+		}
+	}
+}
+
 // feed hands the viewer's own results in msgs back to it, as the root
 // does, returning what is left and what that produced.
 func feed(m Model, msgs []tea.Msg) (Model, []tea.Msg) {

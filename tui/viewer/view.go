@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,35 +98,57 @@ func (m Model) field(name, value string, style lipgloss.Style) string {
 	return st.HeaderName.Render(label) + style.Render(common.Fit(value, max(m.width-labelWidth, 0)))
 }
 
+// minPager is the fewest lines the pager keeps under the header block.
+const minPager = 3
+
 // headerLines is the fixed block above the body: From, To, Date, Subject,
 // the SES envelope recipients and verdicts, the attachments, and a rule.
+// On a short terminal it gives up lines so that the pager keeps minPager:
+// at 40x10 a message with attachments left the pager no line at all. The
+// attachments go first (p lists them), then the envelope, To and Date (h
+// shows them); From, Subject and SES's verdicts always stay.
 func (m Model) headerLines() []string {
 	st := m.c.Styles
 	s := &m.summary
 	if s.Key == "" {
 		return nil
 	}
-	lines := []string{
-		m.field("From:", addrLine([]mailstore.Address{s.From}), st.HeaderValue),
-		m.field("To:", addrLine(append(append([]mailstore.Address{}, s.To...), s.Cc...)), st.HeaderValue),
-		m.field("Date:", m.dateLine(), st.HeaderValue),
-		m.field("Subject:", subjectLine(s), st.Subject),
+	type field struct {
+		text string
+		drop int // 0: always shown; else the order it gives way in
+	}
+	lines := []field{
+		{m.field("From:", addrLine([]mailstore.Address{s.From}), st.HeaderValue), 0},
+		{m.field("To:", addrLine(append(append([]mailstore.Address{}, s.To...), s.Cc...)), st.HeaderValue), 3},
+		{m.field("Date:", m.dateLine(), st.HeaderValue), 4},
+		{m.field("Subject:", subjectLine(s), st.Subject), 0},
 	}
 	if len(s.Recipients) > 0 {
-		lines = append(lines, m.field("Envelope:", sanitize.Line(strings.Join(s.Recipients, ", ")), st.HeaderValue))
+		lines = append(lines, field{m.field("Envelope:", sanitize.Line(strings.Join(s.Recipients, ", ")), st.HeaderValue), 2})
 	}
-	lines = append(lines, st.HeaderName.Render(common.Fit("SES:", labelWidth))+m.verdictPanel())
+	lines = append(lines, field{st.HeaderName.Render(common.Fit("SES:", labelWidth)) + m.verdictPanel(), 0})
 	if m.msg != nil && m.msg.View != nil {
 		if a := m.msg.View.Attachments(); len(a) > 0 {
 			var parts []string
 			for _, p := range a {
 				parts = append(parts, "["+strconv.Itoa(p.Index)+"] "+partName(p)+" ("+mailstore.FormatSize(int64(p.Size))+")")
 			}
-			lines = append(lines, m.field("Attached:", strings.Join(parts, "  "), st.HeaderValue))
+			lines = append(lines, field{m.field("Attached:", strings.Join(parts, "  "), st.HeaderValue), 1})
 		}
 	}
-	lines = append(lines, st.Rule.Render(m.rule()))
-	return lines
+	lines = append(lines, field{st.Rule.Render(m.rule()), 0})
+	room := m.height - minPager
+	if m.prompting {
+		room--
+	}
+	for drop := 1; len(lines) > room && drop <= 4; drop++ {
+		lines = slices.DeleteFunc(lines, func(f field) bool { return f.drop == drop })
+	}
+	out := make([]string, len(lines))
+	for i, f := range lines {
+		out[i] = f.text
+	}
+	return out
 }
 
 // rule is the line between the header block and the pager: what is shown
