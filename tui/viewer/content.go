@@ -214,7 +214,10 @@ func (m Model) partsContent() []line {
 	for _, p := range m.parts {
 		digits = max(digits, len(strconv.Itoa(p.Index)))
 	}
-	head := "   " + common.FitRight("#", digits) + "  " + common.Fit("Type", 28) + " " + common.FitRight("Size", 6) + "   Name"
+	// The type gives way (to 10 cells) before the size and 12 cells of
+	// name: at 40 columns a full-width type left neither on screen.
+	typeW := min(28, max(10, m.width-(3+digits+2+1+6+3)-12))
+	head := "   " + common.FitRight("#", digits) + "  " + common.Fit("Type", typeW) + " " + common.FitRight("Size", 6) + "   Name"
 	out := []line{styled(st.ColumnHeader, common.Fit(head, m.width)), raw("")}
 	for i, p := range m.parts {
 		kind := p.ContentType
@@ -226,7 +229,7 @@ func (m Model) partsContent() []line {
 			mark = "@"
 		}
 		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), digits) + "  " +
-			common.Fit(sanitize.Line(kind), 28) + " " + common.FitRight(mailstore.FormatSize(int64(p.Size)), 6) + "   " + partName(p)
+			common.Fit(sanitize.Line(kind), typeW) + " " + common.FitRight(mailstore.FormatSize(int64(p.Size)), 6) + "   " + partName(p)
 		gutter := " "
 		style := st.Normal
 		if i == m.part {

@@ -569,9 +569,9 @@ func TestShortTerminalKeepsThePager(t *testing.T) {
 			t.Errorf("no %q:\n%s", want, out)
 		}
 	}
-	m, _ = press(t, m, "p")
-	if out := m.View(); !strings.Contains(out, "#  Type") {
-		t.Errorf("the parts list is not shown:\n%s", out)
+	m, _ = press(t, m, "p", "G")
+	if out := m.View(); lineOf(m, "   Size   Name", 0) != 0 || !strings.Contains(out, "  @ 3  applicatio…    39B   statement_g…") {
+		t.Errorf("the parts list, its sizes and names, are not shown:\n%s", out)
 	}
 	// Tall enough, nothing gives way.
 	m.SetSize(40, 30)
