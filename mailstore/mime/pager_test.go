@@ -160,6 +160,43 @@ func TestSafeHTMLWithoutHead(t *testing.T) {
 	}
 }
 
+// HTML nested deeper than html.Parse takes (512 open elements) is made
+// safe token by token: it was refused, so v in the viewer could not open
+// it at all. What the tree version keeps, this keeps; what it drops, this
+// drops.
+func TestSafeHTMLNestedDeeperThanTheParser(t *testing.T) {
+	src := "<!DOCTYPE html>\n" + strings.Repeat("<div>", 600) + hostileHTML +
+		`<style>p > b { color: red }</style><svg><style><img src="https://evil.example/svg-style"></style></svg>` +
+		"<script>never()</script><noscript><img src=https://evil.example/ns></noscript><!--[if IE]><img src=https://evil.example/ie><![endif]-->deep text"
+	if _, err := html.Parse(strings.NewReader(src)); err == nil {
+		t.Fatal("the test HTML is not too deep for html.Parse")
+	}
+	out, err := SafeHTML(src, []Part{{ContentType: "image/png", ContentID: "<logo@x>", Content: []byte("PNG")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTokens(t, out)
+	s := string(out)
+	if !strings.HasPrefix(s, "<!DOCTYPE html>\n<meta charset=\"utf-8\"/>") {
+		t.Errorf("the doctype and the metas do not open it:\n%.300s", s)
+	}
+	for _, keep := range []string{`src="data:image/png;base64,iVBORw0KGgo="`, `src="data:image/png;base64,UE5H"`, `href="https://shop.example/ok"`,
+		`style="color:red"`, "a link stays", "deep text", "p > b { color: red }"} {
+		if !strings.Contains(s, keep) {
+			t.Errorf("lost %q", keep)
+		}
+	}
+	if n := strings.Count(s, "<div>"); n != 601 {
+		t.Errorf("%d <div>s, want 601: the layout is lost", n)
+	}
+	// (The <img> in the <style> in the <svg> is CSS text now: "\3c img".)
+	for _, gone := range []string{"evil.example/x.js", "evil.example/ns", "evil.example/ie", "evil.example/frame", "track.example", "never()", "protocol-relative", "[if IE]", "<img src=\"https"} {
+		if strings.Contains(s, gone) {
+			t.Errorf("%q is left:\n%s", gone, s)
+		}
+	}
+}
+
 // TestTextLinksReadOnlyWhereALinkCanBe: the URL matcher is slow (about
 // 1 µs a byte: a 6 MB body held the viewer for 5 s on every open), and
 // a URL always holds a ":" and never a blank, so it runs only on the

@@ -24,7 +24,9 @@ const CSP = "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; 
 // dropped, and the charset is declared UTF-8 (the text was decoded).
 // Images the message carries (cid: references to parts, by Content-ID)
 // are put inline as data: URLs, so the message looks as its sender meant
-// without a fetch.
+// without a fetch. HTML the parser refuses (more than 512 open elements:
+// a mailer that never closes its <div> or <font> gets there) is made safe
+// token by token instead (safeHTMLTokens), as its text is read.
 func SafeHTML(src string, parts []Part) ([]byte, error) {
 	byCID := map[string]Part{}
 	for _, p := range parts {
@@ -34,7 +36,7 @@ func SafeHTML(src string, parts []Part) ([]byte, error) {
 	}
 	doc, err := html.Parse(strings.NewReader(src))
 	if err != nil {
-		return nil, fmt.Errorf("parse HTML: %w", err)
+		return safeHTMLTokens(src, byCID), nil
 	}
 	var head *html.Node
 	var drop []*html.Node
@@ -51,7 +53,7 @@ func SafeHTML(src string, parts []Part) ([]byte, error) {
 				drop = append(drop, n)
 				return
 			case atom.Meta:
-				if metaToDrop(n) {
+				if metaToDrop(n.Attr) {
 					drop = append(drop, n)
 					return
 				}
@@ -80,22 +82,110 @@ func SafeHTML(src string, parts []Part) ([]byte, error) {
 			doc.InsertBefore(head, doc.FirstChild)
 		}
 	}
-	meta := func(attrs ...html.Attribute) *html.Node {
-		return &html.Node{Type: html.ElementNode, Data: "meta", DataAtom: atom.Meta, Attr: attrs}
-	}
 	first := head.FirstChild
-	for _, m := range []*html.Node{
-		meta(html.Attribute{Key: "charset", Val: "utf-8"}),
-		meta(html.Attribute{Key: "http-equiv", Val: "Content-Security-Policy"}, html.Attribute{Key: "content", Val: CSP}),
-		meta(html.Attribute{Key: "name", Val: "referrer"}, html.Attribute{Key: "content", Val: "no-referrer"}),
-	} {
-		head.InsertBefore(m, first)
+	for _, attrs := range policyMetas {
+		head.InsertBefore(&html.Node{Type: html.ElementNode, Data: "meta", DataAtom: atom.Meta, Attr: attrs}, first)
 	}
 	var b bytes.Buffer
 	if err := html.Render(&b, doc); err != nil {
 		return nil, fmt.Errorf("render HTML: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// policyMetas are the attributes of the <meta> elements that open <head>.
+var policyMetas = [][]html.Attribute{
+	{{Key: "charset", Val: "utf-8"}},
+	{{Key: "http-equiv", Val: "Content-Security-Policy"}, {Key: "content", Val: CSP}},
+	{{Key: "name", Val: "referrer"}, {Key: "content", Val: "no-referrer"}},
+}
+
+// safeHTMLTokens is SafeHTML for HTML that html.Parse refuses, on its
+// tokens: the policy metas come before every other tag (a browser puts a
+// <meta> it meets before <html> into the <head> it makes, and ignores
+// the <head> tag that follows), then the sender's tags with the same
+// elements and attributes dropped. Without a tree the drops are by tag:
+// the text of script, iframe, noscript, noembed and noframes (the
+// tokenizer reads it as raw text up to the end tag, as a browser does)
+// goes with its tags; the children of the other dropped elements stay,
+// cleaned like the rest. Comments go too (conditional comments load
+// things in old browsers).
+func safeHTMLTokens(src string, byCID map[string]Part) []byte {
+	z := html.NewTokenizer(strings.NewReader(src))
+	var b bytes.Buffer
+	policy := false
+	writePolicy := func() {
+		if policy {
+			return
+		}
+		policy = true
+		for _, attrs := range policyMetas {
+			b.WriteString(html.Token{Type: html.SelfClosingTagToken, Data: "meta", Attr: attrs}.String())
+		}
+	}
+	skip := atom.Atom(0) // inside an element dropped with its text, up to its end tag
+	style := false       // the token is the raw text of a <style>
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		inStyle := style
+		style = false
+		if tt == html.TextToken && inStyle {
+			// CSS as written (escaping would turn "a > b" into
+			// "a &gt; b"), but no "<": inside <svg> or <math> a
+			// browser reads <style> as markup, and CSS needs "<"
+			// only in strings and comments, where \3c is the same.
+			writePolicy()
+			b.WriteString(strings.ReplaceAll(string(z.Raw()), "<", `\3c `))
+			continue
+		}
+		tok := z.Token()
+		switch {
+		case skip != 0:
+			if tt == html.EndTagToken && tok.DataAtom == skip {
+				skip = 0
+			}
+			continue
+		case tt == html.CommentToken:
+			continue
+		case tt == html.DoctypeToken:
+			if !policy {
+				b.WriteString(tok.String()) // a doctype after the metas would be ignored: quirks mode
+			}
+			continue
+		case tt == html.TextToken:
+			if policy || strings.TrimSpace(tok.Data) != "" {
+				writePolicy()
+			}
+			b.WriteString(tok.String())
+			continue
+		}
+		writePolicy()
+		switch tok.DataAtom {
+		case atom.Script, atom.Iframe, atom.Noscript, atom.Noembed, atom.Noframes:
+			if tt != html.EndTagToken {
+				skip = tok.DataAtom
+			}
+			continue
+		case atom.Frame, atom.Frameset, atom.Object, atom.Embed, atom.Applet, atom.Base, atom.Link:
+			continue
+		case atom.Meta:
+			if metaToDrop(tok.Attr) {
+				continue
+			}
+		}
+		if tt == html.EndTagToken {
+			b.WriteString("</" + tok.Data + ">") // attributes on an end tag mean nothing
+			continue
+		}
+		tok.Attr = safeAttrs(tok.Data, tok.Attr, byCID)
+		style = tok.DataAtom == atom.Style
+		b.WriteString(tok.String())
+	}
+	writePolicy()
+	return b.Bytes()
 }
 
 func findElement(n *html.Node, a atom.Atom) *html.Node {
@@ -113,8 +203,8 @@ func findElement(n *html.Node, a atom.Atom) *html.Node {
 // metaToDrop: the sender's charset (the text is UTF-8 now), refreshes and
 // redirects, and any CSP of theirs (which could only loosen ours by
 // confusion).
-func metaToDrop(n *html.Node) bool {
-	for _, a := range n.Attr {
+func metaToDrop(attrs []html.Attribute) bool {
+	for _, a := range attrs {
 		k := strings.ToLower(a.Key)
 		if k == "charset" {
 			return true

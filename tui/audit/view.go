@@ -98,9 +98,16 @@ func (m Model) lines() []string {
 	indent := strings.Repeat(" ", 10)
 	// wrap adds s wrapped to the width, the first line after prefix and
 	// the rest indented to line up under it.
+	// Beside a prefix that leaves less than 20 cells (a finding's label
+	// at 40 columns) the text goes under it instead: wrapped to 20 cells
+	// there, the screen cut every line and words were lost.
 	wrap := func(prefix string, s string, style lipgloss.Style) {
 		pw := ansi.StringWidth(prefix)
-		w := max(m.width-pw, 20)
+		if m.width-pw < 20 && pw > 2 {
+			add(prefix)
+			prefix, pw = "  ", 2
+		}
+		w := max(m.width-pw, 1)
 		for i, l := range strings.Split(common.Wrap(s, w), "\n") {
 			if i > 0 {
 				prefix = strings.Repeat(" ", pw)
@@ -135,7 +142,7 @@ func (m Model) lines() []string {
 			}
 		}
 		if cut {
-			add(st.Dim.Render("  A fix too wide for the screen is cut (…): sesbox audit posture prints it whole."))
+			wrap("  ", "A fix too wide for the screen is cut (…): sesbox audit posture prints it whole.", st.Dim)
 		}
 	}
 	add("")
@@ -173,7 +180,7 @@ func (m Model) lines() []string {
 		if m.env.Bucket == nil {
 			add(st.Faint.Render("  not available for this mailbox"))
 		} else {
-			add(st.Dim.Render("  press " + m.keys.Verify.Help().Key + " to compare the bucket with a manifest"))
+			wrap("  ", "press "+m.keys.Verify.Help().Key+" to compare the bucket with a manifest", st.Dim)
 		}
 	case verifyRunning:
 		add("  " + m.progressLine())

@@ -331,6 +331,25 @@ func TestStaleMessagesDropped(t *testing.T) {
 	}
 }
 
+// A dry run's title is said whole: cut to one line at 80 columns, it lost
+// the directory it writes to and "(nothing is sent)".
+func TestDryRunTitleIsWhole(t *testing.T) {
+	r, _ := newRunner(t)
+	good, _ := demoKeys(t)
+	dir := filepath.Join(t.TempDir(), "a-directory-for-the-dry-run-of-this-forward")
+	c := fixture.Common(80, 24)
+	c.Now = func() time.Time { return fixture.DemoNow }
+	m := New(context.Background(), c, r, good, reforward.Options{Config: cfg, DryRunDir: dir})
+	m.SetSize(80, 24)
+	m, _ = pump(t, m, m.Init())
+	v := m.View()
+	checkSize(t, v, 80, 24)
+	// (A path wider than the screen is broken inside: compare without blanks.)
+	if text := strings.Join(strings.Fields(ansi.Strip(v)), ""); !strings.Contains(text, dir+"(nothingissent)") {
+		t.Errorf("the title is cut:\n%s", v)
+	}
+}
+
 func TestHostileTextIsSanitized(t *testing.T) {
 	m := newScreen(t, nil, nil, 80, 10)
 	m.state = stateDone

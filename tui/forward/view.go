@@ -54,6 +54,8 @@ func (m Model) wrapped(text string, st lipgloss.Style) []string {
 	return out
 }
 
+// title says what the run does; wrapped, as a dry run's ends in where
+// it writes and "(nothing is sent)", which one cut line lost.
 func (m Model) title() string {
 	msgs, _, _ := m.plan.ToSend()
 	loc := sanitize.Line(m.plan.Location.String())
@@ -66,7 +68,7 @@ func (m Model) title() string {
 func (m Model) confirmLines() []string {
 	st := m.c.Styles
 	_, sends, rcpts := m.plan.ToSend()
-	lines := []string{st.Bold.Render(m.title())}
+	lines := m.wrapped(m.title(), st.Bold)
 	dests := m.plan.Destinations()
 	lines = append(lines, st.Normal.Render(fmt.Sprintf("%s to %s, %s:",
 		common.Count(sends, "send"), common.Count(rcpts, "recipient"), common.Count(len(dests), "destination"))))
@@ -166,11 +168,9 @@ func (m Model) runningLines() []string {
 	if p.Total > 0 {
 		frac = float64(p.Done) / float64(p.Total)
 	}
-	lines := []string{
-		st.Bold.Render(m.title()),
-		m.bar.ViewAs(frac) + fmt.Sprintf("  %d/%d", p.Done, p.Total),
-		st.Normal.Render(m.counts(p)),
-	}
+	lines := append(m.wrapped(m.title(), st.Bold),
+		m.bar.ViewAs(frac)+fmt.Sprintf("  %d/%d", p.Done, p.Total),
+		st.Normal.Render(m.counts(p)))
 	switch {
 	case m.stopping:
 		lines = append(lines, st.Warning.Render("stopping after the send in progress…"))

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -117,15 +116,36 @@ func copyText(w io.Writer, what, text string) error {
 	return nil
 }
 
-// PartRenderedMsg is sent when a mailcap copiousoutput viewer has rendered
-// part Part of message Key as text (sanitized), or failed.
+// PartRenderedMsg is sent when part Part of message Key has been made
+// ready to show inline, or could not be: its text (sanitized), decoded by
+// sesbox or printed by a mailcap copiousoutput viewer (Viewer), or
+// Nested, a message/rfc822 part parsed.
 type PartRenderedMsg struct {
 	Key    string
 	Part   int
 	Text   string
-	Viewer string // the mailcap entry's source and command, for the title
+	Nested *mime.View
+	Viewer string // the mailcap entry's source and command, for the title; "" when sesbox rendered it
 	Cut    bool   // the output was longer than external.OutputLimit
 	Err    error
+}
+
+// renderPartCmd makes a text, HTML or message part ready to show inline
+// (kind says which): text decoded to valid UTF-8, HTML as text, a message
+// parsed, as `sesbox show` does.
+func renderPartCmd(key string, p mime.Part, kind inlineKindT) tea.Cmd {
+	return func() tea.Msg {
+		if kind == inlineMessage {
+			return PartRenderedMsg{Key: key, Part: p.Index, Nested: mime.Parse(p.Content)}
+		}
+		text := strings.ToValidUTF8(string(p.Content), "\uFFFD")
+		if kind == inlineHTML {
+			if t, _, err := mime.HTMLText(text); err == nil {
+				text = t
+			}
+		}
+		return PartRenderedMsg{Key: key, Part: p.Index, Text: sanitize.Text(toLF(text))}
+	}
 }
 
 // PartExecRequestedMsg is sent when a part's mailcap entry needs the
@@ -167,8 +187,14 @@ func reportErr(err error) tea.Cmd { return common.Error(err) }
 func (m Model) updateResult(msg common.Addressed) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case PartRenderedMsg:
-		// Only while the user still looks at the parts of that message.
-		stale := msg.Key != m.key || m.mode != modeParts || msg.Part < 1 || msg.Part > len(m.parts)
+		// Only while the user still waits for it: a mailcap viewer's
+		// output on the parts list of that message, sesbox's own on
+		// that part, still loading.
+		waiting := m.mode == modeParts
+		if msg.Viewer == "" {
+			waiting = m.mode == modePart && m.inline.loading && m.inline.index == msg.Part
+		}
+		stale := msg.Key != m.key || !waiting || msg.Part < 1 || msg.Part > len(m.parts)
 		if stale || (msg.Err != nil && msg.Text == "") {
 			if msg.Err != nil {
 				return m, reportErr(msg.Err) // a failure is news even after the user moved on
@@ -176,9 +202,10 @@ func (m Model) updateResult(msg common.Addressed) (Model, tea.Cmd) {
 			return m, nil
 		}
 		p := m.parts[msg.Part-1]
-		m.inline = inlinePart{index: p.Index, raw: p.Content, text: msg.Text,
-			title: "part " + strconv.Itoa(p.Index) + ": " + sanitize.Line(p.ContentType) + " (" + m.c.Keys.Global.Back.Help().Key + ": back to parts)",
-			note:  "shown by " + sanitize.Line(msg.Viewer)}
+		m.inline = inlinePart{index: p.Index, raw: p.Content, text: msg.Text, nested: msg.Nested, title: m.partTitle(p)}
+		if msg.Viewer != "" {
+			m.inline.note = "shown by " + sanitize.Line(msg.Viewer)
+		}
 		if msg.Cut {
 			m.inline.note += " (output cut at " + mailstore.FormatSize(external.OutputLimit) + ")"
 		}

@@ -208,7 +208,16 @@ func (m Model) partsContent() []line {
 	if len(m.parts) == 0 {
 		return []line{styled(st.Dim, "this message has no parts")}
 	}
-	head := "   " + common.FitRight("#", 2) + "  " + common.Fit("Type", 28) + " " + common.FitRight("Size", 6) + "   Name"
+	// The number is what `sesbox save --part N` takes: as wide as the
+	// last one (a message of 500 parts showed "4…").
+	digits := 2
+	for _, p := range m.parts {
+		digits = max(digits, len(strconv.Itoa(p.Index)))
+	}
+	// The type gives way (to 10 cells) before the size and 12 cells of
+	// name: at 40 columns a full-width type left neither on screen.
+	typeW := min(28, max(10, m.width-(3+digits+2+1+6+3)-12))
+	head := "   " + common.FitRight("#", digits) + "  " + common.Fit("Type", typeW) + " " + common.FitRight("Size", 6) + "   Name"
 	out := []line{styled(st.ColumnHeader, common.Fit(head, m.width)), raw("")}
 	for i, p := range m.parts {
 		kind := p.ContentType
@@ -219,8 +228,8 @@ func (m Model) partsContent() []line {
 		if p.IsAttachment {
 			mark = "@"
 		}
-		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), 2) + "  " +
-			common.Fit(sanitize.Line(kind), 28) + " " + common.FitRight(mailstore.FormatSize(int64(p.Size)), 6) + "   " + partName(p)
+		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), digits) + "  " +
+			common.Fit(sanitize.Line(kind), typeW) + " " + common.FitRight(mailstore.FormatSize(int64(p.Size)), 6) + "   " + partName(p)
 		gutter := " "
 		style := st.Normal
 		if i == m.part {
@@ -264,6 +273,9 @@ func (m Model) linksContent() []line {
 func (m Model) inlineContent() []line {
 	st := m.c.Styles
 	in := m.inline
+	if in.loading {
+		return []line{styled(st.Dim, "loading…")}
+	}
 	var out []line
 	if v := in.nested; v != nil {
 		var fields []mime.Field

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -419,10 +420,38 @@ func TestOpenHTMLUsesSafePrivateCopy(t *testing.T) {
 	}
 }
 
+// v opens HTML nested deeper than html.Parse takes (a mailer that never
+// closes its <font>): it failed with "open stack of elements exceeds 512
+// nodes", though the pager showed its text.
+func TestOpenHTMLNestedDeeply(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	log := filepath.Join(t.TempDir(), "browser.log")
+	t.Setenv("BROWSER", writeScript(t, "printf '%s' \"$1\" > "+log))
+	raw := "From: a@x.example\r\nSubject: deep\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+		strings.Repeat("<font>", 700) + "the bottom <img src=\"https://track.example/p.gif\">\r\n"
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse([]byte(raw))
+	s := v.Summary
+	s.Key = "inbox/deep"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: []byte(raw), View: v})
+	_, msgs := pressAll(t, m, "v")
+	opened, ok := msgs[0].(AttachmentOpenedMsg)
+	if !ok || opened.Err != nil {
+		t.Fatalf("got %#v", msgs)
+	}
+	defer os.RemoveAll(opened.Dir)
+	b, _ := os.ReadFile(opened.Path)
+	if !strings.Contains(string(b), "the bottom") || !strings.Contains(string(b), "Content-Security-Policy") || strings.Contains(string(b), "track.example") {
+		t.Fatalf("not the safe copy:\n%.400s", b)
+	}
+	waitFor(t, func() bool { b, _ := os.ReadFile(log); return string(b) == opened.Path })
+}
+
 func TestEnterShowsTextPartInline(t *testing.T) {
 	m, _ := newViewer(t, 100, 30, payroll)
 	m, _ = press(t, m, "p", "j") // part 2: text/plain "bashrc"
 	m, msgs := pressAll(t, m, "enter")
+	m, msgs = feed(m, msgs)
 	if len(msgs) != 0 || m.mode != modePart || m.inline.index != 2 {
 		t.Fatalf("mode %v part %d msgs %v", m.mode, m.inline.index, msgs)
 	}
@@ -450,7 +479,8 @@ func TestEnterShowsNestedMessage(t *testing.T) {
 	for m.parts[m.part].ContentType != "message/rfc822" {
 		m, _ = press(t, m, "j")
 	}
-	m, _ = pressAll(t, m, "enter")
+	m, msgs := pressAll(t, m, "enter")
+	m, _ = feed(m, msgs)
 	if m.mode != modePart || m.inline.nested == nil {
 		t.Fatalf("mode %v nested %v", m.mode, m.inline.nested)
 	}
@@ -463,6 +493,185 @@ func TestEnterShowsNestedMessage(t *testing.T) {
 		t.Fatalf("nested header:\n%q", out)
 	}
 	checkWidths(t, out, 100, 30)
+}
+
+// The parts list shows every part's number whole, as wide as the last:
+// the 100th of 500 parts was "1…".
+func TestPartsListShowsLongNumbers(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@x.example\r\nSubject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nbody\r\n")
+	for i := range 120 {
+		b.WriteString("--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=f" + strconv.Itoa(i) + "\r\n\r\nx\r\n")
+	}
+	b.WriteString("--B--\r\n")
+	raw := []byte(b.String())
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/many"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
+	m, _ = press(t, m, "p", "G")
+	out := m.View()
+	checkWidths(t, out, 80, 24)
+	if !strings.Contains(out, "> @121  application/octet-stream") {
+		t.Errorf("the last part is not whole:\n%s", out)
+	}
+	for _, want := range []string{"    #  Type", "  @ 99  application/octet-stream"} {
+		if lineOf(m, want, 0) < 0 {
+			t.Errorf("no %q", want)
+		}
+	}
+}
+
+// Opening and closing a prompt, or a terminal only taller or shorter,
+// keep the lines as wrapped: wrapping a body of megabytes again took half
+// a second at every / and Esc. The pager still fits the new height.
+func TestPromptKeepsTheWrappedLines(t *testing.T) {
+	m, _ := newViewer(t, 80, 24, quoted)
+	wrapped := &m.lines[0]
+	same := func(when string) {
+		t.Helper()
+		if &m.lines[0] != wrapped {
+			t.Fatalf("%s: the body was wrapped again", when)
+		}
+		checkWidths(t, m.View(), 80, m.height)
+	}
+	m, _ = press(t, m, "G", "/")
+	same("/")
+	if m.vp.Height != 24-len(m.headerLines())-1 {
+		t.Fatalf("the pager does not fit above the prompt: height %d", m.vp.Height)
+	}
+	m, _ = press(t, m, "esc")
+	same("esc")
+	m.SetSize(80, 30)
+	same("taller")
+	if m.vp.Height != 30-len(m.headerLines()) || !m.vp.AtBottom() {
+		t.Fatalf("height %d at bottom %v", m.vp.Height, m.vp.AtBottom())
+	}
+	m.SetSize(60, 30)
+	if &m.lines[0] == wrapped || lineOf(m, strings.Repeat("x", 61), 0) >= 0 {
+		t.Fatal("a narrower pager kept lines wrapped for the old width")
+	}
+	checkWidths(t, m.View(), 60, 30)
+}
+
+// On a short terminal the header block gives way to the pager: at the
+// smallest size the TUI takes (40x10, 7 lines for the viewer) a message
+// with an envelope and attachments left the pager no line at all.
+func TestShortTerminalKeepsThePager(t *testing.T) {
+	m, _ := newViewer(t, 40, 7, payroll)
+	out := m.View()
+	checkWidths(t, out, 40, 7)
+	if m.vp.Height < minPager {
+		t.Fatalf("the pager has %d lines:\n%s", m.vp.Height, out)
+	}
+	for _, want := range []string{"From:", "Subject:", "SES:", "payroll"} {
+		if !strings.Contains(strings.ToLower(out), strings.ToLower(want)) {
+			t.Errorf("no %q:\n%s", want, out)
+		}
+	}
+	m, _ = press(t, m, "p", "G")
+	if out := m.View(); lineOf(m, "   Size   Name", 0) != 0 || !strings.Contains(out, "  @ 3  applicatio…    39B   statement_g…") {
+		t.Errorf("the parts list, its sizes and names, are not shown:\n%s", out)
+	}
+	// Tall enough, nothing gives way.
+	m.SetSize(40, 30)
+	for _, want := range []string{"To:", "Date:", "Envelope:", "Attached:"} {
+		if !strings.Contains(m.View(), want) {
+			t.Errorf("no %q at 40x30:\n%s", want, m.View())
+		}
+	}
+}
+
+// A Subject or sender of megabytes is drawn from its head (common.Head),
+// not sanitized and measured whole at every frame.
+func TestHugeHeaderIsDrawnFromItsHead(t *testing.T) {
+	m, _ := newViewer(t, 80, 24, korean)
+	msg := fixture.DemoMessage(korean)
+	msg.Summary.Subject = strings.Repeat("S", 1<<20)
+	msg.Summary.From.Name = strings.Repeat("界", 100000)
+	for range 20000 {
+		msg.Summary.To = append(msg.Summary.To, msg.Summary.To[0])
+	}
+	m.SetMessage(msg)
+	var v string
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	v = m.View()
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 512<<10 {
+		t.Errorf("a frame allocates %d KB", n>>10)
+	}
+	checkWidths(t, v, 80, 24)
+	if !strings.Contains(v, "Subject:  "+strings.Repeat("S", 69)+"…") || !strings.Contains(v, "From:     "+strings.Repeat("界", 34)+"…") {
+		t.Errorf("the subject and sender are not shown cut:\n%s", v)
+	}
+}
+
+// feed hands the viewer's own results in msgs back to it, as the root
+// does, returning what is left and what that produced.
+func feed(m Model, msgs []tea.Msg) (Model, []tea.Msg) {
+	var out []tea.Msg
+	for _, msg := range msgs {
+		if addressed(msg) {
+			var cmd tea.Cmd
+			m, cmd = m.Update(msg)
+			out = append(out, run(cmd)...)
+			continue
+		}
+		out = append(out, msg)
+	}
+	return m, out
+}
+
+// A message/rfc822 or HTML part is parsed or rendered in a Cmd, not in
+// Update (which held every key for up to a second on a part of
+// megabytes): Enter shows the part as loading, the result fills it in,
+// and a result the user no longer waits for is dropped.
+func TestShowPartRendersInACmd(t *testing.T) {
+	const html = `<p>Hello <b>from</b> the <a href="https://x.example/">HTML part</a></p>`
+	inner := "From: a@x.example\r\nSubject: the inner one\r\n\r\ninner body\r\n"
+	raw := "From: b@y.example\r\nTo: c@z.example\r\nSubject: outer\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=XX\r\n\r\n" +
+		"--XX\r\nContent-Type: text/plain\r\n\r\nouter body\r\n" +
+		"--XX\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=a.html\r\n\r\n" + html + "\r\n" +
+		"--XX\r\nContent-Type: message/rfc822\r\n\r\n" + inner +
+		"--XX--\r\n"
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse([]byte(raw))
+	s := v.Summary
+	s.Key = "inbox/parts"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: []byte(raw), View: v})
+	m, _ = press(t, m, "p")
+	open := func(m Model, ct string) (Model, tea.Cmd) {
+		for m.part = 0; m.parts[m.part].ContentType != ct; m.part++ {
+		}
+		m.layout()
+		return m.Update(fixture.Key("enter"))
+	}
+	for _, c := range []struct{ ct, want string }{{"message/rfc822", "inner body"}, {"text/html", "Hello *from* the HTML part [1]"}} {
+		m, cmd := open(m, c.ct)
+		if cmd == nil || m.mode != modePart || m.inline.nested != nil || m.inline.text != "" {
+			t.Fatalf("%s: rendered inside Update (mode %v)", c.ct, m.mode)
+		}
+		if out := m.View(); !strings.Contains(out, "loading…") || !strings.Contains(out, "part "+strconv.Itoa(m.inline.index)+": "+c.ct) {
+			t.Fatalf("%s: no loading state:\n%s", c.ct, out)
+		}
+		msgs := run(cmd)
+		// Back to the parts list before the result: it is dropped.
+		back := m
+		back.Back()
+		if back, _ = feed(back, msgs); back.mode != modeParts {
+			t.Fatalf("%s: a result the user left was shown", c.ct)
+		}
+		m, _ = feed(m, msgs)
+		out := m.View()
+		if m.inline.loading || !strings.Contains(out, c.want) || strings.Contains(out, "loading…") {
+			t.Fatalf("%s: not shown:\n%s", c.ct, out)
+		}
+		checkWidths(t, out, 80, 24)
+	}
 }
 
 func TestEnterRendersCopiousOutputWithMailcap(t *testing.T) {

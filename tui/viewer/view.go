@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,17 +40,37 @@ func (m Model) View() string {
 
 // layout sizes the viewport to what the header block leaves and refills it.
 func (m *Model) layout() {
-	h := m.height - len(m.headerLines())
-	if m.prompting {
-		h--
-	}
-	m.vp.Width, m.vp.Height = max(m.width, 0), max(h, 0)
+	m.size()
 	m.lines = m.content()
 	m.search.hits = findHits(m.search.re, m.lines)
 	if m.search.cur >= len(m.search.hits) {
 		m.search.cur = -1
 	}
 	m.vp.SetContent(m.render())
+	m.showCursor()
+}
+
+// fit is layout for a change of height alone (a prompt opened or closed,
+// the terminal resized no wider or narrower): the lines stay as they are
+// wrapped. Wrapping and drawing them again took half a second on a body
+// of megabytes, at every / and Esc.
+func (m *Model) fit() {
+	m.size()
+	m.vp.SetYOffset(m.vp.YOffset) // within the new height
+	m.showCursor()
+}
+
+func (m *Model) size() {
+	h := m.height - len(m.headerLines())
+	if m.prompting {
+		h--
+	}
+	m.vp.Width, m.vp.Height = max(m.width, 0), max(h, 0)
+}
+
+// showCursor keeps the row under the cursor of the parts or links on
+// screen.
+func (m *Model) showCursor() {
 	cursor := -1
 	switch m.mode {
 	case modeParts:
@@ -57,13 +78,13 @@ func (m *Model) layout() {
 	case modeLinks:
 		cursor = m.link + 2
 	}
-	if cursor >= 0 {
-		// Keep the row under the cursor on screen.
-		if cursor < m.vp.YOffset {
-			m.vp.SetYOffset(cursor)
-		} else if cursor >= m.vp.YOffset+m.vp.Height {
-			m.vp.SetYOffset(cursor - m.vp.Height + 1)
-		}
+	if cursor < 0 {
+		return
+	}
+	if cursor < m.vp.YOffset {
+		m.vp.SetYOffset(cursor)
+	} else if cursor >= m.vp.YOffset+m.vp.Height {
+		m.vp.SetYOffset(cursor - m.vp.Height + 1)
 	}
 }
 
@@ -77,35 +98,57 @@ func (m Model) field(name, value string, style lipgloss.Style) string {
 	return st.HeaderName.Render(label) + style.Render(common.Fit(value, max(m.width-labelWidth, 0)))
 }
 
+// minPager is the fewest lines the pager keeps under the header block.
+const minPager = 3
+
 // headerLines is the fixed block above the body: From, To, Date, Subject,
 // the SES envelope recipients and verdicts, the attachments, and a rule.
+// On a short terminal it gives up lines so that the pager keeps minPager:
+// at 40x10 a message with attachments left the pager no line at all. The
+// attachments go first (p lists them), then the envelope, To and Date (h
+// shows them); From, Subject and SES's verdicts always stay.
 func (m Model) headerLines() []string {
 	st := m.c.Styles
 	s := &m.summary
 	if s.Key == "" {
 		return nil
 	}
-	lines := []string{
-		m.field("From:", addrLine([]mailstore.Address{s.From}), st.HeaderValue),
-		m.field("To:", addrLine(append(append([]mailstore.Address{}, s.To...), s.Cc...)), st.HeaderValue),
-		m.field("Date:", m.dateLine(), st.HeaderValue),
-		m.field("Subject:", subjectLine(s), st.Subject),
+	type field struct {
+		text string
+		drop int // 0: always shown; else the order it gives way in
+	}
+	lines := []field{
+		{m.field("From:", addrLine(m.width, []mailstore.Address{s.From}), st.HeaderValue), 0},
+		{m.field("To:", addrLine(m.width, s.To, s.Cc), st.HeaderValue), 3},
+		{m.field("Date:", m.dateLine(), st.HeaderValue), 4},
+		{m.field("Subject:", subjectLine(s, m.width), st.Subject), 0},
 	}
 	if len(s.Recipients) > 0 {
-		lines = append(lines, m.field("Envelope:", sanitize.Line(strings.Join(s.Recipients, ", ")), st.HeaderValue))
+		lines = append(lines, field{m.field("Envelope:", sanitize.Line(strings.Join(s.Recipients, ", ")), st.HeaderValue), 2})
 	}
-	lines = append(lines, st.HeaderName.Render(common.Fit("SES:", labelWidth))+m.verdictPanel())
+	lines = append(lines, field{st.HeaderName.Render(common.Fit("SES:", labelWidth)) + m.verdictPanel(), 0})
 	if m.msg != nil && m.msg.View != nil {
 		if a := m.msg.View.Attachments(); len(a) > 0 {
 			var parts []string
 			for _, p := range a {
 				parts = append(parts, "["+strconv.Itoa(p.Index)+"] "+partName(p)+" ("+mailstore.FormatSize(int64(p.Size))+")")
 			}
-			lines = append(lines, m.field("Attached:", strings.Join(parts, "  "), st.HeaderValue))
+			lines = append(lines, field{m.field("Attached:", strings.Join(parts, "  "), st.HeaderValue), 1})
 		}
 	}
-	lines = append(lines, st.Rule.Render(m.rule()))
-	return lines
+	lines = append(lines, field{st.Rule.Render(m.rule()), 0})
+	room := m.height - minPager
+	if m.prompting {
+		room--
+	}
+	for drop := 1; len(lines) > room && drop <= 4; drop++ {
+		lines = slices.DeleteFunc(lines, func(f field) bool { return f.drop == drop })
+	}
+	out := make([]string, len(lines))
+	for i, f := range lines {
+		out[i] = f.text
+	}
+	return out
 }
 
 // rule is the line between the header block and the pager: what is shown
@@ -204,12 +247,24 @@ func (m Model) verdictPanel() string {
 	return line + strings.Repeat(" ", max(0, m.width-labelWidth-lipgloss.Width(line)))
 }
 
-func addrLine(l []mailstore.Address) string {
+// addrLine lists the addresses of lists, as many as fill w cells (a To
+// of thousands is cut with "…", as each name and address is: see
+// common.Head).
+func addrLine(w int, lists ...[]mailstore.Address) string {
 	var out []string
-	for _, a := range l {
-		a.Name, a.Address = sanitize.Line(a.Name), sanitize.Line(a.Address)
-		if a.Name != "" || a.Address != "" {
-			out = append(out, a.String())
+	size := 0
+lists:
+	for _, l := range lists {
+		for _, a := range l {
+			if size > common.HeadBytes(w) {
+				out = append(out, "…")
+				break lists
+			}
+			a.Name, a.Address = sanitize.Line(common.Head(a.Name, w)), sanitize.Line(common.Head(a.Address, w))
+			if a.Name != "" || a.Address != "" {
+				out = append(out, a.String())
+				size += len(out[len(out)-1]) + 2
+			}
 		}
 	}
 	if len(out) == 0 {
@@ -218,14 +273,15 @@ func addrLine(l []mailstore.Address) string {
 	return strings.Join(out, ", ")
 }
 
-func subjectLine(s *mailstore.Summary) string {
+// subjectLine is the subject, as much as fills w cells.
+func subjectLine(s *mailstore.Summary, w int) string {
 	switch s.Kind {
 	case mailstore.KindSetupNotification:
 		return "(SES setup notification)"
 	case mailstore.KindForeign:
 		return "(not a mail message)"
 	}
-	if subj := sanitize.Line(s.Subject); subj != "" {
+	if subj := sanitize.Line(common.Head(s.Subject, w)); subj != "" {
 		return subj
 	}
 	return "(no subject)"

@@ -53,12 +53,13 @@ const (
 
 // inlinePart is the part shown in modePart.
 type inlinePart struct {
-	index  int
-	title  string
-	text   string     // sanitized text, or
-	nested *mime.View // a message/rfc822 part
-	note   string     // where the text came from (a mailcap viewer)
-	raw    []byte     // the part's decoded content
+	index   int
+	title   string
+	loading bool       // renderPartCmd is still making its text
+	text    string     // sanitized text, or
+	nested  *mime.View // a message/rfc822 part
+	note    string     // where the text came from (a mailcap viewer)
+	raw     []byte     // the part's decoded content
 }
 
 // rawLimit caps how much of the raw source is shown: a message with a big
@@ -110,9 +111,14 @@ func New(c common.Common) Model {
 
 // SetSize sets the area the viewer draws in.
 func (m *Model) SetSize(w, h int) {
+	rewrap := w != m.width
 	m.width, m.height = w, h
 	m.input.Width = max(1, w/2)
-	m.layout()
+	if rewrap {
+		m.layout()
+		return
+	}
+	m.fit()
 }
 
 // Key returns the key of the message shown (or being loaded).
@@ -353,7 +359,7 @@ func (m Model) openPrompt(value string) (Model, tea.Cmd) {
 	m.input.SetValue(value)
 	m.input.CursorEnd()
 	m.input.Width = max(1, m.width-ansi.StringWidth(m.input.Prompt)-2)
-	m.layout()
+	m.fit()
 	return m, m.input.Focus()
 }
 
@@ -364,7 +370,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		value := m.input.Value()
 		m.prompting = false
 		m.input.Blur()
-		m.layout()
+		m.fit()
 		switch m.prompt {
 		case promptSearch:
 			return m.startSearch(value)
@@ -384,7 +390,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, p.Cancel):
 		m.prompting = false
 		m.input.Blur()
-		m.layout()
+		m.fit()
 		return m, nil
 	}
 	var cmd tea.Cmd
@@ -410,36 +416,31 @@ func (m Model) open() (Model, tea.Cmd) {
 
 // showPart shows the part under the cursor inline: text decoded, a
 // message/rfc822 as a nested message, anything else through mailcap (or
-// the opener).
+// the opener). Decoding, HTML as text and parsing run in renderPartCmd: on
+// a part of megabytes they take up to a second, which inside Update froze
+// every key; until the result comes the part says "loading…".
 func (m Model) showPart() (Model, tea.Cmd) {
 	if m.part >= len(m.parts) {
 		return m, nil
 	}
 	p := m.parts[m.part]
-	in := inlinePart{index: p.Index, raw: p.Content,
-		title: "part " + strconv.Itoa(p.Index) + ": " + sanitize.Line(p.ContentType) + " (" + m.c.Keys.Global.Back.Help().Key + ": back to parts)"}
-	switch kind := inlineKind(p.ContentType); kind {
-	case inlineText, inlineHTML:
-		text := strings.ToValidUTF8(string(p.Content), "\uFFFD")
-		if kind == inlineHTML {
-			if t, _, err := mime.HTMLText(text); err == nil {
-				text = t
-			}
-		}
-		in.text = sanitize.Text(toLF(text))
-	case inlineMessage:
-		in.nested = mime.Parse(p.Content)
-	default:
+	kind := inlineKind(p.ContentType)
+	if kind == inlineOther {
 		// The parts list stays until a copiousoutput viewer has
 		// rendered the part; other viewers take their own window or
 		// the terminal.
 		return m, tea.Batch(notice("opening part "+strconv.Itoa(p.Index)+" with mailcap…"), mailcapCmd(m.key, p, m.c.Opener))
 	}
-	m.inline, m.mode = in, modePart
+	m.inline, m.mode = inlinePart{index: p.Index, raw: p.Content, title: m.partTitle(p), loading: true}, modePart
 	m.search.cur = -1
 	m.layout()
 	m.vp.GotoTop()
-	return m, nil
+	return m, renderPartCmd(m.key, p, kind)
+}
+
+// partTitle heads a part shown inline.
+func (m Model) partTitle(p mime.Part) string {
+	return "part " + strconv.Itoa(p.Index) + ": " + sanitize.Line(p.ContentType) + " (" + m.c.Keys.Global.Back.Help().Key + ": back to parts)"
 }
 
 func toLF(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
