@@ -617,11 +617,17 @@ func createUnique(dir, name string, data []byte) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			// A part cut short (disk full) must not stay under the
+			// name, where it would pass for the whole attachment.
+			os.Remove(path)
 			return "", err
 		}
-		return path, f.Close()
+		return path, nil
 	}
 	return "", fmt.Errorf("%s: too many files with this name", name)
 }
