@@ -500,6 +500,13 @@ func (m *Mailbox) SetRead(ctx context.Context, key string, read bool) error {
 	shared := m.shared
 	m.mu.Unlock()
 	if shared != nil {
+		// A key the index does not hold (a typo) must fail before the
+		// team table is written: every operator would read its state.
+		if _, ok, err := m.idx.Get(ctx, m.Location().Bucket, key); err != nil {
+			return err
+		} else if !ok {
+			return m.notFound(key, fmt.Errorf("index: s3://%s/%s: %w", m.Location().Bucket, key, mailstore.ErrNotFound))
+		}
 		if err := shared.SetRead(ctx, m.Location().Bucket, key, read); err != nil {
 			return err
 		}
