@@ -94,12 +94,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		printUsageError(stderr, ue)
 		return 1
 	}
-	// The hint (what to check) first, the detail after it; the TUI's list
-	// area says the same through the same function. Errors quote config
-	// values (mailbox names, buckets, endpoints) that a config file can fill
-	// with escape sequences: the one place every error is printed sanitizes it.
-	fmt.Fprintln(stderr, "sesbox:", sanitize.Text(mailstore.Explain(err)))
+	printError(stderr, err)
 	return 1
+}
+
+// printError writes err for a person: the hint (what to check) first, the
+// detail after it; the TUI's list area says the same through the same
+// function. Errors quote config values (mailbox names, buckets, endpoints)
+// that a config file can fill with escape sequences: every error printed
+// goes through here, which sanitizes it.
+func printError(w io.Writer, err error) {
+	fmt.Fprintln(w, "sesbox:", sanitize.Text(mailstore.Explain(err)))
 }
 
 func newRootCmd(a *app) *cobra.Command {
