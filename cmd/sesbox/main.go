@@ -60,6 +60,11 @@ func startCPUProfile(path string, stderr io.Writer) func() {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
+// exitUsage is the exit status of a mistake in the command line (sysexits'
+// EX_USAGE), so a script tells "called wrongly" from "failed" (1) and from
+// the statuses commands give their own outcomes (forward's 2, audit's 1).
+const exitUsage = 64
+
 // exitError carries a specific exit status (e.g. audit findings) without
 // printing anything more.
 type exitError struct{ code int }
@@ -92,7 +97,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ue *usageError
 	if errors.As(err, &ue) {
 		printUsageError(stderr, ue)
-		return 1
+		return exitUsage
 	}
 	printError(stderr, err)
 	return 1
