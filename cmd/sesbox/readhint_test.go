@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +13,8 @@ import (
 )
 
 // TestReadErrorsLeadWithAHint: show and save of a message that cannot be
-// read say first what to check, as ls does, then the detail once. They
+// read, and export and audit snapshot of a bucket that cannot be listed,
+// say first what to check, as ls does, then the detail once. They
 // printed the SDK's chain alone ("read s3://b/k: operation error S3:
 // GetObject, exceeded maximum number of attempts, ... connection
 // refused"), and a body that broke on every GET named the object twice.
@@ -29,7 +31,9 @@ func TestReadErrorsLeadWithAHint(t *testing.T) {
 	}
 	dead := "http://" + l.Addr().String()
 	l.Close()
-	for _, cmd := range [][]string{{"show", "k"}, {"save", "k", "--dir", t.TempDir()}} {
+	out := t.TempDir()
+	for _, cmd := range [][]string{{"show", "k"}, {"save", "k", "--dir", t.TempDir()},
+		{"export", "--mbox", filepath.Join(out, "x.mbox")}, {"audit", "snapshot", "--out", filepath.Join(out, "s.jsonl")}} {
 		_, errOut, code := sesbox(t, append([]string{"--endpoint", dead, "--bucket", "mail"}, cmd...)...)
 		if want := "sesbox: connection refused: " + dead + " — check --endpoint"; code != 1 || !strings.HasPrefix(errOut, want) {
 			t.Errorf("%s, endpoint down: exit %d, want a line starting %q:\n%s", cmd[0], code, want, errOut)
