@@ -40,7 +40,7 @@ func TestReadErrorsLeadWithAHint(t *testing.T) {
 		}
 	}
 
-		// Every GET is cut short of its end (a megabyte: a body too small to
+	// Every GET is cut short of its end (a megabyte: a body too small to
 	// cut is passed whole).
 	srv := fakes3.Start(t, "mail")
 	key := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
