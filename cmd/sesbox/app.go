@@ -297,7 +297,9 @@ func (a *app) store(client *s3.Client, mc MailboxConfig) *s3store.Store {
 // (indexName).
 func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, string, error) {
 	client, _, err := a.clients(ctx, mc)
-	return client, a.indexName(mc), err
+	// The endpoint goes into manifests and the action log: never a
+	// password it holds.
+	return client, mailstore.RedactURL(a.indexName(mc)), err
 }
 
 // clients builds a mailbox's S3 client (see s3Client) and, for a real
