@@ -43,6 +43,16 @@ func Explain(err error) string {
 	return err.Error()
 }
 
+// RedactURL is endpoint as it may be shown or recorded: a password in it
+// (http://user:password@host) replaced by "xxxxx" (url.URL.Redacted);
+// endpoint itself when it does not parse.
+func RedactURL(endpoint string) string {
+	if u, err := url.Parse(endpoint); err == nil {
+		return u.Redacted()
+	}
+	return endpoint
+}
+
 // ReachHint says what to check when err is a failure to reach an
 // endpoint (refused, no such host, reset, unreachable), naming the
 // endpoint the request went to (else where) and the flag that sets it;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -18,6 +19,17 @@ type Options = env.Options
 
 // DefaultRefresh is how often a bucket is listed again for new mail.
 const DefaultRefresh = env.DefaultRefresh
+
+// OpenLog opens the TUI's log file (Run logs to the same file) for lines
+// of the caller's own: sesbox --debug's request log, which must not reach
+// the terminal the TUI owns. closeFn closes it.
+func OpenLog() (w io.Writer, closeFn func(), err error) {
+	lg, _, closeFn, err := env.OpenLog("")
+	if err != nil {
+		return nil, nil, err
+	}
+	return lg.Writer(), closeFn, nil
+}
 
 // Run runs the TUI over boxes until the user quits. The terminal is
 // restored on every exit path; a panic inside the TUI comes back as an

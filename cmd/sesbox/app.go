@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -296,7 +297,9 @@ func (a *app) store(client *s3.Client, mc MailboxConfig) *s3store.Store {
 // (indexName).
 func (a *app) s3Client(ctx context.Context, mc MailboxConfig) (*s3.Client, string, error) {
 	client, _, err := a.clients(ctx, mc)
-	return client, a.indexName(mc), err
+	// The endpoint goes into manifests and the action log: never a
+	// password it holds.
+	return client, mailstore.RedactURL(a.indexName(mc)), err
 }
 
 // clients builds a mailbox's S3 client (see s3Client) and, for a real
@@ -370,6 +373,12 @@ func quiet(o *s3.Options) {
 	o.DisableLogOutputChecksumValidationSkipped = true
 }
 
+// readTimeout is how long a connection to AWS may stay silent while an
+// answer is awaited or read. A minute: S3 sends a GET's first bytes within
+// a second or two, and the longest wait sesbox asks for, SQS's long poll,
+// is 20 s. Tests shorten it.
+var readTimeout = time.Minute
+
 // awsConfig loads the standard AWS configuration chain for a mailbox's
 // region and profile, once per run: each load reads the shared config
 // files and parses the certificates of AWS_CA_BUNDLE (8-10 ms with a
@@ -388,8 +397,14 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 	// 32 header fetchers and 32 listings at once, so the rest would be
 	// closed after each answer and dialled (TLS handshake: two more round
 	// trips) again for the next.
+	//
+	// The read timeout ends a connection that goes silent: the SDK sets
+	// none for S3, so a GET whose body stalled midway (the connection open,
+	// nothing more coming) held its command forever; cut, it is read again
+	// from the byte it reached, as a reset body is.
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithHTTPClient(awshttp.NewBuildableClient().
-		WithTransportOptions(func(t *http.Transport) { t.MaxIdleConnsPerHost = 2 * index.DefaultWorkers }))}
+		WithTransportOptions(func(t *http.Transport) { t.MaxIdleConnsPerHost = 2 * index.DefaultWorkers }).
+		WithReadTimeout(readTimeout))}
 	if mc.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(mc.Region))
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
+	"github.com/sesbox/sesbox/tui"
 )
 
 // TestShowHeadersReadsTheHeaderOnly: `show --headers` of a 40 MB message
@@ -190,11 +191,11 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 	// way runTUI opens it.
 	a, errb := tuiApp(t, globalFlags{endpoint: flags[1], bucket: "mail", prefix: demo.Prefix, debug: true})
 	a.debug = &debugLog{w: a.stderr}
-	f, err := openTUILog()
+	w, closeLog, err := tui.OpenLog()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.debug.setOutput(f)
+	a.debug.setOutput(w)
 	boxes, closeBoxes, err := a.tuiBoxes(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +204,7 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeBoxes()
-	f.Close()
+	closeLog()
 	if errb.Len() != 0 {
 		t.Errorf("the TUI wiring wrote to stderr: %s", errb.String())
 	}

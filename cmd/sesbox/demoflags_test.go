@@ -27,7 +27,7 @@ func TestDemoRefusesFlagsItWouldIgnore(t *testing.T) {
 		{[]string{"--bucket", "b", "demo"}, "--bucket does not apply to the demo mailbox"},
 	} {
 		out, errOut, code := sesbox(t, tc.args...)
-		if code != 1 || out != "" || !strings.HasPrefix(errOut, "sesbox: "+tc.want) || !strings.Contains(errOut, "\nusage: sesbox ") {
+		if code != exitUsage || out != "" || !strings.HasPrefix(errOut, "sesbox: "+tc.want) || !strings.Contains(errOut, "\nusage: sesbox ") {
 			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s", tc.args, code, out, errOut)
 		}
 	}

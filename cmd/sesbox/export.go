@@ -10,6 +10,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 )
@@ -55,6 +56,7 @@ Query syntax (--query):
 			}
 			defer closeLog()
 			opt.Query, opt.Manifest, opt.Force, opt.Parallel = q, manifest, force, parallel
+			var partial *index.PartialError
 			if q != "" {
 				// The query runs over the index, as ls does: refresh it, then
 				// export exactly the keys that match.
@@ -66,7 +68,7 @@ Query syntax (--query):
 				if err != nil {
 					return err
 				}
-				if err := a.refresh(ctx, m, true); err != nil {
+				if partial, err = a.refreshPartial(ctx, m, true); err != nil {
 					return err
 				}
 				if opt.Keys, err = m.QueryKeys(ctx, qq); err != nil {
@@ -92,7 +94,10 @@ Query syntax (--query):
 			}
 			fmt.Fprintf(a.stdout, "exported %d messages (%s) to %s\nmanifest %s, entries sha256 %s\n",
 				tr.Count, mailstore.FormatSize(tr.Bytes), target, manifest, tr.EntriesSHA256)
-			return a.reportFailed(tr, "export")
+			if err := a.reportFailed(tr, "export"); err != nil {
+				return err
+			}
+			return a.leftOut(partial, "the export", 1)
 		},
 	}
 	f := cmd.Flags()

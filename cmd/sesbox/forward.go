@@ -15,6 +15,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/reforward"
@@ -139,6 +140,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 	}
 
 	var inputs []string
+	var partial *index.PartialError
 	switch {
 	case len(args) > 0:
 		inputs = args
@@ -147,7 +149,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 			return err
 		}
 	default:
-		if err := a.refresh(ctx, m, true); err != nil {
+		if partial, err = a.refreshPartial(ctx, m, true); err != nil {
 			return err
 		}
 		if inputs, err = m.QueryKeys(ctx, qq); err != nil {
@@ -205,6 +207,9 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 	}, pr.update)
 	pr.clear()
 	fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(tot.String(), "nothing to do"))
+	// Messages the query may have chosen were not read: as for a
+	// message that could not be sent, exit 2.
+	left := a.leftOut(partial, "the messages chosen", 2)
 	switch {
 	case runErr != nil:
 		return fmt.Errorf("forward: %w", runErr)
@@ -213,7 +218,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 	case tot.Failed > 0 || tot.Uncertain > 0:
 		return exitError{code: 2}
 	}
-	return nil
+	return left
 }
 
 // forwardConfig loads the Lambda's config from path, else from the

@@ -323,16 +323,17 @@ func TestForwardArgumentErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
+		code int
 	}{
-		{[]string{"forward", "--forward-config", cfgPath}, "name the messages one way"},
-		{[]string{"forward", "--forward-config", cfgPath, "--query", "spam:fail", "abc"}, "name the messages one way"},
-		{[]string{"forward", "abc"}, "no forwarder config"},
-		{[]string{"forward", "--forward-config", filepath.Join(dir, "nope.json"), "abc"}, "nope.json"},
-		{[]string{"forward", "--forward-config", cfgPath, "--keys-from", filepath.Join(dir, "none.txt")}, "none.txt"},
-		{[]string{"forward", "--forward-config", cfgPath, "--query", "from:nobody-at-all"}, "no messages to forward"},
+		{[]string{"forward", "--forward-config", cfgPath}, "name the messages one way", exitUsage},
+		{[]string{"forward", "--forward-config", cfgPath, "--query", "spam:fail", "abc"}, "name the messages one way", exitUsage},
+		{[]string{"forward", "abc"}, "no forwarder config", 1},
+		{[]string{"forward", "--forward-config", filepath.Join(dir, "nope.json"), "abc"}, "nope.json", 1},
+		{[]string{"forward", "--forward-config", cfgPath, "--keys-from", filepath.Join(dir, "none.txt")}, "none.txt", 1},
+		{[]string{"forward", "--forward-config", cfgPath, "--query", "from:nobody-at-all"}, "no messages to forward", 1},
 	} {
 		_, stderr, code := sesbox(t, append(flags, tc.args...)...)
-		if code != 1 || !strings.Contains(stderr, tc.want) {
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d %q, want %q", tc.args, code, stderr, tc.want)
 		}
 	}

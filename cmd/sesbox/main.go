@@ -60,6 +60,11 @@ func startCPUProfile(path string, stderr io.Writer) func() {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
+// exitUsage is the exit status of a mistake in the command line (sysexits'
+// EX_USAGE), so a script tells "called wrongly" from "failed" (1) and from
+// the statuses commands give their own outcomes (forward's 2, audit's 1).
+const exitUsage = 64
+
 // exitError carries a specific exit status (e.g. audit findings) without
 // printing anything more.
 type exitError struct{ code int }
@@ -92,14 +97,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ue *usageError
 	if errors.As(err, &ue) {
 		printUsageError(stderr, ue)
-		return 1
+		return exitUsage
 	}
-	// The hint (what to check) first, the detail after it; the TUI's list
-	// area says the same through the same function. Errors quote config
-	// values (mailbox names, buckets, endpoints) that a config file can fill
-	// with escape sequences: the one place every error is printed sanitizes it.
-	fmt.Fprintln(stderr, "sesbox:", sanitize.Text(mailstore.Explain(err)))
+	printError(stderr, err)
 	return 1
+}
+
+// printError writes err for a person: the hint (what to check) first, the
+// detail after it; the TUI's list area says the same through the same
+// function. Errors quote config values (mailbox names, buckets, endpoints)
+// that a config file can fill with escape sequences: every error printed
+// goes through here, which sanitizes it.
+func printError(w io.Writer, err error) {
+	fmt.Fprintln(w, "sesbox:", sanitize.Text(mailstore.Explain(err)))
 }
 
 func newRootCmd(a *app) *cobra.Command {

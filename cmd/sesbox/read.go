@@ -37,6 +37,16 @@ func isTerminal(v any) bool {
 // is a terminal. Objects whose header could not be read are a warning when
 // lenient is set (ls shows what it could read); `sesbox index` fails on them.
 func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox, lenient bool) error {
+	_, err := a.refreshPartial(ctx, m, lenient)
+	return err
+}
+
+// refreshPartial is refresh that also returns, when lenient, the headers
+// it could not read (nil when none): a command whose answer is chosen from
+// the index (ls, export --query, forward --query) answers with what it
+// has, then says the answer may lack those messages and exits non-zero
+// (see leftOut), so a script never takes a partial answer for the whole.
+func (a *app) refreshPartial(ctx context.Context, m *mailbox.Mailbox, lenient bool) (*index.PartialError, error) {
 	pr := newProgressPrinter(a.stderr, isTerminal(a.stderr))
 	err := m.Refresh(ctx, pr.update)
 	pr.finish()
@@ -47,9 +57,24 @@ func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox, lenient bool) err
 	var logErr *mailbox.LogError
 	if lenient && (errors.As(err, &partial) || errors.As(err, &logErr)) {
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(err.Error()))
+		// A forwarder log that could not be read leaves every message
+		// in the answer (with its last known forward status).
+		partial = nil
+		errors.As(err, &partial)
+		return partial, nil
+	}
+	return nil, err
+}
+
+// leftOut ends a command whose answer was chosen from an index that lacks
+// the messages of p (see refreshPartial): it says so and exits with code.
+// nil when p is.
+func (a *app) leftOut(p *index.PartialError, what string, code int) error {
+	if p == nil {
 		return nil
 	}
-	return err
+	fmt.Fprintf(a.stderr, "sesbox: %s may lack %d messages whose headers could not be read (the next refresh reads them again)\n", what, p.Failed)
+	return exitError{code}
 }
 
 // notePending says on stderr how many rows have no headers yet (after an
@@ -96,8 +121,9 @@ func newLsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var partial *index.PartialError
 			if !cached {
-				if err := a.refresh(ctx, m, true); err != nil {
+				if partial, err = a.refreshPartial(ctx, m, true); err != nil {
 					return err
 				}
 			} else if err := a.notePending(ctx, m); err != nil {
@@ -113,13 +139,19 @@ func newLsCmd(a *app) *cobra.Command {
 					w.Flush()
 					return err
 				}
-				return w.Flush()
+				if err := w.Flush(); err != nil {
+					return err
+				}
+				return a.leftOut(partial, "the list", 1)
 			}
 			sums, err := m.First(ctx, qq, by, reverse, limit)
 			if err != nil {
 				return err
 			}
-			return printTable(a.stdout, sums)
+			if err := printTable(a.stdout, sums); err != nil {
+				return err
+			}
+			return a.leftOut(partial, "the list", 1)
 		},
 	}
 	f := cmd.Flags()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/sesbox/sesbox/mailstore/xdg"
 
@@ -30,12 +29,12 @@ func (a *app) runTUI(ctx context.Context) error {
 	if a.debug != nil {
 		// The TUI owns the terminal: the AWS request log goes to its log
 		// file, opened before any client is built.
-		f, err := openTUILog()
+		w, closeLog, err := tui.OpenLog()
 		if err != nil {
-			return err
+			return fmt.Errorf("debug log: %w", err)
 		}
-		defer f.Close()
-		a.debug.setOutput(f)
+		defer closeLog()
+		a.debug.setOutput(w)
 	}
 	boxes, closeBoxes, err := a.tuiBoxes(ctx)
 	if err != nil {
@@ -58,26 +57,6 @@ func (a *app) runTUI(ctx context.Context) error {
 		// The periodic refresh too: the index is shown as it is.
 		NoRefresh: a.flags.cached,
 	})
-}
-
-// openTUILog opens the TUI's log file (tui.Run appends to the same file)
-// for appending, 0600, refusing a symlink in its place.
-func openTUILog() (*os.File, error) {
-	path, err := xdg.State("tui.log")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("debug log: %w", err)
-	}
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		return nil, fmt.Errorf("debug log: %s is a symlink: refusing to write through it", path)
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("debug log: %w", err)
-	}
-	return f, nil
 }
 
 // tuiBoxes opens every mailbox the TUI shows, with what each can do besides

@@ -115,7 +115,7 @@ func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
 		{[]string{"completion", "zsh", "--bogus"}, []string{"unknown flag: --bogus", "usage: sesbox completion zsh"}},
 	} {
 		out, errOut, code := sesbox(t, tc.args...)
-		if code != 1 || out != "" {
+		if code != exitUsage || out != "" {
 			t.Errorf("%v: exit %d, stdout %q", tc.args, code, out)
 		}
 		for _, w := range tc.want {
@@ -241,7 +241,7 @@ func TestTUINeedsATerminal(t *testing.T) {
 func TestEndpointMustBeAURL(t *testing.T) {
 	dir := isolate(t)
 	_, errOut, code := sesbox(t, "--bucket", "b", "--endpoint", "notaurl", "ls")
-	if code != 1 || !strings.HasPrefix(errOut, `sesbox: --endpoint "notaurl": want an http:// or https:// URL`) || !strings.Contains(errOut, "usage: sesbox ls") {
+	if code != exitUsage || !strings.HasPrefix(errOut, `sesbox: --endpoint "notaurl": want an http:// or https:// URL`) || !strings.Contains(errOut, "usage: sesbox ls") {
 		t.Errorf("--endpoint: exit %d, %q", code, errOut)
 	}
 	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
@@ -299,7 +299,7 @@ func TestNegativeCountsAreUsageErrors(t *testing.T) {
 	} {
 		_, errOut, code := sesbox(t, args...)
 		flag := map[string]string{"ls": "--limit", "export": "--parallel", "audit": "--parallel", "save": "--part"}[args[1]]
-		if code != 1 || !strings.Contains(errOut, `for "`+flag+`" flag`) || !strings.Contains(errOut, "usage: sesbox") {
+		if code != exitUsage || !strings.Contains(errOut, `for "`+flag+`" flag`) || !strings.Contains(errOut, "usage: sesbox") {
 			t.Errorf("%v: exit %d, stderr %q; want a usage error naming %s", args, code, errOut, flag)
 		}
 	}

@@ -157,7 +157,8 @@ type Log struct {
 // OpenLog opens (creating it and its directory, modes 0600 and 0700) the
 // action log at path for appending.
 func OpenLog(path string) (*Log, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	// Never through a linked directory either (see below).
+	if err := xdg.MkdirPrivate(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("open action log: %w", err)
 	}
 	lock, err := xdg.Lock(path)

@@ -408,3 +408,25 @@ func TestActionLogCrashBetweenLineAndHead(t *testing.T) {
 		t.Errorf("a line added after the crash: problems %v, want appended", problems)
 	}
 }
+
+// TestLogDirectoryNeverASymlink: the sesbox state directory that holds
+// the log replaced by a link is refused, and no log is created where it
+// leads; the log was written into the link's target.
+func TestLogDirectoryNeverASymlink(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := filepath.Join(root, "elsewhere")
+	os.Mkdir(elsewhere, 0o700)
+	if err := os.Symlink(elsewhere, filepath.Join(root, "sesbox")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := OpenLog(filepath.Join(root, "sesbox", "actions.jsonl"))
+	if !errors.Is(err, xdg.ErrSymlink) {
+		t.Errorf("OpenLog through a linked directory: %v, want ErrSymlink", err)
+	}
+	if err == nil {
+		l.Close()
+	}
+	if ents, _ := os.ReadDir(elsewhere); len(ents) != 0 {
+		t.Errorf("%d files created through the link", len(ents))
+	}
+}

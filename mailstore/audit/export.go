@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -96,8 +97,10 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 	if err := tmp.Close(); err != nil {
 		return t, fmt.Errorf("export %s: %w", file, err)
 	}
-	if err := os.Rename(tmp.Name(), file); err != nil {
-		return t, fmt.Errorf("export %s: %w", file, err)
+	if err := place(tmp.Name(), file, opt.Force); err != nil {
+		// The manifest just placed describes an export that is not there.
+		os.Remove(manifest)
+		return t, fmt.Errorf("export: %w", err)
 	}
 	return t, logExport(b, "mbox", opt, t, incomplete)
 }
@@ -268,12 +271,30 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 		err = mf.Close()
 	}
 	if err == nil {
-		err = os.Rename(mf.Name(), manifest)
+		err = place(mf.Name(), manifest, opt.Force)
 	}
 	if err != nil {
 		return t, fmt.Errorf("export: write manifest: %w", err)
 	}
 	return t, incompleteErr("export "+loc.String(), failed, prog.listed.Load())
+}
+
+// place puts the finished temporary file tmp at final: renamed over it
+// with replace (--force), else hard-linked, which fails when final
+// exists, so a file that appeared while the export ran (the check is at
+// its start) is never replaced. A file system without hard links gets the
+// rename after a last check.
+func place(tmp, final string, replace bool) error {
+	if !replace {
+		err := os.Link(tmp, final)
+		if err == nil {
+			return os.Remove(tmp)
+		}
+		if _, serr := os.Lstat(final); errors.Is(err, fs.ErrExist) || serr == nil {
+			return fmt.Errorf("%s exists: %w (use --force to replace it)", final, ErrExists)
+		}
+	}
+	return os.Rename(tmp, final)
 }
 
 func createTemp(target string) (*os.File, error) {

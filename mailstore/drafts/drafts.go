@@ -77,9 +77,10 @@ func DefaultDir() (string, error) {
 	return xdg.State("drafts")
 }
 
-// Open opens (creating it, mode 0700) the drafts directory dir.
+// Open opens (creating it, mode 0700) the drafts directory dir, never
+// through a symlink: drafts hold the reply's words and the quoted mail.
 func Open(dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := xdg.MkdirPrivate(dir); err != nil {
 		return nil, fmt.Errorf("open drafts: %w", err)
 	}
 	return &Store{dir: dir}, nil

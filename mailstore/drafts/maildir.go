@@ -25,10 +25,10 @@ func DefaultSentDir() (string, error) {
 }
 
 // OpenMaildir opens the Maildir at dir, creating it and its tmp, new and
-// cur directories (mode 0700) as needed.
+// cur directories (mode 0700) as needed, never through a symlink.
 func OpenMaildir(dir string) (*Maildir, error) {
 	for _, sub := range []string{"tmp", "new", "cur"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+		if err := xdg.MkdirPrivate(filepath.Join(dir, sub)); err != nil {
 			return nil, fmt.Errorf("open Maildir %s: %w", dir, err)
 		}
 	}

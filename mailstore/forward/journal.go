@@ -96,7 +96,9 @@ func (j *Journal) LastSend() (time.Time, int, bool) {
 // sends, so it is never half-trusted.
 func OpenJournal(path string) (*Journal, error) {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// Never through a linked directory: the journal is what stops
+	// double sends.
+	if err := xdg.MkdirPrivate(dir); err != nil {
 		return nil, fmt.Errorf("open forward journal: %w", err)
 	}
 	lock, err := xdg.Lock(path)

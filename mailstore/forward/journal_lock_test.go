@@ -64,3 +64,25 @@ func TestJournalNeverThroughASymlink(t *testing.T) {
 		t.Fatalf("a journal that is a symlink: %v", err)
 	}
 }
+
+// TestJournalDirectoryNeverASymlink: the sesbox state directory that
+// holds the journal replaced by a link is refused, and no journal (nor
+// its lock) is created where it leads.
+func TestJournalDirectoryNeverASymlink(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := filepath.Join(root, "elsewhere")
+	os.Mkdir(elsewhere, 0o700)
+	if err := os.Symlink(elsewhere, filepath.Join(root, "sesbox")); err != nil {
+		t.Fatal(err)
+	}
+	j, err := OpenJournal(filepath.Join(root, "sesbox", "forward-journal.jsonl"))
+	if !errors.Is(err, xdg.ErrSymlink) {
+		t.Errorf("OpenJournal through a linked directory: %v, want ErrSymlink", err)
+	}
+	if err == nil {
+		j.Close()
+	}
+	if ents, _ := os.ReadDir(elsewhere); len(ents) != 0 {
+		t.Errorf("%d files created through the link", len(ents))
+	}
+}

@@ -500,6 +500,13 @@ func (m *Mailbox) SetRead(ctx context.Context, key string, read bool) error {
 	shared := m.shared
 	m.mu.Unlock()
 	if shared != nil {
+		// A key the index does not hold (a typo) must fail before the
+		// team table is written: every operator would read its state.
+		if _, ok, err := m.idx.Get(ctx, m.Location().Bucket, key); err != nil {
+			return err
+		} else if !ok {
+			return m.notFound(key, fmt.Errorf("index: s3://%s/%s: %w", m.Location().Bucket, key, mailstore.ErrNotFound))
+		}
 		if err := shared.SetRead(ctx, m.Location().Bucket, key, read); err != nil {
 			return err
 		}
@@ -617,11 +624,17 @@ func createUnique(dir, name string, data []byte) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			// A part cut short (disk full) must not stay under the
+			// name, where it would pass for the whole attachment.
+			os.Remove(path)
 			return "", err
 		}
-		return path, f.Close()
+		return path, nil
 	}
 	return "", fmt.Errorf("%s: too many files with this name", name)
 }

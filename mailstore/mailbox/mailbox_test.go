@@ -211,3 +211,37 @@ func TestNotFoundHint(t *testing.T) {
 		}
 	}
 }
+
+// recordingShared is a SharedReadState that keeps what it was told.
+type recordingShared struct{ set []string }
+
+func (r *recordingShared) SetRead(_ context.Context, _, key string, _ bool) error {
+	r.set = append(r.set, key)
+	return nil
+}
+
+func (r *recordingShared) ReadStates(context.Context, string) ([]SharedRead, error) { return nil, nil }
+
+// TestSetReadOfNoMessageWritesNothingShared: marking a key that names no
+// message fails before the team table is written; it used to write the
+// typo's read state there (every operator's refresh then read it) and
+// fail only on the local index.
+func TestSetReadOfNoMessageWritesNothingShared(t *testing.T) {
+	m, srv := newMailbox(t)
+	srv.Put(t, "mail", "inabc", []byte("Subject: plain\r\n\r\nx"))
+	ctx := context.Background()
+	if err := m.Refresh(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	shared := &recordingShared{}
+	m.ShareReadState(shared)
+	if err := m.SetRead(ctx, "innosuch", true); !errors.Is(err, mailstore.ErrNotFound) {
+		t.Errorf("SetRead(innosuch): %v, want not found", err)
+	}
+	if err := m.SetRead(ctx, "inabc", true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(shared.set, " ") != "inabc" {
+		t.Errorf("shared writes %q, want inabc alone", shared.set)
+	}
+}

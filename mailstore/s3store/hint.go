@@ -23,7 +23,7 @@ func (s *Store) hint(err error) error {
 	region, endpoint := "", ""
 	if c, ok := s.api.(*s3.Client); ok {
 		o := c.Options()
-		region, endpoint = o.Region, aws.ToString(o.BaseEndpoint)
+		region, endpoint = o.Region, mailstore.RedactURL(aws.ToString(o.BaseEndpoint))
 	}
 	if h := hintFor(err, s.loc.Bucket, region, endpoint); h != "" {
 		return &mailstore.HintError{Hint: h, Err: err}

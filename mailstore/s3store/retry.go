@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // RetryPolicy bounds how the store retries. Every S3 call the store makes
@@ -193,7 +195,10 @@ func (r *resumingBody) Read(p []byte) (int, error) {
 			err = io.ErrUnexpectedEOF
 		}
 		if r.gets >= r.s.retry.attempts() {
-			return n, fmt.Errorf("read %s: body broken at byte %d of %d after %d GETs: %w: %w", r.what(), r.off, r.end, r.gets, errBodyBroken, err)
+			return n, &mailstore.HintError{
+				Hint: fmt.Sprintf("%s could not be read whole: the connection broke during each of %d GETs — check the network (or --endpoint), then try again", r.what(), r.gets),
+				Err:  fmt.Errorf("read %s: body broken at byte %d of %d after %d GETs: %w: %w", r.what(), r.off, r.end, r.gets, errBodyBroken, err),
+			}
 		}
 		if n > 0 {
 			return n, nil

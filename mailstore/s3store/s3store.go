@@ -422,7 +422,9 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		if errors.As(err, &nsk) {
 			return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrNotFound)
 		}
-		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, Explain(err, "s3:GetObject"))
+		// The hint (an endpoint down, a bucket that does not exist) first,
+		// as for a listing.
+		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, s.hint(Explain(err, "s3:GetObject")))
 	}
 	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	obj.LastModified = aws.ToTime(out.LastModified)
@@ -443,7 +445,10 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 	// Read to the end, not to the announced length: the SDK checks the
 	// body's checksum when it reaches the end.
 	if _, err := io.Copy(&buf, body); err != nil {
-		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)
+		if !errors.Is(err, errBodyBroken) { // which names the object itself
+			err = fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)
+		}
+		return nil, obj, nil, s.hint(err)
 	}
 	return buf.Bytes(), obj, out.Metadata, nil
 }

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -44,6 +45,12 @@ type Config struct {
 	// the whole body) and fewer bytes than that, then closes the
 	// connection cleanly (FIN).
 	Truncate float64
+	// Stall forwards the request, sends the headers and part of the
+	// body, then sends nothing more until the client hangs up or StallFor
+	// has passed (then it resets the connection): a connection that
+	// stays open and goes silent, which no error ends.
+	Stall    float64
+	StallFor time.Duration
 	// Latency delays a request by up to Delay (uniformly), with
 	// probability Latency.
 	Latency float64
@@ -66,7 +73,11 @@ type Stats struct {
 	SlowDowns   int64 // 503 SlowDown answers sent
 	Resets      int64 // bodies reset midway
 	Truncations int64 // bodies cut short
-	Delays      int64 // requests delayed
+	Stalls      int64 // bodies stalled midway
+	// HungUp counts the stalled bodies whose client gave up on them
+	// (closed the connection) before StallFor passed.
+	HungUp int64
+	Delays int64 // requests delayed
 	// MaxInFlight is the most requests the proxy held at once.
 	MaxInFlight int64
 	// BodyBytes is the number of response body bytes written to clients.
@@ -75,11 +86,11 @@ type Stats struct {
 
 // Faults is the number of requests that failed on purpose: each is a retry
 // the client had to make.
-func (s Stats) Faults() int64 { return s.SlowDowns + s.Resets + s.Truncations }
+func (s Stats) Faults() int64 { return s.SlowDowns + s.Resets + s.Truncations + s.Stalls }
 
 func (s Stats) String() string {
-	return fmt.Sprintf("%d requests: %d SlowDown, %d resets, %d truncations, %d delayed; %d body bytes",
-		s.Requests, s.SlowDowns, s.Resets, s.Truncations, s.Delays, s.BodyBytes)
+	return fmt.Sprintf("%d requests: %d SlowDown, %d resets, %d truncations, %d stalls (%d hung up), %d delayed; %d body bytes",
+		s.Requests, s.SlowDowns, s.Resets, s.Truncations, s.Stalls, s.HungUp, s.Delays, s.BodyBytes)
 }
 
 // Proxy is a running fault proxy.
@@ -93,8 +104,8 @@ type Proxy struct {
 	cfg  Config
 	seen map[string]uint64
 
-	requests, slowDowns, resets, truncations, delays, bodyBytes atomic.Int64
-	inFlight, maxInFlight                                       atomic.Int64
+	requests, slowDowns, resets, truncations, stalls, hungUp, delays, bodyBytes atomic.Int64
+	inFlight, maxInFlight                                                       atomic.Int64
 }
 
 // Start starts a proxy to target (the peer's URL) and stops it when t ends.
@@ -129,14 +140,14 @@ func (p *Proxy) SetConfig(cfg Config) {
 func (p *Proxy) Stats() Stats {
 	return Stats{
 		Requests: p.requests.Load(), SlowDowns: p.slowDowns.Load(), Resets: p.resets.Load(),
-		Truncations: p.truncations.Load(), Delays: p.delays.Load(), BodyBytes: p.bodyBytes.Load(),
+		Truncations: p.truncations.Load(), Stalls: p.stalls.Load(), HungUp: p.hungUp.Load(), Delays: p.delays.Load(), BodyBytes: p.bodyBytes.Load(),
 		MaxInFlight: p.maxInFlight.Load(),
 	}
 }
 
 // ResetStats sets the counts back to zero.
 func (p *Proxy) ResetStats() {
-	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.delays, &p.bodyBytes, &p.maxInFlight} {
+	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.stalls, &p.hungUp, &p.delays, &p.bodyBytes, &p.maxInFlight} {
 		c.Store(0)
 	}
 }
@@ -148,6 +159,7 @@ const (
 	slowDown
 	reset
 	truncate
+	stall
 )
 
 // draw returns two independent uniform numbers in [0, 1) for this request:
@@ -194,6 +206,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f = reset
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate:
 			f = truncate
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall:
+			f = stall
 		}
 		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
 			p.delays.Add(1)
@@ -238,7 +252,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cut := int(u2 * float64(len(body))) // in [0, len): always short
-	p.breakResponse(w, resp, len(body), body[:cut], f == reset)
+	p.breakResponse(w, resp, len(body), body[:cut], f, cfg.StallFor)
 }
 
 func (p *Proxy) forward(r *http.Request) (*http.Response, error) {
@@ -271,17 +285,21 @@ func (p *Proxy) copyResponse(w http.ResponseWriter, resp *http.Response) {
 
 // breakResponse writes the answer's status line and headers (with the full
 // Content-Length) and part of its body straight onto the connection, then
-// resets it (rst) or closes it.
-func (p *Proxy) breakResponse(w http.ResponseWriter, resp *http.Response, size int, part []byte, rst bool) {
+// resets it (reset, and a stall once stallFor has passed without the
+// client hanging up) or closes it (truncate).
+func (p *Proxy) breakResponse(w http.ResponseWriter, resp *http.Response, size int, part []byte, f fault, stallFor time.Duration) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		http.Error(w, "faultproxy: cannot hijack: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	defer conn.Close()
-	if rst {
+	switch f {
+	case reset:
 		p.resets.Add(1)
-	} else {
+	case stall:
+		p.stalls.Add(1)
+	default:
 		p.truncations.Add(1)
 	}
 	bw := bufio.NewWriter(conn)
@@ -295,6 +313,19 @@ func (p *Proxy) breakResponse(w http.ResponseWriter, resp *http.Response, size i
 	bw.Write(part)
 	if err := bw.Flush(); err == nil {
 		p.bodyBytes.Add(int64(len(part)))
+	}
+	rst := f == reset
+	if f == stall {
+		// The client sends nothing more on this connection: a read
+		// ends when it hangs up, or at the deadline.
+		_ = conn.SetReadDeadline(time.Now().Add(stallFor))
+		_, err := conn.Read(make([]byte, 1))
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			rst = true
+		} else {
+			p.hungUp.Add(1)
+		}
 	}
 	if tc, ok := conn.(*net.TCPConn); ok && rst {
 		// Linger 0: Close sends RST instead of FIN.

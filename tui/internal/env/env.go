@@ -31,16 +31,24 @@ func Opener(o string) string {
 // OpenLog opens the log file at path (default
 // $XDG_STATE_HOME/sesbox/tui.log) (never stdout: the TUI owns the terminal).
 func OpenLog(path string) (*log.Logger, string, func(), error) {
-	if path == "" {
+	own := path == ""
+	if own {
 		var err error
 		if path, err = xdg.State("tui.log"); err != nil {
 			return nil, "", nil, err
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	// One of sesbox's own files: never through a symlink (the file's or
+	// its sesbox directory's), 0600 whatever mode it was left with. A
+	// directory the caller chose is left as it is.
+	mkdir := xdg.MkdirPrivate
+	if !own {
+		mkdir = func(d string) error { return os.MkdirAll(d, 0o700) }
+	}
+	if err := mkdir(filepath.Dir(path)); err != nil {
 		return nil, "", nil, fmt.Errorf("log: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := xdg.OpenPrivate(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("log: %w", err)
 	}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
+)
+
+// TestReadErrorsLeadWithAHint: show and save of a message that cannot be
+// read, and export and audit snapshot of a bucket that cannot be listed,
+// say first what to check, as ls does, then the detail once. They
+// printed the SDK's chain alone ("read s3://b/k: operation error S3:
+// GetObject, exceeded maximum number of attempts, ... connection
+// refused"), and a body that broke on every GET named the object twice.
+func TestReadErrorsLeadWithAHint(t *testing.T) {
+	isolate(t)
+	old := s3RetryBackoffScale
+	s3RetryBackoffScale = 1e-3
+	t.Cleanup(func() { s3RetryBackoffScale = old })
+
+	// Nothing listens at the endpoint.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String()
+	l.Close()
+	out := t.TempDir()
+	for _, cmd := range [][]string{{"show", "k"}, {"save", "k", "--dir", t.TempDir()},
+		{"export", "--mbox", filepath.Join(out, "x.mbox")}, {"audit", "snapshot", "--out", filepath.Join(out, "s.jsonl")}} {
+		_, errOut, code := sesbox(t, append([]string{"--endpoint", dead, "--bucket", "mail"}, cmd...)...)
+		if want := "sesbox: connection refused: " + dead + " — check --endpoint"; code != 1 || !strings.HasPrefix(errOut, want) {
+			t.Errorf("%s, endpoint down: exit %d, want a line starting %q:\n%s", cmd[0], code, want, errOut)
+		}
+	}
+
+	// Every GET is cut short of its end (a megabyte: a body too small to
+	// cut is passed whole).
+	srv := fakes3.Start(t, "mail")
+	key := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", key, []byte("Subject: big\r\n\r\n"+strings.Repeat("x", 1<<20)))
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{Seed: 1, Truncate: 1, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet
+	}})
+	for _, cmd := range [][]string{{"show", key}, {"save", key, "--dir", t.TempDir()}} {
+		_, errOut, code := sesbox(t, append([]string{"--endpoint", p.URL, "--bucket", "mail"}, cmd...)...)
+		want := "sesbox: s3://mail/" + key + " could not be read whole"
+		if code != 1 || !strings.HasPrefix(errOut, want) || strings.Count(errOut, key) != 2 {
+			t.Errorf("%s, body broken: exit %d, want one line starting %q, naming the key in the detail once more:\n%s", cmd[0], code, want, errOut)
+		}
+	}
+}
