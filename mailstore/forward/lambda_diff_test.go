@@ -343,6 +343,10 @@ func (in *diffInput) anyField(kind fieldKind, ok func(f *field) bool) bool {
 	return false
 }
 
+// hasControl reports whether a field holds a control character other than
+// tab and its line breaks.
+func hasControl(f *field) bool { return !bytes.Equal(dropControls(f.raw), f.raw) }
+
 // folded reports whether a field has continuation lines.
 func folded(f *field) bool {
 	return bytes.Contains(bytes.TrimRight(f.raw, "\r\n"), []byte("\n"))
@@ -554,6 +558,12 @@ var deliberateDifferences = []deliberateDifference{
 		}
 		return err != nil && strings.Contains(err.Error(), "not one plain address")
 	}},
+	{id: 29, aspects: aspRefused, applies: func(in *diffInput) bool { // more than one From field
+		return errors.Is(in.refused, ErrSeveralFrom) && countKind(in.fields, kindFrom) > 1
+	}},
+	{id: 30, aspects: aspFrom | aspReplyTo | aspSubject, applies: func(in *diffInput) bool { // a control character in the From, or in a prefixed Subject
+		return in.anyField(kindFrom, hasControl) || in.cfg.SubjectPrefix != "" && in.anyField(kindSubject, hasControl)
+	}},
 	{id: 20, aspects: aspHeader, applies: func(in *diffInput) bool { // a header line starting with white space other than SP or HT
 		for _, l := range in.lines() {
 			if r, _ := utf8.DecodeRuneInString(l); l != "" && r != ' ' && r != '\t' && jsSpace(r) {
@@ -586,6 +596,7 @@ func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 var (
 	genFromValues = []string{
 		`Betsy <betsy@example.com>`,
+		"Ctl\x00Na\x1bme\x7f <ctl@example.com>",
 		`"Doe, Jane" <jane@example.com>`,
 		`bare@example.com`,
 		`<angle@example.com>`,

@@ -20,8 +20,9 @@ import (
 // is handled as whole fields (a first line plus its indented continuation
 // lines):
 //
-//   - every From field becomes one line: "Name <fromEmail>" when FromEmail is
-//     set, else "Name at sender <originalRecipient>";
+//   - the From field becomes one line: "Name <fromEmail>" when FromEmail is
+//     set, else "Name at sender <originalRecipient>", without the control
+//     characters of the old value;
 //   - when there is no Reply-To (any case), "Reply-To: " plus the first
 //     From's value as written, folding included, is added as the last
 //     header line;
@@ -34,7 +35,8 @@ import (
 // space (bareCRToBlank). Rewrite fails only on unusable arguments: a line
 // break in a config value or in originalRecipient, no originalRecipient
 // when FromEmail is unset, or an address to send as that is not one plain
-// address (plainAddress).
+// address (plainAddress); and on a message it must not send: more than one
+// From field (ErrSeveralFrom), a line it cannot fold (ErrUnfoldable).
 func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
@@ -62,6 +64,10 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	fields := parseFields(header)
 	eol := lineEnding(raw)
 
+	if n := countKind(fields, kindFrom); n > 1 {
+		return nil, fmt.Errorf("rewrite: %w (it has %d)", ErrSeveralFrom, n)
+	}
+
 	out := make([]byte, 0, len(raw)+256)
 	var firstFrom *field
 	hasReplyTo := false
@@ -79,7 +85,7 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 			if firstFrom == nil {
 				firstFrom = f
 			}
-			line, err := fromLine(cfg, f.value(), originalRecipient, fe)
+			line, err := fromLine(cfg, dropControls(f.value()), originalRecipient, fe)
 			if err != nil {
 				return nil, err
 			}
@@ -93,7 +99,7 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 				out = append(out, foldPassed(f.raw, fe)...)
 				break
 			}
-			line, err := subjectLine(cfg.SubjectPrefix, skipLeadingSpace(f.value()), fe)
+			line, err := subjectLine(cfg.SubjectPrefix, dropControls(skipLeadingSpace(f.value())), fe)
 			if err != nil {
 				return nil, err
 			}
@@ -117,7 +123,7 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	}
 
 	if !hasReplyTo && firstFrom != nil {
-		v := firstFrom.value()
+		v := dropControls(firstFrom.value())
 		if len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
 			v = v[1:] // the Lambda takes one blank after the colon as the separator
 		}
@@ -146,6 +152,50 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 		}
 	}
 	return append(out, body...), nil
+}
+
+// ErrSeveralFrom is returned (wrapped) by Rewrite for a header with more
+// than one From field. RFC 5322 allows one; SES refuses the message (the
+// Lambda rewrites both and fails there), and which one a reader shows as
+// the sender differs from reader to reader, which is why forgers write
+// two. Forwarding it under one of them would have sesbox choose the
+// sender for the recipient; nothing is sent, the stored message stays
+// for `sesbox read` (difference 29).
+var ErrSeveralFrom = errors.New("the message has more than one From field, which RFC 5322 forbids and SES refuses; read it with sesbox read")
+
+func countKind(fields []field, k fieldKind) int {
+	n := 0
+	for i := range fields {
+		if fields[i].kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// dropControls removes the control characters of a field value Rewrite
+// writes again (the From and the Reply-To made from it, a prefixed
+// Subject), but for tab and the CR and LF of its line structure: a NUL,
+// an escape or a DEL in a display name is nothing a reader can show,
+// some refuse the line, and in the From a verified identity sends they
+// are sesbox's to keep out (difference 30). Fields passed on are the
+// sender's and stay as they are.
+func dropControls(v []byte) []byte {
+	keep := func(c byte) bool { return c >= 0x20 && c != 0x7f || c == '\t' || c == '\r' || c == '\n' }
+	i := 0
+	for i < len(v) && keep(v[i]) {
+		i++
+	}
+	if i == len(v) {
+		return v
+	}
+	out := append(make([]byte, 0, len(v)), v[:i]...)
+	for _, c := range v[i:] {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // splitMessage splits raw before its first empty line ("\n" or "\r\n"). The

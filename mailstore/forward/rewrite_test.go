@@ -2,6 +2,7 @@ package forward
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -161,12 +162,29 @@ func TestRewriteNoFrom(t *testing.T) {
 	}
 }
 
-// TestRewriteTwoFroms is X6: both From fields are rewritten; Reply-To comes
-// from the first.
+// TestRewriteTwoFroms is X6: the Lambda rewrites both From fields and SES
+// refuses the message; Rewrite refuses it first, saying why (difference
+// 29), whatever the spelling of the second field name.
 func TestRewriteTwoFroms(t *testing.T) {
-	got := mustRewrite(t, Config{}, "From: A <a@x.com>\nFrom: B <b@x.com>\n\nbody\n")
-	want := "From: A at a@x.com <info@example.com>\nFrom: B at b@x.com <info@example.com>\nReply-To: A <a@x.com>\n\nbody\n"
-	if got != want {
+	for _, in := range []string{
+		"From: A <a@x.com>\nFrom: B <b@x.com>\n\nbody\n",
+		"From: A <a@x.com>\r\nSubject: s\r\nfrom : B <b@x.com>\r\n\r\nbody\r\n",
+	} {
+		out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+		if !errors.Is(err, ErrSeveralFrom) || out != nil || !strings.Contains(err.Error(), "it has 2") {
+			t.Errorf("%q: %q, %v; want ErrSeveralFrom", in, out, err)
+		}
+	}
+}
+
+// TestRewriteDropsControlsFromWrittenLines: a NUL, an escape, a DEL in the
+// From's display name went into the new From and the Reply-To made from it,
+// and in the Subject into the prefixed Subject (difference 30). They are
+// dropped there; a field passed on keeps them.
+func TestRewriteDropsControlsFromWrittenLines(t *testing.T) {
+	in := "From: Bo\x00b\x1b[31m \x7fSmith\x01 <b@x.com>\r\nSubject: hi\x00 there\x1b\r\nX-Other: a\x00b\r\n\r\nbody\x00\r\n"
+	want := "From: Bob[31m Smith at b@x.com <info@example.com>\r\nSubject: [P] hi there\r\nX-Other: a\x00b\r\nReply-To: Bob[31m Smith <b@x.com>\r\n\r\nbody\x00\r\n"
+	if got := mustRewrite(t, Config{SubjectPrefix: "[P] "}, in); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
