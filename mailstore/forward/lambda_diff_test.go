@@ -564,6 +564,9 @@ var deliberateDifferences = []deliberateDifference{
 	{id: 30, aspects: aspFrom | aspReplyTo | aspSubject, applies: func(in *diffInput) bool { // a control character in the From, or in a prefixed Subject
 		return in.anyField(kindFrom, hasControl) || in.cfg.SubjectPrefix != "" && in.anyField(kindSubject, hasControl)
 	}},
+	{id: 31, aspects: aspBody | aspOther | aspRefused, applies: func(in *diffInput) bool { // a body line over 998 octets
+		return headerfold.LongestLine(in.body) > headerfold.Hard
+	}},
 	{id: 20, aspects: aspHeader, applies: func(in *diffInput) bool { // a header line starting with white space other than SP or HT
 		for _, l := range in.lines() {
 			if r, _ := utf8.DecodeRuneInString(l); l != "" && r != ' ' && r != '\t' && jsSpace(r) {
@@ -669,6 +672,7 @@ var (
 	genBodies = []string{
 		"body line\n", "line one\nline two\n\n", "no final newline", "ends in blank \n", "trailing text after blank x",
 		"From: looks like a header\nTo: x@example.com\n",
+		strings.Repeat("a long body line ", 70) + "=\n" + strings.Repeat("é", 600) + " \n",
 	}
 	genNames = []string{"From", "from", "FROM", "From ", "fROM"}
 )

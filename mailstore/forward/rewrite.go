@@ -16,7 +16,10 @@ import (
 // result of Map; it is only used when cfg.FromEmail is unset.
 //
 // The message is split at its first empty line. The body (from that line on)
-// is copied byte for byte, never decoded or re-encoded. In the header, which
+// is copied byte for byte, never decoded or re-encoded, unless a line of it
+// is over 998 octets: SES would refuse the message, so the parts that hold
+// one are re-encoded to the same decoded bytes (fitLongLines). In the
+// header, which
 // is handled as whole fields (a first line plus its indented continuation
 // lines):
 //
@@ -36,7 +39,8 @@ import (
 // break in a config value or in originalRecipient, no originalRecipient
 // when FromEmail is unset, or an address to send as that is not one plain
 // address (plainAddress); and on a message it must not send: more than one
-// From field (ErrSeveralFrom), a line it cannot fold (ErrUnfoldable).
+// From field (ErrSeveralFrom), a line it cannot fold (ErrUnfoldable) or
+// re-encode (ErrLongLine).
 func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
@@ -55,6 +59,12 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 		}
 	}
 
+	// SES refuses a line over 998 octets; the Lambda sends the sender's
+	// lines as they are (difference 31).
+	raw, err := fitLongLines(raw)
+	if err != nil {
+		return nil, err
+	}
 	header, body := splitMessage(raw)
 	// A bare CR ends a line for many readers (Python's email, JavaMail, the
 	// Lambda): passed on, "X-A: 1\rFrom: boss@bank.example" would be a

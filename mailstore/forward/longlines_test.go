@@ -1,0 +1,137 @@
+package forward
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/headerfold"
+)
+
+// decodedParts reads a message as a reader would: each leaf part (nested
+// messages included) decoded by its Content-Transfer-Encoding, in order.
+func decodedParts(t *testing.T, raw []byte) [][]byte {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("read: %v\n%q", err, raw)
+	}
+	body, _ := io.ReadAll(m.Body)
+	return decodeEntity(t, m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), body)
+}
+
+func decodeEntity(t *testing.T, ctype, cte string, body []byte) [][]byte {
+	t.Helper()
+	mt, params, _ := mime.ParseMediaType(ctype)
+	switch {
+	case strings.HasPrefix(mt, "multipart/"):
+		var out [][]byte
+		r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+		for {
+			p, err := r.NextRawPart()
+			if err == io.EOF {
+				return out
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(p)
+			out = append(out, decodeEntity(t, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), b)...)
+		}
+	case mt == "message/rfc822":
+		return decodedParts(t, body)
+	}
+	switch strings.ToLower(cte) {
+	case "base64":
+		b, err := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return [][]byte{b}
+	case "quoted-printable":
+		b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return [][]byte{b}
+	}
+	return [][]byte{body}
+}
+
+// TestRewriteReencodesLongLines: a body line over 998 octets was passed on
+// as the Lambda passes it, and SES refused the message. Now each leaf part
+// holding one is re-encoded (difference 31): every line is within 998
+// octets, every part decodes to exactly the bytes it decoded to before, and
+// a part without long lines is not touched.
+func TestRewriteReencodesLongLines(t *testing.T) {
+	long := strings.Repeat("a long line = with é and tabs\t", 60) + "  "
+	b64 := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0, 1, 2, 0xff, '\n'}, 500))
+	qp := strings.Repeat("=C3=A9t=C3=A9 ", 120) + "=20"
+	short := "Content-Type: text/plain\r\n\r\nshort part, kept as it is =\r\n"
+	cases := map[string]string{
+		"plain message without MIME, LF": "From: A <a@x.com>\nSubject: s\n\n" + long + "\nnext line\n" + long,
+		"multipart, CRLF": "From: A <a@x.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\npreamble\r\n--b1\r\n" + short +
+			"\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + long + "\r\n" + long + "\r\n" +
+			"\r\n--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n" + strings.Repeat("\x00\r\xfe", 400) + "\r\n" +
+			"\r\n--b1\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n" +
+			"\r\n--b1\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: Quoted-Printable\r\n\r\n" + qp + "\r\n" +
+			"\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\nFrom: inner@x.com\r\nContent-Type: multipart/alternative; boundary=b2\r\n\r\n--b2\r\n\r\n" + long + "\r\n--b2--\r\n" +
+			"\r\n--b1--\r\nepilogue\r\n",
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := headerfold.LongestLine(out); n > headerfold.Hard {
+				t.Errorf("a line of %d octets", n)
+			}
+			want, got := decodedParts(t, []byte(in)), decodedParts(t, out)
+			if len(got) != len(want) {
+				t.Fatalf("%d parts, want %d\n%s", len(got), len(want), out)
+			}
+			for i := range want {
+				if !bytes.Equal(got[i], want[i]) {
+					t.Errorf("part %d decodes to %.80q…, want %.80q…", i, got[i], want[i])
+				}
+			}
+			if strings.Contains(in, short) && !bytes.Contains(out, []byte(short)) {
+				t.Error("a part without long lines was changed")
+			}
+			if m, _ := mail.ReadMessage(bytes.NewReader(out)); m.Header.Get("MIME-Version") != "1.0" {
+				t.Error("no MIME-Version: readers would not decode the new encoding")
+			}
+		})
+	}
+	// A message without long lines is the Lambda's bytes.
+	in := "From: A <a@x.com>\nContent-Type: text/plain\n\nshort =\n"
+	if out := mustRewrite(t, Config{}, in); !strings.HasSuffix(out, "\n\nshort =\n") {
+		t.Errorf("short body changed: %q", out)
+	}
+}
+
+// TestRewriteRefusesLongLinesItCannotReencode: a long line where no
+// encoding can go (a multipart's preamble, a part's header, a part in
+// an encoding other than the MIME ones) is refused, nothing is sent.
+func TestRewriteRefusesLongLinesItCannotReencode(t *testing.T) {
+	long := strings.Repeat("x", 1200)
+	for _, in := range []string{
+		"From: a@x.com\nContent-Type: multipart/mixed; boundary=b\n\n" + long + "\n--b\n\nshort\n--b--\n",
+		"From: a@x.com\nContent-Type: multipart/mixed; boundary=b\n\n--b\nX-Long: " + long + "\n\nshort\n--b--\n",
+		"From: a@x.com\nContent-Transfer-Encoding: x-uuencode\n\n" + long + "\n",
+		"From: a@x.com\nContent-Type: multipart/mixed\n\n" + long + "\n",
+	} {
+		out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+		if !errors.Is(err, ErrLongLine) || out != nil {
+			t.Errorf("%.70q: %v, want ErrLongLine", in, err)
+		}
+	}
+}
