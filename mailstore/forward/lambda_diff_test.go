@@ -531,12 +531,15 @@ var deliberateDifferences = []deliberateDifference{
 		}
 		return false
 	}},
-	{id: 26, aspectsFor: func(in *diffInput) aspect { // a header line over 998 octets passed on: only its own field
+	{id: 26, aspectsFor: func(in *diffInput) aspect { // a header line over 998 octets passed on: only its own field, or refused
 		var a aspect
 		for _, f := range in.fields {
 			if headerfold.LongestLine(f.raw) > headerfold.Hard {
 				a |= kindAspect[f.kind]
 			}
+		}
+		if a != 0 && errors.Is(in.refused, ErrUnfoldable) {
+			a |= aspRefused
 		}
 		return a
 	}},

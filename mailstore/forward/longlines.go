@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"mime"
+	"slices"
 	"strings"
 
 	"github.com/sesbox/sesbox/mailstore/headerfold"
@@ -56,6 +58,18 @@ func fitLongLines(raw []byte) ([]byte, error) {
 // it. top says the entity is the message itself, whose header needs a
 // MIME-Version for its new encoding to be read.
 func fitEntity(header, body []byte, eol string, depth int, top bool) ([]byte, []byte, error) {
+	if !top && headerfold.LongestLine(header) > headerfold.Hard {
+		// A part's header (Rewrite fits the message's own).
+		var h []byte
+		for _, f := range parseFields(header) {
+			line, err := fitPassedField(f.raw, fieldEnd(&f, eol))
+			if err != nil {
+				return nil, nil, err
+			}
+			h = append(h, line...)
+		}
+		header = h
+	}
 	if headerfold.LongestLine(body) <= headerfold.Hard {
 		return header, body, nil
 	}
@@ -341,4 +355,101 @@ func clipValue(b []byte) string {
 		return string(b[:60]) + "…"
 	}
 	return string(b)
+}
+
+// fitPassedField is foldPassed, and for a Content-Type or
+// Content-Disposition field that folding cannot fit (a long file name)
+// the field written again with its long parameters as RFC 2231
+// continuations, which decode to the same values.
+func fitPassedField(f []byte, eol string) ([]byte, error) {
+	line, err := foldPassed(f, eol)
+	if err == nil {
+		return line, nil
+	}
+	if line, ok := continuedParams(f, eol); ok {
+		return line, nil
+	}
+	return nil, err
+}
+
+// continuedParams writes a Content-Type or Content-Disposition field
+// again with every parameter on a line of its own, values over 60 octets
+// (or not ASCII) split into RFC 2231 sections. It reports false when the
+// field is another one, does not parse, or would not read back the same.
+func continuedParams(f []byte, eol string) ([]byte, bool) {
+	name := strings.TrimRight(string(f[:max(bytes.IndexByte(f, ':'), 0)]), " \t")
+	if !strings.EqualFold(name, "content-type") && !strings.EqualFold(name, "content-disposition") {
+		return nil, false
+	}
+	value := unfold(f[len(name)+1:])
+	mt, params, err := mime.ParseMediaType(string(value))
+	if err != nil {
+		return nil, false
+	}
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := []byte(name + ": " + mt)
+	for _, k := range keys {
+		for _, p := range paramSections(k, params[k]) {
+			out = append(append(append(out, ';'), eol...), " "+p...)
+		}
+	}
+	out = append(out, eol...)
+	mt2, params2, err := mime.ParseMediaType(string(unfold(out[len(name)+1:])))
+	if err != nil || mt2 != mt || !maps.Equal(params, params2) || headerfold.LongestLine(out) > headerfold.Hard {
+		return nil, false
+	}
+	return out, true
+}
+
+// paramSections writes one parameter as "k=v", or as RFC 2231 sections
+// (k*0="…", k*1="…", or k*0*= with the charset and percent escapes)
+// when v is long or not plain ASCII.
+func paramSections(k, v string) []string {
+	const size = 60
+	plain := true
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
+			plain = false
+		}
+	}
+	if plain && len(v) <= size {
+		return []string{mime.FormatMediaType("x", map[string]string{k: v})[len("x; "):]}
+	}
+	var out []string
+	if plain {
+		for i := 0; len(v) > 0; i++ {
+			n := min(size, len(v))
+			q := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v[:n])
+			out = append(out, fmt.Sprintf("%s*%d=\"%s\"", k, i, q))
+			v = v[n:]
+		}
+		return out
+	}
+	// Percent-encoded, cut only between whole escapes.
+	var enc []string
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c > 0x20 && c < 0x7f && !strings.ContainsRune("*'%()<>@,;:\\\"/[]?=", rune(c)) {
+			enc = append(enc, string(c))
+		} else {
+			enc = append(enc, fmt.Sprintf("%%%02X", c))
+		}
+	}
+	for i := 0; len(enc) > 0; i++ {
+		var b strings.Builder
+		for len(enc) > 0 && b.Len()+len(enc[0]) <= size {
+			b.WriteString(enc[0])
+			enc = enc[1:]
+		}
+		if i == 0 {
+			out = append(out, fmt.Sprintf("%s*0*=utf-8''%s", k, b.String()))
+		} else {
+			out = append(out, fmt.Sprintf("%s*%d*=%s", k, i, b.String()))
+		}
+	}
+	return out
 }

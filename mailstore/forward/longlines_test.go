@@ -9,6 +9,8 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,8 +132,52 @@ func TestRewriteRefusesLongLinesItCannotReencode(t *testing.T) {
 		"From: a@x.com\nContent-Type: multipart/mixed\n\n" + long + "\n",
 	} {
 		out, err := Rewrite(Config{}, []byte(in), "info@example.com")
-		if !errors.Is(err, ErrLongLine) || out != nil {
-			t.Errorf("%.70q: %v, want ErrLongLine", in, err)
+		if !errors.Is(err, ErrLongLine) && !errors.Is(err, ErrUnfoldable) || out != nil {
+			t.Errorf("%.70q: %v, want ErrLongLine or ErrUnfoldable", in, err)
 		}
 	}
+}
+
+// TestRewriteContinuesLongParameters: a file name of 1,600 octets made a
+// Content-Disposition line no fold can shorten, in a part's header or the
+// message's; passed on, SES refused the message. Such a field is written
+// again with the long parameter in RFC 2231 sections, which read back as
+// the same name.
+func TestRewriteContinuesLongParameters(t *testing.T) {
+	long := strings.Repeat("long", 400) + ".txt"
+	wide := strings.Repeat("日本", 200) + ".pdf"
+	for _, in := range []string{
+		"From: a@x.com\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"" + long + "\"\r\n\r\nx\r\n--B--\r\n",
+		"From: a@x.com\nContent-Type: text/plain; name=\"" + long + "\"\nContent-Disposition: attachment; filename*=utf-8''" + url.PathEscape(wide) + "\n\nx\n",
+	} {
+		out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := headerfold.LongestLine(out); n > headerfold.Hard {
+			t.Errorf("a line of %d octets", n)
+		}
+		want, got := dispositions(t, []byte(in)), dispositions(t, out)
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("file names %q, want %q\n%s", got, want, out)
+		}
+	}
+}
+
+// dispositions lists the name and filename parameters of every header
+// block in raw, as net/mail and mime.ParseMediaType read them.
+func dispositions(t *testing.T, raw []byte) []string {
+	var out []string
+	for _, block := range strings.Split(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n--B\n") {
+		m, err := mail.ReadMessage(strings.NewReader(block))
+		if err != nil {
+			continue
+		}
+		for _, f := range []string{"Content-Type", "Content-Disposition"} {
+			if _, p, err := mime.ParseMediaType(m.Header.Get(f)); err == nil {
+				out = append(out, p["name"]+p["filename"])
+			}
+		}
+	}
+	return out
 }

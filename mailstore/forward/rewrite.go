@@ -90,46 +90,44 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 		if fe == "" {
 			fe = eol
 		}
-		switch f.kind {
-		case kindFrom:
+		passed := f.kind == kindOther || f.kind == kindReplyTo ||
+			f.kind == kindSubject && cfg.SubjectPrefix == "" || f.kind == kindTo && cfg.ToEmail == ""
+		hasReplyTo = hasReplyTo || f.kind == kindReplyTo
+		var line []byte
+		var err error
+		switch {
+		case passed:
+			line, err = fitPassedField(f.raw, fe)
+			// A Subject or Reply-To with a run too long to fold is
+			// written again as RFC 2047 words, which read the same.
+			switch {
+			case err == nil:
+			case f.kind == kindSubject:
+				line, err = subjectLine("", skipLeadingSpace(f.value()), fe)
+			case f.kind == kindReplyTo:
+				line, err = replyToLine(bareCRToSpace(skipLeadingSpace(f.value())), fe)
+			}
+		case f.kind == kindFrom:
 			if firstFrom == nil {
 				firstFrom = f
 			}
-			line, err := fromLine(cfg, dropControls(f.value()), originalRecipient, fe)
+			line, err = fromLine(cfg, dropControls(f.value()), originalRecipient, fe)
+			line = append(line, f.terminator()...)
+		case f.kind == kindSubject:
+			line, err = subjectLine(cfg.SubjectPrefix, dropControls(skipLeadingSpace(f.value())), fe)
+		case f.kind == kindTo:
+			line, err = foldCreated([]byte("To: "+cfg.ToEmail), fe)
 			if err != nil {
-				return nil, err
+				err = fmt.Errorf("rewrite: toEmail: %w", err)
 			}
-			out = append(out, line...)
-			out = append(out, f.terminator()...)
-		case kindReplyTo:
-			hasReplyTo = true
-			out = append(out, foldPassed(f.raw, fe)...)
-		case kindSubject:
-			if cfg.SubjectPrefix == "" {
-				out = append(out, foldPassed(f.raw, fe)...)
-				break
-			}
-			line, err := subjectLine(cfg.SubjectPrefix, dropControls(skipLeadingSpace(f.value())), fe)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, line...)
-		case kindTo:
-			if cfg.ToEmail == "" {
-				out = append(out, foldPassed(f.raw, fe)...)
-				break
-			}
-			line, err := foldCreated([]byte("To: "+cfg.ToEmail), fe)
-			if err != nil {
-				return nil, fmt.Errorf("rewrite: toEmail: %w", err)
-			}
-			out = append(out, line...)
-			out = append(out, f.terminator()...)
-		case kindRemoved:
+			line = append(line, f.terminator()...)
+		case f.kind == kindRemoved:
 			// dropped whole, continuation lines included
-		default:
-			out = append(out, foldPassed(f.raw, fe)...)
 		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, line...)
 	}
 
 	if !hasReplyTo && firstFrom != nil {
@@ -696,16 +694,18 @@ func foldCreated(f []byte, eol string) ([]byte, error) {
 }
 
 // foldPassed folds a field Rewrite passes on only when a line is over 998
-// octets and folding brings every line within it: other fields stay byte
-// for byte what the sender wrote (and what the Lambda sends). A field that
-// cannot be folded that far is passed on as it is, as the Lambda does: it
-// is the sender's, and SES decides.
-func foldPassed(f []byte, eol string) []byte {
+// octets: other fields stay byte for byte what the sender wrote (and what
+// the Lambda sends). A field that folding cannot bring within 998 octets
+// (a run without blanks that long) is refused with ErrUnfoldable (Rewrite
+// writes a Subject or Reply-To again instead): SES refuses such a line,
+// and every line sesbox sends keeps to RFC 5322 (difference 26; the
+// Lambda passes it on).
+func foldPassed(f []byte, eol string) ([]byte, error) {
 	out := headerfold.Fold(f, eol, headerfold.Hard)
-	if headerfold.LongestLine(out) > headerfold.Hard {
-		return f
+	if n := headerfold.LongestLine(out); n > headerfold.Hard {
+		return nil, fmt.Errorf("%w (%s: %d octets)", ErrUnfoldable, fieldName(f), n)
 	}
-	return out
+	return out, nil
 }
 
 func fieldName(f []byte) string {
