@@ -82,7 +82,7 @@ func Build(m Message, opts BuildOptions) (Built, error) {
 	if len(to) == 0 {
 		return Built{}, errors.New("build reply: no To address")
 	}
-	if err := checkRecipientCount(len(to) + len(cc)); err != nil {
+	if err := CheckRecipientCount(len(to) + len(cc)); err != nil {
 		return Built{}, err
 	}
 	date := opts.Date
@@ -173,9 +173,10 @@ func Build(m Message, opts BuildOptions) (Built, error) {
 	return out, nil
 }
 
-// checkRecipientCount refuses more recipients than SES takes in one
+// CheckRecipientCount refuses more recipients than SES takes in one
 // message, which SES would only refuse at the send, with what to do first.
-func checkRecipientCount(n int) error {
+// Build refuses such a reply; a plan warns of it before any text is typed.
+func CheckRecipientCount(n int) error {
 	if n <= mailstore.MaxDestinations {
 		return nil
 	}

@@ -227,10 +227,6 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		}
 		r.To, r.Cc = r.Cc[:1], r.Cc[1:]
 	}
-	if err := checkRecipientCount(len(r.To) + len(r.Cc)); err != nil {
-		// Said now, before any text is written; Build refuses it.
-		r.Warnings = append(r.Warnings, mailstore.Explain(err))
-	}
 	r.Quote = Attribution(s.Date, s.DateFromStore, s.From) + "\n" + Quote(v.Body())
 	return r, nil
 }
