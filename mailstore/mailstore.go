@@ -236,6 +236,10 @@ type Quota struct {
 // Remaining is how many more messages may be sent in the current 24 hours.
 func (q Quota) Remaining() float64 { return q.Max24HourSend - q.SentLast24Hours }
 
+// MaxDestinations is how many recipients SES takes in one message (To, Cc
+// and Bcc together, one SendEmail call).
+const MaxDestinations = 50
+
 // Sender sends finished raw messages (SES in production).
 type Sender interface {
 	// SendRaw sends raw to the envelope destinations and returns the

@@ -39,8 +39,9 @@ func newReplyCmd(a *app) *cobra.Command {
 Amazon SES, threaded with In-Reply-To and References so it lands in the sender's
 thread.
 
-The reply goes to the original's Reply-To, else its From; --all adds its To and
-Cc, without your own addresses. It is sent From --from, else the mailbox's
+The reply goes to the original's Mail-Reply-To, else its Reply-To, else its
+From; --all adds its To and Cc, without your own addresses (or goes to its
+Mail-Followup-To, when it has one). It is sent From --from, else the mailbox's
 configured from, else the address the message was delivered to when that is in
 the mailbox's identity_domains.
 

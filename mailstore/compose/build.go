@@ -17,6 +17,7 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/headerfold"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
@@ -80,6 +81,9 @@ func Build(m Message, opts BuildOptions) (Built, error) {
 	}
 	if len(to) == 0 {
 		return Built{}, errors.New("build reply: no To address")
+	}
+	if err := CheckRecipientCount(len(to) + len(cc)); err != nil {
+		return Built{}, err
 	}
 	date := opts.Date
 	if date.IsZero() {
@@ -167,6 +171,19 @@ func Build(m Message, opts BuildOptions) (Built, error) {
 		out.Destinations = append(out.Destinations, AddrSpec(a.Address))
 	}
 	return out, nil
+}
+
+// CheckRecipientCount refuses more recipients than SES takes in one
+// message, which SES would only refuse at the send, with what to do first.
+// Build refuses such a reply; a plan warns of it before any text is typed.
+func CheckRecipientCount(n int) error {
+	if n <= mailstore.MaxDestinations {
+		return nil
+	}
+	return &mailstore.HintError{
+		Hint: fmt.Sprintf("remove %d of the %d recipients from the To and Cc lines", n-mailstore.MaxDestinations, n),
+		Err:  fmt.Errorf("reply to %d recipients: SES takes at most %d in one message", n, mailstore.MaxDestinations),
+	}
 }
 
 func respell(h textproto.MIMEHeader, name string) {

@@ -24,6 +24,7 @@ func FuzzReplyHeaders(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add(hostile(map[string]string{"Subject": b64word("x\r\nBcc: " + evil), "Reply-To": b64word("y\r\nCc: <" + evil + ">")}))
+	f.Add(hostile(map[string]string{"Mail-Followup-To": b64word("y\r\nBcc: <"+evil+">") + " <list@lists.example>, support@acme-demo.example", "Mail-Reply-To": "\"a\r\n b\" <" + evil + ">"}))
 	from := mail.Address{Name: "Acme", Address: "support@acme-demo.example"}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		v := mime.Parse(raw)
@@ -34,8 +35,11 @@ func FuzzReplyHeaders(f *testing.F) {
 		s := int64(1)
 		b, err := Build(Message{From: r.From, To: r.To, Cc: r.Cc, Subject: r.Subject, Threading: r.Threading, Body: r.Quote},
 			BuildOptions{Date: fixedDate, Seed: &s})
-		if err != nil {
+		if n := len(r.To) + len(r.Cc); err != nil && (n <= 50 || CheckRecipientCount(n) == nil) {
 			t.Fatalf("a planned reply does not build: %v", err)
+		}
+		if err != nil {
+			return // too many recipients for SES (drafts.PlanReply warns of it)
 		}
 		checkWellFormed(t, b.Raw)
 		msg, err := mail.ReadMessage(bytes.NewReader(b.Raw))

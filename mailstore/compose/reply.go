@@ -120,10 +120,12 @@ type Options struct {
 }
 
 // NewReply plans the reply to the stored message raw, whose parse is v:
-//   - To is the original's Reply-To, else its From; when that is us (a
-//     reply to our own message), the original's To.
-//   - A reply-all adds the original's To and Cc as Cc, without our own
-//     addresses and without repeats.
+//   - To is the original's Mail-Reply-To, else its Reply-To, else its From;
+//     when that is us (a reply to our own message), the original's To.
+//   - A reply-all goes to the original's Mail-Followup-To when it names
+//     someone besides us (To only, no Cc); else it adds the original's To
+//     and Cc as Cc. Either way without our own addresses and without
+//     repeats.
 //   - Subject and threading as ReplySubject and ThreadingFor say.
 //   - The quote is the text body, or the HTML body as text.
 //
@@ -168,7 +170,12 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		return out
 	}
 
-	target := clean("Reply-To", s.ReplyTo)
+	// Mail-Reply-To is where the author wants replies to the author alone
+	// (mutt reads it in place of Reply-To, for every reply).
+	target := clean("Mail-Reply-To", mime.AddressField(raw, "mail-reply-to"))
+	if len(target) == 0 {
+		target = clean("Reply-To", s.ReplyTo)
+	}
 	if len(target) == 0 {
 		var from []mailstore.Address
 		if s.From.Address != "" || s.From.Name != "" {
@@ -186,7 +193,21 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		to.add(a)
 	}
 	r.To = to.list
+	followup := newAddressSet(own)
 	if opts.All {
+		// Mail-Followup-To is where the author wants a reply-all to go
+		// (a list, without the author who reads it): honored as mutt's
+		// honor_followup_to does, it replaces To and Cc.
+		for _, a := range clean("Mail-Followup-To", mime.AddressField(raw, "mail-followup-to")) {
+			followup.add(a)
+		}
+		if len(followup.list) == 0 && len(literal["mail-followup-to"]) > 0 {
+			r.Warnings = append(r.Warnings, "Mail-Followup-To names no address to reply to but yours: replying to all the original's recipients instead")
+		}
+	}
+	if len(followup.list) > 0 {
+		r.To = followup.list
+	} else if opts.All {
 		skip := map[string]bool{}
 		for k := range own {
 			skip[k] = true
@@ -225,8 +246,8 @@ func allOwn(list []mail.Address, own map[string]bool) bool {
 // encodedWord matches an RFC 2047 encoded word.
 var encodedWord = lazyregexp.New(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
 
-// literalFields returns the address fields (from, reply-to, to, cc; keys
-// lower-case) of raw's header block as written: unfolded, repeated fields
+// literalFields returns the address fields (from, reply-to, to, cc,
+// mail-reply-to, mail-followup-to; keys lower-case) of raw's header block as written: unfolded, repeated fields
 // joined, every encoded word removed.
 func literalFields(raw []byte) map[string]string {
 	out := map[string]string{}
@@ -249,7 +270,7 @@ func literalFields(raw []byte) map[string]string {
 		n, value, ok := strings.Cut(line, ":")
 		name = strings.ToLower(strings.TrimSpace(n))
 		switch name {
-		case "from", "reply-to", "to", "cc":
+		case "from", "reply-to", "to", "cc", "mail-reply-to", "mail-followup-to":
 		default:
 			name = ""
 			continue

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -395,5 +396,23 @@ func TestFindListAndHeading(t *testing.T) {
 	all, err := s.List()
 	if len(all) != 2 || err == nil || !strings.Contains(err.Error(), "cccccccccc") {
 		t.Fatalf("List = %d drafts, %v", len(all), err)
+	}
+}
+
+// TestPrepareRefusesOverFiftyRecipients: a draft whose To and Cc name
+// more recipients than SES takes was built and refused by SES at the send;
+// Prepare (the CLI's and the review screen's one step before sending)
+// refuses it with what to do first.
+func TestPrepareRefusesOverFiftyRecipients(t *testing.T) {
+	o, _ := outbox(t, &fakeSender{})
+	d, _ := o.Drafts.NewReply(reply(), Meta{}, "")
+	var cc []string
+	for i := range 51 {
+		cc = append(cc, fmt.Sprintf("p%d@northwind.example", i))
+	}
+	d.Text = []byte("To: dana@northwind.example\nCc: " + strings.Join(cc, ", ") + "\nSubject: x\n\nbody")
+	_, err := o.Prepare(d)
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, "remove 2 of the 52 recipients") {
+		t.Errorf("Prepare: %q", got)
 	}
 }

@@ -3,6 +3,7 @@ package drafts
 import (
 	"fmt"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 )
@@ -28,8 +29,9 @@ type ReplyPlan struct {
 // reply` and from the TUI's r and R alike: From as id chooses it (or
 // c.From), id's configured address left out of a reply-all, recipients,
 // subject and threading from the original (compose.NewReply), c.To in
-// place of the recipients when given. mailboxName and bucket say where the
-// original is. Nothing is written.
+// place of the recipients when given, and a warning when they are more
+// than SES takes. mailboxName and bucket say where the original is.
+// Nothing is written.
 func PlanReply(id compose.Identity, mailboxName, bucket string, msg *mailbox.Message, c ReplyChoice) (ReplyPlan, error) {
 	from, err := id.ChooseFrom(c.From, msg.Summary)
 	if err != nil {
@@ -52,6 +54,10 @@ func PlanReply(id compose.Identity, mailboxName, bucket string, msg *mailbox.Mes
 			}
 			r.To = append(r.To, addr)
 		}
+	}
+	if err := compose.CheckRecipientCount(len(r.To) + len(r.Cc)); err != nil {
+		// Said now, before any text is typed; Build refuses it.
+		r.Warnings = append(r.Warnings, mailstore.Explain(err))
 	}
 	return ReplyPlan{Reply: r, Meta: Meta{Mailbox: mailboxName, Bucket: bucket, Key: msg.Summary.Key, ETag: msg.Summary.ETag}}, nil
 }

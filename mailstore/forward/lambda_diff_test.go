@@ -343,6 +343,10 @@ func (in *diffInput) anyField(kind fieldKind, ok func(f *field) bool) bool {
 	return false
 }
 
+// hasControl reports whether a field holds a control character other than
+// tab and its line breaks.
+func hasControl(f *field) bool { return !bytes.Equal(dropControls(f.raw), f.raw) }
+
 // folded reports whether a field has continuation lines.
 func folded(f *field) bool {
 	return bytes.Contains(bytes.TrimRight(f.raw, "\r\n"), []byte("\n"))
@@ -527,12 +531,15 @@ var deliberateDifferences = []deliberateDifference{
 		}
 		return false
 	}},
-	{id: 26, aspectsFor: func(in *diffInput) aspect { // a header line over 998 octets passed on: only its own field
+	{id: 26, aspectsFor: func(in *diffInput) aspect { // a header line over 998 octets passed on: only its own field, or refused
 		var a aspect
 		for _, f := range in.fields {
 			if headerfold.LongestLine(f.raw) > headerfold.Hard {
 				a |= kindAspect[f.kind]
 			}
+		}
+		if a != 0 && errors.Is(in.refused, ErrUnfoldable) {
+			a |= aspRefused
 		}
 		return a
 	}},
@@ -553,6 +560,15 @@ var deliberateDifferences = []deliberateDifference{
 			err = in.cfgErr
 		}
 		return err != nil && strings.Contains(err.Error(), "not one plain address")
+	}},
+	{id: 29, aspects: aspRefused, applies: func(in *diffInput) bool { // more than one From field
+		return errors.Is(in.refused, ErrSeveralFrom) && countKind(in.fields, kindFrom) > 1
+	}},
+	{id: 30, aspects: aspFrom | aspReplyTo | aspSubject, applies: func(in *diffInput) bool { // a control character in the From, or in a prefixed Subject
+		return in.anyField(kindFrom, hasControl) || in.cfg.SubjectPrefix != "" && in.anyField(kindSubject, hasControl)
+	}},
+	{id: 31, aspects: aspBody | aspOther | aspRefused, applies: func(in *diffInput) bool { // a body line over 998 octets
+		return headerfold.LongestLine(in.body) > headerfold.Hard
 	}},
 	{id: 20, aspects: aspHeader, applies: func(in *diffInput) bool { // a header line starting with white space other than SP or HT
 		for _, l := range in.lines() {
@@ -586,6 +602,7 @@ func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 var (
 	genFromValues = []string{
 		`Betsy <betsy@example.com>`,
+		"Ctl\x00Na\x1bme\x7f <ctl@example.com>",
 		`"Doe, Jane" <jane@example.com>`,
 		`bare@example.com`,
 		`<angle@example.com>`,
@@ -658,6 +675,7 @@ var (
 	genBodies = []string{
 		"body line\n", "line one\nline two\n\n", "no final newline", "ends in blank \n", "trailing text after blank x",
 		"From: looks like a header\nTo: x@example.com\n",
+		strings.Repeat("a long body line ", 70) + "=\n" + strings.Repeat("é", 600) + " \n",
 	}
 	genNames = []string{"From", "from", "FROM", "From ", "fROM"}
 )

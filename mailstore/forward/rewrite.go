@@ -16,12 +16,16 @@ import (
 // result of Map; it is only used when cfg.FromEmail is unset.
 //
 // The message is split at its first empty line. The body (from that line on)
-// is copied byte for byte, never decoded or re-encoded. In the header, which
+// is copied byte for byte, never decoded or re-encoded, unless a line of it
+// is over 998 octets: SES would refuse the message, so the parts that hold
+// one are re-encoded to the same decoded bytes (fitLongLines). In the
+// header, which
 // is handled as whole fields (a first line plus its indented continuation
 // lines):
 //
-//   - every From field becomes one line: "Name <fromEmail>" when FromEmail is
-//     set, else "Name at sender <originalRecipient>";
+//   - the From field becomes one line: "Name <fromEmail>" when FromEmail is
+//     set, else "Name at sender <originalRecipient>", without the control
+//     characters of the old value;
 //   - when there is no Reply-To (any case), "Reply-To: " plus the first
 //     From's value as written, folding included, is added as the last
 //     header line;
@@ -34,7 +38,9 @@ import (
 // space (bareCRToBlank). Rewrite fails only on unusable arguments: a line
 // break in a config value or in originalRecipient, no originalRecipient
 // when FromEmail is unset, or an address to send as that is not one plain
-// address (plainAddress).
+// address (plainAddress); and on a message it must not send: more than one
+// From field (ErrSeveralFrom), a line it cannot fold (ErrUnfoldable) or
+// re-encode (ErrLongLine).
 func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
@@ -53,6 +59,12 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 		}
 	}
 
+	// SES refuses a line over 998 octets; the Lambda sends the sender's
+	// lines as they are (difference 31).
+	raw, err := fitLongLines(raw)
+	if err != nil {
+		return nil, err
+	}
 	header, body := splitMessage(raw)
 	// A bare CR ends a line for many readers (Python's email, JavaMail, the
 	// Lambda): passed on, "X-A: 1\rFrom: boss@bank.example" would be a
@@ -61,6 +73,10 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 	header = bareCRToBlank(dropCRFields(header))
 	fields := parseFields(header)
 	eol := lineEnding(raw)
+
+	if n := countKind(fields, kindFrom); n > 1 {
+		return nil, fmt.Errorf("rewrite: %w (it has %d)", ErrSeveralFrom, n)
+	}
 
 	out := make([]byte, 0, len(raw)+256)
 	var firstFrom *field
@@ -74,50 +90,48 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 		if fe == "" {
 			fe = eol
 		}
-		switch f.kind {
-		case kindFrom:
+		passed := f.kind == kindOther || f.kind == kindReplyTo ||
+			f.kind == kindSubject && cfg.SubjectPrefix == "" || f.kind == kindTo && cfg.ToEmail == ""
+		hasReplyTo = hasReplyTo || f.kind == kindReplyTo
+		var line []byte
+		var err error
+		switch {
+		case passed:
+			line, err = fitPassedField(f.raw, fe)
+			// A Subject or Reply-To with a run too long to fold is
+			// written again as RFC 2047 words, which read the same.
+			switch {
+			case err == nil:
+			case f.kind == kindSubject:
+				line, err = subjectLine("", skipLeadingSpace(f.value()), fe)
+			case f.kind == kindReplyTo:
+				line, err = replyToLine(bareCRToSpace(skipLeadingSpace(f.value())), fe)
+			}
+		case f.kind == kindFrom:
 			if firstFrom == nil {
 				firstFrom = f
 			}
-			line, err := fromLine(cfg, f.value(), originalRecipient, fe)
+			line, err = fromLine(cfg, dropControls(f.value()), originalRecipient, fe)
+			line = append(line, f.terminator()...)
+		case f.kind == kindSubject:
+			line, err = subjectLine(cfg.SubjectPrefix, dropControls(skipLeadingSpace(f.value())), fe)
+		case f.kind == kindTo:
+			line, err = foldCreated([]byte("To: "+cfg.ToEmail), fe)
 			if err != nil {
-				return nil, err
+				err = fmt.Errorf("rewrite: toEmail: %w", err)
 			}
-			out = append(out, line...)
-			out = append(out, f.terminator()...)
-		case kindReplyTo:
-			hasReplyTo = true
-			out = append(out, foldPassed(f.raw, fe)...)
-		case kindSubject:
-			if cfg.SubjectPrefix == "" {
-				out = append(out, foldPassed(f.raw, fe)...)
-				break
-			}
-			line, err := subjectLine(cfg.SubjectPrefix, skipLeadingSpace(f.value()), fe)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, line...)
-		case kindTo:
-			if cfg.ToEmail == "" {
-				out = append(out, foldPassed(f.raw, fe)...)
-				break
-			}
-			line, err := foldCreated([]byte("To: "+cfg.ToEmail), fe)
-			if err != nil {
-				return nil, fmt.Errorf("rewrite: toEmail: %w", err)
-			}
-			out = append(out, line...)
-			out = append(out, f.terminator()...)
-		case kindRemoved:
+			line = append(line, f.terminator()...)
+		case f.kind == kindRemoved:
 			// dropped whole, continuation lines included
-		default:
-			out = append(out, foldPassed(f.raw, fe)...)
 		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, line...)
 	}
 
 	if !hasReplyTo && firstFrom != nil {
-		v := firstFrom.value()
+		v := dropControls(firstFrom.value())
 		if len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
 			v = v[1:] // the Lambda takes one blank after the colon as the separator
 		}
@@ -146,6 +160,50 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 		}
 	}
 	return append(out, body...), nil
+}
+
+// ErrSeveralFrom is returned (wrapped) by Rewrite for a header with more
+// than one From field. RFC 5322 allows one; SES refuses the message (the
+// Lambda rewrites both and fails there), and which one a reader shows as
+// the sender differs from reader to reader, which is why forgers write
+// two. Forwarding it under one of them would have sesbox choose the
+// sender for the recipient; nothing is sent, the stored message stays
+// for `sesbox read` (difference 29).
+var ErrSeveralFrom = errors.New("the message has more than one From field, which RFC 5322 forbids and SES refuses; read it with sesbox read")
+
+func countKind(fields []field, k fieldKind) int {
+	n := 0
+	for i := range fields {
+		if fields[i].kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// dropControls removes the control characters of a field value Rewrite
+// writes again (the From and the Reply-To made from it, a prefixed
+// Subject), but for tab and the CR and LF of its line structure: a NUL,
+// an escape or a DEL in a display name is nothing a reader can show,
+// some refuse the line, and in the From a verified identity sends they
+// are sesbox's to keep out (difference 30). Fields passed on are the
+// sender's and stay as they are.
+func dropControls(v []byte) []byte {
+	keep := func(c byte) bool { return c >= 0x20 && c != 0x7f || c == '\t' || c == '\r' || c == '\n' }
+	i := 0
+	for i < len(v) && keep(v[i]) {
+		i++
+	}
+	if i == len(v) {
+		return v
+	}
+	out := append(make([]byte, 0, len(v)), v[:i]...)
+	for _, c := range v[i:] {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // splitMessage splits raw before its first empty line ("\n" or "\r\n"). The
@@ -636,16 +694,18 @@ func foldCreated(f []byte, eol string) ([]byte, error) {
 }
 
 // foldPassed folds a field Rewrite passes on only when a line is over 998
-// octets and folding brings every line within it: other fields stay byte
-// for byte what the sender wrote (and what the Lambda sends). A field that
-// cannot be folded that far is passed on as it is, as the Lambda does: it
-// is the sender's, and SES decides.
-func foldPassed(f []byte, eol string) []byte {
+// octets: other fields stay byte for byte what the sender wrote (and what
+// the Lambda sends). A field that folding cannot bring within 998 octets
+// (a run without blanks that long) is refused with ErrUnfoldable (Rewrite
+// writes a Subject or Reply-To again instead): SES refuses such a line,
+// and every line sesbox sends keeps to RFC 5322 (difference 26; the
+// Lambda passes it on).
+func foldPassed(f []byte, eol string) ([]byte, error) {
 	out := headerfold.Fold(f, eol, headerfold.Hard)
-	if headerfold.LongestLine(out) > headerfold.Hard {
-		return f
+	if n := headerfold.LongestLine(out); n > headerfold.Hard {
+		return nil, fmt.Errorf("%w (%s: %d octets)", ErrUnfoldable, fieldName(f), n)
 	}
-	return out
+	return out, nil
 }
 
 func fieldName(f []byte) string {

@@ -2,11 +2,16 @@ package forward
 
 import (
 	"bytes"
+	"errors"
+	"mime"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/headerfold"
 )
 
 // fixtures is the upstream conformance data, copied byte for byte from the
@@ -161,12 +166,29 @@ func TestRewriteNoFrom(t *testing.T) {
 	}
 }
 
-// TestRewriteTwoFroms is X6: both From fields are rewritten; Reply-To comes
-// from the first.
+// TestRewriteTwoFroms is X6: the Lambda rewrites both From fields and SES
+// refuses the message; Rewrite refuses it first, saying why (difference
+// 29), whatever the spelling of the second field name.
 func TestRewriteTwoFroms(t *testing.T) {
-	got := mustRewrite(t, Config{}, "From: A <a@x.com>\nFrom: B <b@x.com>\n\nbody\n")
-	want := "From: A at a@x.com <info@example.com>\nFrom: B at b@x.com <info@example.com>\nReply-To: A <a@x.com>\n\nbody\n"
-	if got != want {
+	for _, in := range []string{
+		"From: A <a@x.com>\nFrom: B <b@x.com>\n\nbody\n",
+		"From: A <a@x.com>\r\nSubject: s\r\nfrom : B <b@x.com>\r\n\r\nbody\r\n",
+	} {
+		out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+		if !errors.Is(err, ErrSeveralFrom) || out != nil || !strings.Contains(err.Error(), "it has 2") {
+			t.Errorf("%q: %q, %v; want ErrSeveralFrom", in, out, err)
+		}
+	}
+}
+
+// TestRewriteDropsControlsFromWrittenLines: a NUL, an escape, a DEL in the
+// From's display name went into the new From and the Reply-To made from it,
+// and in the Subject into the prefixed Subject (difference 30). They are
+// dropped there; a field passed on keeps them.
+func TestRewriteDropsControlsFromWrittenLines(t *testing.T) {
+	in := "From: Bo\x00b\x1b[31m \x7fSmith\x01 <b@x.com>\r\nSubject: hi\x00 there\x1b\r\nX-Other: a\x00b\r\n\r\nbody\x00\r\n"
+	want := "From: Bob[31m Smith at b@x.com <info@example.com>\r\nSubject: [P] hi there\r\nX-Other: a\x00b\r\nReply-To: Bob[31m Smith <b@x.com>\r\n\r\nbody\x00\r\n"
+	if got := mustRewrite(t, Config{SubjectPrefix: "[P] "}, in); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
@@ -433,23 +455,41 @@ func TestRewriteOddWhitespaceLines(t *testing.T) {
 
 // TestRewritePassedLongLines: difference 26. A field Rewrite passes on is
 // left byte for byte unless a line is over 998 octets; then it is folded at
-// single spaces when that brings every line within 998, and passed on as it
-// is when it cannot be.
+// single spaces when that brings every line within 998. One that cannot be
+// was passed on, as the Lambda does, and SES refused the message; it is
+// refused with ErrUnfoldable, naming the field.
 func TestRewritePassedLongLines(t *testing.T) {
 	words := "X-Words: " + strings.Repeat("word ", 300) + "end"
-	run := "X-Run: " + strings.Repeat("z", 1200)
 	medium := "X-Medium: " + strings.Repeat("m ", 100)
-	in := "From: a@x.com\r\n" + words + "\r\n" + run + "\r\n" + medium + "\r\n\r\nbody\r\n"
+	in := "From: a@x.com\r\n" + words + "\r\n" + medium + "\r\n\r\nbody\r\n"
 	got := mustRewrite(t, Config{}, in)
-	if !strings.Contains(got, "\r\n"+run+"\r\n") || !strings.Contains(got, "\r\n"+medium+"\r\n") {
-		t.Errorf("a line that cannot be folded, or is within 998, was changed:\n%q", got)
+	if !strings.Contains(got, "\r\n"+medium+"\r\n") {
+		t.Errorf("a line within 998 was changed:\n%q", got)
 	}
 	if strings.Contains(got, words) || !strings.Contains(string(unfoldRFC([]byte(got))), words+"\r\n") {
 		t.Errorf("the 1,500-octet line of words is not folded, or folding changed it:\n%q", got)
 	}
 	for _, l := range strings.Split(got, "\r\n") {
-		if len(l) > 998 && l != run {
+		if len(l) > 998 {
 			t.Errorf("%d-octet line: %.80q", len(l), l)
+		}
+	}
+	// A Subject and a Reply-To name are written as RFC 2047 words instead.
+	in = "From: a@x.com\r\nSubject: " + strings.Repeat("s", 1200) + " s\r\nReply-To: " + strings.Repeat("N", 1100) + " <r@x.com>\r\n\r\nbody\r\n"
+	out := mustRewrite(t, Config{}, in)
+	m, err := mail.ReadMessage(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	rt, err := m.Header.AddressList("Reply-To")
+	if headerfold.LongestLine([]byte(out)) > 998 || subj != strings.Repeat("s", 1200)+" s" || err != nil || rt[0].Name != strings.Repeat("N", 1100) || rt[0].Address != "r@x.com" {
+		t.Errorf("long Subject and Reply-To: %q, %v %v\n%.300q", subj, rt, err, out)
+	}
+	for _, field := range []string{"X-Run: " + strings.Repeat("z", 1200), "Reply-To: <" + strings.Repeat("r", 1000) + "@x.com>"} {
+		out, err := Rewrite(Config{}, []byte("From: a@x.com\r\n"+field+"\r\n\r\nbody\r\n"), "info@example.com")
+		if name, _, _ := strings.Cut(field, ":"); !errors.Is(err, ErrUnfoldable) || out != nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%.20q: %v, want ErrUnfoldable naming %s", field, err, name)
 		}
 	}
 }

@@ -25,6 +25,17 @@ func Summarize(header []byte) mailstore.Summary {
 	return summarize(scanHeader(header))
 }
 
+// AddressField parses every name field (any case) of a header block, or of
+// a whole message of which it reads only the header, as Summarize parses
+// To and Cc. It is for the fields a listing never shows and only a reply
+// reads (Mail-Followup-To, Mail-Reply-To), which the index does not keep.
+func AddressField(header []byte, name string) []mailstore.Address {
+	x := indexFields(scanHeader(header).Fields)
+	ctype, _ := x.first("content-type")
+	d := &decoder{fallback: lookupCharset(charsetParam(ctype))}
+	return d.addressField(x, strings.ToLower(name))
+}
+
 // fieldIndex looks fields up by case-insensitive name, in order.
 type fieldIndex map[string][]string
 

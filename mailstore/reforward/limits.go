@@ -1,6 +1,10 @@
 package reforward
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
 
 // SES v2's limits (the same as sessend's, which a test checks): this
 // package stays free of the AWS SDK so the TUI can use it.
@@ -8,7 +12,7 @@ const (
 	// MaxMessageSize is the largest raw message SES v2 sends.
 	MaxMessageSize = 40 << 20
 	// MaxDestinations is how many recipients one SendEmail call may carry.
-	MaxDestinations = 50
+	MaxDestinations = mailstore.MaxDestinations
 )
 
 // throttleCodes are the error codes with which SES asks a sender to slow

@@ -19,7 +19,7 @@ import (
 const MaxMessageSize = 40 << 20
 
 // MaxDestinations is how many recipients one SendEmail call may carry.
-const MaxDestinations = 50
+const MaxDestinations = mailstore.MaxDestinations
 
 // sesAPI is the part of *sesv2.Client the sender uses.
 type sesAPI interface {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	mcompose "github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
@@ -452,5 +454,42 @@ func TestQuitFromResumedDraftKeepsIt(t *testing.T) {
 	r, _ = r.Update(DraftSavedMsg{Err: errors.New("disk full")})
 	if r.state != stateTextarea || !strings.Contains(r.View(), "disk full") || !strings.Contains(r.ta.Value(), "z") {
 		t.Fatalf("a failed save: state %d:\n%s", r.state, r.View())
+	}
+}
+
+// TestReplyAllOverFiftyRecipientsSaysSoFirst: a reply-all to a message
+// with 55 recipients was composed and reviewed without a word, and SES
+// refused it at the send. The review screen now shows the warning from
+// the plan with the hint first, and "s" shows Prepare's refusal on the
+// status line, hint first, without sending.
+func TestReplyAllOverFiftyRecipientsSaysSoFirst(t *testing.T) {
+	var cc []string
+	for i := range 55 {
+		cc = append(cc, fmt.Sprintf("p%d@northwind.example", i))
+	}
+	raw := []byte("Received: from mx by inbound-smtp.us-east-1.amazonaws.com with SMTP id x\r\n for support@acme-demo.example; Tue, 03 Nov 2026 14:02:11 +0000\r\n" +
+		"From: Dana <dana@northwind.example>\r\nTo: support@acme-demo.example\r\nCc: " + strings.Join(cc, ", ") +
+		"\r\nSubject: Many\r\nDate: Tue, 3 Nov 2026 09:02:05 -0500\r\nMessage-ID: <many@northwind.example>\r\n\r\nhello\r\n")
+	v := mime.Parse(raw)
+	v.Summary.Key = "inbound/many"
+	fs := &fakeSender{}
+	env := testEnv(t, fs, "")
+	m, err := New(fixture.Common(120, 30), env, &mailbox.Message{Summary: v.Summary, Raw: raw, View: v}, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetSize(120, 28)
+	m, _ = drive(t, m, step(t, m.Init()))
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyCtrlS})
+	const hint = "remove 6 of the 56 recipients from the To and Cc lines"
+	if !strings.Contains(m.View(), "! "+hint) {
+		t.Errorf("the review screen does not lead with the hint:\n%s", m.View())
+	}
+	m, closed := drive(t, m, fixture.Key("s"))
+	if closed != nil || !strings.Contains(m.View(), "Error: "+hint) {
+		t.Errorf("sent or no refusal (%+v):\n%s", closed, m.View())
+	}
+	if dests, _ := fs.sent(); dests != nil {
+		t.Errorf("sent to %d", len(dests))
 	}
 }

@@ -1,0 +1,81 @@
+package compose
+
+import (
+	"bytes"
+	"fmt"
+	stdmime "mime"
+	"net/mail"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/mime"
+)
+
+// TestReplyToHostileMessageKeepsLinesShort: the quote of a body of one
+// 5,000-octet line, and a Subject with CR, LF, NUL and 2,000 characters,
+// still give a reply whose every line is within 998 octets, whose Subject reads back as one line, and
+// whose quoted text decodes to the original's.
+func TestReplyToHostileMessageKeepsLinesShort(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	subject := "=?utf-8?q?a=0D=0Ab=00c?= " + strings.Repeat("s", 2000) + " " + strings.Repeat("wörd ", 300)
+	raw := []byte("From: Dana <dana@northwind.example>\r\nTo: support@acme-demo.example\r\nSubject: " + subject +
+		"\r\nMessage-ID: <q@northwind.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + long + "\r\n" + strings.Repeat("ü", 3000) + "\r\n")
+	me := mail.Address{Address: "support@acme-demo.example"}
+	r, err := NewReply(raw, mime.Parse(raw), Options{From: me})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(Message{From: me, To: r.To, Subject: r.Subject, Threading: r.Threading, Body: "ok\n\n" + r.Quote}, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range bytes.Split(b.Raw, []byte("\r\n")) {
+		if len(line) > 998 {
+			t.Errorf("line %d is %d octets: %.60q", i, len(line), line)
+		}
+		if bytes.ContainsAny(line, "\r\n\x00") {
+			t.Errorf("line %d holds a CR, LF or NUL: %.60q", i, line)
+		}
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(b.Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := new(stdmime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != r.Subject || strings.ContainsAny(got, "\r\n\x00") || !strings.Contains(got, strings.Repeat("s", 2000)) {
+		t.Errorf("Subject reads back %.80q (%d), want %.80q (%d)", got, len(got), r.Subject, len(r.Subject))
+	}
+	parsed := mime.Parse(b.Raw)
+	if !strings.Contains(parsed.Text, "> "+long+"\n") || !strings.Contains(parsed.Text, "> "+strings.Repeat("ü", 3000)+"\n") {
+		t.Error("the quote does not decode to the original's lines")
+	}
+}
+
+// TestReferencesStayBoundedOverManyReplies: a thread of 500 replies, each
+// answering the last, keeps References at the root plus the latest ids,
+// within MaxReferences and its byte bound, on lines within 998 octets.
+func TestReferencesStayBoundedOverManyReplies(t *testing.T) {
+	me := mail.Address{Address: "support@acme-demo.example"}
+	id := "root@northwind.example"
+	var refs []string
+	var inReplyTo string
+	for i := range 500 {
+		th := ThreadingFor(id, inReplyTo, refs)
+		if len(th.References) > MaxReferences || th.References[0] != "root@northwind.example" || th.References[len(th.References)-1] != id {
+			t.Fatalf("reply %d: References %v", i, th.References)
+		}
+		b, err := Build(Message{From: me, To: []mail.Address{{Address: "d@n.example"}}, Subject: "s", Threading: th, Body: "x"}, BuildOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(b.Raw, []byte("\r\n")) {
+			if len(line) > 998 {
+				t.Fatalf("reply %d: a %d-octet line", i, len(line))
+			}
+		}
+		refs, inReplyTo, id = th.References, th.InReplyTo, fmt.Sprintf("%d.%s", i, strings.Repeat("n", 200))+"@northwind.example"
+	}
+}
