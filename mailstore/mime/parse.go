@@ -261,6 +261,9 @@ func (h scannedHeader) first(name string) string {
 // with a blank line of extra CRs ("\r\r\n", which scanHeader ends the
 // header at) made a plain one, so enmime ends the header there too.
 func enmimeInput(raw []byte, h scannedHeader) []byte {
+	if hb := raw[h.Start:h.Body]; bytes.Count(hb, []byte("\r")) != bytes.Count(hb, []byte("\r\n")) {
+		return crlfHeader(raw, h)
+	}
 	if h.Stop == stopBlank {
 		blank := bytes.LastIndexByte(raw[:h.Body-1], '\n') + 1
 		if blank < h.Start || h.Body-blank <= 2 {
@@ -281,6 +284,22 @@ func enmimeInput(raw []byte, h scannedHeader) []byte {
 	in := make([]byte, 0, len(raw)-h.Start+len(eol))
 	in = append(in, raw[h.Start:h.Body]...)
 	in = append(in, eol...)
+	return append(in, raw[h.Body:]...)
+}
+
+// crlfHeader is enmimeInput for a header with a line ending enmime does
+// not know (a bare CR, CRCRLF): every header line as scanHeader read it,
+// ended by CRLF, then the blank line and the body as written.
+func crlfHeader(raw []byte, h scannedHeader) []byte {
+	in := make([]byte, 0, len(raw)-h.Start+64)
+	for i := h.Start; i < h.Body; {
+		line, next, _ := headerLine(raw, i)
+		in = append(append(in, line...), "\r\n"...)
+		i = next
+	}
+	if h.Stop != stopBlank {
+		in = append(in, "\r\n"...)
+	}
 	return append(in, raw[h.Body:]...)
 }
 
@@ -499,7 +518,35 @@ func leafList(root *enmime.Part) []*enmime.Part {
 	return out
 }
 
-func toLF(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+// toLF gives a body one kind of line ending: a CRLF, a run of CRs before
+// a LF (CRCRLF, as headerLine reads it) and each bare CR (the line ending
+// of old Mac mailers, which the terminal would show as text written over
+// its own line) become a LF.
+func toLF(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\r' {
+			b.WriteByte(s[i])
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] == '\r' {
+			j++
+		}
+		if j < len(s) && s[j] == '\n' {
+			b.WriteByte('\n')
+		} else {
+			b.WriteString(strings.Repeat("\n", j-i))
+			j--
+		}
+		i = j
+	}
+	return b.String()
+}
 
 // walkParts calls fn for p and every part below it, in document order.
 func walkParts(p *enmime.Part, fn func(*enmime.Part)) {
