@@ -29,18 +29,7 @@ func htmlToText(src string) (text string, links []string, err error) {
 		return withFootnotes(text, links), links, fmt.Errorf("parse HTML: %w; its text is shown without layout", err)
 	}
 	number := map[string]int{} // the same target keeps the same number
-	var anchors []*html.Node
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.DataAtom == atom.A {
-			anchors = append(anchors, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(doc)
-	for _, a := range anchors {
+	for _, a := range asShown(doc) {
 		href := ""
 		attrs := a.Attr[:0]
 		for _, at := range a.Attr {
@@ -82,6 +71,104 @@ func htmlToText(src string) (text string, links []string, err error) {
 	return withFootnotes(text, links), links, nil
 }
 
+// asShown rewrites doc into what a graphical client shows, for html2text,
+// and returns its links (<a>) in document order:
+//   - an element the HTML hides (display:none, visibility:hidden, the
+//     hidden attribute) goes: bulk mailers hide a preheader (the inbox
+//     preview) and text meant only for spam filters, which the reader
+//     never sees elsewhere;
+//   - an image with alt text becomes "[image: alt]", as mature clients
+//     show it when they load no images (html2text drops it);
+//   - a table row ends in a line break (html2text runs rows together
+//     unless it draws every layout table as a grid);
+//   - <pre> text starts and ends a line and keeps its indentation
+//     (html2text removes one blank after every line break).
+func asShown(doc *html.Node) (anchors []*html.Node) {
+	var hidden, images, rows, pres []*html.Node
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			if isHidden(n) {
+				hidden = append(hidden, n)
+				return
+			}
+			switch n.DataAtom {
+			case atom.A:
+				anchors = append(anchors, n)
+			case atom.Img:
+				images = append(images, n)
+			case atom.Tr:
+				rows = append(rows, n)
+			case atom.Pre:
+				pres = append(pres, n)
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	for _, n := range hidden {
+		if n.Parent != nil {
+			n.Parent.RemoveChild(n)
+		}
+	}
+	for _, img := range images {
+		if alt := strings.Join(strings.Fields(attr(img, "alt")), " "); alt != "" && img.Parent != nil {
+			img.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: "[image: " + alt + "]"}, img)
+			img.Parent.RemoveChild(img)
+		}
+	}
+	for _, tr := range rows {
+		tr.AppendChild(&html.Node{Type: html.ElementNode, DataAtom: atom.Br, Data: "br"})
+	}
+	for _, pre := range pres {
+		if c := pre.FirstChild; c != nil && c.Type == html.TextNode {
+			c.Data = "\n" + c.Data // so its first line keeps its blanks too
+		} else {
+			pre.InsertBefore(&html.Node{Type: html.TextNode, Data: "\n"}, c)
+		}
+		var indent func(n *html.Node)
+		indent = func(n *html.Node) {
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == html.TextNode {
+					c.Data = strings.ReplaceAll(c.Data, "\n ", "\n  ")
+				}
+				indent(c)
+			}
+		}
+		indent(pre)
+		pre.AppendChild(&html.Node{Type: html.TextNode, Data: "\n"})
+	}
+	return anchors
+}
+
+// isHidden reports an element its own markup hides from view.
+func isHidden(n *html.Node) bool {
+	for _, a := range n.Attr {
+		switch strings.ToLower(a.Key) {
+		case "hidden":
+			return true
+		case "style":
+			style := strings.ToLower(strings.Join(strings.Fields(a.Val), ""))
+			if strings.Contains(style, "display:none") || strings.Contains(style, "visibility:hidden") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// attr is the value of n's attribute key (any case), or "".
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && strings.EqualFold(a.Key, key) {
+			return a.Val
+		}
+	}
+	return ""
+}
+
 // A layout may be this many times the size of its HTML, plus
 // layoutSlack. Laid out, text is smaller than its HTML (the tags go) but
 // for the indentation of blockquotes and lists, which html2text repeats
@@ -118,6 +205,15 @@ func flatHTMLText(src string) (string, []string) {
 	skip := atom.Atom(0) // inside script, style, head, title: up to its end
 	pending := 0         // the footnote of the open link, written when it ends
 	space := false       // a blank is owed before the next text
+	write := func(t string) { // t's words, after a blank where one is owed
+		for _, word := range strings.Fields(t) {
+			if s := b.String(); space && s != "" && !strings.HasSuffix(s, "\n") {
+				b.WriteByte(' ')
+			}
+			b.WriteString(word)
+			space = true
+		}
+	}
 	closeLink := func() {
 		if pending > 0 {
 			fmt.Fprintf(&b, " [%d]", pending)
@@ -137,22 +233,24 @@ func flatHTMLText(src string) (string, []string) {
 				continue
 			}
 			t := html.UnescapeString(string(z.Text()))
-			words := strings.Fields(t)
-			if len(words) == 0 {
+			if strings.TrimLeft(t, " \t\r\n\f") == "" {
 				space = space || t != ""
 				continue
 			}
 			space = space || isHTMLSpace(t[0])
-			for _, word := range words {
-				if s := b.String(); space && s != "" && !strings.HasSuffix(s, "\n") {
-					b.WriteByte(' ')
-				}
-				b.WriteString(word)
-				space = true
-			}
+			write(t)
 			space = isHTMLSpace(t[len(t)-1])
 		case html.StartTagToken, html.SelfClosingTagToken:
 			switch a {
+			case atom.Img:
+				for more := true; more && skip == 0; {
+					var k, v []byte
+					k, v, more = z.TagAttr()
+					if alt := strings.Join(strings.Fields(string(v)), " "); strings.EqualFold(string(k), "alt") && alt != "" {
+						write("[image: " + alt + "]")
+						space = true
+					}
+				}
 			case atom.Script, atom.Style, atom.Head, atom.Title:
 				if tt == html.StartTagToken && skip == 0 {
 					skip = a

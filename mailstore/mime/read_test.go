@@ -58,3 +58,35 @@ func TestBareCRLineEndings(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLReadsAsAMailClientShowsIt: the HTML body as text shows what a
+// graphical client shows, and no more: an image by its alt text, as
+// mature clients do ("[image: alt]"; it was dropped, and a mail of images
+// read as nothing), each table row on its own line (rows ran together),
+// and no text the HTML hides (a display:none preheader was shown) or that
+// is not text (style, script). A link shows its label and, in a footnote,
+// where it really goes.
+func TestHTMLReadsAsAMailClientShowsIt(t *testing.T) {
+	v := Parse(readTestdata(t, "html-newsletter.eml"))
+	text := v.Body()
+	for _, want := range []string{"[image: Company logo]", "\nItem Price\n", "\nBook $10\n", "https://paypal.com/login [1]",
+		"[1] https://evil.example/login", "  code   line\n    indented"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	for _, unwanted := range []string{"PREHEADER", "alert", "color:red", "[image: ]", "p.gif"} {
+		if strings.Contains(text, unwanted) {
+			t.Errorf("text shows %q:\n%s", unwanted, text)
+		}
+	}
+}
+
+// TestFlatHTMLShowsImagesByAlt: HTML nested too deeply for the parser is
+// read token by token, and shows an image by its alt text too.
+func TestFlatHTMLShowsImagesByAlt(t *testing.T) {
+	text, _, err := htmlToText(strings.Repeat("<div>", 600) + `x <img src="a.png" alt=" Sale  banner "><img alt="">y`)
+	if err == nil || !strings.Contains(text, "x [image: Sale banner] y") {
+		t.Errorf("flat text = %q (err %v), want the image's alt between x and y", text, err)
+	}
+}
