@@ -205,7 +205,8 @@ func flatHTMLText(src string) (string, []string) {
 	skip := atom.Atom(0) // inside script, style, head, title: up to its end
 	pending := 0         // the footnote of the open link, written when it ends
 	space := false       // a blank is owed before the next text
-	write := func(t string) { // t's words, after a blank where one is owed
+	// write writes t's words, after a blank where one is owed.
+	write := func(t string) {
 		for _, word := range strings.Fields(t) {
 			if s := b.String(); space && s != "" && !strings.HasSuffix(s, "\n") {
 				b.WriteByte(' ')
