@@ -61,7 +61,18 @@ func lookupCharset(label string) encoding.Encoding {
 		// 8-bit text but would be a needless transform for real ASCII.
 		return encoding.Nop
 	}
+	switch label {
+	case "iso-2022-kr", "csiso2022kr":
+		return iso2022KR
+	case "hz-gb-2312":
+		return simplifiedchinese.HZGB2312
+	}
 	if e, err := htmlindex.Get(label); err == nil && e != nil {
+		if e == encoding.Replacement {
+			// The labels WHATWG replaces wholesale (ISO-2022-CN...):
+			// unknown, so the caller keeps the bytes with a warning.
+			return nil
+		}
 		return e
 	}
 	if e, err := ianaindex.MIME.Encoding(label); err == nil && e != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // parser is enmime set up for the mail a mailbox really receives:
@@ -345,12 +346,24 @@ func isPartialText(p *enmime.Part) bool {
 	return false
 }
 
-// fixPartialText decodes each isPartialText part again, whole, from its
-// original bytes with the lenient decoders of decodeBody.
+// fixPartialText decodes each isPartialText or inWebReplacedCharset part
+// again, whole, from its original bytes with the decoders of decodeBody.
 func fixPartialText(t *rawTwins, d *decoder) {
-	t.each(isPartialText, func(p *enmime.Part, b []byte) {
+	t.each(func(p *enmime.Part) bool { return isPartialText(p) || inWebReplacedCharset(p) }, func(p *enmime.Part, b []byte) {
 		p.Content = []byte(d.decodeBody(p.Charset, b))
 	})
+}
+
+// inWebReplacedCharset reports a text part in a charset the WHATWG index
+// (enmime's) maps to its "replacement" encoding, which made the whole
+// part one U+FFFD: ISO-2022-KR, HZ-GB-2312, ISO-2022-CN. lookupCharset
+// decodes the first two, and keeps the others' bytes.
+func inWebReplacedCharset(p *enmime.Part) bool {
+	if !strings.HasPrefix(p.ContentType, "text/") {
+		return false
+	}
+	e, err := htmlindex.Get(strings.ToLower(strings.TrimSpace(p.Charset)))
+	return err == nil && e == encoding.Replacement
 }
 
 // rawTwins pairs the leaves of a message's tree with those of its input

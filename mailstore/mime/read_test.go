@@ -1,10 +1,12 @@
 package mime
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/sesbox/sesbox/mailstore"
 )
@@ -88,5 +90,55 @@ func TestFlatHTMLShowsImagesByAlt(t *testing.T) {
 	text, _, err := htmlToText(strings.Repeat("<div>", 600) + `x <img src="a.png" alt=" Sale  banner "><img alt="">y`)
 	if err == nil || !strings.Contains(text, "x [image: Sale banner] y") {
 		t.Errorf("flat text = %q (err %v), want the image's alt between x and y", text, err)
+	}
+}
+
+// TestCharsetsTheWebReplaces: ISO-2022-KR (still written by old Korean
+// mailers) and HZ-GB-2312 are labels the WHATWG index, which enmime reads
+// bodies with, maps to its "replacement" encoding: the whole part became
+// one U+FFFD, and a Subject in encoded-words too.
+func TestCharsetsTheWebReplaces(t *testing.T) {
+	v := Parse(readTestdata(t, "iso-2022-kr.eml"))
+	if want := "회의 안내"; v.Summary.Subject != want {
+		t.Errorf("subject = %q, want %q", v.Summary.Subject, want)
+	}
+	if want := "안녕하세요, 회의는 3시입니다.\n두 번째 줄"; strings.TrimSpace(v.Text) != want {
+		t.Errorf("text = %q, want %q", v.Text, want)
+	}
+	if want := "中文测试 ok"; v.HTMLText != want {
+		t.Errorf("HTML as text = %q, want %q", v.HTMLText, want)
+	}
+	for label, want := range map[string]string{
+		"iso-2022-kr": "\x1b$)C\x0e\x3e\x48\x0f a", // 안 a
+		"csISO2022KR": "\x1b$)C\x0e\x3e\x48\x0f a",
+		"hz-gb-2312":  "~{VP~} a", // 中 a
+	} {
+		d := &decoder{}
+		if got := d.bytesIn(label, []byte(want)); strings.ContainsRune(got, '\uFFFD') || !strings.HasSuffix(got, " a") || len(d.warnings) > 0 {
+			t.Errorf("%s: %q (warnings %q)", label, got, d.warnings)
+		}
+	}
+	// ISO-2022-CN has no decoder here: its bytes (7-bit) are kept, not
+	// replaced by a single U+FFFD.
+	d := &decoder{}
+	if got := d.bytesIn("iso-2022-cn", []byte("abc \x1b$)A\x0e\x56\x50\x0f")); !strings.HasPrefix(got, "abc ") {
+		t.Errorf("iso-2022-cn: %q", got)
+	}
+}
+
+// TestISO2022KRDecoderStreams: the decoder gives the same text however
+// its input is cut (a reader feeds it in pieces).
+func TestISO2022KRDecoderStreams(t *testing.T) {
+	in := "\x1b$)C\x0e\x3e\x48\x33\x67\x0f ok\r\n\x0e\x35\x4e\x0f"
+	whole, err := iso2022KR.NewDecoder().String(in)
+	if err != nil || whole != "안녕 ok\r\n두" {
+		t.Fatalf("whole = %q, %v", whole, err)
+	}
+	for cut := range len(in) {
+		r := iso2022KR.NewDecoder().Reader(io.MultiReader(strings.NewReader(in[:cut]), strings.NewReader(in[cut:])))
+		b, err := io.ReadAll(iotest.OneByteReader(r))
+		if err != nil || string(b) != whole {
+			t.Errorf("cut at %d: %q, %v", cut, b, err)
+		}
 	}
 }
