@@ -204,6 +204,13 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 			v.warn("cannot render the HTML body: %v", err)
 		}
 	}
+	if root.FirstChild == nil && strings.HasPrefix(root.ContentType, "multipart/") && v.Text == "" && v.HTML == "" {
+		// A multipart with neither a boundary nor delimiter lines to
+		// infer one from (boundMIME): enmime keeps its body as one part
+		// no View lists; it is all the message says.
+		v.warn("multipart with no boundary parameter and no delimiter lines: its body is shown as text")
+		v.Text = toLF(d.decodeBody(root.Charset, root.Content))
+	}
 	v.Parts = leafParts(env, d)
 	v.finish(d)
 	return v

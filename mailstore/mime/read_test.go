@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -140,5 +141,33 @@ func TestISO2022KRDecoderStreams(t *testing.T) {
 		if err != nil || string(b) != whole {
 			t.Errorf("cut at %d: %q, %v", cut, b, err)
 		}
+	}
+}
+
+// TestMultipartWithoutBoundary: a multipart whose Content-Type names no
+// boundary (a broken mailer, or a header rewritten on the way) showed
+// nothing at all: no body, no parts. Its parts are read at the delimiter
+// lines its body starts with, as the sender meant, with a warning; a body
+// without any is shown as text.
+func TestMultipartWithoutBoundary(t *testing.T) {
+	raw := readTestdata(t, "multipart-without-boundary.eml")
+	v := Parse(raw)
+	if got := strings.TrimSpace(v.Body()); got != "hello, the invoice is attached" {
+		t.Errorf("body = %q", got)
+	}
+	att := v.Attachments()
+	if len(att) != 1 || att[0].Filename != "invoice.pdf" || string(att[0].Content) != "%PDF-1.4\n" {
+		t.Errorf("attachments = %+v", att)
+	}
+	if !slices.ContainsFunc(v.Warnings, func(w string) bool { return strings.Contains(w, "no boundary") }) {
+		t.Errorf("no warning of the missing boundary: %q", v.Warnings)
+	}
+	if n, exact := CountAttachments(raw, int64(len(raw))); n != 1 || !exact {
+		t.Errorf("CountAttachments = %d, %v; want 1, exact", n, exact)
+	}
+
+	v = Parse(readTestdata(t, "multipart-without-delimiters.eml"))
+	if got := strings.TrimSpace(v.Body()); got != "Just text, though the header says multipart." {
+		t.Errorf("body of a multipart without delimiters = %q", got)
 	}
 }
