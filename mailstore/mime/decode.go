@@ -356,3 +356,51 @@ func (d *decoder) decodeBody(charset string, b []byte) string {
 	}
 	return d.bytesIn(charset, b)
 }
+
+// uudecode decodes uuencoded data: from the line after "begin MODE NAME"
+// to "end" or a line of length 0 (or the end of the data), each line a
+// length character and groups of four 6-bit characters ("`" is 0). It is
+// lenient as transferDecode is: a line shorter than its length gives what
+// it holds. ok is false without a begin line.
+func uudecode(b []byte) (out []byte, ok bool) {
+	lines := strings.Split(string(b), "\n")
+	i := 0
+	for ; i < len(lines); i++ {
+		if strings.HasPrefix(lines[i], "begin ") {
+			break
+		}
+	}
+	if i == len(lines) {
+		return nil, false
+	}
+	six := func(c byte) byte { return (c - ' ') & 63 }
+	for _, line := range lines[i+1:] {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || line == "end" {
+			if line == "end" {
+				break
+			}
+			continue
+		}
+		n := int(six(line[0]))
+		if n == 0 {
+			break
+		}
+		data := line[1:]
+		for j := 0; n > 0 && j < len(data); j += 4 {
+			var g [4]byte
+			for k := range g {
+				if j+k < len(data) {
+					g[k] = six(data[j+k])
+				}
+			}
+			for _, c := range [3]byte{g[0]<<2 | g[1]>>4, g[1]<<4 | g[2]>>2, g[2]<<6 | g[3]} {
+				if n > 0 {
+					out = append(out, c)
+					n--
+				}
+			}
+		}
+	}
+	return out, true
+}

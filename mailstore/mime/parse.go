@@ -180,6 +180,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	fixMislabelledUTF8(twins, d)
 	fixPartialText(twins, d)
 	fixHTMLCharset(twins)
+	fixUuencoded(root, d)
 	fixUndecodedText(root, d)
 	env, err := parser.EnvelopeFromPart(root)
 	if err != nil {
@@ -309,6 +310,28 @@ func crlfHeader(raw []byte, h scannedHeader) []byte {
 		in = append(in, "\r\n"...)
 	}
 	return append(in, raw[h.Body:]...)
+}
+
+// fixUuencoded decodes the parts whose Content-Transfer-Encoding is
+// uuencode (x-uuencode, x-uue...: old Mac and Windows mailers, gateways),
+// which enmime leaves as written, with a warning that no longer holds.
+func fixUuencoded(root *enmime.Part, d *decoder) {
+	walkParts(root, func(p *enmime.Part) {
+		switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
+		case "x-uuencode", "uuencode", "x-uue", "uue":
+		default:
+			return
+		}
+		b, ok := uudecode(p.Content)
+		if !ok {
+			return
+		}
+		p.Content = b
+		if strings.HasPrefix(p.ContentType, "text/") {
+			p.Content = []byte(d.decodeBody(p.Charset, b))
+		}
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorContentEncoding })
+	})
 }
 
 // fixUndecodedText decodes text parts enmime left in their original bytes

@@ -171,3 +171,32 @@ func TestMultipartWithoutBoundary(t *testing.T) {
 		t.Errorf("body of a multipart without delimiters = %q", got)
 	}
 }
+
+// TestUuencodedParts: a part with Content-Transfer-Encoding x-uuencode
+// (old Mac and Windows mailers, some gateways) is decoded, as mature
+// clients do: its content was the encoded text, which save wrote to disk
+// as it was.
+func TestUuencodedParts(t *testing.T) {
+	v := Parse(readTestdata(t, "x-uuencode.eml"))
+	att := v.Attachments()
+	if len(att) != 1 || string(att[0].Content) != "Hello uuencoded world, this is a file!\n" || att[0].Size != 39 {
+		t.Fatalf("attachments = %+v", att)
+	}
+	for _, w := range v.Warnings {
+		if strings.Contains(w, "x-uuencode") {
+			t.Errorf("warning of an encoding that was decoded: %q", w)
+		}
+	}
+	for in, want := range map[string]string{
+		"begin 644 a\n#86)C\n`\nend\n":             "abc",
+		"junk\nbegin 600 a b\r\n#86)C\r\n \r\nend": "abc", // CRLF, a blank length line
+		"begin 644 a\n$86)C\n":                     "abc", // the line is short; no end
+	} {
+		if got, ok := uudecode([]byte(in)); !ok || string(got) != want {
+			t.Errorf("uudecode(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	if _, ok := uudecode([]byte("no begin line\n#86)C\n")); ok {
+		t.Error("uudecode decoded data without a begin line")
+	}
+}
