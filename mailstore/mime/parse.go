@@ -213,6 +213,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 		v.Text = toLF(d.decodeBody(root.Charset, root.Content))
 	}
 	v.Parts = leafParts(env, d)
+	v.Notices = notices(root, v.Text)
 	v.finish(d)
 	return v
 }

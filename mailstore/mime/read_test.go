@@ -200,3 +200,41 @@ func TestUuencodedParts(t *testing.T) {
 		t.Error("uudecode decoded data without a begin line")
 	}
 }
+
+// TestNoticesOfStructure: what a message's structure means for reading
+// it is said in Notices: a signature was an attachment like any other, as
+// if it vouched for the sender; an encrypted message read as an empty
+// one; an invitation was a part without a word of what, when and who.
+func TestNoticesOfStructure(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"notice-signed.eml", []string{"Signed with S/MIME: sesbox does not verify signatures"}},
+		{"notice-pgpsigned.eml", []string{"Signed with OpenPGP: sesbox does not verify"}},
+		{"notice-smimeenc.eml", []string{"Encrypted with S/MIME (part 1): sesbox cannot decrypt it"}},
+		{"notice-pgpenc.eml", []string{"Encrypted with OpenPGP: sesbox cannot decrypt it"}},
+		{"notice-pgpinline.eml", []string{"The text holds an OpenPGP encrypted block"}},
+		{"notice-cal.eml", []string{"Invitation (part 2): Quarterly review", "  When:  Tue 10 Nov 2026 15:00 UTC to Tue 10 Nov 2026 16:00 UTC",
+			"  Where: Room 1", "  By:    Bob <bob@x.example>"}},
+		{"notice-calonly.eml", []string{"Invitation (part 1): Quarterly review", "  When:  Tue 10 Nov 2026 15:00 CET (14:00 UTC) to Tue 10 Nov 2026 16:00 CET (15:00 UTC)",
+			"  By:    Bob \x1b[31mBoss <bob@x.example>"}},
+		{"notice-tnef.eml", []string{"Part 2 is Outlook's TNEF wrapping (winmail.dat)"}},
+		{"notice-partial.eml", []string{"Piece 1 of 2 of a message the sender split"}},
+		{"html-newsletter.eml", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			v := Parse(readTestdata(t, tt.file))
+			got := strings.Join(v.Notices, "\n")
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("notices lack %q:\n%s", w, got)
+				}
+			}
+			if tt.want == nil && len(v.Notices) > 0 {
+				t.Errorf("notices of a plain message: %q", v.Notices)
+			}
+		})
+	}
+}

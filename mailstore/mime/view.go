@@ -47,6 +47,11 @@ type View struct {
 	Links []string
 	// Parts lists every leaf part; attachments are those with IsAttachment.
 	Parts []Part
+	// Notices say what the structure means for reading the message that
+	// its body does not: a signature not verified, an encrypted body, a
+	// calendar invitation's what, when and who, a TNEF or partial part.
+	// Partly the sender's text: printers sanitize it.
+	Notices []string
 	// Warnings are parse problems (enmime's errors and our own), never fatal.
 	Warnings []string
 	// Source is set when the MIME structure was not read (too many parts,
