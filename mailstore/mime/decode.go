@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/korean"
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // extraCharsets are labels seen in real mail that neither the WHATWG index
@@ -50,9 +51,7 @@ var extraCharsets = map[string]encoding.Encoding{
 // lookupCharset finds a decoder for a charset label, or nil when no known
 // encoding has that name. UTF-8 and US-ASCII return encoding.Nop.
 func lookupCharset(label string) encoding.Encoding {
-	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
-	// RFC 2231 allows a language after the charset: "us-ascii*en".
-	label, _, _ = strings.Cut(label, "*")
+	label = normalLabel(label)
 	switch label {
 	case "", "none", "unknown", "unknown-8bit", "x-unknown", "default", "charset":
 		return nil
@@ -82,6 +81,47 @@ func lookupCharset(label string) encoding.Encoding {
 		return e
 	}
 	return extraCharsets[label]
+}
+
+// normalLabel is a charset label as the indexes know it.
+func normalLabel(label string) string {
+	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
+	// RFC 2231 allows a language after the charset: "us-ascii*en".
+	label, _, _ = strings.Cut(label, "*")
+	return label
+}
+
+// utf16For is the decoder of b when label names UTF-16, else nil. A BOM
+// gives the byte order; without one, an explicit label does, else the
+// bytes: text is mostly characters below U+0100, whose high byte is zero,
+// so the zeros fall on the even bytes in big-endian, the odd ones in
+// little-endian. (RFC 2781 says big-endian; the WHATWG index says
+// little-endian, and Windows writes that; each alone garbles the other.)
+// The BOM is not text.
+func utf16For(label string, b []byte) encoding.Encoding {
+	var order unicode.Endianness
+	switch normalLabel(label) {
+	case "utf-16le", "utf16le":
+		order = unicode.LittleEndian
+	case "utf-16be", "utf16be", "unicodefffe":
+		order = unicode.BigEndian
+	case "utf-16", "utf16", "unicode", "ucs-2", "iso-10646-ucs-2", "csunicode":
+		var even, odd int
+		for i, c := range b[:min(len(b), 4096)] {
+			if c == 0 && i%2 == 0 {
+				even++
+			} else if c == 0 {
+				odd++
+			}
+		}
+		order = unicode.BigEndian
+		if odd > even {
+			order = unicode.LittleEndian
+		}
+	default:
+		return nil
+	}
+	return unicode.UTF16(order, unicode.UseBOM)
 }
 
 // decoder turns header bytes into UTF-8 text and remembers what it had to
@@ -146,6 +186,10 @@ func (d *decoder) raw8bitIn(fallback encoding.Encoding, raw string) string {
 // superset of Latin-1 decodes any byte, and unknown labels in the wild
 // (x-ias-german, unknown-8bit) are most often Western European.
 func (d *decoder) bytesIn(charset string, b []byte) string {
+	if e := utf16For(charset, b); e != nil {
+		s, _ := e.NewDecoder().Bytes(b) // never fails: U+FFFD for a lone surrogate
+		return strings.ToValidUTF8(string(s), "\uFFFD")
+	}
 	if e := lookupCharset(charset); e != nil {
 		if s, err := e.NewDecoder().Bytes(b); err == nil {
 			return strings.ToValidUTF8(string(s), "\uFFFD")

@@ -180,6 +180,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	fixMislabelledUTF8(twins, d)
 	fixPartialText(twins, d)
 	fixHTMLCharset(twins)
+	fixUTF16Text(twins, d)
 	fixUuencoded(root, d)
 	fixUndecodedText(root, d)
 	env, err := parser.EnvelopeFromPart(root)
@@ -397,6 +398,19 @@ func inWebReplacedCharset(p *enmime.Part) bool {
 	return err == nil && e == encoding.Replacement
 }
 
+// fixUTF16Text decodes each text part labelled UTF-16 again from its
+// original bytes, in the byte order utf16For finds: enmime reads it
+// little-endian (WHATWG), with the BOM as text, and knows no "unicode".
+func fixUTF16Text(t *rawTwins, d *decoder) {
+	isUTF16 := func(p *enmime.Part) bool {
+		return strings.HasPrefix(p.ContentType, "text/") && utf16For(p.Charset, nil) != nil
+	}
+	t.each(isUTF16, func(p *enmime.Part, b []byte) {
+		p.Content = []byte(d.decodeBody(p.Charset, b))
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion })
+	})
+}
+
 // rawTwins pairs the leaves of a message's tree with those of its input
 // read again by rawParser (content as written), for the fixes that read a
 // part from its original bytes. The second parse runs once, and only when
@@ -522,8 +536,8 @@ func fixMislabelledUTF8(t *rawTwins, d *decoder) {
 // isLegacyText reports a text part decoded from a declared charset other
 // than UTF-8 or ASCII, where enmime's detector did not override it.
 func isLegacyText(p *enmime.Part) bool {
-	if !strings.HasPrefix(p.ContentType, "text/") || p.OrigCharset != "" {
-		return false
+	if !strings.HasPrefix(p.ContentType, "text/") || p.OrigCharset != "" || utf16For(p.Charset, nil) != nil {
+		return false // UTF-16 has fixUTF16Text
 	}
 	e := lookupCharset(p.Charset)
 	return e != nil && e != encoding.Nop

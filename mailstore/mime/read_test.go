@@ -238,3 +238,34 @@ func TestNoticesOfStructure(t *testing.T) {
 		})
 	}
 }
+
+// TestUTF16Bodies: text labelled UTF-16 is read in the byte order its
+// BOM gives, else the one its bytes show (RFC 2781 says big-endian; the
+// WHATWG index enmime reads with says little-endian, and garbled every
+// big-endian part), and the BOM is not text (it was a U+FEFF before the
+// first word). Windows labels UTF-16 "unicode".
+func TestUTF16Bodies(t *testing.T) {
+	for _, f := range []string{"utf-16-be-no-bom.eml", "utf-16-le-bom.eml", "utf-16-unicode-label.eml"} {
+		v := Parse(readTestdata(t, f))
+		if v.Text != "hello ünï 日本\n" {
+			t.Errorf("%s: text = %q", f, v.Text)
+		}
+		for _, w := range v.Warnings {
+			if strings.Contains(w, "charset") {
+				t.Errorf("%s: warning %q", f, w)
+			}
+		}
+	}
+	d := &decoder{}
+	for label, in := range map[string]string{
+		"utf-16":   "\x00h\x00i",
+		"UTF-16":   "h\x00i\x00",
+		"utf-16le": "\xff\xfeh\x00i\x00",
+		"utf-16be": "\x00h\x00i",
+		"unicode":  "\xfe\xff\x00h\x00i",
+	} {
+		if got := d.bytesIn(label, []byte(in)); got != "hi" {
+			t.Errorf("%s %q: %q", label, in, got)
+		}
+	}
+}
