@@ -85,10 +85,11 @@ func htmlToText(src string) (text string, links []string, err error) {
 //     (html2text removes one blank after every line break).
 func asShown(doc *html.Node) (anchors []*html.Node) {
 	var hidden, images, rows, pres []*html.Node
+	below := fontSizeBelow{}
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
-			if isHidden(n) {
+			if isHidden(n, below) {
 				hidden = append(hidden, n)
 				return
 			}
@@ -144,19 +145,59 @@ func asShown(doc *html.Node) (anchors []*html.Node) {
 }
 
 // isHidden reports an element its own markup hides from view.
-func isHidden(n *html.Node) bool {
+func isHidden(n *html.Node, below fontSizeBelow) bool {
 	for _, a := range n.Attr {
 		switch strings.ToLower(a.Key) {
 		case "hidden":
 			return true
 		case "style":
-			style := strings.ToLower(strings.Join(strings.Fields(a.Val), ""))
-			if strings.Contains(style, "display:none") || strings.Contains(style, "visibility:hidden") {
+			if hides, fontZero := hidingStyle(a.Val); hides || fontZero && !below.of(n) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// fontSizeBelow reports whether an element under n has a font size of its
+// own: a zero font size on a wrapper is the common layout trick that
+// removes the gaps between inline-block columns, whose text sets its own
+// size and shows. Each node's answer is kept, so that wrappers nested in
+// wrappers do not search the same subtree again (quadratic).
+type fontSizeBelow map[*html.Node]bool
+
+func (m fontSizeBelow) of(n *html.Node) bool {
+	if v, ok := m[n]; ok {
+		return v
+	}
+	v := false
+	for c := n.FirstChild; c != nil && !v; c = c.NextSibling {
+		v = c.Type == html.ElementNode && (strings.Contains(strings.ToLower(attr(c, "style")), "font-size") || m.of(c))
+	}
+	m[n] = v
+	return v
+}
+
+// hidingStyle reports an inline style that hides its element (hides):
+// display:none, visibility:hidden, opacity 0, or no height with the
+// overflow hidden (how bulk mailers hide a preheader from clients that
+// ignore display:none); and one that hides only the text that does not
+// set its own size (fontZero).
+func hidingStyle(style string) (hides, fontZero bool) {
+	decl := map[string]string{}
+	for _, d := range strings.Split(strings.ToLower(style), ";") {
+		k, v, ok := strings.Cut(d, ":")
+		if ok {
+			v = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "!important"))
+			decl[strings.TrimSpace(k)] = v
+		}
+	}
+	zero := func(v string) bool {
+		n := strings.TrimRight(v, "abcdefghijklmnopqrstuvwxyz%")
+		return n != "" && strings.Trim(n, "0.") == "" && strings.Contains(n, "0")
+	}
+	return decl["display"] == "none" || decl["visibility"] == "hidden" || zero(decl["opacity"]) ||
+		(zero(decl["max-height"]) && decl["overflow"] == "hidden"), zero(decl["font-size"])
 }
 
 // attr is the value of n's attribute key (any case), or "".

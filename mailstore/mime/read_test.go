@@ -269,3 +269,33 @@ func TestUTF16Bodies(t *testing.T) {
 		}
 	}
 }
+
+// TestHiddenTextOfEveryKind: the ways bulk mail hides a preheader or
+// filter bait besides display:none (opacity, a zero font size, a box of
+// no height that hides what overflows) hide it here too; a small font or
+// a box that shows its overflow does not.
+func TestHiddenTextOfEveryKind(t *testing.T) {
+	for _, style := range []string{"opacity:0", "opacity: 0.0", "font-size:0px;line-height:0", "FONT-SIZE: 0",
+		"max-height:0px; overflow:hidden", "overflow: hidden; max-height: 0", "display : none !important"} {
+		text, _, err := htmlToText(`<p>shown</p><div style="` + style + `">BAIT</div>`)
+		if err != nil || strings.Contains(text, "BAIT") || !strings.Contains(text, "shown") {
+			t.Errorf("style %q: %q, %v", style, text, err)
+		}
+	}
+	for _, style := range []string{"font-size:0.9em", "opacity:0.5", "max-height:0; overflow:visible", "font-size:10px"} {
+		if text, _, _ := htmlToText(`<div style="` + style + `">SHOWN</div>`); !strings.Contains(text, "SHOWN") {
+			t.Errorf("style %q hid the text: %q", style, text)
+		}
+	}
+}
+
+// TestZeroFontWrapperKeepsItsColumns: a zero font size on a wrapper is a
+// layout trick (no gaps between inline-block columns); the columns set
+// their own size and show.
+func TestZeroFontWrapperKeepsItsColumns(t *testing.T) {
+	text, _, _ := htmlToText(`<div style="font-size:0"><div style="display:inline-block;font-size:14px">Left column</div>` +
+		`<div style="display:inline-block"><span style="font-size:14px">Right column</span></div></div>`)
+	if !strings.Contains(text, "Left column") || !strings.Contains(text, "Right column") {
+		t.Errorf("the columns of a zero-font wrapper are hidden: %q", text)
+	}
+}
