@@ -2,11 +2,13 @@ package mime
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/inbucket/html2text"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/sesbox/sesbox/internal/lazyregexp"
 )
@@ -49,7 +51,11 @@ func htmlToText(src string) (text string, links []string, err error) {
 			n = len(links)
 			number[href] = n
 		}
-		marker := &html.Node{Type: html.TextNode, Data: fmt.Sprintf("[%d]", n)}
+		label := fmt.Sprintf("[%d]", n)
+		if host, ok := otherSite(nodeText(a), href); ok {
+			label += " (goes to " + host + ")"
+		}
+		marker := &html.Node{Type: html.TextNode, Data: label}
 		if a.Parent != nil {
 			a.Parent.InsertBefore(marker, a.NextSibling)
 		} else {
@@ -69,6 +75,58 @@ func htmlToText(src string) (text string, links []string, err error) {
 	}
 	text = spaceComma().ReplaceAllString(text, "$1,")
 	return withFootnotes(text, links), links, nil
+}
+
+// otherSite returns the host of href when label reads as the address of
+// a site (a URL, or a bare host name) other than the one href leads to,
+// as a phishing link's label does. Sites are compared by registrable
+// domain (mail.google.com and accounts.google.com are one site).
+func otherSite(label, href string) (string, bool) {
+	label = strings.TrimSpace(label)
+	target, err := url.Parse(href)
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || label == "" ||
+		strings.ContainsAny(label, " \t\n@") {
+		return "", false
+	}
+	if !strings.Contains(label, "://") {
+		label = "http://" + label
+	}
+	shown, err := url.Parse(label)
+	if err != nil {
+		return "", false
+	}
+	site := func(host string) string {
+		host = strings.TrimSuffix(strings.ToLower(host), ".")
+		tld := host[strings.LastIndexByte(host, '.')+1:]
+		if !strings.Contains(host, ".") || len(tld) < 2 || strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") != "" {
+			return "" // not a host name: "version 1.2", "v1.2"
+		}
+		if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+			return d
+		}
+		return host
+	}
+	a, b := site(shown.Hostname()), site(target.Hostname())
+	if a == "" || b == "" || a == b {
+		return "", false
+	}
+	return target.Hostname(), true
+}
+
+// nodeText is the text under n.
+func nodeText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
 }
 
 // asShown rewrites doc into what a graphical client shows, for html2text,

@@ -299,3 +299,31 @@ func TestZeroFontWrapperKeepsItsColumns(t *testing.T) {
 		t.Errorf("the columns of a zero-font wrapper are hidden: %q", text)
 	}
 }
+
+// TestLinkWhoseLabelNamesAnotherSite: a link whose label reads as an
+// address of one site but that leads to another says where it goes
+// right after its label, where the reader looks (the footnote alone,
+// at the end of the text, left "https://paypal.com/login [1]" reading as
+// a link to PayPal).
+func TestLinkWhoseLabelNamesAnotherSite(t *testing.T) {
+	for _, tt := range []struct{ html, want string }{
+		{`<a href="https://evil.example/login">https://paypal.com/login</a>`, "https://paypal.com/login [1] (goes to evil.example)"},
+		{`<a href="http://paypal.com.evil.example/">www.paypal.com</a>`, "www.paypal.com [1] (goes to paypal.com.evil.example)"},
+		{`<a href="https://click.mailer.example/t/1">acme.example</a>`, "acme.example [1] (goes to click.mailer.example)"},
+	} {
+		if text, _, _ := htmlToText(tt.html); !strings.Contains(text, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.html, text, tt.want)
+		}
+	}
+	for _, h := range []string{
+		`<a href="https://accounts.google.com/x">mail.google.com</a>`, // the same site
+		`<a href="https://www.paypal.com/x">paypal.com</a>`,
+		`<a href="https://evil.example/">Log in here</a>`, // a label that names no site
+		`<a href="https://evil.example/">version 1.2</a>`,
+		`<a href="mailto:a@evil.example">help@paypal.com</a>`,
+	} {
+		if text, _, _ := htmlToText(h); strings.Contains(text, "goes to") {
+			t.Errorf("%s: %q", h, text)
+		}
+	}
+}
