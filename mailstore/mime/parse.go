@@ -181,6 +181,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	fixPartialText(twins, d)
 	fixHTMLCharset(twins)
 	fixUTF16Text(twins, d)
+	originals := textOriginals(twins)
 	fixUuencoded(root, d)
 	fixUndecodedText(root, d)
 	env, err := parser.EnvelopeFromPart(root)
@@ -213,7 +214,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 		v.warn("multipart with no boundary parameter and no delimiter lines: its body is shown as text")
 		v.Text = toLF(d.decodeBody(root.Charset, root.Content))
 	}
-	v.Parts = leafParts(env, d)
+	v.Parts = leafParts(env, d, originals)
 	v.Notices = notices(root, v.Text)
 	v.finish(d)
 	return v
@@ -314,14 +315,21 @@ func crlfHeader(raw []byte, h scannedHeader) []byte {
 	return append(in, raw[h.Body:]...)
 }
 
-// fixUuencoded decodes the parts whose Content-Transfer-Encoding is
-// uuencode (x-uuencode, x-uue...: old Mac and Windows mailers, gateways),
-// which enmime leaves as written, with a warning that no longer holds.
+// isUuencoded reports a part whose Content-Transfer-Encoding is uuencode
+// (x-uuencode, x-uue...: old Mac and Windows mailers, gateways).
+func isUuencoded(p *enmime.Part) bool {
+	switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
+	case "x-uuencode", "uuencode", "x-uue", "uue":
+		return true
+	}
+	return false
+}
+
+// fixUuencoded decodes the isUuencoded parts, which enmime leaves as
+// written, with a warning that no longer holds.
 func fixUuencoded(root *enmime.Part, d *decoder) {
 	walkParts(root, func(p *enmime.Part) {
-		switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
-		case "x-uuencode", "uuencode", "x-uue", "uue":
-		default:
+		if !isUuencoded(p) {
 			return
 		}
 		b, ok := uudecode(p.Content)
@@ -409,6 +417,23 @@ func fixUTF16Text(t *rawTwins, d *decoder) {
 		p.Content = []byte(d.decodeBody(p.Charset, b))
 		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion })
 	})
+}
+
+// textOriginals are the original bytes (transfer-decoded, in their own
+// charset) of each text part with a file name whose content was converted
+// to UTF-8: what Part.Bytes saves. Parts without a name are bodies, read
+// and quoted, never saved by name.
+func textOriginals(t *rawTwins) map[*enmime.Part][]byte {
+	out := map[*enmime.Part][]byte{}
+	named := func(p *enmime.Part) bool {
+		return strings.HasPrefix(p.ContentType, "text/") && (p.FileName != "" || p.Disposition == "attachment") && !isUuencoded(p)
+	}
+	t.each(named, func(p *enmime.Part, b []byte) {
+		if !bytes.Equal(b, p.Content) {
+			out[p] = b
+		}
+	})
+	return out
 }
 
 // rawTwins pairs the leaves of a message's tree with those of its input
@@ -615,8 +640,9 @@ func walkParts(p *enmime.Part, fn func(*enmime.Part)) {
 }
 
 // leafParts lists every leaf part in document order, IsAttachment set on
-// the attachedParts.
-func leafParts(env *enmime.Envelope, d *decoder) []Part {
+// the attachedParts, and each part's original bytes when textOriginals
+// has them.
+func leafParts(env *enmime.Envelope, d *decoder, originals map[*enmime.Part][]byte) []Part {
 	attached := attachedParts(env)
 	var out []Part
 	walkParts(env.Root, func(p *enmime.Part) {
@@ -637,6 +663,7 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 			Size:         len(p.Content),
 			IsAttachment: attached[p],
 			Content:      p.Content,
+			original:     originals[p],
 		})
 	})
 	return out

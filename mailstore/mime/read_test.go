@@ -10,6 +10,7 @@ import (
 	"testing/iotest"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"golang.org/x/text/encoding/japanese"
 )
 
 // readDir holds messages of the kinds an SES inbox gets that the public
@@ -325,5 +326,30 @@ func TestLinkWhoseLabelNamesAnotherSite(t *testing.T) {
 		if text, _, _ := htmlToText(h); strings.Contains(text, "goes to") {
 			t.Errorf("%s: %q", h, text)
 		}
+	}
+}
+
+// TestTextAttachmentsKeepTheirBytes: a text attachment is saved (and
+// handed to other programs) as the sender wrote it: in its own charset.
+// Its Content is UTF-8 for reading, and was what save wrote: a Shift_JIS
+// CSV became UTF-8, which a spreadsheet expecting Shift_JIS garbles, and
+// an HTML file declaring <meta charset="shift_jis"> was garbled in any
+// browser.
+func TestTextAttachmentsKeepTheirBytes(t *testing.T) {
+	v := Parse(readTestdata(t, "text-attachments-in-their-charset.eml"))
+	att := v.Attachments()
+	if len(att) != 2 {
+		t.Fatalf("attachments = %+v", att)
+	}
+	csv, _ := japanese.ShiftJIS.NewEncoder().String("品名,数量\r\nりんご,3\r\n")
+	if string(att[0].Content) != "品名,数量\r\nりんご,3\r\n" || string(att[0].Bytes()) != csv {
+		t.Errorf("csv: content %q, bytes %q; want %q", att[0].Content, att[0].Bytes(), csv)
+	}
+	page, _ := japanese.ShiftJIS.NewEncoder().String("日本語")
+	if !strings.Contains(string(att[1].Bytes()), page) || !strings.Contains(string(att[1].Content), "日本語") {
+		t.Errorf("html: content %q, bytes %q", att[1].Content, att[1].Bytes())
+	}
+	if p := v.Parts[0]; string(p.Bytes()) != string(p.Content) {
+		t.Errorf("a UTF-8 part's bytes differ from its content: %q", p.Bytes())
 	}
 }
