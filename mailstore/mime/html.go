@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/sesbox/sesbox/internal/lazyregexp"
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // htmlToText renders an HTML body as readable text with each link marked by
@@ -278,6 +279,9 @@ const (
 	layoutSlack     = 64 << 10
 )
 
+// maxDataFootnote is the longest data: URI footnoted whole.
+const maxDataFootnote = 100
+
 // withFootnotes appends the numbered link targets to text.
 func withFootnotes(text string, links []string) string {
 	if len(links) == 0 {
@@ -287,6 +291,11 @@ func withFootnotes(text string, links []string) string {
 	b.WriteString(text)
 	b.WriteString("\n\n")
 	for i, l := range links {
+		if strings.HasPrefix(strings.ToLower(l), "data:") && len(l) > maxDataFootnote {
+			// The content is no address to read: its type and size.
+			head, _, _ := strings.Cut(l, ",")
+			l = fmt.Sprintf("%s,… (%s)", head[:min(len(head), maxDataFootnote)], mailstore.FormatSize(int64(len(l)-len(head)-1)))
+		}
 		fmt.Fprintf(&b, "[%d] %s\n", i+1, l)
 	}
 	return strings.TrimRight(b.String(), "\n")

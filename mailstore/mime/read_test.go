@@ -353,3 +353,20 @@ func TestTextAttachmentsKeepTheirBytes(t *testing.T) {
 		t.Errorf("a UTF-8 part's bytes differ from its content: %q", p.Bytes())
 	}
 }
+
+// TestDataURIFootnotes: a link to a data: URI is footnoted by its media
+// type and size, not its whole content (a 220 KB data: link was a 220 KB
+// line at the end of the text); Links keeps it whole.
+func TestDataURIFootnotes(t *testing.T) {
+	uri := "data:text/html;base64," + strings.Repeat("PHNjcmlwdD5", 20000)
+	text, links, _ := htmlToText(`<a href="` + uri + `">open the form</a>`)
+	if !strings.Contains(text, "[1] data:text/html;base64,… ("+mailstore.FormatSize(220000)+")") || len(text) > 200 {
+		t.Errorf("footnote: %.300q", text)
+	}
+	if len(links) != 1 || links[0] != uri {
+		t.Errorf("links lost the URI")
+	}
+	if text, _, _ := htmlToText(`<a href="data:,hi">x</a>`); !strings.Contains(text, "[1] data:,hi") {
+		t.Errorf("a short data: URI: %q", text)
+	}
+}
