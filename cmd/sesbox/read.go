@@ -437,6 +437,12 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(v.Notices) > 0 {
+		for _, n := range v.Notices {
+			b.WriteString(sanitize.Line(n) + "\n")
+		}
+		b.WriteString("\n")
+	}
 	body := v.Body()
 	if preferHTML && v.HTMLText != "" {
 		body = v.HTMLText

@@ -561,7 +561,7 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 			// the content type says what it is.
 			name = sanitize.Filename(name + extFor(p.ContentType))
 		}
-		path, err := createUnique(dir, name, p.Content)
+		path, err := createUnique(dir, name, p.Bytes())
 		if err != nil {
 			return written, fmt.Errorf("save part %d: %w", p.Index, err)
 		}

@@ -245,3 +245,20 @@ func TestSetReadOfNoMessageWritesNothingShared(t *testing.T) {
 		t.Errorf("shared writes %q, want inabc alone", shared.set)
 	}
 }
+
+// TestSavePartsWritesTheSendersBytes: a text attachment in another
+// charset than UTF-8 is saved as the sender wrote it (it was saved
+// converted to UTF-8, which the program it is for garbles).
+func TestSavePartsWritesTheSendersBytes(t *testing.T) {
+	raw := "From: a@example.com\r\nSubject: csv\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--b\r\nContent-Type: text/csv; charset=windows-1252\r\nContent-Disposition: attachment; filename=\"prices.csv\"\r\n\r\ncaf\xe9;2\xa0\x80\r\n" +
+		"--b--\r\n"
+	paths, err := SaveParts(mime.Parse([]byte(raw)), t.TempDir(), 0)
+	if err != nil || len(paths) != 1 {
+		t.Fatalf("saved %q, %v", paths, err)
+	}
+	if b, _ := os.ReadFile(paths[0]); string(b) != "caf\xe9;2\xa0\x80" {
+		t.Errorf("saved %q, want the sender's windows-1252 bytes", b)
+	}
+}

@@ -112,6 +112,12 @@ func boundMIME(in []byte) mimeBounds {
 	s := &mimeScan{b: in}
 	top := s.header(0)
 	out := mimeBounds{input: in}
+	if b, ok := s.inferredBoundary(top); ok {
+		s = &mimeScan{b: s.withBoundary(top, b)}
+		top = s.header(0)
+		out.input = s.b
+		out.warnings = append(out.warnings, fmt.Sprintf("multipart with no boundary parameter: its parts were read at the delimiter lines its body holds (--%s)", b))
+	}
 	if !isTopContainer(top.ctype) {
 		s.openLeaf(top)
 	} else {
@@ -143,6 +149,46 @@ func boundMIME(in []byte) mimeBounds {
 		out.warnings = append(out.warnings, fmt.Sprintf("[W] Malformed Base64: %d bytes that are not base64 skipped", s.junk))
 	}
 	return out
+}
+
+// inferredBoundary is the boundary of a top-level multipart whose
+// Content-Type names none, taken from its body: the first line that
+// starts with "--", when another delimiter of the same boundary follows.
+// enmime reads such a multipart as one opaque part, which no View shows:
+// the body and every attachment were lost from sight.
+func (s *mimeScan) inferredBoundary(top partHeader) (string, bool) {
+	mtype, params, _, err := parseMediaType(top.ctype)
+	if err != nil || !strings.HasPrefix(mtype, "multipart/") || params["boundary"] != "" || len(top.fields) == 0 {
+		return "", false
+	}
+	for i := top.end; i < len(s.b); {
+		line, next := s.line(i)
+		if !bytes.HasPrefix(line, []byte("--")) {
+			i = next
+			continue
+		}
+		b := string(bytes.TrimRight(line[2:], " \t\r\n"))
+		// RFC 2046's limits, and what a quoted parameter can hold.
+		if b == "" || len(b) > 70 || strings.HasSuffix(b, "--") || strings.ContainsAny(b, "\"\\\r") {
+			return "", false
+		}
+		return b, bytes.Contains(s.b[next:], []byte("\n--"+b))
+	}
+	return "", false
+}
+
+// withBoundary is the data with the first Content-Type field of the top
+// header given the boundary b.
+func (s *mimeScan) withBoundary(top partHeader, b string) []byte {
+	f := top.fields[0]
+	eol := "\n"
+	if bytes.HasSuffix(s.b[f.start:f.end], []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	out := make([]byte, 0, len(s.b)+len(b)+32)
+	out = append(out, s.b[:f.start]...)
+	out = append(out, "Content-Type: "+top.ctype+"; boundary=\""+b+"\""+eol...)
+	return append(out, s.b[f.end:]...)
 }
 
 // mimeLevel is one open multipart.

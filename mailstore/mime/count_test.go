@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// messages returns the demo mailbox and the parser corpus.
+// countCorpus returns the demo mailbox, the parser corpus and our samples.
 func countCorpus(t *testing.T) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	for _, glob := range []string{"../demo/messages/*.eml", "../../testdata/corpus/*.eml"} {
+	for _, glob := range []string{"../demo/messages/*.eml", "../../testdata/corpus/*.eml", filepath.Join(readDir, "*.eml")} {
 		files, _ := filepath.Glob(glob)
 		for _, f := range files {
 			b, err := os.ReadFile(f)

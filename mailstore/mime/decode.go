@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/korean"
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // extraCharsets are labels seen in real mail that neither the WHATWG index
@@ -50,9 +51,7 @@ var extraCharsets = map[string]encoding.Encoding{
 // lookupCharset finds a decoder for a charset label, or nil when no known
 // encoding has that name. UTF-8 and US-ASCII return encoding.Nop.
 func lookupCharset(label string) encoding.Encoding {
-	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
-	// RFC 2231 allows a language after the charset: "us-ascii*en".
-	label, _, _ = strings.Cut(label, "*")
+	label = normalLabel(label)
 	switch label {
 	case "", "none", "unknown", "unknown-8bit", "x-unknown", "default", "charset":
 		return nil
@@ -61,7 +60,18 @@ func lookupCharset(label string) encoding.Encoding {
 		// 8-bit text but would be a needless transform for real ASCII.
 		return encoding.Nop
 	}
+	switch label {
+	case "iso-2022-kr", "csiso2022kr":
+		return iso2022KR
+	case "hz-gb-2312":
+		return simplifiedchinese.HZGB2312
+	}
 	if e, err := htmlindex.Get(label); err == nil && e != nil {
+		if e == encoding.Replacement {
+			// The labels WHATWG replaces wholesale (ISO-2022-CN...):
+			// unknown, so the caller keeps the bytes with a warning.
+			return nil
+		}
 		return e
 	}
 	if e, err := ianaindex.MIME.Encoding(label); err == nil && e != nil {
@@ -71,6 +81,47 @@ func lookupCharset(label string) encoding.Encoding {
 		return e
 	}
 	return extraCharsets[label]
+}
+
+// normalLabel is a charset label as the indexes know it.
+func normalLabel(label string) string {
+	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
+	// RFC 2231 allows a language after the charset: "us-ascii*en".
+	label, _, _ = strings.Cut(label, "*")
+	return label
+}
+
+// utf16For is the decoder of b when label names UTF-16, else nil. A BOM
+// gives the byte order; without one, an explicit label does, else the
+// bytes: text is mostly characters below U+0100, whose high byte is zero,
+// so the zeros fall on the even bytes in big-endian, the odd ones in
+// little-endian. (RFC 2781 says big-endian; the WHATWG index says
+// little-endian, and Windows writes that; each alone garbles the other.)
+// The BOM is not text.
+func utf16For(label string, b []byte) encoding.Encoding {
+	var order unicode.Endianness
+	switch normalLabel(label) {
+	case "utf-16le", "utf16le":
+		order = unicode.LittleEndian
+	case "utf-16be", "utf16be", "unicodefffe":
+		order = unicode.BigEndian
+	case "utf-16", "utf16", "unicode", "ucs-2", "iso-10646-ucs-2", "csunicode":
+		var even, odd int
+		for i, c := range b[:min(len(b), 4096)] {
+			if c == 0 && i%2 == 0 {
+				even++
+			} else if c == 0 {
+				odd++
+			}
+		}
+		order = unicode.BigEndian
+		if odd > even {
+			order = unicode.LittleEndian
+		}
+	default:
+		return nil
+	}
+	return unicode.UTF16(order, unicode.UseBOM)
 }
 
 // decoder turns header bytes into UTF-8 text and remembers what it had to
@@ -135,6 +186,10 @@ func (d *decoder) raw8bitIn(fallback encoding.Encoding, raw string) string {
 // superset of Latin-1 decodes any byte, and unknown labels in the wild
 // (x-ias-german, unknown-8bit) are most often Western European.
 func (d *decoder) bytesIn(charset string, b []byte) string {
+	if e := utf16For(charset, b); e != nil {
+		s, _ := e.NewDecoder().Bytes(b) // never fails: U+FFFD for a lone surrogate
+		return strings.ToValidUTF8(string(s), "\uFFFD")
+	}
 	if e := lookupCharset(charset); e != nil {
 		if s, err := e.NewDecoder().Bytes(b); err == nil {
 			return strings.ToValidUTF8(string(s), "\uFFFD")
@@ -344,4 +399,52 @@ func (d *decoder) decodeBody(charset string, b []byte) string {
 		charset = "windows-1252"
 	}
 	return d.bytesIn(charset, b)
+}
+
+// uudecode decodes uuencoded data: from the line after "begin MODE NAME"
+// to "end" or a line of length 0 (or the end of the data), each line a
+// length character and groups of four 6-bit characters ("`" is 0). It is
+// lenient as transferDecode is: a line shorter than its length gives what
+// it holds. ok is false without a begin line.
+func uudecode(b []byte) (out []byte, ok bool) {
+	lines := strings.Split(string(b), "\n")
+	i := 0
+	for ; i < len(lines); i++ {
+		if strings.HasPrefix(lines[i], "begin ") {
+			break
+		}
+	}
+	if i == len(lines) {
+		return nil, false
+	}
+	six := func(c byte) byte { return (c - ' ') & 63 }
+	for _, line := range lines[i+1:] {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || line == "end" {
+			if line == "end" {
+				break
+			}
+			continue
+		}
+		n := int(six(line[0]))
+		if n == 0 {
+			break
+		}
+		data := line[1:]
+		for j := 0; n > 0 && j < len(data); j += 4 {
+			var g [4]byte
+			for k := range g {
+				if j+k < len(data) {
+					g[k] = six(data[j+k])
+				}
+			}
+			for _, c := range [3]byte{g[0]<<2 | g[1]>>4, g[1]<<4 | g[2]>>2, g[2]<<6 | g[3]} {
+				if n > 0 {
+					out = append(out, c)
+					n--
+				}
+			}
+		}
+	}
+	return out, true
 }

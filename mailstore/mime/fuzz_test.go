@@ -2,6 +2,7 @@ package mime
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -12,7 +13,8 @@ import (
 const maxSeed = 64 << 10
 
 func addCorpusSeeds(f *testing.F) {
-	for _, path := range corpusFiles(f) {
+	ours, _ := filepath.Glob(filepath.Join(readDir, "*.eml"))
+	for _, path := range append(corpusFiles(f), ours...) {
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)

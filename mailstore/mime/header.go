@@ -52,6 +52,37 @@ func nextLine(b []byte, i int) (line []byte, next int, complete bool) {
 	return line, i + j + 1, true
 }
 
+// headerLine is nextLine for header lines, which also end at a bare CR
+// (a CR that no LF follows), as Python's email package reads them: old
+// Mac mailers and some gateways end every header line so, and others mix
+// a stray CR-ended line into an LF or CRLF header; read as part of the
+// value, such a line and every field after it became one field. A run of
+// CRs before a LF is one line ending (CRCRLF, which gateways write); a
+// run at the end of the data is incomplete, since a LF may follow.
+// Bodies keep nextLine: enmime reads their lines at LF only.
+func headerLine(b []byte, i int) (line []byte, next int, complete bool) {
+	j := bytes.IndexAny(b[i:], "\r\n")
+	if j < 0 {
+		return b[i:], len(b), false
+	}
+	j += i
+	if b[j] == '\n' {
+		return b[i:j], j + 1, true
+	}
+	k := j
+	for k < len(b) && b[k] == '\r' {
+		k++
+	}
+	switch {
+	case k == len(b):
+		return b[i:j], len(b), false
+	case b[k] == '\n':
+		return b[i:j], k + 1, true
+	default:
+		return b[i:j], j + 1, true // a bare CR; a CR after it is a blank line
+	}
+}
+
 // isMboxFromLine reports the "From sender date" separator line of the mbox
 // format, which some tools leave at the top of a message.
 func isMboxFromLine(line []byte) bool {
@@ -99,7 +130,7 @@ func scanHeader(b []byte) scannedHeader { return scanHeaderOf(b, true) }
 func scanHeaderOf(b []byte, fields bool) scannedHeader {
 	var h scannedHeader
 	i := 0
-	if line, next, complete := nextLine(b, 0); complete && isMboxFromLine(line) {
+	if line, next, complete := headerLine(b, 0); complete && isMboxFromLine(line) {
 		i = next
 		h.Start = next
 	}
@@ -113,7 +144,7 @@ func scanHeaderOf(b []byte, fields bool) scannedHeader {
 		name, value, inField = "", nil, false
 	}
 	for i < len(b) {
-		line, next, complete := nextLine(b, i)
+		line, next, complete := headerLine(b, i)
 		switch {
 		case len(line) == 0 && complete:
 			flush()

@@ -2,13 +2,16 @@ package mime
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/inbucket/html2text"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/sesbox/sesbox/internal/lazyregexp"
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // htmlToText renders an HTML body as readable text with each link marked by
@@ -29,18 +32,7 @@ func htmlToText(src string) (text string, links []string, err error) {
 		return withFootnotes(text, links), links, fmt.Errorf("parse HTML: %w; its text is shown without layout", err)
 	}
 	number := map[string]int{} // the same target keeps the same number
-	var anchors []*html.Node
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.DataAtom == atom.A {
-			anchors = append(anchors, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(doc)
-	for _, a := range anchors {
+	for _, a := range asShown(doc) {
 		href := ""
 		attrs := a.Attr[:0]
 		for _, at := range a.Attr {
@@ -60,7 +52,11 @@ func htmlToText(src string) (text string, links []string, err error) {
 			n = len(links)
 			number[href] = n
 		}
-		marker := &html.Node{Type: html.TextNode, Data: fmt.Sprintf("[%d]", n)}
+		label := fmt.Sprintf("[%d]", n)
+		if host, ok := otherSite(nodeText(a), href); ok {
+			label += " (goes to " + host + ")"
+		}
+		marker := &html.Node{Type: html.TextNode, Data: label}
 		if a.Parent != nil {
 			a.Parent.InsertBefore(marker, a.NextSibling)
 		} else {
@@ -82,6 +78,197 @@ func htmlToText(src string) (text string, links []string, err error) {
 	return withFootnotes(text, links), links, nil
 }
 
+// otherSite returns the host of href when label reads as the address of
+// a site (a URL, or a bare host name) other than the one href leads to,
+// as a phishing link's label does. Sites are compared by registrable
+// domain (mail.google.com and accounts.google.com are one site).
+func otherSite(label, href string) (string, bool) {
+	label = strings.TrimSpace(label)
+	target, err := url.Parse(href)
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || label == "" ||
+		strings.ContainsAny(label, " \t\n@") {
+		return "", false
+	}
+	if !strings.Contains(label, "://") {
+		label = "http://" + label
+	}
+	shown, err := url.Parse(label)
+	if err != nil {
+		return "", false
+	}
+	site := func(host string) string {
+		host = strings.TrimSuffix(strings.ToLower(host), ".")
+		tld := host[strings.LastIndexByte(host, '.')+1:]
+		if !strings.Contains(host, ".") || len(tld) < 2 || strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") != "" {
+			return "" // not a host name: "version 1.2", "v1.2"
+		}
+		if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+			return d
+		}
+		return host
+	}
+	a, b := site(shown.Hostname()), site(target.Hostname())
+	if a == "" || b == "" || a == b {
+		return "", false
+	}
+	return target.Hostname(), true
+}
+
+// nodeText is the text under n.
+func nodeText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// asShown rewrites doc into what a graphical client shows, for html2text,
+// and returns its links (<a>) in document order:
+//   - an element the HTML hides (display:none, visibility:hidden, the
+//     hidden attribute) goes: bulk mailers hide a preheader (the inbox
+//     preview) and text meant only for spam filters, which the reader
+//     never sees elsewhere;
+//   - an image with alt text becomes "[image: alt]", as mature clients
+//     show it when they load no images (html2text drops it);
+//   - a table row ends in a line break (html2text runs rows together
+//     unless it draws every layout table as a grid);
+//   - <pre> text starts and ends a line and keeps its indentation
+//     (html2text removes one blank after every line break).
+func asShown(doc *html.Node) (anchors []*html.Node) {
+	var hidden, images, rows, pres []*html.Node
+	below := fontSizeBelow{}
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			if isHidden(n, below) {
+				hidden = append(hidden, n)
+				return
+			}
+			switch n.DataAtom {
+			case atom.A:
+				anchors = append(anchors, n)
+			case atom.Img:
+				images = append(images, n)
+			case atom.Tr:
+				rows = append(rows, n)
+			case atom.Pre:
+				pres = append(pres, n)
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	for _, n := range hidden {
+		if n.Parent != nil {
+			n.Parent.RemoveChild(n)
+		}
+	}
+	for _, img := range images {
+		if alt := strings.Join(strings.Fields(attr(img, "alt")), " "); alt != "" && img.Parent != nil {
+			img.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: "[image: " + alt + "]"}, img)
+			img.Parent.RemoveChild(img)
+		}
+	}
+	for _, tr := range rows {
+		tr.AppendChild(&html.Node{Type: html.ElementNode, DataAtom: atom.Br, Data: "br"})
+	}
+	for _, pre := range pres {
+		if c := pre.FirstChild; c != nil && c.Type == html.TextNode {
+			c.Data = "\n" + c.Data // so its first line keeps its blanks too
+		} else {
+			pre.InsertBefore(&html.Node{Type: html.TextNode, Data: "\n"}, c)
+		}
+		var indent func(n *html.Node)
+		indent = func(n *html.Node) {
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == html.TextNode {
+					c.Data = strings.ReplaceAll(c.Data, "\n ", "\n  ")
+				}
+				indent(c)
+			}
+		}
+		indent(pre)
+		pre.AppendChild(&html.Node{Type: html.TextNode, Data: "\n"})
+	}
+	return anchors
+}
+
+// isHidden reports an element its own markup hides from view.
+func isHidden(n *html.Node, below fontSizeBelow) bool {
+	for _, a := range n.Attr {
+		switch strings.ToLower(a.Key) {
+		case "hidden":
+			return true
+		case "style":
+			if hides, fontZero := hidingStyle(a.Val); hides || fontZero && !below.of(n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fontSizeBelow reports whether an element under n has a font size of its
+// own: a zero font size on a wrapper is the common layout trick that
+// removes the gaps between inline-block columns, whose text sets its own
+// size and shows. Each node's answer is kept, so that wrappers nested in
+// wrappers do not search the same subtree again (quadratic).
+type fontSizeBelow map[*html.Node]bool
+
+func (m fontSizeBelow) of(n *html.Node) bool {
+	if v, ok := m[n]; ok {
+		return v
+	}
+	v := false
+	for c := n.FirstChild; c != nil && !v; c = c.NextSibling {
+		v = c.Type == html.ElementNode && (strings.Contains(strings.ToLower(attr(c, "style")), "font-size") || m.of(c))
+	}
+	m[n] = v
+	return v
+}
+
+// hidingStyle reports an inline style that hides its element (hides):
+// display:none, visibility:hidden, opacity 0, or no height with the
+// overflow hidden (how bulk mailers hide a preheader from clients that
+// ignore display:none); and one that hides only the text that does not
+// set its own size (fontZero).
+func hidingStyle(style string) (hides, fontZero bool) {
+	decl := map[string]string{}
+	for _, d := range strings.Split(strings.ToLower(style), ";") {
+		k, v, ok := strings.Cut(d, ":")
+		if ok {
+			v = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "!important"))
+			decl[strings.TrimSpace(k)] = v
+		}
+	}
+	zero := func(v string) bool {
+		n := strings.TrimRight(v, "abcdefghijklmnopqrstuvwxyz%")
+		return n != "" && strings.Trim(n, "0.") == "" && strings.Contains(n, "0")
+	}
+	return decl["display"] == "none" || decl["visibility"] == "hidden" || zero(decl["opacity"]) ||
+		(zero(decl["max-height"]) && decl["overflow"] == "hidden"), zero(decl["font-size"])
+}
+
+// attr is the value of n's attribute key (any case), or "".
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && strings.EqualFold(a.Key, key) {
+			return a.Val
+		}
+	}
+	return ""
+}
+
 // A layout may be this many times the size of its HTML, plus
 // layoutSlack. Laid out, text is smaller than its HTML (the tags go) but
 // for the indentation of blockquotes and lists, which html2text repeats
@@ -92,6 +279,9 @@ const (
 	layoutSlack     = 64 << 10
 )
 
+// maxDataFootnote is the longest data: URI footnoted whole.
+const maxDataFootnote = 100
+
 // withFootnotes appends the numbered link targets to text.
 func withFootnotes(text string, links []string) string {
 	if len(links) == 0 {
@@ -101,6 +291,11 @@ func withFootnotes(text string, links []string) string {
 	b.WriteString(text)
 	b.WriteString("\n\n")
 	for i, l := range links {
+		if strings.HasPrefix(strings.ToLower(l), "data:") && len(l) > maxDataFootnote {
+			// The content is no address to read: its type and size.
+			head, _, _ := strings.Cut(l, ",")
+			l = fmt.Sprintf("%s,… (%s)", head[:min(len(head), maxDataFootnote)], mailstore.FormatSize(int64(len(l)-len(head)-1)))
+		}
 		fmt.Fprintf(&b, "[%d] %s\n", i+1, l)
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -118,6 +313,16 @@ func flatHTMLText(src string) (string, []string) {
 	skip := atom.Atom(0) // inside script, style, head, title: up to its end
 	pending := 0         // the footnote of the open link, written when it ends
 	space := false       // a blank is owed before the next text
+	// write writes t's words, after a blank where one is owed.
+	write := func(t string) {
+		for _, word := range strings.Fields(t) {
+			if s := b.String(); space && s != "" && !strings.HasSuffix(s, "\n") {
+				b.WriteByte(' ')
+			}
+			b.WriteString(word)
+			space = true
+		}
+	}
 	closeLink := func() {
 		if pending > 0 {
 			fmt.Fprintf(&b, " [%d]", pending)
@@ -137,22 +342,24 @@ func flatHTMLText(src string) (string, []string) {
 				continue
 			}
 			t := html.UnescapeString(string(z.Text()))
-			words := strings.Fields(t)
-			if len(words) == 0 {
+			if strings.TrimLeft(t, " \t\r\n\f") == "" {
 				space = space || t != ""
 				continue
 			}
 			space = space || isHTMLSpace(t[0])
-			for _, word := range words {
-				if s := b.String(); space && s != "" && !strings.HasSuffix(s, "\n") {
-					b.WriteByte(' ')
-				}
-				b.WriteString(word)
-				space = true
-			}
+			write(t)
 			space = isHTMLSpace(t[len(t)-1])
 		case html.StartTagToken, html.SelfClosingTagToken:
 			switch a {
+			case atom.Img:
+				for more := true; more && skip == 0; {
+					var k, v []byte
+					k, v, more = z.TagAttr()
+					if alt := strings.Join(strings.Fields(string(v)), " "); strings.EqualFold(string(k), "alt") && alt != "" {
+						write("[image: " + alt + "]")
+						space = true
+					}
+				}
 			case atom.Script, atom.Style, atom.Head, atom.Title:
 				if tt == html.StartTagToken && skip == 0 {
 					skip = a

@@ -17,6 +17,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // parser is enmime set up for the mail a mailbox really receives:
@@ -179,6 +180,9 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	fixMislabelledUTF8(twins, d)
 	fixPartialText(twins, d)
 	fixHTMLCharset(twins)
+	fixUTF16Text(twins, d)
+	originals := textOriginals(twins)
+	fixUuencoded(root, d)
 	fixUndecodedText(root, d)
 	env, err := parser.EnvelopeFromPart(root)
 	if err != nil {
@@ -203,7 +207,15 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 			v.warn("cannot render the HTML body: %v", err)
 		}
 	}
-	v.Parts = leafParts(env, d)
+	if root.FirstChild == nil && strings.HasPrefix(root.ContentType, "multipart/") && v.Text == "" && v.HTML == "" {
+		// A multipart with neither a boundary nor delimiter lines to
+		// infer one from (boundMIME): enmime keeps its body as one part
+		// no View lists; it is all the message says.
+		v.warn("multipart with no boundary parameter and no delimiter lines: its body is shown as text")
+		v.Text = toLF(d.decodeBody(root.Charset, root.Content))
+	}
+	v.Parts = leafParts(env, d, originals)
+	v.Notices = notices(root, v.Text)
 	v.finish(d)
 	return v
 }
@@ -261,6 +273,9 @@ func (h scannedHeader) first(name string) string {
 // with a blank line of extra CRs ("\r\r\n", which scanHeader ends the
 // header at) made a plain one, so enmime ends the header there too.
 func enmimeInput(raw []byte, h scannedHeader) []byte {
+	if hb := raw[h.Start:h.Body]; bytes.Count(hb, []byte("\r")) != bytes.Count(hb, []byte("\r\n")) {
+		return crlfHeader(raw, h)
+	}
 	if h.Stop == stopBlank {
 		blank := bytes.LastIndexByte(raw[:h.Body-1], '\n') + 1
 		if blank < h.Start || h.Body-blank <= 2 {
@@ -282,6 +297,51 @@ func enmimeInput(raw []byte, h scannedHeader) []byte {
 	in = append(in, raw[h.Start:h.Body]...)
 	in = append(in, eol...)
 	return append(in, raw[h.Body:]...)
+}
+
+// crlfHeader is enmimeInput for a header with a line ending enmime does
+// not know (a bare CR, CRCRLF): every header line as scanHeader read it,
+// ended by CRLF, then the blank line and the body as written.
+func crlfHeader(raw []byte, h scannedHeader) []byte {
+	in := make([]byte, 0, len(raw)-h.Start+64)
+	for i := h.Start; i < h.Body; {
+		line, next, _ := headerLine(raw, i)
+		in = append(append(in, line...), "\r\n"...)
+		i = next
+	}
+	if h.Stop != stopBlank {
+		in = append(in, "\r\n"...)
+	}
+	return append(in, raw[h.Body:]...)
+}
+
+// isUuencoded reports a part whose Content-Transfer-Encoding is uuencode
+// (x-uuencode, x-uue...: old Mac and Windows mailers, gateways).
+func isUuencoded(p *enmime.Part) bool {
+	switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
+	case "x-uuencode", "uuencode", "x-uue", "uue":
+		return true
+	}
+	return false
+}
+
+// fixUuencoded decodes the isUuencoded parts, which enmime leaves as
+// written, with a warning that no longer holds.
+func fixUuencoded(root *enmime.Part, d *decoder) {
+	walkParts(root, func(p *enmime.Part) {
+		if !isUuencoded(p) {
+			return
+		}
+		b, ok := uudecode(p.Content)
+		if !ok {
+			return
+		}
+		p.Content = b
+		if strings.HasPrefix(p.ContentType, "text/") {
+			p.Content = []byte(d.decodeBody(p.Charset, b))
+		}
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorContentEncoding })
+	})
 }
 
 // fixUndecodedText decodes text parts enmime left in their original bytes
@@ -326,12 +386,54 @@ func isPartialText(p *enmime.Part) bool {
 	return false
 }
 
-// fixPartialText decodes each isPartialText part again, whole, from its
-// original bytes with the lenient decoders of decodeBody.
+// fixPartialText decodes each isPartialText or inWebReplacedCharset part
+// again, whole, from its original bytes with the decoders of decodeBody.
 func fixPartialText(t *rawTwins, d *decoder) {
-	t.each(isPartialText, func(p *enmime.Part, b []byte) {
+	t.each(func(p *enmime.Part) bool { return isPartialText(p) || inWebReplacedCharset(p) }, func(p *enmime.Part, b []byte) {
 		p.Content = []byte(d.decodeBody(p.Charset, b))
 	})
+}
+
+// inWebReplacedCharset reports a text part in a charset the WHATWG index
+// (enmime's) maps to its "replacement" encoding, which made the whole
+// part one U+FFFD: ISO-2022-KR, HZ-GB-2312, ISO-2022-CN. lookupCharset
+// decodes the first two, and keeps the others' bytes.
+func inWebReplacedCharset(p *enmime.Part) bool {
+	if !strings.HasPrefix(p.ContentType, "text/") {
+		return false
+	}
+	e, err := htmlindex.Get(strings.ToLower(strings.TrimSpace(p.Charset)))
+	return err == nil && e == encoding.Replacement
+}
+
+// fixUTF16Text decodes each text part labelled UTF-16 again from its
+// original bytes, in the byte order utf16For finds: enmime reads it
+// little-endian (WHATWG), with the BOM as text, and knows no "unicode".
+func fixUTF16Text(t *rawTwins, d *decoder) {
+	isUTF16 := func(p *enmime.Part) bool {
+		return strings.HasPrefix(p.ContentType, "text/") && utf16For(p.Charset, nil) != nil
+	}
+	t.each(isUTF16, func(p *enmime.Part, b []byte) {
+		p.Content = []byte(d.decodeBody(p.Charset, b))
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion })
+	})
+}
+
+// textOriginals are the original bytes (transfer-decoded, in their own
+// charset) of each text part with a file name whose content was converted
+// to UTF-8: what Part.Bytes saves. Parts without a name are bodies, read
+// and quoted, never saved by name.
+func textOriginals(t *rawTwins) map[*enmime.Part][]byte {
+	out := map[*enmime.Part][]byte{}
+	named := func(p *enmime.Part) bool {
+		return strings.HasPrefix(p.ContentType, "text/") && (p.FileName != "" || p.Disposition == "attachment") && !isUuencoded(p)
+	}
+	t.each(named, func(p *enmime.Part, b []byte) {
+		if !bytes.Equal(b, p.Content) {
+			out[p] = b
+		}
+	})
+	return out
 }
 
 // rawTwins pairs the leaves of a message's tree with those of its input
@@ -459,8 +561,8 @@ func fixMislabelledUTF8(t *rawTwins, d *decoder) {
 // isLegacyText reports a text part decoded from a declared charset other
 // than UTF-8 or ASCII, where enmime's detector did not override it.
 func isLegacyText(p *enmime.Part) bool {
-	if !strings.HasPrefix(p.ContentType, "text/") || p.OrigCharset != "" {
-		return false
+	if !strings.HasPrefix(p.ContentType, "text/") || p.OrigCharset != "" || utf16For(p.Charset, nil) != nil {
+		return false // UTF-16 has fixUTF16Text
 	}
 	e := lookupCharset(p.Charset)
 	return e != nil && e != encoding.Nop
@@ -499,7 +601,35 @@ func leafList(root *enmime.Part) []*enmime.Part {
 	return out
 }
 
-func toLF(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+// toLF gives a body one kind of line ending: a CRLF, a run of CRs before
+// a LF (CRCRLF, as headerLine reads it) and each bare CR (the line ending
+// of old Mac mailers, which the terminal would show as text written over
+// its own line) become a LF.
+func toLF(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\r' {
+			b.WriteByte(s[i])
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] == '\r' {
+			j++
+		}
+		if j < len(s) && s[j] == '\n' {
+			b.WriteByte('\n')
+		} else {
+			b.WriteString(strings.Repeat("\n", j-i))
+			j--
+		}
+		i = j
+	}
+	return b.String()
+}
 
 // walkParts calls fn for p and every part below it, in document order.
 func walkParts(p *enmime.Part, fn func(*enmime.Part)) {
@@ -510,8 +640,9 @@ func walkParts(p *enmime.Part, fn func(*enmime.Part)) {
 }
 
 // leafParts lists every leaf part in document order, IsAttachment set on
-// the attachedParts.
-func leafParts(env *enmime.Envelope, d *decoder) []Part {
+// the attachedParts, and each part's original bytes when textOriginals
+// has them.
+func leafParts(env *enmime.Envelope, d *decoder, originals map[*enmime.Part][]byte) []Part {
 	attached := attachedParts(env)
 	var out []Part
 	walkParts(env.Root, func(p *enmime.Part) {
@@ -532,6 +663,7 @@ func leafParts(env *enmime.Envelope, d *decoder) []Part {
 			Size:         len(p.Content),
 			IsAttachment: attached[p],
 			Content:      p.Content,
+			original:     originals[p],
 		})
 	})
 	return out

@@ -111,7 +111,7 @@ func TestParseAlternative(t *testing.T) {
 		t.Errorf("Links = %q, want %q", v.Links, wantLinks)
 	}
 	for _, want := range []string{
-		"Visit our site [1] or https://bank.example [2].",
+		"Visit our site [1] or https://bank.example [2] (goes to evil.example).", // a label naming another site says where it goes
 		"Again here [1], top, mail [3].",
 		"[1] https://example.com/a\n[2] https://evil.example/x\n[3] mailto:x@example.com",
 	} {

@@ -66,15 +66,6 @@ func FuzzSafeHTML(f *testing.F) {
 	})
 }
 
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if strings.EqualFold(a.Key, key) {
-			return a.Val
-		}
-	}
-	return ""
-}
-
 func checkNoFetch(t *testing.T, n *html.Node) {
 	t.Helper()
 	if n.Type == html.ElementNode {

@@ -26,7 +26,21 @@ type Part struct {
 	ContentID    string
 	Size         int    // decoded size in bytes
 	IsAttachment bool   // attachments and inlines other than the chosen bodies
-	Content      []byte `json:"-"` // decoded content
+	Content      []byte `json:"-"` // decoded content (a text part's in UTF-8)
+	// original is a text part's content in its own charset, when that is
+	// not UTF-8 (see Bytes).
+	original []byte
+}
+
+// Bytes is the part as its sender wrote it, transfer-decoded: what to
+// save, or hand to another program. It is Content but for a text part in
+// another charset than UTF-8, whose Content is converted for reading (a
+// Shift_JIS CSV, an HTML file whose <meta> names its charset).
+func (p Part) Bytes() []byte {
+	if p.original != nil {
+		return p.original
+	}
+	return p.Content
 }
 
 // View is a parsed message ready to be shown: the header fields, the best
@@ -47,6 +61,11 @@ type View struct {
 	Links []string
 	// Parts lists every leaf part; attachments are those with IsAttachment.
 	Parts []Part
+	// Notices say what the structure means for reading the message that
+	// its body does not: a signature not verified, an encrypted body, a
+	// calendar invitation's what, when and who, a TNEF or partial part.
+	// Partly the sender's text: printers sanitize it.
+	Notices []string
 	// Warnings are parse problems (enmime's errors and our own), never fatal.
 	Warnings []string
 	// Source is set when the MIME structure was not read (too many parts,

@@ -77,7 +77,7 @@ func openCmd(opener, key string, p mime.Part) tea.Cmd {
 		if err != nil {
 			return AttachmentOpenedMsg{Key: key, Err: fmt.Errorf("open attachment: %w", err)}
 		}
-		path, err := external.WriteFile(dir, p.Content, p.ContentType, "")
+		path, err := external.WriteFile(dir, p.Bytes(), p.ContentType, "")
 		if err != nil {
 			return AttachmentOpenedMsg{Key: key, Dir: dir, Err: fmt.Errorf("open attachment: %w", err)}
 		}

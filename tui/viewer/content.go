@@ -84,6 +84,14 @@ func (m Model) bodyContent() []line {
 		}
 		out = append(out, styled(st.Rule, strings.Repeat("─", max(m.width, 1))))
 	}
+	if len(v.Notices) > 0 {
+		// What the structure says that the body does not: an
+		// invitation, a signature not verified, an encrypted body.
+		for _, n := range v.Notices {
+			out = append(out, m.textLines(sanitize.Line(n), func(string) lipgloss.Style { return st.Bold })...)
+		}
+		out = append(out, styled(st.Rule, strings.Repeat("─", max(m.width, 1))))
+	}
 	body := v.Body()
 	switch {
 	case body == "" && len(v.Parts) > 0:

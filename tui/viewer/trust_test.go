@@ -67,3 +67,27 @@ func TestViewerSourceFallback(t *testing.T) {
 		t.Errorf("the source was not sanitized:\n%q", view)
 	}
 }
+
+// TestViewerShowsNotices: an invitation says what, when and who above the
+// body (sanitized: its fields are the sender's), and an encrypted message
+// says why it has no text.
+func TestViewerShowsNotices(t *testing.T) {
+	raw := "From: a@x.example\r\nSubject: invite\r\nDate: Tue, 3 Nov 2026 09:02:05 -0500\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: text/calendar; method=REQUEST\r\n\r\n" +
+		"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Review \x1b[2J\x1b]0;pwned\a\r\n" +
+		"DTSTART:20261110T150000Z\r\nORGANIZER;CN=Bob:mailto:bob@x.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	view := viewRaw(t, 100, 30, raw)
+	for _, want := range []string{"Invitation (part 1): Review", "When:  Tue 10 Nov 2026 15:00 UTC", "By:    Bob <bob@x.example>"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+	if strings.Contains(view, "\x1b]0") || strings.Contains(view, "\x1b[2J") {
+		t.Errorf("the notice reached the screen unsanitized:\n%q", view)
+	}
+	raw = "From: a@x.example\r\nSubject: secret\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\r\n"
+	if view := viewRaw(t, 100, 30, raw); !strings.Contains(view, "Encrypted with S/MIME (part 1): sesbox cannot decrypt it") {
+		t.Errorf("no notice of encryption:\n%s", view)
+	}
+}
