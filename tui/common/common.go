@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -50,6 +51,27 @@ func Fit(s string, w int) string {
 	}
 	return s
 }
+
+// Head is the start of sender text s (not yet sanitized) that is enough
+// to fill w cells of one line, with "…" after it when s goes on. The rest
+// could never show, and a Subject of megabytes sanitized and measured in
+// whole at every frame held the list 180 ms a key. A cell takes at most
+// 4 bytes, more with combining marks: 16 a cell leaves room; text that
+// the sanitizer drops (escape sequences) can leave the line short, but
+// its "…" still says it was cut.
+func Head(s string, w int) string {
+	n := HeadBytes(w)
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// HeadBytes is how many bytes of sender text Head keeps for w cells.
+func HeadBytes(w int) int { return 64 + 16*max(w, 0) }
 
 // Truncate cuts s, which may hold styling, to at most w cells, ending in
 // "…" when it was cut.

@@ -4,8 +4,11 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 func TestFit(t *testing.T) {
@@ -97,4 +100,29 @@ func allocated(fn func()) uint64 {
 	fn()
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
+}
+
+// Head keeps what a line of w cells can show: drawn from its head, a long
+// text looks as it does drawn whole, and short texts are kept as they are.
+func TestHead(t *testing.T) {
+	for _, s := range []string{
+		strings.Repeat("S", 1<<20),
+		strings.Repeat("界", 100000),
+		strings.Repeat("e\u0301\u0302", 50000),
+		strings.Repeat("\u202eab\tc ", 40000),
+		strings.Repeat("👨\u200d👩\u200d👧", 30000),
+	} {
+		for _, w := range []int{1, 10, 40, 200} {
+			h := Head(s, w)
+			if len(h) > HeadBytes(w)+len("…") || !utf8.ValidString(h) || !strings.HasSuffix(h, "…") {
+				t.Fatalf("Head(%.10q, %d) = %d bytes, valid %v", s, w, len(h), utf8.ValidString(h))
+			}
+			if got, want := Fit(sanitize.Line(h), w), Fit(sanitize.Line(s), w); got != want {
+				t.Errorf("width %d: drawn from the head %q, whole %q", w, got, want)
+			}
+		}
+	}
+	if s := "short 界"; Head(s, 3) != s {
+		t.Errorf("Head cut %q", s)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -879,4 +880,34 @@ func TestListNextMatchWithoutASearchSaysSo(t *testing.T) {
 			t.Fatalf("%s without a search: %#v", k, n)
 		}
 	}
+}
+
+// A sender's Subject or name of megabytes is drawn from its head
+// (common.Head): sanitized and measured whole at every frame, three of
+// them held the list 180 ms a key, allocating megabytes a frame.
+func TestHugeSubjectsAreDrawnFromTheirHead(t *testing.T) {
+	sums := fixture.Summaries()
+	for i := range 3 {
+		sums[i].Subject = strings.Repeat("S", 1<<20)
+		sums[i].From.Name = strings.Repeat("界", 100000)
+	}
+	m, _ := newListOf(t, 80, 22, sums)
+	var v string
+	if n := allocated(func() { v = m.View() }); n > 512<<10 {
+		t.Errorf("a frame allocates %d KB", n>>10)
+	}
+	checkWidths(t, v, 80, 22)
+	if !strings.Contains(v, strings.Repeat("S", 30)+"…") || !strings.Contains(v, strings.Repeat("界", 7)+"…") {
+		t.Errorf("the long subjects and names are not shown cut:\n%s", v)
+	}
+}
+
+// allocated is how many bytes fn allocates.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

@@ -193,8 +193,8 @@ func (m Model) renderRow(r int) string {
 	if l.date {
 		b.WriteString(paint(base, common.Fit(formatDate(s.Date, m.c.Now(), m.c.Loc), wDate)+" "))
 	}
-	b.WriteString(paint(base, common.Fit(fromText(s), l.from)+" "))
-	b.WriteString(paint(base, common.Fit(m.subjectText(rw, s), l.subject)+" "))
+	b.WriteString(paint(base, common.Fit(fromText(s, l.from), l.from)+" "))
+	b.WriteString(paint(base, common.Fit(m.subjectText(rw, s, l.subject), l.subject)+" "))
 	if l.size {
 		b.WriteString(paint(base, common.FitRight(mailstore.FormatSize(s.Size), wSize)+" "))
 	}
@@ -231,10 +231,11 @@ func verdictLetter(letter, v string) string {
 	}
 }
 
-func fromText(s *mailstore.Summary) string {
-	name := sanitize.Line(s.From.Name)
+// fromText is the sender's name, else address, as much as fills w cells.
+func fromText(s *mailstore.Summary, w int) string {
+	name := sanitize.Line(common.Head(s.From.Name, w))
 	if name == "" {
-		name = sanitize.Line(s.From.Address)
+		name = sanitize.Line(common.Head(s.From.Address, w))
 	}
 	return name
 }
@@ -250,7 +251,8 @@ func (m Model) pendingRow(selected bool) string {
 	return style.Render(common.Fit(gutter+"    …", m.width))
 }
 
-func (m Model) subjectText(rw meta, s *mailstore.Summary) string {
+// subjectText is the subject column of row rw, as much as fills w cells.
+func (m Model) subjectText(rw meta, s *mailstore.Summary, w int) string {
 	var subj string
 	switch s.Kind {
 	case mailstore.KindSetupNotification:
@@ -258,7 +260,7 @@ func (m Model) subjectText(rw meta, s *mailstore.Summary) string {
 	case mailstore.KindForeign:
 		subj = "(not a mail message)"
 	default:
-		subj = sanitize.Line(s.Subject)
+		subj = sanitize.Line(common.Head(s.Subject, w))
 		switch {
 		case s.HeadersPending:
 			// From an inventory: the S3 date and size are all there is yet.

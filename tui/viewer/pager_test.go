@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -579,6 +580,32 @@ func TestShortTerminalKeepsThePager(t *testing.T) {
 		if !strings.Contains(m.View(), want) {
 			t.Errorf("no %q at 40x30:\n%s", want, m.View())
 		}
+	}
+}
+
+// A Subject or sender of megabytes is drawn from its head (common.Head),
+// not sanitized and measured whole at every frame.
+func TestHugeHeaderIsDrawnFromItsHead(t *testing.T) {
+	m, _ := newViewer(t, 80, 24, korean)
+	msg := fixture.DemoMessage(korean)
+	msg.Summary.Subject = strings.Repeat("S", 1<<20)
+	msg.Summary.From.Name = strings.Repeat("界", 100000)
+	for range 20000 {
+		msg.Summary.To = append(msg.Summary.To, msg.Summary.To[0])
+	}
+	m.SetMessage(msg)
+	var v string
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	v = m.View()
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 512<<10 {
+		t.Errorf("a frame allocates %d KB", n>>10)
+	}
+	checkWidths(t, v, 80, 24)
+	if !strings.Contains(v, "Subject:  "+strings.Repeat("S", 69)+"…") || !strings.Contains(v, "From:     "+strings.Repeat("界", 34)+"…") {
+		t.Errorf("the subject and sender are not shown cut:\n%s", v)
 	}
 }
 

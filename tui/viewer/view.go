@@ -118,10 +118,10 @@ func (m Model) headerLines() []string {
 		drop int // 0: always shown; else the order it gives way in
 	}
 	lines := []field{
-		{m.field("From:", addrLine([]mailstore.Address{s.From}), st.HeaderValue), 0},
-		{m.field("To:", addrLine(append(append([]mailstore.Address{}, s.To...), s.Cc...)), st.HeaderValue), 3},
+		{m.field("From:", addrLine(m.width, []mailstore.Address{s.From}), st.HeaderValue), 0},
+		{m.field("To:", addrLine(m.width, s.To, s.Cc), st.HeaderValue), 3},
 		{m.field("Date:", m.dateLine(), st.HeaderValue), 4},
-		{m.field("Subject:", subjectLine(s), st.Subject), 0},
+		{m.field("Subject:", subjectLine(s, m.width), st.Subject), 0},
 	}
 	if len(s.Recipients) > 0 {
 		lines = append(lines, field{m.field("Envelope:", sanitize.Line(strings.Join(s.Recipients, ", ")), st.HeaderValue), 2})
@@ -247,12 +247,24 @@ func (m Model) verdictPanel() string {
 	return line + strings.Repeat(" ", max(0, m.width-labelWidth-lipgloss.Width(line)))
 }
 
-func addrLine(l []mailstore.Address) string {
+// addrLine lists the addresses of lists, as many as fill w cells (a To
+// of thousands is cut with "…", as each name and address is: see
+// common.Head).
+func addrLine(w int, lists ...[]mailstore.Address) string {
 	var out []string
-	for _, a := range l {
-		a.Name, a.Address = sanitize.Line(a.Name), sanitize.Line(a.Address)
-		if a.Name != "" || a.Address != "" {
-			out = append(out, a.String())
+	size := 0
+lists:
+	for _, l := range lists {
+		for _, a := range l {
+			if size > common.HeadBytes(w) {
+				out = append(out, "…")
+				break lists
+			}
+			a.Name, a.Address = sanitize.Line(common.Head(a.Name, w)), sanitize.Line(common.Head(a.Address, w))
+			if a.Name != "" || a.Address != "" {
+				out = append(out, a.String())
+				size += len(out[len(out)-1]) + 2
+			}
 		}
 	}
 	if len(out) == 0 {
@@ -261,14 +273,15 @@ func addrLine(l []mailstore.Address) string {
 	return strings.Join(out, ", ")
 }
 
-func subjectLine(s *mailstore.Summary) string {
+// subjectLine is the subject, as much as fills w cells.
+func subjectLine(s *mailstore.Summary, w int) string {
 	switch s.Kind {
 	case mailstore.KindSetupNotification:
 		return "(SES setup notification)"
 	case mailstore.KindForeign:
 		return "(not a mail message)"
 	}
-	if subj := sanitize.Line(s.Subject); subj != "" {
+	if subj := sanitize.Line(common.Head(s.Subject, w)); subj != "" {
 		return subj
 	}
 	return "(no subject)"
