@@ -609,6 +609,32 @@ func TestHugeHeaderIsDrawnFromItsHead(t *testing.T) {
 	}
 }
 
+// A search stops at maxHits: one letter searched in a body of megabytes
+// made 5 million hits, 10 s to find and highlight and 5 s for each n. The
+// rule says the count is a floor, and n past the last says why it wraps.
+func TestSearchStopsAtMaxHits(t *testing.T) {
+	body := strings.Repeat(strings.Repeat("x", 79)+"\r\n", 400)
+	raw := []byte("From: a@x.example\r\nSubject: xs\r\n\r\n" + body)
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/xs"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
+	m, _ = doSearch(t, m, "x")
+	if len(m.search.hits) != maxHits {
+		t.Fatalf("%d hits, want %d", len(m.search.hits), maxHits)
+	}
+	if r := m.rule(); !strings.Contains(r, " match 1/10000+ ") {
+		t.Errorf("rule %q", r)
+	}
+	m.search.cur = maxHits - 1
+	m, msgs := pressAll(t, m, "n")
+	if got := notices(msgs); m.search.cur != 0 || len(got) != 1 || !strings.Contains(got[0], "stopped at 10000+ matches") {
+		t.Errorf("n past the last: cur %d, notices %q", m.search.cur, got)
+	}
+	checkWidths(t, m.View(), 80, 24)
+}
+
 // feed hands the viewer's own results in msgs back to it, as the root
 // does, returning what is left and what that produced.
 func feed(m Model, msgs []tea.Msg) (Model, []tea.Msg) {

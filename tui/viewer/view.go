@@ -164,7 +164,9 @@ func (m Model) rule() string {
 			case n == 0:
 				right = " no match" + right
 			case m.search.cur >= 0:
-				right = " match " + strconv.Itoa(m.search.cur+1) + "/" + strconv.Itoa(n) + right
+				right = " match " + strconv.Itoa(m.search.cur+1) + "/" + hitCount(n) + right
+			case n >= maxHits:
+				right = " " + hitCount(n) + " matches" + right
 			default:
 				right = " " + common.Count(n, "match") + right
 			}
