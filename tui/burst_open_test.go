@@ -185,3 +185,25 @@ func TestRootKeysTypedWhileAPartRendersWaitForIt(t *testing.T) {
 		t.Fatalf("G typed while the part was parsed did not act on it:\n%s", out)
 	}
 }
+
+// Esc and a key typed right after it arrive in one read as an Alt key
+// (bubbletea v1); bound to nothing, it is Esc then the key: Esc j in the
+// viewer closes it and moves down the list. Both were lost.
+func TestRootEscThenKeyReadAsAltActsAsBoth(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	first, _ := h.m.cur().List().Selected()
+	h.press("enter")
+	h.openedKey(t)
+	h.burst(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jj"), Alt: true})
+	if h.m.top() != "" {
+		t.Fatalf("top %q: esc did not close the viewer", h.m.top())
+	}
+	got, _ := h.m.cur().List().Selected()
+	l := h.m.cur().List()
+	l.Select(first.Key)
+	l.Step(1)
+	want, _ := l.Step(1)
+	if got.Key != want.Key || got.Key == first.Key {
+		t.Fatalf("cursor on %s, want %s (two down)", got.Key, want.Key)
+	}
+}
