@@ -14,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"github.com/sesbox/sesbox/mailstore/mailbox"
@@ -633,6 +634,20 @@ func TestSearchStopsAtMaxHits(t *testing.T) {
 		t.Errorf("n past the last: cur %d, notices %q", m.search.cur, got)
 	}
 	checkWidths(t, m.View(), 80, 24)
+}
+
+// On a narrow terminal a sub-view's title is cut, not dropped: at 40
+// columns the rule of the links, parts, headers and raw views said
+// nothing of what they were.
+func TestNarrowRuleKeepsTheTitle(t *testing.T) {
+	m, _ := newViewer(t, 40, 20, newsletter)
+	for k, want := range map[string]string{"l": "── links (", "p": "── parts (", "h": "── full headers", "H": "── raw source"} {
+		m, _ := press(t, m, k)
+		r := m.rule()
+		if !strings.HasPrefix(r, want) || ansi.StringWidth(r) != 40 {
+			t.Errorf("%s: rule %q (%d cells)", k, r, ansi.StringWidth(r))
+		}
+	}
 }
 
 // feed hands the viewer's own results in msgs back to it, as the root

@@ -172,15 +172,17 @@ func (m Model) rule() string {
 			}
 		}
 	}
-	left := ""
-	if title := m.modeTitle(); title != "" {
-		left = "── " + title + " "
-	}
-	if ansi.StringWidth(left)+ansi.StringWidth(right)+1 > w {
-		left = ""
-	}
 	if ansi.StringWidth(right)+1 > w {
 		right = ""
+	}
+	left := ""
+	if title := m.modeTitle(); title != "" {
+		// Cut, not dropped, when it does not fit beside the position: at
+		// 40 columns no sub-view said what it was (parts, links, full
+		// headers, raw source), nor how to leave it.
+		if room := w - ansi.StringWidth(right) - len("── ") - 2; room >= 6 {
+			left = "── " + common.Truncate(title, room) + " "
+		}
 	}
 	fill := w - ansi.StringWidth(left) - ansi.StringWidth(right)
 	return left + strings.Repeat("─", max(fill, 0)) + right
