@@ -153,6 +153,25 @@ func hitCount(n int) string {
 	return strconv.Itoa(n)
 }
 
+// draw draws each line without highlights, once per layout: a search,
+// n and N then draw again only the lines holding hits (drawing all 65,000
+// lines of a 5 MB body took 0.2 s at every n).
+func (m Model) draw() []string {
+	out := make([]string, len(m.lines))
+	for i, l := range m.lines {
+		if len(l) == 1 {
+			out[i] = l[0].render(l[0].text)
+			continue
+		}
+		var b strings.Builder
+		for _, s := range l {
+			b.WriteString(s.render(s.text))
+		}
+		out[i] = b.String()
+	}
+	return out
+}
+
 // render draws the lines, search hits highlighted.
 func (m Model) render() string {
 	var b strings.Builder
@@ -167,9 +186,7 @@ func (m Model) render() string {
 			h++
 		}
 		if start == h {
-			for _, s := range l {
-				b.WriteString(s.render(s.text))
-			}
+			b.WriteString(m.drawn[i])
 			continue
 		}
 		b.WriteString(m.renderHits(l, start, h))

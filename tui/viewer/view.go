@@ -42,6 +42,7 @@ func (m Model) View() string {
 func (m *Model) layout() {
 	m.size()
 	m.lines = m.content()
+	m.drawn = m.draw()
 	m.search.hits = findHits(m.search.re, m.lines)
 	if m.search.cur >= len(m.search.hits) {
 		m.search.cur = -1

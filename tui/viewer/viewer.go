@@ -78,7 +78,8 @@ type Model struct {
 
 	mode  mode
 	vp    viewport.Model
-	lines []line // what vp shows, as plain text with styles
+	lines []line   // what vp shows, as plain text with styles
+	drawn []string // lines drawn without highlights (draw)
 	parts []mime.Part
 	part  int // cursor in the parts list
 	links []mime.Link
