@@ -3,9 +3,13 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -152,5 +156,54 @@ func TestRootKeysTypedWhileTheMessageIsReadActOnIt(t *testing.T) {
 	}
 	if v := h.view(); !strings.Contains(v, "match") {
 		t.Fatalf("the search typed while the message was read did not run:\n%s", v)
+	}
+}
+
+// Keys typed right after Enter on a nested message wait for it to be
+// parsed (renderPartCmd), as they wait for a message being read: G went to
+// "loading…", and the part then opened at its top.
+func TestRootKeysTypedWhileAPartRendersWaitForIt(t *testing.T) {
+	inner := "From: a@x.example\r\nSubject: inner\r\n\r\n" + strings.Repeat("inner line\r\n", 200) + "the last inner line\r\n"
+	raw := []byte("From: b@y.example\r\nSubject: outer\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n" +
+		"--XX\r\nContent-Type: text/plain\r\n\r\nouter body\r\n--XX\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--XX--\r\n")
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key, s.Size, s.ETag, s.Date = "inbox/nested", int64(len(raw)), "n", fixture.Now.Add(-time.Minute)
+	v.Summary = s
+	fake := fixture.NewFake("a")
+	fake.Sums = append([]mailstore.Summary{s}, fake.Sums...)
+	fake.Messages = map[string]*mailbox.Message{s.Key: {Summary: s, Raw: raw, View: v}}
+	h := newHarness(t, 80, 24, false, box("inbox", fake))
+	h.press("enter")
+	if got := h.openedKey(t); got != s.Key {
+		t.Fatalf("opened %s", got)
+	}
+	h.press("p")
+	h.press("j")
+	h.pressAll("enter", "G")
+	if out := h.view(); !strings.Contains(out, "the last inner line") {
+		t.Fatalf("G typed while the part was parsed did not act on it:\n%s", out)
+	}
+}
+
+// Esc and a key typed right after it arrive in one read as an Alt key
+// (bubbletea v1); bound to nothing, it is Esc then the key: Esc j in the
+// viewer closes it and moves down the list. Both were lost.
+func TestRootEscThenKeyReadAsAltActsAsBoth(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	first, _ := h.m.cur().List().Selected()
+	h.press("enter")
+	h.openedKey(t)
+	h.burst(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jj"), Alt: true})
+	if h.m.top() != "" {
+		t.Fatalf("top %q: esc did not close the viewer", h.m.top())
+	}
+	got, _ := h.m.cur().List().Selected()
+	l := h.m.cur().List()
+	l.Select(first.Key)
+	l.Step(1)
+	want, _ := l.Step(1)
+	if got.Key != want.Key || got.Key == first.Key {
+		t.Fatalf("cursor on %s, want %s (two down)", got.Key, want.Key)
 	}
 }

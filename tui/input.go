@@ -19,6 +19,12 @@ const (
 
 // updateKeys splits a burst of keys (see keys.SplitBurst).
 func (m Model) updateKeys(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	// In a text input alt+b, alt+f and alt+d move and delete by word.
+	if esc, rest, ok := m.c.Keys.SplitAlt(msg); ok && !m.capturing() {
+		nm, cmd := m.updateKeys(esc)
+		nm, rcmd := nm.(Model).updateKeys(rest)
+		return nm, tea.Batch(cmd, rcmd)
+	}
 	return keys.SplitBurst(m, msg, Model.capturing, Model.updateKey)
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -261,6 +262,21 @@ func TestBuiltInEditorAttachAndPostpone(t *testing.T) {
 	m, _ = drive(t, m, fixture.Key("enter"))
 	if m.err == nil || !strings.Contains(m.View(), "Error:") {
 		t.Errorf("no error shown for a missing attachment:\n%s", m.View())
+	}
+	// Said whole, wrapped under the body, in the same height: on one
+	// line a long path cut off what was wrong with it.
+	long := "/nonexistent/" + strings.Repeat("a", 90) + "/x.pdf"
+	m, _ = drive(t, m, fixture.Key("a"))
+	for _, k := range fixture.Keys(long) {
+		m, _ = drive(t, m, k)
+	}
+	m, _ = drive(t, m, fixture.Key("enter"))
+	v := m.View()
+	if text := strings.Join(strings.Fields(ansi.Strip(v)), ""); !strings.Contains(text, "nosuchfileordirectory") {
+		t.Errorf("the error is cut:\n%s", v)
+	}
+	if n := strings.Count(v, "\n") + 1; n != m.height {
+		t.Errorf("the review is %d lines, want %d:\n%s", n, m.height, v)
 	}
 	// "d" asks; anything but y keeps the draft.
 	m, _ = drive(t, m, fixture.Key("d"))

@@ -58,11 +58,27 @@ func (m Model) statusLine() string {
 	case m.state == stateEditor:
 		return st.Dim.Render("Editing in " + sanitize.Line(m.env.Editor) + "…")
 	case m.err != nil:
-		return st.StatusError.Render(common.Truncate("Error: "+sanitize.Line(mailstore.Explain(m.err)), m.width))
+		return st.StatusError.Render(strings.Join(errorLines(m.err, max(m.width, 1)), "\n"))
 	case m.notice != "":
 		return st.Status.Render(common.Truncate(sanitize.Line(m.notice), m.width))
 	}
 	return ""
+}
+
+// maxErrorLines bounds the lines an error takes under the review body.
+const maxErrorLines = 3
+
+// errorLines is err wrapped to w cells, on at most maxErrorLines lines:
+// on one, what went wrong was cut off the end ("attach: stat
+// /a/long/path…" lost "no such file or directory"), and the composer's
+// errors have no history to read them in.
+func errorLines(err error, w int) []string {
+	lines := strings.Split(common.Wrap("Error: "+sanitize.Line(mailstore.Explain(err)), w), "\n")
+	if len(lines) > maxErrorLines {
+		rest := strings.Join(lines[maxErrorLines-1:], " ")
+		lines = append(lines[:maxErrorLines-1], common.Truncate(rest, w))
+	}
+	return lines
 }
 
 // editorLine is the line under the built-in editor: how to finish, or the
@@ -119,9 +135,12 @@ func (m Model) View() string {
 		return ""
 	}
 	rule := st.Rule.Render(strings.Repeat("─", max(m.width, 1)))
+	status := m.statusLine()
+	// An error of more than one line takes its room from the body.
+	m.vp.Height = max(m.vp.Height-strings.Count(status, "\n"), 1)
 	parts := []string{st.Bold.Render(title + " — review")}
 	parts = append(parts, m.headerLines()...)
-	parts = append(parts, rule, m.vp.View(), rule, m.statusLine())
+	parts = append(parts, rule, m.vp.View(), rule, status)
 	return strings.Join(parts, "\n")
 }
 

@@ -1,6 +1,9 @@
 package keys
 
-import tea "github.com/charmbracelet/bubbletea"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
 
 // SplitBurst hands msg to update, splitting a burst. bubbletea v1 delivers
 // keys typed faster than it reads them (a held j over SSH, 200 j in one
@@ -26,4 +29,24 @@ func SplitBurst[M tea.Model](m M, msg tea.KeyMsg, capturing func(M) bool, update
 		cmds = append(cmds, cmd)
 	}
 	return cur, tea.Batch(cmds...)
+}
+
+// SplitAlt undoes bubbletea v1 reading Esc and the keys typed right after
+// it in one read (typed fast, or coalesced over SSH) as one Alt key: Esc
+// then j became alt+j, which matches no binding, so both were lost (the
+// viewer stayed open and j scrolled it). When no binding of k is msg, it
+// is Esc, then rest (msg without Alt). Only runes: alt+arrow is a key of
+// its own.
+func (k *KeyMap) SplitAlt(msg tea.KeyMsg) (esc, rest tea.KeyMsg, ok bool) {
+	if msg.Type != tea.KeyRunes || !msg.Alt || msg.Paste {
+		return esc, rest, false
+	}
+	for _, b := range k.actions() {
+		if key.Matches(msg, *b) {
+			return esc, rest, false
+		}
+	}
+	rest = msg
+	rest.Alt = false
+	return tea.KeyMsg{Type: tea.KeyEsc}, rest, true
 }

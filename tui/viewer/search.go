@@ -77,7 +77,10 @@ func (m Model) nextHit(dir int) (Model, tea.Cmd) {
 	default:
 		m.search.cur += dir
 	}
-	if m.search.cur >= n {
+	if m.search.cur >= n && n >= maxHits {
+		m.search.cur = 0
+		cmd = notice("search stopped at " + hitCount(n) + " matches, continuing at TOP")
+	} else if m.search.cur >= n {
 		m.search.cur = 0
 		cmd = notice("search hit BOTTOM, continuing at TOP")
 	} else if m.search.cur < 0 {

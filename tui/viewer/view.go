@@ -42,6 +42,7 @@ func (m Model) View() string {
 func (m *Model) layout() {
 	m.size()
 	m.lines = m.content()
+	m.drawn = m.draw()
 	m.search.hits = findHits(m.search.re, m.lines)
 	if m.search.cur >= len(m.search.hits) {
 		m.search.cur = -1
@@ -164,21 +165,25 @@ func (m Model) rule() string {
 			case n == 0:
 				right = " no match" + right
 			case m.search.cur >= 0:
-				right = " match " + strconv.Itoa(m.search.cur+1) + "/" + strconv.Itoa(n) + right
+				right = " match " + strconv.Itoa(m.search.cur+1) + "/" + hitCount(n) + right
+			case n >= maxHits:
+				right = " " + hitCount(n) + " matches" + right
 			default:
 				right = " " + common.Count(n, "match") + right
 			}
 		}
 	}
-	left := ""
-	if title := m.modeTitle(); title != "" {
-		left = "── " + title + " "
-	}
-	if ansi.StringWidth(left)+ansi.StringWidth(right)+1 > w {
-		left = ""
-	}
 	if ansi.StringWidth(right)+1 > w {
 		right = ""
+	}
+	left := ""
+	if title := m.modeTitle(); title != "" {
+		// Cut, not dropped, when it does not fit beside the position: at
+		// 40 columns no sub-view said what it was (parts, links, full
+		// headers, raw source), nor how to leave it.
+		if room := w - ansi.StringWidth(right) - len("── ") - 2; room >= 6 {
+			left = "── " + common.Truncate(title, room) + " "
+		}
 	}
 	fill := w - ansi.StringWidth(left) - ansi.StringWidth(right)
 	return left + strings.Repeat("─", max(fill, 0)) + right

@@ -78,7 +78,8 @@ type Model struct {
 
 	mode  mode
 	vp    viewport.Model
-	lines []line // what vp shows, as plain text with styles
+	lines []line   // what vp shows, as plain text with styles
+	drawn []string // lines drawn without highlights (draw)
 	parts []mime.Part
 	part  int // cursor in the parts list
 	links []mime.Link
@@ -128,9 +129,13 @@ func (m Model) Key() string { return m.key }
 // not be.
 func (m Model) Message() *mailbox.Message { return m.msg }
 
-// Loading reports whether the message shown is being read: keys that act
-// on its body, parts or links have nothing to act on yet.
-func (m Model) Loading() bool { return m.key != "" && m.msg == nil && m.err == nil }
+// Loading reports whether the message shown is being read, or the part
+// shown inline rendered (renderPartCmd): keys that act on its body,
+// parts, links or text have nothing to act on yet (a G typed right after
+// Enter on a part went to "loading…" and was lost).
+func (m Model) Loading() bool {
+	return m.key != "" && m.msg == nil && m.err == nil || m.mode == modePart && m.inline.loading
+}
 
 // SetLoading shows s's header while its message is read.
 func (m *Model) SetLoading(s mailstore.Summary) {
