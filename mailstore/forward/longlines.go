@@ -14,9 +14,10 @@ import (
 )
 
 // ErrLongLine is returned (wrapped) by Rewrite when the body has a line
-// over RFC 5322's 998 octets in a place that cannot be re-encoded (a MIME
-// part's header, a multipart's preamble or epilogue, a part whose
-// Content-Type cannot be read): SES would refuse the message, and
+// over RFC 5322's 998 octets in a place that cannot be re-encoded (a
+// multipart's preamble or epilogue, a part whose Content-Type cannot be
+// read; a part's header line is fitted as the message's are, or refused
+// with ErrUnfoldable): SES would refuse the message, and
 // cutting the line would change what the sender wrote. Nothing is sent.
 var ErrLongLine = errors.New("a body line longer than 998 octets that cannot be re-encoded")
 
