@@ -41,6 +41,7 @@ func TestMailFollowupToAndMailReplyTo(t *testing.T) {
 			map[string]string{"Cc": "carol@northwind.example", "Mail-Followup-To": "list@lists.example, SUPPORT@acme-demo.example, List@Lists.example, bob@b.example"},
 			true, "list@lists.example,bob@b.example", "", ""},
 		{"reply-all without Mail-Followup-To", map[string]string{"Cc": "carol@northwind.example"}, true, "dana@northwind.example", "carol@northwind.example", ""},
+		{"reply-all: empty Mail-Followup-To", map[string]string{"Cc": "carol@northwind.example", "Mail-Followup-To": " "}, true, "dana@northwind.example", "carol@northwind.example", ""},
 		{"reply-all: Mail-Followup-To of only us", map[string]string{"Cc": "carol@northwind.example", "Mail-Followup-To": "support@acme-demo.example"},
 			true, "dana@northwind.example", "carol@northwind.example", "Mail-Followup-To names no address"},
 		// An address that exists only inside an encoded word is a name,

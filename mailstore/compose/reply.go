@@ -201,7 +201,7 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		for _, a := range clean("Mail-Followup-To", mime.AddressField(raw, "mail-followup-to")) {
 			followup.add(a)
 		}
-		if len(followup.list) == 0 && len(literal["mail-followup-to"]) > 0 {
+		if len(followup.list) == 0 && strings.TrimSpace(literal["mail-followup-to"]) != "" {
 			r.Warnings = append(r.Warnings, "Mail-Followup-To names no address to reply to but yours: replying to all the original's recipients instead")
 		}
 	}

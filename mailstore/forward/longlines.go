@@ -14,9 +14,10 @@ import (
 )
 
 // ErrLongLine is returned (wrapped) by Rewrite when the body has a line
-// over RFC 5322's 998 octets in a place that cannot be re-encoded (a MIME
-// part's header, a multipart's preamble or epilogue, a part whose
-// Content-Type cannot be read): SES would refuse the message, and
+// over RFC 5322's 998 octets in a place that cannot be re-encoded (a
+// multipart's preamble or epilogue, a part whose Content-Type cannot be
+// read; a part's header line is fitted as the message's are, or refused
+// with ErrUnfoldable): SES would refuse the message, and
 // cutting the line would change what the sender wrote. Nothing is sent.
 var ErrLongLine = errors.New("a body line longer than 998 octets that cannot be re-encoded")
 
@@ -373,8 +374,8 @@ func fitPassedField(f []byte, eol string) ([]byte, error) {
 }
 
 // continuedParams writes a Content-Type or Content-Disposition field
-// again with every parameter on a line of its own, values over 60 octets
-// (or not ASCII) split into RFC 2231 sections. It reports false when the
+// again with every parameter on a line of its own, a name or filename
+// over 60 octets (or not ASCII) split into RFC 2231 sections. It reports false when the
 // field is another one, does not parse, or would not read back the same.
 func continuedParams(f []byte, eol string) ([]byte, bool) {
 	name := strings.TrimRight(string(f[:max(bytes.IndexByte(f, ':'), 0)]), " \t")
@@ -393,7 +394,13 @@ func continuedParams(f []byte, eol string) ([]byte, bool) {
 	slices.Sort(keys)
 	out := []byte(name + ": " + mt)
 	for _, k := range keys {
-		for _, p := range paramSections(k, params[k]) {
+		sections := paramSections(k, params[k])
+		if len(sections) > 1 && k != "name" && k != "filename" {
+			// Only file names are long in real mail, and RFC 2231 sections
+			// of a boundary or charset are more than many readers follow.
+			return nil, false
+		}
+		for _, p := range sections {
 			out = append(append(append(out, ';'), eol...), " "+p...)
 		}
 	}

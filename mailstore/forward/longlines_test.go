@@ -131,6 +131,8 @@ func TestRewriteRefusesLongLinesItCannotReencode(t *testing.T) {
 		"From: a@x.com\nContent-Type: multipart/mixed; boundary=b\n\n--b\nX-Long: " + long + "\n\nshort\n--b--\n",
 		"From: a@x.com\nContent-Transfer-Encoding: x-uuencode\n\n" + long + "\n",
 		"From: a@x.com\nContent-Type: multipart/mixed\n\n" + long + "\n",
+		// A boundary in RFC 2231 sections is more than many readers follow.
+		"From: a@x.com\nContent-Type: multipart/mixed; boundary=\"" + strings.Repeat("b", 990) + "\"\n\n--" + strings.Repeat("b", 990) + "\n\nx\n--" + strings.Repeat("b", 990) + "--\n",
 	} {
 		out, err := Rewrite(Config{}, []byte(in), "info@example.com")
 		if !errors.Is(err, ErrLongLine) && !errors.Is(err, ErrUnfoldable) || out != nil {
