@@ -4,13 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore/xdg"
+	"github.com/sesbox/sesbox/tui/keys"
 
 	"github.com/BurntSushi/toml"
 )
@@ -131,6 +134,14 @@ func loadConfig(path string, explicit bool) (Config, error) {
 	if und := md.Undecoded(); len(und) > 0 {
 		return Config{}, unknownKey(path, data, und[0])
 	}
+	// [keys] is a map, so the decoder takes any name: the actions are
+	// checked here, for every command, as the other keys are.
+	actions := keys.Actions()
+	for _, name := range slices.Sorted(maps.Keys(c.Keys)) {
+		if !slices.Contains(actions, name) {
+			return Config{}, unknownKey(path, data, toml.Key{"keys", name})
+		}
+	}
 	if _, ok := c.Mailboxes[c.Default]; c.Default != "" && !ok {
 		defined := "none"
 		if n := c.names(); len(n) > 0 {
@@ -158,13 +169,15 @@ func unknownKey(path string, data []byte, key toml.Key) error {
 		takes = " (the top level takes " + strings.Join(tomlKeys(Config{}), ", ") + ")"
 	case len(key) == 3 && key[0] == "mailbox":
 		takes = " (a mailbox takes " + strings.Join(tomlKeys(MailboxConfig{}), ", ") + ")"
+	case len(key) == 2 && key[0] == "keys":
+		takes = " (an action of the help screen: " + strings.Join(keys.Actions(), ", ") + ")"
 	}
 	return fmt.Errorf("config %s:%s unknown key %s%s", path, where, key, takes)
 }
 
 // keyLine is the 1-based line of the key named full ("mailbox.a.bucket")
-// in a TOML document, 0 when no line defines it plainly (under its
-// [table] header, as name = value).
+// in a TOML document (or of the table header [full]), 0 when no line
+// defines it plainly (under its [table] header, as name = value).
 func keyLine(doc, full string) int {
 	table := ""
 	for i, line := range strings.Split(doc, "\n") {
@@ -172,6 +185,9 @@ func keyLine(doc, full string) int {
 		if strings.HasPrefix(l, "[") {
 			l, _, _ = strings.Cut(l, "#")
 			table = strings.TrimSpace(strings.Trim(strings.TrimSpace(l), "[]"))
+			if table == full { // an unknown table
+				return i + 1
+			}
 			continue
 		}
 		name, _, ok := strings.Cut(l, "=")

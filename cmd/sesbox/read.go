@@ -57,10 +57,8 @@ func (a *app) refreshPartial(ctx context.Context, m *mailbox.Mailbox, lenient bo
 	var logErr *mailbox.LogError
 	if lenient && (errors.As(err, &partial) || errors.As(err, &logErr)) {
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(err.Error()))
-		// A forwarder log that could not be read leaves every message
-		// in the answer (with its last known forward status).
-		partial = nil
-		errors.As(err, &partial)
+		// partial stays nil for a forwarder log that could not be read:
+		// every message is in the answer, with its last known status.
 		return partial, nil
 	}
 	return nil, err

@@ -214,6 +214,11 @@ func TestConfigUnknownKeyLine(t *testing.T) {
 		{"default = \"a\"\n\n[mailbox.a]\nbucket = \"x\"\nbukcet = \"y\"\n", cfg + ": line 5: unknown key mailbox.a.bukcet (a mailbox takes bucket, prefix, region, "},
 		{"mose = true\n[mailbox.a]\nbucket = \"x\"\n", cfg + ": line 1: unknown key mose (the top level takes default, mailbox, keys, mouse, refresh)"},
 		{"[mailbox.a]\nbucket = \"x\nprefix = \"p\"\n", "line 2"},
+		// A TUI action that does not exist: every command said nothing of
+		// it, and the TUI refused to start without saying where it was.
+		{"[keys]\n\"list.down\" = [\"j\"]\n\"list.dwn\" = [\"n\"]\n[mailbox.a]\nbucket = \"x\"\n", cfg + `: line 3: unknown key keys."list.dwn" (an action of the help screen: `},
+		// A table inside a mailbox: no line was given.
+		{"[mailbox.a]\nbucket = \"x\"\n\n[mailbox.a.extra]\ny = 1\n", cfg + ": line 4: unknown key mailbox.a.extra (a mailbox takes "},
 	} {
 		os.WriteFile(cfg, []byte(tc.toml), 0o600)
 		_, errOut, code := sesbox(t, "ls")
