@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -435,6 +436,13 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 	if cfg.Credentials != nil {
 		cfg.Credentials = hintedCredentials{cfg.Credentials}
 	}
+	base := cfg.Retryer
+	cfg.Retryer = func() aws.Retryer {
+		if base != nil {
+			return failFast(base())
+		}
+		return failFast(retry.NewStandard())
+	}
 	cfg = a.withDebug(cfg)
 	if a.awsConfigs == nil {
 		a.awsConfigs = map[awsConfigKey]aws.Config{}
@@ -442,6 +450,16 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 	a.awsConfigs[key] = cfg
 	cfg.APIOptions = slices.Clip(cfg.APIOptions)
 	return cfg, nil
+}
+
+// failFast is r trying a refused connection twice only
+// (s3store.FailFastRefused), for every client built here: the SDK's
+// retryers all implement aws.RetryerV2.
+func failFast(r aws.Retryer) aws.Retryer {
+	if v2, ok := r.(aws.RetryerV2); ok {
+		return s3store.FailFastRefused(v2)
+	}
+	return r
 }
 
 // hintedCredentials is the credential chain, saying what to set when it

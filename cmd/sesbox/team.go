@@ -38,7 +38,7 @@ func (a *app) dynamoClient(ctx context.Context, mc MailboxConfig) (*dynamodb.Cli
 		}
 		o.Logger = logging.Nop{}
 		// AWS_MAX_ATTEMPTS (or max_attempts in the profile) is honoured.
-		o.Retryer = team.NewRetryer(cfg.RetryMaxAttempts, 2*time.Second)
+		o.Retryer = failFast(team.NewRetryer(cfg.RetryMaxAttempts, 2*time.Second))
 	}), cfg, nil
 }
 
