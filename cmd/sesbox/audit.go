@@ -43,7 +43,13 @@ func (a *app) reportFailed(tr audit.Trailer, what string) error {
 		return nil
 	}
 	for _, f := range tr.Failed {
-		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", sanitize.Line(f.Key), sanitize.Line(f.Error))
+		// The store's errors name the object they failed on ("read
+		// s3://b/k: ..."): said once.
+		msg := f.Error
+		if !strings.Contains(f.Error, f.Key) {
+			msg = "could not read " + f.Key + ": " + f.Error
+		}
+		fmt.Fprintln(a.stderr, "sesbox:", sanitize.Line(msg))
 	}
 	fmt.Fprintf(a.stderr, "sesbox: %d objects could not be read and are not in the %s (the manifest trailer lists them under \"failed\")\n", len(tr.Failed), what)
 	return exitError{1}

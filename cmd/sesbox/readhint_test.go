@@ -56,3 +56,36 @@ func TestReadErrorsLeadWithAHint(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedObjectIsNamedOnce: export and audit snapshot name each object
+// they could not read once. They printed "could not read inbox/k: read
+// s3://mail/inbox/k: ...", the store's error naming it again.
+func TestFailedObjectIsNamedOnce(t *testing.T) {
+	isolate(t)
+	old := s3RetryBackoffScale
+	s3RetryBackoffScale = 1e-3
+	t.Cleanup(func() { s3RetryBackoffScale = old })
+	srv := fakes3.Start(t, "mail")
+	key := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", key, []byte("Subject: s\r\n\r\nbody\r\n"))
+	for _, cfg := range []faultproxy.Config{{Seed: 1, SlowDown: 1}, {Seed: 1, Reset: 1}} {
+		cfg.Match = func(r *http.Request) bool { return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, key) }
+		p := faultproxy.Start(t, srv.URL, cfg)
+		out := t.TempDir()
+		for _, cmd := range [][]string{{"export", "--mbox", filepath.Join(out, "x.mbox")}, {"audit", "snapshot", "--out", filepath.Join(out, "s.jsonl")}} {
+			_, errOut, code := sesbox(t, append([]string{"--endpoint", p.URL, "--bucket", "mail"}, cmd...)...)
+			named := 0
+			for _, line := range strings.Split(errOut, "\n") {
+				if strings.Contains(line, key) {
+					named++
+					if n := strings.Count(line, key); n != 1 {
+						t.Errorf("%s: a line names the object %d times: %s", cmd[0], n, line)
+					}
+				}
+			}
+			if code != 1 || named != 1 {
+				t.Errorf("%s: exit %d, %d lines name the object, want 1 and 1:\n%s", cmd[0], code, named, errOut)
+			}
+		}
+	}
+}
