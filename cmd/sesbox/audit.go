@@ -43,13 +43,13 @@ func (a *app) reportFailed(tr audit.Trailer, what string) error {
 		return nil
 	}
 	for _, f := range tr.Failed {
-		// The store's errors name the object they failed on ("read
-		// s3://b/k: ..."): said once.
+		// The store's errors start with the object they failed on
+		// ("read s3://b/k: ..."): named once, here.
 		msg := f.Error
-		if !strings.Contains(f.Error, f.Key) {
-			msg = "could not read " + f.Key + ": " + f.Error
+		if i := strings.Index(msg, "/"+f.Key+": "); strings.HasPrefix(msg, "read s3://") && i >= 0 {
+			msg = msg[i+len(f.Key)+3:]
 		}
-		fmt.Fprintln(a.stderr, "sesbox:", sanitize.Line(msg))
+		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", sanitize.Line(f.Key), sanitize.Line(msg))
 	}
 	fmt.Fprintf(a.stderr, "sesbox: %d objects could not be read and are not in the %s (the manifest trailer lists them under \"failed\")\n", len(tr.Failed), what)
 	return exitError{1}
