@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 )
 
 // TestMarkGoesOnPastABadKey: `mark` of several keys marks every one it
@@ -41,5 +45,51 @@ func TestMarkGoesOnPastABadKey(t *testing.T) {
 	}
 	if strings.Join(read, " ") != keys[0]+" "+keys[5] && strings.Join(read, " ") != keys[5]+" "+keys[0] {
 		t.Errorf("read: %v, want %s and %s", read, keys[0], keys[5])
+	}
+}
+
+// TestMarkSaysTheHeadersCouldNotBeRead: mark of an object whose headers
+// cannot be read (the refresh left it out of the index) says so, with the
+// reason, and exits 1; it said "no message", as for a typo. A key that
+// names no object still says "no message", and the others are marked.
+func TestMarkSaysTheHeadersCouldNotBeRead(t *testing.T) {
+	isolate(t)
+	old := s3RetryBackoffScale
+	s3RetryBackoffScale = 1e-3
+	t.Cleanup(func() { s3RetryBackoffScale = old })
+	srv := fakes3.Start(t, "mail")
+	bad := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	good := demo.Prefix + "1p2u57aqikkta3euhenv7lvl3qd3v1ijcav70stv"
+	for _, k := range []string{bad, good} {
+		srv.Put(t, "mail", k, []byte("Subject: s\r\n\r\nbody\r\n"))
+	}
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{Seed: 1, SlowDown: 1, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/"+bad)
+	}})
+	flags := []string{"--endpoint", p.URL, "--bucket", "mail", "--prefix", demo.Prefix}
+	_, errOut, code := sesbox(t, append(flags, "mark", bad, good, demo.Prefix+"nosuch")...)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	lines := strings.Split(errOut, "\n")
+	var badLine, typoLine string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "sesbox: warning:"):
+		case strings.Contains(l, bad):
+			badLine = l
+		case strings.Contains(l, "nosuch"):
+			typoLine = l
+		}
+	}
+	if !strings.HasPrefix(badLine, "sesbox: its headers could not be read") || !strings.Contains(badLine, "SlowDown") || strings.Contains(badLine, "no message") {
+		t.Errorf("unreadable headers: %q, want the reason, not 'no message':\n%s", badLine, errOut)
+	}
+	if !strings.Contains(typoLine, "no message") {
+		t.Errorf("a key naming no object: %q, want 'no message':\n%s", typoLine, errOut)
+	}
+	out, _, _ := sesbox(t, append(flags, "ls", "--json")...)
+	if !strings.Contains(out, `"read":true`) {
+		t.Errorf("the readable key was not marked:\n%s", out)
 	}
 }

@@ -505,13 +505,35 @@ func (m *Mailbox) SetRead(ctx context.Context, key string, read bool) error {
 		if _, ok, err := m.idx.Get(ctx, m.Location().Bucket, key); err != nil {
 			return err
 		} else if !ok {
-			return m.notFound(key, fmt.Errorf("index: s3://%s/%s: %w", m.Location().Bucket, key, mailstore.ErrNotFound))
+			return m.notIndexed(ctx, key, fmt.Errorf("index: s3://%s/%s: %w", m.Location().Bucket, key, mailstore.ErrNotFound))
 		}
 		if err := shared.SetRead(ctx, m.Location().Bucket, key, read); err != nil {
 			return err
 		}
 	}
-	return m.notFound(key, m.idx.SetRead(ctx, m.Location().Bucket, key, read))
+	return m.notIndexed(ctx, key, m.idx.SetRead(ctx, m.Location().Bucket, key, read))
+}
+
+// notIndexed explains err, the index not holding key: an object whose
+// headers could not be read (the refresh left it out, to read again next
+// time) says so with the reason; else "no message" (notFound). It was
+// "no message" for both, which sent the user looking for a typo.
+func (m *Mailbox) notIndexed(ctx context.Context, key string, err error) error {
+	if !errors.Is(err, mailstore.ErrNotFound) || mailstore.Hint(err) != "" {
+		return err
+	}
+	if _, _, rerr := m.store.ReadHeader(ctx, key); rerr != nil && !errors.Is(rerr, mailstore.ErrNotFound) && ctx.Err() == nil {
+		if mailstore.Hint(rerr) != "" {
+			// An endpoint down, a body broken on every GET: that hint
+			// says what to do; the detail names the object.
+			return fmt.Errorf("its headers could not be read, so the index does not hold it: %w", rerr)
+		}
+		return &mailstore.HintError{
+			Hint: "its headers could not be read, so the index does not hold it — try again (each refresh reads them again)",
+			Err:  rerr,
+		}
+	}
+	return m.notFound(key, err)
 }
 
 // notFound puts a hint on err when it says id names no message: the
