@@ -145,6 +145,12 @@ func (a *app) tuiForward(ctx context.Context, m *mailbox.Mailbox, mc MailboxConf
 			if err != nil {
 				return nil, func() {}, err
 			}
+			// sesbox's own directory: 0700, never through a symlink (the
+			// run's own MkdirAll then finds it made). A --dry-run DIR the
+			// user names is theirs, and keeps its mode.
+			if err := xdg.MkdirPrivate(dir); err != nil {
+				return nil, func() {}, fmt.Errorf("demo forward outbox: %w", err)
+			}
 			opts.DryRunDir = dir
 		}
 	default:

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sessend"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 func tuiApp(t *testing.T, flags globalFlags) (*app, *bytes.Buffer) {
@@ -169,5 +171,46 @@ sent_prefix = "` + demo.Prefix + `sent/"
 		if b.FillHeaders == nil {
 			t.Errorf("%s: no FillHeaders", b.Name)
 		}
+	}
+}
+
+// TestDemoForwardOutboxIsPrivate: the demo's forward outbox
+// ($XDG_STATE_HOME/sesbox/demo-forward) is made 0700 with
+// xdg.MkdirPrivate, and a symlink planted there is refused rather than
+// written through; it was made with os.MkdirAll, which followed the link
+// and kept whatever mode the directory had.
+func TestDemoForwardOutboxIsPrivate(t *testing.T) {
+	dir := isolate(t)
+	outbox := filepath.Join(dir, "state", "sesbox", "demo-forward")
+	if err := os.MkdirAll(outbox, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(outbox, 0o755)
+	a, _ := tuiApp(t, globalFlags{demo: true})
+	boxes, closeFn, err := a.tuiBoxes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeFn()
+	if boxes[0].Forward == nil {
+		t.Fatalf("no forward env: %v", boxes[0].ForwardErr)
+	}
+	if fi, err := os.Stat(outbox); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("outbox mode %v (%v), want 0700", fi.Mode().Perm(), err)
+	}
+
+	os.Remove(outbox)
+	elsewhere := t.TempDir()
+	if err := os.Symlink(elsewhere, outbox); err != nil {
+		t.Fatal(err)
+	}
+	a, _ = tuiApp(t, globalFlags{demo: true})
+	boxes, closeFn, err = a.tuiBoxes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	if boxes[0].Forward != nil || !errors.Is(boxes[0].ForwardErr, xdg.ErrSymlink) {
+		t.Errorf("a symlinked outbox: forward env %v, error %v; want refused with xdg.ErrSymlink", boxes[0].Forward, boxes[0].ForwardErr)
 	}
 }
