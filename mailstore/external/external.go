@@ -86,11 +86,13 @@ func privateDirIn(base string) (string, error) {
 	return dir, nil
 }
 
-// WriteFile writes content to a new file in dir under a generated name
+// WriteFile copies content to a new file in dir under a generated name
 // ("part-1a2b3c4d.pdf"; ext from the content type, or ext when it is not
 // empty) and returns its path. It refuses to follow or replace anything
-// already there.
-func WriteFile(dir string, content []byte, contentType, ext string) (string, error) {
+// already there. When the copy fails (a read that breaks, a full disk),
+// the file is removed: a part cut short must not stay behind, where a
+// program could take it for the whole.
+func WriteFile(dir string, content io.Reader, contentType, ext string) (string, error) {
 	if ext == "" {
 		ext = Extension(contentType)
 	}
@@ -103,11 +105,12 @@ func WriteFile(dir string, content []byte, contentType, ext string) (string, err
 	if err != nil {
 		return "", fmt.Errorf("write private copy: %w", err)
 	}
-	if _, err := f.Write(content); err != nil {
-		f.Close()
-		return "", fmt.Errorf("write private copy: %w", err)
+	_, err = io.Copy(f, content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
+	if err != nil {
+		_ = os.Remove(path)
 		return "", fmt.Errorf("write private copy: %w", err)
 	}
 	return path, nil

@@ -3,11 +3,14 @@ package external
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -30,7 +33,7 @@ func TestPrivateDirUnderRuntimeDir(t *testing.T) {
 			t.Fatalf("%s: mode %v, %v", d, fi.Mode(), err)
 		}
 	}
-	path, err := WriteFile(dir, []byte("%PDF"), "application/pdf; name=\"../../evil.sh\"", "")
+	path, err := WriteFile(dir, strings.NewReader("%PDF"), "application/pdf; name=\"../../evil.sh\"", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +114,7 @@ func TestExtension(t *testing.T) {
 
 func TestOutputCopiousViewer(t *testing.T) {
 	dir := t.TempDir()
-	path, err := WriteFile(dir, []byte("hello from a part\n"), "text/plain", "")
+	path, err := WriteFile(dir, strings.NewReader("hello from a part\n"), "text/plain", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,5 +295,23 @@ func TestStartMissingProgramHintsFirst(t *testing.T) {
 	}
 	if !strings.Contains(got, "executable file not found") {
 		t.Fatalf("Explain = %q lost the detail", got)
+	}
+}
+
+// TestWriteFileRemovesAPartialCopy: a copy whose content breaks midway (a
+// read that fails after some bytes) leaves nothing behind in the private
+// directory; the half-written file stayed there, looking whole to the
+// program it was meant for.
+func TestWriteFileRemovesAPartialCopy(t *testing.T) {
+	dir, err := privateDirIn(filepath.Join(t.TempDir(), "sesbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := io.MultiReader(strings.NewReader(strings.Repeat("x", 100<<10)), iotest.ErrReader(errors.New("connection reset")))
+	if path, err := WriteFile(dir, broken, "application/pdf", ""); err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("WriteFile of a broken read: %q, %v; want the read's error", path, err)
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 0 {
+		t.Errorf("left in the private directory: %v (%v)", ents, err)
 	}
 }

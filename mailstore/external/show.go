@@ -1,6 +1,7 @@
 package external
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -46,7 +47,7 @@ func Show(ctx context.Context, mc *mailcap.Mailcap, content []byte, contentType 
 	if err != nil {
 		return Shown{}, err
 	}
-	path, err := WriteFile(dir, content, contentType, "")
+	path, err := WriteFile(dir, bytes.NewReader(content), contentType, "")
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return Shown{}, err

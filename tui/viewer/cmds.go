@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -77,9 +78,10 @@ func openCmd(opener, key string, p mime.Part) tea.Cmd {
 		if err != nil {
 			return AttachmentOpenedMsg{Key: key, Err: fmt.Errorf("open attachment: %w", err)}
 		}
-		path, err := external.WriteFile(dir, p.Bytes(), p.ContentType, "")
+		path, err := external.WriteFile(dir, bytes.NewReader(p.Bytes()), p.ContentType, "")
 		if err != nil {
-			return AttachmentOpenedMsg{Key: key, Dir: dir, Err: fmt.Errorf("open attachment: %w", err)}
+			_ = os.Remove(dir) // empty: WriteFile removed its copy
+			return AttachmentOpenedMsg{Key: key, Err: fmt.Errorf("open attachment: %w", err)}
 		}
 		if err := external.Start(append(argv, path)); err != nil {
 			return AttachmentOpenedMsg{Key: key, Path: path, Dir: dir, Err: fmt.Errorf("open attachment: %w", err)}
@@ -259,9 +261,10 @@ func openHTMLCmd(key, html string, parts []mime.Part, browser string) tea.Cmd {
 		if err != nil {
 			return AttachmentOpenedMsg{Key: key, Err: fmt.Errorf("open HTML: %w", err)}
 		}
-		path, err := external.WriteFile(dir, safe, "text/html", "")
+		path, err := external.WriteFile(dir, bytes.NewReader(safe), "text/html", "")
 		if err != nil {
-			return AttachmentOpenedMsg{Key: key, Dir: dir, Err: fmt.Errorf("open HTML: %w", err)}
+			_ = os.Remove(dir) // empty: WriteFile removed its copy
+			return AttachmentOpenedMsg{Key: key, Err: fmt.Errorf("open HTML: %w", err)}
 		}
 		if err := external.Start(external.BrowserArgv(browser, path)); err != nil {
 			return AttachmentOpenedMsg{Key: key, Path: path, Dir: dir, Err: fmt.Errorf("open HTML: %w", err)}
