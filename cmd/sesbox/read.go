@@ -56,7 +56,9 @@ func (a *app) refreshPartial(ctx context.Context, m *mailbox.Mailbox, lenient bo
 	var partial *index.PartialError
 	var logErr *mailbox.LogError
 	if lenient && (errors.As(err, &partial) || errors.As(err, &logErr)) {
-		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(err.Error()))
+		// What to check first (an endpoint down, bodies broken on every
+		// GET), as index says it.
+		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(mailstore.Explain(err)))
 		// partial stays nil for a forwarder log that could not be read:
 		// every message is in the answer, with its last known status.
 		return partial, nil

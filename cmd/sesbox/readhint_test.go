@@ -89,3 +89,24 @@ func TestFailedObjectIsNamedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestListWarningLeadsWithTheHint: ls, whose refresh could not read some
+// headers, warns with what to check first, as index fails with it; the
+// warning gave the detail alone.
+func TestListWarningLeadsWithTheHint(t *testing.T) {
+	isolate(t)
+	old := s3RetryBackoffScale
+	s3RetryBackoffScale = 1e-3
+	t.Cleanup(func() { s3RetryBackoffScale = old })
+	srv := fakes3.Start(t, "mail")
+	key := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", key, []byte("Subject: big\r\n\r\n"+strings.Repeat("x", 1<<20)))
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{Seed: 1, Reset: 1, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, key)
+	}})
+	_, errOut, _ := sesbox(t, "--endpoint", p.URL, "--bucket", "mail", "--prefix", demo.Prefix, "ls")
+	want := "sesbox: warning: s3://mail/" + key + " could not be read whole"
+	if !strings.Contains(errOut, "\n"+want) && !strings.HasPrefix(errOut, want) {
+		t.Errorf("ls warning without the hint first, want a line starting %q:\n%s", want, errOut)
+	}
+}
