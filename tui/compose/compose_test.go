@@ -405,6 +405,11 @@ func TestNewExplainsMissingIdentity(t *testing.T) {
 	if !errors.Is(err, mcompose.ErrNoIdentity) {
 		t.Errorf("err %v", err)
 	}
+	// The TUI has no --from: the hint, first, names what can be done
+	// here, and the detail says where the message was sent.
+	if s := mailstore.Explain(err); strings.Contains(s, "--from") || !strings.HasPrefix(s, "set from = ") || !strings.Contains(s, "config.toml") || !strings.Contains(s, "acme-demo.example") {
+		t.Errorf("shown as %q", s)
+	}
 	if _, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), false, "Me <me@acme-demo.example>"); err != nil {
 		t.Errorf("with an explicit From: %v", err)
 	}
