@@ -26,6 +26,9 @@ func (m Model) View() string {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
+	if head := m.columnHead(); head != "" {
+		b.WriteString(head + "\n")
+	}
 	b.WriteString(m.vp.View())
 	if m.prompting {
 		b.WriteByte('\n')
@@ -63,6 +66,9 @@ func (m *Model) fit() {
 
 func (m *Model) size() {
 	h := m.height - len(m.headerLines())
+	if m.columnHead() != "" {
+		h--
+	}
 	if m.prompting {
 		h--
 	}
@@ -75,9 +81,9 @@ func (m *Model) showCursor() {
 	cursor := -1
 	switch m.mode {
 	case modeParts:
-		cursor = m.part + 2 // two lines of heading
+		cursor = m.part
 	case modeLinks:
-		cursor = m.link + 2
+		cursor = m.link
 	}
 	if cursor < 0 {
 		return
@@ -139,6 +145,9 @@ func (m Model) headerLines() []string {
 	}
 	lines = append(lines, field{st.Rule.Render(m.rule()), 0})
 	room := m.height - minPager
+	if m.columnHead() != "" {
+		room-- // the column names are the pager's too
+	}
 	if m.prompting {
 		room--
 	}
