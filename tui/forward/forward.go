@@ -67,6 +67,7 @@ type Model struct {
 	results  []reforward.Result
 	totals   reforward.Totals
 	offset   int // first results row shown
+	scroll   int // first confirmation line shown
 	bar      progress.Model
 }
 
@@ -160,7 +161,20 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m.start()
 		case key.Matches(msg, k.Cancel):
 			return m, closed(m.id)
+		case key.Matches(msg, k.Down):
+			m.scroll++
+		case key.Matches(msg, k.Up):
+			m.scroll--
+		case key.Matches(msg, k.PageDown):
+			m.scroll += m.confirmRows()
+		case key.Matches(msg, k.PageUp):
+			m.scroll -= m.confirmRows()
+		case key.Matches(msg, k.Top):
+			m.scroll = 0
+		case key.Matches(msg, k.Bottom):
+			m.scroll = len(m.confirmLines())
 		}
+		m.scroll = m.clampScroll(len(m.confirmLines()))
 	case stateRunning:
 		if key.Matches(msg, k.Stop) && !m.stopping {
 			m.stopping = true
@@ -180,6 +194,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.offset++
 		case key.Matches(msg, k.Up):
 			m.offset--
+		case key.Matches(msg, k.PageDown):
+			m.offset += m.listHeight()
+		case key.Matches(msg, k.PageUp):
+			m.offset -= m.listHeight()
 		case key.Matches(msg, k.Top):
 			m.offset = 0
 		case key.Matches(msg, k.Bottom):
@@ -229,6 +247,9 @@ func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
 	switch m.state {
 	case stateConfirm:
+		if len(m.confirmLines()) > m.height {
+			return []key.Binding{k.Send, k.Cancel, k.Down, k.PageDown}
+		}
 		return []key.Binding{k.Send, k.Cancel}
 	case stateRunning:
 		return []key.Binding{k.Stop}
@@ -241,5 +262,5 @@ func (m Model) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{{k.Send, k.Cancel, k.Stop}, {k.Down, k.Up, k.Top, k.Bottom}, {k.MarkFailed, k.Close}}
+	return [][]key.Binding{{k.Send, k.Cancel, k.Stop}, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.MarkFailed, k.Close}}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
+	"github.com/sesbox/sesbox/tui/common"
 )
 
 // account is sesaccount.API (sesbox's own interface) with lead@ on the
@@ -52,4 +53,52 @@ func TestConfirmShowsSuppressionAndQuota(t *testing.T) {
 	if len(s.sent) != 2 {
 		t.Errorf("sent %v", s.sent)
 	}
+}
+
+// TestConfirmScrollsOnAShortTerminal: at 40x10 the confirmation is longer
+// than the screen; j, k, PgDn, PgUp, G and g scroll it as the pager does,
+// and its last line says there is more (it was cut, the preview and the
+// quota never shown). y still sends.
+func TestConfirmScrollsOnAShortTerminal(t *testing.T) {
+	r, s := newRunner(t)
+	r.Account = account{}
+	good, _ := demoKeys(t)
+	m := newScreen(t, r, good, 40, 10)
+	m, _ = pump(t, m, m.Init())
+	full := strings.Join(m.confirmLines(), "\n")
+	last := full[strings.LastIndex(full, "\n")+1:]
+	if len(m.confirmLines()) <= 10 {
+		t.Fatalf("the confirmation fits in 10 lines, nothing to scroll:\n%s", full)
+	}
+	top := m.View()
+	if !strings.Contains(top, "more") || strings.Contains(top, strings.TrimSpace(last)) {
+		t.Errorf("the first screen does not say there is more:\n%s", top)
+	}
+	for _, keys := range [][]string{{"G"}, {"pgdown", "pgdown", "pgdown", "pgdown"}, {"j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j"}} {
+		m2 := pressAll(t, m, keys...)
+		v := m2.View()
+		if strings.Count(v, "\n") != 9 || !strings.Contains(v, strings.TrimSpace(common.Truncate(last, 40))) {
+			t.Errorf("%v: the end of the confirmation is not shown:\n%s", keys, v)
+		}
+		for _, back := range []string{"g", "pgup"} {
+			m3 := pressAll(t, m2, back, back, back, back, back)
+			if m3.View() != top {
+				t.Errorf("%v then %s: not back at the top:\n%s", keys, back, m3.View())
+			}
+		}
+	}
+	m = pressAll(t, m, "G")
+	m, cmd := press(t, m, "y")
+	pump(t, m, cmd)
+	if len(s.sent) != len(good) {
+		t.Errorf("sent %v", s.sent)
+	}
+}
+
+func pressAll(t *testing.T, m Model, keys ...string) Model {
+	t.Helper()
+	for _, k := range keys {
+		m, _ = press(t, m, k)
+	}
+	return m
 }
