@@ -21,7 +21,7 @@ import (
 // Forwarder is what the screen runs; *reforward.Runner is one.
 type Forwarder interface {
 	Prepare(ctx context.Context, inputs []string, opts reforward.Options) (*reforward.Plan, error)
-	Preview(ctx context.Context, p *reforward.Plan) (key string, header []byte, err error)
+	Preview(ctx context.Context, p *reforward.Plan) (reforward.MessagePreview, error)
 	Run(ctx context.Context, p *reforward.Plan, onResult func(reforward.Result), onProgress func(reforward.Progress)) (reforward.Totals, error)
 }
 
@@ -56,8 +56,7 @@ type Model struct {
 	state      state
 	err        error // plan, quota or run error
 	plan       *reforward.Plan
-	previewKey string
-	preview    []byte
+	preview    reforward.MessagePreview
 	previewErr error
 
 	cancel   context.CancelFunc // stops the run after the send in progress
@@ -123,7 +122,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.state, m.err = stateFailed, msg.Err
 			return m, nil
 		}
-		m.plan, m.previewKey, m.preview, m.previewErr = msg.Plan, msg.PreviewKey, msg.Preview, msg.PreviewErr
+		m.plan, m.preview, m.previewErr = msg.Plan, msg.Preview, msg.PreviewErr
 		if n, _, _ := m.plan.ToSend(); n == 0 {
 			// Nothing would be sent: no question to ask, just the results.
 			return m.start()

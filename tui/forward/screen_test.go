@@ -102,3 +102,26 @@ func pressAll(t *testing.T, m Model, keys ...string) Model {
 	}
 	return m
 }
+
+// TestConfirmSaysWhatTheRewriteChanged: the preview names the fields the
+// rewrite changed beyond those it shows, those it dropped, and a body
+// re-encoded for long lines: it said "other fields, unchanged" when the
+// Content-Transfer-Encoding had been changed.
+func TestConfirmSaysWhatTheRewriteChanged(t *testing.T) {
+	r, _ := newRunner(t)
+	good, _ := demoKeys(t)
+	m := newScreen(t, r, good, 100, 40)
+	m, _ = pump(t, m, m.Init())
+	if v := m.View(); !strings.Contains(v, "Removed: ") || strings.Contains(v, "Content-Transfer-Encoding") || strings.Contains(v, "re-encoded") {
+		t.Errorf("the demo message's preview:\n%s", v)
+	}
+	m.preview.Header = append(m.preview.Header[:len(m.preview.Header)-2:len(m.preview.Header)-2], "Content-Transfer-Encoding: quoted-printable\r\n\r\n"...)
+	m.preview.Changed = append(m.preview.Changed, "Content-Transfer-Encoding")
+	m.preview.BodyReencoded = true
+	v := m.View()
+	for _, want := range []string{"Changed or added: Content-Transfer-Encoding", "re-encoded (Content-Transfer-Encoding changed)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q:\n%s", want, v)
+		}
+	}
+}

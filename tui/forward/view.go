@@ -137,20 +137,65 @@ func (m Model) confirmLines() []string {
 	switch {
 	case m.previewErr != nil:
 		lines = append(lines, m.wrapped("No preview: "+mailstore.Explain(m.previewErr), st.Fail)...)
-	case m.preview != nil:
-		lines = append(lines, m.wrapped("Header of "+mailstore.SESMessageID(m.previewKey)+" as it will be sent:", st.Dim)...)
-		shown, others := previewFields(m.preview)
+	case m.preview.Header != nil:
+		pv := m.preview
+		lines = append(lines, m.wrapped("Header of "+mailstore.SESMessageID(pv.Key)+" as it will be sent:", st.Dim)...)
+		shown, others := previewFields(pv.Header)
 		for _, f := range shown {
 			// Wrapped whole, as the address in a From is what is checked.
 			for _, l := range strings.Split(common.Wrap(f, max(m.width-2, 1)), "\n") {
 				lines = append(lines, "  "+st.HeaderValue.Render(l))
 			}
 		}
-		if others > 0 {
-			lines = append(lines, "  "+st.Dim.Render("and "+common.Count(others, "other field")+", unchanged (Received, X-SES-…)"))
+		lines = append(lines, m.indented(changesLines(pv, others), st.Dim)...)
+		if pv.BodyReencoded {
+			lines = append(lines, m.indented([]string{"The body: parts with a line over 998 octets re-encoded (Content-Transfer-Encoding changed), decoding to the same bytes"}, st.Warning)...)
 		}
 	}
 	return lines
+}
+
+// changesLines says what the rewrite did to the fields the preview does
+// not show: which it changed or added, which it dropped, and how many it
+// left as they were.
+func changesLines(pv reforward.MessagePreview, others int) []string {
+	var changed []string
+	for _, n := range pv.Changed {
+		if !previewed(n) {
+			changed = append(changed, n)
+		}
+	}
+	var out []string
+	if len(changed) > 0 {
+		out = append(out, "Changed or added: "+strings.Join(changed, ", "))
+	}
+	if len(pv.Removed) > 0 {
+		out = append(out, "Removed: "+strings.Join(pv.Removed, ", "))
+	}
+	if n := others - len(changed); n > 0 {
+		out = append(out, "and "+common.Count(n, "other field")+", unchanged (Received, X-SES-…)")
+	}
+	return out
+}
+
+// indented is each of texts wrapped two cells in.
+func (m Model) indented(texts []string, st lipgloss.Style) []string {
+	var out []string
+	for _, t := range texts {
+		for _, l := range strings.Split(common.Wrap(sanitize.Line(t), max(m.width-2, 1)), "\n") {
+			out = append(out, "  "+st.Render(l))
+		}
+	}
+	return out
+}
+
+// previewed reports whether previewFields shows the field name.
+func previewed(name string) bool {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "from", "reply-to", "to", "cc", "subject", "date", "sender", "return-path", "message-id":
+		return true
+	}
+	return false
 }
 
 // previewFields picks from a header block the fields the rewrite touches
@@ -168,15 +213,14 @@ func previewFields(hdr []byte) (shown []string, others int) {
 	}
 	for _, f := range fields {
 		name, value, _ := strings.Cut(f, ":")
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "from", "reply-to", "to", "cc", "subject", "date", "sender", "return-path", "message-id":
-			// Decoded as a mail client shows it: "=?UTF-8?B?…?=" means
-			// nothing to a person checking who the mail is from.
-			f = name + ": " + strings.TrimSpace(mime.DecodeWords(value))
-			shown = append(shown, common.ExpandTabs(sanitize.Line(f)))
-		default:
+		if !previewed(name) {
 			others++
+			continue
 		}
+		// Decoded as a mail client shows it: "=?UTF-8?B?…?=" means
+		// nothing to a person checking who the mail is from.
+		f = name + ": " + strings.TrimSpace(mime.DecodeWords(value))
+		shown = append(shown, common.ExpandTabs(sanitize.Line(f)))
 	}
 	return shown, others
 }
