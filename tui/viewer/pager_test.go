@@ -1014,3 +1014,33 @@ func TestSearchNextSaysThePositionInTheRuleOnly(t *testing.T) {
 		t.Fatalf("rule after n: %q", m.rule())
 	}
 }
+
+// TestBigBodyWrapsInACmd: a 5 MB body of one line is wrapped and drawn
+// in a Cmd, not in Update (a second with the screen frozen); meanwhile
+// the viewer says so and counts as loading, so the root holds the keys
+// typed and replays them on the result. A result for an older layout is
+// dropped.
+func TestBigBodyWrapsInACmd(t *testing.T) {
+	raw := []byte("From: a@x.example\r\nSubject: long\r\n\r\n" + strings.Repeat("abcdefghi ", 500000) + "needle\r\n")
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/long"
+	cmd := m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
+	if cmd == nil || !m.Loading() || len(m.lines) != 1 || !strings.Contains(m.View(), "formatting 4.8M…") {
+		t.Fatalf("the body was wrapped in SetMessage (%d lines, loading %v):\n%s", len(m.lines), m.Loading(), m.View())
+	}
+	stale := m
+	stale.SetSize(100, 24) // laid out again: the first result is stale
+	if stale, _ = stale.Update(cmd()); stale.Loading() || !strings.Contains(stale.View(), "abcdefghi") || len(stale.lines) < 50000 {
+		t.Errorf("after a resize: loading %v, %d lines", stale.Loading(), len(stale.lines))
+	}
+	m, _ = m.Update(cmd())
+	if m.Loading() || len(m.lines) < 60000 || !strings.Contains(m.View(), "abcdefghi") {
+		t.Fatalf("the wrapped body was not shown (%d lines):\n%s", len(m.lines), m.View())
+	}
+	m, _ = press(t, m, "G")
+	if !strings.Contains(m.View(), "needle") {
+		t.Errorf("G does not reach the end:\n%s", m.View())
+	}
+}

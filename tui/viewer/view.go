@@ -43,6 +43,7 @@ func (m Model) View() string {
 
 // layout sizes the viewport to what the header block leaves and refills it.
 func (m *Model) layout() {
+	m.wrapping = 0 // a body still being wrapped is wrapped here
 	m.size()
 	m.lines = m.content()
 	m.drawn = m.draw()

@@ -87,6 +87,9 @@ type Model struct {
 
 	inline inlinePart
 	search search
+	// wrapping is the generation of the body being wrapped in
+	// wrapBodyCmd (0: none); wrapGen counts them.
+	wrapping, wrapGen int
 
 	prompting bool
 	prompt    promptKind
@@ -134,7 +137,7 @@ func (m Model) Message() *mailbox.Message { return m.msg }
 // parts, links or text have nothing to act on yet (a G typed right after
 // Enter on a part went to "loading…" and was lost).
 func (m Model) Loading() bool {
-	return m.key != "" && m.msg == nil && m.err == nil || m.mode == modePart && m.inline.loading
+	return m.key != "" && m.msg == nil && m.err == nil || m.mode == modePart && m.inline.loading || m.wrapping != 0
 }
 
 // SetLoading shows s's header while its message is read.
@@ -148,8 +151,9 @@ func (m *Model) SetLoading(s mailstore.Summary) {
 	m.vp.GotoTop()
 }
 
-// SetMessage shows a message read in full.
-func (m *Model) SetMessage(msg *mailbox.Message) {
+// SetMessage shows a message read in full; for a big one, the Cmd
+// returned wraps its body (BodyWrappedMsg).
+func (m *Model) SetMessage(msg *mailbox.Message) tea.Cmd {
 	m.key, m.summary, m.msg, m.err = msg.Summary.Key, msg.Summary, msg, nil
 	m.parts, m.links = nil, nil
 	if msg.View != nil {
@@ -162,9 +166,27 @@ func (m *Model) SetMessage(msg *mailbox.Message) {
 	}
 	m.inline = inlinePart{}
 	m.search.cur = -1
+	if m.mode == modeBody && len(msg.Raw) > bigBody {
+		// Wrapped in a Cmd: a 5 MB body of one line took a second here,
+		// the screen frozen. Until it comes the body says so and the root
+		// holds the keys typed (Loading).
+		m.size()
+		m.wrapGen++
+		m.wrapping = m.wrapGen
+		m.lines = []line{styled(m.c.Styles.Dim, "formatting "+mailstore.FormatSize(int64(len(msg.Raw)))+"…")}
+		m.drawn = m.draw()
+		m.vp.SetContent(m.render())
+		m.vp.GotoTop()
+		return wrapBodyCmd(*m, m.wrapping)
+	}
 	m.layout()
 	m.vp.GotoTop()
+	return nil
 }
+
+// bigBody is the size of message over which SetMessage wraps the body in
+// a Cmd (wrapBodyCmd).
+const bigBody = 1 << 20
 
 // SetError shows why the message could not be read.
 func (m *Model) SetError(err error) {
@@ -211,7 +233,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.vp, cmd = m.vp.Update(msg)
 		return m, cmd
-	case PartRenderedMsg, PartExecRequestedMsg, ExternalExitedMsg, LinkOpenedMsg:
+	case PartRenderedMsg, PartExecRequestedMsg, ExternalExitedMsg, LinkOpenedMsg, BodyWrappedMsg:
 		return m.updateResult(msg.(common.Addressed))
 	}
 	return m, nil
