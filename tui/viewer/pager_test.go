@@ -1044,3 +1044,57 @@ func TestBigBodyWrapsInACmd(t *testing.T) {
 		t.Errorf("G does not reach the end:\n%s", m.View())
 	}
 }
+
+// TestNestedMessagesOpenEveryLevel: p on a nested message shown inline
+// lists its own parts, Enter opens a message nested in it, and Esc goes
+// back one level at a time: only the first level could be opened.
+func TestNestedMessagesOpenEveryLevel(t *testing.T) {
+	inner := "From: deep@x.example\r\nSubject: innermost\r\nContent-Type: text/plain\r\n\r\nthe deepest body\r\n"
+	middle := "From: mid@x.example\r\nSubject: middle\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n" +
+		"--M\r\nContent-Type: text/plain\r\n\r\nthe middle body\r\n--M\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--M--\r\n"
+	raw := []byte("From: top@x.example\r\nSubject: top\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=T\r\n\r\n" +
+		"--T\r\nContent-Type: text/plain\r\n\r\nthe top body\r\n--T\r\nContent-Type: message/rfc822\r\n\r\n" + middle + "--T--\r\n")
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/deep"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
+	open := func(m Model, want string) Model {
+		t.Helper()
+		for m.parts[m.part].ContentType != "message/rfc822" {
+			m, _ = press(t, m, "j")
+		}
+		m, msgs := pressAll(t, m, "enter")
+		m, _ = feed(m, msgs)
+		if m.mode != modePart || !strings.Contains(m.View(), want) {
+			t.Fatalf("enter did not show %q (mode %v):\n%s", want, m.mode, m.View())
+		}
+		return m
+	}
+	m, _ = press(t, m, "p")
+	m = open(m, "the middle body")
+	m, _ = press(t, m, "p")
+	if m.mode != modeParts || !strings.Contains(m.View(), "message/rfc822") || strings.Contains(m.View(), "the middle body") {
+		t.Fatalf("p on the nested message does not list its parts:\n%s", m.View())
+	}
+	m = open(m, "the deepest body")
+	for i, want := range []struct {
+		mode mode
+		text string
+	}{{modeParts, "message/rfc822"}, {modePart, "the middle body"}, {modeParts, "message/rfc822"}, {modeBody, "the top body"}} {
+		if !m.Back() || m.mode != want.mode || !strings.Contains(m.View(), want.text) {
+			t.Fatalf("back %d: mode %v, want %v with %q:\n%s", i+1, m.mode, want.mode, want.text, m.View())
+		}
+	}
+	if m.Back() {
+		t.Error("back from the body did not close the viewer")
+	}
+	// Leaving the nested parts by p shows the message's own parts next
+	// time.
+	m, _ = press(t, m, "p")
+	m = open(m, "the middle body")
+	m, _ = press(t, m, "p", "p", "p")
+	if m.mode != modeParts || len(m.parts) != len(v.Parts) {
+		t.Errorf("p p p: mode %v, %d parts, want the message's %d", m.mode, len(m.parts), len(v.Parts))
+	}
+}

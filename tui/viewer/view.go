@@ -206,10 +206,16 @@ func (m Model) modeTitle() string {
 	case modeRaw:
 		return "raw source (" + m.c.Keys.Viewer.Raw.Help().Key + ": back to the body)"
 	case modeParts:
+		if n := len(m.outer); n > 0 {
+			return "parts of the message in part " + strconv.Itoa(m.outer[n-1].inline.index) + " (" + m.c.Keys.Global.Back.Help().Key + ": back to it)"
+		}
 		return "parts (enter show, s save, o open, " + m.c.Keys.Viewer.Parts.Help().Key + ": back)"
 	case modeLinks:
 		return "links (enter open, " + m.c.Keys.Viewer.CopyLink.Help().Key + " copy, " + m.c.Keys.Viewer.Links.Help().Key + ": back)"
 	case modePart:
+		if v := m.inline.nested; v != nil && len(v.Parts) > 0 {
+			return m.inline.title + ", " + m.c.Keys.Viewer.Parts.Help().Key + ": its parts"
+		}
 		return m.inline.title
 	}
 	return ""
