@@ -207,3 +207,37 @@ func TestRootEscThenKeyReadAsAltActsAsBoth(t *testing.T) {
 		t.Fatalf("cursor on %s, want %s (two down)", got.Key, want.Key)
 	}
 }
+
+// TestRootEscThenKeyInAPromptCancelsIt: inside a text prompt, Esc then a
+// key read as one alt+key (fast typing, SSH) cancels the prompt, as Esc
+// does, then acts on the key, as it does outside one: the key was typed
+// into the prompt and the Esc lost. alt+b, alt+f and alt+d stay the
+// prompt's word motions, as in readline.
+func TestRootEscThenKeyInAPromptCancelsIt(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	first, _ := h.m.cur().List().Selected()
+	h.press("enter")
+	h.openedKey(t)
+	h.press("/")
+	h.typeText("zz")
+	h.burst(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q"), Alt: true})
+	if h.m.capturing() || h.m.top() != "" {
+		t.Fatalf("esc q in the viewer's search: capturing %v, top %q:\n%s", h.m.capturing(), h.m.top(), h.view())
+	}
+	// The list's filter: esc j closes it and moves the cursor.
+	h.press("/")
+	h.typeText("x")
+	h.burst(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j"), Alt: true})
+	got, _ := h.m.cur().List().Selected()
+	if h.m.capturing() || got.Key == first.Key || strings.Contains(h.view(), "xj") {
+		t.Fatalf("esc j in the filter: capturing %v, cursor on %s (first %s):\n%s", h.m.capturing(), got.Key, first.Key, h.view())
+	}
+	// alt+b in a prompt moves by word and keeps the prompt.
+	h.press(":")
+	h.typeText("sort date")
+	h.burst(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("b"), Alt: true})
+	h.typeText("x")
+	if !h.m.capturing() || !strings.Contains(h.view(), "sort xdate") {
+		t.Fatalf("alt+b in the command line:\n%s", h.view())
+	}
+}

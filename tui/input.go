@@ -19,8 +19,9 @@ const (
 
 // updateKeys splits a burst of keys (see keys.SplitBurst).
 func (m Model) updateKeys(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	// In a text input alt+b, alt+f and alt+d move and delete by word.
-	if esc, rest, ok := m.c.Keys.SplitAlt(msg); ok && !m.capturing() {
+	// In a text input alt+b, alt+f and alt+d move and delete by word;
+	// another Alt key there is Esc (cancel) then the key, as outside one.
+	if esc, rest, ok := m.c.Keys.SplitAlt(msg); ok && !(m.capturing() && keys.EditsText(msg)) {
 		nm, cmd := m.updateKeys(esc)
 		nm, rcmd := nm.(Model).updateKeys(rest)
 		return nm, tea.Batch(cmd, rcmd)

@@ -181,7 +181,7 @@ func TestRootReplyExplainsWhatIsMissing(t *testing.T) {
 		t.Fatalf("no explanation:\n%s", v)
 	}
 	h.press("tab", "r")
-	if v := h.view(); h.m.top() != "" || !strings.Contains(v, "error: no verified identity to send from") {
+	if v := h.view(); h.m.top() != "" || !strings.Contains(v, "error: set from = \"Name <addr>\" for this mailbox") {
 		t.Fatalf("no identity explanation:\n%s", v)
 	}
 	// A closing message of another draft changes nothing.

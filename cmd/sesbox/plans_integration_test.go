@@ -87,7 +87,7 @@ forward_config = "`+cfgPath+`"
 	}
 	c := common.Common{Styles: theme.New(theme.AsciiRenderer()), Keys: keys.DefaultKeyMap(), Now: time.Now, Loc: time.UTC}
 	planned, ok := tuiforward.New(context.Background(), c, env.Forwarder, keysToSend, env.Options).Init()().(tuiforward.ForwardPlannedMsg)
-	if !ok || planned.Err != nil || planned.Plan == nil || planned.PreviewErr != nil || len(planned.Preview) == 0 {
+	if !ok || planned.Err != nil || planned.Plan == nil || planned.PreviewErr != nil || len(planned.Preview.Header) == 0 {
 		t.Fatalf("TUI plan: %+v", planned)
 	}
 	tuiReads := accountReads() - cliReads

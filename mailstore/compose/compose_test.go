@@ -39,7 +39,7 @@ func TestChooseFrom(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.id.ChooseFrom(tc.override, s)
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
+				if err == nil || !strings.Contains(mailstore.Explain(err), tc.err) {
 					t.Fatalf("err %v, want it to mention %q", err, tc.err)
 				}
 				return

@@ -31,8 +31,10 @@ type Identity struct {
 	Domains []string
 }
 
-// ErrNoIdentity is returned (wrapped, with the details) when no From
-// address can be chosen for a reply.
+// ErrNoIdentity is returned (wrapped, with the details, under a
+// mailstore.HintError naming the CLI's --from) when no From address can be
+// chosen for a reply. A caller without --from (the TUI) puts its own
+// HintError in front: Explain says the outermost hint.
 var ErrNoIdentity = errors.New("no verified identity to send from")
 
 // ChooseFrom picks the From address of a reply to s: override (--from)
@@ -76,11 +78,11 @@ func (id Identity) ChooseFrom(override string, s mailstore.Summary) (mail.Addres
 		recips = sanitize.Line(strings.Join(s.Recipients, ", "))
 	}
 	if len(id.Domains) > 0 {
-		return mail.Address{}, fmt.Errorf("%w: the message's SES envelope recipient (%s) is not in identity_domains (%s); give --from ADDR or set from in the mailbox's config",
-			ErrNoIdentity, recips, strings.Join(id.Domains, ", "))
+		return mail.Address{}, &mailstore.HintError{Hint: "give --from ADDR or set from in the mailbox's config",
+			Err: fmt.Errorf("%w: the message's SES envelope recipient (%s) is not in identity_domains (%s)", ErrNoIdentity, recips, strings.Join(id.Domains, ", "))}
 	}
-	return mail.Address{}, fmt.Errorf("%w: give --from ADDR, set from = \"Name <addr>\" in the mailbox's config, or list your SES-verified domains in identity_domains so the address the message was sent to (%s) is used",
-		ErrNoIdentity, recips)
+	return mail.Address{}, &mailstore.HintError{Hint: "give --from ADDR, set from = \"Name <addr>\" in the mailbox's config, or list your SES-verified domains in identity_domains so the address the message was sent to is used",
+		Err: fmt.Errorf("%w: the message was sent to %s", ErrNoIdentity, recips)}
 }
 
 // ownsDomain reports whether addr is at one of the identity domains.

@@ -682,7 +682,8 @@ func TestPlanCounts(t *testing.T) {
 	if d := p.Decided(); d[StatusSkipped] != 1 || len(d) != 1 {
 		t.Errorf("decided %v", d)
 	}
-	key, hdr, err := e.r.Preview(context.Background(), p)
+	pv, err := e.r.Preview(context.Background(), p)
+	key, hdr := pv.Key, pv.Header
 	if err != nil || key != a || !bytes.HasPrefix(hdr, []byte("Received:")) || !bytes.Contains(hdr, []byte("From: Alice <forwarder@acme.example>\r\n")) ||
 		!bytes.HasSuffix(hdr, []byte("Reply-To: Alice <alice@sender.example>\r\n\r\n")) || bytes.Contains(hdr, []byte("Hello")) {
 		t.Errorf("preview %s %q %v", key, hdr, err)
@@ -778,5 +779,45 @@ func TestDryRunCollidingNames(t *testing.T) {
 	}
 	if again := run(); !maps.Equal(again, first) {
 		t.Errorf("second run's files %v, first %v", again, first)
+	}
+}
+
+// TestPreviewSaysWhatTheRewriteChanged: the preview names the fields the
+// rewrite added, changed and dropped, and says when the body was
+// re-encoded for a line over 998 octets (difference 31): the TUI said
+// "other fields unchanged" when the Content-Transfer-Encoding was.
+func TestPreviewSaysWhatTheRewriteChanged(t *testing.T) {
+	e := newEnv(t)
+	short := e.src.put("short", message("short", "info@acme.example", "PASS"))
+	raw := message("long", "info@acme.example", "PASS")
+	raw = append(raw, []byte(strings.Repeat("word ", 300)+"\r\n")...)
+	long := e.src.put("long", raw)
+	for _, tc := range []struct {
+		key       string
+		reencoded bool
+		changed   []string
+	}{
+		{short, false, []string{"From", "Reply-To"}},
+		{long, true, []string{"From", "Reply-To", "Content-Transfer-Encoding"}},
+	} {
+		p, err := e.r.Plan(context.Background(), []string{tc.key}, Options{Config: testConfig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pv, err := e.r.Preview(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pv.BodyReencoded != tc.reencoded {
+			t.Errorf("%s: body re-encoded %v, want %v", tc.key, pv.BodyReencoded, tc.reencoded)
+		}
+		for _, f := range tc.changed {
+			if !slices.Contains(pv.Changed, f) {
+				t.Errorf("%s: changed %q, want %s among them", tc.key, pv.Changed, f)
+			}
+		}
+		if !slices.Contains(pv.Removed, "Return-Path") || !slices.Contains(pv.Removed, "DKIM-Signature") || slices.Contains(pv.Changed, "Received") || slices.Contains(pv.Changed, "Subject") {
+			t.Errorf("%s: changed %q, removed %q", tc.key, pv.Changed, pv.Removed)
+		}
 	}
 }

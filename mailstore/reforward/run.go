@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,22 +42,93 @@ func (r *Runner) CheckQuota(ctx context.Context, p *Plan) (mailstore.Quota, erro
 	return q, nil
 }
 
-// Preview returns the header block of the first message the plan sends,
-// rewritten: what the TUI shows before the user confirms.
-func (r *Runner) Preview(ctx context.Context, p *Plan) (key string, header []byte, err error) {
+// MessagePreview is the first message a plan sends as the rewrite makes
+// it: what the TUI shows before the user confirms.
+type MessagePreview struct {
+	Key    string
+	Header []byte // the rewritten header block
+	// Changed names the header fields the rewrite added or changed, in
+	// header order, once each (From, Reply-To, and Content-Transfer-Encoding
+	// or MIME-Version when the body was re-encoded); Removed those of the
+	// original it dropped (Return-Path, DKIM-Signature, ...).
+	Changed, Removed []string
+	// BodyReencoded says the body differs: parts holding a line over 998
+	// octets were re-encoded, decoding to the same bytes, their
+	// Content-Transfer-Encoding changed (docs/forwarding.md difference 31).
+	BodyReencoded bool
+}
+
+// Preview returns the first message the plan sends, rewritten, and what
+// the rewrite changed; a zero MessagePreview when nothing is to be sent.
+func (r *Runner) Preview(ctx context.Context, p *Plan) (MessagePreview, error) {
 	it, ok := p.First()
 	if !ok {
-		return "", nil, nil
+		return MessagePreview{}, nil
 	}
 	raw, _, err := r.Source.Read(ctx, it.Key)
 	if err != nil {
-		return it.Key, nil, err
+		return MessagePreview{Key: it.Key}, err
 	}
 	out, err := forward.Rewrite(p.Options.Config, raw, it.Original)
 	if err != nil {
-		return it.Key, nil, err
+		return MessagePreview{Key: it.Key}, err
 	}
-	return it.Key, headerBlock(out), nil
+	inHdr, outHdr := headerBlock(raw), headerBlock(out)
+	pv := MessagePreview{Key: it.Key, Header: outHdr, BodyReencoded: !bytes.Equal(raw[len(inHdr):], out[len(outHdr):])}
+	pv.Changed, pv.Removed = fieldChanges(inHdr, outHdr)
+	return pv, nil
+}
+
+// fieldChanges compares two header blocks field by field (each unfolded
+// exactly, its line ends ignored): the names of the fields of after not
+// in before, and of the names in before that after has none of.
+func fieldChanges(before, after []byte) (changed, removed []string) {
+	was := map[string]int{}
+	names := map[string]bool{}
+	for _, f := range headerFields(before) {
+		was[f]++
+	}
+	for _, f := range headerFields(after) {
+		name := fieldName(f)
+		names[strings.ToLower(name)] = true
+		if was[f] > 0 {
+			was[f]--
+			continue
+		}
+		if !slices.ContainsFunc(changed, func(n string) bool { return strings.EqualFold(n, name) }) {
+			changed = append(changed, name)
+		}
+	}
+	for _, f := range headerFields(before) {
+		name := fieldName(f)
+		if !names[strings.ToLower(name)] {
+			names[strings.ToLower(name)] = true
+			removed = append(removed, name)
+		}
+	}
+	return changed, removed
+}
+
+// headerFields splits a header block into its fields, continuation lines
+// joined to the field they continue, line ends dropped.
+func headerFields(h []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(h), "\n") {
+		l = strings.TrimSuffix(l, "\r")
+		switch {
+		case l == "":
+		case (l[0] == ' ' || l[0] == '\t') && len(out) > 0:
+			out[len(out)-1] += "\n" + l
+		default:
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func fieldName(f string) string {
+	name, _, _ := strings.Cut(f, ":")
+	return strings.TrimSpace(name)
 }
 
 // headerBlock is b up to and including its first empty line: the header as

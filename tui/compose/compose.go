@@ -22,6 +22,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	mcompose "github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
@@ -89,6 +90,10 @@ type Model struct {
 	vp    viewport.Model
 }
 
+// noIdentityHint is what the TUI's user can do when no From address can
+// be chosen for a reply.
+const noIdentityHint = `set from = "Name <addr>" for this mailbox in ~/.config/sesbox/config.toml, or list your SES-verified domains in identity_domains, then start sesbox again`
+
 // New returns the composer for a reply (reply-all when all is set) to msg,
 // sent From override when not empty (else as env.Identity chooses). It
 // fails, before anything is written, when no From address can be chosen
@@ -98,6 +103,10 @@ func New(c common.Common, env Env, msg *mailbox.Message, all bool, override stri
 		return Model{}, errors.New("reply: no drafts directory")
 	}
 	plan, err := drafts.PlanReply(env.Identity, env.Mailbox, env.Bucket, msg, drafts.ReplyChoice{All: all, From: override})
+	if errors.Is(err, mcompose.ErrNoIdentity) {
+		// The CLI's hint names --from, which the TUI has not.
+		err = &mailstore.HintError{Hint: noIdentityHint, Err: err}
+	}
 	if err != nil {
 		return Model{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 
@@ -405,6 +406,11 @@ func TestNewExplainsMissingIdentity(t *testing.T) {
 	if !errors.Is(err, mcompose.ErrNoIdentity) {
 		t.Errorf("err %v", err)
 	}
+	// The TUI has no --from: the hint, first, names what can be done
+	// here, and the detail says where the message was sent.
+	if s := mailstore.Explain(err); strings.Contains(s, "--from") || !strings.HasPrefix(s, "set from = ") || !strings.Contains(s, "config.toml") || !strings.Contains(s, "acme-demo.example") {
+		t.Errorf("shown as %q", s)
+	}
 	if _, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), false, "Me <me@acme-demo.example>"); err != nil {
 		t.Errorf("with an explicit From: %v", err)
 	}
@@ -507,5 +513,31 @@ func TestReplyAllOverFiftyRecipientsSaysSoFirst(t *testing.T) {
 	}
 	if dests, _ := fs.sent(); dests != nil {
 		t.Errorf("sent to %d", len(dests))
+	}
+}
+
+// TestDraftsPageWrapsErrors: an error on the drafts page is wrapped on up
+// to 3 lines, as in the review, the list giving up the room: cut to one
+// line, the cause at its end was lost.
+func TestDraftsPageWrapsErrors(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "")
+	for _, sz := range [][2]int{{40, 10}, {80, 23}} {
+		p := NewDraftsPage(fixture.Common(sz[0], sz[1]), env, 0, "demo")
+		p.SetSize(sz[0], sz[1])
+		err := &mailstore.HintError{Hint: "check the drafts' permissions", Err: errors.New("open /srv/drafts: permission denied")}
+		p.Update(DraftsListedMsg{Box: 0, Err: err})
+		v := p.View()
+		lines := strings.Split(v, "\n")
+		if !strings.Contains(v, "check the drafts'") || !strings.Contains(strings.Join(lines[len(lines)-3:], " "), "denied") {
+			t.Errorf("%dx%d: the error's hint or cause is cut:\n%s", sz[0], sz[1], v)
+		}
+		if len(lines) != sz[1] {
+			t.Errorf("%dx%d: %d lines", sz[0], sz[1], len(lines))
+		}
+		for _, l := range lines {
+			if w := lipgloss.Width(l); w > sz[0] {
+				t.Errorf("%dx%d: a line of %d cells: %q", sz[0], sz[1], w, l)
+			}
+		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
@@ -138,6 +137,7 @@ func (p *DraftsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	case KeptDraftDeletedMsg:
 		if msg.Err != nil {
 			p.err = msg.Err
+			p.scroll() // the error's lines may cover the cursor's row
 			return p, common.Error(msg.Err)
 		}
 		p.list = slices.DeleteFunc(p.list, func(d *drafts.Draft) bool { return d.ID == msg.ID })
@@ -187,9 +187,11 @@ func (p *DraftsPage) updateKey(msg tea.KeyMsg) (common.Page, tea.Cmd) {
 	return p, nil
 }
 
-// rows is how many drafts fit: the title, the column names and the line at
-// the bottom take three.
-func (p *DraftsPage) rows() int { return max(p.height-3, 1) }
+// rows is how many drafts fit: the title, the column names and the
+// footer (one line, or up to maxErrorLines for an error) take the rest.
+func (p *DraftsPage) rows() int {
+	return max(p.height-2-strings.Count(p.footer(), "\n")-1, 1)
+}
 
 // scroll keeps the cursor in sight.
 func (p *DraftsPage) scroll() {
@@ -247,13 +249,15 @@ func (p *DraftsPage) View() string {
 			out = append(out, style.Render(common.Fit(line, w)))
 		}
 	}
-	for len(out) < p.height-1 {
+	footer := p.footer()
+	for len(out) < p.height-1-strings.Count(footer, "\n") {
 		out = append(out, "")
 	}
-	return strings.Join(append(out, p.footer()), "\n")
+	return strings.Join(append(out, footer), "\n")
 }
 
-// footer is the page's last line.
+// footer is the page's last line, or lines: an error is wrapped on up to
+// maxErrorLines, as in the review, so its cause is not cut off.
 func (p *DraftsPage) footer() string {
 	st := p.c.Styles
 	w := max(p.width, 1)
@@ -262,7 +266,7 @@ func (p *DraftsPage) footer() string {
 	case p.confirming && d != nil:
 		return st.Prompt.Render(common.Truncate("Delete draft "+d.ID+"? ("+p.keys.Confirm.Help().Key+"/N)", w))
 	case p.err != nil:
-		return st.StatusError.Render(common.Truncate("Error: "+sanitize.Line(mailstore.Explain(p.err)), w))
+		return st.StatusError.Render(strings.Join(errorLines(p.err, w), "\n"))
 	case p.notice != "":
 		return st.Status.Render(common.Truncate(p.notice, w))
 	case d != nil:

@@ -15,8 +15,7 @@ import (
 type ForwardPlannedMsg struct {
 	ID         int64
 	Plan       *reforward.Plan
-	PreviewKey string
-	Preview    []byte // the rewritten header block
+	Preview    reforward.MessagePreview // the rewritten header, what changed
 	PreviewErr error
 	Err        error
 }
@@ -59,7 +58,7 @@ func planCmd(ctx context.Context, f Forwarder, id int64, inputs []string, opts r
 		if err != nil {
 			return msg
 		}
-		msg.PreviewKey, msg.Preview, msg.PreviewErr = f.Preview(ctx, p)
+		msg.Preview, msg.PreviewErr = f.Preview(ctx, p)
 		return msg
 	}
 }

@@ -21,7 +21,7 @@ import (
 // Forwarder is what the screen runs; *reforward.Runner is one.
 type Forwarder interface {
 	Prepare(ctx context.Context, inputs []string, opts reforward.Options) (*reforward.Plan, error)
-	Preview(ctx context.Context, p *reforward.Plan) (key string, header []byte, err error)
+	Preview(ctx context.Context, p *reforward.Plan) (reforward.MessagePreview, error)
 	Run(ctx context.Context, p *reforward.Plan, onResult func(reforward.Result), onProgress func(reforward.Progress)) (reforward.Totals, error)
 }
 
@@ -56,8 +56,7 @@ type Model struct {
 	state      state
 	err        error // plan, quota or run error
 	plan       *reforward.Plan
-	previewKey string
-	preview    []byte
+	preview    reforward.MessagePreview
 	previewErr error
 
 	cancel   context.CancelFunc // stops the run after the send in progress
@@ -67,6 +66,7 @@ type Model struct {
 	results  []reforward.Result
 	totals   reforward.Totals
 	offset   int // first results row shown
+	scroll   int // first confirmation line shown
 	bar      progress.Model
 }
 
@@ -122,7 +122,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.state, m.err = stateFailed, msg.Err
 			return m, nil
 		}
-		m.plan, m.previewKey, m.preview, m.previewErr = msg.Plan, msg.PreviewKey, msg.Preview, msg.PreviewErr
+		m.plan, m.preview, m.previewErr = msg.Plan, msg.Preview, msg.PreviewErr
 		if n, _, _ := m.plan.ToSend(); n == 0 {
 			// Nothing would be sent: no question to ask, just the results.
 			return m.start()
@@ -160,7 +160,20 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m.start()
 		case key.Matches(msg, k.Cancel):
 			return m, closed(m.id)
+		case key.Matches(msg, k.Down):
+			m.scroll++
+		case key.Matches(msg, k.Up):
+			m.scroll--
+		case key.Matches(msg, k.PageDown):
+			m.scroll += m.confirmRows()
+		case key.Matches(msg, k.PageUp):
+			m.scroll -= m.confirmRows()
+		case key.Matches(msg, k.Top):
+			m.scroll = 0
+		case key.Matches(msg, k.Bottom):
+			m.scroll = len(m.confirmLines())
 		}
+		m.scroll = m.clampScroll(len(m.confirmLines()))
 	case stateRunning:
 		if key.Matches(msg, k.Stop) && !m.stopping {
 			m.stopping = true
@@ -180,6 +193,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.offset++
 		case key.Matches(msg, k.Up):
 			m.offset--
+		case key.Matches(msg, k.PageDown):
+			m.offset += m.listHeight()
+		case key.Matches(msg, k.PageUp):
+			m.offset -= m.listHeight()
 		case key.Matches(msg, k.Top):
 			m.offset = 0
 		case key.Matches(msg, k.Bottom):
@@ -229,6 +246,9 @@ func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
 	switch m.state {
 	case stateConfirm:
+		if len(m.confirmLines()) > m.height {
+			return []key.Binding{k.Send, k.Cancel, k.Down, k.PageDown}
+		}
 		return []key.Binding{k.Send, k.Cancel}
 	case stateRunning:
 		return []key.Binding{k.Stop}
@@ -241,5 +261,5 @@ func (m Model) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{{k.Send, k.Cancel, k.Stop}, {k.Down, k.Up, k.Top, k.Bottom}, {k.MarkFailed, k.Close}}
+	return [][]key.Binding{{k.Send, k.Cancel, k.Stop}, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.MarkFailed, k.Close}}
 }

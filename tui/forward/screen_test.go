@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
+	"github.com/sesbox/sesbox/tui/common"
 )
 
 // account is sesaccount.API (sesbox's own interface) with lead@ on the
@@ -51,5 +52,76 @@ func TestConfirmShowsSuppressionAndQuota(t *testing.T) {
 	}
 	if len(s.sent) != 2 {
 		t.Errorf("sent %v", s.sent)
+	}
+}
+
+// TestConfirmScrollsOnAShortTerminal: at 40x10 the confirmation is longer
+// than the screen; j, k, PgDn, PgUp, G and g scroll it as the pager does,
+// and its last line says there is more (it was cut, the preview and the
+// quota never shown). y still sends.
+func TestConfirmScrollsOnAShortTerminal(t *testing.T) {
+	r, s := newRunner(t)
+	r.Account = account{}
+	good, _ := demoKeys(t)
+	m := newScreen(t, r, good, 40, 10)
+	m, _ = pump(t, m, m.Init())
+	full := strings.Join(m.confirmLines(), "\n")
+	last := full[strings.LastIndex(full, "\n")+1:]
+	if len(m.confirmLines()) <= 10 {
+		t.Fatalf("the confirmation fits in 10 lines, nothing to scroll:\n%s", full)
+	}
+	top := m.View()
+	if !strings.Contains(top, "more") || strings.Contains(top, strings.TrimSpace(last)) {
+		t.Errorf("the first screen does not say there is more:\n%s", top)
+	}
+	for _, keys := range [][]string{{"G"}, {"pgdown", "pgdown", "pgdown", "pgdown"}, {"j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j"}} {
+		m2 := pressAll(t, m, keys...)
+		v := m2.View()
+		if strings.Count(v, "\n") != 9 || !strings.Contains(v, strings.TrimSpace(common.Truncate(last, 40))) {
+			t.Errorf("%v: the end of the confirmation is not shown:\n%s", keys, v)
+		}
+		for _, back := range []string{"g", "pgup"} {
+			m3 := pressAll(t, m2, back, back, back, back, back)
+			if m3.View() != top {
+				t.Errorf("%v then %s: not back at the top:\n%s", keys, back, m3.View())
+			}
+		}
+	}
+	m = pressAll(t, m, "G")
+	m, cmd := press(t, m, "y")
+	pump(t, m, cmd)
+	if len(s.sent) != len(good) {
+		t.Errorf("sent %v", s.sent)
+	}
+}
+
+func pressAll(t *testing.T, m Model, keys ...string) Model {
+	t.Helper()
+	for _, k := range keys {
+		m, _ = press(t, m, k)
+	}
+	return m
+}
+
+// TestConfirmSaysWhatTheRewriteChanged: the preview names the fields the
+// rewrite changed beyond those it shows, those it dropped, and a body
+// re-encoded for long lines: it said "other fields, unchanged" when the
+// Content-Transfer-Encoding had been changed.
+func TestConfirmSaysWhatTheRewriteChanged(t *testing.T) {
+	r, _ := newRunner(t)
+	good, _ := demoKeys(t)
+	m := newScreen(t, r, good, 100, 40)
+	m, _ = pump(t, m, m.Init())
+	if v := m.View(); !strings.Contains(v, "Removed: ") || strings.Contains(v, "Content-Transfer-Encoding") || strings.Contains(v, "re-encoded") {
+		t.Errorf("the demo message's preview:\n%s", v)
+	}
+	m.preview.Header = append(m.preview.Header[:len(m.preview.Header)-2:len(m.preview.Header)-2], "Content-Transfer-Encoding: quoted-printable\r\n\r\n"...)
+	m.preview.Changed = append(m.preview.Changed, "Content-Transfer-Encoding")
+	m.preview.BodyReencoded = true
+	v := m.View()
+	for _, want := range []string{"Changed or added: Content-Transfer-Encoding", "re-encoded (Content-Transfer-Encoding changed)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q:\n%s", want, v)
+		}
 	}
 }

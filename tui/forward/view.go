@@ -28,7 +28,7 @@ func (m Model) View() string {
 	case stateFailed:
 		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(mailstore.Explain(m.err), m.c.Styles.Normal)...)
 	case stateConfirm:
-		lines = m.confirmLines()
+		lines = m.confirmWindow()
 	case stateRunning:
 		lines = m.runningLines()
 	case stateDone:
@@ -65,13 +65,43 @@ func (m Model) title() string {
 	return fmt.Sprintf("Forward %s from %s", common.Count(msgs, "message"), loc)
 }
 
+// confirmRows is how many lines of the confirmation show when it is
+// longer than the screen: the last line says where the view is.
+func (m Model) confirmRows() int { return max(m.height-1, 1) }
+
+func (m Model) clampScroll(total int) int {
+	if total <= m.height {
+		return 0
+	}
+	return max(0, min(m.scroll, total-m.confirmRows()))
+}
+
+// confirmWindow is the part of the confirmation on screen: all of it when
+// it fits, else the lines from the scroll position and a last line saying
+// whether more follows (at 40x10 the preview, the quota and the header
+// to be sent were cut off with no way to see them before sending).
+func (m Model) confirmWindow() []string {
+	lines := m.confirmLines()
+	if len(lines) <= m.height {
+		return lines
+	}
+	top := m.clampScroll(len(lines))
+	end := min(top+m.confirmRows(), len(lines))
+	more := "── more below: j/k, PgUp/PgDn scroll ──"
+	if end == len(lines) {
+		more = "── end: y sends, n cancels ──"
+	}
+	return append(lines[top:end:end], m.c.Styles.Dim.Render(common.Truncate(more, m.width)))
+}
+
+// confirmLines is the whole confirmation, each line at most width cells.
 func (m Model) confirmLines() []string {
 	st := m.c.Styles
 	_, sends, rcpts := m.plan.ToSend()
 	lines := m.wrapped(m.title(), st.Bold)
 	dests := m.plan.Destinations()
-	lines = append(lines, st.Normal.Render(fmt.Sprintf("%s to %s, %s:",
-		common.Count(sends, "send"), common.Count(rcpts, "recipient"), common.Count(len(dests), "destination"))))
+	lines = append(lines, m.wrapped(fmt.Sprintf("%s to %s, %s:",
+		common.Count(sends, "send"), common.Count(rcpts, "recipient"), common.Count(len(dests), "destination")), st.Normal)...)
 	safe := make([]string, len(dests))
 	for i, d := range dests {
 		safe[i] = sanitize.Line(d)
@@ -90,7 +120,7 @@ func (m Model) confirmLines() []string {
 				parts = append(parts, fmt.Sprintf("%d %s", n, s))
 			}
 		}
-		lines = append(lines, st.Warning.Render("Not sent: "+strings.Join(parts, ", ")+" (listed after the run)"))
+		lines = append(lines, m.wrapped("Not sent: "+strings.Join(parts, ", ")+" (listed after the run)", st.Warning)...)
 	}
 	if !m.opts.DryRun() && m.plan.Account != nil {
 		// The same preview `sesbox forward` prints: suppressed, spam,
@@ -100,29 +130,72 @@ func (m Model) confirmLines() []string {
 			if strings.Contains(l, "WARNING") || strings.Contains(l, "DOES NOT FIT") || strings.Contains(l, "PAUSED") {
 				style = st.Warning
 			}
-			lines = append(lines, style.Render(common.Fit(sanitize.Line(l), max(m.width, 1))))
+			lines = append(lines, m.wrapped(l, style)...)
 		}
 	}
 	lines = append(lines, "")
 	switch {
 	case m.previewErr != nil:
-		lines = append(lines, st.Fail.Render("No preview: "+sanitize.Line(mailstore.Explain(m.previewErr))))
-	case m.preview != nil:
-		lines = append(lines, st.Dim.Render("Header of "+sanitize.Line(mailstore.SESMessageID(m.previewKey))+" as it will be sent:"))
-		shown, others := previewFields(m.preview)
-		room := m.height - len(lines) - 1
-		if len(shown) > room && room >= 1 {
-			others += len(shown) - room
-			shown = shown[:room]
+		lines = append(lines, m.wrapped("No preview: "+mailstore.Explain(m.previewErr), st.Fail)...)
+	case m.preview.Header != nil:
+		pv := m.preview
+		lines = append(lines, m.wrapped("Header of "+mailstore.SESMessageID(pv.Key)+" as it will be sent:", st.Dim)...)
+		shown, others := previewFields(pv.Header)
+		for _, f := range shown {
+			// Wrapped whole, as the address in a From is what is checked.
+			for _, l := range strings.Split(common.Wrap(f, max(m.width-2, 1)), "\n") {
+				lines = append(lines, "  "+st.HeaderValue.Render(l))
+			}
 		}
-		for _, l := range shown {
-			lines = append(lines, "  "+st.HeaderValue.Render(l))
-		}
-		if others > 0 {
-			lines = append(lines, "  "+st.Dim.Render("and "+common.Count(others, "other field")+", unchanged (Received, X-SES-…)"))
+		lines = append(lines, m.indented(changesLines(pv, others), st.Dim)...)
+		if pv.BodyReencoded {
+			lines = append(lines, m.indented([]string{"The body: parts with a line over 998 octets re-encoded (Content-Transfer-Encoding changed), decoding to the same bytes"}, st.Warning)...)
 		}
 	}
 	return lines
+}
+
+// changesLines says what the rewrite did to the fields the preview does
+// not show: which it changed or added, which it dropped, and how many it
+// left as they were.
+func changesLines(pv reforward.MessagePreview, others int) []string {
+	var changed []string
+	for _, n := range pv.Changed {
+		if !previewed(n) {
+			changed = append(changed, n)
+		}
+	}
+	var out []string
+	if len(changed) > 0 {
+		out = append(out, "Changed or added: "+strings.Join(changed, ", "))
+	}
+	if len(pv.Removed) > 0 {
+		out = append(out, "Removed: "+strings.Join(pv.Removed, ", "))
+	}
+	if n := others - len(changed); n > 0 {
+		out = append(out, "and "+common.Count(n, "other field")+", unchanged (Received, X-SES-…)")
+	}
+	return out
+}
+
+// indented is each of texts wrapped two cells in.
+func (m Model) indented(texts []string, st lipgloss.Style) []string {
+	var out []string
+	for _, t := range texts {
+		for _, l := range strings.Split(common.Wrap(sanitize.Line(t), max(m.width-2, 1)), "\n") {
+			out = append(out, "  "+st.Render(l))
+		}
+	}
+	return out
+}
+
+// previewed reports whether previewFields shows the field name.
+func previewed(name string) bool {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "from", "reply-to", "to", "cc", "subject", "date", "sender", "return-path", "message-id":
+		return true
+	}
+	return false
 }
 
 // previewFields picks from a header block the fields the rewrite touches
@@ -140,15 +213,14 @@ func previewFields(hdr []byte) (shown []string, others int) {
 	}
 	for _, f := range fields {
 		name, value, _ := strings.Cut(f, ":")
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "from", "reply-to", "to", "cc", "subject", "date", "sender", "return-path", "message-id":
-			// Decoded as a mail client shows it: "=?UTF-8?B?…?=" means
-			// nothing to a person checking who the mail is from.
-			f = name + ": " + strings.TrimSpace(mime.DecodeWords(value))
-			shown = append(shown, common.ExpandTabs(sanitize.Line(f)))
-		default:
+		if !previewed(name) {
 			others++
+			continue
 		}
+		// Decoded as a mail client shows it: "=?UTF-8?B?…?=" means
+		// nothing to a person checking who the mail is from.
+		f = name + ": " + strings.TrimSpace(mime.DecodeWords(value))
+		shown = append(shown, common.ExpandTabs(sanitize.Line(f)))
 	}
 	return shown, others
 }

@@ -2,6 +2,8 @@ package keys
 
 import (
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textarea"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -49,4 +51,19 @@ func (k *KeyMap) SplitAlt(msg tea.KeyMsg) (esc, rest tea.KeyMsg, ok bool) {
 	rest = msg
 	rest.Alt = false
 	return tea.KeyMsg{Type: tea.KeyEsc}, rest, true
+}
+
+// EditsText reports whether msg is an Alt key the text inputs bind
+// (readline's alt+b, alt+f, alt+d; the built-in editor's alt+c, alt+l,
+// alt+u, alt+<, alt+>). In a prompt those edit, as in readline and as in
+// aerc's and neomutt's prompts; any other Alt key there is Esc then the
+// key (SplitAlt): the prompt is cancelled, then the key acts.
+func EditsText(msg tea.KeyMsg) bool {
+	if msg.Type != tea.KeyRunes || !msg.Alt {
+		return false
+	}
+	ti, ta := textinput.DefaultKeyMap, textarea.DefaultKeyMap
+	return key.Matches(msg, ti.WordForward, ti.WordBackward, ti.DeleteWordForward, ti.DeleteWordBackward,
+		ta.WordForward, ta.WordBackward, ta.DeleteWordForward, ta.DeleteWordBackward,
+		ta.CapitalizeWordForward, ta.LowercaseWordForward, ta.UppercaseWordForward, ta.InputBegin, ta.InputEnd)
 }

@@ -123,9 +123,11 @@ type Forward struct {
 	Send       key.Binding // confirm: send
 	Cancel     key.Binding // confirm: leave without sending
 	Stop       key.Binding // running: stop after the send in progress
-	Up, Down   key.Binding // results
+	Up, Down   key.Binding // confirmation (when longer than the screen), results
 	Top        key.Binding
 	Bottom     key.Binding
+	PageUp     key.Binding
+	PageDown   key.Binding
 	MarkFailed key.Binding // results: mark the failed messages in the list
 	Close      key.Binding // results: leave
 }
@@ -303,6 +305,8 @@ func DefaultKeyMap() KeyMap {
 			Down:       b("down", "j", "down"),
 			Top:        b("first", "g", "home"),
 			Bottom:     b("last", "G", "end"),
+			PageUp:     bl("page up", "pgup", "pgup", "ctrl+b"),
+			PageDown:   bl("page down", "pgdn", "pgdown", "ctrl+f"),
 			MarkFailed: b("mark failed in list", "m"),
 			Close:      b("close", "q", "esc"),
 		},
@@ -430,6 +434,8 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"forward.down":        &k.Forward.Down,
 		"forward.top":         &k.Forward.Top,
 		"forward.bottom":      &k.Forward.Bottom,
+		"forward.page-up":     &k.Forward.PageUp,
+		"forward.page-down":   &k.Forward.PageDown,
 		"forward.mark-failed": &k.Forward.MarkFailed,
 		"forward.close":       &k.Forward.Close,
 

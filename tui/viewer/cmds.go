@@ -182,12 +182,45 @@ func (PartRenderedMsg) PageKind() common.Kind      { return Kind }
 func (PartExecRequestedMsg) PageKind() common.Kind { return Kind }
 func (ExternalExitedMsg) PageKind() common.Kind    { return Kind }
 func (LinkOpenedMsg) PageKind() common.Kind        { return Kind }
+func (BodyWrappedMsg) PageKind() common.Kind       { return Kind }
 
 func reportErr(err error) tea.Cmd { return common.Error(err) }
+
+// BodyWrappedMsg is a big body wrapped to Width (wrapBodyCmd): its lines,
+// and each drawn without highlights.
+type BodyWrappedMsg struct {
+	Key        string
+	Gen, Width int
+	Lines      []line
+	Drawn      []string
+}
+
+// wrapBodyCmd wraps and draws the body of the message m shows, off the
+// UI loop: m is a copy, its message read only.
+func wrapBodyCmd(m Model, gen int) tea.Cmd {
+	return func() tea.Msg {
+		m.lines = m.content()
+		return BodyWrappedMsg{Key: m.key, Gen: gen, Width: m.width, Lines: m.lines, Drawn: m.draw()}
+	}
+}
 
 // updateResult handles the viewer's own results.
 func (m Model) updateResult(msg common.Addressed) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case BodyWrappedMsg:
+		if msg.Key != m.key || msg.Gen != m.wrapping {
+			return m, nil // laid out since, or another message
+		}
+		if msg.Width != m.width || m.mode != modeBody {
+			m.layout()
+			return m, nil
+		}
+		m.wrapping = 0
+		m.lines, m.drawn = msg.Lines, msg.Drawn
+		m.search.hits = findHits(m.search.re, m.lines)
+		m.vp.SetContent(m.render())
+		m.vp.GotoTop()
+		return m, nil
 	case PartRenderedMsg:
 		// Only while the user still waits for it: a mailcap viewer's
 		// output on the parts list of that message, sesbox's own on

@@ -211,22 +211,46 @@ func (m Model) rawContent() []line {
 	return out
 }
 
-func (m Model) partsContent() []line {
-	st := m.c.Styles
-	if len(m.parts) == 0 {
-		return []line{styled(st.Dim, "this message has no parts")}
-	}
+// partsColumns are the widths of the parts list's number and type.
+func (m Model) partsColumns() (digits, typeW int) {
 	// The number is what `sesbox save --part N` takes: as wide as the
 	// last one (a message of 500 parts showed "4…").
-	digits := 2
+	digits = 2
 	for _, p := range m.parts {
 		digits = max(digits, len(strconv.Itoa(p.Index)))
 	}
 	// The type gives way (to 10 cells) before the size and 12 cells of
 	// name: at 40 columns a full-width type left neither on screen.
-	typeW := min(28, max(10, m.width-(3+digits+2+1+6+3)-12))
-	head := "   " + common.FitRight("#", digits) + "  " + common.Fit("Type", typeW) + " " + common.FitRight("Size", 6) + "   Name"
-	out := []line{styled(st.ColumnHeader, common.Fit(head, m.width)), raw("")}
+	typeW = min(28, max(10, m.width-(3+digits+2+1+6+3)-12))
+	return digits, typeW
+}
+
+// columnHead is the line of column names above the parts or the links,
+// drawn outside the viewport so that it stays when the rows scroll; ""
+// in the other modes, or with no rows.
+func (m Model) columnHead() string {
+	var head string
+	switch {
+	case m.err != nil || m.msg == nil:
+		return ""
+	case m.mode == modeParts && len(m.parts) > 0:
+		digits, typeW := m.partsColumns()
+		head = "   " + common.FitRight("#", digits) + "  " + common.Fit("Type", typeW) + " " + common.FitRight("Size", 6) + "   Name"
+	case m.mode == modeLinks && len(m.links) > 0:
+		head = "   #  Link"
+	default:
+		return ""
+	}
+	return m.c.Styles.ColumnHeader.Render(common.Fit(head, max(m.width, 1)))
+}
+
+func (m Model) partsContent() []line {
+	st := m.c.Styles
+	if len(m.parts) == 0 {
+		return []line{styled(st.Dim, "this message has no parts")}
+	}
+	digits, typeW := m.partsColumns()
+	var out []line
 	for i, p := range m.parts {
 		kind := p.ContentType
 		if p.Charset != "" {
@@ -259,7 +283,7 @@ func (m Model) linksContent() []line {
 	if len(m.links) == 0 {
 		return []line{styled(st.Dim, "this message has no links")}
 	}
-	out := []line{styled(st.ColumnHeader, common.Fit("   #  Link", m.width)), raw("")}
+	var out []line
 	for i, l := range m.links {
 		n := strconv.Itoa(i + 1)
 		if l.Footnote > 0 {

@@ -49,9 +49,9 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 			p.m.SetError(msg.Err)
 			return p, common.Error(msg.Err)
 		}
-		p.m.SetMessage(msg.Message)
+		wrap := p.m.SetMessage(msg.Message)
 		shown := common.MessageShownMsg{Box: msg.Box, Key: msg.Key, Summary: msg.Message.Summary}
-		return p, func() tea.Msg { return shown }
+		return p, tea.Batch(wrap, func() tea.Msg { return shown })
 	case common.ReadChangedMsg:
 		if msg.Key == p.m.Key() {
 			p.m.SetRead(msg.Read)

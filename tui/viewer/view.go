@@ -26,6 +26,9 @@ func (m Model) View() string {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
+	if head := m.columnHead(); head != "" {
+		b.WriteString(head + "\n")
+	}
 	b.WriteString(m.vp.View())
 	if m.prompting {
 		b.WriteByte('\n')
@@ -40,6 +43,7 @@ func (m Model) View() string {
 
 // layout sizes the viewport to what the header block leaves and refills it.
 func (m *Model) layout() {
+	m.wrapping = 0 // a body still being wrapped is wrapped here
 	m.size()
 	m.lines = m.content()
 	m.drawn = m.draw()
@@ -63,6 +67,9 @@ func (m *Model) fit() {
 
 func (m *Model) size() {
 	h := m.height - len(m.headerLines())
+	if m.columnHead() != "" {
+		h--
+	}
 	if m.prompting {
 		h--
 	}
@@ -75,9 +82,9 @@ func (m *Model) showCursor() {
 	cursor := -1
 	switch m.mode {
 	case modeParts:
-		cursor = m.part + 2 // two lines of heading
+		cursor = m.part
 	case modeLinks:
-		cursor = m.link + 2
+		cursor = m.link
 	}
 	if cursor < 0 {
 		return
@@ -139,6 +146,9 @@ func (m Model) headerLines() []string {
 	}
 	lines = append(lines, field{st.Rule.Render(m.rule()), 0})
 	room := m.height - minPager
+	if m.columnHead() != "" {
+		room-- // the column names are the pager's too
+	}
 	if m.prompting {
 		room--
 	}
@@ -196,10 +206,16 @@ func (m Model) modeTitle() string {
 	case modeRaw:
 		return "raw source (" + m.c.Keys.Viewer.Raw.Help().Key + ": back to the body)"
 	case modeParts:
+		if n := len(m.outer); n > 0 {
+			return "parts of the message in part " + strconv.Itoa(m.outer[n-1].inline.index) + " (" + m.c.Keys.Global.Back.Help().Key + ": back to it)"
+		}
 		return "parts (enter show, s save, o open, " + m.c.Keys.Viewer.Parts.Help().Key + ": back)"
 	case modeLinks:
 		return "links (enter open, " + m.c.Keys.Viewer.CopyLink.Help().Key + " copy, " + m.c.Keys.Viewer.Links.Help().Key + ": back)"
 	case modePart:
+		if v := m.inline.nested; v != nil && len(v.Parts) > 0 {
+			return m.inline.title + ", " + m.c.Keys.Viewer.Parts.Help().Key + ": its parts"
+		}
 		return m.inline.title
 	}
 	return ""

@@ -62,6 +62,14 @@ type inlinePart struct {
 	raw     []byte     // the part's decoded content
 }
 
+// level is what a nested message's parts list covers: the parts list it
+// was opened from, its cursor, and the nested message shown inline.
+type level struct {
+	parts  []mime.Part
+	part   int
+	inline inlinePart
+}
+
 // rawLimit caps how much of the raw source is shown: a message with a big
 // attachment would otherwise be megabytes of base64 in the viewport.
 const rawLimit = 1 << 20
@@ -86,7 +94,13 @@ type Model struct {
 	link  int // cursor in the links list
 
 	inline inlinePart
+	// outer are the levels above a nested message's parts list: p on a
+	// nested message shown inline lists its parts, Back returns.
+	outer  []level
 	search search
+	// wrapping is the generation of the body being wrapped in
+	// wrapBodyCmd (0: none); wrapGen counts them.
+	wrapping, wrapGen int
 
 	prompting bool
 	prompt    promptKind
@@ -134,22 +148,23 @@ func (m Model) Message() *mailbox.Message { return m.msg }
 // parts, links or text have nothing to act on yet (a G typed right after
 // Enter on a part went to "loading…" and was lost).
 func (m Model) Loading() bool {
-	return m.key != "" && m.msg == nil && m.err == nil || m.mode == modePart && m.inline.loading
+	return m.key != "" && m.msg == nil && m.err == nil || m.mode == modePart && m.inline.loading || m.wrapping != 0
 }
 
 // SetLoading shows s's header while its message is read.
 func (m *Model) SetLoading(s mailstore.Summary) {
 	m.key, m.summary, m.msg, m.err = s.Key, s, nil, nil
 	m.mode, m.part, m.parts = modeBody, 0, nil
-	m.links, m.link, m.inline = nil, 0, inlinePart{}
+	m.links, m.link, m.inline, m.outer = nil, 0, inlinePart{}, nil
 	m.search = search{cur: -1}
 	m.prompting = false
 	m.layout()
 	m.vp.GotoTop()
 }
 
-// SetMessage shows a message read in full.
-func (m *Model) SetMessage(msg *mailbox.Message) {
+// SetMessage shows a message read in full; for a big one, the Cmd
+// returned wraps its body (BodyWrappedMsg).
+func (m *Model) SetMessage(msg *mailbox.Message) tea.Cmd {
 	m.key, m.summary, m.msg, m.err = msg.Summary.Key, msg.Summary, msg, nil
 	m.parts, m.links = nil, nil
 	if msg.View != nil {
@@ -160,11 +175,29 @@ func (m *Model) SetMessage(msg *mailbox.Message) {
 	if m.mode == modeLinks || m.mode == modePart {
 		m.mode = modeBody
 	}
-	m.inline = inlinePart{}
+	m.inline, m.outer = inlinePart{}, nil
 	m.search.cur = -1
+	if m.mode == modeBody && len(msg.Raw) > bigBody {
+		// Wrapped in a Cmd: a 5 MB body of one line took a second here,
+		// the screen frozen. Until it comes the body says so and the root
+		// holds the keys typed (Loading).
+		m.size()
+		m.wrapGen++
+		m.wrapping = m.wrapGen
+		m.lines = []line{styled(m.c.Styles.Dim, "formatting "+mailstore.FormatSize(int64(len(msg.Raw)))+"…")}
+		m.drawn = m.draw()
+		m.vp.SetContent(m.render())
+		m.vp.GotoTop()
+		return wrapBodyCmd(*m, m.wrapping)
+	}
 	m.layout()
 	m.vp.GotoTop()
+	return nil
 }
+
+// bigBody is the size of message over which SetMessage wraps the body in
+// a Cmd (wrapBodyCmd).
+const bigBody = 1 << 20
 
 // SetError shows why the message could not be read.
 func (m *Model) SetError(err error) {
@@ -178,6 +211,14 @@ func (m *Model) SetRead(read bool) { m.summary.Read = read }
 // Capturing reports whether a prompt has the keyboard.
 func (m Model) Capturing() bool { return m.prompting }
 
+// leaveNested goes back to the message's own parts from any depth.
+func (m *Model) leaveNested() {
+	if len(m.outer) > 0 {
+		m.parts, m.part = m.outer[0].parts, m.outer[0].part
+		m.outer = nil
+	}
+}
+
 // Back leaves a sub-view (headers, raw, parts, links; a part shown inline
 // goes back to the parts) and reports whether it did; when it did not, the
 // root closes the viewer.
@@ -187,6 +228,15 @@ func (m *Model) Back() bool {
 		return false
 	case modePart:
 		m.mode = modeParts
+	case modeParts:
+		if n := len(m.outer); n > 0 {
+			// Up one level: the nested message whose parts these are.
+			l := m.outer[n-1]
+			m.outer = m.outer[:n-1]
+			m.parts, m.part, m.inline, m.mode = l.parts, l.part, l.inline, modePart
+			break
+		}
+		m.mode = modeBody
 	default:
 		m.mode = modeBody
 	}
@@ -211,7 +261,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.vp, cmd = m.vp.Update(msg)
 		return m, cmd
-	case PartRenderedMsg, PartExecRequestedMsg, ExternalExitedMsg, LinkOpenedMsg:
+	case PartRenderedMsg, PartExecRequestedMsg, ExternalExitedMsg, LinkOpenedMsg, BodyWrappedMsg:
 		return m.updateResult(msg.(common.Addressed))
 	}
 	return m, nil
@@ -286,6 +336,14 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.toggle(modeHeaders)
 	case key.Matches(msg, k.Raw):
 		m.toggle(modeRaw)
+	case key.Matches(msg, k.Parts) && m.mode == modePart && m.inline.nested != nil && len(m.inline.nested.Parts) > 0:
+		// The nested message's own parts, a level down.
+		m.outer = append(m.outer, level{parts: m.parts, part: m.part, inline: m.inline})
+		m.parts, m.part, m.inline = m.inline.nested.Parts, 0, inlinePart{}
+		m.mode = modeParts
+		m.search.cur = -1
+		m.layout()
+		m.vp.GotoTop()
 	case key.Matches(msg, k.Parts):
 		m.toggle(modeParts)
 	case key.Matches(msg, k.Save):
@@ -311,6 +369,7 @@ func (m *Model) toggle(to mode) {
 	if m.mode == to {
 		to = modeBody
 	}
+	m.leaveNested()
 	m.mode = to
 	m.search.cur = -1
 	m.layout()
