@@ -683,10 +683,10 @@ func appendQuoted(out, text []byte) []byte {
 var ErrUnfoldable = errors.New("header line longer than 998 octets that cannot be folded")
 
 // foldCreated folds a field Rewrite builds (without its final line ending)
-// near 78 octets, with eol for the new breaks, and fails if a line is still
+// near 78 octets (76 with encoded words), with eol for the new breaks, and fails if a line is still
 // over 998.
 func foldCreated(f []byte, eol string) ([]byte, error) {
-	out := headerfold.Fold(f, eol, headerfold.Soft)
+	out := headerfold.Created(f, eol)
 	if n := headerfold.LongestLine(out); n > headerfold.Hard {
 		return nil, fmt.Errorf("%w (%s: %d octets)", ErrUnfoldable, fieldName(f), n)
 	}
@@ -732,7 +732,7 @@ func fromLine(cfg Config, old []byte, originalRecipient, eol string) ([]byte, er
 		return nil, fmt.Errorf("rewrite: From: %w", err)
 	}
 	phrase := decodeText(unquote(bytes.TrimSpace(v[:lt])))
-	words := headerfold.Words(string(phrase), true)
+	words := headerfold.Words(string(phrase), true, len("From: "))
 	line, err = foldCreated([]byte("From: "+words+" "+string(v[lt:])), eol)
 	if err != nil {
 		return nil, fmt.Errorf("rewrite: From: %w", err)
@@ -756,7 +756,14 @@ func subjectLine(prefix string, value []byte, eol string) ([]byte, error) {
 	if derr != nil {
 		return nil, fmt.Errorf("rewrite: Subject: %w; its encoded words cannot be re-encoded: %v", err, derr)
 	}
-	line, err = foldCreated([]byte("Subject: "+prefix+headerfold.Words(text, true)), eol)
+	// An encoded word must stand apart from other text (RFC 2047 5):
+	// after a prefix that does not end in a blank ("[P]") the prefix is
+	// encoded with the text, which reads the same.
+	lead := "Subject: " + prefix
+	if prefix != "" && !strings.HasSuffix(prefix, " ") && !strings.HasSuffix(prefix, "\t") {
+		lead, text = "Subject: ", prefix+text
+	}
+	line, err = foldCreated([]byte(lead+headerfold.Words(text, true, len(lead))), eol)
 	if err != nil {
 		return nil, fmt.Errorf("rewrite: Subject: %w", err)
 	}
@@ -779,7 +786,7 @@ func replyToLine(value []byte, eol string) ([]byte, error) {
 	var parts []string
 	if list, perr := mail.ParseAddressList(string(unfold(value))); perr == nil {
 		for _, a := range list {
-			parts = append(parts, mailbox(a.Name, a.Address))
+			parts = append(parts, mailbox(a.Name, a.Address, len(parts) == 0))
 		}
 	} else {
 		// Not RFC 5322: keep the first mailbox, found as fromValue finds it.
@@ -787,7 +794,7 @@ func replyToLine(value []byte, eol string) ([]byte, error) {
 		if len(addr) == 0 || bytes.ContainsAny(addr, " \t<>") {
 			return nil, fmt.Errorf("rewrite: Reply-To: %w; the From it copies does not parse: %v", err, perr)
 		}
-		parts = append(parts, mailbox(string(decodeText(unquote(name))), string(addr)))
+		parts = append(parts, mailbox(string(decodeText(unquote(name))), string(addr), true))
 	}
 	line, err = foldCreated([]byte("Reply-To: "+strings.Join(parts, ", ")), eol)
 	if err != nil {
@@ -818,12 +825,18 @@ func dropBlankLines(v []byte) []byte {
 	return out
 }
 
-// mailbox writes "words <addr>", or "<addr>" without a name.
-func mailbox(name, addr string) string {
+// mailbox writes "words <addr>", or "<addr>" without a name; first says
+// it is the first of Reply-To's value, right after "Reply-To: " (the others
+// follow a blank foldCreated breaks at).
+func mailbox(name, addr string, first bool) string {
 	if strings.TrimSpace(name) == "" {
 		return "<" + addr + ">"
 	}
-	return headerfold.Words(name, true) + " <" + addr + ">"
+	col := 1
+	if first {
+		col = len("Reply-To: ")
+	}
+	return headerfold.Words(name, true, col) + " <" + addr + ">"
 }
 
 // trimEOL splits the final line ending off f.
