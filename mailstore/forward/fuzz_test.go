@@ -95,7 +95,7 @@ func FuzzRewrite(f *testing.F) {
 				t.Fatalf("a body line of %d octets sent\n in: %q", n, raw)
 			}
 			// The other checks compare with the message as re-encoded.
-			if raw, err = fitLongLines(raw); err != nil {
+			if raw, _, err = fitLongLines(raw); err != nil {
 				t.Fatal(err)
 			}
 			_, inBody = splitMessage(raw)

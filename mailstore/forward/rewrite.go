@@ -42,6 +42,23 @@ import (
 // From field (ErrSeveralFrom), a line it cannot fold (ErrUnfoldable) or
 // re-encode (ErrLongLine).
 func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
+	out, _, err := RewriteParts(cfg, raw, originalRecipient)
+	return out, err
+}
+
+// RewriteParts is Rewrite (which calls it), also returning the parts whose
+// Content-Transfer-Encoding it changed to bring a line within 998 octets
+// (difference 31), for a preview or a dry run to say so.
+func RewriteParts(cfg Config, raw []byte, originalRecipient string) ([]byte, []Reencoding, error) {
+	var rec []Reencoding
+	out, err := rewrite(cfg, raw, originalRecipient, &rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, rec, nil
+}
+
+func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding) ([]byte, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
 	}
@@ -61,7 +78,8 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 
 	// SES refuses a line over 998 octets; the Lambda sends the sender's
 	// lines as they are (difference 31).
-	raw, err := fitLongLines(raw)
+	var err error
+	raw, *rec, err = fitLongLines(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,20 +43,24 @@ func (r *Runner) CheckQuota(ctx context.Context, p *Plan) (mailstore.Quota, erro
 }
 
 // Preview returns the header block of the first message the plan sends,
-// rewritten: what the TUI shows before the user confirms.
+// rewritten: what the TUI shows before the user confirms. It records in
+// that item's Reencoded the parts whose encoding the rewrite changes (call
+// it before handing the plan to another goroutine).
 func (r *Runner) Preview(ctx context.Context, p *Plan) (key string, header []byte, err error) {
-	it, ok := p.First()
-	if !ok {
+	i := slices.IndexFunc(p.Items, func(it Item) bool { return it.Status == "" })
+	if i < 0 {
 		return "", nil, nil
 	}
+	it := p.Items[i]
 	raw, _, err := r.Source.Read(ctx, it.Key)
 	if err != nil {
 		return it.Key, nil, err
 	}
-	out, err := forward.Rewrite(p.Options.Config, raw, it.Original)
+	out, reencoded, err := forward.RewriteParts(p.Options.Config, raw, it.Original)
 	if err != nil {
 		return it.Key, nil, err
 	}
+	p.Items[i].Reencoded = reencoded
 	return it.Key, headerBlock(out), nil
 }
 
@@ -275,7 +280,7 @@ func (ru *run) item(ctx context.Context, it *Item) (Result, error) {
 		res.Reason = fmt.Sprintf("the stored object changed after the run was planned (ETag %s, now %s): run again", it.ETag, etag)
 		return res, nil
 	}
-	out, err := forward.Rewrite(ru.opts.Config, raw, it.Original)
+	out, reencoded, err := forward.RewriteParts(ru.opts.Config, raw, it.Original)
 	if err != nil {
 		res.Status, res.Reason = StatusFailed, err.Error()
 		return res, nil
@@ -285,9 +290,12 @@ func (ru *run) item(ctx context.Context, it *Item) (Result, error) {
 		return res, nil
 	}
 	if ru.opts.DryRun() {
-		return ru.writeDryRun(it, out), nil
+		res = ru.writeDryRun(it, out)
+	} else {
+		res, err = ru.send(ctx, it, out)
 	}
-	return ru.send(ctx, it, out)
+	res.Reencoded = reencoded
+	return res, err
 }
 
 // writeDryRun writes out to DIR/<SES message id>.eml, replacing an earlier
