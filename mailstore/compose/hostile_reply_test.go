@@ -102,3 +102,23 @@ func TestReplyToThousandsOfReferences(t *testing.T) {
 		t.Fatalf("References %v", refs)
 	}
 }
+
+// TestReplyAllToThousandsOfAddresses: reply-all to an original whose To
+// names 50,000 addresses, one a line, is planned at once (and left to
+// CheckRecipientCount to refuse). The field was joined line by line into
+// one string, and each address searched for in all of it: 60 s.
+func TestReplyAllToThousandsOfAddresses(t *testing.T) {
+	to := make([]string, 50_000)
+	for i := range to {
+		to[i] = fmt.Sprintf("\"Name %d\" <p%d@northwind.example>", i, i)
+	}
+	raw := hostile(map[string]string{"To": strings.Join(to, ",\r\n ") + ",\r\n =?utf-8?q?x?= <p0@evil.example>"})
+	start := time.Now()
+	r, err := NewReply(raw, mime.Parse(raw), Options{All: true, From: mail.Address{Address: "support@acme-demo.example"}})
+	if took := time.Since(start); err != nil || took > 10*time.Second {
+		t.Fatalf("NewReply: %v after %v", err, took)
+	}
+	if len(r.Cc) != 50_001 || r.Cc[0].Address != "p0@northwind.example" || r.Cc[50_000].Address != "p0@evil.example" {
+		t.Fatalf("%d Cc addresses, first %v", len(r.Cc), r.Cc[0])
+	}
+}
