@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -225,5 +226,28 @@ func TestQuotedEnvelopeRecipient(t *testing.T) {
 	}
 	if r := forwardRows(t, out); len(r) != 1 || !slices.Equal(anyStrings(r[0]["recipients"]), []string{"desk@team.example"}) {
 		t.Errorf("forward --dry-run: %v, want desk@team.example", r)
+	}
+}
+
+// TestForwardDryRunSaysWhichPartsWereReencoded: a part re-encoded to fit a
+// line over 998 octets is named in the JSON row ("reencoded") and on
+// stderr; the dry run said nothing of it.
+func TestForwardDryRunSaysWhichPartsWereReencoded(t *testing.T) {
+	raw := "Return-Path: <x@evil.example>\r\n" +
+		"Received: from mx.evil.example (mx.evil.example [203.0.113.66])\r\n" +
+		" by inbound-smtp.us-east-1.amazonaws.com with SMTP id longline00001\r\n" +
+		" for <info@acme-mail.example>;\r\n Tue, 03 Nov 2026 14:02:11 +0000 (UTC)\r\n" +
+		forgedSender + forgedTail + strings.Repeat("x", 2000) + "\r\n"
+	startHostile(t, map[string]string{"longline00001": raw})
+	stdout, stderr, code := sesbox(t, "forward", "--dry-run", t.TempDir(), "--to", "desk@team.example", "longline00001")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	rows := forwardRows(t, stdout)
+	if len(rows) != 1 || fmt.Sprint(rows[0]["reencoded"]) != "[map[from:7bit part:1 to:quoted-printable]]" {
+		t.Fatalf("rows %v", rows)
+	}
+	if !strings.Contains(stderr, "part 1 re-encoded from 7bit to quoted-printable") {
+		t.Errorf("stderr does not say it: %s", stderr)
 	}
 }

@@ -204,6 +204,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error
 		if err := enc.Encode(res); err != nil && writeErr == nil {
 			writeErr = err
 		}
+		for _, r := range res.Reencoded {
+			fmt.Fprintf(a.stderr, "forward: %s: part %s re-encoded from %s to %s to fit a line over 998 octets (it decodes the same; a signature over it no longer holds)\n",
+				sanitize.Line(res.Key), r.Part, r.From, r.To)
+		}
 	}, pr.update)
 	pr.clear()
 	fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(tot.String(), "nothing to do"))

@@ -228,9 +228,9 @@ func recleanAll(list []mail.Address) ([]mail.Address, error) {
 func ownFields(from mail.Address, to, cc []mail.Address, subject string) []byte {
 	var out []byte
 	field := func(name, value string) {
-		out = append(out, headerfold.Fold([]byte(name+": "+value+"\r\n"), "\r\n", headerfold.Soft)...)
+		out = append(out, headerfold.Created([]byte(name+": "+value+"\r\n"), "\r\n")...)
 	}
-	field("From", headerAddress(from))
+	field("From", headerAddress(from, len("From: ")))
 	field("To", addressList(len("To: "), to))
 	if len(cc) > 0 {
 		field("Cc", addressList(len("Cc: "), cc))
@@ -245,8 +245,9 @@ func ownFields(from mail.Address, to, cc []mail.Address, subject string) []byte 
 func addressList(col int, list []mail.Address) string {
 	var b strings.Builder
 	for i, a := range list {
-		s := headerAddress(a)
+		s := headerAddress(a, col)
 		if i > 0 {
+			s = headerAddress(a, 1) // after a blank Created can break at
 			b.WriteByte(',')
 			col++
 			if col+1+len(s) > headerfold.Soft {
@@ -272,14 +273,17 @@ func addressList(col int, list []mail.Address) string {
 // mail clients do, and a name that reads "=?utf-8?q?x=0D=0ABcc:_y?=" (what
 // an original's doubly encoded name decodes to) would reach them as a line
 // break and a Bcc field; as words it reads as the text it is.
-func headerAddress(a mail.Address) string {
+//
+// col is the column the address starts at, so that the first line of the
+// field keeps to RFC 2047's 76 octets (headerfold.Words).
+func headerAddress(a mail.Address, col int) string {
 	if a.Name == "" {
 		return a.String()
 	}
 	if s := a.String(); isASCII(a.Name) && !strings.Contains(a.Name, "=?") && headerfold.LongestRun(s) <= maxRun {
 		return s
 	}
-	return headerfold.Words(a.Name, true) + " <" + AddrSpec(a.Address) + ">"
+	return headerfold.Words(a.Name, true, col) + " <" + AddrSpec(a.Address) + ">"
 }
 
 // maxRun is the longest run without blanks a value sesbox writes may have:
@@ -298,7 +302,7 @@ func encodeSubject(s string) string {
 	}
 	if isASCII(s) {
 		// The WordEncoder leaves plain ASCII alone; force Q words.
-		return headerfold.Words(s, true)
+		return headerfold.Words(s, true, len("Subject: "))
 	}
 	non := 0
 	for i := 0; i < len(s); i++ {
@@ -306,10 +310,9 @@ func encodeSubject(s string) string {
 			non++
 		}
 	}
-	if non*5 > len(s) {
-		return mime.BEncoding.Encode("utf-8", s)
-	}
-	return mime.QEncoding.Encode("utf-8", s)
+	// Not mime's WordEncoder: its words of 75 octets made a first line of
+	// 84, over RFC 2047's 76.
+	return headerfold.Words(s, non*5 <= len(s), len("Subject: "))
 }
 
 // normalizeBody makes the text valid UTF-8 with LF line ends, free of

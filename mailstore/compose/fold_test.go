@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sesbox/sesbox/mailstore/headerfold"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // checkHeaderLines asserts RFC 5322's line rules on the header of a built
-// message: every line at most 998 octets; a line over 78 only where it has
+// message: every line at most 998 octets; a line holding an encoded word at
+// most 76 (RFC 2047 2); a line over 78 only where it has
 // no blank to fold at (one run without blanks, which sesbox keeps to an
 // encoded word); no blank-only continuation line.
 func checkHeaderLines(t *testing.T, raw []byte) {
@@ -24,6 +26,9 @@ func checkHeaderLines(t *testing.T, raw []byte) {
 		}
 		if strings.Trim(line, " \t") == "" {
 			t.Fatalf("header line %d is blank-only: %q", i+1, header)
+		}
+		if strings.Contains(line, "=?") && len(line) > headerfold.Encoded {
+			t.Fatalf("header line %d holds encoded words and is %d octets (RFC 2047 allows 76): %q", i+1, len(line), line)
 		}
 		if len(line) <= 78 {
 			continue
@@ -122,7 +127,9 @@ func TestBuildFoldsHeaderLines(t *testing.T) {
 	buildHeaders(t, "s", []string{"=?utf-8?q?x=0D=0ABcc:_evil@e.com?=", "=?utf-8?b?eA0KQmNjOiBldmlsQGUuY29t?= y", "a =?utf-8?q?=0A?="})
 
 	r := rand.New(rand.NewPCG(10, 5))
-	alphabet := []rune("aB0 .,:;\"'()<>@\\=?_-~\täé€日本語한😀\u0301")
+	// Controls (C0, DEL, C1) are dropped by sanitize.HeaderValue, which
+	// buildHeaders expects.
+	alphabet := []rune("aB0 .,:;\"'()<>@\\=?_-~\täé€日本語한글😀👩\u200d👩\u0301\u0308\x01\x1b\x7f\u0085\u202e")
 	text := func(n int) string {
 		var b strings.Builder
 		for range n {

@@ -65,7 +65,7 @@ func TestReplyFromQuotedEnvelopeRecipient(t *testing.T) {
 	if err != nil || from.Address != "john doe@acme-demo.example" || from.Name != "" {
 		t.Fatalf("ChooseFrom = %+v, %v", from, err)
 	}
-	if got := headerAddress(from); got != `<"john doe"@acme-demo.example>` {
+	if got := headerAddress(from, len("From: ")); got != `<"john doe"@acme-demo.example>` {
 		t.Errorf("From written %s", got)
 	}
 }

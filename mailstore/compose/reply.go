@@ -12,6 +12,7 @@ package compose
 import (
 	"errors"
 	"fmt"
+	"index/suffixarray"
 	"net/mail"
 	"strings"
 
@@ -156,7 +157,9 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 	}
 	clean := func(field string, list []mailstore.Address) []mail.Address {
 		var out []mail.Address
-		lit := strings.ToLower(literal[strings.ToLower(field)])
+		// Indexed once: an original may name thousands of addresses, each
+		// searched for in the whole field.
+		lit := suffixarray.New([]byte(strings.ToLower(literal[strings.ToLower(field)])))
 		for _, a := range list {
 			if addr := strings.TrimSpace(a.Address); addr != "" && !writtenIn(lit, addr) {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("left out %s address %q: it is not written as an address in the original", field, sanitize.Line(a.Address)))
@@ -252,7 +255,8 @@ var encodedWord = lazyregexp.New(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
 // mail-reply-to, mail-followup-to; keys lower-case) of raw's header block as written: unfolded, repeated fields
 // joined, every encoded word removed.
 func literalFields(raw []byte) map[string]string {
-	out := map[string]string{}
+	// Built up in pieces: a field may have thousands of lines.
+	parts := map[string][]string{}
 	end := mime.HeaderEnd(raw)
 	if end < 0 {
 		end = len(raw)
@@ -265,7 +269,7 @@ func literalFields(raw []byte) map[string]string {
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if name != "" {
-				out[name] += " " + encodedWord().ReplaceAllString(line, " ")
+				parts[name] = append(parts[name], " "+encodedWord().ReplaceAllString(line, " "))
 			}
 			continue
 		}
@@ -281,19 +285,25 @@ func literalFields(raw []byte) map[string]string {
 			name = ""
 			continue
 		}
-		out[name] += " " + encodedWord().ReplaceAllString(value, " ")
+		parts[name] = append(parts[name], " "+encodedWord().ReplaceAllString(value, " "))
+	}
+	out := make(map[string]string, len(parts))
+	for name, p := range parts {
+		out[name] = strings.Join(p, "")
 	}
 	return out
 }
 
 // writtenIn reports whether the decoded addr-spec addr is written as an
-// address in lit, a header field's raw value in lower case: as it decodes
-// (a dot-atom), as AddrSpec quotes it, or quoted whole ("john"@x).
-func writtenIn(lit, addr string) bool {
+// address in lit, the index of a header field's raw value in lower case: as
+// it decodes (a dot-atom), as AddrSpec quotes it, or quoted whole
+// ("john"@x).
+func writtenIn(lit *suffixarray.Index, addr string) bool {
+	contains := func(s string) bool { return len(lit.Lookup([]byte(s), 1)) > 0 }
 	addr = strings.ToLower(addr)
-	if strings.Contains(lit, addr) || strings.Contains(lit, AddrSpec(addr)) {
+	if contains(addr) || contains(AddrSpec(addr)) {
 		return true
 	}
 	at := strings.LastIndexByte(addr, '@')
-	return at > 0 && strings.Contains(lit, `"`+addr[:at]+`"`+addr[at:])
+	return at > 0 && contains(`"`+addr[:at]+`"`+addr[at:])
 }

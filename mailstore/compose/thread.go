@@ -86,20 +86,24 @@ func ThreadingFor(messageID, inReplyTo string, references []string) Threading {
 	return t
 }
 
-// trimReferences drops ids from the front, after the first, until the list
-// fits the limits.
+// trimReferences keeps the first id and as many of the last ones as fit
+// the limits (at least the last one): what dropping ids from the front,
+// after the first, would leave, found in one pass from the end, so that a
+// References of 100,000 ids costs no more than reading it.
 func trimReferences(ids []string) []string {
-	size := func(ids []string) int {
-		n := 0
-		for _, id := range ids {
-			n += len(id) + 3 // "<" id ">" and a space
-		}
-		return n
+	if len(ids) <= 2 {
+		return ids
 	}
-	for len(ids) > 2 && (len(ids) > MaxReferences || size(ids) > MaxReferencesBytes) {
-		ids = append(ids[:1:1], ids[2:]...)
+	size := len(ids[0]) + 3 + len(ids[len(ids)-1]) + 3 // "<" id ">" and a space
+	start := len(ids) - 1
+	for start > 1 && len(ids)-start+1 < MaxReferences && size+len(ids[start-1])+3 <= MaxReferencesBytes {
+		start--
+		size += len(ids[start]) + 3
 	}
-	return ids
+	if start == 1 {
+		return ids
+	}
+	return append(ids[:1:1], ids[start:]...)
 }
 
 // angle joins ids as they are written in a header: "<a@b> <c@d>".

@@ -18,6 +18,9 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Config is the Lambda's own config object, read from the JSON operators
@@ -193,15 +196,44 @@ func (c Config) validate() error {
 		if err := plainAddress(c.FromEmail); err != nil {
 			return fmt.Errorf("fromEmail: %w", err)
 		}
+		if err := asciiAddress(c.FromEmail); err != nil {
+			return fmt.Errorf("fromEmail: %w", err)
+		}
 	}
 	for k, dests := range c.ForwardMapping {
 		for _, d := range dests {
 			if strings.ContainsAny(d, "\r\n") {
 				return fmt.Errorf("forwardMapping[%q] has a destination with a line break", k)
 			}
+			if err := asciiAddress(d); err != nil {
+				return fmt.Errorf("forwardMapping[%q]: %w", k, err)
+			}
 		}
 	}
 	return nil
+}
+
+// asciiAddress refuses an address SES cannot send to or from (difference
+// 32): a non-ASCII local part (SES has no SMTPUTF8) or a domain not in its
+// ASCII form, for which the error gives the punycode form to write.
+func asciiAddress(addr string) error {
+	isASCII := func(s string) bool { return !strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf }) }
+	at := strings.LastIndexByte(addr, '@')
+	local, domain := addr, ""
+	if at >= 0 {
+		local, domain = addr[:at], addr[at+1:]
+	}
+	if !isASCII(local) {
+		return fmt.Errorf("%q has a non-ASCII local part, which SES can neither send to nor from (it has no SMTPUTF8)", addr)
+	}
+	if isASCII(domain) {
+		return nil
+	}
+	a, err := idna.Lookup.ToASCII(domain)
+	if err != nil {
+		return fmt.Errorf("%q has an invalid domain: %v", addr, err)
+	}
+	return fmt.Errorf("write %q, the ASCII (punycode) form of %q: SES takes no other", local+"@"+a, addr)
 }
 
 // plainAddress checks an address Rewrite writes as the From's one angle

@@ -117,3 +117,24 @@ func TestLoadConfig(t *testing.T) {
 		t.Errorf("bad file: err = %v, want one naming the file", err)
 	}
 }
+
+// TestConfigRefusesNonASCIIAddresses: SES sends neither to nor from an
+// address with a non-ASCII local part (it has no SMTPUTF8) or a domain not
+// in its ASCII (punycode) form; the Lambda hands them to SES, which refuses
+// every message. The config is refused, saying what to write instead.
+func TestConfigRefusesNonASCIIAddresses(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"forwardMapping": {"@": ["ops@bücher.example"]}}`:                           `write "ops@xn--bcher-kva.example"`,
+		`{"forwardMapping": {"@": ["ops@x.com"]}, "fromEmail": "fwd@bücher.example"}`: `write "fwd@xn--bcher-kva.example"`,
+		`{"forwardMapping": {"@": ["jörg@x.example"]}}`:                               "non-ASCII local part",
+		`{"forwardMapping": {"@": ["ops@x.com"]}, "fromEmail": "jörg@x.example"}`:     "non-ASCII local part",
+	} {
+		_, err := ParseConfig([]byte(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error saying %s", in, err, want)
+		}
+	}
+	if _, err := ParseConfig([]byte(`{"forwardMapping": {"@": ["ops@xn--bcher-kva.example"]}}`)); err != nil {
+		t.Errorf("punycode refused: %v", err)
+	}
+}

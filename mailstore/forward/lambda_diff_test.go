@@ -570,6 +570,9 @@ var deliberateDifferences = []deliberateDifference{
 	{id: 31, aspects: aspBody | aspOther | aspRefused, applies: func(in *diffInput) bool { // a body line over 998 octets
 		return headerfold.LongestLine(in.body) > headerfold.Hard
 	}},
+	{id: 32, aspects: aspRefused, applies: func(in *diffInput) bool { // a non-ASCII fromEmail or destination
+		return in.cfgErr != nil && (strings.Contains(in.cfgErr.Error(), "non-ASCII") || strings.Contains(in.cfgErr.Error(), "punycode"))
+	}},
 	{id: 20, aspects: aspHeader, applies: func(in *diffInput) bool { // a header line starting with white space other than SP or HT
 		for _, l := range in.lines() {
 			if r, _ := utf8.DecodeRuneInString(l); l != "" && r != ' ' && r != '\t' && jsSpace(r) {

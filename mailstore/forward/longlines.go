@@ -2,12 +2,14 @@ package forward
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
 	"mime"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sesbox/sesbox/mailstore/headerfold"
@@ -35,30 +37,50 @@ const maxPartDepth = 32
 // changed (and MIME-Version added to a message without one, without which
 // no reader decodes). Parts without long lines are not touched, so a
 // signed part stays verifiable.
-func fitLongLines(raw []byte) ([]byte, error) {
+//
+// The parts whose Content-Transfer-Encoding changed are listed, in order.
+func fitLongLines(raw []byte) ([]byte, []Reencoding, error) {
 	header, body := splitMessage(raw)
 	if headerfold.LongestLine(body) <= headerfold.Hard {
-		return raw, nil
+		return raw, nil, nil
 	}
 	eol := lineEnding(raw)
-	h, b, err := fitEntity(header, body, eol, 0, true)
+	var rec []Reencoding
+	h, b, err := fitEntity(header, body, eol, 0, true, "", &rec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// h may be raw's own header: appended to, it would overwrite raw.
 	out := append(append(make([]byte, 0, len(h)+len(b)), h...), b...)
 	if _, ob := splitMessage(out); headerfold.LongestLine(ob) > headerfold.Hard {
-		return nil, fmt.Errorf("rewrite: %w", ErrLongLine)
+		return nil, nil, fmt.Errorf("rewrite: %w", ErrLongLine)
 	}
-	return out, nil
+	return out, rec, nil
+}
+
+// Reencoding is a part whose Content-Transfer-Encoding Rewrite changed to
+// bring its lines within 998 octets (difference 31): its decoded content is
+// the same, but a signature over the part's encoded form no longer holds.
+type Reencoding struct {
+	// Part is the part's number as IMAP numbers it ("1" for the body of a
+	// message that is not multipart, "2.1" for the first part of the
+	// second).
+	Part string `json:"part"`
+	// From and To are the encodings before ("7bit" when none was
+	// declared) and after.
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // fitEntity fits the body of one MIME entity (the message, a part, or a
 // message inside a message/rfc822 part) whose header is header; body
 // starts with the empty line that ends the header, as splitMessage cuts
 // it. top says the entity is the message itself, whose header needs a
-// MIME-Version for its new encoding to be read.
-func fitEntity(header, body []byte, eol string, depth int, top bool) ([]byte, []byte, error) {
+// MIME-Version for its new encoding to be read. num is the entity's part
+// number ("" for the message itself, or for an encapsulated message the
+// number of its message/rfc822 part, with ".1" added for a body that is not
+// multipart); a part whose encoding changes is added to rec.
+func fitEntity(header, body []byte, eol string, depth int, top bool, num string, rec *[]Reencoding) ([]byte, []byte, error) {
 	if !top && headerfold.LongestLine(header) > headerfold.Hard {
 		// A part's header (Rewrite fits the message's own).
 		var h []byte
@@ -96,7 +118,7 @@ func fitEntity(header, body []byte, eol string, depth int, top bool) ([]byte, []
 	}
 	switch {
 	case strings.HasPrefix(ctype, "multipart/"):
-		c, err := fitMultipart(content, params["boundary"], eol, depth)
+		c, err := fitMultipart(content, params["boundary"], eol, depth, num, rec)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -105,7 +127,7 @@ func fitEntity(header, body []byte, eol string, depth int, top bool) ([]byte, []
 		// Its content is a message of its own, which RFC 2046 allows in
 		// 7bit, 8bit or binary only: its own parts are re-encoded.
 		h, b := splitMessage(content)
-		h, b, err := fitEntity(h, b, eol, depth+1, false)
+		h, b, err := fitEntity(h, b, eol, depth+1, false, cmp.Or(num, "1")+".", rec)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -130,6 +152,14 @@ func fitEntity(header, body []byte, eol string, depth int, top bool) ([]byte, []
 	}
 	if newCTE != "" {
 		header = setTransferEncoding(header, newCTE, eol, top)
+		part := num
+		switch {
+		case part == "":
+			part = "1"
+		case strings.HasSuffix(part, "."):
+			part += "1" // the body of an encapsulated message
+		}
+		*rec = append(*rec, Reencoding{Part: part, From: cmp.Or(cte, "7bit"), To: newCTE})
 	}
 	return header, append(bytes.Clone(sep), content...), nil
 }
@@ -147,7 +177,7 @@ func cutEmptyLine(body []byte) (sep, content []byte) {
 // after its delimiter line to before the line break that precedes the
 // next delimiter (RFC 2046 5.1.1: that break belongs to the delimiter);
 // the preamble, the epilogue and the delimiters are kept as they are.
-func fitMultipart(content []byte, boundary, eol string, depth int) ([]byte, error) {
+func fitMultipart(content []byte, boundary, eol string, depth int, num string, rec *[]Reencoding) ([]byte, error) {
 	if boundary == "" {
 		return nil, fmt.Errorf("rewrite: %w (a multipart without a boundary)", ErrLongLine)
 	}
@@ -161,6 +191,14 @@ func fitMultipart(content []byte, boundary, eol string, depth int) ([]byte, erro
 		return len(rest) == 0 || string(rest) == "--", string(rest) == "--"
 	}
 	var out []byte
+	parts := 0
+	child := func() string {
+		parts++
+		return strings.TrimSuffix(num, ".") + "." + strconv.Itoa(parts)
+	}
+	if num == "" {
+		child = func() string { parts++; return strconv.Itoa(parts) }
+	}
 	partStart := -1 // where the open part's content starts, -1 before the first delimiter
 	emit := func(end int) error {
 		// end is the start of the delimiter line: the part ends before
@@ -173,7 +211,7 @@ func fitMultipart(content []byte, boundary, eol string, depth int) ([]byte, erro
 			}
 		}
 		h, b := splitMessage(content[partStart:stop])
-		h, b, err := fitEntity(h, b, eol, depth+1, false)
+		h, b, err := fitEntity(h, b, eol, depth+1, false, child(), rec)
 		if err != nil {
 			return err
 		}
@@ -205,7 +243,7 @@ func fitMultipart(content []byte, boundary, eol string, depth int) ([]byte, erro
 	}
 	// Not closed: the last part runs to the end.
 	h, b := splitMessage(content[partStart:])
-	h, b, err := fitEntity(h, b, eol, depth+1, false)
+	h, b, err := fitEntity(h, b, eol, depth+1, false, child(), rec)
 	if err != nil {
 		return nil, err
 	}

@@ -121,6 +121,42 @@ func TestRewriteReencodesLongLines(t *testing.T) {
 	}
 }
 
+// TestRewriteListsReencodedParts: RewriteParts names each part whose
+// Content-Transfer-Encoding it changed, by IMAP part number, with the old
+// and new encodings, so that a preview or a dry run can say so (a signature
+// over the part no longer holds); a base64 or quoted-printable part only
+// wrapped again keeps its encoding and is not listed.
+func TestRewriteListsReencodedParts(t *testing.T) {
+	long := strings.Repeat("x", 1200)
+	cases := []struct {
+		in   string
+		want []Reencoding
+	}{
+		{"From: a@x.com\n\n" + long + "\n", []Reencoding{{"1", "7bit", "quoted-printable"}}},
+		{"From: a@x.com\n\nshort\n", nil},
+		{"From: a@x.com\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nshort\n--b\nContent-Transfer-Encoding: 8bit\n\n" + long +
+			"\n--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: binary\n\n" + long +
+			"\n--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n" + long +
+			"\n--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\n\n" + long + "\n--c--\n" +
+			"\n--b\nContent-Type: message/rfc822\n\nFrom: i@x.com\n\n" + long +
+			"\n--b--\n", []Reencoding{{"2", "8bit", "quoted-printable"}, {"3", "binary", "base64"}, {"5.1", "7bit", "quoted-printable"}, {"6.1", "7bit", "quoted-printable"}}},
+		{"From: a@x.com\nContent-Type: message/rfc822\n\nFrom: i@x.com\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\n" + long + "\n--b--\n",
+			[]Reencoding{{"1.1", "7bit", "quoted-printable"}}},
+	}
+	for i, c := range cases {
+		out, got, err := RewriteParts(Config{}, []byte(c.in), "info@example.com")
+		if err != nil {
+			t.Fatalf("#%d: %v", i, err)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("#%d: re-encoded %v, want %v", i, got, c.want)
+		}
+		if plain, _ := Rewrite(Config{}, []byte(c.in), "info@example.com"); !bytes.Equal(plain, out) {
+			t.Errorf("#%d: RewriteParts and Rewrite differ", i)
+		}
+	}
+}
+
 // TestRewriteRefusesLongLinesItCannotReencode: a long line where no
 // encoding can go (a multipart's preamble, a part's header, a part in
 // an encoding other than the MIME ones) is refused, nothing is sent.

@@ -42,6 +42,23 @@ import (
 // From field (ErrSeveralFrom), a line it cannot fold (ErrUnfoldable) or
 // re-encode (ErrLongLine).
 func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
+	out, _, err := RewriteParts(cfg, raw, originalRecipient)
+	return out, err
+}
+
+// RewriteParts is Rewrite (which calls it), also returning the parts whose
+// Content-Transfer-Encoding it changed to bring a line within 998 octets
+// (difference 31), for a preview or a dry run to say so.
+func RewriteParts(cfg Config, raw []byte, originalRecipient string) ([]byte, []Reencoding, error) {
+	var rec []Reencoding
+	out, err := rewrite(cfg, raw, originalRecipient, &rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, rec, nil
+}
+
+func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding) ([]byte, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("rewrite: %w", err)
 	}
@@ -61,7 +78,8 @@ func Rewrite(cfg Config, raw []byte, originalRecipient string) ([]byte, error) {
 
 	// SES refuses a line over 998 octets; the Lambda sends the sender's
 	// lines as they are (difference 31).
-	raw, err := fitLongLines(raw)
+	var err error
+	raw, *rec, err = fitLongLines(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -683,10 +701,10 @@ func appendQuoted(out, text []byte) []byte {
 var ErrUnfoldable = errors.New("header line longer than 998 octets that cannot be folded")
 
 // foldCreated folds a field Rewrite builds (without its final line ending)
-// near 78 octets, with eol for the new breaks, and fails if a line is still
+// near 78 octets (76 with encoded words), with eol for the new breaks, and fails if a line is still
 // over 998.
 func foldCreated(f []byte, eol string) ([]byte, error) {
-	out := headerfold.Fold(f, eol, headerfold.Soft)
+	out := headerfold.Created(f, eol)
 	if n := headerfold.LongestLine(out); n > headerfold.Hard {
 		return nil, fmt.Errorf("%w (%s: %d octets)", ErrUnfoldable, fieldName(f), n)
 	}
@@ -732,7 +750,7 @@ func fromLine(cfg Config, old []byte, originalRecipient, eol string) ([]byte, er
 		return nil, fmt.Errorf("rewrite: From: %w", err)
 	}
 	phrase := decodeText(unquote(bytes.TrimSpace(v[:lt])))
-	words := headerfold.Words(string(phrase), true)
+	words := headerfold.Words(string(phrase), true, len("From: "))
 	line, err = foldCreated([]byte("From: "+words+" "+string(v[lt:])), eol)
 	if err != nil {
 		return nil, fmt.Errorf("rewrite: From: %w", err)
@@ -756,7 +774,14 @@ func subjectLine(prefix string, value []byte, eol string) ([]byte, error) {
 	if derr != nil {
 		return nil, fmt.Errorf("rewrite: Subject: %w; its encoded words cannot be re-encoded: %v", err, derr)
 	}
-	line, err = foldCreated([]byte("Subject: "+prefix+headerfold.Words(text, true)), eol)
+	// An encoded word must stand apart from other text (RFC 2047 5):
+	// after a prefix that does not end in a blank ("[P]") the prefix is
+	// encoded with the text, which reads the same.
+	lead := "Subject: " + prefix
+	if prefix != "" && !strings.HasSuffix(prefix, " ") && !strings.HasSuffix(prefix, "\t") {
+		lead, text = "Subject: ", prefix+text
+	}
+	line, err = foldCreated([]byte(lead+headerfold.Words(text, true, len(lead))), eol)
 	if err != nil {
 		return nil, fmt.Errorf("rewrite: Subject: %w", err)
 	}
@@ -779,7 +804,7 @@ func replyToLine(value []byte, eol string) ([]byte, error) {
 	var parts []string
 	if list, perr := mail.ParseAddressList(string(unfold(value))); perr == nil {
 		for _, a := range list {
-			parts = append(parts, mailbox(a.Name, a.Address))
+			parts = append(parts, mailbox(a.Name, a.Address, len(parts) == 0))
 		}
 	} else {
 		// Not RFC 5322: keep the first mailbox, found as fromValue finds it.
@@ -787,7 +812,7 @@ func replyToLine(value []byte, eol string) ([]byte, error) {
 		if len(addr) == 0 || bytes.ContainsAny(addr, " \t<>") {
 			return nil, fmt.Errorf("rewrite: Reply-To: %w; the From it copies does not parse: %v", err, perr)
 		}
-		parts = append(parts, mailbox(string(decodeText(unquote(name))), string(addr)))
+		parts = append(parts, mailbox(string(decodeText(unquote(name))), string(addr), true))
 	}
 	line, err = foldCreated([]byte("Reply-To: "+strings.Join(parts, ", ")), eol)
 	if err != nil {
@@ -818,12 +843,18 @@ func dropBlankLines(v []byte) []byte {
 	return out
 }
 
-// mailbox writes "words <addr>", or "<addr>" without a name.
-func mailbox(name, addr string) string {
+// mailbox writes "words <addr>", or "<addr>" without a name; first says
+// it is the first of Reply-To's value, right after "Reply-To: " (the others
+// follow a blank foldCreated breaks at).
+func mailbox(name, addr string, first bool) string {
 	if strings.TrimSpace(name) == "" {
 		return "<" + addr + ">"
 	}
-	return headerfold.Words(name, true) + " <" + addr + ">"
+	col := 1
+	if first {
+		col = len("Reply-To: ")
+	}
+	return headerfold.Words(name, true, col) + " <" + addr + ">"
 }
 
 // trimEOL splits the final line ending off f.

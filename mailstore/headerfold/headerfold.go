@@ -27,6 +27,9 @@ const (
 	Hard = 998
 )
 
+// Encoded is RFC 2047's limit (2) on a header line holding encoded words.
+const Encoded = 76
+
 // Fold folds the header field f (name, colon, value, with or without its
 // final line ending, possibly folded already) so that each line is at most
 // limit octets where a blank allows it. New breaks are written as eol. The
@@ -178,16 +181,20 @@ const maxWord = 75
 
 // Words writes UTF-8 text as RFC 2047 encoded words of at most 75 octets,
 // separated by single spaces (which decoders drop between encoded words),
-// each holding whole characters only: no UTF-8 sequence is ever split
-// between two words, so a decoder that decodes word by word gets valid text.
-// Q encoding keeps ASCII text readable; B suits a display name, where Q
-// would have to escape the phrase specials. Invalid UTF-8 in text is
-// written as it is, byte by byte, inside the words.
-func Words(text string, q bool) string {
+// each holding whole characters only: no UTF-8 sequence (nor a Q escape) is
+// ever split between two words, so a decoder that decodes word by word gets
+// valid text. The first word is at most Encoded-col octets (but room for at
+// least one character), col being the column it starts at, so that the
+// field's first line keeps to RFC 2047's 76 octets as the others do once
+// Created has folded them. Q encoding keeps ASCII text readable; B suits
+// mostly non-ASCII text. Invalid UTF-8 in text is written as it is, byte by
+// byte, inside the words.
+func Words(text string, q bool, col int) string {
 	const head, tail = "=?utf-8?q?", "?="
 	var words []string
 	var cur []byte
 	size := len(head) + len(tail)
+	limit := min(maxWord, Encoded-col)
 	flush := func() {
 		if len(cur) == 0 {
 			return
@@ -199,6 +206,7 @@ func Words(text string, q bool) string {
 		}
 		cur = cur[:0]
 		size = len(head) + len(tail)
+		limit = maxWord
 	}
 	for i := 0; i < len(text); {
 		_, n := utf8.DecodeRuneInString(text[i:])
@@ -215,7 +223,7 @@ func Words(text string, q bool) string {
 		} else {
 			grow = base64.StdEncoding.EncodedLen(len(cur)+len(enc)) - base64.StdEncoding.EncodedLen(len(cur))
 		}
-		if size+grow > maxWord && len(cur) > 0 {
+		if size+grow > limit && len(cur) > 0 {
 			flush()
 			if !q {
 				grow = base64.StdEncoding.EncodedLen(len(enc))
@@ -227,6 +235,16 @@ func Words(text string, q bool) string {
 	}
 	flush()
 	return strings.Join(words, " ")
+}
+
+// Created folds a field sesbox writes (see Fold) near 78 octets, and at 76
+// when it holds encoded words: RFC 2047 2 limits such a line to 76.
+func Created(f []byte, eol string) []byte {
+	limit := Soft
+	if bytes.Contains(f, []byte("=?")) {
+		limit = Encoded
+	}
+	return Fold(f, eol, limit)
 }
 
 // qEncode Q-encodes the bytes of one character (RFC 2047 4.2, with the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"mime"
+	"net/mail"
 	"regexp"
 	"strings"
 	"testing"
@@ -117,10 +118,13 @@ var wordRE = regexp.MustCompile(`^=\?utf-8\?[qb]\?[^? ]*\?=$`)
 
 // TestWordsProperty: any text (any script, invalid UTF-8 included) comes
 // back from mime.WordDecoder exactly, each word is at most 75 octets, and a
-// word never holds part of a character.
+// word never holds part of a character; and a field of words folded by
+// Created has lines of at most 76 octets (RFC 2047 2) that net/mail reads
+// back as the text.
 func TestWordsProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 9))
-	alphabet := []rune("aZ _=?.,\"()<>@\\\t~äöü€日本語😀\u0301\u202e")
+	alphabet := []rune("aZ _=?.,\"()<>@\\\t~äöü€日本語한글😀👩\u200d👩\u0301\u0308\u202e\x01\x1b\x7f\u0085")
+	leads := []string{"Subject: ", "From: ", "Reply-To: ", "Subject: [PREFIX] ", "Subject: " + strings.Repeat("p", 40), "To: "}
 	dec := new(mime.WordDecoder)
 	for n := range 3000 {
 		var b strings.Builder
@@ -129,7 +133,9 @@ func TestWordsProperty(t *testing.T) {
 		}
 		text := b.String()
 		for _, q := range []bool{true, false} {
-			w := Words(text, q)
+			lead := leads[r.IntN(len(leads))]
+			w := Words(text, q, len(lead))
+			checkField(t, lead, w, text)
 			if text == "" {
 				if w != "" {
 					t.Fatalf("Words(\"\") = %q", w)
@@ -161,9 +167,35 @@ func FuzzFold(f *testing.F) {
 		for _, limit := range []int{Soft, Hard} {
 			checkFolded(t, []byte(field), Fold([]byte(field), "\r\n", limit), limit)
 		}
-		w := Words(text, len(text)%2 == 0)
+		w := Words(text, len(text)%2 == 0, len("Subject: "))
+		checkField(t, "Subject: ", w, text)
 		if got, err := new(mime.WordDecoder).DecodeHeader(w); err != nil || got != text {
 			t.Fatalf("Words(%q) = %q reads back as %q (%v)", text, w, got, err)
 		}
 	})
+}
+
+// checkField folds lead+words with Created and checks that every line is at
+// most 76 octets and that net/mail and mime.WordDecoder read the value back
+// as lead's value followed by text.
+func checkField(t *testing.T, lead, words, text string) {
+	t.Helper()
+	if words == "" {
+		return
+	}
+	f := Created([]byte(lead+words+"\r\n"), "\r\n")
+	for _, l := range strings.Split(strings.TrimSuffix(string(f), "\r\n"), "\r\n") {
+		if len(l) > Encoded {
+			t.Fatalf("a %d-octet line of encoded words: %q", len(l), f)
+		}
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(append(f, "\r\n"...)))
+	if err != nil {
+		t.Fatalf("net/mail: %v\n%q", err, f)
+	}
+	name, value, _ := strings.Cut(lead, ":")
+	got, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get(name))
+	if want := strings.TrimLeft(value, " ") + text; err != nil || got != want {
+		t.Fatalf("reads back as %q (%v), want %q\n%q", got, err, want, f)
+	}
 }

@@ -66,6 +66,11 @@ type Item struct {
 	Blocked, Allowed []sesaccount.Verdict
 	// Unchecked are destinations whose checks failed; they are sent to.
 	Unchecked []sesaccount.Verdict
+	// Reencoded are the parts whose Content-Transfer-Encoding the rewrite
+	// changes to bring a body line within 998 octets (forward.RewriteParts):
+	// known once the whole message is read, so set by Runner.Preview for
+	// the item it shows; a run reports it in each Result.
+	Reencoded []forward.Reencoding
 }
 
 // Send is one SendEmail call of an item, with what the journal said of it
@@ -134,16 +139,6 @@ func (p *Plan) Decided() map[Status]int {
 		}
 	}
 	return out
-}
-
-// First returns the first item to send, for a preview.
-func (p *Plan) First() (Item, bool) {
-	for _, it := range p.Items {
-		if it.Status == "" {
-			return it, true
-		}
-	}
-	return Item{}, false
 }
 
 // Prepare is the one way a forward is planned, by `sesbox forward` and by

@@ -98,6 +98,11 @@ type Result struct {
 	// Simulator marks a send whose every destination is the SES mailbox
 	// simulator: a rehearsal.
 	Simulator bool `json:"simulator,omitempty"`
+	// Reencoded are the parts whose Content-Transfer-Encoding was changed
+	// to bring a body line within 998 octets (difference 31 in
+	// docs/forwarding.md): they decode the same, but a signature over
+	// them no longer holds.
+	Reencoded []forward.Reencoding `json:"reencoded,omitempty"`
 }
 
 // Progress is reported as a run goes: after each message and while it

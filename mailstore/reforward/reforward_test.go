@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -819,5 +820,34 @@ func TestPreviewSaysWhatTheRewriteChanged(t *testing.T) {
 		if !slices.Contains(pv.Removed, "Return-Path") || !slices.Contains(pv.Removed, "DKIM-Signature") || slices.Contains(pv.Changed, "Received") || slices.Contains(pv.Changed, "Subject") {
 			t.Errorf("%s: changed %q, removed %q", tc.key, pv.Changed, pv.Removed)
 		}
+	}
+}
+
+// TestDryRunSaysWhichPartsWereReencoded: a message with a body line over
+// 998 octets has that part re-encoded (difference 31); the preview records
+// it in the plan's item and every result, dry run or send, names the part
+// and its old and new encodings. Nothing said so before.
+func TestDryRunSaysWhichPartsWereReencoded(t *testing.T) {
+	e := newEnv(t)
+	e.r.Sender, e.r.JournalPath = nil, ""
+	long := append(message("long", "info@acme.example", "PASS"), strings.Repeat("y", 1500)+"\r\n"...)
+	k := e.src.put("long", long)
+	want := []forward.Reencoding{{Part: "1", From: "7bit", To: "quoted-printable"}}
+	p, err := e.r.Plan(context.Background(), []string{k}, Options{Config: testConfig, DryRunDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.r.Preview(context.Background(), p); err != nil || !slices.Equal(p.Items[0].Reencoded, want) {
+		t.Errorf("preview: plan item re-encoded %v (%v), want %v", p.Items[0].Reencoded, err, want)
+	}
+	var res []Result
+	if _, err := e.r.Run(context.Background(), p, func(r Result) { res = append(res, r) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Status != StatusDryRun || !slices.Equal(res[0].Reencoded, want) {
+		t.Fatalf("results %+v", res)
+	}
+	if b, _ := json.Marshal(res[0]); !bytes.Contains(b, []byte(`"reencoded":[{"part":"1","from":"7bit","to":"quoted-printable"}]`)) {
+		t.Errorf("JSON %s", b)
 	}
 }

@@ -56,25 +56,31 @@ type MessagePreview struct {
 	// octets were re-encoded, decoding to the same bytes, their
 	// Content-Transfer-Encoding changed (docs/forwarding.md difference 31).
 	BodyReencoded bool
+	// Reencoded names those parts, with their old and new encodings.
+	Reencoded []forward.Reencoding
 }
 
 // Preview returns the first message the plan sends, rewritten, and what
 // the rewrite changed; a zero MessagePreview when nothing is to be sent.
+// It records in that item's Reencoded the parts whose encoding the rewrite
+// changes (call it before handing the plan to another goroutine).
 func (r *Runner) Preview(ctx context.Context, p *Plan) (MessagePreview, error) {
-	it, ok := p.First()
-	if !ok {
+	i := slices.IndexFunc(p.Items, func(it Item) bool { return it.Status == "" })
+	if i < 0 {
 		return MessagePreview{}, nil
 	}
+	it := p.Items[i]
 	raw, _, err := r.Source.Read(ctx, it.Key)
 	if err != nil {
 		return MessagePreview{Key: it.Key}, err
 	}
-	out, err := forward.Rewrite(p.Options.Config, raw, it.Original)
+	out, reencoded, err := forward.RewriteParts(p.Options.Config, raw, it.Original)
 	if err != nil {
 		return MessagePreview{Key: it.Key}, err
 	}
 	inHdr, outHdr := headerBlock(raw), headerBlock(out)
-	pv := MessagePreview{Key: it.Key, Header: outHdr, BodyReencoded: !bytes.Equal(raw[len(inHdr):], out[len(outHdr):])}
+	p.Items[i].Reencoded = reencoded
+	pv := MessagePreview{Key: it.Key, Header: outHdr, BodyReencoded: !bytes.Equal(raw[len(inHdr):], out[len(outHdr):]), Reencoded: reencoded}
 	pv.Changed, pv.Removed = fieldChanges(inHdr, outHdr)
 	return pv, nil
 }
@@ -347,7 +353,7 @@ func (ru *run) item(ctx context.Context, it *Item) (Result, error) {
 		res.Reason = fmt.Sprintf("the stored object changed after the run was planned (ETag %s, now %s): run again", it.ETag, etag)
 		return res, nil
 	}
-	out, err := forward.Rewrite(ru.opts.Config, raw, it.Original)
+	out, reencoded, err := forward.RewriteParts(ru.opts.Config, raw, it.Original)
 	if err != nil {
 		res.Status, res.Reason = StatusFailed, err.Error()
 		return res, nil
@@ -357,9 +363,12 @@ func (ru *run) item(ctx context.Context, it *Item) (Result, error) {
 		return res, nil
 	}
 	if ru.opts.DryRun() {
-		return ru.writeDryRun(it, out), nil
+		res = ru.writeDryRun(it, out)
+	} else {
+		res, err = ru.send(ctx, it, out)
 	}
-	return ru.send(ctx, it, out)
+	res.Reencoded = reencoded
+	return res, err
 }
 
 // writeDryRun writes out to DIR/<SES message id>.eml, replacing an earlier
