@@ -114,7 +114,10 @@ func printError(w io.Writer, err error) {
 
 func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "sesbox",
+		Use: "sesbox",
+		Example: `  sesbox demo
+  sesbox --mailbox support
+  sesbox --bucket my-ses-inbound --prefix inbox/ --region eu-west-1 ls --query is:unread`,
 		Short: "A terminal mail client for the mail Amazon SES stores in S3",
 		Long: `sesbox lists, reads, replies to, re-forwards and audits the raw messages that an
 Amazon SES receipt rule's S3 action stores in a bucket.

@@ -96,7 +96,9 @@ func newLsCmd(a *app) *cobra.Command {
 		cached  bool
 	)
 	cmd := &cobra.Command{
-		Use:   "ls",
+		Use: "ls",
+		Example: `  sesbox ls --query 'from:acme.example after:7d' --limit 20
+  sesbox ls --json --query has:attachment`,
 		Short: "List messages, newest first",
 		Long:  "List the messages of the mailbox, newest first.\n\nQuery syntax (--query):\n" + query.Help,
 		Args:  noArgs,
@@ -526,7 +528,9 @@ func newIndexCmd(a *app) *cobra.Command {
 		headerRate float64
 	)
 	cmd := &cobra.Command{
-		Use:   "index",
+		Use: "index",
+		Example: `  sesbox index
+  sesbox index --forwarder-logs /aws/lambda/SesForwarder`,
 		Short: "Build or refresh the local index of message headers",
 		Long: `Build or refresh the local index of message headers.
 
@@ -636,9 +640,10 @@ func forwardLine(f mailstore.Forward) string {
 
 func newDemoCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "demo",
-		Short: "Open the terminal UI on the embedded demo mailbox",
-		Args:  noArgs,
+		Use:     "demo",
+		Example: `  sesbox demo`,
+		Short:   "Open the terminal UI on the embedded demo mailbox",
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.flags.demo = true
 			return a.runTUI(cmd.Context())

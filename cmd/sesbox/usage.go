@@ -14,10 +14,10 @@ import (
 )
 
 // usageError is a mistake in the command line (a missing argument, an
-// unknown flag or command), as opposed to a failure of the run: run prints
-// it with the command's usage line, an example and where its help is. Its
-// exit status is 1, as for any run that could not start (docs/forwarding.md
-// gives 2 to forwards that failed).
+// unknown flag or command, a bad flag value), as opposed to a failure of
+// the run: run prints it with the command's usage line, an example and
+// where its help is, and exits with exitUsage (64), nothing having been
+// done.
 type usageError struct {
 	cmd *cobra.Command
 	err error

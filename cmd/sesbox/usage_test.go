@@ -66,7 +66,7 @@ func TestNoConfigSaysWhereItLooked(t *testing.T) {
 // TestPositionalArgsSayWhatIsMissing: every command that takes positional
 // arguments says which one is missing and shows an example, not cobra's
 // "accepts 1 arg(s), received 0"; extra arguments and unknown commands of
-// a group are usage errors too, with the usage line, and exit 1.
+// a group are usage errors too, with the usage line, and exit 64.
 func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
 	isolate(t)
 	var walk func(c *cobra.Command)
@@ -324,5 +324,39 @@ func TestInterruptExits130(t *testing.T) {
 	code := run(ctx, []string{"--demo", "ls", "--json"}, strings.NewReader(""), &out, &errb)
 	if code != 130 || !strings.Contains(errb.String(), "interrupted") {
 		t.Errorf("exit %d, stderr %q; want 130 and 'interrupted'", code, errb.String())
+	}
+}
+
+// TestEveryCommandShowsAnExample: every command of sesbox's own, groups
+// and the root included, has an example in its --help and in the usage
+// error a mistake prints ("e.g. sesbox ..."), as the README promises: ls,
+// index, audit snapshot, audit posture, audit log, account, team, demo and
+// the root had none, so `sesbox ls --bogus` showed no way to use ls.
+func TestEveryCommandShowsAnExample(t *testing.T) {
+	isolate(t)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Name() == "help" || c.Name() == "completion" {
+			return // cobra's own; completion's Long is its example
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if !c.HasExample() {
+			t.Errorf("%s: no example", c.CommandPath())
+			return
+		}
+		for _, line := range strings.Split(strings.TrimSpace(c.Example), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), c.CommandPath()) {
+				t.Errorf("%s: example %q does not run %s", c.CommandPath(), line, c.CommandPath())
+			}
+		}
+	}
+	walk(newRootCmd(&app{}))
+	for _, args := range [][]string{{"ls", "--bogus"}, {"audit", "snapshot"}, {"lss"}, {"index", "--bogus"}} {
+		_, errOut, code := sesbox(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, "e.g. sesbox ") {
+			t.Errorf("%v: exit %d, no example:\n%s", args, code, errOut)
+		}
 	}
 }
