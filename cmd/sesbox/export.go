@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -60,7 +59,7 @@ Query syntax (--query):
 			if q != "" {
 				// The query runs over the index, as ls does: refresh it, then
 				// export exactly the keys that match.
-				qq, err := query.Parse(q, time.Now())
+				qq, err := parseQuery(cmd, q)
 				if err != nil {
 					return err
 				}

@@ -106,9 +106,9 @@ func newLsCmd(a *app) *cobra.Command {
 			ctx := cmd.Context()
 			by, err := query.ParseSort(sort)
 			if err != nil {
-				return err
+				return flagUsage(cmd, err)
 			}
-			qq, err := query.Parse(q, time.Now())
+			qq, err := parseQuery(cmd, q)
 			if err != nil {
 				return err
 			}

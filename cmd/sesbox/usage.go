@@ -6,10 +6,12 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
@@ -101,6 +103,17 @@ func checkFlags(cmd *cobra.Command) error {
 		return &usageError{cmd: cmd, err: err}
 	}
 	return nil
+}
+
+// parseQuery parses cmd's --query q: one that does not parse is a
+// mistake in the command line, a usage error, found before anything is
+// listed, exported or sent.
+func parseQuery(cmd *cobra.Command, q string) (query.Query, error) {
+	qq, err := query.Parse(q, time.Now())
+	if err != nil {
+		return query.Query{}, flagUsage(cmd, err)
+	}
+	return qq, nil
 }
 
 // cmdName is the command's path without the program's name: "audit verify".

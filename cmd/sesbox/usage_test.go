@@ -360,3 +360,33 @@ func TestEveryCommandShowsAnExample(t *testing.T) {
 		}
 	}
 }
+
+// TestBadQueryOrSortIsAUsageError: a --query that does not parse or a
+// --sort that names no field is a mistake in the command line, as the
+// README says of a bad flag value: exit 64 with the usage line, before
+// anything is listed, exported or sent. They exited 1, as a failed run
+// does, so a script could not tell a typo from an unreachable bucket.
+func TestBadQueryOrSortIsAUsageError(t *testing.T) {
+	dir := isolate(t)
+	mbox := filepath.Join(dir, "out.mbox")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--demo", "ls", "--sort", "sise"}, `sort by "sise": want date, from, subject or size`},
+		{[]string{"--demo", "ls", "--query", "after:someday"}, `query "after:someday"`},
+		{[]string{"--demo", "ls", "--cached", "--query", "frm:x"}, `query "frm:x": frm: is not a term`},
+		{[]string{"--demo", "export", "--mbox", mbox, "--query", "foo:bar"}, `query "foo:bar"`},
+		{[]string{"--demo", "forward", "--dry-run", dir, "--query", "before:nope"}, `query "before:nope"`},
+	} {
+		out, errOut, code := sesbox(t, tc.args...)
+		cmd := tc.args[1]
+		if code != exitUsage || out != "" || !strings.HasPrefix(errOut, "sesbox: "+tc.want) ||
+			!strings.Contains(errOut, "usage: sesbox "+cmd) {
+			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s", tc.args, code, out, errOut)
+		}
+	}
+	if _, err := os.Lstat(mbox); !os.IsNotExist(err) {
+		t.Errorf("export with a bad query left %s: %v", mbox, err)
+	}
+}
