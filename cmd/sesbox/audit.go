@@ -129,7 +129,7 @@ its last complete line.`,
 	f.StringVarP(&out, "out", "o", "", "manifest `FILE` to write")
 	f.BoolVar(&resume, "resume", false, "continue an interrupted manifest after its last complete line")
 	f.BoolVar(&force, "force", false, "replace an existing manifest")
-	intFlag(f, &parallel, "parallel", 8, 1, "objects read at once")
+	intFlag(f, &parallel, "parallel", 8, 1, "read `N` objects at once")
 	cmd.MarkFlagRequired("out")
 	cmd.MarkFlagsMutuallyExclusive("resume", "force")
 	return cmd
@@ -217,7 +217,7 @@ checksum.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON Lines: one per object, then a summary")
-	intFlag(cmd.Flags(), &parallel, "parallel", 8, 1, "objects read at once")
+	intFlag(cmd.Flags(), &parallel, "parallel", 8, 1, "read `N` objects at once")
 	return cmd
 }
 

@@ -105,7 +105,7 @@ Query syntax (--query):
 	f.StringVarP(&q, "query", "q", "", "export only the messages matching `QUERY`")
 	f.StringVar(&manifest, "manifest", "", "manifest `FILE` (default: beside the export)")
 	f.BoolVar(&force, "force", false, "replace an existing mbox file and manifest")
-	intFlag(f, &parallel, "parallel", 4, 1, "messages read at once")
+	intFlag(f, &parallel, "parallel", 4, 1, "read `N` messages at once")
 	cmd.MarkFlagsMutuallyExclusive("mbox", "maildir")
 	return cmd
 }

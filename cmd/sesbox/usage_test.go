@@ -145,13 +145,16 @@ func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
 // TestFlagHelpNamesValues: cobra takes the first `quoted` word of a flag's
 // usage as its value's name, so a quoted example in the text ("(as
 // `ls --cached`)") made --cached look like it takes the value
-// "ls --cached". Every value name is one word.
+// "ls --cached". Every value name is one word, and says what the value
+// is rather than its Go type: --parallel read "--parallel int" where
+// --limit reads "--limit N".
 func TestFlagHelpNamesValues(t *testing.T) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
 			name, _ := pflag.UnquoteUsage(f)
-			if strings.ContainsAny(name, " -") || (f.Value.Type() == "bool" && name != "") {
+			if strings.ContainsAny(name, " -") || (f.Value.Type() == "bool" && name != "") ||
+				(name != "" && name == f.Value.Type()) {
 				t.Errorf("%s --%s: value named %q", c.CommandPath(), f.Name, name)
 			}
 		})
