@@ -87,6 +87,17 @@ func (a *app) notePending(ctx context.Context, m *mailbox.Mailbox) error {
 	return nil
 }
 
+// noteEmpty says on stderr that ls found nothing at all (n rows without a
+// query q): a mistyped --prefix or bucket otherwise looked like an empty
+// mailbox. A query that matches nothing says nothing, as grep does.
+func (a *app) noteEmpty(m *mailbox.Mailbox, n int, q string) {
+	if n > 0 || strings.TrimSpace(q) != "" {
+		return
+	}
+	fmt.Fprintf(a.stderr, "sesbox: no messages under %s — check --prefix (the receipt rule's object key prefix, e.g. inbox/) and --bucket\n",
+		sanitize.Line(m.Location().String()))
+}
+
 func newLsCmd(a *app) *cobra.Command {
 	var (
 		asJSON  bool
@@ -133,7 +144,9 @@ func newLsCmd(a *app) *cobra.Command {
 				// Each row is printed as it is read (one write per 64 KiB).
 				w := bufio.NewWriterSize(a.stdout, 64<<10)
 				enc := jsonLines(w)
+				n := 0
 				if err := m.Each(ctx, qq, by, reverse, limit, func(s *mailstore.Summary) error {
+					n++
 					return enc.Encode(lsRowOf(s))
 				}); err != nil {
 					w.Flush()
@@ -142,6 +155,7 @@ func newLsCmd(a *app) *cobra.Command {
 				if err := w.Flush(); err != nil {
 					return err
 				}
+				a.noteEmpty(m, n, q)
 				return a.leftOut(partial, "the list", 1)
 			}
 			sums, err := m.First(ctx, qq, by, reverse, limit)
@@ -151,6 +165,7 @@ func newLsCmd(a *app) *cobra.Command {
 			if err := printTable(a.stdout, sums); err != nil {
 				return err
 			}
+			a.noteEmpty(m, len(sums), q)
 			return a.leftOut(partial, "the list", 1)
 		},
 	}

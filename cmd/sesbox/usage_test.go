@@ -393,3 +393,25 @@ func TestBadQueryOrSortIsAUsageError(t *testing.T) {
 		t.Errorf("export with a bad query left %s: %v", mbox, err)
 	}
 }
+
+// TestLsOfAnEmptyPrefixSaysSo: a mistyped --prefix (inbx/ for inbox/)
+// listed nothing and exited 0 without a word, as if the mailbox were
+// empty; ls now says on stderr that nothing is under that location and
+// what to check, leaving stdout empty (and valid for --json). A query
+// that matches nothing says nothing, as grep does.
+func TestLsOfAnEmptyPrefixSaysSo(t *testing.T) {
+	isolate(t)
+	flags, _, _ := demoBucket(t)
+	flags[len(flags)-1] = "inbx/" // --prefix
+	for _, extra := range [][]string{nil, {"--json"}, {"--cached"}} {
+		out, errOut, code := sesbox(t, append(append(flags, "ls"), extra...)...)
+		if code != 0 || out != "" || !strings.HasPrefix(errOut, "sesbox: no messages under s3://mail/inbx/ — check --prefix") {
+			t.Errorf("ls %v: exit %d, stdout %q, stderr %q", extra, code, out, errOut)
+		}
+	}
+	flags, _, _ = demoBucket(t)
+	out, errOut, code := sesbox(t, append(flags, "ls", "--query", "subject:no-such-subject-anywhere")...)
+	if code != 0 || out != "" || strings.Contains(errOut, "no messages under") {
+		t.Errorf("a query matching nothing: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
