@@ -173,6 +173,8 @@ func newLsCmd(a *app) *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print JSON Lines")
 	f.StringVarP(&q, "query", "q", "", "search `QUERY` (see above)")
 	f.StringVar(&sort, "sort", "date", "sort by `FIELD`: date, from, subject or size")
+	cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions([]string{
+		string(query.ByDate), string(query.ByFrom), string(query.BySubject), string(query.BySize)}, cobra.ShellCompDirectiveNoFileComp))
 	f.BoolVar(&reverse, "reverse", false, "reverse the sort order")
 	intFlag(f, &limit, "limit", 0, 0, "print at most `N` messages (0: all)")
 	f.BoolVar(&cached, "cached", false, "use the local index as it is, without listing the bucket")

@@ -415,3 +415,32 @@ func TestLsOfAnEmptyPrefixSaysSo(t *testing.T) {
 		t.Errorf("a query matching nothing: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// TestCompletionOffersMailboxesAndSortFields: `sesbox completion` was
+// offered, but Tab after --mailbox offered nothing (not the configured
+// mailboxes), nor after ls --sort (not its four fields).
+func TestCompletionOffersMailboxesAndSortFields(t *testing.T) {
+	dir := isolate(t)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte("default = \"support\"\n[mailbox.support]\nbucket = \"a\"\n[mailbox.sales]\nbucket = \"b\"\n"), 0o600)
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "--mailbox", ""}, []string{"support", "sales"}},
+		{[]string{"__complete", "--mailbox", "sa"}, []string{"sales"}},
+		{[]string{"__complete", "ls", "--sort", ""}, []string{"date", "from", "subject", "size"}},
+	} {
+		out, errOut, code := sesbox(t, tc.args...)
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if !strings.HasPrefix(l, ":") {
+				got = append(got, l)
+			}
+		}
+		if code != 0 || strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%v: exit %d, got %q, want %q (stderr %q)", tc.args, code, got, tc.want, errOut)
+		}
+	}
+}
