@@ -19,7 +19,9 @@ import (
 func newAccountCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "account [--json]",
+		Use: "account [--json]",
+		Example: `  sesbox account
+  sesbox account --json`,
 		Short: "Show the SES account's state, limits, suppression settings and sending identities",
 		Long: `Reads the SES account sesbox sends through (SES v2 GetAccount) and the
 verification of the mailbox's sending identities (GetEmailIdentity): its from

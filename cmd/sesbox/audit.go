@@ -23,7 +23,10 @@ import (
 
 func newAuditCmd(a *app) *cobra.Command {
 	cmd := groupCmd(&cobra.Command{
-		Use:   "audit",
+		Use: "audit",
+		Example: `  sesbox audit snapshot --out 2026-12-06.jsonl
+  sesbox audit verify 2026-12-06.jsonl
+  sesbox audit posture`,
 		Short: "Prove nothing in the bucket was lost or changed; review its settings; read the action log",
 		Long: `Evidence for auditors. Every audit command only reads the bucket (GET, HEAD, List).
 
@@ -77,7 +80,9 @@ func newAuditSnapshotCmd(a *app) *cobra.Command {
 		parallel      int
 	)
 	cmd := &cobra.Command{
-		Use:   "snapshot --out FILE",
+		Use: "snapshot --out FILE",
+		Example: `  sesbox audit snapshot --out 2026-12-06.jsonl
+  sesbox audit snapshot --out 2026-12-06.jsonl --resume`,
 		Short: "Write a manifest of every object under the prefix",
 		Long: `Reads every object under the prefix in key order and writes a JSON Lines manifest:
 a header line (bucket, prefix, region, time, sesbox version), one line per object
@@ -130,7 +135,7 @@ its last complete line.`,
 	f.StringVarP(&out, "out", "o", "", "manifest `FILE` to write")
 	f.BoolVar(&resume, "resume", false, "continue an interrupted manifest after its last complete line")
 	f.BoolVar(&force, "force", false, "replace an existing manifest")
-	intFlag(f, &parallel, "parallel", 8, 1, "objects read at once")
+	intFlag(f, &parallel, "parallel", 8, 1, "read `N` objects at once")
 	cmd.MarkFlagRequired("out")
 	cmd.MarkFlagsMutuallyExclusive("resume", "force")
 	return cmd
@@ -218,7 +223,7 @@ checksum.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON Lines: one per object, then a summary")
-	intFlag(cmd.Flags(), &parallel, "parallel", 8, 1, "objects read at once")
+	intFlag(cmd.Flags(), &parallel, "parallel", 8, 1, "read `N` objects at once")
 	return cmd
 }
 
@@ -300,7 +305,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 func newAuditPostureCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "posture",
+		Use: "posture",
+		Example: `  sesbox audit posture
+  sesbox audit posture --json`,
 		Short: "Review the bucket settings that decide whether mail can vanish",
 		Long: `Reads (never changes) the bucket's versioning, Object Lock and default retention,
 lifecycle rules that expire or move objects under the prefix, default encryption,
@@ -360,7 +367,9 @@ func newAuditLogCmd(a *app) *cobra.Command {
 		path, table             string
 	)
 	cmd := &cobra.Command{
-		Use:   "log",
+		Use: "log",
+		Example: `  sesbox audit log
+  sesbox audit log --verify`,
 		Short: "Print the log of replies and forwards sent, and exports made, with sesbox",
 		Long: `Prints $XDG_STATE_HOME/sesbox/actions.jsonl: one entry per reply or forward sent
 (time, OS user, host, command, bucket, key, ETag, SHA-256 of the bytes sent,

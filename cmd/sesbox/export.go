@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -60,7 +59,7 @@ Query syntax (--query):
 			if q != "" {
 				// The query runs over the index, as ls does: refresh it, then
 				// export exactly the keys that match.
-				qq, err := query.Parse(q, time.Now())
+				qq, err := parseQuery(cmd, q)
 				if err != nil {
 					return err
 				}
@@ -106,7 +105,7 @@ Query syntax (--query):
 	f.StringVarP(&q, "query", "q", "", "export only the messages matching `QUERY`")
 	f.StringVar(&manifest, "manifest", "", "manifest `FILE` (default: beside the export)")
 	f.BoolVar(&force, "force", false, "replace an existing mbox file and manifest")
-	intFlag(f, &parallel, "parallel", 4, 1, "messages read at once")
+	intFlag(f, &parallel, "parallel", 4, 1, "read `N` messages at once")
 	cmd.MarkFlagsMutuallyExclusive("mbox", "maildir")
 	return cmd
 }

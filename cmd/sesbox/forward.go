@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -94,7 +93,14 @@ uncertain, 1 when the run could not start.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ff.queryGiven = cmd.Flags().Changed("query")
-			return a.forward(cmd.Context(), ff, args)
+			var qq query.Query
+			if ff.queryGiven {
+				var err error
+				if qq, err = parseQuery(cmd, ff.query); err != nil {
+					return err
+				}
+			}
+			return a.forward(cmd.Context(), ff, qq, args)
 		},
 	}
 	f := cmd.Flags()
@@ -113,15 +119,8 @@ uncertain, 1 when the run could not start.`,
 }
 
 // forward runs `sesbox forward`; its Args checked that the messages are
-// named one way.
-func (a *app) forward(ctx context.Context, ff forwardFlags, args []string) error {
-	var qq query.Query
-	if ff.queryGiven {
-		var err error
-		if qq, err = query.Parse(ff.query, time.Now()); err != nil {
-			return err
-		}
-	}
+// named one way, and qq is its parsed --query (when ff.queryGiven).
+func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args []string) error {
 	m, mc, err := a.mailbox(ctx)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -114,7 +115,10 @@ func printError(w io.Writer, err error) {
 
 func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "sesbox",
+		Use: "sesbox",
+		Example: `  sesbox demo
+  sesbox --mailbox support
+  sesbox --bucket my-ses-inbound --prefix inbox/ --region eu-west-1 ls --query is:unread`,
 		Short: "A terminal mail client for the mail Amazon SES stores in S3",
 		Long: `sesbox lists, reads, replies to, re-forwards and audits the raw messages that an
 Amazon SES receipt rule's S3 action stores in a bucket.
@@ -134,6 +138,18 @@ stores or prints them.`,
 	root.Flags().BoolVar(&a.flags.cached, "cached", false, "open the local index as it is, without listing the bucket (as ls --cached)")
 	f := root.PersistentFlags()
 	f.StringVar(&a.flags.mailbox, "mailbox", "", "configured mailbox `NAME`")
+	root.RegisterFlagCompletionFunc("mailbox", func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		// The configured mailboxes, the default first; none without a config.
+		var names []string
+		if cfg, err := a.config(); err == nil {
+			for _, n := range cfg.names() {
+				if strings.HasPrefix(n, prefix) {
+					names = append(names, n)
+				}
+			}
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
 	f.StringVar(&a.flags.bucket, "bucket", "", "S3 `BUCKET` holding the mail")
 	f.StringVar(&a.flags.prefix, "prefix", "", "key `PREFIX` of the receipt rule's S3 action")
 	f.StringVar(&a.flags.region, "region", "", "AWS `REGION`")

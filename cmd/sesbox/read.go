@@ -89,6 +89,17 @@ func (a *app) notePending(ctx context.Context, m *mailbox.Mailbox) error {
 	return nil
 }
 
+// noteEmpty says on stderr that ls found nothing at all (n rows without a
+// query q): a mistyped --prefix or bucket otherwise looked like an empty
+// mailbox. A query that matches nothing says nothing, as grep does.
+func (a *app) noteEmpty(m *mailbox.Mailbox, n int, q string) {
+	if n > 0 || strings.TrimSpace(q) != "" {
+		return
+	}
+	fmt.Fprintf(a.stderr, "sesbox: no messages under %s — check --prefix (the receipt rule's object key prefix, e.g. inbox/) and --bucket\n",
+		sanitize.Line(m.Location().String()))
+}
+
 func newLsCmd(a *app) *cobra.Command {
 	var (
 		asJSON  bool
@@ -98,7 +109,9 @@ func newLsCmd(a *app) *cobra.Command {
 		cached  bool
 	)
 	cmd := &cobra.Command{
-		Use:   "ls",
+		Use: "ls",
+		Example: `  sesbox ls --query 'from:acme.example after:7d' --limit 20
+  sesbox ls --json --query has:attachment`,
 		Short: "List messages, newest first",
 		Long:  "List the messages of the mailbox, newest first.\n\nQuery syntax (--query):\n" + query.Help,
 		Args:  noArgs,
@@ -106,9 +119,9 @@ func newLsCmd(a *app) *cobra.Command {
 			ctx := cmd.Context()
 			by, err := query.ParseSort(sort)
 			if err != nil {
-				return err
+				return flagUsage(cmd, err)
 			}
-			qq, err := query.Parse(q, time.Now())
+			qq, err := parseQuery(cmd, q)
 			if err != nil {
 				return err
 			}
@@ -133,7 +146,9 @@ func newLsCmd(a *app) *cobra.Command {
 				// Each row is printed as it is read (one write per 64 KiB).
 				w := bufio.NewWriterSize(a.stdout, 64<<10)
 				enc := jsonLines(w)
+				n := 0
 				if err := m.Each(ctx, qq, by, reverse, limit, func(s *mailstore.Summary) error {
+					n++
 					return enc.Encode(lsRowOf(s))
 				}); err != nil {
 					w.Flush()
@@ -142,6 +157,7 @@ func newLsCmd(a *app) *cobra.Command {
 				if err := w.Flush(); err != nil {
 					return err
 				}
+				a.noteEmpty(m, n, q)
 				return a.leftOut(partial, "the list", 1)
 			}
 			sums, err := m.First(ctx, qq, by, reverse, limit)
@@ -151,6 +167,7 @@ func newLsCmd(a *app) *cobra.Command {
 			if err := printTable(a.stdout, sums); err != nil {
 				return err
 			}
+			a.noteEmpty(m, len(sums), q)
 			return a.leftOut(partial, "the list", 1)
 		},
 	}
@@ -158,6 +175,8 @@ func newLsCmd(a *app) *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print JSON Lines")
 	f.StringVarP(&q, "query", "q", "", "search `QUERY` (see above)")
 	f.StringVar(&sort, "sort", "date", "sort by `FIELD`: date, from, subject or size")
+	cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions([]string{
+		string(query.ByDate), string(query.ByFrom), string(query.BySubject), string(query.BySize)}, cobra.ShellCompDirectiveNoFileComp))
 	f.BoolVar(&reverse, "reverse", false, "reverse the sort order")
 	intFlag(f, &limit, "limit", 0, 0, "print at most `N` messages (0: all)")
 	f.BoolVar(&cached, "cached", false, "use the local index as it is, without listing the bucket")
@@ -528,7 +547,9 @@ func newIndexCmd(a *app) *cobra.Command {
 		headerRate float64
 	)
 	cmd := &cobra.Command{
-		Use:   "index",
+		Use: "index",
+		Example: `  sesbox index
+  sesbox index --forwarder-logs /aws/lambda/SesForwarder`,
 		Short: "Build or refresh the local index of message headers",
 		Long: `Build or refresh the local index of message headers.
 
@@ -638,9 +659,10 @@ func forwardLine(f mailstore.Forward) string {
 
 func newDemoCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "demo",
-		Short: "Open the terminal UI on the embedded demo mailbox",
-		Args:  noArgs,
+		Use:     "demo",
+		Example: `  sesbox demo`,
+		Short:   "Open the terminal UI on the embedded demo mailbox",
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.flags.demo = true
 			return a.runTUI(cmd.Context())

@@ -99,7 +99,9 @@ func (a *app) teamTarget(table string) (MailboxConfig, error) {
 
 func newTeamCmd(a *app) *cobra.Command {
 	cmd := groupCmd(&cobra.Command{
-		Use:   "team",
+		Use: "team",
+		Example: `  sesbox team init --table sesbox-team
+  sesbox team status`,
 		Short: "Share forward claims, read state and the action log with other operators (DynamoDB)",
 		Long: `Team mode keeps what several operators on different machines must agree on in
 one DynamoDB table: a claim for every forward send (so two runs never send the
@@ -115,8 +117,9 @@ See docs/team.md.`,
 func newTeamInitCmd(a *app) *cobra.Command {
 	var table string
 	cmd := &cobra.Command{
-		Use:   "init [--table NAME]",
-		Short: "Create the team table and print the IAM policy it needs",
+		Use:     "init [--table NAME]",
+		Example: `  sesbox team init --table sesbox-team`,
+		Short:   "Create the team table and print the IAM policy it needs",
 		Long: `Creates the DynamoDB table (on-demand billing; string keys pk and sk hold every
 kind of record) and prints the least-privilege IAM policy for working with it.
 It fails, changing nothing, when the table exists. Nothing else ever creates a
@@ -162,8 +165,9 @@ func newTeamStatusCmd(a *app) *cobra.Command {
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "status [--table NAME] [--json]",
-		Short: "Show the team table: items by kind and the claims without an outcome",
+		Use:     "status [--table NAME] [--json]",
+		Example: `  sesbox team status --json`,
+		Short:   "Show the team table: items by kind and the claims without an outcome",
 		Long: `Shows the team table's state, how many items of each kind it holds (claim, read,
 log, head, meta) and the current claims: sends a run holds right now
 ("claimed") and sends that started and never recorded an outcome

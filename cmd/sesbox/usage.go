@@ -6,18 +6,20 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // usageError is a mistake in the command line (a missing argument, an
-// unknown flag or command), as opposed to a failure of the run: run prints
-// it with the command's usage line, an example and where its help is. Its
-// exit status is 1, as for any run that could not start (docs/forwarding.md
-// gives 2 to forwards that failed).
+// unknown flag or command, a bad flag value), as opposed to a failure of
+// the run: run prints it with the command's usage line, an example and
+// where its help is, and exits with exitUsage (64), nothing having been
+// done.
 type usageError struct {
 	cmd *cobra.Command
 	err error
@@ -101,6 +103,17 @@ func checkFlags(cmd *cobra.Command) error {
 		return &usageError{cmd: cmd, err: err}
 	}
 	return nil
+}
+
+// parseQuery parses cmd's --query q: one that does not parse is a
+// mistake in the command line, a usage error, found before anything is
+// listed, exported or sent.
+func parseQuery(cmd *cobra.Command, q string) (query.Query, error) {
+	qq, err := query.Parse(q, time.Now())
+	if err != nil {
+		return query.Query{}, flagUsage(cmd, err)
+	}
+	return qq, nil
 }
 
 // cmdName is the command's path without the program's name: "audit verify".

@@ -66,7 +66,7 @@ func TestNoConfigSaysWhereItLooked(t *testing.T) {
 // TestPositionalArgsSayWhatIsMissing: every command that takes positional
 // arguments says which one is missing and shows an example, not cobra's
 // "accepts 1 arg(s), received 0"; extra arguments and unknown commands of
-// a group are usage errors too, with the usage line, and exit 1.
+// a group are usage errors too, with the usage line, and exit 64.
 func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
 	isolate(t)
 	var walk func(c *cobra.Command)
@@ -145,13 +145,16 @@ func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
 // TestFlagHelpNamesValues: cobra takes the first `quoted` word of a flag's
 // usage as its value's name, so a quoted example in the text ("(as
 // `ls --cached`)") made --cached look like it takes the value
-// "ls --cached". Every value name is one word.
+// "ls --cached". Every value name is one word, and says what the value
+// is rather than its Go type: --parallel read "--parallel int" where
+// --limit reads "--limit N".
 func TestFlagHelpNamesValues(t *testing.T) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
 			name, _ := pflag.UnquoteUsage(f)
-			if strings.ContainsAny(name, " -") || (f.Value.Type() == "bool" && name != "") {
+			if strings.ContainsAny(name, " -") || (f.Value.Type() == "bool" && name != "") ||
+				(name != "" && name == f.Value.Type()) {
 				t.Errorf("%s --%s: value named %q", c.CommandPath(), f.Name, name)
 			}
 		})
@@ -324,5 +327,120 @@ func TestInterruptExits130(t *testing.T) {
 	code := run(ctx, []string{"--demo", "ls", "--json"}, strings.NewReader(""), &out, &errb)
 	if code != 130 || !strings.Contains(errb.String(), "interrupted") {
 		t.Errorf("exit %d, stderr %q; want 130 and 'interrupted'", code, errb.String())
+	}
+}
+
+// TestEveryCommandShowsAnExample: every command of sesbox's own, groups
+// and the root included, has an example in its --help and in the usage
+// error a mistake prints ("e.g. sesbox ..."), as the README promises: ls,
+// index, audit snapshot, audit posture, audit log, account, team, demo and
+// the root had none, so `sesbox ls --bogus` showed no way to use ls.
+func TestEveryCommandShowsAnExample(t *testing.T) {
+	isolate(t)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Name() == "help" || c.Name() == "completion" {
+			return // cobra's own; completion's Long is its example
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if !c.HasExample() {
+			t.Errorf("%s: no example", c.CommandPath())
+			return
+		}
+		for _, line := range strings.Split(strings.TrimSpace(c.Example), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), c.CommandPath()) {
+				t.Errorf("%s: example %q does not run %s", c.CommandPath(), line, c.CommandPath())
+			}
+		}
+	}
+	walk(newRootCmd(&app{}))
+	for _, args := range [][]string{{"ls", "--bogus"}, {"audit", "snapshot"}, {"lss"}, {"index", "--bogus"}} {
+		_, errOut, code := sesbox(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, "e.g. sesbox ") {
+			t.Errorf("%v: exit %d, no example:\n%s", args, code, errOut)
+		}
+	}
+}
+
+// TestBadQueryOrSortIsAUsageError: a --query that does not parse or a
+// --sort that names no field is a mistake in the command line, as the
+// README says of a bad flag value: exit 64 with the usage line, before
+// anything is listed, exported or sent. They exited 1, as a failed run
+// does, so a script could not tell a typo from an unreachable bucket.
+func TestBadQueryOrSortIsAUsageError(t *testing.T) {
+	dir := isolate(t)
+	mbox := filepath.Join(dir, "out.mbox")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--demo", "ls", "--sort", "sise"}, `sort by "sise": want date, from, subject or size`},
+		{[]string{"--demo", "ls", "--query", "after:someday"}, `query "after:someday"`},
+		{[]string{"--demo", "ls", "--cached", "--query", "frm:x"}, `query "frm:x": frm: is not a term`},
+		{[]string{"--demo", "export", "--mbox", mbox, "--query", "foo:bar"}, `query "foo:bar"`},
+		{[]string{"--demo", "forward", "--dry-run", dir, "--query", "before:nope"}, `query "before:nope"`},
+	} {
+		out, errOut, code := sesbox(t, tc.args...)
+		cmd := tc.args[1]
+		if code != exitUsage || out != "" || !strings.HasPrefix(errOut, "sesbox: "+tc.want) ||
+			!strings.Contains(errOut, "usage: sesbox "+cmd) {
+			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s", tc.args, code, out, errOut)
+		}
+	}
+	if _, err := os.Lstat(mbox); !os.IsNotExist(err) {
+		t.Errorf("export with a bad query left %s: %v", mbox, err)
+	}
+}
+
+// TestLsOfAnEmptyPrefixSaysSo: a mistyped --prefix (inbx/ for inbox/)
+// listed nothing and exited 0 without a word, as if the mailbox were
+// empty; ls now says on stderr that nothing is under that location and
+// what to check, leaving stdout empty (and valid for --json). A query
+// that matches nothing says nothing, as grep does.
+func TestLsOfAnEmptyPrefixSaysSo(t *testing.T) {
+	isolate(t)
+	flags, _, _ := demoBucket(t)
+	flags[len(flags)-1] = "inbx/" // --prefix
+	for _, extra := range [][]string{nil, {"--json"}, {"--cached"}} {
+		out, errOut, code := sesbox(t, append(append(flags, "ls"), extra...)...)
+		if code != 0 || out != "" || !strings.HasPrefix(errOut, "sesbox: no messages under s3://mail/inbx/ — check --prefix") {
+			t.Errorf("ls %v: exit %d, stdout %q, stderr %q", extra, code, out, errOut)
+		}
+	}
+	flags, _, _ = demoBucket(t)
+	out, errOut, code := sesbox(t, append(flags, "ls", "--query", "subject:no-such-subject-anywhere")...)
+	if code != 0 || out != "" || strings.Contains(errOut, "no messages under") {
+		t.Errorf("a query matching nothing: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestCompletionOffersMailboxesAndSortFields: `sesbox completion` was
+// offered, but Tab after --mailbox offered nothing (not the configured
+// mailboxes), nor after ls --sort (not its four fields).
+func TestCompletionOffersMailboxesAndSortFields(t *testing.T) {
+	dir := isolate(t)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte("default = \"support\"\n[mailbox.support]\nbucket = \"a\"\n[mailbox.sales]\nbucket = \"b\"\n"), 0o600)
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "--mailbox", ""}, []string{"support", "sales"}},
+		{[]string{"__complete", "--mailbox", "sa"}, []string{"sales"}},
+		{[]string{"__complete", "ls", "--sort", ""}, []string{"date", "from", "subject", "size"}},
+	} {
+		out, errOut, code := sesbox(t, tc.args...)
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if !strings.HasPrefix(l, ":") {
+				got = append(got, l)
+			}
+		}
+		if code != 0 || strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%v: exit %d, got %q, want %q (stderr %q)", tc.args, code, got, tc.want, errOut)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	gomime "mime"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -562,7 +563,15 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 			return nil, fmt.Errorf("save: the message's parts could not be read (%s); `show --raw` gives its source", strings.Join(v.Warnings, "; "))
 		}
 		if part > 0 {
-			return nil, fmt.Errorf("save: the message has no part %d", part)
+			nums := make([]string, len(v.Parts))
+			for i, p := range v.Parts {
+				nums[i] = strconv.Itoa(p.Index)
+			}
+			hint := "the message has no parts"
+			if len(nums) > 0 {
+				hint = "its parts are " + strings.Join(nums, ", ")
+			}
+			return nil, &mailstore.HintError{Hint: hint, Err: fmt.Errorf("save: the message has no part %d", part)}
 		}
 		return nil, errors.New("save: the message has no attachments")
 	}

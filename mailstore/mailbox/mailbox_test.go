@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +261,21 @@ func TestSavePartsWritesTheSendersBytes(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(paths[0]); string(b) != "caf\xe9;2\xa0\x80" {
 		t.Errorf("saved %q, want the sender's windows-1252 bytes", b)
+	}
+}
+
+// TestSaveNoSuchPartNamesTheParts: asking for a part the message does not
+// have says, hint first, which numbers it has; it said only "the message
+// has no part 9", leaving the user to guess.
+func TestSaveNoSuchPartNamesTheParts(t *testing.T) {
+	v := mime.Parse([]byte(withAttachments))
+	var nums []string
+	for _, p := range v.Parts {
+		nums = append(nums, strconv.Itoa(p.Index))
+	}
+	_, err := SaveParts(v, t.TempDir(), 99)
+	want := "its parts are " + strings.Join(nums, ", ")
+	if err == nil || !strings.HasPrefix(mailstore.Explain(err), want) || !strings.Contains(err.Error(), "no part 99") {
+		t.Errorf("part 99: %q, want it to start with %q", mailstore.Explain(err), want)
 	}
 }

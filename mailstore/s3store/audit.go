@@ -62,7 +62,7 @@ func (s *Store) ListSorted(ctx context.Context, startAfter string, fn func([]mai
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx, s.readOpts)
 		if err != nil {
-			return fmt.Errorf("list %s: %w", s.loc, s.hint(Explain(err, "s3:ListBucket")))
+			return fmt.Errorf("list %s: %w", s.loc, s.hint(err, "s3:ListBucket"))
 		}
 		page, err := listedObjects(out)
 		if err != nil {

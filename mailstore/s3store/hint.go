@@ -15,8 +15,11 @@ import (
 
 // hint wraps a failed call's error in a mailstore.HintError that says, in
 // the flags' own words, what to check: the CLI and the TUI both show it
-// first, the SDK's detail after it.
-func (s *Store) hint(err error) error {
+// first, the SDK's detail after it. With nothing to say of its own, and a
+// perm (the IAM permission the call needs), it gives Explain's note
+// instead: both, and a missing bucket said "check --bucket and --region"
+// twice.
+func (s *Store) hint(err error, perm string) error {
 	if err == nil || mailstore.Hint(err) != "" {
 		return err
 	}
@@ -27,6 +30,9 @@ func (s *Store) hint(err error) error {
 	}
 	if h := hintFor(err, s.loc.Bucket, region, endpoint); h != "" {
 		return &mailstore.HintError{Hint: h, Err: err}
+	}
+	if perm != "" {
+		return Explain(err, perm)
 	}
 	return err
 }

@@ -15,15 +15,21 @@ import (
 )
 
 // TestListHintsFirst: a listing that fails says what to check first, in
-// the flags' words; the SDK's error stays in the chain after it.
+// the flags' words, once; the SDK's error stays in the chain after it. A
+// missing bucket said "check --bucket and --region" twice, first and
+// again at the end (Explain's note inside the hint's chain).
 func TestListHintsFirst(t *testing.T) {
 	c := fakeS3(t, "mail")
 	st := New(c, mailstore.Location{Bucket: "nosuch", Prefix: "inbox/"})
 	err := st.List(context.Background(), func([]mailstore.Object) error { return nil })
 	got := mailstore.Explain(err)
 	want := `no such bucket "nosuch" in ` + c.Options().Region + ` — check --bucket and --region (list s3://nosuch/inbox/: `
-	if !strings.HasPrefix(got, want) || !strings.Contains(got, "NoSuchBucket") {
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "NoSuchBucket") || strings.Count(got, "--bucket") != 1 {
 		t.Fatalf("got %q", got)
+	}
+	_, _, err = st.Read(context.Background(), "inbox/k")
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, `no such bucket "nosuch"`) || strings.Count(got, "--bucket") != 1 {
+		t.Fatalf("read: got %q", got)
 	}
 
 	// Nothing listens on port 9 (discard) on loopback.

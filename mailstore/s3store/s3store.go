@@ -206,7 +206,7 @@ func (s *Store) List(ctx context.Context, fn func([]mailstore.Object) error) err
 	}
 	select {
 	case err := <-errc:
-		return fmt.Errorf("list %s: %w", s.loc, s.hint(Explain(err, "s3:ListBucket")))
+		return fmt.Errorf("list %s: %w", s.loc, s.hint(err, "s3:ListBucket"))
 	default:
 	}
 	return ctx.Err()
@@ -424,7 +424,7 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		}
 		// The hint (an endpoint down, a bucket that does not exist) first,
 		// as for a listing.
-		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, s.hint(Explain(err, "s3:GetObject")))
+		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, s.hint(err, "s3:GetObject"))
 	}
 	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	obj.LastModified = aws.ToTime(out.LastModified)
@@ -448,7 +448,7 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		if !errors.Is(err, errBodyBroken) { // which names the object itself
 			err = fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)
 		}
-		return nil, obj, nil, s.hint(err)
+		return nil, obj, nil, s.hint(err, "")
 	}
 	return buf.Bytes(), obj, out.Metadata, nil
 }

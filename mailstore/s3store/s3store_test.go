@@ -119,7 +119,7 @@ func TestListNoSuchBucketExplains(t *testing.T) {
 	c := fakeS3(t, "mail")
 	st := New(c, mailstore.Location{Bucket: "nope", Prefix: ""})
 	err := st.List(context.Background(), func([]mailstore.Object) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "no such bucket") || !strings.Contains(err.Error(), "s3://nope/") {
+	if got := mailstore.Explain(err); err == nil || !strings.Contains(got, "no such bucket") || !strings.Contains(got, "s3://nope/") {
 		t.Fatalf("err = %v", err)
 	}
 }
