@@ -258,9 +258,7 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 // own line, with its number and the status it got.
 func TestDebugLogsRetriedAttempts(t *testing.T) {
 	isolate(t)
-	old := s3RetryBackoffScale
-	s3RetryBackoffScale = 1e-3
-	t.Cleanup(func() { s3RetryBackoffScale = old })
+	shortBackoff(t)
 	srv := fakes3.Start(t, "mail")
 	for k, b := range demo.Messages() {
 		srv.Put(t, "mail", k, b)
@@ -309,4 +307,12 @@ func commandPath(args []string) string {
 		}
 	}
 	return args[0]
+}
+
+// shortBackoff runs the test with the production retry policy, its
+// back-off a thousand times shorter.
+func shortBackoff(t *testing.T) {
+	old := s3RetryBackoffScale
+	s3RetryBackoffScale = 1e-3
+	t.Cleanup(func() { s3RetryBackoffScale = old })
 }

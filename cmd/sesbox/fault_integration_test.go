@@ -35,10 +35,7 @@ func faultMailbox(t *testing.T, cfg faultproxy.Config) ([]string, map[string][]b
 	t.Helper()
 	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
-	// The production retry policy, its back-off a thousand times shorter.
-	old := s3RetryBackoffScale
-	s3RetryBackoffScale = 1e-3
-	t.Cleanup(func() { s3RetryBackoffScale = old })
+	shortBackoff(t)
 
 	srv := peer.StartS3(t, false)
 	c := srv.Client()

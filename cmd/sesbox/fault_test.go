@@ -18,9 +18,7 @@ import (
 // stderr and in the manifest trailer, and only then exit 1.
 func TestExportAndSnapshotReportUnreadableObjects(t *testing.T) {
 	isolate(t)
-	old := s3RetryBackoffScale
-	s3RetryBackoffScale = 1e-3
-	t.Cleanup(func() { s3RetryBackoffScale = old })
+	shortBackoff(t)
 	srv := fakes3.Start(t, "mail")
 	msgs := demo.Messages()
 	for k, b := range msgs {

@@ -54,9 +54,7 @@ func TestMarkGoesOnPastABadKey(t *testing.T) {
 // names no object still says "no message", and the others are marked.
 func TestMarkSaysTheHeadersCouldNotBeRead(t *testing.T) {
 	isolate(t)
-	old := s3RetryBackoffScale
-	s3RetryBackoffScale = 1e-3
-	t.Cleanup(func() { s3RetryBackoffScale = old })
+	shortBackoff(t)
 	srv := fakes3.Start(t, "mail")
 	bad := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
 	good := demo.Prefix + "1p2u57aqikkta3euhenv7lvl3qd3v1ijcav70stv"

@@ -20,9 +20,7 @@ import (
 // script took the partial answer for the whole.
 func TestAnswersFromAPartialIndexExitNonZero(t *testing.T) {
 	isolate(t)
-	old := s3RetryBackoffScale
-	s3RetryBackoffScale = 1e-3
-	t.Cleanup(func() { s3RetryBackoffScale = old })
+	shortBackoff(t)
 	srv := fakes3.Start(t, "mail")
 	msgs := demo.Messages()
 	for k, b := range msgs {

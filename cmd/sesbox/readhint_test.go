@@ -20,9 +20,7 @@ import (
 // refused"), and a body that broke on every GET named the object twice.
 func TestReadErrorsLeadWithAHint(t *testing.T) {
 	isolate(t)
-	old := s3RetryBackoffScale
-	s3RetryBackoffScale = 1e-3
-	t.Cleanup(func() { s3RetryBackoffScale = old })
+	shortBackoff(t)
 
 	// Nothing listens at the endpoint.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -62,9 +60,7 @@ func TestReadErrorsLeadWithAHint(t *testing.T) {
 // s3://mail/inbox/k: ...", the store's error naming it again.
 func TestFailedObjectIsNamedOnce(t *testing.T) {
 	isolate(t)
-	old := s3RetryBackoffScale
-	s3RetryBackoffScale = 1e-3
-	t.Cleanup(func() { s3RetryBackoffScale = old })
+	shortBackoff(t)
 	srv := fakes3.Start(t, "mail")
 	key := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
 	srv.Put(t, "mail", key, []byte("Subject: s\r\n\r\nbody\r\n"))
@@ -95,9 +91,7 @@ func TestFailedObjectIsNamedOnce(t *testing.T) {
 // warning gave the detail alone.
 func TestListWarningLeadsWithTheHint(t *testing.T) {
 	isolate(t)
-	old := s3RetryBackoffScale
-	s3RetryBackoffScale = 1e-3
-	t.Cleanup(func() { s3RetryBackoffScale = old })
+	shortBackoff(t)
 	srv := fakes3.Start(t, "mail")
 	key := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
 	srv.Put(t, "mail", key, []byte("Subject: big\r\n\r\n"+strings.Repeat("x", 1<<20)))

@@ -160,18 +160,8 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m.start()
 		case key.Matches(msg, k.Cancel):
 			return m, closed(m.id)
-		case key.Matches(msg, k.Down):
-			m.scroll++
-		case key.Matches(msg, k.Up):
-			m.scroll--
-		case key.Matches(msg, k.PageDown):
-			m.scroll += m.confirmRows()
-		case key.Matches(msg, k.PageUp):
-			m.scroll -= m.confirmRows()
-		case key.Matches(msg, k.Top):
-			m.scroll = 0
-		case key.Matches(msg, k.Bottom):
-			m.scroll = len(m.confirmLines())
+		default:
+			scroll(msg, k, &m.scroll, m.confirmRows(), len(m.confirmLines()))
 		}
 		m.scroll = m.clampScroll(len(m.confirmLines()))
 	case stateRunning:
@@ -189,18 +179,8 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 				return m, notice("no failed messages to mark")
 			}
 			return m, func() tea.Msg { return FailuresMarkedMsg{ID: m.id, Keys: keys} }
-		case key.Matches(msg, k.Down):
-			m.offset++
-		case key.Matches(msg, k.Up):
-			m.offset--
-		case key.Matches(msg, k.PageDown):
-			m.offset += m.listHeight()
-		case key.Matches(msg, k.PageUp):
-			m.offset -= m.listHeight()
-		case key.Matches(msg, k.Top):
-			m.offset = 0
-		case key.Matches(msg, k.Bottom):
-			m.offset = len(m.results)
+		default:
+			scroll(msg, k, &m.offset, m.listHeight(), len(m.results))
 		}
 		m.clampOffset()
 	case statePlanning:
@@ -262,4 +242,24 @@ func (m Model) ShortHelp() []key.Binding {
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{{k.Send, k.Cancel, k.Stop}, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.MarkFailed, k.Close}}
+}
+
+// scroll moves *pos, the first line shown of total, by the movement key
+// msg is (a line, a page of page lines, the top or the end); the caller
+// clamps it.
+func scroll(msg tea.KeyMsg, k KeyMap, pos *int, page, total int) {
+	switch {
+	case key.Matches(msg, k.Down):
+		*pos++
+	case key.Matches(msg, k.Up):
+		*pos--
+	case key.Matches(msg, k.PageDown):
+		*pos += page
+	case key.Matches(msg, k.PageUp):
+		*pos -= page
+	case key.Matches(msg, k.Top):
+		*pos = 0
+	case key.Matches(msg, k.Bottom):
+		*pos = total
+	}
 }
