@@ -6,6 +6,7 @@ package query
 import (
 	"cmp"
 	"fmt"
+	"github.com/agnivade/levenshtein"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,8 +53,8 @@ func Parse(s string, now time.Time) (Query, error) {
 		field, val, ok := strings.Cut(tok, ":")
 		field = strings.ToLower(field)
 		if ok && !tk.quoted && !knownField(field) && looksLikeTerm(field, val) {
-			return Query{}, fmt.Errorf("query %q: %s: is not a term (terms: %s:); \"%s\" in double quotes matches the text",
-				s, field, strings.Join(fields, ": "), tok)
+			return Query{}, fmt.Errorf("query %q: %s: is not a term%s (terms: %s:); \"%s\" in double quotes matches the text",
+				s, field, didYouMean(field), strings.Join(fields, ": "), tok)
 		}
 		if !ok || tk.quoted || !knownField(field) {
 			t.text = strings.ToLower(tok)
@@ -104,6 +105,25 @@ func Parse(s string, now time.Time) (Query, error) {
 }
 
 // fields are the term names, in the order the errors list them.
+// didYouMean names the term a mistyped field is closest to (one or two
+// edits: frm, form, subjct), as the command line does for a mistyped
+// command; "" when none is that close, or two are.
+func didYouMean(field string) string {
+	best, bestD, ties := "", 3, 0
+	for _, f := range fields {
+		switch d := levenshtein.ComputeDistance(field, f); {
+		case d < bestD:
+			best, bestD, ties = f, d, 0
+		case d == bestD:
+			ties++
+		}
+	}
+	if best == "" || ties > 0 || bestD >= len(field) {
+		return ""
+	}
+	return " — did you mean " + best + ":?"
+}
+
 var fields = []string{"from", "to", "subject", "after", "before", "has", "is", "spam", "virus", "spf", "dkim", "dmarc", "forward"}
 
 func knownField(f string) bool { return slices.Contains(fields, f) }

@@ -165,3 +165,31 @@ func TestFoldKeyOrdersAsCompareFold(t *testing.T) {
 		}
 	}
 }
+
+// TestMistypedTermSuggestsTheClosest: a field one or two edits from a term
+// names it, as a mistyped command names the command; one as far from
+// every term, or as close to two, names none.
+func TestMistypedTermSuggestsTheClosest(t *testing.T) {
+	now := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	for in, want := range map[string]string{
+		"frm:alice":        "did you mean from:?",
+		"Form:alice":       "did you mean from:?",
+		"subjct:invoice":   "did you mean subject:?",
+		"spaam:fail":       "did you mean spam:?",
+		"spm:fail":         "", // as close to spf: as to spam:
+		"dkin:fail":        "did you mean dkim:?",
+		"aftr:2026-01-01":  "did you mean after:?",
+		"xyzzy:1":          "",
+		"forwrd:failed":    "did you mean forward:?",
+		"beforee:today -x": "did you mean before:?",
+	} {
+		_, err := Parse(in, now)
+		if err == nil {
+			t.Errorf("%q parsed", in)
+			continue
+		}
+		if got := err.Error(); want == "" && strings.Contains(got, "did you mean") || want != "" && !strings.Contains(got, want) {
+			t.Errorf("%q: %s, want %q", in, got, want)
+		}
+	}
+}
