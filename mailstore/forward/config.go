@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"os"
 	"sort"
 	"strings"
@@ -200,6 +201,18 @@ func (c Config) validate() error {
 			return fmt.Errorf("fromEmail: %w", err)
 		}
 	}
+	if !isASCII(c.ToEmail) {
+		// Written into the To field as it is: raw UTF-8 there needs
+		// SMTPUTF8, which SES has not (difference 32).
+		if addrs, err := mail.ParseAddressList(c.ToEmail); err == nil {
+			for _, a := range addrs {
+				if err := asciiAddress(a.Address); err != nil {
+					return fmt.Errorf("toEmail: %w", err)
+				}
+			}
+		}
+		return fmt.Errorf("toEmail: write a non-ASCII name as an RFC 2047 encoded word (\"=?utf-8?q?J=C3=B6rg?= <j@x.example>\"): %q is written into the To field as it is, and SES refuses raw UTF-8 there", c.ToEmail)
+	}
 	for k, dests := range c.ForwardMapping {
 		for _, d := range dests {
 			if strings.ContainsAny(d, "\r\n") {
@@ -217,7 +230,6 @@ func (c Config) validate() error {
 // 32): a non-ASCII local part (SES has no SMTPUTF8) or a domain not in its
 // ASCII form, for which the error gives the punycode form to write.
 func asciiAddress(addr string) error {
-	isASCII := func(s string) bool { return !strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf }) }
 	at := strings.LastIndexByte(addr, '@')
 	local, domain := addr, ""
 	if at >= 0 {
@@ -234,6 +246,10 @@ func asciiAddress(addr string) error {
 		return fmt.Errorf("%q has an invalid domain: %v", addr, err)
 	}
 	return fmt.Errorf("write %q, the ASCII (punycode) form of %q: SES takes no other", local+"@"+a, addr)
+}
+
+func isASCII(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf })
 }
 
 // plainAddress checks an address Rewrite writes as the From's one angle

@@ -128,13 +128,16 @@ func TestConfigRefusesNonASCIIAddresses(t *testing.T) {
 		`{"forwardMapping": {"@": ["ops@x.com"]}, "fromEmail": "fwd@bücher.example"}`: `write "fwd@xn--bcher-kva.example"`,
 		`{"forwardMapping": {"@": ["jörg@x.example"]}}`:                               "non-ASCII local part",
 		`{"forwardMapping": {"@": ["ops@x.com"]}, "fromEmail": "jörg@x.example"}`:     "non-ASCII local part",
+		`{"forwardMapping": {"@": ["ops@x.com"]}, "toEmail": "ops@bücher.example"}`:   `write "ops@xn--bcher-kva.example"`,
+		`{"forwardMapping": {"@": ["ops@x.com"]}, "toEmail": "jörg@x.example"}`:       "non-ASCII local part",
+		`{"forwardMapping": {"@": ["ops@x.com"]}, "toEmail": "Jörg <j@x.example>"}`:   "RFC 2047 encoded word",
 	} {
 		_, err := ParseConfig([]byte(in))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error saying %s", in, err, want)
 		}
 	}
-	if _, err := ParseConfig([]byte(`{"forwardMapping": {"@": ["ops@xn--bcher-kva.example"]}}`)); err != nil {
+	if _, err := ParseConfig([]byte(`{"forwardMapping": {"@": ["ops@xn--bcher-kva.example"]}, "toEmail": "=?utf-8?q?J=C3=B6rg?= <j@x.example>"}`)); err != nil {
 		t.Errorf("punycode refused: %v", err)
 	}
 }
