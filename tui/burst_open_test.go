@@ -241,3 +241,21 @@ func TestRootEscThenKeyInAPromptCancelsIt(t *testing.T) {
 		t.Fatalf("alt+b in the command line:\n%s", h.view())
 	}
 }
+
+// TestRootEscEscReadAsAltEscActsTwice: Esc typed twice fast reaches
+// bubbletea v1 as one alt+esc, which no binding has: both were lost (the
+// parts list stayed open). It is Esc, then Esc: out of the parts list and
+// out of the viewer.
+func TestRootEscEscReadAsAltEscActsTwice(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press("enter")
+	h.openedKey(t)
+	h.press("p")
+	if !strings.Contains(h.view(), "parts (") {
+		t.Fatalf("p opened no parts list:\n%s", h.view())
+	}
+	h.burst(tea.KeyMsg{Type: tea.KeyEsc, Alt: true})
+	if h.m.top() != "" {
+		t.Fatalf("top %q after esc esc, want the list:\n%s", h.m.top(), h.view())
+	}
+}
