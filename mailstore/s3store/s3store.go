@@ -259,10 +259,13 @@ func (s *Store) listSpan(ctx context.Context, prefix, after, before string, page
 			return last, err
 		}
 		done := false
-		if before != "" {
-			if i := slices.IndexFunc(page, func(o mailstore.Object) bool { return o.Key >= before }); i >= 0 {
-				page, done = page[:i], true
-			}
+		if before != "" && len(page) > 0 {
+			// The span ends at the page's last key, not its first at or
+			// past before: keys that come out of order (a server that
+			// mangles a key it sorted by, as gofakes3 does a control
+			// character) lose only themselves, not the keys after them.
+			done = page[len(page)-1].Key >= before
+			page = slices.DeleteFunc(page, func(o mailstore.Object) bool { return o.Key >= before })
 		}
 		if len(page) > 0 {
 			last = page[len(page)-1].Key

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -359,5 +360,33 @@ func TestChecksumMismatchFailsRead(t *testing.T) {
 	b, _, err := bad.Read(context.Background(), "inbox/m")
 	if err == nil || !strings.Contains(err.Error(), "checksum") {
 		t.Fatalf("corrupted read: %q, %v; want a checksum error", b, err)
+	}
+}
+
+// TestListKeepsAGapsKeysAfterOneOutOfOrder: a listing that returns a key
+// out of order (gofakes3 sorts by the key but returns a control character
+// as U+FFFD, which sorts after the next block) loses nothing else of the
+// gap: the gap was cut at the first key at or past its end, and the keys
+// after it were never listed.
+func TestListKeepsAGapsKeysAfterOneOutOfOrder(t *testing.T) {
+	srv := fakes3.Start(t, "mail")
+	want := []string{"inbox/%2e%2e", "inbox/..", "inbox/./x", "inbox/" + sesID('0', 1)}
+	for _, k := range append([]string{"inbox/\x1b[2Jevil\x07"}, want...) {
+		srv.PutDirect(t, "mail", k, []byte("x"))
+	}
+	st := New(srv.Admin, mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	var got []string
+	if err := st.List(context.Background(), func(p []mailstore.Object) error {
+		for _, o := range p {
+			got = append(got, o.Key)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range want {
+		if !slices.Contains(got, k) {
+			t.Errorf("%q not listed; listed %q", k, got)
+		}
 	}
 }
