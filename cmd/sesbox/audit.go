@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/alessio/shellescape"
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -195,7 +197,7 @@ checksum.`,
 					return nil
 				}
 				pp.clear()
-				return printResult(a.stdout, r)
+				return printResult(a.stdout, st.Location().Bucket, r)
 			}
 			actions, err := a.loggedActions(ctx)
 			if err != nil {
@@ -227,7 +229,7 @@ checksum.`,
 	return cmd
 }
 
-func printResult(w io.Writer, r audit.Result) error {
+func printResult(w io.Writer, bucket string, r audit.Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-9s %s\n", r.Status, sanitize.Line(r.Key))
 	if r.Subject != "" {
@@ -238,6 +240,9 @@ func printResult(w io.Writer, r audit.Result) error {
 	}
 	if r.Recoverable != "" {
 		fmt.Fprintf(&b, "          recoverable: version %s\n", sanitize.Line(r.Recoverable))
+		if cmd := restoreCommand(bucket, r.Key, r.Recoverable); cmd != "" {
+			fmt.Fprintf(&b, "          restore: %s\n", cmd)
+		}
 	}
 	if len(r.Versions) > 0 {
 		var vs []string
@@ -727,4 +732,19 @@ func reportRecord(l bounces.Link) any {
 		Record string `json:"record"`
 		bounces.Link
 	}{"report", l}
+}
+
+// restoreCommand is the AWS CLI command that makes version the current
+// one of key again (docs/audit.md; sesbox itself never writes to a
+// bucket), each value quoted for a POSIX shell and the copy source
+// URL-encoded as S3 takes it. "" when a value holds a character a
+// terminal would act on, which the command cannot show as it is.
+func restoreCommand(bucket, key, version string) string {
+	for _, v := range []string{bucket, key, version} {
+		if sanitize.Line(v) != v {
+			return ""
+		}
+	}
+	src := bucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/") + "?versionId=" + url.QueryEscape(version)
+	return "aws s3api copy-object --bucket " + shellescape.Quote(bucket) + " --key " + shellescape.Quote(key) + " --copy-source " + shellescape.Quote(src)
 }
