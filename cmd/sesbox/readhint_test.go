@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -22,13 +21,7 @@ func TestReadErrorsLeadWithAHint(t *testing.T) {
 	isolate(t)
 	shortBackoff(t)
 
-	// Nothing listens at the endpoint.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + l.Addr().String()
-	l.Close()
+	dead := deadEndpoint(t)
 	out := t.TempDir()
 	for _, cmd := range [][]string{{"show", "k"}, {"save", "k", "--dir", t.TempDir()},
 		{"export", "--mbox", filepath.Join(out, "x.mbox")}, {"audit", "snapshot", "--out", filepath.Join(out, "s.jsonl")}} {

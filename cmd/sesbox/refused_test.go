@@ -17,12 +17,7 @@ import (
 // 1m49: each request was sent 10 times, up to 8 s apart.
 func TestRefusedEndpointFailsFast(t *testing.T) {
 	isolate(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + l.Addr().String()
-	l.Close()
+	dead := deadEndpoint(t)
 	out := t.TempDir()
 	key := demo.Prefix + "9654fpu9mcqevtjmtg6bhd7d9jlr34udr0ifb8ba"
 	for _, tc := range []struct {
@@ -45,4 +40,15 @@ func TestRefusedEndpointFailsFast(t *testing.T) {
 			t.Errorf("%v: took %s, want a few seconds", tc.args, took)
 		}
 	}
+}
+
+// deadEndpoint is the URL of a port nothing listens at: a connection to it
+// is refused.
+func deadEndpoint(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return "http://" + l.Addr().String()
 }
