@@ -1098,3 +1098,39 @@ func TestNestedMessagesOpenEveryLevel(t *testing.T) {
 		t.Errorf("p p p: mode %v, %d parts, want the message's %d", m.mode, len(m.parts), len(v.Parts))
 	}
 }
+
+// TestSaveInANestedPartsListSavesThatPart: s on a part of a nested
+// message's parts list saves that part: it saved the outer message's part
+// of the same number (here its text body instead of the nested message's
+// attachment).
+func TestSaveInANestedPartsListSavesThatPart(t *testing.T) {
+	inner := "From: mid@x.example\r\nSubject: middle\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n" +
+		"--M\r\nContent-Type: text/plain\r\n\r\nthe middle body\r\n--M\r\nContent-Type: text/csv; name=\"deep.csv\"\r\nContent-Disposition: attachment; filename=\"deep.csv\"\r\n\r\na,b\r\n1,2\r\n--M--\r\n"
+	raw := []byte("From: top@x.example\r\nSubject: top\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=T\r\n\r\n" +
+		"--T\r\nContent-Type: text/plain\r\n\r\nthe top body\r\n--T\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--T--\r\n")
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/nested-save"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
+	m, _ = press(t, m, "p")
+	for m.parts[m.part].ContentType != "message/rfc822" {
+		m, _ = press(t, m, "j")
+	}
+	m, msgs := pressAll(t, m, "enter")
+	m, _ = feed(m, msgs)
+	m, _ = press(t, m, "p")
+	for !strings.HasPrefix(m.parts[m.part].ContentType, "text/csv") {
+		m, _ = press(t, m, "j")
+	}
+	dir := t.TempDir()
+	m, _ = press(t, m, "s")
+	m.input.SetValue(dir)
+	m, msgs = pressAll(t, m, "enter")
+	m, _ = feed(m, msgs)
+	got, err := os.ReadFile(filepath.Join(dir, "deep.csv"))
+	if err != nil || !strings.Contains(string(got), "a,b") {
+		entries, _ := os.ReadDir(dir)
+		t.Fatalf("saved %v (%v), want deep.csv holding the nested attachment", entries, err)
+	}
+}

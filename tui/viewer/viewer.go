@@ -445,7 +445,12 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		if dir == "" || m.msg == nil {
 			return m, nil
 		}
-		return m, saveCmd(m.msg.View, m.key, dir, m.savePart)
+		v := m.msg.View
+		if n := len(m.outer); n > 0 && m.savePart > 0 {
+			// A part of a nested message: numbered in that message.
+			v = m.outer[n-1].inline.nested
+		}
+		return m, saveCmd(v, m.key, dir, m.savePart)
 	case m.prompt == promptPipe && m.pipePart == 0 && key.Matches(msg, m.c.Keys.Viewer.PipeMode):
 		m.pipeRaw = !m.pipeRaw
 		m.input.Prompt = m.pipePrompt()
