@@ -35,17 +35,18 @@ func hostileString(r *rand.Rand) string {
 }
 
 // fillStrings sets every exported string (and []string) field reachable in
-// v, through structs, embedded structs and pointers to structs, to hostile
-// strings; other fields keep their values.
+// v, through structs, embedded structs, pointers to structs and slices of
+// structs (two elements each), to hostile strings; other fields keep
+// their values.
 func fillStrings(r *rand.Rand, v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
 		v.SetString(hostileString(r))
 	case reflect.Slice:
-		if v.Type().Elem().Kind() == reflect.String {
+		if k := v.Type().Elem().Kind(); k == reflect.String || k == reflect.Struct {
 			s := reflect.MakeSlice(v.Type(), 2, 2)
 			for i := range 2 {
-				s.Index(i).SetString(hostileString(r))
+				fillStrings(r, s.Index(i))
 			}
 			v.Set(s)
 		}
