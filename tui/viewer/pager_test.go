@@ -477,11 +477,7 @@ func TestEnterShowsNestedMessage(t *testing.T) {
 	s.Key = "inbox/nested"
 	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
 	m, _ = press(t, m, "p")
-	for m.parts[m.part].ContentType != "message/rfc822" {
-		m, _ = press(t, m, "j")
-	}
-	m, msgs := pressAll(t, m, "enter")
-	m, _ = feed(m, msgs)
+	m = openNested(t, m)
 	if m.mode != modePart || m.inline.nested == nil {
 		t.Fatalf("mode %v nested %v", m.mode, m.inline.nested)
 	}
@@ -1061,11 +1057,7 @@ func TestNestedMessagesOpenEveryLevel(t *testing.T) {
 	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
 	open := func(m Model, want string) Model {
 		t.Helper()
-		for m.parts[m.part].ContentType != "message/rfc822" {
-			m, _ = press(t, m, "j")
-		}
-		m, msgs := pressAll(t, m, "enter")
-		m, _ = feed(m, msgs)
+		m = openNested(t, m)
 		if m.mode != modePart || !strings.Contains(m.View(), want) {
 			t.Fatalf("enter did not show %q (mode %v):\n%s", want, m.mode, m.View())
 		}
@@ -1114,11 +1106,7 @@ func TestSaveInANestedPartsListSavesThatPart(t *testing.T) {
 	s.Key = "inbox/nested-save"
 	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
 	m, _ = press(t, m, "p")
-	for m.parts[m.part].ContentType != "message/rfc822" {
-		m, _ = press(t, m, "j")
-	}
-	m, msgs := pressAll(t, m, "enter")
-	m, _ = feed(m, msgs)
+	m = openNested(t, m)
 	m, _ = press(t, m, "p")
 	for !strings.HasPrefix(m.parts[m.part].ContentType, "text/csv") {
 		m, _ = press(t, m, "j")
@@ -1126,11 +1114,23 @@ func TestSaveInANestedPartsListSavesThatPart(t *testing.T) {
 	dir := t.TempDir()
 	m, _ = press(t, m, "s")
 	m.input.SetValue(dir)
-	m, msgs = pressAll(t, m, "enter")
+	m, msgs := pressAll(t, m, "enter")
 	m, _ = feed(m, msgs)
 	got, err := os.ReadFile(filepath.Join(dir, "deep.csv"))
 	if err != nil || !strings.Contains(string(got), "a,b") {
 		entries, _ := os.ReadDir(dir)
 		t.Fatalf("saved %v (%v), want deep.csv holding the nested attachment", entries, err)
 	}
+}
+
+// openNested moves the parts list's cursor to the next message/rfc822
+// part and shows it (Enter, and the Cmd that renders it).
+func openNested(t *testing.T, m Model) Model {
+	t.Helper()
+	for m.parts[m.part].ContentType != "message/rfc822" {
+		m, _ = press(t, m, "j")
+	}
+	m, msgs := pressAll(t, m, "enter")
+	m, _ = feed(m, msgs)
+	return m
 }
