@@ -66,11 +66,6 @@ type Item struct {
 	Blocked, Allowed []sesaccount.Verdict
 	// Unchecked are destinations whose checks failed; they are sent to.
 	Unchecked []sesaccount.Verdict
-	// Reencoded are the parts whose Content-Transfer-Encoding the rewrite
-	// changes to bring a body line within 998 octets (forward.RewriteParts):
-	// known once the whole message is read, so set by Runner.Preview for
-	// the item it shows; a run reports it in each Result.
-	Reencoded []forward.Reencoding
 }
 
 // Send is one SendEmail call of an item, with what the journal said of it

@@ -809,8 +809,8 @@ func TestPreviewSaysWhatTheRewriteChanged(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pv.BodyReencoded != tc.reencoded {
-			t.Errorf("%s: body re-encoded %v, want %v", tc.key, pv.BodyReencoded, tc.reencoded)
+		if pv.BodyReencoded() != tc.reencoded {
+			t.Errorf("%s: body re-encoded %v, want %v", tc.key, pv.BodyReencoded(), tc.reencoded)
 		}
 		for _, f := range tc.changed {
 			if !slices.Contains(pv.Changed, f) {
@@ -824,8 +824,8 @@ func TestPreviewSaysWhatTheRewriteChanged(t *testing.T) {
 }
 
 // TestDryRunSaysWhichPartsWereReencoded: a message with a body line over
-// 998 octets has that part re-encoded (difference 31); the preview records
-// it in the plan's item and every result, dry run or send, names the part
+// 998 octets has that part re-encoded (difference 31); the preview names
+// it and every result, dry run or send, names the part
 // and its old and new encodings. Nothing said so before.
 func TestDryRunSaysWhichPartsWereReencoded(t *testing.T) {
 	e := newEnv(t)
@@ -837,8 +837,8 @@ func TestDryRunSaysWhichPartsWereReencoded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.r.Preview(context.Background(), p); err != nil || !slices.Equal(p.Items[0].Reencoded, want) {
-		t.Errorf("preview: plan item re-encoded %v (%v), want %v", p.Items[0].Reencoded, err, want)
+	if pv, err := e.r.Preview(context.Background(), p); err != nil || !slices.Equal(pv.Reencoded, want) {
+		t.Errorf("preview: re-encoded %v (%v), want %v", pv.Reencoded, err, want)
 	}
 	var res []Result
 	if _, err := e.r.Run(context.Background(), p, func(r Result) { res = append(res, r) }, nil); err != nil {

@@ -52,18 +52,18 @@ type MessagePreview struct {
 	// or MIME-Version when the body was re-encoded); Removed those of the
 	// original it dropped (Return-Path, DKIM-Signature, ...).
 	Changed, Removed []string
-	// BodyReencoded says the body differs: parts holding a line over 998
-	// octets were re-encoded, decoding to the same bytes, their
-	// Content-Transfer-Encoding changed (docs/forwarding.md difference 31).
-	BodyReencoded bool
-	// Reencoded names those parts, with their old and new encodings.
+	// Reencoded names the parts holding a line over 998 octets that were
+	// re-encoded, decoding to the same bytes, with their old and new
+	// Content-Transfer-Encoding (docs/forwarding.md difference 31).
 	Reencoded []forward.Reencoding
 }
 
+// BodyReencoded says the body differs from the stored one: some part was
+// re-encoded.
+func (pv MessagePreview) BodyReencoded() bool { return len(pv.Reencoded) > 0 }
+
 // Preview returns the first message the plan sends, rewritten, and what
 // the rewrite changed; a zero MessagePreview when nothing is to be sent.
-// It records in that item's Reencoded the parts whose encoding the rewrite
-// changes (call it before handing the plan to another goroutine).
 func (r *Runner) Preview(ctx context.Context, p *Plan) (MessagePreview, error) {
 	i := slices.IndexFunc(p.Items, func(it Item) bool { return it.Status == "" })
 	if i < 0 {
@@ -79,8 +79,7 @@ func (r *Runner) Preview(ctx context.Context, p *Plan) (MessagePreview, error) {
 		return MessagePreview{Key: it.Key}, err
 	}
 	inHdr, outHdr := headerBlock(raw), headerBlock(out)
-	p.Items[i].Reencoded = reencoded
-	pv := MessagePreview{Key: it.Key, Header: outHdr, BodyReencoded: !bytes.Equal(raw[len(inHdr):], out[len(outHdr):]), Reencoded: reencoded}
+	pv := MessagePreview{Key: it.Key, Header: outHdr, Reencoded: reencoded}
 	pv.Changed, pv.Removed = fieldChanges(inHdr, outHdr)
 	return pv, nil
 }

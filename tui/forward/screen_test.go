@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/tui/common"
 )
@@ -117,7 +118,7 @@ func TestConfirmSaysWhatTheRewriteChanged(t *testing.T) {
 	}
 	m.preview.Header = append(m.preview.Header[:len(m.preview.Header)-2:len(m.preview.Header)-2], "Content-Transfer-Encoding: quoted-printable\r\n\r\n"...)
 	m.preview.Changed = append(m.preview.Changed, "Content-Transfer-Encoding")
-	m.preview.BodyReencoded = true
+	m.preview.Reencoded = []forward.Reencoding{{Part: "1", From: "7bit", To: "quoted-printable"}}
 	v := m.View()
 	for _, want := range []string{"Changed or added: Content-Transfer-Encoding", "re-encoded (Content-Transfer-Encoding changed)"} {
 		if !strings.Contains(v, want) {

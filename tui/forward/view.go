@@ -148,7 +148,7 @@ func (m Model) confirmLines() []string {
 			}
 		}
 		lines = append(lines, m.indented(changesLines(pv, others), st.Dim)...)
-		if pv.BodyReencoded {
+		if pv.BodyReencoded() {
 			lines = append(lines, m.indented([]string{"The body: parts with a line over 998 octets re-encoded (Content-Transfer-Encoding changed), decoding to the same bytes"}, st.Warning)...)
 		}
 	}
