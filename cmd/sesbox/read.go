@@ -91,13 +91,20 @@ func (a *app) notePending(ctx context.Context, m *mailbox.Mailbox) error {
 
 // noteEmpty says on stderr that ls found nothing at all (n rows without a
 // query q): a mistyped --prefix or bucket otherwise looked like an empty
-// mailbox. A query that matches nothing says nothing, as grep does.
-func (a *app) noteEmpty(m *mailbox.Mailbox, n int, q string) {
+// mailbox. A query that matches nothing says nothing, as grep does. With
+// --cached (cached) nothing was listed: the index may just not hold that
+// location yet (never indexed, or a damaged index just moved aside), so
+// the first hint is the command that reads the bucket.
+func (a *app) noteEmpty(m *mailbox.Mailbox, n int, q string, cached bool) {
 	if n > 0 || strings.TrimSpace(q) != "" {
 		return
 	}
-	fmt.Fprintf(a.stderr, "sesbox: no messages under %s — check --prefix (the receipt rule's object key prefix, e.g. inbox/) and --bucket\n",
-		sanitize.Line(m.Location().String()))
+	loc := sanitize.Line(m.Location().String())
+	if cached {
+		fmt.Fprintf(a.stderr, "sesbox: no messages under %s in the local index — `sesbox index` reads the bucket (ls --cached does not); if it finds none, check --prefix and --bucket\n", loc)
+		return
+	}
+	fmt.Fprintf(a.stderr, "sesbox: no messages under %s — check --prefix (the receipt rule's object key prefix, e.g. inbox/) and --bucket\n", loc)
 }
 
 func newLsCmd(a *app) *cobra.Command {
@@ -157,7 +164,7 @@ func newLsCmd(a *app) *cobra.Command {
 				if err := w.Flush(); err != nil {
 					return err
 				}
-				a.noteEmpty(m, n, q)
+				a.noteEmpty(m, n, q, cached)
 				return a.leftOut(partial, "the list", 1)
 			}
 			sums, err := m.First(ctx, qq, by, reverse, limit)
@@ -167,7 +174,7 @@ func newLsCmd(a *app) *cobra.Command {
 			if err := printTable(a.stdout, sums); err != nil {
 				return err
 			}
-			a.noteEmpty(m, len(sums), q)
+			a.noteEmpty(m, len(sums), q, cached)
 			return a.leftOut(partial, "the list", 1)
 		},
 	}

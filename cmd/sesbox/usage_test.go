@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/sesbox/sesbox/mailstore/demo"
 )
 
 // TestNoConfigSaysWhereItLooked: without a config file, an unknown
@@ -405,7 +407,11 @@ func TestLsOfAnEmptyPrefixSaysSo(t *testing.T) {
 	flags[len(flags)-1] = "inbx/" // --prefix
 	for _, extra := range [][]string{nil, {"--json"}, {"--cached"}} {
 		out, errOut, code := sesbox(t, append(append(flags, "ls"), extra...)...)
-		if code != 0 || out != "" || !strings.HasPrefix(errOut, "sesbox: no messages under s3://mail/inbx/ — check --prefix") {
+		want := "sesbox: no messages under s3://mail/inbx/ — check --prefix"
+		if len(extra) > 0 && extra[0] == "--cached" {
+			want = "sesbox: no messages under s3://mail/inbx/ in the local index — `sesbox index` reads the bucket (ls --cached does not); if it finds none, check --prefix"
+		}
+		if code != 0 || out != "" || !strings.HasPrefix(errOut, want) {
 			t.Errorf("ls %v: exit %d, stdout %q, stderr %q", extra, code, out, errOut)
 		}
 	}
@@ -442,5 +448,36 @@ func TestCompletionOffersMailboxesAndSortFields(t *testing.T) {
 		if code != 0 || strings.Join(got, " ") != strings.Join(tc.want, " ") {
 			t.Errorf("%v: exit %d, got %q, want %q (stderr %q)", tc.args, code, got, tc.want, errOut)
 		}
+	}
+}
+
+// TestLsCachedAfterAHealedIndexSaysHowToRebuild: a damaged index is moved
+// aside and an empty one made; `ls --cached` then said "moved it aside and
+// rebuilding it from S3" (it does not read S3) and "no messages under
+// s3://… — check --prefix", sending the user after a prefix that was
+// right. It now says the index holds nothing there and that `sesbox
+// index` reads the bucket; plain `ls` rebuilds it.
+func TestLsCachedAfterAHealedIndexSaysHowToRebuild(t *testing.T) {
+	dir := isolate(t)
+	flags, _, msgs := demoBucket(t)
+	if _, errOut, code := sesbox(t, append(flags, "ls")...); code != 0 {
+		t.Fatalf("ls: exit %d: %s", code, errOut)
+	}
+	dbs, _ := filepath.Glob(filepath.Join(dir, "cache", "sesbox", "index-*.db"))
+	if len(dbs) != 1 {
+		t.Fatalf("index files: %v", dbs)
+	}
+	if err := os.Truncate(dbs[0], 5000); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := sesbox(t, append(flags, "ls", "--cached")...)
+	if code != 0 || out != "" || strings.Contains(errOut, "rebuilding it from S3") ||
+		!strings.Contains(errOut, "is damaged") ||
+		!strings.Contains(errOut, "sesbox: no messages under s3://mail/"+demo.Prefix+" in the local index — `sesbox index` reads the bucket") {
+		t.Errorf("ls --cached after healing: exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
+	out, errOut, code = sesbox(t, append(flags, "ls")...)
+	if code != 0 || strings.Count(out, "\n") != len(msgs) {
+		t.Errorf("ls after healing: exit %d, %d rows of %d, stderr:\n%s", code, strings.Count(out, "\n"), len(msgs), errOut)
 	}
 }

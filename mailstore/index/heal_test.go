@@ -41,7 +41,7 @@ func assertHealed(t *testing.T, path string, old []byte) {
 		t.Fatalf("Open of a damaged index failed: %v", err)
 	}
 	defer x.Close()
-	if !strings.Contains(x.Notice(), ".corrupt-") || !strings.Contains(x.Notice(), "rebuilding it from S3") {
+	if !strings.Contains(x.Notice(), ".corrupt-") || !strings.Contains(x.Notice(), "the next refresh rebuilds it from S3") {
 		t.Errorf("notice %q does not say what was done", x.Notice())
 	}
 	ctx := context.Background()
@@ -363,7 +363,7 @@ func TestHealWhenAQueryMeetsDamage(t *testing.T) {
 	if err != nil || len(sums) != 0 {
 		t.Fatalf("Summaries on a damaged index: %d rows, %v", len(sums), err)
 	}
-	if len(told) != 1 || !strings.Contains(told[0], "rebuilding it from S3") {
+	if len(told) != 1 || !strings.Contains(told[0], "the next refresh rebuilds it from S3") {
 		t.Fatalf("told %q", told)
 	}
 	if m, _ := filepath.Glob(path + ".corrupt-*"); len(m) != 1 {

@@ -202,7 +202,7 @@ func Open(path string) (*Index, error) {
 	if x, err = openFile(path); err != nil {
 		return nil, err
 	}
-	x.notice = fmt.Sprintf("the index %s %s; moved it to %s and rebuilding it from S3", path, bad.reason, filepath.Base(aside))
+	x.notice = fmt.Sprintf("the index %s %s; moved it to %s; the next refresh rebuilds it from S3", path, bad.reason, filepath.Base(aside))
 	return x, nil
 }
 
@@ -278,7 +278,7 @@ func (x *Index) heal(gen int, cause error) error {
 	if err != nil {
 		msg = fmt.Sprintf("the index %s is damaged (%v) and could not be replaced (%v); working without a saved index", x.path, cause, err)
 	} else {
-		msg = fmt.Sprintf("the index %s is damaged (%v); moved it to %s and rebuilding it from S3", x.path, cause, filepath.Base(aside))
+		msg = fmt.Sprintf("the index %s is damaged (%v); moved it to %s; the next refresh rebuilds it from S3", x.path, cause, filepath.Base(aside))
 	}
 	x.notice = msg
 	notify := x.notify
