@@ -178,12 +178,20 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 		p.Account = &acct
 	}
 	var j *forward.Journal
-	if !opts.DryRun() {
+	switch {
+	case !opts.DryRun():
 		var err error
 		if j, err = forward.OpenJournal(r.JournalPath); err != nil {
 			return nil, err
 		}
 		defer j.Close()
+	case r.JournalPath != "":
+		// A dry run says what a run would skip, from the journal as it is
+		// now, without taking it from a run that holds it.
+		var err error
+		if j, err = forward.ReadJournal(r.JournalPath); err != nil {
+			return nil, err
+		}
 	}
 	// Header reads are small and independent: a few at a time, results
 	// kept in input order.
