@@ -87,9 +87,11 @@ func (m Model) confirmWindow() []string {
 	}
 	top := m.clampScroll(len(lines))
 	end := min(top+m.confirmRows(), len(lines))
+	// The scroll keys are named here, not on the key line, which has
+	// room for y and n/esc alone at 40 columns.
 	more := "── more below: j/k, PgUp/PgDn scroll ──"
 	if end == len(lines) {
-		more = "── end: y sends, n cancels ──"
+		more = "── end (j/k, PgUp/PgDn scroll) ──"
 	}
 	return append(lines[top:end:end], m.c.Styles.Dim.Render(common.Truncate(more, m.width)))
 }
