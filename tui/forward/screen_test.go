@@ -2,6 +2,7 @@ package forward
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -9,8 +10,10 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
 // account is sesaccount.API (sesbox's own interface) with lead@ on the
@@ -125,4 +128,25 @@ func TestConfirmSaysWhatTheRewriteChanged(t *testing.T) {
 			t.Errorf("no %q:\n%s", want, v)
 		}
 	}
+}
+
+// TestRunningScreenShorterThanItsHeader: a run drawn on a screen with
+// less room than its header (a dry run's title, wrapped at 40 columns to
+// five lines, on the 7 lines a 40x10 terminal leaves the page) shows what
+// fits. View sliced the results from a negative room and sesbox crashed
+// as y was pressed (found in tmux at 40x10).
+func TestRunningScreenShorterThanItsHeader(t *testing.T) {
+	r, _ := newRunner(t)
+	good, _ := demoKeys(t)
+	c := fixture.Common(40, 7)
+	m := New(context.Background(), c, r, good, reforward.Options{Config: cfg, DryRunDir: filepath.Join(t.TempDir(), "a-long-directory-name", "demo-forward")})
+	m.SetSize(40, 7)
+	m, _ = pump(t, m, m.Init())
+	m, _ = press(t, m, "y") // the run's Cmd is held: the screen stays on the run
+	if !m.Running() {
+		t.Fatal("not running")
+	}
+	checkSize(t, m.View(), 40, 7)
+	m, _ = m.Update(ForwardProgressedMsg{ID: m.ID(), Result: &reforward.Result{Key: good[0], Status: reforward.StatusDryRun}})
+	checkSize(t, m.View(), 40, 7)
 }

@@ -256,7 +256,9 @@ func (m Model) runningLines() []string {
 		lines = append(lines, "")
 	}
 	lines = append(lines, "")
-	room := m.height - len(lines)
+	// None when the header alone fills the screen (a dry run's wrapped
+	// title at 40x10); View cuts the header.
+	room := max(0, m.height-len(lines))
 	rows := m.results
 	if len(rows) > room {
 		rows = rows[len(rows)-room:]
