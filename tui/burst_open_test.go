@@ -10,6 +10,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -257,5 +258,28 @@ func TestRootEscEscReadAsAltEscActsTwice(t *testing.T) {
 	h.burst(tea.KeyMsg{Type: tea.KeyEsc, Alt: true})
 	if h.m.top() != "" {
 		t.Fatalf("top %q after esc esc, want the list:\n%s", h.m.top(), h.view())
+	}
+}
+
+// TestRootAltKeyInTheEditorStaysInIt: in the built-in editor an Alt key
+// is the editor's, as every key is the embedded editor's in aerc: alt+s
+// (or Esc then s typed fast) types s and the editor stays open. It was
+// read as Esc then s: Esc finished editing and s, on the review, sent
+// the reply. Esc typed twice fast (alt+esc) finishes editing, once.
+func TestRootAltKeyInTheEditorStaysInIt(t *testing.T) {
+	h, env := replyInEditor(t, "thanks")
+	h.burst(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s"), Alt: true})
+	if h.m.top() != compose.Kind || !h.m.capturing() {
+		t.Fatalf("alt+s left the editor (screen %q, capturing %v):\n%s", h.m.top(), h.m.capturing(), h.view())
+	}
+	if ses := env.Outbox.Sender.(*fakeSES); ses.raw != nil {
+		t.Fatalf("alt+s in the editor sent the reply")
+	}
+	if v := h.view(); !strings.Contains(v, "thankss") {
+		t.Errorf("alt+s did not type s:\n%s", v)
+	}
+	h.burst(tea.KeyMsg{Type: tea.KeyEsc, Alt: true})
+	if h.m.top() != compose.Kind || h.m.capturing() {
+		t.Fatalf("alt+esc in the editor: screen %q, capturing %v, want the review:\n%s", h.m.top(), h.m.capturing(), h.view())
 	}
 }
