@@ -233,7 +233,12 @@ func (m Model) ShortHelp() []key.Binding {
 	case stateRunning:
 		return []key.Binding{k.Stop}
 	case stateDone:
-		return []key.Binding{k.MarkFailed, k.Down, k.Up, k.Close}
+		// The scroll keys are named above the results when they scroll
+		// (doneLines): with them here the line was cut at 40 columns.
+		if len(m.failedKeys()) > 0 {
+			return []key.Binding{k.MarkFailed, k.Close}
+		}
+		return []key.Binding{k.Close}
 	}
 	return []key.Binding{k.Close}
 }

@@ -285,9 +285,13 @@ func (m Model) doneLines() []string {
 		second = st.Warning.Render(fmt.Sprintf("%d failed (m marks them in the list to try again), %d uncertain (check before --retry-uncertain); listed first",
 			n, t.Uncertain))
 	}
-	lines := []string{head, second, ""}
 	rows := m.ordered()
 	end := min(len(rows), m.offset+m.listHeight())
+	third := ""
+	if len(rows) > m.listHeight() {
+		third = st.Dim.Render(fmt.Sprintf("%d–%d of %d (j/k, PgUp/PgDn scroll)", m.offset+1, end, len(rows)))
+	}
+	lines := []string{head, second, third}
 	for _, r := range rows[m.offset:end] {
 		lines = append(lines, m.resultLine(r))
 	}
