@@ -356,7 +356,7 @@ func lambdaDelivered(ctx context.Context, src Source, it *Item) bool {
 	}
 	when := f.Time.UTC().Format(time.RFC3339)
 	if len(left) == 0 {
-		it.Status, it.Reason = StatusSkipped, fmt.Sprintf("the forwarding Lambda delivered it %s to %s (its log); --again sends it again",
+		it.Status, it.Reason = StatusSkipped, fmt.Sprintf("the forwarding Lambda delivered it %s to %s (its log); sesbox forward --again sends it again",
 			when, strings.Join(f.Destinations, ", "))
 		return false
 	}
@@ -456,7 +456,7 @@ func journalVerdict(sends []Send, opts Options) (Status, string) {
 
 func uncertainReason(at time.Time) string {
 	return fmt.Sprintf("a send started %s was cut off before SES answered: it may or may not have been sent; "+
-		"check, then use --retry-uncertain to send it", at.UTC().Format(time.RFC3339))
+		"check, then use sesbox forward --retry-uncertain to send it", at.UTC().Format(time.RFC3339))
 }
 
 func alreadySent(sends []Send) string {
@@ -466,7 +466,7 @@ func alreadySent(sends []Send) string {
 			when = s.At
 		}
 	}
-	return fmt.Sprintf("already forwarded %s (SES message id %s); --again sends it again",
+	return fmt.Sprintf("already forwarded %s (SES message id %s); sesbox forward --again sends it again",
 		when.UTC().Format(time.RFC3339), sendIDs(sends))
 }
 
@@ -488,7 +488,7 @@ func verdictReason(v mailstore.Verdicts) string {
 	if v.Virus == "FAIL" {
 		what = append(what, "virus")
 	}
-	return "SES " + strings.Join(what, " and ") + " verdict FAIL; --include-spam forwards it anyway"
+	return "SES " + strings.Join(what, " and ") + " verdict FAIL; sesbox forward --include-spam forwards it anyway"
 }
 
 func tooLarge(size int64) string {

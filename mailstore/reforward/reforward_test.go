@@ -907,3 +907,56 @@ func TestDryRunSaysWhatARunWouldSkip(t *testing.T) {
 		t.Errorf("--again: %+v %v", p.Items, err)
 	}
 }
+
+// TestReasonsNameTheCommandOfTheirFlags: a reason or a preview line that
+// names a flag names the command it belongs to ("sesbox forward
+// --again"): the TUI's forward screen shows the same texts, and a bare
+// "--again sends it again" there named a flag the screen has no way to
+// give.
+func TestReasonsNameTheCommandOfTheirFlags(t *testing.T) {
+	e := newEnv(t)
+	sent := e.src.put("abc", message("hello", "info@acme.example", "PASS"))
+	spam := e.src.put("spam", message("s", "info@acme.example", "FAIL"))
+	cut := e.src.put("cut", message("x", "info@acme.example", "PASS"))
+	e.run(t, []string{sent}, Options{Config: testConfig})
+	p, _ := e.runner().Plan(context.Background(), []string{cut}, Options{Config: testConfig})
+	j, err := forward.OpenJournal(e.r.JournalPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := p.Items[0]
+	j.Record(forward.Entry{Bucket: "mail", Key: cut, ETag: it.ETag, Destinations: it.Destinations, State: forward.StateSending,
+		Time: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)})
+	j.Close()
+
+	p, err = e.runner().Plan(context.Background(), []string{sent, spam, cut}, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := p.Preview().Lines()
+	for _, it := range p.Items {
+		texts = append(texts, it.Reason)
+	}
+	flags := 0
+	for _, s := range texts {
+		for i := strings.Index(s, "--"); i >= 0; i = next(s, i) {
+			flags++
+			if !strings.HasSuffix(s[:i], "sesbox forward ") {
+				t.Errorf("a flag without its command: %q", s)
+				break
+			}
+		}
+	}
+	if flags < 3 {
+		t.Errorf("%d flags named in %q", flags, texts)
+	}
+}
+
+// next is the index of the next "--" in s after the one at i, -1 if none.
+func next(s string, i int) int {
+	j := strings.Index(s[i+2:], "--")
+	if j < 0 {
+		return -1
+	}
+	return i + 2 + j
+}

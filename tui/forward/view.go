@@ -282,7 +282,7 @@ func (m Model) doneLines() []string {
 	}
 	second := st.Dim.Render("All went well.")
 	if n := len(m.failedKeys()); n > 0 || t.Uncertain > 0 {
-		second = st.Warning.Render(fmt.Sprintf("%d failed (m marks them in the list to try again), %d uncertain (check before --retry-uncertain); listed first",
+		second = st.Warning.Render(fmt.Sprintf("%d failed (m marks them in the list to try again), %d uncertain (check, then sesbox forward --retry-uncertain); listed first",
 			n, t.Uncertain))
 	}
 	rows := m.ordered()
