@@ -10,6 +10,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -257,5 +258,71 @@ func TestRootEscEscReadAsAltEscActsTwice(t *testing.T) {
 	h.burst(tea.KeyMsg{Type: tea.KeyEsc, Alt: true})
 	if h.m.top() != "" {
 		t.Fatalf("top %q after esc esc, want the list:\n%s", h.m.top(), h.view())
+	}
+}
+
+// TestRootAltKeyInTheEditorStaysInIt: in the built-in editor an Alt key
+// is the editor's, as every key is the embedded editor's in aerc: alt+s
+// (or Esc then s typed fast) types s and the editor stays open. It was
+// read as Esc then s: Esc finished editing and s, on the review, sent
+// the reply. Esc typed twice fast (alt+esc) finishes editing, once.
+func TestRootAltKeyInTheEditorStaysInIt(t *testing.T) {
+	h, env := replyInEditor(t, "thanks")
+	h.burst(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s"), Alt: true})
+	if h.m.top() != compose.Kind || !h.m.capturing() {
+		t.Fatalf("alt+s left the editor (screen %q, capturing %v):\n%s", h.m.top(), h.m.capturing(), h.view())
+	}
+	if ses := env.Outbox.Sender.(*fakeSES); ses.raw != nil {
+		t.Fatalf("alt+s in the editor sent the reply")
+	}
+	if v := h.view(); !strings.Contains(v, "thankss") {
+		t.Errorf("alt+s did not type s:\n%s", v)
+	}
+	h.burst(tea.KeyMsg{Type: tea.KeyEsc, Alt: true})
+	if h.m.top() != compose.Kind || h.m.capturing() {
+		t.Fatalf("alt+esc in the editor: screen %q, capturing %v, want the review:\n%s", h.m.top(), h.m.capturing(), h.view())
+	}
+}
+
+// TestRootResizeRewrapsABigBodyInACmd: a width change with a body over a
+// megabyte open wraps it again in a Cmd, as opening it does, not in
+// Update (a second with the screen frozen); the viewer says "formatting"
+// meanwhile, and only the newest resize's result is shown.
+func TestRootResizeRewrapsABigBodyInACmd(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press("enter")
+	key := h.openedKey(t)
+	raw := []byte("From: a@x.example\r\nSubject: long\r\n\r\n" + strings.Repeat("abcdefghi ", 200000) + "needle\r\n")
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = key
+	h.send(viewer.MessageLoadedMsg{Key: key, Message: &mailbox.Message{Summary: s, Raw: raw, View: v}})
+	if v := h.view(); !strings.Contains(v, "abcdefghi") {
+		t.Fatalf("the body is not shown:\n%s", v)
+	}
+	resize := func(w int) tea.Cmd {
+		t.Helper()
+		nm, cmd := h.m.Update(tea.WindowSizeMsg{Width: w, Height: 30})
+		h.m = nm.(Model)
+		if v := h.view(); cmd == nil || !strings.Contains(v, "formatting") || strings.Contains(v, "abcdefghi") {
+			t.Fatalf("resized to %d columns: wrapped in Update (Cmd %v):\n%s", w, cmd != nil, v)
+		}
+		return cmd
+	}
+	older := resize(120)
+	newer := resize(90)
+	h.settle(older)
+	if v := h.view(); !strings.Contains(v, "formatting") {
+		t.Fatalf("an older resize's result was shown:\n%s", v)
+	}
+	h.settle(newer)
+	out := h.view()
+	if strings.Contains(out, "formatting") || !strings.Contains(out, "abcdefghi") {
+		t.Fatalf("the newest resize's result is not shown:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "abcdefghi") && len(strings.TrimRight(l, " ")) > 90 {
+			t.Errorf("a line wider than 90 columns: %q", l)
+		}
 	}
 }

@@ -21,12 +21,20 @@ const (
 func (m Model) updateKeys(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	// In a text input alt+b, alt+f and alt+d move and delete by word;
 	// another Alt key there is Esc (cancel) then the key, as outside one.
-	if esc, rest, ok := m.c.Keys.SplitAlt(msg); ok && !(m.capturing() && keys.EditsText(msg)) {
+	// The built-in editor takes every Alt key itself.
+	if esc, rest, ok := m.c.Keys.SplitAlt(msg); ok && !(m.capturing() && (keys.EditsText(msg) || m.takesAltKeys())) {
 		nm, cmd := m.updateKeys(esc)
 		nm, rcmd := nm.(Model).updateKeys(rest)
 		return nm, tea.Batch(cmd, rcmd)
 	}
 	return keys.SplitBurst(m, msg, Model.capturing, Model.updateKey)
+}
+
+// takesAltKeys reports whether the shown page's editor takes Alt keys
+// whole (common.AltKeys).
+func (m Model) takesAltKeys() bool {
+	a, ok := m.shown().(common.AltKeys)
+	return ok && a.TakesAltKeys()
 }
 
 // capturing reports whether a text input has the keyboard.

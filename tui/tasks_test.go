@@ -535,3 +535,35 @@ func TestRootDemoKeepsDraftsAndResumes(t *testing.T) {
 		t.Fatalf(":drafts ID did not resume the draft (screen %q):\n%s", h.m.top(), v)
 	}
 }
+
+// TestForwardConfirmNamesEveryKey: at 40x10 and 80x23 the forward
+// confirmation shows every key it takes, none cut: y, n/esc, and, when it
+// is longer than the screen, the scroll keys. At 40 columns the key line
+// was cut to "? help • y send • n/esc cancel …", the scroll keys lost.
+func TestForwardConfirmNamesEveryKey(t *testing.T) {
+	for _, size := range [][2]int{{40, 10}, {80, 23}} {
+		h := demoHarness(t, Box{Forward: dryRun(t, newDemoRunner(t), t.TempDir())})
+		h.send(teaSize(size[0], size[1]))
+		h.press("f")
+		if h.m.top() != forward.Kind {
+			t.Fatalf("f did not open the forward screen (notice %q)", h.m.notice)
+		}
+		for _, keys := range [][]string{nil, {"G"}} {
+			h.press(keys...)
+			v := h.view()
+			lines := strings.Split(v, "\n")
+			if strings.Contains(lines[len(lines)-1], "…") {
+				t.Errorf("%dx%d %v: the key line is cut:\n%s", size[0], size[1], keys, v)
+			}
+			want := []string{"y send", "n/esc cancel"}
+			if strings.Contains(v, "── more") || strings.Contains(v, "── end") {
+				want = append(want, "j/k", "PgUp/PgDn")
+			}
+			for _, w := range want {
+				if !strings.Contains(v, w) {
+					t.Errorf("%dx%d %v: %q not shown:\n%s", size[0], size[1], keys, w, v)
+				}
+			}
+		}
+	}
+}

@@ -134,13 +134,18 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, t := range m.tabs {
 			t.SetSize(msg.Width, m.bodyHeight())
 		}
+		var cmds []tea.Cmd
 		for _, p := range m.st.Pages() {
+			if r, ok := p.(common.Resizer); ok {
+				cmds = append(cmds, r.Resize(msg.Width, m.bodyHeight()))
+				continue
+			}
 			p.SetSize(msg.Width, m.bodyHeight())
 		}
 		if m.cmd != nil {
 			m.cmd.SetWidth(msg.Width)
 		}
-		return m, nil
+		return m, tea.Batch(cmds...)
 	case tea.KeyMsg:
 		return m.updateKeys(msg)
 	case tea.MouseMsg:

@@ -71,7 +71,9 @@ on. The stored objects are only read, never written.
 Sending asks for confirmation on a terminal and refuses without one, unless
 --yes is given. --dry-run DIR sends nothing and writes DIR/<SES id>.eml
 (DIR/<SES id>-<8 hex of the key's SHA-256>.eml for a key whose name another
-key already has).
+key already has); a message a run would skip (the journal says it was sent,
+or its send was cut off) is reported skipped or uncertain with the reason,
+as the run would, and not written (--again writes it).
 
 Output: one JSON line per message on stdout with key, recipients (the
 destinations), status (sent, dry-run, skipped, failed, uncertain),
@@ -250,6 +252,10 @@ func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Locatio
 // forward journal and the action log. closeFn closes the action log.
 func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig, dryRun bool) (r *reforward.Runner, closeFn func(), err error) {
 	r = &reforward.Runner{Source: reforward.FromMailbox(m)}
+	// A dry run reads the journal too, to say what a run would skip.
+	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {
+		return nil, nil, err
+	}
 	if dryRun {
 		return r, func() {}, nil
 	}
@@ -257,9 +263,6 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 		return nil, nil, errors.New(demoNoSES + ", or --dry-run DIR")
 	}
 	if r.Sender, err = a.sender(ctx, mc); err != nil {
-		return nil, nil, err
-	}
-	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {
 		return nil, nil, err
 	}
 	ts, err := a.teamStore(ctx, mc)

@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,11 +29,54 @@ func versionString() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "devel"
+	bi, _ := debug.ReadBuildInfo()
+	return buildVersion(bi)
 }
+
+// buildVersion is the version a binary built without the linker flag
+// says: a tagged module version as it is (go install ...@v1.4.0), else the
+// VCS stamp Go embeds when it builds in a checkout, "devel-0943c9d
+// (2026-12-06, modified)"; "devel" without either.
+func buildVersion(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "devel"
+	}
+	var rev, at string
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	v := bi.Main.Version
+	if v != "" && v != "(devel)" && !pseudoVersion.MatchString(v) {
+		return v
+	}
+	if rev == "" {
+		return "devel"
+	}
+	var about []string
+	if t, err := time.Parse(time.RFC3339, at); err == nil {
+		about = append(about, t.UTC().Format(time.DateOnly))
+	}
+	if modified {
+		about = append(about, "modified")
+	}
+	out := "devel-" + rev[:min(7, len(rev))]
+	if len(about) > 0 {
+		out += " (" + strings.Join(about, ", ") + ")"
+	}
+	return out
+}
+
+// pseudoVersion matches the version Go derives from a VCS stamp
+// (v0.0.0-20261206204258-0943c9dd55d0+dirty): the stamp says it better.
+var pseudoVersion = regexp.MustCompile(`[-.]\d{14}-[0-9a-f]{12}(\+dirty)?$`)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -91,3 +91,18 @@ func TestMarkSaysTheHeadersCouldNotBeRead(t *testing.T) {
 		t.Errorf("the readable key was not marked:\n%s", out)
 	}
 }
+
+// TestMarkOfAKeyNeverReadSaysNoMessage: a key with a "." or ".." segment
+// is never read (mailstore.ErrDotSegment) but is indexed when listed, so
+// one the index does not hold names no object. mark said "its headers
+// could not be read ... — try again", which no retry could change.
+func TestMarkOfAKeyNeverReadSaysNoMessage(t *testing.T) {
+	isolate(t)
+	flags, _, _ := demoBucket(t)
+	for _, k := range []string{demo.Prefix + "x/../nosuch", demo.Prefix + "./nosuch"} {
+		_, errOut, code := sesbox(t, append(flags, "mark", k)...)
+		if code != 1 || !strings.Contains(errOut, "sesbox: no message ") || strings.Contains(errOut, "try again") {
+			t.Errorf("mark %s: exit %d, want 1 and 'no message', no 'try again':\n%s", k, code, errOut)
+		}
+	}
+}

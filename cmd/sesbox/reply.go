@@ -29,6 +29,7 @@ const demoIdentityDomain = "acme-demo.example"
 func newReplyCmd(a *app) *cobra.Command {
 	var (
 		all, yes, includeSupp bool
+		dryRun                bool
 		from, bodyFile, draft string
 		attach, to            []string
 	)
@@ -60,7 +61,11 @@ out too. --to replaces the recipients (and drops the Cc), e.g. to rehearse
 with the SES mailbox simulator (success@simulator.amazonses.com, bounce@,
 ooto@, complaint@, suppressionlist@), which the sandbox accepts.
 
-Without a terminal, nothing is sent unless --yes is given.`,
+Without a terminal, nothing is sent unless --yes is given. --dry-run sends
+nothing and asks nothing: it prints the message on stdout exactly as SES
+would get it (a real send draws the Date, the Message-ID and the MIME
+boundaries anew), says on stderr whom it would go to after the same
+suppression-list check, and keeps the draft for --draft ID.`,
 		Example: `  sesbox reply 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --body-file reply.txt`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if draft != "" && len(args) > 0 {
@@ -72,7 +77,7 @@ Without a terminal, nothing is sent unless --yes is given.`,
 			return keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r := replyRun{a: a, all: all, yes: yes, from: from, bodyFile: bodyFile, attach: attach, to: to, includeSupp: includeSupp}
+			r := replyRun{a: a, all: all, yes: yes, dryRun: dryRun, from: from, bodyFile: bodyFile, attach: attach, to: to, includeSupp: includeSupp}
 			if draft != "" {
 				return r.resume(cmd.Context(), draft)
 			}
@@ -88,6 +93,7 @@ Without a terminal, nothing is sent unless --yes is given.`,
 	f.StringVar(&draft, "draft", "", "send the kept draft `ID` (or its first characters; the TUI's :drafts lists them) instead of starting a reply")
 	f.StringArrayVar(&to, "to", nil, "send to `ADDR` instead of the original's sender, without Cc (repeatable)")
 	f.BoolVar(&includeSupp, "include-suppressed", false, "send to recipients on the account's suppression list too (with a warning)")
+	f.BoolVar(&dryRun, "dry-run", false, "send nothing: print the message that would be sent on stdout, whom it would go to on stderr, and keep the draft")
 	return cmd
 }
 
@@ -95,6 +101,7 @@ Without a terminal, nothing is sent unless --yes is given.`,
 type replyRun struct {
 	a                     *app
 	all, yes, includeSupp bool
+	dryRun                bool
 	from, bodyFile        string
 	attach, to            []string
 }
@@ -303,9 +310,9 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	if err != nil {
 		return fmt.Errorf("%w; fix the draft %s and send it with --draft %s", err, d.Path(), d.ID)
 	}
-	o.IncludeSuppressed = r.includeSupp
+	o.IncludeSuppressed, o.DryRun = r.includeSupp, r.dryRun
 	printPrepared(a.stderr, p)
-	if o.Sender == nil {
+	if o.Sender == nil && !r.dryRun {
 		return fmt.Errorf("%s; the draft is in %s (send it with --draft %s --ses-endpoint URL)", demoNoSES, d.Path(), d.ID)
 	}
 	if verdicts, err := o.Screen(ctx, p); err != nil {
@@ -313,7 +320,7 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	} else {
 		printScreen(a.stderr, verdicts, r.includeSupp)
 	}
-	if !r.yes {
+	if !r.yes && !r.dryRun {
 		if !r.interactive() {
 			return fmt.Errorf("not sending without --yes when not on a terminal; the draft is in %s (send it with --draft %s --yes)", d.Path(), d.ID)
 		}
@@ -326,6 +333,9 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	res, err := o.Send(ctx, d, p)
 	if err != nil {
 		return fmt.Errorf("reply not sent: %w", err)
+	}
+	if r.dryRun {
+		return printDryRun(a.stdout, a.stderr, p, d, res)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(w))
@@ -358,6 +368,24 @@ func printPrepared(w io.Writer, p *drafts.Prepared) {
 	line("Subject", p.Edited.Subject)
 	line("Attach", strings.Join(p.Attachments, ", "))
 	line("Size", fmt.Sprintf("%d bytes", len(p.Raw)))
+}
+
+// printDryRun writes the message a send would give SES on stdout, as it
+// is (the script's, to keep or compare), and on stderr what the send would
+// do.
+func printDryRun(stdout, stderr io.Writer, p *drafts.Prepared, d *drafts.Draft, res drafts.Result) error {
+	if _, err := stdout.Write(p.Raw); err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stderr, "sesbox: warning:", sanitize.Line(w))
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintln(stderr, "Would not send to", sanitize.Line(s))
+	}
+	_, err := fmt.Fprintf(stderr, "Dry run: nothing sent; it would go to %s. The draft is in %s (send it with --draft %s).\n",
+		sanitize.Line(strings.Join(res.Destinations, ", ")), d.Path(), d.ID)
+	return err
 }
 
 func readBodyFile(path string, stdin io.Reader) ([]byte, error) {

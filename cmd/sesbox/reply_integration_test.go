@@ -278,3 +278,69 @@ func TestReplyQuotedAddressesThroughSES(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+// TestReplyDryRunSendsNothing: `reply --dry-run` prints on stdout the
+// message it would send, headers and body as SES would get them, screens
+// the recipients as a send does, and sends, keeps and logs nothing: the
+// draft stays, and sending it later with --draft ID sends that reply.
+// reply had no --dry-run.
+func TestReplyDryRunSendsNothing(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	url, rec := httprec.Proxy(t, ses.URL)
+	key := demoKey(t, "WX-200 컨트롤러")
+	orig := mime.Parse(demo.Messages()[key])
+	body := writeFile(t, "body.txt", "이서연 과장님께,\n\n견적서를 보내드립니다.\n")
+	// No --yes and no terminal: a dry run asks nothing.
+	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", url, "reply", key, "--body-file", body, "--dry-run")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if n := len(recordedSends(t, rec)); n != 0 {
+		t.Fatalf("%d SendEmail calls in a dry run", n)
+	}
+	if st := readEmulatorStore(t, ses.URL); len(st.Emails) != 0 {
+		t.Fatalf("the emulator holds %d messages after a dry run", len(st.Emails))
+	}
+	if s := sentFiles(t, dir); len(s) != 0 {
+		t.Errorf("a dry run was kept as sent: %v", s)
+	}
+	if acts := logLines(t, dir); len(acts) != 0 {
+		t.Errorf("a dry run was logged: %+v", acts)
+	}
+	drafts := draftFiles(t, dir)
+	if len(drafts) != 1 || !strings.Contains(errOut, drafts[0]) || !strings.Contains(errOut, "seoyeon.lee@daehan-logis.example") {
+		t.Fatalf("the draft is not kept and named, or the destination not said: %v\n%s", drafts, errOut)
+	}
+	// stdout is the message: CRLF lines of at most 998 octets, threaded.
+	for _, l := range strings.SplitAfter(out, "\r\n") {
+		if len(l) > 1000 || (strings.Contains(l, "\n") && !strings.HasSuffix(l, "\r\n")) {
+			t.Fatalf("not a message line: %.80q", l)
+		}
+	}
+	hdr, err := mail.ReadMessage(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("stdout is not a message: %v\n%.300s", err, out)
+	}
+	if hdr.Header.Get("In-Reply-To") != "<"+orig.Summary.MessageID+">" || hdr.Header.Get("To") == "" {
+		t.Errorf("headers %v", hdr.Header)
+	}
+	v := mime.Parse([]byte(out))
+	if v.Summary.Subject != "Re: "+orig.Summary.Subject || !strings.HasPrefix(v.Text, "이서연 과장님께,\n\n견적서를 보내드립니다.\n") {
+		t.Errorf("subject %q, body:\n%s", v.Summary.Subject, v.Text)
+	}
+
+	// The kept draft is that reply: sent, it reaches SES with the same
+	// text and recipients.
+	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
+	if _, errOut, code := sesbox(t, "--demo", "--ses-endpoint", url, "reply", "--draft", id, "--yes"); code != 0 {
+		t.Fatalf("sending the kept draft: exit %d: %s", code, errOut)
+	}
+	sends := recordedSends(t, rec)
+	if len(sends) != 1 || !slices.Equal(sends[0].Destination.ToAddresses, []string{"seoyeon.lee@daehan-logis.example"}) {
+		t.Fatalf("sends %+v", sends)
+	}
+	if sent := mime.Parse(sends[0].Content.Raw.Data); sent.Text != v.Text || sent.Summary.Subject != v.Summary.Subject {
+		t.Errorf("the reply sent differs from the dry run's:\n%s\n---\n%s", sent.Text, v.Text)
+	}
+}

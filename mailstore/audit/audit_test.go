@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -547,5 +548,32 @@ func TestSnapshotRefusesSymlinkAndDirectory(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(sub); len(ents) != 0 {
 		t.Errorf("files written in the directory: %v", ents)
+	}
+}
+
+// TestVerifyOfAQueryExportCountsItsOwnObjects: the progress of verifying a
+// query export's manifest counts the objects the manifest holds, as the
+// summary does. It counted the whole bucket's listing: "2 of 57 objects
+// verified" at the end of a run that verified 2.
+func TestVerifyOfAQueryExportCountsItsOwnObjects(t *testing.T) {
+	st, msgs, _, _ := bucket(t)
+	keys := slices.Sorted(maps.Keys(msgs))
+	file := filepath.Join(t.TempDir(), "x.mbox")
+	chosen := []string{keys[3], keys[len(keys)-2]}
+	if _, err := audit.ExportMbox(context.Background(), st, file, audit.ExportOptions{Keys: chosen, Query: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	var last audit.Progress
+	sum, err := audit.Verify(context.Background(), st, audit.ManifestPath(file), audit.VerifyOptions{Progress: func(p audit.Progress) {
+		if p.Listed < p.Done+p.Skipped {
+			t.Errorf("progress past its total: %d done of %d", p.Done+p.Skipped, p.Listed)
+		}
+		last = p
+	}})
+	if err != nil || !sum.OK() || sum.Unchanged != 2 {
+		t.Fatalf("verify: %+v %v", sum, err)
+	}
+	if last.Listing || last.Listed != 2 || last.Done != 2 {
+		t.Errorf("last progress: %d of %d objects (listing %v), want 2 of 2", last.Done, last.Listed, last.Listing)
 	}
 }

@@ -206,6 +206,11 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		func(ctx context.Context, emit func(pair) error) error {
 			defer prog.listDone.Store(true)
 			return mergeWalk(ctx, b, path, unread, func(p pair) error {
+				if partial && p.want == nil {
+					// Not part of the export: neither verified nor
+					// counted in the progress's total.
+					return nil
+				}
 				prog.listed.Add(1)
 				return emit(p)
 			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
@@ -214,9 +219,6 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			return check(ctx, b, p.want, p.have, maxCand)
 		},
 		func(r Result) error {
-			if partial && r.Status == New && !r.unread {
-				return nil
-			}
 			prog.Done++
 			prog.Bytes += r.Size
 			switch r.Status {

@@ -52,6 +52,11 @@ type Outbox struct {
 	// still refuses unverified ones).
 	Account           sesaccount.API
 	IncludeSuppressed bool
+	// DryRun makes Send a rehearsal: it screens the recipients and says
+	// whom it would send to (Result.Destinations, Skipped), but sends,
+	// keeps a copy of and logs nothing, and the draft stays. No Sender is
+	// needed.
+	DryRun bool
 
 	screenMu sync.Mutex
 	screen   *sesaccount.Screen
@@ -141,8 +146,9 @@ func (e *SendError) Error() string {
 
 func (e *SendError) Unwrap() error { return e.Err }
 
-// Send sends p, built from d, through SES. Whatever happens it appends a
-// line to the action log. When SES accepts the message, a copy goes to the
+// Send sends p, built from d, through SES (or, with DryRun, only works
+// out whom it would go to). Whatever happens to a send it appends a line
+// to the action log. When SES accepts the message, a copy goes to the
 // sent Maildir (and the Copier), and the draft is deleted; when it does
 // not, the draft stays and the error (a *SendError) says where.
 func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error) {
@@ -159,6 +165,13 @@ func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error
 			err = fmt.Errorf("%w (and saving the draft: %v)", err, serr)
 		}
 		return Result{Skipped: skipped, Warnings: screenWarnings}, &SendError{DraftPath: d.Path(), Err: err}
+	}
+	if o.DryRun {
+		// The draft on disk is the one rehearsed, to send later.
+		if err := o.Drafts.Save(d); err != nil {
+			return Result{}, err
+		}
+		return Result{Destinations: dests, Skipped: skipped, Warnings: screenWarnings}, nil
 	}
 	act := actionlog.Action{
 		Command: "reply", Bucket: d.Meta.Bucket, Key: d.Meta.Key, ETag: d.Meta.ETag,

@@ -145,10 +145,20 @@ func (j *Journal) open(created bool) error {
 	if err != nil {
 		return err
 	}
-	for n, off := 1, 0; off < len(data); n++ {
+	tail, off, err := j.replay(data)
+	if err != nil || tail == nil {
+		return err
+	}
+	return j.endTornLine(tail, int64(off))
+}
+
+// replay reads data's complete lines into the entries. It returns a last
+// line without its newline, and where it starts; nil when there is none.
+func (j *Journal) replay(data []byte) (tail []byte, off int, err error) {
+	for n := 1; off < len(data); n++ {
 		nl := bytes.IndexByte(data[off:], '\n')
 		if nl < 0 {
-			return j.endTornLine(data[off:], int64(off))
+			return data[off:], off, nil
 		}
 		line := bytes.TrimSpace(data[off : off+nl])
 		off += nl + 1
@@ -157,12 +167,49 @@ func (j *Journal) open(created bool) error {
 		}
 		e, err := decodeEntry(line)
 		if err != nil {
-			return fmt.Errorf("line %d: %w", n, err)
+			return nil, off, fmt.Errorf("line %d: %w", n, err)
 		}
 		j.entries[entryKey(e.Bucket, e.Key, e.ETag, e.Destinations)] = e
 		j.noteSend(e)
 	}
-	return nil
+	return nil, off, nil
+}
+
+// ReadJournal replays the journal at path without its lock and without
+// changing it, for a dry run to say what a run would skip: a run may hold
+// it open meanwhile. A missing journal is empty; a last line without its
+// newline (being written, or torn) is read when it is whole and left out
+// when not; any other unreadable line is an error, as for OpenJournal.
+// The Journal it returns records nothing.
+func ReadJournal(path string) (*Journal, error) {
+	j := &Journal{path: path, entries: make(map[string]Entry), err: errors.New("read only (a dry run)")}
+	exists, err := xdg.FileExists(path) // never through a symlink
+	if err != nil || !exists {
+		if err != nil {
+			return nil, fmt.Errorf("read forward journal: %w", err)
+		}
+		return j, nil
+	}
+	f, err := xdg.OpenPrivate(path, os.O_RDONLY)
+	if err != nil {
+		return nil, fmt.Errorf("read forward journal: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read forward journal %s: %w", path, err)
+	}
+	tail, _, err := j.replay(data)
+	if err != nil {
+		return nil, fmt.Errorf("read forward journal %s: %w", path, err)
+	}
+	if tail != nil {
+		if e, err := decodeEntry(bytes.TrimSpace(tail)); err == nil {
+			j.entries[entryKey(e.Bucket, e.Key, e.ETag, e.Destinations)] = e
+			j.noteSend(e)
+		}
+	}
+	return j, nil
 }
 
 // endTornLine deals with a last line that has no newline.

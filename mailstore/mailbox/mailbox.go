@@ -523,12 +523,22 @@ func (m *Mailbox) notIndexed(ctx context.Context, key string, err error) error {
 	if !errors.Is(err, mailstore.ErrNotFound) || mailstore.Hint(err) != "" {
 		return err
 	}
-	if _, _, rerr := m.store.ReadHeader(ctx, key); rerr != nil && !errors.Is(rerr, mailstore.ErrNotFound) && ctx.Err() == nil {
+	_, _, rerr := m.store.ReadHeader(ctx, key)
+	if errors.Is(rerr, mailstore.ErrDotSegment) || errors.Is(rerr, mailstore.ErrEncrypted) {
+		// Never read, or not readable without a KMS grant: a refresh
+		// indexes such an object with the reason as its subject, so one
+		// the index lacks is not in the listing. Trying again changes
+		// nothing.
+		return m.notFound(key, err)
+	}
+	if rerr != nil && !errors.Is(rerr, mailstore.ErrNotFound) && ctx.Err() == nil {
 		if mailstore.Hint(rerr) != "" {
 			// An endpoint down, a body broken on every GET: that hint
 			// says what to do; the detail names the object.
 			return fmt.Errorf("its headers could not be read, so the index does not hold it: %w", rerr)
 		}
+		// What is left failed on the way (throttled, a 5xx, a reset):
+		// each refresh reads it again.
 		return &mailstore.HintError{
 			Hint: "its headers could not be read, so the index does not hold it — try again (each refresh reads them again)",
 			Err:  rerr,

@@ -178,12 +178,20 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 		p.Account = &acct
 	}
 	var j *forward.Journal
-	if !opts.DryRun() {
+	switch {
+	case !opts.DryRun():
 		var err error
 		if j, err = forward.OpenJournal(r.JournalPath); err != nil {
 			return nil, err
 		}
 		defer j.Close()
+	case r.JournalPath != "":
+		// A dry run says what a run would skip, from the journal as it is
+		// now, without taking it from a run that holds it.
+		var err error
+		if j, err = forward.ReadJournal(r.JournalPath); err != nil {
+			return nil, err
+		}
 	}
 	// Header reads are small and independent: a few at a time, results
 	// kept in input order.
@@ -348,7 +356,7 @@ func lambdaDelivered(ctx context.Context, src Source, it *Item) bool {
 	}
 	when := f.Time.UTC().Format(time.RFC3339)
 	if len(left) == 0 {
-		it.Status, it.Reason = StatusSkipped, fmt.Sprintf("the forwarding Lambda delivered it %s to %s (its log); --again sends it again",
+		it.Status, it.Reason = StatusSkipped, fmt.Sprintf("the forwarding Lambda delivered it %s to %s (its log); sesbox forward --again sends it again",
 			when, strings.Join(f.Destinations, ", "))
 		return false
 	}
@@ -448,7 +456,7 @@ func journalVerdict(sends []Send, opts Options) (Status, string) {
 
 func uncertainReason(at time.Time) string {
 	return fmt.Sprintf("a send started %s was cut off before SES answered: it may or may not have been sent; "+
-		"check, then use --retry-uncertain to send it", at.UTC().Format(time.RFC3339))
+		"check, then use sesbox forward --retry-uncertain to send it", at.UTC().Format(time.RFC3339))
 }
 
 func alreadySent(sends []Send) string {
@@ -458,7 +466,7 @@ func alreadySent(sends []Send) string {
 			when = s.At
 		}
 	}
-	return fmt.Sprintf("already forwarded %s (SES message id %s); --again sends it again",
+	return fmt.Sprintf("already forwarded %s (SES message id %s); sesbox forward --again sends it again",
 		when.UTC().Format(time.RFC3339), sendIDs(sends))
 }
 
@@ -480,7 +488,7 @@ func verdictReason(v mailstore.Verdicts) string {
 	if v.Virus == "FAIL" {
 		what = append(what, "virus")
 	}
-	return "SES " + strings.Join(what, " and ") + " verdict FAIL; --include-spam forwards it anyway"
+	return "SES " + strings.Join(what, " and ") + " verdict FAIL; sesbox forward --include-spam forwards it anyway"
 }
 
 func tooLarge(size int64) string {

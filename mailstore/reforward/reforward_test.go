@@ -851,3 +851,112 @@ func TestDryRunSaysWhichPartsWereReencoded(t *testing.T) {
 		t.Errorf("JSON %s", b)
 	}
 }
+
+// TestDryRunSaysWhatARunWouldSkip: a dry run reads the journal (without
+// its lock, never writing it) and reports a message a run would skip as
+// skipped, with the same reason ("already forwarded ...; --again sends
+// it again"), writing no file for it. It wrote every message and said
+// "reason":"" for each, the already forwarded ones included. A journal
+// that another run holds open is read all the same.
+func TestDryRunSaysWhatARunWouldSkip(t *testing.T) {
+	e := newEnv(t)
+	sent := e.src.put("abc", message("hello", "info@acme.example", "PASS"))
+	fresh := e.src.put("def", message("again", "info@acme.example", "PASS"))
+	e.run(t, []string{sent}, Options{Config: testConfig})
+	before, err := os.ReadFile(e.r.JournalPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := forward.OpenJournal(e.r.JournalPath) // a run in progress
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+
+	dir := filepath.Join(t.TempDir(), "out")
+	r := e.runner()
+	r.Sender = nil
+	p, err := r.Plan(context.Background(), []string{sent, fresh}, Options{Config: testConfig, DryRunDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res []Result
+	tot, err := r.Run(context.Background(), p, func(r Result) { res = append(res, r) }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot != (Totals{DryRun: 1, Skipped: 1}) || len(res) != 2 {
+		t.Fatalf("totals %+v, results %+v", tot, res)
+	}
+	if r := res[0]; r.Status != StatusSkipped || r.SESMessageID != "ses-0001" || r.File != "" ||
+		!strings.Contains(r.Reason, "already forwarded") || !strings.Contains(r.Reason, "--again") {
+		t.Errorf("the message already forwarded: %+v", r)
+	}
+	if r := res[1]; r.Status != StatusDryRun || r.Reason != "" || r.File == "" {
+		t.Errorf("the message not yet forwarded: %+v", r)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.eml")); len(files) != 1 {
+		t.Errorf("files written: %v", files)
+	}
+	if after, _ := os.ReadFile(e.r.JournalPath); !bytes.Equal(after, before) {
+		t.Errorf("the dry run changed the journal:\n%s\n---\n%s", before, after)
+	}
+	// --again writes it too, as a run with --again would send it.
+	p, err = r.Plan(context.Background(), []string{sent}, Options{Config: testConfig, DryRunDir: dir, Again: true})
+	if err != nil || p.Items[0].Status != "" {
+		t.Errorf("--again: %+v %v", p.Items, err)
+	}
+}
+
+// TestReasonsNameTheCommandOfTheirFlags: a reason or a preview line that
+// names a flag names the command it belongs to ("sesbox forward
+// --again"): the TUI's forward screen shows the same texts, and a bare
+// "--again sends it again" there named a flag the screen has no way to
+// give.
+func TestReasonsNameTheCommandOfTheirFlags(t *testing.T) {
+	e := newEnv(t)
+	sent := e.src.put("abc", message("hello", "info@acme.example", "PASS"))
+	spam := e.src.put("spam", message("s", "info@acme.example", "FAIL"))
+	cut := e.src.put("cut", message("x", "info@acme.example", "PASS"))
+	e.run(t, []string{sent}, Options{Config: testConfig})
+	p, _ := e.runner().Plan(context.Background(), []string{cut}, Options{Config: testConfig})
+	j, err := forward.OpenJournal(e.r.JournalPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := p.Items[0]
+	j.Record(forward.Entry{Bucket: "mail", Key: cut, ETag: it.ETag, Destinations: it.Destinations, State: forward.StateSending,
+		Time: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)})
+	j.Close()
+
+	p, err = e.runner().Plan(context.Background(), []string{sent, spam, cut}, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := p.Preview().Lines()
+	for _, it := range p.Items {
+		texts = append(texts, it.Reason)
+	}
+	flags := 0
+	for _, s := range texts {
+		for i := strings.Index(s, "--"); i >= 0; i = next(s, i) {
+			flags++
+			if !strings.HasSuffix(s[:i], "sesbox forward ") {
+				t.Errorf("a flag without its command: %q", s)
+				break
+			}
+		}
+	}
+	if flags < 3 {
+		t.Errorf("%d flags named in %q", flags, texts)
+	}
+}
+
+// next is the index of the next "--" in s after the one at i, -1 if none.
+func next(s string, i int) int {
+	j := strings.Index(s[i+2:], "--")
+	if j < 0 {
+		return -1
+	}
+	return i + 2 + j
+}

@@ -176,18 +176,18 @@ func (pv Preview) Lines() []string {
 		what string
 	}{
 		{pv.SkippedSuppressed, "skipped: every destination suppressed or not allowed from the sandbox"},
-		{pv.SkippedSpam, "skipped as spam or virus (--include-spam sends them)"},
-		{pv.AlreadySent, "skipped: already sent (--again sends them again)"},
+		{pv.SkippedSpam, "skipped as spam or virus (sesbox forward --include-spam sends them)"},
+		{pv.AlreadySent, "skipped: already sent (sesbox forward --again sends them again)"},
 		{pv.OtherSkipped, "skipped for other reasons"},
 		{pv.Failed, "cannot be sent (see the reasons in the output)"},
-		{pv.Uncertain, "uncertain (--retry-uncertain)"},
+		{pv.Uncertain, "uncertain (check, then sesbox forward --retry-uncertain)"},
 	} {
 		if c.n > 0 {
 			out = append(out, fmt.Sprintf("%d message%s %s", c.n, plural(c.n), c.what))
 		}
 	}
 	if pv.SuppressedRecipients > 0 {
-		out = append(out, fmt.Sprintf("%d destination%s left out: on the account's suppression list (--include-suppressed sends to them)",
+		out = append(out, fmt.Sprintf("%d destination%s left out: on the account's suppression list (sesbox forward --include-suppressed sends to them)",
 			pv.SuppressedRecipients, plural(pv.SuppressedRecipients)))
 	}
 	if pv.IncludedSuppressed > 0 {

@@ -155,8 +155,8 @@ func retryableRead(err error) aws.Ternary {
 }
 
 // errBodyBroken is kept in the chain of a body that could not be read
-// whole within the policy.
-var errBodyBroken = errors.New("the object's body could not be read whole")
+// whole within the policy. The error that holds it names the object.
+var errBodyBroken = errors.New("body broken")
 
 // resumingBody reads the body of one GET and, when the connection breaks
 // or the body ends short of its length, re-issues the GET as a ranged GET
@@ -223,7 +223,8 @@ func (r *resumingBody) Read(p []byte) (int, error) {
 		if r.gets >= r.s.retry.attempts() {
 			return n, &mailstore.HintError{
 				Hint: fmt.Sprintf("%s could not be read whole: the connection broke during each of %d GETs — check the network (or --endpoint), then try again", r.what(), r.gets),
-				Err:  fmt.Errorf("read %s: body broken at byte %d of %d after %d GETs: %w: %w", r.what(), r.off, r.end, r.gets, errBodyBroken, err),
+				// The hint names the object; the detail does not again.
+				Err: fmt.Errorf("%w at byte %d of %d after %d GETs: %w", errBodyBroken, r.off, r.end, r.gets, err),
 			}
 		}
 		if n > 0 {

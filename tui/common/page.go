@@ -79,6 +79,21 @@ type Backer interface {
 	Back(k tea.KeyMsg) (bool, tea.Cmd)
 }
 
+// Resizer is a page with work to do off the UI loop when the terminal is
+// resized (the viewer wrapping a big body again): the root calls Resize
+// instead of SetSize and runs the Cmd.
+type Resizer interface {
+	Resize(w, h int) tea.Cmd
+}
+
+// AltKeys is a page whose text editor takes Alt keys whole while
+// TakesAltKeys (the built-in editor, as aerc's embedded editor gets every
+// key): the root does not read them as Esc then the key there, which
+// finished editing and let the key act on the review (alt+s sent).
+type AltKeys interface {
+	TakesAltKeys() bool
+}
+
 // Modal is a page left only by its own keys: the root passes it the back
 // key and keeps the overlays (help, errors) as its only global keys.
 type Modal interface {

@@ -345,7 +345,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.typed = append(m.typed, msg)
 		return m, nil
 	case stateTextarea:
-		if key.Matches(msg, k.Done) {
+		// Esc typed twice fast is one alt+esc, which the root leaves
+		// whole here (Page.TakesAltKeys): it finishes editing, once.
+		if key.Matches(msg, k.Done) || msg.Type == tea.KeyEsc && msg.Alt && key.Matches(tea.KeyMsg{Type: tea.KeyEsc}, k.Done) {
 			m.ta.Blur()
 			m.state = statePreparing
 			return m, saveTextCmd(m.env.Outbox.Drafts, *m.draft, m.ta.Value())

@@ -43,6 +43,7 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 func (p *Page) View() string              { return p.m.View() }
 func (p *Page) SetSize(w, h int)          { p.m.SetSize(w, h) }
 func (p *Page) Capturing() bool           { return p.m.Capturing() }
+func (p *Page) TakesAltKeys() bool        { return p.m.state == stateTextarea }
 func (p *Page) Title() string             { return "reply" }
 func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
 func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }

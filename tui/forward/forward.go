@@ -226,14 +226,19 @@ func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
 	switch m.state {
 	case stateConfirm:
-		if len(m.confirmLines()) > m.height {
-			return []key.Binding{k.Send, k.Cancel, k.Down, k.PageDown}
-		}
+		// The scroll keys are named on the confirmation's own last line
+		// when it scrolls (confirmWindow): with them here the key line
+		// did not fit 40 columns and was cut.
 		return []key.Binding{k.Send, k.Cancel}
 	case stateRunning:
 		return []key.Binding{k.Stop}
 	case stateDone:
-		return []key.Binding{k.MarkFailed, k.Down, k.Up, k.Close}
+		// The scroll keys are named above the results when they scroll
+		// (doneLines): with them here the line was cut at 40 columns.
+		if len(m.failedKeys()) > 0 {
+			return []key.Binding{k.MarkFailed, k.Close}
+		}
+		return []key.Binding{k.Close}
 	}
 	return []key.Binding{k.Close}
 }

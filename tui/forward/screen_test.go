@@ -2,15 +2,22 @@ package forward
 
 import (
 	"context"
+	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
 // account is sesaccount.API (sesbox's own interface) with lead@ on the
@@ -124,5 +131,57 @@ func TestConfirmSaysWhatTheRewriteChanged(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("no %q:\n%s", want, v)
 		}
+	}
+}
+
+// TestRunningScreenShorterThanItsHeader: a run drawn on a screen with
+// less room than its header (a dry run's title, wrapped at 40 columns to
+// five lines, on the 7 lines a 40x10 terminal leaves the page) shows what
+// fits. View sliced the results from a negative room and sesbox crashed
+// as y was pressed (found in tmux at 40x10).
+func TestRunningScreenShorterThanItsHeader(t *testing.T) {
+	r, _ := newRunner(t)
+	good, _ := demoKeys(t)
+	c := fixture.Common(40, 7)
+	m := New(context.Background(), c, r, good, reforward.Options{Config: cfg, DryRunDir: filepath.Join(t.TempDir(), "a-long-directory-name", "demo-forward")})
+	m.SetSize(40, 7)
+	m, _ = pump(t, m, m.Init())
+	m, _ = press(t, m, "y") // the run's Cmd is held: the screen stays on the run
+	if !m.Running() {
+		t.Fatal("not running")
+	}
+	checkSize(t, m.View(), 40, 7)
+	m, _ = m.Update(ForwardProgressedMsg{ID: m.ID(), Result: &reforward.Result{Key: good[0], Status: reforward.StatusDryRun}})
+	checkSize(t, m.View(), 40, 7)
+}
+
+// TestResultsNameEveryKeyAt40: the results of a run with a failure, more
+// than the screen holds, at 40x10 (7 lines for the page): the key line
+// fits whole (m, q/esc; ? from the root) and the list's head names the
+// scroll keys. The key line was cut to "? help • m mark failed in list …",
+// j, k and q/esc lost.
+func TestResultsNameEveryKeyAt40(t *testing.T) {
+	r, s := newRunner(t)
+	keys := slices.Sorted(maps.Keys(demo.Messages()))[:8]
+	s.reject = string(demo.Messages()[keys[1]][len(demo.Messages()[keys[1]])-40:])
+	m := newScreen(t, r, keys, 40, 7)
+	m, _ = pump(t, m, m.Init())
+	m, cmd := press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	if len(m.failedKeys()) == 0 || len(m.results) <= m.listHeight() {
+		t.Fatalf("want a failure and more results than fit: %d results, %d failed", len(m.results), len(m.failedKeys()))
+	}
+	v := m.View()
+	checkSize(t, v, 40, 7)
+	hints := m.c.Hints(append([]key.Binding{m.c.Keys.Global.Help}, m.ShortHelp()...))
+	if strings.Contains(hints, "…") || !strings.Contains(hints, "m mark failed") || !strings.Contains(hints, "q/esc close") {
+		t.Errorf("key line %q", hints)
+	}
+	if !strings.Contains(v, "j/k") {
+		t.Errorf("the scroll keys are not named:\n%s", v)
+	}
+	m = pressAll(t, m, "G")
+	if v := m.View(); !strings.Contains(v, "j/k") {
+		t.Errorf("the scroll keys are not named at the end:\n%s", v)
 	}
 }

@@ -87,9 +87,11 @@ func (m Model) confirmWindow() []string {
 	}
 	top := m.clampScroll(len(lines))
 	end := min(top+m.confirmRows(), len(lines))
+	// The scroll keys are named here, not on the key line, which has
+	// room for y and n/esc alone at 40 columns.
 	more := "── more below: j/k, PgUp/PgDn scroll ──"
 	if end == len(lines) {
-		more = "── end: y sends, n cancels ──"
+		more = "── end (j/k, PgUp/PgDn scroll) ──"
 	}
 	return append(lines[top:end:end], m.c.Styles.Dim.Render(common.Truncate(more, m.width)))
 }
@@ -254,7 +256,9 @@ func (m Model) runningLines() []string {
 		lines = append(lines, "")
 	}
 	lines = append(lines, "")
-	room := m.height - len(lines)
+	// None when the header alone fills the screen (a dry run's wrapped
+	// title at 40x10); View cuts the header.
+	room := max(0, m.height-len(lines))
 	rows := m.results
 	if len(rows) > room {
 		rows = rows[len(rows)-room:]
@@ -278,12 +282,16 @@ func (m Model) doneLines() []string {
 	}
 	second := st.Dim.Render("All went well.")
 	if n := len(m.failedKeys()); n > 0 || t.Uncertain > 0 {
-		second = st.Warning.Render(fmt.Sprintf("%d failed (m marks them in the list to try again), %d uncertain (check before --retry-uncertain); listed first",
+		second = st.Warning.Render(fmt.Sprintf("%d failed (m marks them in the list to try again), %d uncertain (check, then sesbox forward --retry-uncertain); listed first",
 			n, t.Uncertain))
 	}
-	lines := []string{head, second, ""}
 	rows := m.ordered()
 	end := min(len(rows), m.offset+m.listHeight())
+	third := ""
+	if len(rows) > m.listHeight() {
+		third = st.Dim.Render(fmt.Sprintf("%d–%d of %d (j/k, PgUp/PgDn scroll)", m.offset+1, end, len(rows)))
+	}
+	lines := []string{head, second, third}
 	for _, r := range rows[m.offset:end] {
 		lines = append(lines, m.resultLine(r))
 	}

@@ -307,7 +307,7 @@ func DefaultKeyMap() KeyMap {
 			Bottom:     b("last", "G", "end"),
 			PageUp:     bl("page up", "pgup", "pgup", "ctrl+b"),
 			PageDown:   bl("page down", "pgdn", "pgdown", "ctrl+f"),
-			MarkFailed: b("mark failed in list", "m"),
+			MarkFailed: b("mark failed", "m"),
 			Close:      b("close", "q", "esc"),
 		},
 		Audit: Audit{

@@ -219,7 +219,7 @@ func (m Model) updateResult(msg common.Addressed) (Model, tea.Cmd) {
 		m.lines, m.drawn = msg.Lines, msg.Drawn
 		m.search.hits = findHits(m.search.re, m.lines)
 		m.vp.SetContent(m.render())
-		m.vp.GotoTop()
+		m.vp.SetYOffset(m.wrapTop)
 		return m, nil
 	case PartRenderedMsg:
 		// Only while the user still waits for it: a mailcap viewer's

@@ -88,6 +88,7 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 func (p *Page) Back(tea.KeyMsg) (bool, tea.Cmd) { return p.m.Back(), nil }
 func (p *Page) View() string                    { return p.m.View() }
 func (p *Page) SetSize(w, h int)                { p.m.SetSize(w, h) }
+func (p *Page) Resize(w, h int) tea.Cmd         { return p.m.Resize(w, h) }
 func (p *Page) Capturing() bool                 { return p.m.Capturing() }
 func (p *Page) Title() string                   { return "message viewer" }
 func (p *Page) ShortHelp() []key.Binding        { return p.m.ShortHelp() }

@@ -101,6 +101,9 @@ type Model struct {
 	// wrapping is the generation of the body being wrapped in
 	// wrapBodyCmd (0: none); wrapGen counts them.
 	wrapping, wrapGen int
+	// wrapTop is the line the wrapped body is shown from: where the
+	// reader was when a resize wrapped it again.
+	wrapTop int
 
 	prompting bool
 	prompt    promptKind
@@ -126,14 +129,42 @@ func New(c common.Common) Model {
 
 // SetSize sets the area the viewer draws in.
 func (m *Model) SetSize(w, h int) {
+	if m.Resize(w, h) != nil {
+		m.layout() // no one to run the Cmd: wrapped here
+	}
+}
+
+// Resize is SetSize for a resize of the terminal: a big body (bigBody)
+// is wrapped to the new width in the Cmd returned (BodyWrappedMsg), as
+// when it was opened; wrapped here it held the screen a second at every
+// resize. Each resize makes the results of the ones before it stale.
+func (m *Model) Resize(w, h int) tea.Cmd {
 	rewrap := w != m.width
 	m.width, m.height = w, h
 	m.input.Width = max(1, w/2)
-	if rewrap {
+	switch {
+	case !rewrap:
+		m.fit()
+	case m.mode == modeBody && m.msg != nil && len(m.msg.Raw) > bigBody:
+		return m.wrapLater(m.vp.YOffset)
+	default:
 		m.layout()
-		return
 	}
-	m.fit()
+	return nil
+}
+
+// wrapLater shows "formatting" in place of the body and returns the Cmd
+// that wraps it (wrapBodyCmd); the result is shown from line top. Until
+// it comes the viewer is Loading, so the root holds the keys typed.
+func (m *Model) wrapLater(top int) tea.Cmd {
+	m.size()
+	m.wrapGen++
+	m.wrapping, m.wrapTop = m.wrapGen, top
+	m.lines = []line{styled(m.c.Styles.Dim, "formatting "+mailstore.FormatSize(int64(len(m.msg.Raw)))+"…")}
+	m.drawn = m.draw()
+	m.vp.SetContent(m.render())
+	m.vp.GotoTop()
+	return wrapBodyCmd(*m, m.wrapping)
 }
 
 // Key returns the key of the message shown (or being loaded).
@@ -179,16 +210,8 @@ func (m *Model) SetMessage(msg *mailbox.Message) tea.Cmd {
 	m.search.cur = -1
 	if m.mode == modeBody && len(msg.Raw) > bigBody {
 		// Wrapped in a Cmd: a 5 MB body of one line took a second here,
-		// the screen frozen. Until it comes the body says so and the root
-		// holds the keys typed (Loading).
-		m.size()
-		m.wrapGen++
-		m.wrapping = m.wrapGen
-		m.lines = []line{styled(m.c.Styles.Dim, "formatting "+mailstore.FormatSize(int64(len(msg.Raw)))+"…")}
-		m.drawn = m.draw()
-		m.vp.SetContent(m.render())
-		m.vp.GotoTop()
-		return wrapBodyCmd(*m, m.wrapping)
+		// the screen frozen.
+		return m.wrapLater(0)
 	}
 	m.layout()
 	m.vp.GotoTop()
