@@ -18,6 +18,8 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // parser is enmime set up for the mail a mailbox really receives:
@@ -386,12 +388,37 @@ func isPartialText(p *enmime.Part) bool {
 	return false
 }
 
-// fixPartialText decodes each isPartialText or inWebReplacedCharset part
-// again, whole, from its original bytes with the decoders of decodeBody.
+// fixPartialText decodes each isPartialText, inWebReplacedCharset or
+// misreadByEnmime part again, whole, from its original bytes with the
+// decoders of decodeBody, so a body reads as a Subject in its charset.
 func fixPartialText(t *rawTwins, d *decoder) {
-	t.each(func(p *enmime.Part) bool { return isPartialText(p) || inWebReplacedCharset(p) }, func(p *enmime.Part, b []byte) {
+	misread := func(p *enmime.Part) bool {
+		return isPartialText(p) || inWebReplacedCharset(p) || misreadByEnmime(p)
+	}
+	t.each(misread, func(p *enmime.Part, b []byte) {
 		p.Content = []byte(d.decodeBody(p.Charset, b))
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion })
 	})
+}
+
+// misreadByEnmime reports a text part that enmime read otherwise than
+// lookupCharset's decoder does: in a label enmime does not know
+// ("unicode-1-1-utf-7", a quoted label with blanks: it kept the bytes,
+// with a conversion warning), or in one it decodes with a weaker decoder
+// (GBK for GB18030, ISO-2022-JP through CRLFs; see lookupCharset and
+// bytesIn), where a U+FFFD shows that it mattered.
+func misreadByEnmime(p *enmime.Part) bool {
+	if !strings.HasPrefix(p.ContentType, "text/") {
+		return false
+	}
+	e := lookupCharset(p.Charset)
+	switch {
+	case e == nil:
+		return false
+	case slices.ContainsFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion }):
+		return true
+	}
+	return (e == simplifiedchinese.GB18030 || e == japanese.ISO2022JP) && bytes.ContainsRune(p.Content, utf8.RuneError)
 }
 
 // inWebReplacedCharset reports a text part in a charset the WHATWG index

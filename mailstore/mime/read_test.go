@@ -370,3 +370,32 @@ func TestDataURIFootnotes(t *testing.T) {
 		t.Errorf("a short data: URI: %q", text)
 	}
 }
+
+// TestLabelsEnmimeReadsOtherwise: a text part whose label enmime does not
+// know ("unicode-1-1-utf-7", a quoted label with blanks), or decodes with
+// a weaker decoder than the label means (GBK for gb2312, where mailers
+// write GB18030's four-byte sequences, as browsers read them; an
+// ISO-2022-JP line left in JIS X 0208 before a CRLF, which then garbled
+// every line after it), reads as the Subject in the same label reads, and
+// with no warning that no longer holds.
+func TestLabelsEnmimeReadsOtherwise(t *testing.T) {
+	for _, c := range []struct{ label, body, want string }{
+		{"unicode-1-1-utf-7", "Hi +AOk-", "Hi é"},
+		{`" iso-8859-1 "`, "caf\xe9", "café"},
+		{"gb2312", "\x81\x40 \x95\x32\x82\x36", "丂 𠀀"},
+		{"GBK", "\x95\x32\x82\x36", "𠀀"},
+		{"iso-2022-jp", "\x1b$B$H\r\nsecond line\r\n\x1b$B$H\x1b(B ok", "と\nsecond line\nと ok"},
+	} {
+		raw := msg([]byte(c.body+"\r\n"), "From: a@example.com", "Subject: x",
+			"Content-Type: text/plain; charset="+c.label)
+		v := Parse(raw)
+		if got := strings.TrimSuffix(v.Text, "\n"); got != c.want {
+			t.Errorf("%s: text = %q, want %q", c.label, got, c.want)
+		}
+		for _, w := range v.Warnings {
+			if strings.Contains(w, "Character Set Conversion") {
+				t.Errorf("%s: warning %q, yet the text was read", c.label, w)
+			}
+		}
+	}
+}
