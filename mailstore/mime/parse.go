@@ -186,6 +186,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	originals := textOriginals(twins)
 	fixUuencoded(root, d)
 	fixUndecodedText(root, d)
+	noteUnreadableTypes(root, d)
 	env, err := parser.EnvelopeFromPart(root)
 	if err != nil {
 		v.warn("cannot sort the MIME parts: %v", err)
@@ -353,6 +354,20 @@ func fixUndecodedText(root *enmime.Part, d *decoder) {
 	walkParts(root, func(p *enmime.Part) {
 		if strings.HasPrefix(p.ContentType, "text/") && !utf8.Valid(p.Content) {
 			p.Content = []byte(d.decodeBody(p.Charset, p.Content))
+		}
+	})
+}
+
+// noteUnreadableTypes warns of each part read as unreadableType says
+// because its Content-Type does not parse (see parseMediaType).
+func noteUnreadableTypes(root *enmime.Part, d *decoder) {
+	walkParts(root, func(p *enmime.Part) {
+		typ, _, _ := strings.Cut(p.Header.Get("Content-Type"), ";")
+		if !strings.Contains(typ, "/") {
+			return
+		}
+		if _, _, _, err := mediatype.Parse(typ); err != nil {
+			d.warnf("Content-Type %q is not a media type: read as %s", strings.TrimSpace(typ), p.ContentType)
 		}
 	})
 }
