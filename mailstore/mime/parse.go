@@ -186,6 +186,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	originals := textOriginals(twins)
 	fixUuencoded(root, d)
 	fixUndecodedText(root, d)
+	fixFlowed(root)
 	noteUnreadableTypes(root, d)
 	env, err := parser.EnvelopeFromPart(root)
 	if err != nil {

@@ -399,3 +399,25 @@ func TestLabelsEnmimeReadsOtherwise(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatFlowedIsJoined: a format=flowed text (RFC 3676: Thunderbird,
+// Apple Mail, iOS) is read as its paragraphs, not as the lines it was
+// sent in: with DelSp=yes (CJK text, words cut at any character) a word
+// or a sentence was shown cut in two by a space and a line break.
+// Space-stuffing goes, quote depths are kept and never joined across,
+// and the signature separator and fixed lines stay as they are.
+func TestFormatFlowedIsJoined(t *testing.T) {
+	for _, c := range []struct{ params, body, want string }{
+		{"; format=flowed", "This is a long line that is \r\nwrapped.\r\nFixed line.\r\n", "This is a long line that is wrapped.\nFixed line.\n"},
+		{"; format=flowed; delsp=yes", "A word spl \r\nit in two.\r\n日本語の \r\n文章です。\r\n", "A word split in two.\n日本語の文章です。\n"},
+		{"; format=Flowed; DelSp=Yes", "a \r\nb\r\n", "ab\n"},
+		{"; format=flowed", ">> quoted \r\n>> more\r\n> outer \r\nbody \r\n-- \r\nsig\r\n", ">> quoted more\n> outer\nbody\n-- \nsig\n"},
+		{"; format=flowed", " From the start, \r\n stuffed.\r\n", "From the start, stuffed.\n"},
+		{"", "not flowed \r\nkept.\r\n", "not flowed \nkept.\n"},
+	} {
+		raw := msg([]byte(c.body), "From: a@example.com", "Subject: x", "Content-Type: text/plain; charset=utf-8"+c.params)
+		if got := Parse(raw).Text; got != c.want {
+			t.Errorf("%s %q: text = %q, want %q", c.params, c.body, got, c.want)
+		}
+	}
+}
