@@ -90,10 +90,32 @@ func parseMediaType(ctype string) (mtype string, params map[string]string, inval
 		}
 	}
 	mtype, params, invalid, err = mediatype.Parse(ctype)
+	if err != nil {
+		// enmime skips a part whose Content-Type does not parse ("app
+		// lication/pdf", a control byte in the subtype), and its content
+		// and file name were lost from sight. A value whose type has a
+		// slash is a Content-Type (a disposition has none), so it is
+		// read as unreadableType says, with its parameters;
+		// noteUnreadableTypes warns.
+		typ, rest, _ := strings.Cut(ctype, ";")
+		if strings.Contains(typ, "/") {
+			mtype, params, invalid, err = mediatype.Parse(unreadableType(typ) + ";" + rest)
+		}
+	}
 	if err == nil {
 		fixExtendedParams(ctype, params)
 	}
 	return mtype, params, invalid, err
+}
+
+// unreadableType is the media type a part whose Content-Type typ does not
+// parse is read as: text/plain when it says text (shown, sanitized, as
+// any text), else application/octet-stream (listed, to save).
+func unreadableType(typ string) string {
+	if major, _, _ := strings.Cut(strings.TrimSpace(typ), "/"); strings.EqualFold(major, "text") {
+		return "text/plain"
+	}
+	return "application/octet-stream"
 }
 
 // mimeBounds is the outcome of boundMIME.

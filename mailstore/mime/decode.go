@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -49,8 +50,19 @@ var extraCharsets = map[string]encoding.Encoding{
 }
 
 // lookupCharset finds a decoder for a charset label, or nil when no known
-// encoding has that name. UTF-8 and US-ASCII return encoding.Nop.
+// encoding has that name. UTF-8 and US-ASCII return encoding.Nop. The
+// GBK labels (gb2312, gbk, cp936...) get the GB18030 decoder, as in the
+// WHATWG encoding standard: mailers label GB18030 text gb2312, and x/text's
+// GBK decoder turns each four-byte sequence into U+FFFD and two letters.
 func lookupCharset(label string) encoding.Encoding {
+	if e := charsetByLabel(label); e != simplifiedchinese.GBK {
+		return e
+	}
+	return simplifiedchinese.GB18030
+}
+
+// charsetByLabel is lookupCharset as the indexes answer.
+func charsetByLabel(label string) encoding.Encoding {
 	label = normalLabel(label)
 	switch label {
 	case "", "none", "unknown", "unknown-8bit", "x-unknown", "default", "charset":
@@ -191,6 +203,12 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 		return strings.ToValidUTF8(string(s), "\uFFFD")
 	}
 	if e := lookupCharset(charset); e != nil {
+		if e == japanese.ISO2022JP {
+			// A line left in JIS X 0208 (no ESC ( B before its end, which
+			// RFC 1468 requires) ends there only at a bare LF: the decoder
+			// paired a CR with it, and every line after was garbled.
+			b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+		}
 		if s, err := e.NewDecoder().Bytes(b); err == nil {
 			return strings.ToValidUTF8(string(s), "\uFFFD")
 		}

@@ -95,3 +95,32 @@ func TestRFC2231FileNamesInAnyCharset(t *testing.T) {
 		t.Errorf("name = %q, %v", params["name"], err)
 	}
 }
+
+// TestPartWithAnUnreadableTypeIsKept: enmime drops a part whose
+// Content-Type does not parse ("app lication/pdf", a control byte in the
+// subtype), content, file name and all, and the attachment count and the
+// parts list lost it without a trace but a parser error. It is read as
+// application/octet-stream (text/plain when it says text), named as its
+// header names it, and the warning quotes the type.
+func TestPartWithAnUnreadableTypeIsKept(t *testing.T) {
+	for ct, want := range map[string]string{
+		"app lication/pdf; name=n.pdf":    "application/octet-stream",
+		"text/x\x1b[2Jevil; name=n.pdf":   "text/plain",
+		"application/pdf\x00; name=n.pdf": "application/octet-stream",
+	} {
+		raw := []byte("From: a@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" +
+			"--B\r\nContent-Type: text/plain\r\n\r\nbody\r\n" +
+			"--B\r\nContent-Type: " + ct + "\r\nContent-Disposition: attachment; filename=f.dat\r\n\r\nDATA\r\n--B--\r\n")
+		v := Parse(raw)
+		atts := v.Attachments()
+		if len(atts) != 1 || atts[0].ContentType != want || atts[0].Filename != "f.dat" || string(atts[0].Content) != "DATA" {
+			t.Errorf("%q: attachments %+v, want f.dat as %s", ct, atts, want)
+		}
+		if !containsWarning(v.Warnings, fmt.Sprintf("%q", strings.Split(ct, ";")[0])) {
+			t.Errorf("%q: warnings %q do not quote the type", ct, v.Warnings)
+		}
+		if n, exact := CountAttachments(raw, int64(len(raw))); n != 1 || !exact {
+			t.Errorf("%q: CountAttachments = %d, %v; want 1, exact", ct, n, exact)
+		}
+	}
+}

@@ -18,6 +18,8 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // parser is enmime set up for the mail a mailbox really receives:
@@ -184,6 +186,8 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	originals := textOriginals(twins)
 	fixUuencoded(root, d)
 	fixUndecodedText(root, d)
+	fixFlowed(root)
+	noteUnreadableTypes(root, d)
 	env, err := parser.EnvelopeFromPart(root)
 	if err != nil {
 		v.warn("cannot sort the MIME parts: %v", err)
@@ -355,6 +359,20 @@ func fixUndecodedText(root *enmime.Part, d *decoder) {
 	})
 }
 
+// noteUnreadableTypes warns of each part read as unreadableType says
+// because its Content-Type does not parse (see parseMediaType).
+func noteUnreadableTypes(root *enmime.Part, d *decoder) {
+	walkParts(root, func(p *enmime.Part) {
+		typ, _, _ := strings.Cut(p.Header.Get("Content-Type"), ";")
+		if !strings.Contains(typ, "/") {
+			return
+		}
+		if _, _, _, err := mediatype.Parse(typ); err != nil {
+			d.warnf("Content-Type %q is not a media type: read as %s", strings.TrimSpace(typ), p.ContentType)
+		}
+	})
+}
+
 // keepPartialText is enmime's policy for a part whose content fails to
 // decode: keep what decoded, with a warning, rather than drop the part.
 // That is enmime's AllowCorruptTextPartErrorPolicy (corrupt base64 in
@@ -386,12 +404,37 @@ func isPartialText(p *enmime.Part) bool {
 	return false
 }
 
-// fixPartialText decodes each isPartialText or inWebReplacedCharset part
-// again, whole, from its original bytes with the decoders of decodeBody.
+// fixPartialText decodes each isPartialText, inWebReplacedCharset or
+// misreadByEnmime part again, whole, from its original bytes with the
+// decoders of decodeBody, so a body reads as a Subject in its charset.
 func fixPartialText(t *rawTwins, d *decoder) {
-	t.each(func(p *enmime.Part) bool { return isPartialText(p) || inWebReplacedCharset(p) }, func(p *enmime.Part, b []byte) {
+	misread := func(p *enmime.Part) bool {
+		return isPartialText(p) || inWebReplacedCharset(p) || misreadByEnmime(p)
+	}
+	t.each(misread, func(p *enmime.Part, b []byte) {
 		p.Content = []byte(d.decodeBody(p.Charset, b))
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion })
 	})
+}
+
+// misreadByEnmime reports a text part that enmime read otherwise than
+// lookupCharset's decoder does: in a label enmime does not know
+// ("unicode-1-1-utf-7", a quoted label with blanks: it kept the bytes,
+// with a conversion warning), or in one it decodes with a weaker decoder
+// (GBK for GB18030, ISO-2022-JP through CRLFs; see lookupCharset and
+// bytesIn), where a U+FFFD shows that it mattered.
+func misreadByEnmime(p *enmime.Part) bool {
+	if !strings.HasPrefix(p.ContentType, "text/") {
+		return false
+	}
+	e := lookupCharset(p.Charset)
+	switch {
+	case e == nil:
+		return false
+	case slices.ContainsFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion }):
+		return true
+	}
+	return (e == simplifiedchinese.GB18030 || e == japanese.ISO2022JP) && bytes.ContainsRune(p.Content, utf8.RuneError)
 }
 
 // inWebReplacedCharset reports a text part in a charset the WHATWG index

@@ -370,3 +370,54 @@ func TestDataURIFootnotes(t *testing.T) {
 		t.Errorf("a short data: URI: %q", text)
 	}
 }
+
+// TestLabelsEnmimeReadsOtherwise: a text part whose label enmime does not
+// know ("unicode-1-1-utf-7", a quoted label with blanks), or decodes with
+// a weaker decoder than the label means (GBK for gb2312, where mailers
+// write GB18030's four-byte sequences, as browsers read them; an
+// ISO-2022-JP line left in JIS X 0208 before a CRLF, which then garbled
+// every line after it), reads as the Subject in the same label reads, and
+// with no warning that no longer holds.
+func TestLabelsEnmimeReadsOtherwise(t *testing.T) {
+	for _, c := range []struct{ label, body, want string }{
+		{"unicode-1-1-utf-7", "Hi +AOk-", "Hi é"},
+		{`" iso-8859-1 "`, "caf\xe9", "café"},
+		{"gb2312", "\x81\x40 \x95\x32\x82\x36", "丂 𠀀"},
+		{"GBK", "\x95\x32\x82\x36", "𠀀"},
+		{"iso-2022-jp", "\x1b$B$H\r\nsecond line\r\n\x1b$B$H\x1b(B ok", "と\nsecond line\nと ok"},
+	} {
+		raw := msg([]byte(c.body+"\r\n"), "From: a@example.com", "Subject: x",
+			"Content-Type: text/plain; charset="+c.label)
+		v := Parse(raw)
+		if got := strings.TrimSuffix(v.Text, "\n"); got != c.want {
+			t.Errorf("%s: text = %q, want %q", c.label, got, c.want)
+		}
+		for _, w := range v.Warnings {
+			if strings.Contains(w, "Character Set Conversion") {
+				t.Errorf("%s: warning %q, yet the text was read", c.label, w)
+			}
+		}
+	}
+}
+
+// TestFormatFlowedIsJoined: a format=flowed text (RFC 3676: Thunderbird,
+// Apple Mail, iOS) is read as its paragraphs, not as the lines it was
+// sent in: with DelSp=yes (CJK text, words cut at any character) a word
+// or a sentence was shown cut in two by a space and a line break.
+// Space-stuffing goes, quote depths are kept and never joined across,
+// and the signature separator and fixed lines stay as they are.
+func TestFormatFlowedIsJoined(t *testing.T) {
+	for _, c := range []struct{ params, body, want string }{
+		{"; format=flowed", "This is a long line that is \r\nwrapped.\r\nFixed line.\r\n", "This is a long line that is wrapped.\nFixed line.\n"},
+		{"; format=flowed; delsp=yes", "A word spl \r\nit in two.\r\n日本語の \r\n文章です。\r\n", "A word split in two.\n日本語の文章です。\n"},
+		{"; format=Flowed; DelSp=Yes", "a \r\nb\r\n", "ab\n"},
+		{"; format=flowed", ">> quoted \r\n>> more\r\n> outer \r\nbody \r\n-- \r\nsig\r\n", ">> quoted more\n> outer\nbody\n-- \nsig\n"},
+		{"; format=flowed", " From the start, \r\n stuffed.\r\n", "From the start, stuffed.\n"},
+		{"", "not flowed \r\nkept.\r\n", "not flowed \nkept.\n"},
+	} {
+		raw := msg([]byte(c.body), "From: a@example.com", "Subject: x", "Content-Type: text/plain; charset=utf-8"+c.params)
+		if got := Parse(raw).Text; got != c.want {
+			t.Errorf("%s %q: text = %q, want %q", c.params, c.body, got, c.want)
+		}
+	}
+}

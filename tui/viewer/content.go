@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -296,6 +297,10 @@ func (m Model) linksContent() []line {
 			style = style.Inherit(st.RowSelected)
 		}
 		out = append(out, styled(style, common.Fit(gutter+common.FitRight(n, 4)+"  "+sanitize.Line(l.URL), m.width)))
+	}
+	if m.linksCut {
+		out = append(out, m.textLines(fmt.Sprintf("the text holds more links: the first %d are listed", mime.MaxTextLinks),
+			func(string) lipgloss.Style { return st.Dim })...)
 	}
 	return out
 }

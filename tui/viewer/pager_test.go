@@ -321,7 +321,7 @@ func TestLinksListAndOpen(t *testing.T) {
 	t.Setenv("BROWSER", browser)
 	m, term := newViewer(t, 100, 30, newsletter)
 	v := m.Message().View
-	if len(m.links) != len(v.AllLinks()) || len(m.links) < 5 {
+	if all, _ := v.AllLinks(); len(m.links) != len(all) || len(m.links) < 5 {
 		t.Fatalf("links %v", m.links)
 	}
 	m, _ = press(t, m, "l")
@@ -1133,4 +1133,22 @@ func openNested(t *testing.T, m Model) Model {
 	m, msgs := pressAll(t, m, "enter")
 	m, _ = feed(m, msgs)
 	return m
+}
+
+// TestLinksListSaysItWasCut: a text of more URLs than mime.MaxTextLinks
+// lists that many, and the list's last line says there are more.
+func TestLinksListSaysItWasCut(t *testing.T) {
+	var body strings.Builder
+	for i := range mime.MaxTextLinks + 200 {
+		body.WriteString("https://a.example/" + strconv.Itoa(i) + " ")
+	}
+	raw := []byte("From: a@example.com\r\nSubject: links\r\n\r\n" + body.String() + "\r\n")
+	v := mime.Parse(raw)
+	m, _ := newViewer(t, 80, 24, korean)
+	m.SetMessage(&mailbox.Message{Summary: v.Summary, Raw: raw, View: v})
+	m, _ = press(t, m, "l", "G")
+	view := m.View()
+	if len(m.links) != mime.MaxTextLinks || !strings.Contains(view, "the first 1000 are listed") {
+		t.Errorf("%d links; view:\n%s", len(m.links), view)
+	}
 }

@@ -79,15 +79,21 @@ func (m *Model) size() {
 // showCursor keeps the row under the cursor of the parts or links on
 // screen.
 func (m *Model) showCursor() {
-	cursor := -1
+	cursor, rows := -1, 0
 	switch m.mode {
 	case modeParts:
-		cursor = m.part
+		cursor, rows = m.part, len(m.parts)
 	case modeLinks:
-		cursor = m.link
+		cursor, rows = m.link, len(m.links)
 	}
 	if cursor < 0 {
 		return
+	}
+	if cursor == rows-1 {
+		// The last row brings what follows it on screen too, as much as
+		// fits with it: that the links list was cut, the notes under the
+		// parts.
+		cursor = max(cursor, min(len(m.lines)-1, cursor+m.vp.Height-1))
 	}
 	if cursor < m.vp.YOffset {
 		m.vp.SetYOffset(cursor)

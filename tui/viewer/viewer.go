@@ -92,6 +92,9 @@ type Model struct {
 	part  int // cursor in the parts list
 	links []mime.Link
 	link  int // cursor in the links list
+	// linksCut is set when the text held more links than are listed
+	// (mime.MaxTextLinks).
+	linksCut bool
 
 	inline inlinePart
 	// outer are the levels above a nested message's parts list: p on a
@@ -186,7 +189,7 @@ func (m Model) Loading() bool {
 func (m *Model) SetLoading(s mailstore.Summary) {
 	m.key, m.summary, m.msg, m.err = s.Key, s, nil, nil
 	m.mode, m.part, m.parts = modeBody, 0, nil
-	m.links, m.link, m.inline, m.outer = nil, 0, inlinePart{}, nil
+	m.links, m.linksCut, m.link, m.inline, m.outer = nil, false, 0, inlinePart{}, nil
 	m.search = search{cur: -1}
 	m.prompting = false
 	m.layout()
@@ -197,10 +200,10 @@ func (m *Model) SetLoading(s mailstore.Summary) {
 // returned wraps its body (BodyWrappedMsg).
 func (m *Model) SetMessage(msg *mailbox.Message) tea.Cmd {
 	m.key, m.summary, m.msg, m.err = msg.Summary.Key, msg.Summary, msg, nil
-	m.parts, m.links = nil, nil
+	m.parts, m.links, m.linksCut = nil, nil, false
 	if msg.View != nil {
 		m.parts = msg.View.Parts
-		m.links = msg.View.AllLinks()
+		m.links, m.linksCut = msg.View.AllLinks()
 	}
 	m.part, m.link = 0, 0
 	if m.mode == modeLinks || m.mode == modePart {
