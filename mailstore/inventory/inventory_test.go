@@ -43,7 +43,7 @@ func (m memSource) Dirs(_ context.Context, bucket, prefix string) ([]string, err
 func (m memSource) Get(_ context.Context, bucket, key string) (io.ReadCloser, error) {
 	b, ok := m[bucket+"/"+key]
 	if !ok {
-		return nil, fmt.Errorf("NoSuchKey: %s", key)
+		return nil, fmt.Errorf("NoSuchKey: %s: %w", key, mailstore.ErrNotFound)
 	}
 	return io.NopCloser(bytes.NewReader(b)), nil
 }
