@@ -94,6 +94,7 @@ func TestTeam(t *testing.T) {
 		{"PolicyIsLeastPrivilege", testPolicyIsLeastPrivilege},
 		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
 		{"PausedPastLeaseDoesNotSend", testPausedPastLeaseDoesNotSend},
+		{"ClockSkewDoesNotTakeOverALiveClaim", testClockSkewDoesNotTakeOverALiveClaim},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
