@@ -517,17 +517,33 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		}
 		var claimedAt time.Time
 		if r.Claims != nil {
-			claimedAt = r.clock().Now()
-			// The claim comes before anything else: only the run that wins
-			// it may send, on whatever machine. It is not cut off by an
-			// interruption (a claim written but not known to be ours would
-			// read as a send in doubt); the interruption is honoured after.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-			tok, held, err := r.Claims.Claim(cctx, ref, ru.opts.Again, ru.opts.RetryUncertain)
-			cancel()
-			if err != nil {
-				return part{status: StatusFailed, reason: "not sent: " + err.Error()},
-					fmt.Errorf("%w; stopped, nothing more is sent", err)
+			var tok string
+			var held SharedState
+			for {
+				claimedAt = r.clock().Now()
+				// The claim comes before anything else: only the run that wins
+				// it may send, on whatever machine. It is not cut off by an
+				// interruption (a claim written but not known to be ours would
+				// read as a send in doubt); the interruption is honoured after.
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+				var err error
+				tok, held, err = r.Claims.Claim(cctx, ref, ru.opts.Again, ru.opts.RetryUncertain)
+				cancel()
+				if err != nil {
+					return part{status: StatusFailed, reason: "not sent: " + err.Error()},
+						fmt.Errorf("%w; stopped, nothing more is sent", err)
+				}
+				if tok != "" || held.State != SharedClaimed {
+					break
+				}
+				// Another run is sending it right now: its outcome, not
+				// its claim, says whether this run still has to (its send
+				// may fail, or be throttled and give the claim back). The
+				// wait ends by its lease at the latest: then the send is
+				// uncertain.
+				if err := r.clock().Sleep(ctx, claimPoll); err != nil {
+					return part{status: StatusFailed, reason: "not attempted: the run was interrupted while " + held.describe()}, err
+				}
 			}
 			if tok == "" {
 				return heldPart(held), nil
@@ -669,15 +685,17 @@ func (ru *run) leaseRunningOut(claimedAt time.Time) string {
 // client's own retries included).
 const settleTimeout = 30 * time.Second
 
-// heldPart is the outcome of a send whose claim another run holds.
+// claimPoll is how often a run reads a claim another run holds, waiting
+// for that run's outcome.
+const claimPoll = 250 * time.Millisecond
+
+// heldPart is the outcome of a send whose claim this run could not take
+// (a claim another run holds is waited for: sendOne): sent, or in doubt.
 func heldPart(held SharedState) part {
-	switch held.State {
-	case SharedSent:
+	if held.State == SharedSent {
 		return part{status: StatusSkipped, id: held.SESMessageID, reason: held.describe()}
-	case SharedUncertain:
-		return part{status: StatusUncertain, reason: held.describe()}
 	}
-	return part{status: StatusSkipped, reason: held.describe()}
+	return part{status: StatusUncertain, reason: held.describe()}
 }
 
 // answered reports whether SES itself refused the request (an HTTP 4xx

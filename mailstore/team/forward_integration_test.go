@@ -339,11 +339,20 @@ func testClockSkewDoesNotTakeOverALiveClaim(t *testing.T, db *peer.DynamoDB) {
 		before := len(proxy.Emails())
 		ra, sa := newRunner("a", skew.a)
 		var fromB reforward.Result
+		bDone := make(chan struct{})
 		ra.Claims = &pausingClaims{Store: sa, paused: func() {
-			rb, _ := newRunner("b", skew.b)
-			fromB, _ = run(rb, reforward.Options{Config: cfg, RetryUncertain: true})
+			// B runs beside A; A goes on once B has decided on the claim.
+			rb, sb := newRunner("b", skew.b)
+			decided := &firstClaim{Store: sb, done: make(chan struct{})}
+			rb.Claims = decided
+			go func() {
+				defer close(bDone)
+				fromB, _ = run(rb, reforward.Options{Config: cfg, RetryUncertain: true})
+			}()
+			<-decided.done
 		}}
 		res, err := run(ra, reforward.Options{Config: cfg})
+		<-bDone
 		if n := len(proxy.Emails()) - before; n != 1 {
 			t.Fatalf("round %d (A's clock %v, B's %v): %d emails reached SES (A: %+v, %v; B: %+v)", round, skew.a, skew.b, n, res, err, fromB)
 		}
@@ -353,5 +362,81 @@ func testClockSkewDoesNotTakeOverALiveClaim(t *testing.T, db *peer.DynamoDB) {
 		if fromB.Status != reforward.StatusSkipped || !strings.Contains(fromB.Reason, "op@a pid 1") {
 			t.Errorf("round %d: B: %+v, want skipped as A's", round, fromB)
 		}
+	}
+}
+
+// firstClaim is a run's team store that says when its first claim was
+// decided, won or not.
+type firstClaim struct {
+	*Store
+	once sync.Once
+	done chan struct{}
+}
+
+func (f *firstClaim) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
+	tok, held, err := f.Store.Claim(ctx, ref, again, retry)
+	f.once.Do(func() { close(f.done) })
+	return tok, held, err
+}
+
+// testARunWaitsForTheClaimItMeets: machine B meets a send machine A is
+// making right now. B waits for A's outcome instead of skipping it: A's
+// send is refused by SES (certainly not sent), so B sends it, and one
+// email reaches SES; B's result is sent. Before, B reported it skipped
+// ("being forwarded right now by ...") and exited 0, A reported it
+// failed, and no one sent it.
+func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n == 1 {
+			return sesfault.Reject
+		}
+		return sesfault.Pass
+	})
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	src := memSource{"inbox/m0": mail(0)}
+	newRunner := func(host string) (*reforward.Runner, *Store) {
+		s := newStore(db.Client(), table, owner(host, 1))
+		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: s, Log: &memLog{}}, s
+	}
+	run := func(r *reforward.Runner) (reforward.Result, error) {
+		p, err := r.Plan(context.Background(), []string{"inbox/m0"}, reforward.Options{Config: cfg})
+		if err != nil {
+			return reforward.Result{}, err
+		}
+		var res reforward.Result
+		_, err = r.Run(context.Background(), p, func(x reforward.Result) { res = x }, nil)
+		return res, err
+	}
+	ra, sa := newRunner("a")
+	var fromB reforward.Result
+	var errB error
+	bDone := make(chan struct{})
+	ra.Claims = &pausingClaims{Store: sa, paused: func() {
+		rb, sb := newRunner("b")
+		decided := &firstClaim{Store: sb, done: make(chan struct{})}
+		rb.Claims = decided
+		go func() {
+			defer close(bDone)
+			fromB, errB = run(rb)
+		}()
+		<-decided.done
+	}}
+	res, err := run(ra)
+	select {
+	case <-bDone:
+	case <-time.After(time.Minute):
+		t.Fatal("B still waits a minute after A's outcome")
+	}
+	if res.Status != reforward.StatusFailed || err != nil {
+		t.Errorf("A: %+v, %v; want failed (SES refused it)", res, err)
+	}
+	if fromB.Status != reforward.StatusSent || errB != nil {
+		t.Errorf("B: %+v, %v; want sent", fromB, errB)
+	}
+	if n := len(proxy.Emails()); n != 1 {
+		t.Fatalf("%d emails reached SES, want 1", n)
 	}
 }

@@ -95,6 +95,7 @@ func TestTeam(t *testing.T) {
 		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
 		{"PausedPastLeaseDoesNotSend", testPausedPastLeaseDoesNotSend},
 		{"ClockSkewDoesNotTakeOverALiveClaim", testClockSkewDoesNotTakeOverALiveClaim},
+		{"ARunWaitsForTheClaimItMeets", testARunWaitsForTheClaimItMeets},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
