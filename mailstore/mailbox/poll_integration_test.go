@@ -168,3 +168,45 @@ func TestWatchSaysNewOnlyWhatItCommitted(t *testing.T) {
 		t.Fatalf("not in the index (ok %t, err %v)", ok, err)
 	}
 }
+
+// TestNotificationVerdictsGiveWayToTheObjects: a notification's verdicts
+// are shown until the object's own header block is read (the next
+// listing, which sees the ETag the notification lacked), and then the
+// verdicts of SES's block at the top of the object win, as an index made
+// by listing alone would show them.
+func TestNotificationVerdictsGiveWayToTheObjects(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx := context.Background()
+	direct := srv.Client()
+	qo, err := direct.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json") // spam PASS
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := direct.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
+		t.Fatal(err)
+	}
+	const key = "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"
+	m, s3srv := newMailbox(t)
+	s3srv.Put(t, "mail", key, []byte("Return-Path: <janedoe@example.com>\r\n"+
+		"Received: from mailer.example.com by inbound-smtp.us-west-2.amazonaws.com with SMTP id o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1 for support@acme-demo.example; Tue, 01 Dec 2026 10:00:00 +0000 (UTC)\r\n"+
+		"X-SES-Spam-Verdict: FAIL\r\nX-SES-Virus-Verdict: PASS\r\n"+
+		"From: Jane Doe <janedoe@example.com>\r\nSubject: Test Subject\r\n\r\nbody\r\n"))
+	w := notify.NewWatcher(direct, aws.ToString(qo.QueueUrl), m.Location())
+	w.Wait = 1
+	if b, err := m.Poll(ctx, w); err != nil || len(b.New) != 1 {
+		t.Fatalf("poll: %d new, %v", len(b.New), err)
+	}
+	if s, _, _ := m.idx.Get(ctx, "mail", key); s.Verdicts.Spam != "PASS" {
+		t.Fatalf("from the notification: spam %q, want its PASS", s.Verdicts.Spam)
+	}
+	if err := m.Refresh(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _ := m.idx.Get(ctx, "mail", key); s.Verdicts.Spam != "FAIL" || s.ETag == "" {
+		t.Fatalf("after the listing: spam %q, ETag %q; want the object's FAIL", s.Verdicts.Spam, s.ETag)
+	}
+}

@@ -98,6 +98,11 @@ func TestNonReceiptMessagesAreRecognised(t *testing.T) {
 		"bounce":         `{"notificationType":"Bounce","bounce":{}}`,
 		"sns-action":     `{"notificationType":"Received","receipt":{"action":{"type":"SNS"}}}`,
 		"test":           `{"Type":"Notification","Message":"{\"eventType\":\"AMAZON_SES_SETUP_NOTIFICATION\"}"}`,
+		// An S3 event notification of the same object (its key URL-encoded):
+		// not SES's account of the message, so not read (docs/scale.md).
+		"s3 event": `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"mail"},` +
+			`"object":{"key":"inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1","size":1024,"eTag":"0f"}}}]}`,
+		"s3 event via sns": `{"Type":"Notification","TopicArn":"arn:aws:sns:us-east-1:1:s3","Message":"{\"Records\":[{\"eventSource\":\"aws:s3\"}]}"}`,
 	} {
 		if _, err := Parse([]byte(body)); !errors.Is(err, ErrNotReceipt) {
 			t.Errorf("%s: err %v, want ErrNotReceipt", name, err)
