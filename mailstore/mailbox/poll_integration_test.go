@@ -210,3 +210,38 @@ func TestNotificationVerdictsGiveWayToTheObjects(t *testing.T) {
 		t.Fatalf("after the listing: spam %q, ETag %q; want the object's FAIL", s.Verdicts.Spam, s.ETag)
 	}
 }
+
+// TestWatchDoesNotSpinOnMessagesItLeaves: a queue whose visibility
+// timeout is 0 hands a message sesbox leaves (not the mailbox's) straight
+// back. The watch then waits before it asks again, as after a failed poll,
+// instead of asking SQS as fast as it answers, each time printing the
+// same line.
+func TestWatchDoesNotSpinOnMessagesItLeaves(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	direct := srv.Client()
+	qo, err := direct.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q"), Attributes: map[string]string{"VisibilityTimeout": "0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := direct.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String("not a notification")}); err != nil {
+		t.Fatal(err)
+	}
+	proxy := dynfault.Start(t, srv.URL, nil)
+	client := sqs.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, "")},
+		func(o *sqs.Options) { o.BaseEndpoint = aws.String(proxy.URL) })
+	m, _ := newMailbox(t)
+	w := notify.NewWatcher(client, aws.ToString(qo.QueueUrl), m.Location())
+	w.Wait = 1
+	lines := 0
+	err = m.Watch(ctx, w, Backoff{First: 500 * time.Millisecond, Max: time.Second}, func(b notify.Batch) { lines += len(b.Problems) },
+		func(error, time.Duration) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d receives, %d lines", proxy.Ops()["ReceiveMessage"], lines)
+	if n := proxy.Ops()["ReceiveMessage"]; n > 8 || lines > 8 {
+		t.Fatalf("%d receives and %d lines in 3 s for one message left in the queue", n, lines)
+	}
+}
