@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -249,7 +250,10 @@ func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Locatio
 // mailbox, and unless dryRun, the SES sender (without SDK retries), the
 // forward journal and the action log. closeFn closes the action log.
 func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig, dryRun bool) (r *reforward.Runner, closeFn func(), err error) {
-	r = &reforward.Runner{Source: reforward.FromMailbox(m)}
+	if mc.SendRate < 0 || math.IsNaN(mc.SendRate) {
+		return nil, nil, fmt.Errorf("set send_rate to 0 (the account's rate) or a positive number of recipients per second: config send_rate = %v", mc.SendRate)
+	}
+	r = &reforward.Runner{Source: reforward.FromMailbox(m), SendRate: mc.SendRate}
 	if dryRun {
 		return r, func() {}, nil
 	}

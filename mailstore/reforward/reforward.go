@@ -252,6 +252,10 @@ type Runner struct {
 	// in the SES sandbox, its verification) once per run, and the plan
 	// knows the quota (Plan.Account, Plan.Preview).
 	Account sesaccount.API
+	// SendRate, when positive, is the most recipients per second the run
+	// sends to, below the account's MaxSendRate (operators sharing one
+	// account each take a part of it); above it, the account's holds.
+	SendRate float64
 	// Clock defaults to the real clock.
 	Clock Clock
 	// MaxAttempts is how often one send is tried while SES throttles it

@@ -201,6 +201,9 @@ func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProg
 		if rate <= 0 {
 			rate = 1 // SES's sandbox rate: the safe guess when the account says nothing
 		}
+		if r.SendRate > 0 {
+			rate = min(rate, r.SendRate)
+		}
 		ru.pace = pacer{clock: r.clock(), rate: rate}
 		var err error
 		if ru.j, err = forward.OpenJournal(r.JournalPath); err != nil {
