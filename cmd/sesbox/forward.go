@@ -369,6 +369,9 @@ func (p *forwardProgress) update(pr reforward.Progress) {
 	if pr.Backoff > 0 {
 		line += fmt.Sprintf("  (throttled: retrying in %s)", pr.Backoff)
 	}
+	if pr.WaitingFor != "" {
+		line += fmt.Sprintf("  (waiting for %.80s, who is sending it)", sanitize.Line(pr.WaitingFor))
+	}
 	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 	p.drawn = true
 }

@@ -116,6 +116,9 @@ type Progress struct {
 	Started                                  time.Time
 	Backoff                                  time.Duration // > 0 while waiting after a throttle
 	Throttles                                int           // throttling answers met so far
+	// WaitingFor is set while the run waits for another run's send of
+	// the message (team mode): who holds its claim (unsanitized).
+	WaitingFor string
 }
 
 // Totals counts the results of a finished run.

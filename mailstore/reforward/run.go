@@ -2,6 +2,7 @@ package reforward
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -544,10 +545,16 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				// may fail, or be throttled and give the claim back). The
 				// wait ends by its lease at the latest: then the send is
 				// uncertain.
+				if ru.prog.WaitingFor == "" {
+					ru.prog.WaitingFor = cmp.Or(held.Owner, "another run")
+					ru.progress()
+				}
 				if err := r.clock().Sleep(ctx, claimPoll); err != nil {
+					ru.prog.WaitingFor = ""
 					return part{status: StatusFailed, reason: "not attempted: the run was interrupted while " + held.describe()}, err
 				}
 			}
+			ru.prog.WaitingFor = ""
 			if tok == "" {
 				return heldPart(held), nil
 			}

@@ -12,6 +12,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -401,16 +402,21 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
 			Claims: s, Log: &memLog{}}, s
 	}
+	var waitedFor []string // B's progress
+	ra, sa := newRunner("a")
 	run := func(r *reforward.Runner) (reforward.Result, error) {
 		p, err := r.Plan(context.Background(), []string{"inbox/m0"}, reforward.Options{Config: cfg})
 		if err != nil {
 			return reforward.Result{}, err
 		}
 		var res reforward.Result
-		_, err = r.Run(context.Background(), p, func(x reforward.Result) { res = x }, nil)
+		_, err = r.Run(context.Background(), p, func(x reforward.Result) { res = x }, func(pr reforward.Progress) {
+			if r != ra {
+				waitedFor = append(waitedFor, pr.WaitingFor)
+			}
+		})
 		return res, err
 	}
-	ra, sa := newRunner("a")
 	var fromB reforward.Result
 	var errB error
 	bDone := make(chan struct{})
@@ -438,5 +444,8 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 	}
 	if n := len(proxy.Emails()); n != 1 {
 		t.Fatalf("%d emails reached SES, want 1", n)
+	}
+	if !slices.Contains(waitedFor, "op@a pid 1") || waitedFor[len(waitedFor)-1] != "" {
+		t.Errorf("B's progress said it waited for %q", waitedFor)
 	}
 }
