@@ -327,8 +327,8 @@ func copyVerified(ctx context.Context, src Source, bucket string, file File, w i
 }
 
 // checkRow refuses a row no S3 object could have: an empty key, one longer
-// than S3's 1,024 bytes or not UTF-8, a negative size (a row misread, or a
-// report that is not one).
+// than S3's 1,024 bytes or not UTF-8, a negative size, a last-modified time
+// before 1970 or from 2200 on (a row misread, or a report that is not one).
 func checkRow(r Row) error {
 	switch {
 	case r.Key == "":
@@ -337,6 +337,10 @@ func checkRow(r Row) error {
 		return fmt.Errorf("key %.80q...: not an S3 key (longer than 1,024 bytes, or not UTF-8)", r.Key)
 	case r.Size < 0:
 		return fmt.Errorf("%s: size %d", r.Key, r.Size)
+	case !r.LastModified.IsZero() && !mailstore.PlausibleTime(r.LastModified):
+		// The index keeps times as Unix nanoseconds: 9999-12-31 came back
+		// from it as 1816.
+		return fmt.Errorf("%s: last modified %s: not a time S3 gives", r.Key, r.LastModified.Format(time.RFC3339))
 	}
 	return nil
 }
