@@ -126,7 +126,7 @@ func Parse(body []byte) (Notification, error) {
 	}
 	if env.Type != "" {
 		if env.Type != "Notification" {
-			return Notification{}, fmt.Errorf("%w: SNS %s", ErrNotReceipt, env.Type)
+			return Notification{}, fmt.Errorf("%w: SNS %.40s", ErrNotReceipt, env.Type)
 		}
 		body = []byte(env.Message)
 	}
@@ -161,7 +161,7 @@ func Parse(body []byte) (Notification, error) {
 	}
 	if n.NotificationType != "Received" || !strings.EqualFold(n.Receipt.Action.Type, "S3") ||
 		n.Receipt.Action.BucketName == "" || n.Receipt.Action.ObjectKey == "" {
-		return Notification{}, fmt.Errorf("%w (type %q, action %q)", ErrNotReceipt, n.NotificationType, n.Receipt.Action.Type)
+		return Notification{}, fmt.Errorf("%w (type %.40q, action %.40q)", ErrNotReceipt, n.NotificationType, n.Receipt.Action.Type)
 	}
 	return n, nil
 }
@@ -201,9 +201,9 @@ func (n Notification) CheckKey() error {
 	k, id := n.Key(), n.Mail.MessageID
 	switch {
 	case !sesID().MatchString(id) || !strings.HasSuffix(k, id):
-		return fmt.Errorf("object key %q is not a prefix and the SES message id %q", k, id)
+		return fmt.Errorf("object key %.200q is not a prefix and the SES message id %.140q", k, id)
 	case len(k) > 1024 || !utf8.ValidString(k) || strings.ContainsFunc(k, unicode.IsControl) || mailstore.HasDotSegment(k):
-		return fmt.Errorf("object key %q is not one SES writes", k)
+		return fmt.Errorf("object key %.200q is not one SES writes", k)
 	}
 	return nil
 }

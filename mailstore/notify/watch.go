@@ -102,7 +102,7 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 		case err != nil:
 			ignore(m, errors.Is(err, ErrSetupNotification), err.Error())
 		case n.Bucket() != w.loc.Bucket || !strings.HasPrefix(n.Key(), w.loc.Prefix):
-			ignore(m, false, fmt.Sprintf("notification for s3://%s/%s, outside %s", n.Bucket(), n.Key(), w.loc))
+			ignore(m, false, fmt.Sprintf("notification for s3://%.100s/%.200s, outside %s", n.Bucket(), n.Key(), w.loc))
 		case n.CheckKey() != nil:
 			ignore(m, true, n.CheckKey().Error())
 		case seen[n.Key()]:
