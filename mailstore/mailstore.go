@@ -176,6 +176,11 @@ type Summary struct {
 // prefix + message id, and sometimes adds a "/" after a prefix that lacks one.
 func SESMessageID(key string) string { return path.Base(strings.TrimRight(key, "/")) }
 
+// PlausibleTime says whether t is a time a stored message, an S3 object
+// or an SES notification can carry: from 1970 up to 2200. Times outside
+// are junk, and the index keeps times as Unix nanoseconds (1678 to 2262).
+func PlausibleTime(t time.Time) bool { return t.Year() >= 1970 && t.Year() < 2200 }
+
 // HasDotSegment says whether key has a "." or ".." path segment. S3 keeps
 // such a key as it is, but anything on the way that cleans paths (a proxy,
 // a gateway over a file system) would read another object, possibly

@@ -249,7 +249,7 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 		if err != nil {
 			return nil, err
 		}
-		m.ListFrom(inventory.Lister(s3store.NewInventorySource(client), u, st.Location(), os.TempDir()))
+		m.ListFrom(inventory.Lister(st.InventorySource(), u, st.Location(), os.TempDir()))
 		m.FetchHeaders(mailbox.HeaderFetch{Rate: mc.HeaderRate})
 	}
 	// With the demo, only from a --logs-endpoint (demoFlags).

@@ -101,6 +101,10 @@ type MailboxConfig struct {
 	// (0: as fast as the workers go), so a background fill of millions of
 	// rows stays polite to the bucket.
 	HeaderRate float64 `toml:"header_rate"`
+	// SendRate bounds the recipients per second a forward run sends to,
+	// below the account's MaxSendRate (0: the account's), so operators
+	// sharing one SES account can split its rate.
+	SendRate float64 `toml:"send_rate"`
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/sesbox/config.toml.

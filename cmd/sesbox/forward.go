@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -251,7 +252,10 @@ func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Locatio
 // mailbox, and unless dryRun, the SES sender (without SDK retries), the
 // forward journal and the action log. closeFn closes the action log.
 func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig, dryRun bool) (r *reforward.Runner, closeFn func(), err error) {
-	r = &reforward.Runner{Source: reforward.FromMailbox(m)}
+	if mc.SendRate < 0 || math.IsNaN(mc.SendRate) {
+		return nil, nil, fmt.Errorf("set send_rate to 0 (the account's rate) or a positive number of recipients per second: config send_rate = %v", mc.SendRate)
+	}
+	r = &reforward.Runner{Source: reforward.FromMailbox(m), SendRate: mc.SendRate}
 	// A dry run reads the journal too, to say what a run would skip.
 	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {
 		return nil, nil, err
@@ -367,6 +371,9 @@ func (p *forwardProgress) update(pr reforward.Progress) {
 		strings.Repeat("#", n), strings.Repeat("-", width-n), pr.Done, pr.Total, pr.Sent+pr.DryRun, pr.Skipped, pr.Failed, pr.Uncertain)
 	if pr.Backoff > 0 {
 		line += fmt.Sprintf("  (throttled: retrying in %s)", pr.Backoff)
+	}
+	if pr.WaitingFor != "" {
+		line += fmt.Sprintf("  (waiting for %.80s, who is sending it)", sanitize.Line(pr.WaitingFor))
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 	p.drawn = true

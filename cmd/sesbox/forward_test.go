@@ -442,3 +442,26 @@ func TestForwardDryRunCollidingNames(t *testing.T) {
 		t.Errorf("%d files in %s", len(ents), out)
 	}
 }
+
+// A negative send_rate is a mistake in the config, said with what to
+// write; it was taken for "the account's rate".
+func TestForwardRefusesANegativeSendRate(t *testing.T) {
+	dir := isolate(t)
+	flags, _, msgs := demoBucket(t)
+	cfgPath, _ := writeForwardConfig(t, dir)
+	keysFile, _ := demoKeysFile(t, msgs)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte(`default = "support"
+[mailbox.support]
+bucket = "mail"
+prefix = "`+demo.Prefix+`"
+endpoint = "`+flags[1]+`"
+region = "us-east-1"
+send_rate = -2
+`), 0o600)
+	_, stderr, code := sesbox(t, "forward", "--forward-config", cfgPath, "--dry-run", filepath.Join(dir, "out"), "--keys-from", keysFile)
+	if code != 1 || !strings.Contains(stderr, "set send_rate to 0") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}

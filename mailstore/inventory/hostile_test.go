@@ -474,3 +474,17 @@ func TestParquetPageValuesAreBounded(t *testing.T) {
 		t.Fatalf("err = %v (file of %d bytes)", err, len(data))
 	}
 }
+
+// A last-modified time no S3 object has (year 9999, year 1) ends the
+// ingest naming the row, as another impossible value does: the index
+// keeps times as Unix nanoseconds, and 9999-12-31 came back as 1816.
+func TestRowWithAnImpossibleTimeIsRefused(t *testing.T) {
+	schema := "Bucket, Key, Size, LastModifiedDate"
+	for _, ts := range []string{"9999-12-31T23:59:59.000Z", "0001-01-01T00:00:01.000Z"} {
+		data := `"mail","inbox/ok","1","2026-11-30T10:00:00.000Z"` + "\n" + `"mail","inbox/a","1","` + ts + `"` + "\n"
+		_, err := readAll(handReport(t, "CSV", schema, gzipped(t, []byte(data))))
+		if err == nil || !strings.Contains(err.Error(), "row 2") || !strings.Contains(err.Error(), "not a time S3 gives") {
+			t.Errorf("%s: err = %v", ts, err)
+		}
+	}
+}

@@ -35,7 +35,8 @@ type Source interface {
 	// Dirs lists the "folders" directly under prefix (delimiter "/"), as
 	// full key prefixes ending in "/".
 	Dirs(ctx context.Context, bucket, prefix string) ([]string, error)
-	// Get opens one object.
+	// Get opens one object; a key that is not there is (wraps)
+	// mailstore.ErrNotFound.
 	Get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
 }
 
@@ -110,8 +111,9 @@ var reportDir = lazyregexp.New(`^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z/$`)
 // being written (its manifest.json or manifest.checksum not there yet) is
 // passed over for the one before it; a report that is there but wrong (a
 // manifest that does not match its checksum, an ORC report, data files
-// outside the configuration's folder) is an error, not a reason to read an
-// older one in silence.
+// outside the configuration's folder) or cannot be read (access denied,
+// the server failing) is an error, not a reason to read an older one in
+// silence.
 func Latest(ctx context.Context, src Source, u URL) (Manifest, error) {
 	dirs, err := src.Dirs(ctx, u.Bucket, u.Prefix)
 	if err != nil {
@@ -131,11 +133,16 @@ func Latest(ctx context.Context, src Source, u URL) (Manifest, error) {
 	var firstErr error
 	for _, d := range reports {
 		body, sum, err := getManifest(ctx, src, u.Bucket, d)
-		if err != nil {
+		if errors.Is(err, mailstore.ErrNotFound) {
+			// Still being written: the one before is the newest report.
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
+		}
+		if err != nil {
+			// Not a reason to read a day-older report in silence.
+			return Manifest{}, fmt.Errorf("inventory %s: %w", u, err)
 		}
 		m, err := parseManifest(u, d, body, sum)
 		if err != nil {
@@ -320,8 +327,8 @@ func copyVerified(ctx context.Context, src Source, bucket string, file File, w i
 }
 
 // checkRow refuses a row no S3 object could have: an empty key, one longer
-// than S3's 1,024 bytes or not UTF-8, a negative size (a row misread, or a
-// report that is not one).
+// than S3's 1,024 bytes or not UTF-8, a negative size, a last-modified time
+// before 1970 or from 2200 on (a row misread, or a report that is not one).
 func checkRow(r Row) error {
 	switch {
 	case r.Key == "":
@@ -330,6 +337,10 @@ func checkRow(r Row) error {
 		return fmt.Errorf("key %.80q...: not an S3 key (longer than 1,024 bytes, or not UTF-8)", r.Key)
 	case r.Size < 0:
 		return fmt.Errorf("%s: size %d", r.Key, r.Size)
+	case !r.LastModified.IsZero() && !mailstore.PlausibleTime(r.LastModified):
+		// The index keeps times as Unix nanoseconds: 9999-12-31 came back
+		// from it as 1816.
+		return fmt.Errorf("%s: last modified %s: not a time S3 gives", r.Key, r.LastModified.Format(time.RFC3339))
 	}
 	return nil
 }

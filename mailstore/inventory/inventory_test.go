@@ -43,7 +43,7 @@ func (m memSource) Dirs(_ context.Context, bucket, prefix string) ([]string, err
 func (m memSource) Get(_ context.Context, bucket, key string) (io.ReadCloser, error) {
 	b, ok := m[bucket+"/"+key]
 	if !ok {
-		return nil, fmt.Errorf("NoSuchKey: %s", key)
+		return nil, fmt.Errorf("NoSuchKey: %s: %w", key, mailstore.ErrNotFound)
 	}
 	return io.NopCloser(bytes.NewReader(b)), nil
 }
@@ -251,5 +251,36 @@ func TestListerPagesTheMailboxRows(t *testing.T) {
 	other := inventory.Lister(src, u, mailstore.Location{Bucket: "elsewhere", Prefix: "inbox/"}, t.TempDir())
 	if err := other(context.Background(), func([]mailstore.Object) error { return nil }); err == nil || !strings.Contains(err.Error(), "not the mailbox's") {
 		t.Fatalf("report of bucket mail for mailbox of bucket elsewhere: err %v", err)
+	}
+}
+
+// TestNewestReportAmongManyFolders: forty daily reports, the hive/
+// folder of symlink files AWS writes beside them (its dt= folders sort
+// after every dated one), the data/ folder and a folder that only looks
+// dated: the newest dated report with its checksum is read, the one still
+// being written passed over.
+func TestNewestReportAmongManyFolders(t *testing.T) {
+	src := memSource{}
+	base := invgen.Report{DestBucket: "inv", DestPrefix: "reports/", SourceBucket: "mail", ConfigID: "daily", Format: "CSV",
+		Created: time.Date(2026, 10, 1, 1, 0, 0, 0, time.UTC), PerFile: 1000}
+	objs := objects(20, 3)
+	var newest invgen.Report
+	for day := range 40 {
+		r := base
+		r.Created = base.Created.Add(time.Duration(day) * 24 * time.Hour)
+		if err := invgen.Write(r, objs[:day%20+1], src.put("inv")); err != nil {
+			t.Fatal(err)
+		}
+		newest = r
+		src["inv/"+base.Root()+"hive/dt="+r.Created.Format("2006-01-02-15-04")+"/symlink.txt"] = []byte("s3://inv/" + r.Dir() + "data/x.csv.gz\n")
+	}
+	src["inv/"+base.Root()+"2026-11-20T01-00Z-old/manifest.json"] = []byte("{}")
+	src["inv/"+base.Root()+"2026-12-31T01-00Z/manifest.json"] = []byte("{}") // no checksum yet
+	m, err := inventory.Latest(context.Background(), src, inventory.URL{Bucket: "inv", Prefix: base.Root()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Key != newest.Dir()+"manifest.json" || !m.Created().Equal(newest.Created) {
+		t.Fatalf("read %s (%v), want %smanifest.json", m.Key, m.Created(), newest.Dir())
 	}
 }

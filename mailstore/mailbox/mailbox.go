@@ -98,11 +98,13 @@ func (m *Mailbox) ListFrom(list index.Lister) {
 // notification alone, no GET), written to the index before the queue
 // messages are deleted. The batch's New holds only the messages that were
 // not indexed before: a duplicate delivery leaves the index as it was.
+// It holds only what the index took: with an error, New is empty unless
+// the commit went through and the delete failed after it.
 func (m *Mailbox) Poll(ctx context.Context, w *notify.Watcher) (notify.Batch, error) {
 	bucket := m.Location().Bucket
-	var fresh []mailstore.Summary
+	var committed []mailstore.Summary
 	b, err := w.Poll(ctx, func(sums []mailstore.Summary) error {
-		fresh = fresh[:0]
+		var fresh []mailstore.Summary
 		for _, s := range sums {
 			_, ok, err := m.idx.Get(ctx, bucket, s.Key)
 			if err != nil {
@@ -112,12 +114,15 @@ func (m *Mailbox) Poll(ctx context.Context, w *notify.Watcher) (notify.Batch, er
 				fresh = append(fresh, s)
 			}
 		}
-		if len(fresh) == 0 {
-			return nil
+		if len(fresh) > 0 {
+			if err := m.idx.Put(ctx, bucket, fresh); err != nil {
+				return err
+			}
 		}
-		return m.idx.Put(ctx, bucket, fresh)
+		committed = fresh
+		return nil
 	})
-	b.New = fresh
+	b.New = committed
 	return b, err
 }
 

@@ -4,7 +4,9 @@ package mailbox
 
 import (
 	"context"
+	"database/sql"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/notify"
+	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 )
 
@@ -90,5 +96,152 @@ func TestPollDeletesOnlyAfterTheCommit(t *testing.T) {
 				t.Fatalf("%d deletes", n)
 			}
 		})
+	}
+}
+
+// TestWatchSaysNewOnlyWhatItCommitted: when the index cannot take the
+// batch (here a trigger refuses every insert, as a full disk would), the
+// watch retries and says nothing is new; once the index takes it, the
+// message is new exactly once. Before, a failed commit was taken for a
+// failed delete ("committed, only the delete failed"), so the message was
+// reported new while it was in no index, and again when it came back.
+func TestWatchSaysNewOnlyWhatItCommitted(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	direct := srv.Client()
+	qo, err := direct.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q"), Attributes: map[string]string{"VisibilityTimeout": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := direct.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "i.db")
+	idx, err := index.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	m := New("test", s3store.New(fakes3.Start(t, "mail").Client(nil), mailstore.Location{Bucket: "mail", Prefix: "in"}), idx)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON messages BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	w := notify.NewWatcher(srv.Client(), aws.ToString(qo.QueueUrl), m.Location())
+	w.Wait = 1
+	var news []string
+	failures := 0
+	err = m.Watch(ctx, w, Backoff{First: 10 * time.Millisecond, Max: 10 * time.Millisecond}, func(b notify.Batch) {
+		for _, s := range b.New {
+			news = append(news, s.Key)
+		}
+		if len(news) > 0 {
+			cancel()
+		}
+	}, func(err error, _ time.Duration) {
+		if failures++; failures == 1 {
+			if len(news) != 0 {
+				t.Errorf("after the failed commit (%v), new: %v", err, news)
+			}
+			if _, err := db.Exec(`DROP TRIGGER refuse`); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"
+	if failures == 0 || len(news) != 1 || news[0] != key {
+		t.Fatalf("%d failed polls, new %v; want at least one failure, then %s once", failures, news, key)
+	}
+	if _, ok, err := m.idx.Get(context.Background(), "mail", key); err != nil || !ok {
+		t.Fatalf("not in the index (ok %t, err %v)", ok, err)
+	}
+}
+
+// TestNotificationVerdictsGiveWayToTheObjects: a notification's verdicts
+// are shown until the object's own header block is read (the next
+// listing, which sees the ETag the notification lacked), and then the
+// verdicts of SES's block at the top of the object win, as an index made
+// by listing alone would show them.
+func TestNotificationVerdictsGiveWayToTheObjects(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx := context.Background()
+	direct := srv.Client()
+	qo, err := direct.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json") // spam PASS
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := direct.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
+		t.Fatal(err)
+	}
+	const key = "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"
+	m, s3srv := newMailbox(t)
+	s3srv.Put(t, "mail", key, []byte("Return-Path: <janedoe@example.com>\r\n"+
+		"Received: from mailer.example.com by inbound-smtp.us-west-2.amazonaws.com with SMTP id o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1 for support@acme-demo.example; Tue, 01 Dec 2026 10:00:00 +0000 (UTC)\r\n"+
+		"X-SES-Spam-Verdict: FAIL\r\nX-SES-Virus-Verdict: PASS\r\n"+
+		"From: Jane Doe <janedoe@example.com>\r\nSubject: Test Subject\r\n\r\nbody\r\n"))
+	w := notify.NewWatcher(direct, aws.ToString(qo.QueueUrl), m.Location())
+	w.Wait = 1
+	if b, err := m.Poll(ctx, w); err != nil || len(b.New) != 1 {
+		t.Fatalf("poll: %d new, %v", len(b.New), err)
+	}
+	if s, _, _ := m.idx.Get(ctx, "mail", key); s.Verdicts.Spam != "PASS" {
+		t.Fatalf("from the notification: spam %q, want its PASS", s.Verdicts.Spam)
+	}
+	if err := m.Refresh(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _ := m.idx.Get(ctx, "mail", key); s.Verdicts.Spam != "FAIL" || s.ETag == "" {
+		t.Fatalf("after the listing: spam %q, ETag %q; want the object's FAIL", s.Verdicts.Spam, s.ETag)
+	}
+}
+
+// TestWatchDoesNotSpinOnMessagesItLeaves: a queue whose visibility
+// timeout is 0 hands a message sesbox leaves (not the mailbox's) straight
+// back. The watch then waits before it asks again, as after a failed poll,
+// instead of asking SQS as fast as it answers, each time printing the
+// same line.
+func TestWatchDoesNotSpinOnMessagesItLeaves(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	direct := srv.Client()
+	qo, err := direct.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q"), Attributes: map[string]string{"VisibilityTimeout": "0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := direct.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String("not a notification")}); err != nil {
+		t.Fatal(err)
+	}
+	proxy := dynfault.Start(t, srv.URL, nil)
+	client := sqs.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, "")},
+		func(o *sqs.Options) { o.BaseEndpoint = aws.String(proxy.URL) })
+	m, _ := newMailbox(t)
+	w := notify.NewWatcher(client, aws.ToString(qo.QueueUrl), m.Location())
+	w.Wait = 1
+	lines := 0
+	err = m.Watch(ctx, w, Backoff{First: 500 * time.Millisecond, Max: time.Second}, func(b notify.Batch) { lines += len(b.Problems) },
+		func(error, time.Duration) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d receives, %d lines", proxy.Ops()["ReceiveMessage"], lines)
+	if n := proxy.Ops()["ReceiveMessage"]; n > 8 || lines > 8 {
+		t.Fatalf("%d receives and %d lines in 3 s for one message left in the queue", n, lines)
 	}
 }

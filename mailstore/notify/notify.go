@@ -15,6 +15,7 @@ import (
 	"fmt"
 	stdmime "mime"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -63,6 +64,9 @@ type Notification struct {
 	// a field of another type than SES writes. Only the fields that say
 	// which object it is were taken (see Parse).
 	Unreadable string `json:"-"`
+	// Implausible are the timestamps Parse left out (year 9999, year 1):
+	// not times SES gives, and out of the index's range.
+	Implausible []string `json:"-"`
 }
 
 type action struct {
@@ -122,7 +126,7 @@ func Parse(body []byte) (Notification, error) {
 	}
 	if env.Type != "" {
 		if env.Type != "Notification" {
-			return Notification{}, fmt.Errorf("%w: SNS %s", ErrNotReceipt, env.Type)
+			return Notification{}, fmt.Errorf("%w: SNS %.40s", ErrNotReceipt, env.Type)
 		}
 		body = []byte(env.Message)
 	}
@@ -142,6 +146,13 @@ func Parse(body []byte) (Notification, error) {
 		n.Mail.MessageID, n.Mail.Timestamp = r.Mail.MessageID, timestamp(r.Mail.Timestamp)
 		n.Receipt.Action, n.Receipt.Timestamp = r.Receipt.Action, timestamp(r.Receipt.Timestamp)
 	}
+	for name, ts := range map[string]*time.Time{"mail.timestamp": &n.Mail.Timestamp, "receipt.timestamp": &n.Receipt.Timestamp} {
+		if !ts.IsZero() && !mailstore.PlausibleTime(*ts) {
+			n.Implausible = append(n.Implausible, fmt.Sprintf("%s %s", name, ts.Format(time.RFC3339)))
+			*ts = time.Time{}
+		}
+	}
+	slices.Sort(n.Implausible)
 	// SES's test is also a "Received" notification of the test object it
 	// writes (prefix + AMAZON_SES_SETUP_NOTIFICATION) under that id.
 	if n.NotificationType == setupType || n.EventType == setupType || n.Mail.MessageID == setupType ||
@@ -150,7 +161,7 @@ func Parse(body []byte) (Notification, error) {
 	}
 	if n.NotificationType != "Received" || !strings.EqualFold(n.Receipt.Action.Type, "S3") ||
 		n.Receipt.Action.BucketName == "" || n.Receipt.Action.ObjectKey == "" {
-		return Notification{}, fmt.Errorf("%w (type %q, action %q)", ErrNotReceipt, n.NotificationType, n.Receipt.Action.Type)
+		return Notification{}, fmt.Errorf("%w (type %.40q, action %.40q)", ErrNotReceipt, n.NotificationType, n.Receipt.Action.Type)
 	}
 	return n, nil
 }
@@ -190,9 +201,9 @@ func (n Notification) CheckKey() error {
 	k, id := n.Key(), n.Mail.MessageID
 	switch {
 	case !sesID().MatchString(id) || !strings.HasSuffix(k, id):
-		return fmt.Errorf("object key %q is not a prefix and the SES message id %q", k, id)
+		return fmt.Errorf("object key %.200q is not a prefix and the SES message id %.140q", k, id)
 	case len(k) > 1024 || !utf8.ValidString(k) || strings.ContainsFunc(k, unicode.IsControl) || mailstore.HasDotSegment(k):
-		return fmt.Errorf("object key %q is not one SES writes", k)
+		return fmt.Errorf("object key %.200q is not one SES writes", k)
 	}
 	return nil
 }
@@ -216,7 +227,8 @@ func (n Notification) Summary() mailstore.Summary {
 			s.LastModified = n.Mail.Timestamp
 		}
 		s.Date = s.LastModified
-		s.Warnings = []string{fmt.Sprintf("SES's notification could be read only in part (%.200s): the headers are read from the object", n.Unreadable)}
+		s.Warnings = append([]string{fmt.Sprintf("SES's notification could be read only in part (%.200s): the headers are read from the object", n.Unreadable)},
+			n.implausible()...)
 		return s
 	}
 	var hdr strings.Builder
@@ -288,7 +300,17 @@ func (n Notification) Summary() mailstore.Summary {
 	if n.Mail.HeadersTruncated {
 		s.Warnings = append(s.Warnings, "SES truncated the headers in its notification: the summary is completed when the message is read")
 	}
+	s.Warnings = append(s.Warnings, n.implausible()...)
 	return s
+}
+
+// implausible are the warnings for the timestamps Parse left out.
+func (n Notification) implausible() []string {
+	var out []string
+	for _, ts := range n.Implausible {
+		out = append(out, fmt.Sprintf("SES's notification has %s, not a time SES gives: left out", ts))
+	}
+	return out
 }
 
 // encodeSubject writes SES's decoded subject so that decoding it gives it

@@ -98,6 +98,11 @@ func TestNonReceiptMessagesAreRecognised(t *testing.T) {
 		"bounce":         `{"notificationType":"Bounce","bounce":{}}`,
 		"sns-action":     `{"notificationType":"Received","receipt":{"action":{"type":"SNS"}}}`,
 		"test":           `{"Type":"Notification","Message":"{\"eventType\":\"AMAZON_SES_SETUP_NOTIFICATION\"}"}`,
+		// An S3 event notification of the same object (its key URL-encoded):
+		// not SES's account of the message, so not read (docs/scale.md).
+		"s3 event": `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"mail"},` +
+			`"object":{"key":"inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1","size":1024,"eTag":"0f"}}}]}`,
+		"s3 event via sns": `{"Type":"Notification","TopicArn":"arn:aws:sns:us-east-1:1:s3","Message":"{\"Records\":[{\"eventSource\":\"aws:s3\"}]}"}`,
 	} {
 		if _, err := Parse([]byte(body)); !errors.Is(err, ErrNotReceipt) {
 			t.Errorf("%s: err %v, want ErrNotReceipt", name, err)
@@ -330,5 +335,29 @@ func TestFieldsOfAnotherTypeYieldARowWithoutHeaders(t *testing.T) {
 		if _, err := Parse([]byte(body)); !errors.Is(err, ErrNotReceipt) {
 			t.Errorf("%s: err %v, want ErrNotReceipt", name, err)
 		}
+	}
+}
+
+// A timestamp no SES notification carries (year 9999, year 1) is left out
+// with a warning: the index keeps times as Unix nanoseconds (1678 to
+// 2262), and 9999-12-31 came back from it as 1816-03-30.
+func TestImplausibleTimestampsAreLeftOut(t *testing.T) {
+	for _, ts := range []string{"9999-12-31T23:59:59.000Z", "0001-01-01T00:00:01.000Z", "2262-04-12T00:00:00.000Z"} {
+		n := withFixture(t, func(m, r map[string]any) {
+			m["timestamp"], r["timestamp"] = ts, ts
+			delete(m, "headers")
+			delete(m["commonHeaders"].(map[string]any), "date")
+		})
+		s := n.Summary()
+		if !s.LastModified.IsZero() || !s.Date.IsZero() {
+			t.Errorf("%s: last modified %v, date %v; want none", ts, s.LastModified, s.Date)
+		}
+		if w := strings.Join(s.Warnings, "\n"); !strings.Contains(w, "timestamp") || !strings.Contains(w, "left out") {
+			t.Errorf("%s: warnings %q", ts, s.Warnings)
+		}
+	}
+	// SES's own times are kept.
+	if s := withFixture(t, func(map[string]any, map[string]any) {}).Summary(); s.LastModified.Year() != 2026 || len(s.Warnings) != 0 {
+		t.Errorf("fixture: %v %q", s.LastModified, s.Warnings)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -62,7 +63,12 @@ type Batch struct {
 // (docs/scale.md). Deleted besides the mailbox's own: SES's setup test
 // notification, addressed to no one, and notifications that name the
 // mailbox's bucket and prefix with a key SES does not write (CheckKey).
+//
+// A poll that received only messages it leaves lasts at least a second:
+// a queue whose visibility timeout is 0 hands them straight back, and the
+// next poll would ask again at once (2,684 receives in 3 s).
 func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) error) (Batch, error) {
+	start := time.Now()
 	out, err := w.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(w.queueURL),
 		MaxNumberOfMessages:         10,
@@ -96,7 +102,7 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 		case err != nil:
 			ignore(m, errors.Is(err, ErrSetupNotification), err.Error())
 		case n.Bucket() != w.loc.Bucket || !strings.HasPrefix(n.Key(), w.loc.Prefix):
-			ignore(m, false, fmt.Sprintf("notification for s3://%s/%s, outside %s", n.Bucket(), n.Key(), w.loc))
+			ignore(m, false, fmt.Sprintf("notification for s3://%.100s/%.200s, outside %s", n.Bucket(), n.Key(), w.loc))
 		case n.CheckKey() != nil:
 			ignore(m, true, n.CheckKey().Error())
 		case seen[n.Key()]:
@@ -114,6 +120,9 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 		}
 	}
 	if len(done) == 0 {
+		if len(out.Messages) > 0 {
+			pause(ctx, leftOnlyPoll-time.Since(start))
+		}
 		return b, nil
 	}
 	entries := make([]types.DeleteMessageBatchRequestEntry, 0, len(done))
@@ -129,6 +138,23 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 		return b, errors.New("delete from " + w.queueURL + ": " + aws.ToString(del.Failed[0].Message))
 	}
 	return b, nil
+}
+
+// leftOnlyPoll is the shortest a poll lasts that received only messages
+// it leaves in the queue.
+const leftOnlyPoll = time.Second
+
+// pause waits d, or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // manyReceives is how many receipts of a message left in the queue make

@@ -195,3 +195,49 @@ func TestTwoMailboxesShareAQueue(t *testing.T) {
 		t.Fatalf("queue %v after both mailboxes took theirs", a.Attributes)
 	}
 }
+
+// TestProblemLinesAreBounded: a queue message's bucket and key are a
+// stranger's strings of up to 256 KB; the line that says why it was left
+// or deleted quotes at most a few hundred bytes of them. Before, the
+// whole key went into the line, on every receipt.
+func TestProblemLinesAreBounded(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx := context.Background()
+	q := srv.Client()
+	qo, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("k", 100<<10)
+	for _, b := range []string{
+		strings.Replace(string(body), `"objectKey": "inbox/`, `"objectKey": "sales/`+long, 1),                                              // another prefix
+		strings.Replace(string(body), `"bucketName": "`, `"bucketName": "`+long, 1),                                                        // another bucket
+		strings.Replace(string(body), `"objectKey": "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"`, `"objectKey": "inbox/`+long+`"`, 1), // not SES's key
+	} {
+		if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := NewWatcher(q, aws.ToString(qo.QueueUrl), mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	w.Wait = 1
+	var problems []string
+	for deadline := time.Now().Add(10 * time.Second); len(problems) < 3 && time.Now().Before(deadline); {
+		b, err := w.Poll(ctx, func([]mailstore.Summary) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems = append(problems, b.Problems...)
+	}
+	if len(problems) != 3 {
+		t.Fatalf("%d problems: %.300q", len(problems), problems)
+	}
+	for _, p := range problems {
+		if len(p) > 600 {
+			t.Errorf("a problem line of %d bytes: %.200q...", len(p), p)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -311,15 +312,15 @@ func policyFindings(b, prefix, doc string, err error) []Finding {
 		return []Finding{{Check: check, Severity: Unknown, Summary: "bucket policy: unknown (it does not parse)", Detail: err.Error(),
 			Fix: "aws s3api get-bucket-policy --bucket " + b}}
 	}
-	// A key SES would write, to test Resource patterns against.
-	sample := "arn:aws:s3:::" + b + "/" + prefix + "0123456789abcdefghijklmnopqrstuv01234567"
+	// The mail's ARNs: the prefix, then an SES message id.
+	mail := "arn:aws:s3:::" + b + "/" + prefix
 	var out []Finding
 	for i, st := range p.Statement {
 		if !strings.EqualFold(st.Effect, "Allow") {
 			continue
 		}
 		acts := st.grants()
-		if len(acts) == 0 || !st.covers(sample) {
+		if len(acts) == 0 || !st.covers(mail) {
 			continue
 		}
 		who, broad, onlySES := st.principals()
@@ -392,12 +393,61 @@ func (s statement) grants() []string {
 	return out
 }
 
-// covers reports whether the statement's resources include the sample key.
-func (s statement) covers(arn string) bool {
+// covers reports whether the statement's resources include a message
+// under mail (the ARN of the mailbox's prefix): for Resource, a pattern
+// that matches the prefix followed by some SES message id, so a grant on
+// part of the mail ("inbox/a*", one message's key) counts; for
+// NotResource, a key whose id starts with each character SES ids start
+// with is tried, and one not excluded is covered.
+func (s statement) covers(mail string) bool {
 	if len(s.NotResource) > 0 {
-		return !anyMatch(s.NotResource, arn)
+		for _, c := range sesIDStarts {
+			if !anyMatch(s.NotResource, mail+string(c)+"0123456789abcdefghijklmnopqrstuv0123456") {
+				return true
+			}
+		}
+		return false
 	}
-	return anyMatch(s.Resource, arn)
+	return slices.ContainsFunc(s.Resource, func(p string) bool { return matchesAnID(strings.ToLower(p), strings.ToLower(mail)) })
+}
+
+// sesIDStarts are the characters an SES message id starts with.
+const sesIDStarts = "0123456789abcdefghijklmnopqrstuv"
+
+// matchesAnID reports whether the IAM pattern p matches prefix followed by
+// some message id (letters and digits): p's glob read over prefix, then
+// what is left of p must be able to match one such id.
+func matchesAnID(p, prefix string) bool {
+	closure := func(states []int) []int {
+		for i := 0; i < len(states); i++ {
+			if j := states[i]; j < len(p) && p[j] == '*' && !slices.Contains(states, j+1) {
+				states = append(states, j+1)
+			}
+		}
+		return states
+	}
+	states := closure([]int{0})
+	for k := 0; k < len(prefix) && len(states) > 0; k++ {
+		var next []int
+		for _, i := range states {
+			switch {
+			case i >= len(p):
+			case p[i] == '*':
+				next = append(next, i)
+			case p[i] == '?' || p[i] == prefix[k]:
+				next = append(next, i+1)
+			}
+		}
+		slices.Sort(next)
+		states = closure(slices.Compact(next))
+	}
+	for _, i := range states {
+		rest := p[i:]
+		if rest != "" && strings.Trim(rest, "0123456789abcdefghijklmnopqrstuvwxyz*?") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // principals describes who the statement is for: a phrase, whether it is

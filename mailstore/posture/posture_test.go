@@ -171,6 +171,18 @@ func TestPosturePolicyStatements(t *testing.T) {
 		{"ses and someone", `{"Statement":[{"Effect":"Allow","Principal":{"Service":["ses.amazonaws.com","lambda.amazonaws.com"]},"Action":"s3:PutObject","Resource":"arn:aws:s3:::mail/*"}]}`,
 			"allows Service lambda.amazonaws.com to s3:PutObject"},
 		{"garbage", `{"Statement": 5}`, "policy/unknown"},
+		// A grant on part of the mail is a grant on mail: SES ids start
+		// with any of 0-9a-v. Before, only a key starting "0123" was tried
+		// and these read "policy/ok".
+		{"ids from a", `{"Statement":[{"Sid":"Part","Effect":"Allow","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::mail/inbox/a*"}]}`,
+			`policy/critical: statement "Part" allows everyone (*) to s3:DeleteObject`},
+		{"one id", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:user/x"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::mail/inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"}]}`,
+			"allows AWS arn:aws:iam::1:user/x to s3:PutObject"},
+		{"ids ending so", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::mail/inbox/*g1"}]}`,
+			"policy/critical"},
+		{"setup notification only", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::mail/inbox/AMAZON_SES_SETUP_NOTIFICATION"}]}`, "policy/ok"},
+		{"the bucket itself", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::mail"}]}`, "policy/ok"},
+		{"a sibling prefix", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::mail/inbox2/*"}]}`, "policy/ok"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -116,6 +116,9 @@ type Progress struct {
 	Started                                  time.Time
 	Backoff                                  time.Duration // > 0 while waiting after a throttle
 	Throttles                                int           // throttling answers met so far
+	// WaitingFor is set while the run waits for another run's send of
+	// the message (team mode): who holds its claim (unsanitized).
+	WaitingFor string
 }
 
 // Totals counts the results of a finished run.
@@ -252,6 +255,10 @@ type Runner struct {
 	// in the SES sandbox, its verification) once per run, and the plan
 	// knows the quota (Plan.Account, Plan.Preview).
 	Account sesaccount.API
+	// SendRate, when positive, is the most recipients per second the run
+	// sends to, below the account's MaxSendRate (operators sharing one
+	// account each take a part of it); above it, the account's holds.
+	SendRate float64
 	// Clock defaults to the real clock.
 	Clock Clock
 	// MaxAttempts is how often one send is tried while SES throttles it

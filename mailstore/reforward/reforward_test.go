@@ -960,3 +960,38 @@ func next(s string, i int) int {
 	}
 	return i + 2 + j
 }
+
+// TestPacingKeepsToTheConfiguredRate: a send rate set for the mailbox
+// (send_rate, for operators sharing one account) paces below the
+// account's MaxSendRate; one above it does not raise it.
+func TestPacingKeepsToTheConfiguredRate(t *testing.T) {
+	for _, tc := range []struct {
+		configured float64
+		gap        time.Duration
+	}{{2, time.Second}, {100, 500 * time.Millisecond}} {
+		e := newEnv(t)
+		e.ses.quota.MaxSendRate = 4 // recipients per second
+		var keys []string
+		for i, id := range ids(6) {
+			keys = append(keys, e.src.put(id, message(fmt.Sprint("c", i), "info@acme.example", "PASS")))
+		}
+		r := e.runner()
+		r.SendRate = tc.configured
+		p, err := r.Plan(context.Background(), keys, Options{Config: testConfig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Run(context.Background(), p, func(Result) {}, nil); err != nil {
+			t.Fatal(err)
+		}
+		sends := e.ses.sends
+		if len(sends) != 6 {
+			t.Fatalf("%d sends", len(sends))
+		}
+		for i := 1; i < len(sends); i++ {
+			if gap := sends[i].at.Sub(sends[i-1].at); gap != tc.gap {
+				t.Errorf("send_rate %v, account 4/s: sends %d and %d are %v apart, want %v (2 recipients each)", tc.configured, i-1, i, gap, tc.gap)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package reforward
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -200,6 +201,9 @@ func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProg
 		rate := q.MaxSendRate
 		if rate <= 0 {
 			rate = 1 // SES's sandbox rate: the safe guess when the account says nothing
+		}
+		if r.SendRate > 0 {
+			rate = min(rate, r.SendRate)
 		}
 		ru.pace = pacer{clock: r.clock(), rate: rate}
 		var err error
@@ -517,18 +521,40 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		}
 		var claimedAt time.Time
 		if r.Claims != nil {
-			claimedAt = r.clock().Now()
-			// The claim comes before anything else: only the run that wins
-			// it may send, on whatever machine. It is not cut off by an
-			// interruption (a claim written but not known to be ours would
-			// read as a send in doubt); the interruption is honoured after.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-			tok, held, err := r.Claims.Claim(cctx, ref, ru.opts.Again, ru.opts.RetryUncertain)
-			cancel()
-			if err != nil {
-				return part{status: StatusFailed, reason: "not sent: " + err.Error()},
-					fmt.Errorf("%w; stopped, nothing more is sent", err)
+			var tok string
+			var held SharedState
+			for {
+				claimedAt = r.clock().Now()
+				// The claim comes before anything else: only the run that wins
+				// it may send, on whatever machine. It is not cut off by an
+				// interruption (a claim written but not known to be ours would
+				// read as a send in doubt); the interruption is honoured after.
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+				var err error
+				tok, held, err = r.Claims.Claim(cctx, ref, ru.opts.Again, ru.opts.RetryUncertain)
+				cancel()
+				if err != nil {
+					return part{status: StatusFailed, reason: "not sent: " + err.Error()},
+						fmt.Errorf("%w; stopped, nothing more is sent", err)
+				}
+				if tok != "" || held.State != SharedClaimed {
+					break
+				}
+				// Another run is sending it right now: its outcome, not
+				// its claim, says whether this run still has to (its send
+				// may fail, or be throttled and give the claim back). The
+				// wait ends by its lease at the latest: then the send is
+				// uncertain.
+				if ru.prog.WaitingFor == "" {
+					ru.prog.WaitingFor = cmp.Or(held.Owner, "another run")
+					ru.progress()
+				}
+				if err := r.clock().Sleep(ctx, claimPoll); err != nil {
+					ru.prog.WaitingFor = ""
+					return part{status: StatusFailed, reason: "not attempted: the run was interrupted while " + held.describe()}, err
+				}
 			}
+			ru.prog.WaitingFor = ""
 			if tok == "" {
 				return heldPart(held), nil
 			}
@@ -669,15 +695,17 @@ func (ru *run) leaseRunningOut(claimedAt time.Time) string {
 // client's own retries included).
 const settleTimeout = 30 * time.Second
 
-// heldPart is the outcome of a send whose claim another run holds.
+// claimPoll is how often a run reads a claim another run holds, waiting
+// for that run's outcome.
+const claimPoll = 250 * time.Millisecond
+
+// heldPart is the outcome of a send whose claim this run could not take
+// (a claim another run holds is waited for: sendOne): sent, or in doubt.
 func heldPart(held SharedState) part {
-	switch held.State {
-	case SharedSent:
+	if held.State == SharedSent {
 		return part{status: StatusSkipped, id: held.SESMessageID, reason: held.describe()}
-	case SharedUncertain:
-		return part{status: StatusUncertain, reason: held.describe()}
 	}
-	return part{status: StatusSkipped, reason: held.describe()}
+	return part{status: StatusUncertain, reason: held.describe()}
 }
 
 // answered reports whether SES itself refused the request (an HTTP 4xx

@@ -2,32 +2,41 @@ package s3store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/sesbox/sesbox/mailstore"
 
 	"github.com/sesbox/sesbox/mailstore/inventory"
 )
 
 // InventorySource reads S3 Inventory reports, which usually land in a
-// bucket other than the mailbox's, through the same client. Like the store
-// it only ever lists and gets.
-type InventorySource struct{ api s3API }
+// bucket other than the mailbox's, through the store's client and with its
+// read policy: every listing and GET retried as the store's reads are, and
+// a data file whose body breaks resumed from the byte reached (a report's
+// data files are tens of megabytes, read once each). Like the store it only
+// ever lists and gets.
+type InventorySource struct{ s *Store }
 
 var _ inventory.Source = InventorySource{}
 
-// NewInventorySource returns a report reader over client.
-func NewInventorySource(client s3API) InventorySource { return InventorySource{api: client} }
+// InventorySource returns a report reader for the buckets this store's
+// client reaches.
+func (s *Store) InventorySource() InventorySource { return InventorySource{s: s} }
 
 // Dirs implements inventory.Source with a delimited listing.
-func (s InventorySource) Dirs(ctx context.Context, bucket, prefix string) ([]string, error) {
+func (src InventorySource) Dirs(ctx context.Context, bucket, prefix string) ([]string, error) {
 	var out []string
 	in := listInput(bucket, prefix)
 	in.Delimiter = aws.String("/")
-	p := s3.NewListObjectsV2Paginator(s.api, in)
+	p := s3.NewListObjectsV2Paginator(src.s.api, in)
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := p.NextPage(ctx, src.s.readOpts)
 		if err != nil {
 			return nil, Explain(err, "s3:ListBucket")
 		}
@@ -42,11 +51,17 @@ func (s InventorySource) Dirs(ctx context.Context, bucket, prefix string) ([]str
 	return out, nil
 }
 
-// Get implements inventory.Source.
-func (s InventorySource) Get(ctx context.Context, bucket, key string) (io.ReadCloser, error) {
-	out, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+// Get implements inventory.Source. A key that is not there is
+// mailstore.ErrNotFound (a report still being written).
+func (src InventorySource) Get(ctx context.Context, bucket, key string) (io.ReadCloser, error) {
+	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	out, err := src.s.api.GetObject(ctx, in, src.s.readOpts)
 	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, mailstore.ErrNotFound)
+		}
 		return nil, Explain(err, "s3:GetObject")
 	}
-	return out.Body, nil
+	return src.s.newResumingBody(ctx, in, out, 0), nil
 }

@@ -140,7 +140,7 @@ func TestListKeysWithControlCharacters(t *testing.T) {
 		t.Errorf("ListSorted after a control character gave\n%q\nwant\n%q", got, want[i+1:])
 	}
 
-	dirs, err := NewInventorySource(c).Dirs(context.Background(), "mail", "inbox/")
+	dirs, err := New(c, mailstore.Location{Bucket: "mail"}).InventorySource().Dirs(context.Background(), "mail", "inbox/")
 	if err != nil {
 		t.Fatalf("Dirs: %v", err)
 	}

@@ -87,7 +87,7 @@ func (s *Store) view(c claim) reforward.SharedState {
 	case claimUncertain:
 		st.State = reforward.SharedUncertain
 	case claimSending:
-		if s.now().After(c.leaseUntil) || s.dead(c.owner) {
+		if s.leaseNow().After(c.leaseUntil) || s.dead(c.owner) {
 			st.State = reforward.SharedUncertain
 		} else {
 			st.State = reforward.SharedClaimed
@@ -105,6 +105,7 @@ func (s *Store) getClaim(ctx context.Context, pk string) (claim, bool, error) {
 	if err != nil {
 		return claim{}, false, s.wrap("read claim", err)
 	}
+	s.observe(out.ResultMetadata)
 	if len(out.Item) == 0 {
 		return claim{}, false, nil
 	}
@@ -149,7 +150,7 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 			}
 		}
 		tok := newToken()
-		now := s.now()
+		now := s.leaseNow()
 		item := map[string]types.AttributeValue{
 			"pk": str(pk), "sk": str("claim"), "kind": str("claim"),
 			"bucket": str(ref.Bucket), "key": str(ref.Key), "etag": str(strings.Trim(ref.ETag, `"`)),
@@ -210,7 +211,7 @@ func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string,
 	if cur.state != claimSending {
 		return fmt.Errorf("team table %s: %s: the claim already has an outcome (%s)", s.table, ref.Key, cur.state)
 	}
-	now := s.now()
+	now := s.leaseNow()
 	item := maps.Clone(cur.raw)
 	for _, k := range []string{"ses_message_id", "reason", "prior_state", "prior_ses_message_id", "prior_at", "prior_owner"} {
 		delete(item, k)

@@ -7,7 +7,12 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -274,5 +279,173 @@ func testPausedPastLeaseDoesNotSend(t *testing.T, db *peer.DynamoDB) {
 	if st, _ := sa.Lookup(context.Background(), reforward.SendRef{Bucket: "mail", Key: "inbox/m0", ETag: src.obj("inbox/m0").ETag,
 		Destinations: []string{"ops@team.example"}}); st.State != reforward.SharedSent || st.SESMessageID != fromB.SESMessageID {
 		t.Errorf("the table after both: %+v (B sent %s)", st, fromB.SESMessageID)
+	}
+}
+
+// skewedTable is the table as a machine whose clock is off by skew sees
+// it: the server's Date header is shifted by -skew on the way back, as it
+// would read against that machine's clock (dynalite on loopback runs on
+// the test's own clock).
+func skewedTable(t *testing.T, db *peer.DynamoDB, skew time.Duration) *peer.DynamoDB {
+	t.Helper()
+	u, err := url.Parse(db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(r *http.Response) error {
+		if d, err := http.ParseTime(r.Header.Get("Date")); err == nil {
+			r.Header.Set("Date", d.Add(-skew).UTC().Format(http.TimeFormat))
+		}
+		return nil
+	}
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return &peer.DynamoDB{URL: srv.URL}
+}
+
+// testClockSkewDoesNotTakeOverALiveClaim: machine A claims a send and,
+// before it calls SES, machine B runs with --retry-uncertain. B's clock
+// is ten minutes ahead (then, in a second round, A's is ten minutes
+// behind): by its own clock A's lease of five minutes has run out, but it
+// has not. Leases are stamped and judged by the table's clock (the Date
+// of its answers), so B sees the send as another run's and skips it; A
+// sends it. One email reaches SES each round. Before, B read the claim as
+// uncertain, took it over and sent it while A sent it too: two emails.
+func testClockSkewDoesNotTakeOverALiveClaim(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	for round, skew := range []struct{ a, b time.Duration }{{0, 10 * time.Minute}, {-10 * time.Minute, 0}} {
+		key := fmt.Sprintf("inbox/m%d", round)
+		src := memSource{key: mail(round)}
+		newRunner := func(host string, off time.Duration) (*reforward.Runner, *Store) {
+			s := newStore(skewedTable(t, db, off).Client(), table, owner(host, 1))
+			s.Now = func() time.Time { return time.Now().Add(off) }
+			clk := &pausedClock{off: off}
+			return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+				Claims: s, Log: &memLog{}, Clock: clk}, s
+		}
+		run := func(r *reforward.Runner, opts reforward.Options) (reforward.Result, error) {
+			t.Helper()
+			p, err := r.Plan(context.Background(), []string{key}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res reforward.Result
+			_, err = r.Run(context.Background(), p, func(x reforward.Result) { res = x }, nil)
+			return res, err
+		}
+		before := len(proxy.Emails())
+		ra, sa := newRunner("a", skew.a)
+		var fromB reforward.Result
+		bDone := make(chan struct{})
+		ra.Claims = &pausingClaims{Store: sa, paused: func() {
+			// B runs beside A; A goes on once B has decided on the claim.
+			rb, sb := newRunner("b", skew.b)
+			decided := &firstClaim{Store: sb, done: make(chan struct{})}
+			rb.Claims = decided
+			go func() {
+				defer close(bDone)
+				fromB, _ = run(rb, reforward.Options{Config: cfg, RetryUncertain: true})
+			}()
+			<-decided.done
+		}}
+		res, err := run(ra, reforward.Options{Config: cfg})
+		<-bDone
+		if n := len(proxy.Emails()) - before; n != 1 {
+			t.Fatalf("round %d (A's clock %v, B's %v): %d emails reached SES (A: %+v, %v; B: %+v)", round, skew.a, skew.b, n, res, err, fromB)
+		}
+		if res.Status != reforward.StatusSent || err != nil {
+			t.Errorf("round %d: A: %+v, %v", round, res, err)
+		}
+		if fromB.Status != reforward.StatusSkipped || !strings.Contains(fromB.Reason, "op@a pid 1") {
+			t.Errorf("round %d: B: %+v, want skipped as A's", round, fromB)
+		}
+	}
+}
+
+// firstClaim is a run's team store that says when its first claim was
+// decided, won or not.
+type firstClaim struct {
+	*Store
+	once sync.Once
+	done chan struct{}
+}
+
+func (f *firstClaim) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
+	tok, held, err := f.Store.Claim(ctx, ref, again, retry)
+	f.once.Do(func() { close(f.done) })
+	return tok, held, err
+}
+
+// testARunWaitsForTheClaimItMeets: machine B meets a send machine A is
+// making right now. B waits for A's outcome instead of skipping it: A's
+// send is refused by SES (certainly not sent), so B sends it, and one
+// email reaches SES; B's result is sent. Before, B reported it skipped
+// ("being forwarded right now by ...") and exited 0, A reported it
+// failed, and no one sent it.
+func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n == 1 {
+			return sesfault.Reject
+		}
+		return sesfault.Pass
+	})
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	src := memSource{"inbox/m0": mail(0)}
+	newRunner := func(host string) (*reforward.Runner, *Store) {
+		s := newStore(db.Client(), table, owner(host, 1))
+		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: s, Log: &memLog{}}, s
+	}
+	var waitedFor []string // B's progress
+	ra, sa := newRunner("a")
+	run := func(r *reforward.Runner) (reforward.Result, error) {
+		p, err := r.Plan(context.Background(), []string{"inbox/m0"}, reforward.Options{Config: cfg})
+		if err != nil {
+			return reforward.Result{}, err
+		}
+		var res reforward.Result
+		_, err = r.Run(context.Background(), p, func(x reforward.Result) { res = x }, func(pr reforward.Progress) {
+			if r != ra {
+				waitedFor = append(waitedFor, pr.WaitingFor)
+			}
+		})
+		return res, err
+	}
+	var fromB reforward.Result
+	var errB error
+	bDone := make(chan struct{})
+	ra.Claims = &pausingClaims{Store: sa, paused: func() {
+		rb, sb := newRunner("b")
+		decided := &firstClaim{Store: sb, done: make(chan struct{})}
+		rb.Claims = decided
+		go func() {
+			defer close(bDone)
+			fromB, errB = run(rb)
+		}()
+		<-decided.done
+	}}
+	res, err := run(ra)
+	select {
+	case <-bDone:
+	case <-time.After(time.Minute):
+		t.Fatal("B still waits a minute after A's outcome")
+	}
+	if res.Status != reforward.StatusFailed || err != nil {
+		t.Errorf("A: %+v, %v; want failed (SES refused it)", res, err)
+	}
+	if fromB.Status != reforward.StatusSent || errB != nil {
+		t.Errorf("B: %+v, %v; want sent", fromB, errB)
+	}
+	if n := len(proxy.Emails()); n != 1 {
+		t.Fatalf("%d emails reached SES, want 1", n)
+	}
+	if !slices.Contains(waitedFor, "op@a pid 1") || waitedFor[len(waitedFor)-1] != "" {
+		t.Errorf("B's progress said it waited for %q", waitedFor)
 	}
 }

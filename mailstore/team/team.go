@@ -38,10 +38,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // dynamoAPI is the part of the DynamoDB client the store uses.
@@ -105,6 +107,10 @@ type Store struct {
 	mu        sync.Mutex
 	down      error     // the last call that failed after every retry
 	downUntil time.Time // calls fail at once until then
+	// skew is how far the table's clock (the Date of its last answer) is
+	// ahead of this machine's: leases are stamped and judged by the
+	// table's clock (leaseNow).
+	skew time.Duration
 }
 
 // downFor is how long the store answers with its last failure, without
@@ -135,6 +141,38 @@ func New(client dynamoAPI, table string, owner Owner) *Store {
 func (s *Store) Table() string { return s.table }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }
+
+// clockTolerance is the difference between the table's clock and this
+// machine's taken for none: the Date header counts whole seconds.
+const clockTolerance = 2 * time.Second
+
+// observe notes the table's clock from the Date of one of its answers.
+func (s *Store) observe(md middleware.Metadata) {
+	server, ok := awsmiddleware.GetServerTime(md)
+	at, ok2 := awsmiddleware.GetResponseAt(md)
+	if !ok || !ok2 || server.IsZero() || at.IsZero() {
+		return
+	}
+	d := server.Sub(at)
+	if d.Abs() <= clockTolerance {
+		d = 0
+	}
+	s.mu.Lock()
+	s.skew = d
+	s.mu.Unlock()
+}
+
+// leaseNow is the time by the table's clock, as the last answer showed
+// it, carried on by this machine's. Every machine stamps and judges
+// leases by it: judged by their own clocks, a machine ten minutes ahead
+// read a claim made a moment ago as past its five-minute lease, took it
+// over with --retry-uncertain and sent while its owner sent too.
+func (s *Store) leaseNow() time.Time {
+	s.mu.Lock()
+	d := s.skew
+	s.mu.Unlock()
+	return s.now().Add(d)
+}
 
 // wrap names the table in an error and says what a missing table means.
 // A call that failed through every retry marks the table unreachable.
@@ -367,6 +405,7 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 		if err != nil {
 			return st, s.wrap("scan", err)
 		}
+		s.observe(page.ResultMetadata)
 		for _, it := range page.Items {
 			kind := getS(it, "kind")
 			if kind == "" {

@@ -94,6 +94,8 @@ func TestTeam(t *testing.T) {
 		{"PolicyIsLeastPrivilege", testPolicyIsLeastPrivilege},
 		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
 		{"PausedPastLeaseDoesNotSend", testPausedPastLeaseDoesNotSend},
+		{"ClockSkewDoesNotTakeOverALiveClaim", testClockSkewDoesNotTakeOverALiveClaim},
+		{"ARunWaitsForTheClaimItMeets", testARunWaitsForTheClaimItMeets},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
