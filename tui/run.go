@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -55,6 +57,13 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	defer closeLog()
 	logger.Printf("start: %s", common.Count(len(boxes), "mailbox"))
 
+	// A dropped SSH connection or a closed terminal window sends SIGHUP,
+	// whose default action ends the process at once: the terminal (a tmux
+	// pane, a screen window) stays raw and on the alternate screen, and
+	// the private copies of attachments stay on disk. Quit the normal way
+	// instead; bubbletea itself handles SIGINT and SIGTERM.
+	ctx, stopHUP := signal.NotifyContext(ctx, syscall.SIGHUP)
+	defer stopHUP()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := guard.New(New(ctx, c, boxes, !opts.NoRefresh, opts.Every(), logger))
