@@ -1134,3 +1134,19 @@ func openNested(t *testing.T, m Model) Model {
 	m, _ = feed(m, msgs)
 	return m
 }
+
+// The pager pages with the keys less, the list and neomutt's index take:
+// ctrl+f / ctrl+b as well as space / b and PgDn / PgUp.
+func TestPagerPagesWithCtrlFAndCtrlB(t *testing.T) {
+	for _, pair := range [][2]string{{" ", "b"}, {"pgdown", "pgup"}, {"ctrl+f", "ctrl+b"}} {
+		m, _ := newViewer(t, 80, 20, quoted)
+		m, _ = press(t, m, pair[0])
+		if m.vp.YOffset != m.vp.Height {
+			t.Errorf("%q: offset %d, want a page (%d)", pair[0], m.vp.YOffset, m.vp.Height)
+		}
+		m, _ = press(t, m, pair[1])
+		if m.vp.YOffset != 0 {
+			t.Errorf("%q: offset %d, want back at the top", pair[1], m.vp.YOffset)
+		}
+	}
+}
