@@ -22,6 +22,10 @@ type Options = env.Options
 // DefaultRefresh is how often a bucket is listed again for new mail.
 const DefaultRefresh = env.DefaultRefresh
 
+// UTF8Locale reports whether the locale of getenv's environment has the
+// terminal draw UTF-8; Options.ASCII is for when it does not.
+func UTF8Locale(getenv func(string) string) bool { return env.UTF8Locale(getenv) }
+
 // OpenLog opens the TUI's log file (Run logs to the same file) for lines
 // of the caller's own: sesbox --debug's request log, which must not reach
 // the terminal the TUI owns. closeFn closes it.

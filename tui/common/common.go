@@ -34,6 +34,10 @@ type Common struct {
 	Opener string
 	// SaveDir is the directory the save prompt offers first.
 	SaveDir string
+	// ASCII draws every frame in ASCII (ForTerminal): the locale's
+	// character set is not UTF-8 (LANG=C), so the terminal would show
+	// UTF-8 as several wrong characters each and break the layout.
+	ASCII bool
 }
 
 // Fit truncates s (already sanitized, one line) to exactly w terminal cells,
