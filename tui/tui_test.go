@@ -429,6 +429,31 @@ func TestRootHelpIsGeneratedFromKeys(t *testing.T) {
 	}
 }
 
+// TestTooSmallSaysItAll: a terminal too small for the list still shows
+// the whole message, wrapped over the lines it has (at 20x5 it was cut
+// to "too small: 20x5, ne…", hiding the size needed and how to quit),
+// every line as wide as the terminal.
+func TestTooSmallSaysItAll(t *testing.T) {
+	for _, size := range [][2]int{{20, 5}, {12, 4}, {39, 1}} {
+		w, ht := size[0], size[1]
+		h := newHarness(t, w, ht, false, box("inbox", fixture.NewFake("a")))
+		v := h.view()
+		lines := strings.Split(v, "\n")
+		if len(lines) != ht {
+			t.Fatalf("%dx%d: %d lines:\n%s", w, ht, len(lines), v)
+		}
+		for _, l := range lines {
+			if ansi.StringWidth(l) != w {
+				t.Fatalf("%dx%d: a line %d wide:\n%s", w, ht, ansi.StringWidth(l), v)
+			}
+		}
+		want := fmt.Sprintf("too small: %dx%d, needs 40x10 (q quits)", w, ht)
+		if got := strings.Join(strings.Fields(v), " "); ht > 1 && got != want {
+			t.Errorf("%dx%d: says %q, want %q", w, ht, got, want)
+		}
+	}
+}
+
 func TestRootTooSmallAndResize(t *testing.T) {
 	h := newHarness(t, 39, 24, false, box("inbox", fixture.NewFake("a")))
 	if v := h.view(); !strings.Contains(v, "too small: 39x24, needs 40x10") {
