@@ -511,6 +511,22 @@ func TestRootSaveMarked(t *testing.T) {
 	}
 }
 
+// Saving from messages without attachments said "saved 0 files from 0 of
+// 1 message to DIR", as if something had gone to DIR.
+func TestRootSaveWithoutAttachmentsSaysSo(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press(":")
+	h.typeText("save " + t.TempDir())
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "nothing saved: the message has no attachments") {
+		t.Fatalf("one message:\n%s", v)
+	}
+	h.press(" ", " ", "s", "enter")
+	if v := h.view(); !strings.Contains(v, "nothing saved: none of the 2 messages has attachments") {
+		t.Fatalf("two messages:\n%s", v)
+	}
+}
+
 func TestRootMouse(t *testing.T) {
 	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	h.send(tea.MouseMsg{X: 10, Y: 4, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
