@@ -148,6 +148,9 @@ type Audit struct {
 type Prompt struct {
 	Accept key.Binding
 	Cancel key.Binding
+	// Older and Newer recall what was entered in the same prompt before
+	// (the viewer's search, pipe and save prompts).
+	Older, Newer key.Binding
 }
 
 // KeyMap is all of them.
@@ -268,6 +271,8 @@ func DefaultKeyMap() KeyMap {
 		Prompt: Prompt{
 			Accept: b("accept", "enter"),
 			Cancel: b("cancel", "esc"),
+			Older:  b("earlier entry", "up", "ctrl+p"),
+			Newer:  b("later entry", "down", "ctrl+n"),
 		},
 		Compose: Compose{
 			Send:     b("send", "s"),
@@ -400,6 +405,8 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 
 		"prompt.accept": &k.Prompt.Accept,
 		"prompt.cancel": &k.Prompt.Cancel,
+		"prompt.older":  &k.Prompt.Older,
+		"prompt.newer":  &k.Prompt.Newer,
 
 		"compose.send":      &k.Compose.Send,
 		"compose.edit":      &k.Compose.Edit,
