@@ -650,3 +650,25 @@ func TestRootLongErrorKeepsThePointerToTheHistory(t *testing.T) {
 		t.Fatalf("status line %q", status)
 	}
 }
+
+// The `:` line recalls the lines entered before with Up/Down (ctrl+p,
+// ctrl+n), as neomutt's and vim's do; each `:` opened an empty line.
+func TestCommandLineRecallsEarlierLines(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	for _, line := range []string{"sort subject", "filter is:unread", "sort subject"} {
+		h.press(":")
+		h.typeText(line)
+		h.press("enter")
+	}
+	h.press(":")
+	h.typeText("ex")
+	for _, step := range []struct{ key, want string }{
+		{"up", ":sort subject"}, {"up", ":filter is:unread"}, {"ctrl+n", ":sort subject"}, {"down", ":ex"},
+	} {
+		h.press(step.key)
+		lines := strings.Split(h.view(), "\n")
+		if got := strings.TrimSpace(lines[len(lines)-2]); got != step.want {
+			t.Fatalf("after %s the line is %q, want %q", step.key, got, step.want)
+		}
+	}
+}
