@@ -149,7 +149,7 @@ type Prompt struct {
 	Accept key.Binding
 	Cancel key.Binding
 	// Older and Newer recall what was entered in the same prompt before
-	// (the viewer's search, pipe and save prompts).
+	// (filter, search, save, export, pipe, the `:` line).
 	Older, Newer key.Binding
 }
 
