@@ -15,7 +15,7 @@ import (
 
 // openCommandLine opens the `:` line with the mailbox names to complete.
 func (m Model) openCommandLine() (Model, tea.Cmd) {
-	m.cmd = cmdline.New(m.c, m.c.Width)
+	m.cmd = cmdline.New(m.c, m.c.Width, m.cmdHist)
 	m.cmd.SetValues("mailbox", m.boxNames())
 	return m, m.cmd.Focus()
 }

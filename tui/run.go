@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -19,6 +21,10 @@ type Options = env.Options
 
 // DefaultRefresh is how often a bucket is listed again for new mail.
 const DefaultRefresh = env.DefaultRefresh
+
+// UTF8Locale reports whether the locale of getenv's environment has the
+// terminal draw UTF-8; Options.ASCII is for when it does not.
+func UTF8Locale(getenv func(string) string) bool { return env.UTF8Locale(getenv) }
 
 // OpenLog opens the TUI's log file (Run logs to the same file) for lines
 // of the caller's own: sesbox --debug's request log, which must not reach
@@ -55,6 +61,13 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	defer closeLog()
 	logger.Printf("start: %s", common.Count(len(boxes), "mailbox"))
 
+	// A dropped SSH connection or a closed terminal window sends SIGHUP,
+	// whose default action ends the process at once: the terminal (a tmux
+	// pane, a screen window) stays raw and on the alternate screen, and
+	// the private copies of attachments stay on disk. Quit the normal way
+	// instead; bubbletea itself handles SIGINT and SIGTERM.
+	ctx, stopHUP := signal.NotifyContext(ctx, syscall.SIGHUP)
+	defer stopHUP()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := guard.New(New(ctx, c, boxes, !opts.NoRefresh, opts.Every(), logger))

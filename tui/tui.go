@@ -47,8 +47,10 @@ type Model struct {
 	viewer *viewer.Page
 	st     stack.Stack    // the pages over the list
 	cmd    *cmdline.Model // the `:` line while it is open
-	held   []tea.KeyMsg   // keys typed while a result was on its way (see settling)
-	typing common.Kind    // the page keys are held for while it reads (Opening.Typing)
+	// cmdHist is what was entered on the `:` line, for Up/Down there.
+	cmdHist *common.History
+	held    []tea.KeyMsg // keys typed while a result was on its way (see settling)
+	typing  common.Kind  // the page keys are held for while it reads (Opening.Typing)
 
 	errs    textpage.History
 	showErr bool   // the last error is on the status line until a key
@@ -65,7 +67,7 @@ func New(ctx context.Context, c common.Common, boxes []Box, refresh bool, every 
 	}
 	m := Model{
 		c: c, ctx: ctx, log: logger,
-		viewer: viewer.NewPage(viewer.New(c)),
+		viewer: viewer.NewPage(viewer.New(c)), cmdHist: &common.History{},
 	}
 	m.st = stack.New(viewer.Kind, m.viewer)
 	for i, b := range boxes {

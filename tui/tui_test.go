@@ -429,6 +429,31 @@ func TestRootHelpIsGeneratedFromKeys(t *testing.T) {
 	}
 }
 
+// TestTooSmallSaysItAll: a terminal too small for the list still shows
+// the whole message, wrapped over the lines it has (at 20x5 it was cut
+// to "too small: 20x5, ne…", hiding the size needed and how to quit),
+// every line as wide as the terminal.
+func TestTooSmallSaysItAll(t *testing.T) {
+	for _, size := range [][2]int{{20, 5}, {12, 4}, {39, 1}} {
+		w, ht := size[0], size[1]
+		h := newHarness(t, w, ht, false, box("inbox", fixture.NewFake("a")))
+		v := h.view()
+		lines := strings.Split(v, "\n")
+		if len(lines) != ht {
+			t.Fatalf("%dx%d: %d lines:\n%s", w, ht, len(lines), v)
+		}
+		for _, l := range lines {
+			if ansi.StringWidth(l) != w {
+				t.Fatalf("%dx%d: a line %d wide:\n%s", w, ht, ansi.StringWidth(l), v)
+			}
+		}
+		want := fmt.Sprintf("too small: %dx%d, needs 40x10 (q quits)", w, ht)
+		if got := strings.Join(strings.Fields(v), " "); ht > 1 && got != want {
+			t.Errorf("%dx%d: says %q, want %q", w, ht, got, want)
+		}
+	}
+}
+
 func TestRootTooSmallAndResize(t *testing.T) {
 	h := newHarness(t, 39, 24, false, box("inbox", fixture.NewFake("a")))
 	if v := h.view(); !strings.Contains(v, "too small: 39x24, needs 40x10") {
@@ -483,6 +508,22 @@ func TestRootSaveMarked(t *testing.T) {
 	}
 	if !strings.Contains(h.view(), "saved 1 file from 1 of 2 messages") {
 		t.Fatalf("no confirmation:\n%s", h.view())
+	}
+}
+
+// Saving from messages without attachments said "saved 0 files from 0 of
+// 1 message to DIR", as if something had gone to DIR.
+func TestRootSaveWithoutAttachmentsSaysSo(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press(":")
+	h.typeText("save " + t.TempDir())
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "nothing saved: the message has no attachments") {
+		t.Fatalf("one message:\n%s", v)
+	}
+	h.press(" ", " ", "s", "enter")
+	if v := h.view(); !strings.Contains(v, "nothing saved: none of the 2 messages has attachments") {
+		t.Fatalf("two messages:\n%s", v)
 	}
 }
 
@@ -607,5 +648,27 @@ func TestRootLongErrorKeepsThePointerToTheHistory(t *testing.T) {
 	lines := strings.Split(h.view(), "\n")
 	if status := lines[len(lines)-2]; !strings.Contains(status, "(E: history)") || !strings.Contains(status, "error: xdg-open is not installed") {
 		t.Fatalf("status line %q", status)
+	}
+}
+
+// The `:` line recalls the lines entered before with Up/Down (ctrl+p,
+// ctrl+n), as neomutt's and vim's do; each `:` opened an empty line.
+func TestCommandLineRecallsEarlierLines(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	for _, line := range []string{"sort subject", "filter is:unread", "sort subject"} {
+		h.press(":")
+		h.typeText(line)
+		h.press("enter")
+	}
+	h.press(":")
+	h.typeText("ex")
+	for _, step := range []struct{ key, want string }{
+		{"up", ":sort subject"}, {"up", ":filter is:unread"}, {"ctrl+n", ":sort subject"}, {"down", ":ex"},
+	} {
+		h.press(step.key)
+		lines := strings.Split(h.view(), "\n")
+		if got := strings.TrimSpace(lines[len(lines)-2]); got != step.want {
+			t.Fatalf("after %s the line is %q, want %q", step.key, got, step.want)
+		}
 	}
 }

@@ -19,7 +19,7 @@ func (m Model) View() string {
 		return ""
 	}
 	if m.tooSmall() {
-		return common.TooSmallView(m.c.Width, m.c.Height)
+		return m.c.ForTerminal(common.TooSmallView(m.c.Width, m.c.Height))
 	}
 	body := m.shown().View()
 	body = m.c.Styles.Renderer.NewStyle().Height(m.bodyHeight()).MaxHeight(m.bodyHeight()).Render(common.Clip(body, m.c.Width, m.bodyHeight()))
@@ -27,11 +27,7 @@ func (m Model) View() string {
 	if m.cmd != nil {
 		status = m.cmd.View()
 	}
-	lines := strings.Split(strings.Join([]string{tab.Bar(m.c, m.tabs, m.active), body, status, m.c.Hints(m.activeKeys().Short)}, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = common.Terminal(l)
-	}
-	return strings.Join(lines, "\n")
+	return m.c.ForTerminal(strings.Join([]string{tab.Bar(m.c, m.tabs, m.active), body, status, m.c.Hints(m.activeKeys().Short)}, "\n"))
 }
 
 // statusLine is the active mailbox's (tab.StatusLine), with what is shown

@@ -53,6 +53,8 @@ func (a *app) runTUI(ctx context.Context) error {
 		Keys:    cfg.Keys,
 		Mouse:   cfg.Mouse,
 		NoColor: os.Getenv("NO_COLOR") != "",
+		// LANG=C: the terminal gets ASCII only.
+		ASCII:   !tui.UTF8Locale(os.Getenv),
 		Refresh: every,
 		// The periodic refresh too: the index is shown as it is.
 		NoRefresh: a.flags.cached,

@@ -591,7 +591,7 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 		return nil, errors.New("save: the message has no attachments")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("save: %w", err)
+		return nil, &mailstore.HintError{Hint: "cannot make the directory " + dir + " — give one that exists or can be made", Err: fmt.Errorf("save: %w", err)}
 	}
 	var written []string
 	for _, p := range parts {

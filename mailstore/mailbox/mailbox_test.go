@@ -279,3 +279,21 @@ func TestSaveNoSuchPartNamesTheParts(t *testing.T) {
 		t.Errorf("part 99: %q, want it to start with %q", mailstore.Explain(err), want)
 	}
 }
+
+// A directory that cannot be made (a mistyped path, a file in the way) is
+// said with what to do first, in the CLI and on the TUI's status line,
+// where the end of a long line is cut: it said "save: mkdir ...: not a
+// directory" (after "save: KEY: " in the TUI).
+func TestSaveIntoADirectoryThatCannotBeMadeSaysSoFirst(t *testing.T) {
+	v := mime.Parse([]byte(withAttachments))
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(file, "saved")
+	_, err := SaveParts(v, dir, 0)
+	want := "cannot make the directory " + dir + " — give one that exists or can be made"
+	if err == nil || !strings.HasPrefix(mailstore.Explain(err), want) || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("got %q, want it to start with %q", mailstore.Explain(err), want)
+	}
+}

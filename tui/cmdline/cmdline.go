@@ -107,12 +107,15 @@ type Model struct {
 	input  textinput.Model
 	values map[string][]string // verb -> extra completions (mailbox names)
 	choice []string            // candidates of the last Tab
+	hist   *common.History     // the lines entered before, for Up/Down
 }
 
-// New opens the line, width cells wide.
-func New(c common.Common, width int) *Model {
-	m := &Model{c: c, input: common.NewInput(c.Styles, ":"), values: map[string][]string{}}
+// New opens the line, width cells wide; hist (kept by the caller from one
+// line to the next) holds the lines entered before.
+func New(c common.Common, width int, hist *common.History) *Model {
+	m := &Model{c: c, input: common.NewInput(c.Styles, ":"), values: map[string][]string{}, hist: hist}
 	m.SetWidth(width)
+	hist.Reset()
 	return m
 }
 
@@ -135,9 +138,21 @@ func (m *Model) Update(msg tea.Msg) (_ *Model, entered []string, _ tea.Cmd) {
 	if k, ok := msg.(tea.KeyMsg); ok {
 		switch {
 		case key.Matches(k, p.Accept):
+			m.hist.Add(strings.TrimSpace(m.input.Value()))
 			return nil, Split(m.input.Value()), nil
 		case key.Matches(k, p.Cancel):
 			return nil, nil, nil
+		case key.Matches(k, p.Older, p.Newer):
+			delta := -1
+			if key.Matches(k, p.Newer) {
+				delta = 1
+			}
+			if line, ok := m.hist.Step(delta, m.input.Value()); ok {
+				m.input.SetValue(line)
+				m.input.CursorEnd()
+				m.choice = nil
+			}
+			return m, nil, nil
 		case k.Type == tea.KeyTab:
 			m.complete()
 			return m, nil, nil
@@ -224,7 +239,7 @@ func (m *Model) View() string {
 func (m *Model) ShortHelp() []key.Binding {
 	p := m.c.Keys.Prompt
 	tab := key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete"))
-	return []key.Binding{p.Accept, tab, p.Cancel}
+	return []key.Binding{p.Accept, tab, p.Cancel, p.Older}
 }
 
 // Help lists the commands for the help page, one per line, what each

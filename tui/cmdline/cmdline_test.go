@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
@@ -13,7 +14,7 @@ import (
 // text on the one line, which stays exactly the terminal's width.
 func TestTabListsCandidates(t *testing.T) {
 	for _, w := range []int{80, 120, 24} {
-		m := New(fixture.Common(w, 24), w)
+		m := New(fixture.Common(w, 24), w, &common.History{})
 		m.Focus()
 		for _, k := range fixture.Keys("s") {
 			m, _, _ = m.Update(k)

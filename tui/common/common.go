@@ -34,6 +34,10 @@ type Common struct {
 	Opener string
 	// SaveDir is the directory the save prompt offers first.
 	SaveDir string
+	// ASCII draws every frame in ASCII (ForTerminal): the locale's
+	// character set is not UTF-8 (LANG=C), so the terminal would show
+	// UTF-8 as several wrong characters each and break the layout.
+	ASCII bool
 }
 
 // Fit truncates s (already sanitized, one line) to exactly w terminal cells,
@@ -268,11 +272,23 @@ const (
 // TooSmall reports whether a w x h terminal is below MinWidth x MinHeight.
 func TooSmall(w, h int) bool { return w < MinWidth || h < MinHeight }
 
-// TooSmallView is the screen of a terminal too small: one line, then blank
-// ones, so the terminal keeps its size promise.
+// TooSmallView is the screen of a terminal too small: what it needs and how
+// to quit, wrapped over as many lines as it takes (cut only when h is
+// smaller), then blank ones, so the terminal keeps its size promise.
 func TooSmallView(w, h int) string {
 	msg := fmt.Sprintf("too small: %dx%d, needs %dx%d (q quits)", w, h, MinWidth, MinHeight)
-	return Fit(msg, w) + strings.Repeat("\n"+strings.Repeat(" ", w), h-1)
+	lines := strings.Split(Wrap(msg, w), "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+		lines[h-1] = Truncate(lines[h-1]+" …", w)
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		lines[i] = Fit(l, w)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // KeepInView returns the first row to show of a list of n rows, height of

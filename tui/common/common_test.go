@@ -2,6 +2,7 @@ package common
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -124,5 +125,20 @@ func TestHead(t *testing.T) {
 	}
 	if s := "short 界"; Head(s, 3) != s {
 		t.Errorf("Head cut %q", s)
+	}
+}
+
+func TestHistoryKeepsTheNewestHundred(t *testing.T) {
+	var h History
+	for i := range 150 {
+		h.Add(strconv.Itoa(i))
+	}
+	h.Add("")
+	line, _ := h.Step(-1, "typed")
+	if line != "149" || len(h.entries) != 100 || h.entries[0] != "50" {
+		t.Fatalf("newest %q, %d kept from %q", line, len(h.entries), h.entries[0])
+	}
+	if line, ok := h.Step(1, line); !ok || line != "typed" {
+		t.Fatalf("below the newest: %q %v", line, ok)
 	}
 }

@@ -2,10 +2,12 @@ package common
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mattn/go-runewidth"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Terminal makes a rendered line occupy on a terminal the cells it was laid
@@ -94,3 +96,88 @@ func isASCIIText(s string) bool {
 // DrawnWidth is how many cells a terminal that draws rune by rune gives s
 // (styling left out): tests check every line of a frame with it.
 func DrawnWidth(s string) int { return runeWidths(ansi.Strip(s)) }
+
+// ForTerminal is a rendered frame as the terminal must get it: each line
+// through Terminal, or through ASCII when the terminal shows ASCII only.
+func (c Common) ForTerminal(frame string) string {
+	draw := Terminal
+	if c.ASCII {
+		draw = ASCII
+	}
+	lines := strings.Split(frame, "\n")
+	for i, l := range lines {
+		lines[i] = draw(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ASCII is line for a terminal that shows ASCII only (Common.ASCII: the
+// locale is not UTF-8), each character in the cells layout gave it: the
+// UI's own marks have ASCII forms ('─' '-', '…' '~', '•' '*', '↑' '^'), a
+// letter loses its accents (é e, ｆ f), and anything else is '?' in each
+// of its cells (a Korean syllable '??'), as aerc and neomutt draw it.
+// Escape sequences (styles) pass unchanged; controls and zero-width
+// characters are dropped, as Terminal drops them.
+func ASCII(line string) string {
+	if isASCIIText(line) {
+		return line
+	}
+	var b strings.Builder
+	b.Grow(len(line))
+	var state byte
+	for len(line) > 0 {
+		seq, w, n, next := ansi.DecodeSequence(line, state, nil)
+		state = next
+		line = line[n:]
+		switch {
+		case seq == "":
+		case seq[0] == ansi.ESC:
+			b.WriteString(seq) // our own styling
+		case w == 0:
+		case len(seq) == 1 && seq[0] < 0x80:
+			b.WriteString(seq)
+		default:
+			b.WriteString(asciiForm(seq, w))
+		}
+	}
+	return b.String()
+}
+
+// asciiFallback are the ASCII forms of the characters sesbox draws itself
+// (rules, cuts, separators, arrows in the help) and of common punctuation.
+var asciiFallback = map[rune]byte{
+	'─': '-', '━': '-', '═': '-', '—': '-', '–': '-', '‐': '-', '−': '-',
+	'│': '|', '┃': '|', '║': '|',
+	'┌': '+', '┐': '+', '└': '+', '┘': '+', '├': '+', '┤': '+', '┬': '+', '┴': '+', '┼': '+',
+	'╭': '+', '╮': '+', '╯': '+', '╰': '+',
+	'…': '~', '·': '.', '•': '*', '↑': '^', '↓': 'v', '←': '<', '→': '>', '▶': '>', '▸': '>',
+	'“': '"', '”': '"', '„': '"', '«': '"', '»': '"', '‘': '\'', '’': '\'', '‚': '\'',
+	'\u00a0': ' ', '␠': '_',
+	'Ø': 'O', 'ø': 'o', 'Đ': 'D', 'đ': 'd', 'Ł': 'L', 'ł': 'l', 'Æ': 'A', 'æ': 'a', 'Œ': 'O', 'œ': 'o',
+	'ß': 's', 'Þ': 'T', 'þ': 't', 'ı': 'i',
+}
+
+// asciiForm draws the cluster seq, laid out in w cells, in ASCII.
+func asciiForm(seq string, w int) string {
+	r, size := utf8.DecodeRuneInString(seq)
+	if c, ok := asciiFallback[r]; ok && size == len(seq) && w == 1 {
+		return string(c)
+	}
+	var plain []byte
+	for _, d := range norm.NFKD.String(seq) {
+		switch {
+		case d >= 0x20 && d < 0x7f:
+			plain = append(plain, byte(d))
+		case unicode.Is(unicode.Mn, d):
+		default:
+			plain = nil
+		}
+		if plain == nil {
+			break
+		}
+	}
+	if len(plain) > 0 && len(plain) <= w {
+		return string(plain) + strings.Repeat(" ", w-len(plain))
+	}
+	return strings.Repeat("?", w)
+}

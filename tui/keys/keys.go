@@ -148,6 +148,9 @@ type Audit struct {
 type Prompt struct {
 	Accept key.Binding
 	Cancel key.Binding
+	// Older and Newer recall what was entered in the same prompt before
+	// (filter, search, save, export, pipe, the `:` line).
+	Older, Newer key.Binding
 }
 
 // KeyMap is all of them.
@@ -244,8 +247,8 @@ func DefaultKeyMap() KeyMap {
 			Bottom:    b("bottom", "G", "end"),
 			HalfUp:    b("half page up", "ctrl+u"),
 			HalfDown:  b("half page down", "ctrl+d"),
-			PageUp:    b("page up", "pgup", "b"),
-			PageDown:  b("page down", "pgdown", " "),
+			PageUp:    bl("page up", "b/pgup/ctrl+b", "pgup", "b", "ctrl+b"),
+			PageDown:  bl("page down", "space/pgdn/ctrl+f", "pgdown", " ", "ctrl+f"),
 			Next:      b("next message", "J"),
 			Prev:      b("prev message", "K"),
 			Headers:   b("full headers", "h"),
@@ -268,6 +271,8 @@ func DefaultKeyMap() KeyMap {
 		Prompt: Prompt{
 			Accept: b("accept", "enter"),
 			Cancel: b("cancel", "esc"),
+			Older:  b("earlier entry", "up", "ctrl+p"),
+			Newer:  b("later entry", "down", "ctrl+n"),
 		},
 		Compose: Compose{
 			Send:     b("send", "s"),
@@ -400,6 +405,8 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 
 		"prompt.accept": &k.Prompt.Accept,
 		"prompt.cancel": &k.Prompt.Cancel,
+		"prompt.older":  &k.Prompt.Older,
+		"prompt.newer":  &k.Prompt.Newer,
 
 		"compose.send":      &k.Compose.Send,
 		"compose.edit":      &k.Compose.Edit,

@@ -102,7 +102,7 @@ func TestNoClashes(t *testing.T) {
 			km.Viewer.Pipe, km.Viewer.Select}, root...),
 		"viewer links": append([]key.Binding{km.Viewer.Up, km.Viewer.Down, km.Viewer.Select, km.Viewer.CopyLink,
 			km.Viewer.CopyID, km.Viewer.Links, km.Viewer.Search, km.Viewer.NextMatch, km.Viewer.PrevMatch}, root...),
-		"viewer prompt": {km.Prompt.Accept, km.Prompt.Cancel, km.Viewer.PipeMode},
+		"viewer prompt": {km.Prompt.Accept, km.Prompt.Cancel, km.Prompt.Older, km.Prompt.Newer, km.Viewer.PipeMode},
 		"compose review": {g.Quit, g.Help, g.Errors, km.Compose.Send, km.Compose.Edit, km.Compose.Attach,
 			km.Compose.Discard, km.Compose.Postpone, km.Compose.Up, km.Compose.Down, km.Compose.PageUp, km.Compose.PageDown},
 		"compose quit question": {g.Quit, km.Compose.QuitPostpone, km.Compose.QuitDiscard, km.Compose.QuitStay},

@@ -85,7 +85,9 @@ const (
 // them only: what it shows is read from its Source in Cmds, a screenful at
 // a time, so a mailbox of a million messages costs what one screen does.
 type Model struct {
-	c             common.Common
+	c common.Common
+	// hist is what was entered in each prompt, for Up/Down to recall.
+	hist          map[promptKind]*common.History
 	ctx           context.Context
 	src           Source
 	box           int // the mailbox page the list's messages go back to
@@ -198,6 +200,7 @@ func New(ctx context.Context, c common.Common, src Source, box int) Model {
 		toggled: map[string]bool{},
 		marked:  map[string]int64{},
 		input:   common.NewInput(c.Styles, "/"),
+		hist:    map[promptKind]*common.History{promptFilter: {}, promptSearch: {}, promptSave: {}, promptExport: {}},
 	}
 }
 
@@ -812,7 +815,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.input.SetValue(m.search)
 		m.input.CursorEnd()
 		m.SetSize(m.width, m.height)
-		return m, m.input.Focus()
+		return m, m.focusPrompt()
 	case key.Matches(msg, k.Filter):
 		m.fkeep = m.anchor()
 		m.prompt = promptFilter
@@ -820,7 +823,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.input.SetValue(m.filter)
 		m.input.CursorEnd()
 		m.SetSize(m.width, m.height)
-		return m, m.input.Focus()
+		return m, m.focusPrompt()
 	case key.Matches(msg, k.ClearFilter):
 		return m, m.setFilter("")
 	case key.Matches(msg, k.NextMatch, k.PrevMatch) && m.search == "" && m.filter == "":
@@ -858,7 +861,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.input.SetValue(m.c.SaveDir)
 			m.input.CursorEnd()
 			m.SetSize(m.width, m.height)
-			return m, m.input.Focus()
+			return m, m.focusPrompt()
 		}
 	case key.Matches(msg, k.ExportMarked):
 		if len(m.marked) > 0 {
@@ -867,7 +870,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.input.SetValue(filepath.Join(m.c.SaveDir, "sesbox-export.mbox"))
 			m.input.CursorEnd()
 			m.SetSize(m.width, m.height)
-			return m, m.input.Focus()
+			return m, m.focusPrompt()
 		}
 	}
 	return m, nil
@@ -878,6 +881,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, p.Accept):
 		kind, val := m.prompt, strings.TrimSpace(m.input.Value())
+		m.hist[kind].Add(val)
 		m.closePrompt()
 		if kind == promptFilter && m.filterErr != nil {
 			// A filter that does not parse is an error, said as
@@ -901,6 +905,21 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, func() tea.Msg { return MarkedExportRequestedMsg{Keys: keys, File: file} }
 		}
 		return m, nil
+	case key.Matches(msg, p.Older, p.Newer):
+		delta := -1
+		if key.Matches(msg, p.Newer) {
+			delta = 1
+		}
+		line, ok := m.hist[m.prompt].Step(delta, m.input.Value())
+		if !ok {
+			return m, nil
+		}
+		m.input.SetValue(line)
+		m.input.CursorEnd()
+		if m.prompt == promptFilter {
+			return m, m.setFilter(line)
+		}
+		return m, nil
 	case key.Matches(msg, p.Cancel):
 		var cmd tea.Cmd
 		if m.prompt == promptFilter {
@@ -915,6 +934,13 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		cmd = tea.Batch(cmd, m.setFilter(m.input.Value()))
 	}
 	return m, cmd
+}
+
+// focusPrompt gives the prompt just opened the keyboard; Up recalls its
+// newest entry first.
+func (m *Model) focusPrompt() tea.Cmd {
+	m.hist[m.prompt].Reset()
+	return m.input.Focus()
 }
 
 func (m *Model) closePrompt() {
@@ -1383,7 +1409,7 @@ func (m Model) ShortHelp() []key.Binding {
 	k := m.c.Keys.List
 	if m.prompt != promptNone {
 		p := m.c.Keys.Prompt
-		return []key.Binding{p.Accept, p.Cancel}
+		return []key.Binding{p.Accept, p.Cancel, p.Older}
 	}
 	return []key.Binding{k.Open, k.Filter, k.Mark, k.Threads, k.Sort}
 }

@@ -911,3 +911,30 @@ func allocated(fn func()) uint64 {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
 }
+
+// The filter and search prompts recall what was entered in them before
+// with Up/Down, as the viewer's and the `:` line do; a recalled filter
+// shows its rows at once, as a typed one does.
+func TestListPromptsRecallEarlierEntries(t *testing.T) {
+	m := newList(t, 100, 12)
+	m, _ = press(t, m, "/")
+	m = typeText(t, m, "회의")
+	m, _ = press(t, m, "enter", "esc", "/")
+	m = typeText(t, m, "from:alice")
+	m, _ = press(t, m, "enter", "esc", "/", "up")
+	if v := m.input.Value(); v != "from:alice" {
+		t.Fatalf("up recalls %q", v)
+	}
+	m, _ = press(t, m, "up")
+	if got := shownKeys(m); m.input.Value() != "회의" || !reflect.DeepEqual(got, []string{"k1"}) {
+		t.Fatalf("up again: %q showing %v", m.input.Value(), got)
+	}
+	m, _ = press(t, m, "down", "down")
+	if got := len(shownKeys(m)); m.input.Value() != "" || got != 10 {
+		t.Fatalf("below the newest: %q showing %d", m.input.Value(), got)
+	}
+	m, _ = press(t, m, "esc", "S", "up")
+	if v := m.input.Value(); v != "" {
+		t.Fatalf("the search prompt recalls the filter's %q", v)
+	}
+}

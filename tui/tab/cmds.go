@@ -229,7 +229,7 @@ func SaveCmd(ctx context.Context, box int, mb Mailbox, keys []string, dir string
 			paths, err := mailbox.SaveParts(msg.View, dir, 0)
 			out.Paths = append(out.Paths, paths...)
 			if err != nil {
-				out.Err = fmt.Errorf("save: %s: %w", k, err)
+				out.Err = fmt.Errorf("%s: %w", k, err) // err says "save: ..."
 				return out
 			}
 		}

@@ -271,6 +271,13 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 	case MarkedSavedMsg:
 		n := common.Notice("saved " + common.Count(len(msg.Paths), "file") + " from " + strconv.Itoa(msg.Keys-msg.Skipped) + " of " +
 			common.Count(msg.Keys, "message") + " to " + sanitize.Line(msg.Dir))
+		switch {
+		case msg.Err != nil || msg.Skipped < msg.Keys:
+		case msg.Keys == 1:
+			n = common.Notice("nothing saved: the message has no attachments")
+		default:
+			n = common.Notice("nothing saved: none of the " + strconv.Itoa(msg.Keys) + " messages has attachments")
+		}
 		if msg.Err != nil {
 			return m, tea.Batch(n, common.Error(msg.Err))
 		}

@@ -1152,3 +1152,49 @@ func TestLinksListSaysItWasCut(t *testing.T) {
 		t.Errorf("%d links; view:\n%s", len(m.links), view)
 	}
 }
+
+// The pager pages with the keys less, the list and neomutt's index take:
+// ctrl+f / ctrl+b as well as space / b and PgDn / PgUp.
+func TestPagerPagesWithCtrlFAndCtrlB(t *testing.T) {
+	for _, pair := range [][2]string{{" ", "b"}, {"pgdown", "pgup"}, {"ctrl+f", "ctrl+b"}} {
+		m, _ := newViewer(t, 80, 20, quoted)
+		m, _ = press(t, m, pair[0])
+		if m.vp.YOffset != m.vp.Height {
+			t.Errorf("%q: offset %d, want a page (%d)", pair[0], m.vp.YOffset, m.vp.Height)
+		}
+		m, _ = press(t, m, pair[1])
+		if m.vp.YOffset != 0 {
+			t.Errorf("%q: offset %d, want back at the top", pair[1], m.vp.YOffset)
+		}
+	}
+}
+
+// The pipe and search prompts remember what was entered in them this
+// session: Up and Down (ctrl+p, ctrl+n) recall it, as in readline and
+// neomutt, and what was being typed comes back below the newest. Piping
+// every message to the same command meant typing it again each time.
+func TestPromptsRecallEarlierEntries(t *testing.T) {
+	m, _ := newViewer(t, 100, 30, payroll)
+	for _, c := range []string{"wc -l", "urlview", "wc -l"} {
+		m, _ = press(t, m, "|")
+		m = typeText(m, c)
+		m, _ = m.Update(fixture.Key("enter"))
+	}
+	m, _ = press(t, m, "|")
+	m = typeText(m, "gr")
+	for _, step := range []struct{ key, want string }{
+		{"up", "wc -l"}, {"up", "urlview"}, {"up", "urlview"}, {"down", "wc -l"}, {"down", "gr"}, {"down", "gr"},
+		{"ctrl+p", "wc -l"}, {"ctrl+n", "gr"},
+	} {
+		m, _ = press(t, m, step.key)
+		if got := m.input.Value(); got != step.want {
+			t.Fatalf("after %s the pipe prompt holds %q, want %q", step.key, got, step.want)
+		}
+	}
+	m, _ = press(t, m, "up", "esc")
+	m, _ = doSearch(t, m, "payroll")
+	m, _ = press(t, m, "/", "up")
+	if got := m.input.Value(); got != "payroll" {
+		t.Fatalf("the search prompt recalls %q, want its own last entry", got)
+	}
+}

@@ -113,7 +113,9 @@ type Model struct {
 	savePart  int  // the part a save prompt is for; 0 = all attachments
 	pipeRaw   bool // the pipe prompt sends the raw message (else decoded)
 	pipePart  int  // the part a pipe prompt is for; 0 = the message
-	input     textinput.Model
+	// hist is what was entered in each prompt, for Up/Down to recall.
+	hist  map[promptKind]*common.History
+	input textinput.Model
 }
 
 // New returns an empty viewer.
@@ -127,7 +129,8 @@ func New(c common.Common) Model {
 		Left: key.NewBinding(key.WithDisabled()), Right: key.NewBinding(key.WithDisabled()),
 	}
 	vp.MouseWheelEnabled = true
-	return Model{c: c, vp: vp, input: common.NewInput(c.Styles, ""), search: search{cur: -1}}
+	hist := map[promptKind]*common.History{promptSave: {}, promptSearch: {}, promptPipe: {}}
+	return Model{c: c, vp: vp, input: common.NewInput(c.Styles, ""), search: search{cur: -1}, hist: hist}
 }
 
 // SetSize sets the area the viewer draws in.
@@ -446,6 +449,7 @@ func (m Model) startSave() (Model, tea.Cmd) {
 // openPrompt shows the one-line input (its Prompt set) holding value.
 func (m Model) openPrompt(value string) (Model, tea.Cmd) {
 	m.prompting = true
+	m.hist[m.prompt].Reset()
 	m.input.SetValue(value)
 	m.input.CursorEnd()
 	m.input.Width = max(1, m.width-ansi.StringWidth(m.input.Prompt)-2)
@@ -461,6 +465,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.prompting = false
 		m.input.Blur()
 		m.fit()
+		m.hist[m.prompt].Add(strings.TrimSpace(value))
 		switch m.prompt {
 		case promptSearch:
 			return m.startSearch(value)
@@ -481,6 +486,16 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.pipeRaw = !m.pipeRaw
 		m.input.Prompt = m.pipePrompt()
 		m.input.Width = max(1, m.width-ansi.StringWidth(m.input.Prompt)-2)
+		return m, nil
+	case key.Matches(msg, p.Older, p.Newer):
+		delta := -1
+		if key.Matches(msg, p.Newer) {
+			delta = 1
+		}
+		if line, ok := m.hist[m.prompt].Step(delta, m.input.Value()); ok {
+			m.input.SetValue(line)
+			m.input.CursorEnd()
+		}
 		return m, nil
 	case key.Matches(msg, p.Cancel):
 		m.prompting = false
@@ -599,9 +614,9 @@ func (m Model) ShortHelp() []key.Binding {
 	if m.prompting {
 		p := m.c.Keys.Prompt
 		if m.prompt == promptPipe && m.pipePart == 0 {
-			return []key.Binding{p.Accept, p.Cancel, k.PipeMode}
+			return []key.Binding{p.Accept, p.Cancel, k.PipeMode, p.Older}
 		}
-		return []key.Binding{p.Accept, p.Cancel}
+		return []key.Binding{p.Accept, p.Cancel, p.Older}
 	}
 	switch m.mode {
 	case modeParts:

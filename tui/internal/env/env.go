@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
@@ -53,4 +54,31 @@ func OpenLog(path string) (*log.Logger, string, func(), error) {
 		return nil, "", nil, fmt.Errorf("log: %w", err)
 	}
 	return log.New(f, "", log.LstdFlags), path, func() { _ = f.Close() }, nil
+}
+
+// UTF8Locale reports whether the locale getenv names (LC_ALL, else
+// LC_CTYPE, else LANG, as POSIX orders them) has the terminal draw UTF-8.
+// C and POSIX do not, nor does a locale naming another character set
+// (de_DE.ISO-8859-1); a locale without one (en_US), or none set at all, is
+// taken as UTF-8, as aerc (tcell) takes it: a system that sets nothing, a
+// container or an SSH session without SendEnv, is most often a UTF-8
+// terminal.
+func UTF8Locale(getenv func(string) string) bool {
+	loc := getenv("LC_ALL")
+	if loc == "" {
+		loc = getenv("LC_CTYPE")
+	}
+	if loc == "" {
+		loc = getenv("LANG")
+	}
+	if loc == "C" || loc == "POSIX" {
+		return false
+	}
+	loc, _, _ = strings.Cut(loc, "@")
+	_, charset, ok := strings.Cut(loc, ".")
+	if !ok {
+		return true
+	}
+	charset = strings.ReplaceAll(strings.ToLower(charset), "-", "")
+	return charset == "utf8"
 }

@@ -65,3 +65,28 @@ func TestOpenLogNeverThroughASymlink(t *testing.T) {
 		t.Errorf("tui.log mode %v (%v), want 0600", fi.Mode().Perm(), err)
 	}
 }
+
+func TestUTF8Locale(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		utf8 bool
+	}{
+		{nil, true},
+		{map[string]string{"LANG": "en_US.UTF-8"}, true},
+		{map[string]string{"LANG": "ko_KR.utf8"}, true},
+		{map[string]string{"LANG": "en_US"}, true},
+		{map[string]string{"LANG": "C"}, false},
+		{map[string]string{"LANG": "POSIX"}, false},
+		{map[string]string{"LANG": "C.UTF-8"}, true},
+		{map[string]string{"LANG": "de_DE.ISO-8859-1"}, false},
+		{map[string]string{"LANG": "de_DE.ISO-8859-15@euro"}, false},
+		{map[string]string{"LANG": "sr_RS.UTF-8@latin"}, true},
+		{map[string]string{"LANG": "en_US.UTF-8", "LC_ALL": "C"}, false},
+		{map[string]string{"LANG": "C", "LC_CTYPE": "en_US.UTF-8"}, true},
+		{map[string]string{"LC_ALL": "en_US.UTF-8", "LC_CTYPE": "C"}, true},
+	} {
+		if got := UTF8Locale(func(k string) string { return tc.env[k] }); got != tc.utf8 {
+			t.Errorf("%v: UTF-8 %v, want %v", tc.env, got, tc.utf8)
+		}
+	}
+}

@@ -19,6 +19,9 @@ type Options struct {
 	Mouse bool
 	// NoColor draws without colour, as NO_COLOR does.
 	NoColor bool
+	// ASCII draws every frame in ASCII only, for a terminal whose locale
+	// is not UTF-8 (see UTF8Locale).
+	ASCII bool
 	// NoRefresh shows the local index only, without listing the bucket.
 	NoRefresh bool
 	// Opener opens attachments; default $OPENER, else xdg-open (open on
@@ -73,6 +76,7 @@ func (o Options) Common(out io.Writer) (common.Common, error) {
 		Terminal: out,
 		Opener:   Opener(o.Opener),
 		SaveDir:  o.SaveDir,
+		ASCII:    o.ASCII,
 	}
 	if c.SaveDir == "" {
 		c.SaveDir, _ = os.Getwd()
