@@ -88,6 +88,7 @@ func TestTeam(t *testing.T) {
 		{"RetriedWritesAreRecognised", testRetriedWritesAreRecognised},
 		{"UnreachableTableIsAnError", testUnreachableTableIsAnError},
 		{"ReadStateLastWriterWins", testReadStateLastWriterWins},
+		{"ReadStateByTheTableClock", testReadStateByTheTableClock},
 		{"SharedLogTwoWriters", testSharedLogTwoWriters},
 		{"LocalLogCutOffIsSeenInTheSharedLog", testLocalLogCutOffIsSeenInTheSharedLog},
 		{"StatusShowsClaimsAndKinds", testStatusShowsClaimsAndKinds},
@@ -397,6 +398,39 @@ func testReadStateLastWriterWins(t *testing.T, db *peer.DynamoDB) {
 	b.SetRead(ctx, "mail", "inbox/1", false)
 	if got, _ := a.ReadStates(ctx, "mail"); got[0].Read {
 		t.Fatalf("newer unread lost: %+v", got[0])
+	}
+}
+
+// testReadStateByTheTableClock: B's clock runs ten minutes ahead. B marks
+// a message read, then A, a moment later, marks it unread: A's change is
+// the later and wins. The flags carry the table's time (the Date of its
+// answers), not the writers': before, B's mark carried a time ten minutes
+// ahead and A's unread was dropped as older, for ten minutes.
+func testReadStateByTheTableClock(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	a := newStore(db.Client(), table, owner("a", 1))
+	b := newStore(skewedTable(t, db, 10*time.Minute).Client(), table, owner("b", 2))
+	b.Now = func() time.Time { return time.Now().Add(10 * time.Minute) }
+	if _, err := b.ReadStates(ctx, "mail"); err != nil { // a refresh comes first
+		t.Fatal(err)
+	}
+	if err := b.SetRead(ctx, "mail", "inbox/1", true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if err := a.SetRead(ctx, "mail", "inbox/1", false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.ReadStates(ctx, "mail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Read || got[0].ReadBy != "op@a" {
+		t.Fatalf("read states %+v: A's later unread lost to B's clock", got)
+	}
+	if d := time.Since(got[0].ReadAt).Abs(); d > 5*time.Second {
+		t.Errorf("read_at %v is %v from the table's clock", got[0].ReadAt, d)
 	}
 }
 
