@@ -89,6 +89,7 @@ func TestTeam(t *testing.T) {
 		{"UnreachableTableIsAnError", testUnreachableTableIsAnError},
 		{"ReadStateLastWriterWins", testReadStateLastWriterWins},
 		{"ReadStateByTheTableClock", testReadStateByTheTableClock},
+		{"OwnPIDOfAnEarlierProcess", testOwnPIDOfAnEarlierProcess},
 		{"SharedLogTwoWriters", testSharedLogTwoWriters},
 		{"LocalLogCutOffIsSeenInTheSharedLog", testLocalLogCutOffIsSeenInTheSharedLog},
 		{"StatusShowsClaimsAndKinds", testStatusShowsClaimsAndKinds},
@@ -431,6 +432,40 @@ func testReadStateByTheTableClock(t *testing.T, db *peer.DynamoDB) {
 	}
 	if d := time.Since(got[0].ReadAt).Abs(); d > 5*time.Second {
 		t.Errorf("read_at %v is %v from the table's clock", got[0].ReadAt, d)
+	}
+}
+
+// testOwnPIDOfAnEarlierProcess: a claim left "sending" by a process that
+// died, whose pid this process now has (same host, same boot). Its owner
+// reads as alive (it is this process), but this process holds no such
+// claim: it is uncertain at once. Before, it read as "being forwarded
+// right now" until its lease ran out, and a run waited for it.
+func testOwnPIDOfAnEarlierProcess(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	earlier := New(db.Client(), table, CurrentOwner())
+	tok, _, err := earlier.Claim(ctx, ref(1), false, false)
+	if err != nil || tok == "" {
+		t.Fatalf("claim: %q %v", tok, err)
+	}
+	live.Delete(tok) // the earlier process is gone
+	now := New(db.Client(), table, CurrentOwner())
+	if st, err := now.Lookup(ctx, ref(1)); err != nil || st.State != reforward.SharedUncertain {
+		t.Fatalf("the dead process's claim: %+v %v", st, err)
+	}
+	// A claim this process does hold is its own, running.
+	tok2, _, err := now.Claim(ctx, ref(2), false, false)
+	if err != nil || tok2 == "" {
+		t.Fatal(err)
+	}
+	if st, _ := New(db.Client(), table, CurrentOwner()).Lookup(ctx, ref(2)); st.State != reforward.SharedClaimed {
+		t.Fatalf("this process's own claim: %+v", st)
+	}
+	if err := now.Settle(ctx, ref(2), tok2, reforward.Outcome{Sent: true, SESMessageID: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := live.Load(tok2); ok {
+		t.Error("a settled claim is still held")
 	}
 }
 
