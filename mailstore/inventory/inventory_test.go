@@ -284,3 +284,23 @@ func TestNewestReportAmongManyFolders(t *testing.T) {
 		t.Fatalf("read %s (%v), want %smanifest.json", m.Key, m.Created(), newest.Dir())
 	}
 }
+
+// A data file the manifest names and the bucket lacks (deleted by a
+// lifecycle rule, a report copied in part) is said to be missing, not
+// "no such message".
+func TestMissingDataFileSaysSo(t *testing.T) {
+	src := memSource{}
+	r := invgen.Report{DestBucket: "inv", SourceBucket: "mail", ConfigID: "c", Format: "CSV", Created: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), PerFile: 5}
+	if err := invgen.Write(r, objects(10, 1), src.put("inv")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := inventory.Latest(context.Background(), src, inventory.URL{Bucket: "inv", Prefix: r.Root()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(src, "inv/"+m.Files[1].Key)
+	err = inventory.Read(context.Background(), src, m, inventory.Filter{}, t.TempDir(), func(inventory.Row) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "is missing") || strings.Contains(err.Error(), "no such message") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -995,3 +995,41 @@ func TestPacingKeepsToTheConfiguredRate(t *testing.T) {
 		}
 	}
 }
+
+// heldClaims is a team table in which another run holds every claim and
+// never writes an outcome, and that has no lease to end it.
+type heldClaims struct{ asked int }
+
+func (h *heldClaims) Lookup(context.Context, SendRef) (SharedState, error) { return SharedState{}, nil }
+func (h *heldClaims) Claim(context.Context, SendRef, bool, bool) (string, SharedState, error) {
+	h.asked++
+	return "", SharedState{State: SharedClaimed, Owner: "op@elsewhere pid 7"}, nil
+}
+func (h *heldClaims) Settle(context.Context, SendRef, string, Outcome) error { return nil }
+
+// TestWaitForAnotherRunsClaimIsBounded: a run waits for a claim another
+// run holds at most 5 minutes (the lease, for a store with one), then
+// reports the message uncertain and goes on; it waited for ever on a
+// store whose claims never expire.
+func TestWaitForAnotherRunsClaimIsBounded(t *testing.T) {
+	e := newEnv(t)
+	key := e.src.put(ids(1)[0], message("w", "info@acme.example", "PASS"))
+	r := e.runner()
+	h := &heldClaims{}
+	r.Claims = h
+	p, err := r.Plan(context.Background(), []string{key}, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	start := e.clock.Now()
+	if _, err := r.Run(context.Background(), p, func(x Result) { res = x }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusUncertain || !strings.Contains(res.Reason, "op@elsewhere pid 7") || len(e.ses.sends) != 0 {
+		t.Fatalf("result %+v, %d sends", res, len(e.ses.sends))
+	}
+	if waited := e.clock.Now().Sub(start); waited < 5*time.Minute || waited > 6*time.Minute {
+		t.Errorf("waited %v of fake time (%d claims asked)", waited, h.asked)
+	}
+}

@@ -523,6 +523,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		if r.Claims != nil {
 			var tok string
 			var held SharedState
+			waitFrom := r.clock().Now()
 			for {
 				claimedAt = r.clock().Now()
 				// The claim comes before anything else: only the run that wins
@@ -537,7 +538,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 					return part{status: StatusFailed, reason: "not sent: " + err.Error()},
 						fmt.Errorf("%w; stopped, nothing more is sent", err)
 				}
-				if tok != "" || held.State != SharedClaimed {
+				if tok != "" || held.State != SharedClaimed || r.clock().Now().Sub(waitFrom) > ru.claimWaitLimit() {
 					break
 				}
 				// Another run is sending it right now: its outcome, not
@@ -699,8 +700,19 @@ const settleTimeout = 30 * time.Second
 // for that run's outcome.
 const claimPoll = 250 * time.Millisecond
 
+// claimWaitLimit bounds the wait for another run's claim: its lease (then
+// the store reads it uncertain), or 5 minutes for a store without one; a
+// claim still held then is reported uncertain.
+func (ru *run) claimWaitLimit() time.Duration {
+	if l, ok := ru.r.Claims.(Leased); ok && l.ClaimLease() > 0 {
+		return l.ClaimLease() + claimPoll
+	}
+	return 5 * time.Minute
+}
+
 // heldPart is the outcome of a send whose claim this run could not take
-// (a claim another run holds is waited for: sendOne): sent, or in doubt.
+// (a claim another run holds is waited for, up to claimWaitLimit: sendOne):
+// sent, or in doubt.
 func heldPart(held SharedState) part {
 	if held.State == SharedSent {
 		return part{status: StatusSkipped, id: held.SESMessageID, reason: held.describe()}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +19,10 @@ var (
 	_ reforward.Claims = (*Store)(nil)
 	_ reforward.Leased = (*Store)(nil)
 )
+
+// live holds the tokens of the claims this process holds (claimed, no
+// outcome written yet), whichever Store took them.
+var live sync.Map // token -> struct{}
 
 // ClaimLease implements reforward.Leased: a run starts a send only while
 // its claim will outlast it.
@@ -73,9 +78,20 @@ func decodeClaim(it map[string]types.AttributeValue) claim {
 
 // dead reports whether the claim's owner is a process of this very
 // machine (same host name and boot) that no longer runs: its claim will
-// never get an outcome, lease or not.
-func (s *Store) dead(o Owner) bool {
-	return o.Boot != "" && o.Boot == s.owner.Boot && o.Host == s.owner.Host && o.PID > 0 && !s.alive(o.PID)
+// never get an outcome, lease or not. A claim naming this process's own
+// pid that this process does not hold was written by an earlier process
+// that had the pid: dead too (it read as alive, and a run waited out its
+// lease).
+func (s *Store) dead(c claim) bool {
+	o := c.owner
+	if o.Boot == "" || o.Boot != s.owner.Boot || o.Host != s.owner.Host || o.PID <= 0 {
+		return false
+	}
+	if o.PID == s.owner.PID {
+		_, held := live.Load(c.token)
+		return !held
+	}
+	return !s.alive(o.PID)
 }
 
 // view is what a claim item means to a run now.
@@ -87,7 +103,7 @@ func (s *Store) view(c claim) reforward.SharedState {
 	case claimUncertain:
 		st.State = reforward.SharedUncertain
 	case claimSending:
-		if s.leaseNow().After(c.leaseUntil) || s.dead(c.owner) {
+		if s.leaseNow().After(c.leaseUntil) || s.dead(c) {
 			st.State = reforward.SharedUncertain
 		} else {
 			st.State = reforward.SharedClaimed
@@ -176,11 +192,15 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 		} else {
 			in.ConditionExpression = aws.String("attribute_not_exists(pk)")
 		}
+		// Held from before the write: a retried write whose first attempt
+		// went through must not read as an earlier process's claim.
+		live.Store(tok, struct{}{})
 		_, err = s.api.PutItem(ctx, in)
 		if err == nil {
 			return tok, reforward.SharedState{}, nil
 		}
 		if !isConditionFailed(err) {
+			// Written or not: while this process runs, the claim is its.
 			return "", reforward.SharedState{}, s.wrap("claim", err)
 		}
 		// Lost the race, or the client's retry of our own write that had
@@ -190,13 +210,19 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 		} else if ok && now.token == tok {
 			return tok, reforward.SharedState{}, nil
 		}
+		live.Delete(tok)
 	}
 	return "", reforward.SharedState{}, fmt.Errorf("team table %s: claim %s: lost %d races in a row", s.table, ref.Key, maxContention)
 }
 
 // Settle implements reforward.Claims: the outcome replaces the claim only
 // while the claim is still this run's.
-func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string, o reforward.Outcome) error {
+func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string, o reforward.Outcome) (rerr error) {
+	defer func() {
+		if rerr == nil {
+			live.Delete(token) // an outcome is written: no longer held
+		}
+	}()
 	if err := s.check(); err != nil {
 		return err
 	}

@@ -16,9 +16,10 @@ var _ mailbox.SharedReadState = (*Store)(nil)
 // Read state lives in one partition per bucket ("read#" + bucket), one
 // item per message key, so a refresh reads a bucket's states with one
 // paginated Query. Each flag carries the time it was set (Unix
-// nanoseconds of the writer's clock); a write only lands when it is newer
-// than the one stored, so the last writer wins on every machine whatever
-// order the writes arrive in.
+// nanoseconds of the table's clock as the writer last saw it: leaseNow);
+// a write only lands when it is newer than the one stored, so the last
+// writer wins on every machine whatever order the writes arrive in, and
+// whatever their clocks say.
 
 func readPK(bucket string) string { return "read#" + bucket }
 
@@ -36,8 +37,8 @@ func (s *Store) setFlag(ctx context.Context, bucket, key, flag string, v bool) e
 	if err := s.check(); err != nil {
 		return err
 	}
-	at := s.now().UnixNano()
-	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	at := s.leaseNow().UnixNano()
+	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(s.table),
 		Key:                 keyOf(readPK(bucket), key),
 		UpdateExpression:    aws.String("SET #kind = :kind, #bucket = :b, #f = :v, #at = :at, #by = :by"),
@@ -56,6 +57,7 @@ func (s *Store) setFlag(ctx context.Context, bucket, key, flag string, v bool) e
 	if err != nil {
 		return s.wrap("set "+flag+" state", err)
 	}
+	s.observe(out.ResultMetadata)
 	return nil
 }
 
@@ -77,6 +79,7 @@ func (s *Store) ReadStates(ctx context.Context, bucket string) ([]mailbox.Shared
 		if err != nil {
 			return nil, s.wrap("read the read state", err)
 		}
+		s.observe(page.ResultMetadata)
 		for _, it := range page.Items {
 			r := mailbox.SharedRead{Key: getS(it, "sk")}
 			if _, ok := it["read_at"]; ok {

@@ -164,9 +164,10 @@ func (s *Store) observe(md middleware.Metadata) {
 
 // leaseNow is the time by the table's clock, as the last answer showed
 // it, carried on by this machine's. Every machine stamps and judges
-// leases by it: judged by their own clocks, a machine ten minutes ahead
-// read a claim made a moment ago as past its five-minute lease, took it
-// over with --retry-uncertain and sent while its owner sent too.
+// leases, and stamps read-state changes, by it: judged by their own
+// clocks, a machine ten minutes ahead read a claim made a moment ago as
+// past its five-minute lease, took it over with --retry-uncertain and
+// sent while its owner sent too, and its read marks won over later ones.
 func (s *Store) leaseNow() time.Time {
 	s.mu.Lock()
 	d := s.skew

@@ -88,6 +88,8 @@ func TestTeam(t *testing.T) {
 		{"RetriedWritesAreRecognised", testRetriedWritesAreRecognised},
 		{"UnreachableTableIsAnError", testUnreachableTableIsAnError},
 		{"ReadStateLastWriterWins", testReadStateLastWriterWins},
+		{"ReadStateByTheTableClock", testReadStateByTheTableClock},
+		{"OwnPIDOfAnEarlierProcess", testOwnPIDOfAnEarlierProcess},
 		{"SharedLogTwoWriters", testSharedLogTwoWriters},
 		{"LocalLogCutOffIsSeenInTheSharedLog", testLocalLogCutOffIsSeenInTheSharedLog},
 		{"StatusShowsClaimsAndKinds", testStatusShowsClaimsAndKinds},
@@ -397,6 +399,73 @@ func testReadStateLastWriterWins(t *testing.T, db *peer.DynamoDB) {
 	b.SetRead(ctx, "mail", "inbox/1", false)
 	if got, _ := a.ReadStates(ctx, "mail"); got[0].Read {
 		t.Fatalf("newer unread lost: %+v", got[0])
+	}
+}
+
+// testReadStateByTheTableClock: B's clock runs ten minutes ahead. B marks
+// a message read, then A, a moment later, marks it unread: A's change is
+// the later and wins. The flags carry the table's time (the Date of its
+// answers), not the writers': before, B's mark carried a time ten minutes
+// ahead and A's unread was dropped as older, for ten minutes.
+func testReadStateByTheTableClock(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	a := newStore(db.Client(), table, owner("a", 1))
+	b := newStore(skewedTable(t, db, 10*time.Minute).Client(), table, owner("b", 2))
+	b.Now = func() time.Time { return time.Now().Add(10 * time.Minute) }
+	if _, err := b.ReadStates(ctx, "mail"); err != nil { // a refresh comes first
+		t.Fatal(err)
+	}
+	if err := b.SetRead(ctx, "mail", "inbox/1", true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if err := a.SetRead(ctx, "mail", "inbox/1", false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.ReadStates(ctx, "mail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Read || got[0].ReadBy != "op@a" {
+		t.Fatalf("read states %+v: A's later unread lost to B's clock", got)
+	}
+	if d := time.Since(got[0].ReadAt).Abs(); d > 5*time.Second {
+		t.Errorf("read_at %v is %v from the table's clock", got[0].ReadAt, d)
+	}
+}
+
+// testOwnPIDOfAnEarlierProcess: a claim left "sending" by a process that
+// died, whose pid this process now has (same host, same boot). Its owner
+// reads as alive (it is this process), but this process holds no such
+// claim: it is uncertain at once. Before, it read as "being forwarded
+// right now" until its lease ran out, and a run waited for it.
+func testOwnPIDOfAnEarlierProcess(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	earlier := New(db.Client(), table, CurrentOwner())
+	tok, _, err := earlier.Claim(ctx, ref(1), false, false)
+	if err != nil || tok == "" {
+		t.Fatalf("claim: %q %v", tok, err)
+	}
+	live.Delete(tok) // the earlier process is gone
+	now := New(db.Client(), table, CurrentOwner())
+	if st, err := now.Lookup(ctx, ref(1)); err != nil || st.State != reforward.SharedUncertain {
+		t.Fatalf("the dead process's claim: %+v %v", st, err)
+	}
+	// A claim this process does hold is its own, running.
+	tok2, _, err := now.Claim(ctx, ref(2), false, false)
+	if err != nil || tok2 == "" {
+		t.Fatal(err)
+	}
+	if st, _ := New(db.Client(), table, CurrentOwner()).Lookup(ctx, ref(2)); st.State != reforward.SharedClaimed {
+		t.Fatalf("this process's own claim: %+v", st)
+	}
+	if err := now.Settle(ctx, ref(2), tok2, reforward.Outcome{Sent: true, SESMessageID: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := live.Load(tok2); ok {
+		t.Error("a settled claim is still held")
 	}
 }
 
