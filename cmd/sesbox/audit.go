@@ -712,11 +712,15 @@ func (a *app) reportLinks(ctx context.Context, actions []actionlog.Action, expli
 }
 
 // linkText is what the RESULT column adds for the reports about a send:
-// "; bounced: a@b.example 5.1.1".
+// "; bounced: a@b.example 5.1.1", or "; bounced (unverified report): …"
+// for a report not signed by SES (see bounces.Found.Verified).
 func linkText(links []bounces.Link) string {
 	var b strings.Builder
 	for _, l := range links {
 		b.WriteString("; " + bounces.Word(l.Kind))
+		if !l.Verified {
+			b.WriteString(" (unverified report)")
+		}
 		if len(l.Recipients) > 0 {
 			b.WriteString(": " + strings.Join(l.Recipients, ", "))
 		}

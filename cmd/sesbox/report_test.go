@@ -123,7 +123,7 @@ func TestAuditLogLinksReports(t *testing.T) {
 	}
 	lines := strings.Split(out, "\n")
 	if len(lines) < 4 || !strings.Contains(lines[1], "sent; bounced: nobody@customer-gone.example 5.1.1") ||
-		!strings.Contains(lines[2], "sent; bounced: orders+eu@partner-shop.example 5.2.2, old-buyer@partner-shop.example 5.1.1, returns@partner-shop.example 5.4.6; complained: buyer.kim@yahoo.com") ||
+		!strings.Contains(lines[2], "sent; bounced (unverified report): orders+eu@partner-shop.example 5.2.2, old-buyer@partner-shop.example 5.1.1, returns@partner-shop.example 5.4.6; complained (unverified report): buyer.kim@yahoo.com") ||
 		strings.Contains(lines[3], "bounced") {
 		t.Errorf("audit log:\n%s", out)
 	}
@@ -133,7 +133,8 @@ func TestAuditLogLinksReports(t *testing.T) {
 		t.Errorf("report records without --reports:\n%s", out)
 	}
 	out, _, code = sesbox(t, append(flags, "audit", "log", "--json", "--reports")...)
-	if code != 0 || strings.Count(out, `"record":"report"`) != 3 || !strings.Contains(out, `"kind":"complaint"`) {
+	if code != 0 || strings.Count(out, `"record":"report"`) != 3 || !strings.Contains(out, `"kind":"complaint"`) ||
+		strings.Count(out, `"verified":true`) != 1 || strings.Count(out, `"verified":false`) != 2 {
 		t.Errorf("--json --reports:\n%s", out)
 	}
 	// Without a mailbox, the log alone, as before.

@@ -9,6 +9,13 @@
 // envelope sender SES-message-id@amazonses.com, so the SES message id the
 // action log recorded finds the report; a reply's own Message-ID, which
 // the log records too, is matched as well.
+//
+// Those ids are no secret: every recipient of a send sees its Message-ID,
+// so anyone can mail the mailbox a report about it. SES forwards the
+// bounces and complaints of what it sent as mail signed by amazonses.com
+// (its feedback), and a report is Verified only when SES's own receipt
+// header says that signature passed (mime.DKIMPassedBySES); any other
+// report is still linked, marked unverified.
 package bounces
 
 import (
@@ -21,6 +28,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/report"
 )
@@ -30,6 +38,20 @@ type Found struct {
 	Key    string
 	Date   time.Time
 	Report *report.Report
+	// Verified: SES's receipt header says the report carries a valid
+	// DKIM signature of amazonses.com (see SignedBySES).
+	Verified bool
+}
+
+// SignedBySES reports whether SES's own receipt header of the message raw
+// says a DKIM signature of amazonses.com (or a subdomain) passed.
+func SignedBySES(raw []byte) bool {
+	for _, d := range mime.DKIMPassedBySES(raw) {
+		if d == "amazonses.com" || strings.HasSuffix(d, ".amazonses.com") {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxReports bounds how many reports Collect reads (the newest): each is a
@@ -63,7 +85,7 @@ func Collect(ctx context.Context, m *mailbox.Mailbox, limit int) (found []Found,
 			skipped++
 			continue
 		}
-		found = append(found, Found{Key: s.Key, Date: msg.Summary.Date, Report: msg.Report})
+		found = append(found, Found{Key: s.Key, Date: msg.Summary.Date, Report: msg.Report, Verified: SignedBySES(msg.Raw)})
 	}
 	return found, skipped, nil
 }
@@ -80,6 +102,9 @@ type Link struct {
 	// Recipients are the recipients the report is about, each with its
 	// status ("a@b.example 5.1.1"), or the complained-about addresses.
 	Recipients []string `json:"recipients"`
+	// Verified is Found.Verified: false for a report anyone could have
+	// mailed, which the log marks as unverified.
+	Verified bool `json:"verified"`
 }
 
 // Match returns, for each action a report is about, the reports, oldest
@@ -117,7 +142,7 @@ func Match(actions []actionlog.Action, found []Found) map[int64][]Link {
 		if !ok {
 			continue
 		}
-		out[seq] = append(out[seq], Link{Seq: seq, Kind: r.Kind, Key: f.Key, Date: f.Date, Recipients: about(r)})
+		out[seq] = append(out[seq], Link{Seq: seq, Kind: r.Kind, Key: f.Key, Date: f.Date, Recipients: about(r), Verified: f.Verified})
 	}
 	for _, ls := range out {
 		// Oldest first: the story of the send in the order it happened.

@@ -58,6 +58,9 @@ func TestMatch(t *testing.T) {
 		parse(t, "own", ownID),                                     // -> 4 (the reply's own Message-ID, case aside)
 		parse(t, "gmail-bounce", fixture(t, "gmail-bounce.eml")),   // about a send not in the log
 	}
+	for i := range found[:2] {
+		found[i].Verified = true // SES's own feedback (TestSignedBySES)
+	}
 	got := Match(actions, found)
 	want := map[int64][]string{
 		1: {"bounce in/ses-bounce", "complaint in/ses-complaint"},
@@ -82,6 +85,13 @@ func TestMatch(t *testing.T) {
 	}
 	if r := got[2][1].Recipients; !slices.Equal(r, []string{"buyer.kim@yahoo.com"}) {
 		t.Errorf("complaint recipients %v", r)
+	}
+	for seq, verified := range map[int64][]bool{1: {true, true}, 2: {false, false}, 4: {false}, 5: {false}} {
+		for i, l := range got[seq] {
+			if l.Verified != verified[i] {
+				t.Errorf("send %d, %s: verified %v, want %v", seq, l.Key, l.Verified, verified[i])
+			}
+		}
 	}
 	// A domain that is not SES's does not make an SES id match.
 	spoof := Found{Key: "in/spoof", Report: &report.Report{Kind: mailstore.ReportBounce,
@@ -117,5 +127,41 @@ func TestCollect(t *testing.T) {
 	}
 	if found, _, _ := Collect(ctx, m, 1); len(found) != 1 {
 		t.Errorf("limit 1 read %d", len(found))
+	}
+}
+
+// TestSignedBySES: a report is SES's only when SES's own receipt block
+// says a DKIM signature of amazonses.com passed. A report's ids are seen
+// by every recipient of the send, so anyone could mail one: a forged
+// "Authentication-Results: amazonses.com" below the block, a signature
+// of the sender's own domain, a failed one, or a look-alike domain do not
+// make it SES's.
+func TestSignedBySES(t *testing.T) {
+	block := "Return-Path: <>\r\nReceived: from mx.example (mx.example [192.0.2.1])\r\n by inbound-smtp.us-east-1.amazonaws.com with SMTP id abc\r\n for support@acme.example;\r\n Tue, 03 Nov 2026 09:14:22 +0000 (UTC)\r\n" +
+		"X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n"
+	auth := func(v string) string { return "Authentication-Results: amazonses.com;\r\n spf=pass smtp.mailfrom=x;\r\n " + v + "\r\n" }
+	rest := "From: MAILER-DAEMON@amazonses.com\r\nSubject: Delivery Status Notification (Failure)\r\n\r\nbody\r\n"
+	for _, tc := range []struct {
+		name string
+		raw  string
+		want bool
+	}{
+		{"SES's bounce fixture", string(fixture(t, "ses-bounce.eml")), true},
+		{"SES's complaint fixture", string(fixture(t, "ses-complaint.eml")), true},
+		{"Gmail's bounce, no SES signature", string(fixture(t, "gmail-bounce.eml")), false},
+		{"header.i of amazonses.com", block + auth("dkim=pass header.i=@amazonses.com;") + rest, true},
+		{"header.d of a subdomain", block + auth("dkim=pass (good signature) header.d=email.amazonses.com header.s=x;") + rest, true},
+		{"second signature is SES's", block + auth("dkim=pass header.d=acme.example; dkim=pass header.d=amazonses.com;") + rest, true},
+		{"no Authentication-Results", block + rest, false},
+		{"the sender's own signature", block + auth("dkim=pass header.d=evil.example;") + rest, false},
+		{"a look-alike domain", block + auth("dkim=pass header.d=notamazonses.com;") + rest, false},
+		{"a failed signature", block + auth("dkim=fail header.i=@amazonses.com;") + rest, false},
+		{"a pass only in a comment", block + auth("dkim=fail (dkim=pass header.d=amazonses.com) header.d=amazonses.com;") + rest, false},
+		{"forged below the block", block + "From: MAILER-DAEMON@amazonses.com\r\n" + auth("dkim=pass header.i=@amazonses.com;") + "Subject: x\r\n\r\nbody\r\n", false},
+		{"no SES block at all", auth("dkim=pass header.i=@amazonses.com;") + rest, false},
+	} {
+		if got := SignedBySES([]byte(tc.raw)); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

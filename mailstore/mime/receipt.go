@@ -1,6 +1,8 @@
 package mime
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -442,4 +444,42 @@ func isLetDigHyphen(c byte) bool {
 // SES received.
 func isUTF8NonASCII(r rune) bool {
 	return r >= utf8.RuneSelf && r != utf8.RuneError && !unicode.IsControl(r)
+}
+
+// DKIMPassedBySES returns the signing domains, lower-cased, of the DKIM
+// signatures that SES's own Authentication-Results (in its receipt block)
+// says passed: each result's header.d, else the domain of its header.i.
+// A result written anywhere below the block is the sender's word and is
+// not read. Delivery reports are linked to sends by ids every recipient of
+// the send has seen; only such a signature (amazonses.com's, on the
+// bounce and complaint feedback SES sends) tells SES's report from a
+// forged one.
+func DKIMPassedBySES(raw []byte) []string {
+	fields := scanHeader(raw).Fields
+	var out []string
+	for _, f := range fields[:receiptBlockEnd(fields)] {
+		if receiptKindOf(f) != receiptAuth {
+			continue
+		}
+		for _, part := range strings.Split(stripComments(f.Value), ";")[1:] {
+			words := strings.Fields(part)
+			if len(words) == 0 || !strings.EqualFold(words[0], "dkim=pass") {
+				continue
+			}
+			var d, i string
+			for _, w := range words[1:] {
+				prop, v, _ := strings.Cut(w, "=")
+				switch strings.ToLower(prop) {
+				case "header.d":
+					d = v
+				case "header.i":
+					_, i, _ = strings.Cut(v, "@")
+				}
+			}
+			if d = strings.ToLower(strings.Trim(cmp.Or(d, i), `"`)); d != "" && !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
