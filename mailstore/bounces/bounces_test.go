@@ -139,7 +139,9 @@ func TestCollect(t *testing.T) {
 func TestSignedBySES(t *testing.T) {
 	block := "Return-Path: <>\r\nReceived: from mx.example (mx.example [192.0.2.1])\r\n by inbound-smtp.us-east-1.amazonaws.com with SMTP id abc\r\n for support@acme.example;\r\n Tue, 03 Nov 2026 09:14:22 +0000 (UTC)\r\n" +
 		"X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n"
-	auth := func(v string) string { return "Authentication-Results: amazonses.com;\r\n spf=pass smtp.mailfrom=x;\r\n " + v + "\r\n" }
+	auth := func(v string) string {
+		return "Authentication-Results: amazonses.com;\r\n spf=pass smtp.mailfrom=x;\r\n " + v + "\r\n"
+	}
 	rest := "From: MAILER-DAEMON@amazonses.com\r\nSubject: Delivery Status Notification (Failure)\r\n\r\nbody\r\n"
 	for _, tc := range []struct {
 		name string
