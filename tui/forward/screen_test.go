@@ -185,3 +185,25 @@ func TestResultsNameEveryKeyAt40(t *testing.T) {
 		t.Errorf("the scroll keys are not named at the end:\n%s", v)
 	}
 }
+
+// TestRunningSaysWhoItWaitsFor: in team mode a run that meets another
+// run's live claim waits for that send's outcome (reforward's
+// Progress.WaitingFor); the CLI's progress line said whose, the TUI's
+// running screen showed the last message sent as "now:", as if stuck.
+// The owner's name is the table's, so it is sanitized and cut.
+func TestRunningSaysWhoItWaitsFor(t *testing.T) {
+	r, _ := newRunner(t)
+	good, _ := demoKeys(t)
+	for _, size := range [][2]int{{80, 24}, {40, 10}} {
+		m := New(context.Background(), fixture.Common(size[0], size[1]), r, good, reforward.Options{Config: cfg, DryRunDir: filepath.Join(t.TempDir(), "out")})
+		m.SetSize(size[0], size[1])
+		m, _ = pump(t, m, m.Init())
+		m, _ = press(t, m, "y")
+		m, _ = m.Update(ForwardProgressedMsg{ID: m.ID(), Progress: reforward.Progress{Total: 2, Key: good[0], WaitingFor: "ops@host-b\x1b[31m pid 4242"}})
+		v := m.View()
+		checkSize(t, v, size[0], size[1])
+		if !strings.Contains(v, "waiting for ops@host-b") || strings.Contains(v, "\x1b[31m pid") {
+			t.Errorf("%dx%d running view:\n%s", size[0], size[1], v)
+		}
+	}
+}

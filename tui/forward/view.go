@@ -250,6 +250,12 @@ func (m Model) runningLines() []string {
 		lines = append(lines, st.Warning.Render("stopping after the send in progress…"))
 	case p.Backoff > 0:
 		lines = append(lines, st.Warning.Render(fmt.Sprintf("throttled by SES: retrying in %s", p.Backoff)))
+	case p.WaitingFor != "":
+		// Team mode: another run holds this message's claim; its outcome
+		// decides whether this run sends it (up to the claim's lease).
+		// The owner is the table's word: at most 80 characters of it, as
+		// the CLI's progress line shows.
+		lines = append(lines, m.wrapped(fmt.Sprintf("waiting for %.80s, who is sending %s", sanitize.Line(p.WaitingFor), mailstore.SESMessageID(p.Key)), st.Warning)...)
 	case p.Key != "":
 		lines = append(lines, st.Dim.Render("now: "+sanitize.Line(mailstore.SESMessageID(p.Key))))
 	default:
