@@ -24,8 +24,9 @@ func BenchmarkViewerHostileShapes(b *testing.B) {
 		msg := &mailbox.Message{Summary: s, Raw: raw, View: v}
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
+			m0, _ := newViewer(b, 80, 24, korean)
 			for b.Loop() {
-				m, _ := newViewer(b, 80, 24, korean)
+				m := m0
 				if cmd := m.SetMessage(msg); cmd != nil {
 					m, _ = m.Update(cmd())
 				}
