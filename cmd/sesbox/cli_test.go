@@ -308,3 +308,25 @@ func TestTableAlignsWideCharacters(t *testing.T) {
 		t.Error("escape character reached the table")
 	}
 }
+
+// TestErrorQuotingAKeyPrintsNoLineOfItsOwn: an error that quotes a key
+// holding a line break (S3 keys may; so may a config value) printed the
+// rest of the key as a line of its own on stderr, "sesbox: all good" as
+// if sesbox had said it. The lines of an error after its first are
+// indented.
+func TestErrorQuotingAKeyPrintsNoLineOfItsOwn(t *testing.T) {
+	isolate(t)
+	flags, _, _ := demoBucket(t)
+	for _, key := range []string{"inbox/nokey\nsesbox: all good", "inbox/nokey\u2028sesbox: all good", "inbox/nokey\r\nsesbox: all good"} {
+		_, errOut, code := sesbox(t, append(flags, "show", key)...)
+		lines := strings.Split(strings.TrimRight(errOut, "\n"), "\n")
+		if code == 0 || !strings.HasPrefix(lines[0], "sesbox: ") {
+			t.Fatalf("show %q: exit %d, %q", key, code, errOut)
+		}
+		for _, l := range lines[1:] {
+			if !strings.HasPrefix(l, "  ") {
+				t.Errorf("show %q: stderr line %q is not indented under the error", key, l)
+			}
+		}
+	}
+}

@@ -153,9 +153,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // detail after it; the TUI's list area says the same through the same
 // function. Errors quote config values (mailbox names, buckets, endpoints)
 // that a config file can fill with escape sequences: every error printed
-// goes through here, which sanitizes it.
+// goes through here, which sanitizes it. Its lines after the first are
+// indented under it: a value it quotes that holds a line break (an S3 key
+// may) cannot print a line that reads as sesbox's own ("sesbox: ...").
 func printError(w io.Writer, err error) {
-	fmt.Fprintln(w, "sesbox:", sanitize.Text(mailstore.Explain(err)))
+	msg := strings.TrimRight(sanitize.Text(mailstore.Explain(err)), "\n")
+	fmt.Fprintln(w, "sesbox:", strings.ReplaceAll(msg, "\n", "\n  "))
 }
 
 func newRootCmd(a *app) *cobra.Command {

@@ -256,6 +256,12 @@ func parseEncodedWord(s string, i int) (encodedWord, bool) {
 		return encodedWord{}, false
 	}
 	charset := rest[:q1]
+	if len(charset) > 2 && charset[0] == '"' && charset[len(charset)-1] == '"' {
+		// Quoted as a parameter would be (mailers that quote every
+		// value); RFC 2047 does not allow it, and the word stayed as
+		// written.
+		charset = charset[1 : len(charset)-1]
+	}
 	if strings.ContainsAny(charset, " \t()<>@,;:\"/[]=") {
 		return encodedWord{}, false
 	}

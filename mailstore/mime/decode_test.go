@@ -243,3 +243,25 @@ func TestUnclosedEncodedWordsAreLinear(t *testing.T) {
 		t.Errorf("words = %q", got)
 	}
 }
+
+// TestWordsWithAQuotedCharset: mailers that quote every parameter write
+// the charset of an encoded-word quoted too (=?"UTF-8"?Q?...?=, which RFC
+// 2047 does not allow); the Subject stayed as its source in the list and
+// the viewer. It is decoded as the label in the quotes; a quote inside a
+// label still ends nothing.
+func TestWordsWithAQuotedCharset(t *testing.T) {
+	for in, want := range map[string]string{
+		`=?"UTF-8"?Q?caf=C3=A9?=`:         "café",
+		`Re: =?"iso-8859-1"?Q?caf=E9?= x`: "Re: café x",
+		`=?"utf-8?Q?caf=C3=A9?=`:          `=?"utf-8?Q?caf=C3=A9?=`,
+		`=?utf"8?Q?caf=C3=A9?=`:           `=?utf"8?Q?caf=C3=A9?=`,
+	} {
+		d := &decoder{}
+		if got := d.text(in); got != want {
+			t.Errorf("text(%q) = %q, want %q", in, got, want)
+		}
+		if s := Summarize([]byte("Subject: " + in + "\r\n\r\n")); s.Subject != want {
+			t.Errorf("Summarize: Subject %q, want %q", s.Subject, want)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sesbox/sesbox/mailstore/testutil/hostilemail"
 )
 
 // maxSeed keeps fuzz seeds small enough to mutate quickly; the 1.8 MB
@@ -29,6 +31,9 @@ func addCorpusSeeds(f *testing.F) {
 // nests deeper than maxMIMEDepth.
 func FuzzParse(f *testing.F) {
 	addCorpusSeeds(f)
+	for _, raw := range hostilemail.Shapes() {
+		f.Add(raw)
+	}
 	f.Add(nestedUnclosed(40))
 	f.Add(nestedClosedByOuter(20))
 	f.Add(siblingChains(3, 14))

@@ -50,8 +50,28 @@ func Text(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
+	// marks counts the combining marks on the last character that
+	// carries them (carriesMarks), dropped those past maxMarks; the next
+	// such character ends the run, after the marker of what it dropped.
+	marks, dropped := 0, 0
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
+		if isMark(r) {
+			if marks < maxMarks {
+				b.WriteString(s[i : i+size])
+			} else {
+				dropped++
+			}
+			marks++
+			i += size
+			continue
+		}
+		if carriesMarks(r, s[i+size:]) {
+			if dropped > 0 {
+				fmt.Fprintf(&b, "<+%d marks>", dropped)
+			}
+			marks, dropped = 0, 0
+		}
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			b.WriteRune(utf8.RuneError)
@@ -91,7 +111,59 @@ func Text(s string) string {
 			i += size
 		}
 	}
+	if dropped > 0 {
+		fmt.Fprintf(&b, "<+%d marks>", dropped)
+	}
 	return b.String()
+}
+
+// maxMarks is how many combining marks Text keeps on one character. A
+// letter carrying hundreds ("Zalgo" text: 2 KB of them in a subject or an
+// S3 key) is drawn by many terminals as a column of marks over the lines
+// above and below it: the list's other rows, the flags, the verdicts.
+// Real scripts stack fewer: Vietnamese two, pointed and cantillated
+// Hebrew four, the deepest Tibetan stacks six.
+const maxMarks = 8
+
+// isMark reports a combining mark that draws on the character before it
+// (nonspacing and enclosing marks, Unicode categories Mn and Me).
+func isMark(r rune) bool {
+	return r >= 0x300 && unicode.In(r, unicode.Mn, unicode.Me)
+}
+
+// carriesMarks reports whether r, followed by next, is a character the
+// marks after it draw on, which ends the run of the marks before it: not
+// a mark, not what Text removes (a control, the ESC that starts a
+// sequence, a lone CR, a bidi mark) and not a format character (a
+// zero-width space): marks on either side of those stack on one letter.
+func carriesMarks(r rune, next string) bool {
+	switch {
+	case r == '\n', r == '\t':
+		return true
+	case r == '\r':
+		return strings.HasPrefix(next, "\n")
+	case isMark(r), isControl(r), isBidiMark(r), unicode.Is(unicode.Cf, r):
+		return false
+	}
+	return true
+}
+
+// dropMarks is s with no more than maxMarks combining marks on one
+// character, the rest dropped without a marker (for a file name).
+func dropMarks(s string) string {
+	marks := 0
+	return strings.Map(func(r rune) rune {
+		if !isMark(r) {
+			if carriesMarks(r, "") {
+				marks = 0
+			}
+			return r
+		}
+		if marks++; marks > maxMarks {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // BidiMarker is what Text shows in place of an explicit bidirectional
@@ -124,8 +196,16 @@ func plainUnicode(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
+	marks := 0
 	for _, r := range s {
 		if (isControl(r) && r != '\n' && r != '\t') || isBidiControl(r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		if !isMark(r) {
+			if carriesMarks(r, "") {
+				marks = 0
+			}
+		} else if marks++; marks > maxMarks {
 			return false
 		}
 	}
@@ -299,7 +379,7 @@ const maxExtBytes = 16
 func Filename(name string) string {
 	// A name on disk gets no markers: the overrides go (a listing shows
 	// them, through Line).
-	name = Line(stripBidi(name))
+	name = Line(dropMarks(stripBidi(name)))
 	// Only the last path segment counts, for both separators: a name of
 	// "../../etc/passwd" or "C:\x\y.exe" must not choose the directory.
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {

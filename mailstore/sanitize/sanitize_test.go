@@ -343,3 +343,41 @@ func TestBidiControlIsUnicodes(t *testing.T) {
 		}
 	}
 }
+
+// TestCombiningMarksAreCapped: a letter carrying hundreds of combining
+// marks ("Zalgo" text, 2 KB of them in a subject or an S3 key) is drawn
+// by many terminals as a column of marks over the lines above and below:
+// over the list's other rows, the flags and the verdicts. A letter keeps
+// its first maxMarks marks, and a marker says how many more there were;
+// a file name keeps them without a marker. Real scripts stack fewer.
+func TestCombiningMarksAreCapped(t *testing.T) {
+	zalgo := "a" + strings.Repeat("\u0301", 2000) + "b"
+	want := "a" + strings.Repeat("\u0301", maxMarks) + "<+1992 marks>b"
+	if got := Text(zalgo); got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
+	if got := Line(zalgo + "\n"); got != want {
+		t.Errorf("Line = %q, want %q", got, want)
+	}
+	if got := Filename("a" + strings.Repeat("\u0301", 600) + ".txt"); got != "\u00e1"+strings.Repeat("\u0301", maxMarks-1)+".txt" {
+		t.Errorf("Filename = %q", got)
+	}
+	// What Text removes, or draws no cell, between runs of marks does not
+	// part them: they would stack on the same letter.
+	for _, sep := range []string{"\x07", "\r", "\x1b[31m", "\u200b", "\u200f"} {
+		s := "a" + strings.Repeat(strings.Repeat("\u0301", maxMarks)+sep, 50) + "b"
+		if got := strings.Count(Text(s), "\u0301"); got != maxMarks {
+			t.Errorf("marks parted by %q: %d kept, want %d", sep, got, maxMarks)
+		}
+	}
+	for _, real := range []string{
+		"Vie\u0302\u0323t",                     // Vietnamese, decomposed
+		"\u05e9\u05c1\u05bc\u05b8\u0591\u05c3", // Hebrew: shin dot, dagesh, qamats, a cantillation mark
+		"\u0f67\u0fb5\u0fb1\u0fad\u0f74\u0f7e", // a Tibetan stack
+		"1\ufe0f\u20e3",                        // a keycap emoji
+	} {
+		if got := Text(real); got != real {
+			t.Errorf("Text(%q) = %q: real text changed", real, got)
+		}
+	}
+}

@@ -101,7 +101,7 @@ func (m Model) bodyContent() []line {
 	case body == "":
 		out = append(out, styled(st.Dim, "(empty body)"))
 	default:
-		out = append(out, m.textLines(strings.TrimRight(sanitize.Text(body), "\n"), m.quoteStyle)...)
+		out = append(out, m.quotedLines(strings.TrimRight(sanitize.Text(body), "\n"))...)
 	}
 	return out
 }
@@ -180,8 +180,8 @@ func (m Model) fieldLines(fields []mime.Field) []line {
 		for i, p := range wrapLines(name+" "+sanitize.Line(f.Value), max(m.width, 1), false) {
 			if i == 0 && strings.HasPrefix(p, name) {
 				out = append(out, line{
-					{text: name, style: st.HeaderName, styled: true},
-					{text: p[len(name):], style: st.HeaderValue, styled: true},
+					{text: name, style: &st.HeaderName, styled: true},
+					{text: p[len(name):], style: &st.HeaderValue, styled: true},
 				})
 				continue
 			}
@@ -341,7 +341,7 @@ func (m Model) inlineContent() []line {
 		if body == "" {
 			return append(out, styled(st.Dim, "(no text body)"))
 		}
-		return append(out, m.textLines(strings.TrimRight(sanitize.Text(body), "\n"), m.quoteStyle)...)
+		return append(out, m.quotedLines(strings.TrimRight(sanitize.Text(body), "\n"))...)
 	}
 	if in.note != "" {
 		out = append(out, m.textLines(in.note, func(string) lipgloss.Style { return st.Dim })...)
@@ -350,5 +350,5 @@ func (m Model) inlineContent() []line {
 	if in.text == "" {
 		return append(out, styled(st.Dim, "(empty)"))
 	}
-	return append(out, m.textLines(strings.TrimRight(in.text, "\n"), m.quoteStyle)...)
+	return append(out, m.quotedLines(strings.TrimRight(in.text, "\n"))...)
 }

@@ -1,0 +1,122 @@
+// Package hostilemail generates messages of at most 64 KB shaped to make a
+// mail reader do too much work: thousands of header fields, encoded-words
+// and addresses, deep and wide MIME trees, boundaries that are prefixes of
+// each other, RFC 2231 continuations, quoted-printable soft breaks, base64
+// padded with junk, deeply nested HTML, long lines without blanks, stacked
+// combining marks, thousands of links or short lines. The mime package's
+// benchmarks and fuzz seeds and the viewer's benchmarks read them, so the
+// figures in docs/reliability.md are for the same inputs.
+package hostilemail
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Size is the size each shape grows to, about: a small message.
+const Size = 60 << 10
+
+const header = "From: a@b.example\r\nTo: c@d.example\r\nSubject: s\r\n" +
+	"Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+
+// repeat is head, then unit repeated until the message is about Size
+// bytes, then tail.
+func repeat(head, unit, tail string) []byte {
+	n := max((Size-len(head)-len(tail))/max(len(unit), 1), 1)
+	return []byte(head + strings.Repeat(unit, n) + tail)
+}
+
+// numbered is head, then unit formatted with 0, 1, 2... until the
+// message is about Size bytes, then tail.
+func numbered(head, unit, tail string) []byte {
+	var b strings.Builder
+	b.WriteString(head)
+	for i := 0; b.Len() < Size-len(tail); i++ {
+		fmt.Fprintf(&b, unit, i)
+	}
+	b.WriteString(tail)
+	return []byte(b.String())
+}
+
+// Shapes returns each hostile message by a name saying its shape.
+func Shapes() map[string][]byte {
+	mixed := header + "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	plain := header + "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	html := header + "Content-Type: text/html\r\n\r\n"
+	m := map[string][]byte{
+		"header-fields":       numbered(header, "X-H%d: v\r\n", "\r\nbody\r\n"),
+		"received-fields":     repeat(header, "Received: from x by y.example; Mon, 1 Jan 2024 00:00:00 +0000\r\n", "\r\nbody\r\n"),
+		"to-fields":           repeat("From: a@b.example\r\n", "To: x@y.example\r\n", "\r\nbody\r\n"),
+		"encoded-words":       repeat("From: a@b.example\r\nSubject:", " =?utf-8?q?a?=", "\r\n\r\nbody\r\n"),
+		"encoded-words-glued": repeat("From: a@b.example\r\nSubject: ", "=?utf-8?b?w6k=?=", "\r\n\r\nbody\r\n"),
+		"encoded-words-open":  repeat("From: a@b.example\r\nSubject: ", "=?a?q?x", "\r\n\r\nbody\r\n"),
+		"addresses":           repeat("From: a@b.example\r\nTo: ", "x@y.example, ", "z@y.example\r\n\r\nx\r\n"),
+		"address-groups":      repeat("From: a@b.example\r\nTo: ", "g: x@y.example, z@y.example;, ", "z@y.example\r\n\r\nx\r\n"),
+		"nested-comments":     []byte("From: a@b.example " + strings.Repeat("(", Size/2) + strings.Repeat(")", Size/2) + "\r\n\r\nx\r\n"),
+		"unclosed-comments":   repeat("From: a@b.example\r\nTo: x@y.example ", "(", "\r\n\r\nx\r\n"),
+		"quoted-names":        repeat("From: ", "\"a\\\" ", "<a@b.example>\r\n\r\nx\r\n"),
+		"empty-parts":         repeat(mixed, "--b\r\n\r\n", "--b--\r\n"),
+		"many-attachments":    repeat(mixed, "--b\r\nContent-Type: application/octet-stream; name=x.bin\r\n\r\nx\r\n", "--b--\r\n"),
+		"boundary-run":        repeat(mixed, "--b", "\r\n"),
+		"boundary-run-blank":  repeat(mixed+"--b\r\n\r\n", "--b ", "\r\n"),
+		"boundary-run-cr":     repeat(mixed+"--b\r\n\r\n", "\r--b ", "\r\n"),
+		"rfc2231-pieces":      numbered(mixed+"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment", ";\r\n filename*%d=a", "\r\n\r\nx\r\n--b--\r\n"),
+		"rfc2231-encoded":     numbered(mixed+"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment", "; filename*%d*=utf-8''%%41", "\r\n\r\nx\r\n--b--\r\n"),
+		"qp-soft-breaks":      repeat(header+"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", "a=\r\n", "\r\n"),
+		"qp-empty-breaks":     repeat(header+"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", "=\n", "\r\n"),
+		"base64-junk":         repeat(header+"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n", "Q!", "\r\n"),
+		"base64-junk-part":    repeat(mixed+"--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n", "Q!", "\r\n--b--\r\n"),
+		"html-divs":           repeat(html, "<div>", "x\r\n"),
+		"html-bold":           repeat(html, "<b>", "x\r\n"),
+		"html-tables":         repeat(html, "<table><tr><td>", "x\r\n"),
+		"html-lists":          repeat(html, "<ul><li>", "x\r\n"),
+		"html-blockquotes":    repeat(html, "<blockquote>", "x\r\n"),
+		"html-links":          numbered(html, "<a href=\"http://x.example/%d\">x</a> ", "\r\n"),
+		"html-cells":          repeat(html+"<table><tr>", "<td>x</td>", "</tr></table>\r\n"),
+		"html-rows":           repeat(html+"<table>", "<tr><td>x</td></tr>", "</table>\r\n"),
+		"html-style":          repeat(html+"<div style=\"", "a:b;", "\">x</div>\r\n"),
+		"html-entities":       repeat(html, "&amp;", "\r\n"),
+		"long-line":           repeat(plain, "x", "\r\n"),
+		"long-line-wide":      repeat(plain, "漢", "\r\n"),
+		"short-lines":         repeat(plain, "x\n", ""),
+		"blank-lines":         repeat(plain, "\r\n", ""),
+		"tabs":                repeat(plain, "\t", "\r\n"),
+		"deep-quotes":         repeat(plain, strings.Repeat(">", 200)+" x\r\n", ""),
+		"combining-marks":     repeat(plain+"a", "\u0301", "\r\n"),
+		"combining-subject":   repeat("From: a@b.example\r\nSubject: a", "\u0301", "\r\n\r\nx\r\n"),
+		"text-links":          numbered(plain, "http://a.example/%d ", "\r\n"),
+		"escapes":             repeat(plain, "\x1b[31mx", "\r\n"),
+		"unterminated-osc":    repeat(plain, "\x1b]", "\r\n"),
+		"flowed":              repeat(header+"Content-Type: text/plain; format=flowed; delsp=yes\r\n\r\n", "a \r\n", "\r\n"),
+		"flowed-quotes":       repeat(header+"Content-Type: text/plain; format=flowed\r\n\r\n", ">", "\r\n"),
+		"uuencode-begins":     repeat(plain, "begin 644 a\r\n", "\r\n"),
+		"calendar-events":     repeat(header+"Content-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\n", "BEGIN:VEVENT\r\n", "\r\n"),
+		"dsn-recipients":      numbered(header+"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n", "Final-Recipient: rfc822; u%d@x.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n", "--b--\r\n"),
+		"rfc822-nested":       repeat(header, "Content-Type: message/rfc822\r\n\r\n", "From: x\r\n\r\nx"),
+		"tnef":                repeat(mixed+"--b\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n", "eJ8+IgAA", "\r\n--b--\r\n"),
+	}
+	m["deep-closed"] = nested(1000, true)
+	m["deep-unclosed"] = nested(1000, false)
+	var b strings.Builder
+	b.WriteString(header + "Content-Type: multipart/mixed; boundary=a\r\n\r\n")
+	for i := 2; b.Len() < Size-300; i++ {
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: multipart/mixed; boundary=%s\r\n\r\n", strings.Repeat("a", i-1), strings.Repeat("a", i))
+	}
+	m["prefix-boundaries"] = []byte(b.String())
+	return m
+}
+
+// nested is a multipart nested depth levels deep, each level closed or
+// none of them.
+func nested(depth int, closed bool) []byte {
+	var b strings.Builder
+	b.WriteString(header + "Content-Type: multipart/mixed; boundary=b0\r\n\r\n")
+	for i := 1; i < depth; i++ {
+		fmt.Fprintf(&b, "--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n", i-1, i)
+	}
+	fmt.Fprintf(&b, "--b%d\r\nContent-Type: text/plain\r\n\r\nx\r\n", depth-1)
+	for i := depth - 1; closed && i >= 0; i-- {
+		fmt.Fprintf(&b, "--b%d--\r\n", i)
+	}
+	return []byte(b.String())
+}
