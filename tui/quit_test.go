@@ -6,6 +6,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/tui/compose"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
 // replyInEditor opens the built-in editor on a reply to the Korean
@@ -101,4 +102,17 @@ func TestRootCtrlCInEditorAsks(t *testing.T) {
 			t.Fatal("the draft written when the reply began is gone")
 		}
 	})
+}
+
+// The last frame, drawn as sesbox quits, is blank: tmux (3.3) resized
+// while sesbox ran (40x10 to 80x24) showed the list rows left on the
+// alternate screen over the shell's screen after quitting.
+func TestQuitBlanksTheLastFrame(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		h := newHarness(t, 80, 24, false, box("inbox", fixture.NewFake("a")))
+		h.press(k)
+		if v := h.m.View(); v != "" {
+			t.Fatalf("after %s the last frame is:\n%s", k, v)
+		}
+	}
 }

@@ -15,7 +15,7 @@ import (
 // View lays out switcher, body, status line (or the `:` line) and key
 // hints, each line exactly the terminal's width.
 func (m Model) View() string {
-	if m.c.Width <= 0 || m.c.Height <= 0 {
+	if m.c.Width <= 0 || m.c.Height <= 0 || m.quitting {
 		return ""
 	}
 	if m.tooSmall() {
