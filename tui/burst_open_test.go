@@ -326,3 +326,19 @@ func TestRootResizeRewrapsABigBodyInACmd(t *testing.T) {
 		}
 	}
 }
+
+// V then e typed fast (or over SSH) exports every message: V's marks are
+// read in a Cmd, and the e that came before them said "no message is
+// marked" (then the path typed for it went to the list as keys).
+func TestRootKeysTypedRightAfterMarkAllActOnTheMarks(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.pressAll("V", "e")
+	if v := h.view(); !strings.Contains(v, "export 10 marked to mbox:") {
+		t.Fatalf("V e did not ask where to export the 10 marked:\n%s", v)
+	}
+	h.press("esc", "u")
+	h.pressAll("*", "s")
+	if v := h.view(); !strings.Contains(v, "save attachments of 10 marked to:") {
+		t.Fatalf("* s did not ask where to save:\n%s", v)
+	}
+}

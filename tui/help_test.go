@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sesbox/sesbox/mailstore/query"
@@ -70,5 +71,29 @@ func TestHelpShowsEveryKey(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHelpListsEveryGlobalKey: `?` on the list and in the viewer lists
+// every key the root takes there (ctrl+z was missing).
+func TestHelpListsEveryGlobalKey(t *testing.T) {
+	h := newHarness(t, 120, 60, false, box("inbox", fixture.NewFake("a")))
+	g := h.m.c.Keys.Global
+	for _, screen := range []struct {
+		open  []string
+		binds []key.Binding
+	}{
+		{nil, []key.Binding{g.Quit, g.Help, g.Errors, g.Command, g.Redraw, g.Suspend, g.Audit, g.NextBox, g.PrevBox, g.Refresh}},
+		{[]string{"enter"}, []key.Binding{g.Quit, g.Help, g.Errors, g.Command, g.Redraw, g.Suspend, g.Audit}},
+	} {
+		h.press(screen.open...)
+		h.press("?")
+		flat := strings.Join(strings.Fields(ansi.Strip(h.view())), " ")
+		for _, b := range screen.binds {
+			if want := b.Help().Key + " " + b.Help().Desc; !strings.Contains(flat, want) {
+				t.Errorf("after %v the help lacks %q", screen.open, want)
+			}
+		}
+		h.press("q")
 	}
 }

@@ -49,6 +49,15 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, g.Redraw) {
 		return m, tea.ClearScreen
 	}
+	if key.Matches(msg, g.Suspend) {
+		if !m.c.JobControl {
+			// Stopped, nothing would ever resume it (SIGTSTP to an
+			// orphaned group is dropped, and bubbletea would wait).
+			m.notice = "not suspended: no shell with job control to resume sesbox"
+			return m, nil
+		}
+		return m, tea.Suspend
+	}
 	if m.typing != "" && len(m.held) == 0 && key.Matches(msg, g.Back) {
 		// Esc before anything was typed gives up waiting.
 		m.st.Unwant(m.typing)

@@ -1,11 +1,15 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/tui/compose"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
 // replyInEditor opens the built-in editor on a reply to the Korean
@@ -101,4 +105,40 @@ func TestRootCtrlCInEditorAsks(t *testing.T) {
 			t.Fatal("the draft written when the reply began is gone")
 		}
 	})
+}
+
+// The last frame, drawn as sesbox quits, is blank: tmux (3.3) resized
+// while sesbox ran (40x10 to 80x24) showed the list rows left on the
+// alternate screen over the shell's screen after quitting.
+func TestQuitBlanksTheLastFrame(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		h := newHarness(t, 80, 24, false, box("inbox", fixture.NewFake("a")))
+		h.press(k)
+		if v := h.m.View(); v != "" {
+			t.Fatalf("after %s the last frame is:\n%s", k, v)
+		}
+	}
+}
+
+// ctrl+z suspends sesbox for the shell that started it, as in mutt, vim
+// and less (it did nothing); without a shell with job control to resume
+// it (`ssh host sesbox`), it says so instead of stopping for good.
+func TestCtrlZSuspendsUnderAJobControlShell(t *testing.T) {
+	c := fixture.Common(80, 24)
+	c.JobControl = true
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	nm, cmd := New(ctx, c, []Box{box("inbox", fixture.NewFake("a"))}, false, 0, nil).Update(fixture.Key("ctrl+z"))
+	if cmd == nil {
+		t.Fatal("ctrl+z did nothing")
+	}
+	if _, ok := cmd().(tea.SuspendMsg); !ok {
+		t.Fatalf("ctrl+z sent %#v, want tea.SuspendMsg", cmd())
+	}
+	_ = nm
+	h := newHarness(t, 80, 24, false, box("inbox", fixture.NewFake("a")))
+	h.press("ctrl+z")
+	if v := h.view(); !strings.Contains(v, "no shell with job control") {
+		t.Fatalf("without job control:\n%s", v)
+	}
 }

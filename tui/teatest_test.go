@@ -72,6 +72,7 @@ func finish(t *testing.T, tm *teatest.TestModel) Model {
 	if !ok {
 		t.Fatalf("final model is %T", fm)
 	}
+	m.quitting = false // the screen as it was when ctrl+c was typed
 	return m
 }
 

@@ -56,6 +56,10 @@ type Model struct {
 	showErr bool   // the last error is on the status line until a key
 	notice  string // likewise, for news that is not an error
 	tmpDirs []string
+	// quitting blanks the last frame (View): tmux, resized while sesbox
+	// ran, showed the rows left on the alternate screen over the shell's
+	// screen after it.
+	quitting bool
 }
 
 // New builds the root model. ctx bounds every mailbox call (cancel it to
@@ -244,6 +248,7 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 // quitNow ends the program.
 func (m Model) quitNow() (tea.Model, tea.Cmd) {
 	m.st.Stop()
+	m.quitting = true
 	return m, tea.Quit
 }
 

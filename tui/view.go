@@ -15,7 +15,7 @@ import (
 // View lays out switcher, body, status line (or the `:` line) and key
 // hints, each line exactly the terminal's width.
 func (m Model) View() string {
-	if m.c.Width <= 0 || m.c.Height <= 0 {
+	if m.c.Width <= 0 || m.c.Height <= 0 || m.quitting {
 		return ""
 	}
 	if m.tooSmall() {
@@ -77,7 +77,7 @@ func (m Model) activeKeys() common.KeyMap {
 	if !p.Capturing() {
 		short = append(slices.Clone(lead), short...)
 	}
-	globals := append(slices.Clone(lead), g.Errors, g.Command, g.Redraw, g.Quit)
+	globals := append(slices.Clone(lead), g.Errors, g.Command, g.Redraw, g.Suspend, g.Quit)
 	full := p.FullHelp()
 	if top == "" || top == viewer.Kind {
 		full = append(full, m.mailKeys())

@@ -49,7 +49,12 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return tui.Run(ctx, boxes, tui.Options{
+	// In the TUI ctrl+c is a key (the terminal is raw): a SIGINT comes only
+	// while a program sesbox handed the terminal to runs (| pipe, $EDITOR,
+	// a mailcap viewer), and that ctrl+c is the program's. bubbletea
+	// ignores it then; the context that ends a command on it must not end
+	// the TUI either.
+	return tui.Run(context.WithoutCancel(ctx), boxes, tui.Options{
 		Keys:    cfg.Keys,
 		Mouse:   cfg.Mouse,
 		NoColor: os.Getenv("NO_COLOR") != "",

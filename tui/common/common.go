@@ -38,6 +38,9 @@ type Common struct {
 	// character set is not UTF-8 (LANG=C), so the terminal would show
 	// UTF-8 as several wrong characters each and break the layout.
 	ASCII bool
+	// JobControl is set when a shell with job control started sesbox, so
+	// that something resumes it after ctrl+z (Keys.Global.Suspend).
+	JobControl bool
 }
 
 // Fit truncates s (already sanitized, one line) to exactly w terminal cells,

@@ -27,6 +27,9 @@ type Global struct {
 	Redraw key.Binding
 	// Command opens the `:` command line.
 	Command key.Binding
+	// Suspend stops sesbox for the shell that started it (fg resumes), as
+	// ctrl+z does in mutt, vim and less.
+	Suspend key.Binding
 }
 
 // Mail are the keys that act on a message, handled by the root in the list
@@ -207,6 +210,7 @@ func DefaultKeyMap() KeyMap {
 			Audit:   b("audit view", "A"),
 			Redraw:  b("redraw", "ctrl+l"),
 			Command: b("command line", ":"),
+			Suspend: b("suspend (fg resumes)", "ctrl+z"),
 		},
 		Mail: Mail{
 			Reply:      b("reply", "r"),
@@ -345,6 +349,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"global.audit":        &k.Global.Audit,
 		"global.redraw":       &k.Global.Redraw,
 		"global.command":      &k.Global.Command,
+		"global.suspend":      &k.Global.Suspend,
 
 		"mail.reply":       &k.Mail.Reply,
 		"mail.reply-all":   &k.Mail.ReplyAll,

@@ -87,7 +87,7 @@ func TestEveryBindingCanBeRebound(t *testing.T) {
 func TestNoClashes(t *testing.T) {
 	km := DefaultKeyMap()
 	g, mk := km.Global, km.Mail
-	root := []key.Binding{g.Quit, g.Back, g.Help, g.Errors}
+	root := []key.Binding{g.Quit, g.Back, g.Help, g.Errors, g.Suspend}
 	screens := map[string][]key.Binding{
 		"list": append([]key.Binding{g.NextBox, g.PrevBox, g.Refresh, g.Audit, mk.Reply, mk.ReplyAll, mk.Forward,
 			km.List.Up, km.List.Down, km.List.Top, km.List.Bottom, km.List.HalfUp, km.List.HalfDown, km.List.PageUp,

@@ -71,7 +71,10 @@ type MarksFoundMsg struct {
 	Rows    []index.Row
 	Why     string
 	Replace bool
-	Err     error
+	// All is set on the answer to V (mark all shown), which Settling
+	// waits for.
+	All bool
+	Err error
 }
 
 func (m RowsListedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }

@@ -140,6 +140,9 @@ type Model struct {
 	// reordering is set while the rows of a new order are read: those
 	// shown are the old order's (see Settling).
 	reordering bool
+	// marking counts the reads of V (mark all shown) in flight: a key
+	// typed meanwhile (the e of "V e") acts on the marks (see Settling).
+	marking int
 
 	threaded bool
 	tall     []index.Thread  // every message, in order
@@ -620,13 +623,14 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 // Settling reports whether a read whose answer replaces the rows shown is
 // in flight (the filter's matches, a new order's rows or the thread
 // view), or one whose answer moves the cursor (a search's matches, which
-// the cursor jumps to). A key typed meanwhile would act on a row that is
-// about to go (the Enter of "/x Enter Enter" on the unfiltered list), so
-// the root holds keys until the list has settled. These are reads of the
+// the cursor jumps to) or sets the marks (V's, which the e of "V e"
+// exports). A key typed meanwhile would act on a row that is about to go
+// (the Enter of "/x Enter Enter" on the unfiltered list), so the root
+// holds keys until the list has settled. These are reads of the
 // local index, milliseconds, unlike a refresh of the bucket, which does
 // not replace the rows and holds nothing.
 func (m Model) Settling() bool {
-	return m.filtering() || m.reordering || (m.threaded && m.threads == nil) || m.jump != 0
+	return m.filtering() || m.reordering || (m.threaded && m.threads == nil) || m.jump != 0 || m.marking > 0
 }
 
 // filterSet reports whether a filter that parses is set.
@@ -799,7 +803,8 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Mark):
 		return m, m.toggleMark()
 	case key.Matches(msg, k.MarkAll):
-		return m, m.markAllMatching()
+		cmd := m.markAllMatching()
+		return m, cmd
 	case key.Matches(msg, k.Unmark):
 		clear(m.marked)
 	case key.Matches(msg, k.Sort):
@@ -1154,11 +1159,12 @@ func (m *Model) markAllMatching() tea.Cmd {
 		ids, q, partial = m.matched.IDs, m.q, m.mpartial
 	}
 	ctx, src, box, by, rev := m.ctx, m.src, m.box, m.by, m.rev
+	m.marking++
 	return func() tea.Msg {
 		if partial { // a page is shown: mark every match, not the page
 			l, err := src.IDs(ctx, q, by, rev, 0)
 			if err != nil {
-				return MarksFoundMsg{Box: box, Err: err}
+				return MarksFoundMsg{Box: box, Err: err, All: true}
 			}
 			ids = l.IDs
 		}
@@ -1167,18 +1173,21 @@ func (m *Model) markAllMatching() tea.Cmd {
 			n := min(len(ids), 5000)
 			rows, err := src.Rows(ctx, ids[:n])
 			if err != nil {
-				return MarksFoundMsg{Box: box, Err: err}
+				return MarksFoundMsg{Box: box, Err: err, All: true}
 			}
 			for _, r := range rows {
 				out = append(out, index.Row{ID: r.ID, Summary: mailstore.Summary{Object: mailstore.Object{Key: r.Key}}})
 			}
 			ids = ids[n:]
 		}
-		return MarksFoundMsg{Box: box, Rows: out}
+		return MarksFoundMsg{Box: box, Rows: out, All: true}
 	}
 }
 
 func (m *Model) marksFound(msg MarksFoundMsg) tea.Cmd {
+	if msg.All {
+		m.marking = max(m.marking-1, 0)
+	}
 	if msg.Err != nil {
 		return common.Error(msg.Err)
 	}

@@ -1238,3 +1238,26 @@ func TestBodyLinesShareTheirStyle(t *testing.T) {
 		t.Errorf("%d lines drawn through a template, want the 3000 of the body", n)
 	}
 }
+
+// A pipe that fails is said once on the status line, the command first:
+// it said `false: pipe to "false": exit status 1`, the command twice on
+// a line that is cut at the terminal's width.
+func TestPipeFailureNamesTheCommandOnce(t *testing.T) {
+	m, _ := newViewer(t, 100, 30, payroll)
+	cmd := m.pipeCommand("false")
+	var out bytes.Buffer
+	cmd.SetStdin(strings.NewReader("\n"))
+	cmd.SetStdout(&out)
+	err := cmd.Run()
+	if err == nil || !strings.Contains(out.String(), `[sesbox: pipe to "false": exit status 1 — press Enter to return]`) {
+		t.Fatalf("the terminal said %q (%v)", out.String(), err)
+	}
+	_, c := m.Update(ExternalExitedMsg{Key: m.key, Command: "false", Err: err})
+	msgs := run(c)
+	if len(msgs) != 1 {
+		t.Fatalf("got %v", msgs)
+	}
+	if e, ok := msgs[0].(common.ErrorPostedMsg); !ok || e.Err.Error() != "false: exit status 1" {
+		t.Fatalf("got %#v", msgs[0])
+	}
+}

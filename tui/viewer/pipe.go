@@ -108,7 +108,7 @@ func (p *PipeCommand) Run() error {
 	if p.Wait && p.stdin != nil {
 		status := "done"
 		if err != nil {
-			status = sanitize.Line(mailstore.Explain(err))
+			status = sanitize.Line(mailstore.Explain(fmt.Errorf("pipe to %q: %w", p.Command, err)))
 		}
 		fmt.Fprintf(out, "\n[sesbox: %s — press Enter to return] ", status)
 		_, _ = bufio.NewReader(p.stdin).ReadString('\n')

@@ -77,6 +77,8 @@ func (o Options) Common(out io.Writer) (common.Common, error) {
 		Opener:   Opener(o.Opener),
 		SaveDir:  o.SaveDir,
 		ASCII:    o.ASCII,
+		// Read here, not in cmd: nothing but the process decides it.
+		JobControl: JobControl(),
 	}
 	if c.SaveDir == "" {
 		c.SaveDir, _ = os.Getwd()
