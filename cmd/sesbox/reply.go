@@ -332,6 +332,10 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	}
 	res, err := o.Send(ctx, d, p)
 	if err != nil {
+		var h *mailstore.HintError
+		if errors.Is(err, drafts.ErrAllBlocked) && errors.As(err, &h) && h.Hint != "" {
+			h.Hint += "; then send the kept draft: sesbox reply --draft " + d.ID
+		}
 		return fmt.Errorf("reply not sent: %w", err)
 	}
 	if r.dryRun {
