@@ -272,7 +272,10 @@ var errUnchanged = errors.New("the draft was not changed")
 // edit opens the draft in the user's editor, which needs a terminal.
 func (r *replyRun) edit(store *drafts.Store, d *drafts.Draft) error {
 	if !r.interactive() {
-		return fmt.Errorf("no --body-file, and no terminal to run an editor in; the draft is in %s (give --body-file FILE, or edit the draft and send it with --draft %s --yes)", d.Path(), d.ID)
+		return &mailstore.HintError{
+			Hint: fmt.Sprintf("give --body-file FILE, or edit the draft %s and send it with --draft %s --yes", d.Path(), d.ID),
+			Err:  errors.New("no --body-file, and no terminal to run an editor in"),
+		}
 	}
 	editor := drafts.Editor()
 	if editor == "" {
@@ -322,7 +325,10 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	}
 	if !r.yes && !r.dryRun {
 		if !r.interactive() {
-			return fmt.Errorf("not sending without --yes when not on a terminal; the draft is in %s (send it with --draft %s --yes)", d.Path(), d.ID)
+			return &mailstore.HintError{
+				Hint: fmt.Sprintf("send it with --draft %s --yes", d.ID),
+				Err:  fmt.Errorf("not sent without --yes when not on a terminal; the draft is in %s", d.Path()),
+			}
 		}
 		fmt.Fprint(a.stderr, "Send this reply? [y/N] ")
 		line, _ := bufio.NewReader(a.stdin).ReadString('\n')

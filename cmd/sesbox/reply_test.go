@@ -395,3 +395,35 @@ func TestReplySizeLimitsAgree(t *testing.T) {
 		t.Errorf("drafts.MaxMessageSize %d, sessend.MaxMessageSize %d", drafts.MaxMessageSize, sessend.MaxMessageSize)
 	}
 }
+
+// TestReplyRefusalsLeadWithTheAction: a reply that cannot go on without a
+// terminal says first what to give (--body-file, --yes with --draft), as
+// every error does through mailstore.Explain; the action came last, after
+// the reason and the draft's path.
+func TestReplyRefusalsLeadWithTheAction(t *testing.T) {
+	isolate(t)
+	ses := startFakeSES(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "Hello\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"reply", key}, "sesbox: give --body-file FILE, or edit the draft "},
+		{[]string{"reply", key, "--body-file", body}, "sesbox: send it with --draft "},
+	} {
+		_, errOut, code := sesbox(t, append([]string{"--demo", "--ses-endpoint", ses.URL}, c.args...)...)
+		var last string
+		for _, l := range strings.Split(strings.TrimSpace(errOut), "\n") {
+			if strings.HasPrefix(l, "sesbox: ") && !strings.HasPrefix(l, "sesbox: warning") {
+				last = l
+			}
+		}
+		if code == 0 || !strings.HasPrefix(last, c.want) {
+			t.Errorf("%v: exit %d, want a line starting %q:\n%s", c.args, code, c.want, errOut)
+		}
+	}
+	if len(ses.Calls()) != 0 {
+		t.Error("SES was called")
+	}
+}
