@@ -311,7 +311,13 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	}
 	p, err := o.Prepare(d)
 	if err != nil {
-		return fmt.Errorf("%w; fix the draft %s and send it with --draft %s", err, d.Path(), d.ID)
+		// The fix first; a hint of the cause's own (which recipients
+		// to remove, attach less) leads it, as it says what to fix.
+		fix := fmt.Sprintf("fix the draft %s, then send it with --draft %s", d.Path(), d.ID)
+		if h := mailstore.Hint(err); h != "" {
+			fix = h + " in the draft " + d.Path() + ", then send it with --draft " + d.ID
+		}
+		return &mailstore.HintError{Hint: fix, Err: err}
 	}
 	o.IncludeSuppressed, o.DryRun = r.includeSupp, r.dryRun
 	printPrepared(a.stderr, p)
