@@ -185,3 +185,27 @@ func TestResultsNameEveryKeyAt40(t *testing.T) {
 		t.Errorf("the scroll keys are not named at the end:\n%s", v)
 	}
 }
+
+// TestResultsHeadIsWholeAt40And80: the results' head (the totals, and what
+// to do about the failures) is wrapped, never cut, at 40x10 and 80x23; it
+// was cut at the screen's edge ("1 failed (m marks them in the list to
+// t…"), at 80 columns too. The list below keeps what room is left.
+func TestResultsHeadIsWholeAt40And80(t *testing.T) {
+	for _, size := range [][2]int{{40, 7}, {80, 20}} {
+		r, s := newRunner(t)
+		keys := slices.Sorted(maps.Keys(demo.Messages()))[:8]
+		s.reject = string(demo.Messages()[keys[1]][len(demo.Messages()[keys[1]])-40:])
+		m := newScreen(t, r, keys, size[0], size[1])
+		m, _ = pump(t, m, m.Init())
+		m, cmd := press(t, m, "y")
+		m, _ = pump(t, m, cmd)
+		v := m.View()
+		checkSize(t, v, size[0], size[1])
+		joined := strings.Join(strings.Fields(v), " ")
+		for _, want := range []string{"Forward finished: 6 sent · 1 skipped · 1 failed · 0 uncertain", "1 failed (m marks them in the list to try again)", "FAILED"} {
+			if !strings.Contains(joined, want) {
+				t.Errorf("%dx%d: %q not shown whole:\n%s", size[0], size[1], want, v)
+			}
+		}
+	}
+}
