@@ -31,8 +31,8 @@ import (
 )
 
 // Config says which faults to inject and how often. Probabilities are per
-// request; SlowDown, Reset, Truncate, Stall and KMSDenied are exclusive
-// and their sum must not exceed 1.
+// request; SlowDown, Reset, Truncate, Stall, KMSDenied and Archived are
+// exclusive and their sum must not exceed 1.
 type Config struct {
 	Seed uint64
 	// SlowDown answers 503 with S3's SlowDown XML error, without
@@ -55,6 +55,10 @@ type Config struct {
 	// of an SSE-KMS object whose key the credentials may not use,
 	// without forwarding the request.
 	KMSDenied float64
+	// Archived answers 403 InvalidObjectState, as S3 answers a GET of an
+	// object in the Glacier Flexible Retrieval or Deep Archive storage
+	// class that has not been restored, without forwarding the request.
+	Archived float64
 	// Latency delays a request by up to Delay (uniformly), with
 	// probability Latency.
 	Latency float64
@@ -165,6 +169,7 @@ const (
 	truncate
 	stall
 	kmsDenied
+	archived
 )
 
 // draw returns two independent uniform numbers in [0, 1) for this request:
@@ -215,6 +220,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f = stall
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied:
 			f = kmsDenied
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived:
+			f = archived
 		}
 		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
 			p.delays.Add(1)
@@ -232,6 +239,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// What S3 sends for an SSE-KMS object without kms:Decrypt.
 		p.errorAnswer(w, http.StatusForbidden, "AccessDenied",
 			"The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.")
+		return
+	case archived:
+		p.errorAnswer(w, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class")
 		return
 	}
 	resp, err := p.forward(r)
