@@ -1134,3 +1134,25 @@ func openNested(t *testing.T, m Model) Model {
 	m, _ = feed(m, msgs)
 	return m
 }
+
+// TestResizeStormKeepsTheReadersLine: a big body wrapped again by two
+// resizes in a row is shown from the line the reader was on, not from
+// the top that the first resize's "formatting" placeholder scrolled to.
+func TestResizeStormKeepsTheReadersLine(t *testing.T) {
+	raw := []byte("From: a@x.example\r\nSubject: long\r\n\r\n" + strings.Repeat("abcdefghi ", 200000) + "needle\r\n")
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/long"
+	m, _ = m.Update(m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})())
+	m, _ = pressAll(t, m, "j", "j", "j", "j", "j")
+	if m.vp.YOffset != 5 {
+		t.Fatalf("at line %d after 5 j", m.vp.YOffset)
+	}
+	m.Resize(100, 24)
+	cmd := m.Resize(90, 24)
+	m, _ = m.Update(cmd())
+	if m.Loading() || m.vp.YOffset != 5 {
+		t.Errorf("after two resizes: loading %v, at line %d, want 5", m.Loading(), m.vp.YOffset)
+	}
+}

@@ -146,7 +146,11 @@ func (m *Model) Resize(w, h int) tea.Cmd {
 	case !rewrap:
 		m.fit()
 	case m.mode == modeBody && m.msg != nil && len(m.msg.Raw) > bigBody:
-		return m.wrapLater(m.vp.YOffset)
+		top := m.vp.YOffset
+		if m.wrapping != 0 {
+			top = m.wrapTop // the placeholder is at the top: keep the reader's line
+		}
+		return m.wrapLater(top)
 	default:
 		m.layout()
 	}
