@@ -1156,3 +1156,29 @@ func TestResizeStormKeepsTheReadersLine(t *testing.T) {
 		t.Errorf("after two resizes: loading %v, at line %d, want 5", m.Loading(), m.vp.YOffset)
 	}
 }
+
+// TestNoticesNameTheBoundKeys: the notices that say which key to press
+// next name the keys as bound ([keys] in the config), as the other
+// notices do: "p lists its parts" and "j/k, then press o again" named the
+// defaults whatever the binding.
+func TestNoticesNameTheBoundKeys(t *testing.T) {
+	c := fixture.Common(80, 24)
+	if err := c.Keys.Apply(map[string][]string{"viewer.parts": {"P"}, "viewer.open": {"O"}, "viewer.save": {"W"},
+		"viewer.down": {"ctrl+n"}, "viewer.up": {"ctrl+p"}}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(c)
+	m.SetSize(80, 24)
+	m.SetMessage(fixture.DemoMessage(korean))
+	if n := len(m.msg.View.Attachments()); n != 0 || len(m.parts) == 0 {
+		t.Fatalf("want a message with parts and no attachment: %d attachments, %d parts", n, len(m.parts))
+	}
+	_, msgs := press(t, m, "W")
+	if got := notices(msgs); len(got) != 1 || got[0] != "this message has no attachments; P lists its parts" {
+		t.Errorf("save: %q", got)
+	}
+	_, msgs = press(t, m, "O")
+	if got := notices(msgs); len(got) != 1 || got[0] != "choose a part with ctrl+n/ctrl+p, then press O again" {
+		t.Errorf("open: %q", got)
+	}
+}
