@@ -219,11 +219,6 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		if msg.Err != nil {
 			m.err = msg.Err
-			if errors.Is(msg.Err, drafts.ErrAllBlocked) {
-				// The Outbox's hint is in the CLI's words (a flag, then
-				// --draft ID); here the draft is still open.
-				m.err = &mailstore.HintError{Hint: "e edits the recipients: SES would take none of them (why below); or make it take them, then s sends", Err: msg.Err}
-			}
 			m.state = stateReview
 			m.layout()
 			return m, nil
@@ -258,7 +253,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			if errors.Is(msg.Err, drafts.ErrAllBlocked) {
 				// The Outbox's hint is in the CLI's words (a flag, then
 				// --draft ID); here the draft is still open.
-				m.err = &mailstore.HintError{Hint: "e edits the recipients: SES would take none of them (why below); or make it take them, then s sends", Err: msg.Err}
+				m.err = &mailstore.HintError{Hint: m.keys.Edit.Help().Key + " edits the recipients: SES would take none of them (why below); or make it take them, then " +
+					m.keys.Send.Help().Key + " sends", Err: msg.Err}
 			}
 			m.state = stateReview
 			m.layout()
@@ -282,11 +278,6 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		if msg.Err != nil {
 			m.err = msg.Err
-			if errors.Is(msg.Err, drafts.ErrAllBlocked) {
-				// The Outbox's hint is in the CLI's words (a flag, then
-				// --draft ID); here the draft is still open.
-				m.err = &mailstore.HintError{Hint: "e edits the recipients: SES would take none of them (why below); or make it take them, then s sends", Err: msg.Err}
-			}
 			m.state = stateReview
 			return m, nil
 		}

@@ -582,3 +582,25 @@ func TestAllRecipientsBlockedSaysWhatToDoHere(t *testing.T) {
 		t.Errorf("the error says %q", got)
 	}
 }
+
+// TestAllRecipientsBlockedNamesTheBoundKeys: the hint names the edit and
+// send keys as [keys] binds them.
+func TestAllRecipientsBlockedNamesTheBoundKeys(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "")
+	env.Outbox.Account = suppressAll{}
+	c := fixture.Common(80, 24)
+	if err := c.Keys.Apply(map[string][]string{"compose.edit": {"E"}, "compose.send": {"S"}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(c, env, fixture.DemoMessage(koreanID), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetSize(80, 22)
+	m, _ = drive(t, m, step(t, m.Init()))
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyEsc})
+	m, _ = drive(t, m, fixture.Key("S"))
+	if got := mailstore.Explain(m.err); !strings.HasPrefix(got, "E edits the recipients") || !strings.Contains(got, "then S sends") {
+		t.Errorf("the error says %q", got)
+	}
+}

@@ -209,3 +209,28 @@ func TestResultsHeadIsWholeAt40And80(t *testing.T) {
 		}
 	}
 }
+
+// TestScreenNamesTheBoundKeys: the lines that name keys (the scroll
+// line, the failed messages' m, the compose-free results) name them as
+// [keys] binds them; they named the defaults.
+func TestScreenNamesTheBoundKeys(t *testing.T) {
+	r, s := newRunner(t)
+	keys := slices.Sorted(maps.Keys(demo.Messages()))[:8]
+	s.reject = string(demo.Messages()[keys[1]][len(demo.Messages()[keys[1]])-40:])
+	c := fixture.Common(40, 7)
+	if err := c.Keys.Apply(map[string][]string{"forward.down": {"J"}, "forward.up": {"K"}, "forward.mark-failed": {"M"}}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(context.Background(), c, r, keys, reforward.Options{Config: cfg})
+	m.SetSize(40, 7)
+	m, _ = pump(t, m, m.Init())
+	if v := m.View(); !strings.Contains(v, "J/K, pgup/pgdown") {
+		t.Errorf("confirmation:\n%s", v)
+	}
+	m, cmd := press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	v := strings.Join(strings.Fields(m.View()), " ")
+	if !strings.Contains(v, "M marks them") || !strings.Contains(v, "J/K, pgup/pgdown scroll") {
+		t.Errorf("results:\n%s", m.View())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -89,11 +90,25 @@ func (m Model) confirmWindow() []string {
 	end := min(top+m.confirmRows(), len(lines))
 	// The scroll keys are named here, not on the key line, which has
 	// room for y and n/esc alone at 40 columns.
-	more := "── more below: j/k, PgUp/PgDn scroll ──"
+	more := "── more below: " + m.scrollKeys() + " ──"
 	if end == len(lines) {
-		more = "── end (j/k, PgUp/PgDn scroll) ──"
+		more = "── end: " + m.scrollKeys() + " ──"
 	}
 	return append(lines[top:end:end], m.c.Styles.Dim.Render(common.Truncate(more, m.width)))
+}
+
+// scrollKeys names the scroll keys as bound, the first of each (the
+// help's "j/↓" did not fit 40 columns): "j/k, pgup/pgdown".
+func (m Model) scrollKeys() string {
+	k := m.keys
+	return firstKey(k.Down) + "/" + firstKey(k.Up) + ", " + firstKey(k.PageUp) + "/" + firstKey(k.PageDown)
+}
+
+func firstKey(b key.Binding) string {
+	if ks := b.Keys(); len(ks) > 0 {
+		return ks[0]
+	}
+	return b.Help().Key
 }
 
 // confirmLines is the whole confirmation, each line at most width cells.
@@ -283,7 +298,7 @@ func (m Model) doneHead() []string {
 	}
 	var todo []string
 	if n := len(m.failedKeys()); n > 0 {
-		todo = append(todo, fmt.Sprintf("%d failed (m marks them in the list to try again)", n))
+		todo = append(todo, fmt.Sprintf("%d failed (%s marks them in the list to try again)", n, m.keys.MarkFailed.Help().Key))
 	}
 	if t.Uncertain > 0 {
 		todo = append(todo, fmt.Sprintf("%d uncertain (check, then sesbox forward --retry-uncertain)", t.Uncertain))
@@ -301,7 +316,7 @@ func (m Model) doneLines() []string {
 	end := min(len(rows), m.offset+room)
 	third := ""
 	if len(rows) > room {
-		third = m.c.Styles.Dim.Render(fmt.Sprintf("%d–%d of %d (j/k, PgUp/PgDn scroll)", m.offset+1, end, len(rows)))
+		third = m.c.Styles.Dim.Render(fmt.Sprintf("%d–%d of %d (%s scroll)", m.offset+1, end, len(rows), m.scrollKeys()))
 	}
 	lines = append(lines, third)
 	for _, r := range rows[m.offset:end] {
