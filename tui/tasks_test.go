@@ -557,7 +557,7 @@ func TestForwardConfirmNamesEveryKey(t *testing.T) {
 			}
 			want := []string{"y send", "n/esc cancel"}
 			if strings.Contains(v, "── more") || strings.Contains(v, "── end") {
-				want = append(want, "j/k", "PgUp/PgDn")
+				want = append(want, "j/k, pgup/pgdown")
 			}
 			for _, w := range want {
 				if !strings.Contains(v, w) {

@@ -106,3 +106,28 @@ func TestMarkOfAKeyNeverReadSaysNoMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkOfAnArchivedObjectSaysRestoreIt: an object in an archive
+// storage class (a lifecycle rule moved it to Glacier) cannot be read
+// until it is restored, however often sesbox tries: mark says to restore
+// it. It said "its headers could not be read ... — try again".
+func TestMarkOfAnArchivedObjectSaysRestoreIt(t *testing.T) {
+	isolate(t)
+	shortBackoff(t)
+	srv := fakes3.Start(t, "mail")
+	key := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", key, []byte("Subject: s\r\n\r\nbody\r\n"))
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{Seed: 1, Archived: 1, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/"+key)
+	}})
+	_, errOut, code := sesbox(t, "--endpoint", p.URL, "--bucket", "mail", "--prefix", demo.Prefix, "mark", key)
+	var line string
+	for _, l := range strings.Split(errOut, "\n") {
+		if strings.HasPrefix(l, "sesbox: ") && !strings.HasPrefix(l, "sesbox: warning") && strings.Contains(l, key) {
+			line = l
+		}
+	}
+	if code != 1 || !strings.HasPrefix(line, "sesbox: the object is archived") || !strings.Contains(line, "restore-object") || strings.Contains(line, "try again") {
+		t.Errorf("exit %d, line %q, want the restore, not 'try again':\n%s", code, line, errOut)
+	}
+}

@@ -98,3 +98,22 @@ func TestListWarningLeadsWithTheHint(t *testing.T) {
 		t.Errorf("ls warning without the hint first, want a line starting %q:\n%s", want, errOut)
 	}
 }
+
+// TestKMSDeniedReadSaysKMS: a read that S3 refuses because the credentials
+// may not use the object's SSE-KMS key says to allow kms:Decrypt. It said
+// "access denied to s3://mail — check the credentials' permissions
+// (s3:ListBucket, s3:GetObject)", which the credentials had: the listing
+// had just worked.
+func TestKMSDeniedReadSaysKMS(t *testing.T) {
+	isolate(t)
+	srv := fakes3.Start(t, "mail")
+	key := demo.Prefix + "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", key, []byte("Subject: s\r\n\r\nbody\r\n"))
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{Seed: 1, KMSDenied: 1, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, key)
+	}})
+	_, errOut, code := sesbox(t, "--endpoint", p.URL, "--bucket", "mail", "show", key)
+	if want := "sesbox: access denied to the KMS key of s3://mail"; code != 1 || !strings.HasPrefix(errOut, want) || !strings.Contains(errOut, "kms:Decrypt") {
+		t.Errorf("exit %d, want a line starting %q naming kms:Decrypt:\n%s", code, want, errOut)
+	}
+}

@@ -272,7 +272,10 @@ var errUnchanged = errors.New("the draft was not changed")
 // edit opens the draft in the user's editor, which needs a terminal.
 func (r *replyRun) edit(store *drafts.Store, d *drafts.Draft) error {
 	if !r.interactive() {
-		return fmt.Errorf("no --body-file, and no terminal to run an editor in; the draft is in %s (give --body-file FILE, or edit the draft and send it with --draft %s --yes)", d.Path(), d.ID)
+		return &mailstore.HintError{
+			Hint: fmt.Sprintf("give --body-file FILE, or edit the draft %s and send it with --draft %s --yes", d.Path(), d.ID),
+			Err:  errors.New("no --body-file, and no terminal to run an editor in"),
+		}
 	}
 	editor := drafts.Editor()
 	if editor == "" {
@@ -308,7 +311,13 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	}
 	p, err := o.Prepare(d)
 	if err != nil {
-		return fmt.Errorf("%w; fix the draft %s and send it with --draft %s", err, d.Path(), d.ID)
+		// The fix first; a hint of the cause's own (which recipients
+		// to remove, attach less) leads it, as it says what to fix.
+		fix := fmt.Sprintf("fix the draft %s, then send it with --draft %s", d.Path(), d.ID)
+		if h := mailstore.Hint(err); h != "" {
+			fix = h + " in the draft " + d.Path() + ", then send it with --draft " + d.ID
+		}
+		return &mailstore.HintError{Hint: fix, Err: err}
 	}
 	o.IncludeSuppressed, o.DryRun = r.includeSupp, r.dryRun
 	printPrepared(a.stderr, p)
@@ -322,7 +331,10 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	}
 	if !r.yes && !r.dryRun {
 		if !r.interactive() {
-			return fmt.Errorf("not sending without --yes when not on a terminal; the draft is in %s (send it with --draft %s --yes)", d.Path(), d.ID)
+			return &mailstore.HintError{
+				Hint: fmt.Sprintf("send it with --draft %s --yes", d.ID),
+				Err:  fmt.Errorf("not sent without --yes when not on a terminal; the draft is in %s", d.Path()),
+			}
 		}
 		fmt.Fprint(a.stderr, "Send this reply? [y/N] ")
 		line, _ := bufio.NewReader(a.stdin).ReadString('\n')
@@ -332,6 +344,10 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	}
 	res, err := o.Send(ctx, d, p)
 	if err != nil {
+		var h *mailstore.HintError
+		if errors.Is(err, drafts.ErrAllBlocked) && errors.As(err, &h) && h.Hint != "" {
+			h.Hint += "; then send the kept draft: sesbox reply --draft " + d.ID
+		}
 		return fmt.Errorf("reply not sent: %w", err)
 	}
 	if r.dryRun {

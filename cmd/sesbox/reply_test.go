@@ -395,3 +395,64 @@ func TestReplySizeLimitsAgree(t *testing.T) {
 		t.Errorf("drafts.MaxMessageSize %d, sessend.MaxMessageSize %d", drafts.MaxMessageSize, sessend.MaxMessageSize)
 	}
 }
+
+// TestReplyRefusalsLeadWithTheAction: a reply that cannot go on without a
+// terminal says first what to give (--body-file, --yes with --draft), as
+// every error does through mailstore.Explain; the action came last, after
+// the reason and the draft's path.
+func TestReplyRefusalsLeadWithTheAction(t *testing.T) {
+	isolate(t)
+	ses := startFakeSES(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "Hello\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"reply", key}, "sesbox: give --body-file FILE, or edit the draft "},
+		{[]string{"reply", key, "--body-file", body}, "sesbox: send it with --draft "},
+	} {
+		_, errOut, code := sesbox(t, append([]string{"--demo", "--ses-endpoint", ses.URL}, c.args...)...)
+		var last string
+		for _, l := range strings.Split(strings.TrimSpace(errOut), "\n") {
+			if strings.HasPrefix(l, "sesbox: ") && !strings.HasPrefix(l, "sesbox: warning") {
+				last = l
+			}
+		}
+		if code == 0 || !strings.HasPrefix(last, c.want) {
+			t.Errorf("%v: exit %d, want a line starting %q:\n%s", c.args, code, c.want, errOut)
+		}
+	}
+	if len(ses.Calls()) != 0 {
+		t.Error("SES was called")
+	}
+}
+
+// TestReplyOfABadDraftLeadsWithTheFix: a kept draft that cannot be built
+// (its To line emptied) says first to fix it and how to send it then,
+// the reason after; it said the reason first and the fix last.
+func TestReplyOfABadDraftLeadsWithTheFix(t *testing.T) {
+	dir := isolate(t)
+	ses := startFakeSES(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "Hello\n")
+	sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key, "--body-file", body) // kept: no --yes
+	drafts := draftFiles(t, dir)
+	if len(drafts) != 1 {
+		t.Fatalf("drafts %v", drafts)
+	}
+	text, _ := os.ReadFile(drafts[0])
+	emptied := regexp.MustCompile(`(?m)^To:.*$`).ReplaceAll(text, []byte("To:"))
+	if err := os.WriteFile(drafts[0], emptied, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", id, "--yes")
+	want := "sesbox: fix the draft " + drafts[0] + ", then send it with --draft " + id + " (the draft's To line is empty)"
+	if code == 0 || !strings.Contains(errOut, want) {
+		t.Errorf("exit %d, want %q:\n%s", code, want, errOut)
+	}
+	if len(ses.Calls()) != 0 {
+		t.Error("SES was called")
+	}
+}

@@ -155,12 +155,9 @@ func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error
 	sum := sha256.Sum256(p.Raw)
 	dests, skipped, screenWarnings, err := o.screened(ctx, p)
 	if err != nil {
-		// Nothing to send to: the draft stays, nothing reaches SES. The
-		// hint ends with how to send it again.
-		var h *mailstore.HintError
-		if errors.As(err, &h) && h.Hint != "" {
-			h.Hint += "; then send the kept draft: sesbox reply --draft " + d.ID
-		}
+		// Nothing to send to: the draft stays, nothing reaches SES. How
+		// to send it again is the UI's to say (the CLI names --draft, the
+		// composer is still open on it).
 		if serr := o.Drafts.Save(d); serr != nil {
 			err = fmt.Errorf("%w (and saving the draft: %v)", err, serr)
 		}

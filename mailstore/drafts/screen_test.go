@@ -101,8 +101,8 @@ func TestReplyAllBlockedInSandbox(t *testing.T) {
 }
 
 // A reply whose every recipient is suppressed says first what to do
-// (--include-suppressed, or take the address off the list, then send the
-// kept draft), then why, on one line; the reason alone left the user to
+// (--include-suppressed, or take the address off the list; the CLI adds
+// how to send the kept draft), then why, on one line; the reason alone left the user to
 // find the flag in the help.
 func TestReplyAllSuppressedLeadsWithTheAction(t *testing.T) {
 	fs := &fakeSender{}
@@ -118,7 +118,7 @@ func TestReplyAllSuppressedLeadsWithTheAction(t *testing.T) {
 	}
 	got := mailstore.Explain(err)
 	for _, want := range []string{
-		"--include-suppressed sends to ben@student.example.edu anyway, or take it off the account's list: aws sesv2 delete-suppressed-destination --email-address ben@student.example.edu; then send the kept draft: sesbox reply --draft " + d.ID + " (",
+		"--include-suppressed sends to ben@student.example.edu anyway, or take it off the account's list: aws sesv2 delete-suppressed-destination --email-address ben@student.example.edu (",
 		"ben@student.example.edu: suppressed: BOUNCE since 2026-11-02",
 	} {
 		if !strings.Contains(got, want) {

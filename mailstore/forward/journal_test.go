@@ -258,3 +258,59 @@ func appendFile(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadJournalChangesNothing: ReadJournal (a dry run's view) replays the
+// journal while a run holds it, reads a whole record without its newline,
+// leaves a torn one out, never writes the file, records nothing, reads a
+// missing journal as empty and refuses one reached through a symlink.
+func TestReadJournalChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "forward.jsonl")
+	if j, err := ReadJournal(path); err != nil {
+		t.Fatalf("missing journal: %v", err)
+	} else if _, ok := j.Lookup("b", "k1", "e", []string{"d@x.com"}); ok {
+		t.Error("a missing journal holds a record")
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Error("ReadJournal created the journal")
+	}
+	held := openTestJournal(t, path) // a run holds it
+	e := Entry{Bucket: "b", Key: "k1", ETag: "e", Destinations: []string{"d@x.com"}, State: StateSent}
+	if err := held.Record(e); err != nil {
+		t.Fatal(err)
+	}
+	whole := `{"bucket":"b","key":"k2","etag":"e","destinations":["d@x.com"],"state":"sending","time":"2026-12-06T10:00:00Z"}`
+	appendFile(t, path, whole)
+	j, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"k1", "k2"} {
+		if _, ok := j.Lookup("b", k, "e", e.Destinations); !ok {
+			t.Errorf("%s not read", k)
+		}
+	}
+	if err := j.Record(Entry{Bucket: "b", Key: "k3", ETag: "e", Destinations: e.Destinations, State: StatePlanned}); err == nil {
+		t.Error("a read journal recorded")
+	}
+	j.Close()
+	appendFile(t, path, "\n"+`{"bucket":"b","key":"k4","etag":"e","destinations":["d@x`)
+	before, _ := os.ReadFile(path)
+	j, err = ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := j.Lookup("b", "k4", "e", e.Destinations); ok {
+		t.Error("a torn record was read")
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Errorf("ReadJournal changed the file:\n%q\n%q", before, after)
+	}
+	link := filepath.Join(dir, "link.jsonl")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadJournal(link); err == nil {
+		t.Error("a journal read through a symlink")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -52,6 +53,11 @@ func hintFor(err error, bucket, region, endpoint string) string {
 			}
 			return fmt.Sprintf("no such bucket %q%s — check --bucket and --region", bucket, in)
 		case "AccessDenied", "Forbidden":
+			if m := strings.ToLower(ae.ErrorMessage()); strings.Contains(m, "kms") || strings.Contains(m, "customer master key") {
+				// An SSE-KMS object: S3 answers AccessDenied when the
+				// credentials may not use its key, s3:GetObject or not.
+				return fmt.Sprintf("access denied to the KMS key of s3://%s (SSE-KMS) — allow kms:Decrypt on it for these credentials", bucket)
+			}
 			return fmt.Sprintf("access denied to s3://%s — check the credentials' permissions (s3:ListBucket, s3:GetObject)", bucket)
 		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
 			return "credentials rejected — check --profile or the AWS_* environment"

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/alessio/shellescape"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // s3API is the part of *s3.Client the store uses.
@@ -425,6 +427,12 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		if errors.As(err, &nsk) {
 			return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrNotFound)
 		}
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "InvalidObjectState" {
+			// In an archive storage class (a lifecycle rule moved it):
+			// no retry reads it before it is restored.
+			err = &mailstore.HintError{Err: err, Hint: "the object is archived (storage class Glacier Flexible Retrieval or Deep Archive) — restore it first" + restoreObject(s.loc.Bucket, key)}
+		}
 		// The hint (an endpoint down, a bucket that does not exist) first,
 		// as for a listing.
 		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, s.hint(err, "s3:GetObject"))
@@ -454,6 +462,16 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		return nil, obj, nil, s.hint(err, "")
 	}
 	return buf.Bytes(), obj, out.Metadata, nil
+}
+
+// restoreObject is ": " and the command that restores an archived object
+// for a week, every value quoted for a POSIX shell; "" for a key a
+// terminal would act on, which the command cannot show as it is.
+func restoreObject(bucket, key string) string {
+	if sanitize.Line(bucket) != bucket || sanitize.Line(key) != key {
+		return " (aws s3api restore-object)"
+	}
+	return ": aws s3api restore-object --bucket " + shellescape.Quote(bucket) + " --key " + shellescape.Quote(key) + " --restore-request Days=7"
 }
 
 // contentRange reads a Content-Range header, "bytes first-last/size": the

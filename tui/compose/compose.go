@@ -250,12 +250,18 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		if msg.Err != nil {
 			m.err = msg.Err
+			if errors.Is(msg.Err, drafts.ErrAllBlocked) {
+				// The Outbox's hint is in the CLI's words (a flag, then
+				// --draft ID); here the draft is still open.
+				m.err = &mailstore.HintError{Hint: m.keys.Edit.Help().Key + " edits the recipients: SES would take none of them (why below); or make it take them, then " +
+					m.keys.Send.Help().Key + " sends", Err: msg.Err}
+			}
 			m.state = stateReview
 			m.layout()
 			// Also to the error history: the review has one line for
 			// it, cut at the screen's edge, and SES says why it
 			// refused at length (MessageRejected: … identities …).
-			return m, common.Error(msg.Err)
+			return m, common.Error(m.err)
 		}
 		m.state = stateDone
 		text := "Sent; SES message id " + msg.SESMessageID

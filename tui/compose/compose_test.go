@@ -24,6 +24,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
@@ -539,5 +540,67 @@ func TestDraftsPageWrapsErrors(t *testing.T) {
 				t.Errorf("%dx%d: a line of %d cells: %q", sz[0], sz[1], w, l)
 			}
 		}
+	}
+}
+
+// suppressAll is an SES account (sesaccount.API, sesbox's own interface)
+// with every address on its suppression list.
+type suppressAll struct{}
+
+func (suppressAll) Account(context.Context) (sesaccount.Account, error) {
+	return sesaccount.Account{SendingEnabled: true}, nil
+}
+func (suppressAll) Identity(_ context.Context, n string) (sesaccount.Identity, error) {
+	return sesaccount.Identity{Name: n, Status: sesaccount.StatusNotFound}, nil
+}
+func (suppressAll) Suppressed(_ context.Context, a string) (sesaccount.Suppression, bool, error) {
+	return sesaccount.Suppression{Address: a, Reason: "BOUNCE", Since: fixture.DemoNow}, true, nil
+}
+
+// TestAllRecipientsBlockedSaysWhatToDoHere: a reply whose every
+// recipient is on the suppression list says first what the composer can
+// do (e edits the recipients), then why. It said the CLI's
+// "--include-suppressed sends to ... anyway; then send the kept draft:
+// sesbox reply --draft ID", a flag the composer has no way to give and a
+// command for a draft still open in it.
+func TestAllRecipientsBlockedSaysWhatToDoHere(t *testing.T) {
+	fs := &fakeSender{}
+	env := testEnv(t, fs, "")
+	env.Outbox.Account = suppressAll{}
+	m := start(t, env, false)
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyEsc})
+	m, closed := drive(t, m, fixture.Key("s"))
+	if closed != nil || m.err == nil || !errors.Is(m.err, drafts.ErrAllBlocked) {
+		t.Fatalf("closed %+v, err %v", closed, m.err)
+	}
+	if dests, _ := fs.sent(); dests != nil {
+		t.Fatalf("sent to %v", dests)
+	}
+	got := mailstore.Explain(m.err)
+	if !strings.HasPrefix(got, "e edits the recipients") || strings.Contains(got, "--include-suppressed") || strings.Contains(got, "sesbox reply") ||
+		!strings.Contains(got, "suppressed: BOUNCE") {
+		t.Errorf("the error says %q", got)
+	}
+}
+
+// TestAllRecipientsBlockedNamesTheBoundKeys: the hint names the edit and
+// send keys as [keys] binds them.
+func TestAllRecipientsBlockedNamesTheBoundKeys(t *testing.T) {
+	env := testEnv(t, &fakeSender{}, "")
+	env.Outbox.Account = suppressAll{}
+	c := fixture.Common(80, 24)
+	if err := c.Keys.Apply(map[string][]string{"compose.edit": {"E"}, "compose.send": {"S"}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(c, env, fixture.DemoMessage(koreanID), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetSize(80, 22)
+	m, _ = drive(t, m, step(t, m.Init()))
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyEsc})
+	m, _ = drive(t, m, fixture.Key("S"))
+	if got := mailstore.Explain(m.err); !strings.HasPrefix(got, "E edits the recipients") || !strings.Contains(got, "then S sends") {
+		t.Errorf("the error says %q", got)
 	}
 }

@@ -207,3 +207,52 @@ func TestRunningSaysWhoItWaitsFor(t *testing.T) {
 		}
 	}
 }
+
+// TestResultsHeadIsWholeAt40And80: the results' head (the totals, and what
+// to do about the failures) is wrapped, never cut, at 40x10 and 80x23; it
+// was cut at the screen's edge ("1 failed (m marks them in the list to
+// t…"), at 80 columns too. The list below keeps what room is left.
+func TestResultsHeadIsWholeAt40And80(t *testing.T) {
+	for _, size := range [][2]int{{40, 7}, {80, 20}} {
+		r, s := newRunner(t)
+		keys := slices.Sorted(maps.Keys(demo.Messages()))[:8]
+		s.reject = string(demo.Messages()[keys[1]][len(demo.Messages()[keys[1]])-40:])
+		m := newScreen(t, r, keys, size[0], size[1])
+		m, _ = pump(t, m, m.Init())
+		m, cmd := press(t, m, "y")
+		m, _ = pump(t, m, cmd)
+		v := m.View()
+		checkSize(t, v, size[0], size[1])
+		joined := strings.Join(strings.Fields(v), " ")
+		for _, want := range []string{"Forward finished: 6 sent · 1 skipped · 1 failed · 0 uncertain", "1 failed (m marks them in the list to try again)", "FAILED"} {
+			if !strings.Contains(joined, want) {
+				t.Errorf("%dx%d: %q not shown whole:\n%s", size[0], size[1], want, v)
+			}
+		}
+	}
+}
+
+// TestScreenNamesTheBoundKeys: the lines that name keys (the scroll
+// line, the failed messages' m, the compose-free results) name them as
+// [keys] binds them; they named the defaults.
+func TestScreenNamesTheBoundKeys(t *testing.T) {
+	r, s := newRunner(t)
+	keys := slices.Sorted(maps.Keys(demo.Messages()))[:8]
+	s.reject = string(demo.Messages()[keys[1]][len(demo.Messages()[keys[1]])-40:])
+	c := fixture.Common(40, 7)
+	if err := c.Keys.Apply(map[string][]string{"forward.down": {"J"}, "forward.up": {"K"}, "forward.mark-failed": {"M"}}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(context.Background(), c, r, keys, reforward.Options{Config: cfg})
+	m.SetSize(40, 7)
+	m, _ = pump(t, m, m.Init())
+	if v := m.View(); !strings.Contains(v, "J/K, pgup/pgdown") {
+		t.Errorf("confirmation:\n%s", v)
+	}
+	m, cmd := press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	v := strings.Join(strings.Fields(m.View()), " ")
+	if !strings.Contains(v, "M marks them") || !strings.Contains(v, "J/K, pgup/pgdown scroll") {
+		t.Errorf("results:\n%s", m.View())
+	}
+}

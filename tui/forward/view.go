@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -89,11 +90,25 @@ func (m Model) confirmWindow() []string {
 	end := min(top+m.confirmRows(), len(lines))
 	// The scroll keys are named here, not on the key line, which has
 	// room for y and n/esc alone at 40 columns.
-	more := "── more below: j/k, PgUp/PgDn scroll ──"
+	more := "── more below: " + m.scrollKeys() + " ──"
 	if end == len(lines) {
-		more = "── end (j/k, PgUp/PgDn scroll) ──"
+		more = "── end: " + m.scrollKeys() + " ──"
 	}
 	return append(lines[top:end:end], m.c.Styles.Dim.Render(common.Truncate(more, m.width)))
+}
+
+// scrollKeys names the scroll keys as bound, the first of each (the
+// help's "j/↓" did not fit 40 columns): "j/k, pgup/pgdown".
+func (m Model) scrollKeys() string {
+	k := m.keys
+	return firstKey(k.Down) + "/" + firstKey(k.Up) + ", " + firstKey(k.PageUp) + "/" + firstKey(k.PageDown)
+}
+
+func firstKey(b key.Binding) string {
+	if ks := b.Keys(); len(ks) > 0 {
+		return ks[0]
+	}
+	return b.Help().Key
 }
 
 // confirmLines is the whole confirmation, each line at most width cells.
@@ -275,36 +290,50 @@ func (m Model) runningLines() []string {
 	return lines
 }
 
-// doneHeader is the number of lines above the results list.
-const doneHeader = 3
-
-func (m Model) doneLines() []string {
+// doneHead is the results' head, wrapped (cut at the screen's edge, what
+// to do about the failures was lost, at 80 columns too): the totals, and
+// what to do about the failures and the uncertain sends. A line for the
+// scroll position follows it (doneLines).
+func (m Model) doneHead() []string {
 	st := m.c.Styles
 	t := m.totals
 	summary := m.counts(reforward.Progress{Sent: t.Sent, DryRun: t.DryRun, Skipped: t.Skipped, Failed: t.Failed, Uncertain: t.Uncertain})
-	head := st.Bold.Render("Forward finished: " + summary)
+	head := m.wrapped("Forward finished: "+summary, st.Bold)
 	if m.err != nil {
-		head = st.Fail.Render("Forward stopped: " + sanitize.Line(mailstore.Explain(m.err)))
+		head = m.wrapped("Forward stopped: "+mailstore.Explain(m.err), st.Fail)
 	}
-	second := st.Dim.Render("All went well.")
-	if n := len(m.failedKeys()); n > 0 || t.Uncertain > 0 {
-		second = st.Warning.Render(fmt.Sprintf("%d failed (m marks them in the list to try again), %d uncertain (check, then sesbox forward --retry-uncertain); listed first",
-			n, t.Uncertain))
+	var todo []string
+	if n := len(m.failedKeys()); n > 0 {
+		todo = append(todo, fmt.Sprintf("%d failed (%s marks them in the list to try again)", n, m.keys.MarkFailed.Help().Key))
 	}
+	if t.Uncertain > 0 {
+		todo = append(todo, fmt.Sprintf("%d uncertain (check, then sesbox forward --retry-uncertain)", t.Uncertain))
+	}
+	if len(todo) == 0 {
+		return append(head, st.Dim.Render("All went well."))
+	}
+	return append(head, m.wrapped(strings.Join(todo, ", ")+"; listed first", st.Warning)...)
+}
+
+func (m Model) doneLines() []string {
+	lines := m.doneHead()
 	rows := m.ordered()
-	end := min(len(rows), m.offset+m.listHeight())
+	room := m.listHeight()
+	end := min(len(rows), m.offset+room)
 	third := ""
-	if len(rows) > m.listHeight() {
-		third = st.Dim.Render(fmt.Sprintf("%d–%d of %d (j/k, PgUp/PgDn scroll)", m.offset+1, end, len(rows)))
+	if len(rows) > room {
+		third = m.c.Styles.Dim.Render(fmt.Sprintf("%d–%d of %d (%s scroll)", m.offset+1, end, len(rows), m.scrollKeys()))
 	}
-	lines := []string{head, second, third}
+	lines = append(lines, third)
 	for _, r := range rows[m.offset:end] {
 		lines = append(lines, m.resultLine(r))
 	}
 	return lines
 }
 
-func (m Model) listHeight() int { return max(1, m.height-doneHeader) }
+// listHeight is the rows of results the screen holds under the head and
+// the scroll line; one at least (View cuts what does not fit).
+func (m Model) listHeight() int { return max(1, m.height-len(m.doneHead())-1) }
 
 func (m *Model) clampOffset() {
 	m.offset = max(0, min(m.offset, len(m.results)-m.listHeight()))

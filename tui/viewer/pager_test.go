@@ -1261,3 +1261,51 @@ func TestPipeFailureNamesTheCommandOnce(t *testing.T) {
 		t.Fatalf("got %#v", msgs[0])
 	}
 }
+
+// TestResizeStormKeepsTheReadersLine: a big body wrapped again by two
+// resizes in a row is shown from the line the reader was on, not from
+// the top that the first resize's "formatting" placeholder scrolled to.
+func TestResizeStormKeepsTheReadersLine(t *testing.T) {
+	raw := []byte("From: a@x.example\r\nSubject: long\r\n\r\n" + strings.Repeat("abcdefghi ", 200000) + "needle\r\n")
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/long"
+	m, _ = m.Update(m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})())
+	m, _ = pressAll(t, m, "j", "j", "j", "j", "j")
+	if m.vp.YOffset != 5 {
+		t.Fatalf("at line %d after 5 j", m.vp.YOffset)
+	}
+	m.Resize(100, 24)
+	cmd := m.Resize(90, 24)
+	m, _ = m.Update(cmd())
+	if m.Loading() || m.vp.YOffset != 5 {
+		t.Errorf("after two resizes: loading %v, at line %d, want 5", m.Loading(), m.vp.YOffset)
+	}
+}
+
+// TestNoticesNameTheBoundKeys: the notices that say which key to press
+// next name the keys as bound ([keys] in the config), as the other
+// notices do: "p lists its parts" and "j/k, then press o again" named the
+// defaults whatever the binding.
+func TestNoticesNameTheBoundKeys(t *testing.T) {
+	c := fixture.Common(80, 24)
+	if err := c.Keys.Apply(map[string][]string{"viewer.parts": {"P"}, "viewer.open": {"O"}, "viewer.save": {"W"},
+		"viewer.down": {"ctrl+n"}, "viewer.up": {"ctrl+p"}}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(c)
+	m.SetSize(80, 24)
+	m.SetMessage(fixture.DemoMessage(korean))
+	if n := len(m.msg.View.Attachments()); n != 0 || len(m.parts) == 0 {
+		t.Fatalf("want a message with parts and no attachment: %d attachments, %d parts", n, len(m.parts))
+	}
+	_, msgs := press(t, m, "W")
+	if got := notices(msgs); len(got) != 1 || got[0] != "this message has no attachments; P lists its parts" {
+		t.Errorf("save: %q", got)
+	}
+	_, msgs = press(t, m, "O")
+	if got := notices(msgs); len(got) != 1 || got[0] != "choose a part with ctrl+n/ctrl+p, then press O again" {
+		t.Errorf("open: %q", got)
+	}
+}

@@ -152,7 +152,11 @@ func (m *Model) Resize(w, h int) tea.Cmd {
 	case !rewrap:
 		m.fit()
 	case m.mode == modeBody && m.msg != nil && len(m.msg.Raw) > bigBody:
-		return m.wrapLater(m.vp.YOffset)
+		top := m.vp.YOffset
+		if m.wrapping != 0 {
+			top = m.wrapTop // the placeholder is at the top: keep the reader's line
+		}
+		return m.wrapLater(top)
 	default:
 		m.layout()
 	}
@@ -437,7 +441,7 @@ func (m Model) startSave() (Model, tea.Cmd) {
 		m.savePart = p.Index
 		m.input.Prompt = "save part " + strconv.Itoa(p.Index) + " (" + partName(p) + ") to: "
 	case n == 0:
-		return m, notice("this message has no attachments; p lists its parts")
+		return m, notice("this message has no attachments; " + m.c.Keys.Viewer.Parts.Help().Key + " lists its parts")
 	default:
 		m.savePart = 0
 		m.input.Prompt = "save " + common.Count(n, "attachment") + " to: "
@@ -519,7 +523,8 @@ func (m Model) open() (Model, tea.Cmd) {
 		}
 		m.mode = modeParts
 		m.layout()
-		return m, notice("choose a part with j/k, then press o again")
+		k := m.c.Keys.Viewer
+		return m, notice("choose a part with " + k.Down.Help().Key + "/" + k.Up.Help().Key + ", then press " + k.Open.Help().Key + " again")
 	}
 	return m, openCmd(m.c.Opener, m.key, p)
 }

@@ -31,8 +31,8 @@ import (
 )
 
 // Config says which faults to inject and how often. Probabilities are per
-// request; SlowDown, Reset and Truncate are exclusive and their sum must
-// not exceed 1.
+// request; SlowDown, Reset, Truncate, Stall, KMSDenied and Archived are
+// exclusive and their sum must not exceed 1.
 type Config struct {
 	Seed uint64
 	// SlowDown answers 503 with S3's SlowDown XML error, without
@@ -51,6 +51,14 @@ type Config struct {
 	// stays open and goes silent, which no error ends.
 	Stall    float64
 	StallFor time.Duration
+	// KMSDenied answers 403 AccessDenied with the message S3 gives a GET
+	// of an SSE-KMS object whose key the credentials may not use,
+	// without forwarding the request.
+	KMSDenied float64
+	// Archived answers 403 InvalidObjectState, as S3 answers a GET of an
+	// object in the Glacier Flexible Retrieval or Deep Archive storage
+	// class that has not been restored, without forwarding the request.
+	Archived float64
 	// Latency delays a request by up to Delay (uniformly), with
 	// probability Latency.
 	Latency float64
@@ -160,6 +168,8 @@ const (
 	reset
 	truncate
 	stall
+	kmsDenied
+	archived
 )
 
 // draw returns two independent uniform numbers in [0, 1) for this request:
@@ -208,6 +218,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f = truncate
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall:
 			f = stall
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied:
+			f = kmsDenied
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived:
+			f = archived
 		}
 		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
 			p.delays.Add(1)
@@ -215,17 +229,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(time.Duration(u2 / cfg.Latency * float64(cfg.Delay)))
 		}
 	}
-	if f == slowDown {
+	switch f {
+	case slowDown:
 		p.slowDowns.Add(1)
 		// What S3 sends when a prefix is over its request rate.
-		body := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
-			`<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>` +
-			`<RequestId>FAULTPROXY</RequestId><HostId>faultproxy</HostId></Error>`
-		w.Header().Set("Content-Type", "application/xml")
-		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-		w.WriteHeader(http.StatusServiceUnavailable)
-		n, _ := io.WriteString(w, body)
-		p.bodyBytes.Add(int64(n))
+		p.errorAnswer(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+		return
+	case kmsDenied:
+		// What S3 sends for an SSE-KMS object without kms:Decrypt.
+		p.errorAnswer(w, http.StatusForbidden, "AccessDenied",
+			"The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.")
+		return
+	case archived:
+		p.errorAnswer(w, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class")
 		return
 	}
 	resp, err := p.forward(r)
@@ -331,4 +347,16 @@ func (p *Proxy) breakResponse(w http.ResponseWriter, resp *http.Response, size i
 		// Linger 0: Close sends RST instead of FIN.
 		_ = tc.SetLinger(0)
 	}
+}
+
+// errorAnswer writes S3's XML error answer.
+func (p *Proxy) errorAnswer(w http.ResponseWriter, status int, code, message string) {
+	body := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+		`<Error><Code>` + code + `</Code><Message>` + message + `</Message>` +
+		`<RequestId>FAULTPROXY</RequestId><HostId>faultproxy</HostId></Error>`
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(status)
+	n, _ := io.WriteString(w, body)
+	p.bodyBytes.Add(int64(n))
 }
