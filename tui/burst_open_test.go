@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -340,5 +341,65 @@ func TestRootKeysTypedRightAfterMarkAllActOnTheMarks(t *testing.T) {
 	h.pressAll("*", "s")
 	if v := h.view(); !strings.Contains(v, "save attachments of 10 marked to:") {
 		t.Fatalf("* s did not ask where to save:\n%s", v)
+	}
+}
+
+// TestRootKeysTypedBeforeTheFirstPageActOnIt: j j Enter typed as sesbox
+// starts (one burst, or over a slow link), before the list's first page
+// has been read, open the message they open once it is shown: they acted
+// on the empty list and were lost (tmux: `sesbox demo`, then send-keys
+// j j Enter within 0.15 s, and the list stayed).
+func TestRootKeysTypedBeforeTheFirstPageActOnIt(t *testing.T) {
+	after := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	after.press("j", "j", "enter")
+	want := after.openedKey(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	h := &harness{t: t, m: New(ctx, fixture.Common(100, 30), []Box{box("inbox", fixture.NewFake("a"))}, false, 0, nil)}
+	nm, sized := h.m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.m = nm.(Model)
+	// The answers of the first Cmds (the first page among them) come
+	// after the keys.
+	var answers []tea.Msg
+	var run func(tea.Cmd)
+	run = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		switch msg := c().(type) {
+		case nil:
+		case tea.BatchMsg:
+			for _, c := range msg {
+				run(c)
+			}
+		default:
+			answers = append(answers, msg)
+		}
+	}
+	run(tea.Batch(sized, h.m.Init()))
+	h.pressAll("j", "j", "enter")
+	if h.m.top() == viewer.Kind {
+		t.Fatal("a message opened before the list was read")
+	}
+	for _, msg := range answers {
+		h.send(msg)
+	}
+	if got := h.openedKey(t); got != want {
+		t.Errorf("opened %q, want %q (j j Enter once the list is shown)", got, want)
+	}
+}
+
+// TestRootLineFeedIsEnter: Enter typed before the terminal is raw comes
+// as a line feed (ctrl+j; the line discipline turns CR into LF): it opens
+// the message as Enter does, as in mutt, which binds both.
+func TestRootLineFeedIsEnter(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press("j", "ctrl+j")
+	got := h.openedKey(t)
+	h2 := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h2.press("j", "enter")
+	if want := h2.openedKey(t); got != want {
+		t.Errorf("ctrl+j opened %q, Enter %q", got, want)
 	}
 }

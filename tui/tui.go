@@ -153,6 +153,14 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyCtrlJ && !msg.Alt {
+			// A line feed is Enter typed before the terminal was put
+			// in raw mode (the line discipline turned its CR into LF:
+			// j j Enter sent as sesbox starts moved the cursor and did
+			// not open), or ctrl+j, which terminals and mutt take for
+			// Enter too.
+			msg.Type = tea.KeyEnter
+		}
 		return m.updateKeys(msg)
 	case tea.MouseMsg:
 		return m.updateMouse(msg)

@@ -110,8 +110,9 @@ type Model struct {
 	seq     int
 	lcancel context.CancelFunc
 	// loading is set while all is read; dirty when the index changed
-	// meanwhile, so it is read once more after.
-	loading, dirty bool
+	// meanwhile, so it is read once more after. paged is set once the
+	// first read (Load) has answered, rows or an error.
+	loading, dirty, paged bool
 
 	// sums are the summaries read, of the rows on screen and around them;
 	// ids maps their keys to their row ids.
@@ -628,9 +629,12 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 // (the Enter of "/x Enter Enter" on the unfiltered list), so the root
 // holds keys until the list has settled. These are reads of the
 // local index, milliseconds, unlike a refresh of the bucket, which does
-// not replace the rows and holds nothing.
+// not replace the rows and holds nothing. The first page counts too:
+// keys typed as sesbox starts (j j Enter in one burst, or over a slow
+// link) acted on the empty list shown before it and were lost.
 func (m Model) Settling() bool {
-	return m.filtering() || m.reordering || (m.threaded && m.threads == nil) || m.jump != 0 || m.marking > 0
+	return m.filtering() || m.reordering || (m.threaded && m.threads == nil) || m.jump != 0 || m.marking > 0 ||
+		(m.seq > 0 && !m.paged)
 }
 
 // filterSet reports whether a filter that parses is set.
@@ -646,7 +650,7 @@ func (m *Model) listed(msg RowsListedMsg) tea.Cmd {
 	if msg.Seq != m.seq {
 		return nil
 	}
-	m.reordering = false
+	m.reordering, m.paged = false, true
 	if msg.Err != nil {
 		m.loading, m.edge = false, 0
 		// Settled (see Settling): the rows shown stay.

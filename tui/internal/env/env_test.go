@@ -90,3 +90,14 @@ func TestUTF8Locale(t *testing.T) {
 		}
 	}
 }
+
+func TestDarkFromEnv(t *testing.T) {
+	for v, want := range map[string]bool{
+		"": true, "15;0": true, "0;15": false, "0;7": false, "15;default;0": true, "0;default;15": false,
+		"15;8": true, "0;9": false, "x;y": true, "7": true, "0;16": true,
+	} {
+		if got := darkFromEnv(v); got != want {
+			t.Errorf("COLORFGBG=%q: dark %v, want %v", v, got, want)
+		}
+	}
+}

@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/keys"
@@ -65,9 +69,26 @@ func (o Options) Common(out io.Writer) (common.Common, error) {
 		return common.Common{}, fmt.Errorf("tui: config keys: %w", err)
 	}
 	r := theme.NewRenderer(out, o.NoColor)
-	// Ask the terminal for its background now: once bubbletea reads the
-	// keyboard, the answer would arrive as key presses.
-	r.HasDarkBackground()
+	switch {
+	case o.NoColor || os.Getenv("NO_COLOR") != "":
+		r.SetHasDarkBackground(true) // no colours: nothing to ask
+	case os.Getenv("COLORFGBG") != "" || typedAhead(out):
+		// Asking reads the terminal's input until the answer comes: keys
+		// typed before it were thrown away, and the answer, come after
+		// them, was read as keys (its Esc closed the message j j Enter
+		// had opened). Not asked when the environment says it, or when
+		// keys are already waiting: COLORFGBG, or dark.
+		r.SetHasDarkBackground(darkFromEnv(os.Getenv("COLORFGBG")))
+	default:
+		// Ask the terminal for its background now: once bubbletea reads
+		// the keyboard, the answer would arrive as key presses.
+		r.HasDarkBackground()
+	}
+	// The bubbles components draw through lipgloss's default renderer,
+	// which asks the terminal the first time one draws a colour that
+	// depends on the background: with bubbletea reading the keyboard by
+	// then, the answer would come in as keys. It is told what r found.
+	lipgloss.SetHasDarkBackground(r.HasDarkBackground())
 	c := common.Common{
 		Styles:   theme.New(r),
 		Keys:     km,
@@ -84,4 +105,17 @@ func (o Options) Common(out io.Writer) (common.Common, error) {
 		c.SaveDir, _ = os.Getwd()
 	}
 	return c, nil
+}
+
+// darkFromEnv reads COLORFGBG ("15;0": foreground;background, as rxvt
+// and others set it): a background of ANSI colour 7 (white) or 9-15
+// (bright) is light; anything else, or no value, is taken as dark, the
+// renderer's own default.
+func darkFromEnv(colorFGBG string) bool {
+	i := strings.LastIndexByte(colorFGBG, ';') // "fg;default;bg": the last field
+	if i < 0 {
+		return true
+	}
+	n, err := strconv.Atoi(colorFGBG[i+1:])
+	return err != nil || !(n == 7 || (n >= 9 && n <= 15))
 }
