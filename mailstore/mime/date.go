@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/internal/lazyregexp"
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // dateLayouts are the shapes of Date values seen in real mail beyond what
@@ -86,21 +87,15 @@ func parseDate(s string) (time.Time, error) {
 	// Normalize first: net/mail accepts zone names such as "EDT" or
 	// "GMT+2" but reads them as offset zero.
 	n := normalizeDate(s)
-	if t, err := mail.ParseDate(n); err == nil && plausible(t) {
+	if t, err := mail.ParseDate(n); err == nil && mailstore.PlausibleTime(t) {
 		return t, nil
 	}
 	for _, layout := range dateLayouts {
-		if t, err := time.Parse(layout, n); err == nil && plausible(t) {
+		if t, err := time.Parse(layout, n); err == nil && mailstore.PlausibleTime(t) {
 			return t, nil
 		}
 	}
 	return time.Time{}, errUnknownDate
-}
-
-// plausible rejects dates no real message carries, which come from junk
-// that happened to fit a layout.
-func plausible(t time.Time) bool {
-	return t.Year() >= 1970 && t.Year() < 2200
 }
 
 // normalizeDate removes comments, commas, the day name and trailing dots,
