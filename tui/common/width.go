@@ -26,16 +26,8 @@ func Terminal(line string) string {
 	if isASCIIText(line) {
 		return line
 	}
-	var b strings.Builder
-	b.Grow(len(line))
-	var state byte
-	for len(line) > 0 {
-		seq, w, n, next := ansi.DecodeSequence(line, state, nil)
-		state = next
-		line = line[n:]
+	return eachCluster(line, func(b *strings.Builder, seq string, w int) {
 		switch {
-		case seq == "":
-			continue
 		case seq[0] == ansi.ESC || seq[0] == 0x9b || seq[0] == 0x9d:
 			b.WriteString(seq) // our own styling
 		case w == 0:
@@ -54,6 +46,21 @@ func Terminal(line string) string {
 				w -= fw
 			}
 			b.WriteString(strings.Repeat(" ", w))
+		}
+	})
+}
+
+// eachCluster returns what draw writes for the grapheme clusters and
+// escape sequences of line, each with the cells layout gives it.
+func eachCluster(line string, draw func(b *strings.Builder, seq string, w int)) string {
+	var b strings.Builder
+	b.Grow(len(line))
+	var state byte
+	for len(line) > 0 {
+		seq, w, n, next := ansi.DecodeSequence(line, state, nil)
+		state, line = next, line[n:]
+		if seq != "" {
+			draw(&b, seq, w)
 		}
 	}
 	return b.String()
@@ -122,15 +129,8 @@ func ASCII(line string) string {
 	if isASCIIText(line) {
 		return line
 	}
-	var b strings.Builder
-	b.Grow(len(line))
-	var state byte
-	for len(line) > 0 {
-		seq, w, n, next := ansi.DecodeSequence(line, state, nil)
-		state = next
-		line = line[n:]
+	return eachCluster(line, func(b *strings.Builder, seq string, w int) {
 		switch {
-		case seq == "":
 		case seq[0] == ansi.ESC:
 			b.WriteString(seq) // our own styling
 		case w == 0:
@@ -139,8 +139,7 @@ func ASCII(line string) string {
 		default:
 			b.WriteString(asciiForm(seq, w))
 		}
-	}
-	return b.String()
+	})
 }
 
 // asciiFallback are the ASCII forms of the characters sesbox draws itself
