@@ -217,6 +217,17 @@ func TestTeamForwardTwoOperators(t *testing.T) {
 	if err := a.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Bob starts once Alice has sent: a run that meets another's live
+	// claim waits for its outcome, so a Bob who claimed first kept
+	// Alice one message behind him to the end, and she never reached
+	// her held send.
+	for deadline := time.Now().Add(60 * time.Second); len(proxyA.Emails()) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			a.Process.Kill()
+			a.Wait()
+			t.Fatalf("alice sent nothing:\n%s\n%s", aOut.String(), aErr.String())
+		}
+	}
 	if err := b.Start(); err != nil {
 		t.Fatal(err)
 	}
