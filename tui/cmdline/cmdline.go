@@ -143,13 +143,7 @@ func (m *Model) Update(msg tea.Msg) (_ *Model, entered []string, _ tea.Cmd) {
 		case key.Matches(k, p.Cancel):
 			return nil, nil, nil
 		case key.Matches(k, p.Older, p.Newer):
-			delta := -1
-			if key.Matches(k, p.Newer) {
-				delta = 1
-			}
-			if line, ok := m.hist.Step(delta, m.input.Value()); ok {
-				m.input.SetValue(line)
-				m.input.CursorEnd()
+			if _, ok := m.hist.Recall(k, p, &m.input); ok {
 				m.choice = nil
 			}
 			return m, nil, nil

@@ -1,6 +1,14 @@
 package common
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sesbox/sesbox/tui/keys"
+)
 
 // History is what was entered in one kind of prompt this session, oldest
 // first, for Up and Down to recall as readline and neomutt do. A prompt
@@ -45,4 +53,22 @@ func (h *History) Step(delta int, cur string) (line string, ok bool) {
 		return h.draft, true
 	}
 	return h.entries[next], true
+}
+
+// Recall puts in in the entry the prompt key k steps to (p.Older or
+// p.Newer), the cursor at its end: the one handling of Up and Down every
+// prompt shares. ok is false when k is neither, or the history ends there.
+func (h *History) Recall(k tea.KeyMsg, p keys.Prompt, in *textinput.Model) (line string, ok bool) {
+	delta := 0
+	switch {
+	case key.Matches(k, p.Older):
+		delta = -1
+	case key.Matches(k, p.Newer):
+		delta = 1
+	}
+	if line, ok = h.Step(delta, in.Value()); ok {
+		in.SetValue(line)
+		in.CursorEnd()
+	}
+	return line, ok
 }

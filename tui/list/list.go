@@ -915,17 +915,8 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		return m, nil
 	case key.Matches(msg, p.Older, p.Newer):
-		delta := -1
-		if key.Matches(msg, p.Newer) {
-			delta = 1
-		}
-		line, ok := m.hist[m.prompt].Step(delta, m.input.Value())
-		if !ok {
-			return m, nil
-		}
-		m.input.SetValue(line)
-		m.input.CursorEnd()
-		if m.prompt == promptFilter {
+		line, ok := m.hist[m.prompt].Recall(msg, p, &m.input)
+		if ok && m.prompt == promptFilter {
 			return m, m.setFilter(line)
 		}
 		return m, nil

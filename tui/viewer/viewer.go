@@ -492,14 +492,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.input.Width = max(1, m.width-ansi.StringWidth(m.input.Prompt)-2)
 		return m, nil
 	case key.Matches(msg, p.Older, p.Newer):
-		delta := -1
-		if key.Matches(msg, p.Newer) {
-			delta = 1
-		}
-		if line, ok := m.hist[m.prompt].Step(delta, m.input.Value()); ok {
-			m.input.SetValue(line)
-			m.input.CursorEnd()
-		}
+		m.hist[m.prompt].Recall(msg, p, &m.input)
 		return m, nil
 	case key.Matches(msg, p.Cancel):
 		m.prompting = false
