@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/keys"
@@ -70,8 +71,8 @@ func (o Options) Common(out io.Writer) (common.Common, error) {
 	}
 	r := theme.NewRenderer(out, o.NoColor)
 	switch {
-	case o.NoColor || os.Getenv("NO_COLOR") != "":
-		r.SetHasDarkBackground(true) // no colours: nothing to ask
+	case r.ColorProfile() == termenv.Ascii:
+		r.SetHasDarkBackground(true) // no colours (NO_COLOR, TERM=dumb): nothing to ask
 	case os.Getenv("COLORFGBG") != "" || typedAhead(out):
 		// Asking reads the terminal's input until the answer comes: keys
 		// typed before it were thrown away, and the answer, come after
