@@ -461,9 +461,9 @@ func DKIMPassedBySES(raw []byte) []string {
 		if receiptKindOf(f) != receiptAuth {
 			continue
 		}
-		for _, part := range strings.Split(stripComments(f.Value), ";")[1:] {
-			words := strings.Fields(part)
-			if len(words) == 0 || !strings.EqualFold(words[0], "dkim=pass") {
+		_, items := authResultItems(f.Value)
+		for _, words := range items {
+			if !strings.EqualFold(words[0], "dkim=pass") {
 				continue
 			}
 			var d, i string

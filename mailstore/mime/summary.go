@@ -332,16 +332,9 @@ func firstWordUpper(s string) string {
 // parseAuthResults parses an RFC 8601 Authentication-Results value into its
 // authserv-id and the first result of each method ("spf" -> "PASS").
 func parseAuthResults(raw string) (id string, results map[string]string) {
-	parts := strings.Split(stripComments(raw), ";")
+	id, items := authResultItems(raw)
 	results = map[string]string{}
-	if f := strings.Fields(parts[0]); len(f) > 0 {
-		id = f[0]
-	}
-	for _, p := range parts[1:] {
-		f := strings.Fields(p)
-		if len(f) == 0 {
-			continue
-		}
+	for _, f := range items {
 		method, result, ok := strings.Cut(f[0], "=")
 		if !ok {
 			continue
@@ -354,6 +347,22 @@ func parseAuthResults(raw string) (id string, results map[string]string) {
 		}
 	}
 	return id, results
+}
+
+// authResultItems splits an RFC 8601 Authentication-Results value, its
+// comments removed, into its authserv-id and its results, each the words
+// of one ("dkim=pass", "header.i=@example.com", ...); empty ones left out.
+func authResultItems(raw string) (id string, items [][]string) {
+	parts := strings.Split(stripComments(raw), ";")
+	if f := strings.Fields(parts[0]); len(f) > 0 {
+		id = f[0]
+	}
+	for _, p := range parts[1:] {
+		if f := strings.Fields(p); len(f) > 0 {
+			items = append(items, f)
+		}
+	}
+	return id, items
 }
 
 // stripComments removes RFC 5322 comments "(...)", nested or not, leaving
