@@ -92,10 +92,7 @@ func TestTUIInTmuxAgainstVersityGW(t *testing.T) {
 	}
 	// Built before isolate: it moves XDG_CACHE_HOME, and with it the
 	// build cache.
-	bin := filepath.Join(t.TempDir(), "sesbox")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildSesbox(t)
 	dir := isolate(t)
 	srv, c := versity(t, "ses-inbound")
 	ctx := context.Background()

@@ -20,10 +20,7 @@ func TestCtrlCInAPipedCommandLeavesSesboxRunning(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed: run `make peers` (apt-get install tmux)")
 	}
-	bin := filepath.Join(t.TempDir(), "sesbox")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildSesbox(t) // before isolate, which moves the build cache
 	dir := isolate(t)
 	var env strings.Builder
 	for _, k := range []string{"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"} {
