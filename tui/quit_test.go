@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"strings"
+	"syscall"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -117,6 +118,13 @@ func TestQuitBlanksTheLastFrame(t *testing.T) {
 		if v := h.m.View(); v != "" {
 			t.Fatalf("after %s the last frame is:\n%s", k, v)
 		}
+	}
+	// kill, a hangup: the same, and at once, even over text the built-in
+	// editor would ask about on q.
+	h, _ := replyInEditor(t, "first words")
+	h.send(signalledMsg{syscall.SIGTERM})
+	if v := h.m.View(); !h.quit || v != "" {
+		t.Fatalf("after SIGTERM (quit %v) the last frame is:\n%s", h.quit, v)
 	}
 }
 

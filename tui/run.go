@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -14,6 +15,7 @@ import (
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/env"
 	"github.com/sesbox/sesbox/tui/internal/guard"
+	"github.com/sesbox/sesbox/tui/internal/handoff"
 )
 
 // Options are the TUI settings cmd/ takes from flags and the config file.
@@ -61,18 +63,21 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	defer closeLog()
 	logger.Printf("start: %s", common.Count(len(boxes), "mailbox"))
 
-	// A dropped SSH connection or a closed terminal window sends SIGHUP,
-	// whose default action ends the process at once: the terminal (a tmux
-	// pane, a screen window) stays raw and on the alternate screen, and
-	// the private copies of attachments stay on disk. Quit the normal way
-	// instead; bubbletea itself handles SIGINT and SIGTERM.
-	ctx, stopHUP := signal.NotifyContext(ctx, syscall.SIGHUP)
-	defer stopHUP()
+	// kill, a dropped SSH connection (SIGHUP), or ctrl+c when the input is
+	// not a terminal: the TUI quits as on q (the last frame blanked, the
+	// terminal restored, temporary files removed), where SIGHUP's default
+	// action left the terminal raw and on the alternate screen, and
+	// bubbletea's own handler made SIGTERM a plain quit (exit 0). Run
+	// returns a SignalledError, which sesbox exits with as a shell reports
+	// a command the signal ended.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := guard.New(New(ctx, c, boxes, !opts.NoRefresh, opts.Every(), logger))
 
-	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out)}
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out), tea.WithoutSignalHandler()}
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))
 	}
@@ -81,6 +86,8 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	}
 	p := tea.NewProgram(g, popts...)
 	g.SetQuit(p.Quit)
+	var got atomic.Int32
+	go relaySignals(ctx, sigs, p, &got)
 	final, runErr := p.Run()
 	cancel()
 
@@ -102,6 +109,50 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	if errors.Is(runErr, tea.ErrProgramPanic) {
 		return fmt.Errorf("tui: %w (see %s)", runErr, logPath)
 	}
+	if sig := syscall.Signal(got.Load()); sig != 0 {
+		logger.Printf("exit: %v", sig)
+		return SignalledError{Signal: sig}
+	}
 	logger.Printf("exit")
 	return nil
+}
+
+// SignalledError is Run's error when a signal ended the TUI.
+type SignalledError struct{ Signal syscall.Signal }
+
+func (e SignalledError) Error() string { return "tui: " + e.Signal.String() }
+
+// ExitCode is the status a shell gives a command the signal ended: 128
+// and the signal's number (143 for SIGTERM, 130 for SIGINT, 129 for
+// SIGHUP).
+func (e SignalledError) ExitCode() int { return 128 + int(e.Signal) }
+
+// signalledMsg is sent when a signal asks the TUI to end.
+type signalledMsg struct{ sig syscall.Signal }
+
+// relaySignals hands the first signal to the program as a signalledMsg,
+// which quits the way q does, and records it in got. A SIGINT while a
+// program sesbox handed the terminal to runs (| pipe, $EDITOR, a mailcap
+// viewer) is the ctrl+c typed to that program, and is left to it. A second
+// signal ends the program without waiting (the event loop is stuck, or
+// still waits for that program).
+func relaySignals(ctx context.Context, sigs <-chan os.Signal, p *tea.Program, got *atomic.Int32) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-sigs:
+			sig, ok := s.(syscall.Signal)
+			if !ok || (sig == syscall.SIGINT && handoff.Running()) {
+				continue
+			}
+			if got.CompareAndSwap(0, int32(sig)) {
+				// Send waits while a program has the terminal.
+				go p.Send(signalledMsg{sig})
+				continue
+			}
+			p.Kill()
+			return
+		}
+	}
 }

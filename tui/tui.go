@@ -173,6 +173,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.TempDirCreatedMsg:
 		m.tmpDirs = append(m.tmpDirs, msg.Dir)
 		return m, nil
+	case signalledMsg:
+		m.log.Printf("quit: %v", msg.sig)
+		return m.quitNow()
 	case common.QuitConfirmedMsg:
 		m.log.Printf("quit: %s", msg.Notice)
 		if m.notice = m.st.Busy(); m.notice != "" {

@@ -57,3 +57,57 @@ func TestCtrlCInAPipedCommandLeavesSesboxRunning(t *testing.T) {
 	s.keys("q")
 	s.waitFor(`sesbox exited 0`)
 }
+
+// TestSignalEndsSesboxWithItsStatus: kill -TERM (or -INT, or a hangup)
+// of the running TUI exited 0, as if the user had quit, so a script or a
+// supervisor could not tell; it is now 128 + the signal, as a shell
+// reports a command the signal ended (143, 130, 129), and the terminal is
+// restored as on q. Resized just before, tmux showed the last frame's rows
+// on the shell's screen after sesbox left the alternate screen: the frame
+// is blanked first, as q does.
+func TestSignalEndsSesboxWithItsStatus(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not installed: run `make peers` (apt-get install tmux)")
+	}
+	bin := buildSesbox(t) // before isolate, which moves the build cache
+	dir := isolate(t)
+	var env strings.Builder
+	for _, k := range []string{"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"} {
+		fmt.Fprintf(&env, "export %s='%s'\n", k, os.Getenv(k))
+	}
+	for _, c := range []struct {
+		sig  string
+		code int
+	}{{"TERM", 143}, {"INT", 130}, {"HUP", 129}} {
+		t.Run(c.sig, func(t *testing.T) {
+			pidFile := filepath.Join(dir, c.sig+".pid")
+			script := filepath.Join(dir, c.sig+".sh")
+			// sh -c writes its pid, then is sesbox (exec): the pid to kill.
+			body := env.String() + "unset NO_COLOR\n" +
+				fmt.Sprintf("sh -c 'echo $$ > %s; exec %s demo'\necho \"sesbox exited $?\"\nexec sleep 600\n", pidFile, bin)
+			if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			s := &tmuxSession{t: t, sock: filepath.Join(dir, c.sig+".sock")}
+			s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "sh "+script)
+			t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+			s.waitFor(`Invoice 5521 OVERDUE`)
+			s.tmux("resize-window", "-t", "e2e", "-x", "120", "-y", "36")
+			s.waitFor(`Invoice 5521 OVERDUE {20}`) // drawn at the new width
+			pid, err := os.ReadFile(pidFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("kill", "-"+c.sig, strings.TrimSpace(string(pid))).CombinedOutput(); err != nil {
+				t.Fatalf("kill: %v %s", err, out)
+			}
+			scr := s.waitFor(`sesbox exited \d+`)
+			if !strings.Contains(scr, fmt.Sprintf("sesbox exited %d", c.code)) {
+				t.Errorf("want exit %d:\n%s", c.code, scr)
+			}
+			if strings.Contains(scr, "OVERDUE") {
+				t.Errorf("the last frame's rows are left on the terminal:\n%s", scr)
+			}
+		})
+	}
+}

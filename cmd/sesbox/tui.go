@@ -54,7 +54,7 @@ func (a *app) runTUI(ctx context.Context) error {
 	// a mailcap viewer), and that ctrl+c is the program's. bubbletea
 	// ignores it then; the context that ends a command on it must not end
 	// the TUI either.
-	return tui.Run(context.WithoutCancel(ctx), boxes, tui.Options{
+	err = tui.Run(context.WithoutCancel(ctx), boxes, tui.Options{
 		Keys:    cfg.Keys,
 		Mouse:   cfg.Mouse,
 		NoColor: os.Getenv("NO_COLOR") != "",
@@ -64,6 +64,13 @@ func (a *app) runTUI(ctx context.Context) error {
 		// The periodic refresh too: the index is shown as it is.
 		NoRefresh: a.flags.cached,
 	})
+	// Ended by kill or a hangup: the status a shell gives a command the
+	// signal ended (143, 129), so a script tells it from a quit.
+	var sig tui.SignalledError
+	if errors.As(err, &sig) {
+		return exitError{sig.ExitCode()}
+	}
+	return err
 }
 
 // tuiBoxes opens every mailbox the TUI shows, with what each can do besides

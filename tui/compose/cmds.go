@@ -11,6 +11,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/xdg"
+	"github.com/sesbox/sesbox/tui/internal/handoff"
 )
 
 // DraftCreatedMsg is sent when the draft of a new reply has been written
@@ -90,7 +91,7 @@ func createDraftCmd(store *drafts.Store, p drafts.ReplyPlan) tea.Cmd {
 // editCmd runs the external editor on the draft's file, handing it the
 // terminal (tea.ExecProcess).
 func editCmd(editor, id, path string) tea.Cmd {
-	return tea.ExecProcess(drafts.EditorCommand(editor, path), func(err error) tea.Msg {
+	return handoff.ExecProcess(drafts.EditorCommand(editor, path), func(err error) tea.Msg {
 		if err != nil {
 			err = fmt.Errorf("editor %s: %w", editor, err)
 		}

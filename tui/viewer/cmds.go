@@ -21,6 +21,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/handoff"
 )
 
 // AttachmentsSavedMsg is sent when saving attachments (or one part) of the
@@ -259,7 +260,7 @@ func (m Model) updateResult(msg common.Addressed) (Model, tea.Cmd) {
 		}
 		argv := external.Shell(msg.Command)
 		key, dir, command := msg.Key, msg.Dir, msg.Command
-		return m, tea.ExecProcess(exec.Command(argv[0], argv[1:]...), func(err error) tea.Msg {
+		return m, handoff.ExecProcess(exec.Command(argv[0], argv[1:]...), func(err error) tea.Msg {
 			_ = os.RemoveAll(dir)
 			return ExternalExitedMsg{Key: key, Command: command, Err: err}
 		})

@@ -13,6 +13,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/external"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/internal/handoff"
 )
 
 // The pipe works as mutt's pipe-message does: the command runs in the
@@ -70,7 +71,7 @@ func (m Model) pipe(cmdline string) (Model, tea.Cmd) {
 		return m, nil
 	}
 	key := m.key
-	return m, tea.Exec(m.pipeCommand(cmdline), func(err error) tea.Msg {
+	return m, handoff.Exec(m.pipeCommand(cmdline), func(err error) tea.Msg {
 		return ExternalExitedMsg{Key: key, Command: cmdline, Err: err}
 	})
 }
