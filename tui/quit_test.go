@@ -150,3 +150,39 @@ func TestCtrlZSuspendsUnderAJobControlShell(t *testing.T) {
 		t.Fatalf("without job control:\n%s", v)
 	}
 }
+
+// TestSignalKeepsTheEditorsTextAndReplyOffersItBack: the words typed in
+// the built-in editor were lost when the terminal hung up or sesbox was
+// killed (only the draft written when the reply began was on disk). They
+// are kept in that draft as the program ends, and r on the same message
+// later opens it again, saying so, instead of a new empty reply; the
+// review's discard deletes it, and the next r starts afresh.
+func TestSignalKeepsTheEditorsTextAndReplyOffersItBack(t *testing.T) {
+	h, env := replyInEditor(t, "half a sentence")
+	h.send(signalledMsg{syscall.SIGHUP})
+	if !h.quit {
+		t.Fatal("SIGHUP did not quit")
+	}
+	if got := keptText(t, env); !strings.Contains(got, "half a sentence") {
+		t.Fatalf("the typed text is not in the kept draft:\n%s", got)
+	}
+
+	h2 := demoHarness(t, Box{Reply: env})
+	if !h2.m.cur().List().Select(demo.Prefix + koreanID) {
+		t.Fatal("no Korean quotation request in the list")
+	}
+	h2.press("r")
+	v := h2.view()
+	if !strings.Contains(v, "half a sentence") || !strings.Contains(v, "resumed") {
+		t.Fatalf("r did not offer the kept reply back, saying so:\n%s", v)
+	}
+	h2.typeText(" and the end.")
+	h2.press("esc", "d", "y")
+	if got := keptText(t, env); got != "" {
+		t.Fatalf("discarded, the draft is still kept:\n%s", got)
+	}
+	h2.press("r")
+	if v := h2.view(); strings.Contains(v, "half a sentence") || strings.Contains(v, "resumed") {
+		t.Fatalf("after the discard r resumed something:\n%s", v)
+	}
+}

@@ -174,8 +174,24 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.tmpDirs = append(m.tmpDirs, msg.Dir)
 		return m, nil
 	case signalledMsg:
+		// Nothing holds this quit (a hung-up terminal cannot answer a
+		// question), but the built-in editor's text is kept first.
 		m.log.Printf("quit: %v", msg.sig)
-		return m.quitNow()
+		var keep func() error
+		if _, kp, ok := m.st.Keeper(); ok {
+			keep = kp.KeepNow()
+		}
+		m.st.Stop()
+		m.quitting = true
+		logger := m.log
+		return m, func() tea.Msg {
+			if keep != nil {
+				if err := keep(); err != nil {
+					logger.Printf("quit: the reply being written is not kept: %v", err)
+				}
+			}
+			return tea.QuitMsg{}
+		}
 	case common.QuitConfirmedMsg:
 		m.log.Printf("quit: %s", msg.Notice)
 		if m.notice = m.st.Busy(); m.notice != "" {

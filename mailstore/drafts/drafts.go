@@ -211,6 +211,24 @@ func (s *Store) List() ([]*Draft, error) {
 	return out, errors.Join(errs...)
 }
 
+// KeptReply returns the newest kept draft of a reply to the message key
+// of mailbox that holds words of the user's (its text is not only what
+// NewReply wrote), nil when there is none: a reply begun again (the TUI's
+// r after sesbox was killed, or its terminal hung up, while the reply was
+// being written) goes on with it instead of starting empty. Drafts that
+// cannot be read are passed over.
+func (s *Store) KeptReply(mailbox, key string) *Draft {
+	all, _ := s.List()
+	var kept *Draft
+	for _, d := range all {
+		if d.Meta.Mailbox == mailbox && d.Meta.Key == key && key != "" && !d.Unchanged() &&
+			(kept == nil || !d.Meta.Created.Before(kept.Meta.Created)) {
+			kept = d
+		}
+	}
+	return kept
+}
+
 // Find returns the kept draft whose id is id, or the only one whose id
 // begins with it (ids are long: "20261204T1452" is enough), for `sesbox
 // reply --draft` and the TUI's `:drafts ID` alike.

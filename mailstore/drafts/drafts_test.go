@@ -416,3 +416,46 @@ func TestPrepareRefusesOverFiftyRecipients(t *testing.T) {
 		t.Errorf("Prepare: %q", got)
 	}
 }
+
+// TestKeptReplyIsTheNewestWithTheUsersWords: a reply begun again goes on
+// with the newest kept draft of a reply to the same message of the same
+// mailbox that holds the user's words; a draft that is only the template
+// NewReply wrote, another message's, or another mailbox's is not it.
+func TestKeptReplyIsTheNewestWithTheUsersWords(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "drafts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	add := func(mailbox, key string, at time.Time, words string) *Draft {
+		d, err := s.NewReply(reply(), Meta{Mailbox: mailbox, Key: key, Created: at}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if words != "" { // typed in, then saved
+			d.Text = append([]byte(words+"\n"), d.Text...)
+			if err := s.Save(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	if d := s.KeptReply("support", "inbox/a"); d != nil {
+		t.Fatalf("an empty store kept %s", d.ID)
+	}
+	add("support", "inbox/a", day, "") // the template only
+	if d := s.KeptReply("support", "inbox/a"); d != nil {
+		t.Fatalf("a draft with no words of the user's was kept: %s", d.Text)
+	}
+	older := add("support", "inbox/a", day.Add(time.Minute), "first try")
+	newer := add("support", "inbox/a", day.Add(time.Hour), "second try")
+	add("support", "inbox/b", day.Add(2*time.Hour), "another message")
+	add("sales", "inbox/a", day.Add(3*time.Hour), "another mailbox")
+	add("support", "inbox/a", day.Add(4*time.Hour), "") // begun again, nothing typed
+	if d := s.KeptReply("support", "inbox/a"); d == nil || d.ID != newer.ID {
+		t.Fatalf("kept %v, want the newest with words, %s (not %s)", d, newer.ID, older.ID)
+	}
+	if d := s.KeptReply("support", ""); d != nil {
+		t.Fatalf("a draft with no original was kept: %s", d.ID)
+	}
+}

@@ -112,8 +112,13 @@ type Busy interface {
 // what to do with the text, or saves it first) and what then runs; a page
 // that did sends QuitConfirmedMsg once the text is safe or the user chose
 // to drop it, and the root quits then.
+//
+// KeepNow is for a quit nothing may hold (kill, a hangup): the I/O that
+// keeps the text as it is, run in the quit's Cmd, or nil when nothing is
+// unsaved.
 type Keeper interface {
 	HoldQuit() (bool, tea.Cmd)
+	KeepNow() func() error
 }
 
 // QuitConfirmedMsg is sent when a page that held the quit (Keeper) is done

@@ -15,9 +15,11 @@ import (
 )
 
 // DraftCreatedMsg is sent when the draft of a new reply has been written
-// to the drafts directory.
+// to the drafts directory, or (Kept) a kept draft of a reply to the same
+// message was found to go on with.
 type DraftCreatedMsg struct {
 	Draft *drafts.Draft
+	Kept  bool
 	Err   error
 }
 
@@ -80,9 +82,13 @@ type ComposeClosedMsg struct {
 	Text    string
 }
 
-// createDraftCmd writes the draft of a planned reply.
+// createDraftCmd writes the draft of a planned reply, unless a kept
+// draft of a reply to the same message has the user's words in it.
 func createDraftCmd(store *drafts.Store, p drafts.ReplyPlan) tea.Cmd {
 	return func() tea.Msg {
+		if d := store.KeptReply(p.Meta.Mailbox, p.Meta.Key); d != nil {
+			return DraftCreatedMsg{Draft: d, Kept: true}
+		}
 		d, err := store.NewReply(p.Reply, p.Meta, "")
 		return DraftCreatedMsg{Draft: d, Err: err}
 	}

@@ -205,7 +205,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		m.draft = msg.Draft
-		return m.edit()
+		if !msg.Kept {
+			return m.edit()
+		}
+		// As a draft resumed from :drafts: a discard on quit drops
+		// only the changes.
+		m.resumed = true
+		m, cmd := m.edit()
+		m.notice = fmt.Sprintf("resumed the reply kept %s (not sent) · %s, then %s, discards it",
+			m.draft.Meta.Created.In(m.c.Loc).Format("Jan 02 15:04"), m.keys.Done.Help().Key, m.keys.Discard.Help().Key)
+		return m, cmd
 	case DraftEditedMsg:
 		if m.draft == nil || msg.ID != m.draft.ID {
 			return m, nil
@@ -490,6 +499,19 @@ func (m Model) HoldQuit() (Model, bool, tea.Cmd) {
 		return m, true, nil
 	}
 	return m, false, nil
+}
+
+// KeepNow returns what saves the built-in editor's text to the draft when
+// the program ends without asking (kill, a hangup: SIGTERM, SIGHUP), nil
+// when the draft on disk holds it all. The kept draft is offered back the
+// next time the same message is replied to (drafts.Store.KeptReply).
+func (m Model) KeepNow() func() error {
+	if (m.state != stateTextarea && m.state != stateConfirmQuit) || m.draft == nil || m.ta.Value() == string(m.draft.Text) {
+		return nil
+	}
+	d := *m.draft
+	d.Text = []byte(m.ta.Value())
+	return func() error { return m.env.Outbox.Drafts.Save(&d) }
 }
 
 // postponeAndQuit saves the built-in editor's text to the draft; the

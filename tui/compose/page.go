@@ -61,6 +61,10 @@ func (p *Page) HoldQuit() (bool, tea.Cmd) {
 	return held, cmd
 }
 
+// KeepNow saves the built-in editor's unsaved text as the program ends
+// without asking (see Model.KeepNow).
+func (p *Page) KeepNow() func() error { return p.m.KeepNow() }
+
 func (DraftCreatedMsg) PageKind() common.Kind   { return Kind }
 func (DraftEditedMsg) PageKind() common.Kind    { return Kind }
 func (DraftSavedMsg) PageKind() common.Kind     { return Kind }

@@ -100,6 +100,9 @@ func (m Model) editorLine() string {
 		if m.err != nil {
 			return st.StatusError.Render(common.Truncate("Error: "+sanitize.Line(mailstore.Explain(m.err)), max(m.width, 1)))
 		}
+		if m.notice != "" {
+			return st.Status.Render(common.Truncate(m.notice, max(m.width, 1)))
+		}
 	}
 	return st.Dim.Render(common.Truncate(fmt.Sprintf("%s when done · the To, Cc and Subject lines can be edited", k.Done.Help().Key), max(m.width, 1)))
 }
