@@ -213,7 +213,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.resumed = true
 		m, cmd := m.edit()
 		m.notice = fmt.Sprintf("resumed the reply kept %s (not sent) · %s, then %s, discards it",
-			m.draft.Meta.Created.In(m.c.Loc).Format("Jan 02 15:04"), m.keys.Done.Help().Key, m.keys.Discard.Help().Key)
+			m.draft.Meta.Created.In(m.c.Location()).Format("Jan 02 15:04"), m.keys.Done.Help().Key, m.keys.Discard.Help().Key)
 		return m, cmd
 	case DraftEditedMsg:
 		if m.draft == nil || msg.ID != m.draft.ID {
