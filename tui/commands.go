@@ -47,6 +47,8 @@ func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
 	switch spec.Verb {
 	case "quit":
 		return m.quit()
+	case "notices":
+		return m.openNotes(), nil
 	case "mailbox":
 		if i := slices.Index(m.boxNames(), arg); i >= 0 {
 			m.active = i

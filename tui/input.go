@@ -15,6 +15,7 @@ import (
 const (
 	helpKind   common.Kind = "help"
 	errorsKind common.Kind = "errors"
+	notesKind  common.Kind = "notices"
 )
 
 // updateKeys splits a burst of keys (see keys.SplitBurst).
@@ -88,7 +89,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	top := m.top()
 	switch {
-	case top == helpKind || top == errorsKind:
+	case top == helpKind || top == errorsKind || top == notesKind:
 		if key.Matches(msg, g.Back, g.Help, g.Errors) {
 			m.st.Leave(top)
 			return m, nil
@@ -233,6 +234,11 @@ func (m Model) openHelp() Model {
 		sections = append(sections, h.HelpSections()...)
 	}
 	m.push(helpKind, textpage.NewHelp(m.c, helpKind, p.Title(), m.activeKeys(), sections...))
+	return m
+}
+
+func (m Model) openNotes() Model {
+	m.push(notesKind, textpage.NewNotices(m.c, notesKind, m.notes))
 	return m
 }
 

@@ -53,8 +53,9 @@ type Model struct {
 	typing  common.Kind  // the page keys are held for while it reads (Opening.Typing)
 
 	errs    textpage.History
-	showErr bool   // the last error is on the status line until a key
-	notice  string // likewise, for news that is not an error
+	notes   textpage.History // every notice, errors too (:notices)
+	showErr bool             // the last error is on the status line until a key
+	notice  string           // likewise, for news that is not an error
 	tmpDirs []string
 	// quitting blanks the last frame (View): tmux, resized while sesbox
 	// ran, showed the rows left on the alternate screen over the shell's
@@ -127,10 +128,19 @@ func (m *Model) push(k common.Kind, p common.Page) {
 // way once it has come (see settling).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	nm, cmd := m.update(msg)
-	if _, ok := msg.(tea.KeyMsg); ok {
-		return nm, cmd
+	if _, ok := msg.(tea.KeyMsg); !ok {
+		nm, cmd = nm.(Model).release(cmd)
 	}
-	return nm.(Model).release(cmd)
+	return nm.(Model).noted(m.notice), cmd
+}
+
+// noted keeps a notice new on the status line in the history :notices
+// shows (errors are kept as they come, pushErr).
+func (m Model) noted(was string) Model {
+	if m.notice != "" && m.notice != was {
+		m.notes.Add(m.c.Now(), textpage.LevelInfo, sanitize.Line(m.notice))
+	}
+	return m
 }
 
 func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -248,7 +258,8 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 // history (E) and in the log. The hint, when the error has one, comes first.
 func (m *Model) pushErr(err error) {
 	text := sanitize.Line(mailstore.Explain(err))
-	m.errs.Add(m.c.Now(), text)
+	m.errs.Add(m.c.Now(), textpage.LevelError, text)
+	m.notes.Add(m.c.Now(), textpage.LevelError, text)
 	m.showErr = true
 	m.log.Printf("error: %s", text)
 }

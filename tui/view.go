@@ -62,7 +62,7 @@ func (m Model) activeKeys() common.KeyMap {
 	if m.cmd != nil {
 		return common.KeyMap{Short: m.cmd.ShortHelp()}
 	}
-	if top == helpKind || top == errorsKind {
+	if top == helpKind || top == errorsKind || top == notesKind {
 		return common.KeyMap{Short: append([]key.Binding{back}, p.ShortHelp()...)}
 	}
 	// A modal page is left by its own keys.

@@ -45,6 +45,7 @@ var Commands = []Spec{
 	{Verb: "drafts", Arg: "[ID]", Help: "list the kept drafts of this mailbox; with ID (or its first characters), resume that one"},
 	{Verb: "refresh", Help: "list the bucket again now"},
 	{Verb: "audit", Help: "open the audit view, as sesbox audit"},
+	{Verb: "notices", Help: "the recent notices of every level, errors too, with their time (E shows the errors)"},
 	{Verb: "quit", Help: "quit"},
 }
 

@@ -1,6 +1,7 @@
 package textpage
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -54,18 +55,25 @@ func NewHelp(c common.Common, kind common.Kind, title string, km help.KeyMap, se
 	})
 }
 
-// Entry is an error of the history.
+// The levels of an Entry.
+const (
+	LevelError = "error"
+	LevelInfo  = "info"
+)
+
+// Entry is a notice of a history: an error, or news (LevelInfo).
 type Entry struct {
-	At   time.Time
-	Text string
+	At    time.Time
+	Level string
+	Text  string
 }
 
-// History is the error history: the last 200 errors, oldest first.
+// History is a history of notices: the last 200, oldest first.
 type History []Entry
 
-// Add records an error at time at.
-func (h *History) Add(at time.Time, text string) {
-	*h = append(*h, Entry{At: at, Text: text})
+// Add records a notice of level at time at.
+func (h *History) Add(at time.Time, level, text string) {
+	*h = append(*h, Entry{At: at, Level: level, Text: text})
 	if len(*h) > 200 {
 		*h = (*h)[len(*h)-200:]
 	}
@@ -79,11 +87,37 @@ func NewErrors(c common.Common, kind common.Kind, errs []Entry) *Model {
 		var b strings.Builder
 		b.WriteString(st.Accent.Render(" Errors, newest first") + "\n\n")
 		if len(errs) == 0 {
-			b.WriteString(st.Dim.Render(" no errors"))
+			b.WriteString(st.Dim.Render(" no errors") + "\n")
 		}
 		for i := len(errs) - 1; i >= 0; i-- {
 			line := errs[i].At.In(c.Location()).Format("15:04:05") + "  " + errs[i].Text
 			b.WriteString(st.Warning.Render(indent(common.Wrap(line, width-2), 1)) + "\n")
+		}
+		b.WriteString("\n" + st.Dim.Render(indent(common.Wrap("all notices, errors included: :notices", width-2), 1)))
+		return common.Clip(b.String(), width, 1<<20)
+	})
+}
+
+// NewNotices is the page of every recent notice (`:notices`, vim's
+// :messages, a word that names mail here), newest first, each with its time and level: the status line
+// shows one until the next key, and only errors were kept (E).
+func NewNotices(c common.Common, kind common.Kind, notes []Entry) *Model {
+	notes = append([]Entry(nil), notes...)
+	return New(c, kind, "notices", func(width int) string {
+		st := c.Styles
+		var b strings.Builder
+		b.WriteString(st.Accent.Render(" Notices, newest first") + "\n\n")
+		if len(notes) == 0 {
+			b.WriteString(st.Dim.Render(" no notices"))
+		}
+		for i := len(notes) - 1; i >= 0; i-- {
+			n := notes[i]
+			line := fmt.Sprintf("%s  %-5s  %s", n.At.In(c.Location()).Format("15:04:05"), n.Level, n.Text)
+			line = indent(common.Wrap(line, width-2), 1)
+			if n.Level == LevelError {
+				line = st.Warning.Render(line)
+			}
+			b.WriteString(line + "\n")
 		}
 		return common.Clip(b.String(), width, 1<<20)
 	})
