@@ -164,11 +164,15 @@ func (m Model) ShortHelp() []key.Binding {
 }
 
 // FullHelp implements help.KeyMap.
+// The keys are the state's: esc finishes editing in the built-in editor
+// and postpones on the review screen, and the help named both on one page.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.keys
+	if m.state != stateReview {
+		return [][]key.Binding{m.ShortHelp()}
+	}
 	return [][]key.Binding{
 		{k.Send, k.Edit, k.Attach, k.Discard, k.Postpone},
 		{k.Up, k.Down, k.PageUp, k.PageDown},
-		{k.Done},
 	}
 }

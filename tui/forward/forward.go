@@ -244,9 +244,11 @@ func (m Model) ShortHelp() []key.Binding {
 }
 
 // FullHelp implements help.KeyMap.
+// The keys are the state's: q and esc cancel at the confirmation and close
+// the screen after the run, and the help named both on one page.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{{k.Send, k.Cancel, k.Stop}, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.MarkFailed, k.Close}}
+	return [][]key.Binding{m.ShortHelp(), {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}}
 }
 
 // scroll moves *pos, the first line shown of total, by the movement key

@@ -1431,9 +1431,15 @@ var legend = []key.Binding{
 // FullHelp implements help.KeyMap.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys.List
+	find := []key.Binding{k.Filter, k.Search, k.NextMatch, k.PrevMatch}
+	if m.HasFilter() {
+		// Without a filter esc is the root's (quit); one key, one
+		// action on the help page.
+		find = append(find, k.ClearFilter)
+	}
 	return [][]key.Binding{
 		{k.Down, k.Up, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp, k.Top, k.Bottom, k.Open},
-		{k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.ClearFilter, k.Sort, k.Reverse, k.Threads, k.Fold, k.FoldAll},
+		append(find, k.Sort, k.Reverse, k.Threads, k.Fold, k.FoldAll),
 		{k.Mark, k.MarkAll, k.Unmark, k.SaveMarked, k.ExportMarked},
 		legend,
 	}

@@ -903,17 +903,26 @@ func TestPipeThroughTheKey(t *testing.T) {
 
 func TestHelpListsThePagerKeys(t *testing.T) {
 	m, _ := newViewer(t, 100, 30, payroll)
-	var all []string
-	for _, col := range m.FullHelp() {
-		for _, b := range col {
-			all = append(all, b.Help().Key+" "+b.Help().Desc)
+	help := func() string {
+		var all []string
+		for _, col := range m.FullHelp() {
+			for _, b := range col {
+				all = append(all, b.Help().Key+" "+b.Help().Desc)
+			}
 		}
+		return strings.Join(all, "\n")
 	}
-	joined := strings.Join(all, "\n")
-	for _, want := range []string{"/ search", "n next match", "N prev match", "l links", "v HTML in browser", "| pipe to command", "enter show part / open link", "y copy link", "tab raw/decoded"} {
+	joined := help()
+	for _, want := range []string{"/ search", "n next match", "N prev match", "l links", "v HTML in browser", "| pipe to command", "enter show part / open link", "y copy S3 key", "tab raw/decoded"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("help lacks %q", want)
 		}
+	}
+	// In the links list y copies the link: the help names that, and
+	// not the S3 key as well.
+	m, _ = press(t, m, "l")
+	if joined := help(); !strings.Contains(joined, "y copy link") || strings.Contains(joined, "y copy S3 key") {
+		t.Errorf("the links list's help does not name y once, as copy link:\n%s", joined)
 	}
 }
 

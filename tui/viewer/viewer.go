@@ -630,13 +630,20 @@ func (m Model) ShortHelp() []key.Binding {
 }
 
 // FullHelp implements help.KeyMap.
+// The keys are those of the mode shown: y copies the link in the links
+// list and the S3 key elsewhere, and the help named both on one page.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys.Viewer
+	links := []key.Binding{k.Links, k.Select, k.OpenHTML, k.Pipe, k.PipeMode}
+	copyKeys := []key.Binding{k.Save, k.Open, k.CopyKey, k.CopyID}
+	if m.mode == modeLinks {
+		links = []key.Binding{k.Links, k.Select, k.CopyLink, k.OpenHTML, k.Pipe, k.PipeMode}
+		copyKeys = []key.Binding{k.Save, k.Open, k.CopyID}
+	}
 	return [][]key.Binding{
 		{k.Down, k.Up, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp, k.Top, k.Bottom},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Next, k.Prev, k.Headers, k.Raw, k.Parts},
-		{k.Links, k.Select, k.CopyLink, k.OpenHTML, k.Pipe, k.PipeMode},
-		{k.Save, k.Open, k.CopyKey, k.CopyID},
+		links, copyKeys,
 	}
 }
 
