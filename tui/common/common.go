@@ -59,26 +59,52 @@ func Fit(s string, w int) string {
 	return s
 }
 
-// Head is the start of sender text s (not yet sanitized) that is enough
-// to fill w cells of one line, with "…" after it when s goes on. The rest
-// could never show, and a Subject of megabytes sanitized and measured in
-// whole at every frame held the list 180 ms a key. A cell takes at most
-// 4 bytes, more with combining marks: 16 a cell leaves room; text that
-// the sanitizer drops (escape sequences) can leave the line short, but
-// its "…" still says it was cut.
+// Head is the start of sender text s (not yet sanitized) that fills w
+// cells of one line, with "…" after it when s goes on. Blanks are not
+// counted: sanitize.Line trims them and folds their runs. The rest could
+// never show, and a Subject of megabytes sanitized and measured in whole
+// at every frame held the list 180 ms a key. It keeps whole grapheme
+// clusters while they fit w cells (a byte bound cut heavily combining
+// text, Zalgo, to a few letters and split the last from its marks),
+// escape sequences whole and of no width (sanitize drops them), and
+// reads at most HeadBytes(w) bytes: a cluster that does not end within
+// them is left out whole. Text the sanitizer spells out (<U+202E>) makes
+// the line longer, for Fit to cut.
 func Head(s string, w int) string {
-	n := HeadBytes(w)
-	if len(s) <= n {
+	if len(s) <= w && isASCIIText(s) {
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
+	limit := min(len(s), HeadBytes(w))
+	for limit > 0 && limit < len(s) && !utf8.RuneStart(s[limit]) {
+		limit--
+	}
+	rest, width, n := s[:limit], 0, 0
+	var state byte
+	for rest != "" {
+		c, cw, cn, st := ansi.DecodeSequence(rest, state, nil)
+		if blank(c) {
+			cw = 0
+		}
+		if width+cw > w || (cn == len(rest) && limit < len(s)) {
+			// Too wide, or it may go on past the bytes read.
+			break
+		}
+		rest, state, width, n = rest[cn:], st, width+cw, n+cn
+	}
+	if n == len(s) {
+		return s
 	}
 	return s[:n] + "…"
 }
 
-// HeadBytes is how many bytes of sender text Head keeps for w cells.
-func HeadBytes(w int) int { return 64 + 16*max(w, 0) }
+// blank reports whether cluster c is a blank sanitize.Line trims or folds.
+func blank(c string) bool {
+	return c == " " || c == "\t" || c == "\n" || c == "\r\n" || c == "\r" || c == "\u2028" || c == "\u2029"
+}
+
+// HeadBytes is how many bytes of sender text Head reads for w cells: a
+// cell of Zalgo text takes some 60.
+func HeadBytes(w int) int { return 1024 + 64*max(w, 0) }
 
 // Truncate cuts s, which may hold styling, to at most w cells, ending in
 // "…" when it was cut.

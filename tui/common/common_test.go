@@ -123,8 +123,8 @@ func TestHead(t *testing.T) {
 			}
 		}
 	}
-	if s := "short 界"; Head(s, 3) != s {
-		t.Errorf("Head cut %q", s)
+	if s := "short 界"; Head(s, 8) != s || Head(s, 3) != "sho…" {
+		t.Errorf("Head(%q, 8) = %q, Head(%[1]q, 3) = %q", s, Head(s, 8), Head(s, 3))
 	}
 }
 
