@@ -52,38 +52,7 @@ func notices(root *enmime.Part, body string) []string {
 	if strings.Contains(body, "-----BEGIN PGP SIGNED MESSAGE-----") {
 		out = append(out, "The text is signed with OpenPGP: sesbox does not verify signatures.")
 	}
-	if names := uuencodedFiles(body); len(names) > 0 {
-		list := strings.Join(names[:min(len(names), 3)], ", ")
-		if len(names) > 3 {
-			list += fmt.Sprintf(" and %d more", len(names)-3)
-		}
-		out = append(out, fmt.Sprintf("The text holds a uuencoded file (%s): sesbox shows it as text and does not list it as a part; to save it, pipe sesbox show --raw into uudecode.", list))
-	}
 	return out
-}
-
-// uuencodedFiles are the names of the uuencoded files written in text
-// (old mailers and scripts put them in the body, not in parts of their
-// own): each "begin MODE NAME" line with a line "end" after it.
-func uuencodedFiles(text string) []string {
-	if !strings.Contains(text, "begin ") {
-		return nil
-	}
-	var names []string
-	open := ""
-	for line := range strings.Lines(text) {
-		line = strings.TrimRight(line, "\r\n")
-		if line == "end" && open != "" {
-			names, open = append(names, open), ""
-			continue
-		}
-		mode, name, ok := strings.Cut(strings.TrimPrefix(line, "begin "), " ")
-		if ok && len(line) > len("begin ") && line[:6] == "begin " && len(mode) >= 3 && len(mode) <= 4 &&
-			strings.Trim(mode, "01234567") == "" && strings.TrimSpace(name) != "" {
-			open = strings.TrimSpace(name)
-		}
-	}
-	return names
 }
 
 func signatureKind(protocol string) string {

@@ -220,6 +220,8 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	}
 	v.Parts = leafParts(env, d, originals)
 	v.Notices = notices(root, v.Text)
+	files, text, notes := extractUuencoded(v.Text, len(v.Parts)+1, d)
+	v.Text, v.Parts, v.Notices = text, append(v.Parts, files...), append(v.Notices, notes...)
 	v.finish(d)
 	return v
 }
@@ -252,7 +254,12 @@ func (v *View) finish(d *decoder) {
 		// The parts were not read: nothing is known of the attachments.
 		v.Summary.Attachments, v.Summary.AttachmentsExact = 0, false
 	} else {
-		v.Summary.Attachments = len(v.Attachments())
+		v.Summary.Attachments = 0
+		for _, p := range v.Attachments() {
+			if !p.Embedded {
+				v.Summary.Attachments++
+			}
+		}
 		v.Summary.AttachmentsExact = true
 	}
 	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign {
