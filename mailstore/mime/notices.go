@@ -32,9 +32,7 @@ func notices(root *enmime.Part, body string) []string {
 		case ct == "multipart/encrypted":
 			out = append(out, "Encrypted with OpenPGP: sesbox cannot decrypt it. Save the encrypted part (sesbox save) and decrypt it with your key.")
 		case ct == "application/pkcs7-mime" || ct == "application/x-pkcs7-mime":
-			if strings.EqualFold(params["smime-type"], "signed-data") {
-				out = append(out, fmt.Sprintf("Signed with S/MIME, the message inside its signature (part %d): sesbox can neither open nor verify it.", index))
-			} else {
+			if !isOpaqueSigned(p) { // opaque signatures are openSigned's
 				out = append(out, fmt.Sprintf("Encrypted with S/MIME (part %d): sesbox cannot decrypt it. Save that part (sesbox save) and decrypt it with your key.", index))
 			}
 		case ct == "text/calendar":

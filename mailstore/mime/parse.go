@@ -140,7 +140,7 @@ func safeParseWith(raw []byte, p *enmime.Parser) (v *View) {
 			v = headerOnlyView(raw, fmt.Sprintf("message parser failed: %v", r))
 		}
 	}()
-	return parse(raw, p)
+	return parseMessage(raw, p, 0)
 }
 
 // sourceView is the View when the MIME structure was not read: the header
@@ -149,7 +149,9 @@ func sourceView(raw []byte, warning string) *View {
 	return headerOnlyView(raw, warning)
 }
 
-func parse(raw []byte, parser *enmime.Parser) *View {
+// parseMessage parses raw with parser; depth counts the S/MIME
+// signatures raw was found inside (see openSigned).
+func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	h := scanHeader(raw)
 	v := newView(h)
 	d := v.setHeader(h)
@@ -220,6 +222,7 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	}
 	v.Parts = leafParts(env, d, originals)
 	v.Notices = notices(root, v.Text)
+	openSigned(v, root, depth)
 	files, text, notes := extractUuencoded(v.Text, len(v.Parts)+1, d)
 	v.Text, v.Parts, v.Notices = text, append(v.Parts, files...), append(v.Notices, notes...)
 	v.finish(d)

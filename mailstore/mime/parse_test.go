@@ -349,8 +349,8 @@ func checkView(t testing.TB, v *View) {
 		if p.IsAttachment && !p.Embedded {
 			n++
 		}
-		if p.Embedded && (!p.IsAttachment || i < len(v.Parts)-1 && !v.Parts[i+1].Embedded) {
-			t.Errorf("embedded part %d is not an attachment after the MIME parts", p.Index)
+		if p.Embedded && i < len(v.Parts)-1 && !v.Parts[i+1].Embedded {
+			t.Errorf("embedded part %d is not after the MIME parts", p.Index)
 		}
 	}
 	if v.Source {

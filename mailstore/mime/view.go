@@ -26,10 +26,11 @@ type Part struct {
 	ContentID    string
 	Size         int  // decoded size in bytes
 	IsAttachment bool // attachments and inlines other than the chosen bodies
-	// Embedded marks a file that was uuencoded inside a text body, not a
-	// MIME part: it is numbered after the MIME parts, and the summary's
-	// attachment count (read from the head of the message when it is
-	// indexed) does not include it.
+	// Embedded marks a part that is not one of the message's own MIME
+	// parts: a file uuencoded inside a text body, or a part of the message
+	// inside an opaque S/MIME signature. It is numbered after the MIME
+	// parts, and the summary's attachment count (read from the head of the
+	// message when it is indexed) does not include it.
 	Embedded bool   `json:",omitempty"`
 	Content  []byte `json:"-"` // decoded content (a text part's in UTF-8)
 	// original is a text part's content in its own charset, when that is
