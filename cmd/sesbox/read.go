@@ -332,7 +332,7 @@ func printTable(w io.Writer, sums []mailstore.Summary) error {
 			from = s.From.Address
 		}
 		if _, err := fmt.Fprintf(w, "%s  %s  %s  %s  %7s  %s\n", flags, s.Date.Local().Format("2006-01-02 15:04"),
-			common.Fit(sanitize.Line(from), 24), common.Fit(report.Badge(s.Report)+mailstore.ForwardBadge(s.Forward.Status)+sanitize.Line(s.Subject), 50), mailstore.FormatSize(s.Size),
+			common.Fit(sanitize.Cell(from), 24), common.Fit(report.Badge(s.Report)+mailstore.ForwardBadge(s.Forward.Status)+sanitize.Cell(s.Subject), 50), mailstore.FormatSize(s.Size),
 			sanitize.Line(mailstore.SESMessageID(s.Key))); err != nil {
 			return err
 		}

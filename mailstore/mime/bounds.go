@@ -80,15 +80,7 @@ const maxMediaParams = 100
 // (SetCustomParseMediaType) and by the pre-scan, goes through it, so the
 // two read the same parameters.
 func parseMediaType(ctype string) (mtype string, params map[string]string, invalid []string, err error) {
-	n := 0
-	for i := 0; i < len(ctype); i++ {
-		if ctype[i] == ';' {
-			if n++; n > maxMediaParams {
-				ctype = ctype[:i]
-				break
-			}
-		}
-	}
+	ctype, _ = cutParams(ctype)
 	mtype, params, invalid, err = mediatype.Parse(ctype)
 	if err != nil {
 		// enmime skips a part whose Content-Type does not parse ("app
@@ -106,6 +98,27 @@ func parseMediaType(ctype string) (mtype string, params map[string]string, inval
 		fixExtendedParams(ctype, params)
 	}
 	return mtype, params, invalid, err
+}
+
+// cutParams cuts a media type value before its (maxMediaParams+1)th
+// ';', as parseMediaType reads it, and returns the names (lower case,
+// without an RFC 2231 "*N*" suffix) of the parameters it dropped.
+func cutParams(ctype string) (kept string, dropped []string) {
+	n := 0
+	for i := 0; i < len(ctype); i++ {
+		if ctype[i] != ';' {
+			continue
+		}
+		if n++; n > maxMediaParams {
+			for _, p := range strings.Split(ctype[i+1:], ";") {
+				name, _, _ := strings.Cut(p, "=")
+				name, _, _ = strings.Cut(strings.ToLower(strings.TrimSpace(name)), "*")
+				dropped = append(dropped, name)
+			}
+			return ctype[:i], dropped
+		}
+	}
+	return ctype, nil
 }
 
 // unreadableType is the media type a part whose Content-Type typ does not

@@ -32,9 +32,7 @@ func notices(root *enmime.Part, body string) []string {
 		case ct == "multipart/encrypted":
 			out = append(out, "Encrypted with OpenPGP: sesbox cannot decrypt it. Save the encrypted part (sesbox save) and decrypt it with your key.")
 		case ct == "application/pkcs7-mime" || ct == "application/x-pkcs7-mime":
-			if strings.EqualFold(params["smime-type"], "signed-data") {
-				out = append(out, fmt.Sprintf("Signed with S/MIME, the message inside its signature (part %d): sesbox can neither open nor verify it.", index))
-			} else {
+			if !isOpaqueSigned(p) { // opaque signatures are openSigned's
 				out = append(out, fmt.Sprintf("Encrypted with S/MIME (part %d): sesbox cannot decrypt it. Save that part (sesbox save) and decrypt it with your key.", index))
 			}
 		case ct == "text/calendar":
@@ -52,38 +50,7 @@ func notices(root *enmime.Part, body string) []string {
 	if strings.Contains(body, "-----BEGIN PGP SIGNED MESSAGE-----") {
 		out = append(out, "The text is signed with OpenPGP: sesbox does not verify signatures.")
 	}
-	if names := uuencodedFiles(body); len(names) > 0 {
-		list := strings.Join(names[:min(len(names), 3)], ", ")
-		if len(names) > 3 {
-			list += fmt.Sprintf(" and %d more", len(names)-3)
-		}
-		out = append(out, fmt.Sprintf("The text holds a uuencoded file (%s): sesbox shows it as text and does not list it as a part; to save it, pipe sesbox show --raw into uudecode.", list))
-	}
 	return out
-}
-
-// uuencodedFiles are the names of the uuencoded files written in text
-// (old mailers and scripts put them in the body, not in parts of their
-// own): each "begin MODE NAME" line with a line "end" after it.
-func uuencodedFiles(text string) []string {
-	if !strings.Contains(text, "begin ") {
-		return nil
-	}
-	var names []string
-	open := ""
-	for line := range strings.Lines(text) {
-		line = strings.TrimRight(line, "\r\n")
-		if line == "end" && open != "" {
-			names, open = append(names, open), ""
-			continue
-		}
-		mode, name, ok := strings.Cut(strings.TrimPrefix(line, "begin "), " ")
-		if ok && len(line) > len("begin ") && line[:6] == "begin " && len(mode) >= 3 && len(mode) <= 4 &&
-			strings.Trim(mode, "01234567") == "" && strings.TrimSpace(name) != "" {
-			open = strings.TrimSpace(name)
-		}
-	}
-	return names
 }
 
 func signatureKind(protocol string) string {

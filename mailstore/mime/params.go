@@ -1,11 +1,13 @@
 package mime
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jhillyerd/enmime/v2"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -188,4 +190,25 @@ func unquote(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// noteCutParams warns of a part (number index) whose Content-Type or
+// Content-Disposition has more parameters than parseMediaType reads, and
+// marks its file name cut ("…") when a piece of it was among those
+// dropped: a long name split into RFC 2231 continuations was silently
+// its first pieces.
+func noteCutParams(p *enmime.Part, index int, name string, d *decoder) string {
+	for _, f := range [...]struct{ field, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
+		_, dropped := cutParams(p.Header.Get(f.field))
+		if dropped == nil {
+			continue
+		}
+		what := "the rest were not read"
+		if name != "" && !strings.HasSuffix(name, "…") && slices.Contains(dropped, f.param) {
+			name += "…"
+			what = "its file name is cut"
+		}
+		d.warnf("part %d: its %s has more than %d parameters; sesbox reads the first %d, so %s", index, f.field, maxMediaParams, maxMediaParams, what)
+	}
+	return name
 }

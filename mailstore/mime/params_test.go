@@ -3,6 +3,7 @@ package mime
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -121,6 +122,40 @@ func TestPartWithAnUnreadableTypeIsKept(t *testing.T) {
 		}
 		if n, exact := CountAttachments(raw, int64(len(raw))); n != 1 || !exact {
 			t.Errorf("%q: CountAttachments = %d, %v; want 1, exact", ct, n, exact)
+		}
+	}
+}
+
+// TestRFC2231ContinuationsCutAreSaid: a file name split into more RFC 2231
+// continuations than maxMediaParams is cut there (the bound stays), and
+// the cut shows: the name ends in "…" and a warning says the part's field
+// was cut, where the name was silently the first pieces alone.
+func TestRFC2231ContinuationsCutAreSaid(t *testing.T) {
+	for _, form := range []string{"filename*%d=\"abcd\"", "filename*%d*=ab%%63d"} {
+		var disp strings.Builder
+		disp.WriteString("Content-Disposition: attachment")
+		for i := range 150 {
+			piece := fmt.Sprintf(form, i)
+			if i == 0 {
+				piece = strings.Replace(piece, "*=", "*=utf-8''", 1)
+			}
+			disp.WriteString(";\r\n " + piece)
+		}
+		disp.WriteString(";\r\n filename*150=\".pdf\"")
+		raw := msg([]byte("--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Type: application/pdf\r\n"+disp.String()+"\r\n\r\n%PDF\r\n--b--\r\n"),
+			"From: a@x.example", "Subject: s", "Content-Type: multipart/mixed; boundary=b")
+		v := Parse(raw)
+		att := v.Attachments()
+		if len(att) != 1 {
+			t.Fatalf("%q: %d attachments", form, len(att))
+		}
+		if want := strings.Repeat("abcd", maxMediaParams) + "…"; att[0].Filename != want {
+			t.Errorf("%q: filename %q (%d bytes), want the first %d pieces and …", form, att[0].Filename, len(att[0].Filename), maxMediaParams)
+		}
+		if !slices.ContainsFunc(v.Warnings, func(w string) bool {
+			return strings.Contains(w, "part 2: its Content-Disposition has more than 100 parameters") && strings.Contains(w, "its file name is cut")
+		}) {
+			t.Errorf("%q: no warning of the cut: %q", form, v.Warnings)
 		}
 	}
 }

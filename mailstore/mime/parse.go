@@ -140,7 +140,7 @@ func safeParseWith(raw []byte, p *enmime.Parser) (v *View) {
 			v = headerOnlyView(raw, fmt.Sprintf("message parser failed: %v", r))
 		}
 	}()
-	return parse(raw, p)
+	return parseMessage(raw, p, 0)
 }
 
 // sourceView is the View when the MIME structure was not read: the header
@@ -149,7 +149,9 @@ func sourceView(raw []byte, warning string) *View {
 	return headerOnlyView(raw, warning)
 }
 
-func parse(raw []byte, parser *enmime.Parser) *View {
+// parseMessage parses raw with parser; depth counts the S/MIME
+// signatures raw was found inside (see openSigned).
+func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	h := scanHeader(raw)
 	v := newView(h)
 	d := v.setHeader(h)
@@ -220,6 +222,9 @@ func parse(raw []byte, parser *enmime.Parser) *View {
 	}
 	v.Parts = leafParts(env, d, originals)
 	v.Notices = notices(root, v.Text)
+	openSigned(v, root, depth)
+	files, text, notes := extractUuencoded(v.Text, len(v.Parts)+1, d)
+	v.Text, v.Parts, v.Notices = text, append(v.Parts, files...), append(v.Notices, notes...)
 	v.finish(d)
 	return v
 }
@@ -252,7 +257,12 @@ func (v *View) finish(d *decoder) {
 		// The parts were not read: nothing is known of the attachments.
 		v.Summary.Attachments, v.Summary.AttachmentsExact = 0, false
 	} else {
-		v.Summary.Attachments = len(v.Attachments())
+		v.Summary.Attachments = 0
+		for _, p := range v.Attachments() {
+			if !p.Embedded {
+				v.Summary.Attachments++
+			}
+		}
 		v.Summary.AttachmentsExact = true
 	}
 	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign {
@@ -696,6 +706,7 @@ func leafParts(env *enmime.Envelope, d *decoder, originals map[*enmime.Part][]by
 		if strings.Contains(name, "=?") {
 			name = d.words(name) // RFC 2047 words where RFC 2231 belongs
 		}
+		name = noteCutParams(p, len(out)+1, name, d)
 		out = append(out, Part{
 			Index:        len(out) + 1,
 			ContentType:  contentType(p),

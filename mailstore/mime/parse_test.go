@@ -346,8 +346,11 @@ func checkView(t testing.TB, v *View) {
 		if !utf8.ValidString(p.Filename) {
 			t.Errorf("part %d filename %q is not valid UTF-8", p.Index, p.Filename)
 		}
-		if p.IsAttachment {
+		if p.IsAttachment && !p.Embedded {
 			n++
+		}
+		if p.Embedded && i < len(v.Parts)-1 && !v.Parts[i+1].Embedded {
+			t.Errorf("embedded part %d is not after the MIME parts", p.Index)
 		}
 	}
 	if v.Source {

@@ -222,7 +222,6 @@ func TestNoticesOfStructure(t *testing.T) {
 			"  By:    Bob \x1b[31mBoss <bob@x.example>"}},
 		{"notice-tnef.eml", []string{"Part 2 is Outlook's TNEF wrapping (winmail.dat)"}},
 		{"notice-partial.eml", []string{"Piece 1 of 2 of a message the sender split"}},
-		{"notice-uuencode.eml", []string{"The text holds a uuencoded file (hello.txt)"}},
 		{"html-newsletter.eml", nil},
 	}
 	for _, tt := range tests {

@@ -24,9 +24,15 @@ type Part struct {
 	Filename     string
 	Disposition  string // "attachment", "inline" or ""
 	ContentID    string
-	Size         int    // decoded size in bytes
-	IsAttachment bool   // attachments and inlines other than the chosen bodies
-	Content      []byte `json:"-"` // decoded content (a text part's in UTF-8)
+	Size         int  // decoded size in bytes
+	IsAttachment bool // attachments and inlines other than the chosen bodies
+	// Embedded marks a part that is not one of the message's own MIME
+	// parts: a file uuencoded inside a text body, or a part of the message
+	// inside an opaque S/MIME signature. It is numbered after the MIME
+	// parts, and the summary's attachment count (read from the head of the
+	// message when it is indexed) does not include it.
+	Embedded bool   `json:",omitempty"`
+	Content  []byte `json:"-"` // decoded content (a text part's in UTF-8)
 	// original is a text part's content in its own charset, when that is
 	// not UTF-8 (see Bytes).
 	original []byte

@@ -306,6 +306,24 @@ func Line(s string) string {
 	return strings.TrimSpace(b.String())
 }
 
+// Cell is Line for a column of a table, where each cell must take the
+// width a width count gives it: the characters that draw nothing and that
+// a terminal and a count read differently are removed too. The zero-width
+// space, word joiner and BOM draw nothing but some terminals give them a
+// cell; ZWNJ and ZWJ join characters, and an emoji sequence joined by ZWJ
+// (a family, a rainbow flag) is counted as one emoji while many terminals
+// (and tmux) draw each of its emoji, pushing the columns after it right.
+// The bidi controls are Line's markers already. Data (--json) keeps them.
+func Cell(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':
+			return -1
+		}
+		return r
+	}, Line(s))
+}
+
 // flushBlanks writes a run of blanks: one space if it held a line break or
 // tab, else the spaces as they were (two spaces in a subject are the
 // sender's choice).

@@ -1,0 +1,197 @@
+package mime
+
+import (
+	"fmt"
+	gomime "mime"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sesbox/sesbox/mailstore"
+)
+
+// Bounds on the uuencoded files taken out of a text body, which is the
+// sender's: at most maxUuencoded files (more stay text, with a notice), of
+// at most maxUuBytes decoded in all, each name cut to maxUuName bytes.
+const (
+	maxUuencoded = 64
+	maxUuBytes   = 32 << 20
+	maxUuName    = 255
+)
+
+// extractUuencoded takes the uuencoded files out of text (old mailers and
+// scripts wrote them into the body, not into parts of their own): each
+// "begin MODE NAME" line followed by at least one line of uuencoded data,
+// to the "end" line (after the zero-length line, which a mailer may have
+// stripped to an empty one), or to the last data line when the end was
+// lost. Each becomes a Part (numbered from next, Embedded, an attachment)
+// holding what it decodes to, and the text shows one line in its place.
+// notes say what the text cannot: a file cut short, files left as text.
+func extractUuencoded(text string, next int, d *decoder) (files []Part, shown string, notes []string) {
+	if !strings.Contains(text, "begin ") {
+		return nil, text, nil
+	}
+	lines := strings.SplitAfter(text, "\n")
+	var b strings.Builder
+	total, left := 0, 0
+	for i := 0; i < len(lines); {
+		name, ok := uuBegin(lines[i])
+		end := i + 1
+		for end < len(lines) && uuDataLine(lines[end]) {
+			end++
+		}
+		if !ok || end == i+1 {
+			b.WriteString(lines[i])
+			i++
+			continue
+		}
+		stop, closed := end, false
+		if k := end; k < len(lines) {
+			if z := strings.TrimRight(lines[k], "\r\n"); z == "" || z == "`" || z == " " {
+				k++
+			}
+			if k < len(lines) && strings.TrimRight(lines[k], "\r\n") == "end" {
+				stop, closed = k+1, true
+			}
+		}
+		content, _ := uudecode([]byte(strings.Join(lines[i:end], "")))
+		if len(files) == maxUuencoded || total+len(content) > maxUuBytes {
+			left++
+			b.WriteString(strings.Join(lines[i:stop], ""))
+			i = stop
+			continue
+		}
+		total += len(content)
+		p := uuPart(next+len(files), name, content, d)
+		files = append(files, p)
+		cut := ""
+		if !closed {
+			cut = ", cut short (no end line)"
+			notes = append(notes, fmt.Sprintf("The uuencoded file %s (part %d) is cut short: the text ends its data without an end line, so the part holds only what came.", p.Filename, p.Index))
+		}
+		fmt.Fprintf(&b, "[uuencoded file %s, %s%s: part %d]\n", p.Filename, mailstore.FormatSize(int64(p.Size)), cut, p.Index)
+		i = stop
+	}
+	if left > 0 {
+		notes = append(notes, fmt.Sprintf("The text holds %d more uuencoded files than sesbox takes out of a text (%d files, %s): they are shown as text; to save them, pipe sesbox show --raw into uudecode.",
+			left, maxUuencoded, mailstore.FormatSize(maxUuBytes)))
+	}
+	return files, b.String(), notes
+}
+
+// uuBegin reads a "begin MODE NAME" line: MODE three or four octal
+// digits, NAME the rest of the line (blanks trimmed), cut to maxUuName
+// bytes with an ellipsis.
+func uuBegin(line string) (name string, ok bool) {
+	rest, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "begin ")
+	if !ok {
+		return "", false
+	}
+	mode, name, ok := strings.Cut(rest, " ")
+	name = strings.TrimSpace(name)
+	if !ok || len(mode) < 3 || len(mode) > 4 || strings.Trim(mode, "01234567") != "" || name == "" {
+		return "", false
+	}
+	if len(name) > maxUuName {
+		cut := maxUuName
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut] + "…"
+	}
+	return name, true
+}
+
+// uuDataLine reports a line of uuencoded data: a length character for
+// 1 to 63 bytes, then as many groups of four characters as that takes,
+// every character between ' ' and '`'. A mailer may have stripped
+// trailing blanks (zeros, in the space-for-zero encoding), so up to three
+// characters may lack; an encoder may have added a check character or two.
+// Prose always fails it: its lower-case letters are beyond '`'.
+func uuDataLine(line string) bool {
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return false
+	}
+	n := int((line[0] - ' ') & 63)
+	if line[0] < ' ' || line[0] > '`' || n == 0 {
+		return false
+	}
+	want, got := (n+2)/3*4, len(line)-1
+	if got < want-3 || got > want+2 {
+		return false
+	}
+	for i := 1; i < len(line); i++ {
+		if line[i] < ' ' || line[i] > '`' {
+			return false
+		}
+	}
+	return true
+}
+
+// uuPart is the Part of a uuencoded file named name: its type from the
+// name's extension, a text file's Content in UTF-8 as a text part's is
+// (Bytes saves it as it came).
+func uuPart(index int, name string, content []byte, d *decoder) Part {
+	ct := "application/octet-stream"
+	if ext := path.Ext(strings.ReplaceAll(name, `\`, "/")); ext != "" && !strings.ContainsAny(ext, "\x00 ") {
+		if t, _, err := gomime.ParseMediaType(gomime.TypeByExtension(ext)); err == nil {
+			ct = t
+		}
+	}
+	p := Part{Index: index, ContentType: ct, Filename: name, Disposition: "attachment", Size: len(content),
+		IsAttachment: true, Embedded: true, Content: content}
+	if strings.HasPrefix(ct, "text/") && !utf8.Valid(content) {
+		p.original = content
+		p.Content = []byte(d.decodeBody("", content))
+	}
+	return p
+}
+
+// uudecode decodes uuencoded data: from the line after "begin MODE NAME"
+// to "end" or a line of length 0 (or the end of the data), each line a
+// length character and groups of four 6-bit characters ("`" is 0). It is
+// lenient as transferDecode is: a line shorter than its length gives what
+// it holds. ok is false without a begin line.
+func uudecode(b []byte) (out []byte, ok bool) {
+	lines := strings.Split(string(b), "\n")
+	i := 0
+	for ; i < len(lines); i++ {
+		if strings.HasPrefix(lines[i], "begin ") {
+			break
+		}
+	}
+	if i == len(lines) {
+		return nil, false
+	}
+	six := func(c byte) byte { return (c - ' ') & 63 }
+	for _, line := range lines[i+1:] {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || line == "end" {
+			if line == "end" {
+				break
+			}
+			continue
+		}
+		n := int(six(line[0]))
+		if n == 0 {
+			break
+		}
+		data := line[1:]
+		for j := 0; n > 0 && j < len(data); j += 4 {
+			var g [4]byte
+			for k := range g {
+				if j+k < len(data) {
+					g[k] = six(data[j+k])
+				}
+			}
+			for _, c := range [3]byte{g[0]<<2 | g[1]>>4, g[1]<<4 | g[2]>>2, g[2]<<6 | g[3]} {
+				if n > 0 {
+					out = append(out, c)
+					n--
+				}
+			}
+		}
+	}
+	return out, true
+}
