@@ -98,6 +98,7 @@ func TestTeam(t *testing.T) {
 		{"PausedPastLeaseDoesNotSend", testPausedPastLeaseDoesNotSend},
 		{"ClockSkewDoesNotTakeOverALiveClaim", testClockSkewDoesNotTakeOverALiveClaim},
 		{"ARunWaitsForTheClaimItMeets", testARunWaitsForTheClaimItMeets},
+		{"TwoRunsDoNotMoveInLockstep", testTwoRunsDoNotMoveInLockstep},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
