@@ -32,6 +32,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/inventory"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/sessend"
@@ -279,14 +280,17 @@ func (a *app) logsClient(ctx context.Context, mc MailboxConfig) (*cloudwatchlogs
 	}), nil
 }
 
-// sqsClient builds the SQS client of a mailbox's queue_url (the SDK
-// honours AWS_ENDPOINT_URL_SQS).
-func (a *app) sqsClient(ctx context.Context, mc MailboxConfig) (*sqs.Client, error) {
+// queueWatcher builds the watcher of a mailbox's queue_url (its SQS
+// client honours AWS_ENDPOINT_URL_SQS), taking only its topic_arn's
+// notifications when that is set.
+func (a *app) queueWatcher(ctx context.Context, mc MailboxConfig, loc mailstore.Location) (*notify.Watcher, error) {
 	cfg, err := a.awsConfig(ctx, mc)
 	if err != nil {
 		return nil, err
 	}
-	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.Logger = logging.Nop{} }), nil
+	w := notify.NewWatcher(sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.Logger = logging.Nop{} }), mc.QueueURL, loc)
+	w.TopicARN = mc.TopicARN
+	return w, nil
 }
 
 // store is the S3 store of a mailbox, reading with the retry policy.

@@ -628,12 +628,12 @@ func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) e
 	if mc.QueueURL == "" {
 		return errors.New("index --watch: the mailbox has no queue_url")
 	}
-	client, err := a.sqsClient(ctx, mc)
+	w, err := a.queueWatcher(ctx, mc, m.Location())
 	if err != nil {
 		return err
 	}
 	var werr error
-	err = m.Watch(ctx, notify.NewWatcher(client, mc.QueueURL, m.Location()), mailbox.DefaultBackoff, func(b notify.Batch) {
+	err = m.Watch(ctx, w, mailbox.DefaultBackoff, func(b notify.Batch) {
 		for _, p := range b.Problems {
 			fmt.Fprintln(a.stderr, "sesbox: ignored:", sanitize.Line(p))
 		}
