@@ -116,6 +116,7 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 	case all && len(cfg.Mailboxes) > 0:
 		for _, n := range cfg.names() {
 			mc := a.overlay(cfg.Mailboxes[n])
+			mc.origins = a.origins(cfg, n, cfg.Mailboxes[n])
 			if err := cfg.checkEndpoints(n, mc); err != nil {
 				return nil, nil, err
 			}
@@ -133,7 +134,9 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 	default:
 		return nil, nil, cfg.noMailbox("")
 	}
+	file := mc
 	mc = a.overlay(mc)
+	mc.origins = a.origins(cfg, name, file)
 	if err := cfg.checkEndpoints(name, mc); err != nil {
 		return nil, nil, err
 	}
@@ -141,6 +144,32 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 		return nil, nil, fmt.Errorf("mailbox %q in %s has no bucket: add bucket = \"...\" to its [mailbox.%s] table, or give --bucket B", name, cfg.path, name)
 	}
 	return []string{name}, []MailboxConfig{mc}, nil
+}
+
+// origins says where each S3 setting of the mailbox name (file: as its
+// table in cfg says) comes from, for hints to name: the flag, the config
+// key in its file, or the environment variable the SDK reads.
+func (a *app) origins(cfg Config, name string, file MailboxConfig) mailstore.Origins {
+	from := func(flag, key, fileValue string, envs ...string) string {
+		if flag != "" {
+			return "" // the flag, by its name
+		}
+		if fileValue != "" {
+			return fmt.Sprintf("%s in %s [mailbox.%s]", key, cfg.path, name)
+		}
+		for _, e := range envs {
+			if os.Getenv(e) != "" {
+				return e
+			}
+		}
+		return ""
+	}
+	return mailstore.Origins{
+		Bucket:   from(a.flags.bucket, "bucket", file.Bucket),
+		Prefix:   from(a.flags.prefix, "prefix", file.Prefix),
+		Region:   from(a.flags.region, "region", file.Region, "AWS_REGION", "AWS_DEFAULT_REGION"),
+		Endpoint: from(a.flags.endpoint, "endpoint", file.Endpoint, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+	}
 }
 
 // overlay applies the global flags over a configured mailbox.
@@ -295,7 +324,7 @@ func (a *app) queueWatcher(ctx context.Context, mc MailboxConfig, loc mailstore.
 
 // store is the S3 store of a mailbox, reading with the retry policy.
 func (a *app) store(client *s3.Client, mc MailboxConfig) *s3store.Store {
-	return s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}).WithRetry(retryPolicy())
+	return s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}).WithRetry(retryPolicy()).WithOrigins(mc.origins)
 }
 
 // s3Client builds the S3 client for a mailbox, and names its index

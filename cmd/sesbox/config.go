@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/keys"
 
@@ -101,6 +102,10 @@ type MailboxConfig struct {
 	// the queue's notifications of other topics, and bodies without SNS's
 	// envelope, are left for their consumer (docs/scale.md).
 	TopicARN string `toml:"topic_arn"`
+
+	// origins says where the S3 settings came from (a flag, this file,
+	// the environment), for hints; set by mailboxConfigs.
+	origins mailstore.Origins
 	// HeaderRate bounds the header reads per second after an inventory
 	// (0: as fast as the workers go), so a background fill of millions of
 	// rows stays polite to the bucket.
