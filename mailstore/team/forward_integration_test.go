@@ -27,6 +27,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sessend"
+	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
 )
@@ -588,5 +589,39 @@ func testTwoRunsDoNotMoveInLockstep(t *testing.T, db *peer.DynamoDB) {
 		if len(res) != 20 {
 			t.Errorf("%d results, want one per message", len(res))
 		}
+	}
+}
+
+// testDelayedAnswerIsNoClockSkew: the read a claim makes first is answered
+// 3 s late (dynfault holds dynalite's answer back), so its Date is 3 s old
+// when it arrives. That is no clock difference: the lease stamped on the
+// claim still runs a whole Lease from when it was taken. Before, the late
+// Date was taken for a table clock 3 s behind, and the claim's lease
+// ended 3 s early by the table's clock: by a slow answer of a minute, a
+// minute early, while the run still counted on it (another machine with
+// --retry-uncertain could take the send over while it was being sent).
+func testDelayedAnswerIsNoClockSkew(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	proxy := dynfault.Start(t, db.URL, func(_ int, op string) dynfault.Fault {
+		if op == "GetItem" {
+			return dynfault.Delay
+		}
+		return dynfault.Pass
+	})
+	proxy.Delay = 3 * time.Second
+	s := newStore(client(proxy.URL), table, owner("a", 1))
+	r := ref(0)
+	tok, _, err := s.Claim(context.Background(), r, false, false)
+	claimed := time.Now()
+	if err != nil || tok == "" {
+		t.Fatalf("claim: %q, %v", tok, err)
+	}
+	c, ok, err := newStore(db.Client(), table, owner("b", 1)).getClaim(context.Background(), claimPK(r.Bucket, r.Key, r.ETag, r.Destinations))
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	// The Date counts whole seconds: a second either way is the clock.
+	if short := claimed.Add(s.Lease).Sub(c.leaseUntil); short > time.Second {
+		t.Errorf("the lease ends %v early: until %v, claimed by %v", short, c.leaseUntil, claimed)
 	}
 }

@@ -99,6 +99,7 @@ func TestTeam(t *testing.T) {
 		{"ClockSkewDoesNotTakeOverALiveClaim", testClockSkewDoesNotTakeOverALiveClaim},
 		{"ARunWaitsForTheClaimItMeets", testARunWaitsForTheClaimItMeets},
 		{"TwoRunsDoNotMoveInLockstep", testTwoRunsDoNotMoveInLockstep},
+		{"DelayedAnswerIsNoClockSkew", testDelayedAnswerIsNoClockSkew},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
