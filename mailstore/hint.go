@@ -53,11 +53,38 @@ func RedactURL(endpoint string) string {
 	return endpoint
 }
 
+// Origins says where a mailbox's S3 settings came from, in the words a
+// hint names them: "--bucket", "bucket in FILE [mailbox.NAME]",
+// "AWS_REGION". An empty field is named by its flag, as most values come
+// from one.
+type Origins struct {
+	Bucket, Prefix, Region, Endpoint string
+}
+
+// BucketFrom names where the bucket was set.
+func (o Origins) BucketFrom() string { return or(o.Bucket, "--bucket") }
+
+// PrefixFrom names where the prefix was set.
+func (o Origins) PrefixFrom() string { return or(o.Prefix, "--prefix") }
+
+// RegionFrom names where the region was set.
+func (o Origins) RegionFrom() string { return or(o.Region, "--region") }
+
+// EndpointFrom names where the endpoint was set.
+func (o Origins) EndpointFrom() string { return or(o.Endpoint, "--endpoint") }
+
+func or(v, flag string) string {
+	if v == "" {
+		return flag
+	}
+	return v
+}
+
 // ReachHint says what to check when err is a failure to reach an
 // endpoint (refused, no such host, reset, unreachable), naming the
-// endpoint the request went to (else where) and the flag that sets it;
-// "" for any other error.
-func ReachHint(err error, where, flag string) string {
+// endpoint the request went to (else where) and where it and the region
+// were set (flag, region: see Origins); "" for any other error.
+func ReachHint(err error, where, flag, region string) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
@@ -69,7 +96,7 @@ func ReachHint(err error, where, flag string) string {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused: " + where + " — check " + flag
 	case errors.As(err, &dnsErr):
-		return "no such host: " + where + " — check " + flag + " and --region"
+		return "no such host: " + where + " — check " + flag + " and " + region
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return "cannot reach " + where + " — check " + flag + " and the network"
 	}

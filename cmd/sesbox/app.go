@@ -32,6 +32,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/inventory"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/sessend"
@@ -115,6 +116,7 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 	case all && len(cfg.Mailboxes) > 0:
 		for _, n := range cfg.names() {
 			mc := a.overlay(cfg.Mailboxes[n])
+			mc.origins = a.origins(cfg, n, cfg.Mailboxes[n])
 			if err := cfg.checkEndpoints(n, mc); err != nil {
 				return nil, nil, err
 			}
@@ -132,7 +134,9 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 	default:
 		return nil, nil, cfg.noMailbox("")
 	}
+	file := mc
 	mc = a.overlay(mc)
+	mc.origins = a.origins(cfg, name, file)
 	if err := cfg.checkEndpoints(name, mc); err != nil {
 		return nil, nil, err
 	}
@@ -140,6 +144,32 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 		return nil, nil, fmt.Errorf("mailbox %q in %s has no bucket: add bucket = \"...\" to its [mailbox.%s] table, or give --bucket B", name, cfg.path, name)
 	}
 	return []string{name}, []MailboxConfig{mc}, nil
+}
+
+// origins says where each S3 setting of the mailbox name (file: as its
+// table in cfg says) comes from, for hints to name: the flag, the config
+// key in its file, or the environment variable the SDK reads.
+func (a *app) origins(cfg Config, name string, file MailboxConfig) mailstore.Origins {
+	from := func(flag, key, fileValue string, envs ...string) string {
+		if flag != "" {
+			return "" // the flag, by its name
+		}
+		if fileValue != "" {
+			return fmt.Sprintf("%s in %s [mailbox.%s]", key, cfg.path, name)
+		}
+		for _, e := range envs {
+			if os.Getenv(e) != "" {
+				return e
+			}
+		}
+		return ""
+	}
+	return mailstore.Origins{
+		Bucket:   from(a.flags.bucket, "bucket", file.Bucket),
+		Prefix:   from(a.flags.prefix, "prefix", file.Prefix),
+		Region:   from(a.flags.region, "region", file.Region, "AWS_REGION", "AWS_DEFAULT_REGION"),
+		Endpoint: from(a.flags.endpoint, "endpoint", file.Endpoint, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+	}
 }
 
 // overlay applies the global flags over a configured mailbox.
@@ -279,19 +309,22 @@ func (a *app) logsClient(ctx context.Context, mc MailboxConfig) (*cloudwatchlogs
 	}), nil
 }
 
-// sqsClient builds the SQS client of a mailbox's queue_url (the SDK
-// honours AWS_ENDPOINT_URL_SQS).
-func (a *app) sqsClient(ctx context.Context, mc MailboxConfig) (*sqs.Client, error) {
+// queueWatcher builds the watcher of a mailbox's queue_url (its SQS
+// client honours AWS_ENDPOINT_URL_SQS), taking only its topic_arn's
+// notifications when that is set.
+func (a *app) queueWatcher(ctx context.Context, mc MailboxConfig, loc mailstore.Location) (*notify.Watcher, error) {
 	cfg, err := a.awsConfig(ctx, mc)
 	if err != nil {
 		return nil, err
 	}
-	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.Logger = logging.Nop{} }), nil
+	w := notify.NewWatcher(sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.Logger = logging.Nop{} }), mc.QueueURL, loc)
+	w.TopicARN = mc.TopicARN
+	return w, nil
 }
 
 // store is the S3 store of a mailbox, reading with the retry policy.
 func (a *app) store(client *s3.Client, mc MailboxConfig) *s3store.Store {
-	return s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}).WithRetry(retryPolicy())
+	return s3store.New(client, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}).WithRetry(retryPolicy()).WithOrigins(mc.origins)
 }
 
 // s3Client builds the S3 client for a mailbox, and names its index

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/keys"
 
@@ -97,6 +98,14 @@ type MailboxConfig struct {
 	// QueueURL is the SQS queue subscribed to the receipt rule's SNS
 	// topic: index --watch (and the TUI) take new mail from it.
 	QueueURL string `toml:"queue_url"`
+	// TopicARN, when set, is the SNS topic the receipt rule publishes to:
+	// the queue's notifications of other topics, and bodies without SNS's
+	// envelope, are left for their consumer (docs/scale.md).
+	TopicARN string `toml:"topic_arn"`
+
+	// origins says where the S3 settings came from (a flag, this file,
+	// the environment), for hints; set by mailboxConfigs.
+	origins mailstore.Origins
 	// HeaderRate bounds the header reads per second after an inventory
 	// (0: as fast as the workers go), so a background fill of millions of
 	// rows stays polite to the bucket.

@@ -171,10 +171,11 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	if plan == nil {
 		return err
 	}
-	if !opts.DryRun() {
-		// What the run will do, before anything is sent (with --yes too:
-		// stderr is the operator's, stdout the script's).
-		for _, l := range plan.Preview().Lines() {
+	// What the run will do, before anything is sent (with --yes too:
+	// stderr is the operator's, stdout the script's); for a dry run, what
+	// a sending run would do, when the account could be read.
+	if pv := plan.Preview(); !opts.DryRun() || pv.Account != nil || pv.AccountErr != "" {
+		for _, l := range pv.Lines() {
 			fmt.Fprintln(a.stderr, "forward:", sanitize.Line(l))
 		}
 	}
@@ -261,6 +262,13 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 		return nil, nil, err
 	}
 	if dryRun {
+		// The dry run checks the destinations against the account's
+		// suppression list and the sandbox, as the sending run will.
+		if !a.demoWithoutSES(mc) {
+			if acct, err := a.sesAccount(ctx, mc); err == nil {
+				r.Account = acct
+			}
+		}
 		return r, func() {}, nil
 	}
 	if a.demoWithoutSES(mc) {

@@ -100,11 +100,16 @@ func (a *app) noteEmpty(m *mailbox.Mailbox, n int, q string, cached bool) {
 		return
 	}
 	loc := sanitize.Line(m.Location().String())
+	var o mailstore.Origins // where the prefix and bucket were set
+	if _, mcs, err := a.mailboxConfigs(false); err == nil {
+		o = mcs[0].origins
+	}
+	prefix, bucket := sanitize.Line(o.PrefixFrom()), sanitize.Line(o.BucketFrom())
 	if cached {
-		fmt.Fprintf(a.stderr, "sesbox: no messages under %s in the local index — `sesbox index` reads the bucket (ls --cached does not); if it finds none, check --prefix and --bucket\n", loc)
+		fmt.Fprintf(a.stderr, "sesbox: no messages under %s in the local index — `sesbox index` reads the bucket (ls --cached does not); if it finds none, check %s and %s\n", loc, prefix, bucket)
 		return
 	}
-	fmt.Fprintf(a.stderr, "sesbox: no messages under %s — check --prefix (the receipt rule's object key prefix, e.g. inbox/) and --bucket\n", loc)
+	fmt.Fprintf(a.stderr, "sesbox: no messages under %s — check %s (the receipt rule's object key prefix, e.g. inbox/) and %s\n", loc, prefix, bucket)
 }
 
 func newLsCmd(a *app) *cobra.Command {
@@ -628,12 +633,12 @@ func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) e
 	if mc.QueueURL == "" {
 		return errors.New("index --watch: the mailbox has no queue_url")
 	}
-	client, err := a.sqsClient(ctx, mc)
+	w, err := a.queueWatcher(ctx, mc, m.Location())
 	if err != nil {
 		return err
 	}
 	var werr error
-	err = m.Watch(ctx, notify.NewWatcher(client, mc.QueueURL, m.Location()), mailbox.DefaultBackoff, func(b notify.Batch) {
+	err = m.Watch(ctx, w, mailbox.DefaultBackoff, func(b notify.Batch) {
 		for _, p := range b.Problems {
 			fmt.Fprintln(a.stderr, "sesbox: ignored:", sanitize.Line(p))
 		}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,5 +117,55 @@ func TestKMSDeniedReadSaysKMS(t *testing.T) {
 	_, errOut, code := sesbox(t, "--endpoint", p.URL, "--bucket", "mail", "show", key)
 	if want := "sesbox: access denied to the KMS key of s3://mail"; code != 1 || !strings.HasPrefix(errOut, want) || !strings.Contains(errOut, "kms:Decrypt") {
 		t.Errorf("exit %d, want a line starting %q naming kms:Decrypt:\n%s", code, want, errOut)
+	}
+}
+
+// TestS3HintsNameWhereTheValueCameFrom: a hint names the setting to check
+// where it was set: the config key in its file, the environment variable,
+// or the flag. Before, it always named the flags ("check --endpoint",
+// "check --bucket and --region", "check --prefix"), sending a user whose
+// values all came from config.toml after flags they never gave.
+func TestS3HintsNameWhereTheValueCameFrom(t *testing.T) {
+	dir := isolate(t)
+	shortBackoff(t)
+	dead := deadEndpoint(t)
+	srv := fakes3.Start(t, "mail")
+	conf := filepath.Join(dir, "config.toml")
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name, config string
+		args         []string
+		env          map[string]string
+		want         string
+	}{
+		{"endpoint from the config", fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nendpoint = %q\n", dead), []string{"ls"}, nil,
+			"sesbox: connection refused: " + dead + " — check endpoint in " + conf + " [mailbox.m] ("},
+		{"endpoint from the flag", "[mailbox.m]\nbucket = \"mail\"\n", []string{"--endpoint", dead, "ls"}, nil,
+			"sesbox: connection refused: " + dead + " — check --endpoint ("},
+		{"endpoint from the environment", "[mailbox.m]\nbucket = \"mail\"\n", []string{"ls"}, map[string]string{"AWS_ENDPOINT_URL_S3": dead},
+			"sesbox: connection refused: " + dead + " — check AWS_ENDPOINT_URL_S3 ("},
+		{"bucket and region from the config", fmt.Sprintf("[mailbox.m]\nbucket = \"nosuch\"\nregion = \"eu-west-1\"\nendpoint = %q\n", srv.URL), []string{"ls"}, nil,
+			`sesbox: no such bucket "nosuch" in eu-west-1 — check bucket in ` + conf + " [mailbox.m] and region in " + conf + " [mailbox.m] ("},
+		{"bucket from the flag, region from the environment", fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nendpoint = %q\n", srv.URL), []string{"--mailbox", "m", "--bucket", "nosuch", "ls"},
+			map[string]string{"AWS_REGION": "eu-west-3"},
+			`sesbox: no such bucket "nosuch" in eu-west-3 — check --bucket and AWS_REGION (`},
+		{"prefix from the config", fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nprefix = \"inbx/\"\nendpoint = %q\n", srv.URL), []string{"ls"}, nil,
+			"sesbox: no messages under s3://mail/inbx/ — check prefix in " + conf + " [mailbox.m] (the receipt rule's object key prefix, e.g. inbox/) and bucket in " + conf + " [mailbox.m]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			write(tc.config)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, errOut, _ := sesbox(t, append([]string{"--config", conf}, tc.args...)...)
+			if !strings.HasPrefix(errOut, tc.want) {
+				t.Errorf("stderr:\n%s\nwant it to start:\n%s", errOut, tc.want)
+			}
+		})
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 	"github.com/sesbox/sesbox/mailstore/testutil/invgen"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
@@ -240,12 +241,34 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// notifiedBucket is a bucket (gofakes3, behind a recording proxy) holding
+// the objects the test notifications are about: `index --watch` reads
+// each new one's header block (a notification is only word that it is
+// there). The recorder shows that nothing is listed.
+func notifiedBucket(t *testing.T) (endpoint string, rec *httprec.Recorder) {
+	t.Helper()
+	srv := fakes3.Start(t, "mail")
+	for _, id := range []string{"o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", "p4vrnil0e2ic28trm7dakrc2v0clambda4nbp0g2"} {
+		srv.Put(t, "mail", "inbox/"+id, []byte("Received: from mailer.example.com by inbound-smtp.us-west-2.amazonaws.com with SMTP id "+id+
+			" for support@acme-demo.example; Tue, 01 Dec 2026 10:00:00 +0000 (UTC)\r\nX-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n"+
+			"From: Jane Doe <janedoe@example.com>\r\nSubject: Test Subject\r\n\r\nbody\r\n"))
+	}
+	return httprec.Proxy(t, srv.URL)
+}
+
+// listed says whether any request of rec listed the bucket.
+func listed(rec *httprec.Recorder) bool {
+	return slices.ContainsFunc(rec.Requests(), func(r httprec.Request) bool { return strings.Contains(r.Path, "list-type") })
+}
+
 // TestIndexWatch: notifications through a real SNS topic subscribed to a
 // real SQS queue (fauxqs) and sent raw, with a duplicate, one of another
-// prefix and one that is not a notification. `index --watch` (no S3 at
-// all: its endpoint refuses connections) indexes the two new messages from
-// the notifications, prints one line each, leaves the queue empty, and
-// ends cleanly when its context is cancelled (ctrl-c).
+// prefix and one that is not a notification. `index --watch` (which never
+// lists the bucket) indexes the two new messages, each from its object's
+// header block, prints one line each, leaves only the others in the
+// queue, and ends cleanly when its context is cancelled (ctrl-c). Then
+// with topic_arn set to the topic, a notification sent to the queue
+// directly (no SNS envelope) is left in the queue, not indexed.
 func TestIndexWatch(t *testing.T) {
 	dir := isolate(t)
 	q := peer.StartSQS(t)
@@ -287,9 +310,10 @@ func TestIndexWatch(t *testing.T) {
 		}
 	}
 
+	endpoint, rec := notifiedBucket(t)
 	conf := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[mailbox.inbox]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = \"http://127.0.0.1:1\"\nqueue_url = %q\n",
-		aws.ToString(qo.QueueUrl))), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[mailbox.inbox]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = %q\nqueue_url = %q\n",
+		endpoint, aws.ToString(qo.QueueUrl))), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	wctx, cancel := context.WithCancel(ctx)
@@ -335,6 +359,9 @@ func TestIndexWatch(t *testing.T) {
 	if !strings.Contains(errOut.String(), "outside s3://mail/inbox/ (left in the queue for its consumer)") {
 		t.Errorf("stderr %q does not say the sales/ notification was left", errOut.String())
 	}
+	if listed(rec) || rec.ObjectGets() != 2 {
+		t.Errorf("S3 requests %v: want the two new objects' headers read, no listing", rec.Requests())
+	}
 
 	lsOut, stderr, code := sesbox(t, "--config", conf, "ls", "--cached", "--json")
 	if code != 0 {
@@ -354,6 +381,32 @@ func TestIndexWatch(t *testing.T) {
 	slices.Sort(keys)
 	if want := []string{"inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", "inbox/p4vrnil0e2ic28trm7dakrc2v0clambda4nbp0g2"}; !slices.Equal(keys, want) {
 		t.Fatalf("index holds %v, want %v", keys, want)
+	}
+
+	// topic_arn: a body sent to the queue directly is not the topic's.
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[mailbox.inbox]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = %q\nqueue_url = %q\ntopic_arn = %q\n",
+		endpoint, aws.ToString(qo.QueueUrl), aws.ToString(to.TopicArn))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	third := strings.ReplaceAll(string(body), "o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", "r5vrnil0e2ic28trm7dakrc2v0clambda4nbp0g3")
+	if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(third)}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel = context.WithCancel(ctx)
+	defer cancel()
+	var out2, errOut2 syncBuffer
+	go func() {
+		done <- run(wctx, []string{"--config", conf, "index", "--watch"}, strings.NewReader(""), &out2, &errOut2)
+	}()
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(errOut2.String(), "r5vrnil0e2ic28trm7dakrc2v0clambda4nbp0g3 not wrapped by SNS"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("with topic_arn: stdout %q, stderr %q", out2.String(), errOut2.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 || out2.String() != "" || !strings.Contains(errOut2.String(), "not from the mailbox's topic_arn (left in the queue for its consumer)") {
+		t.Errorf("with topic_arn: exit %d, stdout %q, stderr %q", code, out2.String(), errOut2.String())
 	}
 }
 
@@ -388,10 +441,11 @@ func TestIndexWatchRetries(t *testing.T) {
 	defer proxy.Close()
 	t.Setenv("AWS_ENDPOINT_URL_SQS", proxy.URL)
 
+	endpoint, _ := notifiedBucket(t)
 	conf := filepath.Join(dir, "config.toml")
 	writeConf := func(queue string) {
-		if err := os.WriteFile(conf, []byte(fmt.Sprintf("[mailbox.inbox]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = \"http://127.0.0.1:1\"\nqueue_url = %q\n",
-			queue)), 0o600); err != nil {
+		if err := os.WriteFile(conf, []byte(fmt.Sprintf("[mailbox.inbox]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = %q\nqueue_url = %q\n",
+			endpoint, queue)), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

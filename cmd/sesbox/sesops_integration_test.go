@@ -99,3 +99,64 @@ func TestSuppressionAndSimulatorEndToEnd(t *testing.T) {
 		t.Errorf("action log line %s", last)
 	}
 }
+
+// TestDryRunSaysWhatTheSendingRunWouldRefuse: `forward --dry-run` checks
+// the destinations as a sending run does. The account is in the sandbox
+// (aws-ses-v2-local answers GetAccount); GetSuppressedDestination and
+// GetEmailIdentity, which it does not offer, come from sesident's fake in
+// front of it. lead@ (verified) is suppressed, ops@ unverified: the message is
+// skipped with both reasons and no file is written; once ops@ is verified
+// it is written, its reason naming lead@ left out. Before, the dry run
+// wrote the message for both, reasons empty, and only the real run
+// refused them.
+func TestDryRunSaysWhatTheSendingRunWouldRefuse(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSESWithAccount(t, `{"DedicatedIpAutoWarmupEnabled":false,"Details":{"AdditionalContactEmailAddresses":[],"ContactLanguage":"EN","MailType":"TRANSACTIONAL","ReviewDetails":{"CaseId":"c1","Status":"PENDING"},"UseCaseDescription":"t","WebsiteURL":"https://example.com"},"EnforcementStatus":"HEALTHY","ProductionAccessEnabled":false,"SendingEnabled":true,"SendQuota":{"Max24HourSend":200,"MaxSendRate":1,"SentLast24Hours":0},"SuppressionAttributes":{"SuppressedReasons":["BOUNCE"]}}`)
+	fake := sesident.Start(t, ses.URL)
+	fake.Suppress("lead@team.example", "BOUNCE", time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	fake.SetIdentity("lead@team.example", "EMAIL_ADDRESS", "SUCCESS", true)
+	cfgPath, _ := writeForwardConfig(t, dir)
+	key := "0jj4e27lu21n9b5o46bc5c4av11ubslmtgiuc1dk" // to info@: ops@ and lead@
+
+	type row struct {
+		Status            string
+		Reason            string
+		File              string
+		Recipients        []string
+		SkippedRecipients []string `json:"skippedRecipients"`
+	}
+	dryRun := func() (row, string) {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "dry")
+		stdout, errOut, code := sesbox(t, "--demo", "--ses-endpoint", fake.URL, "forward", "--forward-config", cfgPath, "--dry-run", out, key)
+		if code != 0 {
+			t.Fatalf("dry run: exit %d\n%s\n%s", code, stdout, errOut)
+		}
+		var r row
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatalf("%v: %s", err, stdout)
+		}
+		return r, errOut
+	}
+
+	r, errOut := dryRun()
+	if r.Status != "skipped" || r.File != "" ||
+		!strings.Contains(r.Reason, "lead@team.example: suppressed: BOUNCE since 2026-11-02") ||
+		!strings.Contains(r.Reason, "sandbox: ops@team.example is not a verified identity") {
+		t.Errorf("all destinations refused: %+v", r)
+	}
+	if !strings.Contains(errOut, "SES sandbox") || !strings.Contains(errOut, "1 message skipped: every destination suppressed or not allowed from the sandbox") {
+		t.Errorf("the dry run's preview:\n%s", errOut)
+	}
+
+	fake.SetIdentity("ops@team.example", "EMAIL_ADDRESS", "SUCCESS", true)
+	r, _ = dryRun()
+	if r.Status != "dry-run" || r.File == "" || !slices.Equal(r.Recipients, []string{"ops@team.example"}) ||
+		!strings.Contains(r.Reason, "lead@team.example: suppressed: BOUNCE since 2026-11-02") ||
+		!slices.Equal(r.SkippedRecipients, []string{"lead@team.example: suppressed: BOUNCE since 2026-11-02"}) {
+		t.Errorf("one destination refused: %+v", r)
+	}
+	if n := fake.Count("POST"); n != 0 {
+		t.Errorf("the dry run sent: %q", fake.Requests())
+	}
+}

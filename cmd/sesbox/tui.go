@@ -105,12 +105,11 @@ func (a *app) tuiBoxes(ctx context.Context) (boxes []tui.Box, closeFn func(), er
 			b.FillHeaders = m.FillHeaders
 		}
 		if mc.QueueURL != "" && !a.flags.demo {
-			client, err := a.sqsClient(ctx, mc)
+			w, err := a.queueWatcher(ctx, mc, m.Location())
 			if err != nil {
 				closeFn()
 				return nil, func() {}, err
 			}
-			w := notify.NewWatcher(client, mc.QueueURL, m.Location())
 			b.Queue = func(ctx context.Context) (notify.Batch, error) { return m.Poll(ctx, w) }
 		}
 		var closeReply, closeForward, closeAudit func()

@@ -215,9 +215,27 @@ func fetchHeaders(ctx context.Context, st mailstore.Store, workers int, in <-cha
 	close(out)
 }
 
+// ReadSummary reads and summarizes the header block of the object at key
+// as a refresh does for a listed one, taking its ETag, size and date from
+// the read. The error is the read's (mailstore.ErrNotFound when there is
+// no such object); an object that cannot be decrypted or read (a "." or
+// ".." segment) gets the row a refresh gives it, saying why.
+func ReadSummary(ctx context.Context, st mailstore.Store, key string) (mailstore.Summary, error) {
+	hdr, got, err := st.ReadHeader(ctx, key)
+	got.Key = key
+	f := summarizeRead(ctx, st, got, hdr, got, err)
+	return f.sum, f.err
+}
+
 // fetchHeader reads and summarizes the header block of one object.
 func fetchHeader(ctx context.Context, st mailstore.Store, o mailstore.Object) fetched {
 	hdr, got, err := st.ReadHeader(ctx, o.Key)
+	return summarizeRead(ctx, st, o, hdr, got, err)
+}
+
+// summarizeRead is the summary of the listed object o from what reading
+// its header gave: hdr, got and err.
+func summarizeRead(ctx context.Context, st mailstore.Store, o mailstore.Object, hdr []byte, got mailstore.Object, err error) fetched {
 	switch {
 	case errors.Is(err, mailstore.ErrEncrypted):
 		// Listed, with the reason it cannot be read, rather than left

@@ -93,9 +93,13 @@ func (m *Mailbox) ListFrom(list index.Lister) {
 	m.list = list
 }
 
-// Poll waits once for w's notifications (up to its Wait). Each
-// notification of a message not indexed yet becomes its summary (from the
-// notification alone, no GET), written to the index before the queue
+// Poll waits once for w's notifications (up to its Wait). A notification
+// is taken only as word that new mail is stored under its key: whoever may
+// send to the queue can write one that looks like SES's (docs/scale.md),
+// so each message not indexed yet is indexed from its object's own header
+// block, read at once as a refresh reads it, and a notification naming no
+// object indexes nothing (its queue message is deleted, and a problem
+// says so). The summaries are written to the index before the queue
 // messages are deleted. The batch's New holds only the messages that were
 // not indexed before: a duplicate delivery leaves the index as it was.
 // It holds only what the index took: with an error, New is empty unless
@@ -103,16 +107,27 @@ func (m *Mailbox) ListFrom(list index.Lister) {
 func (m *Mailbox) Poll(ctx context.Context, w *notify.Watcher) (notify.Batch, error) {
 	bucket := m.Location().Bucket
 	var committed []mailstore.Summary
+	var missing []string
 	b, err := w.Poll(ctx, func(sums []mailstore.Summary) error {
 		var fresh []mailstore.Summary
+		missing = missing[:0]
 		for _, s := range sums {
 			_, ok, err := m.idx.Get(ctx, bucket, s.Key)
 			if err != nil {
 				return err
 			}
-			if !ok {
-				fresh = append(fresh, s)
+			if ok {
+				continue
 			}
+			sum, err := index.ReadSummary(ctx, m.store, s.Key)
+			switch {
+			case errors.Is(err, mailstore.ErrNotFound):
+				missing = append(missing, s.Key)
+				continue
+			case err != nil:
+				return err // left in the queue: read again when it comes back
+			}
+			fresh = append(fresh, sum)
 		}
 		if len(fresh) > 0 {
 			if err := m.idx.Put(ctx, bucket, fresh); err != nil {
@@ -123,6 +138,12 @@ func (m *Mailbox) Poll(ctx context.Context, w *notify.Watcher) (notify.Batch, er
 		return nil
 	})
 	b.New = committed
+	if err == nil || len(committed) > 0 {
+		for _, k := range missing {
+			b.Ignored++
+			b.Problems = append(b.Problems, fmt.Sprintf("notification for s3://%.100s/%.200s: no such object in the bucket: not indexed (deleted)", bucket, k))
+		}
+	}
 	return b, err
 }
 

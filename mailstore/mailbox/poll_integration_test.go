@@ -56,10 +56,11 @@ func TestPollDeletesOnlyAfterTheCommit(t *testing.T) {
 			proxy := dynfault.Start(t, srv.URL, down)
 			client := sqs.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, "")},
 				func(o *sqs.Options) { o.BaseEndpoint = aws.String(proxy.URL) })
-			m, _ := newMailbox(t)
+			m, s3srv := newMailbox(t)
+			const key = "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"
+			s3srv.Put(t, "mail", key, []byte(storedMail)) // the notification is confirmed against it
 			w := notify.NewWatcher(client, aws.ToString(qo.QueueUrl), m.Location())
 			w.Wait = 1
-			const key = "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"
 
 			b, err := m.Poll(ctx, w)
 			if err == nil || !strings.Contains(err.Error(), "delete from") || len(b.New) != 1 {
@@ -127,7 +128,9 @@ func TestWatchSaysNewOnlyWhatItCommitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer idx.Close()
-	m := New("test", s3store.New(fakes3.Start(t, "mail").Client(nil), mailstore.Location{Bucket: "mail", Prefix: "in"}), idx)
+	s3srv := fakes3.Start(t, "mail")
+	s3srv.Put(t, "mail", "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", []byte(storedMail))
+	m := New("test", s3store.New(s3srv.Client(nil), mailstore.Location{Bucket: "mail", Prefix: "in"}), idx)
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -169,12 +172,25 @@ func TestWatchSaysNewOnlyWhatItCommitted(t *testing.T) {
 	}
 }
 
-// TestNotificationVerdictsGiveWayToTheObjects: a notification's verdicts
-// are shown until the object's own header block is read (the next
-// listing, which sees the ETag the notification lacked), and then the
-// verdicts of SES's block at the top of the object win, as an index made
-// by listing alone would show them.
-func TestNotificationVerdictsGiveWayToTheObjects(t *testing.T) {
+// storedMail is the object testdata/notifications/received-s3.json is
+// about, as SES stored it: its SES block says spam FAIL where the
+// notification says PASS.
+const storedMail = "Return-Path: <janedoe@example.com>\r\n" +
+	"Received: from mailer.example.com by inbound-smtp.us-west-2.amazonaws.com with SMTP id o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1 for support@acme-demo.example; Tue, 01 Dec 2026 10:00:00 +0000 (UTC)\r\n" +
+	"X-SES-Spam-Verdict: FAIL\r\nX-SES-Virus-Verdict: PASS\r\n" +
+	"From: Jane Doe <janedoe@example.com>\r\nSubject: Test Subject\r\n\r\nbody\r\n"
+
+// TestQueueCannotInjectSummaries: whoever may send to the queue (another
+// topic subscribed to it, anyone with sqs:SendMessage) can write a
+// notification that looks like SES's. A notification is only word that
+// new mail is stored: the summary indexed is the object's own header
+// block, read at once, and a notification naming no object indexes
+// nothing (deleted, said). Here a posted notification claims spam PASS,
+// a From and a Subject of its choosing for a stored message whose SES
+// block says spam FAIL: the index shows the object's. Before, the posted
+// summary was shown until the next listing (spam PASS, the forged From),
+// and a notification of a key that does not exist made a row for it.
+func TestQueueCannotInjectSummaries(t *testing.T) {
 	srv := peer.StartSQS(t)
 	ctx := context.Background()
 	direct := srv.Client()
@@ -186,28 +202,39 @@ func TestNotificationVerdictsGiveWayToTheObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := direct.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
-		t.Fatal(err)
+	forged := strings.ReplaceAll(strings.ReplaceAll(string(body), "Test Subject", "Urgent: new bank details"), "janedoe@example.com", "ceo@acme-demo.example")
+	phantom := strings.ReplaceAll(string(body), "o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", "z9vrnil0e2ic28trm7dakrc2v0clambda4nbp0g9")
+	for _, b := range []string{forged, phantom} {
+		if _, err := direct.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	const key = "inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1"
 	m, s3srv := newMailbox(t)
-	s3srv.Put(t, "mail", key, []byte("Return-Path: <janedoe@example.com>\r\n"+
-		"Received: from mailer.example.com by inbound-smtp.us-west-2.amazonaws.com with SMTP id o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1 for support@acme-demo.example; Tue, 01 Dec 2026 10:00:00 +0000 (UTC)\r\n"+
-		"X-SES-Spam-Verdict: FAIL\r\nX-SES-Virus-Verdict: PASS\r\n"+
-		"From: Jane Doe <janedoe@example.com>\r\nSubject: Test Subject\r\n\r\nbody\r\n"))
+	s3srv.Put(t, "mail", key, []byte(storedMail))
 	w := notify.NewWatcher(direct, aws.ToString(qo.QueueUrl), m.Location())
 	w.Wait = 1
-	if b, err := m.Poll(ctx, w); err != nil || len(b.New) != 1 {
-		t.Fatalf("poll: %d new, %v", len(b.New), err)
+	var news []mailstore.Summary
+	var problems []string
+	for deadline := time.Now().Add(10 * time.Second); len(news)+len(problems) < 2 && time.Now().Before(deadline); {
+		b, err := m.Poll(ctx, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		news, problems = append(news, b.New...), append(problems, b.Problems...)
 	}
-	if s, _, _ := m.idx.Get(ctx, "mail", key); s.Verdicts.Spam != "PASS" {
-		t.Fatalf("from the notification: spam %q, want its PASS", s.Verdicts.Spam)
+	if len(news) != 1 || news[0].Key != key {
+		t.Fatalf("new %v, problems %q", news, problems)
 	}
-	if err := m.Refresh(ctx, nil); err != nil {
-		t.Fatal(err)
+	s, _, _ := m.idx.Get(ctx, "mail", key)
+	if s.Verdicts.Spam != "FAIL" || s.Subject != "Test Subject" || s.From.Address != "janedoe@example.com" || s.ETag == "" {
+		t.Errorf("indexed: spam %q, subject %q, from %q, ETag %q; want the object's", s.Verdicts.Spam, s.Subject, s.From, s.ETag)
 	}
-	if s, _, _ := m.idx.Get(ctx, "mail", key); s.Verdicts.Spam != "FAIL" || s.ETag == "" {
-		t.Fatalf("after the listing: spam %q, ETag %q; want the object's FAIL", s.Verdicts.Spam, s.ETag)
+	if _, ok, _ := m.idx.Get(ctx, "mail", "inbox/z9vrnil0e2ic28trm7dakrc2v0clambda4nbp0g9"); ok {
+		t.Error("a notification of no object made a row")
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0], "z9vrnil0e2ic28trm7dakrc2v0clambda4nbp0g9") || !strings.Contains(problems[0], "no such object") {
+		t.Errorf("problems %q", problems)
 	}
 }
 

@@ -1,11 +1,13 @@
-// Package notify turns the notifications a SES receipt rule's S3 action
-// publishes (to SNS, subscribed to an SQS queue) into index summaries, so
-// new mail shows without listing the bucket or reading the object.
+// Package notify reads the notifications a SES receipt rule's S3 action
+// publishes (to SNS, subscribed to an SQS queue), so new mail shows
+// without listing the bucket.
 //
-// The notification is SES's own account of the message: its
-// receipt.recipients are the authoritative envelope recipients and its
-// verdicts are SES's, so they are taken from there and never from the
-// message's headers.
+// A notification read as SES wrote it is SES's account of the message:
+// its receipt.recipients are the envelope recipients and its verdicts
+// SES's, so Summary takes them from there and never from the message's
+// headers. But whoever may send to the queue can write one: the mailbox
+// (mailbox.Poll) takes a notification only as word that an object is
+// stored, and indexes the object's own header block.
 package notify
 
 import (
@@ -59,6 +61,11 @@ type Notification struct {
 		DMARCVerdict verdict   `json:"dmarcVerdict"`
 		Action       action    `json:"action"`
 	} `json:"receipt"`
+
+	// TopicArn is the SNS topic the notification came through, from
+	// SNS's envelope; "" for a body sent without one (raw message
+	// delivery, or sent to the queue directly).
+	TopicArn string `json:"-"`
 
 	// Unreadable says why the notification could be read only in part:
 	// a field of another type than SES writes. Only the fields that say
@@ -163,6 +170,7 @@ func Parse(body []byte) (Notification, error) {
 		n.Receipt.Action.BucketName == "" || n.Receipt.Action.ObjectKey == "" {
 		return Notification{}, fmt.Errorf("%w (type %.40q, action %.40q)", ErrNotReceipt, n.NotificationType, n.Receipt.Action.Type)
 	}
+	n.TopicArn = env.TopicArn
 	return n, nil
 }
 

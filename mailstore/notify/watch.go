@@ -29,6 +29,10 @@ type Watcher struct {
 	loc      mailstore.Location
 	// Wait is the long-poll time in seconds (SQS allows 0–20).
 	Wait int32
+	// TopicARN, when set, is the SNS topic the receipt rule publishes to
+	// (the mailbox's topic_arn): a notification SNS delivered from another
+	// topic, and a body not wrapped by SNS at all, are not the mailbox's.
+	TopicARN string
 }
 
 // NewWatcher returns a watcher of queueURL for the mailbox at loc.
@@ -60,7 +64,8 @@ type Batch struct {
 // consumer's to take, and deleting it would lose it for good; left, it
 // comes back after the queue's visibility timeout, until its consumer takes
 // it or the queue's redrive policy moves it to a dead-letter queue
-// (docs/scale.md). Deleted besides the mailbox's own: SES's setup test
+// (docs/scale.md). With TopicARN set, so is a notification of another SNS
+// topic, or one without SNS's envelope. Deleted besides the mailbox's own: SES's setup test
 // notification, addressed to no one, and notifications that name the
 // mailbox's bucket and prefix with a key SES does not write (CheckKey).
 //
@@ -101,6 +106,10 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 		switch {
 		case err != nil:
 			ignore(m, errors.Is(err, ErrSetupNotification), err.Error())
+		case w.TopicARN != "" && n.TopicArn == "":
+			ignore(m, false, fmt.Sprintf("notification for s3://%.100s/%.200s not wrapped by SNS, so not from the mailbox's topic_arn", n.Bucket(), n.Key()))
+		case w.TopicARN != "" && n.TopicArn != w.TopicARN:
+			ignore(m, false, fmt.Sprintf("notification for s3://%.100s/%.200s from topic %.200s, not the mailbox's topic_arn", n.Bucket(), n.Key(), n.TopicArn))
 		case n.Bucket() != w.loc.Bucket || !strings.HasPrefix(n.Key(), w.loc.Prefix):
 			ignore(m, false, fmt.Sprintf("notification for s3://%.100s/%.200s, outside %s", n.Bucket(), n.Key(), w.loc))
 		case n.CheckKey() != nil:

@@ -241,3 +241,76 @@ func TestProblemLinesAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestWatcherTakesOnlyItsTopic: a queue subscribed to two SNS topics
+// (fauxqs), and a body sent to the queue directly. With TopicARN set, only
+// the notification of that topic is taken; the other topic's and the raw
+// one are ignored, counted, and left in the queue for their consumer.
+// Before, the TopicArn was not read and all three were the mailbox's.
+func TestWatcherTakesOnlyItsTopic(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx := context.Background()
+	q := srv.Client()
+	qo, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("shared"), Attributes: map[string]string{"VisibilityTimeout": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: qo.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics := sns.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, "")},
+		func(o *sns.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	var arns []string
+	for _, name := range []string{"ses-inbound", "other-app"} {
+		to, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := topics.Subscribe(ctx, &sns.SubscribeInput{TopicArn: to.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(attrs.Attributes["QueueArn"])}); err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, aws.ToString(to.TopicArn))
+	}
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(n int) string { return fmt.Sprintf("t%dvrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", n) }
+	note := func(n int) string {
+		return strings.ReplaceAll(string(body), "o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1", id(n))
+	}
+	for i, arn := range arns {
+		if _, err := topics.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(arn), Message: aws.String(note(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(note(2))}); err != nil {
+		t.Fatal(err)
+	}
+
+	w := NewWatcher(q, aws.ToString(qo.QueueUrl), mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	w.Wait, w.TopicARN = 1, arns[0]
+	got := map[string]bool{}
+	var problems []string
+	for deadline := time.Now().Add(10 * time.Second); len(got)+len(problems) < 3 && time.Now().Before(deadline); {
+		b, err := w.Poll(ctx, func(s []mailstore.Summary) error {
+			for _, x := range s {
+				got[x.Key] = true
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems = append(problems, b.Problems...)
+	}
+	if len(got) != 1 || !got["inbox/"+id(0)] {
+		t.Errorf("taken %v, want only the topic's notification", got)
+	}
+	sort.Strings(problems)
+	if len(problems) != 2 || !strings.Contains(problems[0], "arn:aws:sns") || !strings.Contains(problems[0], "other-app") ||
+		!strings.Contains(problems[1], "not wrapped by SNS") || !strings.Contains(problems[0], "left in the queue") {
+		t.Errorf("problems %q", problems)
+	}
+}

@@ -26,8 +26,11 @@ type Plan struct {
 	Options  Options
 	Items    []Item
 	// Account is the SES account as the plan found it (Runner.Account
-	// set, a sending run); nil otherwise.
+	// set); nil otherwise.
 	Account *sesaccount.Account
+	// AccountErr says why a dry run could not read the account (its
+	// destinations were then not checked).
+	AccountErr string
 	// Quota is the sending quota Prepare read and checked the plan
 	// against; Run paces by it. nil when not read (a dry run, nothing to
 	// send, or a plan made by Plan alone: Run then reads it).
@@ -169,13 +172,21 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 	}
 	p := &Plan{Location: r.Source.Location(), Options: opts}
 	var screen *sesaccount.Screen
-	if !opts.DryRun() && r.Account != nil {
+	if r.Account != nil {
+		// A dry run checks the destinations as the sending run will, so
+		// that it says what that run would refuse; but an account it
+		// cannot read does not stop it (it sends nothing): the preview
+		// says what was not checked.
 		var err error
-		if screen, err = sesaccount.NewScreen(ctx, r.Account); err != nil {
+		switch screen, err = sesaccount.NewScreen(ctx, r.Account); {
+		case err != nil && !opts.DryRun():
 			return nil, fmt.Errorf("plan forward: %w", err)
+		case err != nil:
+			p.AccountErr = mailstore.Explain(err)
+		default:
+			acct := screen.Account()
+			p.Account = &acct
 		}
-		acct := screen.Account()
-		p.Account = &acct
 	}
 	var j *forward.Journal
 	switch {

@@ -155,7 +155,9 @@ func headerBlock(b []byte) []byte {
 }
 
 // Run carries out the plan: for each item, in order, one Result goes to
-// onResult (even for a message the run never reached because it stopped).
+// onResult (even for a message the run never reached because it stopped);
+// a message another run was sending when this one reached it (team mode)
+// is put off, and its Result comes after the others'.
 // onProgress, when set, is called as the run goes. Neither is called
 // concurrently.
 //
@@ -221,27 +223,72 @@ func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProg
 		}
 	}
 
+	// A send another run holds a live claim of (team mode) is put off to
+	// the end of the run, and the run goes on with the messages no one
+	// holds: waiting for each in turn made two runs over the same
+	// messages move in lockstep, no faster than one. Coming back to it,
+	// the run waits for the other's outcome and sends what it failed.
+	ru.deferring = r.Claims != nil
 	var stop error
 	for i := range p.Items {
-		it := &p.Items[i]
-		if stop == nil && ctx.Err() != nil {
-			stop = ctx.Err()
-		}
-		if stop != nil {
-			ru.report(decorate(notAttempted(it, stop), it))
-			continue
-		}
-		ru.prog.Key = it.Key
-		ru.progress()
-		res, err := ru.item(ctx, it)
-		ru.report(decorate(res, it))
-		if err != nil {
-			stop = err
-		}
+		stop = ru.step(ctx, &p.Items[i], nil, stop)
+	}
+	ru.deferring = false
+	for _, d := range ru.deferred {
+		stop = ru.step(ctx, d.it, d.parts, stop)
 	}
 	ru.prog.Key = ""
 	ru.progress()
 	return ru.totals, stop
+}
+
+// step forwards one item (earlier: the outcomes of its sends from the
+// first pass, when it was put off) and reports it, unless it is put off;
+// it returns the error that stops the run, stop once set.
+func (ru *run) step(ctx context.Context, it *Item, earlier []part, stop error) error {
+	if stop == nil && ctx.Err() != nil {
+		stop = ctx.Err()
+	}
+	if stop != nil {
+		res := notAttempted(it, stop)
+		ru.report(decorate(withEarlier(it, earlier, res), it))
+		return stop
+	}
+	ru.prog.Key = it.Key
+	ru.progress()
+	res, err := ru.item(ctx, it, earlier)
+	if res.Status != statusDeferred {
+		ru.report(decorate(res, it))
+	}
+	return err
+}
+
+// statusDeferred is the outcome of a send (and of its item) put off to the
+// end of the run because another run holds its claim; never reported.
+const statusDeferred Status = "deferred"
+
+// deferral is an item put off to the end of the run, with the outcomes of
+// its sends so far (those put off are statusDeferred).
+type deferral struct {
+	it    *Item
+	parts []part
+}
+
+// withEarlier is res, the outcome of an item put off whose sends were not
+// reached (the run stopped, the message could not be read again), joined
+// to the outcomes of its sends made before it was put off: those are told
+// as they went.
+func withEarlier(it *Item, earlier []part, res Result) Result {
+	if earlier == nil {
+		return res
+	}
+	parts := slices.Clone(earlier)
+	for i := range parts {
+		if parts[i].status == statusDeferred {
+			parts[i] = part{status: res.Status, reason: res.Reason}
+		}
+	}
+	return fold(it, parts)
 }
 
 // run is the state of one Run.
@@ -257,6 +304,8 @@ type run struct {
 	totals     Totals
 	files      mailstore.FileNames // the dry run's file of each key
 	unknown    int                 // sends in a row whose outcome is unknown
+	deferring  bool                // a send another run holds is put off, not waited for
+	deferred   []deferral
 }
 
 // maxUnknownInARow stops a run when SES stops answering: every further
@@ -334,8 +383,9 @@ func (ru *run) recordPlanned() error {
 	return nil
 }
 
-// item forwards one message. The error is set only when the run must stop.
-func (ru *run) item(ctx context.Context, it *Item) (Result, error) {
+// item forwards one message: the sends put off in earlier, or all. The
+// error is set only when the run must stop.
+func (ru *run) item(ctx context.Context, it *Item, earlier []part) (Result, error) {
 	res := Result{Key: it.Key, Recipients: it.Destinations, Status: it.Status, Reason: it.Reason}
 	if it.Status != "" {
 		if it.Status == StatusSkipped {
@@ -346,29 +396,29 @@ func (ru *run) item(ctx context.Context, it *Item) (Result, error) {
 	raw, obj, err := ru.r.Source.Read(ctx, it.Key)
 	if err != nil {
 		if ctx.Err() != nil {
-			return notAttempted(it, ctx.Err()), ctx.Err()
+			return withEarlier(it, earlier, notAttempted(it, ctx.Err())), ctx.Err()
 		}
 		res.Status, res.Reason = StatusFailed, err.Error()
-		return res, nil
+		return withEarlier(it, earlier, res), nil
 	}
 	if etag := strings.Trim(obj.ETag, `"`); etag != it.ETag {
 		res.Status = StatusFailed
 		res.Reason = fmt.Sprintf("the stored object changed after the run was planned (ETag %s, now %s): run again", it.ETag, etag)
-		return res, nil
+		return withEarlier(it, earlier, res), nil
 	}
 	out, reencoded, err := forward.RewriteParts(ru.opts.Config, raw, it.Original)
 	if err != nil {
 		res.Status, res.Reason = StatusFailed, err.Error()
-		return res, nil
+		return withEarlier(it, earlier, res), nil
 	}
 	if len(out) > MaxMessageSize {
 		res.Status, res.Reason = StatusSkipped, tooLarge(int64(len(out)))
-		return res, nil
+		return withEarlier(it, earlier, res), nil
 	}
 	if ru.opts.DryRun() {
 		res = ru.writeDryRun(it, out)
 	} else {
-		res, err = ru.send(ctx, it, out)
+		res, err = ru.send(ctx, it, out, earlier)
 	}
 	res.Reencoded = reencoded
 	return res, err
@@ -413,15 +463,21 @@ type part struct {
 	reason string
 }
 
-// send makes the item's pending sends and folds their outcomes into one
-// result.
-func (ru *run) send(ctx context.Context, it *Item, out []byte) (Result, error) {
+// send makes the item's pending sends (those put off, when prior holds
+// the first pass's outcomes) and folds their outcomes into one result. A
+// send another run holds is put off while the run defers: the item is
+// then kept for the end of the run, and its result has statusDeferred.
+func (ru *run) send(ctx context.Context, it *Item, out []byte, earlier []part) (Result, error) {
 	loc := ru.p.Location
 	sum := sha256.Sum256(out)
 	digest := hex.EncodeToString(sum[:])
 	parts := make([]part, len(it.Sends))
 	var stop error
 	for i, s := range it.Sends {
+		if earlier != nil && earlier[i].status != statusDeferred {
+			parts[i] = earlier[i]
+			continue
+		}
 		// The journal is read again: another run may have sent this since
 		// the plan was made. Ours holds the lock from here on.
 		var prior *forward.Entry
@@ -443,6 +499,10 @@ func (ru *run) send(ctx context.Context, it *Item, out []byte) (Result, error) {
 			continue
 		}
 		parts[i], stop = ru.sendOne(ctx, it, s.Destinations, out, digest, prior)
+	}
+	if stop == nil && slices.ContainsFunc(parts, func(p part) bool { return p.status == statusDeferred }) {
+		ru.deferred = append(ru.deferred, deferral{it: it, parts: parts})
+		return Result{Key: it.Key, Status: statusDeferred}, nil
 	}
 	return fold(it, parts), stop
 }
@@ -540,6 +600,9 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				}
 				if tok != "" || held.State != SharedClaimed || r.clock().Now().Sub(waitFrom) > ru.claimWaitLimit() {
 					break
+				}
+				if ru.deferring {
+					return part{status: statusDeferred}, nil
 				}
 				// Another run is sending it right now: its outcome, not
 				// its claim, says whether this run still has to (its send

@@ -69,6 +69,11 @@ func decorate(res Result, it *Item) Result {
 	for _, v := range it.Allowed {
 		res.Warnings = append(res.Warnings, "sent despite the suppression list (--include-suppressed): "+verdictLine(v))
 	}
+	if res.Status == StatusDryRun && len(it.Blocked) > 0 && res.Reason == "" {
+		// The file holds the message for the destinations left; the
+		// reason says who a sending run would not send it to.
+		res.Reason = "a sending run leaves out " + strings.Join(res.SkippedRecipients, "; ")
+	}
 	res.Simulator = sesaccount.AllSimulator(it.Destinations)
 	return res
 }
@@ -94,14 +99,15 @@ type Preview struct {
 	// failure), which are sent to.
 	SuppressedRecipients, SandboxRecipients, IncludedSuppressed, Unchecked int
 	UncheckedWhy                                                           string
-	// Account is the account the plan was made against (nil: not read,
-	// as in a dry run).
-	Account *sesaccount.Account
+	// Account is the account the plan was made against (nil: not read);
+	// AccountErr why a dry run could not read it.
+	Account    *sesaccount.Account
+	AccountErr string
 }
 
 // Preview counts the plan.
 func (p *Plan) Preview() Preview {
-	pv := Preview{Account: p.Account}
+	pv := Preview{Account: p.Account, AccountErr: p.AccountErr}
 	pv.Messages, pv.Sends, pv.Recipients = p.ToSend()
 	for _, it := range p.Items {
 		for _, v := range it.Blocked {
@@ -200,6 +206,9 @@ func (pv Preview) Lines() []string {
 	}
 	a := pv.Account
 	if a == nil {
+		if pv.AccountErr != "" {
+			return append(out, "SES account not read, so quota, sandbox and suppression list not checked: "+pv.AccountErr)
+		}
 		return append(out, "SES account not read: quota and suppression list not checked")
 	}
 	if a.Sandbox {

@@ -14,8 +14,9 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 )
 
-// hint wraps a failed call's error in a mailstore.HintError that says, in
-// the flags' own words, what to check: the CLI and the TUI both show it
+// hint wraps a failed call's error in a mailstore.HintError that says
+// what to check, by where each setting came from (WithOrigins; the flags'
+// names by default): the CLI and the TUI both show it
 // first, the SDK's detail after it. With nothing to say of its own, and a
 // perm (the IAM permission the call needs), it gives Explain's note
 // instead: both, and a missing bucket said "check --bucket and --region"
@@ -29,7 +30,7 @@ func (s *Store) hint(err error, perm string) error {
 		o := c.Options()
 		region, endpoint = o.Region, mailstore.RedactURL(aws.ToString(o.BaseEndpoint))
 	}
-	if h := hintFor(err, s.loc.Bucket, region, endpoint); h != "" {
+	if h := hintFor(err, s.loc.Bucket, region, endpoint, s.origins); h != "" {
 		return &mailstore.HintError{Hint: h, Err: err}
 	}
 	if perm != "" {
@@ -38,9 +39,10 @@ func (s *Store) hint(err error, perm string) error {
 	return err
 }
 
-// hintFor classifies err; "" when there is nothing better to say.
-func hintFor(err error, bucket, region, endpoint string) string {
-	if h := notS3(err, endpoint); h != "" {
+// hintFor classifies err, naming each setting to check where it was set
+// (o); "" when there is nothing better to say.
+func hintFor(err error, bucket, region, endpoint string, o mailstore.Origins) string {
+	if h := notS3(err, endpoint, o); h != "" {
 		return h
 	}
 	var ae smithy.APIError
@@ -51,7 +53,7 @@ func hintFor(err error, bucket, region, endpoint string) string {
 			if region != "" {
 				in = " in " + region
 			}
-			return fmt.Sprintf("no such bucket %q%s — check --bucket and --region", bucket, in)
+			return fmt.Sprintf("no such bucket %q%s — check %s and %s", bucket, in, o.BucketFrom(), o.RegionFrom())
 		case "AccessDenied", "Forbidden":
 			if m := strings.ToLower(ae.ErrorMessage()); strings.Contains(m, "kms") || strings.Contains(m, "customer master key") {
 				// An SSE-KMS object: S3 answers AccessDenied when the
@@ -62,13 +64,13 @@ func hintFor(err error, bucket, region, endpoint string) string {
 		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
 			return "credentials rejected — check --profile or the AWS_* environment"
 		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
-			return fmt.Sprintf("bucket %q is in another region — check --region", bucket)
+			return fmt.Sprintf("bucket %q is in another region — check %s", bucket, o.RegionFrom())
 		}
 	}
 	if endpoint == "" {
 		endpoint = "the S3 endpoint"
 	}
-	if h := mailstore.ReachHint(err, endpoint, "--endpoint"); h != "" {
+	if h := mailstore.ReachHint(err, endpoint, o.EndpointFrom(), o.RegionFrom()); h != "" {
 		return h
 	}
 	return ""
@@ -78,7 +80,7 @@ func hintFor(err error, bucket, region, endpoint string) string {
 // is not S3's XML (a web server's HTML page), or an HTTP status without an
 // S3 error code ("NotFound", "MovedPermanently" are the SDK's names for
 // the bare status). The endpoint is then wrong, not the bucket.
-func notS3(err error, endpoint string) string {
+func notS3(err error, endpoint string, o mailstore.Origins) string {
 	var re *awshttp.ResponseError
 	if !errors.As(err, &re) {
 		return ""
@@ -93,5 +95,5 @@ func notS3(err error, endpoint string) string {
 	if endpoint == "" {
 		endpoint = "the S3 endpoint"
 	}
-	return fmt.Sprintf("%s does not answer like S3 (HTTP %d) — check --endpoint", endpoint, re.HTTPStatusCode())
+	return fmt.Sprintf("%s does not answer like S3 (HTTP %d) — check %s", endpoint, re.HTTPStatusCode(), o.EndpointFrom())
 }

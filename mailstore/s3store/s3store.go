@@ -54,7 +54,8 @@ type Store struct {
 	// endpoints caches the client's endpoint resolver; nil when the
 	// client is not an *s3.Client.
 	endpoints *endpointCache
-	resumed   atomic.Int64 // GETs re-issued after a body broke
+	resumed   atomic.Int64      // GETs re-issued after a body broke
+	origins   mailstore.Origins // where the settings came from, for hints
 }
 
 // The store's LIST and GET attempts in flight (a retry waits for a slot
@@ -80,6 +81,13 @@ func New(client s3API, loc mailstore.Location) *Store {
 func (s *Store) WithRetry(p RetryPolicy) *Store {
 	s.retry = p
 	s.retryer = p.Retryer(s.gate.throttled)
+	return s
+}
+
+// WithOrigins sets where the bucket, prefix, region and endpoint were set
+// (a flag, a config key, an environment variable): a hint names that.
+func (s *Store) WithOrigins(o mailstore.Origins) *Store {
+	s.origins = o
 	return s
 }
 

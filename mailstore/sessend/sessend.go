@@ -142,5 +142,5 @@ func hintFor(err error, permission string) string {
 			return "credentials rejected by SES — check --profile or the AWS_* environment"
 		}
 	}
-	return mailstore.ReachHint(err, "the SES endpoint", "--ses-endpoint")
+	return mailstore.ReachHint(err, "the SES endpoint", "--ses-endpoint", "--region")
 }

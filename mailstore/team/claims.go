@@ -103,7 +103,7 @@ func (s *Store) view(c claim) reforward.SharedState {
 	case claimUncertain:
 		st.State = reforward.SharedUncertain
 	case claimSending:
-		if s.leaseNow().After(c.leaseUntil) || s.dead(c) {
+		if s.judgeNow().After(c.leaseUntil) || s.dead(c) {
 			st.State = reforward.SharedUncertain
 		} else {
 			st.State = reforward.SharedClaimed
@@ -115,13 +115,14 @@ func (s *Store) view(c claim) reforward.SharedState {
 }
 
 func (s *Store) getClaim(ctx context.Context, pk string) (claim, bool, error) {
+	sent := time.Now()
 	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: keyOf(pk, "claim"), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return claim{}, false, s.wrap("read claim", err)
 	}
-	s.observe(out.ResultMetadata)
+	s.observe(out.ResultMetadata, sent)
 	if len(out.Item) == 0 {
 		return claim{}, false, nil
 	}
@@ -166,7 +167,7 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 			}
 		}
 		tok := newToken()
-		now := s.leaseNow()
+		now := s.stampNow()
 		item := map[string]types.AttributeValue{
 			"pk": str(pk), "sk": str("claim"), "kind": str("claim"),
 			"bucket": str(ref.Bucket), "key": str(ref.Key), "etag": str(strings.Trim(ref.ETag, `"`)),
@@ -237,7 +238,7 @@ func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string,
 	if cur.state != claimSending {
 		return fmt.Errorf("team table %s: %s: the claim already has an outcome (%s)", s.table, ref.Key, cur.state)
 	}
-	now := s.leaseNow()
+	now := s.stampNow()
 	item := maps.Clone(cur.raw)
 	for _, k := range []string{"ses_message_id", "reason", "prior_state", "prior_ses_message_id", "prior_at", "prior_owner"} {
 		delete(item, k)

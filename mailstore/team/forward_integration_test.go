@@ -27,6 +27,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sessend"
+	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
 )
@@ -367,16 +368,19 @@ func testClockSkewDoesNotTakeOverALiveClaim(t *testing.T, db *peer.DynamoDB) {
 }
 
 // firstClaim is a run's team store that says when its first claim was
-// decided, won or not.
+// decided, won or not (or its nth, when n is set).
 type firstClaim struct {
 	*Store
-	once sync.Once
-	done chan struct{}
+	n, seen int
+	once    sync.Once
+	done    chan struct{}
 }
 
 func (f *firstClaim) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
 	tok, held, err := f.Store.Claim(ctx, ref, again, retry)
-	f.once.Do(func() { close(f.done) })
+	if f.seen++; f.seen >= f.n {
+		f.once.Do(func() { close(f.done) })
+	}
 	return tok, held, err
 }
 
@@ -422,7 +426,9 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 	bDone := make(chan struct{})
 	ra.Claims = &pausingClaims{Store: sa, paused: func() {
 		rb, sb := newRunner("b")
-		decided := &firstClaim{Store: sb, done: make(chan struct{})}
+		// B's first claim puts the message off to the end of its run (it
+		// has no other); the second, there, waits for A's outcome.
+		decided := &firstClaim{Store: sb, n: 2, done: make(chan struct{})}
 		rb.Claims = decided
 		go func() {
 			defer close(bDone)
@@ -447,5 +453,175 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 	}
 	if !slices.Contains(waitedFor, "op@a pid 1") || waitedFor[len(waitedFor)-1] != "" {
 		t.Errorf("B's progress said it waited for %q", waitedFor)
+	}
+}
+
+// claimLog is a run's team store that records every claim it decides, in
+// order, and says when it first wins one.
+type claimLog struct {
+	*Store
+	mu     sync.Mutex
+	claims []string // "key won", "key held: STATE"
+	once   sync.Once
+	won    chan struct{}
+	first  func() // called once, after the run's first won claim
+}
+
+func (c *claimLog) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
+	tok, held, err := c.Store.Claim(ctx, ref, again, retry)
+	c.mu.Lock()
+	if tok != "" {
+		c.claims = append(c.claims, ref.Key+" won")
+	} else {
+		c.claims = append(c.claims, ref.Key+" held: "+held.State)
+	}
+	c.mu.Unlock()
+	if tok != "" {
+		c.once.Do(func() {
+			if c.won != nil {
+				close(c.won)
+			}
+			if c.first != nil {
+				c.first()
+			}
+		})
+	}
+	return tok, held, err
+}
+
+func (c *claimLog) firstWon() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, x := range c.claims {
+		if k, ok := strings.CutSuffix(x, " won"); ok {
+			return k
+		}
+	}
+	return ""
+}
+
+// testTwoRunsDoNotMoveInLockstep: two operators forward the same 20
+// messages at once. B starts while A holds its claim of the first one,
+// and A goes on only once B has won a claim (or after 10 s). A run that
+// meets another's live claim moves on to the messages no one holds and
+// comes back to the contested ones at the end: B's first claim won is
+// not the message A holds. Before, B waited for A's outcome on every
+// message A held, so the two moved in lockstep (and here B won nothing
+// before A went on). A's send of the first message is refused by SES:
+// B, coming back to it, sends it. 20 emails reach SES, one per message.
+func testTwoRunsDoNotMoveInLockstep(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxyA := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n == 1 {
+			return sesfault.Reject
+		}
+		return sesfault.Pass
+	})
+	proxyB := sesfault.Start(t, ses.URL, nil)
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	src := memSource{}
+	var keys []string
+	for i := range 20 {
+		k := fmt.Sprintf("inbox/m%02d", i)
+		src[k] = mail(i)
+		keys = append(keys, k)
+	}
+	newRunner := func(host, endpoint string) (*reforward.Runner, *claimLog) {
+		c := &claimLog{Store: newStore(db.Client(), table, owner(host, 1))}
+		return &reforward.Runner{Source: src, Sender: sesSender(endpoint), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: c, Log: &memLog{}}, c
+	}
+	run := func(r *reforward.Runner) (map[string]reforward.Result, error) {
+		p, err := r.Plan(context.Background(), keys, reforward.Options{Config: cfg})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]reforward.Result{}
+		_, err = r.Run(context.Background(), p, func(x reforward.Result) { out[x.Key] = x }, nil)
+		return out, err
+	}
+	ra, ca := newRunner("a", proxyA.URL)
+	rb, cb := newRunner("b", proxyB.URL)
+	cb.won = make(chan struct{})
+	var fromB map[string]reforward.Result
+	var errB error
+	bDone := make(chan struct{})
+	ca.first = func() {
+		go func() {
+			defer close(bDone)
+			fromB, errB = run(rb)
+		}()
+		select {
+		case <-cb.won:
+		case <-time.After(10 * time.Second):
+		}
+	}
+	fromA, errA := run(ra)
+	<-bDone
+	if errA != nil || errB != nil {
+		t.Fatalf("A: %v; B: %v", errA, errB)
+	}
+	if got := cb.firstWon(); got == keys[0] || got == "" {
+		t.Errorf("B's first claim won is %q, the message A held (B's claims: %q)", got, cb.claims)
+	}
+	subjects := map[string]int{}
+	for _, e := range append(proxyA.Emails(), proxyB.Emails()...) {
+		for _, l := range strings.Split(string(e.Raw), "\r\n") {
+			if s, ok := strings.CutPrefix(l, "Subject: "); ok {
+				subjects[s]++
+			}
+		}
+	}
+	for i, k := range keys {
+		if n := subjects[fmt.Sprintf("message %d", i)]; n != 1 {
+			t.Errorf("%s reached SES %d times (A: %+v, B: %+v)", k, n, fromA[k], fromB[k])
+		}
+	}
+	if fromB[keys[0]].Status != reforward.StatusSent || fromA[keys[0]].Status != reforward.StatusFailed {
+		t.Errorf("the message A's send failed: A %+v, B %+v", fromA[keys[0]], fromB[keys[0]])
+	}
+	sentA, sentB := len(proxyA.Emails()), len(proxyB.Emails())
+	if sentA+sentB != 20 || sentA == 0 || sentB < 2 {
+		t.Errorf("A sent %d, B %d; want 20 between them, both taking part", sentA, sentB)
+	}
+	for _, res := range []map[string]reforward.Result{fromA, fromB} {
+		if len(res) != 20 {
+			t.Errorf("%d results, want one per message", len(res))
+		}
+	}
+}
+
+// testDelayedAnswerIsNoClockSkew: the read a claim makes first is answered
+// 3 s late (dynfault holds dynalite's answer back), so its Date is 3 s old
+// when it arrives. That is no clock difference: the lease stamped on the
+// claim still runs a whole Lease from when it was taken. Before, the late
+// Date was taken for a table clock 3 s behind, and the claim's lease
+// ended 3 s early by the table's clock: by a slow answer of a minute, a
+// minute early, while the run still counted on it (another machine with
+// --retry-uncertain could take the send over while it was being sent).
+func testDelayedAnswerIsNoClockSkew(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	proxy := dynfault.Start(t, db.URL, func(_ int, op string) dynfault.Fault {
+		if op == "GetItem" {
+			return dynfault.Delay
+		}
+		return dynfault.Pass
+	})
+	proxy.Delay = 3 * time.Second
+	s := newStore(client(proxy.URL), table, owner("a", 1))
+	r := ref(0)
+	tok, _, err := s.Claim(context.Background(), r, false, false)
+	claimed := time.Now()
+	if err != nil || tok == "" {
+		t.Fatalf("claim: %q, %v", tok, err)
+	}
+	c, ok, err := newStore(db.Client(), table, owner("b", 1)).getClaim(context.Background(), claimPK(r.Bucket, r.Key, r.ETag, r.Destinations))
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	// The Date counts whole seconds: a second either way is the clock.
+	if short := claimed.Add(s.Lease).Sub(c.leaseUntil); short > time.Second {
+		t.Errorf("the lease ends %v early: until %v, claimed by %v", short, c.leaseUntil, claimed)
 	}
 }

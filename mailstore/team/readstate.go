@@ -16,7 +16,7 @@ var _ mailbox.SharedReadState = (*Store)(nil)
 // Read state lives in one partition per bucket ("read#" + bucket), one
 // item per message key, so a refresh reads a bucket's states with one
 // paginated Query. Each flag carries the time it was set (Unix
-// nanoseconds of the table's clock as the writer last saw it: leaseNow);
+// nanoseconds of the table's clock as the writer last saw it: markNow);
 // a write only lands when it is newer than the one stored, so the last
 // writer wins on every machine whatever order the writes arrive in, and
 // whatever their clocks say.
@@ -37,7 +37,8 @@ func (s *Store) setFlag(ctx context.Context, bucket, key, flag string, v bool) e
 	if err := s.check(); err != nil {
 		return err
 	}
-	at := s.leaseNow().UnixNano()
+	at := s.markNow().UnixNano()
+	sent := time.Now()
 	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(s.table),
 		Key:                 keyOf(readPK(bucket), key),
@@ -57,7 +58,7 @@ func (s *Store) setFlag(ctx context.Context, bucket, key, flag string, v bool) e
 	if err != nil {
 		return s.wrap("set "+flag+" state", err)
 	}
-	s.observe(out.ResultMetadata)
+	s.observe(out.ResultMetadata, sent)
 	return nil
 }
 
@@ -75,11 +76,12 @@ func (s *Store) ReadStates(ctx context.Context, bucket string) ([]mailbox.Shared
 		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
+		sent := time.Now()
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, s.wrap("read the read state", err)
 		}
-		s.observe(page.ResultMetadata)
+		s.observe(page.ResultMetadata, sent)
 		for _, it := range page.Items {
 			r := mailbox.SharedRead{Key: getS(it, "sk")}
 			if _, ok := it["read_at"]; ok {

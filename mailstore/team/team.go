@@ -107,11 +107,15 @@ type Store struct {
 	mu        sync.Mutex
 	down      error     // the last call that failed after every retry
 	downUntil time.Time // calls fail at once until then
-	// skew is how far the table's clock (the Date of its last answer) is
-	// ahead of this machine's: leases are stamped and judged by the
-	// table's clock (leaseNow).
-	skew time.Duration
+	// skew is how far the table's clock is ahead of this machine's, as
+	// its last answer bounds it: leases are stamped and judged by the
+	// table's clock (see observe, stampNow, judgeNow).
+	skew skewRange
 }
+
+// skewRange is what one answer says of the table's clock: it is ahead
+// of this machine's by at least lo and at most hi.
+type skewRange struct{ lo, hi time.Duration }
 
 // downFor is how long the store answers with its last failure, without
 // trying, after a call failed through every retry: a run that lost the
@@ -142,37 +146,66 @@ func (s *Store) Table() string { return s.table }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }
 
-// clockTolerance is the difference between the table's clock and this
-// machine's taken for none: the Date header counts whole seconds.
-const clockTolerance = 2 * time.Second
-
-// observe notes the table's clock from the Date of one of its answers.
-func (s *Store) observe(md middleware.Metadata) {
+// observe notes the table's clock from the Date of one of its answers to
+// a request sent at sent. The Date counts whole seconds and was written
+// somewhere between sent and the answer's arrival, so it bounds the
+// difference between the clocks, and no more: a slow answer (its Date a
+// minute old on arrival) was taken for a table clock a minute behind,
+// and the claims stamped by it ended a minute early
+// (TestTeam/DelayedAnswerIsNoClockSkew).
+func (s *Store) observe(md middleware.Metadata, sent time.Time) {
 	server, ok := awsmiddleware.GetServerTime(md)
 	at, ok2 := awsmiddleware.GetResponseAt(md)
-	if !ok || !ok2 || server.IsZero() || at.IsZero() {
+	if !ok || !ok2 || server.IsZero() || at.IsZero() || sent.IsZero() {
 		return
 	}
-	d := server.Sub(at)
-	if d.Abs() <= clockTolerance {
-		d = 0
+	r := skewRange{lo: server.Sub(at), hi: server.Add(time.Second).Sub(sent)}
+	if r.lo > r.hi {
+		return // the clock jumped between the two readings
 	}
 	s.mu.Lock()
-	s.skew = d
+	s.skew = r
 	s.mu.Unlock()
 }
 
-// leaseNow is the time by the table's clock, as the last answer showed
-// it, carried on by this machine's. Every machine stamps and judges
-// leases, and stamps read-state changes, by it: judged by their own
-// clocks, a machine ten minutes ahead read a claim made a moment ago as
-// past its five-minute lease, took it over with --retry-uncertain and
+// tableNow is the time by the table's clock, as the last answer showed
+// it, carried on by this machine's, with the difference bounded by that
+// answer (observe) taken at the given end. Every machine stamps and
+// judges leases, and stamps read-state changes, by it: judged by their
+// own clocks, a machine ten minutes ahead read a claim made a moment ago
+// as past its five-minute lease, took it over with --retry-uncertain and
 // sent while its owner sent too, and its read marks won over later ones.
-func (s *Store) leaseNow() time.Time {
+func (s *Store) tableNow(end func(skewRange) time.Duration) time.Time {
 	s.mu.Lock()
-	d := s.skew
+	r := s.skew
 	s.mu.Unlock()
-	return s.now().Add(d)
+	return s.now().Add(end(r))
+}
+
+// stampNow is the table's time as late as the last answer allows: a
+// lease stamped by it runs at least its length by the table's clock.
+func (s *Store) stampNow() time.Time {
+	return s.tableNow(func(r skewRange) time.Duration { return r.hi })
+}
+
+// judgeNow is the table's time as early as the last answer allows: a
+// lease judged run out by it has run out by the table's clock.
+func (s *Store) judgeNow() time.Time {
+	return s.tableNow(func(r skewRange) time.Duration { return r.lo })
+}
+
+// markNow is the table's time for a read-state change: no correction
+// when the last answer allows none (the clocks agree to its precision),
+// else the Date less the answer's arrival, as the Date's whole seconds
+// lean early: a change a moment later on a machine whose clock agrees
+// with the table's is then the later one (TestTeam/ReadStateByTheTableClock).
+func (s *Store) markNow() time.Time {
+	return s.tableNow(func(r skewRange) time.Duration {
+		if r.lo <= 0 && r.hi >= 0 {
+			return 0
+		}
+		return r.lo
+	})
 }
 
 // wrap names the table in an error and says what a missing table means.
@@ -402,11 +435,12 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 	}
 	p := dynamodb.NewScanPaginator(s.api, &dynamodb.ScanInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true)})
 	for p.HasMorePages() {
+		sent := time.Now()
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return st, s.wrap("scan", err)
 		}
-		s.observe(page.ResultMetadata)
+		s.observe(page.ResultMetadata, sent)
 		for _, it := range page.Items {
 			kind := getS(it, "kind")
 			if kind == "" {

@@ -98,6 +98,8 @@ func TestTeam(t *testing.T) {
 		{"PausedPastLeaseDoesNotSend", testPausedPastLeaseDoesNotSend},
 		{"ClockSkewDoesNotTakeOverALiveClaim", testClockSkewDoesNotTakeOverALiveClaim},
 		{"ARunWaitsForTheClaimItMeets", testARunWaitsForTheClaimItMeets},
+		{"TwoRunsDoNotMoveInLockstep", testTwoRunsDoNotMoveInLockstep},
+		{"DelayedAnswerIsNoClockSkew", testDelayedAnswerIsNoClockSkew},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 )
@@ -32,11 +33,17 @@ const (
 	// Refuse closes the connection without forwarding: the table is
 	// unreachable.
 	Refuse
+	// Delay forwards the request and holds dynalite's answer back for
+	// Proxy.Delay before passing it on: a slow network, whose answer
+	// carries a Date older than its arrival.
+	Delay
 )
 
 // Proxy is a running fault proxy.
 type Proxy struct {
-	URL    string
+	URL string
+	// Delay is how long a Delay answer is held back.
+	Delay  time.Duration
 	target *url.URL
 	mu     sync.Mutex
 	fault  func(n int, op string) Fault
@@ -107,9 +114,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if fault == Drop {
+	switch fault {
+	case Drop:
 		cut(w)
 		return
+	case Delay:
+		time.Sleep(p.Delay)
 	}
 	for k, v := range resp.Header {
 		w.Header()[k] = v
