@@ -327,6 +327,9 @@ func TestSnapshotResume(t *testing.T) {
 	if !slices.Equal(a[1:len(a)-1], b[1:len(b)-1]) {
 		t.Error("resumed entries differ from a full snapshot's")
 	}
+	if hc, err := audit.CheckManifest(path); err != nil || !hc.OK() || tr.HeaderSHA256 == "" || hc.HeaderSHA256 != tr.HeaderSHA256 {
+		t.Errorf("resumed manifest: header sha256 %q in the trailer, the header line's %q, problems %v, %v", tr.HeaderSHA256, hc.HeaderSHA256, hc.Problems, err)
+	}
 	if _, err := audit.WriteSnapshot(context.Background(), st, path, audit.SnapshotOptions{Resume: true}); !errors.Is(err, audit.ErrManifestComplete) {
 		t.Errorf("resume of a complete manifest: %v", err)
 	}

@@ -114,13 +114,19 @@ func checkAnchor(mc ManifestCheck, actions []actionlog.Action) (anchor, problem 
 		}
 	}
 	for _, a := range found {
-		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries && sameTrailer(a.Export, *mc.Trailer) {
+		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries && sameTrailer(a.Export, *mc.Trailer) &&
+			sameHeader(a.Export, mc) {
 			return fmt.Sprintf("the action log recorded this manifest: %s by %s@%s at %s, entries sha256 %s",
 				a.Command, a.User, a.Host, a.Time.UTC().Format(time.RFC3339), a.Export.ManifestSHA256), ""
 		}
 	}
 	if len(found) > 0 {
 		a := found[0]
+		if !sameHeader(a.Export, mc) {
+			return "the action log disagrees with this manifest", fmt.Sprintf(
+				"the action log recorded this manifest (%s started %s, by %s@%s) with a header line hashing to %s; it now hashes to %s: its header was changed (what it says was chosen decides what verify reports)",
+				a.Command, started, a.User, a.Host, a.Export.HeaderSHA256, mc.HeaderSHA256)
+		}
 		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries {
 			return "the action log disagrees with this manifest", fmt.Sprintf(
 				"the action log recorded this manifest (%s started %s, by %s@%s) with %d objects not read (list sha256 %s) and %d vanished; its trailer now lists %d (sha256 %s) and %d vanished: its trailer was changed",
@@ -143,6 +149,13 @@ func sameTrailer(e *actionlog.ExportAction, t Trailer) bool {
 		return false
 	}
 	return e.FailedSHA256 == "" || (e.FailedSHA256 == FailedDigest(t.Failed) && e.Vanished == t.Vanished)
+}
+
+// sameHeader reports whether the manifest's header line is the one the
+// action log recorded: the entries hash does not cover it. An entry
+// written before HeaderSHA256 existed has none to compare.
+func sameHeader(e *actionlog.ExportAction, mc ManifestCheck) bool {
+	return e.HeaderSHA256 == "" || e.HeaderSHA256 == mc.HeaderSHA256
 }
 
 // FailedDigest is the SHA-256 (hex) of a trailer's list of objects not
