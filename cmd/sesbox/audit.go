@@ -174,7 +174,9 @@ and reports it as unchanged, changed (its SHA-256 differs), deleted, or new sinc
 the snapshot (informational). Single-part ETags are checked against the MD5 of the
 bytes read. On a versioned bucket it lists the versions and delete markers of each
 changed or deleted object and names the version that still holds the original
-bytes ("recoverable: version V").
+bytes ("recoverable: version V"). An unchanged object written again since
+the snapshot (another version, a later last-modified time) is named too, as
+rewritten.
 
 Exit status 0 when everything is unchanged and the manifest is intact; 1 when
 anything was changed or deleted, could not be read, or the manifest fails its
@@ -193,7 +195,7 @@ checksum.`,
 				if asJSON {
 					return enc.Encode(verifyJSONResult{"object", r})
 				}
-				if r.Status == audit.Unchanged {
+				if r.Status == audit.Unchanged && !r.Rewritten {
 					return nil
 				}
 				pp.clear()
@@ -292,6 +294,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	}
 	if s.Changed+s.Deleted > 0 {
 		fmt.Fprintf(tw, "recoverable\t%d of %d changed or deleted\n", s.Recoverable, s.Changed+s.Deleted)
+	}
+	if s.Rewritten > 0 {
+		fmt.Fprintf(tw, "rewritten\t%d unchanged, but written again since the manifest\n", s.Rewritten)
 	}
 	if s.ETagMismatches > 0 {
 		fmt.Fprintf(tw, "etag≠md5\t%d (expected under SSE-KMS/SSE-C, else damage)\n", s.ETagMismatches)

@@ -46,8 +46,11 @@ type Result struct {
 	// Versions lists the object's versions and delete markers, newest
 	// first, for changed and deleted objects.
 	Versions []Version `json:"versions,omitempty"`
-	Note     string    `json:"note,omitempty"`
-	Error    string    `json:"error,omitempty"`
+	// Rewritten marks an unchanged object written again since the
+	// manifest (writtenAgain): the note says how.
+	Rewritten bool   `json:"rewritten,omitempty"`
+	Note      string `json:"note,omitempty"`
+	Error     string `json:"error,omitempty"`
 
 	unread bool // listed under failed in the manifest's trailer
 }
@@ -66,6 +69,10 @@ type Summary struct {
 	// Recoverable counts changed and deleted objects whose original bytes
 	// a kept version still holds.
 	Recoverable int64 `json:"recoverable"`
+	// Rewritten counts unchanged objects written again since the manifest
+	// (another version, or a later last-modified time, holding the same
+	// bytes): nothing was lost, but someone wrote to the bucket.
+	Rewritten int64 `json:"rewritten"`
 	// ETagMismatches counts single-part ETags that are not the MD5 of the
 	// bytes read (expected under SSE-KMS/SSE-C, else a sign of corruption).
 	ETagMismatches int64 `json:"etagMismatches"`
@@ -238,6 +245,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			case Unchanged:
 				sum.Unchanged++
 				prog.Unchanged++
+				if r.Rewritten {
+					sum.Rewritten++
+				}
 			case Changed:
 				sum.Changed++
 				prog.Changed++
@@ -397,11 +407,34 @@ func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, m
 	}
 	if d.SHA256 == want.SHA256 {
 		r.Status = Unchanged
+		if again := writtenAgain(want, obj); again != "" {
+			r.Rewritten = true
+			r.Note = joinNote(r.Note, "the same bytes, but written again since the manifest: "+again)
+		}
 		return r
 	}
 	r.Status = Changed
 	findOriginal(ctx, b, want, &r, maxCand)
 	return r
+}
+
+// writtenAgain says how the object read (holding the manifest's bytes)
+// is not the one the manifest recorded: another version ID (on a
+// versioned bucket; "null" is every unversioned write's), or else a later
+// last-modified time. "" when it is the same.
+func writtenAgain(want *Entry, have mailstore.Object) string {
+	if want.VersionID != "" && have.VersionID != "" && want.VersionID != "null" && have.VersionID != "null" {
+		if want.VersionID == have.VersionID {
+			return ""
+		}
+		return fmt.Sprintf("version %s, last modified %s (the manifest's: version %s, %s)",
+			have.VersionID, have.LastModified.UTC().Format(time.RFC3339), want.VersionID, want.LastModified.UTC().Format(time.RFC3339))
+	}
+	then, now := want.LastModified.Truncate(time.Second), have.LastModified.Truncate(time.Second)
+	if then.IsZero() || now.IsZero() || !now.After(then) {
+		return ""
+	}
+	return fmt.Sprintf("last modified %s (the manifest's: %s)", now.UTC().Format(time.RFC3339), then.UTC().Format(time.RFC3339))
 }
 
 // findOriginal lists the object's versions and looks for one whose bytes

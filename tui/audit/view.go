@@ -55,6 +55,9 @@ func (m Model) severityLabel(s posture.Severity) string {
 func (m Model) statusLabel(s audit.Status) string {
 	st := m.c.Styles
 	label := fmt.Sprintf("%-9s", strings.ToUpper(string(s)))
+	if s == audit.Unchanged {
+		label = "SAME     " // UNCHANGED would run into the key
+	}
 	switch s {
 	case audit.Changed, audit.Deleted, audit.Failed:
 		return st.Fail.Render(label)
@@ -203,6 +206,9 @@ func (m Model) lines() []string {
 		add("  " + st.Dim.Render(m.counts(s.Unchanged, s.Changed, s.Deleted, s.New, s.Errors)))
 		if s.Changed+s.Deleted > 0 {
 			add("  " + st.Dim.Render(fmt.Sprintf("recoverable: %d of %d changed or deleted", s.Recoverable, s.Changed+s.Deleted)))
+		}
+		if s.Rewritten > 0 {
+			add("  " + st.Warning.Render(fmt.Sprintf("rewritten: %d unchanged, but written again since the manifest", s.Rewritten)))
 		}
 		if s.ETagMismatches > 0 {
 			add("  " + st.Warning.Render(etagsNotMD5(int(s.ETagMismatches))))
