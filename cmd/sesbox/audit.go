@@ -233,7 +233,7 @@ checksum.`,
 
 func printResult(w io.Writer, bucket string, r audit.Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-9s %s\n", r.Status, sanitize.Line(r.Key))
+	fmt.Fprintf(&b, "%-9s %s\n", r.Status, sanitize.Key(r.Key))
 	if r.Subject != "" {
 		fmt.Fprintf(&b, "          subject: %s\n", sanitize.Line(r.Subject))
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -387,5 +388,42 @@ func TestAuditVerifyNamesRewrites(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"key":"`+key+`","status":"unchanged"`) || strings.Count(out, `"rewritten":true`) != 1 ||
 		!strings.Contains(out, `"rewritten":1`) {
 		t.Errorf("verify --json: exit %d\n%s", code, out)
+	}
+}
+
+// TestAuditVerifyShowsLookAlikeKeysApart: keys put under the prefix after
+// the snapshot that look like a message's key (a trailing space, a
+// Cyrillic "а" for the Latin "a", a left-to-right mark) were listed as
+// new under the very name they imitate: the text output trimmed and
+// dropped what told them apart. They are quoted, escaped, in printable
+// ASCII; a plain key is shown as it is.
+func TestAuditVerifyShowsLookAlikeKeysApart(t *testing.T) {
+	isolate(t)
+	flags, _, msgs, srv := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	key := sortedKeys(msgs)[0]
+	i := strings.LastIndexByte(key, 'a')
+	if i < 0 {
+		t.Fatalf("no 'a' in %s", key)
+	}
+	for _, k := range []string{key + " ", key[:i] + "\u0430" + key[i+1:], key + "\u200e"} {
+		srv.Put(t, "mail", k, msgs[key])
+	}
+	out, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...)
+	want := []string{
+		"new       " + strconv.Quote(key+" "),
+		"new       " + strconv.QuoteToASCII(key[:i]+"\u0430"+key[i+1:]),
+		"new       " + strconv.QuoteToASCII(key+"\u200e"),
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w+"\n") {
+			t.Errorf("verify lacks %q: exit %d\n%s\n%s", w, code, out, errOut)
+		}
+	}
+	if strings.Contains(out, key+"\n") {
+		t.Errorf("a new key shows as %s:\n%s", key, out)
 	}
 }

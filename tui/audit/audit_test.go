@@ -229,7 +229,7 @@ func TestVerifyRunShowsFindings(t *testing.T) {
 	v := m.View()
 	for _, want := range []string{"FAILED: the bucket no longer matches the manifest", "3 unchanged, 1 changed, 1 deleted, 1 new, 0 errors",
 		"CHANGED  inbox/bravo", "recoverable: version v1", "DELETED  inbox/delta", "delete marker dm  2025-03-01 09:00:00  (latest)",
-		"NEW      inbox/new", "recoverable: 1 of 2 changed or deleted", "manifest intact: 5 entries",
+		`NEW      "inbox/\x1b]0;evil\anew"`, "recoverable: 1 of 2 changed or deleted", "manifest intact: 5 entries",
 		"SAME     inbox/charlie", "the same bytes, but written again since the manifest: last modified 2025-03-01T10:00:00Z",
 		"rewritten: 1 unchanged, but written again since the manifest"} {
 		if !strings.Contains(v, want) {

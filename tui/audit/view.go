@@ -228,7 +228,7 @@ func (m Model) lines() []string {
 		add("")
 	}
 	for _, r := range m.results {
-		add(" " + m.statusLabel(r.Status) + st.Normal.Render(sanitize.Line(r.Key)))
+		add(" " + m.statusLabel(r.Status) + st.Normal.Render(sanitize.Key(r.Key)))
 		if r.Subject != "" {
 			add(indent + st.Dim.Render(sanitize.Line(r.Subject)))
 		}
