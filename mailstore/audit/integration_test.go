@@ -203,3 +203,65 @@ func TestVerifyNamesRewritesUnversioned(t *testing.T) {
 		t.Errorf("summary: OK %v, rewritten %d, %+v", sum.OK(), sum.Rewritten, got)
 	}
 }
+
+// TestVerifySaysTheManifestsVersionWasDestroyed: on a versioned
+// versitygw, an insider puts a new version over a message, then deletes
+// the manifest's version for good (DeleteObject with its version ID).
+// Verify said "no earlier versions are kept", which reads as a bucket
+// without versioning; it names the version the manifest recorded and
+// says it was deleted for good.
+func TestVerifySaysTheManifestsVersionWasDestroyed(t *testing.T) {
+	c, st, msgs := versity(t, true, "ses-mail")
+	ctx := context.Background()
+	path, _ := snapshot(t, st, audit.SnapshotOptions{})
+	hc, _ := audit.CheckManifest(path)
+	if hc.Header.Versioning != "Enabled" {
+		t.Fatalf("versioning %q", hc.Header.Versioning)
+	}
+	keys := slices.Sorted(maps.Keys(msgs))
+	bucket := aws.String("ses-mail")
+	var results []audit.Result
+	verify := func() audit.Summary {
+		t.Helper()
+		results = nil
+		sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{OnResult: func(r audit.Result) error {
+			if r.Status != audit.Unchanged {
+				results = append(results, r)
+			}
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	sum := verify()
+	if !sum.OK() {
+		t.Fatalf("clean: %+v", sum)
+	}
+	var versionOf string
+	for _, k := range keys[:2] {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(k), Body: strings.NewReader("Subject: x\n\nx\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vs, err := st.Versions(ctx, keys[0])
+	if err != nil || len(vs) != 2 {
+		t.Fatalf("versions %+v %v", vs, err)
+	}
+	versionOf = vs[1].VersionID
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String(keys[0]), VersionId: aws.String(versionOf)}); err != nil {
+		t.Fatal(err)
+	}
+	sum = verify()
+	if sum.Changed != 2 || sum.Recoverable != 1 || len(results) != 2 {
+		t.Fatalf("after: %+v %+v", sum, results)
+	}
+	if r := results[0]; r.Key != keys[0] || r.ManifestVersionID != versionOf || r.Recoverable != "" ||
+		!strings.Contains(r.Note, "the manifest's version "+versionOf+" was deleted for good") || strings.Contains(r.Note, "no earlier versions are kept") {
+		t.Errorf("destroyed: %+v", r)
+	}
+	if r := results[1]; r.Recoverable != r.ManifestVersionID || r.Note != "" {
+		t.Errorf("kept: %+v", r)
+	}
+}

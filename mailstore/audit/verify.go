@@ -476,11 +476,20 @@ func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand
 			return
 		}
 	}
-	if kept == 0 {
+	// A version ID the manifest recorded that the bucket no longer lists
+	// was deleted for good: on a bucket that keeps versions that takes a
+	// DeleteObject naming it (s3:DeleteObjectVersion), not a mere
+	// overwrite or delete.
+	destroyed := want.VersionID != "" && want.VersionID != "null" &&
+		!slices.ContainsFunc(vs, func(v Version) bool { return v.VersionID == want.VersionID })
+	switch {
+	case destroyed:
+		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion), and none of the %d kept versions holds the original bytes", want.VersionID, kept))
+	case kept == 0:
 		r.Note = joinNote(r.Note, "no earlier versions are kept: the original bytes are gone from this bucket")
-		return
+	default:
+		r.Note = joinNote(r.Note, fmt.Sprintf("none of the %d kept versions holds the original bytes", kept))
 	}
-	r.Note = joinNote(r.Note, fmt.Sprintf("none of the %d kept versions holds the original bytes", kept))
 }
 
 func joinNote(a, b string) string {
