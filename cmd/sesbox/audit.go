@@ -34,10 +34,11 @@ func newAuditCmd(a *app) *cobra.Command {
 
   snapshot  write a manifest of every object under the prefix (hashes, ids, headers)
   verify    compare the bucket with a manifest: unchanged, changed, deleted, new
+  verify-export  compare an exported mbox or Maildir with its manifest (no bucket needed)
   posture   review versioning, Object Lock, lifecycle, encryption, public access, policy
-  log       print (and check) the log of every reply and forward sent with sesbox`,
+  log       print (and check) the log of every reply, forward, export and snapshot made with sesbox`,
 	})
-	cmd.AddCommand(newAuditSnapshotCmd(a), newAuditVerifyCmd(a), newAuditPostureCmd(a), newAuditLogCmd(a))
+	cmd.AddCommand(newAuditSnapshotCmd(a), newAuditVerifyCmd(a), newAuditVerifyExportCmd(a), newAuditPostureCmd(a), newAuditLogCmd(a))
 	return cmd
 }
 
@@ -229,6 +230,136 @@ checksum.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON Lines: one per object, then a summary")
 	intFlag(cmd.Flags(), &parallel, "parallel", 8, 1, "read `N` objects at once")
 	return cmd
+}
+
+// exportJSONFile and exportJSONSummary are the lines of verify-export --json.
+type exportJSONFile struct {
+	Record string `json:"record"` // "file"
+	audit.ExportFile
+}
+
+type exportJSONSummary struct {
+	Record string `json:"record"` // "summary"
+	OK     bool   `json:"ok"`
+	audit.ExportCheck
+	Manifest struct {
+		OK       bool     `json:"ok"`
+		Entries  int64    `json:"entries"`
+		SHA256   string   `json:"sha256"`
+		Problems []string `json:"problems"`
+	} `json:"manifest"`
+}
+
+func newAuditVerifyExportCmd(a *app) *cobra.Command {
+	var (
+		asJSON bool
+		target string
+	)
+	cmd := &cobra.Command{
+		Use:   "verify-export MANIFEST",
+		Short: "Compare an exported mbox or Maildir with its manifest",
+		Long: `Reads the export beside MANIFEST (FILE.manifest.jsonl is the manifest of FILE;
+--export names it when it is elsewhere) and compares every message with the
+SHA-256 the manifest recorded of the bytes stored in the bucket: intact,
+changed, missing from the export, or extra (in the export, not in the
+manifest). It reads no bucket: run it wherever the export went. A Maildir
+file a mail client moved to cur/ is found there. Checks the manifest's own
+trailer first, as audit verify does.
+
+Exit status 0 when every message is intact and the manifest is intact; 1
+otherwise.`,
+		Example: `  sesbox audit verify-export case-1234.mbox.manifest.jsonl
+  sesbox audit verify-export --export /mnt/evidence/Mail Mail.manifest.jsonl`,
+		Args: keyArgs("MANIFEST", "the manifest sesbox export wrote beside the export", false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			manifest := args[0]
+			if target == "" {
+				var ok bool
+				if target, ok = strings.CutSuffix(manifest, ".manifest.jsonl"); !ok || target == "" {
+					return usagef(cmd, "audit verify-export: %s is not named FILE.manifest.jsonl: give the export with --export PATH", manifest)
+				}
+			}
+			enc := jsonLines(a.stdout)
+			c, err := audit.CheckExport(manifest, target, func(f audit.ExportFile) error {
+				if asJSON {
+					return enc.Encode(exportJSONFile{"file", f})
+				}
+				if f.Status == audit.FileIntact && f.Note == "" {
+					return nil
+				}
+				return printExportFile(a.stdout, f)
+			})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				js := exportJSONSummary{Record: "summary", OK: c.OK(), ExportCheck: c}
+				js.Manifest.OK, js.Manifest.Entries, js.Manifest.SHA256 = c.Manifest.OK(), c.Manifest.Entries, c.Manifest.SHA256
+				js.Manifest.Problems = append([]string{}, c.Manifest.Problems...)
+				if err := enc.Encode(js); err != nil {
+					return err
+				}
+			} else if err := printExportSummary(a.stdout, target, c); err != nil {
+				return err
+			}
+			if !c.OK() {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON Lines: one per message, then a summary")
+	cmd.Flags().StringVar(&target, "export", "", "the exported mbox `FILE` or Maildir DIR (default: MANIFEST without .manifest.jsonl)")
+	return cmd
+}
+
+func printExportFile(w io.Writer, f audit.ExportFile) error {
+	var b strings.Builder
+	where := f.File // "message N" of an mbox
+	if n, ok := strings.CutPrefix(where, "message "); !ok || strings.Trim(n, "0123456789") != "" {
+		where = sanitize.Key(where) // a Maildir file: a planted one's name is anyone's
+	}
+	fmt.Fprintf(&b, "%-9s %s\n", f.Status, where)
+	if f.Key != "" {
+		fmt.Fprintf(&b, "          key: %s\n", sanitize.Key(f.Key))
+	}
+	if f.Status == audit.FileChanged && f.SHA256 != "" {
+		fmt.Fprintf(&b, "          sha256 %s, was %s\n", f.SHA256, f.ManifestSHA256)
+	}
+	if f.Note != "" {
+		fmt.Fprintf(&b, "          note: %s\n", sanitize.Line(f.Note))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func printExportSummary(w io.Writer, target string, c audit.ExportCheck) error {
+	m := c.Manifest
+	if m.OK() {
+		fmt.Fprintf(w, "manifest: intact, %d entries, entries sha256 %s\n", m.Entries, m.SHA256)
+	} else {
+		fmt.Fprintln(w, "manifest: FAILED its own check")
+		for _, p := range m.Problems {
+			fmt.Fprintf(w, "  %s\n", sanitize.Line(p))
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tMESSAGES")
+	for _, row := range []struct {
+		name string
+		n    int64
+	}{{"intact", c.Intact}, {"changed", c.Changed}, {"missing", c.Missing}, {"extra", c.Extra}} {
+		fmt.Fprintf(tw, "%s\t%d\n", row.name, row.n)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	verdict := fmt.Sprintf("OK: the %s export %s holds exactly the bytes the manifest recorded", c.Kind, sanitize.Line(target))
+	if !c.OK() {
+		verdict = "FAILED: see above"
+	}
+	_, err := fmt.Fprintln(w, verdict)
+	return err
 }
 
 func printResult(w io.Writer, bucket string, r audit.Result) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -425,5 +426,59 @@ func TestAuditVerifyShowsLookAlikeKeysApart(t *testing.T) {
 	}
 	if strings.Contains(out, key+"\n") {
 		t.Errorf("a new key shows as %s:\n%s", key, out)
+	}
+}
+
+// TestAuditVerifyExportCLI: nothing compared an exported mbox with the
+// hashes its manifest holds (audit verify compares the manifest with the
+// bucket). verify-export does, with no bucket and no config: exit 0 for
+// the export as written, 1 naming the message for an edited one, and
+// --json lines; a Maildir export also checks with sha256sum -c, as the
+// docs say.
+func TestAuditVerifyExportCLI(t *testing.T) {
+	isolate(t)
+	flags, _, msgs, _ := auditBucket(t)
+	dir := t.TempDir()
+	mbox := filepath.Join(dir, "all.mbox")
+	if out, errOut, code := sesbox(t, append(flags, "export", "--mbox", mbox)...); code != 0 {
+		t.Fatalf("export --mbox: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// No flags at all: no mailbox, no bucket is read.
+	out, errOut, code := sesbox(t, "audit", "verify-export", mbox+".manifest.jsonl")
+	if code != 0 || !hasRow(out, fmt.Sprintf("intact %d", len(msgs))) || !strings.Contains(out, "OK: the mbox export") {
+		t.Fatalf("verify-export: exit %d\n%s\n%s", code, out, errOut)
+	}
+	data, _ := os.ReadFile(mbox)
+	i := bytes.Index(data, []byte("\nSubject: "))
+	data[i+len("\nSubject: ")] ^= 0x20
+	os.WriteFile(mbox, data, 0o600)
+	out, errOut, code = sesbox(t, "audit", "verify-export", mbox+".manifest.jsonl")
+	if code != 1 || !strings.Contains(out, "changed   message ") || !hasRow(out, "changed 1") || !strings.Contains(out, "FAILED") {
+		t.Errorf("an edited mbox: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, _, code = sesbox(t, "audit", "verify-export", "--json", mbox+".manifest.jsonl")
+	if code != 1 || strings.Count(out, `"record":"file"`) != len(msgs) || !strings.Contains(out, `"record":"summary","ok":false`) ||
+		!strings.Contains(out, `"status":"changed"`) {
+		t.Errorf("--json: exit %d\n%s", code, out)
+	}
+
+	md := filepath.Join(dir, "Mail")
+	if out, errOut, code := sesbox(t, append(flags, "export", "--maildir", md, "--manifest", filepath.Join(dir, "evidence.jsonl"))...); code != 0 {
+		t.Fatalf("export --maildir: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, errOut, code := sesbox(t, "audit", "verify-export", filepath.Join(dir, "evidence.jsonl")); code != 64 || !strings.Contains(errOut, "--export") {
+		t.Errorf("a manifest not named FILE.manifest.jsonl: exit %d\n%s", code, errOut)
+	}
+	// The recipe docs/audit.md gives for standard tools.
+	recipe := `sed -n 's/.*"sha256":"\([0-9a-f]*\)".*"file":"\([^"]*\)".*/\1  \2/p' ` + filepath.Join(dir, "evidence.jsonl") + ` | (cd ` + md + ` && sha256sum -c)`
+	sums, err := exec.Command("sh", "-c", recipe).CombinedOutput()
+	if err != nil || strings.Count(string(sums), ": OK\n") != len(msgs) {
+		t.Errorf("sha256sum -c: %v\n%s", err, sums)
+	}
+	files, _ := filepath.Glob(filepath.Join(md, "new", "*"))
+	os.Remove(files[3])
+	out, errOut, code = sesbox(t, "audit", "verify-export", "--export", md, filepath.Join(dir, "evidence.jsonl"))
+	if code != 1 || !strings.Contains(out, "missing   new/"+filepath.Base(files[3])) || !hasRow(out, "missing 1") {
+		t.Errorf("a file removed from the Maildir: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

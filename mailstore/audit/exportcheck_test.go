@@ -1,0 +1,110 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/audit"
+)
+
+// checkExport runs CheckExport and returns its results by status.
+func checkExport(t *testing.T, manifest, target string) (audit.ExportCheck, map[string][]audit.ExportFile) {
+	t.Helper()
+	got := map[string][]audit.ExportFile{}
+	c, err := audit.CheckExport(manifest, target, func(f audit.ExportFile) error {
+		got[f.Status] = append(got[f.Status], f)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, got
+}
+
+// TestCheckExportMbox: an export's manifest holds the SHA-256 of every
+// message as stored, but nothing compared the exported mbox with it:
+// `audit verify` compares the manifest with the bucket, and an mbox
+// cannot be checked with sha256sum (From_ lines, >From quoting). An
+// edited mbox went unnoticed. CheckExport reads it back and compares
+// every message: intact as exported (including the tricky messages: no
+// final newline, From lines, CRLF); one byte changed, a message cut out,
+// a message added are each named.
+func TestCheckExportMbox(t *testing.T) {
+	st, msgs, _, _ := bucket(t)
+	file := filepath.Join(t.TempDir(), "out.mbox")
+	if _, err := audit.ExportMbox(context.Background(), st, file, audit.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	manifest := audit.ManifestPath(file)
+	c, got := checkExport(t, manifest, file)
+	if !c.OK() || c.Intact != int64(len(msgs)) || c.Kind != "mbox" {
+		t.Fatalf("untouched: %+v %+v", c, got)
+	}
+	orig, _ := os.ReadFile(file)
+	for name, tc := range map[string]struct {
+		edit func([]byte) []byte
+		want func(audit.ExportCheck) bool
+	}{
+		"one byte": {func(b []byte) []byte {
+			return bytes.Replace(b, []byte("Subject: "), []byte("Subject:X"), 1)
+		}, func(c audit.ExportCheck) bool { return c.Changed == 1 && c.Missing == 0 && c.Extra == 0 }},
+		"a message cut off the end": {func(b []byte) []byte {
+			return b[:bytes.LastIndex(b, []byte("\n\nFrom "))+2]
+		}, func(c audit.ExportCheck) bool { return c.Changed == 0 && c.Missing == 1 && c.Extra == 0 }},
+		"a message added": {func(b []byte) []byte {
+			return append(bytes.Clone(b), []byte("From MAILER-DAEMON Thu Jan  1 00:00:00 2026\nSubject: planted\n\nhi\n\n")...)
+		}, func(c audit.ExportCheck) bool { return c.Changed == 0 && c.Missing == 0 && c.Extra == 1 }},
+	} {
+		if err := os.WriteFile(file, tc.edit(bytes.Clone(orig)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, got := checkExport(t, manifest, file)
+		if c.OK() || !tc.want(c) {
+			t.Errorf("%s: %+v %+v", name, c, got)
+		}
+	}
+	// A snapshot's manifest names no export.
+	snap, _ := snapshot(t, st, audit.SnapshotOptions{})
+	if _, err := audit.CheckExport(snap, file, nil); err == nil || !strings.Contains(err.Error(), "not the manifest of an export") {
+		t.Errorf("a snapshot's manifest: %v", err)
+	}
+}
+
+// TestCheckExportMaildir: each file against the manifest, also after a
+// mail client moved it to cur/ with flags; a changed file, a removed one
+// and a planted one are named, and a manifest "file" edited to point
+// outside the export is never opened.
+func TestCheckExportMaildir(t *testing.T) {
+	st, msgs, _, _ := bucket(t)
+	dir := filepath.Join(t.TempDir(), "Mail")
+	if _, err := audit.ExportMaildir(context.Background(), st, dir, audit.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	manifest := audit.ManifestPath(dir)
+	files, _ := filepath.Glob(filepath.Join(dir, "new", "*"))
+	if err := os.Rename(files[0], filepath.Join(dir, "cur", filepath.Base(files[0])+":2,S")); err != nil {
+		t.Fatal(err)
+	}
+	c, got := checkExport(t, manifest, dir)
+	if !c.OK() || c.Intact != int64(len(msgs)) || c.Kind != "maildir" {
+		t.Fatalf("untouched: %+v %+v", c, got)
+	}
+	if err := os.WriteFile(files[1], []byte("Subject: changed\n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(files[2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "new", "1.planted.sesbox"), []byte("Subject: planted\n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, got = checkExport(t, manifest, dir)
+	if c.OK() || c.Changed != 1 || c.Missing != 1 || c.Extra != 1 || c.Intact != int64(len(msgs))-2 ||
+		got[audit.FileExtra][0].File != "new/1.planted.sesbox" || got[audit.FileChanged][0].File != "new/"+filepath.Base(files[1]) {
+		t.Errorf("edited: %+v %+v", c, got)
+	}
+}
