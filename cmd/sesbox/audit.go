@@ -124,6 +124,14 @@ its last complete line.`,
 				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update, Log: log,
 			})
 			pp.finish()
+			if err != nil && ctx.Err() != nil {
+				// Ctrl-C: main says "interrupted"; what to do comes first.
+				if c, cerr := audit.CheckManifest(out); cerr == nil && c.Trailer == nil {
+					fmt.Fprintf(a.stderr, "sesbox: %s is unfinished (%d objects, no trailer): run the same command with --resume to finish it\n",
+						sanitize.Line(out), c.Entries)
+				}
+				return err
+			}
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}

@@ -482,3 +482,27 @@ func TestAuditVerifyExportCLI(t *testing.T) {
 		t.Errorf("a file removed from the Maildir: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestAuditSnapshotInterruptedSaysResume: a snapshot stopped by Ctrl-C
+// printed only "sesbox: interrupted" (exit 130): the library's "run it
+// again with --resume" was dropped, and the manifest left without its
+// trailer looked like any other file. The hint comes first, naming the
+// file and how many objects it holds.
+func TestAuditSnapshotInterruptedSaysResume(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, append(flags, "audit", "snapshot", "--out", man), strings.NewReader(""), &out, &errb)
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	last := len(lines) - 1
+	if code != 130 || last < 1 || lines[last] != "sesbox: interrupted" ||
+		!strings.Contains(lines[last-1], "sesbox: "+man+" is unfinished (0 objects, no trailer): run the same command with --resume to finish it") {
+		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	if c, err := audit.CheckManifest(man); err != nil || c.Trailer != nil {
+		t.Errorf("the manifest left: %+v %v", c, err)
+	}
+}
