@@ -506,3 +506,26 @@ func TestAuditSnapshotInterruptedSaysResume(t *testing.T) {
 		t.Errorf("the manifest left: %+v %v", c, err)
 	}
 }
+
+// TestExportMaildirInterruptedSaysRunAgain: a Maildir export stopped by
+// Ctrl-C leaves the files it wrote and no manifest; it said only
+// "interrupted", and running it again failed on the first file. It says
+// first that the export is unfinished and to run it again, which now
+// finishes it.
+func TestExportMaildirInterruptedSaysRunAgain(t *testing.T) {
+	isolate(t)
+	flags, _, msgs, _ := auditBucket(t)
+	md := filepath.Join(t.TempDir(), "Mail")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, append(flags, "export", "--maildir", md), strings.NewReader(""), &out, &errb)
+	if code != 130 || !strings.Contains(errb.String(), "sesbox: the Maildir export to "+md+" is unfinished (no manifest): run the same command again to finish it") ||
+		!strings.HasSuffix(errb.String(), "sesbox: interrupted\n") {
+		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	stdout, errOut, code := sesbox(t, append(flags, "export", "--maildir", md)...)
+	if code != 0 || !strings.Contains(stdout, fmt.Sprintf("exported %d messages", len(msgs))) {
+		t.Errorf("again: exit %d\n%s\n%s", code, stdout, errOut)
+	}
+}

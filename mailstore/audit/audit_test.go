@@ -489,10 +489,18 @@ func TestExportMaildirRoundTrip(t *testing.T) {
 	if tmp, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(tmp) != 0 {
 		t.Errorf("files left in tmp/: %d", len(tmp))
 	}
-	// A second export never replaces a message file.
+	// A second export never replaces a message file: one holding the
+	// same bytes is kept (TestExportMaildirFinishesAnInterruptedOne), one
+	// holding others fails the export.
+	if err := os.WriteFile(files[0], []byte("edited\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, err = audit.ExportMaildir(context.Background(), st, dir, audit.ExportOptions{Force: true})
 	if !errors.Is(err, audit.ErrExists) {
 		t.Errorf("second maildir export: %v", err)
+	}
+	if b, _ := os.ReadFile(files[0]); string(b) != "edited\n" {
+		t.Error("a message file was replaced")
 	}
 }
 

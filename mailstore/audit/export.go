@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -145,11 +147,16 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 		}
 		final := filepath.Join(dir, "new", name)
 		// Link, not rename: link fails when the name is taken, so an
-		// earlier export is never replaced.
+		// earlier export is never replaced. A file there with these very
+		// bytes (an export interrupted and run again) is kept as it is.
 		err = os.Link(tmp, final)
 		os.Remove(tmp)
 		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s exists: %w", final, ErrExists)
+			sum := sha256.Sum256(raw)
+			if have, herr := hashFile(final); herr == nil && have == hex.EncodeToString(sum[:]) {
+				return nil
+			}
+			return fmt.Errorf("%s exists and holds other bytes: %w (sesbox never replaces a message file: export to a new directory)", final, ErrExists)
 		}
 		return err
 	})

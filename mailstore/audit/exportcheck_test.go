@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,5 +107,57 @@ func TestCheckExportMaildir(t *testing.T) {
 	if c.OK() || c.Changed != 1 || c.Missing != 1 || c.Extra != 1 || c.Intact != int64(len(msgs))-2 ||
 		got[audit.FileExtra][0].File != "new/1.planted.sesbox" || got[audit.FileChanged][0].File != "new/"+filepath.Base(files[1]) {
 		t.Errorf("edited: %+v %+v", c, got)
+	}
+}
+
+// TestExportMaildirFinishesAnInterruptedOne: a Maildir export stopped
+// half-way (Ctrl-C) leaves its files in new/ and no manifest, and running
+// it again failed at the first file ("exists: refusing to overwrite"),
+// with --force too: the export could not be finished, only started over
+// elsewhere. A file already there with the very bytes to write is kept
+// and counted; one with other bytes still fails the export, naming what
+// to do, and is never replaced.
+func TestExportMaildirFinishesAnInterruptedOne(t *testing.T) {
+	st, msgs, _, _ := bucket(t)
+	dir := filepath.Join(t.TempDir(), "Mail")
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	_, err := audit.ExportMaildir(ctx, st, dir, audit.ExportOptions{Parallel: 1, Progress: func(p audit.Progress) {
+		if n = int(p.Done); n >= 5 {
+			cancel()
+		}
+	}})
+	if err == nil {
+		t.Fatal("the interrupted export succeeded")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "new", "*"))
+	if len(files) == 0 || len(files) >= len(msgs) {
+		t.Fatalf("%d files left by the interrupted export", len(files))
+	}
+	if _, err := os.Stat(audit.ManifestPath(dir)); err == nil {
+		t.Fatal("an interrupted export left a manifest")
+	}
+	before, _ := os.Stat(files[0])
+	tr, err := audit.ExportMaildir(context.Background(), st, dir, audit.ExportOptions{})
+	if err != nil || tr.Count != int64(len(msgs)) {
+		t.Fatalf("again: %+v %v", tr, err)
+	}
+	if after, _ := os.Stat(files[0]); !os.SameFile(before, after) {
+		t.Error("a file already there was replaced")
+	}
+	if c, got := checkExport(t, audit.ManifestPath(dir), dir); !c.OK() || c.Intact != int64(len(msgs)) {
+		t.Errorf("the finished export: %+v %+v", c, got)
+	}
+	// A file of the same name with other bytes is never replaced.
+	os.Remove(audit.ManifestPath(dir))
+	if err := os.WriteFile(files[1], []byte("Subject: not the stored bytes\n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = audit.ExportMaildir(context.Background(), st, dir, audit.ExportOptions{})
+	if !errors.Is(err, audit.ErrExists) || !strings.Contains(err.Error(), "holds other bytes") {
+		t.Errorf("a file with other bytes: %v", err)
+	}
+	if b, _ := os.ReadFile(files[1]); string(b) != "Subject: not the stored bytes\n\n" {
+		t.Error("the file with other bytes was replaced")
 	}
 }
