@@ -34,10 +34,11 @@ func newAuditCmd(a *app) *cobra.Command {
 
   snapshot  write a manifest of every object under the prefix (hashes, ids, headers)
   verify    compare the bucket with a manifest: unchanged, changed, deleted, new
+  verify-export  compare an exported mbox or Maildir with its manifest (no bucket needed)
   posture   review versioning, Object Lock, lifecycle, encryption, public access, policy
-  log       print (and check) the log of every reply and forward sent with sesbox`,
+  log       print (and check) the log of every reply, forward, export and snapshot made with sesbox`,
 	})
-	cmd.AddCommand(newAuditSnapshotCmd(a), newAuditVerifyCmd(a), newAuditPostureCmd(a), newAuditLogCmd(a))
+	cmd.AddCommand(newAuditSnapshotCmd(a), newAuditVerifyCmd(a), newAuditVerifyExportCmd(a), newAuditPostureCmd(a), newAuditLogCmd(a))
 	return cmd
 }
 
@@ -123,6 +124,14 @@ its last complete line.`,
 				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update, Log: log,
 			})
 			pp.finish()
+			if err != nil && ctx.Err() != nil {
+				// Ctrl-C: main says "interrupted"; what to do comes first.
+				if c, cerr := audit.CheckManifest(out); cerr == nil && c.Trailer == nil {
+					fmt.Fprintf(a.stderr, "sesbox: %s is unfinished (%d objects, no trailer): run the same command with --resume to finish it\n",
+						sanitize.Line(out), c.Entries)
+				}
+				return err
+			}
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
@@ -174,7 +183,9 @@ and reports it as unchanged, changed (its SHA-256 differs), deleted, or new sinc
 the snapshot (informational). Single-part ETags are checked against the MD5 of the
 bytes read. On a versioned bucket it lists the versions and delete markers of each
 changed or deleted object and names the version that still holds the original
-bytes ("recoverable: version V").
+bytes ("recoverable: version V"). An unchanged object written again since
+the snapshot (another version, a later last-modified time) is named too, as
+rewritten.
 
 Exit status 0 when everything is unchanged and the manifest is intact; 1 when
 anything was changed or deleted, could not be read, or the manifest fails its
@@ -193,7 +204,7 @@ checksum.`,
 				if asJSON {
 					return enc.Encode(verifyJSONResult{"object", r})
 				}
-				if r.Status == audit.Unchanged {
+				if r.Status == audit.Unchanged && !r.Rewritten {
 					return nil
 				}
 				pp.clear()
@@ -229,9 +240,139 @@ checksum.`,
 	return cmd
 }
 
+// exportJSONFile and exportJSONSummary are the lines of verify-export --json.
+type exportJSONFile struct {
+	Record string `json:"record"` // "file"
+	audit.ExportFile
+}
+
+type exportJSONSummary struct {
+	Record string `json:"record"` // "summary"
+	OK     bool   `json:"ok"`
+	audit.ExportCheck
+	Manifest struct {
+		OK       bool     `json:"ok"`
+		Entries  int64    `json:"entries"`
+		SHA256   string   `json:"sha256"`
+		Problems []string `json:"problems"`
+	} `json:"manifest"`
+}
+
+func newAuditVerifyExportCmd(a *app) *cobra.Command {
+	var (
+		asJSON bool
+		target string
+	)
+	cmd := &cobra.Command{
+		Use:   "verify-export MANIFEST",
+		Short: "Compare an exported mbox or Maildir with its manifest",
+		Long: `Reads the export beside MANIFEST (FILE.manifest.jsonl is the manifest of FILE;
+--export names it when it is elsewhere) and compares every message with the
+SHA-256 the manifest recorded of the bytes stored in the bucket: intact,
+changed, missing from the export, or extra (in the export, not in the
+manifest). It reads no bucket: run it wherever the export went. A Maildir
+file a mail client moved to cur/ is found there. Checks the manifest's own
+trailer first, as audit verify does.
+
+Exit status 0 when every message is intact and the manifest is intact; 1
+otherwise.`,
+		Example: `  sesbox audit verify-export case-1234.mbox.manifest.jsonl
+  sesbox audit verify-export --export /mnt/evidence/Mail Mail.manifest.jsonl`,
+		Args: keyArgs("MANIFEST", "the manifest sesbox export wrote beside the export", false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			manifest := args[0]
+			if target == "" {
+				var ok bool
+				if target, ok = strings.CutSuffix(manifest, ".manifest.jsonl"); !ok || target == "" {
+					return usagef(cmd, "audit verify-export: %s is not named FILE.manifest.jsonl: give the export with --export PATH", manifest)
+				}
+			}
+			enc := jsonLines(a.stdout)
+			c, err := audit.CheckExport(manifest, target, func(f audit.ExportFile) error {
+				if asJSON {
+					return enc.Encode(exportJSONFile{"file", f})
+				}
+				if f.Status == audit.FileIntact && f.Note == "" {
+					return nil
+				}
+				return printExportFile(a.stdout, f)
+			})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				js := exportJSONSummary{Record: "summary", OK: c.OK(), ExportCheck: c}
+				js.Manifest.OK, js.Manifest.Entries, js.Manifest.SHA256 = c.Manifest.OK(), c.Manifest.Entries, c.Manifest.SHA256
+				js.Manifest.Problems = append([]string{}, c.Manifest.Problems...)
+				if err := enc.Encode(js); err != nil {
+					return err
+				}
+			} else if err := printExportSummary(a.stdout, target, c); err != nil {
+				return err
+			}
+			if !c.OK() {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON Lines: one per message, then a summary")
+	cmd.Flags().StringVar(&target, "export", "", "the exported mbox `FILE` or Maildir DIR (default: MANIFEST without .manifest.jsonl)")
+	return cmd
+}
+
+func printExportFile(w io.Writer, f audit.ExportFile) error {
+	var b strings.Builder
+	where := f.File // "message N" of an mbox
+	if n, ok := strings.CutPrefix(where, "message "); !ok || strings.Trim(n, "0123456789") != "" {
+		where = sanitize.Key(where) // a Maildir file: a planted one's name is anyone's
+	}
+	fmt.Fprintf(&b, "%-9s %s\n", f.Status, where)
+	if f.Key != "" {
+		fmt.Fprintf(&b, "          key: %s\n", sanitize.Key(f.Key))
+	}
+	if f.Status == audit.FileChanged && f.SHA256 != "" {
+		fmt.Fprintf(&b, "          sha256 %s, was %s\n", f.SHA256, f.ManifestSHA256)
+	}
+	if f.Note != "" {
+		fmt.Fprintf(&b, "          note: %s\n", sanitize.Line(f.Note))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func printExportSummary(w io.Writer, target string, c audit.ExportCheck) error {
+	m := c.Manifest
+	if m.OK() {
+		fmt.Fprintf(w, "manifest: intact, %d entries, entries sha256 %s\n", m.Entries, m.SHA256)
+	} else {
+		fmt.Fprintln(w, "manifest: FAILED its own check")
+		for _, p := range m.Problems {
+			fmt.Fprintf(w, "  %s\n", sanitize.Line(p))
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tMESSAGES")
+	for _, row := range []struct {
+		name string
+		n    int64
+	}{{"intact", c.Intact}, {"changed", c.Changed}, {"missing", c.Missing}, {"extra", c.Extra}} {
+		fmt.Fprintf(tw, "%s\t%d\n", row.name, row.n)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	verdict := fmt.Sprintf("OK: the %s export %s holds exactly the bytes the manifest recorded", c.Kind, sanitize.Line(target))
+	if !c.OK() {
+		verdict = "FAILED: see above"
+	}
+	_, err := fmt.Fprintln(w, verdict)
+	return err
+}
+
 func printResult(w io.Writer, bucket string, r audit.Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-9s %s\n", r.Status, sanitize.Line(r.Key))
+	fmt.Fprintf(&b, "%-9s %s\n", r.Status, sanitize.Key(r.Key))
 	if r.Subject != "" {
 		fmt.Fprintf(&b, "          subject: %s\n", sanitize.Line(r.Subject))
 	}
@@ -292,6 +433,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	}
 	if s.Changed+s.Deleted > 0 {
 		fmt.Fprintf(tw, "recoverable\t%d of %d changed or deleted\n", s.Recoverable, s.Changed+s.Deleted)
+	}
+	if s.Rewritten > 0 {
+		fmt.Fprintf(tw, "rewritten\t%d unchanged, but written again since the manifest\n", s.Rewritten)
 	}
 	if s.ETagMismatches > 0 {
 		fmt.Fprintf(tw, "etag≠md5\t%d (expected under SSE-KMS/SSE-C, else damage)\n", s.ETagMismatches)

@@ -50,10 +50,12 @@ func TestAuditJSONFieldsAreDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	for what, v := range map[string]any{
-		"audit verify --json object":  verifyJSONResult{},
-		"audit verify --json summary": verifyJSONSummary{},
-		"audit verify version":        audit.Version{},
-		"audit posture --json":        posture.Finding{},
+		"audit verify --json object":         verifyJSONResult{},
+		"audit verify --json summary":        verifyJSONSummary{},
+		"audit verify version":               audit.Version{},
+		"audit posture --json":               posture.Finding{},
+		"audit verify-export --json file":    exportJSONFile{},
+		"audit verify-export --json summary": exportJSONSummary{},
 	} {
 		fields := jsonFields(reflect.TypeOf(v))
 		if len(fields) < 4 {

@@ -127,6 +127,7 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 		{"audit", "snapshot", "--out", man},
 		{"audit", "verify", man},
 		{"audit", "verify", "--json", man},
+		{"audit", "verify-export", filepath.Join(out, "x.mbox.manifest.jsonl")},
 		{"audit", "posture"},
 		{"audit", "posture", "--json"},
 		{"forward", "--forward-config", cfgPath, "--dry-run", filepath.Join(out, "fwd"), "--keys-from", keysFile},
@@ -145,7 +146,7 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 		outputs = append(outputs, stdout, stderr)
 		// The action log, a cached listing and read marks are local: no
 		// request.
-		if local := name == "audit log" || args[0] == "mark" || strings.Contains(strings.Join(args, " "), "--cached"); !local {
+		if local := name == "audit log" || name == "audit verify-export" || args[0] == "mark" || strings.Contains(strings.Join(args, " "), "--cached"); !local {
 			if !strings.Contains(stderr, "sesbox debug: ") {
 				t.Errorf("%s (exit %d): no request logged:\n%s", name, code, stderr)
 			}

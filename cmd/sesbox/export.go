@@ -12,6 +12,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/s3store"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 func newExportCmd(a *app) *cobra.Command {
@@ -85,6 +86,12 @@ Query syntax (--query):
 				tr, err = audit.ExportMaildir(ctx, st, maildir, opt)
 			}
 			pp.finish()
+			if err != nil && ctx.Err() != nil && maildir != "" {
+				// Ctrl-C: main says "interrupted"; what to do comes first.
+				fmt.Fprintf(a.stderr, "sesbox: the Maildir export to %s is unfinished (no manifest): run the same command again to finish it; the messages written are kept\n",
+					sanitize.Line(maildir))
+				return err
+			}
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}

@@ -116,7 +116,10 @@ func TestExportPlanSharedByCLIAndTUI(t *testing.T) {
 		if e.Started == "" || (i == 1 && e.Started == got[0].Export.Started) {
 			t.Errorf("action %d: started %q", i, e.Started)
 		}
-		e.Started = ""
+		if e.HeaderSHA256 == "" || (i == 1 && e.HeaderSHA256 == got[0].Export.HeaderSHA256) {
+			t.Errorf("action %d: header sha256 %q", i, e.HeaderSHA256)
+		}
+		e.Started, e.HeaderSHA256 = "", ""
 		if e != want[i] {
 			t.Errorf("action %d: %+v %+v", i, x, x.Export)
 		}

@@ -79,6 +79,10 @@ type ExportAction struct {
 	// can tell a manifest edited with its trailer recomputed from one that
 	// was never logged.
 	Started string `json:"started,omitempty"`
+	// HeaderSHA256 is the manifest's header line hash (its trailer's
+	// headerSha256): a header edited with the trailer's copy removed still
+	// differs from it. Entries written before it existed have none.
+	HeaderSHA256 string `json:"headerSha256,omitempty"`
 }
 
 // Problem is one thing VerifyLog found wrong with the log.

@@ -143,3 +143,68 @@ func TestTrailerFailedListIsAnchored(t *testing.T) {
 		t.Errorf("an old entry, same count: %+v %v", sum.Manifest, err)
 	}
 }
+
+// TestManifestHeaderIsAnchored: the entries hash does not cover the
+// header line, and verify reads the header to decide what to report: a
+// `query` added to a snapshot's header makes it an export's manifest,
+// for which objects not in it are not "new". An object put into the
+// bucket after the snapshot then went unreported, with "manifest:
+// intact" and the action log's "recorded this manifest". The trailer's
+// headerSha256 shows the edit; with that taken out of the trailer too,
+// the action log's copy of it does.
+func TestManifestHeaderIsAnchored(t *testing.T) {
+	st, _, srv, _ := bucket(t)
+	ctx := context.Background()
+	logPath := filepath.Join(t.TempDir(), "actions.jsonl")
+	lg, err := actionlog.OpenLog(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	path, tr := snapshot(t, st, audit.SnapshotOptions{Log: lg})
+	actions, _, err := actionlog.VerifyLog(logPath)
+	if err != nil || len(actions) != 1 {
+		t.Fatalf("log: %+v %v", actions, err)
+	}
+	ls := lines(t, path)
+	hh := sha256.Sum256([]byte(ls[0]))
+	if tr.HeaderSHA256 != hex.EncodeToString(hh[:]) || actions[0].Export.HeaderSHA256 != tr.HeaderSHA256 {
+		t.Fatalf("header sha256: trailer %q, logged %q, header line hashes to %x", tr.HeaderSHA256, actions[0].Export.HeaderSHA256, hh)
+	}
+	srv.Put(t, "mail", "inbox/planted", []byte("Subject: planted\n\nnot there when the snapshot was made\n"))
+	header := strings.Replace(ls[0], `"kind":"snapshot"`, `"kind":"snapshot","export":"mbox","query":"from:nobody"`, 1)
+	write := func(trailer string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(header+strings.Join(ls[1:len(ls)-1], "")+trailer), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(ls[len(ls)-1])
+	for name, opt := range map[string]audit.VerifyOptions{"without the log": {}, "with the log": {Actions: actions}} {
+		sum, err := audit.Verify(ctx, st, path, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.OK() || !strings.Contains(strings.Join(sum.Manifest.Problems, "\n"), "the header line was edited") {
+			t.Errorf("%s: OK %v, new %d, problems %v", name, sum.OK(), sum.New, sum.Manifest.Problems)
+		}
+	}
+	// The trailer's headerSha256 taken out as well: the log still knows.
+	var trailer map[string]any
+	if err := json.Unmarshal([]byte(ls[len(ls)-1]), &trailer); err != nil {
+		t.Fatal(err)
+	}
+	delete(trailer, "headerSha256")
+	tl, _ := json.Marshal(trailer)
+	write(string(tl) + "\n")
+	if sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{}); err != nil || !sum.Manifest.OK() {
+		t.Fatalf("without the log a header and trailer both edited check out (the documented limit): %+v %v", sum.Manifest, err)
+	}
+	sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{Actions: actions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.OK() || len(sum.Manifest.Problems) != 1 || !strings.Contains(sum.Manifest.Problems[0], "its header was changed") {
+		t.Errorf("with the log: OK %v, problems %v, anchor %q", sum.OK(), sum.Manifest.Problems, sum.Anchor)
+	}
+}

@@ -327,6 +327,9 @@ func TestSnapshotResume(t *testing.T) {
 	if !slices.Equal(a[1:len(a)-1], b[1:len(b)-1]) {
 		t.Error("resumed entries differ from a full snapshot's")
 	}
+	if hc, err := audit.CheckManifest(path); err != nil || !hc.OK() || tr.HeaderSHA256 == "" || hc.HeaderSHA256 != tr.HeaderSHA256 {
+		t.Errorf("resumed manifest: header sha256 %q in the trailer, the header line's %q, problems %v, %v", tr.HeaderSHA256, hc.HeaderSHA256, hc.Problems, err)
+	}
 	if _, err := audit.WriteSnapshot(context.Background(), st, path, audit.SnapshotOptions{Resume: true}); !errors.Is(err, audit.ErrManifestComplete) {
 		t.Errorf("resume of a complete manifest: %v", err)
 	}
@@ -486,10 +489,18 @@ func TestExportMaildirRoundTrip(t *testing.T) {
 	if tmp, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(tmp) != 0 {
 		t.Errorf("files left in tmp/: %d", len(tmp))
 	}
-	// A second export never replaces a message file.
+	// A second export never replaces a message file: one holding the
+	// same bytes is kept (TestExportMaildirFinishesAnInterruptedOne), one
+	// holding others fails the export.
+	if err := os.WriteFile(files[0], []byte("edited\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, err = audit.ExportMaildir(context.Background(), st, dir, audit.ExportOptions{Force: true})
 	if !errors.Is(err, audit.ErrExists) {
 		t.Errorf("second maildir export: %v", err)
+	}
+	if b, _ := os.ReadFile(files[0]); string(b) != "edited\n" {
+		t.Error("a message file was replaced")
 	}
 }
 

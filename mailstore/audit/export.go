@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -145,11 +147,16 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 		}
 		final := filepath.Join(dir, "new", name)
 		// Link, not rename: link fails when the name is taken, so an
-		// earlier export is never replaced.
+		// earlier export is never replaced. A file there with these very
+		// bytes (an export interrupted and run again) is kept as it is.
 		err = os.Link(tmp, final)
 		os.Remove(tmp)
 		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s exists: %w", final, ErrExists)
+			sum := sha256.Sum256(raw)
+			if have, herr := hashFile(final); herr == nil && have == hex.EncodeToString(sum[:]) {
+				return nil
+			}
+			return fmt.Errorf("%s exists and holds other bytes: %w (sesbox never replaces a message file: export to a new directory)", final, ErrExists)
 		}
 		return err
 	})
@@ -172,7 +179,7 @@ func logExport(b Bucket, kind string, opt ExportOptions, t Trailer, incomplete e
 	}
 	err := opt.Log.Append(actionlog.Action{Command: "export", Bucket: b.Location().Bucket, Result: result,
 		Export: &actionlog.ExportAction{What: opt.Query, Kind: kind, Count: t.Count, Failed: len(t.Failed), ManifestSHA256: t.EntriesSHA256,
-			FailedSHA256: FailedDigest(t.Failed), Vanished: t.Vanished, Started: t.started}})
+			FailedSHA256: FailedDigest(t.Failed), Vanished: t.Vanished, Started: t.started, HeaderSHA256: t.HeaderSHA256}})
 	if err != nil {
 		return fmt.Errorf("export written but not logged: %w", err)
 	}

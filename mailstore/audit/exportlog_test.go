@@ -49,19 +49,21 @@ func TestExportIsLogged(t *testing.T) {
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("log: %v %v", problems, err)
 	}
-	// started names the manifest: its header's time.
-	started := func(manifest string) string {
+	// started names the manifest: its header's time, and its header line hash.
+	started := func(manifest string) (string, string) {
 		c, err := audit.CheckManifest(manifest)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c.Header.Started.UTC().Format(time.RFC3339Nano)
+		return c.Header.Started.UTC().Format(time.RFC3339Nano), c.HeaderSHA256
 	}
+	mStarted, mHeader := started(audit.ManifestPath(filepath.Join(dir, "all.mbox")))
+	dStarted, dHeader := started(audit.ManifestPath(filepath.Join(dir, "md")))
 	want := []actionlog.ExportAction{
 		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: mtr.EntriesSHA256,
-			FailedSHA256: audit.FailedDigest(nil), Started: started(audit.ManifestPath(filepath.Join(dir, "all.mbox")))},
+			FailedSHA256: audit.FailedDigest(nil), Started: mStarted, HeaderSHA256: mHeader},
 		{What: "from:x", Kind: "maildir", Count: 3, ManifestSHA256: dtr.EntriesSHA256,
-			FailedSHA256: audit.FailedDigest(nil), Started: started(audit.ManifestPath(filepath.Join(dir, "md")))},
+			FailedSHA256: audit.FailedDigest(nil), Started: dStarted, HeaderSHA256: dHeader},
 	}
 	if len(actions) != len(want) {
 		t.Fatalf("%d actions logged, want %d", len(actions), len(want))

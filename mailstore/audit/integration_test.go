@@ -5,9 +5,11 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -113,5 +115,153 @@ func TestVerifyVersionedVersityGW(t *testing.T) {
 	}
 	if r := got[overwritten]; len(r.Versions) != 2 || r.Versions[0].DeleteMarker {
 		t.Errorf("overwritten object's versions: %+v", r.Versions)
+	}
+}
+
+// TestVerifyNamesRewritesOfTheSameBytes: on a versioned versitygw, an
+// insider rewrites two messages without changing a byte of them: one put
+// again over itself, one deleted and put again. Both were reported
+// "unchanged" with nothing more, though another version than the
+// manifest's now stands there; they stay unchanged (the bytes are) but
+// carry a note naming both versions, and the summary counts them. A
+// version put and deleted again leaves the manifest's version standing:
+// unchanged, no note. (versitygw changes metadata in place, CopyObject
+// with REPLACE, without a new version or a new last-modified time: no
+// client can see that one.)
+func TestVerifyNamesRewritesOfTheSameBytes(t *testing.T) {
+	c, st, msgs := versity(t, true, "ses-mail")
+	ctx := context.Background()
+	path, _ := snapshot(t, st, audit.SnapshotOptions{})
+	keys := slices.Sorted(maps.Keys(msgs))
+	putAgain, reput, putAndGone := keys[1], keys[3], keys[4]
+	bucket := aws.String("ses-mail")
+	put := func(key string, body []byte) *s3.PutObjectOutput {
+		t.Helper()
+		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(key), Body: bytes.NewReader(body)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	put(putAgain, msgs[putAgain])
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String(reput)}); err != nil {
+		t.Fatal(err)
+	}
+	put(reput, msgs[reput])
+	out := put(putAndGone, []byte("Subject: x\n\nx\n"))
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String(putAndGone), VersionId: out.VersionId}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]audit.Result{}
+	sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{OnResult: func(r audit.Result) error {
+		got[r.Key] = r
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.OK() || sum.Unchanged != int64(len(msgs)) || sum.Rewritten != 2 {
+		t.Errorf("summary: OK %v, unchanged %d of %d, rewritten %d", sum.OK(), sum.Unchanged, len(msgs), sum.Rewritten)
+	}
+	for _, k := range []string{putAgain, reput} {
+		r := got[k]
+		if r.Status != audit.Unchanged || r.VersionID == r.ManifestVersionID ||
+			!strings.Contains(r.Note, "written again since the manifest") || !strings.Contains(r.Note, r.ManifestVersionID) {
+			t.Errorf("%s: %+v", k, r)
+		}
+	}
+	for _, k := range []string{keys[0], putAndGone} {
+		if r := got[k]; r.Status != audit.Unchanged || r.Note != "" || r.VersionID != r.ManifestVersionID {
+			t.Errorf("%s: %+v", k, r)
+		}
+	}
+}
+
+// TestVerifyNamesRewritesUnversioned: without versioning every write's
+// version is "null"; a message put again with the same bytes a second
+// later is told by its last-modified time.
+func TestVerifyNamesRewritesUnversioned(t *testing.T) {
+	c, st, msgs := versity(t, false, "ses-mail")
+	ctx := context.Background()
+	path, _ := snapshot(t, st, audit.SnapshotOptions{})
+	key := slices.Sorted(maps.Keys(msgs))[2]
+	time.Sleep(1100 * time.Millisecond) // last-modified times have seconds only
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("ses-mail"), Key: aws.String(key), Body: bytes.NewReader(msgs[key])}); err != nil {
+		t.Fatal(err)
+	}
+	var got []audit.Result
+	sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{OnResult: func(r audit.Result) error {
+		if r.Rewritten || r.Note != "" {
+			got = append(got, r)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.OK() || sum.Rewritten != 1 || len(got) != 1 || got[0].Key != key || !strings.Contains(got[0].Note, "last modified") {
+		t.Errorf("summary: OK %v, rewritten %d, %+v", sum.OK(), sum.Rewritten, got)
+	}
+}
+
+// TestVerifySaysTheManifestsVersionWasDestroyed: on a versioned
+// versitygw, an insider puts a new version over a message, then deletes
+// the manifest's version for good (DeleteObject with its version ID).
+// Verify said "no earlier versions are kept", which reads as a bucket
+// without versioning; it names the version the manifest recorded and
+// says it was deleted for good.
+func TestVerifySaysTheManifestsVersionWasDestroyed(t *testing.T) {
+	c, st, msgs := versity(t, true, "ses-mail")
+	ctx := context.Background()
+	path, _ := snapshot(t, st, audit.SnapshotOptions{})
+	hc, _ := audit.CheckManifest(path)
+	if hc.Header.Versioning != "Enabled" {
+		t.Fatalf("versioning %q", hc.Header.Versioning)
+	}
+	keys := slices.Sorted(maps.Keys(msgs))
+	bucket := aws.String("ses-mail")
+	var results []audit.Result
+	verify := func() audit.Summary {
+		t.Helper()
+		results = nil
+		sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{OnResult: func(r audit.Result) error {
+			if r.Status != audit.Unchanged {
+				results = append(results, r)
+			}
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	sum := verify()
+	if !sum.OK() {
+		t.Fatalf("clean: %+v", sum)
+	}
+	var versionOf string
+	for _, k := range keys[:2] {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(k), Body: strings.NewReader("Subject: x\n\nx\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vs, err := st.Versions(ctx, keys[0])
+	if err != nil || len(vs) != 2 {
+		t.Fatalf("versions %+v %v", vs, err)
+	}
+	versionOf = vs[1].VersionID
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String(keys[0]), VersionId: aws.String(versionOf)}); err != nil {
+		t.Fatal(err)
+	}
+	sum = verify()
+	if sum.Changed != 2 || sum.Recoverable != 1 || len(results) != 2 {
+		t.Fatalf("after: %+v %+v", sum, results)
+	}
+	if r := results[0]; r.Key != keys[0] || r.ManifestVersionID != versionOf || r.Recoverable != "" ||
+		!strings.Contains(r.Note, "the manifest's version "+versionOf+" was deleted for good") || strings.Contains(r.Note, "no earlier versions are kept") {
+		t.Errorf("destroyed: %+v", r)
+	}
+	if r := results[1]; r.Recoverable != r.ManifestVersionID || r.Note != "" {
+		t.Errorf("kept: %+v", r)
 	}
 }

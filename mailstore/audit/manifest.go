@@ -94,6 +94,12 @@ type Trailer struct {
 	// Failed lists the objects that could still not be read after every
 	// retry: they are not in the manifest (nor in an export).
 	Failed []FailedObject `json:"failed,omitempty"`
+	// HeaderSHA256 is the SHA-256 of the exact header line, newline
+	// included (head -1 FILE | sha256sum): the entries hash does not cover
+	// the header, which says what verify reports (a query makes objects
+	// outside the manifest not "new"). Manifests written before it
+	// existed have none.
+	HeaderSHA256 string `json:"headerSha256,omitempty"`
 
 	// started is the header's time (startedAttr), for the action log.
 	started string
@@ -153,6 +159,8 @@ type manifestWriter struct {
 	lastKey string
 	flushed time.Time
 	started time.Time // the header's
+	// headerSHA256 is the header line's hash, for the trailer.
+	headerSHA256 string
 }
 
 func newManifestWriter(w io.Writer) *manifestWriter {
@@ -182,6 +190,7 @@ func (m *manifestWriter) header(h Header) error {
 	if err != nil {
 		return err
 	}
+	m.headerSHA256 = lineSHA256(line)
 	_, err = m.w.Write(line)
 	return err
 }
@@ -212,6 +221,7 @@ func (m *manifestWriter) entry(e Entry) error {
 
 func (m *manifestWriter) trailer(t Trailer) (Trailer, error) {
 	t.Record, t.Count, t.EntriesSHA256, t.Bytes = "trailer", m.count, hex.EncodeToString(m.h.Sum(nil)), m.bytes
+	t.HeaderSHA256 = m.headerSHA256
 	if !m.started.IsZero() {
 		t.started = startedAttr(m.started)
 	}
@@ -225,10 +235,18 @@ func (m *manifestWriter) trailer(t Trailer) (Trailer, error) {
 	return t, m.w.Flush()
 }
 
+// lineSHA256 is the SHA-256 (hex) of one line's exact bytes.
+func lineSHA256(line []byte) string {
+	s := sha256.Sum256(line)
+	return hex.EncodeToString(s[:])
+}
+
 // ManifestCheck is what reading a manifest through says about it.
 type ManifestCheck struct {
-	Header  Header
-	Trailer *Trailer // nil when the manifest has none (an interrupted run)
+	Header Header
+	// HeaderSHA256 is the hash of the header line as found.
+	HeaderSHA256 string
+	Trailer      *Trailer // nil when the manifest has none (an interrupted run)
 	// Entries and SHA256 are counted and computed over the entry lines as
 	// found; Bytes is the sum of their sizes.
 	Entries int64
@@ -297,6 +315,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 			if err := json.Unmarshal(line, &c.Header); err != nil {
 				return fmt.Errorf("%s: header: %w", path, err)
 			}
+			c.HeaderSHA256 = lineSHA256(line)
 			if c.Header.Format != ManifestFormat {
 				c.Problems = append(c.Problems, fmt.Sprintf("unknown format %q (want %s)", c.Header.Format, ManifestFormat))
 			}
@@ -351,6 +370,9 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 		}
 		if t.EntriesSHA256 != c.SHA256 {
 			c.Problems = append(c.Problems, fmt.Sprintf("checksum mismatch: the trailer says %s, the entry lines hash to %s: the manifest was edited", t.EntriesSHA256, c.SHA256))
+		}
+		if t.HeaderSHA256 != "" && t.HeaderSHA256 != c.HeaderSHA256 {
+			c.Problems = append(c.Problems, fmt.Sprintf("header checksum mismatch: the trailer says %s, the header line hashes to %s: the header line was edited", t.HeaderSHA256, c.HeaderSHA256))
 		}
 	}
 	return nil

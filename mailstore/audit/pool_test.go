@@ -1,8 +1,11 @@
 package audit
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"math/rand/v2"
 	"strings"
@@ -148,6 +151,40 @@ func FuzzMboxRoundTrip(f *testing.F) {
 			if !bytes.Equal(got[i], want) {
 				t.Errorf("message %d: got %q, want %q", i, got[i], want)
 			}
+		}
+	})
+}
+
+// FuzzMboxReaderHashes: mboxReader, which CheckExport reads an exported
+// mbox with, gives back for every message written by writeMboxMessage the
+// SHA-256 of the stored bytes (of those without the final newline the mbox
+// added, for a message that lacks one), and finds no message more or less.
+func FuzzMboxReaderHashes(f *testing.F) {
+	f.Add([]byte("Subject: x\n\nFrom me\n>From you\n"), []byte("From \n\n"), []byte("no newline"))
+	f.Add([]byte("a\r\nFrom b\r\n"), []byte("\n"), []byte(""))
+	f.Add([]byte(""), []byte(">>>From x\n\nFrom y\n"), []byte("\n\n\nFrom z"))
+	f.Fuzz(func(t *testing.T, a, b, c []byte) {
+		msgs := [][]byte{a, b, c}
+		var buf bytes.Buffer
+		for _, m := range msgs {
+			if err := writeMboxMessage(&buf, m, time.Unix(0, 0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := &mboxReader{r: bufio.NewReader(&buf)}
+		for i, m := range msgs {
+			got, err := r.next()
+			if err != nil || got == nil {
+				t.Fatalf("message %d: %+v %v", i, got, err)
+			}
+			sum := sha256.Sum256(m)
+			want := hex.EncodeToString(sum[:])
+			if got.sha256 != want && got.withoutFinalNL != want {
+				t.Errorf("message %d %q: hashes %s / %s, want %s", i, m, got.sha256, got.withoutFinalNL, want)
+			}
+		}
+		if got, err := r.next(); got != nil || err != nil {
+			t.Errorf("a fourth message: %+v %v", got, err)
 		}
 	})
 }

@@ -148,7 +148,8 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 		}
 		if err := opt.Log.Append(actionlog.Action{Command: "snapshot", Bucket: loc.Bucket, Result: result,
 			Export: &actionlog.ExportAction{What: loc.Prefix, Kind: "snapshot", Count: t.Count, Failed: len(t.Failed),
-				FailedSHA256: FailedDigest(t.Failed), Vanished: t.Vanished, ManifestSHA256: t.EntriesSHA256, Started: t.started}}); err != nil {
+				FailedSHA256: FailedDigest(t.Failed), Vanished: t.Vanished, ManifestSHA256: t.EntriesSHA256, Started: t.started,
+				HeaderSHA256: t.HeaderSHA256}}); err != nil {
 			return t, fmt.Errorf("snapshot written but not logged: %w", err)
 		}
 	}
@@ -336,7 +337,7 @@ func reopenManifest(path string, loc mailstore.Location) (*os.File, *manifestWri
 			if probe.Bucket != loc.Bucket || probe.Prefix != loc.Prefix {
 				return fail(fmt.Errorf("it is a manifest of s3://%s/%s, not of %s", probe.Bucket, probe.Prefix, loc))
 			}
-			mw.started = probe.Started
+			mw.started, mw.headerSHA256 = probe.Started, lineSHA256(line)
 			off += int64(len(line))
 			continue
 		}

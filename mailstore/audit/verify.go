@@ -46,8 +46,11 @@ type Result struct {
 	// Versions lists the object's versions and delete markers, newest
 	// first, for changed and deleted objects.
 	Versions []Version `json:"versions,omitempty"`
-	Note     string    `json:"note,omitempty"`
-	Error    string    `json:"error,omitempty"`
+	// Rewritten marks an unchanged object written again since the
+	// manifest (writtenAgain): the note says how.
+	Rewritten bool   `json:"rewritten,omitempty"`
+	Note      string `json:"note,omitempty"`
+	Error     string `json:"error,omitempty"`
 
 	unread bool // listed under failed in the manifest's trailer
 }
@@ -66,6 +69,10 @@ type Summary struct {
 	// Recoverable counts changed and deleted objects whose original bytes
 	// a kept version still holds.
 	Recoverable int64 `json:"recoverable"`
+	// Rewritten counts unchanged objects written again since the manifest
+	// (another version, or a later last-modified time, holding the same
+	// bytes): nothing was lost, but someone wrote to the bucket.
+	Rewritten int64 `json:"rewritten"`
 	// ETagMismatches counts single-part ETags that are not the MD5 of the
 	// bytes read (expected under SSE-KMS/SSE-C, else a sign of corruption).
 	ETagMismatches int64 `json:"etagMismatches"`
@@ -114,13 +121,19 @@ func checkAnchor(mc ManifestCheck, actions []actionlog.Action) (anchor, problem 
 		}
 	}
 	for _, a := range found {
-		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries && sameTrailer(a.Export, *mc.Trailer) {
+		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries && sameTrailer(a.Export, *mc.Trailer) &&
+			sameHeader(a.Export, mc) {
 			return fmt.Sprintf("the action log recorded this manifest: %s by %s@%s at %s, entries sha256 %s",
 				a.Command, a.User, a.Host, a.Time.UTC().Format(time.RFC3339), a.Export.ManifestSHA256), ""
 		}
 	}
 	if len(found) > 0 {
 		a := found[0]
+		if !sameHeader(a.Export, mc) {
+			return "the action log disagrees with this manifest", fmt.Sprintf(
+				"the action log recorded this manifest (%s started %s, by %s@%s) with a header line hashing to %s; it now hashes to %s: its header was changed (what it says was chosen decides what verify reports)",
+				a.Command, started, a.User, a.Host, a.Export.HeaderSHA256, mc.HeaderSHA256)
+		}
 		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries {
 			return "the action log disagrees with this manifest", fmt.Sprintf(
 				"the action log recorded this manifest (%s started %s, by %s@%s) with %d objects not read (list sha256 %s) and %d vanished; its trailer now lists %d (sha256 %s) and %d vanished: its trailer was changed",
@@ -143,6 +156,13 @@ func sameTrailer(e *actionlog.ExportAction, t Trailer) bool {
 		return false
 	}
 	return e.FailedSHA256 == "" || (e.FailedSHA256 == FailedDigest(t.Failed) && e.Vanished == t.Vanished)
+}
+
+// sameHeader reports whether the manifest's header line is the one the
+// action log recorded: the entries hash does not cover it. An entry
+// written before HeaderSHA256 existed has none to compare.
+func sameHeader(e *actionlog.ExportAction, mc ManifestCheck) bool {
+	return e.HeaderSHA256 == "" || e.HeaderSHA256 == mc.HeaderSHA256
 }
 
 // FailedDigest is the SHA-256 (hex) of a trailer's list of objects not
@@ -225,6 +245,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			case Unchanged:
 				sum.Unchanged++
 				prog.Unchanged++
+				if r.Rewritten {
+					sum.Rewritten++
+				}
 			case Changed:
 				sum.Changed++
 				prog.Changed++
@@ -384,11 +407,34 @@ func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, m
 	}
 	if d.SHA256 == want.SHA256 {
 		r.Status = Unchanged
+		if again := writtenAgain(want, obj); again != "" {
+			r.Rewritten = true
+			r.Note = joinNote(r.Note, "the same bytes, but written again since the manifest: "+again)
+		}
 		return r
 	}
 	r.Status = Changed
 	findOriginal(ctx, b, want, &r, maxCand)
 	return r
+}
+
+// writtenAgain says how the object read (holding the manifest's bytes)
+// is not the one the manifest recorded: another version ID (on a
+// versioned bucket; "null" is every unversioned write's), or else a later
+// last-modified time. "" when it is the same.
+func writtenAgain(want *Entry, have mailstore.Object) string {
+	if want.VersionID != "" && have.VersionID != "" && want.VersionID != "null" && have.VersionID != "null" {
+		if want.VersionID == have.VersionID {
+			return ""
+		}
+		return fmt.Sprintf("version %s, last modified %s (the manifest's: version %s, %s)",
+			have.VersionID, have.LastModified.UTC().Format(time.RFC3339), want.VersionID, want.LastModified.UTC().Format(time.RFC3339))
+	}
+	then, now := want.LastModified.Truncate(time.Second), have.LastModified.Truncate(time.Second)
+	if then.IsZero() || now.IsZero() || !now.After(then) {
+		return ""
+	}
+	return fmt.Sprintf("last modified %s (the manifest's: %s)", now.UTC().Format(time.RFC3339), then.UTC().Format(time.RFC3339))
 }
 
 // findOriginal lists the object's versions and looks for one whose bytes
@@ -430,11 +476,20 @@ func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand
 			return
 		}
 	}
-	if kept == 0 {
+	// A version ID the manifest recorded that the bucket no longer lists
+	// was deleted for good: on a bucket that keeps versions that takes a
+	// DeleteObject naming it (s3:DeleteObjectVersion), not a mere
+	// overwrite or delete.
+	destroyed := want.VersionID != "" && want.VersionID != "null" &&
+		!slices.ContainsFunc(vs, func(v Version) bool { return v.VersionID == want.VersionID })
+	switch {
+	case destroyed:
+		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion), and none of the %d kept versions holds the original bytes", want.VersionID, kept))
+	case kept == 0:
 		r.Note = joinNote(r.Note, "no earlier versions are kept: the original bytes are gone from this bucket")
-		return
+	default:
+		r.Note = joinNote(r.Note, fmt.Sprintf("none of the %d kept versions holds the original bytes", kept))
 	}
-	r.Note = joinNote(r.Note, fmt.Sprintf("none of the %d kept versions holds the original bytes", kept))
 }
 
 func joinNote(a, b string) string {

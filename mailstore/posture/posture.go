@@ -78,22 +78,36 @@ func Posture(ctx context.Context, c BucketConfig) ([]Finding, error) {
 // unknown turns a failed read into a finding, or reports whether the
 // error means "not configured" (notSet) so the caller can say what that
 // means for this setting.
-func unknown(check, what string, err error) (f Finding, notSet bool) {
+func unknown(check, what, bucket string, err error) (f Finding, notSet bool) {
 	if errors.Is(err, ErrNotConfigured) {
 		return Finding{}, true
 	}
 	reason := "could not be read"
+	r := reads[check]
+	fix := "allow " + r.perm + " to these credentials, or read it with: aws s3api " + r.call + " --bucket " + bucket
 	if errors.Is(err, mailstore.ErrUnsupported) {
 		reason = "the server does not implement this call"
+		fix = "read it with the server's own tools (on AWS S3: aws s3api " + r.call + " --bucket " + bucket + ")"
 	}
 	return Finding{Check: check, Severity: Unknown, Summary: what + ": unknown (" + reason + ")",
-		Fix: "check it in the S3 console or with the aws CLI", Detail: err.Error()}, false
+		Fix: fix, Detail: err.Error()}, false
+}
+
+// reads are the call and the IAM permission each check reads its setting
+// with: an unknown finding's fix names them.
+var reads = map[string]struct{ call, perm string }{
+	"versioning":    {"get-bucket-versioning", "s3:GetBucketVersioning"},
+	"object-lock":   {"get-object-lock-configuration", "s3:GetBucketObjectLockConfiguration"},
+	"lifecycle":     {"get-bucket-lifecycle-configuration", "s3:GetLifecycleConfiguration"},
+	"encryption":    {"get-bucket-encryption", "s3:GetEncryptionConfiguration"},
+	"public-access": {"get-public-access-block", "s3:GetBucketPublicAccessBlock"},
+	"policy":        {"get-bucket-policy", "s3:GetBucketPolicy"},
 }
 
 func versioningFindings(b string, v Versioning, err error) []Finding {
 	const check = "versioning"
 	if err != nil {
-		if f, notSet := unknown(check, "versioning", err); !notSet {
+		if f, notSet := unknown(check, "versioning", b, err); !notSet {
 			return []Finding{f}
 		}
 	}
@@ -116,7 +130,7 @@ func objectLockFindings(b string, l ObjectLock, err error, versioned bool) []Fin
 	fix := "aws s3api put-object-lock-configuration --bucket " + b +
 		" --object-lock-configuration 'ObjectLockEnabled=Enabled,Rule={DefaultRetention={Mode=COMPLIANCE,Years=7}}'"
 	if err != nil {
-		f, notSet := unknown(check, "Object Lock", err)
+		f, notSet := unknown(check, "Object Lock", b, err)
 		if !notSet {
 			return []Finding{f}
 		}
@@ -157,7 +171,7 @@ var archiveClasses = map[string]bool{"GLACIER": true, "DEEP_ARCHIVE": true}
 func lifecycleFindings(b, prefix string, rules []LifecycleRule, err error, versioned bool) []Finding {
 	const check = "lifecycle"
 	if err != nil {
-		f, notSet := unknown(check, "lifecycle rules", err)
+		f, notSet := unknown(check, "lifecycle rules", b, err)
 		if !notSet {
 			return []Finding{f}
 		}
@@ -249,7 +263,7 @@ func ruleScope(rp, prefix string) (string, bool) {
 func encryptionFindings(b string, e Encryption, err error) []Finding {
 	const check = "encryption"
 	if err != nil {
-		f, notSet := unknown(check, "default encryption", err)
+		f, notSet := unknown(check, "default encryption", b, err)
 		if !notSet {
 			return []Finding{f}
 		}
@@ -268,7 +282,7 @@ func publicAccessFindings(b string, p PublicAccessBlock, err error) []Finding {
 	fix := "aws s3api put-public-access-block --bucket " + b +
 		" --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
 	if err != nil {
-		f, notSet := unknown(check, "public access block", err)
+		f, notSet := unknown(check, "public access block", b, err)
 		if !notSet {
 			return []Finding{f}
 		}
@@ -298,7 +312,7 @@ const sesPrincipal = "ses.amazonaws.com"
 func policyFindings(b, prefix, doc string, err error) []Finding {
 	const check = "policy"
 	if err != nil {
-		f, notSet := unknown(check, "bucket policy", err)
+		f, notSet := unknown(check, "bucket policy", b, err)
 		if !notSet {
 			return []Finding{f}
 		}

@@ -242,3 +242,45 @@ func (notImpl) PublicAccessBlock(context.Context) (posture.PublicAccessBlock, er
 	return posture.PublicAccessBlock{}, mailstore.ErrUnsupported
 }
 func (notImpl) Policy(context.Context) (string, error) { return "", mailstore.ErrUnsupported }
+
+// TestPostureUnknownNamesTheCall: a setting the credentials may not read,
+// or the server does not implement, was an unknown finding whose fix was
+// "check it in the S3 console or with the aws CLI" for all six, naming
+// neither the permission nor the call. The fix now names both: the IAM
+// permission to grant (when the read was refused) and the aws s3api
+// command that reads the setting.
+func TestPostureUnknownNamesTheCall(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+	}))
+	t.Cleanup(srv.Close)
+	c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
+		func(o *s3.Options) { o.BaseEndpoint = aws.String(srv.URL); o.UsePathStyle = true })
+	denied := s3store.New(c, mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
+	want := map[string][2]string{
+		"versioning":    {"s3:GetBucketVersioning", "aws s3api get-bucket-versioning --bucket mail"},
+		"object-lock":   {"s3:GetBucketObjectLockConfiguration", "aws s3api get-object-lock-configuration --bucket mail"},
+		"lifecycle":     {"s3:GetLifecycleConfiguration", "aws s3api get-bucket-lifecycle-configuration --bucket mail"},
+		"encryption":    {"s3:GetEncryptionConfiguration", "aws s3api get-bucket-encryption --bucket mail"},
+		"public-access": {"s3:GetBucketPublicAccessBlock", "aws s3api get-public-access-block --bucket mail"},
+		"policy":        {"s3:GetBucketPolicy", "aws s3api get-bucket-policy --bucket mail"},
+	}
+	for name, b := range map[string]posture.BucketConfig{"access denied": denied, "not implemented": notImpl{denied}} {
+		fs, err := posture.Posture(context.Background(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fs) != len(want) {
+			t.Fatalf("%s: %d findings: %+v", name, len(fs), fs)
+		}
+		for _, f := range fs {
+			w := want[f.Check]
+			if f.Severity != posture.Unknown || !strings.Contains(f.Fix, w[1]) ||
+				(name == "access denied") != strings.Contains(f.Fix, "allow "+w[0]+" ") {
+				t.Errorf("%s: %s %s: fix %q", name, f.Check, f.Severity, f.Fix)
+			}
+		}
+	}
+}

@@ -11,6 +11,7 @@ package sanitize
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -322,6 +323,26 @@ func Cell(s string) string {
 		}
 		return r
 	}, Line(s))
+}
+
+// Key shows an object key where one key must not pass for another (an
+// audit's changed, deleted and new objects): a key of printable ASCII
+// without spaces is shown as it is, any other is quoted with every byte
+// outside printable ASCII escaped (strconv.QuoteToASCII), so a trailing
+// space, a Cyrillic "а" for a Latin "a", a bidi control or invalid UTF-8
+// shows, and two different keys never show the same. A key that starts
+// with a double quote is quoted too, so a quoted key is never mistaken
+// for a plain one.
+func Key(k string) string {
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] >= del || (i == 0 && k[i] == '"') {
+			return strconv.QuoteToASCII(k)
+		}
+	}
+	if k == "" {
+		return `""`
+	}
+	return k
 }
 
 // flushBlanks writes a run of blanks: one space if it held a line break or

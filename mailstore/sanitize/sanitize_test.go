@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"testing/quick"
 	"unicode"
 	"unicode/utf8"
 )
@@ -378,6 +379,47 @@ func TestCombiningMarksAreCapped(t *testing.T) {
 	} {
 		if got := Text(real); got != real {
 			t.Errorf("Text(%q) = %q: real text changed", real, got)
+		}
+	}
+}
+
+// TestKeyShowsEveryKeyApart: Line trims a key's trailing space and
+// drops a bidi mark, and shows a Cyrillic look-alike as the Latin letter
+// it imitates: an audit listed "new inbox/abc " as "new inbox/abc", the
+// key it passes for. Key shows every key apart, in printable ASCII, and
+// leaves a plain key as it is.
+func TestKeyShowsEveryKeyApart(t *testing.T) {
+	for in, want := range map[string]string{
+		"inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne": "inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne",
+		"inbox/abc ":       `"inbox/abc "`,
+		" inbox/abc":       `" inbox/abc"`,
+		"inbox/\u0430bc":   `"inbox/\u0430bc"`,
+		"inbox/abc\u200e":  `"inbox/abc\u200e"`,
+		"inbox/a\x1b[31mb": `"inbox/a\x1b[31mb"`,
+		"inbox/a\xffb":     `"inbox/a\xffb"`,
+		`"inbox/abc"`:      `"\"inbox/abc\""`,
+		"inbox%2Fabc":      "inbox%2Fabc",
+		"":                 `""`,
+	} {
+		if got := Key(in); got != want {
+			t.Errorf("Key(%q) = %s, want %s", in, got, want)
+		}
+	}
+	f := func(a, b string) bool {
+		ka, kb := Key(a), Key(b)
+		for _, r := range ka {
+			if r < ' ' || r > '~' {
+				return false
+			}
+		}
+		return (a == b) == (ka == kb)
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 5000}); err != nil {
+		t.Error(err)
+	}
+	for _, pair := range [][2]string{{"inbox/abc", "inbox/abc "}, {"inbox/abc", `"inbox/abc"`}, {"inbox/abc", "inbox/\u0430bc"}} {
+		if !f(pair[0], pair[1]) {
+			t.Errorf("%q and %q show the same", pair[0], pair[1])
 		}
 	}
 }

@@ -32,6 +32,8 @@ type memBucket struct {
 	mu       sync.Mutex
 	objs     map[string][]byte
 	versions map[string][]audit.Version
+	// modified is an object's last-modified time when not when.
+	modified map[string]time.Time
 	// gate, when set, holds every Open until it is closed.
 	gate chan struct{}
 }
@@ -84,7 +86,11 @@ func (b *memBucket) Open(ctx context.Context, key, version string) (io.ReadClose
 	if !ok {
 		return nil, mailstore.Object{}, mailstore.ErrNotFound
 	}
-	return io.NopCloser(bytes.NewReader(raw)), mailstore.Object{Key: key, ETag: etag(raw), Size: int64(len(raw)), LastModified: when}, nil
+	lm := when
+	if t, ok := b.modified[key]; ok && version == "" {
+		lm = t
+	}
+	return io.NopCloser(bytes.NewReader(raw)), mailstore.Object{Key: key, ETag: etag(raw), Size: int64(len(raw)), LastModified: lm}, nil
 }
 
 func (b *memBucket) Versions(ctx context.Context, key string) ([]audit.Version, error) {
@@ -198,6 +204,7 @@ func TestVerifyRunShowsFindings(t *testing.T) {
 	b.objs["inbox/bravo"] = []byte("Subject: replaced\n\n")
 	delete(b.objs, "inbox/delta")
 	b.objs["inbox/\x1b]0;evil\x07new"] = []byte("hi\n")
+	b.modified = map[string]time.Time{"inbox/charlie": when.Add(time.Hour)} // the same bytes put again
 	b.versions["inbox/bravo"] = []audit.Version{{Key: "inbox/bravo", VersionID: "v2", IsLatest: true, ETag: "Subject: replaced\n\n"},
 		{Key: "inbox/bravo", VersionID: "v1", ETag: string(orig), LastModified: when}}
 	b.versions["inbox/delta"] = []audit.Version{{Key: "inbox/delta", VersionID: "dm", IsLatest: true, DeleteMarker: true, LastModified: when}}
@@ -222,7 +229,9 @@ func TestVerifyRunShowsFindings(t *testing.T) {
 	v := m.View()
 	for _, want := range []string{"FAILED: the bucket no longer matches the manifest", "3 unchanged, 1 changed, 1 deleted, 1 new, 0 errors",
 		"CHANGED  inbox/bravo", "recoverable: version v1", "DELETED  inbox/delta", "delete marker dm  2025-03-01 09:00:00  (latest)",
-		"NEW      inbox/new", "recoverable: 1 of 2 changed or deleted", "manifest intact: 5 entries"} {
+		`NEW      "inbox/\x1b]0;evil\anew"`, "recoverable: 1 of 2 changed or deleted", "manifest intact: 5 entries",
+		"SAME     inbox/charlie", "the same bytes, but written again since the manifest: last modified 2025-03-01T10:00:00Z",
+		"rewritten: 1 unchanged, but written again since the manifest"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}

@@ -129,7 +129,7 @@ func runVerify(ctx context.Context, run int, b audit.Bucket, manifest string, pa
 			Actions:  logged,
 			Progress: func(p audit.Progress) { mu.Lock(); prog = p; mu.Unlock() },
 			OnResult: func(r audit.Result) error {
-				if r.Status != audit.Unchanged {
+				if r.Status != audit.Unchanged || r.Rewritten {
 					mu.Lock()
 					pending = append(pending, r)
 					mu.Unlock()

@@ -55,6 +55,9 @@ func (m Model) severityLabel(s posture.Severity) string {
 func (m Model) statusLabel(s audit.Status) string {
 	st := m.c.Styles
 	label := fmt.Sprintf("%-9s", strings.ToUpper(string(s)))
+	if s == audit.Unchanged {
+		label = "SAME     " // UNCHANGED would run into the key
+	}
 	switch s {
 	case audit.Changed, audit.Deleted, audit.Failed:
 		return st.Fail.Render(label)
@@ -204,6 +207,9 @@ func (m Model) lines() []string {
 		if s.Changed+s.Deleted > 0 {
 			add("  " + st.Dim.Render(fmt.Sprintf("recoverable: %d of %d changed or deleted", s.Recoverable, s.Changed+s.Deleted)))
 		}
+		if s.Rewritten > 0 {
+			add("  " + st.Warning.Render(fmt.Sprintf("rewritten: %d unchanged, but written again since the manifest", s.Rewritten)))
+		}
 		if s.ETagMismatches > 0 {
 			add("  " + st.Warning.Render(etagsNotMD5(int(s.ETagMismatches))))
 		}
@@ -222,7 +228,7 @@ func (m Model) lines() []string {
 		add("")
 	}
 	for _, r := range m.results {
-		add(" " + m.statusLabel(r.Status) + st.Normal.Render(sanitize.Line(r.Key)))
+		add(" " + m.statusLabel(r.Status) + st.Normal.Render(sanitize.Key(r.Key)))
 		if r.Subject != "" {
 			add(indent + st.Dim.Render(sanitize.Line(r.Subject)))
 		}

@@ -1,0 +1,319 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The statuses of a message of an export, as CheckExport finds it.
+const (
+	FileIntact  = "intact"  // the bytes hash as the manifest says
+	FileChanged = "changed" // they do not
+	FileMissing = "missing" // the manifest names it, the export lacks it
+	FileExtra   = "extra"   // in the export, not in the manifest
+)
+
+// ExportFile is what CheckExport found for one message of an export.
+type ExportFile struct {
+	Key    string `json:"key,omitempty"` // from the manifest; empty for an extra message
+	Status string `json:"status"`
+	// File is where the message is: a Maildir file relative to the
+	// export's directory, or "message N" of an mbox (from 1).
+	File           string `json:"file"`
+	SHA256         string `json:"sha256,omitempty"` // of the message as exported
+	ManifestSHA256 string `json:"manifestSha256,omitempty"`
+	Note           string `json:"note,omitempty"`
+}
+
+// ExportCheck totals CheckExport.
+type ExportCheck struct {
+	Manifest ManifestCheck `json:"-"`
+	Kind     string        `json:"kind"` // "mbox" or "maildir"
+	Intact   int64         `json:"intact"`
+	Changed  int64         `json:"changed"`
+	Missing  int64         `json:"missing"`
+	Extra    int64         `json:"extra"`
+}
+
+// OK reports whether every message is as the manifest says, none is
+// missing or extra, and the manifest is intact.
+func (c ExportCheck) OK() bool {
+	return c.Changed == 0 && c.Missing == 0 && c.Extra == 0 && c.Manifest.OK()
+}
+
+// ErrNotExport is returned (wrapped) by CheckExport for a manifest that is
+// not an export's (a snapshot's names no files).
+var ErrNotExport = errors.New("not the manifest of an export")
+
+// CheckExport compares an export (the mbox file or Maildir directory at
+// target) with its manifest, on this machine alone: every message's
+// SHA-256 against the manifest's, which is of the bytes stored in the
+// bucket. It reads the export in the manifest's order, in bounded memory
+// for an mbox (a Maildir's file names are held, to find files the
+// manifest does not name). fn is called for every message, in order.
+func CheckExport(manifest, target string, fn func(ExportFile) error) (ExportCheck, error) {
+	var c ExportCheck
+	mc, err := CheckManifest(manifest)
+	if err != nil {
+		return c, err
+	}
+	c.Manifest, c.Kind = mc, mc.Header.Export
+	count := func(f ExportFile) error {
+		switch f.Status {
+		case FileIntact:
+			c.Intact++
+		case FileChanged:
+			c.Changed++
+		case FileMissing:
+			c.Missing++
+		case FileExtra:
+			c.Extra++
+		}
+		if fn != nil {
+			return fn(f)
+		}
+		return nil
+	}
+	var scan ManifestCheck
+	switch mc.Header.Export {
+	case "mbox":
+		f, err := openRegular(target)
+		if err != nil {
+			return c, fmt.Errorf("check export: %w", err)
+		}
+		defer f.Close()
+		r := &mboxReader{r: bufio.NewReaderSize(f, 64<<10)}
+		n := 0
+		err = scanManifest(manifest, func(e Entry) error {
+			n++
+			m, err := r.next()
+			if err != nil {
+				return err
+			}
+			where := fmt.Sprintf("message %d", n)
+			if m == nil {
+				return count(ExportFile{Key: e.Key, Status: FileMissing, File: where, ManifestSHA256: e.SHA256})
+			}
+			return count(compareMessage(e, where, m.sha256, m.withoutFinalNL))
+		}, &scan)
+		for err == nil {
+			var m *mboxMessage
+			if m, err = r.next(); err != nil || m == nil {
+				break
+			}
+			n++
+			err = count(ExportFile{Status: FileExtra, File: fmt.Sprintf("message %d", n), SHA256: m.sha256})
+		}
+		return c, err
+	case "maildir":
+		return c, checkMaildir(manifest, target, &scan, count)
+	}
+	return c, fmt.Errorf("check export: %s: %w (kind %q; audit verify compares a snapshot with the bucket)", manifest, ErrNotExport, mc.Header.Kind)
+}
+
+// compareMessage is an entry's result for the bytes found at where.
+// sum is their SHA-256; alt that of the bytes without a final newline an
+// mbox had to add ("" when it added none).
+func compareMessage(e Entry, where, sum, alt string) ExportFile {
+	f := ExportFile{Key: e.Key, File: where, SHA256: sum, ManifestSHA256: e.SHA256, Status: FileChanged}
+	switch e.SHA256 {
+	case sum:
+		f.Status = FileIntact
+	case alt:
+		f.Status, f.SHA256 = FileIntact, alt
+		f.Note = "the stored message does not end in a newline: mbox added one, left out of the hash"
+	}
+	return f
+}
+
+// openRegular opens a file that is neither a symbolic link nor anything
+// but a regular file: an export is checked where it is, never through a
+// link an edit put there.
+func openRegular(path string) (*os.File, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
+	}
+	return os.Open(path)
+}
+
+// checkMaildir checks each file the manifest names under dir (in new/,
+// or in cur/ with the flags a mail client adds when it reads one), then
+// reports the message files it does not name.
+func checkMaildir(manifest, dir string, scan *ManifestCheck, count func(ExportFile) error) error {
+	named := map[string]bool{}
+	err := scanManifest(manifest, func(e Entry) error {
+		name, ok := strings.CutPrefix(e.File, "new/")
+		if !ok || name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+			return count(ExportFile{Key: e.Key, Status: FileMissing, File: e.File, ManifestSHA256: e.SHA256,
+				Note: "the manifest names no file in the export's new/ (its entry was edited)"})
+		}
+		named[name] = true
+		where := e.File
+		sum, err := hashFile(filepath.Join(dir, where))
+		if errors.Is(err, os.ErrNotExist) {
+			// A mail client that showed it moved it to cur/NAME:2,FLAGS.
+			if m, _ := filepath.Glob(filepath.Join(dir, "cur", globEscape(name)+":2,*")); len(m) == 1 {
+				where = "cur/" + filepath.Base(m[0])
+				sum, err = hashFile(m[0])
+			}
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return count(ExportFile{Key: e.Key, Status: FileMissing, File: e.File, ManifestSHA256: e.SHA256})
+		}
+		if err != nil {
+			return count(ExportFile{Key: e.Key, Status: FileChanged, File: where, ManifestSHA256: e.SHA256, Note: err.Error()})
+		}
+		return count(compareMessage(e, where, sum, ""))
+	}, scan)
+	if err != nil {
+		return err
+	}
+	for _, sub := range []string{"new", "cur"} {
+		ents, err := os.ReadDir(filepath.Join(dir, sub))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("check export: %w", err)
+		}
+		for _, d := range ents {
+			name := d.Name()
+			if sub == "cur" {
+				name, _, _ = strings.Cut(name, ":2,")
+			}
+			if named[name] || strings.HasPrefix(d.Name(), ".") {
+				continue
+			}
+			sum, _ := hashFile(filepath.Join(dir, sub, d.Name()))
+			if err := count(ExportFile{Status: FileExtra, File: sub + "/" + d.Name(), SHA256: sum}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// globEscape quotes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	return strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`).Replace(s)
+}
+
+// hashFile is the SHA-256 (hex) of a regular file's bytes.
+func hashFile(path string) (string, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// mboxReader reads the messages of an mboxrd file as ExportMbox writes
+// them (writeMboxMessage), one at a time, hashing each as it streams: a
+// From_ line at the start or after a blank line starts a message, a
+// quoted />+From / line loses one ">", and the blank line before the
+// next From_ line (or the end) is the separator, not the message's.
+type mboxReader struct {
+	r       *bufio.Reader
+	started bool
+	ended   bool
+	// carried is a From_ line read as the end of the message before.
+	carried bool
+}
+
+// mboxMessage is one message's SHA-256, and that of its bytes without
+// their final newline.
+type mboxMessage struct {
+	sha256, withoutFinalNL string
+}
+
+// next reads the next message; nil at the end of the file.
+func (m *mboxReader) next() (*mboxMessage, error) {
+	if m.ended {
+		return nil, nil
+	}
+	if !m.carried {
+		line, err := m.r.ReadBytes('\n')
+		if len(line) == 0 && errors.Is(err, io.EOF) {
+			m.ended = true
+			return nil, nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		if !bytes.HasPrefix(line, []byte("From ")) {
+			m.ended = true
+			return nil, errors.New("the mbox does not start with a From_ line")
+		}
+	}
+	m.carried = false
+	all, lag := sha256.New(), sha256.New()
+	held := false // a final newline written to all, not yet to lag
+	write := func(b []byte) {
+		if len(b) == 0 {
+			return
+		}
+		all.Write(b)
+		if held {
+			lag.Write([]byte{'\n'})
+		}
+		held = b[len(b)-1] == '\n'
+		if held {
+			lag.Write(b[:len(b)-1])
+		} else {
+			lag.Write(b)
+		}
+	}
+	blank := false // a blank line read, not yet known to be the message's
+	for {
+		line, err := m.r.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		if len(line) == 0 {
+			m.ended = true
+			break
+		}
+		if blank && bytes.HasPrefix(line, []byte("From ")) {
+			m.carried = true
+			break
+		}
+		if blank {
+			write([]byte{'\n'})
+			blank = false
+		}
+		switch {
+		case string(line) == "\n":
+			blank = true
+		case isFromLine(line):
+			write(line[1:])
+		default:
+			write(line)
+		}
+		if errors.Is(err, io.EOF) {
+			m.ended = true
+			break
+		}
+	}
+	msg := &mboxMessage{sha256: hex.EncodeToString(all.Sum(nil))}
+	if held {
+		msg.withoutFinalNL = hex.EncodeToString(lag.Sum(nil))
+	}
+	return msg, nil
+}
