@@ -13,6 +13,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/forward"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
@@ -673,5 +674,32 @@ func TestCommandLineRecallsEarlierLines(t *testing.T) {
 		if got := strings.TrimSpace(lines[len(lines)-2]); got != step.want {
 			t.Fatalf("after %s the line is %q, want %q", step.key, got, step.want)
 		}
+	}
+}
+
+// Saving from a message whose parts could not be read (over 1000 parts:
+// shown as its source) said "nothing saved: the message has no
+// attachments"; it says why, and which key shows the source, alone and
+// among others.
+func TestRootSaveOfUnreadPartsSaysSo(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@example.com\r\nSubject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n")
+	for i := range 1001 {
+		fmt.Fprintf(&b, "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=f%d.bin\r\n\r\nx\r\n", i)
+	}
+	b.WriteString("--b--\r\n")
+	fake := fixture.NewFake("a")
+	h := newHarness(t, 100, 30, false, box("inbox", fake))
+	s, _ := h.m.cur().List().Selected()
+	fake.Messages = map[string]*mailbox.Message{s.Key: {Summary: s, Raw: []byte(b.String()), View: mime.Parse([]byte(b.String()))}}
+	h.press(":")
+	h.typeText("save " + t.TempDir())
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "nothing saved: the message's parts could not be read; H in the viewer shows its source") {
+		t.Fatalf("one message:\n%s", v)
+	}
+	h.press(" ", " ", "s", "enter")
+	if v := h.view(); !strings.Contains(v, "nothing saved: none of the 2 messages has attachments; the parts of 1 message could not be read") {
+		t.Fatalf("two messages:\n%s", v)
 	}
 }

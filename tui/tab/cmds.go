@@ -87,8 +87,11 @@ type MarkedSavedMsg struct {
 	Dir     string
 	Keys    int
 	Skipped int
-	Paths   []string
-	Err     error
+	// Unread are the skipped messages whose parts could not be read
+	// (mime.View.Source): they may hold attachments.
+	Unread int
+	Paths  []string
+	Err    error
 }
 
 // MarkedExportedMsg is sent when messages of mailbox Box have been
@@ -224,6 +227,9 @@ func SaveCmd(ctx context.Context, box int, mb Mailbox, keys []string, dir string
 			}
 			if msg.View == nil || len(msg.View.Attachments()) == 0 {
 				out.Skipped++
+				if msg.View != nil && msg.View.Source {
+					out.Unread++
+				}
 				continue
 			}
 			paths, err := mailbox.SaveParts(msg.View, dir, 0)

@@ -269,15 +269,24 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 		}
 		return m, common.Notice("exported " + common.Count(int(msg.Count), "message") + " to " + sanitize.Line(msg.File) + " (manifest beside it)")
 	case MarkedSavedMsg:
-		n := common.Notice("saved " + common.Count(len(msg.Paths), "file") + " from " + strconv.Itoa(msg.Keys-msg.Skipped) + " of " +
-			common.Count(msg.Keys, "message") + " to " + sanitize.Line(msg.Dir))
+		text := "saved " + common.Count(len(msg.Paths), "file") + " from " + strconv.Itoa(msg.Keys-msg.Skipped) + " of " +
+			common.Count(msg.Keys, "message") + " to " + sanitize.Line(msg.Dir)
+		// Parts not read (too many, too deep: the message is shown as its
+		// source) may hold attachments: said, with the key that shows it.
+		raw := m.c.Keys.Viewer.Raw.Help().Key
 		switch {
 		case msg.Err != nil || msg.Skipped < msg.Keys:
+		case msg.Keys == 1 && msg.Unread == 1:
+			text = "nothing saved: the message's parts could not be read; " + raw + " in the viewer shows its source"
 		case msg.Keys == 1:
-			n = common.Notice("nothing saved: the message has no attachments")
+			text = "nothing saved: the message has no attachments"
 		default:
-			n = common.Notice("nothing saved: none of the " + strconv.Itoa(msg.Keys) + " messages has attachments")
+			text = "nothing saved: none of the " + strconv.Itoa(msg.Keys) + " messages has attachments"
 		}
+		if msg.Unread > 0 && msg.Keys > 1 {
+			text += "; the parts of " + common.Count(msg.Unread, "message") + " could not be read (" + raw + " in the viewer shows the source)"
+		}
+		n := common.Notice(text)
 		if msg.Err != nil {
 			return m, tea.Batch(n, common.Error(msg.Err))
 		}

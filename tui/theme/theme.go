@@ -12,28 +12,59 @@ import (
 	"github.com/muesli/termenv"
 )
 
-// Colours are AdaptiveColors: lipgloss picks Light or Dark from the
-// renderer's idea of the terminal background.
+// Colours are given for light and dark terminals (lipgloss picks one from
+// the renderer's idea of the background) and for each colour profile: the
+// hex values for TrueColor, converted to the 256-colour table for ANSI256,
+// and one of the basic eight for ANSI (TERM=xterm and its kin): converted
+// from the hex values, most were bright colours (90-97, 100-107), which
+// 8-colour terminals (the Linux console, old xterms and screens) draw
+// wrongly or not at all. An empty ansi is the terminal's own colour.
+func colour(light, dark, ansi string) lipgloss.CompleteAdaptiveColor {
+	return colour2(light, dark, ansi, ansi)
+}
+
+// colour2 is colour with an ANSI colour for each background.
+func colour2(light, dark, ansiLight, ansiDark string) lipgloss.CompleteAdaptiveColor {
+	return lipgloss.CompleteAdaptiveColor{
+		Light: lipgloss.CompleteColor{TrueColor: light, ANSI256: light, ANSI: ansiLight},
+		Dark:  lipgloss.CompleteColor{TrueColor: dark, ANSI256: dark, ANSI: ansiDark},
+	}
+}
+
+// The basic eight ANSI colours.
+const (
+	ansiBlack   = "0"
+	ansiRed     = "1"
+	ansiGreen   = "2"
+	ansiYellow  = "3"
+	ansiBlue    = "4"
+	ansiMagenta = "5"
+	ansiCyan    = "6"
+	ansiWhite   = "7"
+)
+
 var (
-	colFg        = lipgloss.AdaptiveColor{Light: "#1F1F1F", Dark: "#DDDDDD"}
-	colDim       = lipgloss.AdaptiveColor{Light: "#7A7A7A", Dark: "#8A8A8A"}
-	colFaint     = lipgloss.AdaptiveColor{Light: "#A8A8A8", Dark: "#5C5C5C"}
-	colAccent    = lipgloss.AdaptiveColor{Light: "#5A3FD1", Dark: "#A594F9"}
-	colSelBg     = lipgloss.AdaptiveColor{Light: "#D8D2F7", Dark: "#3B3563"}
-	colBarBg     = lipgloss.AdaptiveColor{Light: "#E6E6E6", Dark: "#262626"}
-	colPass      = lipgloss.AdaptiveColor{Light: "#1B7F3B", Dark: "#5FD787"}
-	colFail      = lipgloss.AdaptiveColor{Light: "#C4191F", Dark: "#FF6B6B"}
-	colWarn      = lipgloss.AdaptiveColor{Light: "#A05A00", Dark: "#FFB86C"}
-	colWarnBg    = lipgloss.AdaptiveColor{Light: "#FFE3C2", Dark: "#5C3200"}
-	colMarked    = lipgloss.AdaptiveColor{Light: "#B8007A", Dark: "#FF79C6"}
-	colLink      = lipgloss.AdaptiveColor{Light: "#0B5CAD", Dark: "#79B8FF"}
-	colTabActive = lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#1A1A1A"}
-	colMatchBg   = lipgloss.AdaptiveColor{Light: "#FFE680", Dark: "#6B5B00"}
-	colMatchCur  = lipgloss.AdaptiveColor{Light: "#FFB000", Dark: "#C79100"}
-	// Quoted text fades with depth, towards the background.
-	colQuote1 = lipgloss.AdaptiveColor{Light: "#4A6A8A", Dark: "#9DB4CC"}
-	colQuote2 = lipgloss.AdaptiveColor{Light: "#7C8894", Dark: "#7D8893"}
-	colQuote3 = lipgloss.AdaptiveColor{Light: "#A3AAB2", Dark: "#5D656D"}
+	colFg         = colour("#1F1F1F", "#DDDDDD", "")
+	colDim        = colour("#7A7A7A", "#8A8A8A", "")
+	colFaint      = colour("#A8A8A8", "#5C5C5C", "")
+	colAccent     = colour("#5A3FD1", "#A594F9", ansiMagenta)
+	colSelBg      = colour2("#D8D2F7", "#3B3563", ansiCyan, ansiBlue)
+	colBarBg      = colour2("#E6E6E6", "#262626", ansiWhite, ansiBlack)
+	colPass       = colour("#1B7F3B", "#5FD787", ansiGreen)
+	colFail       = colour("#C4191F", "#FF6B6B", ansiRed)
+	colWarn       = colour2("#A05A00", "#FFB86C", ansiRed, ansiYellow)
+	colWarnBg     = colour2("#FFE3C2", "#5C3200", ansiYellow, ansiBlack)
+	colMarked     = colour("#B8007A", "#FF79C6", ansiMagenta)
+	colLink       = colour2("#0B5CAD", "#79B8FF", ansiBlue, ansiCyan)
+	colTabActive  = colour("#FFFFFF", "#1A1A1A", ansiWhite)
+	colMatchFg    = colour("#1F1F1F", "#DDDDDD", ansiBlack)
+	colMatchBg    = colour("#FFE680", "#6B5B00", ansiYellow)
+	colMatchCur   = colour("#FFB000", "#C79100", ansiCyan)
+	colMatchCurFg = colour("#FFFFFF", "#1A1A1A", ansiBlack)
+
+	colQuote1 = colour2("#4A6A8A", "#9DB4CC", ansiBlue, ansiCyan)
+	colQuote2 = colour("#7C8894", "#7D8893", ansiGreen)
+	colQuote3 = colour2("#A3AAB2", "#5D656D", ansiMagenta, ansiYellow)
 )
 
 // Styles is everything the TUI draws with. Selection is a background colour
@@ -158,8 +189,8 @@ func New(r *lipgloss.Renderer) Styles {
 			ns().Foreground(colQuote2),
 			ns().Foreground(colQuote3),
 		},
-		Match:        ns().Foreground(colFg).Background(colMatchBg),
-		MatchCurrent: ns().Foreground(colTabActive).Background(colMatchCur).Bold(true),
+		Match:        ns().Foreground(colMatchFg).Background(colMatchBg),
+		MatchCurrent: ns().Foreground(colMatchCurFg).Background(colMatchCur).Bold(true),
 
 		Status:      ns().Foreground(colFg).Background(colBarBg),
 		StatusKey:   ns().Foreground(colAccent).Background(colBarBg).Bold(true),
@@ -168,6 +199,9 @@ func New(r *lipgloss.Renderer) Styles {
 
 		ProgressFull:  "#A594F9",
 		ProgressEmpty: "#5C5C5C",
+	}
+	if s.Profile == termenv.ANSI {
+		s.ProgressFull, s.ProgressEmpty = ansiMagenta, ansiWhite
 	}
 	key := ns().Foreground(colAccent)
 	desc := ns().Foreground(colDim)

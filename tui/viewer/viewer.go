@@ -440,6 +440,9 @@ func (m Model) startSave() (Model, tea.Cmd) {
 	case one && (m.mode == modeParts || m.mode == modePart):
 		m.savePart = p.Index
 		m.input.Prompt = "save part " + strconv.Itoa(p.Index) + " (" + partName(p) + ") to: "
+	case n == 0 && m.msg.View.Source:
+		// Its parts were not read (too many, too deep): p lists none.
+		return m, notice("nothing to save: the message's parts could not be read; " + m.c.Keys.Viewer.Raw.Help().Key + " shows its source")
 	case n == 0:
 		return m, notice("this message has no attachments; " + m.c.Keys.Viewer.Parts.Help().Key + " lists its parts")
 	default:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,6 +19,8 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
@@ -331,5 +334,34 @@ func TestWrapLinesKeepsHyphenatedWordsWhole(t *testing.T) {
 		if !slices.ContainsFunc(got, func(l string) bool { return strings.Contains(l, word) }) {
 			t.Errorf("%s not whole on a line: %q", word, got)
 		}
+	}
+}
+
+// TestSaveOfUnreadPartsNamesTheRawKey: s on a message whose parts could
+// not be read (more than 1000 of them: shown as its source) said "this
+// message has no attachments; p lists its parts", and p lists none; it
+// now says so and names the key that shows the source, as bound.
+func TestSaveOfUnreadPartsNamesTheRawKey(t *testing.T) {
+	m, _ := newViewer(t, 100, 30, payroll)
+	m.c.Keys.Viewer.Raw.SetKeys("R")
+	m.c.Keys.Viewer.Raw.SetHelp("R", "raw source")
+	var b strings.Builder
+	b.WriteString("From: a@example.com\r\nSubject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n")
+	for i := range 1001 {
+		fmt.Fprintf(&b, "--b\r\nContent-Type: text/plain\r\n\r\npart %d\r\n", i)
+	}
+	b.WriteString("--b--\r\n")
+	msg := &mailbox.Message{Summary: mailstore.Summary{Object: mailstore.Object{Key: "inbox/many"}}, Raw: []byte(b.String()), View: mime.Parse([]byte(b.String()))}
+	if !msg.View.Source {
+		t.Fatal("1001 parts were read as MIME")
+	}
+	m.SetMessage(msg)
+	_, msgs := press(t, m, "s")
+	if len(msgs) != 1 {
+		t.Fatalf("got %v", msgs)
+	}
+	n, ok := msgs[0].(common.NoticePostedMsg)
+	if !ok || !strings.Contains(n.Text, "could not be read; R shows its source") {
+		t.Fatalf("s says %#v", msgs[0])
 	}
 }

@@ -73,6 +73,14 @@ func (o Options) Common(out io.Writer) (common.Common, error) {
 	switch {
 	case r.ColorProfile() == termenv.Ascii:
 		r.SetHasDarkBackground(true) // no colours (NO_COLOR, TERM=dumb): nothing to ask
+	case os.Getenv("COLORFGBG") == "" && out == io.Writer(os.Stdout):
+		// bubbletea's init asked the terminal already, through
+		// lipgloss's default renderer, which draws on stdout: its
+		// answer is taken. Asking again read, and threw away, the keys
+		// typed while the answer came (a burst 20 or 50 ms into the
+		// start), and an arrow key among them left the answer to be
+		// read as keys.
+		r.SetHasDarkBackground(lipgloss.HasDarkBackground())
 	case os.Getenv("COLORFGBG") != "" || typedAhead(out):
 		// Asking reads the terminal's input until the answer comes: keys
 		// typed before it were thrown away, and the answer, come after
