@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +21,12 @@ type Location struct {
 
 // String renders the location as an s3:// URL, for messages and errors.
 func (l Location) String() string { return "s3://" + l.Bucket + "/" + l.Prefix }
+
+// ObjectName is how every message and error names one object: its s3://
+// URL in Go's double quotes (strconv.Quote), so a key with a blank, a
+// line break, an escape sequence or a bidi control reads as one name,
+// exactly, and none of it acts on the terminal.
+func ObjectName(bucket, key string) string { return strconv.Quote("s3://" + bucket + "/" + key) }
 
 // Object is what a listing of the bucket says about one stored object.
 type Object struct {

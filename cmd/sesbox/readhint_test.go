@@ -44,7 +44,7 @@ func TestReadErrorsLeadWithAHint(t *testing.T) {
 	}})
 	for _, cmd := range [][]string{{"show", key}, {"save", key, "--dir", t.TempDir()}} {
 		_, errOut, code := sesbox(t, append([]string{"--endpoint", p.URL, "--bucket", "mail"}, cmd...)...)
-		want := "sesbox: s3://mail/" + key + " could not be read whole"
+		want := "sesbox: \"s3://mail/" + key + "\" could not be read whole"
 		if code != 1 || !strings.HasPrefix(errOut, want) || strings.Count(errOut, key) != 1 || strings.Count(errOut, "read whole") != 1 {
 			t.Errorf("%s, body broken: exit %d, want one line starting %q, naming the key and saying it once:\n%s", cmd[0], code, want, errOut)
 		}
@@ -95,7 +95,7 @@ func TestListWarningLeadsWithTheHint(t *testing.T) {
 		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, key)
 	}})
 	_, errOut, _ := sesbox(t, "--endpoint", p.URL, "--bucket", "mail", "--prefix", demo.Prefix, "ls")
-	want := "sesbox: warning: s3://mail/" + key + " could not be read whole"
+	want := "sesbox: warning: \"s3://mail/" + key + "\" could not be read whole"
 	if !strings.Contains(errOut, "\n"+want) && !strings.HasPrefix(errOut, want) {
 		t.Errorf("ls warning without the hint first, want a line starting %q:\n%s", want, errOut)
 	}

@@ -260,7 +260,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 			}
 			e := entryOf(r.obj, r.d)
 			if err := put(&e, r.obj, r.d.Raw); err != nil {
-				return fmt.Errorf("export %s: %w", r.obj.Key, err)
+				return fmt.Errorf("export %s: %w", mailstore.ObjectName(b.Location().Bucket, r.obj.Key), err)
 			}
 			prog.Done++
 			prog.Bytes += r.d.Size

@@ -26,6 +26,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // The files are named <SES message id>.eml so that .gitattributes
@@ -127,7 +129,7 @@ func fill(backend *s3mem.Backend, clock *pinnableClock, msgs map[string][]byte) 
 		raw := msgs[key]
 		received, err := receivedAt(raw)
 		if err != nil {
-			return fmt.Errorf("demo: s3://%s/%s: %w", Bucket, key, err)
+			return fmt.Errorf("demo: %s: %w", mailstore.ObjectName(Bucket, key), err)
 		}
 		clock.pin(received)
 		meta := map[string]string{
@@ -139,7 +141,7 @@ func fill(backend *s3mem.Backend, clock *pinnableClock, msgs map[string][]byte) 
 			"Content-Type": "application/octet-stream",
 		}
 		if _, err := backend.PutObject(Bucket, key, meta, bytes.NewReader(raw), int64(len(raw)), nil); err != nil {
-			return fmt.Errorf("demo: put s3://%s/%s: %w", Bucket, key, err)
+			return fmt.Errorf("demo: put %s: %w", mailstore.ObjectName(Bucket, key), err)
 		}
 	}
 	return nil

@@ -34,6 +34,7 @@ var diffConfigs = []string{
 	`{"allowPlusSign": 1, "fromEmail": "noreply@example.com", "forwardMapping": {"info@example.com": ["jim@example.com"]}}`,
 	`{"forwardMapping": {"info@example.com": [""], "@example.org": ["", "org@example.com"], "info": ""}}`,
 	`{"fromEmail": "", "toEmail": "", "subjectPrefix": "", "forwardMapping": {"@": ["", ""]}}`,
+	`{"subjectPrefix": "[P]", "forwardMapping": {"@": ["catch-all@example.com"]}}`,
 }
 
 // diffRecipients are the receipt recipient lists paired with the configs.
@@ -384,15 +385,6 @@ var kindAspect = map[fieldKind]aspect{kindFrom: aspFrom, kindReplyTo: aspReplyTo
 var deliberateDifferences = []deliberateDifference{
 	{id: 1, aspects: aspTo, applies: func(in *diffInput) bool { // folded To with toEmail
 		return in.cfg.ToEmail != "" && in.anyField(kindTo, folded)
-	}},
-	{id: 2, aspects: aspSubject, applies: func(in *diffInput) bool { // blanks or a fold before the Subject text, with subjectPrefix
-		return in.cfg.SubjectPrefix != "" && in.anyField(kindSubject, func(f *field) bool {
-			v := f.value()
-			if len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
-				v = v[1:]
-			}
-			return len(v) > 0 && (v[0] == ' ' || v[0] == '\t' || v[0] == '\r' || v[0] == '\n')
-		})
 	}},
 	{id: 3, aspects: aspHeader, applies: func(in *diffInput) bool { // folded Return-Path, Sender, Message-ID
 		return in.anyField(kindRemoved, func(f *field) bool {

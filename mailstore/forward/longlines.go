@@ -287,18 +287,34 @@ func softBreaks(b []byte, eol string) []byte {
 
 // appendSoftBroken appends a line of quoted-printable text, with soft
 // line breaks so that no line is over 76 characters. A break never falls
-// inside an escape, nor right after a blank (which a decoder would take
-// for trailing white space and drop).
+// inside an escape, nor right after a literal blank (which a decoder would
+// take for trailing white space and drop): in a run of blanks too long to
+// break after something else, the blank before the break is escaped
+// (=09, =20), which decodes to the same byte.
 func appendSoftBroken(out, line []byte, eol string) []byte {
+	const hex = "0123456789ABCDEF"
 	for len(line) > 76 {
 		cut := 75
 		for cut > 1 && (line[cut-1] == '=' || line[cut-2] == '=' || line[cut-1] == ' ' || line[cut-1] == '\t') {
 			cut--
 		}
-		if cut <= 1 {
-			break // 75 blanks or escapes in a row cannot be: left to the last check
+		if cut > 1 {
+			out = append(append(append(out, line[:cut]...), '='), eol...)
+			line = line[cut:]
+			continue
 		}
-		out = append(append(append(out, line[:cut]...), '='), eol...)
+		// Only blanks and escapes: break after the last blank within 72
+		// characters (the blank written as "=XX", then "=": at most 75),
+		// escaped. A blank is never part of an escape.
+		cut = 72
+		for cut > 0 && line[cut-1] != ' ' && line[cut-1] != '\t' {
+			cut--
+		}
+		if cut == 0 {
+			return append(out, line...) // cannot be: left to the last check
+		}
+		c := line[cut-1]
+		out = append(append(append(out, line[:cut-1]...), '=', hex[c>>4], hex[c&15], '='), eol...)
 		line = line[cut:]
 	}
 	return append(out, line...)

@@ -11,6 +11,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -289,6 +290,28 @@ func TestReencodedPartsDecodeTheSame(t *testing.T) {
 			if j >= len(got) || !bytes.Equal(got[j], want[j]) {
 				t.Fatalf("#%d part %d decodes otherwise\n in: %q\nout: %q", i, j, msg, out)
 			}
+		}
+	}
+}
+
+// TestRewriteReencodesLongRunsOfBlanks: a text line over 998 octets made of
+// a run of blanks (a table padded with tabs, ASCII art) was refused with
+// ErrLongLine, nothing sent: a soft line break never follows a blank (a
+// strict decoder drops white space before it), and 75 blanks in a row left
+// nowhere to break. The blank before the break is now escaped (=09, =20),
+// and the part decodes to the same bytes.
+func TestRewriteReencodesLongRunsOfBlanks(t *testing.T) {
+	for name, run := range map[string]string{"tabs": strings.Repeat("\t", 2000), "spaces": strings.Repeat(" ", 1500) + "x", "mixed": strings.Repeat(" \t", 700) + "=\t"} {
+		in := "From: A <a@x.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + run + "\r\nnext\r\n"
+		out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n := headerfold.LongestLine(out); n > 78 {
+			t.Errorf("%s: a line of %d octets", name, n)
+		}
+		if want, got := decodedParts(t, []byte(in)), decodedParts(t, out); !reflect.DeepEqual(want, got) {
+			t.Errorf("%s: decodes to %q, want %q", name, got, want)
 		}
 	}
 }

@@ -132,7 +132,7 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 			line, err = fromLine(cfg, dropControls(f.value()), originalRecipient, fe)
 			line = append(line, f.terminator()...)
 		case f.kind == kindSubject:
-			line, err = subjectLine(cfg.SubjectPrefix, dropControls(skipLeadingSpace(f.value())), fe)
+			line, err = subjectLine(cfg.SubjectPrefix, dropControls(skipSeparator(f.value())), fe)
 		case f.kind == kindTo:
 			line, err = foldCreated([]byte("To: "+cfg.ToEmail), fe)
 			if err != nil {
@@ -149,10 +149,7 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 	}
 
 	if !hasReplyTo && firstFrom != nil {
-		v := dropControls(firstFrom.value())
-		if len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
-			v = v[1:] // the Lambda takes one blank after the colon as the separator
-		}
+		v := skipSeparator(dropControls(firstFrom.value()))
 		if len(bytes.Trim(v, " \t\r\n")) > 0 {
 			switch {
 			case len(out) == 0 || out[len(out)-1] == '\n':
@@ -384,6 +381,18 @@ func skipLeadingSpace(v []byte) []byte {
 		}
 		v = rest
 	}
+}
+
+// skipSeparator drops the one blank after a field's colon that the Lambda
+// takes as the separator (its /^subject:[\t ]?(.*)/): further blanks and a
+// fold are the value's, and are kept, as they set an encoded word apart
+// from a subjectPrefix that does not end in a blank ("[P]" then
+// "\r\n =?utf-8?Q?caf=C3=A9?=" reads "[P] café"; glued, it reads as written).
+func skipSeparator(v []byte) []byte {
+	if len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
+		return v[1:]
+	}
+	return v
 }
 
 // bareCRToSpace replaces each CR that does not start a CRLF with a space, so a

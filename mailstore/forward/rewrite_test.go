@@ -203,18 +203,20 @@ func TestRewriteFoldedTo(t *testing.T) {
 	}
 }
 
-// TestRewriteFoldedSubject is X9: the prefix goes at the start of the value,
-// even when the value starts on a continuation line, and the blanks after the
-// colon are the separator, not part of the subject.
+// TestRewriteFoldedSubject is X9: as the Lambda does, one blank after the
+// colon is the separator and the prefix stands in its place; further blanks
+// and a fold before the text are the value's (they may be all that sets an
+// encoded word apart from the prefix: TestRewritePrefixBeforeAnEncodedWord).
+// A blank-only continuation line is left out (row 23).
 func TestRewriteFoldedSubject(t *testing.T) {
 	cfg := Config{SubjectPrefix: "[P] "}
 	cases := []struct{ in, want string }{
 		{"Subject: Hello\n", "Subject: [P] Hello\n"},
 		{"subject:Hello\n", "Subject: [P] Hello\n"},
-		{"Subject:  s\n", "Subject: [P] s\n"},
+		{"Subject:  s\n", "Subject: [P]  s\n"},
 		{"Subject: long\n subject\n", "Subject: [P] long\n subject\n"},
-		{"Subject:\n\tlong\n subject\n", "Subject: [P] long\n subject\n"},
-		{"Subject:\r\n \r\n\tx\r\n", "Subject: [P] x\r\n"},
+		{"Subject:\n\tlong\n subject\n", "Subject: [P] \n\tlong\n subject\n"},
+		{"Subject:\r\n \r\n\tx\r\n", "Subject: [P] \r\n\tx\r\n"},
 		{"Subject:\n", "Subject: [P] \n"},
 	}
 	for _, c := range cases {
@@ -490,6 +492,29 @@ func TestRewritePassedLongLines(t *testing.T) {
 		out, err := Rewrite(Config{}, []byte("From: a@x.com\r\n"+field+"\r\n\r\nbody\r\n"), "info@example.com")
 		if name, _, _ := strings.Cut(field, ":"); !errors.Is(err, ErrUnfoldable) || out != nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%.20q: %v, want ErrUnfoldable naming %s", field, err, name)
+		}
+	}
+}
+
+// TestRewritePrefixBeforeAnEncodedWord: with a subjectPrefix that does not
+// end in a blank, a Subject whose encoded word stood after more than one
+// blank or after a fold lost the blank that set the word apart ("[P]=?...?=",
+// which most readers show as written, RFC 2047 5); the Lambda takes one
+// blank after the colon and keeps the rest of the line and its folds, and
+// so does Rewrite, byte for byte.
+func TestRewritePrefixBeforeAnEncodedWord(t *testing.T) {
+	cfg := Config{SubjectPrefix: "[P]"}
+	cases := []struct{ in, want string }{
+		{"Subject:\r\n =?utf-8?Q?caf=C3=A9?=\r\n", "Subject: [P]\r\n =?utf-8?Q?caf=C3=A9?=\r\n"},
+		{"Subject:  =?utf-8?Q?caf=C3=A9?=\r\n", "Subject: [P] =?utf-8?Q?caf=C3=A9?=\r\n"},
+		{"Subject:\t\t=?utf-8?Q?caf=C3=A9?=\r\n", "Subject: [P]\t=?utf-8?Q?caf=C3=A9?=\r\n"},
+		{"Subject: =?utf-8?Q?caf=C3=A9?=\r\n", "Subject: [P]=?utf-8?Q?caf=C3=A9?=\r\n"}, // glued, as the Lambda writes it
+	}
+	for _, c := range cases {
+		in := "X-A: 1\r\n" + c.in + "Reply-To: r@x.com\r\n\r\nbody\r\n"
+		want := "X-A: 1\r\n" + c.want + "Reply-To: r@x.com\r\n\r\nbody\r\n"
+		if got := mustRewrite(t, cfg, in); got != want {
+			t.Errorf("%q:\n got  %q\n want %q", c.in, got, want)
 		}
 	}
 }

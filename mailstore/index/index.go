@@ -243,7 +243,7 @@ func (x *Index) SetRead(ctx context.Context, bucket, key string, read bool) erro
 		return fmt.Errorf("index: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("index: s3://%s/%s: %w", bucket, key, mailstore.ErrNotFound)
+		return fmt.Errorf("index: %s: %w", mailstore.ObjectName(bucket, key), mailstore.ErrNotFound)
 	}
 	return nil
 }

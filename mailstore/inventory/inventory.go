@@ -306,7 +306,7 @@ func copyVerified(ctx context.Context, src Source, bucket string, file File, w i
 	rc, err := src.Get(ctx, bucket, file.Key)
 	if errors.Is(err, mailstore.ErrNotFound) {
 		// Said without the store's "no such message": it is no message.
-		return 0, fmt.Errorf("the report is incomplete, wait for the next one: s3://%s/%s, which its manifest names, is missing (a data file deleted, or the report copied in part)", bucket, file.Key)
+		return 0, fmt.Errorf("the report is incomplete, wait for the next one: %s, which its manifest names, is missing (a data file deleted, or the report copied in part)", mailstore.ObjectName(bucket, file.Key))
 	}
 	if err != nil {
 		return 0, err

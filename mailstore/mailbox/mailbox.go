@@ -235,11 +235,11 @@ func (c cachedOnly) List(context.Context, func([]mailstore.Object) error) error 
 }
 
 func (c cachedOnly) ReadHeader(_ context.Context, key string) ([]byte, mailstore.Object, error) {
-	return nil, mailstore.Object{}, fmt.Errorf("read %s: %w", key, ErrCachedOnly)
+	return nil, mailstore.Object{}, fmt.Errorf("read %s: %w", mailstore.ObjectName(c.loc.Bucket, key), ErrCachedOnly)
 }
 
 func (c cachedOnly) Read(_ context.Context, key string) ([]byte, mailstore.Object, error) {
-	return nil, mailstore.Object{}, fmt.Errorf("read %s: %w", key, ErrCachedOnly)
+	return nil, mailstore.Object{}, fmt.Errorf("read %s: %w", mailstore.ObjectName(c.loc.Bucket, key), ErrCachedOnly)
 }
 
 // Progress reports an index refresh as it goes.
@@ -461,7 +461,7 @@ func (m *Mailbox) Resolve(ctx context.Context, key string) (string, error) {
 	case 1:
 		return keys[0], nil
 	}
-	return "", fmt.Errorf("%s matches %d messages (%s, ...): give the full key", key, len(keys), keys[0])
+	return "", fmt.Errorf("%q matches %d messages (%s, ...): give the full key", key, len(keys), mailstore.ObjectName(loc.Bucket, keys[0]))
 }
 
 // Open reads and parses one message. key is a full key or an SES message id.
@@ -532,7 +532,7 @@ func (m *Mailbox) SetRead(ctx context.Context, key string, read bool) error {
 		if _, ok, err := m.idx.Get(ctx, m.Location().Bucket, key); err != nil {
 			return err
 		} else if !ok {
-			return m.notIndexed(ctx, key, fmt.Errorf("index: s3://%s/%s: %w", m.Location().Bucket, key, mailstore.ErrNotFound))
+			return m.notIndexed(ctx, key, fmt.Errorf("index: %s: %w", mailstore.ObjectName(m.Location().Bucket, key), mailstore.ErrNotFound))
 		}
 		if err := shared.SetRead(ctx, m.Location().Bucket, key, read); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -84,11 +85,11 @@ func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser,
 		return nil, mailstore.Object{Key: key, VersionID: versionID}, err
 	}
 	in := &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)}
-	what := fmt.Sprintf("s3://%s/%s", s.loc.Bucket, key)
+	what := mailstore.ObjectName(s.loc.Bucket, key)
 	perm := "s3:GetObject"
 	if versionID != "" {
 		in.VersionId = aws.String(versionID)
-		what += " version " + versionID
+		what += " version " + strconv.Quote(versionID)
 		perm = "s3:GetObjectVersion"
 	}
 	obj := mailstore.Object{Key: key, VersionID: versionID}
@@ -130,7 +131,7 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 			err = decodeVersionKeys(page)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("list versions of s3://%s/%s: %w", s.loc.Bucket, key, configErr(err, "s3:ListBucketVersions"))
+			return nil, fmt.Errorf("list versions of %s: %w", mailstore.ObjectName(s.loc.Bucket, key), configErr(err, "s3:ListBucketVersions"))
 		}
 		for _, v := range page.Versions {
 			if aws.ToString(v.Key) != key {

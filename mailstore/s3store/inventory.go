@@ -59,7 +59,7 @@ func (src InventorySource) Get(ctx context.Context, bucket, key string) (io.Read
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
-			return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, mailstore.ErrNotFound)
+			return nil, fmt.Errorf("%s: %w", mailstore.ObjectName(bucket, key), mailstore.ErrNotFound)
 		}
 		return nil, Explain(err, "s3:GetObject")
 	}

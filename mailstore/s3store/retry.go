@@ -234,7 +234,7 @@ func (r *resumingBody) Read(p []byte) (int, error) {
 }
 
 func (r *resumingBody) what() string {
-	return fmt.Sprintf("s3://%s/%s", aws.ToString(r.in.Bucket), aws.ToString(r.in.Key))
+	return mailstore.ObjectName(aws.ToString(r.in.Bucket), aws.ToString(r.in.Key))
 }
 
 func (r *resumingBody) reopen() error {

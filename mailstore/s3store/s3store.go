@@ -377,7 +377,7 @@ func (s *Store) Read(ctx context.Context, key string) ([]byte, mailstore.Object,
 // covers the CLI and the TUI alike.
 func (s *Store) readable(key string) error {
 	if mailstore.HasDotSegment(key) {
-		return fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrDotSegment)
+		return fmt.Errorf("read %s: %w", mailstore.ObjectName(s.loc.Bucket, key), mailstore.ErrDotSegment)
 	}
 	return nil
 }
@@ -403,7 +403,7 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 	// The S3 encryption client's envelope: SES writes it when the receipt
 	// rule names a KMS key, and the bytes are ciphertext.
 	fail := func(err error) ([]byte, mailstore.Object, error) {
-		return nil, obj, fmt.Errorf("read s3://%s/%s: %w: %w", s.loc.Bucket, key, mailstore.ErrEncrypted, err)
+		return nil, obj, fmt.Errorf("read %s: %w: %w", mailstore.ObjectName(s.loc.Bucket, key), mailstore.ErrEncrypted, err)
 	}
 	if s.kms == nil {
 		return fail(errors.New("no KMS client to decrypt it with"))
@@ -433,7 +433,7 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
-			return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, mailstore.ErrNotFound)
+			return nil, obj, nil, fmt.Errorf("read %s: %w", mailstore.ObjectName(s.loc.Bucket, key), mailstore.ErrNotFound)
 		}
 		var ae smithy.APIError
 		if errors.As(err, &ae) && ae.ErrorCode() == "InvalidObjectState" {
@@ -443,7 +443,7 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		}
 		// The hint (an endpoint down, a bucket that does not exist) first,
 		// as for a listing.
-		return nil, obj, nil, fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, s.hint(err, "s3:GetObject"))
+		return nil, obj, nil, fmt.Errorf("read %s: %w", mailstore.ObjectName(s.loc.Bucket, key), s.hint(err, "s3:GetObject"))
 	}
 	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	obj.LastModified = aws.ToTime(out.LastModified)
@@ -465,7 +465,7 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 	// body's checksum when it reaches the end.
 	if _, err := io.Copy(&buf, body); err != nil {
 		if !errors.Is(err, errBodyBroken) { // which names the object itself
-			err = fmt.Errorf("read s3://%s/%s: %w", s.loc.Bucket, key, err)
+			err = fmt.Errorf("read %s: %w", mailstore.ObjectName(s.loc.Bucket, key), err)
 		}
 		return nil, obj, nil, s.hint(err, "")
 	}

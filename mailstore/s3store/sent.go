@@ -48,7 +48,7 @@ func (c *SentCopier) CopySent(ctx context.Context, messageID string, raw []byte)
 		IfNoneMatch: aws.String("*"),
 	})
 	if err != nil {
-		return "", fmt.Errorf("put s3://%s/%s: %w", c.bucket, key, err)
+		return "", fmt.Errorf("put %s: %w", mailstore.ObjectName(c.bucket, key), err)
 	}
 	return key, nil
 }

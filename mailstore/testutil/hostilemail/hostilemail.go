@@ -9,6 +9,8 @@
 package hostilemail
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"strings"
 )
@@ -95,6 +97,19 @@ func Shapes() map[string][]byte {
 		"rfc822-nested":       repeat(header, "Content-Type: message/rfc822\r\n\r\n", "From: x\r\n\r\nx"),
 		"tnef":                repeat(mixed+"--b\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n", "eJ8+IgAA", "\r\n--b--\r\n"),
 	}
+	// 2026-12-07: uuencoded blocks taken out of the text, S/MIME blobs
+	// opened, NUL bytes and mixed charsets in header fields, long folds.
+	uu := "begin 644 a\r\n#86)C\r\n`\r\nend\r\n"
+	smime := header + "Content-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	m["uuencode-blocks"] = repeat(plain, uu, "")
+	m["uuencode-long-block"] = repeat(plain+"begin 644 big.bin\r\n", "M"+strings.Repeat("86)C", 15)+"\r\n", "`\r\nend\r\n")
+	m["uuencode-hostile-names"] = numbered(plain, "begin 644 ../\x1b]0;x\x07%d\u202e\x00/"+strings.Repeat("n", 300)+"\r\n#86)C\r\n`\r\nend\r\n", "")
+	m["smime-der-junk"] = repeat(smime, "MIAGCSqGSIb3DQEHAqCAMIACAQEx", "\r\n")
+	m["smime-der-deep"] = []byte(smime + base64.StdEncoding.EncodeToString(append(bytes.Repeat([]byte{0x30, 0x80}, Size/4), 0)) + "\r\n")
+	m["header-nul"] = repeat("From: a\x00b@b.example\r\nSubject: s\x00t\r\n", "X-N: a\x00\x1b[2Jb\r\n", "\r\nbody\x00\r\n")
+	m["header-mixed-charsets"] = repeat("From: a@b.example\r\nSubject:", " =?iso-2022-jp?b?GyRCJDMkcyRLJEEkTxsoQg==?= =?koi8-r?q?=F0=D2?= =?shift_jis?b?grGC8YLJgr+CzQ==?= =?utf-7?q?+AOk-?= =?x-unknown?q?=1B[31m?= \xff\xfe", "\r\n\r\nbody\r\n")
+	m["header-folds"] = repeat("From: a@b.example\r\nSubject: s", "\r\n x", "\r\n\r\nbody\r\n")
+	m["rfc822-multipart-alternating"] = nestedRFC822(Size / 200)
 	m["deep-closed"] = nested(1000, true)
 	m["deep-unclosed"] = nested(1000, false)
 	var b strings.Builder
@@ -104,6 +119,21 @@ func Shapes() map[string][]byte {
 	}
 	m["prefix-boundaries"] = []byte(b.String())
 	return m
+}
+
+// nestedRFC822 alternates a multipart and a message/rfc822 part depth
+// times, each multipart closed.
+func nestedRFC822(depth int) []byte {
+	var b strings.Builder
+	b.WriteString(header)
+	for i := range depth {
+		fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=r%d\r\n\r\n--r%d\r\nContent-Type: message/rfc822\r\n\r\nSubject: level %d\r\n", i, i, i)
+	}
+	b.WriteString("Content-Type: text/plain\r\n\r\nx\r\n")
+	for i := depth - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, "--r%d--\r\n", i)
+	}
+	return []byte(b.String())
 }
 
 // nested is a multipart nested depth levels deep, each level closed or
