@@ -214,6 +214,9 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	}, pr.update)
 	pr.clear()
 	fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(tot.String(), "nothing to do"))
+	if tot.NotAttempted > 0 && !opts.DryRun() {
+		fmt.Fprintf(a.stderr, "forward: run the same command again to send the %d not attempted: what was sent is skipped\n", tot.NotAttempted)
+	}
 	// Messages the query may have chosen were not read: as for a
 	// message that could not be sent, exit 2.
 	left := a.leftOut(partial, "the messages chosen", 2)

@@ -119,6 +119,12 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 // run is main without the process: tests call it with their own streams.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// The shells' completion code reads these lines; a backquote in
+		// one (the `FILE` a flag's usage names its value with) is command
+		// substitution to some of it.
+		stdout = noBackquotes{stdout}
+	}
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	defer a.close()
 	root := newRootCmd(a)
@@ -229,12 +235,15 @@ stores or prints them.`,
 		return nil
 	}
 
+	show, reply, forward, mark := newShowCmd(a), newReplyCmd(a), newForwardCmd(a), newMarkCmd(a)
+	show.ValidArgsFunction, reply.ValidArgsFunction = a.completeKeys(1), a.completeKeys(1)
+	forward.ValidArgsFunction, mark.ValidArgsFunction = a.completeKeys(0), a.completeKeys(0)
 	root.AddCommand(
-		newLsCmd(a), newShowCmd(a), newSaveCmd(a), newIndexCmd(a), newDemoCmd(a),
+		newLsCmd(a), show, newSaveCmd(a), newIndexCmd(a), newDemoCmd(a),
 		newAuditCmd(a), newExportCmd(a),
-		newReplyCmd(a),
-		newForwardCmd(a),
-		newTeamCmd(a), newMarkCmd(a), newAccountCmd(a),
+		reply,
+		forward,
+		newTeamCmd(a), mark, newAccountCmd(a),
 	)
 	// The completion scripts are written to the writer cobra holds when
 	// the command is made: set it first.

@@ -1,6 +1,7 @@
 package actionlog
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -208,8 +209,13 @@ type MergedAction struct {
 	SharedSeq int64 `json:"sharedSeq,omitempty"`
 }
 
-// Merge joins the local and the shared log into one list in time order:
-// an action this machine wrote is in both (Tee) and appears once.
+// Merge joins the local and the shared log into one list: an action this
+// machine wrote is in both (Tee) and appears once. The order is the
+// table's, the shared log's numbers: every writer's clock stamps its
+// actions' times, and sorted by them a machine ten minutes behind put its
+// actions before the ones the table had before them
+// (TestMergeKeepsTheTablesOrder). An action only the local log holds (the
+// table was down) follows the action before it in the local log.
 func Merge(local, shared []Action) []MergedAction {
 	id := mergeID
 	var out []MergedAction
@@ -228,8 +234,49 @@ func Merge(local, shared []Action) []MergedAction {
 		}
 		out = append(out, MergedAction{Action: a, Logs: []string{"shared"}, SharedSeq: a.Seq})
 	}
-	slices.SortStableFunc(out, func(a, b MergedAction) int { return a.Time.Compare(b.Time) })
-	return out
+	// Each action's place: its shared number, or for a local action the
+	// table lacks, the number of the last local action before it that
+	// the table has, then its place in the local log.
+	type place struct {
+		seq        int64
+		localOnly  bool
+		localIndex int
+	}
+	places := make([]place, len(out))
+	var anchor int64
+	for i := range out {
+		switch {
+		case i >= len(local): // shared only
+			places[i] = place{seq: out[i].SharedSeq}
+		case out[i].SharedSeq > 0:
+			anchor = out[i].SharedSeq
+			places[i] = place{seq: anchor, localIndex: i}
+		default:
+			places[i] = place{seq: anchor, localOnly: true, localIndex: i}
+		}
+	}
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		pa, pb := places[a], places[b]
+		if c := cmp.Compare(pa.seq, pb.seq); c != 0 {
+			return c
+		}
+		if pa.localOnly != pb.localOnly {
+			if pa.localOnly {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(pa.localIndex, pb.localIndex)
+	})
+	sorted := make([]MergedAction, len(out))
+	for i, j := range order {
+		sorted[i] = out[j]
+	}
+	return sorted
 }
 
 // mergeID is what tells one action from another across the two logs

@@ -113,15 +113,15 @@ func TestTeeAndMerge(t *testing.T) {
 		t.Fatalf("tee did not fill the same fields: %+v %+v", local.got[0], shared.got[0])
 	}
 	for i := range shared.got {
-		shared.got[i].Seq = int64(i + 10) // another chain's numbering
+		shared.got[i].Seq = int64(2*i + 10) // another chain's numbering
 	}
-	other := Action{Command: "reply", Key: "x", User: "op", Host: "elsewhere", Time: time.Unix(101, 500)}
+	other := Action{Command: "reply", Key: "x", User: "op", Host: "elsewhere", Time: time.Unix(101, 500), Seq: 13}
 	merged := Merge(local.got, append(slices.Clone(shared.got), other))
 	var got []string
 	for _, m := range merged {
 		got = append(got, fmt.Sprintf("%s %v %d", m.Key, m.Logs, m.SharedSeq))
 	}
-	want := []string{"k0 [local shared] 10", "k1 [local shared] 11", "x [shared] 0", "k2 [local shared] 12"}
+	want := []string{"k0 [local shared] 10", "k1 [local shared] 12", "x [shared] 13", "k2 [local shared] 14"}
 	if !slices.Equal(got, want) {
 		t.Errorf("merged %v, want %v", got, want)
 	}
@@ -190,5 +190,35 @@ func TestSharedLogShowsLinesCutOffTheLocalLog(t *testing.T) {
 	other := Action{Command: "reply", Key: "x", Origin: "elsewhere", Time: time.Unix(1, 0)}
 	if p, _ := VerifyAgainstShared(path, actions, []Action{other}); len(p) != 0 {
 		t.Errorf("another log's action: %v", p)
+	}
+}
+
+// TestMergeKeepsTheTablesOrder: machine A's clock is ten minutes behind
+// B's. The shared log's numbers are the order the actions reached the
+// table (B's b1, then A's a1, B's b2, A's a3); A's a2 never reached it
+// (the table was down) and follows a1, the action before it in A's own
+// log. The merged view keeps that order. Before, it was sorted by each
+// writer's clock: all of A's actions came first, ten minutes "before" B's
+// action that the table had before them.
+func TestMergeKeepsTheTablesOrder(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 12, 6, 10, m, 0, 0, time.UTC) }
+	act := func(host, key string, tm time.Time) Action {
+		return Action{Command: "forward", Key: key, User: "op", Host: host, Time: tm}
+	}
+	a1, a2, a3 := act("a", "a1", at(-10)), act("a", "a2", at(-9)), act("a", "a3", at(-8))
+	b1, b2 := act("b", "b1", at(0)), act("b", "b2", at(1))
+	local := []Action{a1, a2, a3}
+	var shared []Action
+	for i, x := range []Action{b1, a1, b2, a3} {
+		x.Seq = int64(i + 1)
+		shared = append(shared, x)
+	}
+	var got []string
+	for _, m := range Merge(local, shared) {
+		got = append(got, fmt.Sprintf("%s %v %d", m.Key, m.Logs, m.SharedSeq))
+	}
+	want := []string{"b1 [shared] 1", "a1 [local shared] 2", "a2 [local] 0", "b2 [shared] 3", "a3 [local shared] 4"}
+	if !slices.Equal(got, want) {
+		t.Errorf("merged %q,\nwant %q", got, want)
 	}
 }

@@ -279,6 +279,31 @@ func (x *Index) KeysBySuffix(ctx context.Context, loc mailstore.Location, suffix
 	return out, err
 }
 
+// KeysWithPrefix returns at most limit keys under loc that start with p
+// (which starts with loc's prefix), in key order: what a shell completes.
+func (x *Index) KeysWithPrefix(ctx context.Context, loc mailstore.Location, p string, limit int) (out []string, err error) {
+	err = x.with(ctx, func(db *sql.DB) error {
+		// A range on the key, so the index stops where the prefix ends;
+		// U+10FFFF sorts after every character a key can hold there.
+		rows, err := db.QueryContext(ctx, `SELECT key FROM messages WHERE bucket=? AND key>=? AND key<? AND substr(key,1,?)=? AND substr(key,1,?)=? ORDER BY key LIMIT ?`,
+			loc.Bucket, p, p+"\U0010FFFF", len(p), p, len(loc.Prefix), loc.Prefix, limit)
+		if err != nil {
+			return fmt.Errorf("index: %w", err)
+		}
+		defer rows.Close()
+		out = out[:0]
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			out = append(out, k)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 func keysBySuffix(ctx context.Context, db *sql.DB, loc mailstore.Location, suffix string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT key FROM messages WHERE bucket=? AND substr(key,1,?)=? AND substr(key,-?)=?`,
 		loc.Bucket, len(loc.Prefix), loc.Prefix, len(suffix), suffix)

@@ -434,6 +434,31 @@ func (m *Mailbox) QueryKeys(ctx context.Context, q query.Query) ([]string, error
 	return keys, nil
 }
 
+// Complete returns at most limit keys and SES message ids of the
+// mailbox's messages that start with s, from the index alone (nothing is
+// read from the bucket): a shell's completion of a KEY argument. s that
+// starts with the prefix completes keys; anything else, message ids (the
+// keys without the prefix) and keys.
+func (m *Mailbox) Complete(ctx context.Context, s string, limit int) ([]string, error) {
+	loc := m.Location()
+	var out []string
+	if !strings.HasPrefix(s, loc.Prefix) {
+		keys, err := m.idx.KeysWithPrefix(ctx, loc, loc.Prefix+s, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			out = append(out, strings.TrimPrefix(k, loc.Prefix))
+		}
+		if len(out) >= limit || !strings.HasPrefix(loc.Prefix, s) {
+			return out, nil
+		}
+		s = loc.Prefix // the prefix itself starts with s: its keys too
+	}
+	keys, err := m.idx.KeysWithPrefix(ctx, loc, s, limit-len(out))
+	return append(out, keys...), err
+}
+
 // Resolve turns a full key or an SES message id into the object key: the
 // key itself when indexed, else the id under the prefix, else the one key
 // ending in "/"+id (SES adds a "/" after a prefix that lacks one).

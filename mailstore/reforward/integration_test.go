@@ -73,7 +73,7 @@ func TestBulkAgainstSESLocal(t *testing.T) {
 	// Requests 1-39 sent messages 0-38, 40-44 throttled message 39 (sent
 	// by request 45), so request 120 carried message 114.
 	const cut = 114
-	if tot != (Totals{Sent: cut, Uncertain: 1, Failed: 200 - cut - 1}) || first[cut].Status != StatusUncertain {
+	if tot != (Totals{Sent: cut, Uncertain: 1, NotAttempted: 200 - cut - 1}) || first[cut].Status != StatusUncertain {
 		t.Fatalf("first run: %+v; message %d: %+v", tot, cut, first[cut])
 	}
 	if e.clock.slept < (1+2+4+8+16)*1e9 {

@@ -124,13 +124,17 @@ type Progress struct {
 // Totals counts the results of a finished run.
 type Totals struct {
 	Sent, DryRun, Skipped, Failed, Uncertain int
+	// NotAttempted are the messages a stopped run never reached (their
+	// status is "failed", their reason "not attempted: ..."), not in
+	// Failed: the same command sends them.
+	NotAttempted int
 }
 
 // Count totals the results of a run.
 func Count(rs []Result) Totals {
 	var t Totals
 	for _, r := range rs {
-		t.add(r.Status)
+		t.add(r)
 	}
 	return t
 }
@@ -143,7 +147,7 @@ func (t Totals) String() string {
 	for _, p := range []struct {
 		n    int
 		what string
-	}{{t.Sent, "sent"}, {t.DryRun, "written (dry run)"}, {t.Skipped, "skipped"}, {t.Failed, "failed"}, {t.Uncertain, "uncertain"}} {
+	}{{t.Sent, "sent"}, {t.DryRun, "written (dry run)"}, {t.Skipped, "skipped"}, {t.Failed, "failed"}, {t.NotAttempted, "not attempted"}, {t.Uncertain, "uncertain"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
 		}
@@ -151,8 +155,8 @@ func (t Totals) String() string {
 	return strings.Join(parts, ", ")
 }
 
-func (t *Totals) add(s Status) {
-	switch s {
+func (t *Totals) add(r Result) {
+	switch r.Status {
 	case StatusSent:
 		t.Sent++
 	case StatusDryRun:
@@ -160,7 +164,11 @@ func (t *Totals) add(s Status) {
 	case StatusSkipped:
 		t.Skipped++
 	case StatusFailed:
-		t.Failed++
+		if strings.HasPrefix(r.Reason, notAttemptedReason) {
+			t.NotAttempted++
+		} else {
+			t.Failed++
+		}
 	case StatusUncertain:
 		t.Uncertain++
 	}

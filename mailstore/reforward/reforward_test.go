@@ -411,7 +411,7 @@ func TestBulkThrottleAndCrash(t *testing.T) {
 	// Calls 1-59 sent messages 0-58; message 59 was throttled on calls
 	// 60-65 and sent on call 66; call 150 is message 143: uncertain.
 	const cut = 143
-	if tot != (Totals{Sent: cut, Uncertain: 1, Failed: 200 - cut - 1}) || len(first) != 200 {
+	if tot != (Totals{Sent: cut, Uncertain: 1, NotAttempted: 200 - cut - 1}) || len(first) != 200 {
 		t.Fatalf("first run totals %+v (%d results)", tot, len(first))
 	}
 	if first[cut].Status != StatusUncertain || !strings.Contains(first[cut].Reason, "--retry-uncertain") {
@@ -521,7 +521,7 @@ func TestNoAnswerStopsAfterThree(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "3 sends in a row got no answer") {
 		t.Fatalf("err %v", err)
 	}
-	if tot != (Totals{Sent: 1, Uncertain: 4, Failed: 1}) {
+	if tot != (Totals{Sent: 1, Uncertain: 4, NotAttempted: 1}) {
 		t.Errorf("totals %+v %+v", tot, res)
 	}
 	if res[0].Status != StatusUncertain || res[5].Status != StatusFailed {
@@ -546,7 +546,7 @@ func TestInterruptFinishesTheSendInProgress(t *testing.T) {
 	p, _ := r.Plan(context.Background(), keys, Options{Config: testConfig})
 	var res []Result
 	tot, err := r.Run(ctx, p, func(x Result) { res = append(res, x) }, nil)
-	if !errors.Is(err, context.Canceled) || tot != (Totals{Sent: 2, Failed: 3}) {
+	if !errors.Is(err, context.Canceled) || tot != (Totals{Sent: 2, NotAttempted: 3}) {
 		t.Fatalf("%v %+v", err, tot)
 	}
 	e.ses.fault = nil
@@ -610,7 +610,7 @@ func TestActionLogFailureStops(t *testing.T) {
 	}
 	e.log.err = errors.New("disk full")
 	res, tot, err := e.run(t, keys, Options{Config: testConfig})
-	if err == nil || tot != (Totals{Sent: 1, Failed: 2}) || !strings.Contains(res[0].Reason, "action log could not record it") {
+	if err == nil || tot != (Totals{Sent: 1, NotAttempted: 2}) || !strings.Contains(res[0].Reason, "action log could not record it") {
 		t.Errorf("%v %+v %+v", err, tot, res)
 	}
 	if len(e.ses.sends) != 1 {

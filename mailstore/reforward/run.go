@@ -316,7 +316,7 @@ func (ru *run) report(res Result) {
 	if res.Recipients == nil {
 		res.Recipients = []string{}
 	}
-	ru.totals.add(res.Status)
+	ru.totals.add(res)
 	ru.prog.Done++
 	switch res.Status {
 	case StatusSent:
@@ -342,10 +342,14 @@ func (ru *run) progress() {
 	}
 }
 
+// notAttemptedReason starts the reason of a message a stopped run never
+// reached.
+const notAttemptedReason = "not attempted: "
+
 func notAttempted(it *Item, why error) Result {
-	reason := "not attempted: the run stopped: " + why.Error()
+	reason := notAttemptedReason + "the run stopped: " + why.Error()
 	if errors.Is(why, context.Canceled) {
-		reason = "not attempted: the run was interrupted"
+		reason = notAttemptedReason + "the run was interrupted"
 	}
 	return Result{Key: it.Key, Recipients: it.Destinations, Status: StatusFailed, Reason: reason}
 }

@@ -1,6 +1,9 @@
 package reforward
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestTotalsString(t *testing.T) {
 	rs := []Result{{Status: StatusSent}, {Status: StatusSkipped}, {Status: StatusSent}, {Status: StatusUncertain}}
@@ -12,5 +15,37 @@ func TestTotalsString(t *testing.T) {
 	}
 	if got := Count(nil).String(); got != "" {
 		t.Errorf("no results: %q", got)
+	}
+}
+
+// TestInterruptedRunCountsNotAttempted: a run interrupted during its
+// first send sums up as "1 sent, 2 not attempted", not "1 sent, 2
+// failed": nothing went wrong with those two, and the same command sends
+// them. (Their JSON status stays "failed", with the reason.)
+func TestInterruptedRunCountsNotAttempted(t *testing.T) {
+	e := newEnv(t)
+	a := e.src.put("a", message("a", "info@acme.example", "PASS"))
+	b := e.src.put("b", message("b", "info@acme.example", "PASS"))
+	c := e.src.put("c", message("c", "info@acme.example", "PASS"))
+	ctx, cancel := context.WithCancel(context.Background())
+	r := e.runner()
+	p, err := r.Plan(ctx, []string{a, b, c}, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ses.fault = func(int, []string) (error, bool) {
+		cancel() // interrupted while SES takes a
+		return nil, false
+	}
+	var res []Result
+	tot, _ := r.Run(ctx, p, func(x Result) { res = append(res, x) }, nil)
+	if got, want := tot.String(), "1 sent, 2 not attempted"; got != want {
+		t.Errorf("totals %q, want %q", got, want)
+	}
+	if got := Count(res); got != tot {
+		t.Errorf("Count %+v, Run %+v", got, tot)
+	}
+	if res[1].Status != StatusFailed {
+		t.Errorf("JSON status %q", res[1].Status)
 	}
 }

@@ -625,3 +625,30 @@ func testDelayedAnswerIsNoClockSkew(t *testing.T, db *peer.DynamoDB) {
 		t.Errorf("the lease ends %v early: until %v, claimed by %v", short, c.leaseUntil, claimed)
 	}
 }
+
+// testFirstReadMarkByTheTableClock: B's clock runs ten minutes ahead, and
+// its very first call to the table is a read mark (no refresh before it
+// read the table's clock). A marks the message unread a moment later: A's
+// change is the later and wins. Before, B's first mark carried B's own
+// clock, ten minutes ahead, and A's unread was dropped as older.
+func testFirstReadMarkByTheTableClock(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	a := newStore(db.Client(), table, owner("a", 1))
+	b := newStore(skewedTable(t, db, 10*time.Minute).Client(), table, owner("b", 2))
+	b.Now = func() time.Time { return time.Now().Add(10 * time.Minute) }
+	if err := b.SetRead(ctx, "mail", "inbox/1", true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if err := a.SetRead(ctx, "mail", "inbox/1", false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.ReadStates(ctx, "mail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Read || got[0].ReadBy != "op@a" {
+		t.Fatalf("read states %+v: A's later unread lost to B's first mark", got)
+	}
+}

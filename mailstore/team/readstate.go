@@ -37,6 +37,9 @@ func (s *Store) setFlag(ctx context.Context, bucket, key, flag string, v bool) e
 	if err := s.check(); err != nil {
 		return err
 	}
+	if err := s.knowClock(ctx, keyOf(readPK(bucket), key)); err != nil {
+		return err
+	}
 	at := s.markNow().UnixNano()
 	sent := time.Now()
 	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{

@@ -100,6 +100,7 @@ func TestTeam(t *testing.T) {
 		{"ARunWaitsForTheClaimItMeets", testARunWaitsForTheClaimItMeets},
 		{"TwoRunsDoNotMoveInLockstep", testTwoRunsDoNotMoveInLockstep},
 		{"DelayedAnswerIsNoClockSkew", testDelayedAnswerIsNoClockSkew},
+		{"FirstReadMarkByTheTableClock", testFirstReadMarkByTheTableClock},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
