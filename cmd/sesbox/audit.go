@@ -522,9 +522,9 @@ func newAuditLogCmd(a *app) *cobra.Command {
 		Short: "Print the log of replies and forwards sent, and exports made, with sesbox",
 		Long: `Prints $XDG_STATE_HOME/sesbox/actions.jsonl: one entry per reply or forward sent
 (time, OS user, host, command, bucket, key, ETag, SHA-256 of the bytes sent,
-destinations, SES message id, result) and per export made (command "export",
-with "export": what chose the messages, the kind of file, the count and the
-manifest's entries sha256). Each entry carries the SHA-256 of the one
+destinations, SES message id, result) and per export or snapshot made
+(command "export" or "snapshot", with "export": what chose the messages, the
+kind of file, the count and the manifest's entries and header sha256). Each entry carries the SHA-256 of the one
 before it, and a head file beside the log records the count and last hash.
 
 With a team table (the mailbox's team_table, or --table), the shared log that
@@ -534,7 +534,8 @@ where each is in "logs").
 
 --verify checks the chain and the head, reports edited, removed, reordered or
 truncated entries, prints the head hash (record it elsewhere: whoever can write
-the log can rewrite all of it consistently), and exits 1 on any problem. With a
+the log can rewrite all of it consistently; --json puts it in the last line's
+"head"), and exits 1 on any problem. With a
 team table it checks the shared log too, from any machine, naming each
 tampered item.
 
@@ -611,15 +612,29 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 					}
 				}
 				if verify {
+					// The heads are what an auditor records elsewhere (the
+					// text output prints them too).
+					type logHead struct {
+						Entries int64  `json:"entries"`
+						SHA256  string `json:"sha256"`
+					}
 					rec := struct {
 						Record         string              `json:"record"`
 						OK             bool                `json:"ok"`
 						Problems       []actionlog.Problem `json:"problems"`
+						Head           *logHead            `json:"head,omitempty"`
 						Table          string              `json:"table,omitempty"`
 						SharedProblems []actionlog.Problem `json:"sharedProblems,omitempty"`
+						SharedHead     *logHead            `json:"sharedHead,omitempty"`
 					}{Record: "verify", OK: ok, Problems: append([]actionlog.Problem{}, problems...)}
+					if count, last, err := actionlog.LogHead(path); err == nil {
+						rec.Head = &logHead{count, last}
+					}
 					if ts != nil {
 						rec.Table, rec.SharedProblems = ts.Table(), append([]actionlog.Problem{}, sharedProblems...)
+						if sharedHead != nil {
+							rec.SharedHead = &logHead{sharedHead.Count, sharedHead.Last}
+						}
 					}
 					if err := enc.Encode(rec); err != nil {
 						return err

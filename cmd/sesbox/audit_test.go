@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -239,9 +240,17 @@ func TestAuditLogCLI(t *testing.T) {
 	if code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, `"prev":"`) {
 		t.Errorf("log --json: exit %d\n%s", code, out)
 	}
+	// The head the text output tells an auditor to record is in --json
+	// too: it was not (the verify record held ok and problems only).
+	data, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
+	lastHash := sha256.Sum256([]byte(strings.TrimSuffix(lines[len(lines)-1], "\n"))) // the line without its newline
+	out, _, code = sesbox(t, "audit", "log", "--verify", "--json")
+	if want := fmt.Sprintf(`"head":{"entries":4,"sha256":"%x"}`, lastHash); code != 0 || !strings.Contains(out, want) {
+		t.Errorf("log --verify --json: exit %d, want %s in\n%s", code, want, out)
+	}
 
 	// Edit one entry: the chain breaks and --verify says where.
-	data, _ := os.ReadFile(path)
 	os.WriteFile(path, bytes.Replace(data, []byte(`"command":"reply"`), []byte(`"command":"rEply"`), 1), 0o600)
 	out, _, code = sesbox(t, "audit", "log", "--verify")
 	if code != 1 || !strings.Contains(out, "log FAILED") || !strings.Contains(out, "line 1: edited") {
