@@ -483,8 +483,10 @@ func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand
 	destroyed := want.VersionID != "" && want.VersionID != "null" &&
 		!slices.ContainsFunc(vs, func(v Version) bool { return v.VersionID == want.VersionID })
 	switch {
+	case destroyed && kept == 0:
+		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion), and no other version is kept: the original bytes are gone from this bucket", want.VersionID))
 	case destroyed:
-		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion), and none of the %d kept versions holds the original bytes", want.VersionID, kept))
+		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion), and none of the %d other kept versions holds the original bytes", want.VersionID, kept))
 	case kept == 0:
 		r.Note = joinNote(r.Note, "no earlier versions are kept: the original bytes are gone from this bucket")
 	default:
