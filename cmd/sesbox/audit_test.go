@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alessio/shellescape"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -536,5 +537,26 @@ func TestExportMaildirInterruptedSaysRunAgain(t *testing.T) {
 	stdout, errOut, code := sesbox(t, append(flags, "export", "--maildir", md)...)
 	if code != 0 || !strings.Contains(stdout, fmt.Sprintf("exported %d messages", len(msgs))) {
 		t.Errorf("again: exit %d\n%s\n%s", code, stdout, errOut)
+	}
+}
+
+// TestAuditVerifyOtherBucketNamesTheFlags: verifying a manifest against
+// another mailbox than the one it was made of said only "FILE is a
+// manifest of s3://B/P, not of s3://X/Y", exit 1; it now says first which
+// flags select the manifest's bucket and prefix, quoted for a shell.
+func TestAuditVerifyOtherBucketNamesTheFlags(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	other := slices.Clone(flags)
+	other[len(other)-1] = "other folder/"
+	_, errOut, code := sesbox(t, append(other, "audit", "verify", man)...)
+	want := "sesbox: verify with --bucket mail --prefix " + shellescape.Quote(flags[len(flags)-1]) + " (or the --mailbox of that bucket): " + man +
+		" is a manifest of s3://mail/" + flags[len(flags)-1] + ", not of s3://mail/other folder/"
+	if code != 1 || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant it to start\n%s", code, errOut, want)
 	}
 }

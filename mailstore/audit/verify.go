@@ -10,6 +10,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/alessio/shellescape"
+
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 )
@@ -200,7 +202,10 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	sum.Manifest, sum.Anchor = mc, anchor
 	loc := b.Location()
 	if mc.Header.Bucket != loc.Bucket || mc.Header.Prefix != loc.Prefix {
-		return sum, fmt.Errorf("verify: %s is a manifest of s3://%s/%s, not of %s", path, mc.Header.Bucket, mc.Header.Prefix, loc)
+		// What to pass first: the values are the manifest's, anyone's
+		// to write, hence quoted for a shell.
+		return sum, fmt.Errorf("verify with --bucket %s --prefix %s (or the --mailbox of that bucket): %s is a manifest of s3://%s/%s, not of %s",
+			shellescape.Quote(mc.Header.Bucket), shellescape.Quote(mc.Header.Prefix), path, mc.Header.Bucket, mc.Header.Prefix, loc)
 	}
 	sum.Versioning = versioningOf(ctx, b)
 	// An export's manifest holds only what its query chose: the other
