@@ -447,7 +447,11 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	if !s.OK() {
 		verdict = "FAILED: see above"
 	}
-	_, err := fmt.Fprintf(w, "bucket versioning: %s\n%s\n", s.Versioning, verdict)
+	versioning := sanitize.Line(s.Versioning)
+	if n := s.VersioningNote(); n != "" {
+		versioning += " (" + n + ")"
+	}
+	_, err := fmt.Fprintf(w, "bucket versioning: %s\n%s\n", versioning, verdict)
 	return err
 }
 

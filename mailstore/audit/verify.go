@@ -90,6 +90,17 @@ func (s Summary) OK() bool {
 	return s.Changed == 0 && s.Deleted == 0 && s.Errors == 0 && s.Manifest.OK()
 }
 
+// VersioningNote says how the bucket's versioning now differs from when
+// the manifest was made, when it went from Enabled to anything else: from
+// then on an overwrite or delete destroys the message. "" otherwise.
+func (s Summary) VersioningNote() string {
+	then := s.Manifest.Header.Versioning
+	if then != "Enabled" || s.Versioning == "Enabled" || s.Versioning == "" || s.Versioning == "unknown" {
+		return ""
+	}
+	return "Enabled when the manifest was made: from now on an overwrite or delete destroys the message"
+}
+
 // VerifyOptions configure Verify.
 type VerifyOptions struct {
 	Parallel int // objects read at once (default 8)

@@ -34,6 +34,8 @@ type memBucket struct {
 	versions map[string][]audit.Version
 	// modified is an object's last-modified time when not when.
 	modified map[string]time.Time
+	// versioning is the bucket's status when not "Enabled".
+	versioning string
 	// gate, when set, holds every Open until it is closed.
 	gate chan struct{}
 }
@@ -107,6 +109,9 @@ func (b *memBucket) Versions(ctx context.Context, key string) ([]audit.Version, 
 }
 
 func (b *memBucket) Versioning(context.Context) (posture.Versioning, error) {
+	if b.versioning != "" {
+		return posture.Versioning{Status: b.versioning}, nil
+	}
 	return posture.Versioning{Status: "Enabled"}, nil
 }
 func (b *memBucket) ObjectLock(context.Context) (posture.ObjectLock, error) {
@@ -468,5 +473,21 @@ func TestVerifyChecksTheActionLog(t *testing.T) {
 				t.Errorf("view lacks %q:\n%s", want, v)
 			}
 		}
+	}
+}
+
+// TestVerifySaysVersioningWasSuspended: versioning suspended since the
+// manifest was made is said under the verify's summary, as the CLI says.
+func TestVerifySaysVersioningWasSuspended(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	b.versioning = "Suspended"
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	m, _ = drive(t, m, cmd)
+	m.SetSize(100, 60)
+	if v := m.View(); !strings.Contains(v, "bucket versioning: Suspended") ||
+		!strings.Contains(v, "Enabled when the manifest was made: from now on an overwrite or delete destroys the message") {
+		t.Errorf("view:\n%s", v)
 	}
 }

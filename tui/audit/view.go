@@ -223,6 +223,9 @@ func (m Model) lines() []string {
 			wrap("  ", "action log: "+sanitize.Line(s.Anchor), st.Dim)
 		}
 		add("  " + st.Dim.Render("bucket versioning: "+sanitize.Line(s.Versioning)))
+		if n := s.VersioningNote(); n != "" {
+			wrap("  ", n, st.Warning)
+		}
 	}
 	if len(m.results) > 0 {
 		add("")
