@@ -288,15 +288,18 @@ otherwise.`,
 				}
 			}
 			enc := jsonLines(a.stdout)
-			c, err := audit.CheckExport(manifest, target, func(f audit.ExportFile) error {
+			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "checked")
+			c, err := audit.CheckExport(cmd.Context(), manifest, target, audit.ExportCheckOptions{Progress: pp.update, OnFile: func(f audit.ExportFile) error {
 				if asJSON {
 					return enc.Encode(exportJSONFile{"file", f})
 				}
 				if f.Status == audit.FileIntact && f.Note == "" {
 					return nil
 				}
+				pp.clear()
 				return printExportFile(a.stdout, f)
-			})
+			}})
+			pp.finish()
 			if err != nil {
 				return err
 			}

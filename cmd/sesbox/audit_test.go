@@ -455,7 +455,8 @@ func TestAuditVerifyExportCLI(t *testing.T) {
 	}
 	// No flags at all: no mailbox, no bucket is read.
 	out, errOut, code := sesbox(t, "audit", "verify-export", mbox+".manifest.jsonl")
-	if code != 0 || !hasRow(out, fmt.Sprintf("intact %d", len(msgs))) || !strings.Contains(out, "OK: the mbox export") {
+	if code != 0 || !hasRow(out, fmt.Sprintf("intact %d", len(msgs))) || !strings.Contains(out, "OK: the mbox export") ||
+		!strings.Contains(errOut, fmt.Sprintf("%d of %d objects checked", len(msgs), len(msgs))) {
 		t.Fatalf("verify-export: exit %d\n%s\n%s", code, out, errOut)
 	}
 	data, _ := os.ReadFile(mbox)
