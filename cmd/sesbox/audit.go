@@ -167,6 +167,9 @@ type verifyJSONSummary struct {
 		Entries  int64    `json:"entries"`
 		SHA256   string   `json:"sha256"`
 		Problems []string `json:"problems"`
+		// Vanished is the trailer's: objects deleted while the snapshot
+		// ran, not in the manifest.
+		Vanished int64 `json:"vanished"`
 	} `json:"manifest"`
 }
 
@@ -223,6 +226,9 @@ checksum.`,
 				js := verifyJSONSummary{Record: "summary", OK: sum.OK(), Summary: sum}
 				js.Manifest.OK, js.Manifest.Entries, js.Manifest.SHA256 = sum.Manifest.OK(), sum.Manifest.Entries, sum.Manifest.SHA256
 				js.Manifest.Problems = append([]string{}, sum.Manifest.Problems...)
+				if t := sum.Manifest.Trailer; t != nil {
+					js.Manifest.Vanished = t.Vanished
+				}
 				if err := enc.Encode(js); err != nil {
 					return err
 				}
@@ -422,6 +428,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 		for _, p := range m.Problems {
 			fmt.Fprintf(w, "  %s\n", sanitize.Line(p))
 		}
+	}
+	if n := m.LacksNote(); n != "" {
+		fmt.Fprintf(w, "manifest: %s\n", n)
 	}
 	if s.Anchor != "" {
 		fmt.Fprintf(w, "action log: %s\n", sanitize.Line(s.Anchor))

@@ -491,3 +491,34 @@ func TestVerifySaysVersioningWasSuspended(t *testing.T) {
 		t.Errorf("view:\n%s", v)
 	}
 }
+
+// vanishing is b with one listed key that cannot be read.
+type vanishing struct {
+	*memBucket
+	key string
+}
+
+func (v vanishing) Open(ctx context.Context, key, version string) (io.ReadCloser, mailstore.Object, error) {
+	if key == v.key {
+		return nil, mailstore.Object{}, mailstore.ErrNotFound
+	}
+	return v.memBucket.Open(ctx, key, version)
+}
+
+// TestVerifySaysWhatTheManifestLacks: objects deleted while the snapshot
+// ran are said under the summary, as the CLI says.
+func TestVerifySaysWhatTheManifestLacks(t *testing.T) {
+	b := newBucket()
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	if _, err := audit.WriteSnapshot(context.Background(), vanishing{b, "inbox/charlie"}, path, audit.SnapshotOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	delete(b.objs, "inbox/charlie")
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	m, _ = drive(t, m, cmd)
+	m.SetSize(100, 60)
+	if v := m.View(); !strings.Contains(v, "manifest: 1 object was deleted while the snapshot ran: it is not in the manifest and cannot be") {
+		t.Errorf("view:\n%s", v)
+	}
+}

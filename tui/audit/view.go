@@ -219,6 +219,9 @@ func (m Model) lines() []string {
 		for _, p := range s.Manifest.Problems {
 			wrap("  ", "manifest: "+sanitize.Line(p), st.Warning)
 		}
+		if n := s.Manifest.LacksNote(); n != "" {
+			wrap("  ", "manifest: "+n, st.Warning)
+		}
 		if s.Anchor != "" {
 			wrap("  ", "action log: "+sanitize.Line(s.Anchor), st.Dim)
 		}
