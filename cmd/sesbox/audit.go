@@ -32,11 +32,11 @@ func newAuditCmd(a *app) *cobra.Command {
 		Short: "Prove nothing in the bucket was lost or changed; review its settings; read the action log",
 		Long: `Evidence for auditors. Every audit command only reads the bucket (GET, HEAD, List).
 
-  snapshot  write a manifest of every object under the prefix (hashes, ids, headers)
-  verify    compare the bucket with a manifest: unchanged, changed, deleted, new
+  snapshot       write a manifest of every object under the prefix (hashes, ids, headers)
+  verify         compare the bucket with a manifest: unchanged, changed, deleted, new
   verify-export  compare an exported mbox or Maildir with its manifest (no bucket needed)
-  posture   review versioning, Object Lock, lifecycle, encryption, public access, policy
-  log       print (and check) the log of every reply, forward, export and snapshot made with sesbox`,
+  posture        review versioning, Object Lock, lifecycle, encryption, public access, policy
+  log            print (and check) the log of replies, forwards, exports and snapshots`,
 	})
 	cmd.AddCommand(newAuditSnapshotCmd(a), newAuditVerifyCmd(a), newAuditVerifyExportCmd(a), newAuditPostureCmd(a), newAuditLogCmd(a))
 	return cmd
