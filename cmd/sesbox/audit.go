@@ -32,11 +32,11 @@ func newAuditCmd(a *app) *cobra.Command {
 		Short: "Prove nothing in the bucket was lost or changed; review its settings; read the action log",
 		Long: `Evidence for auditors. Every audit command only reads the bucket (GET, HEAD, List).
 
-  snapshot  write a manifest of every object under the prefix (hashes, ids, headers)
-  verify    compare the bucket with a manifest: unchanged, changed, deleted, new
+  snapshot       write a manifest of every object under the prefix (hashes, ids, headers)
+  verify         compare the bucket with a manifest: unchanged, changed, deleted, new
   verify-export  compare an exported mbox or Maildir with its manifest (no bucket needed)
-  posture   review versioning, Object Lock, lifecycle, encryption, public access, policy
-  log       print (and check) the log of every reply, forward, export and snapshot made with sesbox`,
+  posture        review versioning, Object Lock, lifecycle, encryption, public access, policy
+  log            print (and check) the log of replies, forwards, exports and snapshots`,
 	})
 	cmd.AddCommand(newAuditSnapshotCmd(a), newAuditVerifyCmd(a), newAuditVerifyExportCmd(a), newAuditPostureCmd(a), newAuditLogCmd(a))
 	return cmd
@@ -167,6 +167,9 @@ type verifyJSONSummary struct {
 		Entries  int64    `json:"entries"`
 		SHA256   string   `json:"sha256"`
 		Problems []string `json:"problems"`
+		// Vanished is the trailer's: objects deleted while the snapshot
+		// ran, not in the manifest.
+		Vanished int64 `json:"vanished"`
 	} `json:"manifest"`
 }
 
@@ -223,6 +226,9 @@ checksum.`,
 				js := verifyJSONSummary{Record: "summary", OK: sum.OK(), Summary: sum}
 				js.Manifest.OK, js.Manifest.Entries, js.Manifest.SHA256 = sum.Manifest.OK(), sum.Manifest.Entries, sum.Manifest.SHA256
 				js.Manifest.Problems = append([]string{}, sum.Manifest.Problems...)
+				if t := sum.Manifest.Trailer; t != nil {
+					js.Manifest.Vanished = t.Vanished
+				}
 				if err := enc.Encode(js); err != nil {
 					return err
 				}
@@ -288,15 +294,18 @@ otherwise.`,
 				}
 			}
 			enc := jsonLines(a.stdout)
-			c, err := audit.CheckExport(manifest, target, func(f audit.ExportFile) error {
+			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "checked")
+			c, err := audit.CheckExport(cmd.Context(), manifest, target, audit.ExportCheckOptions{Progress: pp.update, OnFile: func(f audit.ExportFile) error {
 				if asJSON {
 					return enc.Encode(exportJSONFile{"file", f})
 				}
 				if f.Status == audit.FileIntact && f.Note == "" {
 					return nil
 				}
+				pp.clear()
 				return printExportFile(a.stdout, f)
-			})
+			}})
+			pp.finish()
 			if err != nil {
 				return err
 			}
@@ -420,6 +429,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 			fmt.Fprintf(w, "  %s\n", sanitize.Line(p))
 		}
 	}
+	if n := m.LacksNote(); n != "" {
+		fmt.Fprintf(w, "manifest: %s\n", n)
+	}
 	if s.Anchor != "" {
 		fmt.Fprintf(w, "action log: %s\n", sanitize.Line(s.Anchor))
 	}
@@ -447,7 +459,11 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	if !s.OK() {
 		verdict = "FAILED: see above"
 	}
-	_, err := fmt.Fprintf(w, "bucket versioning: %s\n%s\n", s.Versioning, verdict)
+	versioning := sanitize.Line(s.Versioning)
+	if n := s.VersioningNote(); n != "" {
+		versioning += " (" + n + ")"
+	}
+	_, err := fmt.Fprintf(w, "bucket versioning: %s\n%s\n", versioning, verdict)
 	return err
 }
 
@@ -522,9 +538,9 @@ func newAuditLogCmd(a *app) *cobra.Command {
 		Short: "Print the log of replies and forwards sent, and exports made, with sesbox",
 		Long: `Prints $XDG_STATE_HOME/sesbox/actions.jsonl: one entry per reply or forward sent
 (time, OS user, host, command, bucket, key, ETag, SHA-256 of the bytes sent,
-destinations, SES message id, result) and per export made (command "export",
-with "export": what chose the messages, the kind of file, the count and the
-manifest's entries sha256). Each entry carries the SHA-256 of the one
+destinations, SES message id, result) and per export or snapshot made
+(command "export" or "snapshot", with "export": what chose the messages, the
+kind of file, the count and the manifest's entries and header sha256). Each entry carries the SHA-256 of the one
 before it, and a head file beside the log records the count and last hash.
 
 With a team table (the mailbox's team_table, or --table), the shared log that
@@ -534,7 +550,8 @@ where each is in "logs").
 
 --verify checks the chain and the head, reports edited, removed, reordered or
 truncated entries, prints the head hash (record it elsewhere: whoever can write
-the log can rewrite all of it consistently), and exits 1 on any problem. With a
+the log can rewrite all of it consistently; --json puts it in the last line's
+"head"), and exits 1 on any problem. With a
 team table it checks the shared log too, from any machine, naming each
 tampered item.
 
@@ -611,15 +628,29 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 					}
 				}
 				if verify {
+					// The heads are what an auditor records elsewhere (the
+					// text output prints them too).
+					type logHead struct {
+						Entries int64  `json:"entries"`
+						SHA256  string `json:"sha256"`
+					}
 					rec := struct {
 						Record         string              `json:"record"`
 						OK             bool                `json:"ok"`
 						Problems       []actionlog.Problem `json:"problems"`
+						Head           *logHead            `json:"head,omitempty"`
 						Table          string              `json:"table,omitempty"`
 						SharedProblems []actionlog.Problem `json:"sharedProblems,omitempty"`
+						SharedHead     *logHead            `json:"sharedHead,omitempty"`
 					}{Record: "verify", OK: ok, Problems: append([]actionlog.Problem{}, problems...)}
+					if count, last, err := actionlog.LogHead(path); err == nil {
+						rec.Head = &logHead{count, last}
+					}
 					if ts != nil {
 						rec.Table, rec.SharedProblems = ts.Table(), append([]actionlog.Problem{}, sharedProblems...)
+						if sharedHead != nil {
+							rec.SharedHead = &logHead{sharedHead.Count, sharedHead.Last}
+						}
 					}
 					if err := enc.Encode(rec); err != nil {
 						return err

@@ -146,3 +146,25 @@ func TestAuditPostureUnversionedVersityGW(t *testing.T) {
 	}
 	assertOnlyReads(t, rec)
 }
+
+// TestAuditVerifySaysVersioningWasSuspended: on versitygw, versioning is
+// suspended after the snapshot (from then on an overwrite or delete
+// destroys the message). Verify printed "bucket versioning: Suspended"
+// with nothing to say it had been Enabled when the manifest was made; it
+// now says so, in the text output.
+func TestAuditVerifySaysVersioningWasSuspended(t *testing.T) {
+	isolate(t)
+	flags, c, _, _ := versityMailbox(t, true)
+	man := filepath.Join(t.TempDir(), "snapshot.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String("ses-inbound"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}}); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...)
+	if code != 0 || !strings.Contains(out, "bucket versioning: Suspended (Enabled when the manifest was made: from now on an overwrite or delete destroys the message)\n") {
+		t.Errorf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,13 +16,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alessio/shellescape"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/posture"
+	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
@@ -239,9 +244,17 @@ func TestAuditLogCLI(t *testing.T) {
 	if code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, `"prev":"`) {
 		t.Errorf("log --json: exit %d\n%s", code, out)
 	}
+	// The head the text output tells an auditor to record is in --json
+	// too: it was not (the verify record held ok and problems only).
+	data, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
+	lastHash := sha256.Sum256([]byte(strings.TrimSuffix(lines[len(lines)-1], "\n"))) // the line without its newline
+	out, _, code = sesbox(t, "audit", "log", "--verify", "--json")
+	if want := fmt.Sprintf(`"head":{"entries":4,"sha256":"%x"}`, lastHash); code != 0 || !strings.Contains(out, want) {
+		t.Errorf("log --verify --json: exit %d, want %s in\n%s", code, want, out)
+	}
 
 	// Edit one entry: the chain breaks and --verify says where.
-	data, _ := os.ReadFile(path)
 	os.WriteFile(path, bytes.Replace(data, []byte(`"command":"reply"`), []byte(`"command":"rEply"`), 1), 0o600)
 	out, _, code = sesbox(t, "audit", "log", "--verify")
 	if code != 1 || !strings.Contains(out, "log FAILED") || !strings.Contains(out, "line 1: edited") {
@@ -445,7 +458,8 @@ func TestAuditVerifyExportCLI(t *testing.T) {
 	}
 	// No flags at all: no mailbox, no bucket is read.
 	out, errOut, code := sesbox(t, "audit", "verify-export", mbox+".manifest.jsonl")
-	if code != 0 || !hasRow(out, fmt.Sprintf("intact %d", len(msgs))) || !strings.Contains(out, "OK: the mbox export") {
+	if code != 0 || !hasRow(out, fmt.Sprintf("intact %d", len(msgs))) || !strings.Contains(out, "OK: the mbox export") ||
+		!strings.Contains(errOut, fmt.Sprintf("%d of %d objects checked", len(msgs), len(msgs))) {
 		t.Fatalf("verify-export: exit %d\n%s\n%s", code, out, errOut)
 	}
 	data, _ := os.ReadFile(mbox)
@@ -527,5 +541,68 @@ func TestExportMaildirInterruptedSaysRunAgain(t *testing.T) {
 	stdout, errOut, code := sesbox(t, append(flags, "export", "--maildir", md)...)
 	if code != 0 || !strings.Contains(stdout, fmt.Sprintf("exported %d messages", len(msgs))) {
 		t.Errorf("again: exit %d\n%s\n%s", code, stdout, errOut)
+	}
+}
+
+// TestAuditVerifyOtherBucketNamesTheFlags: verifying a manifest against
+// another mailbox than the one it was made of said only "FILE is a
+// manifest of s3://B/P, not of s3://X/Y", exit 1; it now says first which
+// flags select the manifest's bucket and prefix, quoted for a shell.
+func TestAuditVerifyOtherBucketNamesTheFlags(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	other := slices.Clone(flags)
+	other[len(other)-1] = "other folder/"
+	_, errOut, code := sesbox(t, append(other, "audit", "verify", man)...)
+	want := "sesbox: verify with --bucket mail --prefix " + shellescape.Quote(flags[len(flags)-1]) + " (or the --mailbox of that bucket): " + man +
+		" is a manifest of s3://mail/" + flags[len(flags)-1] + ", not of s3://mail/other folder/"
+	if code != 1 || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant it to start\n%s", code, errOut, want)
+	}
+}
+
+// vanishing is a bucket where one listed key cannot be read (deleted
+// between the listing and the read).
+type vanishing struct {
+	audit.Bucket
+	key string
+}
+
+func (v vanishing) Open(ctx context.Context, key, version string) (io.ReadCloser, mailstore.Object, error) {
+	if key == v.key {
+		return nil, mailstore.Object{Key: key}, mailstore.ErrNotFound
+	}
+	return v.Bucket.Open(ctx, key, version)
+}
+
+// TestAuditVerifySaysWhatTheManifestLacks: an object deleted while the
+// snapshot ran is not in the manifest, only counted in its trailer's
+// vanished; verify, run later, never said so (nor --json), and the
+// auditor read "intact" as covering every object there was. It says
+// how many the manifest lacks, in text and in --json's manifest.
+func TestAuditVerifySaysWhatTheManifestLacks(t *testing.T) {
+	isolate(t)
+	flags, _, msgs, srv := auditBucket(t)
+	key := sortedKeys(msgs)[3]
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	st := s3store.New(srv.Admin, mailstore.Location{Bucket: "mail", Prefix: demo.Prefix})
+	tr, err := audit.WriteSnapshot(context.Background(), vanishing{st, key}, man, audit.SnapshotOptions{})
+	if err != nil || tr.Vanished != 1 {
+		t.Fatalf("snapshot: %+v %v", tr, err)
+	}
+	if _, err := srv.Admin.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("mail"), Key: aws.String(key)}); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...)
+	if code != 0 || !strings.Contains(out, "manifest: 1 object was deleted while the snapshot ran: it is not in the manifest and cannot be verified\n") {
+		t.Errorf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, _, code = sesbox(t, append(flags, "audit", "verify", "--json", man)...)
+	if code != 0 || !strings.Contains(out, `"vanished":1`) {
+		t.Errorf("verify --json: exit %d\n%s", code, out)
 	}
 }

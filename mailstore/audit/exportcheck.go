@@ -3,6 +3,7 @@ package audit
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // The statuses of a message of an export, as CheckExport finds it.
@@ -31,6 +33,8 @@ type ExportFile struct {
 	SHA256         string `json:"sha256,omitempty"` // of the message as exported
 	ManifestSHA256 string `json:"manifestSha256,omitempty"`
 	Note           string `json:"note,omitempty"`
+
+	size int64 // the manifest's, for progress
 }
 
 // ExportCheck totals CheckExport.
@@ -53,20 +57,41 @@ func (c ExportCheck) OK() bool {
 // not an export's (a snapshot's names no files).
 var ErrNotExport = errors.New("not the manifest of an export")
 
+// ExportCheckOptions configure CheckExport.
+type ExportCheckOptions struct {
+	// OnFile is called for every message, in the manifest's order, and
+	// then for every extra one.
+	OnFile func(ExportFile) error
+	// Progress gets Listed (the manifest's entries), Done and Bytes (of
+	// the messages compared so far).
+	Progress func(Progress)
+	Now      func() time.Time
+}
+
 // CheckExport compares an export (the mbox file or Maildir directory at
 // target) with its manifest, on this machine alone: every message's
 // SHA-256 against the manifest's, which is of the bytes stored in the
 // bucket. It reads the export in the manifest's order, in bounded memory
 // for an mbox (a Maildir's file names are held, to find files the
-// manifest does not name). fn is called for every message, in order.
-func CheckExport(manifest, target string, fn func(ExportFile) error) (ExportCheck, error) {
+// manifest does not name). A cancelled ctx stops it between messages.
+func CheckExport(ctx context.Context, manifest, target string, opt ExportCheckOptions) (ExportCheck, error) {
 	var c ExportCheck
 	mc, err := CheckManifest(manifest)
 	if err != nil {
 		return c, err
 	}
 	c.Manifest, c.Kind = mc, mc.Header.Export
+	_, _, prog := start(opt.Now, 1, 1, opt.Progress)
+	prog.listed.Store(mc.Entries)
+	prog.listDone.Store(true)
+	defer prog.report()
 	count := func(f ExportFile) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		prog.Done++
+		prog.Bytes += f.size
+		prog.report()
 		switch f.Status {
 		case FileIntact:
 			c.Intact++
@@ -77,8 +102,8 @@ func CheckExport(manifest, target string, fn func(ExportFile) error) (ExportChec
 		case FileExtra:
 			c.Extra++
 		}
-		if fn != nil {
-			return fn(f)
+		if opt.OnFile != nil {
+			return opt.OnFile(f)
 		}
 		return nil
 	}
@@ -100,7 +125,7 @@ func CheckExport(manifest, target string, fn func(ExportFile) error) (ExportChec
 			}
 			where := fmt.Sprintf("message %d", n)
 			if m == nil {
-				return count(ExportFile{Key: e.Key, Status: FileMissing, File: where, ManifestSHA256: e.SHA256})
+				return count(ExportFile{Key: e.Key, Status: FileMissing, File: where, ManifestSHA256: e.SHA256, size: e.Size})
 			}
 			return count(compareMessage(e, where, m.sha256, m.withoutFinalNL))
 		}, &scan)
@@ -123,7 +148,7 @@ func CheckExport(manifest, target string, fn func(ExportFile) error) (ExportChec
 // sum is their SHA-256; alt that of the bytes without a final newline an
 // mbox had to add ("" when it added none).
 func compareMessage(e Entry, where, sum, alt string) ExportFile {
-	f := ExportFile{Key: e.Key, File: where, SHA256: sum, ManifestSHA256: e.SHA256, Status: FileChanged}
+	f := ExportFile{Key: e.Key, File: where, SHA256: sum, ManifestSHA256: e.SHA256, Status: FileChanged, size: e.Size}
 	switch e.SHA256 {
 	case sum:
 		f.Status = FileIntact
@@ -156,7 +181,7 @@ func checkMaildir(manifest, dir string, scan *ManifestCheck, count func(ExportFi
 	err := scanManifest(manifest, func(e Entry) error {
 		name, ok := strings.CutPrefix(e.File, "new/")
 		if !ok || name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
-			return count(ExportFile{Key: e.Key, Status: FileMissing, File: e.File, ManifestSHA256: e.SHA256,
+			return count(ExportFile{Key: e.Key, Status: FileMissing, File: e.File, ManifestSHA256: e.SHA256, size: e.Size,
 				Note: "the manifest names no file in the export's new/ (its entry was edited)"})
 		}
 		named[name] = true
@@ -170,10 +195,10 @@ func checkMaildir(manifest, dir string, scan *ManifestCheck, count func(ExportFi
 			}
 		}
 		if errors.Is(err, os.ErrNotExist) {
-			return count(ExportFile{Key: e.Key, Status: FileMissing, File: e.File, ManifestSHA256: e.SHA256})
+			return count(ExportFile{Key: e.Key, Status: FileMissing, File: e.File, ManifestSHA256: e.SHA256, size: e.Size})
 		}
 		if err != nil {
-			return count(ExportFile{Key: e.Key, Status: FileChanged, File: where, ManifestSHA256: e.SHA256, Note: err.Error()})
+			return count(ExportFile{Key: e.Key, Status: FileChanged, File: where, ManifestSHA256: e.SHA256, size: e.Size, Note: err.Error()})
 		}
 		return count(compareMessage(e, where, sum, ""))
 	}, scan)

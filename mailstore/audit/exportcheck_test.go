@@ -16,10 +16,10 @@ import (
 func checkExport(t *testing.T, manifest, target string) (audit.ExportCheck, map[string][]audit.ExportFile) {
 	t.Helper()
 	got := map[string][]audit.ExportFile{}
-	c, err := audit.CheckExport(manifest, target, func(f audit.ExportFile) error {
+	c, err := audit.CheckExport(context.Background(), manifest, target, audit.ExportCheckOptions{OnFile: func(f audit.ExportFile) error {
 		got[f.Status] = append(got[f.Status], f)
 		return nil
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestCheckExportMbox(t *testing.T) {
 	}
 	// A snapshot's manifest names no export.
 	snap, _ := snapshot(t, st, audit.SnapshotOptions{})
-	if _, err := audit.CheckExport(snap, file, nil); err == nil || !strings.Contains(err.Error(), "not the manifest of an export") {
+	if _, err := audit.CheckExport(context.Background(), snap, file, audit.ExportCheckOptions{}); err == nil || !strings.Contains(err.Error(), "not the manifest of an export") {
 		t.Errorf("a snapshot's manifest: %v", err)
 	}
 }
@@ -159,5 +159,37 @@ func TestExportMaildirFinishesAnInterruptedOne(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(files[1]); string(b) != "Subject: not the stored bytes\n\n" {
 		t.Error("the file with other bytes was replaced")
+	}
+}
+
+// TestCheckExportProgressAndCancel: a large export's check shows progress
+// (of the manifest's entries, with bytes) and stops when cancelled
+// (Ctrl-C), as snapshot, verify and export do.
+func TestCheckExportProgressAndCancel(t *testing.T) {
+	st, msgs, _, _ := bucket(t)
+	file := filepath.Join(t.TempDir(), "out.mbox")
+	tr, err := audit.ExportMbox(context.Background(), st, file, audit.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last audit.Progress
+	reports := 0
+	c, err := audit.CheckExport(context.Background(), audit.ManifestPath(file), file, audit.ExportCheckOptions{Progress: func(p audit.Progress) {
+		last = p
+		reports++
+	}})
+	if err != nil || !c.OK() || reports < len(msgs) || last.Listed != int64(len(msgs)) || last.Done != int64(len(msgs)) || last.Bytes != tr.Bytes || last.Listing {
+		t.Errorf("progress: %d reports, last %+v (%d bytes exported), %v", reports, last, tr.Bytes, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := 0
+	_, err = audit.CheckExport(ctx, audit.ManifestPath(file), file, audit.ExportCheckOptions{OnFile: func(audit.ExportFile) error {
+		if done++; done == 3 {
+			cancel()
+		}
+		return nil
+	}})
+	if !errors.Is(err, context.Canceled) || done != 3 {
+		t.Errorf("cancelled after 3: %d files, %v", done, err)
 	}
 }

@@ -258,7 +258,8 @@ func TestVerifySaysTheManifestsVersionWasDestroyed(t *testing.T) {
 		t.Fatalf("after: %+v %+v", sum, results)
 	}
 	if r := results[0]; r.Key != keys[0] || r.ManifestVersionID != versionOf || r.Recoverable != "" ||
-		!strings.Contains(r.Note, "the manifest's version "+versionOf+" was deleted for good") || strings.Contains(r.Note, "no earlier versions are kept") {
+		!strings.Contains(r.Note, "the manifest's version "+versionOf+" was deleted for good") || strings.Contains(r.Note, "no earlier versions are kept") ||
+		!strings.Contains(r.Note, "no other version is kept: the original bytes are gone") {
 		t.Errorf("destroyed: %+v", r)
 	}
 	if r := results[1]; r.Recoverable != r.ManifestVersionID || r.Note != "" {

@@ -260,6 +260,19 @@ type ManifestCheck struct {
 // OK reports whether the manifest is complete and intact.
 func (c ManifestCheck) OK() bool { return len(c.Problems) == 0 }
 
+// LacksNote says what a complete manifest does not cover: the objects
+// deleted while the run that wrote it read (its trailer's vanished),
+// which no verify can check. "" when there are none.
+func (c ManifestCheck) LacksNote() string {
+	if c.Trailer == nil || c.Trailer.Vanished == 0 {
+		return ""
+	}
+	if c.Trailer.Vanished == 1 {
+		return "1 object was deleted while the snapshot ran: it is not in the manifest and cannot be verified"
+	}
+	return fmt.Sprintf("%d objects were deleted while the snapshot ran: they are not in the manifest and cannot be verified", c.Trailer.Vanished)
+}
+
 // ErrNotManifest is returned (wrapped) for a file that does not start with
 // a manifest header.
 var ErrNotManifest = errors.New("not a sesbox manifest")

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/alessio/shellescape"
+
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 )
@@ -86,6 +88,17 @@ type Summary struct {
 // manifest is intact: the run's exit status.
 func (s Summary) OK() bool {
 	return s.Changed == 0 && s.Deleted == 0 && s.Errors == 0 && s.Manifest.OK()
+}
+
+// VersioningNote says how the bucket's versioning now differs from when
+// the manifest was made, when it went from Enabled to anything else: from
+// then on an overwrite or delete destroys the message. "" otherwise.
+func (s Summary) VersioningNote() string {
+	then := s.Manifest.Header.Versioning
+	if then != "Enabled" || s.Versioning == "Enabled" || s.Versioning == "" || s.Versioning == "unknown" {
+		return ""
+	}
+	return "Enabled when the manifest was made: from now on an overwrite or delete destroys the message"
 }
 
 // VerifyOptions configure Verify.
@@ -200,7 +213,10 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	sum.Manifest, sum.Anchor = mc, anchor
 	loc := b.Location()
 	if mc.Header.Bucket != loc.Bucket || mc.Header.Prefix != loc.Prefix {
-		return sum, fmt.Errorf("verify: %s is a manifest of s3://%s/%s, not of %s", path, mc.Header.Bucket, mc.Header.Prefix, loc)
+		// What to pass first: the values are the manifest's, anyone's
+		// to write, hence quoted for a shell.
+		return sum, fmt.Errorf("verify with --bucket %s --prefix %s (or the --mailbox of that bucket): %s is a manifest of s3://%s/%s, not of %s",
+			shellescape.Quote(mc.Header.Bucket), shellescape.Quote(mc.Header.Prefix), path, mc.Header.Bucket, mc.Header.Prefix, loc)
 	}
 	sum.Versioning = versioningOf(ctx, b)
 	// An export's manifest holds only what its query chose: the other
@@ -483,8 +499,10 @@ func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand
 	destroyed := want.VersionID != "" && want.VersionID != "null" &&
 		!slices.ContainsFunc(vs, func(v Version) bool { return v.VersionID == want.VersionID })
 	switch {
+	case destroyed && kept == 0:
+		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion), and no other version is kept: the original bytes are gone from this bucket", want.VersionID))
 	case destroyed:
-		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion), and none of the %d kept versions holds the original bytes", want.VersionID, kept))
+		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion), and none of the %d other kept versions holds the original bytes", want.VersionID, kept))
 	case kept == 0:
 		r.Note = joinNote(r.Note, "no earlier versions are kept: the original bytes are gone from this bucket")
 	default:

@@ -111,7 +111,7 @@ func versioningFindings(b string, v Versioning, err error) []Finding {
 			return []Finding{f}
 		}
 	}
-	fix := "aws s3api put-bucket-versioning --bucket " + b + " --versioning-configuration Status=Enabled"
+	fix := versioningFix(b)
 	switch v.Status {
 	case "Enabled":
 		f := Finding{Check: check, Severity: OK, Summary: "versioning is enabled: overwritten and deleted mail is kept as older versions"}
@@ -125,10 +125,20 @@ func versioningFindings(b string, v Versioning, err error) []Finding {
 	return []Finding{{Check: check, Severity: Critical, Summary: "versioning is off: an overwrite or delete destroys the message", Fix: fix}}
 }
 
+// versioningFix is the command that turns versioning on.
+func versioningFix(b string) string {
+	return "aws s3api put-bucket-versioning --bucket " + b + " --versioning-configuration Status=Enabled"
+}
+
 func objectLockFindings(b string, l ObjectLock, err error, versioned bool) []Finding {
 	const check = "object-lock"
 	fix := "aws s3api put-object-lock-configuration --bucket " + b +
 		" --object-lock-configuration 'ObjectLockEnabled=Enabled,Rule={DefaultRetention={Mode=COMPLIANCE,Years=7}}'"
+	if !versioned {
+		// S3 refuses Object Lock on a bucket without versioning
+		// (InvalidBucketState).
+		fix = "enable versioning first (" + versioningFix(b) + "), then: " + fix
+	}
 	if err != nil {
 		f, notSet := unknown(check, "Object Lock", b, err)
 		if !notSet {

@@ -284,3 +284,29 @@ func TestPostureUnknownNamesTheCall(t *testing.T) {
 		}
 	}
 }
+
+// TestPostureObjectLockFixNeedsVersioningFirst: on a bucket without
+// versioning the Object Lock finding's fix was the bare
+// put-object-lock-configuration, which S3 refuses there
+// (InvalidBucketState: versioning must be Enabled); it now says to enable
+// versioning first. With versioning on, the fix is the command alone.
+func TestPostureObjectLockFixNeedsVersioningFirst(t *testing.T) {
+	for name, tc := range map[string]struct {
+		answers map[string]string
+		first   bool
+	}{
+		"unversioned": {map[string]string{}, true},
+		"versioned":   {map[string]string{"versioning": versioningOn}, false},
+	} {
+		fs, _ := findings(t, awsLike(t, tc.answers))
+		for _, f := range fs {
+			if f.Check != "object-lock" {
+				continue
+			}
+			if got := strings.HasPrefix(f.Fix, "enable versioning first (aws s3api put-bucket-versioning --bucket mail --versioning-configuration Status=Enabled), then: aws s3api put-object-lock-configuration"); got != tc.first ||
+				!strings.Contains(f.Fix, "aws s3api put-object-lock-configuration --bucket mail") {
+				t.Errorf("%s: fix %q", name, f.Fix)
+			}
+		}
+	}
+}

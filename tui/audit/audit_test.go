@@ -34,6 +34,8 @@ type memBucket struct {
 	versions map[string][]audit.Version
 	// modified is an object's last-modified time when not when.
 	modified map[string]time.Time
+	// versioning is the bucket's status when not "Enabled".
+	versioning string
 	// gate, when set, holds every Open until it is closed.
 	gate chan struct{}
 }
@@ -107,6 +109,9 @@ func (b *memBucket) Versions(ctx context.Context, key string) ([]audit.Version, 
 }
 
 func (b *memBucket) Versioning(context.Context) (posture.Versioning, error) {
+	if b.versioning != "" {
+		return posture.Versioning{Status: b.versioning}, nil
+	}
 	return posture.Versioning{Status: "Enabled"}, nil
 }
 func (b *memBucket) ObjectLock(context.Context) (posture.ObjectLock, error) {
@@ -468,5 +473,52 @@ func TestVerifyChecksTheActionLog(t *testing.T) {
 				t.Errorf("view lacks %q:\n%s", want, v)
 			}
 		}
+	}
+}
+
+// TestVerifySaysVersioningWasSuspended: versioning suspended since the
+// manifest was made is said under the verify's summary, as the CLI says.
+func TestVerifySaysVersioningWasSuspended(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	b.versioning = "Suspended"
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	m, _ = drive(t, m, cmd)
+	m.SetSize(100, 60)
+	if v := m.View(); !strings.Contains(v, "bucket versioning: Suspended") ||
+		!strings.Contains(v, "Enabled when the manifest was made: from now on an overwrite or delete destroys the message") {
+		t.Errorf("view:\n%s", v)
+	}
+}
+
+// vanishing is b with one listed key that cannot be read.
+type vanishing struct {
+	*memBucket
+	key string
+}
+
+func (v vanishing) Open(ctx context.Context, key, version string) (io.ReadCloser, mailstore.Object, error) {
+	if key == v.key {
+		return nil, mailstore.Object{}, mailstore.ErrNotFound
+	}
+	return v.memBucket.Open(ctx, key, version)
+}
+
+// TestVerifySaysWhatTheManifestLacks: objects deleted while the snapshot
+// ran are said under the summary, as the CLI says.
+func TestVerifySaysWhatTheManifestLacks(t *testing.T) {
+	b := newBucket()
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	if _, err := audit.WriteSnapshot(context.Background(), vanishing{b, "inbox/charlie"}, path, audit.SnapshotOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	delete(b.objs, "inbox/charlie")
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	m, _ = drive(t, m, cmd)
+	m.SetSize(100, 60)
+	if v := m.View(); !strings.Contains(v, "manifest: 1 object was deleted while the snapshot ran: it is not in the manifest and cannot be") {
+		t.Errorf("view:\n%s", v)
 	}
 }

@@ -219,10 +219,16 @@ func (m Model) lines() []string {
 		for _, p := range s.Manifest.Problems {
 			wrap("  ", "manifest: "+sanitize.Line(p), st.Warning)
 		}
+		if n := s.Manifest.LacksNote(); n != "" {
+			wrap("  ", "manifest: "+n, st.Warning)
+		}
 		if s.Anchor != "" {
 			wrap("  ", "action log: "+sanitize.Line(s.Anchor), st.Dim)
 		}
 		add("  " + st.Dim.Render("bucket versioning: "+sanitize.Line(s.Versioning)))
+		if n := s.VersioningNote(); n != "" {
+			wrap("  ", n, st.Warning)
+		}
 	}
 	if len(m.results) > 0 {
 		add("")
