@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -50,10 +51,12 @@ func (a *app) reportFailed(tr audit.Trailer, what string) error {
 	}
 	for _, f := range tr.Failed {
 		// The store's errors start with the object they failed on
-		// ("read s3://b/k: ..."): named once, here.
+		// (`read "s3://b/k": ...`, mailstore.ObjectName): named once, here.
 		msg := f.Error
-		if i := strings.Index(msg, "/"+f.Key+": "); strings.HasPrefix(msg, "read s3://") && i >= 0 {
-			msg = msg[i+len(f.Key)+3:]
+		q := strconv.Quote(f.Key)
+		end := "/" + q[1:len(q)-1] + `": `
+		if i := strings.Index(msg, end); strings.HasPrefix(msg, `read "s3://`) && i >= 0 {
+			msg = msg[i+len(end):]
 		}
 		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", sanitize.Line(f.Key), sanitize.Line(msg))
 	}
