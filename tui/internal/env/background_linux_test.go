@@ -13,6 +13,30 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// openPTY opens a pseudo-terminal pair: what is written to master is the
+// input of slave, as keys typed are a terminal's.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("no pseudo-terminals: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return m, s
+}
+
 // fakeTerminal answers every background query (OSC 11, then a cursor
 // position report) written to the pty's slave, read on master, after
 // answerIn, as a terminal with a white background would; it returns how
@@ -40,9 +64,10 @@ func fakeTerminal(master *os.File, answerIn time.Duration) (answered func() int)
 	return func() int { v := <-n; n <- v; return v }
 }
 
-// readAll is what the terminal f holds to be read, waiting up to wait for
-// more, in non-canonical mode as the TUI reads it.
-func readAll(f *os.File, wait time.Duration) ([]byte, error) {
+// readUntil is what the terminal f gives, read in non-canonical mode as
+// the TUI reads it, up to and with the byte last, or what came within
+// wait.
+func readUntil(f *os.File, last byte, wait time.Duration) ([]byte, error) {
 	fd := int(f.Fd())
 	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
@@ -55,10 +80,11 @@ func readAll(f *os.File, wait time.Duration) ([]byte, error) {
 	}
 	defer unix.IoctlSetTermios(fd, unix.TCSETS, old)
 	var out []byte
-	for {
+	deadline := time.Now().Add(wait)
+	for !bytes.Contains(out, []byte{last}) {
 		var fds unix.FdSet
 		fds.Set(fd)
-		tv := unix.NsecToTimeval(int64(wait))
+		tv := unix.NsecToTimeval(int64(max(time.Until(deadline), 0)))
 		n, err := unix.Select(fd+1, &fds, nil, nil, &tv)
 		if err != nil || n == 0 {
 			return out, nil
@@ -70,6 +96,7 @@ func readAll(f *os.File, wait time.Duration) ([]byte, error) {
 		}
 		out = append(out, buf[:m]...)
 	}
+	return out, nil
 }
 
 // TestKeysTypedAsSesboxStartsReachIt: sesbox asked the terminal for its
@@ -88,7 +115,7 @@ func TestKeysTypedAsSesboxStartsReachIt(t *testing.T) {
 			fmt.Fprintln(os.Stderr, "error:", err)
 			os.Exit(1)
 		}
-		rest, err := readAll(os.Stdin, 300*time.Millisecond)
+		rest, err := readUntil(os.Stdin, 'q', 10*time.Second)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "error:", err)
 			os.Exit(1)

@@ -81,16 +81,12 @@ func (o Options) Common(out io.Writer) (common.Common, error) {
 		// start), and an arrow key among them left the answer to be
 		// read as keys.
 		r.SetHasDarkBackground(lipgloss.HasDarkBackground())
-	case os.Getenv("COLORFGBG") != "" || typedAhead(out):
-		// Asking reads the terminal's input until the answer comes: keys
-		// typed before it were thrown away, and the answer, come after
-		// them, was read as keys (its Esc closed the message j j Enter
-		// had opened). Not asked when the environment says it, or when
-		// keys are already waiting: COLORFGBG, or dark.
+	case os.Getenv("COLORFGBG") != "":
+		// The environment says it: the terminal is not asked again.
 		r.SetHasDarkBackground(darkFromEnv(os.Getenv("COLORFGBG")))
 	default:
-		// Ask the terminal for its background now: once bubbletea reads
-		// the keyboard, the answer would arrive as key presses.
+		// Another output than stdout (tests): ask it now, as once
+		// bubbletea reads the keyboard the answer would arrive as keys.
 		r.HasDarkBackground()
 	}
 	// The bubbles components draw through lipgloss's default renderer,
