@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,20 +44,16 @@ func newAuditCmd(a *app) *cobra.Command {
 
 // reportFailed lists, after a finished export or snapshot, the objects that
 // could not be read even after every retry, and makes the exit status 1.
-func (a *app) reportFailed(tr audit.Trailer, what string) error {
+func (a *app) reportFailed(tr audit.Trailer, bucket, what string) error {
 	if len(tr.Failed) == 0 {
 		return nil
 	}
 	for _, f := range tr.Failed {
 		// The store's errors start with the object they failed on
 		// (`read "s3://b/k": ...`, mailstore.ObjectName): named once, here.
-		msg := f.Error
-		q := strconv.Quote(f.Key)
-		end := "/" + q[1:len(q)-1] + `": `
-		if i := strings.Index(msg, end); strings.HasPrefix(msg, `read "s3://`) && i >= 0 {
-			msg = msg[i+len(end):]
-		}
-		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", sanitize.Line(f.Key), sanitize.Line(msg))
+		name := mailstore.ObjectName(bucket, f.Key)
+		msg := strings.TrimPrefix(f.Error, "read "+name+": ")
+		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", name, sanitize.Line(msg))
 	}
 	fmt.Fprintf(a.stderr, "sesbox: %d objects could not be read and are not in the %s (the manifest trailer lists them under \"failed\")\n", len(tr.Failed), what)
 	return exitError{1}
@@ -142,7 +137,7 @@ its last complete line.`,
 			if tr.Vanished > 0 {
 				fmt.Fprintf(a.stdout, "%d objects were deleted while the snapshot ran and are not in it\n", tr.Vanished)
 			}
-			return a.reportFailed(tr, "snapshot")
+			return a.reportFailed(tr, st.Location().Bucket, "snapshot")
 		},
 	}
 	f := cmd.Flags()

@@ -100,7 +100,7 @@ Query syntax (--query):
 			}
 			fmt.Fprintf(a.stdout, "exported %d messages (%s) to %s\nmanifest %s, entries sha256 %s\n",
 				tr.Count, mailstore.FormatSize(tr.Bytes), target, manifest, tr.EntriesSHA256)
-			if err := a.reportFailed(tr, "export"); err != nil {
+			if err := a.reportFailed(tr, st.Location().Bucket, "export"); err != nil {
 				return err
 			}
 			return a.leftOut(partial, "the export", 1)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
@@ -46,7 +47,7 @@ func TestExportAndSnapshotReportUnreadableObjects(t *testing.T) {
 			t.Errorf("%s: the summary does not count %d messages:\n%s", tc.args[0], len(msgs)-2, out)
 		}
 		for k := range bad {
-			if !strings.Contains(errOut, "could not read "+k) {
+			if !strings.Contains(errOut, "could not read "+mailstore.ObjectName("mail", k)) {
 				t.Errorf("%s: %s not named:\n%s", tc.args[0], k, errOut)
 			}
 		}

@@ -129,7 +129,7 @@ func (x *Index) SetForward(ctx context.Context, bucket string, fw map[string]mai
 		defer st.Close()
 		for key, f := range fw {
 			if _, err := st.ExecContext(ctx, f.Status, f.Error, jsonList(f.Destinations), timeToInt(f.Time), jsonList(f.Requests), bucket, key); err != nil {
-				return fmt.Errorf("index %s: %w", key, err)
+				return fmt.Errorf("index %s: %w", mailstore.ObjectName(bucket, key), err)
 			}
 		}
 		return tx.Commit()

@@ -151,7 +151,7 @@ func put(ctx context.Context, db *sql.DB, bucket string, sums []mailstore.Summar
 			s.Attachments, s.AttachmentsExact, s.Verdicts.Spam, s.Verdicts.Virus, s.Verdicts.SPF,
 			s.Verdicts.DKIM, s.Verdicts.DMARC, jsonList(s.Warnings), s.Report, s.HeadersPending).Scan(&fts[i].RowID)
 		if err != nil {
-			return fmt.Errorf("index %s: %w", s.Key, err)
+			return fmt.Errorf("index %s: %w", mailstore.ObjectName(bucket, s.Key), err)
 		}
 		fts[i].Subject, fts[i].Sender, fts[i].Recipients = query.FoldKey(s.Subject), query.FoldKey(s.From.String()), query.FoldKey(ftsRecipients(s))
 	}
@@ -380,7 +380,7 @@ func scan(ctx context.Context, db *sql.DB, q string, args []any, withID bool, fn
 		}{{to, &s.To}, {cc, &s.Cc}, {rt, &s.ReplyTo}, {rcpt, &s.Recipients}, {refs, &s.References}, {warn, &s.Warnings},
 			{fwDests, &s.Forward.Destinations}, {fwReqs, &s.Forward.Requests}} {
 			if err := parseList(l.col, l.dst); err != nil {
-				return fmt.Errorf("index: %s: %w", s.Key, err)
+				return fmt.Errorf("index: %q: %w", s.Key, err)
 			}
 		}
 		if !fn(id, &s) {

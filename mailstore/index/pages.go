@@ -256,7 +256,7 @@ func (x *Index) Threading(ctx context.Context, loc mailstore.Location, by query.
 			}
 			r.Date = intToTime(date)
 			if err := parseList(refs, &r.References); err != nil {
-				return fmt.Errorf("index: %s: %w", r.Key, err)
+				return fmt.Errorf("index: %s: %w", mailstore.ObjectName(loc.Bucket, r.Key), err)
 			}
 			out = append(out, r)
 		}

@@ -280,7 +280,7 @@ func countAttachments(ctx context.Context, st mailstore.Store, s *mailstore.Summ
 	}
 	if got.ETag != s.ETag {
 		// Replaced since it was listed: the next refresh reads the new one.
-		return fmt.Errorf("read %s: changed while indexing", s.Key)
+		return fmt.Errorf("read %s: changed while indexing", mailstore.ObjectName(st.Location().Bucket, s.Key))
 	}
 	s.Attachments, s.AttachmentsExact = mime.CountAttachments(raw, int64(len(raw)))
 	return nil

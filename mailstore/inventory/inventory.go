@@ -221,13 +221,13 @@ var md5Hex = lazyregexp.New(`^[0-9A-Fa-f]{32}$`)
 func getAll(ctx context.Context, src Source, bucket, key string) ([]byte, error) {
 	rc, err := src.Get(ctx, bucket, key)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
+		return nil, fmt.Errorf("%s: %w", mailstore.ObjectName(bucket, key), err)
 	}
 	defer rc.Close()
 	// A manifest is small; bound it anyway, as it is read whole.
 	b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
+		return nil, fmt.Errorf("%s: %w", mailstore.ObjectName(bucket, key), err)
 	}
 	return b, nil
 }
@@ -340,11 +340,11 @@ func checkRow(r Row) error {
 	case len(r.Key) > 1024 || !utf8.ValidString(r.Key):
 		return fmt.Errorf("key %.80q...: not an S3 key (longer than 1,024 bytes, or not UTF-8)", r.Key)
 	case r.Size < 0:
-		return fmt.Errorf("%s: size %d", r.Key, r.Size)
+		return fmt.Errorf("%q: size %d", r.Key, r.Size)
 	case !r.LastModified.IsZero() && !mailstore.PlausibleTime(r.LastModified):
 		// The index keeps times as Unix nanoseconds: 9999-12-31 came back
 		// from it as 1816.
-		return fmt.Errorf("%s: last modified %s: not a time S3 gives", r.Key, r.LastModified.Format(time.RFC3339))
+		return fmt.Errorf("%q: last modified %s: not a time S3 gives", r.Key, r.LastModified.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 )
 
@@ -213,7 +214,7 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 		}
 		live.Delete(tok)
 	}
-	return "", reforward.SharedState{}, fmt.Errorf("team table %s: claim %s: lost %d races in a row", s.table, ref.Key, maxContention)
+	return "", reforward.SharedState{}, fmt.Errorf("team table %s: claim %s: lost %d races in a row", s.table, mailstore.ObjectName(ref.Bucket, ref.Key), maxContention)
 }
 
 // Settle implements reforward.Claims: the outcome replaces the claim only
@@ -288,7 +289,7 @@ func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string,
 
 func (s *Store) takenOver(ref reforward.SendRef, cur claim, ok bool) error {
 	if !ok {
-		return fmt.Errorf("team table %s: %s: the claim of this run is gone from the table", s.table, ref.Key)
+		return fmt.Errorf("team table %s: %s: the claim of this run is gone from the table", s.table, mailstore.ObjectName(ref.Bucket, ref.Key))
 	}
 	return fmt.Errorf("team table %s: %s: the claim of this run was taken over by %s (%s) before its outcome was written",
 		s.table, ref.Key, cur.owner, cur.state)
