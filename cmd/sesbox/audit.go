@@ -22,6 +22,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/team"
+	"github.com/sesbox/sesbox/tui/common"
 )
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -215,7 +216,7 @@ checksum.`,
 				pp.clear()
 				return printResult(a.stdout, st.Location().Bucket, r)
 			}
-			actions, err := a.loggedActionsFrom(ctx, logs)
+			actions, err := a.loggedActionsFrom(ctx, logs, a.stderr)
 			if err != nil {
 				return err
 			}
@@ -696,13 +697,14 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 // table, of the shared one: what verify checks a manifest's hash against.
 // Their own integrity is `audit log --verify`'s business.
 func (a *app) loggedActions(ctx context.Context) ([]actionlog.Action, error) {
-	return a.loggedActionsFrom(ctx, nil)
+	return a.loggedActionsFrom(ctx, nil, nil)
 }
 
 // loggedActionsFrom is loggedActions with the local logs read from paths
 // (action logs collected from operators' machines) instead of this
-// machine's own, when any are given.
-func (a *app) loggedActionsFrom(ctx context.Context, paths []string) ([]actionlog.Action, error) {
+// machine's own, when any are given. A log that fails its own check is
+// named on warn (when not nil): its entries are still read.
+func (a *app) loggedActionsFrom(ctx context.Context, paths []string, warn io.Writer) ([]actionlog.Action, error) {
 	if len(paths) == 0 {
 		path, err := actionlog.DefaultLogPath()
 		if err != nil {
@@ -720,9 +722,13 @@ func (a *app) loggedActionsFrom(ctx context.Context, paths []string) ([]actionlo
 	}
 	actions := []actionlog.Action{}
 	for _, path := range paths {
-		got, _, err := actionlog.VerifyLog(path)
+		got, problems, err := actionlog.VerifyLog(path)
 		if err != nil {
 			return nil, err
+		}
+		if n := len(problems); n > 0 && warn != nil {
+			fmt.Fprintf(warn, "sesbox: warning: run sesbox audit log --verify --log %s: that action log fails its own check (%s), so what it records of this manifest is weaker evidence\n",
+				sanitize.Line(shellescape.Quote(path)), common.Count(n, "problem"))
 		}
 		actions = append(actions, got...)
 	}

@@ -676,3 +676,33 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestAuditVerifyWarnsOfABrokenLog: verify took the action log's entries
+// as its anchor whatever the log's own chain said; a log that fails its
+// own check (an entry edited) is named on stderr, with the command that
+// says what is wrong, while the manifest's result stands.
+func TestAuditVerifyWarnsOfABrokenLog(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	path, _ := actionlog.DefaultLogPath()
+	l, err := actionlog.OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Append(actionlog.Action{Command: "reply", Bucket: "mail", Key: "inbox/x", Result: "sent"})
+	l.Close()
+	if _, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...); code != 0 || strings.Contains(errOut, "warning") {
+		t.Fatalf("intact log: exit %d\n%s", code, errOut)
+	}
+	data := readFile(t, path)
+	os.WriteFile(path, []byte(strings.Replace(data, `"result":"sent"`, `"result":"failed"`, 1)), 0o600)
+	out, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...)
+	want := "sesbox: warning: run sesbox audit log --verify --log " + shellescape.Quote(path) + ": that action log fails its own check (1 problem), so what it records of this manifest is weaker evidence"
+	if code != 0 || !strings.Contains(errOut, want) || !strings.Contains(out, "action log: the action log recorded this manifest") {
+		t.Errorf("edited log: exit %d\n%s\n%s\nwant %s", code, out, errOut, want)
+	}
+}
