@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/team"
+	"github.com/sesbox/sesbox/tui/common"
 )
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -175,6 +177,7 @@ func newAuditVerifyCmd(a *app) *cobra.Command {
 	var (
 		asJSON   bool
 		parallel int
+		logs     []string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify MANIFEST",
@@ -211,7 +214,7 @@ checksum.`,
 				pp.clear()
 				return printResult(a.stdout, st.Location().Bucket, r)
 			}
-			actions, err := a.loggedActions(ctx)
+			actions, err := a.loggedActionsFrom(ctx, logs, a.stderr)
 			if err != nil {
 				return err
 			}
@@ -241,6 +244,7 @@ checksum.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON Lines: one per object, then a summary")
 	intFlag(cmd.Flags(), &parallel, "parallel", 8, 1, "read `N` objects at once")
+	cmd.Flags().StringArrayVar(&logs, "log", nil, "check the manifest against the action log `FILE` (repeatable; default: this machine's log)")
 	return cmd
 }
 
@@ -691,13 +695,40 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 // table, of the shared one: what verify checks a manifest's hash against.
 // Their own integrity is `audit log --verify`'s business.
 func (a *app) loggedActions(ctx context.Context) ([]actionlog.Action, error) {
-	path, err := actionlog.DefaultLogPath()
-	if err != nil {
-		return nil, err
+	return a.loggedActionsFrom(ctx, nil, nil)
+}
+
+// loggedActionsFrom is loggedActions with the local logs read from paths
+// (action logs collected from operators' machines) instead of this
+// machine's own, when any are given. A log that fails its own check is
+// named on warn (when not nil): its entries are still read.
+func (a *app) loggedActionsFrom(ctx context.Context, paths []string, warn io.Writer) ([]actionlog.Action, error) {
+	if len(paths) == 0 {
+		path, err := actionlog.DefaultLogPath()
+		if err != nil {
+			return nil, err
+		}
+		paths = []string{path}
+	} else {
+		// A log named by hand that is not there is a mistyped path, not
+		// an empty log (which would read as "no entry records this").
+		for _, p := range paths {
+			if _, err := os.Stat(p); err != nil {
+				return nil, fmt.Errorf("check the --log path: %w", err)
+			}
+		}
 	}
-	actions, _, err := actionlog.VerifyLog(path)
-	if err != nil {
-		return nil, err
+	actions := []actionlog.Action{}
+	for _, path := range paths {
+		got, problems, err := actionlog.VerifyLog(path)
+		if err != nil {
+			return nil, err
+		}
+		if n := len(problems); n > 0 && warn != nil {
+			fmt.Fprintf(warn, "sesbox: warning: run sesbox audit log --verify --log %s: that action log fails its own check (%s), so what it records of this manifest is weaker evidence\n",
+				sanitize.Line(shellescape.Quote(path)), common.Count(n, "problem"))
+		}
+		actions = append(actions, got...)
 	}
 	ts, err := a.auditTeamStore(ctx, "")
 	if err != nil || ts == nil {

@@ -606,3 +606,103 @@ func TestAuditVerifySaysWhatTheManifestLacks(t *testing.T) {
 		t.Errorf("verify --json: exit %d\n%s", code, out)
 	}
 }
+
+// TestAuditVerifyAgainstCollectedLogs: an auditor checks on their own
+// machine a manifest an operator made, with the operator's action log
+// (and a second operator's) collected as files. verify read only the
+// auditor's own log, so the operator's record of the manifest was no
+// anchor: "no action log entry records this manifest". --log FILE (as
+// often as there are logs) reads those instead; a manifest edited with
+// its trailer recomputed fails against them.
+func TestAuditVerifyAgainstCollectedLogs(t *testing.T) {
+	isolate(t)
+	flags, _, msgs, srv := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	opLog, err := actionlog.DefaultLogPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "bob.jsonl")
+	bl, err := actionlog.OpenLog(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bl.Append(actionlog.Action{Command: "reply", Bucket: "mail", Key: "inbox/x", Result: "sent"})
+	bl.Close()
+	isolate(t) // the auditor's machine: an empty log of its own
+	out, _, code := sesbox(t, append(flags, "audit", "verify", man)...)
+	if code != 0 || !strings.Contains(out, "action log: no action log entry records this manifest") {
+		t.Fatalf("verify with the auditor's own log: exit %d\n%s", code, out)
+	}
+	out, errOut, code := sesbox(t, append(flags, "audit", "verify", "--log", other, "--log", opLog, man)...)
+	if code != 0 || !strings.Contains(out, "action log: the action log recorded this manifest: snapshot by") {
+		t.Errorf("verify --log: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, errOut, code := sesbox(t, append(flags, "audit", "verify", "--log", opLog+".typo", man)...); code != 1 ||
+		!strings.HasPrefix(errOut, "sesbox: check the --log path: ") {
+		t.Errorf("a --log that is not there: exit %d\n%s", code, errOut)
+	}
+	// Cut an entry out, recompute the trailer: the collected log knows.
+	key := sortedKeys(msgs)[2]
+	if _, err := srv.Admin.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("mail"), Key: aws.String(key)}); err != nil {
+		t.Fatal(err)
+	}
+	ls := strings.SplitAfter(strings.TrimSuffix(readFile(t, man), "\n"), "\n")
+	var entries []string
+	for _, l := range ls[1 : len(ls)-1] {
+		if !strings.Contains(l, `"key":"`+key+`"`) {
+			entries = append(entries, l)
+		}
+	}
+	var trailer map[string]any
+	json.Unmarshal([]byte(ls[len(ls)-1]), &trailer)
+	trailer["count"], trailer["entriesSha256"] = len(entries), fmt.Sprintf("%x", sha256.Sum256([]byte(strings.Join(entries, ""))))
+	tl, _ := json.Marshal(trailer)
+	os.WriteFile(man, []byte(ls[0]+strings.Join(entries, "")+string(tl)+"\n"), 0o600)
+	out, _, code = sesbox(t, append(flags, "audit", "verify", "--log", opLog, man)...)
+	if code != 1 || !strings.Contains(out, "its trailer recomputed") {
+		t.Errorf("an edited manifest against the collected log: exit %d\n%s", code, out)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestAuditVerifyWarnsOfABrokenLog: verify took the action log's entries
+// as its anchor whatever the log's own chain said; a log that fails its
+// own check (an entry edited) is named on stderr, with the command that
+// says what is wrong, while the manifest's result stands.
+func TestAuditVerifyWarnsOfABrokenLog(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	path, _ := actionlog.DefaultLogPath()
+	l, err := actionlog.OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Append(actionlog.Action{Command: "reply", Bucket: "mail", Key: "inbox/x", Result: "sent"})
+	l.Close()
+	if _, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...); code != 0 || strings.Contains(errOut, "warning") {
+		t.Fatalf("intact log: exit %d\n%s", code, errOut)
+	}
+	data := readFile(t, path)
+	os.WriteFile(path, []byte(strings.Replace(data, `"result":"sent"`, `"result":"failed"`, 1)), 0o600)
+	out, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...)
+	want := "sesbox: warning: run sesbox audit log --verify --log " + shellescape.Quote(path) + ": that action log fails its own check (1 problem), so what it records of this manifest is weaker evidence"
+	if code != 0 || !strings.Contains(errOut, want) || !strings.Contains(out, "action log: the action log recorded this manifest") {
+		t.Errorf("edited log: exit %d\n%s\n%s\nwant %s", code, out, errOut, want)
+	}
+}
