@@ -12,7 +12,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/tui/internal/env"
 	"github.com/sesbox/sesbox/tui/internal/guard"
 	"github.com/sesbox/sesbox/tui/internal/handoff"
@@ -61,7 +61,7 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 		return fmt.Errorf("tui: %w", err)
 	}
 	defer closeLog()
-	logger.Printf("start: %s", common.Count(len(boxes), "mailbox"))
+	logger.Printf("start: %s", mailstore.Count(len(boxes), "mailbox"))
 
 	// kill, a dropped SSH connection (SIGHUP), or ctrl+c when the input is
 	// not a terminal: the TUI quits as on q (the last frame blanked, the

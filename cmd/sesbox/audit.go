@@ -22,7 +22,6 @@ import (
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/team"
-	"github.com/sesbox/sesbox/tui/common"
 )
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -57,7 +56,7 @@ func (a *app) reportFailed(tr audit.Trailer, bucket, what string) error {
 		msg := strings.TrimPrefix(f.Error, "read "+name+": ")
 		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", name, sanitize.Line(msg))
 	}
-	fmt.Fprintf(a.stderr, "sesbox: %d objects could not be read and are not in the %s (the manifest trailer lists them under \"failed\")\n", len(tr.Failed), what)
+	fmt.Fprintf(a.stderr, "sesbox: %s could not be read and are not in the %s (the manifest trailer lists them under \"failed\")\n", mailstore.Count(len(tr.Failed), "object"), what)
 	return exitError{1}
 }
 
@@ -127,15 +126,15 @@ its last complete line.`,
 			if err != nil && ctx.Err() != nil {
 				// Ctrl-C: main says "interrupted"; what to do comes first.
 				if c, cerr := audit.CheckManifest(out); cerr == nil && c.Trailer == nil {
-					fmt.Fprintf(a.stderr, "sesbox: %s is unfinished (%d objects, no trailer): run the same command with --resume to finish it\n",
-						sanitize.Line(out), c.Entries)
+					fmt.Fprintf(a.stderr, "sesbox: %s is unfinished (%s, no trailer): run the same command with --resume to finish it\n",
+						sanitize.Line(out), mailstore.Count(c.Entries, "object"))
 				}
 				return err
 			}
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s: %d objects, %s, entries sha256 %s\n", out, tr.Count, mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
+			fmt.Fprintf(a.stdout, "wrote %s: %s, %s, entries sha256 %s\n", out, mailstore.Count(tr.Count, "object"), mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
 			if tr.Vanished > 0 {
 				fmt.Fprintf(a.stdout, "%d objects were deleted while the snapshot ran and are not in it\n", tr.Vanished)
 			}
@@ -355,7 +354,7 @@ func printExportFile(w io.Writer, f audit.ExportFile) error {
 func printExportSummary(w io.Writer, target string, c audit.ExportCheck) error {
 	m := c.Manifest
 	if m.OK() {
-		fmt.Fprintf(w, "manifest: intact, %d entries, entries sha256 %s\n", m.Entries, m.SHA256)
+		fmt.Fprintf(w, "manifest: intact, %s, entries sha256 %s\n", mailstore.Count(m.Entries, "entry"), m.SHA256)
 	} else {
 		fmt.Fprintln(w, "manifest: FAILED its own check")
 		for _, p := range m.Problems {
@@ -424,7 +423,7 @@ func printResult(w io.Writer, bucket string, r audit.Result) error {
 func printVerifySummary(w io.Writer, s audit.Summary) error {
 	m := s.Manifest
 	if m.OK() {
-		fmt.Fprintf(w, "manifest: intact, %d entries, entries sha256 %s\n", m.Entries, m.SHA256)
+		fmt.Fprintf(w, "manifest: intact, %s, entries sha256 %s\n", mailstore.Count(m.Entries, "entry"), m.SHA256)
 	} else {
 		fmt.Fprintln(w, "manifest: FAILED its own check")
 		for _, p := range m.Problems {
@@ -726,7 +725,7 @@ func (a *app) loggedActionsFrom(ctx context.Context, paths []string, warn io.Wri
 		}
 		if n := len(problems); n > 0 && warn != nil {
 			fmt.Fprintf(warn, "sesbox: warning: run sesbox audit log --verify --log %s: that action log fails its own check (%s), so what it records of this manifest is weaker evidence\n",
-				sanitize.Line(shellescape.Quote(path)), common.Count(n, "problem"))
+				sanitize.Line(shellescape.Quote(path)), mailstore.Count(n, "problem"))
 		}
 		actions = append(actions, got...)
 	}
@@ -761,7 +760,7 @@ func (a *app) auditTeamStore(ctx context.Context, table string) (*team.Store, er
 
 func printSharedVerdict(w io.Writer, table string, n int, problems []actionlog.Problem, head *actionlog.SharedHead) {
 	if len(problems) == 0 {
-		fmt.Fprintf(w, "shared log (team table %s) intact: %d entries, chain and head agree\n", sanitize.Line(table), n)
+		fmt.Fprintf(w, "shared log (team table %s) intact: %s, chain and head agree\n", sanitize.Line(table), mailstore.Count(n, "entry"))
 	} else {
 		fmt.Fprintf(w, "shared log (team table %s) FAILED its check (%d problems):\n", sanitize.Line(table), len(problems))
 		for _, p := range problems {
@@ -769,7 +768,7 @@ func printSharedVerdict(w io.Writer, table string, n int, problems []actionlog.P
 		}
 	}
 	if head != nil {
-		fmt.Fprintf(w, "shared head: %d entries, last sha256 %s\n", head.Count, sanitize.Line(head.Last))
+		fmt.Fprintf(w, "shared head: %s, last sha256 %s\n", mailstore.Count(head.Count, "entry"), sanitize.Line(head.Last))
 	}
 }
 
@@ -798,7 +797,7 @@ func printActions(w io.Writer, actions []actionlog.Action, links map[int64][]bou
 
 func printLogVerdict(w io.Writer, path string, n int, problems []actionlog.Problem) {
 	if len(problems) == 0 {
-		fmt.Fprintf(w, "log intact: %d entries, chain and head agree\n", n)
+		fmt.Fprintf(w, "log intact: %s, chain and head agree\n", mailstore.Count(n, "entry"))
 	} else {
 		fmt.Fprintf(w, "log FAILED its check (%d problems):\n", len(problems))
 		for _, p := range problems {
@@ -806,7 +805,7 @@ func printLogVerdict(w io.Writer, path string, n int, problems []actionlog.Probl
 		}
 	}
 	if count, last, err := actionlog.LogHead(path); err == nil {
-		fmt.Fprintf(w, "head: %d entries, last sha256 %s\n", count, last)
+		fmt.Fprintf(w, "head: %s, last sha256 %s\n", mailstore.Count(count, "entry"), last)
 	}
 }
 

@@ -320,8 +320,8 @@ const maxListedDestinations = 20
 func confirmForward(in io.Reader, out io.Writer, p *reforward.Plan) (bool, error) {
 	msgs, sends, rcpts := p.ToSend()
 	var b strings.Builder
-	fmt.Fprintf(&b, "About to forward %d message%s from %s (%d send%s, %d recipient%s) to:\n",
-		msgs, forwardPlural(msgs), sanitize.Line(p.Location.String()), sends, forwardPlural(sends), rcpts, forwardPlural(rcpts))
+	fmt.Fprintf(&b, "About to forward %s from %s (%s, %s) to:\n",
+		mailstore.Count(msgs, "message"), sanitize.Line(p.Location.String()), mailstore.Count(sends, "send"), mailstore.Count(rcpts, "recipient"))
 	dests := p.Destinations()
 	for i, d := range dests {
 		if i == maxListedDestinations {
@@ -352,13 +352,6 @@ func confirmForward(in io.Reader, out io.Writer, p *reforward.Plan) (bool, error
 		return true, nil
 	}
 	return false, nil
-}
-
-func forwardPlural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // forwardProgress draws the run on stderr when it is a terminal: one line,

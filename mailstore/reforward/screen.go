@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
@@ -171,8 +172,8 @@ func (pv Preview) FitsQuota() (fits, ok bool) {
 // before asking and the TUI shows on its confirmation screen.
 func (pv Preview) Lines() []string {
 	var out []string
-	line := fmt.Sprintf("%d message%s to send (%d send%s, %d recipient%s)", pv.Messages, plural(pv.Messages),
-		pv.Sends, plural(pv.Sends), pv.Recipients, plural(pv.Recipients))
+	line := fmt.Sprintf("%s to send (%s, %s)", mailstore.Count(pv.Messages, "message"),
+		mailstore.Count(pv.Sends, "send"), mailstore.Count(pv.Recipients, "recipient"))
 	if pv.SimulatorSends > 0 {
 		line += fmt.Sprintf(", %d of the sends to the SES mailbox simulator only", pv.SimulatorSends)
 	}
@@ -189,20 +190,17 @@ func (pv Preview) Lines() []string {
 		{pv.Uncertain, "uncertain (check, then sesbox forward --retry-uncertain)"},
 	} {
 		if c.n > 0 {
-			out = append(out, fmt.Sprintf("%d message%s %s", c.n, plural(c.n), c.what))
+			out = append(out, mailstore.Count(c.n, "message")+" "+c.what)
 		}
 	}
 	if pv.SuppressedRecipients > 0 {
-		out = append(out, fmt.Sprintf("%d destination%s left out: on the account's suppression list (sesbox forward --include-suppressed sends to them)",
-			pv.SuppressedRecipients, plural(pv.SuppressedRecipients)))
+		out = append(out, mailstore.Count(pv.SuppressedRecipients, "destination")+" left out: on the account's suppression list (sesbox forward --include-suppressed sends to them)")
 	}
 	if pv.IncludedSuppressed > 0 {
-		out = append(out, fmt.Sprintf("WARNING: %d destination%s on the suppression list (or not checked) will be sent to: bounces and complaints hurt the account's reputation",
-			pv.IncludedSuppressed, plural(pv.IncludedSuppressed)))
+		out = append(out, "WARNING: "+mailstore.Count(pv.IncludedSuppressed, "destination")+" on the suppression list (or not checked) will be sent to: bounces and complaints hurt the account's reputation")
 	}
 	if pv.Unchecked > 0 {
-		out = append(out, fmt.Sprintf("WARNING: %d destination%s could not be checked against the suppression list and will be sent to (SES drops suppressed addresses itself): %s",
-			pv.Unchecked, plural(pv.Unchecked), pv.UncheckedWhy))
+		out = append(out, "WARNING: "+mailstore.Count(pv.Unchecked, "destination")+" could not be checked against the suppression list and will be sent to (SES drops suppressed addresses itself): "+pv.UncheckedWhy)
 	}
 	a := pv.Account
 	if a == nil {
@@ -214,7 +212,7 @@ func (pv Preview) Lines() []string {
 	if a.Sandbox {
 		s := "SES sandbox: only verified addresses and domains and the mailbox simulator can receive"
 		if pv.SandboxRecipients > 0 {
-			s += fmt.Sprintf("; %d destination%s left out as unverified", pv.SandboxRecipients, plural(pv.SandboxRecipients))
+			s += "; " + mailstore.Count(pv.SandboxRecipients, "destination") + " left out as unverified"
 		}
 		out = append(out, s)
 	}
@@ -234,11 +232,4 @@ func (pv Preview) Lines() []string {
 			pv.Recipients, a.Remaining24Hours, a.Max24HourSend))
 	}
 	return out
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

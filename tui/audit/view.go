@@ -214,7 +214,7 @@ func (m Model) lines() []string {
 			add("  " + st.Warning.Render(etagsNotMD5(int(s.ETagMismatches))))
 		}
 		if s.Manifest.OK() {
-			add("  " + st.Dim.Render(fmt.Sprintf("manifest intact: %s, sha256 %s", common.Count(int(s.Manifest.Entries), "entry"), s.Manifest.SHA256)))
+			add("  " + st.Dim.Render(fmt.Sprintf("manifest intact: %s, sha256 %s", mailstore.Count(int(s.Manifest.Entries), "entry"), s.Manifest.SHA256)))
 		}
 		for _, p := range s.Manifest.Problems {
 			wrap("  ", "manifest: "+sanitize.Line(p), st.Warning)
@@ -270,7 +270,7 @@ func (m Model) loc() *time.Location {
 }
 
 func (m Model) counts(unchanged, changed, deleted, added, errs int64) string {
-	return fmt.Sprintf("%d unchanged, %d changed, %d deleted, %d new, %s", unchanged, changed, deleted, added, common.Count(int(errs), "error"))
+	return fmt.Sprintf("%d unchanged, %d changed, %d deleted, %d new, %s", unchanged, changed, deleted, added, mailstore.Count(int(errs), "error"))
 }
 
 // progressLine draws "[#####-----] 123/456 objects  45/s  ETA 10s  1 changed".
@@ -301,7 +301,7 @@ func (m Model) progressLine() string {
 	}
 	line := bar + st.Normal.Render(s)
 	if bad := p.Changed + p.Deleted + p.Errors; bad > 0 {
-		line += "  " + st.Fail.Render(fmt.Sprintf("%d changed, %d deleted, %s", p.Changed, p.Deleted, common.Count(int(p.Errors), "error")))
+		line += "  " + st.Fail.Render(fmt.Sprintf("%d changed, %d deleted, %s", p.Changed, p.Deleted, mailstore.Count(int(p.Errors), "error")))
 	}
 	return line
 }
@@ -312,5 +312,5 @@ func etagsNotMD5(n int) string {
 	if n == 1 {
 		return "1 ETag is not the MD5 of its bytes (expected under SSE-KMS/SSE-C)"
 	}
-	return common.Count(n, "ETag") + " are not the MD5 of their bytes (expected under SSE-KMS/SSE-C)"
+	return mailstore.Count(n, "ETag") + " are not the MD5 of their bytes (expected under SSE-KMS/SSE-C)"
 }

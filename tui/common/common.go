@@ -205,20 +205,6 @@ func ExpandTabs(line string) string {
 	return b.String()
 }
 
-func itoa(n int64) string {
-	var buf [20]byte
-	i := len(buf)
-	if n == 0 {
-		return "0"
-	}
-	for n > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(buf[i:])
-}
-
 // NewInput returns a one-line text input drawn with st (never the default
 // renderer, which would probe the terminal) and a steady cursor.
 func NewInput(st theme.Styles, prompt string) textinput.Model {
@@ -239,45 +225,6 @@ func NewInput(st theme.Styles, prompt string) textinput.Model {
 // that is not an error (the status line shows it until the next key).
 type NoticePostedMsg struct {
 	Text string
-}
-
-// Count says how many of noun there are: "1 match", "2 matches",
-// "12,345 messages". The plural adds "es" after s, x, ch and sh, makes a
-// y after a consonant "ies" and else adds "s": enough for the nouns the
-// TUI counts (message, file, match, entry, mailbox, error, part).
-func Count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	pl := noun + "s"
-	switch {
-	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"),
-		strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
-		pl = noun + "es"
-	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
-		pl = noun[:len(noun)-1] + "ies"
-	}
-	return Thousands(n) + " " + pl
-}
-
-// Thousands renders 12345 as 12,345.
-func Thousands(n int) string {
-	s := itoa(int64(max(n, 0)))
-	if len(s) <= 3 {
-		return s
-	}
-	var b strings.Builder
-	pre := len(s) % 3
-	if pre > 0 {
-		b.WriteString(s[:pre])
-	}
-	for i := pre; i < len(s); i += 3 {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
 }
 
 // Location is the zone dates are shown in (Local when unset).

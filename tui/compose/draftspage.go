@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
@@ -217,7 +218,7 @@ func (p *DraftsPage) View() string {
 	w := max(p.width, 1)
 	title := "Kept drafts in mailbox " + sanitize.Line(p.name)
 	if !p.loading {
-		title += " (" + common.Thousands(len(p.list)) + ")"
+		title += " (" + mailstore.Thousands(len(p.list)) + ")"
 	}
 	out := []string{st.Bold.Render(common.Truncate(title, w))}
 	switch {

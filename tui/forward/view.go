@@ -25,7 +25,7 @@ func (m Model) View() string {
 	var lines []string
 	switch m.state {
 	case statePlanning:
-		lines = []string{m.c.Styles.Bold.Render("Preparing to forward " + common.Count(len(m.inputs), "message") + "…")}
+		lines = []string{m.c.Styles.Bold.Render("Preparing to forward " + mailstore.Count(len(m.inputs), "message") + "…")}
 	case stateFailed:
 		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(mailstore.Explain(m.err), m.c.Styles.Normal)...)
 	case stateConfirm:
@@ -61,9 +61,9 @@ func (m Model) title() string {
 	msgs, _, _ := m.plan.ToSend()
 	loc := sanitize.Line(m.plan.Location.String())
 	if m.opts.DryRun() {
-		return fmt.Sprintf("Dry run: write %s from %s to %s (nothing is sent)", common.Count(msgs, "message"), loc, sanitize.Line(m.opts.DryRunDir))
+		return fmt.Sprintf("Dry run: write %s from %s to %s (nothing is sent)", mailstore.Count(msgs, "message"), loc, sanitize.Line(m.opts.DryRunDir))
 	}
-	return fmt.Sprintf("Forward %s from %s", common.Count(msgs, "message"), loc)
+	return fmt.Sprintf("Forward %s from %s", mailstore.Count(msgs, "message"), loc)
 }
 
 // confirmRows is how many lines of the confirmation show when it is
@@ -118,7 +118,7 @@ func (m Model) confirmLines() []string {
 	lines := m.wrapped(m.title(), st.Bold)
 	dests := m.plan.Destinations()
 	lines = append(lines, m.wrapped(fmt.Sprintf("%s to %s, %s:",
-		common.Count(sends, "send"), common.Count(rcpts, "recipient"), common.Count(len(dests), "destination")), st.Normal)...)
+		mailstore.Count(sends, "send"), mailstore.Count(rcpts, "recipient"), mailstore.Count(len(dests), "destination")), st.Normal)...)
 	safe := make([]string, len(dests))
 	for i, d := range dests {
 		safe[i] = sanitize.Line(d)
@@ -190,7 +190,7 @@ func changesLines(pv reforward.MessagePreview, others int) []string {
 		out = append(out, "Removed: "+strings.Join(pv.Removed, ", "))
 	}
 	if n := others - len(changed); n > 0 {
-		out = append(out, "and "+common.Count(n, "other field")+", unchanged (Received, X-SES-…)")
+		out = append(out, "and "+mailstore.Count(n, "other field")+", unchanged (Received, X-SES-…)")
 	}
 	return out
 }

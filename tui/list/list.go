@@ -1193,7 +1193,7 @@ func (m *Model) marksFound(msg MarksFoundMsg) tea.Cmd {
 		m.marked[r.Key] = r.ID
 	}
 	if msg.Why != "" {
-		return notice("marked " + common.Count(len(m.marked), "message") + " " + msg.Why)
+		return notice("marked " + mailstore.Count(len(m.marked), "message") + " " + msg.Why)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
@@ -37,9 +38,9 @@ func Bar(c common.Common, tabs []*Model, active int) string {
 // failed.
 func (m *Model) Label() string {
 	c := m.list.Counts()
-	label := sanitize.Line(m.Name) + " " + common.Thousands(c.Total)
+	label := sanitize.Line(m.Name) + " " + mailstore.Thousands(c.Total)
 	if c.Unread > 0 {
-		label += " (" + common.Thousands(c.Unread) + " new)"
+		label += " (" + mailstore.Thousands(c.Unread) + " new)"
 	}
 	switch {
 	case m.refreshing || !m.loaded:
@@ -54,13 +55,13 @@ func (m *Model) Label() string {
 // marks, filter, search, sort and threads.
 func (m *Model) Summary() string {
 	c := m.list.Counts()
-	count := common.Thousands(c.Shown) + "/" + common.Thousands(c.Total)
+	count := mailstore.Thousands(c.Shown) + "/" + mailstore.Thousands(c.Total)
 	if c.Partial {
 		count += "…" // a page is shown while the rest is read
 	}
 	parts := []string{m.Where(), count}
 	if c.Marked > 0 {
-		parts = append(parts, common.Thousands(c.Marked)+" marked")
+		parts = append(parts, mailstore.Thousands(c.Marked)+" marked")
 	}
 	if f, err := m.list.Filter(); f != "" {
 		s := "filter: " + sanitize.Line(f)
@@ -108,10 +109,10 @@ func (m *Model) Progress(width int) string {
 	st := m.c.Styles
 	p := m.progress
 	if p.ToFetch == 0 {
-		return st.StatusKey.Render(" indexing: listed " + common.Thousands(p.Listed) + " ")
+		return st.StatusKey.Render(" indexing: listed " + mailstore.Thousands(p.Listed) + " ")
 	}
 	frac := float64(p.Fetched) / float64(p.ToFetch)
-	text := " " + common.Thousands(p.Fetched) + "/" + common.Thousands(p.ToFetch)
+	text := " " + mailstore.Thousands(p.Fetched) + "/" + mailstore.Thousands(p.ToFetch)
 	if r := p.Rate(m.c.Now()); r > 0 && width >= 70 {
 		text += fmt.Sprintf(" %.0f/s", r)
 	}
@@ -135,7 +136,7 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 		if arg == "" {
 			return nil, true, need("a directory")
 		}
-		return tea.Batch(common.Notice("saving attachments of "+common.Count(len(keys), "message")+"…"),
+		return tea.Batch(common.Notice("saving attachments of "+mailstore.Count(len(keys), "message")+"…"),
 			SaveCmd(m.ctx, m.index, m.Mailbox, keys, arg)), true, nil
 	case "export":
 		if arg == "" {
@@ -144,7 +145,7 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 		if m.Audit == nil {
 			return common.Notice(common.Unavailable("export", m.Name, m.AuditErr)), true, nil
 		}
-		return tea.Batch(common.Notice("exporting "+common.Count(len(keys), "message")+"…"),
+		return tea.Batch(common.Notice("exporting "+mailstore.Count(len(keys), "message")+"…"),
 			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, keys, arg, "chosen in the TUI")), true, nil
 	case "read", "unread":
 		var cmds []tea.Cmd

@@ -267,10 +267,10 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 		if msg.Err != nil {
 			return m, common.Error(msg.Err)
 		}
-		return m, common.Notice("exported " + common.Count(int(msg.Count), "message") + " to " + sanitize.Line(msg.File) + " (manifest beside it)")
+		return m, common.Notice("exported " + mailstore.Count(int(msg.Count), "message") + " to " + sanitize.Line(msg.File) + " (manifest beside it)")
 	case MarkedSavedMsg:
-		text := "saved " + common.Count(len(msg.Paths), "file") + " from " + strconv.Itoa(msg.Keys-msg.Skipped) + " of " +
-			common.Count(msg.Keys, "message") + " to " + sanitize.Line(msg.Dir)
+		text := "saved " + mailstore.Count(len(msg.Paths), "file") + " from " + strconv.Itoa(msg.Keys-msg.Skipped) + " of " +
+			mailstore.Count(msg.Keys, "message") + " to " + sanitize.Line(msg.Dir)
 		// Parts not read (too many, too deep: the message is shown as its
 		// source) may hold attachments: said, with the key that shows it.
 		raw := m.c.Keys.Viewer.Raw.Help().Key
@@ -284,7 +284,7 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 			text = "nothing saved: none of the " + strconv.Itoa(msg.Keys) + " messages has attachments"
 		}
 		if msg.Unread > 0 && msg.Keys > 1 {
-			text += "; the parts of " + common.Count(msg.Unread, "message") + " could not be read (" + raw + " in the viewer shows the source)"
+			text += "; the parts of " + mailstore.Count(msg.Unread, "message") + " could not be read (" + raw + " in the viewer shows the source)"
 		}
 		n := common.Notice(text)
 		if msg.Err != nil {
@@ -294,13 +294,13 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 	case common.MarksSetMsg:
 		return m, m.list.SetMarked(msg.Keys, msg.Why)
 	case list.MarkedSaveRequestedMsg:
-		return m, tea.Batch(common.Notice("saving attachments of "+common.Count(len(msg.Keys), "message")+"…"),
+		return m, tea.Batch(common.Notice("saving attachments of "+mailstore.Count(len(msg.Keys), "message")+"…"),
 			SaveCmd(m.ctx, m.index, m.Mailbox, msg.Keys, msg.Dir))
 	case list.MarkedExportRequestedMsg:
 		if m.Audit == nil {
 			return m, common.Notice(common.Unavailable("export", m.Name, m.AuditErr))
 		}
-		return m, tea.Batch(common.Notice("exporting "+common.Count(len(msg.Keys), "message")+"…"),
+		return m, tea.Batch(common.Notice("exporting "+mailstore.Count(len(msg.Keys), "message")+"…"),
 			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, msg.Keys, msg.File, "marked in the TUI"))
 	case tea.KeyMsg:
 		if !m.list.Capturing() && key.Matches(msg, m.c.Keys.Global.Refresh) {

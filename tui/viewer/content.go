@@ -97,7 +97,7 @@ func (m Model) bodyContent() []line {
 	switch {
 	case body == "" && len(v.Parts) > 0:
 		out = append(out, m.textLines("(no text body; "+m.c.Keys.Viewer.Parts.Help().Key+" lists its "+
-			common.Count(len(v.Parts), "part")+")", func(string) lipgloss.Style { return st.Dim })...)
+			mailstore.Count(len(v.Parts), "part")+")", func(string) lipgloss.Style { return st.Dim })...)
 	case body == "":
 		out = append(out, styled(st.Dim, "(empty body)"))
 	default:
@@ -207,7 +207,7 @@ func (m Model) rawContent() []line {
 		}
 	}
 	if more > 0 {
-		out = append(out, styled(m.c.Styles.Dim, "… "+common.Count(more, "more byte")+" not shown"))
+		out = append(out, styled(m.c.Styles.Dim, "… "+mailstore.Count(more, "more byte")+" not shown"))
 	}
 	return out
 }

@@ -61,7 +61,7 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 		if msg.Err != nil {
 			return p, common.Error(msg.Err)
 		}
-		return p, common.Notice("saved " + common.Count(len(msg.Paths), "file") + " to " + sanitize.Line(msg.Dir))
+		return p, common.Notice("saved " + mailstore.Count(len(msg.Paths), "file") + " to " + sanitize.Line(msg.Dir))
 	case AttachmentOpenedMsg:
 		var cmds []tea.Cmd
 		if msg.Dir != "" {

@@ -185,7 +185,7 @@ func (m Model) rule() string {
 			case n >= maxHits:
 				right = " " + hitCount(n) + " matches" + right
 			default:
-				right = " " + common.Count(n, "match") + right
+				right = " " + mailstore.Count(n, "match") + right
 			}
 		}
 	}

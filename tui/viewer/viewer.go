@@ -447,7 +447,7 @@ func (m Model) startSave() (Model, tea.Cmd) {
 		return m, notice("this message has no attachments; " + m.c.Keys.Viewer.Parts.Help().Key + " lists its parts")
 	default:
 		m.savePart = 0
-		m.input.Prompt = "save " + common.Count(n, "attachment") + " to: "
+		m.input.Prompt = "save " + mailstore.Count(n, "attachment") + " to: "
 	}
 	m.prompt = promptSave
 	return m.openPrompt(m.c.SaveDir)
