@@ -17,6 +17,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
@@ -109,7 +110,10 @@ func OpenJournal(path string) (*Journal, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open forward journal %s: %w", path, err)
 	case !locked:
-		return nil, fmt.Errorf("open forward journal %s: %w", path, ErrJournalBusy)
+		return nil, &mailstore.HintError{
+			Hint: "another sesbox forward run (or the TUI's forward screen) is sending from this machine: wait for it to end, then run the same command again; what it sent is skipped",
+			Err:  fmt.Errorf("open forward journal %s: %w", path, ErrJournalBusy),
+		}
 	}
 	// Never through a symlink: the journal is what stops double sends, and
 	// one read from (and appended to) wherever a link points is not ours.

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
@@ -84,5 +86,25 @@ func TestJournalDirectoryNeverASymlink(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(elsewhere); len(ents) != 0 {
 		t.Errorf("%d files created through the link", len(ents))
+	}
+}
+
+// TestBusyJournalSaysWhatToDo: a second forward on the machine while one
+// runs (two terminals, or the TUI's forward screen) was told only
+// "forward journal is in use by another process"; it is told first what
+// to do, and that nothing is lost by waiting.
+func TestBusyJournalSaysWhatToDo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "forward.jsonl")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	_, err = OpenJournal(path)
+	if !errors.Is(err, ErrJournalBusy) {
+		t.Fatalf("err %v", err)
+	}
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, "another sesbox forward run (or the TUI's forward screen) is sending from this machine: wait for it to end, then run the same command again") {
+		t.Errorf("said %q", got)
 	}
 }

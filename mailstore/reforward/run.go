@@ -580,9 +580,6 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		return nil
 	}
 	for attempt := 1; ; attempt++ {
-		if err := ru.pace.wait(ctx, len(dests)); err != nil {
-			return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, err
-		}
 		var claimedAt time.Time
 		if r.Claims != nil {
 			var tok string
@@ -627,10 +624,15 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				return heldPart(held), nil
 			}
 			token = tok
-			if ctx.Err() != nil {
-				serr := settle(Outcome{NotSent: true, Reason: "the run was interrupted"})
-				return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, errors.Join(ctx.Err(), serr)
-			}
+		}
+		// The pacing slot is taken once the claim is won: taken before,
+		// a run half a slot behind another met every message the other
+		// had just claimed or sent, and sent none (two operators were no
+		// faster than one: TestTeam/TwoPacedRunsShareTheWork). The wait
+		// counts against the claim's lease (leaseRunningOut below).
+		if err := ru.pace.wait(ctx, len(dests)); err != nil {
+			serr := settle(Outcome{NotSent: true, Reason: "the run was interrupted"})
+			return part{status: StatusFailed, reason: "not attempted: the run was interrupted"}, errors.Join(err, serr)
 		}
 		if err := ru.j.Record(entry(forward.StateSending, "", "")); err != nil {
 			serr := settle(Outcome{NotSent: true, Reason: "not sent: " + err.Error()})

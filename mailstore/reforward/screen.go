@@ -121,7 +121,7 @@ func (p *Plan) Preview() Preview {
 		pv.IncludedSuppressed += len(it.Allowed)
 		pv.Unchecked += len(it.Unchecked)
 		if len(it.Unchecked) > 0 && pv.UncheckedWhy == "" {
-			pv.UncheckedWhy = it.Unchecked[0].Err.Error()
+			pv.UncheckedWhy = mailstore.Explain(it.Unchecked[0].Err) // the hint first: Error() is the detail alone
 		}
 		switch it.Status {
 		case "":

@@ -2,6 +2,7 @@ package reforward
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
@@ -180,5 +182,23 @@ func TestSandboxAndSimulator(t *testing.T) {
 	}
 	if acct.asked["sup success@simulator.amazonses.com"] != 0 {
 		t.Error("the simulator was looked up on the suppression list")
+	}
+}
+
+// TestUncheckedSaysTheHintFirst: a suppression list that cannot be read
+// (access denied) is said in the preview with its hint first, as every
+// error. The preview took the error's Error(), which is the detail
+// alone: "the credentials need ses:GetSuppressedDestination" was lost.
+func TestUncheckedSaysTheHintFirst(t *testing.T) {
+	p := &Plan{Items: []Item{{Unchecked: []sesaccount.Verdict{{Address: "a@x.example",
+		Err: &mailstore.HintError{Hint: "access denied by SES — the credentials need ses:GetSuppressedDestination", Err: errors.New("api error AccessDenied")}}}}}}
+	var line string
+	for _, l := range p.Preview().Lines() {
+		if strings.Contains(l, "could not be checked") {
+			line = l
+		}
+	}
+	if !strings.HasSuffix(line, ": access denied by SES — the credentials need ses:GetSuppressedDestination (api error AccessDenied)") {
+		t.Errorf("preview line %q", line)
 	}
 }

@@ -652,3 +652,46 @@ func testFirstReadMarkByTheTableClock(t *testing.T, db *peer.DynamoDB) {
 		t.Fatalf("read states %+v: A's later unread lost to B's first mark", got)
 	}
 }
+
+// testTwoPacedRunsShareTheWork: two runs over the same 20 messages, both
+// paced (10 messages a second), B started 50 ms (half a slot) after A. Each sends a
+// share. Before, a run took its pacing slot before it claimed, so B,
+// a slot behind A, met every message A had just claimed or sent and sent
+// none: two operators were no faster than one.
+func testTwoPacedRunsShareTheWork(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxyA, proxyB := sesfault.Start(t, ses.URL, nil), sesfault.Start(t, ses.URL, nil)
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	src := memSource{}
+	var keys []string
+	for i := range 20 {
+		k := fmt.Sprintf("inbox/m%02d", i)
+		src[k] = mail(i)
+		keys = append(keys, k)
+	}
+	run := func(host, endpoint string) error {
+		r := &reforward.Runner{Source: src, Sender: sesSender(endpoint), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: newStore(db.Client(), table, owner(host, 1)), Log: &memLog{}, SendRate: 10}
+		p, err := r.Plan(context.Background(), keys, reforward.Options{Config: cfg})
+		if err != nil {
+			return err
+		}
+		_, err = r.Run(context.Background(), p, func(reforward.Result) {}, nil)
+		return err
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- run("a", proxyA.URL) }()
+	time.Sleep(50 * time.Millisecond) // half a pacing slot
+	go func() { errs <- run("b", proxyB.URL) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := len(proxyA.Emails()), len(proxyB.Emails())
+	t.Logf("A sent %d, B %d", a, b)
+	if a+b != 20 || a < 4 || b < 4 {
+		t.Errorf("A sent %d, B %d: want 20 between them, each a share", a, b)
+	}
+}

@@ -100,6 +100,7 @@ func TestTeam(t *testing.T) {
 		{"ARunWaitsForTheClaimItMeets", testARunWaitsForTheClaimItMeets},
 		{"TwoRunsDoNotMoveInLockstep", testTwoRunsDoNotMoveInLockstep},
 		{"DelayedAnswerIsNoClockSkew", testDelayedAnswerIsNoClockSkew},
+		{"TwoPacedRunsShareTheWork", testTwoPacedRunsShareTheWork},
 		{"FirstReadMarkByTheTableClock", testFirstReadMarkByTheTableClock},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {

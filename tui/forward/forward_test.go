@@ -378,3 +378,17 @@ func TestPreviewFieldsDecoded(t *testing.T) {
 		}
 	}
 }
+
+// TestDoneHeadCountsNotAttemptedAsFailed: the totals count the messages a
+// stopped run never reached apart (reforward.Totals.NotAttempted); the
+// screen's head still counts them with the failed, as its list and the
+// key that marks them to try again do.
+func TestDoneHeadCountsNotAttemptedAsFailed(t *testing.T) {
+	r, _ := newRunner(t)
+	good, _ := demoKeys(t)
+	m := newScreen(t, r, good, 80, 24)
+	m.state, m.totals = stateDone, reforward.Totals{Sent: 1, Failed: 1, NotAttempted: 2}
+	if head := strings.Join(m.doneHead(), "\n"); !strings.Contains(head, "1 sent · 0 skipped · 3 failed") {
+		t.Errorf("head:\n%s", head)
+	}
+}

@@ -297,7 +297,7 @@ func (m Model) runningLines() []string {
 func (m Model) doneHead() []string {
 	st := m.c.Styles
 	t := m.totals
-	summary := m.counts(reforward.Progress{Sent: t.Sent, DryRun: t.DryRun, Skipped: t.Skipped, Failed: t.Failed, Uncertain: t.Uncertain})
+	summary := m.counts(reforward.Progress{Sent: t.Sent, DryRun: t.DryRun, Skipped: t.Skipped, Failed: t.Failed + t.NotAttempted, Uncertain: t.Uncertain})
 	head := m.wrapped("Forward finished: "+summary, st.Bold)
 	if m.err != nil {
 		head = m.wrapped("Forward stopped: "+mailstore.Explain(m.err), st.Fail)
