@@ -586,12 +586,13 @@ says how many there are).
 
 With --watch (needs the mailbox's queue_url: the SQS queue subscribed to the
 receipt rule's SNS topic), it does not list: it long-polls the queue until
-interrupted, writes each new message's summary from its notification (no
-GET; its envelope recipients are SES's receipt.recipients), deletes the
-queue messages only after the index has them, and prints one line per new
-message. Duplicates are ignored. A notification with a field of another
-type than SES writes gives a row without headers (read later, as after
---inventory). Queue messages that are not the mailbox's (notifications of
+interrupted, reads the header block of each new message a notification
+names (one ranged GET: a notification is only word that mail is stored,
+and anyone who may send to the queue can write one), deletes the queue
+messages only after the index has them, and prints one line per new
+message. Duplicates are ignored, and so is a notification naming no
+object. With the mailbox's topic_arn set, other topics' notifications and
+bodies without SNS's envelope are left in the queue too. Queue messages that are not the mailbox's (notifications of
 other buckets or prefixes, subscription confirmations, anything not SES's)
 are left in the queue for their consumer, one stderr line each time one
 comes back: give the queue a redrive policy (docs/scale.md). SES's setup
