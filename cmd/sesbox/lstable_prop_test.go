@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/testutil/gensum"
 )
 
@@ -22,13 +23,16 @@ func tableInvisible(r rune) bool {
 // TestLsTableAlignsProperty: for any summary, with zero-width characters,
 // joiners (an emoji family joined by ZWJ, which a terminal may draw as its
 // three emoji), bidi controls and BOMs strewn into the sender and the
-// subject, every row of `ls`'s table has the size column at the same
-// display width (grapheme clusters), and none of those characters reaches
+// subject, and clusters a terminal draws apart or narrower (a variation
+// selector, a skin-tone modifier, a keycap), every row of `ls`'s table has
+// the size column at the same display width, counted by grapheme clusters
+// and rune by rune as tmux draws, and none of those characters reaches
 // the table raw. 1,000 generated summaries, a fixed seed.
 func TestLsTableAlignsProperty(t *testing.T) {
 	src := gensum.NewRand(11)
 	strew := []string{"\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-		"\u2066", "\u2067", "\u2068", "\u2069", "\ufeff", "👨\u200d👩\u200d👧", "🏳\ufe0f\u200d🌈", "é", "日本", "x"}
+		"\u2066", "\u2067", "\u2068", "\u2069", "\ufeff", "👨\u200d👩\u200d👧", "🏳\ufe0f\u200d🌈", "é", "日本", "x",
+		"\u2764\ufe0f", "👍\U0001F3FD", "1\ufe0f\u20e3", "\u263a\ufe0e"}
 	spoil := func(s string) string {
 		var b strings.Builder
 		for _, r := range s {
@@ -58,6 +62,10 @@ func TestLsTableAlignsProperty(t *testing.T) {
 		before := strings.TrimSuffix(row, id)
 		if w := ansi.StringWidth(before); w != 110 {
 			t.Errorf("row %d: %d cells before the id, want 110:\n%q", i, w, row)
+		}
+		// And as tmux draws it, rune by rune.
+		if w := sanitize.DrawnWidth(before); w != 110 {
+			t.Errorf("row %d: drawn %d cells wide before the id, want 110:\n%q", i, w, row)
 		}
 		if j := strings.IndexFunc(before, tableInvisible); j >= 0 {
 			t.Errorf("row %d: %U reached the table:\n%q", i, []rune(before[j:])[0], row)

@@ -50,7 +50,8 @@ The text comes from --body-file (- for stdin) and goes above the quoted
 original; without --body-file, $VISUAL or $EDITOR opens the draft, whose To, Cc
 and Subject lines can be edited too. Drafts are kept in
 $XDG_STATE_HOME/sesbox/drafts until SES accepts the reply, so nothing typed is
-lost; --draft ID sends a kept draft again. Sent replies are kept in the Maildir
+lost; --draft ID sends a kept draft again. Without --body-file, a reply to KEY
+kept with your words in it (its editor killed or hung up) is opened again. Sent replies are kept in the Maildir
 $XDG_DATA_HOME/sesbox/sent and recorded in the action log.
 
 Before sending, every recipient is checked against the SES account's
@@ -212,15 +213,38 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	plan.Meta.Attachments = atts
-	d, err := store.NewReply(plan.Reply, plan.Meta, text)
+	if r.bodyFile != "" {
+		plan.Meta.Attachments = atts
+		d, err := store.NewReply(plan.Reply, plan.Meta, text)
+		if err != nil {
+			return err
+		}
+		return r.send(ctx, mc, d)
+	}
+	// To be written in the editor: as the TUI's r, a reply kept from an
+	// earlier session (its editor killed or hung up) goes on.
+	d, kept, err := store.StartReply(plan)
 	if err != nil {
 		return err
 	}
-	if r.bodyFile == "" {
-		if err := r.edit(store, d); err != nil {
+	if len(atts) > 0 {
+		d.Meta.Attachments = append(d.Meta.Attachments, atts...)
+		if err := store.Save(d); err != nil {
 			return err
 		}
+	}
+	if kept {
+		if !r.interactive() {
+			return &mailstore.HintError{
+				Hint: fmt.Sprintf("send the reply you kept with: sesbox reply --draft %s --yes (edit %s first to change it; --body-file FILE starts a new reply instead)", d.ID, d.Path()),
+				Err:  fmt.Errorf("a reply to this message begun %s is kept with your words in it, and there is no terminal to edit it in", d.Meta.Created.Local().Format("Jan 02 15:04")),
+			}
+		}
+		fmt.Fprintf(a.stderr, "sesbox: resuming the reply kept %s (draft %s, not sent); --body-file FILE starts a new reply instead\n",
+			d.Meta.Created.Local().Format("Jan 02 15:04"), d.ID)
+	}
+	if err := r.edit(store, d); err != nil {
+		return err
 	}
 	return r.send(ctx, mc, d)
 }

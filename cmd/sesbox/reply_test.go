@@ -456,3 +456,43 @@ func TestReplyOfABadDraftLeadsWithTheFix(t *testing.T) {
 		t.Error("SES was called")
 	}
 }
+
+// TestReplyOffersTheKeptDraftBack: a reply kept with the user's words (its
+// editor killed or hung up) is not passed over by `sesbox reply KEY`
+// without --body-file, as the TUI's r does not pass it over: with no
+// terminal to edit it in, the error leads with the command that sends it,
+// and that command sends the kept words. --body-file still starts anew.
+func TestReplyOffersTheKeptDraftBack(t *testing.T) {
+	dir := isolate(t)
+	ses := startFakeSES(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key) // no terminal: the template is written
+	files := draftFiles(t, dir)
+	if len(files) != 1 {
+		t.Fatalf("drafts %v", files)
+	}
+	// What a hangup saves: the user's words above the quote.
+	text, _ := os.ReadFile(files[0])
+	i := bytes.Index(text, []byte("\n\n"))
+	kept := append(append(append([]byte{}, text[:i+2]...), "words typed before the hangup\n"...), text[i+2:]...)
+	if err := os.WriteFile(files[0], kept, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSuffix(filepath.Base(files[0]), ".txt")
+
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key)
+	want := "sesbox: send the reply you kept with: sesbox reply --draft " + id + " --yes"
+	if code == 0 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "kept with your words") {
+		t.Fatalf("exit %d, want %q first:\n%s", code, want, errOut)
+	}
+	if d := draftFiles(t, dir); len(d) != 1 {
+		t.Errorf("drafts %v: the kept draft was not the one offered", d)
+	}
+	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", id, "--yes")
+	if code != 0 || !strings.Contains(out, "SES message id:") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if c := ses.Calls(); len(c) != 1 || !strings.Contains(mime.Parse(c[0].Content.Raw.Data).Text, "words typed before the hangup") {
+		t.Fatalf("the kept words were not sent: %d calls", len(c))
+	}
+}

@@ -229,6 +229,18 @@ func (s *Store) KeptReply(mailbox, key string) *Draft {
 	return kept
 }
 
+// StartReply is the one way a reply to be written in an editor begins,
+// from the TUI's r and `sesbox reply` without --body-file alike: the kept
+// draft of a reply to the same message with the user's words in it
+// (KeptReply; kept is true), else a new draft of p with room to type.
+func (s *Store) StartReply(p ReplyPlan) (d *Draft, kept bool, err error) {
+	if d := s.KeptReply(p.Meta.Mailbox, p.Meta.Key); d != nil {
+		return d, true, nil
+	}
+	d, err = s.NewReply(p.Reply, p.Meta, "")
+	return d, false, err
+}
+
 // Find returns the kept draft whose id is id, or the only one whose id
 // begins with it (ids are long: "20261204T1452" is enough), for `sesbox
 // reply --draft` and the TUI's `:drafts ID` alike.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/inventory"
 	"github.com/sesbox/sesbox/mailstore/testutil/invgen"
 )
@@ -486,5 +487,35 @@ func TestRowWithAnImpossibleTimeIsRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "row 2") || !strings.Contains(err.Error(), "not a time S3 gives") {
 			t.Errorf("%s: err = %v", ts, err)
 		}
+	}
+}
+
+// TestInventoryErrorsQuoteTheKey: an error about a manifest or a data
+// file names it as every error names an object (mailstore.ObjectName):
+// a data file's key comes from the manifest's JSON and may hold a line
+// break or an escape sequence; it was printed bare (its last segment), and
+// the manifest's key too.
+func TestInventoryErrorsQuoteTheKey(t *testing.T) {
+	data := gzipped(t, []byte(`"mail","inbox/a"`+"\n"))
+	hostile := testRoot + "data/\x1b]0;owned\x07x\nsesbox: all good"
+	src := memSource{}
+	src["inv/"+hostile] = data
+	sum := md5.Sum(data)
+	manifest := map[string]any{
+		"sourceBucket": "mail", "destinationBucket": "arn:aws:s3:::inv", "fileFormat": "CSV", "fileSchema": "Bucket, Key",
+		"creationTimestamp": "1764547200000",
+		// One byte more than there is: the file does not check.
+		"files": []map[string]any{{"key": hostile, "size": len(data) + 1, "MD5checksum": hex.EncodeToString(sum[:])}},
+	}
+	writeManifest(t, src, testRoot+"2026-12-01T00-00Z/", manifest)
+	_, err := readAll(src)
+	if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07\n") || !strings.Contains(err.Error(), mailstore.ObjectName("inv", hostile)) {
+		t.Fatalf("err = %q, want the data file named %s", err, mailstore.ObjectName("inv", hostile))
+	}
+	manifest["fileFormat"] = "ORC"
+	writeManifest(t, src, testRoot+"2026-12-01T00-00Z/", manifest)
+	_, err = readAll(src)
+	if want := mailstore.ObjectName("inv", testRoot+"2026-12-01T00-00Z/manifest.json") + ": ORC"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %q, want %q", err, want)
 	}
 }

@@ -19,7 +19,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path"
 	"sort"
 	"strings"
 	"time"
@@ -170,47 +169,49 @@ func getManifest(ctx context.Context, src Source, bucket, dir string) (body, sum
 // is bytes in a bucket, and one naming files elsewhere would have sesbox
 // read another bucket's objects as the mailbox's listing.
 func parseManifest(u URL, dir string, body, sum []byte) (Manifest, error) {
+	m := Manifest{Key: dir + "manifest.json"}
+	// Named as every object in an error is: the folder is the
+	// configuration's, and a key is bytes that may hold anything.
+	name := mailstore.ObjectName(u.Bucket, m.Key)
 	got := md5.Sum(body)
 	if want := strings.TrimSpace(string(sum)); !strings.EqualFold(want, hex.EncodeToString(got[:])) {
-		return Manifest{}, fmt.Errorf("%smanifest.json: MD5 %x does not match manifest.checksum %q", dir, got, want)
+		return Manifest{}, fmt.Errorf("%s: MD5 %x does not match manifest.checksum %q", name, got, want)
 	}
-	var m Manifest
 	if err := json.Unmarshal(body, &m); err != nil {
-		return Manifest{}, fmt.Errorf("%smanifest.json: %w", dir, err)
+		return Manifest{}, fmt.Errorf("%s: %w", name, err)
 	}
-	m.Key = dir + "manifest.json"
 	switch strings.ToUpper(m.FileFormat) {
 	case "CSV", "PARQUET":
 	case "ORC":
-		return Manifest{}, fmt.Errorf("%s: ORC inventory reports are not supported; configure the inventory as CSV or Parquet", m.Key)
+		return Manifest{}, fmt.Errorf("%s: ORC inventory reports are not supported; configure the inventory as CSV or Parquet", name)
 	default:
-		return Manifest{}, fmt.Errorf("%s: unknown file format %q", m.Key, m.FileFormat)
+		return Manifest{}, fmt.Errorf("%s: unknown file format %q", name, m.FileFormat)
 	}
 	if b := strings.TrimPrefix(m.DestinationBucket, "arn:aws:s3:::"); b != u.Bucket {
-		return Manifest{}, fmt.Errorf("%s: destination bucket %q, but the report is in %s", m.Key, m.DestinationBucket, u.Bucket)
+		return Manifest{}, fmt.Errorf("%s: destination bucket %q, but the report is in %s", name, m.DestinationBucket, u.Bucket)
 	}
 	// AWS writes every field below. Without the source bucket, rows
 	// without a Bucket column would be taken for any mailbox's; without
 	// a data file's size and MD5, a file cut short would pass on the
 	// rows before the cut as a whole report (see Read).
 	if m.SourceBucket == "" {
-		return Manifest{}, fmt.Errorf("%s: no sourceBucket: not an S3 Inventory manifest", m.Key)
+		return Manifest{}, fmt.Errorf("%s: no sourceBucket: not an S3 Inventory manifest", name)
 	}
 	if m.Files == nil {
-		return Manifest{}, fmt.Errorf("%s: no files: not an S3 Inventory manifest", m.Key)
+		return Manifest{}, fmt.Errorf("%s: no files: not an S3 Inventory manifest", name)
 	}
 	if strings.EqualFold(m.FileFormat, "CSV") {
 		if _, err := parseSchema(m.FileSchema); err != nil {
-			return Manifest{}, fmt.Errorf("%s: %w", m.Key, err)
+			return Manifest{}, fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	for _, f := range m.Files {
 		if !strings.HasPrefix(f.Key, u.Prefix) || mailstore.HasDotSegment(f.Key) {
-			return Manifest{}, fmt.Errorf("%s: data file %q is outside %s", m.Key, f.Key, u)
+			return Manifest{}, fmt.Errorf("%s: data file %q is outside %s", name, f.Key, u)
 		}
 		if f.Size <= 0 || !md5Hex().MatchString(f.MD5Checksum) {
 			return Manifest{}, fmt.Errorf("%s: data file %q: size %d, MD5checksum %q: a file the manifest does not size and hash cannot be checked before its rows are read",
-				m.Key, f.Key, f.Size, f.MD5Checksum)
+				name, f.Key, f.Size, f.MD5Checksum)
 		}
 	}
 	return m, nil
@@ -265,7 +266,7 @@ func Read(ctx context.Context, src Source, m Manifest, f Filter, tmpDir string, 
 			return err
 		}
 		if err := readFile(ctx, src, bucket, m, file, f, tmpDir, fn); err != nil {
-			return fmt.Errorf("inventory %s: %w", path.Base(file.Key), err)
+			return fmt.Errorf("inventory %s: %w", mailstore.ObjectName(bucket, file.Key), err)
 		}
 	}
 	return nil

@@ -297,3 +297,30 @@ func TestSaveIntoADirectoryThatCannotBeMadeSaysSoFirst(t *testing.T) {
 		t.Errorf("got %q, want it to start with %q", mailstore.Explain(err), want)
 	}
 }
+
+// TestAmbiguousIDNamesAKeyQuoted: an id that ends two keys is refused,
+// naming one of them as every error names an object (mailstore.ObjectName):
+// a key with a bidi override, a quote or blanks must not read as another
+// or reorder the line on the terminal.
+func TestAmbiguousIDNamesAKeyQuoted(t *testing.T) {
+	m, srv := newMailbox(t)
+	// gofakes3 lists control characters as U+FFFD: a bidi override, a
+	// quote and blanks are what reach the index from it.
+	hostile := "in/a\u202e gnp.exe\" (ok) sesbox: /0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", hostile, []byte("Subject: one\r\n\r\nx"))
+	other := "in/b\u202e 2 \"/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", other, []byte("Subject: two\r\n\r\nx"))
+	ctx := context.Background()
+	if err := m.Refresh(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Resolve(ctx, "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne")
+	if err == nil {
+		t.Fatal("an id ending two keys resolved")
+	}
+	msg := err.Error()
+	if strings.ContainsAny(msg, "\u202e") || !strings.Contains(msg, "matches 2 messages") ||
+		(!strings.Contains(msg, mailstore.ObjectName("mail", hostile)) && !strings.Contains(msg, mailstore.ObjectName("mail", other))) {
+		t.Fatalf("err = %q", msg)
+	}
+}

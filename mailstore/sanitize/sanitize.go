@@ -314,15 +314,19 @@ func Line(s string) string {
 // cell; ZWNJ and ZWJ join characters, and an emoji sequence joined by ZWJ
 // (a family, a rainbow flag) is counted as one emoji while many terminals
 // (and tmux) draw each of its emoji, pushing the columns after it right.
-// The bidi controls are Line's markers already. Data (--json) keeps them.
+// The bidi controls are Line's markers already. A cluster that is still
+// one glyph in layout and several, or a narrower one, in a terminal (a
+// variation selector, a skin-tone modifier, a keycap) is drawn as its
+// first character in the cells layout gives it (Cluster), so the TUI's
+// list and `sesbox ls` line up alike. Data (--json) keeps them all.
 func Cell(s string) string {
-	return strings.Map(func(r rune) rune {
+	return clusters(strings.Map(func(r rune) rune {
 		switch r {
 		case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':
 			return -1
 		}
 		return r
-	}, Line(s))
+	}, Line(s)))
 }
 
 // Key shows an object key where one key must not pass for another (an

@@ -6,8 +6,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/mattn/go-runewidth"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // Terminal makes a rendered line occupy on a terminal the cells it was laid
@@ -37,15 +38,8 @@ func Terminal(line string) string {
 			if seq[0] >= 0x80 && runeWidths(seq) == 0 && !strings.ContainsAny(seq, invisible) {
 				b.WriteString(seq)
 			}
-		case runeWidths(seq) == w && !strings.ContainsAny(seq, disputed):
-			b.WriteString(seq)
 		default:
-			r, _ := utf8.DecodeRuneInString(seq)
-			if fw := wc.RuneWidth(r); fw > 0 && fw <= w {
-				b.WriteRune(r)
-				w -= fw
-			}
-			b.WriteString(strings.Repeat(" ", w))
+			b.WriteString(sanitize.Cluster(seq, w))
 		}
 	})
 }
@@ -66,27 +60,12 @@ func eachCluster(line string, draw func(b *strings.Builder, seq string, w int)) 
 	return b.String()
 }
 
-// wc is wcwidth as terminals apply it: rune by rune, East Asian ambiguous
-// characters narrow (as in every non-CJK locale).
-var wc = &runewidth.Condition{EastAsianWidth: false}
-
 // invisible are the format characters terminals disagree on: some draw
 // them, some give them a cell.
 const invisible = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
-// disputed are the characters that make one glyph of several in layout but
-// not in many terminals: variation selectors, the zero-width joiner, the
-// keycap and the skin-tone modifiers.
-const disputed = "\ufe0e\ufe0f\u200d\u20e3\U0001F3FB\U0001F3FC\U0001F3FD\U0001F3FE\U0001F3FF"
-
 // runeWidths is the width of s drawn rune by rune.
-func runeWidths(s string) int {
-	n := 0
-	for _, r := range s {
-		n += wc.RuneWidth(r)
-	}
-	return n
-}
+func runeWidths(s string) int { return sanitize.DrawnWidth(s) }
 
 // isASCIIText reports whether s is printable ASCII and escape sequences
 // only (nothing to measure twice).

@@ -86,11 +86,8 @@ type ComposeClosedMsg struct {
 // draft of a reply to the same message has the user's words in it.
 func createDraftCmd(store *drafts.Store, p drafts.ReplyPlan) tea.Cmd {
 	return func() tea.Msg {
-		if d := store.KeptReply(p.Meta.Mailbox, p.Meta.Key); d != nil {
-			return DraftCreatedMsg{Draft: d, Kept: true}
-		}
-		d, err := store.NewReply(p.Reply, p.Meta, "")
-		return DraftCreatedMsg{Draft: d, Err: err}
+		d, kept, err := store.StartReply(p)
+		return DraftCreatedMsg{Draft: d, Kept: kept, Err: err}
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
@@ -936,5 +937,39 @@ func TestListPromptsRecallEarlierEntries(t *testing.T) {
 	m, _ = press(t, m, "esc", "S", "up")
 	if v := m.input.Value(); v != "" {
 		t.Fatalf("the search prompt recalls the filter's %q", v)
+	}
+}
+
+// TestListShowsZWJSequencesAsTheCLITableDoes: a family emoji (man, ZWJ,
+// woman, ZWJ, girl) in a sender or a subject showed as its first emoji
+// only in the list (the terminal's width pass keeps a cluster's first
+// character when terminals and layout disagree on it), while `sesbox ls`
+// showed all three (sanitize.Cell drops the joiners); the list makes its
+// cells with sanitize.Cell too, and every line still takes the width a
+// terminal drawing rune by rune gives it.
+func TestListShowsZWJSequencesAsTheCLITableDoes(t *testing.T) {
+	family := "\U0001F468\u200d\U0001F469\u200d\U0001F467"
+	sums := fixture.Summaries()
+	sums[0].From.Name = "The " + family + " Family"
+	sums[0].Subject = "photos " + family + " from the trip"
+	for _, w := range []int{80, 120} {
+		m, _ := newListOf(t, w, 14, sums)
+		v := m.View()
+		checkWidths(t, v, w, 14)
+		lines := strings.Split(v, "\n")
+		for i, l := range lines {
+			lines[i] = common.Terminal(l) // as the root draws each line
+		}
+		drawn := strings.Join(lines, "\n")
+		for _, want := range []string{sanitize.Cell(sums[0].From.Name), sanitize.Cell(sums[0].Subject)} {
+			if !strings.Contains(drawn, want) {
+				t.Errorf("%d columns: %q is not on the screen:\n%s", w, want, drawn)
+			}
+		}
+		for i, l := range lines {
+			if got := common.DrawnWidth(l); got != w {
+				t.Errorf("%d columns: line %d is drawn %d cells wide: %q", w, i, got, l)
+			}
+		}
 	}
 }

@@ -231,11 +231,14 @@ func verdictLetter(letter, v string) string {
 	}
 }
 
-// fromText is the sender's name, else address, as much as fills w cells.
+// fromText is the sender's name, else address, as much as fills w cells,
+// made a table cell as the CLI's ls table makes it (sanitize.Cell): an
+// emoji sequence joined by ZWJ shows each of its emoji, where the
+// terminal's width pass (common.Terminal) kept the first one only.
 func fromText(s *mailstore.Summary, w int) string {
-	name := sanitize.Line(common.Head(s.From.Name, w))
+	name := sanitize.Cell(common.Head(s.From.Name, w))
 	if name == "" {
-		name = sanitize.Line(common.Head(s.From.Address, w))
+		name = sanitize.Cell(common.Head(s.From.Address, w))
 	}
 	return name
 }
@@ -260,7 +263,7 @@ func (m Model) subjectText(rw meta, s *mailstore.Summary, w int) string {
 	case mailstore.KindForeign:
 		subj = "(not a mail message)"
 	default:
-		subj = sanitize.Line(common.Head(s.Subject, w))
+		subj = sanitize.Cell(common.Head(s.Subject, w))
 		switch {
 		case s.HeadersPending:
 			// From an inventory: the S3 date and size are all there is yet.
