@@ -110,7 +110,9 @@ func readUntil(f *os.File, last byte, wait time.Duration) ([]byte, error) {
 func TestKeysTypedAsSesboxStartsReachIt(t *testing.T) {
 	if os.Getenv("SESBOX_TEST_BACKGROUND_CHILD") == "1" {
 		// The child: its terminal is the pty, stdin and stdout. What
-		// Common leaves in it is what bubbletea will read.
+		// Common leaves in it is what bubbletea will read. Fd 3 tells the
+		// test that bubbletea's init (its own question, answered) is over.
+		os.NewFile(3, "started").Close()
 		if _, err := (Options{}).Common(os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "error:", err)
 			os.Exit(1)
@@ -134,14 +136,23 @@ func TestKeysTypedAsSesboxStartsReachIt(t *testing.T) {
 			var errb bytes.Buffer
 			cmd.Stderr = &errb
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+			started, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer started.Close()
+			cmd.ExtraFiles = []*os.File{w}
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			// From when bubbletea's init has its answer: keys typed
-			// before it, or while it waits, are read by termenv before
-			// any code of sesbox runs.
-			for deadline := time.Now().Add(5 * time.Second); answered() == 0 && time.Now().Before(deadline); {
-				time.Sleep(time.Millisecond)
+			w.Close()
+			// From when bubbletea's init is over (the child closes fd 3
+			// as its test starts): keys typed before it, or while it
+			// waits for its answer, are read by termenv before any code
+			// of sesbox runs, and on a loaded machine that wait is long.
+			_ = started.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := started.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("child did not start: %v", err)
 			}
 			time.Sleep(at)
 			for _, k := range []string{"j", "k", "\x1b[B", "q"} {
