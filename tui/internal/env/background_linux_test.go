@@ -86,6 +86,9 @@ func readUntil(f *os.File, last byte, wait time.Duration) ([]byte, error) {
 		fds.Set(fd)
 		tv := unix.NsecToTimeval(int64(max(time.Until(deadline), 0)))
 		n, err := unix.Select(fd+1, &fds, nil, nil, &tv)
+		if err == unix.EINTR {
+			continue // the Go runtime's preemption signal, most often under -race and load
+		}
 		if err != nil || n == 0 {
 			return out, nil
 		}
