@@ -255,9 +255,8 @@ func hashFile(path string) (string, error) {
 // quoted />+From / line loses one ">", and the blank line before the
 // next From_ line (or the end) is the separator, not the message's.
 type mboxReader struct {
-	r       *bufio.Reader
-	started bool
-	ended   bool
+	r     *bufio.Reader
+	ended bool
 	// carried is a From_ line read as the end of the message before.
 	carried bool
 }
