@@ -114,6 +114,10 @@ func TestJSONOutputsRoundTripProperty(t *testing.T) {
 		vs := generated[verifyJSONSummary](r)
 		vs.Summary.Manifest = audit.ManifestCheck{} // written as the outer Manifest
 		jsonRoundTrip(t, "audit verify summary", vs)
+		jsonRoundTrip(t, "audit verify-export", exportJSONFile{"file", generated[audit.ExportFile](r)})
+		es := generated[exportJSONSummary](r)
+		es.ExportCheck.Manifest = audit.ManifestCheck{} // written as the outer Manifest
+		jsonRoundTrip(t, "audit verify-export summary", es)
 		jsonRoundTrip(t, "audit posture", generated[posture.Finding](r))
 		jsonRoundTrip(t, "audit log", generated[actionlog.Action](r))
 		jsonRoundTrip(t, "audit log (team)", generated[actionlog.MergedAction](r))
