@@ -108,21 +108,21 @@ func (m *Mailbox) Poll(ctx context.Context, w *notify.Watcher) (notify.Batch, er
 	bucket := m.Location().Bucket
 	var committed []mailstore.Summary
 	var missing []string
-	b, err := w.Poll(ctx, func(sums []mailstore.Summary) error {
+	b, err := w.Poll(ctx, func(keys []string) error {
 		var fresh []mailstore.Summary
 		missing = missing[:0]
-		for _, s := range sums {
-			_, ok, err := m.idx.Get(ctx, bucket, s.Key)
+		for _, k := range keys {
+			_, ok, err := m.idx.Get(ctx, bucket, k)
 			if err != nil {
 				return err
 			}
 			if ok {
 				continue
 			}
-			sum, err := index.ReadSummary(ctx, m.store, s.Key)
+			sum, err := index.ReadSummary(ctx, m.store, k)
 			switch {
 			case errors.Is(err, mailstore.ErrNotFound):
-				missing = append(missing, s.Key)
+				missing = append(missing, k)
 				continue
 			case err != nil:
 				return err // left in the queue: read again when it comes back

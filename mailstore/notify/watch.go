@@ -42,7 +42,9 @@ func NewWatcher(client sqsAPI, queueURL string, loc mailstore.Location) *Watcher
 
 // Batch is what one poll found.
 type Batch struct {
-	// New holds the summaries of messages stored under the mailbox.
+	// New holds the summaries of the messages the poll indexed: filled
+	// by mailbox.Poll, which reads each from its object (the watcher
+	// hands commit only the keys).
 	New []mailstore.Summary
 	// Ignored counts queue messages that were not the mailbox's new mail;
 	// Problems says why and whether each was deleted or left in the
@@ -51,8 +53,8 @@ type Batch struct {
 	Problems []string
 }
 
-// Poll waits up to Wait seconds for notifications, hands the summaries of
-// this mailbox's new messages to commit, and deletes their queue messages
+// Poll waits up to Wait seconds for notifications, hands the object keys
+// of this mailbox's new messages to commit (each once), and deletes their queue messages
 // only after commit returned nil: a crash or a failed commit leaves them to
 // be delivered again (SQS is at-least-once anyway, so commit must be an
 // idempotent upsert).
@@ -72,7 +74,7 @@ type Batch struct {
 // A poll that received only messages it leaves lasts at least a second:
 // a queue whose visibility timeout is 0 hands them straight back, and the
 // next poll would ask again at once (2,684 receives in 3 s).
-func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) error) (Batch, error) {
+func (w *Watcher) Poll(ctx context.Context, commit func(keys []string) error) (Batch, error) {
 	start := time.Now()
 	out, err := w.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(w.queueURL),
@@ -84,6 +86,7 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 		return Batch{}, fmt.Errorf("receive from %s: %w", w.queueURL, err)
 	}
 	var b Batch
+	var keys []string
 	var done []types.Message // to delete once committed
 	ignore := func(m types.Message, del bool, problem string) {
 		b.Ignored++
@@ -119,12 +122,12 @@ func (w *Watcher) Poll(ctx context.Context, commit func([]mailstore.Summary) err
 			done = append(done, m)
 		default:
 			seen[n.Key()] = true
-			b.New = append(b.New, n.Summary())
+			keys = append(keys, n.Key())
 			done = append(done, m)
 		}
 	}
-	if len(b.New) > 0 {
-		if err := commit(b.New); err != nil {
+	if len(keys) > 0 {
+		if err := commit(keys); err != nil {
 			return b, err
 		}
 	}

@@ -52,14 +52,14 @@ func TestPollSaysWhenALeftMessageKeepsComingBack(t *testing.T) {
 			Attributes: map[string]string{"ApproximateReceiveCount": []string{"1", "1", "7"}[i]}})
 	}
 	w := NewWatcher(q, "https://sqs.example/q", mailstore.Location{Bucket: "mail", Prefix: "inbox/"})
-	b, err := w.Poll(context.Background(), func(s []mailstore.Summary) error {
-		log = append(log, fmt.Sprint("commit ", len(s)))
+	b, err := w.Poll(context.Background(), func(keys []string) error {
+		log = append(log, fmt.Sprint("commit ", keys))
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(log, []string{"commit 1", "delete"}) || !slices.Equal(q.deleted, []string{string(fixture(t))}) {
+	if !slices.Equal(log, []string{"commit [inbox/o3vrnil0e2ic28trm7dakrc2v0clambda4nbp0g1]", "delete"}) || !slices.Equal(q.deleted, []string{string(fixture(t))}) {
 		t.Fatalf("calls %q, deleted %q", log, q.deleted)
 	}
 	if len(b.Problems) != 2 || strings.Contains(b.Problems[0], "received") || !strings.Contains(b.Problems[1], "received 7 times: a redrive policy") {
