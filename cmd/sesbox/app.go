@@ -19,6 +19,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -467,6 +468,15 @@ func (a *app) awsConfig(ctx context.Context, mc MailboxConfig) (aws.Config, erro
 		cfg.Region = "us-east-1"
 	}
 	if cfg.Credentials != nil {
+		if aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)) {
+			// Nothing else was found: only an instance role can answer.
+			// Off EC2 a network that takes the connection and never
+			// answers held every command 5 s per lookup (a dry run
+			// without credentials took 12 s to write its file:
+			// TestNoCredentialsFailsFastWhereIMDSHangs); on EC2 the
+			// service answers in milliseconds.
+			cfg.Credentials = boundedCredentials{cfg.Credentials, imdsCredentialsTimeout}
+		}
 		cfg.Credentials = hintedCredentials{cfg.Credentials}
 	}
 	base := cfg.Retryer
@@ -507,6 +517,24 @@ func (h hintedCredentials) Retrieve(ctx context.Context) (aws.Credentials, error
 		err = &mailstore.HintError{Hint: "no AWS credentials found — set --profile (or the mailbox's profile, or AWS_PROFILE; run aws sso login for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", Err: err}
 	}
 	return c, err
+}
+
+// imdsCredentialsTimeout bounds a lookup of the instance role's
+// credentials, as the AWS CLI bounds it (1 s, one attempt): enough for
+// an IMDSv2 token refused by a container's hop limit (0.5 s) and the
+// IMDSv1 requests after it; the SDK waits up to 5 s per lookup.
+const imdsCredentialsTimeout = time.Second
+
+// boundedCredentials gives up a lookup after timeout.
+type boundedCredentials struct {
+	aws.CredentialsProvider
+	timeout time.Duration
+}
+
+func (b boundedCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	return b.CredentialsProvider.Retrieve(ctx)
 }
 
 // awsConfigKey is what a mailbox's AWS configuration is loaded from.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -479,5 +480,47 @@ func TestLsCachedAfterAHealedIndexSaysHowToRebuild(t *testing.T) {
 	out, errOut, code = sesbox(t, append(flags, "ls")...)
 	if code != 0 || strings.Count(out, "\n") != len(msgs) {
 		t.Errorf("ls after healing: exit %d, %d rows of %d, stderr:\n%s", code, strings.Count(out, "\n"), len(msgs), errOut)
+	}
+}
+
+// TestNoCredentialsFailsFastWhereIMDSHangs: with no credentials at all
+// and an instance metadata service that takes the connection and never
+// answers (a laptop on a network that swallows 169.254.169.254, a proxy),
+// a forward --dry-run against the demo and a local SES waited 5.4 s for
+// the SDK's IMDS time-out before it wrote anything. The instance role is
+// now asked for at most imdsCredentialsTimeout: the dry run writes its
+// file and says, hint first, what it could not check.
+func TestNoCredentialsFailsFastWhereIMDSHangs(t *testing.T) {
+	isolate(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	hang := make(chan struct{})
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer imds.Close()
+	defer close(hang)
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	key := ""
+	for k := range demo.Messages() {
+		key = k
+		break
+	}
+	dir := t.TempDir()
+	start := time.Now()
+	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", "http://127.0.0.1:9", "forward", "--to", "a@example.com", "--dry-run", dir, key)
+	took := time.Since(start)
+	if code != 0 || !strings.Contains(out, `"status":"dry-run"`) {
+		t.Fatalf("exit %d, %q, %q", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "SES account not read, so quota, sandbox and suppression list not checked: no AWS credentials found — set --profile") {
+		t.Errorf("stderr %q: want what was not checked, the hint first", errOut)
+	}
+	if took > 2*imdsCredentialsTimeout {
+		t.Errorf("the dry run took %v without credentials, waiting on the instance metadata service", took)
 	}
 }
