@@ -35,6 +35,11 @@ type Object struct {
 	Size         int64
 	LastModified time.Time
 	VersionID    string // empty unless read from a versioned listing
+	// Metadata is what a GET of the object says of it besides its bytes,
+	// by lowercase header name: the content headers, x-amz-meta-* and the
+	// server-side encryption (see s3store.Open). Nil when not read (a
+	// listing), or when the store cannot tell.
+	Metadata map[string]string
 }
 
 // Address is one parsed mailbox. Both fields are already decoded (RFC 2047)

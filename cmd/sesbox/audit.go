@@ -89,7 +89,7 @@ func newAuditSnapshotCmd(a *app) *cobra.Command {
 		Long: `Reads every object under the prefix in key order and writes a JSON Lines manifest:
 a header line (bucket, prefix, region, time, sesbox version), one line per object
 (key, versionId, size, etag, sha256 of the stored bytes, lastModified, sesMessageId,
-messageId, date, from, subject, verdicts) and a trailer line with the count and the
+messageId, date, from, subject, verdicts, metadata) and a trailer line with the count and the
 SHA-256 of all entry lines (sed '1d;$d' FILE | sha256sum reproduces it).
 
 Memory stays bounded at any bucket size. An interrupted run (Ctrl-C, a lost
@@ -166,6 +166,9 @@ type verifyJSONSummary struct {
 		// Vanished is the trailer's: objects deleted while the snapshot
 		// ran, not in the manifest.
 		Vanished int64 `json:"vanished"`
+		// NoMetadata counts the entries that recorded no object metadata
+		// (a manifest written before it was recorded).
+		NoMetadata int64 `json:"noMetadata,omitempty"`
 	} `json:"manifest"`
 }
 
@@ -193,8 +196,9 @@ func newAuditVerifyCmd(a *app) *cobra.Command {
 		Use:   "verify MANIFEST",
 		Short: "Compare the bucket with a manifest",
 		Long: `Checks the manifest's own trailer (count and checksum), then reads every object
-and reports it as unchanged, changed (its SHA-256 differs), deleted, or new since
-the snapshot (informational). Single-part ETags are checked against the MD5 of the
+and reports it as unchanged, changed (its SHA-256 differs), metadata-changed (the
+same bytes, another Content-Type, x-amz-meta-* or encryption), deleted, or new
+since the snapshot (informational). Single-part ETags are checked against the MD5 of the
 bytes read. On a versioned bucket it lists the versions and delete markers of each
 changed or deleted object and names the version that still holds the original
 bytes ("recoverable: version V"). An unchanged object written again since
@@ -202,8 +206,8 @@ the snapshot (another version, a later last-modified time) is named too, as
 rewritten.
 
 Exit status 0 when everything is unchanged and the manifest is intact; 1 when
-anything was changed or deleted, could not be read, or the manifest fails its
-checksum.`,
+anything was changed (its bytes or its metadata) or deleted, could not be read,
+or the manifest fails its checksum.`,
 		Example: `  sesbox audit verify manifest.jsonl`,
 		Args:    keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -239,6 +243,7 @@ checksum.`,
 				if t := sum.Manifest.Trailer; t != nil {
 					js.Manifest.Vanished = t.Vanished
 				}
+				js.Manifest.NoMetadata = sum.Manifest.NoMetadata
 				if err := enc.Encode(js); err != nil {
 					return err
 				}
@@ -436,6 +441,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	if n := m.LacksNote(); n != "" {
 		fmt.Fprintf(w, "manifest: %s\n", n)
 	}
+	if n := m.MetadataNote(); n != "" {
+		fmt.Fprintf(w, "manifest: %s\n", n)
+	}
 	if s.Anchor != "" {
 		fmt.Fprintf(w, "action log: %s\n", sanitize.Line(s.Anchor))
 	}
@@ -444,7 +452,7 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	for _, row := range []struct {
 		name string
 		n    int64
-	}{{"unchanged", s.Unchanged}, {"changed", s.Changed}, {"deleted", s.Deleted}, {"new", s.New}, {"error", s.Errors}} {
+	}{{"unchanged", s.Unchanged}, {"changed", s.Changed}, {"metadata-changed", s.MetadataChanged}, {"deleted", s.Deleted}, {"new", s.New}, {"error", s.Errors}} {
 		fmt.Fprintf(tw, "%s\t%d\n", row.name, row.n)
 	}
 	if s.Changed+s.Deleted > 0 {

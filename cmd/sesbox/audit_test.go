@@ -706,3 +706,128 @@ func TestAuditVerifyWarnsOfABrokenLog(t *testing.T) {
 		t.Errorf("edited log: exit %d\n%s\n%s\nwant %s", code, out, errOut, want)
 	}
 }
+
+// TestAuditVerifyReportsMetadataChanged: a message put again with the
+// same bytes under another KMS key id and Content-Type was "unchanged"
+// (the manifest recorded no metadata): verify now reports it as
+// metadata-changed, naming both values, and exits 1; --json carries the
+// status, both metadata maps and the count. A manifest written before
+// metadata was recorded still verifies (exit 0), with a line saying its
+// metadata was not recorded.
+func TestAuditVerifyReportsMetadataChanged(t *testing.T) {
+	isolate(t)
+	flags, _, msgs, srv := auditBucket(t)
+	key := sortedKeys(msgs)[4]
+	put := func(keyID, ctype string) {
+		t.Helper()
+		if _, err := srv.Admin.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("mail"), Key: aws.String(key),
+			Body: bytes.NewReader(msgs[key]), ContentType: aws.String(ctype), ServerSideEncryption: "aws:kms",
+			SSEKMSKeyId: aws.String(keyID)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("arn:aws:kms:eu-west-1:111122223333:key/mail", "message/rfc822")
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if out, _, code := sesbox(t, append(flags, "audit", "verify", man)...); code != 0 || strings.Contains(out, "metadata was not recorded") {
+		t.Fatalf("clean verify: exit %d\n%s", code, out)
+	}
+	put("arn:aws:kms:eu-west-1:444455556666:key/theirs", "text/html")
+	out, _, code := sesbox(t, append(flags, "audit", "verify", man)...)
+	for _, want := range []string{"metadata-changed " + key, "FAILED",
+		`content-type "message/rfc822" -> "text/html"`,
+		`x-amz-server-side-encryption-aws-kms-key-id "arn:aws:kms:eu-west-1:111122223333:key/mail" -> "arn:aws:kms:eu-west-1:444455556666:key/theirs"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 1 || !hasRow(out, "metadata-changed 1") || !hasRow(out, "changed 0") {
+		t.Errorf("verify: exit %d, want 1, and the row metadata-changed 1:\n%s", code, out)
+	}
+	out, _, code = sesbox(t, append(flags, "audit", "verify", "--json", man)...)
+	var obj struct {
+		Status                     string
+		Metadata, ManifestMetadata map[string]string
+	}
+	var sum struct {
+		OK              bool
+		MetadataChanged int
+	}
+	ls := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range ls[:len(ls)-1] {
+		if strings.Contains(l, `"metadata-changed"`) {
+			if err := json.Unmarshal([]byte(l), &obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(ls[len(ls)-1]), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || sum.OK || sum.MetadataChanged != 1 || obj.Status != "metadata-changed" ||
+		obj.Metadata["content-type"] != "text/html" || obj.ManifestMetadata["content-type"] != "message/rfc822" {
+		t.Errorf("verify --json: exit %d, %+v, %+v\n%s", code, sum, obj, out)
+	}
+
+	// The manifest as sesbox wrote it before: no metadata in its
+	// entries, its trailer's hash matching them; verified elsewhere (a
+	// fresh action log, which does not record its entries hash).
+	old := stripMetadata(t, man)
+	isolate(t)
+	out, _, code = sesbox(t, append(flags, "audit", "verify", old)...)
+	if code != 0 || !strings.Contains(out, "manifest: intact") ||
+		!strings.Contains(out, "manifest: object metadata was not recorded (a manifest written before sesbox recorded it): a change of Content-Type, x-amz-meta-* or encryption alone cannot be seen") {
+		t.Errorf("verify of a manifest without metadata: exit %d\n%s", code, out)
+	}
+	out, _, _ = sesbox(t, append(flags, "audit", "verify", "--json", old)...)
+	if !strings.Contains(out, fmt.Sprintf(`"noMetadata":%d`, len(msgs))) {
+		t.Errorf("verify --json of a manifest without metadata lacks noMetadata:\n%s", out)
+	}
+}
+
+// stripMetadata writes a copy of the manifest at path with the metadata
+// field taken out of every entry and the trailer's entries hash
+// recomputed, as sesbox wrote manifests before it recorded metadata.
+func stripMetadata(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := strings.SplitAfter(string(data), "\n")
+	ls = ls[:len(ls)-1] // after the last newline
+	h := sha256.New()
+	for i := 1; i < len(ls)-1; i++ {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(ls[i]), &e); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := e["metadata"]; !ok {
+			t.Fatalf("entry %d records no metadata: %s", i, ls[i])
+		}
+		delete(e, "metadata")
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls[i] = string(b) + "\n"
+		h.Write([]byte(ls[i]))
+	}
+	var tr map[string]any
+	if err := json.Unmarshal([]byte(ls[len(ls)-1]), &tr); err != nil {
+		t.Fatal(err)
+	}
+	tr["entriesSha256"] = fmt.Sprintf("%x", h.Sum(nil))
+	b, err := json.Marshal(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls[len(ls)-1] = string(b) + "\n"
+	old := filepath.Join(t.TempDir(), "old.jsonl")
+	if err := os.WriteFile(old, []byte(strings.Join(ls, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return old
+}

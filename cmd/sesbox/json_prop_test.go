@@ -36,12 +36,21 @@ func hostileString(r *rand.Rand) string {
 
 // fillStrings sets every exported string (and []string) field reachable in
 // v, through structs, embedded structs, pointers to structs and slices of
-// structs (two elements each), to hostile strings; other fields keep
+// structs (two elements each), to hostile strings, and every
+// map[string]string to two hostile keys and values; other fields keep
 // their values.
 func fillStrings(r *rand.Rand, v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
 		v.SetString(hostileString(r))
+	case reflect.Map:
+		if v.Type().Key().Kind() == reflect.String && v.Type().Elem().Kind() == reflect.String {
+			m := reflect.MakeMap(v.Type())
+			for range 2 {
+				m.SetMapIndex(reflect.ValueOf(hostileString(r)), reflect.ValueOf(hostileString(r)))
+			}
+			v.Set(m)
+		}
 	case reflect.Slice:
 		if k := v.Type().Elem().Kind(); k == reflect.String || k == reflect.Struct {
 			s := reflect.MakeSlice(v.Type(), 2, 2)

@@ -126,8 +126,8 @@ func TestVerifyVersionedVersityGW(t *testing.T) {
 // carry a note naming both versions, and the summary counts them. A
 // version put and deleted again leaves the manifest's version standing:
 // unchanged, no note. (versitygw changes metadata in place, CopyObject
-// with REPLACE, without a new version or a new last-modified time: no
-// client can see that one.)
+// with REPLACE, without a new version or a new last-modified time:
+// TestVerifySeesMetadataChangedInPlace.)
 func TestVerifyNamesRewritesOfTheSameBytes(t *testing.T) {
 	c, st, msgs := versity(t, true, "ses-mail")
 	ctx := context.Background()
@@ -264,5 +264,59 @@ func TestVerifySaysTheManifestsVersionWasDestroyed(t *testing.T) {
 	}
 	if r := results[1]; r.Recoverable != r.ManifestVersionID || r.Note != "" {
 		t.Errorf("kept: %+v", r)
+	}
+}
+
+// TestVerifySeesMetadataChangedInPlace: on versitygw, versioned or not,
+// CopyObject of a message onto itself with the REPLACE directive changes
+// its Content-Type and x-amz-meta-* metadata without a new version or a
+// new last-modified time, and verify said "unchanged" with no note: the
+// manifest recorded no metadata. It now records each object's metadata
+// and verify reports such an object as metadata-changed, naming what
+// changed, exit status 1.
+func TestVerifySeesMetadataChangedInPlace(t *testing.T) {
+	for _, versioned := range []bool{false, true} {
+		c, st, msgs := versity(t, versioned, "ses-mail")
+		ctx := context.Background()
+		keys := slices.Sorted(maps.Keys(msgs))
+		bucket := aws.String("ses-mail")
+		key := keys[3]
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(key), Body: bytes.NewReader(msgs[key]),
+			ContentType: aws.String("message/rfc822"), Metadata: map[string]string{"case": "1234"}}); err != nil {
+			t.Fatal(err)
+		}
+		path, _ := snapshot(t, st, audit.SnapshotOptions{})
+		before, err := st.Versions(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: aws.String(key), CopySource: aws.String("ses-mail/" + key),
+			MetadataDirective: types.MetadataDirectiveReplace, ContentType: aws.String("text/html"),
+			Metadata: map[string]string{"case": "9999", "planted": "yes"}}); err != nil {
+			t.Fatal(err)
+		}
+		after, err := st.Versions(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != len(before) || !after[0].LastModified.Equal(before[0].LastModified) || after[0].VersionID != before[0].VersionID {
+			t.Logf("versioned %v: versitygw now makes a new version or time for a metadata copy: %+v -> %+v", versioned, before, after)
+		}
+		got := map[string]audit.Result{}
+		sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{OnResult: func(r audit.Result) error {
+			if r.Status != audit.Unchanged {
+				got[r.Key] = r
+			}
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := got[key]
+		if sum.OK() || len(got) != 1 || string(r.Status) != "metadata-changed" ||
+			!strings.Contains(r.Note, `content-type "message/rfc822" -> "text/html"`) ||
+			!strings.Contains(r.Note, `x-amz-meta-case "1234" -> "9999"`) || !strings.Contains(r.Note, `x-amz-meta-planted added: "yes"`) {
+			t.Errorf("versioned %v: OK %v, %+v", versioned, sum.OK(), got)
+		}
 	}
 }

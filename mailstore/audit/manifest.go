@@ -63,8 +63,14 @@ type Entry struct {
 	From         string    `json:"from"`
 	Subject      string    `json:"subject"`
 	Verdicts     Verdicts  `json:"verdicts"`
-	ETagCheck    string    `json:"etagCheck"`      // ETagMD5, ETagMultipart or ETagMismatch
-	File         string    `json:"file,omitempty"` // export: the file written, relative to the export
+	ETagCheck    string    `json:"etagCheck"` // ETagMD5, ETagMultipart or ETagMismatch
+	// Metadata is what the GET said of the object besides its bytes
+	// (mailstore.Object.Metadata): Content-Type, x-amz-meta-*, the
+	// encryption. null when the store could not tell; missing in
+	// manifests written before it was recorded (verify then cannot see a
+	// change of metadata alone).
+	Metadata map[string]string `json:"metadata"`
+	File     string            `json:"file,omitempty"` // export: the file written, relative to the export
 
 	// unread marks, during a verify, a key the manifest's trailer lists
 	// under failed: there when the manifest was made, its bytes unknown.
@@ -141,7 +147,7 @@ func entryOf(obj mailstore.Object, d digest) Entry {
 		LastModified: obj.LastModified.UTC(), SESMessageID: mailstore.SESMessageID(obj.Key),
 		MessageID: s.MessageID, From: s.From.String(), Subject: s.Subject,
 		Verdicts:  Verdicts{Spam: s.Verdicts.Spam, Virus: s.Verdicts.Virus, SPF: s.Verdicts.SPF, DKIM: s.Verdicts.DKIM, DMARC: s.Verdicts.DMARC},
-		ETagCheck: etagCheck(obj.ETag, d.MD5),
+		ETagCheck: etagCheck(obj.ETag, d.MD5), Metadata: obj.Metadata,
 	}
 	if !s.Date.IsZero() {
 		e.Date = s.Date.Format(time.RFC3339)
@@ -252,6 +258,10 @@ type ManifestCheck struct {
 	Entries int64
 	SHA256  string
 	Bytes   int64
+	// NoMetadata counts the entries that recorded no metadata (written
+	// before manifests held it, or by a store that could not tell): a
+	// change of their metadata alone cannot be seen.
+	NoMetadata int64
 	// Problems say why the manifest cannot be trusted as it is; empty
 	// when it is intact.
 	Problems []string
@@ -271,6 +281,20 @@ func (c ManifestCheck) LacksNote() string {
 		return "1 object was deleted while the snapshot ran: it is not in the manifest and cannot be verified"
 	}
 	return fmt.Sprintf("%d objects were deleted while the snapshot ran: they are not in the manifest and cannot be verified", c.Trailer.Vanished)
+}
+
+// MetadataNote says which entries recorded no object metadata, so that
+// a change of metadata alone (Content-Type, x-amz-meta-*, the encryption
+// key) cannot be seen for them. "" when every entry recorded it.
+func (c ManifestCheck) MetadataNote() string {
+	switch {
+	case c.NoMetadata == 0:
+		return ""
+	case c.NoMetadata == c.Entries:
+		return "object metadata was not recorded (a manifest written before sesbox recorded it): a change of Content-Type, x-amz-meta-* or encryption alone cannot be seen"
+	}
+	return fmt.Sprintf("%s of %s recorded no object metadata: a change of Content-Type, x-amz-meta-* or encryption alone cannot be seen for them",
+		mailstore.Count(c.NoMetadata, "entry"), mailstore.Count(c.Entries, "entry"))
 }
 
 // ErrNotManifest is returned (wrapped) for a file that does not start with
@@ -366,6 +390,9 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 		lastKey = e.Key
 		c.Entries++
 		c.Bytes += e.Size
+		if e.Metadata == nil {
+			c.NoMetadata++
+		}
 		if err := fn(e); err != nil {
 			return err
 		}

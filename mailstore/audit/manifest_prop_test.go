@@ -26,7 +26,7 @@ func actsOnTerminal(r rune) bool {
 // exactly key.
 func checkKeyLine(t *testing.T, key string) {
 	t.Helper()
-	line, err := marshalLine(Entry{Key: key, Subject: key})
+	line, err := marshalLine(Entry{Key: key, Subject: key, Metadata: map[string]string{key: key, "x-amz-meta-k": key}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +40,9 @@ func checkKeyLine(t *testing.T, key string) {
 		}
 	}
 	var e Entry
-	if err := json.Unmarshal(line, &e); err != nil || e.Key != key || e.Subject != key {
-		t.Fatalf("line for %q decodes to %q, %q (%v)", key, e.Key, e.Subject, err)
+	if err := json.Unmarshal(line, &e); err != nil || e.Key != key || e.Subject != key ||
+		!maps.Equal(e.Metadata, map[string]string{key: key, "x-amz-meta-k": key}) {
+		t.Fatalf("line for %q decodes to %q, %q, %q (%v)", key, e.Key, e.Subject, e.Metadata, err)
 	}
 }
 

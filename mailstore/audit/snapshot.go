@@ -32,6 +32,7 @@ type Progress struct {
 	// Verify: results so far; Errors also counts the objects a snapshot
 	// could not read.
 	Unchanged, Changed, Deleted, New, Errors int64
+	MetadataChanged                          int64 // the same bytes, other metadata
 }
 
 // reporter is a run's progress: the listing goroutine counts into listed

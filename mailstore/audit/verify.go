@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/alessio/shellescape"
@@ -26,6 +28,10 @@ const (
 	Deleted   Status = "deleted"   // in the manifest, gone from the bucket
 	New       Status = "new"       // in the bucket, not in the manifest (informational)
 	Failed    Status = "error"     // could not be read: nothing can be said about it
+	// MetadataChanged: the bytes hash as in the manifest, but what a GET
+	// says of the object besides them (Content-Type, x-amz-meta-*, the
+	// encryption) is not what the manifest recorded.
+	MetadataChanged Status = "metadata-changed"
 )
 
 // Result is verify's finding for one object.
@@ -42,6 +48,10 @@ type Result struct {
 	VersionID string `json:"versionId,omitempty"`
 	Size      int64  `json:"size,omitempty"`
 	ETagCheck string `json:"etagCheck,omitempty"`
+	// Metadata and ManifestMetadata are the object's metadata now and as
+	// the manifest recorded it, when the two differ (the note says how).
+	Metadata         map[string]string `json:"metadata,omitempty"`
+	ManifestMetadata map[string]string `json:"manifestMetadata,omitempty"`
 	// Recoverable is the version that still holds the manifest's bytes, for
 	// changed and deleted objects on a versioned bucket.
 	Recoverable string `json:"recoverable,omitempty"`
@@ -68,6 +78,9 @@ type Summary struct {
 	Deleted    int64         `json:"deleted"`
 	New        int64         `json:"new"`
 	Errors     int64         `json:"errors"`
+	// MetadataChanged counts objects whose bytes are unchanged but whose
+	// metadata is not what the manifest recorded.
+	MetadataChanged int64 `json:"metadataChanged"`
 	// Recoverable counts changed and deleted objects whose original bytes
 	// a kept version still holds.
 	Recoverable int64 `json:"recoverable"`
@@ -87,7 +100,7 @@ type Summary struct {
 // OK reports whether nothing was changed, deleted or unreadable and the
 // manifest is intact: the run's exit status.
 func (s Summary) OK() bool {
-	return s.Changed == 0 && s.Deleted == 0 && s.Errors == 0 && s.Manifest.OK()
+	return s.Changed == 0 && s.Deleted == 0 && s.Errors == 0 && s.MetadataChanged == 0 && s.Manifest.OK()
 }
 
 // VersioningNote says how the bucket's versioning now differs from when
@@ -276,6 +289,12 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			case Failed:
 				sum.Errors++
 				prog.Errors++
+			case MetadataChanged:
+				sum.MetadataChanged++
+				prog.MetadataChanged++
+			}
+			if r.Rewritten && r.Status == MetadataChanged {
+				sum.Rewritten++
 			}
 			if r.Recoverable != "" {
 				sum.Recoverable++
@@ -421,8 +440,16 @@ func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, m
 	if r.ETagCheck == ETagMismatch {
 		r.Note = "the ETag is not the MD5 of the bytes read (expected under SSE-KMS or SSE-C; otherwise the object is damaged)"
 	}
+	metadata := metadataChanges(want.Metadata, obj.Metadata)
+	if metadata != "" {
+		r.Metadata, r.ManifestMetadata = obj.Metadata, want.Metadata
+	}
 	if d.SHA256 == want.SHA256 {
 		r.Status = Unchanged
+		if metadata != "" {
+			r.Status = MetadataChanged
+			r.Note = joinNote(r.Note, "the same bytes, but their metadata changed: "+metadata)
+		}
 		if again := writtenAgain(want, obj); again != "" {
 			r.Rewritten = true
 			r.Note = joinNote(r.Note, "the same bytes, but written again since the manifest: "+again)
@@ -430,8 +457,39 @@ func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, m
 		return r
 	}
 	r.Status = Changed
+	if metadata != "" {
+		r.Note = joinNote(r.Note, "its metadata changed too: "+metadata)
+	}
 	findOriginal(ctx, b, want, &r, maxCand)
 	return r
+}
+
+// metadataChanges says how the object's metadata now differs from what
+// the manifest recorded, one change per header name in name order
+// (`content-type "message/rfc822" -> "text/html"`, `x-amz-meta-k added:
+// "v"`, `x-amz-meta-k removed: "v"`), every value quoted: they are
+// anyone's to write (names are HTTP header tokens, printed as they are). "" when they are the same, or when either side is
+// unknown (a manifest written before metadata was recorded).
+func metadataChanges(was, now map[string]string) string {
+	if was == nil || now == nil || maps.Equal(was, now) {
+		return ""
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(was)) {
+		v, ok := now[k]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s removed: %q", k, was[k]))
+		case v != was[k]:
+			out = append(out, fmt.Sprintf("%s %q -> %q", k, was[k], v))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(now)) {
+		if _, ok := was[k]; !ok {
+			out = append(out, fmt.Sprintf("%s added: %q", k, now[k]))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // writtenAgain says how the object read (holding the manifest's bytes)

@@ -112,7 +112,44 @@ func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser,
 	if v := aws.ToString(out.VersionId); v != "" {
 		obj.VersionID = v
 	}
+	obj.Metadata = objectMetadata(out)
 	return s.newResumingBody(ctx, in, out, 0), obj, nil
+}
+
+// objectMetadata is what a GET says of an object besides its bytes and
+// can change without them: on versitygw a CopyObject onto itself with the
+// REPLACE directive changes it in place, with no new version or time.
+// Keys are the lowercase header names (x-amz-meta-* for user metadata);
+// a header S3 did not send is left out. The storage class is not
+// metadata here: a lifecycle transition changes it, which is no one
+// tampering.
+func objectMetadata(out *s3.GetObjectOutput) map[string]string {
+	md := map[string]string{}
+	for name, v := range map[string]*string{
+		"cache-control":       out.CacheControl,
+		"content-disposition": out.ContentDisposition,
+		"content-encoding":    out.ContentEncoding,
+		"content-language":    out.ContentLanguage,
+		"content-type":        out.ContentType,
+		"expires":             out.ExpiresString,
+		"x-amz-server-side-encryption-aws-kms-key-id":     out.SSEKMSKeyId,
+		"x-amz-server-side-encryption-customer-algorithm": out.SSECustomerAlgorithm,
+		"x-amz-website-redirect-location":                 out.WebsiteRedirectLocation,
+	} {
+		if v != nil {
+			md[name] = *v
+		}
+	}
+	if out.ServerSideEncryption != "" {
+		md["x-amz-server-side-encryption"] = string(out.ServerSideEncryption)
+	}
+	if out.BucketKeyEnabled != nil {
+		md["x-amz-server-side-encryption-bucket-key-enabled"] = strconv.FormatBool(*out.BucketKeyEnabled)
+	}
+	for k, v := range out.Metadata {
+		md["x-amz-meta-"+strings.ToLower(k)] = v
+	}
+	return md
 }
 
 // Versions implements audit.Bucket with ListObjectVersions over the key as

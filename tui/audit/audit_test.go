@@ -38,7 +38,12 @@ type memBucket struct {
 	versioning string
 	// gate, when set, holds every Open until it is closed.
 	gate chan struct{}
+	// meta is an object's metadata when not plainMeta.
+	meta map[string]map[string]string
 }
+
+// plainMeta is what a GET says of an object of memBucket.
+var plainMeta = map[string]string{"content-type": "application/octet-stream"}
 
 var when = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
@@ -92,7 +97,11 @@ func (b *memBucket) Open(ctx context.Context, key, version string) (io.ReadClose
 	if t, ok := b.modified[key]; ok && version == "" {
 		lm = t
 	}
-	return io.NopCloser(bytes.NewReader(raw)), mailstore.Object{Key: key, ETag: etag(raw), Size: int64(len(raw)), LastModified: lm}, nil
+	md := plainMeta
+	if m, ok := b.meta[key]; ok {
+		md = m
+	}
+	return io.NopCloser(bytes.NewReader(raw)), mailstore.Object{Key: key, ETag: etag(raw), Size: int64(len(raw)), LastModified: lm, Metadata: md}, nil
 }
 
 func (b *memBucket) Versions(ctx context.Context, key string) ([]audit.Version, error) {
@@ -520,5 +529,34 @@ func TestVerifySaysWhatTheManifestLacks(t *testing.T) {
 	m.SetSize(100, 60)
 	if v := m.View(); !strings.Contains(v, "manifest: 1 object was deleted while the snapshot ran: it is not in the manifest and cannot be") {
 		t.Errorf("view:\n%s", v)
+	}
+}
+
+// TestVerifyShowsMetadataChanged: an object whose bytes are the
+// manifest's but whose metadata is not (another Content-Type, a planted
+// x-amz-meta-*) is shown as METADATA with what changed, counted, and
+// fails the run; before, the manifest held no metadata and the view said
+// nothing changed.
+func TestVerifyShowsMetadataChanged(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	b.meta = map[string]map[string]string{"inbox/charlie": {"content-type": "text/html", "x-amz-meta-planted": "\x1b[2Jyes"}}
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	m, msgs := drive(t, m, cmd)
+	fin, ok := msgs[len(msgs)-1].(VerifyFinishedMsg)
+	if !ok || fin.Err != nil || fin.Summary.MetadataChanged != 1 || fin.Summary.OK() {
+		t.Fatalf("last message %#v", msgs[len(msgs)-1])
+	}
+	m.SetSize(160, 40)
+	v := m.View()
+	for _, want := range []string{"FAILED: the bucket no longer matches the manifest", "4 unchanged, 0 changed, 1 metadata changed, 0 deleted, 0 new, 0 errors",
+		"METADATA inbox/charlie", `content-type "application/octet-stream" -> "text/html"`, `x-amz-meta-planted added: "\x1b[2Jyes"`} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "metadata was not recorded") || strings.ContainsAny(v, "\x1b\x07") {
+		t.Errorf("view:\n%q", v)
 	}
 }

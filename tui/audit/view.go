@@ -55,11 +55,14 @@ func (m Model) severityLabel(s posture.Severity) string {
 func (m Model) statusLabel(s audit.Status) string {
 	st := m.c.Styles
 	label := fmt.Sprintf("%-9s", strings.ToUpper(string(s)))
-	if s == audit.Unchanged {
+	switch s {
+	case audit.Unchanged:
 		label = "SAME     " // UNCHANGED would run into the key
+	case audit.MetadataChanged:
+		label = "METADATA " // the note under it says what changed
 	}
 	switch s {
-	case audit.Changed, audit.Deleted, audit.Failed:
+	case audit.Changed, audit.Deleted, audit.Failed, audit.MetadataChanged:
 		return st.Fail.Render(label)
 	case audit.New:
 		return st.Dim.Render(label)
@@ -188,7 +191,7 @@ func (m Model) lines() []string {
 	case verifyRunning:
 		add("  " + m.progressLine())
 	case verifyStopped:
-		add(st.Warning.Render("  stopped") + "  " + st.Dim.Render(m.counts(m.progress.Unchanged, m.progress.Changed, m.progress.Deleted, m.progress.New, m.progress.Errors)))
+		add(st.Warning.Render("  stopped") + "  " + st.Dim.Render(m.counts(m.progress.Unchanged, m.progress.Changed, m.progress.MetadataChanged, m.progress.Deleted, m.progress.New, m.progress.Errors)))
 	case verifyFailed:
 		// Wrapped, hint first: on one line the screen cut off the end,
 		// which says what is wrong ("no such file or directory").
@@ -203,7 +206,7 @@ func (m Model) lines() []string {
 			}
 		}
 		add(verdict)
-		add("  " + st.Dim.Render(m.counts(s.Unchanged, s.Changed, s.Deleted, s.New, s.Errors)))
+		add("  " + st.Dim.Render(m.counts(s.Unchanged, s.Changed, s.MetadataChanged, s.Deleted, s.New, s.Errors)))
 		if s.Changed+s.Deleted > 0 {
 			add("  " + st.Dim.Render(fmt.Sprintf("recoverable: %d of %d changed or deleted", s.Recoverable, s.Changed+s.Deleted)))
 		}
@@ -220,6 +223,9 @@ func (m Model) lines() []string {
 			wrap("  ", "manifest: "+sanitize.Line(p), st.Warning)
 		}
 		if n := s.Manifest.LacksNote(); n != "" {
+			wrap("  ", "manifest: "+n, st.Warning)
+		}
+		if n := s.Manifest.MetadataNote(); n != "" {
 			wrap("  ", "manifest: "+n, st.Warning)
 		}
 		if s.Anchor != "" {
@@ -269,8 +275,14 @@ func (m Model) loc() *time.Location {
 	return time.Local
 }
 
-func (m Model) counts(unchanged, changed, deleted, added, errs int64) string {
-	return fmt.Sprintf("%d unchanged, %d changed, %d deleted, %d new, %s", unchanged, changed, deleted, added, mailstore.Count(int(errs), "error"))
+// counts says a verify's counts; metadata-changed objects only when
+// there are some, so the line fits 80 columns otherwise.
+func (m Model) counts(unchanged, changed, metadata, deleted, added, errs int64) string {
+	s := fmt.Sprintf("%d unchanged, %d changed, ", unchanged, changed)
+	if metadata > 0 {
+		s += fmt.Sprintf("%d metadata changed, ", metadata)
+	}
+	return s + fmt.Sprintf("%d deleted, %d new, %s", deleted, added, mailstore.Count(int(errs), "error"))
 }
 
 // progressLine draws "[#####-----] 123/456 objects  45/s  ETA 10s  1 changed".
@@ -300,8 +312,8 @@ func (m Model) progressLine() string {
 		}
 	}
 	line := bar + st.Normal.Render(s)
-	if bad := p.Changed + p.Deleted + p.Errors; bad > 0 {
-		line += "  " + st.Fail.Render(fmt.Sprintf("%d changed, %d deleted, %s", p.Changed, p.Deleted, mailstore.Count(int(p.Errors), "error")))
+	if bad := p.Changed + p.MetadataChanged + p.Deleted + p.Errors; bad > 0 {
+		line += "  " + st.Fail.Render(fmt.Sprintf("%d changed, %d deleted, %s", p.Changed+p.MetadataChanged, p.Deleted, mailstore.Count(int(p.Errors), "error")))
 	}
 	return line
 }
