@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/inbucket/html2text"
 	"golang.org/x/net/html"
@@ -53,7 +54,7 @@ func htmlToText(src string) (text string, links []string, err error) {
 			number[href] = n
 		}
 		label := fmt.Sprintf("[%d]", n)
-		if host, ok := otherSite(nodeText(a), href); ok {
+		if host, ok := otherSite(linkLabel(a), href); ok {
 			label += " (goes to " + host + ")"
 		}
 		marker := &html.Node{Type: html.TextNode, Data: label}
@@ -114,19 +115,63 @@ func otherSite(label, href string) (string, bool) {
 	return target.Hostname(), true
 }
 
-// nodeText is the text under n.
-func nodeText(n *html.Node) string {
+// Bounds on the label linkLabel reads: a label that reads as a site's
+// address is a host name or a URL, whose host comes first.
+const (
+	maxLabelBytes = 2048
+	maxLabelNodes = 1024
+)
+
+// linkLabel is the text under the link a, as otherSite reads it, or ""
+// when it cannot read as a site's address (words, an '@'). Links nest
+// (in <svg>, or in a table cell inside a link), so reading every label
+// whole read the text under the outermost once per level below it: 500
+// levels around 1 MB of words made 500 MB. The walk stops where the
+// label can no longer be an address (the blank between two words, as
+// otherSite reads them, or an '@'), and after maxLabelBytes of text or
+// maxLabelNodes nodes: a label that long is read by its start, where an
+// address's host is.
+func linkLabel(a *html.Node) string {
 	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
+	nodes := 0
+	// started: text other than blanks seen; blank: a blank after it.
+	started, blank, words := false, false, false
+	var walk func(*html.Node) bool // false: stop
+	walk = func(n *html.Node) bool {
+		if nodes++; nodes > maxLabelNodes {
+			return false
+		}
 		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
+			for _, r := range n.Data {
+				switch {
+				case b.Len() >= maxLabelBytes:
+					return false
+				case r == '@':
+					words = true
+					return false
+				case r == ' ' || r == '\t' || r == '\n':
+					blank = started
+				case unicode.IsSpace(r):
+				case blank:
+					words = true
+					return false
+				default:
+					started = true
+				}
+				b.WriteRune(r)
+			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
+			if !walk(c) {
+				return false
+			}
 		}
+		return true
 	}
-	walk(n)
+	walk(a)
+	if words {
+		return ""
+	}
 	return b.String()
 }
 
@@ -144,7 +189,9 @@ func nodeText(n *html.Node) string {
 //     (html2text removes one blank after every line break).
 func asShown(doc *html.Node) (anchors []*html.Node) {
 	var hidden, images, rows, pres []*html.Node
+	outer := map[*html.Node]bool{} // the <pre>s inside no other
 	below := fontSizeBelow{}
+	inPre := false
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
@@ -161,6 +208,11 @@ func asShown(doc *html.Node) (anchors []*html.Node) {
 				rows = append(rows, n)
 			case atom.Pre:
 				pres = append(pres, n)
+				if !inPre {
+					outer[n] = true
+					inPre = true
+					defer func() { inPre = false }()
+				}
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -188,6 +240,10 @@ func asShown(doc *html.Node) (anchors []*html.Node) {
 		} else {
 			pre.InsertBefore(&html.Node{Type: html.TextNode, Data: "\n"}, c)
 		}
+		// html2text removes one blank a line however many <pre> it is
+		// in: the text under the outermost gets one more, once (each
+		// level adding its own made 500 nested <pre> around 60 KB of
+		// lines 1 GB and 7 s of work, and 500 blanks a line).
 		var indent func(n *html.Node)
 		indent = func(n *html.Node) {
 			for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -197,7 +253,9 @@ func asShown(doc *html.Node) (anchors []*html.Node) {
 				indent(c)
 			}
 		}
-		indent(pre)
+		if outer[pre] {
+			indent(pre)
+		}
 		pre.AppendChild(&html.Node{Type: html.TextNode, Data: "\n"})
 	}
 	return anchors

@@ -110,6 +110,10 @@ func Shapes() map[string][]byte {
 	m["header-mixed-charsets"] = repeat("From: a@b.example\r\nSubject:", " =?iso-2022-jp?b?GyRCJDMkcyRLJEEkTxsoQg==?= =?koi8-r?q?=F0=D2?= =?shift_jis?b?grGC8YLJgr+CzQ==?= =?utf-7?q?+AOk-?= =?x-unknown?q?=1B[31m?= \xff\xfe", "\r\n\r\nbody\r\n")
 	m["header-folds"] = repeat("From: a@b.example\r\nSubject: s", "\r\n x", "\r\n\r\nbody\r\n")
 	m["rfc822-multipart-alternating"] = nestedRFC822(Size / 200)
+	// 2026-12-07: elements nested in their own kind, each walked once per
+	// level around them (docs/reliability.md).
+	m["html-pre-nested"] = repeat(html+"a"+strings.Repeat("<pre>", 500), "\n x", "\r\n")
+	m["html-links-nested"] = repeat(html+"<svg>"+strings.Repeat(`<a href="https://x.example/">`, 500), "word ", "\r\n")
 	m["deep-closed"] = nested(1000, true)
 	m["deep-unclosed"] = nested(1000, false)
 	var b strings.Builder
