@@ -481,3 +481,30 @@ func TestLsCachedAfterAHealedIndexSaysHowToRebuild(t *testing.T) {
 		t.Errorf("ls after healing: exit %d, %d rows of %d, stderr:\n%s", code, strings.Count(out, "\n"), len(msgs), errOut)
 	}
 }
+
+// TestUnknownFlagSaysWhichItMeant: a mistyped flag names the flag it is
+// one or two edits from, a flag of another command says whose it is (a
+// flag given before the command's name, `sesbox --json ls`, said only
+// "unknown flag" under the root's usage), and a long flag with one dash
+// names its two-dash form; each is still a usage error (64).
+func TestUnknownFlagSaysWhichItMeant(t *testing.T) {
+	isolate(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ls", "--josn"}, "sesbox: unknown flag: --josn — did you mean --json?\nusage: sesbox ls"},
+		{[]string{"ls", "--bukcet", "b"}, "unknown flag: --bukcet — did you mean --bucket?"},
+		{[]string{"--json", "ls"}, "unknown flag: --json — a flag of account, audit log, audit posture, audit verify, audit verify-export, ls, team status: give it after the command's name, as in sesbox account --json\n"},
+		{[]string{"ls", "--mbox", "x"}, "unknown flag: --mbox — a flag of export, not of ls\n"},
+		{[]string{"ls", "-json"}, "unknown shorthand flag: 'j' in -json — did you mean --json? (a long flag takes two dashes)\n"},
+		{[]string{"export", "-mbox", "x"}, "did you mean --mbox? (a long flag takes two dashes)"},
+		// Nothing near: as before.
+		{[]string{"ls", "--zzzzzz"}, "sesbox: unknown flag: --zzzzzz\nusage: sesbox ls"},
+	} {
+		_, errOut, code := sesbox(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d,\n%s\nwant %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
