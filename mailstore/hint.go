@@ -2,8 +2,11 @@ package mailstore
 
 import (
 	"errors"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -31,16 +34,52 @@ func Hint(err error) string {
 	return ""
 }
 
-// Explain renders err for a person: the hint first when there is one, then
-// the error with its context and detail.
+// Explain renders err for a person: the hint first when there is one (a
+// HintError's, else what to do about a local file that could not be
+// written: fileHint), then the error with its context and detail.
 func Explain(err error) string {
 	if err == nil {
 		return ""
 	}
-	if h := Hint(err); h != "" {
+	h := Hint(err)
+	if h == "" {
+		h = fileHint(err)
+	}
+	if h != "" {
 		return h + " (" + err.Error() + ")"
 	}
 	return err.Error()
+}
+
+// fileHint says what to do when err is a local file's failure that the
+// user, not sesbox, can mend: a full disk or quota, a read-only file
+// system, a permission (an export, a save, a snapshot, a draft, the
+// index); "" for any other error. It names the directory (the file's own
+// name is often a temporary one).
+func fileHint(err error) string {
+	path := ""
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		path = pe.Path
+	case errors.As(err, &le):
+		path = le.New
+	default:
+		return ""
+	}
+	dir := filepath.Dir(path)
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "no space left on the disk holding " + dir + " — free some space there or write somewhere else"
+	case errors.Is(err, syscall.EDQUOT):
+		return "disk quota exceeded on " + dir + " — free some space there or write somewhere else"
+	case errors.Is(err, syscall.EROFS):
+		return dir + " is on a read-only file system — write somewhere else"
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return "permission denied: " + path + " — check the owner and mode of it and of " + dir
+	}
+	return ""
 }
 
 // RedactURL is endpoint as it may be shown or recorded: a password in it

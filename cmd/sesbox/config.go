@@ -170,22 +170,32 @@ func loadConfig(path string, explicit bool) (Config, error) {
 
 // unknownKey says where key is in the config file (the TOML decoder keeps
 // no position for keys it did not decode: the line is found again, "" when
-// it cannot be) and which keys its table takes.
+// it cannot be), the key it may be a typo of and which keys its table
+// takes. Under an unknown top-level name ([mailboxes.a]) that name is the
+// mistake, and the one named.
 func unknownKey(path string, data []byte, key toml.Key) error {
 	where := ""
 	if n := keyLine(string(data), key.String()); n > 0 {
 		where = fmt.Sprintf(" line %d:", n)
 	}
-	takes := ""
-	switch {
-	case len(key) == 1:
-		takes = " (the top level takes " + strings.Join(tomlKeys(Config{}), ", ") + ")"
+	var takes []string
+	about := ""
+	switch top := tomlKeys(Config{}); {
+	case !slices.Contains(top, key[0]):
+		key, takes, about = key[:1], top, "the top level takes "
 	case len(key) == 3 && key[0] == "mailbox":
-		takes = " (a mailbox takes " + strings.Join(tomlKeys(MailboxConfig{}), ", ") + ")"
+		takes, about = tomlKeys(MailboxConfig{}), "a mailbox takes "
 	case len(key) == 2 && key[0] == "keys":
-		takes = " (an action of the help screen: " + strings.Join(keys.Actions(), ", ") + ")"
+		takes, about = keys.Actions(), "an action of the help screen: "
 	}
-	return fmt.Errorf("config %s:%s unknown key %s%s", path, where, key, takes)
+	hint := ""
+	if c := mailstore.Closest(key[len(key)-1], takes); c != "" {
+		hint = " — did you mean " + c + "?"
+	}
+	if len(takes) > 0 {
+		hint += " (" + about + strings.Join(takes, ", ") + ")"
+	}
+	return fmt.Errorf("config %s:%s unknown key %s%s", path, where, key, hint)
 }
 
 // keyLine is the 1-based line of the key named full ("mailbox.a.bucket")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
@@ -90,9 +92,60 @@ func groupCmd(cmd *cobra.Command) *cobra.Command {
 	return cmd
 }
 
-// flagUsage is every command's FlagErrorFunc: a bad flag is a usage error.
+// flagUsage is every command's FlagErrorFunc: a bad flag is a usage error;
+// an unknown one says which flag it may have meant (flagSuggestion).
 func flagUsage(cmd *cobra.Command, err error) error {
+	var ne *pflag.NotExistError
+	if errors.As(err, &ne) {
+		if s := flagSuggestion(cmd, ne.GetSpecifiedName(), ne.GetSpecifiedShortnames()); s != "" {
+			err = fmt.Errorf("%w — %s", err, s)
+		}
+	}
 	return &usageError{cmd: cmd, err: err}
+}
+
+// flagSuggestion says what an unknown flag of cmd may have meant: a long
+// flag typed with one dash (shorts is then the whole word, -json), a
+// flag one or two edits from one of cmd's (--josn), or a flag of other
+// commands (--json before the command's name, where the root reads it;
+// --mbox to ls); "" when none fits.
+func flagSuggestion(cmd *cobra.Command, name, shorts string) string {
+	var own []string
+	for _, fs := range []*pflag.FlagSet{cmd.Flags(), cmd.InheritedFlags()} {
+		fs.VisitAll(func(f *pflag.Flag) {
+			if !f.Hidden {
+				own = append(own, f.Name)
+			}
+		})
+	}
+	if shorts != "" {
+		if len(shorts) > 1 && slices.Contains(own, shorts) {
+			return "did you mean --" + shorts + "? (a long flag takes two dashes)"
+		}
+		return ""
+	}
+	if c := mailstore.Closest(name, own); c != "" {
+		return "did you mean --" + c + "?"
+	}
+	var owners []string
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if f := c.LocalNonPersistentFlags().Lookup(name); f != nil && !f.Hidden && c != cmd {
+			owners = append(owners, cmdName(c))
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(cmd.Root())
+	switch {
+	case len(owners) == 0:
+		return ""
+	case cmd == cmd.Root():
+		return fmt.Sprintf("a flag of %s: give it after the command's name, as in %s %s --%s",
+			strings.Join(owners, ", "), cmd.Root().Name(), owners[0], name)
+	}
+	return fmt.Sprintf("a flag of %s, not of %s", strings.Join(owners, ", "), cmdName(cmd))
 }
 
 // checkFlags runs cobra's required-flag and flag-group checks early (cobra

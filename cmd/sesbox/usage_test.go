@@ -217,12 +217,12 @@ func TestConfigUnknownKeyLine(t *testing.T) {
 	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
 	os.MkdirAll(filepath.Dir(cfg), 0o700)
 	for _, tc := range []struct{ toml, want string }{
-		{"default = \"a\"\n\n[mailbox.a]\nbucket = \"x\"\nbukcet = \"y\"\n", cfg + ": line 5: unknown key mailbox.a.bukcet (a mailbox takes bucket, prefix, region, "},
-		{"mose = true\n[mailbox.a]\nbucket = \"x\"\n", cfg + ": line 1: unknown key mose (the top level takes default, mailbox, keys, mouse, refresh)"},
+		{"default = \"a\"\n\n[mailbox.a]\nbucket = \"x\"\nbukcet = \"y\"\n", cfg + ": line 5: unknown key mailbox.a.bukcet — did you mean bucket? (a mailbox takes bucket, prefix, region, "},
+		{"mose = true\n[mailbox.a]\nbucket = \"x\"\n", cfg + ": line 1: unknown key mose — did you mean mouse? (the top level takes default, mailbox, keys, mouse, refresh)"},
 		{"[mailbox.a]\nbucket = \"x\nprefix = \"p\"\n", "line 2"},
 		// A TUI action that does not exist: every command said nothing of
 		// it, and the TUI refused to start without saying where it was.
-		{"[keys]\n\"list.down\" = [\"j\"]\n\"list.dwn\" = [\"n\"]\n[mailbox.a]\nbucket = \"x\"\n", cfg + `: line 3: unknown key keys."list.dwn" (an action of the help screen: `},
+		{"[keys]\n\"list.down\" = [\"j\"]\n\"list.dwn\" = [\"n\"]\n[mailbox.a]\nbucket = \"x\"\n", cfg + `: line 3: unknown key keys."list.dwn" — did you mean list.down? (an action of the help screen: `},
 		// A table inside a mailbox: no line was given.
 		{"[mailbox.a]\nbucket = \"x\"\n\n[mailbox.a.extra]\ny = 1\n", cfg + ": line 4: unknown key mailbox.a.extra (a mailbox takes "},
 	} {
@@ -522,5 +522,53 @@ func TestNoCredentialsFailsFastWhereIMDSHangs(t *testing.T) {
 	}
 	if took > 2*imdsCredentialsTimeout {
 		t.Errorf("the dry run took %v without credentials, waiting on the instance metadata service", took)
+	}
+}
+
+// TestUnknownFlagSaysWhichItMeant: a mistyped flag names the flag it is
+// one or two edits from, a flag of another command says whose it is (a
+// flag given before the command's name, `sesbox --json ls`, said only
+// "unknown flag" under the root's usage), and a long flag with one dash
+// names its two-dash form; each is still a usage error (64).
+func TestUnknownFlagSaysWhichItMeant(t *testing.T) {
+	isolate(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ls", "--josn"}, "sesbox: unknown flag: --josn — did you mean --json?\nusage: sesbox ls"},
+		{[]string{"ls", "--bukcet", "b"}, "unknown flag: --bukcet — did you mean --bucket?"},
+		{[]string{"--json", "ls"}, "unknown flag: --json — a flag of account, audit log, audit posture, audit verify, audit verify-export, ls, team status: give it after the command's name, as in sesbox account --json\n"},
+		{[]string{"ls", "--mbox", "x"}, "unknown flag: --mbox — a flag of export, not of ls\n"},
+		{[]string{"ls", "-json"}, "unknown shorthand flag: 'j' in -json — did you mean --json? (a long flag takes two dashes)\n"},
+		{[]string{"export", "-mbox", "x"}, "did you mean --mbox? (a long flag takes two dashes)"},
+		// Nothing near: as before.
+		{[]string{"ls", "--zzzzzz"}, "sesbox: unknown flag: --zzzzzz\nusage: sesbox ls"},
+	} {
+		_, errOut, code := sesbox(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d,\n%s\nwant %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestConfigUnknownKeySaysWhichItMeant: a config key one or two edits
+// from one its table takes names it, before the list of them all (the
+// list alone left the reader to spot bukcet among 18 keys).
+func TestConfigUnknownKeySaysWhichItMeant(t *testing.T) {
+	dir := isolate(t)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	for _, tc := range []struct{ toml, want string }{
+		{"[mailbox.a]\nbukcet = \"y\"\n", "line 2: unknown key mailbox.a.bukcet — did you mean bucket? (a mailbox takes bucket, "},
+		{"[mailboxes.a]\nbucket = \"y\"\n", "line 1: unknown key mailboxes — did you mean mailbox? (the top level takes "},
+		{"[keys]\n\"list.dwn\" = [\"n\"]\n[mailbox.a]\nbucket = \"x\"\n", `line 2: unknown key keys."list.dwn" — did you mean list.down? (an action of the help screen: `},
+		{"[mailbox.a]\nbucket = \"x\"\nqueue = \"q\"\n", "line 3: unknown key mailbox.a.queue (a mailbox takes "},
+	} {
+		os.WriteFile(cfg, []byte(tc.toml), 0o600)
+		_, errOut, code := sesbox(t, "ls")
+		if code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, %q, want %q", tc.toml, code, errOut, tc.want)
+		}
 	}
 }

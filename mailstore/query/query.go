@@ -6,7 +6,6 @@ package query
 import (
 	"cmp"
 	"fmt"
-	"github.com/agnivade/levenshtein"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,26 +103,17 @@ func Parse(s string, now time.Time) (Query, error) {
 	return q, nil
 }
 
-// fields are the term names, in the order the errors list them.
 // didYouMean names the term a mistyped field is closest to (one or two
 // edits: frm, form, subjct), as the command line does for a mistyped
 // command; "" when none is that close, or two are.
 func didYouMean(field string) string {
-	best, bestD, ties := "", 3, 0
-	for _, f := range fields {
-		switch d := levenshtein.ComputeDistance(field, f); {
-		case d < bestD:
-			best, bestD, ties = f, d, 0
-		case d == bestD:
-			ties++
-		}
+	if best := mailstore.Closest(field, fields); best != "" {
+		return " — did you mean " + best + ":?"
 	}
-	if best == "" || ties > 0 || bestD >= len(field) {
-		return ""
-	}
-	return " — did you mean " + best + ":?"
+	return ""
 }
 
+// fields are the term names, in the order the errors list them.
 var fields = []string{"from", "to", "subject", "after", "before", "has", "is", "spam", "virus", "spf", "dkim", "dmarc", "forward"}
 
 func knownField(f string) bool { return slices.Contains(fields, f) }

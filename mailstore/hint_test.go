@@ -1,0 +1,41 @@
+package mailstore
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+	"testing"
+)
+
+// TestExplainSaysWhatToDoWhenAWriteFails: a write that fails for want of
+// space, on a read-only file system or for a permission leads with what
+// to do and where, whatever wraps it (an export that filled the disk said
+// only "... write /mnt/.a.mbox.123.partial: no space left on device", last);
+// an error with a hint of its own keeps it.
+func TestExplainSaysWhatToDoWhenAWriteFails(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&fs.PathError{Op: "write", Path: "/mnt/usb/.a.mbox.1.partial", Err: syscall.ENOSPC},
+			"no space left on the disk holding /mnt/usb — free some space there or write somewhere else ("},
+		{&fs.PathError{Op: "open", Path: "/mnt/cd/a.mbox", Err: syscall.EROFS},
+			"/mnt/cd is on a read-only file system — write somewhere else ("},
+		{&fs.PathError{Op: "write", Path: "/home/u/md/tmp/1.x", Err: syscall.EDQUOT},
+			"disk quota exceeded on /home/u/md/tmp — free some space there or write somewhere else ("},
+		{&fs.PathError{Op: "open", Path: "/srv/out/a.mbox", Err: syscall.EACCES},
+			"permission denied: /srv/out/a.mbox — check the owner and mode of it and of /srv/out ("},
+		{&os.LinkError{Op: "link", Old: "/m/tmp/1", New: "/m/new/1", Err: syscall.ENOSPC},
+			"no space left on the disk holding /m/new — free some space there or write somewhere else ("},
+		{&HintError{Hint: "its own", Err: &fs.PathError{Op: "write", Path: "/a/b", Err: syscall.ENOSPC}}, "its own ("},
+	} {
+		err := fmt.Errorf("export s3://b/p: export \"s3://b/p/k\": %w", tc.err)
+		if got := Explain(err); len(got) < len(tc.want) || got[:len(tc.want)] != tc.want {
+			t.Errorf("Explain(%v) = %q, want it to begin %q", err, got, tc.want)
+		}
+	}
+	if got, want := Explain(fmt.Errorf("x: %w", fs.ErrNotExist)), "x: file does not exist"; got != want {
+		t.Errorf("an error without a hint: %q, want %q", got, want)
+	}
+}
