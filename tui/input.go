@@ -173,7 +173,11 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // its parts). Dropping them would lose typing (a / dropped in a viewer
 // still loading made the search text that followed commands: the r of
 // "priya" opened a reply); acting on the rows shown would open a message
-// the filter hides. ctrl+c (Quit) and ctrl+l always pass, so a stuck read
+// the filter hides. The list's first messages count too (tab.Filling):
+// on a mailbox's first open, keys typed before a refresh's first batch
+// came moved over an empty list and opened nothing; they act on the rows
+// as the batches bring them, as aerc shows and moves over rows as they
+// arrive. ctrl+c (Quit) and ctrl+l always pass, so a stuck read
 // never takes the keyboard. A page that has asked to be closed
 // (common.Closer: the composer after p) holds keys for the page under it.
 // Pages that ask to confirm (the forward
@@ -193,20 +197,30 @@ func (m Model) settling() bool {
 	}
 	switch m.top() {
 	case "":
-		return m.cur().List().Settling()
+		return m.cur().List().Settling() || m.cur().Filling()
 	case viewer.Kind:
 		return m.viewer.Viewer().Loading()
 	}
 	return false
 }
 
-// passesLoading reports whether k acts at once in a viewer whose message
-// is still read, as long as no key is held before it: leaving it, and
-// stepping to the next or previous message (JJJ skips three at once,
-// without waiting for the two messages passed), need no body.
+// passesLoading reports whether k acts at once while the page waits, as
+// long as no key is held before it. In a viewer whose message is still
+// read: leaving it, and stepping to the next or previous message (JJJ
+// skips three at once, without waiting for the two messages passed),
+// need no body. Over a list waiting for its first messages (tab.Filling,
+// which on a large bucket's first open may take minutes): q quits, ?, E
+// and : open the help, the errors and the command line; the keys that act
+// on messages wait for them.
 func (m Model) passesLoading(k tea.KeyMsg) bool {
-	v := m.c.Keys.Viewer
-	return m.top() == viewer.Kind && key.Matches(k, m.c.Keys.Global.Back, v.Next, v.Prev)
+	g, v := m.c.Keys.Global, m.c.Keys.Viewer
+	switch m.top() {
+	case viewer.Kind:
+		return key.Matches(k, g.Back, v.Next, v.Prev)
+	case "":
+		return m.cur().Filling() && key.Matches(k, g.Back, g.Help, g.Errors, g.Command)
+	}
+	return false
 }
 
 // release replays the held keys once nothing is settling; a key among

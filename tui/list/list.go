@@ -379,6 +379,10 @@ func (m *Model) Step(delta int) (mailstore.Summary, bool) {
 	return *m.sums[m.rows[n]], true
 }
 
+// Loading reports whether a read of the list's rows is in flight (after
+// a refresh's batch, the rows it brought).
+func (m Model) Loading() bool { return m.loading }
+
 // Full reports whether the list holds every message (not the first page
 // only, nor nothing yet).
 func (m Model) Full() bool { return m.full }
@@ -631,10 +635,23 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 // local index, milliseconds, unlike a refresh of the bucket, which does
 // not replace the rows and holds nothing. The first page counts too:
 // keys typed as sesbox starts (j j Enter in one burst, or over a slow
-// link) acted on the empty list shown before it and were lost.
+// link) acted on the empty list shown before it and were lost. So does
+// the summary of the row under the cursor while it is read (rows come
+// before their summaries: a refresh's batch, a jump): Enter opens a
+// message by its summary, and opened nothing there.
 func (m Model) Settling() bool {
 	return m.filtering() || m.reordering || (m.threaded && m.threads == nil) || m.jump != 0 || m.marking > 0 ||
-		(m.seq > 0 && !m.paged)
+		(m.seq > 0 && !m.paged) || m.cursorReading()
+}
+
+// cursorReading reports whether the summary of the row under the cursor
+// is being read (a read that fails is no longer: nothing waits for it).
+func (m Model) cursorReading() bool {
+	if m.cursor < 0 || m.cursor >= len(m.rows) {
+		return false
+	}
+	id := m.rows[m.cursor]
+	return m.sums[id] == nil && m.asked[id]
 }
 
 // filterSet reports whether a filter that parses is set.

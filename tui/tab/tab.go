@@ -83,9 +83,12 @@ type Model struct {
 
 	loaded     bool
 	refreshing bool
-	progress   mailbox.Progress
-	events     chan refreshEvent
-	every      time.Duration // periodic refresh; 0 = none
+	// opened is set once the index was read, the first refresh (if any)
+	// ended and the rows it brought were read: the end of Filling.
+	opened   bool
+	progress mailbox.Progress
+	events   chan refreshEvent
+	every    time.Duration // periodic refresh; 0 = none
 	// refreshOnLoad lists the bucket once the index has been read.
 	refreshOnLoad bool
 	// err is the last failure to read or list the mailbox: it stays in the
@@ -118,6 +121,22 @@ func (m *Model) List() *list.Model { return &m.list }
 
 // Loaded reports whether the index has been read once.
 func (m *Model) Loaded() bool { return m.loaded }
+
+// Filling reports whether the list waits for its first messages: the
+// index is being read, or built by a refresh (a mailbox's first open), or
+// the rows a refresh brought are, and no message is shown yet (with a
+// filter, the list is the filter's, which holds keys itself:
+// list.Settling). The root holds the keys typed meanwhile and replays
+// them on the first rows.
+// Only the first read and refresh count: a later refresh of a mailbox
+// shown empty (a filter that matches nothing, an empty bucket) may take
+// as long as listing the bucket, and holds nothing.
+func (m *Model) Filling() bool {
+	if _, ok := m.list.Selected(); ok || m.list.HasFilter() {
+		return false
+	}
+	return !m.opened
+}
 
 // Refreshing reports whether an index refresh runs, with its progress.
 func (m *Model) Refreshing() (bool, mailbox.Progress) { return m.refreshing, m.progress }
@@ -153,6 +172,9 @@ func (m *Model) Refresh() tea.Cmd {
 // rows on screen have no headers yet, asks for theirs.
 func (m *Model) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	p, cmd := m.update(msg)
+	if m.loaded && !m.refreshOnLoad && !m.refreshing && !m.list.Loading() {
+		m.opened = true
+	}
 	if fill := m.fillOnScreen(); fill != nil {
 		cmd = tea.Batch(cmd, fill)
 	}
@@ -209,11 +231,13 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 			}
 			return m, cmd
 		}
-		m.setEmptyText()
 		if m.refreshOnLoad {
 			m.refreshOnLoad = false
-			return m, tea.Batch(cmd, m.Refresh())
+			cmd = tea.Batch(cmd, m.Refresh())
 		}
+		// After Refresh: an empty index being built is not yet an empty
+		// mailbox.
+		m.setEmptyText()
 		return m, cmd
 	case RefreshProgressedMsg:
 		add := m.list.Add(msg.Progress.New)

@@ -1,0 +1,128 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+	"github.com/sesbox/sesbox/tui/viewer"
+)
+
+// coldMailbox is a fake mailbox with an empty index whose first refresh
+// indexes its messages only once gate is closed, reported in two batches
+// as a refresh reports them (two, then the rest).
+func coldMailbox(gate <-chan struct{}) *fixture.FakeMailbox {
+	fake := fixture.NewFake("a")
+	all := fake.Sums
+	fake.Sums = nil
+	fake.RefreshFn = func(ctx context.Context, progress func(mailbox.Progress)) error {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for _, batch := range [][]mailstore.Summary{all[:3], all[3:]} {
+			fake.Put(batch...)
+			progress(mailbox.Progress{Listed: len(all), ToFetch: len(all), New: batch})
+		}
+		return nil
+	}
+	return fake
+}
+
+// TestKeysTypedBeforeTheFirstRowsAreHeld: a mailbox's first open (no
+// index yet) showed an empty list until its refresh's first batch came,
+// and j j Enter typed meanwhile moved over nothing and opened nothing.
+// They are held and act, in order, on the first rows that come, as if
+// typed once they were shown: the third message (by date) opens.
+func TestKeysTypedBeforeTheFirstRowsAreHeld(t *testing.T) {
+	gate := make(chan struct{})
+	fake := coldMailbox(gate)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tm := start(t, New(ctx, fixture.Common(80, 24), []Box{{Name: "inbox", Mailbox: fake}}, true, 0, nil), 80, 24)
+	waitFor(t, tm, "indexing")
+	send(tm, "j", "j", "enter")
+	close(gate)
+	waitFor(t, tm, "viewing inbox/a1")
+	fm := finish(t, tm)
+	if fm.top() != viewer.Kind || fm.viewer.Viewer().Key() != "inbox/a1" {
+		t.Fatalf("j j Enter typed before the first rows: screen %q shows %q, want the viewer on inbox/a1", fm.top(), fm.viewer.Viewer().Key())
+	}
+}
+
+// TestQuitHelpAndCommandActAtOnceBeforeTheFirstRows: while the first
+// rows are awaited, ? opens the help, : the command line and q quits at
+// once (nothing waits for a bucket that may take minutes to list).
+func TestQuitHelpAndCommandActAtOnceBeforeTheFirstRows(t *testing.T) {
+	for _, tc := range []struct {
+		keys []string
+		want string
+	}{
+		{[]string{"?"}, "Keys: message list"},
+		{[]string{":", "q", "u"}, ":qu"},
+	} {
+		t.Run(tc.keys[0], func(t *testing.T) {
+			gate := make(chan struct{})
+			defer close(gate)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			tm := start(t, New(ctx, fixture.Common(80, 24), []Box{{Name: "inbox", Mailbox: coldMailbox(gate)}}, true, 0, nil), 80, 24)
+			waitFor(t, tm, "indexing")
+			send(tm, tc.keys...)
+			waitFor(t, tm, tc.want)
+			finish(t, tm)
+		})
+	}
+	t.Run("q", func(t *testing.T) {
+		gate := make(chan struct{})
+		defer close(gate)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		tm := start(t, New(ctx, fixture.Common(80, 24), []Box{{Name: "inbox", Mailbox: coldMailbox(gate)}}, true, 0, nil), 80, 24)
+		waitFor(t, tm, "indexing")
+		send(tm, "q")
+		tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	})
+}
+
+// TestHeldKeysWaitOnlyForTheFirstRows: an empty mailbox whose refresh
+// finds nothing lets the held keys go when it ends (nothing waits
+// forever), and a mailbox with rows holds nothing during a refresh.
+func TestHeldKeysWaitOnlyForTheFirstRows(t *testing.T) {
+	fake := fixture.NewFake("a")
+	fake.Sums = nil
+	h := newHarness(t, 80, 24, true, Box{Name: "inbox", Mailbox: fake})
+	if h.m.cur().Filling() {
+		t.Fatal("an empty mailbox whose refresh ended still waits for its first rows")
+	}
+	h.press("/")
+	if !h.m.capturing() || len(h.m.held) != 0 {
+		t.Fatalf("/ on an empty, indexed mailbox: prompt %v, %d keys held", h.m.capturing(), len(h.m.held))
+	}
+	if !strings.Contains(h.view(), "no messages under") {
+		t.Fatalf("the empty mailbox is not said:\n%s", h.view())
+	}
+}
+
+// TestFirstOpenIsNotSaidEmpty: while a mailbox's first refresh builds its
+// index, the empty list said "no messages under s3://..." (the index was
+// read, and empty) until the first batch came; it says it is reading.
+func TestFirstOpenIsNotSaidEmpty(t *testing.T) {
+	gate := make(chan struct{})
+	defer close(gate)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tm := start(t, New(ctx, fixture.Common(80, 24), []Box{{Name: "inbox", Mailbox: coldMailbox(gate)}}, true, 0, nil), 80, 24)
+	waitFor(t, tm, "indexing")
+	fm := finish(t, tm)
+	if v := fm.View(); strings.Contains(v, "no messages") || !strings.Contains(v, "reading s3://mail-a/inbox/") {
+		t.Fatalf("the list of a mailbox whose first refresh runs:\n%s", v)
+	}
+}
