@@ -75,7 +75,7 @@ Query syntax (--query):
 					return err
 				}
 			}
-			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "exported")
+			pp := newAuditProgress(a.stderr, redraws(a.stderr), "exported")
 			opt.Progress = pp.update
 			target := mbox
 			var tr audit.Trailer
