@@ -461,9 +461,14 @@ func (m *Mailbox) Complete(ctx context.Context, s string, limit int) ([]string, 
 
 // Resolve turns a full key or an SES message id into the object key: the
 // key itself when indexed, else the id under the prefix, else the one key
-// ending in "/"+id (SES adds a "/" after a prefix that lacks one).
+// ending in "/"+id (SES adds a "/" after a prefix that lacks one). An S3
+// URI of the mailbox's bucket ("s3://BUCKET/KEY", as sesbox's own
+// messages and the S3 console name an object) stands for its key.
 func (m *Mailbox) Resolve(ctx context.Context, key string) (string, error) {
 	loc := m.Location()
+	if k, ok := strings.CutPrefix(key, "s3://"+loc.Bucket+"/"); ok {
+		key = k
+	}
 	for _, k := range []string{key, loc.Prefix + key} {
 		if !strings.HasPrefix(k, loc.Prefix) {
 			continue

@@ -324,3 +324,32 @@ func TestAmbiguousIDNamesAKeyQuoted(t *testing.T) {
 		t.Fatalf("err = %q", msg)
 	}
 }
+
+// TestResolveTakesTheS3URIsSesboxWrites: sesbox names every object as
+// "s3://BUCKET/KEY" (in its errors, the ambiguity refusal, audit), and the
+// S3 console copies that form too; given back to show, mark, save, reply
+// or forward it was "no message", read as a key under the prefix. A URI
+// of the mailbox's bucket is now its key, indexed or not.
+func TestResolveTakesTheS3URIsSesboxWrites(t *testing.T) {
+	m, srv := newMailbox(t)
+	id := "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", "in/"+id, []byte(withAttachments))
+	ctx := context.Background()
+	if err := m.Refresh(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"s3://mail/in/" + id:  "in/" + id,
+		"s3://mail/in/new":    "in/new",                // not indexed yet: the key as given
+		"s3://other/in/" + id: "ins3://other/in/" + id, // another bucket's: not this one's key
+	} {
+		got, err := m.Resolve(ctx, in)
+		if err != nil || got != want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	msg, err := m.Open(ctx, "s3://mail/in/"+id)
+	if err != nil || msg.Summary.Key != "in/"+id {
+		t.Errorf("Open by its URI: %v", err)
+	}
+}
