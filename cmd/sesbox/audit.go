@@ -117,7 +117,7 @@ its last complete line.`,
 				return err
 			}
 			defer closeLog()
-			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "read")
+			pp := newAuditProgress(a.stderr, redraws(a.stderr), "read")
 			tr, err := audit.WriteSnapshot(ctx, st, out, audit.SnapshotOptions{
 				Region: region, Endpoint: endpoint, SesboxVersion: versionString(),
 				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update, Log: log,
@@ -216,7 +216,7 @@ or the manifest fails its checksum.`,
 			if err != nil {
 				return err
 			}
-			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "verified")
+			pp := newAuditProgress(a.stderr, redraws(a.stderr), "verified")
 			enc := jsonLines(a.stdout)
 			onResult := func(r audit.Result) error {
 				if asJSON {
@@ -305,7 +305,7 @@ otherwise.`,
 				}
 			}
 			enc := jsonLines(a.stdout)
-			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "checked")
+			pp := newAuditProgress(a.stderr, redraws(a.stderr), "checked")
 			c, err := audit.CheckExport(cmd.Context(), manifest, target, audit.ExportCheckOptions{Progress: pp.update, OnFile: func(f audit.ExportFile) error {
 				if asJSON {
 					return enc.Encode(exportJSONFile{"file", f})

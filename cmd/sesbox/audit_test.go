@@ -544,6 +544,33 @@ func TestExportMaildirInterruptedSaysRunAgain(t *testing.T) {
 	}
 }
 
+// TestExportMboxInterruptedSaysNothingWasWritten: an mbox export stopped
+// by Ctrl-C writes nothing (the partial file is removed, an existing FILE
+// kept as it was), but its last progress line said "932 of 935+ objects
+// exported" and then only "interrupted": it says first that nothing was
+// written and to run it again.
+func TestExportMboxInterruptedSaysNothingWasWritten(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	dir := t.TempDir()
+	mbox := filepath.Join(dir, "support.mbox")
+	os.WriteFile(mbox, []byte("old\n"), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, append(flags, "export", "--force", "--mbox", mbox), strings.NewReader(""), &out, &errb)
+	if code != 130 || !strings.Contains(errb.String(), "sesbox: the mbox export to "+mbox+" was stopped before its end: nothing was written (a file already there is as it was); run the same command again\n") ||
+		!strings.HasSuffix(errb.String(), "sesbox: interrupted\n") {
+		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	if b, _ := os.ReadFile(mbox); string(b) != "old\n" {
+		t.Errorf("the existing file now holds %q", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("left in the directory: %v", ents)
+	}
+}
+
 // TestAuditVerifyOtherBucketNamesTheFlags: verifying a manifest against
 // another mailbox than the one it was made of said only "FILE is a
 // manifest of s3://B/P, not of s3://X/Y", exit 1; it now says first which

@@ -75,7 +75,7 @@ Query syntax (--query):
 					return err
 				}
 			}
-			pp := newAuditProgress(a.stderr, isTerminal(a.stderr), "exported")
+			pp := newAuditProgress(a.stderr, redraws(a.stderr), "exported")
 			opt.Progress = pp.update
 			target := mbox
 			var tr audit.Trailer
@@ -86,10 +86,17 @@ Query syntax (--query):
 				tr, err = audit.ExportMaildir(ctx, st, maildir, opt)
 			}
 			pp.finish()
-			if err != nil && ctx.Err() != nil && maildir != "" {
+			if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
 				// Ctrl-C: main says "interrupted"; what to do comes first.
-				fmt.Fprintf(a.stderr, "sesbox: the Maildir export to %s is unfinished (no manifest): run the same command again to finish it; the messages written are kept\n",
-					sanitize.Line(maildir))
+				// The progress said how many were exported: an mbox is
+				// written whole or not at all.
+				if maildir != "" {
+					fmt.Fprintf(a.stderr, "sesbox: the Maildir export to %s is unfinished (no manifest): run the same command again to finish it; the messages written are kept\n",
+						sanitize.Line(maildir))
+				} else {
+					fmt.Fprintf(a.stderr, "sesbox: the mbox export to %s was stopped before its end: nothing was written (a file already there is as it was); run the same command again\n",
+						sanitize.Line(mbox))
+				}
 				return err
 			}
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {

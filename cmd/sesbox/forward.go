@@ -199,7 +199,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 
 	enc := jsonLines(a.stdout)
 	var writeErr error
-	pr := &forwardProgress{w: a.stderr, tty: isTerminal(a.stderr)}
+	pr := &forwardProgress{w: a.stderr, tty: redraws(a.stderr)}
 	tot, runErr := r.Run(ctx, plan, func(res reforward.Result) {
 		pr.clear()
 		// Every value exact (a key to pass back, SES's reason as it

@@ -10,7 +10,9 @@ import (
 )
 
 // progressPrinter draws index progress on stderr: a redrawn bar on a
-// terminal, a single closing line otherwise (logs stay readable).
+// terminal; elsewhere a line every few seconds and a closing one, as the
+// audit progress does, so logs stay readable and a long index is not
+// silent.
 type progressPrinter struct {
 	w    io.Writer
 	tty  bool
@@ -20,16 +22,28 @@ type progressPrinter struct {
 }
 
 func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
-	return &progressPrinter{w: w, tty: tty}
+	p := &progressPrinter{w: w, tty: tty}
+	if !tty {
+		p.at = time.Now() // the first line after a while: a short run prints only its last
+	}
+	return p
 }
 
 func (p *progressPrinter) update(pr mailbox.Progress) {
 	p.last, p.seen = pr, true
-	if !p.tty || time.Since(p.at) < 100*time.Millisecond {
+	every := 5 * time.Second
+	if p.tty {
+		every = 100 * time.Millisecond
+	}
+	if time.Since(p.at) < every {
 		return
 	}
 	p.at = time.Now()
-	fmt.Fprintf(p.w, "\r\x1b[K%s", progressLine(pr, time.Now()))
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\x1b[K%s", progressLine(pr, time.Now()))
+	} else {
+		fmt.Fprintln(p.w, progressLine(pr, time.Now()))
+	}
 }
 
 func (p *progressPrinter) finish() {

@@ -33,6 +33,12 @@ func isTerminal(v any) bool {
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
+// redraws says whether progress can be drawn over itself on v ("\r\x1b[K"
+// and the line again): a terminal, but not one that says it is dumb
+// (TERM=dumb: Emacs' M-x shell, an editor's output pane), which prints the
+// escape as text. Elsewhere progress is plain lines, as in a log.
+func redraws(v any) bool { return isTerminal(v) && os.Getenv("TERM") != "dumb" }
+
 // refresh brings the index up to date, drawing progress on stderr when it
 // is a terminal. Objects whose header could not be read are a warning when
 // lenient is set (ls shows what it could read); `sesbox index` fails on them.
@@ -47,7 +53,7 @@ func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox, lenient bool) err
 // has, then says the answer may lack those messages and exits non-zero
 // (see leftOut), so a script never takes a partial answer for the whole.
 func (a *app) refreshPartial(ctx context.Context, m *mailbox.Mailbox, lenient bool) (*index.PartialError, error) {
-	pr := newProgressPrinter(a.stderr, isTerminal(a.stderr))
+	pr := newProgressPrinter(a.stderr, redraws(a.stderr))
 	err := m.Refresh(ctx, pr.update)
 	pr.finish()
 	if err == nil {

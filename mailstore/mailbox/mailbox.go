@@ -9,6 +9,7 @@ import (
 	gomime "mime"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -461,9 +462,14 @@ func (m *Mailbox) Complete(ctx context.Context, s string, limit int) ([]string, 
 
 // Resolve turns a full key or an SES message id into the object key: the
 // key itself when indexed, else the id under the prefix, else the one key
-// ending in "/"+id (SES adds a "/" after a prefix that lacks one).
+// ending in "/"+id (SES adds a "/" after a prefix that lacks one). An S3
+// URI of the mailbox's bucket ("s3://BUCKET/KEY", as sesbox's own
+// messages and the S3 console name an object) stands for its key.
 func (m *Mailbox) Resolve(ctx context.Context, key string) (string, error) {
 	loc := m.Location()
+	if k, ok := strings.CutPrefix(key, "s3://"+loc.Bucket+"/"); ok {
+		key = k
+	}
 	for _, k := range []string{key, loc.Prefix + key} {
 		if !strings.HasPrefix(k, loc.Prefix) {
 			continue
@@ -486,7 +492,18 @@ func (m *Mailbox) Resolve(ctx context.Context, key string) (string, error) {
 	case 1:
 		return keys[0], nil
 	}
-	return "", fmt.Errorf("%q matches %d messages (%s, ...): give the full key", key, len(keys), mailstore.ObjectName(loc.Bucket, keys[0]))
+	// What to do first, then each key (five at most) in the form Resolve
+	// takes back, quoted: a key can hold anything.
+	slices.Sort(keys)
+	names := make([]string, 0, 6)
+	for _, k := range keys[:min(len(keys), 5)] {
+		names = append(names, mailstore.ObjectName(loc.Bucket, k))
+	}
+	if len(keys) > 5 {
+		names = append(names, fmt.Sprintf("and %d more", len(keys)-5))
+	}
+	return "", &mailstore.HintError{Hint: "give the full key of one of them: " + strings.Join(names, ", "),
+		Err: fmt.Errorf("%q matches %d messages", key, len(keys))}
 }
 
 // Open reads and parses one message. key is a full key or an SES message id.

@@ -318,9 +318,73 @@ func TestAmbiguousIDNamesAKeyQuoted(t *testing.T) {
 	if err == nil {
 		t.Fatal("an id ending two keys resolved")
 	}
-	msg := err.Error()
+	msg := mailstore.Explain(err)
 	if strings.ContainsAny(msg, "\u202e") || !strings.Contains(msg, "matches 2 messages") ||
 		(!strings.Contains(msg, mailstore.ObjectName("mail", hostile)) && !strings.Contains(msg, mailstore.ObjectName("mail", other))) {
 		t.Fatalf("err = %q", msg)
+	}
+}
+
+// TestResolveTakesTheS3URIsSesboxWrites: sesbox names every object as
+// "s3://BUCKET/KEY" (in its errors, the ambiguity refusal, audit), and the
+// S3 console copies that form too; given back to show, mark, save, reply
+// or forward it was "no message", read as a key under the prefix. A URI
+// of the mailbox's bucket is now its key, indexed or not.
+func TestResolveTakesTheS3URIsSesboxWrites(t *testing.T) {
+	m, srv := newMailbox(t)
+	id := "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", "in/"+id, []byte(withAttachments))
+	ctx := context.Background()
+	if err := m.Refresh(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"s3://mail/in/" + id:  "in/" + id,
+		"s3://mail/in/new":    "in/new",                // not indexed yet: the key as given
+		"s3://other/in/" + id: "ins3://other/in/" + id, // another bucket's: not this one's key
+	} {
+		got, err := m.Resolve(ctx, in)
+		if err != nil || got != want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	msg, err := m.Open(ctx, "s3://mail/in/"+id)
+	if err != nil || msg.Summary.Key != "in/"+id {
+		t.Errorf("Open by its URI: %v", err)
+	}
+}
+
+// TestAmbiguousIDSaysWhatToGiveFirstAndNamesEach: an id that ends several
+// keys said '"ID" matches 2 messages ("s3://B/in/a/ID", ...): give the
+// full key', the one thing to do last and only the first key, so the
+// other had to be found with ls; it leads with what to give and names
+// each key (up to five), in the form Resolve takes back.
+func TestAmbiguousIDSaysWhatToGiveFirstAndNamesEach(t *testing.T) {
+	m, srv := newMailbox(t)
+	id := "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	var keys []string
+	for _, dir := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		keys = append(keys, "in/"+dir+"/"+id)
+		srv.Put(t, "mail", keys[len(keys)-1], []byte("Subject: s\r\n\r\nx"))
+	}
+	ctx := context.Background()
+	if err := m.Refresh(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Resolve(ctx, id)
+	msg := mailstore.Explain(err)
+	if !strings.HasPrefix(msg, "give the full key of one of them: ") || !strings.Contains(msg, `"`+id+`" matches 7 messages`) ||
+		!strings.Contains(msg, "and 2 more") {
+		t.Fatalf("%q", msg)
+	}
+	for i, k := range keys {
+		if named := strings.Contains(msg, mailstore.ObjectName("mail", k)); named != (i < 5) {
+			t.Errorf("%s named: %v", k, named)
+		}
+		if i < 5 {
+			if got, err := m.Resolve(ctx, "s3://mail/"+k); err != nil || got != k {
+				t.Errorf("the key as named resolves to %q, %v", got, err)
+			}
+		}
 	}
 }

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/mailbox"
+)
+
+// TestIndexProgressOffATerminalPrintsALineNowAndThen: in a pipe or a log
+// (cron, CI, `sesbox index 2>index.log`) the index said nothing until it
+// ended, minutes on a large bucket, where export and audit print a line
+// every few seconds; it now does as they do: a plain line every 5 s, then
+// the closing one.
+func TestIndexProgressOffATerminalPrintsALineNowAndThen(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgressPrinter(&buf, false)
+	pr := mailbox.Progress{Listed: 5000, ToFetch: 5000, Fetched: 1200, Started: time.Now().Add(-6 * time.Second)}
+	p.update(pr)
+	if buf.Len() != 0 {
+		t.Fatalf("a line at once: %q", buf.String())
+	}
+	p.at = time.Now().Add(-6 * time.Second)
+	p.update(pr)
+	p.update(pr) // at once again: nothing more
+	lines := strings.Split(buf.String(), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "1200/5000 headers, 5000 listed") || strings.ContainsAny(buf.String(), "\r\x1b") {
+		t.Fatalf("after 6 s: %q, want one plain line", buf.String())
+	}
+	pr.Fetched = 5000
+	p.update(pr)
+	p.finish()
+	if !strings.HasSuffix(buf.String(), "\nindexed 5000 new or changed of 5000 objects in 6s\n") {
+		t.Errorf("the closing line: %q", buf.String())
+	}
+}
