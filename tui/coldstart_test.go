@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -124,5 +125,32 @@ func TestFirstOpenIsNotSaidEmpty(t *testing.T) {
 	fm := finish(t, tm)
 	if v := fm.View(); strings.Contains(v, "no messages") || !strings.Contains(v, "reading s3://mail-a/inbox/") {
 		t.Fatalf("the list of a mailbox whose first refresh runs:\n%s", v)
+	}
+}
+
+// TestKeysTypedBeforeTheFirstSizeAreHeld: bubbletea sends the terminal's
+// size after the program starts, and the model is 0x0 until then: keys
+// read before it (a burst as sesbox starts) were dropped as typed into a
+// terminal too small. They wait for the size and act in order; ctrl+c
+// quits at once.
+func TestKeysTypedBeforeTheFirstSizeAreHeld(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := &harness{t: t, m: New(ctx, fixture.Common(0, 0), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, false, 0, nil)}
+	h.settle(h.m.Init())
+	h.burst(fixture.Key("j"), fixture.Key("j"), fixture.Key("enter"))
+	if h.m.top() != "" {
+		t.Fatalf("keys acted before the size: screen %q", h.m.top())
+	}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if got := h.openedKey(t); got != "inbox/a1" {
+		t.Fatalf("j j Enter typed before the size opened %s, want inbox/a1", got)
+	}
+
+	h = &harness{t: t, m: New(ctx, fixture.Common(0, 0), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, false, 0, nil)}
+	h.settle(h.m.Init())
+	h.burst(fixture.Key("j"), fixture.Key("ctrl+c"))
+	if !h.quit {
+		t.Fatal("ctrl+c before the size did not quit")
 	}
 }

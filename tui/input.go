@@ -173,7 +173,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // its parts). Dropping them would lose typing (a / dropped in a viewer
 // still loading made the search text that followed commands: the r of
 // "priya" opened a reply); acting on the rows shown would open a message
-// the filter hides. The list's first messages count too (tab.Filling):
+// the filter hides. So does the terminal's size, until bubbletea's first
+// WindowSizeMsg: the model is 0x0 before it, too small for any key (keys
+// typed as sesbox starts were dropped there). The list's first messages count too (tab.Filling):
 // on a mailbox's first open, keys typed before a refresh's first batch
 // came moved over an empty list and opened nothing; they act on the rows
 // as the batches bring them, as aerc shows and moves over rows as they
@@ -186,7 +188,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // A page whose opening reads first for its text editor (Opening.Typing:
 // the reply) is waited for, and its keys go to it or nowhere (ready).
 func (m Model) settling() bool {
-	if m.typing != "" {
+	if m.typing != "" || !m.sized {
 		return true
 	}
 	if m.cmd != nil || m.tooSmall() || m.shown().Capturing() {
@@ -214,6 +216,9 @@ func (m Model) settling() bool {
 // on messages wait for them.
 func (m Model) passesLoading(k tea.KeyMsg) bool {
 	g, v := m.c.Keys.Global, m.c.Keys.Viewer
+	if !m.sized {
+		return false
+	}
 	switch m.top() {
 	case viewer.Kind:
 		return key.Matches(k, g.Back, v.Next, v.Prev)

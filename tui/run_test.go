@@ -42,28 +42,6 @@ func restored(out string) bool {
 	return strings.Contains(out, "\x1b[?1049l") && strings.Contains(out, "\x1b[?25h")
 }
 
-func TestRunQuitsCleanly(t *testing.T) {
-	logFile := filepath.Join(t.TempDir(), "state", "tui.log")
-	out := &lockedBuf{}
-	err := Run(context.Background(), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, Options{
-		Input: strings.NewReader("q"), Output: out, LogFile: logFile, NoRefresh: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !restored(out.String()) {
-		t.Fatalf("terminal not restored: %q", out.String())
-	}
-	fi, err := os.Stat(logFile)
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("log file %v, %v", fi, err)
-	}
-	logged, _ := os.ReadFile(logFile)
-	if !strings.Contains(string(logged), "start: 1 mailbox") || !strings.Contains(string(logged), "exit") {
-		t.Fatalf("log: %s", logged)
-	}
-}
-
 func TestRunRejectsUnknownKeyActions(t *testing.T) {
 	err := Run(context.Background(), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, Options{
 		Keys: map[string][]string{"list.dwon": {"j"}}, LogFile: filepath.Join(t.TempDir(), "l"),

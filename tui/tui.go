@@ -50,7 +50,10 @@ type Model struct {
 	// cmdHist is what was entered on the `:` line, for Up/Down there.
 	cmdHist *common.History
 	held    []tea.KeyMsg // keys typed while a result was on its way (see settling)
-	typing  common.Kind  // the page keys are held for while it reads (Opening.Typing)
+	// sized is set by the first WindowSizeMsg: until then the model is
+	// 0x0, and keys are held (see settling).
+	sized  bool
+	typing common.Kind // the page keys are held for while it reads (Opening.Typing)
 
 	errs    textpage.History
 	notes   textpage.History // every notice, errors too (:notices)
@@ -146,7 +149,7 @@ func (m Model) noted(was string) Model {
 func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.c.Width, m.c.Height, m.sized = msg.Width, msg.Height, true
 		for _, t := range m.tabs {
 			t.SetSize(msg.Width, m.bodyHeight())
 		}

@@ -11,31 +11,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-)
 
-// openPTY opens a pseudo-terminal pair: what is written to master is the
-// input of slave, as keys typed are a terminal's.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatalf("no pseudo-terminals: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
-}
+	"github.com/sesbox/sesbox/tui/internal/fixture"
+)
 
 // fakeTerminal answers every background query (OSC 11, then a cursor
 // position report) written to the pty's slave, read on master, after
@@ -131,7 +109,7 @@ func TestKeysTypedAsSesboxStartsReachIt(t *testing.T) {
 	const typed = "jk\x1b[Bq"
 	for _, at := range []time.Duration{20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond} {
 		t.Run(fmt.Sprint(at), func(t *testing.T) {
-			m, s := openPTY(t)
+			m, s := fixture.OpenPTY(t, 0, 0)
 			answered := fakeTerminal(m, 40*time.Millisecond)
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKeysTypedAsSesboxStartsReachIt$")
 			cmd.Env = append(os.Environ(), "SESBOX_TEST_BACKGROUND_CHILD=1", "TERM=xterm", "COLORFGBG=", "NO_COLOR=")
