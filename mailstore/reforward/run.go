@@ -251,6 +251,12 @@ func (ru *run) step(ctx context.Context, it *Item, earlier []part, stop error) e
 	}
 	if stop != nil {
 		res := notAttempted(it, stop)
+		if it.Status != "" {
+			// Decided by the plan, nothing to attempt: told as planned
+			// (skipped as spam, sent before), not among the messages the
+			// same command would send.
+			res, _ = ru.item(ctx, it, nil)
+		}
 		ru.report(decorate(withEarlier(it, earlier, res), it))
 		return stop
 	}
