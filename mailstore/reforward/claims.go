@@ -39,6 +39,19 @@ type Leased interface {
 	ClaimLease() time.Duration
 }
 
+// SharedPacer is a Claims whose runs pace their sends together
+// (team.Store: one item of the table says when the next send of any run
+// may start), so operators on one SES account keep to its rate between
+// them: each pacing by itself at the whole rate, two runs sent up to twice
+// it and leaned on SES's throttling
+// (TestTeam/TwoRunsKeepToTheAccountRateTogether).
+type SharedPacer interface {
+	// PaceSend reserves the time a send to recipients takes at rate
+	// (recipients per second) on the timeline every run shares, and
+	// returns when, by this machine's clock, the send may start.
+	PaceSend(ctx context.Context, rate float64, recipients int) (time.Time, error)
+}
+
 // SendRef names one send the way the journal keys it: the stored object
 // version and the destinations, as a set.
 type SendRef struct {

@@ -342,7 +342,8 @@ func TestPacingUnderSendRate(t *testing.T) {
 			t.Fatalf("sends %d and %d are %v apart", i-1, i, gap)
 		}
 	}
-	if took := sends[len(sends)-1].at.Sub(start); took != 19*500*time.Millisecond {
+	// Each send starts sendLag after its slot.
+	if took := sends[len(sends)-1].at.Sub(start); took != 19*500*time.Millisecond+sendLag {
 		t.Errorf("20 sends took %v of fake time", took)
 	}
 }

@@ -2,6 +2,7 @@ package reforward
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,37 @@ func TestInterruptedRunCountsNotAttempted(t *testing.T) {
 	}
 	if res[1].Status != StatusFailed {
 		t.Errorf("JSON status %q", res[1].Status)
+	}
+}
+
+// TestStoppedRunReportsPlannedSkipsAsPlanned: a run stopped before it
+// reached a message the plan skips (a spam FAIL verdict, one sent before)
+// reports it skipped, with the plan's reason. It reported it "not
+// attempted" (failed): `forward` summed it into the messages to run again,
+// the TUI's head counted it failed and m marked it, and the next run then
+// skipped it anyway (tried in tmux: 43 "failed" after x, 6 of them never
+// to be sent).
+func TestStoppedRunReportsPlannedSkipsAsPlanned(t *testing.T) {
+	e := newEnv(t)
+	a := e.src.put("a", message("a", "info@acme.example", "PASS"))
+	b := e.src.put("b", message("b", "info@acme.example", "PASS"))
+	spam := e.src.put("s", message("s", "info@acme.example", "FAIL"))
+	ctx, cancel := context.WithCancel(context.Background())
+	r := e.runner()
+	p, err := r.Plan(ctx, []string{a, b, spam}, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ses.fault = func(int, []string) (error, bool) {
+		cancel() // interrupted while SES takes a
+		return nil, false
+	}
+	var res []Result
+	tot, _ := r.Run(ctx, p, func(x Result) { res = append(res, x) }, nil)
+	if got, want := tot.String(), "1 sent, 1 skipped, 1 not attempted"; got != want {
+		t.Errorf("totals %q, want %q", got, want)
+	}
+	if len(res) != 3 || res[2].Key != spam || res[2].Status != StatusSkipped || !strings.Contains(res[2].Reason, "spam") {
+		t.Errorf("results %+v: want the spam message skipped as planned", res)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -693,5 +694,85 @@ func testTwoPacedRunsShareTheWork(t *testing.T, db *peer.DynamoDB) {
 	t.Logf("A sent %d, B %d", a, b)
 	if a+b != 20 || a < 4 || b < 4 {
 		t.Errorf("A sent %d, B %d: want 20 between them, each a share", a, b)
+	}
+}
+
+// testTwoRunsKeepToTheAccountRateTogether: two operators without
+// send_rate forward the same 25 messages at once through one SES account
+// whose GetAccount says 5 recipients a second. Each paced by itself at
+// the whole rate, so together they sent up to twice it (18 in a second at
+// 10 a second) and leaned on SES's throttling; the table now paces them
+// as one: in no second (as the recording proxy in front of
+// aws-ses-v2-local saw the requests arrive) more than 5, and each
+// message once.
+func testTwoRunsKeepToTheAccountRateTogether(t *testing.T, db *peer.DynamoDB) {
+	const rate, messages = 5, 25
+	_, table := newTable(t, db)
+	acct, err := os.ReadFile("../../testdata/peers/ses-account.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ses := peer.StartSESWithAccount(t, strings.Replace(string(acct), `"MaxSendRate":50`, fmt.Sprintf(`"MaxSendRate":%d`, rate), 1))
+	proxy := sesfault.Start(t, ses.URL, nil)
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	src := memSource{}
+	var keys []string
+	for i := range messages {
+		k := fmt.Sprintf("inbox/m%02d", i)
+		src[k] = mail(i)
+		keys = append(keys, k)
+	}
+	run := func(host string) error {
+		r := &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: newStore(db.Client(), table, owner(host, 1)), Log: &memLog{}}
+		p, err := r.Prepare(context.Background(), keys, reforward.Options{Config: cfg})
+		if err != nil {
+			return err
+		}
+		_, err = r.Run(context.Background(), p, func(reforward.Result) {}, nil)
+		return err
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- run("a") }()
+	time.Sleep(30 * time.Millisecond)
+	go func() { errs <- run("b") }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	emails := proxy.Emails() // in the order SES answered
+	slices.SortFunc(emails, func(a, b sesfault.Email) int { return a.At.Compare(b.At) })
+	subjects := map[string]int{}
+	for _, e := range emails {
+		_, rest, _ := strings.Cut(string(e.Raw), "Subject: ")
+		subject, _, _ := strings.Cut(rest, "\r\n")
+		subjects[subject]++
+	}
+	if len(emails) != messages || len(subjects) != messages {
+		t.Fatalf("%d emails of %d messages reached SES, want each of the %d once", len(emails), len(subjects), messages)
+	}
+	// A window of a second less one send's spacing: sends spaced exactly
+	// 1/rate apart put the 6th a second after the first, and any
+	// lateness of the first (a timer woken late on a loaded machine, a
+	// slow sync of the journal) would count it.
+	const jitter = time.Second / rate
+	most := 0
+	for _, first := range emails {
+		n := 0
+		for _, e := range emails {
+			if d := e.At.Sub(first.At); d >= 0 && d < time.Second-jitter {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	t.Logf("at most %d sends in a second, %v for %d", most, emails[len(emails)-1].At.Sub(emails[0].At), messages)
+	if most > rate {
+		var gaps []string
+		for i := 1; i < len(emails); i++ {
+			gaps = append(gaps, emails[i].At.Sub(emails[i-1].At).Round(time.Millisecond).String())
+		}
+		t.Errorf("%d sends reached SES within a second, over the account's rate of %d (gaps %s)", most, rate, strings.Join(gaps, " "))
 	}
 }

@@ -101,6 +101,7 @@ func TestTeam(t *testing.T) {
 		{"TwoRunsDoNotMoveInLockstep", testTwoRunsDoNotMoveInLockstep},
 		{"DelayedAnswerIsNoClockSkew", testDelayedAnswerIsNoClockSkew},
 		{"TwoPacedRunsShareTheWork", testTwoPacedRunsShareTheWork},
+		{"TwoRunsKeepToTheAccountRateTogether", testTwoRunsKeepToTheAccountRateTogether},
 		{"FirstReadMarkByTheTableClock", testFirstReadMarkByTheTableClock},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 	} {

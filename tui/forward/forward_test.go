@@ -306,6 +306,11 @@ func TestStopAfterTheSendInProgress(t *testing.T) {
 	if h := m.ShortHelp(); len(h) != 1 || h[0].Help().Key != "x" {
 		t.Errorf("running help %v", h)
 	}
+	// ctrl+c and q say what to do, whole on an 80-column status line
+	// (with its leading blank): it was cut at "then it can be cl…".
+	if b := NewPage(m).Busy(); len(" "+b) > 80 || !strings.Contains(b, "x stops it") || !strings.HasSuffix(b, "q/esc closes it") {
+		t.Errorf("busy line %q (%d columns)", b, len(" "+b))
+	}
 	close(s.gate)
 	m, _ = pump(t, m, cmd)
 	got := m.Results()
@@ -314,6 +319,11 @@ func TestStopAfterTheSendInProgress(t *testing.T) {
 	}
 	if !errors.Is(m.err, context.Canceled) || !strings.Contains(m.View(), "Forward stopped") {
 		t.Errorf("err %v\n%s", m.err, m.View())
+	}
+	// The user's stop is said as what the run did, not as Go's
+	// "context canceled" (tried in tmux: the head said only that).
+	if head := strings.Join(m.doneHead(), "\n"); !strings.Contains(head, "Forward stopped (x): 1 sent · 0 skipped · 1 failed") || strings.Contains(head, "context canceled") {
+		t.Errorf("head:\n%s", head)
 	}
 }
 

@@ -58,8 +58,9 @@ func (p *Page) Busy() string {
 	if !p.m.Running() {
 		return ""
 	}
-	return "a forward is running: " + p.m.keys.Stop.Help().Key +
-		" stops it after the send in progress, then it can be closed"
+	// Whole at 80 columns: it was cut to "then it can be cl…" there.
+	return "a forward is running: " + p.m.keys.Stop.Help().Key + " stops it after this send, then " +
+		p.m.keys.Close.Help().Key + " closes it"
 }
 
 func (p *Page) View() string              { return p.m.View() }

@@ -1,6 +1,8 @@
 package forward
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -299,7 +301,12 @@ func (m Model) doneHead() []string {
 	t := m.totals
 	summary := m.counts(reforward.Progress{Sent: t.Sent, DryRun: t.DryRun, Skipped: t.Skipped, Failed: t.Failed + t.NotAttempted, Uncertain: t.Uncertain})
 	head := m.wrapped("Forward finished: "+summary, st.Bold)
-	if m.err != nil {
+	switch {
+	case m.stopping && errors.Is(m.err, context.Canceled):
+		// The user's own stop is no error to explain ("context
+		// canceled"): what the run did is.
+		head = m.wrapped(fmt.Sprintf("Forward stopped (%s): %s", m.keys.Stop.Help().Key, summary), st.Warning)
+	case m.err != nil:
 		head = m.wrapped("Forward stopped: "+mailstore.Explain(m.err), st.Fail)
 	}
 	var todo []string

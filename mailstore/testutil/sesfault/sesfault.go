@@ -51,6 +51,9 @@ type Email struct {
 	To  []string // Destination.ToAddresses: the envelope
 	Raw []byte   // Content.Raw.Data, decoded
 	ID  string   // the MessageId SES answered (also for Drop and Hold)
+	// At is when the request reached the proxy: the rate SES would
+	// measure.
+	At time.Time
 }
 
 // Proxy is a running fault proxy.
@@ -110,6 +113,7 @@ func isSendEmail(r *http.Request) bool {
 
 // ServeHTTP implements http.Handler.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
@@ -140,7 +144,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if isSendEmail(r) && resp.StatusCode == http.StatusOK {
-		p.record(body, respBody)
+		p.record(body, respBody, arrived)
 	}
 
 	switch fault {
@@ -182,13 +186,13 @@ func cut(w http.ResponseWriter) {
 	}
 }
 
-func (p *Proxy) record(req, resp []byte) {
+func (p *Proxy) record(req, resp []byte, at time.Time) {
 	var in struct {
 		Destination struct{ ToAddresses []string }
 		Content     struct{ Raw struct{ Data []byte } }
 	}
 	var out struct{ MessageId string }
-	e := Email{}
+	e := Email{At: at}
 	if err := json.Unmarshal(req, &in); err != nil {
 		e.ID = fmt.Sprintf("undecodable request: %v", err)
 	}
