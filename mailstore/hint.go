@@ -98,6 +98,9 @@ func RedactURL(endpoint string) string {
 // from one.
 type Origins struct {
 	Bucket, Prefix, Region, Endpoint string
+	// Inventory is where the S3 Inventory URL came from (its bucket is
+	// the one inventory reads go to).
+	Inventory string
 }
 
 // BucketFrom names where the bucket was set.
@@ -108,6 +111,12 @@ func (o Origins) PrefixFrom() string { return or(o.Prefix, "--prefix") }
 
 // RegionFrom names where the region was set.
 func (o Origins) RegionFrom() string { return or(o.Region, "--region") }
+
+// InventoryBucketFrom names where the bucket of the inventory reports
+// was set: in the inventory URL, given by the flag or the config key.
+func (o Origins) InventoryBucketFrom() string {
+	return "the inventory URL (" + or(o.Inventory, "--inventory") + ")"
+}
 
 // EndpointFrom names where the endpoint was set.
 func (o Origins) EndpointFrom() string { return or(o.Endpoint, "--endpoint") }

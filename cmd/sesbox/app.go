@@ -166,10 +166,11 @@ func (a *app) origins(cfg Config, name string, file MailboxConfig) mailstore.Ori
 		return ""
 	}
 	return mailstore.Origins{
-		Bucket:   from(a.flags.bucket, "bucket", file.Bucket),
-		Prefix:   from(a.flags.prefix, "prefix", file.Prefix),
-		Region:   from(a.flags.region, "region", file.Region, "AWS_REGION", "AWS_DEFAULT_REGION"),
-		Endpoint: from(a.flags.endpoint, "endpoint", file.Endpoint, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+		Bucket:    from(a.flags.bucket, "bucket", file.Bucket),
+		Prefix:    from(a.flags.prefix, "prefix", file.Prefix),
+		Region:    from(a.flags.region, "region", file.Region, "AWS_REGION", "AWS_DEFAULT_REGION"),
+		Endpoint:  from(a.flags.endpoint, "endpoint", file.Endpoint, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+		Inventory: from(a.flags.inventory, "inventory", file.Inventory),
 	}
 }
 

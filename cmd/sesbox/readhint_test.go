@@ -154,6 +154,19 @@ func TestS3HintsNameWhereTheValueCameFrom(t *testing.T) {
 		{"bucket from the flag, region from the environment", fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nendpoint = %q\n", srv.URL), []string{"--mailbox", "m", "--bucket", "nosuch", "ls"},
 			map[string]string{"AWS_REGION": "eu-west-3"},
 			`sesbox: no such bucket "nosuch" in eu-west-3 — check --bucket and AWS_REGION (`},
+		// Audit and inventory reads said "(no such bucket: check --bucket
+		// and --region)" after the SDK's chain, whatever set the bucket.
+		{"audit posture, bucket and region from the config", fmt.Sprintf("[mailbox.m]\nbucket = \"nosuch\"\nregion = \"eu-west-1\"\nendpoint = %q\n", srv.URL), []string{"audit", "posture"}, nil,
+			`sesbox: no such bucket "nosuch" in eu-west-1 — check bucket in ` + conf + " [mailbox.m] and region in " + conf + " [mailbox.m] ("},
+		{"audit posture, bucket from the flag", fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nregion = \"eu-west-1\"\nendpoint = %q\n", srv.URL), []string{"--mailbox", "m", "--bucket", "nosuch", "audit", "posture"}, nil,
+			`sesbox: no such bucket "nosuch" in eu-west-1 — check --bucket and region in ` + conf + " [mailbox.m] ("},
+		{"audit posture, endpoint from the config", fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nendpoint = %q\n", dead), []string{"audit", "posture"}, nil,
+			"sesbox: connection refused: " + dead + " — check endpoint in " + conf + " [mailbox.m] ("},
+		{"inventory from the config", fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nregion = \"eu-west-1\"\nendpoint = %q\ninventory = \"s3://nosuch/inv/mail/cfg/\"\n", srv.URL), []string{"index"}, nil,
+			`sesbox: no such bucket "nosuch" in eu-west-1 — check the inventory URL (inventory in ` + conf + " [mailbox.m]) and region in " + conf + " [mailbox.m] ("},
+		{"inventory from the flag", fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nendpoint = %q\n", srv.URL), []string{"index", "--inventory", "s3://nosuch/inv/mail/cfg/"},
+			map[string]string{"AWS_REGION": "eu-west-3"},
+			`sesbox: no such bucket "nosuch" in eu-west-3 — check the inventory URL (--inventory) and AWS_REGION (`},
 		{"prefix from the config", fmt.Sprintf("[mailbox.m]\nbucket = \"mail\"\nprefix = \"inbx/\"\nendpoint = %q\n", srv.URL), []string{"ls"}, nil,
 			"sesbox: no messages under s3://mail/inbx/ — check prefix in " + conf + " [mailbox.m] (the receipt rule's object key prefix, e.g. inbox/) and bucket in " + conf + " [mailbox.m]"},
 	} {

@@ -61,6 +61,12 @@ func Posture(ctx context.Context, c BucketConfig) ([]Finding, error) {
 	add := func(f ...Finding) { out = append(out, f...) }
 
 	ver, verErr := c.Versioning(ctx)
+	if mailstore.Hint(verErr) != "" {
+		// The store says what to check first (no such bucket, another
+		// region): there is no bucket to review, and six "unknown"
+		// findings, each asking for a permission, would hide that.
+		return nil, verErr
+	}
 	add(versioningFindings(b, ver, verErr)...)
 	lock, lockErr := c.ObjectLock(ctx)
 	add(objectLockFindings(b, lock, lockErr, ver.Status == "Enabled")...)

@@ -104,7 +104,7 @@ func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser,
 			// S3 answers a GET of a delete marker's version with 405.
 			return nil, obj, fmt.Errorf("read %s: a delete marker: %w", what, mailstore.ErrNotFound)
 		}
-		return nil, obj, fmt.Errorf("read %s: %w", what, Explain(err, perm))
+		return nil, obj, fmt.Errorf("read %s: %w", what, s.explain(err, s.loc.Bucket, perm))
 	}
 	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	obj.LastModified = aws.ToTime(out.LastModified)
@@ -168,7 +168,7 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 			err = decodeVersionKeys(page)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("list versions of %s: %w", mailstore.ObjectName(s.loc.Bucket, key), configErr(err, "s3:ListBucketVersions"))
+			return nil, fmt.Errorf("list versions of %s: %w", mailstore.ObjectName(s.loc.Bucket, key), s.configErr(err, "s3:ListBucketVersions"))
 		}
 		for _, v := range page.Versions {
 			if aws.ToString(v.Key) != key {
@@ -245,7 +245,7 @@ func (s *Store) Versioning(ctx context.Context) (posture.Versioning, error) {
 	}
 	out, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("VersioningConfiguration"), s.readOpts)
 	if err != nil {
-		return posture.Versioning{}, fmt.Errorf("read versioning of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketVersioning"))
+		return posture.Versioning{}, fmt.Errorf("read versioning of %s: %w", s.loc.Bucket, s.configErr(err, "s3:GetBucketVersioning"))
 	}
 	return posture.Versioning{Status: string(out.Status), MFADelete: string(out.MFADelete)}, nil
 }
@@ -258,7 +258,7 @@ func (s *Store) ObjectLock(ctx context.Context) (posture.ObjectLock, error) {
 	}
 	out, err := api.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ObjectLockConfiguration"), s.readOpts)
 	if err != nil {
-		return posture.ObjectLock{}, fmt.Errorf("read Object Lock configuration of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketObjectLockConfiguration"))
+		return posture.ObjectLock{}, fmt.Errorf("read Object Lock configuration of %s: %w", s.loc.Bucket, s.configErr(err, "s3:GetBucketObjectLockConfiguration"))
 	}
 	var ol posture.ObjectLock
 	c := out.ObjectLockConfiguration
@@ -281,7 +281,7 @@ func (s *Store) Lifecycle(ctx context.Context) ([]posture.LifecycleRule, error) 
 	}
 	out, err := api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("LifecycleConfiguration"), s.readOpts)
 	if err != nil {
-		return nil, fmt.Errorf("read lifecycle rules of %s: %w", s.loc.Bucket, configErr(err, "s3:GetLifecycleConfiguration"))
+		return nil, fmt.Errorf("read lifecycle rules of %s: %w", s.loc.Bucket, s.configErr(err, "s3:GetLifecycleConfiguration"))
 	}
 	rules := make([]posture.LifecycleRule, 0, len(out.Rules))
 	for _, r := range out.Rules {
@@ -355,7 +355,7 @@ func (s *Store) Encryption(ctx context.Context) (posture.Encryption, error) {
 	}
 	out, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("ServerSideEncryptionConfiguration"), s.readOpts)
 	if err != nil {
-		return posture.Encryption{}, fmt.Errorf("read default encryption of %s: %w", s.loc.Bucket, configErr(err, "s3:GetEncryptionConfiguration"))
+		return posture.Encryption{}, fmt.Errorf("read default encryption of %s: %w", s.loc.Bucket, s.configErr(err, "s3:GetEncryptionConfiguration"))
 	}
 	if c := out.ServerSideEncryptionConfiguration; c != nil {
 		for _, r := range c.Rules {
@@ -375,7 +375,7 @@ func (s *Store) PublicAccessBlock(ctx context.Context) (posture.PublicAccessBloc
 	}
 	out, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(s.loc.Bucket)}, expectRoot("PublicAccessBlockConfiguration"), s.readOpts)
 	if err != nil {
-		return posture.PublicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketPublicAccessBlock"))
+		return posture.PublicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", s.loc.Bucket, s.configErr(err, "s3:GetBucketPublicAccessBlock"))
 	}
 	c := out.PublicAccessBlockConfiguration
 	if c == nil {
@@ -395,7 +395,7 @@ func (s *Store) Policy(ctx context.Context) (string, error) {
 	}
 	out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(s.loc.Bucket)}, s.readOpts)
 	if err != nil {
-		return "", fmt.Errorf("read bucket policy of %s: %w", s.loc.Bucket, configErr(err, "s3:GetBucketPolicy"))
+		return "", fmt.Errorf("read bucket policy of %s: %w", s.loc.Bucket, s.configErr(err, "s3:GetBucketPolicy"))
 	}
 	p := aws.ToString(out.Policy)
 	if strings.TrimSpace(p) == "" {
@@ -421,7 +421,7 @@ var notConfiguredCodes = map[string]bool{
 
 // configErr maps a failed configuration read to posture.ErrNotConfigured or
 // mailstore.ErrUnsupported where it means one of them, else explains it.
-func configErr(err error, perm string) error {
+func (s *Store) configErr(err error, perm string) error {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch {
@@ -441,7 +441,7 @@ func configErr(err error, perm string) error {
 	if errors.As(err, &de) {
 		return fmt.Errorf("%w (unreadable answer: %v)", mailstore.ErrUnsupported, err)
 	}
-	return Explain(err, perm)
+	return s.explain(err, s.loc.Bucket, perm)
 }
 
 func isStatus(err error, code int) bool {

@@ -22,6 +22,12 @@ import (
 // instead: both, and a missing bucket said "check --bucket and --region"
 // twice.
 func (s *Store) hint(err error, perm string) error {
+	return s.hintAt(err, s.loc.Bucket, perm)
+}
+
+// hintAt is hint for a call on bucket: the mailbox's, or the one its S3
+// Inventory reports are in (originsOf).
+func (s *Store) hintAt(err error, bucket, perm string) error {
 	if err == nil || mailstore.Hint(err) != "" {
 		return err
 	}
@@ -30,13 +36,42 @@ func (s *Store) hint(err error, perm string) error {
 		o := c.Options()
 		region, endpoint = o.Region, mailstore.RedactURL(aws.ToString(o.BaseEndpoint))
 	}
-	if h := hintFor(err, s.loc.Bucket, region, endpoint, s.origins); h != "" {
+	if h := hintFor(err, bucket, region, endpoint, s.originsOf(bucket)); h != "" {
 		return &mailstore.HintError{Hint: h, Err: err}
 	}
 	if perm != "" {
 		return Explain(err, perm)
 	}
 	return err
+}
+
+// explain is Explain for a call on bucket, except that a bucket that is
+// not there, or is in another region, or an endpoint that cannot be
+// reached, is said first as hint says it, naming where the bucket, the
+// region and the endpoint were set. Explain alone said "check --bucket
+// and --region" to a user who had set neither flag (the bucket was in the
+// config file, or in the inventory URL), and nothing of an endpoint down.
+func (s *Store) explain(err error, bucket, perm string) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return s.hintAt(err, bucket, perm)
+	}
+	switch ae.ErrorCode() {
+	case "NoSuchBucket", "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+		return s.hintAt(err, bucket, perm)
+	}
+	return Explain(err, perm)
+}
+
+// originsOf says where bucket was set: the store reads the mailbox's
+// bucket and, through InventorySource, the bucket its S3 Inventory
+// reports are delivered to, named by the inventory URL.
+func (s *Store) originsOf(bucket string) mailstore.Origins {
+	o := s.origins
+	if bucket != s.loc.Bucket {
+		o.Bucket = o.InventoryBucketFrom()
+	}
+	return o
 }
 
 // hintFor classifies err, naming each setting to check where it was set

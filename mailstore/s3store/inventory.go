@@ -38,7 +38,7 @@ func (src InventorySource) Dirs(ctx context.Context, bucket, prefix string) ([]s
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx, src.s.readOpts)
 		if err != nil {
-			return nil, Explain(err, "s3:ListBucket")
+			return nil, src.s.explain(err, bucket, "s3:ListBucket")
 		}
 		for _, cp := range page.CommonPrefixes {
 			dir, err := listedKey(page.EncodingType, cp.Prefix)
@@ -61,7 +61,7 @@ func (src InventorySource) Get(ctx context.Context, bucket, key string) (io.Read
 		if errors.As(err, &nsk) {
 			return nil, fmt.Errorf("%s: %w", mailstore.ObjectName(bucket, key), mailstore.ErrNotFound)
 		}
-		return nil, Explain(err, "s3:GetObject")
+		return nil, src.s.explain(err, bucket, "s3:GetObject")
 	}
 	return src.s.newResumingBody(ctx, in, out, 0), nil
 }

@@ -268,7 +268,7 @@ func (r *resumingBody) reopen() error {
 		if errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed" {
 			return fmt.Errorf("read %s: the object changed while it was read: %w", r.what(), err)
 		}
-		return fmt.Errorf("read %s from byte %d: %w", r.what(), r.off, Explain(err, "s3:GetObject"))
+		return fmt.Errorf("read %s from byte %d: %w", r.what(), r.off, r.s.explain(err, aws.ToString(r.in.Bucket), "s3:GetObject"))
 	}
 	if et := aws.ToString(out.ETag); r.etag != "" && et != "" && et != r.etag {
 		out.Body.Close()

@@ -514,8 +514,6 @@ func Explain(err error, perm string) error {
 		return fmt.Errorf("%w (KMS rejected the wrapped key or its encryption context: the object's metadata was altered)", err)
 	case "DisabledException", "KMSInvalidStateException":
 		return fmt.Errorf("%w (the KMS key is disabled or pending deletion)", err)
-	case "NoSuchBucket":
-		return fmt.Errorf("%w (no such bucket: check --bucket and --region)", err)
 	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
 		return fmt.Errorf("%w (credentials rejected: check the AWS profile or environment)", err)
 	}
