@@ -114,6 +114,10 @@ func Shapes() map[string][]byte {
 	// level around them (docs/reliability.md).
 	m["html-pre-nested"] = repeat(html+"a"+strings.Repeat("<pre>", 500), "\n x", "\r\n")
 	m["html-links-nested"] = repeat(html+"<svg>"+strings.Repeat(`<a href="https://x.example/">`, 500), "word ", "\r\n")
+	// Values whose trigrams are all different, which the index's
+	// full-text table costs most on (docs/reliability.md).
+	m["subject-distinct"] = numbered("From: a@b.example\r\nSubject:", " w%x", "\r\n\r\nbody\r\n")
+	m["to-distinct"] = numbered("From: a@b.example\r\nTo: ", "u%[1]x@h%[1]x.example, ", "z@y.example\r\n\r\nbody\r\n")
 	m["deep-closed"] = nested(1000, true)
 	m["deep-unclosed"] = nested(1000, false)
 	var b strings.Builder
