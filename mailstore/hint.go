@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -131,21 +132,35 @@ func or(v, flag string) string {
 // ReachHint says what to check when err is a failure to reach an
 // endpoint (refused, no such host, reset, unreachable), naming the
 // endpoint the request went to (else where) and where it and the region
-// were set (flag, region: see Origins); "" for any other error.
+// were set (flag, region: see Origins); "" for any other error. A host of
+// AWS's own (*.amazonaws.com) is the one the region chose, no endpoint
+// having been set: the region and the network are what to check.
 func ReachHint(err error, where, flag, region string) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
 			where = u.Scheme + "://" + u.Host
+			if h := u.Hostname(); strings.HasSuffix(h, ".amazonaws.com") || strings.HasSuffix(h, ".amazonaws.com.cn") {
+				flag = ""
+			}
 		}
+	}
+	check := "check " + flag
+	if flag == "" {
+		check = "check the network"
 	}
 	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused: " + where + " — check " + flag
+		return "connection refused: " + where + " — " + check
+	case errors.As(err, &dnsErr) && flag == "":
+		return "no such host: " + where + " — check " + region + " and the network"
 	case errors.As(err, &dnsErr):
 		return "no such host: " + where + " — check " + flag + " and " + region
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		if flag == "" {
+			return "cannot reach " + where + " — check the network"
+		}
 		return "cannot reach " + where + " — check " + flag + " and the network"
 	}
 	return ""

@@ -3,6 +3,8 @@ package mailstore
 import (
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"syscall"
 	"testing"
@@ -37,5 +39,33 @@ func TestExplainSaysWhatToDoWhenAWriteFails(t *testing.T) {
 	}
 	if got, want := Explain(fmt.Errorf("x: %w", fs.ErrNotExist)), "x: file does not exist"; got != want {
 		t.Errorf("an error without a hint: %q, want %q", got, want)
+	}
+}
+
+// TestReachHintOfAnAWSEndpointNamesNoEndpointFlag: a host of AWS's own
+// that does not resolve (a mistyped region, no network) said "check
+// --endpoint and --region", though no endpoint was set; it names the
+// region and the network. A custom endpoint still names its flag.
+func TestReachHintOfAnAWSEndpointNamesNoEndpointFlag(t *testing.T) {
+	dns := func(u string) error {
+		return fmt.Errorf("list: %w", &url.Error{Op: "Get", URL: u, Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}})
+	}
+	for _, tc := range []struct {
+		err        error
+		where      string
+		flag, want string
+	}{
+		{dns("https://inbound.s3.eu-wset-1.amazonaws.com/?list-type=2"), "the S3 endpoint", "--endpoint",
+			"no such host: https://inbound.s3.eu-wset-1.amazonaws.com — check --region and the network"},
+		{dns("https://email.us-east-1.amazonaws.com/v2/email/account"), "the SES endpoint", "--ses-endpoint",
+			"no such host: https://email.us-east-1.amazonaws.com — check --region and the network"},
+		{dns("http://minio.internal:9000/b?list-type=2"), "http://minio.internal:9000", "--endpoint",
+			"no such host: http://minio.internal:9000 — check --endpoint and --region"},
+		{fmt.Errorf("x: %w", &url.Error{Op: "Get", URL: "https://s3.eu-west-1.amazonaws.com/b", Err: syscall.ECONNRESET}), "the S3 endpoint", "--endpoint",
+			"cannot reach https://s3.eu-west-1.amazonaws.com — check the network"},
+	} {
+		if got := ReachHint(tc.err, tc.where, tc.flag, "--region"); got != tc.want {
+			t.Errorf("%v:\n got %q\nwant %q", tc.err, got, tc.want)
+		}
 	}
 }

@@ -72,7 +72,7 @@ func TestAuditSnapshotVerifyCLI(t *testing.T) {
 		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
 	}
 	_, errOut, code = sesbox(t, append(flags, "audit", "snapshot", "--out", man)...)
-	if code == 0 || !strings.Contains(errOut, "--resume") {
+	if code == 0 || !strings.Contains(errOut, "--force") {
 		t.Errorf("snapshot over a manifest: exit %d %s", code, errOut)
 	}
 	out, errOut, code = sesbox(t, append(flags, "audit", "verify", man)...)
@@ -518,6 +518,34 @@ func TestAuditSnapshotInterruptedSaysResume(t *testing.T) {
 	}
 	if c, err := audit.CheckManifest(man); err != nil || c.Trailer != nil {
 		t.Errorf("the manifest left: %+v %v", c, err)
+	}
+}
+
+// TestAuditSnapshotOverAFinishedOneSaysSo: a second snapshot to the same
+// FILE said "manifest exists (use --resume to continue it or --force to
+// start over)", and --resume then failed with "manifest is already
+// complete": a finished snapshot is said as one, with what to do first (a
+// new --out, or --force), and --resume on it says there is nothing to
+// resume.
+func TestAuditSnapshotOverAFinishedOneSaysSo(t *testing.T) {
+	isolate(t)
+	flags, _, msgs, _ := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if _, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s", code, errOut)
+	}
+	before, _ := os.ReadFile(man)
+	_, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...)
+	want := fmt.Sprintf("sesbox: %s is a finished snapshot (%d entries) — give a new --out FILE, or --force to replace it (", man, len(msgs))
+	if code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("again: exit %d, %q\nwant %q", code, errOut, want)
+	}
+	_, errOut, code = sesbox(t, append(flags, "audit", "snapshot", "--resume", "--out", man)...)
+	if want := "sesbox: " + man + " is a finished snapshot: nothing to resume — give a new --out FILE ("; code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("--resume: exit %d, %q\nwant %q", code, errOut, want)
+	}
+	if after, _ := os.ReadFile(man); !bytes.Equal(before, after) {
+		t.Error("the finished snapshot changed")
 	}
 }
 

@@ -171,12 +171,20 @@ func openSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOption
 	}
 	switch {
 	case exists && opt.Resume:
-		if f, mw, err = reopenManifest(path, loc); err != nil {
+		if f, mw, err = reopenManifest(path, loc); errors.Is(err, ErrManifestComplete) {
+			return nil, nil, false, &mailstore.HintError{Hint: path + " is a finished snapshot: nothing to resume — give a new --out FILE", Err: err}
+		} else if err != nil {
 			return nil, nil, false, err
 		}
 		prog.Skipped = mw.count
 		return f, mw, true, nil
 	case exists && !opt.Force:
+		// A finished one is said as one: --resume has nothing to do there.
+		if c, cerr := CheckManifest(path); cerr == nil && c.Trailer != nil {
+			return nil, nil, false, &mailstore.HintError{
+				Hint: fmt.Sprintf("%s is a finished snapshot (%s) — give a new --out FILE, or --force to replace it", path, mailstore.Count(c.Entries, "entry")),
+				Err:  fmt.Errorf("snapshot %s: %w", path, ErrManifestExists)}
+		}
 		return nil, nil, false, fmt.Errorf("snapshot %s: %w (use --resume to continue it or --force to start over)", path, ErrManifestExists)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

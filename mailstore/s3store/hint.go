@@ -99,6 +99,9 @@ func hintFor(err error, bucket, region, endpoint string, o mailstore.Origins) st
 		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
 			return "credentials rejected — check --profile or the AWS_* environment"
 		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+			if r := bucketRegion(err); r != "" && r != region {
+				return fmt.Sprintf("bucket %q is in %s, not %s — set %s to %s", bucket, r, region, o.RegionFrom(), r)
+			}
 			return fmt.Sprintf("bucket %q is in another region — check %s", bucket, o.RegionFrom())
 		}
 	}
@@ -109,6 +112,17 @@ func hintFor(err error, bucket, region, endpoint string, o mailstore.Origins) st
 		return h
 	}
 	return ""
+}
+
+// bucketRegion is the region S3 says the bucket is in, in the
+// x-amz-bucket-region header of its answer to a request signed for
+// another; "" when it says none.
+func bucketRegion(err error) string {
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil {
+		return ""
+	}
+	return re.Response.Header.Get("X-Amz-Bucket-Region")
 }
 
 // notS3 recognizes an answer no S3 server gives to a listing: a body that

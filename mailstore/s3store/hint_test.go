@@ -67,3 +67,33 @@ func TestListHintsNotS3(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// TestWrongRegionNamesTheBucketsRegion: S3 answers a request signed for
+// the wrong region with PermanentRedirect (301) or
+// AuthorizationHeaderMalformed (400), and the bucket's region in the
+// x-amz-bucket-region header; sesbox said only "bucket is in another
+// region — check --region", leaving the user to find which. It names the
+// region to set. (S3's answers as documented, from a test server: no
+// local S3 server redirects by region.)
+func TestWrongRegionNamesTheBucketsRegion(t *testing.T) {
+	for code, body := range map[int]string{
+		http.StatusMovedPermanently: `<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.</Message><Endpoint>inbound.s3.eu-west-1.amazonaws.com</Endpoint><Bucket>inbound</Bucket></Error>`,
+		http.StatusBadRequest:       `<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'</Message><Region>eu-west-1</Region></Error>`,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.Header().Set("x-amz-bucket-region", "eu-west-1")
+			w.WriteHeader(code)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+body)
+		}))
+		c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+			Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1})
+		st := New(c, mailstore.Location{Bucket: "inbound", Prefix: "inbox/"}).WithOrigins(mailstore.Origins{Region: "AWS_REGION"})
+		err := st.List(context.Background(), func([]mailstore.Object) error { return nil })
+		want := `bucket "inbound" is in eu-west-1, not us-east-1 — set AWS_REGION to eu-west-1 (list s3://inbound/inbox/: `
+		if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
+			t.Errorf("HTTP %d: got %q, want %q", code, got, want)
+		}
+		srv.Close()
+	}
+}
