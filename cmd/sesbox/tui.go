@@ -6,14 +6,14 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sesbox/sesbox/mailstore/xdg"
-
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui"
 	tuiaudit "github.com/sesbox/sesbox/tui/audit"
 	tuicompose "github.com/sesbox/sesbox/tui/compose"
@@ -188,7 +188,11 @@ func (a *app) tuiForward(ctx context.Context, m *mailbox.Mailbox, mc MailboxConf
 			opts.DryRunDir = dir
 		}
 	default:
-		return nil, func() {}, errors.New("no forward_config: set it in the mailbox's [mailbox.NAME] table to the forwarding Lambda's JSON config")
+		// The hint first: the status line that says it may cut the end.
+		return nil, func() {}, &mailstore.HintError{
+			Hint: "set forward_config in [mailbox." + m.Name + "] to the forwarding Lambda's JSON config file",
+			Err:  errors.New("no forward_config"),
+		}
 	}
 	r, closeRunner, err := a.forwardRunner(ctx, m, mc, opts.DryRun())
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -155,6 +156,10 @@ sent_prefix = "` + demo.Prefix + `sent/"
 	}
 	if boxes[1].Forward != nil || boxes[1].ForwardErr == nil || !strings.Contains(boxes[1].ForwardErr.Error(), "no forward_config") {
 		t.Fatalf("b: forward %v, %v", boxes[1].Forward, boxes[1].ForwardErr)
+	}
+	// What to do comes first on the status line, which may cut the end.
+	if h := mailstore.Hint(boxes[1].ForwardErr); !strings.HasPrefix(h, "set forward_config in [mailbox.b]") {
+		t.Fatalf("b: the missing forward_config's hint is %q", h)
 	}
 	if boxes[1].Reply == nil || boxes[1].Audit == nil {
 		t.Fatalf("b: reply %v, audit %v", boxes[1].ReplyErr, boxes[1].AuditErr)

@@ -5,6 +5,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 )
 
@@ -72,11 +73,16 @@ type OpeningReadyMsg struct {
 	Open func(now Target) Opening
 }
 
-// Unavailable explains why a mailbox cannot do what was asked.
+// Unavailable explains why a mailbox cannot do what was asked, what to
+// do first when why has a hint (mailstore.HintError): the status line
+// may cut the end.
 func Unavailable(what, box string, why error) string {
 	s := what + " is not set up for mailbox " + box
 	if why != nil {
 		s += ": " + why.Error()
+	}
+	if h := mailstore.Hint(why); h != "" {
+		return h + " (" + s + ")"
 	}
 	return s
 }

@@ -199,7 +199,12 @@ func (m *Model) StatusLine(over, news, errText, notice string) string {
 		avail := max(m.w-lipgloss.Width(right)-lipgloss.Width(more), 0)
 		left, style = common.Truncate(" error: "+errText, avail)+more, st.StatusError
 	case notice != "":
+		// As an error's: a notice cut says where it is whole.
 		left = " " + sanitize.Line(notice)
+		if avail := max(m.w-lipgloss.Width(right), 0); lipgloss.Width(left) > avail {
+			const more = " (:notices)"
+			left = common.Truncate(left, max(avail-lipgloss.Width(more), 0)) + more
+		}
 	}
 	return style.Render(common.Fit(left, max(m.w-lipgloss.Width(right), 0))) + right
 }
