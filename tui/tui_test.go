@@ -689,7 +689,8 @@ func TestRootSaveOfUnreadPartsSaysSo(t *testing.T) {
 	}
 	b.WriteString("--b--\r\n")
 	fake := fixture.NewFake("a")
-	h := newHarness(t, 100, 30, false, box("inbox", fake))
+	// Wide enough for the whole notice (a cut one ends in "… (:notices)").
+	h := newHarness(t, 140, 30, false, box("inbox", fake))
 	s, _ := h.m.cur().List().Selected()
 	fake.Messages = map[string]*mailbox.Message{s.Key: {Summary: s, Raw: []byte(b.String()), View: mime.Parse([]byte(b.String()))}}
 	h.press(":")

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/reforward"
@@ -107,5 +109,77 @@ forward_config = "`+cfgPath+`"
 	}
 	if n := accountReads() - before; n != 0 {
 		t.Errorf("the run read the account %d more times", n)
+	}
+}
+
+// TestForwardScreenOptionsSendThroughSES: the forward screen's i (sesbox
+// forward --include-spam) plans again through the runner cmd wires for the
+// mailbox, and y sends the spam message to aws-ses-v2-local, which a
+// plain plan skips.
+func TestForwardScreenOptionsSendThroughSES(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	sesURL, rec := httprec.Proxy(t, ses.URL)
+	s3 := fakes3.Start(t, "mail")
+	var spam string
+	for _, k := range sortedKeys(demo.Messages()) {
+		raw := demo.Messages()[k]
+		s3.Put(t, "mail", k, raw)
+		if s := mime.Summarize(raw); spam == "" && s.Verdicts.Spam == "FAIL" {
+			spam = k
+		}
+	}
+	cfgPath := filepath.Join(dir, "forwarder.json")
+	os.WriteFile(cfgPath, []byte(`{"forwardMapping": {"@acme-demo.example": ["desk@team.example"]}}`), 0o600)
+	os.MkdirAll(filepath.Join(dir, "config", "sesbox"), 0o700)
+	os.WriteFile(filepath.Join(dir, "config", "sesbox", "config.toml"), []byte(`default = "m"
+[mailbox.m]
+bucket = "mail"
+prefix = "`+demo.Prefix+`"
+endpoint = "`+s3.URL+`"
+ses_endpoint = "`+sesURL+`"
+forward_config = "`+cfgPath+`"
+`), 0o600)
+	sends := func() int {
+		n := 0
+		for _, r := range rec.Requests() {
+			if r.Method == "POST" && r.Path == "/v2/email/outbound-emails" {
+				n++
+			}
+		}
+		return n
+	}
+	a, _ := tuiApp(t, globalFlags{})
+	boxes, closeFn, err := a.tuiBoxes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	env := boxes[0].Forward
+	if env == nil {
+		t.Fatalf("no forward env: %v", boxes[0].ForwardErr)
+	}
+	c := common.Common{Styles: theme.New(theme.AsciiRenderer()), Keys: keys.DefaultKeyMap(), Now: time.Now, Loc: time.UTC}
+	m := tuiforward.New(context.Background(), c, env.Forwarder, []string{spam}, env.Options)
+	m.SetSize(80, 24)
+	pump := func(cmd tea.Cmd) {
+		for i := 0; cmd != nil; i++ {
+			if i > 1000 {
+				t.Fatal("the screen never settles")
+			}
+			m, cmd = m.Update(cmd())
+		}
+	}
+	pump(m.Init())
+	if v := m.View(); !strings.Contains(v, "SKIPPED") || sends() != 0 {
+		t.Fatalf("a plain plan of the spam message (%d sends):\n%s", sends(), v)
+	}
+	for _, k := range []string{"i", "y"} {
+		var cmd tea.Cmd
+		m, cmd = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		pump(cmd)
+	}
+	if v := m.View(); sends() != 1 || !strings.Contains(v, "1 sent") {
+		t.Fatalf("i then y: %d sends to SES:\n%s", sends(), v)
 	}
 }

@@ -68,6 +68,9 @@ type Model struct {
 	offset   int // first results row shown
 	scroll   int // first confirmation line shown
 	bar      progress.Model
+	// asking is set while "send again what was sent?" is on screen (the
+	// Again key): y turns --again on and plans again, any other key not.
+	asking bool
 }
 
 // New returns the screen for forwarding the messages keys (object keys or
@@ -153,6 +156,31 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 
 func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	k := m.keys
+	if m.asking {
+		m.asking = false
+		if !key.Matches(msg, k.Send) {
+			return m, notice("not sending again: " + firstKey(k.Again) + " asks again")
+		}
+		m.opts.Again = true
+		return m.replan()
+	}
+	if m.state == stateConfirm || m.state == stateDone || m.state == stateFailed {
+		switch {
+		case key.Matches(msg, k.RetryUncertain):
+			m.opts.RetryUncertain = !m.opts.RetryUncertain
+			return m.replan()
+		case key.Matches(msg, k.IncludeSpam):
+			m.opts.IncludeSpam = !m.opts.IncludeSpam
+			return m.replan()
+		case key.Matches(msg, k.Again):
+			if m.opts.Again {
+				m.opts.Again = false
+				return m.replan()
+			}
+			m.asking, m.scroll, m.offset = true, 0, 0
+			return m, nil
+		}
+	}
 	switch m.state {
 	case stateConfirm:
 		switch {
@@ -190,6 +218,19 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	}
 	return m, nil
 }
+
+// replan plans the forward again with the options as they are now, the
+// same call sesbox forward makes with its flags (Runner.Prepare): its
+// confirmation comes next, or the results when nothing is to be sent.
+func (m Model) replan() (Model, tea.Cmd) {
+	m.state, m.err, m.plan, m.previewErr = statePlanning, nil, nil, nil
+	m.preview, m.results, m.totals = reforward.MessagePreview{}, nil, reforward.Totals{}
+	m.prog, m.scroll, m.offset = reforward.Progress{}, 0, 0
+	return m, planCmd(m.ctx, m.f, m.id, m.inputs, m.opts)
+}
+
+// Options returns the options the screen plans with.
+func (m Model) Options() reforward.Options { return m.opts }
 
 // start runs the plan.
 func (m Model) start() (Model, tea.Cmd) {
@@ -248,7 +289,8 @@ func (m Model) ShortHelp() []key.Binding {
 // the screen after the run, and the help named both on one page.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{m.ShortHelp(), {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}}
+	return [][]key.Binding{m.ShortHelp(), {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
+		{k.RetryUncertain, k.IncludeSpam, k.Again}}
 }
 
 // scroll moves *pos, the first line shown of total, by the movement key

@@ -37,6 +37,10 @@ func (m Model) View() string {
 	case stateDone:
 		lines = m.doneLines()
 	}
+	if m.asking {
+		lines = append(m.wrapped("Send again what the journal says was sent (sesbox forward --again)? Each such message reaches its recipients a second time. "+
+			firstKey(m.keys.Send)+" sends again, any other key does not.", m.c.Styles.Warning), lines...)
+	}
 	if len(lines) > m.height {
 		lines = lines[:m.height]
 	}
@@ -141,6 +145,7 @@ func (m Model) confirmLines() []string {
 		}
 		lines = append(lines, m.wrapped("Not sent: "+strings.Join(parts, ", ")+" (listed after the run)", st.Warning)...)
 	}
+	lines = append(lines, m.optionLines()...)
 	if !m.opts.DryRun() && m.plan.Account != nil {
 		// The same preview `sesbox forward` prints: suppressed, spam,
 		// sandbox, quota (once the account has been read).
@@ -314,12 +319,37 @@ func (m Model) doneHead() []string {
 		todo = append(todo, fmt.Sprintf("%d failed (%s marks them in the list to try again)", n, m.keys.MarkFailed.Help().Key))
 	}
 	if t.Uncertain > 0 {
-		todo = append(todo, fmt.Sprintf("%d uncertain (check, then sesbox forward --retry-uncertain)", t.Uncertain))
+		todo = append(todo, fmt.Sprintf("%d uncertain (check, then %s sends them)", t.Uncertain, firstKey(m.keys.RetryUncertain)))
 	}
 	if len(todo) == 0 {
-		return append(head, st.Dim.Render("All went well."))
+		head = append(head, st.Dim.Render("All went well."))
+	} else {
+		head = append(head, m.wrapped(strings.Join(todo, ", ")+"; listed first", st.Warning)...)
 	}
-	return append(head, m.wrapped(strings.Join(todo, ", ")+"; listed first", st.Warning)...)
+	// Not on a short screen, where the results need the room (? lists
+	// the keys).
+	if m.height >= 12 && (t.Skipped > 0 || t.Uncertain > 0 || m.opts.RetryUncertain || m.opts.IncludeSpam || m.opts.Again) {
+		head = append(head, m.optionLines()...)
+	}
+	return head
+}
+
+// optionLines are sesbox forward's --retry-uncertain, --include-spam and
+// --again as the screen has them, each with its key, which plans the
+// forward again with it turned on or off: "Also send: [ ] uncertain (u)
+// [x] spam (i) [ ] sent already (a)".
+func (m Model) optionLines() []string {
+	box := func(on bool) string {
+		if on {
+			return "[x] "
+		}
+		return "[ ] "
+	}
+	k := m.keys
+	text := "Also send: " + box(m.opts.RetryUncertain || m.opts.Again) + "uncertain (" + firstKey(k.RetryUncertain) + ")  " +
+		box(m.opts.IncludeSpam) + "spam (" + firstKey(k.IncludeSpam) + ")  " +
+		box(m.opts.Again) + "sent already (" + firstKey(k.Again) + ")"
+	return m.wrapped(text, m.c.Styles.Dim)
 }
 
 func (m Model) doneLines() []string {

@@ -1,0 +1,94 @@
+package forward
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/reforward"
+)
+
+// TestIncludeSpamFromTheScreen: the screen said "sesbox forward
+// --include-spam forwards it anyway" and had no way to do it; i plans the
+// forward again with IncludeSpam (Runner.Prepare, as the CLI's flag does),
+// the confirmation shows it on, and y sends the spam message.
+func TestIncludeSpamFromTheScreen(t *testing.T) {
+	r, s := newRunner(t)
+	_, spam := demoKeys(t)
+	m := newScreen(t, r, []string{spam}, 80, 24)
+	m, _ = pump(t, m, m.Init())
+	if m.state != stateDone || len(m.Results()) != 1 || m.Results()[0].Status != reforward.StatusSkipped {
+		t.Fatalf("spam alone: state %v, results %+v", m.state, m.Results())
+	}
+	if v := m.View(); !strings.Contains(v, "[ ] spam (i)") {
+		t.Fatalf("the results do not offer i:\n%s", v)
+	}
+	m, cmd := press(t, m, "i")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateConfirm || !m.Options().IncludeSpam {
+		t.Fatalf("after i: state %v, options %+v", m.state, m.Options())
+	}
+	if v := m.View(); !strings.Contains(v, "Forward 1 message") || !strings.Contains(v, "[x] spam (i)") {
+		t.Fatalf("the confirmation does not say spam is included:\n%s", v)
+	}
+	m, cmd = press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateDone || len(s.sent) != 1 {
+		t.Fatalf("after y: state %v, %d sent", m.state, len(s.sent))
+	}
+	// And off again: the spam is skipped once more.
+	m, cmd = press(t, m, "i")
+	m, _ = pump(t, m, cmd)
+	if m.Options().IncludeSpam || len(s.sent) != 1 {
+		t.Fatalf("i again: options %+v, %d sent", m.Options(), len(s.sent))
+	}
+}
+
+// TestAgainAsksFirst: a sends again what the journal says was sent, which
+// reaches its recipients a second time: the screen asks first, any key
+// but y leaves it off, y plans with Again and the confirmation's y sends.
+// u turns RetryUncertain on and off the same way.
+func TestAgainAsksFirst(t *testing.T) {
+	r, s := newRunner(t)
+	good, _ := demoKeys(t)
+	m := newScreen(t, r, good[:1], 80, 24)
+	m, _ = pump(t, m, m.Init())
+	m, cmd := press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateDone || len(s.sent) != 1 {
+		t.Fatalf("first send: state %v, %d sent", m.state, len(s.sent))
+	}
+
+	m, cmd = press(t, m, "a")
+	if cmd != nil || !strings.Contains(m.View(), "reaches its recipients a second time") {
+		t.Fatalf("a did not ask:\n%s", m.View())
+	}
+	m, cmd = press(t, m, "n")
+	if m.Options().Again || m.asking || cmd == nil || strings.Contains(m.View(), "second time") {
+		t.Fatalf("n to the question: options %+v, asking %v", m.Options(), m.asking)
+	}
+	m, cmd = press(t, m, "a")
+	m, cmd = press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateConfirm || !m.Options().Again || !strings.Contains(m.View(), "[x] sent already (a)") {
+		t.Fatalf("a y: state %v, options %+v:\n%s", m.state, m.Options(), m.View())
+	}
+	if len(s.sent) != 1 {
+		t.Fatal("the question's y sent without the confirmation")
+	}
+	m, cmd = press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	if len(s.sent) != 2 {
+		t.Fatalf("--again from the screen: %d sends, want 2", len(s.sent))
+	}
+
+	m, cmd = press(t, m, "u")
+	m, _ = pump(t, m, cmd)
+	if !m.Options().RetryUncertain {
+		t.Fatalf("u: options %+v", m.Options())
+	}
+	m, cmd = press(t, m, "u")
+	m, _ = pump(t, m, cmd)
+	if m.Options().RetryUncertain {
+		t.Fatalf("u twice: options %+v", m.Options())
+	}
+}
