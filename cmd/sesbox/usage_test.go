@@ -505,10 +505,9 @@ func TestNoCredentialsFailsFastWhereIMDSHangs(t *testing.T) {
 	defer imds.Close()
 	defer close(hang)
 	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
-	key := ""
-	for k := range demo.Messages() {
-		key = k
-		break
+	const key = "inbox/9654fpu9mcqevtjmtg6bhd7d9jlr34udr0ifb8ba" // a demo message a run sends
+	if _, ok := demo.Messages()[key]; !ok {
+		t.Fatalf("the demo has no %s", key)
 	}
 	dir := t.TempDir()
 	start := time.Now()

@@ -4,9 +4,11 @@ package sessend
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 	"github.com/sesbox/sesbox/mailstore/testutil/sesident"
@@ -58,5 +60,18 @@ func TestDescribeAgainstPeer(t *testing.T) {
 	vs := sc.Check(ctx, []string{"gone@customer.example", "kim@unverified.example", "bounce@simulator.amazonses.com", "ok@customer.example"})
 	if vs[0].Reason() != "suppressed: COMPLAINT since 2026-10-30" || !vs[1].Unverified || !vs[2].Simulator || vs[2].Blocked(false) || vs[3].Blocked(false) {
 		t.Errorf("verdicts %+v", vs)
+	}
+}
+
+// TestEndpointWithoutTheOperationSaysSo: aws-ses-v2-local has no
+// GetSuppressedDestination and answers its path with an HTML 404. The
+// preview said the SDK's detail alone ("deserialization failed, failed
+// to decode response body, invalid character '<' ..."); it now leads
+// with what that means.
+func TestEndpointWithoutTheOperationSaysSo(t *testing.T) {
+	ses := peer.StartSES(t)
+	_, _, err := NewAccountReader(client(ses.URL)).Suppressed(context.Background(), "ops@team.example")
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, "the SES endpoint does not offer GetSuppressedDestination (HTTP 404, not an SES answer) — check --ses-endpoint") {
+		t.Fatalf("%q", got)
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/sesbox/sesbox/mailstore"
 )
@@ -142,5 +144,21 @@ func hintFor(err error, permission string) string {
 			return "credentials rejected by SES — check --profile or the AWS_* environment"
 		}
 	}
+	if op, ok := missingOperation(err); ok {
+		return "the SES endpoint does not offer " + op + " (HTTP 404, not an SES answer) — check --ses-endpoint"
+	}
 	return mailstore.ReachHint(err, "the SES endpoint", "--ses-endpoint", "--region")
+}
+
+// missingOperation reports an HTTP 404 whose body is not an SES error (a
+// local SES without the operation, a proxy, another service): SES itself
+// answers a 404 with a typed NotFoundException.
+func missingOperation(err error) (string, bool) {
+	var re *smithyhttp.ResponseError
+	var de *smithy.DeserializationError
+	var oe *smithy.OperationError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusNotFound || !errors.As(err, &de) || !errors.As(err, &oe) {
+		return "", false
+	}
+	return oe.Operation(), true
 }

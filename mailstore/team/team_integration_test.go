@@ -328,6 +328,28 @@ func testRetriedWritesAreRecognised(t *testing.T, db *peer.DynamoDB) {
 		return dynfault.Pass
 	})
 	s := newStore(client(px.URL), table, owner("a", 100))
+	// A pace write the client retries is the run's own: the sends' slots
+	// follow each other, none taken twice (one a second). Every first
+	// attempt of a pace write is applied and its answer cut.
+	var puts atomic.Int32
+	pacePx := dynfault.Start(t, db.URL, func(_ int, op string) dynfault.Fault {
+		if op == "PutItem" && puts.Add(1)%2 == 1 {
+			return dynfault.Drop
+		}
+		return dynfault.Pass
+	})
+	ps := newStore(client(pacePx.URL), table, owner("a", 100))
+	var slot time.Time
+	for i := range 4 {
+		at, err := ps.PaceSend(ctx, 1, 1)
+		if err != nil {
+			t.Fatalf("pace %d through a dropping proxy: %v", i, err)
+		}
+		if d := at.Sub(slot) - time.Second; !slot.IsZero() && (d > time.Millisecond || d < -time.Millisecond) {
+			t.Errorf("slot %d is %v after the one before, want 1s", i, at.Sub(slot))
+		}
+		slot = at
+	}
 	for i := range 6 {
 		tok, held, err := s.Claim(ctx, ref(i), false, false)
 		if err != nil || tok == "" {
