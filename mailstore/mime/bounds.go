@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"fmt"
+	stdmime "mime"
 	"strings"
 	"unicode"
 
@@ -81,7 +82,13 @@ const maxMediaParams = 100
 // two read the same parameters.
 func parseMediaType(ctype string) (mtype string, params map[string]string, invalid []string, err error) {
 	ctype, _ = cutParams(ctype)
-	mtype, params, invalid, err = mediatype.Parse(ctype)
+	in := ctype
+	if refusedParams(in) {
+		// No parser reads it as it is, and each of enmime's errors costs
+		// a stack trace (a message of 500 such parts took a second).
+		in, _ = readableParams(in)
+	}
+	mtype, params, invalid, err = mediatype.Parse(in)
 	if err != nil {
 		// enmime skips a part whose Content-Type does not parse ("app
 		// lication/pdf", a control byte in the subtype), and its content
@@ -94,31 +101,112 @@ func parseMediaType(ctype string) (mtype string, params map[string]string, inval
 			mtype, params, invalid, err = mediatype.Parse(unreadableType(typ) + ";" + rest)
 		}
 	}
+	if err != nil {
+		if fixed, ok := readableParams(ctype); ok {
+			mtype, params, invalid, err = mediatype.Parse(fixed)
+		}
+	}
 	if err == nil {
 		fixExtendedParams(ctype, params)
 	}
 	return mtype, params, invalid, err
 }
 
+// quoteEscaper escapes what a quoted string must escape.
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
+// refusedParams reports a media type value with parameters Go's parser
+// and enmime's refuse: a control byte or DEL outside its quoted strings,
+// or a parameter name with one or with a byte outside ASCII.
+func refusedParams(v string) bool {
+	quoted, escaped, inName := false, false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case escaped:
+			escaped = false
+		case quoted && c == '\\':
+			escaped = true
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c < ' ' && c != '\t' || c == 0x7f:
+			return true
+		case c == ';':
+			inName = true
+		case c == '=':
+			inName = false
+		case inName && c >= 0x80:
+			return true
+		}
+	}
+	return false
+}
+
+// readableParams is a media type value whose parameters Go's parser
+// refuses, rewritten to one it reads: a parameter that does not parse on
+// its own is read with its value quoted (a control byte or DEL unquoted
+// made enmime drop the whole part, content and file name with it), and
+// left out when that does not parse either (a name that is no token). ok
+// is false when nothing was rewritten. noteUnreadableTypes warns.
+func readableParams(ctype string) (fixed string, ok bool) {
+	typ, _, _ := strings.Cut(ctype, ";")
+	if _, _, _, err := mediatype.Parse(typ); err != nil && strings.Contains(typ, "/") {
+		typ = unreadableType(typ)
+	}
+	// Go's own parser, not enmime's: enmime's errors carry a stack trace,
+	// and probing each parameter of 500 parts with it took a second.
+	parses := func(p string) bool {
+		_, _, err := stdmime.ParseMediaType("a/b;" + p)
+		return err == nil
+	}
+	var b strings.Builder
+	b.WriteString(typ)
+	for _, p := range splitParams(ctype) {
+		name, value, _ := strings.Cut(p, "=")
+		value = strings.TrimSpace(value)
+		quoted := name + `="` + quoteEscaper.Replace(strings.Trim(value, `"`)) + `"`
+		switch {
+		case parses(p):
+		case value != "" && parses(quoted):
+			p, ok = quoted, true
+		default:
+			ok = true
+			continue
+		}
+		b.WriteString(";" + p)
+	}
+	return b.String(), ok
+}
+
 // cutParams cuts a media type value before its (maxMediaParams+1)th
 // ';', as parseMediaType reads it, and returns the names (lower case,
 // without an RFC 2231 "*N*" suffix) of the parameters it dropped.
 func cutParams(ctype string) (kept string, dropped []string) {
+	end := paramsEnd(ctype)
+	if end == len(ctype) {
+		return ctype, nil
+	}
+	for _, p := range strings.Split(ctype[end+1:], ";") {
+		name, _, _ := strings.Cut(p, "=")
+		name, _, _ = strings.Cut(strings.ToLower(strings.TrimSpace(name)), "*")
+		dropped = append(dropped, name)
+	}
+	return ctype[:end], dropped
+}
+
+// paramsEnd is the index of ctype's (maxMediaParams+1)th ';', or its
+// length.
+func paramsEnd(ctype string) int {
 	n := 0
 	for i := 0; i < len(ctype); i++ {
-		if ctype[i] != ';' {
-			continue
-		}
-		if n++; n > maxMediaParams {
-			for _, p := range strings.Split(ctype[i+1:], ";") {
-				name, _, _ := strings.Cut(p, "=")
-				name, _, _ = strings.Cut(strings.ToLower(strings.TrimSpace(name)), "*")
-				dropped = append(dropped, name)
+		if ctype[i] == ';' {
+			if n++; n > maxMediaParams {
+				return i
 			}
-			return ctype[:i], dropped
 		}
 	}
-	return ctype, nil
+	return len(ctype)
 }
 
 // unreadableType is the media type a part whose Content-Type typ does not

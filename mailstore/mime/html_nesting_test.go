@@ -1,20 +1,9 @@
 package mime
 
 import (
-	"runtime"
 	"strings"
 	"testing"
 )
-
-// allocated is the bytes fn allocates.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // TestNestedHTMLIsLaidOutInLinearWork: the HTML-to-text step walked the
 // subtree of every <pre> (to keep its indentation) and of every link (to
@@ -34,8 +23,8 @@ func TestNestedHTMLIsLaidOutInLinearWork(t *testing.T) {
 		{"svg-one-word", "<svg>" + strings.Repeat(`<a href="https://x.example/">`, 500) + word, `<svg><a href="https://x.example/">` + word},
 	} {
 		var text string
-		nested := allocated(func() { text, _, _ = HTMLText(c.nested) })
-		flat := allocated(func() { _, _, _ = HTMLText(c.flat) })
+		nested := allocatedBy(func() { text, _, _ = HTMLText(c.nested) })
+		flat := allocatedBy(func() { _, _, _ = HTMLText(c.flat) })
 		t.Logf("%s: %d bytes nested, %d flat", c.name, nested, flat)
 		if nested > 16*flat {
 			t.Errorf("%s: %d bytes of HTML nested allocated %d bytes to lay out, %d unnested", c.name, len(c.nested), nested, flat)

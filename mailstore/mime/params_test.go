@@ -126,6 +126,46 @@ func TestPartWithAnUnreadableTypeIsKept(t *testing.T) {
 	}
 }
 
+// TestPartWithAnUnreadableParameterIsKept: a parameter Go's media type
+// parser refuses (a control byte or DEL in an unquoted value, a name that
+// is not a token) made enmime drop the whole part, content, file name and
+// all, as an unreadable type did: the parts list, the attachment count
+// and save lost it, with only "[E] Malformed child part: ... invalid media
+// parameter" to show. Such a value is read as if quoted (the name keeps
+// its bytes; what shows it sanitizes them), a parameter whose name cannot
+// be read is left out, and a warning quotes the field.
+func TestPartWithAnUnreadableParameterIsKept(t *testing.T) {
+	for _, c := range []struct{ ctype, disp, name string }{
+		{"application/pdf; name=a\x1b\x07b.pdf", "attachment", "a\x1b\x07b.pdf"},
+		{"application/pdf; name=a\x7fb.pdf", "attachment", "a\x7fb.pdf"},
+		{"application/pdf; n\xc3\xa9=x; name=n.pdf", "attachment", "n.pdf"},
+		{"application/pdf; name=n.pdf; x=\x01", "attachment", "n.pdf"},
+		{"application/pdf", "attachment; filename=a\x00b.pdf", "a\x00b.pdf"},
+		{"application/pdf; name=\"n.pdf\"; x=\x01\"", "attachment; size=\x02", "n.pdf"},
+	} {
+		raw := []byte("From: a@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" +
+			"--B\r\nContent-Type: text/plain\r\n\r\nbody\r\n" +
+			"--B\r\nContent-Type: " + c.ctype + "\r\nContent-Disposition: " + c.disp + "\r\n\r\nDATA\r\n--B--\r\n")
+		v := Parse(raw)
+		atts := v.Attachments()
+		if len(atts) != 1 || atts[0].ContentType != "application/pdf" || atts[0].Filename != c.name || string(atts[0].Content) != "DATA" {
+			t.Errorf("%q, %q: attachments %+v, want %q", c.ctype, c.disp, atts, c.name)
+		}
+		if !slices.ContainsFunc(v.Warnings, func(w string) bool { return strings.Contains(w, "parameters that do not parse") }) {
+			t.Errorf("%q, %q: no warning: %q", c.ctype, c.disp, v.Warnings)
+		}
+		if n, exact := CountAttachments(raw, int64(len(raw))); n != 1 || !exact {
+			t.Errorf("%q: CountAttachments = %d, %v; want 1, exact", c.ctype, n, exact)
+		}
+	}
+	// A whole message whose Content-Type holds one still shows its body
+	// in its charset.
+	v := Parse([]byte("From: a@example.com\r\nSubject: s\r\nContent-Type: text/plain; charset=iso-8859-1; x=\x01\r\n\r\ncaf\xe9\r\n"))
+	if !strings.Contains(v.Body(), "café") {
+		t.Errorf("body %q, warnings %q", v.Body(), v.Warnings)
+	}
+}
+
 // TestRFC2231ContinuationsCutAreSaid: a file name split into more RFC 2231
 // continuations than maxMediaParams is cut there (the bound stays), and
 // the cut shows: the name ends in "…" and a warning says the part's field

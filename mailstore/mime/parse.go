@@ -371,14 +371,24 @@ func fixUndecodedText(root *enmime.Part, d *decoder) {
 
 // noteUnreadableTypes warns of each part read as unreadableType says
 // because its Content-Type does not parse (see parseMediaType).
+//
+// It also warns of each Content-Type or Content-Disposition whose
+// parameters were read as readableParams says (refusedParams).
 func noteUnreadableTypes(root *enmime.Part, d *decoder) {
 	walkParts(root, func(p *enmime.Part) {
-		typ, _, _ := strings.Cut(p.Header.Get("Content-Type"), ";")
+		ctype := p.Header.Get("Content-Type")
+		typ, _, _ := strings.Cut(ctype, ";")
 		if !strings.Contains(typ, "/") {
 			return
 		}
 		if _, _, _, err := mediatype.Parse(typ); err != nil {
 			d.warnf("Content-Type %q is not a media type: read as %s", strings.TrimSpace(typ), p.ContentType)
+		}
+		for _, field := range [...]string{"Content-Type", "Content-Disposition"} {
+			v := p.Header.Get(field)
+			if v = v[:paramsEnd(v)]; refusedParams(v) {
+				d.warnf("%s %q holds parameters that do not parse: read as well as they go", field, v)
+			}
 		}
 	})
 }
