@@ -529,3 +529,21 @@ func TestConfigUnknownKeySaysWhichItMeant(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpFlagBeforeTheCommand: `sesbox --help index` (as `git --help
+// log`) printed the root's help: cobra took "index" for the value of a
+// --help it did not know yet. It prints the command's help, as `sesbox
+// index --help` and `sesbox help index` do.
+func TestHelpFlagBeforeTheCommand(t *testing.T) {
+	isolate(t)
+	want, _, _ := sesbox(t, "index", "--help")
+	for _, args := range [][]string{{"--help", "index"}, {"-h", "index"}, {"help", "index"}, {"--help", "audit", "verify"}} {
+		out, errOut, code := sesbox(t, args...)
+		if args[len(args)-1] == "verify" {
+			want, _, _ = sesbox(t, "audit", "verify", "--help")
+		}
+		if code != 0 || out != want {
+			t.Errorf("%q: exit %d, %q\n%.200s", args, code, errOut, out)
+		}
+	}
+}
