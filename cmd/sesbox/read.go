@@ -681,7 +681,14 @@ func newDemoCmd(a *app) *cobra.Command {
 		Use:     "demo",
 		Example: `  sesbox demo`,
 		Short:   "Open the terminal UI on the embedded demo mailbox",
-		Args:    noArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			// `sesbox demo ls`: a command to try on the demo mailbox.
+			if c, _, err := cmd.Root().Find(args); len(args) > 0 && err == nil && c != cmd.Root() {
+				return usagef(cmd, "%s takes no arguments, got %s — to run a command on the demo mailbox, give --demo: %s --demo %s",
+					cmdName(cmd), quoteArgs(args), cmd.Root().Name(), strings.Join(args, " "))
+			}
+			return noArgs(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.flags.demo = true
 			return a.runTUI(cmd.Context())

@@ -547,3 +547,18 @@ func TestHelpFlagBeforeTheCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoWithACommandSaysToUseTheFlag: `sesbox demo ls` (to try a
+// command on the demo mailbox) said only "demo takes no arguments, got
+// \"ls\""; it names the flag that does it, with the line to type.
+func TestDemoWithACommandSaysToUseTheFlag(t *testing.T) {
+	isolate(t)
+	_, errOut, code := sesbox(t, "demo", "audit", "posture")
+	if want := `sesbox: demo takes no arguments, got "audit" "posture" — to run a command on the demo mailbox, give --demo: sesbox --demo audit posture` + "\n"; code != exitUsage || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+	_, errOut, code = sesbox(t, "demo", "nope")
+	if want := `sesbox: demo takes no arguments, got "nope"` + "\n"; code != exitUsage || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, %q", code, errOut)
+	}
+}
