@@ -638,7 +638,9 @@ prefix are deleted, one stderr line each.`,
 // cancels it on ctrl-c, which ends the watch with no error).
 func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) error {
 	if mc.QueueURL == "" {
-		return errors.New("index --watch: the mailbox has no queue_url")
+		return &mailstore.HintError{
+			Hint: "set queue_url in the mailbox's [mailbox.NAME] table of the config file: the SQS queue subscribed to the receipt rule's SNS topic (see docs/scale.md)",
+			Err:  errors.New("index --watch: the mailbox has no queue_url")}
 	}
 	w, err := a.queueWatcher(ctx, mc, m.Location())
 	if err != nil {

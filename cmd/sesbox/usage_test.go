@@ -562,3 +562,14 @@ func TestDemoWithACommandSaysToUseTheFlag(t *testing.T) {
 		t.Errorf("exit %d, %q", code, errOut)
 	}
 }
+
+// TestWatchWithoutAQueueSaysWhatToSet: `index --watch` on a mailbox
+// without queue_url said only "the mailbox has no queue_url"; it says
+// first what to set, and what the queue is.
+func TestWatchWithoutAQueueSaysWhatToSet(t *testing.T) {
+	isolate(t)
+	_, errOut, code := sesbox(t, "--bucket", "b", "index", "--watch")
+	if want := "sesbox: set queue_url in the mailbox's [mailbox.NAME] table of the config file: the SQS queue subscribed to the receipt rule's SNS topic (see docs/scale.md) (index --watch: the mailbox has no queue_url)\n"; code != 1 || errOut != want {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+}
