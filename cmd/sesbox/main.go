@@ -250,5 +250,17 @@ stores or prints them.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	strictBuiltins(root)
+	// Every command's --help defined now, not as cobra runs the command:
+	// cobra finds the command first, and took `sesbox --help index`'s
+	// "index" for the value of a flag it did not know yet (the root's
+	// help printed; `--help audit verify` printed audit's).
+	var helpFlags func(c *cobra.Command)
+	helpFlags = func(c *cobra.Command) {
+		c.InitDefaultHelpFlag()
+		for _, sub := range c.Commands() {
+			helpFlags(sub)
+		}
+	}
+	helpFlags(root)
 	return root
 }

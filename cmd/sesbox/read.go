@@ -638,7 +638,9 @@ prefix are deleted, one stderr line each.`,
 // cancels it on ctrl-c, which ends the watch with no error).
 func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) error {
 	if mc.QueueURL == "" {
-		return errors.New("index --watch: the mailbox has no queue_url")
+		return &mailstore.HintError{
+			Hint: "set queue_url in the mailbox's [mailbox.NAME] table of the config file: the SQS queue subscribed to the receipt rule's SNS topic (see docs/scale.md)",
+			Err:  errors.New("index --watch: the mailbox has no queue_url")}
 	}
 	w, err := a.queueWatcher(ctx, mc, m.Location())
 	if err != nil {
@@ -681,7 +683,14 @@ func newDemoCmd(a *app) *cobra.Command {
 		Use:     "demo",
 		Example: `  sesbox demo`,
 		Short:   "Open the terminal UI on the embedded demo mailbox",
-		Args:    noArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			// `sesbox demo ls`: a command to try on the demo mailbox.
+			if c, _, err := cmd.Root().Find(args); len(args) > 0 && err == nil && c != cmd.Root() {
+				return usagef(cmd, "%s takes no arguments, got %s — to run a command on the demo mailbox, give --demo: %s --demo %s",
+					cmdName(cmd), quoteArgs(args), cmd.Root().Name(), strings.Join(args, " "))
+			}
+			return noArgs(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.flags.demo = true
 			return a.runTUI(cmd.Context())

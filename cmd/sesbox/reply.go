@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -348,8 +349,9 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	if o.Sender == nil && !r.dryRun {
 		return fmt.Errorf("%s; the draft is in %s (send it with --draft %s --ses-endpoint URL)", demoNoSES, d.Path(), d.ID)
 	}
-	if verdicts, err := o.Screen(ctx, p); err != nil {
-		fmt.Fprintln(a.stderr, "sesbox: warning: the suppression list was not checked:", sanitize.Line(mailstore.Explain(err)))
+	verdicts, unchecked := o.Screen(ctx, p)
+	if unchecked != nil {
+		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(drafts.NotChecked+mailstore.Explain(unchecked)))
 	} else {
 		printScreen(a.stderr, verdicts, r.includeSupp)
 	}
@@ -367,6 +369,10 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 		}
 	}
 	res, err := o.Send(ctx, d, p)
+	if unchecked != nil {
+		// Send screens again and, failing again, warns again: said above.
+		res.Warnings = slices.DeleteFunc(res.Warnings, func(w string) bool { return strings.HasPrefix(w, drafts.NotChecked) })
+	}
 	if err != nil {
 		var h *mailstore.HintError
 		if errors.Is(err, drafts.ErrAllBlocked) && errors.As(err, &h) && h.Hint != "" {

@@ -496,3 +496,23 @@ func TestReplyOffersTheKeptDraftBack(t *testing.T) {
 		t.Fatalf("the kept words were not sent: %d calls", len(c))
 	}
 }
+
+// TestReplyWarnsOnceThatTheSuppressionListWasNotChecked: an SES account
+// that could not be read was warned of twice (measured: `reply --dry-run`
+// against an SES that refuses printed the same two-line warning twice),
+// once as the reply was shown and again with the send's result; once is
+// enough, the send still going to SES, which applies the list itself.
+func TestReplyWarnsOnceThatTheSuppressionListWasNotChecked(t *testing.T) {
+	isolate(t)
+	flags, _, _ := demoBucket(t)
+	body := filepath.Join(t.TempDir(), "body.txt")
+	os.WriteFile(body, []byte("thanks\n"), 0o600)
+	out, errOut, code := sesbox(t, append(flags, "--ses-endpoint", "http://127.0.0.1:9", "reply", "--from", "me@acme-demo.example",
+		"--body-file", body, "--dry-run", "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne")...)
+	if code != 0 || out == "" {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if n := strings.Count(errOut, "the suppression list was not checked"); n != 1 {
+		t.Errorf("warned %d times:\n%s", n, errOut)
+	}
+}

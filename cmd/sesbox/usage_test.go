@@ -571,3 +571,47 @@ func TestConfigUnknownKeySaysWhichItMeant(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpFlagBeforeTheCommand: `sesbox --help index` (as `git --help
+// log`) printed the root's help: cobra took "index" for the value of a
+// --help it did not know yet. It prints the command's help, as `sesbox
+// index --help` and `sesbox help index` do.
+func TestHelpFlagBeforeTheCommand(t *testing.T) {
+	isolate(t)
+	want, _, _ := sesbox(t, "index", "--help")
+	for _, args := range [][]string{{"--help", "index"}, {"-h", "index"}, {"help", "index"}, {"--help", "audit", "verify"}} {
+		out, errOut, code := sesbox(t, args...)
+		if args[len(args)-1] == "verify" {
+			want, _, _ = sesbox(t, "audit", "verify", "--help")
+		}
+		if code != 0 || out != want {
+			t.Errorf("%q: exit %d, %q\n%.200s", args, code, errOut, out)
+		}
+	}
+}
+
+// TestDemoWithACommandSaysToUseTheFlag: `sesbox demo ls` (to try a
+// command on the demo mailbox) said only "demo takes no arguments, got
+// \"ls\""; it names the flag that does it, with the line to type.
+func TestDemoWithACommandSaysToUseTheFlag(t *testing.T) {
+	isolate(t)
+	_, errOut, code := sesbox(t, "demo", "audit", "posture")
+	if want := `sesbox: demo takes no arguments, got "audit" "posture" — to run a command on the demo mailbox, give --demo: sesbox --demo audit posture` + "\n"; code != exitUsage || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+	_, errOut, code = sesbox(t, "demo", "nope")
+	if want := `sesbox: demo takes no arguments, got "nope"` + "\n"; code != exitUsage || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, %q", code, errOut)
+	}
+}
+
+// TestWatchWithoutAQueueSaysWhatToSet: `index --watch` on a mailbox
+// without queue_url said only "the mailbox has no queue_url"; it says
+// first what to set, and what the queue is.
+func TestWatchWithoutAQueueSaysWhatToSet(t *testing.T) {
+	isolate(t)
+	_, errOut, code := sesbox(t, "--bucket", "b", "index", "--watch")
+	if want := "sesbox: set queue_url in the mailbox's [mailbox.NAME] table of the config file: the SQS queue subscribed to the receipt rule's SNS topic (see docs/scale.md) (index --watch: the mailbox has no queue_url)\n"; code != 1 || errOut != want {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+}

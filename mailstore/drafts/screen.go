@@ -38,6 +38,10 @@ func (o *Outbox) Screen(ctx context.Context, p *Prepared) ([]sesaccount.Verdict,
 	return sc.Check(ctx, p.Destinations), nil
 }
 
+// NotChecked begins the warning that the account, so its suppression
+// list, could not be read: a send goes on without it.
+const NotChecked = "the suppression list was not checked: "
+
 // screenLine is "addr: why", as the reply's output and warnings say it.
 func screenLine(v sesaccount.Verdict) string {
 	r := v.Reason()
@@ -54,7 +58,7 @@ func (o *Outbox) screened(ctx context.Context, p *Prepared) (dests, skipped, war
 	if err != nil {
 		// Not knowing the account is no reason to hold a reply back: SES
 		// applies the suppression list itself.
-		return p.Destinations, nil, []string{"the suppression list was not checked: " + mailstore.Explain(err)}, nil
+		return p.Destinations, nil, []string{NotChecked + mailstore.Explain(err)}, nil
 	}
 	if verdicts == nil {
 		return p.Destinations, nil, nil, nil
