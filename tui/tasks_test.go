@@ -567,3 +567,34 @@ func TestForwardConfirmNamesEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestRootMarkCloseForwardTypedInOneBurst: m, q and f typed at once on a
+// forward's results (tried in tmux: "mqf") mark the failures, close the
+// screen and forward the marked set again. The f reached the closing
+// screen, which dropped it, and the list was left with the marks.
+func TestRootMarkCloseForwardTypedInOneBurst(t *testing.T) {
+	h := newHarness(t, 100, 30, false, Box{Name: "inbox", Mailbox: fixture.NewFake("a"),
+		Forward: dryRun(t, newDemoRunner(t), t.TempDir())})
+	h.press(" ", " ", " ", "f") // a forward of three fake keys: none is in the demo, each fails
+	if h.m.top() != forward.Kind {
+		t.Fatal("no forward screen")
+	}
+	first := fwd(h.m)
+	var failed []string
+	for _, r := range first.Results() {
+		failed = append(failed, r.Key)
+	}
+	h.pressAll("m", "q", "f")
+	if h.m.top() != forward.Kind || fwd(h.m).ID() == first.ID() {
+		t.Fatalf("m q f in a burst: top %q, the same screen %t\n%s", h.m.top(), h.m.top() == forward.Kind, h.view())
+	}
+	var again []string
+	for _, r := range fwd(h.m).Results() {
+		again = append(again, r.Key)
+	}
+	slices.Sort(failed)
+	slices.Sort(again)
+	if len(failed) != 3 || !slices.Equal(again, failed) {
+		t.Fatalf("forwarded again %v, the failures were %v", again, failed)
+	}
+}

@@ -217,7 +217,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case common.MarksSetMsg:
 		_, cmd := m.cur().Update(msg)
-		return m, cmd
+		return m, tea.Batch(cmd, msg.Then)
 	case common.OpeningReadyMsg:
 		return m.ready(msg)
 	case list.MessageChosenMsg:

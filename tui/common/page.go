@@ -195,6 +195,10 @@ type TempDirCreatedMsg struct {
 type MarksSetMsg struct {
 	Keys []string
 	Why  string
+	// Then, when set, runs once the list has the marks in hand (it holds
+	// typed keys until they are set): a page that closes after asking
+	// for them, so a key typed after its close acts on them.
+	Then tea.Cmd
 }
 
 // MessageShownMsg is sent when a page has read and shown message Key of

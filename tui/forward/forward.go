@@ -61,6 +61,8 @@ type Model struct {
 
 	cancel   context.CancelFunc // stops the run after the send in progress
 	stopping bool
+	closing  bool     // left: keys typed now are the list's (Page.Closing)
+	marked   []string // the failures m asked the list to mark
 	events   chan tea.Msg
 	prog     reforward.Progress
 	results  []reforward.Result
@@ -187,7 +189,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		case key.Matches(msg, k.Send):
 			return m.start()
 		case key.Matches(msg, k.Cancel):
-			return m, closed(m.id)
+			return m.close()
 		default:
 			scroll(msg, k, &m.scroll, m.confirmRows(), len(m.confirmLines()))
 		}
@@ -200,12 +202,13 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case stateDone, stateFailed:
 		switch {
 		case key.Matches(msg, k.Close):
-			return m, closed(m.id)
+			return m.close()
 		case key.Matches(msg, k.MarkFailed):
 			keys := m.failedKeys()
 			if len(keys) == 0 {
 				return m, notice("no failed messages to mark")
 			}
+			m.marked = keys
 			return m, func() tea.Msg { return FailuresMarkedMsg{ID: m.id, Keys: keys} }
 		default:
 			scroll(msg, k, &m.offset, m.listHeight(), len(m.results))
@@ -213,7 +216,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.clampOffset()
 	case statePlanning:
 		if key.Matches(msg, k.Cancel) {
-			return m, closed(m.id)
+			return m.close()
 		}
 	}
 	return m, nil
@@ -253,6 +256,16 @@ func (m Model) failedKeys() []string {
 	}
 	return out
 }
+
+// close leaves the screen: the root holds the keys typed after it until
+// the list is back (Page.Closing).
+func (m Model) close() (Model, tea.Cmd) {
+	m.closing = true
+	return m, closed(m.id)
+}
+
+// Marked are the failures m asked the list to mark, nil before.
+func (m Model) Marked() []string { return m.marked }
 
 func closed(id int64) tea.Cmd {
 	return func() tea.Msg { return ForwardClosedMsg{ID: id} }

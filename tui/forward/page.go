@@ -18,9 +18,10 @@ const Kind common.Kind = "forward"
 type Page struct{ m Model }
 
 var (
-	_ common.Page  = (*Page)(nil)
-	_ common.Modal = (*Page)(nil)
-	_ common.Busy  = (*Page)(nil)
+	_ common.Page   = (*Page)(nil)
+	_ common.Modal  = (*Page)(nil)
+	_ common.Busy   = (*Page)(nil)
+	_ common.Closer = (*Page)(nil)
 )
 
 // NewPage makes m a page.
@@ -37,21 +38,36 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 		if msg.ID != p.m.ID() {
 			return p, nil
 		}
-		return p, common.Closed(Kind, Summary(p.m.Results()))
+		done := common.Closed(Kind, Summary(p.m.Results()))
+		if keys := p.m.Marked(); keys != nil {
+			// Closed once the list has the marks again: the f of "m q f"
+			// typed at once forwards them, whichever answer came first.
+			return p, p.marks(keys, done)
+		}
+		return p, done
 	case FailuresMarkedMsg:
 		if msg.ID != p.m.ID() {
 			return p, nil
 		}
-		keys := msg.Keys
-		again := p.m.c.Keys.Mail.Forward.Help().Key
-		return p, func() tea.Msg {
-			return common.MarksSetMsg{Keys: keys, Why: "that failed: " + again + " in the list forwards them again"}
-		}
+		return p, p.marks(msg.Keys, nil)
 	}
 	var cmd tea.Cmd
 	p.m, cmd = p.m.Update(msg)
 	return p, cmd
 }
+
+// marks asks the list to mark keys, then runs then.
+func (p *Page) marks(keys []string, then tea.Cmd) tea.Cmd {
+	again := p.m.c.Keys.Mail.Forward.Help().Key
+	return func() tea.Msg {
+		return common.MarksSetMsg{Keys: keys, Why: "that failed: " + again + " in the list forwards them again", Then: then}
+	}
+}
+
+// Closing holds the keys typed after the screen was left until the list
+// is back: the f of "m q f" typed at once reached the closing screen,
+// which dropped it.
+func (p *Page) Closing() bool { return p.m.closing }
 
 // Busy refuses to quit while a run goes on: it would be cut off unseen.
 func (p *Page) Busy() string {

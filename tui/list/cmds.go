@@ -71,10 +71,10 @@ type MarksFoundMsg struct {
 	Rows    []index.Row
 	Why     string
 	Replace bool
-	// All is set on the answer to V (mark all shown), which Settling
-	// waits for.
-	All bool
-	Err error
+	// Awaited is set on the answers Settling waits for: V's (mark all
+	// shown), and the marks a page sets (SetMarked).
+	Awaited bool
+	Err     error
 }
 
 func (m RowsListedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }

@@ -141,8 +141,10 @@ type Model struct {
 	// reordering is set while the rows of a new order are read: those
 	// shown are the old order's (see Settling).
 	reordering bool
-	// marking counts the reads of V (mark all shown) in flight: a key
-	// typed meanwhile (the e of "V e") acts on the marks (see Settling).
+	// marking counts the reads of marks in flight, V's (mark all shown)
+	// and a page's (SetMarked): a key typed meanwhile (the e of "V e",
+	// the f after a forward screen's "m q") acts on the marks (see
+	// Settling).
 	marking int
 
 	threaded bool
@@ -553,9 +555,10 @@ func (m Model) Marked() []string {
 // them again.
 func (m *Model) SetMarked(keys []string, why string) tea.Cmd {
 	ctx, src, box := m.ctx, m.src, m.box
+	m.marking++
 	return func() tea.Msg {
 		rows, err := src.RowsByKey(ctx, keys)
-		return MarksFoundMsg{Box: box, Rows: rows, Why: why, Replace: true, Err: err}
+		return MarksFoundMsg{Box: box, Rows: rows, Why: why, Replace: true, Awaited: true, Err: err}
 	}
 }
 
@@ -1176,7 +1179,7 @@ func (m *Model) markAllMatching() tea.Cmd {
 		if partial { // a page is shown: mark every match, not the page
 			l, err := src.IDs(ctx, q, by, rev, 0)
 			if err != nil {
-				return MarksFoundMsg{Box: box, Err: err, All: true}
+				return MarksFoundMsg{Box: box, Err: err, Awaited: true}
 			}
 			ids = l.IDs
 		}
@@ -1185,19 +1188,19 @@ func (m *Model) markAllMatching() tea.Cmd {
 			n := min(len(ids), 5000)
 			rows, err := src.Rows(ctx, ids[:n])
 			if err != nil {
-				return MarksFoundMsg{Box: box, Err: err, All: true}
+				return MarksFoundMsg{Box: box, Err: err, Awaited: true}
 			}
 			for _, r := range rows {
 				out = append(out, index.Row{ID: r.ID, Summary: mailstore.Summary{Object: mailstore.Object{Key: r.Key}}})
 			}
 			ids = ids[n:]
 		}
-		return MarksFoundMsg{Box: box, Rows: out, All: true}
+		return MarksFoundMsg{Box: box, Rows: out, Awaited: true}
 	}
 }
 
 func (m *Model) marksFound(msg MarksFoundMsg) tea.Cmd {
-	if msg.All {
+	if msg.Awaited {
 		m.marking = max(m.marking-1, 0)
 	}
 	if msg.Err != nil {
