@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -581,12 +582,19 @@ is shown "bounced", "delayed" or "complained" with the recipients. --reports=fal
 skips this; with --json, "report" records follow only when --reports is given.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(paths) > 1 {
-				return a.printLogs(cmd, paths, asJSON, verify, reports)
+			// A log named twice is read once.
+			var logs []string
+			for _, p := range paths {
+				if !slices.Contains(logs, p) {
+					logs = append(logs, p)
+				}
+			}
+			if len(logs) > 1 {
+				return a.printLogs(cmd, logs, asJSON, verify, reports)
 			}
 			path := ""
-			if len(paths) == 1 {
-				path = paths[0]
+			if len(logs) == 1 {
+				path = logs[0]
 			}
 			if path == "" {
 				p, err := actionlog.DefaultLogPath()

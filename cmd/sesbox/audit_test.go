@@ -878,6 +878,10 @@ func TestAuditLogMergesSeveralLogs(t *testing.T) {
 	if !slices.Equal(order, want) || !strings.HasPrefix(out, "LOG") || strings.Count(out, "log intact: ") != 2 {
 		t.Errorf("merged: %q, want %q\n%s", order, want, out)
 	}
+	// A log named twice is read once: its entries were shown twice.
+	if again, _, code := sesbox(t, "audit", "log", "--verify", "--log", alice, "--log", bob, "--log", alice); code != 0 || again != out {
+		t.Errorf("alice's log named twice: exit %d\n%s", code, again)
+	}
 
 	out, _, code = sesbox(t, "audit", "log", "--verify", "--json", "--log", alice, "--log", bob)
 	ls := strings.Split(strings.TrimSpace(out), "\n")
