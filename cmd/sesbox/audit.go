@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -541,12 +542,14 @@ Exit status 1 when any finding is critical.`,
 func newAuditLogCmd(a *app) *cobra.Command {
 	var (
 		asJSON, verify, reports bool
-		path, table             string
+		paths                   []string
+		table                   string
 	)
 	cmd := &cobra.Command{
 		Use: "log",
 		Example: `  sesbox audit log
-  sesbox audit log --verify`,
+  sesbox audit log --verify
+  sesbox audit log --verify --log alice.jsonl --log bob.jsonl`,
 		Short: "Print the log of replies and forwards sent, and exports made, with sesbox",
 		Long: `Prints $XDG_STATE_HOME/sesbox/actions.jsonl: one entry per reply or forward sent
 (time, OS user, host, command, bucket, key, ETag, SHA-256 of the bytes sent,
@@ -559,6 +562,11 @@ With a team table (the mailbox's team_table, or --table), the shared log that
 every operator's sesbox appends to is read as well: the output merges both
 views (an action this machine wrote is in both and printed once; --json says
 where each is in "logs").
+
+--log FILE reads that log instead of this machine's; given more than once, the
+logs (collected from several machines) are merged in time order, each entry
+naming its log (a LOG column; "logs" in --json), and --verify checks each;
+the shared log is then not read (it already holds every member's actions).
 
 --verify checks the chain and the head, reports edited, removed, reordered or
 truncated entries, prints the head hash (record it elsewhere: whoever can write
@@ -574,6 +582,20 @@ is shown "bounced", "delayed" or "complained" with the recipients. --reports=fal
 skips this; with --json, "report" records follow only when --reports is given.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// A log named twice is read once.
+			var logs []string
+			for _, p := range paths {
+				if !slices.Contains(logs, p) {
+					logs = append(logs, p)
+				}
+			}
+			if len(logs) > 1 {
+				return a.printLogs(cmd, logs, asJSON, verify, reports)
+			}
+			path := ""
+			if len(logs) == 1 {
+				path = logs[0]
+			}
 			if path == "" {
 				p, err := actionlog.DefaultLogPath()
 				if err != nil {
@@ -640,21 +662,7 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 					}
 				}
 				if verify {
-					// The heads are what an auditor records elsewhere (the
-					// text output prints them too).
-					type logHead struct {
-						Entries int64  `json:"entries"`
-						SHA256  string `json:"sha256"`
-					}
-					rec := struct {
-						Record         string              `json:"record"`
-						OK             bool                `json:"ok"`
-						Problems       []actionlog.Problem `json:"problems"`
-						Head           *logHead            `json:"head,omitempty"`
-						Table          string              `json:"table,omitempty"`
-						SharedProblems []actionlog.Problem `json:"sharedProblems,omitempty"`
-						SharedHead     *logHead            `json:"sharedHead,omitempty"`
-					}{Record: "verify", OK: ok, Problems: append([]actionlog.Problem{}, problems...)}
+					rec := logVerifyRecord{Record: "verify", OK: ok, Problems: append([]actionlog.Problem{}, problems...)}
 					if count, last, err := actionlog.LogHead(path); err == nil {
 						rec.Head = &logHead{count, last}
 					}
@@ -695,7 +703,7 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 	f := cmd.Flags()
 	f.BoolVar(&asJSON, "json", false, "print the entries as JSON Lines")
 	f.BoolVar(&verify, "verify", false, "check the hash chain and the head file")
-	f.StringVar(&path, "log", "", "action log `FILE` (default $XDG_STATE_HOME/sesbox/actions.jsonl)")
+	f.StringArrayVar(&paths, "log", nil, "action log `FILE` (default $XDG_STATE_HOME/sesbox/actions.jsonl; repeatable: merged in time order)")
 	f.StringVar(&table, "table", "", "team table `NAME` whose shared log to read too (default: the mailbox's team_table)")
 	f.BoolVar(&reports, "reports", true, "show the bounces and complaints in the mailbox next to the sends they are about")
 	return cmd
@@ -783,14 +791,132 @@ func printSharedVerdict(w io.Writer, table string, n int, problems []actionlog.P
 	}
 }
 
+// logVerifyRecord is the last line of audit log --verify --json: the
+// check of the log (with several --log, one a log, naming it in Log).
+type logVerifyRecord struct {
+	Record         string              `json:"record"` // "verify"
+	Log            string              `json:"log,omitempty"`
+	OK             bool                `json:"ok"`
+	Problems       []actionlog.Problem `json:"problems"`
+	Head           *logHead            `json:"head,omitempty"`
+	Table          string              `json:"table,omitempty"`
+	SharedProblems []actionlog.Problem `json:"sharedProblems,omitempty"`
+	SharedHead     *logHead            `json:"sharedHead,omitempty"`
+}
+
+// logHead is what an auditor records of a log elsewhere (the text
+// output prints it too).
+type logHead struct {
+	Entries int64  `json:"entries"`
+	SHA256  string `json:"sha256"`
+}
+
+// printLogs is audit log with several --log: the logs collected from
+// several machines, each checked on its own, merged in time order
+// (actionlog.MergeByTime), each entry naming its log.
+func (a *app) printLogs(cmd *cobra.Command, paths []string, asJSON, verify, reports bool) error {
+	logs := make([][]actionlog.Action, len(paths))
+	problems := make([][]actionlog.Problem, len(paths))
+	for i, p := range paths {
+		// A log given that is not there is an error, not an empty log.
+		if _, err := os.Lstat(p); err != nil {
+			return fmt.Errorf("check the --log path: %w", err)
+		}
+		var err error
+		if logs[i], problems[i], err = actionlog.VerifyLog(p); err != nil {
+			return err
+		}
+	}
+	merged := actionlog.MergeByTime(paths, logs)
+	explicit := cmd.Flags().Changed("reports")
+	// Each log numbers its own entries: the reports are matched log by log.
+	links := map[string]map[int64][]bounces.Link{}
+	if reports && len(merged) > 0 && (!asJSON || explicit) {
+		found, err := a.reportsFound(cmd.Context(), explicit)
+		if err != nil {
+			return err
+		}
+		if found != nil {
+			for i, p := range paths {
+				links[p] = bounces.Match(logs[i], found)
+			}
+		}
+	}
+	linksOf := func(x actionlog.MergedAction) []bounces.Link { return links[x.Logs[0]][x.Seq] }
+	ok := true
+	for _, ps := range problems {
+		ok = ok && len(ps) == 0
+	}
+	if asJSON {
+		enc := jsonLines(a.stdout)
+		for _, x := range merged {
+			if err := enc.Encode(x); err != nil {
+				return err
+			}
+			for _, l := range linksOf(x) {
+				if err := enc.Encode(reportRecord(l)); err != nil {
+					return err
+				}
+			}
+		}
+		for i, p := range paths {
+			if !verify {
+				break // the verify records only follow --verify
+			}
+			rec := logVerifyRecord{Record: "verify", Log: p, OK: len(problems[i]) == 0, Problems: append([]actionlog.Problem{}, problems[i]...)}
+			if count, last, err := actionlog.LogHead(p); err == nil {
+				rec.Head = &logHead{count, last}
+			}
+			if err := enc.Encode(rec); err != nil {
+				return err
+			}
+		}
+	} else {
+		all := make([]actionlog.Action, len(merged))
+		from := make([]string, len(merged))
+		rowLinks := make([][]bounces.Link, len(merged))
+		for i, x := range merged {
+			all[i], from[i], rowLinks[i] = x.Action, strings.Join(x.Logs, ","), linksOf(x)
+		}
+		printActionRows(a.stdout, all, from, rowLinks)
+		for i, p := range paths {
+			if !verify {
+				break
+			}
+			fmt.Fprintf(a.stdout, "%s:\n", sanitize.Line(p))
+			printLogVerdict(a.stdout, p, len(logs[i]), problems[i])
+		}
+	}
+	if verify && !ok {
+		return exitError{1}
+	}
+	return nil
+}
+
 func printActions(w io.Writer, actions []actionlog.Action, links map[int64][]bounces.Link) {
+	rowLinks := make([][]bounces.Link, len(actions))
+	for i, x := range actions {
+		rowLinks[i] = links[x.Seq]
+	}
+	printActionRows(w, actions, nil, rowLinks)
+}
+
+// printActionRows prints the actions as a table, each with its reports
+// (links[i]); with from, a first column LOG names each action's log.
+func printActionRows(w io.Writer, actions []actionlog.Action, from []string, links [][]bounces.Link) {
 	if len(actions) == 0 {
 		fmt.Fprintln(w, "no actions logged")
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if from != nil {
+		fmt.Fprint(tw, "LOG\t")
+	}
 	fmt.Fprintln(tw, "TIME\tWHO\tCOMMAND\tMESSAGE\tTO\tRESULT")
-	for _, x := range actions {
+	for i, x := range actions {
+		if from != nil {
+			fmt.Fprintf(tw, "%s\t", sanitize.Line(from[i]))
+		}
 		msg, to := mailstore.SESMessageID(x.Key), strings.Join(x.Destinations, ",")
 		if e := x.Export; e != nil {
 			// An export names what it wrote and the kind of file.
@@ -801,7 +927,7 @@ func printActions(w io.Writer, actions []actionlog.Action, links map[int64][]bou
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", x.Time.Local().Format("2006-01-02 15:04:05"),
 			sanitize.Line(x.User+"@"+x.Host), sanitize.Line(x.Command), sanitize.Line(msg),
-			sanitize.Line(to), sanitize.Line(x.Result)+linkText(links[x.Seq]))
+			sanitize.Line(to), sanitize.Line(x.Result)+linkText(links[i]))
 	}
 	tw.Flush()
 }
@@ -895,7 +1021,18 @@ func auditProgressLine(p audit.Progress, verb string, now time.Time) string {
 // them to the logged sends. Without a mailbox (or when it cannot be read)
 // the log is printed alone, with a note, unless --reports was asked for.
 func (a *app) reportLinks(ctx context.Context, actions []actionlog.Action, explicit bool) (map[int64][]bounces.Link, error) {
-	fail := func(err error) (map[int64][]bounces.Link, error) {
+	found, err := a.reportsFound(ctx, explicit)
+	if err != nil || found == nil {
+		return nil, err
+	}
+	return bounces.Match(actions, found), nil
+}
+
+// reportsFound are the delivery reports in the selected mailbox, for
+// reportLinks; nil (and a note on stderr unless --reports was given)
+// when there is no mailbox or they cannot be read.
+func (a *app) reportsFound(ctx context.Context, explicit bool) ([]bounces.Found, error) {
+	fail := func(err error) ([]bounces.Found, error) {
 		if explicit {
 			return nil, fmt.Errorf("--reports: %w", err)
 		}
@@ -922,7 +1059,7 @@ func (a *app) reportLinks(ctx context.Context, actions []actionlog.Action, expli
 	if skipped > 0 {
 		fmt.Fprintf(a.stderr, "sesbox: note: %d reports could not be read\n", skipped)
 	}
-	return bounces.Match(actions, found), nil
+	return found, nil
 }
 
 // linkText is what the RESULT column adds for the reports about a send:

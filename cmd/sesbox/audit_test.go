@@ -886,3 +886,84 @@ func stripMetadata(t *testing.T, path string) string {
 	}
 	return old
 }
+
+// TestAuditLogMergesSeveralLogs: --log took one file, so two members'
+// local logs (no team table) could only be read one after the other.
+// Given more than once it merges them in time order, each entry naming
+// its log (LOG column, "logs" in --json), an entry found in both once;
+// --verify checks each and names the one that fails; a --log that is
+// not there is an error.
+func TestAuditLogMergesSeveralLogs(t *testing.T) {
+	dir := isolate(t)
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	write := func(name string, acts ...actionlog.Action) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		l, err := actionlog.OpenLog(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		for _, a := range acts {
+			if err := l.Append(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	act := func(min int, user, key string) actionlog.Action {
+		return actionlog.Action{Time: at.Add(time.Duration(min) * time.Minute), User: user, Host: user + "-pc", Command: "reply",
+			Bucket: "mail", Key: "inbox/" + key, Destinations: []string{key + "@example.com"}, Result: "sent"}
+	}
+	both := act(5, "carol", "both")
+	alice := write("alice.jsonl", act(1, "alice", "a1"), act(3, "alice", "a3"), both, act(7, "alice", "a7"))
+	bob := write("bob.jsonl", act(2, "bob", "b2"), both, act(6, "bob", "b6"))
+
+	out, errOut, code := sesbox(t, "audit", "log", "--verify", "--log", alice, "--log", bob)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var order []string
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 6 && strings.HasSuffix(f[6], "@example.com") {
+			order = append(order, f[0]+" "+strings.TrimSuffix(f[6], "@example.com"))
+		}
+	}
+	want := []string{alice + " a1", bob + " b2", alice + " a3", alice + "," + bob + " both", bob + " b6", alice + " a7"}
+	if !slices.Equal(order, want) || !strings.HasPrefix(out, "LOG") || strings.Count(out, "log intact: ") != 2 {
+		t.Errorf("merged: %q, want %q\n%s", order, want, out)
+	}
+	// A log named twice is read once: its entries were shown twice.
+	if again, _, code := sesbox(t, "audit", "log", "--verify", "--log", alice, "--log", bob, "--log", alice); code != 0 || again != out {
+		t.Errorf("alice's log named twice: exit %d\n%s", code, again)
+	}
+
+	out, _, code = sesbox(t, "audit", "log", "--verify", "--json", "--log", alice, "--log", bob)
+	ls := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(ls) != 8 {
+		t.Fatalf("--json: exit %d\n%s", code, out)
+	}
+	var first actionlog.MergedAction
+	var rec struct {
+		Record, Log string
+		OK          bool
+	}
+	if err := json.Unmarshal([]byte(ls[3]), &first); err != nil || first.Key != "inbox/both" || !slices.Equal(first.Logs, []string{alice, bob}) {
+		t.Errorf("--json entry: %+v %v", first, err)
+	}
+	if err := json.Unmarshal([]byte(ls[7]), &rec); err != nil || rec.Record != "verify" || rec.Log != bob || !rec.OK {
+		t.Errorf("--json verify record: %+v %v", rec, err)
+	}
+
+	// Bob's log edited: his check fails, Alice's does not.
+	data, _ := os.ReadFile(bob)
+	os.WriteFile(bob, bytes.Replace(data, []byte("b6@example.com"), []byte("b9@example.com"), 1), 0o600)
+	out, _, code = sesbox(t, "audit", "log", "--verify", "--log", alice, "--log", bob)
+	if code != 1 || !strings.Contains(out, alice+":\nlog intact: 4 entries") || !strings.Contains(out, bob+":\nlog FAILED its check") {
+		t.Errorf("one log edited: exit %d\n%s", code, out)
+	}
+	_, errOut, code = sesbox(t, "audit", "log", "--log", alice, "--log", filepath.Join(dir, "nosuch.jsonl"))
+	if code == 0 || !strings.Contains(errOut, "nosuch.jsonl") {
+		t.Errorf("a --log that is not there: exit %d %s", code, errOut)
+	}
+}

@@ -130,6 +130,7 @@ func TestJSONOutputsRoundTripProperty(t *testing.T) {
 		jsonRoundTrip(t, "audit posture", generated[posture.Finding](r))
 		jsonRoundTrip(t, "audit log", generated[actionlog.Action](r))
 		jsonRoundTrip(t, "audit log (team)", generated[actionlog.MergedAction](r))
+		jsonRoundTrip(t, "audit log --verify", generated[logVerifyRecord](r))
 		jsonRoundTrip(t, "account", generated[sesaccount.Account](r))
 		jsonRoundTrip(t, "team status", generated[team.Status](r))
 

@@ -279,6 +279,40 @@ func Merge(local, shared []Action) []MergedAction {
 	return sorted
 }
 
+// MergeByTime joins the local logs collected from several machines
+// (logs[i] read from names[i]) into one list, each action naming in Logs
+// the log it came from. Without a shared log there is no common
+// numbering, so the logs are merged by the times their own clocks
+// stamped: two machines' actions are only as well ordered as their clocks
+// agree, and each log keeps its own order whatever its times say. An
+// action found in several of them (a log collected twice) appears once,
+// naming each.
+func MergeByTime(names []string, logs [][]Action) []MergedAction {
+	var out []MergedAction
+	seen := map[string][]int{} // by mergeID: the actions in out
+	next := make([]int, len(logs))
+	for {
+		pick := -1
+		for i, l := range logs {
+			if next[i] < len(l) && (pick < 0 || l[next[i]].Time.Before(logs[pick][next[pick]].Time)) {
+				pick = i
+			}
+		}
+		if pick < 0 {
+			return out
+		}
+		a := logs[pick][next[pick]]
+		next[pick]++
+		id := mergeID(a)
+		if j := slices.IndexFunc(seen[id], func(j int) bool { return !slices.Contains(out[j].Logs, names[pick]) }); j >= 0 {
+			out[seen[id][j]].Logs = append(out[seen[id][j]].Logs, names[pick])
+			continue
+		}
+		seen[id] = append(seen[id], len(out))
+		out = append(out, MergedAction{Action: a, Logs: []string{names[pick]}})
+	}
+}
+
 // mergeID is what tells one action from another across the two logs
 // (their chain fields and Origin differ).
 func mergeID(a Action) string {

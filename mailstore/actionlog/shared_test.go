@@ -222,3 +222,52 @@ func TestMergeKeepsTheTablesOrder(t *testing.T) {
 		t.Errorf("merged %q,\nwant %q", got, want)
 	}
 }
+
+// TestMergeByTimeKeepsEachLogsOrder: logs collected from several
+// machines are merged by time, but a log whose clock went back keeps its
+// own order, and an action in two logs appears once naming both; for
+// any logs, every action of each is there once, in that log's order.
+func TestMergeByTimeKeepsEachLogsOrder(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 12, 1, 9, m, 0, 0, time.UTC) }
+	act := func(m int, key string) Action { return Action{Time: at(m), Command: "reply", Key: key, Result: "sent"} }
+	both := act(4, "both")
+	a := []Action{act(1, "a1"), act(5, "a5"), act(3, "a3-clock-back"), both}
+	b := []Action{act(2, "b2"), both, act(6, "b6")}
+	var got []string
+	for _, x := range MergeByTime([]string{"a", "b"}, [][]Action{a, b}) {
+		got = append(got, strings.Join(x.Logs, "+")+":"+x.Key)
+	}
+	want := []string{"a:a1", "b:b2", "b+a:both", "a:a5", "a:a3-clock-back", "b:b6"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+
+	r := rand.New(rand.NewPCG(3, 5))
+	for range 200 {
+		n := 1 + r.IntN(4)
+		names, logs := make([]string, n), make([][]Action, n)
+		for i := range n {
+			names[i] = fmt.Sprint("log", i)
+			for j := range r.IntN(8) {
+				logs[i] = append(logs[i], act(r.IntN(30), fmt.Sprintf("%d-%d", i, j)))
+			}
+		}
+		seen := make([][]string, n)
+		for _, x := range MergeByTime(names, logs) {
+			if len(x.Logs) != 1 {
+				t.Fatalf("distinct actions merged: %+v", x)
+			}
+			i := slices.Index(names, x.Logs[0])
+			seen[i] = append(seen[i], x.Key)
+		}
+		for i := range n {
+			var keys []string
+			for _, a := range logs[i] {
+				keys = append(keys, a.Key)
+			}
+			if !slices.Equal(seen[i], keys) {
+				t.Fatalf("log %d: merged %q, had %q", i, seen[i], keys)
+			}
+		}
+	}
+}
