@@ -154,3 +154,23 @@ func TestKeysTypedBeforeTheFirstSizeAreHeld(t *testing.T) {
 		t.Fatal("ctrl+c before the size did not quit")
 	}
 }
+
+// TestTabLeavesAMailboxWaitingForItsFirstRows: Tab, typed while the
+// mailbox shown waits for its first rows, was held with the list's keys
+// until they came (a large bucket's first refresh: minutes); it switches
+// to the next mailbox at once, and keys typed there act there.
+func TestTabLeavesAMailboxWaitingForItsFirstRows(t *testing.T) {
+	gate := make(chan struct{})
+	defer close(gate)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	boxes := []Box{{Name: "cold", Mailbox: coldMailbox(gate)}, {Name: "warm", Mailbox: fixture.NewFake("b")}}
+	tm := start(t, New(ctx, fixture.Common(80, 24), boxes, true, 0, nil), 80, 24)
+	waitFor(t, tm, "indexing")
+	send(tm, "tab", "j", "j", "enter")
+	waitFor(t, tm, "viewing inbox/a1")
+	fm := finish(t, tm)
+	if fm.active != 1 || fm.top() != viewer.Kind {
+		t.Fatalf("tab j j Enter over a mailbox waiting for its rows: mailbox %d, screen %q", fm.active, fm.top())
+	}
+}

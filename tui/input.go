@@ -212,8 +212,9 @@ func (m Model) settling() bool {
 // skips three at once, without waiting for the two messages passed),
 // need no body. Over a list waiting for its first messages (tab.Filling,
 // which on a large bucket's first open may take minutes): q quits, ?, E
-// and : open the help, the errors and the command line; the keys that act
-// on messages wait for them.
+// and : open the help, the errors and the command line, Tab and
+// Shift-Tab switch to another mailbox; the keys that act on messages wait
+// for them.
 func (m Model) passesLoading(k tea.KeyMsg) bool {
 	g, v := m.c.Keys.Global, m.c.Keys.Viewer
 	if !m.sized {
@@ -223,7 +224,7 @@ func (m Model) passesLoading(k tea.KeyMsg) bool {
 	case viewer.Kind:
 		return key.Matches(k, g.Back, v.Next, v.Prev)
 	case "":
-		return m.cur().Filling() && key.Matches(k, g.Back, g.Help, g.Errors, g.Command)
+		return m.cur().Filling() && key.Matches(k, g.Back, g.Help, g.Errors, g.Command, g.NextBox, g.PrevBox)
 	}
 	return false
 }

@@ -134,8 +134,13 @@ type signalledMsg struct{ sig syscall.Signal }
 // which quits the way q does, and records it in got. A SIGINT while a
 // program sesbox handed the terminal to runs (| pipe, $EDITOR, a mailcap
 // viewer) is the ctrl+c typed to that program, and is left to it. A second
-// signal ends the program without waiting (the event loop is stuck, or
-// still waits for that program).
+// signal ends the program without waiting (the event loop is stuck),
+// unless such a program still has the terminal: the event loop runs it
+// and cannot end before it returns, so tea.Program.Kill would not end
+// sesbox sooner, only skip the root's blank last frame (tmux, resized
+// meanwhile, kept rows of the last frame on the shell's screen); the
+// first signal's quit comes when it returns, and a signal after that
+// kills.
 func relaySignals(ctx context.Context, sigs <-chan os.Signal, p *tea.Program, got *atomic.Int32) {
 	for {
 		select {
@@ -149,6 +154,9 @@ func relaySignals(ctx context.Context, sigs <-chan os.Signal, p *tea.Program, go
 			if got.CompareAndSwap(0, int32(sig)) {
 				// Send waits while a program has the terminal.
 				go p.Send(signalledMsg{sig})
+				continue
+			}
+			if handoff.Running() {
 				continue
 			}
 			p.Kill()

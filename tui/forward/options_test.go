@@ -66,7 +66,7 @@ func TestAgainAsksFirst(t *testing.T) {
 	if m.Options().Again || m.asking || cmd == nil || strings.Contains(m.View(), "second time") {
 		t.Fatalf("n to the question: options %+v, asking %v", m.Options(), m.asking)
 	}
-	m, cmd = press(t, m, "a")
+	m, _ = press(t, m, "a")
 	m, cmd = press(t, m, "y")
 	m, _ = pump(t, m, cmd)
 	if m.state != stateConfirm || !m.Options().Again || !strings.Contains(m.View(), "[x] sent already (a)") {
