@@ -95,12 +95,14 @@ type MarkedSavedMsg struct {
 }
 
 // MarkedExportedMsg is sent when messages of mailbox Box have been
-// exported to the mbox File (Count messages, manifest beside it).
+// exported to the mbox File (Count messages, manifest beside it);
+// Vanished says what was found deleted and left out ("" for nothing).
 type MarkedExportedMsg struct {
-	Box   int
-	File  string
-	Count int64
-	Err   error
+	Box      int
+	File     string
+	Count    int64
+	Vanished string
+	Err      error
 }
 
 func (m RefreshProgressedMsg) PageKind() common.Kind { return common.MailboxKind(m.Box) }
@@ -209,7 +211,7 @@ func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, opt mailaudit.E
 	return func() tea.Msg {
 		file = xdg.ExpandHome(file)
 		tr, err := mailaudit.ExportMbox(ctx, b, file, opt)
-		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Err: err}
+		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Vanished: tr.VanishedNote("export"), Err: err}
 	}
 }
 
