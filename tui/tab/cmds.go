@@ -2,6 +2,7 @@ package tab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	mailaudit "github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/xdg"
@@ -134,7 +136,8 @@ func startRefreshCmd(ctx context.Context, box int, mb Mailbox, ch chan refreshEv
 				case <-ctx.Done():
 				}
 			})
-			if err != nil {
+			// A partial refresh's error names the bucket already.
+			if partial := (*index.PartialError)(nil); err != nil && !errors.As(err, &partial) {
 				err = fmt.Errorf("refresh %s: %w", mb.Location(), err)
 			}
 			select {
