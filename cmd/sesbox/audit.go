@@ -136,8 +136,8 @@ its last complete line.`,
 				return err
 			}
 			fmt.Fprintf(a.stdout, "wrote %s: %s, %s, entries sha256 %s\n", out, mailstore.Count(tr.Count, "object"), mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
-			if tr.Vanished > 0 {
-				fmt.Fprintf(a.stdout, "%d objects were deleted while the snapshot ran and are not in it\n", tr.Vanished)
+			if note := tr.VanishedNote("snapshot"); note != "" {
+				fmt.Fprintln(a.stdout, note)
 			}
 			return a.reportFailed(tr, st.Location().Bucket, "snapshot")
 		},

@@ -107,6 +107,9 @@ Query syntax (--query):
 			}
 			fmt.Fprintf(a.stdout, "exported %d messages (%s) to %s\nmanifest %s, entries sha256 %s\n",
 				tr.Count, mailstore.FormatSize(tr.Bytes), target, manifest, tr.EntriesSHA256)
+			if note := tr.VanishedNote("export"); note != "" {
+				fmt.Fprintln(a.stdout, note)
+			}
 			if err := a.reportFailed(tr, st.Location().Bucket, "export"); err != nil {
 				return err
 			}

@@ -267,6 +267,19 @@ type ManifestCheck struct {
 	Problems []string
 }
 
+// VanishedNote says how many listed objects the run (its name: "export",
+// "snapshot") found deleted when it came to read them, and so left out;
+// "" when there were none.
+func (t Trailer) VanishedNote(run string) string {
+	switch t.Vanished {
+	case 0:
+		return ""
+	case 1:
+		return "1 object was deleted while the " + run + " ran and is not in it"
+	}
+	return fmt.Sprintf("%d objects were deleted while the %s ran and are not in it", t.Vanished, run)
+}
+
 // OK reports whether the manifest is complete and intact.
 func (c ManifestCheck) OK() bool { return len(c.Problems) == 0 }
 

@@ -179,7 +179,7 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 	// (mutt reads it in place of Reply-To, for every reply).
 	target := clean("Mail-Reply-To", mime.AddressField(raw, "mail-reply-to"))
 	if len(target) == 0 {
-		target = clean("Reply-To", s.ReplyTo)
+		target = clean("Reply-To", v.Addresses.ReplyTo)
 	}
 	if len(target) == 0 {
 		var from []mailstore.Address
@@ -188,7 +188,9 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		}
 		target = clean("From", from)
 	}
-	origTo, origCc := clean("To", s.To), clean("Cc", s.Cc)
+	// Whole: a Summary keeps the first 16 KB of a list, and a reply-all
+	// goes to every address.
+	origTo, origCc := clean("To", v.Addresses.To), clean("Cc", v.Addresses.Cc)
 	if allOwn(target, own) {
 		// Replying to a message we sent: it goes to whom we sent it.
 		target = origTo

@@ -23,7 +23,14 @@ const SetupNotificationSubject = "Amazon SES Setup Notification"
 // unparsable Date is left zero for the caller to replace with the object's
 // LastModified. Object, Read and Missing are the caller's to fill.
 func Summarize(header []byte) mailstore.Summary {
-	return summarize(scanHeader(header))
+	s, _ := summarize(scanHeader(header))
+	return s
+}
+
+// AddressLists are a header's To, Cc and Reply-To whole: a Summary keeps
+// the first maxSummaryList bytes of each, and a reply goes to them all.
+type AddressLists struct {
+	To, Cc, ReplyTo []mailstore.Address
 }
 
 // AddressField parses every name field (any case) of a header block, or of
@@ -57,14 +64,14 @@ func (x fieldIndex) first(name string) (string, bool) {
 	return v[0], true
 }
 
-// summarize builds the Summary from a scanned header.
-func summarize(h scannedHeader) mailstore.Summary {
-	var s mailstore.Summary
+// summarize builds the Summary from a scanned header, and returns the
+// address lists it bounds whole.
+func summarize(h scannedHeader) (s mailstore.Summary, whole AddressLists) {
 	s.Warnings = append(s.Warnings, h.Warnings...)
 	if len(h.Fields) == 0 {
 		s.Kind = mailstore.KindForeign
 		s.Warnings = append(s.Warnings, "no header fields: not a mail message")
-		return s
+		return s, whole
 	}
 	x := indexFields(h.Fields)
 	ctype, _ := x.first("content-type")
@@ -93,9 +100,10 @@ func summarize(h scannedHeader) mailstore.Summary {
 	} else {
 		d.warnf("no From address")
 	}
-	s.To = d.boundList("To", d.addressField(x, "to"))
-	s.Cc = d.boundList("Cc", d.addressField(x, "cc"))
-	s.ReplyTo = d.boundList("Reply-To", d.addressField(x, "reply-to"))
+	whole = AddressLists{To: d.addressField(x, "to"), Cc: d.addressField(x, "cc"), ReplyTo: d.addressField(x, "reply-to")}
+	s.To = d.boundList("To", whole.To)
+	s.Cc = d.boundList("Cc", whole.Cc)
+	s.ReplyTo = d.boundList("Reply-To", whole.ReplyTo)
 
 	if raw, ok := x.first("subject"); ok {
 		s.Subject = d.boundText("Subject", strings.TrimSpace(d.text(raw)))
@@ -127,7 +135,7 @@ func summarize(h scannedHeader) mailstore.Summary {
 		s.Kind = mailstore.KindSetupNotification
 	}
 	s.Warnings = append(s.Warnings, d.warnings...)
-	return s
+	return s, whole
 }
 
 // A Summary is what the list shows, ls --json prints and the index keeps
@@ -162,8 +170,8 @@ func (d *decoder) boundAddress(field string, a mailstore.Address) mailstore.Addr
 	return mailstore.Address{Name: d.boundText(field+" name", a.Name), Address: d.boundText(field+" address", a.Address)}
 }
 
-// boundList is the addresses of l that fit in maxSummaryList bytes (at
-// least one), each bound by boundAddress.
+// boundList is a copy of the addresses of l that fit in maxSummaryList
+// bytes (at least one), each bound by boundAddress.
 func (d *decoder) boundList(field string, l []mailstore.Address) []mailstore.Address {
 	n := 0
 	for i, a := range l {
@@ -173,10 +181,11 @@ func (d *decoder) boundList(field string, l []mailstore.Address) []mailstore.Add
 			break
 		}
 	}
-	for i, a := range l {
-		l[i] = d.boundAddress(field, a)
+	var out []mailstore.Address
+	for _, a := range l {
+		out = append(out, d.boundAddress(field, a))
 	}
-	return l
+	return out
 }
 
 // mediaType returns the lower-case type/subtype of a Content-Type value,

@@ -64,6 +64,10 @@ func TestSummaryTextIsBounded(t *testing.T) {
 		}
 	}
 	v := Parse(raw)
+	// A reply goes to every address: the View keeps the lists whole.
+	if len(v.Addresses.To) != 200_001 || v.Addresses.To[200_000].Address != "last@x.example" || len(v.Addresses.Cc) != 1 {
+		t.Errorf("the View's lists: %d To, %d Cc", len(v.Addresses.To), len(v.Addresses.Cc))
+	}
 	if v.Summary.Subject != s.Subject || len(v.Summary.To) != len(s.To) {
 		t.Errorf("Parse and Summarize differ: %d and %d bytes of Subject, %d and %d To", len(v.Summary.Subject), len(s.Subject), len(v.Summary.To), len(s.To))
 	}

@@ -2,6 +2,7 @@ package tab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	mailaudit "github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/xdg"
@@ -95,12 +97,14 @@ type MarkedSavedMsg struct {
 }
 
 // MarkedExportedMsg is sent when messages of mailbox Box have been
-// exported to the mbox File (Count messages, manifest beside it).
+// exported to the mbox File (Count messages, manifest beside it);
+// Vanished says what was found deleted and left out ("" for nothing).
 type MarkedExportedMsg struct {
-	Box   int
-	File  string
-	Count int64
-	Err   error
+	Box      int
+	File     string
+	Count    int64
+	Vanished string
+	Err      error
 }
 
 func (m RefreshProgressedMsg) PageKind() common.Kind { return common.MailboxKind(m.Box) }
@@ -132,7 +136,8 @@ func startRefreshCmd(ctx context.Context, box int, mb Mailbox, ch chan refreshEv
 				case <-ctx.Done():
 				}
 			})
-			if err != nil {
+			// A partial refresh's error names the bucket already.
+			if partial := (*index.PartialError)(nil); err != nil && !errors.As(err, &partial) {
 				err = fmt.Errorf("refresh %s: %w", mb.Location(), err)
 			}
 			select {
@@ -209,7 +214,7 @@ func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, opt mailaudit.E
 	return func() tea.Msg {
 		file = xdg.ExpandHome(file)
 		tr, err := mailaudit.ExportMbox(ctx, b, file, opt)
-		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Err: err}
+		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Vanished: tr.VanishedNote("export"), Err: err}
 	}
 }
 

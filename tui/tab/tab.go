@@ -291,7 +291,11 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 		if msg.Err != nil {
 			return m, common.Error(msg.Err)
 		}
-		return m, common.Notice("exported " + mailstore.Count(int(msg.Count), "message") + " to " + sanitize.Line(msg.File) + " (manifest beside it)")
+		text := "exported " + mailstore.Count(int(msg.Count), "message") + " to " + sanitize.Line(msg.File) + " (manifest beside it)"
+		if msg.Vanished != "" {
+			text += "; " + msg.Vanished
+		}
+		return m, common.Notice(text)
 	case MarkedSavedMsg:
 		text := "saved " + mailstore.Count(len(msg.Paths), "file") + " from " + strconv.Itoa(msg.Keys-msg.Skipped) + " of " +
 			mailstore.Count(msg.Keys, "message") + " to " + sanitize.Line(msg.Dir)
