@@ -150,8 +150,20 @@ func flagSuggestion(cmd *cobra.Command, name, shorts string) string {
 
 // checkFlags runs cobra's required-flag and flag-group checks early (cobra
 // runs them again after this, finding nothing), so that their errors are
-// usage errors too.
+// usage errors too. A missing required flag is named with its value, as a
+// missing argument is ("save: missing --dir DIR"; cobra said
+// `required flag(s) "dir" not set`).
 func checkFlags(cmd *cobra.Command) error {
+	var missing []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if req := f.Annotations[cobra.BashCompOneRequiredFlag]; len(req) > 0 && req[0] == "true" && !f.Changed {
+			value, _ := pflag.UnquoteUsage(f)
+			missing = append(missing, "--"+f.Name+" "+value)
+		}
+	})
+	if len(missing) > 0 {
+		return usagef(cmd, "%s: missing %s", cmdName(cmd), strings.Join(missing, " and "))
+	}
 	if err := errors.Join(cmd.ValidateRequiredFlags(), cmd.ValidateFlagGroups()); err != nil {
 		return &usageError{cmd: cmd, err: err}
 	}

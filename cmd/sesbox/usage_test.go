@@ -103,7 +103,9 @@ func TestPositionalArgsSayWhatIsMissing(t *testing.T) {
 		{[]string{"ls", "extra"}, []string{`ls takes no arguments, got "extra"`, "usage: sesbox ls"}},
 		{[]string{"audit", "verfy"}, []string{`unknown command "verfy" for "sesbox audit"; did you mean verify?`}},
 		{[]string{"team", "bogus"}, []string{`unknown command "bogus" for "sesbox team"`}},
-		{[]string{"save", "k"}, []string{`required flag(s) "dir" not set`, "usage: sesbox save KEY --dir DIR"}},
+		// cobra's "required flag(s) \"dir\" not set" named no value.
+		{[]string{"save", "k"}, []string{"sesbox: save: missing --dir DIR\n", "usage: sesbox save KEY --dir DIR"}},
+		{[]string{"audit", "snapshot"}, []string{"sesbox: audit snapshot: missing --out FILE\n", "e.g. sesbox audit snapshot --out "}},
 		{[]string{"ls", "--bogus"}, []string{"unknown flag: --bogus", "Run 'sesbox ls --help'"}},
 		{[]string{"show", "--raw", "--html", "k"}, []string{"[html raw] were all set", "usage: sesbox show"}},
 		{[]string{"forward"}, []string{"forward: name the messages one way", "usage: sesbox forward", "e.g. sesbox forward "}},

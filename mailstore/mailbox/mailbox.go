@@ -646,8 +646,12 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 				nums[i] = strconv.Itoa(p.Index)
 			}
 			hint := "the message has no parts"
-			if len(nums) > 0 {
-				hint = "its parts are " + strings.Join(nums, ", ")
+			switch len(nums) {
+			case 0:
+			case 1:
+				hint = "the message has one part, " + nums[0]
+			default:
+				hint = "the message's parts are " + strings.Join(nums, ", ")
 			}
 			return nil, &mailstore.HintError{Hint: hint, Err: fmt.Errorf("save: the message has no part %d", part)}
 		}

@@ -266,15 +266,20 @@ func TestSavePartsWritesTheSendersBytes(t *testing.T) {
 
 // TestSaveNoSuchPartNamesTheParts: asking for a part the message does not
 // have says, hint first, which numbers it has; it said only "the message
-// has no part 9", leaving the user to guess.
+// has no part 9", leaving the user to guess. A message of one part says
+// so ("its parts are 1" read as a count).
 func TestSaveNoSuchPartNamesTheParts(t *testing.T) {
 	v := mime.Parse([]byte(withAttachments))
 	var nums []string
 	for _, p := range v.Parts {
 		nums = append(nums, strconv.Itoa(p.Index))
 	}
+	one := mime.Parse([]byte("Subject: s\r\nContent-Type: application/pdf\r\n\r\n%PDF"))
+	if _, err := SaveParts(one, t.TempDir(), 9); !strings.HasPrefix(mailstore.Explain(err), "the message has one part, 1 (") {
+		t.Errorf("one part: %q", mailstore.Explain(err))
+	}
 	_, err := SaveParts(v, t.TempDir(), 99)
-	want := "its parts are " + strings.Join(nums, ", ")
+	want := "the message's parts are " + strings.Join(nums, ", ")
 	if err == nil || !strings.HasPrefix(mailstore.Explain(err), want) || !strings.Contains(err.Error(), "no part 99") {
 		t.Errorf("part 99: %q, want it to start with %q", mailstore.Explain(err), want)
 	}
