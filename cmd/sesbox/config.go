@@ -134,8 +134,13 @@ func loadConfig(path string, explicit bool) (Config, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		if !explicit && errors.Is(err, fs.ErrNotExist) {
-			return Config{path: path}, nil
+		if errors.Is(err, fs.ErrNotExist) {
+			if !explicit {
+				return Config{path: path}, nil
+			}
+			return Config{}, &mailstore.HintError{
+				Hint: fmt.Sprintf("no config file at %s — check --config (without it: %s)", path, defaultConfigPath()),
+				Err:  fmt.Errorf("config %s: %w", path, err)}
 		}
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}

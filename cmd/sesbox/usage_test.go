@@ -617,3 +617,16 @@ func TestWatchWithoutAQueueSaysWhatToSet(t *testing.T) {
 		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
 	}
 }
+
+// TestConfigFlagToAMissingFileSaysSoFirst: --config naming no file said
+// "config PATH: open PATH: no such file or directory"; it leads with what
+// to check and where sesbox looks without the flag.
+func TestConfigFlagToAMissingFileSaysSoFirst(t *testing.T) {
+	dir := isolate(t)
+	missing := filepath.Join(dir, "nope.toml")
+	_, errOut, code := sesbox(t, "--config", missing, "ls")
+	want := "sesbox: no config file at " + missing + " — check --config (without it: " + filepath.Join(dir, "config", "sesbox", "config.toml") + ") ("
+	if code != 1 || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+}
