@@ -94,7 +94,7 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", markerSecret)
 	t.Setenv("AWS_SESSION_TOKEN", markerToken)
 	flags, _, msgs := demoBucket(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	keys := sortedKeys(msgs)
 	key := keys[0]
 	withAtt := ""

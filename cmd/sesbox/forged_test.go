@@ -82,7 +82,7 @@ func forgedMailbox(t *testing.T) (sesURL string) {
 	for id, raw := range forgedMessages {
 		srv.Put(t, "mail", "inbound/"+id, []byte(raw))
 	}
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	fwd := filepath.Join(dir, "forwarder.json")
 	if err := os.WriteFile(fwd, []byte(`{"fromEmail": "forwarder@acme-demo.example",
   "forwardMapping": {"ceo@acme-demo.example": ["attacker@evil.example"], "@acme-mail.example": ["desk@team.example"]}}`), 0o600); err != nil {

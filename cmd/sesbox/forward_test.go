@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -22,49 +18,6 @@ import (
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 )
-
-// forwardSES answers SES v2 GetAccount (with quota) and SendEmail, and
-// records each SendEmail as SES received it.
-type forwardSES struct {
-	URL   string
-	mu    sync.Mutex
-	sends []sesCall
-}
-
-func startForwardSES(t *testing.T, max24, sent24, rate float64) *forwardSES {
-	t.Helper()
-	f := &forwardSES{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case r.Method == http.MethodGet && r.URL.Path == "/v2/email/account":
-			fmt.Fprintf(w, `{"SendQuota":{"Max24HourSend":%g,"MaxSendRate":%g,"SentLast24Hours":%g},"SendingEnabled":true}`, max24, rate, sent24)
-		case r.Method == http.MethodPost && r.URL.Path == "/v2/email/outbound-emails":
-			var c sesCall
-			if err := json.Unmarshal(body, &c); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			f.mu.Lock()
-			f.sends = append(f.sends, c)
-			n := len(f.sends)
-			f.mu.Unlock()
-			fmt.Fprintf(w, `{"MessageId":"fake-%04d"}`, n)
-		default:
-			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	f.URL = srv.URL
-	return f
-}
-
-func (f *forwardSES) calls() []sesCall {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.sends)
-}
 
 // writeForwardConfig writes a Lambda config: every demo recipient to one
 // address, info@ to two.
@@ -244,7 +197,7 @@ func TestForwardSendsOnceAndReports(t *testing.T) {
 	dir := isolate(t)
 	flags, rec, msgs := demoBucket(t)
 	cfgPath, cfg := writeForwardConfig(t, dir)
-	ses := startForwardSES(t, 50000, 0, 100)
+	ses := startSESWithQuota(t, 50000, 0, 100)
 	flags = append(flags, "--ses-endpoint", ses.URL)
 	var key string
 	for k, raw := range msgs {
@@ -260,24 +213,24 @@ func TestForwardSendsOnceAndReports(t *testing.T) {
 	}
 	rows := forwardRows(t, stdout)
 	want, dests := expectedForward(t, cfg, msgs[key])
-	if len(rows) != 1 || rows[0]["status"] != "sent" || rows[0]["key"] != key || rows[0]["sesMessageId"] != "fake-0001" ||
-		fmt.Sprint(rows[0]["recipients"]) != fmt.Sprint(dests) || rows[0]["reason"] != "" {
-		t.Fatalf("rows %v", rows)
-	}
-	calls := ses.calls()
+	calls := ses.Calls()
 	if len(calls) != 1 || !bytes.Equal(calls[0].Content.Raw.Data, want) || !slices.Equal(calls[0].Destination.ToAddresses, dests) {
 		t.Fatalf("SES got %+v", calls)
+	}
+	if len(rows) != 1 || rows[0]["status"] != "sent" || rows[0]["key"] != key || rows[0]["sesMessageId"] != calls[0].ID ||
+		fmt.Sprint(rows[0]["recipients"]) != fmt.Sprint(dests) || rows[0]["reason"] != "" {
+		t.Fatalf("rows %v", rows)
 	}
 
 	// Again: skipped, with when and which id.
 	stdout, stderr, code = sesbox(t, append(flags, "forward", "--forward-config", cfgPath, "--yes", key)...)
 	rows = forwardRows(t, stdout)
-	if code != 0 || rows[0]["status"] != "skipped" || rows[0]["sesMessageId"] != "fake-0001" ||
-		!strings.Contains(rows[0]["reason"].(string), "already forwarded") || len(ses.calls()) != 1 {
+	if code != 0 || rows[0]["status"] != "skipped" || rows[0]["sesMessageId"] != ses.Calls()[0].ID ||
+		!strings.Contains(rows[0]["reason"].(string), "already forwarded") || len(ses.Calls()) != 1 {
 		t.Fatalf("second run: exit %d %s %v", code, stderr, rows)
 	}
 	stdout, _, _ = sesbox(t, append(flags, "forward", "--forward-config", cfgPath, "--yes", "--again", key)...)
-	if rows = forwardRows(t, stdout); rows[0]["status"] != "sent" || len(ses.calls()) != 2 {
+	if rows = forwardRows(t, stdout); rows[0]["status"] != "sent" || len(ses.Calls()) != 2 {
 		t.Fatalf("--again: %v", rows)
 	}
 
@@ -290,7 +243,7 @@ func TestForwardSendsOnceAndReports(t *testing.T) {
 	}
 	actions, problems, err := actionlog.VerifyLog(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
 	if err != nil || len(problems) != 0 || len(actions) != 2 || actions[0].Command != "forward" || actions[0].Key != key ||
-		actions[0].SESMessageID != "fake-0001" || actions[0].Result != "sent" {
+		actions[0].SESMessageID != ses.Calls()[0].ID || actions[0].Result != "sent" {
 		t.Errorf("action log %+v %v %v", actions, problems, err)
 	}
 	for m := range rec.Methods() {
@@ -306,17 +259,17 @@ func TestForwardRefusesWithoutTerminalOrQuota(t *testing.T) {
 	cfgPath, _ := writeForwardConfig(t, dir)
 	keysFile, _ := demoKeysFile(t, msgs)
 
-	ses := startForwardSES(t, 50000, 0, 100)
+	ses := startSESWithQuota(t, 50000, 0, 100)
 	_, stderr, code := sesbox(t, append(flags, "--ses-endpoint", ses.URL, "forward", "--forward-config", cfgPath, "--keys-from", keysFile)...)
-	if code != 1 || !strings.Contains(stderr, "not a terminal") || !strings.Contains(stderr, "--yes") || len(ses.calls()) != 0 {
-		t.Errorf("no terminal, no --yes: exit %d %q, %d sends", code, stderr, len(ses.calls()))
+	if code != 1 || !strings.Contains(stderr, "not a terminal") || !strings.Contains(stderr, "--yes") || len(ses.Calls()) != 0 {
+		t.Errorf("no terminal, no --yes: exit %d %q, %d sends", code, stderr, len(ses.Calls()))
 	}
 
 	// 40-odd messages, some to two destinations: more than the 10 left.
-	small := startForwardSES(t, 1000, 990, 10)
+	small := startSESWithQuota(t, 1000, 990, 10)
 	stdout, stderr, code := sesbox(t, append(flags, "--ses-endpoint", small.URL, "forward", "--forward-config", cfgPath, "--yes", "--keys-from", keysFile)...)
-	if code != 1 || stdout != "" || !strings.Contains(stderr, "24-hour sending quota") || !strings.Contains(stderr, "10 of 1000 left") || len(small.calls()) != 0 {
-		t.Errorf("quota: exit %d %q %q, %d sends", code, stdout, stderr, len(small.calls()))
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "24-hour sending quota") || !strings.Contains(stderr, "10 of 1000 left") || len(small.Calls()) != 0 {
+		t.Errorf("quota: exit %d %q %q, %d sends", code, stdout, stderr, len(small.Calls()))
 	}
 }
 
@@ -346,7 +299,7 @@ func TestForwardArgumentErrors(t *testing.T) {
 func TestForwardQueryToAndFailures(t *testing.T) {
 	dir := isolate(t)
 	flags, _, msgs := demoBucket(t)
-	ses := startForwardSES(t, 50000, 0, 100)
+	ses := startSESWithQuota(t, 50000, 0, 100)
 	flags = append(flags, "--ses-endpoint", ses.URL)
 
 	// --to without a config: explicit destinations; spam skipped; exit 0.

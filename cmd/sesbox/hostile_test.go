@@ -110,14 +110,14 @@ func termSafe(s string) error {
 
 // startHostile puts msgs in a bucket and writes a config whose mailbox
 // has an SES endpoint, a forwarder config and identity_domains.
-func startHostile(t *testing.T, msgs map[string]string) *fakeSES {
+func startHostile(t *testing.T, msgs map[string]string) *sesPeer {
 	t.Helper()
 	dir := isolate(t)
 	srv := fakes3.Start(t, "mail")
 	for id, raw := range msgs {
 		srv.Put(t, "mail", "inbound/"+id, []byte(raw))
 	}
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	fwd := filepath.Join(dir, "forwarder.json")
 	os.WriteFile(fwd, []byte(`{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@acme-demo.example": ["desk@team.example"]}}`), 0o600)
 	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")

@@ -193,7 +193,7 @@ func TestQueryKeysOneRule(t *testing.T) {
 // Subject, quote) and the same metadata (threading, original, warnings).
 func TestReplyPlanSharedByCLIAndTUI(t *testing.T) {
 	isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	var key string
 	for _, k := range sortedKeys(demo.Messages()) {
 		if v := mime.Parse(demo.Messages()[k]); len(v.Summary.Cc) > 0 && len(v.Summary.To) > 0 && v.Summary.InReplyTo != "" {

@@ -6,15 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,63 +26,6 @@ import (
 	"github.com/sesbox/sesbox/mailstore/sessend"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 )
-
-// sesCall is one SendEmail request as SES received it.
-type sesCall struct {
-	Destination struct{ ToAddresses []string }
-	Content     struct{ Raw struct{ Data []byte } }
-}
-
-// fakeSES answers SES v2 SendEmail like the service does (restJson1),
-// or with the error named by reject (e.g. "MessageRejected"). The
-// integration tests run the same paths against aws-ses-v2-local.
-type fakeSES struct {
-	URL    string
-	mu     sync.Mutex
-	calls  []sesCall
-	reject string
-}
-
-func startFakeSES(t *testing.T) *fakeSES {
-	t.Helper()
-	f := &fakeSES{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if r.Method != http.MethodPost || r.URL.Path != "/v2/email/outbound-emails" {
-			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusNotFound)
-			return
-		}
-		var c sesCall
-		if err := json.Unmarshal(body, &c); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		f.mu.Lock()
-		reject := f.reject
-		if reject == "" {
-			f.calls = append(f.calls, c)
-		}
-		n := len(f.calls)
-		f.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		if reject != "" {
-			w.Header().Set("X-Amzn-ErrorType", reject)
-			w.WriteHeader(http.StatusBadRequest)
-			io.WriteString(w, `{"message":"Email address is not verified. The following identities failed the check in region US-EAST-1: support@acme-demo.example"}`)
-			return
-		}
-		json.NewEncoder(w).Encode(map[string]string{"MessageId": "0100019a-fake-" + string(rune('0'+n))})
-	}))
-	t.Cleanup(srv.Close)
-	f.URL = srv.URL
-	return f
-}
-
-func (f *fakeSES) Calls() []sesCall {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]sesCall(nil), f.calls...)
-}
 
 // demoKey returns the key of the demo message whose subject contains s.
 func demoKey(t *testing.T, s string) string {
@@ -141,7 +81,7 @@ var sesIDLine = regexp.MustCompile(`SES message id: (\S+)`)
 
 func TestReplyCLISendsThreadedReply(t *testing.T) {
 	dir := isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	key := demoKey(t, "WX-200 컨트롤러")
 	body := writeFile(t, "body.txt", "안녕하세요,\n\n견적서를 첨부합니다.\n")
 	att := writeFile(t, "견적서.pdf", "%PDF-1.4\n")
@@ -150,7 +90,7 @@ func TestReplyCLISendsThreadedReply(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	m := sesIDLine.FindStringSubmatch(out)
-	if m == nil || m[1] != "0100019a-fake-1" {
+	if m == nil || len(ses.Calls()) != 1 || m[1] != ses.Calls()[0].ID {
 		t.Fatalf("no SES message id shown:\n%s", out)
 	}
 	calls := ses.Calls()
@@ -187,14 +127,14 @@ func TestReplyCLISendsThreadedReply(t *testing.T) {
 		t.Errorf("attachments %+v", a)
 	}
 	acts := logLines(t, dir)
-	if len(acts) != 1 || acts[0].Command != "reply" || acts[0].Result != "sent" || acts[0].SESMessageID != "0100019a-fake-1" || acts[0].Key != key {
+	if len(acts) != 1 || acts[0].Command != "reply" || acts[0].Result != "sent" || acts[0].SESMessageID != ses.Calls()[0].ID || acts[0].Key != key {
 		t.Errorf("action log %+v", acts)
 	}
 }
 
 func TestReplyAllFromStdinWithConfig(t *testing.T) {
 	dir := isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	flags, _, _ := demoBucket(t)
 	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
 	os.MkdirAll(filepath.Dir(cfg), 0o700)
@@ -257,7 +197,7 @@ identity_domains = ["acme-demo.example"]
 
 func TestReplyRefusesWithoutTerminalOrYes(t *testing.T) {
 	dir := isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	key := demoKey(t, "WX-200 컨트롤러")
 	body := writeFile(t, "body.txt", "Hello\n")
 	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key, "--body-file", body)
@@ -290,8 +230,8 @@ func TestReplyRefusesWithoutTerminalOrYes(t *testing.T) {
 
 func TestReplyExplainsSESErrorsAndKeepsTheDraft(t *testing.T) {
 	dir := isolate(t)
-	ses := startFakeSES(t)
-	ses.reject = "MessageRejected"
+	ses := startSES(t)
+	ses.Reject()
 	key := demoKey(t, "WX-200 컨트롤러")
 	body := writeFile(t, "body.txt", "Hello\n")
 	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key, "--body-file", body, "--yes")
@@ -317,7 +257,7 @@ func TestReplyExplainsSESErrorsAndKeepsTheDraft(t *testing.T) {
 
 func TestReplyNeedsAnIdentity(t *testing.T) {
 	isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	flags, _, _ := demoBucket(t)
 	key := demoKey(t, "WX-200 컨트롤러")
 	body := writeFile(t, "body.txt", "Hello\n")
@@ -333,7 +273,7 @@ func TestReplyNeedsAnIdentity(t *testing.T) {
 
 func TestReplySentPrefix(t *testing.T) {
 	dir := isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	srv := fakes3.Start(t, "mail")
 	for k, b := range demo.Messages() {
 		srv.Put(t, "mail", k, b)
@@ -402,7 +342,7 @@ func TestReplySizeLimitsAgree(t *testing.T) {
 // the reason and the draft's path.
 func TestReplyRefusalsLeadWithTheAction(t *testing.T) {
 	isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	key := demoKey(t, "WX-200 컨트롤러")
 	body := writeFile(t, "body.txt", "Hello\n")
 	for _, c := range []struct {
@@ -433,7 +373,7 @@ func TestReplyRefusalsLeadWithTheAction(t *testing.T) {
 // the reason after; it said the reason first and the fix last.
 func TestReplyOfABadDraftLeadsWithTheFix(t *testing.T) {
 	dir := isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	key := demoKey(t, "WX-200 컨트롤러")
 	body := writeFile(t, "body.txt", "Hello\n")
 	sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key, "--body-file", body) // kept: no --yes
@@ -464,7 +404,7 @@ func TestReplyOfABadDraftLeadsWithTheFix(t *testing.T) {
 // and that command sends the kept words. --body-file still starts anew.
 func TestReplyOffersTheKeptDraftBack(t *testing.T) {
 	dir := isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	key := demoKey(t, "WX-200 컨트롤러")
 	sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", key) // no terminal: the template is written
 	files := draftFiles(t, dir)

@@ -94,7 +94,7 @@ func TestTUIBoxesDemo(t *testing.T) {
 // replies and forwards for real (to it).
 func TestTUIBoxesDemoWithLocalSES(t *testing.T) {
 	isolate(t)
-	ses := startFakeSES(t)
+	ses := startSES(t)
 	a, _ := tuiApp(t, globalFlags{demo: true, sesEndpoint: ses.URL})
 	boxes, closeFn, err := a.tuiBoxes(context.Background())
 	if err != nil {

@@ -35,8 +35,17 @@ type Claims interface {
 // process paused (SIGSTOP, a suspended laptop, a stalled disk) between
 // claiming and calling SES gives the send up, certainly not sent, instead
 // of sending it after another machine may have.
+//
+// A run that waits on purpose while it holds a claim (for its pacing slot:
+// at send_rate = 0.2 a send to 50 recipients waits 250 s, most of a
+// five-minute lease) renews the claim as it waits, so the wait never eats
+// the lease: only a pause the run did not choose gives the send up.
 type Leased interface {
 	ClaimLease() time.Duration
+	// RenewClaim runs the claim's lease a whole ClaimLease again from
+	// now, conditionally on the claim still being this run's (token) and
+	// without an outcome.
+	RenewClaim(ctx context.Context, ref SendRef, token string) error
 }
 
 // SharedPacer is a Claims whose runs pace their sends together

@@ -634,9 +634,25 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		// The pacing slot is taken once the claim is won: taken before,
 		// a run half a slot behind another met every message the other
 		// had just claimed or sent, and sent none (two operators were no
-		// faster than one: TestTeam/TwoPacedRunsShareTheWork). The wait
-		// counts against the claim's lease (leaseRunningOut below).
-		slot, err := ru.waitToSend(ctx, len(dests))
+		// faster than one: TestTeam/TwoPacedRunsShareTheWork). The claim
+		// is renewed as the run waits for the slot, so the wait does not
+		// count against its lease (leaseRunningOut below): a wait of
+		// 250 s (50 recipients at send_rate = 0.2) gave the send up as if
+		// the process had been paused (TestTeam/LongPaceWaitKeepsTheClaim).
+		var renew func() error
+		if l, ok := r.Claims.(Leased); ok && token != "" {
+			renew = func() error {
+				at := r.clock().Now()
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+				defer cancel()
+				if err := l.RenewClaim(cctx, ref, token); err != nil {
+					return err
+				}
+				claimedAt = at
+				return nil
+			}
+		}
+		slot, err := ru.waitToSend(ctx, len(dests), renew)
 		if err != nil {
 			if ctx.Err() == nil {
 				// The team table could not pace the send: the run stops,
@@ -825,23 +841,54 @@ func notSent(err error) bool {
 
 // waitToSend waits for the send's turn, its slot: on the timeline every
 // run of the team table shares (SharedPacer), else this run's own pacer.
-func (ru *run) waitToSend(ctx context.Context, recipients int) (time.Time, error) {
-	sp, ok := ru.r.Claims.(SharedPacer)
-	if !ok {
-		return ru.pace.wait(ctx, recipients)
-	}
+func (ru *run) waitToSend(ctx context.Context, recipients int, renew func() error) (time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return time.Time{}, err
 	}
-	at, err := sp.PaceSend(ctx, ru.pace.rate, recipients)
-	if err != nil {
-		return time.Time{}, err
+	var at time.Time
+	if sp, ok := ru.r.Claims.(SharedPacer); ok {
+		var err error
+		if at, err = sp.PaceSend(ctx, ru.pace.rate, recipients); err != nil {
+			return time.Time{}, err
+		}
+	} else {
+		at = ru.pace.reserve(recipients)
 	}
+	return at, ru.sleepUntil(ctx, at, renew)
+}
+
+// sleepUntil waits until at. With renew (the run holds a claim with a
+// lease), it wakes at least every renewEvery to renew the claim, so the
+// claim outlasts the wait and then the send.
+func (ru *run) sleepUntil(ctx context.Context, at time.Time, renew func() error) error {
 	c := ru.r.clock()
-	if d := at.Sub(c.Now()); d > 0 {
-		return at, c.Sleep(ctx, d)
+	step := ru.renewEvery()
+	for {
+		d := at.Sub(c.Now())
+		if d <= 0 {
+			return nil
+		}
+		if renew == nil || step <= 0 || d <= step {
+			return c.Sleep(ctx, d)
+		}
+		if err := c.Sleep(ctx, step); err != nil {
+			return err
+		}
+		if err := renew(); err != nil {
+			return err
+		}
 	}
-	return at, nil
+}
+
+// renewEvery is how long a run waits, holding a claim, between renewals:
+// half of what the lease leaves after the send's time-out, so a renewal
+// late by as much again still starts the send in time. 0 without a lease.
+func (ru *run) renewEvery() time.Duration {
+	l, ok := ru.r.Claims.(Leased)
+	if !ok || l.ClaimLease() <= 0 {
+		return 0
+	}
+	return max(0, (l.ClaimLease()-ru.r.sendTimeout())/2)
 }
 
 // sendLag is how long after its slot a send starts. Between the two the
@@ -879,22 +926,13 @@ func (p *pacer) resume(at time.Time, recipients int) {
 	p.next = at.Add(time.Duration(float64(recipients) / p.rate * float64(time.Second)))
 }
 
-// wait waits for the next send's slot and returns it.
-func (p *pacer) wait(ctx context.Context, recipients int) (time.Time, error) {
-	if err := ctx.Err(); err != nil {
-		return time.Time{}, err
-	}
-	now := p.clock.Now()
-	if d := p.next.Sub(now); d > 0 {
-		if err := p.clock.Sleep(ctx, d); err != nil {
-			return time.Time{}, err
-		}
-		now = p.clock.Now()
-	}
-	start := now
+// reserve takes the next send's slot and returns it: the wait for it is
+// the caller's (sleepUntil).
+func (p *pacer) reserve(recipients int) time.Time {
+	start := p.clock.Now()
 	if p.next.After(start) {
 		start = p.next
 	}
 	p.next = start.Add(time.Duration(float64(recipients) / p.rate * float64(time.Second)))
-	return start, nil
+	return start
 }

@@ -96,8 +96,8 @@ type Preview struct {
 	OtherSkipped, Failed, Uncertain int
 	// SuppressedRecipients and SandboxRecipients count destinations left
 	// out (in any message); IncludedSuppressed those sent to anyway;
-	// Unchecked those whose check failed (UncheckedWhy says the first
-	// failure), which are sent to.
+	// Unchecked those of the sends to make whose check failed
+	// (UncheckedWhy says the first failure), which are sent to.
 	SuppressedRecipients, SandboxRecipients, IncludedSuppressed, Unchecked int
 	UncheckedWhy                                                           string
 	// Account is the account the plan was made against (nil: not read);
@@ -119,9 +119,19 @@ func (p *Plan) Preview() Preview {
 			}
 		}
 		pv.IncludedSuppressed += len(it.Allowed)
-		pv.Unchecked += len(it.Unchecked)
-		if len(it.Unchecked) > 0 && pv.UncheckedWhy == "" {
-			pv.UncheckedWhy = mailstore.Explain(it.Unchecked[0].Err) // the hint first: Error() is the detail alone
+		// Only the destinations the plan sends to, as ToSend counts
+		// them: a message sent before (by this run's journal or by
+		// another operator) is sent to no one.
+		for _, v := range it.Unchecked {
+			if it.Status != "" || !slices.ContainsFunc(it.Sends, func(s Send) bool {
+				return s.pending(p.Options) && slices.Contains(s.Destinations, v.Address)
+			}) {
+				continue
+			}
+			pv.Unchecked++
+			if pv.UncheckedWhy == "" {
+				pv.UncheckedWhy = mailstore.Explain(v.Err) // the hint first: Error() is the detail alone
+			}
 		}
 		switch it.Status {
 		case "":

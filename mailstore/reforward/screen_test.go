@@ -191,7 +191,7 @@ func TestSandboxAndSimulator(t *testing.T) {
 // error. The preview took the error's Error(), which is the detail
 // alone: "the credentials need ses:GetSuppressedDestination" was lost.
 func TestUncheckedSaysTheHintFirst(t *testing.T) {
-	p := &Plan{Items: []Item{{Unchecked: []sesaccount.Verdict{{Address: "a@x.example",
+	p := &Plan{Items: []Item{{Sends: []Send{{Destinations: []string{"a@x.example"}}}, Unchecked: []sesaccount.Verdict{{Address: "a@x.example",
 		Err: &mailstore.HintError{Hint: "access denied by SES — the credentials need ses:GetSuppressedDestination", Err: errors.New("api error AccessDenied")}}}}}}
 	var line string
 	for _, l := range p.Preview().Lines() {
@@ -201,5 +201,39 @@ func TestUncheckedSaysTheHintFirst(t *testing.T) {
 	}
 	if !strings.HasSuffix(line, ": access denied by SES — the credentials need ses:GetSuppressedDestination (api error AccessDenied)") {
 		t.Errorf("preview line %q", line)
+	}
+}
+
+// TestUncheckedCountsOnlyWhatThePlanSends: the warning about destinations
+// that could not be checked counts those of the sends the plan makes, as
+// the quota line does. It counted every message's: a second operator on
+// the same selection, most of it sent already, read "51 destinations
+// could not be checked" beside "quota: fits (34 ...)".
+func TestUncheckedCountsOnlyWhatThePlanSends(t *testing.T) {
+	down := errors.New("api error AccessDenied")
+	unchecked := func(addrs ...string) []sesaccount.Verdict {
+		var vs []sesaccount.Verdict
+		for _, a := range addrs {
+			vs = append(vs, sesaccount.Verdict{Address: a, Err: down})
+		}
+		return vs
+	}
+	p := &Plan{Items: []Item{
+		// Sent: two destinations, one checked.
+		{Destinations: []string{"a@x.example", "b@x.example", "c@x.example"}, Sends: []Send{{Destinations: []string{"a@x.example", "b@x.example", "c@x.example"}}},
+			Unchecked: unchecked("a@x.example", "b@x.example")},
+		// Sent by another run already: skipped.
+		{Status: StatusSkipped, Destinations: []string{"d@x.example"}, Sends: []Send{{Destinations: []string{"d@x.example"}, State: "sent"}},
+			Unchecked: unchecked("d@x.example")},
+		// One send of two made already (the journal): only the other's.
+		{Destinations: []string{"e@x.example", "f@x.example"}, Sends: []Send{{Destinations: []string{"e@x.example"}, State: "sent"}, {Destinations: []string{"f@x.example"}}},
+			Unchecked: unchecked("e@x.example", "f@x.example")},
+	}}
+	pv := p.Preview()
+	if _, _, recipients := p.ToSend(); pv.Unchecked != 3 || recipients != 4 {
+		t.Errorf("%d unchecked of %d recipients sent to, want 3 of 4", pv.Unchecked, recipients)
+	}
+	if !slices.ContainsFunc(pv.Lines(), func(l string) bool { return strings.HasPrefix(l, "WARNING: 3 destinations could not be checked") }) {
+		t.Errorf("preview %q", pv.Lines())
 	}
 }

@@ -287,6 +287,47 @@ func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string,
 	return s.takenOver(ref, after, ok)
 }
 
+// RenewClaim implements reforward.Leased: the claim's lease runs a whole
+// Lease again from now, while the claim is still this run's and has no
+// outcome.
+func (s *Store) RenewClaim(ctx context.Context, ref reforward.SendRef, token string) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	pk := claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations)
+	cur, ok, err := s.getClaim(ctx, pk)
+	if err != nil {
+		return err
+	}
+	if !ok || cur.token != token || cur.state != claimSending {
+		return s.takenOver(ref, cur, ok)
+	}
+	until := s.stampNow().Add(s.Lease)
+	item := maps.Clone(cur.raw)
+	item["lease_until"] = timeAttr(until)
+	item["ver"] = num(cur.ver + 1)
+	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: item,
+		ConditionExpression:       aws.String("#tok = :tok AND #st = :sending AND #ver = :v"),
+		ExpressionAttributeNames:  map[string]string{"#tok": "token", "#st": "state", "#ver": "ver"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":tok": str(token), ":sending": str(claimSending), ":v": num(cur.ver)},
+	})
+	if err == nil {
+		return nil
+	}
+	if !isConditionFailed(err) {
+		return s.wrap("renew the claim of "+ref.Key, err)
+	}
+	after, ok, gerr := s.getClaim(ctx, pk)
+	if gerr != nil {
+		return gerr
+	}
+	if ok && after.token == token && after.state == claimSending && after.ver == cur.ver+1 {
+		return nil // the client's retry of a write that had gone through
+	}
+	return s.takenOver(ref, after, ok)
+}
+
 func (s *Store) takenOver(ref reforward.SendRef, cur claim, ok bool) error {
 	if !ok {
 		return fmt.Errorf("team table %s: %s: the claim of this run is gone from the table", s.table, mailstore.ObjectName(ref.Bucket, ref.Key))

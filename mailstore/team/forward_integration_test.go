@@ -697,6 +697,75 @@ func testTwoPacedRunsShareTheWork(t *testing.T, db *peer.DynamoDB) {
 	}
 }
 
+// localPaced is the team store without its shared pacing: the run paces
+// by itself (reforward's own pacer) while it claims through the table.
+type localPaced struct {
+	reforward.Claims
+	reforward.Leased
+}
+
+// testLongPaceWaitKeepsTheClaim: a low send_rate makes the run wait for
+// its second send's slot (10 s) longer than the claim's lease leaves before
+// the send's time-out (6 s - 2 s): as at send_rate = 0.2 with 50
+// recipients (250 s of a 5-minute lease). The run renews the claim as it
+// waits: another machine reads the send as claimed throughout (not
+// uncertain, which --retry-uncertain would take over), and the message is
+// sent once. Before, the send was given up, "was the process paused?".
+// With the table's pacing and with the run's own.
+func testLongPaceWaitKeepsTheClaim(t *testing.T, db *peer.DynamoDB) {
+	for _, shared := range []bool{true, false} {
+		t.Run(fmt.Sprint("shared pace ", shared), func(t *testing.T) {
+			_, table := newTable(t, db)
+			ses := peer.StartSES(t)
+			proxy := sesfault.Start(t, ses.URL, nil)
+			cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+			src := memSource{"inbox/m0": mail(0), "inbox/m1": mail(1)}
+			s := newStore(db.Client(), table, owner("a", 1))
+			s.Lease = 6 * time.Second
+			var claims reforward.Claims = s
+			if !shared {
+				claims = localPaced{s, s}
+			}
+			r := &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+				Claims: claims, Log: &memLog{}, SendRate: 1.0 / 10, SendTimeout: 2 * time.Second}
+			p, err := r.Plan(context.Background(), []string{"inbox/m0", "inbox/m1"}, reforward.Options{Config: cfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var results []reforward.Result
+			done := make(chan error, 1)
+			go func() {
+				_, err := r.Run(context.Background(), p, func(x reforward.Result) { results = append(results, x) }, nil)
+				done <- err
+			}()
+			for deadline := time.Now().Add(10 * time.Second); len(proxy.Emails()) == 0; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("no first send in 10 s")
+				}
+			}
+			// Past the lease the second claim was taken with (and the
+			// table's clock the lease is stamped and judged by, to its
+			// Date's whole second), before its slot.
+			time.Sleep(s.Lease + 2500*time.Millisecond)
+			b := newStore(db.Client(), table, owner("b", 1))
+			second := reforward.SendRef{Bucket: "mail", Key: "inbox/m1", ETag: src.obj("inbox/m1").ETag, Destinations: []string{"ops@team.example"}}
+			if st, err := b.Lookup(context.Background(), second); err != nil || st.State != reforward.SharedClaimed {
+				t.Errorf("during the wait another machine reads the second send as %+v, %v; want claimed", st, err)
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("run: %v (results %+v)", err, results)
+			}
+			emails := proxy.Emails()
+			if len(results) != 2 || results[1].Status != reforward.StatusSent || len(emails) != 2 {
+				t.Fatalf("%d emails, results %+v", len(emails), results)
+			}
+			if gap := emails[1].At.Sub(emails[0].At); gap < 10*time.Second-100*time.Millisecond {
+				t.Errorf("sends %s apart at 1/10 a second", gap)
+			}
+		})
+	}
+}
+
 // testTwoRunsKeepToTheAccountRateTogether: two operators without
 // send_rate forward the same 25 messages at once through one SES account
 // whose GetAccount says 5 recipients a second. Each paced by itself at

@@ -101,6 +101,7 @@ func TestTeam(t *testing.T) {
 		{"TwoRunsDoNotMoveInLockstep", testTwoRunsDoNotMoveInLockstep},
 		{"DelayedAnswerIsNoClockSkew", testDelayedAnswerIsNoClockSkew},
 		{"TwoPacedRunsShareTheWork", testTwoPacedRunsShareTheWork},
+		{"LongPaceWaitKeepsTheClaim", testLongPaceWaitKeepsTheClaim},
 		{"TwoRunsKeepToTheAccountRateTogether", testTwoRunsKeepToTheAccountRateTogether},
 		{"FirstReadMarkByTheTableClock", testFirstReadMarkByTheTableClock},
 		{"MailboxesShareReadState", testMailboxesShareReadState},

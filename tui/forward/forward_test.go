@@ -321,8 +321,12 @@ func TestStopAfterTheSendInProgress(t *testing.T) {
 		t.Errorf("err %v\n%s", m.err, m.View())
 	}
 	// The user's stop is said as what the run did, not as Go's
-	// "context canceled" (tried in tmux: the head said only that).
-	if head := strings.Join(m.doneHead(), "\n"); !strings.Contains(head, "Forward stopped (x): 1 sent · 0 skipped · 1 failed") || strings.Contains(head, "context canceled") {
+	// "context canceled" (tried in tmux: the head said only that), in the
+	// CLI's words from the same totals: the message the run never reached
+	// is "not attempted", not "failed" (it said "1 failed").
+	head := strings.Join(m.doneHead(), "\n")
+	if want := "Forward stopped (x): " + reforward.Count(got).String(); want != "Forward stopped (x): 1 sent, 1 not attempted" || !strings.Contains(head, want) ||
+		strings.Contains(head, "context canceled") || strings.Contains(head, "failed") || !strings.Contains(head, "1 not attempted (m marks") {
 		t.Errorf("head:\n%s", head)
 	}
 }
@@ -389,16 +393,21 @@ func TestPreviewFieldsDecoded(t *testing.T) {
 	}
 }
 
-// TestDoneHeadCountsNotAttemptedAsFailed: the totals count the messages a
-// stopped run never reached apart (reforward.Totals.NotAttempted); the
-// screen's head still counts them with the failed, as its list and the
-// key that marks them to try again do.
-func TestDoneHeadCountsNotAttemptedAsFailed(t *testing.T) {
+// TestDoneHeadSaysNotAttemptedAsTheCLIDoes: the head says the run's
+// totals in the CLI's words (reforward.Totals.String): the messages a
+// stopped run never reached are "not attempted", apart from the failed
+// (it said "3 failed" where the CLI says "1 failed, 2 not attempted"); the
+// line about the key that marks them names both, as it marks both.
+func TestDoneHeadSaysNotAttemptedAsTheCLIDoes(t *testing.T) {
 	r, _ := newRunner(t)
 	good, _ := demoKeys(t)
 	m := newScreen(t, r, good, 80, 24)
 	m.state, m.totals = stateDone, reforward.Totals{Sent: 1, Failed: 1, NotAttempted: 2}
-	if head := strings.Join(m.doneHead(), "\n"); !strings.Contains(head, "1 sent · 0 skipped · 3 failed") {
+	m.results = []reforward.Result{{Key: "a", Status: reforward.StatusSent}, {Key: "b", Status: reforward.StatusFailed, Reason: "x"},
+		{Key: "c", Status: reforward.StatusFailed, Reason: "not attempted: the run stopped"}, {Key: "d", Status: reforward.StatusFailed, Reason: "not attempted: the run stopped"}}
+	head := strings.Join(m.doneHead(), "\n")
+	if !strings.Contains(head, "Forward finished: "+m.totals.String()) || !strings.Contains(head, "1 sent, 1 failed, 2 not attempted") ||
+		!strings.Contains(head, "1 failed and 2 not attempted (m marks them") || strings.Contains(head, "3 failed") {
 		t.Errorf("head:\n%s", head)
 	}
 }

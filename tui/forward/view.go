@@ -1,6 +1,7 @@
 package forward
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -304,7 +305,9 @@ func (m Model) runningLines() []string {
 func (m Model) doneHead() []string {
 	st := m.c.Styles
 	t := m.totals
-	summary := m.counts(reforward.Progress{Sent: t.Sent, DryRun: t.DryRun, Skipped: t.Skipped, Failed: t.Failed + t.NotAttempted, Uncertain: t.Uncertain})
+	// The CLI's words for the same totals: a message a stopped run never
+	// reached is "not attempted", not "failed".
+	summary := cmp.Or(t.String(), "nothing to do")
 	head := m.wrapped("Forward finished: "+summary, st.Bold)
 	switch {
 	case m.stopping && errors.Is(m.err, context.Canceled):
@@ -315,8 +318,15 @@ func (m Model) doneHead() []string {
 		head = m.wrapped("Forward stopped: "+mailstore.Explain(m.err), st.Fail)
 	}
 	var todo []string
-	if n := len(m.failedKeys()); n > 0 {
-		todo = append(todo, fmt.Sprintf("%d failed (%s marks them in the list to try again)", n, m.keys.MarkFailed.Help().Key))
+	if len(m.failedKeys()) > 0 {
+		var what []string
+		if t.Failed > 0 {
+			what = append(what, fmt.Sprintf("%d failed", t.Failed))
+		}
+		if t.NotAttempted > 0 {
+			what = append(what, fmt.Sprintf("%d not attempted", t.NotAttempted))
+		}
+		todo = append(todo, fmt.Sprintf("%s (%s marks them in the list to try again)", strings.Join(what, " and "), m.keys.MarkFailed.Help().Key))
 	}
 	if t.Uncertain > 0 {
 		todo = append(todo, fmt.Sprintf("%d uncertain (check, then %s sends them)", t.Uncertain, firstKey(m.keys.RetryUncertain)))

@@ -3,10 +3,13 @@
 // action names a KMS key, so tests can put real SES-shaped objects into
 // gofakes3.
 //
-// It is the only fake of an AWS API in the tree: everything else runs
-// against real protocol implementations (gofakes3, versitygw,
-// aws-ses-v2-local), but no KMS emulator can be had here (local-kms is
-// refused by the module proxy and nothing else is packaged). What it fakes
+// It is one of the few fakes of an AWS API in the tree, each kept only
+// where no peer can be had (fakelogs for CloudWatch Logs, sesident for the
+// two SES v2 calls aws-ses-v2-local lacks, posture's bucket settings no
+// local S3 has): everything else runs against real protocol
+// implementations (gofakes3, versitygw, aws-ses-v2-local, dynalite,
+// fauxqs). No KMS emulator can be had here (local-kms is refused by the
+// module proxy and nothing else is packaged). What it fakes
 // is small and fixed by KMS's documentation: Decrypt of a blob made under
 // an encryption context succeeds only with that exact context, and fails
 // with InvalidCiphertextException otherwise. Everything past Decrypt (the
