@@ -92,3 +92,34 @@ func TestAgainAsksFirst(t *testing.T) {
 		t.Fatalf("u twice: options %+v", m.Options())
 	}
 }
+
+// TestResultRowsNameTheScreensKeys: a result row said how the CLI sends
+// what was left out ("sesbox forward --include-spam forwards it anyway",
+// "sesbox forward --again sends it again": mailstore's reasons); the
+// screen names its own keys there, as its "Also send" line does, while
+// the result keeps the CLI's words for the CLI.
+func TestResultRowsNameTheScreensKeys(t *testing.T) {
+	r, _ := newRunner(t)
+	_, spam := demoKeys(t)
+	m := newScreen(t, r, []string{spam}, 200, 24)
+	m, _ = pump(t, m, m.Init())
+	check := func(want, flag string) {
+		t.Helper()
+		if len(m.Results()) != 1 || !strings.Contains(m.Results()[0].Reason, flag) {
+			t.Fatalf("the result does not keep the CLI's words %q: %+v", flag, m.Results())
+		}
+		if v := m.View(); !strings.Contains(v, want) || strings.Contains(v, flag) {
+			t.Fatalf("the row does not say %q (nor leave out %q):\n%s", want, flag, v)
+		}
+	}
+	check("; key i forwards it anyway", "--include-spam")
+	m, cmd := press(t, m, "i")
+	m, _ = pump(t, m, cmd)
+	m, cmd = press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	m, cmd = press(t, m, "i") // off: the message is sent and spam
+	m, _ = pump(t, m, cmd)
+	m, cmd = press(t, m, "i") // on: sent already
+	m, _ = pump(t, m, cmd)
+	check("; key a sends it again", "--again")
+}
