@@ -123,3 +123,30 @@ func TestResultRowsNameTheScreensKeys(t *testing.T) {
 	m, _ = pump(t, m, cmd)
 	check("; key a sends it again", "--again")
 }
+
+// TestOptionKeysTypedWhilePlanningAreHeld: i, u and a typed while the
+// screen still planned (f i in one burst) were dropped; they are held and
+// applied when the plan comes: i plans again with the spam included. A y
+// typed before the plan is shown still sends nothing: a's question comes
+// up with --again off.
+func TestOptionKeysTypedWhilePlanningAreHeld(t *testing.T) {
+	r, s := newRunner(t)
+	_, spam := demoKeys(t)
+	m := newScreen(t, r, []string{spam}, 80, 24)
+	init := m.Init()
+	m, _ = press(t, m, "i")
+	m, _ = pump(t, m, init)
+	if m.state != stateConfirm || !m.Options().IncludeSpam || !strings.Contains(m.View(), "Forward 1 message") {
+		t.Fatalf("f i: state %v, options %+v:\n%s", m.state, m.Options(), m.View())
+	}
+
+	good, _ := demoKeys(t)
+	m = newScreen(t, r, good[:1], 80, 24)
+	init = m.Init()
+	m, _ = press(t, m, "a")
+	m, _ = press(t, m, "y")
+	m, _ = pump(t, m, init)
+	if !m.asking || m.Options().Again || len(s.sent) != 0 || !strings.Contains(m.View(), "reaches its recipients a second time") {
+		t.Fatalf("f a y: asking %v, options %+v, %d sent:\n%s", m.asking, m.Options(), len(s.sent), m.View())
+	}
+}
