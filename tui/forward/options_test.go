@@ -122,6 +122,16 @@ func TestResultRowsNameTheScreensKeys(t *testing.T) {
 	m, cmd = press(t, m, "i") // on: sent already
 	m, _ = pump(t, m, cmd)
 	check("; key a sends it again", "--again")
+
+	// The confirmation's preview (read with the account) likewise.
+	r.Account = account{}
+	good, spam := demoKeys(t)
+	m = newScreen(t, r, append(good[:1:1], spam), 200, 40)
+	m, _ = pump(t, m, m.Init())
+	full := strings.Join(m.confirmLines(), "\n")
+	if !strings.Contains(full, "skipped as spam or virus (key i sends them)") || strings.Contains(full, "--include-spam") {
+		t.Fatalf("the confirmation does not name i:\n%s", full)
+	}
 }
 
 // TestOptionKeysTypedWhilePlanningAreHeld: i, u and a typed while the
