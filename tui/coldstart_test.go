@@ -174,3 +174,41 @@ func TestTabLeavesAMailboxWaitingForItsFirstRows(t *testing.T) {
 		t.Fatalf("tab j j Enter over a mailbox waiting for its rows: mailbox %d, screen %q", fm.active, fm.top())
 	}
 }
+
+// TestFilterTypedBeforeTheFirstRowsWaitsForAMatch: a filter typed before
+// a mailbox's first rows matched none of the first batch, and the Enter
+// typed after it (as one burst) acted on the empty result and opened
+// nothing; the filter follows the index as batches come, and the Enter
+// waits for its first match: the invoice of the second batch opens.
+func TestFilterTypedBeforeTheFirstRowsWaitsForAMatch(t *testing.T) {
+	gate1, gate2 := make(chan struct{}), make(chan struct{})
+	fake := fixture.NewFake("a")
+	all := fake.Sums
+	fake.Sums = nil
+	fake.RefreshFn = func(ctx context.Context, progress func(mailbox.Progress)) error {
+		for i, gate := range []chan struct{}{gate1, gate2} {
+			select {
+			case <-gate:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch := [][]mailstore.Summary{all[:3], all[3:]}[i]
+			fake.Put(batch...)
+			progress(mailbox.Progress{Listed: len(all), ToFetch: len(all), New: batch})
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tm := start(t, New(ctx, fixture.Common(80, 24), []Box{{Name: "inbox", Mailbox: fake}}, true, 0, nil), 80, 24)
+	waitFor(t, tm, "indexing")
+	send(tm, append(append([]string{"/"}, strings.Split("invoice", "")...), "enter", "enter")...)
+	close(gate1)
+	waitFor(t, tm, "0/3")
+	close(gate2)
+	waitFor(t, tm, "viewing inbox/v1")
+	fm := finish(t, tm)
+	if fm.top() != viewer.Kind || fm.viewer.Viewer().Key() != "inbox/v1" {
+		t.Fatalf("/invoice Enter Enter typed before the first rows: screen %q shows %q, want the viewer on inbox/v1", fm.top(), fm.viewer.Viewer().Key())
+	}
+}

@@ -213,10 +213,11 @@ func (m Model) settling() bool {
 // need no body. Over a list waiting for its first messages (tab.Filling,
 // which on a large bucket's first open may take minutes): q quits, ?, E
 // and : open the help, the errors and the command line, Tab and
-// Shift-Tab switch to another mailbox; the keys that act on messages wait
-// for them.
+// Shift-Tab switch to another mailbox, / and Esc change and clear a
+// filter (one that matches none of the rows indexed so far waits too);
+// the keys that act on messages wait for them.
 func (m Model) passesLoading(k tea.KeyMsg) bool {
-	g, v := m.c.Keys.Global, m.c.Keys.Viewer
+	g, v, l := m.c.Keys.Global, m.c.Keys.Viewer, m.c.Keys.List
 	if !m.sized {
 		return false
 	}
@@ -224,7 +225,7 @@ func (m Model) passesLoading(k tea.KeyMsg) bool {
 	case viewer.Kind:
 		return key.Matches(k, g.Back, v.Next, v.Prev)
 	case "":
-		return m.cur().Filling() && key.Matches(k, g.Back, g.Help, g.Errors, g.Command, g.NextBox, g.PrevBox)
+		return m.cur().Filling() && key.Matches(k, g.Back, g.Help, g.Errors, g.Command, g.NextBox, g.PrevBox, l.Filter, l.ClearFilter)
 	}
 	return false
 }

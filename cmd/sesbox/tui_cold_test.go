@@ -8,6 +8,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -27,21 +28,34 @@ import (
 // with the start's refresh, batch by batch. Keys typed at once, before
 // any row, acted on the empty list and were lost; they wait for the first
 // rows and then act in order: the filter typed after / is set, and j j
-// Enter opens a message.
+// Enter opens a message. A filter set so follows the index as it fills:
+// it matched only the rows of the first batches and stayed so (1/54 with
+// the index complete, where ls --query finds more), and its Enter opened
+// nothing; once the index is complete it shows every match.
 func TestFirstOpenKeysWaitForTheFirstRows(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		keys string
 		want string
+		// all, when set: a filter whose matches, once the index is
+		// complete, are ls --query's.
+		all string
 	}{
-		{"open", "jj\r", `viewing ` + regexp.QuoteMeta(demo.Prefix)},
-		{"filter", "/배송\r", `filter: 배송`},
+		{"open", "jj\r", `viewing ` + regexp.QuoteMeta(demo.Prefix), ""},
+		{"filter", "/배송\r", `filter: 배송`, ""},
+		{"filter follows the index", "/invoice\r", `filter: invoice`, "invoice"},
+		{"filter then open", "/배송\rj\r", `viewing ` + regexp.QuoteMeta(demo.Prefix) + `nq3c59`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			isolate(t)
 			srv := fakes3.Start(t, "mail")
 			for k, b := range demo.Messages() {
 				srv.Put(t, "mail", k, b)
+			}
+			want := 0
+			if tc.all != "" {
+				want = len(lsJSON(t, "--endpoint", srv.URL, "--bucket", "mail", "--prefix", demo.Prefix, "--query", tc.all))
+				isolate(t) // the TUI's first open has no index
 			}
 			p := faultproxy.Start(t, srv.URL, faultproxy.Config{Hold: 100 * time.Millisecond})
 			// The listing waits until the keys are typed: however loaded
@@ -85,6 +99,18 @@ func TestFirstOpenKeysWaitForTheFirstRows(t *testing.T) {
 			open()
 			re := regexp.MustCompile(tc.want)
 			teatest.WaitFor(t, tm.Output(), re.Match, teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+			if tc.all == "" {
+				tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+				tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))
+				return
+			}
+			// Once indexing ends (the status line has room for the sort
+			// then), the filter shows ls --query's count.
+			indexed := regexp.MustCompile(`(\d+)/` + strconv.Itoa(len(demo.Messages())) + `\s+filter: \S+\s+sort: date \(newest first\)`)
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+				all := indexed.FindAllSubmatch(b, -1)
+				return len(all) > 0 && string(all[len(all)-1][1]) == strconv.Itoa(want)
+			}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 			tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 			tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))
 		})

@@ -105,13 +105,13 @@ func (s SharedState) describe() string {
 	}
 	switch s.State {
 	case SharedSent:
-		return fmt.Sprintf("already forwarded %s by %s (SES message id %s, team table); sesbox forward --again sends it again",
-			s.At.UTC().Format(time.RFC3339), who, s.SESMessageID)
+		return fmt.Sprintf("already forwarded %s by %s (SES message id %s, team table); %s sends it again",
+			s.At.UTC().Format(time.RFC3339), who, s.SESMessageID, OptionAgain.Flag())
 	case SharedClaimed:
 		return fmt.Sprintf("being forwarded right now by %s (claimed %s, team table)", who, s.At.UTC().Format(time.RFC3339))
 	case SharedUncertain:
 		return fmt.Sprintf("a send by %s started %s and never recorded its outcome (team table): it may or may not have been sent; "+
-			"check, then use sesbox forward --retry-uncertain to send it", who, s.At.UTC().Format(time.RFC3339))
+			"check, then use %s to send it", who, s.At.UTC().Format(time.RFC3339), OptionRetryUncertain.Flag())
 	}
 	return ""
 }

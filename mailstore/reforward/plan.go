@@ -367,8 +367,8 @@ func lambdaDelivered(ctx context.Context, src Source, it *Item) bool {
 	}
 	when := f.Time.UTC().Format(time.RFC3339)
 	if len(left) == 0 {
-		it.Status, it.Reason = StatusSkipped, fmt.Sprintf("the forwarding Lambda delivered it %s to %s (its log); sesbox forward --again sends it again",
-			when, strings.Join(f.Destinations, ", "))
+		it.Status, it.Reason = StatusSkipped, fmt.Sprintf("the forwarding Lambda delivered it %s to %s (its log); %s sends it again",
+			when, strings.Join(f.Destinations, ", "), OptionAgain.Flag())
 		return false
 	}
 	it.Destinations, it.Sends = left, nil
@@ -467,7 +467,7 @@ func journalVerdict(sends []Send, opts Options) (Status, string) {
 
 func uncertainReason(at time.Time) string {
 	return fmt.Sprintf("a send started %s was cut off before SES answered: it may or may not have been sent; "+
-		"check, then use sesbox forward --retry-uncertain to send it", at.UTC().Format(time.RFC3339))
+		"check, then use %s to send it", at.UTC().Format(time.RFC3339), OptionRetryUncertain.Flag())
 }
 
 func alreadySent(sends []Send) string {
@@ -477,8 +477,8 @@ func alreadySent(sends []Send) string {
 			when = s.At
 		}
 	}
-	return fmt.Sprintf("already forwarded %s (SES message id %s); sesbox forward --again sends it again",
-		when.UTC().Format(time.RFC3339), sendIDs(sends))
+	return fmt.Sprintf("already forwarded %s (SES message id %s); %s sends it again",
+		when.UTC().Format(time.RFC3339), sendIDs(sends), OptionAgain.Flag())
 }
 
 func sendIDs(sends []Send) string {
@@ -499,7 +499,7 @@ func verdictReason(v mailstore.Verdicts) string {
 	if v.Virus == "FAIL" {
 		what = append(what, "virus")
 	}
-	return "SES " + strings.Join(what, " and ") + " verdict FAIL; sesbox forward --include-spam forwards it anyway"
+	return "SES " + strings.Join(what, " and ") + " verdict FAIL; " + OptionIncludeSpam.Flag() + " forwards it anyway"
 }
 
 func tooLarge(size int64) string {

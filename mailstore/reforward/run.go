@@ -751,7 +751,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			// No answer, or a server fault: SES may have taken the message.
 			// The journal keeps "sending", so no run resends it blindly.
 			p := part{status: StatusUncertain, reason: "the send was cut off before SES answered (" + err.Error() +
-				"): it may or may not have been sent; check, then use sesbox forward --retry-uncertain to send it"}
+				"): it may or may not have been sent; check, then use " + OptionRetryUncertain.Flag() + " to send it"}
 			if serr := settle(Outcome{Reason: "no answer from SES: " + err.Error()}); serr != nil {
 				_ = logAction("", "uncertain: "+err.Error())
 				return p, serr

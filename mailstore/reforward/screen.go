@@ -193,11 +193,11 @@ func (pv Preview) Lines() []string {
 		what string
 	}{
 		{pv.SkippedSuppressed, "skipped: every destination suppressed or not allowed from the sandbox"},
-		{pv.SkippedSpam, "skipped as spam or virus (sesbox forward --include-spam sends them)"},
-		{pv.AlreadySent, "skipped: already sent (sesbox forward --again sends them again)"},
+		{pv.SkippedSpam, "skipped as spam or virus (" + OptionIncludeSpam.Flag() + " sends them)"},
+		{pv.AlreadySent, "skipped: already sent (" + OptionAgain.Flag() + " sends them again)"},
 		{pv.OtherSkipped, "skipped for other reasons"},
 		{pv.Failed, "cannot be sent (see the reasons in the output)"},
-		{pv.Uncertain, "uncertain (check, then sesbox forward --retry-uncertain)"},
+		{pv.Uncertain, "uncertain (check, then " + OptionRetryUncertain.Flag() + ")"},
 	} {
 		if c.n > 0 {
 			out = append(out, mailstore.Count(c.n, "message")+" "+c.what)

@@ -73,6 +73,9 @@ type Model struct {
 	// asking is set while "send again what was sent?" is on screen (the
 	// Again key): y turns --again on and plans again, any other key not.
 	asking bool
+	// held are the option keys (u, i, a) typed while the plan was made,
+	// applied when it comes (applyHeld).
+	held []tea.KeyMsg
 }
 
 // New returns the screen for forwarding the messages keys (object keys or
@@ -125,9 +128,17 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		if msg.Err != nil {
 			m.state, m.err = stateFailed, msg.Err
+			// u, i and a are offered on a failed plan too.
+			if m.asking = m.applyHeld(); m.state == statePlanning {
+				return m.replan()
+			}
 			return m, nil
 		}
 		m.plan, m.preview, m.previewErr = msg.Plan, msg.Preview, msg.PreviewErr
+		m.state = stateConfirm
+		if m.asking = m.applyHeld(); m.state == statePlanning {
+			return m.replan()
+		}
 		if n, _, _ := m.plan.ToSend(); n == 0 {
 			// Nothing would be sent: no question to ask, just the results.
 			return m.start()
@@ -215,11 +226,48 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		m.clampOffset()
 	case statePlanning:
-		if key.Matches(msg, k.Cancel) {
+		switch {
+		case key.Matches(msg, k.Cancel):
 			return m.close()
+		case key.Matches(msg, k.RetryUncertain, k.IncludeSpam, k.Again):
+			m.held = append(m.held, msg)
 		}
 	}
 	return m, nil
+}
+
+// applyHeld applies the option keys typed while the plan was made, as if
+// typed once it was shown (f i in one burst): u and i turn their option
+// on or off, a turns --again off, or asks (the answer: true) whether to
+// turn it on; a y typed before the plan was shown must not answer that.
+// When an option changed, the state is statePlanning: plan again (a
+// question held for that plan's); else the plan is shown as it is.
+func (m *Model) applyHeld() (ask bool) {
+	k := m.keys
+	changed := false
+	var again tea.KeyMsg
+	for _, msg := range m.held {
+		switch {
+		case key.Matches(msg, k.RetryUncertain):
+			m.opts.RetryUncertain, changed = !m.opts.RetryUncertain, true
+		case key.Matches(msg, k.IncludeSpam):
+			m.opts.IncludeSpam, changed = !m.opts.IncludeSpam, true
+		case m.opts.Again:
+			m.opts.Again, changed = false, true
+		default:
+			ask, again = !ask, msg
+		}
+	}
+	if changed && ask {
+		m.held = []tea.KeyMsg{again}
+	} else {
+		m.held = nil
+	}
+	if changed {
+		m.state = statePlanning
+		return false
+	}
+	return ask
 }
 
 // replan plans the forward again with the options as they are now, the

@@ -92,3 +92,71 @@ func TestAgainAsksFirst(t *testing.T) {
 		t.Fatalf("u twice: options %+v", m.Options())
 	}
 }
+
+// TestResultRowsNameTheScreensKeys: a result row said how the CLI sends
+// what was left out ("sesbox forward --include-spam forwards it anyway",
+// "sesbox forward --again sends it again": mailstore's reasons); the
+// screen names its own keys there, as its "Also send" line does, while
+// the result keeps the CLI's words for the CLI.
+func TestResultRowsNameTheScreensKeys(t *testing.T) {
+	r, _ := newRunner(t)
+	_, spam := demoKeys(t)
+	m := newScreen(t, r, []string{spam}, 200, 24)
+	m, _ = pump(t, m, m.Init())
+	check := func(want, flag string) {
+		t.Helper()
+		if len(m.Results()) != 1 || !strings.Contains(m.Results()[0].Reason, flag) {
+			t.Fatalf("the result does not keep the CLI's words %q: %+v", flag, m.Results())
+		}
+		if v := m.View(); !strings.Contains(v, want) || strings.Contains(v, flag) {
+			t.Fatalf("the row does not say %q (nor leave out %q):\n%s", want, flag, v)
+		}
+	}
+	check("; key i forwards it anyway", "--include-spam")
+	m, cmd := press(t, m, "i")
+	m, _ = pump(t, m, cmd)
+	m, cmd = press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	m, cmd = press(t, m, "i") // off: the message is sent and spam
+	m, _ = pump(t, m, cmd)
+	m, cmd = press(t, m, "i") // on: sent already
+	m, _ = pump(t, m, cmd)
+	check("; key a sends it again", "--again")
+
+	// The confirmation's preview (read with the account) likewise.
+	r.Account = account{}
+	good, spam := demoKeys(t)
+	m = newScreen(t, r, append(good[:1:1], spam), 200, 40)
+	m, _ = pump(t, m, m.Init())
+	full := strings.Join(m.confirmLines(), "\n")
+	if !strings.Contains(full, "skipped as spam or virus (key i sends them)") || strings.Contains(full, "--include-spam") {
+		t.Fatalf("the confirmation does not name i:\n%s", full)
+	}
+}
+
+// TestOptionKeysTypedWhilePlanningAreHeld: i, u and a typed while the
+// screen still planned (f i in one burst) were dropped; they are held and
+// applied when the plan comes: i plans again with the spam included. A y
+// typed before the plan is shown still sends nothing: a's question comes
+// up with --again off.
+func TestOptionKeysTypedWhilePlanningAreHeld(t *testing.T) {
+	r, s := newRunner(t)
+	_, spam := demoKeys(t)
+	m := newScreen(t, r, []string{spam}, 80, 24)
+	init := m.Init()
+	m, _ = press(t, m, "i")
+	m, _ = pump(t, m, init)
+	if m.state != stateConfirm || !m.Options().IncludeSpam || !strings.Contains(m.View(), "Forward 1 message") {
+		t.Fatalf("f i: state %v, options %+v:\n%s", m.state, m.Options(), m.View())
+	}
+
+	good, _ := demoKeys(t)
+	m = newScreen(t, r, good[:1], 80, 24)
+	init = m.Init()
+	m, _ = press(t, m, "a")
+	m, _ = press(t, m, "y")
+	m, _ = pump(t, m, init)
+	if !m.asking || m.Options().Again || len(s.sent) != 0 || !strings.Contains(m.View(), "reaches its recipients a second time") {
+		t.Fatalf("f a y: asking %v, options %+v, %d sent:\n%s", m.asking, m.Options(), len(s.sent), m.View())
+	}
+}

@@ -155,7 +155,7 @@ func (m Model) confirmLines() []string {
 			if strings.Contains(l, "WARNING") || strings.Contains(l, "DOES NOT FIT") || strings.Contains(l, "PAUSED") {
 				style = st.Warning
 			}
-			lines = append(lines, m.wrapped(l, style)...)
+			lines = append(lines, m.wrapped(reforward.Rephrase(l, m.optionKey), style)...)
 		}
 	}
 	lines = append(lines, "")
@@ -362,6 +362,19 @@ func (m Model) optionLines() []string {
 	return m.wrapped(text, m.c.Styles.Dim)
 }
 
+// optionKey names the screen's key for option o, where the CLI's
+// reasons and preview name its flag: "key i forwards it anyway".
+func (m Model) optionKey(o reforward.Option) string {
+	switch o {
+	case reforward.OptionAgain:
+		return "key " + firstKey(m.keys.Again)
+	case reforward.OptionIncludeSpam:
+		return "key " + firstKey(m.keys.IncludeSpam)
+	default:
+		return "key " + firstKey(m.keys.RetryUncertain)
+	}
+}
+
 func (m Model) doneLines() []string {
 	lines := m.doneHead()
 	rows := m.ordered()
@@ -413,7 +426,7 @@ func (m Model) resultLine(r reforward.Result) string {
 	case reforward.StatusUncertain:
 		style = st.Danger
 	}
-	detail := r.Reason
+	detail := reforward.Rephrase(r.Reason, m.optionKey)
 	switch {
 	case r.Status == reforward.StatusSent:
 		detail = "SES id " + r.SESMessageID

@@ -124,15 +124,17 @@ func (m *Model) Loaded() bool { return m.loaded }
 
 // Filling reports whether the list waits for its first messages: the
 // index is being read, or built by a refresh (a mailbox's first open), or
-// the rows a refresh brought are, and no message is shown yet (with a
-// filter, the list is the filter's, which holds keys itself:
-// list.Settling). The root holds the keys typed meanwhile and replays
-// them on the first rows.
+// the rows a refresh brought are, and no message is shown yet. The root
+// holds the keys typed meanwhile and replays them on the first rows. A
+// filter counts too: one set while the index is built matches only the
+// rows indexed so far, and its matches come as later batches do (the
+// Enter of "/x Enter Enter" typed at once opened nothing while the first
+// batches held no match).
 // Only the first read and refresh count: a later refresh of a mailbox
 // shown empty (a filter that matches nothing, an empty bucket) may take
 // as long as listing the bucket, and holds nothing.
 func (m *Model) Filling() bool {
-	if _, ok := m.list.Selected(); ok || m.list.HasFilter() {
+	if _, ok := m.list.Selected(); ok {
 		return false
 	}
 	return !m.opened
