@@ -264,27 +264,7 @@ func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string,
 	default:
 		item["state"] = str(claimUncertain)
 	}
-	want := getS(item, "state")
-	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table), Item: item,
-		ConditionExpression:       aws.String("#tok = :tok AND #st = :sending AND #ver = :v"),
-		ExpressionAttributeNames:  map[string]string{"#tok": "token", "#st": "state", "#ver": "ver"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":tok": str(token), ":sending": str(claimSending), ":v": num(cur.ver)},
-	})
-	if err == nil {
-		return nil
-	}
-	if !isConditionFailed(err) {
-		return s.wrap("record the outcome of "+ref.Key, err)
-	}
-	after, ok, gerr := s.getClaim(ctx, pk)
-	if gerr != nil {
-		return gerr
-	}
-	if ok && after.token == token && after.state == want && after.ver == cur.ver+1 {
-		return nil // the client's retry of a write that had gone through
-	}
-	return s.takenOver(ref, after, ok)
+	return s.replaceSending(ctx, ref, pk, cur, token, item, "record the outcome of ")
 }
 
 // RenewClaim implements reforward.Leased: the claim's lease runs a whole
@@ -306,7 +286,17 @@ func (s *Store) RenewClaim(ctx context.Context, ref reforward.SendRef, token str
 	item := maps.Clone(cur.raw)
 	item["lease_until"] = timeAttr(until)
 	item["ver"] = num(cur.ver + 1)
-	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+	return s.replaceSending(ctx, ref, pk, cur, token, item, "renew the claim of ")
+}
+
+// replaceSending writes item (version cur.ver+1) over the claim cur while
+// it is still this run's (token) and sending, at version cur.ver. A
+// condition that fails because the SDK retried a write that had gone
+// through is recognised as this run's own (the same token, state and next
+// version); anything else is a claim taken over. what names the write in
+// an error.
+func (s *Store) replaceSending(ctx context.Context, ref reforward.SendRef, pk string, cur claim, token string, item map[string]types.AttributeValue, what string) error {
+	_, err := s.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table), Item: item,
 		ConditionExpression:       aws.String("#tok = :tok AND #st = :sending AND #ver = :v"),
 		ExpressionAttributeNames:  map[string]string{"#tok": "token", "#st": "state", "#ver": "ver"},
@@ -316,13 +306,13 @@ func (s *Store) RenewClaim(ctx context.Context, ref reforward.SendRef, token str
 		return nil
 	}
 	if !isConditionFailed(err) {
-		return s.wrap("renew the claim of "+ref.Key, err)
+		return s.wrap(what+ref.Key, err)
 	}
 	after, ok, gerr := s.getClaim(ctx, pk)
 	if gerr != nil {
 		return gerr
 	}
-	if ok && after.token == token && after.state == claimSending && after.ver == cur.ver+1 {
+	if ok && after.token == token && after.state == getS(item, "state") && after.ver == cur.ver+1 {
 		return nil // the client's retry of a write that had gone through
 	}
 	return s.takenOver(ref, after, ok)
