@@ -18,7 +18,9 @@ type progressPrinter struct {
 	tty  bool
 	last mailbox.Progress
 	seen bool
-	at   time.Time
+	// waited: a wait line is drawn, which finish clears
+	waited bool
+	at     time.Time
 }
 
 func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
@@ -30,6 +32,16 @@ func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
 }
 
 func (p *progressPrinter) update(pr mailbox.Progress) {
+	if w := pr.WaitText(); w != "" {
+		// At once, and a line of its own: the wait may be long.
+		if p.tty {
+			p.waited = true
+			fmt.Fprintf(p.w, "\r\x1b[K%s", w)
+		} else {
+			fmt.Fprintln(p.w, w)
+		}
+		return
+	}
 	p.last, p.seen = pr, true
 	every := 5 * time.Second
 	if p.tty {
@@ -48,6 +60,9 @@ func (p *progressPrinter) update(pr mailbox.Progress) {
 
 func (p *progressPrinter) finish() {
 	if !p.seen {
+		if p.waited {
+			fmt.Fprint(p.w, "\r\x1b[K")
+		}
 		return
 	}
 	if p.tty {
