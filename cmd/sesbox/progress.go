@@ -20,7 +20,10 @@ type progressPrinter struct {
 	seen bool
 	// waited: a wait line is drawn, which finish clears
 	waited bool
-	at     time.Time
+	// why, when set, is said in a note before the first line drawn: a
+	// command whose own work is not indexing says why it indexes.
+	why string
+	at  time.Time
 }
 
 func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
@@ -51,6 +54,7 @@ func (p *progressPrinter) update(pr mailbox.Progress) {
 		return
 	}
 	p.at = time.Now()
+	p.sayWhy()
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\x1b[K%s", progressLine(pr, time.Now()))
 	} else {
@@ -69,9 +73,22 @@ func (p *progressPrinter) finish() {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
 	if p.last.ToFetch > 0 || p.tty {
+		p.sayWhy()
 		fmt.Fprintf(p.w, "indexed %d new or changed of %d objects in %s\n", p.last.Fetched-p.last.Failed, p.last.Listed,
 			time.Since(p.last.Started).Round(time.Millisecond))
 	}
+}
+
+// sayWhy prints the note of why, once, on a line of its own.
+func (p *progressPrinter) sayWhy() {
+	if p.why == "" {
+		return
+	}
+	if p.tty {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	fmt.Fprintln(p.w, "sesbox: note:", p.why)
+	p.why = ""
 }
 
 // progressLine renders "[#####-----] 1234/5000 headers  350/s  ETA 10s".
