@@ -102,6 +102,10 @@ type Origins struct {
 	// Inventory is where the S3 Inventory URL came from (its bucket is
 	// the one inventory reads go to).
 	Inventory string
+	// Profile is the shared config profile the AWS configuration was
+	// loaded with (its name; "" for none named: "default"), for a hint on
+	// credentials taken from it.
+	Profile string
 }
 
 // BucketFrom names where the bucket was set.

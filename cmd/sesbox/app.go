@@ -171,6 +171,9 @@ func (a *app) origins(cfg Config, name string, file MailboxConfig) mailstore.Ori
 		Region:    from(a.flags.region, "region", file.Region, "AWS_REGION", "AWS_DEFAULT_REGION"),
 		Endpoint:  from(a.flags.endpoint, "endpoint", file.Endpoint, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
 		Inventory: from(a.flags.inventory, "inventory", file.Inventory),
+		// The name the configuration is loaded with (awsConfig), as the
+		// SDK takes AWS_PROFILE when none is set.
+		Profile: cmp.Or(a.flags.profile, file.Profile, os.Getenv("AWS_PROFILE")),
 	}
 }
 

@@ -1049,7 +1049,7 @@ func (a *app) reportsFound(ctx context.Context, explicit bool) ([]bounces.Found,
 	if err != nil {
 		return fail(err)
 	}
-	if err := a.refresh(ctx, m, true); err != nil {
+	if _, err := a.refreshSaying(ctx, m, true, "indexing the mailbox to link the log's sends to their bounces and complaints (--reports=false skips it)"); err != nil {
 		return fail(err)
 	}
 	found, skipped, err := bounces.Collect(ctx, m, 0)

@@ -145,6 +145,13 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	md, err := toml.Decode(string(data), &c)
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		// Where to fix it first; the parser's words after.
+		return Config{}, &mailstore.HintError{
+			Hint: fmt.Sprintf("fix the TOML syntax of %s at line %d, column %d", path, pe.Position.Line, pe.Position.Col),
+			Err:  err}
+	}
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}

@@ -74,3 +74,45 @@ func TestProgressOnADumbTerminalHasNoEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestTUIRefusesADumbTerminal: on TERM=dumb (Emacs' M-x shell) the TUI
+// drew its full-screen escape sequences, which such a terminal prints as
+// garbage. It now refuses to start, before it draws anything or reaches
+// the bucket, leading with what to use instead (ls, show) and how to
+// override (TERM), exit 1 as for a config error; the commands still run.
+func TestTUIRefusesADumbTerminal(t *testing.T) {
+	isolate(t)
+	t.Setenv("TERM", "dumb")
+	master, tty := openPTY(t)
+	var drawn bytes.Buffer
+	done := make(chan struct{})
+	go func() { io.Copy(&drawn, master); close(done) }()
+	for _, args := range [][]string{{"demo"}, {"--demo"}} {
+		finished := make(chan int, 1)
+		go func() { finished <- run(context.Background(), args, strings.NewReader(""), tty, tty) }()
+		var code int
+		select {
+		case code = <-finished:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%v on TERM=dumb: still running (the TUI started)", args)
+		}
+		if code != 1 {
+			t.Errorf("%v on TERM=dumb: exit %d, want 1", args, code)
+		}
+	}
+	if code := run(context.Background(), []string{"--demo", "ls", "--limit", "1"}, strings.NewReader(""), tty, tty); code != 0 {
+		t.Errorf("ls on TERM=dumb: exit %d", code)
+	}
+	time.Sleep(100 * time.Millisecond)
+	tty.Close()
+	master.SetReadDeadline(time.Now().Add(2 * time.Second))
+	<-done
+	got := drawn.String()
+	if strings.Contains(got, "\x1b") {
+		t.Errorf("escape sequences drawn on TERM=dumb:\n%q", got)
+	}
+	want := "sesbox: use the commands on this terminal (TERM=dumb cannot move the cursor): sesbox ls, sesbox show KEY"
+	if !strings.Contains(got, want) || !strings.Contains(got, "TERM=xterm-256color") {
+		t.Errorf("the refusal does not lead with what to do:\n%q\nwant %q", got, want)
+	}
+}

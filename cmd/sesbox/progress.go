@@ -18,7 +18,12 @@ type progressPrinter struct {
 	tty  bool
 	last mailbox.Progress
 	seen bool
-	at   time.Time
+	// waited: a wait line is drawn, which finish clears
+	waited bool
+	// why, when set, is said in a note before the first line drawn: a
+	// command whose own work is not indexing says why it indexes.
+	why string
+	at  time.Time
 }
 
 func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
@@ -30,6 +35,16 @@ func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
 }
 
 func (p *progressPrinter) update(pr mailbox.Progress) {
+	if w := pr.WaitText(); w != "" {
+		// At once, and a line of its own: the wait may be long.
+		if p.tty {
+			p.waited = true
+			fmt.Fprintf(p.w, "\r\x1b[K%s", w)
+		} else {
+			fmt.Fprintln(p.w, w)
+		}
+		return
+	}
 	p.last, p.seen = pr, true
 	every := 5 * time.Second
 	if p.tty {
@@ -39,6 +54,7 @@ func (p *progressPrinter) update(pr mailbox.Progress) {
 		return
 	}
 	p.at = time.Now()
+	p.sayWhy()
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\x1b[K%s", progressLine(pr, time.Now()))
 	} else {
@@ -48,15 +64,31 @@ func (p *progressPrinter) update(pr mailbox.Progress) {
 
 func (p *progressPrinter) finish() {
 	if !p.seen {
+		if p.waited {
+			fmt.Fprint(p.w, "\r\x1b[K")
+		}
 		return
 	}
 	if p.tty {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
 	if p.last.ToFetch > 0 || p.tty {
+		p.sayWhy()
 		fmt.Fprintf(p.w, "indexed %d new or changed of %d objects in %s\n", p.last.Fetched-p.last.Failed, p.last.Listed,
 			time.Since(p.last.Started).Round(time.Millisecond))
 	}
+}
+
+// sayWhy prints the note of why, once, on a line of its own.
+func (p *progressPrinter) sayWhy() {
+	if p.why == "" {
+		return
+	}
+	if p.tty {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	fmt.Fprintln(p.w, "sesbox: note:", p.why)
+	p.why = ""
 }
 
 // progressLine renders "[#####-----] 1234/5000 headers  350/s  ETA 10s".

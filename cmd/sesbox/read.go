@@ -53,7 +53,15 @@ func (a *app) refresh(ctx context.Context, m *mailbox.Mailbox, lenient bool) err
 // has, then says the answer may lack those messages and exits non-zero
 // (see leftOut), so a script never takes a partial answer for the whole.
 func (a *app) refreshPartial(ctx context.Context, m *mailbox.Mailbox, lenient bool) (*index.PartialError, error) {
+	return a.refreshSaying(ctx, m, lenient, "")
+}
+
+// refreshSaying is refreshPartial for a command whose own work is not
+// indexing: why is said first when the refresh shows anything (a cold or
+// changed mailbox), so its progress is not a surprise.
+func (a *app) refreshSaying(ctx context.Context, m *mailbox.Mailbox, lenient bool, why string) (*index.PartialError, error) {
 	pr := newProgressPrinter(a.stderr, redraws(a.stderr))
+	pr.why = why
 	err := m.Refresh(ctx, pr.update)
 	pr.finish()
 	if err == nil {

@@ -143,3 +143,29 @@ func TestAuditLogLinksReports(t *testing.T) {
 		t.Errorf("no mailbox:\n%s", out)
 	}
 }
+
+// TestAuditLogSaysWhyItIndexes: `audit log` on a cold cache printed
+// "indexed 91 new or changed..." without saying why a log reader reads
+// the bucket; the line is now preceded by why (the bounces and complaints
+// it links to the sends) and how to skip it, and a warm run, which reads
+// nothing, says nothing.
+func TestAuditLogSaysWhyItIndexes(t *testing.T) {
+	dir := isolate(t)
+	flags := reportBucket(t)
+	lg, err := actionlog.OpenLog(filepath.Join(dir, "state", "sesbox", "actions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lg.Append(actionlog.Action{Command: "forward", Key: "in/z", Destinations: []string{"ok@example.com"}, Result: "sent"}); err != nil {
+		t.Fatal(err)
+	}
+	lg.Close()
+	_, errOut, code := sesbox(t, append(flags, "audit", "log")...)
+	why := "sesbox: note: indexing the mailbox to link the log's sends to their bounces and complaints (--reports=false skips it)\nindexed "
+	if code != 0 || !strings.HasPrefix(errOut, why) {
+		t.Errorf("cold: exit %d, stderr %q\nwant it to start %q", code, errOut, why)
+	}
+	if _, errOut, code = sesbox(t, append(flags, "audit", "log")...); code != 0 || errOut != "" {
+		t.Errorf("warm: exit %d, stderr %q, want nothing", code, errOut)
+	}
+}

@@ -26,6 +26,13 @@ func (a *app) runTUI(ctx context.Context) error {
 		// on /dev/tty in cron, saying only that).
 		return errors.New("the terminal UI needs a terminal on stdout; scripts use the commands: sesbox ls [--json], sesbox show KEY, ... (sesbox --help lists them)")
 	}
+	if os.Getenv("TERM") == "dumb" {
+		// Emacs' M-x shell, an editor's output pane: a terminal that
+		// cannot move the cursor prints the full-screen drawing as text.
+		// As mature TUIs do (less, vim, htop), refuse rather than draw.
+		return errors.New("use the commands on this terminal (TERM=dumb cannot move the cursor): sesbox ls, sesbox show KEY, ... (sesbox --help lists them); " +
+			"for the terminal UI use a terminal emulator (in Emacs: M-x term or vterm), or set TERM if this one can (TERM=xterm-256color sesbox)")
+	}
 	if a.debug != nil {
 		// The TUI owns the terminal: the AWS request log goes to its log
 		// file, opened before any client is built.

@@ -630,3 +630,20 @@ func TestConfigFlagToAMissingFileSaysSoFirst(t *testing.T) {
 		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
 	}
 }
+
+// TestConfigSyntaxErrorSaysWhereToFixFirst: a config file that is not
+// TOML said "config PATH: toml: line 1 (last key "default"): strings
+// cannot contain newlines", the parser's words first; it leads with the
+// file and the line (and column) to fix, then the parser's words.
+func TestConfigSyntaxErrorSaysWhereToFixFirst(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(path, []byte("default = \"big\n[mailbox.big]\nbucket = \"mail\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := sesbox(t, "--config", path, "ls")
+	want := "sesbox: fix the TOML syntax of " + path + " at line 1, column 15 (" + `toml: line 1 (last key "default"): strings cannot contain newlines)` + "\n"
+	if code != 1 || errOut != want {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+}

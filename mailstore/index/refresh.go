@@ -25,6 +25,11 @@ type Progress struct {
 	// Listing is false once the whole prefix has been listed.
 	Listing bool
 	Done    bool
+	// Waiting is set while the refresh waits for another sesbox process
+	// that refreshes the same mailbox (mailbox.Refresh's lock), whose
+	// process id is WaitingFor (0: not known). Nothing else is set then.
+	Waiting    bool
+	WaitingFor int
 }
 
 // Rate is headers read per second so far.
@@ -34,6 +39,18 @@ func (p Progress) Rate(now time.Time) float64 {
 		return 0
 	}
 	return float64(p.Fetched) / el
+}
+
+// WaitText says what a waiting refresh waits for ("" when it does not
+// wait), for a progress line or a status line.
+func (p Progress) WaitText() string {
+	if !p.Waiting {
+		return ""
+	}
+	if p.WaitingFor > 0 {
+		return fmt.Sprintf("waiting for another sesbox indexing this mailbox (pid %d)…", p.WaitingFor)
+	}
+	return "waiting for another sesbox indexing this mailbox…"
 }
 
 // DefaultWorkers is how many header reads Refresh runs at once by default.

@@ -274,11 +274,22 @@ func (m *Mailbox) Store() mailstore.Store { return m.store }
 // refresh are then copied into the index; with a forwarder log group
 // (ReadForwarderLogs), its new events are read and every message's forward
 // status decided again (a *LogError when that fails).
+// One process at a time refreshes a mailbox: while another sesbox does,
+// Refresh reports a Progress with Waiting set and waits for it (see
+// lockRefresh), then reads only what changed since.
 func (m *Mailbox) Refresh(ctx context.Context, progress func(Progress)) error {
+	release, err := lockRefresh(ctx, m.idx.Path(), m.Location(), func(pid int) {
+		if progress != nil {
+			progress(Progress{Waiting: true, WaitingFor: pid, Started: time.Now()})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer release()
 	m.mu.Lock()
 	list, headers := m.list, m.headers
 	m.mu.Unlock()
-	var err error
 	if list == nil {
 		err = index.Refresh(ctx, m.idx, m.store, index.Options{}, progress)
 	} else {

@@ -1,10 +1,12 @@
 package s3store
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -31,12 +33,23 @@ func (s *Store) hintAt(err error, bucket, perm string) error {
 	if err == nil || mailstore.Hint(err) != "" {
 		return err
 	}
-	region, endpoint := "", ""
+	region, endpoint, creds := "", "", ""
 	if c, ok := s.api.(*s3.Client); ok {
 		o := c.Options()
 		region, endpoint = o.Region, mailstore.RedactURL(aws.ToString(o.BaseEndpoint))
+		var ae smithy.APIError
+		if errors.As(err, &ae) && rejected(ae.ErrorCode()) && o.Credentials != nil {
+			// The credentials the request was signed with, from the
+			// provider's cache (no request): only where they came from
+			// is used, never the keys.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if c, err := o.Credentials.Retrieve(ctx); err == nil {
+				creds = CredentialsFrom(c.Source, s.origins.Profile)
+			}
+			cancel()
+		}
 	}
-	if h := hintFor(err, bucket, region, endpoint, s.originsOf(bucket)); h != "" {
+	if h := hintFor(err, bucket, region, endpoint, creds, s.originsOf(bucket)); h != "" {
 		return &mailstore.HintError{Hint: h, Err: err}
 	}
 	if perm != "" {
@@ -76,7 +89,9 @@ func (s *Store) originsOf(bucket string) mailstore.Origins {
 
 // hintFor classifies err, naming each setting to check where it was set
 // (o); "" when there is nothing better to say.
-func hintFor(err error, bucket, region, endpoint string, o mailstore.Origins) string {
+// creds says where the credentials came from (CredentialsFrom; "" when
+// not known).
+func hintFor(err error, bucket, region, endpoint, creds string, o mailstore.Origins) string {
 	if h := notS3(err, endpoint, o); h != "" {
 		return h
 	}
@@ -97,6 +112,9 @@ func hintFor(err error, bucket, region, endpoint string, o mailstore.Origins) st
 			}
 			return fmt.Sprintf("access denied to s3://%s — check the credentials' permissions (s3:ListBucket, s3:GetObject)", bucket)
 		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
+			if creds != "" {
+				return "credentials rejected — they came from " + creds + "; check them, or --profile or the AWS_* environment"
+			}
 			return "credentials rejected — check --profile or the AWS_* environment"
 		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
 			if r := bucketRegion(err); r != "" && r != region {
@@ -112,6 +130,50 @@ func hintFor(err error, bucket, region, endpoint string, o mailstore.Origins) st
 		return h
 	}
 	return ""
+}
+
+// rejected says whether an S3 error code means the credentials were
+// refused.
+func rejected(code string) bool {
+	return code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "ExpiredToken"
+}
+
+// CredentialsFrom names where the SDK took credentials from, by their
+// Source (aws.Credentials.Source, as each provider sets it) and the
+// profile the configuration was loaded with ("": default), for a person:
+// "the environment (AWS_ACCESS_KEY_ID)", "profile work in
+// /home/u/.aws/credentials", "SSO (profile work)". An unknown source is
+// given as the SDK names it.
+func CredentialsFrom(source, profile string) string {
+	if profile == "" {
+		profile = "default"
+	}
+	if file, ok := strings.CutPrefix(source, "SharedConfigCredentials: "); ok {
+		return fmt.Sprintf("profile %s in %s", profile, file)
+	}
+	switch source {
+	case "":
+		return ""
+	case "EnvConfigCredentials":
+		return "the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
+	case "SSOProvider":
+		return fmt.Sprintf("SSO (profile %s; aws sso login --profile %s renews them)", profile, profile)
+	case "EC2RoleProvider":
+		return "the EC2 instance's role (IMDS)"
+	case "CredentialsEndpointProvider":
+		return "the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_*)"
+	case "AssumeRoleProvider":
+		return fmt.Sprintf("the role profile %s assumes", profile)
+	case "WebIdentityCredentials":
+		return "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)"
+	case "ProcessProvider":
+		return fmt.Sprintf("the credential_process of profile %s", profile)
+	case "LoginProvider":
+		return fmt.Sprintf("aws login (profile %s)", profile)
+	case "StaticCredentials":
+		return "static credentials given to sesbox"
+	}
+	return source
 }
 
 // bucketRegion is the region S3 says the bucket is in, in the

@@ -108,6 +108,21 @@ func (m *Model) Progress(width int) string {
 	}
 	st := m.c.Styles
 	p := m.progress
+	if w := p.WaitText(); w != "" {
+		// The status line gives the right half at the most: shorter
+		// forms for a narrow terminal, the pid kept.
+		pid := ""
+		if p.WaitingFor > 0 {
+			pid = fmt.Sprintf(" pid %d", p.WaitingFor)
+		}
+		for _, short := range []string{"waiting for another sesbox" + pid, "waiting for sesbox" + pid} {
+			if len([]rune(w))+2 <= width/2 {
+				break
+			}
+			w = short
+		}
+		return st.StatusKey.Render(" " + w + " ")
+	}
 	if p.ToFetch == 0 {
 		return st.StatusKey.Render(" indexing: listed " + mailstore.Thousands(p.Listed) + " ")
 	}
