@@ -46,6 +46,8 @@ func TestIncludeSpamFromTheScreen(t *testing.T) {
 // TestAgainAsksFirst: a sends again what the journal says was sent, which
 // reaches its recipients a second time: the screen asks first, any key
 // but y leaves it off, y plans with Again and the confirmation's y sends.
+// The question names the screen's option and key, not sesbox forward's
+// --again.
 // u turns RetryUncertain on and off the same way.
 func TestAgainAsksFirst(t *testing.T) {
 	r, s := newRunner(t)
@@ -61,6 +63,10 @@ func TestAgainAsksFirst(t *testing.T) {
 	m, cmd = press(t, m, "a")
 	if cmd != nil || !strings.Contains(m.View(), "reaches its recipients a second time") {
 		t.Fatalf("a did not ask:\n%s", m.View())
+	}
+	// The question names the screen's option and key, not the CLI's flag.
+	if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "Turn on sent already (a)?") || strings.Contains(v, "--again") {
+		t.Fatalf("the question does not name the key a (or names --again):\n%s", m.View())
 	}
 	m, cmd = press(t, m, "n")
 	if m.Options().Again || m.asking || cmd == nil || strings.Contains(m.View(), "second time") {
