@@ -139,12 +139,12 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if m.asking = m.applyHeld(); m.state == statePlanning {
 			return m.replan()
 		}
-		if n, _, _ := m.plan.ToSend(); n == 0 {
-			// Nothing would be sent: no question to ask, just the results.
-			return m.start()
+		if m.asking {
+			// a's question comes first, over the plan: a run of nothing
+			// started now had it answered by a key typed while it ran.
+			return m, nil
 		}
-		m.state = stateConfirm
-		return m, nil
+		return m.startIfNothingToSend()
 	case ForwardProgressedMsg:
 		if msg.ID != m.id || m.state != stateRunning {
 			return m, nil
@@ -172,6 +172,11 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	if m.asking {
 		m.asking = false
 		if !key.Matches(msg, k.Send) {
+			// With nothing to send the results come now, their option
+			// line showing --again off.
+			if m, cmd := m.startIfNothingToSend(); cmd != nil {
+				return m, cmd
+			}
 			return m, notice("not sending again: " + firstKey(k.Again) + " asks again")
 		}
 		m.opts.Again = true
@@ -282,6 +287,17 @@ func (m Model) replan() (Model, tea.Cmd) {
 
 // Options returns the options the screen plans with.
 func (m Model) Options() reforward.Options { return m.opts }
+
+// startIfNothingToSend shows the results at once when the confirmation's
+// plan sends nothing: there is no question to ask.
+func (m Model) startIfNothingToSend() (Model, tea.Cmd) {
+	if m.state == stateConfirm {
+		if n, _, _ := m.plan.ToSend(); n == 0 {
+			return m.start()
+		}
+	}
+	return m, nil
+}
 
 // start runs the plan.
 func (m Model) start() (Model, tea.Cmd) {

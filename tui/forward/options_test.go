@@ -46,6 +46,8 @@ func TestIncludeSpamFromTheScreen(t *testing.T) {
 // TestAgainAsksFirst: a sends again what the journal says was sent, which
 // reaches its recipients a second time: the screen asks first, any key
 // but y leaves it off, y plans with Again and the confirmation's y sends.
+// The question names the screen's option and key, not sesbox forward's
+// --again.
 // u turns RetryUncertain on and off the same way.
 func TestAgainAsksFirst(t *testing.T) {
 	r, s := newRunner(t)
@@ -61,6 +63,10 @@ func TestAgainAsksFirst(t *testing.T) {
 	m, cmd = press(t, m, "a")
 	if cmd != nil || !strings.Contains(m.View(), "reaches its recipients a second time") {
 		t.Fatalf("a did not ask:\n%s", m.View())
+	}
+	// The question names the screen's option and key, not the CLI's flag.
+	if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "Turn on sent already (a)?") || strings.Contains(v, "--again") {
+		t.Fatalf("the question does not name the key a (or names --again):\n%s", m.View())
 	}
 	m, cmd = press(t, m, "n")
 	if m.Options().Again || m.asking || cmd == nil || strings.Contains(m.View(), "second time") {
@@ -158,5 +164,33 @@ func TestOptionKeysTypedWhilePlanningAreHeld(t *testing.T) {
 	m, _ = pump(t, m, init)
 	if !m.asking || m.Options().Again || len(s.sent) != 0 || !strings.Contains(m.View(), "reaches its recipients a second time") {
 		t.Fatalf("f a y: asking %v, options %+v, %d sent:\n%s", m.asking, m.Options(), len(s.sent), m.View())
+	}
+}
+
+// TestHeldAgainAsksBeforeARunOfNothing: with nothing to send (the spam
+// alone, f a in one burst) the run started as the plan came, with a's
+// question on screen over it, and a key typed during the run answered
+// it. The question comes first, over the plan, and no run starts until
+// it is answered: y plans again with --again, another key leaves it off
+// and shows the results of the plan as it was.
+func TestHeldAgainAsksBeforeARunOfNothing(t *testing.T) {
+	r, s := newRunner(t)
+	_, spam := demoKeys(t)
+	for _, answer := range []string{"n", "y"} {
+		m := newScreen(t, r, []string{spam}, 80, 24)
+		init := m.Init()
+		m, _ = press(t, m, "a")
+		m, cmd := m.Update(init())
+		if cmd != nil || m.state != stateConfirm || !m.asking || len(m.Results()) != 0 {
+			t.Fatalf("f a: a run (or a plan) began before the question was answered: state %v, asking %v, cmd %v", m.state, m.asking, cmd != nil)
+		}
+		if v := m.View(); !strings.Contains(v, "reaches its recipients a second time") || !strings.Contains(v, "Forward 0 messages") {
+			t.Fatalf("f a: the question is not shown over the plan:\n%s", v)
+		}
+		m, cmd = press(t, m, answer)
+		m, _ = pump(t, m, cmd)
+		if m.asking || m.Options().Again != (answer == "y") || m.state != stateDone || len(m.Results()) != 1 || len(s.sent) != 0 {
+			t.Fatalf("f a %s: state %v, asking %v, options %+v, results %+v", answer, m.state, m.asking, m.Options(), m.Results())
+		}
 	}
 }

@@ -39,8 +39,10 @@ func (m Model) View() string {
 		lines = m.doneLines()
 	}
 	if m.asking {
-		lines = append(m.wrapped("Send again what the journal says was sent (sesbox forward --again)? Each such message reaches its recipients a second time. "+
-			firstKey(m.keys.Send)+" sends again, any other key does not.", m.c.Styles.Warning), lines...)
+		// The option and key as the "Also send" line names them; the
+		// CLI's flag (--again) means nothing on this screen.
+		lines = append(m.wrapped("Turn on sent already ("+firstKey(m.keys.Again)+")? It sends again what the journal says was sent: each such message reaches its recipients a second time. "+
+			firstKey(m.keys.Send)+" turns it on, any other key does not.", m.c.Styles.Warning), lines...)
 	}
 	if len(lines) > m.height {
 		lines = lines[:m.height]
