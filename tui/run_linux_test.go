@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesbox/sesbox/internal/ptytest"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
@@ -18,7 +19,7 @@ import (
 // is drawn.
 func ptyOutput(t *testing.T, w, h int) (slave *os.File, out *lockedBuf) {
 	t.Helper()
-	m, s := fixture.OpenPTY(t, w, h)
+	m, s := ptytest.OpenPTY(t, w, h)
 	out = &lockedBuf{}
 	go func() { _, _ = io.Copy(out, m) }() // a full pty would stop the program
 	return s, out

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/sesbox/sesbox/tui/internal/fixture"
+	"github.com/sesbox/sesbox/internal/ptytest"
 )
 
 // fakeTerminal answers every background query (OSC 11, then a cursor
@@ -109,7 +109,7 @@ func TestKeysTypedAsSesboxStartsReachIt(t *testing.T) {
 	const typed = "jk\x1b[Bq"
 	for _, at := range []time.Duration{20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond} {
 		t.Run(fmt.Sprint(at), func(t *testing.T) {
-			m, s := fixture.OpenPTY(t, 0, 0)
+			m, s := ptytest.OpenPTY(t, 0, 0)
 			answered := fakeTerminal(m, 40*time.Millisecond)
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKeysTypedAsSesboxStartsReachIt$")
 			cmd.Env = append(os.Environ(), "SESBOX_TEST_BACKGROUND_CHILD=1", "TERM=xterm", "COLORFGBG=", "NO_COLOR=")

@@ -3,39 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/sesbox/sesbox/internal/ptytest"
 )
-
-// openPTY opens a pseudo-terminal: the master, to read what was drawn,
-// and the terminal itself, to hand sesbox as its stderr.
-func openPTY(t *testing.T) (master, tty *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
-}
 
 // TestProgressOnADumbTerminalHasNoEscapes: on a terminal that says it is
 // dumb (TERM=dumb: Emacs' M-x shell, an editor's output pane) the
@@ -51,7 +25,7 @@ func TestProgressOnADumbTerminalHasNoEscapes(t *testing.T) {
 	}{{"dumb", false}, {"xterm-256color", true}} {
 		t.Setenv("TERM", tc.term)
 		t.Setenv("XDG_CACHE_HOME", t.TempDir()) // a cold index each time
-		master, tty := openPTY(t)
+		master, tty := ptytest.OpenPTY(t, 80, 24)
 		var drawn bytes.Buffer
 		done := make(chan struct{})
 		go func() { io.Copy(&drawn, master); close(done) }()
@@ -83,7 +57,7 @@ func TestProgressOnADumbTerminalHasNoEscapes(t *testing.T) {
 func TestTUIRefusesADumbTerminal(t *testing.T) {
 	isolate(t)
 	t.Setenv("TERM", "dumb")
-	master, tty := openPTY(t)
+	master, tty := ptytest.OpenPTY(t, 80, 24)
 	var drawn bytes.Buffer
 	done := make(chan struct{})
 	go func() { io.Copy(&drawn, master); close(done) }()
