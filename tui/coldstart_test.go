@@ -212,3 +212,48 @@ func TestFilterTypedBeforeTheFirstRowsWaitsForAMatch(t *testing.T) {
 		t.Fatalf("/invoice Enter Enter typed before the first rows: screen %q shows %q, want the viewer on inbox/v1", fm.top(), fm.viewer.Viewer().Key())
 	}
 }
+
+// TestEscAndFilterActAtOnceOverKeysHeldForAFilter: during a mailbox's
+// first open, the keys typed after a filter wait for its first match
+// (/zzzz Enter j), and an Esc or a / typed after them waited behind them
+// (held keys keep their order) until the index was built: the filter
+// could be neither cleared nor changed. Both act at once and drop the
+// keys held before them, which waited for the filter they clear or
+// replace.
+func TestEscAndFilterActAtOnceOverKeysHeldForAFilter(t *testing.T) {
+	for _, tc := range []struct {
+		key, filter string
+		prompt      bool
+	}{{"esc", "", false}, {"/", "zzzz", true}} {
+		t.Run(tc.key, func(t *testing.T) {
+			gate := make(chan struct{})
+			defer close(gate)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			tm := start(t, New(ctx, fixture.Common(80, 24), []Box{{Name: "inbox", Mailbox: coldMailbox(gate)}}, true, 0, nil), 80, 24)
+			waitFor(t, tm, "indexing")
+			send(tm, "/", "z", "z", "z", "z", "enter", "j", tc.key)
+			fm := finish(t, tm)
+			l := fm.cur().List()
+			if f, _ := l.Filter(); f != tc.filter || l.Capturing() != tc.prompt || len(fm.held) != 0 || !fm.cur().Filling() {
+				t.Fatalf("/zzzz Enter j %s while the index is built: filter %q (want %q), prompt %v, %d keys held, still filling %v",
+					tc.key, f, tc.filter, l.Capturing(), len(fm.held), fm.cur().Filling())
+			}
+		})
+	}
+	// With no filter set the held keys wait for the first rows, and an
+	// Esc after them keeps its place: j Enter Esc opens and leaves the
+	// message (at once it would quit).
+	gate := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tm := start(t, New(ctx, fixture.Common(80, 24), []Box{{Name: "inbox", Mailbox: coldMailbox(gate)}}, true, 0, nil), 80, 24)
+	waitFor(t, tm, "indexing")
+	send(tm, "j", "enter", "esc")
+	close(gate)
+	waitFor(t, tm, "10/10") // quit at once, sesbox would not show the rows
+	fm := finish(t, tm)
+	if s, _ := fm.cur().List().Selected(); fm.top() != "" || len(fm.held) != 0 || s.Key != "inbox/a2" {
+		t.Fatalf("j Enter Esc before the first rows: screen %q on %s, %d keys held", fm.top(), s.Key, len(fm.held))
+	}
+}

@@ -65,6 +65,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.typing, m.notice = "", "cancelled"
 		return m, nil
 	}
+	if len(m.held) > 0 && m.overtakesHeld(msg) {
+		m.held = nil
+	}
 	if len(m.held) > 0 || (m.settling() && !m.passesLoading(msg)) {
 		m.held = append(m.held, msg)
 		return m, nil
@@ -228,6 +231,20 @@ func (m Model) passesLoading(k tea.KeyMsg) bool {
 		return m.cur().Filling() && key.Matches(k, g.Back, g.Help, g.Errors, g.Command, g.NextBox, g.PrevBox, l.Filter, l.ClearFilter)
 	}
 	return false
+}
+
+// overtakesHeld reports whether k acts at once although keys are held
+// before it, which it drops: over a list waiting for its first messages
+// with a filter set, the held keys wait for that filter's first match
+// (/zzzz Enter j), which may come only when the index is built; / (a new
+// filter) and Esc (none) replace the filter they wait for, and waited
+// behind them until then. With no filter set the held keys wait for the
+// first rows and an Esc keeps its place (j Enter Esc leaves the message
+// it opens; at once it would quit).
+func (m Model) overtakesHeld(k tea.KeyMsg) bool {
+	l := m.c.Keys.List
+	return m.sized && m.cmd == nil && m.top() == "" && !m.shown().Capturing() &&
+		m.cur().Filling() && m.cur().List().HasFilter() && key.Matches(k, l.Filter, l.ClearFilter)
 }
 
 // release replays the held keys once nothing is settling; a key among
