@@ -29,14 +29,41 @@ type extendedSegment struct {
 }
 
 // fixExtendedParams sets in params every RFC 2231 extended parameter of
-// the media type value ctype, decoded in its own charset. Parameters
-// without an extended segment are left as they are.
+// the media type value ctype, decoded in its own charset, and every
+// parameter given only as continuations from the second on
+// (filename*1=b; filename*2=c), which Go's parser, starting at *0, drops:
+// the pieces there are, in order. Other parameters are left as they are.
 func fixExtendedParams(ctype string, params map[string]string) {
 	if params == nil || !strings.Contains(ctype, "*") {
 		return
 	}
-	segments := map[string][]extendedSegment{}
-	hasExtended := map[string]bool{}
+	segments, hasExtended := paramSegments(ctype)
+	for key, segs := range segments {
+		base := strings.TrimSuffix(key, "*")
+		if headless(segs) {
+			_, whole := segments[base+"*"]
+			if _, set := params[base]; set || whole {
+				continue // a form Go or the loop reads wins
+			}
+		} else if !hasExtended[key] {
+			continue // plain continuations: Go reads them
+		}
+		if key != base {
+			if _, split := segments[base]; split && hasExtended[base] {
+				continue // both forms: the continuations, as Go prefers
+			}
+		}
+		if v, ok := decodeExtended(segs); ok {
+			params[base] = v
+		}
+	}
+}
+
+// paramSegments lists the RFC 2231 pieces of the media type value ctype
+// by parameter ("name*=..." under "name*", "name*N=..." and "name*N*=..."
+// under "name"), and which parameters have an extended piece.
+func paramSegments(ctype string) (segments map[string][]extendedSegment, hasExtended map[string]bool) {
+	segments, hasExtended = map[string][]extendedSegment{}, map[string]bool{}
 	for _, p := range splitParams(ctype) {
 		name, value, ok := strings.Cut(p, "=")
 		if !ok {
@@ -72,34 +99,45 @@ func fixExtendedParams(ctype string, params map[string]string) {
 		segments[base] = append(segments[base], seg)
 		hasExtended[base] = hasExtended[base] || seg.extended
 	}
-	for key, segs := range segments {
-		if !hasExtended[key] {
-			continue // plain continuations: Go reads them
+	return segments, hasExtended
+}
+
+// headless reports continuations without the first (no *0).
+func headless(segs []extendedSegment) bool {
+	return !slices.ContainsFunc(segs, func(s extendedSegment) bool { return s.index == 0 })
+}
+
+// noteHeadlessParams warns of a part (number index) whose file name is
+// given only as continuations from the second on: fixExtendedParams
+// joined the pieces there are, which may not be the whole name.
+func noteHeadlessParams(p *enmime.Part, index int, d *decoder) {
+	for _, f := range [...]struct{ field, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
+		v := p.Header.Get(f.field)
+		if !strings.Contains(v, "*") {
+			continue
 		}
-		base := strings.TrimSuffix(key, "*")
-		if key != base {
-			if _, split := segments[base]; split && hasExtended[base] {
-				continue // both forms: the continuations, as Go prefers
-			}
-		}
-		if v, ok := decodeExtended(segs); ok {
-			params[base] = v
+		if segs, _ := paramSegments(v); len(segs[f.param]) > 0 && headless(segs[f.param]) {
+			d.warnf("part %d: its %s gives %s without its first piece (no RFC 2231 %s*0), so the name may be incomplete", index, f.field, f.param, f.param)
 		}
 	}
 }
 
 // decodeExtended joins the segments of one parameter (from 0, up to the
-// first missing number) and decodes them in the charset the first names.
+// first missing number; all of them when 0 is missing) and decodes them
+// in the charset the first names.
 func decodeExtended(segs []extendedSegment) (string, bool) {
 	sort.SliceStable(segs, func(i, j int) bool { return segs[i].index < segs[j].index })
 	var b []byte
 	charset := ""
+	// Without the first piece, every piece there is, in order (and no
+	// charset, which the first names).
+	all := headless(segs)
 	for i, s := range segs {
-		if s.index != i {
+		if !all && s.index != i {
 			break
 		}
 		v := s.value
-		if i == 0 && s.extended {
+		if s.index == 0 && s.extended {
 			cs, rest, ok := strings.Cut(v, "'")
 			if !ok {
 				return "", false

@@ -199,3 +199,34 @@ func TestRFC2231ContinuationsCutAreSaid(t *testing.T) {
 		}
 	}
 }
+
+// TestRFC2231ContinuationsWithoutTheFirstAreJoined: a file name given
+// only as continuations from the second on (filename*1=b; filename*2=c,
+// no filename*0) was no name at all, since Go's parser starts at *0: the
+// part is named with the pieces it has, in order, and a warning says the
+// first is missing.
+func TestRFC2231ContinuationsWithoutTheFirstAreJoined(t *testing.T) {
+	for _, tc := range []struct{ disposition, want string }{
+		{"attachment; filename*2=\".pdf\"; filename*1=report", "report.pdf"},
+		{"attachment; filename*1*=caf%C3%A9; filename*2=\".txt\"", "café.txt"},
+		{"attachment; filename*1*=caf%E9", "café"},
+	} {
+		raw := msg([]byte("--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: "+tc.disposition+"\r\n\r\nx\r\n--b--\r\n"),
+			"From: a@x.example", "Subject: s", "Content-Type: multipart/mixed; boundary=b")
+		v := Parse(raw)
+		if a := v.Attachments(); len(a) != 1 || a[0].Filename != tc.want {
+			t.Errorf("%q: attachments %+v, want one named %q", tc.disposition, a, tc.want)
+		}
+		if !slices.ContainsFunc(v.Warnings, func(w string) bool {
+			return strings.Contains(w, "part 2: its Content-Disposition gives filename without its first piece")
+		}) {
+			t.Errorf("%q: no warning: %q", tc.disposition, v.Warnings)
+		}
+	}
+	// A name from its first piece on is no warning.
+	raw := msg([]byte("--b\r\nContent-Type: application/pdf; name*0=a; name*1=b.pdf\r\n\r\nx\r\n--b--\r\n"),
+		"From: a@x.example", "Subject: s", "Content-Type: multipart/mixed; boundary=b")
+	if v := Parse(raw); len(v.Attachments()) != 1 || v.Attachments()[0].Filename != "ab.pdf" || slices.ContainsFunc(v.Warnings, func(w string) bool { return strings.Contains(w, "first piece") }) {
+		t.Errorf("parts %+v, warnings %q", v.Parts, v.Warnings)
+	}
+}

@@ -718,6 +718,7 @@ func leafParts(env *enmime.Envelope, d *decoder, originals map[*enmime.Part][]by
 			name = d.words(name) // RFC 2047 words where RFC 2231 belongs
 		}
 		name = noteCutParams(p, len(out)+1, name, d)
+		noteHeadlessParams(p, len(out)+1, d)
 		out = append(out, Part{
 			Index:        len(out) + 1,
 			ContentType:  contentType(p),

@@ -130,6 +130,13 @@ type Totals struct {
 	NotAttempted int
 }
 
+// NotAttempted reports whether the result is a message a stopped run
+// never reached: its Status is StatusFailed (the JSON's "failed"), the
+// totals and the TUI say it "not attempted".
+func (r Result) NotAttempted() bool {
+	return r.Status == StatusFailed && strings.HasPrefix(r.Reason, notAttemptedReason)
+}
+
 // Count totals the results of a run.
 func Count(rs []Result) Totals {
 	var t Totals
@@ -164,7 +171,7 @@ func (t *Totals) add(r Result) {
 	case StatusSkipped:
 		t.Skipped++
 	case StatusFailed:
-		if strings.HasPrefix(r.Reason, notAttemptedReason) {
+		if r.NotAttempted() {
 			t.NotAttempted++
 		} else {
 			t.Failed++

@@ -96,8 +96,9 @@ type Preview struct {
 	OtherSkipped, Failed, Uncertain int
 	// SuppressedRecipients and SandboxRecipients count destinations left
 	// out (in any message); IncludedSuppressed those sent to anyway;
-	// Unchecked those of the sends to make whose check failed
-	// (UncheckedWhy says the first failure), which are sent to.
+	// Unchecked the distinct addresses (sesaccount.AddressKey) among the
+	// sends to make whose check failed (UncheckedWhy says the first
+	// failure), which are sent to.
 	SuppressedRecipients, SandboxRecipients, IncludedSuppressed, Unchecked int
 	UncheckedWhy                                                           string
 	// Account is the account the plan was made against (nil: not read);
@@ -110,6 +111,7 @@ type Preview struct {
 func (p *Plan) Preview() Preview {
 	pv := Preview{Account: p.Account, AccountErr: p.AccountErr}
 	pv.Messages, pv.Sends, pv.Recipients = p.ToSend()
+	unchecked := map[string]bool{}
 	for _, it := range p.Items {
 		for _, v := range it.Blocked {
 			if v.Unverified {
@@ -121,14 +123,18 @@ func (p *Plan) Preview() Preview {
 		pv.IncludedSuppressed += len(it.Allowed)
 		// Only the destinations the plan sends to, as ToSend counts
 		// them: a message sent before (by this run's journal or by
-		// another operator) is sent to no one.
+		// another operator) is sent to no one. Each address once: 51
+		// messages to the same 3 are 3 destinations not checked.
 		for _, v := range it.Unchecked {
 			if it.Status != "" || !slices.ContainsFunc(it.Sends, func(s Send) bool {
 				return s.pending(p.Options) && slices.Contains(s.Destinations, v.Address)
 			}) {
 				continue
 			}
-			pv.Unchecked++
+			if k := sesaccount.AddressKey(v.Address); !unchecked[k] {
+				unchecked[k] = true
+				pv.Unchecked++
+			}
 			if pv.UncheckedWhy == "" {
 				pv.UncheckedWhy = mailstore.Explain(v.Err) // the hint first: Error() is the detail alone
 			}

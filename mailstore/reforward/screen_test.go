@@ -237,3 +237,31 @@ func TestUncheckedCountsOnlyWhatThePlanSends(t *testing.T) {
 		t.Errorf("preview %q", pv.Lines())
 	}
 }
+
+// TestUncheckedCountsEachAddressOnce: the warning counts distinct
+// destination addresses (the domain compared case-insensitively), not one
+// per message: the demo forwarded --to three addresses through an
+// endpoint without GetSuppressedDestination said "153 destinations could
+// not be checked" for 51 messages to the same 3.
+func TestUncheckedCountsEachAddressOnce(t *testing.T) {
+	down := errors.New("api error AccessDenied")
+	item := func(addrs ...string) Item {
+		it := Item{Destinations: addrs, Sends: []Send{{Destinations: addrs}}}
+		for _, a := range addrs {
+			it.Unchecked = append(it.Unchecked, sesaccount.Verdict{Address: a, Err: down})
+		}
+		return it
+	}
+	p := &Plan{Items: []Item{
+		item("a@x.example", "b@x.example", "c@x.example"),
+		item("a@x.example", "b@X.Example", "c@x.example"),
+		item("a@x.example", "B@x.example"), // another local part: another address
+	}}
+	pv := p.Preview()
+	if pv.Unchecked != 4 {
+		t.Errorf("%d unchecked destinations, want 4 (a, b, c and B at x.example)", pv.Unchecked)
+	}
+	if !slices.ContainsFunc(pv.Lines(), func(l string) bool { return strings.HasPrefix(l, "WARNING: 4 destinations could not be checked") }) {
+		t.Errorf("preview %q", pv.Lines())
+	}
+}

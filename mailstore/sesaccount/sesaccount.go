@@ -144,6 +144,13 @@ func Describe(ctx context.Context, api API, identities []string) (Account, error
 	return a.Normalize(), nil
 }
 
+// AddressKey is how two destinations are told apart: the local part as
+// written, the domain case-insensitively (RFC 5321).
+func AddressKey(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	return addr[:at+1] + strings.ToLower(addr[at+1:])
+}
+
 // IdentityNames lists the identities a mailbox sends from: each address
 // given, then its domain, then the domains, in order without repeats.
 // Addresses may be written "Name <addr>".

@@ -411,3 +411,21 @@ func TestDoneHeadSaysNotAttemptedAsTheCLIDoes(t *testing.T) {
 		t.Errorf("head:\n%s", head)
 	}
 }
+
+// TestNotAttemptedRowsSayNotTried: the row of a message a stopped run
+// never reached said "FAILED ... not attempted: the run stopped" under a
+// head counting it "not attempted" (938ca25); it says NOT TRIED, and a
+// failure still says FAILED.
+func TestNotAttemptedRowsSayNotTried(t *testing.T) {
+	r, _ := newRunner(t)
+	good, _ := demoKeys(t)
+	m := newScreen(t, r, good, 80, 24)
+	failed := m.resultLine(reforward.Result{Key: "b", Status: reforward.StatusFailed, Reason: "x"})
+	untried := m.resultLine(reforward.Result{Key: "c", Status: reforward.StatusFailed, Reason: "not attempted: the run stopped"})
+	if !strings.HasPrefix(failed, "FAILED ") {
+		t.Errorf("failed row %q", failed)
+	}
+	if !strings.HasPrefix(untried, "NOT TRIED ") || strings.Contains(untried, "FAILED") {
+		t.Errorf("not attempted row %q", untried)
+	}
+}

@@ -428,6 +428,10 @@ func (m Model) resultLine(r reforward.Result) string {
 	case reforward.StatusUncertain:
 		style = st.Danger
 	}
+	if r.NotAttempted() {
+		// As the head counts it; NOT ATTEMPTED would not fit the column.
+		label, style = "NOT TRIED", st.Warning
+	}
 	detail := reforward.Rephrase(r.Reason, m.optionKey)
 	switch {
 	case r.Status == reforward.StatusSent:
