@@ -195,6 +195,19 @@ func Open(path string) (*Index, error) {
 			return nil, fmt.Errorf("open index: %w", err)
 		}
 	}
+	// One process at a time checks, creates, migrates or moves aside the
+	// file: two sesbox opening a new index at the same moment (an index
+	// run and the TUI) both found it empty and both created it, and the
+	// second failed ("table messages already exists"; a migration: a
+	// duplicate column) and worked without a saved index, reading every
+	// header again. The lock is held only while the file is opened.
+	if l, err := xdg.Lock(path); err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	} else if err := l.Lock(); err == nil {
+		defer l.Unlock()
+	} else if !errors.Is(err, errors.ErrUnsupported) {
+		return nil, fmt.Errorf("open index: lock %s: %w", l.Path(), err)
+	}
 	// Create the file ourselves so its mode is ours; SQLite gives its
 	// journal and WAL files the database file's mode.
 	if err := touchPrivate(path); err != nil {
