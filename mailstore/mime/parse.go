@@ -269,7 +269,7 @@ func (v *View) finish(d *decoder) {
 	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign {
 		v.warn("no text body")
 	}
-	v.Warnings = dedupe(append(v.Warnings, d.warnings...))
+	v.Warnings = dedupe(append(v.Warnings, d.list()...))
 }
 
 // first returns the first raw value of a field, by case-insensitive name.

@@ -134,7 +134,7 @@ func summarize(h scannedHeader) (s mailstore.Summary, whole AddressLists) {
 	if strings.EqualFold(s.Subject, SetupNotificationSubject) {
 		s.Kind = mailstore.KindSetupNotification
 	}
-	s.Warnings = append(s.Warnings, d.warnings...)
+	s.Warnings = append(s.Warnings, d.list()...)
 	return s, whole
 }
 
