@@ -546,3 +546,18 @@ func TestRewriteEncodedPrefixOverALongSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteToEmailIsWrittenAsGiven: the Lambda hands toEmail to
+// String.prototype.replace as the replacement string, so "$1", "$&", "$'"
+// and "$$" in it (a "$" is allowed in a local part) are expanded: "a$1b@"
+// writes the old To value into the new one, "$'" the rest of the header.
+// Rewrite writes the value as given (difference 33).
+func TestRewriteToEmailIsWrittenAsGiven(t *testing.T) {
+	for _, to := range []string{"a$1b@example.com", "x$'@example.com", "y$&@example.com", "z$$@example.com", "w$`@example.com"} {
+		got := mustRewrite(t, Config{ToEmail: to}, "From: a@x.com\r\nTo: info@example.com\r\nSubject: s\r\n\r\nbody\r\n")
+		want := "From: a at x.com <info@example.com>\r\nTo: " + to + "\r\nSubject: s\r\nReply-To: a@x.com\r\n\r\nbody\r\n"
+		if got != want {
+			t.Errorf("toEmail %q:\n got  %q\n want %q", to, got, want)
+		}
+	}
+}
