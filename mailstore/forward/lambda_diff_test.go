@@ -85,7 +85,7 @@ func runSesbox(c diffCase) sesboxSend {
 // diffConfigs, and fails on any difference that no row of the table of
 // deliberate differences in docs/forwarding.md explains.
 func TestLambdaDifferential(t *testing.T) {
-	cases := diffCorpus(t)
+	cases := append(diffCorpus(t), handWrittenCases()...)
 	nCorpus := len(cases)
 	cases = append(cases, generatedCases(2400, 1)...)
 
@@ -126,7 +126,7 @@ func TestLambdaDifferential(t *testing.T) {
 	for _, k := range keys {
 		summary = append(summary, fmt.Sprintf("row %d: %d", k, counts[k]))
 	}
-	t.Logf("%d cases (%d from files, %d generated), %d differ; by row: %s", len(cases), nCorpus, len(cases)-nCorpus, differing, strings.Join(summary, ", "))
+	t.Logf("%d cases (%d from files and written by hand, %d generated), %d differ; by row: %s", len(cases), nCorpus, len(cases)-nCorpus, differing, strings.Join(summary, ", "))
 	if counts[0] > 0 {
 		t.Errorf("%d differences from the Lambda are in no row of docs/forwarding.md; first ones:\n%s", counts[0], strings.Join(unexplained, "\n\n"))
 	}
@@ -174,6 +174,71 @@ func diffCorpus(t *testing.T) []diffCase {
 	}
 	if len(cases) < 40 {
 		t.Fatalf("only %d corpus cases: testdata missing?", len(cases))
+	}
+	return cases
+}
+
+// handWrittenConfigs are config values the corpus configs do not try: a
+// subjectPrefix written as RFC 2047 words or in UTF-8, and a toEmail with
+// "$" patterns, which the Lambda hands to String.prototype.replace.
+var handWrittenConfigs = []string{
+	`{"subjectPrefix": "=?utf-8?Q?[R=C3=A9]?= ", "forwardMapping": {"@": ["jim@example.com"]}}`,
+	`{"subjectPrefix": "=?utf-8?Q?[R=C3=A9]?=", "fromEmail": "noreply@example.com", "forwardMapping": {"@": ["jim@example.com"]}}`,
+	`{"subjectPrefix": "[R\u00e9union] ", "forwardMapping": {"@": ["jim@example.com"]}}`,
+	`{"toEmail": "a$1b@example.com", "forwardMapping": {"@": ["jim@example.com"]}}`,
+	`{"toEmail": "x$'@example.com", "fromEmail": "noreply@example.com", "forwardMapping": {"@": ["jim@example.com"]}}`,
+}
+
+// handWrittenCases are messages written for the forms the corpus and the
+// generator leave out (From names in odd charsets, groups, headers near
+// 998 octets, long In-Reply-To and References, mixed line endings, 8-bit
+// bodies), each in LF and CRLF, with every config of diffConfigs and
+// handWrittenConfigs.
+func handWrittenCases() []diffCase {
+	var ids []string
+	for i := 0; len(strings.Join(ids, "")) < 2017-len("In-Reply-To: "); i++ {
+		ids = append(ids, fmt.Sprintf("<msg-%04d.%s@mail.example.com>", i, strings.Repeat("q", 20)))
+	}
+	x := strings.Repeat
+	msgs := []struct{ name, header, body string }{
+		{"iso-2022-jp name", "From: =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?= <jp@example.jp>\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"koi8-r name", "From: =?KOI8-R?Q?=F0=D2=C9=D7=C5=D4?= <r@example.ru>\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"gb18030 name", "From: =?GB18030?B?1tDOxA==?= <c@example.cn>\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"utf-7 name", "From: =?UTF-7?Q?+AMk-cole?= <u7@example.com>\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"language tag", "From: =?UTF-8*ko?Q?=ED=95=9C?= <ko@example.kr>\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"two charsets", "From: =?iso-8859-1?q?J=F6rg?= =?windows-1252?q?_M=FCller?= <jm@example.de>\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"no name", "From: plain@example.com\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"group", "From: Team: a@example.com, b@example.org;\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"empty group", "From: undisclosed-recipients:;\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"two From", "From: A <a@example.com>\nFROM: B <b@example.com>\nTo: info@example.com\n", "body\n"},
+		{"Reply-To", "From: A <a@example.com>\nReply-To: list@example.com\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"empty Reply-To", "From: A <a@example.com>\nReply-To:\nTo: info@example.com\nSubject: hi\n", "body\n"},
+		{"removed fields", "Return-Path: <>\nSender: =?utf-8?q?S=C3=A9?=\n <s@example.com>\nDKIM-Signature: v=1; a=rsa-sha256;\n\tb=abc\nARC-Message-Signature: i=1; b=x\nX-Google-DKIM-Signature: v=1\ndkim-signature:v=1\nFrom: A <a@example.com>\nTo: info@example.com\nSubject: hi\nMessage-ID: <m@x>\n", "body\n"},
+		{"folded", "From: A\n <a@example.com>\nTo: info@example.com,\n\tother@example.com\nSubject: a\n folded\n\tsubject\n", "body\n"},
+		{"998-octet line", "From: A <a@example.com>\nX-Long: " + x("x", 990) + "\nSubject: hi\n", "body\n"},
+		{"999-octet line", "From: A <a@example.com>\nX-Long: " + x("x", 991) + "\nSubject: hi\n", "body\n"},
+		{"2,000-octet Subject", "From: A <a@example.com>\nSubject: " + x("word ", 400) + "\n", "body\n"},
+		{"2,000-octet Subject run", "From: A <a@example.com>\nSubject: " + x("x", 2000) + "\n", "body\n"},
+		{"glued In-Reply-To", "From: A <a@example.com>\nIn-Reply-To: " + strings.Join(ids, "") + "\nReferences: " + strings.Join(ids, " ") + "\n", "body\n"},
+		{"glued References", "From: A <a@example.com>\nReferences: " + strings.Join(ids, "") + "\n", "body\n"},
+		{"bare LF and CRLF", "From: A <a@example.com>\r\nTo: info@example.com\nSubject: hi\r\n", "\r\nline1\nline2\r\nline3\n"},
+		{"8-bit body", "From: A <a@example.com>\nSubject: hi\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n", "caf\xe9 \xfc\xf6\n"},
+		{"UTF-8 Subject and body", "From: A <a@example.com>\nSubject: caf\u00e9\nContent-Type: text/plain; charset=utf-8\n", "caf\u00e9 \u65e5\u672c\n"},
+	}
+	var cases []diffCase
+	for _, m := range msgs {
+		raw := m.header + "\n" + m.body
+		if strings.HasPrefix(m.body, "\r\n") {
+			raw = m.header + m.body
+		}
+		for v, variant := range [][]byte{[]byte(raw), toCRLF([]byte(raw))} {
+			if v == 1 && strings.Contains(raw, "\r\n") {
+				continue
+			}
+			for ci, cfg := range append(slices.Clone(diffConfigs), handWrittenConfigs...) {
+				cases = append(cases, diffCase{origin: fmt.Sprintf("hand-written %q (variant %d)", m.name, v), raw: variant, config: cfg, recipients: diffRecipients[ci%len(diffRecipients)]})
+			}
+		}
 	}
 	return cases
 }
@@ -517,7 +582,11 @@ var deliberateDifferences = []deliberateDifference{
 		for _, f := range parseFields(lh) {
 			created := f.kind == kindFrom || f.kind == kindReplyTo && !hadReplyTo ||
 				f.kind == kindSubject && in.cfg.SubjectPrefix != "" || f.kind == kindTo && in.cfg.ToEmail != ""
-			if created && headerfold.LongestLine(f.raw) > headerfold.Soft {
+			limit := headerfold.Soft
+			if bytes.Contains(f.raw, []byte("=?")) {
+				limit = headerfold.Encoded // RFC 2047 2, as headerfold.Created folds
+			}
+			if created && headerfold.LongestLine(f.raw) > limit {
 				return true
 			}
 		}
@@ -565,6 +634,9 @@ var deliberateDifferences = []deliberateDifference{
 	{id: 32, aspects: aspRefused, applies: func(in *diffInput) bool { // a non-ASCII fromEmail or destination
 		return in.cfgErr != nil && (strings.Contains(in.cfgErr.Error(), "non-ASCII") || strings.Contains(in.cfgErr.Error(), "punycode"))
 	}},
+	{id: 33, aspects: aspHeader, applies: func(in *diffInput) bool { // a "$" pattern in toEmail, which String.prototype.replace expands
+		return jsReplacePattern.MatchString(in.cfg.ToEmail)
+	}},
 	{id: 20, aspects: aspHeader, applies: func(in *diffInput) bool { // a header line starting with white space other than SP or HT
 		for _, l := range in.lines() {
 			if r, _ := utf8.DecodeRuneInString(l); l != "" && r != ' ' && r != '\t' && jsSpace(r) {
@@ -574,6 +646,11 @@ var deliberateDifferences = []deliberateDifference{
 		return false
 	}},
 }
+
+// jsReplacePattern matches the replacement patterns of JavaScript's
+// String.prototype.replace that expand with the Lambda's To regular
+// expression (one group): "$$", "$&", "$`", "$'" and "$1" (also "$01").
+var jsReplacePattern = regexp.MustCompile("\\$([$&`']|0?1)")
 
 // generatedCases makes n messages from a fixed seed, each with one config
 // and recipient list.

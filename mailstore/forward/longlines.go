@@ -424,7 +424,52 @@ func fitPassedField(f []byte, eol string) ([]byte, error) {
 	if line, ok := continuedParams(f, eol); ok {
 		return line, nil
 	}
+	if spaced, ok := spacedMsgIDs(f); ok {
+		return foldPassed(spaced, eol)
+	}
 	return nil, err
+}
+
+// spacedMsgIDs writes an In-Reply-To or References field whose message
+// ids stand glued ("<a@x><b@x>", which RFC 5322 3.6.4 allows) with a
+// blank between each two, where headerfold can then fold: a msg-id is
+// "[CFWS] < id > [CFWS]", so readers find the same ids in the same order.
+// A "><" inside a quoted string or a comment is no boundary. It reports
+// false for another field, or when there is nothing to space.
+func spacedMsgIDs(f []byte) ([]byte, bool) {
+	colon := bytes.IndexByte(f, ':')
+	if colon < 0 {
+		return nil, false
+	}
+	name := bytes.TrimRight(f[:colon], " \t")
+	if !asciiEqualFold(name, "in-reply-to") && !asciiEqualFold(name, "references") {
+		return nil, false
+	}
+	out := append(make([]byte, 0, len(f)+len(f)/16), f[:colon+1]...)
+	quoted, comment, spaced := false, 0, false
+	for i := colon + 1; i < len(f); i++ {
+		c := f[i]
+		switch {
+		case c == '\\' && (quoted || comment > 0) && i+1 < len(f):
+			out = append(out, c)
+			i++
+			c = f[i]
+		case quoted:
+			quoted = c != '"'
+		case comment > 0 && c == ')':
+			comment--
+		case c == '(':
+			comment++
+		case comment > 0:
+		case c == '"':
+			quoted = true
+		case c == '<' && out[len(out)-1] == '>':
+			out = append(out, ' ')
+			spaced = true
+		}
+		out = append(out, c)
+	}
+	return out, spaced
 }
 
 // continuedParams writes a Content-Type or Content-Disposition field

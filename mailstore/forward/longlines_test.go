@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"mime"
@@ -313,5 +314,49 @@ func TestRewriteReencodesLongRunsOfBlanks(t *testing.T) {
 		if want, got := decodedParts(t, []byte(in)), decodedParts(t, out); !reflect.DeepEqual(want, got) {
 			t.Errorf("%s: decodes to %q, want %q", name, got, want)
 		}
+	}
+}
+
+// TestRewriteFoldsGluedMessageIDs: an In-Reply-To of 2,017 octets whose
+// message ids stand with no blank between them ("<a@x><b@x>...", as RFC
+// 5322 3.6.4 allows) was refused with ErrUnfoldable, as a line that cannot
+// be folded; the Lambda passes it on. A fold is allowed between two msg-ids
+// (each is "[CFWS] < id > [CFWS]"), so Rewrite folds there: every line
+// within 998 octets, and every reader finds the same ids in the same order.
+// A single id over 998 octets has no place to fold and is still refused.
+func TestRewriteFoldsGluedMessageIDs(t *testing.T) {
+	var ids []string
+	for i := 0; len(strings.Join(ids, "")) < 2017-len("In-Reply-To: "); i++ {
+		ids = append(ids, fmt.Sprintf("<msg-%04d.%s@mail.example.com>", i, strings.Repeat("q", 20)))
+	}
+	for _, name := range []string{"In-Reply-To", "references", "References "} {
+		for _, eol := range []string{"\r\n", "\n"} {
+			in := "From: A <a@x.com>" + eol + name + ": " + strings.Join(ids, "") + eol + "Subject: s" + eol + eol + "body" + eol
+			out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+			if err != nil {
+				t.Fatalf("%s (%q): %v", name, eol, err)
+			}
+			if n := headerfold.LongestLine(out); n > 998 {
+				t.Errorf("%s: a %d-octet line", name, n)
+			}
+			_, v, _ := strings.Cut(string(out), name+": ")
+			v, _, _ = strings.Cut(v, eol+"Subject: s"+eol)
+			// RFC 5322 unfolding removes each line break before a blank.
+			if got := strings.ReplaceAll(v, eol+" ", " "); got != strings.Join(ids, " ") {
+				t.Errorf("%s (%q): the ids read back are not the same:\n%q", name, eol, out)
+			}
+			if !bytes.HasSuffix(out, []byte(eol+eol+"body"+eol)) {
+				t.Errorf("%s: the body changed:\n%q", name, out)
+			}
+		}
+	}
+	// "><" inside a quoted id-left is no boundary between two ids.
+	quoted := `<"` + strings.Repeat("><", 600) + `"@x.com>`
+	if _, err := Rewrite(Config{}, []byte("From: a@x.com\r\nReferences: "+quoted+"\r\n\r\nb\r\n"), "info@example.com"); !errors.Is(err, ErrUnfoldable) {
+		t.Errorf("one quoted id of %d octets: %v, want ErrUnfoldable", len(quoted), err)
+	}
+	one := "<" + strings.Repeat("z", 1200) + "@x.com>"
+	if _, err := Rewrite(Config{}, []byte("From: a@x.com\r\nIn-Reply-To: "+one+"\r\n\r\nb\r\n"), "info@example.com"); !errors.Is(err, ErrUnfoldable) {
+		t.Errorf("one id of %d octets: %v, want ErrUnfoldable", len(one), err)
 	}
 }

@@ -779,16 +779,20 @@ func subjectLine(prefix string, value []byte, eol string) ([]byte, error) {
 	if err == nil {
 		return append(line, term...), nil
 	}
-	text, derr := new(mime.WordDecoder).DecodeHeader(string(unfold(value)))
-	if derr != nil {
-		return nil, fmt.Errorf("rewrite: Subject: %w; its encoded words cannot be re-encoded: %v", err, derr)
-	}
 	// An encoded word must stand apart from other text (RFC 2047 5):
 	// after a prefix that does not end in a blank ("[P]") the prefix is
-	// encoded with the text, which reads the same.
-	lead := "Subject: " + prefix
-	if prefix != "" && !strings.HasSuffix(prefix, " ") && !strings.HasSuffix(prefix, "\t") {
-		lead, text = "Subject: ", prefix+text
+	// encoded with the text, which reads the same. So is a prefix that
+	// holds encoded words itself ("=?utf-8?Q?[R=C3=A9]?= "), decoded with
+	// the text as a reader decodes the Lambda's line: kept as it is, a
+	// blank after it would go between two words, where readers drop it.
+	lead, joined := "Subject: "+prefix, string(unfold(value))
+	if decoded, _ := new(mime.WordDecoder).DecodeHeader(prefix); decoded != prefix ||
+		prefix != "" && !strings.HasSuffix(prefix, " ") && !strings.HasSuffix(prefix, "\t") {
+		lead, joined = "Subject: ", prefix+joined
+	}
+	text, derr := new(mime.WordDecoder).DecodeHeader(joined)
+	if derr != nil {
+		return nil, fmt.Errorf("rewrite: Subject: %w; its encoded words cannot be re-encoded: %v", err, derr)
 	}
 	line, err = foldCreated([]byte(lead+headerfold.Words(text, true, len(lead))), eol)
 	if err != nil {

@@ -518,3 +518,46 @@ func TestRewritePrefixBeforeAnEncodedWord(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteEncodedPrefixOverALongSubject: a subjectPrefix written as an
+// RFC 2047 word (the Lambda writes it as it is, and so does Rewrite while
+// the Subject folds) was taken as literal text when a Subject with a run
+// too long to fold is written again as words: "=?utf-8?Q?[R=C3=A9]?="
+// before 2,000 x read "=?utf-8?Q?[R=C3=A9]?=xxx…", and with a blank after
+// it the blank was lost between two words ("[Ré]xxx…"). The prefix is now
+// decoded with the text, so the Subject reads as the Lambda's line does.
+func TestRewriteEncodedPrefixOverALongSubject(t *testing.T) {
+	dec := new(mime.WordDecoder)
+	for _, prefix := range []string{"=?utf-8?Q?[R=C3=A9]?= ", "=?utf-8?Q?[R=C3=A9]?=", "=?ISO-8859-1?Q?[R=E9]?= [P] ", "[R\u00e9union] "} {
+		for _, value := range []string{strings.Repeat("x", 2000), "=?utf-8?q?caf=C3=A9?= " + strings.Repeat("y", 1500)} {
+			out := mustRewrite(t, Config{SubjectPrefix: prefix}, "From: a@x.com\r\nSubject: "+value+"\r\n\r\nbody\r\n")
+			m, err := mail.ReadMessage(strings.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := dec.DecodeHeader(m.Header.Get("Subject"))
+			want, _ := dec.DecodeHeader(prefix + value) // the Lambda's line
+			if err != nil || got != want {
+				t.Errorf("prefix %q, %.20q…: reads %.40q…, the Lambda's %.40q… (%v)", prefix, value, got, want, err)
+			}
+			if n := headerfold.LongestLine([]byte(out)); n > 998 {
+				t.Errorf("prefix %q: a %d-octet line", prefix, n)
+			}
+		}
+	}
+}
+
+// TestRewriteToEmailIsWrittenAsGiven: the Lambda hands toEmail to
+// String.prototype.replace as the replacement string, so "$1", "$&", "$'"
+// and "$$" in it (a "$" is allowed in a local part) are expanded: "a$1b@"
+// writes the old To value into the new one, "$'" the rest of the header.
+// Rewrite writes the value as given (difference 33).
+func TestRewriteToEmailIsWrittenAsGiven(t *testing.T) {
+	for _, to := range []string{"a$1b@example.com", "x$'@example.com", "y$&@example.com", "z$$@example.com", "w$`@example.com"} {
+		got := mustRewrite(t, Config{ToEmail: to}, "From: a@x.com\r\nTo: info@example.com\r\nSubject: s\r\n\r\nbody\r\n")
+		want := "From: a at x.com <info@example.com>\r\nTo: " + to + "\r\nSubject: s\r\nReply-To: a@x.com\r\n\r\nbody\r\n"
+		if got != want {
+			t.Errorf("toEmail %q:\n got  %q\n want %q", to, got, want)
+		}
+	}
+}

@@ -116,7 +116,8 @@ func (p *Plan) ToSend() (messages, sends, recipients int) {
 }
 
 // Destinations lists every distinct destination of the messages to send,
-// sorted: what the user confirms.
+// sorted: what the user confirms. Addresses that differ only in the case
+// of their domain are one (sesaccount.AddressKey), the first spelling kept.
 func (p *Plan) Destinations() []string {
 	var out []string
 	for _, it := range p.Items {
@@ -124,8 +125,10 @@ func (p *Plan) Destinations() []string {
 			out = append(out, it.Destinations...)
 		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	slices.SortStableFunc(out, func(a, b string) int {
+		return strings.Compare(sesaccount.AddressKey(a), sesaccount.AddressKey(b))
+	})
+	return slices.CompactFunc(out, func(a, b string) bool { return sesaccount.AddressKey(a) == sesaccount.AddressKey(b) })
 }
 
 // Decided counts the items whose result is known before the run, by status.
@@ -423,10 +426,12 @@ func derive(it *Item, opts Options) string {
 		}
 	}
 	// The Lambda keeps repeats; SES would count (and may deliver) each one.
+	// A domain is case-insensitive, a local part is not (RFC 5321 2.4):
+	// c@X.example and c@x.example are one mailbox, the first spelling kept.
 	seen := map[string]bool{}
 	for _, d := range dests {
-		if d != "" && !seen[d] {
-			seen[d] = true
+		if k := sesaccount.AddressKey(d); d != "" && !seen[k] {
+			seen[k] = true
 			it.Destinations = append(it.Destinations, d)
 		}
 	}

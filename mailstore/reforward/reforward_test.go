@@ -1034,3 +1034,36 @@ func TestWaitForAnotherRunsClaimIsBounded(t *testing.T) {
 		t.Errorf("waited %v of fake time (%d claims asked)", waited, h.asked)
 	}
 }
+
+// TestDestinationsDifferingOnlyInTheDomainsCaseAreOne: --to c@X.example
+// --to c@x.example were two destinations, so SES got (and counted) the
+// same mailbox twice; a domain is case-insensitive (RFC 5321 2.4), a local
+// part is not, so repeats are dropped by sesaccount.AddressKey, the first
+// spelling kept.
+func TestDestinationsDifferingOnlyInTheDomainsCaseAreOne(t *testing.T) {
+	e := newEnv(t)
+	key := e.src.put("abc", message("hello", "info@acme.example", "PASS"))
+	to := []string{"c@X.example", "c@x.example", "C@x.example", "c@X.EXAMPLE"}
+	res, _, err := e.run(t, []string{key}, Options{Config: testConfig, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"c@X.example", "C@x.example"}
+	if !slices.Equal(res[0].Recipients, want) || len(e.ses.sends) != 1 || !slices.Equal(e.ses.sends[0].dests, want) {
+		t.Errorf("recipients %v, %d sends; want %v once", res[0].Recipients, len(e.ses.sends), want)
+	}
+}
+
+// TestPlanDestinationsAreDistinctMailboxes: the destinations a run asks to
+// confirm listed c@X.example and c@x.example (two messages' spellings) as
+// two; they are one mailbox (sesaccount.AddressKey).
+func TestPlanDestinationsAreDistinctMailboxes(t *testing.T) {
+	p := &Plan{Items: []Item{
+		{Destinations: []string{"c@X.example", "b@y.example"}},
+		{Destinations: []string{"c@x.example", "C@x.example"}},
+		{Destinations: []string{"skipped@z.example"}, Status: StatusSkipped},
+	}}
+	if got, want := p.Destinations(), []string{"C@x.example", "b@y.example", "c@X.example"}; !slices.Equal(got, want) {
+		t.Errorf("Destinations() = %v, want %v", got, want)
+	}
+}

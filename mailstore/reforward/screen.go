@@ -101,6 +101,12 @@ type Preview struct {
 	// failure), which are sent to.
 	SuppressedRecipients, SandboxRecipients, IncludedSuppressed, Unchecked int
 	UncheckedWhy                                                           string
+	// SuppressedAddresses, SandboxAddresses and
+	// IncludedSuppressedAddresses count the distinct addresses
+	// (sesaccount.AddressKey) behind SuppressedRecipients,
+	// SandboxRecipients and IncludedSuppressed: one suppressed address in
+	// 51 messages is 51 recipients left out, 1 address.
+	SuppressedAddresses, SandboxAddresses, IncludedSuppressedAddresses int
 	// Account is the account the plan was made against (nil: not read);
 	// AccountErr why a dry run could not read it.
 	Account    *sesaccount.Account
@@ -112,15 +118,27 @@ func (p *Plan) Preview() Preview {
 	pv := Preview{Account: p.Account, AccountErr: p.AccountErr}
 	pv.Messages, pv.Sends, pv.Recipients = p.ToSend()
 	unchecked := map[string]bool{}
+	distinct := func(seen map[string]bool, n *int, addr string) {
+		if k := sesaccount.AddressKey(addr); !seen[k] {
+			seen[k] = true
+			*n++
+		}
+	}
+	suppressed, sandbox, included := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, it := range p.Items {
 		for _, v := range it.Blocked {
 			if v.Unverified {
 				pv.SandboxRecipients++
+				distinct(sandbox, &pv.SandboxAddresses, v.Address)
 			} else {
 				pv.SuppressedRecipients++
+				distinct(suppressed, &pv.SuppressedAddresses, v.Address)
 			}
 		}
 		pv.IncludedSuppressed += len(it.Allowed)
+		for _, v := range it.Allowed {
+			distinct(included, &pv.IncludedSuppressedAddresses, v.Address)
+		}
 		// Only the destinations the plan sends to, as ToSend counts
 		// them: a message sent before (by this run's journal or by
 		// another operator) is sent to no one. Each address once: 51
@@ -131,10 +149,7 @@ func (p *Plan) Preview() Preview {
 			}) {
 				continue
 			}
-			if k := sesaccount.AddressKey(v.Address); !unchecked[k] {
-				unchecked[k] = true
-				pv.Unchecked++
-			}
+			distinct(unchecked, &pv.Unchecked, v.Address)
 			if pv.UncheckedWhy == "" {
 				pv.UncheckedWhy = mailstore.Explain(v.Err) // the hint first: Error() is the detail alone
 			}
@@ -210,10 +225,12 @@ func (pv Preview) Lines() []string {
 		}
 	}
 	if pv.SuppressedRecipients > 0 {
-		out = append(out, mailstore.Count(pv.SuppressedRecipients, "destination")+" left out: on the account's suppression list (sesbox forward --include-suppressed sends to them)")
+		out = append(out, mailstore.Count(pv.SuppressedAddresses, "destination")+" left out"+times(pv.SuppressedAddresses, pv.SuppressedRecipients)+
+			": on the account's suppression list (sesbox forward --include-suppressed sends to them)")
 	}
 	if pv.IncludedSuppressed > 0 {
-		out = append(out, "WARNING: "+mailstore.Count(pv.IncludedSuppressed, "destination")+" on the suppression list (or not checked) will be sent to: bounces and complaints hurt the account's reputation")
+		out = append(out, "WARNING: "+mailstore.Count(pv.IncludedSuppressedAddresses, "destination")+times(pv.IncludedSuppressedAddresses, pv.IncludedSuppressed)+
+			" on the suppression list (or not checked) will be sent to: bounces and complaints hurt the account's reputation")
 	}
 	if pv.Unchecked > 0 {
 		out = append(out, "WARNING: "+mailstore.Count(pv.Unchecked, "destination")+" could not be checked against the suppression list and will be sent to (SES drops suppressed addresses itself): "+pv.UncheckedWhy)
@@ -228,7 +245,7 @@ func (pv Preview) Lines() []string {
 	if a.Sandbox {
 		s := "SES sandbox: only verified addresses and domains and the mailbox simulator can receive"
 		if pv.SandboxRecipients > 0 {
-			s += "; " + mailstore.Count(pv.SandboxRecipients, "destination") + " left out as unverified"
+			s += "; " + mailstore.Count(pv.SandboxAddresses, "destination") + " left out as unverified" + times(pv.SandboxAddresses, pv.SandboxRecipients)
 		}
 		out = append(out, s)
 	}
@@ -248,4 +265,13 @@ func (pv Preview) Lines() []string {
 			pv.Recipients, a.Remaining24Hours, a.Max24HourSend))
 	}
 	return out
+}
+
+// times says how often addresses destinations occur over the messages,
+// when more than once each: " (3 times over the messages)".
+func times(addresses, occurrences int) string {
+	if occurrences <= addresses {
+		return ""
+	}
+	return fmt.Sprintf(" (%d times over the messages)", occurrences)
 }

@@ -79,7 +79,7 @@ func TestSuppressedDestinationsAreNeverSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	pv := p.Preview()
-	if pv.Messages != 2 || pv.Recipients != 2 || pv.SkippedSuppressed != 1 || pv.SkippedSpam != 1 || pv.SuppressedRecipients != 3 {
+	if pv.Messages != 2 || pv.Recipients != 2 || pv.SkippedSuppressed != 1 || pv.SkippedSpam != 1 || pv.SuppressedRecipients != 3 || pv.SuppressedAddresses != 2 {
 		t.Errorf("preview %+v", pv)
 	}
 	if fits, ok := pv.FitsQuota(); !fits || !ok {
@@ -87,7 +87,7 @@ func TestSuppressedDestinationsAreNeverSent(t *testing.T) {
 	}
 	lines := strings.Join(pv.Lines(), "\n")
 	for _, want := range []string{"2 messages to send (2 sends, 2 recipients)", "1 message skipped: every destination suppressed",
-		"1 message skipped as spam", "3 destinations left out: on the account's suppression list", "quota: fits (2 of 10 left today)"} {
+		"1 message skipped as spam", "2 destinations left out (3 times over the messages): on the account's suppression list", "quota: fits (2 of 10 left today)"} {
 		if !strings.Contains(lines, want) {
 			t.Errorf("preview lacks %q:\n%s", want, lines)
 		}
@@ -263,5 +263,51 @@ func TestUncheckedCountsEachAddressOnce(t *testing.T) {
 	}
 	if !slices.ContainsFunc(pv.Lines(), func(l string) bool { return strings.HasPrefix(l, "WARNING: 4 destinations could not be checked") }) {
 		t.Errorf("preview %q", pv.Lines())
+	}
+}
+
+// TestPreviewCountsEachAddressOnce: the suppression and sandbox lines
+// counted one per message and address ("3 destinations left out" for one
+// suppressed address in 3 messages), as the unchecked count did before
+// a19df33. The preview now counts addresses (sesaccount.AddressKey) and
+// says how often they occur; the per-message counts stay.
+func TestPreviewCountsEachAddressOnce(t *testing.T) {
+	e := newEnv(t)
+	var keys []string
+	for _, k := range []string{"a1", "a2", "a3"} {
+		keys = append(keys, e.src.put(k, message(k, "info@acme.example", "PASS"))) // ops + lead (suppressed)
+	}
+	r := e.runner()
+	r.Account = production()
+	for _, include := range []bool{false, true} {
+		p, err := r.Plan(context.Background(), keys, Options{Config: testConfig, IncludeSuppressed: include})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pv := p.Preview()
+		lines := strings.Join(pv.Lines(), "\n")
+		want := "1 destination left out (3 times over the messages): on the account's suppression list"
+		if !include && (pv.SuppressedRecipients != 3 || pv.SuppressedAddresses != 1 || !strings.Contains(lines, want)) {
+			t.Errorf("suppressed: %d, %d addresses, want 3, 1 and %q:\n%s", pv.SuppressedRecipients, pv.SuppressedAddresses, want, lines)
+		}
+		if !include {
+			continue
+		}
+		want = "WARNING: 1 destination (3 times over the messages) on the suppression list (or not checked) will be sent to"
+		if pv.IncludedSuppressed != 3 || pv.IncludedSuppressedAddresses != 1 || !strings.Contains(lines, want) {
+			t.Errorf("included: %d, %d addresses, want 3, 1 and %q:\n%s", pv.IncludedSuppressed, pv.IncludedSuppressedAddresses, want, lines)
+		}
+	}
+
+	r.Account = &fakeAccount{account: sesaccount.Account{Sandbox: true, SendingEnabled: true, Max24HourSend: 200, Remaining24Hours: 200, MaxSendRate: 1},
+		verified: map[string]bool{"team.example": true}}
+	p, err := r.Plan(context.Background(), keys, Options{Config: testConfig, To: []string{"ops@team.example", "kim@unverified.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv := p.Preview()
+	want := "1 destination left out as unverified (3 times over the messages)"
+	if lines := strings.Join(pv.Lines(), "\n"); pv.SandboxRecipients != 3 || pv.SandboxAddresses != 1 || !strings.Contains(lines, want) {
+		t.Errorf("sandbox: %d, %d addresses, want 3, 1 and %q:\n%s", pv.SandboxRecipients, pv.SandboxAddresses, want, lines)
 	}
 }
