@@ -129,16 +129,26 @@ func newScreen(t *testing.T, f Forwarder, keys []string, w, h int) Model {
 func pump(t *testing.T, m Model, cmd tea.Cmd) (Model, []tea.Msg) {
 	t.Helper()
 	var out []tea.Msg
-	for i := 0; cmd != nil; i++ {
+	queue := []tea.Cmd{cmd}
+	for i := 0; len(queue) > 0; i++ {
 		if i > 10000 {
 			t.Fatal("the screen never settles")
+		}
+		cmd, queue = queue[0], queue[1:]
+		if cmd == nil {
+			continue
 		}
 		msg := cmd()
 		if _, isCmd := msg.(tea.Cmd); isCmd {
 			t.Fatalf("a tea.Cmd was sent as a message (%T)", msg)
 		}
+		if batch, ok := msg.(tea.BatchMsg); ok {
+			queue = append(queue, batch...)
+			continue
+		}
 		out = append(out, msg)
 		m, cmd = m.Update(msg)
+		queue = append(queue, cmd)
 	}
 	return m, out
 }
