@@ -210,7 +210,7 @@ func (pv Preview) Lines() []string {
 		}
 	}
 	if pv.SuppressedRecipients > 0 {
-		out = append(out, mailstore.Count(pv.SuppressedRecipients, "destination")+" left out: on the account's suppression list (sesbox forward --include-suppressed sends to them)")
+		out = append(out, mailstore.Count(pv.SuppressedRecipients, "destination")+" left out: on the account's suppression list ("+OptionIncludeSuppressed.Flag()+" sends to them)")
 	}
 	if pv.IncludedSuppressed > 0 {
 		out = append(out, "WARNING: "+mailstore.Count(pv.IncludedSuppressed, "destination")+" on the suppression list (or not checked) will be sent to: bounces and complaints hurt the account's reputation")

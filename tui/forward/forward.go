@@ -74,7 +74,7 @@ type Model struct {
 	// asking is set while "send again what was sent?" is on screen (the
 	// Again key): y turns --again on and plans again, any other key not.
 	asking bool
-	// held are the option keys (u, i, a) typed while the plan was made,
+	// held are the option keys (u, i, a, s) typed while the plan was made,
 	// applied when it comes (applyHeld).
 	held []tea.KeyMsg
 	// undo is the screen as it was when a's question was answered y:
@@ -205,6 +205,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		case key.Matches(msg, k.IncludeSpam):
 			m.opts.IncludeSpam = !m.opts.IncludeSpam
 			return m.replan()
+		case key.Matches(msg, k.IncludeSuppressed):
+			m.opts.IncludeSuppressed = !m.opts.IncludeSuppressed
+			return m.replan()
 		case key.Matches(msg, k.Again):
 			if m.opts.Again {
 				m.opts.Again = false
@@ -249,7 +252,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Cancel):
 			return m.close()
-		case key.Matches(msg, k.RetryUncertain, k.IncludeSpam, k.Again):
+		case key.Matches(msg, k.RetryUncertain, k.IncludeSpam, k.IncludeSuppressed, k.Again):
 			m.held = append(m.held, msg)
 		}
 	}
@@ -257,7 +260,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 }
 
 // applyHeld applies the option keys typed while the plan was made, as if
-// typed once it was shown (f i in one burst): u and i turn their option
+// typed once it was shown (f i in one burst): u, i and s turn their option
 // on or off, a turns --again off, or asks (the answer: true) whether to
 // turn it on; a y typed before the plan was shown must not answer that.
 // When an option changed, the state is statePlanning: plan again (a
@@ -272,6 +275,8 @@ func (m *Model) applyHeld() (ask bool) {
 			m.opts.RetryUncertain, changed = !m.opts.RetryUncertain, true
 		case key.Matches(msg, k.IncludeSpam):
 			m.opts.IncludeSpam, changed = !m.opts.IncludeSpam, true
+		case key.Matches(msg, k.IncludeSuppressed):
+			m.opts.IncludeSuppressed, changed = !m.opts.IncludeSuppressed, true
 		case m.opts.Again:
 			m.opts.Again, changed = false, true
 		default:
@@ -405,7 +410,7 @@ func (m Model) FullHelp() [][]key.Binding {
 		return [][]key.Binding{m.ShortHelp()}
 	}
 	return [][]key.Binding{m.ShortHelp(), {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
-		{k.RetryUncertain, k.IncludeSpam, k.Again}}
+		{k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed}}
 }
 
 // scroll moves *pos, the first line shown of total, by the movement key
