@@ -409,7 +409,15 @@ func (m Model) FullHelp() [][]key.Binding {
 	if m.asking {
 		return [][]key.Binding{m.ShortHelp()}
 	}
-	return [][]key.Binding{m.ShortHelp(), {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
+	short := m.ShortHelp()
+	for i, b := range short {
+		if b.Help() == k.MarkFailed.Help() {
+			// Said whole here; the key line has room for "mark to
+			// retry" alone at 40 columns.
+			short[i] = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, "mark the failed and not tried in the list (replaces its marks)"))
+		}
+	}
+	return [][]key.Binding{short, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
 		{k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed}}
 }
 

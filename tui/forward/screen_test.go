@@ -174,7 +174,7 @@ func TestResultsNameEveryKeyAt40(t *testing.T) {
 	v := m.View()
 	checkSize(t, v, 40, 7)
 	hints := m.c.Hints(append([]key.Binding{m.c.Keys.Global.Help}, m.ShortHelp()...))
-	if strings.Contains(hints, "…") || !strings.Contains(hints, "m mark failed") || !strings.Contains(hints, "q/esc close") {
+	if strings.Contains(hints, "…") || !strings.Contains(hints, "m mark to retry") || !strings.Contains(hints, "q/esc close") {
 		t.Errorf("key line %q", hints)
 	}
 	if !strings.Contains(v, "j/k") {

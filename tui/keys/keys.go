@@ -131,7 +131,7 @@ type Forward struct {
 	Bottom     key.Binding
 	PageUp     key.Binding
 	PageDown   key.Binding
-	MarkFailed key.Binding // results: mark the failed messages in the list
+	MarkFailed key.Binding // results: mark the failed and not tried in the list
 	Close      key.Binding // results: leave
 	// Confirmation and results: plan again with sesbox forward's
 	// --retry-uncertain, --include-spam, --again or --include-suppressed
@@ -323,7 +323,7 @@ func DefaultKeyMap() KeyMap {
 			Bottom:            b("last", "G", "end"),
 			PageUp:            bl("page up", "pgup", "pgup", "ctrl+b"),
 			PageDown:          bl("page down", "pgdn", "pgdown", "ctrl+f"),
-			MarkFailed:        b("mark failed", "m"),
+			MarkFailed:        b("mark to retry", "m"),
 			Close:             b("close", "q", "esc"),
 			RetryUncertain:    b("also send the uncertain (--retry-uncertain)", "u"),
 			IncludeSpam:       b("also send spam/virus FAIL (--include-spam)", "i"),
