@@ -8,9 +8,10 @@ import "strings"
 type Option int
 
 const (
-	OptionAgain          Option = iota // Options.Again
-	OptionIncludeSpam                  // Options.IncludeSpam
-	OptionRetryUncertain               // Options.RetryUncertain
+	OptionAgain             Option = iota // Options.Again
+	OptionIncludeSpam                     // Options.IncludeSpam
+	OptionRetryUncertain                  // Options.RetryUncertain
+	OptionIncludeSuppressed               // Options.IncludeSuppressed
 )
 
 // Flag is how the CLI turns o on.
@@ -20,6 +21,8 @@ func (o Option) Flag() string {
 		return "sesbox forward --again"
 	case OptionIncludeSpam:
 		return "sesbox forward --include-spam"
+	case OptionIncludeSuppressed:
+		return "sesbox forward --include-suppressed"
 	default:
 		return "sesbox forward --retry-uncertain"
 	}
@@ -28,7 +31,7 @@ func (o Option) Flag() string {
 // Rephrase replaces in text (a reason, a line of the preview) the CLI's
 // way of turning each option on (Option.Flag) with how's (the TUI's key).
 func Rephrase(text string, how func(Option) string) string {
-	for _, o := range []Option{OptionAgain, OptionIncludeSpam, OptionRetryUncertain} {
+	for _, o := range []Option{OptionAgain, OptionIncludeSpam, OptionRetryUncertain, OptionIncludeSuppressed} {
 		text = strings.ReplaceAll(text, o.Flag(), how(o))
 	}
 	return text

@@ -226,7 +226,7 @@ func (pv Preview) Lines() []string {
 	}
 	if pv.SuppressedRecipients > 0 {
 		out = append(out, mailstore.Count(pv.SuppressedAddresses, "destination")+" left out"+times(pv.SuppressedAddresses, pv.SuppressedRecipients)+
-			": on the account's suppression list (sesbox forward --include-suppressed sends to them)")
+			": on the account's suppression list ("+OptionIncludeSuppressed.Flag()+" sends to them)")
 	}
 	if pv.IncludedSuppressed > 0 {
 		out = append(out, "WARNING: "+mailstore.Count(pv.IncludedSuppressedAddresses, "destination")+times(pv.IncludedSuppressedAddresses, pv.IncludedSuppressed)+

@@ -8,6 +8,7 @@ package forward
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -73,9 +74,13 @@ type Model struct {
 	// asking is set while "send again what was sent?" is on screen (the
 	// Again key): y turns --again on and plans again, any other key not.
 	asking bool
-	// held are the option keys (u, i, a) typed while the plan was made,
+	// held are the option keys (u, i, a, s) typed while the plan was made,
 	// applied when it comes (applyHeld).
 	held []tea.KeyMsg
+	// undo is the screen as it was when a's question was answered y:
+	// when the plan with --again sends nothing either, it comes back
+	// (againSendsNothing), as a run of nothing only showed the same rows.
+	undo *Model
 }
 
 // New returns the screen for forwarding the messages keys (object keys or
@@ -139,6 +144,15 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if m.asking = m.applyHeld(); m.state == statePlanning {
 			return m.replan()
 		}
+		if undo := m.undo; undo != nil {
+			m.undo = nil
+			if n, _, _ := m.plan.ToSend(); n == 0 && !m.asking {
+				// As it was: a's question held over a plan of nothing
+				// (f a) had kept its results from showing.
+				u, cmd := undo.startIfNothingToSend()
+				return u, tea.Batch(notice(m.againSendsNothing()), cmd)
+			}
+		}
 		if m.asking {
 			// a's question comes first, over the plan: a run of nothing
 			// started now had it answered by a key typed while it ran.
@@ -179,7 +193,8 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			}
 			return m, notice("not sending again: " + firstKey(k.Again) + " asks again")
 		}
-		m.opts.Again = true
+		undo := m
+		m.opts.Again, m.undo = true, &undo
 		return m.replan()
 	}
 	if m.state == stateConfirm || m.state == stateDone || m.state == stateFailed {
@@ -189,6 +204,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m.replan()
 		case key.Matches(msg, k.IncludeSpam):
 			m.opts.IncludeSpam = !m.opts.IncludeSpam
+			return m.replan()
+		case key.Matches(msg, k.IncludeSuppressed):
+			m.opts.IncludeSuppressed = !m.opts.IncludeSuppressed
 			return m.replan()
 		case key.Matches(msg, k.Again):
 			if m.opts.Again {
@@ -234,7 +252,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Cancel):
 			return m.close()
-		case key.Matches(msg, k.RetryUncertain, k.IncludeSpam, k.Again):
+		case key.Matches(msg, k.RetryUncertain, k.IncludeSpam, k.IncludeSuppressed, k.Again):
 			m.held = append(m.held, msg)
 		}
 	}
@@ -242,7 +260,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 }
 
 // applyHeld applies the option keys typed while the plan was made, as if
-// typed once it was shown (f i in one burst): u and i turn their option
+// typed once it was shown (f i in one burst): u, i and s turn their option
 // on or off, a turns --again off, or asks (the answer: true) whether to
 // turn it on; a y typed before the plan was shown must not answer that.
 // When an option changed, the state is statePlanning: plan again (a
@@ -257,6 +275,8 @@ func (m *Model) applyHeld() (ask bool) {
 			m.opts.RetryUncertain, changed = !m.opts.RetryUncertain, true
 		case key.Matches(msg, k.IncludeSpam):
 			m.opts.IncludeSpam, changed = !m.opts.IncludeSpam, true
+		case key.Matches(msg, k.IncludeSuppressed):
+			m.opts.IncludeSuppressed, changed = !m.opts.IncludeSuppressed, true
 		case m.opts.Again:
 			m.opts.Again, changed = false, true
 		default:
@@ -339,9 +359,29 @@ func notice(text string) tea.Cmd {
 	return func() tea.Msg { return common.NoticePostedMsg{Text: text} }
 }
 
+// againSendsNothing is the notice for a's y when the plan with --again
+// sends nothing either: the key that would send the messages first, then
+// that a changed nothing.
+func (m Model) againSendsNothing() string {
+	again := firstKey(m.keys.Again)
+	if n := m.plan.Preview().SkippedSpam; n > 0 {
+		// Whole at 80 columns.
+		return fmt.Sprintf("%s sends the %d skipped as spam or virus; %s sends nothing more", m.optionKey(reforward.OptionIncludeSpam), n, again)
+	}
+	return "nothing to send with sent already (" + again + ") on"
+}
+
 // ShortHelp implements help.KeyMap.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
+	if m.asking {
+		// Only the question's answers act now (the screen's own keys
+		// under it, y send or q close, do not).
+		return []key.Binding{
+			key.NewBinding(key.WithKeys(k.Send.Keys()...), key.WithHelp(firstKey(k.Send), "turn on sent already")),
+			key.NewBinding(key.WithKeys(k.Send.Keys()...), key.WithHelp("other keys", "leave it off")),
+		}
+	}
 	switch m.state {
 	case stateConfirm:
 		// The scroll keys are named on the confirmation's own last line
@@ -366,8 +406,19 @@ func (m Model) ShortHelp() []key.Binding {
 // the screen after the run, and the help named both on one page.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{m.ShortHelp(), {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
-		{k.RetryUncertain, k.IncludeSpam, k.Again}}
+	if m.asking {
+		return [][]key.Binding{m.ShortHelp()}
+	}
+	short := m.ShortHelp()
+	for i, b := range short {
+		if b.Help() == k.MarkFailed.Help() {
+			// Said whole here; the key line has room for "mark to
+			// retry" alone at 40 columns.
+			short[i] = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, "mark the failed and not tried in the list (replaces its marks)"))
+		}
+	}
+	return [][]key.Binding{short, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
+		{k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed}}
 }
 
 // scroll moves *pos, the first line shown of total, by the movement key

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -129,16 +130,26 @@ func newScreen(t *testing.T, f Forwarder, keys []string, w, h int) Model {
 func pump(t *testing.T, m Model, cmd tea.Cmd) (Model, []tea.Msg) {
 	t.Helper()
 	var out []tea.Msg
-	for i := 0; cmd != nil; i++ {
+	queue := []tea.Cmd{cmd}
+	for i := 0; len(queue) > 0; i++ {
 		if i > 10000 {
 			t.Fatal("the screen never settles")
+		}
+		cmd, queue = queue[0], queue[1:]
+		if cmd == nil {
+			continue
 		}
 		msg := cmd()
 		if _, isCmd := msg.(tea.Cmd); isCmd {
 			t.Fatalf("a tea.Cmd was sent as a message (%T)", msg)
 		}
+		if batch, ok := msg.(tea.BatchMsg); ok {
+			queue = append(queue, batch...)
+			continue
+		}
 		out = append(out, msg)
 		m, cmd = m.Update(msg)
+		queue = append(queue, cmd)
 	}
 	return m, out
 }
@@ -427,5 +438,40 @@ func TestNotAttemptedRowsSayNotTried(t *testing.T) {
 	}
 	if !strings.HasPrefix(untried, "NOT TRIED ") || strings.Contains(untried, "FAILED") {
 		t.Errorf("not attempted row %q", untried)
+	}
+}
+
+// TestMarkKeyHelpSaysWhatItMarksAndWhere: after a stopped run, whose head
+// says "1 not attempted (m marks them in the list to try again)" and no
+// "failed", the key line said "m mark failed", and ? the same: m marks
+// the failed and the not tried, in the list, replacing its marks. The key
+// line says "mark to retry" (whole at 40 columns), ? says all of it.
+func TestMarkKeyHelpSaysWhatItMarksAndWhere(t *testing.T) {
+	r, s := newRunner(t)
+	good, _ := demoKeys(t)
+	s.gate, s.entered = make(chan struct{}), make(chan struct{}, 1)
+	m := newScreen(t, r, good, 40, 10)
+	m, _ = pump(t, m, m.Init())
+	m, cmd := press(t, m, "y")
+	m, cmd = m.Update(cmd())
+	<-s.entered
+	m, _ = press(t, m, "x")
+	close(s.gate)
+	m, _ = pump(t, m, cmd)
+	if len(m.failedKeys()) != 1 {
+		t.Fatalf("want one message not tried: %+v", m.Results())
+	}
+	hints := m.c.Hints(append([]key.Binding{m.c.Keys.Global.Help}, m.ShortHelp()...))
+	if hints = strings.TrimSpace(hints); hints != "? help • m mark to retry • q/esc close" {
+		t.Errorf("key line %q", hints)
+	}
+	var full []string
+	for _, col := range m.FullHelp() {
+		for _, b := range col {
+			full = append(full, b.Help().Key+" "+b.Help().Desc)
+		}
+	}
+	if !slices.Contains(full, "m mark the failed and not tried in the list (replaces its marks)") {
+		t.Errorf("? says %q", full)
 	}
 }

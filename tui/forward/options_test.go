@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/tui/common"
 )
 
 // TestIncludeSpamFromTheScreen: the screen said "sesbox forward
@@ -171,8 +172,9 @@ func TestOptionKeysTypedWhilePlanningAreHeld(t *testing.T) {
 // alone, f a in one burst) the run started as the plan came, with a's
 // question on screen over it, and a key typed during the run answered
 // it. The question comes first, over the plan, and no run starts until
-// it is answered: y plans again with --again, another key leaves it off
-// and shows the results of the plan as it was.
+// it is answered: another key leaves it off and shows the results of the
+// plan as it was; so does y, as --again sends nothing more either
+// (TestAgainThatSendsNothingStays).
 func TestHeldAgainAsksBeforeARunOfNothing(t *testing.T) {
 	r, s := newRunner(t)
 	_, spam := demoKeys(t)
@@ -189,8 +191,64 @@ func TestHeldAgainAsksBeforeARunOfNothing(t *testing.T) {
 		}
 		m, cmd = press(t, m, answer)
 		m, _ = pump(t, m, cmd)
-		if m.asking || m.Options().Again != (answer == "y") || m.state != stateDone || len(m.Results()) != 1 || len(s.sent) != 0 {
+		if m.asking || m.Options().Again || m.state != stateDone || len(m.Results()) != 1 || len(s.sent) != 0 {
 			t.Fatalf("f a %s: state %v, asking %v, options %+v, results %+v", answer, m.state, m.asking, m.Options(), m.Results())
 		}
+	}
+}
+
+// TestKeyLineWhileAgainIsAsked: while a's question was on screen the key
+// line still named the screen's keys under it ("y send • n/esc cancel"
+// over a confirmation, "q/esc close" over results), where y turns the
+// option on and any other key leaves it off; it says that now.
+func TestKeyLineWhileAgainIsAsked(t *testing.T) {
+	r, _ := newRunner(t)
+	good, spam := demoKeys(t)
+	for _, keys := range [][]string{good[:1], {spam}} {
+		m := newScreen(t, r, keys, 80, 24)
+		m, _ = pump(t, m, m.Init())
+		m, _ = press(t, m, "a")
+		if !m.asking {
+			t.Fatalf("a did not ask (state %v)", m.state)
+		}
+		var line []string
+		for _, b := range m.ShortHelp() {
+			line = append(line, b.Help().Key+" "+b.Help().Desc)
+		}
+		got := strings.Join(line, " • ")
+		if want := "y turn on sent already • other keys leave it off"; got != want {
+			t.Errorf("key line while asking over state %v: %q, want %q", m.state, got, want)
+		}
+		if fh := m.FullHelp(); len(fh) != 1 {
+			t.Errorf("full help while asking has %d columns, want the question's keys alone", len(fh))
+		}
+	}
+}
+
+// TestAgainThatSendsNothingStays: f a y over a plan that sends nothing
+// (the spam alone: nothing was ever sent) planned again with --again, ran
+// a run of nothing and showed its results again, "[x] sent already" the
+// only change; it now says there is nothing to send, the screen's key for
+// what would send it first, and stays as it was with the option off.
+func TestAgainThatSendsNothingStays(t *testing.T) {
+	r, s := newRunner(t)
+	_, spam := demoKeys(t)
+	m := newScreen(t, r, []string{spam}, 80, 24)
+	m, _ = pump(t, m, m.Init())
+	before := m.View()
+	m, _ = press(t, m, "a")
+	m, cmd := press(t, m, "y")
+	m, msgs := pump(t, m, cmd)
+	var notices []string
+	for _, msg := range msgs {
+		if n, ok := msg.(common.NoticePostedMsg); ok {
+			notices = append(notices, n.Text)
+		}
+	}
+	if len(notices) != 1 || notices[0] != "key i sends the 1 skipped as spam or virus; a sends nothing more" {
+		t.Errorf("notices %q", notices)
+	}
+	if m.state != stateDone || m.Options().Again || m.View() != before || len(s.sent) != 0 {
+		t.Errorf("f a y: state %v, options %+v, %d sent, view:\n%s\nwant as before:\n%s", m.state, m.Options(), len(s.sent), m.View(), before)
 	}
 }

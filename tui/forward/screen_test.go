@@ -174,7 +174,7 @@ func TestResultsNameEveryKeyAt40(t *testing.T) {
 	v := m.View()
 	checkSize(t, v, 40, 7)
 	hints := m.c.Hints(append([]key.Binding{m.c.Keys.Global.Help}, m.ShortHelp()...))
-	if strings.Contains(hints, "…") || !strings.Contains(hints, "m mark failed") || !strings.Contains(hints, "q/esc close") {
+	if strings.Contains(hints, "…") || !strings.Contains(hints, "m mark to retry") || !strings.Contains(hints, "q/esc close") {
 		t.Errorf("key line %q", hints)
 	}
 	if !strings.Contains(v, "j/k") {
@@ -254,5 +254,41 @@ func TestScreenNamesTheBoundKeys(t *testing.T) {
 	v := strings.Join(strings.Fields(m.View()), " ")
 	if !strings.Contains(v, "M marks them") || !strings.Contains(v, "J/K, pgup/pgdown scroll") {
 		t.Errorf("results:\n%s", m.View())
+	}
+}
+
+// TestIncludeSuppressedFromTheScreen: the confirmation said "1 destination
+// left out: on the account's suppression list (sesbox forward
+// --include-suppressed sends to them)" and the screen had no key for it,
+// as it has u, i and a for the other options; s plans again with
+// IncludeSuppressed (Runner.Prepare, as the CLI's flag does), the Also
+// send line shows it on, and y sends to the suppressed address too.
+func TestIncludeSuppressedFromTheScreen(t *testing.T) {
+	for _, bound := range []string{"s", "S"} { // the default, and rebound
+		r, s := newRunner(t)
+		r.Account = account{}
+		good, _ := demoKeys(t)
+		c := fixture.Common(100, 40)
+		if err := c.Keys.Apply(map[string][]string{"forward.include-suppressed": {bound}}); err != nil {
+			t.Fatal(err)
+		}
+		m := New(context.Background(), c, r, good[:1], reforward.Options{Config: cfg})
+		m.SetSize(100, 40)
+		m, _ = pump(t, m, m.Init())
+		v := m.View()
+		if !strings.Contains(v, "1 destination left out: on the account's suppression list (key "+bound+" sends to them)") ||
+			!strings.Contains(v, "[ ] suppressed ("+bound+")") || strings.Contains(v, "--include-suppressed") {
+			t.Fatalf("the confirmation does not offer %s:\n%s", bound, v)
+		}
+		m, cmd := press(t, m, bound)
+		m, _ = pump(t, m, cmd)
+		if m.state != stateConfirm || !m.Options().IncludeSuppressed || !strings.Contains(m.View(), "[x] suppressed ("+bound+")") {
+			t.Fatalf("after %s: state %v, options %+v:\n%s", bound, m.state, m.Options(), m.View())
+		}
+		m, cmd = press(t, m, "y")
+		pump(t, m, cmd)
+		if len(s.sent) != 1 || !slices.Contains(s.sent[0], "lead@team.example") {
+			t.Fatalf("sent %v, want lead@team.example (suppressed) included", s.sent)
+		}
 	}
 }

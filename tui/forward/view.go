@@ -340,16 +340,17 @@ func (m Model) doneHead() []string {
 	}
 	// Not on a short screen, where the results need the room (? lists
 	// the keys).
-	if m.height >= 12 && (t.Skipped > 0 || t.Uncertain > 0 || m.opts.RetryUncertain || m.opts.IncludeSpam || m.opts.Again) {
+	if m.height >= 12 && (t.Skipped > 0 || t.Uncertain > 0 || m.opts.RetryUncertain || m.opts.IncludeSpam || m.opts.Again || m.opts.IncludeSuppressed) {
 		head = append(head, m.optionLines()...)
 	}
 	return head
 }
 
-// optionLines are sesbox forward's --retry-uncertain, --include-spam and
-// --again as the screen has them, each with its key, which plans the
-// forward again with it turned on or off: "Also send: [ ] uncertain (u)
-// [x] spam (i) [ ] sent already (a)".
+// optionLines are sesbox forward's --retry-uncertain, --include-spam,
+// --again and --include-suppressed as the screen has them, each with its
+// key, which plans the forward again with it turned on or off: "Also
+// send: [ ] uncertain (u)  [x] spam (i)  [ ] sent already (a)  [ ]
+// suppressed (s)".
 func (m Model) optionLines() []string {
 	box := func(on bool) string {
 		if on {
@@ -358,10 +359,28 @@ func (m Model) optionLines() []string {
 		return "[ ] "
 	}
 	k := m.keys
-	text := "Also send: " + box(m.opts.RetryUncertain || m.opts.Again) + "uncertain (" + firstKey(k.RetryUncertain) + ")  " +
-		box(m.opts.IncludeSpam) + "spam (" + firstKey(k.IncludeSpam) + ")  " +
-		box(m.opts.Again) + "sent already (" + firstKey(k.Again) + ")"
-	return m.wrapped(text, m.c.Styles.Dim)
+	items := []string{
+		box(m.opts.RetryUncertain || m.opts.Again) + "uncertain (" + firstKey(k.RetryUncertain) + ")",
+		box(m.opts.IncludeSpam) + "spam (" + firstKey(k.IncludeSpam) + ")",
+		box(m.opts.Again) + "sent already (" + firstKey(k.Again) + ")",
+		box(m.opts.IncludeSuppressed) + "suppressed (" + firstKey(k.IncludeSuppressed) + ")",
+	}
+	// Wrapped between the options, never inside one: at 80 columns a
+	// word wrap left "(s)" alone on a line of its own.
+	lines := []string{"Also send:"}
+	for _, it := range items {
+		last := &lines[len(lines)-1]
+		if common.Width(*last)+2+common.Width(it) > m.width {
+			lines = append(lines, "  "+it)
+			continue
+		}
+		*last += "  " + it
+	}
+	lines[0] = strings.Replace(lines[0], ":  ", ": ", 1)
+	for i, l := range lines {
+		lines[i] = m.c.Styles.Dim.Render(l)
+	}
+	return lines
 }
 
 // optionKey names the screen's key for option o, where the CLI's
@@ -372,6 +391,8 @@ func (m Model) optionKey(o reforward.Option) string {
 		return "key " + firstKey(m.keys.Again)
 	case reforward.OptionIncludeSpam:
 		return "key " + firstKey(m.keys.IncludeSpam)
+	case reforward.OptionIncludeSuppressed:
+		return "key " + firstKey(m.keys.IncludeSuppressed)
 	default:
 		return "key " + firstKey(m.keys.RetryUncertain)
 	}

@@ -131,14 +131,15 @@ type Forward struct {
 	Bottom     key.Binding
 	PageUp     key.Binding
 	PageDown   key.Binding
-	MarkFailed key.Binding // results: mark the failed messages in the list
+	MarkFailed key.Binding // results: mark the failed and not tried in the list
 	Close      key.Binding // results: leave
 	// Confirmation and results: plan again with sesbox forward's
-	// --retry-uncertain, --include-spam or --again turned on or off
-	// (Again asks first: it can send a message twice).
-	RetryUncertain key.Binding
-	IncludeSpam    key.Binding
-	Again          key.Binding
+	// --retry-uncertain, --include-spam, --again or --include-suppressed
+	// turned on or off (Again asks first: it can send a message twice).
+	RetryUncertain    key.Binding
+	IncludeSpam       key.Binding
+	Again             key.Binding
+	IncludeSuppressed key.Binding
 }
 
 // Audit are the audit view's keys (tui/audit).
@@ -313,20 +314,21 @@ func DefaultKeyMap() KeyMap {
 			Confirm: b("yes, delete", "y"),
 		},
 		Forward: Forward{
-			Send:           b("send", "y"),
-			Cancel:         bl("cancel", "n/esc", "n", "esc", "q"),
-			Stop:           b("stop after this send", "x"),
-			Up:             b("up", "k", "up"),
-			Down:           b("down", "j", "down"),
-			Top:            b("first", "g", "home"),
-			Bottom:         b("last", "G", "end"),
-			PageUp:         bl("page up", "pgup", "pgup", "ctrl+b"),
-			PageDown:       bl("page down", "pgdn", "pgdown", "ctrl+f"),
-			MarkFailed:     b("mark failed", "m"),
-			Close:          b("close", "q", "esc"),
-			RetryUncertain: b("also send the uncertain (--retry-uncertain)", "u"),
-			IncludeSpam:    b("also send spam/virus FAIL (--include-spam)", "i"),
-			Again:          b("also send what was sent (--again, asks)", "a"),
+			Send:              b("send", "y"),
+			Cancel:            bl("cancel", "n/esc", "n", "esc", "q"),
+			Stop:              b("stop after this send", "x"),
+			Up:                b("up", "k", "up"),
+			Down:              b("down", "j", "down"),
+			Top:               b("first", "g", "home"),
+			Bottom:            b("last", "G", "end"),
+			PageUp:            bl("page up", "pgup", "pgup", "ctrl+b"),
+			PageDown:          bl("page down", "pgdn", "pgdown", "ctrl+f"),
+			MarkFailed:        b("mark to retry", "m"),
+			Close:             b("close", "q", "esc"),
+			RetryUncertain:    b("also send the uncertain (--retry-uncertain)", "u"),
+			IncludeSpam:       b("also send spam/virus FAIL (--include-spam)", "i"),
+			Again:             b("also send what was sent (--again, asks)", "a"),
+			IncludeSuppressed: b("also send to suppressed destinations (--include-suppressed)", "s"),
 		},
 		Audit: Audit{
 			Up:       b("up", "k", "up"),
@@ -448,20 +450,21 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"drafts.delete":  &k.Drafts.Delete,
 		"drafts.confirm": &k.Drafts.Confirm,
 
-		"forward.send":            &k.Forward.Send,
-		"forward.cancel":          &k.Forward.Cancel,
-		"forward.stop":            &k.Forward.Stop,
-		"forward.up":              &k.Forward.Up,
-		"forward.down":            &k.Forward.Down,
-		"forward.top":             &k.Forward.Top,
-		"forward.bottom":          &k.Forward.Bottom,
-		"forward.page-up":         &k.Forward.PageUp,
-		"forward.page-down":       &k.Forward.PageDown,
-		"forward.mark-failed":     &k.Forward.MarkFailed,
-		"forward.close":           &k.Forward.Close,
-		"forward.retry-uncertain": &k.Forward.RetryUncertain,
-		"forward.include-spam":    &k.Forward.IncludeSpam,
-		"forward.again":           &k.Forward.Again,
+		"forward.send":               &k.Forward.Send,
+		"forward.cancel":             &k.Forward.Cancel,
+		"forward.stop":               &k.Forward.Stop,
+		"forward.up":                 &k.Forward.Up,
+		"forward.down":               &k.Forward.Down,
+		"forward.top":                &k.Forward.Top,
+		"forward.bottom":             &k.Forward.Bottom,
+		"forward.page-up":            &k.Forward.PageUp,
+		"forward.page-down":          &k.Forward.PageDown,
+		"forward.mark-failed":        &k.Forward.MarkFailed,
+		"forward.close":              &k.Forward.Close,
+		"forward.retry-uncertain":    &k.Forward.RetryUncertain,
+		"forward.include-spam":       &k.Forward.IncludeSpam,
+		"forward.again":              &k.Forward.Again,
+		"forward.include-suppressed": &k.Forward.IncludeSuppressed,
 
 		"audit.up":        &k.Audit.Up,
 		"audit.down":      &k.Audit.Down,
