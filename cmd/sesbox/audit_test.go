@@ -870,12 +870,25 @@ func stripMetadata(t *testing.T, path string) string {
 		ls[i] = string(b) + "\n"
 		h.Write([]byte(ls[i]))
 	}
+	// Nor did it hash its trailer.
+	var hd map[string]any
+	if err := json.Unmarshal([]byte(ls[0]), &hd); err != nil {
+		t.Fatal(err)
+	}
+	delete(hd, "trailerHashed")
+	b, err := json.Marshal(hd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls[0] = string(b) + "\n"
 	var tr map[string]any
 	if err := json.Unmarshal([]byte(ls[len(ls)-1]), &tr); err != nil {
 		t.Fatal(err)
 	}
+	delete(tr, "trailerSha256")
 	tr["entriesSha256"] = fmt.Sprintf("%x", h.Sum(nil))
-	b, err := json.Marshal(tr)
+	tr["headerSha256"] = fmt.Sprintf("%x", sha256.Sum256([]byte(ls[0])))
+	b, err = json.Marshal(tr)
 	if err != nil {
 		t.Fatal(err)
 	}

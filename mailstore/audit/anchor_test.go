@@ -17,6 +17,20 @@ import (
 	"github.com/sesbox/sesbox/mailstore/audit"
 )
 
+// reseal is the trailer line a forger writes after editing it: its own
+// hash recomputed as docs/audit.md says (the line without its
+// trailerSha256, hashed), which anyone can do.
+func reseal(t *testing.T, trailer map[string]any) string {
+	t.Helper()
+	delete(trailer, "trailerSha256")
+	tl, err := json.Marshal(trailer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := string(tl) + "\n"
+	return strings.TrimSuffix(line, "}\n") + `,"trailerSha256":"` + sha([]byte(line)) + "\"}\n"
+}
+
 // TestManifestWithRecomputedTrailerFailsAgainstTheLog: an object is
 // deleted and its entry removed from the snapshot's manifest, whose
 // trailer is recomputed (count and entries hash: sed and sha256sum do
@@ -61,8 +75,7 @@ func TestManifestWithRecomputedTrailerFailsAgainstTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	trailer["count"], trailer["entriesSha256"] = len(entries), hex.EncodeToString(h[:])
-	tl, _ := json.Marshal(trailer)
-	edited := ls[0] + strings.Join(entries, "") + string(tl) + "\n"
+	edited := ls[0] + strings.Join(entries, "") + reseal(t, trailer)
 	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +123,7 @@ func TestTrailerFailedListIsAnchored(t *testing.T) {
 			t.Fatal(err)
 		}
 		change(trailer)
-		tl, _ := json.Marshal(trailer)
-		if err := os.WriteFile(path, []byte(strings.Join(ls[:len(ls)-1], "")+string(tl)+"\n"), 0o600); err != nil {
+		if err := os.WriteFile(path, []byte(strings.Join(ls[:len(ls)-1], "")+reseal(t, trailer)), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -195,8 +207,7 @@ func TestManifestHeaderIsAnchored(t *testing.T) {
 		t.Fatal(err)
 	}
 	delete(trailer, "headerSha256")
-	tl, _ := json.Marshal(trailer)
-	write(string(tl) + "\n")
+	write(reseal(t, trailer))
 	if sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{}); err != nil || !sum.Manifest.OK() {
 		t.Fatalf("without the log a header and trailer both edited check out (the documented limit): %+v %v", sum.Manifest, err)
 	}

@@ -242,6 +242,11 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 		},
 		func(ctx context.Context, key string) result {
 			d, obj, err := readDigest(ctx, b, key, "", true)
+			if errors.Is(err, mailstore.ErrNotFound) {
+				if e := listedKeyNotFound(key); e != nil {
+					obj.Key, err = key, e
+				}
+			}
 			return result{obj: obj, d: d, err: err}
 		},
 		func(r result) error {

@@ -5,7 +5,9 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -319,4 +321,33 @@ func TestVerifySeesMetadataChangedInPlace(t *testing.T) {
 			t.Errorf("versioned %v: OK %v, %+v", versioned, sum.OK(), got)
 		}
 	}
+}
+
+// TestSnapshotOfAKeyTheServerListsMangled: versitygw ignores
+// EncodingType=url and writes a key's control characters into the
+// listing's XML as U+FFFD, so the key listed is not the object's and its
+// GET finds nothing. Before, the snapshot and the export counted it as
+// deleted while they ran (vanished, exit status 0): an object in the
+// bucket left out of the manifest as if it had never been there. Now it
+// is listed as not read, saying why, and the run is incomplete.
+func TestSnapshotOfAKeyTheServerListsMangled(t *testing.T) {
+	c, st, msgs := versity(t, true, "ses-mail")
+	ctx := context.Background()
+	key := demo.Prefix + "ctl\x01\x1b[31mred"
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("ses-mail"), Key: aws.String(key), Body: bytes.NewReader([]byte("Subject: x\n\nx\n"))}); err != nil {
+		t.Fatal(err)
+	}
+	mangled := demo.Prefix + "ctl\uFFFD\uFFFD[31mred"
+	check := func(what string, tr audit.Trailer, err error) {
+		t.Helper()
+		if !errors.Is(err, audit.ErrIncomplete) || tr.Vanished != 0 || tr.Count != int64(len(msgs)) || len(tr.Failed) != 1 ||
+			tr.Failed[0].Key != mangled || !strings.Contains(tr.Failed[0].Error, "EncodingType=url") {
+			t.Errorf("%s: %v, trailer %+v", what, err, tr)
+		}
+	}
+	dir := t.TempDir()
+	tr, err := audit.WriteSnapshot(ctx, st, filepath.Join(dir, "s.jsonl"), audit.SnapshotOptions{})
+	check("snapshot", tr, err)
+	tr, err = audit.ExportMbox(ctx, st, filepath.Join(dir, "e.mbox"), audit.ExportOptions{})
+	check("export", tr, err)
 }

@@ -47,6 +47,10 @@ type Header struct {
 	Versioning string `json:"versioning,omitempty"`
 	Query      string `json:"query,omitempty"`  // export: the query that chose the messages
 	Export     string `json:"export,omitempty"` // export: "mbox" or "maildir"
+	// TrailerHashed says the trailer ends with its own hash
+	// (Trailer.TrailerSHA256): a trailer of such a manifest without one
+	// was edited (its field's name, say), not written before it existed.
+	TrailerHashed bool `json:"trailerHashed,omitempty"`
 }
 
 // Entry is one object of a manifest.
@@ -106,6 +110,12 @@ type Trailer struct {
 	// outside the manifest not "new"). Manifests written before it
 	// existed have none.
 	HeaderSHA256 string `json:"headerSha256,omitempty"`
+	// TrailerSHA256, the last field, is the SHA-256 of the trailer line
+	// without it (`,"trailerSha256":"…"` taken out, newline included): the
+	// other hashes cover the header and the entries, this one the rest of
+	// the trailer (bytes, finished, vanished, failed, the other hashes'
+	// names). Manifests whose header has no trailerHashed have none.
+	TrailerSHA256 string `json:"trailerSha256,omitempty"`
 
 	// started is the header's time (startedAttr), for the action log.
 	started string
@@ -190,7 +200,7 @@ func marshalLine(v any) ([]byte, error) {
 }
 
 func (m *manifestWriter) header(h Header) error {
-	h.Record, h.Format = "header", ManifestFormat
+	h.Record, h.Format, h.TrailerHashed = "header", ManifestFormat, true
 	m.started = h.Started
 	line, err := marshalLine(h)
 	if err != nil {
@@ -231,14 +241,36 @@ func (m *manifestWriter) trailer(t Trailer) (Trailer, error) {
 	if !m.started.IsZero() {
 		t.started = startedAttr(m.started)
 	}
+	t.TrailerSHA256 = ""
 	line, err := marshalLine(t)
 	if err != nil {
 		return t, err
 	}
+	t.TrailerSHA256 = lineSHA256(line)
+	line = append(line[:len(line)-len("}\n")], trailerHashField+t.TrailerSHA256+"\"}\n"...)
 	if _, err := m.w.Write(line); err != nil {
 		return t, err
 	}
 	return t, m.w.Flush()
+}
+
+// trailerHashField starts the trailer's last field, its own hash.
+const trailerHashField = `,"trailerSha256":"`
+
+// trailerHash splits a trailer line into the hash its last field records
+// and the line without that field, whose hash it should be; ok is false
+// when the line does not end with the field as sesbox writes it.
+func trailerHash(line []byte) (recorded string, without []byte, ok bool) {
+	i := bytes.LastIndex(line, []byte(trailerHashField))
+	rest := line[max(i, 0)+len(trailerHashField):]
+	if i < 0 || len(rest) != 64+len("\"}\n") || !bytes.HasSuffix(rest, []byte("\"}\n")) {
+		return "", nil, false
+	}
+	recorded = string(rest[:64])
+	if _, err := hex.DecodeString(recorded); err != nil || strings.ToLower(recorded) != recorded {
+		return "", nil, false
+	}
+	return recorded, append(append([]byte(nil), line[:i]...), "}\n"...), true
 }
 
 // lineSHA256 is the SHA-256 (hex) of one line's exact bytes.
@@ -310,6 +342,23 @@ func (c ManifestCheck) MetadataNote() string {
 		mailstore.Count(c.NoMetadata, "entry"), mailstore.Count(c.Entries, "entry"))
 }
 
+// checkTrailerHash checks the trailer line (line n) against the hash it
+// ends with. A manifest whose header says its trailer is hashed must
+// have one; one written before trailers were hashed has none to check.
+func checkTrailerHash(line []byte, n int, hashed bool) []string {
+	recorded, without, ok := trailerHash(line)
+	switch {
+	case !ok && hashed:
+		return []string{fmt.Sprintf("line %d (the trailer): it does not end with its trailerSha256, which the header says it has: the trailer was edited", n)}
+	case !ok:
+		return nil
+	}
+	if got := lineSHA256(without); got != recorded {
+		return []string{fmt.Sprintf("line %d (the trailer): trailer checksum mismatch: its trailerSha256 says %s, the line without it hashes to %s: the trailer was edited", n, recorded, got)}
+	}
+	return nil
+}
+
 // ErrNotManifest is returned (wrapped) for a file that does not start with
 // a manifest header.
 var ErrNotManifest = errors.New("not a sesbox manifest")
@@ -334,6 +383,8 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 	h := sha256.New()
 	lineNo := 0
 	var lastKey string
+	var trailerLine []byte
+	var trailerNo int
 	for {
 		line, err := r.ReadBytes('\n')
 		if len(line) == 0 && errors.Is(err, io.EOF) {
@@ -367,7 +418,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 			}
 			c.HeaderSHA256 = lineSHA256(line)
 			if c.Header.Format != ManifestFormat {
-				c.Problems = append(c.Problems, fmt.Sprintf("unknown format %q (want %s)", c.Header.Format, ManifestFormat))
+				c.Problems = append(c.Problems, fmt.Sprintf("header: unknown format %q (want %s)", c.Header.Format, ManifestFormat))
 			}
 			continue
 		}
@@ -383,6 +434,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 				continue
 			}
 			c.Trailer = &t
+			trailerLine, trailerNo = line, lineNo
 			continue
 		case "":
 		default:
@@ -427,6 +479,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 		if t.HeaderSHA256 != "" && t.HeaderSHA256 != c.HeaderSHA256 {
 			c.Problems = append(c.Problems, fmt.Sprintf("header checksum mismatch: the trailer says %s, the header line hashes to %s: the header line was edited", t.HeaderSHA256, c.HeaderSHA256))
 		}
+		c.Problems = append(c.Problems, checkTrailerHash(trailerLine, trailerNo, c.Header.TrailerHashed)...)
 	}
 	return nil
 }

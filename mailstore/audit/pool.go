@@ -5,9 +5,11 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -91,6 +93,24 @@ type digest struct {
 
 // maxHeaderCapture bounds the header block kept while hashing.
 const maxHeaderCapture = 1 << 20
+
+// errMangledKey is why a listed key holding U+FFFD that a GET does not
+// find is not counted as deleted while the run read.
+var errMangledKey = errors.New("not found under the key listed, which holds U+FFFD: a server that ignores EncodingType=url " +
+	"(versitygw does) lists each character XML cannot carry (a control character) as U+FFFD, so the object's real key is unknown " +
+	"and it was not read; find it with the server's own tools")
+
+// listedKeyNotFound is what a run makes of a listed key whose GET found
+// nothing: nil when it was deleted since the listing (vanished), or
+// errMangledKey when the listing most likely named it wrong, so that the
+// object, still there under its real key, is reported as not read
+// rather than as gone.
+func listedKeyNotFound(key string) error {
+	if strings.ContainsRune(key, utf8.RuneError) {
+		return errMangledKey
+	}
+	return nil
+}
 
 // readDigest streams one object (version) through SHA-256 and MD5 and
 // keeps its header block; with keep set, it keeps all the bytes too.

@@ -239,6 +239,9 @@ func readObject(b Bucket) func(context.Context, mailstore.Object) snapResult {
 	return func(ctx context.Context, o mailstore.Object) snapResult {
 		d, obj, err := readDigest(ctx, b, o.Key, "", false)
 		if errors.Is(err, mailstore.ErrNotFound) {
+			if err := listedKeyNotFound(o.Key); err != nil {
+				return snapResult{obj: o, err: err}
+			}
 			return snapResult{obj: o, gone: true}
 		}
 		return snapResult{obj: obj, d: d, err: err}
