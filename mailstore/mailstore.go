@@ -253,6 +253,20 @@ type Quota struct {
 // Remaining is how many more messages may be sent in the current 24 hours.
 func (q Quota) Remaining() float64 { return q.Max24HourSend - q.SentLast24Hours }
 
+// QuotaUsedUp reports whether err is SES refusing a send because the
+// account's 24-hour sending quota is used up: a throttling error
+// ("ThrottlingException – Daily message quota exceeded", as the SES
+// guide names it) that no back-off within a run cures, unlike "Maximum
+// sending rate exceeded". It reads the error the way smithy.APIError
+// exposes it, so the packages free of the AWS SDK can ask too.
+func QuotaUsedUp(err error) bool {
+	var ae interface {
+		ErrorCode() string
+		ErrorMessage() string
+	}
+	return errors.As(err, &ae) && strings.Contains(strings.ToLower(ae.ErrorMessage()), "daily message quota exceeded")
+}
+
 // MaxDestinations is how many recipients SES takes in one message (To, Cc
 // and Bcc together, one SendEmail call).
 const MaxDestinations = 50

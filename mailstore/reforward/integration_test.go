@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sessend"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
@@ -239,5 +242,74 @@ func TestRunAfterAnotherRunSinceThePlan(t *testing.T) {
 	}
 	if tot, err := again.Run(context.Background(), ap, nil, nil); err != nil || tot != (Totals{Skipped: 2, Uncertain: 1}) {
 		t.Errorf("a later run: %+v %v", tot, err)
+	}
+}
+
+// TestDailyQuotaUsedUpStopsTheRun: SES answers "Daily message quota
+// exceeded." from the fifth send on (another sender used the quota up
+// after the run checked it). That is no rate to back off from: the run
+// stops at once, the message SES refused failed, the rest not attempted,
+// the operator told hint first what to run and when; the same command
+// run again once the quota is back sends the six and skips the four.
+func TestDailyQuotaUsedUpStopsTheRun(t *testing.T) {
+	ses := peer.StartSES(t)
+	var usedUp atomic.Bool
+	usedUp.Store(true)
+	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n >= 5 && usedUp.Load() {
+			return sesfault.QuotaUsedUp
+		}
+		return sesfault.Pass
+	})
+	e := newEnv(t)
+	var keys []string
+	for i, id := range ids(10) {
+		keys = append(keys, e.src.put(id, message(fmt.Sprint("daily ", i), "info@acme.example", "PASS")))
+	}
+	runOnce := func() ([]Result, Totals, error) {
+		r := e.runner()
+		r.Sender = sesSender(proxy.URL)
+		p, err := r.Plan(context.Background(), keys, Options{Config: testConfig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []Result
+		tot, err := r.Run(context.Background(), p, func(x Result) { out = append(out, x) }, nil)
+		return out, tot, err
+	}
+	first, tot, err := runOnce()
+	if !errors.Is(err, ErrQuotaUsedUp) {
+		t.Fatalf("run: %v, want ErrQuotaUsedUp (%+v, %d SendEmail requests, backed off %v)", err, tot, proxy.Requests(), e.clock.slept)
+	}
+	const hint = "the account's 24-hour sending quota is used up"
+	if h := mailstore.Hint(err); !strings.HasPrefix(h, hint) || !strings.Contains(h, "sesbox account") || !strings.Contains(h, "run the same command again") {
+		t.Errorf("the stop's hint %q, want it to start %q and name sesbox account and the rerun", h, hint)
+	}
+	if tot != (Totals{Sent: 4, Failed: 1, NotAttempted: 5}) {
+		t.Errorf("first run: %+v", tot)
+	}
+	if first[4].Status != StatusFailed || !strings.HasPrefix(first[4].Reason, hint) || !strings.Contains(first[4].Reason, "Daily message quota exceeded") {
+		t.Errorf("the refused message: %+v", first[4])
+	}
+	if got := proxy.Requests(); got != 5 {
+		t.Errorf("%d SendEmail requests, want 5: no retry of a used-up quota", got)
+	}
+	if e.clock.slept > 10*time.Second {
+		t.Errorf("backed off %v on a used-up quota", e.clock.slept)
+	}
+
+	usedUp.Store(false)
+	second, tot, err := runOnce()
+	if err != nil || tot != (Totals{Sent: 6, Skipped: 4}) {
+		t.Fatalf("second run: %v %+v", err, tot)
+	}
+	count := map[string]int{}
+	for _, em := range proxy.Emails() {
+		count[subjectOf(em.Raw)]++
+	}
+	for i := range 10 {
+		if n := count[fmt.Sprint("daily ", i)]; n != 1 {
+			t.Errorf("message %d reached SES %d times (%+v)", i, n, second[i])
+		}
 	}
 }

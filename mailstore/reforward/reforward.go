@@ -328,5 +328,10 @@ func (r *Runner) sendTimeout() time.Duration {
 // plan needs more recipients than the account may still send to today.
 var ErrQuotaExceeded = errors.New("the run would exceed the SES 24-hour sending quota")
 
+// ErrQuotaUsedUp is returned (wrapped) by Run when SES refuses a send
+// because the account's 24-hour sending quota is used up: the run stops,
+// as every further send would be refused the same way.
+var ErrQuotaUsedUp = errors.New("the SES 24-hour sending quota is used up")
+
 // ErrNoSender is returned when a run that sends has no Sender or journal.
 var ErrNoSender = errors.New("reforward: a run that sends needs a Sender and a journal")

@@ -706,7 +706,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			}
 			return p, nil
 
-		case IsThrottle(err) && attempt < r.maxAttempts():
+		case IsThrottle(err) && !mailstore.QuotaUsedUp(err) && attempt < r.maxAttempts():
 			// Throttled: SES did not take it. Say so in the journal before
 			// waiting, so a crash during the wait is not taken for a send.
 			if jerr := ru.j.Record(notSentEntry("throttled; retrying: " + err.Error())); jerr != nil {
@@ -729,7 +729,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 
 		case answered(err) || notSent(err):
 			reason := mailstore.Explain(err) // SES's hint first
-			if IsThrottle(err) {
+			if IsThrottle(err) && !mailstore.QuotaUsedUp(err) {
 				reason = fmt.Sprintf("still throttled after %d attempts: %s", attempt, reason)
 			}
 			ru.unknown = 0
@@ -744,6 +744,11 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			if lerr := logAction("", "failed: "+reason); lerr != nil {
 				p.reason += "; the action log could not record it: " + lerr.Error()
 				return p, lerr
+			}
+			if mailstore.QuotaUsedUp(err) {
+				// Every further send would be refused the same way: a
+				// run that went on backed off 91 s on each message.
+				return p, ru.quotaUsedUp(err)
 			}
 			return p, nil
 
@@ -765,6 +770,17 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			}
 			return p, nil
 		}
+	}
+}
+
+// quotaUsedUp is the error that stops a run SES refused a send of
+// because the account's 24-hour quota is used up: what to run, and when.
+func (ru *run) quotaUsedUp(err error) error {
+	all := ru.r.clock().Now().Add(24 * time.Hour).UTC().Format("2006-01-02 15:04 UTC")
+	return &mailstore.HintError{
+		Hint: "the account's 24-hour sending quota is used up — run the same command again once sesbox account shows quota left " +
+			"(SES frees it as sends age past 24 hours: every send it counts now by " + all + "); what was sent is skipped",
+		Err: fmt.Errorf("%w (SES: %w); stopped, nothing more is sent", ErrQuotaUsedUp, err),
 	}
 }
 

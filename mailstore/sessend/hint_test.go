@@ -26,6 +26,8 @@ func TestHintsLeadWithTheAction(t *testing.T) {
 		{"mail from", &types.MailFromDomainNotVerifiedException{}, "the MAIL FROM domain is not verified"},
 		{"paused", &types.SendingPausedException{}, "sending is paused"},
 		{"throttled", &types.TooManyRequestsException{}, "throttled by SES"},
+		{"daily quota", &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Daily message quota exceeded."}, "the account's 24-hour sending quota is used up"},
+		{"daily quota (v2 type)", &types.TooManyRequestsException{Message: aws.String("Daily message quota exceeded.")}, "the account's 24-hour sending quota is used up"},
 		{"denied", &smithy.GenericAPIError{Code: "AccessDeniedException"}, "access denied by SES — the credentials need ses:SendRawEmail"},
 		{"bad key", &smithy.GenericAPIError{Code: "UnrecognizedClientException"}, "credentials rejected by SES — check --profile"},
 	}

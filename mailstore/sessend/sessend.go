@@ -132,6 +132,8 @@ func hintFor(err error, permission string) string {
 		return "the MAIL FROM domain is not verified in SES — verify it, or unset the identity's custom MAIL FROM"
 	case errors.As(err, &ap), errors.As(err, &sp):
 		return "sending is paused or suspended for this account or configuration set — see sesbox account"
+	case mailstore.QuotaUsedUp(err):
+		return "the account's 24-hour sending quota is used up — SES frees it as sends age past 24 hours; sesbox account shows what is left"
 	case IsThrottle(err):
 		return "throttled by SES: over the account's send rate — wait, or send fewer at once (sesbox account shows the rate)"
 	}

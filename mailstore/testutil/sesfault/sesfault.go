@@ -41,6 +41,11 @@ const (
 	// Reject answers HTTP 400 MessageRejected, as SES does for an
 	// unverified From, without forwarding: SES never sees the message.
 	Reject
+	// QuotaUsedUp answers as SES does once the account's 24-hour sending
+	// quota is used up (a ThrottlingException "Daily message quota
+	// exceeded.", https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html),
+	// without forwarding: SES never sees the message.
+	QuotaUsedUp
 )
 
 // SlowDelay is how long a Slow request waits before it is forwarded.
@@ -136,6 +141,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case Reject:
 		answerError(w, http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: info@acme.example")
+		return
+	case QuotaUsedUp:
+		answerError(w, http.StatusBadRequest, "ThrottlingException", "Daily message quota exceeded.")
 		return
 	}
 
