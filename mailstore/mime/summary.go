@@ -2,6 +2,7 @@ package mime
 
 import (
 	"encoding/base64"
+	"iter"
 	stdmime "mime"
 	"net/mail"
 	"strings"
@@ -23,7 +24,7 @@ const SetupNotificationSubject = "Amazon SES Setup Notification"
 // unparsable Date is left zero for the caller to replace with the object's
 // LastModified. Object, Read and Missing are the caller's to fill.
 func Summarize(header []byte) mailstore.Summary {
-	s, _ := summarize(scanHeader(header))
+	s, _ := summarize(scanHeader(header), false)
 	return s
 }
 
@@ -64,9 +65,9 @@ func (x fieldIndex) first(name string) (string, bool) {
 	return v[0], true
 }
 
-// summarize builds the Summary from a scanned header, and returns the
-// address lists it bounds whole.
-func summarize(h scannedHeader) (s mailstore.Summary, whole AddressLists) {
+// summarize builds the Summary from a scanned header and, when keepWhole,
+// returns the address lists it bounds whole.
+func summarize(h scannedHeader, keepWhole bool) (s mailstore.Summary, whole AddressLists) {
 	s.Warnings = append(s.Warnings, h.Warnings...)
 	if len(h.Fields) == 0 {
 		s.Kind = mailstore.KindForeign
@@ -85,9 +86,9 @@ func summarize(h scannedHeader) (s mailstore.Summary, whole AddressLists) {
 		s.Date = t
 	}
 
-	if from := d.addressField(x, "from"); len(from) > 0 {
+	if from, n := d.summaryList(x, "from"); len(from) > 0 {
 		s.From = d.boundAddress("From", from[0])
-		if len(from) > 1 {
+		if n > 1 {
 			// Only the first is shown as the sender: a second one,
 			// or "ceo@bank.example <evil@x.example>" (enmime's repair
 			// splits it), must not go unseen.
@@ -95,15 +96,21 @@ func summarize(h scannedHeader) (s mailstore.Summary, whole AddressLists) {
 			for _, a := range from[:min(len(from), 5)] {
 				all = append(all, a.String())
 			}
-			d.warnf("From holds %d addresses, shown as the first: %s", len(from), strings.Join(all, ", "))
+			d.warnf("From holds %d addresses, shown as the first: %s", n, strings.Join(all, ", "))
 		}
 	} else {
 		d.warnf("no From address")
 	}
-	whole = AddressLists{To: d.addressField(x, "to"), Cc: d.addressField(x, "cc"), ReplyTo: d.addressField(x, "reply-to")}
-	s.To = d.boundList("To", whole.To)
-	s.Cc = d.boundList("Cc", whole.Cc)
-	s.ReplyTo = d.boundList("Reply-To", whole.ReplyTo)
+	for _, f := range []struct {
+		list *[]mailstore.Address
+		name string
+	}{{&s.To, "to"}, {&s.Cc, "cc"}, {&s.ReplyTo, "reply-to"}} {
+		l, n := d.summaryList(x, f.name)
+		*f.list = d.boundList(headerName(f.name), l, n)
+	}
+	if keepWhole {
+		whole = AddressLists{To: d.addressField(x, "to"), Cc: d.addressField(x, "cc"), ReplyTo: d.addressField(x, "reply-to")}
+	}
 
 	if raw, ok := x.first("subject"); ok {
 		s.Subject = d.boundText("Subject", strings.TrimSpace(d.text(raw)))
@@ -171,15 +178,17 @@ func (d *decoder) boundAddress(field string, a mailstore.Address) mailstore.Addr
 }
 
 // boundList is a copy of the addresses of l that fit in maxSummaryList
-// bytes (at least one), each bound by boundAddress.
-func (d *decoder) boundList(field string, l []mailstore.Address) []mailstore.Address {
-	n := 0
+// bytes (at least one), each bound by boundAddress; the field holds n.
+func (d *decoder) boundList(field string, l []mailstore.Address, n int) []mailstore.Address {
+	size := 0
 	for i, a := range l {
-		if n += len(a.Name) + len(a.Address); n > maxSummaryList && i > 0 {
-			d.warnf("%s holds %d addresses: only its first %d are listed, indexed and searched", field, len(l), i)
+		if size += len(a.Name) + len(a.Address); size > maxSummaryList && i > 0 {
 			l = l[:i]
 			break
 		}
+	}
+	if len(l) < n {
+		d.warnf("%s holds %d addresses: only its first %d are listed, indexed and searched", field, n, len(l))
 	}
 	var out []mailstore.Address
 	for _, a := range l {
@@ -213,6 +222,51 @@ func charsetParam(ctype string) string {
 }
 
 var charsetRe = lazyregexp.New(`(?i)(?:^|;)\s*charset\s*=\s*"?([^";\s]*)`)
+
+// maxListRead bounds how much of each address field a Summary's list is
+// read from: Summarize runs on every header the index reads (up to 8 MB,
+// 32 at a time), and parsing a list of 2,600,000 unreadable addresses
+// ("<>, <>, ...", 7.8 MB) to keep its first maxSummaryList bytes
+// allocated 1.2 GB. Four times what a Summary keeps, as items are written
+// longer than they read (quotes, brackets, encoded-words).
+const maxListRead = 4 * maxSummaryList
+
+// summaryList parses the fields name of x as far as a Summary keeps them
+// (the items within their first maxListRead bytes, all fields together),
+// and counts every address they hold: those parsed and the items after.
+func (d *decoder) summaryList(x fieldIndex, name string) (l []mailstore.Address, n int) {
+	budget := maxListRead
+	for _, raw := range x[name] {
+		prefix, rest := listPrefix(raw, budget)
+		budget -= len(prefix)
+		got := d.addresses(name, prefix)
+		l = append(l, got...)
+		n += len(got) + rest
+	}
+	return l, n
+}
+
+// listPrefix is the start of an address list up to the end of its first
+// item past limit bytes (none when limit is 0 or less), and the number of
+// items after that.
+func listPrefix(s string, limit int) (prefix string, rest int) {
+	cut := -1 // where the prefix ends, once found
+	if limit <= 0 {
+		cut = 0
+	}
+	for end := range addressItems(s) {
+		switch {
+		case cut >= 0:
+			rest++
+		case end > limit:
+			cut = end
+		}
+	}
+	if cut < 0 {
+		return s, 0
+	}
+	return s[:cut], rest
+}
 
 // addressField parses every field of one address header (a message may
 // repeat To or Cc) into one list.
@@ -286,36 +340,44 @@ func headerName(key string) string {
 // brackets, dropping empty items.
 func splitAddressList(s string) []string {
 	var out []string
-	depthParen, inAngle, inQuote := 0, false, false
-	start := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case inQuote && c == '\\':
-			i++
-		case c == '"' && depthParen == 0:
-			inQuote = !inQuote
-		case inQuote:
-		case c == '(':
-			depthParen++
-		case c == ')' && depthParen > 0:
-			depthParen--
-		case c == '<':
-			inAngle = true
-		case c == '>':
-			inAngle = false
-		case c == ',' && depthParen == 0 && !inAngle:
-			out = appendNonEmpty(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return appendNonEmpty(out, s[start:])
-}
-
-func appendNonEmpty(out []string, s string) []string {
-	if s = strings.TrimSpace(s); s != "" {
-		out = append(out, s)
+	for _, item := range addressItems(s) {
+		out = append(out, item)
 	}
 	return out
+}
+
+// addressItems yields the items of splitAddressList with the offset
+// each ends at.
+func addressItems(s string) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		depthParen, inAngle, inQuote := 0, false, false
+		start := 0
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case inQuote && c == '\\':
+				i++
+			case c == '"' && depthParen == 0:
+				inQuote = !inQuote
+			case inQuote:
+			case c == '(':
+				depthParen++
+			case c == ')' && depthParen > 0:
+				depthParen--
+			case c == '<':
+				inAngle = true
+			case c == '>':
+				inAngle = false
+			case c == ',' && depthParen == 0 && !inAngle:
+				if item := strings.TrimSpace(s[start:i]); item != "" && !yield(i, item) {
+					return
+				}
+				start = i + 1
+			}
+		}
+		if item := strings.TrimSpace(s[start:]); item != "" {
+			yield(len(s), item)
+		}
+	}
 }
 
 var angleAddr = lazyregexp.New(`<([^<>\s]+@[^<>\s]+)>`)
