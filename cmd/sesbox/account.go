@@ -78,7 +78,7 @@ func (a *app) sesAccount(ctx context.Context, mc MailboxConfig) (*sessend.Accoun
 	if err != nil {
 		return nil, err
 	}
-	return sessend.NewAccountReader(client), nil
+	return sessend.NewAccountReader(client).WithProfile(awsProfile(mc)), nil
 }
 
 // identityNames are the identities a mailbox sends from: its from (and

@@ -49,3 +49,19 @@ func TestAccountCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountIdentityUnreadSaysWhatToCheckFirst: an identity SES could
+// not be asked about showed the SDK's words alone ("could not read: read
+// SES identity acme-demo.example: operation error SESv2: GetEmailIdentity,
+// https response error StatusCode: 404, ... invalid character '<'"),
+// though sessend had put a hint in front of them; it leads with the hint,
+// as every other error does.
+func TestAccountIdentityUnreadSaysWhatToCheckFirst(t *testing.T) {
+	isolate(t)
+	ses := peer.StartSES(t) // no GetEmailIdentity: a 404 that is not SES's
+	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "account")
+	want := "acme-demo.example  could not read: the SES endpoint does not offer GetEmailIdentity (HTTP 404, not an SES answer) — check --ses-endpoint (read SES identity acme-demo.example: "
+	if code != 0 || !strings.Contains(out, want) {
+		t.Errorf("exit %d, %s\n%s\nwant a line with %q", code, errOut, out, want)
+	}
+}

@@ -171,11 +171,14 @@ func (a *app) origins(cfg Config, name string, file MailboxConfig) mailstore.Ori
 		Region:    from(a.flags.region, "region", file.Region, "AWS_REGION", "AWS_DEFAULT_REGION"),
 		Endpoint:  from(a.flags.endpoint, "endpoint", file.Endpoint, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
 		Inventory: from(a.flags.inventory, "inventory", file.Inventory),
-		// The name the configuration is loaded with (awsConfig), as the
-		// SDK takes AWS_PROFILE when none is set.
-		Profile: cmp.Or(a.flags.profile, file.Profile, os.Getenv("AWS_PROFILE")),
+		Profile:   awsProfile(a.overlay(file)),
 	}
 }
+
+// awsProfile is the name of the shared config profile a mailbox's AWS
+// configuration is loaded with (awsConfig), as the SDK takes AWS_PROFILE
+// when none is set: for the hints on credentials a service rejects.
+func awsProfile(mc MailboxConfig) string { return cmp.Or(mc.Profile, os.Getenv("AWS_PROFILE")) }
 
 // overlay applies the global flags over a configured mailbox.
 func (a *app) overlay(mc MailboxConfig) MailboxConfig {
@@ -563,7 +566,7 @@ func (a *app) sender(ctx context.Context, mc MailboxConfig) (*sessend.Sender, er
 	if err != nil {
 		return nil, err
 	}
-	return sessend.New(client, mc.ConfigurationSet), nil
+	return sessend.New(client, mc.ConfigurationSet).WithProfile(awsProfile(mc)), nil
 }
 
 // sesClient builds the SESv2 client for a mailbox: its ses_endpoint when

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,6 +155,9 @@ func loadConfig(path string, explicit bool) (Config, error) {
 			Hint: fmt.Sprintf("fix the TOML syntax of %s at line %d, column %d", path, pe.Position.Line, pe.Position.Col),
 			Err:  err}
 	}
+	if h := typeHint(path, err); h != "" {
+		return Config{}, &mailstore.HintError{Hint: h, Err: err}
+	}
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -178,6 +184,43 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// decodeTypeError is the TOML decoder's words for a value of another type
+// than its key takes ("prefix = 5"): unlike a syntax error
+// (toml.ParseError), it is a plain error, which only its text tells apart.
+var decodeTypeError = regexp.MustCompile(`^toml: line (\d+) \(last key ("(?:[^"\\]|\\.)*")\): incompatible types: TOML value has type (.+); destination has type (.+)$`)
+
+// tomlValue names, for a person, the decoder's types of a TOML value
+// (Go's) and of a destination (its own words).
+var tomlValue = map[string]string{
+	"int64": "an integer", "float64": "a number", "string": "a string", "bool": "true or false",
+	"[]any": "a list", "map[string]any": "a table", "time.Time": "a date",
+	"integer": "a whole number", "float": "a number", "boolean": "true or false",
+	"slice": "a list ([...])", "map": "a table ([name])",
+}
+
+// typeHint says which key of the config file at path holds a value of
+// the wrong type, where, and what it takes ("fix mailbox.a.prefix at line
+// 3 of FILE — it takes a string, in quotes ("..."), not an integer"),
+// when err is the decoder's error for that; "" otherwise.
+func typeHint(path string, err error) string {
+	if err == nil {
+		return ""
+	}
+	m := decodeTypeError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	key, qerr := strconv.Unquote(m[2])
+	if qerr != nil {
+		return ""
+	}
+	takes := cmp.Or(tomlValue[m[4]], m[4])
+	if m[4] == "string" {
+		takes = `a string, in quotes ("...")`
+	}
+	return fmt.Sprintf("fix %s at line %s of %s — it takes %s, not %s", key, m[1], path, takes, cmp.Or(tomlValue[m[3]], m[3]))
 }
 
 // unknownKey says where key is in the config file (the TOML decoder keeps

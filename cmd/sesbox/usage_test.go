@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -645,5 +646,31 @@ func TestConfigSyntaxErrorSaysWhereToFixFirst(t *testing.T) {
 	want := "sesbox: fix the TOML syntax of " + path + " at line 1, column 15 (" + `toml: line 1 (last key "default"): strings cannot contain newlines)` + "\n"
 	if code != 1 || errOut != want {
 		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+}
+
+// TestConfigTypeErrorSaysWhatTheKeyTakesFirst: a value of the wrong type
+// (prefix = 5) said only the decoder's words, "config PATH: toml: line 3
+// (last key "mailbox.a.prefix"): incompatible types: TOML value has type
+// int64; destination has type string"; it leads with the key, the file and
+// the line to fix and what the key takes, then the decoder's words.
+func TestConfigTypeErrorSaysWhatTheKeyTakesFirst(t *testing.T) {
+	dir := isolate(t)
+	for _, tc := range []struct{ doc, hint string }{
+		{"[mailbox.a]\nbucket = \"mail\"\nprefix = 5\n", `fix mailbox.a.prefix at line 3 of %s — it takes a string, in quotes ("..."), not an integer`},
+		{"mouse = \"yes\"\n", `fix mouse at line 1 of %s — it takes true or false, not a string`},
+		{"[mailbox.a]\nheader_rate = \"2\"\n", `fix mailbox.a.header_rate at line 2 of %s — it takes a number, not a string`},
+		{"[mailbox.a]\nidentity_domains = \"acme.example\"\n", `fix mailbox.a.identity_domains at line 2 of %s — it takes a list ([...]), not a string`},
+		{"[keys]\n\"list.down\" = \"j\"\n", `fix keys."list.down" at line 2 of %s — it takes a list ([...]), not a string`},
+	} {
+		path := filepath.Join(dir, "typed.toml")
+		if err := os.WriteFile(path, []byte(tc.doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, errOut, code := sesbox(t, "--config", path, "ls")
+		want := "sesbox: " + fmt.Sprintf(tc.hint, path) + " (toml: line "
+		if code != 1 || !strings.HasPrefix(errOut, want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%q: exit %d, %q\nwant it to start %q", tc.doc, code, errOut, want)
+		}
 	}
 }

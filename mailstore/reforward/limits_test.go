@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sessend"
 )
 
@@ -27,7 +28,8 @@ func TestLimitsAndThrottleMatchSessend(t *testing.T) {
 		&httpErr{429, "TooManyRequestsException"},
 		errors.New("connection reset"),
 	} {
-		wrapped := fmt.Errorf("send: %w", sessend.Explain(err))
+		// As the sender wraps it: a hint in front (sessend's explain).
+		wrapped := fmt.Errorf("send: %w", &mailstore.HintError{Hint: "what to do", Err: err})
 		if IsThrottle(wrapped) != sessend.IsThrottle(wrapped) {
 			t.Errorf("%T %v: IsThrottle %v, sessend says %v", err, err, IsThrottle(wrapped), sessend.IsThrottle(wrapped))
 		}

@@ -1,12 +1,10 @@
 package s3store
 
 import (
-	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -14,6 +12,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/awscreds"
 )
 
 // hint wraps a failed call's error in a mailstore.HintError that says
@@ -38,15 +37,9 @@ func (s *Store) hintAt(err error, bucket, perm string) error {
 		o := c.Options()
 		region, endpoint = o.Region, mailstore.RedactURL(aws.ToString(o.BaseEndpoint))
 		var ae smithy.APIError
-		if errors.As(err, &ae) && rejected(ae.ErrorCode()) && o.Credentials != nil {
-			// The credentials the request was signed with, from the
-			// provider's cache (no request): only where they came from
-			// is used, never the keys.
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			if c, err := o.Credentials.Retrieve(ctx); err == nil {
-				creds = CredentialsFrom(c.Source, s.origins.Profile)
-			}
-			cancel()
+		if errors.As(err, &ae) && rejected(ae.ErrorCode()) {
+			// Only where they came from is said, never the keys.
+			creds = awscreds.Of(o.Credentials, s.origins.Profile)
 		}
 	}
 	if h := hintFor(err, bucket, region, endpoint, creds, s.originsOf(bucket)); h != "" {
@@ -59,18 +52,20 @@ func (s *Store) hintAt(err error, bucket, perm string) error {
 }
 
 // explain is Explain for a call on bucket, except that a bucket that is
-// not there, or is in another region, or an endpoint that cannot be
-// reached, is said first as hint says it, naming where the bucket, the
-// region and the endpoint were set. Explain alone said "check --bucket
-// and --region" to a user who had set neither flag (the bucket was in the
-// config file, or in the inventory URL), and nothing of an endpoint down.
+// not there, or is in another region, an endpoint that cannot be
+// reached, or credentials S3 rejected, is said first as hint says it,
+// naming where the bucket, the region, the endpoint and the credentials
+// came from. Explain alone said "check --bucket and --region" to a user
+// who had set neither flag (the bucket was in the config file, or in the
+// inventory URL), nothing of an endpoint down, and "credentials
+// rejected: check the AWS profile or environment" last.
 func (s *Store) explain(err error, bucket, perm string) error {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return s.hintAt(err, bucket, perm)
 	}
-	switch ae.ErrorCode() {
-	case "NoSuchBucket", "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+	switch code := ae.ErrorCode(); {
+	case code == "NoSuchBucket", code == "PermanentRedirect", code == "AuthorizationHeaderMalformed", code == "IllegalLocationConstraintException", rejected(code):
 		return s.hintAt(err, bucket, perm)
 	}
 	return Explain(err, perm)
@@ -89,13 +84,16 @@ func (s *Store) originsOf(bucket string) mailstore.Origins {
 
 // hintFor classifies err, naming each setting to check where it was set
 // (o); "" when there is nothing better to say.
-// creds says where the credentials came from (CredentialsFrom; "" when
+// creds says where the credentials came from (awscreds.Of; "" when
 // not known).
 func hintFor(err error, bucket, region, endpoint, creds string, o mailstore.Origins) string {
 	if h := notS3(err, endpoint, o); h != "" {
 		return h
 	}
 	var ae smithy.APIError
+	if errors.As(err, &ae) && rejected(ae.ErrorCode()) {
+		return awscreds.Rejected("", creds)
+	}
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {
 		case "NoSuchBucket":
@@ -111,11 +109,6 @@ func hintFor(err error, bucket, region, endpoint, creds string, o mailstore.Orig
 				return fmt.Sprintf("access denied to the KMS key of s3://%s (SSE-KMS) — allow kms:Decrypt on it for these credentials", bucket)
 			}
 			return fmt.Sprintf("access denied to s3://%s — check the credentials' permissions (s3:ListBucket, s3:GetObject)", bucket)
-		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
-			if creds != "" {
-				return "credentials rejected — they came from " + creds + "; check them, or --profile or the AWS_* environment"
-			}
-			return "credentials rejected — check --profile or the AWS_* environment"
 		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
 			if r := bucketRegion(err); r != "" && r != region {
 				return fmt.Sprintf("bucket %q is in %s, not %s — set %s to %s", bucket, r, region, o.RegionFrom(), r)
@@ -133,47 +126,14 @@ func hintFor(err error, bucket, region, endpoint, creds string, o mailstore.Orig
 }
 
 // rejected says whether an S3 error code means the credentials were
-// refused.
+// refused: an unknown key, a wrong secret, a session token expired or
+// not S3's (InvalidToken: a stale AWS_SESSION_TOKEN beside new keys).
 func rejected(code string) bool {
-	return code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "ExpiredToken"
-}
-
-// CredentialsFrom names where the SDK took credentials from, by their
-// Source (aws.Credentials.Source, as each provider sets it) and the
-// profile the configuration was loaded with ("": default), for a person:
-// "the environment (AWS_ACCESS_KEY_ID)", "profile work in
-// /home/u/.aws/credentials", "SSO (profile work)". An unknown source is
-// given as the SDK names it.
-func CredentialsFrom(source, profile string) string {
-	if profile == "" {
-		profile = "default"
+	switch code {
+	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken":
+		return true
 	}
-	if file, ok := strings.CutPrefix(source, "SharedConfigCredentials: "); ok {
-		return fmt.Sprintf("profile %s in %s", profile, file)
-	}
-	switch source {
-	case "":
-		return ""
-	case "EnvConfigCredentials":
-		return "the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
-	case "SSOProvider":
-		return fmt.Sprintf("SSO (profile %s; aws sso login --profile %s renews them)", profile, profile)
-	case "EC2RoleProvider":
-		return "the EC2 instance's role (IMDS)"
-	case "CredentialsEndpointProvider":
-		return "the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_*)"
-	case "AssumeRoleProvider":
-		return fmt.Sprintf("the role profile %s assumes", profile)
-	case "WebIdentityCredentials":
-		return "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)"
-	case "ProcessProvider":
-		return fmt.Sprintf("the credential_process of profile %s", profile)
-	case "LoginProvider":
-		return fmt.Sprintf("aws login (profile %s)", profile)
-	case "StaticCredentials":
-		return "static credentials given to sesbox"
-	}
-	return source
+	return false
 }
 
 // bucketRegion is the region S3 says the bucket is in, in the

@@ -501,7 +501,8 @@ func contentRange(cr string) (first, size int64) {
 
 // Explain wraps well-known S3 errors with what the user can do about them,
 // keeping the original error in the chain. perm is the IAM permission the
-// failed call needs.
+// failed call needs. Credentials S3 rejected are the hint's (hintFor),
+// which says where they came from.
 func Explain(err error, perm string) error {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
@@ -514,8 +515,6 @@ func Explain(err error, perm string) error {
 		return fmt.Errorf("%w (KMS rejected the wrapped key or its encryption context: the object's metadata was altered)", err)
 	case "DisabledException", "KMSInvalidStateException":
 		return fmt.Errorf("%w (the KMS key is disabled or pending deletion)", err)
-	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
-		return fmt.Errorf("%w (credentials rejected: check the AWS profile or environment)", err)
 	}
 	return err
 }

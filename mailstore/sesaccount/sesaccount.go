@@ -137,7 +137,8 @@ func Describe(ctx context.Context, api API, identities []string) (Account, error
 		seen[key] = true
 		id, err := api.Identity(ctx, strings.TrimSpace(name))
 		if err != nil {
-			id = Identity{Name: strings.TrimSpace(name), Error: err.Error()}
+			// The hint first, as every error is said.
+			id = Identity{Name: strings.TrimSpace(name), Error: mailstore.Explain(err)}
 		}
 		a.Identities = append(a.Identities, id)
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-	"github.com/sesbox/sesbox/mailstore"
 
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
@@ -21,18 +20,29 @@ type accountAPI interface {
 }
 
 // AccountReader is sesaccount.API over SES v2.
-type AccountReader struct{ api accountAPI }
+type AccountReader struct {
+	api accountAPI
+	// profile: see WithProfile.
+	profile string
+}
 
 var _ sesaccount.API = (*AccountReader)(nil)
 
 // NewAccountReader returns the account reader over client.
 func NewAccountReader(client accountAPI) *AccountReader { return &AccountReader{api: client} }
 
+// WithProfile names the shared config profile the client's configuration
+// was loaded with, as Sender.WithProfile does.
+func (r *AccountReader) WithProfile(profile string) *AccountReader {
+	r.profile = profile
+	return r
+}
+
 // Account implements sesaccount.API: GetAccount.
 func (r *AccountReader) Account(ctx context.Context) (sesaccount.Account, error) {
 	out, err := r.api.GetAccount(ctx, &sesv2.GetAccountInput{})
 	if err != nil {
-		return sesaccount.Account{}, fmt.Errorf("read the SES account: %w", explainRead(err, "ses:GetAccount"))
+		return sesaccount.Account{}, fmt.Errorf("read the SES account: %w", explain(err, "ses:GetAccount", r.api, r.profile))
 	}
 	a := sesaccount.Account{
 		Sandbox:           !out.ProductionAccessEnabled,
@@ -65,7 +75,7 @@ func (r *AccountReader) Identity(ctx context.Context, name string) (sesaccount.I
 		return sesaccount.Identity{Name: name, Status: sesaccount.StatusNotFound}, nil
 	}
 	if err != nil {
-		return sesaccount.Identity{}, fmt.Errorf("read SES identity %s: %w", name, explainRead(err, "ses:GetEmailIdentity"))
+		return sesaccount.Identity{}, fmt.Errorf("read SES identity %s: %w", name, explain(err, "ses:GetEmailIdentity", r.api, r.profile))
 	}
 	id := sesaccount.Identity{
 		Name: name, Type: string(out.IdentityType), Status: string(out.VerificationStatus),
@@ -86,7 +96,7 @@ func (r *AccountReader) Suppressed(ctx context.Context, address string) (sesacco
 		return sesaccount.Suppression{}, false, nil
 	}
 	if err != nil {
-		return sesaccount.Suppression{}, false, fmt.Errorf("read the SES suppression list for %s: %w", address, explainRead(err, "ses:GetSuppressedDestination"))
+		return sesaccount.Suppression{}, false, fmt.Errorf("read the SES suppression list for %s: %w", address, explain(err, "ses:GetSuppressedDestination", r.api, r.profile))
 	}
 	d := out.SuppressedDestination
 	if d == nil {
@@ -97,12 +107,4 @@ func (r *AccountReader) Suppressed(ctx context.Context, address string) (sesacco
 		s.Address = address
 	}
 	return s, true, nil
-}
-
-// explainRead is Explain for a read that needs permission.
-func explainRead(err error, permission string) error {
-	if h := hintFor(err, permission); h != "" {
-		return &mailstore.HintError{Hint: h, Err: err}
-	}
-	return err
 }

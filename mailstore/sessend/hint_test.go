@@ -32,7 +32,7 @@ func TestHintsLeadWithTheAction(t *testing.T) {
 		{"bad key", &smithy.GenericAPIError{Code: "UnrecognizedClientException"}, "credentials rejected by SES — check --profile"},
 	}
 	for _, tt := range tests {
-		err := Explain(tt.err)
+		err := explain(tt.err, sendPermission, nil, "")
 		if got := mailstore.Explain(err); !strings.HasPrefix(got, tt.hint) {
 			t.Errorf("%s: Explain = %q, want it to start %q", tt.name, got, tt.hint)
 		}
@@ -40,8 +40,8 @@ func TestHintsLeadWithTheAction(t *testing.T) {
 			t.Errorf("%s: the SES error is not in the chain of %v", tt.name, err)
 		}
 	}
-	if err := errors.New("other"); Explain(err) != err {
-		t.Errorf("an unknown error was wrapped: %v", Explain(err))
+	if err := errors.New("other"); explain(err, sendPermission, nil, "") != err {
+		t.Errorf("an unknown error was wrapped: %v", explain(err, sendPermission, nil, ""))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/awscreds"
 )
 
 // MaxMessageSize is SES v2's limit for a raw message, encoding included.
@@ -34,6 +35,9 @@ type Sender struct {
 	api sesAPI
 	// ConfigurationSet, when set, is named on every send.
 	ConfigurationSet string
+	// profile is the shared config profile the client's configuration
+	// was loaded with, for the hint on credentials SES rejects.
+	profile string
 }
 
 var _ mailstore.Sender = (*Sender)(nil)
@@ -41,6 +45,14 @@ var _ mailstore.Sender = (*Sender)(nil)
 // New returns a sender over client.
 func New(client sesAPI, configurationSet string) *Sender {
 	return &Sender{api: client, ConfigurationSet: configurationSet}
+}
+
+// WithProfile names the shared config profile the client's configuration
+// was loaded with ("": none named, the default), so that credentials SES
+// rejects are said to come from it when they did.
+func (s *Sender) WithProfile(profile string) *Sender {
+	s.profile = profile
+	return s
 }
 
 // ErrTooLarge is returned for messages over MaxMessageSize; nothing is sent.
@@ -66,7 +78,7 @@ func (s *Sender) SendRaw(ctx context.Context, destinations []string, raw []byte)
 	}
 	out, err := s.api.SendEmail(ctx, in)
 	if err != nil {
-		return "", fmt.Errorf("send: %w", Explain(err))
+		return "", fmt.Errorf("send: %w", explain(err, sendPermission, s.api, s.profile))
 	}
 	return aws.ToString(out.MessageId), nil
 }
@@ -75,7 +87,7 @@ func (s *Sender) SendRaw(ctx context.Context, destinations []string, raw []byte)
 func (s *Sender) Quota(ctx context.Context) (mailstore.Quota, error) {
 	out, err := s.api.GetAccount(ctx, &sesv2.GetAccountInput{})
 	if err != nil {
-		return mailstore.Quota{}, fmt.Errorf("read SES send quota: %w", Explain(err))
+		return mailstore.Quota{}, fmt.Errorf("read SES send quota: %w", explain(err, sendPermission, s.api, s.profile))
 	}
 	if out.SendQuota == nil {
 		return mailstore.Quota{}, errors.New("read SES send quota: the account reports none")
@@ -105,19 +117,44 @@ func IsThrottle(err error) bool {
 	return false
 }
 
-// Explain puts what the user can do in front of the SES errors people
+// sendPermission is what a sender's calls need.
+const sendPermission = "ses:SendRawEmail / ses:SendEmail and ses:GetAccount"
+
+// explain puts what the user can do in front of the SES errors people
 // meet (a mailstore.HintError, shown hint first by the CLI and the TUI),
-// keeping the original in the chain.
-func Explain(err error) error {
-	if h := hintFor(err, "ses:SendRawEmail / ses:SendEmail and ses:GetAccount"); h != "" {
+// keeping the original in the chain; permission is what the failed call
+// needs. Credentials SES rejected are said to come from where api's
+// client took them (awscreds.Of; profile: see WithProfile), as S3's
+// hint says it.
+func explain(err error, permission string, api any, profile string) error {
+	creds := ""
+	if c, ok := api.(*sesv2.Client); ok && credentialsRejected(err) {
+		creds = awscreds.Of(c.Options().Credentials, profile)
+	}
+	if h := hintFor(err, permission, creds); h != "" {
 		return &mailstore.HintError{Hint: h, Err: err}
 	}
 	return err
 }
 
+// credentialsRejected says whether err is SES refusing the credentials
+// the request was signed with.
+func credentialsRejected(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredTokenException", "ExpiredToken":
+		return true
+	}
+	return false
+}
+
 // hintFor classifies an SES error; permission is what an access-denied call
-// needs. "" when there is nothing better to say.
-func hintFor(err error, permission string) string {
+// needs, creds where the credentials came from ("" when not known). ""
+// when there is nothing better to say.
+func hintFor(err error, permission, creds string) string {
 	if err == nil || mailstore.Hint(err) != "" {
 		return ""
 	}
@@ -138,13 +175,11 @@ func hintFor(err error, permission string) string {
 		return "throttled by SES: over the account's send rate — wait, or send fewer at once (sesbox account shows the rate)"
 	}
 	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "AccessDeniedException", "AccessDenied":
-			return "access denied by SES — the credentials need " + permission
-		case "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredTokenException", "ExpiredToken":
-			return "credentials rejected by SES — check --profile or the AWS_* environment"
-		}
+	switch {
+	case errors.As(err, &ae) && (ae.ErrorCode() == "AccessDeniedException" || ae.ErrorCode() == "AccessDenied"):
+		return "access denied by SES — the credentials need " + permission
+	case credentialsRejected(err):
+		return awscreds.Rejected("SES", creds)
 	}
 	if op, ok := missingOperation(err); ok {
 		return "the SES endpoint does not offer " + op + " (HTTP 404, not an SES answer) — check --ses-endpoint"

@@ -73,6 +73,19 @@ type Proxy struct {
 	n       int
 	emails  []Email
 	release chan struct{}
+	// badCredentials: every request is answered as SES answers one
+	// signed with an unknown key (RejectCredentials).
+	badCredentials bool
+}
+
+// RejectCredentials makes the proxy answer every later request, of any
+// operation, as SES answers one signed with an access key it does not
+// know (HTTP 403 UnrecognizedClientException), without forwarding it: the
+// local SES takes any key.
+func (p *Proxy) RejectCredentials() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.badCredentials = true
 }
 
 // Start starts a proxy to target (the SES peer's URL). fault decides each
@@ -122,6 +135,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	p.mu.Lock()
+	bad := p.badCredentials
+	p.mu.Unlock()
+	if bad {
+		answerError(w, http.StatusForbidden, "UnrecognizedClientException", "The security token included in the request is invalid.")
 		return
 	}
 	fault, n := Pass, 0
