@@ -431,9 +431,11 @@ func fitPassedField(f []byte, eol string) ([]byte, error) {
 }
 
 // spacedMsgIDs writes an In-Reply-To or References field whose message
-// ids stand glued ("<a@x><b@x>", which RFC 5322 3.6.4 allows) with a
-// blank between each two, where headerfold can then fold: a msg-id is
-// "[CFWS] < id > [CFWS]", so readers find the same ids in the same order.
+// ids stand glued ("<a@x><b@x>", which RFC 5322 3.6.4 allows, or
+// "<a@x>,<b@x>", RFC 822's list form seen in the wild) with a blank
+// before each id after the first, where headerfold can then fold: a
+// msg-id is "[CFWS] < id > [CFWS]", so readers find the same ids in the
+// same order.
 // A "><" inside a quoted string or a comment is no boundary. It reports
 // false for another field, or when there is nothing to space.
 func spacedMsgIDs(f []byte) ([]byte, bool) {
@@ -463,7 +465,7 @@ func spacedMsgIDs(f []byte) ([]byte, bool) {
 		case comment > 0:
 		case c == '"':
 			quoted = true
-		case c == '<' && out[len(out)-1] == '>':
+		case c == '<' && (out[len(out)-1] == '>' || out[len(out)-1] == ','):
 			out = append(out, ' ')
 			spaced = true
 		}

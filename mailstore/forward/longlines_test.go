@@ -350,6 +350,14 @@ func TestRewriteFoldsGluedMessageIDs(t *testing.T) {
 			}
 		}
 	}
+	// Ids separated by commas alone (seen in the wild, RFC 822's obsolete
+	// list form) get the blank after the comma.
+	in := "From: a@x.com\r\nReferences: " + strings.Join(ids, ",") + "\r\n\r\nb\r\n"
+	out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+	if _, v, _ := strings.Cut(string(out), "References: "); err != nil || headerfold.LongestLine(out) > 998 ||
+		!strings.HasPrefix(strings.ReplaceAll(v, "\r\n ", " "), strings.Join(ids, ", ")+"\r\n") {
+		t.Errorf("ids separated by commas: %v\n%q", err, out)
+	}
 	// "><" inside a quoted id-left is no boundary between two ids.
 	quoted := `<"` + strings.Repeat("><", 600) + `"@x.com>`
 	if _, err := Rewrite(Config{}, []byte("From: a@x.com\r\nReferences: "+quoted+"\r\n\r\nb\r\n"), "info@example.com"); !errors.Is(err, ErrUnfoldable) {
