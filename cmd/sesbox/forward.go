@@ -92,6 +92,11 @@ uncertain, 1 when the run could not start.`,
 			if sources != 1 {
 				return usagef(cmd, "forward: name the messages one way: KEY arguments, --query Q or --keys-from FILE")
 			}
+			for _, to := range ff.to {
+				if err := forward.CheckDestination(to); err != nil {
+					return usagef(cmd, "forward: --to takes one plain address each (--to a@x.example --to b@y.example): %v", err)
+				}
+			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {

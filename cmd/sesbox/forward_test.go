@@ -418,3 +418,21 @@ send_rate = -2
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }
+
+// TestForwardRefusesAToThatIsNotOneAddress: --to took any text as a
+// destination ("b@x.example, c@y.example" was one recipient to SES, a
+// dry run wrote it); each --to is now checked as one plain ASCII address,
+// a usage error before anything is read.
+func TestForwardRefusesAToThatIsNotOneAddress(t *testing.T) {
+	isolate(t)
+	for _, c := range []struct{ to, want string }{
+		{"b@x.example, c@y.example", `forward: --to takes one plain address each (--to a@x.example --to b@y.example): "b@x.example, c@y.example" is not one plain address`},
+		{"Bob <b@x.example>", `forward: --to takes one plain address each`},
+		{"b@b\u00fccher.example", `forward: --to takes one plain address each (--to a@x.example --to b@y.example): write "b@xn--bcher-kva.example"`},
+	} {
+		out, errOut, code := sesbox(t, "--bucket", "b", "forward", "--to", "ok@x.example", "--to", c.to, "--dry-run", t.TempDir(), "k")
+		if code != exitUsage || out != "" || !strings.HasPrefix(errOut, "sesbox: "+c.want) {
+			t.Errorf("--to %q: exit %d, stdout %q, stderr:\n%s", c.to, code, out, errOut)
+		}
+	}
+}

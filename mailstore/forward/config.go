@@ -226,6 +226,21 @@ func (c Config) validate() error {
 	return nil
 }
 
+// CheckDestination reports why addr, given as a destination by hand
+// (`sesbox forward --to`), is not one address SES can send to: it must be
+// one plain address, name@domain (no display name, angle brackets, list,
+// control character or line break: it goes to SES as one envelope
+// recipient, counted as one), in ASCII (difference 32's hint for a
+// domain).
+func CheckDestination(addr string) error {
+	a, err := mail.ParseAddress(addr)
+	if err != nil || a.Name != "" || strings.ContainsAny(addr, "<>") ||
+		strings.ContainsFunc(addr, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("%q is not one plain address (name@domain)", addr)
+	}
+	return asciiAddress(addr)
+}
+
 // asciiAddress refuses an address SES cannot send to or from (difference
 // 32): a non-ASCII local part (SES has no SMTPUTF8) or a domain not in its
 // ASCII form, for which the error gives the punycode form to write.

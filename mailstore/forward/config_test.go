@@ -141,3 +141,30 @@ func TestConfigRefusesNonASCIIAddresses(t *testing.T) {
 		t.Errorf("punycode refused: %v", err)
 	}
 }
+
+// TestCheckDestination: what `sesbox forward --to` accepts as one SES
+// destination. --to took anything: "b@x.example, c@y.example" (one
+// "recipient" to SES), "nobody", a name and angle brackets, a line break,
+// or a non-ASCII address SES cannot take.
+func TestCheckDestination(t *testing.T) {
+	for _, ok := range []string{"b@x.example", "first.last+tag@sub.x.example", `"a b"@x.example`, "C@X.EXAMPLE"} {
+		if err := CheckDestination(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, c := range []struct{ addr, want string }{
+		{"b@x.example, c@y.example", "not one plain address"},
+		{"nobody", "not one plain address"},
+		{"", "not one plain address"},
+		{"Bob <b@x.example>", "not one plain address"},
+		{"<b@x.example>", "not one plain address"},
+		{"a@x.example\r\nBcc: e@evil.example", "not one plain address"},
+		{"a@x.example\x00", "not one plain address"},
+		{"b@b\u00fccher.example", `write "b@xn--bcher-kva.example"`},
+		{"j\u00f6rg@x.example", "non-ASCII local part"},
+	} {
+		if err := CheckDestination(c.addr); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want an error saying %q", c.addr, err, c.want)
+		}
+	}
+}

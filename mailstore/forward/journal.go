@@ -19,6 +19,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
@@ -337,9 +338,15 @@ func (j *Journal) Close() error {
 }
 
 // entryKey identifies an entry: each part is length-prefixed so no choice of
-// bucket, key or address can make two different entries collide.
+// bucket, key or address can make two different entries collide. The
+// destinations are a set of mailboxes: c@X.example and c@x.example are
+// one (sesaccount.AddressKey), so a send is found whichever way a later
+// run spells the domain.
 func entryKey(bucket, key, etag string, dests []string) string {
-	set := slices.Clone(dests)
+	set := make([]string, len(dests))
+	for i, d := range dests {
+		set[i] = sesaccount.AddressKey(d)
+	}
 	slices.Sort(set)
 	set = slices.Compact(set)
 	var b strings.Builder

@@ -314,3 +314,30 @@ func TestReadJournalChangesNothing(t *testing.T) {
 		t.Error("a journal read through a symlink")
 	}
 }
+
+// TestJournalDestinationsMatchWithTheDomainFolded: a message sent with
+// --to c@x.example was not found as sent by a run with --to c@X.example
+// (the journal keyed destinations byte for byte), which sent it again: the
+// same mailbox, a domain being case-insensitive. Destinations are keyed as
+// sesaccount.AddressKey has them; a local part still counts as written,
+// and a journal written before, replayed, keys the same way.
+func TestJournalDestinationsMatchWithTheDomainFolded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "forward.jsonl")
+	j := openTestJournal(t, path)
+	e := Entry{Bucket: "b", Key: "k", ETag: "e", Destinations: []string{"c@x.example", "d@Y.example"}, State: StateSent, SESMessageID: "id-1", Time: time.Now()}
+	if err := j.Record(e); err != nil {
+		t.Fatal(err)
+	}
+	check := func(j *Journal) {
+		t.Helper()
+		if got, ok := j.Lookup("b", "k", "e", []string{"d@y.EXAMPLE", "c@X.example"}); !ok || got.SESMessageID != "id-1" {
+			t.Errorf("the same mailboxes, domains in another case: %+v, %v; want the sent record", got, ok)
+		}
+		if _, ok := j.Lookup("b", "k", "e", []string{"C@x.example", "d@y.example"}); ok {
+			t.Error("C@x.example is another mailbox than c@x.example, but matched")
+		}
+	}
+	check(j)
+	j.Close()
+	check(openTestJournal(t, path))
+}

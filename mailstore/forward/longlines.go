@@ -424,25 +424,33 @@ func fitPassedField(f []byte, eol string) ([]byte, error) {
 	if line, ok := continuedParams(f, eol); ok {
 		return line, nil
 	}
-	if spaced, ok := spacedMsgIDs(f); ok {
+	if spaced, ok := spacedList(f); ok {
 		return foldPassed(spaced, eol)
 	}
 	return nil, err
 }
 
-// spacedMsgIDs writes an In-Reply-To or References field whose message
-// ids stand glued ("<a@x><b@x>", which RFC 5322 3.6.4 allows) with a
-// blank between each two, where headerfold can then fold: a msg-id is
-// "[CFWS] < id > [CFWS]", so readers find the same ids in the same order.
-// A "><" inside a quoted string or a comment is no boundary. It reports
-// false for another field, or when there is nothing to space.
-func spacedMsgIDs(f []byte) ([]byte, bool) {
+// spacedList writes a field that is a list with no blank to fold at
+// with a blank where RFC 5322 allows one (CFWS) and headerfold can then
+// fold: in an In-Reply-To or References before each message id glued to
+// the one before ("<a@x><b@x>", which RFC 5322 3.6.4 allows, or
+// "<a@x>,<b@x>", RFC 822's list form seen in the wild), in an address
+// list (To, Cc, Bcc and their Resent- forms) after each comma ("a@x,b@x").
+// Readers find the same ids or addresses in the same order. A "<" or ","
+// inside a quoted string or a comment is left alone. It reports false for
+// another field, or when there is nothing to space.
+func spacedList(f []byte) ([]byte, bool) {
 	colon := bytes.IndexByte(f, ':')
 	if colon < 0 {
 		return nil, false
 	}
 	name := bytes.TrimRight(f[:colon], " \t")
-	if !asciiEqualFold(name, "in-reply-to") && !asciiEqualFold(name, "references") {
+	ids := asciiEqualFold(name, "in-reply-to") || asciiEqualFold(name, "references")
+	addrs := false
+	for _, n := range []string{"to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc"} {
+		addrs = addrs || asciiEqualFold(name, n)
+	}
+	if !ids && !addrs {
 		return nil, false
 	}
 	out := append(make([]byte, 0, len(f)+len(f)/16), f[:colon+1]...)
@@ -463,7 +471,10 @@ func spacedMsgIDs(f []byte) ([]byte, bool) {
 		case comment > 0:
 		case c == '"':
 			quoted = true
-		case c == '<' && out[len(out)-1] == '>':
+		case ids && c == '<' && (out[len(out)-1] == '>' || out[len(out)-1] == ','):
+			out = append(out, ' ')
+			spaced = true
+		case addrs && out[len(out)-1] == ',' && c != ' ' && c != '\t' && c != '\r' && c != '\n':
 			out = append(out, ' ')
 			spaced = true
 		}

@@ -350,6 +350,14 @@ func TestRewriteFoldsGluedMessageIDs(t *testing.T) {
 			}
 		}
 	}
+	// Ids separated by commas alone (seen in the wild, RFC 822's obsolete
+	// list form) get the blank after the comma.
+	in := "From: a@x.com\r\nReferences: " + strings.Join(ids, ",") + "\r\n\r\nb\r\n"
+	out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+	if _, v, _ := strings.Cut(string(out), "References: "); err != nil || headerfold.LongestLine(out) > 998 ||
+		!strings.HasPrefix(strings.ReplaceAll(v, "\r\n ", " "), strings.Join(ids, ", ")+"\r\n") {
+		t.Errorf("ids separated by commas: %v\n%q", err, out)
+	}
 	// "><" inside a quoted id-left is no boundary between two ids.
 	quoted := `<"` + strings.Repeat("><", 600) + `"@x.com>`
 	if _, err := Rewrite(Config{}, []byte("From: a@x.com\r\nReferences: "+quoted+"\r\n\r\nb\r\n"), "info@example.com"); !errors.Is(err, ErrUnfoldable) {
@@ -358,5 +366,37 @@ func TestRewriteFoldsGluedMessageIDs(t *testing.T) {
 	one := "<" + strings.Repeat("z", 1200) + "@x.com>"
 	if _, err := Rewrite(Config{}, []byte("From: a@x.com\r\nIn-Reply-To: "+one+"\r\n\r\nb\r\n"), "info@example.com"); !errors.Is(err, ErrUnfoldable) {
 		t.Errorf("one id of %d octets: %v, want ErrUnfoldable", len(one), err)
+	}
+}
+
+// TestRewriteFoldsAddressListsWithoutBlanks: a To or Cc of 60 addresses
+// written "a@x,b@x,..." (1,217 octets, no blank to fold at) was refused
+// with ErrUnfoldable, the Lambda passing it on. RFC 5322 allows CFWS
+// around an address list's commas: a blank goes after each comma, where
+// the field folds, and net/mail reads the same addresses.
+func TestRewriteFoldsAddressListsWithoutBlanks(t *testing.T) {
+	var addrs []string
+	for i := range 60 {
+		addrs = append(addrs, fmt.Sprintf("someone%02d@example.com", i))
+	}
+	list := strings.Join(addrs, ",") + `,"Doe,Jane"<jane@example.com>`
+	for _, name := range []string{"To", "Cc", "bcc", "Resent-To"} {
+		in := "From: a@x.com\r\n" + name + ": " + list + "\r\nSubject: s\r\n\r\nbody\r\n"
+		out, err := Rewrite(Config{}, []byte(in), "info@example.com")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n := headerfold.LongestLine(out); n > 998 {
+			t.Errorf("%s: a %d-octet line", name, n)
+		}
+		want, err1 := mail.ParseAddressList(list)
+		m, err2 := mail.ReadMessage(bytes.NewReader(out))
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		got, err := m.Header.AddressList(name)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s reads %v (%v), want %v", name, got, err, want)
+		}
 	}
 }

@@ -183,8 +183,8 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 // the sender differs from reader to reader, which is why forgers write
 // two. Forwarding it under one of them would have sesbox choose the
 // sender for the recipient; nothing is sent, the stored message stays
-// for `sesbox read` (difference 29).
-var ErrSeveralFrom = errors.New("the message has more than one From field, which RFC 5322 forbids and SES refuses; read it with sesbox read")
+// for `sesbox show`, which names every From (difference 29).
+var ErrSeveralFrom = errors.New("the message has more than one From field, which RFC 5322 forbids and SES refuses; read it with sesbox show KEY, which names every From")
 
 func countKind(fields []field, k fieldKind) int {
 	n := 0
