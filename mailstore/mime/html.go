@@ -76,8 +76,18 @@ func htmlToText(src string) (text string, links []string, err error) {
 		return withFootnotes(text, links), links, fmt.Errorf("HTML nested so deeply that its layout is over %d times its size; its text is shown without layout", maxLayoutGrowth)
 	}
 	text = spaceComma().ReplaceAllString(text, "$1,")
+	// The <pre> blank lines asShown held open are blank again; a body's
+	// trailing ones mean nothing.
+	text = strings.TrimRight(strings.ReplaceAll(text, preBlank, ""), "\n")
 	return withFootnotes(text, links), links, nil
 }
+
+// preBlank holds a blank line of a <pre> open through html2text, which
+// trims the whole text and folds every run of blank lines into one: an
+// HTML body starting with <pre>\n\n lost its blank first line. A private
+// use character: no text means anything by it, and htmlToText removes
+// every one.
+const preBlank = "\uE000"
 
 // otherSite returns the host of href when label reads as the address of
 // a site (a URL, or a bare host name) other than the one href leads to,
@@ -186,7 +196,8 @@ func linkLabel(a *html.Node) string {
 //   - a table row ends in a line break (html2text runs rows together
 //     unless it draws every layout table as a grid);
 //   - <pre> text starts and ends a line and keeps its indentation
-//     (html2text removes one blank after every line break).
+//     (html2text removes one blank after every line break) and its blank
+//     lines (preBlank).
 func asShown(doc *html.Node) (anchors []*html.Node) {
 	var hidden, images, rows, pres []*html.Node
 	outer := map[*html.Node]bool{} // the <pre>s inside no other
@@ -249,6 +260,10 @@ func asShown(doc *html.Node) (anchors []*html.Node) {
 			for c := n.FirstChild; c != nil; c = c.NextSibling {
 				if c.Type == html.TextNode {
 					c.Data = strings.ReplaceAll(c.Data, "\n ", "\n  ")
+					// Twice: "\n\n\n" has two blank lines.
+					for range 2 {
+						c.Data = strings.ReplaceAll(c.Data, "\n\n", "\n"+preBlank+"\n")
+					}
 				}
 				indent(c)
 			}

@@ -107,6 +107,11 @@ type MarkedExportedMsg struct {
 	Err      error
 }
 
+// WaitReloadDueMsg is sent, while the page's refresh waits for another
+// sesbox's (the refresh lock), when the index is due to be read again.
+type WaitReloadDueMsg struct{ Box int }
+
+func (m WaitReloadDueMsg) PageKind() common.Kind     { return common.MailboxKind(m.Box) }
 func (m RefreshProgressedMsg) PageKind() common.Kind { return common.MailboxKind(m.Box) }
 func (m refreshDueMsg) PageKind() common.Kind        { return common.MailboxKind(m.Box) }
 func (m QueuePolledMsg) PageKind() common.Kind       { return common.MailboxKind(m.Box) }

@@ -87,8 +87,10 @@ type Model struct {
 	// ended and the rows it brought were read: the end of Filling.
 	opened   bool
 	progress mailbox.Progress
-	events   chan refreshEvent
-	every    time.Duration // periodic refresh; 0 = none
+	// waitTicking is set while a WaitReloadDueMsg is scheduled.
+	waitTicking bool
+	events      chan refreshEvent
+	every       time.Duration // periodic refresh; 0 = none
 	// refreshOnLoad lists the bucket once the index has been read.
 	refreshOnLoad bool
 	// err is the last failure to read or list the mailbox: it stays in the
@@ -246,7 +248,7 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 		msg.Progress.New = nil
 		if !msg.Finished {
 			m.progress = msg.Progress
-			return m, tea.Batch(add, waitRefreshCmd(m.ctx, m.index, m.events))
+			return m, tea.Batch(add, waitRefreshCmd(m.ctx, m.index, m.events), m.waitTick())
 		}
 		m.refreshing = false
 		m.setErr(msg.Err)
@@ -258,6 +260,14 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case refreshDueMsg:
 		return m, m.Refresh()
+	case WaitReloadDueMsg:
+		m.waitTicking = false
+		if !m.refreshing || !m.progress.Waiting {
+			return m, nil
+		}
+		// Another sesbox refreshes the mailbox and writes the index as
+		// it goes: its rows show now, not once its lock frees.
+		return m, tea.Batch(m.list.Reload(), m.waitTick())
 	case QueuePolledMsg:
 		add := m.list.Add(msg.New)
 		if msg.Err == nil {
@@ -343,6 +353,21 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 	var cmd tea.Cmd
 	m.list, cmd = m.list.Update(msg)
 	return m, cmd
+}
+
+// waitReload is how often the index is read again while the refresh
+// waits for another sesbox's: a read of rows, no request to the bucket.
+const waitReload = 2 * time.Second
+
+// waitTick schedules the next read of the index while the refresh waits
+// for another sesbox's, unless one is scheduled or it does not wait.
+func (m *Model) waitTick() tea.Cmd {
+	if m.waitTicking || !m.refreshing || !m.progress.Waiting {
+		return nil
+	}
+	m.waitTicking = true
+	i := m.index
+	return tea.Tick(waitReload, func(time.Time) tea.Msg { return WaitReloadDueMsg{Box: i} })
 }
 
 // tick schedules the next periodic refresh.
