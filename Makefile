@@ -59,7 +59,9 @@ fuzz:
 # `sesbox demo` with key presses and writes each screen as ANSI text;
 # internal/tools/termpng draws them as PNGs on a fixed cell grid (every
 # cell at column*width, CJK and emoji two cells wide), so the columns line
-# up as in a terminal. Its fonts come from Debian packages, installed
+# up as in a terminal. The demo driver pins the clock and the action
+# log's user@host, so a run changes only the PNGs whose screens changed.
+# Its fonts come from Debian packages, installed
 # with apt-get when a file is missing: fonts-dejavu-core (DejaVu Sans
 # Mono: Latin, Cyrillic, Greek), fonts-noto-cjk (Noto Sans Mono CJK:
 # Hangul, kana, Han), fonts-symbola (emoji and other symbols).

@@ -18,6 +18,8 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
+	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/tui"
@@ -76,9 +78,12 @@ func TestScreenshots(t *testing.T) {
 		{name: "forward", keys: []string{"g", " ", " ", "f"}, stableState: true,
 			want: []string{"desk@team.example", "/sesbox-demo/state/sesbox/demo-forward"}},
 		// The audit view of the demo bucket, verifying it against the
-		// manifest of an export of every message.
+		// manifest of an export of every message. The action log's
+		// entry it shows is stamped with the driver's clock and operator
+		// (before, the run's time and this machine's user@host: the PNG
+		// changed on every run).
 		{name: "audit", keys: []string{"V", ":", "export --mbox demo.mbox", "enter", "A", "v", "demo.mbox.manifest.jsonl", "enter"},
-			want: []string{"sesbox-demo", "OK: nothing changed or deleted", "54 unchanged"}},
+			want: []string{"sesbox-demo", "OK: nothing changed or deleted", "54 unchanged", "export by auditor@demo-host at 2026-11-23T12:00:00Z"}},
 	}
 	// The shots press g before they mark or open: after the first refresh
 	// the cursor is on whichever message was first when the list was
@@ -145,14 +150,23 @@ func newDemoDriver(t *testing.T, pause int) *demoDriver {
 			boxes[0].Mailbox = mailbox.New(m.Name, newPausedStore(ctx, m.Store(), pause), idx)
 		}
 	}
+	// A day after the newest demo message.
+	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
+	// The audit view shows who exported, and when, from the action log:
+	// the same on every run.
+	for _, b := range boxes {
+		if b.Audit != nil {
+			b.Audit.Export.Now = now
+			b.Audit.Export.Log = stampedLog{ActionLog: b.Audit.Export.Log, now: now, user: "auditor", host: "demo-host"}
+		}
+	}
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.TrueColor)
 	r.SetHasDarkBackground(true)
 	c := common.Common{
 		Styles: theme.New(r),
 		Keys:   keys.DefaultKeyMap(),
-		// A day after the newest demo message.
-		Now:    func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) },
+		Now:    now,
 		Loc:    time.UTC,
 		Opener: "true",
 	}
@@ -164,6 +178,18 @@ func newDemoDriver(t *testing.T, pause int) *demoDriver {
 	d := &demoDriver{t: t, m: tui.New(ctx, c, boxes, true, 0, nil)}
 	d.send(tea.WindowSizeMsg{Width: shotW, Height: shotH})
 	return d
+}
+
+// stampedLog writes every action with the same time, user and host.
+type stampedLog struct {
+	audit.ActionLog
+	now        func() time.Time
+	user, host string
+}
+
+func (l stampedLog) Append(a actionlog.Action) error {
+	a.Time, a.User, a.Host = l.now(), l.user, l.host
+	return l.ActionLog.Append(a)
 }
 
 func (d *demoDriver) send(msg tea.Msg) {
