@@ -46,6 +46,14 @@ type Leased interface {
 	// now, conditionally on the claim still being this run's (token) and
 	// without an outcome.
 	RenewClaim(ctx context.Context, ref SendRef, token string) error
+	// StartSend marks the claim's send as started, just before SES is
+	// called, conditionally on the claim still being this run's and
+	// without an outcome. A claim whose owner died or whose lease ran out
+	// before that was certainly not sent, and is free to claim again: a
+	// run killed as it waited for its pacing slot, where a run spends most
+	// of its time, left a send every machine read as in doubt
+	// (TestTeamKilledBeforeItsSendIsNoSendInDoubt).
+	StartSend(ctx context.Context, ref SendRef, token string) error
 }
 
 // SharedPacer is a Claims whose runs pace their sends together

@@ -680,6 +680,19 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			}
 			return part{status: StatusFailed, reason: reason}, nil
 		}
+		if l, ok := r.Claims.(Leased); ok && token != "" {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+			serr := l.StartSend(cctx, ref, token)
+			cancel()
+			if serr != nil {
+				// Not sent: the claim was taken over, or the table could
+				// not say it is this run's to send.
+				reason := "not sent: " + serr.Error()
+				jerr := ru.j.Record(notSentEntry(reason))
+				return part{status: StatusFailed, reason: reason},
+					errors.Join(fmt.Errorf("%w; stopped, nothing more is sent", serr), jerr, settle(Outcome{NotSent: true, Reason: reason}))
+			}
+		}
 		ru.startAtSlot(slot)
 		// A started send is seen through even when the run is interrupted:
 		// cancelling it half-way would leave its outcome unknown.

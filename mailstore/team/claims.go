@@ -39,6 +39,16 @@ const (
 	claimUncertain = "uncertain"
 )
 
+// The phases of a sending claim (its "start" attribute): claimed, and
+// SES not called yet (pending); then started, just before SES is called
+// (StartSend). A pending claim whose owner died or whose lease ran out was
+// certainly not sent. A claim without the attribute (written by a sesbox
+// before it) is taken as started: in doubt.
+const (
+	startPending = "pending"
+	startStarted = "started"
+)
+
 // The views status reports (reforward's shared states).
 const (
 	stateClaimedView   = reforward.SharedClaimed
@@ -56,6 +66,7 @@ type claim struct {
 	leaseUntil        time.Time
 	updatedAt         time.Time
 	ver               int64
+	start             string // startPending, startStarted or "" (before phases)
 	sesID, reason     string
 	// The state an --again or --retry-uncertain claim replaced: restored
 	// when the new send certainly did not happen.
@@ -70,7 +81,7 @@ func decodeClaim(it map[string]types.AttributeValue) claim {
 		state: getS(it, "state"), token: getS(it, "token"),
 		owner:     Owner{Host: getS(it, "owner_host"), User: getS(it, "owner_user"), PID: int(getN(it, "owner_pid")), Boot: getS(it, "owner_boot")},
 		claimedAt: getTime(it, "claimed_at"), leaseUntil: getTime(it, "lease_until"), updatedAt: getTime(it, "updated_at"),
-		ver: getN(it, "ver"), sesID: getS(it, "ses_message_id"), reason: getS(it, "reason"),
+		ver: getN(it, "ver"), start: getS(it, "start"), sesID: getS(it, "ses_message_id"), reason: getS(it, "reason"),
 		priorState: getS(it, "prior_state"), priorSESID: getS(it, "prior_ses_message_id"), priorOwner: getS(it, "prior_owner"),
 		priorAt: getTime(it, "prior_at"),
 		raw:     it,
@@ -104,15 +115,32 @@ func (s *Store) view(c claim) reforward.SharedState {
 	case claimUncertain:
 		st.State = reforward.SharedUncertain
 	case claimSending:
-		if s.judgeNow().After(c.leaseUntil) || s.dead(c) {
-			st.State = reforward.SharedUncertain
-		} else {
+		switch {
+		case !s.judgeNow().After(c.leaseUntil) && !s.dead(c):
 			st.State = reforward.SharedClaimed
+		case c.start == startPending:
+			// Its run ended before it called SES: as it was before the claim.
+			return c.before()
+		default:
+			st.State = reforward.SharedUncertain
 		}
 	default:
 		st.State = reforward.SharedNone
 	}
 	return st
+}
+
+// before is what a claim that was never sent replaced: the earlier send
+// an --again or --retry-uncertain claim was made over (sent, or in doubt),
+// else nothing.
+func (c claim) before() reforward.SharedState {
+	switch c.priorState {
+	case claimSent:
+		return reforward.SharedState{State: reforward.SharedSent, SESMessageID: c.priorSESID, At: c.priorAt, Owner: c.priorOwner}
+	case claimUncertain:
+		return reforward.SharedState{State: reforward.SharedUncertain, At: c.priorAt, Owner: c.priorOwner}
+	}
+	return reforward.SharedState{State: reforward.SharedNone}
 }
 
 func (s *Store) getClaim(ctx context.Context, pk string) (claim, bool, error) {
@@ -177,14 +205,16 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 			"owner_host": str(s.owner.Host), "owner_user": str(s.owner.User), "owner_pid": num(int64(s.owner.PID)),
 			"owner_boot": str(s.owner.Boot),
 			"claimed_at": timeAttr(now), "lease_until": timeAttr(now.Add(s.Lease)), "updated_at": timeAttr(now),
-			"ver": num(cur.ver + 1),
+			"ver": num(cur.ver + 1), "start": str(startPending),
 		}
+		// The prior state as the view tells it: of a claim never sent, the
+		// one it replaced (claim.before).
 		switch v.State {
 		case reforward.SharedSent:
-			item["prior_state"], item["prior_ses_message_id"] = str(claimSent), str(cur.sesID)
-			item["prior_at"], item["prior_owner"] = timeAttr(cur.updatedAt), str(v.Owner)
+			item["prior_state"], item["prior_ses_message_id"] = str(claimSent), str(v.SESMessageID)
+			item["prior_at"], item["prior_owner"] = timeAttr(v.At), str(v.Owner)
 		case reforward.SharedUncertain:
-			item["prior_state"], item["prior_at"], item["prior_owner"] = str(claimUncertain), timeAttr(cur.claimedAt), str(v.Owner)
+			item["prior_state"], item["prior_at"], item["prior_owner"] = str(claimUncertain), timeAttr(v.At), str(v.Owner)
 		}
 		in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}
 		if exists {
@@ -287,6 +317,27 @@ func (s *Store) RenewClaim(ctx context.Context, ref reforward.SendRef, token str
 	item["lease_until"] = timeAttr(until)
 	item["ver"] = num(cur.ver + 1)
 	return s.replaceSending(ctx, ref, pk, cur, token, item, "renew the claim of ")
+}
+
+// StartSend implements reforward.Leased: the claim says its send has
+// started (SES is called next), while it is still this run's and has no
+// outcome. From here on a claim left without an outcome is in doubt.
+func (s *Store) StartSend(ctx context.Context, ref reforward.SendRef, token string) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	pk := claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations)
+	cur, ok, err := s.getClaim(ctx, pk)
+	if err != nil {
+		return err
+	}
+	if !ok || cur.token != token || cur.state != claimSending {
+		return s.takenOver(ref, cur, ok)
+	}
+	item := maps.Clone(cur.raw)
+	item["start"], item["started_at"] = str(startStarted), timeAttr(s.stampNow())
+	item["ver"] = num(cur.ver + 1)
+	return s.replaceSending(ctx, ref, pk, cur, token, item, "start the send of ")
 }
 
 // replaceSending writes item (version cur.ver+1) over the claim cur while

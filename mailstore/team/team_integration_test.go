@@ -260,7 +260,8 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 	ctx := context.Background()
 	a := newStore(db.Client(), table, owner("a", 100))
 	a.Lease = time.Minute
-	if tok, _, _ := a.Claim(ctx, ref(1), false, false); tok == "" {
+	tok, _, _ := a.Claim(ctx, ref(1), false, false)
+	if tok == "" {
 		t.Fatal("no claim")
 	}
 	b := newStore(db.Client(), table, owner("b", 200))
@@ -268,9 +269,31 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 		t.Fatalf("fresh claim: %+v", st)
 	}
 	b.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
-	if st, _ := b.Lookup(ctx, ref(1)); st.State != reforward.SharedUncertain {
-		t.Fatalf("claim past its lease: %+v", st)
+	// Its run never called SES: past its lease, it is no send at all.
+	if st, _ := b.Lookup(ctx, ref(1)); st.State != reforward.SharedNone {
+		t.Fatalf("claim past its lease, its send never started: %+v", st)
 	}
+	if err := a.StartSend(ctx, ref(1), tok); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.Lookup(ctx, ref(1)); st.State != reforward.SharedUncertain {
+		t.Fatalf("claim past its lease, its send started: %+v", st)
+	}
+	// An --again claim never started is the send it was made over.
+	t3, _, _ := a.Claim(ctx, ref(3), false, false)
+	if err := a.Settle(ctx, ref(3), t3, reforward.Outcome{Sent: true, SESMessageID: "ses-first"}); err != nil {
+		t.Fatal(err)
+	}
+	if t3, _, _ = a.Claim(ctx, ref(3), true, false); t3 == "" {
+		t.Fatal("no --again claim")
+	}
+	if st, _ := b.Lookup(ctx, ref(3)); st.State != reforward.SharedSent || st.SESMessageID != "ses-first" {
+		t.Fatalf("an --again claim past its lease, never started: %+v, want sent as ses-first", st)
+	}
+	if t4, _, _ := b.Claim(ctx, ref(3), false, false); t4 != "" {
+		t.Fatal("a run without --again claimed a message sent before")
+	}
+
 	// Two machines taking over the same expired claim: one wins.
 	c := newStore(db.Client(), table, owner("c", 300))
 	c.Now = b.Now
@@ -294,13 +317,20 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 	}
 
 	// On the owner's own machine a dead owner is known at once.
-	if tok, _, _ := a.Claim(ctx, ref(2), false, false); tok == "" {
+	tok2, _, _ := a.Claim(ctx, ref(2), false, false)
+	if tok2 == "" {
 		t.Fatal("no claim")
 	}
 	same := newStore(db.Client(), table, owner("a", 101))
 	same.alive = func(pid int) bool { return pid != 100 }
+	if st, _ := same.Lookup(ctx, ref(2)); st.State != reforward.SharedNone {
+		t.Fatalf("claim of a dead process on this machine, its send never started: %+v", st)
+	}
+	if err := a.StartSend(ctx, ref(2), tok2); err != nil {
+		t.Fatal(err)
+	}
 	if st, _ := same.Lookup(ctx, ref(2)); st.State != reforward.SharedUncertain {
-		t.Fatalf("claim of a dead process on this machine: %+v", st)
+		t.Fatalf("claim of a dead process on this machine, its send started: %+v", st)
 	}
 	// Another machine cannot tell: it waits for the lease.
 	other := newStore(db.Client(), table, owner("z", 100))
@@ -475,6 +505,9 @@ func testOwnPIDOfAnEarlierProcess(t *testing.T, db *peer.DynamoDB) {
 	tok, _, err := earlier.Claim(ctx, ref(1), false, false)
 	if err != nil || tok == "" {
 		t.Fatalf("claim: %q %v", tok, err)
+	}
+	if err := earlier.StartSend(ctx, ref(1), tok); err != nil {
+		t.Fatal(err)
 	}
 	live.Delete(tok) // the earlier process is gone
 	now := New(db.Client(), table, CurrentOwner())
