@@ -698,3 +698,20 @@ func TestDashIsNoFileToWriteTo(t *testing.T) {
 		t.Errorf("files written: %v", ents)
 	}
 }
+
+// TestConfigBadRefreshSaysWhereFirst: refresh = "5x" said "config FILE:
+// config: refresh = "5x": want a duration such as "2m", or "off"" (config
+// twice, the fix last); it leads with the line to fix and what it takes,
+// as a value of the wrong type does.
+func TestConfigBadRefreshSaysWhereFirst(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "refresh.toml")
+	if err := os.WriteFile(path, []byte("mouse = true\nrefresh = \"5x\"\n[mailbox.a]\nbucket = \"mail\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := sesbox(t, "--config", path, "ls")
+	want := `sesbox: fix refresh at line 2 of ` + path + ` — it takes a duration such as "2m", or "off" (refresh = "5x": ` + "\n"
+	if code != 1 || !strings.HasPrefix(errOut, strings.TrimSuffix(want, "\n")) || strings.Count(errOut, "config") != 0 {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+}
