@@ -102,6 +102,9 @@ its last complete line.`,
 				// MarkFlagRequired is satisfied by --out ''.
 				return usagef(cmd, "audit snapshot: --out needs a file name")
 			}
+			if err := notStdout(cmd, map[string]string{"out": out}); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			st, region, endpoint, err := a.auditStore(ctx)
 			if err != nil {

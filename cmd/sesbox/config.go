@@ -53,7 +53,7 @@ func (c Config) refreshEvery() (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(c.Refresh)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("config: refresh = %q: want a duration such as \"2m\", or \"off\"", c.Refresh)
+		return 0, fmt.Errorf("refresh = %q: want a duration such as \"2m\", or \"off\"", c.Refresh)
 	}
 	if d < 10*time.Second {
 		// Each refresh lists the whole bucket: more often costs requests
@@ -181,7 +181,9 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: default = %q: that mailbox is not defined (no [mailbox.%s] table; defined: %s)", path, c.Default, c.Default, defined)
 	}
 	if _, err := c.refreshEvery(); err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
+		return Config{}, &mailstore.HintError{
+			Hint: fmt.Sprintf(`fix refresh at line %d of %s — it takes a duration such as "2m", or "off"`, keyLine(string(data), "refresh"), path),
+			Err:  err}
 	}
 	return c, nil
 }

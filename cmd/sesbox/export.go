@@ -46,6 +46,9 @@ Query syntax (--query):
 			if (mbox == "") == (maildir == "") {
 				return usagef(cmd, "export: give exactly one of --mbox FILE or --maildir DIR")
 			}
+			if err := notStdout(cmd, map[string]string{"mbox": mbox, "maildir": maildir, "manifest": manifest}); err != nil {
+				return err
+			}
 			_, mcs, err := a.mailboxConfigs(false)
 			if err != nil {
 				return err

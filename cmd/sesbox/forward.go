@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -172,7 +173,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 		return err
 	}
 	defer closeRunner()
+	pr := newForwardProgress(a.stderr, redraws(a.stderr))
+	r.PlanProgress = pr.planning
 	plan, err := r.Prepare(ctx, inputs, opts)
+	pr.clear()
 	if plan == nil {
 		return err
 	}
@@ -204,7 +208,6 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 
 	enc := jsonLines(a.stdout)
 	var writeErr error
-	pr := &forwardProgress{w: a.stderr, tty: redraws(a.stderr)}
 	tot, runErr := r.Run(ctx, plan, func(res reforward.Result) {
 		pr.clear()
 		// Every value exact (a key to pass back, SES's reason as it
@@ -359,18 +362,27 @@ func confirmForward(in io.Reader, out io.Writer, p *reforward.Plan) (bool, error
 	return false, nil
 }
 
-// forwardProgress draws the run on stderr when it is a terminal: one line,
-// redrawn, cleared before each JSON line so the two never mix.
+// forwardProgress draws the run on stderr: on a terminal one line,
+// redrawn, cleared before each JSON line so the two never mix; elsewhere
+// (a pipe, a log) a plain line every 5 s, as index and audit progress do.
 type forwardProgress struct {
 	w     io.Writer
 	tty   bool
 	drawn bool
+	// at is when the last plain line was printed (off a terminal).
+	at time.Time
+}
+
+func newForwardProgress(w io.Writer, tty bool) *forwardProgress {
+	return &forwardProgress{w: w, tty: tty, at: time.Now()}
+}
+
+// planning draws how many messages the plan has read (Runner.PlanProgress).
+func (p *forwardProgress) planning(done, total int) {
+	p.draw(fmt.Sprintf("forward: planning: %d of %d messages read", done, total))
 }
 
 func (p *forwardProgress) update(pr reforward.Progress) {
-	if !p.tty {
-		return
-	}
 	const width = 20
 	n := 0
 	if pr.Total > 0 {
@@ -383,6 +395,19 @@ func (p *forwardProgress) update(pr reforward.Progress) {
 	}
 	if pr.WaitingFor != "" {
 		line += fmt.Sprintf("  (waiting for %.80s, who is sending it)", sanitize.Line(pr.WaitingFor))
+	}
+	p.draw(line)
+}
+
+// draw redraws line on a terminal; elsewhere prints it when 5 s have
+// passed since the last one.
+func (p *forwardProgress) draw(line string) {
+	if !p.tty {
+		if time.Since(p.at) >= 5*time.Second {
+			p.at = time.Now()
+			fmt.Fprintln(p.w, line)
+		}
+		return
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 	p.drawn = true

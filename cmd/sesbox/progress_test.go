@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/reforward"
 )
 
 // TestIndexProgressOffATerminalPrintsALineNowAndThen: in a pipe or a log
@@ -34,5 +35,38 @@ func TestIndexProgressOffATerminalPrintsALineNowAndThen(t *testing.T) {
 	p.finish()
 	if !strings.HasSuffix(buf.String(), "\nindexed 5000 new or changed of 5000 objects in 6s\n") {
 		t.Errorf("the closing line: %q", buf.String())
+	}
+}
+
+// TestForwardProgressOffATerminalPrintsALineNowAndThen: in a pipe or a
+// log (`sesbox forward --query ... --yes 2>forward.log`) a forward's
+// progress said nothing until its end, though the README promises a plain
+// line every 5 s there for forward as for index, export and audit; it now
+// prints one, without escapes.
+func TestForwardProgressOffATerminalPrintsALineNowAndThen(t *testing.T) {
+	var buf bytes.Buffer
+	p := newForwardProgress(&buf, false)
+	pr := reforward.Progress{Total: 3000, Done: 1200, Sent: 1190, Skipped: 10}
+	p.update(pr)
+	if buf.Len() != 0 {
+		t.Fatalf("a line at once: %q", buf.String())
+	}
+	p.at = time.Now().Add(-6 * time.Second)
+	p.update(pr)
+	p.update(pr) // at once again: nothing more
+	p.clear()
+	lines := strings.Split(buf.String(), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "1200/3000  1190 sent  10 skipped") || strings.ContainsAny(buf.String(), "\r\x1b") {
+		t.Fatalf("after 6 s: %q, want one plain line", buf.String())
+	}
+
+	// Planning, which reads every header before the run, says how far
+	// it got too.
+	buf.Reset()
+	p.at = time.Now().Add(-6 * time.Second)
+	p.planning(700, 3000)
+	p.planning(701, 3000)
+	if buf.String() != "forward: planning: 700 of 3000 messages read\n" {
+		t.Errorf("planning: %q", buf.String())
 	}
 }

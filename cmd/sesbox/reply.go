@@ -309,7 +309,7 @@ func (r *replyRun) edit(store *drafts.Store, d *drafts.Draft) error {
 	cmd := drafts.EditorCommand(editor, d.Path())
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("editor %s: %w; the draft is in %s", editor, err, d.Path())
+		return fmt.Errorf("%w; the draft is in %s", drafts.EditorError(editor, err), d.Path())
 	}
 	if err := store.Reload(d); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,19 @@ func (e *usageError) Unwrap() error { return e.err }
 // usagef makes a usageError of cmd.
 func usagef(cmd *cobra.Command, format string, args ...any) error {
 	return &usageError{cmd: cmd, err: fmt.Errorf(format, args...)}
+}
+
+// notStdout refuses "-" as the value of the flags that name a file to
+// write (flag name → value): the outputs of export and audit snapshot are
+// files, not streams (a manifest beside an export, a snapshot --resume
+// continues), and "-" made a file of that name. nil when none is "-".
+func notStdout(cmd *cobra.Command, flags map[string]string) error {
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
+		if flags[name] == "-" {
+			return usagef(cmd, "%s: --%s takes a file name, not \"-\": it writes files to keep (a manifest with them), not a stream to stdout", strings.TrimPrefix(cmd.CommandPath(), "sesbox "), name)
+		}
+	}
+	return nil
 }
 
 // printUsageError writes err, then how cmd is used.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -672,5 +673,45 @@ func TestConfigTypeErrorSaysWhatTheKeyTakesFirst(t *testing.T) {
 		if code != 1 || !strings.HasPrefix(errOut, want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%q: exit %d, %q\nwant it to start %q", tc.doc, code, errOut, want)
 		}
+	}
+}
+
+// TestDashIsNoFileToWriteTo: `export --mbox -` (stdout, as many tools
+// read "-") wrote a 1.8 MB file named "-" and "-.manifest.jsonl" in the
+// working directory, and nothing to the pipe; so did `audit snapshot
+// --out -`. These outputs are files (a manifest beside an export, a
+// snapshot --resume continues): "-" is refused as a usage mistake, before
+// anything is read.
+func TestDashIsNoFileToWriteTo(t *testing.T) {
+	dir := isolate(t)
+	t.Chdir(dir)
+	for _, args := range [][]string{
+		{"export", "--mbox", "-"}, {"export", "--maildir", "-"}, {"export", "--mbox", "x.mbox", "--manifest", "-"},
+		{"audit", "snapshot", "--out", "-"},
+	} {
+		_, errOut, code := sesbox(t, append([]string{"--demo"}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, `not "-": `) {
+			t.Errorf("%v: exit %d, %q", args, code, errOut)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); slices.ContainsFunc(ents, func(e os.DirEntry) bool { return strings.HasPrefix(e.Name(), "-") || e.Name() == "x.mbox" }) {
+		t.Errorf("files written: %v", ents)
+	}
+}
+
+// TestConfigBadRefreshSaysWhereFirst: refresh = "5x" said "config FILE:
+// config: refresh = "5x": want a duration such as "2m", or "off"" (config
+// twice, the fix last); it leads with the line to fix and what it takes,
+// as a value of the wrong type does.
+func TestConfigBadRefreshSaysWhereFirst(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "refresh.toml")
+	if err := os.WriteFile(path, []byte("mouse = true\nrefresh = \"5x\"\n[mailbox.a]\nbucket = \"mail\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := sesbox(t, "--config", path, "ls")
+	want := `sesbox: fix refresh at line 2 of ` + path + ` — it takes a duration such as "2m", or "off" (refresh = "5x": ` + "\n"
+	if code != 1 || !strings.HasPrefix(errOut, strings.TrimSuffix(want, "\n")) || strings.Count(errOut, "config") != 0 {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
 	}
 }

@@ -215,6 +215,7 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 		wg       sync.WaitGroup
 		errMu    sync.Mutex
 		sharedEr error // the first failure to read the team table
+		planned  int   // items planned, under errMu
 	)
 	for range min(planWorkers, len(inputs)) {
 		wg.Add(1)
@@ -223,13 +224,15 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 			for i := range work {
 				var err error
 				items[i], err = r.planOne(ctx, p.Location, inputs[i], opts, j, screen)
-				if err != nil {
-					errMu.Lock()
-					if sharedEr == nil {
-						sharedEr = err
-					}
-					errMu.Unlock()
+				errMu.Lock()
+				if err != nil && sharedEr == nil {
+					sharedEr = err
 				}
+				planned++
+				if r.PlanProgress != nil {
+					r.PlanProgress(planned, len(inputs))
+				}
+				errMu.Unlock()
 			}
 		}()
 	}

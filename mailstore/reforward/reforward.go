@@ -274,6 +274,10 @@ type Runner struct {
 	// sends to, below the account's MaxSendRate (operators sharing one
 	// account each take a part of it); above it, the account's holds.
 	SendRate float64
+	// PlanProgress, when set, is told after each message Plan has read
+	// (done of total; one call at a time, done rising): planning reads
+	// every header first, seconds for thousands.
+	PlanProgress func(done, total int)
 	// Clock defaults to the real clock.
 	Clock Clock
 	// MaxAttempts is how often one send is tried while SES throttles it

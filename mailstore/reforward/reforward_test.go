@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -1065,5 +1066,33 @@ func TestPlanDestinationsAreDistinctMailboxes(t *testing.T) {
 	}}
 	if got, want := p.Destinations(), []string{"C@x.example", "b@y.example", "c@X.example"}; !slices.Equal(got, want) {
 		t.Errorf("Destinations() = %v, want %v", got, want)
+	}
+}
+
+// TestPlanSaysHowFarItGot: planning reads every message's header first
+// (3,000 took 12 s against a local S3), and said nothing meanwhile: a
+// forward sat silent after its index. PlanProgress is told after each
+// message, the count rising to the total.
+func TestPlanSaysHowFarItGot(t *testing.T) {
+	e := newEnv(t)
+	var inputs []string
+	for i := range 20 {
+		inputs = append(inputs, e.src.put(fmt.Sprintf("m%02d", i), message(fmt.Sprintf("m%02d", i), "info@acme.example", "PASS")))
+	}
+	var mu sync.Mutex
+	var done []int
+	e.r.PlanProgress = func(n, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if total != len(inputs) {
+			t.Errorf("total %d, want %d", total, len(inputs))
+		}
+		done = append(done, n)
+	}
+	if _, err := e.r.Plan(context.Background(), inputs, Options{Config: testConfig}); err != nil {
+		t.Fatal(err)
+	}
+	if len(done) != len(inputs) || !slices.IsSorted(done) || done[0] != 1 || done[len(done)-1] != len(inputs) {
+		t.Errorf("PlanProgress told %v, want 1..%d", done, len(inputs))
 	}
 }

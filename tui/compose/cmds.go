@@ -95,10 +95,7 @@ func createDraftCmd(store *drafts.Store, p drafts.ReplyPlan) tea.Cmd {
 // terminal (tea.ExecProcess).
 func editCmd(editor, id, path string) tea.Cmd {
 	return handoff.ExecProcess(drafts.EditorCommand(editor, path), func(err error) tea.Msg {
-		if err != nil {
-			err = fmt.Errorf("editor %s: %w", editor, err)
-		}
-		return DraftEditedMsg{ID: id, Err: err}
+		return DraftEditedMsg{ID: id, Err: drafts.EditorError(editor, err)}
 	})
 }
 
