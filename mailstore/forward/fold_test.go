@@ -49,6 +49,9 @@ func checkFoldedRewrite(t *testing.T, cfg Config, in []byte) {
 			return // junk From (no usable address) with a run too long to fold: refused
 		}
 	}
+	if errors.Is(err, ErrUnfoldable) && strings.Contains(err.Error(), "its encoded words cannot be re-encoded") {
+		return // a run too long to fold in words of a charset sesbox does not know: refused, as documented
+	}
 	if err != nil {
 		t.Fatalf("Rewrite: %v\n%q", err, in)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sesbox/sesbox/mailstore/headerfold"
+	sesmime "github.com/sesbox/sesbox/mailstore/mime"
 )
 
 // Rewrite returns the message the Lambda's processMessage would send for raw,
@@ -506,6 +507,17 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 		phrase = bytes.TrimSpace(balancedPhrase(phrase))
 	}
 	if len(phrase) > 0 {
+		if cfg.QuoteFromName && !nameless {
+			if text := decodeUnquoted(name); !bytes.Equal(text, unquote(name)) {
+				// RFC 2047 words may not stand in a quoted string (5
+				// (3)), where readers show them as written: the phrase
+				// is written as words of its decoded text instead.
+				if cfg.FromEmail == "" && len(addr) > 0 {
+					text = append(append(text, " at "...), addr...)
+				}
+				return []byte(headerfold.Words(string(text), true, len("From: ")) + " <" + target + ">")
+			}
+		}
 		if cfg.QuoteFromName {
 			out = appendQuoted(out, phrase)
 		} else {
@@ -690,6 +702,35 @@ func unquote(p []byte) []byte {
 	return out
 }
 
+// decodeUnquoted is a display name as a reader shows it before trimming:
+// the quotes of its quoted strings removed (their text kept as written, as
+// RFC 2047 5 (3) has it), the RFC 2047 words outside them decoded.
+func decodeUnquoted(p []byte) []byte {
+	var out, plain []byte
+	flush := func() {
+		out = append(out, decodeText(plain)...)
+		plain = plain[:0]
+	}
+	quoted := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '"':
+			flush()
+			quoted = !quoted
+		case quoted && c == '\\' && i+1 < len(p):
+			i++
+			out = append(out, p[i])
+		case quoted:
+			out = append(out, c)
+		default:
+			plain = append(plain, c)
+		}
+	}
+	flush()
+	return out
+}
+
 // appendQuoted writes text as an RFC 5322 quoted string, escaping '"' and
 // '\'. Other bytes, 8-bit ones included, are written as they are.
 func appendQuoted(out, text []byte) []byte {
@@ -786,11 +827,11 @@ func subjectLine(prefix string, value []byte, eol string) ([]byte, error) {
 	// the text as a reader decodes the Lambda's line: kept as it is, a
 	// blank after it would go between two words, where readers drop it.
 	lead, joined := "Subject: "+prefix, string(unfold(value))
-	if decoded, _ := new(mime.WordDecoder).DecodeHeader(prefix); decoded != prefix ||
+	if decoded, _ := wordDecoder.DecodeHeader(prefix); decoded != prefix ||
 		prefix != "" && !strings.HasSuffix(prefix, " ") && !strings.HasSuffix(prefix, "\t") {
 		lead, joined = "Subject: ", prefix+joined
 	}
-	text, derr := new(mime.WordDecoder).DecodeHeader(joined)
+	text, derr := wordDecoder.DecodeHeader(joined)
 	if derr != nil {
 		return nil, fmt.Errorf("rewrite: Subject: %w; its encoded words cannot be re-encoded: %v", err, derr)
 	}
@@ -881,11 +922,17 @@ func trimEOL(f []byte) (body, term []byte) {
 	return f, nil
 }
 
+// wordDecoder decodes RFC 2047 words in every charset sesbox reads
+// (Go's own knows only UTF-8, ISO-8859-1 and US-ASCII: a KOI8-R name
+// stayed undecoded, and a long KOI8-R Subject was refused), failing on a
+// charset it does not know.
+var wordDecoder = &mime.WordDecoder{CharsetReader: sesmime.KnownCharsetReader}
+
 // decodeText decodes the RFC 2047 words of a display name; a name it cannot
 // decode (an unknown charset) is kept as written. Bytes that are not UTF-8
 // are kept as they are: Words carries them byte for byte.
 func decodeText(b []byte) []byte {
-	if s, err := new(mime.WordDecoder).DecodeHeader(string(b)); err == nil {
+	if s, err := wordDecoder.DecodeHeader(string(b)); err == nil {
 		return []byte(s)
 	}
 	return b

@@ -562,3 +562,52 @@ func TestRewriteToEmailIsWrittenAsGiven(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedFromNameKeepsEncodedWordsReadable: with sesboxQuoteFromName a
+// display name written as RFC 2047 words went inside the quoted string
+// ("=?utf-8?q?J=C3=B6rg?= at j@x.com"), where RFC 2047 5 (3) forbids
+// them and readers such as Go's net/mail show them as written. Such a
+// phrase is now written as RFC 2047 words of its decoded text, which read
+// the same as the quoted phrase of a plain name does.
+func TestQuotedFromNameKeepsEncodedWordsReadable(t *testing.T) {
+	for _, c := range []struct {
+		cfg        Config
+		from, name string
+	}{
+		{Config{QuoteFromName: true}, "=?utf-8?q?J=C3=B6rg?= <j@x.com>", "Jörg at j@x.com"},
+		{Config{QuoteFromName: true}, `"Unicode =?UTF-8?B?8J+YiiBuYW1l?=" <m@x.com>`, "Unicode =?UTF-8?B?8J+YiiBuYW1l?= at m@x.com"},
+		{Config{QuoteFromName: true, FromEmail: "noreply@example.com"}, "=?KOI8-R?Q?=F0=D2=C9=D7=C5=D4?= <r@x.ru>", "Привет"},
+		{Config{QuoteFromName: true}, `"Doe, Jane" <j@x.com>`, "Doe, Jane at j@x.com"},
+	} {
+		out := mustRewrite(t, c.cfg, "From: "+c.from+"\r\nSubject: s\r\n\r\nbody\r\n")
+		m, err := mail.ReadMessage(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := m.Header.AddressList("From")
+		if err != nil || len(a) != 1 || a[0].Name != c.name {
+			t.Errorf("%s: From reads %v (%v), want the name %q\n%q", c.from, a, err, c.name, out)
+		}
+	}
+}
+
+// TestRewriteLongSubjectInAnotherCharset: a Subject with a run too long to
+// fold, written as RFC 2047 words in KOI8-R, was refused ("its encoded
+// words cannot be re-encoded: mime: unhandled charset"), Go's decoder
+// knowing only UTF-8 and Latin-1; it is written again as UTF-8 words that
+// read the same. An unknown charset is still refused.
+func TestRewriteLongSubjectInAnotherCharset(t *testing.T) {
+	word := "=?KOI8-R?Q?" + strings.Repeat("=F0=D2=C9=D7=C5=D4", 60) + "?="
+	out := mustRewrite(t, Config{}, "From: a@x.com\r\nSubject: "+word+"\r\n\r\nbody\r\n")
+	m, err := mail.ReadMessage(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject")); err != nil || got != strings.Repeat("Привет", 60) || headerfold.LongestLine([]byte(out)) > 998 {
+		t.Errorf("Subject reads %q (%v)\n%.300q", got, err, out)
+	}
+	unknown := "=?x-unknown?q?" + strings.Repeat("A", 1000) + "?="
+	if _, err := Rewrite(Config{}, []byte("From: a@x.com\r\nSubject: "+unknown+"\r\n\r\nbody\r\n"), "info@example.com"); !errors.Is(err, ErrUnfoldable) {
+		t.Errorf("unknown charset: %v, want ErrUnfoldable", err)
+	}
+}
