@@ -207,8 +207,9 @@ the snapshot (another version, a later last-modified time) is named too, as
 rewritten.
 
 Exit status 0 when everything is unchanged and the manifest is intact; 1 when
-anything was changed (its bytes or its metadata) or deleted, could not be read,
-or the manifest fails its checksum.`,
+anything was changed (its bytes or its metadata) or deleted, or the manifest
+fails its checksum (or verify could not run); 2 when nothing read was changed
+or deleted but some objects could not be read.`,
 		Example: `  sesbox audit verify manifest.jsonl`,
 		Args:    keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -251,7 +252,10 @@ or the manifest fails its checksum.`,
 			} else if err := printVerifySummary(a.stdout, sum); err != nil {
 				return err
 			}
-			if !sum.OK() {
+			switch {
+			case sum.Incomplete():
+				return exitError{2}
+			case !sum.OK():
 				return exitError{1}
 			}
 			return nil
@@ -469,7 +473,10 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 		return err
 	}
 	verdict := "OK: nothing changed or deleted"
-	if !s.OK() {
+	switch {
+	case s.Incomplete():
+		verdict = fmt.Sprintf("INCOMPLETE: %s could not be read; nothing read was changed or deleted", mailstore.Count(s.Errors, "object"))
+	case !s.OK():
 		verdict = "FAILED: see above"
 	}
 	versioning := sanitize.Line(s.Versioning)
