@@ -57,7 +57,11 @@ func (a *app) reportFailed(tr audit.Trailer, bucket, what string) error {
 		msg := strings.TrimPrefix(f.Error, "read "+name+": ")
 		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", name, sanitize.Line(msg))
 	}
-	fmt.Fprintf(a.stderr, "sesbox: %s could not be read and are not in the %s (the manifest trailer lists them under \"failed\")\n", mailstore.Count(len(tr.Failed), "object"), what)
+	are, them := "are", "them"
+	if len(tr.Failed) == 1 {
+		are, them = "is", "it"
+	}
+	fmt.Fprintf(a.stderr, "sesbox: %s could not be read and %s not in the %s (the manifest trailer lists %s under \"failed\")\n", mailstore.Count(len(tr.Failed), "object"), are, what, them)
 	return exitError{1}
 }
 

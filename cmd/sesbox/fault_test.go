@@ -132,3 +132,22 @@ func TestAuditVerifyExitStatusTellsChangedFromUnchecked(t *testing.T) {
 		t.Errorf("one changed, one not read: exit %d, want 1\n%s", code, out)
 	}
 }
+
+// TestReportFailedAgreesInNumber: one object not read "is" not in the
+// snapshot; before, "1 object could not be read and are not in the
+// snapshot (the manifest trailer lists them ...)".
+func TestReportFailedAgreesInNumber(t *testing.T) {
+	for n, want := range map[int]string{
+		1: `sesbox: 1 object could not be read and is not in the snapshot (the manifest trailer lists it under "failed")`,
+		2: `sesbox: 2 objects could not be read and are not in the snapshot (the manifest trailer lists them under "failed")`,
+	} {
+		var errOut strings.Builder
+		tr := audit.Trailer{}
+		for i := range n {
+			tr.Failed = append(tr.Failed, audit.FailedObject{Key: fmt.Sprintf("inbox/%d", i), Error: "connection reset"})
+		}
+		if err := (&app{stderr: &errOut}).reportFailed(tr, "mail", "snapshot"); err == nil || !strings.Contains(errOut.String(), want+"\n") {
+			t.Errorf("%d failed: %v\n%s", n, err, errOut.String())
+		}
+	}
+}
