@@ -980,3 +980,46 @@ func TestAuditLogMergesSeveralLogs(t *testing.T) {
 		t.Errorf("a --log that is not there: exit %d %s", code, errOut)
 	}
 }
+
+// TestAuditLogJSONIsTheLogsLines: `audit log --json` of one log (an
+// auditor's export of it) prints each entry as the very line the log
+// holds, so the chain checks on the export with standard tools (each
+// line's SHA-256 is the next one's prev) and `audit log --verify --log`
+// of the export finds every line. Before, the log wrote a key's <, > and
+// & as \u003c, \u003e, \u0026 and --json wrote them raw: the export of
+// an entry about inbox/a<b>&c hashed to another prev.
+func TestAuditLogJSONIsTheLogsLines(t *testing.T) {
+	isolate(t)
+	path, err := actionlog.DefaultLogPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := actionlog.OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"inbox/a<b>&c", "inbox/\u2028x\u0085\u202e\x7f", "inbox/\x1b[2Jq\"\\\t", "inbox/плохой"} {
+		if err := l.Append(actionlog.Action{Command: "forward", Bucket: "mail", Key: k, Destinations: []string{"<x@example.com>"}, Result: "sent"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := sesbox(t, "audit", "log", "--json", "--reports=false")
+	if code != 0 || out != string(data) {
+		t.Errorf("log --json: exit %d\n%s\nthe log:\n%s", code, out, data)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for i := 1; i < len(lines); i++ {
+		var a actionlog.Action
+		if err := json.Unmarshal([]byte(lines[i]), &a); err != nil {
+			t.Fatal(err)
+		}
+		if h := fmt.Sprintf("%x", sha256.Sum256([]byte(lines[i-1]))); a.Prev != h {
+			t.Errorf("line %d: prev %s, the exported line before hashes to %s", i+1, a.Prev, h)
+		}
+	}
+}
