@@ -792,7 +792,7 @@ func printSharedVerdict(w io.Writer, table string, n int, problems []actionlog.P
 	if len(problems) == 0 {
 		fmt.Fprintf(w, "shared log (team table %s) intact: %s, chain and head agree\n", sanitize.Line(table), mailstore.Count(n, "entry"))
 	} else {
-		fmt.Fprintf(w, "shared log (team table %s) FAILED its check (%d problems):\n", sanitize.Line(table), len(problems))
+		fmt.Fprintf(w, "shared log (team table %s) FAILED its check (%s):\n", sanitize.Line(table), mailstore.Count(len(problems), "problem"))
 		for _, p := range problems {
 			fmt.Fprintf(w, "  %s\n", sanitize.Line(p.String()))
 		}
@@ -947,7 +947,7 @@ func printLogVerdict(w io.Writer, path string, n int, problems []actionlog.Probl
 	if len(problems) == 0 {
 		fmt.Fprintf(w, "log intact: %s, chain and head agree\n", mailstore.Count(n, "entry"))
 	} else {
-		fmt.Fprintf(w, "log FAILED its check (%d problems):\n", len(problems))
+		fmt.Fprintf(w, "log FAILED its check (%s):\n", mailstore.Count(len(problems), "problem"))
 		for _, p := range problems {
 			fmt.Fprintf(w, "  %s\n", sanitize.Line(p.String()))
 		}

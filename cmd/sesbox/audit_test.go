@@ -1023,3 +1023,13 @@ func TestAuditLogJSONIsTheLogsLines(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditLogVerdictAgreesInNumber: a log with one problem said "log
+// FAILED its check (1 problems)".
+func TestAuditLogVerdictAgreesInNumber(t *testing.T) {
+	var out strings.Builder
+	printLogVerdict(&out, "", 1, []actionlog.Problem{{Kind: "head", Detail: "missing"}})
+	if !strings.Contains(out.String(), "log FAILED its check (1 problem):") {
+		t.Errorf("%q", out.String())
+	}
+}
