@@ -20,6 +20,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/bounces"
 	"github.com/sesbox/sesbox/mailstore/posture"
+	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/team"
@@ -555,10 +556,13 @@ func newAuditLogCmd(a *app) *cobra.Command {
 		asJSON, verify, reports bool
 		paths                   []string
 		table                   string
+		after, before, user     string
+		commands                []string
 	)
 	cmd := &cobra.Command{
 		Use: "log",
 		Example: `  sesbox audit log
+  sesbox audit log --user alice --command forward --after 7d
   sesbox audit log --verify
   sesbox audit log --verify --log alice.jsonl --log bob.jsonl`,
 		Short: "Print the log of replies and forwards sent, and exports made, with sesbox",
@@ -579,6 +583,10 @@ logs (collected from several machines) are merged in time order, each entry
 naming its log (a LOG column; "logs" in --json), and --verify checks each;
 the shared log is then not read (it already holds every member's actions).
 
+--after DATE, --before DATE (as ls's after: and before:), --command NAME
+(repeatable) and --user USER (or USER@HOST) print only the entries chosen;
+--verify still checks every line.
+
 --verify checks the chain and the head, reports edited, removed, reordered or
 truncated entries, prints the head hash (record it elsewhere: whoever can write
 the log can rewrite all of it consistently; --json puts it in the last line's
@@ -593,6 +601,20 @@ is shown "bounced", "delayed" or "complained" with the recipients. --reports=fal
 skips this; with --json, "report" records follow only when --reports is given.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			filter := actionlog.Filter{Commands: commands, User: user}
+			for _, d := range []struct {
+				flag, v string
+				t       *time.Time
+			}{{"after", after, &filter.After}, {"before", before, &filter.Before}} {
+				if d.v == "" {
+					continue
+				}
+				t, err := query.ParseDate(d.v, time.Now())
+				if err != nil {
+					return usagef(cmd, "audit log: --%s %q: %v (a date such as 2026-03-01, or an age such as 7d)", d.flag, d.v, err)
+				}
+				*d.t = t
+			}
 			// A log named twice is read once.
 			var logs []string
 			for _, p := range paths {
@@ -601,7 +623,7 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				}
 			}
 			if len(logs) > 1 {
-				return a.printLogs(cmd, logs, asJSON, verify, reports)
+				return a.printLogs(cmd, logs, filter, asJSON, verify, reports)
 			}
 			path := ""
 			if len(logs) == 1 {
@@ -651,6 +673,9 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				enc := jsonLines(a.stdout)
 				if ts == nil {
 					for _, x := range actions {
+						if !filter.Match(x) {
+							continue
+						}
 						if err := enc.Encode(x); err != nil {
 							return err
 						}
@@ -662,6 +687,9 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 					}
 				} else {
 					for _, x := range actionlog.Merge(actions, shared) {
+						if !filter.Match(x.Action) {
+							continue
+						}
 						if err := enc.Encode(x); err != nil {
 							return err
 						}
@@ -688,16 +716,17 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 					}
 				}
 			} else {
+				var shown []actionlog.Action
 				if ts == nil {
-					printActions(a.stdout, actions, links)
+					shown = slices.DeleteFunc(slices.Clone(actions), func(x actionlog.Action) bool { return !filter.Match(x) })
 				} else {
-					merged := actionlog.Merge(actions, shared)
-					all := make([]actionlog.Action, len(merged))
-					for i, x := range merged {
-						all[i] = x.Action
+					for _, x := range actionlog.Merge(actions, shared) {
+						if filter.Match(x.Action) {
+							shown = append(shown, x.Action)
+						}
 					}
-					printActions(a.stdout, all, links)
 				}
+				printActions(a.stdout, shown, links)
 				if verify {
 					printLogVerdict(a.stdout, path, len(actions), problems)
 					if ts != nil {
@@ -717,6 +746,10 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 	f.StringArrayVar(&paths, "log", nil, "action log `FILE` (default $XDG_STATE_HOME/sesbox/actions.jsonl; repeatable: merged in time order)")
 	f.StringVar(&table, "table", "", "team table `NAME` whose shared log to read too (default: the mailbox's team_table)")
 	f.BoolVar(&reports, "reports", true, "show the bounces and complaints in the mailbox next to the sends they are about")
+	f.StringVar(&after, "after", "", "print only the entries at or after `DATE` (2026-03-01, 2026-03-01T09:00, or an age: 7d, 2w, 1m)")
+	f.StringVar(&before, "before", "", "print only the entries before `DATE`")
+	f.StringArrayVar(&commands, "command", nil, "print only the entries of `NAME` (reply, forward, export, snapshot; repeatable)")
+	f.StringVar(&user, "user", "", "print only the entries of the OS `USER` (or USER@HOST)")
 	return cmd
 }
 
@@ -825,7 +858,7 @@ type logHead struct {
 // printLogs is audit log with several --log: the logs collected from
 // several machines, each checked on its own, merged in time order
 // (actionlog.MergeByTime), each entry naming its log.
-func (a *app) printLogs(cmd *cobra.Command, paths []string, asJSON, verify, reports bool) error {
+func (a *app) printLogs(cmd *cobra.Command, paths []string, filter actionlog.Filter, asJSON, verify, reports bool) error {
 	logs := make([][]actionlog.Action, len(paths))
 	problems := make([][]actionlog.Problem, len(paths))
 	for i, p := range paths {
@@ -838,7 +871,7 @@ func (a *app) printLogs(cmd *cobra.Command, paths []string, asJSON, verify, repo
 			return err
 		}
 	}
-	merged := actionlog.MergeByTime(paths, logs)
+	merged := slices.DeleteFunc(actionlog.MergeByTime(paths, logs), func(x actionlog.MergedAction) bool { return !filter.Match(x.Action) })
 	explicit := cmd.Flags().Changed("reports")
 	// Each log numbers its own entries: the reports are matched log by log.
 	links := map[string]map[int64][]bounces.Link{}
