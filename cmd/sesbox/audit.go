@@ -20,6 +20,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/bounces"
 	"github.com/sesbox/sesbox/mailstore/posture"
+	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/team"
@@ -57,7 +58,11 @@ func (a *app) reportFailed(tr audit.Trailer, bucket, what string) error {
 		msg := strings.TrimPrefix(f.Error, "read "+name+": ")
 		fmt.Fprintf(a.stderr, "sesbox: could not read %s: %s\n", name, sanitize.Line(msg))
 	}
-	fmt.Fprintf(a.stderr, "sesbox: %s could not be read and are not in the %s (the manifest trailer lists them under \"failed\")\n", mailstore.Count(len(tr.Failed), "object"), what)
+	are, them := "are", "them"
+	if len(tr.Failed) == 1 {
+		are, them = "is", "it"
+	}
+	fmt.Fprintf(a.stderr, "sesbox: %s could not be read and %s not in the %s (the manifest trailer lists %s under \"failed\")\n", mailstore.Count(len(tr.Failed), "object"), are, what, them)
 	return exitError{1}
 }
 
@@ -210,8 +215,9 @@ the snapshot (another version, a later last-modified time) is named too, as
 rewritten.
 
 Exit status 0 when everything is unchanged and the manifest is intact; 1 when
-anything was changed (its bytes or its metadata) or deleted, could not be read,
-or the manifest fails its checksum.`,
+anything was changed (its bytes or its metadata) or deleted, or the manifest
+fails its checksum (or verify could not run); 2 when nothing read was changed
+or deleted but some objects could not be read.`,
 		Example: `  sesbox audit verify manifest.jsonl`,
 		Args:    keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -254,7 +260,10 @@ or the manifest fails its checksum.`,
 			} else if err := printVerifySummary(a.stdout, sum); err != nil {
 				return err
 			}
-			if !sum.OK() {
+			switch {
+			case sum.Incomplete():
+				return exitError{2}
+			case !sum.OK():
 				return exitError{1}
 			}
 			return nil
@@ -472,7 +481,10 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 		return err
 	}
 	verdict := "OK: nothing changed or deleted"
-	if !s.OK() {
+	switch {
+	case s.Incomplete():
+		verdict = fmt.Sprintf("INCOMPLETE: %s could not be read; nothing read was changed or deleted", mailstore.Count(s.Errors, "object"))
+	case !s.OK():
 		verdict = "FAILED: see above"
 	}
 	versioning := sanitize.Line(s.Versioning)
@@ -547,10 +559,13 @@ func newAuditLogCmd(a *app) *cobra.Command {
 		asJSON, verify, reports bool
 		paths                   []string
 		table                   string
+		after, before, user     string
+		commands                []string
 	)
 	cmd := &cobra.Command{
 		Use: "log",
 		Example: `  sesbox audit log
+  sesbox audit log --user alice --command forward --after 7d
   sesbox audit log --verify
   sesbox audit log --verify --log alice.jsonl --log bob.jsonl`,
 		Short: "Print the log of replies and forwards sent, and exports made, with sesbox",
@@ -571,6 +586,10 @@ logs (collected from several machines) are merged in time order, each entry
 naming its log (a LOG column; "logs" in --json), and --verify checks each;
 the shared log is then not read (it already holds every member's actions).
 
+--after DATE, --before DATE (as ls's after: and before:), --command NAME
+(repeatable) and --user USER (or USER@HOST) print only the entries chosen;
+--verify still checks every line.
+
 --verify checks the chain and the head, reports edited, removed, reordered or
 truncated entries, prints the head hash (record it elsewhere: whoever can write
 the log can rewrite all of it consistently; --json puts it in the last line's
@@ -585,6 +604,20 @@ is shown "bounced", "delayed" or "complained" with the recipients. --reports=fal
 skips this; with --json, "report" records follow only when --reports is given.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			filter := actionlog.Filter{Commands: commands, User: user}
+			for _, d := range []struct {
+				flag, v string
+				t       *time.Time
+			}{{"after", after, &filter.After}, {"before", before, &filter.Before}} {
+				if d.v == "" {
+					continue
+				}
+				t, err := query.ParseDate(d.v, time.Now())
+				if err != nil {
+					return usagef(cmd, "audit log: --%s %q: %v (a date such as 2026-03-01, or an age such as 7d)", d.flag, d.v, err)
+				}
+				*d.t = t
+			}
 			// A log named twice is read once.
 			var logs []string
 			for _, p := range paths {
@@ -593,7 +626,7 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				}
 			}
 			if len(logs) > 1 {
-				return a.printLogs(cmd, logs, asJSON, verify, reports)
+				return a.printLogs(cmd, logs, filter, asJSON, verify, reports)
 			}
 			path := ""
 			if len(logs) == 1 {
@@ -643,6 +676,9 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				enc := jsonLines(a.stdout)
 				if ts == nil {
 					for _, x := range actions {
+						if !filter.Match(x) {
+							continue
+						}
 						if err := enc.Encode(x); err != nil {
 							return err
 						}
@@ -654,6 +690,9 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 					}
 				} else {
 					for _, x := range actionlog.Merge(actions, shared) {
+						if !filter.Match(x.Action) {
+							continue
+						}
 						if err := enc.Encode(x); err != nil {
 							return err
 						}
@@ -680,16 +719,17 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 					}
 				}
 			} else {
+				var shown []actionlog.Action
 				if ts == nil {
-					printActions(a.stdout, actions, links)
+					shown = slices.DeleteFunc(slices.Clone(actions), func(x actionlog.Action) bool { return !filter.Match(x) })
 				} else {
-					merged := actionlog.Merge(actions, shared)
-					all := make([]actionlog.Action, len(merged))
-					for i, x := range merged {
-						all[i] = x.Action
+					for _, x := range actionlog.Merge(actions, shared) {
+						if filter.Match(x.Action) {
+							shown = append(shown, x.Action)
+						}
 					}
-					printActions(a.stdout, all, links)
 				}
+				printActions(a.stdout, shown, links)
 				if verify {
 					printLogVerdict(a.stdout, path, len(actions), problems)
 					if ts != nil {
@@ -709,6 +749,10 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 	f.StringArrayVar(&paths, "log", nil, "action log `FILE` (default $XDG_STATE_HOME/sesbox/actions.jsonl; repeatable: merged in time order)")
 	f.StringVar(&table, "table", "", "team table `NAME` whose shared log to read too (default: the mailbox's team_table)")
 	f.BoolVar(&reports, "reports", true, "show the bounces and complaints in the mailbox next to the sends they are about")
+	f.StringVar(&after, "after", "", "print only the entries at or after `DATE` (2026-03-01, 2026-03-01T09:00, or an age: 7d, 2w, 1m)")
+	f.StringVar(&before, "before", "", "print only the entries before `DATE`")
+	f.StringArrayVar(&commands, "command", nil, "print only the entries of `NAME` (reply, forward, export, snapshot; repeatable)")
+	f.StringVar(&user, "user", "", "print only the entries of the OS `USER` (or USER@HOST)")
 	return cmd
 }
 
@@ -784,7 +828,7 @@ func printSharedVerdict(w io.Writer, table string, n int, problems []actionlog.P
 	if len(problems) == 0 {
 		fmt.Fprintf(w, "shared log (team table %s) intact: %s, chain and head agree\n", sanitize.Line(table), mailstore.Count(n, "entry"))
 	} else {
-		fmt.Fprintf(w, "shared log (team table %s) FAILED its check (%d problems):\n", sanitize.Line(table), len(problems))
+		fmt.Fprintf(w, "shared log (team table %s) FAILED its check (%s):\n", sanitize.Line(table), mailstore.Count(len(problems), "problem"))
 		for _, p := range problems {
 			fmt.Fprintf(w, "  %s\n", sanitize.Line(p.String()))
 		}
@@ -817,7 +861,7 @@ type logHead struct {
 // printLogs is audit log with several --log: the logs collected from
 // several machines, each checked on its own, merged in time order
 // (actionlog.MergeByTime), each entry naming its log.
-func (a *app) printLogs(cmd *cobra.Command, paths []string, asJSON, verify, reports bool) error {
+func (a *app) printLogs(cmd *cobra.Command, paths []string, filter actionlog.Filter, asJSON, verify, reports bool) error {
 	logs := make([][]actionlog.Action, len(paths))
 	problems := make([][]actionlog.Problem, len(paths))
 	for i, p := range paths {
@@ -830,7 +874,7 @@ func (a *app) printLogs(cmd *cobra.Command, paths []string, asJSON, verify, repo
 			return err
 		}
 	}
-	merged := actionlog.MergeByTime(paths, logs)
+	merged := slices.DeleteFunc(actionlog.MergeByTime(paths, logs), func(x actionlog.MergedAction) bool { return !filter.Match(x.Action) })
 	explicit := cmd.Flags().Changed("reports")
 	// Each log numbers its own entries: the reports are matched log by log.
 	links := map[string]map[int64][]bounces.Link{}
@@ -939,7 +983,7 @@ func printLogVerdict(w io.Writer, path string, n int, problems []actionlog.Probl
 	if len(problems) == 0 {
 		fmt.Fprintf(w, "log intact: %s, chain and head agree\n", mailstore.Count(n, "entry"))
 	} else {
-		fmt.Fprintf(w, "log FAILED its check (%d problems):\n", len(problems))
+		fmt.Fprintf(w, "log FAILED its check (%s):\n", mailstore.Count(len(problems), "problem"))
 		for _, p := range problems {
 			fmt.Fprintf(w, "  %s\n", sanitize.Line(p.String()))
 		}

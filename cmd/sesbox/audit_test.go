@@ -980,3 +980,128 @@ func TestAuditLogMergesSeveralLogs(t *testing.T) {
 		t.Errorf("a --log that is not there: exit %d %s", code, errOut)
 	}
 }
+
+// TestAuditLogJSONIsTheLogsLines: `audit log --json` of one log (an
+// auditor's export of it) prints each entry as the very line the log
+// holds, so the chain checks on the export with standard tools (each
+// line's SHA-256 is the next one's prev) and `audit log --verify --log`
+// of the export finds every line. Before, the log wrote a key's <, > and
+// & as \u003c, \u003e, \u0026 and --json wrote them raw: the export of
+// an entry about inbox/a<b>&c hashed to another prev.
+func TestAuditLogJSONIsTheLogsLines(t *testing.T) {
+	isolate(t)
+	path, err := actionlog.DefaultLogPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := actionlog.OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"inbox/a<b>&c", "inbox/\u2028x\u0085\u202e\x7f", "inbox/\x1b[2Jq\"\\\t", "inbox/плохой"} {
+		if err := l.Append(actionlog.Action{Command: "forward", Bucket: "mail", Key: k, Destinations: []string{"<x@example.com>"}, Result: "sent"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := sesbox(t, "audit", "log", "--json", "--reports=false")
+	if code != 0 || out != string(data) {
+		t.Errorf("log --json: exit %d\n%s\nthe log:\n%s", code, out, data)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for i := 1; i < len(lines); i++ {
+		var a actionlog.Action
+		if err := json.Unmarshal([]byte(lines[i]), &a); err != nil {
+			t.Fatal(err)
+		}
+		if h := fmt.Sprintf("%x", sha256.Sum256([]byte(lines[i-1]))); a.Prev != h {
+			t.Errorf("line %d: prev %s, the exported line before hashes to %s", i+1, a.Prev, h)
+		}
+	}
+}
+
+// TestAuditLogVerdictAgreesInNumber: a log with one problem said "log
+// FAILED its check (1 problems)".
+func TestAuditLogVerdictAgreesInNumber(t *testing.T) {
+	var out strings.Builder
+	printLogVerdict(&out, "", 1, []actionlog.Problem{{Kind: "head", Detail: "missing"}})
+	if !strings.Contains(out.String(), "log FAILED its check (1 problem):") {
+		t.Errorf("%q", out.String())
+	}
+}
+
+// TestAuditLogFilters: --after, --before (as ls's after: and before:),
+// --command and --user choose the entries printed, in the text, --json
+// and several-log views; --verify still checks every line of the log.
+// Before, an auditor asking what one operator sent in one week read the
+// whole log.
+func TestAuditLogFilters(t *testing.T) {
+	isolate(t)
+	path, err := actionlog.DefaultLogPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := actionlog.OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 10, 0, 0, 0, time.UTC) }
+	for _, a := range []actionlog.Action{
+		{Time: day(1), User: "alice", Host: "a1", Command: "forward", Key: "inbox/one", Result: "sent"},
+		{Time: day(2), User: "bob", Host: "b1", Command: "reply", Key: "inbox/two", Result: "sent"},
+		{Time: day(3), User: "alice", Host: "a2", Command: "forward", Key: "inbox/three", Result: "sent"},
+		{Time: day(4), User: "alice", Host: "a1", Command: "export", Result: "exported", Export: &actionlog.ExportAction{Kind: "mbox", Count: 2}},
+	} {
+		if err := l.Append(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+	keys := func(args ...string) []string {
+		t.Helper()
+		out, errOut, code := sesbox(t, append([]string{"audit", "log", "--json", "--reports=false"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, errOut)
+		}
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var a actionlog.Action
+			if err := json.Unmarshal([]byte(line), &a); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, a.Command+":"+strings.TrimPrefix(a.Key, "inbox/"))
+		}
+		return got
+	}
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--after", "2026-03-02T00:00:00Z"}, []string{"reply:two", "forward:three", "export:"}},
+		{[]string{"--before", "2026-03-03T00:00:00Z"}, []string{"forward:one", "reply:two"}},
+		{[]string{"--after", "2026-03-02T00:00:00Z", "--before", "2026-03-04T00:00:00Z", "--command", "forward"}, []string{"forward:three"}},
+		{[]string{"--command", "reply", "--command", "export"}, []string{"reply:two", "export:"}},
+		{[]string{"--user", "alice"}, []string{"forward:one", "forward:three", "export:"}},
+		{[]string{"--user", "alice@a1"}, []string{"forward:one", "export:"}},
+		{[]string{"--log", path, "--log", path + ".copy", "--command", "reply"}, []string{"reply:two"}},
+	} {
+		if strings.Contains(strings.Join(tc.args, " "), ".copy") {
+			data, _ := os.ReadFile(path)
+			os.WriteFile(path+".copy", data, 0o600)
+		}
+		if got := keys(tc.args...); !slices.Equal(got, tc.want) {
+			t.Errorf("%v: %v, want %v", tc.args, got, tc.want)
+		}
+	}
+	out, _, code := sesbox(t, "audit", "log", "--verify", "--reports=false", "--command", "reply")
+	if code != 0 || !strings.Contains(out, "log intact: 4 entries") || strings.Count(out, "alice@") != 0 || !strings.Contains(out, "bob@b1") {
+		t.Errorf("--verify --command reply: exit %d\n%s", code, out)
+	}
+	if _, errOut, code := sesbox(t, "audit", "log", "--after", "someday"); code != 64 || !strings.Contains(errOut, "--after") {
+		t.Errorf("a bad date: exit %d\n%s", code, errOut)
+	}
+}

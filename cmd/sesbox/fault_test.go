@@ -99,3 +99,55 @@ func TestExportSaysWhatWasDeletedWhileItRan(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditVerifyExitStatusTellsChangedFromUnchecked: verify exits 1 for
+// a finding (an object changed or deleted) and 2 when it found none but
+// could not read some objects, as forward exits 2 for a run that did
+// some but not all; a finding wins over objects not read. Before, both
+// exited 1 and a script had to parse the summary to tell them apart.
+func TestAuditVerifyExitStatusTellsChangedFromUnchecked(t *testing.T) {
+	isolate(t)
+	shortBackoff(t)
+	srv := fakes3.Start(t, "mail")
+	msgs := demo.Messages()
+	for k, b := range msgs {
+		srv.Put(t, "mail", k, b)
+	}
+	keys := sortedKeys(msgs)
+	man := filepath.Join(t.TempDir(), "s.jsonl")
+	if _, errOut, code := sesbox(t, "--endpoint", srv.URL, "--bucket", "mail", "--prefix", demo.Prefix, "audit", "snapshot", "--out", man); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s", code, errOut)
+	}
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{Seed: 5, Reset: 1, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.TrimPrefix(r.URL.Path, "/mail/") == keys[4]
+	}})
+	flags := []string{"--endpoint", p.URL, "--bucket", "mail", "--prefix", demo.Prefix, "audit", "verify"}
+	out, _, code := sesbox(t, append(flags, man)...)
+	if code != 2 || !hasRow(out, "error 1") || !strings.Contains(out, "INCOMPLETE: 1 object could not be read; nothing read was changed or deleted") {
+		t.Errorf("one object not read: exit %d, want 2\n%s", code, out)
+	}
+	srv.Put(t, "mail", keys[9], []byte("Subject: changed\n\nx\n"))
+	out, _, code = sesbox(t, append(flags, man)...)
+	if code != 1 || !hasRow(out, "changed 1") || !hasRow(out, "error 1") {
+		t.Errorf("one changed, one not read: exit %d, want 1\n%s", code, out)
+	}
+}
+
+// TestReportFailedAgreesInNumber: one object not read "is" not in the
+// snapshot; before, "1 object could not be read and are not in the
+// snapshot (the manifest trailer lists them ...)".
+func TestReportFailedAgreesInNumber(t *testing.T) {
+	for n, want := range map[int]string{
+		1: `sesbox: 1 object could not be read and is not in the snapshot (the manifest trailer lists it under "failed")`,
+		2: `sesbox: 2 objects could not be read and are not in the snapshot (the manifest trailer lists them under "failed")`,
+	} {
+		var errOut strings.Builder
+		tr := audit.Trailer{}
+		for i := range n {
+			tr.Failed = append(tr.Failed, audit.FailedObject{Key: fmt.Sprintf("inbox/%d", i), Error: "connection reset"})
+		}
+		if err := (&app{stderr: &errOut}).reportFailed(tr, "mail", "snapshot"); err == nil || !strings.Contains(errOut.String(), want+"\n") {
+			t.Errorf("%d failed: %v\n%s", n, err, errOut.String())
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package actionlog
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -53,11 +54,17 @@ func ChainNext(a Action, last *SharedEntry) ([]byte, error) {
 // destinations come from mail: the bidirectional controls, C1 controls
 // and DEL in them are written as \uXXXX (sanitize.JSON), which any JSON
 // reader decodes back to the same strings, so a log printed by cat or
-// tail cannot reorder or hide what a line says. The chain hashes the
-// bytes written, so lines written raw before stay valid.
+// tail cannot reorder or hide what a line says. <, > and & are written
+// as they are, as `audit log --json` writes them, so that its export of
+// a log is the log's lines byte for byte and the chain checks on it. The
+// chain hashes the bytes written, so lines written otherwise before
+// (raw controls, \u003c) stay valid.
 func marshalLine(a Action) ([]byte, error) {
-	b, err := json.Marshal(a)
-	return sanitize.JSON(b), err
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(a)
+	return sanitize.JSON(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), err
 }
 
 // EntryHash is the hash the next entry's Prev carries.

@@ -103,6 +103,14 @@ func (s Summary) OK() bool {
 	return s.Changed == 0 && s.Deleted == 0 && s.Errors == 0 && s.MetadataChanged == 0 && s.Manifest.OK()
 }
 
+// Incomplete reports whether the run found nothing changed or deleted
+// and the manifest intact, but could not read some objects: an answer
+// that lacks something rather than a finding (`audit verify` exits 2,
+// as a forward that sent some messages but not all).
+func (s Summary) Incomplete() bool {
+	return s.Errors > 0 && s.Changed == 0 && s.Deleted == 0 && s.MetadataChanged == 0 && s.Manifest.OK()
+}
+
 // VersioningNote says how the bucket's versioning now differs from when
 // the manifest was made, when it went from Enabled to anything else: from
 // then on an overwrite or delete destroys the message. "" otherwise.

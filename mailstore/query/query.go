@@ -64,7 +64,7 @@ func Parse(s string, now time.Time) (Query, error) {
 		val = strings.Trim(val, `"`)
 		switch field {
 		case "after", "before":
-			d, err := parseDate(val, now)
+			d, err := ParseDate(val, now)
 			if err != nil {
 				return Query{}, fmt.Errorf("query %q: %s: %w", s, field, err)
 			}
@@ -167,8 +167,12 @@ func tokens(s string) []token {
 	return out
 }
 
-// parseDate reads an absolute date (in now's location) or an age.
-func parseDate(v string, now time.Time) (time.Time, error) {
+// ParseDate reads an absolute date (in now's location) or an age
+// (7d, 2w, 1m, 1y, 12h): what after: and before: take, and the
+// --after and --before of `sesbox audit log`.
+func ParseDate(v string, now time.Time) (time.Time, error) {
+	// Keywords and ages in any case; dates with their T and Z upper, as
+	// the layouts have them.
 	v = strings.ToLower(strings.TrimSpace(v))
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	switch v {
@@ -178,7 +182,7 @@ func parseDate(v string, now time.Time) (time.Time, error) {
 		return day.AddDate(0, 0, -1), nil
 	}
 	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04", "2006/01/02"} {
-		if t, err := time.ParseInLocation(layout, v, now.Location()); err == nil {
+		if t, err := time.ParseInLocation(layout, strings.ToUpper(v), now.Location()); err == nil {
 			return t, nil
 		}
 	}
@@ -199,7 +203,7 @@ func parseDate(v string, now time.Time) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD, today, yesterday, or an age such as 7d)", v)
+	return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM, RFC 3339, today, yesterday, or an age such as 7d)", v)
 }
 
 // IsZero reports whether the query has no terms.

@@ -193,3 +193,26 @@ func TestMistypedTermSuggestsTheClosest(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDateTakesATime: after:2026-03-02T10:00:00Z and
+// after:2026-03-02T10:00 were refused ("is not a date"): the value was
+// lowercased before it was parsed, and no layout with its T and Z could
+// match.
+func TestParseDateTakesATime(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	for v, want := range map[string]time.Time{
+		"2026-03-02T10:00:00Z":      time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC),
+		"2026-03-02T10:00:00+02:00": time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC),
+		"2026-03-02T10:00":          time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC),
+		"2026-03-02":                time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
+		"Today":                     time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC),
+		"7D":                        time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC),
+	} {
+		if got, err := ParseDate(v, now); err != nil || !got.Equal(want) {
+			t.Errorf("%s: %v %v, want %v", v, got, err, want)
+		}
+	}
+	if _, err := Parse("after:2026-03-02T10:00:00Z", now); err != nil {
+		t.Errorf("after: with a time: %v", err)
+	}
+}

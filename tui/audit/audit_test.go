@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"io"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,8 @@ type memBucket struct {
 	gate chan struct{}
 	// meta is an object's metadata when not plainMeta.
 	meta map[string]map[string]string
+	// unreadable is a key whose every GET fails.
+	unreadable string
 }
 
 // plainMeta is what a GET says of an object of memBucket.
@@ -81,6 +84,9 @@ func (b *memBucket) Open(ctx context.Context, key, version string) (io.ReadClose
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if key == b.unreadable {
+		return nil, mailstore.Object{}, errors.New("connection reset by peer")
+	}
 	raw, ok := b.objs[key]
 	if version != "" {
 		raw, ok = nil, false
@@ -558,5 +564,23 @@ func TestVerifyShowsMetadataChanged(t *testing.T) {
 	}
 	if strings.Contains(v, "metadata was not recorded") || strings.ContainsAny(v, "\x1b\x07") {
 		t.Errorf("view:\n%q", v)
+	}
+}
+
+// TestVerifySaysAnIncompleteRunIsNoFinding: a run that could not read an
+// object and found nothing else says so, as the CLI does (exit status 2
+// there); before, it said "FAILED: the bucket no longer matches the
+// manifest" of a bucket that may well match it.
+func TestVerifySaysAnIncompleteRunIsNoFinding(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	b.unreadable = "inbox/charlie"
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	m, _ = drive(t, m, cmd)
+	m.SetSize(100, 40)
+	v := m.View()
+	if !strings.Contains(v, "INCOMPLETE: 1 object could not be read; nothing read was changed or deleted") || strings.Contains(v, "no longer matches") {
+		t.Errorf("view:\n%s", v)
 	}
 }

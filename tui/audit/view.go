@@ -199,7 +199,10 @@ func (m Model) lines() []string {
 	case verifyDone:
 		s := m.summary
 		verdict := st.Pass.Render("  OK: nothing changed or deleted")
-		if !s.OK() {
+		switch {
+		case s.Incomplete():
+			verdict = st.Warning.Render(fmt.Sprintf("  INCOMPLETE: %s could not be read; nothing read was changed or deleted", mailstore.Count(s.Errors, "object")))
+		case !s.OK():
 			verdict = st.Fail.Render("  FAILED: the bucket no longer matches the manifest")
 			if !s.Manifest.OK() {
 				verdict = st.Fail.Render("  FAILED: the manifest fails its own check")
