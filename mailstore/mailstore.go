@@ -267,6 +267,12 @@ func QuotaUsedUp(err error) bool {
 	return errors.As(err, &ae) && strings.Contains(strings.ToLower(ae.ErrorMessage()), "daily message quota exceeded")
 }
 
+// ErrEverySendRefused is in the chain of an SES refusal every other send
+// would meet too (sending paused for the account, the account suspended,
+// access denied, a configuration set the region does not have): a run
+// of many sends stops at the first.
+var ErrEverySendRefused = errors.New("SES refuses every send")
+
 // MaxDestinations is how many recipients SES takes in one message (To, Cc
 // and Bcc together, one SendEmail call).
 const MaxDestinations = 50

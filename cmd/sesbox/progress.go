@@ -21,9 +21,25 @@ type progressPrinter struct {
 	// waited: a wait line is drawn, which finish clears
 	waited bool
 	// why, when set, is said in a note before the first line drawn: a
-	// command whose own work is not indexing says why it indexes.
-	why string
-	at  time.Time
+	// command whose own work is not indexing says why it indexes. Such a
+	// refresh (aside) is shown on a terminal only when it has work to
+	// show (asideShown): `audit log` said on every run "sesbox: note:
+	// indexing the mailbox ..." and "indexed 0 new or changed of 40
+	// objects".
+	why   string
+	aside bool
+	at    time.Time
+}
+
+// asideAfter is how long a refresh aside from the command's work lists
+// before a terminal shows it with nothing to read yet: a large bucket's
+// listing is a wait worth explaining.
+const asideAfter = time.Second
+
+// asideShown says whether a refresh aside from the command's work is
+// worth showing now: it has headers to read, or has listed a while.
+func asideShown(pr mailbox.Progress) bool {
+	return pr.ToFetch > 0 || time.Since(pr.Started) >= asideAfter
 }
 
 func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
@@ -31,6 +47,13 @@ func newProgressPrinter(w io.Writer, tty bool) *progressPrinter {
 	if !tty {
 		p.at = time.Now() // the first line after a while: a short run prints only its last
 	}
+	return p
+}
+
+// refreshingAside makes p the progress of a refresh aside from the
+// command's own work, saying why in a note when it is shown.
+func (p *progressPrinter) refreshingAside(why string) *progressPrinter {
+	p.why, p.aside = why, true
 	return p
 }
 
@@ -43,6 +66,9 @@ func (p *progressPrinter) update(pr mailbox.Progress) {
 		} else {
 			fmt.Fprintln(p.w, w)
 		}
+		return
+	}
+	if p.tty && p.aside && !asideShown(pr) {
 		return
 	}
 	p.last, p.seen = pr, true
@@ -72,7 +98,7 @@ func (p *progressPrinter) finish() {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
-	if p.last.ToFetch > 0 || p.tty {
+	if p.last.ToFetch > 0 || (p.tty && !p.aside) {
 		p.sayWhy()
 		fmt.Fprintf(p.w, "indexed %d new or changed of %d objects in %s\n", p.last.Fetched-p.last.Failed, p.last.Listed,
 			time.Since(p.last.Started).Round(time.Millisecond))

@@ -70,3 +70,43 @@ func TestForwardProgressOffATerminalPrintsALineNowAndThen(t *testing.T) {
 		t.Errorf("planning: %q", buf.String())
 	}
 }
+
+// TestAsideRefreshOnATerminalSaysNothingWhenWarm: a command that
+// refreshes the index aside from its own work (audit log, to link its
+// sends to bounces) said on a terminal, on every run, "sesbox: note:
+// indexing the mailbox ..." and "indexed 0 new or changed of 40
+// objects": with nothing to index it now says nothing, as off a
+// terminal; with headers to read it says why, draws the bar and the
+// closing line. A plain refresh (ls) still closes with its line.
+func TestAsideRefreshOnATerminalSaysNothingWhenWarm(t *testing.T) {
+	const why = "indexing the mailbox to link"
+	warm := mailbox.Progress{Listed: 40, Started: time.Now()}
+	var buf bytes.Buffer
+	p := newProgressPrinter(&buf, true).refreshingAside(why)
+	p.update(mailbox.Progress{Listing: true, Listed: 40, Started: warm.Started})
+	p.update(warm)
+	p.finish()
+	if buf.Len() != 0 {
+		t.Errorf("warm: %q, want nothing", buf.String())
+	}
+
+	buf.Reset()
+	p = newProgressPrinter(&buf, true).refreshingAside(why)
+	cold := mailbox.Progress{Listed: 40, ToFetch: 40, Fetched: 10, Started: time.Now()}
+	p.update(cold)
+	cold.Fetched = 40
+	p.update(cold)
+	p.finish()
+	if out := buf.String(); !strings.Contains(out, "sesbox: note: "+why+"\n") || !strings.Contains(out, "10/40 headers") ||
+		!strings.Contains(out, "indexed 40 new or changed of 40 objects") {
+		t.Errorf("cold: %q", out)
+	}
+
+	buf.Reset()
+	p = newProgressPrinter(&buf, true)
+	p.update(warm)
+	p.finish()
+	if !strings.Contains(buf.String(), "indexed 0 new or changed of 40 objects") {
+		t.Errorf("a plain warm refresh on a terminal: %q", buf.String())
+	}
+}

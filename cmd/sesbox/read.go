@@ -61,7 +61,9 @@ func (a *app) refreshPartial(ctx context.Context, m *mailbox.Mailbox, lenient bo
 // changed mailbox), so its progress is not a surprise.
 func (a *app) refreshSaying(ctx context.Context, m *mailbox.Mailbox, lenient bool, why string) (*index.PartialError, error) {
 	pr := newProgressPrinter(a.stderr, redraws(a.stderr))
-	pr.why = why
+	if why != "" {
+		pr.refreshingAside(why)
+	}
 	err := m.Refresh(ctx, pr.update)
 	pr.finish()
 	if err == nil {

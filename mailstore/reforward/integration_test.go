@@ -313,3 +313,57 @@ func TestDailyQuotaUsedUpStopsTheRun(t *testing.T) {
 		}
 	}
 }
+
+// TestEverySendRefusedStopsTheRun: SES refuses a send for a reason every
+// other send meets too (sending paused for the account; a configuration
+// set the region does not have): the run stops at the first, the rest
+// not attempted, hint first with what to do and the rerun. Before, it
+// failed each message in turn, one request and one pacing slot each.
+func TestEverySendRefusedStopsTheRun(t *testing.T) {
+	ses := peer.StartSES(t)
+	for _, tc := range []struct {
+		name   string
+		fault  sesfault.Fault
+		config string
+		hint   string
+	}{
+		{"paused", sesfault.Paused, "", "sending is paused or suspended for this account or configuration set — see sesbox account"},
+		{"no configuration set", sesfault.NoConfigSet, "missing-set", "the configuration set missing-set does not exist in this region — create it (aws sesv2 create-configuration-set --configuration-set-name missing-set) or remove configuration_set from the mailbox's config"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+				if n >= 2 {
+					return tc.fault
+				}
+				return sesfault.Pass
+			})
+			e := newEnv(t)
+			var keys []string
+			for i, id := range ids(5) {
+				keys = append(keys, e.src.put(id, message(fmt.Sprint("refused ", i), "info@acme.example", "PASS")))
+			}
+			r := e.runner()
+			s := sesSender(proxy.URL)
+			s.ConfigurationSet = tc.config
+			r.Sender = s
+			p, err := r.Plan(context.Background(), keys, Options{Config: testConfig})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []Result
+			tot, err := r.Run(context.Background(), p, func(x Result) { out = append(out, x) }, nil)
+			if !errors.Is(err, mailstore.ErrEverySendRefused) {
+				t.Fatalf("run: %v (%+v, %d SendEmail requests), want it stopped", err, tot, proxy.Requests())
+			}
+			if h := mailstore.Hint(err); !strings.HasPrefix(h, tc.hint) || !strings.Contains(h, "run the same command again") {
+				t.Errorf("the stop's hint %q, want it to start %q and name the rerun", h, tc.hint)
+			}
+			if tot != (Totals{Sent: 1, Failed: 1, NotAttempted: 3}) || proxy.Requests() != 2 {
+				t.Errorf("%+v, %d SendEmail requests", tot, proxy.Requests())
+			}
+			if !strings.HasPrefix(out[1].Reason, tc.hint) {
+				t.Errorf("the refused message: %+v", out[1])
+			}
+		})
+	}
+}

@@ -758,10 +758,15 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				p.reason += "; the action log could not record it: " + lerr.Error()
 				return p, lerr
 			}
+			// Every further send would be refused the same way: a run
+			// that went on backed off 91 s on each message (quota), or
+			// failed each in its turn.
 			if mailstore.QuotaUsedUp(err) {
-				// Every further send would be refused the same way: a
-				// run that went on backed off 91 s on each message.
 				return p, ru.quotaUsedUp(err)
+			}
+			if errors.Is(err, mailstore.ErrEverySendRefused) {
+				return p, &mailstore.HintError{Hint: mailstore.Hint(err) + "; then run the same command again: what was sent is skipped",
+					Err: fmt.Errorf("%w; stopped, nothing more is sent", err)}
 			}
 			return p, nil
 

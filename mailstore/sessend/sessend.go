@@ -78,7 +78,7 @@ func (s *Sender) SendRaw(ctx context.Context, destinations []string, raw []byte)
 	}
 	out, err := s.api.SendEmail(ctx, in)
 	if err != nil {
-		return "", fmt.Errorf("send: %w", explain(err, sendPermission, s.api, s.profile))
+		return "", fmt.Errorf("send: %w", s.explainSend(err))
 	}
 	return aws.ToString(out.MessageId), nil
 }
@@ -116,6 +116,52 @@ func IsThrottle(err error) bool {
 	}
 	return false
 }
+
+// explainSend is explain for a SendEmail error, which also names the
+// sender's configuration set when SES does not know it, and marks the
+// refusals every other send would meet too (mailstore.ErrEverySendRefused).
+func (s *Sender) explainSend(err error) error {
+	var nf *types.NotFoundException
+	if s.ConfigurationSet != "" && errors.As(err, &nf) {
+		return &mailstore.HintError{Hint: fmt.Sprintf("the configuration set %s does not exist in this region — create it (aws sesv2 create-configuration-set --configuration-set-name %s) or remove configuration_set from the mailbox's config",
+			s.ConfigurationSet, s.ConfigurationSet), Err: everySend{err}}
+	}
+	err = explain(err, sendPermission, s.api, s.profile)
+	if !refusesEverySend(err) {
+		return err
+	}
+	if h, ok := err.(*mailstore.HintError); ok {
+		return &mailstore.HintError{Hint: h.Hint, Err: everySend{h.Err}}
+	}
+	return everySend{err}
+}
+
+// refusesEverySend reports an SES refusal that is not about the message:
+// the account, its permissions or its sending identity.
+func refusesEverySend(err error) bool {
+	var nv *types.MailFromDomainNotVerifiedException
+	var ap *types.AccountSuspendedException
+	var sp *types.SendingPausedException
+	if errors.As(err, &nv) || errors.As(err, &ap) || errors.As(err, &sp) {
+		return true
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "AccessDeniedException", "AccessDenied",
+			"UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredTokenException", "ExpiredToken":
+			return true
+		}
+	}
+	return false
+}
+
+// everySend marks a refusal every other send would meet too.
+type everySend struct{ error }
+
+func (e everySend) Unwrap() error { return e.error }
+
+func (everySend) Is(target error) bool { return target == mailstore.ErrEverySendRefused }
 
 // sendPermission is what a sender's calls need.
 const sendPermission = "ses:SendRawEmail / ses:SendEmail and ses:GetAccount"

@@ -44,6 +44,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // dynamoAPI is the part of the DynamoDB client the store uses.
@@ -233,6 +235,11 @@ func (s *Store) markNow() time.Time {
 // wrap names the table in an error and says what a missing table means.
 // A call that failed through every retry marks the table unreachable.
 func (s *Store) wrap(what string, err error) error {
+	if h := mailstore.ReachHint(err, "the table's endpoint", "--dynamodb-endpoint (or AWS_ENDPOINT_URL_DYNAMODB)", "--region"); h != "" {
+		// Where the table was looked for, first (a table restarting, a
+		// wrong endpoint), here and in the calls refused after (check).
+		err = &mailstore.HintError{Hint: "cannot reach team table " + s.table + ": " + h, Err: err}
+	}
 	var gaveUp *retry.MaxAttemptsError
 	if errors.As(err, &gaveUp) {
 		s.mu.Lock()

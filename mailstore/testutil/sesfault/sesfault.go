@@ -46,6 +46,13 @@ const (
 	// exceeded.", https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html),
 	// without forwarding: SES never sees the message.
 	QuotaUsedUp
+	// Paused answers HTTP 400 SendingPausedException, as SES does while
+	// sending is paused for the account, without forwarding.
+	Paused
+	// NoConfigSet answers HTTP 404 NotFoundException, as SES does for a
+	// send naming a configuration set the region does not have, without
+	// forwarding.
+	NoConfigSet
 )
 
 // SlowDelay is how long a Slow request waits before it is forwarded.
@@ -161,6 +168,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case Reject:
 		answerError(w, http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: info@acme.example")
+		return
+	case Paused:
+		answerError(w, http.StatusBadRequest, "SendingPausedException", "Sending is paused for this account.")
+		return
+	case NoConfigSet:
+		answerError(w, http.StatusNotFound, "NotFoundException", "Configuration set <missing-set> does not exist.")
 		return
 	case QuotaUsedUp:
 		answerError(w, http.StatusBadRequest, "ThrottlingException", "Daily message quota exceeded.")
