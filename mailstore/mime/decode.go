@@ -145,8 +145,8 @@ type decoder struct {
 	// mailers that put raw 8-bit in headers used. Nil when unknown.
 	fallback encoding.Encoding
 	warnings []string
-	// more counts the warnings left out past maxHeaderWarnings.
-	more int
+	// cut says warnings were left out past maxHeaderWarnings.
+	cut bool
 }
 
 // maxHeaderWarnings bounds the warnings one decoder keeps. Each value it
@@ -157,25 +157,30 @@ type decoder struct {
 const maxHeaderWarnings = 50
 
 // warnf keeps a warning once, up to maxHeaderWarnings; past that it
-// counts those left out, which list says.
+// notes that some were left out, which list says. (It does not count
+// them: the same field is read more than once, by Summarize's lists and
+// the View's, and a count of what was left out would count it twice.)
 func (d *decoder) warnf(format string, args ...any) {
 	w := fmt.Sprintf(format, args...)
 	if slices.Contains(d.warnings, w) {
 		return
 	}
 	if len(d.warnings) == maxHeaderWarnings {
-		d.more++
+		d.cut = true
 		return
 	}
 	d.warnings = append(d.warnings, w)
 }
 
-// list is the warnings kept, then one counting those left out.
+// moreWarnings ends a list of warnings cut at maxHeaderWarnings.
+const moreWarnings = "more warnings like these are left out"
+
+// list is the warnings kept, then one saying more were left out.
 func (d *decoder) list() []string {
-	if d.more == 0 {
+	if !d.cut {
 		return d.warnings
 	}
-	return append(slices.Clip(d.warnings), fmt.Sprintf("%d more warnings like these are left out", d.more))
+	return append(slices.Clip(d.warnings), moreWarnings)
 }
 
 // text decodes a raw, unfolded header value: raw 8-bit bytes to UTF-8, then

@@ -278,6 +278,9 @@ func asShown(doc *html.Node) (anchors []*html.Node) {
 
 // isHidden reports an element its own markup hides from view.
 func isHidden(n *html.Node, below fontSizeBelow) bool {
+	if n.DataAtom == atom.Template {
+		return true // its content is for scripts: no browser draws it
+	}
 	for _, a := range n.Attr {
 		switch strings.ToLower(a.Key) {
 		case "hidden":
@@ -311,10 +314,10 @@ func (m fontSizeBelow) of(n *html.Node) bool {
 }
 
 // hidingStyle reports an inline style that hides its element (hides):
-// display:none, visibility:hidden, opacity 0, or no height with the
-// overflow hidden (how bulk mailers hide a preheader from clients that
-// ignore display:none); and one that hides only the text that does not
-// set its own size (fontZero).
+// display:none, visibility:hidden, opacity 0, or no height or no width
+// with the overflow hidden (how bulk mailers hide a preheader from
+// clients that ignore display:none); and one that hides only the text
+// that does not set its own size (fontZero).
 func hidingStyle(style string) (hides, fontZero bool) {
 	decl := map[string]string{}
 	for _, d := range strings.Split(strings.ToLower(style), ";") {
@@ -328,8 +331,9 @@ func hidingStyle(style string) (hides, fontZero bool) {
 		n := strings.TrimRight(v, "abcdefghijklmnopqrstuvwxyz%")
 		return n != "" && strings.Trim(n, "0.") == "" && strings.Contains(n, "0")
 	}
+	noBox := zero(decl["max-height"]) || zero(decl["height"]) || zero(decl["max-width"]) || zero(decl["width"])
 	return decl["display"] == "none" || decl["visibility"] == "hidden" || zero(decl["opacity"]) ||
-		(zero(decl["max-height"]) && decl["overflow"] == "hidden"), zero(decl["font-size"])
+		(noBox && decl["overflow"] == "hidden"), zero(decl["font-size"])
 }
 
 // attr is the value of n's attribute key (any case), or "".

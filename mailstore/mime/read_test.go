@@ -273,17 +273,23 @@ func TestUTF16Bodies(t *testing.T) {
 
 // TestHiddenTextOfEveryKind: the ways bulk mail hides a preheader or
 // filter bait besides display:none (opacity, a zero font size, a box of
-// no height that hides what overflows) hide it here too; a small font or
-// a box that shows its overflow does not.
+// no height or no width that hides what overflows, a <template>, which
+// no browser draws) hide it here too; a small font or a box that shows
+// its overflow does not. A box of height:0 or width:0 (not max-height)
+// and a <template> showed their text.
 func TestHiddenTextOfEveryKind(t *testing.T) {
 	for _, style := range []string{"opacity:0", "opacity: 0.0", "font-size:0px;line-height:0", "FONT-SIZE: 0",
-		"max-height:0px; overflow:hidden", "overflow: hidden; max-height: 0", "display : none !important"} {
+		"max-height:0px; overflow:hidden", "overflow: hidden; max-height: 0", "display : none !important",
+		"height:0;overflow:hidden", "width: 0px; overflow: hidden", "max-width:0;overflow:hidden"} {
 		text, _, err := htmlToText(`<p>shown</p><div style="` + style + `">BAIT</div>`)
 		if err != nil || strings.Contains(text, "BAIT") || !strings.Contains(text, "shown") {
 			t.Errorf("style %q: %q, %v", style, text, err)
 		}
 	}
-	for _, style := range []string{"font-size:0.9em", "opacity:0.5", "max-height:0; overflow:visible", "font-size:10px"} {
+	if text, _, _ := htmlToText(`<p>shown</p><template><p>BAIT</p></template><TEMPLATE>BAIT</TEMPLATE>`); strings.Contains(text, "BAIT") || !strings.Contains(text, "shown") {
+		t.Errorf("a template: %q", text)
+	}
+	for _, style := range []string{"font-size:0.9em", "opacity:0.5", "max-height:0; overflow:visible", "font-size:10px", "height:0", "width:0; overflow:visible"} {
 		if text, _, _ := htmlToText(`<div style="` + style + `">SHOWN</div>`); !strings.Contains(text, "SHOWN") {
 			t.Errorf("style %q hid the text: %q", style, text)
 		}
