@@ -715,3 +715,20 @@ func TestConfigBadRefreshSaysWhereFirst(t *testing.T) {
 		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
 	}
 }
+
+// TestConfigUndefinedDefaultSaysWhatToFixFirst: default = "suport" (a
+// typo) said "config FILE: default = "suport": that mailbox is not
+// defined (...)", what to do last; it leads with the line to fix and the
+// mailbox it may have meant.
+func TestConfigUndefinedDefaultSaysWhatToFixFirst(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "default.toml")
+	if err := os.WriteFile(path, []byte("# mine\ndefault = \"suport\"\n[mailbox.support]\nbucket = \"mail\"\n[mailbox.sales]\nbucket = \"mail\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := sesbox(t, "--config", path, "ls")
+	want := `sesbox: fix default at line 2 of ` + path + ` — did you mean support? (it names a [mailbox.NAME] table: sales, support) (default = "suport": that mailbox is not defined`
+	if code != 1 || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+}
