@@ -732,3 +732,26 @@ func TestConfigUndefinedDefaultSaysWhatToFixFirst(t *testing.T) {
 		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
 	}
 }
+
+// TestDemoForwardDryRunUsesTheBuiltInConfig: the README has the demo try
+// re-forwarding without an AWS account ("sesbox --demo forward needs
+// --dry-run DIR"), and the TUI's `f` uses a built-in forwarder config; the
+// command said "no forwarder config: give --forward-config FILE ...". It
+// uses the same built-in config as the TUI.
+func TestDemoForwardDryRunUsesTheBuiltInConfig(t *testing.T) {
+	dir := isolate(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	out := filepath.Join(dir, "dry")
+	stdout, errOut, code := sesbox(t, "--demo", "forward", "--dry-run", out, key)
+	if code != 0 || !strings.Contains(stdout, `"status":"dry-run"`) {
+		t.Fatalf("exit %d, %q\n%s", code, errOut, stdout)
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil || len(ents) != 1 {
+		t.Fatalf("%v %v", ents, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(out, ents[0].Name()))
+	if !strings.Contains(string(b), "forwarder@acme-demo.example") {
+		t.Errorf("not rewritten with the demo's config:\n%.600s", b)
+	}
+}
