@@ -178,11 +178,20 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		if n := c.names(); len(n) > 0 {
 			defined = strings.Join(n, ", ")
 		}
-		return Config{}, fmt.Errorf("config %s: default = %q: that mailbox is not defined (no [mailbox.%s] table; defined: %s)", path, c.Default, c.Default, defined)
+		fix := "it names a [mailbox.NAME] table: " + defined
+		if len(c.names()) == 0 {
+			fix = fmt.Sprintf("the file defines no mailbox: add a [mailbox.%s] table with its bucket", c.Default)
+		}
+		if m := mailstore.Closest(c.Default, c.names()); m != "" {
+			fix = "did you mean " + m + "? (" + fix + ")"
+		}
+		return Config{}, &mailstore.HintError{
+			Hint: fmt.Sprintf("fix default %s — %s", keyAt(data, "default", path), fix),
+			Err:  fmt.Errorf("default = %q: that mailbox is not defined (no [mailbox.%s] table; defined: %s)", c.Default, c.Default, defined)}
 	}
 	if _, err := c.refreshEvery(); err != nil {
 		return Config{}, &mailstore.HintError{
-			Hint: fmt.Sprintf(`fix refresh at line %d of %s — it takes a duration such as "2m", or "off"`, keyLine(string(data), "refresh"), path),
+			Hint: fmt.Sprintf(`fix refresh %s — it takes a duration such as "2m", or "off"`, keyAt(data, "refresh", path)),
 			Err:  err}
 	}
 	return c, nil
@@ -253,6 +262,16 @@ func unknownKey(path string, data []byte, key toml.Key) error {
 		hint += " (" + about + strings.Join(takes, ", ") + ")"
 	}
 	return fmt.Errorf("config %s:%s unknown key %s%s", path, where, key, hint)
+}
+
+// keyAt says where the key named full is in the config file at path (its
+// text data): "at line 2 of PATH", or "in PATH" when no line defines it
+// plainly.
+func keyAt(data []byte, full, path string) string {
+	if n := keyLine(string(data), full); n > 0 {
+		return fmt.Sprintf("at line %d of %s", n, path)
+	}
+	return "in " + path
 }
 
 // keyLine is the 1-based line of the key named full ("mailbox.a.bucket")

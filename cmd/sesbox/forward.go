@@ -240,11 +240,16 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 }
 
 // forwardConfig loads the Lambda's config from path, else from the
-// mailbox's forward_config; ok is false when neither is set. A config made
-// for another bucket or prefix than the mailbox's gets a warning.
+// mailbox's forward_config, else, for the demo mailbox, is its built-in
+// one (demoForwardConfig), for `sesbox --demo forward` and the TUI's `f`
+// alike; ok is false when there is none. A config made for another bucket
+// or prefix than the mailbox's gets a warning.
 func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Location) (cfg forward.Config, ok bool, err error) {
 	if path == "" {
 		path = mc.ForwardConfig
+	}
+	if path == "" && a.flags.demo {
+		return demoForwardConfig(), true, nil
 	}
 	if path == "" {
 		return forward.Config{}, false, nil

@@ -178,28 +178,24 @@ func (a *app) tuiForward(ctx context.Context, m *mailbox.Mailbox, mc MailboxConf
 	}
 	opts := reforward.Options{Config: cfg}
 	switch {
-	case ok:
-	case a.flags.demo:
-		opts.Config = demoForwardConfig()
-		if mc.SESEndpoint == "" {
-			dir, err := xdg.State("demo-forward")
-			if err != nil {
-				return nil, func() {}, err
-			}
-			// sesbox's own directory: 0700, never through a symlink (the
-			// run's own MkdirAll then finds it made). A --dry-run DIR the
-			// user names is theirs, and keeps its mode.
-			if err := xdg.MkdirPrivate(dir); err != nil {
-				return nil, func() {}, fmt.Errorf("demo forward outbox: %w", err)
-			}
-			opts.DryRunDir = dir
-		}
-	default:
+	case !ok:
 		// The hint first: the status line that says it may cut the end.
 		return nil, func() {}, &mailstore.HintError{
 			Hint: "set forward_config in [mailbox." + m.Name + "] to the forwarding Lambda's JSON config file",
 			Err:  errors.New("no forward_config"),
 		}
+	case a.demoWithoutSES(mc):
+		dir, err := xdg.State("demo-forward")
+		if err != nil {
+			return nil, func() {}, err
+		}
+		// sesbox's own directory: 0700, never through a symlink (the
+		// run's own MkdirAll then finds it made). A --dry-run DIR the
+		// user names is theirs, and keeps its mode.
+		if err := xdg.MkdirPrivate(dir); err != nil {
+			return nil, func() {}, fmt.Errorf("demo forward outbox: %w", err)
+		}
+		opts.DryRunDir = dir
 	}
 	r, closeRunner, err := a.forwardRunner(ctx, m, mc, opts.DryRun())
 	if err != nil {

@@ -715,3 +715,43 @@ func TestConfigBadRefreshSaysWhereFirst(t *testing.T) {
 		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
 	}
 }
+
+// TestConfigUndefinedDefaultSaysWhatToFixFirst: default = "suport" (a
+// typo) said "config FILE: default = "suport": that mailbox is not
+// defined (...)", what to do last; it leads with the line to fix and the
+// mailbox it may have meant.
+func TestConfigUndefinedDefaultSaysWhatToFixFirst(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "default.toml")
+	if err := os.WriteFile(path, []byte("# mine\ndefault = \"suport\"\n[mailbox.support]\nbucket = \"mail\"\n[mailbox.sales]\nbucket = \"mail\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := sesbox(t, "--config", path, "ls")
+	want := `sesbox: fix default at line 2 of ` + path + ` — did you mean support? (it names a [mailbox.NAME] table: sales, support) (default = "suport": that mailbox is not defined`
+	if code != 1 || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
+	}
+}
+
+// TestDemoForwardDryRunUsesTheBuiltInConfig: the README has the demo try
+// re-forwarding without an AWS account ("sesbox --demo forward needs
+// --dry-run DIR"), and the TUI's `f` uses a built-in forwarder config; the
+// command said "no forwarder config: give --forward-config FILE ...". It
+// uses the same built-in config as the TUI.
+func TestDemoForwardDryRunUsesTheBuiltInConfig(t *testing.T) {
+	dir := isolate(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	out := filepath.Join(dir, "dry")
+	stdout, errOut, code := sesbox(t, "--demo", "forward", "--dry-run", out, key)
+	if code != 0 || !strings.Contains(stdout, `"status":"dry-run"`) {
+		t.Fatalf("exit %d, %q\n%s", code, errOut, stdout)
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil || len(ents) != 1 {
+		t.Fatalf("%v %v", ents, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(out, ents[0].Name()))
+	if !strings.Contains(string(b), "forwarder@acme-demo.example") {
+		t.Errorf("not rewritten with the demo's config:\n%.600s", b)
+	}
+}
