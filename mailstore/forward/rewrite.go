@@ -511,7 +511,10 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 			if text := decodeUnquoted(name); !bytes.Equal(text, unquote(name)) {
 				// RFC 2047 words may not stand in a quoted string (5
 				// (3)), where readers show them as written: the phrase
-				// is written as words of its decoded text instead.
+				// is written as words of its decoded text instead,
+				// without the controls decoded from them (difference
+				// 30; a display name holds no line break either).
+				text = bytes.ReplaceAll(bytes.ReplaceAll(dropControls(text), []byte("\r"), nil), []byte("\n"), nil)
 				if cfg.FromEmail == "" && len(addr) > 0 {
 					text = append(append(text, " at "...), addr...)
 				}

@@ -578,6 +578,9 @@ func TestQuotedFromNameKeepsEncodedWordsReadable(t *testing.T) {
 		{Config{QuoteFromName: true}, `"Unicode =?UTF-8?B?8J+YiiBuYW1l?=" <m@x.com>`, "Unicode =?UTF-8?B?8J+YiiBuYW1l?= at m@x.com"},
 		{Config{QuoteFromName: true, FromEmail: "noreply@example.com"}, "=?KOI8-R?Q?=F0=D2=C9=D7=C5=D4?= <r@x.ru>", "Привет"},
 		{Config{QuoteFromName: true}, `"Doe, Jane" <j@x.com>`, "Doe, Jane at j@x.com"},
+		// Control characters decoded from the words are not written again
+		// (difference 30): "A", NUL, CR, LF, "B" in UTF-16.
+		{Config{QuoteFromName: true}, "=?utf-16be?b?AEEAAAANAAoAQg==?= <j@x.com>", "AB at j@x.com"},
 	} {
 		out := mustRewrite(t, c.cfg, "From: "+c.from+"\r\nSubject: s\r\n\r\nbody\r\n")
 		m, err := mail.ReadMessage(strings.NewReader(out))
