@@ -511,10 +511,7 @@ func fromValue(cfg Config, old []byte, originalRecipient string) []byte {
 			if text := decodeUnquoted(name); !bytes.Equal(text, unquote(name)) {
 				// RFC 2047 words may not stand in a quoted string (5
 				// (3)), where readers show them as written: the phrase
-				// is written as words of its decoded text instead,
-				// without the controls decoded from them (difference
-				// 30; a display name holds no line break either).
-				text = bytes.ReplaceAll(bytes.ReplaceAll(dropControls(text), []byte("\r"), nil), []byte("\n"), nil)
+				// is written as words of its decoded text instead.
 				if cfg.FromEmail == "" && len(addr) > 0 {
 					text = append(append(text, " at "...), addr...)
 				}
@@ -933,10 +930,13 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: sesmime.KnownCharsetReader}
 
 // decodeText decodes the RFC 2047 words of a display name; a name it cannot
 // decode (an unknown charset) is kept as written. Bytes that are not UTF-8
-// are kept as they are: Words carries them byte for byte.
+// are kept as they are: Words carries them byte for byte. The control
+// characters words can decode to (a UTF-16 NUL, CR, LF) are dropped, as
+// from every line Rewrite writes (difference 30): a display name holds no
+// line break.
 func decodeText(b []byte) []byte {
 	if s, err := wordDecoder.DecodeHeader(string(b)); err == nil {
-		return []byte(s)
+		return bytes.ReplaceAll(bytes.ReplaceAll(dropControls([]byte(s)), []byte("\r"), nil), []byte("\n"), nil)
 	}
 	return b
 }

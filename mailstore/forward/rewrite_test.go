@@ -2,6 +2,7 @@ package forward
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"mime"
 	"net/mail"
@@ -612,5 +613,29 @@ func TestRewriteLongSubjectInAnotherCharset(t *testing.T) {
 	unknown := "=?x-unknown?q?" + strings.Repeat("A", 1000) + "?="
 	if _, err := Rewrite(Config{}, []byte("From: a@x.com\r\nSubject: "+unknown+"\r\n\r\nbody\r\n"), "info@example.com"); !errors.Is(err, ErrUnfoldable) {
 		t.Errorf("unknown charset: %v, want ErrUnfoldable", err)
+	}
+}
+
+// TestDecodedNamesWrittenAgainHoldNoControls: since display names decode
+// in every charset sesbox reads, a UTF-16 name can decode to NUL, CR and
+// LF; where Rewrite writes a name again as RFC 2047 words of its decoded
+// text (a From or Reply-To with a run too long to fold), those would be
+// written into the words. They are dropped as difference 30 drops them.
+func TestDecodedNamesWrittenAgainHoldNoControls(t *testing.T) {
+	u := []byte{0, 'A', 0, 0, 0, '\r', 0, '\n', 0, 'B'}
+	for range 1000 {
+		u = append(u, 0, 'N')
+	}
+	word := "=?utf-16be?b?" + base64.StdEncoding.EncodeToString(u) + "?="
+	out := mustRewrite(t, Config{}, "From: "+word+" <j@x.com>\r\n\r\nbody\r\n")
+	m, err := mail.ReadMessage(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"From", "Reply-To"} {
+		a, err := m.Header.AddressList(f)
+		if err != nil || len(a) != 1 || strings.ContainsAny(a[0].Name, "\x00\r\n") || !strings.HasPrefix(a[0].Name, "ABNNN") {
+			t.Errorf("%s reads %q (%v)", f, a, err)
+		}
 	}
 }
