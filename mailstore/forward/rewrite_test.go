@@ -620,7 +620,9 @@ func TestRewriteLongSubjectInAnotherCharset(t *testing.T) {
 // in every charset sesbox reads, a UTF-16 name can decode to NUL, CR and
 // LF; where Rewrite writes a name again as RFC 2047 words of its decoded
 // text (a From or Reply-To with a run too long to fold), those would be
-// written into the words. They are dropped as difference 30 drops them.
+// written into the words, and so into a Subject written again as words
+// (with "[P]": "[P]A\x00\r\nBNNN…"). They are dropped as difference 30
+// drops them.
 func TestDecodedNamesWrittenAgainHoldNoControls(t *testing.T) {
 	u := []byte{0, 'A', 0, 0, 0, '\r', 0, '\n', 0, 'B'}
 	for range 1000 {
@@ -636,6 +638,17 @@ func TestDecodedNamesWrittenAgainHoldNoControls(t *testing.T) {
 		a, err := m.Header.AddressList(f)
 		if err != nil || len(a) != 1 || strings.ContainsAny(a[0].Name, "\x00\r\n") || !strings.HasPrefix(a[0].Name, "ABNNN") {
 			t.Errorf("%s reads %q (%v)", f, a, err)
+		}
+	}
+	// A Subject written again as words, with a subjectPrefix or without.
+	for _, cfg := range []Config{{}, {SubjectPrefix: "[P]"}} {
+		out := mustRewrite(t, cfg, "From: j@x.com\r\nSubject: "+word+"\r\n\r\nbody\r\n")
+		m, err := mail.ReadMessage(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject")); err != nil || s != cfg.SubjectPrefix+"AB"+strings.Repeat("N", 1000) {
+			t.Errorf("prefix %q: Subject reads %.20q… (%v)", cfg.SubjectPrefix, s, err)
 		}
 	}
 }
