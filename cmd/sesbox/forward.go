@@ -115,7 +115,7 @@ uncertain, 1 when the run could not start.`,
 	f := cmd.Flags()
 	f.StringVar(&ff.config, "forward-config", "", "the forwarding Lambda's config `FILE` (JSON)")
 	f.StringArrayVar(&ff.recipients, "recipient", nil, "envelope recipient `ADDR` to map, instead of the message's (repeatable)")
-	f.StringArrayVar(&ff.to, "to", nil, "forward to `ADDR` without mapping (repeatable)")
+	f.StringArrayVar(&ff.to, "to", nil, "forward to `ADDR`, one plain address (name@domain), without mapping (repeatable; addresses differing only in the case of the domain are one)")
 	f.StringVar(&ff.dryRun, "dry-run", "", "send nothing; write each rewritten message to `DIR`/<SES id>.eml")
 	f.BoolVar(&ff.yes, "yes", false, "send without asking")
 	f.BoolVar(&ff.again, "again", false, "send messages the journal says were sent already")

@@ -160,3 +160,20 @@ func TestDryRunSaysWhatTheSendingRunWouldRefuse(t *testing.T) {
 		t.Errorf("the dry run sent: %q", fake.Requests())
 	}
 }
+
+// TestSuppressedAddressCountedOnceEndToEnd: the preview counted a
+// suppressed address once per message it was left out of ("2
+// destinations left out" for lead@ in 2 messages); it counts addresses
+// and says how often (aws-ses-v2-local, sesident's suppression list).
+func TestSuppressedAddressCountedOnceEndToEnd(t *testing.T) {
+	isolate(t)
+	ses := peer.StartSES(t)
+	fake := sesident.Start(t, ses.URL)
+	fake.Suppress("lead@team.example", "BOUNCE", time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", fake.URL, "forward", "--dry-run", t.TempDir(),
+		"--to", "ops@team.example", "--to", "lead@team.example", "--to", "LEAD@Team.Example",
+		"9654fpu9mcqevtjmtg6bhd7d9jlr34udr0ifb8ba", "kv4il7ee85m8h9sv192csrd9v14soi8vfht8nikd")
+	if code != 0 || !strings.Contains(errOut, "forward: 2 destinations left out (4 times over the messages): on the account's suppression list") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -835,7 +835,7 @@ func subjectLine(prefix string, value []byte, eol string) ([]byte, error) {
 	if derr != nil {
 		return nil, fmt.Errorf("rewrite: Subject: %w; its encoded words cannot be re-encoded: %v", err, derr)
 	}
-	line, err = foldCreated([]byte(lead+headerfold.Words(text, true, len(lead))), eol)
+	line, err = foldCreated([]byte(lead+headerfold.Words(string(decodedNoControls(text)), true, len(lead))), eol)
 	if err != nil {
 		return nil, fmt.Errorf("rewrite: Subject: %w", err)
 	}
@@ -933,7 +933,15 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: sesmime.KnownCharsetReader}
 // are kept as they are: Words carries them byte for byte.
 func decodeText(b []byte) []byte {
 	if s, err := wordDecoder.DecodeHeader(string(b)); err == nil {
-		return []byte(s)
+		return decodedNoControls(s)
 	}
 	return b
+}
+
+// decodedNoControls is text decoded from RFC 2047 words without the
+// control characters words can decode to (a UTF-16 NUL, CR, LF), which
+// Rewrite keeps out of every line it writes (difference 30): decoded, a
+// header value holds no line break either.
+func decodedNoControls(s string) []byte {
+	return bytes.ReplaceAll(bytes.ReplaceAll(dropControls([]byte(s)), []byte("\r"), nil), []byte("\n"), nil)
 }

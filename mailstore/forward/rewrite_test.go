@@ -2,6 +2,7 @@ package forward
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"mime"
 	"net/mail"
@@ -578,6 +579,9 @@ func TestQuotedFromNameKeepsEncodedWordsReadable(t *testing.T) {
 		{Config{QuoteFromName: true}, `"Unicode =?UTF-8?B?8J+YiiBuYW1l?=" <m@x.com>`, "Unicode =?UTF-8?B?8J+YiiBuYW1l?= at m@x.com"},
 		{Config{QuoteFromName: true, FromEmail: "noreply@example.com"}, "=?KOI8-R?Q?=F0=D2=C9=D7=C5=D4?= <r@x.ru>", "Привет"},
 		{Config{QuoteFromName: true}, `"Doe, Jane" <j@x.com>`, "Doe, Jane at j@x.com"},
+		// Control characters decoded from the words are not written again
+		// (difference 30): "A", NUL, CR, LF, "B" in UTF-16.
+		{Config{QuoteFromName: true}, "=?utf-16be?b?AEEAAAANAAoAQg==?= <j@x.com>", "AB at j@x.com"},
 	} {
 		out := mustRewrite(t, c.cfg, "From: "+c.from+"\r\nSubject: s\r\n\r\nbody\r\n")
 		m, err := mail.ReadMessage(strings.NewReader(out))
@@ -609,5 +613,42 @@ func TestRewriteLongSubjectInAnotherCharset(t *testing.T) {
 	unknown := "=?x-unknown?q?" + strings.Repeat("A", 1000) + "?="
 	if _, err := Rewrite(Config{}, []byte("From: a@x.com\r\nSubject: "+unknown+"\r\n\r\nbody\r\n"), "info@example.com"); !errors.Is(err, ErrUnfoldable) {
 		t.Errorf("unknown charset: %v, want ErrUnfoldable", err)
+	}
+}
+
+// TestDecodedNamesWrittenAgainHoldNoControls: since display names decode
+// in every charset sesbox reads, a UTF-16 name can decode to NUL, CR and
+// LF; where Rewrite writes a name again as RFC 2047 words of its decoded
+// text (a From or Reply-To with a run too long to fold), those would be
+// written into the words, and so into a Subject written again as words
+// (with "[P]": "[P]A\x00\r\nBNNN…"). They are dropped as difference 30
+// drops them.
+func TestDecodedNamesWrittenAgainHoldNoControls(t *testing.T) {
+	u := []byte{0, 'A', 0, 0, 0, '\r', 0, '\n', 0, 'B'}
+	for range 1000 {
+		u = append(u, 0, 'N')
+	}
+	word := "=?utf-16be?b?" + base64.StdEncoding.EncodeToString(u) + "?="
+	out := mustRewrite(t, Config{}, "From: "+word+" <j@x.com>\r\n\r\nbody\r\n")
+	m, err := mail.ReadMessage(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"From", "Reply-To"} {
+		a, err := m.Header.AddressList(f)
+		if err != nil || len(a) != 1 || strings.ContainsAny(a[0].Name, "\x00\r\n") || !strings.HasPrefix(a[0].Name, "ABNNN") {
+			t.Errorf("%s reads %q (%v)", f, a, err)
+		}
+	}
+	// A Subject written again as words, with a subjectPrefix or without.
+	for _, cfg := range []Config{{}, {SubjectPrefix: "[P]"}} {
+		out := mustRewrite(t, cfg, "From: j@x.com\r\nSubject: "+word+"\r\n\r\nbody\r\n")
+		m, err := mail.ReadMessage(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject")); err != nil || s != cfg.SubjectPrefix+"AB"+strings.Repeat("N", 1000) {
+			t.Errorf("prefix %q: Subject reads %.20q… (%v)", cfg.SubjectPrefix, s, err)
+		}
 	}
 }
