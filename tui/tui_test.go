@@ -704,3 +704,26 @@ func TestRootSaveOfUnreadPartsSaysSo(t *testing.T) {
 		t.Fatalf("two messages:\n%s", v)
 	}
 }
+
+// TestRootEscClearsASearchBeforeQuitting: with a search set (S, n/N
+// moving between its matches) esc quit sesbox, as if nothing were set,
+// where it clears a filter; a mutt or aerc user pressing esc to drop the
+// search lost the session. It clears the search first, and the key line
+// says so; the next esc quits.
+func TestRootEscClearsASearchBeforeQuitting(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press("S")
+	h.typeText("Quarterly")
+	h.press("enter")
+	if !strings.Contains(h.view(), "search: Quarterly") || !strings.Contains(h.view(), "esc clear search") {
+		t.Fatalf("search not set, or the key line does not say what esc does:\n%s", h.view())
+	}
+	h.press("esc")
+	if h.quit || strings.Contains(h.view(), "search: Quarterly") {
+		t.Fatalf("esc with a search should clear it, not quit (quit %v):\n%s", h.quit, h.view())
+	}
+	h.press("esc")
+	if !h.quit {
+		t.Fatal("esc without a search should quit from the list")
+	}
+}

@@ -67,8 +67,8 @@ func (m Model) activeKeys() common.KeyMap {
 	}
 	// A modal page is left by its own keys.
 	lead := []key.Binding{g.Help, back}
-	if top == "" && m.cur().List().HasFilter() {
-		lead = []key.Binding{g.Help, m.c.Keys.List.ClearFilter, without(back, m.c.Keys.List.ClearFilter)}
+	if c := m.cur().List().Clearing(); top == "" && c.Enabled() {
+		lead = []key.Binding{g.Help, c, without(back, c)}
 	}
 	if _, modal := p.(common.Modal); modal {
 		lead = lead[:1]

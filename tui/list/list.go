@@ -430,6 +430,23 @@ func (m Model) HasFilter() bool { return m.filter != "" }
 // ClearFilter drops the filter.
 func (m *Model) ClearFilter() tea.Cmd { return m.setFilter("") }
 
+// HasSearch reports whether a search (S) is set.
+func (m Model) HasSearch() bool { return m.search != "" }
+
+// Clearing is the clear-filter key as it acts now: it clears the
+// filter, else the search ("clear search"); disabled with neither.
+func (m Model) Clearing() key.Binding {
+	b := m.c.Keys.List.ClearFilter
+	switch {
+	case m.HasFilter():
+	case m.HasSearch():
+		b.SetHelp(b.Help().Key, "clear search")
+	default:
+		b.SetEnabled(false)
+	}
+	return b
+}
+
 // ApplyFilter limits the list to the messages matching s ("" shows all);
 // an error is what `sesbox ls --query` reports for s.
 func (m *Model) ApplyFilter(s string) (tea.Cmd, error) {
@@ -1452,10 +1469,10 @@ var legend = []key.Binding{
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys.List
 	find := []key.Binding{k.Filter, k.Search, k.NextMatch, k.PrevMatch}
-	if m.HasFilter() {
-		// Without a filter esc is the root's (quit); one key, one
-		// action on the help page.
-		find = append(find, k.ClearFilter)
+	if c := m.Clearing(); c.Enabled() {
+		// Without a filter or a search esc is the root's (quit); one
+		// key, one action on the help page.
+		find = append(find, c)
 	}
 	return [][]key.Binding{
 		{k.Down, k.Up, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp, k.Top, k.Bottom, k.Open},

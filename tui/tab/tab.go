@@ -423,11 +423,18 @@ func (m *Model) SetSize(w, h int) {
 	m.list.SetSize(w, max(h-len(m.errLines()), 1))
 }
 
-// Back clears the filter when there is one and k is the clear-filter key;
-// otherwise the root quits.
+// Back clears the filter when there is one and k is the clear-filter key,
+// else the search (esc after S quit sesbox); otherwise the root quits.
 func (m *Model) Back(k tea.KeyMsg) (bool, tea.Cmd) {
-	if m.list.HasFilter() && key.Matches(k, m.c.Keys.List.ClearFilter) {
+	if !key.Matches(k, m.c.Keys.List.ClearFilter) {
+		return false, nil
+	}
+	switch {
+	case m.list.HasFilter():
 		return true, tea.Batch(m.list.ClearFilter(), m.list.Fetch())
+	case m.list.HasSearch():
+		cmd, _ := m.list.ApplySearch("")
+		return true, tea.Batch(cmd, common.Notice("search cleared"))
 	}
 	return false, nil
 }
