@@ -83,6 +83,11 @@ type ExportAction struct {
 	// headerSha256): a header edited with the trailer's copy removed still
 	// differs from it. Entries written before it existed have none.
 	HeaderSHA256 string `json:"headerSha256,omitempty"`
+	// TrailerSHA256 is the manifest's trailer hash (its trailerSha256),
+	// which covers the rest of the trailer: a trailer edited and its hash
+	// recomputed still differs from it. Entries written before it existed
+	// have none.
+	TrailerSHA256 string `json:"trailerSha256,omitempty"`
 }
 
 // Problem is one thing VerifyLog found wrong with the log.

@@ -179,7 +179,8 @@ func logExport(b Bucket, kind string, opt ExportOptions, t Trailer, incomplete e
 	}
 	err := opt.Log.Append(actionlog.Action{Command: "export", Bucket: b.Location().Bucket, Result: result,
 		Export: &actionlog.ExportAction{What: opt.Query, Kind: kind, Count: t.Count, Failed: len(t.Failed), ManifestSHA256: t.EntriesSHA256,
-			FailedSHA256: FailedDigest(t.Failed), Vanished: t.Vanished, Started: t.started, HeaderSHA256: t.HeaderSHA256}})
+			FailedSHA256: FailedDigest(t.Failed), Vanished: t.Vanished, Started: t.started, HeaderSHA256: t.HeaderSHA256,
+			TrailerSHA256: t.TrailerSHA256}})
 	if err != nil {
 		return fmt.Errorf("export written but not logged: %w", err)
 	}

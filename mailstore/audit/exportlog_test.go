@@ -61,9 +61,9 @@ func TestExportIsLogged(t *testing.T) {
 	dStarted, dHeader := started(audit.ManifestPath(filepath.Join(dir, "md")))
 	want := []actionlog.ExportAction{
 		{What: "", Kind: "mbox", Count: int64(len(msgs)), ManifestSHA256: mtr.EntriesSHA256,
-			FailedSHA256: audit.FailedDigest(nil), Started: mStarted, HeaderSHA256: mHeader},
+			FailedSHA256: audit.FailedDigest(nil), Started: mStarted, HeaderSHA256: mHeader, TrailerSHA256: mtr.TrailerSHA256},
 		{What: "from:x", Kind: "maildir", Count: 3, ManifestSHA256: dtr.EntriesSHA256,
-			FailedSHA256: audit.FailedDigest(nil), Started: dStarted, HeaderSHA256: dHeader},
+			FailedSHA256: audit.FailedDigest(nil), Started: dStarted, HeaderSHA256: dHeader, TrailerSHA256: dtr.TrailerSHA256},
 	}
 	if len(actions) != len(want) {
 		t.Fatalf("%d actions logged, want %d", len(actions), len(want))
@@ -74,7 +74,7 @@ func TestExportIsLogged(t *testing.T) {
 			t.Errorf("action %d: %+v (export %+v), want %+v", i, a, a.Export, want[i])
 		}
 	}
-	if mtr.EntriesSHA256 == "" || mtr.EntriesSHA256 == dtr.EntriesSHA256 {
+	if mtr.EntriesSHA256 == "" || mtr.EntriesSHA256 == dtr.EntriesSHA256 || mtr.TrailerSHA256 == "" {
 		t.Errorf("manifest hashes %q %q", mtr.EntriesSHA256, dtr.EntriesSHA256)
 	}
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"testing/quick"
@@ -122,5 +124,53 @@ func TestSnapshotVerifyDangerousKeys(t *testing.T) {
 	slices.Sort(keys)
 	if !slices.Equal(keys, want) {
 		t.Errorf("verify read back keys %q, want %q", keys, want)
+	}
+}
+
+// TestTrailerRoundTripProperty: a manifest whose trailer lists any
+// objects not read (keys and errors of any characters, a
+// `,"trailerSha256":"` among them), any vanished count and either
+// resumed passes its own check, and its trailer reads back as written.
+func TestTrailerRoundTripProperty(t *testing.T) {
+	pool := []string{`,"trailerSha256":"`, `"}`, "\n", "\x00", "\u202e", "\u0085", `\`, "é", "a", "}\n"}
+	dir := t.TempDir()
+	n := 0
+	prop := func(picks []uint8, vanished uint16, resumed bool) bool {
+		var failed []FailedObject
+		for i := 0; i+1 < len(picks); i += 2 {
+			failed = append(failed, FailedObject{Key: "p/" + pool[int(picks[i])%len(pool)], Error: pool[int(picks[i+1])%len(pool)]})
+		}
+		n++
+		path := filepath.Join(dir, fmt.Sprintf("m%d.jsonl", n))
+		var buf bytes.Buffer
+		mw := newManifestWriter(&buf)
+		if err := mw.header(Header{Kind: "snapshot", Bucket: "b", Prefix: "p/"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := mw.entry(Entry{Key: "p/a", SHA256: "00", Metadata: map[string]string{}}); err != nil {
+			t.Fatal(err)
+		}
+		want, err := mw.trailer(Trailer{Vanished: int64(vanished), Resumed: resumed, Failed: failed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := CheckManifest(path)
+		if err != nil || !c.OK() || c.Trailer == nil {
+			t.Errorf("failed %q, vanished %d: %+v %v", failed, vanished, c, err)
+			return false
+		}
+		got := *c.Trailer
+		got.started, want.started = "", ""
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("trailer read back as %+v, written %+v", got, want)
+			return false
+		}
+		return true
+	}
+	if err := quick.Check(prop, &quick.Config{MaxCount: 300}); err != nil {
+		t.Error(err)
 	}
 }

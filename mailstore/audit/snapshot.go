@@ -150,7 +150,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 		if err := opt.Log.Append(actionlog.Action{Command: "snapshot", Bucket: loc.Bucket, Result: result,
 			Export: &actionlog.ExportAction{What: loc.Prefix, Kind: "snapshot", Count: t.Count, Failed: len(t.Failed),
 				FailedSHA256: FailedDigest(t.Failed), Vanished: t.Vanished, ManifestSHA256: t.EntriesSHA256, Started: t.started,
-				HeaderSHA256: t.HeaderSHA256}}); err != nil {
+				HeaderSHA256: t.HeaderSHA256, TrailerSHA256: t.TrailerSHA256}}); err != nil {
 			return t, fmt.Errorf("snapshot written but not logged: %w", err)
 		}
 	}

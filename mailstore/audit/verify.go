@@ -169,9 +169,13 @@ func checkAnchor(mc ManifestCheck, actions []actionlog.Action) (anchor, problem 
 				a.Command, started, a.User, a.Host, a.Export.HeaderSHA256, mc.HeaderSHA256)
 		}
 		if a.Export.ManifestSHA256 == mc.SHA256 && a.Export.Count == mc.Entries {
+			hashes := ""
+			if a.Export.TrailerSHA256 != "" {
+				hashes = fmt.Sprintf(" (its trailer hashing to %s; now %s)", a.Export.TrailerSHA256, mc.Trailer.TrailerSHA256)
+			}
 			return "the action log disagrees with this manifest", fmt.Sprintf(
-				"the action log recorded this manifest (%s started %s, by %s@%s) with %d objects not read (list sha256 %s) and %d vanished; its trailer now lists %d (sha256 %s) and %d vanished: its trailer was changed",
-				a.Command, started, a.User, a.Host, a.Export.Failed, a.Export.FailedSHA256, a.Export.Vanished,
+				"the action log recorded this manifest (%s started %s, by %s@%s) with %d objects not read (list sha256 %s) and %d vanished%s; its trailer now lists %d (sha256 %s) and %d vanished: its trailer was changed",
+				a.Command, started, a.User, a.Host, a.Export.Failed, a.Export.FailedSHA256, a.Export.Vanished, hashes,
 				len(mc.Trailer.Failed), FailedDigest(mc.Trailer.Failed), mc.Trailer.Vanished)
 		}
 		return "the action log disagrees with this manifest", fmt.Sprintf(
@@ -183,10 +187,12 @@ func checkAnchor(mc ManifestCheck, actions []actionlog.Action) (anchor, problem 
 
 // sameTrailer reports whether the trailer's objects not read, and vanished,
 // are what the action log recorded: the entries hash does not cover them,
-// and a key taken off the failed list hides its deletion from verify.
-// An entry written before FailedSHA256 existed recorded the count alone.
+// and a key taken off the failed list hides its deletion from verify; and
+// whether its own hash (covering the rest: finished, bytes, resumed) is
+// the one recorded. An entry written before FailedSHA256 existed
+// recorded the count alone, one before TrailerSHA256 no trailer hash.
 func sameTrailer(e *actionlog.ExportAction, t Trailer) bool {
-	if e.Failed != len(t.Failed) {
+	if e.Failed != len(t.Failed) || (e.TrailerSHA256 != "" && e.TrailerSHA256 != t.TrailerSHA256) {
 		return false
 	}
 	return e.FailedSHA256 == "" || (e.FailedSHA256 == FailedDigest(t.Failed) && e.Vanished == t.Vanished)
