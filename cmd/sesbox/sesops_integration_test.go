@@ -145,7 +145,8 @@ func TestDryRunSaysWhatTheSendingRunWouldRefuse(t *testing.T) {
 		!strings.Contains(r.Reason, "sandbox: ops@team.example is not a verified identity") {
 		t.Errorf("all destinations refused: %+v", r)
 	}
-	if !strings.Contains(errOut, "SES sandbox") || !strings.Contains(errOut, "1 message skipped: every destination suppressed or not allowed from the sandbox") {
+	if !strings.Contains(errOut, "SES sandbox") || !strings.Contains(errOut, "1 message skipped: every destination suppressed or not allowed from the sandbox") ||
+		!strings.Contains(errOut, "1 destination left out as unverified: verify each (aws sesv2 create-email-identity --email-identity ADDRESS)") {
 		t.Errorf("the dry run's preview:\n%s", errOut)
 	}
 

@@ -89,10 +89,15 @@ func (o *Outbox) screened(ctx context.Context, p *Prepared) (dests, skipped, war
 // blocked destination's action, once each.
 func blockedHint(blocked []sesaccount.Verdict) string {
 	var actions []string
+	sandbox := false
 	for _, v := range blocked {
 		if a := v.Action(); a != "" && !slices.Contains(actions, a) {
 			actions = append(actions, a)
 		}
+		sandbox = sandbox || v.Unverified
+	}
+	if sandbox {
+		return strings.Join(actions, "; ") + "; " + sesaccount.LeaveSandbox
 	}
 	return strings.Join(actions, "; ")
 }

@@ -89,6 +89,10 @@ func TestReplyAllBlockedInSandbox(t *testing.T) {
 	if !errors.As(err, &se) || !errors.Is(err, ErrAllBlocked) || !strings.Contains(err.Error(), "sandbox: seoyeon.lee@daehan-logis.example is not a verified identity") {
 		t.Fatalf("err %v", err)
 	}
+	const hint = "verify seoyeon.lee@daehan-logis.example or its domain as an SES identity (aws sesv2 create-email-identity --email-identity seoyeon.lee@daehan-logis.example)"
+	if h := mailstore.Hint(err); !strings.HasPrefix(h, hint) || !strings.Contains(h, "aws sesv2 put-account-details --production-access-enabled") {
+		t.Errorf("hint %q, want it to start %q and name the production access request", h, hint)
+	}
 	if fs.dests != nil {
 		t.Errorf("sent to %v", fs.dests)
 	}

@@ -25,14 +25,17 @@ import (
 // retries off as `sesbox forward` has them: the run retries throttling
 // itself and must never repeat a send whose answer was lost.
 func sesSender(endpoint string) *sessend.Sender {
-	c := sesv2.NewFromConfig(aws.Config{
+	return sessend.New(sesClient(endpoint), "")
+}
+
+func sesClient(endpoint string) *sesv2.Client {
+	return sesv2.NewFromConfig(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, ""),
 	}, func(o *sesv2.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
 		o.RetryMaxAttempts = 1
 	})
-	return sessend.New(c, "")
 }
 
 // TestBulkAgainstSESLocal runs 200 messages through the real SDK into
@@ -175,6 +178,10 @@ func TestQuotaRefusedAgainstSESLocal(t *testing.T) {
 	_, err = r.Run(context.Background(), p, nil, nil)
 	if !errors.Is(err, ErrQuotaExceeded) || !strings.Contains(err.Error(), "6 recipients to send to, 5 of 200 left") {
 		t.Fatalf("run: %v", err)
+	}
+	const hint = "the run needs 6 recipients and the account has 5 of its 200 left today — run the same command again once sesbox account shows 6 left"
+	if h := mailstore.Hint(err); !strings.HasPrefix(h, hint) {
+		t.Errorf("hint %q, want it to start %q", h, hint)
 	}
 	if proxy.Requests() != 0 {
 		t.Errorf("%d SendEmail requests after a refusal", proxy.Requests())
@@ -365,5 +372,33 @@ func TestEverySendRefusedStopsTheRun(t *testing.T) {
 				t.Errorf("the refused message: %+v", out[1])
 			}
 		})
+	}
+}
+
+// TestPausedAccountRefusedBeforeSending: GetAccount says sending is
+// paused for the account. The preview said "every send will fail" and
+// the run then sent each message to have it refused; it is now refused
+// before any SendEmail, hint first.
+func TestPausedAccountRefusedBeforeSending(t *testing.T) {
+	acct := `{"DedicatedIpAutoWarmupEnabled":false,"Details":{"AdditionalContactEmailAddresses":[],"ContactLanguage":"EN","MailType":"TRANSACTIONAL","ReviewDetails":{"CaseId":"local","Status":"GRANTED"},"UseCaseDescription":"local tests","WebsiteURL":"https://example.com"},"EnforcementStatus":"HEALTHY","ProductionAccessEnabled":true,"SendingEnabled":false,"SendQuota":{"Max24HourSend":200,"MaxSendRate":1,"SentLast24Hours":0},"SuppressionAttributes":{"SuppressedReasons":["BOUNCE","COMPLAINT"]}}`
+	ses := peer.StartSESWithAccount(t, acct)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	e := newEnv(t)
+	var keys []string
+	for i, id := range ids(3) {
+		keys = append(keys, e.src.put(id, message(fmt.Sprint("p", i), "info@acme.example", "PASS")))
+	}
+	r := e.runner()
+	r.Sender, r.Account = sesSender(proxy.URL), sessend.NewAccountReader(sesClient(proxy.URL))
+	p, err := r.Prepare(context.Background(), keys, Options{Config: testConfig})
+	const hint = "sending is paused for this account"
+	if !errors.Is(err, mailstore.ErrEverySendRefused) || !strings.HasPrefix(mailstore.Hint(err), hint) || !strings.Contains(mailstore.Hint(err), "run the same command again") {
+		t.Fatalf("prepare: %v (hint %q), want it refused, the hint starting %q", err, mailstore.Hint(err), hint)
+	}
+	if p == nil || !strings.Contains(strings.Join(p.Preview().Lines(), "\n"), "SES sending is PAUSED for this account: the run will be refused") {
+		t.Errorf("preview: %v", p.Preview().Lines())
+	}
+	if proxy.Requests() != 0 {
+		t.Errorf("%d SendEmail requests", proxy.Requests())
 	}
 }

@@ -153,6 +153,14 @@ func (r *Runner) Prepare(ctx context.Context, inputs []string, opts Options) (*P
 		return nil, err
 	}
 	if _, sends, _ := p.ToSend(); sends > 0 && !opts.DryRun() {
+		if p.Account != nil && !p.Account.SendingEnabled {
+			// Every send would be refused (SendingPausedException): a run
+			// that went ahead sent each message to have it refused.
+			return p, &mailstore.HintError{
+				Hint: "sending is paused for this account — resume it (aws sesv2 put-account-sending-attributes --sending-enabled) unless AWS paused it (sesbox account shows the enforcement status), then run the same command again",
+				Err:  fmt.Errorf("%w: GetAccount says sending is not enabled; nothing was sent", mailstore.ErrEverySendRefused),
+			}
+		}
 		q, err := r.CheckQuota(ctx, p)
 		if err != nil {
 			return p, err

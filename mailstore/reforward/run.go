@@ -37,8 +37,13 @@ func (r *Runner) CheckQuota(ctx context.Context, p *Plan) (mailstore.Quota, erro
 	}
 	_, _, need := p.ToSend()
 	if q.Max24HourSend >= 0 && float64(need) > q.Remaining() {
-		return q, fmt.Errorf("%w: %d recipients to send to, %.0f of %.0f left (%.0f sent in the last 24 hours); nothing was sent",
-			ErrQuotaExceeded, need, max(q.Remaining(), 0), q.Max24HourSend, q.SentLast24Hours)
+		return q, &mailstore.HintError{
+			Hint: fmt.Sprintf("the run needs %d recipients and the account has %.0f of its %.0f left today — run the same command again once sesbox account shows %d left "+
+				"(SES frees quota as sends age past 24 hours), or forward fewer messages at a time (--keys-from, a narrower --query)",
+				need, max(q.Remaining(), 0), q.Max24HourSend, need),
+			Err: fmt.Errorf("%w: %d recipients to send to, %.0f of %.0f left (%.0f sent in the last 24 hours); nothing was sent",
+				ErrQuotaExceeded, need, max(q.Remaining(), 0), q.Max24HourSend, q.SentLast24Hours),
+		}
 	}
 	return q, nil
 }

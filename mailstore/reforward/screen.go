@@ -245,12 +245,13 @@ func (pv Preview) Lines() []string {
 	if a.Sandbox {
 		s := "SES sandbox: only verified addresses and domains and the mailbox simulator can receive"
 		if pv.SandboxRecipients > 0 {
-			s += "; " + mailstore.Count(pv.SandboxAddresses, "destination") + " left out as unverified" + times(pv.SandboxAddresses, pv.SandboxRecipients)
+			s += "; " + mailstore.Count(pv.SandboxAddresses, "destination") + " left out as unverified" + times(pv.SandboxAddresses, pv.SandboxRecipients) +
+				": verify each (aws sesv2 create-email-identity --email-identity ADDRESS), " + sesaccount.LeaveSandbox
 		}
 		out = append(out, s)
 	}
 	if !a.SendingEnabled {
-		out = append(out, "SES sending is PAUSED for this account: every send will fail")
+		out = append(out, "SES sending is PAUSED for this account: the run will be refused")
 	}
 	if a.EnforcementStatus != "" && a.EnforcementStatus != "HEALTHY" {
 		out = append(out, "SES enforcement status "+a.EnforcementStatus+": the account is under review")

@@ -266,6 +266,10 @@ func (v Verdict) Reason() string {
 	return ""
 }
 
+// LeaveSandbox is the other way out for destinations the sandbox refuses
+// (Verdict.Unverified), said once after their Actions.
+const LeaveSandbox = "or ask AWS to move the account out of the sandbox (aws sesv2 put-account-details --production-access-enabled, with the mail type, website and use case it asks for)"
+
 // Action says what the user can do about a blocked destination, in the
 // words of the CLI; "" when it is not blocked by the suppression list or
 // the sandbox. It is said before the Reason (hint first, as every error
@@ -274,7 +278,7 @@ func (v Verdict) Reason() string {
 func (v Verdict) Action() string {
 	switch {
 	case v.Unverified:
-		return "verify " + v.Address + " or its domain as an SES identity, or ask AWS to move the account out of the sandbox"
+		return "verify " + v.Address + " or its domain as an SES identity (aws sesv2 create-email-identity --email-identity " + v.Address + ")"
 	case v.Suppressed != nil:
 		return "--include-suppressed sends to " + v.Address + " anyway, or take it off the account's list: aws sesv2 delete-suppressed-destination --email-address " + v.Address
 	}
