@@ -164,10 +164,35 @@ func (s *Store) Lookup(ctx context.Context, ref reforward.SendRef) (reforward.Sh
 		return reforward.SharedState{}, err
 	}
 	c, ok, err := s.getClaim(ctx, claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations))
+	if err == nil && !ok {
+		return s.lookupLegacy(ctx, ref)
+	}
+	if err != nil {
+		return reforward.SharedState{}, err
+	}
+	return s.view(c), nil
+}
+
+// lookupLegacy reads the send as a teammate's older sesbox recorded it
+// (legacyClaimPK); nothing when its key is claimPK's.
+func (s *Store) lookupLegacy(ctx context.Context, ref reforward.SendRef) (reforward.SharedState, error) {
+	pk := legacyClaimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations)
+	if pk == "" {
+		return reforward.SharedState{}, nil
+	}
+	c, ok, err := s.getClaim(ctx, pk)
 	if err != nil || !ok {
 		return reforward.SharedState{}, err
 	}
 	return s.view(c), nil
+}
+
+// mayClaim tells whether a send in state v may be claimed: never settled,
+// or settled in a way the run's options send again.
+func mayClaim(v reforward.SharedState, again, retryUncertain bool) bool {
+	return v.State == reforward.SharedNone ||
+		(v.State == reforward.SharedSent && again) ||
+		(v.State == reforward.SharedUncertain && (again || retryUncertain))
 }
 
 // maxContention bounds how often a claim or an append is retried after
@@ -187,12 +212,18 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 			return "", reforward.SharedState{}, err
 		}
 		v := s.view(cur)
-		if exists {
-			ok := v.State == reforward.SharedNone ||
-				(v.State == reforward.SharedSent && again) ||
-				(v.State == reforward.SharedUncertain && (again || retryUncertain))
-			if !ok {
-				return "", v, nil
+		if exists && !mayClaim(v, again, retryUncertain) {
+			return "", v, nil
+		}
+		if !exists {
+			// An older sesbox's record of the send decides as this key's
+			// would (read, not written: it is not the key this run holds).
+			old, err := s.lookupLegacy(ctx, ref)
+			if err != nil {
+				return "", reforward.SharedState{}, err
+			}
+			if !mayClaim(old, again, retryUncertain) {
+				return "", old, nil
 			}
 		}
 		tok := newToken()

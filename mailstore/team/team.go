@@ -46,6 +46,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
 // dynamoAPI is the part of the DynamoDB client the store uses.
@@ -317,20 +318,43 @@ func keyOf(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"pk": str(pk), "sk": str(sk)}
 }
 
-// sendSet is the destinations as a set: sorted, without repeats.
+// sendSet is the destinations as a set of mailboxes: sorted, without
+// repeats, each domain in lower case (sesaccount.AddressKey): c@X.example
+// and c@x.example are one mailbox, and one send to it.
 func sendSet(dests []string) []string {
-	set := slices.Clone(dests)
+	set := make([]string, len(dests))
+	for i, d := range dests {
+		set[i] = sesaccount.AddressKey(d)
+	}
 	slices.Sort(set)
 	return slices.Compact(set)
 }
 
 // claimPK identifies a send (bucket, key, ETag without quotes,
-// destinations as a set). Each part is length-prefixed so no choice of
-// names makes two sends collide, then hashed: a key plus fifty addresses
-// may be longer than a partition key may be.
+// destinations as a set of mailboxes).
 func claimPK(bucket, key, etag string, dests []string) string {
+	return sendPK(bucket, key, etag, sendSet(dests))
+}
+
+// legacyClaimPK is the key sesbox gave a send before its destinations
+// were keyed as mailboxes (byte for byte), or "" where it is claimPK's: a
+// send recorded under it by a teammate's older sesbox is still found.
+func legacyClaimPK(bucket, key, etag string, dests []string) string {
+	set := slices.Clone(dests)
+	slices.Sort(set)
+	set = slices.Compact(set)
+	if slices.Equal(set, sendSet(dests)) {
+		return ""
+	}
+	return sendPK(bucket, key, etag, set)
+}
+
+// sendPK hashes a send's parts, each length-prefixed so no choice of names
+// makes two sends collide: a key plus fifty addresses may be longer than
+// a partition key may be.
+func sendPK(bucket, key, etag string, set []string) string {
 	var b strings.Builder
-	for _, s := range append([]string{bucket, key, strings.Trim(etag, `"`)}, sendSet(dests)...) {
+	for _, s := range append([]string{bucket, key, strings.Trim(etag, `"`)}, set...) {
 		b.WriteString(strconv.Itoa(len(s)))
 		b.WriteByte(':')
 		b.WriteString(s)

@@ -84,6 +84,7 @@ func TestTeam(t *testing.T) {
 		{"MissingTableSaysHowToCreateIt", testMissingTableSaysHowToCreateIt},
 		{"ClaimsRace", testClaimsRace},
 		{"ClaimLifecycle", testClaimLifecycle},
+		{"DomainCaseIsOneSend", testDomainCaseIsOneSend},
 		{"ExpiredLeaseAndDeadOwnerAreUncertain", testExpiredLeaseAndDeadOwnerAreUncertain},
 		{"RetriedWritesAreRecognised", testRetriedWritesAreRecognised},
 		{"UnreachableTableIsAnError", testUnreachableTableIsAnError},
@@ -710,5 +711,60 @@ func testLocalLogCutOffIsSeenInTheSharedLog(t *testing.T, db *peer.DynamoDB) {
 	}
 	if len(p) != 2 || p[0].Kind != "removed" || !strings.Contains(p[0].Detail, "inbox/k2") || !strings.Contains(p[1].Detail, "inbox/k3") {
 		t.Errorf("against the shared log: %v", p)
+	}
+}
+
+// testDomainCaseIsOneSend: the claim of a send was keyed by its
+// destinations byte for byte, so an operator forwarding with --to
+// c@X.example and another with --to c@x.example (one mailbox: a domain
+// has no case) each won a claim and SES sent the message twice. The
+// destinations are keyed as mailboxes (sesaccount.AddressKey); a claim an
+// earlier sesbox wrote under the old key is still found.
+func testDomainCaseIsOneSend(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	a := newStore(db.Client(), table, owner("a", 100))
+	b := newStore(db.Client(), table, owner("b", 200))
+	r := ref(1)
+	r.Destinations = []string{"c@X.example"}
+	if tok, _, err := a.Claim(ctx, r, false, false); err != nil || tok == "" {
+		t.Fatalf("claim: %q %v", tok, err)
+	}
+	r2 := r
+	r2.Destinations = []string{"c@x.EXAMPLE"}
+	if tok, held, err := b.Claim(ctx, r2, false, false); err != nil || tok != "" || held.State != reforward.SharedClaimed {
+		t.Fatalf("the same mailbox spelled otherwise was claimed again: %q %+v %v", tok, held, err)
+	}
+	// A local part has case: c@x.example and C@x.example are two.
+	r3 := r
+	r3.Destinations = []string{"C@x.example"}
+	if tok, _, err := b.Claim(ctx, r3, false, false); err != nil || tok == "" {
+		t.Fatalf("another local part: %q %v", tok, err)
+	}
+
+	// A send an earlier sesbox recorded under the byte-for-byte key.
+	old := ref(2)
+	old.Destinations = []string{"d@Y.example"}
+	legacy := legacyClaimPK(old.Bucket, old.Key, old.ETag, old.Destinations)
+	if legacy == "" || legacy == claimPK(old.Bucket, old.Key, old.ETag, old.Destinations) {
+		t.Fatalf("legacy key %q", legacy)
+	}
+	now := time.Now().UTC()
+	_, err := db.Client().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+		"pk": str(legacy), "sk": str("claim"), "kind": str("claim"),
+		"bucket": str(old.Bucket), "key": str(old.Key), "etag": str("e2"),
+		"destinations": list(old.Destinations), "state": str(claimSent), "token": str("t"),
+		"owner_host": str("old"), "owner_user": str("op"), "owner_pid": num(7), "owner_boot": str("boot-old"),
+		"claimed_at": timeAttr(now), "lease_until": timeAttr(now), "updated_at": timeAttr(now),
+		"ver": num(2), "ses_message_id": str("ses-old"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := b.Lookup(ctx, old); err != nil || st.State != reforward.SharedSent {
+		t.Fatalf("lookup of a send recorded by an earlier sesbox: %+v %v", st, err)
+	}
+	if tok, held, err := b.Claim(ctx, old, false, true); err != nil || tok != "" || held.State != reforward.SharedSent {
+		t.Fatalf("a send recorded by an earlier sesbox was claimed again: %q %+v %v", tok, held, err)
 	}
 }
