@@ -550,9 +550,7 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 			s.Attachments, s.AttachmentsExact = old.Attachments, old.AttachmentsExact
 		}
 	}
-	if s.Date.IsZero() {
-		s.Date, s.DateFromStore = obj.LastModified, true
-	}
+	s.SettleDate()
 	if mailstore.SESMessageID(key) == "AMAZON_SES_SETUP_NOTIFICATION" {
 		s.Kind = mailstore.KindSetupNotification
 	}
