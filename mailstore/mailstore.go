@@ -199,18 +199,20 @@ const maxDateAhead = 24 * time.Hour
 // list sorted newest first, above all the mail that came after it. SES
 // stores a message as it arrives; the sender writes its Date. Sorting,
 // after:/before: and the list then use the stored time, and a warning
-// names the Date given.
-func (s *Summary) SettleDate() {
+// names the Date given; SettleDate returns it, for a View to show.
+func (s *Summary) SettleDate() (warning string) {
 	stored := s.LastModified
 	switch {
 	case s.Date.IsZero():
 	case !stored.IsZero() && s.Date.Sub(stored) > maxDateAhead:
-		s.Warnings = append(s.Warnings, fmt.Sprintf("Date %s is after the message was stored (%s): it is listed by the stored time",
-			s.Date.Format(time.RFC1123Z), stored.UTC().Format(time.RFC1123Z)))
+		warning = fmt.Sprintf("Date %s is after the message was stored (%s): it is listed by the stored time",
+			s.Date.Format(time.RFC1123Z), stored.UTC().Format(time.RFC1123Z))
+		s.Warnings = append(s.Warnings, warning)
 	default:
-		return
+		return ""
 	}
 	s.Date, s.DateFromStore = stored, true
+	return warning
 }
 
 // PlausibleTime says whether t is a time a stored message, an S3 object

@@ -550,7 +550,9 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 			s.Attachments, s.AttachmentsExact = old.Attachments, old.AttachmentsExact
 		}
 	}
-	s.SettleDate()
+	if w := s.SettleDate(); w != "" {
+		v.Warnings = append(v.Warnings, w)
+	}
 	if mailstore.SESMessageID(key) == "AMAZON_SES_SETUP_NOTIFICATION" {
 		s.Kind = mailstore.KindSetupNotification
 	}
