@@ -188,6 +188,33 @@ type Summary struct {
 // prefix + message id, and sometimes adds a "/" after a prefix that lacks one.
 func SESMessageID(key string) string { return path.Base(strings.TrimRight(key, "/")) }
 
+// maxDateAhead is how far after SES stored a message its Date header may
+// be and still list it: a clock some hours fast, a zone written wrong.
+const maxDateAhead = 24 * time.Hour
+
+// SettleDate gives a summary its date: the Date header, or the object's
+// stored time (DateFromStore) when the Date is missing, unparsable (zero)
+// or more than maxDateAhead after the message was stored, which it cannot
+// have been sent at: a Date in 2199 kept a message at the top of every
+// list sorted newest first, above all the mail that came after it. SES
+// stores a message as it arrives; the sender writes its Date. Sorting,
+// after:/before: and the list then use the stored time, and a warning
+// names the Date given; SettleDate returns it, for a View to show.
+func (s *Summary) SettleDate() (warning string) {
+	stored := s.LastModified
+	switch {
+	case s.Date.IsZero():
+	case !stored.IsZero() && s.Date.Sub(stored) > maxDateAhead:
+		warning = fmt.Sprintf("Date %s is after the message was stored (%s): it is listed by the stored time",
+			s.Date.Format(time.RFC1123Z), stored.UTC().Format(time.RFC1123Z))
+		s.Warnings = append(s.Warnings, warning)
+	default:
+		return ""
+	}
+	s.Date, s.DateFromStore = stored, true
+	return warning
+}
+
 // PlausibleTime says whether t is a time a stored message, an S3 object
 // or an SES notification can carry: from 1970 up to 2200. Times outside
 // are junk, and the index keeps times as Unix nanoseconds (1678 to 2262).

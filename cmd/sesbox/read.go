@@ -455,7 +455,7 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 	line("Reply-To", joinAddrs(s.ReplyTo))
 	date := s.Date.Format(time.RFC1123Z)
 	if s.DateFromStore {
-		date += " (stored time; no Date header)"
+		date += " (stored time; no usable Date header)"
 	}
 	line("Date", date)
 	line("Subject", s.Subject)

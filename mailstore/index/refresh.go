@@ -401,9 +401,7 @@ func summarize(hdr []byte, o mailstore.Object) mailstore.Summary {
 	size := o.Size
 	s.Object = o
 	s.Size = size
-	if s.Date.IsZero() {
-		s.Date, s.DateFromStore = o.LastModified, true
-	}
+	s.SettleDate()
 	if mailstore.SESMessageID(o.Key) == "AMAZON_SES_SETUP_NOTIFICATION" {
 		s.Kind = mailstore.KindSetupNotification
 	}

@@ -241,3 +241,14 @@ func TestPutSameKeyTwiceInABatch(t *testing.T) {
 		}
 	}
 }
+
+// TestFutureDateIsListedByStoredTime: the index lists a message whose
+// Date is long after it was stored by its stored time (it headed every
+// list sorted newest first).
+func TestFutureDateIsListedByStoredTime(t *testing.T) {
+	o := obj("inbox/k", "e")
+	s := summarize([]byte("Date: Tue, 1 Jan 2199 00:00:00 +0000\r\nSubject: pinned\r\n\r\n"), o)
+	if !s.Date.Equal(o.LastModified) || !s.DateFromStore {
+		t.Errorf("date %v, from store %v", s.Date, s.DateFromStore)
+	}
+}

@@ -550,8 +550,8 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 			s.Attachments, s.AttachmentsExact = old.Attachments, old.AttachmentsExact
 		}
 	}
-	if s.Date.IsZero() {
-		s.Date, s.DateFromStore = obj.LastModified, true
+	if w := s.SettleDate(); w != "" {
+		v.Warnings = append(v.Warnings, w)
 	}
 	if mailstore.SESMessageID(key) == "AMAZON_SES_SETUP_NOTIFICATION" {
 		s.Kind = mailstore.KindSetupNotification

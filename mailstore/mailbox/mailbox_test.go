@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -391,5 +392,21 @@ func TestAmbiguousIDSaysWhatToGiveFirstAndNamesEach(t *testing.T) {
 				t.Errorf("the key as named resolves to %q, %v", got, err)
 			}
 		}
+	}
+}
+
+// TestOpenFutureDateSaysWhy: a message whose Date is long after it was
+// stored opens with its stored time, and the viewer and show say why
+// (the warning reached the Summary only, which they do not print).
+func TestOpenFutureDateSaysWhy(t *testing.T) {
+	m, srv := newMailbox(t)
+	srv.Put(t, "mail", "in/k", []byte("Date: Tue, 1 Jan 2199 00:00:00 +0000\r\nSubject: pinned\r\n\r\nx"))
+	msg, err := m.Open(context.Background(), "in/k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !msg.Summary.DateFromStore || msg.Summary.Date.Year() == 2199 ||
+		!slices.ContainsFunc(msg.View.Warnings, func(w string) bool { return strings.Contains(w, "is after the message was stored") }) {
+		t.Errorf("date %v (from store %v), warnings %q", msg.Summary.Date, msg.Summary.DateFromStore, msg.View.Warnings)
 	}
 }
