@@ -194,7 +194,9 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	if _, sends, _ := plan.ToSend(); sends > 0 && !opts.DryRun() {
 		if !ff.yes {
 			if !isTerminal(a.stdin) {
-				return errors.New("forward: refusing to send without confirmation: stdin is not a terminal (check with --dry-run DIR, then use --yes)")
+				return &mailstore.HintError{
+					Hint: "give --yes to send without being asked (check first with --dry-run DIR): stdin is not a terminal to ask on",
+					Err:  errors.New("forward: refusing to send without confirmation: stdin is not a terminal")}
 			}
 			ok, err := confirmForward(a.stdin, a.stderr, plan)
 			if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/awscreds"
 )
 
 // sqsAPI is the part of *sqs.Client the watcher uses.
@@ -185,8 +186,10 @@ func Permanent(err error) string {
 	switch ae.ErrorCode() {
 	case "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue":
 		return "the queue does not exist: check the mailbox's queue_url (and its region)"
-	case "AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "UnrecognizedClientException",
-		"SignatureDoesNotMatch", "InvalidSecurity", "KMS.AccessDeniedException":
+	case "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException":
+		// The key or its signature, not a permission: no policy cures it.
+		return awscreds.Rejected("SQS", "")
+	case "AccessDenied", "AccessDeniedException", "InvalidSecurity", "KMS.AccessDeniedException":
 		return "the credentials may not read this queue: allow sqs:ReceiveMessage and sqs:DeleteMessage on it (docs/scale.md)"
 	}
 	return ""

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
@@ -84,5 +85,25 @@ func TestPollSaysWhenALeftMessageKeepsComingBack(t *testing.T) {
 	}
 	if slices.Sort(left); !slices.Equal(left, []string{"also not json", "not json"}) {
 		t.Fatalf("left in the queue %q", left)
+	}
+}
+
+// TestPermanentTellsRejectedCredentialsFromPermissions: an SQS answer
+// that the key is unknown or the signature wrong (InvalidClientTokenId,
+// SignatureDoesNotMatch) said "the credentials may not read this queue:
+// allow sqs:ReceiveMessage ...", sending the user to IAM policies for a
+// mistyped secret; it says the credentials were rejected, as S3's and
+// SES's hints do, and keeps the permission hint for AccessDenied.
+func TestPermanentTellsRejectedCredentialsFromPermissions(t *testing.T) {
+	for code, want := range map[string]string{
+		"InvalidClientTokenId":        "credentials rejected by SQS — check --profile or the AWS_* environment",
+		"UnrecognizedClientException": "credentials rejected by SQS — check --profile or the AWS_* environment",
+		"SignatureDoesNotMatch":       "credentials rejected by SQS — check --profile or the AWS_* environment",
+		"ExpiredToken":                "credentials rejected by SQS — check --profile or the AWS_* environment",
+		"AccessDenied":                "the credentials may not read this queue: allow sqs:ReceiveMessage",
+	} {
+		if got := Permanent(&smithy.GenericAPIError{Code: code}); !strings.HasPrefix(got, want) {
+			t.Errorf("%s: %q, want %q", code, got, want)
+		}
 	}
 }
