@@ -131,6 +131,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if msg.ID != m.id || m.state != statePlanning {
 			return m, nil
 		}
+		// The screen from before a's y, for this plan alone: not for
+		// one after a failure, nor after option keys held meanwhile.
+		undo := m.undo
+		m.undo = nil
 		if msg.Err != nil {
 			m.state, m.err = stateFailed, msg.Err
 			// u, i and a are offered on a failed plan too.
@@ -144,8 +148,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if m.asking = m.applyHeld(); m.state == statePlanning {
 			return m.replan()
 		}
-		if undo := m.undo; undo != nil {
-			m.undo = nil
+		if undo != nil {
 			if n, _, _ := m.plan.ToSend(); n == 0 && !m.asking {
 				// As it was: a's question held over a plan of nothing
 				// (f a) had kept its results from showing.

@@ -1,6 +1,8 @@
 package forward
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -250,5 +252,44 @@ func TestAgainThatSendsNothingStays(t *testing.T) {
 	}
 	if m.state != stateDone || m.Options().Again || m.View() != before || len(s.sent) != 0 {
 		t.Errorf("f a y: state %v, options %+v, %d sent, view:\n%s\nwant as before:\n%s", m.state, m.Options(), len(s.sent), m.View(), before)
+	}
+}
+
+// failingAgain plans as r does, except with --again, which it refuses.
+type failingAgain struct{ *reforward.Runner }
+
+func (f failingAgain) Prepare(ctx context.Context, inputs []string, opts reforward.Options) (*reforward.Plan, error) {
+	if opts.Again {
+		return nil, errors.New("journal unreadable")
+	}
+	return f.Runner.Prepare(ctx, inputs, opts)
+}
+
+// TestAgainThatFailsKeepsNoUndo: when the plan a's y asked for fails,
+// the screen shows the failure; the next plan of nothing (a turning
+// --again off again) is that plan's results, not the screen from before
+// the question coming back with "a sends nothing more".
+func TestAgainThatFailsKeepsNoUndo(t *testing.T) {
+	r, _ := newRunner(t)
+	_, spam := demoKeys(t)
+	m := newScreen(t, failingAgain{r}, []string{spam}, 80, 24)
+	m, _ = pump(t, m, m.Init())
+	m, _ = press(t, m, "a")
+	m, cmd := press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateFailed || !strings.Contains(m.View(), "journal unreadable") {
+		t.Fatalf("a y with a failing plan: state %v:\n%s", m.state, m.View())
+	}
+	m, cmd = press(t, m, "a") // --again off: plans without it, nothing to send
+	m, msgs := pump(t, m, cmd)
+	for _, msg := range msgs {
+		if n, ok := msg.(common.NoticePostedMsg); ok {
+			t.Errorf("a turning --again off after the failure said %q", n.Text)
+		}
+	}
+	m, cmd = press(t, m, "u")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateDone || !m.Options().RetryUncertain {
+		t.Fatalf("u after the failure: state %v, options %+v:\n%s", m.state, m.Options(), m.View())
 	}
 }
