@@ -119,7 +119,10 @@ func TestExportPlanSharedByCLIAndTUI(t *testing.T) {
 		if e.HeaderSHA256 == "" || (i == 1 && e.HeaderSHA256 == got[0].Export.HeaderSHA256) {
 			t.Errorf("action %d: header sha256 %q", i, e.HeaderSHA256)
 		}
-		e.Started, e.HeaderSHA256 = "", ""
+		if e.TrailerSHA256 == "" || (i == 1 && e.TrailerSHA256 == got[0].Export.TrailerSHA256) {
+			t.Errorf("action %d: trailer sha256 %q", i, e.TrailerSHA256)
+		}
+		e.Started, e.HeaderSHA256, e.TrailerSHA256 = "", "", ""
 		if e != want[i] {
 			t.Errorf("action %d: %+v %+v", i, x, x.Export)
 		}

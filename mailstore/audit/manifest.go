@@ -262,8 +262,11 @@ const trailerHashField = `,"trailerSha256":"`
 // when the line does not end with the field as sesbox writes it.
 func trailerHash(line []byte) (recorded string, without []byte, ok bool) {
 	i := bytes.LastIndex(line, []byte(trailerHashField))
-	rest := line[max(i, 0)+len(trailerHashField):]
-	if i < 0 || len(rest) != 64+len("\"}\n") || !bytes.HasSuffix(rest, []byte("\"}\n")) {
+	if i < 0 {
+		return "", nil, false
+	}
+	rest := line[i+len(trailerHashField):]
+	if len(rest) != 64+len("\"}\n") || !bytes.HasSuffix(rest, []byte("\"}\n")) {
 		return "", nil, false
 	}
 	recorded = string(rest[:64])
