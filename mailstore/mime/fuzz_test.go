@@ -59,6 +59,10 @@ func FuzzSummarize(f *testing.F) {
 		if !utf8.ValidString(s.Subject) || !utf8.ValidString(s.From.String()) {
 			t.Errorf("invalid UTF-8: Subject %q From %q", s.Subject, s.From)
 		}
+		// The decoder's, the header scan's two and "no header fields".
+		if len(s.Warnings) > maxHeaderWarnings+4 {
+			t.Errorf("%d warnings", len(s.Warnings))
+		}
 		end := HeaderEnd(raw)
 		if end < -1 || end > len(raw) {
 			t.Fatalf("HeaderEnd = %d for %d bytes", end, len(raw))

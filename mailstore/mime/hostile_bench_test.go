@@ -46,8 +46,9 @@ func BenchmarkHostileShapes(b *testing.B) {
 // bounded by the caps, whatever the shape: the parts by maxMIMEParts, the
 // text by three bytes an input byte (a U+FFFD each) plus the HTML layout
 // bound (4 times the input plus 64 KB), the
-// text's links by MaxTextLinks; and the attachment count the list shows
-// is the one the viewer shows. The work these bound is measured by
+// text's links by MaxTextLinks, the header's warnings by
+// maxHeaderWarnings; and the attachment count the list shows is the one
+// the viewer shows. The work these bound is measured by
 // BenchmarkHostileShapes (no test here times anything).
 func TestHostileShapesAreBounded(t *testing.T) {
 	for name, raw := range hostilemail.Shapes() {
@@ -57,6 +58,9 @@ func TestHostileShapesAreBounded(t *testing.T) {
 		}
 		if n := len(v.Text) + len(v.HTMLText); n > 3*len(raw)+4*len(raw)+64<<10 {
 			t.Errorf("%s: %d bytes of text from %d", name, n, len(raw))
+		}
+		if n := len(Summarize(raw).Warnings); n > maxHeaderWarnings+4 {
+			t.Errorf("%s: %d warnings about the header", name, n)
 		}
 		if links, _ := v.AllLinks(); len(links) > len(v.Links)+MaxTextLinks {
 			t.Errorf("%s: %d links", name, len(links))

@@ -118,6 +118,11 @@ func Shapes() map[string][]byte {
 	// full-text table costs most on (docs/reliability.md).
 	m["subject-distinct"] = numbered("From: a@b.example\r\nSubject:", " w%x", "\r\n\r\nbody\r\n")
 	m["to-distinct"] = numbered("From: a@b.example\r\nTo: ", "u%[1]x@h%[1]x.example, ", "z@y.example\r\n\r\nbody\r\n")
+	// Addresses net/mail refuses, each its own warning (there were
+	// as many, each compared with all before it: quadratic), and the
+	// same one many times.
+	m["to-unreadable"] = numbered("From: a@b.example\r\nTo: ", "<%x>, ", "z@y.example\r\n\r\nbody\r\n")
+	m["to-empties"] = []byte("From: a@b.example\r\nTo: " + strings.Repeat("<>,", Size/3-20) + "z@y.example\r\n\r\nbody\r\n")
 	// Parameters Go's media type parser refuses, which made enmime drop
 	// the part (TestPartWithAnUnreadableParameterIsKept).
 	m["params-unreadable"] = numbered(mixed, "--b\r\nContent-Type: application/pdf; n\xc3\xa9=1; name=a\x01%d.pdf; x=\x7f\r\nContent-Disposition: attachment; filename=\x1b\x07\r\n\r\nx\r\n", "--b--\r\n")
