@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // TestIndexDeletedWhileOpenIsWrittenAgain: the index file deleted while
@@ -52,5 +54,37 @@ func TestIndexDeletedWhileOpenIsWrittenAgain(t *testing.T) {
 		if s, ok, err := x.Get(ctx, "mail", k); err != nil || !ok || !s.Read {
 			t.Errorf("%s after the file was deleted and sesbox reopened it: read %v, found %v, %v", k, s.Read, ok, err)
 		}
+	}
+}
+
+// TestIndexReplacedWhileOpenIsSaidOnce: a file another process put in the
+// index's place is not taken over (its journal is that process's): the
+// user is told once to start again, and the index goes on working.
+func TestIndexReplacedWhileOpenIsSaidOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := dir + "/i.db"
+	x, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var told []string
+	x.SetNotify(func(s string) { told = append(told, s) })
+	other, err := Open(dir + "/other.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if err := os.Rename(dir+"/other.db", path); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := x.Summaries(ctx, mailstore.Location{Bucket: "b"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(told) != 1 || !strings.HasPrefix(told[0], "quit and start sesbox again: the index "+path+" was replaced") {
+		t.Errorf("told %q", told)
 	}
 }
