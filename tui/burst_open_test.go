@@ -403,3 +403,18 @@ func TestRootLineFeedIsEnter(t *testing.T) {
 		t.Errorf("ctrl+j opened %q, Enter %q", got, want)
 	}
 }
+
+// TestRootEscEnterReadAsAltEnterActsTwice: Esc then Enter typed fast (a
+// search prompt left, then the message under the cursor opened; tmux
+// send-keys Escape Enter) reach bubbletea v1 as one alt+enter, which no
+// binding has: both were lost and the prompt stayed open, taking the
+// keys typed next as text. It is Esc, then Enter.
+func TestRootEscEnterReadAsAltEnterActsTwice(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press("S")
+	h.typeText("Quarterly")
+	h.burst(tea.KeyMsg{Type: tea.KeyEnter, Alt: true})
+	if h.m.capturing() || h.m.top() != viewer.Kind {
+		t.Fatalf("esc enter in the search prompt: capturing %v, top %q:\n%s", h.m.capturing(), h.m.top(), h.view())
+	}
+}

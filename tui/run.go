@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -13,6 +14,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/env"
 	"github.com/sesbox/sesbox/tui/internal/guard"
 	"github.com/sesbox/sesbox/tui/internal/handoff"
@@ -88,6 +91,7 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	g.SetQuit(p.Quit)
 	var got atomic.Int32
 	go relaySignals(ctx, sigs, p, &got)
+	go relayNotices(ctx, opts.Notices, p, logger)
 	final, runErr := p.Run()
 	cancel()
 
@@ -115,6 +119,24 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	}
 	logger.Printf("exit")
 	return nil
+}
+
+// relayNotices shows each of notices on the status line and logs it,
+// until ctx ends.
+func relayNotices(ctx context.Context, notices <-chan string, p *tea.Program, logger *log.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n, ok := <-notices:
+			if !ok {
+				return
+			}
+			n = sanitize.Line(n)
+			logger.Printf("notice: %s", n)
+			p.Send(common.NoticePostedMsg{Text: n})
+		}
+	}
 }
 
 // SignalledError is Run's error when a signal ended the TUI.

@@ -65,3 +65,34 @@ func TestRunQuitsCleanly(t *testing.T) {
 		t.Fatalf("log: %s", logged)
 	}
 }
+
+// TestRunShowsMailstoreNotices: what the index says while the TUI runs
+// (healed, or written again after its file was deleted) was printed to
+// stderr, over the screen the TUI draws; it reaches the status line
+// (Options.Notices) and the log.
+func TestRunShowsMailstoreNotices(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "tui.log")
+	tty, out := ptyOutput(t, 80, 24)
+	in, inW := io.Pipe()
+	defer inW.Close()
+	notices := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, Options{
+			Input: in, Output: tty, LogFile: logFile, NoRefresh: true, Notices: notices,
+		})
+	}()
+	notices <- "the index i.db was deleted while sesbox ran; wrote it again"
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(out.String(), "wrote it again"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the notice never reached the screen:\n%q", out.String())
+		}
+	}
+	inW.Write([]byte("q"))
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if logged, _ := os.ReadFile(logFile); !strings.Contains(string(logged), "notice: the index i.db was deleted") {
+		t.Errorf("the notice is not in the log:\n%s", logged)
+	}
+}

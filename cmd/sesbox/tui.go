@@ -59,6 +59,18 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// What an index says from now on (healed; written again after its
+	// file was deleted) goes to the status line: on stderr it was drawn
+	// over the screen.
+	notices := make(chan string, 16)
+	for _, idx := range a.indexes {
+		idx.SetNotify(func(n string) {
+			select {
+			case notices <- n:
+			default: // the TUI has ended, or is far behind: the log has enough
+			}
+		})
+	}
 	// In the TUI ctrl+c is a key (the terminal is raw): a SIGINT comes only
 	// while a program sesbox handed the terminal to runs (| pipe, $EDITOR,
 	// a mailcap viewer), and that ctrl+c is the program's. bubbletea
@@ -73,6 +85,7 @@ func (a *app) runTUI(ctx context.Context) error {
 		Refresh: every,
 		// The periodic refresh too: the index is shown as it is.
 		NoRefresh: a.flags.cached,
+		Notices:   notices,
 	})
 	// Ended by kill or a hangup: the status a shell gives a command the
 	// signal ended (143, 129), so a script tells it from a quit.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,11 @@ type Index struct {
 	gen    int // how many times db was replaced
 	notice string
 	notify func(string)
+	// file is the file db was opened from, to notice it deleted or
+	// replaced (follow); nil for none to follow. replacedSaid is set once
+	// the user was told another file took its place.
+	file         os.FileInfo
+	replacedSaid bool
 }
 
 // DefaultPath is where the index for an S3 endpoint lives:

@@ -259,6 +259,7 @@ func OpenCache(path string) (x *Index, notice string, err error) {
 // file is moved aside, an empty index takes its place, the notify function
 // (SetNotify) is told, and fn runs once more on the new database.
 func (x *Index) with(ctx context.Context, fn func(*sql.DB) error) error {
+	x.follow(ctx)
 	x.mu.RLock()
 	db, gen := x.db, x.gen
 	err := fn(db)
@@ -299,7 +300,7 @@ func (x *Index) heal(gen int, cause error) error {
 		x.mu.Unlock()
 		return err
 	}
-	x.db, x.gen = fresh.db, x.gen+1
+	x.db, x.gen, x.file = fresh.db, x.gen+1, fresh.file
 	var msg string
 	if err != nil {
 		msg = fmt.Sprintf("the index %s is damaged (%v) and could not be replaced (%v); working without a saved index", x.path, cause, err)
@@ -428,6 +429,7 @@ func openFile(path string) (*Index, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	x.notice = notice
+	x.file, _ = os.Stat(path)
 	return x, nil
 }
 

@@ -858,8 +858,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Search):
 		m.prompt = promptSearch
 		m.input.Prompt = "search: "
-		m.input.SetValue(m.search)
-		m.input.CursorEnd()
+		// Empty, as the viewer's / (the last search is a ↑ away): text
+		// typed after the last one searched for both run together.
+		m.input.SetValue("")
 		m.SetSize(m.width, m.height)
 		return m, m.focusPrompt()
 	case key.Matches(msg, k.Filter):

@@ -973,3 +973,22 @@ func TestListShowsZWJSequencesAsTheCLITableDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchPromptStartsEmpty: S opened its prompt holding the last
+// search, so typing a new one after it searched for both run together
+// ("Parcelwise" then S zzzz: "Parcelwisezzzz", no match, tried in tmux);
+// it starts empty as the viewer's / does (and mutt's, aerc's, less's
+// search), the last one a ↑ away.
+func TestSearchPromptStartsEmpty(t *testing.T) {
+	m := newList(t, 100, 10)
+	m, _ = press(t, m, "S")
+	m = typeText(t, m, "Quarterly")
+	m, _ = press(t, m, "enter", "S")
+	if v := m.input.Value(); v != "" {
+		t.Fatalf("S after a search opened with %q", v)
+	}
+	m, _ = press(t, m, "up")
+	if v := m.input.Value(); v != "Quarterly" {
+		t.Fatalf("↑ in the search prompt recalled %q", v)
+	}
+}

@@ -637,10 +637,14 @@ func (m Model) ShortHelp() []key.Binding {
 // list and the S3 key elsewhere, and the help named both on one page.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys.Viewer
-	links := []key.Binding{k.Links, k.Select, k.OpenHTML, k.Pipe, k.PipeMode}
+	// Said where it acts: among the pager's keys "tab raw/decoded" read
+	// as one, and tab does nothing there.
+	pipeMode := k.PipeMode
+	pipeMode.SetHelp(pipeMode.Help().Key, pipeMode.Help().Desc+" (in the "+k.Pipe.Help().Key+" prompt)")
+	links := []key.Binding{k.Links, k.Select, k.OpenHTML, k.Pipe, pipeMode}
 	copyKeys := []key.Binding{k.Save, k.Open, k.CopyKey, k.CopyID}
 	if m.mode == modeLinks {
-		links = []key.Binding{k.Links, k.Select, k.CopyLink, k.OpenHTML, k.Pipe, k.PipeMode}
+		links = []key.Binding{k.Links, k.Select, k.CopyLink, k.OpenHTML, k.Pipe, pipeMode}
 		copyKeys = []key.Binding{k.Save, k.Open, k.CopyID}
 	}
 	return [][]key.Binding{

@@ -43,6 +43,11 @@ type Options struct {
 	// $XDG_STATE_HOME/sesbox/tui.log (~/.local/state/sesbox/tui.log).
 	LogFile string
 
+	// Notices are what mailstore says while the TUI runs (the index
+	// healed, or written again after its file was deleted): each goes to
+	// the status line and the log, never to stderr under the screen.
+	Notices <-chan string
+
 	// Input and Output default to the terminal; tests set them.
 	Input  io.Reader
 	Output io.Writer
