@@ -302,14 +302,16 @@ func (d *decoder) addresses(field, raw string) []mailstore.Address {
 	if err == nil {
 		return d.convertAddresses(list)
 	}
-	var out []mailstore.Address
-	for _, item := range splitAddressList(prepared) {
+	items := splitAddressList(prepared)
+	out := make([]mailstore.Address, 0, len(items))
+	for _, item := range items {
 		if a, err := p.Parse(item); err == nil {
 			out = append(out, d.convertAddresses([]*mail.Address{a})...)
 			continue
 		}
-		d.warnf("cannot parse %s address %q", headerName(field), d.words(item))
-		out = append(out, looseAddress(d.words(item)))
+		text := d.words(item)
+		d.warnf("cannot parse %s address %q", headerName(field), text)
+		out = append(out, looseAddress(text))
 	}
 	return out
 }
@@ -339,7 +341,11 @@ func headerName(key string) string {
 // splitAddressList splits on commas outside quotes, comments and angle
 // brackets, dropping empty items.
 func splitAddressList(s string) []string {
-	var out []string
+	n := 0
+	for range addressItems(s) {
+		n++
+	}
+	out := make([]string, 0, n)
 	for _, item := range addressItems(s) {
 		out = append(out, item)
 	}

@@ -147,3 +147,20 @@ func TestSummarizeReadsTheAddressesItKeeps(t *testing.T) {
 		}
 	}
 }
+
+// TestParseOfUnreadableAddressesAllocatesLinearly: the View keeps every
+// address for a reply, so Parse reads a list whole; the addresses nothing
+// can parse were each read twice and gathered in slices grown by
+// appending: a To of 2,600,000 "<>" (7.8 MB) allocated 1.3 GB (168
+// bytes a byte; 143 for this one), and show of it held 620 MB. Now 85
+// bytes a byte (107 under the race detector).
+func TestParseOfUnreadableAddressesAllocatesLinearly(t *testing.T) {
+	raw := []byte("From: a@b.example\r\nTo: " + strings.Repeat("<>, ", 250_000) + "z@b.example\r\nSubject: s\r\n\r\nbody\r\n")
+	var v *View
+	if a := allocatedBy(func() { v = Parse(raw) }); a > 125*uint64(len(raw)) {
+		t.Errorf("Parse of %d bytes allocated %d: %d bytes a byte", len(raw), a, a/uint64(len(raw)))
+	}
+	if len(v.Addresses.To) != 250_001 {
+		t.Errorf("the View's To: %d addresses", len(v.Addresses.To))
+	}
+}
