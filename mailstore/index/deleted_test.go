@@ -1,9 +1,13 @@
 package index
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -87,4 +91,71 @@ func TestIndexReplacedWhileOpenIsSaidOnce(t *testing.T) {
 	if len(told) != 1 || !strings.HasPrefix(told[0], "quit and start sesbox again: the index "+path+" was replaced") {
 		t.Errorf("told %q", told)
 	}
+}
+
+// TestOpenAfterTheFileWasDeletedUnderAnother: with the index file deleted
+// while one sesbox has it open, a second sesbox started then failed
+// ("sesbox: index: disk I/O error (522)", tried in tmux): its new file
+// met the deleted database's -wal and -shm, still there by name and in
+// use by the first (another process: in one process SQLite shares them
+// and this passes anyway), and it emptied that -wal under the first.
+// Journal files with no database file are no one's to read: Open removes
+// their names (the first keeps its open files) and starts a new index.
+func TestOpenAfterTheFileWasDeletedUnderAnother(t *testing.T) {
+	if path := os.Getenv("SESBOX_TEST_HOLD_INDEX"); path != "" {
+		holdIndex(path) // the first sesbox, in a process of its own
+		return
+	}
+	path := filepath.Join(t.TempDir(), "i.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestOpenAfterTheFileWasDeletedUnderAnother$")
+	cmd.Env = append(os.Environ(), "SESBOX_TEST_HOLD_INDEX="+path)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer in.Close()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		t.Fatalf("the holding process: %q, %v", line, err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open while another process holds the deleted file: %v", err)
+	}
+	defer y.Close()
+	if err := y.Put(context.Background(), "bk", []mailstore.Summary{{Object: mailstore.Object{Key: "p/new", ETag: "e"}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// holdIndex opens the index at path, writes to it, says "ready" and keeps
+// it open until stdin closes.
+func holdIndex(path string) {
+	x, err := Open(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer x.Close()
+	var sums []mailstore.Summary
+	for i := range 300 {
+		sums = append(sums, mailstore.Summary{Object: mailstore.Object{Key: fmt.Sprintf("p/%03d", i), ETag: "e"}, Subject: strings.Repeat("words ", 40)})
+	}
+	if err := x.Put(context.Background(), "bk", sums); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
 }

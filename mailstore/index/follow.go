@@ -80,9 +80,7 @@ func (x *Index) restore(ctx context.Context) string {
 	// content, and the Open lock keeps any other sesbox from making a
 	// new one meanwhile.
 	x.db.Close()
-	for _, s := range sidecars {
-		os.Remove(x.path + s)
-	}
+	dropJournals(x.path)
 	err = os.Link(tmp, x.path)
 	os.Remove(tmp)
 	var fresh *Index

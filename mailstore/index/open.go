@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -208,6 +209,14 @@ func Open(path string) (*Index, error) {
 	} else if !errors.Is(err, errors.ErrUnsupported) {
 		return nil, fmt.Errorf("open index: lock %s: %w", l.Path(), err)
 	}
+	// Journal files with no database file are a deleted index's, perhaps
+	// still open in another sesbox: a new file read them as its own
+	// ("disk I/O error (522)") and emptied that sesbox's -wal. Their
+	// names go (whoever has them open keeps them); the new index starts
+	// clean.
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		dropJournals(path)
+	}
 	// Create the file ourselves so its mode is ours; SQLite gives its
 	// journal and WAL files the database file's mode.
 	if err := touchPrivate(path); err != nil {
@@ -356,6 +365,15 @@ func OpenMemory() (*Index, error) {
 		return nil, fmt.Errorf("open index in memory: %w", err)
 	}
 	return &Index{db: db}, nil
+}
+
+// dropJournals removes the names of the journal files of the database at
+// path, which is gone: no new file may read them (whoever has them open
+// keeps them).
+func dropJournals(path string) {
+	for _, s := range sidecars {
+		os.Remove(path + s)
+	}
 }
 
 func touchPrivate(path string) error {

@@ -893,7 +893,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		m.rebuild()
 	case key.Matches(msg, k.Fold):
-		m.toggleFold()
+		return m, m.toggleFold()
 	case key.Matches(msg, k.FoldAll):
 		m.foldAll = !m.foldAll
 		clear(m.toggled)
@@ -1268,19 +1268,25 @@ func (m *Model) rowMeta(r int) meta {
 	return m.meta[r]
 }
 
-func (m *Model) toggleFold() {
-	if m.meta == nil || len(m.rows) == 0 {
-		return
+func (m *Model) toggleFold() tea.Cmd {
+	k := m.c.Keys.List
+	switch {
+	case len(m.rows) == 0:
+		return nil
+	case m.meta == nil:
+		// Said, as mutt's "Threading is not enabled.": z did nothing.
+		return notice("not in threads: " + k.Threads.Help().Key + " shows them, " + k.Fold.Help().Key + " folds one")
 	}
 	t := m.threads
 	root := t.root(m.meta[m.cursor].idx)
 	if t.size[root] <= 1 {
-		return
+		return notice("nothing to fold: this message is alone in its thread")
 	}
-	k := m.tall[root].Key
-	m.toggled[k] = !m.toggled[k]
+	rk := m.tall[root].Key
+	m.toggled[rk] = !m.toggled[rk]
 	m.rebuild()
 	m.selectID(m.tall[root].ID)
+	return nil
 }
 
 // setFilter parses and applies a filter: the matches are read from the

@@ -992,3 +992,25 @@ func TestSearchPromptStartsEmpty(t *testing.T) {
 		t.Fatalf("↑ in the search prompt recalled %q", v)
 	}
 }
+
+// TestFoldSaysWhyItDidNothing: z folded nothing, unsaid, outside threads
+// (T) and on a message alone in its thread (tried in tmux on the demo);
+// as mutt's "Threading is not enabled." it says why.
+func TestFoldSaysWhyItDidNothing(t *testing.T) {
+	said := func(m Model) tea.Msg {
+		t.Helper()
+		_, cmd := m.Update(fixture.Key("z"))
+		if cmd == nil {
+			return nil
+		}
+		return cmd()
+	}
+	m := newList(t, 100, 10)
+	if got := said(m); got != (common.NoticePostedMsg{Text: "not in threads: T shows them, z folds one"}) {
+		t.Errorf("z outside threads: %#v", got)
+	}
+	m, _ = press(t, m, "T", "G")
+	if got := said(m); got != (common.NoticePostedMsg{Text: "nothing to fold: this message is alone in its thread"}) {
+		t.Errorf("z on a message alone: %#v", got)
+	}
+}
