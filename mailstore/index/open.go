@@ -25,7 +25,7 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 11
+	schemaVersion = 12
 )
 
 // indexDate is the index schema 7 has (the tables are schema 5's): queries
@@ -78,6 +78,17 @@ var v11Steps = []string{
 	`UPDATE messages SET stale=1 WHERE length(CAST(subject AS BLOB)) > 4099 OR length(CAST(from_name AS BLOB)) > 4099
 		OR length(CAST(from_addr AS BLOB)) > 4099 OR length(CAST(to_list AS BLOB)) > 16384
 		OR length(CAST(cc_list AS BLOB)) > 16384 OR length(CAST(reply_to AS BLOB)) > 16384`,
+}
+
+// v12Steps move a schema 11 index to schema 12, which lists a message
+// whose Date is more than a day after it was stored by its stored time
+// (mailstore.Summary.SettleDate): rows written before with such a Date
+// headed every list sorted newest first. They are read again on the next
+// refresh. Times are Unix nanoseconds; the zero time is the smallest
+// integer, so a row without a stored time is never compared.
+var v12Steps = []string{
+	`UPDATE messages SET stale=1 WHERE date_from_store=0 AND last_modified > -9223372036854775808
+		AND date - last_modified > 86400000000000`,
 }
 
 // indexSorts are schema 9's: one index per order the list sorts in other
@@ -501,46 +512,52 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 11 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 12 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
 	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
-		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v7Steps, v8Steps, indexSorts, v10Steps, v11Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v7Steps, v8Steps, indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
 		}
-		return "the index was upgraded to schema 11 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 12 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case version == 3 && hasFTS && slices.Equal(cols, columnsV3):
-		if err := migrate(ctx, db, slices.Concat(v5Steps, v7Steps, v8Steps, indexSorts, v10Steps, v11Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v5Steps, v7Steps, v8Steps, indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 3: %w", err)
 		}
-		return "the index was upgraded to schema 11 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 12 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case (version == 5 || version == 6) && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v7Steps, v8Steps, indexSorts, v10Steps, v11Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v7Steps, v8Steps, indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema %d: %w", version, err)
 		}
 		return "", nil
 	case version == 7 && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v8Steps, indexSorts, v10Steps, v11Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v8Steps, indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 7: %w", err)
 		}
 		return "", nil
 	case version == 8 && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(indexSorts, v10Steps, v11Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 8: %w", err)
 		}
 		// Building them reads every row once: 34 s at 1M messages.
-		return "the index was upgraded to schema 11 (an index for each sort order)", nil
+		return "the index was upgraded to schema 12 (an index for each sort order)", nil
 	case version == 9 && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v10Steps, v11Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v10Steps, v11Steps, v12Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 9: %w", err)
 		}
 		return "", nil
 	case version == 10 && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, v11Steps); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v11Steps, v12Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 10: %w", err)
+		}
+		return "", nil
+	case version == 11 && hasFTS && slices.Equal(cols, columnsV8) &&
+		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
+		if err := migrate(ctx, db, v12Steps); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 11: %w", err)
 		}
 		return "", nil
 	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV8) &&
