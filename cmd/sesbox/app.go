@@ -296,7 +296,7 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 		if err != nil {
 			return nil, err
 		}
-		m.ReadForwarderLogs(mailbox.ForwarderLogs{API: cwlogs.New(logs), Group: mc.ForwarderLogs})
+		m.ReadForwarderLogs(mailbox.ForwarderLogs{API: cwlogs.New(logs).WithProfile(awsProfile(mc)), Group: mc.ForwarderLogs})
 	}
 	return m, nil
 }
@@ -325,7 +325,7 @@ func (a *app) queueWatcher(ctx context.Context, mc MailboxConfig, loc mailstore.
 	if err != nil {
 		return nil, err
 	}
-	w := notify.NewWatcher(sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.Logger = logging.Nop{} }), mc.QueueURL, loc)
+	w := notify.NewWatcher(sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.Logger = logging.Nop{} }), mc.QueueURL, loc).WithProfile(awsProfile(mc))
 	w.TopicARN = mc.TopicARN
 	return w, nil
 }

@@ -131,7 +131,7 @@ its last complete line.`,
 				Region: region, Endpoint: endpoint, SesboxVersion: versionString(),
 				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update, Log: log,
 			})
-			pp.finish()
+			pp.finish(interrupted(ctx, err))
 			if err != nil && ctx.Err() != nil {
 				// Ctrl-C: main says "interrupted"; what to do comes first.
 				if c, cerr := audit.CheckManifest(out); cerr == nil && c.Trailer == nil {
@@ -243,7 +243,7 @@ or deleted but some objects could not be read.`,
 				return err
 			}
 			sum, err := audit.Verify(ctx, st, args[0], audit.VerifyOptions{Parallel: parallel, Progress: pp.update, OnResult: onResult, Actions: actions})
-			pp.finish()
+			pp.finish(interrupted(ctx, err))
 			if err != nil {
 				return err
 			}
@@ -329,7 +329,7 @@ otherwise.`,
 				pp.clear()
 				return printExportFile(a.stdout, f)
 			}})
-			pp.finish()
+			pp.finish(interrupted(cmd.Context(), err))
 			if err != nil {
 				return err
 			}
@@ -1036,11 +1036,16 @@ func (p *auditProgress) clear() {
 	}
 }
 
-func (p *auditProgress) finish() {
+// finish prints the last line; with stopped (the run was interrupted), it
+// begins "interrupted: " so it does not read as a finished run.
+func (p *auditProgress) finish(stopped bool) {
 	if !p.seen {
 		return
 	}
 	p.clear()
+	if stopped {
+		fmt.Fprint(p.w, "interrupted: ")
+	}
 	fmt.Fprintf(p.w, "%s in %s\n", auditProgressLine(p.last, p.verb, time.Now()), time.Since(p.last.Started).Round(time.Millisecond))
 }
 

@@ -88,11 +88,15 @@ Query syntax (--query):
 				target = maildir
 				tr, err = audit.ExportMaildir(ctx, st, maildir, opt)
 			}
-			pp.finish()
-			if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			stopped := interrupted(ctx, err)
+			if stopped && mbox != "" {
+				pp.verb = "read" // an mbox is written whole or not at all
+			}
+			pp.finish(stopped)
+			if stopped {
 				// Ctrl-C: main says "interrupted"; what to do comes first.
-				// The progress said how many were exported: an mbox is
-				// written whole or not at all.
+				// The progress said how many were exported (read, for an
+				// mbox, which is written whole or not at all).
 				if maildir != "" {
 					fmt.Fprintf(a.stderr, "sesbox: the Maildir export to %s is unfinished (no manifest): run the same command again to finish it; the messages written are kept\n",
 						sanitize.Line(maildir))

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,11 +10,13 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
+	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 )
@@ -149,5 +153,46 @@ func TestReportFailedAgreesInNumber(t *testing.T) {
 		if err := (&app{stderr: &errOut}).reportFailed(tr, "mail", "snapshot"); err == nil || !strings.Contains(errOut.String(), want+"\n") {
 			t.Errorf("%d failed: %v\n%s", n, err, errOut.String())
 		}
+	}
+}
+
+// TestIndexInterruptedMidFetchSaysWhatIsKept: `sesbox index` stopped by
+// Ctrl-C while reading headers printed "indexed 9 new or changed of 54
+// objects" before "sesbox: interrupted", as a finished run does. Stopped
+// after its first headers are read, it says it was interrupted, how many are
+// kept and to run it again, and the next run reads only the rest.
+func TestIndexInterruptedMidFetchSaysWhatIsKept(t *testing.T) {
+	isolate(t)
+	srv := fakes3.Start(t, "mail")
+	msgs := demo.Messages()
+	for k, b := range msgs {
+		srv.Put(t, "mail", k, b)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var gets atomic.Int64
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{Match: func(r *http.Request) bool {
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/mail/"+demo.Prefix) && gets.Add(1) == index.DefaultWorkers+10 {
+			cancel()
+		}
+		return false
+	}})
+	flags := []string{"--endpoint", p.URL, "--bucket", "mail", "--prefix", demo.Prefix}
+	var out, errb bytes.Buffer
+	code := run(ctx, append(flags, "index"), strings.NewReader(""), &out, &errb)
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	last := len(lines) - 1
+	if code != 130 || last < 1 || lines[last] != "sesbox: interrupted" ||
+		!strings.HasSuffix(lines[last-1], " listed), which are kept; run the same command again to index the rest") ||
+		strings.Contains(errb.String(), "\nindexed ") || strings.HasPrefix(errb.String(), "indexed ") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	var kept, toFetch, listed int
+	if n, _ := fmt.Sscanf(lines[last-1], "interrupted: %d of %d new or changed objects indexed (%d listed)", &kept, &toFetch, &listed); n != 3 || kept < 1 || kept > toFetch || toFetch > listed {
+		t.Fatalf("the closing line: %q", lines[last-1])
+	}
+	_, errOut, code := sesbox(t, append(flags, "index")...)
+	if want := fmt.Sprintf("indexed %d new or changed of %d objects", len(msgs)-kept, len(msgs)); code != 0 || !strings.Contains(errOut, want) {
+		t.Errorf("again: exit %d, %q; want %q", code, errOut, want)
 	}
 }

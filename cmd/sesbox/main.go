@@ -142,7 +142,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	// Interrupted (Ctrl-C): 130, as a shell reports a command SIGINT ended,
 	// so a script tells "stopped" from "failed".
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+	if interrupted(ctx, err) {
 		fmt.Fprintln(stderr, "sesbox: interrupted")
 		return 130
 	}
@@ -153,6 +153,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	printError(stderr, err)
 	return 1
+}
+
+// interrupted says whether err ends a run Ctrl-C stopped (ctx cancelled):
+// main exits 130 on it, and the progress printers close saying so.
+func interrupted(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled)
 }
 
 // printError writes err for a person: the hint (what to check) first, the

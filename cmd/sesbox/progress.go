@@ -88,7 +88,9 @@ func (p *progressPrinter) update(pr mailbox.Progress) {
 	}
 }
 
-func (p *progressPrinter) finish() {
+// finish closes the progress: with stopped (the run was interrupted),
+// saying so and what is kept rather than the count of a finished run.
+func (p *progressPrinter) finish(stopped bool) {
 	if !p.seen {
 		if p.waited {
 			fmt.Fprint(p.w, "\r\x1b[K")
@@ -97,6 +99,13 @@ func (p *progressPrinter) finish() {
 	}
 	if p.tty {
 		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	if stopped {
+		// Ctrl-C: not a finished run, though what was read is kept.
+		p.sayWhy()
+		fmt.Fprintf(p.w, "interrupted: %d of %d new or changed objects indexed (%d listed), which are kept; run the same command again to index the rest\n",
+			p.last.Fetched-p.last.Failed, p.last.ToFetch, p.last.Listed)
+		return
 	}
 	if p.last.ToFetch > 0 || (p.tty && !p.aside) {
 		p.sayWhy()

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 )
@@ -32,7 +33,7 @@ func TestIndexProgressOffATerminalPrintsALineNowAndThen(t *testing.T) {
 	}
 	pr.Fetched = 5000
 	p.update(pr)
-	p.finish()
+	p.finish(false)
 	if !strings.HasSuffix(buf.String(), "\nindexed 5000 new or changed of 5000 objects in 6s\n") {
 		t.Errorf("the closing line: %q", buf.String())
 	}
@@ -85,7 +86,7 @@ func TestAsideRefreshOnATerminalSaysNothingWhenWarm(t *testing.T) {
 	p := newProgressPrinter(&buf, true).refreshingAside(why)
 	p.update(mailbox.Progress{Listing: true, Listed: 40, Started: warm.Started})
 	p.update(warm)
-	p.finish()
+	p.finish(false)
 	if buf.Len() != 0 {
 		t.Errorf("warm: %q, want nothing", buf.String())
 	}
@@ -96,7 +97,7 @@ func TestAsideRefreshOnATerminalSaysNothingWhenWarm(t *testing.T) {
 	p.update(cold)
 	cold.Fetched = 40
 	p.update(cold)
-	p.finish()
+	p.finish(false)
 	if out := buf.String(); !strings.Contains(out, "sesbox: note: "+why+"\n") || !strings.Contains(out, "10/40 headers") ||
 		!strings.Contains(out, "indexed 40 new or changed of 40 objects") {
 		t.Errorf("cold: %q", out)
@@ -105,8 +106,35 @@ func TestAsideRefreshOnATerminalSaysNothingWhenWarm(t *testing.T) {
 	buf.Reset()
 	p = newProgressPrinter(&buf, true)
 	p.update(warm)
-	p.finish()
+	p.finish(false)
 	if !strings.Contains(buf.String(), "indexed 0 new or changed of 40 objects") {
 		t.Errorf("a plain warm refresh on a terminal: %q", buf.String())
+	}
+}
+
+// TestInterruptedProgressSaysSoAndWhatIsKept: Ctrl-C mid-index closed
+// with "indexed 72 new or changed of 361 objects in 2s" and then
+// "sesbox: interrupted", which read like success; export and the audit
+// commands closed as a finished run does ("72 of 361 objects exported").
+// The closing line of an interrupted run now says so, what is kept and
+// what to do.
+func TestInterruptedProgressSaysSoAndWhatIsKept(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		var buf bytes.Buffer
+		p := newProgressPrinter(&buf, tty)
+		p.update(mailbox.Progress{Listed: 361, ToFetch: 300, Fetched: 75, Failed: 3, Started: time.Now()})
+		p.finish(true)
+		want := "interrupted: 72 of 300 new or changed objects indexed (361 listed), which are kept; run the same command again to index the rest\n"
+		if !strings.HasSuffix(buf.String(), want) || strings.Contains(buf.String(), "\nindexed ") || strings.HasPrefix(buf.String(), "indexed ") {
+			t.Errorf("index, tty %v: %q\nwant the line %q", tty, buf.String(), want)
+		}
+
+		buf.Reset()
+		a := newAuditProgress(&buf, tty, "exported")
+		a.update(audit.Progress{Listed: 361, Listing: true, Done: 72, Bytes: 2048, Started: time.Now()})
+		a.finish(true)
+		if !strings.Contains(buf.String(), "interrupted: 72 of 361+ objects exported, 2.0K") {
+			t.Errorf("audit, tty %v: %q", tty, buf.String())
+		}
 	}
 }

@@ -65,7 +65,7 @@ func (a *app) refreshSaying(ctx context.Context, m *mailbox.Mailbox, lenient boo
 		pr.refreshingAside(why)
 	}
 	err := m.Refresh(ctx, pr.update)
-	pr.finish()
+	pr.finish(interrupted(ctx, err))
 	if err == nil {
 		err = a.notePending(ctx, m)
 	}

@@ -52,7 +52,7 @@ func (a *app) teamStore(ctx context.Context, mc MailboxConfig) (*team.Store, err
 	if err != nil {
 		return nil, err
 	}
-	return team.New(client, mc.TeamTable, team.CurrentOwner()), nil
+	return team.New(client, mc.TeamTable, team.CurrentOwner()).WithProfile(awsProfile(mc)), nil
 }
 
 // actionLog opens the local action log that replies, forwards and exports

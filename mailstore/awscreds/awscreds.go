@@ -38,6 +38,17 @@ func Of(p aws.CredentialsProvider, profile string) string {
 // envSource is the Source of credentials from the environment.
 const envSource = "EnvConfigCredentials"
 
+// RejectedCode says whether an AWS error code is a service refusing the
+// credentials themselves (an unknown key, a wrong signature, an expired
+// token): no policy cures it.
+func RejectedCode(code string) bool {
+	switch code {
+	case "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException":
+		return true
+	}
+	return false
+}
+
 // Rejected is the hint for credentials a service refused: by names the
 // service ("SES"; "" for S3, the mailbox's own), from where they came from
 // (Of; "" when not known).

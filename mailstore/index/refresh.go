@@ -101,7 +101,7 @@ func (o Options) withDefaults() Options {
 // own: the lister (listChanged) sends the objects to read, the header
 // fetchers (fetchHeaders) turn them into summaries, and the collector
 // (collector.run) writes those in batches and reports progress.
-func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, progress func(Progress)) error {
+func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, progress func(Progress)) (err error) {
 	opt = opt.withDefaults()
 	loc := st.Location()
 	known, err := x.Known(ctx, loc)
@@ -127,6 +127,15 @@ func Refresh(ctx context.Context, x *Index, st mailstore.Store, opt Options, pro
 	go fetchHeaders(ctx, st, opt.Workers, toRead, headers)
 
 	c := newCollector(x, loc.Bucket, opt, &n, progress)
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			// Interrupted (Ctrl-C): the headers read so far are kept and
+			// reported, so the next refresh reads only the rest and the
+			// caller can say how many are kept. Should this write fail,
+			// the last report still says what the index holds.
+			_ = c.flush(context.WithoutCancel(ctx))
+		}
+	}()
 	if err := c.run(ctx, headers); err != nil {
 		return err
 	}

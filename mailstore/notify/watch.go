@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,11 +35,22 @@ type Watcher struct {
 	// (the mailbox's topic_arn): a notification SNS delivered from another
 	// topic, and a body not wrapped by SNS at all, are not the mailbox's.
 	TopicARN string
+	// profile is the shared config profile the client was loaded with
+	// (WithProfile).
+	profile string
 }
 
 // NewWatcher returns a watcher of queueURL for the mailbox at loc.
 func NewWatcher(client sqsAPI, queueURL string, loc mailstore.Location) *Watcher {
 	return &Watcher{api: client, queueURL: queueURL, loc: loc, Wait: 20}
+}
+
+// WithProfile names the shared config profile the client's configuration
+// was loaded with ("": none named, the default), so that credentials SQS
+// rejects are said to come from it when they did.
+func (w *Watcher) WithProfile(profile string) *Watcher {
+	w.profile = profile
+	return w
 }
 
 // Batch is what one poll found.
@@ -84,7 +96,13 @@ func (w *Watcher) Poll(ctx context.Context, commit func(keys []string) error) (B
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
 	})
 	if err != nil {
-		return Batch{}, fmt.Errorf("receive from %s: %w", w.queueURL, err)
+		err = fmt.Errorf("receive from %s: %w", w.queueURL, err)
+		var ae smithy.APIError
+		if c, ok := w.api.(*sqs.Client); ok && errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode()) {
+			// Where they came from, as S3's and SES's hints say it.
+			err = &mailstore.HintError{Hint: awscreds.Rejected("SQS", awscreds.Of(c.Options().Credentials, w.profile)), Err: err}
+		}
+		return Batch{}, err
 	}
 	var b Batch
 	var keys []string
@@ -183,12 +201,14 @@ func Permanent(err error) string {
 	if !errors.As(err, &ae) {
 		return ""
 	}
+	if awscreds.RejectedCode(ae.ErrorCode()) {
+		// The key or its signature, not a permission: no policy cures it.
+		// Poll's hint names where they came from.
+		return cmp.Or(mailstore.Hint(err), awscreds.Rejected("SQS", ""))
+	}
 	switch ae.ErrorCode() {
 	case "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue":
 		return "the queue does not exist: check the mailbox's queue_url (and its region)"
-	case "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException":
-		// The key or its signature, not a permission: no policy cures it.
-		return awscreds.Rejected("SQS", "")
 	case "AccessDenied", "AccessDeniedException", "InvalidSecurity", "KMS.AccessDeniedException":
 		return "the credentials may not read this queue: allow sqs:ReceiveMessage and sqs:DeleteMessage on it (docs/scale.md)"
 	}

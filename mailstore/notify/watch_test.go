@@ -8,10 +8,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 )
 
@@ -105,5 +107,32 @@ func TestPermanentTellsRejectedCredentialsFromPermissions(t *testing.T) {
 		if got := Permanent(&smithy.GenericAPIError{Code: code}); !strings.HasPrefix(got, want) {
 			t.Errorf("%s: %q, want %q", code, got, want)
 		}
+	}
+}
+
+// TestPollSaysWhereRejectedCredentialsCameFrom: SQS refusing the key
+// (UnrecognizedClientException, from a real fauxqs behind the fault
+// proxy) said "credentials rejected by SQS — check --profile or the
+// AWS_* environment", where S3's and SES's hints name where the
+// credentials came from; it names it too.
+func TestPollSaysWhereRejectedCredentialsCameFrom(t *testing.T) {
+	ctx := context.Background()
+	q := peer.StartSQS(t)
+	qo, err := q.Client().CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ses-inbound")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := dynfault.Start(t, q.URL, func(int, string) dynfault.Fault { return dynfault.RejectCredentials })
+	client := sqs.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, "")},
+		func(o *sqs.Options) { o.BaseEndpoint = aws.String(p.URL) })
+	w := NewWatcher(client, aws.ToString(qo.QueueUrl), mailstore.Location{Bucket: "mail", Prefix: "inbox/"}).WithProfile("work")
+	w.Wait = 1
+	_, err = w.Poll(ctx, func([]string) error { return nil })
+	want := "credentials rejected by SQS — they came from static credentials given to sesbox; check them"
+	if got := Permanent(err); !strings.HasPrefix(got, want) {
+		t.Errorf("Permanent: %q, want %q", got, want)
+	}
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
+		t.Errorf("Explain: %q, want %q", got, want)
 	}
 }

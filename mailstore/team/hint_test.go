@@ -13,6 +13,8 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 )
 
 // TestUnreachableTableSaysWhatToCheckFirst: the real SDK client against
@@ -42,5 +44,23 @@ func TestUnreachableTableSaysWhatToCheckFirst(t *testing.T) {
 		if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
 			t.Errorf("Explain = %q, want it to start %q", got, want)
 		}
+	}
+}
+
+// TestRejectedCredentialsSayWhereTheyCameFrom: DynamoDB refusing the key
+// (UnrecognizedClientException, from the fault proxy in front of a real
+// dynalite) said only "team table T: read claim: ... api error
+// UnrecognizedClientException", where S3's and SES's hints say the
+// credentials were rejected and where they came from; it says both.
+func TestRejectedCredentialsSayWhereTheyCameFrom(t *testing.T) {
+	db := peer.StartDynamoDB(t)
+	px := dynfault.Start(t, db.URL, func(int, string) dynfault.Fault { return dynfault.RejectCredentials })
+	c := dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
+		func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(px.URL) })
+	s := New(c, "sesbox-team", Owner{Host: "h", User: "u", PID: 1}).WithProfile("work")
+	err := s.SetRead(context.Background(), "b", "k", true)
+	want := "credentials rejected by DynamoDB — they came from static credentials given to sesbox; check them"
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) || !strings.Contains(got, "team table sesbox-team") {
+		t.Errorf("got %q\nwant %q first, then the table", got, want)
 	}
 }

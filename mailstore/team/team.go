@@ -43,9 +43,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/awscreds"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
@@ -115,6 +117,9 @@ type Store struct {
 	// table's clock (see observe, stampNow, judgeNow).
 	skew     skewRange
 	observed bool // skew is from an answer (see knowClock)
+	// profile is the shared config profile the client was loaded with
+	// (WithProfile).
+	profile string
 }
 
 // skewRange is what one answer says of the table's clock: it is ahead
@@ -143,6 +148,14 @@ const DefaultLease = 5 * time.Minute
 // New returns the store for table, written as owner.
 func New(client dynamoAPI, table string, owner Owner) *Store {
 	return &Store{api: client, table: table, owner: owner, Lease: DefaultLease, Now: time.Now, alive: processAlive}
+}
+
+// WithProfile names the shared config profile the client's configuration
+// was loaded with ("": none named, the default), so that credentials
+// DynamoDB rejects are said to come from it when they did.
+func (s *Store) WithProfile(profile string) *Store {
+	s.profile = profile
+	return s
 }
 
 // Table is the table's name.
@@ -240,6 +253,15 @@ func (s *Store) wrap(what string, err error) error {
 		// Where the table was looked for, first (a table restarting, a
 		// wrong endpoint), here and in the calls refused after (check).
 		err = &mailstore.HintError{Hint: "cannot reach team table " + s.table + ": " + h, Err: err}
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode()) && mailstore.Hint(err) == "" {
+		// Where they came from, as S3's and SES's hints say it.
+		from := ""
+		if c, ok := s.api.(*dynamodb.Client); ok {
+			from = awscreds.Of(c.Options().Credentials, s.profile)
+		}
+		err = &mailstore.HintError{Hint: awscreds.Rejected("DynamoDB", from), Err: err}
 	}
 	var gaveUp *retry.MaxAttemptsError
 	if errors.As(err, &gaveUp) {

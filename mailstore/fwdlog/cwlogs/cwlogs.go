@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/awscreds"
 	"github.com/sesbox/sesbox/mailstore/fwdlog"
 )
 
@@ -27,10 +28,23 @@ type LogsAPI interface {
 var _ LogsAPI = (*cloudwatchlogs.Client)(nil)
 
 // Reader is a fwdlog.Source over a CloudWatch Logs client.
-type Reader struct{ api LogsAPI }
+type Reader struct {
+	api LogsAPI
+	// profile is the shared config profile the client was loaded with
+	// (WithProfile).
+	profile string
+}
 
 // New returns the reader of api.
 func New(api LogsAPI) *Reader { return &Reader{api: api} }
+
+// WithProfile names the shared config profile the client's configuration
+// was loaded with ("": none named, the default), so that credentials
+// CloudWatch Logs rejects are said to come from it when they did.
+func (r *Reader) WithProfile(profile string) *Reader {
+	r.profile = profile
+	return r
+}
 
 var _ fwdlog.Source = (*Reader)(nil)
 
@@ -40,7 +54,7 @@ func (r *Reader) DescribeGroup(ctx context.Context, name string) (fwdlog.Group, 
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fwdlog.Group{}, hint(fmt.Errorf("describe log group %s: %w", name, err), name)
+			return fwdlog.Group{}, r.hint(fmt.Errorf("describe log group %s: %w", name, err), name)
 		}
 		for _, g := range page.LogGroups {
 			if aws.ToString(g.LogGroupName) != name {
@@ -64,7 +78,7 @@ func (r *Reader) Fetch(ctx context.Context, name string, from, to time.Time, fn 
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return hint(fmt.Errorf("read log group %s: %w", name, err), name)
+			return r.hint(fmt.Errorf("read log group %s: %w", name, err), name)
 		}
 		events := make([]fwdlog.Event, 0, len(page.Events))
 		for _, e := range page.Events {
@@ -83,11 +97,20 @@ func noGroup(name string) string {
 	return fmt.Sprintf("no log group %q in this region: check forwarder_logs (--forwarder-logs) and the mailbox's region", name)
 }
 
-// hint says what to do about the errors an operator can fix.
-func hint(err error, name string) error {
+// hint says what to do about the errors an operator can fix; credentials
+// refused are said to come from where r's client took them, as S3's and
+// SES's hints say it.
+func (r *Reader) hint(err error, name string) error {
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		return err
+	}
+	if awscreds.RejectedCode(api.ErrorCode()) {
+		from := ""
+		if c, ok := r.api.(*cloudwatchlogs.Client); ok {
+			from = awscreds.Of(c.Options().Credentials, r.profile)
+		}
+		return &mailstore.HintError{Hint: awscreds.Rejected("CloudWatch Logs", from), Err: err}
 	}
 	switch api.ErrorCode() {
 	case "AccessDeniedException":

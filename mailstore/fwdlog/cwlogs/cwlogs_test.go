@@ -16,6 +16,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/fwdlog"
+	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakelogs"
 	"github.com/sesbox/sesbox/mailstore/testutil/lambdafwd"
 )
@@ -112,5 +113,27 @@ func TestFetchPaginatesWithinBounds(t *testing.T) {
 	var nf *types.ResourceNotFoundException
 	if !errors.As(err, &nf) || !strings.Contains(mailstore.Explain(err), "check forwarder_logs") {
 		t.Errorf("missing group: %v, want ResourceNotFoundException with a hint", mailstore.Explain(err))
+	}
+}
+
+// TestRejectedCredentialsSayWhereTheyCameFrom: CloudWatch Logs refusing
+// the key (UnrecognizedClientException, from the fault proxy in front of
+// the fake) said only "read log group G: ... api error
+// UnrecognizedClientException", where S3's and SES's hints say the
+// credentials were rejected and where they came from; it says both.
+func TestRejectedCredentialsSayWhereTheyCameFrom(t *testing.T) {
+	srv := fakelogs.Start(t)
+	const grp = "/aws/lambda/SesForwarder"
+	srv.CreateGroup(grp, fixtureBase, 30)
+	px := dynfault.Start(t, srv.URL, func(int, string) dynfault.Fault { return dynfault.RejectCredentials })
+	r := New(logsClient(px.URL)).WithProfile("work")
+	want := "credentials rejected by CloudWatch Logs — they came from static credentials given to sesbox; check them"
+	_, err := r.DescribeGroup(context.Background(), grp)
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) || !strings.Contains(got, grp) {
+		t.Errorf("describe: %q\nwant %q first, then the group", got, want)
+	}
+	err = r.Fetch(context.Background(), grp, fixtureBase, fixtureBase.Add(time.Hour), func([]fwdlog.Event) error { return nil })
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) || !strings.Contains(got, grp) {
+		t.Errorf("fetch: %q\nwant %q first, then the group", got, want)
 	}
 }

@@ -1,5 +1,5 @@
 // Package dynfault is a reverse proxy for tests, put in front of a real
-// DynamoDB peer (dynalite): it injects the faults the team table must
+// DynamoDB peer (dynalite) or an SQS one (fauxqs): it injects the faults the team table must
 // survive or stop on. Throttling answers as DynamoDB gives them,
 // connections cut after dynalite applied the write (so the client's retry
 // meets its own earlier write), and a table that stops answering.
@@ -37,6 +37,11 @@ const (
 	// Proxy.Delay before passing it on: a slow network, whose answer
 	// carries a Date older than its arrival.
 	Delay
+	// RejectCredentials answers HTTP 400 UnrecognizedClientException
+	// without forwarding, as DynamoDB (and SQS, whose JSON protocol this
+	// proxy passes as well) does for a request signed with a key it does
+	// not know: the peers accept any key.
+	RejectCredentials
 )
 
 // Proxy is a running fault proxy.
@@ -105,6 +110,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		w.WriteHeader(http.StatusBadRequest)
 		io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded."}`)
+		return
+	case RejectCredentials:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}`)
 		return
 	case Refuse:
 		cut(w)
