@@ -104,8 +104,10 @@ func Text(s string) string {
 			i += size
 		case isControl(r), isBidiMark(r):
 			i += size
-		case isBidiControl(r):
+		case isBidiControl(r), isInvisible(r):
 			b.WriteString(BidiMarker(r))
+			i += size
+		case isTag(r):
 			i += size
 		default:
 			b.WriteString(s[i : i+size])
@@ -199,7 +201,7 @@ func plainUnicode(s string) bool {
 	}
 	marks := 0
 	for _, r := range s {
-		if (isControl(r) && r != '\n' && r != '\t') || isBidiControl(r) || r == '\u2028' || r == '\u2029' {
+		if (isControl(r) && r != '\n' && r != '\t') || isBidiControl(r) || isInvisible(r) || isTag(r) || r == '\u2028' || r == '\u2029' {
 			return false
 		}
 		if !isMark(r) {
@@ -373,6 +375,28 @@ func isBidiMark(r rune) bool {
 	return r == '\u200e' || r == '\u200f' || r == '\u061c'
 }
 
+// isInvisible reports characters that draw nothing and have no use in a
+// subject, a name or a body line but to hide or blank text: the
+// interlinear annotation controls (U+FFF9..U+FFFB), the deprecated format
+// characters (U+206A..U+206F), the invisible operators (U+2061..U+2064),
+// the musical format controls (U+1D173..U+1D17A) and the Hangul fillers
+// (U+115F, U+1160, U+3164, U+FFA0), with which a display name looks blank.
+// Text shows them as their code point (BidiMarker). The invisibles real
+// text needs (ZWJ in emoji, variation selectors, ZWNJ in Persian, the
+// word joiner) are kept; Cell drops the ones a terminal miscounts.
+func isInvisible(r rune) bool {
+	return (r >= '\ufff9' && r <= '\ufffb') || (r >= '\u206a' && r <= '\u206f') || (r >= '\u2061' && r <= '\u2064') ||
+		(r >= 0x1d173 && r <= 0x1d17a) || r == '\u115f' || r == '\u1160' || r == '\u3164' || r == '\uffa0'
+}
+
+// isTag reports the tag characters (U+E0000..U+E007F): invisible copies of
+// ASCII, which can carry text no reader sees. Text drops them, as Filename
+// does and as the list's cells did; an emoji tag sequence (a subdivision
+// flag) shows as its base flag.
+func isTag(r rune) bool {
+	return r >= 0xe0000 && r <= 0xe007f
+}
+
 // isBidiControl reports Unicode's Bidi_Control characters: the explicit
 // embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI
 // PDI) and the marks (ALM U+061C, LRM U+200E, RLM U+200F).
@@ -384,8 +408,9 @@ func isBidiControl(r rune) bool {
 // HeaderValue makes s safe to write as the value of a header field in a
 // message we build: a single line with no CR or LF, so a crafted subject or
 // name cannot end the field and start another one. Bidirectional
-// controls (overrides, isolates, marks) are removed: the value is not for the screen, and
-// a marker would put our notation into someone else's mail.
+// controls (overrides, isolates, marks) and the invisibles Text marks or
+// drops are removed (stripMarked): the value is not for the screen, and a
+// marker would put our notation into someone else's mail.
 func HeaderValue(s string) string {
 	// Line already folds line breaks; the explicit pass states the guarantee
 	// this function exists for and keeps it if Line ever changes.
@@ -394,13 +419,15 @@ func HeaderValue(s string) string {
 			return ' '
 		}
 		return r
-	}, Line(stripBidi(s)))
+	}, Line(stripMarked(s)))
 }
 
-// stripBidi removes bidirectional controls (isBidiControl).
-func stripBidi(s string) string {
+// stripMarked removes what Text would show as a marker (bidirectional
+// controls, isInvisible) or drop (isTag): a value written into mail gets
+// none of our notation.
+func stripMarked(s string) string {
 	return strings.Map(func(r rune) rune {
-		if isBidiControl(r) {
+		if isBidiControl(r) || isInvisible(r) || isTag(r) {
 			return -1
 		}
 		return r
@@ -420,9 +447,14 @@ const maxExtBytes = 16
 // macOS or Linux, no leading dot (hidden or "..") and at most 200 bytes with
 // the extension kept. It returns "attachment" when nothing usable remains.
 func Filename(name string) string {
-	// A name on disk gets no markers: the overrides go (a listing shows
-	// them, through Line).
-	name = Line(dropMarks(stripBidi(name)))
+	// A name on disk gets no markers: the overrides and the invisibles go
+	// (a listing shows them, through Line).
+	name = Line(dropMarks(strings.Map(func(r rune) rune {
+		if isBidiControl(r) || isInvisibleInName(r) {
+			return -1
+		}
+		return r
+	}, name)))
 	// Only the last path segment counts, for both separators: a name of
 	// "../../etc/passwd" or "C:\x\y.exe" must not choose the directory.
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {

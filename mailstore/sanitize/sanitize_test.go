@@ -423,3 +423,41 @@ func TestKeyShowsEveryKeyApart(t *testing.T) {
 		}
 	}
 }
+
+// TestInvisibleCharactersShowOrGo: characters that draw nothing at all
+// reached `show`'s header lines and the viewer, where the list (through
+// Cell's clusters) already dropped some of them: tag characters (ASCII
+// smuggled invisibly), the interlinear annotation controls, the deprecated
+// format characters and the Hangul fillers, which make a display name look
+// blank. Tags go (as Filename drops them); the others show as their
+// code point, as the bidi controls do, so a name of fillers is not blank.
+func TestInvisibleCharactersShowOrGo(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"a\U000E0041\U000E0042b", "ab"},
+		{"\ufff9x\ufffay\ufffb", "<U+FFF9>x<U+FFFA>y<U+FFFB>"},
+		{"a\u206ab\u206f", "a<U+206A>b<U+206F>"},
+		{"\u3164", "<U+3164>"},
+		{"\u115f\u1160\uffa0", "<U+115F><U+1160><U+FFA0>"},
+		{"a\u2061b\u2064", "a<U+2061>b<U+2064>"},
+		{"\U0001D173x\U0001D17A", "<U+1D173>x<U+1D17A>"},
+		{"한국어 👍🏽 e\u0301", "한국어 👍🏽 e\u0301"}, // real text untouched
+	} {
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if got := Line(tc.in); got != strings.TrimSpace(tc.want) {
+			t.Errorf("Line(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := Line("\u3164 \u3164"); strings.TrimSpace(got) == "" {
+		t.Errorf("a name of Hangul fillers shows blank: %q", got)
+	}
+}
+
+// TestHeaderValueGetsNoMarkers: what Text marks or drops is removed from a
+// value written into mail, never written as our "<U+...>" notation.
+func TestHeaderValueGetsNoMarkers(t *testing.T) {
+	if got := HeaderValue("Re: a\ufff9b\u3164c\U000E0041\u202ed"); got != "Re: abcd" {
+		t.Errorf("HeaderValue = %q", got)
+	}
+}
