@@ -379,10 +379,11 @@ func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
 	if m.asking {
 		// Only the question's answers act now (the screen's own keys
-		// under it, y send or q close, do not).
+		// under it, y send or q close, do not); whole at 40 columns,
+		// the question above says what is turned on.
 		return []key.Binding{
-			key.NewBinding(key.WithKeys(k.Send.Keys()...), key.WithHelp(firstKey(k.Send), "turn on sent already")),
-			key.NewBinding(key.WithKeys(k.Send.Keys()...), key.WithHelp("other keys", "leave it off")),
+			key.NewBinding(key.WithKeys(k.Send.Keys()...), key.WithHelp(firstKey(k.Send), "turn on")),
+			key.NewBinding(key.WithKeys(k.Send.Keys()...), key.WithHelp("other keys", "off")),
 		}
 	}
 	switch m.state {

@@ -6,8 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/bubbles/key"
+
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
 // TestIncludeSpamFromTheScreen: the screen said "sesbox forward
@@ -202,7 +205,8 @@ func TestHeldAgainAsksBeforeARunOfNothing(t *testing.T) {
 // TestKeyLineWhileAgainIsAsked: while a's question was on screen the key
 // line still named the screen's keys under it ("y send • n/esc cancel"
 // over a confirmation, "q/esc close" over results), where y turns the
-// option on and any other key leaves it off; it says that now.
+// option on and any other key leaves it off; it says that now, whole at
+// 40 columns.
 func TestKeyLineWhileAgainIsAsked(t *testing.T) {
 	r, _ := newRunner(t)
 	good, spam := demoKeys(t)
@@ -218,8 +222,14 @@ func TestKeyLineWhileAgainIsAsked(t *testing.T) {
 			line = append(line, b.Help().Key+" "+b.Help().Desc)
 		}
 		got := strings.Join(line, " • ")
-		if want := "y turn on sent already • other keys leave it off"; got != want {
+		if want := "y turn on • other keys off"; got != want {
 			t.Errorf("key line while asking over state %v: %q, want %q", m.state, got, want)
+		}
+		// Whole at 40 columns, as the screen's other key lines (it was
+		// cut to "? help • y turn on sent already …" at 45).
+		m.c = fixture.Common(40, 10)
+		if hints := m.c.Hints(append([]key.Binding{m.c.Keys.Global.Help}, m.ShortHelp()...)); strings.Contains(hints, "…") {
+			t.Errorf("key line at 40 columns: %q", hints)
 		}
 		if fh := m.FullHelp(); len(fh) != 1 {
 			t.Errorf("full help while asking has %d columns, want the question's keys alone", len(fh))
