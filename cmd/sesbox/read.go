@@ -23,6 +23,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/report"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/tui"
 	"github.com/sesbox/sesbox/tui/common"
 )
 
@@ -31,6 +32,35 @@ import (
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// textOut is stdout for a command's human output (ls's table, show's
+// text): on a terminal whose locale is not UTF-8 (LC_ALL=C; the TUI's
+// test, tui.UTF8Locale) each line as the TUI draws it there (common.ASCII:
+// accents dropped, '?' in each cell of what has no ASCII form), since
+// such a terminal shows UTF-8 as several wrong characters; elsewhere, and
+// for --json and --raw, which never come here, exactly the UTF-8.
+func (a *app) textOut() io.Writer {
+	if isTerminal(a.stdout) && !tui.UTF8Locale(os.Getenv) {
+		return asciiLines{a.stdout}
+	}
+	return a.stdout
+}
+
+// asciiLines writes each line of what it is given through common.ASCII.
+// Its writers give it whole lines (or whole texts), never a character cut
+// between two writes.
+type asciiLines struct{ w io.Writer }
+
+func (l asciiLines) Write(p []byte) (int, error) {
+	lines := strings.Split(string(p), "\n")
+	for i, line := range lines {
+		lines[i] = common.ASCII(line)
+	}
+	if _, err := io.WriteString(l.w, strings.Join(lines, "\n")); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // redraws says whether progress can be drawn over itself on v ("\r\x1b[K"
@@ -192,7 +222,7 @@ func newLsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := printTable(a.stdout, sums); err != nil {
+			if err := printTable(a.textOut(), sums); err != nil {
 				return err
 			}
 			a.noteEmpty(m, len(sums), q, cached)
@@ -406,7 +436,7 @@ stored source, sanitized on a terminal and byte for byte into a pipe.`,
 				if err != nil {
 					return err
 				}
-				return printHeaders(a.stdout, msg.View)
+				return printHeaders(a.textOut(), msg.View)
 			}
 			msg, err := a.openMessage(cmd.Context(), args[0])
 			if err != nil {
@@ -421,7 +451,7 @@ stored source, sanitized on a terminal and byte for byte into a pipe.`,
 				}
 				return err
 			}
-			return printMessage(a.stdout, msg, html)
+			return printMessage(a.textOut(), msg, html)
 		},
 	}
 	f := cmd.Flags()
@@ -662,7 +692,7 @@ func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) e
 			fmt.Fprintln(a.stderr, "sesbox: ignored:", sanitize.Line(p))
 		}
 		if werr == nil {
-			werr = printTable(a.stdout, b.New)
+			werr = printTable(a.textOut(), b.New)
 		}
 	}, func(err error, wait time.Duration) {
 		fmt.Fprintf(a.stderr, "sesbox: %s; retrying in %s\n", sanitize.Line(mailstore.Explain(err)), wait)

@@ -187,14 +187,7 @@ func explain(err error, permission string, api any, profile string) error {
 // the request was signed with.
 func credentialsRejected(err error) bool {
 	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.ErrorCode() {
-	case "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredTokenException", "ExpiredToken":
-		return true
-	}
-	return false
+	return errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode())
 }
 
 // hintFor classifies an SES error; permission is what an access-denied call
