@@ -332,28 +332,23 @@ func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string,
 // Lease again from now, while the claim is still this run's and has no
 // outcome.
 func (s *Store) RenewClaim(ctx context.Context, ref reforward.SendRef, token string) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	pk := claimPK(ref.Bucket, ref.Key, ref.ETag, ref.Destinations)
-	cur, ok, err := s.getClaim(ctx, pk)
-	if err != nil {
-		return err
-	}
-	if !ok || cur.token != token || cur.state != claimSending {
-		return s.takenOver(ref, cur, ok)
-	}
-	until := s.stampNow().Add(s.Lease)
-	item := maps.Clone(cur.raw)
-	item["lease_until"] = timeAttr(until)
-	item["ver"] = num(cur.ver + 1)
-	return s.replaceSending(ctx, ref, pk, cur, token, item, "renew the claim of ")
+	return s.updateOwnClaim(ctx, ref, token, "renew the claim of ", func(item map[string]types.AttributeValue) {
+		item["lease_until"] = timeAttr(s.stampNow().Add(s.Lease))
+	})
 }
 
 // StartSend implements reforward.Leased: the claim says its send has
 // started (SES is called next), while it is still this run's and has no
 // outcome. From here on a claim left without an outcome is in doubt.
 func (s *Store) StartSend(ctx context.Context, ref reforward.SendRef, token string) error {
+	return s.updateOwnClaim(ctx, ref, token, "start the send of ", func(item map[string]types.AttributeValue) {
+		item["start"], item["started_at"] = str(startStarted), timeAttr(s.stampNow())
+	})
+}
+
+// updateOwnClaim rewrites the claim of ref with edit, while it is still
+// this run's (token) and has no outcome; what names the write in errors.
+func (s *Store) updateOwnClaim(ctx context.Context, ref reforward.SendRef, token, what string, edit func(map[string]types.AttributeValue)) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -366,9 +361,9 @@ func (s *Store) StartSend(ctx context.Context, ref reforward.SendRef, token stri
 		return s.takenOver(ref, cur, ok)
 	}
 	item := maps.Clone(cur.raw)
-	item["start"], item["started_at"] = str(startStarted), timeAttr(s.stampNow())
+	edit(item)
 	item["ver"] = num(cur.ver + 1)
-	return s.replaceSending(ctx, ref, pk, cur, token, item, "start the send of ")
+	return s.replaceSending(ctx, ref, pk, cur, token, item, what)
 }
 
 // replaceSending writes item (version cur.ver+1) over the claim cur while
