@@ -576,7 +576,8 @@ func newSaveCmd(a *app) *cobra.Command {
 		Use:   "save KEY --dir DIR",
 		Short: "Save attachments into a directory",
 		Long: `Save the attachments of one message (or only part N) into DIR. Names are the
-sender's base names made safe (never a path), and existing files are never
+sender's base names made safe (never a path; a name starting with '-' gets a
+'_' in front, so no name reads as an option), and existing files are never
 overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
 		Example: `  sesbox save 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --dir ~/Downloads`,
 		Args:    keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false),

@@ -137,7 +137,12 @@ type Options struct {
 // that decodes to "x\r\nBcc: <evil@example>") is left out with a
 // warning, whatever a lenient parser made of it.
 //
-// It fails only when no recipient is left.
+// A list it needs (Reply-To; To and Cc for a reply-all) is counted before
+// it is parsed, and one of more than maxReplyList addresses is refused:
+// parsing costs some 85 bytes a header byte, and no reply can go to so
+// many (SES takes mailstore.MaxDestinations).
+//
+// It fails when no recipient is left or a list is too long.
 func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 	s := v.Summary
 	literal := literalFields(raw)
@@ -177,9 +182,25 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 
 	// Mail-Reply-To is where the author wants replies to the author alone
 	// (mutt reads it in place of Reply-To, for every reply).
+	// whole reads the list field whole, or refuses it past maxReplyList
+	// with hint.
+	whole := func(field, hint string) ([]mail.Address, error) {
+		list, n := mime.AddressFieldUpTo(raw, field, maxReplyList)
+		if n > maxReplyList {
+			return nil, &mailstore.HintError{
+				Hint: hint,
+				Err:  fmt.Errorf("reply: the original's %s names %d addresses, more than a reply reads (%d; SES takes %d in one message)", field, n, maxReplyList, mailstore.MaxDestinations),
+			}
+		}
+		return clean(field, list), nil
+	}
+	const newMessage = "write to those you mean in a new message: no reply can go to them all"
 	target := clean("Mail-Reply-To", mime.AddressField(raw, "mail-reply-to"))
 	if len(target) == 0 {
-		target = clean("Reply-To", v.Addresses.ReplyTo)
+		var err error
+		if target, err = whole("Reply-To", newMessage); err != nil {
+			return r, err
+		}
 	}
 	if len(target) == 0 {
 		var from []mailstore.Address
@@ -190,10 +211,12 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 	}
 	// Whole: a Summary keeps the first 16 KB of a list, and a reply-all
 	// goes to every address.
-	origTo, origCc := clean("To", v.Addresses.To), clean("Cc", v.Addresses.Cc)
 	if allOwn(target, own) {
 		// Replying to a message we sent: it goes to whom we sent it.
-		target = origTo
+		var err error
+		if target, err = whole("To", newMessage); err != nil {
+			return r, err
+		}
 	}
 	to := newAddressSet(own)
 	for _, a := range target {
@@ -223,8 +246,14 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 			skip[addrKey(a.Address)] = true
 		}
 		cc := newAddressSet(skip)
-		for _, a := range append(origTo, origCc...) {
-			cc.add(a)
+		for _, field := range []string{"To", "Cc"} {
+			list, err := whole(field, "reply to the sender alone: reply without --all (r, not R, in the viewer)")
+			if err != nil {
+				return r, err
+			}
+			for _, a := range list {
+				cc.add(a)
+			}
 		}
 		r.Cc = cc.list
 	}
@@ -237,6 +266,12 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 	r.Quote = Attribution(s.Date, s.DateFromStore, s.From) + "\n" + Quote(v.Body())
 	return r, nil
 }
+
+// maxReplyList is the most addresses NewReply reads of one list field:
+// twenty times what SES takes, so a sendable reply-all is never refused
+// for repeats or our own addresses, and few enough that parsing them is
+// cheap.
+const maxReplyList = 20 * mailstore.MaxDestinations
 
 func allOwn(list []mail.Address, own map[string]bool) bool {
 	if len(list) == 0 {
@@ -271,7 +306,7 @@ func literalFields(raw []byte) map[string]string {
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if name != "" {
-				parts[name] = append(parts[name], " "+encodedWord().ReplaceAllString(line, " "))
+				parts[name] = append(parts[name], " "+withoutWords(line))
 			}
 			continue
 		}
@@ -287,13 +322,24 @@ func literalFields(raw []byte) map[string]string {
 			name = ""
 			continue
 		}
-		parts[name] = append(parts[name], " "+encodedWord().ReplaceAllString(value, " "))
+		parts[name] = append(parts[name], " "+withoutWords(value))
 	}
 	out := make(map[string]string, len(parts))
 	for name, p := range parts {
 		out[name] = strings.Join(p, "")
 	}
 	return out
+}
+
+// withoutWords is s with its encoded words replaced by a space. A line
+// without "=?" is kept as is, before the regexp: a field may have
+// thousands of lines, and each match allocates its state anew when the
+// pool drops it (under the race detector, 250 bytes a header byte).
+func withoutWords(s string) string {
+	if !strings.Contains(s, "=?") {
+		return s
+	}
+	return encodedWord().ReplaceAllString(s, " ")
 }
 
 // writtenIn reports whether the decoded addr-spec addr is written as an

@@ -89,15 +89,15 @@ func htmlToText(src string) (text string, links []string, err error) {
 // every one.
 const preBlank = "\uE000"
 
-// otherSite returns the host of href when label reads as the address of
-// a site (a URL, or a bare host name) other than the one href leads to,
-// as a phishing link's label does. Sites are compared by registrable
-// domain (mail.google.com and accounts.google.com are one site).
+// otherSite says where href leads when label reads as the address of a
+// site (a URL, or a bare host name) other than the one href leads to, as
+// a phishing link's label does: the host of an http(s) href, compared by
+// registrable domain (mail.google.com and accounts.google.com are one
+// site), or the scheme of any other ("a javascript: link"), which leads
+// to no site at all. A relative href names no scheme and gets no note.
 func otherSite(label, href string) (string, bool) {
 	label = strings.TrimSpace(label)
-	target, err := url.Parse(href)
-	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || label == "" ||
-		strings.ContainsAny(label, " \t\n@") {
+	if label == "" || strings.ContainsAny(label, " \t\n@") {
 		return "", false
 	}
 	if !strings.Contains(label, "://") {
@@ -118,11 +118,51 @@ func otherSite(label, href string) (string, bool) {
 		}
 		return host
 	}
-	a, b := site(shown.Hostname()), site(target.Hostname())
-	if a == "" || b == "" || a == b {
+	a := site(shown.Hostname())
+	if a == "" {
 		return "", false
 	}
-	return target.Hostname(), true
+	switch scheme := hrefScheme(href); scheme {
+	case "":
+		return "", false
+	case "http", "https":
+		target, err := url.Parse(href)
+		if err != nil {
+			return "", false
+		}
+		if b := site(target.Hostname()); b == "" || a == b {
+			return "", false
+		}
+		return target.Hostname(), true
+	default:
+		return "a " + scheme + ": link", true
+	}
+}
+
+// maxSchemeBytes bounds the scheme a note names: RFC 3986 sets no length.
+const maxSchemeBytes = 32
+
+// hrefScheme is href's URL scheme in lower case ("" when it has none) as
+// a browser reads it: the tabs and line breaks it drops anywhere in a URL
+// dropped first ("java\tscript:"), and without url.Parse, which refuses
+// "javascript:alert('%zz')" that a browser still runs.
+func hrefScheme(href string) string {
+	href = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(href)
+	i := strings.IndexByte(href, ':')
+	if i <= 0 {
+		return ""
+	}
+	for j, c := range href[:i] {
+		letter := 'a' <= c|0x20 && c|0x20 <= 'z'
+		if !letter && (j == 0 || !strings.ContainsRune("0123456789+-.", c)) {
+			return ""
+		}
+	}
+	scheme := strings.ToLower(href[:i])
+	if len(scheme) > maxSchemeBytes {
+		scheme = scheme[:maxSchemeBytes] + "…"
+	}
+	return scheme
 }
 
 // Bounds on the label linkLabel reads: a label that reads as a site's

@@ -232,7 +232,7 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 // newView starts a View from the scanned header: summary and fields.
 func newView(h scannedHeader) *View {
 	v := &View{}
-	v.Summary, v.Addresses = summarize(h, true)
+	v.Summary = summarize(h)
 	v.Warnings = append(v.Warnings, v.Summary.Warnings...)
 	return v
 }

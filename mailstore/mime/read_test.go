@@ -317,6 +317,12 @@ func TestLinkWhoseLabelNamesAnotherSite(t *testing.T) {
 		{`<a href="https://evil.example/login">https://paypal.com/login</a>`, "https://paypal.com/login [1] (goes to evil.example)"},
 		{`<a href="http://paypal.com.evil.example/">www.paypal.com</a>`, "www.paypal.com [1] (goes to paypal.com.evil.example)"},
 		{`<a href="https://click.mailer.example/t/1">acme.example</a>`, "acme.example [1] (goes to click.mailer.example)"},
+		// A label that reads as a site's address, on a link to no site.
+		{`<a href="javascript:alert(document.cookie)">https://bank.example</a>`, "https://bank.example [1] (goes to a javascript: link)"},
+		{`<a href=" JavaScript:alert('%zz')">bank.example</a>`, "bank.example [1] (goes to a javascript: link)"},
+		{"<a href=\"java\tscript:x()\">bank.example</a>", "bank.example [1] (goes to a javascript: link)"},
+		{`<a href="data:text/html;base64,PHNjcmlwdD4=">https://bank.example/login</a>`, "https://bank.example/login [1] (goes to a data: link)"},
+		{`<a href="mailto:a@evil.example">https://bank.example</a>`, "https://bank.example [1] (goes to a mailto: link)"},
 	} {
 		if text, _, _ := htmlToText(tt.html); !strings.Contains(text, tt.want) {
 			t.Errorf("%s: %q, want %q", tt.html, text, tt.want)
@@ -328,6 +334,8 @@ func TestLinkWhoseLabelNamesAnotherSite(t *testing.T) {
 		`<a href="https://evil.example/">Log in here</a>`, // a label that names no site
 		`<a href="https://evil.example/">version 1.2</a>`,
 		`<a href="mailto:a@evil.example">help@paypal.com</a>`,
+		`<a href="javascript:x()">Log in here</a>`, // no site named, none implied
+		`<a href="/relative">https://bank.example</a>`,
 	} {
 		if text, _, _ := htmlToText(h); strings.Contains(text, "goes to") {
 			t.Errorf("%s: %q", h, text)

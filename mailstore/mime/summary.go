@@ -24,14 +24,7 @@ const SetupNotificationSubject = "Amazon SES Setup Notification"
 // unparsable Date is left zero for the caller to replace with the object's
 // LastModified. Object, Read and Missing are the caller's to fill.
 func Summarize(header []byte) mailstore.Summary {
-	s, _ := summarize(scanHeader(header), false)
-	return s
-}
-
-// AddressLists are a header's To, Cc and Reply-To whole: a Summary keeps
-// the first maxSummaryList bytes of each, and a reply goes to them all.
-type AddressLists struct {
-	To, Cc, ReplyTo []mailstore.Address
+	return summarize(scanHeader(header))
 }
 
 // AddressField parses every name field (any case) of a header block, or of
@@ -43,6 +36,26 @@ func AddressField(header []byte, name string) []mailstore.Address {
 	ctype, _ := x.first("content-type")
 	d := &decoder{fallback: lookupCharset(charsetParam(ctype))}
 	return d.addressField(x, strings.ToLower(name))
+}
+
+// AddressFieldUpTo is AddressField when name's fields hold at most limit
+// addresses together, and nil past that. n is the count either way, made
+// before any parse: parsing a list costs some 85 bytes a byte, which a
+// message must not be able to spend (a To of 40 MB would take 3.4 GB).
+func AddressFieldUpTo(header []byte, name string, limit int) (list []mailstore.Address, n int) {
+	x := indexFields(scanHeader(header).Fields)
+	name = strings.ToLower(name)
+	for _, raw := range x[name] {
+		for range addressItems(raw) {
+			n++
+		}
+	}
+	if n > limit {
+		return nil, n
+	}
+	ctype, _ := x.first("content-type")
+	d := &decoder{fallback: lookupCharset(charsetParam(ctype))}
+	return d.addressField(x, name), n
 }
 
 // fieldIndex looks fields up by case-insensitive name, in order.
@@ -65,14 +78,13 @@ func (x fieldIndex) first(name string) (string, bool) {
 	return v[0], true
 }
 
-// summarize builds the Summary from a scanned header and, when keepWhole,
-// returns the address lists it bounds whole.
-func summarize(h scannedHeader, keepWhole bool) (s mailstore.Summary, whole AddressLists) {
+// summarize builds the Summary from a scanned header.
+func summarize(h scannedHeader) (s mailstore.Summary) {
 	s.Warnings = append(s.Warnings, h.Warnings...)
 	if len(h.Fields) == 0 {
 		s.Kind = mailstore.KindForeign
 		s.Warnings = append(s.Warnings, "no header fields: not a mail message")
-		return s, whole
+		return s
 	}
 	x := indexFields(h.Fields)
 	ctype, _ := x.first("content-type")
@@ -108,9 +120,6 @@ func summarize(h scannedHeader, keepWhole bool) (s mailstore.Summary, whole Addr
 		l, n := d.summaryList(x, f.name)
 		*f.list = d.boundList(headerName(f.name), l, n)
 	}
-	if keepWhole {
-		whole = AddressLists{To: d.addressField(x, "to"), Cc: d.addressField(x, "cc"), ReplyTo: d.addressField(x, "reply-to")}
-	}
 
 	if raw, ok := x.first("subject"); ok {
 		s.Subject = d.boundText("Subject", strings.TrimSpace(d.text(raw)))
@@ -142,7 +151,7 @@ func summarize(h scannedHeader, keepWhole bool) (s mailstore.Summary, whole Addr
 		s.Kind = mailstore.KindSetupNotification
 	}
 	s.Warnings = append(s.Warnings, d.list()...)
-	return s, whole
+	return s
 }
 
 // A Summary is what the list shows, ls --json prints and the index keeps

@@ -55,10 +55,7 @@ func (p Part) Bytes() []byte {
 type View struct {
 	// Summary holds the same fields a listing shows, parsed from this message.
 	Summary mailstore.Summary
-	// Addresses are the To, Cc and Reply-To whole, where Summary keeps
-	// the first 16 KB of each.
-	Addresses AddressLists
-	Header    []Field
+	Header  []Field
 	// Text is the text/plain body, decoded to UTF-8.
 	Text string
 	// HTML is the raw text/html body, decoded to UTF-8.

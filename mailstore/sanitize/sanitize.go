@@ -474,7 +474,10 @@ func Filename(name string) string {
 	// dots and spaces, so a name ending in them would not be the name saved.
 	name = strings.TrimLeft(name, ". ")
 	name = strings.TrimRight(name, ". ")
-	if isReservedWindowsName(name) {
+	// A name starting with '-' reads as an option to the command a shell
+	// user hands it to ("rm -rf.bin"); '_' in front, as for a reserved
+	// name, keeps the rest as sent.
+	if isReservedWindowsName(name) || strings.HasPrefix(name, "-") {
 		name = "_" + name
 	}
 	name = truncateName(name, maxFilenameBytes)

@@ -158,6 +158,13 @@ func TestFilename(t *testing.T) {
 		{"reserved trailing dot and space", "aux. ", "_aux"},
 		{"reserved after path", "../../PRN.txt", "_PRN.txt"},
 		{"not reserved COM10", "COM10", "COM10"},
+		// A name a shell user passes on would read as an option.
+		{"leading dash", "-rf.bin", "_-rf.bin"},
+		{"leading double dash", "--help", "_--help"},
+		{"dash only", "-", "_-"},
+		{"dash after path", "../-n.txt", "_-n.txt"},
+		{"dash after dots and blanks", ". -x.sh", "_-x.sh"},
+		{"inner dash kept", "a-b.txt", "a-b.txt"},
 		{"not reserved superscript four", "COM\u2074", "COM\u2074"},
 		{"not reserved CONSOLE", "console.txt", "console.txt"},
 		{"NUL byte", "a\x00b.txt", "ab.txt"},
