@@ -225,7 +225,15 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	pr.clear()
 	fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(tot.String(), "nothing to do"))
 	if tot.NotAttempted > 0 && !opts.DryRun() {
-		fmt.Fprintf(a.stderr, "forward: run the same command again to send the %d not attempted: what was sent is skipped\n", tot.NotAttempted)
+		// Counted from the journal a rerun reads: it sends the messages
+		// not reached and those whose send failed, not just the first.
+		switch n, err := r.Resend(plan); {
+		case err != nil || n <= tot.NotAttempted:
+			fmt.Fprintf(a.stderr, "forward: run the same command again to send the %d not attempted: what was sent is skipped\n", tot.NotAttempted)
+		default:
+			fmt.Fprintf(a.stderr, "forward: run the same command again to send the %d not sent (%d not attempted, %d that failed): what was sent is skipped\n",
+				n, tot.NotAttempted, n-tot.NotAttempted)
+		}
 	}
 	// Messages the query may have chosen were not read: as for a
 	// message that could not be sent, exit 2.
