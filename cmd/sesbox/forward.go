@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/team"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
@@ -175,6 +177,9 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	defer closeRunner()
 	pr := newForwardProgress(a.stderr, redraws(a.stderr))
 	r.PlanProgress = pr.planning
+	if ts, ok := r.Claims.(*team.Store); ok {
+		ts.OnWait = func(error) { pr.waitingForTable(ts.Table()) }
+	}
 	plan, err := r.Prepare(ctx, inputs, opts)
 	pr.clear()
 	if plan == nil {
@@ -381,6 +386,7 @@ func confirmForward(in io.Reader, out io.Writer, p *reforward.Plan) (bool, error
 // redrawn, cleared before each JSON line so the two never mix; elsewhere
 // (a pipe, a log) a plain line every 5 s, as index and audit progress do.
 type forwardProgress struct {
+	mu    sync.Mutex // the team table's wait draws from its own goroutine
 	w     io.Writer
 	tty   bool
 	drawn bool
@@ -416,7 +422,15 @@ func (p *forwardProgress) update(pr reforward.Progress) {
 
 // draw redraws line on a terminal; elsewhere prints it when 5 s have
 // passed since the last one.
+// waitingForTable says the run waits for the team table to come back
+// (team.Store.OnWait): a restarting table refuses connections a moment.
+func (p *forwardProgress) waitingForTable(table string) {
+	p.draw(fmt.Sprintf("forward: waiting for team table %s (connection refused; waiting up to %s for it to come back)", table, team.RestartWait))
+}
+
 func (p *forwardProgress) draw(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if !p.tty {
 		if time.Since(p.at) >= 5*time.Second {
 			p.at = time.Now()
@@ -429,6 +443,8 @@ func (p *forwardProgress) draw(line string) {
 }
 
 func (p *forwardProgress) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.drawn = false
