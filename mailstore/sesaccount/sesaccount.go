@@ -47,6 +47,8 @@ type Account struct {
 	// Identities are the sending identities the mailbox is configured
 	// with, as SES reports them.
 	Identities []Identity `json:"identities"`
+	// ConfigurationSet is the mailbox's configuration_set, when it names one.
+	ConfigurationSet *ConfigurationSet `json:"configurationSet,omitempty"`
 }
 
 // Identity is one SES identity (an address or a domain) and whether SES
@@ -117,6 +119,19 @@ type API interface {
 	// Suppressed reads GetSuppressedDestination; ok is false when the
 	// address is not on the list (SES's NotFoundException).
 	Suppressed(ctx context.Context, address string) (s Suppression, ok bool, err error)
+	// ConfigurationSet reads GetConfigurationSet for the set the mailbox
+	// sends with; ok is false when it names none (nothing is asked).
+	ConfigurationSet(ctx context.Context) (c ConfigurationSet, ok bool, err error)
+}
+
+// ConfigurationSet is the mailbox's configuration_set as SES knows it: a
+// set the region does not have fails every send.
+type ConfigurationSet struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+	Found  bool   `json:"found"`
+	// Error is why it could not be read (hint first).
+	Error string `json:"error,omitempty"`
 }
 
 // Describe reads the account and the named identities (repeats and empty
@@ -142,7 +157,20 @@ func Describe(ctx context.Context, api API, identities []string) (Account, error
 		}
 		a.Identities = append(a.Identities, id)
 	}
+	a.ConfigurationSet = describeSet(ctx, api)
 	return a.Normalize(), nil
+}
+
+// describeSet is Describe's read of the configuration set: one that
+// cannot be read carries the error.
+func describeSet(ctx context.Context, api API) *ConfigurationSet {
+	c, ok, err := api.ConfigurationSet(ctx)
+	if err != nil {
+		c.Error = mailstore.Explain(err)
+	} else if !ok {
+		return nil
+	}
+	return &c
 }
 
 // AddressKey is how two destinations are told apart: the local part as
