@@ -401,3 +401,28 @@ func Filter(verdicts []Verdict, includeSuppressed bool) (send []string, blocked 
 	}
 	return send, blocked
 }
+
+// Unchecked is the API of an account sesbox does not ask, saying why in
+// every answer (Why, hint first): a local S3 endpoint with no SES endpoint
+// given, where asking real SES only gave a dial error.
+type Unchecked struct{ Why string }
+
+var _ API = Unchecked{}
+
+func (u Unchecked) err() error { return errors.New(u.Why) }
+
+// Account implements API: it fails with Why.
+func (u Unchecked) Account(context.Context) (Account, error) { return Account{}, u.err() }
+
+// Identity implements API: it fails with Why.
+func (u Unchecked) Identity(context.Context, string) (Identity, error) { return Identity{}, u.err() }
+
+// Suppressed implements API: it fails with Why.
+func (u Unchecked) Suppressed(context.Context, string) (Suppression, bool, error) {
+	return Suppression{}, false, u.err()
+}
+
+// ConfigurationSet implements API: it fails with Why.
+func (u Unchecked) ConfigurationSet(context.Context) (ConfigurationSet, bool, error) {
+	return ConfigurationSet{}, false, u.err()
+}
