@@ -41,7 +41,9 @@ identity_domains.
                addresses before sending
 
 --json prints one object; its fields are documented in docs/ses-operations.md.
-The credentials need ses:GetAccount and ses:GetEmailIdentity.`,
+The credentials need ses:GetAccount and ses:GetEmailIdentity (and
+ses:GetConfigurationSet with configuration_set set: a set the region does
+not have fails every send).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -78,7 +80,7 @@ func (a *app) sesAccount(ctx context.Context, mc MailboxConfig) (*sessend.Accoun
 	if err != nil {
 		return nil, err
 	}
-	return sessend.NewAccountReader(client).WithProfile(awsProfile(mc)), nil
+	return sessend.NewAccountReader(client).WithProfile(awsProfile(mc)).WithConfigurationSet(mc.ConfigurationSet), nil
 }
 
 // identityNames are the identities a mailbox sends from: its from (and

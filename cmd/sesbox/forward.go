@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
+	"github.com/sesbox/sesbox/mailstore/team"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
@@ -175,6 +177,9 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	defer closeRunner()
 	pr := newForwardProgress(a.stderr, redraws(a.stderr))
 	r.PlanProgress = pr.planning
+	if ts, ok := r.Claims.(*team.Store); ok {
+		ts.OnWait = func(error) { pr.waitingForTable(ts.Table()) }
+	}
 	plan, err := r.Prepare(ctx, inputs, opts)
 	pr.clear()
 	if plan == nil {
@@ -225,7 +230,15 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	pr.clear()
 	fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(tot.String(), "nothing to do"))
 	if tot.NotAttempted > 0 && !opts.DryRun() {
-		fmt.Fprintf(a.stderr, "forward: run the same command again to send the %d not attempted: what was sent is skipped\n", tot.NotAttempted)
+		// Counted from the journal a rerun reads: it sends the messages
+		// not reached and those whose send failed, not just the first.
+		switch n, err := r.Resend(plan); {
+		case err != nil || n <= tot.NotAttempted:
+			fmt.Fprintf(a.stderr, "forward: run the same command again to send the %d not attempted: what was sent is skipped\n", tot.NotAttempted)
+		default:
+			fmt.Fprintf(a.stderr, "forward: run the same command again to send the %d not sent (%d not attempted, %d that failed): what was sent is skipped\n",
+				n, tot.NotAttempted, n-tot.NotAttempted)
+		}
 	}
 	// Messages the query may have chosen were not read: as for a
 	// message that could not be sent, exit 2.
@@ -373,6 +386,7 @@ func confirmForward(in io.Reader, out io.Writer, p *reforward.Plan) (bool, error
 // redrawn, cleared before each JSON line so the two never mix; elsewhere
 // (a pipe, a log) a plain line every 5 s, as index and audit progress do.
 type forwardProgress struct {
+	mu    sync.Mutex // the team table's wait draws from its own goroutine
 	w     io.Writer
 	tty   bool
 	drawn bool
@@ -408,7 +422,15 @@ func (p *forwardProgress) update(pr reforward.Progress) {
 
 // draw redraws line on a terminal; elsewhere prints it when 5 s have
 // passed since the last one.
+// waitingForTable says the run waits for the team table to come back
+// (team.Store.OnWait): a restarting table refuses connections a moment.
+func (p *forwardProgress) waitingForTable(table string) {
+	p.draw(fmt.Sprintf("forward: waiting for team table %s (connection refused; waiting up to %s for it to come back)", table, team.RestartWait))
+}
+
 func (p *forwardProgress) draw(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if !p.tty {
 		if time.Since(p.at) >= 5*time.Second {
 			p.at = time.Now()
@@ -421,6 +443,8 @@ func (p *forwardProgress) draw(line string) {
 }
 
 func (p *forwardProgress) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.drawn = false

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -237,5 +238,53 @@ func TestForwardKilledMidSend(t *testing.T) {
 		if count[k] != 1 {
 			t.Errorf("%s reached SES %d times", k, count[k])
 		}
+	}
+}
+
+// TestForwardStoppedSaysWhatARerunSends: SES says the daily quota is used
+// up from the second send on, so the run stops with one sent, one refused
+// and two not attempted. The CLI said "run the same command again to send
+// the 2 not attempted" though the rerun also sends the refused one: it
+// now counts, from the journal the rerun reads, the three it sends, and
+// the rerun sends exactly those.
+func TestForwardStoppedSaysWhatARerunSends(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	var usedUp atomic.Bool
+	usedUp.Store(true)
+	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n >= 2 && usedUp.Load() {
+			return sesfault.QuotaUsedUp
+		}
+		return sesfault.Pass
+	})
+	s3 := fakes3.Start(t, "mail")
+	fixture, err := os.ReadFile("../../testdata/forwarder/message.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 4 {
+		id := fmt.Sprintf("stopped%034d", i)
+		s3.Put(t, "mail", "inbox/"+id, fixture)
+		ids = append(ids, id)
+	}
+	cfgPath := filepath.Join(dir, "forwarder.json")
+	os.WriteFile(cfgPath, []byte(`{"forwardMapping": {"info@example.com": ["jim@example.com"]}}`), 0o600)
+	args := append([]string{"--endpoint", s3.URL, "--bucket", "mail", "--prefix", "inbox/", "--ses-endpoint", proxy.URL,
+		"forward", "--forward-config", cfgPath, "--yes"}, ids...)
+
+	_, stderr, code := sesbox(t, args...)
+	const want = "forward: run the same command again to send the 3 not sent (2 not attempted, 1 that failed): what was sent is skipped\n"
+	if code == 0 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant it to say:\n%s", code, stderr, want)
+	}
+	before := proxy.Requests()
+	usedUp.Store(false)
+	if _, stderr, code := sesbox(t, args...); code != 0 {
+		t.Fatalf("rerun: exit %d: %s", code, stderr)
+	}
+	if got := proxy.Requests() - before; got != 3 {
+		t.Errorf("the rerun made %d SendEmail requests, want the 3 it was said to send", got)
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
+	"net/url"
 	"os"
+	"strings"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
@@ -13,6 +16,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui"
 	tuiaudit "github.com/sesbox/sesbox/tui/audit"
@@ -241,10 +245,33 @@ func (a *app) tuiAudit(ctx context.Context, mc MailboxConfig) (*tuiaudit.Env, fu
 	}
 	env := &tuiaudit.Env{Bucket: st, Config: st, Parallel: 8, Identities: a.identityNames(mc), Export: opt, Actions: a.loggedActions}
 	// The demo mailbox has no SES account unless pointed at a local SES.
-	if !a.demoWithoutSES(mc) {
+	switch {
+	case a.demoWithoutSES(mc):
+	case localWithoutSES(mc):
+		env.Account = sesaccount.Unchecked{Why: "SES account not checked: no --ses-endpoint for this local S3 endpoint"}
+	default:
 		if r, err := a.sesAccount(ctx, mc); err == nil {
 			env.Account = r
 		}
 	}
 	return env, closeFn, nil
+}
+
+// localWithoutSES reports an S3 endpoint on this machine or a private
+// network (a local S3 server) with no SES endpoint given: asking real SES
+// then says nothing about the mailbox, only a dial error.
+func localWithoutSES(mc MailboxConfig) bool {
+	if mc.SESEndpoint != "" || os.Getenv("AWS_ENDPOINT_URL_SESV2") != "" || mc.Endpoint == "" {
+		return false
+	}
+	u, err := url.Parse(mc.Endpoint)
+	if err != nil {
+		return false
+	}
+	if h := u.Hostname(); strings.EqualFold(h, "localhost") {
+		return true
+	} else if ip, err := netip.ParseAddr(h); err == nil {
+		return ip.IsLoopback() || ip.IsPrivate()
+	}
+	return false
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/mailstore/sessend"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
@@ -249,5 +250,31 @@ func TestDemoTUIStartsOnItsMail(t *testing.T) {
 	}
 	if len(sums) != len(demo.Messages()) {
 		t.Errorf("the demo TUI starts on %d indexed messages, want all %d", len(sums), len(demo.Messages()))
+	}
+}
+
+// TestTUIAuditLocalS3WithoutSESEndpoint: --endpoint on this machine and no
+// --ses-endpoint. The audit view asked real SES and showed the whole dial
+// error ("SES account: ... no such host email.us-east-1..."); it now says
+// in one line, hint first, that the account was not checked and why, and
+// asks nothing.
+func TestTUIAuditLocalS3WithoutSESEndpoint(t *testing.T) {
+	isolate(t)
+	t.Setenv("AWS_ENDPOINT_URL_SESV2", "")
+	for _, endpoint := range []string{"http://127.0.0.1:9", "http://localhost:7070"} {
+		a, _ := tuiApp(t, globalFlags{endpoint: endpoint, bucket: "mail"})
+		env, closeFn, err := a.tuiAudit(context.Background(), MailboxConfig{Bucket: "mail", Endpoint: endpoint})
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeFn()
+		if env.Account == nil {
+			t.Fatalf("%s: no account panel", endpoint)
+		}
+		_, err = sesaccount.Describe(context.Background(), env.Account, nil)
+		const want = "SES account not checked: no --ses-endpoint for this local S3 endpoint"
+		if got := mailstore.Explain(err); !strings.HasPrefix(got, want) || strings.Contains(got, "no such host") || strings.Contains(got, "\n") {
+			t.Errorf("%s: %q, want it to start %q", endpoint, got, want)
+		}
 	}
 }

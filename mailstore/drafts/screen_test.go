@@ -160,3 +160,7 @@ func TestUncheckedWarningKeepsTheHint(t *testing.T) {
 		}
 	}
 }
+
+func (*acct) ConfigurationSet(context.Context) (sesaccount.ConfigurationSet, bool, error) {
+	return sesaccount.ConfigurationSet{}, false, nil
+}

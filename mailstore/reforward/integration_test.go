@@ -273,12 +273,16 @@ func TestDailyQuotaUsedUpStopsTheRun(t *testing.T) {
 	for i, id := range ids(10) {
 		keys = append(keys, e.src.put(id, message(fmt.Sprint("daily ", i), "info@acme.example", "PASS")))
 	}
+	var firstPlan *Plan
 	runOnce := func() ([]Result, Totals, error) {
 		r := e.runner()
 		r.Sender = sesSender(proxy.URL)
 		p, err := r.Plan(context.Background(), keys, Options{Config: testConfig})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if firstPlan == nil {
+			firstPlan = p
 		}
 		var out []Result
 		tot, err := r.Run(context.Background(), p, func(x Result) { out = append(out, x) }, nil)
@@ -294,6 +298,11 @@ func TestDailyQuotaUsedUpStopsTheRun(t *testing.T) {
 	}
 	if tot != (Totals{Sent: 4, Failed: 1, NotAttempted: 5}) {
 		t.Errorf("first run: %+v", tot)
+	}
+	// What the CLI tells the operator a rerun sends: the five not
+	// attempted and the one SES refused, as the second run does below.
+	if n, err := e.runner().Resend(firstPlan); err != nil || n != 6 {
+		t.Errorf("Resend after the stop: %d, %v; want 6 (5 not attempted + the refused one)", n, err)
 	}
 	if first[4].Status != StatusFailed || !strings.HasPrefix(first[4].Reason, hint) || !strings.Contains(first[4].Reason, "Daily message quota exceeded") {
 		t.Errorf("the refused message: %+v", first[4])

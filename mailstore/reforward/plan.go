@@ -547,3 +547,40 @@ func ReadKeyList(r io.Reader) ([]string, error) {
 func leadingEmptyLine(raw []byte) bool {
 	return bytes.HasPrefix(raw, []byte("\n")) || bytes.HasPrefix(raw, []byte("\r\n"))
 }
+
+// Resend counts the messages of p that the same command run again would
+// send: it reads the journal as Plan does and decides each send the same
+// way, so it counts the messages a stopped run never reached and those
+// whose send failed (the journal says "failed": the rerun tries them
+// again), not those sent or cut off. It is what the CLI tells an operator
+// a rerun sends.
+func (r *Runner) Resend(p *Plan) (int, error) {
+	if p.Options.DryRun() || r.JournalPath == "" {
+		return 0, nil
+	}
+	j, err := forward.ReadJournal(r.JournalPath)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range p.Items {
+		if it.Status != "" {
+			continue // decided by the plan, nothing to send
+		}
+		sends := slices.Clone(it.Sends)
+		for i, s := range sends {
+			s.State, s.SESMessageID, s.At = "", "", time.Time{}
+			if e, ok := j.Lookup(p.Location.Bucket, it.Key, it.ETag, s.Destinations); ok {
+				s.State, s.SESMessageID, s.At = e.State, e.SESMessageID, e.Time
+			}
+			sends[i] = s
+		}
+		if st, _ := journalVerdict(sends, p.Options); st != "" {
+			continue
+		}
+		if slices.ContainsFunc(sends, func(s Send) bool { return s.pending(p.Options) }) {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -311,3 +311,7 @@ func TestPreviewCountsEachAddressOnce(t *testing.T) {
 		t.Errorf("sandbox: %d, %d addresses, want 3, 1 and %q:\n%s", pv.SandboxRecipients, pv.SandboxAddresses, want, lines)
 	}
 }
+
+func (*fakeAccount) ConfigurationSet(context.Context) (sesaccount.ConfigurationSet, bool, error) {
+	return sesaccount.ConfigurationSet{}, false, nil
+}

@@ -69,6 +69,17 @@ func (a Account) Fields() []Field {
 			out = append(out, Field{Label: id.Name, Value: text, Alarm: alarm, Indent: true})
 		}
 	}
+	if c := a.ConfigurationSet; c != nil {
+		switch {
+		case c.Error != "":
+			add("Configuration set", c.Name+": could not read: "+c.Error, true)
+		case !c.Found:
+			add("Configuration set", fmt.Sprintf("%s: not found in %s — create it (aws sesv2 create-configuration-set --configuration-set-name %s --region %s) or remove configuration_set from the mailbox's config",
+				c.Name, c.Region, c.Name, c.Region), true)
+		default:
+			add("Configuration set", c.Name+" (exists)", false)
+		}
+	}
 	return out
 }
 

@@ -47,6 +47,8 @@ type Account struct {
 	// Identities are the sending identities the mailbox is configured
 	// with, as SES reports them.
 	Identities []Identity `json:"identities"`
+	// ConfigurationSet is the mailbox's configuration_set, when it names one.
+	ConfigurationSet *ConfigurationSet `json:"configurationSet,omitempty"`
 }
 
 // Identity is one SES identity (an address or a domain) and whether SES
@@ -117,6 +119,19 @@ type API interface {
 	// Suppressed reads GetSuppressedDestination; ok is false when the
 	// address is not on the list (SES's NotFoundException).
 	Suppressed(ctx context.Context, address string) (s Suppression, ok bool, err error)
+	// ConfigurationSet reads GetConfigurationSet for the set the mailbox
+	// sends with; ok is false when it names none (nothing is asked).
+	ConfigurationSet(ctx context.Context) (c ConfigurationSet, ok bool, err error)
+}
+
+// ConfigurationSet is the mailbox's configuration_set as SES knows it: a
+// set the region does not have fails every send.
+type ConfigurationSet struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+	Found  bool   `json:"found"`
+	// Error is why it could not be read (hint first).
+	Error string `json:"error,omitempty"`
 }
 
 // Describe reads the account and the named identities (repeats and empty
@@ -142,7 +157,20 @@ func Describe(ctx context.Context, api API, identities []string) (Account, error
 		}
 		a.Identities = append(a.Identities, id)
 	}
+	a.ConfigurationSet = describeSet(ctx, api)
 	return a.Normalize(), nil
+}
+
+// describeSet is Describe's read of the configuration set: one that
+// cannot be read carries the error.
+func describeSet(ctx context.Context, api API) *ConfigurationSet {
+	c, ok, err := api.ConfigurationSet(ctx)
+	if err != nil {
+		c.Error = mailstore.Explain(err)
+	} else if !ok {
+		return nil
+	}
+	return &c
 }
 
 // AddressKey is how two destinations are told apart: the local part as
@@ -372,4 +400,29 @@ func Filter(verdicts []Verdict, includeSuppressed bool) (send []string, blocked 
 		}
 	}
 	return send, blocked
+}
+
+// Unchecked is the API of an account sesbox does not ask, saying why in
+// every answer (Why, hint first): a local S3 endpoint with no SES endpoint
+// given, where asking real SES only gave a dial error.
+type Unchecked struct{ Why string }
+
+var _ API = Unchecked{}
+
+func (u Unchecked) err() error { return errors.New(u.Why) }
+
+// Account implements API: it fails with Why.
+func (u Unchecked) Account(context.Context) (Account, error) { return Account{}, u.err() }
+
+// Identity implements API: it fails with Why.
+func (u Unchecked) Identity(context.Context, string) (Identity, error) { return Identity{}, u.err() }
+
+// Suppressed implements API: it fails with Why.
+func (u Unchecked) Suppressed(context.Context, string) (Suppression, bool, error) {
+	return Suppression{}, false, u.err()
+}
+
+// ConfigurationSet implements API: it fails with Why.
+func (u Unchecked) ConfigurationSet(context.Context) (ConfigurationSet, bool, error) {
+	return ConfigurationSet{}, false, u.err()
 }

@@ -207,3 +207,7 @@ func TestScreen(t *testing.T) {
 		t.Errorf("failed check: %+v %q", v, v.Reason())
 	}
 }
+
+func (*fakeAPI) ConfigurationSet(context.Context) (ConfigurationSet, bool, error) {
+	return ConfigurationSet{}, false, nil
+}

@@ -17,6 +17,7 @@ type accountAPI interface {
 	GetAccount(ctx context.Context, in *sesv2.GetAccountInput, opts ...func(*sesv2.Options)) (*sesv2.GetAccountOutput, error)
 	GetEmailIdentity(ctx context.Context, in *sesv2.GetEmailIdentityInput, opts ...func(*sesv2.Options)) (*sesv2.GetEmailIdentityOutput, error)
 	GetSuppressedDestination(ctx context.Context, in *sesv2.GetSuppressedDestinationInput, opts ...func(*sesv2.Options)) (*sesv2.GetSuppressedDestinationOutput, error)
+	GetConfigurationSet(ctx context.Context, in *sesv2.GetConfigurationSetInput, opts ...func(*sesv2.Options)) (*sesv2.GetConfigurationSetOutput, error)
 }
 
 // AccountReader is sesaccount.API over SES v2.
@@ -24,6 +25,8 @@ type AccountReader struct {
 	api accountAPI
 	// profile: see WithProfile.
 	profile string
+	// configSet: see WithConfigurationSet.
+	configSet string
 }
 
 var _ sesaccount.API = (*AccountReader)(nil)
@@ -36,6 +39,35 @@ func NewAccountReader(client accountAPI) *AccountReader { return &AccountReader{
 func (r *AccountReader) WithProfile(profile string) *AccountReader {
 	r.profile = profile
 	return r
+}
+
+// WithConfigurationSet names the configuration set the mailbox sends
+// with (its configuration_set), which ConfigurationSet reads.
+func (r *AccountReader) WithConfigurationSet(name string) *AccountReader {
+	r.configSet = name
+	return r
+}
+
+// ConfigurationSet implements sesaccount.API: GetConfigurationSet, where
+// NotFoundException means the region does not have the set.
+func (r *AccountReader) ConfigurationSet(ctx context.Context) (sesaccount.ConfigurationSet, bool, error) {
+	if r.configSet == "" {
+		return sesaccount.ConfigurationSet{}, false, nil
+	}
+	c := sesaccount.ConfigurationSet{Name: r.configSet}
+	if cl, ok := r.api.(*sesv2.Client); ok {
+		c.Region = cl.Options().Region
+	}
+	_, err := r.api.GetConfigurationSet(ctx, &sesv2.GetConfigurationSetInput{ConfigurationSetName: aws.String(r.configSet)})
+	var nf *types.NotFoundException
+	switch {
+	case errors.As(err, &nf):
+		return c, true, nil
+	case err != nil:
+		return c, true, fmt.Errorf("read SES configuration set %s: %w", r.configSet, explain(err, "ses:GetConfigurationSet", r.api, r.profile))
+	}
+	c.Found = true
+	return c, true, nil
 }
 
 // Account implements sesaccount.API: GetAccount.

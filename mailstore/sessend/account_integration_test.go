@@ -75,3 +75,47 @@ func TestEndpointWithoutTheOperationSaysSo(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+// TestDescribeChecksTheConfigurationSet: a configuration_set the region
+// does not have fails every send, and `sesbox account` did not look at
+// it. Describe now reads it (GetConfigurationSet, from sesident's fake:
+// aws-ses-v2-local 2.10.2 does not implement it) and says hint first
+// what to do.
+func TestDescribeChecksTheConfigurationSet(t *testing.T) {
+	ses := peer.StartSES(t)
+	f := sesident.Start(t, ses.URL)
+	f.AddConfigurationSet("tracked")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		set   string
+		want  sesaccount.ConfigurationSet
+		field string
+		alarm bool
+	}{
+		{"tracked", sesaccount.ConfigurationSet{Name: "tracked", Region: "us-east-1", Found: true}, "tracked (exists)", false},
+		{"missing-set", sesaccount.ConfigurationSet{Name: "missing-set", Region: "us-east-1"},
+			"missing-set: not found in us-east-1 — create it (aws sesv2 create-configuration-set --configuration-set-name missing-set --region us-east-1) or remove configuration_set from the mailbox's config", true},
+	} {
+		a, err := sesaccount.Describe(ctx, NewAccountReader(client(f.URL)).WithConfigurationSet(tc.set), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.ConfigurationSet == nil || *a.ConfigurationSet != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.set, a.ConfigurationSet, tc.want)
+		}
+		var got *sesaccount.Field
+		for _, fl := range a.Fields() {
+			if fl.Label == "Configuration set" {
+				got = &fl
+			}
+		}
+		if got == nil || got.Value != tc.field || got.Alarm != tc.alarm {
+			t.Errorf("%s: field %+v, want %q (alarm %v)", tc.set, got, tc.field, tc.alarm)
+		}
+	}
+	// No configuration_set: nothing asked, nothing said.
+	a, err := sesaccount.Describe(ctx, NewAccountReader(client(f.URL)), nil)
+	if err != nil || a.ConfigurationSet != nil || f.Count("GetConfigurationSet") != 2 {
+		t.Errorf("without a set: %v %+v, %d reads", err, a.ConfigurationSet, f.Count("GetConfigurationSet"))
+	}
+}

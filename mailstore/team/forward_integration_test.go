@@ -16,17 +16,20 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/mailstore/s3store"
 	"github.com/sesbox/sesbox/mailstore/sessend"
 	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
@@ -837,5 +840,69 @@ func testTwoRunsKeepToTheAccountRateTogether(t *testing.T, db *peer.DynamoDB) {
 			gaps = append(gaps, emails[i].At.Sub(emails[i-1].At).Round(time.Millisecond).String())
 		}
 		t.Errorf("%d sends reached SES within a second, over the account's rate of %d (gaps %s)", most, rate, strings.Join(gaps, " "))
+	}
+}
+
+// TestTableRestartMidRunIsWaitedOut: dynalite (its data on disk) is
+// killed after the fifth of twelve messages and started again 3 s later.
+// The client is built as sesbox builds it (a refused connection tried
+// twice: a wrong endpoint fails fast at start), so the run stopped at the
+// next claim, every later message not attempted. Now a store that has
+// talked to the table waits a refused connection out: every message
+// reaches SES once, and the wait was reported.
+func TestTableRestartMidRunIsWaitedOut(t *testing.T) {
+	db := peer.StartDynamoDBOnDisk(t)
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	src := memSource{}
+	var keys []string
+	for i := range 12 {
+		k := fmt.Sprintf("inbox/m%d", i)
+		src[k] = mail(i)
+		keys = append(keys, k)
+	}
+	c := dynamodb.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider(peer.AccessKey, peer.SecretKey, ""),
+	}, func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(db.URL)
+		o.Retryer = s3store.FailFastRefused(NewRetryer(0, 2*time.Second).(aws.RetryerV2))
+	})
+	s := newStore(c, table, owner("a", 1))
+	var waits atomic.Int32
+	s.OnWait = func(error) { waits.Add(1) }
+	r := &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+		Claims: s, Log: &memLog{}, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	p, err := r.Plan(context.Background(), keys, reforward.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := make(chan struct{})
+	n := 0
+	tot, err := r.Run(context.Background(), p, func(reforward.Result) {
+		if n++; n == 5 {
+			db.Kill(t)
+			go func() {
+				defer close(restarted)
+				time.Sleep(3 * time.Second)
+				db.Restart(t)
+			}()
+		}
+	}, nil)
+	<-restarted
+	if err != nil || tot != (reforward.Totals{Sent: 12}) {
+		t.Fatalf("run: %v, %+v", err, tot)
+	}
+	count := map[string]int{}
+	for _, em := range proxy.Emails() {
+		count[string(em.Raw)]++
+	}
+	if len(proxy.Emails()) != 12 || len(count) != 12 {
+		t.Errorf("%d emails reached SES (%d distinct), want each of the 12 once", len(proxy.Emails()), len(count))
+	}
+	if waits.Load() == 0 {
+		t.Error("the wait for the table was not reported")
 	}
 }

@@ -106,6 +106,10 @@ type Store struct {
 	Lease time.Duration
 	// Now is the clock (tests move it).
 	Now func() time.Time
+	// OnWait, when set, is told each time a call waits for the table to
+	// come back (a refused connection after the store has talked to it):
+	// the run's progress line says so.
+	OnWait func(err error)
 	// alive reports whether a process of this machine runs (tests replace it).
 	alive func(pid int) bool
 
@@ -147,7 +151,9 @@ const DefaultLease = 5 * time.Minute
 
 // New returns the store for table, written as owner.
 func New(client dynamoAPI, table string, owner Owner) *Store {
-	return &Store{api: client, table: table, owner: owner, Lease: DefaultLease, Now: time.Now, alive: processAlive}
+	s := &Store{table: table, owner: owner, Lease: DefaultLease, Now: time.Now, alive: processAlive}
+	s.api = &patientAPI{dynamoAPI: client, s: s}
+	return s
 }
 
 // WithProfile names the shared config profile the client's configuration
@@ -258,7 +264,7 @@ func (s *Store) wrap(what string, err error) error {
 	if errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode()) && mailstore.Hint(err) == "" {
 		// Where they came from, as S3's and SES's hints say it.
 		from := ""
-		if c, ok := s.api.(*dynamodb.Client); ok {
+		if c, ok := s.api.(*patientAPI).dynamoAPI.(*dynamodb.Client); ok {
 			from = awscreds.Of(c.Options().Credentials, s.profile)
 		}
 		err = &mailstore.HintError{Hint: awscreds.Rejected("DynamoDB", from), Err: err}

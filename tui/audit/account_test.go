@@ -67,3 +67,7 @@ func TestAccountPanel(t *testing.T) {
 		t.Error("panel without an account")
 	}
 }
+
+func (acct) ConfigurationSet(context.Context) (sesaccount.ConfigurationSet, bool, error) {
+	return sesaccount.ConfigurationSet{}, false, nil
+}

@@ -604,3 +604,7 @@ func TestAllRecipientsBlockedNamesTheBoundKeys(t *testing.T) {
 		t.Errorf("the error says %q", got)
 	}
 }
+
+func (suppressAll) ConfigurationSet(context.Context) (sesaccount.ConfigurationSet, bool, error) {
+	return sesaccount.ConfigurationSet{}, false, nil
+}

@@ -292,3 +292,7 @@ func TestIncludeSuppressedFromTheScreen(t *testing.T) {
 		}
 	}
 }
+
+func (account) ConfigurationSet(context.Context) (sesaccount.ConfigurationSet, bool, error) {
+	return sesaccount.ConfigurationSet{}, false, nil
+}

@@ -116,6 +116,10 @@ func StartSESWithAccount(t testing.TB, accountJSON string) *SES {
 // DynamoDB is a running dynalite (in memory; conditional writes enforced).
 type DynamoDB struct {
 	URL string
+	// bin, args and port start it again (Restart); pid is the process.
+	bin, port string
+	args      []string
+	pid       int
 }
 
 // Client returns an SDK client for the server.
@@ -134,8 +138,47 @@ func StartDynamoDB(t testing.TB) *DynamoDB {
 	t.Helper()
 	bin := find(t, "dynalite", "make peers (npm install dynalite@4.0.0 into .peers/)")
 	port := freePort(t)
-	start(t, bin, []string{"--host", "127.0.0.1", "--port", port, "--createTableMs", "0", "--updateTableMs", "0", "--deleteTableMs", "0"}, nil, port)
-	return &DynamoDB{URL: "http://127.0.0.1:" + port}
+	args := []string{"--host", "127.0.0.1", "--port", port, "--createTableMs", "0", "--updateTableMs", "0", "--deleteTableMs", "0"}
+	return &DynamoDB{URL: "http://127.0.0.1:" + port, bin: bin, port: port, args: args, pid: start(t, bin, args, nil, port)}
+}
+
+// StartDynamoDBOnDisk starts dynalite keeping its tables in a LevelDB
+// store in a test directory, so that Restart keeps the data: a table
+// restarting under a run.
+func StartDynamoDBOnDisk(t testing.TB) *DynamoDB {
+	t.Helper()
+	bin := find(t, "dynalite", "make peers (npm install dynalite@4.0.0 into .peers/)")
+	port := freePort(t)
+	args := []string{"--host", "127.0.0.1", "--port", port, "--path", t.TempDir(), "--createTableMs", "0", "--updateTableMs", "0", "--deleteTableMs", "0"}
+	return &DynamoDB{URL: "http://127.0.0.1:" + port, bin: bin, port: port, args: args, pid: start(t, bin, args, nil, port)}
+}
+
+// Kill kills the server (SIGKILL): connections to its port are refused
+// until Restart.
+func (d *DynamoDB) Kill(t testing.TB) {
+	t.Helper()
+	p, err := os.FindProcess(d.pid)
+	if err == nil {
+		err = p.Kill()
+	}
+	if err != nil {
+		t.Fatalf("kill dynalite: %v", err)
+	}
+	for {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+d.port, 200*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Restart starts the server again on the same port (with the same data,
+// when started by StartDynamoDBOnDisk).
+func (d *DynamoDB) Restart(t testing.TB) {
+	t.Helper()
+	d.pid = start(t, d.bin, d.args, nil, d.port)
 }
 
 // find looks a program up on PATH, then in GOPATH/bin and the npm prefix

@@ -1,8 +1,8 @@
-// Package sesident is a minimal fake of the two SES v2 operations no
-// emulator offers — GetSuppressedDestination and GetEmailIdentity
-// (aws-ses-v2-local 2.10.2 implements neither) — put in front of the real
-// SES peer as a reverse proxy: those two paths are answered from tables the
-// test fills, every other request (SendEmail, GetAccount) goes to the peer
+// Package sesident is a minimal fake of the three SES v2 operations no
+// emulator offers — GetSuppressedDestination, GetEmailIdentity and
+// GetConfigurationSet (aws-ses-v2-local 2.10.2 implements none) — put in
+// front of the real SES peer as a reverse proxy: those paths are answered
+// from tables the test fills, every other request (SendEmail, GetAccount) goes to the peer
 // unchanged, so sends still reach the real one. Every request is recorded.
 package sesident
 
@@ -21,6 +21,7 @@ import (
 const (
 	suppressionPath = "/v2/email/suppression/addresses/"
 	identityPath    = "/v2/email/identities/"
+	configSetPath   = "/v2/email/configuration-sets/"
 )
 
 // Fake is a running fake.
@@ -30,6 +31,7 @@ type Fake struct {
 	mu         sync.Mutex
 	suppressed map[string]suppression
 	identities map[string]identity
+	configSets map[string]bool
 	requests   []string
 }
 
@@ -49,7 +51,7 @@ type identity struct {
 // gets a 501).
 func Start(t testing.TB, target string) *Fake {
 	t.Helper()
-	f := &Fake{suppressed: map[string]suppression{}, identities: map[string]identity{}}
+	f := &Fake{suppressed: map[string]suppression{}, identities: map[string]identity{}, configSets: map[string]bool{}}
 	var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "sesident: no peer behind the fake", http.StatusNotImplemented)
 	})
@@ -66,6 +68,8 @@ func Start(t testing.TB, target string) *Fake {
 			f.getSuppressed(w, strings.TrimPrefix(r.URL.Path, suppressionPath))
 		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, identityPath):
 			f.getIdentity(w, strings.TrimPrefix(r.URL.Path, identityPath))
+		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, configSetPath):
+			f.getConfigSet(w, strings.TrimPrefix(r.URL.Path, configSetPath))
 		default:
 			f.record(r.Method + " " + r.URL.Path)
 			next.ServeHTTP(w, r)
@@ -89,6 +93,13 @@ func (f *Fake) SetIdentity(name, typ, status string, verified bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.identities[strings.ToLower(name)] = identity{typ, status, verified}
+}
+
+// AddConfigurationSet makes SES have a configuration set.
+func (f *Fake) AddConfigurationSet(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.configSets[name] = true
 }
 
 // Requests lists what reached the fake, in order: "GetSuppressedDestination
@@ -145,6 +156,18 @@ func (f *Fake) getIdentity(w http.ResponseWriter, name string) {
 		"FeedbackForwardingStatus": true,
 		"DkimAttributes":           map[string]any{"SigningEnabled": id.Type == "DOMAIN", "Status": id.Status},
 	})
+}
+
+func (f *Fake) getConfigSet(w http.ResponseWriter, name string) {
+	f.record("GetConfigurationSet " + name)
+	f.mu.Lock()
+	ok := f.configSets[name]
+	f.mu.Unlock()
+	if !ok {
+		notFound(w, "Configuration set <"+name+"> does not exist.")
+		return
+	}
+	writeJSON(w, map[string]any{"ConfigurationSetName": name})
 }
 
 // notFound answers as SES does: HTTP 404 with the error type in a header.
