@@ -64,7 +64,7 @@ The credentials need ses:GetAccount and ses:GetEmailIdentity.`,
 				enc := jsonLines(a.stdout)
 				return enc.Encode(acct)
 			}
-			return printAccount(a.stdout, acct)
+			return printAccount(textOut(a.stdout), acct)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
