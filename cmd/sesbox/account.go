@@ -66,7 +66,7 @@ not have fails every send).`,
 				enc := jsonLines(a.stdout)
 				return enc.Encode(acct)
 			}
-			return printAccount(a.stdout, acct)
+			return printAccount(textOut(a.stdout), acct)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")

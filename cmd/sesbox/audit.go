@@ -729,11 +729,11 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 						}
 					}
 				}
-				printActions(a.stdout, shown, links)
+				printActions(textOut(a.stdout), shown, links)
 				if verify {
-					printLogVerdict(a.stdout, path, len(actions), problems)
+					printLogVerdict(textOut(a.stdout), path, len(actions), problems)
 					if ts != nil {
-						printSharedVerdict(a.stdout, ts.Table(), len(shared), sharedProblems, sharedHead)
+						printSharedVerdict(textOut(a.stdout), ts.Table(), len(shared), sharedProblems, sharedHead)
 					}
 				}
 			}
@@ -925,13 +925,13 @@ func (a *app) printLogs(cmd *cobra.Command, paths []string, filter actionlog.Fil
 		for i, x := range merged {
 			all[i], from[i], rowLinks[i] = x.Action, strings.Join(x.Logs, ","), linksOf(x)
 		}
-		printActionRows(a.stdout, all, from, rowLinks)
+		printActionRows(textOut(a.stdout), all, from, rowLinks)
 		for i, p := range paths {
 			if !verify {
 				break
 			}
-			fmt.Fprintf(a.stdout, "%s:\n", sanitize.Line(p))
-			printLogVerdict(a.stdout, p, len(logs[i]), problems[i])
+			fmt.Fprintf(textOut(a.stdout), "%s:\n", sanitize.Line(p))
+			printLogVerdict(textOut(a.stdout), p, len(logs[i]), problems[i])
 		}
 	}
 	if verify && !ok {

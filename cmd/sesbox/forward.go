@@ -190,7 +190,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	// a sending run would do, when the account could be read.
 	if pv := plan.Preview(); !opts.DryRun() || pv.Account != nil || pv.AccountErr != "" {
 		for _, l := range pv.Lines() {
-			fmt.Fprintln(a.stderr, "forward:", sanitize.Line(l))
+			fmt.Fprintln(textOut(a.stderr), "forward:", sanitize.Line(l))
 		}
 	}
 	if err != nil {
@@ -203,7 +203,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 					Hint: "give --yes to send without being asked (check first with --dry-run DIR): stdin is not a terminal to ask on",
 					Err:  errors.New("forward: refusing to send without confirmation: stdin is not a terminal")}
 			}
-			ok, err := confirmForward(a.stdin, a.stderr, plan)
+			ok, err := confirmForward(a.stdin, textOut(a.stderr), plan)
 			if err != nil {
 				return err
 			}
@@ -223,7 +223,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 			writeErr = err
 		}
 		for _, r := range res.Reencoded {
-			fmt.Fprintf(a.stderr, "forward: %s: part %s re-encoded from %s to %s to fit a line over 998 octets (it decodes the same; a signature over it no longer holds)\n",
+			fmt.Fprintf(textOut(a.stderr), "forward: %s: part %s re-encoded from %s to %s to fit a line over 998 octets (it decodes the same; a signature over it no longer holds)\n",
 				sanitize.Line(res.Key), r.Part, r.From, r.To)
 		}
 	}, pr.update)

@@ -73,3 +73,34 @@ func TestCLIOnANonUTF8TerminalPrintsASCII(t *testing.T) {
 		t.Errorf("ls --json on an LC_ALL=C terminal: changed to ASCII:\n%s", got)
 	}
 }
+
+// TestErrorLinesOnANonUTF8TerminalAreASCII: under LC_ALL=C the error line
+// `show` gives for a key it cannot find wrote the key (김민준é) and its
+// dash as raw UTF-8 to the terminal on stderr. On a terminal in a locale
+// that is not UTF-8 it is now ASCII as the TUI draws it; into a pipe it
+// stays the exact UTF-8.
+func TestErrorLinesOnANonUTF8TerminalAreASCII(t *testing.T) {
+	isolate(t)
+	t.Setenv("TERM", "xterm-256color")
+	t.Setenv("LC_ALL", "C")
+	args := []string{"--demo", "show", "김민준é"}
+	master, tty := ptytest.OpenPTY(t, 200, 50)
+	var drawn bytes.Buffer
+	done := make(chan struct{})
+	go func() { io.Copy(&drawn, master); close(done) }()
+	if code := run(context.Background(), args, strings.NewReader(""), io.Discard, tty); code != 1 {
+		t.Fatalf("%v: exit %d, want 1", args, code)
+	}
+	tty.Close()
+	master.SetReadDeadline(time.Now().Add(2 * time.Second))
+	<-done
+	got := drawn.String()
+	if strings.ContainsFunc(got, func(c rune) bool { return c >= 0x80 }) || !strings.Contains(got, `"??????e"`) {
+		t.Errorf("error line on an LC_ALL=C terminal: not ASCII with '?' for CJK:\n%q", got)
+	}
+	var piped bytes.Buffer
+	run(context.Background(), args, strings.NewReader(""), io.Discard, &piped)
+	if !strings.Contains(piped.String(), "김민준é") {
+		t.Errorf("error line into a pipe: not the UTF-8 key:\n%s", piped.String())
+	}
+}

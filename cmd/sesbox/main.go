@@ -148,10 +148,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		printUsageError(stderr, ue)
+		printUsageError(textOut(stderr), ue)
 		return exitUsage
 	}
-	printError(stderr, err)
+	printError(textOut(stderr), err)
 	return 1
 }
 

@@ -34,30 +34,43 @@ func isTerminal(v any) bool {
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
-// textOut is stdout for a command's human output (ls's table, show's
-// text): on a terminal whose locale is not UTF-8 (LC_ALL=C; the TUI's
-// test, tui.UTF8Locale) each line as the TUI draws it there (common.ASCII:
-// accents dropped, '?' in each cell of what has no ASCII form), since
-// such a terminal shows UTF-8 as several wrong characters; elsewhere, and
-// for --json and --raw, which never come here, exactly the UTF-8.
-func (a *app) textOut() io.Writer {
-	if isTerminal(a.stdout) && !tui.UTF8Locale(os.Getenv) {
-		return asciiLines{a.stdout}
+// textOut is w, the program's stdout or stderr, for human text (ls's
+// table, show's text, audit log, account, forward's plan and preview,
+// error lines): on a terminal whose locale is not UTF-8 (LC_ALL=C; the
+// TUI's test, tui.UTF8Locale) each line as the TUI draws it there
+// (common.ASCII: accents dropped, '?' in each cell of what has no ASCII
+// form), since such a terminal shows UTF-8 as several wrong characters;
+// elsewhere, and for --json and --raw, which never come here, exactly the
+// UTF-8.
+func textOut(w io.Writer) io.Writer {
+	if isTerminal(w) && !tui.UTF8Locale(os.Getenv) {
+		return asciiLines{w}
 	}
-	return a.stdout
+	return w
 }
 
-// asciiLines writes each line of what it is given through common.ASCII.
-// Its writers give it whole lines (or whole texts), never a character cut
-// between two writes.
+// asciiLines writes what it is given through common.ASCII, keeping the
+// line breaks, tabs and carriage returns (a progress line drawn over
+// itself) that common.ASCII, which draws cells, drops. Its writers give it
+// whole lines (or whole texts), never a character cut between two writes.
 type asciiLines struct{ w io.Writer }
 
 func (l asciiLines) Write(p []byte) (int, error) {
-	lines := strings.Split(string(p), "\n")
-	for i, line := range lines {
-		lines[i] = common.ASCII(line)
+	var b strings.Builder
+	s := string(p)
+	for s != "" {
+		i := strings.IndexAny(s, "\n\t\r")
+		if i < 0 {
+			i = len(s)
+		}
+		b.WriteString(common.ASCII(s[:i]))
+		if i < len(s) {
+			b.WriteByte(s[i])
+			i++
+		}
+		s = s[i:]
 	}
-	if _, err := io.WriteString(l.w, strings.Join(lines, "\n")); err != nil {
+	if _, err := io.WriteString(l.w, b.String()); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -222,7 +235,7 @@ func newLsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := printTable(a.textOut(), sums); err != nil {
+			if err := printTable(textOut(a.stdout), sums); err != nil {
 				return err
 			}
 			a.noteEmpty(m, len(sums), q, cached)
@@ -436,7 +449,7 @@ stored source, sanitized on a terminal and byte for byte into a pipe.`,
 				if err != nil {
 					return err
 				}
-				return printHeaders(a.textOut(), msg.View)
+				return printHeaders(textOut(a.stdout), msg.View)
 			}
 			msg, err := a.openMessage(cmd.Context(), args[0])
 			if err != nil {
@@ -451,7 +464,7 @@ stored source, sanitized on a terminal and byte for byte into a pipe.`,
 				}
 				return err
 			}
-			return printMessage(a.textOut(), msg, html)
+			return printMessage(textOut(a.stdout), msg, html)
 		},
 	}
 	f := cmd.Flags()
@@ -693,7 +706,7 @@ func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) e
 			fmt.Fprintln(a.stderr, "sesbox: ignored:", sanitize.Line(p))
 		}
 		if werr == nil {
-			werr = printTable(a.textOut(), b.New)
+			werr = printTable(textOut(a.stdout), b.New)
 		}
 	}, func(err error, wait time.Duration) {
 		fmt.Fprintf(a.stderr, "sesbox: %s; retrying in %s\n", sanitize.Line(mailstore.Explain(err)), wait)

@@ -93,8 +93,8 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 	fields := parseFields(header)
 	eol := lineEnding(raw)
 
-	if n := countKind(fields, kindFrom); n > 1 {
-		return nil, fmt.Errorf("rewrite: %w (it has %d)", ErrSeveralFrom, n)
+	if err := checkFields(fields, eol); err != nil {
+		return nil, err
 	}
 
 	out := make([]byte, 0, len(raw)+256)
@@ -186,6 +186,37 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 // sender for the recipient; nothing is sent, the stored message stays
 // for `sesbox show`, which names every From (difference 29).
 var ErrSeveralFrom = errors.New("the message has more than one From field, which RFC 5322 forbids and SES refuses; read it with sesbox show KEY, which names every From")
+
+// CheckHeader says what Rewrite refuses in a message's header alone,
+// whatever the config: more than one From field (ErrSeveralFrom), or a
+// field it passes on as it is that cannot be folded within 998 octets
+// (ErrUnfoldable). header may be the whole message or its header block; a
+// plan, which reads headers only, asks it so that it counts such a message
+// as failing before anything is sent, and Rewrite asks the same.
+func CheckHeader(header []byte) error {
+	h, _ := splitMessage(header)
+	return checkFields(parseFields(bareCRToBlank(dropCRFields(h))), lineEnding(header))
+}
+
+func checkFields(fields []field, eol string) error {
+	if n := countKind(fields, kindFrom); n > 1 {
+		return fmt.Errorf("rewrite: %w (it has %d)", ErrSeveralFrom, n)
+	}
+	for i := range fields {
+		f := &fields[i]
+		if f.kind != kindOther {
+			continue
+		}
+		fe := f.terminator()
+		if fe == "" {
+			fe = eol
+		}
+		if _, err := fitPassedField(f.raw, fe); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func countKind(fields []field, k fieldKind) int {
 	n := 0

@@ -322,6 +322,12 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 	case why != "":
 		return fail("%s", why)
 	}
+	// What Rewrite refuses from the header alone fails now, not after the
+	// preview counted it as to send; the reason is Rewrite's own, as the
+	// report gave it when the run found it.
+	if err := forward.CheckHeader(hdr); err != nil {
+		return fail("%v", err)
+	}
 	if !opts.Again && !lambdaDelivered(ctx, r.Source, &it) {
 		return it, nil
 	}

@@ -1096,3 +1096,39 @@ func TestPlanSaysHowFarItGot(t *testing.T) {
 		t.Errorf("PlanProgress told %v, want 1..%d", done, len(inputs))
 	}
 }
+
+// TestPlanMarksHeaderRefusals: a message with two From fields forwarded
+// with three good ones was counted "4 messages to send", then reported 1
+// failed. The plan now asks forward.CheckHeader, as Rewrite does, and marks
+// it failed, with the reason Rewrite gives, before anything is sent; so is
+// a header line that cannot be folded to 998 octets.
+func TestPlanMarksHeaderRefusals(t *testing.T) {
+	e := newEnv(t)
+	var keys []string
+	for _, s := range []string{"a", "b", "c"} {
+		keys = append(keys, e.src.put(s, message(s, "info@acme.example", "PASS")))
+	}
+	two := bytes.Replace(message("two", "info@acme.example", "PASS"), []byte("From: Alice"), []byte("From: Boss <boss@bank.example>\r\nFrom: Alice"), 1)
+	long := bytes.Replace(message("long", "info@acme.example", "PASS"), []byte("MIME-Version"), []byte("X-Long: "+strings.Repeat("x", 1200)+"\r\nMIME-Version"), 1)
+	keys = append(keys, e.src.put("two", two), e.src.put("long", long))
+	p, err := e.r.Plan(context.Background(), keys, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _, _ := p.ToSend(); m != 3 {
+		t.Errorf("ToSend counts %d messages, want 3", m)
+	}
+	for i, raw := range [][]byte{two, long} {
+		it := p.Items[3+i]
+		_, rerr := forward.Rewrite(testConfig, raw, "info@acme.example")
+		if it.Status != StatusFailed || rerr == nil || it.Reason != rerr.Error() {
+			t.Errorf("%s: status %q reason %q, want failed with Rewrite's %v", it.Key, it.Status, it.Reason, rerr)
+		}
+	}
+	if !strings.Contains(p.Items[3].Reason, "more than one From") || !strings.Contains(p.Items[4].Reason, "998") {
+		t.Errorf("reasons %q, %q", p.Items[3].Reason, p.Items[4].Reason)
+	}
+	if l := p.Preview().Lines(); !strings.HasPrefix(l[0], "3 messages to send") || !slices.Contains(l, "2 messages cannot be sent (see the reasons in the output)") {
+		t.Errorf("preview %q", l)
+	}
+}
