@@ -610,7 +610,9 @@ func htmlMetaCharset(b []byte) string {
 
 // fixMislabelledUTF8 catches text declared in a legacy charset (GB2312,
 // Shift_JIS, windows-1251...) whose bytes are really UTF-8, a common mistake
-// of bulk mailers that enmime's charset detector misses in short parts.
+// of bulk mailers that enmime's charset detector misses in short parts,
+// and 8-bit text declared US-ASCII or given no charset (scripts and cron
+// mail), which enmime reads as windows-1252 (WHATWG's US-ASCII): "cafÃ©".
 // Valid UTF-8 with multi-byte sequences practically never arises from
 // legacy-encoded text, so such a part is read as UTF-8 instead.
 func fixMislabelledUTF8(t *rawTwins, d *decoder) {
@@ -623,10 +625,17 @@ func fixMislabelledUTF8(t *rawTwins, d *decoder) {
 }
 
 // isLegacyText reports a text part decoded from a declared charset other
-// than UTF-8 or ASCII, where enmime's detector did not override it.
+// than UTF-8 (US-ASCII and no charset included: enmime reads their 8-bit
+// bytes as windows-1252), where enmime's detector did not override it.
 func isLegacyText(p *enmime.Part) bool {
 	if !strings.HasPrefix(p.ContentType, "text/") || p.OrigCharset != "" || utf16For(p.Charset, nil) != nil {
 		return false // UTF-16 has fixUTF16Text
+	}
+	switch strings.ToLower(strings.TrimSpace(p.Charset)) {
+	case "", "us-ascii", "ascii":
+		// Mislabelled only when it held 8-bit bytes (now read as
+		// windows-1252); plain ASCII, the common case, needs no second look.
+		return !isASCII(p.Content)
 	}
 	e := lookupCharset(p.Charset)
 	return e != nil && e != encoding.Nop

@@ -550,3 +550,27 @@ func TestParseSingleHTMLAttachmentStaysAnAttachment(t *testing.T) {
 		t.Errorf("HTML %q, %d attachments", v.HTML, len(v.Attachments()))
 	}
 }
+
+// TestParseUTF8UnderASCIIOrNoCharset: a body of UTF-8 with no charset at
+// all, or labelled US-ASCII (scripts and cron mail send it so), showed as
+// mojibake ("cafÃ© â€” æ—¥æœ¬èªž"): the 8-bit bytes were read as
+// windows-1252, WHATWG's reading of US-ASCII. Valid multi-byte UTF-8
+// practically never arises from windows-1252 text, so it is read as UTF-8,
+// said in a warning; real Latin-1 bytes keep the windows-1252 reading.
+func TestParseUTF8UnderASCIIOrNoCharset(t *testing.T) {
+	const body = "café ünïcödé — 日本語\r\n"
+	for name, headers := range map[string][]string{
+		"no Content-Type": {"Subject: x"},
+		"no charset":      {"Subject: x", "MIME-Version: 1.0", "Content-Type: text/plain"},
+		"us-ascii":        {"Subject: x", "MIME-Version: 1.0", "Content-Type: text/plain; charset=us-ascii"},
+		"us-ascii, 8bit":  {"Subject: x", "MIME-Version: 1.0", "Content-Type: text/plain; charset=\"US-ASCII\"", "Content-Transfer-Encoding: 8bit"},
+	} {
+		if v := Parse(msg([]byte(body), headers...)); v.Text != "café ünïcödé — 日本語\n" {
+			t.Errorf("%s: Text = %q", name, v.Text)
+		}
+	}
+	latin1 := msg(encode(t, charmap.Windows1252, "Grüße\r\n"), "Subject: x", "MIME-Version: 1.0", "Content-Type: text/plain; charset=us-ascii")
+	if v := Parse(latin1); v.Text != "Grüße\n" {
+		t.Errorf("windows-1252 under us-ascii: Text = %q", v.Text)
+	}
+}
