@@ -145,6 +145,31 @@ func TestReplyAllToThousandsOfAddresses(t *testing.T) {
 	}
 }
 
+// TestReplyReadsNoHugeListOfTheOtherFields: Mail-Reply-To (read for
+// every reply) and Mail-Followup-To (for a reply-all) were parsed whole,
+// as To and Cc were: a list of 250,000 unreadable addresses allocated
+// 85 bytes a byte before any reply was refused. They are counted first
+// too.
+func TestReplyReadsNoHugeListOfTheOtherFields(t *testing.T) {
+	for _, tt := range []struct {
+		field string
+		all   bool
+	}{{"Mail-Reply-To", false}, {"Mail-Followup-To", true}} {
+		raw := hostile(map[string]string{tt.field: strings.Repeat("<>, ", 250_000) + "z@b.example"})
+		v := mime.Parse(raw)
+		var err error
+		a := allocatedBy(func() {
+			_, err = NewReply(raw, v, Options{All: tt.all, From: mail.Address{Address: "support@acme-demo.example"}})
+		})
+		if err == nil || !strings.Contains(err.Error(), tt.field+" names 250001 addresses") {
+			t.Errorf("%s: %v", tt.field, err)
+		}
+		if a > 48*uint64(len(raw)) {
+			t.Errorf("%s: the refused reply allocated %d for %d bytes: %d a byte", tt.field, a, len(raw), a/uint64(len(raw)))
+		}
+	}
+}
+
 func allocatedBy(fn func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.GC()

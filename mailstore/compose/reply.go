@@ -137,7 +137,8 @@ type Options struct {
 // that decodes to "x\r\nBcc: <evil@example>") is left out with a
 // warning, whatever a lenient parser made of it.
 //
-// A list it needs (Reply-To; To and Cc for a reply-all) is counted before
+// A list it needs (Mail-Reply-To, Reply-To; Mail-Followup-To, To and Cc
+// for a reply-all) is counted before
 // it is parsed, and one of more than maxReplyList addresses is refused:
 // parsing costs some 85 bytes a header byte, and no reply can go to so
 // many (SES takes mailstore.MaxDestinations).
@@ -194,10 +195,15 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		}
 		return clean(field, list), nil
 	}
-	const newMessage = "write to those you mean in a new message: no reply can go to them all"
-	target := clean("Mail-Reply-To", mime.AddressField(raw, "mail-reply-to"))
+	const (
+		newMessage  = "write to those you mean in a new message: no reply can go to them all"
+		senderAlone = "reply to the sender alone: reply without --all (r, not R, in the viewer)"
+	)
+	target, err := whole("Mail-Reply-To", newMessage)
+	if err != nil {
+		return r, err
+	}
 	if len(target) == 0 {
-		var err error
 		if target, err = whole("Reply-To", newMessage); err != nil {
 			return r, err
 		}
@@ -213,7 +219,6 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 	// goes to every address.
 	if allOwn(target, own) {
 		// Replying to a message we sent: it goes to whom we sent it.
-		var err error
 		if target, err = whole("To", newMessage); err != nil {
 			return r, err
 		}
@@ -228,7 +233,11 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		// Mail-Followup-To is where the author wants a reply-all to go
 		// (a list, without the author who reads it): honored as mutt's
 		// honor_followup_to does, it replaces To and Cc.
-		for _, a := range clean("Mail-Followup-To", mime.AddressField(raw, "mail-followup-to")) {
+		list, err := whole("Mail-Followup-To", senderAlone)
+		if err != nil {
+			return r, err
+		}
+		for _, a := range list {
 			followup.add(a)
 		}
 		if len(followup.list) == 0 && strings.TrimSpace(literal["mail-followup-to"]) != "" {
@@ -247,7 +256,7 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		}
 		cc := newAddressSet(skip)
 		for _, field := range []string{"To", "Cc"} {
-			list, err := whole(field, "reply to the sender alone: reply without --all (r, not R, in the viewer)")
+			list, err := whole(field, senderAlone)
 			if err != nil {
 				return r, err
 			}

@@ -27,20 +27,12 @@ func Summarize(header []byte) mailstore.Summary {
 	return summarize(scanHeader(header))
 }
 
-// AddressField parses every name field (any case) of a header block, or of
-// a whole message of which it reads only the header, as Summarize parses
-// To and Cc. It is for the fields a listing never shows and only a reply
-// reads (Mail-Followup-To, Mail-Reply-To), which the index does not keep.
-func AddressField(header []byte, name string) []mailstore.Address {
-	x := indexFields(scanHeader(header).Fields)
-	ctype, _ := x.first("content-type")
-	d := &decoder{fallback: lookupCharset(charsetParam(ctype))}
-	return d.addressField(x, strings.ToLower(name))
-}
-
-// AddressFieldUpTo is AddressField when name's fields hold at most limit
-// addresses together, and nil past that. n is the count either way, made
-// before any parse: parsing a list costs some 85 bytes a byte, which a
+// AddressFieldUpTo parses every name field (any case) of a header block,
+// or of a whole message of which it reads only the header, as Summarize
+// parses To and Cc, but whole: it is what a reply reads (To, Cc,
+// Reply-To, and Mail-Followup-To and Mail-Reply-To, which the index does
+// not keep). Past limit addresses together it parses nothing and returns
+// nil. n is the count either way, made before any parse: parsing a list costs some 85 bytes a byte, which a
 // message must not be able to spend (a To of 40 MB would take 3.4 GB).
 func AddressFieldUpTo(header []byte, name string, limit int) (list []mailstore.Address, n int) {
 	x := indexFields(scanHeader(header).Fields)

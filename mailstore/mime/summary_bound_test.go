@@ -2,6 +2,7 @@ package mime
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -65,7 +66,7 @@ func TestSummaryTextIsBounded(t *testing.T) {
 	}
 	v := Parse(raw)
 	// A reply reads the lists whole.
-	if to, cc := AddressField(raw, "to"), AddressField(raw, "cc"); len(to) != 200_001 || to[200_000].Address != "last@x.example" || len(cc) != 1 {
+	if to, cc := wholeList(raw, "to"), wholeList(raw, "cc"); len(to) != 200_001 || to[200_000].Address != "last@x.example" || len(cc) != 1 {
 		t.Errorf("the whole lists: %d To, %d Cc", len(to), len(cc))
 	}
 	if v.Summary.Subject != s.Subject || len(v.Summary.To) != len(s.To) {
@@ -106,7 +107,7 @@ func TestHeaderWarningsAreBounded(t *testing.T) {
 			t.Errorf("%s: the first unreadable address is not named", name)
 		}
 	}
-	if to := AddressField(raw, "to"); len(to) != 20_001 || to[20_000].Name != "<last>" {
+	if to := wholeList(raw, "to"); len(to) != 20_001 || to[20_000].Name != "<last>" {
 		t.Errorf("the whole To: %d addresses", len(to))
 	}
 }
@@ -157,8 +158,8 @@ func TestSummarizeReadsTheAddressesItKeeps(t *testing.T) {
 func TestUnreadableAddressesAllocateLinearly(t *testing.T) {
 	raw := []byte("From: a@b.example\r\nTo: " + strings.Repeat("<>, ", 250_000) + "z@b.example\r\nSubject: s\r\n\r\nbody\r\n")
 	var to []mailstore.Address
-	if a := allocatedBy(func() { to = AddressField(raw, "to") }); a > 125*uint64(len(raw)) {
-		t.Errorf("AddressField of %d bytes allocated %d: %d bytes a byte", len(raw), a, a/uint64(len(raw)))
+	if a := allocatedBy(func() { to = wholeList(raw, "to") }); a > 125*uint64(len(raw)) {
+		t.Errorf("AddressFieldUpTo of %d bytes allocated %d: %d bytes a byte", len(raw), a, a/uint64(len(raw)))
 	}
 	if len(to) != 250_001 {
 		t.Errorf("the whole To: %d addresses", len(to))
@@ -203,4 +204,10 @@ func TestAddressFieldUpToCountsBeforeParsing(t *testing.T) {
 	if list, n = AddressFieldUpTo(raw, "cc", 1); n != 2 || list != nil {
 		t.Errorf("Cc past its limit: %d counted, %v", n, list)
 	}
+}
+
+// wholeList is name's addresses, however many.
+func wholeList(raw []byte, name string) []mailstore.Address {
+	l, _ := AddressFieldUpTo(raw, name, math.MaxInt)
+	return l
 }
