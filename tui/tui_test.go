@@ -727,3 +727,27 @@ func TestRootEscClearsASearchBeforeQuitting(t *testing.T) {
 		t.Fatal("esc without a search should quit from the list")
 	}
 }
+
+// TestViewerEscClearsASearchBeforeLeaving: in the viewer esc left the
+// message with a search highlighted (/ WX-200 Enter), where the list's
+// esc clears its search first. Esc now clears the highlight ('search
+// cleared'), the key line saying 'esc clear search' while one is set; the
+// next esc leaves the message.
+func TestViewerEscClearsASearchBeforeLeaving(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press("j", "enter")
+	h.press("/")
+	h.typeText("WX-200")
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "match 1/") || !strings.Contains(v, "esc clear search") {
+		t.Fatalf("search not set, or the key line does not say what esc does:\n%s", v)
+	}
+	h.press("esc")
+	if v := h.view(); h.m.top() != viewer.Kind || strings.Contains(v, "match") || strings.Contains(v, "esc clear search") {
+		t.Fatalf("esc with a search should clear it and stay in the viewer (top %q):\n%s", h.m.top(), v)
+	}
+	h.press("esc")
+	if h.m.top() != "" || h.quit {
+		t.Fatalf("esc without a search should go back to the list (top %q, quit %v)", h.m.top(), h.quit)
+	}
+}

@@ -67,8 +67,12 @@ func (m Model) activeKeys() common.KeyMap {
 	}
 	// A modal page is left by its own keys.
 	lead := []key.Binding{g.Help, back}
-	if c := m.cur().List().Clearing(); top == "" && c.Enabled() {
-		lead = []key.Binding{g.Help, c, without(back, c)}
+	clearing := m.cur().List().Clearing()
+	if top == viewer.Kind {
+		clearing = m.viewer.Viewer().Clearing()
+	}
+	if (top == "" || top == viewer.Kind) && clearing.Enabled() {
+		lead = []key.Binding{g.Help, clearing, without(back, clearing)}
 	}
 	if _, modal := p.(common.Modal); modal {
 		lead = lead[:1]

@@ -96,6 +96,10 @@ type Viewer struct {
 	// PipeMode switches the pipe prompt between the raw message and its
 	// decoded text.
 	PipeMode key.Binding
+
+	// ClearSearch drops the search's highlight (esc, as the list's
+	// clear-filter key clears its search); with none, esc is back.
+	ClearSearch key.Binding
 }
 
 // Compose are the reply composer's keys (tui/compose).
@@ -278,6 +282,8 @@ func DefaultKeyMap() KeyMap {
 			Select:    b("show part / open link", "enter"),
 			CopyLink:  b("copy link", "y"),
 			PipeMode:  b("raw/decoded", "tab"),
+
+			ClearSearch: b("clear search", "esc"),
 		},
 		Prompt: Prompt{
 			Accept: b("accept", "enter"),
@@ -418,6 +424,8 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"viewer.select":     &k.Viewer.Select,
 		"viewer.copy-link":  &k.Viewer.CopyLink,
 		"viewer.pipe-mode":  &k.Viewer.PipeMode,
+
+		"viewer.clear-search": &k.Viewer.ClearSearch,
 
 		"prompt.accept": &k.Prompt.Accept,
 		"prompt.cancel": &k.Prompt.Cancel,

@@ -85,14 +85,24 @@ func (p *Page) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	return p, cmd
 }
 
-func (p *Page) Back(tea.KeyMsg) (bool, tea.Cmd) { return p.m.Back(), nil }
-func (p *Page) View() string                    { return p.m.View() }
-func (p *Page) SetSize(w, h int)                { p.m.SetSize(w, h) }
-func (p *Page) Resize(w, h int) tea.Cmd         { return p.m.Resize(w, h) }
-func (p *Page) Capturing() bool                 { return p.m.Capturing() }
-func (p *Page) Title() string                   { return "message viewer" }
-func (p *Page) ShortHelp() []key.Binding        { return p.m.ShortHelp() }
-func (p *Page) FullHelp() [][]key.Binding       { return p.m.FullHelp() }
+// Back clears a search's highlight when k is the clear-search key (esc
+// left the message with it, where the list's esc clears its search
+// first); else it leaves a sub-view, and otherwise the root closes the
+// viewer.
+func (p *Page) Back(k tea.KeyMsg) (bool, tea.Cmd) {
+	if p.m.HasSearch() && key.Matches(k, p.m.c.Keys.Viewer.ClearSearch) {
+		p.m.ClearSearch()
+		return true, common.Notice("search cleared")
+	}
+	return p.m.Back(), nil
+}
+func (p *Page) View() string              { return p.m.View() }
+func (p *Page) SetSize(w, h int)          { p.m.SetSize(w, h) }
+func (p *Page) Resize(w, h int) tea.Cmd   { return p.m.Resize(w, h) }
+func (p *Page) Capturing() bool           { return p.m.Capturing() }
+func (p *Page) Title() string             { return "message viewer" }
+func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
+func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }
 
 func (MessageLoadedMsg) PageKind() common.Kind    { return Kind }
 func (m MessageLoadedMsg) ActiveBox() int         { return m.Box }

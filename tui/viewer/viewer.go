@@ -279,6 +279,24 @@ func (m *Model) Back() bool {
 	return true
 }
 
+// HasSearch reports whether a search (/) is highlighted.
+func (m Model) HasSearch() bool { return m.search.re != nil }
+
+// ClearSearch drops the search and its highlight.
+func (m *Model) ClearSearch() {
+	m.search = search{cur: -1}
+	m.refresh()
+}
+
+// Clearing is the clear-search key, disabled with no search set: esc is
+// back then, one key, one action on the key line and the help page (the
+// root puts it among the global keys, before the back key without esc).
+func (m Model) Clearing() key.Binding {
+	b := m.c.Keys.Viewer.ClearSearch
+	b.SetEnabled(m.HasSearch())
+	return b
+}
+
 // Init implements tea.Model.
 func (m Model) Init() tea.Cmd { return nil }
 
