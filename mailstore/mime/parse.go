@@ -618,7 +618,11 @@ func htmlMetaCharset(b []byte) string {
 func fixMislabelledUTF8(t *rawTwins, d *decoder) {
 	t.each(isLegacyText, func(p *enmime.Part, b []byte) {
 		if utf8.Valid(b) && !isASCII(b) {
-			d.warnf("%s part declared charset %q but holds UTF-8; read as UTF-8", p.ContentType, p.Charset)
+			if charsetParam(p.Header.Get("Content-Type")) == "" {
+				d.warnf("%s part declares no charset but holds UTF-8; read as UTF-8", p.ContentType)
+			} else {
+				d.warnf("%s part declared charset %q but holds UTF-8; read as UTF-8", p.ContentType, p.Charset)
+			}
 			p.OrigCharset, p.Charset, p.Content = p.Charset, "utf-8", b
 		}
 	})

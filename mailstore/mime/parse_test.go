@@ -565,8 +565,17 @@ func TestParseUTF8UnderASCIIOrNoCharset(t *testing.T) {
 		"us-ascii":        {"Subject: x", "MIME-Version: 1.0", "Content-Type: text/plain; charset=us-ascii"},
 		"us-ascii, 8bit":  {"Subject: x", "MIME-Version: 1.0", "Content-Type: text/plain; charset=\"US-ASCII\"", "Content-Transfer-Encoding: 8bit"},
 	} {
-		if v := Parse(msg([]byte(body), headers...)); v.Text != "café ünïcödé — 日本語\n" {
+		v := Parse(msg([]byte(body), headers...))
+		if v.Text != "café ünïcödé — 日本語\n" {
 			t.Errorf("%s: Text = %q", name, v.Text)
+		}
+		// The note says what was declared: a charset, or none.
+		want := `declared charset "us-ascii" but holds UTF-8`
+		if !strings.Contains(strings.ToLower(strings.Join(headers, "\n")), "charset") {
+			want = "declares no charset but holds UTF-8"
+		}
+		if !containsWarning(strings.Split(strings.ToLower(strings.Join(v.Warnings, "\n")), "\n"), strings.ToLower(want)) {
+			t.Errorf("%s: warnings %q, want one saying %q", name, v.Warnings, want)
 		}
 	}
 	latin1 := msg(encode(t, charmap.Windows1252, "Grüße\r\n"), "Subject: x", "MIME-Version: 1.0", "Content-Type: text/plain; charset=us-ascii")
