@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCtrlCInAPipedCommandLeavesSesboxRunning: the terminal is cooked
@@ -42,9 +43,21 @@ func TestCtrlCInAPipedCommandLeavesSesboxRunning(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor(`Subject: +New invoice address`)
 	s.keys("|")
-	s.text("sleep 60")
+	// A sleep no other test runs, so the test can see it started: the
+	// screen is blank as soon as sesbox hands the terminal over, before
+	// the command runs, and a ctrl+c in between is sesbox's alone, which
+	// it leaves to the command (failed so under load: the C-c came first,
+	// the sleep then ran its 60 s and no prompt came).
+	const piped = "sleep 59.4817"
+	s.text(piped)
 	s.keys("Enter")
 	s.waitFor(`^\s*$`) // the command has the terminal
+	for deadline := time.Now().Add(30 * time.Second); !running(piped); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the piped command %q never started", piped)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	s.keys("C-c")
 	s.waitFor(`press Enter to return`)
 	s.keys("Enter")
@@ -56,6 +69,18 @@ func TestCtrlCInAPipedCommandLeavesSesboxRunning(t *testing.T) {
 	s.waitFor(`Invoice 5521 OVERDUE`)
 	s.keys("q")
 	s.waitFor(`sesbox exited 0`)
+}
+
+// running reports a process whose command line holds cmd (in /proc:
+// no pgrep on a minimal machine).
+func running(cmd string) bool {
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range dirs {
+		if b, err := os.ReadFile(f); err == nil && strings.Contains(strings.ReplaceAll(string(b), "\x00", " "), cmd) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestSignalEndsSesboxWithItsStatus: kill -TERM (or -INT, or a hangup)
