@@ -180,6 +180,7 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 		v.finish(d)
 		return v
 	}
+	defaultPartTypes(root)
 	twins := &rawTwins{input: input, leaves: leafList(root)}
 	fixMislabelledUTF8(twins, d)
 	fixPartialText(twins, d)
@@ -359,6 +360,64 @@ func fixUuencoded(root *enmime.Part, d *decoder) {
 	})
 }
 
+// defaultPartTypes gives a part of a multipart that declares no
+// Content-Type the type RFC 2045 (5.2) and RFC 2046 (5.1) give it:
+// text/plain in US-ASCII ("implicitly typed plain ASCII text", RFC 2046's
+// own example), or message/rfc822 in a multipart/digest (contentType).
+// enmime gives the default to the message alone and leaves such a part
+// untyped with a warning, and untyped it was an attachment of no name, its
+// text missing from the body. Its content is as the transfer encoding left
+// it: the passes after this one read its charset as for any text part
+// that declares none. A part with neither header fields nor content (two
+// delimiter lines in a row, a delimiter before the end of the message)
+// holds nothing to read or save: it is taken out, rather than be an empty
+// text joined to the body with a "--" line.
+func defaultPartTypes(root *enmime.Part) {
+	var empty []*enmime.Part
+	walkParts(root, func(p *enmime.Part) {
+		if p.Parent == nil || p.ContentType != "" || p.FirstChild != nil {
+			return
+		}
+		if len(p.Header) == 0 && len(p.Content) == 0 {
+			empty = append(empty, p)
+			return
+		}
+		if p.Parent.ContentType != "multipart/digest" {
+			p.ContentType = "text/plain"
+		}
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorMissingContentType })
+	})
+	// Relinked one parent at a time, in one pass over its children: a
+	// message of thousands of empty parts costs no more than their number.
+	gone := make(map[*enmime.Part]bool, len(empty))
+	for _, p := range empty {
+		gone[p] = true
+	}
+	for _, p := range empty {
+		parent := p.Parent
+		if !gone[p] || parent == nil {
+			continue
+		}
+		var first, last *enmime.Part
+		for c := parent.FirstChild; c != nil; c = c.NextSibling {
+			if gone[c] {
+				delete(gone, c)
+				continue
+			}
+			if last == nil {
+				first = c
+			} else {
+				last.NextSibling = c
+			}
+			last = c
+		}
+		if last != nil {
+			last.NextSibling = nil
+		}
+		parent.FirstChild = first
+	}
+}
+
 // fixUndecodedText decodes text parts enmime left in their original bytes
 // (a charset it does not know, or a failed conversion), so Text, HTML and
 // text part contents are always UTF-8.
@@ -521,6 +580,7 @@ func (t *rawTwins) each(want func(*enmime.Part) bool, fix func(p *enmime.Part, o
 	if !t.read {
 		t.read = true
 		if rawRoot, err := rawParser.ReadParts(bytes.NewReader(t.input)); err == nil {
+			defaultPartTypes(rawRoot)
 			if raw := leafList(rawRoot); len(raw) == len(t.leaves) {
 				t.raw = raw
 			}
