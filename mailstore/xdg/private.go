@@ -3,6 +3,7 @@ package xdg
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,6 +90,19 @@ func OpenPrivate(path string, flag int) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// ReadPrivate reads one of sesbox's own files whole through OpenPrivate:
+// never through a symlink, a regular file only, put back to 0600 (an
+// editor that writes a new file and renames it over the old one may have
+// left it readable by others).
+func ReadPrivate(path string) ([]byte, error) {
+	f, err := OpenPrivate(path, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }
 
 // FileExists reports whether path names a regular file, without following
