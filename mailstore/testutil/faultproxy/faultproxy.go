@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -31,8 +32,8 @@ import (
 )
 
 // Config says which faults to inject and how often. Probabilities are per
-// request; SlowDown, Reset, Truncate, Stall, KMSDenied and Archived are
-// exclusive and their sum must not exceed 1.
+// request; SlowDown, Reset, Truncate, Stall, KMSDenied, Archived and
+// EchoHeaders are exclusive and their sum must not exceed 1.
 type Config struct {
 	Seed uint64
 	// SlowDown answers 503 with S3's SlowDown XML error, without
@@ -59,6 +60,12 @@ type Config struct {
 	// object in the Glacier Flexible Retrieval or Deep Archive storage
 	// class that has not been restored, without forwarding the request.
 	Archived float64
+	// EchoHeaders answers 403 SignatureDoesNotMatch whose message quotes
+	// the request's headers as they arrived (the session token, the
+	// Authorization header and its signature among them), as an
+	// S3-compatible server or a proxy that says what it saw may, without
+	// forwarding the request.
+	EchoHeaders float64
 	// Latency delays a request by up to Delay (uniformly), with
 	// probability Latency.
 	Latency float64
@@ -170,6 +177,7 @@ const (
 	stall
 	kmsDenied
 	archived
+	echoHeaders
 )
 
 // draw returns two independent uniform numbers in [0, 1) for this request:
@@ -222,6 +230,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f = kmsDenied
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived:
 			f = archived
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders:
+			f = echoHeaders
 		}
 		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
 			p.delays.Add(1)
@@ -242,6 +252,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case archived:
 		p.errorAnswer(w, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class")
+		return
+	case echoHeaders:
+		var b strings.Builder
+		b.WriteString("The request signature we calculated does not match the signature you provided. Request: " + r.Method + " " + r.URL.RequestURI())
+		for name, vs := range r.Header {
+			b.WriteString("\n" + name + ": " + strings.Join(vs, ","))
+		}
+		var msg bytes.Buffer
+		xml.EscapeText(&msg, []byte(b.String()))
+		p.errorAnswer(w, http.StatusForbidden, "SignatureDoesNotMatch", msg.String())
 		return
 	}
 	resp, err := p.forward(r)
