@@ -413,7 +413,14 @@ func (ru *run) item(ctx context.Context, it *Item, earlier []part) (Result, erro
 		if ctx.Err() != nil {
 			return withEarlier(it, earlier, notAttempted(it, ctx.Err())), ctx.Err()
 		}
-		res.Status, res.Reason = StatusFailed, err.Error()
+		res.Status, res.Reason = StatusFailed, mailstore.Explain(err) // the hint first
+		if errors.Is(err, mailstore.ErrEveryReadRefused) {
+			// Every later read would be refused too: credentials that
+			// expired mid-run failed each message in its turn, with no
+			// word of what to do.
+			return withEarlier(it, earlier, res), &mailstore.HintError{Hint: mailstore.Hint(err) + "; then run the same command again: what was sent is skipped",
+				Err: fmt.Errorf("%w; stopped, nothing more is sent", err)}
+		}
 		return withEarlier(it, earlier, res), nil
 	}
 	if etag := strings.Trim(obj.ETag, `"`); etag != it.ETag {

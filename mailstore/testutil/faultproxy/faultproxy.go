@@ -31,7 +31,7 @@ import (
 )
 
 // Config says which faults to inject and how often. Probabilities are per
-// request; SlowDown, Reset, Truncate, Stall, KMSDenied and Archived are
+// request; SlowDown, Reset, Truncate, Stall, KMSDenied, Archived and Expired are
 // exclusive and their sum must not exceed 1.
 type Config struct {
 	Seed uint64
@@ -59,6 +59,10 @@ type Config struct {
 	// object in the Glacier Flexible Retrieval or Deep Archive storage
 	// class that has not been restored, without forwarding the request.
 	Archived float64
+	// Expired answers 400 ExpiredToken, as S3 answers a request signed
+	// with a session token that has expired (SSO or assumed-role
+	// credentials running out mid-run), without forwarding the request.
+	Expired float64
 	// Latency delays a request by up to Delay (uniformly), with
 	// probability Latency.
 	Latency float64
@@ -170,6 +174,7 @@ const (
 	stall
 	kmsDenied
 	archived
+	expired
 )
 
 // draw returns two independent uniform numbers in [0, 1) for this request:
@@ -222,6 +227,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f = kmsDenied
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived:
 			f = archived
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.Expired:
+			f = expired
 		}
 		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
 			p.delays.Add(1)
@@ -242,6 +249,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case archived:
 		p.errorAnswer(w, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class")
+		return
+	case expired:
+		p.errorAnswer(w, http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
 		return
 	}
 	resp, err := p.forward(r)
