@@ -443,7 +443,11 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		}
 		// The hint (an endpoint down, a bucket that does not exist) first,
 		// as for a listing.
-		return nil, obj, nil, fmt.Errorf("read %s: %w", mailstore.ObjectName(s.loc.Bucket, key), s.hint(err, "s3:GetObject"))
+		hinted := s.hint(err, "s3:GetObject")
+		if errors.As(err, &ae) && rejected(ae.ErrorCode()) {
+			hinted = everyRead{hinted}
+		}
+		return nil, obj, nil, fmt.Errorf("read %s: %w", mailstore.ObjectName(s.loc.Bucket, key), hinted)
 	}
 	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	obj.LastModified = aws.ToTime(out.LastModified)

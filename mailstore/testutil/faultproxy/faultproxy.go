@@ -33,8 +33,8 @@ import (
 
 // Config says which faults to inject and how often. Probabilities are per
 // request; SlowDown, Reset, Truncate, Stall, KMSDenied, Archived,
-// EchoHeaders, InternalError, ResetEarly and ShortLength are exclusive
-// and their sum must not exceed 1.
+// EchoHeaders, InternalError, ResetEarly, ShortLength and Expired are
+// exclusive and their sum must not exceed 1.
 type Config struct {
 	Seed uint64
 	// SlowDown answers 503 with S3's SlowDown XML error, without
@@ -79,6 +79,10 @@ type Config struct {
 	// of the object. A ranged answer keeps the peer's Content-Range,
 	// which then announces more bytes than arrive.
 	ShortLength float64
+	// Expired answers 400 ExpiredToken, as S3 answers a request signed
+	// with a session token that has expired (SSO or assumed-role
+	// credentials running out mid-run), without forwarding the request.
+	Expired float64
 	// Latency delays a request by up to Delay (uniformly), with
 	// probability Latency.
 	Latency float64
@@ -206,6 +210,7 @@ const (
 	internalError
 	resetEarly
 	shortLength
+	expired
 )
 
 // draw returns two independent uniform numbers in [0, 1) for this request:
@@ -266,6 +271,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f = resetEarly
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError+cfg.ResetEarly+cfg.ShortLength:
 			f = shortLength
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError+cfg.ResetEarly+cfg.ShortLength+cfg.Expired:
+			f = expired
 		}
 		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
 			p.delays.Add(1)
@@ -309,6 +316,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			conn.Close()
 		}
+		return
+	case expired:
+		p.errorAnswer(w, http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
 		return
 	}
 	resp, err := p.forward(r)
