@@ -23,11 +23,32 @@ var ErrSymlink = errors.New("is a symbolic link; sesbox does not follow symlinks
 // following links. Directories above "sesbox" ($XDG_CACHE_HOME, ~/.cache)
 // are the user's and may be links (a cache on another disk).
 func MkdirPrivate(dir string) error {
+	// Checked before MkdirAll too, which would make the missing ones
+	// wherever a link among them points, and after.
+	if err := checkOwnDirs(dir, true); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	if err := checkOwnDirs(dir, false); err != nil {
+		return err
+	}
+	if err := chmodDirNoFollow(dir); err != nil {
+		return fmt.Errorf("chmod %s: %w", dir, err)
+	}
+	return nil
+}
+
+// checkOwnDirs returns an error when dir or one of its parents up to the
+// one named "sesbox" is a symlink or not a directory; one missing is an
+// error unless missingOK.
+func checkOwnDirs(dir string, missingOK bool) error {
 	for _, p := range ownDirs(dir) {
 		fi, err := os.Lstat(p)
+		if missingOK && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -37,9 +58,6 @@ func MkdirPrivate(dir string) error {
 		if !fi.IsDir() {
 			return &fs.PathError{Op: "open", Path: p, Err: errors.New("is not a directory")}
 		}
-	}
-	if err := chmodDirNoFollow(dir); err != nil {
-		return fmt.Errorf("chmod %s: %w", dir, err)
 	}
 	return nil
 }
