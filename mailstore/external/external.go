@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime"
 	"os"
 	"os/exec"
@@ -54,14 +53,11 @@ func PrivateDir() (string, error) {
 }
 
 func privateDirIn(base string) (string, error) {
-	// A directory another user made there first (a shared directory
-	// as XDG_RUNTIME_DIR) is theirs to read.
-	if fi, err := os.Lstat(base); err == nil && fi.Mode()&fs.ModeSymlink == 0 && ownedByOther(fi) {
-		return "", fmt.Errorf("private directory: %s belongs to another user", base)
-	}
 	// MkdirPrivate: base, and its parents up to the one named "sesbox"
-	// (~/.cache/sesbox above ~/.cache/sesbox/tmp), are real directories,
-	// never symlinks, and base is put to 0700 through a descriptor.
+	// (~/.cache/sesbox above ~/.cache/sesbox/tmp), are real directories
+	// of this user's (one another user made first in a shared
+	// XDG_RUNTIME_DIR is theirs), never symlinks, and base is put to 0700
+	// through a descriptor.
 	if err := xdg.MkdirPrivate(base); err != nil {
 		return "", fmt.Errorf("private directory: %w", err)
 	}

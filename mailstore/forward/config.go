@@ -231,6 +231,12 @@ func (c Config) validate() error {
 			if strings.ContainsAny(d, "\r\n") {
 				return fmt.Errorf("forwardMapping[%q] has a destination with a line break", k)
 			}
+			// Sent to SES as an envelope recipient and shown in every
+			// plan, as --to's destinations, which refuse them too.
+			if i := strings.IndexFunc(d, headerControl); i >= 0 {
+				r, _ := utf8.DecodeRuneInString(d[i:])
+				return fmt.Errorf("forwardMapping[%q] has a destination with a control character (U+%04X)", k, r)
+			}
 			if err := asciiAddress(d); err != nil {
 				return fmt.Errorf("forwardMapping[%q]: %w", k, err)
 			}

@@ -92,6 +92,8 @@ func TestParseConfigErrors(t *testing.T) {
 		"C1 in subjectPrefix":  `{"forwardMapping": {"@": ["a"]}, "subjectPrefix": "\u0085[P] "}`,
 		"DEL in subjectPrefix": `{"forwardMapping": {"@": ["a"]}, "subjectPrefix": "[P]\u007f"}`,
 		"ESC in toEmail":       `{"forwardMapping": {"@": ["a"]}, "toEmail": "t@x.com\u001b[2J"}`,
+		"ESC in destination":   `{"forwardMapping": {"@": ["ops\u001b]0;x\u0007@x.com"]}}`,
+		"NUL in destination":   `{"forwardMapping": {"@": ["x\u0000y@x.com"]}}`,
 	}
 	for name, in := range cases {
 		if cfg, err := ParseConfig([]byte(in)); err == nil {

@@ -14,11 +14,15 @@ import (
 // or chmod-ing through it would act on whatever file the link names.
 var ErrSymlink = errors.New("is a symbolic link; sesbox does not follow symlinks for its own files (remove it)")
 
+// ErrOtherUser is returned (wrapped) when one of sesbox's own directories
+// belongs to another user.
+var ErrOtherUser = errors.New("belongs to another user; sesbox keeps its files only in its own user's directories (set the XDG_* variables to directories of yours)")
+
 // MkdirPrivate creates dir and any missing parents with mode 0700 and
 // checks that dir, and each of its parents up to the nearest one named
 // "sesbox" (the root of every sesbox-owned tree the XDG functions return),
-// is a real directory, not a symlink (only dir itself when no parent is
-// so named). A directory of sesbox's own that
+// is a real directory of this user's, not a symlink nor another user's
+// (only dir itself when no parent is so named). A directory of sesbox's own that
 // others may read is put back to 0700, through a descriptor opened without
 // following links. Directories above "sesbox" ($XDG_CACHE_HOME, ~/.cache)
 // are the user's and may be links (a cache on another disk).
@@ -57,6 +61,12 @@ func checkOwnDirs(dir string, missingOK bool) error {
 		}
 		if !fi.IsDir() {
 			return &fs.PathError{Op: "open", Path: p, Err: errors.New("is not a directory")}
+		}
+		// Made first by another user (in a shared or world-writable
+		// directory the XDG variables name): they may change it, chmod
+		// it back, replace the files in it.
+		if ownedByOther(fi) {
+			return &fs.PathError{Op: "open", Path: p, Err: ErrOtherUser}
 		}
 	}
 	return nil
