@@ -140,14 +140,16 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 		{"account", "--json"},
 		{"mark", key},
 		{"mark", "--unread", key},
+		{"drafts"},
+		{"drafts", "--json"},
 	} {
 		ran[commandPath(args)] = true
 		stdout, stderr, code := sesbox(t, append(all[:len(all):len(all)], args...)...)
 		name := strings.Join(args[:min(2, len(args))], " ")
 		outputs = append(outputs, stdout, stderr)
-		// The action log, a cached listing and read marks are local: no
-		// request.
-		if local := name == "audit log" || name == "audit verify-export" || args[0] == "mark" || strings.Contains(strings.Join(args, " "), "--cached"); !local {
+		// The action log, a cached listing, read marks and the drafts
+		// are local: no request.
+		if local := name == "audit log" || name == "audit verify-export" || args[0] == "mark" || args[0] == "drafts" || strings.Contains(strings.Join(args, " "), "--cached"); !local {
 			if !strings.Contains(stderr, "sesbox debug: ") {
 				t.Errorf("%s (exit %d): no request logged:\n%s", name, code, stderr)
 			}

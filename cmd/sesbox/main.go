@@ -301,7 +301,7 @@ stores or prints them.`,
 		newAuditCmd(a), newExportCmd(a),
 		reply,
 		forward,
-		newTeamCmd(a), mark, newAccountCmd(a),
+		newTeamCmd(a), mark, newAccountCmd(a), newDraftsCmd(a),
 	)
 	// The completion scripts are written to the writer cobra holds when
 	// the command is made: set it first.

@@ -8,6 +8,7 @@ package drafts
 
 import (
 	"bytes"
+	"cmp"
 	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -199,6 +201,18 @@ func (s *Store) List() ([]*Draft, error) {
 		out = append(out, d)
 	}
 	return out, errors.Join(errs...)
+}
+
+// Of returns the kept drafts of mailbox (and those that name no mailbox),
+// newest first: what the TUI's :drafts and `sesbox drafts` list. A draft
+// that cannot be read is left out and named in the error, as in List.
+func (s *Store) Of(mailbox string) ([]*Draft, error) {
+	all, err := s.List()
+	all = slices.DeleteFunc(all, func(d *Draft) bool { return d.Meta.Mailbox != mailbox && d.Meta.Mailbox != "" })
+	slices.SortStableFunc(all, func(a, b *Draft) int {
+		return cmp.Or(b.Meta.Created.Compare(a.Meta.Created), strings.Compare(b.ID, a.ID))
+	})
+	return all, err
 }
 
 // KeptReply returns the newest kept draft of a reply to the message key
