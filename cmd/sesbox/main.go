@@ -159,6 +159,11 @@ func stopStatus(ctx context.Context) (int, string) {
 // the statuses commands give their own outcomes (forward's 2, audit's 1).
 const exitUsage = 64
 
+// exitNotFound is the exit status of a KEY (or another object named on the
+// command line) that names no message: a script tells a typo or a message
+// gone from a bucket it could read (3) from a run that failed (1).
+const exitNotFound = 3
+
 // exitError carries a specific exit status (e.g. audit findings) without
 // printing anything more.
 type exitError struct{ code int }
@@ -201,6 +206,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	printError(textOut(stderr), err)
+	if errors.Is(err, mailstore.ErrNotFound) {
+		return exitNotFound
+	}
 	return 1
 }
 
