@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path"
 	"strconv"
 	"strings"
@@ -311,6 +312,22 @@ type Sender interface {
 	SendRaw(ctx context.Context, destinations []string, raw []byte) (string, error)
 	// Quota reads the account's current sending limits.
 	Quota(ctx context.Context) (Quota, error)
+}
+
+// NotAccepted reports whether a SendRaw error says the message was
+// certainly not accepted: the provider answered with an HTTP 4xx, or the
+// connection could not even be opened. A 5xx answer, a connection dropped
+// once the request was on its way, or a time-out leave the outcome
+// unknown: the provider may have taken the message, and sending it again
+// may deliver it twice.
+func NotAccepted(err error) bool {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		c := re.HTTPStatusCode()
+		return c >= 400 && c < 500
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // CheckSentPrefix validates a mailbox's sent_prefix: it must not overlap
