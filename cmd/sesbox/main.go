@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,13 +80,42 @@ func buildVersion(bi *debug.BuildInfo) string {
 var pseudoVersion = regexp.MustCompile(`[-.]\d{14}-[0-9a-f]{12}(\+dirty)?$`)
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	stopProfile := startCPUProfile(os.Getenv("SESBOX_CPUPROFILE"), os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	stopProfile()
 	os.Exit(code)
+}
+
+// signalled is the cause of a run's context when a signal ended it.
+type signalled struct{ sig syscall.Signal }
+
+func (s signalled) Error() string { return s.sig.String() }
+
+// signalContext is cancelled by the first SIGINT, SIGTERM or SIGHUP, the
+// signal its cause: each stops a command as Ctrl-C does (an export removes
+// its partial files, a forward lets the send in progress finish). SIGTERM
+// (kill, timeout, a service manager) and SIGHUP (a closed terminal or SSH
+// session) ended the process on the spot, and an export left its
+// .NAME.*.partial files beside the destination. The TUI takes these
+// signals itself (tui.Run) and is handed a context they do not cancel.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(signalled{s.(syscall.Signal)})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		cancel(context.Canceled)
+	}
 }
 
 // startCPUProfile writes a CPU profile of the whole run to path (the
@@ -141,8 +171,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return ee.code
 	}
 	// Interrupted (Ctrl-C): 130, as a shell reports a command SIGINT ended,
-	// so a script tells "stopped" from "failed".
+	// so a script tells "stopped" from "failed"; 143 for SIGTERM, 129 for
+	// SIGHUP.
 	if interrupted(ctx, err) {
+		var s signalled
+		if errors.As(context.Cause(ctx), &s) && s.sig != syscall.SIGINT {
+			fmt.Fprintf(stderr, "sesbox: interrupted (%s)\n", s)
+			return 128 + int(s.sig)
+		}
 		fmt.Fprintln(stderr, "sesbox: interrupted")
 		return 130
 	}
