@@ -323,9 +323,11 @@ type Sender interface {
 func NotAccepted(err error) bool {
 	var re interface{ HTTPStatusCode() int }
 	if errors.As(err, &re) {
-		c := re.HTTPStatusCode()
-		return c >= 400 && c < 500
+		if c := re.HTTPStatusCode(); c >= 400 && c < 500 {
+			return true
+		}
 	}
+	// The SDK's error for a request never sent has a status too: 0.
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/mail"
 	"os"
@@ -395,5 +396,42 @@ func TestReplyWhoseAnswerIsLostIsNotSentAgain(t *testing.T) {
 	}
 	if len(px.Emails()) != 2 || len(draftFiles(t, dir)) != 0 || len(sentFiles(t, dir)) != 1 {
 		t.Errorf("--retry-uncertain: %d messages at SES, drafts %v, sent %v", len(px.Emails()), draftFiles(t, dir), sentFiles(t, dir))
+	}
+}
+
+// TestReplyToAnSESNeverReachedIsNotInDoubt: a send whose connection was
+// never opened (nothing listens at --ses-endpoint) certainly did not
+// reach SES: "reply not sent", and the kept draft is sent later without
+// --retry-uncertain. The SDK's error for it carries an HTTP status of 0,
+// which the first NotAccepted took for "in doubt" before looking at the
+// dial.
+func TestReplyToAnSESNeverReachedIsNotInDoubt(t *testing.T) {
+	dir := isolate(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "견적서를 보내드립니다.\n")
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", closed, "reply", key, "--body-file", body, "--yes")
+	if code == 0 || !strings.Contains(errOut, "reply not sent") || strings.Contains(errOut, "may have accepted") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if acts := logLines(t, dir); len(acts) != 1 || !strings.HasPrefix(acts[0].Result, "failed: ") {
+		t.Errorf("action log %+v, want one failed send", acts)
+	}
+	drafts := draftFiles(t, dir)
+	if len(drafts) != 1 {
+		t.Fatalf("drafts %v", drafts)
+	}
+	ses := peer.StartSES(t)
+	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
+	if _, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", id, "--yes"); code != 0 {
+		t.Fatalf("sending the kept draft: exit %d: %s", code, errOut)
+	}
+	if st := readEmulatorStore(t, ses.URL); len(st.Emails) != 1 {
+		t.Errorf("%d messages at SES, want 1", len(st.Emails))
 	}
 }
