@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/mail"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
 )
 
 // recordedSends returns the SendEmail calls the proxy saw, in order.
@@ -392,5 +394,94 @@ func TestReplyToWhenTheOriginalNamesNoSendableAddress(t *testing.T) {
 				t.Errorf("reply header %v", m.Header)
 			}
 		})
+	}
+}
+
+// TestReplyWhoseAnswerIsLostIsNotSentAgain: SES takes the reply and the
+// connection drops before its answer (sesfault.Drop, aws-ses-v2-local
+// behind it). sesbox said "reply not sent" and kept the draft, and
+// `reply --draft ID --yes` sent it a second time. Now the reply is said
+// to be perhaps sent, hint first, logged "uncertain", and the draft is
+// not sent again without --retry-uncertain.
+func TestReplyWhoseAnswerIsLostIsNotSentAgain(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	px := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n == 1 {
+			return sesfault.Drop
+		}
+		return sesfault.Pass
+	})
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "견적서를 보내드립니다.\n")
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", px.URL, "reply", key, "--body-file", body, "--yes")
+	if code == 0 || len(px.Emails()) != 1 {
+		t.Fatalf("exit %d, %d messages at SES: %s", code, len(px.Emails()), errOut)
+	}
+	if want := "\nsesbox: SES may have accepted the reply: its answer was lost — check the recipients' mail"; !strings.Contains(errOut, want) || strings.Contains(errOut, "not sent:") {
+		t.Errorf("stderr does not say the reply is in doubt:\n%s", errOut)
+	}
+	if acts := logLines(t, dir); len(acts) != 1 || !strings.HasPrefix(acts[0].Result, "uncertain: ") {
+		t.Errorf("action log %+v, want one uncertain send", acts)
+	}
+	drafts := draftFiles(t, dir)
+	if len(drafts) != 1 {
+		t.Fatalf("drafts %v", drafts)
+	}
+	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
+	if !strings.Contains(errOut, "sesbox reply --draft "+id+" --retry-uncertain") {
+		t.Errorf("stderr does not say how to send it if it did not arrive:\n%s", errOut)
+	}
+
+	_, errOut, code = sesbox(t, "--demo", "--ses-endpoint", px.URL, "reply", "--draft", id, "--yes")
+	if code == 0 || len(px.Emails()) != 1 || px.Requests() != 1 {
+		t.Fatalf("the draft was sent again blindly: exit %d, %d SendEmail requests: %s", code, px.Requests(), errOut)
+	}
+	if !strings.Contains(errOut, "\nsesbox: the send of this draft at ") {
+		t.Errorf("the refusal does not lead with the send in doubt:\n%s", errOut)
+	}
+
+	if _, errOut, code := sesbox(t, "--demo", "--ses-endpoint", px.URL, "reply", "--draft", id, "--retry-uncertain", "--yes"); code != 0 {
+		t.Fatalf("--retry-uncertain: exit %d: %s", code, errOut)
+	}
+	if len(px.Emails()) != 2 || len(draftFiles(t, dir)) != 0 || len(sentFiles(t, dir)) != 1 {
+		t.Errorf("--retry-uncertain: %d messages at SES, drafts %v, sent %v", len(px.Emails()), draftFiles(t, dir), sentFiles(t, dir))
+	}
+}
+
+// TestReplyToAnSESNeverReachedIsNotInDoubt: a send whose connection was
+// never opened (nothing listens at --ses-endpoint) certainly did not
+// reach SES: "reply not sent", and the kept draft is sent later without
+// --retry-uncertain. The SDK's error for it carries an HTTP status of 0,
+// which the first NotAccepted took for "in doubt" before looking at the
+// dial.
+func TestReplyToAnSESNeverReachedIsNotInDoubt(t *testing.T) {
+	dir := isolate(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "견적서를 보내드립니다.\n")
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", closed, "reply", key, "--body-file", body, "--yes")
+	if code == 0 || !strings.Contains(errOut, "reply not sent") || strings.Contains(errOut, "may have accepted") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if acts := logLines(t, dir); len(acts) != 1 || !strings.HasPrefix(acts[0].Result, "failed: ") {
+		t.Errorf("action log %+v, want one failed send", acts)
+	}
+	drafts := draftFiles(t, dir)
+	if len(drafts) != 1 {
+		t.Fatalf("drafts %v", drafts)
+	}
+	ses := peer.StartSES(t)
+	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
+	if _, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", id, "--yes"); code != 0 {
+		t.Fatalf("sending the kept draft: exit %d: %s", code, errOut)
+	}
+	if st := readEmulatorStore(t, ses.URL); len(st.Emails) != 1 {
+		t.Errorf("%d messages at SES, want 1", len(st.Emails))
 	}
 }

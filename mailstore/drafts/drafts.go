@@ -50,6 +50,10 @@ type Meta struct {
 	// Template is the SHA-256 of the text as first written, so an editor
 	// session that changed nothing can be told apart.
 	Template string `json:"template"`
+	// Uncertain, when set, is when a send of this draft lost SES's answer
+	// (RFC 3339, UTC): SES may have the message, so the Outbox does not
+	// send it again unless told to (RetryUncertain).
+	Uncertain string `json:"uncertain,omitempty"`
 }
 
 // Draft is one reply being written.

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -752,7 +751,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				return part{status: StatusFailed, reason: "throttled, and the run was interrupted before the retry: " + err.Error()}, serr
 			}
 
-		case answered(err) || notSent(err):
+		case mailstore.NotAccepted(err):
 			reason := mailstore.Explain(err) // SES's hint first
 			if IsThrottle(err) && !mailstore.QuotaUsedUp(err) {
 				reason = fmt.Sprintf("still throttled after %d attempts: %s", attempt, reason)
@@ -864,25 +863,6 @@ func heldPart(held SharedState) part {
 		return part{status: StatusSkipped, id: held.SESMessageID, reason: held.describe()}
 	}
 	return part{status: StatusUncertain, reason: held.describe()}
-}
-
-// answered reports whether SES itself refused the request (an HTTP 4xx
-// answer), so the message was certainly not accepted. A 5xx answer or no
-// answer at all leaves the outcome unknown.
-func answered(err error) bool {
-	var re interface{ HTTPStatusCode() int }
-	if errors.As(err, &re) {
-		c := re.HTTPStatusCode()
-		return c >= 400 && c < 500
-	}
-	return false
-}
-
-// notSent reports whether err happened before any byte of the request
-// left: the connection could not even be opened.
-func notSent(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // waitToSend waits for the send's turn, its slot: on the timeline every
