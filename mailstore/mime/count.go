@@ -30,8 +30,10 @@ import (
 // deadline) counts 0, not exact.
 func CountAttachments(head []byte, size int64) (n int, exact bool) {
 	exact = int64(len(head)) >= size
-	if h := scanHeader(head); !exact && h.Stop == stopBlank && len(h.Fields) > 0 {
-		exact = !strings.HasPrefix(mediaType(h.first("content-type")), "multipart/")
+	if !exact {
+		if h := scanHeader(head); h.Stop == stopBlank && len(h.Fields) > 0 {
+			exact = !strings.HasPrefix(mediaType(h.first("content-type")), "multipart/")
+		}
 	}
 	if !exact && mayBeClosed(head) {
 		// The outermost multipart may have ended within head: then
@@ -87,8 +89,8 @@ func countWithin(raw []byte) counted {
 // rendering HTML or building parts. FuzzCountAttachments holds it to
 // Parse's count.
 func countParse(raw []byte) counted {
-	h := scanHeader(raw)
-	if len(h.Fields) == 0 {
+	h := scanHeaderOf(raw, false)
+	if h.N == 0 {
 		if _, foreign := foreignType(raw); foreign {
 			return counted{n: 1, read: true}
 		}
@@ -98,7 +100,7 @@ func countParse(raw []byte) counted {
 	if bounds.refused {
 		return counted{}
 	}
-	root, err := countParser.ReadParts(bytes.NewReader(bounds.input))
+	root, err := countParser.ReadParts(bytes.NewReader(contentFieldsOnly(bounds.input)))
 	if err != nil {
 		return counted{read: true}
 	}
@@ -118,11 +120,74 @@ func countParse(raw []byte) counted {
 	return c
 }
 
+// contentFieldsOnly is in, what enmime reads, with its top header block
+// cut to the Content-* fields: the only ones enmime reads of it to build
+// the part tree and decide what is an attachment. The SES header block
+// and the sender's (Received, DKIM-Signature, Authentication-Results)
+// are most of a message's first range, and enmime's header reader was
+// most of a count's instructions. Only a header enmime reads line by line
+// as we do here is cut: every line a field ("name:" of the bytes enmime
+// accepts in a name) or a fold of one, no CR but in a CRLF, and a blank
+// line at its end; any other header goes to enmime whole.
+func contentFieldsOnly(in []byte) []byte {
+	var out []byte
+	keep := false
+	for i := 0; i < len(in); {
+		j := bytes.IndexByte(in[i:], '\n')
+		if j < 0 {
+			return in
+		}
+		next := i + j + 1
+		line := bytes.TrimSuffix(in[i:i+j], []byte("\r"))
+		if bytes.IndexByte(line, '\r') >= 0 {
+			return in
+		}
+		switch {
+		case len(line) == 0:
+			if out == nil {
+				return in // no field to leave out: nothing to copy
+			}
+			return append(out, in[i:]...)
+		case line[0] == ' ' || line[0] == '\t':
+			if i == 0 {
+				return in
+			}
+		default:
+			colon := bytes.IndexByte(line, ':')
+			if colon <= 0 {
+				return in
+			}
+			for _, c := range line[:colon] {
+				if !enmimeNameByte(c) {
+					return in
+				}
+			}
+			keep = colon >= len("content-") && bytes.EqualFold(line[:len("content-")], []byte("content-"))
+			if !keep && out == nil {
+				out = make([]byte, 0, len(in))
+				out = append(out, in[:i]...)
+			}
+		}
+		if keep && out != nil {
+			out = append(out, in[i:next]...)
+		}
+		i = next
+	}
+	return in
+}
+
+// enmimeNameByte reports a byte enmime's header reader takes in a field
+// name as it is (its ValidEmailHeaderFieldByte: printable ASCII but the
+// space and the colon).
+func enmimeNameByte(c byte) bool {
+	return c > ' ' && c < 0x7f && c != ':'
+}
+
 // mayBeClosed is a cheap test before a second parse: whether head holds a
 // whole line that closes one of the boundaries it declares, followed by
 // more bytes.
 func mayBeClosed(head []byte) bool {
-	h := scanHeader(head)
+	h := scanHeaderOf(head, false)
 	if h.Stop != stopBlank {
 		return false
 	}
@@ -145,7 +210,7 @@ func mayBeClosed(head []byte) bool {
 // (a signature separator, a malformed delimiter enmime may read its own
 // way) never cuts. parts is false when no part header is left whole.
 func cutAtPartHeader(head []byte) (cut []byte, parts bool) {
-	h := scanHeader(head)
+	h := scanHeaderOf(head, false)
 	if h.Stop == stopEOF {
 		return head, false
 	}

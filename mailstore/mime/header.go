@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"strings"
+	"sync"
 )
 
 // rawField is one header field as scanned: the name as written and the
@@ -35,6 +36,9 @@ type scannedHeader struct {
 	// Body is the index where the body begins (len(b) when there is none).
 	Body int
 	Stop headerStop
+	// N is how many fields the header holds, counted also by a scan
+	// that does not keep them (scanHeaderOf's fields false).
+	N int
 	// Warnings are problems with the header's shape.
 	Warnings []string
 }
@@ -134,10 +138,17 @@ func scanHeaderOf(b []byte, fields bool) scannedHeader {
 		i = next
 		h.Start = next
 	}
-	var value []byte // the value of the field being read, nil if none
+	// value is the value of the field being read: a slice of b until a
+	// fold, then unfolded in folded, which every folded field reuses (a
+	// copy a field was a third of the bytes a cold index allocated).
+	var value, folded []byte
+	unfolding := false
 	name := ""
 	inField := false // a field is being read
 	flush := func() {
+		if inField {
+			h.N++
+		}
 		if inField && fields {
 			h.Fields = append(h.Fields, rawField{Name: name, Value: string(bytes.TrimSpace(value))})
 		}
@@ -168,8 +179,12 @@ func scanHeaderOf(b []byte, fields bool) scannedHeader {
 			// space around a fold is layout, not content (Outlook folds with
 			// a tab, obsolete syntax allows blank folded lines), so the
 			// whole run becomes one space.
-			value = append(bytes.TrimRight(value, " \t"), ' ')
-			value = append(value, bytes.TrimLeft(line, " \t")...)
+			if !unfolding {
+				folded, unfolding = append(folded[:0], value...), true
+			}
+			folded = append(bytes.TrimRight(folded, " \t"), ' ')
+			folded = append(folded, bytes.TrimLeft(line, " \t")...)
+			value = folded
 		default:
 			n, colon, ok := fieldName(line)
 			if !ok && !complete {
@@ -189,8 +204,8 @@ func scanHeaderOf(b []byte, fields bool) scannedHeader {
 			flush()
 			inField = true
 			if fields {
-				name = strings.ToValidUTF8(string(n), "\uFFFD")
-				value = append([]byte{}, line[colon+1:]...)
+				name = fieldNameString(n)
+				value, unfolding = line[colon+1:], false
 			}
 		}
 		i = next
@@ -198,6 +213,47 @@ func scanHeaderOf(b []byte, fields bool) scannedHeader {
 	flush()
 	h.Body, h.Stop = len(b), stopEOF
 	return h
+}
+
+// commonNames are field names as mail spells them most often, so that a
+// header scan finds these strings rather than allocating each name again.
+var commonNames = sync.OnceValue(func() map[string]string { return commonFields().names })
+
+// commonFields maps the common field names (commonNames) to themselves
+// and to their lower case.
+var commonFields = sync.OnceValue(func() (f struct{ names, lower map[string]string }) {
+	f.names, f.lower = map[string]string{}, map[string]string{}
+	for _, n := range []string{"Received", "From", "To", "Cc", "CC", "Subject", "Date",
+		"Message-ID", "Message-Id", "MIME-Version", "Mime-Version", "Content-Type",
+		"Content-Transfer-Encoding", "Content-Disposition", "Content-ID", "Content-Language",
+		"Return-Path", "Received-SPF", "Authentication-Results", "DKIM-Signature",
+		"X-SES-Spam-Verdict", "X-SES-Virus-Verdict", "X-SES-RECEIPT", "X-SES-DKIM-SIGNATURE",
+		"X-SES-Outgoing", "Feedback-ID", "Reply-To", "In-Reply-To", "References", "X-Mailer",
+		"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence", "Auto-Submitted",
+		"User-Agent", "Thread-Topic", "Thread-Index", "Accept-Language", "X-Priority",
+		"ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results", "X-Original-To",
+		"Delivered-To", "Sender", "X-Originating-IP"} {
+		f.names[n], f.lower[n] = n, strings.ToLower(n)
+	}
+	return f
+})
+
+// lowerFieldName is strings.ToLower(name), which allocates a string for
+// every name it changes, without that for the common names.
+func lowerFieldName(name string) string {
+	if l, ok := commonFields().lower[name]; ok {
+		return l
+	}
+	return strings.ToLower(name)
+}
+
+// fieldNameString is the name n as a string, its bytes that are not UTF-8
+// replaced.
+func fieldNameString(n []byte) string {
+	if s, ok := commonNames()[string(n)]; ok { // no allocation for the lookup
+		return s
+	}
+	return strings.ToValidUTF8(string(n), "\uFFFD")
 }
 
 // HeaderEnd returns the index just past the blank line that ends the header

@@ -66,17 +66,36 @@ var sesHop = lazyregexp.New(`(?i)\bby\s+inbound-smtp\.[a-z0-9.-]*amazonaws\.com\
 // below the block that names it looks like SES's hop.
 var sesHost = lazyregexp.New(`(?i)\binbound-smtp\.[a-z0-9.-]*amazonaws\.com\b`)
 
+// mayNameSESHost is a cheap test before sesHop and sesHost, run on every
+// Received field: whether s holds "mtp." in any case, which every match of
+// theirs does ("inbound-smtp."; no other letter folds to m, t or p), as
+// most senders' Received fields do not. The expressions are case-folding
+// backtrackers, and were most of the instructions of reading a receipt.
+func mayNameSESHost(s string) bool {
+	for i := 3; i < len(s); i++ {
+		j := strings.IndexByte(s[i:], '.')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i >= 3 && s[i-3]|0x20 == 'm' && s[i-2]|0x20 == 't' && s[i-1]|0x20 == 'p' {
+			return true
+		}
+	}
+	return false
+}
+
 // sesAuthServID is the authserv-id SES writes in Authentication-Results.
 const sesAuthServID = "amazonses.com"
 
 // receiptKindOf says which of SES's fields f is, judged by name and, for
 // the names others write too, by content.
 func receiptKindOf(f rawField) receiptKind {
-	switch strings.ToLower(f.Name) {
+	switch lowerFieldName(f.Name) {
 	case "return-path":
 		return receiptReturnPath
 	case "received":
-		if sesHop().MatchString(f.Value) {
+		if mayNameSESHost(f.Value) && sesHop().MatchString(f.Value) {
 			return receiptHop
 		}
 	case "x-ses-spam-verdict":
@@ -86,7 +105,7 @@ func receiptKindOf(f rawField) receiptKind {
 	case "received-spf":
 		return receiptSPF
 	case "authentication-results":
-		if id, _ := parseAuthResults(f.Value); strings.EqualFold(id, sesAuthServID) {
+		if strings.EqualFold(authServID(f.Value), sesAuthServID) {
 			return receiptAuth
 		}
 	case "x-ses-receipt":
@@ -100,21 +119,30 @@ func receiptKindOf(f rawField) receiptKind {
 // receiptBlockEnd returns how many fields from the top form SES's receipt
 // block (0 when there is none), by the rules above.
 func receiptBlockEnd(fields []rawField) int {
+	end, _ := receiptBlock(fields)
+	return end
+}
+
+// receiptBlock is receiptBlockEnd, with the kind of each field of the
+// block.
+func receiptBlock(fields []rawField) (int, []receiptKind) {
+	var kinds []receiptKind
 	last := notReceipt
 	for i, f := range fields {
 		k := receiptKindOf(f)
 		if k == notReceipt || k <= last || (k > receiptHop && last < receiptHop) {
 			if last < receiptHop {
-				return 0 // no SES hop at the top: nothing speaks for SES
+				return 0, nil // no SES hop at the top: nothing speaks for SES
 			}
-			return i
+			return i, kinds
 		}
 		last = k
+		kinds = append(kinds, k)
 	}
 	if last < receiptHop {
-		return 0
+		return 0, nil
 	}
-	return len(fields)
+	return len(fields), kinds
 }
 
 // looksLikeSES reports a field below the block that imitates one of SES's
@@ -122,10 +150,10 @@ func receiptBlockEnd(fields []rawField) int {
 // sends, so it is on most mail from SES senders and says nothing about
 // receipt.
 func looksLikeSES(f rawField) bool {
-	name := strings.ToLower(f.Name)
+	name := lowerFieldName(f.Name)
 	switch {
 	case name == "received":
-		return sesHost().MatchString(f.Value)
+		return mayNameSESHost(f.Value) && sesHost().MatchString(f.Value)
 	case name == "received-spf":
 		return true
 	case name == "authentication-results":
@@ -144,15 +172,15 @@ const ForgedSESWarning = "forged SES header below the receipt block: %s"
 // verdicts. Fields below the block are ignored; each SES-looking one adds
 // a warning.
 func (d *decoder) receipt(fields []rawField) ([]string, mailstore.Verdicts) {
-	end := receiptBlockEnd(fields)
+	end, kinds := receiptBlock(fields)
 	var (
 		rcpts []string
 		v     mailstore.Verdicts
 		spf   string
 		auth  map[string]string
 	)
-	for _, f := range fields[:end] {
-		switch receiptKindOf(f) {
+	for i, f := range fields[:end] {
+		switch kinds[i] {
 		case receiptHop:
 			// SES's own line: bytes that are not UTF-8 are no address
 			// it received, never a guess from the sender's charset.

@@ -6,6 +6,7 @@ import (
 	stdmime "mime"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -56,7 +57,7 @@ type fieldIndex map[string][]string
 func indexFields(fields []rawField) fieldIndex {
 	idx := make(fieldIndex, len(fields))
 	for _, f := range fields {
-		k := strings.ToLower(f.Name)
+		k := lowerFieldName(f.Name)
 		idx[k] = append(idx[k], f.Value)
 	}
 	return idx
@@ -477,6 +478,20 @@ func parseAuthResults(raw string) (id string, results map[string]string) {
 	return id, results
 }
 
+// authServID is the authserv-id of an RFC 8601 Authentication-Results
+// value, as parseAuthResults reads it, without reading its results.
+func authServID(raw string) string {
+	id := stripComments(raw)
+	if i := strings.IndexByte(id, ';'); i >= 0 {
+		id = id[:i]
+	}
+	id = strings.TrimLeftFunc(id, unicode.IsSpace)
+	if i := strings.IndexFunc(id, unicode.IsSpace); i >= 0 {
+		id = id[:i]
+	}
+	return id
+}
+
 // authResultItems splits an RFC 8601 Authentication-Results value, its
 // comments removed, into its authserv-id and its results, each the words
 // of one ("dkim=pass", "header.i=@example.com", ...); empty ones left out.
@@ -500,30 +515,30 @@ func stripComments(s string) string {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s))
 	depth, inQuote := 0, false
+	run := 0 // where the text outside comments being copied began
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '\\' && i+1 < len(s) && (inQuote || depth > 0):
-			if depth == 0 {
-				b.WriteByte(c)
-				b.WriteByte(s[i+1])
-			}
 			i++
-			continue
 		case c == '"' && depth == 0:
 			inQuote = !inQuote
 		case c == '(' && !inQuote:
+			if depth == 0 {
+				b.WriteString(s[run:i])
+			}
 			depth++
 			b.WriteByte(' ')
-			continue
 		case c == ')' && depth > 0:
-			depth--
-			continue
+			if depth--; depth == 0 {
+				run = i + 1
+			}
 		}
-		if depth == 0 {
-			b.WriteByte(c)
-		}
+	}
+	if depth == 0 {
+		b.WriteString(s[run:])
 	}
 	return b.String()
 }
