@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,7 +80,7 @@ func buildVersion(bi *debug.BuildInfo) string {
 var pseudoVersion = regexp.MustCompile(`[-.]\d{14}-[0-9a-f]{12}(\+dirty)?$`)
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext(context.Background())
 	defer stop()
 	stopProfile := startCPUProfile(os.Getenv("SESBOX_CPUPROFILE"), os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
@@ -104,6 +105,53 @@ func startCPUProfile(path string, stderr io.Writer) func() {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// stopSignals end a command as Ctrl-C does: kill's SIGTERM (a service
+// manager, a CI job's timeout, timeout(1)) and SIGHUP (a closed terminal
+// or SSH connection) too, whose default action ended sesbox at once and
+// left what an interrupt cleans up: an mbox export's partial files, a
+// snapshot without its "--resume" hint. The terminal UI catches them
+// itself (tui.Run) and runs on a context this one does not cancel.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// stoppedBy is the cause of the context stopContext cancels: the signal,
+// whose number the exit status gives.
+type stoppedBy struct{ sig syscall.Signal }
+
+func (s stoppedBy) Error() string { return s.sig.String() + " signal received" }
+
+// stopContext is signal.NotifyContext for stopSignals, with the signal
+// kept as the context's cause.
+func stopContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, stopSignals...)
+	go func() {
+		select {
+		case s := <-ch:
+			sig, _ := s.(syscall.Signal)
+			cancel(stoppedBy{sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(context.Canceled) }
+}
+
+// stopStatus is the exit status and the word for a run ctx's cancellation
+// stopped: as a shell reports a command the signal ended, 130 for Ctrl-C
+// (and a context cancelled without a signal, as tests do), 143 for
+// SIGTERM, 129 for SIGHUP.
+func stopStatus(ctx context.Context) (int, string) {
+	var s stoppedBy
+	if errors.As(context.Cause(ctx), &s) && s.sig != syscall.SIGINT && s.sig != 0 {
+		name := map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP"}[s.sig]
+		if name == "" {
+			name = s.sig.String()
+		}
+		return 128 + int(s.sig), "interrupted by " + name
+	}
+	return 130, "interrupted"
 }
 
 // exitUsage is the exit status of a mistake in the command line (sysexits'
@@ -140,11 +188,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	// Interrupted (Ctrl-C): 130, as a shell reports a command SIGINT ended,
-	// so a script tells "stopped" from "failed".
+	// Interrupted (Ctrl-C, kill): 130, 143, as a shell reports a command
+	// the signal ended, so a script tells "stopped" from "failed".
 	if interrupted(ctx, err) {
-		fmt.Fprintln(stderr, "sesbox: interrupted")
-		return 130
+		code, word := stopStatus(ctx)
+		fmt.Fprintln(stderr, "sesbox:", word)
+		return code
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -199,11 +248,14 @@ stores or prints them.`,
 	f := root.PersistentFlags()
 	f.StringVar(&a.flags.mailbox, "mailbox", "", "configured mailbox `NAME`")
 	root.RegisterFlagCompletionFunc("mailbox", func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		// The configured mailboxes, the default first; none without a config.
+		// The configured mailboxes, the default first; none without a
+		// config. A name sanitize.Line would change (a control or bidi
+		// character, a line break) is left out: the shell lists the
+		// candidates on the terminal as they are.
 		var names []string
 		if cfg, err := a.config(); err == nil {
 			for _, n := range cfg.names() {
-				if strings.HasPrefix(n, prefix) {
+				if strings.HasPrefix(n, prefix) && sanitize.Line(n) == n {
 					names = append(names, n)
 				}
 			}

@@ -136,7 +136,7 @@ func (s *Store) Load(id string) (*Draft, error) {
 		return nil, fmt.Errorf("no draft %q", sanitize.Line(id))
 	}
 	d := &Draft{ID: id, dir: s.dir}
-	m, err := os.ReadFile(d.metaPath())
+	m, err := xdg.ReadPrivate(d.metaPath())
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no draft %q in %s", id, s.dir)
@@ -146,30 +146,20 @@ func (s *Store) Load(id string) (*Draft, error) {
 	if err := json.Unmarshal(m, &d.Meta); err != nil {
 		return nil, fmt.Errorf("load draft %s: %w", id, err)
 	}
-	if d.Text, err = os.ReadFile(d.Path()); err != nil {
+	if d.Text, err = xdg.ReadPrivate(d.Path()); err != nil {
 		return nil, fmt.Errorf("load draft %s: %w", id, err)
 	}
-	keepPrivate(d.Path())
 	return d, nil
 }
 
 // Reload reads the text again (after an editor wrote it).
 func (s *Store) Reload(d *Draft) error {
-	b, err := os.ReadFile(d.Path())
+	b, err := xdg.ReadPrivate(d.Path())
 	if err != nil {
 		return fmt.Errorf("read draft %s: %w", d.ID, err)
 	}
 	d.Text = b
-	keepPrivate(d.Path())
 	return nil
-}
-
-// keepPrivate puts a draft back to mode 0600 when an editor that writes a
-// new file and renames it over the old one left it readable by others.
-func keepPrivate(path string) {
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm() != 0o600 {
-		_ = os.Chmod(path, 0o600)
-	}
 }
 
 // Delete removes draft id.

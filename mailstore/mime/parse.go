@@ -182,6 +182,7 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	}
 	twins := &rawTwins{input: input, leaves: leafList(root)}
 	fixMislabelledUTF8(twins, d)
+	fixOverriddenUTF8(twins)
 	fixPartialText(twins, d)
 	fixHTMLCharset(twins)
 	fixUTF16Text(twins, d)
@@ -626,6 +627,31 @@ func fixMislabelledUTF8(t *rawTwins, d *decoder) {
 			p.OrigCharset, p.Charset, p.Content = p.Charset, "utf-8", b
 		}
 	})
+}
+
+// fixOverriddenUTF8 reads each text part declared UTF-8 whose charset
+// enmime's detector replaced as UTF-8 again when its bytes are that:
+// chardet takes mostly-ASCII text with a few multi-byte characters for
+// windows-1252 (confidence 98 for an HTML body with one "漢字"), and the
+// body showed as "æ¼¢å­—" with a note that the declaration was wrong.
+// Bytes that are not valid UTF-8 keep the detector's reading.
+func fixOverriddenUTF8(t *rawTwins) {
+	overridden := func(p *enmime.Part) bool {
+		return strings.HasPrefix(p.ContentType, "text/") && isUTF8Label(p.OrigCharset) && !isUTF8Label(p.Charset)
+	}
+	t.each(overridden, func(p *enmime.Part, b []byte) {
+		if !utf8.Valid(b) {
+			return
+		}
+		p.Content, p.Charset, p.OrigCharset = b, p.OrigCharset, ""
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetDeclaration })
+	})
+}
+
+// isUTF8Label reports a charset label naming UTF-8.
+func isUTF8Label(name string) bool {
+	l := normalLabel(name)
+	return l == "utf-8" || l == "utf8"
 }
 
 // isLegacyText reports a text part decoded from a declared charset other

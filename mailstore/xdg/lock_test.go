@@ -53,3 +53,21 @@ func TestLock(t *testing.T) {
 		t.Errorf("Lock through a symlink: %v, want ErrSymlink", err)
 	}
 }
+
+// TestMkdirPrivateMakesNothingThroughALink: with sesbox's own directory a
+// symlink, MkdirPrivate of a directory under it is refused before anything
+// is made; MkdirAll ran first and made the missing directories wherever
+// the link points (drafts/ of ~/.local/state/sesbox, tmp/ of the cache).
+func TestMkdirPrivateMakesNothingThroughALink(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(root, "sesbox")); err != nil {
+		t.Fatal(err)
+	}
+	if err := MkdirPrivate(filepath.Join(root, "sesbox", "drafts", "new")); !errors.Is(err, ErrSymlink) {
+		t.Errorf("MkdirPrivate under a link: %v, want ErrSymlink", err)
+	}
+	if es, _ := os.ReadDir(elsewhere); len(es) != 0 {
+		t.Errorf("made %s through the link", es[0].Name())
+	}
+}

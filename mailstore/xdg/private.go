@@ -3,6 +3,7 @@ package xdg
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,11 +23,32 @@ var ErrSymlink = errors.New("is a symbolic link; sesbox does not follow symlinks
 // following links. Directories above "sesbox" ($XDG_CACHE_HOME, ~/.cache)
 // are the user's and may be links (a cache on another disk).
 func MkdirPrivate(dir string) error {
+	// Checked before MkdirAll too, which would make the missing ones
+	// wherever a link among them points, and after.
+	if err := checkOwnDirs(dir, true); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	if err := checkOwnDirs(dir, false); err != nil {
+		return err
+	}
+	if err := chmodDirNoFollow(dir); err != nil {
+		return fmt.Errorf("chmod %s: %w", dir, err)
+	}
+	return nil
+}
+
+// checkOwnDirs returns an error when dir or one of its parents up to the
+// one named "sesbox" is a symlink or not a directory; one missing is an
+// error unless missingOK.
+func checkOwnDirs(dir string, missingOK bool) error {
 	for _, p := range ownDirs(dir) {
 		fi, err := os.Lstat(p)
+		if missingOK && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -36,9 +58,6 @@ func MkdirPrivate(dir string) error {
 		if !fi.IsDir() {
 			return &fs.PathError{Op: "open", Path: p, Err: errors.New("is not a directory")}
 		}
-	}
-	if err := chmodDirNoFollow(dir); err != nil {
-		return fmt.Errorf("chmod %s: %w", dir, err)
 	}
 	return nil
 }
@@ -89,6 +108,19 @@ func OpenPrivate(path string, flag int) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// ReadPrivate reads one of sesbox's own files whole through OpenPrivate:
+// never through a symlink, a regular file only, put back to 0600 (an
+// editor that writes a new file and renames it over the old one may have
+// left it readable by others).
+func ReadPrivate(path string) ([]byte, error) {
+	f, err := OpenPrivate(path, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }
 
 // FileExists reports whether path names a regular file, without following
