@@ -614,7 +614,7 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				}
 				t, err := query.ParseDate(d.v, time.Now())
 				if err != nil {
-					return usagef(cmd, "audit log: --%s %q: %v (a date such as 2026-03-01, or an age such as 7d)", d.flag, d.v, err)
+					return usagef(cmd, "audit log: --%s: %v", d.flag, err)
 				}
 				*d.t = t
 			}
