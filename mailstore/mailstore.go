@@ -300,6 +300,12 @@ func QuotaUsedUp(err error) bool {
 // of many sends stops at the first.
 var ErrEverySendRefused = errors.New("SES refuses every send")
 
+// ErrEveryReadRefused is in the chain of an S3 refusal every other read
+// of the bucket would meet too (the credentials rejected: a session
+// token that expired mid-run, a wrong key): a run of many reads stops at
+// the first.
+var ErrEveryReadRefused = errors.New("S3 refuses every read")
+
 // MaxDestinations is how many recipients SES takes in one message (To, Cc
 // and Bcc together, one SendEmail call).
 const MaxDestinations = 50

@@ -143,7 +143,7 @@ its last complete line.`,
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s: %s, %s, entries sha256 %s\n", out, mailstore.Count(tr.Count, "object"), mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
+			fmt.Fprintf(a.stdout, "wrote %s: %s, %s, entries sha256 %s\n", sanitize.Line(out), mailstore.Count(tr.Count, "object"), mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
 			if note := tr.VanishedNote("snapshot"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}

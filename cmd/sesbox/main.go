@@ -256,11 +256,14 @@ stores or prints them.`,
 	f := root.PersistentFlags()
 	f.StringVar(&a.flags.mailbox, "mailbox", "", "configured mailbox `NAME`")
 	root.RegisterFlagCompletionFunc("mailbox", func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		// The configured mailboxes, the default first; none without a config.
+		// The configured mailboxes, the default first; none without a
+		// config. A name sanitize.Line would change (a control or bidi
+		// character, a line break) is left out: the shell lists the
+		// candidates on the terminal as they are.
 		var names []string
 		if cfg, err := a.config(); err == nil {
 			for _, n := range cfg.names() {
-				if strings.HasPrefix(n, prefix) {
+				if strings.HasPrefix(n, prefix) && sanitize.Line(n) == n {
 					names = append(names, n)
 				}
 			}
@@ -306,7 +309,7 @@ stores or prints them.`,
 		newAuditCmd(a), newExportCmd(a),
 		reply,
 		forward,
-		newTeamCmd(a), mark, newAccountCmd(a),
+		newTeamCmd(a), mark, newAccountCmd(a), newDraftsCmd(a),
 	)
 	// The completion scripts are written to the writer cobra holds when
 	// the command is made: set it first.

@@ -344,3 +344,53 @@ func TestReplyDryRunSendsNothing(t *testing.T) {
 		t.Errorf("the reply sent differs from the dry run's:\n%s\n---\n%s", sent.Text, v.Text)
 	}
 }
+
+// TestReplyToWhenTheOriginalNamesNoSendableAddress: an original whose
+// only address is one SES cannot send to (RFC 6532's "jdöe@mächine.example",
+// the Ruby mail gem's utf8_headers.eml), or that has no From at all
+// (Python's msg_05.txt, MIME-tools' uu-zeegee.msg: "From: foo"), could not
+// be answered even with --to: the plan failed on the original's recipients
+// before --to replaced them ("the original names no address to reply to"),
+// and the address left out, and why, was never said. Now --to answers it,
+// and without --to the error says what was left out, the hint first.
+func TestReplyToWhenTheOriginalNamesNoSendableAddress(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	srv := fakes3.Start(t, "mail")
+	msgs := map[string]string{
+		"utf8from0001": "From: Jöhn Doe <jdöe@mächine.example>\r\n",
+		"nofrom000001": "From: foo\r\n",
+	}
+	for id, from := range msgs {
+		srv.Put(t, "mail", "inbox/"+id, []byte(hostileReceipt(id)+from+"To: info@acme-demo.example\r\n"+
+			"Subject: hello\r\nDate: Tue, 3 Nov 2026 09:02:05 -0500\r\nMessage-ID: <"+id+"@origin.example>\r\n\r\nHi.\r\n"))
+	}
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("[mailbox.m]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = \""+srv.URL+
+		"\"\nses_endpoint = \""+ses.URL+"\"\nidentity_domains = [\"acme-demo.example\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	body := writeFile(t, "body.txt", "Thanks.\n")
+	for id, why := range map[string]string{"utf8from0001": `"jdöe@mächine.example" has a non-ASCII local part`, "nofrom000001": `left out From "foo": it is not an address`} {
+		t.Run(id, func(t *testing.T) {
+			_, errOut, code := sesbox(t, "reply", id, "--body-file", body, "--dry-run")
+			if code == 0 || !strings.HasPrefix(errOut, "sesbox: send the reply to an address you name: sesbox reply --to ADDR") || !strings.Contains(errOut, why) {
+				t.Errorf("without --to: exit %d, stderr %q", code, errOut)
+			}
+			out, errOut, code := sesbox(t, "reply", id, "--to", "desk@team.example", "--body-file", body, "--dry-run")
+			if code != 0 {
+				t.Fatalf("with --to: exit %d: %s", code, errOut)
+			}
+			m, err := mail.ReadMessage(strings.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if to, err := mail.ParseAddress(m.Header.Get("To")); err != nil || to.Address != "desk@team.example" || m.Header.Get("In-Reply-To") != "<"+id+"@origin.example>" || m.Header.Get("Subject") != "Re: hello" {
+				t.Errorf("reply header %v", m.Header)
+			}
+		})
+	}
+}
