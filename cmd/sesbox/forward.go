@@ -155,7 +155,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	case len(args) > 0:
 		inputs = args
 	case ff.keysFrom != "":
-		if inputs, err = forwardReadKeys(ff.keysFrom, a.stdin); err != nil {
+		if inputs, err = readKeysFrom("forward", ff.keysFrom, a.stdin); err != nil {
 			return err
 		}
 	default:
@@ -327,14 +327,15 @@ func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxC
 	return r, closeFn, nil
 }
 
-// forwardReadKeys reads --keys-from: a file, or stdin for "-".
-func forwardReadKeys(path string, stdin io.Reader) ([]string, error) {
+// readKeysFrom reads the --keys-from of command cmd (forward, mark): a
+// file, or stdin for "-".
+func readKeysFrom(cmd, path string, stdin io.Reader) ([]string, error) {
 	if path == "-" {
 		return reforward.ReadKeyList(stdin)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("forward: %w", err)
+		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	defer f.Close()
 	return reforward.ReadKeyList(f)

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,5 +133,40 @@ func TestMarkOfAnArchivedObjectSaysRestoreIt(t *testing.T) {
 	}
 	if code != 1 || !strings.HasPrefix(line, "sesbox: the object is archived") || !strings.Contains(line, "restore-object") || strings.Contains(line, "try again") {
 		t.Errorf("exit %d, line %q, want the restore, not 'try again':\n%s", code, line, errOut)
+	}
+}
+
+// TestMarkTakesKeysFromStdin: forward read its keys from --keys-from FILE
+// or stdin, but mark took arguments only, so a script marking what a query
+// listed had to go through xargs (and a key holding a space or a quote
+// was split or refused there). mark --keys-from - reads them one a line,
+// as forward does; keys and --keys-from together are a usage mistake.
+func TestMarkTakesKeysFromStdin(t *testing.T) {
+	isolate(t)
+	flags, _, msgs := demoBucket(t)
+	keys := sortedKeys(msgs)
+	in := "# from a query\n" + keys[1] + "\n\n" + mailstore.SESMessageID(keys[7]) + "\n"
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), append(flags, "mark", "--keys-from", "-"), strings.NewReader(in), &out, &errb); code != 0 {
+		t.Fatalf("mark --keys-from -: exit %d\n%s", code, errb.String())
+	}
+	got, errOut, code := sesbox(t, append(flags, "ls", "--cached", "--query", "is:read", "--json")...)
+	if code != 0 {
+		t.Fatalf("ls: exit %d: %s", code, errOut)
+	}
+	var read []string
+	for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
+		var row struct{ Key string }
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatalf("bad JSON line %q: %v", line, err)
+		}
+		read = append(read, row.Key)
+	}
+	slices.Sort(read)
+	if want := []string{keys[1], keys[7]}; !slices.Equal(read, want) {
+		t.Errorf("read: %v, want %v", read, want)
+	}
+	if _, errOut, code := sesbox(t, append(flags, "mark", "--keys-from", "-", keys[2])...); code != 64 || !strings.Contains(errOut, "one way") {
+		t.Errorf("KEY and --keys-from: exit %d, want 64\n%s", code, errOut)
 	}
 }
