@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -995,8 +996,12 @@ func printLogVerdict(w io.Writer, path string, n int, problems []actionlog.Probl
 
 // auditProgress draws snapshot/verify/export progress on stderr: a redrawn
 // line on a terminal; elsewhere a line every few seconds and a last one, so
-// logs stay readable.
+// logs stay readable. While no object finishes for waitAfter (a stalled
+// connection is cut only after a minute, and each break is retried) the
+// line is drawn again on its own and says it is waiting: it stood still,
+// "1 of 8+ objects exported" for as long as the stall lasted.
 type auditProgress struct {
+	mu    sync.Mutex
 	w     io.Writer
 	tty   bool
 	verb  string
@@ -1004,32 +1009,104 @@ type auditProgress struct {
 	seen  bool
 	drawn bool
 	at    time.Time
+	// moved is when the counts last moved; now is the clock.
+	moved time.Time
+	now   func() time.Time
+	// done ends watch; finished: finish has run.
+	done     chan struct{}
+	finished bool
+	// waitShown: the last line drawn says it waits.
+	waitShown bool
 }
 
+// waitAfter is how long the counts may stand still before the progress
+// line says that sesbox is waiting.
+const waitAfter = 5 * time.Second
+
 func newAuditProgress(w io.Writer, tty bool, verb string) *auditProgress {
-	return &auditProgress{w: w, tty: tty, verb: verb, at: time.Now()}
+	p := &auditProgress{w: w, tty: tty, verb: verb, now: time.Now, done: make(chan struct{})}
+	p.at = p.now()
+	p.moved = p.at
+	go p.watch(time.Second)
+	return p
+}
+
+// watch draws the line again every tick while the counts stand still,
+// until finish.
+func (p *auditProgress) watch(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+			p.tick()
+		}
+	}
+}
+
+// tick draws the line when the counts have stood still for waitAfter.
+func (p *auditProgress) tick() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.finished && p.now().Sub(p.moved) >= waitAfter {
+		p.draw()
+	}
 }
 
 func (p *auditProgress) update(pr audit.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.seen || pr.Done+pr.Skipped != p.last.Done+p.last.Skipped || pr.Listed != p.last.Listed {
+		p.moved = p.now()
+		if p.waitShown {
+			p.at = time.Time{} // at once: the line says it waits
+		}
+	}
 	p.last, p.seen = pr, true
+	p.draw()
+}
+
+// draw writes the line, at most every 100 ms on a terminal and every 5 s
+// elsewhere.
+func (p *auditProgress) draw() {
 	every := 5 * time.Second
 	if p.tty {
 		every = 100 * time.Millisecond
 	}
-	if time.Since(p.at) < every {
+	now := p.now()
+	if now.Sub(p.at) < every {
 		return
 	}
-	p.at = time.Now()
+	p.at = now
+	d := now.Sub(p.moved).Round(time.Second)
+	var line string
+	p.waitShown = true
+	switch {
+	case !p.seen: // nothing listed yet
+		line = fmt.Sprintf("waiting for S3: no object %s yet, %s", p.verb, d)
+	case d >= waitAfter:
+		line = auditProgressLine(p.last, p.verb, now) + fmt.Sprintf(", waiting for S3: no object done for %s", d)
+	default:
+		line, p.waitShown = auditProgressLine(p.last, p.verb, now), false
+	}
 	if p.tty {
-		fmt.Fprintf(p.w, "\r\x1b[K%s", auditProgressLine(pr, p.verb, time.Now()))
+		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 		p.drawn = true
 	} else {
-		fmt.Fprintln(p.w, auditProgressLine(pr, p.verb, time.Now()))
+		fmt.Fprintln(p.w, line)
 	}
 }
 
 // clear removes the progress line before other output on the same terminal.
 func (p *auditProgress) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+}
+
+func (p *auditProgress) clearLocked() {
 	if p.tty && p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.drawn = false
@@ -1039,14 +1116,20 @@ func (p *auditProgress) clear() {
 // finish prints the last line; with stopped (the run was interrupted), it
 // begins "interrupted: " so it does not read as a finished run.
 func (p *auditProgress) finish(stopped bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.finished {
+		p.finished = true
+		close(p.done)
+	}
+	p.clearLocked()
 	if !p.seen {
 		return
 	}
-	p.clear()
 	if stopped {
 		fmt.Fprint(p.w, "interrupted: ")
 	}
-	fmt.Fprintf(p.w, "%s in %s\n", auditProgressLine(p.last, p.verb, time.Now()), time.Since(p.last.Started).Round(time.Millisecond))
+	fmt.Fprintf(p.w, "%s in %s\n", auditProgressLine(p.last, p.verb, p.now()), p.now().Sub(p.last.Started).Round(time.Millisecond))
 }
 
 // auditProgressLine renders "1234 of 5000 objects read, 12.3M, 350/s, ETA 10s".

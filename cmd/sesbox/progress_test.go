@@ -138,3 +138,59 @@ func TestInterruptedProgressSaysSoAndWhatIsKept(t *testing.T) {
 		}
 	}
 }
+
+// TestStalledAuditProgressSaysItIsWaiting: while no object finishes (a
+// stalled connection is cut after a minute), the export/snapshot/verify
+// line is drawn again and says it waits, also before the first object;
+// it stood still on "1 of 8+ objects exported" for as long as the stall.
+// The clock is the test's; the ticks are called by hand.
+func TestStalledAuditProgressSaysItIsWaiting(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		var buf bytes.Buffer
+		t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+		clock := t0
+		p := newAuditProgress(&buf, tty, "exported")
+		read := func() string {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			s := buf.String()
+			buf.Reset()
+			return s
+		}
+		p.mu.Lock()
+		p.now = func() time.Time { return clock }
+		p.at, p.moved = t0, t0
+		p.mu.Unlock()
+		step := func(d time.Duration) {
+			p.mu.Lock()
+			clock = clock.Add(d)
+			p.mu.Unlock()
+			p.tick()
+		}
+		step(6 * time.Second)
+		if got := read(); !strings.Contains(got, "waiting for S3: no object exported yet, 6s") {
+			t.Errorf("tty %v, before the first object: %q", tty, got)
+		}
+		p.update(audit.Progress{Listed: 8, Listing: true, Done: 1, Bytes: 2048, Started: t0})
+		read()
+		step(3 * time.Second)
+		if got := read(); got != "" {
+			t.Errorf("tty %v, 3 s still: %q, want nothing new", tty, got)
+		}
+		step(9 * time.Second)
+		if got := read(); !strings.Contains(got, "1 of 8+ objects exported, 2.0K") || !strings.Contains(got, "waiting for S3: no object done for 12s") {
+			t.Errorf("tty %v, 12 s still: %q", tty, got)
+		}
+		step(time.Second)
+		read()
+		p.update(audit.Progress{Listed: 8, Listing: true, Done: 2, Bytes: 4096, Started: t0})
+		if got := read(); strings.Contains(got, "waiting") || !strings.Contains(got, "2 of 8+ objects exported") {
+			t.Errorf("tty %v, moving again: %q", tty, got)
+		}
+		p.finish(false)
+		step(10 * time.Second)
+		if got := read(); strings.Contains(got, "waiting") {
+			t.Errorf("tty %v, after finish: %q", tty, got)
+		}
+	}
+}
