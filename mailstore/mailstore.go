@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path"
 	"strconv"
 	"strings"
@@ -300,6 +301,12 @@ func QuotaUsedUp(err error) bool {
 // of many sends stops at the first.
 var ErrEverySendRefused = errors.New("SES refuses every send")
 
+// ErrEveryReadRefused is in the chain of an S3 refusal every other read
+// of the bucket would meet too (the credentials rejected: a session
+// token that expired mid-run, a wrong key): a run of many reads stops at
+// the first.
+var ErrEveryReadRefused = errors.New("S3 refuses every read")
+
 // MaxDestinations is how many recipients SES takes in one message (To, Cc
 // and Bcc together, one SendEmail call).
 const MaxDestinations = 50
@@ -311,6 +318,24 @@ type Sender interface {
 	SendRaw(ctx context.Context, destinations []string, raw []byte) (string, error)
 	// Quota reads the account's current sending limits.
 	Quota(ctx context.Context) (Quota, error)
+}
+
+// NotAccepted reports whether a SendRaw error says the message was
+// certainly not accepted: the provider answered with an HTTP 4xx, or the
+// connection could not even be opened. A 5xx answer, a connection dropped
+// once the request was on its way, or a time-out leave the outcome
+// unknown: the provider may have taken the message, and sending it again
+// may deliver it twice.
+func NotAccepted(err error) bool {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		if c := re.HTTPStatusCode(); c >= 400 && c < 500 {
+			return true
+		}
+	}
+	// The SDK's error for a request never sent has a status too: 0.
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // CheckSentPrefix validates a mailbox's sent_prefix: it must not overlap

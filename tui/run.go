@@ -152,6 +152,10 @@ func (e SignalledError) ExitCode() int { return 128 + int(e.Signal) }
 // signalledMsg is sent when a signal asks the TUI to end.
 type signalledMsg struct{ sig syscall.Signal }
 
+// keptMsg is sent when the built-in editor's text has been kept for a
+// quit a signal asked for.
+type keptMsg struct{}
+
 // relaySignals hands the first signal to the program as a signalledMsg,
 // which quits the way q does, and records it in got. A SIGINT while a
 // program sesbox handed the terminal to runs (| pipe, $EDITOR, a mailcap

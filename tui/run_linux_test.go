@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesbox/sesbox/internal/lockedbuf"
 	"github.com/sesbox/sesbox/internal/ptytest"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
@@ -17,10 +18,10 @@ import (
 // terminal: bubbletea sends the root its size from it (a Writer that is
 // not a terminal gives none, and keys wait for the size). out gets what
 // is drawn.
-func ptyOutput(t *testing.T, w, h int) (slave *os.File, out *lockedBuf) {
+func ptyOutput(t *testing.T, w, h int) (slave *os.File, out *lockedbuf.Buffer) {
 	t.Helper()
 	m, s := ptytest.OpenPTY(t, w, h)
-	out = &lockedBuf{}
+	out = &lockedbuf.Buffer{}
 	go func() { _, _ = io.Copy(out, m) }() // a full pty would stop the program
 	return s, out
 }

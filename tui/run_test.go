@@ -1,40 +1,22 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/internal/lockedbuf"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/internal/guard"
 )
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // restored reports whether the output ends the session the way a terminal
 // needs: alternate screen left, cursor shown.
@@ -61,7 +43,7 @@ func (panicky) IDs(context.Context, query.Query, query.SortField, bool, int) (in
 // screen: Run quits the normal way and returns the panic as an error.
 func TestRunRecoversPanics(t *testing.T) {
 	logFile := filepath.Join(t.TempDir(), "tui.log")
-	out := &lockedBuf{}
+	out := &lockedbuf.Buffer{}
 	in, inW := io.Pipe()
 	defer inW.Close()
 	done := make(chan error, 1)
@@ -103,7 +85,7 @@ func TestGuardQuitsOnViewPanic(t *testing.T) {
 	g := guard.New(viewPanic{New(ctx, fixture.Common(80, 24), []Box{{Name: "a", Mailbox: fixture.NewFake("a")}}, false, 0, nil)})
 	in, inW := io.Pipe()
 	defer inW.Close()
-	p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(&lockedBuf{}), tea.WithoutSignals())
+	p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(&lockedbuf.Buffer{}), tea.WithoutSignals())
 	g.SetQuit(p.Quit)
 	done := make(chan struct{})
 	go func() {

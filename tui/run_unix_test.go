@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesbox/sesbox/internal/lockedbuf"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
@@ -33,7 +34,7 @@ func TestRunQuitsOnASignalAndSaysWhich(t *testing.T) {
 			signal.Notify(keep, sig)
 			defer signal.Stop(keep)
 
-			out := &lockedBuf{}
+			out := &lockedbuf.Buffer{}
 			in, inW := io.Pipe()
 			defer inW.Close()
 			done := make(chan error, 1)

@@ -12,6 +12,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/internal/lockedbuf"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 	"github.com/sesbox/sesbox/tui/internal/handoff"
 )
@@ -63,7 +64,7 @@ func TestSecondSignalWhileAProgramHasTheTerminalStillBlanks(t *testing.T) {
 	root := New(ctx, fixture.Common(80, 24), []Box{{Name: "inbox", Mailbox: fixture.NewFake("a")}}, false, 0, nil)
 	in, inW := io.Pipe()
 	defer inW.Close()
-	p := tea.NewProgram(withExec{root, b}, tea.WithInput(in), tea.WithOutput(&lockedBuf{}), tea.WithoutSignalHandler(), tea.WithContext(ctx))
+	p := tea.NewProgram(withExec{root, b}, tea.WithInput(in), tea.WithOutput(&lockedbuf.Buffer{}), tea.WithoutSignalHandler(), tea.WithContext(ctx))
 	sigs := make(chan os.Signal, 2)
 	var got atomic.Int32
 	go relaySignals(ctx, sigs, p, &got)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -313,6 +314,45 @@ func TestRootForwardRunningIsNotQuit(t *testing.T) {
 	h.press("q")
 	if h.quit || h.m.top() != "" {
 		t.Fatal("q after the run did not close the forward screen")
+	}
+}
+
+// TestSignalDuringAForwardWaitsForItsEnd: SIGTERM or SIGHUP while a
+// forward ran quit at once, cutting off the send in progress, which the
+// journal then kept as "sending" (uncertain) though SES had taken it. The
+// run is now stopped after the send in progress, as x does, the status
+// line says so, and the program quits when the run has ended.
+func TestSignalDuringAForwardWaitsForItsEnd(t *testing.T) {
+	r := newDemoRunner(t)
+	r.gate = make(chan struct{})
+	out := t.TempDir()
+	h := demoHarness(t, Box{Forward: dryRun(t, r, out)})
+	h.press(" ", " ", "f")
+	nm, run := h.m.Update(fixture.Key("y")) // the run waits on the gate: hold its Cmd
+	h.m = nm.(Model)
+	h.send(signalledMsg{syscall.SIGTERM})
+	if h.quit || !fwd(h.m).Running() {
+		t.Fatalf("quit %v with the forward running %v", h.quit, fwd(h.m).Running())
+	}
+	if v := h.view(); !strings.Contains(v, "ending (terminated): the forward stops after the send in progress") {
+		t.Fatalf("the status line does not say why sesbox has not ended:\n%s", v)
+	}
+	close(r.gate)
+	h.settle(run)
+	if !h.quit {
+		t.Fatal("the run ended and sesbox did not quit")
+	}
+	res := fwd(h.m).Results()
+	if len(res) != 2 {
+		t.Fatalf("results %+v", res)
+	}
+	for _, x := range res {
+		if x.Status == reforward.StatusDryRun {
+			t.Errorf("%s was forwarded after the signal stopped the run", x.Key)
+		}
+	}
+	if files, _ := os.ReadDir(out); len(files) != 0 {
+		t.Errorf("the stopped run wrote %d files", len(files))
 	}
 }
 

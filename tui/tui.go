@@ -64,6 +64,10 @@ type Model struct {
 	// ran, showed the rows left on the alternate screen over the shell's
 	// screen after it.
 	quitting bool
+	// ending is set by a signal: the program quits once the built-in
+	// editor's text is kept (kept) and nothing is busy (a forward run,
+	// stopped after the send in progress, has journaled its outcome).
+	ending, kept bool
 }
 
 // New builds the root model. ctx bounds every mailbox call (cancel it to
@@ -134,7 +138,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if _, ok := msg.(tea.KeyMsg); !ok {
 		nm, cmd = nm.(Model).release(cmd)
 	}
-	return nm.(Model).noted(m.notice), cmd
+	r := nm.(Model).noted(m.notice)
+	if r.ending && r.kept && !r.quitting && r.st.Busy() == "" {
+		r.quitting = true
+		return r, tea.Batch(cmd, tea.Quit)
+	}
+	return r, cmd
 }
 
 // noted keeps a notice new on the status line in the history :notices
@@ -187,24 +196,37 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.tmpDirs = append(m.tmpDirs, msg.Dir)
 		return m, nil
 	case signalledMsg:
-		// Nothing holds this quit (a hung-up terminal cannot answer a
-		// question), but the built-in editor's text is kept first.
+		// Nothing asks before this quit (a hung-up terminal cannot
+		// answer a question), but the built-in editor's text is kept
+		// first, and a forward run is stopped after the send in
+		// progress and waited for (Update quits then): cut off, that
+		// send stayed "sending" in the journal, uncertain, when SES had
+		// taken it.
 		m.log.Printf("quit: %v", msg.sig)
 		var keep func() error
 		if _, kp, ok := m.st.Keeper(); ok {
 			keep = kp.KeepNow()
 		}
 		m.st.Stop()
-		m.quitting = true
+		m.ending = true
+		if m.notice = m.st.Busy(); m.notice != "" {
+			m.notice = "ending (" + msg.sig.String() + "): the forward stops after the send in progress"
+			m.log.Printf("quit: waiting for the forward run to stop after the send in progress")
+		}
+		if keep == nil {
+			m.kept = true
+			return m, nil
+		}
 		logger := m.log
 		return m, func() tea.Msg {
-			if keep != nil {
-				if err := keep(); err != nil {
-					logger.Printf("quit: the reply being written is not kept: %v", err)
-				}
+			if err := keep(); err != nil {
+				logger.Printf("quit: the reply being written is not kept: %v", err)
 			}
-			return tea.QuitMsg{}
+			return keptMsg{}
 		}
+	case keptMsg:
+		m.kept = true
+		return m, nil
 	case common.QuitConfirmedMsg:
 		m.log.Printf("quit: %s", msg.Notice)
 		if m.notice = m.st.Busy(); m.notice != "" {

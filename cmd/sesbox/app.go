@@ -62,6 +62,9 @@ type app struct {
 	awsMu      sync.Mutex
 	awsConfigs map[awsConfigKey]aws.Config
 	debug      *debugLog // --debug: every AWS request, logged
+	// logUnread is the forwarder log a lenient refresh could not read
+	// (refreshSaying): forward: terms then match stale statuses.
+	logUnread error
 }
 
 func (a *app) close() {

@@ -143,7 +143,7 @@ its last complete line.`,
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s: %s, %s, entries sha256 %s\n", out, mailstore.Count(tr.Count, "object"), mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
+			fmt.Fprintf(a.stdout, "wrote %s: %s, %s, entries sha256 %s\n", sanitize.Line(out), mailstore.Count(tr.Count, "object"), mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
 			if note := tr.VanishedNote("snapshot"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}
@@ -614,7 +614,7 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 				}
 				t, err := query.ParseDate(d.v, time.Now())
 				if err != nil {
-					return usagef(cmd, "audit log: --%s %q: %v (a date such as 2026-03-01, or an age such as 7d)", d.flag, d.v, err)
+					return usagef(cmd, "audit log: --%s: %v", d.flag, err)
 				}
 				*d.t = t
 			}

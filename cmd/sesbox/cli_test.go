@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sesbox/sesbox/internal/lockedbuf"
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
@@ -38,7 +39,9 @@ func isolate(t *testing.T) string {
 // sesbox runs the CLI in-process and returns stdout, stderr and the exit code.
 func sesbox(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errb bytes.Buffer
+	// Written from several goroutines, as os.Stdout and os.Stderr may be
+	// (a forward's planning line beside the --debug log).
+	var out, errb lockedbuf.Buffer
 	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
 	return out.String(), errb.String(), code
 }

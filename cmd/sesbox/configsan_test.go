@@ -110,3 +110,37 @@ func TestShowBidiMarkers(t *testing.T) {
 		t.Errorf("a bidi control reached the output: %q", out)
 	}
 }
+
+// TestWrittenPathsOnStdoutAreSanitized: the lines that name the files a
+// command wrote (export's mbox, Maildir and manifest, audit snapshot's
+// manifest) show a path holding control sequences without them, as save's
+// paths and every error line do; export and snapshot printed the path as
+// given, so a directory named by a key or a script retitled the window and
+// cleared the screen. The files themselves keep their exact names.
+func TestWrittenPathsOnStdoutAreSanitized(t *testing.T) {
+	isolate(t)
+	flags, _, _ := demoBucket(t)
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args  []string
+		wrote string
+	}{
+		{[]string{"export", "--mbox", filepath.Join(dir, "m"+hostileValue)}, "m" + hostileValue + ".manifest.jsonl"},
+		{[]string{"export", "--maildir", filepath.Join(dir, "d"+hostileValue), "--manifest", filepath.Join(dir, "dm"+hostileValue)}, "dm" + hostileValue},
+		{[]string{"audit", "snapshot", "--out", filepath.Join(dir, "s"+hostileValue)}, "s" + hostileValue},
+	} {
+		out, errOut, code := sesbox(t, append(flags, tt.args...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tt.args[0], code, errOut)
+		}
+		if strings.ContainsAny(out+errOut, "\x1b\x07\u009b") {
+			t.Errorf("%s: control sequence printed: %q", tt.args, out+errOut)
+		}
+		if !strings.Contains(out, dir+string(filepath.Separator)) {
+			t.Errorf("%s: the path is not named: %q", tt.args, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, tt.wrote)); err != nil {
+			t.Errorf("%s: %v", tt.args, err)
+		}
+	}
+}

@@ -149,13 +149,94 @@ func redactURL(u *url.URL) string {
 }
 
 // debugAPIOptions are the middleware options every AWS client gets: the
-// debug log when --debug is on, nothing otherwise.
+// debug log when --debug is on, and always, inside it (added after it, so
+// nearer the wire), the removal of the credentials a server's error
+// echoes.
 func (a *app) debugAPIOptions() []func(*middleware.Stack) error {
 	if a.debug == nil {
-		return nil
+		return []func(*middleware.Stack) error{redactEchoesOption}
 	}
-	return []func(*middleware.Stack) error{a.debug.apiOption}
+	return []func(*middleware.Stack) error{a.debug.apiOption, redactEchoesOption}
 }
+
+func redactEchoesOption(stack *middleware.Stack) error {
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("sesboxRedactEchoes", redactEchoes), middleware.After)
+}
+
+// redactEchoes removes from an attempt's error every credential value the
+// request carried (the session token, the Authorization header and its
+// signature, any header or query parameter secretName names): a server
+// or a proxy may quote the request in its error message ("Canonical
+// request: ... X-Amz-Security-Token: ..."), and the SDK's error, which
+// sesbox prints, logs and records, holds that message. The error keeps
+// its chain (errors.As finds the SDK's types), only its text changes.
+func redactEchoes(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	out, md, err := next.HandleFinalize(ctx, in)
+	req, ok := in.Request.(*smithyhttp.Request)
+	if err == nil || !ok {
+		return out, md, err
+	}
+	msg := err.Error()
+	redactedMsg := msg
+	for _, v := range sentSecrets(req) {
+		redactedMsg = strings.ReplaceAll(redactedMsg, v, redacted)
+	}
+	if redactedMsg != msg {
+		err = &redactedError{msg: redactedMsg, err: err}
+	}
+	return out, md, err
+}
+
+// sentSecrets are the credential values a request carried, longest first
+// (an Authorization header before the signature inside it). Values under
+// 8 bytes are left out: replacing them could garble any text.
+func sentSecrets(req *smithyhttp.Request) []string {
+	var vs []string
+	add := func(v string) {
+		if len(v) >= 8 {
+			// As sent, and percent-encoded as a server quoting a URL
+			// writes it (a session token's +, / and =).
+			vs = append(vs, v)
+			if e := url.QueryEscape(v); e != v {
+				vs = append(vs, e)
+			}
+		}
+	}
+	for n, hv := range req.Header {
+		if !secretName(n) {
+			continue
+		}
+		for _, v := range hv {
+			add(v)
+			for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+				if _, sig, ok := strings.Cut(part, "Signature="); ok {
+					add(sig)
+				}
+			}
+		}
+	}
+	for n, qv := range req.URL.Query() {
+		if secretName(n) {
+			for _, v := range qv {
+				add(v)
+			}
+		}
+	}
+	if pw, ok := req.URL.User.Password(); ok {
+		add(pw)
+	}
+	sort.Slice(vs, func(i, j int) bool { return len(vs[i]) > len(vs[j]) })
+	return vs
+}
+
+// redactedError is an SDK error whose text had credentials taken out.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // withDebug adds the debug log to a configuration.
 func (a *app) withDebug(cfg aws.Config) aws.Config {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,14 +140,16 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 		{"account", "--json"},
 		{"mark", key},
 		{"mark", "--unread", key},
+		{"drafts"},
+		{"drafts", "--json"},
 	} {
 		ran[commandPath(args)] = true
 		stdout, stderr, code := sesbox(t, append(all[:len(all):len(all)], args...)...)
 		name := strings.Join(args[:min(2, len(args))], " ")
 		outputs = append(outputs, stdout, stderr)
-		// The action log, a cached listing and read marks are local: no
-		// request.
-		if local := name == "audit log" || name == "audit verify-export" || args[0] == "mark" || strings.Contains(strings.Join(args, " "), "--cached"); !local {
+		// The action log, a cached listing, read marks and the drafts
+		// are local: no request.
+		if local := name == "audit log" || name == "audit verify-export" || args[0] == "mark" || args[0] == "drafts" || strings.Contains(strings.Join(args, " "), "--cached"); !local {
 			if !strings.Contains(stderr, "sesbox debug: ") {
 				t.Errorf("%s (exit %d): no request logged:\n%s", name, code, stderr)
 			}
@@ -316,4 +319,36 @@ func shortBackoff(t *testing.T) {
 	old := s3RetryBackoffScale
 	s3RetryBackoffScale = 1e-3
 	t.Cleanup(func() { s3RetryBackoffScale = old })
+}
+
+// TestServerEchoedCredentialsAreRedacted: a server (or a proxy) whose
+// error quotes the request's headers, session token and signature among
+// them, is shown, logged with --debug and recorded without them. sesbox
+// printed the SDK's error as it was: "api error SignatureDoesNotMatch:
+// ... X-Amz-Security-Token: <the token> ... Signature=<hex>". The error
+// is still taken for what it is (credentials rejected).
+func TestServerEchoedCredentialsAreRedacted(t *testing.T) {
+	isolate(t)
+	shortBackoff(t)
+	// A session token holds + / =, which a server quoting a URL
+	// percent-encodes.
+	token := markerToken + "+/x=="
+	t.Setenv("AWS_SESSION_TOKEN", token)
+	srv := fakes3.Start(t, "mail")
+	for k, b := range demo.Messages() {
+		srv.Put(t, "mail", k, b)
+	}
+	p := faultproxy.Start(t, srv.URL, faultproxy.Config{EchoHeaders: 1})
+	flags := []string{"--endpoint", p.URL, "--bucket", "mail", "--prefix", demo.Prefix}
+	for _, args := range [][]string{{"ls"}, {"--debug", "ls"}, {"show", "x"}, {"audit", "snapshot", "--out", filepath.Join(t.TempDir(), "s.jsonl")}} {
+		out, errOut, code := sesbox(t, append(flags, args...)...)
+		if code != 1 || !strings.Contains(errOut, "credentials rejected") || !strings.Contains(errOut, "X-Amz-Security-Token: [redacted]") {
+			t.Errorf("%s: exit %d, stderr:\n%s", args, code, errOut)
+		}
+		for _, leak := range []string{markerToken, url.QueryEscape(token), "Signature="} {
+			if strings.Contains(out+errOut, leak) {
+				t.Errorf("%s: %q printed:\n%s", args, leak, errOut)
+			}
+		}
+	}
 }

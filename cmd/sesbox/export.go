@@ -113,7 +113,7 @@ Query syntax (--query):
 				manifest = audit.ManifestPath(target)
 			}
 			fmt.Fprintf(a.stdout, "exported %d messages (%s) to %s\nmanifest %s, entries sha256 %s\n",
-				tr.Count, mailstore.FormatSize(tr.Bytes), target, manifest, tr.EntriesSHA256)
+				tr.Count, mailstore.FormatSize(tr.Bytes), sanitize.Line(target), sanitize.Line(manifest), tr.EntriesSHA256)
 			if note := tr.VanishedNote("export"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}

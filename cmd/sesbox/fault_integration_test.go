@@ -11,9 +11,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -189,6 +192,71 @@ func TestReadPathSurvivesS3Faults(t *testing.T) {
 				tc.name, total.Requests, total.Faults(), total.SlowDowns, total.Resets, total.Truncations)
 			if total.Faults() < 100 {
 				t.Errorf("only %d faults injected: the test proves little", total.Faults())
+			}
+		})
+	}
+}
+
+// TestSignalEndsAnExportLikeCtrlC: the real binary exports through the
+// fault proxy, whose GETs of messages stall (headers and part of the body,
+// then silence), and gets SIGINT, SIGTERM or SIGHUP once its partial mbox
+// exists. Each ends it as Ctrl-C does: the partial files removed, the
+// destination never written, "interrupted" said, the shell's status for
+// the signal. SIGTERM and SIGHUP ended the process on the spot (exit 143
+// and 129 with nothing said) and left .all.mbox.*.partial and
+// .all.mbox.manifest.jsonl.*.partial beside the destination.
+func TestSignalEndsAnExportLikeCtrlC(t *testing.T) {
+	bin := buildSesbox(t)
+	isolate(t)
+	flags, _, _ := faultMailbox(t, faultproxy.Config{Seed: 20, Stall: 1, StallFor: 5 * time.Minute,
+		Match: func(r *http.Request) bool {
+			return r.Method == http.MethodGet && !strings.Contains(r.URL.RawQuery, "list-type")
+		}})
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(bin, append(flags, "export", "--mbox", filepath.Join(dir, "all.mbox"))...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// A hang guard, not a measure: the export is under way once
+			// its partial file is there.
+			for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
+				if m, _ := filepath.Glob(filepath.Join(dir, ".all.mbox.*.partial")); len(m) > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("no partial mbox after 2 minutes: %s", stderr.String())
+				}
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(2 * time.Minute):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("still running 2 minutes after %s: %s", sig, stderr.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) {
+				t.Errorf("exit %d after %s, want %d", code, sig, 128+int(sig))
+			}
+			if !strings.Contains(stderr.String(), "was stopped before its end: nothing was written") || !strings.Contains(stderr.String(), "sesbox: interrupted") {
+				t.Errorf("stderr does not say the export was stopped:\n%s", stderr.String())
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				var names []string
+				for _, e := range ents {
+					names = append(names, e.Name())
+				}
+				t.Errorf("left in the destination's directory after %s: %v", sig, names)
 			}
 		})
 	}

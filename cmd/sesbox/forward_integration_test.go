@@ -18,11 +18,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
 )
@@ -286,5 +290,72 @@ func TestForwardStoppedSaysWhatARerunSends(t *testing.T) {
 	}
 	if got := proxy.Requests() - before; got != 3 {
 		t.Errorf("the rerun made %d SendEmail requests, want the 3 it was said to send", got)
+	}
+}
+
+// TestForwardStopsWhenS3RejectsTheCredentials: credentials that expire
+// mid-run (an SSO or assumed-role session) made S3 refuse each message's
+// read in turn: "6 sent, 24 failed", each reason the SDK's "read ...:
+// operation error S3: GetObject, ... ExpiredToken", no hint and nothing
+// said of a rerun (tried against versitygw). The first read S3 refuses
+// the credentials of stops the run as an SES refusal of every send does:
+// hint first, the rest not attempted, and the rerun sends what is left.
+func TestForwardStopsWhenS3RejectsTheCredentials(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	srv := peer.StartS3(t, false)
+	cl := srv.CreateBuckets(t, "mail")
+	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
+	fixture, err := os.ReadFile("../../testdata/forwarder/message.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 4 {
+		id := fmt.Sprintf("expired%035d", i)
+		if _, err := cl.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("mail"), Key: aws.String("inbox/" + id), Body: bytes.NewReader(fixture)}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	// The plan reads each header (a ranged GET); the run reads each
+	// message whole. The session expires after the first whole read.
+	var whole atomic.Int32
+	s3p := faultproxy.Start(t, srv.URL, faultproxy.Config{Expired: 1, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet && r.Header.Get("Range") == "" && strings.Contains(r.URL.Path, "/inbox/") && whole.Add(1) > 1
+	}})
+	cfgPath := filepath.Join(dir, "forwarder.json")
+	os.WriteFile(cfgPath, []byte(`{"forwardMapping": {"info@example.com": ["jim@example.com"]}}`), 0o600)
+	args := append([]string{"--endpoint", s3p.URL, "--bucket", "mail", "--prefix", "inbox/", "--ses-endpoint", proxy.URL,
+		"forward", "--forward-config", cfgPath, "--yes"}, ids...)
+
+	stdout, stderr, code := sesbox(t, args...)
+	const hint = "sesbox: credentials rejected — they came from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); check them, or --profile or the AWS_* environment; then run the same command again: what was sent is skipped"
+	if code == 0 || !strings.Contains(stderr, hint) || !strings.Contains(stderr, "forward: 1 sent, 1 failed, 2 not attempted\n") {
+		t.Errorf("exit %d, stderr:\n%s\nwant it stopped, saying:\n%s", code, stderr, hint)
+	}
+	var results []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%v: %q", err, l)
+		}
+		results = append(results, m)
+	}
+	if len(results) != 4 || results[0]["status"] != "sent" || !strings.HasPrefix(results[1]["reason"].(string), "credentials rejected") ||
+		!strings.HasPrefix(results[2]["reason"].(string), "not attempted") {
+		t.Errorf("results: %v", results)
+	}
+	if n := len(proxy.Emails()); n != 1 {
+		t.Errorf("%d emails reached SES, want the 1 sent before the credentials expired", n)
+	}
+	whole.Store(-1000) // new credentials
+	if _, stderr, code := sesbox(t, args...); code != 0 {
+		t.Fatalf("rerun: exit %d: %s", code, stderr)
+	}
+	if n := len(proxy.Emails()); n != 4 {
+		t.Errorf("%d emails reached SES after the rerun, want 4, one a message", n)
 	}
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -229,5 +230,38 @@ forwarder_logs = "`+fwdGroup+`"
 	stdout, _, _ = sesbox(t, "--config", conf, "--ses-endpoint", proxy.URL, "forward", "--yes", "--again", "m-ok")
 	if rows := forwardRows(t, stdout); len(rows) != 1 || rows[0]["status"] != "sent" {
 		t.Errorf("forward --again of a delivered message: %s", stdout)
+	}
+}
+
+// TestLsOfForwardTermsWithTheLogUnreadExitsNonZero: with the forwarding
+// Lambda's log group out of reach (a mistyped region or endpoint), `ls
+// --query forward:failed` on a mailbox whose log was never read printed
+// nothing, a warning, and exit status 0: a script took it for "no forward
+// failed". The statuses forward: terms match come from the log, so such an
+// answer may lack messages: it says so and exits 1, as for headers it
+// could not read. A query without forward: terms is answered as before.
+func TestLsOfForwardTermsWithTheLogUnreadExitsNonZero(t *testing.T) {
+	isolate(t)
+	s3 := fakes3.Start(t, "mail")
+	raw, err := os.ReadFile("../../testdata/forwarder/message.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3.Put(t, "mail", "inbox/m-1", raw)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := "http://" + l.Addr().String()
+	l.Close() // nothing answers there
+	base := []string{"--endpoint", s3.URL, "--bucket", "mail", "--prefix", "inbox/", "--logs-endpoint", logs, "ls", "--forwarder-logs", fwdGroup}
+	stdout, stderr, code := sesbox(t, append(base, "--query", "forward:failed")...)
+	const want = "sesbox: the list may lack messages: the forwarder log could not be read, so forward: terms matched the statuses last read from it (none, for a log never read)"
+	if code != 1 || stdout != "" || !strings.Contains(stderr, want) {
+		t.Errorf("forward:failed: exit %d, stdout %q, stderr:\n%s\nwant exit 1 and:\n%s", code, stdout, stderr, want)
+	}
+	stdout, stderr, code = sesbox(t, append(base, "--query", "")...)
+	if code != 0 || !strings.Contains(stdout, "m-1") || strings.Contains(stderr, "may lack") {
+		t.Errorf("no forward: term: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
 	}
 }

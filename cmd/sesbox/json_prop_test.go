@@ -133,6 +133,7 @@ func TestJSONOutputsRoundTripProperty(t *testing.T) {
 		jsonRoundTrip(t, "audit log --verify", generated[logVerifyRecord](r))
 		jsonRoundTrip(t, "account", generated[sesaccount.Account](r))
 		jsonRoundTrip(t, "team status", generated[team.Status](r))
+		jsonRoundTrip(t, "drafts", generated[draftJSON](r))
 
 		l := generated[bounces.Link](r)
 		var rec struct {

@@ -83,24 +83,30 @@ func TestErrorLinesOnANonUTF8TerminalAreASCII(t *testing.T) {
 	isolate(t)
 	t.Setenv("TERM", "xterm-256color")
 	t.Setenv("LC_ALL", "C")
-	args := []string{"--demo", "show", "김민준é"}
-	master, tty := ptytest.OpenPTY(t, 200, 50)
-	var drawn bytes.Buffer
-	done := make(chan struct{})
-	go func() { io.Copy(&drawn, master); close(done) }()
-	if code := run(context.Background(), args, strings.NewReader(""), io.Discard, tty); code != 1 {
-		t.Fatalf("%v: exit %d, want 1", args, code)
-	}
-	tty.Close()
-	master.SetReadDeadline(time.Now().Add(2 * time.Second))
-	<-done
-	got := drawn.String()
-	if strings.ContainsFunc(got, func(c rune) bool { return c >= 0x80 }) || !strings.Contains(got, `"??????e"`) {
-		t.Errorf("error line on an LC_ALL=C terminal: not ASCII with '?' for CJK:\n%q", got)
-	}
-	var piped bytes.Buffer
-	run(context.Background(), args, strings.NewReader(""), io.Discard, &piped)
-	if !strings.Contains(piped.String(), "김민준é") {
-		t.Errorf("error line into a pipe: not the UTF-8 key:\n%s", piped.String())
+	// mark's error lines too: it printed them past the terminal's
+	// charset, raw UTF-8 under LC_ALL=C.
+	for _, cmd := range []string{"show", "mark"} {
+		args := []string{"--demo", cmd, "김민준é"}
+		master, tty := ptytest.OpenPTY(t, 200, 50)
+		var drawn bytes.Buffer
+		done := make(chan struct{})
+		go func() { io.Copy(&drawn, master); close(done) }()
+		if code := run(context.Background(), args, strings.NewReader(""), io.Discard, tty); code != 3 {
+			t.Fatalf("%v: exit %d, want 3 (no such message)", args, code)
+		}
+		tty.Close()
+		master.SetReadDeadline(time.Now().Add(2 * time.Second))
+		<-done
+		got := drawn.String()
+		if strings.ContainsFunc(got, func(c rune) bool { return c >= 0x80 }) || !strings.Contains(got, `??????e"`) {
+			t.Errorf("%s: error line on an LC_ALL=C terminal: not ASCII with '?' for CJK:\n%q", cmd, got)
+		}
+		var piped bytes.Buffer
+		if code := run(context.Background(), args, strings.NewReader(""), io.Discard, &piped); code != 3 {
+			t.Errorf("%v into a pipe: exit %d, want 3 as on the terminal", args, code)
+		}
+		if !strings.Contains(piped.String(), "김민준é") {
+			t.Errorf("%s: error line into a pipe: not the UTF-8 key:\n%s", cmd, piped.String())
+		}
 	}
 }

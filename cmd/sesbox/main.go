@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,7 +80,7 @@ func buildVersion(bi *debug.BuildInfo) string {
 var pseudoVersion = regexp.MustCompile(`[-.]\d{14}-[0-9a-f]{12}(\+dirty)?$`)
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext(context.Background())
 	defer stop()
 	stopProfile := startCPUProfile(os.Getenv("SESBOX_CPUPROFILE"), os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
@@ -106,10 +107,62 @@ func startCPUProfile(path string, stderr io.Writer) func() {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
+// stopSignals end a command as Ctrl-C does: kill's SIGTERM (a service
+// manager, a CI job's timeout, timeout(1)) and SIGHUP (a closed terminal
+// or SSH connection) too, whose default action ended sesbox at once and
+// left what an interrupt cleans up: an mbox export's partial files, a
+// snapshot without its "--resume" hint. The terminal UI catches them
+// itself (tui.Run) and runs on a context this one does not cancel.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// stoppedBy is the cause of the context stopContext cancels: the signal,
+// whose number the exit status gives.
+type stoppedBy struct{ sig syscall.Signal }
+
+func (s stoppedBy) Error() string { return s.sig.String() + " signal received" }
+
+// stopContext is signal.NotifyContext for stopSignals, with the signal
+// kept as the context's cause.
+func stopContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, stopSignals...)
+	go func() {
+		select {
+		case s := <-ch:
+			sig, _ := s.(syscall.Signal)
+			cancel(stoppedBy{sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(context.Canceled) }
+}
+
+// stopStatus is the exit status and the word for a run ctx's cancellation
+// stopped: as a shell reports a command the signal ended, 130 for Ctrl-C
+// (and a context cancelled without a signal, as tests do), 143 for
+// SIGTERM, 129 for SIGHUP.
+func stopStatus(ctx context.Context) (int, string) {
+	var s stoppedBy
+	if errors.As(context.Cause(ctx), &s) && s.sig != syscall.SIGINT && s.sig != 0 {
+		name := map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP"}[s.sig]
+		if name == "" {
+			name = s.sig.String()
+		}
+		return 128 + int(s.sig), "interrupted by " + name
+	}
+	return 130, "interrupted"
+}
+
 // exitUsage is the exit status of a mistake in the command line (sysexits'
 // EX_USAGE), so a script tells "called wrongly" from "failed" (1) and from
 // the statuses commands give their own outcomes (forward's 2, audit's 1).
 const exitUsage = 64
+
+// exitNotFound is the exit status of a KEY (or another object named on the
+// command line) that names no message: a script tells a typo or a message
+// gone from a bucket it could read (3) from a run that failed (1).
+const exitNotFound = 3
 
 // exitError carries a specific exit status (e.g. audit findings) without
 // printing anything more.
@@ -140,11 +193,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	// Interrupted (Ctrl-C): 130, as a shell reports a command SIGINT ended,
-	// so a script tells "stopped" from "failed".
+	// Interrupted (Ctrl-C, kill): 130, 143, as a shell reports a command
+	// the signal ended, so a script tells "stopped" from "failed".
 	if interrupted(ctx, err) {
-		fmt.Fprintln(stderr, "sesbox: interrupted")
-		return 130
+		code, word := stopStatus(ctx)
+		fmt.Fprintln(stderr, "sesbox:", word)
+		return code
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -152,6 +206,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	printError(textOut(stderr), err)
+	if errors.Is(err, mailstore.ErrNotFound) {
+		return exitNotFound
+	}
 	return 1
 }
 
@@ -199,11 +256,14 @@ stores or prints them.`,
 	f := root.PersistentFlags()
 	f.StringVar(&a.flags.mailbox, "mailbox", "", "configured mailbox `NAME`")
 	root.RegisterFlagCompletionFunc("mailbox", func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		// The configured mailboxes, the default first; none without a config.
+		// The configured mailboxes, the default first; none without a
+		// config. A name sanitize.Line would change (a control or bidi
+		// character, a line break) is left out: the shell lists the
+		// candidates on the terminal as they are.
 		var names []string
 		if cfg, err := a.config(); err == nil {
 			for _, n := range cfg.names() {
-				if strings.HasPrefix(n, prefix) {
+				if strings.HasPrefix(n, prefix) && sanitize.Line(n) == n {
 					names = append(names, n)
 				}
 			}
@@ -249,7 +309,7 @@ stores or prints them.`,
 		newAuditCmd(a), newExportCmd(a),
 		reply,
 		forward,
-		newTeamCmd(a), mark, newAccountCmd(a),
+		newTeamCmd(a), mark, newAccountCmd(a), newDraftsCmd(a),
 	)
 	// The completion scripts are written to the writer cobra holds when
 	// the command is made: set it first.

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 func newMarkCmd(a *app) *cobra.Command {
@@ -15,7 +18,8 @@ func newMarkCmd(a *app) *cobra.Command {
 bucket). With a team table (team_table) the state is shared: every operator's
 sesbox shows it at its next refresh, and the latest change wins. KEY is the
 object key or the SES message id. Every KEY is tried: each that cannot be
-marked is named on stderr, and the exit status is then 1.`,
+marked is named on stderr, and the exit status is then 1, or 3 when each of
+them names no message.`,
 		Example: `  sesbox mark --unread 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne`,
 		Args:    keyArgs("KEY", "the object key or the SES message id; see sesbox ls", true),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -29,7 +33,7 @@ marked is named on stderr, and the exit status is then 1.`,
 			}
 			// Every key is tried: one bad key among many must not leave
 			// the ones after it unmarked and unmentioned.
-			failed := 0
+			failed, notFound := 0, 0
 			for _, k := range args {
 				key, err := m.Resolve(ctx, k)
 				if err == nil {
@@ -39,12 +43,18 @@ marked is named on stderr, and the exit status is then 1.`,
 					if ctx.Err() != nil {
 						return err
 					}
-					printError(a.stderr, err)
+					printError(textOut(a.stderr), err)
 					failed++
+					if errors.Is(err, mailstore.ErrNotFound) {
+						notFound++
+					}
 				}
 			}
 			if len(args) > 1 && failed > 0 {
 				fmt.Fprintf(a.stderr, "sesbox: %d of %d keys could not be marked\n", failed, len(args))
+			}
+			if failed > 0 && notFound == failed {
+				return exitError{exitNotFound}
 			}
 			if failed > 0 {
 				return exitError{1}

@@ -13,15 +13,16 @@ import (
 )
 
 // TestMarkGoesOnPastABadKey: `mark` of several keys marks every one it
-// can, names each it cannot, and exits 1. It used to stop at the first bad
-// key, leaving the keys after it unmarked and unmentioned.
+// can, names each it cannot, and exits non-zero (3: each of them names no
+// message). It used to stop at the first bad key, leaving the keys after
+// it unmarked and unmentioned.
 func TestMarkGoesOnPastABadKey(t *testing.T) {
 	isolate(t)
 	flags, _, msgs := demoBucket(t)
 	keys := sortedKeys(msgs)
 	_, errOut, code := sesbox(t, append(flags, "mark", keys[0], "nosuch", mailstore.SESMessageID(keys[5]), "nosuch2")...)
-	if code != 1 {
-		t.Errorf("exit %d, want 1", code)
+	if code != 3 {
+		t.Errorf("exit %d, want 3", code)
 	}
 	for _, k := range []string{`/nosuch"`, `/nosuch2"`} {
 		if !strings.Contains(errOut, k+" in s3://") {
@@ -101,8 +102,8 @@ func TestMarkOfAKeyNeverReadSaysNoMessage(t *testing.T) {
 	flags, _, _ := demoBucket(t)
 	for _, k := range []string{demo.Prefix + "x/../nosuch", demo.Prefix + "./nosuch"} {
 		_, errOut, code := sesbox(t, append(flags, "mark", k)...)
-		if code != 1 || !strings.Contains(errOut, "sesbox: no message ") || strings.Contains(errOut, "try again") {
-			t.Errorf("mark %s: exit %d, want 1 and 'no message', no 'try again':\n%s", k, code, errOut)
+		if code != 3 || !strings.Contains(errOut, "sesbox: no message ") || strings.Contains(errOut, "try again") {
+			t.Errorf("mark %s: exit %d, want 3 and 'no message', no 'try again':\n%s", k, code, errOut)
 		}
 	}
 }

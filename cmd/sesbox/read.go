@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,7 +121,11 @@ func (a *app) refreshSaying(ctx context.Context, m *mailbox.Mailbox, lenient boo
 		// GET), as index says it.
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(mailstore.Explain(err)))
 		// partial stays nil for a forwarder log that could not be read:
-		// every message is in the answer, with its last known status.
+		// every message is in the answer, with its last known status
+		// (which forwardTermsStale says of an answer chosen by it).
+		if logErr != nil {
+			a.logUnread = logErr
+		}
 		return partial, nil
 	}
 	return nil, err
@@ -133,6 +139,19 @@ func (a *app) leftOut(p *index.PartialError, what string, code int) error {
 		return nil
 	}
 	fmt.Fprintf(a.stderr, "sesbox: %s may lack %d messages whose headers could not be read (the next refresh reads them again)\n", what, p.Failed)
+	return exitError{code}
+}
+
+// forwardTermsStale ends a command whose answer q chose by forward:
+// terms when the refresh could not read the forwarder log: those
+// statuses are the ones last read, none for a log never read, so an
+// empty answer was no "nothing failed" (ls --query forward:failed printed
+// nothing and exited 0). It says so and exits with code; nil otherwise.
+func (a *app) forwardTermsStale(q query.Query, what string, code int) error {
+	if a.logUnread == nil || !slices.ContainsFunc(q.Terms(), func(t query.Term) bool { return t.Field == "forward" }) {
+		return nil
+	}
+	fmt.Fprintf(a.stderr, "sesbox: %s may lack messages: the forwarder log could not be read, so forward: terms matched the statuses last read from it (none, for a log never read)\n", what)
 	return exitError{code}
 }
 
@@ -229,7 +248,7 @@ func newLsCmd(a *app) *cobra.Command {
 					return err
 				}
 				a.noteEmpty(m, n, q, cached)
-				return a.leftOut(partial, "the list", 1)
+				return cmp.Or(a.leftOut(partial, "the list", 1), a.forwardTermsStale(qq, "the list", 1))
 			}
 			sums, err := m.First(ctx, qq, by, reverse, limit)
 			if err != nil {
@@ -239,7 +258,7 @@ func newLsCmd(a *app) *cobra.Command {
 				return err
 			}
 			a.noteEmpty(m, len(sums), q, cached)
-			return a.leftOut(partial, "the list", 1)
+			return cmp.Or(a.leftOut(partial, "the list", 1), a.forwardTermsStale(qq, "the list", 1))
 		},
 	}
 	f := cmd.Flags()

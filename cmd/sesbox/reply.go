@@ -30,7 +30,7 @@ const demoIdentityDomain = "acme-demo.example"
 func newReplyCmd(a *app) *cobra.Command {
 	var (
 		all, yes, includeSupp bool
-		dryRun                bool
+		dryRun, retryUnc      bool
 		from, bodyFile, draft string
 		attach, to            []string
 	)
@@ -79,7 +79,7 @@ suppression-list check, and keeps the draft for --draft ID.`,
 			return keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r := replyRun{a: a, all: all, yes: yes, dryRun: dryRun, from: from, bodyFile: bodyFile, attach: attach, to: to, includeSupp: includeSupp}
+			r := replyRun{a: a, all: all, yes: yes, dryRun: dryRun, from: from, bodyFile: bodyFile, attach: attach, to: to, includeSupp: includeSupp, retryUncertain: retryUnc}
 			if draft != "" {
 				return r.resume(cmd.Context(), draft)
 			}
@@ -96,6 +96,7 @@ suppression-list check, and keeps the draft for --draft ID.`,
 	f.StringArrayVar(&to, "to", nil, "send to `ADDR` instead of the original's sender, without Cc (repeatable)")
 	f.BoolVar(&includeSupp, "include-suppressed", false, "send to recipients on the account's suppression list too (with a warning)")
 	f.BoolVar(&dryRun, "dry-run", false, "send nothing: print the message that would be sent on stdout, whom it would go to on stderr, and keep the draft")
+	f.BoolVar(&retryUnc, "retry-uncertain", false, "send a kept draft whose last send lost SES's answer (SES may have it: check the recipients' mail first)")
 	return cmd
 }
 
@@ -104,6 +105,7 @@ type replyRun struct {
 	a                     *app
 	all, yes, includeSupp bool
 	dryRun                bool
+	retryUncertain        bool
 	from, bodyFile        string
 	attach, to            []string
 }
@@ -344,7 +346,7 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 		}
 		return &mailstore.HintError{Hint: fix, Err: err}
 	}
-	o.IncludeSuppressed, o.DryRun = r.includeSupp, r.dryRun
+	o.IncludeSuppressed, o.DryRun, o.RetryUncertain = r.includeSupp, r.dryRun, r.retryUncertain
 	printPrepared(a.stderr, p)
 	if o.Sender == nil && !r.dryRun {
 		return fmt.Errorf("%s; the draft is in %s (send it with --draft %s --ses-endpoint URL)", demoNoSES, d.Path(), d.ID)
@@ -377,6 +379,12 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 		var h *mailstore.HintError
 		if errors.Is(err, drafts.ErrAllBlocked) && errors.As(err, &h) && h.Hint != "" {
 			h.Hint += "; then send the kept draft: sesbox reply --draft " + d.ID
+		}
+		if errors.Is(err, drafts.ErrUncertain) {
+			if errors.As(err, &h) && h.Hint != "" {
+				h.Hint += "; if it did not arrive: sesbox reply --draft " + d.ID + " --retry-uncertain"
+			}
+			return fmt.Errorf("reply in doubt: %w", err)
 		}
 		return fmt.Errorf("reply not sent: %w", err)
 	}

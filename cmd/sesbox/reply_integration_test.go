@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/mail"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
 )
 
 // recordedSends returns the SendEmail calls the proxy saw, in order.
@@ -342,5 +344,144 @@ func TestReplyDryRunSendsNothing(t *testing.T) {
 	}
 	if sent := mime.Parse(sends[0].Content.Raw.Data); sent.Text != v.Text || sent.Summary.Subject != v.Summary.Subject {
 		t.Errorf("the reply sent differs from the dry run's:\n%s\n---\n%s", sent.Text, v.Text)
+	}
+}
+
+// TestReplyToWhenTheOriginalNamesNoSendableAddress: an original whose
+// only address is one SES cannot send to (RFC 6532's "jdöe@mächine.example",
+// the Ruby mail gem's utf8_headers.eml), or that has no From at all
+// (Python's msg_05.txt, MIME-tools' uu-zeegee.msg: "From: foo"), could not
+// be answered even with --to: the plan failed on the original's recipients
+// before --to replaced them ("the original names no address to reply to"),
+// and the address left out, and why, was never said. Now --to answers it,
+// and without --to the error says what was left out, the hint first.
+func TestReplyToWhenTheOriginalNamesNoSendableAddress(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	srv := fakes3.Start(t, "mail")
+	msgs := map[string]string{
+		"utf8from0001": "From: Jöhn Doe <jdöe@mächine.example>\r\n",
+		"nofrom000001": "From: foo\r\n",
+	}
+	for id, from := range msgs {
+		srv.Put(t, "mail", "inbox/"+id, []byte(hostileReceipt(id)+from+"To: info@acme-demo.example\r\n"+
+			"Subject: hello\r\nDate: Tue, 3 Nov 2026 09:02:05 -0500\r\nMessage-ID: <"+id+"@origin.example>\r\n\r\nHi.\r\n"))
+	}
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("[mailbox.m]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = \""+srv.URL+
+		"\"\nses_endpoint = \""+ses.URL+"\"\nidentity_domains = [\"acme-demo.example\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	body := writeFile(t, "body.txt", "Thanks.\n")
+	for id, why := range map[string]string{"utf8from0001": `"jdöe@mächine.example" has a non-ASCII local part`, "nofrom000001": `left out From "foo": it is not an address`} {
+		t.Run(id, func(t *testing.T) {
+			_, errOut, code := sesbox(t, "reply", id, "--body-file", body, "--dry-run")
+			if code == 0 || !strings.HasPrefix(errOut, "sesbox: send the reply to an address you name: sesbox reply --to ADDR") || !strings.Contains(errOut, why) {
+				t.Errorf("without --to: exit %d, stderr %q", code, errOut)
+			}
+			out, errOut, code := sesbox(t, "reply", id, "--to", "desk@team.example", "--body-file", body, "--dry-run")
+			if code != 0 {
+				t.Fatalf("with --to: exit %d: %s", code, errOut)
+			}
+			m, err := mail.ReadMessage(strings.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if to, err := mail.ParseAddress(m.Header.Get("To")); err != nil || to.Address != "desk@team.example" || m.Header.Get("In-Reply-To") != "<"+id+"@origin.example>" || m.Header.Get("Subject") != "Re: hello" {
+				t.Errorf("reply header %v", m.Header)
+			}
+		})
+	}
+}
+
+// TestReplyWhoseAnswerIsLostIsNotSentAgain: SES takes the reply and the
+// connection drops before its answer (sesfault.Drop, aws-ses-v2-local
+// behind it). sesbox said "reply not sent" and kept the draft, and
+// `reply --draft ID --yes` sent it a second time. Now the reply is said
+// to be perhaps sent, hint first, logged "uncertain", and the draft is
+// not sent again without --retry-uncertain.
+func TestReplyWhoseAnswerIsLostIsNotSentAgain(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	px := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+		if n == 1 {
+			return sesfault.Drop
+		}
+		return sesfault.Pass
+	})
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "견적서를 보내드립니다.\n")
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", px.URL, "reply", key, "--body-file", body, "--yes")
+	if code == 0 || len(px.Emails()) != 1 {
+		t.Fatalf("exit %d, %d messages at SES: %s", code, len(px.Emails()), errOut)
+	}
+	if want := "\nsesbox: SES may have accepted the reply: its answer was lost — check the recipients' mail"; !strings.Contains(errOut, want) || strings.Contains(errOut, "not sent:") {
+		t.Errorf("stderr does not say the reply is in doubt:\n%s", errOut)
+	}
+	if acts := logLines(t, dir); len(acts) != 1 || !strings.HasPrefix(acts[0].Result, "uncertain: ") {
+		t.Errorf("action log %+v, want one uncertain send", acts)
+	}
+	drafts := draftFiles(t, dir)
+	if len(drafts) != 1 {
+		t.Fatalf("drafts %v", drafts)
+	}
+	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
+	if !strings.Contains(errOut, "sesbox reply --draft "+id+" --retry-uncertain") {
+		t.Errorf("stderr does not say how to send it if it did not arrive:\n%s", errOut)
+	}
+
+	_, errOut, code = sesbox(t, "--demo", "--ses-endpoint", px.URL, "reply", "--draft", id, "--yes")
+	if code == 0 || len(px.Emails()) != 1 || px.Requests() != 1 {
+		t.Fatalf("the draft was sent again blindly: exit %d, %d SendEmail requests: %s", code, px.Requests(), errOut)
+	}
+	if !strings.Contains(errOut, "\nsesbox: the send of this draft at ") {
+		t.Errorf("the refusal does not lead with the send in doubt:\n%s", errOut)
+	}
+
+	if _, errOut, code := sesbox(t, "--demo", "--ses-endpoint", px.URL, "reply", "--draft", id, "--retry-uncertain", "--yes"); code != 0 {
+		t.Fatalf("--retry-uncertain: exit %d: %s", code, errOut)
+	}
+	if len(px.Emails()) != 2 || len(draftFiles(t, dir)) != 0 || len(sentFiles(t, dir)) != 1 {
+		t.Errorf("--retry-uncertain: %d messages at SES, drafts %v, sent %v", len(px.Emails()), draftFiles(t, dir), sentFiles(t, dir))
+	}
+}
+
+// TestReplyToAnSESNeverReachedIsNotInDoubt: a send whose connection was
+// never opened (nothing listens at --ses-endpoint) certainly did not
+// reach SES: "reply not sent", and the kept draft is sent later without
+// --retry-uncertain. The SDK's error for it carries an HTTP status of 0,
+// which the first NotAccepted took for "in doubt" before looking at the
+// dial.
+func TestReplyToAnSESNeverReachedIsNotInDoubt(t *testing.T) {
+	dir := isolate(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "견적서를 보내드립니다.\n")
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", closed, "reply", key, "--body-file", body, "--yes")
+	if code == 0 || !strings.Contains(errOut, "reply not sent") || strings.Contains(errOut, "may have accepted") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if acts := logLines(t, dir); len(acts) != 1 || !strings.HasPrefix(acts[0].Result, "failed: ") {
+		t.Errorf("action log %+v, want one failed send", acts)
+	}
+	drafts := draftFiles(t, dir)
+	if len(drafts) != 1 {
+		t.Fatalf("drafts %v", drafts)
+	}
+	ses := peer.StartSES(t)
+	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
+	if _, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", id, "--yes"); code != 0 {
+		t.Fatalf("sending the kept draft: exit %d: %s", code, errOut)
+	}
+	if st := readEmulatorStore(t, ses.URL); len(st.Emails) != 1 {
+		t.Errorf("%d messages at SES, want 1", len(st.Emails))
 	}
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
 )
 
 // TestCtrlCInAPipedCommandLeavesSesboxRunning: the terminal is cooked
@@ -134,5 +138,87 @@ func TestSignalEndsSesboxWithItsStatus(t *testing.T) {
 				t.Errorf("the last frame's rows are left on the terminal:\n%s", scr)
 			}
 		})
+	}
+}
+
+// TestSignalMidForwardJournalsTheSendInProgress: a SIGHUP (the SSH
+// connection dropped) while a forward waited for SES's answer ended sesbox
+// at once: SES had taken the message, but the journal kept it "sending",
+// so the rerun called it uncertain. The run now stops after the send in
+// progress, as x does, saying so on the status line; the answer is
+// journaled "sent" with SES's message id, nothing after it is sent, and
+// sesbox exits 129 then.
+func TestSignalMidForwardJournalsTheSendInProgress(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not installed: run `make peers` (apt-get install tmux)")
+	}
+	bin := buildSesbox(t) // before isolate, which moves the build cache
+	dir := isolate(t)
+	ses := sesfault.Start(t, peer.StartSES(t).URL, func(n int) sesfault.Fault {
+		if n == 1 {
+			return sesfault.Delay
+		}
+		return sesfault.Pass
+	})
+	var env strings.Builder
+	for _, k := range []string{"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "AWS_ACCESS_KEY_ID",
+		"AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED"} {
+		fmt.Fprintf(&env, "export %s='%s'\n", k, os.Getenv(k))
+	}
+	pidFile := filepath.Join(dir, "pid")
+	script := filepath.Join(dir, "run.sh")
+	body := env.String() + "unset NO_COLOR AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_SESV2\n" +
+		fmt.Sprintf("sh -c 'echo $$ > %s; exec %s demo --ses-endpoint %s'\necho \"sesbox exited $?\"\nexec sleep 600\n", pidFile, bin, ses.URL)
+	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := &tmuxSession{t: t, sock: filepath.Join(dir, "tmux.sock")}
+	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "sh "+script)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+	s.waitFor(`Invoice 5521 OVERDUE`)
+	s.keys("f") // the newest message, to one destination
+	s.waitFor(`y send`)
+	s.keys("y")
+	select {
+	case <-ses.Held:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no send reached SES:\n%s", s.screen())
+	}
+	pid, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("kill", "-HUP", strings.TrimSpace(string(pid))).CombinedOutput(); err != nil {
+		t.Fatalf("kill: %v %s", err, out)
+	}
+	s.waitFor(`ending \(hangup\): the forward stops after the send in progress`)
+	ses.Answer()
+	if scr := s.waitFor(`sesbox exited \d+`); !strings.Contains(scr, "sesbox exited 129") {
+		t.Errorf("want exit 129:\n%s", scr)
+	}
+
+	emails := ses.Emails()
+	if len(emails) != 1 {
+		t.Fatalf("SES took %d messages, want the one in progress", len(emails))
+	}
+	b, err := os.ReadFile(filepath.Join(os.Getenv("XDG_STATE_HOME"), "sesbox", "forward-journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last struct{ State, SESMessageID string }
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var e struct {
+			Key, State   string
+			SESMessageID string `json:"sesMessageId"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("journal line %q: %v", line, err)
+		}
+		if e.State != "planned" {
+			last.State, last.SESMessageID = e.State, e.SESMessageID
+		}
+	}
+	if last.State != "sent" || last.SESMessageID != emails[0].ID {
+		t.Fatalf("the send SES took is journaled %q (SES id %q, SES said %q):\n%s", last.State, last.SESMessageID, emails[0].ID, b)
 	}
 }

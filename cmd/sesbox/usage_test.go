@@ -429,12 +429,16 @@ func TestLsOfAnEmptyPrefixSaysSo(t *testing.T) {
 
 // TestCompletionOffersMailboxesAndSortFields: `sesbox completion` was
 // offered, but Tab after --mailbox offered nothing (not the configured
-// mailboxes), nor after ls --sort (not its four fields).
+// mailboxes), nor after ls --sort (not its four fields). A mailbox name
+// holding a control or bidi character is not offered: the shell lists
+// the candidates on the terminal as they are, and one named
+// "sa<ESC>]0;x<BEL>les" retitled the window.
 func TestCompletionOffersMailboxesAndSortFields(t *testing.T) {
 	dir := isolate(t)
 	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
 	os.MkdirAll(filepath.Dir(cfg), 0o700)
-	os.WriteFile(cfg, []byte("default = \"support\"\n[mailbox.support]\nbucket = \"a\"\n[mailbox.sales]\nbucket = \"b\"\n"), 0o600)
+	os.WriteFile(cfg, []byte("default = \"support\"\n[mailbox.support]\nbucket = \"a\"\n[mailbox.sales]\nbucket = \"b\"\n"+
+		"[mailbox.\"sa\\u001b]0;x\\u0007les\"]\nbucket = \"c\"\n[mailbox.\"sa\\u202eles\"]\nbucket = \"d\"\n[mailbox.\"sa\\u009b2Jles\"]\nbucket = \"e\"\n"), 0o600)
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -544,7 +548,7 @@ func TestUnknownFlagSaysWhichItMeant(t *testing.T) {
 	}{
 		{[]string{"ls", "--josn"}, "sesbox: unknown flag: --josn — did you mean --json?\nusage: sesbox ls"},
 		{[]string{"ls", "--bukcet", "b"}, "unknown flag: --bukcet — did you mean --bucket?"},
-		{[]string{"--json", "ls"}, "unknown flag: --json — a flag of account, audit log, audit posture, audit verify, audit verify-export, ls, team status: give it after the command's name, as in sesbox account --json\n"},
+		{[]string{"--json", "ls"}, "unknown flag: --json — a flag of account, audit log, audit posture, audit verify, audit verify-export, drafts, ls, team status: give it after the command's name, as in sesbox account --json\n"},
 		{[]string{"ls", "--mbox", "x"}, "unknown flag: --mbox — a flag of export, not of ls\n"},
 		{[]string{"ls", "-json"}, "unknown shorthand flag: 'j' in -json — did you mean --json? (a long flag takes two dashes)\n"},
 		{[]string{"export", "-mbox", "x"}, "did you mean --mbox? (a long flag takes two dashes)"},

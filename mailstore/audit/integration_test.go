@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -350,4 +351,47 @@ func TestSnapshotOfAKeyTheServerListsMangled(t *testing.T) {
 	check("snapshot", tr, err)
 	tr, err = audit.ExportMbox(ctx, st, filepath.Join(dir, "e.mbox"), audit.ExportOptions{})
 	check("export", tr, err)
+}
+
+// TestVerifyNotesANewObjectOlderThanTheManifest: an object put after a
+// snapshot with its Last-Modified set back before it (versitygw keeps it
+// as the file's time, which whoever can write the disk sets; on S3 a
+// version restored by deleting its delete marker keeps its old time too)
+// was reported "new" with its key alone, like any message that arrived
+// since. An object the snapshot did not hold though it was last modified
+// before the snapshot started is said so, with the time.
+func TestVerifyNotesANewObjectOlderThanTheManifest(t *testing.T) {
+	srv := peer.StartS3(t, true)
+	c := srv.CreateBuckets(t, "ses-mail")
+	ctx := context.Background()
+	put := func(key string) {
+		t.Helper()
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("ses-mail"), Key: aws.String(key), Body: strings.NewReader("Subject: " + key + "\r\n\r\nbody\r\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("inbox/a0000000000000000000000000000000000000")
+	st := s3store.New(c, mailstore.Location{Bucket: "ses-mail", Prefix: "inbox/"})
+	path, _ := snapshot(t, st, audit.SnapshotOptions{})
+	const planted, arrived = "inbox/00000000000000000000000000000000back", "inbox/b0000000000000000000000000000000000000"
+	put(planted)
+	put(arrived)
+	then := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(srv.Root, "ses-mail", planted), then, then); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]audit.Result{}
+	if _, err := audit.Verify(ctx, st, path, audit.VerifyOptions{OnResult: func(r audit.Result) error {
+		got[r.Key] = r
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	p, a := got[planted], got[arrived]
+	if p.Status != audit.New || !p.LastModified.Equal(then) || !strings.Contains(p.Note, "last modified 2026-11-01T09:00:00Z, before the manifest's run started") {
+		t.Errorf("planted: %+v", p)
+	}
+	if a.Status != audit.New || a.LastModified.Before(time.Now().Add(-time.Hour)) || a.Note != "" {
+		t.Errorf("arrived since: %+v", a)
+	}
 }

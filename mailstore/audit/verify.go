@@ -48,6 +48,9 @@ type Result struct {
 	VersionID string `json:"versionId,omitempty"`
 	Size      int64  `json:"size,omitempty"`
 	ETagCheck string `json:"etagCheck,omitempty"`
+	// LastModified is a new object's time in the listing: one before
+	// the manifest's run started gets a note.
+	LastModified time.Time `json:"lastModified,omitzero"`
 	// Metadata and ManifestMetadata are the object's metadata now and as
 	// the manifest recorded it, when the two differ (the note says how).
 	Metadata         map[string]string `json:"metadata,omitempty"`
@@ -279,7 +282,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
 		},
 		func(ctx context.Context, p pair) Result {
-			return check(ctx, b, p.want, p.have, maxCand)
+			return check(ctx, b, p.want, p.have, maxCand, mc.Header.Started)
 		},
 		func(r Result) error {
 			prog.Done++
@@ -414,8 +417,9 @@ func mergeWalk[P any](ctx context.Context, b Bucket, path string, unread []strin
 	return nil
 }
 
-// check compares one manifest entry with the bucket.
-func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int) Result {
+// check compares one manifest entry with the bucket; started is when the
+// run that wrote the manifest began (the header's).
+func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int, started time.Time) Result {
 	switch {
 	case want != nil && want.unread:
 		const then = "listed but not read when the manifest was made (its trailer lists it under failed), so its bytes then are unknown"
@@ -430,7 +434,17 @@ func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, m
 		}
 		return Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size, Note: then + ": it is still there", unread: true}
 	case want == nil:
-		return Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size}
+		r := Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size, LastModified: have.LastModified.UTC()}
+		if !started.IsZero() && have.LastModified.Before(started.Truncate(time.Second)) {
+			// Not there when the manifest's run listed the prefix, yet
+			// older: a time set back (whoever can write a server's disk
+			// sets it), a version restored by removing its delete marker,
+			// an upload begun before the run (S3 dates a multipart upload
+			// by its start). It said "new" as for mail arrived since.
+			r.Note = fmt.Sprintf("last modified %s, before the manifest's run started (%s), yet not in it: put since with an earlier time, restored from an older version, or uploaded across that run",
+				have.LastModified.UTC().Format(time.RFC3339), started.UTC().Format(time.RFC3339))
+		}
+		return r
 	case have == nil:
 		r := Result{Key: want.Key, Status: Deleted, Subject: want.Subject, ManifestSHA256: want.SHA256, ManifestVersionID: want.VersionID}
 		// Deleted between the listing and now, or hidden by a delete marker:

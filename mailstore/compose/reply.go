@@ -120,6 +120,10 @@ type Options struct {
 	// configured from), decoded as mail.Address holds them; the SES
 	// envelope recipients are added by NewReply.
 	Own []string
+	// To are recipients the user chose (reply --to) in place of the
+	// original's: none is read from the original then, so an original
+	// with no address a reply can go to can still be answered.
+	To []mail.Address
 }
 
 // NewReply plans the reply to the stored message raw, whose parse is v:
@@ -143,12 +147,20 @@ type Options struct {
 // parsing costs some 85 bytes a header byte, and no reply can go to so
 // many (SES takes mailstore.MaxDestinations).
 //
-// It fails when no recipient is left or a list is too long.
+// With opts.To it goes to those alone and reads no recipient from raw.
+//
+// It fails when no recipient is left (saying why, with the hint to name
+// one) or a list is too long.
 func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 	s := v.Summary
 	literal := literalFields(raw)
 	r := Reply{From: opts.From, Subject: ReplySubject(s.Subject)}
 	r.Threading = ThreadingFor(s.MessageID, s.InReplyTo, s.References)
+	r.Quote = Attribution(s.Date, s.DateFromStore, s.From) + "\n" + Quote(v.Body())
+	if len(opts.To) > 0 {
+		r.To = opts.To
+		return r, nil
+	}
 
 	own := map[string]bool{addrKey(opts.From.Address): true}
 	for _, a := range opts.Own {
@@ -167,7 +179,12 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		// searched for in the whole field.
 		lit := suffixarray.New([]byte(strings.ToLower(literal[strings.ToLower(field)])))
 		for _, a := range list {
-			if addr := strings.TrimSpace(a.Address); addr != "" && !writtenIn(lit, addr) {
+			if strings.TrimSpace(a.Address) == "" {
+				// "From: foo", a name with no domain ("cannot parse From address").
+				r.Warnings = append(r.Warnings, fmt.Sprintf("left out %s %q: it is not an address", field, sanitize.Line(a.Name)))
+				continue
+			}
+			if addr := strings.TrimSpace(a.Address); !writtenIn(lit, addr) {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("left out %s address %q: it is not written as an address in the original", field, sanitize.Line(a.Address)))
 				continue
 			}
@@ -268,11 +285,16 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 	}
 	if len(r.To) == 0 {
 		if len(r.Cc) == 0 {
-			return r, errors.New("reply: the original names no address to reply to")
+			// Say why: an address left out (one SES cannot send to) is
+			// otherwise a warning no one sees.
+			err := errors.New("reply: the original names no address to reply to")
+			if len(r.Warnings) > 0 {
+				err = fmt.Errorf("reply: the original names no address a reply can go to: %s", strings.Join(r.Warnings, "; "))
+			}
+			return r, &mailstore.HintError{Hint: "send the reply to an address you name: sesbox reply --to ADDR", Err: err}
 		}
 		r.To, r.Cc = r.Cc[:1], r.Cc[1:]
 	}
-	r.Quote = Attribution(s.Date, s.DateFromStore, s.From) + "\n" + Quote(v.Body())
 	return r, nil
 }
 

@@ -8,6 +8,7 @@ package drafts
 
 import (
 	"bytes"
+	"cmp"
 	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -48,6 +50,10 @@ type Meta struct {
 	// Template is the SHA-256 of the text as first written, so an editor
 	// session that changed nothing can be told apart.
 	Template string `json:"template"`
+	// Uncertain, when set, is when a send of this draft lost SES's answer
+	// (RFC 3339, UTC): SES may have the message, so the Outbox does not
+	// send it again unless told to (RetryUncertain).
+	Uncertain string `json:"uncertain,omitempty"`
 }
 
 // Draft is one reply being written.
@@ -136,7 +142,7 @@ func (s *Store) Load(id string) (*Draft, error) {
 		return nil, fmt.Errorf("no draft %q", sanitize.Line(id))
 	}
 	d := &Draft{ID: id, dir: s.dir}
-	m, err := os.ReadFile(d.metaPath())
+	m, err := xdg.ReadPrivate(d.metaPath())
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no draft %q in %s", id, s.dir)
@@ -146,30 +152,20 @@ func (s *Store) Load(id string) (*Draft, error) {
 	if err := json.Unmarshal(m, &d.Meta); err != nil {
 		return nil, fmt.Errorf("load draft %s: %w", id, err)
 	}
-	if d.Text, err = os.ReadFile(d.Path()); err != nil {
+	if d.Text, err = xdg.ReadPrivate(d.Path()); err != nil {
 		return nil, fmt.Errorf("load draft %s: %w", id, err)
 	}
-	keepPrivate(d.Path())
 	return d, nil
 }
 
 // Reload reads the text again (after an editor wrote it).
 func (s *Store) Reload(d *Draft) error {
-	b, err := os.ReadFile(d.Path())
+	b, err := xdg.ReadPrivate(d.Path())
 	if err != nil {
 		return fmt.Errorf("read draft %s: %w", d.ID, err)
 	}
 	d.Text = b
-	keepPrivate(d.Path())
 	return nil
-}
-
-// keepPrivate puts a draft back to mode 0600 when an editor that writes a
-// new file and renames it over the old one left it readable by others.
-func keepPrivate(path string) {
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm() != 0o600 {
-		_ = os.Chmod(path, 0o600)
-	}
 }
 
 // Delete removes draft id.
@@ -209,6 +205,18 @@ func (s *Store) List() ([]*Draft, error) {
 		out = append(out, d)
 	}
 	return out, errors.Join(errs...)
+}
+
+// Of returns the kept drafts of mailbox (and those that name no mailbox),
+// newest first: what the TUI's :drafts and `sesbox drafts` list. A draft
+// that cannot be read is left out and named in the error, as in List.
+func (s *Store) Of(mailbox string) ([]*Draft, error) {
+	all, err := s.List()
+	all = slices.DeleteFunc(all, func(d *Draft) bool { return d.Meta.Mailbox != mailbox && d.Meta.Mailbox != "" })
+	slices.SortStableFunc(all, func(a, b *Draft) int {
+		return cmp.Or(b.Meta.Created.Compare(a.Meta.Created), strings.Compare(b.ID, a.ID))
+	})
+	return all, err
 }
 
 // KeptReply returns the newest kept draft of a reply to the message key

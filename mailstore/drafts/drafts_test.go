@@ -277,8 +277,14 @@ func TestOutboxSendsKeepsAndLogs(t *testing.T) {
 	}
 }
 
+// answered is an error SES answered with (HTTP 400): the message was
+// certainly not accepted.
+type answered struct{ error }
+
+func (answered) HTTPStatusCode() int { return 400 }
+
 func TestOutboxFailureKeepsTheDraft(t *testing.T) {
-	boom := errors.New("MessageRejected: Email address is not verified")
+	boom := answered{errors.New("MessageRejected: Email address is not verified")}
 	o, logPath := outbox(t, &fakeSender{err: boom})
 	d, _ := o.Drafts.NewReply(reply(), Meta{Key: "inbox/abc"}, "Thanks")
 	p, err := o.Prepare(d)

@@ -57,6 +57,9 @@ type Outbox struct {
 	// keeps a copy of and logs nothing, and the draft stays. No Sender is
 	// needed.
 	DryRun bool
+	// RetryUncertain sends a draft whose last send lost SES's answer
+	// (Meta.Uncertain); without it Send refuses such a draft.
+	RetryUncertain bool
 
 	screenMu sync.Mutex
 	screen   *sesaccount.Screen
@@ -103,11 +106,7 @@ func (o *Outbox) Prepare(d *Draft) (*Prepared, error) {
 		m.Attachments = append(m.Attachments, compose.Attachment{Name: name, Data: data})
 		p.Attachments = append(p.Attachments, name)
 	}
-	now := time.Now()
-	if o.Now != nil {
-		now = o.Now()
-	}
-	p.Built, err = compose.Build(m, compose.BuildOptions{Date: now, Seed: o.Seed})
+	p.Built, err = compose.Build(m, compose.BuildOptions{Date: o.now(), Seed: o.Seed})
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +114,13 @@ func (o *Outbox) Prepare(d *Draft) (*Prepared, error) {
 		return nil, fmt.Errorf("the reply is %.1f MB with its attachments encoded, over SES's 40 MB limit: attach less", float64(len(p.Raw))/(1<<20))
 	}
 	return p, nil
+}
+
+func (o *Outbox) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 // Result is what a send did.
@@ -134,11 +140,17 @@ type Result struct {
 	Warnings []string
 }
 
-// SendError is a send SES did not accept. The draft is kept.
+// SendError is a send SES did not accept, or one whose outcome is
+// unknown (ErrUncertain in its chain). The draft is kept.
 type SendError struct {
 	DraftPath string
 	Err       error
 }
+
+// ErrUncertain is in the chain of a send whose outcome is unknown: SES's
+// answer was lost (a dropped connection, a time-out, an HTTP 5xx), so
+// the message may have gone out.
+var ErrUncertain = errors.New("SES may have accepted it: its answer was lost")
 
 func (e *SendError) Error() string {
 	return fmt.Sprintf("%v; the draft is kept in %s", e.Err, e.DraftPath)
@@ -152,6 +164,12 @@ func (e *SendError) Unwrap() error { return e.Err }
 // sent Maildir (and the Copier), and the draft is deleted; when it does
 // not, the draft stays and the error (a *SendError) says where.
 func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error) {
+	if d.Meta.Uncertain != "" && !o.DryRun && !o.RetryUncertain {
+		return Result{}, &SendError{DraftPath: d.Path(), Err: &mailstore.HintError{
+			Hint: "the send of this draft at " + d.Meta.Uncertain + " may have reached SES (its answer was lost) — check the recipients' mail or SES's sending statistics before sending it again",
+			Err:  fmt.Errorf("not sent again: %w", ErrUncertain),
+		}}
+	}
 	sum := sha256.Sum256(p.Raw)
 	dests, skipped, screenWarnings, err := o.screened(ctx, p)
 	if err != nil {
@@ -178,6 +196,16 @@ func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error
 	id, err := o.Sender.SendRaw(ctx, dests, p.Raw)
 	if err != nil {
 		act.Result = "failed: " + err.Error()
+		if !mailstore.NotAccepted(err) {
+			// Never sent again blindly: the draft says so (Send refuses
+			// it), and so do the log and the error.
+			act.Result = "uncertain: " + err.Error()
+			d.Meta.Uncertain = o.now().UTC().Format(time.RFC3339)
+			err = &mailstore.HintError{
+				Hint: "SES may have accepted the reply: its answer was lost — check the recipients' mail or SES's sending statistics before sending the draft again",
+				Err:  fmt.Errorf("%w (%w)", ErrUncertain, err),
+			}
+		}
 		if o.Log != nil {
 			if lerr := o.Log.Append(act); lerr != nil {
 				err = fmt.Errorf("%w (and the action log: %v)", err, lerr)
@@ -197,10 +225,7 @@ func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error
 			res.Warnings = append(res.Warnings, "sent, but not recorded: "+err.Error())
 		}
 	}
-	now := time.Now()
-	if o.Now != nil {
-		now = o.Now()
-	}
+	now := o.now()
 	if o.Sent != nil {
 		if path, err := o.Sent.Deliver(p.Raw, now); err != nil {
 			res.Warnings = append(res.Warnings, "sent, but the local copy failed: "+err.Error())

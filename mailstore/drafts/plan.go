@@ -2,6 +2,7 @@ package drafts
 
 import (
 	"fmt"
+	"net/mail"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/compose"
@@ -41,19 +42,17 @@ func PlanReply(id compose.Identity, mailboxName, bucket string, msg *mailbox.Mes
 	if cf, err := compose.ParseAddress(id.From); err == nil {
 		own = append(own, cf.Address)
 	}
-	r, err := compose.NewReply(msg.Raw, msg.View, compose.Options{All: c.All, From: from, Own: own})
+	var to []mail.Address
+	for _, t := range c.To {
+		addr, err := compose.ParseAddress(t)
+		if err != nil {
+			return ReplyPlan{}, fmt.Errorf("--to %s: %w", t, err)
+		}
+		to = append(to, addr)
+	}
+	r, err := compose.NewReply(msg.Raw, msg.View, compose.Options{All: c.All, From: from, Own: own, To: to})
 	if err != nil {
 		return ReplyPlan{}, err
-	}
-	if len(c.To) > 0 {
-		r.To, r.Cc = nil, nil
-		for _, t := range c.To {
-			addr, err := compose.ParseAddress(t)
-			if err != nil {
-				return ReplyPlan{}, fmt.Errorf("--to %s: %w", t, err)
-			}
-			r.To = append(r.To, addr)
-		}
 	}
 	if err := compose.CheckRecipientCount(len(r.To) + len(r.Cc)); err != nil {
 		// Said now, before any text is typed; Build refuses it.

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime"
 	"os"
 	"os/exec"
@@ -54,28 +53,13 @@ func PrivateDir() (string, error) {
 }
 
 func privateDirIn(base string) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(base), 0o700); err != nil {
+	// MkdirPrivate: base, and its parents up to the one named "sesbox"
+	// (~/.cache/sesbox above ~/.cache/sesbox/tmp), are real directories
+	// of this user's (one another user made first in a shared
+	// XDG_RUNTIME_DIR is theirs), never symlinks, and base is put to 0700
+	// through a descriptor.
+	if err := xdg.MkdirPrivate(base); err != nil {
 		return "", fmt.Errorf("private directory: %w", err)
-	}
-	if err := os.Mkdir(base, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("private directory: %w", err)
-	}
-	// Lstat, not Stat: a symlink planted at base would send our files
-	// wherever it points.
-	fi, err := os.Lstat(base)
-	if err != nil {
-		return "", fmt.Errorf("private directory: %w", err)
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir() {
-		return "", fmt.Errorf("private directory: %s is not a directory (a symlink?); refusing to use it", base)
-	}
-	if ownedByOther(fi) {
-		return "", fmt.Errorf("private directory: %s belongs to another user", base)
-	}
-	if fi.Mode().Perm() != 0o700 {
-		if err := os.Chmod(base, 0o700); err != nil {
-			return "", fmt.Errorf("private directory: %w", err)
-		}
 	}
 	// MkdirTemp creates a fresh directory (mkdir fails on anything
 	// existing, a symlink included), 0700.

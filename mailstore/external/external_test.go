@@ -15,6 +15,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailcap"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 func TestPrivateDirUnderRuntimeDir(t *testing.T) {
@@ -65,6 +66,27 @@ func TestPrivateDirRefusesSymlink(t *testing.T) {
 	}
 	if es, _ := os.ReadDir(elsewhere); len(es) != 0 {
 		t.Fatalf("wrote through the symlink: %v", es)
+	}
+}
+
+// TestPrivateDirRefusesASymlinkedCacheDir: with no runtime directory the
+// copies go under $XDG_CACHE_HOME/sesbox/tmp, and a symlink in place of
+// $XDG_CACHE_HOME/sesbox is refused, as the index refuses it; only tmp
+// itself was checked, so the copies of attachments went wherever the link
+// points.
+func TestPrivateDirRefusesASymlinkedCacheDir(t *testing.T) {
+	cache := t.TempDir()
+	elsewhere := t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(cache, "sesbox")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_RUNTIME_DIR", "")
+	t.Setenv("XDG_CACHE_HOME", cache)
+	if dir, err := PrivateDir(); !errors.Is(err, xdg.ErrSymlink) {
+		t.Errorf("PrivateDir: %q, %v, want ErrSymlink", dir, err)
+	}
+	if es, _ := os.ReadDir(elsewhere); len(es) != 0 {
+		t.Errorf("made %s through the symlink", es[0].Name())
 	}
 }
 

@@ -3,8 +3,6 @@
 package external
 
 import (
-	"io/fs"
-	"os"
 	"syscall"
 )
 
@@ -14,8 +12,3 @@ func detached() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: true}
 
 // noFollow makes OpenFile fail on a symlink.
 const noFollow = syscall.O_NOFOLLOW
-
-func ownedByOther(fi fs.FileInfo) bool {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) != os.Getuid()
-}

@@ -178,6 +178,12 @@ func ParseConfig(data []byte) (Config, error) {
 	return cfg, nil
 }
 
+// headerControl reports a control character a config value may not put
+// into a header: C0 but the tab, DEL, C1.
+func headerControl(r rune) bool {
+	return r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f
+}
+
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // validate rejects values that would let config text break out of the header
@@ -191,6 +197,13 @@ func (c Config) validate() error {
 	} {
 		if strings.ContainsAny(v.val, "\r\n") {
 			return fmt.Errorf("%s contains a line break", v.key)
+		}
+		// Written into the header as it is: a NUL, an escape sequence
+		// or a C1 control is no header text (RFC 5322) and reaches every
+		// reader's screen.
+		if i := strings.IndexFunc(v.val, headerControl); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(v.val[i:])
+			return fmt.Errorf("%s contains a control character (U+%04X)", v.key, r)
 		}
 	}
 	if c.FromEmail != "" {
@@ -217,6 +230,12 @@ func (c Config) validate() error {
 		for _, d := range dests {
 			if strings.ContainsAny(d, "\r\n") {
 				return fmt.Errorf("forwardMapping[%q] has a destination with a line break", k)
+			}
+			// Sent to SES as an envelope recipient and shown in every
+			// plan, as --to's destinations, which refuse them too.
+			if i := strings.IndexFunc(d, headerControl); i >= 0 {
+				r, _ := utf8.DecodeRuneInString(d[i:])
+				return fmt.Errorf("forwardMapping[%q] has a destination with a control character (U+%04X)", k, r)
 			}
 			if err := asciiAddress(d); err != nil {
 				return fmt.Errorf("forwardMapping[%q]: %w", k, err)

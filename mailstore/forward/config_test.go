@@ -85,6 +85,15 @@ func TestParseConfigErrors(t *testing.T) {
 		"LF in toEmail":       `{"forwardMapping": {"@": ["a"]}, "toEmail": "t@x.com\nBcc: e@x.com"}`,
 		"CR in subjectPrefix": `{"forwardMapping": {"@": ["a"]}, "subjectPrefix": "[x]\r"}`,
 		"LF in destination":   `{"forwardMapping": {"@": ["a@x.com\nb"]}}`,
+		// Control characters other than line breaks were written into
+		// the Subject as they were ("Subject: <ESC>]0;x<BEL>[P] ...").
+		"ESC in subjectPrefix": `{"forwardMapping": {"@": ["a"]}, "subjectPrefix": "\u001b]0;x\u0007[P] "}`,
+		"NUL in subjectPrefix": `{"forwardMapping": {"@": ["a"]}, "subjectPrefix": "[P]\u0000 "}`,
+		"C1 in subjectPrefix":  `{"forwardMapping": {"@": ["a"]}, "subjectPrefix": "\u0085[P] "}`,
+		"DEL in subjectPrefix": `{"forwardMapping": {"@": ["a"]}, "subjectPrefix": "[P]\u007f"}`,
+		"ESC in toEmail":       `{"forwardMapping": {"@": ["a"]}, "toEmail": "t@x.com\u001b[2J"}`,
+		"ESC in destination":   `{"forwardMapping": {"@": ["ops\u001b]0;x\u0007@x.com"]}}`,
+		"NUL in destination":   `{"forwardMapping": {"@": ["x\u0000y@x.com"]}}`,
 	}
 	for name, in := range cases {
 		if cfg, err := ParseConfig([]byte(in)); err == nil {

@@ -172,7 +172,13 @@ func (j *Journal) replay(data []byte) (tail []byte, off int, err error) {
 		}
 		e, err := decodeEntry(line)
 		if err != nil {
-			return nil, off, fmt.Errorf("line %d: %w", n, err)
+			// Never skipped (a skipped "sent" would send again), and
+			// never mended by sesbox: only the user can tell what the
+			// line said.
+			return nil, off, &mailstore.HintError{
+				Hint: fmt.Sprintf("line %d of the forward journal %s is damaged, and no forward runs while sesbox cannot tell what it recorded — look at that line (a message it names may have been sent: check the recipients' mail), correct or delete it, then run again", n, j.path),
+				Err:  fmt.Errorf("line %d: %w", n, err),
+			}
 		}
 		j.entries[entryKey(e.Bucket, e.Key, e.ETag, e.Destinations)] = e
 		j.noteSend(e)

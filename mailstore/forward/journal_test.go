@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 func openTestJournal(t *testing.T, path string) *Journal {
@@ -181,9 +184,19 @@ func TestJournalUnterminatedLastLine(t *testing.T) {
 func TestJournalCorruptLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "forward.jsonl")
 	appendFile(t, path, "{not json\n"+`{"bucket":"b","key":"k","etag":"e","destinations":["d@x.com"],"state":"sent"}`+"\n")
-	if j, err := OpenJournal(path); err == nil {
+	j, err := OpenJournal(path)
+	if err == nil {
 		j.Close()
 		t.Fatal("no error")
+	}
+	// What to do first, naming the line: it said "open forward journal
+	// PATH: line 1: invalid character 'n' ...", and every forward failed
+	// so until the user guessed.
+	if h := mailstore.Hint(err); !strings.HasPrefix(h, "line 1 of the forward journal "+path+" is damaged") || !strings.Contains(h, "correct or delete it") {
+		t.Errorf("hint %q", h)
+	}
+	if _, err := ReadJournal(path); !strings.HasPrefix(mailstore.Hint(err), "line 1 of the forward journal "+path) {
+		t.Errorf("a dry run's read: %v", err)
 	}
 	path2 := filepath.Join(t.TempDir(), "forward.jsonl")
 	appendFile(t, path2, `{"bucket":"b","key":"k","etag":"e","destinations":["d@x.com"],"state":"gone"}`+"\n")

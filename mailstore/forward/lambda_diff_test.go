@@ -511,8 +511,8 @@ var deliberateDifferences = []deliberateDifference{
 	{id: 15, aspects: aspHeader | aspBody, applies: func(in *diffInput) bool { // U+2028, U+2029 in the header
 		return bytes.Contains(in.header, []byte("\u2028")) || bytes.Contains(in.header, []byte("\u2029"))
 	}},
-	{id: 16, aspects: aspRefused, applies: func(in *diffInput) bool { // line breaks in config values
-		return in.cfgErr != nil && strings.Contains(in.cfgErr.Error(), "line break")
+	{id: 16, aspects: aspRefused, applies: func(in *diffInput) bool { // line breaks and control characters in config values
+		return in.cfgErr != nil && (strings.Contains(in.cfgErr.Error(), "line break") || strings.Contains(in.cfgErr.Error(), "control character"))
 	}},
 	{id: 17, aspects: aspRefused, applies: func(in *diffInput) bool { // no original recipient and no fromEmail
 		return in.refused != nil && strings.Contains(in.refused.Error(), "no original recipient and no fromEmail")

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
@@ -284,7 +285,13 @@ func (x *Index) with(ctx context.Context, fn func(*sql.DB) error) error {
 	db, gen := x.db, x.gen
 	err := fn(db)
 	x.mu.RUnlock()
-	if err == nil || !isCorrupt(err) || x.path == "" {
+	if err == nil || x.path == "" {
+		return err
+	}
+	if h := x.writeHint(err); h != "" {
+		return &mailstore.HintError{Hint: h, Err: err}
+	}
+	if !isCorrupt(err) {
 		return err
 	}
 	if herr := x.heal(gen, err); herr != nil {
@@ -744,6 +751,26 @@ func isCorrupt(err error) bool {
 		return true
 	}
 	return false
+}
+
+// writeHint says what to do when err is SQLite failing to write the file:
+// a full disk (SQLITE_FULL), or a write, sync or truncate the system
+// refused (over a quota or a file size limit: SQLite reports those as
+// I/O errors). SQLite rolled the transaction back, so the index is kept
+// as it was before it. "" for any other error.
+func (x *Index) writeHint(err error) string {
+	var ce interface{ Code() int }
+	if !errors.As(err, &ce) {
+		return ""
+	}
+	dir := filepath.Dir(x.path)
+	switch c := ce.Code(); {
+	case c&0xff == 13: // SQLITE_FULL
+		return "no space left on the disk holding " + dir + " — free some space there; the index keeps what it held and the next run goes on from it"
+	case c == 778, c == 1034, c == 1546: // SQLITE_IOERR_WRITE, _FSYNC, _TRUNCATE
+		return "the index " + x.path + " could not be written — check the disk holding " + dir + " (free space, quota, a file size limit); the index keeps what it held and the next run goes on from it"
+	}
+	return ""
 }
 
 // moveAside renames path (and its -wal, -shm, -journal) to

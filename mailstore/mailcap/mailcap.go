@@ -234,6 +234,20 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 	var b strings.Builder
 	sawFile := false
 	q := bare // the quoting context of the command text so far
+	// outer holds the contexts a command substitution ($(...), `...`) or
+	// a subshell was opened in: inside one the shell parses anew, bare,
+	// so a value there is quoted as a bare word, not for the double
+	// quotes around the substitution ("$(echo %{charset})" took a
+	// charset "x; touch f" as a command).
+	var outer []frame
+	inBackquote := func() bool {
+		for _, f := range outer {
+			if f.backquote {
+				return true
+			}
+		}
+		return false
+	}
 	for i := 0; i < len(cmd); i++ {
 		c := cmd[i]
 		if c == '%' && i+1 < len(cmd) {
@@ -264,6 +278,13 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			if strings.IndexByte(val, 0) >= 0 {
 				return Expanded{}, errors.New("mailcap: a value holds a NUL byte")
 			}
+			// Text between backquotes is read for its end, and a
+			// backslash before $, ` or \ dropped, before it is parsed: a
+			// backquote in a value would end it, and the \$ that keeps a
+			// $ literal in double quotes would lose its backslash.
+			if inBackquote() && strings.ContainsAny(val, "`\\$") {
+				return Expanded{}, errors.New("mailcap: a value with a backquote, backslash or $ cannot be put between backquotes")
+			}
 			b.WriteString(quote(val, q))
 			continue
 		}
@@ -282,10 +303,32 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			q = double
 		case c == '"' && q == double:
 			q = bare
+		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '(' && q != single:
+			outer = append(outer, frame{q: q})
+			q = bare
+			b.WriteByte(c)
+			c = '('
+			i++
+		case c == '(' && q == bare:
+			outer = append(outer, frame{q: bare})
+		case c == ')' && q == bare && len(outer) > 0 && !outer[len(outer)-1].backquote:
+			q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
+		case c == '`' && q != single && len(outer) > 0 && outer[len(outer)-1].backquote:
+			q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
+		case c == '`' && q != single:
+			outer = append(outer, frame{q: q, backquote: true})
+			q = bare
 		}
 		b.WriteByte(c)
 	}
 	return Expanded{Command: b.String(), Stdin: !sawFile}, nil
+}
+
+// frame is the quoting context a command substitution or subshell was
+// opened in, and whether it was opened by a backquote.
+type frame struct {
+	q         quoting
+	backquote bool
 }
 
 func lookupParam(params map[string]string, name string) string {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -88,6 +89,8 @@ func TestExpand(t *testing.T) {
 		{`cat "%s"`, `cat "/tmp/a b"`},
 		{"w3m -I %{charset} -T %t %s", "w3m -I 'utf-8' -T 'text/html' '/tmp/a b'"},
 		{"echo %{name}", `echo 'x'\''; rm -rf ~ #'`},
+		// A substitution is parsed anew, bare: the value is quoted so.
+		{`w3m -I "$(echo %{name})" %s`, `w3m -I "$(echo 'x'\''; rm -rf ~ #')" '/tmp/a b'`},
 		{"echo 100%% %{missing}", "echo 100% ''"},
 		{`echo \%s`, `echo \%s`},
 		{"echo %", "echo %"},
@@ -128,9 +131,25 @@ func TestExpandQuotingProperty(t *testing.T) {
 		}
 		values = append(values, string(rs))
 	}
+	// In a command substitution ($(...), `...`) the shell parses anew:
+	// a value there is a bare word, inside double quotes or not around
+	// it ("$(echo %{charset})" ran a charset "x; touch f"). The
+	// substitution's output ends in "." so that its newlines stay.
+	subst := []string{
+		`printf '[%%s]' "$(printf '%%s.' %{v})"`, `printf '[%%s]' "$(printf '%%s.' "%{v}")"`,
+		`printf '[%%s]' "$( (printf '%%s.' %{v}) )"`, "printf '[%%s]' \"`printf '%%s.' %{v}`\"",
+		"printf '[%%s]' `printf '%%s.' \"%{v}\"`",
+	}
 	for _, v := range values {
-		for _, tmpl := range []string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y"} {
+		for _, tmpl := range append([]string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y"}, subst...) {
 			e, err := Expand(tmpl, "", "", map[string]string{"v": v})
+			backquoted := strings.Contains(tmpl, "`")
+			if backquoted && strings.ContainsAny(v, "`\\$") {
+				if err == nil {
+					t.Errorf("template %q, value %q: expanded to %q between backquotes", tmpl, v, e.Command)
+				}
+				continue
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,6 +157,16 @@ func TestExpandQuotingProperty(t *testing.T) {
 			want := "[" + v + "]"
 			if strings.Contains(tmpl, "x%{v}y") {
 				want = "[x" + v + "y]"
+			}
+			if slices.Contains(subst, tmpl) {
+				want = "[" + v + ".]"
+				if strings.HasPrefix(tmpl, "printf '[%%s]' `") {
+					// Unquoted, the substitution's output is split into
+					// words and globbed: only a plain value is one word.
+					if strings.ContainsAny(v, " \t\n*?[") || v == "" {
+						continue
+					}
+				}
 			}
 			if err != nil || string(out) != want {
 				t.Fatalf("template %q, value %q: sh -c %q printed %q (%v), want %q", tmpl, v, e.Command, out, err, want)

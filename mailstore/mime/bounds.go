@@ -166,6 +166,13 @@ func parseMediaTypeOnce(ctype string) (mtype string, params map[string]string, i
 	if err == nil {
 		fixExtendedParams(ctype, params)
 	}
+	if mtype == "text" {
+		// "Content-Type: text" with no subtype (elm, mailtool and other
+		// old mailers): text/plain, as mutt reads it and RFC 2045 (5.2)
+		// has an invalid Content-Type read. It was an attachment named
+		// "text", and the message had no text body.
+		mtype = "text/plain"
+	}
 	return mtype, params, invalid, err
 }
 

@@ -105,6 +105,7 @@ func countParse(raw []byte) counted {
 		return counted{read: true}
 	}
 	closed := root.Boundary != "" && len(root.Epilogue) > 0
+	defaultPartTypes(root)
 	env, err := countParser.EnvelopeFromPart(root)
 	if err != nil {
 		return counted{read: true}

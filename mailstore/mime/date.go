@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
@@ -65,6 +66,9 @@ var (
 	colonOffsetRe   = lazyregexp.New(`^([+-]\d{2}):(\d{2})$`)
 	shortOffsetRe   = lazyregexp.New(`^([+-])(\d{1,2})$`)
 	numericOffsetRe = lazyregexp.New(`^[+-]\d{4}$`)
+	// gluedOffsetRe is a time with its offset written on to it
+	// ("11:36:12+0000"), as some mailers do.
+	gluedOffsetRe = lazyregexp.New(`^(\d{1,2}:\d{2}(?::\d{2})?)([+-]\d{4})$`)
 )
 
 // maxDateLen bounds the Date values parseDate tries: RFC 5322's line
@@ -102,6 +106,7 @@ func parseDate(s string) (time.Time, error) {
 // and rewrites zone names and odd offsets ("GMT+2", "+09:00") as -0700.
 func normalizeDate(s string) string {
 	s = stripComments(s)
+	s = dropLocalDayName(s)
 	s = strings.NewReplacer(",", " ").Replace(s)
 	f := strings.Fields(s)
 	if len(f) > 0 && isDayName(f[0]) {
@@ -111,6 +116,10 @@ func normalizeDate(s string) string {
 	hasOffset := false
 	for _, tok := range f {
 		tok = strings.TrimSuffix(tok, ".")
+		if m := gluedOffsetRe().FindStringSubmatch(tok); m != nil {
+			out = append(out, m[1])
+			tok = m[2]
+		}
 		switch {
 		case numericOffsetRe().MatchString(tok):
 			hasOffset = true
@@ -149,6 +158,33 @@ func offsetFrom(s string) string {
 		return s[:1] + "0" + s[1:]
 	}
 	return s
+}
+
+// dropLocalDayName removes a day name in any language before the comma
+// that ends it ("qui, 14 Nov 2002", "Mi., 3 Jun 2020", "Пн, 1 Mar 2021"):
+// localized mailers write one, and the day adds nothing to the date. Only
+// one word of letters (a dot may end it) is taken for a day name.
+func dropLocalDayName(s string) string {
+	day, rest, ok := strings.Cut(s, ",")
+	if !ok {
+		return s
+	}
+	day = strings.TrimSuffix(strings.TrimSpace(day), ".")
+	if day == "" {
+		return s
+	}
+	for _, r := range day {
+		if !unicode.IsLetter(r) {
+			return s
+		}
+	}
+	if _, err := time.Parse("Jan", day); err == nil {
+		return s // "Nov, 14 2002": a month, not a day
+	}
+	if _, err := time.Parse("January", day); err == nil {
+		return s
+	}
+	return rest
 }
 
 func isDayName(s string) bool {

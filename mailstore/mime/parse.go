@@ -180,8 +180,10 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 		v.finish(d)
 		return v
 	}
+	defaultPartTypes(root)
 	twins := &rawTwins{input: input, leaves: leafList(root)}
 	fixMislabelledUTF8(twins, d)
+	fixOverriddenUTF8(twins)
 	fixPartialText(twins, d)
 	fixHTMLCharset(twins)
 	fixUTF16Text(twins, d)
@@ -359,6 +361,64 @@ func fixUuencoded(root *enmime.Part, d *decoder) {
 	})
 }
 
+// defaultPartTypes gives a part of a multipart that declares no
+// Content-Type the type RFC 2045 (5.2) and RFC 2046 (5.1) give it:
+// text/plain in US-ASCII ("implicitly typed plain ASCII text", RFC 2046's
+// own example), or message/rfc822 in a multipart/digest (contentType).
+// enmime gives the default to the message alone and leaves such a part
+// untyped with a warning, and untyped it was an attachment of no name, its
+// text missing from the body. Its content is as the transfer encoding left
+// it: the passes after this one read its charset as for any text part
+// that declares none. A part with neither header fields nor content (two
+// delimiter lines in a row, a delimiter before the end of the message)
+// holds nothing to read or save: it is taken out, rather than be an empty
+// text joined to the body with a "--" line.
+func defaultPartTypes(root *enmime.Part) {
+	var empty []*enmime.Part
+	walkParts(root, func(p *enmime.Part) {
+		if p.Parent == nil || p.ContentType != "" || p.FirstChild != nil {
+			return
+		}
+		if len(p.Header) == 0 && len(p.Content) == 0 {
+			empty = append(empty, p)
+			return
+		}
+		if p.Parent.ContentType != "multipart/digest" {
+			p.ContentType = "text/plain"
+		}
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorMissingContentType })
+	})
+	// Relinked one parent at a time, in one pass over its children: a
+	// message of thousands of empty parts costs no more than their number.
+	gone := make(map[*enmime.Part]bool, len(empty))
+	for _, p := range empty {
+		gone[p] = true
+	}
+	for _, p := range empty {
+		parent := p.Parent
+		if !gone[p] || parent == nil {
+			continue
+		}
+		var first, last *enmime.Part
+		for c := parent.FirstChild; c != nil; c = c.NextSibling {
+			if gone[c] {
+				delete(gone, c)
+				continue
+			}
+			if last == nil {
+				first = c
+			} else {
+				last.NextSibling = c
+			}
+			last = c
+		}
+		if last != nil {
+			last.NextSibling = nil
+		}
+		parent.FirstChild = first
+	}
+}
+
 // fixUndecodedText decodes text parts enmime left in their original bytes
 // (a charset it does not know, or a failed conversion), so Text, HTML and
 // text part contents are always UTF-8.
@@ -521,6 +581,7 @@ func (t *rawTwins) each(want func(*enmime.Part) bool, fix func(p *enmime.Part, o
 	if !t.read {
 		t.read = true
 		if rawRoot, err := rawParser.ReadParts(bytes.NewReader(t.input)); err == nil {
+			defaultPartTypes(rawRoot)
 			if raw := leafList(rawRoot); len(raw) == len(t.leaves) {
 				t.raw = raw
 			}
@@ -626,6 +687,31 @@ func fixMislabelledUTF8(t *rawTwins, d *decoder) {
 			p.OrigCharset, p.Charset, p.Content = p.Charset, "utf-8", b
 		}
 	})
+}
+
+// fixOverriddenUTF8 reads each text part declared UTF-8 whose charset
+// enmime's detector replaced as UTF-8 again when its bytes are that:
+// chardet takes mostly-ASCII text with a few multi-byte characters for
+// windows-1252 (confidence 98 for an HTML body with one "漢字"), and the
+// body showed as "æ¼¢å­—" with a note that the declaration was wrong.
+// Bytes that are not valid UTF-8 keep the detector's reading.
+func fixOverriddenUTF8(t *rawTwins) {
+	overridden := func(p *enmime.Part) bool {
+		return strings.HasPrefix(p.ContentType, "text/") && isUTF8Label(p.OrigCharset) && !isUTF8Label(p.Charset)
+	}
+	t.each(overridden, func(p *enmime.Part, b []byte) {
+		if !utf8.Valid(b) {
+			return
+		}
+		p.Content, p.Charset, p.OrigCharset = b, p.OrigCharset, ""
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetDeclaration })
+	})
+}
+
+// isUTF8Label reports a charset label naming UTF-8.
+func isUTF8Label(name string) bool {
+	l := normalLabel(name)
+	return l == "utf-8" || l == "utf8"
 }
 
 // isLegacyText reports a text part decoded from a declared charset other

@@ -583,3 +583,24 @@ func TestParseUTF8UnderASCIIOrNoCharset(t *testing.T) {
 		t.Errorf("windows-1252 under us-ascii: Text = %q", v.Text)
 	}
 }
+
+// TestParseDeclaredUTF8IsNotOverriddenByTheDetector: an HTML body declared
+// UTF-8, mostly ASCII with one "漢字", read "Col 1 æ¼¢å\u00ad—" in show and
+// the viewer (enmime's chardet: windows-1252, confidence 98), with the
+// note 'declared charset "utf-8", detected "windows-1252"'. Valid UTF-8
+// under a UTF-8 label is read as UTF-8, without the note.
+func TestParseDeclaredUTF8IsNotOverriddenByTheDetector(t *testing.T) {
+	html := "<html><body><h1>Hello</h1><table><tr><td>Col 1 漢字</td><td>Col2 <a href='https://example.com/a'>link</a></td></tr></table><p>" +
+		strings.Repeat("para ", 200) + "</p></body></html>\r\n"
+	for _, ct := range []string{"text/html; charset=utf-8", `text/html; charset="UTF-8"`} {
+		v := Parse(msg([]byte(html), "Subject: x", "MIME-Version: 1.0", "Content-Type: "+ct))
+		if !strings.Contains(v.HTMLText, "Col 1 漢字") {
+			t.Errorf("%s: HTML as text %q", ct, v.HTMLText[:min(len(v.HTMLText), 80)])
+		}
+		for _, w := range v.Warnings {
+			if strings.Contains(w, "detected") {
+				t.Errorf("%s: warning %q", ct, w)
+			}
+		}
+	}
+}

@@ -236,6 +236,13 @@ func TestParseDate(t *testing.T) {
 		{"2012-07-13 10:06:49", "2012-07-13T10:06:49Z"},
 		{"13-Jul-2012 10:06:49 +0000", "2012-07-13T10:06:49Z"},
 		{"Sat, 6 Feb 1993 02:53:47 -0800 (PST)", "1993-02-06T02:53:47-08:00"},
+		// Day names in the sender's language, and an offset written on
+		// to the time (MIME-tools' viraldoc.msg, from a Portuguese mailer).
+		{"qui, 14 Nov 2002 11:36:12+0000", "2002-11-14T11:36:12Z"},
+		{"Mi., 3 Jun 2020 08:00:00 +0200", "2020-06-03T08:00:00+02:00"},
+		{"Пн, 1 Mar 2021 09:30:00 +0300", "2021-03-01T09:30:00+03:00"},
+		{"Nov 14, 2002 11:36:12 +0000", "2002-11-14T11:36:12Z"},
+		{"Fri, 13 Jul 2012 10:06-0700", "2012-07-13T10:06:00-07:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

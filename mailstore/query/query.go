@@ -173,7 +173,8 @@ func tokens(s string) []token {
 func ParseDate(v string, now time.Time) (time.Time, error) {
 	// Keywords and ages in any case; dates with their T and Z upper, as
 	// the layouts have them.
-	v = strings.ToLower(strings.TrimSpace(v))
+	given := strings.TrimSpace(v)
+	v = strings.ToLower(given)
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	switch v {
 	case "today":
@@ -181,7 +182,7 @@ func ParseDate(v string, now time.Time) (time.Time, error) {
 	case "yesterday":
 		return day.AddDate(0, 0, -1), nil
 	}
-	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04", "2006/01/02"} {
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006/01/02"} {
 		if t, err := time.ParseInLocation(layout, strings.ToUpper(v), now.Location()); err == nil {
 			return t, nil
 		}
@@ -203,7 +204,7 @@ func ParseDate(v string, now time.Time) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM, RFC 3339, today, yesterday, or an age such as 7d)", v)
+	return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS], RFC 3339, today, yesterday, or an age such as 7d)", given)
 }
 
 // IsZero reports whether the query has no terms.

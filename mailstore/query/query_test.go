@@ -204,9 +204,13 @@ func TestParseDateTakesATime(t *testing.T) {
 		"2026-03-02T10:00:00Z":      time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC),
 		"2026-03-02T10:00:00+02:00": time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC),
 		"2026-03-02T10:00":          time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC),
-		"2026-03-02":                time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
-		"Today":                     time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC),
-		"7D":                        time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC),
+		// With seconds and no zone, as a person writes a time of the
+		// action log: "is not a date" (audit log --before), until
+		// 2026-12-07.
+		"2026-03-02T10:00:30": time.Date(2026, 3, 2, 10, 0, 30, 0, time.UTC),
+		"2026-03-02":          time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
+		"Today":               time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC),
+		"7D":                  time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC),
 	} {
 		if got, err := ParseDate(v, now); err != nil || !got.Equal(want) {
 			t.Errorf("%s: %v %v, want %v", v, got, err, want)
@@ -214,5 +218,10 @@ func TestParseDateTakesATime(t *testing.T) {
 	}
 	if _, err := Parse("after:2026-03-02T10:00:00Z", now); err != nil {
 		t.Errorf("after: with a time: %v", err)
+	}
+	// A value refused is quoted as given, not lower-cased
+	// ("2026-12-07t13:28:1x").
+	if _, err := ParseDate("2026-03-02T10:00:3x", now); err == nil || !strings.Contains(err.Error(), `"2026-03-02T10:00:3x"`) {
+		t.Errorf("refused: %v", err)
 	}
 }

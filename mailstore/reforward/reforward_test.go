@@ -1132,3 +1132,56 @@ func TestPlanMarksHeaderRefusals(t *testing.T) {
 		t.Errorf("preview %q", l)
 	}
 }
+
+// stoppedClock is a fakeClock whose stop-th sleep lasts two minutes
+// longer than asked: the process was stopped there (SIGSTOP, a laptop
+// put to sleep) and continued.
+type stoppedClock struct {
+	*fakeClock
+	stop, sleeps int
+}
+
+func (c *stoppedClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d > 0 {
+		c.sleeps++
+		if c.sleeps == c.stop {
+			d += 2 * time.Minute
+		}
+	}
+	return c.fakeClock.Sleep(ctx, d)
+}
+
+// TestPacingHoldsAfterTheProcessWasStopped: a run stopped for two
+// minutes as it waited for a send's slot kept to the rate when it was
+// continued. The send it waited for went out late, and the next one's
+// slot, reserved from the late send's slot, had passed too, so the two
+// went out together: 4 recipients 75 ms apart at 2 a second, seen with
+// sesbox forward stopped by SIGSTOP against aws-ses-v2-local.
+func TestPacingHoldsAfterTheProcessWasStopped(t *testing.T) {
+	for stop := 1; stop <= 6; stop++ {
+		e := newEnv(t)
+		e.ses.quota.MaxSendRate = 2 // recipients per second
+		var keys []string
+		for i, id := range ids(6) {
+			keys = append(keys, e.src.put(id, message(fmt.Sprint("s", i), "info@acme.example", "PASS")))
+		}
+		r := e.runner()
+		r.Clock = &stoppedClock{fakeClock: e.clock, stop: stop}
+		p, err := r.Plan(context.Background(), keys, Options{Config: testConfig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Run(context.Background(), p, func(Result) {}, nil); err != nil {
+			t.Fatal(err)
+		}
+		sends := e.ses.sends
+		if len(sends) != 6 {
+			t.Fatalf("%d sends", len(sends))
+		}
+		for i := 1; i < len(sends); i++ {
+			if gap := sends[i].at.Sub(sends[i-1].at); gap < time.Second {
+				t.Errorf("stopped at sleep %d: sends %d and %d are %v apart (2 recipients each at 2/s)", stop, i-1, i, gap)
+			}
+		}
+	}
+}

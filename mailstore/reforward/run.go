@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -413,7 +412,14 @@ func (ru *run) item(ctx context.Context, it *Item, earlier []part) (Result, erro
 		if ctx.Err() != nil {
 			return withEarlier(it, earlier, notAttempted(it, ctx.Err())), ctx.Err()
 		}
-		res.Status, res.Reason = StatusFailed, err.Error()
+		res.Status, res.Reason = StatusFailed, mailstore.Explain(err) // the hint first
+		if errors.Is(err, mailstore.ErrEveryReadRefused) {
+			// Every later read would be refused too: credentials that
+			// expired mid-run failed each message in its turn, with no
+			// word of what to do.
+			return withEarlier(it, earlier, res), &mailstore.HintError{Hint: mailstore.Hint(err) + "; then run the same command again: what was sent is skipped",
+				Err: fmt.Errorf("%w; stopped, nothing more is sent", err)}
+		}
 		return withEarlier(it, earlier, res), nil
 	}
 	if etag := strings.Trim(obj.ETag, `"`); etag != it.ETag {
@@ -698,7 +704,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 					errors.Join(fmt.Errorf("%w; stopped, nothing more is sent", serr), jerr, settle(Outcome{NotSent: true, Reason: reason}))
 			}
 		}
-		ru.startAtSlot(slot)
+		ru.startAtSlot(ctx, slot, len(dests), renew)
 		// A started send is seen through even when the run is interrupted:
 		// cancelling it half-way would leave its outcome unknown.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.sendTimeout())
@@ -745,7 +751,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				return part{status: StatusFailed, reason: "throttled, and the run was interrupted before the retry: " + err.Error()}, serr
 			}
 
-		case answered(err) || notSent(err):
+		case mailstore.NotAccepted(err):
 			reason := mailstore.Explain(err) // SES's hint first
 			if IsThrottle(err) && !mailstore.QuotaUsedUp(err) {
 				reason = fmt.Sprintf("still throttled after %d attempts: %s", attempt, reason)
@@ -859,25 +865,6 @@ func heldPart(held SharedState) part {
 	return part{status: StatusUncertain, reason: held.describe()}
 }
 
-// answered reports whether SES itself refused the request (an HTTP 4xx
-// answer), so the message was certainly not accepted. A 5xx answer or no
-// answer at all leaves the outcome unknown.
-func answered(err error) bool {
-	var re interface{ HTTPStatusCode() int }
-	if errors.As(err, &re) {
-		c := re.HTTPStatusCode()
-		return c >= 400 && c < 500
-	}
-	return false
-}
-
-// notSent reports whether err happened before any byte of the request
-// left: the connection could not even be opened.
-func notSent(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
 // waitToSend waits for the send's turn, its slot: on the timeline every
 // run of the team table shares (SharedPacer), else this run's own pacer.
 func (ru *run) waitToSend(ctx context.Context, recipients int, renew func() error) (time.Time, error) {
@@ -940,10 +927,30 @@ const sendLag = 50 * time.Millisecond
 // startAtSlot waits until sendLag after the slot. It is not cut short by
 // an interruption: the send is under way (the journal says "sending"),
 // and is seen through.
-func (ru *run) startAtSlot(slot time.Time) {
+//
+// A slot whose whole stretch (the send's recipients / rate) has passed
+// when the send would start is stale: the process was stopped (SIGSTOP,
+// a laptop asleep) waiting for it, or for the sync after it. Sent then,
+// it would go out with the next send, whose slot follows this one's and
+// has passed too: 4 recipients 75 ms apart at 2 a second after a
+// SIGSTOP of 2 minutes (TestPacingHoldsAfterTheProcessWasStopped). The
+// send takes a new slot instead, from now (this run's pacer) or from the
+// team table's timeline; when the table cannot pace it, it goes now, as
+// before.
+func (ru *run) startAtSlot(ctx context.Context, slot time.Time, recipients int, renew func() error) {
 	c := ru.r.clock()
-	if d := slot.Add(sendLag).Sub(c.Now()); d > 0 {
-		_ = c.Sleep(context.Background(), d)
+	for {
+		if d := slot.Add(sendLag).Sub(c.Now()); d > 0 {
+			_ = c.Sleep(context.Background(), d)
+		}
+		if !c.Now().After(slot.Add(sendLag + ru.pace.stretch(recipients))) {
+			return
+		}
+		next, err := ru.waitToSend(context.WithoutCancel(ctx), recipients, renew)
+		if err != nil {
+			return
+		}
+		slot = next
 	}
 }
 
@@ -962,7 +969,7 @@ func (p *pacer) resume(at time.Time, recipients int) {
 	if now := p.clock.Now(); at.After(now) {
 		at = now
 	}
-	p.next = at.Add(time.Duration(float64(recipients) / p.rate * float64(time.Second)))
+	p.next = at.Add(p.stretch(recipients))
 }
 
 // reserve takes the next send's slot and returns it: the wait for it is
@@ -972,6 +979,11 @@ func (p *pacer) reserve(recipients int) time.Time {
 	if p.next.After(start) {
 		start = p.next
 	}
-	p.next = start.Add(time.Duration(float64(recipients) / p.rate * float64(time.Second)))
+	p.next = start.Add(p.stretch(recipients))
 	return start
+}
+
+// stretch is the time a send to recipients takes at the rate.
+func (p *pacer) stretch(recipients int) time.Duration {
+	return time.Duration(float64(recipients) / p.rate * float64(time.Second))
 }

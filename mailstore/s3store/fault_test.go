@@ -83,6 +83,11 @@ func TestReadsSurviveFaults(t *testing.T) {
 		{"slowdown40", faultproxy.Config{Seed: 1, SlowDown: 0.4}},
 		{"reset30", faultproxy.Config{Seed: 2, Reset: 0.3}},
 		{"truncate30", faultproxy.Config{Seed: 3, Truncate: 0.3}},
+		{"internalerror40", faultproxy.Config{Seed: 5, InternalError: 0.4}},
+		{"resetearly30", faultproxy.Config{Seed: 6, ResetEarly: 0.3}},
+		// A body short of the object under a Content-Length that agrees
+		// with it: only a ranged answer's Content-Range tells.
+		{"shortlength60", faultproxy.Config{Seed: 7, ShortLength: 0.6, Match: ranged}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, p, msgs := faultyStore(t, 40, tc.cfg)
@@ -129,7 +134,7 @@ func TestReadsSurviveFaults(t *testing.T) {
 			if s.Faults() < 30 {
 				t.Errorf("only %d faults injected: the test proves little", s.Faults())
 			}
-			if tc.cfg.SlowDown == 0 && st.Resumed() == 0 {
+			if tc.cfg.Reset+tc.cfg.Truncate+tc.cfg.ShortLength > 0 && st.Resumed() == 0 {
 				t.Error("no body was resumed")
 			}
 		})
@@ -165,6 +170,9 @@ func TestBrokenBodyGivesUpWithinBounds(t *testing.T) {
 		t.Errorf("%d requests, want at most %d", got, max)
 	}
 }
+
+// ranged accepts the GETs that ask for a range.
+func ranged(r *http.Request) bool { return r.Header.Get("Range") != "" }
 
 var _ audit.Bucket = (*Store)(nil)
 

@@ -136,6 +136,14 @@ func rejected(code string) bool {
 	return false
 }
 
+// everyRead marks a refusal every other read would meet too
+// (mailstore.ErrEveryReadRefused).
+type everyRead struct{ error }
+
+func (e everyRead) Unwrap() error { return e.error }
+
+func (everyRead) Is(target error) bool { return target == mailstore.ErrEveryReadRefused }
+
 // bucketRegion is the region S3 says the bucket is in, in the
 // x-amz-bucket-region header of its answer to a request signed for
 // another; "" when it says none.

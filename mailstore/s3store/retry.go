@@ -179,7 +179,12 @@ type resumingBody struct {
 // absolute offset start.
 func (s *Store) newResumingBody(ctx context.Context, in *s3.GetObjectInput, out *s3.GetObjectOutput, start int64) *resumingBody {
 	r := &resumingBody{ctx: ctx, s: s, in: *in, etag: aws.ToString(out.ETag), body: out.Body, off: start, end: -1, gets: 1}
-	if out.ContentLength != nil {
+	if _, last, _ := contentRange(aws.ToString(out.ContentRange)); last >= start {
+		// The range S3 announced, not the Content-Length: a body cut short
+		// under a length that agrees with the cut is still short of it
+		// (and the header reads took such a prefix for the whole object).
+		r.end = last + 1
+	} else if out.ContentLength != nil {
 		r.end = start + *out.ContentLength
 	}
 	return r
@@ -274,7 +279,7 @@ func (r *resumingBody) reopen() error {
 		out.Body.Close()
 		return fmt.Errorf("read %s: the object changed while it was read (ETag %s, was %s)", r.what(), et, r.etag)
 	}
-	start, _ := contentRange(aws.ToString(out.ContentRange))
+	start, _, _ := contentRange(aws.ToString(out.ContentRange))
 	if start != r.off {
 		if cr := aws.ToString(out.ContentRange); cr != "" || start > r.off {
 			out.Body.Close()

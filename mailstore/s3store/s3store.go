@@ -443,13 +443,17 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 		}
 		// The hint (an endpoint down, a bucket that does not exist) first,
 		// as for a listing.
-		return nil, obj, nil, fmt.Errorf("read %s: %w", mailstore.ObjectName(s.loc.Bucket, key), s.hint(err, "s3:GetObject"))
+		hinted := s.hint(err, "s3:GetObject")
+		if errors.As(err, &ae) && rejected(ae.ErrorCode()) {
+			hinted = everyRead{hinted}
+		}
+		return nil, obj, nil, fmt.Errorf("read %s: %w", mailstore.ObjectName(s.loc.Bucket, key), hinted)
 	}
 	obj.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	obj.LastModified = aws.ToTime(out.LastModified)
 	obj.VersionID = aws.ToString(out.VersionId)
 	obj.Size = aws.ToInt64(out.ContentLength)
-	start, size := contentRange(aws.ToString(out.ContentRange))
+	start, _, size := contentRange(aws.ToString(out.ContentRange))
 	if size >= 0 {
 		obj.Size = size
 	}
@@ -483,20 +487,25 @@ func restoreObject(bucket, key string) string {
 }
 
 // contentRange reads a Content-Range header, "bytes first-last/size": the
-// first byte (0 when there is none) and the object's size (-1 when it is
-// unknown, "*", or there is no header).
-func contentRange(cr string) (first, size int64) {
+// first byte (0 when there is none), the last (-1 when there is none) and
+// the object's size (-1 when it is unknown, "*", or there is no header).
+func contentRange(cr string) (first, last, size int64) {
 	spec := strings.TrimPrefix(cr, "bytes ")
+	last, size = -1, -1
 	if i := strings.IndexByte(spec, '-'); i > 0 {
 		first, _ = strconv.ParseInt(spec[:i], 10, 64)
+		if j := strings.IndexByte(spec, '/'); j > i {
+			if n, err := strconv.ParseInt(spec[i+1:j], 10, 64); err == nil {
+				last = n
+			}
+		}
 	}
-	size = -1
 	if i := strings.LastIndexByte(spec, '/'); i >= 0 {
 		if n, err := strconv.ParseInt(spec[i+1:], 10, 64); err == nil {
 			size = n
 		}
 	}
-	return first, size
+	return first, last, size
 }
 
 // Explain wraps well-known S3 errors with what the user can do about them,

@@ -301,18 +301,18 @@ func TestClientSideEncryptedObjectsAreNamed(t *testing.T) {
 
 func TestContentRange(t *testing.T) {
 	for _, tc := range []struct {
-		in          string
-		first, size int64
+		in                string
+		first, last, size int64
 	}{
-		{"bytes 0-16383/50000", 0, 50000},
-		{"bytes 100-199/1000", 100, 1000},
-		{"bytes 100-199/*", 100, -1},
-		{"", 0, -1},
-		{"bytes */1000", 0, 1000}, // the answer to an unsatisfiable range
-		{"garbage", 0, -1},
+		{"bytes 0-16383/50000", 0, 16383, 50000},
+		{"bytes 100-199/1000", 100, 199, 1000},
+		{"bytes 100-199/*", 100, 199, -1},
+		{"", 0, -1, -1},
+		{"bytes */1000", 0, -1, 1000}, // the answer to an unsatisfiable range
+		{"garbage", 0, -1, -1},
 	} {
-		if first, size := contentRange(tc.in); first != tc.first || size != tc.size {
-			t.Errorf("contentRange(%q) = %d, %d; want %d, %d", tc.in, first, size, tc.first, tc.size)
+		if first, last, size := contentRange(tc.in); first != tc.first || last != tc.last || size != tc.size {
+			t.Errorf("contentRange(%q) = %d, %d, %d; want %d, %d, %d", tc.in, first, last, size, tc.first, tc.last, tc.size)
 		}
 	}
 }

@@ -47,6 +47,30 @@ func TestUnreachableTableSaysWhatToCheckFirst(t *testing.T) {
 	}
 }
 
+// TestInitOfAnUnreachableTableSaysWhatToCheckFirst: sesbox team init
+// with no DynamoDB endpoint where one was meant said only the SDK's
+// "create team table T: operation error DynamoDB: CreateTable, ...
+// request send failed, ... no such host", where every other call on the
+// table leads with what to check.
+func TestInitOfAnUnreachableTableSaysWhatToCheckFirst(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	l.Close()
+	c := dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
+		func(o *dynamodb.Options) {
+			o.BaseEndpoint = aws.String(url)
+			o.Retryer = NewRetryer(2, 10*time.Millisecond)
+		})
+	_, err = Init(context.Background(), c, "sesbox-team")
+	want := "cannot reach team table sesbox-team: connection refused: " + url + " — check --dynamodb-endpoint"
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) || !strings.Contains(got, "create team table sesbox-team") {
+		t.Errorf("Explain = %q, want it to start %q", got, want)
+	}
+}
+
 // TestRejectedCredentialsSayWhereTheyCameFrom: DynamoDB refusing the key
 // (UnrecognizedClientException, from the fault proxy in front of a real
 // dynalite) said only "team table T: read claim: ... api error

@@ -252,14 +252,21 @@ func (s *Store) markNow() time.Time {
 	})
 }
 
+// reachHint says first where table was looked for when err is a failure
+// to reach its endpoint; err as it is otherwise.
+func reachHint(table string, err error) error {
+	if h := mailstore.ReachHint(err, "the table's endpoint", "--dynamodb-endpoint (or AWS_ENDPOINT_URL_DYNAMODB)", "--region"); h != "" {
+		return &mailstore.HintError{Hint: "cannot reach team table " + table + ": " + h, Err: err}
+	}
+	return err
+}
+
 // wrap names the table in an error and says what a missing table means.
 // A call that failed through every retry marks the table unreachable.
 func (s *Store) wrap(what string, err error) error {
-	if h := mailstore.ReachHint(err, "the table's endpoint", "--dynamodb-endpoint (or AWS_ENDPOINT_URL_DYNAMODB)", "--region"); h != "" {
-		// Where the table was looked for, first (a table restarting, a
-		// wrong endpoint), here and in the calls refused after (check).
-		err = &mailstore.HintError{Hint: "cannot reach team table " + s.table + ": " + h, Err: err}
-	}
+	// Where the table was looked for, first (a table restarting, a wrong
+	// endpoint), here and in the calls refused after (check).
+	err = reachHint(s.table, err)
 	var ae smithy.APIError
 	if errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode()) && mailstore.Hint(err) == "" {
 		// Where they came from, as S3's and SES's hints say it.
@@ -420,7 +427,7 @@ func Init(ctx context.Context, client dynamoAPI, table string) (string, error) {
 		return "", fmt.Errorf("team table %s already exists: nothing was changed", table)
 	}
 	if err != nil {
-		return "", fmt.Errorf("create team table %s: %w", table, err)
+		return "", reachHint(table, fmt.Errorf("create team table %s: %w", table, err))
 	}
 	arn := ""
 	if created.TableDescription != nil {

@@ -13,6 +13,8 @@ const oNoFollow = 0
 
 func isLoop(error) bool { return false }
 
+func ownedByOther(os.FileInfo) bool { return false }
+
 func chmodDirNoFollow(dir string) error {
 	fi, err := os.Lstat(dir)
 	if err != nil {

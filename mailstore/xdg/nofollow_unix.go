@@ -10,6 +10,13 @@ import (
 
 const oNoFollow = syscall.O_NOFOLLOW
 
+// ownedByOther reports whether fi belongs to another user than the one
+// sesbox runs as.
+func ownedByOther(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) != os.Getuid()
+}
+
 // isLoop reports the error open(2) gives for a symlink under O_NOFOLLOW.
 func isLoop(err error) bool { return errors.Is(err, syscall.ELOOP) }
 

@@ -3,6 +3,7 @@ package xdg
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,20 +14,45 @@ import (
 // or chmod-ing through it would act on whatever file the link names.
 var ErrSymlink = errors.New("is a symbolic link; sesbox does not follow symlinks for its own files (remove it)")
 
+// ErrOtherUser is returned (wrapped) when one of sesbox's own directories
+// belongs to another user.
+var ErrOtherUser = errors.New("belongs to another user; sesbox keeps its files only in its own user's directories (set the XDG_* variables to directories of yours)")
+
 // MkdirPrivate creates dir and any missing parents with mode 0700 and
 // checks that dir, and each of its parents up to the nearest one named
 // "sesbox" (the root of every sesbox-owned tree the XDG functions return),
-// is a real directory, not a symlink (only dir itself when no parent is
-// so named). A directory of sesbox's own that
+// is a real directory of this user's, not a symlink nor another user's
+// (only dir itself when no parent is so named). A directory of sesbox's own that
 // others may read is put back to 0700, through a descriptor opened without
 // following links. Directories above "sesbox" ($XDG_CACHE_HOME, ~/.cache)
 // are the user's and may be links (a cache on another disk).
 func MkdirPrivate(dir string) error {
+	// Checked before MkdirAll too, which would make the missing ones
+	// wherever a link among them points, and after.
+	if err := checkOwnDirs(dir, true); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	if err := checkOwnDirs(dir, false); err != nil {
+		return err
+	}
+	if err := chmodDirNoFollow(dir); err != nil {
+		return fmt.Errorf("chmod %s: %w", dir, err)
+	}
+	return nil
+}
+
+// checkOwnDirs returns an error when dir or one of its parents up to the
+// one named "sesbox" is a symlink or not a directory; one missing is an
+// error unless missingOK.
+func checkOwnDirs(dir string, missingOK bool) error {
 	for _, p := range ownDirs(dir) {
 		fi, err := os.Lstat(p)
+		if missingOK && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -36,9 +62,12 @@ func MkdirPrivate(dir string) error {
 		if !fi.IsDir() {
 			return &fs.PathError{Op: "open", Path: p, Err: errors.New("is not a directory")}
 		}
-	}
-	if err := chmodDirNoFollow(dir); err != nil {
-		return fmt.Errorf("chmod %s: %w", dir, err)
+		// Made first by another user (in a shared or world-writable
+		// directory the XDG variables name): they may change it, chmod
+		// it back, replace the files in it.
+		if ownedByOther(fi) {
+			return &fs.PathError{Op: "open", Path: p, Err: ErrOtherUser}
+		}
 	}
 	return nil
 }
@@ -89,6 +118,19 @@ func OpenPrivate(path string, flag int) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// ReadPrivate reads one of sesbox's own files whole through OpenPrivate:
+// never through a symlink, a regular file only, put back to 0600 (an
+// editor that writes a new file and renames it over the old one may have
+// left it readable by others).
+func ReadPrivate(path string) ([]byte, error) {
+	f, err := OpenPrivate(path, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }
 
 // FileExists reports whether path names a regular file, without following

@@ -33,6 +33,11 @@ func dir(env, fallback string, elem []string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("find $%s: %w", env, err)
 		}
+		// A relative $HOME (HOME=. in a script, a typo) would put
+		// sesbox's files under whatever directory it runs in.
+		if !filepath.IsAbs(home) {
+			return "", fmt.Errorf("set HOME (or $%s) to an absolute path: $HOME is %q", env, home)
+		}
 		base = filepath.Join(home, fallback)
 	}
 	return filepath.Join(append([]string{base, "sesbox"}, elem...)...), nil

@@ -2,6 +2,7 @@ package xdg
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -33,6 +34,26 @@ func TestRelativeStateIsIgnored(t *testing.T) {
 	t.Setenv("HOME", "/home/u")
 	if d, _ := State(); d != filepath.FromSlash("/home/u/.local/state/sesbox") {
 		t.Fatalf("got %s", d)
+	}
+}
+
+// TestRelativeHomeIsRefused: with no XDG variable and a relative $HOME
+// (HOME=relhome), sesbox made relhome/.cache/sesbox and its index under
+// the directory it ran in; a relative home is no home.
+func TestRelativeHomeIsRefused(t *testing.T) {
+	t.Setenv("HOME", "relhome")
+	for _, f := range []func(...string) (string, error){Config, Cache, State, Data} {
+		t.Setenv("XDG_CONFIG_HOME", "")
+		t.Setenv("XDG_CACHE_HOME", "")
+		t.Setenv("XDG_STATE_HOME", "")
+		t.Setenv("XDG_DATA_HOME", "")
+		if d, err := f("x"); err == nil || !strings.HasPrefix(err.Error(), "set HOME (or $XDG_") {
+			t.Errorf("got %q, %v", d, err)
+		}
+	}
+	t.Setenv("XDG_CACHE_HOME", "/c")
+	if d, err := Cache(); err != nil || d != filepath.FromSlash("/c/sesbox") {
+		t.Errorf("an absolute XDG_CACHE_HOME with a relative home: %q, %v", d, err)
 	}
 }
 

@@ -121,7 +121,18 @@ func New(c common.Common, width int, hist *common.History) *Model {
 }
 
 // SetValues sets what verb's argument completes to (the mailbox names).
-func (m *Model) SetValues(verb string, vs []string) { m.values[verb] = vs }
+// A value sanitize.Line would change (a control or bidi character: a
+// mailbox named in the config with an escape sequence) is not offered:
+// Tab lists the candidates on the screen as they are.
+func (m *Model) SetValues(verb string, vs []string) {
+	var ok []string
+	for _, v := range vs {
+		if sanitize.Line(v) == v {
+			ok = append(ok, v)
+		}
+	}
+	m.values[verb] = ok
+}
 
 // SetWidth sets the line's width.
 func (m *Model) SetWidth(w int) { m.input.Width = max(1, w-2) }

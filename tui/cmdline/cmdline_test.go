@@ -37,3 +37,25 @@ func TestTabListsCandidates(t *testing.T) {
 		}
 	}
 }
+
+// TestTabOffersNoValueThatActsOnTheTerminal: the mailbox names Tab lists
+// after ":mailbox" come from the config; one holding an escape sequence
+// was listed as it was (in tmux the window title became the name's and
+// the candidates were drawn on red and green), one with a bidi override
+// turned the line around. They are not offered; the others are.
+func TestTabOffersNoValueThatActsOnTheTerminal(t *testing.T) {
+	m := New(fixture.Common(120, 24), 120, &common.History{})
+	m.SetValues("mailbox", []string{"zz\x1b]0;PWN\x07\x1b[41mRED", "zz\u202eevil", "zz\u009b42mx", "zzwork", "zzsales"})
+	m.Focus()
+	for _, k := range fixture.Keys("mailbox zz") {
+		m, _, _ = m.Update(k)
+	}
+	m, _, _ = m.Update(fixture.Key("tab"))
+	v := m.View()
+	if strings.ContainsAny(v, "\x1b\x07\u009b\u202e") {
+		t.Errorf("a control character reached the line: %q", v)
+	}
+	if !strings.Contains(v, "zzwork zzsales") {
+		t.Errorf("the plain names are not listed: %q", v)
+	}
+}

@@ -306,8 +306,14 @@ func TestBuiltInEditorAttachAndPostpone(t *testing.T) {
 	}
 }
 
+// answered is an error SES answered with (HTTP 400): the message was
+// certainly not accepted, so the draft may be sent again.
+type answered struct{ error }
+
+func (answered) HTTPStatusCode() int { return 400 }
+
 func TestSendFailureKeepsTheDraftAndSaysWhy(t *testing.T) {
-	fs := &fakeSender{err: errors.New("MessageRejected: Email address is not verified")}
+	fs := &fakeSender{err: answered{errors.New("MessageRejected: Email address is not verified")}}
 	env := testEnv(t, fs, "")
 	m := start(t, env, true)
 	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyEsc})

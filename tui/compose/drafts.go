@@ -21,12 +21,6 @@ func listDrafts(box int, env Env, name, want string) draftList {
 	if env.Outbox == nil || env.Outbox.Drafts == nil {
 		return draftList{Box: box, Err: errors.New("drafts: no drafts directory")}
 	}
-	all, err := env.Outbox.Drafts.List()
-	var mine []*drafts.Draft
-	for _, d := range all {
-		if d.Meta.Mailbox == name || d.Meta.Mailbox == "" {
-			mine = append(mine, d)
-		}
-	}
+	mine, err := env.Outbox.Drafts.Of(name)
 	return draftList{Box: box, Want: want, Drafts: mine, Err: err}
 }

@@ -127,11 +127,7 @@ func (p *DraftsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 			keep = d.ID
 		}
 		p.loading, p.err = false, msg.Err
-		p.list = slices.Clone(msg.Drafts)
-		// Newest first, as the message list.
-		slices.SortStableFunc(p.list, func(a, b *drafts.Draft) int {
-			return cmp.Or(b.Meta.Created.Compare(a.Meta.Created), strings.Compare(b.ID, a.ID))
-		})
+		p.list = slices.Clone(msg.Drafts) // newest first, as the message list
 		p.cursor = max(slices.IndexFunc(p.list, func(d *drafts.Draft) bool { return d.ID == keep }), 0)
 		p.scroll()
 		return p, nil

@@ -113,6 +113,15 @@ func (m Model) ID() int64 { return m.id }
 // screen then (the run would go on unseen).
 func (m Model) Running() bool { return m.state == stateRunning }
 
+// Stop stops a run after the send in progress, as the Stop key does; the
+// run still ends with ForwardFinishedMsg, its outcome journaled.
+func (m *Model) Stop() {
+	if m.state == stateRunning && !m.stopping {
+		m.stopping = true
+		m.cancel()
+	}
+}
+
 // Results returns the results so far, in plan order.
 func (m Model) Results() []reforward.Result { return m.results }
 
@@ -232,9 +241,8 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		m.scroll = m.clampScroll(len(m.confirmLines()))
 	case stateRunning:
-		if key.Matches(msg, k.Stop) && !m.stopping {
-			m.stopping = true
-			m.cancel()
+		if key.Matches(msg, k.Stop) {
+			m.Stop()
 		}
 	case stateDone, stateFailed:
 		switch {

@@ -18,10 +18,11 @@ const Kind common.Kind = "forward"
 type Page struct{ m Model }
 
 var (
-	_ common.Page   = (*Page)(nil)
-	_ common.Modal  = (*Page)(nil)
-	_ common.Busy   = (*Page)(nil)
-	_ common.Closer = (*Page)(nil)
+	_ common.Page    = (*Page)(nil)
+	_ common.Modal   = (*Page)(nil)
+	_ common.Busy    = (*Page)(nil)
+	_ common.Closer  = (*Page)(nil)
+	_ common.Stopper = (*Page)(nil)
 )
 
 // NewPage makes m a page.
@@ -78,6 +79,11 @@ func (p *Page) Busy() string {
 	return "a forward is running: " + p.m.keys.Stop.Help().Key + " stops it after this send, then " +
 		p.m.keys.Close.Help().Key + " closes it"
 }
+
+// Stop stops a run after the send in progress (the program is ending on
+// a signal): the root waits for its end, as a send cut off stays
+// uncertain in the journal.
+func (p *Page) Stop() { p.m.Stop() }
 
 func (p *Page) View() string              { return p.m.View() }
 func (p *Page) SetSize(w, h int)          { p.m.SetSize(w, h) }

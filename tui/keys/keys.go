@@ -5,10 +5,14 @@ package keys
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // Global are the keys the root handles on every screen.
@@ -516,6 +520,16 @@ func (k *KeyMap) Apply(overrides map[string][]string) error {
 		sort.Strings(unknown)
 		return fmt.Errorf("unknown key action(s) %s (known: %s)",
 			strings.Join(unknown, ", "), strings.Join(Actions(), ", "))
+	}
+	// A key is drawn on the help page and the key line as written: one
+	// holding a control or bidi character (an escape sequence) would act
+	// on the terminal, and no key press is named so.
+	for _, name := range slices.Sorted(maps.Keys(overrides)) {
+		for _, s := range overrides[name] {
+			if s != " " && sanitize.Line(s) != s {
+				return fmt.Errorf("%s: %q is not a key name (bubbletea's names: \"j\", \"ctrl+d\", \"space\")", name, s)
+			}
+		}
 	}
 	for name, keys := range overrides {
 		bind := acts[name]

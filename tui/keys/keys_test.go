@@ -43,6 +43,28 @@ func TestApplyRejectsUnknownActions(t *testing.T) {
 	}
 }
 
+// TestApplyRejectsKeysThatActOnTheTerminal: a key is drawn on the help
+// page and the key line as the config writes it; "list.filter" bound to
+// "<ESC>]0;KEYTITLE<BEL>" set tmux's pane title on ? (and a C1 CSI drew
+// in colour). Such a key is refused, naming the action, and nothing is
+// rebound; " " (space) still binds.
+func TestApplyRejectsKeysThatActOnTheTerminal(t *testing.T) {
+	for _, bad := range []string{"\x1b]0;KEYTITLE\x07", "\u009b41m", "a\u202e", "x\n"} {
+		km := DefaultKeyMap()
+		err := km.Apply(map[string][]string{"list.down": {"x"}, "list.filter": {bad}})
+		if err == nil || !strings.Contains(err.Error(), "list.filter") || strings.ContainsAny(err.Error(), "\x1b\x07\u009b\u202e\n") {
+			t.Errorf("%q: got %v", bad, err)
+		}
+		if !key.Matches(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")}, km.List.Down) {
+			t.Errorf("%q: a rejected config changed bindings", bad)
+		}
+	}
+	km := DefaultKeyMap()
+	if err := km.Apply(map[string][]string{"list.down": {" "}}); err != nil {
+		t.Errorf("a space: %v", err)
+	}
+}
+
 func TestEveryBindingHasHelpAndAnAction(t *testing.T) {
 	km := DefaultKeyMap()
 	acts := km.actions()

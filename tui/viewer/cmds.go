@@ -218,7 +218,7 @@ func (m Model) updateResult(msg common.Addressed) (Model, tea.Cmd) {
 		}
 		m.wrapping = 0
 		m.lines, m.drawn = msg.Lines, msg.Drawn
-		m.search.hits = findHits(m.search.re, m.lines)
+		m.setHits()
 		m.vp.SetContent(m.render())
 		m.vp.SetYOffset(m.wrapTop)
 		return m, nil

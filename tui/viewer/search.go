@@ -37,7 +37,7 @@ func (m Model) startSearch(q string) (Model, tea.Cmd) {
 		return m, nil
 	}
 	m.search = search{query: q, re: compileSearch(q), cur: -1}
-	m.search.hits = findHits(m.search.re, m.lines)
+	m.setHits()
 	if len(m.search.hits) == 0 {
 		m.refresh()
 		return m, notice("not found: " + sanitize.Line(q))

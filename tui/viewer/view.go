@@ -47,7 +47,7 @@ func (m *Model) layout() {
 	m.size()
 	m.lines = m.content()
 	m.drawn = m.draw()
-	m.search.hits = findHits(m.search.re, m.lines)
+	m.setHits()
 	if m.search.cur >= len(m.search.hits) {
 		m.search.cur = -1
 	}

@@ -97,10 +97,16 @@ func noGroup(name string) string {
 	return fmt.Sprintf("no log group %q in this region: check forwarder_logs (--forwarder-logs) and the mailbox's region", name)
 }
 
-// hint says what to do about the errors an operator can fix; credentials
-// refused are said to come from where r's client took them, as S3's and
-// SES's hints say it.
+// hint says what to do about the errors an operator can fix: an endpoint
+// that cannot be reached names the endpoint and the setting to check;
+// credentials refused are said to come from where r's client took them,
+// as S3's and SES's hints say it.
 func (r *Reader) hint(err error, name string) error {
+	// Where the group was looked for, first, as for the team table: the
+	// SDK's "request send failed ... connection refused" came alone.
+	if h := mailstore.ReachHint(err, "the CloudWatch Logs endpoint", "--logs-endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)", "--region"); h != "" {
+		return &mailstore.HintError{Hint: "cannot reach the forwarder's log group " + name + ": " + h, Err: err}
+	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		return err

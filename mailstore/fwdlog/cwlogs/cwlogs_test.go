@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -135,5 +136,31 @@ func TestRejectedCredentialsSayWhereTheyCameFrom(t *testing.T) {
 	err = r.Fetch(context.Background(), grp, fixtureBase, fixtureBase.Add(time.Hour), func([]fwdlog.Event) error { return nil })
 	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) || !strings.Contains(got, grp) {
 		t.Errorf("fetch: %q\nwant %q first, then the group", got, want)
+	}
+}
+
+// TestUnreachableEndpointSaysWhatToCheckFirst: a log endpoint nothing
+// answers at said only the SDK's error ("describe log group G: operation
+// error CloudWatch Logs: DescribeLogGroups, ... request send failed, ...
+// connection refused"), where the team table and S3 name what to check;
+// seen with sesbox index and forwarder_logs set but no --logs-endpoint
+// for a local S3 ("no such host: logs.us-east-1.amazonaws.com").
+func TestUnreachableEndpointSaysWhatToCheckFirst(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	l.Close() // nothing listens there now
+	const grp = "/aws/lambda/SesForwarder"
+	r := New(logsClient(url))
+	want := "cannot reach the forwarder's log group " + grp + ": connection refused: " + url + " — check --logs-endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)"
+	_, err = r.DescribeGroup(context.Background(), grp)
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
+		t.Errorf("describe: %q\nwant %q first", got, want)
+	}
+	err = r.Fetch(context.Background(), grp, fixtureBase, fixtureBase.Add(time.Hour), func([]fwdlog.Event) error { return nil })
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
+		t.Errorf("fetch: %q\nwant %q first", got, want)
 	}
 }

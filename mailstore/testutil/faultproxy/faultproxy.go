@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -31,7 +32,8 @@ import (
 )
 
 // Config says which faults to inject and how often. Probabilities are per
-// request; SlowDown, Reset, Truncate, Stall, KMSDenied and Archived are
+// request; SlowDown, Reset, Truncate, Stall, KMSDenied, Archived,
+// EchoHeaders, InternalError, ResetEarly, ShortLength and Expired are
 // exclusive and their sum must not exceed 1.
 type Config struct {
 	Seed uint64
@@ -59,6 +61,28 @@ type Config struct {
 	// object in the Glacier Flexible Retrieval or Deep Archive storage
 	// class that has not been restored, without forwarding the request.
 	Archived float64
+	// EchoHeaders answers 403 SignatureDoesNotMatch whose message quotes
+	// the request's headers as they arrived (the session token, the
+	// Authorization header and its signature among them), as an
+	// S3-compatible server or a proxy that says what it saw may, without
+	// forwarding the request.
+	EchoHeaders float64
+	// InternalError answers 500 with S3's InternalError XML error,
+	// without forwarding the request.
+	InternalError float64
+	// ResetEarly resets the connection (TCP RST) before a byte of the
+	// answer is sent, without forwarding the request.
+	ResetEarly float64
+	// ShortLength forwards the request, then sends the headers with a
+	// Content-Length that agrees with the part of the body it sends, and
+	// that part only (FIN): an answer whole by HTTP's measure and short
+	// of the object. A ranged answer keeps the peer's Content-Range,
+	// which then announces more bytes than arrive.
+	ShortLength float64
+	// Expired answers 400 ExpiredToken, as S3 answers a request signed
+	// with a session token that has expired (SSO or assumed-role
+	// credentials running out mid-run), without forwarding the request.
+	Expired float64
 	// Latency delays a request by up to Delay (uniformly), with
 	// probability Latency.
 	Latency float64
@@ -82,6 +106,13 @@ type Stats struct {
 	Resets      int64 // bodies reset midway
 	Truncations int64 // bodies cut short
 	Stalls      int64 // bodies stalled midway
+	// InternalErrors counts the 500 InternalError answers sent.
+	InternalErrors int64
+	// EarlyResets counts the connections reset before the answer.
+	EarlyResets int64
+	// ShortLengths counts the bodies cut short under a Content-Length
+	// that agrees with them.
+	ShortLengths int64
 	// HungUp counts the stalled bodies whose client gave up on them
 	// (closed the connection) before StallFor passed.
 	HungUp int64
@@ -94,11 +125,13 @@ type Stats struct {
 
 // Faults is the number of requests that failed on purpose: each is a retry
 // the client had to make.
-func (s Stats) Faults() int64 { return s.SlowDowns + s.Resets + s.Truncations + s.Stalls }
+func (s Stats) Faults() int64 {
+	return s.SlowDowns + s.Resets + s.Truncations + s.Stalls + s.InternalErrors + s.EarlyResets + s.ShortLengths
+}
 
 func (s Stats) String() string {
-	return fmt.Sprintf("%d requests: %d SlowDown, %d resets, %d truncations, %d stalls (%d hung up), %d delayed; %d body bytes",
-		s.Requests, s.SlowDowns, s.Resets, s.Truncations, s.Stalls, s.HungUp, s.Delays, s.BodyBytes)
+	return fmt.Sprintf("%d requests: %d SlowDown, %d InternalError, %d resets (%d before the answer), %d truncations (%d with a Content-Length to match), %d stalls (%d hung up), %d delayed; %d body bytes",
+		s.Requests, s.SlowDowns, s.InternalErrors, s.Resets+s.EarlyResets, s.EarlyResets, s.Truncations+s.ShortLengths, s.ShortLengths, s.Stalls, s.HungUp, s.Delays, s.BodyBytes)
 }
 
 // Proxy is a running fault proxy.
@@ -113,6 +146,7 @@ type Proxy struct {
 	seen map[string]uint64
 
 	requests, slowDowns, resets, truncations, stalls, hungUp, delays, bodyBytes atomic.Int64
+	internalErrors, earlyResets, shortLengths                                   atomic.Int64
 	inFlight, maxInFlight                                                       atomic.Int64
 }
 
@@ -149,13 +183,15 @@ func (p *Proxy) Stats() Stats {
 	return Stats{
 		Requests: p.requests.Load(), SlowDowns: p.slowDowns.Load(), Resets: p.resets.Load(),
 		Truncations: p.truncations.Load(), Stalls: p.stalls.Load(), HungUp: p.hungUp.Load(), Delays: p.delays.Load(), BodyBytes: p.bodyBytes.Load(),
-		MaxInFlight: p.maxInFlight.Load(),
+		MaxInFlight: p.maxInFlight.Load(), InternalErrors: p.internalErrors.Load(), EarlyResets: p.earlyResets.Load(),
+		ShortLengths: p.shortLengths.Load(),
 	}
 }
 
 // ResetStats sets the counts back to zero.
 func (p *Proxy) ResetStats() {
-	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.stalls, &p.hungUp, &p.delays, &p.bodyBytes, &p.maxInFlight} {
+	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.stalls, &p.hungUp, &p.delays, &p.bodyBytes, &p.maxInFlight,
+		&p.internalErrors, &p.earlyResets, &p.shortLengths} {
 		c.Store(0)
 	}
 }
@@ -170,6 +206,11 @@ const (
 	stall
 	kmsDenied
 	archived
+	echoHeaders
+	internalError
+	resetEarly
+	shortLength
+	expired
 )
 
 // draw returns two independent uniform numbers in [0, 1) for this request:
@@ -222,6 +263,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f = kmsDenied
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived:
 			f = archived
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders:
+			f = echoHeaders
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError:
+			f = internalError
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError+cfg.ResetEarly:
+			f = resetEarly
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError+cfg.ResetEarly+cfg.ShortLength:
+			f = shortLength
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError+cfg.ResetEarly+cfg.ShortLength+cfg.Expired:
+			f = expired
 		}
 		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
 			p.delays.Add(1)
@@ -243,6 +294,32 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case archived:
 		p.errorAnswer(w, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class")
 		return
+	case echoHeaders:
+		var b strings.Builder
+		b.WriteString("The request signature we calculated does not match the signature you provided. Request: " + r.Method + " " + r.URL.RequestURI())
+		for name, vs := range r.Header {
+			b.WriteString("\n" + name + ": " + strings.Join(vs, ","))
+		}
+		var msg bytes.Buffer
+		xml.EscapeText(&msg, []byte(b.String()))
+		p.errorAnswer(w, http.StatusForbidden, "SignatureDoesNotMatch", msg.String())
+		return
+	case internalError:
+		p.internalErrors.Add(1)
+		p.errorAnswer(w, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
+		return
+	case resetEarly:
+		p.earlyResets.Add(1)
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			conn.Close()
+		}
+		return
+	case expired:
+		p.errorAnswer(w, http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
+		return
 	}
 	resp, err := p.forward(r)
 	if err != nil {
@@ -261,14 +338,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "faultproxy: "+err.Error(), http.StatusBadGateway)
 		return
 	}
-	if len(body) < 2 && f == truncate {
+	if len(body) < 2 && (f == truncate || f == shortLength) {
 		// Nothing to cut short: pass it on.
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		p.copyResponse(w, resp)
 		return
 	}
 	cut := int(u2 * float64(len(body))) // in [0, len): always short
-	p.breakResponse(w, resp, len(body), body[:cut], f, cfg.StallFor)
+	size := len(body)
+	if f == shortLength {
+		size = cut
+	}
+	p.breakResponse(w, resp, size, body[:cut], f, cfg.StallFor)
 }
 
 func (p *Proxy) forward(r *http.Request) (*http.Response, error) {
@@ -300,9 +381,10 @@ func (p *Proxy) copyResponse(w http.ResponseWriter, resp *http.Response) {
 }
 
 // breakResponse writes the answer's status line and headers (with the full
-// Content-Length) and part of its body straight onto the connection, then
-// resets it (reset, and a stall once stallFor has passed without the
-// client hanging up) or closes it (truncate).
+// Content-Length, or that of the part for shortLength) and part of its
+// body straight onto the connection, then resets it (reset, and a stall
+// once stallFor has passed without the client hanging up) or closes it
+// (truncate, shortLength).
 func (p *Proxy) breakResponse(w http.ResponseWriter, resp *http.Response, size int, part []byte, f fault, stallFor time.Duration) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -315,6 +397,8 @@ func (p *Proxy) breakResponse(w http.ResponseWriter, resp *http.Response, size i
 		p.resets.Add(1)
 	case stall:
 		p.stalls.Add(1)
+	case shortLength:
+		p.shortLengths.Add(1)
 	default:
 		p.truncations.Add(1)
 	}

@@ -35,6 +35,11 @@ const (
 	// Hold forwards the request, reports it on Held, and keeps the answer
 	// back until the test ends: the sender can be killed mid-send.
 	Hold
+	// Delay forwards the request, reports it on Held, and keeps the
+	// answer back until Answer is called (or the test ends), then gives
+	// it: SES has taken the message and the sender, waiting, can be
+	// signalled mid-send.
+	Delay
 	// Slow waits SlowDelay, then passes: a slow SES, so that concurrent
 	// senders overlap.
 	Slow
@@ -74,12 +79,14 @@ type Proxy struct {
 	// Held receives the 1-based number of each SendEmail request held.
 	Held chan int
 
-	target  *url.URL
-	fault   func(n int) Fault
-	mu      sync.Mutex
-	n       int
-	emails  []Email
-	release chan struct{}
+	target     *url.URL
+	fault      func(n int) Fault
+	mu         sync.Mutex
+	n          int
+	emails     []Email
+	release    chan struct{}
+	answer     chan struct{} // closed by Answer: Delay's answers are given
+	answerOnce sync.Once
 	// badCredentials: every request is answered as SES answers one
 	// signed with an unknown key (RejectCredentials).
 	badCredentials bool
@@ -107,7 +114,7 @@ func Start(t testing.TB, target string, fault func(n int) Fault) *Proxy {
 	if fault == nil {
 		fault = func(int) Fault { return Pass }
 	}
-	p := &Proxy{target: u, fault: fault, Held: make(chan int, 16), release: make(chan struct{})}
+	p := &Proxy{target: u, fault: fault, Held: make(chan int, 16), release: make(chan struct{}), answer: make(chan struct{})}
 	srv := httptest.NewServer(p)
 	t.Cleanup(func() {
 		close(p.release)
@@ -117,6 +124,9 @@ func Start(t testing.TB, target string, fault func(n int) Fault) *Proxy {
 	p.URL = srv.URL
 	return p
 }
+
+// Answer gives the answers Delay keeps back, and every later one at once.
+func (p *Proxy) Answer() { p.answerOnce.Do(func() { close(p.answer) }) }
 
 // Emails returns what SES accepted, in order.
 func (p *Proxy) Emails() []Email {
@@ -197,6 +207,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		<-p.release
 		cut(w)
 		return
+	case Delay:
+		p.Held <- n
+		select {
+		case <-p.answer:
+		case <-p.release:
+		}
 	}
 	for k, v := range resp.Header {
 		w.Header()[k] = v
