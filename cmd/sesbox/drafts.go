@@ -57,6 +57,7 @@ Nothing is read from AWS.`,
 			}
 			list, listErr := store.Of(names[0])
 			enc := jsonLines(a.stdout)
+			text := textOut(a.stdout)
 			for _, d := range list {
 				to, subject := d.Heading()
 				if asJSON {
@@ -69,7 +70,7 @@ Nothing is read from AWS.`,
 				if subject == "" {
 					subject = "(no subject)"
 				}
-				if _, err := fmt.Fprintf(a.stdout, "%s  %s  %s  %s\n", d.ID, d.Meta.Created.Local().Format("2006-01-02 15:04"),
+				if _, err := fmt.Fprintf(text, "%s  %s  %s  %s\n", d.ID, d.Meta.Created.Local().Format("2006-01-02 15:04"),
 					common.Fit(sanitize.Cell(to), 30), sanitize.Cell(subject)); err != nil {
 					return err
 				}
@@ -77,11 +78,11 @@ Nothing is read from AWS.`,
 			if listErr != nil {
 				// The drafts that could be read are listed; the others
 				// are named, and the status says something is missing.
-				printError(a.stderr, listErr)
+				printError(textOut(a.stderr), listErr)
 				return exitError{1}
 			}
 			if len(list) == 0 && !asJSON {
-				fmt.Fprintf(a.stderr, "sesbox: no kept drafts of mailbox %s\n", sanitize.Line(names[0]))
+				fmt.Fprintf(textOut(a.stderr), "sesbox: no kept drafts of mailbox %s\n", sanitize.Line(names[0]))
 			}
 			return nil
 		},

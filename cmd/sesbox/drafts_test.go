@@ -63,7 +63,12 @@ func TestDraftsListsAndDeletesAsTheTUIDoes(t *testing.T) {
 	if left := draftFiles(t, dir); len(left) != 1 || !strings.Contains(left[0], got[0].ID) {
 		t.Fatalf("after the delete: %v", left)
 	}
-	if _, errOut, code = sesbox(t, "--demo", "drafts", "--delete", "nosuch"); code != 1 || !strings.Contains(errOut, `no kept draft "nosuch"`) {
+	if _, errOut, code = sesbox(t, "--demo", "drafts", "--delete", "nosuch"); code != exitNotFound || !strings.Contains(errOut, `no kept draft "nosuch"`) {
 		t.Fatalf("delete of no draft: exit %d %s", code, errOut)
+	}
+	// A draft id that names none is a KEY that names no message: 3, not
+	// the 1 of a run that failed.
+	if _, errOut, code = sesbox(t, "--demo", "reply", "--draft", "nosuch", "--yes"); code != exitNotFound || !strings.Contains(errOut, `no kept draft "nosuch"`) {
+		t.Fatalf("reply --draft of no draft: exit %d %s", code, errOut)
 	}
 }

@@ -397,9 +397,11 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	for _, s := range res.Skipped {
 		fmt.Fprintln(a.stdout, "Not sent to", sanitize.Line(s))
 	}
-	fmt.Fprintf(a.stdout, "Sent to %s\nSES message id: %s\nMessage-ID: <%s>\n", strings.Join(res.Destinations, ", "), res.SESMessageID, p.MessageID)
+	// The id is SES's answer and the path under $XDG_DATA_HOME, whatever
+	// it holds: neither reaches the terminal as it is.
+	fmt.Fprintf(a.stdout, "Sent to %s\nSES message id: %s\nMessage-ID: <%s>\n", sanitize.Line(strings.Join(res.Destinations, ", ")), sanitize.Line(res.SESMessageID), sanitize.Line(p.MessageID))
 	if res.SentPath != "" {
-		fmt.Fprintf(a.stdout, "Kept in: %s\n", res.SentPath)
+		fmt.Fprintf(a.stdout, "Kept in: %s\n", sanitize.Line(res.SentPath))
 	}
 	if res.CopyKey != "" {
 		fmt.Fprintf(a.stdout, "Copied to: s3://%s/%s\n", sanitize.Line(mc.Bucket), sanitize.Line(res.CopyKey))
@@ -438,7 +440,7 @@ func printDryRun(stdout, stderr io.Writer, p *drafts.Prepared, d *drafts.Draft, 
 		fmt.Fprintln(stderr, "Would not send to", sanitize.Line(s))
 	}
 	_, err := fmt.Fprintf(stderr, "Dry run: nothing sent; it would go to %s. The draft is in %s (send it with --draft %s).\n",
-		sanitize.Line(strings.Join(res.Destinations, ", ")), d.Path(), d.ID)
+		sanitize.Line(strings.Join(res.Destinations, ", ")), sanitize.Line(d.Path()), d.ID)
 	return err
 }
 

@@ -485,3 +485,29 @@ func TestReplyToAnSESNeverReachedIsNotInDoubt(t *testing.T) {
 		t.Errorf("%d messages at SES, want 1", len(st.Emails))
 	}
 }
+
+// TestReplyPrintsItsPathsAndIdsSanitized: what reply prints of its own
+// files (the draft a dry run keeps, the copy a send keeps: paths under
+// $XDG_STATE_HOME and $XDG_DATA_HOME, whatever those hold) reached the
+// terminal as it was, "Kept in: .../x<ESC>]0;pwned<BEL>..." retitling the
+// window, where every other path sesbox prints goes through sanitize.Line.
+func TestReplyPrintsItsPathsAndIdsSanitized(t *testing.T) {
+	dir := isolate(t)
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"+hostileValue))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"+hostileValue))
+	ses := peer.StartSES(t)
+	key := demoKey(t, "WX-200 컨트롤러")
+	body := writeFile(t, "body.txt", "견적서를 보내드립니다.\n")
+	for _, args := range [][]string{{"--dry-run"}, {"--yes"}} {
+		out, errOut, code := sesbox(t, append([]string{"--demo", "--ses-endpoint", ses.URL, "reply", key, "--body-file", body}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		if strings.ContainsAny(out+errOut, "\x1b\x07\u009b") {
+			t.Errorf("%v: control sequence printed: %q", args, out+errOut)
+		}
+		if !strings.Contains(out+errOut, dir) {
+			t.Errorf("%v: no path named: %q", args, out+errOut)
+		}
+	}
+}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/xdg"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
@@ -284,12 +285,20 @@ func Match(ds []*Draft, id string) (*Draft, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("no kept draft %q", sanitize.Line(id))
+		return nil, noDraft{id}
 	case 1:
 		return found[0], nil
 	}
 	return nil, fmt.Errorf("%d kept drafts begin with %q (%s, ...): give more of the id", len(found), sanitize.Line(id), found[0].ID)
 }
+
+// noDraft is an id that begins no kept draft. It is mailstore.ErrNotFound,
+// so the CLI exits 3 for it, as for a KEY that names no message: a script
+// tells a draft already sent or deleted from a store it could not read.
+type noDraft struct{ id string }
+
+func (e noDraft) Error() string        { return fmt.Sprintf("no kept draft %q", sanitize.Line(e.id)) }
+func (e noDraft) Is(target error) bool { return target == mailstore.ErrNotFound }
 
 // Heading is what a list of drafts shows of d: its To and Subject lines as
 // typed (folded lines joined), read leniently so that a draft whose lines

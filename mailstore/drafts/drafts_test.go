@@ -389,7 +389,7 @@ func TestFindListAndHeading(t *testing.T) {
 	if _, err := s.Find("20261204T14"); err == nil || !strings.Contains(err.Error(), "2 kept drafts begin with") {
 		t.Fatalf("Find(ambiguous) = %v", err)
 	}
-	if _, err := s.Find("2027"); err == nil || !strings.Contains(err.Error(), "no kept draft") {
+	if _, err := s.Find("2027"); !errors.Is(err, mailstore.ErrNotFound) || !strings.Contains(err.Error(), "no kept draft") {
 		t.Fatalf("Find(none) = %v", err)
 	}
 	if to, subj := a.Heading(); to != "A <a@example.com>, B <b@example.com>" || subj != "Re: one" {
