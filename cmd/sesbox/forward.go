@@ -162,6 +162,16 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 		if partial, err = a.refreshPartial(ctx, m, true); err != nil {
 			return err
 		}
+		// A forward chosen by forward: terms from statuses that could not
+		// be brought up to date would send again what the Lambda has
+		// delivered since (or, for a log never read, find nothing and say
+		// "no messages to forward"): it is refused, as ls says its answer
+		// may lack messages.
+		if a.chosenFromAnUnreadLog(qq) {
+			return &mailstore.HintError{
+				Hint: "fix what the warning above names (the forwarder log's region, endpoint or access) and run the same command again, or choose the messages by key (sesbox forward --keys-from FILE)",
+				Err:  errors.New("forward: not planned: the forwarder log could not be read, so forward: terms would choose from the statuses last read from it (none, for a log never read)")}
+		}
 		if inputs, err = m.QueryKeys(ctx, qq); err != nil {
 			return err
 		}

@@ -265,3 +265,49 @@ func TestLsOfForwardTermsWithTheLogUnreadExitsNonZero(t *testing.T) {
 		t.Errorf("no forward: term: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
 	}
 }
+
+// TestForwardByForwardTermsWithTheLogUnreadIsRefused: with the Lambda's
+// log out of reach, `forward --query forward:failed` said "no messages to
+// forward" for a log never read, naming nothing, and with a log read
+// before it planned from those statuses, so a message the Lambda had
+// delivered since was sent again. The plan is refused, hint first, and
+// nothing is written; a query without forward: terms plans as before.
+func TestForwardByForwardTermsWithTheLogUnreadIsRefused(t *testing.T) {
+	dir := isolate(t)
+	s3 := fakes3.Start(t, "mail")
+	raw, err := os.ReadFile("../../testdata/forwarder/message.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3.Put(t, "mail", "inbound/m-1", raw)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close() // nothing answers there
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "http://"+l.Addr().String())
+	cfgPath := filepath.Join(dir, "forwarder.json")
+	conf := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfgPath, []byte(`{"fromEmail": "noreply@example.com", "emailBucket": "mail", "emailKeyPrefix": "inbound/", "forwardMapping": {"info@example.com": ["jim@example.com"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte("[mailbox.inbox]\nbucket = \"mail\"\nprefix = \"inbound/\"\nendpoint = \""+s3.URL+
+		"\"\nforward_config = \""+cfgPath+"\"\nforwarder_logs = \""+fwdGroup+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dry := filepath.Join(dir, "dry")
+	_, stderr, code := sesbox(t, "--config", conf, "forward", "--query", "forward:failed", "--dry-run", dry)
+	if code != 1 || !strings.Contains(stderr, "\nsesbox: fix what the warning above names") || !strings.Contains(stderr, "forward: terms would choose from the statuses last read") {
+		t.Errorf("forward:failed: exit %d, stderr:\n%s", code, stderr)
+	}
+	if ents, _ := os.ReadDir(dry); len(ents) != 0 {
+		t.Errorf("refused, yet wrote %d files", len(ents))
+	}
+	dry2 := filepath.Join(dir, "dry2")
+	if _, stderr, code := sesbox(t, "--config", conf, "forward", "--query", "", "--dry-run", dry2); code != 0 || strings.Contains(stderr, "not planned") {
+		t.Errorf("no forward: term: exit %d, stderr:\n%s", code, stderr)
+	}
+	if ents, _ := os.ReadDir(dry2); len(ents) != 1 {
+		t.Errorf("no forward: term: %d files, want 1", len(ents))
+	}
+}
