@@ -192,7 +192,7 @@ func TestListFailureStaysInTheListArea(t *testing.T) {
 // move between the matches, wrapping; a bad query is an error said as
 // sesbox ls --query says it.
 func TestSearchWithoutLimit(t *testing.T) {
-	h := newHarness(t, 220, 30, false, box("inbox", fixture.NewFake("a")))
+	h := newHarness(t, 240, 30, false, box("inbox", fixture.NewFake("a"))) // wide enough for the whole "is not a term" error, every term named
 	h.press("S")
 	h.typeText("quarterly")
 	h.press("enter")

@@ -289,10 +289,13 @@ func forwarderLogsFlag(cmd *cobra.Command, a *app) {
 
 // lsRow is one line of `ls --json`. The field names are a public contract.
 type lsRow struct {
-	Key         string   `json:"key"`
-	MessageID   string   `json:"messageId"`
-	Date        string   `json:"date"`
-	DateSource  string   `json:"dateSource,omitempty"`
+	Key        string `json:"key"`
+	MessageID  string `json:"messageId"`
+	Date       string `json:"date"`
+	DateSource string `json:"dateSource,omitempty"`
+	// Stored is when SES stored the message (the object's LastModified,
+	// UTC), what stored-after:/stored-before: compare.
+	Stored      string   `json:"stored,omitempty"`
 	From        string   `json:"from"`
 	FromName    string   `json:"fromName"`
 	FromAddress string   `json:"fromAddress"`
@@ -378,6 +381,9 @@ func lsRowOf(s *mailstore.Summary) lsRow {
 	}
 	if s.DateFromStore {
 		r.DateSource = "s3"
+	}
+	if !s.LastModified.IsZero() {
+		r.Stored = s.LastModified.UTC().Format(time.RFC3339)
 	}
 	r.ForwardStatus = s.Forward.Status
 	r.ForwardError = s.Forward.Error

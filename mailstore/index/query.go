@@ -275,6 +275,10 @@ func exactSQL(t query.Term) (string, []any) {
 		return "date>=?", []any{timeToInt(t.Time)}
 	case "before":
 		return "date<?", []any{timeToInt(t.Time)}
+	case "stored-after":
+		return "last_modified>=?", []any{timeToInt(t.Time)}
+	case "stored-before":
+		return "last_modified<?", []any{timeToInt(t.Time)}
 	case "has":
 		return "attachments>0", nil
 	case "is":

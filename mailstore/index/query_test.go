@@ -55,6 +55,7 @@ func queryAgreesWithMatch(t *testing.T) {
 		if r.IntN(10) > 0 {
 			s.Date = base.Add(time.Duration(r.IntN(20)) * 24 * time.Hour) // ties on purpose
 		}
+		s.LastModified = base.Add(time.Duration(r.IntN(12)) * 24 * time.Hour)
 		sums = append(sums, s)
 	}
 	sums = append(sums, mailstore.Summary{Object: mailstore.Object{Key: "other/x", ETag: "e"}, Subject: "Invoice 42"})
@@ -76,7 +77,7 @@ func queryAgreesWithMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	terms := []string{"invoice", "INV", "in", "from:alice", "from:ärger", "from:ÄRGER", "from:%", "from:_", "from:x_y", "from:bob@example.com",
-		"to:alice", "to:ärger", "to:bo", "subject:invoice", "subject:100%", "subject:off_", "subject:écol", "after:2026-11-10", "before:2026-11-05",
+		"to:alice", "to:ärger", "to:bo", "subject:invoice", "subject:100%", "subject:off_", "subject:écol", "after:2026-11-10", "before:2026-11-05", "stored-after:2026-11-08", "stored-before:2026-11-04",
 		"has:attachment", "is:unread", "is:read", "is:missing", "is:bounce", "is:report", "spam:fail", "dkim:pass", "virus:gray", "bücher", "hello", "smith", "école", "forward:failed", "forward:ok", "forward:none"}
 	sorts := []query.SortField{query.ByDate, query.BySize, query.ByFrom, query.BySubject}
 	for i := range 400 {

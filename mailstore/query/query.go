@@ -1,6 +1,7 @@
 // Package query is the one search syntax shared by `sesbox ls --query` and
 // the TUI filter: free text, field terms (from:, to:, subject:, after:,
-// before:, has:attachment, is:unread, spam:fail, ...) and "-" negation.
+// before:, stored-after:, stored-before:, has:attachment, is:unread,
+// spam:fail, ...) and "-" negation.
 package query
 
 import (
@@ -32,6 +33,7 @@ type term struct {
 // Help describes the syntax, for --help and the TUI.
 const Help = `free text matches subject, sender and recipients; terms:
   from:X  to:X  subject:X  after:DATE  before:DATE  has:attachment
+  stored-after:DATE  stored-before:DATE (when SES stored it, not its Date)
   is:unread  is:read  spam:fail  virus:fail  spf:fail  dkim:fail  dmarc:fail
   is:bounce  is:delay  is:delivered  is:complaint  is:report (delivery reports)
   forward:failed  forward:ok  forward:skipped  forward:none  forward:unknown
@@ -63,7 +65,7 @@ func Parse(s string, now time.Time) (Query, error) {
 		t.field = field
 		val = strings.Trim(val, `"`)
 		switch field {
-		case "after", "before":
+		case "after", "before", "stored-after", "stored-before":
 			d, err := ParseDate(val, now)
 			if err != nil {
 				return Query{}, fmt.Errorf("query %q: %s: %w", s, field, err)
@@ -114,7 +116,7 @@ func didYouMean(field string) string {
 }
 
 // fields are the term names, in the order the errors list them.
-var fields = []string{"from", "to", "subject", "after", "before", "has", "is", "spam", "virus", "spf", "dkim", "dmarc", "forward"}
+var fields = []string{"from", "to", "subject", "after", "before", "stored-after", "stored-before", "has", "is", "spam", "virus", "spf", "dkim", "dmarc", "forward"}
 
 func knownField(f string) bool { return slices.Contains(fields, f) }
 
@@ -235,7 +237,7 @@ type Term struct {
 	// Text is the needle, lower-cased for text fields and is:, upper-cased
 	// for verdicts.
 	Text string
-	// Time is the bound of after: and before:.
+	// Time is the bound of after:, before:, stored-after: and stored-before:.
 	Time time.Time
 }
 
@@ -273,6 +275,12 @@ func (t *term) match(s *mailstore.Summary) bool {
 		return !s.Date.Before(t.t)
 	case "before":
 		return s.Date.Before(t.t)
+	// When SES stored the message (the object's LastModified): an outage's
+	// window, whatever the sender's clock wrote in Date.
+	case "stored-after":
+		return !s.LastModified.Before(t.t)
+	case "stored-before":
+		return s.LastModified.Before(t.t)
 	case "has":
 		return s.Attachments > 0
 	case "is":

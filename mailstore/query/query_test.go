@@ -88,7 +88,7 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 	_, err := Parse("invoice foo:bar", now)
-	if want := `query "invoice foo:bar": foo: is not a term (terms: from: to: subject: after: before: has: is: spam: virus: spf: dkim: dmarc: forward:); "foo:bar" in double quotes matches the text`; err == nil || err.Error() != want {
+	if want := `query "invoice foo:bar": foo: is not a term (terms: from: to: subject: after: before: stored-after: stored-before: has: is: spam: virus: spf: dkim: dmarc: forward:); "foo:bar" in double quotes matches the text`; err == nil || err.Error() != want {
 		t.Errorf("foo:bar: %v\nwant %s", err, want)
 	}
 	if k := keys(`"foo:bar"`, t); k != "" {
