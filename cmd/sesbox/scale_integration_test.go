@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sesbox/sesbox/internal/lockedbuf"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 	"github.com/sesbox/sesbox/mailstore/testutil/invgen"
@@ -223,24 +223,6 @@ func lsRows(t *testing.T, flags []string) []string {
 	return strings.Split(strings.TrimSpace(out), "\n")
 }
 
-// syncBuffer is a bytes.Buffer written by the CLI while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // notifiedBucket is a bucket (gofakes3, behind a recording proxy) holding
 // the objects the test notifications are about: `index --watch` reads
 // each new one's header block (a notification is only word that it is
@@ -318,7 +300,7 @@ func TestIndexWatch(t *testing.T) {
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut lockedbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(wctx, []string{"--config", conf, "index", "--watch"}, strings.NewReader(""), &out, &errOut)
@@ -394,7 +376,7 @@ func TestIndexWatch(t *testing.T) {
 	}
 	wctx, cancel = context.WithCancel(ctx)
 	defer cancel()
-	var out2, errOut2 syncBuffer
+	var out2, errOut2 lockedbuf.Buffer
 	go func() {
 		done <- run(wctx, []string{"--config", conf, "index", "--watch"}, strings.NewReader(""), &out2, &errOut2)
 	}()
@@ -452,7 +434,7 @@ func TestIndexWatchRetries(t *testing.T) {
 	writeConf(aws.ToString(qo.QueueUrl))
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut lockedbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(wctx, []string{"--config", conf, "index", "--watch"}, strings.NewReader(""), &out, &errOut)

@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/sesbox/sesbox/internal/lockedbuf"
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -33,28 +33,11 @@ const (
 	hostile2 = "kv4il7ee85m8h9sv192csrd9v14soi8vfht8nikd"
 )
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newViewer(t testing.TB, w, h int, id string) (Model, *syncBuf) {
+func newViewer(t testing.TB, w, h int, id string) (Model, *lockedbuf.Buffer) {
 	t.Helper()
 	c := fixture.Common(w, h)
 	c.Now = func() time.Time { return fixture.DemoNow }
-	term := &syncBuf{}
+	term := &lockedbuf.Buffer{}
 	c.Terminal = term
 	m := New(c)
 	m.SetSize(w, h)
