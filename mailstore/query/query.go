@@ -127,12 +127,19 @@ func looksLikeTerm(field, val string) bool {
 	if len(field) < 2 || val == "" || strings.HasPrefix(val, "/") {
 		return false
 	}
-	for _, r := range field {
-		if r < 'a' || r > 'z' {
+	hyphen := false
+	for i, r := range field {
+		switch {
+		case r == '-' && i > 0:
+			hyphen = true
+		case r < 'a' || r > 'z':
 			return false
 		}
 	}
-	return true
+	// A hyphenated word (e-mail:x, x-mailer:y) is text unless it is a
+	// mistyped stored-after: or stored-before:, which would otherwise
+	// match nothing and say nothing.
+	return !hyphen || mailstore.Closest(field, fields) != ""
 }
 
 // token is a word of a query; quoted when it began with a double quote

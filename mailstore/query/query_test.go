@@ -182,6 +182,8 @@ func TestMistypedTermSuggestsTheClosest(t *testing.T) {
 		"xyzzy:1":          "",
 		"forwrd:failed":    "did you mean forward:?",
 		"beforee:today -x": "did you mean before:?",
+		"stored-aftr:1d":   "did you mean stored-after:?",
+		"stored-befor:1d":  "did you mean stored-before:?",
 	} {
 		_, err := Parse(in, now)
 		if err == nil {
@@ -190,6 +192,12 @@ func TestMistypedTermSuggestsTheClosest(t *testing.T) {
 		}
 		if got := err.Error(); want == "" && strings.Contains(got, "did you mean") || want != "" && !strings.Contains(got, want) {
 			t.Errorf("%q: %s, want %q", in, got, want)
+		}
+	}
+	// A hyphenated word far from every term is text, as before.
+	for _, in := range []string{"e-mail:alice", "x-mailer:outlook"} {
+		if _, err := Parse(in, now); err != nil {
+			t.Errorf("%q: %v", in, err)
 		}
 	}
 }
