@@ -24,7 +24,7 @@ object key or the SES message id, as arguments or one a line in --keys-from
 marked is named on stderr, and the exit status is then 1, or 3 when each of
 them names no message.`,
 		Example: `  sesbox mark --unread 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
-  sesbox ls --json --query from:billing | jq -r .key | sesbox mark --keys-from -`,
+  sesbox mark --keys-from keys.txt`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if keysFrom == "" {
 				return keyArgs("KEY", "the object key or the SES message id, or --keys-from FILE; see sesbox ls", true)(cmd, args)
