@@ -50,15 +50,8 @@ func indexHead(raw []byte) []byte {
 // meant to alter a summary rewrites the file with -update.
 func TestIndexReadIsUnchanged(t *testing.T) {
 	msgs := map[string][]byte{}
-	for _, glob := range []string{"../demo/messages/*.eml", "../../testdata/corpus/*.eml", filepath.Join(readDir, "*.eml")} {
-		files, _ := filepath.Glob(glob)
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			msgs[filepath.Base(f)] = b
-		}
+	for path, b := range countCorpus(t) {
+		msgs[filepath.Base(path)] = b
 	}
 	for name, raw := range hostilemail.Shapes() {
 		msgs["hostile:"+name] = raw

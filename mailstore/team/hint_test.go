@@ -25,17 +25,7 @@ import (
 // first; now the endpoint and the flag lead, for the first call and for
 // the calls the store then refuses at once.
 func TestUnreachableTableSaysWhatToCheckFirst(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String()
-	l.Close()
-	c := dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
-		func(o *dynamodb.Options) {
-			o.BaseEndpoint = aws.String(url)
-			o.Retryer = NewRetryer(2, 10*time.Millisecond)
-		})
+	c, url := unreachableClient(t)
 	s := New(c, "sesbox-team", Owner{Host: "h", User: "u", PID: 1})
 	want := "cannot reach team table sesbox-team: connection refused: " + url + " — check --dynamodb-endpoint"
 	_, _, first := s.Claim(context.Background(), reforward.SendRef{Bucket: "b", Key: "k", ETag: "e", Destinations: []string{"a@example.com"}}, false, false)
@@ -53,18 +43,8 @@ func TestUnreachableTableSaysWhatToCheckFirst(t *testing.T) {
 // request send failed, ... no such host", where every other call on the
 // table leads with what to check.
 func TestInitOfAnUnreachableTableSaysWhatToCheckFirst(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String()
-	l.Close()
-	c := dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
-		func(o *dynamodb.Options) {
-			o.BaseEndpoint = aws.String(url)
-			o.Retryer = NewRetryer(2, 10*time.Millisecond)
-		})
-	_, err = Init(context.Background(), c, "sesbox-team")
+	c, url := unreachableClient(t)
+	_, err := Init(context.Background(), c, "sesbox-team")
 	want := "cannot reach team table sesbox-team: connection refused: " + url + " — check --dynamodb-endpoint"
 	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) || !strings.Contains(got, "create team table sesbox-team") {
 		t.Errorf("Explain = %q, want it to start %q", got, want)
@@ -87,4 +67,22 @@ func TestRejectedCredentialsSayWhereTheyCameFrom(t *testing.T) {
 	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) || !strings.Contains(got, "team table sesbox-team") {
 		t.Errorf("got %q\nwant %q first, then the table", got, want)
 	}
+}
+
+// unreachableClient is a DynamoDB client of an endpoint nothing listens
+// at (a port opened and closed again), and that endpoint's URL.
+func unreachableClient(t *testing.T) (*dynamodb.Client, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	l.Close()
+	c := dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
+		func(o *dynamodb.Options) {
+			o.BaseEndpoint = aws.String(url)
+			o.Retryer = NewRetryer(2, 10*time.Millisecond)
+		})
+	return c, url
 }
