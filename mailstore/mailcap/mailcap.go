@@ -248,6 +248,18 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 		}
 		return false
 	}
+	// cases holds the case commands open, innermost last, each with the
+	// substitution depth it was opened at: a ")" ending one of its
+	// patterns closes no substitution ("$(case %t in text/*) echo
+	// %{charset};; esac)" took that ")" for the end of the $( and quoted
+	// the charset for the double quotes, where the shell read it bare).
+	var cases []caseClause
+	closeFrame := func() {
+		q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
+		for len(cases) > 0 && cases[len(cases)-1].depth > len(outer) {
+			cases = cases[:len(cases)-1]
+		}
+	}
 	for i := 0; i < len(cmd); i++ {
 		c := cmd[i]
 		if c == '%' && i+1 < len(cmd) {
@@ -294,6 +306,43 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			i++
 			continue
 		}
+		if q == bare && wordStart(cmd, i) {
+			top, w := len(cases)-1, reservedWord(cmd[i:])
+			switch {
+			case w == "case":
+				cases = append(cases, caseClause{depth: len(outer), at: caseSubject})
+			case w == "in" && top >= 0 && cases[top].depth == len(outer) && cases[top].at == caseSubject:
+				cases[top].at = casePattern
+			case w == "esac" && top >= 0 && cases[top].depth == len(outer) && cases[top].at != caseSubject:
+				cases = cases[:top]
+			}
+			if w != "" {
+				b.WriteString(w)
+				i += len(w) - 1
+				continue
+			}
+		}
+		if q == bare && len(cases) > 0 && cases[len(cases)-1].depth == len(outer) {
+			top := &cases[len(cases)-1]
+			switch {
+			case c == ')' && top.at == casePattern:
+				// A pattern's end is no substitution's end.
+				top.at = caseBody
+				b.WriteByte(c)
+				continue
+			case c == '(' && top.at == casePattern:
+				// The optional ( before a pattern opens nothing.
+				b.WriteByte(c)
+				continue
+			case c == ';' && top.at == caseBody && i+1 < len(cmd) && (cmd[i+1] == ';' || cmd[i+1] == '&'):
+				// ;; (or ;&, ;;&) ends an item: a pattern comes next.
+				top.at = casePattern
+				b.WriteByte(c)
+				b.WriteByte(cmd[i+1])
+				i++
+				continue
+			}
+		}
 		switch {
 		case c == '\'' && q == bare:
 			q = single
@@ -312,9 +361,9 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 		case c == '(' && q == bare:
 			outer = append(outer, frame{q: bare})
 		case c == ')' && q == bare && len(outer) > 0 && !outer[len(outer)-1].backquote:
-			q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
+			closeFrame()
 		case c == '`' && q != single && len(outer) > 0 && outer[len(outer)-1].backquote:
-			q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
+			closeFrame()
 		case c == '`' && q != single:
 			outer = append(outer, frame{q: q, backquote: true})
 			q = bare
@@ -329,6 +378,38 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 type frame struct {
 	q         quoting
 	backquote bool
+}
+
+// caseClause is an open case command: where in it the text so far is,
+// and the number of substitutions open around it.
+type caseClause struct {
+	depth int
+	at    casePart
+}
+
+type casePart int
+
+const (
+	caseSubject casePart = iota // between "case" and "in"
+	casePattern                 // a pattern, up to its ")"
+	caseBody                    // the commands of an item, up to ";;"
+)
+
+// wordStart reports whether a word may begin at cmd[i]: the shell
+// recognises a reserved word only there.
+func wordStart(cmd string, i int) bool {
+	return i == 0 || strings.IndexByte(" \t\n;&|()`", cmd[i-1]) >= 0
+}
+
+// reservedWord returns the case-command word (case, in, esac) that s
+// begins with, as a whole word, or "".
+func reservedWord(s string) string {
+	for _, w := range []string{"case", "in", "esac"} {
+		if rest, ok := strings.CutPrefix(s, w); ok && (rest == "" || strings.IndexByte(" \t\n;&|()`", rest[0]) >= 0) {
+			return w
+		}
+	}
+	return ""
 }
 
 func lookupParam(params map[string]string, name string) string {

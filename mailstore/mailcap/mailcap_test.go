@@ -91,6 +91,7 @@ func TestExpand(t *testing.T) {
 		{"echo %{name}", `echo 'x'\''; rm -rf ~ #'`},
 		// A substitution is parsed anew, bare: the value is quoted so.
 		{`w3m -I "$(echo %{name})" %s`, `w3m -I "$(echo 'x'\''; rm -rf ~ #')" '/tmp/a b'`},
+		{`w3m -I "$(case %t in text/*) echo %{name};; esac)" %s`, `w3m -I "$(case 'text/html' in text/*) echo 'x'\''; rm -rf ~ #';; esac)" '/tmp/a b'`},
 		{"echo 100%% %{missing}", "echo 100% ''"},
 		{`echo \%s`, `echo \%s`},
 		{"echo %", "echo %"},
@@ -139,10 +140,17 @@ func TestExpandQuotingProperty(t *testing.T) {
 		`printf '[%%s]' "$(printf '%%s.' %{v})"`, `printf '[%%s]' "$(printf '%%s.' "%{v}")"`,
 		`printf '[%%s]' "$( (printf '%%s.' %{v}) )"`, "printf '[%%s]' \"`printf '%%s.' %{v}`\"",
 		"printf '[%%s]' `printf '%%s.' \"%{v}\"`",
+		// A ")" ending a case pattern ends no substitution ("$(case %t
+		// in text/*) echo %{charset};; esac)" ran a charset "x; touch f").
+		`printf '[%%s]' "$(case %t in text/*) printf '%%s.' %{v};; esac)"`,
+		`printf '[%%s]' "$(case x in y) :;; (x|z) printf '%%s.' "%{v}";; *) exit 1;; esac)"`,
+		`printf '[%%s]' "$(case %t in */html) :;; text/plain) case x in x) printf '%%s.' %{v};; esac; esac)"`,
+		`printf '[%%s]' "$(case x in x) printf '%%s' "$(case y in y) printf '%%s.' %{v};; esac)"; esac)"`,
+		"printf '[%%s]' \"`case x in x) printf '%%s.' %{v};; esac`\"",
 	}
 	for _, v := range values {
 		for _, tmpl := range append([]string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y"}, subst...) {
-			e, err := Expand(tmpl, "", "", map[string]string{"v": v})
+			e, err := Expand(tmpl, "", "text/plain", map[string]string{"v": v})
 			backquoted := strings.Contains(tmpl, "`")
 			if backquoted && strings.ContainsAny(v, "`\\$") {
 				if err == nil {
