@@ -242,11 +242,18 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 	var outer []frame
 	inBackquote := func() bool {
 		for _, f := range outer {
-			if f.backquote {
+			if f.kind == backquoted {
 				return true
 			}
 		}
 		return false
+	}
+	// top is the innermost frame open, or a zero frame at the top level.
+	top := func() frame {
+		if len(outer) == 0 {
+			return frame{kind: none}
+		}
+		return outer[len(outer)-1]
 	}
 	// cases holds the case commands open, innermost last, each with the
 	// substitution depth it was opened at: a ")" ending one of its
@@ -296,6 +303,14 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			// $ literal in double quotes would lose its backslash.
 			if inBackquote() && strings.ContainsAny(val, "`\\$") {
 				return Expanded{}, errors.New("mailcap: a value with a backquote, backslash or $ cannot be put between backquotes")
+			}
+			if f := top(); q == double && f.kind == param && f.q == double {
+				// Between the braces of a ${...} in double quotes a }
+				// ends it, and bash reads a ' as the start of a
+				// quoted string to match: the value goes in quotes of
+				// its own, which nest there.
+				b.WriteString(`"` + quote(val, double) + `"`)
+				continue
 			}
 			b.WriteString(quote(val, q))
 			continue
@@ -350,22 +365,37 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			q = bare
 		case c == '"' && q == bare:
 			q = double
+		case c == '"' && q == double && top().kind == paramQuote:
+			closeFrame()
+		case c == '"' && q == double && top().kind == param && top().q == double:
+			// In "${x:-"..."}" the inner quotes nest: they open a
+			// new double-quoted string, and end nothing.
+			outer = append(outer, frame{q: double, kind: paramQuote})
 		case c == '"' && q == double:
 			q = bare
 		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '(' && q != single:
-			outer = append(outer, frame{q: q})
+			outer = append(outer, frame{q: q, kind: paren})
 			q = bare
 			b.WriteByte(c)
 			c = '('
 			i++
-		case c == '(' && q == bare:
-			outer = append(outer, frame{q: bare})
-		case c == ')' && q == bare && len(outer) > 0 && !outer[len(outer)-1].backquote:
+		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '{' && q != single:
+			// ${...} keeps the context it is in; quotes inside it
+			// nest (see above).
+			outer = append(outer, frame{q: q, kind: param})
+			b.WriteByte(c)
+			c = '{'
+			i++
+		case c == '}' && top().kind == param && (q == bare || q == double && top().q == double):
 			closeFrame()
-		case c == '`' && q != single && len(outer) > 0 && outer[len(outer)-1].backquote:
+		case c == '(' && q == bare:
+			outer = append(outer, frame{q: bare, kind: paren})
+		case c == ')' && q == bare && top().kind == paren:
+			closeFrame()
+		case c == '`' && q != single && top().kind == backquoted:
 			closeFrame()
 		case c == '`' && q != single:
-			outer = append(outer, frame{q: q, backquote: true})
+			outer = append(outer, frame{q: q, kind: backquoted})
 			q = bare
 		}
 		b.WriteByte(c)
@@ -373,12 +403,22 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 	return Expanded{Command: b.String(), Stdin: !sawFile}, nil
 }
 
-// frame is the quoting context a command substitution or subshell was
-// opened in, and whether it was opened by a backquote.
+// frame is the quoting context a command substitution, subshell,
+// parameter expansion or quotes nested in one was opened in, and which.
 type frame struct {
-	q         quoting
-	backquote bool
+	q    quoting
+	kind frameKind
 }
+
+type frameKind int
+
+const (
+	none       frameKind = iota // the top level
+	paren                       // $( ... ) or ( ... )
+	backquoted                  // ` ... `
+	param                       // ${ ... }
+	paramQuote                  // " ... " inside a ${ ... } in double quotes
+)
 
 // caseClause is an open case command: where in it the text so far is,
 // and the number of substitutions open around it.

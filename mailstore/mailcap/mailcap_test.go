@@ -115,11 +115,16 @@ func TestExpand(t *testing.T) {
 
 // TestExpandQuotingProperty runs the expanded commands through a real
 // shell: whatever a hostile parameter holds, printf receives it as exactly
-// one argument, in every quoting context an entry can put it in.
+// one argument, in every quoting context an entry can put it in, in sh
+// and (where there is one) bash, whose quoting differs in corners.
 func TestExpandQuotingProperty(t *testing.T) {
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh")
+	}
+	shells := []string{sh}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash)
 	}
 	alphabet := []rune("ab '\"\\$`;|&<>(){}*?~#!\n\t%-=é")
 	r := rand.New(rand.NewSource(1))
@@ -147,6 +152,11 @@ func TestExpandQuotingProperty(t *testing.T) {
 		`printf '[%%s]' "$(case %t in */html) :;; text/plain) case x in x) printf '%%s.' %{v};; esac; esac)"`,
 		`printf '[%%s]' "$(case x in x) printf '%%s' "$(case y in y) printf '%%s.' %{v};; esac)"; esac)"`,
 		"printf '[%%s]' \"`case x in x) printf '%%s.' %{v};; esac`\"",
+		// Quotes in a ${...} inside double quotes nest, and a } ends it:
+		// "${x:-"%{v}"}" read the value bare, where $(id) ran.
+		`printf '[%%s]' "${x:-%{v}}."`, `printf '[%%s]' "${x:-"%{v}"}."`, `printf '[%%s]' "${x:-"a}"%{v}}."`,
+		`printf '[%%s]' "${x:-${y:-"%{v}"}}."`, `printf '[%%s]' "$(printf '%%s' "${x:-%{v}}.")"`,
+		`printf '[%%s]' "${x:-"$(printf '%%s.' %{v})"}"`,
 	}
 	for _, v := range values {
 		for _, tmpl := range append([]string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y"}, subst...) {
@@ -161,13 +171,15 @@ func TestExpandQuotingProperty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := exec.Command(sh, "-c", e.Command).Output()
 			want := "[" + v + "]"
 			if strings.Contains(tmpl, "x%{v}y") {
 				want = "[x" + v + "y]"
 			}
 			if slices.Contains(subst, tmpl) {
 				want = "[" + v + ".]"
+				if strings.Contains(tmpl, `"a}"`) {
+					want = "[a}" + v + ".]"
+				}
 				if strings.HasPrefix(tmpl, "printf '[%%s]' `") {
 					// Unquoted, the substitution's output is split into
 					// words and globbed: only a plain value is one word.
@@ -176,8 +188,11 @@ func TestExpandQuotingProperty(t *testing.T) {
 					}
 				}
 			}
-			if err != nil || string(out) != want {
-				t.Fatalf("template %q, value %q: sh -c %q printed %q (%v), want %q", tmpl, v, e.Command, out, err, want)
+			for _, sh := range shells {
+				out, err := exec.Command(sh, "-c", e.Command).Output()
+				if err != nil || string(out) != want {
+					t.Fatalf("template %q, value %q: %s -c %q printed %q (%v), want %q", tmpl, v, sh, e.Command, out, err, want)
+				}
 			}
 		}
 	}
