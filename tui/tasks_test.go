@@ -285,7 +285,7 @@ func TestRootForwardsTheMarkedSet(t *testing.T) {
 	}
 }
 
-// TestRootForwardRunningIsNotQuit: q and ctrl+c while a forward runs are
+// TestRootForwardRunningIsNotQuit: q, Q and ctrl+c while a forward runs are
 // refused with how to stop it; the run goes on and ends on its results.
 func TestRootForwardRunningIsNotQuit(t *testing.T) {
 	r := newDemoRunner(t)
@@ -297,7 +297,7 @@ func TestRootForwardRunningIsNotQuit(t *testing.T) {
 	if !fwd(h.m).Running() {
 		t.Fatal("the forward is not running")
 	}
-	for _, k := range []string{"q", "ctrl+c", "esc"} {
+	for _, k := range []string{"q", "Q", "ctrl+c", "esc"} {
 		h.press(k)
 		if h.quit || h.m.top() != forward.Kind {
 			t.Fatalf("%s during a forward: quit %v, screen %q", k, h.quit, h.m.top())
