@@ -238,6 +238,14 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 		}
 	}, pr.update)
 	pr.clear()
+	if stdoutClosed(ctx) {
+		// `forward ... | head -1`: what read the results has gone, so
+		// the results after it are seen by no one. The run stops as
+		// Ctrl-C stops it (the send in progress finished and journalled)
+		// rather than send on unwatched, and says so: it had ended
+		// without a word.
+		fmt.Fprintln(a.stderr, "forward: stopped after the send in progress: stdout was closed (what read the results has gone)")
+	}
 	fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(tot.String(), "nothing to do"))
 	if tot.NotAttempted > 0 && !opts.DryRun() {
 		// Counted from the journal a rerun reads: it sends the messages
