@@ -167,10 +167,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 		// delivered since (or, for a log never read, find nothing and say
 		// "no messages to forward"): it is refused, as ls says its answer
 		// may lack messages.
-		if a.chosenFromAnUnreadLog(qq) {
+		if mailbox.ChosenFromAnUnreadLog(qq, a.logUnread) {
 			return &mailstore.HintError{
 				Hint: "fix what the warning above names (the forwarder log's region, endpoint or access) and run the same command again, or choose the messages by key (sesbox forward --keys-from FILE)",
-				Err:  errors.New("forward: not planned: the forwarder log could not be read, so forward: terms would choose from the statuses last read from it (none, for a log never read)")}
+				Err:  mailbox.ErrForwardTermsUnread}
 		}
 		if inputs, err = m.QueryKeys(ctx, qq); err != nil {
 			return err
