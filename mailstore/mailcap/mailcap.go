@@ -261,6 +261,10 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 	// %{charset};; esac)" took that ")" for the end of the $( and quoted
 	// the charset for the double quotes, where the shell read it bare).
 	var cases []caseClause
+	// ansiC is set by a $'...' holding a backslash: bash reads \' there
+	// as a quote inside the string, sh (dash) as its end, so after one no
+	// context is known for both, and a value is refused.
+	ansiC := false
 	closeFrame := func() {
 		q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
 		for len(cases) > 0 && cases[len(cases)-1].depth > len(outer) {
@@ -301,6 +305,9 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			// backslash before $, ` or \ dropped, before it is parsed: a
 			// backquote in a value would end it, and the \$ that keeps a
 			// $ literal in double quotes would lose its backslash.
+			if ansiC {
+				return Expanded{}, errors.New("mailcap: a value after a $'...' holding a backslash cannot be quoted: sh and bash read where it ends differently")
+			}
 			if inBackquote() && strings.ContainsAny(val, "`\\$") {
 				return Expanded{}, errors.New("mailcap: a value with a backquote, backslash or $ cannot be put between backquotes")
 			}
@@ -373,6 +380,12 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			outer = append(outer, frame{q: double, kind: paramQuote})
 		case c == '"' && q == double:
 			q = bare
+		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '\'' && q == bare:
+			// Without a backslash inside, $'...' ends where '...' does
+			// for every shell: the ' that follows is read as one.
+			if end := strings.IndexByte(cmd[i+2:], '\''); end < 0 || strings.IndexByte(cmd[i+2:i+2+end], '\\') >= 0 {
+				ansiC = true
+			}
 		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '(' && q != single:
 			outer = append(outer, frame{q: q, kind: paren})
 			q = bare

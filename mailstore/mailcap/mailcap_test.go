@@ -111,6 +111,14 @@ func TestExpand(t *testing.T) {
 	if _, err := Expand("cat %{x}", "/f", "t/t", map[string]string{"x": "a\x00b"}); err == nil {
 		t.Error("a NUL byte was expanded")
 	}
+	// bash reads $'a\'b' as one string, sh as $'a\' then b and an open
+	// quote: what follows is bare for one and quoted for the other (a
+	// value "x; touch f" ran touch under bash).
+	for _, cmd := range []string{`echo $'a\'b' %{name}`, `echo $'a\'b %{name}'`, `echo $'\n' %s`, `echo $'unclosed %s`} {
+		if e, err := Expand(cmd, "/f", "t/t", params); err == nil {
+			t.Errorf("Expand(%q) = %q: a value after $'...' with a backslash was quoted", cmd, e.Command)
+		}
+	}
 }
 
 // TestExpandQuotingProperty runs the expanded commands through a real
