@@ -331,12 +331,16 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 		if q == bare && wordStart(cmd, i) {
 			top, w := len(cases)-1, reservedWord(cmd[i:])
 			switch {
-			case w == "case":
+			case w == "case" && commandStart(cmd, i):
 				cases = append(cases, caseClause{depth: len(outer), at: caseSubject})
 			case w == "in" && top >= 0 && cases[top].depth == len(outer) && cases[top].at == caseSubject:
 				cases[top].at = casePattern
-			case w == "esac" && top >= 0 && cases[top].depth == len(outer) && cases[top].at != caseSubject:
+			case w == "esac" && top >= 0 && cases[top].depth == len(outer) &&
+				(cases[top].at == casePattern || cases[top].at == caseBody && commandStart(cmd, i)):
+				// Not an argument ("echo esac" ends nothing).
 				cases = cases[:top]
+			default:
+				w = ""
 			}
 			if w != "" {
 				b.WriteString(w)
@@ -452,6 +456,29 @@ const (
 // recognises a reserved word only there.
 func wordStart(cmd string, i int) bool {
 	return i == 0 || strings.IndexByte(" \t\n;&|()`", cmd[i-1]) >= 0
+}
+
+// commandStart reports whether a command may begin at cmd[i], where the
+// shell reads case as a reserved word: at the start, after an operator
+// (; & | ( ) or a backquote), or after a reserved word that a command
+// follows.
+func commandStart(cmd string, i int) bool {
+	j := i
+	for j > 0 && (cmd[j-1] == ' ' || cmd[j-1] == '\t') {
+		j--
+	}
+	if j == 0 || strings.IndexByte(";&|()`\n", cmd[j-1]) >= 0 {
+		return true
+	}
+	k := j
+	for k > 0 && strings.IndexByte(" \t\n;&|()`", cmd[k-1]) < 0 {
+		k--
+	}
+	switch cmd[k:j] {
+	case "then", "do", "else", "elif", "if", "while", "until", "{", "!":
+		return true
+	}
+	return false
 }
 
 // reservedWord returns the case-command word (case, in, esac) that s

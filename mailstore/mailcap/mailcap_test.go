@@ -160,6 +160,11 @@ func TestExpandQuotingProperty(t *testing.T) {
 		`printf '[%%s]' "$(case %t in */html) :;; text/plain) case x in x) printf '%%s.' %{v};; esac; esac)"`,
 		`printf '[%%s]' "$(case x in x) printf '%%s' "$(case y in y) printf '%%s.' %{v};; esac)"; esac)"`,
 		"printf '[%%s]' \"`case x in x) printf '%%s.' %{v};; esac`\"",
+		// case and esac are words of the shell only where a command
+		// begins: "echo esac" ends no case, "then case" begins one.
+		`printf '[%%s]' "$(case x in y) echo esac;; x) printf '%%s.' %{v};; esac)"`,
+		`printf '[%%s]' "$(if true; then case x in x) printf '%%s.' %{v};; esac; fi)"`,
+		`printf '[%%s]' "$(echo case >/dev/null; (printf '%%s.' %{v}))"`,
 		// Quotes in a ${...} inside double quotes nest, and a } ends it:
 		// "${x:-"%{v}"}" read the value bare, where $(id) ran.
 		`printf '[%%s]' "${x:-%{v}}."`, `printf '[%%s]' "${x:-"%{v}"}."`, `printf '[%%s]' "${x:-"a}"%{v}}."`,
