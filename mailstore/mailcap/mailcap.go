@@ -261,6 +261,10 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 	// %{charset};; esac)" took that ")" for the end of the $( and quoted
 	// the charset for the double quotes, where the shell read it bare).
 	var cases []caseClause
+	// ansiC is set by a $'...' holding a backslash: bash reads \' there
+	// as a quote inside the string, sh (dash) as its end, so after one no
+	// context is known for both, and a value is refused.
+	ansiC := false
 	closeFrame := func() {
 		q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
 		for len(cases) > 0 && cases[len(cases)-1].depth > len(outer) {
@@ -301,6 +305,9 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			// backslash before $, ` or \ dropped, before it is parsed: a
 			// backquote in a value would end it, and the \$ that keeps a
 			// $ literal in double quotes would lose its backslash.
+			if ansiC {
+				return Expanded{}, errors.New("mailcap: a value after a $'...' holding a backslash cannot be quoted: sh and bash read where it ends differently")
+			}
 			if inBackquote() && strings.ContainsAny(val, "`\\$") {
 				return Expanded{}, errors.New("mailcap: a value with a backquote, backslash or $ cannot be put between backquotes")
 			}
@@ -324,12 +331,16 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 		if q == bare && wordStart(cmd, i) {
 			top, w := len(cases)-1, reservedWord(cmd[i:])
 			switch {
-			case w == "case":
+			case w == "case" && commandStart(cmd, i):
 				cases = append(cases, caseClause{depth: len(outer), at: caseSubject})
 			case w == "in" && top >= 0 && cases[top].depth == len(outer) && cases[top].at == caseSubject:
 				cases[top].at = casePattern
-			case w == "esac" && top >= 0 && cases[top].depth == len(outer) && cases[top].at != caseSubject:
+			case w == "esac" && top >= 0 && cases[top].depth == len(outer) &&
+				(cases[top].at == casePattern || cases[top].at == caseBody && commandStart(cmd, i)):
+				// Not an argument ("echo esac" ends nothing).
 				cases = cases[:top]
+			default:
+				w = ""
 			}
 			if w != "" {
 				b.WriteString(w)
@@ -373,6 +384,12 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			outer = append(outer, frame{q: double, kind: paramQuote})
 		case c == '"' && q == double:
 			q = bare
+		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '\'' && q == bare:
+			// Without a backslash inside, $'...' ends where '...' does
+			// for every shell: the ' that follows is read as one.
+			if end := strings.IndexByte(cmd[i+2:], '\''); end < 0 || strings.IndexByte(cmd[i+2:i+2+end], '\\') >= 0 {
+				ansiC = true
+			}
 		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '(' && q != single:
 			outer = append(outer, frame{q: q, kind: paren})
 			q = bare
@@ -439,6 +456,29 @@ const (
 // recognises a reserved word only there.
 func wordStart(cmd string, i int) bool {
 	return i == 0 || strings.IndexByte(" \t\n;&|()`", cmd[i-1]) >= 0
+}
+
+// commandStart reports whether a command may begin at cmd[i], where the
+// shell reads case as a reserved word: at the start, after an operator
+// (; & | ( ) or a backquote), or after a reserved word that a command
+// follows.
+func commandStart(cmd string, i int) bool {
+	j := i
+	for j > 0 && (cmd[j-1] == ' ' || cmd[j-1] == '\t') {
+		j--
+	}
+	if j == 0 || strings.IndexByte(";&|()`\n", cmd[j-1]) >= 0 {
+		return true
+	}
+	k := j
+	for k > 0 && strings.IndexByte(" \t\n;&|()`", cmd[k-1]) < 0 {
+		k--
+	}
+	switch cmd[k:j] {
+	case "then", "do", "else", "elif", "if", "while", "until", "{", "!":
+		return true
+	}
+	return false
 }
 
 // reservedWord returns the case-command word (case, in, esac) that s

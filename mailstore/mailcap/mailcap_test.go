@@ -111,6 +111,14 @@ func TestExpand(t *testing.T) {
 	if _, err := Expand("cat %{x}", "/f", "t/t", map[string]string{"x": "a\x00b"}); err == nil {
 		t.Error("a NUL byte was expanded")
 	}
+	// bash reads $'a\'b' as one string, sh as $'a\' then b and an open
+	// quote: what follows is bare for one and quoted for the other (a
+	// value "x; touch f" ran touch under bash).
+	for _, cmd := range []string{`echo $'a\'b' %{name}`, `echo $'a\'b %{name}'`, `echo $'\n' %s`, `echo $'unclosed %s`} {
+		if e, err := Expand(cmd, "/f", "t/t", params); err == nil {
+			t.Errorf("Expand(%q) = %q: a value after $'...' with a backslash was quoted", cmd, e.Command)
+		}
+	}
 }
 
 // TestExpandQuotingProperty runs the expanded commands through a real
@@ -152,6 +160,11 @@ func TestExpandQuotingProperty(t *testing.T) {
 		`printf '[%%s]' "$(case %t in */html) :;; text/plain) case x in x) printf '%%s.' %{v};; esac; esac)"`,
 		`printf '[%%s]' "$(case x in x) printf '%%s' "$(case y in y) printf '%%s.' %{v};; esac)"; esac)"`,
 		"printf '[%%s]' \"`case x in x) printf '%%s.' %{v};; esac`\"",
+		// case and esac are words of the shell only where a command
+		// begins: "echo esac" ends no case, "then case" begins one.
+		`printf '[%%s]' "$(case x in y) echo esac;; x) printf '%%s.' %{v};; esac)"`,
+		`printf '[%%s]' "$(if true; then case x in x) printf '%%s.' %{v};; esac; fi)"`,
+		`printf '[%%s]' "$(echo case >/dev/null; (printf '%%s.' %{v}))"`,
 		// Quotes in a ${...} inside double quotes nest, and a } ends it:
 		// "${x:-"%{v}"}" read the value bare, where $(id) ran.
 		`printf '[%%s]' "${x:-%{v}}."`, `printf '[%%s]' "${x:-"%{v}"}."`, `printf '[%%s]' "${x:-"a}"%{v}}."`,
