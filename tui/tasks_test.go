@@ -18,7 +18,10 @@ import (
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	mforward "github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/fwdlog"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 	"github.com/sesbox/sesbox/tui/audit"
@@ -204,11 +207,23 @@ var demoForward = mforward.Config{
 // capabilities.
 func demoHarness(t *testing.T, b Box) *harness {
 	t.Helper()
+	return demoHarnessOf(t, b, demoMailbox(t))
+}
+
+// demoMailbox is the demo mailbox over a new index.
+func demoMailbox(t *testing.T) *mailbox.Mailbox {
+	t.Helper()
 	mb, closeIdx, err := fixture.DemoMailbox(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeIdx)
+	return mb
+}
+
+// demoHarnessOf is demoHarness over mb.
+func demoHarnessOf(t *testing.T, b Box, mb *mailbox.Mailbox) *harness {
+	t.Helper()
 	b.Name, b.Mailbox = "demo", mb
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -285,7 +300,7 @@ func TestRootForwardsTheMarkedSet(t *testing.T) {
 	}
 }
 
-// TestRootForwardRunningIsNotQuit: q and ctrl+c while a forward runs are
+// TestRootForwardRunningIsNotQuit: q, Q and ctrl+c while a forward runs are
 // refused with how to stop it; the run goes on and ends on its results.
 func TestRootForwardRunningIsNotQuit(t *testing.T) {
 	r := newDemoRunner(t)
@@ -297,7 +312,7 @@ func TestRootForwardRunningIsNotQuit(t *testing.T) {
 	if !fwd(h.m).Running() {
 		t.Fatal("the forward is not running")
 	}
-	for _, k := range []string{"q", "ctrl+c", "esc"} {
+	for _, k := range []string{"q", "Q", "ctrl+c", "esc"} {
 		h.press(k)
 		if h.quit || h.m.top() != forward.Kind {
 			t.Fatalf("%s during a forward: quit %v, screen %q", k, h.quit, h.m.top())
@@ -637,4 +652,103 @@ func TestRootMarkCloseForwardTypedInOneBurst(t *testing.T) {
 	if len(failed) != 3 || !slices.Equal(again, failed) {
 		t.Fatalf("forwarded again %v, the failures were %v", again, failed)
 	}
+}
+
+// flakyLogs is a forwarder log group holding no events, which cannot be
+// read while down is set (the CloudWatch client behind it is tested in
+// mailstore/fwdlog/cwlogs, and the CLI's refusal end to end against a
+// closed port in cmd/sesbox).
+type flakyLogs struct{ down bool }
+
+func (l *flakyLogs) DescribeGroup(_ context.Context, name string) (fwdlog.Group, error) {
+	if l.down {
+		return fwdlog.Group{}, errors.New("AccessDeniedException: not authorized to perform logs:DescribeLogGroups")
+	}
+	return fwdlog.Group{Name: name, Created: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
+}
+
+func (l *flakyLogs) Fetch(_ context.Context, _ string, _, _ time.Time, fn func([]fwdlog.Event) error) error {
+	return fn(nil)
+}
+
+// TestForwardByForwardTermsWithTheLogUnreadIsRefusedInTheTUI: with the
+// forwarder log unread, sesbox forward --query forward:... is refused
+// (the statuses are those last read: the Lambda may have delivered the
+// messages since), but f on a list filtered by /forward:none opened the
+// forward screen on them, and on a log never read said "no message to
+// forward". f over such a filter or search (S) is refused now, hint
+// first, nothing planned nor written; without a forward: term, and once
+// the filter is cleared, f forwards as before.
+func TestForwardByForwardTermsWithTheLogUnreadIsRefusedInTheTUI(t *testing.T) {
+	mb := demoMailbox(t)
+	logs := &flakyLogs{down: true}
+	mb.ReadForwarderLogs(mailbox.ForwarderLogs{API: logs, Group: "/aws/lambda/forwarder"})
+	out := t.TempDir()
+	h := demoHarnessOf(t, Box{Forward: dryRun(t, newDemoRunner(t), out)}, mb)
+	refused := func(how string) {
+		t.Helper()
+		v := h.view()
+		if h.m.top() != "" {
+			t.Fatalf("%s: f opened %q:\n%s", how, h.m.top(), v)
+		}
+		if len(h.m.errs) == 0 {
+			t.Fatalf("%s: not refused:\n%s", how, v)
+		}
+		last := h.m.errs[len(h.m.errs)-1].Text
+		if !strings.Contains(v, "fix the forwarder log's region") || !strings.HasPrefix(last, "fix the forwarder log's region") || !strings.Contains(last, "forward: not planned") {
+			t.Fatalf("%s: not refused hint first (%q):\n%s", how, last, v)
+		}
+		h.m.errs = nil
+		if ents, _ := os.ReadDir(out); len(ents) != 0 {
+			t.Fatalf("%s: refused, yet %d files written", how, len(ents))
+		}
+	}
+	h.press("/")
+	h.typeText("forward:none")
+	h.press("enter", "f")
+	refused("a log never read")
+
+	logs.down = false // read once: every message is forward:none
+	h.press("esc", "ctrl+r")
+	if h.m.cur().Err() != nil {
+		t.Fatalf("refresh: %v", h.m.cur().Err())
+	}
+	logs.down = true
+	h.press("ctrl+r")
+	if !mailbox.ChosenFromAnUnreadLog(mustParse(t, "forward:none"), h.m.cur().Err()) {
+		t.Fatalf("the refresh did not fail on the log: %v", h.m.cur().Err())
+	}
+	h.press("/")
+	h.typeText("forward:none")
+	h.press("enter")
+	if n := h.m.cur().List().Counts().Shown; n == 0 {
+		t.Fatalf("forward:none shows nothing:\n%s", h.view())
+	}
+	h.press("f")
+	refused("filter")
+	h.press("V", "f")
+	refused("filter, all marked")
+	h.press("u", "esc", "S")
+	h.typeText("forward:none")
+	h.press("enter", "f")
+	refused("search")
+	h.press("esc", "/")
+	h.typeText("from:acme")
+	h.press("enter", "f")
+	if h.m.top() != forward.Kind {
+		t.Fatalf("a filter without forward: was refused:\n%s", h.view())
+	}
+	h.press("n", "esc", "f")
+	if h.m.top() != forward.Kind {
+		t.Fatalf("no filter: f was refused:\n%s", h.view())
+	}
+}
+
+func mustParse(t *testing.T, s string) query.Query {
+	t.Helper()
+	q, err := query.Parse(s, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -148,17 +147,11 @@ func (a *app) leftOut(p *index.PartialError, what string, code int) error {
 // empty answer was no "nothing failed" (ls --query forward:failed printed
 // nothing and exited 0). It says so and exits with code; nil otherwise.
 func (a *app) forwardTermsStale(q query.Query, what string, code int) error {
-	if !a.chosenFromAnUnreadLog(q) {
+	if !mailbox.ChosenFromAnUnreadLog(q, a.logUnread) {
 		return nil
 	}
 	fmt.Fprintf(a.stderr, "sesbox: %s may lack messages: the forwarder log could not be read, so forward: terms matched the statuses last read from it (none, for a log never read)\n", what)
 	return exitError{code}
-}
-
-// chosenFromAnUnreadLog says whether q chooses by forward: terms after
-// the refresh could not read the forwarder log.
-func (a *app) chosenFromAnUnreadLog(q query.Query) bool {
-	return a.logUnread != nil && slices.ContainsFunc(q.Terms(), func(t query.Term) bool { return t.Field == "forward" })
 }
 
 // notePending says on stderr how many rows have no headers yet (after an

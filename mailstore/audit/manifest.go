@@ -45,8 +45,12 @@ type Header struct {
 	// Versioning is the bucket's versioning status when the run started:
 	// "Enabled", "Suspended", "Off", or "unknown".
 	Versioning string `json:"versioning,omitempty"`
-	Query      string `json:"query,omitempty"`  // export: the query that chose the messages
-	Export     string `json:"export,omitempty"` // export: "mbox" or "maildir"
+	// AsOf, when set, is the past time the manifest speaks for: each
+	// entry is the version of its key that was current then, rebuilt from
+	// the bucket's versions (`audit snapshot --as-of`, `export --as-of`).
+	AsOf   time.Time `json:"asOf,omitzero"`
+	Query  string    `json:"query,omitempty"`  // export: the query that chose the messages
+	Export string    `json:"export,omitempty"` // export: "mbox" or "maildir"
 	// TrailerHashed says the trailer ends with its own hash
 	// (Trailer.TrailerSHA256): a trailer of such a manifest without one
 	// was edited (its field's name, say), not written before it existed.

@@ -17,7 +17,10 @@ import (
 
 // Global are the keys the root handles on every screen.
 type Global struct {
-	Quit    key.Binding // always quits
+	Quit key.Binding // always quits
+	// QuitNow quits from any screen, without going back screen by
+	// screen (mutt's and aerc's Q); a text input takes it as text.
+	QuitNow key.Binding
 	Back    key.Binding // leaves a sub-screen; quits from the list
 	Help    key.Binding
 	NextBox key.Binding
@@ -216,6 +219,7 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Global: Global{
 			Quit:    b("quit", "ctrl+c"),
+			QuitNow: b("quit from any screen", "Q"),
 			Back:    b("back/quit", "q", "esc"),
 			Help:    b("help", "?"),
 			NextBox: b("next mailbox", "tab"),
@@ -361,6 +365,7 @@ func DefaultKeyMap() KeyMap {
 func (k *KeyMap) actions() map[string]*key.Binding {
 	return map[string]*key.Binding{
 		"global.quit":         &k.Global.Quit,
+		"global.quit-now":     &k.Global.QuitNow,
 		"global.back":         &k.Global.Back,
 		"global.help":         &k.Global.Help,
 		"global.next-mailbox": &k.Global.NextBox,

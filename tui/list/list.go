@@ -414,6 +414,19 @@ func (m Model) Counts() Counts {
 // Filter returns the active filter as typed, and its parse error if any.
 func (m Model) Filter() (string, error) { return m.filter, m.filterErr }
 
+// Queries are the filter's and the search's queries that are set: what
+// chose the rows shown, the cursor's and what V marked.
+func (m Model) Queries() []query.Query {
+	var out []query.Query
+	if m.filterSet() {
+		out = append(out, m.q)
+	}
+	if m.search != "" && m.searchErr == nil {
+		out = append(out, m.sq)
+	}
+	return out
+}
+
 // Sort returns the sort field and direction.
 func (m Model) Sort() (query.SortField, bool) { return m.by, m.rev }
 
