@@ -108,6 +108,9 @@ func TestExpand(t *testing.T) {
 	if e, _ := Expand("less %s", "/f", "text/plain", nil); e.Stdin {
 		t.Error("a command with a file placeholder reads stdin")
 	}
+	if e, _ := Expand("sh -c 'less %s'", "/f", "text/plain", nil); e.Stdin || e.Command != `sh -c 'less '\''/f'\'''` {
+		t.Errorf("sh -c 'less %%s' = %+v", e)
+	}
 	if _, err := Expand("cat %{x}", "/f", "t/t", map[string]string{"x": "a\x00b"}); err == nil {
 		t.Error("a NUL byte was expanded")
 	}
@@ -170,9 +173,14 @@ func TestExpandQuotingProperty(t *testing.T) {
 		`printf '[%%s]' "${x:-%{v}}."`, `printf '[%%s]' "${x:-"%{v}"}."`, `printf '[%%s]' "${x:-"a}"%{v}}."`,
 		`printf '[%%s]' "${x:-${y:-"%{v}"}}."`, `printf '[%%s]' "$(printf '%%s' "${x:-%{v}}.")"`,
 		`printf '[%%s]' "${x:-"$(printf '%%s.' %{v})"}"`,
+		// A shell's -c script is parsed twice: "sh -c 'echo %{charset}'"
+		// ran a charset "x; touch f".
+		`sh -c 'printf "[%%s]" "$(printf "%%s." %{v})"'`,
 	}
 	for _, v := range values {
-		for _, tmpl := range append([]string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y"}, subst...) {
+		for _, tmpl := range append([]string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y",
+			`sh -c 'printf "[%%s]" %{v}'`, `sh -c "printf '[%%s]' %{v}"`, `/bin/bash -ec 'printf "[%%s]" "%{v}"'`,
+			`sh -c "printf '[%%s]' \"%{v}\""`, `sh -c 'sh -c "printf \"[%%s]\" %{v}"'`}, subst...) {
 			e, err := Expand(tmpl, "", "text/plain", map[string]string{"v": v})
 			backquoted := strings.Contains(tmpl, "`")
 			if backquoted && strings.ContainsAny(v, "`\\$") {
