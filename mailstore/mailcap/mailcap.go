@@ -7,7 +7,11 @@
 // put a file name and the sender's content-type parameters into a shell
 // command line. Every value is quoted for the shell context it lands in
 // (bare, inside '...' or inside "..."), so no value can end the quoting the
-// entry's author wrote around it.
+// entry's author wrote around it. A script given to a shell's -c (sh -c
+// 'iconv -f %{charset} %s') is parsed twice, by the shell that runs the
+// command and by the one it starts: it is expanded as a command of its
+// own, then quoted whole. A program that runs its argument some other way
+// (eval, su -c, ssh) is the entry author's to quote for.
 package mailcap
 
 import (
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -328,6 +333,23 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			i++
 			continue
 		}
+		if (c == '\'' || c == '"') && q == bare && !inBackquote() && shellScriptArg(cmd, i) {
+			// sh -c '...': the string is a script the started shell
+			// parses anew, where a value quoted for the outer one
+			// was bare ("sh -c 'echo %{charset}'" ran a charset
+			// "x; touch f"). Its text is expanded as a command, and
+			// the result given to the outer shell as one word.
+			if script, n, ok := quotedText(cmd[i:]); ok {
+				inner, err := Expand(script, file, contentType, params)
+				if err != nil {
+					return Expanded{}, err
+				}
+				sawFile = sawFile || !inner.Stdin
+				b.WriteString(Quote(inner.Command))
+				i += n - 1
+				continue
+			}
+		}
 		if q == bare && wordStart(cmd, i) {
 			top, w := len(cases)-1, reservedWord(cmd[i:])
 			switch {
@@ -479,6 +501,58 @@ func commandStart(cmd string, i int) bool {
 		return true
 	}
 	return false
+}
+
+// shells are the programs whose -c argument is a script.
+var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true, "ash": true, "yash": true}
+
+// shellScriptArg reports whether the word at cmd[i] follows "SHELL -c"
+// (or -ec, -xc: flags ending in c), where SHELL is one of shells, by
+// path or not.
+func shellScriptArg(cmd string, i int) bool {
+	prev := func(j int) (string, int) {
+		for j > 0 && (cmd[j-1] == ' ' || cmd[j-1] == '\t') {
+			j--
+		}
+		k := j
+		for k > 0 && strings.IndexByte(" \t\n;&|()`'\"", cmd[k-1]) < 0 {
+			k--
+		}
+		return cmd[k:j], k
+	}
+	flag, j := prev(i)
+	if len(flag) < 2 || flag[0] != '-' || flag[len(flag)-1] != 'c' || strings.Trim(flag[1:], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return false
+	}
+	sh, _ := prev(j)
+	return shells[path.Base(sh)]
+}
+
+// quotedText reads the quoted string s starts with ('...' or "...") and
+// returns its text as the shell reads it and its length in s; ok is false
+// when it does not end. In "...", a backslash before $, `, " or \ is
+// dropped, as the shell drops it.
+func quotedText(s string) (text string, n int, ok bool) {
+	if s[0] == '\'' {
+		end := strings.IndexByte(s[1:], '\'')
+		if end < 0 {
+			return "", 0, false
+		}
+		return s[1 : 1+end], end + 2, true
+	}
+	var b strings.Builder
+	for j := 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return b.String(), j + 1, true
+		case c == '\\' && j+1 < len(s) && strings.IndexByte("$`\"\\", s[j+1]) >= 0:
+			b.WriteByte(s[j+1])
+			j++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", 0, false
 }
 
 // reservedWord returns the case-command word (case, in, esac) that s

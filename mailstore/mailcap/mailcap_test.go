@@ -108,6 +108,9 @@ func TestExpand(t *testing.T) {
 	if e, _ := Expand("less %s", "/f", "text/plain", nil); e.Stdin {
 		t.Error("a command with a file placeholder reads stdin")
 	}
+	if e, _ := Expand("sh -c 'less %s'", "/f", "text/plain", nil); e.Stdin || e.Command != `sh -c 'less '\''/f'\'''` {
+		t.Errorf("sh -c 'less %%s' = %+v", e)
+	}
 	if _, err := Expand("cat %{x}", "/f", "t/t", map[string]string{"x": "a\x00b"}); err == nil {
 		t.Error("a NUL byte was expanded")
 	}
@@ -170,9 +173,14 @@ func TestExpandQuotingProperty(t *testing.T) {
 		`printf '[%%s]' "${x:-%{v}}."`, `printf '[%%s]' "${x:-"%{v}"}."`, `printf '[%%s]' "${x:-"a}"%{v}}."`,
 		`printf '[%%s]' "${x:-${y:-"%{v}"}}."`, `printf '[%%s]' "$(printf '%%s' "${x:-%{v}}.")"`,
 		`printf '[%%s]' "${x:-"$(printf '%%s.' %{v})"}"`,
+		// A shell's -c script is parsed twice: "sh -c 'echo %{charset}'"
+		// ran a charset "x; touch f".
+		`sh -c 'printf "[%%s]" "$(printf "%%s." %{v})"'`,
 	}
 	for _, v := range values {
-		for _, tmpl := range append([]string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y"}, subst...) {
+		for _, tmpl := range append([]string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y",
+			`sh -c 'printf "[%%s]" %{v}'`, `sh -c "printf '[%%s]' %{v}"`, `/bin/bash -ec 'printf "[%%s]" "%{v}"'`,
+			`sh -c "printf '[%%s]' \"%{v}\""`, `sh -c 'sh -c "printf \"[%%s]\" %{v}"'`}, subst...) {
 			e, err := Expand(tmpl, "", "text/plain", map[string]string{"v": v})
 			backquoted := strings.Contains(tmpl, "`")
 			if backquoted && strings.ContainsAny(v, "`\\$") {
@@ -228,5 +236,111 @@ func TestLoadSkipsMissingAndKeepsOrder(t *testing.T) {
 	t.Setenv("MAILCAPS", "")
 	if p := DefaultPaths(); len(p) < 2 || !strings.HasSuffix(p[0], ".mailcap") || p[1] != "/etc/mailcap" {
 		t.Fatalf("default path: %v", p)
+	}
+}
+
+// TestExpandNestedTemplatesProperty draws templates that nest the shell's
+// quoting contexts ($( ), ( ), ${ }, case, quotes, in each other) around a
+// value, and runs each expansion through sh and bash: printf receives one
+// argument, exactly the one the template spells, whatever the value.
+func TestExpandNestedTemplatesProperty(t *testing.T) {
+	shells := []string{}
+	for _, name := range []string{"sh", "bash"} {
+		if p, err := exec.LookPath(name); err == nil {
+			shells = append(shells, p)
+		}
+	}
+	if len(shells) == 0 {
+		t.Fatal("no shell to run the expansions")
+	}
+	r := rand.New(rand.NewSource(2))
+	const v = "\x00" // stands for the value in what a template spells
+	// cmd is a command whose output is w's word then "." (a substitution
+	// drops trailing newlines: the dot keeps them).
+	var word func(depth int) (string, string)
+	var dq func(depth int, inParam bool) (string, string)
+	cmd := func(depth int) (string, string) {
+		w, want := word(depth + 1)
+		switch r.Intn(4) {
+		case 0:
+			return "printf '%%s.' " + w, want + "."
+		case 1:
+			return "case x in y) echo esac;; (x|z) printf '%%s.' " + w + ";; esac", want + "."
+		case 2:
+			return "(printf '%%s.' " + w + ")", want + "."
+		}
+		return "if true; then case %t in text/*) printf '%%s.' " + w + ";; esac; fi", want + "."
+	}
+	// dq is text inside double quotes (directly inside a ${...} in them
+	// when inParam, where bash reads a ' as a quote to match: the
+	// template's own text holds none there).
+	dq = func(depth int, inParam bool) (string, string) {
+		n := 1 + r.Intn(3)
+		var tmpl, want string
+		for range n {
+			k := r.Intn(5)
+			if depth >= 3 {
+				k = r.Intn(2)
+			}
+			switch k {
+			case 0:
+				lit := "a'b"
+				if inParam {
+					lit = "a)b"
+				}
+				tmpl, want = tmpl+lit, want+lit
+			case 1:
+				tmpl, want = tmpl+"%{v}", want+v
+			case 2:
+				c, w := cmd(depth)
+				tmpl, want = tmpl+"$( "+c+")", want+w
+			case 3:
+				d, w := dq(depth+1, true)
+				tmpl, want = tmpl+"${unset:-"+d+"}", want+w
+			case 4:
+				d, w := dq(depth+1, false)
+				tmpl, want = tmpl+"${unset:-\""+d+"\"}", want+w
+			}
+		}
+		return tmpl, want
+	}
+	// word is one shell word.
+	word = func(depth int) (string, string) {
+		n := 1 + r.Intn(3)
+		var tmpl, want string
+		for range n {
+			k := r.Intn(4)
+			if depth >= 3 {
+				k = r.Intn(2)
+			}
+			switch k {
+			case 0:
+				tmpl, want = tmpl+"%{v}", want+v
+			case 1:
+				tmpl, want = tmpl+"'c d'", want+"c d"
+			default:
+				d, w := dq(depth+1, false)
+				tmpl, want = tmpl+`"`+d+`"`, want+w
+			}
+		}
+		return tmpl, want
+	}
+	values := []string{"", "'", `"`, `\`, "}", ")", "$(id)", "`id`", "x; id", "a'b\"c\\d$e`f}g)h", "\n", "*", "esac)", ";;"}
+	for range 100 {
+		w, want := word(0)
+		tmpl := "printf '[%%s]' " + w
+		for _, val := range values {
+			e, err := Expand(tmpl, "", "text/plain", map[string]string{"v": val})
+			if err != nil {
+				t.Fatalf("template %q, value %q: %v", tmpl, val, err)
+			}
+			exp := "[" + strings.ReplaceAll(want, v, val) + "]"
+			for _, sh := range shells {
+				out, err := exec.Command(sh, "-c", e.Command).Output()
+				if err != nil || string(out) != exp {
+					t.Fatalf("template %q, value %q: %s -c %q printed %q (%v), want %q", tmpl, val, sh, e.Command, out, err, exp)
+				}
+			}
+		}
 	}
 }
