@@ -194,3 +194,24 @@ func TestStalledAuditProgressSaysItIsWaiting(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardProgressValuesCannotActOnTheTerminal: the forward's progress
+// line "waiting for team table NAME" printed NAME (config's team_table,
+// or --table) as it was: a name holding an OSC sequence retitled the
+// window. Every value in a forward's progress line is sanitized, the
+// planning and wait lines as the run's.
+func TestForwardProgressValuesCannotActOnTheTerminal(t *testing.T) {
+	const hostile = "team\x1b]0;pwned\x07\x1b[2J\u202eelbat"
+	for _, tty := range []bool{true, false} {
+		var buf bytes.Buffer
+		p := newForwardProgress(&buf, tty)
+		p.at = time.Now().Add(-time.Minute)
+		p.waitingForTable(hostile)
+		p.at = time.Now().Add(-time.Minute)
+		p.update(reforward.Progress{Total: 2, Done: 1, WaitingFor: hostile})
+		out := strings.ReplaceAll(buf.String(), "\r\x1b[K", "") // the redraw's own
+		if strings.ContainsAny(out, "\x1b\x07\u202e") || !strings.Contains(out, "waiting for team table team") {
+			t.Errorf("tty %v: %q", tty, buf.String())
+		}
+	}
+}
