@@ -460,6 +460,10 @@ func (p *forwardProgress) waitingForTable(table string) {
 }
 
 func (p *forwardProgress) draw(line string) {
+	// Its values come from config and AWS (the team table's name, a key
+	// in the wait): none may act on the terminal. "waiting for team
+	// table NAME" printed NAME as it was.
+	line = sanitize.Line(line)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.tty {

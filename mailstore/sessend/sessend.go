@@ -234,7 +234,7 @@ func hintFor(err error, permission, creds string) string {
 	case errors.As(err, &ae) && (ae.ErrorCode() == "AccessDeniedException" || ae.ErrorCode() == "AccessDenied"):
 		return "access denied by SES — the credentials need " + permission
 	case credentialsRejected(err):
-		return awscreds.Rejected("SES", creds)
+		return awscreds.Rejected("SES", creds, err)
 	}
 	if op, ok := missingOperation(err); ok {
 		return "the SES endpoint does not offer " + op + " (HTTP 404, not an SES answer) — check --ses-endpoint"
