@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -28,6 +29,9 @@ import (
 	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/forward"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
+	"github.com/sesbox/sesbox/tui/internal/handoff"
+	"github.com/sesbox/sesbox/tui/list"
+	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
@@ -751,4 +755,86 @@ func mustParse(t *testing.T, s string) query.Query {
 		t.Fatal(err)
 	}
 	return q
+}
+
+// pipeRead is the last pipe's read messages (tab.PipeReadMsg), failing
+// the test without one.
+func pipeRead(t *testing.T, h *harness) tab.PipeReadMsg {
+	t.Helper()
+	for i := len(h.msgs) - 1; i >= 0; i-- {
+		if p, ok := h.msgs[i].(tab.PipeReadMsg); ok {
+			h.msgs = nil
+			return p
+		}
+	}
+	t.Fatalf("no pipe was read:\n%s", h.view())
+	return tab.PipeReadMsg{}
+}
+
+// TestListPipesMarkedElseCurrent: the list had no | (only the viewer
+// had), where mutt's | and aerc's :pipe pipe the tagged messages, else
+// the current one. | in the list pipes the marked messages, else the one
+// under the cursor: their decoded text, or with Tab their stored bytes
+// (several as an mbox stream a reader splits back into each exactly),
+// through the command the viewer's | runs them with.
+func TestListPipesMarkedElseCurrent(t *testing.T) {
+	h := demoHarness(t, Box{})
+	mb := h.m.cur().Mailbox
+	h.press(" ", " ", "|")
+	if v := h.view(); !strings.Contains(v, "pipe decoded text of 2 messages to:") || !strings.Contains(v, "tab raw/decoded") {
+		t.Fatalf("no pipe prompt for the marked:\n%s", v)
+	}
+	h.press("tab")
+	if v := h.view(); !strings.Contains(v, "pipe 2 raw messages (mbox) to:") {
+		t.Fatalf("tab did not switch to raw:\n%s", v)
+	}
+	h.typeText("cat")
+	h.press("enter")
+	p := pipeRead(t, h)
+	got, err := mboxrd.Read(bytes.NewReader(p.Input))
+	marked := h.m.cur().List().Marked()
+	if err != nil || len(got) != 2 || len(marked) != 2 || p.Command != "cat" {
+		t.Fatalf("piped %d messages of %d marked, command %q (%v)", len(got), len(marked), p.Command, err)
+	}
+	for i, k := range marked {
+		msg, err := mb.Open(context.Background(), k)
+		if err != nil || !bytes.Equal(got[i], msg.Raw) {
+			t.Fatalf("message %d (%s): piped %d bytes, stored %d (%v)", i, k, len(got[i]), len(msg.Raw), err)
+		}
+	}
+
+	// Unmarked: the message under the cursor, decoded, through the
+	// viewer's pipe command.
+	h.press("u", "j", "|")
+	if v := h.view(); !strings.Contains(v, "pipe raw message to:") {
+		t.Fatalf("no pipe prompt for the current message:\n%s", v)
+	}
+	h.press("tab")
+	h.typeText("cat")
+	h.press("enter")
+	p = pipeRead(t, h)
+	cur, _ := h.m.cur().List().Selected()
+	msg, err := mb.Open(context.Background(), cur.Key)
+	if err != nil || !bytes.Equal(p.Input, mime.DecodedText(msg.View)) {
+		t.Fatalf("piped %q, want the decoded text of %s (%v)", p.Input, cur.Key, err)
+	}
+	out := filepath.Join(t.TempDir(), "piped.txt")
+	pc := &handoff.PipeCommand{Command: "cat > " + out, Input: p.Input}
+	if err := pc.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, p.Input) {
+		t.Fatalf("the command read %q (%v)", b, err)
+	}
+
+	// Esc leaves the prompt and pipes nothing.
+	h.press("|", "esc")
+	if h.m.capturing() {
+		t.Fatal("esc did not close the pipe prompt")
+	}
+	for _, m := range h.msgs {
+		if _, ok := m.(list.PipeRequestedMsg); ok {
+			t.Fatal("esc piped")
+		}
+	}
 }

@@ -70,6 +70,11 @@ type List struct {
 	Fold, FoldAll key.Binding
 	SaveMarked    key.Binding
 	ExportMarked  key.Binding
+	// Pipe pipes the marked messages, else the one under the cursor, to
+	// a shell command (as the viewer's Pipe); PipeMode switches its
+	// prompt between their decoded text and the stored bytes.
+	Pipe     key.Binding
+	PipeMode key.Binding
 }
 
 // Viewer are the message viewer's keys.
@@ -262,6 +267,8 @@ func DefaultKeyMap() KeyMap {
 			FoldAll:      b("fold all", "Z"),
 			SaveMarked:   b("save marked", "s"),
 			ExportMarked: b("export marked (mbox)", "e"),
+			Pipe:         b("pipe marked, else current, to command", "|"),
+			PipeMode:     b("raw/decoded", "tab"),
 		},
 		Viewer: Viewer{
 			Up:        b("up", "k", "up"),
@@ -406,6 +413,8 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"list.fold-all":      &k.List.FoldAll,
 		"list.save-marked":   &k.List.SaveMarked,
 		"list.export-marked": &k.List.ExportMarked,
+		"list.pipe":          &k.List.Pipe,
+		"list.pipe-mode":     &k.List.PipeMode,
 
 		"viewer.up":         &k.Viewer.Up,
 		"viewer.down":       &k.Viewer.Down,
