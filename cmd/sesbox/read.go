@@ -158,7 +158,37 @@ func (a *app) forwardTermsStale(q query.Query, what string, code int) error {
 // chosenFromAnUnreadLog says whether q chooses by forward: terms after
 // the refresh could not read the forwarder log.
 func (a *app) chosenFromAnUnreadLog(q query.Query) bool {
-	return a.logUnread != nil && slices.ContainsFunc(q.Terms(), func(t query.Term) bool { return t.Field == "forward" })
+	return a.logUnread != nil && byForwardTerms(q)
+}
+
+func byForwardTerms(q query.Query) bool {
+	return slices.ContainsFunc(q.Terms(), func(t query.Term) bool { return t.Field == "forward" })
+}
+
+// noForwarderLog refuses, before anything is listed, a query by forward:
+// terms on a mailbox whose refresh reads no forwarder log and whose index
+// holds no status an earlier read gave: they match what the Lambda's log
+// says, which nothing read, so `sesbox forward --query forward:failed
+// --yes` (forward's own example) said "no messages to forward" and `ls
+// --query forward:failed` printed nothing and exited 0 on a mailbox
+// without forwarder_logs, as if nothing had failed. withFlag says whether
+// the command takes --forwarder-logs.
+func (a *app) noForwarderLog(ctx context.Context, m *mailbox.Mailbox, q query.Query, cmd string, withFlag bool) error {
+	if m.ForwarderGroup() != "" || !byForwardTerms(q) {
+		return nil
+	}
+	if read, err := m.ForwardStatusesRead(ctx); err != nil || read {
+		return err
+	}
+	hint := `set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in the mailbox's config`
+	switch {
+	case a.flags.demo:
+		hint = "leave out the forward: terms: the demo mailbox reads no forwarding Lambda's log"
+	case withFlag:
+		hint = "give --forwarder-logs /aws/lambda/NAME (the forwarding Lambda's CloudWatch log group), or set forwarder_logs in the mailbox's config"
+	}
+	return &mailstore.HintError{Hint: hint,
+		Err: fmt.Errorf("%s: forward: terms go by the forwarding Lambda's log, which this mailbox does not read", cmd)}
 }
 
 // notePending says on stderr how many rows have no headers yet (after an
@@ -232,6 +262,9 @@ func newLsCmd(a *app) *cobra.Command {
 			}
 			var partial *index.PartialError
 			if !cached {
+				if err := a.noForwarderLog(ctx, m, qq, "ls", true); err != nil {
+					return err
+				}
 				if partial, err = a.refreshPartial(ctx, m, true); err != nil {
 					return err
 				}
