@@ -656,7 +656,7 @@ func newSaveCmd(a *app) *cobra.Command {
 sender's base names made safe (never a path; a name starting with '-' gets a
 '_' in front, so no name reads as an option), and existing files are never
 overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
-		Example: `  sesbox save 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --dir ~/Downloads`,
+		Example: `  sesbox save fj01tteur6ih0omhtnnq3l49c328ov13esdvhqmk --dir ~/Downloads`,
 		Args:    keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			msg, err := a.openMessage(cmd.Context(), args[0])
