@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -141,6 +142,20 @@ its last complete line.`,
 				}
 				return err
 			}
+			if resume && errors.Is(err, audit.ErrManifestComplete) {
+				// Resuming what is finished has nothing to do, as wget -c
+				// says of a file fully retrieved: the run wanted a finished
+				// manifest at --out and there is one (its own check
+				// passing). It exited 1, so the help's second example,
+				// run after the first, failed, and a retry loop of
+				// --resume went on after the snapshot had finished.
+				c, cerr := audit.CheckManifest(out)
+				if cerr != nil || c.Trailer == nil {
+					return cmp.Or(cerr, err)
+				}
+				fmt.Fprintf(a.stdout, "%s is finished already: %s, entries sha256 %s; nothing to resume\n", sanitize.Line(out), mailstore.Count(c.Entries, "object"), c.Trailer.EntriesSHA256)
+				return nil
+			}
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
@@ -219,7 +234,7 @@ Exit status 0 when everything is unchanged and the manifest is intact; 1 when
 anything was changed (its bytes or its metadata) or deleted, or the manifest
 fails its checksum (or verify could not run); 2 when nothing read was changed
 or deleted but some objects could not be read.`,
-		Example: `  sesbox audit verify manifest.jsonl`,
+		Example: `  sesbox audit verify 2026-12-06.jsonl`,
 		Args:    keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -307,8 +322,8 @@ trailer first, as audit verify does.
 
 Exit status 0 when every message is intact and the manifest is intact; 1
 otherwise.`,
-		Example: `  sesbox audit verify-export case-1234.mbox.manifest.jsonl
-  sesbox audit verify-export --export /mnt/evidence/Mail Mail.manifest.jsonl`,
+		Example: `  sesbox audit verify-export support.mbox.manifest.jsonl
+  sesbox audit verify-export --export evidence/Mail Mail.manifest.jsonl`,
 		Args: keyArgs("MANIFEST", "the manifest sesbox export wrote beside the export", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			manifest := args[0]

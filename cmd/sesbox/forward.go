@@ -159,6 +159,9 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 			return err
 		}
 	default:
+		if err := a.noForwarderLog(ctx, m, qq, "forward", false); err != nil {
+			return err
+		}
 		if partial, err = a.refreshPartial(ctx, m, true); err != nil {
 			return err
 		}

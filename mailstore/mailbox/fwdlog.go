@@ -43,7 +43,13 @@ func (e *LogError) Unwrap() error { return e.Err }
 // chosen so is refused (ErrForwardTermsUnread), by the CLI and the TUI.
 func ChosenFromAnUnreadLog(q query.Query, refreshErr error) bool {
 	var le *LogError
-	return errors.As(refreshErr, &le) && slices.ContainsFunc(q.Terms(), func(t query.Term) bool { return t.Field == "forward" })
+	return errors.As(refreshErr, &le) && ChoosesByForwardTerms(q)
+}
+
+// ChoosesByForwardTerms says whether q has a forward: term, which matches
+// what the forwarding Lambda's log says of each message.
+func ChoosesByForwardTerms(q query.Query) bool {
+	return slices.ContainsFunc(q.Terms(), func(t query.Term) bool { return t.Field == "forward" })
 }
 
 // ErrForwardTermsUnread is why a forward of messages ChosenFromAnUnreadLog
