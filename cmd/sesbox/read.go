@@ -16,6 +16,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/sesbox/sesbox/internal/gcpace"
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
@@ -108,7 +109,10 @@ func (a *app) refreshSaying(ctx context.Context, m *mailbox.Mailbox, lenient boo
 	if why != "" {
 		pr.refreshingAside(why)
 	}
-	err := m.Refresh(ctx, pr.update)
+	var err error
+	// A cold index allocates much and keeps little: the collector is
+	// paced for it (internal/gcpace).
+	gcpace.During(func() { err = m.Refresh(ctx, pr.update) })
 	pr.finish(interrupted(ctx, err))
 	if err == nil {
 		err = a.notePending(ctx, m)

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"io"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -31,7 +32,7 @@ import (
 func CountAttachments(head []byte, size int64) (n int, exact bool) {
 	exact = int64(len(head)) >= size
 	if !exact {
-		if h := scanHeader(head); h.Stop == stopBlank && len(h.Fields) > 0 {
+		if h := scanHeaderOf(head, keepContentType); h.Stop == stopBlank && h.N > 0 {
 			exact = !strings.HasPrefix(mediaType(h.first("content-type")), "multipart/")
 		}
 	}
@@ -89,7 +90,7 @@ func countWithin(raw []byte) counted {
 // rendering HTML or building parts. FuzzCountAttachments holds it to
 // Parse's count.
 func countParse(raw []byte) counted {
-	h := scanHeaderOf(raw, false)
+	h := scanHeaderOf(raw, keepNoFields)
 	if h.N == 0 {
 		if _, foreign := foreignType(raw); foreign {
 			return counted{n: 1, read: true}
@@ -100,7 +101,7 @@ func countParse(raw []byte) counted {
 	if bounds.refused {
 		return counted{}
 	}
-	root, err := countParser.ReadParts(bytes.NewReader(contentFieldsOnly(bounds.input)))
+	root, err := countParser.ReadParts(contentFieldsOnly(bounds.input))
 	if err != nil {
 		return counted{read: true}
 	}
@@ -128,52 +129,53 @@ func countParse(raw []byte) counted {
 // most of a count's instructions. Only a header enmime reads line by line
 // as we do here is cut: every line a field ("name:" of the bytes enmime
 // accepts in a name) or a fold of one, no CR but in a CRLF, and a blank
-// line at its end; any other header goes to enmime whole.
-func contentFieldsOnly(in []byte) []byte {
+// line at its end; any other header goes to enmime whole. The kept
+// fields are copied, the body is read where it is (it was copied too: a
+// third of the bytes the count allocated).
+func contentFieldsOnly(in []byte) io.Reader {
 	var out []byte
-	keep := false
+	cut, keep := false, false
 	for i := 0; i < len(in); {
 		j := bytes.IndexByte(in[i:], '\n')
 		if j < 0 {
-			return in
+			return bytes.NewReader(in)
 		}
 		next := i + j + 1
 		line := bytes.TrimSuffix(in[i:i+j], []byte("\r"))
 		if bytes.IndexByte(line, '\r') >= 0 {
-			return in
+			return bytes.NewReader(in)
 		}
 		switch {
 		case len(line) == 0:
-			if out == nil {
-				return in // no field to leave out: nothing to copy
+			if !cut {
+				return bytes.NewReader(in) // no field to leave out
 			}
-			return append(out, in[i:]...)
+			return io.MultiReader(bytes.NewReader(out), bytes.NewReader(in[i:]))
 		case line[0] == ' ' || line[0] == '\t':
 			if i == 0 {
-				return in
+				return bytes.NewReader(in)
 			}
 		default:
 			colon := bytes.IndexByte(line, ':')
 			if colon <= 0 {
-				return in
+				return bytes.NewReader(in)
 			}
 			for _, c := range line[:colon] {
 				if !enmimeNameByte(c) {
-					return in
+					return bytes.NewReader(in)
 				}
 			}
 			keep = colon >= len("content-") && bytes.EqualFold(line[:len("content-")], []byte("content-"))
-			if !keep && out == nil {
-				out = make([]byte, 0, len(in))
-				out = append(out, in[:i]...)
+			if !keep && !cut {
+				out, cut = append(out, in[:i]...), true
 			}
 		}
-		if keep && out != nil {
+		if keep && cut {
 			out = append(out, in[i:next]...)
 		}
 		i = next
 	}
-	return in
+	return bytes.NewReader(in)
 }
 
 // enmimeNameByte reports a byte enmime's header reader takes in a field
@@ -187,7 +189,7 @@ func enmimeNameByte(c byte) bool {
 // whole line that closes one of the boundaries it declares, followed by
 // more bytes.
 func mayBeClosed(head []byte) bool {
-	h := scanHeaderOf(head, false)
+	h := scanHeaderOf(head, keepNoFields)
 	if h.Stop != stopBlank {
 		return false
 	}
@@ -210,7 +212,7 @@ func mayBeClosed(head []byte) bool {
 // (a signature separator, a malformed delimiter enmime may read its own
 // way) never cuts. parts is false when no part header is left whole.
 func cutAtPartHeader(head []byte) (cut []byte, parts bool) {
-	h := scanHeaderOf(head, false)
+	h := scanHeaderOf(head, keepNoFields)
 	if h.Stop == stopEOF {
 		return head, false
 	}

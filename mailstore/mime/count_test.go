@@ -192,3 +192,27 @@ func FuzzBoundaryParams(f *testing.F) {
 		}
 	})
 }
+
+// TestCountReadsTheBodyWhereItIs: the count hands enmime the top header's
+// Content-* fields alone (contentFieldsOnly), and the body as it lies in
+// the message: a message whose header it cuts allocates about what the
+// same message with nothing to cut does. The body was copied with the
+// kept fields: a 1 MB body cost 1 MB more (5.1x the message against
+// 4.1x), a 16 KiB first range of a cold index 16 KiB more.
+func TestCountReadsTheBodyWhereItIs(t *testing.T) {
+	body := "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n" +
+		strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n", 1<<14) + "--B--\r\n"
+	cut := []byte("Return-Path: <a@b.example>\r\nReceived: from x by y\r\nFrom: a@b.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n" + body)
+	whole := []byte(body)
+	var n [2]int
+	var bytes [2]uint64
+	for i, raw := range [][]byte{cut, whole} {
+		bytes[i] = allocatedBy(func() { n[i], _ = CountAttachments(raw, int64(len(raw))) })
+	}
+	if n != [2]int{0, 0} {
+		t.Fatalf("counted %v attachments, want none", n)
+	}
+	if extra := int64(bytes[0]) - int64(bytes[1]); extra > int64(len(cut))/4 {
+		t.Errorf("a %d-byte message whose header the count cuts allocated %d bytes, %d more than with nothing to cut", len(cut), bytes[0], extra)
+	}
+}

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -112,16 +113,31 @@ func FuzzHeaderEnd(f *testing.F) {
 		"Subject: cut sho",
 		"Subject: x\r\n\r",
 		"\r\n",
+		"To: a\r\nCONTENT-TYPE : multipart/mixed;\r\n\tboundary=x\r\ncontent-type: text/plain\r\n\r\n",
+		" stray fold\nContent-Typo: x\nContent-Type:\n  \n\tfolded\nnot a field\n",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		with, without := scanHeaderOf(b, true), scanHeaderOf(b, false)
-		if with.Start != without.Start || with.Body != without.Body || with.Stop != without.Stop {
-			t.Fatalf("%q: with fields %d %d %v, without %d %d %v", b, with.Start, with.Body, with.Stop, without.Start, without.Body, without.Stop)
+		with, without, ctype := scanHeaderOf(b, keepAllFields), scanHeaderOf(b, keepNoFields), scanHeaderOf(b, keepContentType)
+		for _, h := range []scannedHeader{without, ctype} {
+			if with.Start != h.Start || with.Body != h.Body || with.Stop != h.Stop || with.N != h.N {
+				t.Fatalf("%q: with fields %d %d %v %d, without %d %d %v %d", b, with.Start, with.Body, with.Stop, with.N, h.Start, h.Body, h.Stop, h.N)
+			}
 		}
-		if len(without.Fields) != 0 || len(without.Warnings) != 0 {
-			t.Fatalf("%q: the scan without fields kept %d fields, %d warnings", b, len(without.Fields), len(without.Warnings))
+		if len(without.Fields) != 0 || len(without.Warnings) != 0 || len(ctype.Warnings) != 0 {
+			t.Fatalf("%q: the scans without fields kept %d fields, %d and %d warnings", b, len(without.Fields), len(without.Warnings), len(ctype.Warnings))
+		}
+		// The Content-Type scan keeps exactly the fields scanHeader finds
+		// so named, as scanHeader reads them.
+		var want []rawField
+		for _, f := range with.Fields {
+			if strings.EqualFold(f.Name, "content-type") {
+				want = append(want, f)
+			}
+		}
+		if !slices.Equal(ctype.Fields, want) {
+			t.Fatalf("%q: Content-Type fields %q, want %q", b, ctype.Fields, want)
 		}
 	})
 }
