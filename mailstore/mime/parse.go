@@ -140,7 +140,7 @@ func safeParseWith(raw []byte, p *enmime.Parser) (v *View) {
 			v = headerOnlyView(raw, fmt.Sprintf("message parser failed: %v", r))
 		}
 	}()
-	return parseMessage(raw, p, 0)
+	return parseMessage(raw, p, 0, topNesting(len(raw)))
 }
 
 // sourceView is the View when the MIME structure was not read: the header
@@ -150,8 +150,9 @@ func sourceView(raw []byte, warning string) *View {
 }
 
 // parseMessage parses raw with parser; depth counts the S/MIME
-// signatures raw was found inside (see openSigned).
-func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
+// signatures raw was found inside (see openSigned), n the messages (see
+// openNested).
+func parseMessage(raw []byte, parser *enmime.Parser, depth int, n nesting) *View {
 	h := scanHeader(raw)
 	v := newView(h)
 	d := v.setHeader(h)
@@ -224,9 +225,10 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	}
 	v.Parts = leafParts(env, d, originals)
 	v.Notices = notices(root, v.Text)
-	openSigned(v, root, depth)
+	openSigned(v, root, depth, n)
 	files, text, notes := extractUuencoded(v.Text, len(v.Parts)+1, d)
 	v.Text, v.Parts, v.Notices = text, append(v.Parts, files...), append(v.Notices, notes...)
+	openNested(v, n)
 	v.finish(d)
 	return v
 }
@@ -268,7 +270,7 @@ func (v *View) finish(d *decoder) {
 		}
 		v.Summary.AttachmentsExact = true
 	}
-	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign {
+	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign && !v.hasNested() {
 		v.warn("no text body")
 	}
 	v.Warnings = dedupe(append(v.Warnings, d.list()...))

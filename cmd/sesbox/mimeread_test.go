@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
+)
+
+// corpusBucket stores testdata/corpus messages as SES stores them (its
+// receipt block first) under in/, keyed by id, and returns the flags that
+// point sesbox at them.
+func corpusBucket(t *testing.T, files map[string]string) []string {
+	t.Helper()
+	srv := fakes3.Start(t, "mail")
+	for id, f := range files {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "corpus", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Put(t, "mail", "in/"+id, append([]byte(hostileReceipt(id)), b...))
+	}
+	return []string{"--endpoint", srv.URL, "--bucket", "mail", "--prefix", "in/"}
+}
+
+// TestShowPrintsForwardedMessages: show prints each message a message
+// holds (message/rfc822 inline and as an attachment, message/global,
+// text/rfc822-headers) after the body, as mutt does: under a rule naming
+// its part, its From, To, Date and Subject and its body decoded in its own
+// charsets, its attachments listed. save still writes each such part as
+// it is, the messages as .eml. show listed them as attachments only.
+func TestShowPrintsForwardedMessages(t *testing.T) {
+	dir := isolate(t)
+	flags := corpusBucket(t, map[string]string{"fwd0000000001": "sesbox-forwarded_messages_charsets.eml"})
+	for _, html := range []bool{false, true} {
+		args := append(flags, "show", "fwd0000000001")
+		if html {
+			args = append(flags, "show", "--html", "fwd0000000001")
+		}
+		out, errOut, code := sesbox(t, args...)
+		if code != 0 {
+			t.Fatalf("show: exit %d: %s", code, errOut)
+		}
+		at := 0
+		for _, want := range []string{
+			"See the messages below.",
+			"----- message in part 2 -----", "From:     Jürgen Müller <juergen@example.de>", "Subject:  Grüße", "Grüße aus Köln, voilà.",
+			"Attached to the message in part 2:", "[2] bericht.pdf  application/pdf",
+			"----- message in part 3 -----", "From:     Иван <ivan@example.ru>", "Subject:  Отчёт", "Привет, это пересланное письмо.\nВторая строка.",
+			"----- message in part 4 -----", "Subject:  Bücher für Zoë", "Das Bücherregal ist fertig.",
+			"----- message header in part 5 -----", "From:     Original Sender <orig@example.org>", "Subject:  the returned header",
+			"Attachments:", "[2] (no name)  message/rfc822", "[3] report.eml  message/rfc822", "[4] (no name)  message/global", "[5] (no name)  text/rfc822-headers",
+		} {
+			i := strings.Index(out[at:], want)
+			if i < 0 {
+				t.Fatalf("show (html %v) lacks %q after byte %d:\n%s", html, want, at, out)
+			}
+			at += i + len(want)
+		}
+		if strings.Contains(out, "no text body") {
+			t.Errorf("show says there is no text body:\n%s", out)
+		}
+	}
+
+	saved := filepath.Join(dir, "saved")
+	out, errOut, code := sesbox(t, append(flags, "save", "fwd0000000001", "--dir", saved)...)
+	if code != 0 {
+		t.Fatalf("save: exit %d: %s", code, errOut)
+	}
+	var names []string
+	for _, p := range strings.Fields(out) {
+		names = append(names, filepath.Base(p))
+	}
+	sort.Strings(names)
+	if strings.Join(names, " ") != "part-2.eml part-4.eml part-5.txt report.eml" {
+		t.Errorf("save wrote %v", names)
+	}
+	b, err := os.ReadFile(filepath.Join(saved, "part-2.eml"))
+	if err != nil || !strings.HasPrefix(string(b), "From: =?ISO-8859-1?Q?J=FCrgen_M=FCller?=") || !strings.HasSuffix(string(b), "--in1--\r\n") {
+		t.Errorf("part-2.eml: %v %q", err, b)
+	}
+}
