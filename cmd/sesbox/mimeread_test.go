@@ -83,3 +83,41 @@ func TestShowPrintsForwardedMessages(t *testing.T) {
 		t.Errorf("part-2.eml: %v %q", err, b)
 	}
 }
+
+// TestSaveWritesNamedTextParts: text parts with a name= and no
+// Content-Disposition (Pine, old Outlook) are shown in the body and listed
+// and saved as attachments, as mutt does; ls counts them, before and after
+// the message is opened. save said the message had no attachments.
+func TestSaveWritesNamedTextParts(t *testing.T) {
+	dir := isolate(t)
+	flags := corpusBucket(t, map[string]string{"named00000001": "cpython-named_text_parts_no_disposition.eml"})
+	count := func() any {
+		rows := lsJSON(t, flags...)
+		if len(rows) != 1 || rows[0]["attachmentsExact"] != true {
+			t.Fatalf("ls --json: %v", rows)
+		}
+		return rows[0]["attachments"]
+	}
+	if n := count(); n != 2.0 {
+		t.Errorf("ls counts %v attachments, want 2", n)
+	}
+	out, errOut, code := sesbox(t, append(flags, "show", "named00000001")...)
+	if code != 0 || !strings.Contains(out, "a simple kind of mirror\nto reflect upon our own") ||
+		!strings.Contains(out, "Attachments:\n  [1] msg.txt  text/plain  48B\n  [2] msg.txt  text/plain  48B\n") {
+		t.Fatalf("show: exit %d: %s%s", code, out, errOut)
+	}
+	saved := filepath.Join(dir, "saved")
+	out, errOut, code = sesbox(t, append(flags, "save", "named00000001", "--dir", saved)...)
+	if code != 0 {
+		t.Fatalf("save: exit %d: %s", code, errOut)
+	}
+	if got := strings.Fields(out); len(got) != 2 || filepath.Base(got[0]) != "msg.txt" || filepath.Base(got[1]) != "msg-1.txt" {
+		t.Fatalf("save wrote %q", got)
+	}
+	if b, err := os.ReadFile(filepath.Join(saved, "msg.txt")); err != nil || string(b) != "a simple kind of mirror\nto reflect upon our own\n" {
+		t.Errorf("msg.txt: %v %q", err, b)
+	}
+	if n := count(); n != 2.0 {
+		t.Errorf("ls counts %v attachments after opening, want 2", n)
+	}
+}

@@ -879,7 +879,13 @@ func partCharset(p *enmime.Part, d *decoder) encoding.Encoding {
 
 // attachedParts is the set of parts leafParts marks IsAttachment (among
 // its leaves): the parts enmime sorted into attachments, inlines and other
-// parts, except the ones it chose as the text and HTML bodies.
+// parts, except the ones it chose as the text and HTML bodies; and every
+// text leaf its sender gave a file name (Content-Type's name=, or a
+// filename= with an inline disposition), body or not. Pine and old Outlook
+// attach a text file as a part with a name and no Content-Disposition,
+// which enmime reads as body text: mutt shows such a part and lists it as
+// an attachment to save, and so does sesbox (save, the count, the parts
+// list), the text still shown in the body.
 func attachedParts(env *enmime.Envelope) map[*enmime.Part]bool {
 	attached := map[*enmime.Part]bool{}
 	for _, list := range [][]*enmime.Part{env.Attachments, env.Inlines, env.OtherParts} {
@@ -890,6 +896,11 @@ func attachedParts(env *enmime.Envelope) map[*enmime.Part]bool {
 	for _, p := range bodyParts(env.Root) {
 		delete(attached, p)
 	}
+	walkParts(env.Root, func(p *enmime.Part) {
+		if isLeaf(p) && p.FileName != "" && strings.HasPrefix(p.ContentType, "text/") {
+			attached[p] = true
+		}
+	})
 	return attached
 }
 

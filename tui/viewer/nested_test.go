@@ -49,3 +49,32 @@ func TestBodyShowsForwardedMessages(t *testing.T) {
 		checkWidths(t, m.View(), size[0], size[1])
 	}
 }
+
+// TestNamedTextPartsAreSaved: in the viewer, text parts named by their
+// sender without a Content-Disposition are in the body and are
+// attachments: the parts list marks them @ and s offers to save them. s
+// said the message had no attachments.
+func TestNamedTextPartsAreSaved(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/corpus/cpython-named_text_parts_no_disposition.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newViewer(t, 80, 24, korean)
+	v := mime.Parse(raw)
+	s := v.Summary
+	s.Key = "inbox/named"
+	m.SetMessage(&mailbox.Message{Summary: s, Raw: raw, View: v})
+	if lineOf(m, "to reflect upon our own", 0) < 0 {
+		t.Fatal("the named text is not in the body")
+	}
+	m, msgs := pressAll(t, m, "s")
+	if !m.prompting || m.input.Prompt != "save 2 attachments to: " {
+		t.Fatalf("s: prompt %q (%v), notices %q", m.input.Prompt, m.prompting, notices(msgs))
+	}
+	m, _ = pressAll(t, m, "esc", "p")
+	for _, n := range []string{"1", "2"} {
+		if i := lineOf(m, "@ "+n+"  text/plain", 0); i < 0 || !strings.Contains(m.lines[i].plain(), "msg.txt") {
+			t.Errorf("the parts list does not mark part %s an attachment:\n%s", n, m.View())
+		}
+	}
+}
