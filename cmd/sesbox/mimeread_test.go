@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -119,5 +120,55 @@ func TestSaveWritesNamedTextParts(t *testing.T) {
 	}
 	if n := count(); n != 2.0 {
 		t.Errorf("ls counts %v attachments after opening, want 2", n)
+	}
+}
+
+// digest is a multipart/digest of n short messages, as a mailing list
+// sends them: each an implicit message/rfc822 part.
+func digest(n int) []byte {
+	var b strings.Builder
+	b.WriteString("From: list@example.com\r\nTo: info@acme-demo.example\r\nSubject: digest\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/digest; boundary=D\r\n\r\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "--D\r\n\r\nFrom: user%d@example.com\r\nSubject: post %d\r\nDate: Mon, 2 Nov 2026 09:00:00 +0000\r\n\r\nThe text of post %d.\r\n\r\n", i, i, i)
+	}
+	b.WriteString("--D--\r\n")
+	return []byte(b.String())
+}
+
+// TestDigestOfHundredsOfMessages: a digest of 1,000 messages (the most
+// parts a message may have: a guard against parse bombs, which a digest
+// of tens to hundreds of messages stays under) is shown message by
+// message and save writes each as a .eml; one of 1,001 is shown as its
+// source, and save says first what to do (write the source whole with
+// show --raw, for a mail client), where it said only that the parts could
+// not be read.
+func TestDigestOfHundredsOfMessages(t *testing.T) {
+	dir := isolate(t)
+	srv := fakes3.Start(t, "mail")
+	srv.Put(t, "mail", "in/digest0001000", append([]byte(hostileReceipt("digest0001000")), digest(1000)...))
+	srv.Put(t, "mail", "in/digest0001001", append([]byte(hostileReceipt("digest0001001")), digest(1001)...))
+	flags := []string{"--endpoint", srv.URL, "--bucket", "mail", "--prefix", "in/"}
+
+	out, errOut, code := sesbox(t, append(flags, "show", "digest0001000")...)
+	if code != 0 || !strings.Contains(out, "----- message in part 1000 -----\nFrom:     user1000@example.com\n") || !strings.Contains(out, "The text of post 1000.") {
+		t.Fatalf("show of 1,000 messages: exit %d: %.2000s%s", code, out, errOut)
+	}
+	saved := filepath.Join(dir, "saved")
+	out, errOut, code = sesbox(t, append(flags, "save", "digest0001000", "--dir", saved)...)
+	if n := len(strings.Fields(out)); code != 0 || n != 1000 {
+		t.Fatalf("save: exit %d, %d files: %s", code, n, errOut)
+	}
+	if b, err := os.ReadFile(filepath.Join(saved, "part-1000.eml")); err != nil || !strings.HasPrefix(string(b), "From: user1000@example.com\r\n") {
+		t.Errorf("part-1000.eml: %v %q", err, b)
+	}
+
+	out, _, code = sesbox(t, append(flags, "show", "digest0001001")...)
+	if code != 0 || !strings.Contains(out, "more than 1000 MIME parts") || !strings.Contains(out, "--D\n\nFrom: user1001@example.com") {
+		t.Errorf("show of 1,001 messages: exit %d: %.1000s", code, out)
+	}
+	_, errOut, code = sesbox(t, append(flags, "save", "digest0001001", "--dir", saved)...)
+	if code != 1 || !strings.HasPrefix(errOut, `sesbox: sesbox show --raw "in/digest0001001" > message.eml writes its source whole`) {
+		t.Errorf("save of 1,001 parts: exit %d: %s", code, errOut)
 	}
 }

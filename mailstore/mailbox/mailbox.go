@@ -648,8 +648,16 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 	}
 	if len(parts) == 0 {
 		if v.Source {
-			// The structure was not read: "no attachments" would be a guess.
-			return nil, fmt.Errorf("save: the message's parts could not be read (%s); `show --raw` gives its source", strings.Join(v.Warnings, "; "))
+			// The structure was not read: "no attachments" would be a
+			// guess. The source is whole, for a client that reads it
+			// part by part.
+			key := "KEY"
+			if v.Summary.Key != "" {
+				key = strconv.Quote(v.Summary.Key)
+			}
+			return nil, &mailstore.HintError{
+				Hint: "sesbox show --raw " + key + " > message.eml writes its source whole, which a mail client reads part by part (mutt -f message.eml)",
+				Err:  fmt.Errorf("save: the message's parts could not be read (%s)", strings.Join(v.Warnings, "; "))}
 		}
 		if part > 0 {
 			nums := make([]string, len(v.Parts))
