@@ -594,22 +594,20 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 	if preferHTML && v.HTMLText != "" {
 		body = v.HTMLText
 	}
-	if body == "" {
+	nested := v.Forwarded()
+	if body == "" && len(nested) == 0 {
 		body = "(no text body)"
 	}
 	b.WriteString(sanitize.Text(body))
-	if !strings.HasSuffix(body, "\n") {
+	if body != "" && !strings.HasSuffix(body, "\n") {
 		b.WriteString("\n")
+	}
+	for _, n := range nested {
+		printNested(&b, n, preferHTML)
 	}
 	if atts := v.Attachments(); len(atts) > 0 {
 		b.WriteString("\nAttachments:\n")
-		for _, p := range atts {
-			name := p.Filename
-			if name == "" {
-				name = "(no name)"
-			}
-			fmt.Fprintf(&b, "  [%d] %s  %s  %s\n", p.Index, sanitize.Line(name), sanitize.Line(p.ContentType), mailstore.FormatSize(int64(p.Size)))
-		}
+		printParts(&b, "  ", atts)
 	}
 	if len(notes) > 0 {
 		b.WriteString("\nNotes on how the message was read:\n")
@@ -619,6 +617,57 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// printParts lists parts, one a line after indent: number, name, type
+// and size.
+func printParts(b *strings.Builder, indent string, parts []mime.Part) {
+	for _, p := range parts {
+		name := p.Filename
+		if name == "" {
+			name = "(no name)"
+		}
+		fmt.Fprintf(b, "%s[%d] %s  %s  %s\n", indent, p.Index, sanitize.Line(name), sanitize.Line(p.ContentType), mailstore.FormatSize(int64(p.Size)))
+	}
+}
+
+// printNested writes a message nested in the one shown (a forwarded
+// message, a bounce's returned header), as mutt shows one in the body:
+// a rule with where it is, its From, To, Cc, Date and Subject, its body
+// and its attachments, numbered in it. The part of the message shown
+// is what save --part saves as a .eml.
+func printNested(b *strings.Builder, n mime.Nested, preferHTML bool) {
+	fmt.Fprintf(b, "\n----- %s -----\n", n.Title())
+	if n.View == nil {
+		fmt.Fprintf(b, "(not shown: %s; sesbox save --part %d saves it)\n", n.NotShown, n.Part)
+		return
+	}
+	v := n.View
+	for _, f := range v.Fields() {
+		fmt.Fprintf(b, "%-9s %s\n", sanitize.Line(f.Name)+":", sanitize.Line(f.Value))
+	}
+	for _, w := range v.Warnings {
+		if !mime.IsNote(w) {
+			fmt.Fprintf(b, "%-9s %s\n", "Warning:", sanitize.Line(w))
+		}
+	}
+	for _, no := range v.Notices {
+		b.WriteString(sanitize.Line(no) + "\n")
+	}
+	body := v.Body()
+	if preferHTML && v.HTMLText != "" {
+		body = v.HTMLText
+	}
+	if body != "" {
+		b.WriteString("\n" + sanitize.Text(body))
+		if !strings.HasSuffix(body, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	if atts := v.Attachments(); len(atts) > 0 {
+		fmt.Fprintf(b, "\nAttached to the message in part %s:\n", n.Path)
+		printParts(b, "  ", atts)
+	}
 }
 
 func joinAddrs(l []mailstore.Address) string {

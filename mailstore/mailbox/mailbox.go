@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	gomime "mime"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/external"
 	"github.com/sesbox/sesbox/mailstore/fwdlog"
 	"github.com/sesbox/sesbox/mailstore/index"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -655,8 +655,16 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 	}
 	if len(parts) == 0 {
 		if v.Source {
-			// The structure was not read: "no attachments" would be a guess.
-			return nil, fmt.Errorf("save: the message's parts could not be read (%s); `show --raw` gives its source", strings.Join(v.Warnings, "; "))
+			// The structure was not read: "no attachments" would be a
+			// guess. The source is whole, for a client that reads it
+			// part by part.
+			key := "KEY"
+			if v.Summary.Key != "" {
+				key = strconv.Quote(v.Summary.Key)
+			}
+			return nil, &mailstore.HintError{
+				Hint: "sesbox show --raw " + key + " > message.eml writes its source whole, which a mail client reads part by part (mutt -f message.eml)",
+				Err:  fmt.Errorf("save: the message's parts could not be read (%s)", strings.Join(v.Warnings, "; "))}
 		}
 		if part > 0 {
 			nums := make([]string, len(v.Parts))
@@ -690,7 +698,7 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 		if filepath.Ext(name) == "" {
 			// A name without an extension opens as nothing useful:
 			// the content type says what it is.
-			name = sanitize.Filename(name + extFor(p.ContentType))
+			name = sanitize.Filename(name + external.Extension(p.ContentType))
 		}
 		path, err := createUnique(dir, name, p.Bytes())
 		if err != nil {
@@ -699,41 +707,6 @@ func SaveParts(v *mime.View, dir string, part int) ([]string, error) {
 		written = append(written, path)
 	}
 	return written, nil
-}
-
-func extFor(ct string) string {
-	if mt, _, err := gomime.ParseMediaType(ct); err == nil {
-		ct = mt
-	}
-	ct = strings.ToLower(strings.TrimSpace(ct))
-	switch ct {
-	case "text/plain":
-		return ".txt"
-	case "text/html":
-		return ".html"
-	case "text/calendar":
-		return ".ics"
-	case "application/pdf":
-		return ".pdf"
-	case "image/png":
-		return ".png"
-	case "image/jpeg":
-		return ".jpg"
-	case "message/rfc822":
-		return ".eml"
-	}
-	// The standard library's table (and the system's mime.types): the
-	// shortest extension, which is the usual one (.gif, .zip, .docx).
-	if exts, err := gomime.ExtensionsByType(ct); err == nil && len(exts) > 0 {
-		best := exts[0]
-		for _, e := range exts[1:] {
-			if len(e) < len(best) || len(e) == len(best) && e < best {
-				best = e
-			}
-		}
-		return best
-	}
-	return ".bin"
 }
 
 // createUnique writes data to dir/name, or name-1, name-2, ... before the

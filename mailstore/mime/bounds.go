@@ -44,8 +44,14 @@ const (
 	// around that); enmime needs about 3 ms for 12 unclosed levels.
 	maxMIMEDepth = 12
 	// maxMIMEParts bounds the parts in one message: enough for any real
-	// message (mailing-list digests included), few enough that enmime's
-	// per-part work (charset detection, decoding) stays in milliseconds.
+	// message (a mailing-list digest holds tens to a few hundred messages,
+	// one part each: the messages inside are parsed on their own, each
+	// under this bound), few enough that enmime's per-part work stays
+	// small. Measured (2026-12-07, a loaded 2-core machine, without the race
+	// detector): a digest of 1,000 messages parses in 0.12 s and
+	// allocates 40 MB, each message shown; 10,000 took 1.5 s and 408 MB,
+	// 50,000 23 s and 2 GB (enmime appends each part by walking its
+	// siblings, and keeps some 20 KB a part), which a 10 MB message holds.
 	maxMIMEParts = 1000
 	// maxMIMECost bounds the work enmime does when levels end together. A
 	// boundary that ends n open levels inside the one it belongs to (an
@@ -317,7 +323,7 @@ func boundMIME(in []byte) mimeBounds {
 	switch {
 	case s.parts > maxMIMEParts:
 		out.refused = true
-		out.warnings = append(out.warnings, fmt.Sprintf("more than %d MIME parts: not read as MIME; the body is shown as its source", maxMIMEParts))
+		out.warnings = append(out.warnings, fmt.Sprintf("more than %d MIME parts (a guard against messages made to exhaust the parser): not read as MIME; the body is shown as its source, which sesbox show --raw writes whole for a mail client to read", maxMIMEParts))
 		return out
 	case s.cost > maxMIMECost:
 		out.refused = true

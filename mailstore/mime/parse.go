@@ -140,7 +140,7 @@ func safeParseWith(raw []byte, p *enmime.Parser) (v *View) {
 			v = headerOnlyView(raw, fmt.Sprintf("message parser failed: %v", r))
 		}
 	}()
-	return parseMessage(raw, p, 0)
+	return parseMessage(raw, p, 0, topNesting(len(raw)))
 }
 
 // sourceView is the View when the MIME structure was not read: the header
@@ -150,8 +150,9 @@ func sourceView(raw []byte, warning string) *View {
 }
 
 // parseMessage parses raw with parser; depth counts the S/MIME
-// signatures raw was found inside (see openSigned).
-func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
+// signatures raw was found inside (see openSigned), n the messages (see
+// openNested).
+func parseMessage(raw []byte, parser *enmime.Parser, depth int, n nesting) *View {
 	h := scanHeader(raw)
 	v := newView(h)
 	d := v.setHeader(h)
@@ -224,9 +225,10 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	}
 	v.Parts = leafParts(env, d, originals)
 	v.Notices = notices(root, v.Text)
-	openSigned(v, root, depth)
+	openSigned(v, root, depth, n)
 	files, text, notes := extractUuencoded(v.Text, len(v.Parts)+1, d)
 	v.Text, v.Parts, v.Notices = text, append(v.Parts, files...), append(v.Notices, notes...)
+	openNested(v, n)
 	v.finish(d)
 	return v
 }
@@ -268,7 +270,7 @@ func (v *View) finish(d *decoder) {
 		}
 		v.Summary.AttachmentsExact = true
 	}
-	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign {
+	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign && !v.hasNested() {
 		v.warn("no text body")
 	}
 	v.Warnings = dedupe(append(v.Warnings, d.list()...))
@@ -877,7 +879,13 @@ func partCharset(p *enmime.Part, d *decoder) encoding.Encoding {
 
 // attachedParts is the set of parts leafParts marks IsAttachment (among
 // its leaves): the parts enmime sorted into attachments, inlines and other
-// parts, except the ones it chose as the text and HTML bodies.
+// parts, except the ones it chose as the text and HTML bodies; and every
+// text leaf its sender gave a file name (Content-Type's name=, or a
+// filename= with an inline disposition), body or not. Pine and old Outlook
+// attach a text file as a part with a name and no Content-Disposition,
+// which enmime reads as body text: mutt shows such a part and lists it as
+// an attachment to save, and so does sesbox (save, the count, the parts
+// list), the text still shown in the body.
 func attachedParts(env *enmime.Envelope) map[*enmime.Part]bool {
 	attached := map[*enmime.Part]bool{}
 	for _, list := range [][]*enmime.Part{env.Attachments, env.Inlines, env.OtherParts} {
@@ -888,6 +896,11 @@ func attachedParts(env *enmime.Envelope) map[*enmime.Part]bool {
 	for _, p := range bodyParts(env.Root) {
 		delete(attached, p)
 	}
+	walkParts(env.Root, func(p *enmime.Part) {
+		if isLeaf(p) && p.FileName != "" && strings.HasPrefix(p.ContentType, "text/") {
+			attached[p] = true
+		}
+	})
 	return attached
 }
 

@@ -33,6 +33,12 @@ type Part struct {
 	// message when it is indexed) does not include it.
 	Embedded bool   `json:",omitempty"`
 	Content  []byte `json:"-"` // decoded content (a text part's in UTF-8)
+	// Message is the message a message/rfc822 or message/global part
+	// holds (or the header block of a text/rfc822-headers part), parsed
+	// to be shown in the body (see Forwarded); nil for other parts, and
+	// when NotShown says why it was not parsed.
+	Message  *View  `json:"-"`
+	NotShown string `json:",omitempty"`
 	// original is a text part's content in its own charset, when that is
 	// not UTF-8 (see Bytes).
 	original []byte

@@ -139,6 +139,9 @@ type PartRenderedMsg struct {
 func renderPartCmd(key string, p mime.Part, kind inlineKindT) tea.Cmd {
 	return func() tea.Msg {
 		if kind == inlineMessage {
+			if p.Message != nil {
+				return PartRenderedMsg{Key: key, Part: p.Index, Nested: p.Message} // parsed with its message
+			}
 			return PartRenderedMsg{Key: key, Part: p.Index, Nested: mime.Parse(p.Content)}
 		}
 		text := strings.ToValidUTF8(string(p.Content), "\uFFFD")

@@ -9,6 +9,7 @@ import (
 	mailreport "github.com/sesbox/sesbox/mailstore/report"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -95,6 +96,7 @@ func (m Model) bodyContent() []line {
 	}
 	body := v.Body()
 	switch {
+	case body == "" && len(v.Forwarded()) > 0:
 	case body == "" && len(v.Parts) > 0:
 		out = append(out, m.textLines("(no text body; "+m.c.Keys.Viewer.Parts.Help().Key+" lists its "+
 			mailstore.Count(len(v.Parts), "part")+")", func(string) lipgloss.Style { return st.Dim })...)
@@ -103,7 +105,55 @@ func (m Model) bodyContent() []line {
 	default:
 		out = append(out, m.quotedLines(strings.TrimRight(sanitize.Text(body), "\n"))...)
 	}
+	return append(out, m.forwardedLines(v)...)
+}
+
+// forwardedLines show the messages nested in v after its body (a
+// forwarded message, a bounce's returned header; mime.View.Forwarded),
+// each under a rule that says which part holds it, as mutt shows them.
+func (m Model) forwardedLines(v *mime.View) []line {
+	st := m.c.Styles
+	var out []line
+	for _, n := range v.Forwarded() {
+		title := "── " + n.Title() + " "
+		out = append(out, raw(""), styled(st.Rule, title+strings.Repeat("─", max(m.width-ansi.StringWidth(title), 0))))
+		if n.View == nil {
+			k := m.c.Keys.Viewer
+			out = append(out, m.textLines("(not shown: "+n.NotShown+"; "+k.Parts.Help().Key+" lists the parts, "+k.Save.Help().Key+" on part "+
+				strconv.Itoa(n.Part)+" saves it)", func(string) lipgloss.Style { return st.Dim })...)
+			continue
+		}
+		out = append(out, m.messageLines(n.View, raw(""))...)
+	}
 	return out
+}
+
+// messageLines show a nested message: its From, To, Cc, Date and Subject,
+// its warnings, its attachments, sep, then its body.
+func (m Model) messageLines(v *mime.View, sep line) []line {
+	st := m.c.Styles
+	out := m.fieldLines(v.Fields())
+	for _, w := range v.Warnings {
+		if !mime.IsNote(w) {
+			out = append(out, m.textLines("! "+sanitize.Line(w), func(string) lipgloss.Style { return st.Warning })...)
+		}
+	}
+	for _, n := range v.Notices {
+		out = append(out, m.textLines(sanitize.Line(n), func(string) lipgloss.Style { return st.Bold })...)
+	}
+	if a := v.Attachments(); len(a) > 0 {
+		var names []string
+		for _, p := range a {
+			names = append(names, partName(p)+" ("+sanitize.Line(p.ContentType)+", "+mailstore.FormatSize(int64(p.Size))+")")
+		}
+		out = append(out, m.textLines("Attached: "+strings.Join(names, ", "), func(string) lipgloss.Style { return st.Dim })...)
+	}
+	body := v.Body()
+	if body == "" {
+		return out
+	}
+	out = append(out, sep)
+	return append(out, m.quotedLines(strings.TrimRight(sanitize.Text(body), "\n"))...)
 }
 
 // forwardLines say what the forwarding Lambda did with the message, and
@@ -315,33 +365,11 @@ func (m Model) inlineContent() []line {
 	}
 	var out []line
 	if v := in.nested; v != nil {
-		var fields []mime.Field
-		for _, name := range []string{"From", "To", "Cc", "Date", "Subject"} {
-			for _, f := range v.Header {
-				if strings.EqualFold(f.Name, name) {
-					fields = append(fields, f)
-				}
-			}
+		out = m.messageLines(v, styled(st.Rule, strings.Repeat("─", max(m.width, 0))))
+		if v.Body() == "" && len(v.Forwarded()) == 0 {
+			out = append(out, styled(st.Rule, strings.Repeat("─", max(m.width, 0))), styled(st.Dim, "(no text body)"))
 		}
-		out = append(out, m.fieldLines(fields)...)
-		for _, w := range v.Warnings {
-			if !mime.IsNote(w) {
-				out = append(out, m.textLines("! "+sanitize.Line(w), func(string) lipgloss.Style { return st.Warning })...)
-			}
-		}
-		if a := v.Attachments(); len(a) > 0 {
-			var names []string
-			for _, p := range a {
-				names = append(names, partName(p)+" ("+sanitize.Line(p.ContentType)+", "+mailstore.FormatSize(int64(p.Size))+")")
-			}
-			out = append(out, m.textLines("Attached: "+strings.Join(names, ", "), func(string) lipgloss.Style { return st.Dim })...)
-		}
-		out = append(out, styled(st.Rule, strings.Repeat("─", max(m.width, 0))))
-		body := v.Body()
-		if body == "" {
-			return append(out, styled(st.Dim, "(no text body)"))
-		}
-		return append(out, m.quotedLines(strings.TrimRight(sanitize.Text(body), "\n"))...)
+		return append(out, m.forwardedLines(v)...)
 	}
 	if in.note != "" {
 		out = append(out, m.textLines(in.note, func(string) lipgloss.Style { return st.Dim })...)
