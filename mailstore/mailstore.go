@@ -271,6 +271,13 @@ var ErrEncrypted = errors.New("the object is encrypted client-side with KMS (the
 // paths would show, save, forward or answer another message.
 var ErrDotSegment = errors.New(`the key has a "." or ".." path segment, which an S3 gateway that cleans paths (versitygw) reads as another object; it is listed but never read`)
 
+// ErrNotWhole is returned (wrapped, with the digests) by a Store whose
+// read of a whole object gave bytes that do not match what S3 says of the
+// object (its ETag when that is an MD5, its additional checksum): an
+// answer cut short under a Content-Length rewritten to agree, or changed
+// on the way. The bytes are never returned as the message.
+var ErrNotWhole = errors.New("the bytes read do not match the object's ETag or checksum")
+
 // Quota is the account's sending limits, as SES reports them.
 type Quota struct {
 	MaxSendRate     float64 // messages per second

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -260,4 +261,116 @@ func TestSignalEndsAnExportLikeCtrlC(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firstWholeGET matches the first GET of each whole object (no Range, not
+// a listing) since the last reset: with ShortLength 1, every object's
+// first read is cut under a Content-Length that agrees with the cut, and
+// every read made again is whole.
+type firstWholeGET struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (f *firstWholeGET) match(r *http.Request) bool {
+	if r.Method != http.MethodGet || r.Header.Get("Range") != "" || r.URL.RawQuery != "" && !strings.HasPrefix(r.URL.RawQuery, "x-id=GetObject") {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.seen[r.URL.Path] {
+		return false
+	}
+	f.seen[r.URL.Path] = true
+	return true
+}
+
+func (f *firstWholeGET) reset() {
+	f.mu.Lock()
+	f.seen = map[string]bool{}
+	f.mu.Unlock()
+}
+
+// TestWholeReadsCutUnderTheirLengthAreReadAgain: versitygw behind a proxy
+// that answers the first whole GET of each object with part of it under
+// a Content-Length rewritten to match (whole by HTTP's measure). show
+// --raw printed the part (exit 0), export wrote it to the mbox and audit
+// snapshot recorded its digest as the object's. Now each such read is
+// told by the ETag (an MD5) and by the CRC64NVME checksum versitygw
+// stores, and made again: every byte is the stored one. A cut on every read is an error, hint first, nothing printed.
+func TestWholeReadsCutUnderTheirLengthAreReadAgain(t *testing.T) {
+	isolate(t)
+	first := &firstWholeGET{seen: map[string]bool{}}
+	flags, msgs, p := faultMailbox(t, faultproxy.Config{Seed: 30, ShortLength: 1, Match: first.match})
+	keys := sortedKeys(msgs)
+	for _, k := range keys[:12] {
+		raw, errOut, code := sesbox(t, append(flags, "show", "--raw", k)...)
+		if code != 0 || raw != string(msgs[k]) {
+			t.Fatalf("show --raw %s: exit %d, %d bytes of %d: %s", k, code, len(raw), len(msgs[k]), errOut)
+		}
+	}
+	t.Logf("show --raw ×12: %s", p.Stats())
+	if s := p.Stats(); s.ShortLengths < 12 {
+		t.Fatalf("%d cut answers for 12 messages shown", s.ShortLengths)
+	}
+
+	first.reset()
+	p.ResetStats()
+	dir := t.TempDir()
+	mbox := filepath.Join(dir, "all.mbox")
+	if out, errOut, code := sesbox(t, append(flags, "export", "--mbox", mbox)...); code != 0 {
+		t.Fatalf("export: exit %d\n%s\n%s", code, out, errOut)
+	}
+	f, err := os.Open(mbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := mboxrd.Read(bufio.NewReader(f))
+	f.Close()
+	if err != nil || len(got) != len(keys) {
+		t.Fatalf("mbox: %d messages of %d: %v", len(got), len(keys), err)
+	}
+	for i, k := range keys {
+		if !bytes.Equal(got[i], msgs[k]) {
+			t.Fatalf("mbox message %d: %d bytes, %s has %d", i, len(got[i]), k, len(msgs[k]))
+		}
+	}
+	t.Logf("export: %s", p.Stats())
+	if s := p.Stats(); s.ShortLengths < int64(len(keys)) {
+		t.Fatalf("%d cut answers for %d messages exported", s.ShortLengths, len(keys))
+	}
+
+	first.reset()
+	p.ResetStats()
+	man := filepath.Join(dir, "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	mf, _ := os.ReadFile(man)
+	entries := 0
+	for _, l := range strings.Split(string(mf), "\n") {
+		var e audit.Entry
+		if json.Unmarshal([]byte(l), &e) != nil || e.Key == "" {
+			continue
+		}
+		entries++
+		sum := sha256.Sum256(msgs[e.Key])
+		if e.SHA256 != hex.EncodeToString(sum[:]) || e.Size != int64(len(msgs[e.Key])) || e.ETagCheck != audit.ETagMD5 {
+			t.Fatalf("snapshot entry %s: sha256 %s size %d etag %s, not the stored bytes", e.Key, e.SHA256, e.Size, e.ETagCheck)
+		}
+	}
+	t.Logf("audit snapshot: %s", p.Stats())
+	if s := p.Stats(); entries != len(keys) || s.ShortLengths < int64(len(keys)) {
+		t.Fatalf("%d entries of %d, %d cut answers", entries, len(keys), s.ShortLengths)
+	}
+
+	// Cut every time: the read fails, saying what and why, hint first.
+	p.SetConfig(faultproxy.Config{Seed: 31, ShortLength: 1, Match: func(r *http.Request) bool { return r.Header.Get("Range") == "" }})
+	k := keys[3]
+	out, errOut, code := sesbox(t, append(flags, "show", "--raw", k)...)
+	if code != 1 || out != "" || !strings.Contains(errOut, "was read with bytes that do not match the object") ||
+		!strings.Contains(errOut, "MD5") || !strings.Contains(errOut, "CRC64NVME") || strings.Index(errOut, "check it") > strings.Index(errOut, "MD5") {
+		t.Fatalf("show --raw cut every time: exit %d, %d bytes out, stderr %q", code, len(out), errOut)
+	}
+	t.Logf("cut every time: %s", strings.TrimSpace(errOut))
 }

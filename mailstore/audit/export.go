@@ -91,7 +91,7 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 	defer tmp.Close()
 	w := bufio.NewWriterSize(tmp, 256<<10)
 	t, err := export(ctx, b, "mbox", manifest, opt, func(e *Entry, obj mailstore.Object, raw []byte) error {
-		return writeMboxMessage(w, raw, obj.LastModified)
+		return WriteMboxMessage(w, raw, obj.LastModified)
 	})
 	if err != nil && !errors.Is(err, ErrIncomplete) {
 		return t, err
@@ -366,10 +366,11 @@ func maildirStem(obj mailstore.Object) string {
 	return fmt.Sprintf("%d.%s", obj.LastModified.Unix(), id)
 }
 
-// writeMboxMessage writes one mboxrd message: the From_ line, the stored
+// WriteMboxMessage writes one mboxrd message: the From_ line, the stored
 // bytes with From-quoting, a newline if the message lacks a final one,
-// and the blank separator line.
-func writeMboxMessage(w io.Writer, raw []byte, arrived time.Time) error {
+// and the blank separator line (export --mbox, and a pipe of several
+// messages: mailbox.PipeText).
+func WriteMboxMessage(w io.Writer, raw []byte, arrived time.Time) error {
 	if _, err := fmt.Fprintf(w, "From %s %s\n", envelopeSender(raw), arrived.UTC().Format(time.ANSIC)); err != nil {
 		return err
 	}

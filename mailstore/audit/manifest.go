@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -382,6 +383,12 @@ func CheckManifest(path string) (ManifestCheck, error) {
 // fills c. An error from fn stops the scan and is returned.
 func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// What to give, first: it said "read manifest: open m.jsonl: no
+		// such file or directory" alone.
+		return &mailstore.HintError{Hint: "no manifest at " + path + " — check the path: give the file sesbox audit snapshot --out FILE or sesbox export wrote",
+			Err: fmt.Errorf("read manifest: %w", err)}
+	}
 	if err != nil {
 		return fmt.Errorf("read manifest: %w", err)
 	}

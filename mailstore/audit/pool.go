@@ -113,8 +113,19 @@ func listedKeyNotFound(key string) error {
 }
 
 // readDigest streams one object (version) through SHA-256 and MD5 and
-// keeps its header block; with keep set, it keeps all the bytes too.
+// keeps its header block; with keep set, it keeps all the bytes too. A
+// read whose bytes the store found not to match the object
+// (mailstore.ErrNotWhole: the bytes already hashed are not the object's)
+// is made once more from the start; a second such read is the error.
 func readDigest(ctx context.Context, b Bucket, key, versionID string, keep bool) (digest, mailstore.Object, error) {
+	d, obj, err := readDigestOnce(ctx, b, key, versionID, keep)
+	if errors.Is(err, mailstore.ErrNotWhole) {
+		d, obj, err = readDigestOnce(ctx, b, key, versionID, keep)
+	}
+	return d, obj, err
+}
+
+func readDigestOnce(ctx context.Context, b Bucket, key, versionID string, keep bool) (digest, mailstore.Object, error) {
 	body, obj, err := b.Open(ctx, key, versionID)
 	if err != nil {
 		return digest{}, obj, err

@@ -94,7 +94,7 @@ func (s *Store) Open(ctx context.Context, key, versionID string) (io.ReadCloser,
 		perm = "s3:GetObjectVersion"
 	}
 	obj := mailstore.Object{Key: key, VersionID: versionID}
-	out, err := s.api.GetObject(ctx, in, s.readOpts)
+	out, err := s.sendGet(ctx, in)
 	if err != nil {
 		var nsk *types.NoSuchKey
 		var ae smithy.APIError

@@ -55,7 +55,7 @@ func (src InventorySource) Dirs(ctx context.Context, bucket, prefix string) ([]s
 // mailstore.ErrNotFound (a report still being written).
 func (src InventorySource) Get(ctx context.Context, bucket, key string) (io.ReadCloser, error) {
 	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-	out, err := src.s.api.GetObject(ctx, in, src.s.readOpts)
+	out, err := src.s.sendGet(ctx, in)
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {

@@ -169,16 +169,20 @@ type resumingBody struct {
 	in     s3.GetObjectInput // the original request
 	etag   string            // quoted, as S3 sends it
 	body   io.ReadCloser
-	off    int64 // absolute offset of the next byte
-	end    int64 // absolute offset after the last byte; -1: unknown
-	gets   int   // GETs made for this body, the first included
-	resume int   // re-issued GETs
+	off    int64       // absolute offset of the next byte
+	end    int64       // absolute offset after the last byte; -1: unknown
+	gets   int         // GETs made for this body, the first included
+	resume int         // re-issued GETs
+	check  *wholeCheck // nil: a ranged read, or nothing to check against
 }
 
 // newResumingBody wraps out, the answer to in, whose body starts at
 // absolute offset start.
 func (s *Store) newResumingBody(ctx context.Context, in *s3.GetObjectInput, out *s3.GetObjectOutput, start int64) *resumingBody {
 	r := &resumingBody{ctx: ctx, s: s, in: *in, etag: aws.ToString(out.ETag), body: out.Body, off: start, end: -1, gets: 1}
+	if in.Range == nil {
+		r.check = newWholeCheck(out)
+	}
 	if _, last, _ := contentRange(aws.ToString(out.ContentRange)); last >= start {
 		// The range S3 announced, not the Content-Length: a body cut short
 		// under a length that agrees with the cut is still short of it
@@ -199,17 +203,29 @@ func (r *resumingBody) Read(p []byte) (int, error) {
 		}
 		n, err := r.body.Read(p)
 		r.off += int64(n)
+		if r.check != nil {
+			r.check.write(p[:n])
+		}
 		switch {
 		case err == nil:
 			return n, nil
 		case r.off == r.end, errors.Is(err, io.EOF) && r.end < 0:
 			// Every announced byte is in, whatever came after them on the
 			// connection. The SDK's verdict on them is another matter: it
-			// checks the object's checksum at the end of the body and
-			// fails that read when the bytes do not match.
+			// checks the object's checksum at the end of the body (of
+			// a ranged read) and fails that read when the bytes do not
+			// match.
 			var ne net.Error
 			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &ne) {
 				return n, fmt.Errorf("read %s: %w", r.what(), err)
+			}
+			if r.check != nil {
+				if err := r.check.verify(r.off); err != nil {
+					return n, &mailstore.HintError{
+						Hint: fmt.Sprintf("%s was read with bytes that do not match the object — something between sesbox and S3 (a proxy, --endpoint) cut or changed the answer; check it, then try again", r.what()),
+						Err:  fmt.Errorf("%w: %w", mailstore.ErrNotWhole, err),
+					}
+				}
 			}
 			return n, io.EOF
 		case r.end >= 0 && r.off > r.end:
@@ -267,7 +283,12 @@ func (r *resumingBody) reopen() error {
 	r.gets++
 	r.resume++
 	r.s.resumed.Add(1)
-	out, err := r.s.api.GetObject(r.ctx, &in, r.s.readOpts)
+	opts := r.s.readOpts
+	if r.check != nil {
+		// The check is of the whole object, not of this range.
+		opts = r.s.getOpts
+	}
+	out, err := r.s.api.GetObject(r.ctx, &in, opts)
 	if err != nil {
 		var ae smithy.APIError
 		if errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed" {

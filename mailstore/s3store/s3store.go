@@ -54,8 +54,11 @@ type Store struct {
 	// endpoints caches the client's endpoint resolver; nil when the
 	// client is not an *s3.Client.
 	endpoints *endpointCache
-	resumed   atomic.Int64      // GETs re-issued after a body broke
-	origins   mailstore.Origins // where the settings came from, for hints
+	resumed   atomic.Int64 // GETs re-issued after a body broke
+	// rereadNotWhole counts whole reads sent again because their bytes
+	// did not match the object (mailstore.ErrNotWhole).
+	rereadNotWhole atomic.Int64
+	origins        mailstore.Origins // where the settings came from, for hints
 }
 
 // The store's LIST and GET attempts in flight (a retry waits for a slot
@@ -397,6 +400,12 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 		in.Range = nil
 		b, obj, md, err = s.getObject(ctx, in)
 	}
+	if in.Range == nil && errors.Is(err, mailstore.ErrNotWhole) {
+		// Read once more: a cut or a change on the way seldom strikes
+		// twice; a second mismatch is the error.
+		s.rereadNotWhole.Add(1)
+		b, obj, md, err = s.getObject(ctx, in)
+	}
 	if err != nil || !clientSideEncrypted(md) {
 		return b, obj, err
 	}
@@ -416,7 +425,7 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 			return nil, obj, err
 		}
 	}
-	plain, err := s.decrypt(ctx, md, b)
+	plain, err := s.decrypt(ctx, key, md, b)
 	if err != nil {
 		return fail(err)
 	}
@@ -429,7 +438,7 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, mailstore.Object, map[string]string, error) {
 	key := aws.ToString(in.Key)
 	obj := mailstore.Object{Key: key}
-	out, err := s.api.GetObject(ctx, in, s.readOpts)
+	out, err := s.sendGet(ctx, in)
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
@@ -468,7 +477,7 @@ func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) ([]byte, m
 	// Read to the end, not to the announced length: the SDK checks the
 	// body's checksum when it reaches the end.
 	if _, err := io.Copy(&buf, body); err != nil {
-		if !errors.Is(err, errBodyBroken) { // which names the object itself
+		if !errors.Is(err, errBodyBroken) && !errors.Is(err, mailstore.ErrNotWhole) { // which name the object themselves
 			err = fmt.Errorf("read %s: %w", mailstore.ObjectName(s.loc.Bucket, key), err)
 		}
 		return nil, obj, nil, s.hint(err, "")
