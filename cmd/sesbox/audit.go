@@ -85,14 +85,15 @@ func (a *app) auditStore(ctx context.Context) (st *s3store.Store, region, endpoi
 
 func newAuditSnapshotCmd(a *app) *cobra.Command {
 	var (
-		out           string
+		out, asOf     string
 		resume, force bool
 		parallel      int
 	)
 	cmd := &cobra.Command{
 		Use: "snapshot --out FILE",
 		Example: `  sesbox audit snapshot --out 2026-12-06.jsonl
-  sesbox audit snapshot --out 2026-12-06.jsonl --resume`,
+  sesbox audit snapshot --out 2026-12-06.jsonl --resume
+  sesbox audit snapshot --as-of 2026-03-01 --out 2026-03-01.jsonl`,
 		Short: "Write a manifest of every object under the prefix",
 		Long: `Reads every object under the prefix in key order and writes a JSON Lines manifest:
 a header line (bucket, prefix, region, time, sesbox version), one line per object
@@ -102,7 +103,14 @@ SHA-256 of all entry lines (sed '1d;$d' FILE | sha256sum reproduces it).
 
 Memory stays bounded at any bucket size. An interrupted run (Ctrl-C, a lost
 connection) leaves the manifest without its trailer; --resume continues it after
-its last complete line.`,
+its last complete line.
+
+--as-of DATE writes the manifest of the bucket as it stood at DATE, rebuilt from
+its versions (ListObjectVersions): for each key the newest version last modified
+at or before DATE, unless that is a delete marker, with its version id and the
+SHA-256 of that version's bytes. It is refused on an unversioned bucket and for
+a date its versions cannot speak for (versioning off or suspended since, or not
+yet known to be on), saying from which date on they can.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -110,6 +118,10 @@ its last complete line.`,
 				return usagef(cmd, "audit snapshot: --out needs a file name")
 			}
 			if err := notStdout(cmd, map[string]string{"out": out}); err != nil {
+				return err
+			}
+			at, err := parseAsOf(cmd, asOf)
+			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -131,7 +143,7 @@ its last complete line.`,
 			pp := newAuditProgress(a.stderr, redraws(a.stderr), "read")
 			tr, err := audit.WriteSnapshot(ctx, st, out, audit.SnapshotOptions{
 				Region: region, Endpoint: endpoint, SesboxVersion: versionString(),
-				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update, Log: log,
+				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update, Log: log, AsOf: at,
 			})
 			pp.finish(interrupted(ctx, err))
 			if err != nil && ctx.Err() != nil {
@@ -159,7 +171,11 @@ its last complete line.`,
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s: %s, %s, entries sha256 %s\n", sanitize.Line(out), mailstore.Count(tr.Count, "object"), mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
+			asOfNote := ""
+			if !at.IsZero() {
+				asOfNote = " as of " + at.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(a.stdout, "wrote %s: %s%s, %s, entries sha256 %s\n", sanitize.Line(out), mailstore.Count(tr.Count, "object"), asOfNote, mailstore.FormatSize(tr.Bytes), tr.EntriesSHA256)
 			if note := tr.VanishedNote("snapshot"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}
@@ -171,6 +187,7 @@ its last complete line.`,
 	f.BoolVar(&resume, "resume", false, "continue an interrupted manifest after its last complete line")
 	f.BoolVar(&force, "force", false, "replace an existing manifest")
 	intFlag(f, &parallel, "parallel", 8, 1, "read `N` objects at once")
+	f.StringVar(&asOf, "as-of", "", asOfFlagHelp)
 	cmd.MarkFlagRequired("out")
 	cmd.MarkFlagsMutuallyExclusive("resume", "force")
 	return cmd
@@ -216,6 +233,7 @@ func newAuditVerifyCmd(a *app) *cobra.Command {
 		asJSON   bool
 		parallel int
 		logs     []string
+		asOf     string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify MANIFEST",
@@ -230,13 +248,23 @@ bytes ("recoverable: version V"). An unchanged object written again since
 the snapshot (another version, a later last-modified time) is named too, as
 rewritten.
 
+--as-of DATE compares the manifest with the bucket as it stood at DATE instead
+of now, rebuilt from its versions as audit snapshot --as-of does: what changed
+between the manifest's time and DATE. With a manifest written by audit snapshot
+--as-of DATE1, it answers what changed between two past dates.
+
 Exit status 0 when everything is unchanged and the manifest is intact; 1 when
 anything was changed (its bytes or its metadata) or deleted, or the manifest
 fails its checksum (or verify could not run); 2 when nothing read was changed
 or deleted but some objects could not be read.`,
-		Example: `  sesbox audit verify 2026-12-06.jsonl`,
-		Args:    keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
+		Example: `  sesbox audit verify 2026-12-06.jsonl
+  sesbox audit verify 2026-03-01.jsonl --as-of 2026-06-01`,
+		Args: keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			at, err := parseAsOf(cmd, asOf)
+			if err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			st, _, _, err := a.auditStore(ctx)
 			if err != nil {
@@ -258,7 +286,7 @@ or deleted but some objects could not be read.`,
 			if err != nil {
 				return err
 			}
-			sum, err := audit.Verify(ctx, st, args[0], audit.VerifyOptions{Parallel: parallel, Progress: pp.update, OnResult: onResult, Actions: actions})
+			sum, err := audit.Verify(ctx, st, args[0], audit.VerifyOptions{Parallel: parallel, Progress: pp.update, OnResult: onResult, Actions: actions, AsOf: at})
 			pp.finish(interrupted(ctx, err))
 			if err != nil {
 				return err
@@ -288,6 +316,7 @@ or deleted but some objects could not be read.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON Lines: one per object, then a summary")
 	intFlag(cmd.Flags(), &parallel, "parallel", 8, 1, "read `N` objects at once")
 	cmd.Flags().StringArrayVar(&logs, "log", nil, "check the manifest against the action log `FILE` (repeatable; default: this machine's log)")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "compare with "+asOfFlagHelp)
 	return cmd
 }
 
@@ -475,6 +504,12 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	}
 	if s.Anchor != "" {
 		fmt.Fprintf(w, "action log: %s\n", sanitize.Line(s.Anchor))
+	}
+	if !m.Header.AsOf.IsZero() {
+		fmt.Fprintf(w, "manifest: the bucket as of %s, rebuilt from its versions\n", m.Header.AsOf.UTC().Format(time.RFC3339))
+	}
+	if !s.AsOf.IsZero() {
+		fmt.Fprintf(w, "compared with: the bucket as of %s, rebuilt from its versions (not as it is now)\n", s.AsOf.UTC().Format(time.RFC3339))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tOBJECTS")

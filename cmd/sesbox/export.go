@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ import (
 func newExportCmd(a *app) *cobra.Command {
 	var (
 		mbox, maildir, q, manifest string
+		asOf                       string
 		force                      bool
 		parallel                   int
 	)
@@ -37,10 +39,16 @@ A manifest (the same format as audit snapshot, with a "file" per Maildir message
 is written beside it as FILE.manifest.jsonl or DIR.manifest.jsonl, so
 "sesbox audit verify" can later check the export's messages against the bucket.
 
+--as-of DATE exports every message under the prefix as the bucket held it at
+DATE, rebuilt from its versions as audit snapshot --as-of does (each message the
+version current then; the manifest records its version id); not with --query,
+which chooses from the index of the bucket as it is now.
+
 Query syntax (--query):
 ` + query.Help,
-		Example: `  sesbox export --mbox support.mbox --query after:2026-11-01`,
-		Args:    noArgs,
+		Example: `  sesbox export --mbox support.mbox --query after:2026-11-01
+  sesbox export --mbox 2026-03-01.mbox --as-of 2026-03-01`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if (mbox == "") == (maildir == "") {
@@ -48,6 +56,13 @@ Query syntax (--query):
 			}
 			if err := notStdout(cmd, map[string]string{"mbox": mbox, "maildir": maildir, "manifest": manifest}); err != nil {
 				return err
+			}
+			at, err := parseAsOf(cmd, asOf)
+			if err != nil {
+				return err
+			}
+			if !at.IsZero() && q != "" {
+				return usagef(cmd, "export: --query chooses from the index of the bucket as it is now; --as-of exports every message under the prefix as of DATE: give one of them")
 			}
 			_, mcs, err := a.mailboxConfigs(false)
 			if err != nil {
@@ -58,7 +73,7 @@ Query syntax (--query):
 				return err
 			}
 			defer closeLog()
-			opt.Query, opt.Manifest, opt.Force, opt.Parallel = q, manifest, force, parallel
+			opt.Query, opt.Manifest, opt.Force, opt.Parallel, opt.AsOf = q, manifest, force, parallel, at
 			var partial *index.PartialError
 			if q != "" {
 				// The query runs over the index, as ls does: refresh it, then
@@ -115,8 +130,12 @@ Query syntax (--query):
 			if manifest == "" {
 				manifest = audit.ManifestPath(target)
 			}
-			fmt.Fprintf(a.stdout, "exported %d messages (%s) to %s\nmanifest %s, entries sha256 %s\n",
-				tr.Count, mailstore.FormatSize(tr.Bytes), sanitize.Line(target), sanitize.Line(manifest), tr.EntriesSHA256)
+			asOfNote := ""
+			if !at.IsZero() {
+				asOfNote = " as of " + at.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(a.stdout, "exported %d messages%s (%s) to %s\nmanifest %s, entries sha256 %s\n",
+				tr.Count, asOfNote, mailstore.FormatSize(tr.Bytes), sanitize.Line(target), sanitize.Line(manifest), tr.EntriesSHA256)
 			if note := tr.VanishedNote("export"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}
@@ -131,6 +150,7 @@ Query syntax (--query):
 	f.StringVar(&maildir, "maildir", "", "write a Maildir in `DIR`")
 	f.StringVarP(&q, "query", "q", "", "export only the messages matching `QUERY`")
 	f.StringVar(&manifest, "manifest", "", "manifest `FILE` (default: beside the export)")
+	f.StringVar(&asOf, "as-of", "", "export "+asOfFlagHelp)
 	f.BoolVar(&force, "force", false, "replace an existing mbox file and manifest")
 	intFlag(f, &parallel, "parallel", 4, 1, "read `N` messages at once")
 	cmd.MarkFlagsMutuallyExclusive("mbox", "maildir")

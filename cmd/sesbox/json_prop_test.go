@@ -122,6 +122,9 @@ func TestJSONOutputsRoundTripProperty(t *testing.T) {
 		jsonRoundTrip(t, "audit verify", verifyJSONResult{"object", generated[audit.Result](r)})
 		vs := generated[verifyJSONSummary](r)
 		vs.Summary.Manifest = audit.ManifestCheck{} // written as the outer Manifest
+		if r.IntN(2) == 0 {
+			vs.AsOf = time.Unix(r.Int64N(1<<35), r.Int64N(1e9)).UTC() // verify --as-of
+		}
 		jsonRoundTrip(t, "audit verify summary", vs)
 		jsonRoundTrip(t, "audit verify-export", exportJSONFile{"file", generated[audit.ExportFile](r)})
 		es := generated[exportJSONSummary](r)

@@ -195,6 +195,23 @@ func parseQuery(cmd *cobra.Command, q string) (query.Query, error) {
 	return qq, nil
 }
 
+// parseAsOf parses cmd's --as-of v (zero when not given) as ls's after:
+// and audit log's --before take dates: one that does not parse is a
+// usage error.
+func parseAsOf(cmd *cobra.Command, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := query.ParseDate(v, time.Now())
+	if err != nil {
+		return time.Time{}, usagef(cmd, "%s: --as-of: %v", cmdName(cmd), err)
+	}
+	return t, nil
+}
+
+// asOfFlagHelp describes the --as-of flag of audit snapshot, audit verify and export.
+const asOfFlagHelp = "the bucket as it stood at `DATE` (2026-03-01 is its midnight, local time; 2026-03-01T18:00, RFC 3339, 7d), rebuilt from its versions"
+
 // cmdName is the command's path without the program's name: "audit verify".
 func cmdName(cmd *cobra.Command) string {
 	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")

@@ -199,9 +199,9 @@ func currentAt(entries []Version, t time.Time) (Version, bool) {
 	return Version{}, false
 }
 
-// asOfOrNow is the time a manifest speaks for: its as-of date, else when
-// its run started.
-func asOfOrNow(h Header) time.Time {
+// manifestTime is the time a manifest speaks for: its as-of date, else
+// when its run started.
+func manifestTime(h Header) time.Time {
 	return cmp.Or(h.AsOf, h.Started)
 }
 

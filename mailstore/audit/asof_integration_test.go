@@ -234,7 +234,7 @@ func TestAsOfSnapshotResumes(t *testing.T) {
 	if err == nil {
 		t.Fatal("the stopped snapshot finished")
 	}
-	if _, err := audit.WriteSnapshot(context.Background(), st, path, audit.SnapshotOptions{AsOf: day(5), Resume: true}); err == nil || !strings.Contains(mailstore.Explain(err), "as of 2026-01-04T12:00:00Z, not as of 2026-01-05T12:00:00Z") {
+	if _, err := audit.WriteSnapshot(context.Background(), st, path, audit.SnapshotOptions{AsOf: day(5), Resume: true}); err == nil || !strings.Contains(mailstore.Explain(err), "as of 2026-01-04T12:00:00Z, not as of 2026-01-05T12:00:00Z: resume it with --as-of 2026-01-04T12:00:00Z") {
 		t.Errorf("resumed as of another date: %v", mailstore.Explain(err))
 	}
 	tr, err := audit.WriteSnapshot(context.Background(), st, path, audit.SnapshotOptions{AsOf: date, Resume: true})

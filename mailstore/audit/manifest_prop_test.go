@@ -12,6 +12,7 @@ import (
 	"slices"
 	"testing"
 	"testing/quick"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -130,12 +131,17 @@ func TestSnapshotVerifyDangerousKeys(t *testing.T) {
 // TestTrailerRoundTripProperty: a manifest whose trailer lists any
 // objects not read (keys and errors of any characters, a
 // `,"trailerSha256":"` among them), any vanished count and either
-// resumed passes its own check, and its trailer reads back as written.
+// resumed passes its own check, and its trailer reads back as written;
+// so does its header's asOf, any time or none.
 func TestTrailerRoundTripProperty(t *testing.T) {
 	pool := []string{`,"trailerSha256":"`, `"}`, "\n", "\x00", "\u202e", "\u0085", `\`, "é", "a", "}\n"}
 	dir := t.TempDir()
 	n := 0
-	prop := func(picks []uint8, vanished uint16, resumed bool) bool {
+	prop := func(picks []uint8, vanished uint16, resumed bool, asOfSec int64, asOfNano uint32) bool {
+		var asOf time.Time
+		if asOfSec%4 != 0 {
+			asOf = time.Unix(asOfSec%(1<<35), int64(asOfNano%1e9)).UTC()
+		}
 		var failed []FailedObject
 		for i := 0; i+1 < len(picks); i += 2 {
 			failed = append(failed, FailedObject{Key: "p/" + pool[int(picks[i])%len(pool)], Error: pool[int(picks[i+1])%len(pool)]})
@@ -144,7 +150,7 @@ func TestTrailerRoundTripProperty(t *testing.T) {
 		path := filepath.Join(dir, fmt.Sprintf("m%d.jsonl", n))
 		var buf bytes.Buffer
 		mw := newManifestWriter(&buf)
-		if err := mw.header(Header{Kind: "snapshot", Bucket: "b", Prefix: "p/"}); err != nil {
+		if err := mw.header(Header{Kind: "snapshot", Bucket: "b", Prefix: "p/", AsOf: asOf}); err != nil {
 			t.Fatal(err)
 		}
 		if err := mw.entry(Entry{Key: "p/a", SHA256: "00", Metadata: map[string]string{}}); err != nil {
@@ -160,6 +166,10 @@ func TestTrailerRoundTripProperty(t *testing.T) {
 		c, err := CheckManifest(path)
 		if err != nil || !c.OK() || c.Trailer == nil {
 			t.Errorf("failed %q, vanished %d: %+v %v", failed, vanished, c, err)
+			return false
+		}
+		if !c.Header.AsOf.Equal(asOf) {
+			t.Errorf("asOf read back as %v, written %v", c.Header.AsOf, asOf)
 			return false
 		}
 		got := *c.Trailer

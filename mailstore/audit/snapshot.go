@@ -369,8 +369,13 @@ func reopenManifest(path string, loc mailstore.Location, asOf time.Time) (*os.Fi
 				return fail(fmt.Errorf("it is a manifest of s3://%s/%s, not of %s", probe.Bucket, probe.Prefix, loc))
 			}
 			if !probe.AsOf.Equal(asOf) {
-				return fail(&mailstore.HintError{Hint: fmt.Sprintf("%s is a manifest %s, not %s: resume it with the --as-of it was started with, or give a new --out FILE",
-					path, asOfWords(probe.AsOf), asOfWords(asOf)), Err: errors.New("another date")})
+				with := "without --as-of"
+				if !probe.AsOf.IsZero() {
+					// An age (7d) names another time at each run.
+					with = "with --as-of " + stamp(probe.AsOf)
+				}
+				return fail(&mailstore.HintError{Hint: fmt.Sprintf("%s is a manifest %s, not %s: resume it %s, or give a new --out FILE",
+					path, asOfWords(probe.AsOf), asOfWords(asOf), with), Err: errors.New("another date")})
 			}
 			mw.started, mw.headerSHA256 = probe.Started, lineSHA256(line)
 			off += int64(len(line))

@@ -259,7 +259,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			shellescape.Quote(mc.Header.Bucket), shellescape.Quote(mc.Header.Prefix), path, mc.Header.Bucket, mc.Header.Prefix, loc)
 	}
 	if !opt.AsOf.IsZero() {
-		then := asOfOrNow(mc.Header)
+		then := manifestTime(mc.Header)
 		switch {
 		case opt.AsOf.Before(then):
 			return sum, &mailstore.HintError{Hint: fmt.Sprintf("give an --as-of from %s on: %s is a manifest %s, and verify says what changed since", stamp(then), path, asOfWords(mc.Header.AsOf)),
