@@ -54,7 +54,7 @@ func Explain(err error) string {
 
 // fileHint says what to do when err is a local file's failure that the
 // user, not sesbox, can mend: a full disk or quota, a read-only file
-// system, a permission (an export, a save, a snapshot, a draft, the
+// system, a permission, a file where a directory must be (an export, a save, a snapshot, a draft, the
 // index); "" for any other error. It names the directory (the file's own
 // name is often a temporary one).
 func fileHint(err error) string {
@@ -81,6 +81,10 @@ func fileHint(err error) string {
 		return dir + " is on a read-only file system — write somewhere else"
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
 		return "permission denied: " + path + " — check the owner and mode of it and of " + dir
+	case errors.Is(err, syscall.ENOTDIR):
+		// An export to /etc/hostname/x.mbox said only "mkdir
+		// /etc/hostname: not a directory".
+		return "a part of " + path + " is a file, not a directory — write somewhere else"
 	}
 	return ""
 }
