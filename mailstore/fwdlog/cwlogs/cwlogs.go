@@ -104,6 +104,9 @@ func noGroup(name string) string {
 func (r *Reader) hint(err error, name string) error {
 	// Where the group was looked for, first, as for the team table: the
 	// SDK's "request send failed ... connection refused" came alone.
+	if h := mailstore.ClockHint(err); h != "" {
+		return &mailstore.HintError{Hint: "cannot read the forwarder's log group " + name + ": " + h, Err: err}
+	}
 	if h := mailstore.ReachHint(err, "the CloudWatch Logs endpoint", "--logs-endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)", "--region"); h != "" {
 		return &mailstore.HintError{Hint: "cannot reach the forwarder's log group " + name + ": " + h, Err: err}
 	}
