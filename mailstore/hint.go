@@ -76,6 +76,8 @@ func fileHint(err error) string {
 		return "no space left on the disk holding " + dir + " — free some space there or write somewhere else"
 	case errors.Is(err, syscall.EDQUOT):
 		return "disk quota exceeded on " + dir + " — free some space there or write somewhere else"
+	case errors.Is(err, syscall.EFBIG):
+		return "the file size limit of this process (ulimit -f) was reached writing in " + dir + " — raise the limit or write somewhere else"
 	case errors.Is(err, syscall.EROFS):
 		return dir + " is on a read-only file system — write somewhere else"
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):

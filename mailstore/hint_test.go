@@ -30,6 +30,8 @@ func TestExplainSaysWhatToDoWhenAWriteFails(t *testing.T) {
 			"permission denied: /srv/out/a.mbox — check the owner and mode of it and of /srv/out ("},
 		{&os.LinkError{Op: "link", Old: "/m/tmp/1", New: "/m/new/1", Err: syscall.ENOSPC},
 			"no space left on the disk holding /m/new — free some space there or write somewhere else ("},
+		{&fs.PathError{Op: "write", Path: "/home/u/.local/state/sesbox/forward-journal.jsonl", Err: syscall.EFBIG},
+			"the file size limit of this process (ulimit -f) was reached writing in /home/u/.local/state/sesbox — raise the limit or write somewhere else ("},
 		{&HintError{Hint: "its own", Err: &fs.PathError{Op: "write", Path: "/a/b", Err: syscall.ENOSPC}}, "its own ("},
 	} {
 		err := fmt.Errorf("export s3://b/p: export \"s3://b/p/k\": %w", tc.err)

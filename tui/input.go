@@ -73,7 +73,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	if m.tooSmall() {
-		if key.Matches(msg, g.Back) {
+		if key.Matches(msg, g.Back, g.QuitNow) {
 			return m.quit()
 		}
 		return m, nil
@@ -92,6 +92,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	top := m.top()
 	switch {
+	case key.Matches(msg, g.QuitNow):
+		// From any screen at once, asking only what q and ctrl+c ask
+		// (a forward running, the built-in editor's unsaved text).
+		return m.quit()
 	case top == helpKind || top == errorsKind || top == notesKind:
 		if key.Matches(msg, g.Back, g.Help, g.Errors) {
 			m.st.Leave(top)

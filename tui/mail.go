@@ -88,6 +88,7 @@ func (m Model) targetOf(flags map[string]bool, arg string) common.Target {
 	switch m.top() {
 	case "":
 		g.Marked = t.List().Marked()
+		g.ChosenBy, g.RefreshErr = t.List().Queries(), t.Err()
 	case viewer.Kind:
 		g.Shown = m.viewer.Viewer().Message()
 	}

@@ -186,3 +186,33 @@ func TestSignalKeepsTheEditorsTextAndReplyOffersItBack(t *testing.T) {
 		t.Fatalf("after the discard r resumed something:\n%s", v)
 	}
 }
+
+// TestQQuitsFromAnyScreen: Q was bound to nothing, where a mutt or aerc
+// hand quits from wherever it is; q goes back one screen at a time. Q
+// quits from the viewer, its parts, the help over them and the forward
+// screen's confirmation (nothing is sent), blanking the last frame, and
+// asks what q and ctrl+c ask: the built-in editor takes Q as text, and
+// Q from the reply's review quits with the reply kept as a draft.
+func TestQQuitsFromAnyScreen(t *testing.T) {
+	for _, keys := range [][]string{
+		{"enter"}, {"enter", "p"}, {"enter", "?"}, {"?"}, {"E"}, {"f"}, {"enter", "l"},
+	} {
+		h := demoHarness(t, Box{Forward: dryRun(t, newDemoRunner(t), t.TempDir())})
+		h.press(keys...)
+		if h.m.top() == "" {
+			t.Fatalf("%v opened no screen", keys)
+		}
+		h.press("Q")
+		if v := h.m.View(); !h.quit || v != "" {
+			t.Fatalf("Q after %v: quit %v, frame:\n%s", keys, h.quit, v)
+		}
+	}
+	h, env := replyInEditor(t, "Quite")
+	if h.quit || !strings.Contains(h.view(), "Quite") {
+		t.Fatalf("Q in the editor did not type: quit %v\n%s", h.quit, h.view())
+	}
+	h.press("esc", "Q") // the review: the text was kept on leaving the editor
+	if !h.quit || !strings.Contains(keptText(t, env), "Quite") {
+		t.Fatalf("Q from the review: quit %v, kept %q", h.quit, keptText(t, env))
+	}
+}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -18,13 +19,19 @@ import (
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	mforward "github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/fwdlog"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 	"github.com/sesbox/sesbox/tui/audit"
 	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/forward"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
+	"github.com/sesbox/sesbox/tui/internal/handoff"
+	"github.com/sesbox/sesbox/tui/list"
+	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
 
@@ -204,11 +211,23 @@ var demoForward = mforward.Config{
 // capabilities.
 func demoHarness(t *testing.T, b Box) *harness {
 	t.Helper()
+	return demoHarnessOf(t, b, demoMailbox(t))
+}
+
+// demoMailbox is the demo mailbox over a new index.
+func demoMailbox(t *testing.T) *mailbox.Mailbox {
+	t.Helper()
 	mb, closeIdx, err := fixture.DemoMailbox(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeIdx)
+	return mb
+}
+
+// demoHarnessOf is demoHarness over mb.
+func demoHarnessOf(t *testing.T, b Box, mb *mailbox.Mailbox) *harness {
+	t.Helper()
 	b.Name, b.Mailbox = "demo", mb
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -285,7 +304,7 @@ func TestRootForwardsTheMarkedSet(t *testing.T) {
 	}
 }
 
-// TestRootForwardRunningIsNotQuit: q and ctrl+c while a forward runs are
+// TestRootForwardRunningIsNotQuit: q, Q and ctrl+c while a forward runs are
 // refused with how to stop it; the run goes on and ends on its results.
 func TestRootForwardRunningIsNotQuit(t *testing.T) {
 	r := newDemoRunner(t)
@@ -297,7 +316,7 @@ func TestRootForwardRunningIsNotQuit(t *testing.T) {
 	if !fwd(h.m).Running() {
 		t.Fatal("the forward is not running")
 	}
-	for _, k := range []string{"q", "ctrl+c", "esc"} {
+	for _, k := range []string{"q", "Q", "ctrl+c", "esc"} {
 		h.press(k)
 		if h.quit || h.m.top() != forward.Kind {
 			t.Fatalf("%s during a forward: quit %v, screen %q", k, h.quit, h.m.top())
@@ -636,5 +655,186 @@ func TestRootMarkCloseForwardTypedInOneBurst(t *testing.T) {
 	slices.Sort(again)
 	if len(failed) != 3 || !slices.Equal(again, failed) {
 		t.Fatalf("forwarded again %v, the failures were %v", again, failed)
+	}
+}
+
+// flakyLogs is a forwarder log group holding no events, which cannot be
+// read while down is set (the CloudWatch client behind it is tested in
+// mailstore/fwdlog/cwlogs, and the CLI's refusal end to end against a
+// closed port in cmd/sesbox).
+type flakyLogs struct{ down bool }
+
+func (l *flakyLogs) DescribeGroup(_ context.Context, name string) (fwdlog.Group, error) {
+	if l.down {
+		return fwdlog.Group{}, errors.New("AccessDeniedException: not authorized to perform logs:DescribeLogGroups")
+	}
+	return fwdlog.Group{Name: name, Created: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
+}
+
+func (l *flakyLogs) Fetch(_ context.Context, _ string, _, _ time.Time, fn func([]fwdlog.Event) error) error {
+	return fn(nil)
+}
+
+// TestForwardByForwardTermsWithTheLogUnreadIsRefusedInTheTUI: with the
+// forwarder log unread, sesbox forward --query forward:... is refused
+// (the statuses are those last read: the Lambda may have delivered the
+// messages since), but f on a list filtered by /forward:none opened the
+// forward screen on them, and on a log never read said "no message to
+// forward". f over such a filter or search (S) is refused now, hint
+// first, nothing planned nor written; without a forward: term, and once
+// the filter is cleared, f forwards as before.
+func TestForwardByForwardTermsWithTheLogUnreadIsRefusedInTheTUI(t *testing.T) {
+	mb := demoMailbox(t)
+	logs := &flakyLogs{down: true}
+	mb.ReadForwarderLogs(mailbox.ForwarderLogs{API: logs, Group: "/aws/lambda/forwarder"})
+	out := t.TempDir()
+	h := demoHarnessOf(t, Box{Forward: dryRun(t, newDemoRunner(t), out)}, mb)
+	refused := func(how string) {
+		t.Helper()
+		v := h.view()
+		if h.m.top() != "" {
+			t.Fatalf("%s: f opened %q:\n%s", how, h.m.top(), v)
+		}
+		if len(h.m.errs) == 0 {
+			t.Fatalf("%s: not refused:\n%s", how, v)
+		}
+		last := h.m.errs[len(h.m.errs)-1].Text
+		if !strings.Contains(v, "fix the forwarder log's region") || !strings.HasPrefix(last, "fix the forwarder log's region") || !strings.Contains(last, "forward: not planned") {
+			t.Fatalf("%s: not refused hint first (%q):\n%s", how, last, v)
+		}
+		h.m.errs = nil
+		if ents, _ := os.ReadDir(out); len(ents) != 0 {
+			t.Fatalf("%s: refused, yet %d files written", how, len(ents))
+		}
+	}
+	h.press("/")
+	h.typeText("forward:none")
+	h.press("enter", "f")
+	refused("a log never read")
+
+	logs.down = false // read once: every message is forward:none
+	h.press("esc", "ctrl+r")
+	if h.m.cur().Err() != nil {
+		t.Fatalf("refresh: %v", h.m.cur().Err())
+	}
+	logs.down = true
+	h.press("ctrl+r")
+	if !mailbox.ChosenFromAnUnreadLog(mustParse(t, "forward:none"), h.m.cur().Err()) {
+		t.Fatalf("the refresh did not fail on the log: %v", h.m.cur().Err())
+	}
+	h.press("/")
+	h.typeText("forward:none")
+	h.press("enter")
+	if n := h.m.cur().List().Counts().Shown; n == 0 {
+		t.Fatalf("forward:none shows nothing:\n%s", h.view())
+	}
+	h.press("f")
+	refused("filter")
+	h.press("V", "f")
+	refused("filter, all marked")
+	h.press("u", "esc", "S")
+	h.typeText("forward:none")
+	h.press("enter", "f")
+	refused("search")
+	h.press("esc", "/")
+	h.typeText("from:acme")
+	h.press("enter", "f")
+	if h.m.top() != forward.Kind {
+		t.Fatalf("a filter without forward: was refused:\n%s", h.view())
+	}
+	h.press("n", "esc", "f")
+	if h.m.top() != forward.Kind {
+		t.Fatalf("no filter: f was refused:\n%s", h.view())
+	}
+}
+
+func mustParse(t *testing.T, s string) query.Query {
+	t.Helper()
+	q, err := query.Parse(s, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+// pipeRead is the last pipe's read messages (tab.PipeReadMsg), failing
+// the test without one.
+func pipeRead(t *testing.T, h *harness) tab.PipeReadMsg {
+	t.Helper()
+	for i := len(h.msgs) - 1; i >= 0; i-- {
+		if p, ok := h.msgs[i].(tab.PipeReadMsg); ok {
+			h.msgs = nil
+			return p
+		}
+	}
+	t.Fatalf("no pipe was read:\n%s", h.view())
+	return tab.PipeReadMsg{}
+}
+
+// TestListPipesMarkedElseCurrent: the list had no | (only the viewer
+// had), where mutt's | and aerc's :pipe pipe the tagged messages, else
+// the current one. | in the list pipes the marked messages, else the one
+// under the cursor: their decoded text, or with Tab their stored bytes
+// (several as an mbox stream a reader splits back into each exactly),
+// through the command the viewer's | runs them with.
+func TestListPipesMarkedElseCurrent(t *testing.T) {
+	h := demoHarness(t, Box{})
+	mb := h.m.cur().Mailbox
+	h.press(" ", " ", "|")
+	if v := h.view(); !strings.Contains(v, "pipe decoded text of 2 messages to:") || !strings.Contains(v, "tab raw/decoded") {
+		t.Fatalf("no pipe prompt for the marked:\n%s", v)
+	}
+	h.press("tab")
+	if v := h.view(); !strings.Contains(v, "pipe 2 raw messages (mbox) to:") {
+		t.Fatalf("tab did not switch to raw:\n%s", v)
+	}
+	h.typeText("cat")
+	h.press("enter")
+	p := pipeRead(t, h)
+	got, err := mboxrd.Read(bytes.NewReader(p.Input))
+	marked := h.m.cur().List().Marked()
+	if err != nil || len(got) != 2 || len(marked) != 2 || p.Command != "cat" {
+		t.Fatalf("piped %d messages of %d marked, command %q (%v)", len(got), len(marked), p.Command, err)
+	}
+	for i, k := range marked {
+		msg, err := mb.Open(context.Background(), k)
+		if err != nil || !bytes.Equal(got[i], msg.Raw) {
+			t.Fatalf("message %d (%s): piped %d bytes, stored %d (%v)", i, k, len(got[i]), len(msg.Raw), err)
+		}
+	}
+
+	// Unmarked: the message under the cursor, decoded, through the
+	// viewer's pipe command.
+	h.press("u", "j", "|")
+	if v := h.view(); !strings.Contains(v, "pipe raw message to:") {
+		t.Fatalf("no pipe prompt for the current message:\n%s", v)
+	}
+	h.press("tab")
+	h.typeText("cat")
+	h.press("enter")
+	p = pipeRead(t, h)
+	cur, _ := h.m.cur().List().Selected()
+	msg, err := mb.Open(context.Background(), cur.Key)
+	if err != nil || !bytes.Equal(p.Input, mime.DecodedText(msg.View)) {
+		t.Fatalf("piped %q, want the decoded text of %s (%v)", p.Input, cur.Key, err)
+	}
+	out := filepath.Join(t.TempDir(), "piped.txt")
+	pc := &handoff.PipeCommand{Command: "cat > " + out, Input: p.Input}
+	if err := pc.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, p.Input) {
+		t.Fatalf("the command read %q (%v)", b, err)
+	}
+
+	// Esc leaves the prompt and pipes nothing.
+	h.press("|", "esc")
+	if h.m.capturing() {
+		t.Fatal("esc did not close the pipe prompt")
+	}
+	for _, m := range h.msgs {
+		if _, ok := m.(list.PipeRequestedMsg); ok {
+			t.Fatal("esc piped")
+		}
 	}
 }

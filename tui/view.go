@@ -81,7 +81,7 @@ func (m Model) activeKeys() common.KeyMap {
 	if !p.Capturing() {
 		short = append(slices.Clone(lead), short...)
 	}
-	globals := append(slices.Clone(lead), g.Errors, g.Command, g.Redraw, g.Suspend, g.Quit)
+	globals := append(slices.Clone(lead), g.Errors, g.Command, g.Redraw, g.Suspend, g.QuitNow, g.Quit)
 	full := p.FullHelp()
 	if top == "" || top == viewer.Kind {
 		full = append(full, m.mailKeys())

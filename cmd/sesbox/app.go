@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -219,7 +220,7 @@ func (a *app) cachedMailbox() (*mailbox.Mailbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := a.index(a.indexName(mcs[0]))
+	idx, err := a.readIndex(a.indexName(mcs[0]))
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +238,32 @@ func (a *app) indexName(mc MailboxConfig) string {
 		return mc.Endpoint
 	}
 	return firstEnv("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+}
+
+// readIndex opens the index of that name for a command that only reads
+// it (ls --cached): as index does when it can; else, when the index may
+// be read but not written (a read-only cache directory or file), read
+// only; else it fails, hint first. It worked in memory there, and ls
+// --cached said "no messages" of an index full of them.
+func (a *app) readIndex(name string) (*index.Index, error) {
+	path, _ := index.DefaultPath(name)
+	if path == "" || a.indexes[path] != nil {
+		return a.index(name)
+	}
+	idx, err := index.Open(path)
+	if err != nil {
+		if idx, err = index.OpenReadOnly(path); err != nil {
+			if mailstore.Hint(err) == "" && errors.Is(err, fs.ErrNotExist) {
+				err = &mailstore.HintError{Hint: "there is no local index at " + path + " to read (ls --cached reads only that): run sesbox index (or ls without --cached) first", Err: err}
+			}
+			return nil, err
+		}
+	}
+	if a.indexes == nil {
+		a.indexes = map[string]*index.Index{}
+	}
+	a.indexes[path] = idx
+	return idx, nil
 }
 
 // index opens the index of that name once per run. No usable cache (no

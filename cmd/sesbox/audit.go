@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -141,6 +142,20 @@ its last complete line.`,
 				}
 				return err
 			}
+			if resume && errors.Is(err, audit.ErrManifestComplete) {
+				// Resuming what is finished has nothing to do, as wget -c
+				// says of a file fully retrieved: the run wanted a finished
+				// manifest at --out and there is one (its own check
+				// passing). It exited 1, so the help's second example,
+				// run after the first, failed, and a retry loop of
+				// --resume went on after the snapshot had finished.
+				c, cerr := audit.CheckManifest(out)
+				if cerr != nil || c.Trailer == nil {
+					return cmp.Or(cerr, err)
+				}
+				fmt.Fprintf(a.stdout, "%s is finished already: %s, entries sha256 %s; nothing to resume\n", sanitize.Line(out), mailstore.Count(c.Entries, "object"), c.Trailer.EntriesSHA256)
+				return nil
+			}
 			if err != nil && !errors.Is(err, audit.ErrIncomplete) {
 				return err
 			}
@@ -219,7 +234,7 @@ Exit status 0 when everything is unchanged and the manifest is intact; 1 when
 anything was changed (its bytes or its metadata) or deleted, or the manifest
 fails its checksum (or verify could not run); 2 when nothing read was changed
 or deleted but some objects could not be read.`,
-		Example: `  sesbox audit verify manifest.jsonl`,
+		Example: `  sesbox audit verify 2026-12-06.jsonl`,
 		Args:    keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -307,8 +322,8 @@ trailer first, as audit verify does.
 
 Exit status 0 when every message is intact and the manifest is intact; 1
 otherwise.`,
-		Example: `  sesbox audit verify-export case-1234.mbox.manifest.jsonl
-  sesbox audit verify-export --export /mnt/evidence/Mail Mail.manifest.jsonl`,
+		Example: `  sesbox audit verify-export support.mbox.manifest.jsonl
+  sesbox audit verify-export --export evidence/Mail Mail.manifest.jsonl`,
 		Args: keyArgs("MANIFEST", "the manifest sesbox export wrote beside the export", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			manifest := args[0]
@@ -1009,14 +1024,9 @@ type auditProgress struct {
 	seen  bool
 	drawn bool
 	at    time.Time
-	// moved is when the counts last moved; now is the clock.
-	moved time.Time
-	now   func() time.Time
-	// done ends watch; finished: finish has run.
-	done     chan struct{}
+	// finished: finish has run.
 	finished bool
-	// waitShown: the last line drawn says it waits.
-	waitShown bool
+	stall    stalled
 }
 
 // waitAfter is how long the counts may stand still before the progress
@@ -1024,33 +1034,17 @@ type auditProgress struct {
 const waitAfter = 5 * time.Second
 
 func newAuditProgress(w io.Writer, tty bool, verb string) *auditProgress {
-	p := &auditProgress{w: w, tty: tty, verb: verb, now: time.Now, done: make(chan struct{})}
-	p.at = p.now()
-	p.moved = p.at
-	go p.watch(time.Second)
+	p := &auditProgress{w: w, tty: tty, verb: verb}
+	p.stall.start(time.Now, p.tick)
+	p.at = p.stall.now()
 	return p
-}
-
-// watch draws the line again every tick while the counts stand still,
-// until finish.
-func (p *auditProgress) watch(every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.done:
-			return
-		case <-t.C:
-			p.tick()
-		}
-	}
 }
 
 // tick draws the line when the counts have stood still for waitAfter.
 func (p *auditProgress) tick() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.finished && p.now().Sub(p.moved) >= waitAfter {
+	if !p.finished && p.stall.since() >= waitAfter {
 		p.draw()
 	}
 }
@@ -1059,8 +1053,7 @@ func (p *auditProgress) update(pr audit.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.seen || pr.Done+pr.Skipped != p.last.Done+p.last.Skipped || pr.Listed != p.last.Listed {
-		p.moved = p.now()
-		if p.waitShown {
+		if p.stall.moving() {
 			p.at = time.Time{} // at once: the line says it waits
 		}
 	}
@@ -1075,22 +1068,12 @@ func (p *auditProgress) draw() {
 	if p.tty {
 		every = 100 * time.Millisecond
 	}
-	now := p.now()
+	now := p.stall.now()
 	if now.Sub(p.at) < every {
 		return
 	}
 	p.at = now
-	d := now.Sub(p.moved).Round(time.Second)
-	var line string
-	p.waitShown = true
-	switch {
-	case !p.seen: // nothing listed yet
-		line = fmt.Sprintf("waiting for S3: no object %s yet, %s", p.verb, d)
-	case d >= waitAfter:
-		line = auditProgressLine(p.last, p.verb, now) + fmt.Sprintf(", waiting for S3: no object done for %s", d)
-	default:
-		line, p.waitShown = auditProgressLine(p.last, p.verb, now), false
-	}
+	line := p.stall.line(p.seen, p.verb, func() string { return auditProgressLine(p.last, p.verb, now) })
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 		p.drawn = true
@@ -1118,10 +1101,8 @@ func (p *auditProgress) clearLocked() {
 func (p *auditProgress) finish(stopped bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.finished {
-		p.finished = true
-		close(p.done)
-	}
+	p.finished = true
+	p.stall.stop()
 	p.clearLocked()
 	if !p.seen {
 		return
@@ -1129,7 +1110,8 @@ func (p *auditProgress) finish(stopped bool) {
 	if stopped {
 		fmt.Fprint(p.w, "interrupted: ")
 	}
-	fmt.Fprintf(p.w, "%s in %s\n", auditProgressLine(p.last, p.verb, p.now()), p.now().Sub(p.last.Started).Round(time.Millisecond))
+	now := p.stall.now()
+	fmt.Fprintf(p.w, "%s in %s\n", auditProgressLine(p.last, p.verb, now), now.Sub(p.last.Started).Round(time.Millisecond))
 }
 
 // auditProgressLine renders "1234 of 5000 objects read, 12.3M, 350/s, ETA 10s".

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 )
@@ -19,6 +21,9 @@ type draftJSON struct {
 	To      string    `json:"to"`
 	Subject string    `json:"subject"`
 	Path    string    `json:"path"` // the editable text
+	// Damaged is why the draft's details (ID.json) cannot be read, for
+	// a draft whose text is intact: it is listed, not sent.
+	Damaged string `json:"damaged,omitempty"`
 }
 
 func newDraftsCmd(a *app) *cobra.Command {
@@ -46,6 +51,9 @@ Nothing is read from AWS.`,
 			}
 			if cmd.Flags().Changed("delete") {
 				d, err := store.Find(del)
+				if dam := drafts.Damaged(err); len(dam) == 1 {
+					d, err = dam[0], nil // deleting what cannot be sent is the user's to ask
+				}
 				if err != nil {
 					return err
 				}
@@ -56,13 +64,22 @@ Nothing is read from AWS.`,
 				return nil
 			}
 			list, listErr := store.Of(names[0])
+			// A draft whose details are damaged is listed with its text's
+			// To and Subject, marked, whatever its mailbox (unknown): its
+			// words are kept, and the error after the list says where.
+			damaged := drafts.Damaged(listErr)
+			slices.SortStableFunc(damaged, func(a, b *drafts.Draft) int { return b.Meta.Created.Compare(a.Meta.Created) })
 			enc := jsonLines(a.stdout)
 			text := textOut(a.stdout)
-			for _, d := range list {
+			for i, d := range append(list, damaged...) {
 				to, subject := d.Heading()
+				why := ""
+				if i >= len(list) {
+					why = "its details (" + d.ID + ".json) cannot be read"
+				}
 				if asJSON {
 					if err := enc.Encode(draftJSON{ID: d.ID, Created: d.Meta.Created, Mailbox: d.Meta.Mailbox, Key: d.Meta.Key,
-						To: to, Subject: subject, Path: d.Path()}); err != nil {
+						To: to, Subject: subject, Path: d.Path(), Damaged: why}); err != nil {
 						return err
 					}
 					continue
@@ -70,11 +87,15 @@ Nothing is read from AWS.`,
 				if subject == "" {
 					subject = "(no subject)"
 				}
+				if why != "" {
+					subject += "  [damaged: " + why + "]"
+				}
 				if _, err := fmt.Fprintf(text, "%s  %s  %s  %s\n", d.ID, d.Meta.Created.Local().Format("2006-01-02 15:04"),
 					common.Fit(sanitize.Cell(to), 30), sanitize.Cell(subject)); err != nil {
 					return err
 				}
 			}
+			list = append(list, damaged...)
 			if listErr != nil {
 				// The drafts that could be read are listed; the others
 				// are named, and the status says something is missing.

@@ -72,3 +72,55 @@ func TestDraftsListsAndDeletesAsTheTUIDoes(t *testing.T) {
 		t.Fatalf("reply --draft of no draft: exit %d %s", code, errOut)
 	}
 }
+
+// TestADraftWithDamagedDetailsIsListedNotLost: a draft whose ID.json was
+// cut short (its ID.txt, the user's words, intact) was "no kept draft"
+// to `reply --draft ID` (exit 3) and a bare JSON error to `drafts`; one
+// whose ID.json was never written (a crash between Save's two writes)
+// was not listed at all. Both are listed, marked, with their text's To
+// and Subject; `reply --draft` says where the words are and what to do
+// with them, hint first, exit 1; the text is never touched, and
+// `drafts --delete ID` deletes such a draft when asked.
+func TestADraftWithDamagedDetailsIsListedNotLost(t *testing.T) {
+	dir := isolate(t)
+	body := writeFile(t, "body.txt", "My words, typed with care\n")
+	if _, errOut, code := sesbox(t, "--demo", "reply", demoKey(t, "Invoice 5521"), "--body-file", body); len(draftFiles(t, dir)) != 1 {
+		t.Fatalf("no draft kept: exit %d %s", code, errOut)
+	}
+	txt := draftFiles(t, dir)[0]
+	id := strings.TrimSuffix(filepath.Base(txt), ".txt")
+	words, _ := os.ReadFile(txt)
+	meta := strings.TrimSuffix(txt, ".txt") + ".json"
+	b, _ := os.ReadFile(meta)
+	os.WriteFile(meta, b[:len(b)/2], 0o600) // cut short
+	orphan := filepath.Join(filepath.Dir(txt), "20261130T090000Z-0123456789.txt")
+	os.WriteFile(orphan, words, 0o600) // its details never written
+
+	out, errOut, code := sesbox(t, "--demo", "drafts")
+	hint := "sesbox: your words are kept in " + txt + ", but the draft's details beside it"
+	if code != 1 || !strings.Contains(out, id) || !strings.Contains(out, "20261130T090000Z-0123456789") || strings.Count(out, "[damaged: ") != 2 ||
+		!strings.Contains(out, "Invoice 5521") || !strings.HasPrefix(errOut, "sesbox: your words are kept in ") || !strings.Contains(errOut, txt) {
+		t.Errorf("drafts: exit %d\n%s\nstderr:\n%s\nwant both drafts listed, marked, and:\n%s", code, out, errOut, hint)
+	}
+	out, _, _ = sesbox(t, "--demo", "drafts", "--json")
+	var d draftJSON
+	json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &d)
+	if d.ID != id || d.Path != txt || d.Damaged == "" || !strings.Contains(d.Subject, "Invoice 5521") {
+		t.Errorf("drafts --json: %+v", d)
+	}
+	for _, ask := range []string{id, id[:12]} {
+		_, errOut, code = sesbox(t, "--demo", "reply", "--draft", ask, "--yes")
+		if code != 1 || !strings.HasPrefix(errOut, hint) || strings.Contains(errOut, "no kept draft") {
+			t.Errorf("reply --draft %s: exit %d, stderr:\n%s\nwant exit 1 and:\n%s", ask, code, errOut, hint)
+		}
+	}
+	if now, _ := os.ReadFile(txt); string(now) != string(words) || !strings.Contains(string(now), "My words, typed with care") {
+		t.Errorf("the draft's text changed:\n%s", now)
+	}
+	if out, errOut, code := sesbox(t, "--demo", "drafts", "--delete", id); code != 0 || !strings.Contains(out, "deleted draft "+id) {
+		t.Errorf("drafts --delete of the damaged draft: exit %d %s %s", code, out, errOut)
+	}
+	if left := draftFiles(t, dir); len(left) != 1 || left[0] != orphan {
+		t.Errorf("left: %v, want the other draft's text alone", left)
+	}
+}

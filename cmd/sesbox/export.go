@@ -71,6 +71,9 @@ Query syntax (--query):
 				if err != nil {
 					return err
 				}
+				if err := a.noForwarderLog(ctx, m, qq, "export", false); err != nil {
+					return err
+				}
 				if partial, err = a.refreshPartial(ctx, m, true); err != nil {
 					return err
 				}

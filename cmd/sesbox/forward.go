@@ -159,6 +159,9 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 			return err
 		}
 	default:
+		if err := a.noForwarderLog(ctx, m, qq, "forward", false); err != nil {
+			return err
+		}
 		if partial, err = a.refreshPartial(ctx, m, true); err != nil {
 			return err
 		}
@@ -167,10 +170,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 		// delivered since (or, for a log never read, find nothing and say
 		// "no messages to forward"): it is refused, as ls says its answer
 		// may lack messages.
-		if a.chosenFromAnUnreadLog(qq) {
+		if mailbox.ChosenFromAnUnreadLog(qq, a.logUnread) {
 			return &mailstore.HintError{
 				Hint: "fix what the warning above names (the forwarder log's region, endpoint or access) and run the same command again, or choose the messages by key (sesbox forward --keys-from FILE)",
-				Err:  errors.New("forward: not planned: the forwarder log could not be read, so forward: terms would choose from the statuses last read from it (none, for a log never read)")}
+				Err:  mailbox.ErrForwardTermsUnread}
 		}
 		if inputs, err = m.QueryKeys(ctx, qq); err != nil {
 			return err
@@ -238,7 +241,25 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 		}
 	}, pr.update)
 	pr.clear()
-	fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(tot.String(), "nothing to do"))
+	if stdoutClosed(ctx) {
+		// `forward ... | head -1`: what read the results has gone, so
+		// the results after it are seen by no one. The run stops as
+		// Ctrl-C stops it (the send in progress finished and journalled)
+		// rather than send on unwatched, and says so: it had ended
+		// without a word.
+		fmt.Fprintln(a.stderr, "forward: stopped after the send in progress: stdout was closed (what read the results has gone)")
+	}
+	// What stopped the run (the journal could not be written, SES or S3
+	// refused the credentials) is said first, hint first, then what was
+	// done before it: a run the journal stopped before its first message
+	// said "nothing to do", then the error.
+	failed := runErr != nil && !interrupted(ctx, runErr) && !stdoutClosed(ctx)
+	if failed {
+		printError(textOut(a.stderr), fmt.Errorf("forward: %w", runErr))
+	}
+	if done := tot.String(); done != "" || !failed {
+		fmt.Fprintf(a.stderr, "forward: %s\n", cmp.Or(done, "nothing to do"))
+	}
 	if tot.NotAttempted > 0 && !opts.DryRun() {
 		// Counted from the journal a rerun reads: it sends the messages
 		// not reached and those whose send failed, not just the first.
@@ -254,6 +275,8 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	// message that could not be sent, exit 2.
 	left := a.leftOut(partial, "the messages chosen", 2)
 	switch {
+	case failed:
+		return exitError{code: 1} // said above
 	case runErr != nil:
 		return fmt.Errorf("forward: %w", runErr)
 	case writeErr != nil:
@@ -440,6 +463,10 @@ func (p *forwardProgress) waitingForTable(table string) {
 }
 
 func (p *forwardProgress) draw(line string) {
+	// Its values come from config and AWS (the team table's name, a key
+	// in the wait): none may act on the terminal. "waiting for team
+	// table NAME" printed NAME as it was.
+	line = sanitize.Line(line)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.tty {

@@ -332,7 +332,7 @@ func TestForwardStopsWhenS3RejectsTheCredentials(t *testing.T) {
 		"forward", "--forward-config", cfgPath, "--yes"}, ids...)
 
 	stdout, stderr, code := sesbox(t, args...)
-	const hint = "sesbox: credentials rejected — they came from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); check them, or --profile or the AWS_* environment; then run the same command again: what was sent is skipped"
+	const hint = "sesbox: credentials rejected — they have expired: refresh them (aws sso login for an SSO profile; for temporary keys, new ones with their session token from what issued them, in AWS_SESSION_TOKEN or the profile's aws_session_token); they came from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); then run the same command again: what was sent is skipped"
 	if code == 0 || !strings.Contains(stderr, hint) || !strings.Contains(stderr, "forward: 1 sent, 1 failed, 2 not attempted\n") {
 		t.Errorf("exit %d, stderr:\n%s\nwant it stopped, saying:\n%s", code, stderr, hint)
 	}

@@ -82,6 +82,7 @@ var pseudoVersion = regexp.MustCompile(`[-.]\d{14}-[0-9a-f]{12}(\+dirty)?$`)
 func main() {
 	ctx, stop := stopContext(context.Background())
 	defer stop()
+	writesToAClosedPipeFail()
 	stopProfile := startCPUProfile(os.Getenv("SESBOX_CPUPROFILE"), os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -105,6 +106,50 @@ func startCPUProfile(path string, stderr io.Writer) func() {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// writesToAClosedPipeFail makes a write to a pipe whose reader has gone
+// return EPIPE, on stdout and stderr too, rather than end the process
+// with SIGPIPE, Go's default there: `sesbox export --mbox F 2>&1 | head
+// -1` ended the export at its next progress line, its .partial files
+// left, and `forward ... | head -1` after the send in progress without a
+// word. A stderr that is gone is not a reason to stop (its writes are
+// lost, the work goes on); a stdout that is gone ends the run as Ctrl-C
+// does, quietly (answerPipe). Notify, not Ignore: an ignored SIGPIPE
+// would be inherited by the programs sesbox starts ($EDITOR, a | command).
+func writesToAClosedPipeFail() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+}
+
+// exitStdoutClosed is the exit status of a run whose stdout pipe closed
+// (`sesbox ls | head -1`): 128 + SIGPIPE, as a shell reports a command
+// that signal ended.
+const exitStdoutClosed = 128 + int(syscall.SIGPIPE)
+
+// errStdoutClosed is the cause a run's context is cancelled with when
+// the reader of its stdout has gone.
+var errStdoutClosed = errors.New("stdout closed: its reader has gone")
+
+// answerPipe is the program's stdout, when it is not a terminal: the
+// first write that finds the reader gone (EPIPE) calls gone, which stops
+// the run as Ctrl-C does. The writes after it fail as that one did.
+type answerPipe struct {
+	w    io.Writer
+	gone func()
+}
+
+func (p answerPipe) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		p.gone()
+	}
+	return n, err
+}
+
+// stdoutClosed says whether ctx, a run's, was stopped because its
+// stdout's reader went away.
+func stdoutClosed(ctx context.Context) bool {
+	return errors.Is(context.Cause(ctx), errStdoutClosed)
 }
 
 // stopSignals end a command as Ctrl-C does: kill's SIGTERM (a service
@@ -178,6 +223,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		// substitution to some of it.
 		stdout = noBackquotes{stdout}
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if !isTerminal(stdout) {
+		stdout = answerPipe{w: stdout, gone: func() { cancel(errStdoutClosed) }}
+	}
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	defer a.close()
 	root := newRootCmd(a)
@@ -186,6 +236,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if stdoutClosed(ctx) {
+		// As `ls | head -1` ends: quietly, whatever the run was doing
+		// (what a command has to say of its stop, it said).
+		return exitStdoutClosed
+	}
 	if err == nil {
 		return 0
 	}

@@ -158,8 +158,8 @@ func TestStalledAuditProgressSaysItIsWaiting(t *testing.T) {
 			return s
 		}
 		p.mu.Lock()
-		p.now = func() time.Time { return clock }
-		p.at, p.moved = t0, t0
+		p.stall.now = func() time.Time { return clock }
+		p.at, p.stall.moved = t0, t0
 		p.mu.Unlock()
 		step := func(d time.Duration) {
 			p.mu.Lock()
@@ -191,6 +191,90 @@ func TestStalledAuditProgressSaysItIsWaiting(t *testing.T) {
 		step(10 * time.Second)
 		if got := read(); strings.Contains(got, "waiting") {
 			t.Errorf("tty %v, after finish: %q", tty, got)
+		}
+	}
+}
+
+// TestForwardProgressValuesCannotActOnTheTerminal: the forward's progress
+// line "waiting for team table NAME" printed NAME (config's team_table,
+// or --table) as it was: a name holding an OSC sequence retitled the
+// window. Every value in a forward's progress line is sanitized, the
+// planning and wait lines as the run's.
+func TestForwardProgressValuesCannotActOnTheTerminal(t *testing.T) {
+	const hostile = "team\x1b]0;pwned\x07\x1b[2J\u202eelbat"
+	for _, tty := range []bool{true, false} {
+		var buf bytes.Buffer
+		p := newForwardProgress(&buf, tty)
+		p.at = time.Now().Add(-time.Minute)
+		p.waitingForTable(hostile)
+		p.at = time.Now().Add(-time.Minute)
+		p.update(reforward.Progress{Total: 2, Done: 1, WaitingFor: hostile})
+		out := strings.ReplaceAll(buf.String(), "\r\x1b[K", "") // the redraw's own
+		if strings.ContainsAny(out, "\x1b\x07\u202e") || !strings.Contains(out, "waiting for team table team") {
+			t.Errorf("tty %v: %q", tty, buf.String())
+		}
+	}
+}
+
+// TestStalledIndexProgressSaysItIsWaiting: the index's progress (sesbox
+// index, ls's refresh) stood still on "[###---] 3/10 headers" for as
+// long as a stall lasted, and said nothing at all when the listing
+// stalled first, where export's and audit's say they wait; it says it
+// the same way now, through the same helper (stalled). The clock is the
+// test's; the ticks are called by hand.
+func TestStalledIndexProgressSaysItIsWaiting(t *testing.T) {
+	for _, tc := range []struct {
+		tty   bool
+		aside string
+	}{{false, ""}, {true, ""}, {true, "indexing before the list"}} {
+		var buf bytes.Buffer
+		t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+		clock := t0
+		p := newProgressPrinter(&buf, tc.tty)
+		if tc.aside != "" {
+			p.refreshingAside(tc.aside)
+		}
+		read := func() string {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			s := buf.String()
+			buf.Reset()
+			return s
+		}
+		p.mu.Lock()
+		p.stall.now = func() time.Time { return clock }
+		p.at, p.stall.moved = t0, t0
+		p.mu.Unlock()
+		step := func(d time.Duration) {
+			p.mu.Lock()
+			clock = clock.Add(d)
+			p.mu.Unlock()
+			p.tick()
+		}
+		step(6 * time.Second)
+		if got := read(); !strings.Contains(got, "waiting for S3: no object indexed yet, 6s") {
+			t.Errorf("%+v, before the first object: %q", tc, got)
+		}
+		p.update(mailbox.Progress{Listed: 10, ToFetch: 10, Fetched: 3, Started: t0})
+		read()
+		step(3 * time.Second)
+		if got := read(); got != "" {
+			t.Errorf("%+v, 3 s still: %q, want nothing new", tc, got)
+		}
+		step(9 * time.Second)
+		if got := read(); !strings.Contains(got, "3/10 headers") || !strings.Contains(got, "waiting for S3: no object done for 12s") {
+			t.Errorf("%+v, 12 s still: %q", tc, got)
+		}
+		step(time.Second)
+		read()
+		p.update(mailbox.Progress{Listed: 10, ToFetch: 10, Fetched: 4, Started: t0})
+		if got := read(); strings.Contains(got, "waiting") || !strings.Contains(got, "4/10 headers") {
+			t.Errorf("%+v, moving again: %q", tc, got)
+		}
+		p.finish(false)
+		step(10 * time.Second)
+		if got := read(); strings.Contains(got, "waiting") || !strings.Contains(got, "indexed 4 new or changed of 10 objects") {
+			t.Errorf("%+v, after finish: %q", tc, got)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -148,17 +147,37 @@ func (a *app) leftOut(p *index.PartialError, what string, code int) error {
 // empty answer was no "nothing failed" (ls --query forward:failed printed
 // nothing and exited 0). It says so and exits with code; nil otherwise.
 func (a *app) forwardTermsStale(q query.Query, what string, code int) error {
-	if !a.chosenFromAnUnreadLog(q) {
+	if !mailbox.ChosenFromAnUnreadLog(q, a.logUnread) {
 		return nil
 	}
 	fmt.Fprintf(a.stderr, "sesbox: %s may lack messages: the forwarder log could not be read, so forward: terms matched the statuses last read from it (none, for a log never read)\n", what)
 	return exitError{code}
 }
 
-// chosenFromAnUnreadLog says whether q chooses by forward: terms after
-// the refresh could not read the forwarder log.
-func (a *app) chosenFromAnUnreadLog(q query.Query) bool {
-	return a.logUnread != nil && slices.ContainsFunc(q.Terms(), func(t query.Term) bool { return t.Field == "forward" })
+// noForwarderLog refuses, before anything is listed, a query by forward:
+// terms on a mailbox whose refresh reads no forwarder log and whose index
+// holds no status an earlier read gave: they match what the Lambda's log
+// says, which nothing read, so `sesbox forward --query forward:failed
+// --yes` (forward's own example) said "no messages to forward" and `ls
+// --query forward:failed` printed nothing and exited 0 on a mailbox
+// without forwarder_logs, as if nothing had failed. withFlag says whether
+// the command takes --forwarder-logs.
+func (a *app) noForwarderLog(ctx context.Context, m *mailbox.Mailbox, q query.Query, cmd string, withFlag bool) error {
+	if m.ForwarderGroup() != "" || !mailbox.ChoosesByForwardTerms(q) {
+		return nil
+	}
+	if read, err := m.ForwardStatusesRead(ctx); err != nil || read {
+		return err
+	}
+	hint := `set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in the mailbox's config`
+	switch {
+	case a.flags.demo:
+		hint = "leave out the forward: terms: the demo mailbox reads no forwarding Lambda's log"
+	case withFlag:
+		hint = "give --forwarder-logs /aws/lambda/NAME (the forwarding Lambda's CloudWatch log group), or set forwarder_logs in the mailbox's config"
+	}
+	return &mailstore.HintError{Hint: hint,
+		Err: fmt.Errorf("%s: forward: terms go by the forwarding Lambda's log, which this mailbox does not read", cmd)}
 }
 
 // notePending says on stderr how many rows have no headers yet (after an
@@ -232,6 +251,9 @@ func newLsCmd(a *app) *cobra.Command {
 			}
 			var partial *index.PartialError
 			if !cached {
+				if err := a.noForwarderLog(ctx, m, qq, "ls", true); err != nil {
+					return err
+				}
 				if partial, err = a.refreshPartial(ctx, m, true); err != nil {
 					return err
 				}
@@ -623,7 +645,7 @@ func newSaveCmd(a *app) *cobra.Command {
 sender's base names made safe (never a path; a name starting with '-' gets a
 '_' in front, so no name reads as an option), and existing files are never
 overwritten: a -1, -2, ... suffix is added. Prints the paths written.`,
-		Example: `  sesbox save 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --dir ~/Downloads`,
+		Example: `  sesbox save fj01tteur6ih0omhtnnq3l49c328ov13esdvhqmk --dir ~/Downloads`,
 		Args:    keyArgs("KEY", "the object key or the SES message id; see sesbox ls", false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			msg, err := a.openMessage(cmd.Context(), args[0])

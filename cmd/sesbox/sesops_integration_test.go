@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -176,5 +177,62 @@ func TestSuppressedAddressCountedOnceEndToEnd(t *testing.T) {
 		"9654fpu9mcqevtjmtg6bhd7d9jlr34udr0ifb8ba", "kv4il7ee85m8h9sv192csrd9v14soi8vfht8nikd")
 	if code != 0 || !strings.Contains(errOut, "forward: 2 destinations left out (4 times over the messages): on the account's suppression list") {
 		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestLocalSESWarnsOnceInALine: aws-ses-v2-local has no
+// GetSuppressedDestination. Every forward through it printed a warning of
+// 430 characters (five lines at 80 columns: the hint, then the SDK's
+// "deserialization failed, failed to decode response body, invalid
+// character '<' ..."), asked the endpoint once for each destination, and
+// a reply printed one such line per recipient. The preview says it in
+// one line, once, hint first; the endpoint is asked once a run; a reply
+// says it once for all its recipients. The preview also says how long
+// the run takes at the account's send rate (aws-ses-v2-local's 50 a
+// second).
+func TestLocalSESWarnsOnceInALine(t *testing.T) {
+	dir := isolate(t)
+	ses := peer.StartSES(t)
+	url, rec := httprec.Proxy(t, ses.URL)
+	cfgPath, _ := writeForwardConfig(t, dir) // info@ to ops@ and lead@, the rest to desk@
+	suppressionChecks := func() int {
+		n := 0
+		for _, r := range rec.Requests() {
+			if strings.Contains(r.Path, "/v2/email/suppression/addresses/") {
+				n++
+			}
+		}
+		return n
+	}
+	const warning = "WARNING: suppression list not checked for 3 destinations: the SES endpoint has no GetSuppressedDestination (a local SES?)"
+	for _, args := range [][]string{{"--dry-run", filepath.Join(dir, "dry")}, {"--yes"}} {
+		before := suppressionChecks()
+		out, errOut, code := sesbox(t, append([]string{"--demo", "--ses-endpoint", url, "forward", "--forward-config", cfgPath, "--query", ""}, args...)...)
+		if code != 0 || len(forwardRows(t, out)) < 50 {
+			t.Fatalf("forward %v: exit %d\n%s", args, code, errOut)
+		}
+		var about []string
+		for _, l := range strings.Split(errOut, "\n") {
+			if strings.Contains(l, "uppression") || strings.Contains(l, "deserialization") {
+				about = append(about, l)
+			}
+		}
+		if len(about) != 1 || about[0] != "forward: "+warning {
+			t.Errorf("forward %v: the lines about the suppression list are %q, want the one %q", args, about, "forward: "+warning)
+		}
+		if n := suppressionChecks() - before; n != 1 {
+			t.Errorf("forward %v: GetSuppressedDestination asked %d times, want once", args, n)
+		}
+		if !regexp.MustCompile(`(?m)^forward: time: (under a second|about \d+s) at 50 recipients/s \(the account's max send rate\)$`).MatchString(errOut) {
+			t.Errorf("forward %v: no estimate of the run's length:\n%s", args, errOut)
+		}
+	}
+
+	body := writeFile(t, "body.txt", "Thanks.\n")
+	key := "0jj4e27lu21n9b5o46bc5c4av11ubslmtgiuc1dk"
+	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", url, "reply", key, "--to", "a@team.example", "--to", "b@team.example", "--body-file", body, "--dry-run")
+	want := "sesbox: warning: suppression list not checked for a@team.example, b@team.example: the SES endpoint has no GetSuppressedDestination (a local SES?)\n"
+	if code != 0 || strings.Count(errOut, "uppression") != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("reply: exit %d, want the one line %q:\n%s", code, want, errOut)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/logging"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore/actionlog"
@@ -201,19 +203,28 @@ log, head, meta) and the current claims: sends a run holds right now
 	return cmd
 }
 
+// printTeamStatus prints st as a table. Every item of the table is
+// anyone's with write access to it: each value is sanitized, and the
+// cells a writer makes up (the owner, a kind sesbox does not write) are
+// cut to a width, so that one 300 KB owner makes no 300 KB line; --json
+// keeps them whole.
 func printTeamStatus(a *app, st team.Status) {
-	w := a.stdout
+	w := textOut(a.stdout)
 	fmt.Fprintf(w, "table:   %s (%s, %s)\n", sanitize.Line(st.Table), sanitize.Line(st.State), sanitize.Line(st.Billing))
-	var kinds []string
+	var kinds, others []string
 	for _, k := range []string{"claim", "read", "log", "head", "meta"} {
 		kinds = append(kinds, fmt.Sprintf("%d %s", st.Counts[k], k))
 	}
-	for k, n := range st.Counts {
+	for k := range st.Counts {
 		switch k {
 		case "claim", "read", "log", "head", "meta":
 		default:
-			kinds = append(kinds, fmt.Sprintf("%d %s", n, sanitize.Line(k)))
+			others = append(others, k)
 		}
+	}
+	slices.Sort(others) // in the same order every time
+	for _, k := range others {
+		kinds = append(kinds, fmt.Sprintf("%d %s", st.Counts[k], ansi.Truncate(sanitize.Cell(k), 40, "…")))
 	}
 	fmt.Fprintf(w, "items:   %s\n", strings.Join(kinds, ", "))
 	if len(st.Claims) == 0 {
@@ -224,8 +235,8 @@ func printTeamStatus(a *app, st team.Status) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATE\tOWNER\tCLAIMED\tLEASE UNTIL\tMESSAGE\tTO")
 	for _, c := range st.Claims {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.State, sanitize.Line(c.Owner), c.ClaimedAt.Local().Format(time.DateTime),
-			c.LeaseUntil.Local().Format(time.DateTime), sanitize.Line(c.Key), sanitize.Line(strings.Join(c.Destinations, ",")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.State, ansi.Truncate(sanitize.Cell(c.Owner), 60, "…"), c.ClaimedAt.Local().Format(time.DateTime),
+			c.LeaseUntil.Local().Format(time.DateTime), sanitize.Line(c.Key), ansi.Truncate(sanitize.Line(strings.Join(c.Destinations, ",")), 200, "…"))
 	}
 	tw.Flush()
 }

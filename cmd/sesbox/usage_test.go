@@ -762,3 +762,50 @@ func TestDemoForwardDryRunUsesTheBuiltInConfig(t *testing.T) {
 		t.Errorf("not rewritten with the demo's config:\n%.600s", b)
 	}
 }
+
+// TestForwardTermsWithoutALogAreRefused: forward: terms go by the
+// forwarding Lambda's log. On a mailbox that reads none (no
+// forwarder_logs, no --forwarder-logs) and never did (no status in its
+// index; one read before answers from those, as
+// TestForwarderLogsEndToEnd's ls does), forward's own --help example
+// `sesbox forward --query forward:failed --yes` said "forward: no
+// messages to forward", and `ls --query forward:failed` printed nothing
+// and exited 0, as if nothing had failed. Each is refused before
+// anything is listed, hint first (what to set), exit 1, nothing written;
+// ls --cached answers from the index as it is, as it always does.
+func TestForwardTermsWithoutALogAreRefused(t *testing.T) {
+	dir := isolate(t)
+	flags, rec, _ := demoBucket(t)
+	cfgPath, _ := writeForwardConfig(t, dir)
+	mbox := filepath.Join(dir, "failed.mbox")
+	for _, tc := range []struct {
+		args []string
+		hint string
+	}{
+		{[]string{"ls", "--query", "forward:failed"}, "sesbox: give --forwarder-logs /aws/lambda/NAME (the forwarding Lambda's CloudWatch log group), or set forwarder_logs in the mailbox's config (ls: forward: terms go by"},
+		{[]string{"ls", "--json", "--query", "from:x -forward:ok"}, "sesbox: give --forwarder-logs /aws/lambda/NAME"},
+		{[]string{"forward", "--forward-config", cfgPath, "--query", "forward:failed", "--yes"}, `sesbox: set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in the mailbox's config (forward: forward: terms go by`},
+		{[]string{"export", "--mbox", mbox, "--query", "forward:none"}, `sesbox: set forwarder_logs = "/aws/lambda/NAME"`},
+	} {
+		before := len(rec.Requests())
+		out, errOut, code := sesbox(t, append(flags, tc.args...)...)
+		if code != 1 || out != "" || !strings.HasPrefix(errOut, tc.hint) {
+			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s\nwant exit 1 and a line starting %q", tc.args, code, out, errOut, tc.hint)
+		}
+		if n := len(rec.Requests()) - before; n != 0 {
+			t.Errorf("%v: %d requests to S3 before refusing", tc.args, n)
+		}
+	}
+	if _, err := os.Lstat(mbox); !os.IsNotExist(err) {
+		t.Errorf("export left %s: %v", mbox, err)
+	}
+	if _, errOut, code := sesbox(t, "--demo", "ls", "--query", "forward:failed"); code != 1 || !strings.HasPrefix(errOut, "sesbox: leave out the forward: terms: the demo mailbox reads no forwarding Lambda's log") {
+		t.Errorf("demo: exit %d:\n%s", code, errOut)
+	}
+	if _, errOut, code := sesbox(t, append(flags, "ls")...); code != 0 {
+		t.Fatalf("ls: exit %d:\n%s", code, errOut)
+	}
+	if _, errOut, code := sesbox(t, append(flags, "ls", "--cached", "--query", "forward:failed")...); code != 0 {
+		t.Errorf("ls --cached: exit %d:\n%s", code, errOut)
+	}
+}

@@ -88,6 +88,10 @@ type ExportAction struct {
 	// recomputed still differs from it. Entries written before it existed
 	// have none.
 	TrailerSHA256 string `json:"trailerSha256,omitempty"`
+	// AsOf is the past date (RFC 3339, UTC) the manifest speaks for, when
+	// it was rebuilt from the bucket's versions (`--as-of`); empty for
+	// the bucket as it was when the run read it.
+	AsOf string `json:"asOf,omitempty"`
 }
 
 // Problem is one thing VerifyLog found wrong with the log.

@@ -42,6 +42,11 @@ type ExportOptions struct {
 	// Log, when set, gets one "export" action per export that wrote its
 	// manifest (the local action log, or a Tee with the team's).
 	Log ActionLog
+	// AsOf, when set, exports every message under the prefix as the
+	// bucket held it then, rebuilt from its versions (as
+	// SnapshotOptions.AsOf); Keys must then be nil: they name messages
+	// as they are now.
+	AsOf time.Time
 }
 
 // ActionLog is where an export is recorded for auditors (*actionlog.Log,
@@ -67,6 +72,10 @@ var ErrExists = errors.New("refusing to overwrite")
 // that; the manifest's sha256 is of the stored bytes.
 func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (Trailer, error) {
 	manifest := cmp.Or(opt.Manifest, ManifestPath(file))
+	b, err := exportSource(ctx, b, opt)
+	if err != nil {
+		return Trailer{}, err
+	}
 	if !opt.Force {
 		for _, p := range []string{file, manifest} {
 			if _, err := os.Stat(p); err == nil {
@@ -82,7 +91,7 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 	defer tmp.Close()
 	w := bufio.NewWriterSize(tmp, 256<<10)
 	t, err := export(ctx, b, "mbox", manifest, opt, func(e *Entry, obj mailstore.Object, raw []byte) error {
-		return writeMboxMessage(w, raw, obj.LastModified)
+		return WriteMboxMessage(w, raw, obj.LastModified)
 	})
 	if err != nil && !errors.Is(err, ErrIncomplete) {
 		return t, err
@@ -117,6 +126,10 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 // name is never replaced: the export fails.
 func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions) (Trailer, error) {
 	manifest := cmp.Or(opt.Manifest, ManifestPath(dir))
+	b, err := exportSource(ctx, b, opt)
+	if err != nil {
+		return Trailer{}, err
+	}
 	if _, err := os.Stat(manifest); err == nil && !opt.Force {
 		return Trailer{}, fmt.Errorf("export: %s exists: %w (use --force to replace it)", manifest, ErrExists)
 	}
@@ -180,11 +193,36 @@ func logExport(b Bucket, kind string, opt ExportOptions, t Trailer, incomplete e
 	err := opt.Log.Append(actionlog.Action{Command: "export", Bucket: b.Location().Bucket, Result: result,
 		Export: &actionlog.ExportAction{What: opt.Query, Kind: kind, Count: t.Count, Failed: len(t.Failed), ManifestSHA256: t.EntriesSHA256,
 			FailedSHA256: FailedDigest(t.Failed), Vanished: t.Vanished, Started: t.started, HeaderSHA256: t.HeaderSHA256,
-			TrailerSHA256: t.TrailerSHA256}})
+			TrailerSHA256: t.TrailerSHA256, AsOf: asOfAttr(opt.AsOf)}})
 	if err != nil {
 		return fmt.Errorf("export written but not logged: %w", err)
 	}
 	return incomplete
+}
+
+// exportSource is the bucket an export reads: b, or b as of opt.AsOf
+// (checked before anything is written).
+func exportSource(ctx context.Context, b Bucket, opt ExportOptions) (Bucket, error) {
+	if opt.AsOf.IsZero() {
+		return b, nil
+	}
+	loc := b.Location()
+	if opt.Keys != nil {
+		return nil, fmt.Errorf("export %s as of %s: keys chosen from the bucket as it is now cannot be exported as of another date", loc, stamp(opt.AsOf))
+	}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	if opt.AsOf.After(now()) {
+		return nil, &mailstore.HintError{Hint: fmt.Sprintf("%s is in the future: an export of the bucket as it is now takes no --as-of", stamp(opt.AsOf)),
+			Err: fmt.Errorf("export as of %s: %w", stamp(opt.AsOf), ErrNotProvable)}
+	}
+	v, err := asOf(ctx, b, opt.AsOf)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", loc, err)
+	}
+	return v, nil
 }
 
 // startedAttr is how an action names a manifest's header time.
@@ -204,7 +242,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	mw := newManifestWriter(mf)
 	if err := mw.header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
 		Region: opt.Region, Endpoint: opt.Endpoint, Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion,
-		Versioning: versioningOf(ctx, b)}); err != nil {
+		Versioning: versioningOf(ctx, b), AsOf: opt.AsOf.UTC()}); err != nil {
 		return Trailer{}, err
 	}
 	type result struct {
@@ -217,7 +255,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 		failed   []FailedObject
 	)
 	err = ordered(ctx, par,
-		func(ctx context.Context, emit func(string) error) error {
+		func(ctx context.Context, emit func(mailstore.Object) error) error {
 			defer prog.listDone.Store(true)
 			if opt.Keys != nil {
 				keys := slices.Clone(opt.Keys)
@@ -225,7 +263,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 				keys = slices.Compact(keys)
 				for _, k := range keys {
 					prog.listed.Add(1)
-					if err := emit(k); err != nil {
+					if err := emit(mailstore.Object{Key: k}); err != nil {
 						return err
 					}
 				}
@@ -234,18 +272,19 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 			return b.ListSorted(ctx, "", func(page []mailstore.Object) error {
 				for _, o := range page {
 					prog.listed.Add(1)
-					if err := emit(o.Key); err != nil {
+					if err := emit(o); err != nil {
 						return err
 					}
 				}
 				return nil
 			})
 		},
-		func(ctx context.Context, key string) result {
-			d, obj, err := readDigest(ctx, b, key, "", true)
+		func(ctx context.Context, o mailstore.Object) result {
+			// The version listed, as of a past date; else the object now.
+			d, obj, err := readDigest(ctx, b, o.Key, o.VersionID, true)
 			if errors.Is(err, mailstore.ErrNotFound) {
-				if e := listedKeyNotFound(key); e != nil {
-					obj.Key, err = key, e
+				if e := listedKeyNotFound(o.Key); e != nil {
+					obj.Key, err = o.Key, e
 				}
 			}
 			return result{obj: obj, d: d, err: err}
@@ -327,10 +366,11 @@ func maildirStem(obj mailstore.Object) string {
 	return fmt.Sprintf("%d.%s", obj.LastModified.Unix(), id)
 }
 
-// writeMboxMessage writes one mboxrd message: the From_ line, the stored
+// WriteMboxMessage writes one mboxrd message: the From_ line, the stored
 // bytes with From-quoting, a newline if the message lacks a final one,
-// and the blank separator line.
-func writeMboxMessage(w io.Writer, raw []byte, arrived time.Time) error {
+// and the blank separator line (export --mbox, and a pipe of several
+// messages: mailbox.PipeText).
+func WriteMboxMessage(w io.Writer, raw []byte, arrived time.Time) error {
 	if _, err := fmt.Fprintf(w, "From %s %s\n", envelopeSender(raw), arrived.UTC().Format(time.ANSIC)); err != nil {
 		return err
 	}

@@ -250,7 +250,7 @@ func hashFile(path string) (string, error) {
 }
 
 // mboxReader reads the messages of an mboxrd file as ExportMbox writes
-// them (writeMboxMessage), one at a time, hashing each as it streams: a
+// them (WriteMboxMessage), one at a time, hashing each as it streams: a
 // From_ line at the start or after a blank line starts a message, a
 // quoted />+From / line loses one ">", and the blank line before the
 // next From_ line (or the end) is the separator, not the message's.

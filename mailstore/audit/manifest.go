@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -45,8 +46,12 @@ type Header struct {
 	// Versioning is the bucket's versioning status when the run started:
 	// "Enabled", "Suspended", "Off", or "unknown".
 	Versioning string `json:"versioning,omitempty"`
-	Query      string `json:"query,omitempty"`  // export: the query that chose the messages
-	Export     string `json:"export,omitempty"` // export: "mbox" or "maildir"
+	// AsOf, when set, is the past time the manifest speaks for: each
+	// entry is the version of its key that was current then, rebuilt from
+	// the bucket's versions (`audit snapshot --as-of`, `export --as-of`).
+	AsOf   time.Time `json:"asOf,omitzero"`
+	Query  string    `json:"query,omitempty"`  // export: the query that chose the messages
+	Export string    `json:"export,omitempty"` // export: "mbox" or "maildir"
 	// TrailerHashed says the trailer ends with its own hash
 	// (Trailer.TrailerSHA256): a trailer of such a manifest without one
 	// was edited (its field's name, say), not written before it existed.
@@ -378,6 +383,12 @@ func CheckManifest(path string) (ManifestCheck, error) {
 // fills c. An error from fn stops the scan and is returned.
 func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// What to give, first: it said "read manifest: open m.jsonl: no
+		// such file or directory" alone.
+		return &mailstore.HintError{Hint: "no manifest at " + path + " — check the path: give the file sesbox audit snapshot --out FILE or sesbox export wrote",
+			Err: fmt.Errorf("read manifest: %w", err)}
+	}
 	if err != nil {
 		return fmt.Errorf("read manifest: %w", err)
 	}

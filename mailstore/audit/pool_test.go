@@ -132,7 +132,7 @@ func FuzzMboxRoundTrip(f *testing.F) {
 		msgs := [][]byte{a, b}
 		var buf bytes.Buffer
 		for _, m := range msgs {
-			if err := writeMboxMessage(&buf, m, time.Unix(0, 0)); err != nil {
+			if err := WriteMboxMessage(&buf, m, time.Unix(0, 0)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -156,7 +156,7 @@ func FuzzMboxRoundTrip(f *testing.F) {
 }
 
 // FuzzMboxReaderHashes: mboxReader, which CheckExport reads an exported
-// mbox with, gives back for every message written by writeMboxMessage the
+// mbox with, gives back for every message written by WriteMboxMessage the
 // SHA-256 of the stored bytes (of those without the final newline the mbox
 // added, for a message that lacks one), and finds no message more or less.
 func FuzzMboxReaderHashes(f *testing.F) {
@@ -167,7 +167,7 @@ func FuzzMboxReaderHashes(f *testing.F) {
 		msgs := [][]byte{a, b, c}
 		var buf bytes.Buffer
 		for _, m := range msgs {
-			if err := writeMboxMessage(&buf, m, time.Unix(0, 0)); err != nil {
+			if err := WriteMboxMessage(&buf, m, time.Unix(0, 0)); err != nil {
 				t.Fatal(err)
 			}
 		}

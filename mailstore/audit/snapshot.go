@@ -90,6 +90,11 @@ type SnapshotOptions struct {
 	// with the manifest's entries hash and header time: an anchor that
 	// `audit verify` compares the manifest with (VerifyOptions.Actions).
 	Log ActionLog
+	// AsOf, when set, makes the manifest one of the bucket as it stood
+	// then, rebuilt from its versions (the bucket must be a
+	// VersionLister); a date its versions cannot speak for is refused
+	// with ErrNotProvable before anything is written.
+	AsOf time.Time
 }
 
 // ErrManifestExists is returned (wrapped) when the manifest file exists
@@ -111,6 +116,17 @@ var ErrManifestComplete = errors.New("manifest is already complete")
 func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptions) (Trailer, error) {
 	now, par, prog := start(opt.Now, opt.Parallel, 8, opt.Progress)
 	loc := b.Location()
+	if !opt.AsOf.IsZero() {
+		if opt.AsOf.After(now()) {
+			return Trailer{}, &mailstore.HintError{Hint: fmt.Sprintf("%s is in the future: a snapshot of the bucket as it is now takes no --as-of", stamp(opt.AsOf)),
+				Err: fmt.Errorf("snapshot as of %s: %w", stamp(opt.AsOf), ErrNotProvable)}
+		}
+		v, err := asOf(ctx, b, opt.AsOf)
+		if err != nil {
+			return Trailer{}, fmt.Errorf("snapshot %s: %w", loc, err)
+		}
+		b = v
+	}
 	f, mw, resumed, err := openSnapshot(ctx, b, path, opt, prog)
 	if err != nil {
 		return Trailer{}, err
@@ -150,7 +166,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 		if err := opt.Log.Append(actionlog.Action{Command: "snapshot", Bucket: loc.Bucket, Result: result,
 			Export: &actionlog.ExportAction{What: loc.Prefix, Kind: "snapshot", Count: t.Count, Failed: len(t.Failed),
 				FailedSHA256: FailedDigest(t.Failed), Vanished: t.Vanished, ManifestSHA256: t.EntriesSHA256, Started: t.started,
-				HeaderSHA256: t.HeaderSHA256, TrailerSHA256: t.TrailerSHA256}}); err != nil {
+				HeaderSHA256: t.HeaderSHA256, TrailerSHA256: t.TrailerSHA256, AsOf: asOfAttr(opt.AsOf)}}); err != nil {
 			return t, fmt.Errorf("snapshot written but not logged: %w", err)
 		}
 	}
@@ -171,7 +187,7 @@ func openSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOption
 	}
 	switch {
 	case exists && opt.Resume:
-		if f, mw, err = reopenManifest(path, loc); errors.Is(err, ErrManifestComplete) {
+		if f, mw, err = reopenManifest(path, loc, opt.AsOf); errors.Is(err, ErrManifestComplete) {
 			return nil, nil, false, &mailstore.HintError{Hint: path + " is a finished snapshot: nothing to resume — give a new --out FILE", Err: err}
 		} else if err != nil {
 			return nil, nil, false, err
@@ -196,7 +212,7 @@ func openSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOption
 	mw = newManifestWriter(f)
 	err = mw.header(Header{
 		Kind: "snapshot", Bucket: loc.Bucket, Prefix: loc.Prefix, Region: opt.Region, Endpoint: opt.Endpoint,
-		Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion, Versioning: versioningOf(ctx, b),
+		Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion, Versioning: versioningOf(ctx, b), AsOf: opt.AsOf.UTC(),
 	})
 	if err == nil {
 		err = mw.w.Flush()
@@ -234,10 +250,11 @@ type snapResult struct {
 	gone bool // deleted between the listing and the read
 }
 
-// readObject is the reader stage: the digest of one object's bytes.
+// readObject is the reader stage: the digest of one object's bytes (of
+// the version listed, as of a past date).
 func readObject(b Bucket) func(context.Context, mailstore.Object) snapResult {
 	return func(ctx context.Context, o mailstore.Object) snapResult {
-		d, obj, err := readDigest(ctx, b, o.Key, "", false)
+		d, obj, err := readDigest(ctx, b, o.Key, o.VersionID, false)
 		if errors.Is(err, mailstore.ErrNotFound) {
 			if err := listedKeyNotFound(o.Key); err != nil {
 				return snapResult{obj: o, err: err}
@@ -302,9 +319,10 @@ func versioningOf(ctx context.Context, b any) string {
 }
 
 // reopenManifest opens an interrupted manifest for appending: it checks the
-// header names the same bucket and prefix, replays the complete entry lines
-// to restore the running hash, and cuts off a torn last line.
-func reopenManifest(path string, loc mailstore.Location) (*os.File, *manifestWriter, error) {
+// header names the same bucket and prefix, and the same as-of date (zero:
+// none), replays the complete entry lines to restore the running hash, and
+// cuts off a torn last line.
+func reopenManifest(path string, loc mailstore.Location, asOf time.Time) (*os.File, *manifestWriter, error) {
 	f, err := xdg.OpenPrivate(path, os.O_RDWR)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resume snapshot: %w", err)
@@ -334,6 +352,7 @@ func reopenManifest(path string, loc mailstore.Location) (*os.File, *manifestWri
 			Key     string    `json:"key"`
 			Size    int64     `json:"size"`
 			Started time.Time `json:"started"`
+			AsOf    time.Time `json:"asOf"`
 		}
 		if err := json.Unmarshal(line, &probe); err != nil {
 			if lineNo == 1 {
@@ -348,6 +367,10 @@ func reopenManifest(path string, loc mailstore.Location) (*os.File, *manifestWri
 			}
 			if probe.Bucket != loc.Bucket || probe.Prefix != loc.Prefix {
 				return fail(fmt.Errorf("it is a manifest of s3://%s/%s, not of %s", probe.Bucket, probe.Prefix, loc))
+			}
+			if !probe.AsOf.Equal(asOf) {
+				return fail(&mailstore.HintError{Hint: fmt.Sprintf("%s is a manifest %s, not %s: resume it with the --as-of it was started with, or give a new --out FILE",
+					path, asOfWords(probe.AsOf), asOfWords(asOf)), Err: errors.New("another date")})
 			}
 			mw.started, mw.headerSHA256 = probe.Started, lineSHA256(line)
 			off += int64(len(line))

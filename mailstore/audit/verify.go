@@ -98,6 +98,10 @@ type Summary struct {
 	// this manifest: the entry that logged it, or that none does. Empty
 	// when no log was given.
 	Anchor string `json:"anchor,omitempty"`
+	// AsOf is the past time the manifest was compared with the bucket as
+	// of (VerifyOptions.AsOf), rebuilt from its versions; zero: the
+	// bucket as it is now.
+	AsOf time.Time `json:"asOf,omitzero"`
 }
 
 // OK reports whether nothing was changed, deleted or unreadable and the
@@ -140,6 +144,12 @@ type VerifyOptions struct {
 	// hash there, and a manifest that no longer matches it fails its check
 	// even with its trailer recomputed (checkAnchor).
 	Actions []actionlog.Action
+	// AsOf, when set, compares the manifest with the bucket as it stood
+	// then, rebuilt from its versions (the bucket must be a
+	// VersionLister), instead of as it is now: what changed between the
+	// manifest's time and AsOf. A time before the manifest's, or one the
+	// versions cannot speak for (ErrNotProvable), is refused.
+	AsOf time.Time
 }
 
 // checkAnchor compares the manifest with what the action log recorded
@@ -248,6 +258,22 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		return sum, fmt.Errorf("verify with --bucket %s --prefix %s (or the --mailbox of that bucket): %s is a manifest of s3://%s/%s, not of %s",
 			shellescape.Quote(mc.Header.Bucket), shellescape.Quote(mc.Header.Prefix), path, mc.Header.Bucket, mc.Header.Prefix, loc)
 	}
+	if !opt.AsOf.IsZero() {
+		then := asOfOrNow(mc.Header)
+		switch {
+		case opt.AsOf.Before(then):
+			return sum, &mailstore.HintError{Hint: fmt.Sprintf("give an --as-of from %s on: %s is a manifest %s, and verify says what changed since", stamp(then), path, asOfWords(mc.Header.AsOf)),
+				Err: fmt.Errorf("verify as of %s: before the manifest's time", stamp(opt.AsOf))}
+		case opt.AsOf.After(now()):
+			return sum, &mailstore.HintError{Hint: fmt.Sprintf("%s is in the future: verify against the bucket as it is now takes no --as-of", stamp(opt.AsOf)),
+				Err: fmt.Errorf("verify as of %s: %w", stamp(opt.AsOf), ErrNotProvable)}
+		}
+		v, err := asOf(ctx, b, opt.AsOf)
+		if err != nil {
+			return sum, fmt.Errorf("verify %s: %w", loc, err)
+		}
+		b, sum.AsOf = v, opt.AsOf.UTC()
+	}
 	sum.Versioning = versioningOf(ctx, b)
 	// An export's manifest holds only what its query chose: the other
 	// objects are not "new", just not part of it.
@@ -282,7 +308,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
 		},
 		func(ctx context.Context, p pair) Result {
-			return check(ctx, b, p.want, p.have, maxCand, mc.Header.Started)
+			return check(ctx, b, p.want, p.have, maxCand, mc.Header)
 		},
 		func(r Result) error {
 			prog.Done++
@@ -417,9 +443,9 @@ func mergeWalk[P any](ctx context.Context, b Bucket, path string, unread []strin
 	return nil
 }
 
-// check compares one manifest entry with the bucket; started is when the
-// run that wrote the manifest began (the header's).
-func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int, started time.Time) Result {
+// check compares one manifest entry with the bucket (have names the
+// version to read as of a past date); h is the manifest's header.
+func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int, h Header) Result {
 	switch {
 	case want != nil && want.unread:
 		const then = "listed but not read when the manifest was made (its trailer lists it under failed), so its bytes then are unknown"
@@ -435,29 +461,35 @@ func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, m
 		return Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size, Note: then + ": it is still there", unread: true}
 	case want == nil:
 		r := Result{Key: have.Key, Status: New, ETag: have.ETag, Size: have.Size, LastModified: have.LastModified.UTC()}
+		// The time the manifest speaks for: its as-of date, else when
+		// its run began.
+		started, when := h.Started, "the manifest's run started"
+		if !h.AsOf.IsZero() {
+			started, when = h.AsOf, "the time the manifest is as of"
+		}
 		if !started.IsZero() && have.LastModified.Before(started.Truncate(time.Second)) {
 			// Not there when the manifest's run listed the prefix, yet
 			// older: a time set back (whoever can write a server's disk
 			// sets it), a version restored by removing its delete marker,
 			// an upload begun before the run (S3 dates a multipart upload
 			// by its start). It said "new" as for mail arrived since.
-			r.Note = fmt.Sprintf("last modified %s, before the manifest's run started (%s), yet not in it: put since with an earlier time, restored from an older version, or uploaded across that run",
-				have.LastModified.UTC().Format(time.RFC3339), started.UTC().Format(time.RFC3339))
+			r.Note = fmt.Sprintf("last modified %s, before %s (%s), yet not in it: put since with an earlier time, restored from an older version, or uploaded across that run",
+				have.LastModified.UTC().Format(time.RFC3339), when, started.UTC().Format(time.RFC3339))
 		}
 		return r
 	case have == nil:
 		r := Result{Key: want.Key, Status: Deleted, Subject: want.Subject, ManifestSHA256: want.SHA256, ManifestVersionID: want.VersionID}
 		// Deleted between the listing and now, or hidden by a delete marker:
 		// the versions tell.
-		findOriginal(ctx, b, want, &r, maxCand)
+		findOriginal(ctx, b, want, &r, maxCand, "")
 		return r
 	}
 	r := Result{Key: want.Key, Subject: want.Subject, ManifestSHA256: want.SHA256, ManifestVersionID: want.VersionID}
-	d, obj, err := readDigest(ctx, b, want.Key, "", false)
+	d, obj, err := readDigest(ctx, b, want.Key, have.VersionID, false)
 	switch {
 	case errors.Is(err, mailstore.ErrNotFound):
 		r.Status = Deleted
-		findOriginal(ctx, b, want, &r, maxCand)
+		findOriginal(ctx, b, want, &r, maxCand, "")
 		return r
 	case err != nil:
 		r.Status, r.Error = Failed, err.Error()
@@ -488,7 +520,7 @@ func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, m
 	if metadata != "" {
 		r.Note = joinNote(r.Note, "its metadata changed too: "+metadata)
 	}
-	findOriginal(ctx, b, want, &r, maxCand)
+	findOriginal(ctx, b, want, &r, maxCand, have.VersionID)
 	return r
 }
 
@@ -542,7 +574,9 @@ func writtenAgain(want *Entry, have mailstore.Object) string {
 // findOriginal lists the object's versions and looks for one whose bytes
 // hash as the manifest says: the manifest's own version first, then other
 // kept versions of the same size, newest first, at most maxCand reads.
-func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand int) {
+// read is the version found changed (as of a past date), "" for the
+// object as it is now (the latest).
+func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand int, read string) {
 	vs, err := b.Versions(ctx, want.Key)
 	if err != nil {
 		r.Note = joinNote(r.Note, "versions unknown: "+err.Error())
@@ -552,9 +586,10 @@ func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand
 	var cands []Version
 	kept := 0
 	for _, v := range vs {
-		if v.DeleteMarker || v.VersionID == "" || (r.Status == Changed && v.IsLatest) {
-			// The current object is what changed; on an unversioned bucket
-			// it is the only "version" (id "null") there is.
+		if v.DeleteMarker || v.VersionID == "" || (r.Status == Changed && (read == "" && v.IsLatest || v.VersionID == read)) {
+			// The current object (or the version as of a past date) is
+			// what changed; on an unversioned bucket it is the only
+			// "version" (id "null") there is.
 			continue
 		}
 		kept++

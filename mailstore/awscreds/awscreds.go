@@ -6,11 +6,13 @@ package awscreds
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
 )
 
 // Of names where p's credentials came from (From), profile being the
@@ -49,18 +51,46 @@ func RejectedCode(code string) bool {
 	return false
 }
 
-// Rejected is the hint for credentials a service refused: by names the
-// service ("SES"; "" for S3, the mailbox's own), from where they came from
-// (Of; "" when not known).
-func Rejected(by, from string) string {
+// Rejected is the hint for credentials a service refused (err, its
+// answer): by names the service ("SES"; "" for S3, the mailbox's own),
+// from where they came from (Of; "" when not known). Credentials that
+// have expired (Expired) are told to be refreshed, and how: "check them"
+// sent an SSO user to keys that were right the hour before. S3, SES,
+// SQS, DynamoDB and CloudWatch Logs all say it through here.
+func Rejected(by, from string, err error) string {
 	h := "credentials rejected"
 	if by != "" {
 		h += " by " + by
+	}
+	if Expired(err) {
+		h += " — they have expired: refresh them (aws sso login for an SSO profile; for temporary keys, new ones with their session token from what issued them, in AWS_SESSION_TOKEN or the profile's aws_session_token)"
+		if from != "" {
+			h += "; they came from " + from
+		}
+		return h
 	}
 	if from != "" {
 		return h + " — they came from " + from + "; check them, or --profile or the AWS_* environment"
 	}
 	return h + " — check --profile or the AWS_* environment"
+}
+
+// Expired says whether err is a service refusing credentials because
+// their session has expired: S3's and SQS's ExpiredToken, the JSON
+// services' ExpiredTokenException, or another refusal of the token that
+// says so ("The security token included in the request is expired").
+func Expired(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch code := ae.ErrorCode(); {
+	case code == "ExpiredToken", code == "ExpiredTokenException":
+		return true
+	case RejectedCode(code), code == "InvalidToken":
+		return strings.Contains(strings.ToLower(ae.ErrorMessage()), "expired")
+	}
+	return false
 }
 
 // From names where the SDK took credentials from, by their Source

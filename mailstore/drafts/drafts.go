@@ -144,19 +144,78 @@ func (s *Store) Load(id string) (*Draft, error) {
 	}
 	d := &Draft{ID: id, dir: s.dir}
 	m, err := xdg.ReadPrivate(d.metaPath())
+	if err == nil {
+		err = json.Unmarshal(m, &d.Meta)
+	}
 	if err != nil {
+		// The details cannot be read: when the text, the user's words,
+		// can, that is said and the text kept (it read "no kept draft").
+		if text, terr := xdg.ReadPrivate(d.Path()); terr == nil {
+			return nil, damaged(d, text, err)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no draft %q in %s", id, s.dir)
 		}
-		return nil, fmt.Errorf("load draft %s: %w", id, err)
-	}
-	if err := json.Unmarshal(m, &d.Meta); err != nil {
 		return nil, fmt.Errorf("load draft %s: %w", id, err)
 	}
 	if d.Text, err = xdg.ReadPrivate(d.Path()); err != nil {
 		return nil, fmt.Errorf("load draft %s: %w", id, err)
 	}
 	return d, nil
+}
+
+// DamagedError is a draft whose text (ID.txt: the To, Cc and Subject
+// lines and the user's words) is intact but whose details (ID.json: the
+// From, the threading, the message replied to) cannot be read: damaged,
+// or missing (a crash between the two writes of Save). It cannot be
+// sent as it is; its text is kept, and the error says where.
+type DamagedError struct {
+	// Draft has the ID, the Text and, from the ID, Meta.Created; the
+	// rest of Meta is unknown.
+	Draft *Draft
+	Err   error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("draft %s: its text is kept in %s; its details %s cannot be read: %v", e.Draft.ID, e.Draft.Path(), e.Draft.metaPath(), e.Err)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
+// damaged is the error of draft d (Meta unread) whose text is text and
+// whose details failed with err, hint first: where the words are and
+// what to do with them.
+func damaged(d *Draft, text []byte, err error) error {
+	d.Text = text
+	if t, perr := time.Parse("20060102T150405Z", strings.SplitN(d.ID, "-", 2)[0]); perr == nil {
+		d.Meta.Created = t
+	}
+	return &mailstore.HintError{
+		Hint: fmt.Sprintf("your words are kept in %s, but the draft's details beside it (its From, its threading, the message it replies to) cannot be read, so it cannot be sent as a draft: reply to that message again (its Subject is in the file) with your words from it (sesbox reply KEY --body-file FILE), then delete this draft (sesbox drafts --delete %s)",
+			d.Path(), d.ID),
+		Err: &DamagedError{Draft: d, Err: err},
+	}
+}
+
+// Damaged returns the drafts err names as damaged (DamagedError), as
+// List and Find return them.
+func Damaged(err error) []*Draft {
+	var out []*Draft
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var de *DamagedError
+		if errors.As(err, &de) {
+			out = append(out, de.Draft)
+		}
+	}
+	walk(err)
+	return out
 }
 
 // Reload reads the text again (after an editor wrote it).
@@ -190,15 +249,24 @@ func (s *Store) Delete(id string) error {
 // List returns the drafts, oldest first. A draft that cannot be read is
 // left out and named in the error, which does not hide the others.
 func (s *Store) List() ([]*Draft, error) {
-	names, err := filepath.Glob(filepath.Join(s.dir, "*.json"))
-	if err != nil {
-		return nil, err
+	// By either file: a text whose details are missing is a draft too
+	// (DamagedError), never passed over.
+	var ids []string
+	for _, ext := range []string{".json", ".txt"} {
+		names, err := filepath.Glob(filepath.Join(s.dir, "*"+ext))
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			ids = append(ids, strings.TrimSuffix(filepath.Base(n), ext))
+		}
 	}
-	sort.Strings(names)
+	sort.Strings(ids)
+	ids = slices.Compact(ids)
 	var out []*Draft
 	var errs []error
-	for _, n := range names {
-		d, err := s.Load(strings.TrimSuffix(filepath.Base(n), ".json"))
+	for _, id := range ids {
+		d, err := s.Load(id)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -255,14 +323,23 @@ func (s *Store) StartReply(p ReplyPlan) (d *Draft, kept bool, err error) {
 // reply --draft` and the TUI's `:drafts ID` alike.
 func (s *Store) Find(id string) (*Draft, error) {
 	if validID(id) {
-		if d, err := s.Load(id); err == nil {
-			return d, nil
+		d, err := s.Load(id)
+		if err == nil || len(Damaged(err)) > 0 {
+			return d, err
 		}
 	}
 	all, err := s.List()
 	d, ferr := Match(all, id)
 	if ferr != nil {
-		// A draft that could not be read may be the one meant.
+		// A draft that could not be read may be the one meant: when
+		// the only one the id begins is damaged, that is what is wrong
+		// (it said "no kept draft" of a draft whose words were there).
+		if dam := Damaged(err); errors.Is(ferr, mailstore.ErrNotFound) && len(dam) > 0 {
+			if d, merr := Match(dam, id); merr == nil {
+				_, lerr := s.Load(d.ID)
+				return nil, lerr
+			}
+		}
 		return nil, errors.Join(ferr, err)
 	}
 	return d, nil

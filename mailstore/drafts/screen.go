@@ -1,6 +1,7 @@
 package drafts
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -67,14 +68,20 @@ func (o *Outbox) screened(ctx context.Context, p *Prepared) (dests, skipped, war
 	for _, v := range blocked {
 		skipped = append(skipped, screenLine(v))
 	}
+	var unchecked []string // one line for them all: a reply to all of 5 printed 5 of 400 characters each
+	var why error
 	for _, v := range verdicts {
 		switch {
 		case v.Blocked(o.IncludeSuppressed):
 		case v.Suppressed != nil:
 			warnings = append(warnings, "sent despite the suppression list (--include-suppressed): "+screenLine(v))
 		case v.Err != nil:
-			warnings = append(warnings, screenLine(v))
+			unchecked = append(unchecked, v.Address)
+			why = cmp.Or(why, v.Err)
 		}
+	}
+	if len(unchecked) > 0 {
+		warnings = append(warnings, sesaccount.UncheckedLine(strings.Join(unchecked, ", "), why))
 	}
 	if len(send) == 0 {
 		// One line (errors.Join's newline split it on the status line),

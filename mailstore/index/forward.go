@@ -136,6 +136,20 @@ func (x *Index) SetForward(ctx context.Context, bucket string, fw map[string]mai
 	})
 }
 
+// HasForward reports whether a message under loc has a forward status,
+// which only a read of the forwarding Lambda's log gives.
+func (x *Index) HasForward(ctx context.Context, loc mailstore.Location) (has bool, err error) {
+	err = x.with(ctx, func(db *sql.DB) error {
+		err := db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM messages WHERE bucket=? AND substr(key,1,?)=? AND forward_status!='')`,
+			loc.Bucket, len(loc.Prefix), loc.Prefix).Scan(&has)
+		if err != nil {
+			return fmt.Errorf("index: %w", err)
+		}
+		return nil
+	})
+	return has, err
+}
+
 // Oldest returns the earliest time a message under loc was stored; ok is
 // false when none is indexed.
 func (x *Index) Oldest(ctx context.Context, loc mailstore.Location) (t time.Time, ok bool, err error) {

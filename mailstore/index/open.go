@@ -275,6 +275,43 @@ func OpenCache(path string) (x *Index, notice string, err error) {
 	return x, notice, nil
 }
 
+// OpenReadOnly opens the index at path for reading alone, for a reader
+// of the index as it is (ls --cached) when Open cannot have it: a cache
+// directory or an index file the user may read but not write, where
+// Open's lock, journal and checks write, and OpenCache worked in memory,
+// empty ("no messages"). SQLite's immutable mode takes no lock and
+// writes nothing. Only an index of this sesbox's schema is read (moving
+// another to it is a write); the Index heals and follows nothing.
+func OpenReadOnly(path string) (*Index, error) {
+	if err := xdg.CheckNotSymlink(path); err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	f.Close()
+	registerFunctions()
+	name := strings.Replace(dsn(path), "?", "?mode=ro&immutable=1&", 1)
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	var appID, version int
+	err = db.QueryRow(`PRAGMA application_id`).Scan(&appID)
+	if err == nil {
+		err = db.QueryRow(`PRAGMA user_version`).Scan(&version)
+	}
+	if err == nil && (appID != applicationID || version != schemaVersion) {
+		err = fmt.Errorf("it is not an index of this sesbox's schema (%d; it holds %d), and moving it there is a write", schemaVersion, version)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open index %s read-only: %w", path, err)
+	}
+	return &Index{db: db}, nil
+}
+
 // with runs fn on the database. When SQLite reports the file damaged
 // (damage the checks on open did not reach), the index heals then: the
 // file is moved aside, an empty index takes its place, the notify function

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/fwdlog"
 	"github.com/sesbox/sesbox/mailstore/index"
+	"github.com/sesbox/sesbox/mailstore/query"
 )
 
 // ForwarderLogs is the forwarding Lambda's CloudWatch log group, read by
@@ -33,6 +35,27 @@ type LogError struct{ Err error }
 
 func (e *LogError) Error() string { return "forwarder log: " + e.Err.Error() }
 func (e *LogError) Unwrap() error { return e.Err }
+
+// ChosenFromAnUnreadLog says whether q chooses by forward: terms while
+// refreshErr, the last refresh's, says the forwarder log could not be
+// read: those terms then match the statuses last read from it (none, for
+// a log never read). ls says its answer may lack messages; a forward
+// chosen so is refused (ErrForwardTermsUnread), by the CLI and the TUI.
+func ChosenFromAnUnreadLog(q query.Query, refreshErr error) bool {
+	var le *LogError
+	return errors.As(refreshErr, &le) && ChoosesByForwardTerms(q)
+}
+
+// ChoosesByForwardTerms says whether q has a forward: term, which matches
+// what the forwarding Lambda's log says of each message.
+func ChoosesByForwardTerms(q query.Query) bool {
+	return slices.ContainsFunc(q.Terms(), func(t query.Term) bool { return t.Field == "forward" })
+}
+
+// ErrForwardTermsUnread is why a forward of messages ChosenFromAnUnreadLog
+// is refused before planning: it would send again what the Lambda has
+// delivered since the log was last read.
+var ErrForwardTermsUnread = errors.New("forward: not planned: the forwarder log could not be read, so forward: terms would choose from the statuses last read from it (none, for a log never read)")
 
 // ReadForwarderLogs makes Refresh read the forwarder's log group.
 func (m *Mailbox) ReadForwarderLogs(l ForwarderLogs) {

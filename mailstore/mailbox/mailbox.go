@@ -345,6 +345,13 @@ func (m *Mailbox) Pending(ctx context.Context) (int, error) {
 	return m.idx.Pending(ctx, m.Location())
 }
 
+// ForwardStatusesRead reports whether the index holds what a read of the
+// forwarding Lambda's log said of any of the mailbox's messages (forward:
+// terms match nothing else).
+func (m *Mailbox) ForwardStatusesRead(ctx context.Context) (bool, error) {
+	return m.idx.HasForward(ctx, m.Location())
+}
+
 func (m *Mailbox) pullReadState(ctx context.Context) error {
 	m.mu.Lock()
 	shared := m.shared

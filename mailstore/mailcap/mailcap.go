@@ -7,7 +7,11 @@
 // put a file name and the sender's content-type parameters into a shell
 // command line. Every value is quoted for the shell context it lands in
 // (bare, inside '...' or inside "..."), so no value can end the quoting the
-// entry's author wrote around it.
+// entry's author wrote around it. A script given to a shell's -c (sh -c
+// 'iconv -f %{charset} %s') is parsed twice, by the shell that runs the
+// command and by the one it starts: it is expanded as a command of its
+// own, then quoted whole. A program that runs its argument some other way
+// (eval, su -c, ssh) is the entry author's to quote for.
 package mailcap
 
 import (
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -242,11 +247,34 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 	var outer []frame
 	inBackquote := func() bool {
 		for _, f := range outer {
-			if f.backquote {
+			if f.kind == backquoted {
 				return true
 			}
 		}
 		return false
+	}
+	// top is the innermost frame open, or a zero frame at the top level.
+	top := func() frame {
+		if len(outer) == 0 {
+			return frame{kind: none}
+		}
+		return outer[len(outer)-1]
+	}
+	// cases holds the case commands open, innermost last, each with the
+	// substitution depth it was opened at: a ")" ending one of its
+	// patterns closes no substitution ("$(case %t in text/*) echo
+	// %{charset};; esac)" took that ")" for the end of the $( and quoted
+	// the charset for the double quotes, where the shell read it bare).
+	var cases []caseClause
+	// ansiC is set by a $'...' holding a backslash: bash reads \' there
+	// as a quote inside the string, sh (dash) as its end, so after one no
+	// context is known for both, and a value is refused.
+	ansiC := false
+	closeFrame := func() {
+		q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
+		for len(cases) > 0 && cases[len(cases)-1].depth > len(outer) {
+			cases = cases[:len(cases)-1]
+		}
 	}
 	for i := 0; i < len(cmd); i++ {
 		c := cmd[i]
@@ -282,8 +310,19 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			// backslash before $, ` or \ dropped, before it is parsed: a
 			// backquote in a value would end it, and the \$ that keeps a
 			// $ literal in double quotes would lose its backslash.
+			if ansiC {
+				return Expanded{}, errors.New("mailcap: a value after a $'...' holding a backslash cannot be quoted: sh and bash read where it ends differently")
+			}
 			if inBackquote() && strings.ContainsAny(val, "`\\$") {
 				return Expanded{}, errors.New("mailcap: a value with a backquote, backslash or $ cannot be put between backquotes")
+			}
+			if f := top(); q == double && f.kind == param && f.q == double {
+				// Between the braces of a ${...} in double quotes a }
+				// ends it, and bash reads a ' as the start of a
+				// quoted string to match: the value goes in quotes of
+				// its own, which nest there.
+				b.WriteString(`"` + quote(val, double) + `"`)
+				continue
 			}
 			b.WriteString(quote(val, q))
 			continue
@@ -294,6 +333,64 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			i++
 			continue
 		}
+		if (c == '\'' || c == '"') && q == bare && !inBackquote() && shellScriptArg(cmd, i) {
+			// sh -c '...': the string is a script the started shell
+			// parses anew, where a value quoted for the outer one
+			// was bare ("sh -c 'echo %{charset}'" ran a charset
+			// "x; touch f"). Its text is expanded as a command, and
+			// the result given to the outer shell as one word.
+			if script, n, ok := quotedText(cmd[i:]); ok {
+				inner, err := Expand(script, file, contentType, params)
+				if err != nil {
+					return Expanded{}, err
+				}
+				sawFile = sawFile || !inner.Stdin
+				b.WriteString(Quote(inner.Command))
+				i += n - 1
+				continue
+			}
+		}
+		if q == bare && wordStart(cmd, i) {
+			top, w := len(cases)-1, reservedWord(cmd[i:])
+			switch {
+			case w == "case" && commandStart(cmd, i):
+				cases = append(cases, caseClause{depth: len(outer), at: caseSubject})
+			case w == "in" && top >= 0 && cases[top].depth == len(outer) && cases[top].at == caseSubject:
+				cases[top].at = casePattern
+			case w == "esac" && top >= 0 && cases[top].depth == len(outer) &&
+				(cases[top].at == casePattern || cases[top].at == caseBody && commandStart(cmd, i)):
+				// Not an argument ("echo esac" ends nothing).
+				cases = cases[:top]
+			default:
+				w = ""
+			}
+			if w != "" {
+				b.WriteString(w)
+				i += len(w) - 1
+				continue
+			}
+		}
+		if q == bare && len(cases) > 0 && cases[len(cases)-1].depth == len(outer) {
+			top := &cases[len(cases)-1]
+			switch {
+			case c == ')' && top.at == casePattern:
+				// A pattern's end is no substitution's end.
+				top.at = caseBody
+				b.WriteByte(c)
+				continue
+			case c == '(' && top.at == casePattern:
+				// The optional ( before a pattern opens nothing.
+				b.WriteByte(c)
+				continue
+			case c == ';' && top.at == caseBody && i+1 < len(cmd) && (cmd[i+1] == ';' || cmd[i+1] == '&'):
+				// ;; (or ;&, ;;&) ends an item: a pattern comes next.
+				top.at = casePattern
+				b.WriteByte(c)
+				b.WriteByte(cmd[i+1])
+				i++
+				continue
+			}
+		}
 		switch {
 		case c == '\'' && q == bare:
 			q = single
@@ -301,22 +398,43 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 			q = bare
 		case c == '"' && q == bare:
 			q = double
+		case c == '"' && q == double && top().kind == paramQuote:
+			closeFrame()
+		case c == '"' && q == double && top().kind == param && top().q == double:
+			// In "${x:-"..."}" the inner quotes nest: they open a
+			// new double-quoted string, and end nothing.
+			outer = append(outer, frame{q: double, kind: paramQuote})
 		case c == '"' && q == double:
 			q = bare
+		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '\'' && q == bare:
+			// Without a backslash inside, $'...' ends where '...' does
+			// for every shell: the ' that follows is read as one.
+			if end := strings.IndexByte(cmd[i+2:], '\''); end < 0 || strings.IndexByte(cmd[i+2:i+2+end], '\\') >= 0 {
+				ansiC = true
+			}
 		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '(' && q != single:
-			outer = append(outer, frame{q: q})
+			outer = append(outer, frame{q: q, kind: paren})
 			q = bare
 			b.WriteByte(c)
 			c = '('
 			i++
+		case c == '$' && i+1 < len(cmd) && cmd[i+1] == '{' && q != single:
+			// ${...} keeps the context it is in; quotes inside it
+			// nest (see above).
+			outer = append(outer, frame{q: q, kind: param})
+			b.WriteByte(c)
+			c = '{'
+			i++
+		case c == '}' && top().kind == param && (q == bare || q == double && top().q == double):
+			closeFrame()
 		case c == '(' && q == bare:
-			outer = append(outer, frame{q: bare})
-		case c == ')' && q == bare && len(outer) > 0 && !outer[len(outer)-1].backquote:
-			q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
-		case c == '`' && q != single && len(outer) > 0 && outer[len(outer)-1].backquote:
-			q, outer = outer[len(outer)-1].q, outer[:len(outer)-1]
+			outer = append(outer, frame{q: bare, kind: paren})
+		case c == ')' && q == bare && top().kind == paren:
+			closeFrame()
+		case c == '`' && q != single && top().kind == backquoted:
+			closeFrame()
 		case c == '`' && q != single:
-			outer = append(outer, frame{q: q, backquote: true})
+			outer = append(outer, frame{q: q, kind: backquoted})
 			q = bare
 		}
 		b.WriteByte(c)
@@ -324,11 +442,128 @@ func Expand(cmd, file, contentType string, params map[string]string) (Expanded, 
 	return Expanded{Command: b.String(), Stdin: !sawFile}, nil
 }
 
-// frame is the quoting context a command substitution or subshell was
-// opened in, and whether it was opened by a backquote.
+// frame is the quoting context a command substitution, subshell,
+// parameter expansion or quotes nested in one was opened in, and which.
 type frame struct {
-	q         quoting
-	backquote bool
+	q    quoting
+	kind frameKind
+}
+
+type frameKind int
+
+const (
+	none       frameKind = iota // the top level
+	paren                       // $( ... ) or ( ... )
+	backquoted                  // ` ... `
+	param                       // ${ ... }
+	paramQuote                  // " ... " inside a ${ ... } in double quotes
+)
+
+// caseClause is an open case command: where in it the text so far is,
+// and the number of substitutions open around it.
+type caseClause struct {
+	depth int
+	at    casePart
+}
+
+type casePart int
+
+const (
+	caseSubject casePart = iota // between "case" and "in"
+	casePattern                 // a pattern, up to its ")"
+	caseBody                    // the commands of an item, up to ";;"
+)
+
+// wordStart reports whether a word may begin at cmd[i]: the shell
+// recognises a reserved word only there.
+func wordStart(cmd string, i int) bool {
+	return i == 0 || strings.IndexByte(" \t\n;&|()`", cmd[i-1]) >= 0
+}
+
+// commandStart reports whether a command may begin at cmd[i], where the
+// shell reads case as a reserved word: at the start, after an operator
+// (; & | ( ) or a backquote), or after a reserved word that a command
+// follows.
+func commandStart(cmd string, i int) bool {
+	j := i
+	for j > 0 && (cmd[j-1] == ' ' || cmd[j-1] == '\t') {
+		j--
+	}
+	if j == 0 || strings.IndexByte(";&|()`\n", cmd[j-1]) >= 0 {
+		return true
+	}
+	k := j
+	for k > 0 && strings.IndexByte(" \t\n;&|()`", cmd[k-1]) < 0 {
+		k--
+	}
+	switch cmd[k:j] {
+	case "then", "do", "else", "elif", "if", "while", "until", "{", "!":
+		return true
+	}
+	return false
+}
+
+// shells are the programs whose -c argument is a script.
+var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true, "ash": true, "yash": true}
+
+// shellScriptArg reports whether the word at cmd[i] follows "SHELL -c"
+// (or -ec, -xc: flags ending in c), where SHELL is one of shells, by
+// path or not.
+func shellScriptArg(cmd string, i int) bool {
+	prev := func(j int) (string, int) {
+		for j > 0 && (cmd[j-1] == ' ' || cmd[j-1] == '\t') {
+			j--
+		}
+		k := j
+		for k > 0 && strings.IndexByte(" \t\n;&|()`'\"", cmd[k-1]) < 0 {
+			k--
+		}
+		return cmd[k:j], k
+	}
+	flag, j := prev(i)
+	if len(flag) < 2 || flag[0] != '-' || flag[len(flag)-1] != 'c' || strings.Trim(flag[1:], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return false
+	}
+	sh, _ := prev(j)
+	return shells[path.Base(sh)]
+}
+
+// quotedText reads the quoted string s starts with ('...' or "...") and
+// returns its text as the shell reads it and its length in s; ok is false
+// when it does not end. In "...", a backslash before $, `, " or \ is
+// dropped, as the shell drops it.
+func quotedText(s string) (text string, n int, ok bool) {
+	if s[0] == '\'' {
+		end := strings.IndexByte(s[1:], '\'')
+		if end < 0 {
+			return "", 0, false
+		}
+		return s[1 : 1+end], end + 2, true
+	}
+	var b strings.Builder
+	for j := 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return b.String(), j + 1, true
+		case c == '\\' && j+1 < len(s) && strings.IndexByte("$`\"\\", s[j+1]) >= 0:
+			b.WriteByte(s[j+1])
+			j++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", 0, false
+}
+
+// reservedWord returns the case-command word (case, in, esac) that s
+// begins with, as a whole word, or "".
+func reservedWord(s string) string {
+	for _, w := range []string{"case", "in", "esac"} {
+		if rest, ok := strings.CutPrefix(s, w); ok && (rest == "" || strings.IndexByte(" \t\n;&|()`", rest[0]) >= 0) {
+			return w
+		}
+	}
+	return ""
 }
 
 func lookupParam(params map[string]string, name string) string {

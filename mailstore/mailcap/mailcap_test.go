@@ -91,6 +91,7 @@ func TestExpand(t *testing.T) {
 		{"echo %{name}", `echo 'x'\''; rm -rf ~ #'`},
 		// A substitution is parsed anew, bare: the value is quoted so.
 		{`w3m -I "$(echo %{name})" %s`, `w3m -I "$(echo 'x'\''; rm -rf ~ #')" '/tmp/a b'`},
+		{`w3m -I "$(case %t in text/*) echo %{name};; esac)" %s`, `w3m -I "$(case 'text/html' in text/*) echo 'x'\''; rm -rf ~ #';; esac)" '/tmp/a b'`},
 		{"echo 100%% %{missing}", "echo 100% ''"},
 		{`echo \%s`, `echo \%s`},
 		{"echo %", "echo %"},
@@ -107,18 +108,34 @@ func TestExpand(t *testing.T) {
 	if e, _ := Expand("less %s", "/f", "text/plain", nil); e.Stdin {
 		t.Error("a command with a file placeholder reads stdin")
 	}
+	if e, _ := Expand("sh -c 'less %s'", "/f", "text/plain", nil); e.Stdin || e.Command != `sh -c 'less '\''/f'\'''` {
+		t.Errorf("sh -c 'less %%s' = %+v", e)
+	}
 	if _, err := Expand("cat %{x}", "/f", "t/t", map[string]string{"x": "a\x00b"}); err == nil {
 		t.Error("a NUL byte was expanded")
+	}
+	// bash reads $'a\'b' as one string, sh as $'a\' then b and an open
+	// quote: what follows is bare for one and quoted for the other (a
+	// value "x; touch f" ran touch under bash).
+	for _, cmd := range []string{`echo $'a\'b' %{name}`, `echo $'a\'b %{name}'`, `echo $'\n' %s`, `echo $'unclosed %s`} {
+		if e, err := Expand(cmd, "/f", "t/t", params); err == nil {
+			t.Errorf("Expand(%q) = %q: a value after $'...' with a backslash was quoted", cmd, e.Command)
+		}
 	}
 }
 
 // TestExpandQuotingProperty runs the expanded commands through a real
 // shell: whatever a hostile parameter holds, printf receives it as exactly
-// one argument, in every quoting context an entry can put it in.
+// one argument, in every quoting context an entry can put it in, in sh
+// and (where there is one) bash, whose quoting differs in corners.
 func TestExpandQuotingProperty(t *testing.T) {
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh")
+	}
+	shells := []string{sh}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash)
 	}
 	alphabet := []rune("ab '\"\\$`;|&<>(){}*?~#!\n\t%-=é")
 	r := rand.New(rand.NewSource(1))
@@ -139,10 +156,32 @@ func TestExpandQuotingProperty(t *testing.T) {
 		`printf '[%%s]' "$(printf '%%s.' %{v})"`, `printf '[%%s]' "$(printf '%%s.' "%{v}")"`,
 		`printf '[%%s]' "$( (printf '%%s.' %{v}) )"`, "printf '[%%s]' \"`printf '%%s.' %{v}`\"",
 		"printf '[%%s]' `printf '%%s.' \"%{v}\"`",
+		// A ")" ending a case pattern ends no substitution ("$(case %t
+		// in text/*) echo %{charset};; esac)" ran a charset "x; touch f").
+		`printf '[%%s]' "$(case %t in text/*) printf '%%s.' %{v};; esac)"`,
+		`printf '[%%s]' "$(case x in y) :;; (x|z) printf '%%s.' "%{v}";; *) exit 1;; esac)"`,
+		`printf '[%%s]' "$(case %t in */html) :;; text/plain) case x in x) printf '%%s.' %{v};; esac; esac)"`,
+		`printf '[%%s]' "$(case x in x) printf '%%s' "$(case y in y) printf '%%s.' %{v};; esac)"; esac)"`,
+		"printf '[%%s]' \"`case x in x) printf '%%s.' %{v};; esac`\"",
+		// case and esac are words of the shell only where a command
+		// begins: "echo esac" ends no case, "then case" begins one.
+		`printf '[%%s]' "$(case x in y) echo esac;; x) printf '%%s.' %{v};; esac)"`,
+		`printf '[%%s]' "$(if true; then case x in x) printf '%%s.' %{v};; esac; fi)"`,
+		`printf '[%%s]' "$(echo case >/dev/null; (printf '%%s.' %{v}))"`,
+		// Quotes in a ${...} inside double quotes nest, and a } ends it:
+		// "${x:-"%{v}"}" read the value bare, where $(id) ran.
+		`printf '[%%s]' "${x:-%{v}}."`, `printf '[%%s]' "${x:-"%{v}"}."`, `printf '[%%s]' "${x:-"a}"%{v}}."`,
+		`printf '[%%s]' "${x:-${y:-"%{v}"}}."`, `printf '[%%s]' "$(printf '%%s' "${x:-%{v}}.")"`,
+		`printf '[%%s]' "${x:-"$(printf '%%s.' %{v})"}"`,
+		// A shell's -c script is parsed twice: "sh -c 'echo %{charset}'"
+		// ran a charset "x; touch f".
+		`sh -c 'printf "[%%s]" "$(printf "%%s." %{v})"'`,
 	}
 	for _, v := range values {
-		for _, tmpl := range append([]string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y"}, subst...) {
-			e, err := Expand(tmpl, "", "", map[string]string{"v": v})
+		for _, tmpl := range append([]string{"printf '[%%s]' %{v}", "printf '[%%s]' '%{v}'", `printf '[%%s]' "%{v}"`, "printf '[%%s]' x%{v}y",
+			`sh -c 'printf "[%%s]" %{v}'`, `sh -c "printf '[%%s]' %{v}"`, `/bin/bash -ec 'printf "[%%s]" "%{v}"'`,
+			`sh -c "printf '[%%s]' \"%{v}\""`, `sh -c 'sh -c "printf \"[%%s]\" %{v}"'`}, subst...) {
+			e, err := Expand(tmpl, "", "text/plain", map[string]string{"v": v})
 			backquoted := strings.Contains(tmpl, "`")
 			if backquoted && strings.ContainsAny(v, "`\\$") {
 				if err == nil {
@@ -153,13 +192,15 @@ func TestExpandQuotingProperty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := exec.Command(sh, "-c", e.Command).Output()
 			want := "[" + v + "]"
 			if strings.Contains(tmpl, "x%{v}y") {
 				want = "[x" + v + "y]"
 			}
 			if slices.Contains(subst, tmpl) {
 				want = "[" + v + ".]"
+				if strings.Contains(tmpl, `"a}"`) {
+					want = "[a}" + v + ".]"
+				}
 				if strings.HasPrefix(tmpl, "printf '[%%s]' `") {
 					// Unquoted, the substitution's output is split into
 					// words and globbed: only a plain value is one word.
@@ -168,8 +209,11 @@ func TestExpandQuotingProperty(t *testing.T) {
 					}
 				}
 			}
-			if err != nil || string(out) != want {
-				t.Fatalf("template %q, value %q: sh -c %q printed %q (%v), want %q", tmpl, v, e.Command, out, err, want)
+			for _, sh := range shells {
+				out, err := exec.Command(sh, "-c", e.Command).Output()
+				if err != nil || string(out) != want {
+					t.Fatalf("template %q, value %q: %s -c %q printed %q (%v), want %q", tmpl, v, sh, e.Command, out, err, want)
+				}
 			}
 		}
 	}
@@ -192,5 +236,111 @@ func TestLoadSkipsMissingAndKeepsOrder(t *testing.T) {
 	t.Setenv("MAILCAPS", "")
 	if p := DefaultPaths(); len(p) < 2 || !strings.HasSuffix(p[0], ".mailcap") || p[1] != "/etc/mailcap" {
 		t.Fatalf("default path: %v", p)
+	}
+}
+
+// TestExpandNestedTemplatesProperty draws templates that nest the shell's
+// quoting contexts ($( ), ( ), ${ }, case, quotes, in each other) around a
+// value, and runs each expansion through sh and bash: printf receives one
+// argument, exactly the one the template spells, whatever the value.
+func TestExpandNestedTemplatesProperty(t *testing.T) {
+	shells := []string{}
+	for _, name := range []string{"sh", "bash"} {
+		if p, err := exec.LookPath(name); err == nil {
+			shells = append(shells, p)
+		}
+	}
+	if len(shells) == 0 {
+		t.Fatal("no shell to run the expansions")
+	}
+	r := rand.New(rand.NewSource(2))
+	const v = "\x00" // stands for the value in what a template spells
+	// cmd is a command whose output is w's word then "." (a substitution
+	// drops trailing newlines: the dot keeps them).
+	var word func(depth int) (string, string)
+	var dq func(depth int, inParam bool) (string, string)
+	cmd := func(depth int) (string, string) {
+		w, want := word(depth + 1)
+		switch r.Intn(4) {
+		case 0:
+			return "printf '%%s.' " + w, want + "."
+		case 1:
+			return "case x in y) echo esac;; (x|z) printf '%%s.' " + w + ";; esac", want + "."
+		case 2:
+			return "(printf '%%s.' " + w + ")", want + "."
+		}
+		return "if true; then case %t in text/*) printf '%%s.' " + w + ";; esac; fi", want + "."
+	}
+	// dq is text inside double quotes (directly inside a ${...} in them
+	// when inParam, where bash reads a ' as a quote to match: the
+	// template's own text holds none there).
+	dq = func(depth int, inParam bool) (string, string) {
+		n := 1 + r.Intn(3)
+		var tmpl, want string
+		for range n {
+			k := r.Intn(5)
+			if depth >= 3 {
+				k = r.Intn(2)
+			}
+			switch k {
+			case 0:
+				lit := "a'b"
+				if inParam {
+					lit = "a)b"
+				}
+				tmpl, want = tmpl+lit, want+lit
+			case 1:
+				tmpl, want = tmpl+"%{v}", want+v
+			case 2:
+				c, w := cmd(depth)
+				tmpl, want = tmpl+"$( "+c+")", want+w
+			case 3:
+				d, w := dq(depth+1, true)
+				tmpl, want = tmpl+"${unset:-"+d+"}", want+w
+			case 4:
+				d, w := dq(depth+1, false)
+				tmpl, want = tmpl+"${unset:-\""+d+"\"}", want+w
+			}
+		}
+		return tmpl, want
+	}
+	// word is one shell word.
+	word = func(depth int) (string, string) {
+		n := 1 + r.Intn(3)
+		var tmpl, want string
+		for range n {
+			k := r.Intn(4)
+			if depth >= 3 {
+				k = r.Intn(2)
+			}
+			switch k {
+			case 0:
+				tmpl, want = tmpl+"%{v}", want+v
+			case 1:
+				tmpl, want = tmpl+"'c d'", want+"c d"
+			default:
+				d, w := dq(depth+1, false)
+				tmpl, want = tmpl+`"`+d+`"`, want+w
+			}
+		}
+		return tmpl, want
+	}
+	values := []string{"", "'", `"`, `\`, "}", ")", "$(id)", "`id`", "x; id", "a'b\"c\\d$e`f}g)h", "\n", "*", "esac)", ";;"}
+	for range 100 {
+		w, want := word(0)
+		tmpl := "printf '[%%s]' " + w
+		for _, val := range values {
+			e, err := Expand(tmpl, "", "text/plain", map[string]string{"v": val})
+			if err != nil {
+				t.Fatalf("template %q, value %q: %v", tmpl, val, err)
+			}
+			exp := "[" + strings.ReplaceAll(want, v, val) + "]"
+			for _, sh := range shells {
+				out, err := exec.Command(sh, "-c", e.Command).Output()
+				if err != nil || string(out) != exp {
+					t.Fatalf("template %q, value %q: %s -c %q printed %q (%v), want %q", tmpl, val, sh, e.Command, out, err, exp)
+				}
+			}
+		}
 	}
 }

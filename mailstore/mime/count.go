@@ -249,14 +249,23 @@ var boundaryParam = lazyregexp.New(`^(?i)boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|(
 // overlapping. The expression runs only where "boundary" starts (any case;
 // found by a byte search): run over every byte of a 16 KiB first range, it
 // was 5% of the CPU of a cold index.
+//
+// The next "b" and "B" are each found by IndexByte and kept until passed
+// (IndexAny tests one byte at a time).
 func boundaryParams(b []byte) [][]byte {
 	var out [][]byte
+	lower, upper := -1, -1 // the next 'b' and 'B' at or after i; len(b) for none
 	for i := 0; i < len(b); {
-		j := bytes.IndexAny(b[i:], "bB")
-		if j < 0 {
+		if lower < i {
+			lower = indexByteFrom(b, i, 'b')
+		}
+		if upper < i {
+			upper = indexByteFrom(b, i, 'B')
+		}
+		at := min(lower, upper)
+		if at == len(b) {
 			break
 		}
-		at := i + j
 		if len(b)-at < len("boundary") || !bytes.EqualFold(b[at:at+len("boundary")], []byte("boundary")) {
 			i = at + 1
 			continue
@@ -276,6 +285,14 @@ func boundaryParams(b []byte) [][]byte {
 		i = at + m[1]
 	}
 	return out
+}
+
+// indexByteFrom is the index of the first c in b at or after i, or len(b).
+func indexByteFrom(b []byte, i int, c byte) int {
+	if j := bytes.IndexByte(b[i:], c); j >= 0 {
+		return i + j
+	}
+	return len(b)
 }
 
 // isDelimiter reports whether line (without its line end) is "--" and one

@@ -64,10 +64,22 @@ func nextLine(b []byte, i int) (line []byte, next int, complete bool) {
 // CRs before a LF is one line ending (CRCRLF, which gateways write); a
 // run at the end of the data is incomplete, since a LF may follow.
 // Bodies keep nextLine: enmime reads their lines at LF only.
+//
+// The line's end is found with two IndexByte searches (the LF, then a CR
+// before it), not IndexAny: IndexAny tests one byte at a time, and every
+// header scan of a cold index (five of each message) spent a twentieth of
+// the process's instructions in it.
 func headerLine(b []byte, i int) (line []byte, next int, complete bool) {
-	j := bytes.IndexAny(b[i:], "\r\n")
+	rest := b[i:]
+	j := bytes.IndexByte(rest, '\n')
 	if j < 0 {
-		return b[i:], len(b), false
+		j = len(rest)
+	}
+	if k := bytes.IndexByte(rest[:j], '\r'); k >= 0 {
+		j = k
+	}
+	if j == len(rest) {
+		return rest, len(b), false
 	}
 	j += i
 	if b[j] == '\n' {

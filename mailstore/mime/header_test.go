@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -121,6 +122,46 @@ func FuzzHeaderEnd(f *testing.F) {
 		}
 		if len(without.Fields) != 0 || len(without.Warnings) != 0 {
 			t.Fatalf("%q: the scan without fields kept %d fields, %d warnings", b, len(without.Fields), len(without.Warnings))
+		}
+	})
+}
+
+// FuzzHeaderLine: headerLine's two byte searches end a line where a search
+// for the first CR or LF does (a LF; a run of CRs then a LF, one ending; a
+// bare CR; a run of CRs at the end, incomplete), from every start.
+func FuzzHeaderLine(f *testing.F) {
+	for _, s := range []string{"a: b\r\nc: d\n\ne", "a\rb\r\r\nc\r\r", "\r", "\n", "x", "a: b\r\r\r", "\r\r\rx\n"} {
+		f.Add([]byte(s))
+	}
+	anyOf := func(b []byte, i int) (line []byte, next int, complete bool) {
+		j := bytes.IndexAny(b[i:], "\r\n")
+		if j < 0 {
+			return b[i:], len(b), false
+		}
+		j += i
+		if b[j] == '\n' {
+			return b[i:j], j + 1, true
+		}
+		k := j
+		for k < len(b) && b[k] == '\r' {
+			k++
+		}
+		switch {
+		case k == len(b):
+			return b[i:j], len(b), false
+		case b[k] == '\n':
+			return b[i:j], k + 1, true
+		default:
+			return b[i:j], j + 1, true
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for i := 0; i <= len(b); i++ {
+			line, next, complete := headerLine(b, i)
+			wl, wn, wc := anyOf(b, i)
+			if !bytes.Equal(line, wl) || next != wn || complete != wc {
+				t.Fatalf("%q from %d: %q %d %v, want %q %d %v", b, i, line, next, complete, wl, wn, wc)
+			}
 		}
 	})
 }

@@ -100,3 +100,23 @@ func (v *View) Attachments() []Part {
 	}
 	return out
 }
+
+// DecodedText is a message as text: From, To, Cc, Date and Subject, a
+// blank line and the body, all decoded to UTF-8 (not sanitized: it goes
+// to a program, not the screen).
+func DecodedText(v *View) []byte {
+	var b strings.Builder
+	for _, name := range []string{"From", "To", "Cc", "Date", "Subject"} {
+		for _, f := range v.Header {
+			if strings.EqualFold(f.Name, name) {
+				b.WriteString(f.Name + ": " + f.Value + "\n")
+			}
+		}
+	}
+	b.WriteString("\n")
+	b.WriteString(v.Body())
+	if !strings.HasSuffix(b.String(), "\n") {
+		b.WriteString("\n")
+	}
+	return []byte(b.String())
+}

@@ -102,7 +102,7 @@ func (w *Watcher) Poll(ctx context.Context, commit func(keys []string) error) (B
 			err = &mailstore.HintError{Hint: h, Err: err}
 		} else if c, ok := w.api.(*sqs.Client); ok && errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode()) {
 			// Where they came from, as S3's and SES's hints say it.
-			err = &mailstore.HintError{Hint: awscreds.Rejected("SQS", awscreds.Of(c.Options().Credentials, w.profile)), Err: err}
+			err = &mailstore.HintError{Hint: awscreds.Rejected("SQS", awscreds.Of(c.Options().Credentials, w.profile), err), Err: err}
 		}
 		return Batch{}, err
 	}
@@ -206,7 +206,7 @@ func Permanent(err error) string {
 	if awscreds.RejectedCode(ae.ErrorCode()) {
 		// The key or its signature, not a permission: no policy cures it.
 		// Poll's hint names where they came from.
-		return cmp.Or(mailstore.Hint(err), awscreds.Rejected("SQS", ""))
+		return cmp.Or(mailstore.Hint(err), awscreds.Rejected("SQS", "", err))
 	}
 	switch ae.ErrorCode() {
 	case "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue":

@@ -101,7 +101,7 @@ func TestPermanentTellsRejectedCredentialsFromPermissions(t *testing.T) {
 		"InvalidClientTokenId":        "credentials rejected by SQS — check --profile or the AWS_* environment",
 		"UnrecognizedClientException": "credentials rejected by SQS — check --profile or the AWS_* environment",
 		"SignatureDoesNotMatch":       "credentials rejected by SQS — check --profile or the AWS_* environment",
-		"ExpiredToken":                "credentials rejected by SQS — check --profile or the AWS_* environment",
+		"ExpiredToken":                "credentials rejected by SQS — they have expired: refresh them (aws sso login",
 		"AccessDenied":                "the credentials may not read this queue: allow sqs:ReceiveMessage",
 	} {
 		if got := Permanent(&smithy.GenericAPIError{Code: code}); !strings.HasPrefix(got, want) {

@@ -35,6 +35,11 @@ type Plan struct {
 	// against; Run paces by it. nil when not read (a dry run, nothing to
 	// send, or a plan made by Plan alone: Run then reads it).
 	Quota *mailstore.Quota
+	// SendRate is Runner.SendRate, and SharedPace whether the runs of a
+	// team table pace together (Runner.Claims is a SharedPacer): what
+	// the preview's estimate of the run's length goes by.
+	SendRate   float64
+	SharedPace bool
 }
 
 // Item is one message of a plan.
@@ -181,7 +186,8 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 	if !opts.DryRun() && (r.Sender == nil || r.JournalPath == "") {
 		return nil, ErrNoSender
 	}
-	p := &Plan{Location: r.Source.Location(), Options: opts}
+	p := &Plan{Location: r.Source.Location(), Options: opts, SendRate: r.SendRate}
+	_, p.SharedPace = r.Claims.(SharedPacer)
 	var screen *sesaccount.Screen
 	if r.Account != nil {
 		// A dry run checks the destinations as the sending run will, so

@@ -204,14 +204,7 @@ func (r *Runner) Run(ctx context.Context, p *Plan, onResult func(Result), onProg
 				}
 			}
 		}
-		rate := q.MaxSendRate
-		if rate <= 0 {
-			rate = 1 // SES's sandbox rate: the safe guess when the account says nothing
-		}
-		if r.SendRate > 0 {
-			rate = min(rate, r.SendRate)
-		}
-		ru.pace = pacer{clock: r.clock(), rate: rate}
+		ru.pace = pacer{clock: r.clock(), rate: paceRate(q.MaxSendRate, r.SendRate)}
 		var err error
 		if ru.j, err = forward.OpenJournal(r.JournalPath); err != nil {
 			return Totals{}, err
@@ -952,6 +945,21 @@ func (ru *run) startAtSlot(ctx context.Context, slot time.Time, recipients int, 
 		}
 		slot = next
 	}
+}
+
+// paceRate is the recipients per second a run sends at: the account's
+// MaxSendRate (1, SES's sandbox rate, the safe guess when the account says
+// nothing), or sendRate (Runner.SendRate) when that is positive and lower.
+// Run paces by it and the preview estimates the run's length by it.
+func paceRate(maxSendRate, sendRate float64) float64 {
+	rate := maxSendRate
+	if rate <= 0 {
+		rate = 1
+	}
+	if sendRate > 0 {
+		rate = min(rate, sendRate)
+	}
+	return rate
 }
 
 // pacer spaces sends so the recipients per second stay under the rate:

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/forward"
@@ -100,7 +102,7 @@ type Preview struct {
 	// sends to make whose check failed (UncheckedWhy says the first
 	// failure), which are sent to.
 	SuppressedRecipients, SandboxRecipients, IncludedSuppressed, Unchecked int
-	UncheckedWhy                                                           string
+	UncheckedWhy                                                           error
 	// SuppressedAddresses, SandboxAddresses and
 	// IncludedSuppressedAddresses count the distinct addresses
 	// (sesaccount.AddressKey) behind SuppressedRecipients,
@@ -111,12 +113,26 @@ type Preview struct {
 	// AccountErr why a dry run could not read it.
 	Account    *sesaccount.Account
 	AccountErr string
+	// SendRate is the recipients per second the run will send at (the
+	// account's MaxSendRate, or send_rate when lower; 0: the account was
+	// not read), RateIsSendRate whether send_rate set it, and Duration
+	// what sending Recipients takes at that rate. SharedPace: the team
+	// table's runs share the rate, so Duration is the least it takes.
+	SendRate       float64
+	RateIsSendRate bool
+	Duration       time.Duration
+	SharedPace     bool
 }
 
 // Preview counts the plan.
 func (p *Plan) Preview() Preview {
-	pv := Preview{Account: p.Account, AccountErr: p.AccountErr}
+	pv := Preview{Account: p.Account, AccountErr: p.AccountErr, SharedPace: p.SharedPace}
 	pv.Messages, pv.Sends, pv.Recipients = p.ToSend()
+	if p.Account != nil {
+		pv.SendRate = paceRate(p.Account.MaxSendRate, p.SendRate)
+		pv.RateIsSendRate = p.SendRate > 0 && p.SendRate < p.Account.MaxSendRate
+		pv.Duration = time.Duration(float64(pv.Recipients) / pv.SendRate * float64(time.Second))
+	}
 	unchecked := map[string]bool{}
 	distinct := func(seen map[string]bool, n *int, addr string) {
 		if k := sesaccount.AddressKey(addr); !seen[k] {
@@ -150,8 +166,8 @@ func (p *Plan) Preview() Preview {
 				continue
 			}
 			distinct(unchecked, &pv.Unchecked, v.Address)
-			if pv.UncheckedWhy == "" {
-				pv.UncheckedWhy = mailstore.Explain(v.Err) // the hint first: Error() is the detail alone
+			if pv.UncheckedWhy == nil {
+				pv.UncheckedWhy = v.Err
 			}
 		}
 		switch it.Status {
@@ -233,7 +249,7 @@ func (pv Preview) Lines() []string {
 			" on the suppression list (or not checked) will be sent to: bounces and complaints hurt the account's reputation")
 	}
 	if pv.Unchecked > 0 {
-		out = append(out, "WARNING: "+mailstore.Count(pv.Unchecked, "destination")+" could not be checked against the suppression list and will be sent to (SES drops suppressed addresses itself): "+pv.UncheckedWhy)
+		out = append(out, "WARNING: "+sesaccount.UncheckedLine(mailstore.Count(pv.Unchecked, "destination"), pv.UncheckedWhy))
 	}
 	a := pv.Account
 	if a == nil {
@@ -265,7 +281,31 @@ func (pv Preview) Lines() []string {
 		out = append(out, fmt.Sprintf("quota: DOES NOT FIT: %d recipients, %.0f left of %.0f today: the run will be refused",
 			pv.Recipients, a.Remaining24Hours, a.Max24HourSend))
 	}
+	if pv.Recipients > 0 {
+		out = append(out, pv.timeLine())
+	}
 	return out
+}
+
+// timeLine estimates how long sending takes at the rate the run paces by:
+// "time: about 8m20s at 14 recipients/s (the account's max send rate)". A bulk run of thousands takes minutes to hours, which the
+// operator should know before confirming.
+func (pv Preview) timeLine() string {
+	d := "under a second"
+	if pv.Duration >= time.Second {
+		d = "about " + pv.Duration.Round(time.Second).String()
+		if pv.SharedPace {
+			d = "at least " + pv.Duration.Round(time.Second).String()
+		}
+	}
+	why := "the account's max send rate"
+	if pv.RateIsSendRate {
+		why = "send_rate in the config"
+	}
+	if pv.SharedPace {
+		why += ", shared with the team's other runs"
+	}
+	return fmt.Sprintf("time: %s at %s recipients/s (%s)", d, strconv.FormatFloat(pv.SendRate, 'f', -1, 64), why)
 }
 
 // times says how often addresses destinations occur over the messages,

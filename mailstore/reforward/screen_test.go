@@ -3,6 +3,7 @@ package reforward
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -314,4 +315,75 @@ func TestPreviewCountsEachAddressOnce(t *testing.T) {
 
 func (*fakeAccount) ConfigurationSet(context.Context) (sesaccount.ConfigurationSet, bool, error) {
 	return sesaccount.ConfigurationSet{}, false, nil
+}
+
+// TestPreviewEstimatesTheRunsLength: the preview said how many recipients
+// a run sends to and whether they fit the quota, not how long it would
+// take at the account's send rate (70 messages to 140 recipients at 14 a
+// second is 10 s; 7,000 are 17 minutes the operator should know of before
+// confirming). It says "time: about 10s at 14 recipients/s (the account's
+// max send rate)", by send_rate when that is lower, and the run paced on
+// the test's clock takes that long, less the first send's share.
+func TestPreviewEstimatesTheRunsLength(t *testing.T) {
+	for _, tc := range []struct {
+		sendRate float64
+		want     string
+		took     time.Duration
+	}{
+		{0, "time: about 10s at 14 recipients/s (the account's max send rate)", 10 * time.Second},
+		{4, "time: about 35s at 4 recipients/s (send_rate in the config)", 35 * time.Second},
+		{20, "time: about 10s at 14 recipients/s (the account's max send rate)", 10 * time.Second},
+	} {
+		e := newEnv(t)
+		var keys []string
+		for i := range 70 {
+			keys = append(keys, e.src.put(fmt.Sprint("m", i), message(fmt.Sprint("m", i), "info@acme.example", "PASS")))
+		}
+		acct := &fakeAccount{account: sesaccount.Account{SendingEnabled: true, EnforcementStatus: "HEALTHY",
+			Max24HourSend: 50000, Remaining24Hours: 50000, MaxSendRate: 14}}
+		r := e.runner()
+		r.Account, r.SendRate = acct, tc.sendRate
+		p, err := r.Prepare(context.Background(), keys, Options{Config: testConfig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines := p.Preview().Lines(); !slices.Contains(lines, tc.want) {
+			t.Errorf("send_rate %v: preview lacks %q:\n%s", tc.sendRate, tc.want, strings.Join(lines, "\n"))
+		}
+		start := e.clock.Now()
+		if _, err := r.Run(context.Background(), p, func(Result) {}, nil); err != nil {
+			t.Fatal(err)
+		}
+		// 140 recipients, 2 a send: the last send starts one send's
+		// share before the estimate ends.
+		rate := paceRate(14, tc.sendRate)
+		last := time.Duration(2 / rate * float64(time.Second))
+		if took := e.clock.Now().Sub(start); (took + last).Round(time.Second) != tc.took {
+			t.Errorf("send_rate %v: the run took %v, the preview said %v", tc.sendRate, took+last, tc.took)
+		}
+	}
+
+	// A single message: under a second; nothing to send: no estimate.
+	e := newEnv(t)
+	k := e.src.put("one", message("one", "info@acme.example", "PASS"))
+	r := e.runner()
+	r.Account = production()
+	r.Account.(*fakeAccount).suppressed = nil
+	p, err := r.Prepare(context.Background(), []string{k}, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := p.Preview().Lines(); !slices.Contains(lines, "time: under a second at 14 recipients/s (the account's max send rate)") {
+		t.Errorf("one message: %q", lines)
+	}
+	if _, err := r.Run(context.Background(), p, func(Result) {}, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err = r.Prepare(context.Background(), []string{k}, Options{Config: testConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Join(p.Preview().Lines(), "\n"); strings.Contains(lines, "time:") {
+		t.Errorf("nothing to send, yet an estimate:\n%s", lines)
+	}
 }

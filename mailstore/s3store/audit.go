@@ -39,6 +39,7 @@ type auditAPI interface {
 
 var (
 	_ audit.Bucket         = (*Store)(nil)
+	_ audit.VersionLister  = (*Store)(nil)
 	_ posture.BucketConfig = (*Store)(nil)
 	_ auditAPI             = (*s3.Client)(nil)
 )
@@ -170,23 +171,10 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 		if err != nil {
 			return nil, fmt.Errorf("list versions of %s: %w", mailstore.ObjectName(s.loc.Bucket, key), s.configErr(err, "s3:ListBucketVersions"))
 		}
-		for _, v := range page.Versions {
-			if aws.ToString(v.Key) != key {
-				continue
+		for _, v := range versionsOf(page) {
+			if v.Key == key {
+				out = append(out, v)
 			}
-			out = append(out, audit.Version{
-				Key: key, VersionID: aws.ToString(v.VersionId), ETag: strings.Trim(aws.ToString(v.ETag), `"`),
-				Size: aws.ToInt64(v.Size), LastModified: aws.ToTime(v.LastModified), IsLatest: aws.ToBool(v.IsLatest),
-			})
-		}
-		for _, d := range page.DeleteMarkers {
-			if aws.ToString(d.Key) != key {
-				continue
-			}
-			out = append(out, audit.Version{
-				Key: key, VersionID: aws.ToString(d.VersionId), LastModified: aws.ToTime(d.LastModified),
-				IsLatest: aws.ToBool(d.IsLatest), DeleteMarker: true,
-			})
 		}
 		if !aws.ToBool(page.IsTruncated) {
 			break
@@ -195,6 +183,63 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 	}
 	sortVersions(out)
 	return out, nil
+}
+
+// ListVersions implements audit.VersionLister: ListObjectVersions over
+// the prefix, in key order (S3 lists keys in UTF-8 byte order, each key's
+// versions newest first), from the key after keyMarker ("" = all). Each
+// page's versions come before its delete markers (the SDK hands them
+// over apart); a key's entries may span two pages.
+func (s *Store) ListVersions(ctx context.Context, keyMarker string, fn func([]audit.Version) error) error {
+	api, err := s.auditAPI()
+	if err != nil {
+		return err
+	}
+	// URL-encoded keys, for the reason given at listInput.
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(s.loc.Prefix), EncodingType: types.EncodingTypeUrl}
+	if keyMarker != "" {
+		in.KeyMarker = aws.String(keyMarker)
+	}
+	for {
+		page, err := api.ListObjectVersions(ctx, in, s.readOpts)
+		if err == nil {
+			err = decodeVersionKeys(page)
+		}
+		if err != nil {
+			return fmt.Errorf("list versions of %s: %w", s.loc, s.configErr(err, "s3:ListBucketVersions"))
+		}
+		if vs := versionsOf(page); len(vs) > 0 {
+			if err := fn(vs); err != nil {
+				return err
+			}
+		}
+		if !aws.ToBool(page.IsTruncated) {
+			return nil
+		}
+		if page.NextKeyMarker == nil && page.NextVersionIdMarker == nil {
+			return fmt.Errorf("list versions of %s: a truncated answer without a next marker", s.loc)
+		}
+		in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
+	}
+}
+
+// versionsOf is a decoded ListObjectVersions page's versions, then its
+// delete markers.
+func versionsOf(page *s3.ListObjectVersionsOutput) []audit.Version {
+	out := make([]audit.Version, 0, len(page.Versions)+len(page.DeleteMarkers))
+	for _, v := range page.Versions {
+		out = append(out, audit.Version{
+			Key: aws.ToString(v.Key), VersionID: aws.ToString(v.VersionId), ETag: strings.Trim(aws.ToString(v.ETag), `"`),
+			Size: aws.ToInt64(v.Size), LastModified: aws.ToTime(v.LastModified), IsLatest: aws.ToBool(v.IsLatest),
+		})
+	}
+	for _, d := range page.DeleteMarkers {
+		out = append(out, audit.Version{
+			Key: aws.ToString(d.Key), VersionID: aws.ToString(d.VersionId), LastModified: aws.ToTime(d.LastModified),
+			IsLatest: aws.ToBool(d.IsLatest), DeleteMarker: true,
+		})
+	}
+	return out
 }
 
 // decodeVersionKeys undoes EncodingType=url on a ListObjectVersions page,

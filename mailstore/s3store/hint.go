@@ -96,7 +96,7 @@ func hintFor(err error, bucket, region, endpoint, creds string, o mailstore.Orig
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) && rejected(ae.ErrorCode()) {
-		return awscreds.Rejected("", creds)
+		return awscreds.Rejected("", creds, err)
 	}
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {

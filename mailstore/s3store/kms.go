@@ -59,6 +59,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // kmsAPI is the part of *kms.Client the store uses.
@@ -93,6 +95,7 @@ const (
 	wrapKMSContext  = "kms+context"
 	contextCEKAlg   = "aws:x-amz-cek-alg"
 	contextKMSKeyID = "kms_cmk_id"
+	contextSESID    = "aws:ses:message-id"
 	gcmTagBits      = "128"
 	gcmNonceSize    = 12
 )
@@ -152,10 +155,10 @@ func parseEnvelope(md map[string]string) (envelope, error) {
 	return env, nil
 }
 
-// decrypt opens the ciphertext body of an object whose metadata is md.
-// Errors wrap KMS's own error, ErrUnsupportedEnvelope, or say that the
-// content failed authentication.
-func (s *Store) decrypt(ctx context.Context, md map[string]string, body []byte) ([]byte, error) {
+// decrypt opens the ciphertext body of the object at key whose metadata
+// is md. Errors wrap KMS's own error, ErrUnsupportedEnvelope, or say that
+// the content failed authentication or is another message's.
+func (s *Store) decrypt(ctx context.Context, key string, md map[string]string, body []byte) ([]byte, error) {
 	env, err := parseEnvelope(md)
 	if err != nil {
 		return nil, err
@@ -181,6 +184,14 @@ func (s *Store) decrypt(ctx context.Context, md map[string]string, body []byte) 
 	plain, err := gcm.Open(nil, env.iv, body, nil)
 	if err != nil {
 		return nil, fmt.Errorf("AES-GCM: %w (the object or its metadata was altered)", err)
+	}
+	// SES puts the message id in the context KMS has just checked, and
+	// stores the message under it: an object under another id is another
+	// message's envelope and ciphertext copied there (by anyone who may
+	// write to the bucket), which decrypts, and was shown as this one.
+	if id, ok := env.context[contextSESID]; ok && id != mailstore.SESMessageID(key) {
+		return nil, fmt.Errorf("its encryption context is SES message %.140q's, and its key names %.140q: another message's object copied under this key",
+			id, mailstore.SESMessageID(key))
 	}
 	return plain, nil
 }

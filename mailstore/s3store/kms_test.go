@@ -161,6 +161,31 @@ func TestEncryptedMailThatCannotBeRead(t *testing.T) {
 	}
 }
 
+// TestEncryptedMailUnderAnotherIDIsRefused: SES encrypts a message with
+// its id in the encryption context and stores it under that id. Another
+// message's object (envelope and ciphertext) copied under a new key
+// decrypts, KMS and GCM both satisfied; it was shown, listed and
+// forwarded as the message its key names. It is refused, and the original
+// still reads.
+func TestEncryptedMailUnderAnotherIDIsRefused(t *testing.T) {
+	raw := sesMessage(t)
+	srv := fakes3.Start(t, "mail")
+	k := fakekms.New()
+	body, meta := k.Seal(raw, "kms", sesContext())
+	srv.PutMeta(t, "mail", "inbox/81fu1unjk93bm5cb0jlk23fll33spcvf3633l8qg1", body, meta)
+	srv.PutMeta(t, "mail", "inbox/0000000000000000000000000000000000000001", body, meta)
+	st := New(srv.Admin, mailstore.Location{Bucket: "mail", Prefix: "inbox/"}).WithKMS(k)
+	for _, read := range []func(context.Context, string) ([]byte, mailstore.Object, error){st.ReadHeader, st.Read} {
+		b, _, err := read(context.Background(), "inbox/0000000000000000000000000000000000000001")
+		if !errors.Is(err, mailstore.ErrEncrypted) || b != nil || !strings.Contains(err.Error(), "another message's object copied under this key") {
+			t.Fatalf("got %d bytes, %v; want ErrEncrypted saying the object is another message's", len(b), err)
+		}
+		if b, _, err := read(context.Background(), "inbox/81fu1unjk93bm5cb0jlk23fll33spcvf3633l8qg1"); err != nil || !bytes.Equal(b, raw) {
+			t.Fatalf("the original: %d bytes, %v", len(b), err)
+		}
+	}
+}
+
 func TestKMSKeyRegion(t *testing.T) {
 	for arn, want := range map[string]string{
 		keyARN: "eu-west-1",

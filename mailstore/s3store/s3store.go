@@ -425,7 +425,7 @@ func (s *Store) get(ctx context.Context, key, rng string) ([]byte, mailstore.Obj
 			return nil, obj, err
 		}
 	}
-	plain, err := s.decrypt(ctx, md, b)
+	plain, err := s.decrypt(ctx, key, md, b)
 	if err != nil {
 		return fail(err)
 	}

@@ -2,6 +2,7 @@ package sesaccount
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -12,6 +13,13 @@ type cache struct {
 	mu   sync.Mutex
 	sup  map[string]*entry[supAnswer]
 	idty map[string]*entry[idAnswer]
+	// probe is held for the first GetSuppressedDestination, which goes
+	// alone (probed: it was made); notOffered is its answer when the
+	// endpoint has no such operation (NotOfferedError), which every later
+	// address gets without a call: a run to 500 addresses asked 500 times.
+	probe      sync.Mutex
+	probed     bool
+	notOffered error
 }
 
 type supAnswer struct {
@@ -49,7 +57,21 @@ func lookup[T any](c *cache, m map[string]*entry[T], key string, call func() (T,
 
 func (c *cache) suppressed(ctx context.Context, api API, addr string) (Suppression, bool, error) {
 	a, err := lookup(c, c.sup, addr, func() (supAnswer, error) {
+		c.probe.Lock()
+		if c.probed {
+			c.probe.Unlock()
+			if c.notOffered != nil {
+				return supAnswer{}, c.notOffered
+			}
+			s, ok, err := api.Suppressed(ctx, addr)
+			return supAnswer{s, ok}, err
+		}
+		defer c.probe.Unlock()
 		s, ok, err := api.Suppressed(ctx, addr)
+		if noe := (*NotOfferedError)(nil); errors.As(err, &noe) {
+			c.notOffered = err
+		}
+		c.probed = ctx.Err() == nil // a call cut off by the run's end tells nothing
 		return supAnswer{s, ok}, err
 	})
 	return a.s, a.ok, err

@@ -248,6 +248,30 @@ func AllSimulator(dests []string) bool {
 // sandbox account cannot send to.
 var ErrUnverifiedInSandbox = errors.New("the SES account is in the sandbox and the destination is not a verified identity")
 
+// NotOfferedError is in the chain of an API error from an SES endpoint
+// that does not offer the operation at all (aws-ses-v2-local has no
+// GetSuppressedDestination and answers an HTML 404): asking again about
+// another address gets the same answer, and the detail says nothing more.
+type NotOfferedError struct{ Operation string }
+
+func (e *NotOfferedError) Error() string {
+	return "the SES endpoint has no " + e.Operation + " (a local SES?)"
+}
+
+// UncheckedLine says in one line, for output, that destinations were sent to
+// without their check and why: for an endpoint without the operation only
+// that ("suppression list not checked for 2 destinations: the SES
+// endpoint has no GetSuppressedDestination (a local SES?)"; its detail is an HTML 404
+// page, which made each forward's preview five lines at 80 columns), else
+// the first failure as Explain says it, hint first. what names them ("2
+// destinations", an address).
+func UncheckedLine(what string, err error) string {
+	if noe := (*NotOfferedError)(nil); errors.As(err, &noe) {
+		return "suppression list not checked for " + what + ": " + noe.Error()
+	}
+	return what + " could not be checked against the suppression list and will be sent to (SES drops suppressed addresses itself): " + mailstore.Explain(err)
+}
+
 // Verdict is what Screen found for one destination.
 type Verdict struct {
 	Address string

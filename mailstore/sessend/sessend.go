@@ -16,6 +16,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/awscreds"
+	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
 // MaxMessageSize is SES v2's limit for a raw message, encoding included.
@@ -185,10 +186,25 @@ func explain(err error, permission string, api any, profile string) error {
 		creds = awscreds.Of(c.Options().Credentials, profile)
 	}
 	if h := hintFor(err, permission, creds); h != "" {
+		if op, ok := missingOperation(err); ok {
+			err = notOffered{&sesaccount.NotOfferedError{Operation: op}, err}
+		}
 		return &mailstore.HintError{Hint: h, Err: err}
 	}
 	return err
 }
+
+// notOffered is the SDK's error (Error) marked as an endpoint's answer
+// that it has no such operation (in its chain: a
+// sesaccount.NotOfferedError).
+type notOffered struct {
+	op  *sesaccount.NotOfferedError
+	err error
+}
+
+func (e notOffered) Error() string { return e.err.Error() }
+
+func (e notOffered) Unwrap() []error { return []error{e.op, e.err} }
 
 // credentialsRejected says whether err is SES refusing the credentials
 // the request was signed with.
@@ -227,7 +243,7 @@ func hintFor(err error, permission, creds string) string {
 	case errors.As(err, &ae) && (ae.ErrorCode() == "AccessDeniedException" || ae.ErrorCode() == "AccessDenied"):
 		return "access denied by SES — the credentials need " + permission
 	case credentialsRejected(err):
-		return awscreds.Rejected("SES", creds)
+		return awscreds.Rejected("SES", creds, err)
 	}
 	if op, ok := missingOperation(err); ok {
 		return "the SES endpoint does not offer " + op + " (HTTP 404, not an SES answer) — check --ses-endpoint"

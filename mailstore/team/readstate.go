@@ -23,6 +23,14 @@ var _ mailbox.SharedReadState = (*Store)(nil)
 
 func readPK(bucket string) string { return "read#" + bucket }
 
+// maxMarkAhead is how far past the table's clock a flag's time may be and
+// still be a writer's: every writer stamps by the table's clock (markNow).
+// One further ahead was written by no sesbox (a teammate's tool gone wrong,
+// or anyone with write access to the table): it is not applied, and any
+// change writes over it. Before, a mark stamped in 2262 won over every
+// later change, for good, and each refresh put it back.
+const maxMarkAhead = time.Hour
+
 // SetRead implements mailbox.SharedReadState.
 func (s *Store) SetRead(ctx context.Context, bucket, key string, read bool) error {
 	return s.setFlag(ctx, bucket, key, "read", read)
@@ -46,13 +54,13 @@ func (s *Store) setFlag(ctx context.Context, bucket, key, flag string, v bool) e
 		TableName:           aws.String(s.table),
 		Key:                 keyOf(readPK(bucket), key),
 		UpdateExpression:    aws.String("SET #kind = :kind, #bucket = :b, #f = :v, #at = :at, #by = :by"),
-		ConditionExpression: aws.String("attribute_not_exists(#at) OR #at < :at"),
+		ConditionExpression: aws.String("attribute_not_exists(#at) OR #at < :at OR #at > :ahead"),
 		// Every name goes through a placeholder: DynamoDB reserves
 		// hundreds of words, "bucket" among them.
 		ExpressionAttributeNames: map[string]string{"#kind": "kind", "#bucket": "bucket", "#f": flag, "#at": flag + "_at", "#by": flag + "_by"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":kind": str("read"), ":b": str(bucket), ":v": &types.AttributeValueMemberBOOL{Value: v},
-			":at": num(at), ":by": str(s.owner.User + "@" + s.owner.Host),
+			":at": num(at), ":ahead": num(at + int64(maxMarkAhead)), ":by": str(s.owner.User + "@" + s.owner.Host),
 		},
 	})
 	if isConditionFailed(err) {
@@ -85,13 +93,14 @@ func (s *Store) ReadStates(ctx context.Context, bucket string) ([]mailbox.Shared
 			return nil, s.wrap("read the read state", err)
 		}
 		s.observe(page.ResultMetadata, sent)
+		ahead := s.markNow().Add(maxMarkAhead).UnixNano()
 		for _, it := range page.Items {
 			r := mailbox.SharedRead{Key: getS(it, "sk")}
-			if _, ok := it["read_at"]; ok {
+			if _, ok := it["read_at"]; ok && getN(it, "read_at") <= ahead {
 				r.HasRead, r.Read, r.ReadAt = true, getBool(it, "read"), time.Unix(0, getN(it, "read_at")).UTC()
 				r.ReadBy = getS(it, "read_by")
 			}
-			if _, ok := it["answered_at"]; ok {
+			if _, ok := it["answered_at"]; ok && getN(it, "answered_at") <= ahead {
 				r.Answered, r.AnsweredAt = getBool(it, "answered"), time.Unix(0, getN(it, "answered_at")).UTC()
 			}
 			out = append(out, r)

@@ -278,7 +278,7 @@ func (s *Store) wrap(what string, err error) error {
 		if c, ok := s.api.(*patientAPI).dynamoAPI.(*dynamodb.Client); ok {
 			from = awscreds.Of(c.Options().Credentials, s.profile)
 		}
-		err = &mailstore.HintError{Hint: awscreds.Rejected("DynamoDB", from), Err: err}
+		err = &mailstore.HintError{Hint: awscreds.Rejected("DynamoDB", from, err), Err: err}
 	}
 	var gaveUp *retry.MaxAttemptsError
 	if errors.As(err, &gaveUp) {

@@ -90,6 +90,7 @@ func TestTeam(t *testing.T) {
 		{"UnreachableTableIsAnError", testUnreachableTableIsAnError},
 		{"ReadStateLastWriterWins", testReadStateLastWriterWins},
 		{"ReadStateByTheTableClock", testReadStateByTheTableClock},
+		{"ReadMarkFromTheFutureIsNoWriters", testReadMarkFromTheFutureIsNoWriters},
 		{"OwnPIDOfAnEarlierProcess", testOwnPIDOfAnEarlierProcess},
 		{"SharedLogTwoWriters", testSharedLogTwoWriters},
 		{"LocalLogCutOffIsSeenInTheSharedLog", testLocalLogCutOffIsSeenInTheSharedLog},
@@ -491,6 +492,43 @@ func testReadStateByTheTableClock(t *testing.T, db *peer.DynamoDB) {
 	}
 	if d := time.Since(got[0].ReadAt).Abs(); d > 5*time.Second {
 		t.Errorf("read_at %v is %v from the table's clock", got[0].ReadAt, d)
+	}
+}
+
+// testReadMarkFromTheFutureIsNoWriters: anyone with write access to the
+// table puts a read mark stamped in 2261. No writer stamps so (every one
+// stamps by the table's clock): it is not applied, and the next change
+// writes over it. Before, it won over every later change for good
+// (SetRead's condition failed in silence) and each refresh put it back.
+func testReadMarkFromTheFutureIsNoWriters(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	far := time.Date(2261, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	_, err := db.Client().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+		"pk": str(readPK("mail")), "sk": str("inbox/1"), "kind": str("read"), "bucket": str("mail"),
+		"read": &types.AttributeValueMemberBOOL{Value: true}, "read_at": num(far), "read_by": str("mallory@elsewhere"),
+		"answered": &types.AttributeValueMemberBOOL{Value: true}, "answered_at": num(far),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newStore(db.Client(), table, owner("a", 1))
+	got, err := a.ReadStates(ctx, "mail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].HasRead || got[0].Answered {
+		t.Fatalf("read states %+v: a mark from 2261 was taken", got)
+	}
+	if err := a.SetRead(ctx, "mail", "inbox/1", false); err != nil {
+		t.Fatal(err)
+	}
+	got, err = a.ReadStates(ctx, "mail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !got[0].HasRead || got[0].Read || got[0].ReadBy != "op@a" || time.Since(got[0].ReadAt).Abs() > time.Minute {
+		t.Fatalf("read states %+v: the mark from 2261 still stands over A's unread", got)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
+	"github.com/sesbox/sesbox/mailstore/query"
 )
 
 // Target is what a page opened on the active mailbox acts on; the root
@@ -25,6 +26,12 @@ type Target struct {
 	// Shown is the message the viewer has read, nil when the viewer is not
 	// on top or is still reading it.
 	Shown *mailbox.Message
+	// ChosenBy are the list's filter and search while the list is shown
+	// (what chose Marked and Key there); RefreshErr is the mailbox's last
+	// refresh failure (nil when it succeeded), which may say its
+	// forwarder log could not be read.
+	ChosenBy   []query.Query
+	RefreshErr error
 	// Flags and Arg are the `:` command's (--all; a draft's id).
 	Flags map[string]bool
 	Arg   string

@@ -17,7 +17,10 @@ import (
 
 // Global are the keys the root handles on every screen.
 type Global struct {
-	Quit    key.Binding // always quits
+	Quit key.Binding // always quits
+	// QuitNow quits from any screen, without going back screen by
+	// screen (mutt's and aerc's Q); a text input takes it as text.
+	QuitNow key.Binding
 	Back    key.Binding // leaves a sub-screen; quits from the list
 	Help    key.Binding
 	NextBox key.Binding
@@ -67,6 +70,11 @@ type List struct {
 	Fold, FoldAll key.Binding
 	SaveMarked    key.Binding
 	ExportMarked  key.Binding
+	// Pipe pipes the marked messages, else the one under the cursor, to
+	// a shell command (as the viewer's Pipe); PipeMode switches its
+	// prompt between their decoded text and the stored bytes.
+	Pipe     key.Binding
+	PipeMode key.Binding
 }
 
 // Viewer are the message viewer's keys.
@@ -216,6 +224,7 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Global: Global{
 			Quit:    b("quit", "ctrl+c"),
+			QuitNow: b("quit from any screen", "Q"),
 			Back:    b("back/quit", "q", "esc"),
 			Help:    b("help", "?"),
 			NextBox: b("next mailbox", "tab"),
@@ -258,6 +267,8 @@ func DefaultKeyMap() KeyMap {
 			FoldAll:      b("fold all", "Z"),
 			SaveMarked:   b("save marked", "s"),
 			ExportMarked: b("export marked (mbox)", "e"),
+			Pipe:         b("pipe marked, else current, to command", "|"),
+			PipeMode:     b("raw/decoded", "tab"),
 		},
 		Viewer: Viewer{
 			Up:        b("up", "k", "up"),
@@ -361,6 +372,7 @@ func DefaultKeyMap() KeyMap {
 func (k *KeyMap) actions() map[string]*key.Binding {
 	return map[string]*key.Binding{
 		"global.quit":         &k.Global.Quit,
+		"global.quit-now":     &k.Global.QuitNow,
 		"global.back":         &k.Global.Back,
 		"global.help":         &k.Global.Help,
 		"global.next-mailbox": &k.Global.NextBox,
@@ -401,6 +413,8 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"list.fold-all":      &k.List.FoldAll,
 		"list.save-marked":   &k.List.SaveMarked,
 		"list.export-marked": &k.List.ExportMarked,
+		"list.pipe":          &k.List.Pipe,
+		"list.pipe-mode":     &k.List.PipeMode,
 
 		"viewer.up":         &k.Viewer.Up,
 		"viewer.down":       &k.Viewer.Down,

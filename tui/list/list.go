@@ -42,6 +42,15 @@ type MarkedExportRequestedMsg struct {
 	File string
 }
 
+// PipeRequestedMsg is sent when the user confirms piping messages (the
+// marked ones, else the one under the cursor) to the shell command
+// Command: their stored bytes (Raw) or their decoded text.
+type PipeRequestedMsg struct {
+	Keys    []string
+	Command string
+	Raw     bool
+}
+
 // sortOrder is what `o` cycles through.
 var sortOrder = []query.SortField{query.ByDate, query.ByFrom, query.BySubject, query.BySize}
 
@@ -78,6 +87,7 @@ const (
 	promptSearch
 	promptSave
 	promptExport
+	promptPipe
 )
 
 // Model is the message list. It holds the row ids of the list in order (8
@@ -172,6 +182,9 @@ type Model struct {
 
 	prompt promptKind
 	input  textinput.Model
+	// pipeRaw makes the pipe prompt send the stored bytes (else the
+	// decoded text), as in the viewer.
+	pipeRaw bool
 
 	// empty is what an empty list says (set by its mailbox page).
 	empty string
@@ -206,7 +219,7 @@ func New(ctx context.Context, c common.Common, src Source, box int) Model {
 		toggled: map[string]bool{},
 		marked:  map[string]int64{},
 		input:   common.NewInput(c.Styles, "/"),
-		hist:    map[promptKind]*common.History{promptFilter: {}, promptSearch: {}, promptSave: {}, promptExport: {}},
+		hist:    map[promptKind]*common.History{promptFilter: {}, promptSearch: {}, promptSave: {}, promptExport: {}, promptPipe: {}},
 	}
 }
 
@@ -413,6 +426,19 @@ func (m Model) Counts() Counts {
 
 // Filter returns the active filter as typed, and its parse error if any.
 func (m Model) Filter() (string, error) { return m.filter, m.filterErr }
+
+// Queries are the filter's and the search's queries that are set: what
+// chose the rows shown, the cursor's and what V marked.
+func (m Model) Queries() []query.Query {
+	var out []query.Query
+	if m.filterSet() {
+		out = append(out, m.q)
+	}
+	if m.search != "" && m.searchErr == nil {
+		out = append(out, m.sq)
+	}
+	return out
+}
 
 // Sort returns the sort field and direction.
 func (m Model) Sort() (query.SortField, bool) { return m.by, m.rev }
@@ -898,6 +924,15 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.foldAll = !m.foldAll
 		clear(m.toggled)
 		m.rebuild()
+	case key.Matches(msg, k.Pipe):
+		if len(m.pipeKeys()) == 0 {
+			return m, nil
+		}
+		m.prompt = promptPipe
+		m.input.Prompt = m.pipePrompt()
+		m.input.SetValue("")
+		m.SetSize(m.width, m.height)
+		return m, m.focusPrompt()
 	case key.Matches(msg, k.SaveMarked, k.ExportMarked) && len(m.marked) == 0:
 		// Said, not ignored: s and e act on the marked messages only.
 		return m, notice("no message is marked: " + k.Mark.Help().Key + " marks one, " + k.MarkAll.Help().Key + " all shown")
@@ -951,6 +986,14 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 			keys, file := m.Marked(), val
 			return m, func() tea.Msg { return MarkedExportRequestedMsg{Keys: keys, File: file} }
 		}
+		if kind == promptPipe && val != "" {
+			keys, raw := m.pipeKeys(), m.pipeRaw
+			return m, func() tea.Msg { return PipeRequestedMsg{Keys: keys, Command: val, Raw: raw} }
+		}
+		return m, nil
+	case m.prompt == promptPipe && key.Matches(msg, m.c.Keys.List.PipeMode):
+		m.pipeRaw = !m.pipeRaw
+		m.input.Prompt = m.pipePrompt()
 		return m, nil
 	case key.Matches(msg, p.Older, p.Newer):
 		line, ok := m.hist[m.prompt].Recall(msg, p, &m.input)
@@ -972,6 +1015,32 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (Model, tea.Cmd) {
 		cmd = tea.Batch(cmd, m.setFilter(m.input.Value()))
 	}
 	return m, cmd
+}
+
+// pipeKeys are what | pipes: the marked messages, else the one under the
+// cursor.
+func (m Model) pipeKeys() []string {
+	if keys := m.Marked(); len(keys) > 0 {
+		return keys
+	}
+	if s, ok := m.Selected(); ok {
+		return []string{s.Key}
+	}
+	return nil
+}
+
+// pipePrompt says what the pipe prompt sends (Tab switches it).
+func (m Model) pipePrompt() string {
+	n := len(m.pipeKeys())
+	switch {
+	case m.pipeRaw && n == 1:
+		return "pipe raw message to: "
+	case m.pipeRaw:
+		return "pipe " + strconv.Itoa(n) + " raw messages (mbox) to: "
+	case n == 1:
+		return "pipe decoded text to: "
+	}
+	return "pipe decoded text of " + strconv.Itoa(n) + " messages to: "
 }
 
 // focusPrompt gives the prompt just opened the keyboard; Up recalls its
@@ -1457,6 +1526,9 @@ func (m Model) ShortHelp() []key.Binding {
 	k := m.c.Keys.List
 	if m.prompt != promptNone {
 		p := m.c.Keys.Prompt
+		if m.prompt == promptPipe {
+			return []key.Binding{p.Accept, p.Cancel, k.PipeMode, p.Older}
+		}
 		return []key.Binding{p.Accept, p.Cancel, p.Older}
 	}
 	return []key.Binding{k.Open, k.Filter, k.Mark, k.Threads, k.Sort}
@@ -1475,6 +1547,8 @@ var legend = []key.Binding{
 // FullHelp implements help.KeyMap.
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys.List
+	// PipeMode is on the pipe prompt's key line: here, tab is the next
+	// mailbox's.
 	find := []key.Binding{k.Filter, k.Search, k.NextMatch, k.PrevMatch}
 	if c := m.Clearing(); c.Enabled() {
 		// Without a filter or a search esc is the root's (quit); one
@@ -1484,7 +1558,7 @@ func (m Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Down, k.Up, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp, k.Top, k.Bottom, k.Open},
 		append(find, k.Sort, k.Reverse, k.Threads, k.Fold, k.FoldAll),
-		{k.Mark, k.MarkAll, k.Unmark, k.SaveMarked, k.ExportMarked},
+		{k.Mark, k.MarkAll, k.Unmark, k.SaveMarked, k.ExportMarked, k.Pipe},
 		legend,
 	}
 }

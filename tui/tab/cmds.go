@@ -15,6 +15,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/notify"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/internal/handoff"
 )
 
 // RefreshProgressedMsg is sent when an index refresh of mailbox Box reports
@@ -111,6 +112,25 @@ type MarkedExportedMsg struct {
 // sesbox's (the refresh lock), when the index is due to be read again.
 type WaitReloadDueMsg struct{ Box int }
 
+// PipeReadMsg is sent when the messages a pipe of mailbox Box asked for
+// have been read: Input is what Command is fed (mailbox.PipeText).
+type PipeReadMsg struct {
+	Box     int
+	Command string
+	Input   []byte
+	Err     error
+}
+
+// PipeExitedMsg is sent when the command of a pipe of mailbox Box, which
+// had the terminal, has exited.
+type PipeExitedMsg struct {
+	Box     int
+	Command string
+	Err     error
+}
+
+func (m PipeReadMsg) PageKind() common.Kind          { return common.MailboxKind(m.Box) }
+func (m PipeExitedMsg) PageKind() common.Kind        { return common.MailboxKind(m.Box) }
 func (m WaitReloadDueMsg) PageKind() common.Kind     { return common.MailboxKind(m.Box) }
 func (m RefreshProgressedMsg) PageKind() common.Kind { return common.MailboxKind(m.Box) }
 func (m refreshDueMsg) PageKind() common.Kind        { return common.MailboxKind(m.Box) }
@@ -251,4 +271,29 @@ func SaveCmd(ctx context.Context, box int, mb Mailbox, keys []string, dir string
 		}
 		return out
 	}
+}
+
+// pipeReadCmd reads the messages of keys, in their order, for a pipe to
+// command: their stored bytes (raw) or decoded text, as the viewer's |
+// sends one message's (mailbox.PipeText).
+func pipeReadCmd(ctx context.Context, box int, mb Mailbox, keys []string, command string, raw bool) tea.Cmd {
+	return func() tea.Msg {
+		msgs := make([]*mailbox.Message, 0, len(keys))
+		for _, k := range keys {
+			msg, err := mb.Open(ctx, k)
+			if err != nil {
+				return PipeReadMsg{Box: box, Command: command, Err: fmt.Errorf("pipe: open %s: %w", k, err)}
+			}
+			msgs = append(msgs, msg)
+		}
+		return PipeReadMsg{Box: box, Command: command, Input: mailbox.PipeText(msgs, raw)}
+	}
+}
+
+// pipeCmd hands the terminal to command, fed input, as the viewer's |
+// does: the command runs in the terminal, then Enter returns to sesbox.
+func pipeCmd(box int, command string, input []byte) tea.Cmd {
+	return handoff.Exec(&handoff.PipeCommand{Command: command, Input: input, Wait: true}, func(err error) tea.Msg {
+		return PipeExitedMsg{Box: box, Command: command, Err: err}
+	})
 }

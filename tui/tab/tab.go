@@ -336,6 +336,19 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 	case list.MarkedSaveRequestedMsg:
 		return m, tea.Batch(common.Notice("saving attachments of "+mailstore.Count(len(msg.Keys), "message")+"…"),
 			SaveCmd(m.ctx, m.index, m.Mailbox, msg.Keys, msg.Dir))
+	case list.PipeRequestedMsg:
+		return m, tea.Batch(common.Notice("reading "+mailstore.Count(len(msg.Keys), "message")+" to pipe…"),
+			pipeReadCmd(m.ctx, m.index, m.Mailbox, msg.Keys, msg.Command, msg.Raw))
+	case PipeReadMsg:
+		if msg.Err != nil {
+			return m, common.Error(msg.Err)
+		}
+		return m, pipeCmd(m.index, msg.Command, msg.Input)
+	case PipeExitedMsg:
+		if msg.Err != nil {
+			return m, common.Error(fmt.Errorf("%s: %w", msg.Command, msg.Err))
+		}
+		return m, common.Notice(sanitize.Line(msg.Command) + " finished")
 	case list.MarkedExportRequestedMsg:
 		if m.Audit == nil {
 			return m, common.Notice(common.Unavailable("export", m.Name, m.AuditErr))

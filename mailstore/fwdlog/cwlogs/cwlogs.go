@@ -136,7 +136,7 @@ func (r *Reader) hint(err error, name string) error {
 		if c, ok := r.api.(*cloudwatchlogs.Client); ok {
 			from = awscreds.Of(c.Options().Credentials, r.profile)
 		}
-		return &mailstore.HintError{Hint: awscreds.Rejected("CloudWatch Logs", from), Err: err}
+		return &mailstore.HintError{Hint: awscreds.Rejected("CloudWatch Logs", from, err), Err: err}
 	}
 	switch api.ErrorCode() {
 	case "AccessDeniedException":

@@ -35,6 +35,9 @@ type S3 struct {
 	URL  string
 	Root string // posix backend: every directory is a bucket
 	PID  int    // the server process, whose CPU the bench reports
+	// VersioningDir holds the versions that are not current (versioned
+	// servers only): DIR/BUCKET/<sha256 of the key, split>/VERSION-ID.
+	VersioningDir string
 }
 
 // Client returns a path-style SDK client for the server.
@@ -56,12 +59,14 @@ func StartS3(t testing.TB, versioned bool) *S3 {
 	root := t.TempDir()
 	port := freePort(t)
 	args := []string{"--access", AccessKey, "--secret", SecretKey, "--port", "127.0.0.1:" + port, "posix"}
+	vdir := ""
 	if versioned {
-		args = append(args, "--versioning-dir", t.TempDir())
+		vdir = t.TempDir()
+		args = append(args, "--versioning-dir", vdir)
 	}
 	args = append(args, root)
 	pid := start(t, bin, args, nil, port)
-	return &S3{URL: "http://127.0.0.1:" + port, Root: root, PID: pid}
+	return &S3{URL: "http://127.0.0.1:" + port, Root: root, PID: pid, VersioningDir: vdir}
 }
 
 // CreateBuckets creates each named bucket on the server and returns a

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesbox/sesbox/mailstore/team"
+)
+
+// TestTeamStatusBoundsWhatAWriterMadeUp: every item of the team table is
+// anyone's with write access to it. A claim whose owner is 300 KB with
+// escape sequences and tabs, and a hundred kinds sesbox never writes, make
+// a table of short lines, the same every time; the key stays whole (an
+// operator passes it back).
+func TestTeamStatusBoundsWhatAWriterMadeUp(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	st := team.Status{Table: "t", State: "ACTIVE", Billing: "PAY_PER_REQUEST", Counts: map[string]int{"claim": 1}}
+	for i := range 100 {
+		st.Counts[strings.Repeat(string(rune('a'+i%26)), 1+i)+"\x1b]0;x\x07"] = i
+	}
+	key := "inbox/" + strings.Repeat("k", 300)
+	st.Claims = []team.ClaimInfo{{Bucket: "mail", Key: key, State: "uncertain", Owner: "mallory\x1b[2J\t" + strings.Repeat("o", 300<<10),
+		Destinations: []string{strings.Repeat("d", 10<<10) + "@x.example"}, ClaimedAt: t0, LeaseUntil: t0.Add(5 * time.Minute)}}
+	var first string
+	for range 3 {
+		var out bytes.Buffer
+		printTeamStatus(&app{stdout: &out}, st)
+		if first == "" {
+			first = out.String()
+		} else if out.String() != first {
+			t.Fatalf("the status differs between two runs:\n%s\n%s", first, out.String())
+		}
+	}
+	if strings.ContainsAny(first, "\x1b\x07") {
+		t.Errorf("an escape sequence reached the terminal: %q", first)
+	}
+	if !strings.Contains(first, key) {
+		t.Errorf("the key was cut")
+	}
+	for _, l := range strings.Split(first, "\n") {
+		if len(l) > 6000 {
+			t.Errorf("a line of %d bytes: %.120q", len(l), l)
+		}
+	}
+}
