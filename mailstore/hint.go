@@ -192,7 +192,7 @@ func ClockHint(err error) string {
 	m := strings.ToLower(ae.ErrorMessage())
 	switch ae.ErrorCode() {
 	case "RequestTimeTooSkewed":
-	case "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure", "RequestExpired", "ExpiredTokenException", "AccessDeniedException":
+	case "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure", "RequestExpired":
 		if !strings.Contains(m, "signature expired") && !strings.Contains(m, "not yet current") && !strings.Contains(m, "request time") {
 			return ""
 		}
