@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // HintError is a failure with what the user can do about it: Hint is said
@@ -174,4 +175,34 @@ func ReachHint(err error, where, flag, region string) string {
 		return "cannot reach " + where + " — check " + flag + " and the network"
 	}
 	return ""
+}
+
+// ClockHint is the hint for a request AWS refused for the time it was
+// signed at (S3's RequestTimeTooSkewed; "Signature expired" or "not yet
+// current" from the JSON services: DynamoDB, SQS, SES, CloudWatch Logs,
+// KMS), which this machine's clock being off causes; "" for any other
+// error. The SDK corrects its clock by the Date of such an answer and
+// retries, so this is what is left: a call sent once (an SES send) or an
+// answer without a Date. It reads the error the way smithy.APIError
+// exposes it, as QuotaUsedUp does.
+func ClockHint(err error) string {
+	var ae interface {
+		ErrorCode() string
+		ErrorMessage() string
+	}
+	if !errors.As(err, &ae) {
+		return ""
+	}
+	m := strings.ToLower(ae.ErrorMessage())
+	switch ae.ErrorCode() {
+	case "RequestTimeTooSkewed":
+	case "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure", "RequestExpired":
+		if !strings.Contains(m, "signature expired") && !strings.Contains(m, "not yet current") && !strings.Contains(m, "request time") {
+			return ""
+		}
+	default:
+		return ""
+	}
+	return "AWS refused the request for the time it was signed at: this machine's clock is off (it reads " +
+		time.Now().UTC().Format("2006-01-02 15:04 UTC") + ") — set the clock right (timedatectl set-ntp true), then try again"
 }

@@ -98,7 +98,9 @@ func (w *Watcher) Poll(ctx context.Context, commit func(keys []string) error) (B
 	if err != nil {
 		err = fmt.Errorf("receive from %s: %w", w.queueURL, err)
 		var ae smithy.APIError
-		if c, ok := w.api.(*sqs.Client); ok && errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode()) {
+		if h := mailstore.ClockHint(err); h != "" {
+			err = &mailstore.HintError{Hint: h, Err: err}
+		} else if c, ok := w.api.(*sqs.Client); ok && errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode()) {
 			// Where they came from, as S3's and SES's hints say it.
 			err = &mailstore.HintError{Hint: awscreds.Rejected("SQS", awscreds.Of(c.Options().Credentials, w.profile), err), Err: err}
 		}

@@ -296,3 +296,35 @@ func TestWholeReadCutUnderItsLengthIsNotTakenWhole(t *testing.T) {
 		}
 	})
 }
+
+// TestAClockOffIsNamed: S3 refuses a request signed 20 minutes from its
+// time with 403 RequestTimeTooSkewed; the SDK corrects its clock by the
+// refusal's Date, and without one (the fault proxy's answer here, a
+// server 20 minutes ahead) there is nothing to correct by: the read
+// fails at once (no retry cures it) and the hint names the clock, not
+// the credentials. It said "RequestTimeTooSkewed: The difference between
+// the request time and the current time is too large", no hint.
+func TestAClockOffIsNamed(t *testing.T) {
+	ctx := context.Background()
+	st, p, msgs := faultyStore(t, 1, faultproxy.Config{ServerClock: 20 * time.Minute, NoDate: true})
+	for key := range msgs {
+		_, _, err := st.Read(ctx, key)
+		if h := mailstore.Hint(err); !strings.HasPrefix(h, "AWS refused the request for the time it was signed at: this machine's clock is off") {
+			t.Fatalf("read with the clock off and no Date: hint %q, err %v", h, err)
+		}
+		if s := p.Stats(); s.Requests != 1 || s.Skewed != 1 {
+			t.Errorf("%s, %d refused for their time: want 1 request", s, s.Skewed)
+		}
+		err = st.List(ctx, func([]mailstore.Object) error { return nil })
+		if !strings.Contains(mailstore.Hint(err), "clock is off") {
+			t.Errorf("list: hint %q, err %v", mailstore.Hint(err), err)
+		}
+		body, _, err := st.Open(ctx, key, "")
+		if err == nil {
+			body.Close()
+		}
+		if !strings.Contains(mailstore.Hint(err), "clock is off") {
+			t.Errorf("open: hint %q, err %v", mailstore.Hint(err), err)
+		}
+	}
+}

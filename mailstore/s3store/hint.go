@@ -65,7 +65,8 @@ func (s *Store) explain(err error, bucket, perm string) error {
 		return s.hintAt(err, bucket, perm)
 	}
 	switch code := ae.ErrorCode(); {
-	case code == "NoSuchBucket", code == "PermanentRedirect", code == "AuthorizationHeaderMalformed", code == "IllegalLocationConstraintException", rejected(code):
+	case code == "NoSuchBucket", code == "PermanentRedirect", code == "AuthorizationHeaderMalformed", code == "IllegalLocationConstraintException", rejected(code),
+		mailstore.ClockHint(err) != "":
 		return s.hintAt(err, bucket, perm)
 	}
 	return Explain(err, perm)
@@ -87,6 +88,9 @@ func (s *Store) originsOf(bucket string) mailstore.Origins {
 // creds says where the credentials came from (awscreds.Of; "" when
 // not known).
 func hintFor(err error, bucket, region, endpoint, creds string, o mailstore.Origins) string {
+	if h := mailstore.ClockHint(err); h != "" {
+		return h
+	}
 	if h := notS3(err, endpoint, o); h != "" {
 		return h
 	}

@@ -78,6 +78,12 @@ func (s *Sender) SendRaw(ctx context.Context, destinations []string, raw []byte)
 		in.ConfigurationSetName = aws.String(s.ConfigurationSet)
 	}
 	out, err := s.api.SendEmail(ctx, in)
+	if err != nil && mailstore.ClockHint(err) != "" {
+		// Refused for the time it was signed at, so never taken: the
+		// client has set its clock by SES's answer, and one more send
+		// is signed at SES's time (sends are otherwise never retried).
+		out, err = s.api.SendEmail(ctx, in)
+	}
 	if err != nil {
 		return "", fmt.Errorf("send: %w", s.explainSend(err))
 	}
@@ -143,7 +149,8 @@ func refusesEverySend(err error) bool {
 	var nv *types.MailFromDomainNotVerifiedException
 	var ap *types.AccountSuspendedException
 	var sp *types.SendingPausedException
-	if errors.As(err, &nv) || errors.As(err, &ap) || errors.As(err, &sp) {
+	if errors.As(err, &nv) || errors.As(err, &ap) || errors.As(err, &sp) || mailstore.ClockHint(err) != "" {
+		// A clock SES refuses refuses every send signed by it.
 		return true
 	}
 	var ae smithy.APIError
@@ -218,6 +225,8 @@ func hintFor(err error, permission, creds string) string {
 	var ap *types.AccountSuspendedException
 	var sp *types.SendingPausedException
 	switch {
+	case mailstore.ClockHint(err) != "":
+		return mailstore.ClockHint(err)
 	case errors.As(err, &mr):
 		return "SES rejected the message — verify the From identity in this region (sesbox account lists them); in the sandbox every recipient must be verified too"
 	case errors.As(err, &nv):

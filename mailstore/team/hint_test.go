@@ -14,6 +14,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
+	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 )
 
@@ -85,4 +86,44 @@ func unreachableClient(t *testing.T) (*dynamodb.Client, string) {
 			o.Retryer = NewRetryer(2, 10*time.Millisecond)
 		})
 	return c, url
+}
+
+// TestAClockOffIsCorrectedOrNamed: DynamoDB's clock 20 minutes ahead of
+// this machine's (the fault proxy refuses, as DynamoDB does, a request
+// signed more than 15 minutes from it: 400 InvalidSignatureException
+// "Signature not yet current"; dynalite itself checks no time). The SDK
+// sets its clock by the refusal's Date and signs again: a claim is made.
+// Without a Date the call fails, and the hint names the clock where it
+// said "team table T: claim: ... InvalidSignatureException".
+func TestAClockOffIsCorrectedOrNamed(t *testing.T) {
+	db := peer.StartDynamoDB(t)
+	if _, err := Init(context.Background(), db.Client(), "sesbox-team"); err != nil {
+		t.Fatal(err)
+	}
+	px := faultproxy.Start(t, db.URL, faultproxy.Config{ServerClock: 20 * time.Minute})
+	c := dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
+		func(o *dynamodb.Options) {
+			o.BaseEndpoint = aws.String(px.URL)
+			o.Retryer = NewRetryer(3, 10*time.Millisecond)
+		})
+	s := New(c, "sesbox-team", Owner{Host: "h", User: "u", PID: 1})
+	ref := reforward.SendRef{Bucket: "b", Key: "k", ETag: "e", Destinations: []string{"a@example.com"}}
+	if _, _, err := s.Claim(context.Background(), ref, false, false); err != nil {
+		t.Fatalf("claim with the table's clock 20 minutes ahead: %v", err)
+	}
+	if px.Stats().Skewed == 0 {
+		t.Fatal("no request was refused for its time: the test proves nothing")
+	}
+
+	px.SetConfig(faultproxy.Config{ServerClock: 20 * time.Minute, NoDate: true})
+	c = dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
+		func(o *dynamodb.Options) {
+			o.BaseEndpoint = aws.String(px.URL)
+			o.Retryer = NewRetryer(3, 10*time.Millisecond)
+		})
+	s = New(c, "sesbox-team", Owner{Host: "h", User: "u", PID: 1})
+	err := s.SetRead(context.Background(), "b", "k", true)
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, "AWS refused the request for the time it was signed at: this machine's clock is off") || !strings.Contains(got, "team table sesbox-team") {
+		t.Errorf("got %q", got)
+	}
 }

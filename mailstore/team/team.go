@@ -253,8 +253,12 @@ func (s *Store) markNow() time.Time {
 }
 
 // reachHint says first where table was looked for when err is a failure
-// to reach its endpoint; err as it is otherwise.
+// to reach its endpoint, or that the clock is off when DynamoDB refused
+// the request for its time; err as it is otherwise.
 func reachHint(table string, err error) error {
+	if h := mailstore.ClockHint(err); h != "" {
+		return &mailstore.HintError{Hint: h, Err: err}
+	}
 	if h := mailstore.ReachHint(err, "the table's endpoint", "--dynamodb-endpoint (or AWS_ENDPOINT_URL_DYNAMODB)", "--region"); h != "" {
 		return &mailstore.HintError{Hint: "cannot reach team table " + table + ": " + h, Err: err}
 	}

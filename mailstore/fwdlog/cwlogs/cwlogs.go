@@ -68,15 +68,21 @@ func (r *Reader) DescribeGroup(ctx context.Context, name string) (fwdlog.Group, 
 
 // Fetch reads the group's events from from to to (both inclusive, to the
 // millisecond) with FilterLogEvents, calling fn with each page.
+//
+// A page token given a second time is an error: the SDK's paginator sends
+// each token it gets (its StopOnDuplicateToken is off, and on it would
+// end the read as if whole), so a service or a proxy that answers a page
+// with a token it gave before read the same pages, and called fn with
+// the same events, until the process was stopped.
 func (r *Reader) Fetch(ctx context.Context, name string, from, to time.Time, fn func([]fwdlog.Event) error) error {
 	in := &cloudwatchlogs.FilterLogEventsInput{
 		LogGroupName: aws.String(name),
 		StartTime:    aws.Int64(from.UnixMilli()),
 		EndTime:      aws.Int64(to.UnixMilli()),
 	}
-	p := cloudwatchlogs.NewFilterLogEventsPaginator(r.api, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	seen := map[string]bool{}
+	for pages := 1; ; pages++ {
+		page, err := r.api.FilterLogEvents(ctx, in)
 		if err != nil {
 			return r.hint(fmt.Errorf("read log group %s: %w", name, err), name)
 		}
@@ -89,8 +95,19 @@ func (r *Reader) Fetch(ctx context.Context, name string, from, to time.Time, fn 
 				return err
 			}
 		}
+		tok := aws.ToString(page.NextToken)
+		if tok == "" {
+			return nil
+		}
+		if seen[tok] {
+			return &mailstore.HintError{
+				Hint: fmt.Sprintf("CloudWatch Logs gave page %d of log group %s a page token it gave before, so its read would never end — try again later; if it goes on, check --logs-endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)", pages, name),
+				Err:  fmt.Errorf("read log group %s: page token %q repeated", name, tok),
+			}
+		}
+		seen[tok] = true
+		in.NextToken = page.NextToken
 	}
-	return nil
 }
 
 func noGroup(name string) string {
@@ -104,6 +121,9 @@ func noGroup(name string) string {
 func (r *Reader) hint(err error, name string) error {
 	// Where the group was looked for, first, as for the team table: the
 	// SDK's "request send failed ... connection refused" came alone.
+	if h := mailstore.ClockHint(err); h != "" {
+		return &mailstore.HintError{Hint: "cannot read the forwarder's log group " + name + ": " + h, Err: err}
+	}
 	if h := mailstore.ReachHint(err, "the CloudWatch Logs endpoint", "--logs-endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)", "--region"); h != "" {
 		return &mailstore.HintError{Hint: "cannot reach the forwarder's log group " + name + ": " + h, Err: err}
 	}

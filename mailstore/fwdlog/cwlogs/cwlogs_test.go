@@ -164,3 +164,28 @@ func TestUnreachableEndpointSaysWhatToCheckFirst(t *testing.T) {
 		t.Errorf("fetch: %q\nwant %q first", got, want)
 	}
 }
+
+// TestFetchEndsOnARepeatedPageToken: a server that answers the second
+// page with the token it was asked with (stuck on one page). Fetch sent
+// that token again and again and handed the same events on each time:
+// stopped here after 100 pages, the loop had no end. It ends at the
+// repeat with an error, hint first, having read each page once.
+func TestFetchEndsOnARepeatedPageToken(t *testing.T) {
+	srv := fakelogs.Start(t)
+	srv.PageSize, srv.RepeatToken = 7, true
+	srv.Now = func() time.Time { return fixtureBase.Add(3 * time.Hour) }
+	const grp = "/aws/lambda/SesForwarder"
+	srv.CreateGroup(grp, fixtureBase.Add(-time.Hour), 30)
+	srv.Put(grp, fixture(t)...)
+	api := New(logsClient(srv.URL))
+	pages := 0
+	err := api.Fetch(context.Background(), grp, fixtureBase.Add(-time.Hour), fixtureBase.Add(2*time.Hour), func([]fwdlog.Event) error {
+		if pages++; pages >= 100 {
+			return errors.New("100 pages and no end")
+		}
+		return nil
+	})
+	if h := mailstore.Hint(err); pages != 2 || !strings.Contains(h, "a page token it gave before") {
+		t.Fatalf("%d pages handed on, hint %q, err %v; want 2 (the first, and the second, which gave its own token back) and the hint", pages, h, err)
+	}
+}

@@ -54,6 +54,10 @@ type Server struct {
 	// searches streams.
 	PageSize   int
 	EmptyPages bool
+	// RepeatToken answers a FilterLogEvents page asked for with a token
+	// with that same token (and its page again), as a server or a
+	// proxy stuck on one page would.
+	RepeatToken bool
 	// Now is the server's clock, for retention.
 	Now func() time.Time
 
@@ -187,6 +191,9 @@ func (s *Server) filter(w http.ResponseWriter, body map[string]any) {
 	out["events"] = append([]Event{}, match[from:to]...)
 	if to < len(match) {
 		out["nextToken"] = token(to, false)
+		if tok, _ := body["nextToken"].(string); tok != "" && s.RepeatToken {
+			out["nextToken"] = tok
+		}
 	}
 	reply(w, out)
 }

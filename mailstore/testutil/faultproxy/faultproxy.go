@@ -14,8 +14,10 @@ package faultproxy
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -83,6 +85,19 @@ type Config struct {
 	// with a session token that has expired (SSO or assumed-role
 	// credentials running out mid-run), without forwarding the request.
 	Expired float64
+	// ServerClock, when not zero, is how far the server's clock is ahead
+	// of this machine's (behind, when negative): a request signed more
+	// than 15 minutes from the server's time (X-Amz-Date) is refused as
+	// the service refuses it, without forwarding: S3's 403
+	// RequestTimeTooSkewed, the JSON services' (a request with
+	// X-Amz-Target: DynamoDB, SQS, CloudWatch Logs) 400 and SES v2's 403
+	// InvalidSignatureException "Signature expired". The answer's Date is
+	// the server's time, which the SDK corrects its clock by, unless
+	// NoDate leaves the Date out. With a Date, the peer behind must not
+	// check the time itself (dynalite, aws-ses-v2-local and fauxqs do
+	// not; gofakes3 and versitygw refuse the corrected request).
+	ServerClock time.Duration
+	NoDate      bool
 	// Latency delays a request by up to Delay (uniformly), with
 	// probability Latency.
 	Latency float64
@@ -113,6 +128,8 @@ type Stats struct {
 	// ShortLengths counts the bodies cut short under a Content-Length
 	// that agrees with them.
 	ShortLengths int64
+	// Skewed counts the requests refused for the time they were signed at.
+	Skewed int64
 	// HungUp counts the stalled bodies whose client gave up on them
 	// (closed the connection) before StallFor passed.
 	HungUp int64
@@ -146,7 +163,7 @@ type Proxy struct {
 	seen map[string]uint64
 
 	requests, slowDowns, resets, truncations, stalls, hungUp, delays, bodyBytes atomic.Int64
-	internalErrors, earlyResets, shortLengths                                   atomic.Int64
+	internalErrors, earlyResets, shortLengths, skewed                           atomic.Int64
 	inFlight, maxInFlight                                                       atomic.Int64
 }
 
@@ -184,14 +201,14 @@ func (p *Proxy) Stats() Stats {
 		Requests: p.requests.Load(), SlowDowns: p.slowDowns.Load(), Resets: p.resets.Load(),
 		Truncations: p.truncations.Load(), Stalls: p.stalls.Load(), HungUp: p.hungUp.Load(), Delays: p.delays.Load(), BodyBytes: p.bodyBytes.Load(),
 		MaxInFlight: p.maxInFlight.Load(), InternalErrors: p.internalErrors.Load(), EarlyResets: p.earlyResets.Load(),
-		ShortLengths: p.shortLengths.Load(),
+		ShortLengths: p.shortLengths.Load(), Skewed: p.skewed.Load(),
 	}
 }
 
 // ResetStats sets the counts back to zero.
 func (p *Proxy) ResetStats() {
 	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.stalls, &p.hungUp, &p.delays, &p.bodyBytes, &p.maxInFlight,
-		&p.internalErrors, &p.earlyResets, &p.shortLengths} {
+		&p.internalErrors, &p.earlyResets, &p.shortLengths, &p.skewed} {
 		c.Store(0)
 	}
 }
@@ -243,6 +260,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for m := p.maxInFlight.Load(); n > m && !p.maxInFlight.CompareAndSwap(m, n); m = p.maxInFlight.Load() {
 	}
 	cfg, u1, u2 := p.draw(r)
+	if cfg.ServerClock != 0 && p.skewAnswer(w, r, cfg) {
+		return
+	}
 	f := pass
 	if cfg.Capacity > 0 && n > int64(cfg.Capacity) {
 		f = slowDown
@@ -443,4 +463,45 @@ func (p *Proxy) errorAnswer(w http.ResponseWriter, status int, code, message str
 	w.WriteHeader(status)
 	n, _ := io.WriteString(w, body)
 	p.bodyBytes.Add(int64(n))
+}
+
+// skewAnswer refuses r, as the service would, when it was signed more
+// than 15 minutes from the server's time (now + cfg.ServerClock), and
+// reports whether it did.
+func (p *Proxy) skewAnswer(w http.ResponseWriter, r *http.Request, cfg Config) bool {
+	const amzDate = "20060102T150405Z"
+	server := time.Now().Add(cfg.ServerClock).UTC()
+	signed, err := time.Parse(amzDate, cmp.Or(r.Header.Get("X-Amz-Date"), r.URL.Query().Get("X-Amz-Date")))
+	if err != nil || (signed.Sub(server) <= 15*time.Minute && server.Sub(signed) <= 15*time.Minute) {
+		return false
+	}
+	p.skewed.Add(1)
+	if cfg.NoDate {
+		w.Header()["Date"] = nil // net/http adds one otherwise
+	} else {
+		w.Header().Set("Date", server.Format(http.TimeFormat))
+	}
+	msg := fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 15 min.)",
+		signed.Format(amzDate), server.Add(-15*time.Minute).Format(amzDate), server.Format(amzDate))
+	if signed.After(server) {
+		msg = fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + 15 min.)",
+			signed.Format(amzDate), server.Add(15*time.Minute).Format(amzDate), server.Format(amzDate))
+	}
+	body, _ := json.Marshal(map[string]string{"__type": "com.amazon.coral.service#InvalidSignatureException", "message": msg})
+	switch {
+	case r.Header.Get("X-Amz-Target") != "":
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amzn-ErrorType", "InvalidSignatureException")
+		w.Header().Set("X-Amzn-Query-Error", "SignatureDoesNotMatch;Sender")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write(body)
+	case strings.HasPrefix(r.URL.Path, "/v2/email/"):
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", "InvalidSignatureException")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write(body)
+	default:
+		p.errorAnswer(w, http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
+	}
+	return true
 }
