@@ -152,8 +152,11 @@ func Describe(ctx context.Context, api API, identities []string) (Account, error
 		seen[key] = true
 		id, err := api.Identity(ctx, strings.TrimSpace(name))
 		if err != nil {
-			// The hint first, as every error is said.
-			id = Identity{Name: strings.TrimSpace(name), Error: mailstore.Explain(err)}
+			// The hint first, as every error is said; in one line from an
+			// endpoint without the operation (aws-ses-v2-local: it was
+			// the hint, then the SDK's "deserialization failed ...
+			// invalid character '<'", 330 characters an identity).
+			id = Identity{Name: strings.TrimSpace(name), Error: why(err)}
 		}
 		a.Identities = append(a.Identities, id)
 	}
@@ -166,7 +169,7 @@ func Describe(ctx context.Context, api API, identities []string) (Account, error
 func describeSet(ctx context.Context, api API) *ConfigurationSet {
 	c, ok, err := api.ConfigurationSet(ctx)
 	if err != nil {
-		c.Error = mailstore.Explain(err)
+		c.Error = why(err)
 	} else if !ok {
 		return nil
 	}
@@ -270,6 +273,15 @@ func UncheckedLine(what string, err error) string {
 		return "suppression list not checked for " + what + ": " + noe.Error()
 	}
 	return what + " could not be checked against the suppression list and will be sent to (SES drops suppressed addresses itself): " + mailstore.Explain(err)
+}
+
+// why says why a read failed, for output in one line: an endpoint without
+// the operation only that, else the error as Explain says it, hint first.
+func why(err error) string {
+	if noe := (*NotOfferedError)(nil); errors.As(err, &noe) {
+		return noe.Error()
+	}
+	return mailstore.Explain(err)
 }
 
 // Verdict is what Screen found for one destination.
