@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/tab"
@@ -55,7 +56,8 @@ func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
 			m.st.Clear()
 			return m, nil
 		}
-		m.pushErr(fmt.Errorf("mailbox %q is not defined (the config file defines %s)", sanitize.Line(arg), strings.Join(m.boxNames(), ", ")))
+		m.pushErr(&mailstore.HintError{Hint: "choose a mailbox the config file defines: " + strings.Join(m.boxNames(), ", ") + " (Tab completes :mailbox NAME)",
+			Err: fmt.Errorf("mailbox %q is not defined", sanitize.Line(arg))})
 		return m, nil
 	}
 	if spec.Verb == "filter" || spec.Verb == "search" {

@@ -58,6 +58,11 @@ func (m Model) mailKeys() []key.Binding {
 func (m Model) mailKey(msg tea.KeyMsg) (_ tea.Model, _ tea.Cmd, ok bool) {
 	for _, s := range tab.Screens {
 		if s.Key != nil && key.Matches(msg, s.Key(m.c.Keys)) {
+			if s.Ask {
+				nm, cmd := m.openCommandLine()
+				nm.cmd.Type(s.Line)
+				return nm, cmd, true
+			}
 			nm, cmd := m.runCommand(strings.Fields(s.Line))
 			return nm, cmd, true
 		}

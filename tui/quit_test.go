@@ -216,3 +216,27 @@ func TestQQuitsFromAnyScreen(t *testing.T) {
 		t.Fatalf("Q from the review: quit %v, kept %q", h.quit, keptText(t, env))
 	}
 }
+
+// TestModalHelpListsNoCommandLine: the help of the forward screen and the
+// composer's review listed ": command line", which does nothing there
+// (their keys are their own); it lists only what acts.
+func TestModalHelpListsNoCommandLine(t *testing.T) {
+	h := demoHarness(t, Box{Forward: dryRun(t, newDemoRunner(t), t.TempDir()), Reply: replyEnv(t, &fakeSES{}, demoIdentity, "")})
+	for _, keys := range [][]string{{"f"}, {"n", "r", "esc"}} {
+		h.press(keys...)
+		if h.m.top() == "" {
+			t.Fatalf("%v opened nothing", keys)
+		}
+		for _, g := range h.m.activeKeys().Full {
+			for _, b := range g {
+				if b.Help().Desc == "command line" {
+					t.Fatalf("%v: the help lists %s %s:\n%s", keys, b.Help().Key, b.Help().Desc, h.view())
+				}
+			}
+		}
+		h.press(":")
+		if h.m.cmd != nil {
+			t.Fatalf("%v: : opened the command line after all", keys)
+		}
+	}
+}

@@ -297,8 +297,10 @@ func TestCommandLine(t *testing.T) {
 	h.press(":")
 	h.typeText("mailbox nope")
 	h.press("enter")
-	if v := h.view(); !strings.Contains(v, `mailbox "nope" is not defined`) {
-		t.Fatalf(":mailbox nope:\n%s", v)
+	// What to do first (it said the error, then the names).
+	if v, last := h.view(), h.m.errs[len(h.m.errs)-1].Text; !strings.Contains(v, "error: choose a mailbox the config file defines: inbox, other") ||
+		!strings.Contains(last, `mailbox "nope" is not defined`) {
+		t.Fatalf(":mailbox nope (%q):\n%s", last, v)
 	}
 	h.press(":")
 	h.typeText("mailbox inbox")

@@ -26,6 +26,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/testutil/mboxrd"
 	"github.com/sesbox/sesbox/tui/audit"
+	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/forward"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
@@ -836,5 +837,45 @@ func TestListPipesMarkedElseCurrent(t *testing.T) {
 		if _, ok := m.(list.PipeRequestedMsg); ok {
 			t.Fatal("esc piped")
 		}
+	}
+}
+
+// TestReplyToAnotherAddress: sesbox reply --to ADDR replies to another
+// address than the original's sender (without Cc); the TUI had no way to.
+// L opens the `:` line on "reply --to ", and :reply --to ADDR plans the
+// reply with the CLI's drafts.PlanReply: the review is addressed to ADDR
+// alone. --to without an address says what to give first.
+func TestReplyToAnotherAddress(t *testing.T) {
+	ses := &fakeSES{}
+	h := demoHarness(t, Box{Reply: replyEnv(t, ses, demoIdentity, "")})
+	if !h.m.cur().List().Select(demo.Prefix + koreanID) {
+		t.Fatal("no Korean quotation request in the list")
+	}
+	h.press("L")
+	if v := h.view(); h.m.cmd == nil || !strings.Contains(v, ":reply --to ") {
+		t.Fatalf("L did not open the command line on reply --to:\n%s", v)
+	}
+	h.press("enter") // no address yet
+	if v := h.view(); h.m.top() != "" || !strings.Contains(v, "give the address after --to") {
+		t.Fatalf("--to without an address:\n%s", v)
+	}
+	h.press("L")
+	h.typeText("ops@team.example")
+	h.press("enter")
+	if h.m.top() != compose.Kind {
+		t.Fatalf("no composer:\n%s", h.view())
+	}
+	h.typeText("Forwarding this to ops.")
+	h.press("esc")
+	v := h.view()
+	if !strings.Contains(v, "To:      ops@team.example") {
+		t.Fatalf("the review is not addressed to ops@team.example alone:\n%s", v)
+	}
+	if !strings.Contains(cmdline.Help(), ":reply [--all] [--to ADDR]") {
+		t.Errorf("the help does not say --to takes ADDR:\n%s", cmdline.Help())
+	}
+	h.press("s") // the envelope: ADDR alone, no Cc
+	if dests, _ := ses.sent(); strings.Join(dests, ",") != "ops@team.example" {
+		t.Fatalf("sent to %v", dests)
 	}
 }

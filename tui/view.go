@@ -74,7 +74,8 @@ func (m Model) activeKeys() common.KeyMap {
 	if (top == "" || top == viewer.Kind) && clearing.Enabled() {
 		lead = []key.Binding{g.Help, clearing, without(back, clearing)}
 	}
-	if _, modal := p.(common.Modal); modal {
+	_, modal := p.(common.Modal)
+	if modal {
 		lead = lead[:1]
 	}
 	short := p.ShortHelp()
@@ -82,6 +83,12 @@ func (m Model) activeKeys() common.KeyMap {
 		short = append(slices.Clone(lead), short...)
 	}
 	globals := append(slices.Clone(lead), g.Errors, g.Command, g.Redraw, g.Suspend, g.QuitNow, g.Quit)
+	if modal {
+		// Its keys are its own, : too (updateKey): the forward
+		// screen's and the composer's help listed ": command line",
+		// which did nothing there.
+		globals = slices.DeleteFunc(globals, func(b key.Binding) bool { return slices.Equal(b.Keys(), g.Command.Keys()) })
+	}
 	full := p.FullHelp()
 	if top == "" || top == viewer.Kind {
 		full = append(full, m.mailKeys())

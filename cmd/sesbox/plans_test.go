@@ -256,7 +256,7 @@ func TestReplyPlanSharedByCLIAndTUI(t *testing.T) {
 				}
 			}
 
-			m, err := tuicompose.New(c, *b.Reply, msg, tc.all, tc.from)
+			m, err := tuicompose.New(c, *b.Reply, msg, drafts.ReplyChoice{All: tc.all, From: tc.from})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -65,6 +65,20 @@ type Outbox struct {
 	screen   *sesaccount.Screen
 }
 
+// Retrying is o for sending a draft whose last send lost SES's answer
+// (Meta.Uncertain), asked for that one send: o with RetryUncertain set,
+// sharing o's screen of the account. The CLI sets RetryUncertain for its
+// run (--retry-uncertain), the TUI's review asks it of one draft (its
+// send-again key); both then call Send. Every other field is o's
+// (TestRetryingKeepsEveryField).
+func (o *Outbox) Retrying() *Outbox {
+	o.screenMu.Lock()
+	sc := o.screen
+	o.screenMu.Unlock()
+	return &Outbox{Sender: o.Sender, Drafts: o.Drafts, Sent: o.Sent, Log: o.Log, Copier: o.Copier, Now: o.Now, Seed: o.Seed,
+		Account: o.Account, IncludeSuppressed: o.IncludeSuppressed, DryRun: o.DryRun, RetryUncertain: true, screen: sc}
+}
+
 // MaxMessageSize is SES's limit for a raw message, encoding included
 // (sessend.MaxMessageSize; repeated here so that the TUI, which must not
 // import the AWS packages, can check it before sending).

@@ -46,7 +46,10 @@ func PlanReply(id compose.Identity, mailboxName, bucket string, msg *mailbox.Mes
 	for _, t := range c.To {
 		addr, err := compose.ParseAddress(t)
 		if err != nil {
-			return ReplyPlan{}, fmt.Errorf("--to %s: %w", t, err)
+			// What to fix first, as every other error says it (it
+			// said only the parser's words).
+			return ReplyPlan{}, &mailstore.HintError{Hint: "give each --to as an address (name@example.com or \"Name <name@example.com>\")",
+				Err: fmt.Errorf("--to %s: %w", t, err)}
 		}
 		to = append(to, addr)
 	}

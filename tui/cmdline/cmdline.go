@@ -28,6 +28,9 @@ type Spec struct {
 	Values []string
 	// Rest takes the rest of the line as one argument (a query).
 	Rest bool
+	// FlagArg names what follows a flag that takes the argument
+	// ("--to": "ADDR"), for the help.
+	FlagArg map[string]string
 }
 
 // Commands are the verbs the line knows, named as the CLI names them.
@@ -35,7 +38,7 @@ var Commands = []Spec{
 	{Verb: "save", Arg: "DIR", Help: "save the attachments of the marked messages (else the current one) into DIR, as sesbox save"},
 	{Verb: "export", Flags: []string{"--mbox"}, Arg: "FILE", Help: "export the marked messages (else the current one) to an mbox with a manifest, as sesbox export --mbox"},
 	{Verb: "forward", Help: "re-forward the marked messages (else the current one), as sesbox forward"},
-	{Verb: "reply", Flags: []string{"--all"}, Help: "reply to the current message (to all with --all), as sesbox reply"},
+	{Verb: "reply", Flags: []string{"--all", "--to"}, FlagArg: map[string]string{"--to": "ADDR"}, Help: "reply to the current message (to all with --all; to ADDR instead of the sender, without Cc, with --to ADDR), as sesbox reply"},
 	{Verb: "filter", Arg: "QUERY", Rest: true, Help: "limit the list to QUERY (sesbox ls --query syntax); none clears it"},
 	{Verb: "search", Arg: "QUERY", Rest: true, Help: "move to messages matching QUERY, n/N for the next; none clears it"},
 	{Verb: "sort", Flags: []string{"--reverse"}, Arg: "FIELD", Values: []string{"date", "from", "subject", "size"}, Help: "sort the list by FIELD, as sesbox ls --sort"},
@@ -136,6 +139,12 @@ func (m *Model) SetValues(verb string, vs []string) {
 
 // SetWidth sets the line's width.
 func (m *Model) SetWidth(w int) { m.input.Width = max(1, w-2) }
+
+// Type puts s on the line as if typed, the cursor after it.
+func (m *Model) Type(s string) {
+	m.input.SetValue(s)
+	m.input.CursorEnd()
+}
 
 // Focus gives the line the cursor.
 func (m *Model) Focus() tea.Cmd { return m.input.Focus() }
@@ -255,6 +264,9 @@ func Help() string {
 	for _, c := range Commands {
 		use := ":" + c.Verb
 		for _, f := range c.Flags {
+			if a := c.FlagArg[f]; a != "" {
+				f += " " + a
+			}
 			use += " [" + f + "]"
 		}
 		if c.Arg != "" {

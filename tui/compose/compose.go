@@ -94,15 +94,15 @@ type Model struct {
 // be chosen for a reply.
 const noIdentityHint = `set from = "Name <addr>" for this mailbox in ~/.config/sesbox/config.toml, or list your SES-verified domains in identity_domains, then start sesbox again`
 
-// New returns the composer for a reply (reply-all when all is set) to msg,
-// sent From override when not empty (else as env.Identity chooses). It
+// New returns the composer for a reply to msg as choice says, as sesbox
+// reply's flags do (--all, --from, --to): the same drafts.PlanReply. It
 // fails, before anything is written, when no From address can be chosen
 // or the original names no one to reply to.
-func New(c common.Common, env Env, msg *mailbox.Message, all bool, override string) (Model, error) {
+func New(c common.Common, env Env, msg *mailbox.Message, choice drafts.ReplyChoice) (Model, error) {
 	if env.Outbox == nil || env.Outbox.Drafts == nil {
 		return Model{}, errors.New("reply: no drafts directory")
 	}
-	plan, err := drafts.PlanReply(env.Identity, env.Mailbox, env.Bucket, msg, drafts.ReplyChoice{All: all, From: override})
+	plan, err := drafts.PlanReply(env.Identity, env.Mailbox, env.Bucket, msg, choice)
 	if errors.Is(err, mcompose.ErrNoIdentity) {
 		// The CLI's hint names --from, which the TUI has not.
 		err = &mailstore.HintError{Hint: noIdentityHint, Err: err}
@@ -264,6 +264,13 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				// --draft ID); here the draft is still open.
 				m.err = &mailstore.HintError{Hint: m.keys.Edit.Help().Key + " edits the recipients: SES would take none of them (why below); or make it take them, then " +
 					m.keys.Send.Help().Key + " sends", Err: msg.Err}
+			}
+			if errors.Is(msg.Err, drafts.ErrUncertain) {
+				// The Outbox's hint says to check first; the key that
+				// sends it then is the composer's (the CLI's is
+				// --retry-uncertain).
+				m.err = &mailstore.HintError{Hint: mailstore.Hint(msg.Err) + "; if it did not arrive, " +
+					m.keys.SendAgain.Help().Key + " sends it again", Err: msg.Err}
 			}
 			m.state = stateReview
 			m.layout()
@@ -443,7 +450,12 @@ func (m Model) updateReview(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	switch {
-	case key.Matches(msg, k.Send):
+	case key.Matches(msg, k.SendAgain) && !key.Matches(msg, k.Send) && !m.uncertain():
+		// (A key bound to both, by a [keys] that rebinds send to S,
+		// is send's.)
+		m.notice = "nothing to send again: no send of this draft is uncertain (" + k.Send.Help().Key + " sends it)"
+		return m, nil
+	case key.Matches(msg, k.Send, k.SendAgain):
 		if m.prepared == nil {
 			if m.err == nil {
 				m.err = errors.New("the draft is not ready")
@@ -456,8 +468,12 @@ func (m Model) updateReview(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.state = stateDone
 			return m, closed(m.draft.ID, Postponed, "Not sent (no SES sender here; the demo keeps replies): draft kept in "+m.draft.Path()+", :drafts resumes it")
 		}
+		o := m.env.Outbox
+		if key.Matches(msg, k.SendAgain) && !key.Matches(msg, k.Send) {
+			o = o.Retrying()
+		}
 		m.state, m.err, m.notice = stateSending, nil, ""
-		return m, sendCmd(m.env.Ctx, m.env.Outbox, m.draft, m.prepared)
+		return m, sendCmd(m.env.Ctx, o, m.draft, m.prepared)
 	case key.Matches(msg, k.Edit):
 		return m.edit()
 	case key.Matches(msg, k.Attach):
@@ -475,6 +491,10 @@ func (m Model) updateReview(msg tea.KeyMsg) (Model, tea.Cmd) {
 	m.vp, cmd = m.vp.Update(msg)
 	return m, cmd
 }
+
+// uncertain reports whether the draft's last send lost SES's answer: s
+// is refused, and SendAgain sends it.
+func (m Model) uncertain() bool { return m.draft != nil && m.draft.Meta.Uncertain != "" }
 
 // HoldQuit is asked before the program quits (ctrl+c). In the built-in
 // editor with text not yet saved it asks what to do with it, as mutt asks

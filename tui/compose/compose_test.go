@@ -142,7 +142,7 @@ func TestEditorFlow(t *testing.T) {
 	}
 	fs := &fakeSender{}
 	env := testEnv(t, fs, editor)
-	m, err := New(fixture.Common(100, 30), env, fixture.DemoMessage(koreanID), false, "")
+	m, err := New(fixture.Common(100, 30), env, fixture.DemoMessage(koreanID), drafts.ReplyChoice{All: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func drive(t *testing.T, m Model, msg tea.Msg) (Model, *ComposeClosedMsg) {
 
 func start(t *testing.T, env Env, all bool) Model {
 	t.Helper()
-	m, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), all, "")
+	m, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), drafts.ReplyChoice{All: all})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +374,7 @@ func TestDiscard(t *testing.T) {
 
 func TestEditorErrorsAndBadDrafts(t *testing.T) {
 	env := testEnv(t, &fakeSender{}, "false") // an editor that fails
-	m, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), false, "")
+	m, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), drafts.ReplyChoice{All: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +409,7 @@ func TestEditorErrorsAndBadDrafts(t *testing.T) {
 func TestNewExplainsMissingIdentity(t *testing.T) {
 	env := testEnv(t, &fakeSender{}, "")
 	env.Identity = mcompose.Identity{}
-	_, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), false, "")
+	_, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), drafts.ReplyChoice{All: false})
 	if !errors.Is(err, mcompose.ErrNoIdentity) {
 		t.Errorf("err %v", err)
 	}
@@ -418,7 +418,7 @@ func TestNewExplainsMissingIdentity(t *testing.T) {
 	if s := mailstore.Explain(err); strings.Contains(s, "--from") || !strings.HasPrefix(s, "set from = ") || !strings.Contains(s, "config.toml") || !strings.Contains(s, "acme-demo.example") {
 		t.Errorf("shown as %q", s)
 	}
-	if _, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), false, "Me <me@acme-demo.example>"); err != nil {
+	if _, err := New(fixture.Common(80, 24), env, fixture.DemoMessage(koreanID), drafts.ReplyChoice{All: false, From: "Me <me@acme-demo.example>"}); err != nil {
 		t.Errorf("with an explicit From: %v", err)
 	}
 }
@@ -503,7 +503,7 @@ func TestReplyAllOverFiftyRecipientsSaysSoFirst(t *testing.T) {
 	v.Summary.Key = "inbound/many"
 	fs := &fakeSender{}
 	env := testEnv(t, fs, "")
-	m, err := New(fixture.Common(120, 30), env, &mailbox.Message{Summary: v.Summary, Raw: raw, View: v}, true, "")
+	m, err := New(fixture.Common(120, 30), env, &mailbox.Message{Summary: v.Summary, Raw: raw, View: v}, drafts.ReplyChoice{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -598,7 +598,7 @@ func TestAllRecipientsBlockedNamesTheBoundKeys(t *testing.T) {
 	if err := c.Keys.Apply(map[string][]string{"compose.edit": {"E"}, "compose.send": {"S"}}); err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(c, env, fixture.DemoMessage(koreanID), false, "")
+	m, err := New(c, env, fixture.DemoMessage(koreanID), drafts.ReplyChoice{All: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,4 +613,57 @@ func TestAllRecipientsBlockedNamesTheBoundKeys(t *testing.T) {
 
 func (suppressAll) ConfigurationSet(context.Context) (sesaccount.ConfigurationSet, bool, error) {
 	return sesaccount.ConfigurationSet{}, false, nil
+}
+
+// TestUncertainSendIsSentAgainOnlyByItsKey: a reply whose send lost SES's
+// answer (it may have gone) is refused by s, as sesbox reply --draft ID
+// refuses it; the TUI had no key to send it anyway, where the CLI has
+// --retry-uncertain, so such a draft could only be sent from the shell.
+// The review names S (compose.send-again), which sends it through the
+// same Outbox.Send with RetryUncertain; S on a draft no send of which is
+// uncertain sends nothing and says so.
+func TestUncertainSendIsSentAgainOnlyByItsKey(t *testing.T) {
+	fs := &fakeSender{}
+	env := testEnv(t, fs, "")
+	m := start(t, env, false)
+	m, _ = drive(t, m, tea.KeyMsg{Type: tea.KeyEsc})
+	m, closed := drive(t, m, fixture.Key("S"))
+	if closed != nil || !strings.Contains(m.View(), "nothing to send again") {
+		t.Fatalf("S on a draft never sent: closed %+v\n%s", closed, m.View())
+	}
+	if d, _ := fs.sent(); d != nil {
+		t.Fatalf("S on a draft never sent sent it to %v", d)
+	}
+
+	fs.mu.Lock()
+	fs.err = errors.New("read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer") // after the request went
+	fs.mu.Unlock()
+	m, closed = drive(t, m, fixture.Key("s"))
+	if closed != nil || !m.uncertain() || !errors.Is(m.err, drafts.ErrUncertain) {
+		t.Fatalf("lost answer: closed %+v, uncertain %v, err %v", closed, m.uncertain(), m.err)
+	}
+	if h := mailstore.Hint(m.err); !strings.HasPrefix(h, "SES may have accepted the reply") || !strings.HasSuffix(h, "S sends it again") {
+		t.Fatalf("hint %q", h)
+	}
+	if short := m.ShortHelp(); len(short) == 0 || short[0].Help().Key != "S" {
+		t.Fatalf("the key line does not offer S first: %v", short)
+	}
+
+	fs.mu.Lock()
+	fs.err = nil // SES answers again
+	fs.mu.Unlock()
+	m, closed = drive(t, m, fixture.Key("s"))
+	if closed != nil || !strings.Contains(mailstore.Explain(m.err), "not sent again") {
+		t.Fatalf("s on the uncertain draft: closed %+v, err %v", closed, m.err)
+	}
+	if d, _ := fs.sent(); d != nil {
+		t.Fatalf("s sent the uncertain draft again to %v", d)
+	}
+	_, closed = drive(t, m, fixture.Key("S"))
+	if closed == nil || closed.Outcome != Sent {
+		t.Fatalf("S: %+v", closed)
+	}
+	if d, _ := fs.sent(); len(d) == 0 {
+		t.Fatal("S sent nothing")
+	}
 }

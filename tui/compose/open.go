@@ -3,9 +3,11 @@ package compose
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/tui/common"
@@ -23,16 +25,30 @@ func Open(c common.Common, env *Env, why error, t common.Target) common.Opening 
 	}
 	e := *env
 	e.Ctx = t.Ctx
-	all := t.Flags["--all"]
+	choice := drafts.ReplyChoice{All: t.Flags["--all"]}
+	if t.Flags["--to"] {
+		// :reply --to ADDR, as sesbox reply --to ADDR: to another
+		// address than the original's sender, without Cc.
+		// Commas part addresses: a name has spaces ("Ops <ops@x>").
+		for a := range strings.SplitSeq(t.Arg, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				choice.To = append(choice.To, a)
+			}
+		}
+		if len(choice.To) == 0 {
+			return common.Opening{Err: &mailstore.HintError{Hint: "give the address after --to: :reply --to ADDR (several: a,b)",
+				Err: errors.New("reply: --to needs an address")}}
+		}
+	}
 	if t.Shown != nil {
-		return opened(c, e, t.Shown, all)
+		return opened(c, e, t.Shown, choice)
 	}
 	return common.Opening{Kind: Kind, Want: t.Key, Typing: true, Notice: "reading the message to reply to…",
-		Cmd: loadOriginalCmd(c, e, t.Mailbox, t.Key, all)}
+		Cmd: loadOriginalCmd(c, e, t.Mailbox, t.Key, choice)}
 }
 
-func opened(c common.Common, env Env, msg *mailbox.Message, all bool) common.Opening {
-	m, err := New(c, env, msg, all, "")
+func opened(c common.Common, env Env, msg *mailbox.Message, choice drafts.ReplyChoice) common.Opening {
+	m, err := New(c, env, msg, choice)
 	if err != nil {
 		return common.Opening{Err: err}
 	}
@@ -41,14 +57,14 @@ func opened(c common.Common, env Env, msg *mailbox.Message, all bool) common.Ope
 
 // loadOriginalCmd reads the message a reply answers: the composer quotes
 // it and threads the reply under it.
-func loadOriginalCmd(c common.Common, env Env, mb common.Reader, key string, all bool) tea.Cmd {
+func loadOriginalCmd(c common.Common, env Env, mb common.Reader, key string, choice drafts.ReplyChoice) tea.Cmd {
 	return func() tea.Msg {
 		msg, err := mb.Open(env.Ctx, key)
 		return common.OpeningReadyMsg{Kind: Kind, Want: key, Open: func(common.Target) common.Opening {
 			if err != nil {
 				return common.Opening{Err: fmt.Errorf("reply: open %s: %w", key, err)}
 			}
-			return opened(c, env, msg, all)
+			return opened(c, env, msg, choice)
 		}}
 	}
 }

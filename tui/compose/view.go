@@ -160,6 +160,9 @@ func (m Model) ShortHelp() []key.Binding {
 	case stateConfirmQuit:
 		return []key.Binding{k.QuitPostpone, k.QuitDiscard, k.QuitStay}
 	}
+	if m.uncertain() {
+		return []key.Binding{k.SendAgain, k.Edit, k.Discard, k.Postpone}
+	}
 	return []key.Binding{k.Send, k.Edit, k.Attach, k.Discard, k.Postpone}
 }
 
@@ -172,7 +175,7 @@ func (m Model) FullHelp() [][]key.Binding {
 		return [][]key.Binding{m.ShortHelp()}
 	}
 	return [][]key.Binding{
-		{k.Send, k.Edit, k.Attach, k.Discard, k.Postpone},
+		{k.Send, k.SendAgain, k.Edit, k.Attach, k.Discard, k.Postpone},
 		{k.Up, k.Down, k.PageUp, k.PageDown},
 	}
 }

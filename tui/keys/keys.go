@@ -44,7 +44,10 @@ type Global struct {
 // are any) and in the viewer (on the message shown).
 type Mail struct {
 	Reply, ReplyAll key.Binding
-	Forward         key.Binding
+	// ReplyTo replies to another address than the original's sender
+	// (reply --to ADDR): it opens the `:` line on "reply --to ".
+	ReplyTo key.Binding
+	Forward key.Binding
 	// ToggleRead marks the message unread, or read again, by hand.
 	ToggleRead key.Binding
 }
@@ -119,6 +122,9 @@ type Compose struct {
 	// The review screen.
 	Send, Edit, Attach, Discard, Postpone key.Binding
 	Up, Down, PageUp, PageDown            key.Binding
+	// SendAgain sends a draft whose last send lost SES's answer (it may
+	// have gone: Send refuses it), as reply --retry-uncertain does.
+	SendAgain key.Binding
 	// Done leaves the built-in editor for the review screen.
 	Done key.Binding
 	// Confirm answers "discard?"; Accept and Cancel end the path prompt.
@@ -239,6 +245,7 @@ func DefaultKeyMap() KeyMap {
 		Mail: Mail{
 			Reply:      b("reply", "r"),
 			ReplyAll:   b("reply all", "R"),
+			ReplyTo:    b("reply to another address (--to)", "L"),
 			Forward:    b("re-forward", "f"),
 			ToggleRead: b("toggle read/unread", "U"),
 		},
@@ -307,19 +314,20 @@ func DefaultKeyMap() KeyMap {
 			Newer:  b("later entry", "down", "ctrl+n"),
 		},
 		Compose: Compose{
-			Send:     b("send", "s"),
-			Edit:     b("edit", "e"),
-			Attach:   b("attach", "a"),
-			Discard:  b("discard", "d"),
-			Postpone: b("postpone", "p", "q", "esc"),
-			Up:       b("up", "k", "up"),
-			Down:     b("down", "j", "down"),
-			PageUp:   bl("page up", "b", "pgup", "b"),
-			PageDown: bl("page down", "space", "pgdown", " ", "f"),
-			Done:     b("done editing", "ctrl+s", "esc"),
-			Confirm:  b("yes, discard", "y"),
-			Accept:   b("attach", "enter"),
-			Cancel:   b("cancel", "esc"),
+			Send:      b("send", "s"),
+			SendAgain: b("send again, though the last send may have gone (--retry-uncertain)", "S"),
+			Edit:      b("edit", "e"),
+			Attach:    b("attach", "a"),
+			Discard:   b("discard", "d"),
+			Postpone:  b("postpone", "p", "q", "esc"),
+			Up:        b("up", "k", "up"),
+			Down:      b("down", "j", "down"),
+			PageUp:    bl("page up", "b", "pgup", "b"),
+			PageDown:  bl("page down", "space", "pgdown", " ", "f"),
+			Done:      b("done editing", "ctrl+s", "esc"),
+			Confirm:   b("yes, discard", "y"),
+			Accept:    b("attach", "enter"),
+			Cancel:    b("cancel", "esc"),
 
 			QuitPostpone: b("postpone and quit", "p", "y"),
 			QuitDiscard:  b("discard and quit", "d"),
@@ -386,6 +394,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 
 		"mail.reply":       &k.Mail.Reply,
 		"mail.reply-all":   &k.Mail.ReplyAll,
+		"mail.reply-to":    &k.Mail.ReplyTo,
 		"mail.forward":     &k.Mail.Forward,
 		"mail.toggle-read": &k.Mail.ToggleRead,
 
@@ -450,19 +459,20 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"prompt.older":  &k.Prompt.Older,
 		"prompt.newer":  &k.Prompt.Newer,
 
-		"compose.send":      &k.Compose.Send,
-		"compose.edit":      &k.Compose.Edit,
-		"compose.attach":    &k.Compose.Attach,
-		"compose.discard":   &k.Compose.Discard,
-		"compose.postpone":  &k.Compose.Postpone,
-		"compose.up":        &k.Compose.Up,
-		"compose.down":      &k.Compose.Down,
-		"compose.page-up":   &k.Compose.PageUp,
-		"compose.page-down": &k.Compose.PageDown,
-		"compose.done":      &k.Compose.Done,
-		"compose.confirm":   &k.Compose.Confirm,
-		"compose.accept":    &k.Compose.Accept,
-		"compose.cancel":    &k.Compose.Cancel,
+		"compose.send":       &k.Compose.Send,
+		"compose.send-again": &k.Compose.SendAgain,
+		"compose.edit":       &k.Compose.Edit,
+		"compose.attach":     &k.Compose.Attach,
+		"compose.discard":    &k.Compose.Discard,
+		"compose.postpone":   &k.Compose.Postpone,
+		"compose.up":         &k.Compose.Up,
+		"compose.down":       &k.Compose.Down,
+		"compose.page-up":    &k.Compose.PageUp,
+		"compose.page-down":  &k.Compose.PageDown,
+		"compose.done":       &k.Compose.Done,
+		"compose.confirm":    &k.Compose.Confirm,
+		"compose.accept":     &k.Compose.Accept,
+		"compose.cancel":     &k.Compose.Cancel,
 
 		"compose.quit-postpone": &k.Compose.QuitPostpone,
 		"compose.quit-discard":  &k.Compose.QuitDiscard,

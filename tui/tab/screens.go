@@ -20,26 +20,30 @@ type Screen struct {
 	// Key is its key in km, if it has one; Line the `:` line the key runs.
 	Key  func(km keys.KeyMap) key.Binding
 	Line string
+	// Ask makes the key open the `:` line with Line typed, for the user
+	// to finish (an address after --to) and Enter.
+	Ask  bool
 	Open func(c common.Common, b Box, g common.Target) common.Opening
 }
 
 // Screens are the pages that act on a mailbox, in the order the help
 // lists their keys.
 var Screens = []Screen{
-	{"reply", func(km keys.KeyMap) key.Binding { return km.Mail.Reply }, "reply",
+	{"reply", func(km keys.KeyMap) key.Binding { return km.Mail.Reply }, "reply", false,
 		func(c common.Common, b Box, g common.Target) common.Opening {
 			return compose.Open(c, b.Reply, b.ReplyErr, g)
 		}},
-	{"reply", func(km keys.KeyMap) key.Binding { return km.Mail.ReplyAll }, "reply --all", nil},
-	{"drafts", nil, "",
+	{"reply", func(km keys.KeyMap) key.Binding { return km.Mail.ReplyAll }, "reply --all", false, nil},
+	{"reply", func(km keys.KeyMap) key.Binding { return km.Mail.ReplyTo }, "reply --to ", true, nil},
+	{"drafts", nil, "", false,
 		func(c common.Common, b Box, g common.Target) common.Opening {
 			return compose.OpenDrafts(c, b.Reply, b.ReplyErr, g)
 		}},
-	{"forward", func(km keys.KeyMap) key.Binding { return km.Mail.Forward }, "forward",
+	{"forward", func(km keys.KeyMap) key.Binding { return km.Mail.Forward }, "forward", false,
 		func(c common.Common, b Box, g common.Target) common.Opening {
 			return forward.Open(c, b.Forward, b.ForwardErr, g)
 		}},
-	{"audit", func(km keys.KeyMap) key.Binding { return km.Global.Audit }, "audit",
+	{"audit", func(km keys.KeyMap) key.Binding { return km.Global.Audit }, "audit", false,
 		func(c common.Common, b Box, g common.Target) common.Opening {
 			return audit.Open(c, b.Audit, b.AuditErr, g)
 		}},
