@@ -1123,3 +1123,23 @@ func TestAuditOfAMissingManifestSaysWhatToGiveFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestExportOverAnExportSaysWhatToDoFirst: a second export to the same
+// file said "export: F exists: refusing to overwrite (use --force to
+// replace it)", the way out last; it leads with it, as every error does,
+// and --force then replaces it.
+func TestExportOverAnExportSaysWhatToDoFirst(t *testing.T) {
+	dir := isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	mbox := filepath.Join(dir, "x.mbox")
+	if _, errOut, code := sesbox(t, append(flags, "export", "--mbox", mbox)...); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, errOut)
+	}
+	_, errOut, code := sesbox(t, append(flags, "export", "--mbox", mbox)...)
+	if want := "sesbox: give --force to replace " + mbox + ", or export somewhere else (export: " + mbox + " exists: refusing to overwrite)\n"; code != 1 || errOut != want {
+		t.Errorf("again: exit %d, %q\nwant %q", code, errOut, want)
+	}
+	if _, errOut, code := sesbox(t, append(flags, "export", "--mbox", mbox, "--force")...); code != 0 {
+		t.Errorf("--force: exit %d\n%s", code, errOut)
+	}
+}

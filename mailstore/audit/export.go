@@ -65,6 +65,14 @@ func ManifestPath(target string) string {
 // ErrExists is returned (wrapped) when an export would replace a file.
 var ErrExists = errors.New("refusing to overwrite")
 
+// existsErr refuses to replace path, what to do first: it said "export:
+// x.mbox exists: refusing to overwrite (use --force to replace it)", the
+// way out last, where every other error leads with it.
+func existsErr(path string) error {
+	return &mailstore.HintError{Hint: "give --force to replace " + path + ", or export somewhere else",
+		Err: fmt.Errorf("export: %s exists: %w", path, ErrExists)}
+}
+
 // ExportMbox writes the exact stored bytes of the chosen messages into one
 // mbox file (mboxrd: lines matching /^>*From / get one more ">"), in key
 // order, with a manifest beside it. The file appears only when complete.
@@ -79,7 +87,7 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 	if !opt.Force {
 		for _, p := range []string{file, manifest} {
 			if _, err := os.Stat(p); err == nil {
-				return Trailer{}, fmt.Errorf("export: %s exists: %w (use --force to replace it)", p, ErrExists)
+				return Trailer{}, existsErr(p)
 			}
 		}
 	}
@@ -131,7 +139,7 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 		return Trailer{}, err
 	}
 	if _, err := os.Stat(manifest); err == nil && !opt.Force {
-		return Trailer{}, fmt.Errorf("export: %s exists: %w (use --force to replace it)", manifest, ErrExists)
+		return Trailer{}, existsErr(manifest)
 	}
 	for _, sub := range []string{"tmp", "new", "cur"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
@@ -343,7 +351,7 @@ func place(tmp, final string, replace bool) error {
 			return os.Remove(tmp)
 		}
 		if _, serr := os.Lstat(final); errors.Is(err, fs.ErrExist) || serr == nil {
-			return fmt.Errorf("%s exists: %w (use --force to replace it)", final, ErrExists)
+			return existsErr(final)
 		}
 	}
 	return os.Rename(tmp, final)
