@@ -222,7 +222,7 @@ func (m Model) updateResult(msg common.Addressed) (Model, tea.Cmd) {
 		m.wrapping = 0
 		m.lines, m.drawn = msg.Lines, msg.Drawn
 		m.setHits()
-		m.vp.SetContent(m.render())
+		m.refresh()
 		m.vp.SetYOffset(m.wrapTop)
 		return m, nil
 	case PartRenderedMsg:

@@ -1,7 +1,9 @@
 package viewer
 
 import (
+	"cmp"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -244,29 +246,22 @@ func (m Model) draw() []string {
 	return out
 }
 
-// render draws the lines, search hits highlighted.
-func (m Model) render() string {
-	var b strings.Builder
-	b.Grow(len(m.lines) * max(m.width, 1))
-	h := 0
-	for i, l := range m.lines {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		start := h
-		for h < len(m.search.hits) && m.search.hits[h].line == i {
-			h++
-		}
-		switch lit, ok := m.search.lit[i]; {
-		case start == h:
-			b.WriteString(m.drawn[i])
-		case ok && (m.search.cur < start || m.search.cur >= h):
-			b.WriteString(lit)
-		default:
-			b.WriteString(m.renderHits(l, start, h, m.search.cur))
-		}
+// lineView is line i as the pager shows it: as drawn, or with its hits
+// marked (lit, drawn once by setHits, unless the current hit is on it).
+func (m Model) lineView(i int) string {
+	hits := m.search.hits
+	start, _ := slices.BinarySearchFunc(hits, i, func(h hit, line int) int { return cmp.Compare(h.line, line) })
+	end := start
+	for end < len(hits) && hits[end].line == i {
+		end++
 	}
-	return b.String()
+	switch lit, ok := m.search.lit[i]; {
+	case start == end:
+		return m.drawn[i]
+	case ok && (m.search.cur < start || m.search.cur >= end):
+		return lit
+	}
+	return m.renderHits(m.lines[i], start, end, m.search.cur)
 }
 
 // renderHits draws line l with hits[from:to] (all on this line) marked,

@@ -173,7 +173,7 @@ func (m *Model) wrapLater(top int) tea.Cmd {
 	m.lines = []line{styled(m.c.Styles.Dim, "formatting "+mailstore.FormatSize(int64(len(m.msg.Raw)))+"…")}
 	m.search.lit = nil // drawn from the lines replaced; setHits draws the wrapped ones
 	m.drawn = m.draw()
-	m.vp.SetContent(m.render())
+	m.refresh()
 	m.vp.GotoTop()
 	return wrapBodyCmd(*m, m.wrapping)
 }
