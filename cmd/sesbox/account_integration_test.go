@@ -61,7 +61,7 @@ func TestAccountIdentityUnreadSaysWhatToCheckFirst(t *testing.T) {
 	ses := peer.StartSES(t) // no GetEmailIdentity: a 404 that is not SES's
 	out, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "account")
 	// In one line, without the SDK's detail of an HTML 404 (TestLocalSESWarnsOnceInALine).
-	want := "acme-demo.example  could not read: the SES endpoint has no GetEmailIdentity (a local SES?)\n"
+	want := "acme-demo.example  could not read: the SES endpoint has no GetEmailIdentity\n"
 	if code != 0 || !strings.Contains(out, want) {
 		t.Errorf("exit %d, %s\n%s\nwant a line with %q", code, errOut, out, want)
 	}

@@ -186,7 +186,7 @@ func TestSuppressedAddressCountedOnceEndToEnd(t *testing.T) {
 // "deserialization failed, failed to decode response body, invalid
 // character '<' ..."), asked the endpoint once for each destination, and
 // a reply printed one such line per recipient. The preview says it in
-// one line, once, hint first; the endpoint is asked once a run; a reply
+// one line within 80 columns, once, hint first; the endpoint is asked once a run; a reply
 // says it once for all its recipients. The preview also says how long
 // the run takes at the account's send rate (aws-ses-v2-local's 50 a
 // second).
@@ -204,7 +204,7 @@ func TestLocalSESWarnsOnceInALine(t *testing.T) {
 		}
 		return n
 	}
-	const warning = "WARNING: suppression list not checked for 3 destinations: the SES endpoint has no GetSuppressedDestination (a local SES?)"
+	const warning = "suppression list not checked: the SES endpoint has no GetSuppressedDestination"
 	for _, args := range [][]string{{"--dry-run", filepath.Join(dir, "dry")}, {"--yes"}} {
 		before := suppressionChecks()
 		out, errOut, code := sesbox(t, append([]string{"--demo", "--ses-endpoint", url, "forward", "--forward-config", cfgPath, "--query", ""}, args...)...)
@@ -231,7 +231,7 @@ func TestLocalSESWarnsOnceInALine(t *testing.T) {
 	body := writeFile(t, "body.txt", "Thanks.\n")
 	key := "0jj4e27lu21n9b5o46bc5c4av11ubslmtgiuc1dk"
 	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", url, "reply", key, "--to", "a@team.example", "--to", "b@team.example", "--body-file", body, "--dry-run")
-	want := "sesbox: warning: suppression list not checked for a@team.example, b@team.example: the SES endpoint has no GetSuppressedDestination (a local SES?)\n"
+	want := "sesbox: warning: suppression list not checked for a@team.example, b@team.example: the SES endpoint has no GetSuppressedDestination\n"
 	if code != 0 || strings.Count(errOut, "uppression") != 1 || !strings.Contains(errOut, want) {
 		t.Errorf("reply: exit %d, want the one line %q:\n%s", code, want, errOut)
 	}

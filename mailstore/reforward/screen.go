@@ -249,7 +249,13 @@ func (pv Preview) Lines() []string {
 			" on the suppression list (or not checked) will be sent to: bounces and complaints hurt the account's reputation")
 	}
 	if pv.Unchecked > 0 {
-		out = append(out, "WARNING: "+sesaccount.UncheckedLine(mailstore.Count(pv.Unchecked, "destination"), pv.UncheckedWhy))
+		if why, ok := sesaccount.NotOffered(pv.UncheckedWhy); ok {
+			// A local SES: within 80 columns in the TUI, the count
+			// being the recipients' above.
+			out = append(out, "suppression list not checked: "+why)
+		} else {
+			out = append(out, "WARNING: "+sesaccount.UncheckedLine(mailstore.Count(pv.Unchecked, "destination"), pv.UncheckedWhy))
+		}
 	}
 	a := pv.Account
 	if a == nil {

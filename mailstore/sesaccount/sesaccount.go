@@ -257,20 +257,29 @@ var ErrUnverifiedInSandbox = errors.New("the SES account is in the sandbox and t
 // another address gets the same answer, and the detail says nothing more.
 type NotOfferedError struct{ Operation string }
 
-func (e *NotOfferedError) Error() string {
-	return "the SES endpoint has no " + e.Operation + " (a local SES?)"
+func (e *NotOfferedError) Error() string { return "the SES endpoint has no " + e.Operation }
+
+// NotOffered says, when err is an endpoint's answer that it has no such
+// operation, only that ("the SES endpoint has no
+// GetSuppressedDestination": its detail is an HTML 404 page); ok is false
+// for any other error.
+func NotOffered(err error) (why string, ok bool) {
+	if noe := (*NotOfferedError)(nil); errors.As(err, &noe) {
+		return noe.Error(), true
+	}
+	return "", false
 }
 
 // UncheckedLine says in one line, for output, that destinations were sent to
 // without their check and why: for an endpoint without the operation only
-// that ("suppression list not checked for 2 destinations: the SES
-// endpoint has no GetSuppressedDestination (a local SES?)"; its detail is an HTML 404
-// page, which made each forward's preview five lines at 80 columns), else
-// the first failure as Explain says it, hint first. what names them ("2
-// destinations", an address).
+// that ("suppression list not checked for a@x, b@x: the SES endpoint has
+// no GetSuppressedDestination"; its detail is an HTML 404 page, which made
+// each forward's preview five lines at 80 columns), else the first
+// failure as Explain says it, hint first. what names them ("2
+// destinations", addresses).
 func UncheckedLine(what string, err error) string {
-	if noe := (*NotOfferedError)(nil); errors.As(err, &noe) {
-		return "suppression list not checked for " + what + ": " + noe.Error()
+	if w, ok := NotOffered(err); ok {
+		return "suppression list not checked for " + what + ": " + w
 	}
 	return what + " could not be checked against the suppression list and will be sent to (SES drops suppressed addresses itself): " + mailstore.Explain(err)
 }
@@ -278,8 +287,8 @@ func UncheckedLine(what string, err error) string {
 // why says why a read failed, for output in one line: an endpoint without
 // the operation only that, else the error as Explain says it, hint first.
 func why(err error) string {
-	if noe := (*NotOfferedError)(nil); errors.As(err, &noe) {
-		return noe.Error()
+	if w, ok := NotOffered(err); ok {
+		return w
 	}
 	return mailstore.Explain(err)
 }
