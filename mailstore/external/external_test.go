@@ -11,7 +11,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"testing/quick"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailcap"
@@ -335,5 +337,40 @@ func TestWriteFileRemovesAPartialCopy(t *testing.T) {
 	}
 	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 0 {
 		t.Errorf("left in the private directory: %v (%v)", ents, err)
+	}
+}
+
+// An entry that hands a value to a shell once more (eval, su -c, ssh
+// HOST) parses mailcap.Expand's quoting away: values reach it made of
+// safe characters only, as mutt's $mailcap_sanitize makes them, so a
+// charset "x;echo PWNED" ran echo before.
+func TestShowSanitizesWhatTheSenderWrote(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	es, err := mailcap.Parse(strings.NewReader("application/x-a; eval echo %{charset} %t; copiousoutput\n"), "mc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Show(context.Background(), &mailcap.Mailcap{Entries: es}, []byte("x"), "application/x-a",
+		map[string]string{"Charset": "x;echo PWNED `id` $(id)"}, "")
+	if err != nil || string(s.Text) != "x_echo_PWNED__id____id_ application/x-a\n" {
+		t.Fatalf("eval of a hostile charset: %q %v", s.Text, err)
+	}
+}
+
+// Every byte a value keeps is one no shell reads as syntax, and a real
+// value (a charset, a type, a file name without spaces) is kept whole.
+func TestSanitizeValueProperty(t *testing.T) {
+	for _, v := range []string{"utf-8", "ISO-8859-1", "text/html", "report_2024.pdf", "a+b,c=d@e:f"} {
+		if got := sanitizeValue(v); got != v {
+			t.Errorf("sanitizeValue(%q) = %q", v, got)
+		}
+	}
+	f := func(v string) bool {
+		got := sanitizeValue(v)
+		return utf8.RuneCountInString(got) == utf8.RuneCountInString(v) &&
+			strings.Trim(got, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+,-./:=@_") == ""
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 5000}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -43,6 +43,7 @@ type Shown struct {
 // are started detached), else opener. Entries with a test= run only when
 // the test passes. The content is a private copy under a generated name.
 func Show(ctx context.Context, mc *mailcap.Mailcap, content []byte, contentType string, params map[string]string, opener string) (Shown, error) {
+	contentType, params = sanitizeValues(contentType, params)
 	dir, err := PrivateDir()
 	if err != nil {
 		return Shown{}, err
@@ -97,4 +98,29 @@ func Show(ctx context.Context, mc *mailcap.Mailcap, content []byte, contentType 
 	}
 	s := Shown{How: Started, Command: strings.Join(append(argv, path), " "), Dir: dir, Path: path}
 	return s, Start(append(argv, path))
+}
+
+// sanitizeValues keeps in the sender's content type and parameters only
+// the characters real ones are made of, each other byte made "_", as
+// mutt's $mailcap_sanitize (on by default) does. mailcap.Expand quotes a
+// value for where it stands, but an entry that hands it to a shell again
+// (eval, su -c, ssh HOST, xargs sh -c) parses the quoted value anew:
+// "text/plain; eval echo %{charset}" ran a charset "x;id".
+func sanitizeValues(contentType string, params map[string]string) (string, map[string]string) {
+	clean := make(map[string]string, len(params))
+	for k, v := range params {
+		clean[k] = sanitizeValue(v)
+	}
+	return sanitizeValue(contentType), clean
+}
+
+func sanitizeValue(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'),
+			strings.ContainsRune("+,-./:=@_", r):
+			return r
+		}
+		return '_'
+	}, s)
 }
