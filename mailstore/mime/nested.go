@@ -63,11 +63,12 @@ type nesting struct {
 }
 
 // openNested parses the message of each message part of v (see above),
-// setting Part.Message, or Part.NotShown when a bound stops it.
+// and the messages in those, setting Part.Message, or Part.NotShown when a
+// bound stops it. Each is parsed within ParseDeadline of its own.
 func openNested(v *View, n nesting) {
 	for i := range v.Parts {
 		p := &v.Parts[i]
-		if p.Embedded || !isMessageType(p.ContentType) {
+		if !isMessageType(p.ContentType) {
 			continue
 		}
 		switch {
@@ -83,11 +84,16 @@ func openNested(v *View, n nesting) {
 			p.Message = headerView(p.Content)
 			continue
 		}
-		inner := parseMessage(p.Content, parser, 0, nesting{depth: n.depth + 1, left: n.left})
+		inner, err := within(ParseDeadline, func() *View { return safeParse(p.Content) })
+		if err != nil {
+			p.NotShown = err.Error()
+			continue
+		}
 		// A forwarded message without a Date or a Subject is no problem
 		// of the message shown: what its summary lacks is left out.
 		inner.Warnings = slices.DeleteFunc(inner.Warnings, func(w string) bool { return slices.Contains(inner.Summary.Warnings, w) })
 		p.Message = inner
+		openNested(inner, nesting{depth: n.depth + 1, left: n.left})
 	}
 }
 
@@ -101,14 +107,10 @@ func headerView(raw []byte) *View {
 	return v
 }
 
-// hasNested reports a View with a message part shown in its body.
-func (v *View) hasNested() bool {
-	for _, p := range v.Parts {
-		if p.Message != nil || p.NotShown != "" {
-			return true
-		}
-	}
-	return false
+// holdsMessages reports a View with a message part, which is shown in its
+// body.
+func (v *View) holdsMessages() bool {
+	return slices.ContainsFunc(v.Parts, func(p Part) bool { return isMessageType(p.ContentType) })
 }
 
 // Nested is one message shown in the body of the message that holds it

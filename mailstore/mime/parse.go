@@ -70,7 +70,12 @@ var rawParser = enmime.NewParser(
 // bounds.go should make impossible) is abandoned and the View holds the
 // body as its source text (Source is set), with a warning.
 func Parse(raw []byte) *View {
-	return parseWithin(raw, ParseDeadline, safeParse)
+	v := parseWithin(raw, ParseDeadline, safeParse)
+	// After the message's own parse, each nested message under its own
+	// deadline: one that takes too long is not shown, and the message's
+	// parts (what save writes) are never lost to it.
+	openNested(v, topNesting(len(raw)))
+	return v
 }
 
 // ParseDeadline is how long Parse waits for the MIME parser. Parsing
@@ -140,7 +145,7 @@ func safeParseWith(raw []byte, p *enmime.Parser) (v *View) {
 			v = headerOnlyView(raw, fmt.Sprintf("message parser failed: %v", r))
 		}
 	}()
-	return parseMessage(raw, p, 0, topNesting(len(raw)))
+	return parseMessage(raw, p, 0)
 }
 
 // sourceView is the View when the MIME structure was not read: the header
@@ -150,9 +155,8 @@ func sourceView(raw []byte, warning string) *View {
 }
 
 // parseMessage parses raw with parser; depth counts the S/MIME
-// signatures raw was found inside (see openSigned), n the messages (see
-// openNested).
-func parseMessage(raw []byte, parser *enmime.Parser, depth int, n nesting) *View {
+// signatures raw was found inside (see openSigned).
+func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	h := scanHeader(raw)
 	v := newView(h)
 	d := v.setHeader(h)
@@ -225,10 +229,9 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int, n nesting) *View
 	}
 	v.Parts = leafParts(env, d, originals)
 	v.Notices = notices(root, v.Text)
-	openSigned(v, root, depth, n)
+	openSigned(v, root, depth)
 	files, text, notes := extractUuencoded(v.Text, len(v.Parts)+1, d)
 	v.Text, v.Parts, v.Notices = text, append(v.Parts, files...), append(v.Notices, notes...)
-	openNested(v, n)
 	v.finish(d)
 	return v
 }
@@ -270,7 +273,7 @@ func (v *View) finish(d *decoder) {
 		}
 		v.Summary.AttachmentsExact = true
 	}
-	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign && !v.hasNested() {
+	if v.Text == "" && v.HTML == "" && v.Summary.Kind != mailstore.KindForeign && !v.holdsMessages() {
 		v.warn("no text body")
 	}
 	v.Warnings = dedupe(append(v.Warnings, d.list()...))

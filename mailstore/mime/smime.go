@@ -32,7 +32,7 @@ func isOpaqueSigned(p *enmime.Part) bool {
 // found, the parts of the message inside are listed after v's (Embedded:
 // not among the message's own MIME parts, which the summary counts), and
 // when v has no body of its own the inner message's is v's body.
-func openSigned(v *View, root *enmime.Part, depth int, n nesting) {
+func openSigned(v *View, root *enmime.Part, depth int) {
 	index := 0
 	walkParts(root, func(p *enmime.Part) {
 		if !isLeaf(p) {
@@ -42,7 +42,7 @@ func openSigned(v *View, root *enmime.Part, depth int, n nesting) {
 		if !isOpaqueSigned(p) {
 			return
 		}
-		inner, notice := openSignedData(p.Content, depth, n)
+		inner, notice := openSignedData(p.Content, depth)
 		v.Notices = append(v.Notices, strings.Replace(notice, "S/MIME", fmt.Sprintf("S/MIME (part %d)", index), 1))
 		if inner == nil {
 			return
@@ -72,7 +72,7 @@ func openSigned(v *View, root *enmime.Part, depth int, n nesting) {
 // and parses the message inside. inner is nil when there is none to show
 // (the blob does not parse, is not signed data, or nests too deep); notice
 // always says what was found.
-func openSignedData(der []byte, depth int, n nesting) (inner *View, notice string) {
+func openSignedData(der []byte, depth int) (inner *View, notice string) {
 	if depth >= maxSignedDepth {
 		return nil, fmt.Sprintf("Signed with S/MIME, nested in %d other signatures: sesbox opens no deeper. Save the part (sesbox save) and open it with openssl smime -verify.", depth)
 	}
@@ -83,7 +83,7 @@ func openSignedData(der []byte, depth int, n nesting) (inner *View, notice strin
 	if len(p7.Content) == 0 {
 		return nil, "Signed with S/MIME, but the blob holds no message (or is encrypted, which sesbox cannot decrypt): save the part (sesbox save) and open it with openssl smime."
 	}
-	inner = parseMessage(p7.Content, parser, depth+1, n)
+	inner = parseMessage(p7.Content, parser, depth+1)
 	if len(p7.Signers) == 0 {
 		return inner, "Signed with S/MIME, but the signature has no signer: nothing vouches for the message inside it. It is shown as it is."
 	}
