@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,47 @@ func TestRootKeysAfterPostponeGoUnder(t *testing.T) {
 	h.pressAll("p:drafts", "enter")
 	if v := h.view(); h.m.top() != compose.DraftsKind || !strings.Contains(v, "Re: [견적 요청]") {
 		t.Fatalf("p:drafts<Enter> in one burst: screen %q:\n%s", h.m.top(), v)
+	}
+}
+
+// TestRootDraftsPageListsDamagedDrafts: a draft whose details (ID.json)
+// were cut short, its words (ID.txt) intact, is listed, marked, as
+// `sesbox drafts` lists it; Enter says where its words are instead of
+// resuming it, and d deletes it. The page said "None." and only its error
+// line named the file.
+func TestRootDraftsPageListsDamagedDrafts(t *testing.T) {
+	env := replyEnv(t, &fakeSES{}, demoIdentity, "")
+	h := demoHarness(t, Box{Reply: env})
+	day := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	const id = "20261204T100000Z-dddddddddd"
+	keep(t, env, id, day, "ops@team.example", "Re: cut short")
+	d, err := env.Outbox.Drafts.Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := strings.TrimSuffix(d.Path(), ".txt") + ".json"
+	b, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(meta, b[:len(b)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.press(":")
+	h.typeText("drafts")
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "(1)") || !strings.Contains(v, "[damaged] Re: cut short") || strings.Contains(v, "None.") {
+		t.Fatalf("the damaged draft is not listed:\n%s", v)
+	}
+	h.press("enter")
+	if v := h.view(); h.m.top() != compose.DraftsKind || !strings.Contains(strings.Join(strings.Fields(v), " "), "your words are kept in") {
+		t.Fatalf("enter on a damaged draft did not say where its words are (screen %q):\n%s", h.m.top(), v)
+	}
+	if _, err := os.Stat(d.Path()); err != nil {
+		t.Fatalf("the draft's words are gone: %v", err)
+	}
+	h.press("d", "y")
+	if _, err := os.Stat(d.Path()); err == nil {
+		t.Fatalf("d y did not delete the damaged draft:\n%s", h.view())
 	}
 }

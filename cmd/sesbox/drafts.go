@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,12 +62,10 @@ Nothing is read from AWS.`,
 				fmt.Fprintln(a.stdout, "deleted draft", d.ID)
 				return nil
 			}
-			list, listErr := store.Of(names[0])
 			// A draft whose details are damaged is listed with its text's
-			// To and Subject, marked, whatever its mailbox (unknown): its
-			// words are kept, and the error after the list says where.
-			damaged := drafts.Damaged(listErr)
-			slices.SortStableFunc(damaged, func(a, b *drafts.Draft) int { return b.Meta.Created.Compare(a.Meta.Created) })
+			// To and Subject, marked: the error after the list says where
+			// its words are.
+			list, damaged, listErr := store.Kept(names[0])
 			enc := jsonLines(a.stdout)
 			text := textOut(a.stdout)
 			for i, d := range append(list, damaged...) {

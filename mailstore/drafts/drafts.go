@@ -288,6 +288,18 @@ func (s *Store) Of(mailbox string) ([]*Draft, error) {
 	return all, err
 }
 
+// Kept is what `sesbox drafts` and the TUI's :drafts list: the kept
+// drafts of mailbox, newest first (Of), and apart, newest first, those
+// whose details cannot be read (DamagedError), whatever their mailbox
+// (unknown): their words are kept, so they are listed, never passed over
+// (the TUI's page said "None."). err names what could not be read.
+func (s *Store) Kept(mailbox string) (list, damaged []*Draft, err error) {
+	list, err = s.Of(mailbox)
+	damaged = Damaged(err)
+	slices.SortStableFunc(damaged, func(a, b *Draft) int { return b.Meta.Created.Compare(a.Meta.Created) })
+	return list, damaged, err
+}
+
 // KeptReply returns the newest kept draft of a reply to the message key
 // of mailbox that holds words of the user's (its text is not only what
 // NewReply wrote), nil when there is none: a reply begun again (the TUI's

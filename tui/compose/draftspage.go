@@ -2,6 +2,8 @@ package compose
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -26,8 +28,15 @@ const DraftsKind common.Kind = "drafts"
 type DraftsListedMsg struct {
 	Box    int
 	Drafts []*drafts.Draft
-	Err    error
+	// Damaged are the drafts whose details cannot be read (their words
+	// kept): listed after the others, marked, never resumed.
+	Damaged []*drafts.Draft
+	Err     error
 }
+
+// DraftUnsendableMsg is sent when Enter was pressed on a damaged draft:
+// Err says where its words are and what to do with them.
+type DraftUnsendableMsg struct{ Err error }
 
 // KeptDraftDeletedMsg is sent when the drafts page has deleted kept draft
 // ID (a local file; the bucket is never written).
@@ -38,6 +47,7 @@ type KeptDraftDeletedMsg struct {
 
 func (DraftsListedMsg) PageKind() common.Kind     { return DraftsKind }
 func (KeptDraftDeletedMsg) PageKind() common.Kind { return DraftsKind }
+func (DraftUnsendableMsg) PageKind() common.Kind  { return DraftsKind }
 
 // DraftsPage lists the kept (postponed) drafts of a mailbox, newest first,
 // as mutt's postponed-message menu does: Enter resumes the one under the
@@ -52,6 +62,7 @@ type DraftsPage struct {
 
 	loading    bool
 	list       []*drafts.Draft
+	damaged    int // the last damaged entries of list
 	cursor     int
 	offset     int
 	confirming bool // "Delete this draft?"
@@ -81,8 +92,23 @@ func (p *DraftsPage) Init() tea.Cmd { return listKeptCmd(p.box, p.env) }
 // listKeptCmd reads the kept drafts of env's mailbox for the drafts page.
 func listKeptCmd(box int, env Env) tea.Cmd {
 	return func() tea.Msg {
-		l := listDrafts(box, env, env.Mailbox, "")
-		return DraftsListedMsg{Box: box, Drafts: l.Drafts, Err: l.Err}
+		if env.Outbox == nil || env.Outbox.Drafts == nil {
+			return DraftsListedMsg{Box: box, Err: errors.New("drafts: no drafts directory")}
+		}
+		list, damaged, err := env.Outbox.Drafts.Kept(env.Mailbox)
+		return DraftsListedMsg{Box: box, Drafts: list, Damaged: damaged, Err: err}
+	}
+}
+
+// unsendableCmd says why damaged draft id cannot be resumed: its Load's
+// error names where its words are kept and what to do with them.
+func unsendableCmd(store *drafts.Store, id string) tea.Cmd {
+	return func() tea.Msg {
+		_, err := store.Load(id)
+		if err == nil {
+			err = fmt.Errorf("draft %s: read again, it is whole: open :drafts again", id)
+		}
+		return DraftUnsendableMsg{Err: err}
 	}
 }
 
@@ -107,6 +133,10 @@ func resumeCmd(c common.Common, env Env, box int, d *drafts.Draft) tea.Cmd {
 	}
 }
 
+// isDamaged says whether list entry i is a draft whose details cannot be
+// read.
+func (p *DraftsPage) isDamaged(i int) bool { return i >= len(p.list)-p.damaged && i < len(p.list) }
+
 // selected is the draft under the cursor, nil when there is none.
 func (p *DraftsPage) selected() *drafts.Draft {
 	if p.cursor < 0 || p.cursor >= len(p.list) {
@@ -127,17 +157,27 @@ func (p *DraftsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 			keep = d.ID
 		}
 		p.loading, p.err = false, msg.Err
-		p.list = slices.Clone(msg.Drafts) // newest first, as the message list
+		p.list = append(slices.Clone(msg.Drafts), msg.Damaged...) // newest first, as the message list
+		p.damaged = len(msg.Damaged)
 		p.cursor = max(slices.IndexFunc(p.list, func(d *drafts.Draft) bool { return d.ID == keep }), 0)
 		p.scroll()
 		return p, nil
+	case DraftUnsendableMsg:
+		p.err = msg.Err
+		p.scroll()
+		return p, common.Error(msg.Err)
 	case KeptDraftDeletedMsg:
 		if msg.Err != nil {
 			p.err = msg.Err
 			p.scroll() // the error's lines may cover the cursor's row
 			return p, common.Error(msg.Err)
 		}
-		p.list = slices.DeleteFunc(p.list, func(d *drafts.Draft) bool { return d.ID == msg.ID })
+		if i := slices.IndexFunc(p.list, func(d *drafts.Draft) bool { return d.ID == msg.ID }); i >= 0 {
+			if p.isDamaged(i) {
+				p.damaged--
+			}
+			p.list = slices.Delete(p.list, i, i+1)
+		}
 		p.cursor = min(p.cursor, max(len(p.list)-1, 0))
 		p.scroll()
 		p.notice = "Draft " + msg.ID + " deleted"
@@ -169,7 +209,9 @@ func (p *DraftsPage) updateKey(msg tea.KeyMsg) (common.Page, tea.Cmd) {
 	case key.Matches(msg, k.Bottom):
 		p.cursor = max(len(p.list)-1, 0)
 	case key.Matches(msg, k.Resume):
-		if d := p.selected(); d != nil {
+		if d := p.selected(); d != nil && p.isDamaged(p.cursor) {
+			return p, unsendableCmd(p.env.Outbox.Drafts, d.ID)
+		} else if d != nil {
 			// The list is closed: after the composer, what it showed
 			// (this draft, kept) may no longer be so.
 			p.resuming = true
@@ -234,6 +276,9 @@ func (p *DraftsPage) View() string {
 			if subj == "" {
 				subj = "(no subject)"
 			}
+			if p.isDamaged(i) {
+				subj = "[damaged] " + subj
+			}
 			date := ""
 			if !d.Meta.Created.IsZero() {
 				date = d.Meta.Created.In(p.c.Location()).Format("Jan 02 15:04")
@@ -266,6 +311,8 @@ func (p *DraftsPage) footer() string {
 		return st.StatusError.Render(strings.Join(errorLines(p.err, w), "\n"))
 	case p.notice != "":
 		return st.Status.Render(common.Truncate(p.notice, w))
+	case d != nil && p.isDamaged(p.cursor):
+		return st.Dim.Render(common.Truncate("its details cannot be read; its words are in "+sanitize.Line(d.Path())+" · d deletes it", w))
 	case d != nil:
 		return st.Dim.Render(common.Truncate("id "+d.ID+" · sesbox reply --draft ID sends it from the shell", w))
 	}
