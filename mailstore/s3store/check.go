@@ -106,9 +106,15 @@ func (c *wholeCheck) write(p []byte) {
 
 // verify says how the n bytes read differ from what S3 says of them; nil
 // when they match.
+//
+// A full-object checksum that matches wins over an ETag that does not:
+// some S3-compatible servers (MinIO encrypting by itself) send an ETag of
+// 32 hex digits that is no MD5, without the SSE headers that say so, and
+// every whole read of theirs failed; a cut body fails the checksum too.
 func (c *wholeCheck) verify(n int64) error {
 	var diff []string
-	if c.md5 != nil {
+	sumMatches := c.sum != nil && base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) == c.sumWant
+	if c.md5 != nil && !sumMatches {
 		if got := hex.EncodeToString(c.md5.Sum(nil)); got != c.md5Want {
 			diff = append(diff, fmt.Sprintf("their MD5 is %s, the object's ETag %s", got, c.md5Want))
 		}
