@@ -279,6 +279,9 @@ func (pv Preview) Lines() []string {
 		out = append(out, "SES enforcement status "+a.EnforcementStatus+": the account is under review")
 	}
 	switch {
+	case pv.Recipients == 0:
+		// Nothing to send: a quota line ("fits (0 of 50000 left today)")
+		// would read as if something were about to be.
 	case a.Unlimited():
 		out = append(out, "quota: unlimited")
 	case a.Fits(pv.Recipients):

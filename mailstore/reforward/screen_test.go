@@ -93,6 +93,12 @@ func TestSuppressedDestinationsAreNeverSent(t *testing.T) {
 			t.Errorf("preview lacks %q:\n%s", want, lines)
 		}
 	}
+	// A plan with nothing to send has no quota line.
+	if none, err := r.Plan(context.Background(), []string{s}, Options{Config: testConfig}); err != nil {
+		t.Fatal(err)
+	} else if l := strings.Join(none.Preview().Lines(), "\n"); strings.Contains(l, "quota") {
+		t.Errorf("a preview with nothing to send speaks of the quota:\n%s", l)
+	}
 	var res []Result
 	if _, err := r.Run(context.Background(), p, func(x Result) { res = append(res, x) }, nil); err != nil {
 		t.Fatal(err)
