@@ -81,9 +81,15 @@ func TestEveryHelpExampleRuns(t *testing.T) {
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
 		t.Fatal(err)
 	}
+	// Stored in February 2026, before the dates the --as-of examples name
+	// (versitygw gives an object its file's time as LastModified).
 	msgs := demo.Messages()
+	stored := time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)
 	for k, b := range msgs {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("my-ses-inbound"), Key: aws.String(k), Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(filepath.Join(srv.Root, "my-ses-inbound", k), stored, stored); err != nil {
 			t.Fatal(err)
 		}
 	}
