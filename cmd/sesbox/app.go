@@ -251,19 +251,18 @@ func (a *app) readIndex(name string) (*index.Index, error) {
 		return a.index(name)
 	}
 	idx, err := index.Open(path)
-	if err != nil {
-		if idx, err = index.OpenReadOnly(path); err != nil {
-			if mailstore.Hint(err) == "" && errors.Is(err, fs.ErrNotExist) {
-				err = &mailstore.HintError{Hint: "there is no local index at " + path + " to read (ls --cached reads only that): run sesbox index (or ls without --cached) first", Err: err}
-			}
-			return nil, err
+	if err == nil {
+		// As index: a damaged file healed is said (ls --cached said "no
+		// messages" alone after its index was moved aside).
+		return a.keepIndex(path, idx, idx.Notice()), nil
+	}
+	if idx, err = index.OpenReadOnly(path); err != nil {
+		if mailstore.Hint(err) == "" && errors.Is(err, fs.ErrNotExist) {
+			err = &mailstore.HintError{Hint: "there is no local index at " + path + " to read (ls --cached reads only that): run sesbox index (or ls without --cached) first", Err: err}
 		}
+		return nil, err
 	}
-	if a.indexes == nil {
-		a.indexes = map[string]*index.Index{}
-	}
-	a.indexes[path] = idx
-	return idx, nil
+	return a.keepIndex(path, idx, ""), nil
 }
 
 // index opens the index of that name once per run. No usable cache (no
@@ -282,13 +281,23 @@ func (a *app) index(name string) (*index.Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a.keepIndex(path, idx, notice), nil
+}
+
+// keepIndex keeps idx, opened at path, for the rest of the run, saying
+// notice (what opening it did: a damaged file moved aside) and whatever
+// it says later on stderr.
+func (a *app) keepIndex(path string, idx *index.Index, notice string) *index.Index {
 	if notice != "" {
 		fmt.Fprintln(a.stderr, "sesbox: warning:", sanitize.Line(notice))
 	}
 	stderr := a.stderr
 	idx.SetNotify(func(n string) { fmt.Fprintln(stderr, "sesbox: warning:", sanitize.Line(n)) })
+	if a.indexes == nil {
+		a.indexes = map[string]*index.Index{}
+	}
 	a.indexes[path] = idx
-	return idx, nil
+	return idx
 }
 
 func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox.Mailbox, error) {
