@@ -794,12 +794,27 @@ prefix are deleted, one stderr line each.`,
 	return cmd
 }
 
+// mailboxTable names where the selected mailbox's settings go: its
+// table in the config file when it has one ("[mailbox.support] in
+// ~/.config/sesbox/config.toml"; the hint said [mailbox.NAME] of a
+// mailbox that has a name), else how to add one.
+func (a *app) mailboxTable() string {
+	names, _, err := a.mailboxConfigs(false)
+	cfg, cerr := a.config()
+	if err == nil && cerr == nil && !a.flags.demo && cfg.path != "" {
+		if _, ok := cfg.Mailboxes[names[0]]; ok {
+			return fmt.Sprintf("[mailbox.%s] in %s", sanitize.Line(names[0]), sanitize.Line(cfg.path))
+		}
+	}
+	return "the mailbox's [mailbox.NAME] table of the config file"
+}
+
 // watch runs index --watch: new mail from the queue until ctx ends (main
 // cancels it on ctrl-c, which ends the watch with no error).
 func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) error {
 	if mc.QueueURL == "" {
 		return &mailstore.HintError{
-			Hint: "set queue_url in the mailbox's [mailbox.NAME] table of the config file: the SQS queue subscribed to the receipt rule's SNS topic (see docs/scale.md)",
+			Hint: "set queue_url in " + a.mailboxTable() + ": the SQS queue subscribed to the receipt rule's SNS topic (see docs/scale.md)",
 			Err:  errors.New("index --watch: the mailbox has no queue_url")}
 	}
 	w, err := a.queueWatcher(ctx, mc, m.Location())

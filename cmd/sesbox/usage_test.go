@@ -625,6 +625,19 @@ func TestWatchWithoutAQueueSaysWhatToSet(t *testing.T) {
 	if want := "sesbox: set queue_url in the mailbox's [mailbox.NAME] table of the config file: the SQS queue subscribed to the receipt rule's SNS topic (see docs/scale.md) (index --watch: the mailbox has no queue_url)\n"; code != 1 || errOut != want {
 		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
 	}
+	// A mailbox of the config file is named, with the file.
+	dir := isolate(t)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("[mailbox.support]\nbucket = \"b\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = sesbox(t, "index", "--watch")
+	if want := "sesbox: set queue_url in [mailbox.support] in " + cfg + ": "; code != 1 || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d, %q\nwant it to begin %q", code, errOut, want)
+	}
 }
 
 // TestConfigFlagToAMissingFileSaysSoFirst: --config naming no file said
