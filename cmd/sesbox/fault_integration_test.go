@@ -147,24 +147,7 @@ func TestReadPathSurvivesS3Faults(t *testing.T) {
 
 			start = time.Now()
 			dir := t.TempDir()
-			mbox := filepath.Join(dir, "all.mbox")
-			if out, errOut, code := sesbox(t, append(flags, "export", "--mbox", mbox)...); code != 0 {
-				t.Fatalf("export: exit %d\n%s\n%s", code, out, errOut)
-			}
-			f, err := os.Open(mbox)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := mboxrd.Read(bufio.NewReader(f))
-			f.Close()
-			if err != nil || len(got) != len(keys) {
-				t.Fatalf("mbox: %d messages of %d: %v", len(got), len(keys), err)
-			}
-			for i, k := range keys {
-				if !bytes.Equal(got[i], msgs[k]) {
-					t.Fatalf("mbox message %d differs from %s", i, k)
-				}
-			}
+			exportsExactly(t, flags, dir, keys, msgs)
 			step("export --mbox", start)
 
 			start = time.Now()
@@ -317,24 +300,7 @@ func TestWholeReadsCutUnderTheirLengthAreReadAgain(t *testing.T) {
 	first.reset()
 	p.ResetStats()
 	dir := t.TempDir()
-	mbox := filepath.Join(dir, "all.mbox")
-	if out, errOut, code := sesbox(t, append(flags, "export", "--mbox", mbox)...); code != 0 {
-		t.Fatalf("export: exit %d\n%s\n%s", code, out, errOut)
-	}
-	f, err := os.Open(mbox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := mboxrd.Read(bufio.NewReader(f))
-	f.Close()
-	if err != nil || len(got) != len(keys) {
-		t.Fatalf("mbox: %d messages of %d: %v", len(got), len(keys), err)
-	}
-	for i, k := range keys {
-		if !bytes.Equal(got[i], msgs[k]) {
-			t.Fatalf("mbox message %d: %d bytes, %s has %d", i, len(got[i]), k, len(msgs[k]))
-		}
-	}
+	exportsExactly(t, flags, dir, keys, msgs)
 	t.Logf("export: %s", p.Stats())
 	if s := p.Stats(); s.ShortLengths < int64(len(keys)) {
 		t.Fatalf("%d cut answers for %d messages exported", s.ShortLengths, len(keys))
@@ -373,4 +339,28 @@ func TestWholeReadsCutUnderTheirLengthAreReadAgain(t *testing.T) {
 		t.Fatalf("show --raw cut every time: exit %d, %d bytes out, stderr %q", code, len(out), errOut)
 	}
 	t.Logf("cut every time: %s", strings.TrimSpace(errOut))
+}
+
+// exportsExactly exports the mailbox of flags to an mbox in dir and
+// checks that it holds each of keys, in order, byte for byte as msgs.
+func exportsExactly(t *testing.T, flags []string, dir string, keys []string, msgs map[string][]byte) {
+	t.Helper()
+	mbox := filepath.Join(dir, "all.mbox")
+	if out, errOut, code := sesbox(t, append(flags, "export", "--mbox", mbox)...); code != 0 {
+		t.Fatalf("export: exit %d\n%s\n%s", code, out, errOut)
+	}
+	f, err := os.Open(mbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := mboxrd.Read(bufio.NewReader(f))
+	f.Close()
+	if err != nil || len(got) != len(keys) {
+		t.Fatalf("mbox: %d messages of %d: %v", len(got), len(keys), err)
+	}
+	for i, k := range keys {
+		if !bytes.Equal(got[i], msgs[k]) {
+			t.Fatalf("mbox message %d: %d bytes, %s has %d", i, len(got[i]), k, len(msgs[k]))
+		}
+	}
 }

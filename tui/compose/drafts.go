@@ -6,8 +6,8 @@ import (
 	"github.com/sesbox/sesbox/mailstore/drafts"
 )
 
-// draftList is the kept drafts of a mailbox (for `:drafts`); Want is the
-// one to resume, "" to list them.
+// draftList is the kept drafts of a mailbox, for `:drafts ID`; Want is
+// the one to resume.
 type draftList struct {
 	Box    int
 	Want   string
@@ -18,9 +18,18 @@ type draftList struct {
 // listDrafts reads the kept drafts of mailbox name (of box, the switcher's
 // index) from the drafts directory of env. Call it inside a tea.Cmd.
 func listDrafts(box int, env Env, name, want string) draftList {
-	if env.Outbox == nil || env.Outbox.Drafts == nil {
-		return draftList{Box: box, Err: errors.New("drafts: no drafts directory")}
+	store, err := draftStore(env)
+	if err != nil {
+		return draftList{Box: box, Err: err}
 	}
-	mine, err := env.Outbox.Drafts.Of(name)
+	mine, err := store.Of(name)
 	return draftList{Box: box, Want: want, Drafts: mine, Err: err}
+}
+
+// draftStore is env's drafts directory, or why there is none.
+func draftStore(env Env) (*drafts.Store, error) {
+	if env.Outbox == nil || env.Outbox.Drafts == nil {
+		return nil, errors.New("drafts: no drafts directory")
+	}
+	return env.Outbox.Drafts, nil
 }

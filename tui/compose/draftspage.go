@@ -2,7 +2,6 @@ package compose
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -92,10 +91,11 @@ func (p *DraftsPage) Init() tea.Cmd { return listKeptCmd(p.box, p.env) }
 // listKeptCmd reads the kept drafts of env's mailbox for the drafts page.
 func listKeptCmd(box int, env Env) tea.Cmd {
 	return func() tea.Msg {
-		if env.Outbox == nil || env.Outbox.Drafts == nil {
-			return DraftsListedMsg{Box: box, Err: errors.New("drafts: no drafts directory")}
+		store, err := draftStore(env)
+		if err != nil {
+			return DraftsListedMsg{Box: box, Err: err}
 		}
-		list, damaged, err := env.Outbox.Drafts.Kept(env.Mailbox)
+		list, damaged, err := store.Kept(env.Mailbox)
 		return DraftsListedMsg{Box: box, Drafts: list, Damaged: damaged, Err: err}
 	}
 }
