@@ -93,6 +93,11 @@ type SharedState struct {
 	// Owner is who sent or claimed it: "user@host pid N".
 	Owner  string
 	Reason string
+	// Suspect, on an uncertain send, says why the shared record is not
+	// one sesbox writes (a "sent" without its SES message id, a lease
+	// further ahead than any run takes): what it claims is not trusted,
+	// and the send is in doubt until an operator decides.
+	Suspect string
 }
 
 // Outcome is what happened to a claimed send.
@@ -118,6 +123,10 @@ func (s SharedState) describe() string {
 	case SharedClaimed:
 		return fmt.Sprintf("being forwarded right now by %s (claimed %s, team table)", who, s.At.UTC().Format(time.RFC3339))
 	case SharedUncertain:
+		if s.Suspect != "" {
+			return fmt.Sprintf("check whether it was forwarded, then use %s to send it: the team table's record of this send "+
+				"was not written by a sesbox (%s; it names %s)", OptionRetryUncertain.Flag(), s.Suspect, who)
+		}
 		return fmt.Sprintf("a send by %s started %s and never recorded its outcome (team table): it may or may not have been sent; "+
 			"check, then use %s to send it", who, s.At.UTC().Format(time.RFC3339), OptionRetryUncertain.Flag())
 	}

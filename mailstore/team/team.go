@@ -27,6 +27,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -47,7 +48,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/awscreds"
+	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
@@ -497,6 +500,11 @@ type Status struct {
 	Counts    map[string]int `json:"counts"` // items by kind
 	Claims    []ClaimInfo    `json:"claims"` // claims without an outcome: running or uncertain
 	LogLength int64          `json:"logEntries"`
+	// Unlogged are the sends claims call sent that the shared action log
+	// holds no send of (the same key, ETag and SES message id): a run
+	// that could not append its log entry (it stopped, saying so), or a
+	// claim no sesbox wrote. Forward runs still skip them.
+	Unlogged []ClaimInfo `json:"unlogged"`
 }
 
 // ClaimInfo is one claim as status shows it.
@@ -510,13 +518,22 @@ type ClaimInfo struct {
 	ClaimedAt    time.Time `json:"claimedAt"`
 	LeaseUntil   time.Time `json:"leaseUntil"`
 	Reason       string    `json:"reason,omitempty"`
+	// Suspect says why the item is not one sesbox writes (a "sent"
+	// without its SES message id, a lease further ahead than any run
+	// takes): it is uncertain whatever it says.
+	Suspect string `json:"suspect,omitempty"`
+	// SESMessageID is the SES id an unlogged send's claim gives.
+	SESMessageID string `json:"sesMessageId,omitempty"`
 }
 
 // Status describes the table: its state, its items by kind and the claims
 // without an outcome. It reads the whole table (a Scan): the table holds
 // small records only, but this is the one call whose cost grows with it.
 func (s *Store) Status(ctx context.Context) (Status, error) {
-	st := Status{Table: s.table, Counts: map[string]int{}, Claims: []ClaimInfo{}}
+	st := Status{Table: s.table, Counts: map[string]int{}, Claims: []ClaimInfo{}, Unlogged: []ClaimInfo{}}
+	// Sent claims, checked against the log's sends once both are read.
+	var sentClaims []claim
+	logged := map[string]bool{}
 	d, err := s.api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)})
 	if err != nil {
 		return st, s.wrap("describe", err)
@@ -542,19 +559,42 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 			switch kind {
 			case "log":
 				st.LogLength++
+				var a actionlog.Action
+				if json.Unmarshal([]byte(getS(it, "entry")), &a) == nil && a.Command == "forward" && a.Result == "sent" {
+					logged[loggedSend(a.Bucket, a.Key, a.ETag, a.SESMessageID)] = true
+				}
 			case "claim":
 				c := decodeClaim(it)
 				state := s.view(c)
+				if state.State == reforward.SharedSent {
+					sentClaims = append(sentClaims, c)
+				}
 				if state.State != stateClaimedView && state.State != stateUncertainView {
 					continue
 				}
 				st.Claims = append(st.Claims, ClaimInfo{Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: c.dests,
-					State: state.State, Owner: c.owner.String(), ClaimedAt: c.claimedAt, LeaseUntil: c.leaseUntil, Reason: c.reason})
+					State: state.State, Owner: c.owner.String(), ClaimedAt: c.claimedAt, LeaseUntil: c.leaseUntil, Reason: c.reason,
+					Suspect: state.Suspect})
 			}
 		}
 	}
+	for _, c := range sentClaims {
+		// A send settled a moment ago has its log entry on the way.
+		if logged[loggedSend(c.bucket, c.key, c.etag, c.sesID)] || s.judgeNow().Sub(c.updatedAt) < appendTimeout {
+			continue
+		}
+		st.Unlogged = append(st.Unlogged, ClaimInfo{Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: c.dests,
+			State: reforward.SharedSent, Owner: c.owner.String(), ClaimedAt: c.claimedAt, LeaseUntil: c.leaseUntil, SESMessageID: c.sesID})
+	}
 	slices.SortFunc(st.Claims, func(a, b ClaimInfo) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
+	slices.SortFunc(st.Unlogged, func(a, b ClaimInfo) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
 	return st, nil
+}
+
+// loggedSend names a send the way a claim and a shared-log entry both
+// record it.
+func loggedSend(bucket, key, etag, sesID string) string {
+	return sendPK(bucket, key, strings.Trim(etag, `"`), []string{sesID})
 }
 
 // NewRetryer is the retry policy of the team table's client: throttling,

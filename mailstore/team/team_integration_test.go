@@ -107,6 +107,8 @@ func TestTeam(t *testing.T) {
 		{"TwoRunsKeepToTheAccountRateTogether", testTwoRunsKeepToTheAccountRateTogether},
 		{"FirstReadMarkByTheTableClock", testFirstReadMarkByTheTableClock},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
+		{"ForgedClaimsAreNotTrusted", testForgedClaimsAreNotTrusted},
+		{"ForgedClaimsDoNotSteerARun", testForgedClaimsDoNotSteerARun},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
