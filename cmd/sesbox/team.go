@@ -124,8 +124,10 @@ func newTeamInitCmd(a *app) *cobra.Command {
 		Short:   "Create the team table and print the IAM policy it needs",
 		Long: `Creates the DynamoDB table (on-demand billing; string keys pk and sk hold every
 kind of record) and prints the least-privilege IAM policy for working with it.
-It fails, changing nothing, when the table exists. Nothing else ever creates a
-table.`,
+On a table that exists it changes nothing (but a missing meta record): it says
+the table is fit (string keys pk and sk, no TTL on an attribute sesbox writes)
+and prints the policy, or fails saying why sesbox cannot use it. Nothing else
+ever creates a table.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -137,12 +139,18 @@ table.`,
 			if err != nil {
 				return err
 			}
-			arn, err := team.Init(ctx, client, mc.TeamTable)
+			res, err := team.Init(ctx, client, mc.TeamTable)
 			if err != nil {
 				return err
 			}
-			region, account := cfg.Region, arnAccount(arn)
-			fmt.Fprintf(a.stderr, "sesbox: created team table %s (%s)\n", sanitize.Line(mc.TeamTable), sanitize.Line(arn))
+			region, account := cfg.Region, arnAccount(res.ARN)
+			if res.Created {
+				fmt.Fprintf(a.stderr, "sesbox: created team table %s (%s)\n", sanitize.Line(mc.TeamTable), sanitize.Line(res.ARN))
+			} else {
+				// What was checked names who set it up: anyone's to write.
+				fmt.Fprintf(a.stderr, "sesbox: team table %s exists and is fit (%s)\n", sanitize.Line(mc.TeamTable),
+					ansi.Truncate(sanitize.Line(res.Fit), 400, "…"))
+			}
 			fmt.Fprintf(a.stderr, "sesbox: set team_table = %q in each operator's mailbox config; the IAM policy they need:\n", mc.TeamTable)
 			_, err = fmt.Fprint(a.stdout, team.Policy(region, account, mc.TeamTable))
 			return err

@@ -6,6 +6,7 @@
 package dynfault
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -42,18 +43,24 @@ const (
 	// proxy passes as well) does for a request signed with a key it does
 	// not know: the peers accept any key.
 	RejectCredentials
+	// TTLEnabled answers a DescribeTimeToLive with a TTL enabled on
+	// Proxy.TTLAttribute, as DynamoDB does for a table whose TTL was
+	// turned on: dynalite has no UpdateTimeToLive, and says DISABLED.
+	TTLEnabled
 )
 
 // Proxy is a running fault proxy.
 type Proxy struct {
 	URL string
 	// Delay is how long a Delay answer is held back.
-	Delay  time.Duration
-	target *url.URL
-	mu     sync.Mutex
-	fault  func(n int, op string) Fault
-	n      int
-	ops    map[string]int
+	Delay time.Duration
+	// TTLAttribute is the attribute a TTLEnabled answer names.
+	TTLAttribute string
+	target       *url.URL
+	mu           sync.Mutex
+	fault        func(n int, op string) Fault
+	n            int
+	ops          map[string]int
 }
 
 // Start starts a proxy to target. fault decides each request by its
@@ -115,6 +122,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		w.WriteHeader(http.StatusBadRequest)
 		io.WriteString(w, `{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}`)
+		return
+	case TTLEnabled:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		json.NewEncoder(w).Encode(map[string]any{"TimeToLiveDescription": map[string]string{
+			"AttributeName": p.TTLAttribute, "TimeToLiveStatus": "ENABLED"}})
 		return
 	case Refuse:
 		cut(w)
