@@ -289,6 +289,17 @@ func (s *Store) wrap(what string, err error) error {
 		s.mu.Lock()
 		s.down, s.downUntil = err, time.Now().Add(downFor)
 		s.mu.Unlock()
+		code := ""
+		if errors.As(err, &ae) {
+			code = ae.ErrorCode()
+		}
+		if _, throttled := retry.DefaultThrottleErrorCodes[code]; throttled && mailstore.Hint(err) == "" {
+			// Said first: the run stopped for the table, not for a fault of
+			// its own, and the same command goes on where it stopped.
+			err = &mailstore.HintError{Hint: fmt.Sprintf("run the same command again in a minute (what was sent is skipped): team table %s "+
+				"throttled every one of %d attempts (%s; a provisioned table needs more capacity, AWS_MAX_ATTEMPTS allows more attempts)",
+				s.table, gaveUp.Attempt, code), Err: err}
+		}
 	}
 	var nf *types.ResourceNotFoundException
 	if errors.As(err, &nf) {

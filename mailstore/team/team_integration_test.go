@@ -110,6 +110,7 @@ func TestTeam(t *testing.T) {
 		{"MailboxesShareReadState", testMailboxesShareReadState},
 		{"ForgedClaimsAreNotTrusted", testForgedClaimsAreNotTrusted},
 		{"ForgedClaimsDoNotSteerARun", testForgedClaimsDoNotSteerARun},
+		{"TableFaultsMidForward", testTableFaultsMidForward},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
