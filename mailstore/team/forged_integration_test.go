@@ -213,3 +213,32 @@ func testForgedClaimsDoNotSteerARun(t *testing.T, db *peer.DynamoDB) {
 		t.Fatalf("%d emails reached SES, want one for each of 3 messages", n)
 	}
 }
+
+// testPaceFromTheFutureIsNoRuns: anyone with write access to the table
+// puts the next send's start in 2261. No run's slots reach so far: the
+// next send starts now, not in 2261, and its slot replaces the forged
+// start; the one after follows it as usual.
+func testPaceFromTheFutureIsNoRuns(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ctx := context.Background()
+	if _, err := db.Client().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+		"pk": str(pacePK), "sk": str(paceSK), "kind": str("pace"), "next": timeAttr(year2261), "ver": num(7), "token": str("forged"),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	s := newStore(db.Client(), table, owner("a", 1))
+	at, err := s.PaceSend(ctx, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(at); d > 5*time.Second {
+		t.Fatalf("the next send waits %v for a start put in 2261", d)
+	}
+	next, err := s.PaceSend(ctx, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := next.Sub(at); d < 2*time.Second-time.Millisecond || d > 2*time.Second+time.Millisecond {
+		t.Errorf("the send after starts %v after it, want its 2 s", d)
+	}
+}

@@ -111,6 +111,7 @@ func TestTeam(t *testing.T) {
 		{"ForgedClaimsAreNotTrusted", testForgedClaimsAreNotTrusted},
 		{"ForgedClaimsDoNotSteerARun", testForgedClaimsDoNotSteerARun},
 		{"TableFaultsMidForward", testTableFaultsMidForward},
+		{"PaceFromTheFutureIsNoRuns", testPaceFromTheFutureIsNoRuns},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
