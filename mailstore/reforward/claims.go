@@ -20,7 +20,7 @@ type Claims interface {
 	// Claim takes the send for this run before SES is called: a
 	// conditional write that at most one run can win. It returns the
 	// claim's token, or "" and the state that refused it: sent (unless
-	// again), uncertain (unless retryUncertain or again), or claimed by a
+	// again and it is the send ref.Seen names), uncertain (unless retryUncertain or again), or claimed by a
 	// live run elsewhere (always).
 	Claim(ctx context.Context, ref SendRef, again, retryUncertain bool) (token string, held SharedState, err error)
 	// Settle writes the outcome of a claimed send back, conditionally on
@@ -74,6 +74,15 @@ type SharedPacer interface {
 type SendRef struct {
 	Bucket, Key, ETag string
 	Destinations      []string
+	// Seen is the SES message id of the send the run's plan saw ("": it
+	// saw none). An --again run sends over that send only: a send another
+	// run made since (its own --again, or a first send of a message this
+	// plan saw unsent) is the one more send asked for, and this run
+	// reports it skipped. Two operators running --again over one selection
+	// sent every message twice more, and one running --again beside one
+	// running the plain forward sent its not-yet-sent messages twice
+	// (TestTeam/AgainSendsOnceAcrossTheTeam). Not part of the send's key.
+	Seen string
 }
 
 // The states SharedState.State can be in.

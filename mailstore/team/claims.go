@@ -233,9 +233,9 @@ func (s *Store) lookupLegacy(ctx context.Context, ref reforward.SendRef) (reforw
 
 // mayClaim tells whether a send in state v may be claimed: never settled,
 // or settled in a way the run's options send again.
-func mayClaim(v reforward.SharedState, again, retryUncertain bool) bool {
+func mayClaim(v reforward.SharedState, again, retryUncertain bool, seen string) bool {
 	return v.State == reforward.SharedNone ||
-		(v.State == reforward.SharedSent && again) ||
+		(v.State == reforward.SharedSent && again && v.SESMessageID == seen) ||
 		(v.State == reforward.SharedUncertain && (again || retryUncertain))
 }
 
@@ -256,7 +256,7 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 			return "", reforward.SharedState{}, err
 		}
 		v := s.view(cur)
-		if exists && !mayClaim(v, again, retryUncertain) {
+		if exists && !mayClaim(v, again, retryUncertain, ref.Seen) {
 			return "", v, nil
 		}
 		if !exists {
@@ -266,7 +266,7 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 			if err != nil {
 				return "", reforward.SharedState{}, err
 			}
-			if !mayClaim(old, again, retryUncertain) {
+			if !mayClaim(old, again, retryUncertain, ref.Seen) {
 				return "", old, nil
 			}
 		}

@@ -112,6 +112,7 @@ func TestTeam(t *testing.T) {
 		{"ForgedClaimsDoNotSteerARun", testForgedClaimsDoNotSteerARun},
 		{"TableFaultsMidForward", testTableFaultsMidForward},
 		{"PaceFromTheFutureIsNoRuns", testPaceFromTheFutureIsNoRuns},
+		{"AgainSendsOnceAcrossTheTeam", testAgainSendsOnceAcrossTheTeam},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
@@ -315,9 +316,12 @@ func testClaimLifecycle(t *testing.T, db *peer.DynamoDB) {
 	if tok, held, _ := b.Claim(ctx, r, false, true); tok != "" || held.State != reforward.SharedSent {
 		t.Fatalf("a sent send was claimed again without --again: %q %+v", tok, held)
 	}
-	// --again claims it; when that send certainly fails, it is sent again
-	// as before (with the first id), not failed.
-	tok2, _, err := b.Claim(ctx, r, true, false)
+	// --again over the send its plan saw claims it; when that send
+	// certainly fails, it is sent again as before (with the first id),
+	// not failed.
+	seen := r
+	seen.Seen = "ses-1"
+	tok2, _, err := b.Claim(ctx, seen, true, false)
 	if err != nil || tok2 == "" {
 		t.Fatalf("--again: %q %v", tok2, err)
 	}
@@ -379,7 +383,9 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 	if err := a.Settle(ctx, ref(3), t3, reforward.Outcome{Sent: true, SESMessageID: "ses-first"}); err != nil {
 		t.Fatal(err)
 	}
-	if t3, _, _ = a.Claim(ctx, ref(3), true, false); t3 == "" {
+	again := ref(3)
+	again.Seen = "ses-first"
+	if t3, _, _ = a.Claim(ctx, again, true, false); t3 == "" {
 		t.Fatal("no --again claim")
 	}
 	if st, _ := b.Lookup(ctx, ref(3)); st.State != reforward.SharedSent || st.SESMessageID != "ses-first" {
