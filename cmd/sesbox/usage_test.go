@@ -822,3 +822,27 @@ func TestForwardTermsWithoutALogAreRefused(t *testing.T) {
 		t.Errorf("ls --cached: exit %d:\n%s", code, errOut)
 	}
 }
+
+// TestQueueEndpointLeavesAWSToTheSDK: the endpoint a queue URL names is
+// taken only for a server that is not AWS's; AWS's own queue URLs (each
+// partition's and dual-stack form, the legacy host) are left to the SDK,
+// which resolves the region's endpoint (FIPS, VPC endpoints).
+func TestQueueEndpointLeavesAWSToTheSDK(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://sqs.us-east-1.amazonaws.com/123456789012/q":                   "",
+		"https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q":               "",
+		"https://sqs.eu-west-1.api.aws/123456789012/q":                         "",
+		"https://queue.amazonaws.com/123456789012/q":                           "",
+		"https://SQS.US-EAST-1.AMAZONAWS.COM./123456789012/q":                  "",
+		"http://localhost:9324/000000000000/q":                                 "http://localhost:9324",
+		"http://user:pw@10.0.0.5:9324/000000000000/q":                          "http://10.0.0.5:9324",
+		"https://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/q": "https://sqs.us-east-1.localhost.localstack.cloud:4566",
+		"https://evilamazonaws.com/q":                                          "https://evilamazonaws.com",
+		"q":                                                                    "",
+		"ftp://host/q":                                                         "",
+	} {
+		if got := queueEndpoint(url); got != want {
+			t.Errorf("queueEndpoint(%q) = %q, want %q", url, got, want)
+		}
+	}
+}
