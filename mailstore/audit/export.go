@@ -153,7 +153,7 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 		tmp := filepath.Join(dir, "tmp", name)
 		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
-			return err
+			return mailstore.Creating(err)
 		}
 		_, err = f.Write(raw)
 		if err == nil {
@@ -362,7 +362,8 @@ func createTemp(target string) (*os.File, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	return os.CreateTemp(dir, "."+filepath.Base(target)+".*.partial")
+	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.partial")
+	return f, mailstore.Creating(err)
 }
 
 // maildirStem is <arrival unix time>.<SES message id>, made safe as a file

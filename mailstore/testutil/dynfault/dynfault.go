@@ -26,8 +26,10 @@ type Fault int
 const (
 	// Pass forwards the request and its answer.
 	Pass Fault = iota
-	// Throttle answers HTTP 400 ProvisionedThroughputExceededException
-	// without forwarding.
+	// Throttle answers HTTP 400 with the throttling error of the service
+	// the request is for, without forwarding: DynamoDB's
+	// ProvisionedThroughputExceededException, CloudWatch Logs'
+	// ThrottlingException ("Rate exceeded").
 	Throttle
 	// Drop forwards the request (dynalite applies it) and then closes the
 	// connection without an answer.
@@ -131,6 +133,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	switch fault {
 	case Throttle:
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_") {
+			// What CloudWatch Logs sends over an account's request rate.
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+			return
+		}
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		w.WriteHeader(http.StatusBadRequest)
 		io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded."}`)
