@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -94,7 +95,10 @@ func (a *app) teamTarget(table string) (MailboxConfig, error) {
 		mc.TeamTable = table
 	}
 	if mc.TeamTable == "" {
-		return MailboxConfig{}, errors.New("no team table: give --table NAME or set team_table in the mailbox's config")
+		// Hint first, naming the table and file to set it in (it said
+		// "the mailbox's config" after the error).
+		return MailboxConfig{}, &mailstore.HintError{Hint: `give --table NAME or set team_table = "NAME" in ` + a.mailboxTable(),
+			Err: errors.New("no team table")}
 	}
 	return mc, nil
 }
