@@ -224,8 +224,17 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 		// A multipart with neither a boundary nor delimiter lines to
 		// infer one from (boundMIME): enmime keeps its body as one part
 		// no View lists; it is all the message says.
-		v.warn("multipart with no boundary parameter and no delimiter lines: its body is shown as text")
-		v.Text = toLF(d.decodeBody(root.Charset, root.Content))
+		body := root.Content
+		if root.Boundary != "" {
+			// A boundary none of whose delimiter lines is there (they were
+			// lost on the way): enmime reads the whole body as the
+			// preamble, and drops it.
+			body = raw[h.Body:]
+			v.warn("multipart whose body holds no delimiter line of its boundary: its body is shown as text")
+		} else {
+			v.warn("multipart with no boundary parameter and no delimiter lines: its body is shown as text")
+		}
+		v.Text = toLF(d.decodeBody(root.Charset, body))
 	}
 	v.Parts = leafParts(env, d, originals)
 	v.Notices = notices(root, v.Text)

@@ -271,6 +271,21 @@ func TestBareCRMultipartIsRead(t *testing.T) {
 	}
 }
 
+// TestMultipartWithNoDelimiterLineShowsItsBody: a multipart whose
+// delimiter lines were lost on the way showed nothing but "no text body"
+// and a warning that it had no boundary parameter, which it has (enmime
+// reads the whole body as the preamble and drops it). Its body is shown
+// as text, and the warning says what is wrong.
+func TestMultipartWithNoDelimiterLineShowsItsBody(t *testing.T) {
+	raw := []byte("From: a@example.com\nSubject: lost\nContent-Type: multipart/mixed; boundary=zz\n\n" +
+		"just text, the delimiters were lost\nsecond line\n")
+	v := Parse(raw)
+	if v.Text != "just text, the delimiters were lost\nsecond line\n" ||
+		!slices.Contains(v.Warnings, "multipart whose body holds no delimiter line of its boundary: its body is shown as text") {
+		t.Errorf("text %q, warnings %q", v.Text, v.Warnings)
+	}
+}
+
 // TestUTF16Bodies: text labelled UTF-16 is read in the byte order its
 // BOM gives, else the one its bytes show (RFC 2781 says big-endian; the
 // WHATWG index enmime reads with says little-endian, and garbled every
