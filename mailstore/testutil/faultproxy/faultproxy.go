@@ -104,6 +104,10 @@ type Config struct {
 	Delay   time.Duration
 	// Match limits the faults to the requests it accepts; nil: all.
 	Match func(*http.Request) bool
+	// Before, when set, is called with each request as it arrives,
+	// before anything is forwarded: a test changes what the peer holds
+	// between two requests of one read.
+	Before func(*http.Request)
 	// Capacity, when positive, answers 503 SlowDown to every request
 	// that arrives while Capacity others are in flight: a server with a
 	// request rate it cannot exceed, which a client that keeps its
@@ -260,6 +264,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for m := p.maxInFlight.Load(); n > m && !p.maxInFlight.CompareAndSwap(m, n); m = p.maxInFlight.Load() {
 	}
 	cfg, u1, u2 := p.draw(r)
+	if cfg.Before != nil {
+		cfg.Before(r)
+	}
 	if cfg.ServerClock != 0 && p.skewAnswer(w, r, cfg) {
 		return
 	}
@@ -396,8 +403,21 @@ func (p *Proxy) copyResponse(w http.ResponseWriter, resp *http.Response) {
 		w.Header()[k] = vs
 	}
 	w.WriteHeader(resp.StatusCode)
-	n, _ := io.Copy(w, resp.Body)
-	p.bodyBytes.Add(n)
+	io.Copy(countedWriter{w, &p.bodyBytes}, resp.Body)
+}
+
+// countedWriter counts the bytes it is given before writing them, so a
+// client that has read a body finds every byte of it in Stats.
+type countedWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c countedWriter) Write(b []byte) (int, error) {
+	c.n.Add(int64(len(b)))
+	n, err := c.w.Write(b)
+	c.n.Add(int64(n - len(b))) // what did not go out
+	return n, err
 }
 
 // breakResponse writes the answer's status line and headers (with the full
