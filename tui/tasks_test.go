@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -1049,6 +1050,38 @@ func TestListPipeHoldsOneMessageAtATime(t *testing.T) {
 		if len(g) < big.size || !bytes.HasSuffix(g, []byte("padding line to make a big message\n")) {
 			t.Fatalf("message %d (%s): %d bytes", i, marked[i], len(g))
 		}
+	}
+}
+
+// TestReplyToKeepsTheDisplayNameAsTyped: `:reply --to "Name   With
+// Spaces" <ops@team.example>` replied to "Name With Spaces": the command
+// line split at spaces and joined the words with one. The address reaches
+// the reply as sesbox reply --to gets it from a shell.
+func TestReplyToKeepsTheDisplayNameAsTyped(t *testing.T) {
+	ses := &fakeSES{}
+	h := demoHarness(t, Box{Reply: replyEnv(t, ses, demoIdentity, "")})
+	if !h.m.cur().List().Select(demo.Prefix + koreanID) {
+		t.Fatal("no Korean quotation request in the list")
+	}
+	h.press(":")
+	h.typeText(`reply --to "Name   With  Spaces" <ops@team.example>`)
+	h.press("enter")
+	if h.m.top() != compose.Kind {
+		t.Fatalf("no composer:\n%s", h.view())
+	}
+	h.typeText("Forwarding this to ops.")
+	h.press("esc", "s")
+	dests, raw := ses.sent()
+	if strings.Join(dests, ",") != "ops@team.example" {
+		t.Fatalf("sent to %v", dests)
+	}
+	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := msg.Header.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Name != "Name   With  Spaces" || to[0].Address != "ops@team.example" {
+		t.Fatalf("To: %q, read as %v (%v)", msg.Header.Get("To"), to, err)
 	}
 }
 
