@@ -73,7 +73,11 @@ func rfcDelimiters(in []byte) (out []byte, changed bool) {
 	if len(r.edits) == 0 {
 		return in, false
 	}
-	out = make([]byte, 0, len(in)+len(r.edits)*16)
+	size := len(in)
+	for _, e := range r.edits {
+		size += len(e.text) - (e.end - e.start)
+	}
+	out = make([]byte, 0, size)
 	at := 0
 	for _, e := range r.edits {
 		out = append(out, in[at:e.start]...)

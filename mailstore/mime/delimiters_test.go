@@ -213,3 +213,19 @@ func TestMidLineBoundaryDoesNotCutThePart(t *testing.T) {
 		t.Errorf("%d parts, text %q", len(v.Parts), v.Text)
 	}
 }
+
+// TestRFCDelimitersCopiesOnce: the rewritten message is one copy of the
+// message, sized before it is written (it was grown once a Content-Type
+// field was written longer: 2.2 times the message allocated).
+func TestRFCDelimitersCopiesOnce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n")
+	for b.Len() < 1<<20 {
+		b.WriteString(strings.Repeat("x", 76) + "\r\n")
+	}
+	b.WriteString("--b--\r\n")
+	raw := []byte(b.String())
+	if alloc := allocatedBy(func() { rfcDelimiters(raw) }); alloc > uint64(len(raw))+64<<10 {
+		t.Errorf("rewriting a %d-byte message allocated %d bytes", len(raw), alloc)
+	}
+}
