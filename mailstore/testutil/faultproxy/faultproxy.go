@@ -304,15 +304,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case slowDown:
 		p.slowDowns.Add(1)
 		// What S3 sends when a prefix is over its request rate.
-		p.errorAnswer(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+		p.errorAnswer(w, r, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
 		return
 	case kmsDenied:
 		// What S3 sends for an SSE-KMS object without kms:Decrypt.
-		p.errorAnswer(w, http.StatusForbidden, "AccessDenied",
+		p.errorAnswer(w, r, http.StatusForbidden, "AccessDenied",
 			"The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.")
 		return
 	case archived:
-		p.errorAnswer(w, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class")
+		p.errorAnswer(w, r, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class")
 		return
 	case echoHeaders:
 		var b strings.Builder
@@ -322,11 +322,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		var msg bytes.Buffer
 		xml.EscapeText(&msg, []byte(b.String()))
-		p.errorAnswer(w, http.StatusForbidden, "SignatureDoesNotMatch", msg.String())
+		p.errorAnswer(w, r, http.StatusForbidden, "SignatureDoesNotMatch", msg.String())
 		return
 	case internalError:
 		p.internalErrors.Add(1)
-		p.errorAnswer(w, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
+		p.errorAnswer(w, r, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
 		return
 	case resetEarly:
 		p.earlyResets.Add(1)
@@ -338,7 +338,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case expired:
-		p.errorAnswer(w, http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
+		p.errorAnswer(w, r, http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
 		return
 	}
 	resp, err := p.forward(r)
@@ -453,8 +453,19 @@ func (p *Proxy) breakResponse(w http.ResponseWriter, resp *http.Response, size i
 	}
 }
 
-// errorAnswer writes S3's XML error answer.
-func (p *Proxy) errorAnswer(w http.ResponseWriter, status int, code, message string) {
+// errorAnswer writes S3's XML error answer, or to a request of a JSON
+// protocol (X-Amz-Target: SQS, DynamoDB, CloudWatch Logs) the JSON one.
+func (p *Proxy) errorAnswer(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	if r.Header.Get("X-Amz-Target") != "" {
+		body, _ := json.Marshal(map[string]string{"__type": code, "message": message})
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amzn-ErrorType", code)
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(status)
+		n, _ := w.Write(body)
+		p.bodyBytes.Add(int64(n))
+		return
+	}
 	body := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
 		`<Error><Code>` + code + `</Code><Message>` + message + `</Message>` +
 		`<RequestId>FAULTPROXY</RequestId><HostId>faultproxy</HostId></Error>`
@@ -501,7 +512,7 @@ func (p *Proxy) skewAnswer(w http.ResponseWriter, r *http.Request, cfg Config) b
 		w.WriteHeader(http.StatusForbidden)
 		w.Write(body)
 	default:
-		p.errorAnswer(w, http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
+		p.errorAnswer(w, r, http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
 	}
 	return true
 }
