@@ -102,6 +102,11 @@ type Config struct {
 	// probability Latency.
 	Latency float64
 	Delay   time.Duration
+	// Hang holds every request Match accepts this long before it is
+	// forwarded: a latency spike on one request, nothing answered
+	// meanwhile. A client that hangs up first ends it, and the request
+	// is never forwarded (counted in HungUp).
+	Hang time.Duration
 	// Match limits the faults to the requests it accepts; nil: all.
 	Match func(*http.Request) bool
 	// Capacity, when positive, answers 503 SlowDown to every request
@@ -134,6 +139,8 @@ type Stats struct {
 	// (closed the connection) before StallFor passed.
 	HungUp int64
 	Delays int64 // requests delayed
+	// Hangs counts the requests held by Hang.
+	Hangs int64
 	// MaxInFlight is the most requests the proxy held at once.
 	MaxInFlight int64
 	// BodyBytes is the number of response body bytes written to clients.
@@ -163,7 +170,7 @@ type Proxy struct {
 	seen map[string]uint64
 
 	requests, slowDowns, resets, truncations, stalls, hungUp, delays, bodyBytes atomic.Int64
-	internalErrors, earlyResets, shortLengths, skewed                           atomic.Int64
+	internalErrors, earlyResets, shortLengths, skewed, hangs                    atomic.Int64
 	inFlight, maxInFlight                                                       atomic.Int64
 }
 
@@ -201,14 +208,14 @@ func (p *Proxy) Stats() Stats {
 		Requests: p.requests.Load(), SlowDowns: p.slowDowns.Load(), Resets: p.resets.Load(),
 		Truncations: p.truncations.Load(), Stalls: p.stalls.Load(), HungUp: p.hungUp.Load(), Delays: p.delays.Load(), BodyBytes: p.bodyBytes.Load(),
 		MaxInFlight: p.maxInFlight.Load(), InternalErrors: p.internalErrors.Load(), EarlyResets: p.earlyResets.Load(),
-		ShortLengths: p.shortLengths.Load(), Skewed: p.skewed.Load(),
+		ShortLengths: p.shortLengths.Load(), Skewed: p.skewed.Load(), Hangs: p.hangs.Load(),
 	}
 }
 
 // ResetStats sets the counts back to zero.
 func (p *Proxy) ResetStats() {
 	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.stalls, &p.hungUp, &p.delays, &p.bodyBytes, &p.maxInFlight,
-		&p.internalErrors, &p.earlyResets, &p.shortLengths, &p.skewed} {
+		&p.internalErrors, &p.earlyResets, &p.shortLengths, &p.skewed, &p.hangs} {
 		c.Store(0)
 	}
 }
@@ -293,6 +300,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f = shortLength
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError+cfg.ResetEarly+cfg.ShortLength+cfg.Expired:
 			f = expired
+		}
+		if cfg.Hang > 0 {
+			p.hangs.Add(1)
+			t := time.NewTimer(cfg.Hang)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				p.hungUp.Add(1)
+				return
+			}
 		}
 		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
 			p.delays.Add(1)
