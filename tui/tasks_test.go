@@ -729,14 +729,9 @@ func TestForwardByForwardTermsWithTheLogUnreadIsRefusedInTheTUI(t *testing.T) {
 	if n := h.m.cur().List().Counts().Shown; n == 0 {
 		t.Fatalf("forward:none shows nothing:\n%s", h.view())
 	}
-	h.press("f")
-	refused("filter")
 	h.press("V", "f")
 	refused("filter, all marked")
-	h.press("u", "esc", "S")
-	h.typeText("forward:none")
-	h.press("enter", "f")
-	refused("search")
+	h.press("u")
 	h.press("esc", "/")
 	h.typeText("from:acme")
 	h.press("enter", "f")
@@ -746,6 +741,80 @@ func TestForwardByForwardTermsWithTheLogUnreadIsRefusedInTheTUI(t *testing.T) {
 	h.press("n", "esc", "f")
 	if h.m.top() != forward.Kind {
 		t.Fatalf("no filter: f was refused:\n%s", h.view())
+	}
+}
+
+// TestForwardOfMarksIsJudgedByWhatChoseThem: with the forwarder log
+// unread, f weighed the list's filter and search as they stood when f was
+// pressed, not what chose the messages: V under /forward:none, then Esc
+// (the filter cleared), forwarded the marks the stale statuses had chosen,
+// while marks made by hand, or the message under the cursor, were refused
+// once a forward: filter was shown, though sesbox forward KEY... sends the
+// same keys. Both now follow mailbox.RefuseForward, as sesbox forward
+// does: messages V marked under a forward: filter are chosen by it (as
+// --query), cleared or not; a message named by hand is forwarded.
+func TestForwardOfMarksIsJudgedByWhatChoseThem(t *testing.T) {
+	mb := demoMailbox(t)
+	logs := &flakyLogs{}
+	mb.ReadForwarderLogs(mailbox.ForwarderLogs{API: logs, Group: "/aws/lambda/forwarder"})
+	out := t.TempDir()
+	h := demoHarnessOf(t, Box{Forward: dryRun(t, newDemoRunner(t), out)}, mb)
+	h.press("ctrl+r") // read once: every message is forward:none
+	logs.down = true
+	h.press("ctrl+r")
+	if !mailbox.ChosenFromAnUnreadLog(mustParse(t, "forward:none"), h.m.cur().Err()) {
+		t.Fatalf("the refresh did not fail on the log: %v", h.m.cur().Err())
+	}
+	opens := func(how string) {
+		t.Helper()
+		h.press("f")
+		if h.m.top() != forward.Kind {
+			t.Fatalf("%s: f did not open the forward screen (errors %v):\n%s", how, h.m.errs, h.view())
+		}
+		h.press("n")
+		if h.m.top() != "" {
+			t.Fatalf("%s: n left %q open", how, h.m.top())
+		}
+	}
+	refused := func(how string) {
+		t.Helper()
+		h.m.errs = nil
+		h.press("f")
+		if h.m.top() != "" || len(h.m.errs) == 0 || !strings.Contains(h.m.errs[len(h.m.errs)-1].Text, "forward: not planned") {
+			t.Fatalf("%s: not refused (top %q, errors %v):\n%s", how, h.m.top(), h.m.errs, h.view())
+		}
+	}
+	filter := func(q string) {
+		t.Helper()
+		h.press("/")
+		h.typeText(q)
+		h.press("enter")
+		if n := h.m.cur().List().Counts().Shown; n == 0 {
+			t.Fatalf("%s shows nothing:\n%s", q, h.view())
+		}
+	}
+
+	h.press("space", "space")
+	filter("forward:none")
+	opens("marked by hand, then a forward: filter")
+	h.press("u")
+	opens("the cursor's message under a forward: filter")
+	h.press("space")
+	opens("marked by hand under a forward: filter")
+	h.press("V")
+	refused("V under a forward: filter")
+	h.press("esc")
+	if f, _ := h.m.cur().List().Filter(); f != "" {
+		t.Fatalf("esc left the filter %q", f)
+	}
+	refused("V under a forward: filter, the filter cleared")
+	h.press("u", "space")
+	opens("unmarked, then marked by hand")
+	filter("from:acme")
+	h.press("V")
+	opens("V under a filter without forward:")
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Fatalf("%d files written, though every forward was cancelled", len(ents))
 	}
 }
 

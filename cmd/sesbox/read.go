@@ -173,12 +173,12 @@ func (a *app) noForwarderLog(ctx context.Context, m *mailbox.Mailbox, q query.Qu
 	if read, err := m.ForwardStatusesRead(ctx); err != nil || read {
 		return err
 	}
-	hint := `set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in the mailbox's config`
+	hint := `set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in ` + a.mailboxTable()
 	switch {
 	case a.flags.demo:
 		hint = "leave out the forward: terms: the demo mailbox reads no forwarding Lambda's log"
 	case withFlag:
-		hint = "give --forwarder-logs /aws/lambda/NAME (the forwarding Lambda's CloudWatch log group), or set forwarder_logs in the mailbox's config"
+		hint = "give --forwarder-logs /aws/lambda/NAME (the forwarding Lambda's CloudWatch log group), or set forwarder_logs in " + a.mailboxTable()
 	}
 	return &mailstore.HintError{Hint: hint,
 		Err: fmt.Errorf("%s: forward: terms go by the forwarding Lambda's log, which this mailbox does not read", cmd)}

@@ -47,6 +47,9 @@ type ExportOptions struct {
 	// SnapshotOptions.AsOf); Keys must then be nil: they name messages
 	// as they are now.
 	AsOf time.Time
+	// OnHeader, when set, is called with the manifest's header before
+	// any message is read, as SnapshotOptions.OnHeader.
+	OnHeader func(Header)
 }
 
 // ActionLog is where an export is recorded for auditors (*actionlog.Log,
@@ -248,10 +251,13 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	defer os.Remove(mf.Name())
 	defer mf.Close()
 	mw := newManifestWriter(mf)
-	if err := mw.header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
+	if err := mw.header(readSettings(ctx, b).header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
 		Region: opt.Region, Endpoint: opt.Endpoint, Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion,
-		Versioning: versioningOf(ctx, b), AsOf: opt.AsOf.UTC()}); err != nil {
+		AsOf: opt.AsOf.UTC()}, opt.AsOf, now())); err != nil {
 		return Trailer{}, err
+	}
+	if opt.OnHeader != nil {
+		opt.OnHeader(mw.hdr)
 	}
 	type result struct {
 		obj mailstore.Object

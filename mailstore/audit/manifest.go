@@ -56,6 +56,18 @@ type Header struct {
 	// (Trailer.TrailerSHA256): a trailer of such a manifest without one
 	// was edited (its field's name, say), not written before it existed.
 	TrailerHashed bool `json:"trailerHashed,omitempty"`
+	// ObjectLock is the bucket's Object Lock when the run started
+	// ("COMPLIANCE, 7 years", "enabled, no default retention"), and
+	// MFADelete whether its versioning asks for MFA to delete a version:
+	// what keeps the versions a proof rests on. Left out when off or not
+	// known.
+	ObjectLock string `json:"objectLock,omitempty"`
+	MFADelete  bool   `json:"mfaDelete,omitempty"`
+	// Warning says, hint first, why the manifest may not hold all the
+	// run was asked for: an as-of date older than a lifecycle rule keeps
+	// noncurrent versions, or rules that could not be read. (A string,
+	// not a list: a Header stays comparable.)
+	Warning string `json:"warning,omitempty"`
 }
 
 // Entry is one object of a manifest.
@@ -180,6 +192,7 @@ type manifestWriter struct {
 	lastKey string
 	flushed time.Time
 	started time.Time // the header's
+	hdr     Header
 	// headerSHA256 is the header line's hash, for the trailer.
 	headerSHA256 string
 }
@@ -206,7 +219,7 @@ func marshalLine(v any) ([]byte, error) {
 
 func (m *manifestWriter) header(h Header) error {
 	h.Record, h.Format, h.TrailerHashed = "header", ManifestFormat, true
-	m.started = h.Started
+	m.started, m.hdr = h.Started, h
 	line, err := marshalLine(h)
 	if err != nil {
 		return err

@@ -38,6 +38,10 @@ type Watcher struct {
 	// profile is the shared config profile the client was loaded with
 	// (WithProfile).
 	profile string
+	// endpointFrom and regionFrom name where the server the client asks
+	// and the region were set (WithOrigins), for a hint when the server
+	// cannot be reached.
+	endpointFrom, regionFrom string
 }
 
 // NewWatcher returns a watcher of queueURL for the mailbox at loc.
@@ -50,6 +54,16 @@ func NewWatcher(client sqsAPI, queueURL string, loc mailstore.Location) *Watcher
 // rejects are said to come from it when they did.
 func (w *Watcher) WithProfile(profile string) *Watcher {
 	w.profile = profile
+	return w
+}
+
+// WithOrigins names where the endpoint the client sends to was set
+// ("queue_url in [mailbox.support] in FILE", "AWS_ENDPOINT_URL_SQS") and
+// where the region was, so that a queue that cannot be reached (refused,
+// no such host) is said hint first, naming what to check: it was retried
+// saying only the SDK's words, "dial tcp: lookup ...: no such host".
+func (w *Watcher) WithOrigins(endpoint, region string) *Watcher {
+	w.endpointFrom, w.regionFrom = endpoint, region
 	return w
 }
 
@@ -99,6 +113,8 @@ func (w *Watcher) Poll(ctx context.Context, commit func(keys []string) error) (B
 		err = &stepError{step: "receive", err: fmt.Errorf("receive from %s: %w", w.queueURL, err)}
 		var ae smithy.APIError
 		if h := mailstore.ClockHint(err); h != "" {
+			err = &mailstore.HintError{Hint: h, Err: err}
+		} else if h := mailstore.ReachHint(err, w.queueURL, w.endpointFrom, cmp.Or(w.regionFrom, "the region")); h != "" {
 			err = &mailstore.HintError{Hint: h, Err: err}
 		} else if c, ok := w.api.(*sqs.Client); ok && errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode()) {
 			// Where they came from, as S3's and SES's hints say it.
