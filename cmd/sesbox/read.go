@@ -830,7 +830,7 @@ func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) e
 			werr = printTable(textOut(a.stdout), b.New)
 		}
 	}, func(err error, wait time.Duration) {
-		fmt.Fprintf(a.stderr, "sesbox: %s; retrying in %s\n", sanitize.Line(mailstore.Explain(err)), wait)
+		fmt.Fprintln(a.stderr, "sesbox:", sanitize.Line(mailstore.Explain(notify.Retried(err, wait))))
 	})
 	if err != nil {
 		return err
