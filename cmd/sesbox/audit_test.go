@@ -1169,3 +1169,31 @@ func TestAuditLogOfOneMissingLogIsAnError(t *testing.T) {
 		t.Errorf("this machine's log, none yet: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestAuditVerifyOfNoManifestSaysWhatToGive: verify given a message, or
+// verify-export given the mbox instead of its manifest, said
+// "sesbox: m.eml: not a sesbox manifest" alone; it says first what to
+// give (exit status 1, as before).
+func TestAuditVerifyOfNoManifestSaysWhatToGive(t *testing.T) {
+	dir := isolate(t)
+	flags, _, _ := demoBucket(t)
+	eml := filepath.Join(dir, "m.eml")
+	if err := os.WriteFile(eml, []byte("From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jsonl := filepath.Join(dir, "other.jsonl")
+	if err := os.WriteFile(jsonl, []byte(`{"record":"entry","key":"inbox/a"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const hint = "sesbox: give the manifest sesbox audit snapshot --out FILE wrote, or the FILE.manifest.jsonl beside an export ("
+	for _, args := range [][]string{
+		append(append([]string{}, flags...), "audit", "verify", eml),
+		append(append([]string{}, flags...), "audit", "verify", jsonl),
+		{"audit", "verify-export", "--export", eml, eml},
+	} {
+		_, errOut, code := sesbox(t, args...)
+		if code != 1 || !strings.HasPrefix(errOut, hint) || !strings.Contains(errOut, "not a sesbox manifest") {
+			t.Errorf("%v: exit %d\n%s", args[len(args)-3:], code, errOut)
+		}
+	}
+}
