@@ -51,6 +51,22 @@ func TestViewerShowsBidiAsMarkers(t *testing.T) {
 	}
 }
 
+// TestViewerQuotesANamePosingAsAnAddress: the From line showed
+// `security＠bank.example <security@bank.example> <evil@evil.example>`,
+// a name written to read as the address; the name is quoted, so the
+// sender's address is the only one outside quotes, and a domain with a
+// Cyrillic letter among Latin ones is shown in its ASCII form.
+func TestViewerQuotesANamePosingAsAnAddress(t *testing.T) {
+	raw := "From: =?utf-8?q?security=EF=BC=A0bank=2Eexample_<security@bank.example>?= <evil@evil.example>\r\n" +
+		"To: Bank <help@b\xd0\xb0nk.example>\r\nSubject: verify\r\n\r\nbody\r\n"
+	view := viewRaw(t, 120, 30, raw)
+	for _, want := range []string{`"security＠bank.example <security@bank.example>" <evil@evil.example>`, "Bank <help@xn--bnk-6cd.example>"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+}
+
 // TestViewerSourceFallback: a message the parser refuses (here: too many
 // parts) is shown as its sanitized source, with the reason.
 func TestViewerSourceFallback(t *testing.T) {
