@@ -41,3 +41,24 @@ func TestSenderCellNeverHidesTheDomain(t *testing.T) {
 		}
 	}
 }
+
+// TestShortNameKeepsTheExtension: a file name too long for its cells is
+// cut in the middle, its extension kept.
+func TestShortNameKeepsTheExtension(t *testing.T) {
+	long := "invoice.pdf" + strings.Repeat("_", 100) + ".exe"
+	for _, tt := range []struct {
+		name string
+		w    int
+		want string
+	}{
+		{"invoice.pdf", 40, "invoice.pdf"},
+		{long, 20, "invoice.pdf____….exe"},
+		{strings.Repeat("x", 30) + ".averyveryverylongextension", 20, strings.Repeat("x", 19) + "…"},
+		{"請求書" + strings.Repeat("書", 30) + ".pdf", 20, "請求書書書書書….pdf"},
+	} {
+		got := ShortName(tt.name, tt.w)
+		if got != tt.want || ansi.StringWidth(got) > tt.w {
+			t.Errorf("ShortName(%q, %d) = %q (%d cells), want %q", tt.name, tt.w, got, ansi.StringWidth(got), tt.want)
+		}
+	}
+}

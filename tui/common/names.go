@@ -58,3 +58,21 @@ func SenderCell(name, address string, w int) string {
 
 // maxShownDomain is more bytes of a domain than any list column shows.
 const maxShownDomain = 1024
+
+// ShortName is a file name (already sanitized, one line) in at most w
+// cells: cut in the middle when longer, so that its extension (up to 16
+// cells after the last dot) still shows: "invoice.pdf_____…___.exe".
+func ShortName(name string, w int) string {
+	if ansi.StringWidth(name) <= w {
+		return name
+	}
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 && ansi.StringWidth(name[i:]) <= 16 {
+		ext = name[i:]
+	}
+	ew := ansi.StringWidth(ext)
+	if ew+2 > w {
+		return ansi.Truncate(name, w, "…")
+	}
+	return ansi.Truncate(name[:len(name)-len(ext)], w-ew-1, "") + "…" + ext
+}
