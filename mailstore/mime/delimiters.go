@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	stdmime "mime"
+	"slices"
 )
 
 // enmime v2.3.0 looks for a multipart's delimiter at every byte while the
@@ -32,6 +33,8 @@ import (
 type rfcLevel struct {
 	boundary string
 	token    string // its new boundary; "" when it is left as written
+	header   int    // index in edits of its Content-Type's rewrite
+	used     bool   // a delimiter line of it was found
 }
 
 // rfcDelimiters returns in (what enmime reads) with the boundary of each
@@ -58,6 +61,7 @@ func rfcDelimiters(in []byte) (out []byte, changed bool) {
 		r.popTo(k + 1)
 		if t := r.stack[k].token; t != "" {
 			r.edits = append(r.edits, textEdit{start: i + 2, end: i + 2 + len(r.stack[k].boundary), text: t})
+			r.stack[k].used = true
 		}
 		if closing {
 			r.popTo(k)
@@ -70,6 +74,8 @@ func rfcDelimiters(in []byte) (out []byte, changed bool) {
 		}
 		i = h.end
 	}
+	r.popTo(0)
+	r.edits = slices.DeleteFunc(r.edits, func(e textEdit) bool { return e.text == "" })
 	if len(r.edits) == 0 {
 		return in, false
 	}
@@ -87,7 +93,7 @@ func rfcDelimiters(in []byte) (out []byte, changed bool) {
 	return append(out, in[at:]...), true
 }
 
-// textEdit replaces in[start:end] with text.
+// textEdit replaces in[start:end] with text; "" marks one dropped.
 type textEdit struct {
 	start, end int
 	text       string
@@ -139,6 +145,7 @@ func (r *delimiterRewrite) push(h partHeader) {
 		} else if bytes.HasSuffix(field, []byte("\n")) {
 			eol = "\n"
 		}
+		lv.header = len(r.edits)
 		r.edits = append(r.edits, textEdit{start: f.start, end: f.end, text: "Content-Type: " + v + eol})
 		lv.token = token
 		r.n++
@@ -147,10 +154,16 @@ func (r *delimiterRewrite) push(h partHeader) {
 	r.stack = append(r.stack, lv)
 }
 
-// popTo closes the levels from n on.
+// popTo closes the levels from n on. A level none of whose lines is a
+// delimiter by RFC 2046 keeps its boundary, so enmime reads it as it
+// would have (a mailer that writes "--boundary" and more on the line
+// still has its parts read), and nothing is copied for it.
 func (r *delimiterRewrite) popTo(n int) {
 	for len(r.stack) > n {
 		lv := r.stack[len(r.stack)-1]
+		if lv.token != "" && !lv.used {
+			r.edits[lv.header].text = "" // dropped
+		}
 		ks := r.open[lv.boundary]
 		if len(ks) == 1 {
 			delete(r.open, lv.boundary)

@@ -229,3 +229,21 @@ func TestRFCDelimitersCopiesOnce(t *testing.T) {
 		t.Errorf("rewriting a %d-byte message allocated %d bytes", len(raw), alloc)
 	}
 }
+
+// TestMultipartWithoutRFCDelimitersIsReadAsBefore: a multipart none of
+// whose lines is a delimiter by RFC 2046 (a mailer that writes words
+// after each "--boundary") keeps its boundary, and enmime reads its
+// parts as it did; rewritten, its body and attachment were lost to the
+// preamble.
+func TestMultipartWithoutRFCDelimitersIsReadAsBefore(t *testing.T) {
+	raw := []byte("From: a@example.com\r\nSubject: odd\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b part one\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b part two\r\nContent-Type: application/pdf\r\n" +
+		"Content-Disposition: attachment; filename=a.pdf\r\n\r\n%PDF\r\n--b-- end\r\n")
+	if _, changed := rfcDelimiters(raw); changed {
+		t.Error("rewritten")
+	}
+	v := Parse(raw)
+	if !strings.Contains(v.Text, "hello") || len(v.Attachments()) != 1 {
+		t.Errorf("text %q, %d attachments", v.Text, len(v.Attachments()))
+	}
+}

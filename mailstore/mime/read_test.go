@@ -256,6 +256,21 @@ func TestCalendarThatPanicsTheParserKeepsTheMessage(t *testing.T) {
 	}
 }
 
+// TestBareCRMultipartIsRead: a multipart whose lines end in a bare CR
+// (classic Mac OS mailers) showed nothing: no text, no parts, "no text
+// body", and a warning that it had no boundary parameter. Its text and
+// its attachment are read, and the list's count is the View's.
+func TestBareCRMultipartIsRead(t *testing.T) {
+	raw := readTestdata(t, "bare-cr-multipart.eml")
+	v := Parse(raw)
+	if v.Text != "Hello from System 7.\nSecond line." || len(v.Parts) != 2 || string(v.Parts[1].Bytes()) != "hello notes" {
+		t.Errorf("text %q, %d parts, warnings %q", v.Text, len(v.Parts), v.Warnings)
+	}
+	if n, exact := CountAttachments(raw, int64(len(raw))); n != 1 || !exact || v.Summary.Attachments != 1 {
+		t.Errorf("CountAttachments = %d, %v; View %d", n, exact, v.Summary.Attachments)
+	}
+}
+
 // TestUTF16Bodies: text labelled UTF-16 is read in the byte order its
 // BOM gives, else the one its bytes show (RFC 2781 says big-endian; the
 // WHATWG index enmime reads with says little-endian, and garbled every
