@@ -83,7 +83,7 @@ func New(client s3API, loc mailstore.Location) *Store {
 // WithRetry sets how reads are retried (see RetryPolicy).
 func (s *Store) WithRetry(p RetryPolicy) *Store {
 	s.retry = p
-	s.retryer = p.Retryer(s.gate.throttled)
+	s.retryer = p.Retryer(s.gate.throttled, s.gate.answeredLately)
 	return s
 }
 
