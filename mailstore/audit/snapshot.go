@@ -217,7 +217,7 @@ func openSnapshot(path string, loc mailstore.Location, opt SnapshotOptions, prog
 		return nil, nil, false, fmt.Errorf("snapshot: %w", err)
 	}
 	if f, err = xdg.OpenPrivate(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC); err != nil {
-		return nil, nil, false, fmt.Errorf("snapshot: %w", err)
+		return nil, nil, false, fmt.Errorf("snapshot: %w", mailstore.Creating(err))
 	}
 	mw = newManifestWriter(f)
 	err = mw.header(hdr)
