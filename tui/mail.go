@@ -93,7 +93,12 @@ func (m Model) targetOf(flags map[string]bool, arg string) common.Target {
 	switch m.top() {
 	case "":
 		g.Marked = t.List().Marked()
-		g.ChosenBy, g.RefreshErr = t.List().Queries(), t.Err()
+		g.ChosenBy, g.RefreshErr = t.List().MarkedBy(), t.Err()
+		if len(g.Marked) == 0 && g.Key == "" {
+			// Nothing shown: the filter chose none, which from a log
+			// never read is no answer (mailbox.RefuseForward says why).
+			g.ChosenBy = t.List().Queries()
+		}
 	case viewer.Kind:
 		g.Shown = m.viewer.Viewer().Message()
 	}

@@ -170,10 +170,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 		// delivered since (or, for a log never read, find nothing and say
 		// "no messages to forward"): it is refused, as ls says its answer
 		// may lack messages.
-		if mailbox.ChosenFromAnUnreadLog(qq, a.logUnread) {
+		if err := mailbox.RefuseForward([]query.Query{qq}, a.logUnread); err != nil {
 			return &mailstore.HintError{
 				Hint: "fix what the warning above names (the forwarder log's region, endpoint or access) and run the same command again, or choose the messages by key (sesbox forward --keys-from FILE)",
-				Err:  mailbox.ErrForwardTermsUnread}
+				Err:  err}
 		}
 		if inputs, err = m.QueryKeys(ctx, qq); err != nil {
 			return err

@@ -47,6 +47,9 @@ type ExportOptions struct {
 	// SnapshotOptions.AsOf); Keys must then be nil: they name messages
 	// as they are now.
 	AsOf time.Time
+	// OnHeader, when set, is called with the manifest's header before
+	// any message is read, as SnapshotOptions.OnHeader.
+	OnHeader func(Header)
 }
 
 // ActionLog is where an export is recorded for auditors (*actionlog.Log,
@@ -153,7 +156,7 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 		tmp := filepath.Join(dir, "tmp", name)
 		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
-			return err
+			return mailstore.Creating(err)
 		}
 		_, err = f.Write(raw)
 		if err == nil {
@@ -248,10 +251,13 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	defer os.Remove(mf.Name())
 	defer mf.Close()
 	mw := newManifestWriter(mf)
-	if err := mw.header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
+	if err := mw.header(readSettings(ctx, b).header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
 		Region: opt.Region, Endpoint: opt.Endpoint, Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion,
-		Versioning: versioningOf(ctx, b), AsOf: opt.AsOf.UTC()}); err != nil {
+		AsOf: opt.AsOf.UTC()}, opt.AsOf, now())); err != nil {
 		return Trailer{}, err
+	}
+	if opt.OnHeader != nil {
+		opt.OnHeader(mw.hdr)
 	}
 	type result struct {
 		obj mailstore.Object
@@ -362,7 +368,8 @@ func createTemp(target string) (*os.File, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	return os.CreateTemp(dir, "."+filepath.Base(target)+".*.partial")
+	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.partial")
+	return f, mailstore.Creating(err)
 }
 
 // maildirStem is <arrival unix time>.<SES message id>, made safe as a file
@@ -376,18 +383,26 @@ func maildirStem(obj mailstore.Object) string {
 
 // WriteMboxMessage writes one mboxrd message: the From_ line, the stored
 // bytes with From-quoting, a newline if the message lacks a final one,
-// and the blank separator line (export --mbox, and a pipe of several
-// messages: mailbox.PipeText).
+// and the blank separator line (export --mbox, and a raw pipe of several
+// messages: mailbox.PipeWriter).
 func WriteMboxMessage(w io.Writer, raw []byte, arrived time.Time) error {
+	return WriteMboxEntry(w, raw, raw, arrived)
+}
+
+// WriteMboxEntry is WriteMboxMessage writing body in place of the stored
+// bytes raw, whose envelope sender its From_ line names: a decoded pipe
+// of several messages writes each message's decoded text so
+// (mailbox.PipeWriter).
+func WriteMboxEntry(w io.Writer, raw, body []byte, arrived time.Time) error {
 	if _, err := fmt.Fprintf(w, "From %s %s\n", envelopeSender(raw), arrived.UTC().Format(time.ANSIC)); err != nil {
 		return err
 	}
-	for len(raw) > 0 {
-		line := raw
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line = raw[:i+1]
+	for len(body) > 0 {
+		line := body
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line = body[:i+1]
 		}
-		raw = raw[len(line):]
+		body = body[len(line):]
 		if isFromLine(line) {
 			if _, err := w.Write([]byte{'>'}); err != nil {
 				return err
@@ -396,7 +411,7 @@ func WriteMboxMessage(w io.Writer, raw []byte, arrived time.Time) error {
 		if _, err := w.Write(line); err != nil {
 			return err
 		}
-		if len(raw) == 0 && !bytes.HasSuffix(line, []byte("\n")) {
+		if len(body) == 0 && !bytes.HasSuffix(line, []byte("\n")) {
 			if _, err := w.Write([]byte{'\n'}); err != nil {
 				return err
 			}

@@ -52,6 +52,21 @@ func ChoosesByForwardTerms(q query.Query) bool {
 	return slices.ContainsFunc(q.Terms(), func(t query.Term) bool { return t.Field == "forward" })
 }
 
+// RefuseForward is the one rule sesbox forward and the TUI's f apply to
+// the messages of a forward: chosenBy are the queries that chose them
+// (forward --query; in the TUI, the filter under which V marked them,
+// even once it is cleared), none when they were named one by one
+// (forward KEY..., --keys-from; the TUI's cursor and hand marks). It
+// returns ErrForwardTermsUnread when one of those queries is
+// ChosenFromAnUnreadLog, nil otherwise: a key is forwarded whatever
+// filter it was seen under, as the CLI forwards it.
+func RefuseForward(chosenBy []query.Query, refreshErr error) error {
+	if slices.ContainsFunc(chosenBy, func(q query.Query) bool { return ChosenFromAnUnreadLog(q, refreshErr) }) {
+		return ErrForwardTermsUnread
+	}
+	return nil
+}
+
 // ErrForwardTermsUnread is why a forward of messages ChosenFromAnUnreadLog
 // is refused before planning: it would send again what the Lambda has
 // delivered since the log was last read.

@@ -240,6 +240,22 @@ func TestNoticesOfStructure(t *testing.T) {
 	}
 }
 
+// TestCalendarThatPanicsTheParserKeepsTheMessage: go-ical panics on a
+// parameter value with escaped quotes inside its quotes, and the panic
+// took the whole parse: show printed the header alone ("message parser
+// failed: ical: unexpected character"), without the body, the calendar
+// or the PDF, and save had no part to write. The message is read as any
+// other, and the notice says the calendar cannot be read.
+func TestCalendarThatPanicsTheParserKeepsTheMessage(t *testing.T) {
+	v := Parse(readTestdata(t, "notice-cal-quoted-param.eml"))
+	if !strings.Contains(v.Text, "The agenda is attached.") || len(v.Parts) != 3 || v.Summary.Attachments != 2 {
+		t.Errorf("text %q, %d parts, %d attachments; warnings %q", v.Text, len(v.Parts), v.Summary.Attachments, v.Warnings)
+	}
+	if got := strings.Join(v.Notices, "\n"); !strings.Contains(got, "Calendar part 2 cannot be read (ical: unexpected character") {
+		t.Errorf("notices %q", v.Notices)
+	}
+}
+
 // TestUTF16Bodies: text labelled UTF-16 is read in the byte order its
 // BOM gives, else the one its bytes show (RFC 2781 says big-endian; the
 // WHATWG index enmime reads with says little-endian, and garbled every

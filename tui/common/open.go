@@ -26,10 +26,12 @@ type Target struct {
 	// Shown is the message the viewer has read, nil when the viewer is not
 	// on top or is still reading it.
 	Shown *mailbox.Message
-	// ChosenBy are the list's filter and search while the list is shown
-	// (what chose Marked and Key there); RefreshErr is the mailbox's last
-	// refresh failure (nil when it succeeded), which may say its
-	// forwarder log could not be read.
+	// ChosenBy are the filters under which the list's mark-all marked
+	// Marked (none for marks made by hand, and for Key: a message named
+	// one by one, as sesbox forward KEY names it; the filter and search
+	// when they show nothing); RefreshErr is the
+	// mailbox's last refresh failure (nil when it succeeded), which may
+	// say its forwarder log could not be read.
 	ChosenBy   []query.Query
 	RefreshErr error
 	// Flags and Arg are the `:` command's (--all; a draft's id).

@@ -120,18 +120,16 @@ func Open(c common.Common, env *Env, why error, t common.Target) common.Opening 
 	if env == nil {
 		return common.Opening{Notice: common.Unavailable("re-forwarding", t.Name, why)}
 	}
-	for _, q := range t.ChosenBy {
-		if mailbox.ChosenFromAnUnreadLog(q, t.RefreshErr) {
-			// As sesbox forward --query refuses it: the Lambda may have
-			// delivered them since the log was last read (and a log never
-			// read matched none: "no message to forward" was no answer).
-			k := c.Keys
-			return common.Opening{Err: &mailstore.HintError{
-				Hint: "fix the forwarder log's region, endpoint or access (its error is above the list) and list again (" +
-					k.Global.Refresh.Help().Key + "), or clear the filter and search (" + k.List.ClearFilter.Help().Key +
-					") and mark the messages by hand (" + k.List.Mark.Help().Key + ")",
-				Err: mailbox.ErrForwardTermsUnread}}
-		}
+	if err := mailbox.RefuseForward(t.ChosenBy, t.RefreshErr); err != nil {
+		// As sesbox forward --query refuses it: the Lambda may have
+		// delivered them since the log was last read (and a log never
+		// read matched none: "no message to forward" was no answer).
+		k := c.Keys
+		return common.Opening{Err: &mailstore.HintError{
+			Hint: "fix the forwarder log's region, endpoint or access (its error is above the list) and list again (" +
+				k.Global.Refresh.Help().Key + "), or unmark (" + k.List.Unmark.Help().Key +
+				") and mark the messages by hand (" + k.List.Mark.Help().Key + ")",
+			Err: err}}
 	}
 	keys := t.Keys()
 	if len(keys) == 0 {

@@ -74,7 +74,9 @@ type MarksFoundMsg struct {
 	// Awaited is set on the answers Settling waits for: V's (mark all
 	// shown), and the marks a page sets (SetMarked).
 	Awaited bool
-	Err     error
+	// By is the filter V marked Rows under (nil without one).
+	By  *query.Query
+	Err error
 }
 
 func (m RowsListedMsg) PageKind() common.Kind    { return common.MailboxKind(m.Box) }

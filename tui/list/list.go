@@ -179,6 +179,8 @@ type Model struct {
 	edge int
 
 	marked map[string]int64 // key -> row id
+	// markedBy are the filters under which V marked (MarkedBy).
+	markedBy []query.Query
 
 	prompt promptKind
 	input  textinput.Model
@@ -428,7 +430,7 @@ func (m Model) Counts() Counts {
 func (m Model) Filter() (string, error) { return m.filter, m.filterErr }
 
 // Queries are the filter's and the search's queries that are set: what
-// chose the rows shown, the cursor's and what V marked.
+// chose the rows shown.
 func (m Model) Queries() []query.Query {
 	var out []query.Query
 	if m.filterSet() {
@@ -590,6 +592,18 @@ func (m Model) Marked() []string {
 	// Marks off the page shown while the list is read, by key.
 	rest := slices.Sorted(maps.Values(byID))
 	return append(out, rest...)
+}
+
+// MarkedBy returns the filters under which V (mark all shown) marked
+// the marked messages, kept when the filter is cleared: they chose the
+// marks, which a forward weighs as sesbox forward --query does
+// (mailbox.RefuseForward). Marks made by hand are chosen by key; u
+// (unmark all) forgets the filters.
+func (m Model) MarkedBy() []query.Query {
+	if len(m.marked) == 0 {
+		return nil
+	}
+	return m.markedBy
 }
 
 // SetMarked replaces the marks with keys (those in the list; others are
@@ -874,6 +888,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, cmd
 	case key.Matches(msg, k.Unmark):
 		clear(m.marked)
+		m.markedBy = nil
 	case key.Matches(msg, k.Sort):
 		m.by = nextSort(m.by)
 		return m, m.resort()
@@ -1040,7 +1055,7 @@ func (m Model) pipePrompt() string {
 	case n == 1:
 		return "pipe decoded text to: "
 	}
-	return "pipe decoded text of " + strconv.Itoa(n) + " messages to: "
+	return "pipe decoded text of " + strconv.Itoa(n) + " messages (mbox) to: "
 }
 
 // focusPrompt gives the prompt just opened the keyboard; Up recalls its
@@ -1257,8 +1272,9 @@ func (m *Model) toggleMark() tea.Cmd {
 // one): their keys are read from the index, a chunk at a time.
 func (m *Model) markAllMatching() tea.Cmd {
 	ids, q, partial := m.all, query.Query{}, !m.full
+	var chose *query.Query
 	if m.filterSet() && m.matched != nil {
-		ids, q, partial = m.matched.IDs, m.q, m.mpartial
+		ids, q, partial, chose = m.matched.IDs, m.q, m.mpartial, &m.q
 	}
 	ctx, src, box, by, rev := m.ctx, m.src, m.box, m.by, m.rev
 	m.marking++
@@ -1282,7 +1298,7 @@ func (m *Model) markAllMatching() tea.Cmd {
 			}
 			ids = ids[n:]
 		}
-		return MarksFoundMsg{Box: box, Rows: out, Awaited: true}
+		return MarksFoundMsg{Box: box, Rows: out, By: chose, Awaited: true}
 	}
 }
 
@@ -1295,6 +1311,10 @@ func (m *Model) marksFound(msg MarksFoundMsg) tea.Cmd {
 	}
 	if msg.Replace {
 		clear(m.marked)
+		m.markedBy = nil
+	}
+	if msg.By != nil {
+		m.markedBy = append(m.markedBy, *msg.By)
 	}
 	for _, r := range msg.Rows {
 		m.marked[r.Key] = r.ID
