@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -827,18 +830,37 @@ func mustParse(t *testing.T, s string) query.Query {
 	return q
 }
 
-// pipeRead is the last pipe's read messages (tab.PipeReadMsg), failing
-// the test without one.
-func pipeRead(t *testing.T, h *harness) tab.PipeReadMsg {
+// piped is what the last pipe read for its command (tab.PipeReadMsg).
+type piped struct {
+	Command string
+	Input   []byte
+}
+
+// pipeRead is the last pipe's read messages (tab.PipeReadMsg) and the
+// bytes of its file, which it removes, as the pipe's command does once it
+// has run; it fails the test without one, or when the file is not 0600.
+func pipeRead(t *testing.T, h *harness) piped {
 	t.Helper()
 	for i := len(h.msgs) - 1; i >= 0; i-- {
 		if p, ok := h.msgs[i].(tab.PipeReadMsg); ok {
 			h.msgs = nil
-			return p
+			if p.Err != nil {
+				t.Fatalf("pipe: %v", p.Err)
+			}
+			fi, err := os.Lstat(p.File)
+			if err != nil || fi.Mode() != 0o600 {
+				t.Fatalf("pipe file %s: %v, %v", p.File, fi.Mode(), err)
+			}
+			b, err := os.ReadFile(p.File)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(p.File)
+			return piped{Command: p.Command, Input: b}
 		}
 	}
 	t.Fatalf("no pipe was read:\n%s", h.view())
-	return tab.PipeReadMsg{}
+	return piped{}
 }
 
 // TestListPipesMarkedElseCurrent: the list had no | (only the viewer
@@ -848,10 +870,11 @@ func pipeRead(t *testing.T, h *harness) tab.PipeReadMsg {
 // (several as an mbox stream a reader splits back into each exactly),
 // through the command the viewer's | runs them with.
 func TestListPipesMarkedElseCurrent(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	h := demoHarness(t, Box{})
 	mb := h.m.cur().Mailbox
 	h.press(" ", " ", "|")
-	if v := h.view(); !strings.Contains(v, "pipe decoded text of 2 messages to:") || !strings.Contains(v, "tab raw/decoded") {
+	if v := h.view(); !strings.Contains(v, "pipe decoded text of 2 messages (mbox) to:") || !strings.Contains(v, "tab raw/decoded") {
 		t.Fatalf("no pipe prompt for the marked:\n%s", v)
 	}
 	h.press("tab")
@@ -897,6 +920,28 @@ func TestListPipesMarkedElseCurrent(t *testing.T) {
 		t.Fatalf("the command read %q (%v)", b, err)
 	}
 
+	// Two marked, decoded: an mbox stream of their decoded texts, which
+	// a script splits back into each exactly.
+	h.press("g", " ", " ", "|")
+	if v := h.view(); !strings.Contains(v, "pipe decoded text of 2 messages (mbox) to:") {
+		t.Fatalf("no decoded pipe prompt for the marked:\n%s", v)
+	}
+	h.typeText("cat")
+	h.press("enter")
+	p = pipeRead(t, h)
+	got, err = mboxrd.Read(bytes.NewReader(p.Input))
+	marked = h.m.cur().List().Marked()
+	if err != nil || len(got) != 2 || len(marked) != 2 {
+		t.Fatalf("decoded: piped %d messages of %d marked (%v)", len(got), len(marked), err)
+	}
+	for i, k := range marked {
+		msg, err := mb.Open(context.Background(), k)
+		if err != nil || !bytes.Equal(got[i], mime.DecodedText(msg.View)) {
+			t.Fatalf("message %d (%s): piped %q (%v)", i, k, got[i], err)
+		}
+	}
+	h.press("u")
+
 	// Esc leaves the prompt and pipes nothing.
 	h.press("|", "esc")
 	if h.m.capturing() {
@@ -906,6 +951,137 @@ func TestListPipesMarkedElseCurrent(t *testing.T) {
 		if _, ok := m.(list.PipeRequestedMsg); ok {
 			t.Fatal("esc piped")
 		}
+	}
+}
+
+// bigMailbox is the demo mailbox whose messages open padded to size
+// bytes. Each Open collects garbage first and keeps the most the heap
+// held then above what it held at the first: what the messages opened
+// before, still reachable, weigh.
+type bigMailbox struct {
+	*mailbox.Mailbox
+	size         int
+	mu           sync.Mutex
+	opened       int
+	base, growth uint64
+}
+
+func (b *bigMailbox) Open(ctx context.Context, key string) (*mailbox.Message, error) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.mu.Lock()
+	if b.opened == 0 {
+		b.base = ms.HeapAlloc
+	} else if ms.HeapAlloc > b.base {
+		b.growth = max(b.growth, ms.HeapAlloc-b.base)
+	}
+	b.opened++
+	b.mu.Unlock()
+	m, err := b.Mailbox.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	raw := make([]byte, 0, b.size)
+	raw = append(raw, m.Raw...)
+	for len(raw) < b.size {
+		raw = append(raw, "padding line to make a big message\n"...)
+	}
+	m.Raw = raw
+	return m, nil
+}
+
+// TestListPipeHoldsOneMessageAtATime: | over the marked messages read
+// every one into memory before the command ran (a []*Message, then one
+// []byte of all of them): 10,000 marked messages held 10,000 bodies. It
+// reads them one at a time into a 0600 file under the cache directory,
+// fed to the command and removed after it: of the 54 marked messages,
+// padded to 1 MiB each, the heap holds under 8 MiB at any Open (53 MiB
+// before), and the command reads each whole.
+func TestListPipeHoldsOneMessageAtATime(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	big := &bigMailbox{Mailbox: demoMailbox(t), size: 1 << 20}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	h := &harness{t: t, m: New(ctx, demoCommon(120, 36, ""), []Box{{Name: "demo", Mailbox: big}}, true, 0, nil)}
+	h.send(teaSize(120, 36))
+	h.settle(h.m.Init())
+	h.press("V", "|", "tab")
+	h.typeText("cat")
+	h.press("enter")
+	var p tab.PipeReadMsg
+	for _, m := range h.msgs {
+		if r, ok := m.(tab.PipeReadMsg); ok {
+			p = r
+		}
+	}
+	if p.Err != nil || p.File == "" {
+		t.Fatalf("no pipe file (%v):\n%s", p.Err, h.view())
+	}
+	marked := h.m.cur().List().Marked()
+	if big.opened != len(marked) || big.opened < 50 {
+		t.Fatalf("opened %d messages for %d marked", big.opened, len(marked))
+	}
+	if big.growth > 8<<20 {
+		t.Fatalf("the heap grew by %d MiB while piping %d messages of 1 MiB: they were held, not streamed", big.growth>>20, len(marked))
+	}
+	if fi, err := os.Lstat(p.File); err != nil || fi.Mode() != 0o600 || !strings.HasPrefix(p.File, filepath.Join(cache, "sesbox", "pipe")+string(filepath.Separator)) {
+		t.Fatalf("pipe file %s: %v (%v)", p.File, fi.Mode(), err)
+	}
+	out := filepath.Join(t.TempDir(), "out.mbox")
+	pc := &handoff.PipeCommand{Command: "cat > " + out, InputFile: p.File}
+	if err := pc.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(p.File); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the pipe file is left after its command: %v", err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := mboxrd.Read(f)
+	if err != nil || len(got) != len(marked) {
+		t.Fatalf("the command read %d messages of %d (%v)", len(got), len(marked), err)
+	}
+	for i, g := range got {
+		if len(g) < big.size || !bytes.HasSuffix(g, []byte("padding line to make a big message\n")) {
+			t.Fatalf("message %d (%s): %d bytes", i, marked[i], len(g))
+		}
+	}
+}
+
+// TestReplyToKeepsTheDisplayNameAsTyped: `:reply --to "Name   With
+// Spaces" <ops@team.example>` replied to "Name With Spaces": the command
+// line split at spaces and joined the words with one. The address reaches
+// the reply as sesbox reply --to gets it from a shell.
+func TestReplyToKeepsTheDisplayNameAsTyped(t *testing.T) {
+	ses := &fakeSES{}
+	h := demoHarness(t, Box{Reply: replyEnv(t, ses, demoIdentity, "")})
+	if !h.m.cur().List().Select(demo.Prefix + koreanID) {
+		t.Fatal("no Korean quotation request in the list")
+	}
+	h.press(":")
+	h.typeText(`reply --to "Name   With  Spaces" <ops@team.example>`)
+	h.press("enter")
+	if h.m.top() != compose.Kind {
+		t.Fatalf("no composer:\n%s", h.view())
+	}
+	h.typeText("Forwarding this to ops.")
+	h.press("esc", "s")
+	dests, raw := ses.sent()
+	if strings.Join(dests, ",") != "ops@team.example" {
+		t.Fatalf("sent to %v", dests)
+	}
+	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := msg.Header.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Name != "Name   With  Spaces" || to[0].Address != "ops@team.example" {
+		t.Fatalf("To: %q, read as %v (%v)", msg.Header.Get("To"), to, err)
 	}
 }
 

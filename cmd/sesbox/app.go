@@ -262,7 +262,7 @@ func (a *app) readIndex(name string) (*index.Index, error) {
 		}
 		return nil, err
 	}
-	return a.keepIndex(path, idx, ""), nil
+	return a.keepIndex(path, idx, idx.Notice()), nil
 }
 
 // index opens the index of that name once per run. No usable cache (no

@@ -710,6 +710,9 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 			path := ""
 			if len(logs) == 1 {
 				path = logs[0]
+				if err := givenLogExists(path); err != nil {
+					return err
+				}
 			}
 			if path == "" {
 				p, err := actionlog.DefaultLogPath()
@@ -937,6 +940,16 @@ type logHead struct {
 	SHA256  string `json:"sha256"`
 }
 
+// givenLogExists fails for a log given with --log that is not there: a
+// mistyped path, not an empty log, which --verify called intact. (A
+// symbolic link is there: VerifyLog reports it as replaced.)
+func givenLogExists(p string) error {
+	if _, err := os.Lstat(p); err != nil {
+		return fmt.Errorf("check the --log path: %w", err)
+	}
+	return nil
+}
+
 // printLogs is audit log with several --log: the logs collected from
 // several machines, each checked on its own, merged in time order
 // (actionlog.MergeByTime), each entry naming its log.
@@ -944,9 +957,8 @@ func (a *app) printLogs(cmd *cobra.Command, paths []string, filter actionlog.Fil
 	logs := make([][]actionlog.Action, len(paths))
 	problems := make([][]actionlog.Problem, len(paths))
 	for i, p := range paths {
-		// A log given that is not there is an error, not an empty log.
-		if _, err := os.Lstat(p); err != nil {
-			return fmt.Errorf("check the --log path: %w", err)
+		if err := givenLogExists(p); err != nil {
+			return err
 		}
 		var err error
 		if logs[i], problems[i], err = actionlog.VerifyLog(p); err != nil {

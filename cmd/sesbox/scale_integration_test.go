@@ -546,7 +546,9 @@ func TestIndexWatchRetries(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	waitFor("retry message", func() bool { return strings.Contains(errOut.String(), "retrying in") })
+	waitFor("retry message", func() bool {
+		return strings.HasPrefix(errOut.String(), "sesbox: the queue could not be read: asking again in 1s; if this goes on, check the network")
+	})
 	down.Store(false)
 	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
 	if err != nil {

@@ -383,18 +383,26 @@ func maildirStem(obj mailstore.Object) string {
 
 // WriteMboxMessage writes one mboxrd message: the From_ line, the stored
 // bytes with From-quoting, a newline if the message lacks a final one,
-// and the blank separator line (export --mbox, and a pipe of several
-// messages: mailbox.PipeText).
+// and the blank separator line (export --mbox, and a raw pipe of several
+// messages: mailbox.PipeWriter).
 func WriteMboxMessage(w io.Writer, raw []byte, arrived time.Time) error {
+	return WriteMboxEntry(w, raw, raw, arrived)
+}
+
+// WriteMboxEntry is WriteMboxMessage writing body in place of the stored
+// bytes raw, whose envelope sender its From_ line names: a decoded pipe
+// of several messages writes each message's decoded text so
+// (mailbox.PipeWriter).
+func WriteMboxEntry(w io.Writer, raw, body []byte, arrived time.Time) error {
 	if _, err := fmt.Fprintf(w, "From %s %s\n", envelopeSender(raw), arrived.UTC().Format(time.ANSIC)); err != nil {
 		return err
 	}
-	for len(raw) > 0 {
-		line := raw
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line = raw[:i+1]
+	for len(body) > 0 {
+		line := body
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line = body[:i+1]
 		}
-		raw = raw[len(line):]
+		body = body[len(line):]
 		if isFromLine(line) {
 			if _, err := w.Write([]byte{'>'}); err != nil {
 				return err
@@ -403,7 +411,7 @@ func WriteMboxMessage(w io.Writer, raw []byte, arrived time.Time) error {
 		if _, err := w.Write(line); err != nil {
 			return err
 		}
-		if len(raw) == 0 && !bytes.HasSuffix(line, []byte("\n")) {
+		if len(body) == 0 && !bytes.HasSuffix(line, []byte("\n")) {
 			if _, err := w.Write([]byte{'\n'}); err != nil {
 				return err
 			}

@@ -384,6 +384,13 @@ func checkTrailerHash(line []byte, n int, hashed bool) []string {
 // a manifest header.
 var ErrNotManifest = errors.New("not a sesbox manifest")
 
+// notManifest is err (ErrNotManifest) with what to give instead first: it
+// said "m.eml: not a sesbox manifest" alone, and the mbox an export wrote
+// is the file an auditor has at hand beside its manifest.
+func notManifest(path string, err error) error {
+	return &mailstore.HintError{Hint: "give the manifest sesbox audit snapshot --out FILE wrote, or the FILE.manifest.jsonl beside an export (" + path + " is not one: its first line is no manifest header)", Err: err}
+}
+
 // CheckManifest reads the manifest at path through once, in bounded memory,
 // and checks its trailer's count and checksum and the order of its keys.
 func CheckManifest(path string) (ManifestCheck, error) {
@@ -430,7 +437,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 		}
 		if jerr := json.Unmarshal(line, &probe); jerr != nil {
 			if lineNo == 1 {
-				return fmt.Errorf("%s: %w", path, ErrNotManifest)
+				return notManifest(path, fmt.Errorf("%s: %w", path, ErrNotManifest))
 			}
 			c.Problems = append(c.Problems, fmt.Sprintf("line %d: not JSON: %v", lineNo, jerr))
 			h.Write(line)
@@ -438,7 +445,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 		}
 		if lineNo == 1 {
 			if probe.Record != "header" {
-				return fmt.Errorf("%s: %w (no header line)", path, ErrNotManifest)
+				return notManifest(path, fmt.Errorf("%s: %w (no header line)", path, ErrNotManifest))
 			}
 			if err := json.Unmarshal(line, &c.Header); err != nil {
 				return fmt.Errorf("%s: header: %w", path, err)

@@ -77,11 +77,18 @@ func TestAsOfWarnsWhenNoncurrentVersionsExpire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.Warnings) != 1 || !strings.HasPrefix(sum.Warnings[0], want) {
-		t.Errorf("verify --as-of %s: warnings %q", td.Date1, sum.Warnings)
+	if len(sum.Warnings) != 1 || !strings.HasPrefix(sum.Warnings[0], want) || strings.Contains(sum.Warnings[0], "the manifest's own warning") {
+		t.Errorf("verify --as-of %s of a manifest as of then: warnings %q (the same warning twice?)", td.Date1, sum.Warnings)
 	}
-	if sum, err = audit.Verify(context.Background(), st, path1, audit.VerifyOptions{AsOf: td.Date2, Now: now}); err != nil || len(sum.Warnings) != 0 {
+	// A manifest as of a date within the rule's 30 days, verified as of
+	// such a date, has nothing to warn of; verified as it is now, the
+	// manifest's own warning is still said.
+	if sum, err = audit.Verify(context.Background(), st, path2, audit.VerifyOptions{AsOf: td.Date2, Now: now}); err != nil || len(sum.Warnings) != 0 {
 		t.Errorf("verify --as-of %s: %v, warnings %q", td.Date2, err, sum.Warnings)
+	}
+	if sum, err = audit.Verify(context.Background(), st, path1, audit.VerifyOptions{Now: now}); err != nil || len(sum.Warnings) != 1 ||
+		!strings.HasPrefix(sum.Warnings[0], want) || !strings.HasSuffix(sum.Warnings[0], " (the manifest's own warning, written when it was made)") {
+		t.Errorf("verify now of a manifest as of %s: %v, warnings %q", td.Date1, err, sum.Warnings)
 	}
 
 	// Straight to versitygw: its lifecycle read answers 501.

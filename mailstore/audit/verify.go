@@ -378,6 +378,11 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		return sum, fmt.Errorf("verify %s: %w", loc, err)
 	}
 	sum.Warnings = append(sum.Warnings, set.verifyWarnings(sum.Deleted, sum.Expired)...)
+	if w := mc.Header.Warning; w != "" && !slices.Contains(sum.Warnings, w) {
+		// What the run that wrote the manifest warned of holds for every
+		// verify of it (said once when this run warns the same).
+		sum.Warnings = append([]string{w + " (the manifest's own warning, written when it was made)"}, sum.Warnings...)
+	}
 	return sum, nil
 }
 

@@ -313,10 +313,10 @@ func TestPasses(ctx context.Context, e mailcap.Entry, file, contentType string, 
 // Pipe runs cmdline with sh, input on its standard input and its output on
 // stdout and stderr (the terminal, when the TUI hands it over). Its error
 // is the command's (exit status 1): the caller says which command.
-func Pipe(cmdline string, input []byte, stdout, stderr io.Writer) error {
+func Pipe(cmdline string, input io.Reader, stdout, stderr io.Writer) error {
 	argv := Shell(cmdline)
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdin = bytes.NewReader(input)
+	cmd.Stdin = input
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	return cmd.Run()
 }

@@ -179,13 +179,13 @@ func TestTestPasses(t *testing.T) {
 
 func TestPipeWithRealCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if err := Pipe("wc -c", []byte("twelve bytes"), &out, &errOut); err != nil {
+	if err := Pipe("wc -c", strings.NewReader("twelve bytes"), &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	if strings.TrimSpace(out.String()) != "12" {
 		t.Fatalf("wc -c printed %q", out.String())
 	}
-	if err := Pipe("exit 4", nil, &out, &errOut); err == nil {
+	if err := Pipe("exit 4", strings.NewReader(""), &out, &errOut); err == nil {
 		t.Fatal("a failing command is not an error")
 	}
 }

@@ -2,40 +2,104 @@ package mailbox
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
 
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
-// PipeText is what a pipe of msgs hands a command on its standard input,
-// as mutt's pipe-message does (the viewer's | and the list's, over the
-// marked messages): raw, one message's stored bytes exactly (as show
-// --raw prints them), several as an mboxrd stream in their order (as
-// export --mbox writes them, each From_ line dated when SES stored it);
-// decoded, each message's header fields a reader wants and its body text
-// (mime.DecodedText; a message that could not be parsed, its stored
-// bytes), one after another with a blank line between (mutt's pipe_sep).
-// Nothing is sanitized: it goes to a program, not the screen.
-func PipeText(msgs []*Message, raw bool) []byte {
-	if raw && len(msgs) == 1 {
-		return msgs[0].Raw
+// PipeWriter writes what a pipe of n messages hands a command on its
+// standard input, as mutt's pipe-message does (the viewer's | and the
+// list's, over the marked messages), one message at a time, so that a
+// pipe of thousands holds one in memory. One message is its stored bytes
+// exactly (raw, as show --raw prints them) or its decoded text
+// (mime.DecodedText: the header fields a reader wants and the body; a
+// message that could not be parsed, its stored bytes). Several are an
+// mboxrd stream in their order, each after its From_ line dated when SES
+// stored it, as export --mbox writes them: raw, each message's stored
+// bytes; decoded, each message's decoded text, so that a script splits
+// them back with any mbox reader (formail -s, Python's mailbox.mbox)
+// whatever lines the text holds. Nothing is sanitized: it goes to a
+// program, not the screen.
+type PipeWriter struct {
+	w   io.Writer
+	n   int
+	raw bool
+}
+
+// NewPipeWriter writes the pipe of n messages to w.
+func NewPipeWriter(w io.Writer, n int, raw bool) *PipeWriter {
+	return &PipeWriter{w: w, n: n, raw: raw}
+}
+
+// Write writes the next message.
+func (p *PipeWriter) Write(m *Message) error {
+	body := m.Raw
+	if !p.raw && m.View != nil {
+		body = mime.DecodedText(m.View)
 	}
+	if p.n == 1 {
+		_, err := p.w.Write(body)
+		return err
+	}
+	return audit.WriteMboxEntry(p.w, m.Raw, body, m.Summary.LastModified)
+}
+
+// PipeText is the pipe of msgs (PipeWriter) as bytes: the viewer's, of
+// the one message it has read.
+func PipeText(msgs []*Message, raw bool) []byte {
 	var b bytes.Buffer
-	for i, m := range msgs {
-		switch {
-		case raw:
-			// A bytes.Buffer does not fail.
-			_ = audit.WriteMboxMessage(&b, m.Raw, m.Summary.LastModified)
-		default:
-			if i > 0 {
-				b.WriteByte('\n')
-			}
-			if m.View == nil {
-				b.Write(m.Raw)
-				continue
-			}
-			b.Write(mime.DecodedText(m.View))
-		}
+	p := NewPipeWriter(&b, len(msgs), raw)
+	for _, m := range msgs {
+		_ = p.Write(m) // a bytes.Buffer does not fail
 	}
 	return b.Bytes()
+}
+
+// Opener reads one message (a Mailbox does).
+type Opener interface {
+	Open(ctx context.Context, key string) (*Message, error)
+}
+
+// PipeFile reads the messages of keys one at a time and writes their
+// pipe (PipeWriter) to a new file of mode 0600 under sesbox's cache
+// directory (pipe/), whose path it returns for the caller to feed the
+// command and remove. All are read before the command runs, so it never
+// sees half of them; a message that cannot be read leaves no file.
+func PipeFile(ctx context.Context, o Opener, keys []string, raw bool) (path string, err error) {
+	dir, err := xdg.Cache("pipe")
+	if err != nil {
+		return "", err
+	}
+	if err := xdg.MkdirPrivate(dir); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, "pipe-*") // 0600, a new name (O_EXCL)
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(f.Name())
+			path = ""
+		}
+	}()
+	p := NewPipeWriter(f, len(keys), raw)
+	for _, k := range keys {
+		m, err := o.Open(ctx, k)
+		if err != nil {
+			return "", fmt.Errorf("pipe: open %s: %w", k, err)
+		}
+		if err := p.Write(m); err != nil {
+			return "", fmt.Errorf("pipe: write %s: %w", f.Name(), err)
+		}
+	}
+	return f.Name(), nil
 }

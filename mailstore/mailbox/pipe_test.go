@@ -56,16 +56,70 @@ func TestPipeTextRawRoundTripsExactly(t *testing.T) {
 	}
 }
 
-// TestPipeTextDecoded: decoded, each message is its header fields a
-// reader wants and its body text, in order, a blank line between; one
-// that could not be parsed is its stored bytes.
+// TestPipeTextDecoded: decoded, one message is its header fields a
+// reader wants and its body text; several are an mboxrd stream of those
+// texts (a message that could not be parsed: its stored bytes), each
+// after a From_ line naming its envelope sender and when SES stored it.
 func TestPipeTextDecoded(t *testing.T) {
-	a := []byte("From: A <a@example.com>\nSubject: =?UTF-8?B?7ZWc6rWt?=\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n7JWI64WV\n")
-	b := []byte("From: b@example.com\nSubject: two\n\nsecond body\n")
+	a := []byte("Return-Path: <a@example.com>\nFrom: A <a@example.com>\nSubject: =?UTF-8?B?7ZWc6rWt?=\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n7JWI64WV\n")
+	b := []byte("From: b@example.com\nSubject: two\n\nFrom the start\nsecond body\n")
 	va, vb := mime.Parse(a), mime.Parse(b)
-	got := string(PipeText([]*Message{{Raw: a, View: va}, {Raw: b, View: vb}, {Raw: []byte("unparsed\n")}}, false))
-	want := "From: A <a@example.com>\nSubject: 한국\n\n안녕\n" + "\n" + "From: b@example.com\nSubject: two\n\nsecond body\n" + "\n" + "unparsed\n"
+	stored := time.Date(2026, 11, 2, 9, 3, 4, 0, time.UTC)
+	sum := mailstore.Summary{Object: mailstore.Object{LastModified: stored}}
+	if got, want := string(PipeText([]*Message{{Raw: a, View: va}}, false)), "From: A <a@example.com>\nSubject: 한국\n\n안녕\n"; got != want {
+		t.Fatalf("decoded pipe of one:\n%q\nwant\n%q", got, want)
+	}
+	got := string(PipeText([]*Message{{Raw: a, View: va, Summary: sum}, {Raw: b, View: vb, Summary: sum}, {Raw: []byte("unparsed"), Summary: sum}}, false))
+	want := "From a@example.com Mon Nov  2 09:03:04 2026\nFrom: A <a@example.com>\nSubject: 한국\n\n안녕\n\n" +
+		"From MAILER-DAEMON Mon Nov  2 09:03:04 2026\nFrom: b@example.com\nSubject: two\n\n>From the start\nsecond body\n\n" +
+		"From MAILER-DAEMON Mon Nov  2 09:03:04 2026\nunparsed\n\n"
 	if got != want {
 		t.Fatalf("decoded pipe:\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestPipeTextDecodedSplitsBackExactly: a decoded pipe of several
+// messages was their texts with a blank line between, which a script
+// could not split (a body holds blank lines, and any line a separator
+// would be). It is an mboxrd stream a reader splits back into exactly
+// each message's decoded text, whatever From_ lines, quoted ones, blank
+// lines, CRLFs or bytes that are no UTF-8 the bodies hold (a message
+// that could not be parsed: its stored bytes, ending in a newline).
+func TestPipeTextDecodedSplitsBackExactly(t *testing.T) {
+	check := func(seed uint64, n uint8) bool {
+		r := rand.New(rand.NewPCG(seed, 2))
+		msgs := make([]*Message, int(n%5)+2)
+		want := make([][]byte, len(msgs))
+		for i := range msgs {
+			var b bytes.Buffer
+			b.WriteString("Return-Path: <x@example.com>\nFrom: x@example.com\nSubject: s\n\n")
+			for range r.IntN(12) {
+				b.WriteString(pipeLines[r.IntN(len(pipeLines))])
+			}
+			msgs[i] = &Message{Raw: b.Bytes(), Summary: mailstore.Summary{Object: mailstore.Object{
+				Key: "in/k", LastModified: time.Unix(r.Int64N(2e9), 0)}}}
+			want[i] = b.Bytes()
+			if r.IntN(4) > 0 {
+				msgs[i].View = mime.Parse(msgs[i].Raw)
+				want[i] = mime.DecodedText(msgs[i].View)
+			} else if !bytes.HasSuffix(want[i], []byte("\n")) {
+				want[i] = append(want[i], '\n')
+			}
+		}
+		got, err := mboxrd.Read(bytes.NewReader(PipeText(msgs, false)))
+		if err != nil || len(got) != len(msgs) {
+			t.Logf("read back %d of %d messages: %v", len(got), len(msgs), err)
+			return false
+		}
+		for i := range msgs {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Logf("message %d: piped %q, decoded %q", i, got[i], want[i])
+				return false
+			}
+		}
+		return true
+	}
+	if err := quick.Check(check, &quick.Config{MaxCount: 500}); err != nil {
+		t.Fatal(err)
 	}
 }

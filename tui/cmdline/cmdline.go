@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -91,8 +92,14 @@ func Parse(args []string) (spec Spec, flags map[string]bool, arg string, err err
 	return spec, flags, strings.Join(words, " "), nil
 }
 
-// Split splits a line into the verb, its flags and words; a Rest
-// command's words after the verb are one argument, as typed.
+// Split splits a line into the verb, its flags and its argument; a Rest
+// command's words after the verb are one argument, as typed. Otherwise
+// the words between flags are kept as typed, each run of them one
+// element, its spaces and quotes untouched: `reply --to "Ann  Lee"
+// <a@x>` gives the address as sesbox reply --to gets it from a shell
+// (strings.Fields joined the words again with one space). A word in
+// double quotes (a backslash escaping the next character, as in a
+// display name) may hold spaces and -- and is never a flag.
 func Split(line string) []string {
 	line = strings.TrimSpace(line)
 	verb, rest, _ := strings.Cut(line, " ")
@@ -102,7 +109,60 @@ func Split(line string) []string {
 		}
 		return []string{verb, rest}
 	}
-	return strings.Fields(line)
+	spans := words(line)
+	if len(spans) == 0 {
+		return nil
+	}
+	out := []string{line[spans[0][0]:spans[0][1]]}
+	run := -1 // the start of the run of words being read
+	for i, sp := range spans[1:] {
+		w := line[sp[0]:sp[1]]
+		if strings.HasPrefix(w, "--") {
+			if run >= 0 {
+				out = append(out, line[run:spans[i][1]])
+				run = -1
+			}
+			out = append(out, w)
+			continue
+		}
+		if run < 0 {
+			run = sp[0]
+		}
+	}
+	if run >= 0 {
+		out = append(out, line[run:spans[len(spans)-1][1]])
+	}
+	return out
+}
+
+// words returns the start and end of each word of line: split at
+// whitespace outside double quotes.
+func words(line string) [][2]int {
+	var out [][2]int
+	start, quoted, escaped := -1, false, false
+	for i, r := range line {
+		switch {
+		case escaped:
+			escaped = false
+		case quoted && r == '\\':
+			escaped = true
+		case r == '"':
+			quoted = !quoted
+		case !quoted && unicode.IsSpace(r):
+			if start >= 0 {
+				out = append(out, [2]int{start, i})
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, [2]int{start, len(line)})
+	}
+	return out
 }
 
 // Model is the command line while it is open.

@@ -1,6 +1,7 @@
 package cmdline
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,5 +58,33 @@ func TestTabOffersNoValueThatActsOnTheTerminal(t *testing.T) {
 	}
 	if !strings.Contains(v, "zzwork zzsales") {
 		t.Errorf("the plain names are not listed: %q", v)
+	}
+}
+
+// TestSplitKeepsWordsAsTyped: the line was split by strings.Fields and
+// its words joined again with one space, so `:reply --to "Name   With
+// Spaces" <a@x>` replied to "Name With Spaces", and `:save my  dir`
+// saved into "my dir". Each run of words between flags is kept as typed,
+// and a quoted word is one word, never a flag.
+func TestSplitKeepsWordsAsTyped(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want []string
+	}{
+		{`reply --to "Name   With  Spaces" <ops@team.example>`, []string{"reply", "--to", `"Name   With  Spaces" <ops@team.example>`}},
+		{`  reply   --all  `, []string{"reply", "--all"}},
+		{`reply --to a@x.example --all`, []string{"reply", "--to", "a@x.example", "--all"}},
+		{`reply --to "A --all \" B" <a@x.example>`, []string{"reply", "--to", `"A --all \" B" <a@x.example>`}},
+		{"save my  dir\twith tab", []string{"save", "my  dir\twith tab"}},
+		{"filter  from:a   b ", []string{"filter", "from:a   b"}},
+		{"", nil},
+	} {
+		if got := Split(c.line); !slices.Equal(got, c.want) {
+			t.Errorf("Split(%q) = %q, want %q", c.line, got, c.want)
+		}
+	}
+	_, flags, arg, err := Parse(Split(`reply --to "Name   With  Spaces" <ops@team.example>`))
+	if err != nil || !flags["--to"] || arg != `"Name   With  Spaces" <ops@team.example>` {
+		t.Fatalf("Parse: flags %v, arg %q (%v)", flags, arg, err)
 	}
 }

@@ -1055,7 +1055,7 @@ func (m Model) pipePrompt() string {
 	case n == 1:
 		return "pipe decoded text to: "
 	}
-	return "pipe decoded text of " + strconv.Itoa(n) + " messages to: "
+	return "pipe decoded text of " + strconv.Itoa(n) + " messages (mbox) to: "
 }
 
 // focusPrompt gives the prompt just opened the keyboard; Up recalls its

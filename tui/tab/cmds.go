@@ -113,11 +113,12 @@ type MarkedExportedMsg struct {
 type WaitReloadDueMsg struct{ Box int }
 
 // PipeReadMsg is sent when the messages a pipe of mailbox Box asked for
-// have been read: Input is what Command is fed (mailbox.PipeText).
+// have been read: File holds what Command is fed (mailbox.PipeFile),
+// removed once the command has run.
 type PipeReadMsg struct {
 	Box     int
 	Command string
-	Input   []byte
+	File    string
 	Err     error
 }
 
@@ -273,27 +274,21 @@ func SaveCmd(ctx context.Context, box int, mb Mailbox, keys []string, dir string
 	}
 }
 
-// pipeReadCmd reads the messages of keys, in their order, for a pipe to
-// command: their stored bytes (raw) or decoded text, as the viewer's |
-// sends one message's (mailbox.PipeText).
+// pipeReadCmd reads the messages of keys, in their order, one at a time,
+// into a file for a pipe to command: their stored bytes (raw) or decoded
+// text, as the viewer's | sends one message's (mailbox.PipeFile).
 func pipeReadCmd(ctx context.Context, box int, mb Mailbox, keys []string, command string, raw bool) tea.Cmd {
 	return func() tea.Msg {
-		msgs := make([]*mailbox.Message, 0, len(keys))
-		for _, k := range keys {
-			msg, err := mb.Open(ctx, k)
-			if err != nil {
-				return PipeReadMsg{Box: box, Command: command, Err: fmt.Errorf("pipe: open %s: %w", k, err)}
-			}
-			msgs = append(msgs, msg)
-		}
-		return PipeReadMsg{Box: box, Command: command, Input: mailbox.PipeText(msgs, raw)}
+		path, err := mailbox.PipeFile(ctx, mb, keys, raw)
+		return PipeReadMsg{Box: box, Command: command, File: path, Err: err}
 	}
 }
 
-// pipeCmd hands the terminal to command, fed input, as the viewer's |
-// does: the command runs in the terminal, then Enter returns to sesbox.
-func pipeCmd(box int, command string, input []byte) tea.Cmd {
-	return handoff.Exec(&handoff.PipeCommand{Command: command, Input: input, Wait: true}, func(err error) tea.Msg {
+// pipeCmd hands the terminal to command, fed the file input (removed
+// when it ends), as the viewer's | does: the command runs in the
+// terminal, then Enter returns to sesbox.
+func pipeCmd(box int, command, input string) tea.Cmd {
+	return handoff.Exec(&handoff.PipeCommand{Command: command, InputFile: input, Wait: true}, func(err error) tea.Msg {
 		return PipeExitedMsg{Box: box, Command: command, Err: err}
 	})
 }

@@ -343,7 +343,7 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 		if msg.Err != nil {
 			return m, common.Error(msg.Err)
 		}
-		return m, pipeCmd(m.index, msg.Command, msg.Input)
+		return m, pipeCmd(m.index, msg.Command, msg.File)
 	case PipeExitedMsg:
 		if msg.Err != nil {
 			return m, common.Error(fmt.Errorf("%s: %w", msg.Command, msg.Err))

@@ -2,20 +2,25 @@ package handoff
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/external"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
-// PipeCommand is a tea.ExecCommand that pipes Input to Command in the
-// terminal and, with Wait, asks for Enter before sesbox redraws.
+// PipeCommand is a tea.ExecCommand that pipes Input, or the file
+// InputFile when it is set, to Command in the terminal and, with Wait,
+// asks for Enter before sesbox redraws. InputFile is sesbox's own (a
+// mailbox.PipeFile): Run removes it when the command has ended.
 type PipeCommand struct {
-	Command string
-	Input   []byte
-	Wait    bool
+	Command   string
+	Input     []byte
+	InputFile string
+	Wait      bool
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -35,7 +40,17 @@ func (p *PipeCommand) Run() error {
 	if errw == nil {
 		errw = out
 	}
-	err := external.Pipe(p.Command, p.Input, out, errw)
+	var in io.Reader = bytes.NewReader(p.Input)
+	if p.InputFile != "" {
+		defer os.Remove(p.InputFile)
+		f, err := os.Open(p.InputFile)
+		if err != nil {
+			return fmt.Errorf("pipe to %q: %w", p.Command, err)
+		}
+		defer f.Close()
+		in = f
+	}
+	err := external.Pipe(p.Command, in, out, errw)
 	if p.Wait && p.stdin != nil {
 		status := "done"
 		if err != nil {
