@@ -5,6 +5,7 @@
 package cmdline
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -82,7 +83,7 @@ func Parse(args []string) (spec Spec, flags map[string]bool, arg string, err err
 	for _, a := range args[1:] {
 		if strings.HasPrefix(a, "--") && !spec.Rest {
 			if !slices.Contains(spec.Flags, a) {
-				return spec, nil, "", fmt.Errorf(":%s: unknown flag %s", spec.Verb, sanitize.Line(a))
+				return spec, nil, "", unknownFlag(spec, a)
 			}
 			flags[a] = true
 			continue
@@ -90,6 +91,26 @@ func Parse(args []string) (spec Spec, flags map[string]bool, arg string, err err
 		words = append(words, a)
 	}
 	return spec, flags, strings.Join(words, " "), nil
+}
+
+// cliVerbs are the verbs that are CLI commands of the same name, whose
+// --help lists flags the line does not take (sesbox export --maildir).
+var cliVerbs = []string{"save", "export", "forward", "reply", "drafts"}
+
+// unknownFlag says which flags spec takes, first, then the one given; for
+// a verb that is a CLI command, where its other flags are (":export:
+// unknown flag --maildir" said neither).
+func unknownFlag(spec Spec, flag string) error {
+	takes := "no flags"
+	if len(spec.Flags) > 0 {
+		takes = strings.Join(spec.Flags, " ")
+	}
+	msg := fmt.Sprintf(":%s takes %s, not %s", spec.Verb, takes, sanitize.Line(flag))
+	if slices.Contains(cliVerbs, spec.Verb) {
+		// Short enough for the status line at 80 columns.
+		msg += ": see sesbox " + spec.Verb
+	}
+	return errors.New(msg)
 }
 
 // Split splits a line into the verb, its flags and its argument; a Rest

@@ -88,3 +88,23 @@ func TestSplitKeepsWordsAsTyped(t *testing.T) {
 		t.Fatalf("Parse: flags %v, arg %q (%v)", flags, arg, err)
 	}
 }
+
+// TestUnknownFlagSaysWhatTheVerbTakes: a flag the line does not take
+// says first which flags the verb takes, and for a verb that is a CLI
+// command where the rest are; ":export: unknown flag --maildir" said
+// neither.
+func TestUnknownFlagSaysWhatTheVerbTakes(t *testing.T) {
+	for line, want := range map[string]string{
+		"export --maildir /tmp/md":    ":export takes --mbox, not --maildir: see sesbox export",
+		"forward --dry-run /tmp/out":  ":forward takes no flags, not --dry-run: see sesbox forward",
+		"reply --body-file x":         ":reply takes --all --to, not --body-file: see sesbox reply",
+		"sort --revrese date":         ":sort takes --reverse, not --revrese",
+		"refresh --now":               ":refresh takes no flags, not --now",
+		"export --\x1b[2Jx /tmp/a.mb": ":export takes --mbox, not --x: see sesbox export",
+	} {
+		_, _, _, err := Parse(Split(line))
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: %v, want %q", line, err, want)
+		}
+	}
+}
