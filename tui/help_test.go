@@ -30,6 +30,23 @@ func TestHelpShowsCommandsWhole(t *testing.T) {
 					t.Errorf("cut line %q", l)
 				}
 			}
+			// Every description starts in one column: a usage as long as
+			// the column (:export [--mbox] [--parents] FILE) pushed its own
+			// to the right.
+			col := -1
+			for _, c := range cmdline.Commands {
+				start := c.Help[:min(len(c.Help), 16)]
+				for _, l := range strings.Split(cmds, "\n") {
+					if i := strings.LastIndex(l, start); i >= 0 {
+						if col < 0 {
+							col = i
+						} else if i != col {
+							t.Errorf(":%s: its help starts at column %d, the others' at %d:\n%s", c.Verb, i, col, cmds)
+						}
+						break
+					}
+				}
+			}
 			flat := strings.Join(strings.Fields(cmds), " ")
 			for _, c := range cmdline.Commands {
 				if !strings.Contains(flat, c.Help) {

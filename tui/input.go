@@ -271,7 +271,7 @@ func (m Model) release(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 
 func (m Model) openHelp() Model {
 	p := m.shown()
-	sections := []common.HelpSection{{Title: "Commands (:, Tab completes):", Body: cmdline.Help(), Hang: 28}}
+	sections := []common.HelpSection{{Title: "Commands (:, Tab completes):", Body: cmdline.Help(), Hang: cmdline.HelpColumn}}
 	if h, ok := p.(common.Helper); ok {
 		sections = append(sections, h.HelpSections()...)
 	}
