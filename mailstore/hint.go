@@ -82,12 +82,48 @@ func fileHint(err error) string {
 		return dir + " is on a read-only file system — write somewhere else"
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
 		return "permission denied: " + path + " — check the owner and mode of it and of " + dir
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return "a file name in " + dir + " is too long for its file system — choose a shorter one"
+	case creating(err) && errors.Is(err, syscall.ENOENT):
+		// Where the directory is there: /proc, /sys (export --mbox
+		// /proc/x.mbox said "open /proc/.x.mbox.NNN.partial: no such
+		// file or directory" alone).
+		return dir + " takes no new files (a virtual file system such as /proc, or a directory removed meanwhile) — write somewhere else"
+	case creating(err) && errors.Is(err, syscall.EINVAL):
+		return "the file system of " + dir + " refuses the name " + filepath.Base(path) + " — choose another name, or write somewhere else"
 	case errors.Is(err, syscall.ENOTDIR):
 		// An export to /etc/hostname/x.mbox said only "mkdir
 		// /etc/hostname: not a directory".
 		return "a part of " + path + " is a file, not a directory — write somewhere else"
 	}
 	return ""
+}
+
+// CreateError is the failure to make a file or a directory at a
+// destination the user named (an export, a saved attachment, a
+// snapshot), which Creating marks: its ENOENT and EINVAL say something
+// of that destination, where a read's say the file is not there.
+type CreateError struct{ Err error }
+
+func (e *CreateError) Error() string { return e.Err.Error() }
+
+func (e *CreateError) Unwrap() error { return e.Err }
+
+// Creating marks err, when not nil, as the failure to create a
+// destination (CreateError).
+func Creating(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &CreateError{Err: err}
+}
+
+// creating reports whether err is a destination's creation that failed:
+// marked by Creating, or a mkdir.
+func creating(err error) bool {
+	var ce *CreateError
+	var pe *fs.PathError
+	return errors.As(err, &ce) || errors.As(err, &pe) && pe.Op == "mkdir"
 }
 
 // RedactURL is endpoint as it may be shown or recorded: a password in it

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -34,6 +35,14 @@ func TestExplainSaysWhatToDoWhenAWriteFails(t *testing.T) {
 			"the file size limit of this process (ulimit -f) was reached writing in /home/u/.local/state/sesbox — raise the limit or write somewhere else ("},
 		{&fs.PathError{Op: "mkdir", Path: "/etc/hostname", Err: syscall.ENOTDIR},
 			"a part of /etc/hostname is a file, not a directory — write somewhere else ("},
+		{Creating(&fs.PathError{Op: "open", Path: "/proc/.x.mbox.1.partial", Err: syscall.ENOENT}),
+			"/proc takes no new files (a virtual file system such as /proc, or a directory removed meanwhile) — write somewhere else ("},
+		{&fs.PathError{Op: "mkdir", Path: "/sys/x", Err: syscall.ENOENT},
+			"/sys takes no new files (a virtual file system such as /proc, or a directory removed meanwhile) — write somewhere else ("},
+		{&fs.PathError{Op: "open", Path: "/m/" + strings.Repeat("a", 300), Err: syscall.ENAMETOOLONG},
+			"a file name in /m is too long for its file system — choose a shorter one ("},
+		{Creating(&fs.PathError{Op: "open", Path: "/mnt/vfat/a:b.mbox", Err: syscall.EINVAL}),
+			"the file system of /mnt/vfat refuses the name a:b.mbox — choose another name, or write somewhere else ("},
 		{&HintError{Hint: "its own", Err: &fs.PathError{Op: "write", Path: "/a/b", Err: syscall.ENOSPC}}, "its own ("},
 	} {
 		err := fmt.Errorf("export s3://b/p: export \"s3://b/p/k\": %w", tc.err)
@@ -43,6 +52,10 @@ func TestExplainSaysWhatToDoWhenAWriteFails(t *testing.T) {
 	}
 	if got, want := Explain(fmt.Errorf("x: %w", fs.ErrNotExist)), "x: file does not exist"; got != want {
 		t.Errorf("an error without a hint: %q, want %q", got, want)
+	}
+	// A read of a file that is not there is not a destination's.
+	if got, want := Explain(&fs.PathError{Op: "open", Path: "/etc/x", Err: syscall.ENOENT}), "open /etc/x: no such file or directory"; got != want {
+		t.Errorf("a read's ENOENT: %q, want %q", got, want)
 	}
 }
 

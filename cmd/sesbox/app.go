@@ -262,7 +262,7 @@ func (a *app) readIndex(name string) (*index.Index, error) {
 		}
 		return nil, err
 	}
-	return a.keepIndex(path, idx, ""), nil
+	return a.keepIndex(path, idx, idx.Notice()), nil
 }
 
 // index opens the index of that name once per run. No usable cache (no
@@ -356,17 +356,53 @@ func (a *app) logsClient(ctx context.Context, mc MailboxConfig) (*cloudwatchlogs
 	}), nil
 }
 
-// queueWatcher builds the watcher of a mailbox's queue_url (its SQS
-// client honours AWS_ENDPOINT_URL_SQS), taking only its topic_arn's
-// notifications when that is set.
+// queueWatcher builds the watcher of a mailbox's queue_url, taking only
+// its topic_arn's notifications when that is set. Its SQS client honours
+// AWS_ENDPOINT_URL_SQS; without it, a queue_url of a server that is not
+// AWS's (ElasticMQ, LocalStack, fauxqs) is asked at that server: the SDK
+// sends every call to the region's AWS endpoint whatever host the queue
+// URL names, so `index --watch` and the TUI asked
+// sqs.us-east-1.amazonaws.com for a local queue, retrying "no such host"
+// for a name the config never held (TestQueueURLOfAnotherServerIsAsked).
 func (a *app) queueWatcher(ctx context.Context, mc MailboxConfig, loc mailstore.Location) (*notify.Watcher, error) {
 	cfg, err := a.awsConfig(ctx, mc)
 	if err != nil {
 		return nil, err
 	}
-	w := notify.NewWatcher(sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.Logger = logging.Nop{} }), mc.QueueURL, loc).WithProfile(awsProfile(mc))
+	endpoint, from := "", ""
+	if env := firstEnvName("AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"); env != "" {
+		from = env
+	} else if endpoint = queueEndpoint(mc.QueueURL); endpoint != "" {
+		from = "queue_url in " + a.mailboxTable() + " (or AWS_ENDPOINT_URL_SQS)"
+	}
+	client := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		o.Logger = logging.Nop{}
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+	w := notify.NewWatcher(client, mc.QueueURL, loc).WithProfile(awsProfile(mc)).WithOrigins(from, mc.origins.RegionFrom())
 	w.TopicARN = mc.TopicARN
 	return w, nil
+}
+
+// queueEndpoint is the endpoint of the server a queue URL names
+// (scheme://host:port) when that server is not AWS's own, "" for AWS's
+// (sqs.REGION.amazonaws.com, its .cn and dual-stack api.aws forms, the
+// legacy queue.amazonaws.com), whose endpoint the SDK resolves from the
+// region, and for a URL that names no server.
+func queueEndpoint(queueURL string) string {
+	u, err := url.Parse(queueURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	h := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	for _, aws := range []string{"amazonaws.com", "amazonaws.com.cn", "api.aws"} {
+		if h == aws || strings.HasSuffix(h, "."+aws) {
+			return ""
+		}
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // store is the S3 store of a mailbox, reading with the retry policy.
@@ -438,11 +474,21 @@ func checkEndpoint(v string) error {
 	return nil
 }
 
-func firstEnv(names ...string) string {
+// firstEnvName is the name of the first of names set to a value, "" when
+// none is.
+func firstEnvName(names ...string) string {
 	for _, n := range names {
-		if v := os.Getenv(n); v != "" {
-			return v
+		if os.Getenv(n) != "" {
+			return n
 		}
+	}
+	return ""
+}
+
+// firstEnv is the value of the first of names set to one, "" when none is.
+func firstEnv(names ...string) string {
+	if n := firstEnvName(names...); n != "" {
+		return os.Getenv(n)
 	}
 	return ""
 }

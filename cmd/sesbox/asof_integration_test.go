@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/sesbox/sesbox/mailstore/testutil/bucketconf"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 	"github.com/sesbox/sesbox/mailstore/testutil/vhist"
@@ -141,5 +142,64 @@ func TestAuditAsOfCLI(t *testing.T) {
 		if m != "GET" && m != "HEAD" {
 			t.Errorf("sesbox sent %d %s requests; audits only read", n, m)
 		}
+	}
+}
+
+// TestAuditAsOfWarnsOfExpiringVersionsCLI: on a bucket whose lifecycle
+// rule deletes noncurrent versions 30 days after they are replaced (a
+// fake of GetBucketLifecycleConfiguration alone, in front of versitygw,
+// which answers it 501), snapshot, verify and export --as-of a date
+// older than that said nothing, and their output read as a complete
+// proof. Each says it, hint first: snapshot and export on stderr before
+// they read (the manifest's header keeps it), verify under its summary,
+// and in its --json summary's warnings; the exit statuses are as before.
+func TestAuditAsOfWarnsOfExpiringVersionsCLI(t *testing.T) {
+	isolate(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
+	h := vhist.New(t, "asof-rules", "inbox/", true)
+	vhist.WriteTwoDates(h)
+	p := bucketconf.Start(t, h.Srv.URL, map[string]string{"lifecycle": `<?xml version="1.0" encoding="UTF-8"?><LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>old-versions</ID><Filter><Prefix>inbox/</Prefix></Filter><Status>Enabled</Status><NoncurrentVersionExpiration><NoncurrentDays>30</NoncurrentDays></NoncurrentVersionExpiration></Rule></LifecycleConfiguration>`})
+	flags := []string{"--endpoint", p.URL, "--bucket", "asof-rules", "--prefix", "inbox/"}
+	dir := t.TempDir()
+	m1 := filepath.Join(dir, "jan10.jsonl")
+	const warning = "sesbox: warning: give an --as-of from "
+	const rule = `for a complete proof: lifecycle rule "old-versions" of asof-rules (all mail under inbox/) permanently deletes noncurrent versions 30 days after they are replaced or deleted`
+
+	out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--as-of", "2026-01-10T00:00:00Z", "--out", m1)...)
+	if code != 0 || !strings.HasPrefix(errOut, warning) || !strings.Contains(errOut, rule) || !strings.Contains(out, "5 objects as of 2026-01-10T00:00:00Z") {
+		t.Errorf("snapshot --as-of: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var hdr struct{ Warning string }
+	if data, err := os.ReadFile(m1); err != nil {
+		t.Fatal(err)
+	} else if first, _, _ := strings.Cut(string(data), "\n"); json.Unmarshal([]byte(first), &hdr) != nil || !strings.Contains(hdr.Warning, rule) {
+		t.Errorf("manifest header: %s", first)
+	}
+
+	out, errOut, code = sesbox(t, append(flags, "audit", "verify", "--as-of", "2026-01-10T00:00:00Z", m1)...)
+	if code != 0 || !strings.Contains(out, "\nwarning: give an --as-of from ") || !strings.Contains(out, rule) {
+		t.Errorf("verify --as-of: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = sesbox(t, append(flags, "audit", "verify", "--json", "--as-of", "2026-01-10T00:00:00Z", m1)...)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var sum struct {
+		Record   string
+		OK       bool
+		Warnings []string
+	}
+	if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &sum) != nil || sum.Record != "summary" || !sum.OK ||
+		len(sum.Warnings) != 1 || !strings.Contains(sum.Warnings[0], rule) {
+		t.Errorf("verify --json --as-of: exit %d, summary %+v\n%s\n%s", code, sum, out, errOut)
+	}
+
+	out, errOut, code = sesbox(t, append(flags, "export", "--mbox", filepath.Join(dir, "jan10.mbox"), "--as-of", "2026-01-10T00:00:00Z")...)
+	if code != 0 || !strings.HasPrefix(errOut, warning) || !strings.Contains(errOut, rule) {
+		t.Errorf("export --as-of: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// As it is now: nothing is rebuilt from versions, nothing to warn of.
+	_, errOut, code = sesbox(t, append(flags, "audit", "snapshot", "--out", filepath.Join(dir, "now.jsonl"))...)
+	if code != 0 || strings.Contains(errOut, "warning") {
+		t.Errorf("snapshot now: exit %d\n%s", code, errOut)
 	}
 }

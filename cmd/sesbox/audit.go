@@ -141,9 +141,11 @@ yet known to be on), saying from which date on they can.`,
 			}
 			defer closeLog()
 			pp := newAuditProgress(a.stderr, redraws(a.stderr), "read")
+			var hdr audit.Header
 			tr, err := audit.WriteSnapshot(ctx, st, out, audit.SnapshotOptions{
 				Region: region, Endpoint: endpoint, SesboxVersion: versionString(),
 				Parallel: parallel, Resume: resume, Force: force, Progress: pp.update, Log: log, AsOf: at,
+				OnHeader: func(h audit.Header) { hdr = h; a.sayWarning(h) },
 			})
 			pp.finish(interrupted(ctx, err))
 			if err != nil && ctx.Err() != nil {
@@ -179,6 +181,7 @@ yet known to be on), saying from which date on they can.`,
 			if note := tr.VanishedNote("snapshot"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}
+			a.sayProtection(hdr)
 			return a.reportFailed(tr, st.Location().Bucket, "snapshot")
 		},
 	}
@@ -222,6 +225,24 @@ type ManifestJSON struct {
 	Entries  int64    `json:"entries"`
 	SHA256   string   `json:"sha256"`
 	Problems []string `json:"problems"`
+}
+
+// sayWarning says, as a snapshot or an export begins, the warning its
+// manifest's header records, hint first (stderr): why the manifest may
+// not hold everything asked for.
+func (a *app) sayWarning(h audit.Header) {
+	if h.Warning != "" {
+		fmt.Fprintf(a.stderr, "sesbox: warning: %s\n", sanitize.Line(h.Warning))
+	}
+}
+
+// sayProtection says, after a snapshot or an export, what its manifest's
+// header records as keeping the bucket's versions (Object Lock, MFA
+// delete), beside the manifest's hashes.
+func (a *app) sayProtection(h audit.Header) {
+	if p := h.Protection(); p != "" {
+		fmt.Fprintf(a.stdout, "bucket protection: %s\n", sanitize.Line(p))
+	}
 }
 
 func newManifestJSON(c audit.ManifestCheck) ManifestJSON {
@@ -511,6 +532,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	if n := s.AsOfNote(); n != "" {
 		fmt.Fprintf(w, "compared with: %s\n", n)
 	}
+	for _, warning := range s.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", sanitize.Line(warning))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tOBJECTS")
 	for _, row := range []struct {
@@ -542,7 +566,11 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	if n := s.VersioningNote(); n != "" {
 		versioning += " (" + n + ")"
 	}
-	_, err := fmt.Fprintf(w, "bucket versioning: %s\n%s\n", versioning, verdict)
+	protection := ""
+	if p := s.Protection(); p != "" {
+		protection = "bucket protection: " + sanitize.Line(p) + "\n"
+	}
+	_, err := fmt.Fprintf(w, "bucket versioning: %s\n%s%s\n", versioning, protection, verdict)
 	return err
 }
 
@@ -682,6 +710,9 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 			path := ""
 			if len(logs) == 1 {
 				path = logs[0]
+				if err := givenLogExists(path); err != nil {
+					return err
+				}
 			}
 			if path == "" {
 				p, err := actionlog.DefaultLogPath()
@@ -909,6 +940,16 @@ type logHead struct {
 	SHA256  string `json:"sha256"`
 }
 
+// givenLogExists fails for a log given with --log that is not there: a
+// mistyped path, not an empty log, which --verify called intact. (A
+// symbolic link is there: VerifyLog reports it as replaced.)
+func givenLogExists(p string) error {
+	if _, err := os.Lstat(p); err != nil {
+		return fmt.Errorf("check the --log path: %w", err)
+	}
+	return nil
+}
+
 // printLogs is audit log with several --log: the logs collected from
 // several machines, each checked on its own, merged in time order
 // (actionlog.MergeByTime), each entry naming its log.
@@ -916,9 +957,8 @@ func (a *app) printLogs(cmd *cobra.Command, paths []string, filter actionlog.Fil
 	logs := make([][]actionlog.Action, len(paths))
 	problems := make([][]actionlog.Problem, len(paths))
 	for i, p := range paths {
-		// A log given that is not there is an error, not an empty log.
-		if _, err := os.Lstat(p); err != nil {
-			return fmt.Errorf("check the --log path: %w", err)
+		if err := givenLogExists(p); err != nil {
+			return err
 		}
 		var err error
 		if logs[i], problems[i], err = actionlog.VerifyLog(p); err != nil {

@@ -28,17 +28,12 @@ func versityMailbox(t *testing.T, versioned bool) ([]string, *s3.Client, map[str
 	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
 	srv := peer.StartS3(t, versioned)
-	c := srv.Client()
-	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("ses-inbound")}); err != nil {
-		t.Fatal(err)
-	}
+	create := srv.CreateBuckets
 	if versioned {
-		if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("ses-inbound"),
-			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-			t.Fatal(err)
-		}
+		create = srv.CreateVersionedBuckets
 	}
+	c := create(t, "ses-inbound")
+	ctx := context.Background()
 	msgs := demo.Messages()
 	for k, b := range msgs {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("ses-inbound"), Key: aws.String(k), Body: bytes.NewReader(b)}); err != nil {
@@ -159,10 +154,7 @@ func TestAuditVerifySaysVersioningWasSuspended(t *testing.T) {
 	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
 		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if _, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String("ses-inbound"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}}); err != nil {
-		t.Fatal(err)
-	}
+	peer.SetVersioning(t, c, "ses-inbound", types.BucketVersioningStatusSuspended)
 	out, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...)
 	if code != 0 || !strings.Contains(out, "bucket versioning: Suspended (Enabled when the manifest was made: from now on an overwrite or delete destroys the message)\n") {
 		t.Errorf("verify: exit %d\n%s\n%s", code, out, errOut)

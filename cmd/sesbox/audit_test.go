@@ -1143,3 +1143,57 @@ func TestExportOverAnExportSaysWhatToDoFirst(t *testing.T) {
 		t.Errorf("--force: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestAuditLogOfOneMissingLogIsAnError: a --log given twice that is not
+// there was an error, but given once it read as an empty log, and
+// `audit log --verify --log alice.jsonl` of a mistyped path said "log
+// intact: 0 entries, chain and head agree" and exited 0: an auditor
+// checking an operator's collected log was told it was intact. One
+// --log that is not there is an error too, the hint first; this
+// machine's own log missing is still an empty log (nothing sent yet).
+func TestAuditLogOfOneMissingLogIsAnError(t *testing.T) {
+	dir := isolate(t)
+	missing := filepath.Join(dir, "alice.jsonl")
+	for _, args := range [][]string{
+		{"audit", "log", "--reports=false", "--verify", "--log", missing},
+		{"audit", "log", "--reports=false", "--log", missing},
+		{"audit", "log", "--reports=false", "--json", "--verify", "--log", missing},
+	} {
+		out, errOut, code := sesbox(t, args...)
+		if code != 1 || !strings.HasPrefix(errOut, "sesbox: check the --log path: ") || strings.Contains(out, "intact") {
+			t.Errorf("%v: exit %d\n%s\n%s", args, code, out, errOut)
+		}
+	}
+	out, errOut, code := sesbox(t, "audit", "log", "--reports=false", "--verify")
+	if code != 0 || !strings.Contains(out, "log intact: 0 entries") {
+		t.Errorf("this machine's log, none yet: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestAuditVerifyOfNoManifestSaysWhatToGive: verify given a message, or
+// verify-export given the mbox instead of its manifest, said
+// "sesbox: m.eml: not a sesbox manifest" alone; it says first what to
+// give (exit status 1, as before).
+func TestAuditVerifyOfNoManifestSaysWhatToGive(t *testing.T) {
+	dir := isolate(t)
+	flags, _, _ := demoBucket(t)
+	eml := filepath.Join(dir, "m.eml")
+	if err := os.WriteFile(eml, []byte("From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jsonl := filepath.Join(dir, "other.jsonl")
+	if err := os.WriteFile(jsonl, []byte(`{"record":"entry","key":"inbox/a"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const hint = "sesbox: give the manifest sesbox audit snapshot --out FILE wrote, or the FILE.manifest.jsonl beside an export ("
+	for _, args := range [][]string{
+		append(append([]string{}, flags...), "audit", "verify", eml),
+		append(append([]string{}, flags...), "audit", "verify", jsonl),
+		{"audit", "verify-export", "--export", eml, eml},
+	} {
+		_, errOut, code := sesbox(t, args...)
+		if code != 1 || !strings.HasPrefix(errOut, hint) || !strings.Contains(errOut, "not a sesbox manifest") {
+			t.Errorf("%v: exit %d\n%s", args[len(args)-3:], code, errOut)
+		}
+	}
+}

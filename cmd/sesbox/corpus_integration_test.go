@@ -65,24 +65,9 @@ var corpusDisagreements = map[string]map[string]string{
 // sesbox's is not yet: the test checks they still differ, so that a fix
 // removes the entry.
 var corpusKnownWrong = map[string]map[string]string{
-	"mime4j-misplaced_boundary.eml": {
-		// enmime v2.3.0's boundaryReader checks every byte for a
-		// delimiter while the first read of a part lasts (atPartStart
-		// stays set), so "the --boundary" mid-line in a part's first
-		// 4 KB ends the part: show loses "--boundary string and should
-		// not be parsed as multiple bodies". The first read is the
-		// 4,096-byte fill of the bufio.Reader parseParts wraps around
-		// each part (enmime's own, whatever reader sesbox hands it), so
-		// no way of handing the body over changes it. What would, without
-		// a fork: boundMIME already finds every line enmime stops at, by
-		// level; rewriting each multipart's boundary (its Content-Type
-		// parameter and exactly those delimiter lines) to a string that
-		// occurs nowhere in the message leaves mid-line text nothing to
-		// match. Not done yet: it makes every multipart's input a copy
-		// (the count's too) and needs the pre-scan to mirror enmime's
-		// stops exactly, or a part would end elsewhere (docs/reliability.md).
-		"body": "enmime ends a part at a delimiter mid-line",
-	},
+	// mime4j-misplaced_boundary.eml was here ("the --boundary" mid-line
+	// ended the part in enmime v2.3.0) until rfcDelimiters gave enmime
+	// boundaries only the real delimiter lines hold.
 }
 
 // TestCorpusAgainstReference stores every message of testdata/corpus as

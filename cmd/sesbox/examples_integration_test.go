@@ -198,6 +198,15 @@ forwarder_logs = "`+group+`"
 	ran, previous := 0, map[string]string{}
 	for _, path := range exampleOrder {
 		switch path {
+		case "sesbox reply":
+			// The draft its --draft example sends: one a dry run kept,
+			// dated as the example's id says.
+			setup("sesbox reply 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --body-file reply.txt --dry-run")
+			datedDraft(t, filepath.Join(dir, "state", "sesbox", "drafts"), "20261204T145200Z-0a1b2c3d4e", "2026-12-04T14:52:00Z")
+			// On a terminal --draft opens the draft in the editor first:
+			// the user saves it as it is.
+			t.Setenv("VISUAL", "")
+			t.Setenv("EDITOR", "true")
 		case "sesbox drafts":
 			// A draft kept on 2026-12-04 at 14:52, as the example's id
 			// says: one reply --dry-run keeps, dated then.

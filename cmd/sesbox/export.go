@@ -100,6 +100,8 @@ Query syntax (--query):
 			}
 			pp := newAuditProgress(a.stderr, redraws(a.stderr), "exported")
 			opt.Progress = pp.update
+			var hdr audit.Header
+			opt.OnHeader = func(h audit.Header) { hdr = h; a.sayWarning(h) }
 			target := mbox
 			var tr audit.Trailer
 			if mbox != "" {
@@ -141,6 +143,7 @@ Query syntax (--query):
 			if note := tr.VanishedNote("export"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}
+			a.sayProtection(hdr)
 			if err := a.reportFailed(tr, st.Location().Bucket, "export"); err != nil {
 				return err
 			}

@@ -173,12 +173,12 @@ func (a *app) noForwarderLog(ctx context.Context, m *mailbox.Mailbox, q query.Qu
 	if read, err := m.ForwardStatusesRead(ctx); err != nil || read {
 		return err
 	}
-	hint := `set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in the mailbox's config`
+	hint := `set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in ` + a.mailboxTable()
 	switch {
 	case a.flags.demo:
 		hint = "leave out the forward: terms: the demo mailbox reads no forwarding Lambda's log"
 	case withFlag:
-		hint = "give --forwarder-logs /aws/lambda/NAME (the forwarding Lambda's CloudWatch log group), or set forwarder_logs in the mailbox's config"
+		hint = "give --forwarder-logs /aws/lambda/NAME (the forwarding Lambda's CloudWatch log group), or set forwarder_logs in " + a.mailboxTable()
 	}
 	return &mailstore.HintError{Hint: hint,
 		Err: fmt.Errorf("%s: forward: terms go by the forwarding Lambda's log, which this mailbox does not read", cmd)}
@@ -448,12 +448,8 @@ func printTable(w io.Writer, sums []mailstore.Summary) error {
 		if s.Verdicts.Failed() {
 			flags[2] = '!'
 		}
-		from := s.From.Name
-		if from == "" {
-			from = s.From.Address
-		}
 		if _, err := fmt.Fprintf(w, "%s  %s  %s  %s  %7s  %s\n", flags, s.Date.Local().Format("2006-01-02 15:04"),
-			common.Fit(sanitize.Cell(from), 24), common.Fit(report.Badge(s.Report)+mailstore.ForwardBadge(s.Forward.Status)+sanitize.Cell(s.Subject), 50), mailstore.FormatSize(s.Size),
+			common.SenderCell(s.From.Name, s.From.Address, 24), common.Fit(report.Badge(s.Report)+mailstore.ForwardBadge(s.Forward.Status)+sanitize.Cell(s.Subject), 50), mailstore.FormatSize(s.Size),
 			sanitize.Line(mailstore.SESMessageID(s.Key))); err != nil {
 			return err
 		}
@@ -549,7 +545,7 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 			fmt.Fprintf(&b, "%-9s %s\n", name+":", sanitize.Line(val))
 		}
 	}
-	line("From", s.From.String())
+	line("From", sanitize.Mailbox(s.From.Name, s.From.Address))
 	line("To", joinAddrs(s.To))
 	line("Cc", joinAddrs(s.Cc))
 	line("Reply-To", joinAddrs(s.ReplyTo))
@@ -673,7 +669,7 @@ func printNested(b *strings.Builder, n mime.Nested, preferHTML bool) {
 func joinAddrs(l []mailstore.Address) string {
 	s := make([]string, len(l))
 	for i, a := range l {
-		s[i] = a.String()
+		s[i] = sanitize.Mailbox(a.Name, a.Address)
 	}
 	return strings.Join(s, ", ")
 }
@@ -830,7 +826,7 @@ func (a *app) watch(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) e
 			werr = printTable(textOut(a.stdout), b.New)
 		}
 	}, func(err error, wait time.Duration) {
-		fmt.Fprintf(a.stderr, "sesbox: %s; retrying in %s\n", sanitize.Line(mailstore.Explain(err)), wait)
+		fmt.Fprintln(a.stderr, "sesbox:", sanitize.Line(mailstore.Explain(notify.Retried(err, wait))))
 	})
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ func newReplyCmd(a *app) *cobra.Command {
 		attach, to            []string
 	)
 	cmd := &cobra.Command{
-		Use:   "reply KEY",
+		Use:   "reply (KEY | --draft ID)",
 		Short: "Reply to a message through SES",
 		Long: `Reply to the message KEY (the full object key or the SES message id) through
 Amazon SES, threaded with In-Reply-To and References so it lands in the sender's
@@ -68,10 +68,14 @@ nothing and asks nothing: it prints the message on stdout exactly as SES
 would get it (a real send draws the Date, the Message-ID and the MIME
 boundaries anew), says on stderr whom it would go to after the same
 suppression-list check, and keeps the draft for --draft ID.`,
-		Example: `  sesbox reply 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --body-file reply.txt`,
+		Example: `  sesbox reply 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --body-file reply.txt
+  sesbox reply --draft 20261204T1452 --yes`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if draft != "" && len(args) > 0 {
-				return usagef(cmd, "reply --draft ID resumes a kept draft and takes no KEY, got %s", quoteArgs(args))
+				// What to do first: a dry run's "send it with sesbox
+				// reply --draft ID" added to the reply's own command line
+				// got "takes no KEY" and a usage of KEY alone.
+				return usagef(cmd, "leave out %s: sesbox reply --draft %s sends the kept draft, which knows the message it answers", quoteArgs(args), sanitize.Line(draft))
 			}
 			if draft != "" {
 				return nil
@@ -300,7 +304,7 @@ var errUnchanged = errors.New("the draft was not changed")
 func (r *replyRun) edit(store *drafts.Store, d *drafts.Draft) error {
 	if !r.interactive() {
 		return &mailstore.HintError{
-			Hint: fmt.Sprintf("give --body-file FILE, or edit the draft %s and send it with --draft %s --yes", d.Path(), d.ID),
+			Hint: fmt.Sprintf("give --body-file FILE, or edit the draft %s and send it with sesbox reply --draft %s --yes", d.Path(), d.ID),
 			Err:  errors.New("no --body-file, and no terminal to run an editor in"),
 		}
 	}
@@ -317,7 +321,7 @@ func (r *replyRun) edit(store *drafts.Store, d *drafts.Draft) error {
 		return err
 	}
 	if d.Unchanged() {
-		return fmt.Errorf("%w: nothing sent; it is kept in %s (send it with --draft %s)", errUnchanged, d.Path(), d.ID)
+		return fmt.Errorf("%w: nothing sent; it is kept in %s (send it with sesbox reply --draft %s)", errUnchanged, d.Path(), d.ID)
 	}
 	return nil
 }
@@ -340,16 +344,16 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	if err != nil {
 		// The fix first; a hint of the cause's own (which recipients
 		// to remove, attach less) leads it, as it says what to fix.
-		fix := fmt.Sprintf("fix the draft %s, then send it with --draft %s", d.Path(), d.ID)
+		fix := fmt.Sprintf("fix the draft %s, then send it with sesbox reply --draft %s", d.Path(), d.ID)
 		if h := mailstore.Hint(err); h != "" {
-			fix = h + " in the draft " + d.Path() + ", then send it with --draft " + d.ID
+			fix = h + " in the draft " + d.Path() + ", then send it with sesbox reply --draft " + d.ID
 		}
 		return &mailstore.HintError{Hint: fix, Err: err}
 	}
 	o.IncludeSuppressed, o.DryRun, o.RetryUncertain = r.includeSupp, r.dryRun, r.retryUncertain
 	printPrepared(a.stderr, p)
 	if o.Sender == nil && !r.dryRun {
-		return fmt.Errorf("%s; the draft is in %s (send it with --draft %s --ses-endpoint URL)", demoNoSES, d.Path(), d.ID)
+		return fmt.Errorf("%s; the draft is in %s (send it with sesbox --demo --ses-endpoint URL reply --draft %s)", demoNoSES, d.Path(), d.ID)
 	}
 	verdicts, unchecked := o.Screen(ctx, p)
 	if unchecked != nil {
@@ -360,14 +364,14 @@ func (r *replyRun) send(ctx context.Context, mc MailboxConfig, d *drafts.Draft) 
 	if !r.yes && !r.dryRun {
 		if !r.interactive() {
 			return &mailstore.HintError{
-				Hint: fmt.Sprintf("send it with --draft %s --yes", d.ID),
+				Hint: fmt.Sprintf("send it with sesbox reply --draft %s --yes", d.ID),
 				Err:  fmt.Errorf("not sent without --yes when not on a terminal; the draft is in %s", d.Path()),
 			}
 		}
 		fmt.Fprint(a.stderr, "Send this reply? [y/N] ")
 		line, _ := bufio.NewReader(a.stdin).ReadString('\n')
 		if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
-			return fmt.Errorf("not sent; the draft is in %s (send it with --draft %s)", d.Path(), d.ID)
+			return fmt.Errorf("not sent; the draft is in %s (send it with sesbox reply --draft %s)", d.Path(), d.ID)
 		}
 	}
 	res, err := o.Send(ctx, d, p)
@@ -439,7 +443,7 @@ func printDryRun(stdout, stderr io.Writer, p *drafts.Prepared, d *drafts.Draft, 
 	for _, s := range res.Skipped {
 		fmt.Fprintln(stderr, "Would not send to", sanitize.Line(s))
 	}
-	_, err := fmt.Fprintf(stderr, "Dry run: nothing sent; it would go to %s. The draft is in %s (send it with --draft %s).\n",
+	_, err := fmt.Fprintf(stderr, "Dry run: nothing sent; it would go to %s. The draft is in %s (send it with sesbox reply --draft %s).\n",
 		sanitize.Line(strings.Join(res.Destinations, ", ")), sanitize.Line(d.Path()), d.ID)
 	return err
 }

@@ -350,7 +350,11 @@ func TestReplyRefusalsLeadWithTheAction(t *testing.T) {
 		want string
 	}{
 		{[]string{"reply", key}, "sesbox: give --body-file FILE, or edit the draft "},
-		{[]string{"reply", key, "--body-file", body}, "sesbox: send it with --draft "},
+		{[]string{"reply", key, "--body-file", body}, "sesbox: send it with sesbox reply --draft "},
+		// The KEY of the reply's own command line kept beside --draft
+		// (what a dry run's "send it with --draft ID" led to) said
+		// "takes no KEY" after the usage of KEY alone.
+		{[]string{"reply", key, "--draft", "20261204T1452", "--yes"}, `sesbox: leave out "` + key + `": sesbox reply --draft 20261204T1452 sends the kept draft`},
 	} {
 		_, errOut, code := sesbox(t, append([]string{"--demo", "--ses-endpoint", ses.URL}, c.args...)...)
 		var last string
@@ -388,7 +392,7 @@ func TestReplyOfABadDraftLeadsWithTheFix(t *testing.T) {
 	}
 	id := strings.TrimSuffix(filepath.Base(drafts[0]), ".txt")
 	_, errOut, code := sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", id, "--yes")
-	want := "sesbox: fix the draft " + drafts[0] + ", then send it with --draft " + id + " (the draft's To line is empty)"
+	want := "sesbox: fix the draft " + drafts[0] + ", then send it with sesbox reply --draft " + id + " (the draft's To line is empty)"
 	if code == 0 || !strings.Contains(errOut, want) {
 		t.Errorf("exit %d, want %q:\n%s", code, want, errOut)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -392,6 +393,97 @@ func TestIndexWatch(t *testing.T) {
 	}
 }
 
+// TestQueueURLOfAnotherServerIsAsked: a queue_url of an SQS server that
+// is not AWS's, with no AWS_ENDPOINT_URL_SQS, is asked at that server:
+// the SDK sent ReceiveMessage to sqs.us-east-1.amazonaws.com and the
+// watch retried "no such host" for a name the config never held. The
+// server is fauxqs behind a proxy whose queue URL names the proxy
+// (http://127.0.0.1:PORT/000000000000/NAME, as ElasticMQ's do; fauxqs's
+// own, sqs.us-east-1.127.0.0.1:PORT, resolve nowhere), which hands each
+// call on with fauxqs's URL. A queue_url whose server refuses says so
+// hint first, naming where it was set and that AWS_ENDPOINT_URL_SQS
+// overrides it.
+func TestQueueURLOfAnotherServerIsAsked(t *testing.T) {
+	dir := isolate(t)
+	t.Setenv("AWS_ENDPOINT_URL_SQS", "")
+	q := peer.StartSQS(t)
+	ctx := context.Background()
+	client := q.Client()
+	qo, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ses-inbound")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, _ := neturl.Parse(q.URL)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	var proxyURL string
+	var asked atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		b = bytes.ReplaceAll(b, []byte(proxyURL+"/000000000000/ses-inbound"), []byte(aws.ToString(qo.QueueUrl)))
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+		asked.Add(1)
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	proxyURL = proxy.URL
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
+		t.Fatal(err)
+	}
+	endpoint, _ := notifiedBucket(t)
+	conf := filepath.Join(dir, "config", "sesbox", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(conf), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	watch := func(queue string, until func(out, errOut string) bool) (string, string) {
+		t.Helper()
+		if err := os.WriteFile(conf, []byte(fmt.Sprintf("[mailbox.support]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = %q\nqueue_url = %q\n",
+			endpoint, queue)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var out, errOut lockedbuf.Buffer
+		done := make(chan int, 1)
+		go func() { done <- run(wctx, []string{"index", "--watch"}, strings.NewReader(""), &out, &errOut) }()
+		deadline := time.Now().Add(30 * time.Second)
+		for !until(out.String(), errOut.String()) {
+			select {
+			case code := <-done:
+				t.Fatalf("index --watch ended (exit %d): stdout %q, stderr %q", code, out.String(), errOut.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 30 s: stdout %q, stderr %q", out.String(), errOut.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("index --watch: exit %d after cancel: %s", code, errOut.String())
+		}
+		return out.String(), errOut.String()
+	}
+
+	out, errOut := watch(proxyURL+"/000000000000/ses-inbound", func(out, _ string) bool { return strings.Contains(out, "Test Subject") })
+	if errOut != "" || asked.Load() == 0 {
+		t.Errorf("stderr %q, %d calls to the queue URL's server: want none and some", errOut, asked.Load())
+	}
+	if n := strings.Count(out, "\n"); n != 1 {
+		t.Errorf("printed %q, want the one new message", out)
+	}
+
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	_, errOut = watch(closed.URL+"/000000000000/ses-inbound", func(_, errOut string) bool { return strings.Contains(errOut, "retrying in") })
+	if want := "sesbox: connection refused: " + closed.URL + " — check queue_url in [mailbox.support] in " + conf + " (or AWS_ENDPOINT_URL_SQS) ("; !strings.HasPrefix(errOut, want) {
+		t.Errorf("stderr %q\nwant it to begin %q", errOut, want)
+	}
+}
+
 // TestIndexWatchRetries: fauxqs behind a proxy that drops every
 // connection while "down". `index --watch` started during the outage says
 // on stderr that it retries (and when), then indexes the message sent
@@ -454,7 +546,9 @@ func TestIndexWatchRetries(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	waitFor("retry message", func() bool { return strings.Contains(errOut.String(), "retrying in") })
+	waitFor("retry message", func() bool {
+		return strings.HasPrefix(errOut.String(), "sesbox: the queue could not be read: asking again in 1s; if this goes on, check the network")
+	})
 	down.Store(false)
 	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
 	if err != nil {

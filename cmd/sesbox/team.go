@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -94,7 +95,10 @@ func (a *app) teamTarget(table string) (MailboxConfig, error) {
 		mc.TeamTable = table
 	}
 	if mc.TeamTable == "" {
-		return MailboxConfig{}, errors.New("no team table: give --table NAME or set team_table in the mailbox's config")
+		// Hint first, naming the table and file to set it in (it said
+		// "the mailbox's config" after the error).
+		return MailboxConfig{}, &mailstore.HintError{Hint: `give --table NAME or set team_table = "NAME" in ` + a.mailboxTable(),
+			Err: errors.New("no team table")}
 	}
 	return mc, nil
 }
@@ -124,8 +128,10 @@ func newTeamInitCmd(a *app) *cobra.Command {
 		Short:   "Create the team table and print the IAM policy it needs",
 		Long: `Creates the DynamoDB table (on-demand billing; string keys pk and sk hold every
 kind of record) and prints the least-privilege IAM policy for working with it.
-It fails, changing nothing, when the table exists. Nothing else ever creates a
-table.`,
+On a table that exists it changes nothing (but a missing meta record): it says
+the table is fit (string keys pk and sk, no TTL on an attribute sesbox writes)
+and prints the policy, or fails saying why sesbox cannot use it. Nothing else
+ever creates a table.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -137,12 +143,18 @@ table.`,
 			if err != nil {
 				return err
 			}
-			arn, err := team.Init(ctx, client, mc.TeamTable)
+			res, err := team.Init(ctx, client, mc.TeamTable)
 			if err != nil {
 				return err
 			}
-			region, account := cfg.Region, arnAccount(arn)
-			fmt.Fprintf(a.stderr, "sesbox: created team table %s (%s)\n", sanitize.Line(mc.TeamTable), sanitize.Line(arn))
+			region, account := cfg.Region, arnAccount(res.ARN)
+			if res.Created {
+				fmt.Fprintf(a.stderr, "sesbox: created team table %s (%s)\n", sanitize.Line(mc.TeamTable), sanitize.Line(res.ARN))
+			} else {
+				// What was checked names who set it up: anyone's to write.
+				fmt.Fprintf(a.stderr, "sesbox: team table %s exists and is fit (%s)\n", sanitize.Line(mc.TeamTable),
+					ansi.Truncate(sanitize.Line(res.Fit), 400, "…"))
+			}
 			fmt.Fprintf(a.stderr, "sesbox: set team_table = %q in each operator's mailbox config; the IAM policy they need:\n", mc.TeamTable)
 			_, err = fmt.Fprint(a.stdout, team.Policy(region, account, mc.TeamTable))
 			return err
@@ -174,7 +186,10 @@ func newTeamStatusCmd(a *app) *cobra.Command {
 log, head, meta) and the current claims: sends a run holds right now
 ("claimed") and sends that started and never recorded an outcome
 ("uncertain": the run died or lost the answer; never re-sent without
---retry-uncertain). It reads the whole table.`,
+--retry-uncertain). Then, a line each, what to check first: claims no sesbox
+wrote (a "sent" without its SES message id, a lease further ahead than any run
+takes: uncertain whatever they say), and sends a claim calls sent that the
+shared action log holds no send of. It reads the whole table.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -229,14 +244,26 @@ func printTeamStatus(a *app, st team.Status) {
 	fmt.Fprintf(w, "items:   %s\n", strings.Join(kinds, ", "))
 	if len(st.Claims) == 0 {
 		fmt.Fprintln(w, "claims:  none without an outcome")
-		return
+	} else {
+		fmt.Fprintf(w, "claims:  %d without an outcome\n", len(st.Claims))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "STATE\tOWNER\tCLAIMED\tLEASE UNTIL\tMESSAGE\tTO")
+		for _, c := range st.Claims {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.State, ansi.Truncate(sanitize.Cell(c.Owner), 60, "…"), c.ClaimedAt.Local().Format(time.DateTime),
+				c.LeaseUntil.Local().Format(time.DateTime), sanitize.Line(c.Key), ansi.Truncate(sanitize.Line(strings.Join(c.Destinations, ",")), 200, "…"))
+		}
+		tw.Flush()
 	}
-	fmt.Fprintf(w, "claims:  %d without an outcome\n", len(st.Claims))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATE\tOWNER\tCLAIMED\tLEASE UNTIL\tMESSAGE\tTO")
+	// What to do first, then why: a record no sesbox wrote is in doubt.
 	for _, c := range st.Claims {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.State, ansi.Truncate(sanitize.Cell(c.Owner), 60, "…"), c.ClaimedAt.Local().Format(time.DateTime),
-			c.LeaseUntil.Local().Format(time.DateTime), sanitize.Line(c.Key), ansi.Truncate(sanitize.Line(strings.Join(c.Destinations, ",")), 200, "…"))
+		if c.Suspect != "" {
+			fmt.Fprintf(w, "! %s: check whether it was forwarded, then forward --retry-uncertain sends it: not written by a sesbox (%s)\n",
+				sanitize.Line(c.Key), sanitize.Line(c.Suspect))
+		}
 	}
-	tw.Flush()
+	for _, c := range st.Unlogged {
+		fmt.Fprintf(w, "! %s: check the action log (sesbox audit log --verify): the claim says sent by %s (SES message id %s), "+
+			"the shared log holds no such send\n", sanitize.Line(c.Key), ansi.Truncate(sanitize.Cell(c.Owner), 60, "…"),
+			ansi.Truncate(sanitize.Cell(c.SESMessageID), 80, "…"))
+	}
 }

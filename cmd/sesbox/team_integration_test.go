@@ -202,8 +202,22 @@ func TestTeamForwardTwoOperators(t *testing.T) {
 		!json.Valid([]byte(policy)) {
 		t.Fatalf("team init: exit %d: %s\n%s", code, policy, stderr)
 	}
-	if _, stderr, code := opB.run(t, bin, nil, append(dyn, "team", "init")...); code != 1 || !strings.Contains(stderr, "already exists") {
+	// The second operator runs the documented setup too: told the table
+	// is fit, with the same policy (it exited 1, "already exists").
+	if policyB, stderr, code := opB.run(t, bin, nil, append(dyn, "team", "init")...); code != 0 || policyB != policy ||
+		!strings.Contains(stderr, "sesbox: team table "+table+" exists and is fit (keys pk, sk (strings); no TTL; schema 1, set up by ") {
 		t.Fatalf("second init: exit %d: %s", code, stderr)
+	}
+	// A table sesbox cannot use says why first, and is left as it is.
+	if _, err := db.Client().CreateTable(context.Background(), &dynamodb.CreateTableInput{TableName: aws.String("not-sesbox"),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}}}); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := opB.run(t, bin, nil, append(dyn, "team", "init", "--table", "not-sesbox")...); code != 1 || out != "" ||
+		!strings.HasPrefix(stderr, "sesbox: give another table's name (--table or team_table): team table not-sesbox exists with keys HASH id (S)") {
+		t.Fatalf("init of a table of another schema: exit %d: %q", code, stderr)
 	}
 
 	keysFile := filepath.Join(dir, "keys.txt")

@@ -45,3 +45,28 @@ func TestTeamStatusBoundsWhatAWriterMadeUp(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamStatusSaysWhatToCheckFirst: a claim no sesbox wrote and a sent
+// claim the shared log lacks are each named on a line of their own, what
+// to do first, with the values a writer made up sanitized.
+func TestTeamStatusSaysWhatToCheckFirst(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	st := team.Status{Table: "t", State: "ACTIVE", Billing: "PAY_PER_REQUEST", Counts: map[string]int{"claim": 2},
+		Claims: []team.ClaimInfo{{Bucket: "mail", Key: "inbox/forged", State: "uncertain", Owner: "mallory@x pid 7",
+			Suspect: "its lease runs until 2261-01-01T00:00:00Z\x1b[2J", ClaimedAt: t0, LeaseUntil: t0}},
+		Unlogged: []team.ClaimInfo{{Bucket: "mail", Key: "inbox/unlogged", State: "sent", Owner: "op@a pid 1", SESMessageID: "0100\x1b]0;x\x07id", ClaimedAt: t0}}}
+	var out bytes.Buffer
+	printTeamStatus(&app{stdout: &out}, st)
+	got := out.String()
+	for _, want := range []string{
+		"! inbox/forged: check whether it was forwarded, then forward --retry-uncertain sends it: not written by a sesbox (its lease runs until 2261-01-01T00:00:00Z",
+		"! inbox/unlogged: check the action log (sesbox audit log --verify): the claim says sent by op@a pid 1",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("status lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.ContainsAny(got, "\x1b\x07") {
+		t.Errorf("an escape sequence reached the terminal: %q", got)
+	}
+}

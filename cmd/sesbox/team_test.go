@@ -14,12 +14,19 @@ func TestTeamCommandsNeedATable(t *testing.T) {
 		{"--bucket", "mail", "team", "init"},
 	} {
 		_, stderr, code := sesbox(t, args...)
-		if code != 1 || !strings.Contains(stderr, "no team table: give --table NAME or set team_table") {
-			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		if want := `sesbox: give --table NAME or set team_table = "NAME" in the mailbox's [mailbox.NAME] table of the config file (no team table)` + "\n"; code != 1 || stderr != want {
+			t.Errorf("%v: exit %d: %q\nwant %q", args, code, stderr, want)
 		}
 	}
-	// team_table is a config key; a misspelt one is refused like any other.
+	// A mailbox of the config file is named, with the file, hint first
+	// (it said "no team table: ... in the mailbox's config").
 	cfg := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfg, []byte("[mailbox.support]\nbucket = \"mail\"\n"), 0o600)
+	if _, stderr, code := sesbox(t, "--config", cfg, "team", "status"); code != 1 ||
+		stderr != `sesbox: give --table NAME or set team_table = "NAME" in [mailbox.support] in `+cfg+" (no team table)\n" {
+		t.Errorf("team status: exit %d: %q", code, stderr)
+	}
+	// team_table is a config key; a misspelt one is refused like any other.
 	os.WriteFile(cfg, []byte("[mailbox.m]\nbucket = \"mail\"\nteam_tabel = \"t\"\n"), 0o600)
 	if _, stderr, code := sesbox(t, "--config", cfg, "team", "status"); code != 1 || !strings.Contains(stderr, "unknown key mailbox.m.team_tabel") {
 		t.Errorf("misspelt key: exit %d: %s", code, stderr)

@@ -796,9 +796,9 @@ func TestForwardTermsWithoutALogAreRefused(t *testing.T) {
 		args []string
 		hint string
 	}{
-		{[]string{"ls", "--query", "forward:failed"}, "sesbox: give --forwarder-logs /aws/lambda/NAME (the forwarding Lambda's CloudWatch log group), or set forwarder_logs in the mailbox's config (ls: forward: terms go by"},
+		{[]string{"ls", "--query", "forward:failed"}, "sesbox: give --forwarder-logs /aws/lambda/NAME (the forwarding Lambda's CloudWatch log group), or set forwarder_logs in the mailbox's [mailbox.NAME] table of the config file (ls: forward: terms go by"},
 		{[]string{"ls", "--json", "--query", "from:x -forward:ok"}, "sesbox: give --forwarder-logs /aws/lambda/NAME"},
-		{[]string{"forward", "--forward-config", cfgPath, "--query", "forward:failed", "--yes"}, `sesbox: set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in the mailbox's config (forward: forward: terms go by`},
+		{[]string{"forward", "--forward-config", cfgPath, "--query", "forward:failed", "--yes"}, `sesbox: set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in the mailbox's [mailbox.NAME] table of the config file (forward: forward: terms go by`},
 		{[]string{"export", "--mbox", mbox, "--query", "forward:none"}, `sesbox: set forwarder_logs = "/aws/lambda/NAME"`},
 	} {
 		before := len(rec.Requests())
@@ -812,6 +812,16 @@ func TestForwardTermsWithoutALogAreRefused(t *testing.T) {
 	}
 	if _, err := os.Lstat(mbox); !os.IsNotExist(err) {
 		t.Errorf("export left %s: %v", mbox, err)
+	}
+	// A mailbox of the config file is named, with the file (it said "in
+	// the mailbox's config").
+	conf := filepath.Join(dir, "named.toml")
+	if err := os.WriteFile(conf, []byte("[mailbox.support]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = \"http://127.0.0.1:1\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := sesbox(t, "--config", conf, "forward", "--forward-config", cfgPath, "--query", "forward:failed", "--yes"); code != 1 ||
+		!strings.HasPrefix(errOut, `sesbox: set forwarder_logs = "/aws/lambda/NAME" (the forwarding Lambda's CloudWatch log group) in [mailbox.support] in `+conf+" (forward: ") {
+		t.Errorf("forward of a named mailbox: exit %d:\n%s", code, errOut)
 	}
 	if _, errOut, code := sesbox(t, "--demo", "ls", "--query", "forward:failed"); code != 1 || !strings.HasPrefix(errOut, "sesbox: leave out the forward: terms: the demo mailbox reads no forwarding Lambda's log") {
 		t.Errorf("demo: exit %d:\n%s", code, errOut)
@@ -855,5 +865,29 @@ func TestExportIntoAMissingDirectoryIsRefused(t *testing.T) {
 	}
 	if fi, err := os.Stat(file); err != nil || fi.Size() == 0 {
 		t.Fatalf("--parents wrote no mbox: %v", err)
+	}
+}
+
+// TestQueueEndpointLeavesAWSToTheSDK: the endpoint a queue URL names is
+// taken only for a server that is not AWS's; AWS's own queue URLs (each
+// partition's and dual-stack form, the legacy host) are left to the SDK,
+// which resolves the region's endpoint (FIPS, VPC endpoints).
+func TestQueueEndpointLeavesAWSToTheSDK(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://sqs.us-east-1.amazonaws.com/123456789012/q":                   "",
+		"https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q":               "",
+		"https://sqs.eu-west-1.api.aws/123456789012/q":                         "",
+		"https://queue.amazonaws.com/123456789012/q":                           "",
+		"https://SQS.US-EAST-1.AMAZONAWS.COM./123456789012/q":                  "",
+		"http://localhost:9324/000000000000/q":                                 "http://localhost:9324",
+		"http://user:pw@10.0.0.5:9324/000000000000/q":                          "http://10.0.0.5:9324",
+		"https://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/q": "https://sqs.us-east-1.localhost.localstack.cloud:4566",
+		"https://evilamazonaws.com/q":                                          "https://evilamazonaws.com",
+		"q":                                                                    "",
+		"ftp://host/q":                                                         "",
+	} {
+		if got := queueEndpoint(url); got != want {
+			t.Errorf("queueEndpoint(%q) = %q, want %q", url, got, want)
+		}
 	}
 }

@@ -54,6 +54,9 @@ type ExportOptions struct {
 	// SnapshotOptions.AsOf); Keys must then be nil: they name messages
 	// as they are now.
 	AsOf time.Time
+	// OnHeader, when set, is called with the manifest's header before
+	// any message is read, as SnapshotOptions.OnHeader.
+	OnHeader func(Header)
 }
 
 // ActionLog is where an export is recorded for auditors (*actionlog.Log,
@@ -185,7 +188,7 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 		tmp := filepath.Join(dir, "tmp", name)
 		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
-			return err
+			return mailstore.Creating(err)
 		}
 		_, err = f.Write(raw)
 		if err == nil {
@@ -280,10 +283,13 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	defer os.Remove(mf.Name())
 	defer mf.Close()
 	mw := newManifestWriter(mf)
-	if err := mw.header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
+	if err := mw.header(readSettings(ctx, b).header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
 		Region: opt.Region, Endpoint: opt.Endpoint, Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion,
-		Versioning: versioningOf(ctx, b), AsOf: opt.AsOf.UTC()}); err != nil {
+		AsOf: opt.AsOf.UTC()}, opt.AsOf, now())); err != nil {
 		return Trailer{}, err
+	}
+	if opt.OnHeader != nil {
+		opt.OnHeader(mw.hdr)
 	}
 	type result struct {
 		obj mailstore.Object
@@ -394,7 +400,8 @@ func createTemp(target string) (*os.File, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	return os.CreateTemp(dir, "."+filepath.Base(target)+".*.partial")
+	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.partial")
+	return f, mailstore.Creating(err)
 }
 
 // maildirStem is <arrival unix time>.<SES message id>, made safe as a file

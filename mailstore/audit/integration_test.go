@@ -30,17 +30,12 @@ import (
 func versity(t *testing.T, versioned bool, bucket string) (*s3.Client, *s3store.Store, map[string][]byte) {
 	t.Helper()
 	srv := peer.StartS3(t, versioned)
-	c := srv.Client()
-	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	create := srv.CreateBuckets
 	if versioned {
-		if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
-			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-			t.Fatal(err)
-		}
+		create = srv.CreateVersionedBuckets
 	}
+	c := create(t, bucket)
+	ctx := context.Background()
 	msgs := demo.Messages()
 	for k, b := range msgs {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(k), Body: bytes.NewReader(b)}); err != nil {

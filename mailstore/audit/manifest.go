@@ -56,6 +56,18 @@ type Header struct {
 	// (Trailer.TrailerSHA256): a trailer of such a manifest without one
 	// was edited (its field's name, say), not written before it existed.
 	TrailerHashed bool `json:"trailerHashed,omitempty"`
+	// ObjectLock is the bucket's Object Lock when the run started
+	// ("COMPLIANCE, 7 years", "enabled, no default retention"), and
+	// MFADelete whether its versioning asks for MFA to delete a version:
+	// what keeps the versions a proof rests on. Left out when off or not
+	// known.
+	ObjectLock string `json:"objectLock,omitempty"`
+	MFADelete  bool   `json:"mfaDelete,omitempty"`
+	// Warning says, hint first, why the manifest may not hold all the
+	// run was asked for: an as-of date older than a lifecycle rule keeps
+	// noncurrent versions, or rules that could not be read. (A string,
+	// not a list: a Header stays comparable.)
+	Warning string `json:"warning,omitempty"`
 }
 
 // Entry is one object of a manifest.
@@ -180,6 +192,7 @@ type manifestWriter struct {
 	lastKey string
 	flushed time.Time
 	started time.Time // the header's
+	hdr     Header
 	// headerSHA256 is the header line's hash, for the trailer.
 	headerSHA256 string
 }
@@ -206,7 +219,7 @@ func marshalLine(v any) ([]byte, error) {
 
 func (m *manifestWriter) header(h Header) error {
 	h.Record, h.Format, h.TrailerHashed = "header", ManifestFormat, true
-	m.started = h.Started
+	m.started, m.hdr = h.Started, h
 	line, err := marshalLine(h)
 	if err != nil {
 		return err
@@ -383,6 +396,13 @@ func checkTrailerHash(line []byte, n int, hashed bool) []string {
 // a manifest header.
 var ErrNotManifest = errors.New("not a sesbox manifest")
 
+// notManifest is err (ErrNotManifest) with what to give instead first: it
+// said "m.eml: not a sesbox manifest" alone, and the mbox an export wrote
+// is the file an auditor has at hand beside its manifest.
+func notManifest(path string, err error) error {
+	return &mailstore.HintError{Hint: "give the manifest sesbox audit snapshot --out FILE wrote, or the FILE.manifest.jsonl beside an export (" + path + " is not one: its first line is no manifest header)", Err: err}
+}
+
 // CheckManifest reads the manifest at path through once, in bounded memory,
 // and checks its trailer's count and checksum and the order of its keys.
 func CheckManifest(path string) (ManifestCheck, error) {
@@ -429,7 +449,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 		}
 		if jerr := json.Unmarshal(line, &probe); jerr != nil {
 			if lineNo == 1 {
-				return fmt.Errorf("%s: %w", path, ErrNotManifest)
+				return notManifest(path, fmt.Errorf("%s: %w", path, ErrNotManifest))
 			}
 			c.Problems = append(c.Problems, fmt.Sprintf("line %d: not JSON: %v", lineNo, jerr))
 			h.Write(line)
@@ -437,7 +457,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 		}
 		if lineNo == 1 {
 			if probe.Record != "header" {
-				return fmt.Errorf("%s: %w (no header line)", path, ErrNotManifest)
+				return notManifest(path, fmt.Errorf("%s: %w (no header line)", path, ErrNotManifest))
 			}
 			if err := json.Unmarshal(line, &c.Header); err != nil {
 				return fmt.Errorf("%s: header: %w", path, err)

@@ -16,7 +16,6 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
-	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
@@ -95,6 +94,11 @@ type SnapshotOptions struct {
 	// VersionLister); a date its versions cannot speak for is refused
 	// with ErrNotProvable before anything is written.
 	AsOf time.Time
+	// OnHeader, when set, is called with the manifest's header (as
+	// written, or found when resuming) before any object is read: its
+	// Warning (hint first) and what keeps the bucket's versions
+	// (Header.Protection) are for the caller to say.
+	OnHeader func(Header)
 }
 
 // ErrManifestExists is returned (wrapped) when the manifest file exists
@@ -127,11 +131,18 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 		}
 		b = v
 	}
-	f, mw, resumed, err := openSnapshot(ctx, b, path, opt, prog)
+	set := readSettings(ctx, b)
+	f, mw, resumed, err := openSnapshot(path, loc, opt, prog, set.header(Header{
+		Kind: "snapshot", Bucket: loc.Bucket, Prefix: loc.Prefix, Region: opt.Region, Endpoint: opt.Endpoint,
+		Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion, AsOf: opt.AsOf.UTC(),
+	}, opt.AsOf, now()))
 	if err != nil {
 		return Trailer{}, err
 	}
 	defer f.Close()
+	if opt.OnHeader != nil {
+		opt.OnHeader(mw.hdr)
+	}
 
 	c := &snapshotCollector{mw: mw, prog: prog}
 	err = ordered(ctx, par, listObjects(b, mw.lastKey, prog), readObject(b), func(r snapResult) error { return c.collect(ctx, r) })
@@ -176,8 +187,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 // openSnapshot opens the manifest at path: an interrupted one reopened
 // after its last complete entry (Resume), else a new one with its header
 // written. resumed says which.
-func openSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptions, prog *reporter) (f *os.File, mw *manifestWriter, resumed bool, err error) {
-	loc := b.Location()
+func openSnapshot(path string, loc mailstore.Location, opt SnapshotOptions, prog *reporter, hdr Header) (f *os.File, mw *manifestWriter, resumed bool, err error) {
 	// The manifest is never written through a symlink (to wherever it
 	// points), nor into a directory: refused before --resume or --force
 	// get a say.
@@ -207,13 +217,10 @@ func openSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOption
 		return nil, nil, false, fmt.Errorf("snapshot: %w", err)
 	}
 	if f, err = xdg.OpenPrivate(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC); err != nil {
-		return nil, nil, false, fmt.Errorf("snapshot: %w", err)
+		return nil, nil, false, fmt.Errorf("snapshot: %w", mailstore.Creating(err))
 	}
 	mw = newManifestWriter(f)
-	err = mw.header(Header{
-		Kind: "snapshot", Bucket: loc.Bucket, Prefix: loc.Prefix, Region: opt.Region, Endpoint: opt.Endpoint,
-		Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion, Versioning: versioningOf(ctx, b), AsOf: opt.AsOf.UTC(),
-	})
+	err = mw.header(hdr)
 	if err == nil {
 		err = mw.w.Flush()
 	}
@@ -300,24 +307,6 @@ func (c *snapshotCollector) collect(ctx context.Context, r snapResult) error {
 	return nil
 }
 
-// versioningOf asks b for its versioning status when it can tell.
-func versioningOf(ctx context.Context, b any) string {
-	vc, ok := b.(interface {
-		Versioning(context.Context) (posture.Versioning, error)
-	})
-	if !ok {
-		return "unknown"
-	}
-	v, err := vc.Versioning(ctx)
-	switch {
-	case err != nil:
-		return "unknown"
-	case v.Status == "":
-		return "Off"
-	}
-	return v.Status
-}
-
 // reopenManifest opens an interrupted manifest for appending: it checks the
 // header names the same bucket and prefix, and the same as-of date (zero:
 // none), replays the complete entry lines to restore the running hash, and
@@ -378,6 +367,9 @@ func reopenManifest(path string, loc mailstore.Location, asOf time.Time) (*os.Fi
 					path, asOfWords(probe.AsOf), asOfWords(asOf), with), Err: errors.New("another date")})
 			}
 			mw.started, mw.headerSHA256 = probe.Started, lineSHA256(line)
+			if err := json.Unmarshal(line, &mw.hdr); err != nil {
+				return fail(ErrNotManifest)
+			}
 			off += int64(len(line))
 			continue
 		}

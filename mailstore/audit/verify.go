@@ -67,7 +67,8 @@ type Result struct {
 	Note      string `json:"note,omitempty"`
 	Error     string `json:"error,omitempty"`
 
-	unread bool // listed under failed in the manifest's trailer
+	unread  bool // listed under failed in the manifest's trailer
+	expired bool // deleted, and a lifecycle rule was due to expire it (the note says which)
 }
 
 // Summary totals a verify run.
@@ -102,6 +103,19 @@ type Summary struct {
 	// of (VerifyOptions.AsOf), rebuilt from its versions; zero: the
 	// bucket as it is now.
 	AsOf time.Time `json:"asOf,omitzero"`
+	// ObjectLock and MFADelete are the bucket's now, as in a manifest's
+	// header: what keeps its versions, the recoverable ones included.
+	ObjectLock string `json:"objectLock,omitempty"`
+	MFADelete  bool   `json:"mfaDelete,omitempty"`
+	// Expired counts the deleted objects a lifecycle rule was due to
+	// expire (Expiration) by the time compared with: each says so in its
+	// note.
+	Expired int64 `json:"expired,omitempty"`
+	// Warnings say, each hint first, what may make the answer less than
+	// complete: an --as-of older than a lifecycle rule keeps noncurrent
+	// versions, deleted objects a rule may have expired, lifecycle rules
+	// that could not be read.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // OK reports whether nothing was changed, deleted or unreadable and the
@@ -268,6 +282,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		return sum, fmt.Errorf("verify with --bucket %s --prefix %s (or the --mailbox of that bucket): %s is a manifest of s3://%s/%s, not of %s",
 			shellescape.Quote(mc.Header.Bucket), shellescape.Quote(mc.Header.Prefix), path, mc.Header.Bucket, mc.Header.Prefix, loc)
 	}
+	set := readSettings(ctx, b)
+	sum.Versioning, sum.ObjectLock, sum.MFADelete = set.versioning, set.objectLock, set.mfaDelete
+	at := now()
 	if !opt.AsOf.IsZero() {
 		then := manifestTime(mc.Header)
 		switch {
@@ -282,9 +299,10 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		if err != nil {
 			return sum, fmt.Errorf("verify %s: %w", loc, err)
 		}
-		b, sum.AsOf = v, opt.AsOf.UTC()
+		b, sum.AsOf, at = v, opt.AsOf.UTC(), opt.AsOf
+		sum.Warnings = set.asOfWarnings(opt.AsOf, now())
 	}
-	sum.Versioning = versioningOf(ctx, b)
+	expiry := func(e *Entry) string { return set.expiryNote(e.Key, e.LastModified, at) }
 	// An export's manifest holds only what its query chose: the other
 	// objects are not "new", just not part of it.
 	partial := mc.Header.Query != ""
@@ -318,7 +336,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
 		},
 		func(ctx context.Context, p pair) Result {
-			return check(ctx, b, p.want, p.have, maxCand, mc.Header)
+			return check(ctx, b, p.want, p.have, maxCand, mc.Header, expiry)
 		},
 		func(r Result) error {
 			prog.Done++
@@ -336,6 +354,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			case Deleted:
 				sum.Deleted++
 				prog.Deleted++
+				if r.expired {
+					sum.Expired++
+				}
 			case New:
 				sum.New++
 				prog.New++
@@ -365,6 +386,12 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	prog.report()
 	if err != nil {
 		return sum, fmt.Errorf("verify %s: %w", loc, err)
+	}
+	sum.Warnings = append(sum.Warnings, set.verifyWarnings(sum.Deleted, sum.Expired)...)
+	if w := mc.Header.Warning; w != "" && !slices.Contains(sum.Warnings, w) {
+		// What the run that wrote the manifest warned of holds for every
+		// verify of it (said once when this run warns the same).
+		sum.Warnings = append([]string{w + " (the manifest's own warning, written when it was made)"}, sum.Warnings...)
 	}
 	return sum, nil
 }
@@ -455,7 +482,20 @@ func mergeWalk[P any](ctx context.Context, b Bucket, path string, unread []strin
 
 // check compares one manifest entry with the bucket (have names the
 // version to read as of a past date); h is the manifest's header.
-func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int, h Header) Result {
+//
+// expiry says which lifecycle rule was due to expire an entry by the time
+// compared with ("" none): a deleted object gets it as a note.
+func check(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int, h Header, expiry func(*Entry) string) Result {
+	r := checkObject(ctx, b, want, have, maxCand, h)
+	if r.Status == Deleted && !r.unread {
+		if n := expiry(want); n != "" {
+			r.Note, r.expired = joinNote(r.Note, n), true
+		}
+	}
+	return r
+}
+
+func checkObject(ctx context.Context, b Bucket, want *Entry, have *mailstore.Object, maxCand int, h Header) Result {
 	switch {
 	case want != nil && want.unread:
 		const then = "listed but not read when the manifest was made (its trailer lists it under failed), so its bytes then are unknown"

@@ -178,3 +178,53 @@ func allocatedBy(fn func()) uint64 {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
 }
+
+// TestReplyQuotesTheForwardedMessage: show displays a forwarded message
+// (message/rfc822) after the body, and the reply quotes it as mutt does:
+// where it is, its From, To, Date and Subject, and its body, sanitized
+// (an escape sequence in its Subject, a line of 5,000 octets in its
+// body), every line of the reply within 998 octets; a forwarded body of
+// 1 MB is cut with the quote.
+func TestReplyQuotesTheForwardedMessage(t *testing.T) {
+	long := strings.Repeat("y", 5000)
+	forwarded := func(body string) []byte {
+		inner := "From: Bob <bob@partner.example>\r\nTo: dana@northwind.example\r\nDate: Mon, 7 Dec 2026 09:00:00 +0000\r\n" +
+			"Subject: =?utf-8?q?Invoice_=1B]0;pwned=07_42?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body
+		return []byte("From: Dana <dana@northwind.example>\r\nTo: support@acme-demo.example\r\nSubject: Fwd: Invoice 42\r\n" +
+			"Message-ID: <f@northwind.example>\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n" +
+			"Content-Type: text/plain; charset=utf-8\r\n\r\nSee below.\r\n--b\r\nContent-Type: message/rfc822\r\n" +
+			"Content-Disposition: attachment; filename=\"fwd.eml\"\r\n\r\n" + inner + "\r\n--b--\r\n")
+	}
+	me := mail.Address{Address: "support@acme-demo.example"}
+	raw := forwarded("The invoice is attached.\r\n" + long + "\r\n")
+	r, err := NewReply(raw, mime.Parse(raw), Options{From: me})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"> See below.\n>\n> ----- message in part 2 -----\n", "> From:     Bob <bob@partner.example>\n",
+		"> To:       dana@northwind.example\n", "> Subject:  Invoice ", " 42\n>\n> The invoice is attached.\n", "> " + long + "\n"} {
+		if !strings.Contains(r.Quote, want) {
+			t.Errorf("the quote lacks %.80q:\n%.600s", want, r.Quote)
+		}
+	}
+	if strings.ContainsAny(r.Quote, "\x1b\x07") {
+		t.Errorf("the quote holds the Subject's control bytes: %q", r.Quote)
+	}
+	b, err := Build(Message{From: me, To: r.To, Subject: r.Subject, Threading: r.Threading, Body: "ok\n\n" + r.Quote}, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range bytes.Split(b.Raw, []byte("\r\n")) {
+		if len(line) > 998 {
+			t.Errorf("line %d is %d octets: %.60q", i, len(line), line)
+		}
+	}
+	big := forwarded(strings.Repeat("a line of the forwarded log\r\n", 40000))
+	r, err = NewReply(big, mime.Parse(big), Options{From: me})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Quote) > MaxQuoteBytes+MaxQuoteBytes/8 || !strings.HasSuffix(r.Quote, "> [...]\n") || !strings.Contains(r.Quote, "> From:     Bob") {
+		t.Errorf("the quote of a 1 MB forwarded body is %d bytes, ends %q", len(r.Quote), r.Quote[max(0, len(r.Quote)-40):])
+	}
+}

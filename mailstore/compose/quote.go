@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
@@ -28,6 +29,39 @@ func Attribution(date time.Time, dateFromStore bool, from mailstore.Address) str
 		return who + " wrote:"
 	}
 	return fmt.Sprintf("On %s, %s wrote:", date.Format("Mon, 2 Jan 2006 at 15:04"), who)
+}
+
+// quotedText is what a reply quotes of v: what show shows of it, its
+// body and then each message shown after the body (a forwarded
+// message/rfc822, a bounce's returned header: mime.View.Forwarded), under
+// the line that says where it is, with its From, To, Cc, Date and Subject
+// and its own body, as mutt quotes what it shows. It stops adding
+// messages once MaxQuoteBytes are gathered, which Quote cuts to. Not
+// sanitized but for the field values, which are made one line each: Quote
+// sanitizes the rest.
+func quotedText(v *mime.View) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimRight(v.Body(), "\n"))
+	for _, n := range v.Forwarded() {
+		if b.Len() > MaxQuoteBytes {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString("----- " + n.Title() + " -----\n")
+		if n.View == nil {
+			b.WriteString("(not shown: " + n.NotShown + ")")
+			continue
+		}
+		for _, f := range n.View.Fields() {
+			fmt.Fprintf(&b, "%-9s %s\n", sanitize.Line(f.Name)+":", sanitize.Line(f.Value))
+		}
+		if body := strings.TrimRight(n.View.Body(), "\n"); body != "" {
+			b.WriteString("\n" + body)
+		}
+	}
+	return b.String()
 }
 
 // Quote prefixes every line of body with "> " (">" alone on an empty line,

@@ -156,7 +156,7 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 	literal := literalFields(raw)
 	r := Reply{From: opts.From, Subject: ReplySubject(s.Subject)}
 	r.Threading = ThreadingFor(s.MessageID, s.InReplyTo, s.References)
-	r.Quote = Attribution(s.Date, s.DateFromStore, s.From) + "\n" + Quote(v.Body())
+	r.Quote = Attribution(s.Date, s.DateFromStore, s.From) + "\n" + Quote(quotedText(v))
 	if len(opts.To) > 0 {
 		r.To = opts.To
 		return r, nil

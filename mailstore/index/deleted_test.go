@@ -159,3 +159,59 @@ func holdIndex(path string) {
 	fmt.Println("ready")
 	io.Copy(io.Discard, os.Stdin)
 }
+
+// TestReadOnlyReadsRowsCommittedInTheWAL: OpenReadOnly (ls --cached where
+// Open cannot have the index) opened the file in SQLite's immutable mode,
+// which reads the database file alone: the rows another sesbox had
+// committed but not yet checkpointed (it is mid-index, its -wal holding
+// them) were missed, and a file that writer checkpoints meanwhile may be
+// read half-changed. Read-only, the index is read with its journal.
+func TestReadOnlyReadsRowsCommittedInTheWAL(t *testing.T) {
+	if path := os.Getenv("SESBOX_TEST_HOLD_INDEX"); path != "" {
+		holdIndex(path) // the writer, in a process of its own
+		return
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "i.db")
+	x, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Put(ctx, "bk", []mailstore.Summary{{Object: mailstore.Object{Key: "q/old", ETag: "e"}}}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close() // checkpointed: the file holds the schema and q/old
+	cmd := exec.Command(os.Args[0], "-test.run=^TestReadOnlyReadsRowsCommittedInTheWAL$")
+	cmd.Env = append(os.Environ(), "SESBOX_TEST_HOLD_INDEX="+path)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer in.Close()
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("the writing process: %q, %v", line, err)
+	}
+	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() == 0 {
+		t.Fatalf("the writer's rows are not in its -wal: %v", err)
+	}
+	r, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	keys, err := r.KeysWithPrefix(ctx, mailstore.Location{Bucket: "bk"}, "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 301 {
+		t.Errorf("read-only, with 300 rows committed in another process's -wal: %d keys of 301", len(keys))
+	}
+}

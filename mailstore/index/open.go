@@ -279,9 +279,14 @@ func OpenCache(path string) (x *Index, notice string, err error) {
 // of the index as it is (ls --cached) when Open cannot have it: a cache
 // directory or an index file the user may read but not write, where
 // Open's lock, journal and checks write, and OpenCache worked in memory,
-// empty ("no messages"). SQLite's immutable mode takes no lock and
-// writes nothing. Only an index of this sesbox's schema is read (moving
-// another to it is a write); the Index heals and follows nothing.
+// empty ("no messages"). It is read with its journal (the -wal), where
+// another sesbox mid-index keeps the rows it committed until it
+// checkpoints them (SQLite reads a read-only -shm, or the -wal itself).
+// Only when that cannot be opened (a read-only directory with no -shm
+// to make) is the file read in SQLite's immutable mode, which takes no
+// lock, writes nothing and reads the file alone: then a -wal holding
+// rows is said (Notice). Only an index of this sesbox's schema is read
+// (moving another to it is a write); the Index heals and follows nothing.
 func OpenReadOnly(path string) (*Index, error) {
 	if err := xdg.CheckNotSymlink(path); err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
@@ -292,10 +297,27 @@ func OpenReadOnly(path string) (*Index, error) {
 	}
 	f.Close()
 	registerFunctions()
-	name := strings.Replace(dsn(path), "?", "?mode=ro&immutable=1&", 1)
-	db, err := sql.Open("sqlite", name)
+	db, err := openReadOnly(path, "mode=ro")
+	if err == nil {
+		return &Index{db: db}, nil
+	}
+	db, ierr := openReadOnly(path, "mode=ro&immutable=1")
+	if ierr != nil {
+		return nil, fmt.Errorf("open index %s read-only: %w", path, ierr)
+	}
+	x := &Index{db: db}
+	if fi, serr := os.Stat(path + "-wal"); serr == nil && fi.Size() > 0 {
+		x.notice = fmt.Sprintf("the index %s was read without its journal (%s), which holds rows another sesbox wrote and has not yet moved into it: the list may lack the newest messages until it does", path, err)
+	}
+	return x, nil
+}
+
+// openReadOnly opens path with the URI parameters params and checks that
+// it is an index of this schema.
+func openReadOnly(path, params string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", strings.Replace(dsn(path), "?", "?"+params+"&", 1))
 	if err != nil {
-		return nil, fmt.Errorf("open index %s: %w", path, err)
+		return nil, err
 	}
 	var appID, version int
 	err = db.QueryRow(`PRAGMA application_id`).Scan(&appID)
@@ -307,9 +329,9 @@ func OpenReadOnly(path string) (*Index, error) {
 	}
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open index %s read-only: %w", path, err)
+		return nil, err
 	}
-	return &Index{db: db}, nil
+	return db, nil
 }
 
 // with runs fn on the database. When SQLite reports the file damaged

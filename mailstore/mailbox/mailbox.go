@@ -726,7 +726,7 @@ func createUnique(dir, name string, data []byte) (string, error) {
 			continue
 		}
 		if err != nil {
-			return "", err
+			return "", mailstore.Creating(err)
 		}
 		_, err = f.Write(data)
 		if cerr := f.Close(); err == nil {

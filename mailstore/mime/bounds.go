@@ -311,6 +311,11 @@ func boundMIME(in []byte) mimeBounds {
 		out.input = s.b
 		out.warnings = append(out.warnings, fmt.Sprintf("multipart with no boundary parameter: its parts were read at the delimiter lines its body holds (--%s)", b))
 	}
+	if rewritten, changed := rfcDelimiters(s.b); changed {
+		s = &mimeScan{b: rewritten}
+		top = s.header(0)
+		out.input = s.b
+	}
 	if !isTopContainer(top.ctype) {
 		s.openLeaf(top)
 	} else {

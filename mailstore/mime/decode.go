@@ -48,6 +48,21 @@ var extraCharsets = map[string]encoding.Encoding{
 	"unicode-1-1-utf-7":   utf7.UTF7,
 	"csunicode11utf7":     utf7.UTF7,
 	"x-unicode-2-0-utf-7": utf7.UTF7,
+	// The Mac OS charsets x/text does not have (singleByte).
+	"x-mac-ce":              macCentralEurope,
+	"x-mac-centraleurroman": macCentralEurope,
+	"x-mac-centraleurope":   macCentralEurope,
+	"maccentraleurope":      macCentralEurope,
+	"x-mac-greek":           macGreek,
+	"macgreek":              macGreek,
+	"x-mac-turkish":         macTurkish,
+	"macturkish":            macTurkish,
+	"x-mac-icelandic":       macIcelandic,
+	"macicelandic":          macIcelandic,
+	"x-mac-croatian":        macCroatian,
+	"maccroatian":           macCroatian,
+	"x-mac-romanian":        macRomanian,
+	"macromanian":           macRomanian,
 }
 
 // lookupCharset finds a decoder for a charset label, or nil when no known

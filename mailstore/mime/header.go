@@ -68,16 +68,14 @@ func nextLine(b []byte, i int) (line []byte, next int, complete bool) {
 // The line's end is found with two IndexByte searches (the LF, then a CR
 // before it), not IndexAny: IndexAny tests one byte at a time, and every
 // header scan of a cold index (five of each message) spent a twentieth of
-// the process's instructions in it.
+// the process's instructions in it. Both search one window of
+// lineEndWindow bytes at a time (lineEnd): a search for the LF over the
+// whole rest of the data read, for each bare-CR line, every byte up to
+// the first LF, so a header of 100,000 CR-ended fields (700 KB) took
+// 0.63 s of CPU to scan and twice as many 2.5 s.
 func headerLine(b []byte, i int) (line []byte, next int, complete bool) {
 	rest := b[i:]
-	j := bytes.IndexByte(rest, '\n')
-	if j < 0 {
-		j = len(rest)
-	}
-	if k := bytes.IndexByte(rest[:j], '\r'); k >= 0 {
-		j = k
-	}
+	j := lineEnd(rest)
 	if j == len(rest) {
 		return rest, len(b), false
 	}
@@ -97,6 +95,30 @@ func headerLine(b []byte, i int) (line []byte, next int, complete bool) {
 	default:
 		return b[i:j], j + 1, true // a bare CR; a CR after it is a blank line
 	}
+}
+
+// lineEndWindow is how many bytes lineEnd searches at once: longer than
+// most header lines, so that a line costs its own bytes and one search of
+// each byte.
+const lineEndWindow = 512
+
+// lineEnd returns the index of the first CR or LF in b, len(b) when there
+// is none, in time proportional to that index (not to len(b)).
+func lineEnd(b []byte) int {
+	for start := 0; start < len(b); start += lineEndWindow {
+		w := b[start:min(start+lineEndWindow, len(b))]
+		j := bytes.IndexByte(w, '\n')
+		if j < 0 {
+			j = len(w)
+		}
+		if k := bytes.IndexByte(w[:j], '\r'); k >= 0 {
+			j = k
+		}
+		if j < len(w) {
+			return start + j
+		}
+	}
+	return len(b)
 }
 
 // isMboxFromLine reports the "From sender date" separator line of the mbox

@@ -73,7 +73,7 @@ func orUnknown(s string) string {
 // calendarNotice summarizes the first event of the calendar part index:
 // what, when, where and who asks.
 func calendarNotice(index int, content []byte) []string {
-	cal, err := ical.NewDecoder(bytes.NewReader(content)).Decode()
+	cal, err := decodeCalendar(content)
 	if err != nil {
 		return []string{fmt.Sprintf("Calendar part %d cannot be read (%v); save it to open it in a calendar.", index, err)}
 	}
@@ -114,6 +114,19 @@ func calendarNotice(index int, content []byte) []string {
 		out = append(out, fmt.Sprintf("  and %d more events", len(events)-1))
 	}
 	return out
+}
+
+// decodeCalendar is go-ical's Decode with its panics made errors: it
+// panics on a parameter value with a quote inside its quotes
+// (CN="Bob \"the boss\""), and the panic took the whole message with it,
+// which was shown as its header alone, without its body or parts.
+func decodeCalendar(content []byte) (cal *ical.Calendar, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cal, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	return ical.NewDecoder(bytes.NewReader(content)).Decode()
 }
 
 // calendarTime is a DTSTART or DTEND as a reader wants it: UTC and the

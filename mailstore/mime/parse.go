@@ -293,8 +293,21 @@ func (h scannedHeader) first(name string) string {
 // line, with the blank line a header that ran into its body lacks, so
 // enmime does not read the first body line as a folded header field, and
 // with a blank line of extra CRs ("\r\r\n", which scanHeader ends the
-// header at) made a plain one, so enmime ends the header there too.
+// header at) made a plain one, so enmime ends the header there too. A
+// message whose lines all end in a bare CR (classic Mac OS mailers) is
+// given with CRLF line ends: enmime looks for delimiter lines after LFs
+// only, so such a multipart showed nothing at all, no text and no parts
+// (Python's email package, like sesbox's header reader, ends a line at a
+// bare CR).
 func enmimeInput(raw []byte, h scannedHeader) []byte {
+	if msg := raw[h.Start:]; bytes.IndexByte(msg, '\n') < 0 && bytes.IndexByte(raw[h.Body:], '\r') >= 0 {
+		return bytes.ReplaceAll(msg, []byte("\r"), []byte("\r\n"))
+	}
+	return enmimeHeaderInput(raw, h)
+}
+
+// enmimeHeaderInput is enmimeInput but for the body's line ends.
+func enmimeHeaderInput(raw []byte, h scannedHeader) []byte {
 	if hb := raw[h.Start:h.Body]; bytes.Count(hb, []byte("\r")) != bytes.Count(hb, []byte("\r\n")) {
 		return crlfHeader(raw, h)
 	}

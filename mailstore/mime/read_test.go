@@ -240,6 +240,37 @@ func TestNoticesOfStructure(t *testing.T) {
 	}
 }
 
+// TestCalendarThatPanicsTheParserKeepsTheMessage: go-ical panics on a
+// parameter value with escaped quotes inside its quotes, and the panic
+// took the whole parse: show printed the header alone ("message parser
+// failed: ical: unexpected character"), without the body, the calendar
+// or the PDF, and save had no part to write. The message is read as any
+// other, and the notice says the calendar cannot be read.
+func TestCalendarThatPanicsTheParserKeepsTheMessage(t *testing.T) {
+	v := Parse(readTestdata(t, "notice-cal-quoted-param.eml"))
+	if !strings.Contains(v.Text, "The agenda is attached.") || len(v.Parts) != 3 || v.Summary.Attachments != 2 {
+		t.Errorf("text %q, %d parts, %d attachments; warnings %q", v.Text, len(v.Parts), v.Summary.Attachments, v.Warnings)
+	}
+	if got := strings.Join(v.Notices, "\n"); !strings.Contains(got, "Calendar part 2 cannot be read (ical: unexpected character") {
+		t.Errorf("notices %q", v.Notices)
+	}
+}
+
+// TestBareCRMultipartIsRead: a multipart whose lines end in a bare CR
+// (classic Mac OS mailers) showed nothing: no text, no parts, "no text
+// body", and a warning that it had no boundary parameter. Its text and
+// its attachment are read, and the list's count is the View's.
+func TestBareCRMultipartIsRead(t *testing.T) {
+	raw := readTestdata(t, "bare-cr-multipart.eml")
+	v := Parse(raw)
+	if v.Text != "Hello from System 7.\nSecond line." || len(v.Parts) != 2 || string(v.Parts[1].Bytes()) != "hello notes" {
+		t.Errorf("text %q, %d parts, warnings %q", v.Text, len(v.Parts), v.Warnings)
+	}
+	if n, exact := CountAttachments(raw, int64(len(raw))); n != 1 || !exact || v.Summary.Attachments != 1 {
+		t.Errorf("CountAttachments = %d, %v; View %d", n, exact, v.Summary.Attachments)
+	}
+}
+
 // TestUTF16Bodies: text labelled UTF-16 is read in the byte order its
 // BOM gives, else the one its bytes show (RFC 2781 says big-endian; the
 // WHATWG index enmime reads with says little-endian, and garbled every

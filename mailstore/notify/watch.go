@@ -38,6 +38,10 @@ type Watcher struct {
 	// profile is the shared config profile the client was loaded with
 	// (WithProfile).
 	profile string
+	// endpointFrom and regionFrom name where the server the client asks
+	// and the region were set (WithOrigins), for a hint when the server
+	// cannot be reached.
+	endpointFrom, regionFrom string
 }
 
 // NewWatcher returns a watcher of queueURL for the mailbox at loc.
@@ -50,6 +54,16 @@ func NewWatcher(client sqsAPI, queueURL string, loc mailstore.Location) *Watcher
 // rejects are said to come from it when they did.
 func (w *Watcher) WithProfile(profile string) *Watcher {
 	w.profile = profile
+	return w
+}
+
+// WithOrigins names where the endpoint the client sends to was set
+// ("queue_url in [mailbox.support] in FILE", "AWS_ENDPOINT_URL_SQS") and
+// where the region was, so that a queue that cannot be reached (refused,
+// no such host) is said hint first, naming what to check: it was retried
+// saying only the SDK's words, "dial tcp: lookup ...: no such host".
+func (w *Watcher) WithOrigins(endpoint, region string) *Watcher {
+	w.endpointFrom, w.regionFrom = endpoint, region
 	return w
 }
 
@@ -96,9 +110,11 @@ func (w *Watcher) Poll(ctx context.Context, commit func(keys []string) error) (B
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
 	})
 	if err != nil {
-		err = fmt.Errorf("receive from %s: %w", w.queueURL, err)
+		err = &stepError{step: "receive", err: fmt.Errorf("receive from %s: %w", w.queueURL, err)}
 		var ae smithy.APIError
 		if h := mailstore.ClockHint(err); h != "" {
+			err = &mailstore.HintError{Hint: h, Err: err}
+		} else if h := mailstore.ReachHint(err, w.queueURL, w.endpointFrom, cmp.Or(w.regionFrom, "the region")); h != "" {
 			err = &mailstore.HintError{Hint: h, Err: err}
 		} else if c, ok := w.api.(*sqs.Client); ok && errors.As(err, &ae) && awscreds.RejectedCode(ae.ErrorCode()) {
 			// Where they came from, as S3's and SES's hints say it.
@@ -149,7 +165,7 @@ func (w *Watcher) Poll(ctx context.Context, commit func(keys []string) error) (B
 	}
 	if len(keys) > 0 {
 		if err := commit(keys); err != nil {
-			return b, err
+			return b, &stepError{step: "commit", err: err}
 		}
 	}
 	if len(done) == 0 {
@@ -165,12 +181,49 @@ func (w *Watcher) Poll(ctx context.Context, commit func(keys []string) error) (B
 	del, err := w.api.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(w.queueURL), Entries: entries})
 	if err != nil {
 		// Committed already: the messages come back and are upserted again.
-		return b, fmt.Errorf("delete from %s: %w", w.queueURL, err)
+		return b, &stepError{step: "delete", err: fmt.Errorf("delete from %s: %w", w.queueURL, err)}
 	}
 	if len(del.Failed) > 0 {
-		return b, errors.New("delete from " + w.queueURL + ": " + aws.ToString(del.Failed[0].Message))
+		return b, &stepError{step: "delete", err: errors.New("delete from " + w.queueURL + ": " + aws.ToString(del.Failed[0].Message))}
 	}
 	return b, nil
+}
+
+// stepError is a failed Poll, with the step that failed: "receive",
+// "commit" (the mailbox's own, which the queue messages wait for) or
+// "delete".
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.err.Error() }
+
+func (e *stepError) Unwrap() error { return e.err }
+
+// Retried is err, from Poll, as said when the watch asks again after
+// wait: what became of the queue's messages and what happens next
+// first, then err's own hint, if it has one, and its detail. index
+// --watch said the SDK's error alone ("receive from URL: operation
+// error SQS: ReceiveMessage, exceeded maximum number of attempts, 3,
+// ... 500 ...; retrying in 2s").
+func Retried(err error, wait time.Duration) error {
+	again := "asking again in " + wait.String()
+	var se *stepError
+	errors.As(err, &se)
+	var h string
+	switch {
+	case se != nil && se.step == "delete":
+		h = "the queue did not take the delete of messages already indexed: they come back after its visibility timeout and are taken again, each said once; " + again
+	case se != nil && se.step == "commit":
+		h = "new messages could not be indexed: their queue messages are left in the queue and taken again; " + again
+	default:
+		h = "the queue could not be read: " + again + "; if this goes on, check the network and the queue's endpoint (queue_url, AWS_ENDPOINT_URL_SQS)"
+	}
+	if own := mailstore.Hint(err); own != "" {
+		h += "; " + own
+	}
+	return &mailstore.HintError{Hint: h, Err: err}
 }
 
 // leftOnlyPoll is the shortest a poll lasts that received only messages

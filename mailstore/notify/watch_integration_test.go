@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 )
 
@@ -309,5 +310,48 @@ func TestWatcherTakesOnlyItsTopic(t *testing.T) {
 	if len(problems) != 2 || !strings.Contains(problems[0], "arn:aws:sns") || !strings.Contains(problems[0], "other-app") ||
 		!strings.Contains(problems[1], "not wrapped by SNS") || !strings.Contains(problems[0], "left in the queue") {
 		t.Errorf("problems %q", problems)
+	}
+}
+
+// TestAClockOffIsCorrectedOrNamed: SQS refusing a receive signed 20
+// minutes from its time (the fault proxy's ServerClock, in front of
+// fauxqs). With the answer's Date the SDK sets its clock by it and the
+// notification is taken; without one the poll fails naming the clock
+// first, and the watch ends on it (Permanent: no wait cures a clock).
+func TestAClockOffIsCorrectedOrNamed(t *testing.T) {
+	srv := peer.StartSQS(t)
+	ctx := context.Background()
+	qo, err := srv.Client().CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ses-inbound")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile("../../testdata/notifications/received-s3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client().SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qo.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
+		t.Fatal(err)
+	}
+	px := faultproxy.Start(t, srv.URL, faultproxy.Config{ServerClock: 20 * time.Minute})
+	client := func() *sqs.Client {
+		return (&peer.SQS{URL: px.URL}).Client()
+	}
+	loc := mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
+	w := NewWatcher(client(), aws.ToString(qo.QueueUrl), loc)
+	w.Wait = 1
+	var got []string
+	if _, err := w.Poll(ctx, func(keys []string) error { got = append(got, keys...); return nil }); err != nil || len(got) != 1 || px.Stats().Skewed == 0 {
+		t.Errorf("with the clock off and a Date: took %q, %d refused for their time, %v", got, px.Stats().Skewed, err)
+	}
+	px.SetConfig(faultproxy.Config{ServerClock: 20 * time.Minute, NoDate: true})
+	w = NewWatcher(client(), aws.ToString(qo.QueueUrl), loc) // a new client: its clock not yet set
+	w.Wait = 1
+	_, err = w.Poll(ctx, func([]string) error { t.Error("committed with the clock off"); return nil })
+	const want = "AWS refused the request for the time it was signed at: this machine's clock is off"
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
+		t.Errorf("poll, no Date: %q\nwant %q first", got, want)
+	}
+	if p := Permanent(err); !strings.HasPrefix(p, want) {
+		t.Errorf("Permanent: %q, want the clock's hint: no wait cures it", p)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -134,5 +135,28 @@ func TestPollSaysWhereRejectedCredentialsCameFrom(t *testing.T) {
 	}
 	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
 		t.Errorf("Explain: %q, want %q", got, want)
+	}
+}
+
+// TestRetriedSaysWhatBecomesOfTheMessagesFirst: a failed poll is said by
+// what became of the queue's messages and when the watch asks again,
+// then the error's own hint (a full disk under the index), then its
+// detail.
+func TestRetriedSaysWhatBecomesOfTheMessagesFirst(t *testing.T) {
+	full := &mailstore.HintError{Hint: "no space left on the disk holding ~/.cache/sesbox", Err: fmt.Errorf("index: database or disk is full")}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&stepError{step: "receive", err: fmt.Errorf("receive from Q: 500")},
+			"the queue could not be read: asking again in 2s; if this goes on, check the network and the queue's endpoint (queue_url, AWS_ENDPOINT_URL_SQS) (receive from Q: 500)"},
+		{&stepError{step: "delete", err: fmt.Errorf("delete from Q: reset")},
+			"the queue did not take the delete of messages already indexed: they come back after its visibility timeout and are taken again, each said once; asking again in 2s (delete from Q: reset)"},
+		{&stepError{step: "commit", err: full},
+			"new messages could not be indexed: their queue messages are left in the queue and taken again; asking again in 2s; no space left on the disk holding ~/.cache/sesbox (index: database or disk is full)"},
+	} {
+		if got := mailstore.Explain(Retried(tc.err, 2*time.Second)); got != tc.want {
+			t.Errorf("%v:\n got %q\nwant %q", tc.err, got, tc.want)
+		}
 	}
 }

@@ -162,7 +162,7 @@ func objectLockFindings(b string, l ObjectLock, err error, versioned bool) []Fin
 	case l.Mode == "":
 		return []Finding{{Check: check, Severity: Warning, Summary: "Object Lock is enabled but there is no default retention: new mail is not locked", Fix: fix}}
 	}
-	period := retention(l)
+	period := l.Retention()
 	if l.Mode == "GOVERNANCE" {
 		return []Finding{{Check: check, Severity: Info, Summary: "default retention GOVERNANCE for " + period + ": users with s3:BypassGovernanceRetention can still delete",
 			Fix: "use COMPLIANCE mode for legal hold: " + fix}}
@@ -170,7 +170,8 @@ func objectLockFindings(b string, l ObjectLock, err error, versioned bool) []Fin
 	return []Finding{{Check: check, Severity: OK, Summary: "default retention " + l.Mode + " for " + period + ": versions cannot be deleted before it ends"}}
 }
 
-func retention(l ObjectLock) string {
+// Retention is the default retention period in words ("7 years").
+func (l ObjectLock) Retention() string {
 	switch {
 	case l.Years > 0:
 		return fmt.Sprintf("%d years", l.Years)
@@ -259,6 +260,13 @@ func lifecycleFindings(b, prefix string, rules []LifecycleRule, err error, versi
 		out = append(out, Finding{Check: check, Severity: OK, Summary: s})
 	}
 	return out
+}
+
+// Reaches reports whether the rule's prefix reaches objects under prefix
+// (all of them, or the part under a longer prefix of its own).
+func (r LifecycleRule) Reaches(prefix string) bool {
+	_, ok := ruleScope(r.Prefix, prefix)
+	return ok
 }
 
 // ruleScope says whether a rule with prefix rp reaches objects under our

@@ -38,9 +38,10 @@ const Help = `free text matches subject, sender and recipients; terms:
   is:bounce  is:delay  is:delivered  is:complaint  is:report (delivery reports)
   forward:failed  forward:ok  forward:skipped  forward:none  forward:unknown
   (what the forwarding Lambda's log says: see forwarder_logs)
-  (verdict terms take any verdict, e.g. spf:pass); DATE is YYYY-MM-DD, today,
-  yesterday, or an age such as 24h, 7d, 2w, 3m, 1y; "-" before a term negates it;
-  "double quotes" group words`
+  (verdict terms take any verdict, e.g. spf:pass); DATE is YYYY-MM-DD,
+  YYYY-MM-DDTHH:MM[:SS] (local time), RFC 3339, today, yesterday, or an age
+  such as 24h, 7d, 2w, 3m, 1y; "-" before a term negates it; "double quotes"
+  group words`
 
 // Parse parses s relative to now (for relative dates such as after:7d).
 func Parse(s string, now time.Time) (Query, error) {

@@ -233,3 +233,32 @@ func TestParseDateTakesATime(t *testing.T) {
 		t.Errorf("refused: %v", err)
 	}
 }
+
+// TestHelpNamesEveryDateForm: the syntax help (ls --help, export --help,
+// the TUI's ?) names every date form a query takes, as the error for a
+// date that is none lists them: it named only YYYY-MM-DD, today,
+// yesterday and ages, so after:2026-11-01T09:30 was found only by
+// mistyping a date.
+func TestHelpNamesEveryDateForm(t *testing.T) {
+	_, err := Parse("after:notadate", time.Now())
+	if err == nil {
+		t.Fatal("after:notadate parsed")
+	}
+	msg := err.Error()
+	i, j := strings.Index(msg, "is not a date ("), strings.LastIndex(msg, ")")
+	if i < 0 || j < i {
+		t.Fatalf("error %q lists no date forms", msg)
+	}
+	list := strings.NewReplacer("or an age such as 7d", "", "or ", "").Replace(msg[i+len("is not a date (") : j])
+	help := strings.Join(strings.Fields(Help), " ")
+	for _, form := range strings.Split(list, ", ") {
+		if form = strings.TrimSpace(form); form != "" && !strings.Contains(help, form) {
+			t.Errorf("Help does not name the date form %q:\n%s", form, Help)
+		}
+	}
+	for _, form := range []string{"2026-11-01T09:30", "2026-11-01T09:30:15", "2026-11-01T09:30:00Z", "today", "yesterday", "24h", "1y"} {
+		if _, err := Parse("after:"+form, time.Now()); err != nil {
+			t.Errorf("after:%s: %v", form, err)
+		}
+	}
+}

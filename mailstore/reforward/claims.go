@@ -20,7 +20,7 @@ type Claims interface {
 	// Claim takes the send for this run before SES is called: a
 	// conditional write that at most one run can win. It returns the
 	// claim's token, or "" and the state that refused it: sent (unless
-	// again), uncertain (unless retryUncertain or again), or claimed by a
+	// again and it is the send ref.Seen names), uncertain (unless retryUncertain or again), or claimed by a
 	// live run elsewhere (always).
 	Claim(ctx context.Context, ref SendRef, again, retryUncertain bool) (token string, held SharedState, err error)
 	// Settle writes the outcome of a claimed send back, conditionally on
@@ -74,6 +74,15 @@ type SharedPacer interface {
 type SendRef struct {
 	Bucket, Key, ETag string
 	Destinations      []string
+	// Seen is the SES message id of the send the run's plan saw ("": it
+	// saw none). An --again run sends over that send only: a send another
+	// run made since (its own --again, or a first send of a message this
+	// plan saw unsent) is the one more send asked for, and this run
+	// reports it skipped. Two operators running --again over one selection
+	// sent every message twice more, and one running --again beside one
+	// running the plain forward sent its not-yet-sent messages twice
+	// (TestTeam/AgainSendsOnceAcrossTheTeam). Not part of the send's key.
+	Seen string
 }
 
 // The states SharedState.State can be in.
@@ -93,6 +102,11 @@ type SharedState struct {
 	// Owner is who sent or claimed it: "user@host pid N".
 	Owner  string
 	Reason string
+	// Suspect, on an uncertain send, says why the shared record is not
+	// one sesbox writes (a "sent" without its SES message id, a lease
+	// further ahead than any run takes): what it claims is not trusted,
+	// and the send is in doubt until an operator decides.
+	Suspect string
 }
 
 // Outcome is what happened to a claimed send.
@@ -118,6 +132,10 @@ func (s SharedState) describe() string {
 	case SharedClaimed:
 		return fmt.Sprintf("being forwarded right now by %s (claimed %s, team table)", who, s.At.UTC().Format(time.RFC3339))
 	case SharedUncertain:
+		if s.Suspect != "" {
+			return fmt.Sprintf("check whether it was forwarded, then use %s to send it: the team table's record of this send "+
+				"was not written by a sesbox (%s; it names %s)", OptionRetryUncertain.Flag(), s.Suspect, who)
+		}
 		return fmt.Sprintf("a send by %s started %s and never recorded its outcome (team table): it may or may not have been sent; "+
 			"check, then use %s to send it", who, s.At.UTC().Format(time.RFC3339), OptionRetryUncertain.Flag())
 	}

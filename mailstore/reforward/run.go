@@ -495,6 +495,10 @@ func (ru *run) send(ctx context.Context, it *Item, out []byte, earlier []part) (
 		// The journal is read again: another run may have sent this since
 		// the plan was made. Ours holds the lock from here on.
 		var prior *forward.Entry
+		seen := "" // the send the plan saw (SendRef.Seen)
+		if s.State == forward.StateSent {
+			seen = s.SESMessageID
+		}
 		if e, ok := ru.j.Lookup(loc.Bucket, it.Key, it.ETag, s.Destinations); ok {
 			s.State, s.SESMessageID, s.At = e.State, e.SESMessageID, e.Time
 			if e.State == forward.StateSent || e.State == forward.StateSending {
@@ -512,7 +516,7 @@ func (ru *run) send(ctx context.Context, it *Item, out []byte, earlier []part) (
 			parts[i] = part{status: StatusUncertain, reason: uncertainReason(s.At)}
 			continue
 		}
-		parts[i], stop = ru.sendOne(ctx, it, s.Destinations, out, digest, prior)
+		parts[i], stop = ru.sendOne(ctx, it, s.Destinations, out, digest, prior, seen)
 	}
 	if stop == nil && slices.ContainsFunc(parts, func(p part) bool { return p.status == statusDeferred }) {
 		ru.deferred = append(ru.deferred, deferral{it: it, parts: parts})
@@ -554,7 +558,9 @@ func fold(it *Item, parts []part) Result {
 // does not happen, prior is recorded again instead of "failed": the
 // journal answers "may SES have this already?", and a later run without
 // those flags must still say yes.
-func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte, digest string, prior *forward.Entry) (part, error) {
+//
+// seen is the SES message id of the send the plan saw (SendRef.Seen).
+func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte, digest string, prior *forward.Entry, seen string) (part, error) {
 	r, loc := ru.r, ru.p.Location
 	entry := func(state, id, errText string) forward.Entry {
 		return forward.Entry{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag, Destinations: dests,
@@ -574,7 +580,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 		return r.Log.Append(actionlog.Action{Time: r.clock().Now(), Command: "forward", Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag,
 			SHA256: digest, Destinations: dests, SESMessageID: id, Result: result, Simulator: sesaccount.AllSimulator(dests)})
 	}
-	ref := SendRef{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag, Destinations: dests}
+	ref := SendRef{Bucket: loc.Bucket, Key: it.Key, ETag: it.ETag, Destinations: dests, Seen: seen}
 	var token string
 	// settle tells the team table the outcome. It runs even when the run
 	// was interrupted: the send happened (or not) either way.

@@ -81,8 +81,8 @@ type Report struct {
 	// Kind is one of mailstore.ReportBounce, ReportDelay, ReportDelivered,
 	// ReportComplaint.
 	Kind string `json:"kind"`
-	// ReportType is the report-type parameter: delivery-status or
-	// feedback-report.
+	// ReportType is the report-type parameter: delivery-status,
+	// global-delivery-status or feedback-report.
 	ReportType   string      `json:"reportType"`
 	ReportingMTA string      `json:"reportingMta,omitempty"`
 	Recipients   []Recipient `json:"recipients,omitempty"`
@@ -96,6 +96,11 @@ type Report struct {
 const (
 	typeDSN      = "delivery-status"
 	typeFeedback = "feedback-report"
+	// typeGlobalDSN is the report-type of a DSN whose status part is
+	// RFC 6533's message/global-delivery-status, by RFC 6522's rule (the
+	// report-type is the second part's subtype); Postfix writes
+	// delivery-status for it, other MTAs this.
+	typeGlobalDSN = "global-delivery-status"
 )
 
 // KindOfHeader tells a report's kind from the message's Content-Type and
@@ -106,7 +111,7 @@ const (
 // delayed:"), else it is taken for a bounce, by far the usual case.
 func KindOfHeader(contentType, subject string) string {
 	switch reportType(contentType) {
-	case typeDSN:
+	case typeDSN, typeGlobalDSN:
 		switch {
 		case delayRe().MatchString(subject):
 			return mailstore.ReportDelay
@@ -154,7 +159,7 @@ func Parse(raw []byte) (r *Report, ok bool) {
 	fields := parseFields(hdr)
 	ctype := fields.get("content-type")
 	rt := reportType(ctype)
-	if rt != typeDSN && rt != typeFeedback {
+	if rt != typeDSN && rt != typeGlobalDSN && rt != typeFeedback {
 		return nil, false
 	}
 	r = &Report{ReportType: rt}

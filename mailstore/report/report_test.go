@@ -229,6 +229,7 @@ func TestKindOfHeader(t *testing.T) {
 		{`multipart/report; report-type=delivery-status`, "Delivery Status Notification (Success)", mailstore.ReportDelivered},
 		{`multipart/report; report-type=delivery-status`, "Delivered: Invoice", mailstore.ReportDelivered},
 		{`multipart/report; report-type=feedback-report; boundary=b`, "FW: x", mailstore.ReportComplaint},
+		{`multipart/report; report-type=global-delivery-status; boundary=b`, "Undelivered Mail Returned to Sender", mailstore.ReportBounce},
 		// A broken parameter elsewhere does not hide the report-type.
 		{`multipart/report; report-type=delivery-status; boundary="unclosed`, "x", mailstore.ReportBounce},
 		{`multipart/report; report-type=disposition-notification`, "Read: x", ""},
@@ -240,6 +241,21 @@ func TestKindOfHeader(t *testing.T) {
 		if got := KindOfHeader(tc.ctype, tc.subject); got != tc.want {
 			t.Errorf("KindOfHeader(%q, %q) = %q, want %q", tc.ctype, tc.subject, got, tc.want)
 		}
+	}
+}
+
+// TestParseGlobalReportType: a DSN whose report-type is
+// global-delivery-status (RFC 6522's rule for RFC 6533's status part) is
+// read as a DSN; it was no report at all, so show gave no per-recipient
+// status and the list no bounce.
+func TestParseGlobalReportType(t *testing.T) {
+	raw := "Subject: Undelivered\r\nContent-Type: multipart/report; report-type=global-delivery-status; boundary=r\r\n\r\n" +
+		"--r\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n--r\r\nContent-Type: message/global-delivery-status\r\n\r\n" +
+		"Reporting-MTA: dns; mx.x.example\r\n\r\nFinal-Recipient: utf-8; jürgen@y.example\r\nAction: failed\r\nStatus: 5.1.1\r\n--r--\r\n"
+	r, ok := Parse([]byte(raw))
+	if !ok || r.Kind != mailstore.ReportBounce || r.ReportType != "global-delivery-status" || len(r.Recipients) != 1 ||
+		r.Recipients[0].FinalRecipient != "jürgen@y.example" || r.Recipients[0].Status != "5.1.1" {
+		t.Fatalf("Parse = %+v, %v", r, ok)
 	}
 }
 

@@ -3,6 +3,7 @@ package s3store
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/smithy-go/middleware"
@@ -25,6 +26,23 @@ type aimd struct {
 	lastCut  time.Time
 	cooldown time.Duration
 	cuts     int
+	// lastAnswer is when an attempt last had its answer (UnixNano; 0:
+	// none yet): the endpoint is the server's (see Retryer's refused
+	// connections).
+	lastAnswer atomic.Int64
+}
+
+// restartWait is how long after the endpoint's last answer a refused
+// connection is taken for its server restarting, and retried in full:
+// past it the server is gone, and each read fails after two attempts
+// again, so that a run does not wait out every read of the index.
+const restartWait = 30 * time.Second
+
+// answeredLately says whether an attempt had its answer within
+// restartWait.
+func (a *aimd) answeredLately() bool {
+	t := a.lastAnswer.Load()
+	return t != 0 && time.Since(time.Unix(0, t)) < restartWait
 }
 
 func newAIMD(min, max int) *aimd {
@@ -89,6 +107,9 @@ func (a *aimd) addToStack(stack *middleware.Stack) error {
 				return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 			}
 			out, md, err := next.HandleFinalize(ctx, in)
+			if err == nil {
+				a.lastAnswer.Store(time.Now().UnixNano())
+			}
 			a.release(err == nil)
 			return out, md, err
 		}), "Retry", middleware.After)

@@ -469,7 +469,7 @@ func Filename(name string) string {
 	// One spelling of each name: "é" composed and decomposed look the
 	// same, and two files that look the same in one directory (or one
 	// saved over the other on macOS) is a trap.
-	name = norm.NFC.String(name)
+	name = norm.NFC.String(foldBlanks(name))
 	// Leading dots make hidden files (or "..");  Windows drops trailing
 	// dots and spaces, so a name ending in them would not be the name saved.
 	name = strings.TrimLeft(name, ". ")
@@ -485,6 +485,28 @@ func Filename(name string) string {
 		return "attachment"
 	}
 	return name
+}
+
+// foldBlanks writes each run of blanks in a file name (spaces of any
+// width, the braille blank U+2800, which draws as one) as one space: a
+// name of "invoice.pdf", a hundred spaces and ".exe" is shown cut at the
+// screen's edge as "invoice.pdf", the ".exe" pushed off it, in a file
+// manager as in sesbox's parts list.
+func foldBlanks(name string) string {
+	var b strings.Builder
+	blank := false
+	for _, r := range name {
+		if unicode.IsSpace(r) || r == '\u2800' {
+			if !blank {
+				b.WriteByte(' ')
+			}
+			blank = true
+			continue
+		}
+		blank = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // isInvisibleInName reports characters that draw nothing and so make a

@@ -138,6 +138,9 @@ func TestFilename(t *testing.T) {
 		{"hidden file", ".bashrc", "bashrc"},
 		{"empty", "", "attachment"},
 		{"only spaces", "   ", "attachment"},
+		// A run of blanks pushed the real extension off the screen.
+		{"run of spaces", "invoice.pdf" + strings.Repeat(" ", 100) + ".exe", "invoice.pdf .exe"},
+		{"run of wide blanks", "a.pdf\u3000\u2800\u00a0\u2003.scr", "a.pdf .scr"},
 		{"invalid characters", `a:b*c?d"e<f>g|h.txt`, "abcdefgh.txt"},
 		{"controls and escapes", "a\x00b\x1b[31mc\x1b]0;t\x07.txt", "abc.txt"},
 		{"bidi override removed, no marker", "invoice\u202egpj.exe", "invoicegpj.exe"},

@@ -106,9 +106,53 @@ func (s *Store) dead(c claim) bool {
 	return !s.alive(o.PID)
 }
 
+// leaseSlack is how far past the longest lease from now a sesbox's lease
+// may end: a run stamps its lease by the table's time as late as the last
+// answer allows (stampNow), which its claim's deadline (30 s) bounds, and
+// every other machine judges it as early as its own allows.
+const leaseSlack = time.Minute
+
+// distrust says why a claim item is not one sesbox wrote, "" when it may
+// be. Anyone with write access to the table can put any item; two kinds
+// steered every run: a "sent" that no run sent made every operator skip a
+// message never forwarded, and a lease stamped in 2261 held a message as
+// being sent right now, for good. Every sent claim sesbox writes carries
+// the SES message id and the run that sent it (its token and owner), and
+// every claim its send's own fields under the key they hash to; no lease
+// sesbox takes ends further ahead than the longest lease (Store.Lease,
+// DefaultLease) and leaseSlack. Such a claim reads uncertain: never
+// skipped as sent nor waited for, never sent without --retry-uncertain
+// (TestTeam/ForgedClaimsAreNotTrusted).
+func (s *Store) distrust(c claim) string {
+	switch c.state {
+	case claimSent:
+		if c.sesID == "" {
+			return "it says sent but holds no SES message id, which sesbox records with every send"
+		}
+		if c.token == "" || c.owner.PID <= 0 {
+			return "it says sent but names no run that sent it"
+		}
+	case claimSending:
+		if longest := max(s.Lease, DefaultLease); c.leaseUntil.After(s.judgeNow().Add(longest + leaseSlack)) {
+			return fmt.Sprintf("its lease runs until %s, further ahead than the %v any sesbox takes",
+				c.leaseUntil.UTC().Format(time.RFC3339), longest)
+		}
+	default:
+		return ""
+	}
+	if getS(c.raw, "pk") != sendPK(c.bucket, c.key, c.etag, c.dests) {
+		return "its message and destinations are not the send its key stands for"
+	}
+	return ""
+}
+
 // view is what a claim item means to a run now.
 func (s *Store) view(c claim) reforward.SharedState {
 	st := reforward.SharedState{Owner: c.owner.String(), At: c.claimedAt, Reason: c.reason}
+	if why := s.distrust(c); why != "" {
+		st.State, st.Suspect = reforward.SharedUncertain, why
+		return st
+	}
 	switch c.state {
 	case claimSent:
 		st.State, st.SESMessageID, st.At = reforward.SharedSent, c.sesID, c.updatedAt
@@ -189,9 +233,9 @@ func (s *Store) lookupLegacy(ctx context.Context, ref reforward.SendRef) (reforw
 
 // mayClaim tells whether a send in state v may be claimed: never settled,
 // or settled in a way the run's options send again.
-func mayClaim(v reforward.SharedState, again, retryUncertain bool) bool {
+func mayClaim(v reforward.SharedState, again, retryUncertain bool, seen string) bool {
 	return v.State == reforward.SharedNone ||
-		(v.State == reforward.SharedSent && again) ||
+		(v.State == reforward.SharedSent && again && v.SESMessageID == seen) ||
 		(v.State == reforward.SharedUncertain && (again || retryUncertain))
 }
 
@@ -212,7 +256,7 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 			return "", reforward.SharedState{}, err
 		}
 		v := s.view(cur)
-		if exists && !mayClaim(v, again, retryUncertain) {
+		if exists && !mayClaim(v, again, retryUncertain, ref.Seen) {
 			return "", v, nil
 		}
 		if !exists {
@@ -222,7 +266,7 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 			if err != nil {
 				return "", reforward.SharedState{}, err
 			}
-			if !mayClaim(old, again, retryUncertain) {
+			if !mayClaim(old, again, retryUncertain, ref.Seen) {
 				return "", old, nil
 			}
 		}

@@ -906,3 +906,62 @@ func TestTableRestartMidRunIsWaitedOut(t *testing.T) {
 		t.Error("the wait for the table was not reported")
 	}
 }
+
+// testAgainSendsOnceAcrossTheTeam: --again asks for one more send of what
+// the plan saw. Two operators plan --again over a message sent once; A
+// runs first and sends it again; B's run then finds A's send, not the one
+// it planned over, and reports it skipped. And B plans --again over a
+// message not sent yet while A forwards it plainly: B skips it. Before,
+// B sent each again: 6 emails where 4 were asked for.
+func testAgainSendsOnceAcrossTheTeam(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	src := memSource{"inbox/m0": mail(0), "inbox/m1": mail(1)}
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	runner := func(host string) *reforward.Runner {
+		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: newStore(db.Client(), table, owner(host, 1)), Log: &memLog{}}
+	}
+	ra, rb := runner("a"), runner("b")
+	plan := func(r *reforward.Runner, key string, again bool) *reforward.Plan {
+		t.Helper()
+		p, err := r.Plan(context.Background(), []string{key}, reforward.Options{Config: cfg, Again: again})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	run := func(r *reforward.Runner, p *reforward.Plan) reforward.Result {
+		t.Helper()
+		var out reforward.Result
+		if _, err := r.Run(context.Background(), p, func(x reforward.Result) { out = x }, nil); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if x := run(ra, plan(ra, "inbox/m0", false)); x.Status != reforward.StatusSent {
+		t.Fatalf("the first send: %+v", x)
+	}
+	pa, pb := plan(ra, "inbox/m0", true), plan(rb, "inbox/m0", true)
+	if x := run(ra, pa); x.Status != reforward.StatusSent {
+		t.Fatalf("A's --again: %+v", x)
+	}
+	if x := run(rb, pb); x.Status != reforward.StatusSkipped || !strings.Contains(x.Reason, "op@a pid 1") {
+		t.Errorf("B's --again after A's: %+v", x)
+	}
+	pb = plan(rb, "inbox/m1", true)
+	if x := run(ra, plan(ra, "inbox/m1", false)); x.Status != reforward.StatusSent {
+		t.Fatalf("A's first send of m1: %+v", x)
+	}
+	if x := run(rb, pb); x.Status != reforward.StatusSkipped || !strings.Contains(x.Reason, "op@a pid 1") {
+		t.Errorf("B's --again planned before A sent m1: %+v", x)
+	}
+	// What B's plan saw is still sent again: --again made now sends.
+	if x := run(rb, plan(rb, "inbox/m1", true)); x.Status != reforward.StatusSent {
+		t.Errorf("B's --again planned after A's send: %+v", x)
+	}
+	if n := len(proxy.Emails()); n != 4 {
+		t.Fatalf("%d emails reached SES, want 4: m0 twice, m1 twice", n)
+	}
+}

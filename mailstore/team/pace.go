@@ -21,6 +21,20 @@ const (
 	paceSK = "next"
 )
 
+// maxPaceAhead is how far past the table's clock the next start may be
+// and still be the runs': each run holds one slot ahead at a time, of its
+// send's recipients / its rate, so the next start is at most the sum of
+// one slot a run. An hour (fourteen runs each waiting for 50 recipients at
+// 0.2 a second), or 64 slots of this run's length when longer. One
+// further ahead was written by no sesbox: it is not waited for, and this
+// run's slot writes over it. Before, a next start put in 2261 by anyone
+// with write access to the table held every run's next send, for good
+// (TestTeam/PaceFromTheFutureIsNoRuns), as a read mark in 2261 once won
+// over every change (maxMarkAhead).
+func maxPaceAhead(length time.Duration) time.Duration {
+	return max(maxMarkAhead, 64*length)
+}
+
 // PaceSend implements reforward.SharedPacer: the send's time (recipients
 // / rate) is appended to one timeline every run of the table shares, by a
 // write conditional on the version read, so two runs never take the same
@@ -45,7 +59,7 @@ func (s *Store) PaceSend(ctx context.Context, rate float64, recipients int) (tim
 		local := s.now()
 		now := s.markNow()
 		start := now
-		if next := getTime(out.Item, "next"); next.After(start) {
+		if next := getTime(out.Item, "next"); next.After(start) && !next.After(now.Add(maxPaceAhead(length))) {
 			start = next
 		}
 		ver, tok := getN(out.Item, "ver"), newToken()

@@ -27,6 +27,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -47,7 +48,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/awscreds"
+	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 )
 
@@ -60,6 +63,7 @@ type dynamoAPI interface {
 	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	DescribeTimeToLive(context.Context, *dynamodb.DescribeTimeToLiveInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTimeToLiveOutput, error)
 }
 
 var _ dynamoAPI = (*dynamodb.Client)(nil)
@@ -285,6 +289,17 @@ func (s *Store) wrap(what string, err error) error {
 		s.mu.Lock()
 		s.down, s.downUntil = err, time.Now().Add(downFor)
 		s.mu.Unlock()
+		code := ""
+		if errors.As(err, &ae) {
+			code = ae.ErrorCode()
+		}
+		if _, throttled := retry.DefaultThrottleErrorCodes[code]; throttled && mailstore.Hint(err) == "" {
+			// Said first: the run stopped for the table, not for a fault of
+			// its own, and the same command goes on where it stopped.
+			err = &mailstore.HintError{Hint: fmt.Sprintf("run the same command again in a minute (what was sent is skipped): team table %s "+
+				"throttled every one of %d attempts (%s; a provisioned table needs more capacity, AWS_MAX_ATTEMPTS allows more attempts)",
+				s.table, gaveUp.Attempt, code), Err: err}
+		}
 	}
 	var nf *types.ResourceNotFoundException
 	if errors.As(err, &nf) {
@@ -410,52 +425,161 @@ func newToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Init creates the table: on-demand billing, string pk and sk. It fails
-// when the table exists. It waits until the table is active, writes the
-// meta record and returns the table's ARN.
-func Init(ctx context.Context, client dynamoAPI, table string) (string, error) {
-	created, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(table),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-	})
-	var inUse *types.ResourceInUseException
-	if errors.As(err, &inUse) {
-		return "", fmt.Errorf("team table %s already exists: nothing was changed", table)
+// Initialized is what Init found or made.
+type Initialized struct {
+	ARN string
+	// Created: Init created the table. Otherwise it existed, and Fit says
+	// what Init checked of it.
+	Created bool
+	Fit     string
+}
+
+// Init creates the table (on-demand billing, string pk and sk), waits
+// until it is active, writes the meta record and returns its ARN. A table
+// that exists already is checked instead, changing nothing but a missing
+// meta record: a second operator running the documented setup is told it
+// is fit (exit 0: it failed with "already exists", exit 1), or, hint
+// first, why sesbox cannot use it (TestTeam/InitOfAnExistingTable). It
+// asks DescribeTable before CreateTable, so an operator without
+// CreateTable is answered too.
+func Init(ctx context.Context, client dynamoAPI, table string) (Initialized, error) {
+	var res Initialized
+	d, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		created, cerr := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+			TableName:   aws.String(table),
+			BillingMode: types.BillingModePayPerRequest,
+			AttributeDefinitions: []types.AttributeDefinition{
+				{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+				{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+			},
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+			},
+		})
+		var inUse *types.ResourceInUseException
+		switch {
+		case errors.As(cerr, &inUse):
+			// Another operator created it a moment ago: checked as existing.
+			d, err = client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		case cerr != nil:
+			return res, reachHint(table, fmt.Errorf("create team table %s: %w", table, cerr))
+		default:
+			res.Created = true
+			if created.TableDescription != nil {
+				res.ARN = aws.ToString(created.TableDescription.TableArn)
+			}
+		}
 	}
-	if err != nil {
-		return "", reachHint(table, fmt.Errorf("create team table %s: %w", table, err))
-	}
-	arn := ""
-	if created.TableDescription != nil {
-		arn = aws.ToString(created.TableDescription.TableArn)
+	if !res.Created {
+		if err != nil {
+			return res, reachHint(table, fmt.Errorf("create team table %s: %w", table, err))
+		}
+		res.ARN = aws.ToString(d.Table.TableArn)
+		if res.Fit, err = checkFit(ctx, client, table, d.Table); err != nil {
+			return res, err
+		}
 	}
 	w := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
 		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 5*time.Second
 	})
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 5*time.Minute); err != nil {
-		return "", fmt.Errorf("team table %s: waiting for it to become active: %w", table, err)
+		return res, fmt.Errorf("team table %s: waiting for it to become active: %w", table, err)
 	}
 	o := CurrentOwner()
 	_, err = client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(table),
 		Item: map[string]types.AttributeValue{
-			"pk": str("meta"), "sk": str("table"), "kind": str("meta"), "schema": num(1),
+			"pk": str("meta"), "sk": str("table"), "kind": str("meta"), "schema": num(schemaVersion),
 			"created_at": timeAttr(time.Now()), "created_by": str(o.String()),
 		},
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
 	if err != nil && !isConditionFailed(err) {
-		return "", fmt.Errorf("team table %s: write the meta record: %w", table, err)
+		return res, fmt.Errorf("team table %s: write the meta record: %w", table, err)
 	}
-	return arn, nil
+	return res, nil
+}
+
+// schemaVersion is the meta record's schema: the records this sesbox
+// reads and writes.
+const schemaVersion = 1
+
+// checkFit says what makes an existing table fit for sesbox, or why it is
+// not, hint first: its keys must be the string pk and sk every record is
+// stored under; a TTL must not be on an attribute sesbox writes (DynamoDB
+// would delete claims by their "ver" or "owner_pid", and the next run
+// sent those messages again); its meta record, when there is one, must be
+// of this schema.
+func checkFit(ctx context.Context, client dynamoAPI, table string, td *types.TableDescription) (string, error) {
+	attrType := map[string]types.ScalarAttributeType{}
+	for _, a := range td.AttributeDefinitions {
+		attrType[aws.ToString(a.AttributeName)] = a.AttributeType
+	}
+	var keys []string
+	for _, k := range td.KeySchema {
+		keys = append(keys, fmt.Sprintf("%s %s (%s)", k.KeyType, aws.ToString(k.AttributeName), attrType[aws.ToString(k.AttributeName)]))
+	}
+	want := []string{"HASH pk (S)", "RANGE sk (S)"}
+	if !slices.Equal(keys, want) {
+		return "", &mailstore.HintError{
+			Hint: fmt.Sprintf("give another table's name (--table or team_table): team table %s exists with keys %s, and sesbox needs a string partition key pk and a string sort key sk",
+				table, strings.Join(keys, ", ")),
+			Err: fmt.Errorf("team table %s exists with another schema: nothing was changed", table),
+		}
+	}
+	fit := []string{"keys pk, sk (strings)"}
+	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
+	switch {
+	case err != nil:
+		fit = append(fit, "TTL not checked ("+mailstore.Explain(err)+")")
+	case ttl.TimeToLiveDescription == nil || ttl.TimeToLiveDescription.TimeToLiveStatus == types.TimeToLiveStatusDisabled:
+		fit = append(fit, "no TTL")
+	default:
+		attr := aws.ToString(ttl.TimeToLiveDescription.AttributeName)
+		if slices.Contains(itemAttributes, attr) {
+			return "", &mailstore.HintError{
+				Hint: fmt.Sprintf("turn the TTL off (aws dynamodb update-time-to-live --table-name %s --time-to-live-specification Enabled=false,AttributeName=%s) or give another table: team table %s deletes items by %q, which sesbox writes, and a claim deleted so is a message sent again",
+					table, attr, table, attr),
+				Err: fmt.Errorf("team table %s has a TTL on %q: nothing was changed", table, attr),
+			}
+		}
+		fit = append(fit, fmt.Sprintf("TTL on %q, which sesbox never writes", attr))
+	}
+	meta, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf("meta", "table"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", reachHint(table, fmt.Errorf("team table %s: read the meta record: %w", table, err))
+	}
+	if v := getN(meta.Item, "schema"); len(meta.Item) > 0 && v != schemaVersion {
+		return "", &mailstore.HintError{
+			Hint: fmt.Sprintf("use a sesbox that knows schema %d, or give another table: team table %s was set up for schema %d, this sesbox's is %d", v, table, v, schemaVersion),
+			Err:  fmt.Errorf("team table %s: meta record of schema %d: nothing was changed", table, v),
+		}
+	}
+	if len(meta.Item) > 0 {
+		fit = append(fit, fmt.Sprintf("schema %d, set up by %s", schemaVersion, getS(meta.Item, "created_by")))
+	}
+	fit = append(fit, fmt.Sprintf("%s, %s", td.TableStatus, billing(td)))
+	return strings.Join(fit, "; "), nil
+}
+
+// itemAttributes are the attributes sesbox writes on any record.
+var itemAttributes = []string{
+	"pk", "sk", "kind", "schema", "created_at", "created_by",
+	"bucket", "key", "etag", "destinations", "state", "token", "owner_host", "owner_user", "owner_pid", "owner_boot",
+	"claimed_at", "lease_until", "updated_at", "ver", "start", "started_at", "ses_message_id", "reason",
+	"prior_state", "prior_ses_message_id", "prior_at", "prior_owner", "owner_note",
+	"read", "read_at", "read_by", "answered", "answered_at", "answered_by",
+	"seq", "entry", "count", "last", "next",
+}
+
+func billing(td *types.TableDescription) string {
+	if td.BillingModeSummary != nil && td.BillingModeSummary.BillingMode != "" {
+		return string(td.BillingModeSummary.BillingMode)
+	}
+	return string(types.BillingModeProvisioned)
 }
 
 // Policy is the least-privilege IAM policy for working with the table
@@ -497,6 +621,11 @@ type Status struct {
 	Counts    map[string]int `json:"counts"` // items by kind
 	Claims    []ClaimInfo    `json:"claims"` // claims without an outcome: running or uncertain
 	LogLength int64          `json:"logEntries"`
+	// Unlogged are the sends claims call sent that the shared action log
+	// holds no send of (the same key, ETag and SES message id): a run
+	// that could not append its log entry (it stopped, saying so), or a
+	// claim no sesbox wrote. Forward runs still skip them.
+	Unlogged []ClaimInfo `json:"unlogged"`
 }
 
 // ClaimInfo is one claim as status shows it.
@@ -510,13 +639,22 @@ type ClaimInfo struct {
 	ClaimedAt    time.Time `json:"claimedAt"`
 	LeaseUntil   time.Time `json:"leaseUntil"`
 	Reason       string    `json:"reason,omitempty"`
+	// Suspect says why the item is not one sesbox writes (a "sent"
+	// without its SES message id, a lease further ahead than any run
+	// takes): it is uncertain whatever it says.
+	Suspect string `json:"suspect,omitempty"`
+	// SESMessageID is the SES id an unlogged send's claim gives.
+	SESMessageID string `json:"sesMessageId,omitempty"`
 }
 
 // Status describes the table: its state, its items by kind and the claims
 // without an outcome. It reads the whole table (a Scan): the table holds
 // small records only, but this is the one call whose cost grows with it.
 func (s *Store) Status(ctx context.Context) (Status, error) {
-	st := Status{Table: s.table, Counts: map[string]int{}, Claims: []ClaimInfo{}}
+	st := Status{Table: s.table, Counts: map[string]int{}, Claims: []ClaimInfo{}, Unlogged: []ClaimInfo{}}
+	// Sent claims, checked against the log's sends once both are read.
+	var sentClaims []claim
+	logged := map[string]bool{}
 	d, err := s.api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)})
 	if err != nil {
 		return st, s.wrap("describe", err)
@@ -542,19 +680,42 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 			switch kind {
 			case "log":
 				st.LogLength++
+				var a actionlog.Action
+				if json.Unmarshal([]byte(getS(it, "entry")), &a) == nil && a.Command == "forward" && a.Result == "sent" {
+					logged[loggedSend(a.Bucket, a.Key, a.ETag, a.SESMessageID)] = true
+				}
 			case "claim":
 				c := decodeClaim(it)
 				state := s.view(c)
+				if state.State == reforward.SharedSent {
+					sentClaims = append(sentClaims, c)
+				}
 				if state.State != stateClaimedView && state.State != stateUncertainView {
 					continue
 				}
 				st.Claims = append(st.Claims, ClaimInfo{Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: c.dests,
-					State: state.State, Owner: c.owner.String(), ClaimedAt: c.claimedAt, LeaseUntil: c.leaseUntil, Reason: c.reason})
+					State: state.State, Owner: c.owner.String(), ClaimedAt: c.claimedAt, LeaseUntil: c.leaseUntil, Reason: c.reason,
+					Suspect: state.Suspect})
 			}
 		}
 	}
+	for _, c := range sentClaims {
+		// A send settled a moment ago has its log entry on the way.
+		if logged[loggedSend(c.bucket, c.key, c.etag, c.sesID)] || s.judgeNow().Sub(c.updatedAt) < appendTimeout {
+			continue
+		}
+		st.Unlogged = append(st.Unlogged, ClaimInfo{Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: c.dests,
+			State: reforward.SharedSent, Owner: c.owner.String(), ClaimedAt: c.claimedAt, LeaseUntil: c.leaseUntil, SESMessageID: c.sesID})
+	}
 	slices.SortFunc(st.Claims, func(a, b ClaimInfo) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
+	slices.SortFunc(st.Unlogged, func(a, b ClaimInfo) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
 	return st, nil
+}
+
+// loggedSend names a send the way a claim and a shared-log entry both
+// record it.
+func loggedSend(bucket, key, etag, sesID string) string {
+	return sendPK(bucket, key, strings.Trim(etag, `"`), []string{sesID})
 }
 
 // NewRetryer is the retry policy of the team table's client: throttling,

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
@@ -53,12 +54,12 @@ func newStore(c dynamoAPI, table string, o Owner) *Store {
 func newTable(t *testing.T, db *peer.DynamoDB) (*peer.DynamoDB, string) {
 	t.Helper()
 	name := "sesbox-" + strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())
-	arn, err := Init(context.Background(), db.Client(), name)
+	res, err := Init(context.Background(), db.Client(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(arn, "table/"+name) {
-		t.Errorf("ARN %q", arn)
+	if !res.Created || !strings.Contains(res.ARN, "table/"+name) {
+		t.Errorf("init: %+v", res)
 	}
 	return db, name
 }
@@ -80,7 +81,7 @@ func TestTeam(t *testing.T) {
 		name string
 		fn   func(*testing.T, *peer.DynamoDB)
 	}{
-		{"InitRefusesAnExistingTable", testInitRefusesAnExistingTable},
+		{"InitOfAnExistingTable", testInitOfAnExistingTable},
 		{"MissingTableSaysHowToCreateIt", testMissingTableSaysHowToCreateIt},
 		{"ClaimsRace", testClaimsRace},
 		{"ClaimLifecycle", testClaimLifecycle},
@@ -107,30 +108,123 @@ func TestTeam(t *testing.T) {
 		{"TwoRunsKeepToTheAccountRateTogether", testTwoRunsKeepToTheAccountRateTogether},
 		{"FirstReadMarkByTheTableClock", testFirstReadMarkByTheTableClock},
 		{"MailboxesShareReadState", testMailboxesShareReadState},
+		{"ForgedClaimsAreNotTrusted", testForgedClaimsAreNotTrusted},
+		{"ForgedClaimsDoNotSteerARun", testForgedClaimsDoNotSteerARun},
+		{"TableFaultsMidForward", testTableFaultsMidForward},
+		{"PaceFromTheFutureIsNoRuns", testPaceFromTheFutureIsNoRuns},
+		{"AgainSendsOnceAcrossTheTeam", testAgainSendsOnceAcrossTheTeam},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
 }
 
-func testInitRefusesAnExistingTable(t *testing.T, db *peer.DynamoDB) {
+// testInitOfAnExistingTable: a second operator runs the documented
+// setup, team init, on the table the first created: it is told the table
+// is fit and nothing changes (before: "already exists", exit 1). A table
+// made by hand with the right keys is fit too and gets its meta record.
+// A table with other keys, one with a TTL on an attribute sesbox writes
+// (DynamoDB would delete claims by it) and one set up for another schema
+// each fail, hint first, and nothing changes.
+func testInitOfAnExistingTable(t *testing.T, db *peer.DynamoDB) {
 	db, table := newTable(t, db)
-	_, err := Init(context.Background(), db.Client(), table)
-	if err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Fatalf("second init: %v", err)
+	ctx := context.Background()
+	s := newStore(db.Client(), table, owner("h", 1))
+	tok, _, err := s.Claim(ctx, ref(1), false, false)
+	if err != nil || tok == "" {
+		t.Fatal(err)
 	}
-	st, err := newStore(db.Client(), table, owner("h", 1)).Status(context.Background())
+	res, err := Init(ctx, db.Client(), table)
+	if err != nil || res.Created || !strings.Contains(res.ARN, "table/"+table) {
+		t.Fatalf("second init: %+v %v", res, err)
+	}
+	for _, want := range []string{"keys pk, sk (strings)", "no TTL", "schema 1, set up by ", "ACTIVE, PAY_PER_REQUEST"} {
+		if !strings.Contains(res.Fit, want) {
+			t.Errorf("fit %q lacks %q", res.Fit, want)
+		}
+	}
+	st, err := s.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != "ACTIVE" || st.Billing != "PAY_PER_REQUEST" || st.Counts["meta"] != 1 || len(st.Claims) != 0 {
-		t.Errorf("status %+v", st)
+	if st.State != "ACTIVE" || st.Billing != "PAY_PER_REQUEST" || st.Counts["meta"] != 1 || st.Counts["claim"] != 1 || len(st.Claims) != 1 {
+		t.Errorf("status after the second init %+v", st)
 	}
-	d, err := db.Client().DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	d, err := db.Client().DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(d.Table.KeySchema) != 2 || aws.ToString(d.Table.KeySchema[0].AttributeName) != "pk" || aws.ToString(d.Table.KeySchema[1].AttributeName) != "sk" {
 		t.Errorf("key schema %+v", d.Table.KeySchema)
+	}
+
+	create := func(name string, keys ...string) {
+		t.Helper()
+		in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: types.BillingModePayPerRequest}
+		for i, k := range keys {
+			kt := types.KeyTypeHash
+			if i == 1 {
+				kt = types.KeyTypeRange
+			}
+			name, typ, _ := strings.Cut(k, ":")
+			in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeType(typ)})
+			in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(name), KeyType: kt})
+		}
+		if _, err := db.Client().CreateTable(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		w := dynamodb.NewTableExistsWaiter(db.Client(), func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
+		if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byHand := table + "-by-hand"
+	create(byHand, "pk:S", "sk:S")
+	if res, err := Init(ctx, db.Client(), byHand); err != nil || res.Created || !strings.Contains(res.Fit, "keys pk, sk") {
+		t.Fatalf("init of a table made by hand: %+v %v", res, err)
+	}
+	if st, err := newStore(db.Client(), byHand, owner("h", 1)).Status(ctx); err != nil || st.Counts["meta"] != 1 {
+		t.Errorf("the meta record of a table made by hand: %+v %v", st, err)
+	}
+
+	unfit := func(name, hint string) {
+		t.Helper()
+		before, _ := db.Client().DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		_, err := Init(ctx, db.Client(), name)
+		if got := mailstore.Explain(err); err == nil || !strings.HasPrefix(got, hint) || !strings.Contains(got, "nothing was changed") {
+			t.Errorf("init of %s: %q, want it to start %q", name, got, hint)
+		}
+		after, _ := db.Client().DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if aws.ToInt64(after.Table.ItemCount) != aws.ToInt64(before.Table.ItemCount) {
+			t.Errorf("init of %s wrote to it", name)
+		}
+	}
+	create(table+"-id", "id:S")
+	unfit(table+"-id", "give another table's name (--table or team_table): team table "+table+"-id exists with keys HASH id (S), and sesbox needs")
+	create(table+"-numbers", "pk:N", "sk:S")
+	unfit(table+"-numbers", "give another table's name (--table or team_table): team table "+table+"-numbers exists with keys HASH pk (N), RANGE sk (S)")
+	create(table+"-newer", "pk:S", "sk:S")
+	if _, err := db.Client().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table + "-newer"),
+		Item: map[string]types.AttributeValue{"pk": str("meta"), "sk": str("table"), "kind": str("meta"), "schema": num(2)}}); err != nil {
+		t.Fatal(err)
+	}
+	unfit(table+"-newer", "use a sesbox that knows schema 2, or give another table")
+
+	// A TTL on "ver" would delete claims: dynalite cannot have one, the
+	// proxy answers as DynamoDB does for a table that has.
+	px := dynfault.Start(t, db.URL, func(_ int, op string) dynfault.Fault {
+		if op == "DescribeTimeToLive" {
+			return dynfault.TTLEnabled
+		}
+		return dynfault.Pass
+	})
+	px.TTLAttribute = "ver"
+	_, err = Init(ctx, client(px.URL), table)
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, "turn the TTL off (aws dynamodb update-time-to-live --table-name "+table) {
+		t.Errorf("init of a table with a TTL on ver: %q", got)
+	}
+	px.TTLAttribute = "expires_at"
+	if res, err := Init(ctx, client(px.URL), table); err != nil || !strings.Contains(res.Fit, `TTL on "expires_at", which sesbox never writes`) {
+		t.Errorf("init of a table with a TTL on an attribute of its own: %+v %v", res, err)
 	}
 }
 
@@ -222,9 +316,12 @@ func testClaimLifecycle(t *testing.T, db *peer.DynamoDB) {
 	if tok, held, _ := b.Claim(ctx, r, false, true); tok != "" || held.State != reforward.SharedSent {
 		t.Fatalf("a sent send was claimed again without --again: %q %+v", tok, held)
 	}
-	// --again claims it; when that send certainly fails, it is sent again
-	// as before (with the first id), not failed.
-	tok2, _, err := b.Claim(ctx, r, true, false)
+	// --again over the send its plan saw claims it; when that send
+	// certainly fails, it is sent again as before (with the first id),
+	// not failed.
+	seen := r
+	seen.Seen = "ses-1"
+	tok2, _, err := b.Claim(ctx, seen, true, false)
 	if err != nil || tok2 == "" {
 		t.Fatalf("--again: %q %v", tok2, err)
 	}
@@ -286,7 +383,9 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 	if err := a.Settle(ctx, ref(3), t3, reforward.Outcome{Sent: true, SESMessageID: "ses-first"}); err != nil {
 		t.Fatal(err)
 	}
-	if t3, _, _ = a.Claim(ctx, ref(3), true, false); t3 == "" {
+	again := ref(3)
+	again.Seen = "ses-first"
+	if t3, _, _ = a.Claim(ctx, again, true, false); t3 == "" {
 		t.Fatal("no --again claim")
 	}
 	if st, _ := b.Lookup(ctx, ref(3)); st.State != reforward.SharedSent || st.SESMessageID != "ses-first" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -104,5 +105,49 @@ func TestMkdirPrivateRefusesAnotherUsersDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "drafts")); err == nil {
 		t.Errorf("made drafts in %s", dir)
+	}
+}
+
+// TestMkdirPrivateRefusesADirectoryOpenToAll: with XDG_STATE_HOME in a
+// directory every user may write that is not sticky (mode 0777: a shared
+// mount, a directory made with umask 0), sesbox made its sesbox/ 0700 in
+// it, and any user could rename that away (the forward journal, which
+// stops a message being sent twice, with it) or put a link in its place
+// between MkdirPrivate's check and an open. It is refused, hint first,
+// nothing made, as it is when the XDG directory is a link to such a
+// place; a sticky one (/tmp's 1777) and the user's own are not.
+func TestMkdirPrivateRefusesADirectoryOpenToAll(t *testing.T) {
+	top := t.TempDir()
+	shared := filepath.Join(top, "shared")
+	if err := os.Mkdir(shared, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(top, "state")
+	if err := os.Symlink(filepath.Join(shared, "deeper"), link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(shared, "deeper"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []string{shared, filepath.Join(shared, "deeper"), link} {
+		err := MkdirPrivate(filepath.Join(base, "sesbox", "drafts"))
+		if !errors.Is(err, ErrOpenToAll) || !strings.HasPrefix(err.Error(), "set the XDG_* variables to directories only you can write, or chmod o-w "+shared+": it is writable by every user") {
+			t.Errorf("MkdirPrivate under %s: %v, want ErrOpenToAll naming %s", base, err, shared)
+		}
+		if _, err := os.Lstat(filepath.Join(base, "sesbox")); err == nil {
+			t.Errorf("made sesbox/ in %s", base)
+		}
+	}
+	if err := os.Chmod(shared, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	if err := MkdirPrivate(filepath.Join(shared, "sesbox", "drafts")); err != nil {
+		t.Errorf("MkdirPrivate in a sticky directory: %v", err)
+	}
+	if err := MkdirPrivate(filepath.Join(top, "own", "sesbox", "drafts")); err != nil {
+		t.Errorf("MkdirPrivate in the user's own directory: %v", err)
 	}
 }

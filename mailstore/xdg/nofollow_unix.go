@@ -17,6 +17,12 @@ func ownedByOther(fi os.FileInfo) bool {
 	return ok && int(st.Uid) != os.Getuid()
 }
 
+// openToAll reports a directory every user may write to that is not
+// sticky: any of them may rename or remove what is in it.
+func openToAll(fi os.FileInfo) bool {
+	return fi.IsDir() && fi.Mode().Perm()&0o002 != 0 && fi.Mode()&os.ModeSticky == 0
+}
+
 // isLoop reports the error open(2) gives for a symlink under O_NOFOLLOW.
 func isLoop(err error) bool { return errors.Is(err, syscall.ELOOP) }
 

@@ -18,6 +18,23 @@ var ErrSymlink = errors.New("is a symbolic link; sesbox does not follow symlinks
 // belongs to another user.
 var ErrOtherUser = errors.New("belongs to another user; sesbox keeps its files only in its own user's directories (set the XDG_* variables to directories of yours)")
 
+// ErrOpenToAll is returned (wrapped) when a directory above sesbox's own
+// may be written by every user and is not sticky (/tmp is sticky): any
+// user could rename sesbox's directory in it away, and with it the
+// forward journal that stops a message being sent twice, or put a
+// directory or link of theirs in its place between a check and an open.
+var ErrOpenToAll = errors.New("a directory writable by every user and not sticky")
+
+// openToAllError is ErrOpenToAll for one directory, saying first what to
+// do.
+type openToAllError struct{ dir string }
+
+func (e *openToAllError) Error() string {
+	return fmt.Sprintf("set the XDG_* variables to directories only you can write, or chmod o-w %s: it is writable by every user and not sticky, so another user could move sesbox's files away or swap them", e.dir)
+}
+
+func (e *openToAllError) Unwrap() error { return ErrOpenToAll }
+
 // MkdirPrivate creates dir and any missing parents with mode 0700 and
 // checks that dir, and each of its parents up to the nearest one named
 // "sesbox" (the root of every sesbox-owned tree the XDG functions return),
@@ -45,10 +62,15 @@ func MkdirPrivate(dir string) error {
 }
 
 // checkOwnDirs returns an error when dir or one of its parents up to the
-// one named "sesbox" is a symlink or not a directory; one missing is an
-// error unless missingOK.
+// one named "sesbox" is a symlink or not a directory, or a directory
+// above them is open to all (checkAncestors); one missing is an error
+// unless missingOK.
 func checkOwnDirs(dir string, missingOK bool) error {
-	for _, p := range ownDirs(dir) {
+	own := ownDirs(dir)
+	if err := checkAncestors(filepath.Dir(own[len(own)-1])); err != nil {
+		return err
+	}
+	for _, p := range own {
 		fi, err := os.Lstat(p)
 		if missingOK && errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -67,6 +89,28 @@ func checkOwnDirs(dir string, missingOK bool) error {
 		// it back, replace the files in it.
 		if ownedByOther(fi) {
 			return &fs.PathError{Op: "open", Path: p, Err: ErrOtherUser}
+		}
+	}
+	return nil
+}
+
+// checkAncestors returns an error wrapping ErrOpenToAll when dir or a
+// directory above it, as written or with its links resolved (a cache on
+// another disk), is writable by every user and not sticky. Missing ones
+// are skipped: MkdirAll makes them 0700.
+func checkAncestors(dir string) error {
+	paths := []string{dir}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		paths = append(paths, real)
+	}
+	for _, start := range paths {
+		for p := start; ; p = filepath.Dir(p) {
+			if fi, err := os.Stat(p); err == nil && openToAll(fi) {
+				return &openToAllError{dir: p}
+			}
+			if filepath.Dir(p) == p {
+				break
+			}
 		}
 	}
 	return nil

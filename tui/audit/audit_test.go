@@ -625,3 +625,28 @@ func TestVerifyOfAnAsOfManifestSaysSo(t *testing.T) {
 		t.Errorf("the note is not under the verdict:\n%s", v)
 	}
 }
+
+// TestVerifySaysWhatTheLifecycleRulesMayHaveDone: the bucket's rule
+// "purge" expires mail under inbox/ 30 days after it is stored, and an
+// object of the manifest stored long before is gone: the view's verify
+// says, as the CLI's does, that the rule may have removed it (its note,
+// and a warning under the summary); before, the view showed it deleted
+// with nothing to tell a rule from a person.
+func TestVerifySaysWhatTheLifecycleRulesMayHaveDone(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	delete(b.objs, "inbox/delta")
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	m, _ = drive(t, m, cmd)
+	m.SetSize(200, 80)
+	v := m.View()
+	for _, want := range []string{
+		"warning: see the notes of the deleted objects: 1 of 1 were due to expire under the bucket's lifecycle rules (Expiration)",
+		`lifecycle rule "purge" of mail (all mail under inbox/) expires mail 30 days after it is stored (Expiration): this one was due by 2025-03-31T09:00:00Z`,
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(v), " "), want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+}

@@ -246,6 +246,12 @@ func (m Model) lines() []string {
 		if n := s.VersioningNote(); n != "" {
 			wrap("  ", n, st.Warning)
 		}
+		if p := s.Protection(); p != "" {
+			wrap("  ", "bucket protection: "+sanitize.Line(p), st.Dim)
+		}
+		for _, w := range s.Warnings {
+			wrap("  ", "warning: "+sanitize.Line(w), st.Warning)
+		}
 	}
 	if len(m.results) > 0 {
 		add("")

@@ -1014,3 +1014,28 @@ func TestFoldSaysWhyItDidNothing(t *testing.T) {
 		t.Errorf("z on a message alone: %#v", got)
 	}
 }
+
+// TestListShowsTheAddressOfANamePosingAsOne: a sender named
+// "security@bank.example" (or "PayPal.com") writing from evil.example was
+// listed by that name alone, so evil.example passed for bank.example; the
+// list shows its address then, as `sesbox ls` does (sanitize.Sender), and
+// a confusable domain in its ASCII form.
+func TestListShowsTheAddressOfANamePosingAsOne(t *testing.T) {
+	sums := fixture.Summaries()
+	sums[0].From = mailstore.Address{Name: "security＠bank.example", Address: "evil@evil.example"}
+	sums[1].From = mailstore.Address{Name: "Bank.example", Address: "support@bаnk.example"} // a Cyrillic а
+	for _, w := range []int{80, 120} {
+		m, _ := newListOf(t, w, 14, sums)
+		v := m.View()
+		for _, want := range []string{"evil@evil.example", "-bnk-6cd.example"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("%d columns: %q is not on the screen:\n%s", w, want, v)
+			}
+		}
+		for _, not := range []string{"bank.example", "Bank.example", "bаnk"} {
+			if strings.Contains(v, not) {
+				t.Errorf("%d columns: %q is on the screen:\n%s", w, not, v)
+			}
+		}
+	}
+}

@@ -193,7 +193,7 @@ func (m Model) renderRow(r int) string {
 	if l.date {
 		b.WriteString(paint(base, common.Fit(formatDate(s.Date, m.c.Now(), m.c.Loc), wDate)+" "))
 	}
-	b.WriteString(paint(base, common.Fit(fromText(s, l.from), l.from)+" "))
+	b.WriteString(paint(base, common.SenderCell(s.From.Name, s.From.Address, l.from)+" "))
 	b.WriteString(paint(base, common.Fit(m.subjectText(rw, s, l.subject), l.subject)+" "))
 	if l.size {
 		b.WriteString(paint(base, common.FitRight(mailstore.FormatSize(s.Size), wSize)+" "))
@@ -229,18 +229,6 @@ func verdictLetter(letter, v string) string {
 	default:
 		return "-"
 	}
-}
-
-// fromText is the sender's name, else address, as much as fills w cells,
-// made a table cell as the CLI's ls table makes it (sanitize.Cell): an
-// emoji sequence joined by ZWJ shows each of its emoji, where the
-// terminal's width pass (common.Terminal) kept the first one only.
-func fromText(s *mailstore.Summary, w int) string {
-	name := sanitize.Cell(common.Head(s.From.Name, w))
-	if name == "" {
-		name = sanitize.Cell(common.Head(s.From.Address, w))
-	}
-	return name
 }
 
 // pendingRow stands for a row whose summary is still being read (a jump

@@ -51,6 +51,53 @@ func TestViewerShowsBidiAsMarkers(t *testing.T) {
 	}
 }
 
+// TestViewerQuotesANamePosingAsAnAddress: the From line showed
+// `security＠bank.example <security@bank.example> <evil@evil.example>`,
+// a name written to read as the address; the name is quoted, so the
+// sender's address is the only one outside quotes, and a domain with a
+// Cyrillic letter among Latin ones is shown in its ASCII form.
+func TestViewerQuotesANamePosingAsAnAddress(t *testing.T) {
+	raw := "From: =?utf-8?q?security=EF=BC=A0bank=2Eexample_<security@bank.example>?= <evil@evil.example>\r\n" +
+		"To: Bank <help@b\xd0\xb0nk.example>\r\nSubject: verify\r\n\r\nbody\r\n"
+	view := viewRaw(t, 120, 30, raw)
+	for _, want := range []string{`"security＠bank.example <security@bank.example>" <evil@evil.example>`, "Bank <help@xn--bnk-6cd.example>"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+}
+
+// TestPartNamesShowTheirExtension: an attachment named "invoice.pdf", a
+// hundred blanks (spaces, ideographic spaces, braille blanks) or
+// underscores, and ".exe" showed as "invoice.pdf" in the header's
+// Attached line and the parts list, cut at the screen's edge with its
+// extension; each run of blanks is one space, as the file is saved, and
+// a name past 40 cells is cut in its middle.
+func TestPartNamesShowTheirExtension(t *testing.T) {
+	for name, want := range map[string]string{
+		"invoice.pdf" + strings.Repeat(" ", 100) + ".exe":             "invoice.pdf .exe",
+		"statement.pdf" + strings.Repeat("\u3000\u2800", 50) + ".scr": "statement.pdf .scr",
+		"receipt.pdf" + strings.Repeat("_", 100) + ".js":              "receipt.pdf" + strings.Repeat("_", 25) + "….js",
+	} {
+		raw := "From: a@example.com\r\nSubject: invoice\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+			"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"" + name + "\"\r\n\r\nMZ\r\n--b--\r\n"
+		if view := viewRaw(t, 80, 24, raw); !strings.Contains(view, "Attached: [2] "+want+" (2B)") {
+			t.Errorf("the header does not show %q:\n%s", want, view)
+		}
+		c := fixture.Common(80, 24)
+		m := New(c)
+		m.SetSize(80, 24)
+		v := mime.Parse([]byte(raw))
+		v.Summary.Key = "inbound/test"
+		m.SetMessage(&mailbox.Message{Summary: v.Summary, Raw: []byte(raw), View: v})
+		m, _ = press(t, m, "p")
+		if view := m.View(); !strings.Contains(view, want) {
+			t.Errorf("the parts list does not show %q:\n%s", want, view)
+		}
+	}
+}
+
 // TestViewerSourceFallback: a message the parser refuses (here: too many
 // parts) is shown as its sanitized source, with the reason.
 func TestViewerSourceFallback(t *testing.T) {

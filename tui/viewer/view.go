@@ -314,9 +314,8 @@ lists:
 				out = append(out, "…")
 				break lists
 			}
-			a.Name, a.Address = sanitize.Line(common.Head(a.Name, w)), sanitize.Line(common.Head(a.Address, w))
-			if a.Name != "" || a.Address != "" {
-				out = append(out, a.String())
+			if shown := sanitize.Mailbox(common.Head(a.Name, w), common.Head(a.Address, w)); shown != "" {
+				out = append(out, shown)
 				size += len(out[len(out)-1]) + 2
 			}
 		}

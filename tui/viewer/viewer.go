@@ -674,10 +674,17 @@ func (m Model) FullHelp() [][]key.Binding {
 }
 
 // partName is the name a part would be saved under: the sender's name made
-// safe (no path, no bidi tricks), so what the user sees is what they get.
+// safe (no path, no bidi tricks, a run of blanks one space), so what the
+// user sees is what they get; past maxPartName cells it is cut in the
+// middle, its extension kept (common.ShortName): "invoice.pdf", a
+// hundred underscores and ".exe" showed as "invoice.pdf___…" at the
+// screen's edge, in the header's Attached line and the parts list.
 func partName(p mime.Part) string {
 	if p.Filename != "" {
-		return sanitize.Filename(p.Filename)
+		return common.ShortName(sanitize.Filename(p.Filename), maxPartName)
 	}
 	return "part " + strconv.Itoa(p.Index)
 }
+
+// maxPartName is the most cells a part's name takes on the screen.
+const maxPartName = 40

@@ -143,6 +143,10 @@ func (r *Reader) hint(err error, name string) error {
 		return &mailstore.HintError{Hint: fmt.Sprintf("not allowed to read the log group %q: allow logs:FilterLogEvents and logs:DescribeLogGroups on it", name), Err: err}
 	case "ResourceNotFoundException":
 		return &mailstore.HintError{Hint: noGroup(name), Err: err}
+	case "ThrottlingException", "LimitExceededException":
+		// The SDK waited and asked again before giving up; its error
+		// said only "exceeded maximum number of attempts".
+		return &mailstore.HintError{Hint: fmt.Sprintf("CloudWatch Logs is throttling the reads of the forwarder's log group %s, and the retries ran out — try again in a minute (other readers of the account's logs in this region share its request rate)", name), Err: err}
 	}
 	return err
 }

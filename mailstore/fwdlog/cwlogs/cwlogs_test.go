@@ -19,6 +19,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/fwdlog"
 	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakelogs"
+	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 	"github.com/sesbox/sesbox/mailstore/testutil/lambdafwd"
 )
 
@@ -187,5 +188,107 @@ func TestFetchEndsOnARepeatedPageToken(t *testing.T) {
 	})
 	if h := mailstore.Hint(err); pages != 2 || !strings.Contains(h, "a page token it gave before") {
 		t.Fatalf("%d pages handed on, hint %q, err %v; want 2 (the first, and the second, which gave its own token back) and the hint", pages, h, err)
+	}
+}
+
+// TestThrottledReadsBackOffThenSayWhatToDo: CloudWatch Logs throttling
+// the reads (ThrottlingException, from the fault proxy in front of the
+// fake: no CloudWatch Logs emulator is available, see fakelogs, so the
+// fake stays minimal and the faults are the proxy's). A throttle now
+// and then is backed off and read again: every event arrives once. A
+// read throttled on every attempt fails with what to do first, where it
+// said "read log group G: operation error CloudWatch Logs:
+// FilterLogEvents, exceeded maximum attempts, 3, ... ThrottlingException:
+// Rate exceeded" alone; the mailbox then counts the log as unread
+// (mailbox.LogError).
+func TestThrottledReadsBackOffThenSayWhatToDo(t *testing.T) {
+	srv := fakelogs.Start(t)
+	srv.PageSize = 7
+	srv.Now = func() time.Time { return fixtureBase.Add(3 * time.Hour) }
+	const grp = "/aws/lambda/SesForwarder"
+	srv.CreateGroup(grp, fixtureBase.Add(-time.Hour), 30)
+	events := fixture(t)
+	srv.Put(grp, events...)
+	// Every other request throttled.
+	px := dynfault.Start(t, srv.URL, func(n int, _ string) dynfault.Fault {
+		if n%2 == 1 {
+			return dynfault.Throttle
+		}
+		return dynfault.Pass
+	})
+	r := New(logsClient(px.URL))
+	ctx := context.Background()
+	if _, err := r.DescribeGroup(ctx, grp); err != nil {
+		t.Fatalf("describe, throttled once: %v", err)
+	}
+	seen := map[string]int{}
+	err := r.Fetch(ctx, grp, fixtureBase.Add(-time.Hour), fixtureBase.Add(2*time.Hour), func(page []fwdlog.Event) error {
+		for _, e := range page {
+			seen[e.ID]++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("fetch, every other request throttled: %v", err)
+	}
+	for _, e := range events {
+		if seen[e.EventID] != 1 {
+			t.Errorf("event %s read %d times", e.EventID, seen[e.EventID])
+		}
+	}
+	ops := px.Ops()
+	if len(seen) != len(events) || ops["FilterLogEvents"] < 2*((len(events)+6)/7) {
+		t.Errorf("%d events of %d read, %v requests: want each page throttled once and asked again", len(seen), len(events), ops)
+	}
+
+	px.SetFault(func(int, string) dynfault.Fault { return dynfault.Throttle })
+	before := px.Ops()["FilterLogEvents"]
+	err = r.Fetch(ctx, grp, fixtureBase.Add(-time.Hour), fixtureBase.Add(2*time.Hour), func([]fwdlog.Event) error { return nil })
+	want := "CloudWatch Logs is throttling the reads of the forwarder's log group " + grp
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) || !strings.Contains(got, "ThrottlingException") {
+		t.Errorf("fetch, every request throttled: %q\nwant %q first, then the SDK's error", got, want)
+	}
+	if n := px.Ops()["FilterLogEvents"] - before; n != 3 {
+		t.Errorf("every request throttled: %d attempts, want the SDK's 3", n)
+	}
+	_, err = r.DescribeGroup(ctx, grp)
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
+		t.Errorf("describe, every request throttled: %q\nwant %q first", got, want)
+	}
+}
+
+// TestAClockOffIsCorrectedOrNamed: CloudWatch Logs refusing a request
+// signed 20 minutes from its time (the fault proxy's ServerClock, in
+// front of the fake). With the answer's Date the SDK sets its clock by it
+// and the read goes through; without one the read fails naming the
+// clock first.
+func TestAClockOffIsCorrectedOrNamed(t *testing.T) {
+	srv := fakelogs.Start(t)
+	srv.Now = func() time.Time { return fixtureBase.Add(3 * time.Hour) }
+	const grp = "/aws/lambda/SesForwarder"
+	srv.CreateGroup(grp, fixtureBase.Add(-time.Hour), 30)
+	events := fixture(t)
+	srv.Put(grp, events...)
+	px := faultproxy.Start(t, srv.URL, faultproxy.Config{ServerClock: 20 * time.Minute})
+	r := New(logsClient(px.URL))
+	ctx := context.Background()
+	n := 0
+	err := r.Fetch(ctx, grp, fixtureBase.Add(-time.Hour), fixtureBase.Add(2*time.Hour), func(page []fwdlog.Event) error {
+		n += len(page)
+		return nil
+	})
+	if err != nil || n != len(events) || px.Stats().Skewed == 0 {
+		t.Errorf("with the clock off and a Date: %d events of %d, %d refused for their time, %v", n, len(events), px.Stats().Skewed, err)
+	}
+	px.SetConfig(faultproxy.Config{ServerClock: 20 * time.Minute, NoDate: true})
+	r = New(logsClient(px.URL)) // a new client: its clock not yet set
+	const want = "cannot read the forwarder's log group " + grp + ": AWS refused the request for the time it was signed at: this machine's clock is off"
+	_, err = r.DescribeGroup(ctx, grp)
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
+		t.Errorf("describe, no Date: %q\nwant %q first", got, want)
+	}
+	err = r.Fetch(ctx, grp, fixtureBase.Add(-time.Hour), fixtureBase.Add(2*time.Hour), func([]fwdlog.Event) error { return nil })
+	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
+		t.Errorf("fetch, no Date: %q\nwant %q first", got, want)
 	}
 }

@@ -6,7 +6,9 @@
 package dynfault
 
 import (
+	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,8 +26,10 @@ type Fault int
 const (
 	// Pass forwards the request and its answer.
 	Pass Fault = iota
-	// Throttle answers HTTP 400 ProvisionedThroughputExceededException
-	// without forwarding.
+	// Throttle answers HTTP 400 with the throttling error of the service
+	// the request is for, without forwarding: DynamoDB's
+	// ProvisionedThroughputExceededException, CloudWatch Logs'
+	// ThrottlingException ("Rate exceeded").
 	Throttle
 	// Drop forwards the request (dynalite applies it) and then closes the
 	// connection without an answer.
@@ -42,30 +46,52 @@ const (
 	// proxy passes as well) does for a request signed with a key it does
 	// not know: the peers accept any key.
 	RejectCredentials
+	// ThrottlingException answers HTTP 400 ThrottlingException without
+	// forwarding: DynamoDB's answer when its control plane, or an
+	// account's request rate, is over its limit.
+	ThrottlingException
+	// Reset forwards the request (dynalite applies it) and then resets
+	// the connection (TCP RST) without an answer.
+	Reset
+	// ResetBefore resets the connection (TCP RST) without forwarding.
+	ResetBefore
+	// TTLEnabled answers a DescribeTimeToLive with a TTL enabled on
+	// Proxy.TTLAttribute, as DynamoDB does for a table whose TTL was
+	// turned on: dynalite has no UpdateTimeToLive, and says DISABLED.
+	TTLEnabled
 )
 
 // Proxy is a running fault proxy.
 type Proxy struct {
 	URL string
 	// Delay is how long a Delay answer is held back.
-	Delay  time.Duration
-	target *url.URL
-	mu     sync.Mutex
-	fault  func(n int, op string) Fault
-	n      int
-	ops    map[string]int
+	Delay time.Duration
+	// TTLAttribute is the attribute a TTLEnabled answer names.
+	TTLAttribute string
+	target       *url.URL
+	mu           sync.Mutex
+	fault        func(n int, op string, body []byte) Fault
+	n            int
+	ops          map[string]int
 }
 
 // Start starts a proxy to target. fault decides each request by its
 // 1-based number and operation ("PutItem", "Query", ...); nil passes all.
 func Start(t testing.TB, target string, fault func(n int, op string) Fault) *Proxy {
 	t.Helper()
+	if fault == nil {
+		fault = func(int, string) Fault { return Pass }
+	}
+	return StartBody(t, target, func(n int, op string, _ []byte) Fault { return fault(n, op) })
+}
+
+// StartBody is Start with a fault function that also reads the request's
+// body (to tell a claim's PutItem from the other writes, say).
+func StartBody(t testing.TB, target string, fault func(n int, op string, body []byte) Fault) *Proxy {
+	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if fault == nil {
-		fault = func(int, string) Fault { return Pass }
 	}
 	p := &Proxy{target: u, fault: fault, ops: map[string]int{}}
 	srv := httptest.NewServer(p)
@@ -78,7 +104,7 @@ func Start(t testing.TB, target string, fault func(n int, op string) Fault) *Pro
 func (p *Proxy) SetFault(f func(n int, op string) Fault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.fault = f
+	p.fault = func(n int, op string, _ []byte) Fault { return f(n, op) }
 }
 
 // Ops counts the requests seen by operation, faulted ones included.
@@ -103,10 +129,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.n++
 	p.ops[op]++
-	fault := p.fault(p.n, op)
+	fault := p.fault(p.n, op, body)
 	p.mu.Unlock()
 	switch fault {
 	case Throttle:
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_") {
+			// What CloudWatch Logs sends over an account's request rate.
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+			return
+		}
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		w.WriteHeader(http.StatusBadRequest)
 		io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded."}`)
@@ -116,8 +149,21 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		io.WriteString(w, `{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}`)
 		return
+	case TTLEnabled:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		json.NewEncoder(w).Encode(map[string]any{"TimeToLiveDescription": map[string]string{
+			"AttributeName": p.TTLAttribute, "TimeToLiveStatus": "ENABLED"}})
+		return
+	case ThrottlingException:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"__type":"com.amazon.coral.availability#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}`)
+		return
 	case Refuse:
 		cut(w)
+		return
+	case ResetBefore:
+		reset(w)
 		return
 	}
 	resp, respBody, ok := httprec.Relay(w, r, p.target, body)
@@ -127,6 +173,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch fault {
 	case Drop:
 		cut(w)
+		return
+	case Reset:
+		reset(w)
 		return
 	case Delay:
 		time.Sleep(p.Delay)
@@ -144,6 +193,21 @@ func cut(w http.ResponseWriter) {
 		panic("dynfault: the server cannot hijack connections")
 	}
 	if conn, _, err := hj.Hijack(); err == nil {
+		conn.Close()
+	}
+}
+
+// reset closes the connection with a TCP RST (no lingering): the client
+// reads "connection reset by peer".
+func reset(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("dynfault: the server cannot hijack connections")
+	}
+	if conn, _, err := hj.Hijack(); err == nil {
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
 		conn.Close()
 	}
 }

@@ -102,8 +102,17 @@ type Config struct {
 	// probability Latency.
 	Latency float64
 	Delay   time.Duration
+	// Hang holds every request Match accepts this long before it is
+	// forwarded: a latency spike on one request, nothing answered
+	// meanwhile. A client that hangs up first ends it, and the request
+	// is never forwarded (counted in HungUp).
+	Hang time.Duration
 	// Match limits the faults to the requests it accepts; nil: all.
 	Match func(*http.Request) bool
+	// Before, when set, is called with each request as it arrives,
+	// before anything is forwarded: a test changes what the peer holds
+	// between two requests of one read.
+	Before func(*http.Request)
 	// Capacity, when positive, answers 503 SlowDown to every request
 	// that arrives while Capacity others are in flight: a server with a
 	// request rate it cannot exceed, which a client that keeps its
@@ -134,6 +143,8 @@ type Stats struct {
 	// (closed the connection) before StallFor passed.
 	HungUp int64
 	Delays int64 // requests delayed
+	// Hangs counts the requests held by Hang.
+	Hangs int64
 	// MaxInFlight is the most requests the proxy held at once.
 	MaxInFlight int64
 	// BodyBytes is the number of response body bytes written to clients.
@@ -163,7 +174,7 @@ type Proxy struct {
 	seen map[string]uint64
 
 	requests, slowDowns, resets, truncations, stalls, hungUp, delays, bodyBytes atomic.Int64
-	internalErrors, earlyResets, shortLengths, skewed                           atomic.Int64
+	internalErrors, earlyResets, shortLengths, skewed, hangs                    atomic.Int64
 	inFlight, maxInFlight                                                       atomic.Int64
 }
 
@@ -201,14 +212,14 @@ func (p *Proxy) Stats() Stats {
 		Requests: p.requests.Load(), SlowDowns: p.slowDowns.Load(), Resets: p.resets.Load(),
 		Truncations: p.truncations.Load(), Stalls: p.stalls.Load(), HungUp: p.hungUp.Load(), Delays: p.delays.Load(), BodyBytes: p.bodyBytes.Load(),
 		MaxInFlight: p.maxInFlight.Load(), InternalErrors: p.internalErrors.Load(), EarlyResets: p.earlyResets.Load(),
-		ShortLengths: p.shortLengths.Load(), Skewed: p.skewed.Load(),
+		ShortLengths: p.shortLengths.Load(), Skewed: p.skewed.Load(), Hangs: p.hangs.Load(),
 	}
 }
 
 // ResetStats sets the counts back to zero.
 func (p *Proxy) ResetStats() {
 	for _, c := range []*atomic.Int64{&p.requests, &p.slowDowns, &p.resets, &p.truncations, &p.stalls, &p.hungUp, &p.delays, &p.bodyBytes, &p.maxInFlight,
-		&p.internalErrors, &p.earlyResets, &p.shortLengths, &p.skewed} {
+		&p.internalErrors, &p.earlyResets, &p.shortLengths, &p.skewed, &p.hangs} {
 		c.Store(0)
 	}
 }
@@ -260,6 +271,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for m := p.maxInFlight.Load(); n > m && !p.maxInFlight.CompareAndSwap(m, n); m = p.maxInFlight.Load() {
 	}
 	cfg, u1, u2 := p.draw(r)
+	if cfg.Before != nil {
+		cfg.Before(r)
+	}
 	if cfg.ServerClock != 0 && p.skewAnswer(w, r, cfg) {
 		return
 	}
@@ -294,6 +308,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError+cfg.ResetEarly+cfg.ShortLength+cfg.Expired:
 			f = expired
 		}
+		if cfg.Hang > 0 {
+			p.hangs.Add(1)
+			t := time.NewTimer(cfg.Hang)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				p.hungUp.Add(1)
+				return
+			}
+		}
 		if cfg.Latency > 0 && cfg.Delay > 0 && u2 < cfg.Latency {
 			p.delays.Add(1)
 			// u2/Latency is uniform in [0, 1) given that u2 < Latency.
@@ -304,15 +329,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case slowDown:
 		p.slowDowns.Add(1)
 		// What S3 sends when a prefix is over its request rate.
-		p.errorAnswer(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+		p.errorAnswer(w, r, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
 		return
 	case kmsDenied:
 		// What S3 sends for an SSE-KMS object without kms:Decrypt.
-		p.errorAnswer(w, http.StatusForbidden, "AccessDenied",
+		p.errorAnswer(w, r, http.StatusForbidden, "AccessDenied",
 			"The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.")
 		return
 	case archived:
-		p.errorAnswer(w, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class")
+		p.errorAnswer(w, r, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class")
 		return
 	case echoHeaders:
 		var b strings.Builder
@@ -322,11 +347,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		var msg bytes.Buffer
 		xml.EscapeText(&msg, []byte(b.String()))
-		p.errorAnswer(w, http.StatusForbidden, "SignatureDoesNotMatch", msg.String())
+		p.errorAnswer(w, r, http.StatusForbidden, "SignatureDoesNotMatch", msg.String())
 		return
 	case internalError:
 		p.internalErrors.Add(1)
-		p.errorAnswer(w, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
+		p.errorAnswer(w, r, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
 		return
 	case resetEarly:
 		p.earlyResets.Add(1)
@@ -338,7 +363,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case expired:
-		p.errorAnswer(w, http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
+		p.errorAnswer(w, r, http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
 		return
 	}
 	resp, err := p.forward(r)
@@ -396,8 +421,21 @@ func (p *Proxy) copyResponse(w http.ResponseWriter, resp *http.Response) {
 		w.Header()[k] = vs
 	}
 	w.WriteHeader(resp.StatusCode)
-	n, _ := io.Copy(w, resp.Body)
-	p.bodyBytes.Add(n)
+	io.Copy(countedWriter{w, &p.bodyBytes}, resp.Body)
+}
+
+// countedWriter counts the bytes it is given before writing them, so a
+// client that has read a body finds every byte of it in Stats.
+type countedWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c countedWriter) Write(b []byte) (int, error) {
+	c.n.Add(int64(len(b)))
+	n, err := c.w.Write(b)
+	c.n.Add(int64(n - len(b))) // what did not go out
+	return n, err
 }
 
 // breakResponse writes the answer's status line and headers (with the full
@@ -453,8 +491,19 @@ func (p *Proxy) breakResponse(w http.ResponseWriter, resp *http.Response, size i
 	}
 }
 
-// errorAnswer writes S3's XML error answer.
-func (p *Proxy) errorAnswer(w http.ResponseWriter, status int, code, message string) {
+// errorAnswer writes S3's XML error answer, or to a request of a JSON
+// protocol (X-Amz-Target: SQS, DynamoDB, CloudWatch Logs) the JSON one.
+func (p *Proxy) errorAnswer(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	if r.Header.Get("X-Amz-Target") != "" {
+		body, _ := json.Marshal(map[string]string{"__type": code, "message": message})
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amzn-ErrorType", code)
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(status)
+		n, _ := w.Write(body)
+		p.bodyBytes.Add(int64(n))
+		return
+	}
 	body := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
 		`<Error><Code>` + code + `</Code><Message>` + message + `</Message>` +
 		`<RequestId>FAULTPROXY</RequestId><HostId>faultproxy</HostId></Error>`
@@ -501,7 +550,7 @@ func (p *Proxy) skewAnswer(w http.ResponseWriter, r *http.Request, cfg Config) b
 		w.WriteHeader(http.StatusForbidden)
 		w.Write(body)
 	default:
-		p.errorAnswer(w, http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
+		p.errorAnswer(w, r, http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
 	}
 	return true
 }

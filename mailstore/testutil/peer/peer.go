@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // Credentials the peers are started with; test-only values.
@@ -80,6 +81,28 @@ func (s *S3) CreateBuckets(t testing.TB, names ...string) *s3.Client {
 		}
 	}
 	return c
+}
+
+// CreateVersionedBuckets creates each named bucket on the server (which
+// must have been started versioned) with versioning Enabled, and returns
+// a client for it.
+func (s *S3) CreateVersionedBuckets(t testing.TB, names ...string) *s3.Client {
+	t.Helper()
+	c := s.CreateBuckets(t, names...)
+	for _, b := range names {
+		SetVersioning(t, c, b, types.BucketVersioningStatusEnabled)
+	}
+	return c
+}
+
+// SetVersioning sets bucket's versioning status (Enabled, Suspended)
+// through c.
+func SetVersioning(t testing.TB, c *s3.Client, bucket string, status types.BucketVersioningStatus) {
+	t.Helper()
+	if _, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: status}}); err != nil {
+		t.Fatalf("versioning of bucket %s: %v", bucket, err)
+	}
 }
 
 // SES is a running aws-ses-v2-local.

@@ -50,12 +50,12 @@ type History struct {
 func New(t testing.TB, bucket, prefix string, versioned bool) *History {
 	t.Helper()
 	srv := peer.StartS3(t, true)
-	h := &History{t: t, Srv: srv, C: srv.CreateBuckets(t, bucket), Bucket: bucket, Prefix: prefix,
-		when: map[string]time.Time{}, VIDs: map[string][]string{}}
+	create := srv.CreateBuckets
 	if versioned {
-		h.Versioning(types.BucketVersioningStatusEnabled)
+		create = srv.CreateVersionedBuckets
 	}
-	return h
+	return &History{t: t, Srv: srv, C: create(t, bucket), Bucket: bucket, Prefix: prefix,
+		when: map[string]time.Time{}, VIDs: map[string][]string{}}
 }
 
 // Day is noon UTC on day n of January 2026.
@@ -76,10 +76,7 @@ func SHA256(b []byte) string {
 // Versioning sets the bucket's versioning status.
 func (h *History) Versioning(s types.BucketVersioningStatus) {
 	h.t.Helper()
-	if _, err := h.C.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(h.Bucket),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: s}}); err != nil {
-		h.t.Fatal(err)
-	}
+	peer.SetVersioning(h.t, h.C, h.Bucket, s)
 }
 
 // Put writes Prefix+key on d and returns its version id ("null" when
