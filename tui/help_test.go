@@ -11,6 +11,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/query"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
+	"github.com/sesbox/sesbox/tui/viewer"
 )
 
 // TestHelpShowsCommandsWhole: the help's `:` commands and query syntax are
@@ -28,6 +29,23 @@ func TestHelpShowsCommandsWhole(t *testing.T) {
 			for _, l := range strings.Split(cmds, "\n") {
 				if strings.HasSuffix(strings.TrimRight(l, " "), "…") {
 					t.Errorf("cut line %q", l)
+				}
+			}
+			// Every description starts in one column: a usage as long as
+			// the column (:export [--mbox] [--parents] FILE) pushed its own
+			// to the right.
+			col := -1
+			for _, c := range cmdline.Commands {
+				start := c.Help[:min(len(c.Help), 16)]
+				for _, l := range strings.Split(cmds, "\n") {
+					if i := strings.LastIndex(l, start); i >= 0 {
+						if col < 0 {
+							col = i
+						} else if i != col {
+							t.Errorf(":%s: its help starts at column %d, the others' at %d:\n%s", c.Verb, i, col, cmds)
+						}
+						break
+					}
 				}
 			}
 			flat := strings.Join(strings.Fields(cmds), " ")
@@ -95,5 +113,52 @@ func TestHelpListsEveryGlobalKey(t *testing.T) {
 			}
 		}
 		h.press("q")
+	}
+}
+
+// TestAKeyThatDoesNothingSaysSo: in the list and the viewer a key bound
+// to nothing there (x; J, the viewer's next message, in the list; e, the
+// list's export, in the viewer) did nothing and said nothing, read as an
+// action that failed silently. It says so, as mutt's "Key is not bound",
+// and every key the page's help lists still acts without the notice.
+func TestAKeyThatDoesNothingSaysSo(t *testing.T) {
+	h := demoHarness(t, Box{})
+	says := func(k string, want bool) {
+		t.Helper()
+		h.press(k)
+		if got := strings.Contains(h.view(), k+" does nothing here (? lists the keys)"); got != want {
+			t.Errorf("%q on %q: says it does nothing %v, want %v:\n%s", k, h.m.top(), got, want, h.view())
+		}
+	}
+	says("x", true)
+	says("J", true)
+	says("j", false)
+	for _, k := range []string{"k", "g", "G", "o", "O", "T", "T", "V", "u", "space", "ctrl+d", "ctrl+u", "tab", "ctrl+l", "n", "N", "U", "U"} {
+		h.press(k)
+		if strings.Contains(h.view(), "does nothing here") {
+			t.Errorf("list: %q said it does nothing:\n%s", k, h.view())
+		}
+	}
+	for _, k := range []string{"f", "r", "R", "L", "A", "E", "?", ":", "/", "S", "|", "s", "e", "ctrl+r", "esc"} {
+		if !h.m.acts(fixture.Key(k)) {
+			t.Errorf("list: %q is in the help but not taken as acting", k)
+		}
+	}
+	h.press("enter")
+	if h.m.top() != viewer.Kind {
+		t.Fatalf("enter opened %q", h.m.top())
+	}
+	says("e", true)
+	says("x", true)
+	for _, k := range []string{"j", "k", "J", "K", "h", "h", "H", "H", "y", "n", "l", "esc"} {
+		h.press(k)
+		if strings.Contains(h.view(), "does nothing here") {
+			t.Errorf("viewer: %q said it does nothing:\n%s", k, h.view())
+		}
+	}
+	for _, k := range []string{"p", "s", "o", "|", "Y", "v", "r", "f", "/", "?", "E", ":"} {
+		if !h.m.acts(fixture.Key(k)) {
+			t.Errorf("viewer: %q is in the help but not taken as acting", k)
+		}
 	}
 }

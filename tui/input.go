@@ -1,9 +1,12 @@
 package tui
 
 import (
+	"slices"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/keys"
@@ -166,7 +169,24 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 	}
+	if (top == "" || top == viewer.Kind) && !msg.Paste && !m.acts(msg) {
+		// As mutt's "Key is not bound": a key that did nothing said
+		// nothing, a mistyped one read as one that failed silently.
+		m.notice = sanitize.Line(msg.String()) + " does nothing here (" + g.Help.Help().Key + " lists the keys)"
+	}
 	return m.route(msg)
+}
+
+// acts reports whether k is one of the keys the help of the page shown
+// lists (activeKeys): every key that does something there.
+func (m Model) acts(k tea.KeyMsg) bool {
+	km := m.activeKeys()
+	if slices.ContainsFunc(km.Short, func(b key.Binding) bool { return key.Matches(k, b) }) {
+		return true
+	}
+	return slices.ContainsFunc(km.Full, func(bs []key.Binding) bool {
+		return slices.ContainsFunc(bs, func(b key.Binding) bool { return key.Matches(k, b) })
+	})
 }
 
 // settling reports whether keys must wait for a result on its way: the
@@ -271,7 +291,7 @@ func (m Model) release(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 
 func (m Model) openHelp() Model {
 	p := m.shown()
-	sections := []common.HelpSection{{Title: "Commands (:, Tab completes):", Body: cmdline.Help(), Hang: 28}}
+	sections := []common.HelpSection{{Title: "Commands (:, Tab completes):", Body: cmdline.Help(), Hang: cmdline.HelpColumn}}
 	if h, ok := p.(common.Helper); ok {
 		sections = append(sections, h.HelpSections()...)
 	}

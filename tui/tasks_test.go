@@ -554,6 +554,36 @@ func TestRootExportsTheMarkedSet(t *testing.T) {
 	}
 }
 
+// TestExportIntoAMissingDirectoryIsRefusedInTheTUI: e to
+// /nonexistent/dir/file.mbox made the directories and wrote there; it is
+// refused, hint first, nothing made, as sesbox export refuses it
+// (audit.ExportOptions.Parents), and :export --parents --mbox FILE makes
+// them, as export --parents does.
+func TestExportIntoAMissingDirectoryIsRefusedInTheTUI(t *testing.T) {
+	b := fixture.DemoBucket()
+	h := demoHarness(t, Box{Audit: &audit.Env{Bucket: b, Config: b}})
+	root := t.TempDir()
+	file := filepath.Join(root, "no", "such", "out.mbox")
+	h.press(" ", "e", "ctrl+u")
+	h.typeText(file)
+	h.press("enter")
+	if len(h.m.errs) == 0 || !strings.HasPrefix(h.m.errs[len(h.m.errs)-1].Text, "to make "+filepath.Dir(file)+", give --parents (in the TUI, :export --parents --mbox FILE), or check the path") {
+		t.Fatalf("not refused hint first (errors %v):\n%s", h.m.errs, h.view())
+	}
+	if _, err := os.Lstat(filepath.Join(root, "no")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("refused, yet made the directory (%v)", err)
+	}
+	h.press(":")
+	h.typeText("export --parents --mbox " + file)
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "exported 1 message to") {
+		t.Fatalf(":export --parents did not export (errors %v):\n%s", h.m.errs, v)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Size() == 0 {
+		t.Fatalf(":export --parents wrote no mbox: %v", err)
+	}
+}
+
 // TestRootDemoKeepsDraftsAndResumes: with no SES sender (the demo), send
 // keeps the reply as a draft instead of failing; an attachment added
 // before survives in it; :drafts lists it and :drafts ID resumes it.

@@ -526,11 +526,11 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	if s.Anchor != "" {
 		fmt.Fprintf(w, "action log: %s\n", sanitize.Line(s.Anchor))
 	}
-	if !m.Header.AsOf.IsZero() {
-		fmt.Fprintf(w, "manifest: the bucket as of %s, rebuilt from its versions\n", m.Header.AsOf.UTC().Format(time.RFC3339))
+	if n := m.AsOfNote(); n != "" {
+		fmt.Fprintf(w, "manifest: %s\n", n)
 	}
-	if !s.AsOf.IsZero() {
-		fmt.Fprintf(w, "compared with: the bucket as of %s, rebuilt from its versions (not as it is now)\n", s.AsOf.UTC().Format(time.RFC3339))
+	if n := s.AsOfNote(); n != "" {
+		fmt.Fprintf(w, "compared with: %s\n", n)
 	}
 	for _, warning := range s.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", sanitize.Line(warning))

@@ -20,7 +20,7 @@ func newExportCmd(a *app) *cobra.Command {
 	var (
 		mbox, maildir, q, manifest string
 		asOf                       string
-		force                      bool
+		force, parents             bool
 		parallel                   int
 	)
 	cmd := &cobra.Command{
@@ -38,6 +38,8 @@ chooses) for e-discovery or for mutt, aerc, Thunderbird:
 A manifest (the same format as audit snapshot, with a "file" per Maildir message)
 is written beside it as FILE.manifest.jsonl or DIR.manifest.jsonl, so
 "sesbox audit verify" can later check the export's messages against the bucket.
+A directory that does not exist (FILE's, DIR's parent, the manifest's) is
+refused before anything is read, unless --parents asks sesbox to make it.
 
 --as-of DATE exports every message under the prefix as the bucket held it at
 DATE, rebuilt from its versions as audit snapshot --as-of does (each message the
@@ -73,7 +75,7 @@ Query syntax (--query):
 				return err
 			}
 			defer closeLog()
-			opt.Query, opt.Manifest, opt.Force, opt.Parallel, opt.AsOf = q, manifest, force, parallel, at
+			opt.Query, opt.Manifest, opt.Force, opt.Parallel, opt.AsOf, opt.Parents = q, manifest, force, parallel, at, parents
 			var partial *index.PartialError
 			if q != "" {
 				// The query runs over the index, as ls does: refresh it, then
@@ -155,6 +157,7 @@ Query syntax (--query):
 	f.StringVar(&manifest, "manifest", "", "manifest `FILE` (default: beside the export)")
 	f.StringVar(&asOf, "as-of", "", "export "+asOfFlagHelp)
 	f.BoolVar(&force, "force", false, "replace an existing mbox file and manifest")
+	f.BoolVar(&parents, "parents", false, "make the missing directories of FILE, DIR and the manifest (without it, a directory that does not exist is refused)")
 	intFlag(f, &parallel, "parallel", 4, 1, "read `N` messages at once")
 	cmd.MarkFlagsMutuallyExclusive("mbox", "maildir")
 	return cmd

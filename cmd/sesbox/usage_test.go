@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -830,6 +831,40 @@ func TestForwardTermsWithoutALogAreRefused(t *testing.T) {
 	}
 	if _, errOut, code := sesbox(t, append(flags, "ls", "--cached", "--query", "forward:failed")...); code != 0 {
 		t.Errorf("ls --cached: exit %d:\n%s", code, errOut)
+	}
+}
+
+// TestExportIntoAMissingDirectoryIsRefused: export --mbox DIR/FILE made
+// every missing directory of DIR, so a mistyped path put the export where
+// nobody looks (the TUI's e did the same). A directory that does not
+// exist (FILE's, DIR's parent for --maildir, the manifest's) is refused
+// before anything is read, hint first, nothing made; --parents makes it,
+// as the TUI's :export --parents does (audit.ExportOptions.Parents).
+func TestExportIntoAMissingDirectoryIsRefused(t *testing.T) {
+	dir := isolate(t)
+	missing := filepath.Join(dir, "no", "such")
+	for _, args := range [][]string{
+		{"export", "--mbox", filepath.Join(missing, "x.mbox")},
+		{"export", "--maildir", filepath.Join(missing, "md")},
+		{"export", "--mbox", filepath.Join(dir, "x.mbox"), "--manifest", filepath.Join(missing, "x.manifest.jsonl")},
+	} {
+		_, errOut, code := sesbox(t, append([]string{"--demo"}, args...)...)
+		if code != 1 || !strings.HasPrefix(errOut, "sesbox: to make "+missing+", give --parents") || !strings.Contains(errOut, "no such directory") {
+			t.Errorf("%v: exit %d, %q", args, code, errOut)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "no")); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%v: refused, yet made %s (%v)", args, filepath.Join(dir, "no"), err)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "x.mbox")); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%v: refused, yet wrote x.mbox", args)
+		}
+	}
+	file := filepath.Join(missing, "x.mbox")
+	if _, errOut, code := sesbox(t, "--demo", "export", "--parents", "--mbox", file); code != 0 {
+		t.Fatalf("--parents: exit %d, %q", code, errOut)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Size() == 0 {
+		t.Fatalf("--parents wrote no mbox: %v", err)
 	}
 }
 

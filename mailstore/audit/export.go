@@ -34,7 +34,14 @@ type ExportOptions struct {
 	Manifest string
 	// Force replaces an existing mbox file (and manifest); maildir files
 	// are never replaced.
-	Force                           bool
+	Force bool
+	// Parents makes the missing directories of the mbox file and its
+	// manifest (export --parents, :export --parents); without it an
+	// export into a directory that does not exist is refused before
+	// anything is read (ErrNoDirectory), as cp and mutt's save refuse
+	// one: a mistyped directory would be made and the export left where
+	// nobody looks.
+	Parents                         bool
 	Region, Endpoint, SesboxVersion string
 	Parallel                        int // objects read at once (default 4)
 	Progress                        func(Progress)
@@ -76,6 +83,21 @@ func existsErr(path string) error {
 		Err: fmt.Errorf("export: %s exists: %w", path, ErrExists)}
 }
 
+// ErrNoDirectory is why an export into a directory that does not exist
+// is refused (ExportOptions.Parents).
+var ErrNoDirectory = errors.New("no such directory")
+
+// missingDir refuses path when its directory does not exist, unless
+// parents.
+func missingDir(path string, parents bool) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); parents || !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return &mailstore.HintError{Hint: "to make " + dir + ", give --parents (in the TUI, :export --parents --mbox FILE), or check the path",
+		Err: fmt.Errorf("export: %s: %w", dir, ErrNoDirectory)}
+}
+
 // ExportMbox writes the exact stored bytes of the chosen messages into one
 // mbox file (mboxrd: lines matching /^>*From / get one more ">"), in key
 // order, with a manifest beside it. The file appears only when complete.
@@ -83,6 +105,11 @@ func existsErr(path string) error {
 // that; the manifest's sha256 is of the stored bytes.
 func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (Trailer, error) {
 	manifest := cmp.Or(opt.Manifest, ManifestPath(file))
+	for _, p := range []string{file, manifest} {
+		if err := missingDir(p, opt.Parents); err != nil {
+			return Trailer{}, err
+		}
+	}
 	b, err := exportSource(ctx, b, opt)
 	if err != nil {
 		return Trailer{}, err
@@ -137,6 +164,11 @@ func ExportMbox(ctx context.Context, b Bucket, file string, opt ExportOptions) (
 // name is never replaced: the export fails.
 func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions) (Trailer, error) {
 	manifest := cmp.Or(opt.Manifest, ManifestPath(dir))
+	for _, p := range []string{dir, manifest} {
+		if err := missingDir(p, opt.Parents); err != nil {
+			return Trailer{}, err
+		}
+	}
 	b, err := exportSource(ctx, b, opt)
 	if err != nil {
 		return Trailer{}, err

@@ -349,6 +349,18 @@ func (c ManifestCheck) LacksNote() string {
 	return fmt.Sprintf("%d objects were deleted while the snapshot ran: they are not in the manifest and cannot be verified", c.Trailer.Vanished)
 }
 
+// AsOfNote says that the manifest is of the bucket as it stood at a past
+// date (snapshot --as-of, export --as-of), rebuilt from its versions, not
+// as it was when written: checked against the bucket now, what changed
+// since that date shows as changed, deleted or new. "" otherwise. audit
+// verify and the TUI's verify say it alike.
+func (c ManifestCheck) AsOfNote() string {
+	if c.Header.AsOf.IsZero() {
+		return ""
+	}
+	return "the bucket as of " + c.Header.AsOf.UTC().Format(time.RFC3339) + ", rebuilt from its versions"
+}
+
 // MetadataNote says which entries recorded no object metadata, so that
 // a change of metadata alone (Content-Type, x-amz-meta-*, the encryption
 // key) cannot be seen for them. "" when every entry recorded it.

@@ -132,6 +132,16 @@ func (s Summary) Incomplete() bool {
 	return s.Errors > 0 && s.Changed == 0 && s.Deleted == 0 && s.MetadataChanged == 0 && s.Manifest.OK()
 }
 
+// AsOfNote says that the bucket was compared as it stood at a past date
+// (verify --as-of), rebuilt from its versions, not as it is now. ""
+// otherwise.
+func (s Summary) AsOfNote() string {
+	if s.AsOf.IsZero() {
+		return ""
+	}
+	return "the bucket as of " + s.AsOf.UTC().Format(time.RFC3339) + ", rebuilt from its versions (not as it is now)"
+}
+
 // VersioningNote says how the bucket's versioning now differs from when
 // the manifest was made, when it went from Enabled to anything else: from
 // then on an overwrite or delete destroys the message. "" otherwise.

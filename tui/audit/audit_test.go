@@ -585,6 +585,47 @@ func TestVerifySaysAnIncompleteRunIsNoFinding(t *testing.T) {
 	}
 }
 
+// TestVerifyOfAnAsOfManifestSaysSo: a manifest of the bucket as it
+// stood at a past date (snapshot --as-of) was verified against the bucket
+// now without a word of it, so what changed since that date read as
+// damage; the view says it under the verdict, as audit verify's report
+// does (ManifestCheck.AsOfNote), and so a comparison with a past date
+// (Summary.AsOfNote).
+func TestVerifyOfAnAsOfManifestSaysSo(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	sum, err := audit.Verify(context.Background(), b, path, audit.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, b, path)
+	m, _ = press(m, "v")
+	if !m.Running() {
+		t.Fatal("v did not start a verify")
+	}
+	m, _ = m.Update(VerifyFinishedMsg{Run: m.run, Summary: sum})
+	m.SetSize(80, 60)
+	if v := m.View(); strings.Contains(v, "as of") {
+		t.Fatalf("a manifest of the bucket as it was said 'as of':\n%s", v)
+	}
+	sum.Manifest.Header.AsOf = when
+	sum.AsOf = when.Add(24 * time.Hour)
+	m, _ = press(m, "v")
+	m, _ = m.Update(VerifyFinishedMsg{Run: m.run, Summary: sum})
+	v := ansi.Strip(m.View())
+	for _, want := range []string{
+		"manifest: the bucket as of 2025-03-01T09:00:00Z, rebuilt from its versions",
+		"compared with: the bucket as of 2025-03-02T09:00:00Z, rebuilt from its",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if i, j := strings.Index(v, "OK: nothing changed"), strings.Index(v, "manifest: the bucket as of"); i < 0 || j < i {
+		t.Errorf("the note is not under the verdict:\n%s", v)
+	}
+}
+
 // TestVerifySaysWhatTheLifecycleRulesMayHaveDone: the bucket's rule
 // "purge" expires mail under inbox/ 30 days after it is stored, and an
 // object of the manifest stored long before is gone: the view's verify

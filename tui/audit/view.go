@@ -209,6 +209,14 @@ func (m Model) lines() []string {
 			}
 		}
 		add(verdict)
+		// Said at once, as audit verify says it: against an --as-of
+		// manifest, what changed since its date is counted below.
+		if n := s.Manifest.AsOfNote(); n != "" {
+			wrap("  ", "manifest: "+n, st.Warning)
+		}
+		if n := s.AsOfNote(); n != "" {
+			wrap("  ", "compared with: "+n, st.Warning)
+		}
 		add("  " + st.Dim.Render(m.counts(s.Unchanged, s.Changed, s.MetadataChanged, s.Deleted, s.New, s.Errors)))
 		if s.Changed+s.Deleted > 0 {
 			add("  " + st.Dim.Render(fmt.Sprintf("recoverable: %d of %d changed or deleted", s.Recoverable, s.Changed+s.Deleted)))

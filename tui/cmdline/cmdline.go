@@ -38,7 +38,7 @@ type Spec struct {
 // Commands are the verbs the line knows, named as the CLI names them.
 var Commands = []Spec{
 	{Verb: "save", Arg: "DIR", Help: "save the attachments of the marked messages (else the current one) into DIR, as sesbox save"},
-	{Verb: "export", Flags: []string{"--mbox"}, Arg: "FILE", Help: "export the marked messages (else the current one) to an mbox with a manifest, as sesbox export --mbox"},
+	{Verb: "export", Flags: []string{"--mbox", "--parents"}, Arg: "FILE", Help: "export the marked messages (else the current one) to an mbox with a manifest, as sesbox export --mbox (--parents: make FILE's missing directories)"},
 	{Verb: "forward", Help: "re-forward the marked messages (else the current one), as sesbox forward"},
 	{Verb: "reply", Flags: []string{"--all", "--to"}, FlagArg: map[string]string{"--to": "ADDR"}, Help: "reply to the current message (to all with --all; to ADDR instead of the sender, without Cc, with --to ADDR), as sesbox reply"},
 	{Verb: "filter", Arg: "QUERY", Rest: true, Help: "limit the list to QUERY (sesbox ls --query syntax); none clears it"},
@@ -353,7 +353,18 @@ func Help() string {
 		if c.Arg != "" {
 			use += " " + c.Arg
 		}
-		b.WriteString(use + strings.Repeat(" ", max(1, 28-len(use))) + c.Help + "\n")
+		pad := HelpColumn - len(use)
+		if pad < 1 {
+			// On a line of its own, so that the help stays in its column
+			// (:export [--mbox] [--parents] FILE pushed its help 6 cells
+			// right of the others').
+			use += "\n"
+			pad = HelpColumn
+		}
+		b.WriteString(use + strings.Repeat(" ", pad) + c.Help + "\n")
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
+
+// HelpColumn is the column Help's descriptions start at.
+const HelpColumn = 28

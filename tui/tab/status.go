@@ -160,8 +160,10 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 		if m.Audit == nil {
 			return common.Notice(common.Unavailable("export", m.Name, m.AuditErr)), true, nil
 		}
+		opt := m.Audit.Export
+		opt.Parents = flags["--parents"]
 		return tea.Batch(common.Notice("exporting "+mailstore.Count(len(keys), "message")+"…"),
-			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, keys, arg, "chosen in the TUI")), true, nil
+			ExportCmd(m.ctx, m.index, m.Audit.Bucket, opt, keys, arg, "chosen in the TUI")), true, nil
 	case "read", "unread":
 		var cmds []tea.Cmd
 		for _, k := range keys {
