@@ -227,13 +227,11 @@ func printTeamStatus(a *app, st team.Status) {
 	w := textOut(a.stdout)
 	fmt.Fprintf(w, "table:   %s (%s, %s)\n", sanitize.Line(st.Table), sanitize.Line(st.State), sanitize.Line(st.Billing))
 	var kinds, others []string
-	for _, k := range []string{"claim", "read", "log", "head", "meta"} {
+	for _, k := range team.Kinds {
 		kinds = append(kinds, fmt.Sprintf("%d %s", st.Counts[k], k))
 	}
 	for k := range st.Counts {
-		switch k {
-		case "claim", "read", "log", "head", "meta":
-		default:
+		if !slices.Contains(team.Kinds, k) {
 			others = append(others, k)
 		}
 	}

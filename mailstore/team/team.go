@@ -647,11 +647,20 @@ type ClaimInfo struct {
 	SESMessageID string `json:"sesMessageId,omitempty"`
 }
 
+// Kinds are the kinds of item sesbox writes, in the order status shows
+// them: Status counts each, none of them included as 0, so `team status
+// --json`'s counts.read is 0 on a table without read state (it was left
+// out, and a script read null, while the text said "0 read").
+var Kinds = []string{"claim", "read", "log", "head", "meta"}
+
 // Status describes the table: its state, its items by kind and the claims
 // without an outcome. It reads the whole table (a Scan): the table holds
 // small records only, but this is the one call whose cost grows with it.
 func (s *Store) Status(ctx context.Context) (Status, error) {
 	st := Status{Table: s.table, Counts: map[string]int{}, Claims: []ClaimInfo{}, Unlogged: []ClaimInfo{}}
+	for _, k := range Kinds {
+		st.Counts[k] = 0
+	}
 	// Sent claims, checked against the log's sends once both are read.
 	var sentClaims []claim
 	logged := map[string]bool{}

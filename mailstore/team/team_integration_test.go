@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -148,6 +149,12 @@ func testInitOfAnExistingTable(t *testing.T, db *peer.DynamoDB) {
 	}
 	if st.State != "ACTIVE" || st.Billing != "PAY_PER_REQUEST" || st.Counts["meta"] != 1 || st.Counts["claim"] != 1 || len(st.Claims) != 1 {
 		t.Errorf("status after the second init %+v", st)
+	}
+	// Every kind is counted, none included as 0 (--json left it out:
+	// counts.read was null to a script).
+	b, _ := json.Marshal(st.Counts)
+	if want := `{"claim":1,"head":0,"log":0,"meta":1,"read":0}`; string(b) != want {
+		t.Errorf("counts %s, want %s", b, want)
 	}
 	d, err := db.Client().DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	if err != nil {
