@@ -436,19 +436,33 @@ func (s *mimeScan) push(ctype string) {
 }
 
 // isTopContainer is enmime's test for a multipart message.
-func isTopContainer(ctype string) bool {
+func isTopContainer(ctype string) bool { return topBoundary(ctype) != "" }
+
+// topBoundary is the boundary of a message whose Content-Type is ctype
+// when enmime reads it as a multipart, else "".
+func topBoundary(ctype string) string {
 	mtype, params, _, err := parseMediaType(ctype)
-	return err == nil && strings.HasPrefix(mtype, "multipart/") && params["boundary"] != ""
+	if err != nil || !strings.HasPrefix(mtype, "multipart/") {
+		return ""
+	}
+	return params["boundary"]
 }
 
 // isPartContainer is enmime's test for a part it descends into: any part
 // with a boundary parameter, except text/plain and text/html.
-func isPartContainer(ctype string) bool {
+func isPartContainer(ctype string) bool { return partBoundary(ctype) != "" }
+
+// partBoundary is the boundary of a part whose Content-Type is ctype when
+// enmime descends into it (isPartContainer), else "".
+func partBoundary(ctype string) string {
 	if ctype == "" {
-		return false
+		return ""
 	}
 	mtype, params, _, err := parseMediaType(ctype)
-	return err == nil && params["boundary"] != "" && mtype != "text/plain" && mtype != "text/html"
+	if err != nil || mtype == "text/plain" || mtype == "text/html" {
+		return ""
+	}
+	return params["boundary"]
 }
 
 // line returns the line at i (with its LF, if any) and the next index.

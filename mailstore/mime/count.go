@@ -87,8 +87,9 @@ func countWithin(raw []byte) counted {
 // countParse is parse reduced to what the attachment count needs: the
 // same header scan, bounds and enmime reading, and the same rule for which
 // leaf is an attachment (attachedParts), without decoding header fields,
-// rendering HTML or building parts. FuzzCountAttachments holds it to
-// Parse's count.
+// rendering HTML or building parts, nor reading the bodies of the leaf
+// parts of a multipart whose structure is plain (elideLeafBodies).
+// FuzzCountAttachments holds it to Parse's count.
 func countParse(raw []byte) counted {
 	h := scanHeaderOf(raw, keepNoFields)
 	if h.N == 0 {
@@ -97,7 +98,16 @@ func countParse(raw []byte) counted {
 		}
 		return counted{read: true}
 	}
-	bounds := boundMIME(enmimeInput(raw, h))
+	in := enmimeInput(raw, h)
+	if short, ok := elideLeafBodies(in); ok {
+		in = short
+	}
+	return countInput(in)
+}
+
+// countInput is countParse of in, what enmime reads.
+func countInput(in []byte) counted {
+	bounds := boundMIME(in)
 	if bounds.refused {
 		return counted{}
 	}
@@ -322,4 +332,151 @@ func delimiterTail(line []byte, boundaries [][]byte, ok func(tail string) bool) 
 		}
 	}
 	return false
+}
+
+// elideLeafBodies is in, a multipart message as enmime reads it, with the
+// body of every leaf part longer than elideAbove bytes replaced by one
+// line ("x" and the body's last line end), when the message's structure
+// is one that enmime and this scan cannot read two ways; ok is false
+// (and nothing is replaced) otherwise. The count depends on the parts'
+// headers and on whether a part's content is empty, not on its bytes (the
+// count reads content raw, and which leaf is an attachment is decided by
+// its header: attachedParts), and enmime's boundary reader went through
+// every body byte by byte, peeking at each line end for a delimiter: a
+// third of a count's instructions.
+//
+// Plain means: a top-level Content-Type with a boundary, no CR in the
+// body but in a CRLF, and every occurrence, anywhere in the body, of "--"
+// and a boundary declared so far is a whole line that is "--" and the
+// boundary of the innermost open multipart, and "--" or nothing more,
+// followed by a line end; each part's header ends in a blank line before
+// any such occurrence; multiparts nest no deeper than maxMIMEDepth and
+// hold no more than maxMIMEParts parts. Then the delimiters are those
+// lines and no others, whichever way they are read (enmime looks for a
+// boundary at each line start, also a few bytes into the line, and
+// anywhere in a line of a preamble: no occurrence is anywhere else). The
+// preambles, epilogues and a body that the data ends before its delimiter
+// are kept as they are. TestElidedCountAgrees and FuzzElidedCountAgrees
+// hold the count of the result to the count of in.
+func elideLeafBodies(in []byte) (out []byte, ok bool) {
+	s := &mimeScan{b: in}
+	top := s.header(0)
+	// A header ends at a blank line or at the end of the data.
+	bd := topBoundary(top.ctype)
+	if bd == "" || top.end == len(in) {
+		return in, false
+	}
+	body := in[top.end:]
+	if cr := bytes.Count(body, []byte("\r")); cr > 0 && cr != bytes.Count(body, []byte("\r\n")) {
+		return in, false
+	}
+	var (
+		seen   []elisionBoundary // every boundary declared so far
+		stack  []int             // indexes into seen of the open multiparts
+		parts  int
+		leaf   bool // the bytes from at to the next delimiter are a leaf body
+		at     = top.end
+		copied = 0 // in[:copied] is in out
+	)
+	declare := func(bd string, from int) bool {
+		b := elisionBoundary{prefix: []byte("--" + bd)}
+		b.next = indexFrom(in, from, b.prefix)
+		seen = append(seen, b)
+		stack = append(stack, len(seen)-1)
+		return len(stack) <= maxMIMEDepth
+	}
+	declare(bd, top.end)
+	for len(stack) > 0 {
+		// The next occurrence of any boundary declared so far.
+		j, k := len(in), -1
+		for i := range seen {
+			if seen[i].next < at {
+				seen[i].next = indexFrom(in, at, seen[i].prefix)
+			}
+			if seen[i].next < j {
+				j, k = seen[i].next, i
+			}
+		}
+		if k < 0 {
+			break // the data ends inside the open multiparts: kept as it is
+		}
+		if k != stack[len(stack)-1] || j > 0 && in[j-1] != '\n' {
+			return in, false
+		}
+		rest := in[j+len(seen[k].prefix):]
+		final := bytes.HasPrefix(rest, []byte("--"))
+		if final {
+			rest = rest[2:]
+		}
+		var eol int
+		switch {
+		case bytes.HasPrefix(rest, []byte("\r\n")):
+			eol = 2
+		case bytes.HasPrefix(rest, []byte("\n")):
+			eol = 1
+		default:
+			return in, false
+		}
+		next := len(in) - len(rest) + eol
+		if leaf && j-at > elideAbove {
+			out = append(out, in[copied:at]...)
+			out = append(out, 'x')
+			if in[j-2] == '\r' {
+				out = append(out, '\r')
+			}
+			out = append(out, '\n')
+			copied = j
+		}
+		leaf = false
+		at = next
+		if final {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if parts++; parts > maxMIMEParts {
+			return in, false
+		}
+		h := s.header(next)
+		if h.end == len(in) {
+			return in, false // a header the data ends
+		}
+		for i := range seen {
+			if seen[i].next < h.end {
+				seen[i].next = indexFrom(in, next, seen[i].prefix)
+			}
+			if seen[i].next < h.end {
+				return in, false // a delimiter inside the header
+			}
+		}
+		at = h.end
+		if bd := partBoundary(h.ctype); bd != "" {
+			if !declare(bd, h.end) {
+				return in, false
+			}
+			continue
+		}
+		leaf = true
+	}
+	if out == nil {
+		return in, false
+	}
+	return append(out, in[copied:]...), true
+}
+
+// elideAbove is the longest leaf body elideLeafBodies keeps.
+const elideAbove = 64
+
+// elisionBoundary is a boundary elideLeafBodies knows: its delimiter's
+// start ("--" and the boundary) and where it occurs next.
+type elisionBoundary struct {
+	prefix []byte
+	next   int // index in the data, or its length for none
+}
+
+// indexFrom is the index of the first sep in b at or after i, or len(b).
+func indexFrom(b []byte, i int, sep []byte) int {
+	if j := bytes.Index(b[i:], sep); j >= 0 {
+		return i + j
+	}
+	return len(b)
 }
