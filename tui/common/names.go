@@ -50,7 +50,8 @@ func SenderCell(name, address string, w int) string {
 	case ansi.StringWidth(shownLocal)+dw <= w:
 		return Fit(shownLocal+shownDomain, w)
 	case dw+2 <= w:
-		return ansi.Truncate(shownLocal, w-dw-1, "") + "…" + Fit(shownDomain, dw)
+		// Fit again: a wide character at the cut leaves a cell over.
+		return Fit(ansi.Truncate(shownLocal, w-dw-1, "")+"…"+shownDomain, w)
 	default:
 		return Fit("…"+ansi.TruncateLeft(shownDomain, dw-(w-1), ""), w)
 	}

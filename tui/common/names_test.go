@@ -26,6 +26,7 @@ func TestSenderCellNeverHidesTheDomain(t *testing.T) {
 		{"", "x@verify.bank.example.evil.example", 17, "…ple.evil.example"},
 		{"", "x@bаnk.example", 17, "…-bnk-6cd.example"},
 		{"\u200b", "alice@example.com", 17, "alice@example.com"}, // a name of nothing visible
+		{"", "請求書請求書請求@evil.example", 17, "請…@evil.example "},    // a wide character at the cut
 		{"", "x@" + strings.Repeat("a", 5000) + ".evil.example", 17, "…aaa.evil.example"},
 	}
 	for _, tt := range tests {
