@@ -24,7 +24,11 @@ func TestDestinationErrorsLeadWithWhatToDo(t *testing.T) {
 		want string
 	}{
 		{[]string{"export", "--mbox", "/proc/x.mbox"}, takesNone},
-		{[]string{"export", "--mbox", "/proc/x/y.mbox"}, takesNone},
+		// A directory that does not exist is refused before anything
+		// is made (TestExportIntoAMissingDirectoryIsRefused); asked to
+		// make it, /proc takes none.
+		{[]string{"export", "--mbox", "/proc/x/y.mbox"}, "sesbox: to make /proc/x, give --parents"},
+		{[]string{"export", "--parents", "--mbox", "/proc/x/y.mbox"}, takesNone},
 		{[]string{"export", "--maildir", "/proc/md"}, takesNone},
 		{[]string{"audit", "snapshot", "--out", "/proc/s.jsonl"}, takesNone},
 		{[]string{"save", "--dir", "/proc", "n3j33daps35in03q84ekkphp4a0lka9bc46b21bh"}, takesNone},
