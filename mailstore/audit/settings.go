@@ -150,8 +150,14 @@ func (s bucketSettings) asOfWarnings(at, now time.Time) []string {
 	if shortest == nil {
 		return nil
 	}
+	// S3 deletes a noncurrent version at the first midnight (UTC) after
+	// its days have passed, so a version replaced after midnight of
+	// today minus days is still there: counting from that midnight, not
+	// from the second the run started, also gives a snapshot and the
+	// verify of it run seconds apart one warning, not two that differ
+	// in their times.
 	days := int(shortest.NoncurrentExpirationDays)
-	from := now.AddDate(0, 0, -days)
+	from := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -days)
 	if !at.Before(from) {
 		return nil
 	}
