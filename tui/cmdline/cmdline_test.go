@@ -95,12 +95,12 @@ func TestSplitKeepsWordsAsTyped(t *testing.T) {
 // neither.
 func TestUnknownFlagSaysWhatTheVerbTakes(t *testing.T) {
 	for line, want := range map[string]string{
-		"export --maildir /tmp/md":    ":export takes --mbox, not --maildir: see sesbox export",
+		"export --maildir /tmp/md":    ":export takes --mbox --parents, not --maildir: see sesbox export",
 		"forward --dry-run /tmp/out":  ":forward takes no flags, not --dry-run: see sesbox forward",
 		"reply --body-file x":         ":reply takes --all --to, not --body-file: see sesbox reply",
 		"sort --revrese date":         ":sort takes --reverse, not --revrese",
 		"refresh --now":               ":refresh takes no flags, not --now",
-		"export --\x1b[2Jx /tmp/a.mb": ":export takes --mbox, not --x: see sesbox export",
+		"export --\x1b[2Jx /tmp/a.mb": ":export takes --mbox --parents, not --x: see sesbox export",
 	} {
 		_, _, _, err := Parse(Split(line))
 		if err == nil || err.Error() != want {
