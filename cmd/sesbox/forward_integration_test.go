@@ -262,21 +262,7 @@ func TestForwardStoppedSaysWhatARerunSends(t *testing.T) {
 		}
 		return sesfault.Pass
 	})
-	s3 := fakes3.Start(t, "mail")
-	fixture, err := os.ReadFile("../../testdata/forwarder/message.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for i := range 4 {
-		id := fmt.Sprintf("stopped%034d", i)
-		s3.Put(t, "mail", "inbox/"+id, fixture)
-		ids = append(ids, id)
-	}
-	cfgPath := filepath.Join(dir, "forwarder.json")
-	os.WriteFile(cfgPath, []byte(`{"forwardMapping": {"info@example.com": ["jim@example.com"]}}`), 0o600)
-	args := append([]string{"--endpoint", s3.URL, "--bucket", "mail", "--prefix", "inbox/", "--ses-endpoint", proxy.URL,
-		"forward", "--forward-config", cfgPath, "--yes"}, ids...)
+	args := forwardOfSamples(t, dir, proxy.URL, "stopped", 4)
 
 	_, stderr, code := sesbox(t, args...)
 	const want = "forward: run the same command again to send the 3 not sent (2 not attempted, 1 that failed): what was sent is skipped\n"
@@ -358,4 +344,30 @@ func TestForwardStopsWhenS3RejectsTheCredentials(t *testing.T) {
 	if n := len(proxy.Emails()); n != 4 {
 		t.Errorf("%d emails reached SES after the rerun, want 4, one a message", n)
 	}
+}
+
+// forwardOfSamples stores n copies of the forwarder's sample message in
+// an in-process S3 bucket "mail" under inbox/, each under an id of
+// idPrefix and its number (41 characters, as SES's), writes a forwarder
+// config sending info@example.com's mail to jim@example.com, and returns
+// the arguments of a forward --yes of them all through sesURL.
+func forwardOfSamples(t *testing.T, dir, sesURL, idPrefix string, n int) []string {
+	t.Helper()
+	s3 := fakes3.Start(t, "mail")
+	fixture, err := os.ReadFile("../../testdata/forwarder/message.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("%s%0*d", idPrefix, 41-len(idPrefix), i)
+		s3.Put(t, "mail", "inbox/"+id, fixture)
+		ids = append(ids, id)
+	}
+	cfgPath := filepath.Join(dir, "forwarder.json")
+	if err := os.WriteFile(cfgPath, []byte(`{"forwardMapping": {"info@example.com": ["jim@example.com"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return append([]string{"--endpoint", s3.URL, "--bucket", "mail", "--prefix", "inbox/", "--ses-endpoint", sesURL,
+		"forward", "--forward-config", cfgPath, "--yes"}, ids...)
 }

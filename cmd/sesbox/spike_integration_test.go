@@ -4,10 +4,7 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -102,21 +99,7 @@ func TestALatencySpikeOnOneSESSend(t *testing.T) {
 					proxy.Answer()
 				}()
 			}
-			s3 := fakes3.Start(t, "mail")
-			fixture, err := os.ReadFile("../../testdata/forwarder/message.txt")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ids []string
-			for i := range 6 {
-				id := fmt.Sprintf("spiked%035d", i)
-				s3.Put(t, "mail", "inbox/"+id, fixture)
-				ids = append(ids, id)
-			}
-			cfgPath := filepath.Join(dir, "forwarder.json")
-			os.WriteFile(cfgPath, []byte(`{"forwardMapping": {"info@example.com": ["jim@example.com"]}}`), 0o600)
-			args := append([]string{"--endpoint", s3.URL, "--bucket", "mail", "--prefix", "inbox/", "--ses-endpoint", proxy.URL,
-				"forward", "--forward-config", cfgPath, "--yes"}, ids...)
+			args := forwardOfSamples(t, dir, proxy.URL, "spiked", 6)
 			stdout, stderr, _ := sesbox(t, args...)
 			status := map[string]int{}
 			for _, r := range forwardRows(t, stdout) {
