@@ -107,7 +107,26 @@ func TestOpenAfterTheFileWasDeletedUnderAnother(t *testing.T) {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "i.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestOpenAfterTheFileWasDeletedUnderAnother$")
+	holdIndexElsewhere(t, "TestOpenAfterTheFileWasDeletedUnderAnother", path)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open while another process holds the deleted file: %v", err)
+	}
+	defer y.Close()
+	if err := y.Put(context.Background(), "bk", []mailstore.Summary{{Object: mailstore.Object{Key: "p/new", ETag: "e"}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// holdIndexElsewhere runs test in a process of its own, where it calls
+// holdIndex(path), and returns once that process said "ready"; the
+// process ends when the test does (its stdin closed).
+func holdIndexElsewhere(t *testing.T, test, path string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
 	cmd.Env = append(os.Environ(), "SESBOX_TEST_HOLD_INDEX="+path)
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -120,22 +139,12 @@ func TestOpenAfterTheFileWasDeletedUnderAnother(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Wait()
-	defer in.Close()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || line != "ready\n" {
+	t.Cleanup(func() {
+		in.Close()
+		cmd.Wait()
+	})
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
 		t.Fatalf("the holding process: %q, %v", line, err)
-	}
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
-	y, err := Open(path)
-	if err != nil {
-		t.Fatalf("Open while another process holds the deleted file: %v", err)
-	}
-	defer y.Close()
-	if err := y.Put(context.Background(), "bk", []mailstore.Summary{{Object: mailstore.Object{Key: "p/new", ETag: "e"}}}); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -181,24 +190,7 @@ func TestReadOnlyReadsRowsCommittedInTheWAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	x.Close() // checkpointed: the file holds the schema and q/old
-	cmd := exec.Command(os.Args[0], "-test.run=^TestReadOnlyReadsRowsCommittedInTheWAL$")
-	cmd.Env = append(os.Environ(), "SESBOX_TEST_HOLD_INDEX="+path)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Wait()
-	defer in.Close()
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		t.Fatalf("the writing process: %q, %v", line, err)
-	}
+	holdIndexElsewhere(t, "TestReadOnlyReadsRowsCommittedInTheWAL", path)
 	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() == 0 {
 		t.Fatalf("the writer's rows are not in its -wal: %v", err)
 	}
