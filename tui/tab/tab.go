@@ -356,7 +356,7 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 			return m, common.Notice(common.Unavailable("export", m.Name, m.AuditErr))
 		}
 		return m, tea.Batch(common.Notice("exporting "+mailstore.Count(len(msg.Keys), "message")+"…"),
-			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, msg.Keys, msg.File, "marked in the TUI"))
+			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, msg.Keys, msg.File, false, "marked in the TUI"))
 	case tea.KeyMsg:
 		if !m.list.Capturing() && key.Matches(msg, m.c.Keys.Global.Refresh) {
 			if cmd := m.Refresh(); cmd != nil {
