@@ -182,7 +182,7 @@ yet known to be on), saying from which date on they can.`,
 			if note := tr.VanishedNote("snapshot"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}
-			a.sayProtection(hdr)
+			a.sayProtection(hdr, tr)
 			return a.reportFailed(tr, st.Location().Bucket, "snapshot")
 		},
 	}
@@ -239,10 +239,14 @@ func (a *app) sayWarning(h audit.Header) {
 
 // sayProtection says, after a snapshot or an export, what its manifest's
 // header records as keeping the bucket's versions (Object Lock, MFA
-// delete), beside the manifest's hashes.
-func (a *app) sayProtection(h audit.Header) {
+// delete), beside the manifest's hashes, and how many of the versions
+// it recorded their own Object Lock keeps (t.LockNote).
+func (a *app) sayProtection(h audit.Header, t audit.Trailer) {
 	if p := h.Protection(); p != "" {
 		fmt.Fprintf(a.stdout, "bucket protection: %s\n", sanitize.Line(p))
+	}
+	if n := t.LockNote(); n != "" {
+		fmt.Fprintln(a.stdout, n)
 	}
 }
 
