@@ -259,9 +259,10 @@ func printTeamStatus(a *app, st team.Status) {
 				sanitize.Line(c.Key), sanitize.Line(c.Suspect))
 		}
 	}
+	// A forward run reports these uncertain, as it does the ones above.
 	for _, c := range st.Unlogged {
-		fmt.Fprintf(w, "! %s: check the action log (sesbox audit log --verify): the claim says sent by %s (SES message id %s), "+
-			"the shared log holds no such send\n", sanitize.Line(c.Key), ansi.Truncate(sanitize.Cell(c.Owner), 60, "…"),
+		fmt.Fprintf(w, "! %s: check whether it was forwarded, then forward --retry-uncertain sends it: the claim says sent by %s "+
+			"(SES message id %s), and the shared action log holds no such send (sesbox audit log --verify checks the log)\n", sanitize.Line(c.Key), ansi.Truncate(sanitize.Cell(c.Owner), 60, "…"),
 			ansi.Truncate(sanitize.Cell(c.SESMessageID), 80, "…"))
 	}
 }
