@@ -23,9 +23,9 @@ import (
 )
 
 // dynamoClient builds the DynamoDB client of a mailbox's team table:
-// --dynamodb-endpoint, else the SDK's own resolution from the loaded
-// configuration (which honours AWS_ENDPOINT_URL_DYNAMODB and
-// AWS_ENDPOINT_URL). Its retries stay on, and more patient than the
+// --dynamodb-endpoint or the mailbox's dynamodb_endpoint, else the SDK's
+// own resolution from the loaded configuration (which honours
+// AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL). Its retries stay on, and more patient than the
 // default (8 attempts unless AWS_MAX_ATTEMPTS says otherwise): every write
 // the store makes is safe to repeat (see mailstore/team), so throttling
 // and dropped connections are retried before a run is stopped.
@@ -34,7 +34,7 @@ func (a *app) dynamoClient(ctx context.Context, mc MailboxConfig) (*dynamodb.Cli
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
-	endpoint := a.flags.dynamoEndpoint
+	endpoint := mc.DynamoDBEndpoint
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
@@ -113,7 +113,8 @@ func newTeamCmd(a *app) *cobra.Command {
 one DynamoDB table: a claim for every forward send (so two runs never send the
 same message), read state, and the action log. Set team_table = "NAME" in the
 mailbox's config; the table is in the mailbox's region and profile
-(--dynamodb-endpoint or AWS_ENDPOINT_URL_DYNAMODB for another endpoint).
+(dynamodb_endpoint = "URL", --dynamodb-endpoint or AWS_ENDPOINT_URL_DYNAMODB
+for another endpoint).
 See docs/team.md.`,
 	})
 	cmd.AddCommand(newTeamInitCmd(a), newTeamStatusCmd(a))

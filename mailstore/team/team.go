@@ -265,7 +265,7 @@ func reachHint(table string, err error) error {
 	if h := mailstore.ClockHint(err); h != "" {
 		return &mailstore.HintError{Hint: h, Err: err}
 	}
-	if h := mailstore.ReachHint(err, "the table's endpoint", "--dynamodb-endpoint (or AWS_ENDPOINT_URL_DYNAMODB)", "--region"); h != "" {
+	if h := mailstore.ReachHint(err, "the table's endpoint", "--dynamodb-endpoint or dynamodb_endpoint (or AWS_ENDPOINT_URL_DYNAMODB)", "--region"); h != "" {
 		return &mailstore.HintError{Hint: "cannot reach team table " + table + ": " + h, Err: err}
 	}
 	return err
