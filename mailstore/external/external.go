@@ -199,7 +199,7 @@ func BrowserArgv(browser, target string) []string {
 // copied.
 func NotOpenable(u string) string {
 	if strings.ContainsFunc(u, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) || unicode.IsSpace(r) }) {
-		return "a link with blanks or control characters is not opened"
+		return "it holds a blank or a control character"
 	}
 	l := strings.ToLower(u)
 	for _, p := range []string{"https://", "http://"} {
@@ -230,7 +230,7 @@ var mailtoFields = map[string]bool{"to": true, "cc": true, "subject": true, "bod
 // no longer change: "%61ttach" is attach, and an address of
 // "x%3Fattach=..." is a field to a client that decodes it first.
 func mailtoFieldsAllowed(rest string) string {
-	const why = "a mailto: link is opened only with to, cc, subject, body and in-reply-to fields (this one names others, such as attach=)"
+	const why = "its mailto: fields go beyond to, cc, subject, body" // in-reply-to too; 76 cells with the notice
 	addr, query, _ := strings.Cut(rest, "?")
 	if strings.ContainsAny(unescapeAll(addr), "?&;") {
 		return why

@@ -390,7 +390,7 @@ func TestMailtoLinkNamingAFileIsOnlyCopied(t *testing.T) {
 	m, _ = press(t, m, "l")
 	_, msgs := pressAll(t, m, "enter")
 	lo, ok := msgs[0].(LinkOpenedMsg)
-	if !ok || !lo.Copied || !strings.Contains(lo.Why, "attach=") {
+	if !ok || !lo.Copied || !strings.Contains(lo.Why, "mailto:") {
 		t.Fatalf("got %#v", msgs[0])
 	}
 	if !strings.Contains(term.String(), "\x1b]52;c;"+base64.StdEncoding.EncodeToString([]byte(url))) {
