@@ -4,8 +4,11 @@ package reforward
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -451,6 +454,8 @@ func TestPlanFailsWhatSESRefuses(t *testing.T) {
 		{"From with blanks before the colon", with("From: Alice", "From : Alice"), ""},
 		{"From with a NUL", with("From: Alice", "From: Al\x00ice"), ""},
 		{"two To", with("To: info@acme.example", "To: info@acme.example\r\nTo: other@acme.example"), ""},
+		{"lines ended by a bare CR", []byte(strings.ReplaceAll(strings.Replace(base, "Subject: shape", "Subject: classic Mac", 1), "\r\n", "\r")), ""},
+		{"CR, LF and CRLF mixed", []byte(strings.Replace(strings.Replace(base, "Subject: shape\r\n", "Subject: mixed endings\r", 1), "MIME-Version: 1.0\r\n", "MIME-Version: 1.0\n", 1)), ""},
 	}
 	if !strings.Contains(base, "Date: ") {
 		t.Fatal("the test message has no Date")
@@ -490,6 +495,32 @@ func TestPlanFailsWhatSESRefuses(t *testing.T) {
 		// refuses is failed by the plan again, not sent again.
 		if n, want := proxy.Requests()-before, []int{len(shapes) - refused, 0}[run]; n != want {
 			t.Errorf("run %d: %d SendEmail requests, want %d", run, n, want)
+		}
+	}
+	// The peer reads the Subject and the body of the messages whose lines
+	// end in bare CRs (the whole header was one From field before).
+	resp, err := http.Get(ses.URL + "/store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var store struct {
+		Emails []struct {
+			Subject string
+			Body    struct{ Text string }
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
+		t.Fatal(err)
+	}
+	for _, subj := range []string{"classic Mac", "mixed endings"} {
+		if !slices.ContainsFunc(store.Emails, func(e struct {
+			Subject string
+			Body    struct{ Text string }
+		}) bool {
+			return e.Subject == subj && strings.Contains(e.Body.Text, "Hello, this is shape.")
+		}) {
+			t.Errorf("SES read no message with Subject %q and its body: %+v", subj, store.Emails)
 		}
 	}
 	// What the plan fails for a missing From is what the peer refuses:
