@@ -194,7 +194,16 @@ var ErrSeveralFrom = errors.New("the message has more than one From field, which
 // content must have a from address"), on every run again. So a plan
 // fails it before anything is sent, and a rerun reports it again without
 // a request to SES.
-var ErrNoFrom = errors.New("forward it from a mail client, as an attachment (sesbox show --raw KEY > message.eml saves it): it has no From field, which SES requires of every message it sends (SES refuses it: Missing required header 'From')")
+var ErrNoFrom = errors.New(sendElsewhere + ": it has no From field, which SES requires of every message it sends (SES refuses it: Missing required header 'From')")
+
+// ErrEmptyFieldName is returned (wrapped) by CheckHeader for a header
+// line that starts with its colon: a field without a name, which the
+// Lambda and Rewrite pass on and SES refuses ("Empty header names are
+// illegal").
+var ErrEmptyFieldName = errors.New(sendElsewhere + ": a line of its header starts with a colon, a field without a name, which SES refuses (Empty header names are illegal)")
+
+// sendElsewhere is what to do with a message SES refuses as it is.
+const sendElsewhere = "forward it from a mail client, as an attachment (sesbox show --raw KEY > message.eml saves it)"
 
 // ErrDuplicateField is returned (wrapped) by CheckHeader for a header
 // that holds twice a field SES takes once (sesOnce), left twice by the
@@ -228,10 +237,11 @@ func init() {
 // field it passes on as it is that cannot be folded within 998 octets
 // (ErrUnfoldable); and what SES refuses in the message Rewrite makes of
 // it, which Rewrite passes on as the Lambda does: no From field
-// (ErrNoFrom), or a field SES takes once written twice
-// (ErrDuplicateField). header may be the whole message or its header
-// block; a plan, which reads headers only, asks it so that it counts such
-// a message as failing before anything is sent.
+// (ErrNoFrom), a field without a name (ErrEmptyFieldName), or a field
+// SES takes once written twice (ErrDuplicateField). header may be the
+// whole message or its header block; a plan, which reads headers only,
+// asks it so that it counts such a message as failing before anything is
+// sent.
 func CheckHeader(header []byte) error {
 	h, _ := splitMessage(crLines(header))
 	fields := parseFields(h)
@@ -248,6 +258,9 @@ func CheckHeader(header []byte) error {
 			continue
 		}
 		name := strings.ToLower(string(bytes.TrimRight(f.raw[:f.colon], " \t")))
+		if name == "" {
+			return ErrEmptyFieldName
+		}
 		if !sesOnce[name] {
 			continue
 		}

@@ -424,8 +424,9 @@ func TestPausedAccountRefusedBeforeSending(t *testing.T) {
 // request reaches SES for them, on the first run or a rerun. Every other
 // shape (no Date, no To, a From with no address or a group, a From with
 // blanks before its colon or a NUL) is sent and taken. Fields SES's
-// documentation lists as allowed once (two Subject, two Reply-To), which
-// the peer takes, are failed by the plan too.
+// documentation lists as allowed once (two Subject, two Reply-To), and a
+// field without a name, which the peer takes and SES refuses, are failed
+// by the plan too.
 func TestPlanFailsWhatSESRefuses(t *testing.T) {
 	ses := peer.StartSES(t)
 	proxy := sesfault.Start(t, ses.URL, nil)
@@ -444,6 +445,7 @@ func TestPlanFailsWhatSESRefuses(t *testing.T) {
 		{"no From", with("From: Alice <alice@sender.example>\r\n", ""), "forward it from a mail client"},
 		{"leading empty line", append([]byte("\r\n"), base...), "forward it from a mail client"},
 		{"two Subject", with("Subject: shape", "Subject: shape\r\nsubject: again"), "read it with sesbox show KEY, which shows both: it has two subject fields"},
+		{"a field without a name", with("MIME-Version: 1.0", "MIME-Version: 1.0\r\n: no name"), "forward it from a mail client"},
 		{"two Reply-To", with("Subject: shape", "Subject: shape\r\nReply-To: a@x.example\r\nReply-To: b@x.example"), "read it with sesbox show KEY, which shows both: it has two Reply-To fields"},
 		{"no Date", with("Date: ", "X-Was-Date: "), ""},
 		{"no To", with("To: info@acme.example\r\n", ""), ""},
