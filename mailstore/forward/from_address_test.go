@@ -2,8 +2,10 @@ package forward
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -128,52 +130,68 @@ func TestRewriteFromNameThatIsAnAddress(t *testing.T) {
 
 // TestRewriteNoBareCRInHeader: a bare CR ends a line for many readers
 // (Python's email, JavaMail, the Lambda itself, which reads fields after
-// it: difference 5). Passed on, "X-A: 1\rFrom: boss@bank.example" is one
-// field to Rewrite but a second, unrewritten From to such a reader, and a
-// Reply-To or DKIM-Signature hidden the same way survives the rewrite for
-// it. Every bare CR in the header is written as a space, so every reader
-// sees the fields Rewrite saw; the body is not touched.
+// it: difference 5). "X-A: 1\rFrom: boss@bank.example" is a From to such
+// a reader, so it is one to Rewrite too: the CR is written as a line
+// ending, the From rewritten, a DKIM-Signature hidden the same way
+// removed, and a second From after it refused (ErrSeveralFrom), where
+// every bare CR was a space before and the hidden From was passed on as
+// text. No bare CR is left in the header, so every reader sees the fields
+// Rewrite saw; the body is not touched.
 func TestRewriteNoBareCRInHeader(t *testing.T) {
-	in := "X-A: 1\rFrom: boss@bank.example\rReply-To: evil@attacker.example\r\n" +
-		"Subject: s\rDKIM-Signature: v=1\r\n" +
-		"From: Ann <a@x.com>\r\n\r\nbo\rdy\r\n"
+	in := "X-A: 1\rFrom: boss@bank.example\rReply-To: list@example.org\r\n" +
+		"Subject: s\rDKIM-Signature: v=1\r\n\r\nbo\rdy\r\n"
 	for _, cfg := range []Config{{}, {SubjectPrefix: "[P] "}, {FromEmail: "noreply@example.com", ToEmail: "t@example.com"}} {
 		out := mustRewrite(t, cfg, in)
 		header, body := splitMessage([]byte(out))
 		if string(body) != "\r\nbo\rdy\r\n" {
 			t.Errorf("%+v: body changed: %q", cfg, body)
 		}
-		if bytes.Contains(bytes.ReplaceAll(header, []byte("\r\n"), nil), []byte("\r")) {
+		if hasBareCR(header) {
 			t.Errorf("%+v: a bare CR in the header:\n%q", cfg, header)
 		}
-		// A reader that ends lines at CR too finds one From, Rewrite's.
-		var froms []string
+		// A reader that ends lines at CR too finds one From, Rewrite's,
+		// the sender's Reply-To, and no DKIM-Signature.
+		var froms, others []string
 		for _, l := range regexp.MustCompile(`\r\n|\r|\n`).Split(string(header), -1) {
 			if name, _, ok := strings.Cut(l, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "from") {
 				froms = append(froms, l)
+			} else if l != "" {
+				others = append(others, l)
 			}
 		}
-		if len(froms) != 1 || strings.Contains(froms[0], "boss@bank") {
-			t.Errorf("%+v: From fields to a CR reader: %q", cfg, froms)
+		wantFrom := "From: boss at bank.example <info@example.com>"
+		if cfg.FromEmail != "" {
+			wantFrom = "From: boss at bank.example <noreply@example.com>"
 		}
+		if len(froms) != 1 || froms[0] != wantFrom || !slices.Contains(others, "Reply-To: list@example.org") || strings.Contains(string(header), "DKIM") {
+			t.Errorf("%+v: From fields to a CR reader %q, other lines %q", cfg, froms, others)
+		}
+	}
+	// A second From after the hidden one is two From fields.
+	if _, err := Rewrite(Config{}, []byte("X-A: 1\rFrom: boss@bank.example\r\nFrom: Ann <a@x.com>\r\n\r\nb\r\n"), "info@example.com"); !errors.Is(err, ErrSeveralFrom) {
+		t.Errorf("a From after a bare CR and another From: %v, want ErrSeveralFrom", err)
 	}
 }
 
-// TestRewriteBareCRStartingALine: a field whose first line starts with a
-// bare CR is no field (to a reader ending lines at CR it holds the empty
-// line that ends the header): it is dropped whole, never made a blank,
-// which would turn the line into a continuation of the field before it
-// (found by FuzzRewrite: "\r0:0" gave " 0:0", and "\r :" gave " :", headers
-// net/mail no longer reads).
+// TestRewriteBareCRStartingALine: a bare CR at the start of a line ends
+// it empty, the empty line that ends the header to a reader that ends
+// lines at CR: the header ends there, that line is written as a line
+// ending, and what follows is body, byte for byte. (Found by FuzzRewrite
+// when a CR there was made a blank: "\r0:0" gave " 0:0", a continuation
+// net/mail no longer reads; until 2026-12-07 such a field was dropped.)
+// The message then has no From in its header: the plan fails it
+// (ErrNoFrom) instead of sending "boss@bank.example" as the sender.
 func TestRewriteBareCRStartingALine(t *testing.T) {
-	got := mustRewrite(t, Config{}, "X: a\n\rFrom: boss@bank.example\n more\nFrom: b@x.com\n\nb\n")
-	if want := "X: a\nFrom: b at x.com <info@example.com>\nReply-To: b@x.com\n\nb\n"; got != want {
+	in := "X: a\n\rFrom: boss@bank.example\n more\nFrom: b@x.com\n\nb\n"
+	if got, want := mustRewrite(t, Config{}, in), "X: a\n\nFrom: boss@bank.example\n more\nFrom: b@x.com\n\nb\n"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
-	// A line of CRs alone goes: as an empty line it would end the header
-	// (found by FuzzRewrite: "\r\r\n").
-	got = mustRewrite(t, Config{}, "X: a\r\n\r\r\nFrom: b@x.com\r\n\r\nb\r\n")
-	if want := "X: a\r\nFrom: b at x.com <info@example.com>\r\nReply-To: b@x.com\r\n\r\nb\r\n"; got != want {
+	if err := CheckHeader([]byte(in)); !errors.Is(err, ErrNoFrom) {
+		t.Errorf("CheckHeader: %v, want ErrNoFrom", err)
+	}
+	// "\r\r\n": an empty line ended by a bare CR, then one ended by CRLF.
+	got := mustRewrite(t, Config{}, "X: a\r\n\r\r\nFrom: b@x.com\r\n\r\nb\r\n")
+	if want := "X: a\r\n\r\n\r\nFrom: b@x.com\r\n\r\nb\r\n"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }

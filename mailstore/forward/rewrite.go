@@ -77,6 +77,10 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 		}
 	}
 
+	// A bare CR ends a header line for the Lambda's regular expressions
+	// (and Python's email, JavaMail); it is written as a line ending, so
+	// every reader finds the fields Rewrite saw (difference 5).
+	raw = crLines(raw)
 	// SES refuses a line over 998 octets; the Lambda sends the sender's
 	// lines as they are (difference 31).
 	var err error
@@ -85,11 +89,6 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 		return nil, err
 	}
 	header, body := splitMessage(raw)
-	// A bare CR ends a line for many readers (Python's email, JavaMail, the
-	// Lambda): passed on, "X-A: 1\rFrom: boss@bank.example" would be a
-	// second From to them that Rewrite never saw. As a blank it is nothing
-	// to anyone (difference 5).
-	header = bareCRToBlank(dropCRFields(header))
 	fields := parseFields(header)
 	eol := lineEnding(raw)
 
@@ -124,7 +123,7 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 			case f.kind == kindSubject:
 				line, err = subjectLine("", skipLeadingSpace(f.value()), fe)
 			case f.kind == kindReplyTo:
-				line, err = replyToLine(bareCRToSpace(skipLeadingSpace(f.value())), fe)
+				line, err = replyToLine(skipLeadingSpace(f.value()), fe)
 			}
 		case f.kind == kindFrom:
 			if firstFrom == nil {
@@ -161,7 +160,7 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 			default:
 				out = append(out, eol...)
 			}
-			line, err := replyToLine(bareCRToSpace(v), eol)
+			line, err := replyToLine(v, eol)
 			if err != nil {
 				return nil, err
 			}
@@ -195,7 +194,16 @@ var ErrSeveralFrom = errors.New("the message has more than one From field, which
 // content must have a from address"), on every run again. So a plan
 // fails it before anything is sent, and a rerun reports it again without
 // a request to SES.
-var ErrNoFrom = errors.New("forward it from a mail client, as an attachment (sesbox show --raw KEY > message.eml saves it): it has no From field, which SES requires of every message it sends (SES refuses it: Missing required header 'From')")
+var ErrNoFrom = errors.New(sendElsewhere + ": it has no From field, which SES requires of every message it sends (SES refuses it: Missing required header 'From')")
+
+// ErrEmptyFieldName is returned (wrapped) by CheckHeader for a header
+// line that starts with its colon: a field without a name, which the
+// Lambda and Rewrite pass on and SES refuses ("Empty header names are
+// illegal").
+var ErrEmptyFieldName = errors.New(sendElsewhere + ": a line of its header starts with a colon, a field without a name, which SES refuses (Empty header names are illegal)")
+
+// sendElsewhere is what to do with a message SES refuses as it is.
+const sendElsewhere = "forward it from a mail client, as an attachment (sesbox show --raw KEY > message.eml saves it)"
 
 // ErrDuplicateField is returned (wrapped) by CheckHeader for a header
 // that holds twice a field SES takes once (sesOnce), left twice by the
@@ -229,13 +237,14 @@ func init() {
 // field it passes on as it is that cannot be folded within 998 octets
 // (ErrUnfoldable); and what SES refuses in the message Rewrite makes of
 // it, which Rewrite passes on as the Lambda does: no From field
-// (ErrNoFrom), or a field SES takes once written twice
-// (ErrDuplicateField). header may be the whole message or its header
-// block; a plan, which reads headers only, asks it so that it counts such
-// a message as failing before anything is sent.
+// (ErrNoFrom), a field without a name (ErrEmptyFieldName), or a field
+// SES takes once written twice (ErrDuplicateField). header may be the
+// whole message or its header block; a plan, which reads headers only,
+// asks it so that it counts such a message as failing before anything is
+// sent.
 func CheckHeader(header []byte) error {
-	h, _ := splitMessage(header)
-	fields := parseFields(bareCRToBlank(dropCRFields(h)))
+	h, _ := splitMessage(crLines(header))
+	fields := parseFields(h)
 	if err := checkFields(fields, lineEnding(header)); err != nil {
 		return err
 	}
@@ -249,6 +258,9 @@ func CheckHeader(header []byte) error {
 			continue
 		}
 		name := strings.ToLower(string(bytes.TrimRight(f.raw[:f.colon], " \t")))
+		if name == "" {
+			return ErrEmptyFieldName
+		}
 		if !sesOnce[name] {
 			continue
 		}
@@ -489,80 +501,94 @@ func skipSeparator(v []byte) []byte {
 	return v
 }
 
-// bareCRToSpace replaces each CR that does not start a CRLF with a space, so a
-// header line written by Rewrite never carries a CR that some reader could
-// take for a line break.
-func bareCRToSpace(v []byte) []byte {
-	if !bytes.Contains(v, []byte("\r")) {
-		return v
+// crLines returns raw with the bare CRs (a CR not before a LF) of its
+// header read as the Lambda's regular expressions, Python's email and
+// JavaMail read them, where a bare CR ends a line, and written so that
+// readers that end lines at LF only (net/mail, mailparser, SES's) read
+// the same fields: a bare CR before a field name and its colon, a blank
+// (a continuation line), another line ending or the end of the message
+// is written as the message's line ending (lineEnding); a bare CR that
+// starts a line ends the header there, that empty line written as a line
+// ending too (the body after it is not touched). A bare CR before other
+// text, which no reader takes for a field, stays in its line as a blank
+// (dropped next to a blank, so the field still folds where the text had
+// one space). So "X-A: 1\rFrom: boss@bank.example", a second From to a
+// reader that ends lines at CR, is a From to Rewrite and to every reader
+// of what it sends, and a message whose lines all end in a bare CR
+// (classic Mac OS) keeps every field and its body: before, its whole
+// header was one From field to Rewrite, and Subject and body were lost in
+// it (difference 5). raw is returned as it is when its header holds no
+// bare CR; a lone CR ending the message after a line ending stays, an
+// empty line cut short (splitMessage).
+func crLines(raw []byte) []byte {
+	if h, _ := splitMessage(raw); !hasBareCR(h) {
+		return raw
 	}
-	out := bytes.Clone(v)
-	for i, c := range out {
-		if c == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
-			out[i] = ' '
+	eol := lineEnding(raw)
+	out := make([]byte, 0, len(raw)+64)
+	lineStart := true
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		crlf := c == '\r' && i+1 < len(raw) && raw[i+1] == '\n'
+		if lineStart && (c == '\n' || crlf || c == '\r' && i+1 == len(raw)) {
+			return append(out, raw[i:]...) // the empty line: the body from it on
 		}
-	}
-	return out
-}
-
-// dropCRFields removes the fields whose first line starts with a bare CR,
-// continuation lines included: no field name starts so, and to a reader
-// that ends lines at CR the line holds an empty line, the end of the
-// header, which the fields after it then are not. Made a blank instead, the
-// CR would turn the line into a continuation of the field before it.
-func dropCRFields(h []byte) []byte {
-	if !bytes.Contains(h, []byte("\r")) {
-		return h
-	}
-	out := make([]byte, 0, len(h))
-	for _, f := range parseFields(h) {
-		if f.raw[0] == '\r' && (len(f.raw) == 1 || f.raw[1] != '\n') {
-			continue
+		if lineStart && c == '\r' {
+			return append(append(out, eol...), raw[i+1:]...) // an empty line ended by a bare CR
 		}
-		out = append(out, f.raw...)
-	}
-	return out
-}
-
-// bareCRToBlank is bareCRToSpace for a whole header: a bare CR next to a
-// blank, starting a line or ending the header, is dropped rather than made
-// a blank (and a line of CRs alone with it, which would be an empty line),
-// so the field still folds where the sender's text had a single space
-// ("ab\r ab" reads "ab ab"; headerfold folds only at single spaces).
-func bareCRToBlank(h []byte) []byte {
-	if !bytes.Contains(h, []byte("\r")) {
-		return h
-	}
-	out := make([]byte, 0, len(h))
-	for off := 0; off < len(h); {
-		end := len(h)
-		if nl := bytes.IndexByte(h[off:], '\n'); nl >= 0 {
-			end = off + nl + 1
-		}
-		start := len(out)
-		for i := off; i < end; i++ {
-			c := h[i]
-			if c != '\r' || (i+1 < len(h) && h[i+1] == '\n') {
-				out = append(out, c)
-				continue
-			}
-			blankNext := i+1 == len(h) || h[i+1] == ' ' || h[i+1] == '\t'
-			// At the start of a line a blank would make the line a
-			// continuation of the field before: "X: a\n\rFrom: b" is a From.
-			lineStart := len(out) == start
-			blankBefore := !lineStart && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t')
-			if !blankNext && !blankBefore && !lineStart {
+		switch {
+		case crlf:
+			out = append(out, "\r\n"...)
+			i++
+			lineStart = true
+		case c == '\n':
+			out = append(out, c)
+			lineStart = true
+		case c == '\r':
+			next := raw[i+1:]
+			if len(next) == 0 || next[0] == '\r' || next[0] == '\n' || next[0] == ' ' || next[0] == '\t' || startsField(next) {
+				out = append(out, eol...)
+				lineStart = true
+			} else if last := out[len(out)-1]; last != ' ' && last != '\t' {
 				out = append(out, ' ')
 			}
+		default:
+			out = append(out, c)
+			lineStart = false
 		}
-		// A line of CRs alone would now be an empty line, the end of the
-		// header: it goes (a header holds no empty line, so it was CRs).
-		if l := out[start:]; len(l) > 0 && (string(l) == "\n" || string(l) == "\r\n") {
-			out = out[:start]
-		}
-		off = end
 	}
 	return out
+}
+
+// hasBareCR reports whether b holds a CR that is not before a LF.
+func hasBareCR(b []byte) bool {
+	for i := bytes.IndexByte(b, '\r'); i >= 0; {
+		if i+1 == len(b) || b[i+1] != '\n' {
+			return true
+		}
+		j := bytes.IndexByte(b[i+1:], '\r')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// startsField reports whether b starts with a field name (RFC 5322:
+// printable ASCII but the colon), blanks (its obsolete syntax) and a colon.
+func startsField(b []byte) bool {
+	i := 0
+	for i < len(b) && b[i] > ' ' && b[i] < 0x7f && b[i] != ':' {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	return i < len(b) && b[i] == ':'
 }
 
 // fromValue builds the new From value (without "From: " and line ending)

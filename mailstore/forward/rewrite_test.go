@@ -185,6 +185,9 @@ func TestCheckHeaderFailsWhatSESRefuses(t *testing.T) {
 		{"From: a@x.com\nReply-To: a@x.com\nreply-to: b@x.com\n", ErrDuplicateField},
 		{"From: a@x.com\nContent-Type: text/plain\nContent-Type: text/html\n", ErrDuplicateField},
 		{"From: a@x.com\nFrom: b@x.com\n", ErrSeveralFrom},
+		{"From: a@x.com\n: no name\n\n", ErrEmptyFieldName},
+		{"From: a@x.com\nX: 1\r : no name either\n\n", nil}, // a continuation line
+		{"From: a@x.com\nX: 1\r: text\n\n", nil},            // no field name after the CR: it stays in its line, a blank
 		{"From: a@x.com\nTo: t@x.com\nTo: u@x.com\nCc: c@x.com\nCc: d@x.com\nReceived: a\nReceived: b\n\n", nil},
 		{"From: a@x.com\nDKIM-Signature: a\nDKIM-Signature: b\nMessage-ID: <a@x>\nMessage-ID: <b@x>\nReturn-Path: <a@x>\nReturn-Path: <b@x>\n\n", nil},
 		{"From: a@x.com\nSubject: s\n\nSubject: in the body\n", nil},

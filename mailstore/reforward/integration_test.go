@@ -4,8 +4,11 @@ package reforward
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -421,8 +424,9 @@ func TestPausedAccountRefusedBeforeSending(t *testing.T) {
 // request reaches SES for them, on the first run or a rerun. Every other
 // shape (no Date, no To, a From with no address or a group, a From with
 // blanks before its colon or a NUL) is sent and taken. Fields SES's
-// documentation lists as allowed once (two Subject, two Reply-To), which
-// the peer takes, are failed by the plan too.
+// documentation lists as allowed once (two Subject, two Reply-To), and a
+// field without a name, which the peer takes and SES refuses, are failed
+// by the plan too.
 func TestPlanFailsWhatSESRefuses(t *testing.T) {
 	ses := peer.StartSES(t)
 	proxy := sesfault.Start(t, ses.URL, nil)
@@ -441,6 +445,7 @@ func TestPlanFailsWhatSESRefuses(t *testing.T) {
 		{"no From", with("From: Alice <alice@sender.example>\r\n", ""), "forward it from a mail client"},
 		{"leading empty line", append([]byte("\r\n"), base...), "forward it from a mail client"},
 		{"two Subject", with("Subject: shape", "Subject: shape\r\nsubject: again"), "read it with sesbox show KEY, which shows both: it has two subject fields"},
+		{"a field without a name", with("MIME-Version: 1.0", "MIME-Version: 1.0\r\n: no name"), "forward it from a mail client"},
 		{"two Reply-To", with("Subject: shape", "Subject: shape\r\nReply-To: a@x.example\r\nReply-To: b@x.example"), "read it with sesbox show KEY, which shows both: it has two Reply-To fields"},
 		{"no Date", with("Date: ", "X-Was-Date: "), ""},
 		{"no To", with("To: info@acme.example\r\n", ""), ""},
@@ -451,6 +456,8 @@ func TestPlanFailsWhatSESRefuses(t *testing.T) {
 		{"From with blanks before the colon", with("From: Alice", "From : Alice"), ""},
 		{"From with a NUL", with("From: Alice", "From: Al\x00ice"), ""},
 		{"two To", with("To: info@acme.example", "To: info@acme.example\r\nTo: other@acme.example"), ""},
+		{"lines ended by a bare CR", []byte(strings.ReplaceAll(strings.Replace(base, "Subject: shape", "Subject: classic Mac", 1), "\r\n", "\r")), ""},
+		{"CR, LF and CRLF mixed", []byte(strings.Replace(strings.Replace(base, "Subject: shape\r\n", "Subject: mixed endings\r", 1), "MIME-Version: 1.0\r\n", "MIME-Version: 1.0\n", 1)), ""},
 	}
 	if !strings.Contains(base, "Date: ") {
 		t.Fatal("the test message has no Date")
@@ -490,6 +497,32 @@ func TestPlanFailsWhatSESRefuses(t *testing.T) {
 		// refuses is failed by the plan again, not sent again.
 		if n, want := proxy.Requests()-before, []int{len(shapes) - refused, 0}[run]; n != want {
 			t.Errorf("run %d: %d SendEmail requests, want %d", run, n, want)
+		}
+	}
+	// The peer reads the Subject and the body of the messages whose lines
+	// end in bare CRs (the whole header was one From field before).
+	resp, err := http.Get(ses.URL + "/store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var store struct {
+		Emails []struct {
+			Subject string
+			Body    struct{ Text string }
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
+		t.Fatal(err)
+	}
+	for _, subj := range []string{"classic Mac", "mixed endings"} {
+		if !slices.ContainsFunc(store.Emails, func(e struct {
+			Subject string
+			Body    struct{ Text string }
+		}) bool {
+			return e.Subject == subj && strings.Contains(e.Body.Text, "Hello, this is shape.")
+		}) {
+			t.Errorf("SES read no message with Subject %q and its body: %+v", subj, store.Emails)
 		}
 	}
 	// What the plan fails for a missing From is what the peer refuses:

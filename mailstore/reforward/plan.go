@@ -298,6 +298,7 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 		}
 		return fail("%v", err)
 	}
+	read := hdr
 	hdr = mime.HeaderBlock(hdr) // without the body's first bytes read along
 	it.ETag, it.Size = strings.Trim(obj.ETag, `"`), obj.Size
 	it.Summary = mime.Summarize(hdr)
@@ -330,8 +331,10 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 	}
 	// What Rewrite refuses from the header alone fails now, not after the
 	// preview counted it as to send; the reason is Rewrite's own, as the
-	// report gave it when the run found it.
-	if err := forward.CheckHeader(hdr); err != nil {
+	// report gave it when the run found it. It is asked of the bytes as
+	// read: the header Rewrite reads goes on to the empty line, past a
+	// line that cannot be a field (": text"), where mime's block ends.
+	if err := forward.CheckHeader(read); err != nil {
 		return fail("%v", err)
 	}
 	if !opts.Again && !lambdaDelivered(ctx, r.Source, &it) {
