@@ -343,6 +343,12 @@ func TestSkipReasonsAreWholeAt80(t *testing.T) {
 	if !strings.Contains(strings.Join(strings.Fields(v), " "), reasons[fmt.Sprintf("inbox/%040d", 29)]) || !strings.Contains(v, "of 30 (") {
 		t.Errorf("G does not show the last result whole, counted in results:\n%s", v)
 	}
+	// A dry run's file and a sent message's SES id stay on one line:
+	// 54 dry-run rows took three lines each at 80 columns.
+	long := reforward.Result{Key: "inbox/" + strings.Repeat("d", 40), Status: reforward.StatusDryRun, File: "/" + strings.Repeat("x/", 40) + "f.eml"}
+	if n := len(m.resultLines(long)); n != 1 {
+		t.Errorf("a dry run's row takes %d lines", n)
+	}
 	m = pressAll(t, m, "g", "j")
 	if v := m.View(); !strings.Contains(v, "1–") {
 		t.Errorf("j by one line stays on the first result:\n%s", v)

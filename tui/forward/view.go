@@ -453,7 +453,7 @@ func (m Model) ordered() []reforward.Result {
 // start: after the status column.
 const resultIndent = 10
 
-// resultLines are a result's lines: "STATUS    id  detail", the detail
+// resultLines are a result's lines: "STATUS    id  detail", a reason
 // wrapped under the id when the line would not hold it whole. At 80
 // columns the 40-cell id left a skip reason 28 cells, cut before what to
 // do about it ("spam: key i forwards it anyway").
@@ -486,7 +486,11 @@ func (m Model) resultLines(r reforward.Result) []string {
 	if detail == "" {
 		return []string{first}
 	}
-	if resultIndent+common.Width(id)+2+common.Width(detail) <= m.width {
+	// A sent message's SES id and a dry run's file (its name the id
+	// again) stay on one line, cut at the edge: 54 dry-run files took
+	// three lines each at 80 columns.
+	done := r.Status == reforward.StatusSent || r.Status == reforward.StatusDryRun
+	if done || resultIndent+common.Width(id)+2+common.Width(detail) <= m.width {
 		return []string{first + "  " + st.Dim.Render(detail)}
 	}
 	lines := []string{first}
