@@ -661,7 +661,7 @@ func TestVerifyShowsDigestsAndRestoreWhole(t *testing.T) {
 	path := snapshotOf(t, b)
 	orig := b.objs["inbox/bravo"]
 	b.objs["inbox/bravo"] = []byte("Subject: replaced\n\n")
-	b.versions["inbox/bravo"] = []audit.Version{{Key: "inbox/bravo", VersionID: "v2", IsLatest: true, ETag: "Subject: replaced\n\n"},
+	b.versions["inbox/bravo"] = []audit.Version{{Key: "inbox/bravo", VersionID: "01M996RN2SB80G8RBNPSXKQ2KH.Lx7qA2", IsLatest: true, ETag: "Subject: replaced\n\n"},
 		{Key: "inbox/bravo", VersionID: "3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY", ETag: string(orig), LastModified: when}}
 	m := newModel(t, b, path)
 	m, cmd := press(m, "v")

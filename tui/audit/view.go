@@ -286,7 +286,8 @@ func (m Model) lines() []string {
 			if v.IsLatest {
 				line += "  (latest)"
 			}
-			add(indent + st.Faint.Render(sanitize.Line(line)))
+			// Wrapped: "(latest)" was cut at 80 columns.
+			wrap(indent, sanitize.Line(line), st.Faint)
 		}
 		if r.Note != "" {
 			wrap(indent, sanitize.Line(r.Note), st.Warning)
