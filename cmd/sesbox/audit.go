@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -483,7 +482,7 @@ func printResult(w io.Writer, bucket string, r audit.Result) error {
 	}
 	if r.Recoverable != "" {
 		fmt.Fprintf(&b, "          recoverable: version %s\n", sanitize.Line(r.Recoverable))
-		if cmd := restoreCommand(bucket, r.Key, r.Recoverable); cmd != "" {
+		if cmd := audit.RestoreCommand(bucket, r.Key, r.Recoverable); cmd != "" {
 			fmt.Fprintf(&b, "          restore: %s\n", cmd)
 		}
 	}
@@ -1313,19 +1312,4 @@ func reportRecord(l bounces.Link) any {
 		Record string `json:"record"`
 		bounces.Link
 	}{"report", l}
-}
-
-// restoreCommand is the AWS CLI command that makes version the current
-// one of key again (docs/audit.md; sesbox itself never writes to a
-// bucket), each value quoted for a POSIX shell and the copy source
-// URL-encoded as S3 takes it. "" when a value holds a character a
-// terminal would act on, which the command cannot show as it is.
-func restoreCommand(bucket, key, version string) string {
-	for _, v := range []string{bucket, key, version} {
-		if sanitize.Line(v) != v {
-			return ""
-		}
-	}
-	src := bucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/") + "?versionId=" + url.QueryEscape(version)
-	return "aws s3api copy-object --bucket " + shellescape.Quote(bucket) + " --key " + shellescape.Quote(key) + " --copy-source " + shellescape.Quote(src)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // Status is what verify found for one object.
@@ -686,4 +688,19 @@ func joinNote(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// RestoreCommand is the AWS CLI command that makes version the current
+// one of key again (docs/audit.md; sesbox itself never writes to a
+// bucket), as audit verify and the TUI's verify view print it, each value
+// quoted for a POSIX shell and the copy source URL-encoded as S3 takes it. "" when a value holds a character a
+// terminal would act on, which the command cannot show as it is.
+func RestoreCommand(bucket, key, version string) string {
+	for _, v := range []string{bucket, key, version} {
+		if sanitize.Line(v) != v {
+			return ""
+		}
+	}
+	src := bucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/") + "?versionId=" + url.QueryEscape(version)
+	return "aws s3api copy-object --bucket " + shellescape.Quote(bucket) + " --key " + shellescape.Quote(key) + " --copy-source " + shellescape.Quote(src)
 }

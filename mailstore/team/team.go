@@ -50,6 +50,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/awscreds"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // dynamoAPI is the part of the DynamoDB client the store uses.
@@ -157,7 +158,7 @@ const DefaultLease = 5 * time.Minute
 
 // New returns the store for table, written as owner.
 func New(client dynamoAPI, table string, owner Owner) *Store {
-	s := &Store{table: table, owner: owner, Lease: DefaultLease, Now: time.Now, alive: processAlive}
+	s := &Store{table: table, owner: owner, Lease: DefaultLease, Now: time.Now, alive: xdg.ProcessAlive}
 	s.api = &patientAPI{dynamoAPI: client, s: s}
 	return s
 }
