@@ -276,7 +276,7 @@ func (v *View) finish(d *decoder) {
 	} else {
 		v.Summary.Attachments = 0
 		for _, p := range v.Attachments() {
-			if !p.Embedded {
+			if !p.Embedded || p.uuencoded {
 				v.Summary.Attachments++
 			}
 		}
