@@ -98,8 +98,9 @@ var v12Steps = []string{
 // the header block of every row of an older one again (Known.Outdated),
 // listing the row as it is meanwhile. Bump it when what a header block
 // gives changes, and say what changed. 1: a DSN under
-// report-type=global-delivery-status is a bounce (rows written before had
-// no [bounce]), and files uuencoded in a text count as attachments.
+// report-type=global-delivery-status is a bounce, and so is a bounce a
+// mailer daemon writes as plain text (rows written before had no
+// [bounce]); files uuencoded in a text count as attachments.
 const summaryDerivation = 1
 
 // v13Steps move a schema 12 index to schema 13, whose rows hold the

@@ -139,7 +139,7 @@ func summarize(h scannedHeader) (s mailstore.Summary) {
 	// Attachments are counted from the body (CountAttachments), never
 	// guessed from the header: a guess would change when the message is
 	// opened.
-	s.Report = report.KindOfHeader(ctype, s.Subject)
+	s.Report = report.KindOfMessage(ctype, s.Subject, s.From)
 	if strings.EqualFold(s.Subject, SetupNotificationSubject) {
 		s.Kind = mailstore.KindSetupNotification
 	}
