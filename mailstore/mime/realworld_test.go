@@ -85,6 +85,8 @@ func realWorldShapes(nl string) []realWorldShape {
 			"--x\nContent-Type: message/rfc822\n\nFrom: a@acme.example\nSubject: Angebot\n\nbody\n--x--\n",
 			subject: "Undeliverable: Angebot", from: "Microsoft Outlook <postmaster@corp.example>", text: []string{"Delivery has failed"},
 			files: map[string]string{"": ""}, report: mailstore.ReportBounce},
+		{name: "a directory's Last, First unquoted", raw: head + "From: Müller, Jörg <j@corp.example>\nSubject: Termin\nContent-Type: text/plain; charset=utf-8\n\nMorgen?\n",
+			subject: "Termin", from: "Müller, Jörg <j@corp.example>", text: []string{"Morgen?"}},
 		{name: "a person's subject is no bounce", raw: head + "From: Frank <frank@x.example>\nSubject: Undeliverable packages at the dock\n\nThree of them.\n",
 			subject: "Undeliverable packages at the dock", from: "Frank <frank@x.example>", text: []string{"Three of them."}},
 		{name: "ISO-2022-JP encoded words split mid-character", raw: head + "From: =?ISO-2022-JP?B?" + base64.StdEncoding.EncodeToString([]byte(jis("山田"))) + "?= <yamada@jp.example>\n" +
