@@ -100,7 +100,8 @@ var v12Steps = []string{
 // gives changes, and say what changed. 1: a DSN under
 // report-type=global-delivery-status is a bounce, and so is a bounce a
 // mailer daemon writes as plain text (rows written before had no
-// [bounce]); files uuencoded in a text count as attachments.
+// [bounce]); files uuencoded in a text count as attachments; a sender's
+// unquoted "Last, First" is one name.
 const summaryDerivation = 1
 
 // v13Steps move a schema 12 index to schema 13, whose rows hold the
