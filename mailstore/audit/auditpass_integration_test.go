@@ -4,7 +4,9 @@ package audit_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +113,68 @@ func TestVerifyOfOddKeysThroughCutListings(t *testing.T) {
 				t.Errorf("seed %d: %q read version %q, want %q", cfg.Seed, k, r.VersionID, want[0])
 			}
 		}
+	}
+}
+
+// TestVerifyNamesTheEditedLine: one byte of one entry line edited by hand
+// (JSON still valid) failed verify with "checksum mismatch: ... the
+// manifest was edited", naming no line: the entries hash covers them
+// all. Verify reads every version the manifest names, so it now names
+// the line that disagrees with it: a field the bytes determine
+// (subject, size, messageId), the hash, ETag or time of the very
+// version the line records, or a key the versioned bucket never held.
+func TestVerifyNamesTheEditedLine(t *testing.T) {
+	h := vhist.New(t, "edits", "inbox/", true)
+	names := []string{"k1", "k3", "k5", "k7"}
+	for i, k := range names {
+		h.Put(k, vhist.Day(1+i), vhist.Message("message "+k))
+	}
+	st := store(h)
+	path, _ := snapshot(t, st, audit.SnapshotOptions{})
+	orig := lines(t, path)
+	for _, tc := range []struct {
+		name      string
+		line      int // 1-based, in the file
+		from, to  string
+		key, says string // the problem names key, and says
+	}{
+		{"subject", 2, `"subject":"message k1"`, `"subject":"message k2"`, "inbox/k1", `subject "message k2" (the version read gives "message k1")`},
+		{"messageId", 3, `"messageId":"message.k3@example.com"`, `"messageId":"message.k4@example.com"`, "inbox/k3", `messageId "message.k4@example.com" (the version read gives "message.k3@example.com")`},
+		{"size", 4, `"size":`, `"size":1`, "inbox/k5", `size "1`},
+		{"sha256", 5, `"sha256":"`, `"sha256":"0`, "inbox/k7", "sha256 \"0"},
+		{"etag", 2, `"etag":"`, `"etag":"f`, "inbox/k1", "etag \"f"},
+		{"lastModified", 3, `"lastModified":"2026-01-02T`, `"lastModified":"2026-01-03T`, "inbox/k3", `lastModified "2026-01-03T`},
+		{"key", 3, `"key":"inbox/k3"`, `"key":"inbox/k4"`, "inbox/k4", "the bucket holds no version or delete marker of this key"},
+	} {
+		edited := append([]string(nil), orig...)
+		if !strings.Contains(edited[tc.line-1], tc.from) {
+			t.Fatalf("%s: line %d lacks %s: %s", tc.name, tc.line, tc.from, edited[tc.line-1])
+		}
+		edited[tc.line-1] = strings.Replace(edited[tc.line-1], tc.from, tc.to, 1)
+		p := t.TempDir() + "/edited.jsonl"
+		if err := os.WriteFile(p, []byte(strings.Join(edited, "")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := audit.Verify(context.Background(), st, p, audit.VerifyOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		want := fmt.Sprintf("line %d (key %q)", tc.line, tc.key)
+		named := 0
+		for _, pr := range sum.Manifest.Problems {
+			if strings.HasPrefix(pr, "line ") {
+				named++
+				if !strings.HasPrefix(pr, want) || !strings.Contains(pr, tc.says) {
+					t.Errorf("%s: problem %q\nwant %s ... %s", tc.name, pr, want, tc.says)
+				}
+			}
+		}
+		if sum.OK() || named != 1 {
+			t.Errorf("%s: ok %v, %d lines named in %q", tc.name, sum.OK(), named, sum.Manifest.Problems)
+		}
+	}
+	// The manifest as written names no line.
+	if sum, err := audit.Verify(context.Background(), st, path, audit.VerifyOptions{}); err != nil || !sum.OK() || len(sum.Manifest.Problems) != 0 {
+		t.Errorf("intact: %+v %v", sum, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +70,14 @@ type Result struct {
 
 	unread  bool // listed under failed in the manifest's trailer
 	expired bool // deleted, and a lifecycle rule was due to expire it (the note says which)
+	// edited names the manifest line that disagrees with the version it
+	// records (editedLine), when the manifest's entries fail their hash.
+	edited string
+	// read is the entry the version read would have in a manifest
+	// (entryOf), for editedLine; versionsListed says Versions is the
+	// bucket's answer (none at all, when empty).
+	read           Entry
+	versionsListed bool
 }
 
 // Summary totals a verify run.
@@ -318,6 +327,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		unread = slices.Compact(unread)
 	}
 
+	// Entries that fail their hash were edited; each line is then
+	// checked against the version it records, to name the edited one.
+	entriesEdited := mc.Trailer != nil && mc.Trailer.EntriesSHA256 != mc.SHA256
 	type pair struct {
 		want *Entry
 		have *mailstore.Object
@@ -336,9 +348,16 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
 		},
 		func(ctx context.Context, p pair) Result {
-			return check(ctx, b, p.want, p.have, maxCand, mc.Header, expiry)
+			r := check(ctx, b, p.want, p.have, maxCand, mc.Header, expiry)
+			if entriesEdited && p.want != nil && !p.want.unread {
+				r.edited = editedLine(p.want, r, mc.Header.Versioning == "Enabled")
+			}
+			return r
 		},
 		func(r Result) error {
+			if r.edited != "" {
+				sum.Manifest.Problems = append(sum.Manifest.Problems, r.edited)
+			}
 			prog.Done++
 			prog.Bytes += r.Size
 			switch r.Status {
@@ -546,6 +565,7 @@ func checkObject(ctx context.Context, b Bucket, want *Entry, have *mailstore.Obj
 		return r
 	}
 	r.SHA256, r.ETag, r.VersionID, r.Size = d.SHA256, obj.ETag, obj.VersionID, d.Size
+	r.read = entryOf(obj, d)
 	r.ETagCheck = etagCheck(obj.ETag, d.MD5)
 	if r.ETagCheck == ETagMismatch {
 		r.Note = "the ETag is not the MD5 of the bytes read (expected under SSE-KMS or SSE-C; otherwise the object is damaged)"
@@ -572,6 +592,59 @@ func checkObject(ctx context.Context, b Bucket, want *Entry, have *mailstore.Obj
 	}
 	findOriginal(ctx, b, want, &r, maxCand, have.VersionID)
 	return r
+}
+
+// editedLine names, for a manifest whose entries fail their hash, the
+// entry line (want) that disagrees with what the bucket says of the
+// version it records, field by field, quoted: a field the version's
+// bytes determine (size, the header fields, the verdicts, the ETag
+// check) when they hash as the line says; the hash itself, the ETag
+// and the time when the very version the line names (versions never
+// change) reads otherwise; a key of which the bucket holds no version
+// or delete marker at all. Only an edit of the line explains that (or
+// damage to the stored bytes, which the hash alone cannot tell from
+// it). "" when the line agrees, or nothing can be said (an edited
+// version id, time of a rewritten object, or metadata). versioned says
+// the bucket was versioned when the manifest was made, so that a
+// delete since left a marker.
+func editedLine(want *Entry, r Result, versioned bool) string {
+	var diffs []string
+	field := func(name, was, now string) {
+		if was != now {
+			diffs = append(diffs, fmt.Sprintf("%s %q (the version read gives %q)", name, was, now))
+		}
+	}
+	got := r.read
+	sameVersion := want.VersionID != "" && want.VersionID != "null" && want.VersionID == r.VersionID
+	switch {
+	case r.Status == Deleted && versioned && r.versionsListed && len(r.Versions) == 0:
+		return fmt.Sprintf("line %d (key %q): the bucket holds no version or delete marker of this key: the line's key was edited, or all its versions were deleted for good", want.line, want.Key)
+	case r.SHA256 == "":
+		return ""
+	case r.SHA256 == want.SHA256:
+		field("size", strconv.FormatInt(want.Size, 10), strconv.FormatInt(got.Size, 10))
+		field("sesMessageId", want.SESMessageID, got.SESMessageID)
+		field("messageId", want.MessageID, got.MessageID)
+		field("date", want.Date, got.Date)
+		field("from", want.From, got.From)
+		field("subject", want.Subject, got.Subject)
+		field("verdicts", fmt.Sprint(want.Verdicts), fmt.Sprint(got.Verdicts))
+		if sameVersion {
+			field("etagCheck", want.ETagCheck, got.ETagCheck)
+		}
+	case sameVersion:
+		field("sha256", want.SHA256, r.SHA256)
+	}
+	if sameVersion {
+		field("etag", want.ETag, got.ETag)
+		if !want.LastModified.Equal(got.LastModified) {
+			field("lastModified", want.LastModified.Format(time.RFC3339Nano), got.LastModified.Format(time.RFC3339Nano))
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("line %d (key %q) disagrees with the version it records: %s: the line was edited", want.line, want.Key, strings.Join(diffs, ", "))
 }
 
 // metadataChanges says how the object's metadata now differs from what
@@ -632,7 +705,7 @@ func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand
 		r.Note = joinNote(r.Note, "versions unknown: "+err.Error())
 		return
 	}
-	r.Versions = vs
+	r.Versions, r.versionsListed = vs, true
 	var cands []Version
 	kept := 0
 	for _, v := range vs {
