@@ -6,6 +6,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -176,5 +179,58 @@ func TestVerifyNamesTheEditedLine(t *testing.T) {
 	// The manifest as written names no line.
 	if sum, err := audit.Verify(context.Background(), st, path, audit.VerifyOptions{}); err != nil || !sum.OK() || len(sum.Manifest.Problems) != 0 {
 		t.Errorf("intact: %+v %v", sum, err)
+	}
+}
+
+// TestVerifyHashesWhatTheETagHides: verify must not trust an ETag. On
+// versitygw v1.8.0 (unversioned) one object is overwritten with other
+// bytes of the same size, and a proxy in front of the real server
+// answers its GETs and listings with the ETag it had (as a multipart
+// copy or an SSE-KMS object keeps an ETag that is no MD5 of the
+// bytes); another object is left as it was, its ETag answered as an
+// SSE-KMS object's (no MD5 of its bytes). The first is changed, the
+// second unchanged with its ETag named as no MD5, which alone fails
+// nothing.
+func TestVerifyHashesWhatTheETagHides(t *testing.T) {
+	h := vhist.New(t, "etags", "inbox/", false)
+	h.Put("a", vhist.Day(1), []byte("Subject: a\r\n\r\nthe original\r\n"))
+	h.Put("b", vhist.Day(2), vhist.Message("b"))
+	path, _ := snapshot(t, store(h), audit.SnapshotOptions{})
+	var etagA string
+	for _, l := range lines(t, path) {
+		if strings.Contains(l, `"key":"inbox/a"`) {
+			_, rest, _ := strings.Cut(l, `"etag":"`)
+			etagA, _, _ = strings.Cut(rest, `"`)
+		}
+	}
+	h.Put("a", vhist.Day(3), []byte("Subject: a\r\n\r\nthe forgery!\r\n"))
+	const kmsETag = "7b1d9a3f4c2e8b6a0d5f1e3c9a7b2d4f"
+	u, _ := url.Parse(h.Srv.URL)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		switch {
+		case strings.HasSuffix(resp.Request.URL.Path, "/inbox/a"):
+			resp.Header.Set("ETag", `"`+etagA+`"`)
+		case strings.HasSuffix(resp.Request.URL.Path, "/inbox/b"):
+			resp.Header.Set("ETag", `"`+kmsETag+`"`)
+		}
+		return nil
+	}
+	proxy := httptest.NewServer(rp)
+	t.Cleanup(proxy.Close)
+	st := s3store.New((&peer.S3{URL: proxy.URL}).Client(), mailstore.Location{Bucket: "etags", Prefix: "inbox/"})
+	got := map[string]audit.Result{}
+	sum, err := audit.Verify(context.Background(), st, path, audit.VerifyOptions{OnResult: func(r audit.Result) error { got[r.Key] = r; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := got["inbox/a"]; a.Status != audit.Changed || a.ETag != etagA {
+		t.Errorf("a, other bytes under its old ETag: %+v", a)
+	}
+	if b := got["inbox/b"]; b.Status != audit.Unchanged || b.ETagCheck != audit.ETagMismatch || b.Note == "" {
+		t.Errorf("b, its ETag no MD5: %+v", b)
+	}
+	if sum.OK() || sum.Changed != 1 || sum.ETagMismatches != 2 { // a's old ETag is no MD5 of its new bytes either
+		t.Errorf("summary %+v", sum)
 	}
 }
