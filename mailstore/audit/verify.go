@@ -608,43 +608,55 @@ func checkObject(ctx context.Context, b Bucket, want *Entry, have *mailstore.Obj
 // the bucket was versioned when the manifest was made, so that a
 // delete since left a marker.
 func editedLine(want *Entry, r Result, versioned bool) string {
-	var diffs []string
-	field := func(name, was, now string) {
-		if was != now {
-			diffs = append(diffs, fmt.Sprintf("%s %q (the version read gives %q)", name, was, now))
-		}
-	}
 	got := r.read
 	sameVersion := want.VersionID != "" && want.VersionID != "null" && want.VersionID == r.VersionID
+	var diffs []string
 	switch {
 	case r.Status == Deleted && versioned && r.versionsListed && len(r.Versions) == 0:
 		return fmt.Sprintf("line %d (key %q): the bucket holds no version or delete marker of this key: the line's key was edited, or all its versions were deleted for good", want.line, want.Key)
 	case r.SHA256 == "":
 		return ""
 	case r.SHA256 == want.SHA256:
-		field("size", strconv.FormatInt(want.Size, 10), strconv.FormatInt(got.Size, 10))
-		field("sesMessageId", want.SESMessageID, got.SESMessageID)
-		field("messageId", want.MessageID, got.MessageID)
-		field("date", want.Date, got.Date)
-		field("from", want.From, got.From)
-		field("subject", want.Subject, got.Subject)
-		field("verdicts", fmt.Sprint(want.Verdicts), fmt.Sprint(got.Verdicts))
+		diffs = bytesFieldDiffs(want, got, "the version read")
 		if sameVersion {
-			field("etagCheck", want.ETagCheck, got.ETagCheck)
+			diffs = fieldDiff(diffs, "etagCheck", want.ETagCheck, got.ETagCheck, "the version read")
 		}
 	case sameVersion:
-		field("sha256", want.SHA256, r.SHA256)
+		diffs = fieldDiff(diffs, "sha256", want.SHA256, r.SHA256, "the version read")
 	}
 	if sameVersion {
-		field("etag", want.ETag, got.ETag)
+		diffs = fieldDiff(diffs, "etag", want.ETag, got.ETag, "the version read")
 		if !want.LastModified.Equal(got.LastModified) {
-			field("lastModified", want.LastModified.Format(time.RFC3339Nano), got.LastModified.Format(time.RFC3339Nano))
+			diffs = fieldDiff(diffs, "lastModified", want.LastModified.Format(time.RFC3339Nano), got.LastModified.Format(time.RFC3339Nano), "the version read")
 		}
 	}
 	if len(diffs) == 0 {
 		return ""
 	}
 	return fmt.Sprintf("line %d (key %q) disagrees with the version it records: %s: the line was edited", want.line, want.Key, strings.Join(diffs, ", "))
+}
+
+// bytesFieldDiffs are the fields of an entry that its bytes determine
+// (entryOf) and that want records otherwise than got, which is what
+// the same bytes, read from source, give.
+func bytesFieldDiffs(want *Entry, got Entry, source string) []string {
+	var diffs []string
+	diffs = fieldDiff(diffs, "size", strconv.FormatInt(want.Size, 10), strconv.FormatInt(got.Size, 10), source)
+	diffs = fieldDiff(diffs, "sesMessageId", want.SESMessageID, got.SESMessageID, source)
+	diffs = fieldDiff(diffs, "messageId", want.MessageID, got.MessageID, source)
+	diffs = fieldDiff(diffs, "date", want.Date, got.Date, source)
+	diffs = fieldDiff(diffs, "from", want.From, got.From, source)
+	diffs = fieldDiff(diffs, "subject", want.Subject, got.Subject, source)
+	return fieldDiff(diffs, "verdicts", fmt.Sprint(want.Verdicts), fmt.Sprint(got.Verdicts), source)
+}
+
+// fieldDiff adds to diffs, when was and now differ, the field named as
+// recorded and as source gives it, both quoted.
+func fieldDiff(diffs []string, name, was, now, source string) []string {
+	if was == now {
+		return diffs
+	}
+	return append(diffs, fmt.Sprintf("%s %q (%s gives %q)", name, was, source, now))
 }
 
 // metadataChanges says how the object's metadata now differs from what
