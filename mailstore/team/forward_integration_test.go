@@ -126,7 +126,7 @@ func testForwardRunsShareClaims(t *testing.T, db *peer.DynamoDB) {
 		s := newStore(db.Client(), table, owner(host, 1))
 		lg := &memLog{}
 		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: s, Log: lg, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, s, lg
+			Claims: s, Log: actionlog.Tee{lg, s}, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, s, lg
 	}
 	run := func(r *reforward.Runner, opts reforward.Options) map[string]reforward.Result {
 		t.Helper()
@@ -243,7 +243,7 @@ func testPausedPastLeaseDoesNotSend(t *testing.T, db *peer.DynamoDB) {
 		s := newStore(db.Client(), table, owner(host, 1))
 		s.Now = clk.Now
 		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: s, Log: &memLog{}, Clock: clk}, s
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}, Clock: clk}, s
 	}
 	run := func(r *reforward.Runner, opts reforward.Options) (reforward.Result, error) {
 		t.Helper()
@@ -324,7 +324,7 @@ func testClockSkewDoesNotTakeOverALiveClaim(t *testing.T, db *peer.DynamoDB) {
 			s.Now = func() time.Time { return time.Now().Add(off) }
 			clk := &pausedClock{off: off}
 			return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-				Claims: s, Log: &memLog{}, Clock: clk}, s
+				Claims: s, Log: actionlog.Tee{&memLog{}, s}, Clock: clk}, s
 		}
 		run := func(r *reforward.Runner, opts reforward.Options) (reforward.Result, error) {
 			t.Helper()
@@ -402,7 +402,7 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 	newRunner := func(host string) (*reforward.Runner, *Store) {
 		s := newStore(db.Client(), table, owner(host, 1))
 		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: s, Log: &memLog{}}, s
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}}, s
 	}
 	var waitedFor []string // B's progress
 	ra, sa := newRunner("a")
@@ -528,7 +528,7 @@ func testTwoRunsDoNotMoveInLockstep(t *testing.T, db *peer.DynamoDB) {
 	newRunner := func(host, endpoint string) (*reforward.Runner, *claimLog) {
 		c := &claimLog{Store: newStore(db.Client(), table, owner(host, 1))}
 		return &reforward.Runner{Source: src, Sender: sesSender(endpoint), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: c, Log: &memLog{}}, c
+			Claims: c, Log: actionlog.Tee{&memLog{}, c.Store}}, c
 	}
 	run := func(r *reforward.Runner) (map[string]reforward.Result, error) {
 		p, err := r.Plan(context.Background(), keys, reforward.Options{Config: cfg})
@@ -669,8 +669,9 @@ func testTwoPacedRunsShareTheWork(t *testing.T, db *peer.DynamoDB) {
 		keys = append(keys, k)
 	}
 	run := func(host, endpoint string) error {
+		s := newStore(db.Client(), table, owner(host, 1))
 		r := &reforward.Runner{Source: src, Sender: sesSender(endpoint), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: newStore(db.Client(), table, owner(host, 1)), Log: &memLog{}, SendRate: 10}
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}, SendRate: 10}
 		p, err := r.Plan(context.Background(), keys, reforward.Options{Config: cfg})
 		if err != nil {
 			return err
@@ -724,7 +725,7 @@ func testLongPaceWaitKeepsTheClaim(t *testing.T, db *peer.DynamoDB) {
 				claims = localPaced{s, s}
 			}
 			r := &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-				Claims: claims, Log: &memLog{}, SendRate: 1.0 / 10, SendTimeout: 2 * time.Second}
+				Claims: claims, Log: actionlog.Tee{&memLog{}, s}, SendRate: 1.0 / 10, SendTimeout: 2 * time.Second}
 			p, err := r.Plan(context.Background(), []string{"inbox/m0", "inbox/m1"}, reforward.Options{Config: cfg})
 			if err != nil {
 				t.Fatal(err)
@@ -789,8 +790,9 @@ func testTwoRunsKeepToTheAccountRateTogether(t *testing.T, db *peer.DynamoDB) {
 		keys = append(keys, k)
 	}
 	run := func(host string) error {
+		s := newStore(db.Client(), table, owner(host, 1))
 		r := &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: newStore(db.Client(), table, owner(host, 1)), Log: &memLog{}}
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}}
 		p, err := r.Prepare(context.Background(), keys, reforward.Options{Config: cfg})
 		if err != nil {
 			return err
@@ -920,8 +922,9 @@ func testAgainSendsOnceAcrossTheTeam(t *testing.T, db *peer.DynamoDB) {
 	src := memSource{"inbox/m0": mail(0), "inbox/m1": mail(1)}
 	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
 	runner := func(host string) *reforward.Runner {
+		s := newStore(db.Client(), table, owner(host, 1))
 		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: newStore(db.Client(), table, owner(host, 1)), Log: &memLog{}}
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}}
 	}
 	ra, rb := runner("a"), runner("b")
 	plan := func(r *reforward.Runner, key string, again bool) *reforward.Plan {
