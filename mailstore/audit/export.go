@@ -209,7 +209,7 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 		os.Remove(tmp)
 		if errors.Is(err, os.ErrExist) {
 			sum := sha256.Sum256(raw)
-			if have, herr := hashFile(final); herr == nil && have == hex.EncodeToString(sum[:]) {
+			if have, herr := hashFile(final); herr == nil && have.SHA256 == hex.EncodeToString(sum[:]) {
 				return nil
 			}
 			return fmt.Errorf("%s exists and holds other bytes: %w (sesbox never replaces a message file: export to a new directory)", final, ErrExists)

@@ -106,6 +106,9 @@ type Entry struct {
 	// unread marks, during a verify, a key the manifest's trailer lists
 	// under failed: there when the manifest was made, its bytes unknown.
 	unread bool
+	// line is the entry's line in the manifest (scanManifest), for
+	// naming an edited one.
+	line int
 }
 
 // Verdicts are SES's receipt verdicts as stored in the message.
@@ -516,6 +519,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 			continue
 		}
 		lastKey = e.Key
+		e.line = lineNo
 		c.Entries++
 		c.Bytes += e.Size
 		if e.Metadata == nil {

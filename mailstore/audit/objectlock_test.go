@@ -146,7 +146,11 @@ func TestEntryRoundTripProperty(t *testing.T) {
 		}
 		var got []Entry
 		var c ManifestCheck
-		if err := scanManifest(path, func(e Entry) error { got = append(got, e); return nil }, &c); err != nil || !c.OK() {
+		if err := scanManifest(path, func(e Entry) error {
+			e.line = 0 // where it was read, not what was written
+			got = append(got, e)
+			return nil
+		}, &c); err != nil || !c.OK() {
 			t.Fatalf("manifest %d: %v %v", n, err, c.Problems)
 		}
 		if !reflect.DeepEqual(got, want) {

@@ -2,6 +2,7 @@ package s3store
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -162,13 +163,17 @@ func (s *Store) readOpts(o *s3.Options) {
 // retryableRead adds to the SDK's checks the failures of a read whose
 // answer was cut short: the SDK retries a reset, but a body that simply
 // ends before its Content-Length (io.ErrUnexpectedEOF inside the XML
-// decoder) or a connection closed before any answer (io.EOF) is, for a
-// read, just as safe to send again.
+// decoder), a connection closed before any answer (io.EOF), or an XML
+// answer that ends mid-document under a Content-Length that agrees with
+// the cut (encoding/xml's "unexpected EOF", no io error in the chain:
+// a listing page cut so failed the whole snapshot, verify or ls) is,
+// for a read, just as safe to send again.
 func retryableRead(err error) aws.Ternary {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return aws.UnknownTernary
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	var se *xml.SyntaxError
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || (errors.As(err, &se) && se.Msg == "unexpected EOF") {
 		return aws.TrueTernary
 	}
 	return aws.UnknownTernary
