@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/s3store"
@@ -267,6 +268,14 @@ func (r *replyRun) resume(ctx context.Context, id string) error {
 		return err
 	}
 	d, err := store.Find(id) // the id, or its unique beginning (as :drafts ID)
+	if errors.Is(err, mailstore.ErrNotFound) && len(drafts.Damaged(err)) == 0 {
+		// Sent, or never kept: the local action log says which.
+		var actions []actionlog.Action
+		if path, perr := actionlog.DefaultLogPath(); perr == nil {
+			actions, _, _ = actionlog.VerifyLog(path)
+		}
+		return drafts.NotKept(err, id, actions)
+	}
 	if err != nil {
 		return err
 	}

@@ -226,6 +226,26 @@ func TestReplyRefusesWithoutTerminalOrYes(t *testing.T) {
 	if len(ses.Calls()) != 1 {
 		t.Errorf("%d calls", len(ses.Calls()))
 	}
+	// Sent, the draft is no longer kept: --draft says when it went and
+	// under which SES message id, hint first (it said only "no kept
+	// draft"), and sends nothing; still exit 3, a draft id that names no
+	// kept draft.
+	sesID := strings.TrimSpace(out[strings.Index(out, "SES message id:")+len("SES message id:"):])
+	sesID, _, _ = strings.Cut(sesID, "\n")
+	for _, ask := range []string{id, id[:len(id)-3]} {
+		_, errOut, code = sesbox(t, "--demo", "--ses-endpoint", ses.URL, "reply", "--draft", ask, "--yes")
+		if want := "sesbox: nothing to send: draft " + id + " was sent "; code != exitNotFound || !strings.HasPrefix(errOut, want) ||
+			!strings.Contains(errOut, "(SES message id "+sesID+")") || !strings.Contains(errOut, `no kept draft "`+ask+`"`) {
+			t.Errorf("reply --draft %s after it was sent: exit %d, want %d, stderr starting %q with SES message id %q:\n%s", ask, code, exitNotFound, want, sesID, errOut)
+		}
+	}
+	// An id that never named a draft says how to list them.
+	if _, errOut, code = sesbox(t, "--demo", "reply", "--draft", "nosuch", "--yes"); code != exitNotFound || !strings.HasPrefix(errOut, "sesbox: sesbox drafts lists the kept drafts and their ids") {
+		t.Errorf("reply --draft nosuch: exit %d %s", code, errOut)
+	}
+	if len(ses.Calls()) != 1 {
+		t.Errorf("%d calls after asking for a sent draft", len(ses.Calls()))
+	}
 }
 
 func TestReplyExplainsSESErrorsAndKeepsTheDraft(t *testing.T) {

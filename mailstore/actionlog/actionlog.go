@@ -36,6 +36,10 @@ type Action struct {
 	// wrote it (replies; SES gives forwards its own), so a bounce that
 	// quotes it can be matched to the send.
 	MessageID string `json:"messageId,omitempty"`
+	// Draft is the id of the kept draft a reply was sent from, so that
+	// `sesbox reply --draft ID` after the send can say when it went
+	// (the draft itself is deleted once SES has it).
+	Draft string `json:"draft,omitempty"`
 	// Simulator marks a send to the SES mailbox simulator only.
 	Simulator bool `json:"simulator,omitempty"`
 	// Export describes an export (Command "export"): what was exported,

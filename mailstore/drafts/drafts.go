@@ -27,6 +27,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/xdg"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
@@ -379,6 +380,31 @@ func Match(ds []*Draft, id string) (*Draft, error) {
 		return found[0], nil
 	}
 	return nil, fmt.Errorf("%d kept drafts begin with %q (%s, ...): give more of the id", len(found), sanitize.Line(id), found[0].ID)
+}
+
+// NotKept is what to say of an id Find found no kept draft for (err,
+// Find's error, stays in the chain: mailstore.ErrNotFound, exit 3), hint
+// first: when the action log's entries (actions) record a reply sent
+// from a draft with that id, or with the only id it begins, when it was
+// sent, its SES message id and to whom, since a draft SES took is
+// deleted (it said only "no kept draft"); otherwise how to list the kept
+// drafts.
+func NotKept(err error, id string, actions []actionlog.Action) error {
+	var sent []actionlog.Action
+	for _, a := range actions {
+		if a.Command == "reply" && a.Result == "sent" && a.Draft != "" && id != "" && strings.HasPrefix(a.Draft, id) {
+			sent = append(sent, a)
+		}
+	}
+	if len(sent) == 0 || slices.ContainsFunc(sent, func(a actionlog.Action) bool { return a.Draft != sent[0].Draft }) {
+		return &mailstore.HintError{Hint: "sesbox drafts lists the kept drafts and their ids", Err: err}
+	}
+	a := sent[len(sent)-1]
+	return &mailstore.HintError{
+		Hint: fmt.Sprintf("nothing to send: draft %s was sent %s (SES message id %s) to %s, and a sent draft is not kept; sesbox audit log --command reply lists the replies sent",
+			a.Draft, a.Time.UTC().Format("2006-01-02 15:04:05 UTC"), sanitize.Line(a.SESMessageID), sanitize.Line(strings.Join(a.Destinations, ", "))),
+		Err: err,
+	}
 }
 
 // noDraft is an id that begins no kept draft. It is mailstore.ErrNotFound,

@@ -203,7 +203,7 @@ func (o *Outbox) Send(ctx context.Context, d *Draft, p *Prepared) (Result, error
 		return Result{Destinations: dests, Skipped: skipped, Warnings: screenWarnings}, nil
 	}
 	act := actionlog.Action{
-		Command: "reply", Bucket: d.Meta.Bucket, Key: d.Meta.Key, ETag: d.Meta.ETag,
+		Command: "reply", Draft: d.ID, Bucket: d.Meta.Bucket, Key: d.Meta.Key, ETag: d.Meta.ETag,
 		SHA256: hex.EncodeToString(sum[:]), Destinations: dests, MessageID: p.MessageID,
 		Simulator: sesaccount.AllSimulator(dests),
 	}

@@ -187,15 +187,77 @@ func rewrite(cfg Config, raw []byte, originalRecipient string, rec *[]Reencoding
 // for `sesbox show`, which names every From (difference 29).
 var ErrSeveralFrom = errors.New("the message has more than one From field, which RFC 5322 forbids and SES refuses; read it with sesbox show KEY, which names every From")
 
+// ErrNoFrom is returned (wrapped) by CheckHeader for a header without a
+// From field (none at all, or a message that starts with its empty line,
+// whose header is empty). The Lambda sends such a message as it is (no
+// From to rewrite, no Reply-To to add), and Rewrite does the same; SES
+// refuses it ("Missing required header 'From'", aws-ses-v2-local "Raw
+// content must have a from address"), on every run again. So a plan
+// fails it before anything is sent, and a rerun reports it again without
+// a request to SES.
+var ErrNoFrom = errors.New("forward it from a mail client, as an attachment (sesbox show --raw KEY > message.eml saves it): it has no From field, which SES requires of every message it sends (SES refuses it: Missing required header 'From')")
+
+// ErrDuplicateField is returned (wrapped) by CheckHeader for a header
+// that holds twice a field SES takes once (sesOnce), left twice by the
+// rewrite: SES refuses the message ("Duplicate header 'Subject'"), as
+// the Lambda sends it. The Lambda removes every DKIM-Signature for this
+// reason alone.
+var ErrDuplicateField = errors.New("SES refuses a message with that field twice")
+
+// sesOnce are the header fields SES refuses to find more than once in a
+// message it sends (docs.aws.amazon.com/ses/latest/dg/header-fields.html),
+// in lower case, but for From (ErrSeveralFrom) and those Rewrite removes
+// (Return-Path, Sender, Message-ID, DKIM-Signature).
+var sesOnce = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`accept-language acceptlanguage archived-at auto-submitted bounces-to
+		comments content-alternative content-base content-class content-description content-disposition
+		content-duration content-id content-language content-length content-location content-md5
+		content-transfer-encoding content-type date delivered-to disposition-notification-options
+		disposition-notification-to domainkey-signature errors-to importance in-reply-to keywords
+		list-archive list-help list-id list-owner list-post list-subscribe list-unsubscribe
+		list-unsubscribe-post message-context mime-version organization original-from
+		original-message-id original-recipient original-subject precedence priority references reply-to
+		return-receipt-to solicitation sensitivity subject thread-index thread-topic user-agent vbr-info`) {
+		sesOnce[n] = true
+	}
+}
+
 // CheckHeader says what Rewrite refuses in a message's header alone,
 // whatever the config: more than one From field (ErrSeveralFrom), or a
 // field it passes on as it is that cannot be folded within 998 octets
-// (ErrUnfoldable). header may be the whole message or its header block; a
-// plan, which reads headers only, asks it so that it counts such a message
-// as failing before anything is sent, and Rewrite asks the same.
+// (ErrUnfoldable); and what SES refuses in the message Rewrite makes of
+// it, which Rewrite passes on as the Lambda does: no From field
+// (ErrNoFrom), or a field SES takes once written twice
+// (ErrDuplicateField). header may be the whole message or its header
+// block; a plan, which reads headers only, asks it so that it counts such
+// a message as failing before anything is sent.
 func CheckHeader(header []byte) error {
 	h, _ := splitMessage(header)
-	return checkFields(parseFields(bareCRToBlank(dropCRFields(h))), lineEnding(header))
+	fields := parseFields(bareCRToBlank(dropCRFields(h)))
+	if err := checkFields(fields, lineEnding(header)); err != nil {
+		return err
+	}
+	if countKind(fields, kindFrom) == 0 {
+		return ErrNoFrom
+	}
+	seen := map[string]bool{}
+	for i := range fields {
+		f := &fields[i]
+		if f.colon < 0 {
+			continue
+		}
+		name := strings.ToLower(string(bytes.TrimRight(f.raw[:f.colon], " \t")))
+		if !sesOnce[name] {
+			continue
+		}
+		if seen[name] {
+			return fmt.Errorf("read it with sesbox show KEY, which shows both: it has two %s fields, and %w", fieldName(f.raw), ErrDuplicateField)
+		}
+		seen[name] = true
+	}
+	return nil
 }
 
 func checkFields(fields []field, eol string) error {

@@ -167,6 +167,42 @@ func TestRewriteNoFrom(t *testing.T) {
 	}
 }
 
+// TestCheckHeaderFailsWhatSESRefuses: what Rewrite passes on as the
+// Lambda does but SES refuses, no From field and a field SES takes once
+// written twice, is failed by CheckHeader (the plan's check) before
+// anything is sent; fields SES takes more than once, and those Rewrite
+// removes, are not.
+func TestCheckHeaderFailsWhatSESRefuses(t *testing.T) {
+	for _, c := range []struct {
+		header string
+		want   error
+	}{
+		{"To: t@x.com\nSubject: s\n\nbody\n", ErrNoFrom},
+		{"\r\nFrom: a@x.com\r\n\r\nbody\r\n", ErrNoFrom}, // the header is empty
+		{"X-From: a@x.com\nSubject: s\n", ErrNoFrom},
+		{"From: a@x.com\nSubject: s\nSUBJECT : again\n\n", ErrDuplicateField},
+		{"From: a@x.com\nDate: Mon, 7 Dec 2026 10:00:00 +0000\nDate: Mon, 7 Dec 2026 10:00:00 +0000\n", ErrDuplicateField},
+		{"From: a@x.com\nReply-To: a@x.com\nreply-to: b@x.com\n", ErrDuplicateField},
+		{"From: a@x.com\nContent-Type: text/plain\nContent-Type: text/html\n", ErrDuplicateField},
+		{"From: a@x.com\nFrom: b@x.com\n", ErrSeveralFrom},
+		{"From: a@x.com\nTo: t@x.com\nTo: u@x.com\nCc: c@x.com\nCc: d@x.com\nReceived: a\nReceived: b\n\n", nil},
+		{"From: a@x.com\nDKIM-Signature: a\nDKIM-Signature: b\nMessage-ID: <a@x>\nMessage-ID: <b@x>\nReturn-Path: <a@x>\nReturn-Path: <b@x>\n\n", nil},
+		{"From: a@x.com\nSubject: s\n\nSubject: in the body\n", nil},
+	} {
+		err := CheckHeader([]byte(c.header))
+		if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
+			t.Errorf("%q: %v, want %v", c.header, err, c.want)
+		}
+	}
+	err := CheckHeader([]byte("From: a@x.com\nSubject: s\nSUBJECT : again\n\n"))
+	if want := "read it with sesbox show KEY, which shows both: it has two SUBJECT fields, and SES refuses"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("%v, want it to start %q", err, want)
+	}
+	if !strings.HasPrefix(ErrNoFrom.Error(), "forward it from a mail client") {
+		t.Errorf("%q does not lead with what to do", ErrNoFrom)
+	}
+}
+
 // TestRewriteTwoFroms is X6: the Lambda rewrites both From fields and SES
 // refuses the message; Rewrite refuses it first, saying why (difference
 // 29), whatever the spelling of the second field name.

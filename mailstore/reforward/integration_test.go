@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/sessend"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
@@ -409,5 +410,97 @@ func TestPausedAccountRefusedBeforeSending(t *testing.T) {
 	}
 	if proxy.Requests() != 0 {
 		t.Errorf("%d SendEmail requests", proxy.Requests())
+	}
+}
+
+// TestPlanFailsWhatSESRefuses runs header shapes through the plan and,
+// for each it lets through, the send into aws-ses-v2-local: the peer
+// refuses exactly the messages whose rewrite has no From it can read
+// (no From field, a message that starts with its empty line), and the
+// plan fails those first, with a reason that says what to do, so no
+// request reaches SES for them, on the first run or a rerun. Every other
+// shape (no Date, no To, a From with no address or a group, a From with
+// blanks before its colon or a NUL) is sent and taken. Fields SES's
+// documentation lists as allowed once (two Subject, two Reply-To), which
+// the peer takes, are failed by the plan too.
+func TestPlanFailsWhatSESRefuses(t *testing.T) {
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	base := string(message("shape", "info@acme.example", "PASS"))
+	with := func(old, new string) []byte {
+		if !strings.Contains(base, old) {
+			t.Fatalf("message has no %q", old)
+		}
+		return []byte(strings.Replace(base, old, new, 1))
+	}
+	shapes := []struct {
+		name   string
+		raw    []byte
+		reason string // the plan's reason starts so; "" when it is sent
+	}{
+		{"no From", with("From: Alice <alice@sender.example>\r\n", ""), "forward it from a mail client"},
+		{"leading empty line", append([]byte("\r\n"), base...), "forward it from a mail client"},
+		{"two Subject", with("Subject: shape", "Subject: shape\r\nsubject: again"), "read it with sesbox show KEY, which shows both: it has two subject fields"},
+		{"two Reply-To", with("Subject: shape", "Subject: shape\r\nReply-To: a@x.example\r\nReply-To: b@x.example"), "read it with sesbox show KEY, which shows both: it has two Reply-To fields"},
+		{"no Date", with("Date: ", "X-Was-Date: "), ""},
+		{"no To", with("To: info@acme.example\r\n", ""), ""},
+		{"From with no address", with("From: Alice <alice@sender.example>", "From: Alice"), ""},
+		{"From empty", with("From: Alice <alice@sender.example>", "From:"), ""},
+		{"From empty angle", with("From: Alice <alice@sender.example>", "From: <>"), ""},
+		{"From group", with("From: Alice <alice@sender.example>", "From: undisclosed-recipients:;"), ""},
+		{"From with blanks before the colon", with("From: Alice", "From : Alice"), ""},
+		{"From with a NUL", with("From: Alice", "From: Al\x00ice"), ""},
+		{"two To", with("To: info@acme.example", "To: info@acme.example\r\nTo: other@acme.example"), ""},
+	}
+	if !strings.Contains(base, "Date: ") {
+		t.Fatal("the test message has no Date")
+	}
+	e := newEnv(t)
+	var keys []string
+	for i, s := range shapes {
+		keys = append(keys, e.src.put(fmt.Sprintf("shape%02d", i), s.raw))
+	}
+	for run := range 2 {
+		r := e.runner()
+		r.Sender = sesSender(proxy.URL)
+		before := proxy.Requests()
+		p, err := r.Plan(context.Background(), keys, Options{Config: testConfig, Recipients: []string{"info@acme.example"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []Result
+		if _, err := r.Run(context.Background(), p, func(x Result) { out = append(out, x) }, nil); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		refused := 0
+		for i, s := range shapes {
+			got := out[i]
+			if s.reason != "" {
+				refused++
+				if got.Status != StatusFailed || !strings.HasPrefix(got.Reason, s.reason) {
+					t.Errorf("run %d, %s: %s %q, want failed, the reason starting %q", run, s.name, got.Status, got.Reason, s.reason)
+				}
+				continue
+			}
+			if want := []Status{StatusSent, StatusSkipped}[run]; got.Status != want {
+				t.Errorf("run %d, %s: %s %q, want %s (SES took it)", run, s.name, got.Status, got.Reason, want)
+			}
+		}
+		// The rerun sends nothing: what was sent is skipped, and what SES
+		// refuses is failed by the plan again, not sent again.
+		if n, want := proxy.Requests()-before, []int{len(shapes) - refused, 0}[run]; n != want {
+			t.Errorf("run %d: %d SendEmail requests, want %d", run, n, want)
+		}
+	}
+	// What the plan fails for a missing From is what the peer refuses:
+	// Rewrite passes such a message on, as the Lambda does, and SES says no.
+	for i, s := range shapes[:2] {
+		out, err := forward.Rewrite(testConfig, s.raw, "info@acme.example")
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if _, err := sesSender(proxy.URL).SendRaw(context.Background(), []string{"ops@team.example"}, out); err == nil || !strings.Contains(err.Error(), "Bad Request") {
+			t.Errorf("%s (shape %d): SES took the rewritten message (%v), so the plan need not fail it", s.name, i, err)
+		}
 	}
 }

@@ -629,29 +629,27 @@ func TestSetupNotificationSkipped(t *testing.T) {
 	}
 }
 
-// TestLeadingEmptyLineIsForwarded: a message whose first line is empty
-// has an empty header; Rewrite passes it on unchanged, and sesbox forward
-// sends it (it used to skip it as "not a mail message").
-func TestLeadingEmptyLineIsForwarded(t *testing.T) {
+// TestLeadingEmptyLineHasNoFrom: a message whose first line is empty
+// has an empty header; Rewrite passes it on unchanged, as the Lambda's
+// regular expressions would have it if they did not duplicate it, and
+// SES refuses it for want of a From (it was sent, and refused, on every
+// run: TestPlanFailsWhatSESRefuses has the peer's answer). The plan fails
+// it, saying what to do, and nothing is sent.
+func TestLeadingEmptyLineHasNoFrom(t *testing.T) {
 	e := newEnv(t)
 	raw := []byte("\r\nFrom: a@b.example\r\nSubject: x\r\n\r\nhi\r\n")
 	key := e.src.put("leading", raw)
+	if got, err := forward.Rewrite(testConfig, raw, "info@acme.example"); err != nil || !bytes.Equal(got, raw) {
+		t.Errorf("Rewrite: %q %v, want the message unchanged", got, err)
+	}
 	res, _, err := e.run(t, []string{key}, Options{Config: testConfig, Recipients: []string{"info@acme.example"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := res[0]; r.Status != StatusSent || len(e.ses.sends) != 1 {
-		t.Fatalf("%+v (%d sends)", r, len(e.ses.sends))
+	if r := res[0]; r.Status != StatusFailed || !errors.Is(forward.CheckHeader(raw), forward.ErrNoFrom) || r.Reason != forward.ErrNoFrom.Error() || len(e.ses.sends) != 0 {
+		t.Fatalf("%+v (%d sends), want failed for want of a From, nothing sent", r, len(e.ses.sends))
 	}
-	if got := e.ses.sends[0].raw; !bytes.Equal(got, raw) {
-		t.Errorf("sent %q, want the message unchanged %q", got, raw)
-	}
-	// Without a Received line its recipient has to be named.
-	res, _, _ = e.run(t, []string{key}, Options{Config: testConfig, Again: true})
-	if r := res[0]; r.Status != StatusFailed || !strings.Contains(r.Reason, "--recipient") {
-		t.Errorf("without --recipient: %+v", r)
-	}
-	// Foreign objects that do not start with an empty line are still skipped.
+	// Foreign objects that do not start with an empty line are skipped.
 	other := e.src.put("foreign", []byte("\x00\x01binary junk"))
 	res, _, _ = e.run(t, []string{other}, Options{Config: testConfig, Recipients: []string{"info@acme.example"}})
 	if res[0].Status != StatusSkipped {
@@ -1110,7 +1108,9 @@ func TestPlanMarksHeaderRefusals(t *testing.T) {
 	}
 	two := bytes.Replace(message("two", "info@acme.example", "PASS"), []byte("From: Alice"), []byte("From: Boss <boss@bank.example>\r\nFrom: Alice"), 1)
 	long := bytes.Replace(message("long", "info@acme.example", "PASS"), []byte("MIME-Version"), []byte("X-Long: "+strings.Repeat("x", 1200)+"\r\nMIME-Version"), 1)
-	keys = append(keys, e.src.put("two", two), e.src.put("long", long))
+	noFrom := bytes.Replace(message("nofrom", "info@acme.example", "PASS"), []byte("From: Alice <alice@sender.example>\r\n"), nil, 1)
+	twoSubjects := bytes.Replace(message("twosubj", "info@acme.example", "PASS"), []byte("Subject: "), []byte("Subject: one\r\nSubject: "), 1)
+	keys = append(keys, e.src.put("two", two), e.src.put("long", long), e.src.put("nofrom", noFrom), e.src.put("twosubj", twoSubjects))
 	p, err := e.r.Plan(context.Background(), keys, Options{Config: testConfig})
 	if err != nil {
 		t.Fatal(err)
@@ -1128,7 +1128,14 @@ func TestPlanMarksHeaderRefusals(t *testing.T) {
 	if !strings.Contains(p.Items[3].Reason, "more than one From") || !strings.Contains(p.Items[4].Reason, "998") {
 		t.Errorf("reasons %q, %q", p.Items[3].Reason, p.Items[4].Reason)
 	}
-	if l := p.Preview().Lines(); !strings.HasPrefix(l[0], "3 messages to send") || !slices.Contains(l, "2 messages cannot be sent (see the reasons in the output)") {
+	// What SES refuses of what Rewrite makes (it passes these on, as the
+	// Lambda does): the reason leads with what to do.
+	for i, want := range []string{"forward it from a mail client", "read it with sesbox show KEY, which shows both: it has two Subject fields"} {
+		if it := p.Items[5+i]; it.Status != StatusFailed || !strings.HasPrefix(it.Reason, want) {
+			t.Errorf("%s: status %q reason %q, want failed, the reason starting %q", it.Key, it.Status, it.Reason, want)
+		}
+	}
+	if l := p.Preview().Lines(); !strings.HasPrefix(l[0], "3 messages to send") || !slices.Contains(l, "4 messages cannot be sent (see the reasons in the output)") {
 		t.Errorf("preview %q", l)
 	}
 }

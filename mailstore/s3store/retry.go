@@ -141,8 +141,18 @@ func (r failFastRefused) RetryDelay(attempt int, err error) (time.Duration, erro
 // Every attempt also waits for a slot under the store's concurrency
 // limit (see aimd). Endpoints come from the store's cache of the client's
 // resolver (see endpointCache).
+//
+// The SDK's own check of an answer's checksum is asked for only where a
+// GET asks for it (sendGet, for a whole object, whose bytes wholeCheck
+// checks): by default the SDK asks every GET for the object's checksum,
+// and a server sends it for a range that covers the whole object (most
+// messages are within the index's first 16 KiB range), which the SDK then
+// computed, CRC-64/NVME rebuilding its 16 KiB table at every write of 2
+// KiB or more: 3% of a cold index's CPU, for ranges sesbox does not check
+// (their Content-Range tells a cut; see wholeCheck).
 func (s *Store) readOpts(o *s3.Options) {
 	o.Retryer = s.retryer
+	o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	if s.endpoints != nil {
 		o.EndpointResolverV2 = s.endpoints
 	}
