@@ -968,3 +968,79 @@ func testAgainSendsOnceAcrossTheTeam(t *testing.T, db *peer.DynamoDB) {
 		t.Fatalf("%d emails reached SES, want 4: m0 twice, m1 twice", n)
 	}
 }
+
+// pausingStart is machine A's team store; right after its first send is
+// marked started (StartSend: SES is called next) the process "stops"
+// for longer than the lease, and meanwhile machine B runs.
+type pausingStart struct {
+	*Store
+	once   sync.Once
+	paused func()
+}
+
+func (p *pausingStart) StartSend(ctx context.Context, ref reforward.SendRef, token string) error {
+	err := p.Store.StartSend(ctx, ref, token)
+	if err == nil {
+		p.once.Do(p.paused)
+	}
+	return err
+}
+
+// testPausedAfterStartingDoesNotSend: machine A marks its send started
+// and is stopped before it calls SES, for longer than the lease. Machine B
+// reads the send as in doubt and does not send it; its operator checks
+// that it never went out and runs --retry-uncertain, which sends it. A
+// then resumes: it must not send too. Before, the lease was checked only
+// before the send was marked started, so A, resumed, sent it a second
+// time and only then found its claim taken over.
+func testPausedAfterStartingDoesNotSend(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	src := memSource{"inbox/m0": mail(0)}
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	clk := &pausedClock{}
+	newRunner := func(host string) (*reforward.Runner, *Store) {
+		s := newStore(db.Client(), table, owner(host, 1))
+		s.Now = clk.Now
+		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}, Clock: clk}, s
+	}
+	run := func(r *reforward.Runner, opts reforward.Options) (reforward.Result, error) {
+		t.Helper()
+		p, err := r.Plan(context.Background(), []string{"inbox/m0"}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res reforward.Result
+		_, err = r.Run(context.Background(), p, func(x reforward.Result) { res = x }, nil)
+		return res, err
+	}
+	ra, sa := newRunner("a")
+	var fromB reforward.Result
+	ra.Claims = &pausingStart{Store: sa, paused: func() {
+		clk.pause(sa.Lease + time.Minute)
+		rb, _ := newRunner("b")
+		if res, err := run(rb, reforward.Options{Config: cfg}); err != nil || res.Status != reforward.StatusUncertain {
+			t.Errorf("B without --retry-uncertain: %+v %v", res, err)
+		}
+		var err error
+		if fromB, err = run(rb, reforward.Options{Config: cfg, RetryUncertain: true}); err != nil || fromB.Status != reforward.StatusSent {
+			t.Errorf("B with --retry-uncertain: %+v %v", fromB, err)
+		}
+	}}
+	res, err := run(ra, reforward.Options{Config: cfg})
+	if n := len(proxy.Emails()); n != 1 {
+		t.Fatalf("%d emails reached SES: the paused run sent after its lease ran out (A: %+v, %v)", n, res, err)
+	}
+	if res.Status != reforward.StatusFailed || !strings.Contains(res.Reason, "paused") {
+		t.Errorf("A after the pause: %+v", res)
+	}
+	if err == nil || !strings.Contains(err.Error(), "taken over") {
+		t.Errorf("A's run should stop, its claim taken over: %v", err)
+	}
+	if st, _ := sa.Lookup(context.Background(), reforward.SendRef{Bucket: "mail", Key: "inbox/m0", ETag: src.obj("inbox/m0").ETag,
+		Destinations: []string{"ops@team.example"}}); st.State != reforward.SharedSent || st.SESMessageID != fromB.SESMessageID {
+		t.Errorf("the table after both: %+v (B sent %s)", st, fromB.SESMessageID)
+	}
+}

@@ -100,6 +100,7 @@ func TestTeam(t *testing.T) {
 		{"PolicyIsLeastPrivilege", testPolicyIsLeastPrivilege},
 		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
 		{"PausedPastLeaseDoesNotSend", testPausedPastLeaseDoesNotSend},
+		{"PausedAfterStartingDoesNotSend", testPausedAfterStartingDoesNotSend},
 		{"ClockSkewDoesNotTakeOverALiveClaim", testClockSkewDoesNotTakeOverALiveClaim},
 		{"ARunWaitsForTheClaimItMeets", testARunWaitsForTheClaimItMeets},
 		{"TwoRunsDoNotMoveInLockstep", testTwoRunsDoNotMoveInLockstep},
