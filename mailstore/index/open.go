@@ -362,12 +362,21 @@ func openReadOnly(path, params string) (*sql.DB, error) {
 // (damage the checks on open did not reach), the index heals then: the
 // file is moved aside, an empty index takes its place, the notify function
 // (SetNotify) is told, and fn runs once more on the new database.
+//
+// An fn that fails once ctx has ended fails with ctx's error: database/sql
+// rolls a transaction back when its context ends, closing the statements
+// prepared in it, so the statement fn ran next said "sql: statement is
+// closed" (or that the transaction was done), and a Ctrl-C during an index
+// read as a broken database (TestPutCancelledSaysCancelled).
 func (x *Index) with(ctx context.Context, fn func(*sql.DB) error) error {
 	x.follow(ctx)
 	x.mu.RLock()
 	db, gen := x.db, x.gen
 	err := fn(db)
 	x.mu.RUnlock()
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
 	if err == nil || x.path == "" {
 		return err
 	}
