@@ -32,7 +32,8 @@ import (
 // answer held while she is killed (SES answered; her claim never got
 // the outcome); bob's second taken and its connection cut, every send of
 // his slow; carol's fourth throttled, her fifth taken and answered 500.
-// Then each runs the same command again. Every message reaches SES
+// Alice starts first, the others once she has sent. Then each runs the
+// same command again. Every message reaches SES
 // exactly once, and the four sends whose answer was lost are the ones
 // every rerun and team status call uncertain, with the hint to check:
 // nothing is sent twice, nothing in doubt is called sent or skipped.
@@ -121,6 +122,18 @@ func teamThroughFaults(t *testing.T, bin string, n int) {
 		if err := cmds[i].Start(); err != nil {
 			killAll()
 			t.Fatal(err)
+		}
+		if i > 0 {
+			continue
+		}
+		// The others start once alice has sent, so that a loaded machine
+		// starting her last does not leave her nothing to send.
+		for deadline := time.Now().Add(time.Minute); len(proxies[0].Emails()) == 0; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				killAll()
+				cmds[0].Wait()
+				t.Fatalf("alice sent nothing:\n%s\n%s", outs[0].String(), errs[0].String())
+			}
 		}
 	}
 	// Alice is killed while SES holds the answer to her fourth send.
