@@ -233,6 +233,26 @@ func (p *pausingClaims) Claim(ctx context.Context, ref reforward.SendRef, again,
 // and sends it, with no flag. A then resumes: it must not send too. A
 // real SES (aws-ses-v2-local) counts the emails.
 func testPausedPastLeaseDoesNotSend(t *testing.T, db *peer.DynamoDB) {
+	pausedMachineA(t, db, func(s *Store, paused func()) reforward.Claims {
+		return &pausingClaims{Store: s, paused: paused}
+	}, func(runB func(reforward.Options) (reforward.Result, error), cfg forward.Config) (fromB reforward.Result) {
+		var err error
+		if fromB, err = runB(reforward.Options{Config: cfg}); err != nil || fromB.Status != reforward.StatusSent {
+			t.Errorf("B: %+v %v", fromB, err)
+		}
+		return fromB
+	})
+}
+
+// pausedMachineA is the paused-machine tests' run: one stored message, a
+// real SES (aws-ses-v2-local) behind the fault proxy counting the emails,
+// machine A's claims wrapped by wrap, which calls paused where A stops.
+// While A is stopped the clock jumps past the lease and machineB runs
+// machine B (runB plans and runs the message with a runner of its own),
+// returning B's send. A then resumes: it must not send too (one email,
+// A's run stops as taken over, the table holds B's send).
+func pausedMachineA(t *testing.T, db *peer.DynamoDB, wrap func(s *Store, paused func()) reforward.Claims,
+	machineB func(runB func(reforward.Options) (reforward.Result, error), cfg forward.Config) reforward.Result) {
 	_, table := newTable(t, db)
 	ses := peer.StartSES(t)
 	proxy := sesfault.Start(t, ses.URL, nil)
@@ -257,14 +277,11 @@ func testPausedPastLeaseDoesNotSend(t *testing.T, db *peer.DynamoDB) {
 	}
 	ra, sa := newRunner("a")
 	var fromB reforward.Result
-	ra.Claims = &pausingClaims{Store: sa, paused: func() {
+	ra.Claims = wrap(sa, func() {
 		clk.pause(sa.Lease + time.Minute)
 		rb, _ := newRunner("b")
-		var err error
-		if fromB, err = run(rb, reforward.Options{Config: cfg}); err != nil || fromB.Status != reforward.StatusSent {
-			t.Errorf("B: %+v %v", fromB, err)
-		}
-	}}
+		fromB = machineB(func(opts reforward.Options) (reforward.Result, error) { return run(rb, opts) }, cfg)
+	})
 	res, err := run(ra, reforward.Options{Config: cfg})
 	if n := len(proxy.Emails()); n != 1 {
 		t.Fatalf("%d emails reached SES: the paused run sent after its lease ran out (A: %+v, %v)", n, res, err)
@@ -994,53 +1011,16 @@ func (p *pausingStart) StartSend(ctx context.Context, ref reforward.SendRef, tok
 // before the send was marked started, so A, resumed, sent it a second
 // time and only then found its claim taken over.
 func testPausedAfterStartingDoesNotSend(t *testing.T, db *peer.DynamoDB) {
-	_, table := newTable(t, db)
-	ses := peer.StartSES(t)
-	proxy := sesfault.Start(t, ses.URL, nil)
-	src := memSource{"inbox/m0": mail(0)}
-	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
-	clk := &pausedClock{}
-	newRunner := func(host string) (*reforward.Runner, *Store) {
-		s := newStore(db.Client(), table, owner(host, 1))
-		s.Now = clk.Now
-		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: s, Log: actionlog.Tee{&memLog{}, s}, Clock: clk}, s
-	}
-	run := func(r *reforward.Runner, opts reforward.Options) (reforward.Result, error) {
-		t.Helper()
-		p, err := r.Plan(context.Background(), []string{"inbox/m0"}, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var res reforward.Result
-		_, err = r.Run(context.Background(), p, func(x reforward.Result) { res = x }, nil)
-		return res, err
-	}
-	ra, sa := newRunner("a")
-	var fromB reforward.Result
-	ra.Claims = &pausingStart{Store: sa, paused: func() {
-		clk.pause(sa.Lease + time.Minute)
-		rb, _ := newRunner("b")
-		if res, err := run(rb, reforward.Options{Config: cfg}); err != nil || res.Status != reforward.StatusUncertain {
+	pausedMachineA(t, db, func(s *Store, paused func()) reforward.Claims {
+		return &pausingStart{Store: s, paused: paused}
+	}, func(runB func(reforward.Options) (reforward.Result, error), cfg forward.Config) (fromB reforward.Result) {
+		if res, err := runB(reforward.Options{Config: cfg}); err != nil || res.Status != reforward.StatusUncertain {
 			t.Errorf("B without --retry-uncertain: %+v %v", res, err)
 		}
 		var err error
-		if fromB, err = run(rb, reforward.Options{Config: cfg, RetryUncertain: true}); err != nil || fromB.Status != reforward.StatusSent {
+		if fromB, err = runB(reforward.Options{Config: cfg, RetryUncertain: true}); err != nil || fromB.Status != reforward.StatusSent {
 			t.Errorf("B with --retry-uncertain: %+v %v", fromB, err)
 		}
-	}}
-	res, err := run(ra, reforward.Options{Config: cfg})
-	if n := len(proxy.Emails()); n != 1 {
-		t.Fatalf("%d emails reached SES: the paused run sent after its lease ran out (A: %+v, %v)", n, res, err)
-	}
-	if res.Status != reforward.StatusFailed || !strings.Contains(res.Reason, "paused") {
-		t.Errorf("A after the pause: %+v", res)
-	}
-	if err == nil || !strings.Contains(err.Error(), "taken over") {
-		t.Errorf("A's run should stop, its claim taken over: %v", err)
-	}
-	if st, _ := sa.Lookup(context.Background(), reforward.SendRef{Bucket: "mail", Key: "inbox/m0", ETag: src.obj("inbox/m0").ETag,
-		Destinations: []string{"ops@team.example"}}); st.State != reforward.SharedSent || st.SESMessageID != fromB.SESMessageID {
-		t.Errorf("the table after both: %+v (B sent %s)", st, fromB.SESMessageID)
-	}
+		return fromB
+	})
 }
