@@ -3,7 +3,6 @@
 package main
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,12 +34,7 @@ func TestEndpointKeysStandBetweenFlagAndEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	s3.Put(t, "mail", "inbox/m-1", raw)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + l.Addr().String()
-	l.Close() // nothing answers there
+	dead := deadEndpoint(t)
 	if _, errOut, code := sesbox(t, "--dynamodb-endpoint", db.URL, "team", "init", "--table", "sesbox-team"); code != 0 {
 		t.Fatalf("team init: exit %d: %s", code, errOut)
 	}
