@@ -143,10 +143,7 @@ func TestForwardKilledMidSend(t *testing.T) {
 	})
 	flags, _, msgs := demoBucket(t)
 	flags = append(flags, "--ses-endpoint", proxy.URL)
-	cfgJSON := `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
-	cfgPath := filepath.Join(dir, "forwarder.json")
-	os.WriteFile(cfgPath, []byte(cfgJSON), 0o600)
-	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	cfgPath, cfg := teamForwarder(t, dir)
 	keysFile, keys := demoKeysFile(t, msgs)
 	args := append(slices.Clone(flags), "forward", "--forward-config", cfgPath, "--yes", "--keys-from", keysFile)
 

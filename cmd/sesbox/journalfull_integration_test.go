@@ -41,8 +41,7 @@ func TestForwardThatCannotWriteItsJournalSaysSoFirst(t *testing.T) {
 	ses := startSES(t)
 	flags, _, msgs := demoBucket(t)
 	keys := sortedKeys(msgs)
-	cfgPath := filepath.Join(dir, "forwarder.json")
-	os.WriteFile(cfgPath, []byte(`{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`), 0o600)
+	cfgPath, _ := teamForwarder(t, dir)
 	base := append(slices.Clone(flags), "--ses-endpoint", ses.URL, "forward", "--forward-config", cfgPath, "--yes")
 	// A first run makes the journal (and the index): the child's limit
 	// is a little above its size, so that the next records do not fit.

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
-	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 )
 
@@ -30,12 +28,7 @@ import (
 func TestTeamExportLogged(t *testing.T) {
 	bin := buildSesbox(t)
 	dir := t.TempDir()
-	cfgJSON := `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
-	fwdPath := filepath.Join(dir, "forwarder.json")
-	if err := os.WriteFile(fwdPath, []byte(cfgJSON), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	fwdPath, cfg := teamForwarder(t, dir)
 	s3srv, keys, _ := teamBucket(t, cfg)
 	db := peer.StartDynamoDB(t)
 	const table = "sesbox-export"

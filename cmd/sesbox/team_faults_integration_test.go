@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/team"
 	"github.com/sesbox/sesbox/mailstore/testutil/dynfault"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
@@ -46,12 +45,7 @@ func TestTeamOperatorsAtOnceThroughFaults(t *testing.T) {
 
 func teamThroughFaults(t *testing.T, bin string, n int) {
 	dir := t.TempDir()
-	cfgJSON := `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
-	fwdPath := filepath.Join(dir, "forwarder.json")
-	if err := os.WriteFile(fwdPath, []byte(cfgJSON), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	fwdPath, cfg := teamForwarder(t, dir)
 	s3srv, keys, msgs := teamBucket(t, cfg)
 	ses := peer.StartSES(t)
 	db := peer.StartDynamoDB(t)

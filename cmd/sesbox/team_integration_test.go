@@ -107,6 +107,22 @@ func (o operator) run(t *testing.T, bin string, extraEnv []string, args ...strin
 	return out.String(), errb.String(), code
 }
 
+// teamForwarder writes the team tests' forwarder config (every recipient
+// forwarded to desk@team.example) into dir: its path and what it parses to.
+func teamForwarder(t *testing.T, dir string) (string, forward.Config) {
+	t.Helper()
+	const cfgJSON = `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
+	path := filepath.Join(dir, "forwarder.json")
+	if err := os.WriteFile(path, []byte(cfgJSON), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := forward.ParseConfig([]byte(cfgJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, cfg
+}
+
 // teamBucket puts 30 forwardable demo messages into a versitygw bucket.
 func teamBucket(t *testing.T, cfg forward.Config) (*peer.S3, []string, map[string][]byte) {
 	t.Helper()
@@ -170,12 +186,7 @@ team_table = %q
 func TestTeamForwardTwoOperators(t *testing.T) {
 	bin := buildSesbox(t)
 	dir := t.TempDir()
-	cfgJSON := `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
-	fwdPath := filepath.Join(dir, "forwarder.json")
-	if err := os.WriteFile(fwdPath, []byte(cfgJSON), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	fwdPath, cfg := teamForwarder(t, dir)
 	s3srv, keys, msgs := teamBucket(t, cfg)
 	ses := peer.StartSES(t)
 	db := peer.StartDynamoDB(t)
@@ -409,10 +420,7 @@ func TestTeamForwardTwoOperators(t *testing.T) {
 func TestTeamTableUnreachableStopsTheRun(t *testing.T) {
 	bin := buildSesbox(t)
 	dir := t.TempDir()
-	cfgJSON := `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
-	fwdPath := filepath.Join(dir, "forwarder.json")
-	os.WriteFile(fwdPath, []byte(cfgJSON), 0o600)
-	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	fwdPath, cfg := teamForwarder(t, dir)
 	s3srv, keys, _ := teamBucket(t, cfg)
 	ses := peer.StartSES(t)
 	db := peer.StartDynamoDB(t)
@@ -475,10 +483,7 @@ func keyOfForward(t *testing.T, cfg forward.Config, msgs map[string][]byte, raw 
 func TestTeamDebugLeaksNoSecret(t *testing.T) {
 	bin := buildSesbox(t)
 	dir := t.TempDir()
-	cfgJSON := `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
-	fwdPath := filepath.Join(dir, "forwarder.json")
-	os.WriteFile(fwdPath, []byte(cfgJSON), 0o600)
-	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	fwdPath, cfg := teamForwarder(t, dir)
 	s3srv, keys, _ := teamBucket(t, cfg)
 	ses := peer.StartSES(t)
 	db := peer.StartDynamoDB(t)

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/team"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 	"github.com/sesbox/sesbox/mailstore/testutil/sesfault"
@@ -39,12 +38,7 @@ import (
 func TestTeamKilledBeforeItsSendIsNoSendInDoubt(t *testing.T) {
 	bin := buildSesbox(t)
 	dir := t.TempDir()
-	cfgJSON := `{"fromEmail": "forwarder@acme-demo.example", "forwardMapping": {"@": ["desk@team.example"]}}`
-	fwdPath := filepath.Join(dir, "forwarder.json")
-	if err := os.WriteFile(fwdPath, []byte(cfgJSON), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := forward.ParseConfig([]byte(cfgJSON))
+	fwdPath, cfg := teamForwarder(t, dir)
 	s3srv, keys, msgs := teamBucket(t, cfg)
 	keys = keys[:5]
 	ses := peer.StartSES(t)
