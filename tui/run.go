@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/env"
@@ -65,6 +66,12 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	}
 	defer closeLog()
 	logger.Printf("start: %s", mailstore.Count(len(boxes), "mailbox"))
+	// A pipe's file (0600, under the cache) is removed when its command
+	// ends; a sesbox killed meanwhile, or while it read the messages,
+	// left it: removed here, and this run's as the TUI ends (a file a
+	// read still writes then goes at the next start).
+	sweepPipeFiles(logger, false)
+	defer sweepPipeFiles(logger, true)
 
 	// kill, a dropped SSH connection (SIGHUP), or ctrl+c when the input is
 	// not a terminal: the TUI quits as on q (the last frame blanked, the
@@ -119,6 +126,18 @@ func Run(ctx context.Context, boxes []Box, opts Options) (err error) {
 	}
 	logger.Printf("exit")
 	return nil
+}
+
+// sweepPipeFiles removes the pipe files left by sesboxes that ended
+// (mailbox.RemovePipeFiles), this one's too with own, and logs it.
+func sweepPipeFiles(logger *log.Logger, own bool) {
+	n, err := mailbox.RemovePipeFiles(own)
+	if n > 0 {
+		logger.Printf("removed %s a pipe left", mailstore.Count(n, "file"))
+	}
+	if err != nil {
+		logger.Printf("pipe files: %v", err)
+	}
 }
 
 // relayNotices shows each of notices on the status line and logs it,

@@ -5,8 +5,11 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sesbox/sesbox/internal/lockedbuf"
+	"github.com/sesbox/sesbox/mailstore/mailbox"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
@@ -68,5 +72,72 @@ func TestRunQuitsOnASignalAndSaysWhich(t *testing.T) {
 				t.Fatalf("terminal not restored: %q", o[max(0, len(o)-200):])
 			}
 		})
+	}
+}
+
+// TestRunRemovesThePipeFilesLeft: a pipe's file (0600 under the cache) is
+// removed when its command ends, but a sesbox killed while it read the
+// messages, or before the command ended, left it for good. Run removes
+// what an ended sesbox left as it starts, and this run's as it ends on a
+// signal; a live sesbox's file is kept.
+func TestRunRemovesThePipeFilesLeft(t *testing.T) {
+	keep := make(chan os.Signal, 1)
+	signal.Notify(keep, syscall.SIGTERM)
+	defer signal.Stop(keep)
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	dir := filepath.Join(cache, "sesbox", "pipe")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c := exec.Command("true")
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	left := filepath.Join(dir, fmt.Sprintf("pipe-%d-123", c.Process.Pid))
+	live := filepath.Join(dir, fmt.Sprintf("pipe-%d-456", os.Getppid()))
+	for _, f := range []string{left, live} {
+		if err := os.WriteFile(f, []byte("From x\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake := fixture.NewFake("a")
+	out := &lockedbuf.Buffer{}
+	in, inW := io.Pipe()
+	defer inW.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), []Box{{Name: "inbox", Mailbox: fake}}, Options{
+			Input: in, Output: out, LogFile: filepath.Join(t.TempDir(), "tui.log"), NoRefresh: true,
+		})
+	}()
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(out.String(), "\x1b[?1049h") {
+		if time.Now().After(deadline) {
+			t.Fatalf("never on the alternate screen: %q", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := os.Lstat(left); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the file an ended sesbox left is still there (%v)", err)
+	}
+	// A pipe of this run whose command never ran: killed meanwhile.
+	mine, err := mailbox.PipeFile(context.Background(), fake, []string{fake.Sums[0].Key}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err = <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not return after SIGTERM")
+	}
+	if _, err := os.Lstat(mine); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("this run's pipe file %s is still there (%v)", mine, err)
+	}
+	if _, err := os.Lstat(live); err != nil {
+		t.Errorf("a live sesbox's pipe file was removed: %v", err)
 	}
 }

@@ -1154,3 +1154,77 @@ func TestReplyToAnotherAddress(t *testing.T) {
 		t.Fatalf("sent to %v", dests)
 	}
 }
+
+// TestExportAndSaveTakePathsAsTheCLI: :export wrote only an mbox, where
+// sesbox export also writes a Maildir (--maildir) and replaces an mbox
+// with --force, which its own refusal told the TUI's user to give; and
+// `:save "my dir"` and `:export "..."` kept the quotes in the path. Every
+// format and flag of the CLI's export that the line can carry works, a
+// quoted path loses its quotes, and ~ is the home directory.
+func TestExportAndSaveTakePathsAsTheCLI(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	b := fixture.DemoBucket()
+	h := demoHarness(t, Box{Audit: &audit.Env{Bucket: b, Config: b}})
+	const withParts = "mnhlkljcdghm9aep4ge0vmsjphkge2u81a8e644t"
+	if !h.m.cur().List().Select(demo.Prefix + withParts) {
+		t.Fatal("no message with attachments in the list")
+	}
+	run := func(line string) {
+		t.Helper()
+		h.press(":")
+		h.typeText(line)
+		h.press("enter")
+	}
+	lastErr := func() string {
+		if len(h.m.errs) == 0 {
+			return ""
+		}
+		return h.m.errs[len(h.m.errs)-1].Text
+	}
+
+	run(`export --maildir ~/"my \"ses\" maildir"`)
+	dir := filepath.Join(home, `my "ses" maildir`)
+	files, err := os.ReadDir(filepath.Join(dir, "new"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("Maildir %s: %v, %v (errors %v):\n%s", dir, files, err, h.m.errs, h.view())
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "new", files[0].Name()))
+	if err != nil || !bytes.Equal(got, demo.Messages()[demo.Prefix+withParts]) {
+		t.Fatalf("the Maildir's message is not the stored one (%v)", err)
+	}
+	if _, err := os.Stat(maudit.ManifestPath(dir)); err != nil {
+		t.Fatalf("no manifest beside the Maildir: %v", err)
+	}
+
+	mbox := filepath.Join(home, "with space", "out.mbox")
+	run(`export --parents --mbox "` + mbox + `"`)
+	if fi, err := os.Stat(mbox); err != nil || fi.Size() == 0 {
+		t.Fatalf(":export --mbox of a quoted path wrote no %s: %v (errors %v)", mbox, err, h.m.errs)
+	}
+	run(`export --mbox "` + mbox + `"`)
+	if e := lastErr(); !strings.HasPrefix(e, "give --force to replace "+mbox) {
+		t.Fatalf("an existing mbox: %q, want the refusal, hint first", e)
+	}
+	n := len(h.m.errs)
+	run(`export --force --mbox "` + mbox + `"`)
+	if len(h.m.errs) != n || !strings.Contains(h.view(), "exported 1 message to "+mbox) {
+		t.Fatalf(":export --force did not replace it (errors %v):\n%s", h.m.errs, h.view())
+	}
+	run(`export --mbox --maildir x`)
+	if e := lastErr(); !strings.HasPrefix(e, "give one of --mbox FILE or --maildir DIR") {
+		t.Fatalf("both formats: %q", e)
+	}
+
+	save := filepath.Join(home, "saved parts")
+	if err := os.Mkdir(save, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run(`save "` + save + `"`)
+	if parts, err := os.ReadDir(save); err != nil || len(parts) == 0 {
+		t.Fatalf(":save into a quoted path saved nothing there: %v (errors %v):\n%s", err, h.m.errs, h.view())
+	}
+	if _, err := os.Lstat(filepath.Join(home, `"saved parts"`)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a directory named with the quotes was made (%v)", err)
+	}
+}

@@ -408,7 +408,7 @@ func TestRootHelpIsGeneratedFromKeys(t *testing.T) {
 		h.press("j")
 		v += h.view()
 	}
-	for _, want := range []string{"Keys: message list", "ctrl+n", "mark all shown", "fold thread", "has:attachment", "error history", ":export [--mbox] [--parents] FILE"} {
+	for _, want := range []string{"Keys: message list", "ctrl+n", "mark all shown", "fold thread", "has:attachment", "error history", ":export [--mbox] [--maildir] [--parents] [--force] FILE|DIR"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("help lacks %q:\n%s", want, v)
 		}

@@ -197,6 +197,8 @@ func (a *app) overlay(mc MailboxConfig) MailboxConfig {
 	set(&mc.Profile, a.flags.profile)
 	set(&mc.Endpoint, a.flags.endpoint)
 	set(&mc.SESEndpoint, a.flags.sesEndpoint)
+	set(&mc.DynamoDBEndpoint, a.flags.dynamoEndpoint)
+	set(&mc.LogsEndpoint, a.flags.logsEndpoint)
 	set(&mc.ForwarderLogs, a.flags.forwarderLogs)
 	set(&mc.Inventory, a.flags.inventory)
 	return mc
@@ -341,16 +343,17 @@ func (a *app) open(ctx context.Context, name string, mc MailboxConfig) (*mailbox
 }
 
 // logsClient builds the CloudWatch Logs client that reads the forwarding
-// Lambda's log group: --logs-endpoint, else the SDK's own resolution
-// (which honours AWS_ENDPOINT_URL_CLOUDWATCH_LOGS).
+// Lambda's log group: --logs-endpoint or the mailbox's logs_endpoint,
+// else the SDK's own resolution (which honours
+// AWS_ENDPOINT_URL_CLOUDWATCH_LOGS).
 func (a *app) logsClient(ctx context.Context, mc MailboxConfig) (*cloudwatchlogs.Client, error) {
 	cfg, err := a.awsConfig(ctx, mc)
 	if err != nil {
 		return nil, err
 	}
 	return cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
-		if a.flags.logsEndpoint != "" {
-			o.BaseEndpoint = aws.String(a.flags.logsEndpoint)
+		if mc.LogsEndpoint != "" {
+			o.BaseEndpoint = aws.String(mc.LogsEndpoint)
 		}
 		o.Logger = logging.Nop{}
 	}), nil

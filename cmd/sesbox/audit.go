@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -181,7 +181,7 @@ yet known to be on), saying from which date on they can.`,
 			if note := tr.VanishedNote("snapshot"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}
-			a.sayProtection(hdr)
+			a.sayProtection(hdr, tr)
 			return a.reportFailed(tr, st.Location().Bucket, "snapshot")
 		},
 	}
@@ -238,10 +238,14 @@ func (a *app) sayWarning(h audit.Header) {
 
 // sayProtection says, after a snapshot or an export, what its manifest's
 // header records as keeping the bucket's versions (Object Lock, MFA
-// delete), beside the manifest's hashes.
-func (a *app) sayProtection(h audit.Header) {
+// delete), beside the manifest's hashes, and how many of the versions
+// it recorded their own Object Lock keeps (t.LockNote).
+func (a *app) sayProtection(h audit.Header, t audit.Trailer) {
 	if p := h.Protection(); p != "" {
 		fmt.Fprintf(a.stdout, "bucket protection: %s\n", sanitize.Line(p))
+	}
+	if n := t.LockNote(); n != "" {
+		fmt.Fprintln(a.stdout, n)
 	}
 }
 
@@ -478,7 +482,7 @@ func printResult(w io.Writer, bucket string, r audit.Result) error {
 	}
 	if r.Recoverable != "" {
 		fmt.Fprintf(&b, "          recoverable: version %s\n", sanitize.Line(r.Recoverable))
-		if cmd := restoreCommand(bucket, r.Key, r.Recoverable); cmd != "" {
+		if cmd := audit.RestoreCommand(bucket, r.Key, r.Recoverable); cmd != "" {
 			fmt.Fprintf(&b, "          restore: %s\n", cmd)
 		}
 	}
@@ -709,8 +713,8 @@ skips this; with --json, "report" records follow only when --reports is given.`,
 			}
 			path := ""
 			if len(logs) == 1 {
-				path = logs[0]
-				if err := givenLogExists(path); err != nil {
+				var err error
+				if path, err = givenLog(logs[0]); err != nil {
 					return err
 				}
 			}
@@ -859,11 +863,14 @@ func (a *app) loggedActionsFrom(ctx context.Context, paths []string, warn io.Wri
 	} else {
 		// A log named by hand that is not there is a mistyped path, not
 		// an empty log (which would read as "no entry records this").
-		for _, p := range paths {
-			if _, err := os.Stat(p); err != nil {
-				return nil, fmt.Errorf("check the --log path: %w", err)
+		read := make([]string, len(paths))
+		for i, p := range paths {
+			var err error
+			if read[i], err = givenLog(p); err != nil {
+				return nil, err
 			}
 		}
+		paths = read
 	}
 	actions := []actionlog.Action{}
 	for _, path := range paths {
@@ -940,14 +947,40 @@ type logHead struct {
 	SHA256  string `json:"sha256"`
 }
 
-// givenLogExists fails for a log given with --log that is not there: a
-// mistyped path, not an empty log, which --verify called intact. (A
-// symbolic link is there: VerifyLog reports it as replaced.)
-func givenLogExists(p string) error {
-	if _, err := os.Lstat(p); err != nil {
-		return fmt.Errorf("check the --log path: %w", err)
+// givenLog is the file to read for a log given with --log (audit log,
+// audit verify): one rule for both. A log that is not there is a
+// mistyped path, not an empty log (which --verify called intact, and
+// verify "no entry records this"), and so is a link that leads nowhere;
+// a directory is no log. A --log given by path, like a manifest, is the
+// auditor's file, arranged as they like: a symbolic link is read where
+// it leads (the head beside that file), not named "replaced". This
+// machine's own log is sesbox's file, which it never makes a link: given
+// by its own path it is read as without --log, and VerifyLog names a
+// link there as replaced.
+func givenLog(p string) (string, error) {
+	if own, err := actionlog.DefaultLogPath(); err == nil && sameFileName(p, own) {
+		return p, nil
 	}
-	return nil
+	to, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", fmt.Errorf("check the --log path: %w", err)
+	}
+	fi, err := os.Stat(to)
+	if err != nil {
+		return "", fmt.Errorf("check the --log path: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("check the --log path: %s is not a regular file: give the actions.jsonl collected from an operator's machine", p)
+	}
+	return to, nil
+}
+
+// sameFileName reports whether a and b name the same path once made
+// absolute and clean (links not followed).
+func sameFileName(a, b string) bool {
+	a, errA := filepath.Abs(a)
+	b, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && a == b
 }
 
 // printLogs is audit log with several --log: the logs collected from
@@ -957,11 +990,11 @@ func (a *app) printLogs(cmd *cobra.Command, paths []string, filter actionlog.Fil
 	logs := make([][]actionlog.Action, len(paths))
 	problems := make([][]actionlog.Problem, len(paths))
 	for i, p := range paths {
-		if err := givenLogExists(p); err != nil {
+		read, err := givenLog(p)
+		if err != nil {
 			return err
 		}
-		var err error
-		if logs[i], problems[i], err = actionlog.VerifyLog(p); err != nil {
+		if logs[i], problems[i], err = actionlog.VerifyLog(read); err != nil {
 			return err
 		}
 	}
@@ -1279,19 +1312,4 @@ func reportRecord(l bounces.Link) any {
 		Record string `json:"record"`
 		bounces.Link
 	}{"report", l}
-}
-
-// restoreCommand is the AWS CLI command that makes version the current
-// one of key again (docs/audit.md; sesbox itself never writes to a
-// bucket), each value quoted for a POSIX shell and the copy source
-// URL-encoded as S3 takes it. "" when a value holds a character a
-// terminal would act on, which the command cannot show as it is.
-func restoreCommand(bucket, key, version string) string {
-	for _, v := range []string{bucket, key, version} {
-		if sanitize.Line(v) != v {
-			return ""
-		}
-	}
-	src := bucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/") + "?versionId=" + url.QueryEscape(version)
-	return "aws s3api copy-object --bucket " + shellescape.Quote(bucket) + " --key " + shellescape.Quote(key) + " --copy-source " + shellescape.Quote(src)
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -159,4 +160,56 @@ func TestAuditVerifySaysVersioningWasSuspended(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "bucket versioning: Suspended (Enabled when the manifest was made: from now on an overwrite or delete destroys the message)\n") {
 		t.Errorf("verify: exit %d\n%s\n%s", code, out, errOut)
 	}
+}
+
+// TestAuditSaysWhichVersionsTheirLockKeeps: on versitygw v1.8.0 with
+// Object Lock, two messages under a legal hold and one retained until a
+// date: audit snapshot and export said only the bucket's setting
+// ("Object Lock enabled, no default retention: only versions locked one
+// by one ... are kept"), not which were; they say how many each run's
+// manifest records as kept, and the entries say which (only reads sent).
+func TestAuditSaysWhichVersionsTheirLockKeeps(t *testing.T) {
+	isolate(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", peer.SecretKey)
+	srv := peer.StartS3(t, true)
+	c := srv.CreateVersionedBuckets(t, "other")
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("locked"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := demo.Messages()
+	keys := sortedKeys(msgs)[:5]
+	for _, k := range keys {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("locked"), Key: aws.String(k), Body: bytes.NewReader(msgs[k])}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range keys[1:3] {
+		if _, err := c.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: aws.String("locked"), Key: aws.String(k),
+			LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	until := time.Date(2099, 1, 2, 0, 0, 0, 0, time.UTC)
+	if _, err := c.PutObjectRetention(ctx, &s3.PutObjectRetentionInput{Bucket: aws.String("locked"), Key: aws.String(keys[4]),
+		Retention: &types.ObjectLockRetention{Mode: types.ObjectLockRetentionModeGovernance, RetainUntilDate: aws.Time(until)}}); err != nil {
+		t.Fatal(err)
+	}
+	url, rec := httprec.Proxy(t, srv.URL)
+	flags := []string{"--endpoint", url, "--bucket", "locked", "--prefix", demo.Prefix}
+	dir := t.TempDir()
+	const note = "object lock: 2 of 5 versions under a legal hold, 1 retained until 2099-01-02T00:00:00Z at the earliest\n"
+	man := filepath.Join(dir, "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 || !strings.HasSuffix(out, note) {
+		t.Errorf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	data := readFile(t, man)
+	if n := strings.Count(data, `"legalHold":true`); n != 2 || !strings.Contains(data, `"retentionMode":"GOVERNANCE","retainUntil":"2099-01-02T00:00:00Z"`) {
+		t.Errorf("manifest: %d held\n%s", n, data)
+	}
+	if out, errOut, code := sesbox(t, append(flags, "export", "--mbox", filepath.Join(dir, "x.mbox"))...); code != 0 || !strings.HasSuffix(out, note) {
+		t.Errorf("export: exit %d\n%s\n%s", code, out, errOut)
+	}
+	assertOnlyReads(t, rec)
 }

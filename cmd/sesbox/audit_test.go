@@ -1197,3 +1197,84 @@ func TestAuditVerifyOfNoManifestSaysWhatToGive(t *testing.T) {
 		}
 	}
 }
+
+// TestGivenLogIsReadByOneRule: `audit verify --log` followed a symbolic
+// link (os.Stat) while `audit log --log` did not (os.Lstat), so a log
+// collected from an operator and linked into the auditor's case folder
+// was "replaced" (exit 1) to one and the manifest's anchor to the
+// other, and a link leading nowhere was an error to verify but an
+// empty log to `audit log`. Both go through givenLog now: a --log given
+// by path is the auditor's file, read where its link leads (the head
+// beside that file); a link that leads nowhere, or a directory, is a
+// path to check, in both; this machine's own log is sesbox's file and a
+// link there is still "replaced".
+func TestGivenLogIsReadByOneRule(t *testing.T) {
+	isolate(t)
+	flags, _, _, _ := auditBucket(t)
+	man := filepath.Join(t.TempDir(), "snap.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s\n%s", code, out, errOut)
+	}
+	own, err := actionlog.DefaultLogPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	collected := filepath.Join(t.TempDir(), "alice")
+	if err := os.MkdirAll(collected, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{own, actionlog.HeadPath(own)} {
+		if err := os.WriteFile(filepath.Join(collected, filepath.Base(p)), []byte(readFile(t, p)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	caseDir := t.TempDir()
+	link := filepath.Join(caseDir, "alice.jsonl")
+	if err := os.Symlink(filepath.Join(collected, "actions.jsonl"), link); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(caseDir, "bob.jsonl")
+	if err := os.Symlink(filepath.Join(caseDir, "nowhere", "actions.jsonl"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	isolate(t) // the auditor's machine
+	out, errOut, code := sesbox(t, "audit", "log", "--reports=false", "--verify", "--log", link)
+	if code != 0 || !strings.Contains(out, "log intact: 1 entry") {
+		t.Errorf("audit log --verify --log LINK: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = sesbox(t, append(flags, "audit", "verify", "--log", link, man)...)
+	if code != 0 || strings.Contains(errOut, "warning") || !strings.Contains(out, "action log: the action log recorded this manifest: snapshot by") {
+		t.Errorf("audit verify --log LINK: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, bad := range []struct{ path, says string }{
+		{dangling, "sesbox: check the --log path: lstat " + filepath.Join(caseDir, "nowhere") + ": no such file or directory\n"},
+		{collected, "sesbox: check the --log path: " + collected + " is not a regular file: give the actions.jsonl collected from an operator's machine\n"},
+	} {
+		for _, args := range [][]string{
+			{"audit", "log", "--reports=false", "--log", bad.path},
+			{"audit", "log", "--reports=false", "--verify", "--log", bad.path},
+			append(append([]string{}, flags...), "audit", "verify", "--log", bad.path, man),
+		} {
+			if out, errOut, code := sesbox(t, args...); code != 1 || errOut != bad.says {
+				t.Errorf("%v: exit %d\n%s%q\nwant %q", args, code, out, errOut, bad.says)
+			}
+		}
+	}
+	// This machine's own log made a link: replaced, given by its own
+	// path or not.
+	own, _ = actionlog.DefaultLogPath()
+	if err := os.MkdirAll(filepath.Dir(own), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(collected, "actions.jsonl"), own); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"audit", "log", "--reports=false", "--verify"},
+		{"audit", "log", "--reports=false", "--verify", "--log", own},
+	} {
+		if out, errOut, code := sesbox(t, args...); code != 1 || !strings.Contains(out, "replaced") {
+			t.Errorf("%v (this machine's log a link): exit %d\n%s\n%s", args, code, out, errOut)
+		}
+	}
+}

@@ -89,11 +89,19 @@ type MailboxConfig struct {
 	// mailbox) shared with other operators: forward claims, read state and
 	// the action log. Empty: everything stays on this machine.
 	TeamTable string `toml:"team_table"`
+	// DynamoDBEndpoint is the DynamoDB endpoint of the team table, as
+	// --dynamodb-endpoint (which wins over it) gives it: a local
+	// DynamoDB. Empty: the SDK's own (AWS_ENDPOINT_URL_DYNAMODB, ...).
+	DynamoDBEndpoint string `toml:"dynamodb_endpoint"`
 	// ForwarderLogs names the forwarding Lambda's CloudWatch log group
 	// ("/aws/lambda/NAME", same region and profile as the mailbox): each
 	// index refresh reads it and marks every message forwarded, failed,
 	// skipped, none or unknown.
 	ForwarderLogs string `toml:"forwarder_logs"`
+	// LogsEndpoint is the CloudWatch Logs endpoint of forwarder_logs, as
+	// --logs-endpoint (which wins over it) gives it. Empty: the SDK's own
+	// (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, ...).
+	LogsEndpoint string `toml:"logs_endpoint"`
 	// Inventory names the mailbox bucket's S3 Inventory configuration
 	// ("s3://dest-bucket/dest-prefix/source-bucket/config-id/"): index
 	// refreshes read its newest report instead of listing the bucket.
@@ -320,7 +328,8 @@ func tomlKeys(v any) []string {
 // flags were checked as they were parsed: a bad value here is the config
 // file's.
 func (c Config) checkEndpoints(name string, mc MailboxConfig) error {
-	for _, e := range []struct{ key, v string }{{"endpoint", mc.Endpoint}, {"ses_endpoint", mc.SESEndpoint}} {
+	for _, e := range []struct{ key, v string }{{"endpoint", mc.Endpoint}, {"ses_endpoint", mc.SESEndpoint},
+		{"dynamodb_endpoint", mc.DynamoDBEndpoint}, {"logs_endpoint", mc.LogsEndpoint}} {
 		if e.v == "" {
 			continue
 		}

@@ -143,7 +143,7 @@ Query syntax (--query):
 			if note := tr.VanishedNote("export"); note != "" {
 				fmt.Fprintln(a.stdout, note)
 			}
-			a.sayProtection(hdr)
+			a.sayProtection(hdr, tr)
 			if err := a.reportFailed(tr, st.Location().Bucket, "export"); err != nil {
 				return err
 			}

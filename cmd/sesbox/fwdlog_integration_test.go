@@ -3,7 +3,6 @@
 package main
 
 import (
-	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -248,12 +247,7 @@ func TestLsOfForwardTermsWithTheLogUnreadExitsNonZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	s3.Put(t, "mail", "inbox/m-1", raw)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := "http://" + l.Addr().String()
-	l.Close() // nothing answers there
+	logs := deadEndpoint(t)
 	base := []string{"--endpoint", s3.URL, "--bucket", "mail", "--prefix", "inbox/", "--logs-endpoint", logs, "ls", "--forwarder-logs", fwdGroup}
 	stdout, stderr, code := sesbox(t, append(base, "--query", "forward:failed")...)
 	const want = "sesbox: the list may lack messages: the forwarder log could not be read, so forward: terms matched the statuses last read from it (none, for a log never read)"
@@ -280,12 +274,7 @@ func TestForwardByForwardTermsWithTheLogUnreadIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	s3.Put(t, "mail", "inbound/m-1", raw)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Close() // nothing answers there
-	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "http://"+l.Addr().String())
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", deadEndpoint(t))
 	cfgPath := filepath.Join(dir, "forwarder.json")
 	conf := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfgPath, []byte(`{"fromEmail": "noreply@example.com", "emailBucket": "mail", "emailKeyPrefix": "inbound/", "forwardMapping": {"info@example.com": ["jim@example.com"]}}`), 0o600); err != nil {

@@ -55,7 +55,7 @@ func TestExportPlanSharedByCLIAndTUI(t *testing.T) {
 	if b.Audit == nil {
 		t.Fatalf("no audit env: %v", b.AuditErr)
 	}
-	msg := tab.ExportCmd(context.Background(), 0, b.Audit.Bucket, b.Audit.Export, sortedKeys(msgs), tuiFile, "marked in the TUI")()
+	msg := tab.ExportCmd(context.Background(), 0, b.Audit.Bucket, b.Audit.Export, sortedKeys(msgs), tuiFile, false, "marked in the TUI")()
 	closeFn()
 	if done, ok := msg.(tab.MarkedExportedMsg); !ok || done.Err != nil || done.Count != int64(len(msgs)) {
 		t.Fatalf("TUI export: %#v", msg)

@@ -23,9 +23,9 @@ import (
 )
 
 // dynamoClient builds the DynamoDB client of a mailbox's team table:
-// --dynamodb-endpoint, else the SDK's own resolution from the loaded
-// configuration (which honours AWS_ENDPOINT_URL_DYNAMODB and
-// AWS_ENDPOINT_URL). Its retries stay on, and more patient than the
+// --dynamodb-endpoint or the mailbox's dynamodb_endpoint, else the SDK's
+// own resolution from the loaded configuration (which honours
+// AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL). Its retries stay on, and more patient than the
 // default (8 attempts unless AWS_MAX_ATTEMPTS says otherwise): every write
 // the store makes is safe to repeat (see mailstore/team), so throttling
 // and dropped connections are retried before a run is stopped.
@@ -34,7 +34,7 @@ func (a *app) dynamoClient(ctx context.Context, mc MailboxConfig) (*dynamodb.Cli
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
-	endpoint := a.flags.dynamoEndpoint
+	endpoint := mc.DynamoDBEndpoint
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
@@ -113,7 +113,8 @@ func newTeamCmd(a *app) *cobra.Command {
 one DynamoDB table: a claim for every forward send (so two runs never send the
 same message), read state, and the action log. Set team_table = "NAME" in the
 mailbox's config; the table is in the mailbox's region and profile
-(--dynamodb-endpoint or AWS_ENDPOINT_URL_DYNAMODB for another endpoint).
+(dynamodb_endpoint = "URL", --dynamodb-endpoint or AWS_ENDPOINT_URL_DYNAMODB
+for another endpoint).
 See docs/team.md.`,
 	})
 	cmd.AddCommand(newTeamInitCmd(a), newTeamStatusCmd(a))
@@ -259,9 +260,10 @@ func printTeamStatus(a *app, st team.Status) {
 				sanitize.Line(c.Key), sanitize.Line(c.Suspect))
 		}
 	}
+	// A forward run reports these uncertain, as it does the ones above.
 	for _, c := range st.Unlogged {
-		fmt.Fprintf(w, "! %s: check the action log (sesbox audit log --verify): the claim says sent by %s (SES message id %s), "+
-			"the shared log holds no such send\n", sanitize.Line(c.Key), ansi.Truncate(sanitize.Cell(c.Owner), 60, "…"),
+		fmt.Fprintf(w, "! %s: check whether it was forwarded, then forward --retry-uncertain sends it: the claim says sent by %s "+
+			"(SES message id %s), and the shared action log holds no such send (sesbox audit log --verify checks the log)\n", sanitize.Line(c.Key), ansi.Truncate(sanitize.Cell(c.Owner), 60, "…"),
 			ansi.Truncate(sanitize.Cell(c.SESMessageID), 80, "…"))
 	}
 }

@@ -60,7 +60,7 @@ func TestTeamStatusSaysWhatToCheckFirst(t *testing.T) {
 	got := out.String()
 	for _, want := range []string{
 		"! inbox/forged: check whether it was forwarded, then forward --retry-uncertain sends it: not written by a sesbox (its lease runs until 2261-01-01T00:00:00Z",
-		"! inbox/unlogged: check the action log (sesbox audit log --verify): the claim says sent by op@a pid 1",
+		"! inbox/unlogged: check whether it was forwarded, then forward --retry-uncertain sends it: the claim says sent by op@a pid 1",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("status lacks %q:\n%s", want, got)

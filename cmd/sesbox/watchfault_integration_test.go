@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,11 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/sesbox/sesbox/internal/lockedbuf"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
+	"github.com/sesbox/sesbox/tui"
 )
 
 // TestIndexWatchSurvivesQueueFaults: fauxqs behind the fault proxy,
@@ -130,4 +134,51 @@ func TestIndexWatchSurvivesQueueFaults(t *testing.T) {
 	if code != 0 || rows != n {
 		t.Errorf("ls --cached: exit %d, %d messages of %d: %s", code, rows, n, stderr)
 	}
+}
+
+// TestTUIQueueFailureSaysWhatHappensFirst: fauxqs behind the fault proxy,
+// which answers every SQS request 500 InternalError. The TUI's status
+// line said the SDK's error alone ("receive from URL: operation error SQS:
+// ReceiveMessage, exceeded maximum number of attempts, ..."); it says the
+// poll failure as index --watch does (notify.Retried): what happens next
+// first, the detail after it.
+func TestTUIQueueFailureSaysWhatHappensFirst(t *testing.T) {
+	dir := isolate(t)
+	q := peer.StartSQS(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	qo, err := q.Client().CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ses-inbound")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := faultproxy.Start(t, q.URL, faultproxy.Config{Seed: 1, InternalError: 1})
+	t.Setenv("AWS_ENDPOINT_URL_SQS", px.URL)
+	s3 := fakes3.Start(t, "mail")
+	conf := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[mailbox.inbox]\nbucket = \"mail\"\nprefix = \"inbox/\"\nendpoint = %q\nqueue_url = %q\n",
+		s3.URL, aws.ToString(qo.QueueUrl))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := tuiApp(t, globalFlags{config: conf})
+	boxes, closeFn, err := a.tuiBoxes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	if boxes[0].Queue == nil {
+		t.Fatal("the mailbox's queue is not polled")
+	}
+	c, err := tui.Options{NoColor: true}.Common(&bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, tui.New(ctx, c, boxes, true, 0, nil), teatest.WithInitialTermSize(80, 24))
+	const want = "the queue could not be read: asking again in 10s"
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
+		teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	if s := px.Stats(); s.InternalErrors == 0 {
+		t.Errorf("%s: no request was refused", s)
+	}
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))
 }

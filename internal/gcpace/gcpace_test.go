@@ -4,6 +4,8 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
+	"slices"
 	"testing"
 )
 
@@ -24,21 +26,55 @@ func numGC() uint32 {
 	return m.NumGC
 }
 
+// grownBetween allocates n bytes as churn does and returns how many bytes
+// were allocated between each two collections that ran meanwhile.
+func grownBetween(n int) []int {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	cycles := func() uint64 { metrics.Read(s); return s[0].Value.Uint64() }
+	var grown []int
+	last, since := cycles(), 0
+	for range n / (16 << 10) {
+		sink = make([]byte, 16<<10)
+		since += 16 << 10
+		if c := cycles(); c != last {
+			grown = append(grown, since)
+			last, since = c, 0
+		}
+	}
+	sink = nil
+	return grown
+}
+
+// median is the middle of xs (sorted in place).
+func median(xs []int) int {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	return xs[len(xs)/2]
+}
+
 // TestPacedCollectsLessOften: 1 GB of garbage over a small live heap is
-// collected about once per Headroom paced (16 times), where GOGC=100
-// collects every 30 MB or so here (34 times).
+// collected about once per Headroom paced, where GOGC=100 collects every
+// few MB here. It asserts on how far the heap grew between two
+// collections, the median of them, not on how many there were: when the
+// collector runs concurrently with the allocation, as it does on a loaded
+// machine, the runtime starts some cycles early to finish before the
+// limit, and the count moved with the load (16 collections on a quiet
+// machine, 18 to 22 with four copies of the package's tests running, where
+// the bound was 20). The limit counts all of the runtime's memory, not
+// only the heap, so the heap grows by less than Headroom between two
+// collections: a median of 45 to 66 MB under that load, 3 MB at GOGC=100.
 func TestPacedCollectsLessOften(t *testing.T) {
 	runtime.GC()
-	before := numGC()
-	churn(1 << 30)
-	plain := numGC() - before
-
+	plain := grownBetween(1 << 30)
 	runtime.GC()
-	before = numGC()
-	During(func() { churn(1 << 30) })
-	paced := numGC() - before
-	if paced > (1<<30)/Headroom+4 || 3*paced > 2*plain {
-		t.Errorf("1 GB of garbage: %d collections paced, %d at GOGC=100", paced, plain)
+	var paced []int
+	During(func() { paced = grownBetween(1 << 30) })
+	mp, mg := median(paced), median(plain)
+	t.Logf("%d collections paced, median %d MB between them; %d at GOGC=100, median %d MB", len(paced), mp>>20, len(plain), mg>>20)
+	if len(paced) == 0 || mp < Headroom/2 || mp <= mg || len(paced) > (1<<30)/(Headroom/2) {
+		t.Errorf("1 GB of garbage: %d collections paced, median %d MB between them; %d at GOGC=100, median %d MB", len(paced), mp>>20, len(plain), mg>>20)
 	}
 }
 

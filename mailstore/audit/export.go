@@ -209,7 +209,7 @@ func ExportMaildir(ctx context.Context, b Bucket, dir string, opt ExportOptions)
 		os.Remove(tmp)
 		if errors.Is(err, os.ErrExist) {
 			sum := sha256.Sum256(raw)
-			if have, herr := hashFile(final); herr == nil && have == hex.EncodeToString(sum[:]) {
+			if have, herr := hashFile(final); herr == nil && have.SHA256 == hex.EncodeToString(sum[:]) {
 				return nil
 			}
 			return fmt.Errorf("%s exists and holds other bytes: %w (sesbox never replaces a message file: export to a new directory)", final, ErrExists)
@@ -283,7 +283,8 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	defer os.Remove(mf.Name())
 	defer mf.Close()
 	mw := newManifestWriter(mf)
-	if err := mw.header(readSettings(ctx, b).header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
+	set := readSettings(ctx, b)
+	if err := mw.header(set.header(Header{Kind: "export", Export: kind, Query: opt.Query, Bucket: loc.Bucket, Prefix: loc.Prefix,
 		Region: opt.Region, Endpoint: opt.Endpoint, Started: prog.Started.UTC(), SesboxVersion: opt.SesboxVersion,
 		AsOf: opt.AsOf.UTC()}, opt.AsOf, now())); err != nil {
 		return Trailer{}, err
@@ -327,7 +328,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 		},
 		func(ctx context.Context, o mailstore.Object) result {
 			// The version listed, as of a past date; else the object now.
-			d, obj, err := readDigest(ctx, b, o.Key, o.VersionID, true)
+			d, obj, err := readRecorded(ctx, b, set.locks, o.Key, o.VersionID, true)
 			if errors.Is(err, mailstore.ErrNotFound) {
 				if e := listedKeyNotFound(o.Key); e != nil {
 					obj.Key, err = o.Key, e
@@ -361,7 +362,7 @@ func export(ctx context.Context, b Bucket, kind, manifest string, opt ExportOpti
 	if err != nil {
 		return Trailer{}, fmt.Errorf("export %s: %w", loc, err)
 	}
-	t, err := mw.trailer(Trailer{Finished: now().UTC(), Vanished: vanished, Failed: failed})
+	t, err := mw.trailer(Trailer{Finished: now().UTC(), Vanished: vanished, Failed: failed, locksRead: set.locks != nil})
 	if err == nil {
 		err = mf.Sync()
 	}

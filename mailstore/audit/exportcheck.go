@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore"
 )
 
 // The statuses of a message of an export, as CheckExport finds it.
@@ -35,6 +37,10 @@ type ExportFile struct {
 	Note           string `json:"note,omitempty"`
 
 	size int64 // the manifest's, for progress
+	// edited names the manifest line that disagrees with the message
+	// found (editedExportLine), when the manifest's entries fail their
+	// hash.
+	edited string
 }
 
 // ExportCheck totals CheckExport.
@@ -92,6 +98,9 @@ func CheckExport(ctx context.Context, manifest, target string, opt ExportCheckOp
 		prog.Done++
 		prog.Bytes += f.size
 		prog.report()
+		if f.edited != "" {
+			c.Manifest.Problems = append(c.Manifest.Problems, f.edited)
+		}
 		switch f.Status {
 		case FileIntact:
 			c.Intact++
@@ -107,6 +116,9 @@ func CheckExport(ctx context.Context, manifest, target string, opt ExportCheckOp
 		}
 		return nil
 	}
+	// Entries that fail their hash were edited; each line is then
+	// checked against the message found, to name the edited one.
+	edited := mc.Trailer != nil && mc.Trailer.EntriesSHA256 != mc.SHA256
 	var scan ManifestCheck
 	switch mc.Header.Export {
 	case "mbox":
@@ -127,7 +139,11 @@ func CheckExport(ctx context.Context, manifest, target string, opt ExportCheckOp
 			if m == nil {
 				return count(ExportFile{Key: e.Key, Status: FileMissing, File: where, ManifestSHA256: e.SHA256, size: e.Size})
 			}
-			return count(compareMessage(e, where, m.sha256, m.withoutFinalNL))
+			f := compareMessage(e, where, m.sha256, m.withoutFinalNL)
+			if edited {
+				f.edited = editedExportLine(&e, f, m.found)
+			}
+			return count(f)
 		}, &scan)
 		for err == nil {
 			var m *mboxMessage
@@ -139,7 +155,7 @@ func CheckExport(ctx context.Context, manifest, target string, opt ExportCheckOp
 		}
 		return c, err
 	case "maildir":
-		return c, checkMaildir(manifest, target, &scan, count)
+		return c, checkMaildir(manifest, target, &scan, edited, count)
 	}
 	return c, fmt.Errorf("check export: %s: %w (kind %q; audit verify compares a snapshot with the bucket)", manifest, ErrNotExport, mc.Header.Kind)
 }
@@ -176,7 +192,7 @@ func openRegular(path string) (*os.File, error) {
 // checkMaildir checks each file the manifest names under dir (in new/,
 // or in cur/ with the flags a mail client adds when it reads one), then
 // reports the message files it does not name.
-func checkMaildir(manifest, dir string, scan *ManifestCheck, count func(ExportFile) error) error {
+func checkMaildir(manifest, dir string, scan *ManifestCheck, edited bool, count func(ExportFile) error) error {
 	named := map[string]bool{}
 	err := scanManifest(manifest, func(e Entry) error {
 		name, ok := strings.CutPrefix(e.File, "new/")
@@ -186,12 +202,12 @@ func checkMaildir(manifest, dir string, scan *ManifestCheck, count func(ExportFi
 		}
 		named[name] = true
 		where := e.File
-		sum, err := hashFile(filepath.Join(dir, where))
+		d, err := hashFile(filepath.Join(dir, where))
 		if errors.Is(err, os.ErrNotExist) {
 			// A mail client that showed it moved it to cur/NAME:2,FLAGS.
 			if m, _ := filepath.Glob(filepath.Join(dir, "cur", globEscape(name)+":2,*")); len(m) == 1 {
 				where = "cur/" + filepath.Base(m[0])
-				sum, err = hashFile(m[0])
+				d, err = hashFile(m[0])
 			}
 		}
 		if errors.Is(err, os.ErrNotExist) {
@@ -200,7 +216,11 @@ func checkMaildir(manifest, dir string, scan *ManifestCheck, count func(ExportFi
 		if err != nil {
 			return count(ExportFile{Key: e.Key, Status: FileChanged, File: where, ManifestSHA256: e.SHA256, size: e.Size, Note: err.Error()})
 		}
-		return count(compareMessage(e, where, sum, ""))
+		f := compareMessage(e, where, d.SHA256, "")
+		if edited {
+			f.edited = editedExportLine(&e, f, d)
+		}
+		return count(f)
 	}, scan)
 	if err != nil {
 		return err
@@ -221,8 +241,8 @@ func checkMaildir(manifest, dir string, scan *ManifestCheck, count func(ExportFi
 			if named[name] || strings.HasPrefix(d.Name(), ".") {
 				continue
 			}
-			sum, _ := hashFile(filepath.Join(dir, sub, d.Name()))
-			if err := count(ExportFile{Status: FileExtra, File: sub + "/" + d.Name(), SHA256: sum}); err != nil {
+			x, _ := hashFile(filepath.Join(dir, sub, d.Name()))
+			if err := count(ExportFile{Status: FileExtra, File: sub + "/" + d.Name(), SHA256: x.SHA256}); err != nil {
 				return err
 			}
 		}
@@ -235,18 +255,40 @@ func globEscape(s string) string {
 	return strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`).Replace(s)
 }
 
-// hashFile is the SHA-256 (hex) of a regular file's bytes.
-func hashFile(path string) (string, error) {
+// hashFile is the SHA-256 (hex) of a regular file's bytes, their size
+// and their header block.
+func hashFile(path string) (digest, error) {
 	f, err := openRegular(path)
 	if err != nil {
-		return "", err
+		return digest{}, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+	h, hc := sha256.New(), &headerCapture{}
+	n, err := io.Copy(io.MultiWriter(h, hc), f)
+	if err != nil {
+		return digest{}, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return digest{SHA256: hex.EncodeToString(h.Sum(nil)), Size: n, Header: hc.header()}, nil
+}
+
+// editedExportLine names, for a manifest whose entries fail their hash,
+// the entry line (e) whose fields the bytes determine disagree with the
+// message found (f, read as d) though it hashes as the line says: only
+// an edit of the line explains that. "" otherwise (a message that
+// hashes otherwise is changed, named by its own result).
+func editedExportLine(e *Entry, f ExportFile, d digest) string {
+	if f.Status != FileIntact {
+		return ""
+	}
+	if f.SHA256 != d.SHA256 {
+		d.Size-- // intact without the final newline mbox added
+	}
+	diffs := bytesFieldDiffs(e, entryOf(mailstore.Object{Key: e.Key}, d), "the exported message")
+	if len(diffs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("line %d (key %q) disagrees with the message exported (%s), which hashes as it records: %s: the line was edited",
+		e.line, e.Key, f.File, strings.Join(diffs, ", "))
 }
 
 // mboxReader reads the messages of an mboxrd file as ExportMbox writes
@@ -262,9 +304,10 @@ type mboxReader struct {
 }
 
 // mboxMessage is one message's SHA-256, and that of its bytes without
-// their final newline.
+// their final newline; found is their size and header block.
 type mboxMessage struct {
 	sha256, withoutFinalNL string
+	found                  digest
 }
 
 // next reads the next message; nil at the end of the file.
@@ -288,12 +331,15 @@ func (m *mboxReader) next() (*mboxMessage, error) {
 	}
 	m.carried = false
 	all, lag := sha256.New(), sha256.New()
+	hc, size := &headerCapture{}, int64(0)
 	held := false // a final newline written to all, not yet to lag
 	write := func(b []byte) {
 		if len(b) == 0 {
 			return
 		}
 		all.Write(b)
+		hc.Write(b)
+		size += int64(len(b))
 		if held {
 			lag.Write([]byte{'\n'})
 		}
@@ -336,6 +382,7 @@ func (m *mboxReader) next() (*mboxMessage, error) {
 		}
 	}
 	msg := &mboxMessage{sha256: hex.EncodeToString(all.Sum(nil))}
+	msg.found.SHA256, msg.found.Size, msg.found.Header = msg.sha256, size, hc.header()
 	if held {
 		msg.withoutFinalNL = hex.EncodeToString(lag.Sum(nil))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,5 +192,55 @@ func TestCheckExportProgressAndCancel(t *testing.T) {
 	}})
 	if !errors.Is(err, context.Canceled) || done != 3 {
 		t.Errorf("cancelled after 3: %d files, %v", done, err)
+	}
+}
+
+// TestVerifyExportNamesTheEditedLine: a manifest line whose subject was
+// edited by hand (JSON still valid) failed verify-export only on the
+// entries hash, naming no line. Each message found that hashes as its
+// line records is compared with what the line says its bytes hold, so
+// the edited line is named, for every line of an mbox export (the
+// message mbox had to end with a newline included) and of a Maildir
+// one; the manifest as written names none.
+func TestVerifyExportNamesTheEditedLine(t *testing.T) {
+	st, msgs, _, _ := bucket(t)
+	dir := t.TempDir()
+	mbox, maildir := filepath.Join(dir, "out.mbox"), filepath.Join(dir, "Mail")
+	if _, err := audit.ExportMbox(context.Background(), st, mbox, audit.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.ExportMaildir(context.Background(), st, maildir, audit.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{mbox, maildir} {
+		manifest := audit.ManifestPath(target)
+		if c, _ := checkExport(t, manifest, target); !c.OK() || len(c.Manifest.Problems) != 0 {
+			t.Fatalf("%s as written: %+v", target, c)
+		}
+		orig := lines(t, manifest)
+		if len(orig) != len(msgs)+2 {
+			t.Fatalf("%d lines for %d messages", len(orig), len(msgs))
+		}
+		for i := 1; i < len(orig)-1; i++ {
+			edited := append([]string(nil), orig...)
+			edited[i] = strings.Replace(edited[i], `"subject":"`, `"subject":"X`, 1)
+			if err := os.WriteFile(manifest, []byte(strings.Join(edited, "")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, _ := checkExport(t, manifest, target)
+			var named []string
+			for _, p := range c.Manifest.Problems {
+				if strings.HasPrefix(p, "line ") {
+					named = append(named, p)
+				}
+			}
+			want := fmt.Sprintf("line %d (key ", i+1)
+			if c.OK() || c.Intact != int64(len(msgs)) || len(named) != 1 || !strings.HasPrefix(named[0], want) || !strings.Contains(named[0], `: subject "X`) {
+				t.Errorf("%s, line %d edited: %d intact, named %q", filepath.Base(target), i+1, c.Intact, named)
+			}
+		}
+		if err := os.WriteFile(manifest, []byte(strings.Join(orig, "")), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -92,10 +92,23 @@ type Entry struct {
 	// change of metadata alone).
 	Metadata map[string]string `json:"metadata"`
 	File     string            `json:"file,omitempty"` // export: the file written, relative to the export
+	// RetentionMode and RetainUntil are the version's own Object Lock
+	// retention, LegalHold whether it is under a legal hold, as the run
+	// read them (GetObjectRetention, GetObjectLegalHold), and LockError
+	// why they could not be read. Read only on a bucket with Object
+	// Lock (the header's objectLock); left out when the version has
+	// none.
+	RetentionMode string    `json:"retentionMode,omitempty"`
+	RetainUntil   time.Time `json:"retainUntil,omitzero"`
+	LegalHold     bool      `json:"legalHold,omitempty"`
+	LockError     string    `json:"lockError,omitempty"`
 
 	// unread marks, during a verify, a key the manifest's trailer lists
 	// under failed: there when the manifest was made, its bytes unknown.
 	unread bool
+	// line is the entry's line in the manifest (scanManifest), for
+	// naming an edited one.
+	line int
 }
 
 // Verdicts are SES's receipt verdicts as stored in the message.
@@ -136,6 +149,10 @@ type Trailer struct {
 
 	// started is the header's time (startedAttr), for the action log.
 	started string
+	// locks total the entries' Object Lock (LockNote); locksRead says
+	// the run read them (the bucket has Object Lock).
+	locks     lockCounts
+	locksRead bool
 }
 
 // FailedObject is an object a run listed but could not read.
@@ -176,6 +193,7 @@ func entryOf(obj mailstore.Object, d digest) Entry {
 		Verdicts:  Verdicts{Spam: s.Verdicts.Spam, Virus: s.Verdicts.Virus, SPF: s.Verdicts.SPF, DKIM: s.Verdicts.DKIM, DMARC: s.Verdicts.DMARC},
 		ETagCheck: etagCheck(obj.ETag, d.MD5), Metadata: obj.Metadata,
 	}
+	e.setLock(d.lock)
 	if !s.Date.IsZero() {
 		e.Date = s.Date.Format(time.RFC3339)
 	}
@@ -195,6 +213,7 @@ type manifestWriter struct {
 	hdr     Header
 	// headerSHA256 is the header line's hash, for the trailer.
 	headerSHA256 string
+	locks        lockCounts
 }
 
 func newManifestWriter(w io.Writer) *manifestWriter {
@@ -244,6 +263,7 @@ func (m *manifestWriter) entry(e Entry) error {
 	m.count++
 	m.bytes += e.Size
 	m.lastKey = e.Key
+	m.locks.add(e, m.started)
 	// Flush now and then so an interrupted run leaves most of its work on
 	// disk for --resume.
 	if time.Since(m.flushed) > time.Second {
@@ -255,7 +275,7 @@ func (m *manifestWriter) entry(e Entry) error {
 
 func (m *manifestWriter) trailer(t Trailer) (Trailer, error) {
 	t.Record, t.Count, t.EntriesSHA256, t.Bytes = "trailer", m.count, hex.EncodeToString(m.h.Sum(nil)), m.bytes
-	t.HeaderSHA256 = m.headerSHA256
+	t.HeaderSHA256, t.locks = m.headerSHA256, m.locks
 	if !m.started.IsZero() {
 		t.started = startedAttr(m.started)
 	}
@@ -499,6 +519,7 @@ func scanManifest(path string, fn func(Entry) error, c *ManifestCheck) error {
 			continue
 		}
 		lastKey = e.Key
+		e.line = lineNo
 		c.Entries++
 		c.Bytes += e.Size
 		if e.Metadata == nil {

@@ -87,8 +87,9 @@ type digest struct {
 	SHA256 string
 	MD5    string
 	Size   int64
-	Header []byte // the header block (or the first bytes, if it has none)
-	Raw    []byte // the whole object, when asked for
+	Header []byte    // the header block (or the first bytes, if it has none)
+	Raw    []byte    // the whole object, when asked for
+	lock   *lockRead // the version's own Object Lock, when read (readRecorded)
 }
 
 // maxHeaderCapture bounds the header block kept while hashing.

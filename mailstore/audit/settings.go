@@ -33,6 +33,9 @@ type bucketSettings struct {
 	// none).
 	rules    []posture.LifecycleRule
 	rulesErr error
+	// locks reads each version's own Object Lock: set when the bucket
+	// has Object Lock enabled and can tell.
+	locks LockReader
 }
 
 // readSettings reads b's settings when b can tell (s3store.Store; a
@@ -62,6 +65,7 @@ func readSettings(ctx context.Context, b Bucket) bucketSettings {
 		if l.Mode != "" {
 			s.objectLock = l.Mode + ", " + l.Retention()
 		}
+		s.locks, _ = b.(LockReader)
 	}
 	rules, err := sr.Lifecycle(ctx)
 	switch {

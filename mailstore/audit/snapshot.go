@@ -145,7 +145,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 	}
 
 	c := &snapshotCollector{mw: mw, prog: prog}
-	err = ordered(ctx, par, listObjects(b, mw.lastKey, prog), readObject(b), func(r snapResult) error { return c.collect(ctx, r) })
+	err = ordered(ctx, par, listObjects(b, mw.lastKey, prog), readObject(b, set.locks), func(r snapResult) error { return c.collect(ctx, r) })
 	if ferr := mw.w.Flush(); err == nil {
 		err = ferr
 	}
@@ -158,7 +158,7 @@ func WriteSnapshot(ctx context.Context, b Bucket, path string, opt SnapshotOptio
 	}
 	prog.listDone.Store(true)
 	prog.report()
-	t, err := mw.trailer(Trailer{Finished: now().UTC(), Resumed: resumed, Vanished: c.vanished, Failed: c.failed})
+	t, err := mw.trailer(Trailer{Finished: now().UTC(), Resumed: resumed, Vanished: c.vanished, Failed: c.failed, locksRead: set.locks != nil})
 	if err == nil {
 		err = f.Sync()
 	}
@@ -258,10 +258,11 @@ type snapResult struct {
 }
 
 // readObject is the reader stage: the digest of one object's bytes (of
-// the version listed, as of a past date).
-func readObject(b Bucket) func(context.Context, mailstore.Object) snapResult {
+// the version listed, as of a past date), with its Object Lock when
+// locks is set.
+func readObject(b Bucket, locks LockReader) func(context.Context, mailstore.Object) snapResult {
 	return func(ctx context.Context, o mailstore.Object) snapResult {
-		d, obj, err := readDigest(ctx, b, o.Key, o.VersionID, false)
+		d, obj, err := readRecorded(ctx, b, locks, o.Key, o.VersionID, false)
 		if errors.Is(err, mailstore.ErrNotFound) {
 			if err := listedKeyNotFound(o.Key); err != nil {
 				return snapResult{obj: o, err: err}
@@ -335,13 +336,18 @@ func reopenManifest(path string, loc mailstore.Location, asOf time.Time) (*os.Fi
 		}
 		lineNo++
 		var probe struct {
-			Record  string    `json:"record"`
-			Bucket  string    `json:"bucket"`
-			Prefix  string    `json:"prefix"`
-			Key     string    `json:"key"`
-			Size    int64     `json:"size"`
-			Started time.Time `json:"started"`
-			AsOf    time.Time `json:"asOf"`
+			Record string `json:"record"`
+			Bucket string `json:"bucket"`
+			Prefix string `json:"prefix"`
+			Key    string `json:"key"`
+			Size   int64  `json:"size"`
+			// What lockCounts counts.
+			RetentionMode string    `json:"retentionMode"`
+			RetainUntil   time.Time `json:"retainUntil"`
+			LegalHold     bool      `json:"legalHold"`
+			LockError     string    `json:"lockError"`
+			Started       time.Time `json:"started"`
+			AsOf          time.Time `json:"asOf"`
 		}
 		if err := json.Unmarshal(line, &probe); err != nil {
 			if lineNo == 1 {
@@ -383,6 +389,7 @@ func reopenManifest(path string, loc mailstore.Location, asOf time.Time) (*os.Fi
 		mw.count++
 		mw.bytes += probe.Size
 		mw.lastKey = probe.Key
+		mw.locks.add(Entry{RetentionMode: probe.RetentionMode, RetainUntil: probe.RetainUntil, LegalHold: probe.LegalHold, LockError: probe.LockError}, mw.started)
 		off += int64(len(line))
 	}
 	if lineNo == 0 {

@@ -86,12 +86,12 @@ func TestListObjectsStage(t *testing.T) {
 func TestReadObjectStage(t *testing.T) {
 	body := []byte("Subject: x\r\n\r\nbody\r\n")
 	b := memBucket{objs: map[string][]byte{"p/a": body}}
-	r := readObject(b)(context.Background(), mailstore.Object{Key: "p/a"})
+	r := readObject(b, nil)(context.Background(), mailstore.Object{Key: "p/a"})
 	sum := sha256.Sum256(body)
 	if r.err != nil || r.gone || r.d.SHA256 != hex.EncodeToString(sum[:]) || r.d.Size != int64(len(body)) {
 		t.Errorf("read: %+v", r)
 	}
-	if r := readObject(b)(context.Background(), mailstore.Object{Key: "p/gone"}); !r.gone || r.err != nil || r.obj.Key != "p/gone" {
+	if r := readObject(b, nil)(context.Background(), mailstore.Object{Key: "p/gone"}); !r.gone || r.err != nil || r.obj.Key != "p/gone" {
 		t.Errorf("deleted after listing: %+v", r)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 )
 
 // Status is what verify found for one object.
@@ -69,6 +72,14 @@ type Result struct {
 
 	unread  bool // listed under failed in the manifest's trailer
 	expired bool // deleted, and a lifecycle rule was due to expire it (the note says which)
+	// edited names the manifest line that disagrees with the version it
+	// records (editedLine), when the manifest's entries fail their hash.
+	edited string
+	// read is the entry the version read would have in a manifest
+	// (entryOf), for editedLine; versionsListed says Versions is the
+	// bucket's answer (none at all, when empty).
+	read           Entry
+	versionsListed bool
 }
 
 // Summary totals a verify run.
@@ -318,6 +329,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		unread = slices.Compact(unread)
 	}
 
+	// Entries that fail their hash were edited; each line is then
+	// checked against the version it records, to name the edited one.
+	entriesEdited := mc.Trailer != nil && mc.Trailer.EntriesSHA256 != mc.SHA256
 	type pair struct {
 		want *Entry
 		have *mailstore.Object
@@ -336,9 +350,16 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			}, func(e *Entry, o *mailstore.Object) pair { return pair{e, o} })
 		},
 		func(ctx context.Context, p pair) Result {
-			return check(ctx, b, p.want, p.have, maxCand, mc.Header, expiry)
+			r := check(ctx, b, p.want, p.have, maxCand, mc.Header, expiry)
+			if entriesEdited && p.want != nil && !p.want.unread {
+				r.edited = editedLine(p.want, r, mc.Header.Versioning == "Enabled")
+			}
+			return r
 		},
 		func(r Result) error {
+			if r.edited != "" {
+				sum.Manifest.Problems = append(sum.Manifest.Problems, r.edited)
+			}
 			prog.Done++
 			prog.Bytes += r.Size
 			switch r.Status {
@@ -546,6 +567,7 @@ func checkObject(ctx context.Context, b Bucket, want *Entry, have *mailstore.Obj
 		return r
 	}
 	r.SHA256, r.ETag, r.VersionID, r.Size = d.SHA256, obj.ETag, obj.VersionID, d.Size
+	r.read = entryOf(obj, d)
 	r.ETagCheck = etagCheck(obj.ETag, d.MD5)
 	if r.ETagCheck == ETagMismatch {
 		r.Note = "the ETag is not the MD5 of the bytes read (expected under SSE-KMS or SSE-C; otherwise the object is damaged)"
@@ -572,6 +594,71 @@ func checkObject(ctx context.Context, b Bucket, want *Entry, have *mailstore.Obj
 	}
 	findOriginal(ctx, b, want, &r, maxCand, have.VersionID)
 	return r
+}
+
+// editedLine names, for a manifest whose entries fail their hash, the
+// entry line (want) that disagrees with what the bucket says of the
+// version it records, field by field, quoted: a field the version's
+// bytes determine (size, the header fields, the verdicts, the ETag
+// check) when they hash as the line says; the hash itself, the ETag
+// and the time when the very version the line names (versions never
+// change) reads otherwise; a key of which the bucket holds no version
+// or delete marker at all. Only an edit of the line explains that (or
+// damage to the stored bytes, which the hash alone cannot tell from
+// it). "" when the line agrees, or nothing can be said (an edited
+// version id, time of a rewritten object, or metadata). versioned says
+// the bucket was versioned when the manifest was made, so that a
+// delete since left a marker.
+func editedLine(want *Entry, r Result, versioned bool) string {
+	got := r.read
+	sameVersion := want.VersionID != "" && want.VersionID != "null" && want.VersionID == r.VersionID
+	var diffs []string
+	switch {
+	case r.Status == Deleted && versioned && r.versionsListed && len(r.Versions) == 0:
+		return fmt.Sprintf("line %d (key %q): the bucket holds no version or delete marker of this key: the line's key was edited, or all its versions were deleted for good", want.line, want.Key)
+	case r.SHA256 == "":
+		return ""
+	case r.SHA256 == want.SHA256:
+		diffs = bytesFieldDiffs(want, got, "the version read")
+		if sameVersion {
+			diffs = fieldDiff(diffs, "etagCheck", want.ETagCheck, got.ETagCheck, "the version read")
+		}
+	case sameVersion:
+		diffs = fieldDiff(diffs, "sha256", want.SHA256, r.SHA256, "the version read")
+	}
+	if sameVersion {
+		diffs = fieldDiff(diffs, "etag", want.ETag, got.ETag, "the version read")
+		if !want.LastModified.Equal(got.LastModified) {
+			diffs = fieldDiff(diffs, "lastModified", want.LastModified.Format(time.RFC3339Nano), got.LastModified.Format(time.RFC3339Nano), "the version read")
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("line %d (key %q) disagrees with the version it records: %s: the line was edited", want.line, want.Key, strings.Join(diffs, ", "))
+}
+
+// bytesFieldDiffs are the fields of an entry that its bytes determine
+// (entryOf) and that want records otherwise than got, which is what
+// the same bytes, read from source, give.
+func bytesFieldDiffs(want *Entry, got Entry, source string) []string {
+	var diffs []string
+	diffs = fieldDiff(diffs, "size", strconv.FormatInt(want.Size, 10), strconv.FormatInt(got.Size, 10), source)
+	diffs = fieldDiff(diffs, "sesMessageId", want.SESMessageID, got.SESMessageID, source)
+	diffs = fieldDiff(diffs, "messageId", want.MessageID, got.MessageID, source)
+	diffs = fieldDiff(diffs, "date", want.Date, got.Date, source)
+	diffs = fieldDiff(diffs, "from", want.From, got.From, source)
+	diffs = fieldDiff(diffs, "subject", want.Subject, got.Subject, source)
+	return fieldDiff(diffs, "verdicts", fmt.Sprint(want.Verdicts), fmt.Sprint(got.Verdicts), source)
+}
+
+// fieldDiff adds to diffs, when was and now differ, the field named as
+// recorded and as source gives it, both quoted.
+func fieldDiff(diffs []string, name, was, now, source string) []string {
+	if was == now {
+		return diffs
+	}
+	return append(diffs, fmt.Sprintf("%s %q (%s gives %q)", name, was, source, now))
 }
 
 // metadataChanges says how the object's metadata now differs from what
@@ -632,7 +719,7 @@ func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand
 		r.Note = joinNote(r.Note, "versions unknown: "+err.Error())
 		return
 	}
-	r.Versions = vs
+	r.Versions, r.versionsListed = vs, true
 	var cands []Version
 	kept := 0
 	for _, v := range vs {
@@ -686,4 +773,19 @@ func joinNote(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// RestoreCommand is the AWS CLI command that makes version the current
+// one of key again (docs/audit.md; sesbox itself never writes to a
+// bucket), as audit verify and the TUI's verify view print it, each value
+// quoted for a POSIX shell and the copy source URL-encoded as S3 takes it. "" when a value holds a character a
+// terminal would act on, which the command cannot show as it is.
+func RestoreCommand(bucket, key, version string) string {
+	for _, v := range []string{bucket, key, version} {
+		if sanitize.Line(v) != v {
+			return ""
+		}
+	}
+	src := bucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/") + "?versionId=" + url.QueryEscape(version)
+	return "aws s3api copy-object --bucket " + shellescape.Quote(bucket) + " --key " + shellescape.Quote(key) + " --copy-source " + shellescape.Quote(src)
 }

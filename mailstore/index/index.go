@@ -12,6 +12,7 @@ import (
 	"hash/fnv"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -72,6 +73,9 @@ type Known struct {
 	// Pending is set for a stub written from an inventory (Ingest) whose
 	// header block is not read yet.
 	Pending bool
+	// Outdated is set for a row an older summaryDerivation wrote: its
+	// header block is read again, the row listed as it is meanwhile.
+	Outdated bool
 }
 
 // encryptedSubject is the subject of the placeholder summary of an object
@@ -93,9 +97,10 @@ func (x *Index) Known(ctx context.Context, loc mailstore.Location) (out map[stri
 }
 
 func known(ctx context.Context, db *sql.DB, loc mailstore.Location) (map[string]Known, error) {
-	rows, err := db.QueryContext(ctx, `SELECT key, etag, missing, stale, (subject=? AND from_addr='' AND message_id=''), headers_pending
+	rows, err := db.QueryContext(ctx, `SELECT key, etag, missing, stale, (subject=? AND from_addr='' AND message_id=''), headers_pending,
+		derivation<?
 		FROM messages WHERE bucket=? AND substr(key,1,?)=?`,
-		encryptedSubject, loc.Bucket, len(loc.Prefix), loc.Prefix)
+		encryptedSubject, summaryDerivation, loc.Bucket, len(loc.Prefix), loc.Prefix)
 	if err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
@@ -104,7 +109,7 @@ func known(ctx context.Context, db *sql.DB, loc mailstore.Location) (map[string]
 	for rows.Next() {
 		var k string
 		var v Known
-		if err := rows.Scan(&k, &v.ETag, &v.Missing, &v.Stale, &v.Undecrypted, &v.Pending); err != nil {
+		if err := rows.Scan(&k, &v.ETag, &v.Missing, &v.Stale, &v.Undecrypted, &v.Pending, &v.Outdated); err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
 		out[k] = v
@@ -128,15 +133,15 @@ func put(ctx context.Context, db *sql.DB, bucket string, sums []mailstore.Summar
 	defer tx.Rollback()
 	up, err := tx.PrepareContext(ctx, `INSERT INTO messages(bucket,key,etag,version_id,size,last_modified,kind,date,date_from_store,
 		from_name,from_addr,to_list,cc_list,reply_to,recipients,subject,message_id,in_reply_to,refs,
-		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,report,headers_pending,missing,stale)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)
+		attachments,attachments_exact,spam,virus,spf,dkim,dmarc,warnings,report,headers_pending,missing,stale,derivation)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,`+strconv.Itoa(summaryDerivation)+`)
 		ON CONFLICT(bucket,key) DO UPDATE SET etag=excluded.etag,version_id=excluded.version_id,size=excluded.size,last_modified=excluded.last_modified,
 		kind=excluded.kind,date=excluded.date,date_from_store=excluded.date_from_store,from_name=excluded.from_name,
 		from_addr=excluded.from_addr,to_list=excluded.to_list,cc_list=excluded.cc_list,reply_to=excluded.reply_to,
 		recipients=excluded.recipients,subject=excluded.subject,message_id=excluded.message_id,in_reply_to=excluded.in_reply_to,
 		refs=excluded.refs,attachments=excluded.attachments,attachments_exact=excluded.attachments_exact,spam=excluded.spam,
 		virus=excluded.virus,spf=excluded.spf,dkim=excluded.dkim,dmarc=excluded.dmarc,warnings=excluded.warnings,report=excluded.report,
-		headers_pending=excluded.headers_pending,missing=0,stale=0
+		headers_pending=excluded.headers_pending,missing=0,stale=0,derivation=excluded.derivation
 		RETURNING rowid`)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)

@@ -237,7 +237,7 @@ func TestMigrateV8AddsTheSortIndexes(t *testing.T) {
 	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
 		t.Fatalf("user_version %d, %v", version, err)
 	}
-	if n := x.Notice(); !strings.Contains(n, "schema 12") {
+	if n := x.Notice(); !strings.Contains(n, "schema 13") {
 		t.Errorf("notice %q: the upgrade is not said (it reads every row)", n)
 	}
 	if err := x.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type='index' AND name IN ('messages_from','messages_subject','messages_size')`).Scan(&indexes); err != nil || indexes != 3 {

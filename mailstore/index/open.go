@@ -26,7 +26,7 @@ import (
 // migrate.
 const (
 	applicationID = 0x53455342 // "SESB"
-	schemaVersion = 12
+	schemaVersion = 13
 )
 
 // indexDate is the index schema 7 has (the tables are schema 5's): queries
@@ -92,6 +92,28 @@ var v12Steps = []string{
 		AND date - last_modified > 86400000000000`,
 }
 
+// summaryDerivation is how this sesbox derives a row from a message's
+// header block (mime.Summarize, report.KindOfHeader, mime.CountAttachments):
+// each row holds the derivation it was written with, and a refresh reads
+// the header block of every row of an older one again (Known.Outdated),
+// listing the row as it is meanwhile. Bump it when what a header block
+// gives changes, and say what changed. 1: a DSN under
+// report-type=global-delivery-status is a bounce, and so is a bounce a
+// mailer daemon writes as plain text (rows written before had no
+// [bounce]); files uuencoded in a text count as attachments; a sender's
+// unquoted "Last, First" is one name.
+const summaryDerivation = 1
+
+// v13Steps move a schema 12 index to schema 13, whose rows hold the
+// summaryDerivation they were written with. A row that is a delivery
+// report already is as derivation 1 would write it; every other row is
+// read again by the next refresh (its header block only, as indexing it
+// did), which finds the bounces among them.
+var v13Steps = []string{
+	`ALTER TABLE messages ADD COLUMN derivation INTEGER NOT NULL DEFAULT 0`,
+	`UPDATE messages SET derivation=1 WHERE report!=''`,
+}
+
 // indexSorts are schema 9's: one index per order the list sorts in other
 // than by date (sender and subject on their fold keys, as sortCols sorts),
 // each ending in date DESC, key and holding stale and read, as the date
@@ -128,6 +150,7 @@ CREATE TABLE messages(
 	forward_time INTEGER NOT NULL DEFAULT -9223372036854775808,
 	forward_requests TEXT NOT NULL DEFAULT '[]',
 	headers_pending INTEGER NOT NULL DEFAULT 0,
+	derivation INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY(bucket, key)
 );
 CREATE VIRTUAL TABLE messages_fts USING fts5(subject, sender, recipients, tokenize='trigram');
@@ -175,8 +198,9 @@ var (
 		"forward_status", "forward_error", "forward_destinations", "forward_time", "forward_requests"))
 	// Schema 5 has schema 3's columns; what changed is what a count that is
 	// not exact means (v5Steps).
-	columnsV5 = columnsV3
-	columnsV8 = sortedCopy(append(append([]string{}, columnsV5...), "headers_pending"))
+	columnsV5  = columnsV3
+	columnsV8  = sortedCopy(append(append([]string{}, columnsV5...), "headers_pending"))
+	columnsV13 = sortedCopy(append(append([]string{}, columnsV8...), "derivation"))
 )
 
 func sortedCopy(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
@@ -338,12 +362,21 @@ func openReadOnly(path, params string) (*sql.DB, error) {
 // (damage the checks on open did not reach), the index heals then: the
 // file is moved aside, an empty index takes its place, the notify function
 // (SetNotify) is told, and fn runs once more on the new database.
+//
+// An fn that fails once ctx has ended fails with ctx's error: database/sql
+// rolls a transaction back when its context ends, closing the statements
+// prepared in it, so the statement fn ran next said "sql: statement is
+// closed" (or that the transaction was done), and a Ctrl-C during an index
+// read as a broken database (TestPutCancelledSaysCancelled).
 func (x *Index) with(ctx context.Context, fn func(*sql.DB) error) error {
 	x.follow(ctx)
 	x.mu.RLock()
 	db, gen := x.db, x.gen
 	err := fn(db)
 	x.mu.RUnlock()
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
 	if err == nil || x.path == "" {
 		return err
 	}
@@ -578,55 +611,61 @@ func prepare(ctx context.Context, db *sql.DB, path string) (notice string, err e
 		if err := migrateV1(ctx, db); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 1: %w", err)
 		}
-		return "the index was upgraded to schema 12 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 13 (delivery reports, forward statuses, attachment counts): every message's header is read again on the next refresh (read marks kept)", nil
 	case version == 2 && hasFTS && slices.Equal(cols, columnsV2):
-		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v7Steps, v8Steps, indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v3Steps, v5Steps, v7Steps, v8Steps, indexSorts, v10Steps, v11Steps, v12Steps, v13Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 2: %w", err)
 		}
-		return "the index was upgraded to schema 12 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 13 (forward statuses, attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case version == 3 && hasFTS && slices.Equal(cols, columnsV3):
-		if err := migrate(ctx, db, slices.Concat(v5Steps, v7Steps, v8Steps, indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v5Steps, v7Steps, v8Steps, indexSorts, v10Steps, v11Steps, v12Steps, v13Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 3: %w", err)
 		}
-		return "the index was upgraded to schema 12 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
+		return "the index was upgraded to schema 13 (attachment counts): messages not yet opened are read again on the next refresh (read marks kept)", nil
 	case (version == 5 || version == 6) && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v7Steps, v8Steps, indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v7Steps, v8Steps, indexSorts, v10Steps, v11Steps, v12Steps, v13Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema %d: %w", version, err)
 		}
 		return "", nil
 	case version == 7 && hasFTS && slices.Equal(cols, columnsV5) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v8Steps, indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v8Steps, indexSorts, v10Steps, v11Steps, v12Steps, v13Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 7: %w", err)
 		}
 		return "", nil
 	case version == 8 && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(indexSorts, v10Steps, v11Steps, v12Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(indexSorts, v10Steps, v11Steps, v12Steps, v13Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 8: %w", err)
 		}
 		// Building them reads every row once: 34 s at 1M messages.
-		return "the index was upgraded to schema 12 (an index for each sort order)", nil
+		return "the index was upgraded to schema 13 (an index for each sort order)", nil
 	case version == 9 && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v10Steps, v11Steps, v12Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v10Steps, v11Steps, v12Steps, v13Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 9: %w", err)
 		}
 		return "", nil
 	case version == 10 && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, slices.Concat(v11Steps, v12Steps)); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v11Steps, v12Steps, v13Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 10: %w", err)
 		}
 		return "", nil
 	case version == 11 && hasFTS && slices.Equal(cols, columnsV8) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
-		if err := migrate(ctx, db, v12Steps); err != nil {
+		if err := migrate(ctx, db, slices.Concat(v12Steps, v13Steps)); err != nil {
 			return "", fmt.Errorf("migrate the index from schema 11: %w", err)
 		}
 		return "", nil
-	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV8) &&
+	case version == 12 && hasFTS && slices.Equal(cols, columnsV8) &&
+		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
+		if err := migrate(ctx, db, v13Steps); err != nil {
+			return "", fmt.Errorf("migrate the index from schema 12: %w", err)
+		}
+		return "", nil
+	case version == schemaVersion && hasFTS && slices.Equal(cols, columnsV13) &&
 		slices.Contains(tables, "forward_events") && slices.Contains(tables, "forward_scans"):
 		return "", nil
 	}
@@ -738,7 +777,7 @@ func migrateV0(ctx context.Context, db *sql.DB) error {
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1, to_list='[]', cc_list='[]', reply_to='[]', recipients='[]', refs='[]', warnings='[]'`,
 		`DELETE FROM messages_fts`,
-	}, slices.Concat(v3Steps, v7Steps, v8Steps, indexSorts, v10Steps)...) {
+	}, slices.Concat(v3Steps, v7Steps, v8Steps, indexSorts, v10Steps, v13Steps)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -761,7 +800,7 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 	for _, q := range append([]string{
 		`ALTER TABLE messages ADD COLUMN report TEXT NOT NULL DEFAULT ''`,
 		`UPDATE messages SET stale=1`,
-	}, slices.Concat(v3Steps, v7Steps, v8Steps, indexSorts, v10Steps)...) {
+	}, slices.Concat(v3Steps, v7Steps, v8Steps, indexSorts, v10Steps, v13Steps)...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}

@@ -417,3 +417,40 @@ func mustParse(t *testing.T, s string, now time.Time) query.Query {
 	}
 	return q
 }
+
+// TestQueryOfMaxTermsRuns: the longest query query.Parse takes, each term
+// of the kind SQLite nests deepest (a negated from:, NOT (a OR b)), runs
+// on the index: 1,000 terms failed with "Expression tree is too large".
+func TestQueryOfMaxTermsRuns(t *testing.T) {
+	ctx := context.Background()
+	x, err := OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	sums := []mailstore.Summary{
+		{Object: mailstore.Object{Key: "inbox/a", ETag: "e"}, From: mailstore.Address{Address: "a@x.example"}, Subject: "one", Date: base},
+		{Object: mailstore.Object{Key: "inbox/b", ETag: "e"}, From: mailstore.Address{Address: "b@y.example"}, Subject: "two", Date: base},
+	}
+	if err := x.Put(ctx, "mail", sums); err != nil {
+		t.Fatal(err)
+	}
+	loc := mailstore.Location{Bucket: "mail", Prefix: "inbox/"}
+	for _, term := range []string{"-from:x.example", "spf:fail", "subject:o", "is:unread"} {
+		q := mustParse(t, strings.TrimSpace(strings.Repeat(term+" ", query.MaxTerms)), base)
+		got, err := x.Query(ctx, loc, q, query.ByDate, false, 0)
+		if err != nil {
+			t.Fatalf("%d x %s: %v", query.MaxTerms, term, err)
+		}
+		var want []string
+		for _, s := range sums {
+			if q.Match(&s) {
+				want = append(want, s.Key)
+			}
+		}
+		if k := mapKeys(got, func(s mailstore.Summary) string { return s.Key }); !slices.Equal(k, want) {
+			t.Errorf("%d x %s: %v, want %v", query.MaxTerms, term, k, want)
+		}
+	}
+}

@@ -186,7 +186,8 @@ func (r listResult) gone(known map[string]Known) []string {
 
 // listChanged is the lister stage: it runs list and sends to out every
 // object that is new, whose ETag changed, or whose summary must be read
-// again (stale, undecrypted, a stub from an inventory). It does not close
+// again (stale, undecrypted, a stub from an inventory, written by an
+// older summaryDerivation). It does not close
 // out.
 func listChanged(ctx context.Context, list Lister, known map[string]Known, out chan<- mailstore.Object, n *counters) listResult {
 	res := listResult{seen: make(map[string]bool, len(known))}
@@ -195,7 +196,7 @@ func listChanged(ctx context.Context, list Lister, known map[string]Known, out c
 			n.listed.Add(1)
 			res.seen[o.Key] = true
 			k, ok := known[o.Key]
-			if ok && k.ETag == o.ETag && !k.Undecrypted && !k.Stale && !k.Pending {
+			if ok && k.ETag == o.ETag && !k.Undecrypted && !k.Stale && !k.Pending && !k.Outdated {
 				if k.Missing {
 					res.back = append(res.back, o.Key)
 				}

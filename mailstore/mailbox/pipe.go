@@ -78,7 +78,9 @@ func PipeFile(ctx context.Context, o Opener, keys []string, raw bool) (path stri
 	if err := xdg.MkdirPrivate(dir); err != nil {
 		return "", err
 	}
-	f, err := os.CreateTemp(dir, "pipe-*") // 0600, a new name (O_EXCL)
+	// 0600, a new name (O_EXCL) that says whose it is: a sesbox killed
+	// before it removed it leaves it to the next (RemovePipeFiles).
+	f, err := os.CreateTemp(dir, xdg.ProcessPattern("pipe"))
 	if err != nil {
 		return "", err
 	}
@@ -102,4 +104,17 @@ func PipeFile(ctx context.Context, o Opener, keys []string, raw bool) (path stri
 		}
 	}
 	return f.Name(), nil
+}
+
+// RemovePipeFiles removes the files PipeFile made that a sesbox killed
+// mid-pipe left (its process gone), and with own this process's too: the
+// TUI calls it as it starts, and with own as it ends, however it ends.
+// Only sesbox's own files go: named as PipeFile names them, regular,
+// the user's, never through a link (xdg.RemoveOrphans).
+func RemovePipeFiles(own bool) (int, error) {
+	dir, err := xdg.Cache("pipe")
+	if err != nil {
+		return 0, err
+	}
+	return xdg.RemoveOrphans(dir, "pipe", own)
 }

@@ -33,7 +33,15 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 	exact = int64(len(head)) >= size
 	if !exact {
 		if h := scanHeaderOf(head, keepContentType); h.Stop == stopBlank && h.N > 0 {
-			exact = !strings.HasPrefix(mediaType(h.first("content-type")), "multipart/")
+			// A one-part text whose first bytes may hold a uuencoded
+			// file: the file may be cut, and more may follow. (One
+			// whose first bytes hold none is taken to hold none, as a
+			// multipart's count is exact once its parts' headers are
+			// read: reading every long text whole would double what
+			// indexing downloads.)
+			t := h.first("content-type")
+			exact = !strings.HasPrefix(mediaType(t), "multipart/") &&
+				!(mayBeBodyText(t) && mayHoldUuencoded(transferDecode(h.first("content-transfer-encoding"), head[h.Body:])))
 		}
 	}
 	if !exact && mayBeClosed(head) {
@@ -68,6 +76,9 @@ type counted struct {
 	// closed: the outermost multipart's closing delimiter was read, with
 	// bytes after it (enmime kept them as its epilogue).
 	closed bool
+	// uuencoded: a leaf that may be text holds what may be a uuencoded
+	// file (mayHoldUuencoded), which n does not count.
+	uuencoded bool
 }
 
 // countWithin is countParse within ParseDeadline (see within), with a
@@ -102,7 +113,18 @@ func countParse(raw []byte) counted {
 	if short, ok := elideLeafBodies(in); ok {
 		in = short
 	}
-	return countInput(in)
+	return withUuencoded(countInput(in), raw)
+}
+
+// withUuencoded is c, the count of raw's MIME parts, with the files
+// uuencoded in its text: when a text may hold one, Parse's count, which
+// takes them out of the text it shows (extractUuencoded), so the list and
+// the viewer count them alike.
+func withUuencoded(c counted, raw []byte) counted {
+	if c.read && c.uuencoded {
+		c.n = safeParse(raw).Summary.Attachments
+	}
+	return c
 }
 
 // countInput is countParse of in, what enmime reads.
@@ -127,8 +149,39 @@ func countInput(in []byte) counted {
 		if isLeaf(p) && attached[p] {
 			c.n++
 		}
+		if p.FirstChild == nil && mayBeText(p.ContentType) && !c.uuencoded {
+			c.uuencoded = mayHoldUuencoded(transferDecode(p.Header.Get("Content-Transfer-Encoding"), p.Content))
+		}
 	})
 	return c
+}
+
+// mayBeBodyText reports a message's one part that may be the text Parse
+// shows: text/plain, text/html or no type, or a type mayBeText cannot
+// rule out (text/calendar, say, is an attachment, and message/rfc822 a
+// message shown below the text).
+func mayBeBodyText(ctype string) bool {
+	switch t := mediaType(ctype); {
+	case t == "" || t == "text/plain" || t == "text/html":
+		return true
+	case strings.HasPrefix(t, "text/") || strings.HasPrefix(t, "message/"):
+		return false
+	}
+	return mayBeText(ctype)
+}
+
+// mayBeText reports a part whose content may end up in the text Parse
+// shows (and takes uuencoded files out of): all but images, sound,
+// video and applications' files. (enmime's text body is text/plain, or
+// the text of the text/html; a multipart without delimiters is read as
+// text.)
+func mayBeText(ctype string) bool {
+	t, _, _ := strings.Cut(mediaType(ctype), "/")
+	switch t {
+	case "image", "audio", "video", "application", "font", "model":
+		return false
+	}
+	return true
 }
 
 // contentFieldsOnly is in, what enmime reads, with its top header block
@@ -371,12 +424,15 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 		return in, false
 	}
 	var (
-		seen   []elisionBoundary // every boundary declared so far
-		stack  []int             // indexes into seen of the open multiparts
-		parts  int
-		leaf   bool // the bytes from at to the next delimiter are a leaf body
-		at     = top.end
-		copied = 0 // in[:copied] is in out
+		seen  []elisionBoundary // every boundary declared so far
+		stack []int             // indexes into seen of the open multiparts
+		parts int
+		leaf  bool // the bytes from at to the next delimiter are a leaf body
+		// leafType is the leaf's header: a body that may be text holding
+		// a uuencoded file is kept, for countInput to find it.
+		leafType partHeader
+		at       = top.end
+		copied   = 0 // in[:copied] is in out
 	)
 	declare := func(bd string, from int) bool {
 		b := elisionBoundary{prefix: []byte("--" + bd)}
@@ -418,7 +474,7 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 			return in, false
 		}
 		next := len(in) - len(rest) + eol
-		if leaf && j-at > elideAbove {
+		if leaf && j-at > elideAbove && !(mayBeText(leafType.ctype) && mayHoldUuencoded(transferDecode(leafType.cte, in[at:j]))) {
 			out = append(out, in[copied:at]...)
 			out = append(out, 'x')
 			if in[j-2] == '\r' {
@@ -455,7 +511,7 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 			}
 			continue
 		}
-		leaf = true
+		leaf, leafType = true, h
 	}
 	if out == nil {
 		return in, false

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/korean"
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/encoding/unicode"
 )
 
@@ -63,6 +64,41 @@ var extraCharsets = map[string]encoding.Encoding{
 	"maccroatian":           macCroatian,
 	"x-mac-romanian":        macRomanian,
 	"macromanian":           macRomanian,
+	"x-mac-arabic":          macArabic,
+	"macarabic":             macArabic,
+	"x-mac-farsi":           macFarsi,
+	"macfarsi":              macFarsi,
+	"x-mac-hebrew":          macHebrew,
+	"machebrew":             macHebrew,
+	"x-mac-japanese":        macJapanese,
+	"macjapanese":           macJapanese,
+	// The other Mac OS charsets Outlook for Mac names, read as the
+	// Windows charset each extends (Apple adds a few single bytes).
+	"x-mac-chinesetrad": traditionalchinese.Big5,
+	"x-mac-chinesesimp": simplifiedchinese.GBK,
+	"x-mac-korean":      korean.EUCKR,
+	// Other labels real mail carries that the indexes lack: ISO-2022-JP's
+	// extensions (Emacs, mutt and .NET's code pages 50220-50222 write
+	// them; what they add beyond ISO-2022-JP is rare in Japanese text),
+	// Java's and Microsoft's names for the East Asian code pages, and
+	// MySQL's name for UTF-8, which web forms copy into their mail.
+	"iso-2022-jp-1": japanese.ISO2022JP,
+	"iso-2022-jp-2": japanese.ISO2022JP,
+	"iso-2022-jp-3": japanese.ISO2022JP,
+	"csiso2022jp2":  japanese.ISO2022JP,
+	"cp50220":       japanese.ISO2022JP,
+	"cp50221":       japanese.ISO2022JP,
+	"cp50222":       japanese.ISO2022JP,
+	"eucjp":         japanese.EUCJP,
+	"x-eucjp":       japanese.EUCJP,
+	"cp950":         traditionalchinese.Big5,
+	"ms950":         traditionalchinese.Big5,
+	"x-windows-950": traditionalchinese.Big5,
+	"euc-cn":        simplifiedchinese.GBK,
+	"x-euc-cn":      simplifiedchinese.GBK,
+	"uhc":           korean.EUCKR,
+	"x-windows-949": korean.EUCKR,
+	"utf8mb4":       encoding.Nop,
 }
 
 // lookupCharset finds a decoder for a charset label, or nil when no known

@@ -20,7 +20,7 @@ func countUnelided(raw []byte) counted {
 	if h.N == 0 {
 		return countParse(raw)
 	}
-	return countInput(enmimeInput(raw, h))
+	return withUuencoded(countInput(enmimeInput(raw, h)), raw)
 }
 
 // elisionAgrees checks countParse of raw against countUnelided, and says

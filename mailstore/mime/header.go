@@ -169,8 +169,9 @@ const (
 	keepNoFields fieldsKept = iota
 	// keepAllFields: every field and the warnings (scanHeader).
 	keepAllFields
-	// keepContentType: the Content-Type fields (any case) alone, no
-	// warnings: what CountAttachments reads of a header.
+	// keepContentType: the Content-Type and Content-Transfer-Encoding
+	// fields (any case) alone, no warnings: what CountAttachments reads
+	// of a header.
 	keepContentType
 )
 
@@ -253,7 +254,8 @@ func scanHeaderOf(b []byte, keep fieldsKept) scannedHeader {
 			}
 			flush()
 			inField = true
-			if keep == keepAllFields || keep == keepContentType && bytes.EqualFold(n, []byte("content-type")) {
+			if keep == keepAllFields || keep == keepContentType &&
+				(bytes.EqualFold(n, []byte("content-type")) || bytes.EqualFold(n, []byte("content-transfer-encoding"))) {
 				kept = true
 				name = fieldNameString(n)
 				value, unfolding = line[colon+1:], false

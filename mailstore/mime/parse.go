@@ -186,6 +186,7 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 		return v
 	}
 	defaultPartTypes(root)
+	fixMisspeltEncoding(root, d)
 	twins := &rawTwins{input: input, leaves: leafList(root)}
 	fixMislabelledUTF8(twins, d)
 	fixOverriddenUTF8(twins)
@@ -276,7 +277,7 @@ func (v *View) finish(d *decoder) {
 	} else {
 		v.Summary.Attachments = 0
 		for _, p := range v.Attachments() {
-			if !p.Embedded {
+			if !p.Embedded || p.uuencoded {
 				v.Summary.Attachments++
 			}
 		}
@@ -367,6 +368,48 @@ func isUuencoded(p *enmime.Part) bool {
 		return true
 	}
 	return false
+}
+
+// normalEncoding is the Content-Transfer-Encoding cte names, as senders
+// write it: in any case, quoted, with a parameter or junk after it
+// ("base64; charset=utf-8"), misspelt ("base-64", "Quoted_Printable").
+func normalEncoding(cte string) string {
+	v := strings.ToLower(strings.TrimSpace(cte))
+	if i := strings.IndexAny(v, "; \t"); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.Trim(v, `"'`)
+	switch strings.NewReplacer("-", "", "_", "").Replace(v) {
+	case "base64":
+		return "base64"
+	case "quotedprintable":
+		return "quoted-printable"
+	}
+	return v
+}
+
+// fixMisspeltEncoding decodes each leaf whose Content-Transfer-Encoding
+// enmime did not recognise but normalEncoding reads as base64 or
+// quoted-printable: enmime kept its encoded text (a body shown as
+// "R3LDvMOf...", an attachment saved as its base64), with a warning that
+// no longer holds. A text part's bytes are then read in its charset.
+func fixMisspeltEncoding(root *enmime.Part, d *decoder) {
+	walkParts(root, func(p *enmime.Part) {
+		cte := p.Header.Get("Content-Transfer-Encoding")
+		if p.FirstChild != nil || !slices.ContainsFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorContentEncoding }) {
+			return
+		}
+		switch normalEncoding(cte) {
+		case "base64", "quoted-printable":
+		default:
+			return
+		}
+		p.Content = transferDecode(cte, p.Content)
+		if strings.HasPrefix(p.ContentType, "text/") {
+			p.Content = []byte(d.decodeBody(p.Charset, p.Content))
+		}
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorContentEncoding })
+	})
 }
 
 // fixUuencoded decodes the isUuencoded parts, which enmime leaves as
@@ -767,9 +810,10 @@ func isASCII(b []byte) bool {
 	return true
 }
 
-// transferDecode undoes a Content-Transfer-Encoding as leniently as enmime.
+// transferDecode undoes a Content-Transfer-Encoding as leniently as enmime,
+// and by the names it does not know (normalEncoding).
 func transferDecode(cte string, b []byte) []byte {
-	switch strings.ToLower(strings.TrimSpace(cte)) {
+	switch normalEncoding(cte) {
 	case "base64":
 		return decodeBase64Lenient(string(b))
 	case "quoted-printable":

@@ -346,7 +346,7 @@ func checkView(t testing.TB, v *View) {
 		if !utf8.ValidString(p.Filename) {
 			t.Errorf("part %d filename %q is not valid UTF-8", p.Index, p.Filename)
 		}
-		if p.IsAttachment && !p.Embedded {
+		if p.IsAttachment && (!p.Embedded || p.uuencoded) {
 			n++
 		}
 		if p.Embedded && i < len(v.Parts)-1 && !v.Parts[i+1].Embedded {

@@ -139,7 +139,7 @@ func summarize(h scannedHeader) (s mailstore.Summary) {
 	// Attachments are counted from the body (CountAttachments), never
 	// guessed from the header: a guess would change when the message is
 	// opened.
-	s.Report = report.KindOfHeader(ctype, s.Subject)
+	s.Report = report.KindOfMessage(ctype, s.Subject, s.From)
 	if strings.EqualFold(s.Subject, SetupNotificationSubject) {
 		s.Kind = mailstore.KindSetupNotification
 	}
@@ -306,10 +306,24 @@ func (d *decoder) addresses(field, raw string) []mailstore.Address {
 	}
 	items := splitAddressList(prepared)
 	out := make([]mailstore.Address, 0, len(items))
-	for _, item := range items {
+	for i := 0; i < len(items); i++ {
+		item := items[i]
 		if a, err := p.Parse(item); err == nil {
 			out = append(out, d.convertAddresses([]*mail.Address{a})...)
 			continue
+		}
+		if i+1 < len(items) && !strings.ContainsAny(item, `@<>"():;`) {
+			// "Müller, Jörg <j@x.example>": a directory's "Last,
+			// First" written unquoted (RFC 5322 wants quotes), which
+			// the comma split into a name alone and a mailbox.
+			if a, err := p.Parse(items[i+1]); err == nil && a.Name != "" && !strings.Contains(items[i+1], ",") {
+				l := d.convertAddresses([]*mail.Address{a})
+				l[0].Name = d.words(item) + ", " + l[0].Name
+				d.warnf("%s holds a name with an unquoted comma, read as one name: %s", headerName(field), l[0].Name)
+				out = append(out, l[0])
+				i++
+				continue
+			}
 		}
 		text := d.words(item)
 		d.warnf("cannot parse %s address %q", headerName(field), text)

@@ -305,6 +305,8 @@ func TestSummarizeAddresses(t *testing.T) {
 			[]mailstore.Address{{Name: "Jöhn Doe", Address: "jdöe@mächine.example"}}, ""},
 		{"unparsable kept as name", "Undisclosed <<broken>>",
 			[]mailstore.Address{{Name: "Undisclosed <<broken>>"}}, "cannot parse From address"},
+		{"unquoted comma in a name", "Müller, Jörg <j@corp.example>, Ann <a@x.example>",
+			[]mailstore.Address{{Name: "Müller, Jörg", Address: "j@corp.example"}, {Name: "Ann", Address: "a@x.example"}}, "unquoted comma"},
 		{"unparsable with one address", "Bob [Sales] <bob@example.com>",
 			[]mailstore.Address{{Name: "Bob [Sales]", Address: "bob@example.com"}}, "cannot parse From address"},
 	}

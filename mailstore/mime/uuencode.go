@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"bytes"
 	"fmt"
 	gomime "mime"
 	"path"
@@ -140,7 +141,7 @@ func uuPart(index int, name string, content []byte, d *decoder) Part {
 		}
 	}
 	p := Part{Index: index, ContentType: ct, Filename: name, Disposition: "attachment", Size: len(content),
-		IsAttachment: true, Embedded: true, Content: content}
+		IsAttachment: true, Embedded: true, Content: content, uuencoded: true}
 	if strings.HasPrefix(ct, "text/") && !utf8.Valid(content) {
 		p.original = content
 		p.Content = []byte(d.decodeBody("", content))
@@ -194,4 +195,25 @@ func uudecode(b []byte) (out []byte, ok bool) {
 		}
 	}
 	return out, true
+}
+
+// mayHoldUuencoded reports bytes where extractUuencoded may find a file:
+// a "begin" and an octal mode, as uuBegin reads them (not only at a
+// line's start: a body rendered from HTML may start a line there). It is
+// CountAttachments' sign that the text must be read as Parse reads it.
+func mayHoldUuencoded(b []byte) bool {
+	for {
+		i := bytes.Index(b, []byte("begin "))
+		if i < 0 {
+			return false
+		}
+		b = b[i+len("begin "):]
+		mode := 0
+		for mode < len(b) && mode < 5 && '0' <= b[mode] && b[mode] <= '7' {
+			mode++
+		}
+		if 3 <= mode && mode <= 4 && mode < len(b) && b[mode] == ' ' {
+			return true
+		}
+	}
 }

@@ -29,8 +29,9 @@ type Part struct {
 	// Embedded marks a part that is not one of the message's own MIME
 	// parts: a file uuencoded inside a text body, or a part of the message
 	// inside an opaque S/MIME signature. It is numbered after the MIME
-	// parts, and the summary's attachment count (read from the head of the
-	// message when it is indexed) does not include it.
+	// parts. The summary's attachment count includes the uuencoded files
+	// (CountAttachments reads them as Parse does), not the parts inside a
+	// signature.
 	Embedded bool   `json:",omitempty"`
 	Content  []byte `json:"-"` // decoded content (a text part's in UTF-8)
 	// Message is the message a message/rfc822 or message/global part
@@ -42,6 +43,8 @@ type Part struct {
 	// original is a text part's content in its own charset, when that is
 	// not UTF-8 (see Bytes).
 	original []byte
+	// uuencoded marks a file taken out of a text body (extractUuencoded).
+	uuencoded bool
 }
 
 // Bytes is the part as its sender wrote it, transfer-decoded: what to

@@ -43,10 +43,22 @@ const Help = `free text matches subject, sender and recipients; terms:
   such as 24h, 7d, 2w, 3m, 1y; "-" before a term negates it; "double quotes"
   group words`
 
+// MaxTerms is the most terms a query takes. The index hands SQLite one
+// condition a term, joined by AND, and SQLite refuses an expression
+// nested 1,000 deep: 1,000 terms failed with "SQL logic error:
+// Expression tree is too large", and 20,000 free-text terms, matched in
+// Go, cost every message read 20,000 searches.
+const MaxTerms = 256
+
 // Parse parses s relative to now (for relative dates such as after:7d).
 func Parse(s string, now time.Time) (Query, error) {
 	q := Query{raw: s}
-	for _, tk := range tokens(s) {
+	toks := tokens(s)
+	if len(toks) > MaxTerms {
+		// Not quoted: a query this long is a screenful.
+		return Query{}, fmt.Errorf("leave out terms: a query takes at most %d, this one has %d", MaxTerms, len(toks))
+	}
+	for _, tk := range toks {
 		var t term
 		tok := tk.text
 		if len(tok) > 1 && tok[0] == '-' && !tk.quoted {

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,19 @@ func TestParseErrors(t *testing.T) {
 	}
 	if k := keys(`"foo:bar"`, t); k != "" {
 		t.Errorf(`"foo:bar" matched %q`, k)
+	}
+}
+
+// TestQueryOfTooManyTermsIsRefused: a query of MaxTerms terms parses, one
+// more is refused saying what to do, without quoting the query.
+func TestQueryOfTooManyTermsIsRefused(t *testing.T) {
+	q := strings.TrimSpace(strings.Repeat("-from:a ", MaxTerms))
+	if _, err := Parse(q, now); err != nil {
+		t.Fatalf("%d terms: %v", MaxTerms, err)
+	}
+	_, err := Parse(q+` "x y"`, now)
+	if want := fmt.Sprintf("leave out terms: a query takes at most %d, this one has %d", MaxTerms, MaxTerms+1); err == nil || err.Error() != want {
+		t.Errorf("%d terms: %v, want %s", MaxTerms+1, err, want)
 	}
 }
 

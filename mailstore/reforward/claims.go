@@ -103,9 +103,10 @@ type SharedState struct {
 	Owner  string
 	Reason string
 	// Suspect, on an uncertain send, says why the shared record is not
-	// one sesbox writes (a "sent" without its SES message id, a lease
-	// further ahead than any run takes): what it claims is not trusted,
-	// and the send is in doubt until an operator decides.
+	// trusted (a "sent" without its SES message id, a lease further ahead
+	// than any run takes, a "sent" the shared action log holds no send
+	// of): what it claims is not trusted, and the send is in doubt until
+	// an operator decides.
 	Suspect string
 }
 
@@ -134,7 +135,7 @@ func (s SharedState) describe() string {
 	case SharedUncertain:
 		if s.Suspect != "" {
 			return fmt.Sprintf("check whether it was forwarded, then use %s to send it: the team table's record of this send "+
-				"was not written by a sesbox (%s; it names %s)", OptionRetryUncertain.Flag(), s.Suspect, who)
+				"cannot be trusted (%s; it names %s)", OptionRetryUncertain.Flag(), s.Suspect, who)
 		}
 		return fmt.Sprintf("a send by %s started %s and never recorded its outcome (team table): it may or may not have been sent; "+
 			"check, then use %s to send it", who, s.At.UTC().Format(time.RFC3339), OptionRetryUncertain.Flag())

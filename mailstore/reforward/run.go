@@ -678,9 +678,10 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			serr := settle(Outcome{NotSent: true, Reason: "not sent: " + err.Error()})
 			return part{status: StatusFailed, reason: "not sent: " + err.Error()}, errors.Join(err, serr)
 		}
-		if why := ru.leaseRunningOut(claimedAt); why != "" {
-			// Certainly not sent: the claim is given back (or, if another
-			// run took it over meanwhile, Settle says so and the run stops).
+		// pausedPast gives the send up when the claim may not outlast it:
+		// certainly not sent, the claim is given back (or, if another run
+		// took it over meanwhile, Settle says so and the run stops).
+		pausedPast := func(why string) (part, error) {
 			reason := "not sent: " + why
 			if jerr := ru.j.Record(notSentEntry(reason)); jerr != nil {
 				return part{status: StatusFailed, reason: reason}, errors.Join(jerr, settle(Outcome{NotSent: true, Reason: reason}))
@@ -689,6 +690,9 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				return part{status: StatusFailed, reason: reason}, serr
 			}
 			return part{status: StatusFailed, reason: reason}, nil
+		}
+		if why := ru.leaseRunningOut(claimedAt); why != "" {
+			return pausedPast(why)
 		}
 		if l, ok := r.Claims.(Leased); ok && token != "" {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
@@ -704,6 +708,15 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			}
 		}
 		ru.startAtSlot(ctx, slot, len(dests), renew)
+		// Checked again last thing before SES: a process stopped after
+		// the claim was marked started (or while it waited for its slot)
+		// has had its lease run out too, and another machine may have
+		// taken the send over with --retry-uncertain and sent it. Checked
+		// only before StartSend, a run resumed then sent it a second time
+		// (TestTeam/PausedAfterStartingDoesNotSend).
+		if why := ru.leaseRunningOut(claimedAt); why != "" {
+			return pausedPast(why)
+		}
 		// A started send is seen through even when the run is interrupted:
 		// cancelling it half-way would leave its outcome unknown.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.sendTimeout())

@@ -125,6 +125,42 @@ func KindOfHeader(contentType, subject string) string {
 	return ""
 }
 
+// KindOfMessage is KindOfHeader, and for a message that is no
+// multipart/report, KindOfPlainBounce: what a summary says it is.
+func KindOfMessage(contentType, subject string, from mailstore.Address) string {
+	if k := KindOfHeader(contentType, subject); k != "" {
+		return k
+	}
+	return KindOfPlainBounce(from, subject)
+}
+
+// KindOfPlainBounce tells a delivery report written as plain text, which
+// qmail ("failure notice") and many Postfix, Exchange and Exim setups
+// send instead of a multipart/report, from its sender and subject: a
+// mailer daemon or postmaster, and a subject saying delivery failed (or,
+// as KindOfHeader reads it, was delayed). Either alone is not enough: a
+// person's "Undeliverable?" is not a bounce, nor is a postmaster's
+// newsletter. "" for other mail.
+func KindOfPlainBounce(from mailstore.Address, subject string) string {
+	local, _, _ := strings.Cut(strings.ToLower(from.Address), "@")
+	if !daemonRe().MatchString(local) && !daemonNameRe().MatchString(from.Name) {
+		return ""
+	}
+	switch {
+	case delayRe().MatchString(subject):
+		return mailstore.ReportDelay
+	case plainBounceRe().MatchString(subject):
+		return mailstore.ReportBounce
+	}
+	return ""
+}
+
+var (
+	daemonRe      = lazyregexp.New(`^(mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|mdaemon)$`)
+	daemonNameRe  = lazyregexp.New(`(?i)^\s*mail delivery (system|subsystem)\s*$`)
+	plainBounceRe = lazyregexp.New(`(?i)^\s*(undeliver(ed|able)|failure notice|returned mail|mail delivery failed|delivery (status notification \(failure\)|failure|has failed)|non remis|unzustellbar|nicht zustellbar|message not delivered|undeliverable mail)`)
+)
+
 var (
 	delayRe     = lazyregexp.New(`(?i)\bdelay(ed)?\b|still being retried|could not send message for past|not yet been delivered`)
 	deliveredRe = lazyregexp.New(`(?i)\(success\)|^\s*(delivered|relayed):|successful mail delivery report`)

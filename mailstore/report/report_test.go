@@ -334,3 +334,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestKindOfPlainBounce: a bounce written as plain text (qmail, Postfix
+// and Exchange setups that send no multipart/report) is one when a mailer
+// daemon or postmaster sends it with a subject saying delivery failed;
+// neither alone makes one. They had no [bounce].
+func TestKindOfPlainBounce(t *testing.T) {
+	for _, c := range []struct {
+		from    mailstore.Address
+		subject string
+		want    string
+	}{
+		{mailstore.Address{Address: "MAILER-DAEMON@qmail.example"}, "failure notice", mailstore.ReportBounce},
+		{mailstore.Address{Name: "Mail Delivery System", Address: "MAILER-DAEMON@mail.example"}, "Undelivered Mail Returned to Sender", mailstore.ReportBounce},
+		{mailstore.Address{Name: "Microsoft Outlook", Address: "postmaster@corp.example"}, "Undeliverable: Angebot", mailstore.ReportBounce},
+		{mailstore.Address{Name: "Mail Delivery System", Address: "root@host.example"}, "Mail delivery failed: returning message to sender", mailstore.ReportBounce},
+		{mailstore.Address{Address: "postmaster@x.example"}, "Unzustellbar: Rechnung", mailstore.ReportBounce},
+		{mailstore.Address{Address: "mailer-daemon@x.example"}, "Delivery Status Notification (Delay)", mailstore.ReportDelay},
+		{mailstore.Address{Address: "mailer-daemon@x.example"}, "Warning: message delayed 4 hours", mailstore.ReportDelay},
+		{mailstore.Address{Name: "Frank", Address: "frank@x.example"}, "Undeliverable packages at the dock", ""},
+		{mailstore.Address{Address: "postmaster@x.example"}, "Our new spam policy", ""},
+		{mailstore.Address{Address: "daemon-fan@x.example"}, "failure notice", ""},
+	} {
+		if got := KindOfPlainBounce(c.from, c.subject); got != c.want {
+			t.Errorf("%v %q: %q, want %q", c.from, c.subject, got, c.want)
+		}
+		if got := KindOfMessage("text/plain; charset=us-ascii", c.subject, c.from); got != c.want {
+			t.Errorf("KindOfMessage %v %q: %q, want %q", c.from, c.subject, got, c.want)
+		}
+	}
+	// A multipart/report says what it is, whoever sends it.
+	if got := KindOfMessage("multipart/report; report-type=feedback-report", "failure notice", mailstore.Address{Address: "mailer-daemon@x.example"}); got != mailstore.ReportComplaint {
+		t.Errorf("a feedback report from a mailer daemon: %q", got)
+	}
+}

@@ -35,11 +35,14 @@ type auditAPI interface {
 	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
 	GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
 	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, opts ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	GetObjectRetention(ctx context.Context, in *s3.GetObjectRetentionInput, opts ...func(*s3.Options)) (*s3.GetObjectRetentionOutput, error)
+	GetObjectLegalHold(ctx context.Context, in *s3.GetObjectLegalHoldInput, opts ...func(*s3.Options)) (*s3.GetObjectLegalHoldOutput, error)
 }
 
 var (
 	_ audit.Bucket         = (*Store)(nil)
 	_ audit.VersionLister  = (*Store)(nil)
+	_ audit.LockReader     = (*Store)(nil)
 	_ posture.BucketConfig = (*Store)(nil)
 	_ auditAPI             = (*s3.Client)(nil)
 )
@@ -316,6 +319,52 @@ func (s *Store) ObjectLock(ctx context.Context) (posture.ObjectLock, error) {
 		ol.Mode, ol.Days, ol.Years = string(r.Mode), aws.ToInt32(r.Days), aws.ToInt32(r.Years)
 	}
 	return ol, nil
+}
+
+// VersionLock implements audit.LockReader: the retention
+// (GetObjectRetention) and legal hold (GetObjectLegalHold) of one
+// version (the current one when versionID is ""). A version with
+// neither is S3's NoSuchObjectLockConfiguration, which is no error here.
+// Both are asked explicitly rather than read off the GET's
+// x-amz-object-lock-* headers: S3 leaves those out both when the
+// version has no lock and when the caller may not read it, and
+// versitygw v1.8.0 sends them on a HEAD only.
+func (s *Store) VersionLock(ctx context.Context, key, versionID string) (audit.VersionLock, error) {
+	api, err := s.auditAPI()
+	if err != nil {
+		return audit.VersionLock{}, err
+	}
+	what := mailstore.ObjectName(s.loc.Bucket, key)
+	var vid *string
+	if versionID != "" {
+		vid = aws.String(versionID)
+		what += " version " + strconv.Quote(versionID)
+	}
+	var l audit.VersionLock
+	ret, err := api.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key), VersionId: vid}, s.readOpts)
+	switch {
+	case noLock(err):
+	case err != nil:
+		return l, fmt.Errorf("read the Object Lock retention of %s: %w", what, s.explain(err, s.loc.Bucket, "s3:GetObjectRetention"))
+	case ret.Retention != nil:
+		l.Mode, l.RetainUntil = string(ret.Retention.Mode), aws.ToTime(ret.Retention.RetainUntilDate)
+	}
+	hold, err := api.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key), VersionId: vid}, s.readOpts)
+	switch {
+	case noLock(err):
+	case err != nil:
+		return l, fmt.Errorf("read the legal hold of %s: %w", what, s.explain(err, s.loc.Bucket, "s3:GetObjectLegalHold"))
+	case hold.LegalHold != nil:
+		l.LegalHold = hold.LegalHold.Status == types.ObjectLockLegalHoldStatusOn
+	}
+	return l, nil
+}
+
+// noLock reports whether err is S3 saying a version has no retention
+// (or no legal hold) of its own.
+func noLock(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "NoSuchObjectLockConfiguration"
 }
 
 // Lifecycle implements posture.BucketConfig.

@@ -2,6 +2,7 @@ package s3store
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -141,8 +142,18 @@ func (r failFastRefused) RetryDelay(attempt int, err error) (time.Duration, erro
 // Every attempt also waits for a slot under the store's concurrency
 // limit (see aimd). Endpoints come from the store's cache of the client's
 // resolver (see endpointCache).
+//
+// The SDK's own check of an answer's checksum is asked for only where a
+// GET asks for it (sendGet, for a whole object, whose bytes wholeCheck
+// checks): by default the SDK asks every GET for the object's checksum,
+// and a server sends it for a range that covers the whole object (most
+// messages are within the index's first 16 KiB range), which the SDK then
+// computed, CRC-64/NVME rebuilding its 16 KiB table at every write of 2
+// KiB or more: 3% of a cold index's CPU, for ranges sesbox does not check
+// (their Content-Range tells a cut; see wholeCheck).
 func (s *Store) readOpts(o *s3.Options) {
 	o.Retryer = s.retryer
+	o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	if s.endpoints != nil {
 		o.EndpointResolverV2 = s.endpoints
 	}
@@ -152,13 +163,17 @@ func (s *Store) readOpts(o *s3.Options) {
 // retryableRead adds to the SDK's checks the failures of a read whose
 // answer was cut short: the SDK retries a reset, but a body that simply
 // ends before its Content-Length (io.ErrUnexpectedEOF inside the XML
-// decoder) or a connection closed before any answer (io.EOF) is, for a
-// read, just as safe to send again.
+// decoder), a connection closed before any answer (io.EOF), or an XML
+// answer that ends mid-document under a Content-Length that agrees with
+// the cut (encoding/xml's "unexpected EOF", no io error in the chain:
+// a listing page cut so failed the whole snapshot, verify or ls) is,
+// for a read, just as safe to send again.
 func retryableRead(err error) aws.Ternary {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return aws.UnknownTernary
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	var se *xml.SyntaxError
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || (errors.As(err, &se) && se.Msg == "unexpected EOF") {
 		return aws.TrueTernary
 	}
 	return aws.UnknownTernary

@@ -4,8 +4,10 @@ package team
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,10 +121,16 @@ func testForgedClaimsAreNotTrusted(t *testing.T, db *peer.DynamoDB) {
 	if tok, _, err := newStore(db.Client(), table, owner("b", 201)).Claim(ctx, ref(7), false, false); err != nil || tok == "" {
 		t.Fatalf("claim 7: %q %v", tok, err)
 	}
-	for i, want := range map[int]string{6: reforward.SharedSent, 9: reforward.SharedSent, 7: reforward.SharedClaimed} {
+	for i, want := range map[int]string{9: reforward.SharedSent, 7: reforward.SharedClaimed} {
 		if st, err := a.Lookup(ctx, ref(i)); err != nil || st.State != want || st.Suspect != "" {
 			t.Errorf("sesbox's own claim %d: %+v %v, want %s", i, st, err, want)
 		}
+	}
+	// A sent claim the shared log does not bear out is in doubt for a run
+	// as for status (TestTeam/UnloggedSentClaimIsInDoubt).
+	if st, err := a.Lookup(ctx, ref(6)); err != nil || st.State != reforward.SharedUncertain ||
+		!strings.Contains(st.Suspect, "SES message id 0100-real-6), and the shared action log holds no such send") {
+		t.Errorf("sesbox's own sent claim the log lacks: %+v %v, want uncertain saying so", st, err)
 	}
 
 	st, err := a.Status(ctx)
@@ -190,7 +198,7 @@ func testForgedClaimsDoNotSteerARun(t *testing.T, db *peer.DynamoDB) {
 	first := run(reforward.Options{Config: cfg})
 	for _, k := range keys[:2] {
 		if x := first[k]; x.Status != reforward.StatusUncertain || !strings.HasPrefix(x.Reason, "check whether it was forwarded, then use sesbox forward --retry-uncertain") ||
-			!strings.Contains(x.Reason, "not written by a sesbox") {
+			!strings.Contains(x.Reason, "cannot be trusted") {
 			t.Errorf("%s with a forged claim: %+v", k, x)
 		}
 	}
@@ -240,5 +248,138 @@ func testPaceFromTheFutureIsNoRuns(t *testing.T, db *peer.DynamoDB) {
 	}
 	if d := next.Sub(at); d < 2*time.Second-time.Millisecond || d > 2*time.Second+time.Millisecond {
 		t.Errorf("the send after starts %v after it, want its 2 s", d)
+	}
+}
+
+// brokenLog is a shared log every append to fails, as a table that went
+// away after the send did.
+type brokenLog struct{}
+
+func (brokenLog) Append(actionlog.Action) error { return errors.New("the action log is unreachable") }
+
+// testUnloggedSentClaimIsInDoubt: a "sent" claim forged to the letter
+// (its send's fields under the key they hash to, an SES message id, a
+// token, an owner with a pid) and one settled in 2261 are what sesbox
+// writes, but the shared action log holds no send of either; a send by
+// operator B that could not be logged looks the same. A forward run by A
+// reports the three uncertain, what to check first, and sends the message
+// B sent and logged not again; with --retry-uncertain A sends the forged
+// two, and the logged one still not. Each message reaches SES once. Before,
+// a run skipped the forged claims as forwarded (team status listed them
+// unlogged), and no operator's run forwarded those messages.
+func testUnloggedSentClaimIsInDoubt(t *testing.T, db *peer.DynamoDB) {
+	db, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	proxy := sesfault.Start(t, ses.URL, nil)
+	src := memSource{}
+	var keys []string
+	for i := range 5 {
+		k := fmt.Sprintf("inbox/m%d", i)
+		src[k], keys = mail(i), append(keys, k)
+	}
+	ref := func(k string) reforward.SendRef {
+		return reforward.SendRef{Bucket: "mail", Key: k, ETag: src.obj(k).ETag, Destinations: []string{"ops@team.example"}}
+	}
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	runner := func(s *Store, lg reforward.ActionLog, clk reforward.Clock) *reforward.Runner {
+		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: s, Log: lg, Clock: clk, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+	}
+	run := func(r *reforward.Runner, keys []string, opts reforward.Options) (map[string]reforward.Result, error) {
+		t.Helper()
+		p, err := r.Plan(context.Background(), keys, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]reforward.Result{}
+		_, err = r.Run(context.Background(), p, func(x reforward.Result) { out[x.Key] = x }, nil)
+		return out, err
+	}
+
+	// B sends m1 and logs it; B's next run sends m2 and cannot log it.
+	b := newStore(db.Client(), table, owner("b", 1))
+	if res, err := run(runner(b, actionlog.Tee{b}, nil), keys[1:2], reforward.Options{Config: cfg}); err != nil || res[keys[1]].Status != reforward.StatusSent {
+		t.Fatalf("B's run: %+v %v", res, err)
+	}
+	b2 := newStore(db.Client(), table, owner("b", 2))
+	if res, err := run(runner(b2, brokenLog{}, nil), keys[2:3], reforward.Options{Config: cfg}); err == nil || res[keys[2]].Status != reforward.StatusSent {
+		t.Fatalf("B's run that could not log its send: %+v %v", res, err)
+	}
+	// Claims forged exactly as sesbox writes a sent one.
+	forgeClaim(t, db, table, ref(keys[0]), ref(keys[0]), func(it map[string]types.AttributeValue) {
+		it["state"], it["ses_message_id"], it["start"] = str(claimSent), str("0100-forged"), str(startStarted)
+		it["claimed_at"], it["updated_at"] = timeAttr(time.Now().Add(-time.Hour)), timeAttr(time.Now().Add(-time.Hour))
+	})
+	forgeClaim(t, db, table, ref(keys[3]), ref(keys[3]), func(it map[string]types.AttributeValue) {
+		it["state"], it["ses_message_id"], it["start"] = str(claimSent), str("0100-forged-too"), str(startStarted)
+		it["updated_at"] = timeAttr(year2261)
+	})
+
+	// A runs a minute on, past the time B's entry of m2 could be on its way.
+	later := func(host string) (*Store, *pausedClock) {
+		s := newStore(db.Client(), table, owner(host, 1))
+		s.Now = func() time.Time { return time.Now().Add(time.Minute) }
+		return s, &pausedClock{off: time.Minute}
+	}
+	a, clk := later("a")
+	ra := runner(a, actionlog.Tee{a}, clk)
+	first, err := run(ra, keys, reforward.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{keys[0], keys[2], keys[3]} {
+		if x := first[k]; x.Status != reforward.StatusUncertain ||
+			!strings.HasPrefix(x.Reason, "check whether it was forwarded, then use sesbox forward --retry-uncertain") ||
+			!strings.Contains(x.Reason, "and the shared action log holds no such send") {
+			t.Errorf("%s, sent by a claim the shared log lacks: %+v", k, x)
+		}
+	}
+	if x := first[keys[1]]; x.Status != reforward.StatusSkipped || !strings.Contains(x.Reason, "op@b pid 1") {
+		t.Errorf("%s, sent and logged by B: %+v", keys[1], x)
+	}
+	if x := first[keys[4]]; x.Status != reforward.StatusSent {
+		t.Errorf("%s: %+v", keys[4], x)
+	}
+	st, err := a.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unlogged []string
+	for _, c := range st.Unlogged {
+		unlogged = append(unlogged, c.Key)
+	}
+	slices.Sort(unlogged)
+	if fmt.Sprint(unlogged) != fmt.Sprint([]string{keys[0], keys[2], keys[3]}) {
+		t.Errorf("status lists %v unlogged, want m0, m2 and m3, as the run found them", unlogged)
+	}
+
+	// The operator checks: m0 and m3 were never forwarded.
+	second, err := run(ra, []string{keys[0], keys[1], keys[3]}, reforward.Options{Config: cfg, RetryUncertain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second[keys[0]].Status != reforward.StatusSent || second[keys[3]].Status != reforward.StatusSent || second[keys[1]].Status != reforward.StatusSkipped {
+		t.Errorf("with --retry-uncertain: %+v", second)
+	}
+	c, cclk := later("c")
+	third, err := run(runner(c, actionlog.Tee{c}, cclk), keys, reforward.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		want := reforward.StatusSkipped
+		if k == keys[2] {
+			want = reforward.StatusUncertain
+		}
+		if third[k].Status != want {
+			t.Errorf("%s, a third operator's run: %+v, want %s", k, third[k], want)
+		}
+	}
+	count := map[string]int{}
+	for _, e := range proxy.Emails() {
+		count[subjectOf(e.Raw)]++
+	}
+	if len(proxy.Emails()) != 5 || len(count) != 5 {
+		t.Errorf("%d emails reached SES, want one for each of 5 messages: %v", len(proxy.Emails()), count)
 	}
 }

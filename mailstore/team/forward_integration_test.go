@@ -126,7 +126,7 @@ func testForwardRunsShareClaims(t *testing.T, db *peer.DynamoDB) {
 		s := newStore(db.Client(), table, owner(host, 1))
 		lg := &memLog{}
 		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: s, Log: lg, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, s, lg
+			Claims: s, Log: actionlog.Tee{lg, s}, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, s, lg
 	}
 	run := func(r *reforward.Runner, opts reforward.Options) map[string]reforward.Result {
 		t.Helper()
@@ -233,6 +233,26 @@ func (p *pausingClaims) Claim(ctx context.Context, ref reforward.SendRef, again,
 // and sends it, with no flag. A then resumes: it must not send too. A
 // real SES (aws-ses-v2-local) counts the emails.
 func testPausedPastLeaseDoesNotSend(t *testing.T, db *peer.DynamoDB) {
+	pausedMachineA(t, db, func(s *Store, paused func()) reforward.Claims {
+		return &pausingClaims{Store: s, paused: paused}
+	}, func(runB func(reforward.Options) (reforward.Result, error), cfg forward.Config) (fromB reforward.Result) {
+		var err error
+		if fromB, err = runB(reforward.Options{Config: cfg}); err != nil || fromB.Status != reforward.StatusSent {
+			t.Errorf("B: %+v %v", fromB, err)
+		}
+		return fromB
+	})
+}
+
+// pausedMachineA is the paused-machine tests' run: one stored message, a
+// real SES (aws-ses-v2-local) behind the fault proxy counting the emails,
+// machine A's claims wrapped by wrap, which calls paused where A stops.
+// While A is stopped the clock jumps past the lease and machineB runs
+// machine B (runB plans and runs the message with a runner of its own),
+// returning B's send. A then resumes: it must not send too (one email,
+// A's run stops as taken over, the table holds B's send).
+func pausedMachineA(t *testing.T, db *peer.DynamoDB, wrap func(s *Store, paused func()) reforward.Claims,
+	machineB func(runB func(reforward.Options) (reforward.Result, error), cfg forward.Config) reforward.Result) {
 	_, table := newTable(t, db)
 	ses := peer.StartSES(t)
 	proxy := sesfault.Start(t, ses.URL, nil)
@@ -243,7 +263,7 @@ func testPausedPastLeaseDoesNotSend(t *testing.T, db *peer.DynamoDB) {
 		s := newStore(db.Client(), table, owner(host, 1))
 		s.Now = clk.Now
 		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: s, Log: &memLog{}, Clock: clk}, s
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}, Clock: clk}, s
 	}
 	run := func(r *reforward.Runner, opts reforward.Options) (reforward.Result, error) {
 		t.Helper()
@@ -257,14 +277,11 @@ func testPausedPastLeaseDoesNotSend(t *testing.T, db *peer.DynamoDB) {
 	}
 	ra, sa := newRunner("a")
 	var fromB reforward.Result
-	ra.Claims = &pausingClaims{Store: sa, paused: func() {
+	ra.Claims = wrap(sa, func() {
 		clk.pause(sa.Lease + time.Minute)
 		rb, _ := newRunner("b")
-		var err error
-		if fromB, err = run(rb, reforward.Options{Config: cfg}); err != nil || fromB.Status != reforward.StatusSent {
-			t.Errorf("B: %+v %v", fromB, err)
-		}
-	}}
+		fromB = machineB(func(opts reforward.Options) (reforward.Result, error) { return run(rb, opts) }, cfg)
+	})
 	res, err := run(ra, reforward.Options{Config: cfg})
 	if n := len(proxy.Emails()); n != 1 {
 		t.Fatalf("%d emails reached SES: the paused run sent after its lease ran out (A: %+v, %v)", n, res, err)
@@ -324,7 +341,7 @@ func testClockSkewDoesNotTakeOverALiveClaim(t *testing.T, db *peer.DynamoDB) {
 			s.Now = func() time.Time { return time.Now().Add(off) }
 			clk := &pausedClock{off: off}
 			return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-				Claims: s, Log: &memLog{}, Clock: clk}, s
+				Claims: s, Log: actionlog.Tee{&memLog{}, s}, Clock: clk}, s
 		}
 		run := func(r *reforward.Runner, opts reforward.Options) (reforward.Result, error) {
 			t.Helper()
@@ -402,7 +419,7 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 	newRunner := func(host string) (*reforward.Runner, *Store) {
 		s := newStore(db.Client(), table, owner(host, 1))
 		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: s, Log: &memLog{}}, s
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}}, s
 	}
 	var waitedFor []string // B's progress
 	ra, sa := newRunner("a")
@@ -528,7 +545,7 @@ func testTwoRunsDoNotMoveInLockstep(t *testing.T, db *peer.DynamoDB) {
 	newRunner := func(host, endpoint string) (*reforward.Runner, *claimLog) {
 		c := &claimLog{Store: newStore(db.Client(), table, owner(host, 1))}
 		return &reforward.Runner{Source: src, Sender: sesSender(endpoint), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: c, Log: &memLog{}}, c
+			Claims: c, Log: actionlog.Tee{&memLog{}, c.Store}}, c
 	}
 	run := func(r *reforward.Runner) (map[string]reforward.Result, error) {
 		p, err := r.Plan(context.Background(), keys, reforward.Options{Config: cfg})
@@ -669,8 +686,9 @@ func testTwoPacedRunsShareTheWork(t *testing.T, db *peer.DynamoDB) {
 		keys = append(keys, k)
 	}
 	run := func(host, endpoint string) error {
+		s := newStore(db.Client(), table, owner(host, 1))
 		r := &reforward.Runner{Source: src, Sender: sesSender(endpoint), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: newStore(db.Client(), table, owner(host, 1)), Log: &memLog{}, SendRate: 10}
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}, SendRate: 10}
 		p, err := r.Plan(context.Background(), keys, reforward.Options{Config: cfg})
 		if err != nil {
 			return err
@@ -724,7 +742,7 @@ func testLongPaceWaitKeepsTheClaim(t *testing.T, db *peer.DynamoDB) {
 				claims = localPaced{s, s}
 			}
 			r := &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-				Claims: claims, Log: &memLog{}, SendRate: 1.0 / 10, SendTimeout: 2 * time.Second}
+				Claims: claims, Log: actionlog.Tee{&memLog{}, s}, SendRate: 1.0 / 10, SendTimeout: 2 * time.Second}
 			p, err := r.Plan(context.Background(), []string{"inbox/m0", "inbox/m1"}, reforward.Options{Config: cfg})
 			if err != nil {
 				t.Fatal(err)
@@ -789,8 +807,9 @@ func testTwoRunsKeepToTheAccountRateTogether(t *testing.T, db *peer.DynamoDB) {
 		keys = append(keys, k)
 	}
 	run := func(host string) error {
+		s := newStore(db.Client(), table, owner(host, 1))
 		r := &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: newStore(db.Client(), table, owner(host, 1)), Log: &memLog{}}
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}}
 		p, err := r.Prepare(context.Background(), keys, reforward.Options{Config: cfg})
 		if err != nil {
 			return err
@@ -920,8 +939,9 @@ func testAgainSendsOnceAcrossTheTeam(t *testing.T, db *peer.DynamoDB) {
 	src := memSource{"inbox/m0": mail(0), "inbox/m1": mail(1)}
 	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
 	runner := func(host string) *reforward.Runner {
+		s := newStore(db.Client(), table, owner(host, 1))
 		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
-			Claims: newStore(db.Client(), table, owner(host, 1)), Log: &memLog{}}
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}}
 	}
 	ra, rb := runner("a"), runner("b")
 	plan := func(r *reforward.Runner, key string, again bool) *reforward.Plan {
@@ -964,4 +984,43 @@ func testAgainSendsOnceAcrossTheTeam(t *testing.T, db *peer.DynamoDB) {
 	if n := len(proxy.Emails()); n != 4 {
 		t.Fatalf("%d emails reached SES, want 4: m0 twice, m1 twice", n)
 	}
+}
+
+// pausingStart is machine A's team store; right after its first send is
+// marked started (StartSend: SES is called next) the process "stops"
+// for longer than the lease, and meanwhile machine B runs.
+type pausingStart struct {
+	*Store
+	once   sync.Once
+	paused func()
+}
+
+func (p *pausingStart) StartSend(ctx context.Context, ref reforward.SendRef, token string) error {
+	err := p.Store.StartSend(ctx, ref, token)
+	if err == nil {
+		p.once.Do(p.paused)
+	}
+	return err
+}
+
+// testPausedAfterStartingDoesNotSend: machine A marks its send started
+// and is stopped before it calls SES, for longer than the lease. Machine B
+// reads the send as in doubt and does not send it; its operator checks
+// that it never went out and runs --retry-uncertain, which sends it. A
+// then resumes: it must not send too. Before, the lease was checked only
+// before the send was marked started, so A, resumed, sent it a second
+// time and only then found its claim taken over.
+func testPausedAfterStartingDoesNotSend(t *testing.T, db *peer.DynamoDB) {
+	pausedMachineA(t, db, func(s *Store, paused func()) reforward.Claims {
+		return &pausingStart{Store: s, paused: paused}
+	}, func(runB func(reforward.Options) (reforward.Result, error), cfg forward.Config) (fromB reforward.Result) {
+		if res, err := runB(reforward.Options{Config: cfg}); err != nil || res.Status != reforward.StatusUncertain {
+			t.Errorf("B without --retry-uncertain: %+v %v", res, err)
+		}
+		var err error
+		if fromB, err = runB(reforward.Options{Config: cfg, RetryUncertain: true}); err != nil || fromB.Status != reforward.StatusSent {
+			t.Errorf("B with --retry-uncertain: %+v %v", fromB, err)
+		}
+		return fromB
+	})
 }

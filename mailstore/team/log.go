@@ -3,8 +3,10 @@ package team
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/sesbox/sesbox/mailstore/actionlog"
+	"github.com/sesbox/sesbox/mailstore/reforward"
 )
 
 // The shared action log: one item per entry under pk "log", sk the
@@ -213,4 +216,72 @@ func (s *Store) VerifyLog(ctx context.Context) ([]actionlog.Action, []actionlog.
 	}
 	actions, problems := actionlog.VerifyShared(entries, head)
 	return actions, problems, head, nil
+}
+
+// sendLog is the forward sends the shared log records (loggedSend of each
+// entry that says one was sent), as read up to entry last.
+type sendLog struct {
+	sent map[string]bool
+	last int64
+}
+
+func (l *sendLog) add(e actionlog.SharedEntry) {
+	if l.sent == nil {
+		l.sent = map[string]bool{}
+	}
+	l.last = max(l.last, e.Seq)
+	var a actionlog.Action
+	if json.Unmarshal(e.Raw, &a) == nil && a.Command == "forward" && a.Result == "sent" {
+		l.sent[loggedSend(a.Bucket, a.Key, a.ETag, a.SESMessageID)] = true
+	}
+}
+
+// loggedSend names a send the way a claim and a shared-log entry both
+// record it.
+func loggedSend(bucket, key, etag, sesID string) string {
+	return sendPK(bucket, key, strings.Trim(etag, `"`), []string{sesID})
+}
+
+// readSends reads into s.sends the shared log's entries after the last
+// one it holds (the log only grows, so a run reads each entry once).
+// s.logMu is held.
+func (s *Store) readSends(ctx context.Context) error {
+	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("pk = :pk AND sk > :after"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(logPK), ":after": str(seqSK(s.sends.last)),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return s.wrap("read the action log", err)
+		}
+		for _, it := range page.Items {
+			if e, err := decodeEntry(it); err == nil {
+				s.sends.add(e)
+			}
+		}
+	}
+	return nil
+}
+
+// unlogged says why the shared log does not bear out st, what claim c
+// says was sent (its SES message id; the claim's own send or the one it
+// was made over), or "" when it does: the log holds that send, or the
+// send was settled too short a while ago for its entry to be expected
+// (a run appends it after the outcome, within appendTimeout). A time
+// settled ahead of the table's clock by more than any sesbox stamps is
+// no such moment: a claim settled in 2261 was never waited on for good.
+func (s *Store) unlogged(c claim, st reforward.SharedState, l *sendLog) string {
+	if l.sent[loggedSend(c.bucket, c.key, c.etag, st.SESMessageID)] {
+		return ""
+	}
+	if age := s.judgeNow().Sub(st.At); age < appendTimeout && age > -leaseSlack {
+		return ""
+	}
+	return fmt.Sprintf("it says sent (SES message id %s), and the shared action log holds no such send: "+
+		"a run that could not log its send, or a record no sesbox wrote; sesbox audit log --verify checks the log", st.SESMessageID)
 }

@@ -27,7 +27,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -48,10 +47,10 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/awscreds"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
+	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
 // dynamoAPI is the part of the DynamoDB client the store uses.
@@ -128,6 +127,10 @@ type Store struct {
 	// profile is the shared config profile the client was loaded with
 	// (WithProfile).
 	profile string
+
+	// sends is the shared log's sends read so far (confirmed), under logMu.
+	logMu sync.Mutex
+	sends sendLog
 }
 
 // skewRange is what one answer says of the table's clock: it is ahead
@@ -155,7 +158,7 @@ const DefaultLease = 5 * time.Minute
 
 // New returns the store for table, written as owner.
 func New(client dynamoAPI, table string, owner Owner) *Store {
-	s := &Store{table: table, owner: owner, Lease: DefaultLease, Now: time.Now, alive: processAlive}
+	s := &Store{table: table, owner: owner, Lease: DefaultLease, Now: time.Now, alive: xdg.ProcessAlive}
 	s.api = &patientAPI{dynamoAPI: client, s: s}
 	return s
 }
@@ -263,7 +266,7 @@ func reachHint(table string, err error) error {
 	if h := mailstore.ClockHint(err); h != "" {
 		return &mailstore.HintError{Hint: h, Err: err}
 	}
-	if h := mailstore.ReachHint(err, "the table's endpoint", "--dynamodb-endpoint (or AWS_ENDPOINT_URL_DYNAMODB)", "--region"); h != "" {
+	if h := mailstore.ReachHint(err, "the table's endpoint", "--dynamodb-endpoint or dynamodb_endpoint (or AWS_ENDPOINT_URL_DYNAMODB)", "--region"); h != "" {
 		return &mailstore.HintError{Hint: "cannot reach team table " + table + ": " + h, Err: err}
 	}
 	return err
@@ -624,7 +627,8 @@ type Status struct {
 	// Unlogged are the sends claims call sent that the shared action log
 	// holds no send of (the same key, ETag and SES message id): a run
 	// that could not append its log entry (it stopped, saying so), or a
-	// claim no sesbox wrote. Forward runs still skip them.
+	// claim no sesbox wrote. Forward runs report them uncertain (and send
+	// them only with --retry-uncertain), as they do claims in Claims.
 	Unlogged []ClaimInfo `json:"unlogged"`
 }
 
@@ -662,8 +666,12 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 		st.Counts[k] = 0
 	}
 	// Sent claims, checked against the log's sends once both are read.
-	var sentClaims []claim
-	logged := map[string]bool{}
+	type sentClaim struct {
+		c  claim
+		st reforward.SharedState
+	}
+	var sentClaims []sentClaim
+	var logged sendLog
 	d, err := s.api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)})
 	if err != nil {
 		return st, s.wrap("describe", err)
@@ -689,15 +697,14 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 			switch kind {
 			case "log":
 				st.LogLength++
-				var a actionlog.Action
-				if json.Unmarshal([]byte(getS(it, "entry")), &a) == nil && a.Command == "forward" && a.Result == "sent" {
-					logged[loggedSend(a.Bucket, a.Key, a.ETag, a.SESMessageID)] = true
+				if e, err := decodeEntry(it); err == nil {
+					logged.add(e)
 				}
 			case "claim":
 				c := decodeClaim(it)
 				state := s.view(c)
 				if state.State == reforward.SharedSent {
-					sentClaims = append(sentClaims, c)
+					sentClaims = append(sentClaims, sentClaim{c, state})
 				}
 				if state.State != stateClaimedView && state.State != stateUncertainView {
 					continue
@@ -708,23 +715,18 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 			}
 		}
 	}
-	for _, c := range sentClaims {
-		// A send settled a moment ago has its log entry on the way.
-		if logged[loggedSend(c.bucket, c.key, c.etag, c.sesID)] || s.judgeNow().Sub(c.updatedAt) < appendTimeout {
+	for _, sc := range sentClaims {
+		// The same rule as a forward run's (confirmed).
+		if s.unlogged(sc.c, sc.st, &logged) == "" {
 			continue
 		}
+		c := sc.c
 		st.Unlogged = append(st.Unlogged, ClaimInfo{Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: c.dests,
-			State: reforward.SharedSent, Owner: c.owner.String(), ClaimedAt: c.claimedAt, LeaseUntil: c.leaseUntil, SESMessageID: c.sesID})
+			State: reforward.SharedSent, Owner: sc.st.Owner, ClaimedAt: c.claimedAt, LeaseUntil: c.leaseUntil, SESMessageID: sc.st.SESMessageID})
 	}
 	slices.SortFunc(st.Claims, func(a, b ClaimInfo) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
 	slices.SortFunc(st.Unlogged, func(a, b ClaimInfo) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
 	return st, nil
-}
-
-// loggedSend names a send the way a claim and a shared-log entry both
-// record it.
-func loggedSend(bucket, key, etag, sesID string) string {
-	return sendPK(bucket, key, strings.Trim(etag, `"`), []string{sesID})
 }
 
 // NewRetryer is the retry policy of the team table's client: throttling,

@@ -650,3 +650,50 @@ func TestVerifySaysWhatTheLifecycleRulesMayHaveDone(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyShowsDigestsAndRestoreWhole: at 80 columns the verify view
+// cut the manifest's SHA-256 ("sha256 3f2a…"), showed no digest of a
+// changed object, and no restore command, all of which audit verify
+// prints: the digests show whole, and the restore line is the CLI's own
+// (audit.RestoreCommand), wrapped.
+func TestVerifyShowsDigestsAndRestoreWhole(t *testing.T) {
+	b := newBucket()
+	path := snapshotOf(t, b)
+	orig := b.objs["inbox/bravo"]
+	b.objs["inbox/bravo"] = []byte("Subject: replaced\n\n")
+	b.versions["inbox/bravo"] = []audit.Version{{Key: "inbox/bravo", VersionID: "01M996RN2SB80G8RBNPSXKQ2KH.Lx7qA2", IsLatest: true, ETag: "Subject: replaced\n\n"},
+		{Key: "inbox/bravo", VersionID: "3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY", ETag: string(orig), LastModified: when}}
+	m := newModel(t, b, path)
+	m, cmd := press(m, "v")
+	m, msgs := drive(t, m, cmd)
+	fin, ok := msgs[len(msgs)-1].(VerifyFinishedMsg)
+	if !ok || fin.Summary.Changed != 1 || fin.Summary.Recoverable != 1 {
+		t.Fatalf("last message %#v", msgs[len(msgs)-1])
+	}
+	m.SetSize(80, 200)
+	v := m.View()
+	for _, l := range strings.Split(v, "\n") {
+		if w := ansi.StringWidth(l); w > 80 || strings.Contains(l, "…") {
+			t.Errorf("line cut or too wide (%d): %q", w, l)
+		}
+	}
+	var changed audit.Result
+	for _, r := range m.results {
+		if r.Key == "inbox/bravo" {
+			changed = r
+		}
+	}
+	for _, want := range []string{"sha256 " + changed.SHA256, "was    " + changed.ManifestSHA256, fin.Summary.Manifest.SHA256} {
+		if len(want) < 64 || !strings.Contains(v, want) {
+			t.Errorf("view lacks %q whole:\n%s", want, v)
+		}
+	}
+	restore := audit.RestoreCommand("mail", "inbox/bravo", "3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")
+	squeeze := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	if !strings.Contains(squeeze(v), squeeze("manifest intact: 5 entries, sha256 "+fin.Summary.Manifest.SHA256)) {
+		t.Errorf("view lacks the manifest's digest:\n%s", v)
+	}
+	if restore == "" || !strings.Contains(squeeze(v), squeeze("restore: "+restore)) {
+		t.Errorf("view lacks %q:\n%s", restore, v)
+	}
+}

@@ -228,7 +228,8 @@ func (m Model) lines() []string {
 			add("  " + st.Warning.Render(etagsNotMD5(int(s.ETagMismatches))))
 		}
 		if s.Manifest.OK() {
-			add("  " + st.Dim.Render(fmt.Sprintf("manifest intact: %s, sha256 %s", mailstore.Count(int(s.Manifest.Entries), "entry"), s.Manifest.SHA256)))
+			// Wrapped: the digest's end was cut at 80 columns.
+			wrap("  ", fmt.Sprintf("manifest intact: %s, sha256 %s", mailstore.Count(int(s.Manifest.Entries), "entry"), s.Manifest.SHA256), st.Dim)
 		}
 		for _, p := range s.Manifest.Problems {
 			wrap("  ", "manifest: "+sanitize.Line(p), st.Warning)
@@ -256,13 +257,25 @@ func (m Model) lines() []string {
 	if len(m.results) > 0 {
 		add("")
 	}
+	bucket := ""
+	if m.env.Bucket != nil {
+		bucket = m.env.Bucket.Location().Bucket
+	}
 	for _, r := range m.results {
 		add(" " + m.statusLabel(r.Status) + st.Normal.Render(sanitize.Key(r.Key)))
 		if r.Subject != "" {
 			add(indent + st.Dim.Render(sanitize.Line(r.Subject)))
 		}
+		if r.Status == audit.Changed {
+			// As audit verify prints them, each whole: two cells in, a
+			// digest fits 80 columns (under the id it was cut).
+			add("  "+st.Dim.Render("sha256 "+sanitize.Line(r.SHA256)), "  "+st.Dim.Render("was    "+sanitize.Line(r.ManifestSHA256)))
+		}
 		if r.Recoverable != "" {
 			add(indent + st.Pass.Render("recoverable: version "+sanitize.Line(r.Recoverable)))
+			if cmd := audit.RestoreCommand(bucket, r.Key, r.Recoverable); cmd != "" {
+				wrap("  ", "restore: "+cmd, st.Normal)
+			}
 		}
 		for _, v := range r.Versions {
 			what := "version"
@@ -273,7 +286,8 @@ func (m Model) lines() []string {
 			if v.IsLatest {
 				line += "  (latest)"
 			}
-			add(indent + st.Faint.Render(sanitize.Line(line)))
+			// Wrapped: "(latest)" was cut at 80 columns.
+			wrap(indent, sanitize.Line(line), st.Faint)
 		}
 		if r.Note != "" {
 			wrap(indent, sanitize.Line(r.Note), st.Warning)

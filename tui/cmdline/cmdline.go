@@ -33,12 +33,16 @@ type Spec struct {
 	// FlagArg names what follows a flag that takes the argument
 	// ("--to": "ADDR"), for the help.
 	FlagArg map[string]string
+	// Path says the argument is a file or directory: a double-quoted
+	// part of it is taken without its quotes, as a shell takes it
+	// (unquote), where an address keeps them.
+	Path bool
 }
 
 // Commands are the verbs the line knows, named as the CLI names them.
 var Commands = []Spec{
-	{Verb: "save", Arg: "DIR", Help: "save the attachments of the marked messages (else the current one) into DIR, as sesbox save"},
-	{Verb: "export", Flags: []string{"--mbox", "--parents"}, Arg: "FILE", Help: "export the marked messages (else the current one) to an mbox with a manifest, as sesbox export --mbox (--parents: make FILE's missing directories)"},
+	{Verb: "save", Arg: "DIR", Path: true, Help: "save the attachments of the marked messages (else the current one) into DIR, as sesbox save"},
+	{Verb: "export", Flags: []string{"--mbox", "--maildir", "--parents", "--force"}, Arg: "FILE|DIR", Path: true, Help: "export the marked messages (else the current one) with a manifest, as sesbox export: to an mbox FILE (--mbox, the default) or a Maildir DIR (--maildir); --parents makes the missing directories, --force replaces an mbox FILE"},
 	{Verb: "forward", Help: "re-forward the marked messages (else the current one), as sesbox forward"},
 	{Verb: "reply", Flags: []string{"--all", "--to"}, FlagArg: map[string]string{"--to": "ADDR"}, Help: "reply to the current message (to all with --all; to ADDR instead of the sender, without Cc, with --to ADDR), as sesbox reply"},
 	{Verb: "filter", Arg: "QUERY", Rest: true, Help: "limit the list to QUERY (sesbox ls --query syntax); none clears it"},
@@ -90,8 +94,45 @@ func Parse(args []string) (spec Spec, flags map[string]bool, arg string, err err
 		}
 		words = append(words, a)
 	}
-	return spec, flags, strings.Join(words, " "), nil
+	arg = strings.Join(words, " ")
+	if spec.Path {
+		if arg, err = unquote(arg); err != nil {
+			return spec, nil, "", fmt.Errorf(":%s: %w", spec.Verb, err)
+		}
+	}
+	return spec, flags, arg, nil
 }
+
+// unquote takes a path as typed on the line as a shell takes a word:
+// each double-quoted part without its quotes, a backslash in it escaping
+// the next character (`"my \"dir\""` is my "dir"); outside quotes
+// every character is kept, spaces too (the line keeps a run of words as
+// typed). A leading ~ is expanded later, as for an unquoted path.
+func unquote(s string) (string, error) {
+	var b strings.Builder
+	quoted, escaped := false, false
+	for _, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case quoted && r == '\\':
+			escaped = true
+			continue
+		case r == '"':
+			quoted = !quoted
+			continue
+		}
+		b.WriteRune(r)
+	}
+	if quoted || escaped {
+		return "", errors.New(`close the double quote (write \" for a quote inside it): the path ends inside it`)
+	}
+	return b.String(), nil
+}
+
+// statusRoom is what the status line at 80 columns shows of an error
+// whole, between " error: " and "  (E: history)".
+const statusRoom = 58
 
 // cliVerbs are the verbs that are CLI commands of the same name, whose
 // --help lists flags the line does not take (sesbox export --maildir).
@@ -106,9 +147,10 @@ func unknownFlag(spec Spec, flag string) error {
 		takes = strings.Join(spec.Flags, " ")
 	}
 	msg := fmt.Sprintf(":%s takes %s, not %s", spec.Verb, takes, sanitize.Line(flag))
-	if slices.Contains(cliVerbs, spec.Verb) {
-		// Short enough for the status line at 80 columns.
-		msg += ": see sesbox " + spec.Verb
+	// Where the CLI's other flags are, when the status line at 80
+	// columns still shows it whole: else the flag given comes last.
+	if see := ": see sesbox " + spec.Verb; slices.Contains(cliVerbs, spec.Verb) && len(msg+see) <= statusRoom {
+		msg += see
 	}
 	return errors.New(msg)
 }

@@ -95,16 +95,46 @@ func TestSplitKeepsWordsAsTyped(t *testing.T) {
 // neither.
 func TestUnknownFlagSaysWhatTheVerbTakes(t *testing.T) {
 	for line, want := range map[string]string{
-		"export --maildir /tmp/md":    ":export takes --mbox --parents, not --maildir: see sesbox export",
+		"export --as-of 2026-01-01 x": ":export takes --mbox --maildir --parents --force, not --as-of",
 		"forward --dry-run /tmp/out":  ":forward takes no flags, not --dry-run: see sesbox forward",
 		"reply --body-file x":         ":reply takes --all --to, not --body-file: see sesbox reply",
 		"sort --revrese date":         ":sort takes --reverse, not --revrese",
 		"refresh --now":               ":refresh takes no flags, not --now",
-		"export --\x1b[2Jx /tmp/a.mb": ":export takes --mbox --parents, not --x: see sesbox export",
+		"export --\x1b[2Jx /tmp/a.mb": ":export takes --mbox --maildir --parents --force, not --x",
+		"save --all /tmp":             ":save takes no flags, not --all: see sesbox save",
 	} {
 		_, _, _, err := Parse(Split(line))
 		if err == nil || err.Error() != want {
 			t.Errorf("%q: %v, want %q", line, err, want)
 		}
+	}
+}
+
+// TestPathLosesItsQuotes: `:save "my dir"` saved into a directory named
+// with the quotes ("\"my dir\"") since a quoted word became one word: a
+// path's double-quoted parts are taken without their quotes, as a shell
+// takes them, where an address (:reply --to) keeps them.
+func TestPathLosesItsQuotes(t *testing.T) {
+	for line, want := range map[string]string{
+		`save "path with spaces"`:                    `path with spaces`,
+		`save /tmp/"a b"/c`:                          `/tmp/a b/c`,
+		`export --mbox "/tmp/my \"best\" mail.mbox"`: `/tmp/my "best" mail.mbox`,
+		`export "back\\slash" --maildir`:             `back\slash`,
+		`save plain  two spaces`:                     `plain  two spaces`,
+		`save ~/"saved mail"`:                        `~/saved mail`,
+		`export --maildir ""`:                        ``,
+	} {
+		_, _, arg, err := Parse(Split(line))
+		if err != nil || arg != want {
+			t.Errorf("%s: %q (%v), want %q", line, arg, err, want)
+		}
+	}
+	_, _, arg, err := Parse(Split(`save "unclosed dir`))
+	if err == nil || !strings.HasPrefix(err.Error(), ":save: close the double quote") {
+		t.Errorf("an unclosed quote: %q, %v; want what to do first", arg, err)
+	}
+	_, _, arg, _ = Parse(Split(`reply --to "Ann Lee" <ann@x.example>`))
+	if arg != `"Ann Lee" <ann@x.example>` {
+		t.Errorf("an address lost its quotes: %q", arg)
 	}
 }

@@ -256,7 +256,8 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.marked = keys
 			return m, func() tea.Msg { return FailuresMarkedMsg{ID: m.id, Keys: keys} }
 		default:
-			scroll(msg, k, &m.offset, m.listHeight(), len(m.results))
+			rows, _ := m.resultRows()
+			scroll(msg, k, &m.offset, m.listHeight(), len(rows))
 		}
 		m.clampOffset()
 	case statePlanning:

@@ -245,8 +245,10 @@ func TestFailuresFirstAndRemarked(t *testing.T) {
 	v := m.View()
 	checkSize(t, v, 80, 12)
 	lines := strings.Split(v, "\n")
-	if !strings.HasPrefix(lines[3], "FAILED    "+mailstore.SESMessageID(good[1])) || !strings.Contains(lines[3], "MessageRejected") ||
-		!strings.HasPrefix(lines[4], "SENT      "+mailstore.SESMessageID(good[0])) {
+	// The reason wrapped whole under the id, which leaves it 28 cells at
+	// 80 columns: "MessageRejected: Email address is not ve" was cut.
+	if !strings.HasPrefix(lines[3], "FAILED    "+mailstore.SESMessageID(good[1])) || strings.TrimSpace(lines[4]) != "MessageRejected: Email address is not verified" ||
+		!strings.HasPrefix(lines[5], "SENT      "+mailstore.SESMessageID(good[0])) {
 		t.Errorf("failures are not listed first:\n%s", v)
 	}
 	if !strings.Contains(lines[1], "1 failed (m marks them in the list") {
@@ -431,8 +433,8 @@ func TestNotAttemptedRowsSayNotTried(t *testing.T) {
 	r, _ := newRunner(t)
 	good, _ := demoKeys(t)
 	m := newScreen(t, r, good, 80, 24)
-	failed := m.resultLine(reforward.Result{Key: "b", Status: reforward.StatusFailed, Reason: "x"})
-	untried := m.resultLine(reforward.Result{Key: "c", Status: reforward.StatusFailed, Reason: "not attempted: the run stopped"})
+	failed := m.resultLines(reforward.Result{Key: "b", Status: reforward.StatusFailed, Reason: "x"})[0]
+	untried := m.resultLines(reforward.Result{Key: "c", Status: reforward.StatusFailed, Reason: "not attempted: the run stopped"})[0]
 	if !strings.HasPrefix(failed, "FAILED ") {
 		t.Errorf("failed row %q", failed)
 	}

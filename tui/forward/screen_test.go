@@ -2,6 +2,7 @@ package forward
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -295,4 +296,61 @@ func TestIncludeSuppressedFromTheScreen(t *testing.T) {
 
 func (account) ConfigurationSet(context.Context) (sesaccount.ConfigurationSet, bool, error) {
 	return sesaccount.ConfigurationSet{}, false, nil
+}
+
+// TestSkipReasonsAreWholeAt80: a result's line was "STATUS  id  reason"
+// cut at the screen's edge, and the 40-cell id left the reason 28 cells
+// at 80 columns: "SES spam verdict FAIL; key …", without the key that
+// forwards it anyway. A reason that does not fit is wrapped under the
+// id, and the list scrolls by lines: every reason of 30 shows whole, j
+// and pgdown reach the last, and the scroll line counts results.
+func TestSkipReasonsAreWholeAt80(t *testing.T) {
+	r, _ := newRunner(t)
+	good, _ := demoKeys(t)
+	m := newScreen(t, r, good, 80, 19) // the page of an 80x23 terminal
+	m.state = stateDone
+	reasons := map[string]string{}
+	for i := range 30 {
+		key := fmt.Sprintf("inbox/%040d", i)
+		reason := fmt.Sprintf("SES spam verdict FAIL; key %s forwards it anyway (reason %02d)", firstKey(m.keys.IncludeSpam), i)
+		if i%3 == 0 {
+			reason = fmt.Sprintf("the forwarding Lambda delivered it 2026-12-01T10:00:00Z to ops@team.example (its log); key a sends it again (%02d)", i)
+		}
+		reasons[key] = reason
+		m.results = append(m.results, reforward.Result{Key: key, Status: reforward.StatusSkipped, Reason: reason})
+		m.totals.Skipped++
+	}
+	seen := map[string]bool{}
+	for step := 0; len(seen) < len(reasons) && step < 100; step++ {
+		v := m.View()
+		checkSize(t, v, 80, 19)
+		joined := strings.Join(strings.Fields(v), " ")
+		for k, reason := range reasons {
+			if strings.Contains(joined, reason) {
+				seen[k] = true
+			}
+		}
+		if strings.Contains(v, "…") {
+			t.Fatalf("a line is cut:\n%s", v)
+		}
+		m = pressAll(t, m, "pgdown")
+	}
+	if len(seen) != len(reasons) {
+		t.Fatalf("%d of %d reasons shown whole", len(seen), len(reasons))
+	}
+	m = pressAll(t, m, "g", "G")
+	v := m.View()
+	if !strings.Contains(strings.Join(strings.Fields(v), " "), reasons[fmt.Sprintf("inbox/%040d", 29)]) || !strings.Contains(v, "of 30 (") {
+		t.Errorf("G does not show the last result whole, counted in results:\n%s", v)
+	}
+	// A dry run's file and a sent message's SES id stay on one line:
+	// 54 dry-run rows took three lines each at 80 columns.
+	long := reforward.Result{Key: "inbox/" + strings.Repeat("d", 40), Status: reforward.StatusDryRun, File: "/" + strings.Repeat("x/", 40) + "f.eml"}
+	if n := len(m.resultLines(long)); n != 1 {
+		t.Errorf("a dry run's row takes %d lines", n)
+	}
+	m = pressAll(t, m, "g", "j")
+	if v := m.View(); !strings.Contains(v, "1–") {
+		t.Errorf("j by one line stays on the first result:\n%s", v)
+	}
 }

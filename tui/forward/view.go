@@ -290,14 +290,15 @@ func (m Model) runningLines() []string {
 	// None when the header alone fills the screen (a dry run's wrapped
 	// title at 40x10); View cuts the header.
 	room := max(0, m.height-len(lines))
-	rows := m.results
+	var rows []string
+	// The last results, as many lines of them as there is room for.
+	for i := len(m.results) - 1; i >= 0 && len(rows) < room; i-- {
+		rows = append(m.resultLines(m.results[i]), rows...)
+	}
 	if len(rows) > room {
 		rows = rows[len(rows)-room:]
 	}
-	for _, r := range rows {
-		lines = append(lines, m.resultLine(r))
-	}
-	return lines
+	return append(lines, rows...)
 }
 
 // doneHead is the results' head, wrapped (cut at the screen's edge, what
@@ -400,18 +401,29 @@ func (m Model) optionKey(o reforward.Option) string {
 
 func (m Model) doneLines() []string {
 	lines := m.doneHead()
-	rows := m.ordered()
+	rows, of := m.resultRows()
 	room := m.listHeight()
 	end := min(len(rows), m.offset+room)
 	third := ""
 	if len(rows) > room {
-		third = m.c.Styles.Dim.Render(fmt.Sprintf("%d–%d of %d (%s scroll)", m.offset+1, end, len(rows), m.scrollKeys()))
+		// Counted in results, which a line of the window belongs to.
+		third = m.c.Styles.Dim.Render(fmt.Sprintf("%d–%d of %d (%s scroll)", of[m.offset]+1, of[end-1]+1, len(m.results), m.scrollKeys()))
 	}
 	lines = append(lines, third)
-	for _, r := range rows[m.offset:end] {
-		lines = append(lines, m.resultLine(r))
+	return append(lines, rows[m.offset:end]...)
+}
+
+// resultRows are the lines of the results in their order (ordered), and
+// the index in that order of the result each line belongs to. The list
+// scrolls by these lines: a result whose reason is wrapped takes several.
+func (m Model) resultRows() (rows []string, of []int) {
+	for i, r := range m.ordered() {
+		for _, l := range m.resultLines(r) {
+			rows = append(rows, l)
+			of = append(of, i)
+		}
 	}
-	return lines
+	return rows, of
 }
 
 // listHeight is the rows of results the screen holds under the head and
@@ -419,7 +431,8 @@ func (m Model) doneLines() []string {
 func (m Model) listHeight() int { return max(1, m.height-len(m.doneHead())-1) }
 
 func (m *Model) clampOffset() {
-	m.offset = max(0, min(m.offset, len(m.results)-m.listHeight()))
+	rows, _ := m.resultRows()
+	m.offset = max(0, min(m.offset, len(rows)-m.listHeight()))
 }
 
 // ordered lists failures and uncertain results first, then the rest, each
@@ -436,8 +449,15 @@ func (m Model) ordered() []reforward.Result {
 	return append(bad, rest...)
 }
 
-// resultLine is "STATUS     id  detail".
-func (m Model) resultLine(r reforward.Result) string {
+// resultIndent is where a result's id, and a reason wrapped under it,
+// start: after the status column.
+const resultIndent = 10
+
+// resultLines are a result's lines: "STATUS    id  detail", a reason
+// wrapped under the id when the line would not hold it whole. At 80
+// columns the 40-cell id left a skip reason 28 cells, cut before what to
+// do about it ("spam: key i forwards it anyway").
+func (m Model) resultLines(r reforward.Result) []string {
 	st := m.c.Styles
 	label := strings.ToUpper(string(r.Status))
 	style := st.Neutral
@@ -460,6 +480,23 @@ func (m Model) resultLine(r reforward.Result) string {
 	case r.Status == reforward.StatusDryRun:
 		detail = r.File
 	}
+	detail = sanitize.Line(detail)
 	id := sanitize.Line(mailstore.SESMessageID(r.Key))
-	return style.Render(common.Fit(label, 10)) + st.Normal.Render(id) + "  " + st.Dim.Render(sanitize.Line(detail))
+	first := style.Render(common.Fit(label, resultIndent)) + st.Normal.Render(id)
+	if detail == "" {
+		return []string{first}
+	}
+	// A sent message's SES id and a dry run's file (its name the id
+	// again) stay on one line, cut at the edge: 54 dry-run files took
+	// three lines each at 80 columns.
+	done := r.Status == reforward.StatusSent || r.Status == reforward.StatusDryRun
+	if done || resultIndent+common.Width(id)+2+common.Width(detail) <= m.width {
+		return []string{first + "  " + st.Dim.Render(detail)}
+	}
+	lines := []string{first}
+	pad := strings.Repeat(" ", resultIndent)
+	for _, l := range strings.Split(common.Wrap(detail, max(m.width-resultIndent, 1)), "\n") {
+		lines = append(lines, pad+st.Dim.Render(l))
+	}
+	return lines
 }

@@ -1367,7 +1367,7 @@ func (m *Model) toggleFold() tea.Cmd {
 		return notice("not in threads: " + k.Threads.Help().Key + " shows them, " + k.Fold.Help().Key + " folds one")
 	}
 	t := m.threads
-	root := t.root(m.meta[m.cursor].idx)
+	root := t.top[m.meta[m.cursor].idx]
 	if t.size[root] <= 1 {
 		return notice("nothing to fold: this message is alone in its thread")
 	}

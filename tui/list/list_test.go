@@ -366,11 +366,13 @@ func TestThreadsSubjectFallbackAndCycles(t *testing.T) {
 	if tr.size[a1] != 3 {
 		t.Fatalf("subject fallback thread size %d, want 3", tr.size[a1])
 	}
-	if tr.root(3) != tr.root(4) {
+	if tr.top[3] != tr.top[4] {
 		t.Fatal("the loop was split")
 	}
 	for i := range s {
-		tr.root(int32(i)) // terminates
+		if r := tr.top[i]; tr.parent[r] >= 0 {
+			t.Errorf("message %d: its root %d has a parent", i, r)
+		}
 	}
 }
 

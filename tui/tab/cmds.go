@@ -98,7 +98,7 @@ type MarkedSavedMsg struct {
 }
 
 // MarkedExportedMsg is sent when messages of mailbox Box have been
-// exported to the mbox File (Count messages, manifest beside it);
+// exported to the mbox or Maildir File (Count messages, manifest beside it);
 // Vanished says what was found deleted and left out ("" for nothing).
 type MarkedExportedMsg struct {
 	Box      int
@@ -232,14 +232,19 @@ func (m *Model) SetReadCmd(key string, read bool) tea.Cmd {
 	}
 }
 
-// ExportCmd writes the exact stored bytes of keys to an mbox file with a
-// manifest, as `sesbox export --mbox` does with the same options opt (why
-// is the manifest's query).
-func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, opt mailaudit.ExportOptions, keys []string, file, why string) tea.Cmd {
+// ExportCmd writes the exact stored bytes of keys to an mbox file (a
+// Maildir directory when maildir) with a manifest, as `sesbox export
+// --mbox` (--maildir) does with the same options opt (why is the
+// manifest's query).
+func ExportCmd(ctx context.Context, box int, b mailaudit.Bucket, opt mailaudit.ExportOptions, keys []string, file string, maildir bool, why string) tea.Cmd {
 	opt.Keys, opt.Query = keys, why
+	export := mailaudit.ExportMbox
+	if maildir {
+		export = mailaudit.ExportMaildir
+	}
 	return func() tea.Msg {
 		file = xdg.ExpandHome(file)
-		tr, err := mailaudit.ExportMbox(ctx, b, file, opt)
+		tr, err := export(ctx, b, file, opt)
 		return MarkedExportedMsg{Box: box, File: file, Count: tr.Count, Vanished: tr.VanishedNote("export"), Err: err}
 	}
 }

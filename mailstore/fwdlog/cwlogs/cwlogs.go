@@ -101,7 +101,7 @@ func (r *Reader) Fetch(ctx context.Context, name string, from, to time.Time, fn 
 		}
 		if seen[tok] {
 			return &mailstore.HintError{
-				Hint: fmt.Sprintf("CloudWatch Logs gave page %d of log group %s a page token it gave before, so its read would never end — try again later; if it goes on, check --logs-endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)", pages, name),
+				Hint: fmt.Sprintf("CloudWatch Logs gave page %d of log group %s a page token it gave before, so its read would never end — try again later; if it goes on, check --logs-endpoint or logs_endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)", pages, name),
 				Err:  fmt.Errorf("read log group %s: page token %q repeated", name, tok),
 			}
 		}
@@ -124,7 +124,7 @@ func (r *Reader) hint(err error, name string) error {
 	if h := mailstore.ClockHint(err); h != "" {
 		return &mailstore.HintError{Hint: "cannot read the forwarder's log group " + name + ": " + h, Err: err}
 	}
-	if h := mailstore.ReachHint(err, "the CloudWatch Logs endpoint", "--logs-endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)", "--region"); h != "" {
+	if h := mailstore.ReachHint(err, "the CloudWatch Logs endpoint", "--logs-endpoint or logs_endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)", "--region"); h != "" {
 		return &mailstore.HintError{Hint: "cannot reach the forwarder's log group " + name + ": " + h, Err: err}
 	}
 	var api smithy.APIError

@@ -155,7 +155,7 @@ func TestUnreachableEndpointSaysWhatToCheckFirst(t *testing.T) {
 	l.Close() // nothing listens there now
 	const grp = "/aws/lambda/SesForwarder"
 	r := New(logsClient(url))
-	want := "cannot reach the forwarder's log group " + grp + ": connection refused: " + url + " — check --logs-endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)"
+	want := "cannot reach the forwarder's log group " + grp + ": connection refused: " + url + " — check --logs-endpoint or logs_endpoint (or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)"
 	_, err = r.DescribeGroup(context.Background(), grp)
 	if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
 		t.Errorf("describe: %q\nwant %q first", got, want)

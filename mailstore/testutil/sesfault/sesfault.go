@@ -58,6 +58,10 @@ const (
 	// send naming a configuration set the region does not have, without
 	// forwarding.
 	NoConfigSet
+	// ServerError forwards the request (SES takes the message) and then
+	// answers HTTP 500 InternalFailure in place of SES's answer: a send
+	// in doubt, whose sender cannot tell it went out.
+	ServerError
 )
 
 // SlowDelay is how long a Slow request waits before it is forwarded.
@@ -201,6 +205,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch fault {
 	case Drop:
 		cut(w)
+		return
+	case ServerError:
+		answerError(w, http.StatusInternalServerError, "InternalFailure", "The request processing has failed because of an unknown error, exception or failure.")
 		return
 	case Hold:
 		p.Held <- n

@@ -1,4 +1,4 @@
-package main
+package audit
 
 import (
 	"net/url"
@@ -22,7 +22,7 @@ func TestRestoreCommandQuotesEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	check := func(key, version string) bool {
-		cmd := restoreCommand("mail", key, version)
+		cmd := RestoreCommand("mail", key, version)
 		if cmd == "" {
 			// Only for what the screen would not show as it is.
 			return sanitize.Line(key) != key || sanitize.Line(version) != version
