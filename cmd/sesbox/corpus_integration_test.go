@@ -260,7 +260,7 @@ func TestCorpusAgainstReference(t *testing.T) {
 	}
 	fwdDir := filepath.Join(dir, "fwd")
 	fwdOut, e, code := sesbox(t, append([]string{"--mailbox", "c", "forward", "--dry-run", fwdDir, "--yes"}, ids...)...)
-	if want := map[bool]int{false: 0, true: 2}[refused > 0]; code != want || strings.Count(fwdOut, `"reason":"forward it from a mail client`) != refused {
+	if want := map[bool]int{false: 0, true: 2}[refused > 0]; code != want || strings.Count(fwdOut, `"reason":"send it from a mail client`) != refused {
 		t.Errorf("forward --dry-run: exit %d, want %d, with %d refused for want of a From: %s %s", code, want, refused, fwdOut, e)
 	}
 	written, _ := filepath.Glob(filepath.Join(fwdDir, "*.eml"))

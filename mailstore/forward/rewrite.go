@@ -194,16 +194,21 @@ var ErrSeveralFrom = errors.New("the message has more than one From field, which
 // content must have a from address"), on every run again. So a plan
 // fails it before anything is sent, and a rerun reports it again without
 // a request to SES.
-var ErrNoFrom = errors.New(sendElsewhere + ": it has no From field, which SES requires of every message it sends (SES refuses it: Missing required header 'From')")
+var ErrNoFrom = errors.New(sendElsewhere + ": it has no From field, which SES requires (SES refuses it: Missing required header 'From'); " + saveIt)
 
 // ErrEmptyFieldName is returned (wrapped) by CheckHeader for a header
 // line that starts with its colon: a field without a name, which the
 // Lambda and Rewrite pass on and SES refuses ("Empty header names are
 // illegal").
-var ErrEmptyFieldName = errors.New(sendElsewhere + ": a line of its header starts with a colon, a field without a name, which SES refuses (Empty header names are illegal)")
+var ErrEmptyFieldName = errors.New(sendElsewhere + ": a line of its header starts with a colon, a field without a name, which SES refuses (Empty header names are illegal); " + saveIt)
 
-// sendElsewhere is what to do with a message SES refuses as it is.
-const sendElsewhere = "forward it from a mail client, as an attachment (sesbox show --raw KEY > message.eml saves it)"
+// sendElsewhere is what to do with a message SES refuses as it is, and
+// saveIt how. It leads the reason, and is short, so that the cause
+// still shows in a result row of the TUI.
+const (
+	sendElsewhere = "send it from a mail client, as an attachment"
+	saveIt        = "sesbox show KEY --raw > message.eml saves it"
+)
 
 // ErrDuplicateField is returned (wrapped) by CheckHeader for a header
 // that holds twice a field SES takes once (sesOnce), left twice by the

@@ -201,7 +201,7 @@ func TestCheckHeaderFailsWhatSESRefuses(t *testing.T) {
 	if want := "read it with sesbox show KEY, which shows both: it has two SUBJECT fields, and SES refuses"; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("%v, want it to start %q", err, want)
 	}
-	if !strings.HasPrefix(ErrNoFrom.Error(), "forward it from a mail client") {
+	if !strings.HasPrefix(ErrNoFrom.Error(), "send it from a mail client") {
 		t.Errorf("%q does not lead with what to do", ErrNoFrom)
 	}
 }

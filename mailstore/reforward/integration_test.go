@@ -442,11 +442,11 @@ func TestPlanFailsWhatSESRefuses(t *testing.T) {
 		raw    []byte
 		reason string // the plan's reason starts so; "" when it is sent
 	}{
-		{"no From", with("From: Alice <alice@sender.example>\r\n", ""), "forward it from a mail client"},
-		{"leading empty line", append([]byte("\r\n"), base...), "forward it from a mail client"},
-		{"two Subject", with("Subject: shape", "Subject: shape\r\nsubject: again"), "read it with sesbox show KEY, which shows both: it has two subject fields"},
-		{"a field without a name", with("MIME-Version: 1.0", "MIME-Version: 1.0\r\n: no name"), "forward it from a mail client"},
-		{"two Reply-To", with("Subject: shape", "Subject: shape\r\nReply-To: a@x.example\r\nReply-To: b@x.example"), "read it with sesbox show KEY, which shows both: it has two Reply-To fields"},
+		{"no From", with("From: Alice <alice@sender.example>\r\n", ""), "send it from a mail client"},
+		{"leading empty line", append([]byte("\r\n"), base...), "send it from a mail client"},
+		{"two Subject", with("Subject: shape", "Subject: shape\r\nsubject: again"), "read it with sesbox show inbox/shape02, which shows both: it has two subject fields"},
+		{"a field without a name", with("MIME-Version: 1.0", "MIME-Version: 1.0\r\n: no name"), "send it from a mail client"},
+		{"two Reply-To", with("Subject: shape", "Subject: shape\r\nReply-To: a@x.example\r\nReply-To: b@x.example"), "read it with sesbox show inbox/shape04, which shows both: it has two Reply-To fields"},
 		{"no Date", with("Date: ", "X-Was-Date: "), ""},
 		{"no To", with("To: info@acme.example\r\n", ""), ""},
 		{"From with no address", with("From: Alice <alice@sender.example>", "From: Alice"), ""},

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alessio/shellescape"
+
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -335,7 +337,7 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 	// read: the header Rewrite reads goes on to the empty line, past a
 	// line that cannot be a field (": text"), where mime's block ends.
 	if err := forward.CheckHeader(read); err != nil {
-		return fail("%v", err)
+		return fail("%s", strings.ReplaceAll(err.Error(), "sesbox show KEY", "sesbox show "+shellescape.Quote(key)))
 	}
 	if !opts.Again && !lambdaDelivered(ctx, r.Source, &it) {
 		return it, nil

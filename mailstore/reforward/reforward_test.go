@@ -646,7 +646,8 @@ func TestLeadingEmptyLineHasNoFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := res[0]; r.Status != StatusFailed || !errors.Is(forward.CheckHeader(raw), forward.ErrNoFrom) || r.Reason != forward.ErrNoFrom.Error() || len(e.ses.sends) != 0 {
+	want := strings.ReplaceAll(forward.ErrNoFrom.Error(), "sesbox show KEY", "sesbox show inbox/leading")
+	if r := res[0]; r.Status != StatusFailed || !errors.Is(forward.CheckHeader(raw), forward.ErrNoFrom) || r.Reason != want || len(e.ses.sends) != 0 {
 		t.Fatalf("%+v (%d sends), want failed for want of a From, nothing sent", r, len(e.ses.sends))
 	}
 	// Foreign objects that do not start with an empty line are skipped.
@@ -1121,7 +1122,7 @@ func TestPlanMarksHeaderRefusals(t *testing.T) {
 	for i, raw := range [][]byte{two, long} {
 		it := p.Items[3+i]
 		_, rerr := forward.Rewrite(testConfig, raw, "info@acme.example")
-		if it.Status != StatusFailed || rerr == nil || it.Reason != rerr.Error() {
+		if it.Status != StatusFailed || rerr == nil || it.Reason != strings.ReplaceAll(rerr.Error(), "sesbox show KEY", "sesbox show "+it.Key) {
 			t.Errorf("%s: status %q reason %q, want failed with Rewrite's %v", it.Key, it.Status, it.Reason, rerr)
 		}
 	}
@@ -1130,7 +1131,7 @@ func TestPlanMarksHeaderRefusals(t *testing.T) {
 	}
 	// What SES refuses of what Rewrite makes (it passes these on, as the
 	// Lambda does): the reason leads with what to do.
-	for i, want := range []string{"forward it from a mail client", "read it with sesbox show KEY, which shows both: it has two Subject fields"} {
+	for i, want := range []string{"send it from a mail client, as an attachment: it has no From field", "read it with sesbox show inbox/twosubj, which shows both: it has two Subject fields"} {
 		if it := p.Items[5+i]; it.Status != StatusFailed || !strings.HasPrefix(it.Reason, want) {
 			t.Errorf("%s: status %q reason %q, want failed, the reason starting %q", it.Key, it.Status, it.Reason, want)
 		}
