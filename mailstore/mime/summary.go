@@ -121,17 +121,19 @@ func summarize(h scannedHeader) (s mailstore.Summary) {
 	}
 	if raw, ok := x.first("message-id"); ok {
 		if ids := msgIDs(d.raw8bit(raw)); len(ids) > 0 {
-			s.MessageID = ids[0]
+			s.MessageID = d.boundText("Message-ID", ids[0])
 		}
 	}
 	if raw, ok := x.first("in-reply-to"); ok {
 		if ids := msgIDs(d.raw8bit(raw)); len(ids) > 0 {
-			s.InReplyTo = ids[0]
+			s.InReplyTo = d.boundText("In-Reply-To", ids[0])
 		}
 	}
+	var refs []string
 	for _, raw := range x["references"] {
-		s.References = append(s.References, msgIDs(d.raw8bit(raw))...)
+		refs = append(refs, msgIDs(d.raw8bit(raw))...)
 	}
+	s.References = d.boundRefs(refs)
 	// Envelope recipients and verdicts come from SES's receipt block only
 	// (see receipt.go).
 	s.Recipients, s.Verdicts = d.receipt(h.Fields)
@@ -172,6 +174,42 @@ func (d *decoder) boundText(field, s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// maxSummaryRefs is the most References ids a Summary keeps: the first
+// (the thread's root) and the nearest, which threads are found by (the
+// TUI's thread view, a reply's References, which keeps 20). A header of 8
+// MB (what the index reads) held 338,686 ids and a 1 MB Message-ID: each
+// row kept them, and every thread view read and linked them again.
+const maxSummaryRefs = 100
+
+// boundRefs is refs without an id over maxSummaryText bytes, then its
+// first id and its last ones, up to maxSummaryRefs ids and
+// maxSummaryList bytes, each cut said in a warning.
+func (d *decoder) boundRefs(refs []string) []string {
+	n := len(refs)
+	kept := refs[:0]
+	for _, id := range refs {
+		if len(id) <= maxSummaryText {
+			kept = append(kept, id)
+		}
+	}
+	if len(kept) < n {
+		d.warnf("References: %d of its ids are over %s long and left out", n-len(kept), humanBytes(maxSummaryText))
+	}
+	if len(kept) <= 1 {
+		return kept
+	}
+	size, from := len(kept[0]), len(kept)
+	for from > 1 && len(kept)-from < maxSummaryRefs-1 && size+len(kept[from-1]) <= maxSummaryList {
+		from--
+		size += len(kept[from])
+	}
+	if from == 1 {
+		return kept
+	}
+	d.warnf("References holds %d ids: only the first and the last %d are kept", len(kept), len(kept)-from)
+	return append([]string{kept[0]}, kept[from:]...)
 }
 
 // boundAddress is a with its name and address each bound by boundText.

@@ -211,3 +211,59 @@ func wholeList(raw []byte, name string) []mailstore.Address {
 	l, _ := AddressFieldUpTo(raw, name, math.MaxInt)
 	return l
 }
+
+// TestSummaryThreadIDsAreBounded: a header of 8 MB (what the index reads
+// of one) of References gave a Summary of 338,686 ids, and a Message-ID
+// of 1 MB was kept whole: the index kept each row so, and every thread
+// view read and linked them all again. Message-ID and In-Reply-To are
+// cut as a Subject is, References keep their first id and the nearest,
+// up to maxSummaryRefs and maxSummaryList bytes, an id over
+// maxSummaryText left out; each cut said in a warning. A References of
+// maxSummaryRefs ids is kept whole.
+func TestSummaryThreadIDsAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@b.example\r\nSubject: s\r\nMessage-ID: <" + strings.Repeat("m", 1<<20) + "@x>\r\n" +
+		"In-Reply-To: <" + strings.Repeat("i", 1<<20) + "@x>\r\nReferences: <root@x.example>\r\n <" + strings.Repeat("l", maxSummaryText+1) + "@x>")
+	n := 1
+	for ; b.Len() < 8<<20; n++ {
+		fmt.Fprintf(&b, "\r\n <r%d@x.example>", n)
+	}
+	b.WriteString("\r\n\r\nbody\r\n")
+	s := Summarize([]byte(b.String()))
+	for name, id := range map[string]string{"Message-ID": s.MessageID, "In-Reply-To": s.InReplyTo} {
+		if len(id) > maxSummaryText+len("…") || !strings.HasSuffix(id, "…") {
+			t.Errorf("%s of %d bytes", name, len(id))
+		}
+	}
+	size := 0
+	for _, id := range s.References {
+		size += len(id)
+	}
+	if len(s.References) > maxSummaryRefs || size > maxSummaryList+maxSummaryText || len(s.References) < 10 ||
+		s.References[0] != "root@x.example" || s.References[len(s.References)-1] != fmt.Sprintf("r%d@x.example", n-1) {
+		t.Fatalf("%d References (%d bytes): first %q, last %q", len(s.References), size, s.References[0], s.References[len(s.References)-1])
+	}
+	for i, id := range s.References[1:] {
+		if want := fmt.Sprintf("r%d@x.example", n-len(s.References)+1+i); id != want {
+			t.Fatalf("reference %d is %q, want %q: not the nearest", i+1, id, want)
+		}
+	}
+	for _, want := range []string{"Message-ID is 1.0 MB long", "In-Reply-To is 1.0 MB long", "References: 1 of its ids are over 4 KB long and left out", fmt.Sprintf("References holds %d ids: only the first and the last %d are kept", n, len(s.References)-1)} {
+		if !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, want) }) {
+			t.Errorf("no warning %q in %q", want, s.Warnings)
+		}
+	}
+
+	// maxSummaryRefs short ids: kept whole, no warning.
+	b.Reset()
+	b.WriteString("From: a@b.example\r\nSubject: s\r\nReferences:")
+	var want []string
+	for i := range maxSummaryRefs {
+		want = append(want, fmt.Sprintf("r%d@x.example", i))
+		b.WriteString(" <" + want[i] + ">")
+	}
+	s = Summarize([]byte(b.String() + "\r\n\r\nbody\r\n"))
+	if !slices.Equal(s.References, want) || slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "References") }) {
+		t.Errorf("%d References kept of %d, warnings %q", len(s.References), maxSummaryRefs, s.Warnings)
+	}
+}
