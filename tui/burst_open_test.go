@@ -418,3 +418,29 @@ func TestRootEscEnterReadAsAltEnterActsTwice(t *testing.T) {
 		t.Fatalf("esc enter in the search prompt: capturing %v, top %q:\n%s", h.m.capturing(), h.m.top(), h.view())
 	}
 }
+
+// TestRootEscTabAndEscSpaceActTwice: Esc then Tab typed fast (a filter
+// cleared, then the next mailbox; tmux send-keys Escape Tab at 80x23)
+// reach bubbletea v1 as one alt+tab, which said "alt+tab does nothing
+// here" and did neither; Esc then space (then a mark) likewise. Each is
+// Esc, then the key.
+func TestRootEscTabAndEscSpaceActTwice(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")), box("sales", fixture.NewFake("b")))
+	h.press("/")
+	h.typeText("zzz-no-match")
+	h.press("enter")
+	h.burst(tea.KeyMsg{Type: tea.KeyTab, Alt: true})
+	if h.m.active != 1 || strings.Contains(h.view(), "does nothing here") {
+		t.Fatalf("esc tab: mailbox %d:\n%s", h.m.active, h.view())
+	}
+	h.press("shift+tab")
+	if f, _ := h.m.cur().List().Filter(); f != "" {
+		t.Fatalf("esc tab left the filter %q", f)
+	}
+	h.press("S")
+	h.typeText("Quarterly")
+	h.burst(tea.KeyMsg{Type: tea.KeySpace, Alt: true})
+	if h.m.capturing() || len(h.m.cur().List().Marked()) != 1 {
+		t.Fatalf("esc space in the search prompt: capturing %v, %d marked:\n%s", h.m.capturing(), len(h.m.cur().List().Marked()), h.view())
+	}
+}

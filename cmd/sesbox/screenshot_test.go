@@ -66,7 +66,7 @@ func TestScreenshots(t *testing.T) {
 			want: []string{"invoice -spf:fail"}},
 		// The : line, its verb and flag completed with Tab, on two marked
 		// messages.
-		{name: "command-line", keys: []string{"g", "j", " ", "j", "j", " ", ":", "e", "tab", "--m", "tab", "invoices.mbox"},
+		{name: "command-line", keys: []string{"g", "j", " ", "j", "j", " ", ":", "e", "tab", "--mb", "tab", "invoices.mbox"},
 			want: []string{":export --mbox invoices.mbox"}},
 		{name: "help", keys: []string{"?"}, want: []string{"threads"}},
 		// The review screen of a reply (built-in editor) to the Korean

@@ -38,10 +38,15 @@ func SplitBurst[M tea.Model](m M, msg tea.KeyMsg, capturing func(M) bool, update
 // then j became alt+j, which matches no binding, so both were lost (the
 // viewer stayed open and j scrolled it). When no binding of k is msg, it
 // is Esc, then rest (msg without Alt). Only runes, Esc (Esc typed twice
-// is alt+esc) and Enter (Esc Enter: a prompt left, then a message
-// opened): alt+arrow, alt+backspace and the like are keys of their own.
+// is alt+esc), Enter (Esc Enter: a prompt left, then a message
+// opened), Tab and space (Esc Tab: a filter cleared, then the next
+// mailbox; Esc space: then a mark; each said "alt+tab does nothing
+// here"): alt+arrow, alt+backspace and the like are keys of their own.
 func (k *KeyMap) SplitAlt(msg tea.KeyMsg) (esc, rest tea.KeyMsg, ok bool) {
-	if msg.Type != tea.KeyRunes && msg.Type != tea.KeyEsc && msg.Type != tea.KeyEnter || !msg.Alt || msg.Paste {
+	switch {
+	case !msg.Alt || msg.Paste:
+		return esc, rest, false
+	case msg.Type != tea.KeyRunes && msg.Type != tea.KeyEsc && msg.Type != tea.KeyEnter && msg.Type != tea.KeyTab && msg.Type != tea.KeySpace:
 		return esc, rest, false
 	}
 	for _, b := range k.actions() {
