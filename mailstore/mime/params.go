@@ -138,15 +138,15 @@ func decodeExtended(segs []extendedSegment) (string, bool) {
 		}
 		v := s.value
 		if s.index == 0 && s.extended {
-			cs, rest, ok := strings.Cut(v, "'")
-			if !ok {
-				return "", false
+			// charset'language'text (the language is not used). Without
+			// the two quotes (filename*=%E2%82%AC.pdf, which some mail
+			// libraries write) the name was lost: it is read as
+			// percent-encoded text in no declared charset.
+			if cs, rest, ok := strings.Cut(v, "'"); ok {
+				if _, text, ok := strings.Cut(rest, "'"); ok {
+					charset, v = cs, text
+				}
 			}
-			_, text, ok := strings.Cut(rest, "'") // the language is not used
-			if !ok {
-				return "", false
-			}
-			charset, v = cs, text
 		}
 		if s.extended {
 			b = append(b, percentDecodeLenient(v)...)

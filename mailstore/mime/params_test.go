@@ -65,7 +65,8 @@ func TestManyMediaParametersBoundWork(t *testing.T) {
 // lost its name and was saved as "attachment"), split into continuations
 // or not, with a malformed %-escape kept as written rather than losing
 // the whole name. As in Go (and RFC 2231), the extended form wins over a
-// plain one.
+// plain one. An extended value without its charset'language' is
+// percent-decoded as text in no declared charset.
 func TestRFC2231FileNamesInAnyCharset(t *testing.T) {
 	for _, tc := range []struct{ disposition, want string }{
 		{"attachment; filename*=koi8-r''%F0%D2%C9%CD%C5%D2.pdf", "Пример.pdf"},
@@ -77,6 +78,11 @@ func TestRFC2231FileNamesInAnyCharset(t *testing.T) {
 		{"attachment; filename*=x-unknown-cs''caf%E9.txt", "café.txt"},
 		{"attachment; filename*=utf-8''R%C3%A9sum%C3%A9.pdf", "Résumé.pdf"},
 		{"attachment; filename=\"plain.pdf\"; filename*=koi8-r''%F0%D2%C9.pdf", "При.pdf"},
+		// No charset'language' (some mail libraries): percent-encoded
+		// text in no declared charset; the name was lost.
+		{"attachment; filename*=%E2%82%AC%20rates.pdf", "€ rates.pdf"},
+		{"attachment; filename*=caf%E9.txt", "café.txt"},
+		{"attachment; filename*0*=%E6%97%A5; filename*1*=%E6%9C%AC.pdf", "日本.pdf"},
 	} {
 		raw := []byte("From: a@example.com\r\nSubject: names\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
 			"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n" +
