@@ -555,7 +555,7 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 	}
 	line("Date", date)
 	line("Subject", s.Subject)
-	line("For", strings.Join(s.Recipients, ", "))
+	line("Envelope", strings.Join(s.Recipients, ", ")) // the viewer's word; ls --json: recipients
 	line("Key", s.Key)
 	if f := s.Forward; f.Status != "" {
 		line("Forward", forwardLine(f))
