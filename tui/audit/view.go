@@ -54,12 +54,12 @@ func (m Model) severityLabel(s posture.Severity) string {
 
 func (m Model) statusLabel(s audit.Status) string {
 	st := m.c.Styles
-	label := fmt.Sprintf("%-9s", strings.ToUpper(string(s)))
-	switch s {
-	case audit.Unchanged:
-		label = "SAME     " // UNCHANGED would run into the key
-	case audit.MetadataChanged:
-		label = "METADATA " // the note under it says what changed
+	// The status in audit verify's words, upper-cased, in its column:
+	// the key starts in the 11th, as in audit verify's rows. An unchanged
+	// object written again was "SAME" here, "unchanged" there.
+	label := fmt.Sprintf("%-9s ", strings.ToUpper(string(s)))
+	if s == audit.MetadataChanged {
+		label = "METADATA  " // the note under it says what changed
 	}
 	switch s {
 	case audit.Changed, audit.Deleted, audit.Failed, audit.MetadataChanged:
@@ -257,7 +257,7 @@ func (m Model) lines() []string {
 		add("")
 	}
 	for _, r := range m.results {
-		add(" " + m.statusLabel(r.Status) + st.Normal.Render(sanitize.Key(r.Key)))
+		add(m.statusLabel(r.Status) + st.Normal.Render(sanitize.Key(r.Key)))
 		if r.Subject != "" {
 			add(indent + st.Dim.Render(sanitize.Line(r.Subject)))
 		}
