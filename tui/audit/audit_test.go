@@ -256,6 +256,18 @@ func TestVerifyRunShowsFindings(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
 	}
+	// A row's status is in a column as wide as UNCHANGED and a space,
+	// after the margin the posture's rows have, and what is said of the
+	// object lines up under its key.
+	lines := strings.Split(v, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, " UNCHANGED inbox/charlie") && (i+1 == len(lines) || !strings.HasPrefix(lines[i+1], strings.Repeat(" ", 11)+"charlie red")) {
+			t.Errorf("the note is not under the key:\n%s", strings.Join(lines[i:min(i+2, len(lines))], "\n"))
+		}
+	}
+	if !strings.Contains(v, "\n UNCHANGED inbox/charlie") || !strings.Contains(v, "\n CHANGED   inbox/bravo") {
+		t.Errorf("rows not in a column of 10 after a margin:\n%s", v)
+	}
 	if strings.ContainsAny(v, "\x1b\x07") {
 		t.Errorf("view holds control characters: %q", v)
 	}

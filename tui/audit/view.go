@@ -54,8 +54,8 @@ func (m Model) severityLabel(s posture.Severity) string {
 
 func (m Model) statusLabel(s audit.Status) string {
 	st := m.c.Styles
-	// The status in audit verify's words, upper-cased, in its column:
-	// the key starts in the 11th, as in audit verify's rows. An unchanged
+	// The status in audit verify's words, upper-cased, in a column of 10
+	// as in audit verify's rows, after the view's margin. An unchanged
 	// object written again was "SAME" here, "unchanged" there.
 	label := fmt.Sprintf("%-9s ", strings.ToUpper(string(s)))
 	if s == audit.MetadataChanged {
@@ -101,7 +101,7 @@ func (m Model) lines() []string {
 	st := m.c.Styles
 	var ls []string
 	add := func(s ...string) { ls = append(ls, s...) }
-	indent := strings.Repeat(" ", 10)
+	indent := strings.Repeat(" ", 11) // under a verify row's key
 	// wrap adds s wrapped to the width, the first line after prefix and
 	// the rest indented to line up under it.
 	// Beside a prefix that leaves less than 20 cells (a finding's label
@@ -257,7 +257,7 @@ func (m Model) lines() []string {
 		add("")
 	}
 	for _, r := range m.results {
-		add(m.statusLabel(r.Status) + st.Normal.Render(sanitize.Key(r.Key)))
+		add(" " + m.statusLabel(r.Status) + st.Normal.Render(sanitize.Key(r.Key)))
 		if r.Subject != "" {
 			add(indent + st.Dim.Render(sanitize.Line(r.Subject)))
 		}
