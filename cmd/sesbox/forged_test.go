@@ -160,7 +160,7 @@ func TestForgedSESHeadersShowWarns(t *testing.T) {
 				t.Errorf("show %s lacks %q:\n%s", id, w, out)
 			}
 		}
-		if !strings.Contains(out, "For:      info@acme-mail.example\n") || strings.Contains(out, "ceo@") {
+		if !strings.Contains(out, "Envelope: info@acme-mail.example\n") || strings.Contains(out, "ceo@") {
 			t.Errorf("show %s: envelope line wrong:\n%s", id, out)
 		}
 	}
@@ -217,7 +217,7 @@ func TestQuotedEnvelopeRecipient(t *testing.T) {
 		t.Errorf("ls --json: %v, want the recipient %s", rows, rcpt)
 	}
 	out, errOut, code := sesbox(t, "show", "quotedrcpt0001")
-	if code != 0 || !strings.Contains(out, "For:      "+rcpt+"\n") {
+	if code != 0 || !strings.Contains(out, "Envelope: "+rcpt+"\n") {
 		t.Errorf("show: exit %d: %s%s", code, out, errOut)
 	}
 	out, errOut, code = sesbox(t, "forward", "--dry-run", t.TempDir(), "quotedrcpt0001")

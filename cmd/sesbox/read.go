@@ -141,7 +141,7 @@ func (a *app) leftOut(p *index.PartialError, what string, code int) error {
 	if p == nil {
 		return nil
 	}
-	fmt.Fprintf(a.stderr, "sesbox: %s may lack %d messages whose headers could not be read (the next refresh reads them again)\n", what, p.Failed)
+	fmt.Fprintf(a.stderr, "sesbox: %s may lack %s whose headers could not be read (the next refresh reads them again)\n", what, mailstore.Count(p.Failed, "message"))
 	return exitError{code}
 }
 
@@ -201,9 +201,13 @@ func (a *app) notePending(ctx context.Context, m *mailbox.Mailbox) error {
 // mailbox. A query that matches nothing says nothing, as grep does. With
 // --cached (cached) nothing was listed: the index may just not hold that
 // location yet (never indexed, or a damaged index just moved aside), so
-// the first hint is the command that reads the bucket.
-func (a *app) noteEmpty(m *mailbox.Mailbox, n int, q string, cached bool) {
-	if n > 0 || strings.TrimSpace(q) != "" {
+// the first hint is the command that reads the bucket. When the refresh
+// could not read some headers (partial), the bucket is not empty there:
+// leftOut says how many messages the list lacks, and the hint of why
+// they could not be read came first (credentials that may list but not
+// read were told to check --prefix).
+func (a *app) noteEmpty(m *mailbox.Mailbox, n int, q string, cached bool, partial *index.PartialError) {
+	if n > 0 || strings.TrimSpace(q) != "" || (partial != nil && partial.Failed > 0) {
 		return
 	}
 	loc := sanitize.Line(m.Location().String())
@@ -279,7 +283,7 @@ func newLsCmd(a *app) *cobra.Command {
 				if err := w.Flush(); err != nil {
 					return err
 				}
-				a.noteEmpty(m, n, q, cached)
+				a.noteEmpty(m, n, q, cached, partial)
 				return cmp.Or(a.leftOut(partial, "the list", 1), a.forwardTermsStale(qq, "the list", 1))
 			}
 			sums, err := m.First(ctx, qq, by, reverse, limit)
@@ -289,7 +293,7 @@ func newLsCmd(a *app) *cobra.Command {
 			if err := printTable(textOut(a.stdout), sums); err != nil {
 				return err
 			}
-			a.noteEmpty(m, len(sums), q, cached)
+			a.noteEmpty(m, len(sums), q, cached, partial)
 			return cmp.Or(a.leftOut(partial, "the list", 1), a.forwardTermsStale(qq, "the list", 1))
 		},
 	}
@@ -555,7 +559,7 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 	}
 	line("Date", date)
 	line("Subject", s.Subject)
-	line("For", strings.Join(s.Recipients, ", "))
+	line("Envelope", strings.Join(s.Recipients, ", ")) // the viewer's word; ls --json: recipients
 	line("Key", s.Key)
 	if f := s.Forward; f.Status != "" {
 		line("Forward", forwardLine(f))

@@ -42,7 +42,11 @@ func (s *Store) hintAt(err error, bucket, perm string) error {
 			creds = awscreds.Of(o.Credentials, s.origins.Profile)
 		}
 	}
-	if h := hintFor(err, bucket, region, endpoint, creds, s.originsOf(bucket)); h != "" {
+	prefix := "" // the keys a refused GetObject needs allowed: the mailbox's
+	if bucket == s.loc.Bucket {
+		prefix = s.loc.Prefix
+	}
+	if h := hintFor(err, bucket, prefix, perm, region, endpoint, creds, s.originsOf(bucket)); h != "" {
 		return &mailstore.HintError{Hint: h, Err: err}
 	}
 	if perm != "" {
@@ -86,8 +90,9 @@ func (s *Store) originsOf(bucket string) mailstore.Origins {
 // hintFor classifies err, naming each setting to check where it was set
 // (o); "" when there is nothing better to say.
 // creds says where the credentials came from (awscreds.Of; "" when
-// not known).
-func hintFor(err error, bucket, region, endpoint, creds string, o mailstore.Origins) string {
+// not known); perm is the IAM permission the call needs ("" when not
+// known), on the keys under prefix for s3:GetObject.
+func hintFor(err error, bucket, prefix, perm, region, endpoint, creds string, o mailstore.Origins) string {
 	if h := mailstore.ClockHint(err); h != "" {
 		return h
 	}
@@ -111,6 +116,15 @@ func hintFor(err error, bucket, region, endpoint, creds string, o mailstore.Orig
 				// An SSE-KMS object: S3 answers AccessDenied when the
 				// credentials may not use its key, s3:GetObject or not.
 				return fmt.Sprintf("access denied to the KMS key of s3://%s (SSE-KMS) — allow kms:Decrypt on it for these credentials", bucket)
+			}
+			// The permission the refused call needs, where it is known:
+			// credentials that could list the bucket but not read its
+			// objects were told to check both.
+			switch perm {
+			case "s3:GetObject":
+				return fmt.Sprintf("access denied to s3://%s — allow s3:GetObject on arn:aws:s3:::%s/%s* for these credentials", bucket, bucket, prefix)
+			case "s3:ListBucket":
+				return fmt.Sprintf("access denied to s3://%s — allow s3:ListBucket on arn:aws:s3:::%s for these credentials", bucket, bucket)
 			}
 			return fmt.Sprintf("access denied to s3://%s — check the credentials' permissions (s3:ListBucket, s3:GetObject)", bucket)
 		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":

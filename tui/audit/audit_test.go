@@ -248,13 +248,25 @@ func TestVerifyRunShowsFindings(t *testing.T) {
 	m.SetSize(100, 60)
 	v := m.View()
 	for _, want := range []string{"FAILED: the bucket no longer matches the manifest", "3 unchanged, 1 changed, 1 deleted, 1 new, 0 errors",
-		"CHANGED  inbox/bravo", "recoverable: version v1", "DELETED  inbox/delta", "delete marker dm  2025-03-01 09:00:00  (latest)",
-		`NEW      "inbox/\x1b]0;evil\anew"`, "recoverable: 1 of 2 changed or deleted", "manifest intact: 5 entries",
-		"SAME     inbox/charlie", "the same bytes, but written again since the manifest: last modified 2025-03-01T10:00:00Z",
+		"CHANGED   inbox/bravo", "recoverable: version v1", "DELETED   inbox/delta", "delete marker dm  2025-03-01 09:00:00  (latest)",
+		`NEW       "inbox/\x1b]0;evil\anew"`, "recoverable: 1 of 2 changed or deleted", "manifest intact: 5 entries",
+		"UNCHANGED inbox/charlie", "the same bytes, but written again since the manifest: last modified 2025-03-01T10:00:00Z",
 		"rewritten: 1 unchanged, but written again since the manifest"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
+	}
+	// A row's status is in a column as wide as UNCHANGED and a space,
+	// after the margin the posture's rows have, and what is said of the
+	// object lines up under its key.
+	lines := strings.Split(v, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, " UNCHANGED inbox/charlie") && (i+1 == len(lines) || !strings.HasPrefix(lines[i+1], strings.Repeat(" ", 11)+"charlie red")) {
+			t.Errorf("the note is not under the key:\n%s", strings.Join(lines[i:min(i+2, len(lines))], "\n"))
+		}
+	}
+	if !strings.Contains(v, "\n UNCHANGED inbox/charlie") || !strings.Contains(v, "\n CHANGED   inbox/bravo") {
+		t.Errorf("rows not in a column of 10 after a margin:\n%s", v)
 	}
 	if strings.ContainsAny(v, "\x1b\x07") {
 		t.Errorf("view holds control characters: %q", v)
@@ -557,7 +569,7 @@ func TestVerifyShowsMetadataChanged(t *testing.T) {
 	m.SetSize(160, 40)
 	v := m.View()
 	for _, want := range []string{"FAILED: the bucket no longer matches the manifest", "4 unchanged, 0 changed, 1 metadata changed, 0 deleted, 0 new, 0 errors",
-		"METADATA inbox/charlie", `content-type "application/octet-stream" -> "text/html"`, `x-amz-meta-planted added: "\x1b[2Jyes"`} {
+		"METADATA  inbox/charlie", `content-type "application/octet-stream" -> "text/html"`, `x-amz-meta-planted added: "\x1b[2Jyes"`} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}

@@ -54,12 +54,12 @@ func (m Model) severityLabel(s posture.Severity) string {
 
 func (m Model) statusLabel(s audit.Status) string {
 	st := m.c.Styles
-	label := fmt.Sprintf("%-9s", strings.ToUpper(string(s)))
-	switch s {
-	case audit.Unchanged:
-		label = "SAME     " // UNCHANGED would run into the key
-	case audit.MetadataChanged:
-		label = "METADATA " // the note under it says what changed
+	// The status in audit verify's words, upper-cased, in a column of 10
+	// as in audit verify's rows, after the view's margin. An unchanged
+	// object written again was "SAME" here, "unchanged" there.
+	label := fmt.Sprintf("%-9s ", strings.ToUpper(string(s)))
+	if s == audit.MetadataChanged {
+		label = "METADATA  " // the note under it says what changed
 	}
 	switch s {
 	case audit.Changed, audit.Deleted, audit.Failed, audit.MetadataChanged:
@@ -101,7 +101,7 @@ func (m Model) lines() []string {
 	st := m.c.Styles
 	var ls []string
 	add := func(s ...string) { ls = append(ls, s...) }
-	indent := strings.Repeat(" ", 10)
+	indent := strings.Repeat(" ", 11) // under a verify row's key
 	// wrap adds s wrapped to the width, the first line after prefix and
 	// the rest indented to line up under it.
 	// Beside a prefix that leaves less than 20 cells (a finding's label

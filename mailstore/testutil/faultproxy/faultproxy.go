@@ -35,7 +35,7 @@ import (
 
 // Config says which faults to inject and how often. Probabilities are per
 // request; SlowDown, Reset, Truncate, Stall, KMSDenied, Archived,
-// EchoHeaders, InternalError, ResetEarly, ShortLength and Expired are
+// EchoHeaders, InternalError, ResetEarly, ShortLength, Expired and Denied are
 // exclusive and their sum must not exceed 1.
 type Config struct {
 	Seed uint64
@@ -85,6 +85,11 @@ type Config struct {
 	// with a session token that has expired (SSO or assumed-role
 	// credentials running out mid-run), without forwarding the request.
 	Expired float64
+	// Denied answers 403 AccessDenied with S3's plain "Access Denied", as
+	// S3 answers a call the credentials' policy does not allow (a GET
+	// of credentials with s3:ListBucket and no s3:GetObject), without
+	// forwarding the request.
+	Denied float64
 	// ServerClock, when not zero, is how far the server's clock is ahead
 	// of this machine's (behind, when negative): a request signed more
 	// than 15 minutes from the server's time (X-Amz-Date) is refused as
@@ -239,6 +244,7 @@ const (
 	resetEarly
 	shortLength
 	expired
+	denied
 )
 
 // draw returns two independent uniform numbers in [0, 1) for this request:
@@ -307,6 +313,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f = shortLength
 		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError+cfg.ResetEarly+cfg.ShortLength+cfg.Expired:
 			f = expired
+		case u1 < cfg.SlowDown+cfg.Reset+cfg.Truncate+cfg.Stall+cfg.KMSDenied+cfg.Archived+cfg.EchoHeaders+cfg.InternalError+cfg.ResetEarly+cfg.ShortLength+cfg.Expired+cfg.Denied:
+			f = denied
 		}
 		if cfg.Hang > 0 {
 			p.hangs.Add(1)
@@ -364,6 +372,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case expired:
 		p.errorAnswer(w, r, http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
+		return
+	case denied:
+		p.errorAnswer(w, r, http.StatusForbidden, "AccessDenied", "Access Denied")
 		return
 	}
 	resp, err := p.forward(r)
