@@ -130,7 +130,7 @@ func TestRunRemovesThePipeFilesLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case err = <-done:
+	case <-done:
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not return after SIGTERM")
 	}

@@ -20,12 +20,6 @@ func churn(n int) {
 	sink = nil
 }
 
-func numGC() uint32 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.NumGC
-}
-
 // grownBetween allocates n bytes as churn does and returns how many bytes
 // were allocated between each two collections that ran meanwhile.
 func grownBetween(n int) []int {
