@@ -387,9 +387,10 @@ func delimiterTail(line []byte, boundaries [][]byte, ok func(tail string) bool) 
 	return false
 }
 
-// elideLeafBodies is in, a multipart message as enmime reads it, with the
-// body of every leaf part longer than elideAbove bytes replaced by one
-// line ("x" and the body's last line end), when the message's structure
+// elideLeafBodies is in, a message as enmime reads it, with the body of
+// every leaf part longer than elideAbove bytes replaced by one line ("x"
+// and the body's last line end; the one body of a message that is no
+// multipart is cut instead: elideSingleBody), when the message's structure
 // is one that enmime and this scan cannot read two ways; ok is false
 // (and nothing is replaced) otherwise. The count depends on the parts'
 // headers and on whether a part's content is empty, not on its bytes (the
@@ -416,8 +417,11 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 	top := s.header(0)
 	// A header ends at a blank line or at the end of the data.
 	bd := topBoundary(top.ctype)
-	if bd == "" || top.end == len(in) {
+	if top.end == len(in) {
 		return in, false
+	}
+	if bd == "" {
+		return elideSingleBody(in, top.end)
 	}
 	body := in[top.end:]
 	if cr := bytes.Count(body, []byte("\r")); cr > 0 && cr != bytes.Count(body, []byte("\r\n")) {
@@ -517,6 +521,33 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 		return in, false
 	}
 	return append(out, in[copied:]...), true
+}
+
+// elideSingleBody is elideLeafBodies of a message whose top Content-Type
+// declares no multipart (most mail: a text or an HTML body alone), its
+// body starting at at: the body, when longer than elideAbove bytes, is
+// cut to its first elideAbove (a CRLF kept whole), a slice of in, so
+// nothing is copied. enmime read every byte of it (io.ReadAll, from 512
+// bytes up) for a count that depends on the header alone: one part, an
+// attachment or not by its Content-Type and Content-Disposition
+// (detectBinaryBody), and not empty either way. Only a body with no "--"
+// anywhere, in a message with no CR but in a CRLF: no line of it can then
+// be read as a delimiter, whether enmime or boundMIME reads a multipart
+// there (an inferred boundary, a header read otherwise), so the parts are
+// the same both ways.
+func elideSingleBody(in []byte, at int) (out []byte, ok bool) {
+	body := in[at:]
+	if len(body) <= elideAbove+1 || bytes.Contains(body, []byte("--")) {
+		return in, false
+	}
+	if cr := bytes.Count(in, []byte("\r")); cr > 0 && cr != bytes.Count(in, []byte("\r\n")) {
+		return in, false
+	}
+	n := elideAbove
+	if body[n-1] == '\r' {
+		n++
+	}
+	return in[:at+n], true
 }
 
 // elideAbove is the longest leaf body elideLeafBodies keeps.

@@ -124,6 +124,12 @@ func TestElidedCountAgrees(t *testing.T) {
 	for _, n := range []int{maxMIMEParts - 1, maxMIMEParts, maxMIMEParts + 1} {
 		msgs[fmt.Sprintf("parts:%d", n)] = manyParts(n)
 	}
+	for name, raw := range singlePartShapes() {
+		if slowdown > 1 && strings.HasSuffix(name, "-lf") {
+			continue // under -race, CRLF alone
+		}
+		msgs["single:"+name] = raw
+	}
 	var elided, all int
 	by := map[string][2]int{}
 	for name, raw := range msgs {
@@ -146,10 +152,86 @@ func TestElidedCountAgrees(t *testing.T) {
 	// The test proves something only when many are elided, and many are
 	// read whole (the generated shapes are made to miss the plain rule).
 	for kind, c := range by {
-		if kind == "generated" || kind == "bench" {
+		if kind == "generated" || kind == "bench" || kind == "single" {
 			if c[0] < c[1]/10 || c[0] > c[1]*9/10 {
 				t.Errorf("%s: %d of %d prefixes elided: the shapes do not cover both ways", kind, c[0], c[1])
 			}
+		}
+	}
+}
+
+// singlePartShapes are messages whose top Content-Type declares no
+// multipart, or seems to one reader and not to another, each header with
+// each body, in CRLF and LF: text, HTML, attachments by type, by
+// disposition and by name, message/rfc822, no Content-Type, a multipart
+// without a boundary, an empty boundary, two Content-Type fields, a
+// boundary parameter on text/plain; short, long, base64, empty and junk
+// bodies, a signature line, delimiter lines of a boundary declared or
+// not, a nested message's multipart, a bare CR.
+func singlePartShapes() map[string][]byte {
+	headers := []string{
+		"Content-Type: text/plain; charset=utf-8\n",
+		"Content-Type: text/html\n",
+		"Content-Type: application/pdf; name=a.pdf\nContent-Transfer-Encoding: base64\n",
+		"Content-Type: text/plain; name=notes.txt\n",
+		"Content-Type: text/plain\nContent-Disposition: attachment; filename=a.txt\n",
+		"Content-Type: image/png\nContent-Disposition: inline\n",
+		"Content-Type: multipart/mixed\n",
+		"Content-Type: multipart/alternative; boundary=\"\"\n",
+		"Content-Type: text/plain\nContent-Type: multipart/mixed; boundary=b\n",
+		"Content-Type: multipart/mixed; boundary=b\nContent-Type: text/plain\n",
+		"Content-Type: message/rfc822\n",
+		"",
+		"Content-Type: text/plain;\n\tboundary=\"b\"\n",
+		"Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n",
+		"Content-Type: text/plain\n Content-Type: multipart/mixed; boundary=b\n",
+		"Content-Disposition: attachment\n",
+	}
+	lines := func(line string, n int) string { return strings.Repeat(line+"\n", n) }
+	bodies := map[string]string{
+		"short":     "hello\n",
+		"text":      lines("a line of text, as mail has it", 200),
+		"base64":    lines(strings.Repeat("QUJD", 18), 200),
+		"empty":     "",
+		"junk":      lines(strings.Repeat("!@#$", 18), 50),
+		"signature": lines("text", 20) + "-- \nA. Sender\n",
+		"delimiter": lines("text", 20) + "--b\nContent-Type: application/pdf\n\nJVBERi0=\n--b--\n",
+		"inferred":  lines("text", 20) + "--zz\nContent-Type: image/png\n\niVBO\n--zz--\n",
+		"nested":    "Content-Type: multipart/mixed; boundary=c\n\n--c\nContent-Type: application/pdf\n\n" + lines("JVBERi0=", 20) + "--c--\n",
+		"bare-cr":   lines("text", 20) + "a\rb\n" + lines("text", 20),
+	}
+	out := map[string][]byte{}
+	for i, h := range headers {
+		for bname, body := range bodies {
+			msg := "From: a@b.example\nSubject: s\nMIME-Version: 1.0\n" + h + "\n" + body
+			out[fmt.Sprintf("%d-%s-lf", i, bname)] = []byte(msg)
+			out[fmt.Sprintf("%d-%s-crlf", i, bname)] = []byte(strings.ReplaceAll(msg, "\n", "\r\n"))
+		}
+	}
+	return out
+}
+
+// TestSinglePartBodyIsElided: the body of a message that is no
+// multipart is elided (enmime read all of it, for a count its header
+// decides), unless a line of it could be a delimiter or the message has
+// a bare CR; the count agrees either way.
+func TestSinglePartBodyIsElided(t *testing.T) {
+	shapes := singlePartShapes()
+	for _, tc := range []struct {
+		name   string
+		elided bool
+	}{
+		{"0-text-crlf", true}, {"0-text-lf", true}, {"1-base64-crlf", true}, {"2-base64-crlf", true},
+		{"4-text-lf", true}, {"10-nested-crlf", false}, {"11-text-crlf", true},
+		{"0-short-crlf", false}, {"0-empty-crlf", false}, {"0-signature-crlf", false},
+		{"0-delimiter-crlf", false}, {"6-inferred-lf", false}, {"0-bare-cr-crlf", false},
+	} {
+		raw := shapes[tc.name]
+		if raw == nil {
+			t.Fatalf("no shape %s", tc.name)
+		}
+		if got := elisionAgrees(t, tc.name, raw); got != tc.elided {
+			t.Errorf("%s: elided %v, want %v", tc.name, got, tc.elided)
 		}
 	}
 }
