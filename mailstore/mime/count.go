@@ -421,7 +421,7 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 		return in, false
 	}
 	if bd == "" {
-		return elideSingleBody(in, top.end)
+		return elideSingleBody(in, top)
 	}
 	body := in[top.end:]
 	if cr := bytes.Count(body, []byte("\r")); cr > 0 && cr != bytes.Count(body, []byte("\r\n")) {
@@ -524,8 +524,8 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 }
 
 // elideSingleBody is elideLeafBodies of a message whose top Content-Type
-// declares no multipart (most mail: a text or an HTML body alone), its
-// body starting at at: the body, when longer than elideAbove bytes, is
+// declares no multipart (most mail: a text or an HTML body alone), top
+// its header, its body starting at top.end: the body, when longer than elideAbove bytes, is
 // cut to its first elideAbove (a CRLF kept whole), a slice of in, so
 // nothing is copied. enmime read every byte of it (io.ReadAll, from 512
 // bytes up) for a count that depends on the header alone: one part, an
@@ -534,10 +534,13 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 // anywhere, in a message with no CR but in a CRLF: no line of it can then
 // be read as a delimiter, whether enmime or boundMIME reads a multipart
 // there (an inferred boundary, a header read otherwise), so the parts are
-// the same both ways.
-func elideSingleBody(in []byte, at int) (out []byte, ok bool) {
+// the same both ways. A body that may be text holding a uuencoded file
+// is kept, for countInput to find it, as elideLeafBodies keeps a leaf's.
+func elideSingleBody(in []byte, top partHeader) (out []byte, ok bool) {
+	at := top.end
 	body := in[at:]
-	if len(body) <= elideAbove+1 || bytes.Contains(body, []byte("--")) {
+	if len(body) <= elideAbove+1 || bytes.Contains(body, []byte("--")) ||
+		mayBeText(top.ctype) && mayHoldUuencoded(transferDecode(top.cte, body)) {
 		return in, false
 	}
 	if cr := bytes.Count(in, []byte("\r")); cr > 0 && cr != bytes.Count(in, []byte("\r\n")) {
