@@ -216,7 +216,9 @@ func TestQueueCannotInjectSummaries(t *testing.T) {
 	w.Wait = 1
 	var news []mailstore.Summary
 	var problems []string
-	for deadline := time.Now().Add(10 * time.Second); len(news)+len(problems) < 2 && time.Now().Before(deadline); {
+	// A wait for both, not a bound on speed: under make test's load (every
+	// package at once, -race) ten seconds passed with nothing received.
+	for deadline := time.Now().Add(60 * time.Second); len(news)+len(problems) < 2 && time.Now().Before(deadline); {
 		b, err := m.Poll(ctx, w)
 		if err != nil {
 			t.Fatal(err)
