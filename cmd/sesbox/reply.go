@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesbox/sesbox/mailstore"
-	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/compose"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/s3store"
@@ -270,11 +269,7 @@ func (r *replyRun) resume(ctx context.Context, id string) error {
 	d, err := store.Find(id) // the id, or its unique beginning (as :drafts ID)
 	if errors.Is(err, mailstore.ErrNotFound) && len(drafts.Damaged(err)) == 0 {
 		// Sent, or never kept: the local action log says which.
-		var actions []actionlog.Action
-		if path, perr := actionlog.DefaultLogPath(); perr == nil {
-			actions, _, _ = actionlog.VerifyLog(path)
-		}
-		return drafts.NotKept(err, id, actions)
+		return drafts.NotKeptHere(err, id)
 	}
 	if err != nil {
 		return err

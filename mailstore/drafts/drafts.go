@@ -407,6 +407,18 @@ func NotKept(err error, id string, actions []actionlog.Action) error {
 	}
 }
 
+// NotKeptHere is NotKept with the entries of this machine's action log
+// (the replies this user sent), for `reply --draft ID` and `:drafts ID`
+// alike. A log that cannot be read is no reply sent: the hint then says
+// how to list the kept drafts.
+func NotKeptHere(err error, id string) error {
+	var actions []actionlog.Action
+	if path, perr := actionlog.DefaultLogPath(); perr == nil {
+		actions, _, _ = actionlog.VerifyLog(path)
+	}
+	return NotKept(err, id, actions)
+}
+
 // noDraft is an id that begins no kept draft. It is mailstore.ErrNotFound,
 // so the CLI exits 3 for it, as for a KEY that names no message: a script
 // tells a draft already sent or deleted from a store it could not read.

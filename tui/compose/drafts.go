@@ -7,12 +7,13 @@ import (
 )
 
 // draftList is the kept drafts of a mailbox, for `:drafts ID`; Want is
-// the one to resume.
+// the one to resume, and NotKept, when none is Want, why (drafts.NotKeptHere).
 type draftList struct {
-	Box    int
-	Want   string
-	Drafts []*drafts.Draft
-	Err    error
+	Box     int
+	Want    string
+	Drafts  []*drafts.Draft
+	Err     error
+	NotKept error
 }
 
 // listDrafts reads the kept drafts of mailbox name (of box, the switcher's

@@ -89,6 +89,11 @@ func OpenDrafts(c common.Common, env *Env, why error, t common.Target) common.Op
 func findDraftCmd(c common.Common, box int, env Env, want string) tea.Cmd {
 	return func() tea.Msg {
 		msg := listDrafts(box, env, env.Mailbox, want)
+		if _, err := drafts.Match(msg.Drafts, want); errors.Is(err, mailstore.ErrNotFound) && msg.Err == nil {
+			// Sent, or never kept: the action log says which, as
+			// `reply --draft` says it (it said only "no kept draft").
+			msg.NotKept = drafts.NotKeptHere(err, want)
+		}
 		return common.OpeningReadyMsg{Open: func(now common.Target) common.Opening {
 			return msg.open(c, env, now)
 		}}
@@ -102,6 +107,9 @@ func (msg draftList) open(c common.Common, env Env, now common.Target) common.Op
 	}
 	d, err := drafts.Match(msg.Drafts, msg.Want)
 	if err != nil {
+		if msg.NotKept != nil {
+			err = msg.NotKept
+		}
 		if msg.Err != nil {
 			err = errors.Join(err, msg.Err) // the one meant may be unreadable
 		}
