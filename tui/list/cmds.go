@@ -106,6 +106,11 @@ type listing struct {
 	reread []int64 // summaries to read again
 }
 
+// ptr is a pointer to a copy of q, for a listing: a pointer to the
+// model's own field was read by the listing's tea.Cmd while the program
+// wrote the model it sits in (a data race -race found in make test).
+func ptr(q query.Query) *query.Query { return &q }
+
 // listCmd reads the list as l asks. A read stopped by a newer one (its
 // ctx cancelled) says nothing: its error is no news.
 func listCmd(ctx context.Context, src Source, box, seq int, l listing) tea.Cmd {

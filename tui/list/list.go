@@ -279,11 +279,11 @@ func (m *Model) Reload() tea.Cmd {
 	l := listing{by: m.by, rev: m.rev, threads: m.threaded, reuse: m.resorted}
 	if m.filterSet() {
 		m.fseq++
-		l.filter, l.fseq = &m.q, m.fseq
+		l.filter, l.fseq = ptr(m.q), m.fseq
 	}
 	if m.search != "" {
 		m.sseq++
-		l.search, l.sseq = &m.sq, m.sseq
+		l.search, l.sseq = ptr(m.sq), m.sseq
 	}
 	lo, hi := m.window()
 	l.reread = m.rows[lo:hi]
@@ -534,7 +534,7 @@ func (m *Model) resort() tea.Cmd {
 	l := listing{by: m.by, rev: m.rev, limit: FirstPage, anchor: m.anchor(), near: m.near(), threads: m.threaded, reuse: m.resorted}
 	if m.filterSet() {
 		m.fseq++
-		l.filter, l.fseq = &m.q, m.fseq
+		l.filter, l.fseq = ptr(m.q), m.fseq
 	}
 	return listCmd(m.readCtx(), m.src, m.box, m.seq, l)
 }
@@ -1274,7 +1274,7 @@ func (m *Model) markAllMatching() tea.Cmd {
 	ids, q, partial := m.all, query.Query{}, !m.full
 	var chose *query.Query
 	if m.filterSet() && m.matched != nil {
-		ids, q, partial, chose = m.matched.IDs, m.q, m.mpartial, &m.q
+		ids, q, partial, chose = m.matched.IDs, m.q, m.mpartial, ptr(m.q)
 	}
 	ctx, src, box, by, rev := m.ctx, m.src, m.box, m.by, m.rev
 	m.marking++
