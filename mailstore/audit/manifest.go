@@ -338,6 +338,10 @@ type ManifestCheck struct {
 	// Problems say why the manifest cannot be trusted as it is; empty
 	// when it is intact.
 	Problems []string
+	// Edited names, field by field, the entry lines that disagree with
+	// the versions they record, when the entries fail their hash
+	// (Verify): each is also said in Problems.
+	Edited []Difference
 }
 
 // VanishedNote says how many listed objects the run (its name: "export",
