@@ -242,7 +242,9 @@ func (a *app) sayWarning(h audit.Header) {
 // sayProtection says, after a snapshot or an export, what its manifest's
 // header records as keeping the bucket's versions (Object Lock, MFA
 // delete), beside the manifest's hashes, and how many of the versions
-// it recorded their own Object Lock keeps (t.LockNote).
+// it recorded their own Object Lock keeps (t.LockNote); and, on stderr,
+// the folders beside the one it names that a prefix without a trailing
+// "/" reached (audit.PrefixNote).
 func (a *app) sayProtection(h audit.Header, t audit.Trailer) {
 	if p := h.Protection(); p != "" {
 		fmt.Fprintf(a.stdout, "bucket protection: %s\n", sanitize.Line(p))
@@ -250,7 +252,9 @@ func (a *app) sayProtection(h audit.Header, t audit.Trailer) {
 	if n := t.LockNote(); n != "" {
 		fmt.Fprintln(a.stdout, n)
 	}
-
+	if n := audit.PrefixNote(h.Prefix, t.Prefixes); n != "" {
+		fmt.Fprintf(a.stderr, "sesbox: warning: %s\n", sanitize.Line(n))
+	}
 }
 
 func newManifestJSON(c audit.ManifestCheck) ManifestJSON {

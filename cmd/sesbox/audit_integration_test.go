@@ -260,3 +260,36 @@ func TestAuditSaysWhichVersionsTheirLockKeeps(t *testing.T) {
 	}
 	assertOnlyReads(t, rec)
 }
+
+// TestAuditPrefixWithoutSlashWarns: --prefix without its trailing "/"
+// (the demo's "inbox" for "inbox/") reached "inbox-old/" too, and the
+// snapshot and verify said only "wrote ...: 7 objects"; they still
+// cover what S3 lists for the prefix, and now warn on stderr (snapshot)
+// and among verify's warnings, hint first, naming each folder reached
+// and how many objects each held; with the "/" nothing is said.
+func TestAuditPrefixWithoutSlashWarns(t *testing.T) {
+	isolate(t)
+	flags, c, msgs, _ := versityMailbox(t, true)
+	dir := strings.TrimSuffix(demo.Prefix, "/")
+	if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("ses-inbound"), Key: aws.String(dir + "-old/x"),
+		Body: strings.NewReader("Subject: x\r\n\r\nx\r\n")}); err != nil {
+		t.Fatal(err)
+	}
+	flags[len(flags)-1] = dir
+	man := filepath.Join(t.TempDir(), "snapshot.jsonl")
+	want := fmt.Sprintf(`to cover one folder only, give --prefix %s/ (or a mailbox with that prefix): the prefix %q has no trailing "/" and S3 takes it as it is, so this covered every key that begins with it: 1 object under "%s-old/", %d objects under "%s/"`,
+		dir, dir, dir, len(msgs), dir)
+	out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...)
+	if code != 0 || !strings.Contains(errOut, "sesbox: warning: "+want+"\n") || !strings.Contains(out, fmt.Sprintf("%d objects", len(msgs)+1)) {
+		t.Errorf("snapshot: exit %d\n%s\n%s\nwant %s", code, out, errOut, want)
+	}
+	out, errOut, code = sesbox(t, append(flags, "audit", "verify", man)...)
+	if code != 0 || !strings.Contains(out, "warning: "+want+"\n") {
+		t.Errorf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+	flags[len(flags)-1] = dir + "/"
+	man = filepath.Join(t.TempDir(), "one.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 || strings.Contains(errOut, "warning") {
+		t.Errorf("snapshot of %s/: exit %d\n%s\n%s", dir, code, out, errOut)
+	}
+}

@@ -155,6 +155,10 @@ type Summary struct {
 	// versions, deleted objects a rule may have expired, lifecycle rules
 	// that could not be read.
 	Warnings []string `json:"warnings,omitempty"`
+	// Prefixes count the objects verified by the folder they are under,
+	// when the prefix has no trailing "/" and reached more than the one
+	// folder (or flat keys) it names: a warning says so (PrefixNote).
+	Prefixes []PrefixGroup `json:"prefixes,omitempty"`
 }
 
 // OK reports whether nothing was changed, deleted or unreadable and the
@@ -360,6 +364,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	// Entries that fail their hash were edited; each line is then
 	// checked against the version it records, to name the edited one.
 	entriesEdited := mc.Trailer != nil && mc.Trailer.EntriesSHA256 != mc.SHA256
+	groups := prefixGroups{prefix: loc.Prefix}
 	type pair struct {
 		want *Entry
 		have *mailstore.Object
@@ -393,6 +398,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			if r.lockChanged() {
 				sum.LockChanged++
 			}
+			groups.add(r.Key)
 			prog.Done++
 			prog.Bytes += r.Size
 			switch r.Status {
@@ -442,6 +448,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		return sum, fmt.Errorf("verify %s: %w", loc, err)
 	}
 	sum.Warnings = append(sum.Warnings, set.verifyWarnings(sum.Deleted, sum.Expired)...)
+	if sum.Prefixes = groups.groups(); sum.Prefixes != nil {
+		sum.Warnings = append(sum.Warnings, PrefixNote(loc.Prefix, sum.Prefixes))
+	}
 	if w := mc.Header.Warning; w != "" && !slices.Contains(sum.Warnings, w) {
 		// What the run that wrote the manifest warned of holds for every
 		// verify of it (said once when this run warns the same).
