@@ -460,10 +460,10 @@ func derive(it *Item, opts Options) string {
 			it.Original = it.Recipients[n-1]
 		}
 		if it.Original == "" && opts.Config.FromEmail == "" {
-			return "no envelope recipient to send as (no \"Received: ... for <addr>\" line) and no fromEmail: give --recipient"
+			return "no envelope recipient to send as (no \"Received: ... for <addr>\" line) and no fromEmail: sesbox forward --recipient ADDR sends it"
 		}
 	case len(it.Recipients) == 0:
-		return "no envelope recipient (no \"Received: ... for <addr>\" line): give --recipient or --to"
+		return "no envelope recipient (no \"Received: ... for <addr>\" line): sesbox forward --recipient ADDR (or sesbox forward --to ADDR) sends it"
 	default:
 		var err error
 		dests, it.Original, err = forward.Map(opts.Config, it.Recipients)
