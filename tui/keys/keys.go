@@ -162,6 +162,9 @@ type Forward struct {
 	IncludeSpam       key.Binding
 	Again             key.Binding
 	IncludeSuppressed key.Binding
+	// RetryRefused is --retry-refused: the messages SES refused before
+	// for the message itself.
+	RetryRefused key.Binding
 }
 
 // Audit are the audit view's keys (tui/audit).
@@ -358,6 +361,7 @@ func DefaultKeyMap() KeyMap {
 			IncludeSpam:       b("also send spam/virus FAIL (--include-spam)", "i"),
 			Again:             b("also send what was sent (--again, asks)", "a"),
 			IncludeSuppressed: b("also send to suppressed destinations (--include-suppressed)", "s"),
+			RetryRefused:      b("also send what SES refused before (--retry-refused)", "r"),
 		},
 		Audit: Audit{
 			Up:       b("up", "k", "up"),
@@ -501,6 +505,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"forward.include-spam":       &k.Forward.IncludeSpam,
 		"forward.again":              &k.Forward.Again,
 		"forward.include-suppressed": &k.Forward.IncludeSuppressed,
+		"forward.retry-refused":      &k.Forward.RetryRefused,
 
 		"audit.up":        &k.Audit.Up,
 		"audit.down":      &k.Audit.Down,
