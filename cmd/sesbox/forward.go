@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strings"
 	"sync"
@@ -325,9 +324,6 @@ func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Locatio
 // mailbox, and unless dryRun, the SES sender (without SDK retries), the
 // forward journal and the action log. closeFn closes the action log.
 func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig, dryRun bool) (r *reforward.Runner, closeFn func(), err error) {
-	if mc.SendRate < 0 || math.IsNaN(mc.SendRate) {
-		return nil, nil, fmt.Errorf("set send_rate to 0 (the account's rate) or a positive number of recipients per second: config send_rate = %v", mc.SendRate)
-	}
 	r = &reforward.Runner{Source: reforward.FromMailbox(m), SendRate: mc.SendRate}
 	// A dry run reads the journal too, to say what a run would skip.
 	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {

@@ -532,6 +532,16 @@ func Actions() []string {
 	return out
 }
 
+// CheckName refuses a key name no key press has: one holding a control
+// or bidi character (an escape sequence), which drawn on the help page
+// and the key line as written would act on the terminal.
+func CheckName(s string) error {
+	if s != " " && sanitize.Line(s) != s {
+		return fmt.Errorf("%q is not a key name (bubbletea's names: \"j\", \"ctrl+d\", \"space\")", s)
+	}
+	return nil
+}
+
 // Apply rebinds actions from the config file: each action name maps to the
 // keys that trigger it (bubbletea key names: "j", "ctrl+d", "shift+tab",
 // "space" or " "). An empty list unbinds the action. Unknown action names
@@ -555,8 +565,8 @@ func (k *KeyMap) Apply(overrides map[string][]string) error {
 	// on the terminal, and no key press is named so.
 	for _, name := range slices.Sorted(maps.Keys(overrides)) {
 		for _, s := range overrides[name] {
-			if s != " " && sanitize.Line(s) != s {
-				return fmt.Errorf("%s: %q is not a key name (bubbletea's names: \"j\", \"ctrl+d\", \"space\")", name, s)
+			if err := CheckName(s); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
 		}
 	}
