@@ -308,6 +308,47 @@ func QuotaUsedUp(err error) bool {
 // of many sends stops at the first.
 var ErrEverySendRefused = errors.New("SES refuses every send")
 
+// ErrMessageRefused is in the chain of an SES refusal of the message
+// itself, which SES would give it again however often it is sent
+// (MessageRejected for its content or for a recipient the sandbox does
+// not take, a message SES reads as malformed: BadRequestException): a
+// run records it refused, goes on with the next, and a later run sends
+// it again only when asked (sesbox forward --retry-refused).
+var ErrMessageRefused = errors.New("SES refuses this message")
+
+// UnverifiedIdentities reads SES's MessageRejected for identities that
+// are not verified ("Email address is not verified. The following
+// identities failed the check in region US-EAST-1: a@x.example,
+// b@y.example"): the region and the identities it names, ok false for
+// any other error. A sender's own address among them refuses every send
+// from it; a recipient's (in the sandbox) that message only. It reads
+// the error the way smithy.APIError exposes it, as QuotaUsedUp does.
+func UnverifiedIdentities(err error) (region string, ids []string, ok bool) {
+	var ae interface {
+		ErrorCode() string
+		ErrorMessage() string
+	}
+	if !errors.As(err, &ae) || ae.ErrorCode() != "MessageRejected" {
+		return "", nil, false
+	}
+	m := ae.ErrorMessage()
+	if !strings.Contains(strings.ToLower(m), "not verified") {
+		return "", nil, false
+	}
+	const in = "failed the check in region "
+	i := strings.Index(m, in)
+	if i < 0 {
+		return "", nil, true
+	}
+	region, list, _ := strings.Cut(m[i+len(in):], ":")
+	for _, id := range strings.Split(list, ",") {
+		if id = strings.TrimSuffix(strings.TrimSpace(id), "."); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return strings.TrimSpace(region), ids, true
+}
+
 // ErrEveryReadRefused is in the chain of an S3 refusal every other read
 // of the bucket would meet too (the credentials rejected: a session
 // token that expired mid-run, a wrong key): a run of many reads stops at

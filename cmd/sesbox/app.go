@@ -28,6 +28,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/logging"
 
+	"github.com/BurntSushi/toml"
+
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/fwdlog/cwlogs"
@@ -146,7 +148,8 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 		return nil, nil, err
 	}
 	if mc.Bucket == "" {
-		return nil, nil, fmt.Errorf("mailbox %q in %s has no bucket: add bucket = \"...\" to its [mailbox.%s] table, or give --bucket B", name, cfg.path, name)
+		return nil, nil, configError(cfg.path, cfg.data, toml.Key{"mailbox", name}.String(), `add bucket = "..." to it, or give --bucket B`,
+			fmt.Errorf("mailbox %q has no bucket", name))
 	}
 	return []string{name}, []MailboxConfig{mc}, nil
 }

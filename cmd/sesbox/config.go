@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
@@ -38,9 +39,27 @@ type Config struct {
 
 	// path is where the config was looked for ("" without a home
 	// directory); found is whether a file was there. Errors about
-	// mailboxes name both: the user's next step depends on them.
+	// mailboxes name both: the user's next step depends on them. data
+	// is the file's text, for the line of a key an error names.
 	path  string
 	found bool
+	data  []byte
+}
+
+// configError is the one shape of an error in a key of the config file
+// at path (its text data), hint first: "fix KEY at line N of PATH —
+// FIX", the key dotted as TOML writes it ("mailbox.work.endpoint", or a
+// table, "mailbox.work"), "in PATH" where no line defines it plainly;
+// err says what is wrong, after.
+func configError(path string, data []byte, key, fix string, err error) error {
+	return configErrorAt(path, data, key, key, fix, err)
+}
+
+// configErrorAt is configError for a key found at the line of another,
+// at: an unknown table's key ([mailboxes.a] bucket) is at the line of
+// what it is in.
+func configErrorAt(path string, data []byte, key, at, fix string, err error) error {
+	return &mailstore.HintError{Hint: fmt.Sprintf("fix %s %s — %s", key, keyAt(data, at, path), fix), Err: err}
 }
 
 // refreshEvery parses Refresh: 0 for the default, negative for off.
@@ -160,7 +179,7 @@ func loadConfig(path string, explicit bool) (Config, error) {
 	if errors.As(err, &pe) {
 		// Where to fix it first; the parser's words after.
 		return Config{}, &mailstore.HintError{
-			Hint: fmt.Sprintf("fix the TOML syntax of %s at line %d, column %d", path, pe.Position.Line, pe.Position.Col),
+			Hint: fmt.Sprintf("fix the TOML syntax at line %d, column %d of %s", pe.Position.Line, pe.Position.Col, path),
 			Err:  err}
 	}
 	if h := typeHint(path, err); h != "" {
@@ -169,16 +188,34 @@ func loadConfig(path string, explicit bool) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	c.found = true
+	c.found, c.data = true, data
 	if und := md.Undecoded(); len(und) > 0 {
 		return Config{}, unknownKey(path, data, und[0])
 	}
-	// [keys] is a map, so the decoder takes any name: the actions are
-	// checked here, for every command, as the other keys are.
+	// [keys] is a map, so the decoder takes any name: the actions, and
+	// the keys each is bound to, are checked here, for every command, as
+	// the other keys are (a key name the TUI cannot take was found only
+	// when the TUI started, worded otherwise).
 	actions := keys.Actions()
 	for _, name := range slices.Sorted(maps.Keys(c.Keys)) {
 		if !slices.Contains(actions, name) {
 			return Config{}, unknownKey(path, data, toml.Key{"keys", name})
+		}
+		for _, k := range c.Keys[name] {
+			if err := keys.CheckName(k); err != nil {
+				return Config{}, configError(path, data, toml.Key{"keys", name}.String(),
+					`bind it to key names as bubbletea names them ("j", "ctrl+d", "space")`, fmt.Errorf("%s: %w", name, err))
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Mailboxes)) {
+		if r := c.Mailboxes[name].SendRate; r < 0 || math.IsNaN(r) {
+			return Config{}, configError(path, data, toml.Key{"mailbox", name, "send_rate"}.String(),
+				"set it to 0 (the account's rate) or a positive number of recipients per second", fmt.Errorf("send_rate = %v", r))
+		}
+		if r := c.Mailboxes[name].HeaderRate; r < 0 || math.IsNaN(r) {
+			return Config{}, configError(path, data, toml.Key{"mailbox", name, "header_rate"}.String(),
+				"set it to 0 (as fast as the reads go) or a positive number of header reads per second", fmt.Errorf("header_rate = %v", r))
 		}
 	}
 	if _, ok := c.Mailboxes[c.Default]; c.Default != "" && !ok {
@@ -193,14 +230,11 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		if m := mailstore.Closest(c.Default, c.names()); m != "" {
 			fix = "did you mean " + m + "? (" + fix + ")"
 		}
-		return Config{}, &mailstore.HintError{
-			Hint: fmt.Sprintf("fix default %s — %s", keyAt(data, "default", path), fix),
-			Err:  fmt.Errorf("default = %q: that mailbox is not defined (no [mailbox.%s] table; defined: %s)", c.Default, c.Default, defined)}
+		return Config{}, configError(path, data, "default", fix,
+			fmt.Errorf("default = %q: that mailbox is not defined (no [mailbox.%s] table; defined: %s)", c.Default, c.Default, defined))
 	}
 	if _, err := c.refreshEvery(); err != nil {
-		return Config{}, &mailstore.HintError{
-			Hint: fmt.Sprintf(`fix refresh %s — it takes a duration such as "2m", or "off"`, keyAt(data, "refresh", path)),
-			Err:  err}
+		return Config{}, configError(path, data, "refresh", `it takes a duration such as "2m", or "off"`, err)
 	}
 	return c, nil
 }
@@ -248,10 +282,7 @@ func typeHint(path string, err error) string {
 // takes. Under an unknown top-level name ([mailboxes.a]) that name is the
 // mistake, and the one named.
 func unknownKey(path string, data []byte, key toml.Key) error {
-	where := ""
-	if n := keyLine(string(data), key.String()); n > 0 {
-		where = fmt.Sprintf(" line %d:", n)
-	}
+	at := key.String()
 	var takes []string
 	about := ""
 	switch top := tomlKeys(Config{}); {
@@ -262,14 +293,14 @@ func unknownKey(path string, data []byte, key toml.Key) error {
 	case len(key) == 2 && key[0] == "keys":
 		takes, about = keys.Actions(), "an action of the help screen: "
 	}
-	hint := ""
+	fix := "sesbox takes no such key"
 	if c := mailstore.Closest(key[len(key)-1], takes); c != "" {
-		hint = " — did you mean " + c + "?"
+		fix += ": did you mean " + c + "?"
 	}
 	if len(takes) > 0 {
-		hint += " (" + about + strings.Join(takes, ", ") + ")"
+		fix += " (" + about + strings.Join(takes, ", ") + ")"
 	}
-	return fmt.Errorf("config %s:%s unknown key %s%s", path, where, key, hint)
+	return configErrorAt(path, data, key.String(), at, fix, fmt.Errorf("config %s: unknown key %s", path, key))
 }
 
 // keyAt says where the key named full is in the config file at path (its
@@ -334,7 +365,7 @@ func (c Config) checkEndpoints(name string, mc MailboxConfig) error {
 			continue
 		}
 		if err := checkEndpoint(e.v); err != nil {
-			return fmt.Errorf("mailbox %q in %s: %s = %q: %w", name, c.path, e.key, e.v, err)
+			return configError(c.path, c.data, toml.Key{"mailbox", name, e.key}.String(), err.Error(), fmt.Errorf("%s = %q", e.key, e.v))
 		}
 	}
 	return nil

@@ -94,7 +94,7 @@ func TestEndpointKeysStandBetweenFlagAndEnvironment(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, errOut, code := sesbox(t, "--config", conf, "ls")
-		if code != 1 || !strings.HasPrefix(errOut, `sesbox: mailbox "m" in `+conf+`: `+key+` = "localhost:8000": want`) {
+		if code != 1 || !strings.HasPrefix(errOut, `sesbox: fix mailbox.m.`+key+` at line 4 of `+conf+` — want an http:// or https:// URL`) || !strings.Contains(errOut, `(`+key+` = "localhost:8000")`) {
 			t.Errorf("%s: exit %d, %q", key, code, errOut)
 		}
 	}

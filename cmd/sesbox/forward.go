@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strings"
 	"sync"
@@ -34,6 +33,7 @@ type forwardFlags struct {
 	yes            bool
 	again          bool
 	retryUncertain bool
+	retryRefused   bool
 	includeSpam    bool
 	includeSupp    bool
 	query          string
@@ -70,7 +70,13 @@ skipped (unless --include-spam), messages over 40 MB are skipped, more than
 50 destinations are split into several sends. Sends are paced under the
 account's send rate; a run that would exceed the remaining 24-hour quota is
 refused. Throttling is retried; other failures are reported and the run goes
-on. The stored objects are only read, never written.
+on, except when SES refuses every send (sending paused, the account
+suspended, the address forwards are sent as not verified): the run stops
+there, hint first, and the same command run after the fix sends the rest.
+A message SES refused for itself (MessageRejected, a malformed message) is
+recorded so: a rerun reports it failed with SES's reason without sending
+it (unless --retry-refused). The stored objects are only read, never
+written.
 
 Sending asks for confirmation on a terminal and refuses without one, unless
 --yes is given. --dry-run DIR sends nothing and writes DIR/<SES id>.eml
@@ -122,6 +128,7 @@ uncertain, 1 when the run could not start.`,
 	f.BoolVar(&ff.yes, "yes", false, "send without asking")
 	f.BoolVar(&ff.again, "again", false, "send messages the journal says were sent already")
 	f.BoolVar(&ff.retryUncertain, "retry-uncertain", false, "send messages whose last send was cut off")
+	f.BoolVar(&ff.retryRefused, "retry-refused", false, "send again messages SES refused before for the message itself (once the cause is fixed)")
 	f.BoolVar(&ff.includeSpam, "include-spam", false, "forward messages with a spam or virus FAIL verdict")
 	f.BoolVar(&ff.includeSupp, "include-suppressed", false, "send to destinations on the account's suppression list too (with a warning)")
 	f.StringVarP(&ff.query, "query", "q", "", "forward the messages matching `QUERY` (see `sesbox ls --help`)")
@@ -138,7 +145,7 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	}
 	opts := reforward.Options{
 		Recipients: ff.recipients, To: ff.to, DryRunDir: ff.dryRun,
-		Again: ff.again, RetryUncertain: ff.retryUncertain, IncludeSpam: ff.includeSpam,
+		Again: ff.again, RetryUncertain: ff.retryUncertain, RetryRefused: ff.retryRefused, IncludeSpam: ff.includeSpam,
 		IncludeSuppressed: ff.includeSupp,
 	}
 	var hasConfig bool
@@ -317,9 +324,6 @@ func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Locatio
 // mailbox, and unless dryRun, the SES sender (without SDK retries), the
 // forward journal and the action log. closeFn closes the action log.
 func (a *app) forwardRunner(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig, dryRun bool) (r *reforward.Runner, closeFn func(), err error) {
-	if mc.SendRate < 0 || math.IsNaN(mc.SendRate) {
-		return nil, nil, fmt.Errorf("set send_rate to 0 (the account's rate) or a positive number of recipients per second: config send_rate = %v", mc.SendRate)
-	}
 	r = &reforward.Runner{Source: reforward.FromMailbox(m), SendRate: mc.SendRate}
 	// A dry run reads the journal too, to say what a run would skip.
 	if r.JournalPath, err = forward.DefaultJournalPath(); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/forward"
 	"github.com/sesbox/sesbox/mailstore/mime"
+	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/testutil/fakes3"
 	"github.com/sesbox/sesbox/mailstore/testutil/faultproxy"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
@@ -367,4 +368,94 @@ func forwardOfSamples(t *testing.T, dir, sesURL, idPrefix string, n int) []strin
 	}
 	return append([]string{"--endpoint", s3.URL, "--bucket", "mail", "--prefix", "inbox/", "--ses-endpoint", sesURL,
 		"forward", "--forward-config", cfgPath, "--yes"}, ids...)
+}
+
+// TestForwardRefusalsExitAndJSON: the CLI contract of the classes of SES
+// refusal (aws-ses-v2-local behind the fault proxy). A refusal of the
+// message itself (MessageRejected "Illegal address"): exit 2, its JSON
+// line failed with SES's reason, hint first; the rerun sends nothing,
+// exits 2 and says the same and how to send it; --retry-refused sends
+// it, once. A refusal of every send (the fromEmail not verified): exit 1,
+// the hint first on stderr, the rest not attempted; the same command
+// after the fix sends the rest. No message reaches SES twice.
+func TestForwardRefusalsExitAndJSON(t *testing.T) {
+	ses := peer.StartSES(t)
+	results := func(t *testing.T, stdout string) []reforward.Result {
+		t.Helper()
+		var out []reforward.Result
+		for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+			var r reforward.Result
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatalf("%v: %q", err, l)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	t.Run("message", func(t *testing.T) {
+		dir := isolate(t)
+		var fixed atomic.Bool
+		proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+			if n == 2 && !fixed.Load() {
+				return sesfault.RejectContent
+			}
+			return sesfault.Pass
+		})
+		args := forwardOfSamples(t, dir, proxy.URL, "refused", 3)
+		stdout, stderr, code := sesbox(t, args...)
+		res := results(t, stdout)
+		const hint = "SES rejected this message, not the account — sent again as it is, it would be refused again"
+		if code != 2 || len(res) != 3 || res[0].Status != "sent" || res[2].Status != "sent" || res[1].Status != "failed" || !res[1].Refused || !strings.Contains(stdout, `"refused":true`) ||
+			!strings.HasPrefix(res[1].Reason, hint) || !strings.Contains(res[1].Reason, "Illegal address") || !strings.Contains(stderr, "forward: 2 sent, 1 failed\n") {
+			t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		before := proxy.Requests()
+		stdout, stderr, code = sesbox(t, args...)
+		res = results(t, stdout)
+		if n := proxy.Requests() - before; code != 2 || n != 0 || res[1].Status != "failed" || !res[1].Refused || !strings.HasPrefix(res[1].Reason, hint) ||
+			!strings.Contains(res[1].Reason, "once it is fixed, sesbox forward --retry-refused sends it") || !strings.Contains(stderr, "forward: 2 skipped, 1 failed\n") {
+			t.Fatalf("rerun: exit %d, %d requests, stdout:\n%s\nstderr:\n%s", code, n, stdout, stderr)
+		}
+		fixed.Store(true)
+		before = proxy.Requests()
+		stdout, stderr, code = sesbox(t, append(args, "--retry-refused")...)
+		res = results(t, stdout)
+		if n := proxy.Requests() - before; code != 0 || n != 1 || res[1].Status != "sent" {
+			t.Fatalf("--retry-refused: exit %d, %d requests, stdout:\n%s\nstderr:\n%s", code, n, stdout, stderr)
+		}
+		if got := len(proxy.Emails()); got != 3 {
+			t.Errorf("SES took %d messages, want each of the 3 once", got)
+		}
+	})
+	t.Run("every send", func(t *testing.T) {
+		dir := isolate(t)
+		var fixed atomic.Bool
+		proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+			if n >= 2 && !fixed.Load() {
+				return sesfault.RejectSender
+			}
+			return sesfault.Pass
+		})
+		args := forwardOfSamples(t, dir, proxy.URL, "sender", 4)
+		if err := os.WriteFile(filepath.Join(dir, "forwarder.json"), []byte(`{"fromEmail": "`+sesfault.SenderAddress+`", "forwardMapping": {"info@example.com": ["jim@example.com"]}}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := sesbox(t, args...)
+		res := results(t, stdout)
+		const hint = "\nsesbox: the address forwards are sent as, forwarder@acme.example, is not verified in SES (US-EAST-1) — verify it or its domain"
+		if code != 1 || len(res) != 4 || res[0].Status != "sent" || res[1].Status != "failed" || res[1].Refused || !res[2].NotAttempted() || !res[3].NotAttempted() ||
+			!strings.Contains(stderr, hint) || proxy.Requests() != 2 ||
+			!strings.Contains(stderr, "forward: run the same command again to send the 3 not sent (2 not attempted, 1 that failed): what was sent is skipped\n") {
+			t.Fatalf("exit %d, %d requests, stdout:\n%s\nstderr:\n%s", code, proxy.Requests(), stdout, stderr)
+		}
+		fixed.Store(true)
+		before := proxy.Requests()
+		stdout, stderr, code = sesbox(t, args...)
+		if n := proxy.Requests() - before; code != 0 || n != 3 {
+			t.Fatalf("rerun after the fix: exit %d, %d requests, stdout:\n%s\nstderr:\n%s", code, n, stdout, stderr)
+		}
+		if got := len(proxy.Emails()); got != 4 {
+			t.Errorf("SES took %d messages, want each of the 4 once", got)
+		}
+	})
 }

@@ -417,7 +417,7 @@ region = "us-east-1"
 send_rate = -2
 `), 0o600)
 	_, stderr, code := sesbox(t, "forward", "--forward-config", cfgPath, "--dry-run", filepath.Join(dir, "out"), "--keys-from", keysFile)
-	if code != 1 || !strings.Contains(stderr, "set send_rate to 0") {
+	if code != 1 || !strings.HasPrefix(stderr, "sesbox: fix mailbox.support.send_rate at line 7 of "+cfg+" — set it to 0 (the account's rate) or a positive number") {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }

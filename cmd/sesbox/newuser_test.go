@@ -107,7 +107,7 @@ func TestNewUserErrorsSayWhatToDoAndNoCredential(t *testing.T) {
 		{"no config", []string{"--config", filepath.Join(dir, "none.toml"), "ls"}, 1, "sesbox: no config file at "},
 		{"no config file where sesbox looks", []string{"ls"}, 1, "sesbox: no config file at " + filepath.Join(dir, "config", "sesbox", "config.toml") + " and no --bucket: create it"},
 		{"a mailbox that does not exist", []string{"--config", conf, "--mailbox", "sales", "ls"}, 1, `sesbox: no mailbox "sales" in ` + conf + ": it defines support (--mailbox NAME picks one"},
-		{"a typo in a config key", []string{"--config", typo, "ls"}, 1, "sesbox: config " + typo + ": line 2: unknown key mailbox.support.bukcet — did you mean bucket?"},
+		{"a typo in a config key", []string{"--config", typo, "ls"}, 1, "sesbox: fix mailbox.support.bukcet at line 2 of " + typo + " — sesbox takes no such key: did you mean bucket?"},
 		{"a bucket that does not exist", []string{"--config", conf, "--endpoint", srv.URL, "--bucket", "nosuch", "ls"}, 1, `sesbox: no such bucket "nosuch" in us-east-1 — check --bucket and AWS_REGION`},
 		{"an endpoint that does not answer", []string{"--config", conf, "--endpoint", dead, "ls"}, 1, "sesbox: connection refused: " + dead + " — check --endpoint"},
 		{"an id that names no message", []string{"--config", conf, "show", "nosuchid"}, 3, `sesbox: no message "nosuchid" in s3://mail/` + demo.Prefix + " — give its key"},

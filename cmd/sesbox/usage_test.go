@@ -222,14 +222,14 @@ func TestConfigUnknownKeyLine(t *testing.T) {
 	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
 	os.MkdirAll(filepath.Dir(cfg), 0o700)
 	for _, tc := range []struct{ toml, want string }{
-		{"default = \"a\"\n\n[mailbox.a]\nbucket = \"x\"\nbukcet = \"y\"\n", cfg + ": line 5: unknown key mailbox.a.bukcet — did you mean bucket? (a mailbox takes bucket, prefix, region, "},
-		{"mose = true\n[mailbox.a]\nbucket = \"x\"\n", cfg + ": line 1: unknown key mose — did you mean mouse? (the top level takes default, mailbox, keys, mouse, refresh)"},
+		{"default = \"a\"\n\n[mailbox.a]\nbucket = \"x\"\nbukcet = \"y\"\n", "fix mailbox.a.bukcet at line 5 of " + cfg + " — sesbox takes no such key: did you mean bucket? (a mailbox takes bucket, prefix, region, "},
+		{"mose = true\n[mailbox.a]\nbucket = \"x\"\n", "fix mose at line 1 of " + cfg + " — sesbox takes no such key: did you mean mouse? (the top level takes default, mailbox, keys, mouse, refresh)"},
 		{"[mailbox.a]\nbucket = \"x\nprefix = \"p\"\n", "line 2"},
 		// A TUI action that does not exist: every command said nothing of
 		// it, and the TUI refused to start without saying where it was.
-		{"[keys]\n\"list.down\" = [\"j\"]\n\"list.dwn\" = [\"n\"]\n[mailbox.a]\nbucket = \"x\"\n", cfg + `: line 3: unknown key keys."list.dwn" — did you mean list.down? (an action of the help screen: `},
+		{"[keys]\n\"list.down\" = [\"j\"]\n\"list.dwn\" = [\"n\"]\n[mailbox.a]\nbucket = \"x\"\n", `fix keys."list.dwn" at line 3 of ` + cfg + ` — sesbox takes no such key: did you mean list.down? (an action of the help screen: `},
 		// A table inside a mailbox: no line was given.
-		{"[mailbox.a]\nbucket = \"x\"\n\n[mailbox.a.extra]\ny = 1\n", cfg + ": line 4: unknown key mailbox.a.extra (a mailbox takes "},
+		{"[mailbox.a]\nbucket = \"x\"\n\n[mailbox.a.extra]\ny = 1\n", "fix mailbox.a.extra at line 4 of " + cfg + " — sesbox takes no such key (a mailbox takes "},
 	} {
 		os.WriteFile(cfg, []byte(tc.toml), 0o600)
 		_, errOut, code := sesbox(t, "ls")
@@ -264,7 +264,7 @@ func TestEndpointMustBeAURL(t *testing.T) {
 	os.MkdirAll(filepath.Dir(cfg), 0o700)
 	os.WriteFile(cfg, []byte("[mailbox.a]\nbucket = \"x\"\nses_endpoint = \"localhost:8005\"\n"), 0o600)
 	_, errOut, code = sesbox(t, "ls")
-	if code != 1 || !strings.HasPrefix(errOut, `sesbox: mailbox "a" in `+cfg+`: ses_endpoint = "localhost:8005": want`) {
+	if code != 1 || !strings.HasPrefix(errOut, `sesbox: fix mailbox.a.ses_endpoint at line 3 of `+cfg+` — want an http:// or https:// URL with a host`) || !strings.Contains(errOut, `(ses_endpoint = "localhost:8005")`) {
 		t.Errorf("ses_endpoint: exit %d, %q", code, errOut)
 	}
 }
@@ -571,10 +571,10 @@ func TestConfigUnknownKeySaysWhichItMeant(t *testing.T) {
 	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
 	os.MkdirAll(filepath.Dir(cfg), 0o700)
 	for _, tc := range []struct{ toml, want string }{
-		{"[mailbox.a]\nbukcet = \"y\"\n", "line 2: unknown key mailbox.a.bukcet — did you mean bucket? (a mailbox takes bucket, "},
-		{"[mailboxes.a]\nbucket = \"y\"\n", "line 1: unknown key mailboxes — did you mean mailbox? (the top level takes "},
-		{"[keys]\n\"list.dwn\" = [\"n\"]\n[mailbox.a]\nbucket = \"x\"\n", `line 2: unknown key keys."list.dwn" — did you mean list.down? (an action of the help screen: `},
-		{"[mailbox.a]\nbucket = \"x\"\nqueue = \"q\"\n", "line 3: unknown key mailbox.a.queue (a mailbox takes "},
+		{"[mailbox.a]\nbukcet = \"y\"\n", "fix mailbox.a.bukcet at line 2 of " + cfg + " — sesbox takes no such key: did you mean bucket? (a mailbox takes bucket, "},
+		{"[mailboxes.a]\nbucket = \"y\"\n", "fix mailboxes at line 1 of " + cfg + " — sesbox takes no such key: did you mean mailbox? (the top level takes "},
+		{"[keys]\n\"list.dwn\" = [\"n\"]\n[mailbox.a]\nbucket = \"x\"\n", `fix keys."list.dwn" at line 2 of ` + cfg + ` — sesbox takes no such key: did you mean list.down? (an action of the help screen: `},
+		{"[mailbox.a]\nbucket = \"x\"\nqueue = \"q\"\n", "fix mailbox.a.queue at line 3 of " + cfg + " — sesbox takes no such key (a mailbox takes "},
 	} {
 		os.WriteFile(cfg, []byte(tc.toml), 0o600)
 		_, errOut, code := sesbox(t, "ls")
@@ -665,7 +665,7 @@ func TestConfigSyntaxErrorSaysWhereToFixFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, errOut, code := sesbox(t, "--config", path, "ls")
-	want := "sesbox: fix the TOML syntax of " + path + " at line 1, column 15 (" + `toml: line 1 (last key "default"): strings cannot contain newlines)` + "\n"
+	want := "sesbox: fix the TOML syntax at line 1, column 15 of " + path + " (" + `toml: line 1 (last key "default"): strings cannot contain newlines)` + "\n"
 	if code != 1 || errOut != want {
 		t.Errorf("exit %d, %q\nwant %q", code, errOut, want)
 	}

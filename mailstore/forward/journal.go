@@ -49,6 +49,11 @@ type Entry struct {
 	// Simulator marks a send to the SES mailbox simulator only: a
 	// rehearsal, not mail to a person.
 	Simulator bool `json:"simulator,omitempty"`
+	// Refused marks a "failed" send SES refused for the message itself
+	// (mailstore.ErrMessageRefused), which it would refuse again: a later
+	// run does not send it unless asked to (--retry-refused). An older
+	// sesbox, which reads no such field, sends it again as any failure.
+	Refused bool `json:"refused,omitempty"`
 }
 
 // Journal records each forward attempt so a message is never sent twice. It

@@ -12,6 +12,7 @@ const (
 	OptionIncludeSpam                     // Options.IncludeSpam
 	OptionRetryUncertain                  // Options.RetryUncertain
 	OptionIncludeSuppressed               // Options.IncludeSuppressed
+	OptionRetryRefused                    // Options.RetryRefused
 )
 
 // Flag is how the CLI turns o on.
@@ -23,6 +24,8 @@ func (o Option) Flag() string {
 		return "sesbox forward --include-spam"
 	case OptionIncludeSuppressed:
 		return "sesbox forward --include-suppressed"
+	case OptionRetryRefused:
+		return "sesbox forward --retry-refused"
 	default:
 		return "sesbox forward --retry-uncertain"
 	}
@@ -31,7 +34,7 @@ func (o Option) Flag() string {
 // Rephrase replaces in text (a reason, a line of the preview) the CLI's
 // way of turning each option on (Option.Flag) with how's (the TUI's key).
 func Rephrase(text string, how func(Option) string) string {
-	for _, o := range []Option{OptionAgain, OptionIncludeSpam, OptionRetryUncertain, OptionIncludeSuppressed} {
+	for _, o := range []Option{OptionAgain, OptionIncludeSpam, OptionRetryUncertain, OptionIncludeSuppressed, OptionRetryRefused} {
 		text = strings.ReplaceAll(text, o.Flag(), how(o))
 	}
 	return text

@@ -127,8 +127,9 @@ func TestBulkAgainstSESLocal(t *testing.T) {
 	}
 }
 
-// TestRejectedSendSaysWhatToDo: a message SES rejects (an unverified
-// From) is failed with SES's hint first, and the next message is sent.
+// TestRejectedSendSaysWhatToDo: a message SES rejects (an address not
+// verified that is not the one forwards are sent as) is failed with
+// SES's hint first, naming the address, and the next message is sent.
 func TestRejectedSendSaysWhatToDo(t *testing.T) {
 	ses := peer.StartSES(t)
 	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
@@ -153,7 +154,7 @@ func TestRejectedSendSaysWhatToDo(t *testing.T) {
 	if err != nil || tot != (Totals{Sent: 1, Failed: 1}) {
 		t.Fatalf("run: %v %+v", err, tot)
 	}
-	const hint = "SES rejected the message — verify the From identity"
+	const hint = "SES rejected the message: info@acme.example not verified in US-EAST-1 — verify it"
 	if out[0].Status != StatusFailed || !strings.HasPrefix(out[0].Reason, hint) || !strings.Contains(out[0].Reason, "Email address is not verified") {
 		t.Errorf("rejected: %+v, want failed, the reason starting %q and keeping SES's message", out[0], hint)
 	}
@@ -536,4 +537,151 @@ func TestPlanFailsWhatSESRefuses(t *testing.T) {
 			t.Errorf("%s (shape %d): SES took the rewritten message (%v), so the plan need not fail it", s.name, i, err)
 		}
 	}
+}
+
+// TestSESRefusalsByClass answers sends with each class of SES refusal,
+// aws-ses-v2-local behind the fault proxy, and runs the same forward
+// again (and, for a refusal of the message, once more with
+// RetryRefused), checking what each run sent, how it ended, and that no
+// message reached SES twice:
+//   - transient (throttling): backed off and retried in the run;
+//   - the message itself (MessageRejected for its content or a sandbox
+//     recipient, BadRequestException): failed with SES's reason, hint
+//     first, the run goes on; the rerun sends nothing and fails it again
+//     with that reason, RetryRefused sends it. Before, every rerun sent it
+//     to be refused again;
+//   - every send (the address forwards are sent as not verified, sending
+//     paused by SES v1's code, the account suspended): the run stops at
+//     the first, hint first, nothing more sent; the rerun after the fix
+//     sends the rest. Before, the first and last of these failed every
+//     message in its turn.
+func TestSESRefusalsByClass(t *testing.T) {
+	ses := peer.StartSES(t)
+	for _, tc := range []struct {
+		name  string
+		fault sesfault.Fault
+		class string // "transient", "message" or "every"
+		hint  string // the refused message's reason (and a stop's hint) starts so
+		ses   string // and holds SES's words
+	}{
+		{"throttled", sesfault.Throttle, "transient", "", ""},
+		{"content rejected", sesfault.RejectContent, "message", "SES rejected this message, not the account — sent again as it is, it would be refused again", "Illegal address"},
+		{"sandbox recipient", sesfault.RejectRecipient, "message", "SES rejected the message: ops@team.example not verified in US-EAST-1 — verify it", "Email address is not verified"},
+		{"malformed", sesfault.BadRequest, "message", "SES refused this message as malformed — sent again as it is, it would be refused again", "Duplicate header 'Subject'"},
+		{"sender not verified", sesfault.RejectSender, "every", "the address forwards are sent as, forwarder@acme.example, is not verified in SES (US-EAST-1) — verify it or its domain", "Email address is not verified"},
+		{"sending paused (SES v1 code)", sesfault.AccountPausedV1, "every", "sending is paused or suspended for this account or configuration set — see sesbox account", "Email sending is disabled"},
+		{"account suspended", sesfault.Suspended, "every", "sending is paused or suspended for this account or configuration set — see sesbox account", "Sending suspended for this account"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var fixed atomic.Bool
+			proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
+				switch {
+				case fixed.Load():
+					return sesfault.Pass
+				case n == 2, tc.class == "every" && n > 2:
+					return tc.fault
+				}
+				return sesfault.Pass
+			})
+			e := newEnv(t)
+			var keys []string
+			for i, id := range ids(5) {
+				keys = append(keys, e.src.put(id, message(fmt.Sprint(tc.name, " ", i), "info@acme.example", "PASS")))
+			}
+			runOnce := func(opts Options) ([]Result, Totals, error, int) {
+				r := e.runner()
+				r.Sender = sesSender(proxy.URL)
+				before := proxy.Requests()
+				p, err := r.Plan(context.Background(), keys, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []Result
+				tot, err := r.Run(context.Background(), p, func(x Result) { out = append(out, x) }, nil)
+				return out, tot, err, proxy.Requests() - before
+			}
+			opts := Options{Config: testConfig}
+			out, tot, err, n := runOnce(opts)
+			switch tc.class {
+			case "transient":
+				if err != nil || tot != (Totals{Sent: 5}) || n != 6 {
+					t.Fatalf("run: %v %+v, %d requests; want 5 sent by 6 requests", err, tot, n)
+				}
+			case "message":
+				if err != nil || tot != (Totals{Sent: 4, Failed: 1}) || n != 5 {
+					t.Fatalf("run: %v %+v, %d requests; want 4 sent, 1 failed, the run going on", err, tot, n)
+				}
+				if r := out[1]; r.Status != StatusFailed || !r.Refused || !strings.HasPrefix(r.Reason, tc.hint) || !strings.Contains(r.Reason, tc.ses) ||
+					!strings.Contains(r.Reason, "a rerun does not send it again: once it is fixed, sesbox forward --retry-refused sends it") {
+					t.Errorf("the refused message: %+v; want failed, the reason starting %q, holding %q and naming --retry-refused", r, tc.hint, tc.ses)
+				}
+				j, jerr := forward.ReadJournal(e.runner().JournalPath)
+				if jerr != nil {
+					t.Fatal(jerr)
+				}
+				p := mustPlan(t, e, keys, opts)
+				it := p.Items[1]
+				if en, ok := j.Lookup(p.Location.Bucket, it.Key, it.ETag, it.Destinations); !ok || en.State != forward.StateFailed || !en.Refused || !strings.Contains(en.Error, tc.ses) {
+					t.Errorf("the journal says %+v, want failed, refused, with SES's reason", en)
+				}
+				// The rerun: nothing to SES, the refused one failed again
+				// with SES's reason and the way to send it.
+				out, tot, err, n = runOnce(opts)
+				if err != nil || tot != (Totals{Skipped: 4, Failed: 1}) || n != 0 {
+					t.Fatalf("rerun: %v %+v, %d requests; want 4 skipped, 1 failed, none sent", err, tot, n)
+				}
+				if r := out[1]; r.Status != StatusFailed || !r.Refused || !strings.HasPrefix(r.Reason, tc.hint) || !strings.Contains(r.Reason, tc.ses) ||
+					!strings.Contains(r.Reason, "not sent again, as SES would refuse it again: once it is fixed, sesbox forward --retry-refused sends it") {
+					t.Errorf("rerun, the refused message: %+v", r)
+				}
+				if c, err := e.runner().Resend(mustPlan(t, e, keys, opts)); err != nil || c != 0 {
+					t.Errorf("Resend after the rerun: %d %v; want 0 (a rerun sends nothing)", c, err)
+				}
+				// Asked for, once SES would take it.
+				fixed.Store(true)
+				out, tot, err, n = runOnce(Options{Config: testConfig, RetryRefused: true})
+				if err != nil || tot != (Totals{Sent: 1, Skipped: 4}) || n != 1 || out[1].Status != StatusSent {
+					t.Fatalf("--retry-refused: %v %+v, %d requests; want the refused one sent", err, tot, n)
+				}
+			case "every":
+				if !errors.Is(err, mailstore.ErrEverySendRefused) || tot != (Totals{Sent: 1, Failed: 1, NotAttempted: 3}) || n != 2 {
+					t.Fatalf("run: %v %+v, %d requests; want it stopped at the first refusal", err, tot, n)
+				}
+				if h := mailstore.Hint(err); !strings.HasPrefix(h, tc.hint) || !strings.Contains(h, "run the same command again") {
+					t.Errorf("the stop's hint %q, want it to start %q and name the rerun", h, tc.hint)
+				}
+				if !strings.Contains(out[1].Reason, tc.ses) || out[1].Refused {
+					t.Errorf("the refused message: %+v, want SES's words %q", out[1], tc.ses)
+				}
+				if c, err := e.runner().Resend(mustPlan(t, e, keys, opts)); err != nil || c != 4 {
+					t.Errorf("Resend after the stop: %d %v; want 4 (the refused one and the 3 not attempted)", c, err)
+				}
+				fixed.Store(true)
+				_, tot, err, n = runOnce(opts)
+				if err != nil || tot != (Totals{Sent: 4, Skipped: 1}) || n != 4 {
+					t.Fatalf("rerun after the fix: %v %+v, %d requests; want the 4 left sent", err, tot, n)
+				}
+			}
+			count := map[string]int{}
+			for _, em := range proxy.Emails() {
+				count[subjectOf(em.Raw)]++
+			}
+			for i := range 5 {
+				if c := count[fmt.Sprint(tc.name, " ", i)]; c != 1 {
+					t.Errorf("message %d reached SES %d times", i, c)
+				}
+			}
+		})
+	}
+}
+
+// mustPlan plans keys with opts on a runner of e (no sender needed
+// beyond e's).
+func mustPlan(t *testing.T, e *env, keys []string, opts Options) *Plan {
+	t.Helper()
+	p, err := e.runner().Plan(context.Background(), keys, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -69,6 +69,9 @@ type Item struct {
 	// sent, and Reason says why.
 	Status Status
 	Reason string
+	// Refused is set when Status is failed because SES refused a send of
+	// it before for the message itself (Result.Refused).
+	Refused bool
 	// Blocked are the destinations left out of Destinations before
 	// sending (suppressed, or refused by the sandbox), with why; Allowed
 	// are those sent to despite the suppression list
@@ -87,6 +90,10 @@ type Send struct {
 	State        string
 	SESMessageID string
 	At           time.Time
+	// Refused is set when the journal says SES refused the send for the
+	// message itself (State failed): Error is why.
+	Refused bool
+	Error   string
 	// Shared is the team table's view (Runner.Claims), when it decided
 	// State: the reasons then name who sent or claimed it.
 	Shared SharedState
@@ -99,8 +106,24 @@ func (s Send) pending(opts Options) bool {
 		return opts.Again
 	case forward.StateSending:
 		return opts.Again || opts.RetryUncertain
+	case forward.StateFailed:
+		return !s.Refused || opts.RetryRefused
 	}
 	return true
+}
+
+// fromJournal sets what the journal's entry says of the send (the zero
+// Entry: never tried).
+func (s *Send) fromJournal(e forward.Entry) {
+	s.State, s.SESMessageID, s.At, s.Refused, s.Error = e.State, e.SESMessageID, e.Time, e.Refused, e.Error
+}
+
+// refusedReason is the reason of a send SES refused for the message
+// itself, which a run does not make again unless asked: SES's reason
+// (its hint first) as the journal keeps it, when, and how to send it.
+func refusedReason(s Send) string {
+	return fmt.Sprintf("%s (refused by SES %s; not sent again, as SES would refuse it again: once it is fixed, %s sends it)",
+		s.Error, s.At.UTC().Format(time.RFC3339), OptionRetryRefused.Flag())
 }
 
 // ToSend counts the messages the run will send (or write, in a dry run),
@@ -351,7 +374,7 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 	for i := range it.Sends {
 		s := &it.Sends[i]
 		if e, ok := j.Lookup(loc.Bucket, key, it.ETag, s.Destinations); ok {
-			s.State, s.SESMessageID, s.At = e.State, e.SESMessageID, e.Time
+			s.fromJournal(e)
 		}
 		if r.Claims == nil {
 			continue
@@ -373,6 +396,7 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 		mergeShared(s, st)
 	}
 	it.Status, it.Reason = journalVerdict(it.Sends, opts)
+	it.Refused = it.Status == StatusFailed
 	return it, nil
 }
 
@@ -513,6 +537,20 @@ func journalVerdict(sends []Send, opts Options) (Status, string) {
 		}
 		return StatusSkipped, alreadySent(sends)
 	}
+	// Refused by SES before, and nothing else of it left to send: failed
+	// again with SES's reason, without a request.
+	refused := -1
+	for i, s := range sends {
+		switch {
+		case s.State == forward.StateFailed && !s.pending(opts):
+			refused = i
+		case s.pending(opts):
+			return "", ""
+		}
+	}
+	if refused >= 0 {
+		return StatusFailed, refusedReason(sends[refused])
+	}
 	return "", ""
 }
 
@@ -604,10 +642,8 @@ func (r *Runner) Resend(p *Plan) (int, error) {
 		}
 		sends := slices.Clone(it.Sends)
 		for i, s := range sends {
-			s.State, s.SESMessageID, s.At = "", "", time.Time{}
-			if e, ok := j.Lookup(p.Location.Bucket, it.Key, it.ETag, s.Destinations); ok {
-				s.State, s.SESMessageID, s.At = e.State, e.SESMessageID, e.Time
-			}
+			e, _ := j.Lookup(p.Location.Bucket, it.Key, it.ETag, s.Destinations)
+			s.fromJournal(e)
 			sends[i] = s
 		}
 		if st, _ := journalVerdict(sends, p.Options); st != "" {

@@ -62,6 +62,10 @@ type Options struct {
 	Again bool
 	// RetryUncertain sends messages whose last send was cut off.
 	RetryUncertain bool
+	// RetryRefused sends again the messages SES refused before for the
+	// message itself (the journal's Refused): a plain run reports them
+	// failed with SES's reason, sending nothing.
+	RetryRefused bool
 	// IncludeSpam forwards messages with a spam or virus FAIL verdict.
 	IncludeSpam bool
 	// IncludeSuppressed sends to destinations on the account's suppression
@@ -88,6 +92,10 @@ type Result struct {
 	File string `json:"file,omitempty"`
 	// Reason says why a message was skipped, failed or is uncertain.
 	Reason string `json:"reason"`
+	// Refused marks a failed message SES refused for the message itself
+	// (mailstore.ErrMessageRefused), in this run or an earlier one: the
+	// same command does not send it again, --retry-refused does.
+	Refused bool `json:"refused,omitempty"`
 	// SkippedRecipients are destinations left out before sending, each
 	// with why: "addr: suppressed: BOUNCE since 2026-11-02", or the
 	// sandbox refusing an unverified address.

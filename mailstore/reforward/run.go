@@ -366,14 +366,15 @@ func (ru *run) recordPlanned() error {
 			continue
 		}
 		for _, s := range it.Sends {
-			if !s.pending(ru.opts) || s.State == forward.StateSent || s.State == forward.StateSending {
-				// Sent or in doubt stays so until this run really sends
-				// (--again, --retry-uncertain): an interrupted run must not
-				// turn it into something a later run would send.
+			if !s.pending(ru.opts) || s.State == forward.StateSent || s.State == forward.StateSending || s.Refused {
+				// Sent, in doubt or refused stays so until this run really
+				// sends (--again, --retry-uncertain, --retry-refused): an
+				// interrupted run must not turn it into something a later
+				// run would send.
 				continue
 			}
 			if e, ok := ru.j.Lookup(loc.Bucket, it.Key, it.ETag, s.Destinations); ok &&
-				(e.State == forward.StateSent || e.State == forward.StateSending) {
+				(e.State == forward.StateSent || e.State == forward.StateSending || (e.Refused && !ru.opts.RetryRefused)) {
 				// The same, by what the journal says now: the plan was made
 				// without the lock (while the user read and confirmed it),
 				// and another run may have sent it, or started to, since.
@@ -393,7 +394,7 @@ func (ru *run) recordPlanned() error {
 // item forwards one message: the sends put off in earlier, or all. The
 // error is set only when the run must stop.
 func (ru *run) item(ctx context.Context, it *Item, earlier []part) (Result, error) {
-	res := Result{Key: it.Key, Recipients: it.Destinations, Status: it.Status, Reason: it.Reason}
+	res := Result{Key: it.Key, Recipients: it.Destinations, Status: it.Status, Reason: it.Reason, Refused: it.Refused}
 	if it.Status != "" {
 		if it.Status == StatusSkipped {
 			res.SESMessageID = sendIDs(it.Sends)
@@ -472,9 +473,10 @@ func writeFileAtomic(path string, data []byte) error {
 
 // part is the outcome of one send of an item.
 type part struct {
-	status Status
-	id     string
-	reason string
+	status  Status
+	id      string
+	reason  string
+	refused bool // SES refused it for the message itself (Result.Refused)
 }
 
 // send makes the item's pending sends (those put off, when prior holds
@@ -500,7 +502,7 @@ func (ru *run) send(ctx context.Context, it *Item, out []byte, earlier []part) (
 			seen = s.SESMessageID
 		}
 		if e, ok := ru.j.Lookup(loc.Bucket, it.Key, it.ETag, s.Destinations); ok && !notSentByWord(s.Shared, e) {
-			s.State, s.SESMessageID, s.At = e.State, e.SESMessageID, e.Time
+			s.fromJournal(e)
 			if e.State == forward.StateSent || e.State == forward.StateSending {
 				prior = &e
 			}
@@ -514,6 +516,9 @@ func (ru *run) send(ctx context.Context, it *Item, out []byte, earlier []part) (
 			continue
 		case s.State == forward.StateSending && !s.pending(ru.opts):
 			parts[i] = part{status: StatusUncertain, reason: uncertainReason(s.At)}
+			continue
+		case s.State == forward.StateFailed && !s.pending(ru.opts):
+			parts[i] = part{status: StatusFailed, reason: refusedReason(s), refused: true}
 			continue
 		}
 		parts[i], stop = ru.sendOne(ctx, it, s.Destinations, out, digest, prior, seen)
@@ -535,6 +540,7 @@ func fold(it *Item, parts []part) Result {
 		if rank[p.status] > rank[res.Status] {
 			res.Status = p.status
 		}
+		res.Refused = res.Refused || p.refused
 		if p.id != "" {
 			ids = append(ids, p.id)
 		}
@@ -547,6 +553,7 @@ func fold(it *Item, parts []part) Result {
 	}
 	res.SESMessageID = strings.Join(ids, ",")
 	res.Reason = strings.Join(reasons, "; ")
+	res.Refused = res.Refused && res.Status == StatusFailed
 	return res
 }
 
@@ -769,8 +776,17 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				reason = fmt.Sprintf("still throttled after %d attempts: %s", attempt, reason)
 			}
 			ru.unknown = 0
+			// What no send from this address would pass is the run's to
+			// stop at; what SES refuses of this message alone is recorded
+			// so, and not sent again by a plain rerun.
+			sender := ru.unverifiedSender(it, err)
+			refused := sender == "" && errors.Is(err, mailstore.ErrMessageRefused)
 			p := part{status: StatusFailed, reason: reason}
-			if jerr := ru.j.Record(notSentEntry(reason)); jerr != nil {
+			ent := notSentEntry(reason)
+			if prior == nil {
+				ent.Refused = refused
+			}
+			if jerr := ru.j.Record(ent); jerr != nil {
 				return p, errors.Join(jerr, settle(Outcome{NotSent: true, Reason: reason}))
 			}
 			if serr := settle(Outcome{NotSent: true, Reason: reason}); serr != nil {
@@ -790,6 +806,13 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 			if errors.Is(err, mailstore.ErrEverySendRefused) {
 				return p, &mailstore.HintError{Hint: mailstore.Hint(err) + "; then run the same command again: what was sent is skipped",
 					Err: fmt.Errorf("%w; stopped, nothing more is sent", err)}
+			}
+			if sender != "" {
+				return p, ru.senderUnverified(sender, err)
+			}
+			if refused {
+				p.reason += "; a rerun does not send it again: once it is fixed, " + OptionRetryRefused.Flag() + " sends it"
+				p.refused = true
 			}
 			return p, nil
 
@@ -822,6 +845,46 @@ func (ru *run) quotaUsedUp(err error) error {
 		Hint: "the account's 24-hour sending quota is used up — run the same command again once sesbox account shows quota left " +
 			"(SES frees it as sends age past 24 hours: every send it counts now by " + all + "); what was sent is skipped",
 		Err: fmt.Errorf("%w (SES: %w); stopped, nothing more is sent", ErrQuotaUsedUp, err),
+	}
+}
+
+// sender is the address the rewritten message of it is sent as: the
+// config's fromEmail, else the original recipient (forward.Rewrite).
+func (ru *run) sender(it *Item) string {
+	return cmp.Or(ru.opts.Config.FromEmail, it.Original)
+}
+
+// unverifiedSender is the address it is sent as when err is SES refusing
+// it as not verified (itself or its domain: mailstore.UnverifiedIdentities);
+// "" otherwise. Every message sent from it would be refused the same way.
+func (ru *run) unverifiedSender(it *Item, err error) string {
+	_, ids, ok := mailstore.UnverifiedIdentities(err)
+	from := ru.sender(it)
+	if !ok || from == "" {
+		return ""
+	}
+	_, domain, _ := strings.Cut(from, "@")
+	for _, id := range ids {
+		if strings.EqualFold(id, from) || (domain != "" && strings.EqualFold(id, domain)) {
+			return from
+		}
+	}
+	return ""
+}
+
+// senderUnverified is the error that stops a run SES refused a send of
+// because the address it is sent as is not verified: what to fix, hint
+// first; the messages not reached are left for the same command.
+func (ru *run) senderUnverified(from string, err error) error {
+	region, _, _ := mailstore.UnverifiedIdentities(err)
+	fix := "or set fromEmail in the forwarder config to an address SES has verified (without it each message is sent as its original recipient)"
+	if ru.opts.Config.FromEmail != "" {
+		fix = "or set fromEmail in the forwarder config to one SES has verified"
+	}
+	return &mailstore.HintError{
+		Hint: fmt.Sprintf("the address forwards are sent as, %s, is not verified in SES (%s) — verify it or its domain (aws sesv2 create-email-identity --email-identity %s; sesbox account lists the verified identities), %s; then run the same command again: what was sent is skipped",
+			from, cmp.Or(region, "this region"), from, fix),
+		Err: fmt.Errorf("%w: %s, which every message is sent as, is not verified (%w); stopped, nothing more is sent", mailstore.ErrEverySendRefused, from, err),
 	}
 }
 

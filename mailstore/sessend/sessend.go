@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -134,14 +136,70 @@ func (s *Sender) explainSend(err error) error {
 			s.ConfigurationSet, s.ConfigurationSet), Err: everySend{err}}
 	}
 	err = explain(err, sendPermission, s.api, s.profile)
-	if !refusesEverySend(err) {
+	var mark func(error) error
+	switch {
+	case refusesEverySend(err):
+		mark = func(e error) error { return everySend{e} }
+	case refusesMessage(err):
+		mark = func(e error) error { return messageRefused{e} }
+	default:
 		return err
 	}
 	if h, ok := err.(*mailstore.HintError); ok {
-		return &mailstore.HintError{Hint: h.Hint, Err: everySend{h.Err}}
+		return &mailstore.HintError{Hint: h.Hint, Err: mark(h.Err)}
 	}
-	return everySend{err}
+	return mark(err)
 }
+
+// errorCode is the SES error code of err ("" when it has none): the
+// typed errors of SES v2 and the codes only SES v1 or a proxy answers
+// with alike.
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// suspendedMessage is how SES's MessageRejected says the account may not
+// send at all ("Sending suspended for this account. For more information,
+// please check the inbox of the email address associated with your AWS
+// account."): no message of the run would be taken.
+func suspendedMessage(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "MessageRejected" {
+		return false
+	}
+	m := strings.ToLower(ae.ErrorMessage())
+	return strings.Contains(m, "sending suspended") || strings.Contains(m, "sending paused") || strings.Contains(m, "sending is paused")
+}
+
+// refusesMessage reports an SES refusal of the message itself, which SES
+// would give again to the same bytes and destinations: rejected (its
+// content, an address not verified), or malformed. A sender's own
+// address not verified is one of these to SES; the run, which knows the
+// address it sends as, tells it apart (mailstore.UnverifiedIdentities).
+func refusesMessage(err error) bool {
+	var mr *types.MessageRejected
+	var br *types.BadRequestException
+	if errors.As(err, &mr) || errors.As(err, &br) {
+		return true
+	}
+	switch errorCode(err) {
+	case "MessageRejected", "BadRequestException", "InvalidParameterValue", "InvalidParameterValueException":
+		return true
+	}
+	return false
+}
+
+// messageRefused marks a refusal of this message that SES would give it
+// again (mailstore.ErrMessageRefused).
+type messageRefused struct{ error }
+
+func (e messageRefused) Unwrap() error { return e.error }
+
+func (messageRefused) Is(target error) bool { return target == mailstore.ErrMessageRefused }
 
 // refusesEverySend reports an SES refusal that is not about the message:
 // the account, its permissions or its sending identity.
@@ -149,20 +207,28 @@ func refusesEverySend(err error) bool {
 	var nv *types.MailFromDomainNotVerifiedException
 	var ap *types.AccountSuspendedException
 	var sp *types.SendingPausedException
-	if errors.As(err, &nv) || errors.As(err, &ap) || errors.As(err, &sp) || mailstore.ClockHint(err) != "" {
+	if errors.As(err, &nv) || errors.As(err, &ap) || errors.As(err, &sp) || mailstore.ClockHint(err) != "" || suspendedMessage(err) {
 		// A clock SES refuses refuses every send signed by it.
 		return true
 	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "AccessDeniedException", "AccessDenied",
-			"UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredTokenException", "ExpiredToken":
-			return true
-		}
+	switch errorCode(err) {
+	case "AccessDeniedException", "AccessDenied",
+		"UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredTokenException", "ExpiredToken":
+		return true
+	case pausedCodes[0], pausedCodes[1], pausedCodes[2], pausedCodes[3], mailFromCodes[0], mailFromCodes[1]:
+		// SES v1's names (and a proxy's) for the typed errors above.
+		return true
 	}
 	return false
 }
+
+// pausedCodes are the error codes of an account or configuration set
+// that may not send (SES v2 and v1); mailFromCodes those of a MAIL FROM
+// domain not verified.
+var (
+	pausedCodes   = [...]string{"SendingPausedException", "AccountSuspendedException", "AccountSendingPausedException", "ConfigurationSetSendingPausedException"}
+	mailFromCodes = [...]string{"MailFromDomainNotVerifiedException", "MailFromDomainNotVerified"}
+)
 
 // everySend marks a refusal every other send would meet too.
 type everySend struct{ error }
@@ -227,12 +293,20 @@ func hintFor(err error, permission, creds string) string {
 	switch {
 	case mailstore.ClockHint(err) != "":
 		return mailstore.ClockHint(err)
-	case errors.As(err, &mr):
-		return "SES rejected the message — verify the From identity in this region (sesbox account lists them); in the sandbox every recipient must be verified too"
-	case errors.As(err, &nv):
+	case errors.As(err, &nv), slices.Contains(mailFromCodes[:], errorCode(err)):
 		return "the MAIL FROM domain is not verified in SES — verify it, or unset the identity's custom MAIL FROM"
-	case errors.As(err, &ap), errors.As(err, &sp):
+	case errors.As(err, &ap), errors.As(err, &sp), slices.Contains(pausedCodes[:], errorCode(err)), suspendedMessage(err):
 		return "sending is paused or suspended for this account or configuration set — see sesbox account"
+	case errorCode(err) == "MessageRejected" || errors.As(err, &mr):
+		if region, ids, ok := mailstore.UnverifiedIdentities(err); ok && len(ids) > 0 {
+			return fmt.Sprintf("SES rejected the message: %s not verified in %s — verify it, or send from a verified identity (sesbox account lists them); in the sandbox every recipient must be verified too",
+				strings.Join(ids, ", "), region)
+		} else if ok {
+			return "SES rejected the message — verify the From identity in this region (sesbox account lists them); in the sandbox every recipient must be verified too"
+		}
+		return "SES rejected this message, not the account — sent again as it is, it would be refused again (SES's reason follows)"
+	case refusesMessage(err):
+		return "SES refused this message as malformed — sent again as it is, it would be refused again (SES's reason follows)"
 	case mailstore.QuotaUsedUp(err):
 		return "the account's 24-hour sending quota is used up — SES frees it as sends age past 24 hours; sesbox account shows what is left"
 	case IsThrottle(err):

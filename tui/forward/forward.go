@@ -241,6 +241,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		case key.Matches(msg, k.IncludeSuppressed):
 			m.opts.IncludeSuppressed = !m.opts.IncludeSuppressed
 			return m.replan()
+		case key.Matches(msg, k.RetryRefused):
+			m.opts.RetryRefused = !m.opts.RetryRefused
+			return m.replan()
 		case key.Matches(msg, k.Again):
 			if m.opts.Again {
 				m.opts.Again = false
@@ -285,7 +288,7 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Cancel):
 			return m.close()
-		case key.Matches(msg, k.RetryUncertain, k.IncludeSpam, k.IncludeSuppressed, k.Again):
+		case key.Matches(msg, k.RetryUncertain, k.IncludeSpam, k.IncludeSuppressed, k.RetryRefused, k.Again):
 			m.held = append(m.held, msg)
 		}
 	}
@@ -310,6 +313,8 @@ func (m *Model) applyHeld() (ask bool) {
 			m.opts.IncludeSpam, changed = !m.opts.IncludeSpam, true
 		case key.Matches(msg, k.IncludeSuppressed):
 			m.opts.IncludeSuppressed, changed = !m.opts.IncludeSuppressed, true
+		case key.Matches(msg, k.RetryRefused):
+			m.opts.RetryRefused, changed = !m.opts.RetryRefused, true
 		case m.opts.Again:
 			m.opts.Again, changed = false, true
 		default:
@@ -452,7 +457,7 @@ func (m Model) FullHelp() [][]key.Binding {
 		}
 	}
 	return [][]key.Binding{short, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
-		{k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed}}
+		{k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed, k.RetryRefused}}
 }
 
 // scroll moves *pos, the first line shown of total, by the movement key

@@ -33,6 +33,7 @@ type sender struct {
 	mu      sync.Mutex
 	sent    [][]string
 	reject  string // a substring of the raw message to refuse
+	refuse  error  // what a refusal returns (rejected{} when nil)
 	gate    chan struct{}
 	entered chan struct{} // told when a send starts, if set
 	quota   mailstore.Quota
@@ -53,6 +54,9 @@ func (s *sender) SendRaw(_ context.Context, dests []string, raw []byte) (string,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.reject != "" && strings.Contains(string(raw), s.reject) {
+		if s.refuse != nil {
+			return "", s.refuse
+		}
 		return "", rejected{}
 	}
 	s.sent = append(s.sent, dests)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 
+	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/internal/fixture"
@@ -301,5 +303,65 @@ func TestAgainThatFailsKeepsNoUndo(t *testing.T) {
 	m, _ = pump(t, m, cmd)
 	if m.state != stateDone || !m.Options().RetryUncertain {
 		t.Fatalf("u after the failure: state %v, options %+v:\n%s", m.state, m.Options(), m.View())
+	}
+}
+
+// refusedByIdentity is what sessend returns for a message SES refused
+// for itself (an HTTP 400 MessageRejected): the hint first, marked
+// mailstore.ErrMessageRefused.
+type refusedByIdentity struct{}
+
+func (refusedByIdentity) Error() string {
+	return "send: MessageRejected: Email address is not verified. The following identities failed the check in region US-EAST-1: jim@example.com"
+}
+func (refusedByIdentity) HTTPStatusCode() int  { return 400 }
+func (refusedByIdentity) Is(target error) bool { return target == mailstore.ErrMessageRefused }
+
+// TestRefusedLeadsWithTheHintAndRSendsIt: a message SES refused for
+// itself shows on the results hint first, as the CLI prints it, with the
+// screen's key where the CLI names --retry-refused; the option line
+// offers "refused by SES (r)"; a new screen on it sends nothing and says
+// the same; r plans with RetryRefused and y sends it.
+func TestRefusedLeadsWithTheHintAndRSendsIt(t *testing.T) {
+	r, s := newRunner(t)
+	good, _ := demoKeys(t)
+	const hint = "SES rejected the message: jim@example.com not verified in US-EAST-1 — verify it"
+	s.refuse = &mailstore.HintError{Hint: hint, Err: refusedByIdentity{}}
+	s.reject = string(demo.Messages()[good[0]][len(demo.Messages()[good[0]])-40:])
+	m := newScreen(t, r, good[:1], 80, 24)
+	m, _ = pump(t, m, m.Init())
+	m, cmd := press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	res := m.Results()
+	if m.state != stateDone || len(res) != 1 || res[0].Status != reforward.StatusFailed || !res[0].Refused || !strings.HasPrefix(res[0].Reason, hint) {
+		t.Fatalf("state %v, results %+v", m.state, res)
+	}
+	flat := func(v string) string { return strings.Join(strings.Fields(v), " ") }
+	if v := flat(m.View()); !strings.Contains(v, "FAILED "+mailstore.SESMessageID(good[0])+" "+hint) || !strings.Contains(v, "[ ] refused by SES (r)") ||
+		!strings.Contains(v, "once it is fixed, key r sends it") || strings.Contains(v, "--retry-refused") {
+		t.Fatalf("the results do not lead with the hint, or offer r in the CLI's words:\n%s", m.View())
+	}
+
+	// Planned again: failed by the plan, nothing sent.
+	m = newScreen(t, r, good[:1], 80, 24)
+	m, _ = pump(t, m, m.Init())
+	if res := m.Results(); m.state != stateDone || len(res) != 1 || !res[0].Refused || !strings.HasPrefix(res[0].Reason, hint) || len(s.sent) != 0 {
+		t.Fatalf("a new screen: state %v, results %+v, %d sent", m.state, res, len(s.sent))
+	}
+	if v := flat(m.View()); !strings.Contains(v, "not sent again, as SES would refuse it again: once it is fixed, key r sends it") {
+		t.Fatalf("the plan's reason does not name r:\n%s", m.View())
+	}
+	s.mu.Lock()
+	s.reject = ""
+	s.mu.Unlock()
+	m, cmd = press(t, m, "r")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateConfirm || !m.Options().RetryRefused || !strings.Contains(m.View(), "[x] refused by SES (r)") {
+		t.Fatalf("after r: state %v, options %+v:\n%s", m.state, m.Options(), m.View())
+	}
+	m, cmd = press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateDone || len(s.sent) != 1 || m.Results()[0].Status != reforward.StatusSent {
+		t.Fatalf("after r y: state %v, %d sent, results %+v", m.state, len(s.sent), m.Results())
 	}
 }

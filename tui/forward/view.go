@@ -341,10 +341,29 @@ func (m Model) doneHead() []string {
 	}
 	// Not on a short screen, where the results need the room (? lists
 	// the keys).
-	if m.height >= 12 && (t.Skipped > 0 || t.Uncertain > 0 || m.opts.RetryUncertain || m.opts.IncludeSpam || m.opts.Again || m.opts.IncludeSuppressed) {
+	if m.height >= 12 && (t.Skipped > 0 || t.Uncertain > 0 || m.anyRefused() || m.opts.RetryUncertain || m.opts.IncludeSpam || m.opts.Again || m.opts.IncludeSuppressed || m.opts.RetryRefused) {
 		head = append(head, m.optionLines()...)
 	}
 	return head
+}
+
+// anyRefused says whether a result (or an item of the plan) is a
+// message SES refused before for itself, which the option
+// --retry-refused sends.
+func (m Model) anyRefused() bool {
+	for _, r := range m.results {
+		if r.Refused {
+			return true
+		}
+	}
+	if m.plan != nil {
+		for _, it := range m.plan.Items {
+			if it.Refused {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // optionLines are sesbox forward's --retry-uncertain, --include-spam,
@@ -365,6 +384,11 @@ func (m Model) optionLines() []string {
 		box(m.opts.IncludeSpam) + "spam (" + firstKey(k.IncludeSpam) + ")",
 		box(m.opts.Again) + "sent already (" + firstKey(k.Again) + ")",
 		box(m.opts.IncludeSuppressed) + "suppressed (" + firstKey(k.IncludeSuppressed) + ")",
+	}
+	if m.opts.RetryRefused || m.anyRefused() {
+		// Only where it can send something: the line fits 80 columns
+		// without it.
+		items = append(items, box(m.opts.RetryRefused)+"refused by SES ("+firstKey(k.RetryRefused)+")")
 	}
 	// Wrapped between the options, never inside one: at 80 columns a
 	// word wrap left "(s)" alone on a line of its own.
@@ -394,6 +418,8 @@ func (m Model) optionKey(o reforward.Option) string {
 		return "key " + firstKey(m.keys.IncludeSpam)
 	case reforward.OptionIncludeSuppressed:
 		return "key " + firstKey(m.keys.IncludeSuppressed)
+	case reforward.OptionRetryRefused:
+		return "key " + firstKey(m.keys.RetryRefused)
 	default:
 		return "key " + firstKey(m.keys.RetryUncertain)
 	}

@@ -162,6 +162,9 @@ type Forward struct {
 	IncludeSpam       key.Binding
 	Again             key.Binding
 	IncludeSuppressed key.Binding
+	// RetryRefused is --retry-refused: the messages SES refused before
+	// for the message itself.
+	RetryRefused key.Binding
 }
 
 // Audit are the audit view's keys (tui/audit).
@@ -374,6 +377,7 @@ func DefaultKeyMap() KeyMap {
 			IncludeSpam:       b("also send spam/virus FAIL (--include-spam)", "i"),
 			Again:             b("also send what was sent (--again, asks)", "a"),
 			IncludeSuppressed: b("also send to suppressed destinations (--include-suppressed)", "s"),
+			RetryRefused:      b("also send what SES refused before (--retry-refused)", "r"),
 		},
 		Audit: Audit{
 			Up:       b("up", "k", "up"),
@@ -517,6 +521,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"forward.include-spam":       &k.Forward.IncludeSpam,
 		"forward.again":              &k.Forward.Again,
 		"forward.include-suppressed": &k.Forward.IncludeSuppressed,
+		"forward.retry-refused":      &k.Forward.RetryRefused,
 
 		"audit.up":        &k.Audit.Up,
 		"audit.down":      &k.Audit.Down,
@@ -543,6 +548,16 @@ func Actions() []string {
 	return out
 }
 
+// CheckName refuses a key name no key press has: one holding a control
+// or bidi character (an escape sequence), which drawn on the help page
+// and the key line as written would act on the terminal.
+func CheckName(s string) error {
+	if s != " " && sanitize.Line(s) != s {
+		return fmt.Errorf("%q is not a key name (bubbletea's names: \"j\", \"ctrl+d\", \"space\")", s)
+	}
+	return nil
+}
+
 // Apply rebinds actions from the config file: each action name maps to the
 // keys that trigger it (bubbletea key names: "j", "ctrl+d", "shift+tab",
 // "space" or " "). An empty list unbinds the action. Unknown action names
@@ -566,8 +581,8 @@ func (k *KeyMap) Apply(overrides map[string][]string) error {
 	// on the terminal, and no key press is named so.
 	for _, name := range slices.Sorted(maps.Keys(overrides)) {
 		for _, s := range overrides[name] {
-			if s != " " && sanitize.Line(s) != s {
-				return fmt.Errorf("%s: %q is not a key name (bubbletea's names: \"j\", \"ctrl+d\", \"space\")", name, s)
+			if err := CheckName(s); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
 		}
 	}

@@ -58,6 +58,29 @@ const (
 	// send naming a configuration set the region does not have, without
 	// forwarding.
 	NoConfigSet
+	// RejectContent answers HTTP 400 MessageRejected for the message
+	// itself ("Illegal address"), as SES does for one it would refuse
+	// however often it is sent, without forwarding.
+	RejectContent
+	// RejectRecipient answers HTTP 400 MessageRejected "Email address is
+	// not verified" naming a destination (ops@team.example), as SES does
+	// in the sandbox, without forwarding: that message only is refused.
+	RejectRecipient
+	// BadRequest answers HTTP 400 BadRequestException, as SES does for a
+	// message it reads as malformed, without forwarding.
+	BadRequest
+	// RejectSender answers HTTP 400 MessageRejected "Email address is not
+	// verified" naming SenderAddress, the address the tests forward as,
+	// without forwarding: every send from it is refused.
+	RejectSender
+	// AccountPausedV1 answers HTTP 400 AccountSendingPausedException, SES
+	// v1's name for an account whose sending is paused (the SDK has no
+	// type for it), without forwarding.
+	AccountPausedV1
+	// Suspended answers HTTP 400 MessageRejected "Sending suspended for
+	// this account", as SES does for a suspended account, without
+	// forwarding.
+	Suspended
 	// ServerError forwards the request (SES takes the message) and then
 	// answers HTTP 500 InternalFailure in place of SES's answer: a send
 	// in doubt, whose sender cannot tell it went out.
@@ -68,6 +91,10 @@ const (
 	// doubt that was not made).
 	HoldBefore
 )
+
+// SenderAddress is the address RejectSender says is not verified: the
+// fromEmail of the tests' forwarder configs.
+const SenderAddress = "forwarder@acme.example"
 
 // SlowDelay is how long a Slow request waits before it is forwarded.
 const SlowDelay = 100 * time.Millisecond
@@ -201,6 +228,24 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.Held <- n
 		<-p.release
 		cut(w)
+		return
+	case RejectContent:
+		answerError(w, http.StatusBadRequest, "MessageRejected", "Illegal address")
+		return
+	case RejectRecipient:
+		answerError(w, http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: ops@team.example")
+		return
+	case BadRequest:
+		answerError(w, http.StatusBadRequest, "BadRequestException", "Duplicate header 'Subject'.")
+		return
+	case RejectSender:
+		answerError(w, http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: "+SenderAddress)
+		return
+	case AccountPausedV1:
+		answerError(w, http.StatusBadRequest, "AccountSendingPausedException", "Email sending is disabled for this account.")
+		return
+	case Suspended:
+		answerError(w, http.StatusBadRequest, "MessageRejected", "Sending suspended for this account. For more information, please check the inbox of the email address associated with your AWS account.")
 		return
 	}
 
