@@ -196,11 +196,14 @@ func testLostRecordNeverSendsTwice(t *testing.T, db *peer.DynamoDB) {
 		}
 		for _, order := range orders {
 			n++
+			// A's next process comes at once (the claim settled a moment
+			// ago, its lease running) or a minute on.
+			aOff := []time.Duration{0, time.Minute}[rng.Intn(2)]
 			var steps []string
 			for _, a := range order {
 				steps = append(steps, names[a])
 			}
-			label := fmt.Sprintf("crash at %s, then %s", p, strings.Join(steps, ", "))
+			label := fmt.Sprintf("crash at %s, then %s (A's next process %v on)", p, strings.Join(steps, ", "), aOff)
 			t.Run(fmt.Sprintf("%d", n), func(t *testing.T) {
 				t.Log(label)
 				_, table := newTable(t, db)
@@ -250,16 +253,16 @@ func testLostRecordNeverSendsTwice(t *testing.T, db *peer.DynamoDB) {
 				// Both run a minute on, past A's lease.
 				aNext := newStore(db.Client(), table, owner("a", 2))
 				aNext.alive = func(pid int) bool { return pid != 1 }
-				aNext.Now = func() time.Time { return time.Now().Add(time.Minute) }
+				aNext.Now = func() time.Time { return time.Now().Add(aOff) }
 				aNextJournal := filepath.Join(t.TempDir(), "a-next-journal.jsonl")
 				if err := os.WriteFile(aNextJournal, c.snap, 0o600); err != nil {
 					t.Fatal(err)
 				}
 				b := newStore(db.Client(), table, owner("b", 1))
-				b.Now = aNext.Now
+				b.Now = func() time.Time { return time.Now().Add(time.Minute) }
 				bJournal := filepath.Join(t.TempDir(), "b-journal.jsonl")
 				runA := func() reforward.Result {
-					res, err := forwardOnce(runner(aNext, sesSender(pass.URL), actionlog.Tee{aNext}, aNextJournal, &pausedClock{off: time.Minute}))
+					res, err := forwardOnce(runner(aNext, sesSender(pass.URL), actionlog.Tee{aNext}, aNextJournal, &pausedClock{off: aOff}))
 					if err != nil {
 						t.Fatalf("A's next run: %v", err)
 					}
@@ -419,8 +422,15 @@ func testResolveRecordsWhoDecided(t *testing.T, db *peer.DynamoDB) {
 	if doubts, err = b.Resolve(ctx, k, nil, Decision{NotSent: true, Destinations: []string{"audit@team.example"}}, lg); err != nil || doubts[0].Done != "resolved not sent" {
 		t.Fatalf("not sent: %+v %v", doubts, err)
 	}
-	if _, err := b.Resolve(ctx, k, nil, Decision{}, lg); !errors.Is(err, ErrNoDoubt) {
+	if _, err := b.Resolve(ctx, k, nil, Decision{}, lg); !errors.Is(err, ErrNoDoubt) ||
+		!strings.Contains(err.Error(), "its send to ops@team.example is resolved as sent by op@b pid 1 at ") ||
+		!strings.Contains(err.Error(), "its send to audit@team.example is resolved as not sent by op@b pid 1 at ") {
 		t.Errorf("after both decisions: %v", err)
+	}
+	// A key no send was claimed of: a typo, named as one.
+	if _, err := b.Resolve(ctx, "inbox/typo", nil, Decision{Sent: true}, lg); !errors.Is(err, mailstore.ErrNotFound) ||
+		!strings.HasPrefix(mailstore.Hint(err), "check the key") {
+		t.Errorf("a key without a claim: %v", err)
 	}
 	// Every run goes by them: ops skipped, with who decided; audit free
 	// to claim, with the decision told.

@@ -270,12 +270,20 @@ func (s *Store) Resolve(ctx context.Context, key string, journal *forward.Journa
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	doubts, err := s.doubts(ctx, key, journal)
+	doubts, others, err := s.doubts(ctx, key, journal)
 	if err != nil {
 		return nil, err
 	}
+	if len(doubts) == 0 && len(others) == 0 {
+		// A typo, or a message no run of the team forwarded: exit 3, as a
+		// KEY that names no message.
+		return nil, &mailstore.HintError{
+			Hint: fmt.Sprintf("check the key (the object key, or the SES message id that ends it, as sesbox ls shows them): team table %s holds no forward send of %s", s.table, key),
+			Err:  fmt.Errorf("%s: %w", key, mailstore.ErrNotFound),
+		}
+	}
 	if len(doubts) == 0 {
-		return nil, fmt.Errorf("%s: %w (team table %s)", key, ErrNoDoubt, s.table)
+		return nil, fmt.Errorf("%s: %w (team table %s): %s", key, ErrNoDoubt, s.table, strings.Join(others, "; "))
 	}
 	decided := d.Sent || d.NotSent
 	if decided && len(d.Destinations) > 0 {
@@ -395,9 +403,8 @@ func (s *Store) decide(ctx context.Context, x *Doubt, d Decision, log reforward.
 
 // doubts reads the claims of key the table holds in doubt (a Scan of the
 // claims, as status reads them), with what this machine's journal and
-// the shared log say of each.
-func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal) ([]Doubt, error) {
-	var out []Doubt
+// the shared log say of each, and says what the others of key are.
+func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal) (out []Doubt, others []string, err error) {
 	p := dynamodb.NewScanPaginator(s.api, &dynamodb.ScanInput{
 		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		FilterExpression:          aws.String("#kind = :claim"),
@@ -408,7 +415,7 @@ func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal
 		sent := time.Now()
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, s.wrap("scan the claims", err)
+			return nil, nil, s.wrap("scan the claims", err)
 		}
 		s.observe(page.ResultMetadata, sent)
 		for _, it := range page.Items {
@@ -418,9 +425,10 @@ func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal
 			}
 			v, err := s.confirmed(ctx, c)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if v.State != reforward.SharedUncertain {
+				others = append(others, fmt.Sprintf("its send to %s is %s", strings.Join(c.dests, ", "), settled(v)))
 				continue
 			}
 			x := Doubt{Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: c.dests, ClaimState: c.state, Owner: c.owner.String(),
@@ -434,11 +442,11 @@ func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal
 		}
 	}
 	if len(out) == 0 {
-		return nil, nil
+		return nil, others, nil
 	}
 	entries, _, err := s.ReadLog(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, e := range entries {
 		var a actionlog.Action
@@ -462,5 +470,21 @@ func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal
 		}
 	}
 	slices.SortFunc(out, func(a, b Doubt) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
-	return out, nil
+	return out, others, nil
+}
+
+// settled says what a send not in doubt is now, for an operator who asks
+// of it.
+func settled(v reforward.SharedState) string {
+	switch {
+	case v.State == reforward.SharedSent && v.Resolution == reforward.ResolvedSent:
+		return fmt.Sprintf("resolved as sent by %s at %s", v.ResolvedBy, v.At.UTC().Format(time.RFC3339))
+	case v.State == reforward.SharedSent:
+		return fmt.Sprintf("sent by %s (SES message id %s)", v.Owner, v.SESMessageID)
+	case v.State == reforward.SharedClaimed:
+		return "being sent by " + v.Owner
+	case v.Resolution == reforward.ResolvedNotSent:
+		return fmt.Sprintf("resolved as not sent by %s at %s: the next forward run sends it", v.ResolvedBy, v.At.UTC().Format(time.RFC3339))
+	}
+	return "not sent: the next forward run sends it"
 }
