@@ -790,3 +790,21 @@ func TestRestoreCommandIsCopiedWhole(t *testing.T) {
 		t.Errorf("y with the command's last line on the screen: %#v, %q", r, term.String())
 	}
 }
+
+// TestVerifySaysDestroyedVersionsAndLockChanges: the summary's count of
+// the manifest's versions deleted for good and of versions whose Object
+// Lock changed (audit verify's rows destroyed and object lock) were not
+// in the TUI's summary; they are, at 80 columns, whole.
+func TestVerifySaysDestroyedVersionsAndLockChanges(t *testing.T) {
+	m := newModel(t, newBucket(), "")
+	m.SetSize(80, 40)
+	m.run, m.state = 7, verifyRunning
+	m, _ = m.Update(VerifyFinishedMsg{Run: 7, Summary: audit.Summary{Unchanged: 3, MetadataChanged: 2, Rewritten: 1, Destroyed: 1, LockChanged: 2}})
+	v := strings.Join(strings.Fields(m.View()), " ")
+	for _, want := range []string{"destroyed: 1 of the manifest's versions deleted for good (s3:DeleteObjectVersion)",
+		"object lock: 2 changed (the retention or legal hold of the manifest's version)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, m.View())
+		}
+	}
+}

@@ -245,6 +245,12 @@ func (m Model) render() ([]string, []restoreLine) {
 		if s.Rewritten > 0 {
 			add("  " + st.Warning.Render(fmt.Sprintf("rewritten: %d unchanged, but written again since the manifest", s.Rewritten)))
 		}
+		if s.Destroyed > 0 {
+			wrap("  ", fmt.Sprintf("destroyed: %d of the manifest's versions deleted for good (s3:DeleteObjectVersion)", s.Destroyed), st.Warning)
+		}
+		if s.LockChanged > 0 {
+			wrap("  ", fmt.Sprintf("object lock: %d changed (the retention or legal hold of the manifest's version)", s.LockChanged), st.Warning)
+		}
 		if s.ETagMismatches > 0 {
 			add("  " + st.Warning.Render(etagsNotMD5(int(s.ETagMismatches))))
 		}
