@@ -563,6 +563,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	if s.Rewritten > 0 {
 		fmt.Fprintf(tw, "rewritten\t%d unchanged, but written again since the manifest\n", s.Rewritten)
 	}
+	if s.Destroyed > 0 {
+		fmt.Fprintf(tw, "destroyed\t%d of the manifest's versions deleted for good (s3:DeleteObjectVersion)\n", s.Destroyed)
+	}
 	if s.LockChanged > 0 {
 		fmt.Fprintf(tw, "object lock\t%d changed (the retention or legal hold of the manifest's version)\n", s.LockChanged)
 	}

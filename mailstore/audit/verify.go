@@ -86,6 +86,9 @@ type Result struct {
 	// bucket's answer (none at all, when empty).
 	read           Entry
 	versionsListed bool
+	// destroyed says the bucket no longer lists the version the
+	// manifest recorded (the note says so): deleted for good.
+	destroyed bool
 	// lock is the Object Lock of the manifest's version as read now
 	// (checkLock); nil when it was not read.
 	lock *VersionLock
@@ -124,6 +127,11 @@ type Summary struct {
 	// retention or legal hold removed, added or changed. One whose bytes
 	// and metadata are unchanged is metadata-changed.
 	LockChanged int64 `json:"lockChanged,omitempty"`
+	// Destroyed counts objects (of any status) whose version the
+	// manifest recorded the bucket no longer lists: deleted for good
+	// (s3:DeleteObjectVersion), even when another version holds the
+	// same bytes (an unchanged object written again).
+	Destroyed int64 `json:"destroyed,omitempty"`
 	// Recoverable counts changed and deleted objects whose original bytes
 	// a kept version still holds.
 	Recoverable int64 `json:"recoverable"`
@@ -398,6 +406,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			if r.lockChanged() {
 				sum.LockChanged++
 			}
+			if r.destroyed {
+				sum.Destroyed++
+			}
 			groups.add(r.Key)
 			prog.Done++
 			prog.Bytes += r.Size
@@ -627,6 +638,7 @@ func checkObject(ctx context.Context, b Bucket, want *Entry, have *mailstore.Obj
 		if again := writtenAgain(want, obj); again != "" {
 			r.Rewritten = true
 			r.Note = joinNote(r.Note, "the same bytes, but written again since the manifest: "+again)
+			keptVersion(ctx, b, want, &r)
 		}
 		return r
 	}
@@ -851,6 +863,29 @@ func writtenAgain(want *Entry, have mailstore.Object) string {
 	return fmt.Sprintf("last modified %s (the manifest's: %s)", now.UTC().Format(time.RFC3339), then.UTC().Format(time.RFC3339))
 }
 
+// keptVersion lists, for an unchanged object written again since the
+// manifest (r.Rewritten), its versions and delete markers, which show
+// what happened in between (a delete marker and the bytes put back, an
+// overwrite undone), and says when the version the manifest recorded
+// is no longer among them: deleted for good (s3:DeleteObjectVersion),
+// which nothing but a delete naming that version does. Nothing is
+// listed for a manifest of an unversioned bucket (no version ids).
+func keptVersion(ctx context.Context, b Bucket, want *Entry, r *Result) {
+	if want.VersionID == "" || want.VersionID == "null" {
+		return
+	}
+	vs, err := b.Versions(ctx, want.Key)
+	if err != nil {
+		r.Note = joinNote(r.Note, "versions unknown: "+err.Error())
+		return
+	}
+	r.Versions, r.versionsListed = vs, true
+	if !slices.ContainsFunc(vs, func(v Version) bool { return v.VersionID == want.VersionID }) {
+		r.destroyed = true
+		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion): version %s holds the same bytes now", want.VersionID, r.VersionID))
+	}
+}
+
 // findOriginal lists the object's versions and looks for one whose bytes
 // hash as the manifest says: the manifest's own version first, then other
 // kept versions of the same size, newest first, at most maxCand reads.
@@ -899,6 +934,7 @@ func findOriginal(ctx context.Context, b Bucket, want *Entry, r *Result, maxCand
 	// overwrite or delete.
 	destroyed := want.VersionID != "" && want.VersionID != "null" &&
 		!slices.ContainsFunc(vs, func(v Version) bool { return v.VersionID == want.VersionID })
+	r.destroyed = destroyed
 	switch {
 	case destroyed && kept == 0:
 		r.Note = joinNote(r.Note, fmt.Sprintf("the manifest's version %s was deleted for good (s3:DeleteObjectVersion), and no other version is kept: the original bytes are gone from this bucket", want.VersionID))

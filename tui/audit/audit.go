@@ -18,6 +18,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/posture"
+	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 	"github.com/sesbox/sesbox/tui/common"
@@ -164,6 +165,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		m.clamp()
 		return m, nil
+	case RestoreCopiedMsg:
+		if msg.Err != nil {
+			return m, common.Error(msg.Err)
+		}
+		return m, notice("copied the restore command of " + sanitize.Key(msg.Key) + " (OSC 52)")
 	case tea.KeyMsg:
 		if m.prompting {
 			return m.updatePrompt(msg)
@@ -195,6 +201,17 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		m.postureLoading = true
 		return m, readPostureCmd(m.env.Config, m.env.Account, m.env.Identities)
+	case key.Matches(msg, k.Copy):
+		_, restores := m.render()
+		for _, r := range restores {
+			if r.end > m.offset && r.line < m.offset+m.bodyHeight() {
+				return m, copyCmd(m.c.Terminal, r.key, r.cmd)
+			}
+		}
+		if len(restores) == 0 {
+			return m, notice("no restore command to copy: verify names one for each changed or deleted object a version still holds")
+		}
+		return m, notice("no restore command on the screen: scroll to one (" + k.Down.Help().Key + ", " + k.Up.Help().Key + ")")
 	case key.Matches(msg, k.Stop):
 		if m.state != verifyRunning {
 			return m, nil
@@ -260,6 +277,10 @@ func (m Model) ShortHelp() []key.Binding {
 		return []key.Binding{m.keys.Accept, m.keys.Cancel}
 	}
 	k := m.keys
+	if m.summary.Recoverable > 0 || m.progress.Changed+m.progress.Deleted > 0 {
+		// First: after the root's own keys only two fit 80 columns.
+		return []key.Binding{k.Copy, k.Verify, k.Stop, k.Down, k.Up}
+	}
 	return []key.Binding{k.Verify, k.Stop, k.Posture, k.Down, k.Up}
 }
 
@@ -268,7 +289,7 @@ func (m Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{
 		{k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
-		{k.Verify, k.Stop, k.Posture},
+		{k.Verify, k.Stop, k.Posture, k.Copy},
 	}
 }
 

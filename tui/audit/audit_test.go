@@ -709,3 +709,102 @@ func TestVerifyShowsDigestsAndRestoreWhole(t *testing.T) {
 		t.Errorf("view lacks %q:\n%s", restore, v)
 	}
 }
+
+// TestRestoreCommandIsCopiedWhole: the restore command of an object
+// whose key is an SES message id (a copy source of 118 cells) was
+// wrapped at 80 columns, inside its quoted copy source, so what the
+// screen showed could not be copied and pasted; at 80x23 it is now
+// wrapped at spaces only (a word wider than the screen cut, said so),
+// and y puts the first one on the screen on the clipboard whole (OSC
+// 52), exactly audit.RestoreCommand, even when only its last line is
+// on the screen; with none on the screen y says where to scroll.
+func TestRestoreCommandIsCopiedWhole(t *testing.T) {
+	b := newBucket()
+	key := "inbox/0100019386f5b7a4-0c3e8b1f-5d2a-4e7b-9c61-3f8a2d4e6b10-000000"
+	b.objs[key] = []byte("Subject: long\n\nthe original\n")
+	path := snapshotOf(t, b)
+	orig := b.objs[key]
+	b.objs[key] = []byte("Subject: long\n\nreplaced!!!!\n")
+	vid := "3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY.a8b7c6d5e4f3"
+	b.versions[key] = []audit.Version{{Key: key, VersionID: "01M996RN2SB80G8RBNPSXKQ2KH.Lx7qA2", IsLatest: true, ETag: string(b.objs[key])},
+		{Key: key, VersionID: vid, ETag: string(orig), LastModified: when}}
+	var term bytes.Buffer
+	c := fixture.Common(80, 23)
+	c.Terminal = &term
+	m := New(c, Env{Bucket: b, Config: b, Manifest: path, Parallel: 2})
+	m.SetSize(80, 23)
+	m, _ = drive(t, m, m.Init())
+	m, cmd := press(m, "v")
+	m, _ = drive(t, m, cmd)
+	want := audit.RestoreCommand("mail", key, vid)
+	if len(want) < 200 {
+		t.Fatalf("restore command %q", want)
+	}
+
+	// Nothing on the first screen: y says where to scroll.
+	m, cmd = press(m, "y")
+	if msg, ok := cmd().(common.NoticePostedMsg); !ok || !strings.Contains(msg.Text, "scroll to one") || term.Len() != 0 {
+		t.Errorf("y with no restore command on the screen: %#v, %q", msg, term.String())
+	}
+	m, _ = press(m, "G")
+	v := m.View()
+	var shown []string
+	for _, l := range strings.Split(v, "\n") {
+		if w := ansi.StringWidth(l); w > 80 {
+			t.Errorf("line too wide (%d): %q", w, l)
+		}
+		shown = append(shown, strings.Fields(l)...)
+	}
+	// Every word of the command is on the screen as a word, or cut
+	// (ending in …) only when wider than the screen.
+	for _, w := range strings.Fields(want) {
+		if !slices.Contains(shown, w) && (len(w) <= 80 || !slices.ContainsFunc(shown, func(s string) bool {
+			return strings.HasSuffix(s, "…") && strings.HasPrefix(w, strings.TrimSuffix(s, "…"))
+		})) {
+			t.Errorf("the word %q of the restore command is not whole on the screen:\n%s", w, v)
+		}
+	}
+	if !strings.Contains(strings.Join(strings.Fields(v), " "), "y copies the first restore command on the screen whole (OSC 52)") {
+		t.Errorf("the view does not say y copies it:\n%s", v)
+	}
+	m, cmd = press(m, "y")
+	m, msgs := drive(t, m, cmd)
+	if len(msgs) == 0 {
+		t.Fatal("y sent nothing")
+	}
+	if r, ok := msgs[0].(RestoreCopiedMsg); !ok || r.Err != nil || r.Key != key {
+		t.Errorf("y: %#v", msgs[0])
+	}
+	if got := term.String(); !strings.HasPrefix(got, ansi.SetSystemClipboard(want)) {
+		t.Errorf("the terminal got %q\nwant OSC 52 of %q", got, want)
+	}
+	// Only its last line on the screen, at the top: it is still the
+	// one copied.
+	_, rs := m.render()
+	term.Reset()
+	m.offset = rs[0].end - 1
+	if _, cmd = press(m, "y"); cmd == nil {
+		t.Fatal("y with the command's last line on the screen sent nothing")
+	}
+	if r, ok := cmd().(RestoreCopiedMsg); !ok || r.Key != key || !strings.HasPrefix(term.String(), ansi.SetSystemClipboard(want)) {
+		t.Errorf("y with the command's last line on the screen: %#v, %q", r, term.String())
+	}
+}
+
+// TestVerifySaysDestroyedVersionsAndLockChanges: the summary's count of
+// the manifest's versions deleted for good and of versions whose Object
+// Lock changed (audit verify's rows destroyed and object lock) were not
+// in the TUI's summary; they are, at 80 columns, whole.
+func TestVerifySaysDestroyedVersionsAndLockChanges(t *testing.T) {
+	m := newModel(t, newBucket(), "")
+	m.SetSize(80, 40)
+	m.run, m.state = 7, verifyRunning
+	m, _ = m.Update(VerifyFinishedMsg{Run: 7, Summary: audit.Summary{Unchanged: 3, MetadataChanged: 2, Rewritten: 1, Destroyed: 1, LockChanged: 2}})
+	v := strings.Join(strings.Fields(m.View()), " ")
+	for _, want := range []string{"destroyed: 1 of the manifest's versions deleted for good (s3:DeleteObjectVersion)",
+		"object lock: 2 changed (the retention or legal hold of the manifest's version)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, m.View())
+		}
+	}
+}

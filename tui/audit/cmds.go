@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"io"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/posture"
 	"github.com/sesbox/sesbox/mailstore/sesaccount"
+	"github.com/sesbox/sesbox/tui/common"
 )
 
 // PostureReadMsg is sent when the bucket's settings (and, when the view
@@ -165,5 +167,19 @@ func waitVerifyCmd(events <-chan tea.Msg) tea.Cmd {
 			return nil
 		}
 		return m
+	}
+}
+
+// RestoreCopiedMsg is sent when the OSC 52 sequence copying the restore
+// command of Key has been written (or could not be).
+type RestoreCopiedMsg struct {
+	Key string
+	Err error
+}
+
+// copyCmd puts the restore command cmd of key on the clipboard.
+func copyCmd(w io.Writer, key, cmd string) tea.Cmd {
+	return func() tea.Msg {
+		return RestoreCopiedMsg{Key: key, Err: common.CopyText(w, "restore command", cmd)}
 	}
 }

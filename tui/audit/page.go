@@ -70,6 +70,7 @@ func (PostureReadMsg) PageKind() common.Kind      { return Kind }
 func (VerifyStartedMsg) PageKind() common.Kind    { return Kind }
 func (VerifyProgressedMsg) PageKind() common.Kind { return Kind }
 func (VerifyFinishedMsg) PageKind() common.Kind   { return Kind }
+func (RestoreCopiedMsg) PageKind() common.Kind    { return Kind }
 
 // Orphaned lets a run whose view is gone end.
 func (m VerifyStartedMsg) Orphaned() { m.Cancel() }

@@ -77,17 +77,24 @@ func (m Model) statusLabel(s audit.Status) string {
 // is cut (reported true; the view then says where to read it whole).
 func (m Model) fixLines(add func(...string), fix string) (cut bool) {
 	st := m.c.Styles
-	prefix := strings.Repeat(" ", 25) + st.Dim.Render("fix: ")
+	return m.wordLines(add, strings.Repeat(" ", 25)+st.Dim.Render("fix: "), fix, st.Dim)
+}
+
+// wordLines adds text after prefix wrapped at spaces only, the lines
+// after the first lined up under it: a word too wide for the indent is
+// moved left as far as it needs, and one wider than the screen is cut
+// (reported true).
+func (m Model) wordLines(add func(...string), prefix, text string, style lipgloss.Style) (cut bool) {
 	pw := ansi.StringWidth(prefix)
-	for _, l := range common.WrapWords(fix, max(m.width-pw, 20)) {
+	for _, l := range common.WrapWords(text, max(m.width-pw, 20)) {
 		lw := ansi.StringWidth(l)
 		switch {
 		case lw <= m.width-pw:
-			add(prefix + st.Dim.Render(l))
+			add(prefix + style.Render(l))
 		case lw <= m.width:
-			add(strings.Repeat(" ", m.width-lw) + st.Dim.Render(l))
+			add(strings.Repeat(" ", m.width-lw) + style.Render(l))
 		default:
-			add(st.Dim.Render(common.Truncate(l, m.width)))
+			add(style.Render(common.Truncate(l, m.width)))
 			cut = true
 		}
 		prefix = strings.Repeat(" ", pw)
@@ -95,10 +102,24 @@ func (m Model) fixLines(add func(...string), fix string) (cut bool) {
 	return cut
 }
 
+// restoreLine is where a restore command is among the view's lines
+// (render: from line to end, exclusive), for the copy key.
+type restoreLine struct {
+	line, end int
+	key, cmd  string
+}
+
 // lines renders everything the view can show, one string per line; View
 // scrolls over them. Every string from the bucket passes through sanitize.
 func (m Model) lines() []string {
+	ls, _ := m.render()
+	return ls
+}
+
+// render is lines, and where each restore command starts among them.
+func (m Model) render() ([]string, []restoreLine) {
 	st := m.c.Styles
+	var restores []restoreLine
 	var ls []string
 	add := func(s ...string) { ls = append(ls, s...) }
 	indent := strings.Repeat(" ", 11) // under a verify row's key
@@ -224,6 +245,12 @@ func (m Model) lines() []string {
 		if s.Rewritten > 0 {
 			add("  " + st.Warning.Render(fmt.Sprintf("rewritten: %d unchanged, but written again since the manifest", s.Rewritten)))
 		}
+		if s.Destroyed > 0 {
+			wrap("  ", fmt.Sprintf("destroyed: %d of the manifest's versions deleted for good (s3:DeleteObjectVersion)", s.Destroyed), st.Warning)
+		}
+		if s.LockChanged > 0 {
+			wrap("  ", fmt.Sprintf("object lock: %d changed (the retention or legal hold of the manifest's version)", s.LockChanged), st.Warning)
+		}
 		if s.ETagMismatches > 0 {
 			add("  " + st.Warning.Render(etagsNotMD5(int(s.ETagMismatches))))
 		}
@@ -274,7 +301,11 @@ func (m Model) lines() []string {
 		if r.Recoverable != "" {
 			add(indent + st.Pass.Render("recoverable: version "+sanitize.Line(r.Recoverable)))
 			if cmd := audit.RestoreCommand(bucket, r.Key, r.Recoverable); cmd != "" {
-				wrap("  ", "restore: "+cmd, st.Normal)
+				// Wrapped at spaces only, never inside the quoted key or
+				// copy source; the copy key takes it whole.
+				first := len(ls)
+				m.wordLines(add, "  restore: ", cmd, st.Normal)
+				restores = append(restores, restoreLine{first, len(ls), r.Key, cmd})
 			}
 		}
 		for _, v := range r.Versions {
@@ -296,7 +327,11 @@ func (m Model) lines() []string {
 			wrap(indent, sanitize.Line(r.Error), st.Fail)
 		}
 	}
-	return ls
+	if len(restores) > 0 {
+		add("")
+		wrap("  ", m.keys.Copy.Help().Key+" copies the first restore command on the screen whole (OSC 52); sesbox audit verify prints each on one line", st.Dim)
+	}
+	return ls, restores
 }
 
 func (m Model) loc() *time.Location {

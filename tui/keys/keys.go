@@ -175,6 +175,10 @@ type Audit struct {
 	Verify, Stop key.Binding
 	// Posture reads the bucket's settings again.
 	Posture key.Binding
+	// Copy puts the first restore command on the screen (any of its
+	// lines) on the clipboard (OSC 52), whole: on the screen it is
+	// wrapped.
+	Copy key.Binding
 	// Accept and Cancel end the manifest path prompt.
 	Accept, Cancel key.Binding
 }
@@ -389,6 +393,7 @@ func DefaultKeyMap() KeyMap {
 			Verify:   b("verify against manifest", "v"),
 			Stop:     b("stop verify", "x"),
 			Posture:  b("re-read posture", "p"),
+			Copy:     b("copy restore command", "y"),
 			Accept:   b("verify", "enter"),
 			Cancel:   b("cancel", "esc"),
 		},
@@ -532,6 +537,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"audit.verify":    &k.Audit.Verify,
 		"audit.stop":      &k.Audit.Stop,
 		"audit.posture":   &k.Audit.Posture,
+		"audit.copy":      &k.Audit.Copy,
 		"audit.accept":    &k.Audit.Accept,
 		"audit.cancel":    &k.Audit.Cancel,
 	}

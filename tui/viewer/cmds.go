@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/external"
@@ -97,26 +96,8 @@ func openCmd(opener, key string, p mime.Part) tea.Cmd {
 // Message-ID cannot smuggle a newline into what the user pastes.
 func copyCmd(w io.Writer, what, text string) tea.Cmd {
 	return func() tea.Msg {
-		return ClipboardCopiedMsg{What: what, Err: copyText(w, what, text)}
+		return ClipboardCopiedMsg{What: what, Err: common.CopyText(w, what, text)}
 	}
-}
-
-// copyText writes the OSC 52 sequence copying text (sanitized to one line).
-func copyText(w io.Writer, what, text string) error {
-	text = sanitize.Line(text)
-	if w == nil {
-		return errors.New("copy: no terminal to copy to")
-	}
-	seq := ansi.SetSystemClipboard(text)
-	if os.Getenv("TMUX") != "" {
-		// tmux takes OSC 52 itself with set-clipboard on, or passes
-		// it through with allow-passthrough on: send it both ways.
-		seq += ansi.TmuxPassthrough(seq)
-	}
-	if _, err := io.WriteString(w, seq); err != nil {
-		return fmt.Errorf("copy %s: %w", what, err)
-	}
-	return nil
 }
 
 // PartRenderedMsg is sent when part Part of message Key has been made
@@ -331,7 +312,7 @@ func openLinkCmd(term io.Writer, url, browser string, copyOnly bool) tea.Cmd {
 			}
 			return LinkOpenedMsg{URL: url}
 		}
-		if err := copyText(term, "link", url); err != nil {
+		if err := common.CopyText(term, "link", url); err != nil {
 			return LinkOpenedMsg{URL: url, Err: err}
 		}
 		return LinkOpenedMsg{URL: url, Copied: true, Why: why}
