@@ -472,8 +472,14 @@ func envelopeSender(raw []byte) string {
 		return "MAILER-DAEMON"
 	}
 	a, err := mail.ParseAddress(strings.TrimSpace(string(v)))
-	if err != nil || a.Address == "" || strings.ContainsFunc(a.Address, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) {
+	if err != nil || a.Address == "" || len(a.Address) > maxPath || strings.ContainsFunc(a.Address, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) {
 		return "MAILER-DAEMON"
 	}
 	return a.Address
 }
+
+// maxPath is the longest envelope sender the From_ line names: SMTP's
+// limit on a path (RFC 5321, 4.5.3.1.3). A Return-Path of 2,000
+// characters made a From_ line of 2,030 octets, where every line sesbox
+// writes into mail is at most 998.
+const maxPath = 256

@@ -115,6 +115,9 @@ func TestEnvelopeSender(t *testing.T) {
 		// the object was not stored by SES) is the sender's, and forged.
 		"Received: from x by inbound-smtp.us-east-1.amazonaws.com\r\n for a@b.example;\r\nReturn-Path: <ceo@bank.example>\r\n\r\nbody": "MAILER-DAEMON",
 		"From: x\nReturn-Path: <forged@example.com>\n\n": "MAILER-DAEMON",
+		// Longer than an SMTP path may be: the From_ line would pass 998.
+		"Return-Path: <" + strings.Repeat("a", 2000) + "@example.com>\n\n": "MAILER-DAEMON",
+		"Return-Path: <" + strings.Repeat("a", 244) + "@example.com>\n\n":  strings.Repeat("a", 244) + "@example.com",
 	} {
 		if got := envelopeSender([]byte(raw)); got != want {
 			t.Errorf("envelopeSender(%q) = %q, want %q", raw, got, want)
