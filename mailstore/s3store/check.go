@@ -6,12 +6,14 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash"
 	"hash/crc32"
 	"hash/crc64"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -43,22 +45,63 @@ type wholeCheck struct {
 // wants it: S3's default checksum for objects uploaded without one.
 const crc64NVME = 0x9a6c9329ac4bc9b5
 
-var crc64NVMETable = crc64.MakeTable(crc64NVME)
+// crc64NVMETables are CRC-64/NVME's tables for slicing by 8, built at
+// the first whole read that needs them: hash/crc64 keeps them only for
+// ISO and ECMA, and built these again at every Write of 2 KiB or more
+// (16 KiB allocated and 14,000 table entries computed for each).
+var crc64NVMETables = sync.OnceValue(func() *[8]crc64.Table {
+	var t [8]crc64.Table
+	t[0] = *crc64.MakeTable(crc64NVME)
+	for i := range 256 {
+		crc := t[0][i]
+		for j := 1; j < 8; j++ {
+			crc = t[0][crc&0xff] ^ crc>>8
+			t[j][i] = crc
+		}
+	}
+	return &t
+})
+
+// crc64NVMEHash is CRC-64/NVME as hash/crc64 computes it (crc64.New of
+// the polynomial's table), 8 bytes at a time through crc64NVMETables.
+type crc64NVMEHash struct{ crc uint64 }
+
+func (h *crc64NVMEHash) Write(p []byte) (int, error) {
+	t := crc64NVMETables()
+	n := len(p)
+	crc := ^h.crc
+	for ; len(p) >= 8; p = p[8:] {
+		crc ^= binary.LittleEndian.Uint64(p)
+		crc = t[7][crc&0xff] ^ t[6][crc>>8&0xff] ^ t[5][crc>>16&0xff] ^ t[4][crc>>24&0xff] ^
+			t[3][crc>>32&0xff] ^ t[2][crc>>40&0xff] ^ t[1][crc>>48&0xff] ^ t[0][crc>>56]
+	}
+	for _, v := range p {
+		crc = t[0][byte(crc)^v] ^ crc>>8
+	}
+	h.crc = ^crc
+	return n, nil
+}
+
+func (h *crc64NVMEHash) Sum(b []byte) []byte { return binary.BigEndian.AppendUint64(b, h.crc) }
+func (h *crc64NVMEHash) Reset()              { h.crc = 0 }
+func (h *crc64NVMEHash) Size() int           { return 8 }
+func (h *crc64NVMEHash) BlockSize() int      { return 1 }
 
 // newWholeCheck is the check for out, the answer to a GET of the whole
 // object; nil when S3 said nothing the bytes can be checked against.
+// The ETag's MD5 is computed only for an object without a full-object
+// checksum: with one, the checksum alone decides (see verify), and the
+// MD5 of every whole read was twice the CRC-64's cost for a line in an
+// error.
 func newWholeCheck(out *s3.GetObjectOutput) *wholeCheck {
 	c := &wholeCheck{}
-	if etag := strings.ToLower(strings.Trim(aws.ToString(out.ETag), `"`)); etagIsMD5(etag, out) {
-		c.md5, c.md5Want = md5.New(), etag
-	}
 	if out.ChecksumType != types.ChecksumTypeComposite {
 		for _, a := range []struct {
 			name string
 			v    *string
 			h    func() hash.Hash
 		}{
-			{"CRC64NVME", out.ChecksumCRC64NVME, func() hash.Hash { return crc64.New(crc64NVMETable) }},
+			{"CRC64NVME", out.ChecksumCRC64NVME, func() hash.Hash { return &crc64NVMEHash{} }},
 			{"CRC32", out.ChecksumCRC32, func() hash.Hash { return crc32.NewIEEE() }},
 			{"CRC32C", out.ChecksumCRC32C, func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
 			{"SHA256", out.ChecksumSHA256, sha256.New},
@@ -70,6 +113,9 @@ func newWholeCheck(out *s3.GetObjectOutput) *wholeCheck {
 				break
 			}
 		}
+	}
+	if etag := strings.ToLower(strings.Trim(aws.ToString(out.ETag), `"`)); c.sum == nil && etagIsMD5(etag, out) {
+		c.md5, c.md5Want = md5.New(), etag
 	}
 	if c.md5 == nil && c.sum == nil {
 		return nil
@@ -107,14 +153,14 @@ func (c *wholeCheck) write(p []byte) {
 // verify says how the n bytes read differ from what S3 says of them; nil
 // when they match.
 //
-// A full-object checksum that matches wins over an ETag that does not:
-// some S3-compatible servers (MinIO encrypting by itself) send an ETag of
-// 32 hex digits that is no MD5, without the SSE headers that say so, and
-// every whole read of theirs failed; a cut body fails the checksum too.
+// A full-object checksum wins over the ETag (newWholeCheck does not
+// compute the MD5 then): some S3-compatible servers (MinIO encrypting
+// by itself) send an ETag of 32 hex digits that is no MD5, without the
+// SSE headers that say so, and every whole read of theirs failed while
+// the checksum matched; a cut body fails the checksum too.
 func (c *wholeCheck) verify(n int64) error {
 	var diff []string
-	sumMatches := c.sum != nil && base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) == c.sumWant
-	if c.md5 != nil && !sumMatches {
+	if c.md5 != nil {
 		if got := hex.EncodeToString(c.md5.Sum(nil)); got != c.md5Want {
 			diff = append(diff, fmt.Sprintf("their MD5 is %s, the object's ETag %s", got, c.md5Want))
 		}
