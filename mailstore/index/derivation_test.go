@@ -101,7 +101,7 @@ func TestOldDerivationHealsOnRefresh(t *testing.T) {
 	}
 	gets := rec.ObjectGets()
 	// The migration marks the bounce as derivation 1 wrote it; derivation 2
-	// (localized dates) reads it again too.
+	// (localized dates, a report-type left out) reads it again too.
 	if p := refresh(x); p.ToFetch != 3 || rec.ObjectGets()-gets != 3 {
 		t.Fatalf("the refresh after the migration read %d messages in %d GETs; want the header range of each of the 3 rows", p.ToFetch, rec.ObjectGets()-gets)
 	}
