@@ -96,6 +96,62 @@ func TestShowReportSummary(t *testing.T) {
 	}
 }
 
+// TestShowPlainBounceSummary: a bounce written as text (qmail's, Exim's)
+// was shown as its text alone, where a multipart/report gets the summary
+// block: which recipient failed, with which status, and why. It gets the
+// block now, read from the words, saying so; the returned message's
+// addresses are no recipients. The Exim bounce's Date is German ("Mi, 4
+// Nov 2026 11:00:02 MEZ"), read as 10:00:02 UTC, not the stored time.
+func TestShowPlainBounceSummary(t *testing.T) {
+	isolate(t)
+	srv := fakes3.Start(t, "mail")
+	for _, f := range []string{"qmail-text.eml", "exim-text.eml"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "reports", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Put(t, "mail", "in/"+strings.TrimSuffix(f, ".eml"), b)
+	}
+	flags := []string{"--endpoint", srv.URL, "--bucket", "mail", "--prefix", "in/"}
+	for key, want := range map[string][]string{
+		"qmail-text": {
+			"Bounce: delivery failed (reported by mx.partner-shop.example)\n" +
+				"  orders@partner-shop.example: failed 5.1.1\n" +
+				"    198.51.100.20 does not like recipient. Remote host said: 550 5.1.1 <orders@partner-shop.example>: Recipient address rejected: User unknown Giving up on 198.51.100.20.\n" +
+				"  returns@partner-shop.example: failed 5.1.1\n" +
+				"    Sorry, no mailbox here by that name. (#5.1.1)\n" +
+				"Original Message-ID: <0100018f44b2c3d4-qmail-000000@email.amazonses.com>\n" +
+				"Original Subject: Price list November\n" +
+				"Original Date: Tue, 3 Nov 2026 09:14:19 +0000\n" +
+				"! read from the report's text",
+		},
+		"exim-text": {
+			"Date:     Wed, 04 Nov 2026 11:00:02 +0100\n",
+			"Bounce: delivery failed\n" +
+				"  einkauf@kunde.example: failed 5.2.2\n" +
+				"    SMTP error from remote mail server after RCPT TO: <einkauf@kunde.example>: host mx.kunde.example [10.5.1.1]: 552 5.2.2 Mailbox full\n" +
+				"Original Message-ID: <angebot-4471@acme.example>\nOriginal Subject: Angebot 4471\n",
+		},
+	} {
+		out, errOut, code := sesbox(t, append(flags, "show", key)...)
+		if code != 0 {
+			t.Fatalf("show %s: %s", key, errOut)
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("show %s lacks %q:\n%s", key, w, out)
+			}
+		}
+		if strings.Contains(out, "acme.example: failed") || strings.Contains(out, "stored time") {
+			t.Errorf("show %s: a returned message's address taken for a recipient, or the Date not read:\n%s", key, out)
+		}
+	}
+	rows := lsJSON(t, flags...)
+	if len(rows) != 2 || rows[0]["report"] != "bounce" || rows[1]["report"] != "bounce" || rows[0]["dateSource"] != nil || rows[1]["dateSource"] != nil {
+		t.Errorf("ls --json: %v", rows)
+	}
+}
+
 // A bounce and a complaint in the mailbox about sends sesbox made show up
 // next to those sends in `audit log`.
 func TestAuditLogLinksReports(t *testing.T) {

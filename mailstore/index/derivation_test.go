@@ -100,8 +100,10 @@ func TestOldDerivationHealsOnRefresh(t *testing.T) {
 		t.Fatalf("after the migration, before a refresh, the rows are not listed as they were: %+v", before)
 	}
 	gets := rec.ObjectGets()
-	if p := refresh(x); p.ToFetch != 2 || rec.ObjectGets()-gets != 2 {
-		t.Fatalf("the refresh after the migration read %d messages in %d GETs; want the DSN's and the plain message's header ranges", p.ToFetch, rec.ObjectGets()-gets)
+	// The migration marks the bounce as derivation 1 wrote it; derivation 2
+	// (localized dates, a report-type left out) reads it again too.
+	if p := refresh(x); p.ToFetch != 3 || rec.ObjectGets()-gets != 3 {
+		t.Fatalf("the refresh after the migration read %d messages in %d GETs; want the header range of each of the 3 rows", p.ToFetch, rec.ObjectGets()-gets)
 	}
 	after := byKey(x)
 	if len(after) != 3 || after["inbox/dsn"].Report != mailstore.ReportBounce || after["inbox/bounce"].Report != mailstore.ReportBounce {

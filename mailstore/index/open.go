@@ -103,8 +103,12 @@ var v12Steps = []string{
 // [bounce]); files uuencoded in a text count as attachments; a sender's
 // unquoted "Last, First" is one name; Message-ID and In-Reply-To are cut
 // at 4 KB and References kept to 100 ids (a row held an 8 MB header's
-// 338,686 ids whole, read by every thread view).
-const summaryDerivation = 1
+// 338,686 ids whole, read by every thread view). 2: a Date in a
+// localized mailer's words (German, French, Spanish, Italian, Dutch or
+// Portuguese months, MEZ/MESZ zones, "+01", 07.12.2026) is read (such rows
+// were listed by the stored time, a Spanish "mar, 7 dic" as March 7), and
+// a multipart/report that names no report-type is a report.
+const summaryDerivation = 2
 
 // v13Steps move a schema 12 index to schema 13, whose rows hold the
 // summaryDerivation they were written with. A row that is a delivery

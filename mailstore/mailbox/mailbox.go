@@ -569,6 +569,10 @@ func (m *Mailbox) Open(ctx context.Context, key string) (*Message, error) {
 		// subject over a failed recipient).
 		if r, ok := report.Parse(raw); ok {
 			rep, s.Report = r, r.Kind
+		} else {
+			// A bounce written as text: who failed and why, as far as
+			// its words say.
+			rep = report.ParsePlain(s.Report, v.Body())
 		}
 	}
 	v.Summary = s

@@ -39,6 +39,18 @@ var dateLayouts = []string{
 	"2006-01-02 15:04:05",
 	"2006/01/02 15:04:05 -0700",
 	"2006/01/02 15:04:05",
+	// Dotted dates are day first wherever they are written (German,
+	// Russian, Polish, Czech mailers): 07.12.2026.
+	"2.1.2006 15:04:05 -0700",
+	"2.1.2006 15:04 -0700",
+	"2.1.2006 15:04:05",
+	"2.1.2006 15:04",
+	"2.1.2006",
+	// Outlook's US form, after the day name and commas are gone:
+	// "Wednesday, April 03, 2002 5:56 AM".
+	"January 2 2006 3:04 PM -0700",
+	"January 2 2006 3:04 PM",
+	"Jan 2 2006 3:04 PM",
 	"2 Jan 2006",
 	"2006-01-02",
 }
@@ -57,14 +69,63 @@ var zoneOffsets = map[string]string{
 	"IST": "+0530", "HKT": "+0800", "SGT": "+0800", "AWST": "+0800",
 	"JST": "+0900", "KST": "+0900", "AEST": "+1000", "AEDT": "+1100",
 	"NZST": "+1200", "NZDT": "+1300",
+	// German and Austrian mailers (Outlook, Thunderbird set to German)
+	// name the zone in German.
+	"MEZ": "+0100", "MESZ": "+0200", "OEZ": "+0200", "OESZ": "+0300",
+	"WEZ": "+0000", "WESZ": "+0100",
+}
+
+// localMonths maps month names and abbreviations in the languages of
+// localized mailers (German, French, Spanish, Italian, Dutch, Portuguese),
+// lower-cased and without a closing dot, to the English abbreviation the
+// layouts read. No name means one month in one language and another in a
+// second ("mar" is March in all that write it, "mai" May), so the table
+// needs no language. English names are not in it: the layouts read them.
+var localMonths = map[string]string{
+	"januar": "Jan", "jänner": "Jan", "jän": "Jan", "janv": "Jan", "janvier": "Jan",
+	"ene": "Jan", "enero": "Jan", "gen": "Jan", "gennaio": "Jan", "januari": "Jan", "janeiro": "Jan",
+	"februar": "Feb", "févr": "Feb", "fév": "Feb", "février": "Feb", "fevr": "Feb", "fevrier": "Feb",
+	"febrero": "Feb", "febbraio": "Feb", "februari": "Feb", "fev": "Feb", "fevereiro": "Feb",
+	"mär": "Mar", "märz": "Mar", "mrz": "Mar", "mars": "Mar", "marzo": "Mar", "mrt": "Mar", "maart": "Mar", "março": "Mar", "marco": "Mar",
+	"avr": "Apr", "avril": "Apr", "abr": "Apr", "abril": "Apr", "aprile": "Apr",
+	"mai": "May", "mayo": "May", "mag": "May", "maggio": "May", "mei": "May", "maio": "May",
+	"juni": "Jun", "juin": "Jun", "junio": "Jun", "giu": "Jun", "giugno": "Jun", "junho": "Jun",
+	"juli": "Jul", "juil": "Jul", "juillet": "Jul", "julio": "Jul", "lug": "Jul", "luglio": "Jul", "julho": "Jul",
+	"août": "Aug", "aout": "Aug", "aoû": "Aug", "ago": "Aug", "agosto": "Aug", "augustus": "Aug",
+	"septembre": "Sep", "septiembre": "Sep", "set": "Sep", "settembre": "Sep", "setembro": "Sep",
+	"okt": "Oct", "oktober": "Oct", "octobre": "Oct", "octubre": "Oct", "ott": "Oct", "ottobre": "Oct", "out": "Oct", "outubro": "Oct",
+	"novembre": "Nov", "noviembre": "Nov", "novembro": "Nov",
+	"dez": "Dec", "dezember": "Dec", "déc": "Dec", "décembre": "Dec", "dic": "Dec", "diciembre": "Dec", "dicembre": "Dec", "dezembro": "Dec",
+}
+
+// monthToken gives the English abbreviation of a month name in English
+// or a localized mailer's language, or "".
+func monthToken(tok string) string {
+	l := strings.ToLower(strings.TrimSuffix(tok, "."))
+	if m, ok := localMonths[l]; ok {
+		return m
+	}
+	for _, layout := range []string{"Jan", "January"} {
+		if t, err := time.Parse(layout, l); err == nil {
+			return t.Format("Jan")
+		}
+	}
+	if l == "sept" {
+		return "Sep"
+	}
+	return ""
 }
 
 var (
-	errNoDate       = errors.New("empty date")
-	errUnknownDate  = errors.New("unrecognised date format")
-	zoneSuffixRe    = lazyregexp.New(`^(?i:GMT|UTC|UT)([+-]\d{1,2}(?::?\d{2})?)$`)
-	colonOffsetRe   = lazyregexp.New(`^([+-]\d{2}):(\d{2})$`)
-	shortOffsetRe   = lazyregexp.New(`^([+-])(\d{1,2})$`)
+	errNoDate      = errors.New("empty date")
+	errUnknownDate = errors.New("unrecognised date format")
+	zoneSuffixRe   = lazyregexp.New(`^(?i:GMT|UTC|UT)([+-]\d{1,2}(?::?\d{2})?)$`)
+	colonOffsetRe  = lazyregexp.New(`^([+-]\d{2}):(\d{2})$`)
+	shortOffsetRe  = lazyregexp.New(`^([+-])(\d{1,2})$`)
+	// hourOffsetRe is an offset of hours alone ("+01", "-5"), as some
+	// mailers and strftime's %z on a few systems write it; no other
+	// token of a date has a sign.
+	hourOffsetRe    = shortOffsetRe
 	numericOffsetRe = lazyregexp.New(`^[+-]\d{4}$`)
 	// gluedOffsetRe is a time with its offset written on to it
 	// ("11:36:12+0000"), as some mailers do.
@@ -120,9 +181,14 @@ func normalizeDate(s string) string {
 			out = append(out, m[1])
 			tok = m[2]
 		}
+		if m := monthToken(tok); m != "" {
+			tok = m // "Dez", "déc.", "März": the layouts read English
+		}
 		switch {
 		case numericOffsetRe().MatchString(tok):
 			hasOffset = true
+		case hourOffsetRe().MatchString(tok):
+			tok, hasOffset = offsetFrom(tok), true
 		case colonOffsetRe().MatchString(tok):
 			tok = colonOffsetRe().ReplaceAllString(tok, "$1$2")
 			hasOffset = true
@@ -178,13 +244,22 @@ func dropLocalDayName(s string) string {
 			return s
 		}
 	}
-	if _, err := time.Parse("Jan", day); err == nil {
-		return s // "Nov, 14 2002": a month, not a day
-	}
-	if _, err := time.Parse("January", day); err == nil {
+	if monthToken(day) != "" && !hasMonth(rest) {
+		// "Nov, 14 2002": a month, not a day. Spanish "mar, 7 dic 2026"
+		// is Tuesday (martes) before the month: it was read as March 7.
 		return s
 	}
 	return rest
+}
+
+// hasMonth says whether s has a token naming a month.
+func hasMonth(s string) bool {
+	for _, tok := range strings.Fields(s) {
+		if monthToken(tok) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func isDayName(s string) bool {

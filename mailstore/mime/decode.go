@@ -98,7 +98,11 @@ var extraCharsets = map[string]encoding.Encoding{
 	"x-euc-cn":      simplifiedchinese.GBK,
 	"uhc":           korean.EUCKR,
 	"x-windows-949": korean.EUCKR,
-	"utf8mb4":       encoding.Nop,
+	// Thai Windows text as Python and Java label it; the WHATWG index
+	// knows only windows-874 (and tis-620, its subset).
+	"cp874":   charmap.Windows874,
+	"ms874":   charmap.Windows874,
+	"utf8mb4": encoding.Nop,
 }
 
 // lookupCharset finds a decoder for a charset label, or nil when no known
@@ -288,7 +292,14 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 			b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 		}
 		if s, err := e.NewDecoder().Bytes(b); err == nil {
-			return strings.ToValidUTF8(string(s), "\uFFFD")
+			out := strings.ToValidUTF8(string(s), "\uFFFD")
+			if n := strings.Count(out, "\uFFFD") - bytes.Count(b, []byte("\uFFFD")); n > 0 {
+				// Bytes the charset has no character for (Mac Hebrew's
+				// private ones, a byte sequence EUC-KR does not define):
+				// each is shown as U+FFFD; say so, not garble silently.
+				d.warnf("text in charset %q holds %d byte sequences it has no character for, shown as \uFFFD", charset, n)
+			}
+			return out
 		}
 		if e == utf7.UTF7 {
 			// Mailers label plain ASCII UTF-7 ("+49 30 ..."), which

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -269,6 +270,52 @@ func TestWordsWithAQuotedCharset(t *testing.T) {
 		}
 		if s := Summarize([]byte("Subject: " + in + "\r\n\r\n")); s.Subject != want {
 			t.Errorf("Summarize: Subject %q, want %q", s.Subject, want)
+		}
+	}
+}
+
+// TestUndecodableBytesAreSaid: bytes a declared charset has no character
+// for (Mac Hebrew's six private ones, a sequence EUC-KR does not define)
+// became U+FFFD with no word said, in the body and in encoded-words: a
+// reader could not tell a garbled letter from the sender's. Each such
+// text now carries a warning naming the charset and the count; a text
+// whose bytes all decode carries none. cp874 (Python's and Java's label
+// for windows-874) was an unknown charset, read as windows-1252.
+func TestUndecodableBytesAreSaid(t *testing.T) {
+	for _, c := range []struct {
+		charset, body, text string
+		bad                 int
+	}{
+		{"x-mac-hebrew", "\xf9\xec\xe5\xed \xc0\xc2 end", "שלום \uFFFD\uFFFD end", 2},
+		{"x-mac-hebrew", "\xf9\xec\xe5\xed", "שלום", 0},
+		{"x-mac-korean", "\xc7\xd1 \xff\xff", "한 \uFFFD\uFFFD", 2},
+		{"cp874", "\xca\xc7\xd1\xca\xb4\xd5", "สวัสดี", 0},
+	} {
+		for _, where := range []string{"body", "subject"} {
+			hdr := []string{"From: a@example.com", "Subject: hi", "Content-Type: text/plain; charset=" + c.charset, "Content-Transfer-Encoding: 8bit"}
+			body := []byte(c.body + "\r\n")
+			if where == "subject" {
+				hdr[1] = "Subject: =?" + c.charset + "?B?" + base64.StdEncoding.EncodeToString([]byte(c.body)) + "?="
+				hdr[2] = "Content-Type: text/plain; charset=us-ascii"
+				body = []byte("x\r\n")
+			}
+			v := Parse(msg(body, hdr...))
+			got := strings.TrimSuffix(v.Text, "\n")
+			if where == "subject" {
+				got = v.Summary.Subject
+			}
+			warned := 0
+			for _, w := range v.Warnings {
+				if strings.Contains(w, "charset") {
+					if !strings.Contains(w, fmt.Sprintf("%q holds %d byte sequences it has no character for", c.charset, c.bad)) {
+						t.Errorf("%s %s: warning %q", c.charset, where, w)
+					}
+					warned++
+				}
+			}
+			if got != c.text || (c.bad > 0) != (warned == 1) || warned > 1 {
+				t.Errorf("%s %s: %q (want %q), warnings %q", c.charset, where, got, c.text, v.Warnings)
+			}
 		}
 	}
 }

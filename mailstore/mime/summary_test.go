@@ -243,6 +243,24 @@ func TestParseDate(t *testing.T) {
 		{"Пн, 1 Mar 2021 09:30:00 +0300", "2021-03-01T09:30:00+03:00"},
 		{"Nov 14, 2002 11:36:12 +0000", "2002-11-14T11:36:12Z"},
 		{"Fri, 13 Jul 2012 10:06-0700", "2012-07-13T10:06:00-07:00"},
+		// Localized mailers' months and zones (mime12): each was no date
+		// at all, listed by the stored time, or read wrong.
+		{"Mo, 7 Dez 2026 10:11:12 +0100", "2026-12-07T10:11:12+01:00"},
+		{"Mi, 3 Mär 2026 10:11:12 MEZ", "2026-03-03T10:11:12+01:00"},
+		{"7. Dezember 2026 10:11:12 MESZ", "2026-12-07T10:11:12+02:00"},
+		{"Mon Dec  7 10:11:12 MEZ 2026", "2026-12-07T10:11:12+01:00"}, // was read as UTC
+		{"lun., 7 déc. 2026 10:11:12 +0100", "2026-12-07T10:11:12+01:00"},
+		{"7 févr. 2026 10:11:12 +0100", "2026-02-07T10:11:12+01:00"},
+		{"sáb, 7 ene 2026 10:11:12 +0100", "2026-01-07T10:11:12+01:00"},
+		{"mar, 7 dic 2026 10:11:12 +0100", "2026-12-07T10:11:12+01:00"}, // martes: was March 7
+		{"mar., 3 mars 2026 10:11:12 +0100", "2026-03-03T10:11:12+01:00"},
+		{"7 ott 2026 10:11:12 +0200", "2026-10-07T10:11:12+02:00"},
+		{"7 maart 2026 10:11:12 +0100", "2026-03-07T10:11:12+01:00"},
+		{"qua, 7 out 2026 10:11:12 -0300", "2026-10-07T10:11:12-03:00"},
+		{"Mon, 7 Dec 2026 10:11:12 +01", "2026-12-07T10:11:12+01:00"}, // was read as UTC
+		{"07.12.2026 10:11:12 +0100", "2026-12-07T10:11:12+01:00"},
+		{"7.12.2026 10:11", "2026-12-07T10:11:00Z"},
+		{"Wednesday, April 03, 2002 5:56 AM", "2002-04-03T05:56:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -256,7 +274,11 @@ func TestParseDate(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"", "Malformed Date.", "yesterday", "99 Foo 2012 10:00:00"} {
+	for _, bad := range []string{"", "Malformed Date.", "yesterday", "99 Foo 2012 10:00:00",
+		// Ambiguous: day or month first? Listed by the stored time.
+		"12/07/2026 10:11:12",
+		// tm_year printed as the year (2001 as 101).
+		"Mon,  2 Apr 101 04:20:10 CST"} {
 		if got, err := parseDate(bad); err == nil {
 			t.Errorf("parseDate(%q) = %v, want an error", bad, got)
 		}

@@ -109,9 +109,13 @@ const (
 // say whether it reports a failure or a delay; the subject usually does
 // (Gmail's "(Delay)", Postfix's "Delayed Mail", Exchange's "Delivery
 // delayed:"), else it is taken for a bounce, by far the usual case.
+//
+// A multipart/report that names no report-type (older Exchange, Mirapoint
+// and others leave it out) is taken for a DSN, by far the usual report;
+// Parse tells from its parts.
 func KindOfHeader(contentType, subject string) string {
 	switch reportType(contentType) {
-	case typeDSN, typeGlobalDSN:
+	case typeDSN, typeGlobalDSN, typeUnnamed:
 		switch {
 		case delayRe().MatchString(subject):
 			return mailstore.ReportDelay
@@ -181,8 +185,16 @@ func reportType(contentType string) string {
 	if mt != "multipart/report" {
 		return ""
 	}
-	return strings.ToLower(strings.TrimSpace(params["report-type"]))
+	if rt := strings.ToLower(strings.TrimSpace(params["report-type"])); rt != "" {
+		return rt
+	}
+	return typeUnnamed
 }
+
+// typeUnnamed is what reportType gives a multipart/report without a
+// report-type: Parse reads it by its status part, as RFC 6522 says the
+// report-type names it.
+const typeUnnamed = "(none)"
 
 var reportTypeRe = lazyregexp.New(`(?i);\s*report-type\s*=\s*"?([a-z0-9-]+)`)
 
@@ -195,7 +207,7 @@ func Parse(raw []byte) (r *Report, ok bool) {
 	fields := parseFields(hdr)
 	ctype := fields.get("content-type")
 	rt := reportType(ctype)
-	if rt != typeDSN && rt != typeGlobalDSN && rt != typeFeedback {
+	if rt != typeDSN && rt != typeGlobalDSN && rt != typeFeedback && rt != typeUnnamed {
 		return nil, false
 	}
 	r = &Report{ReportType: rt}
@@ -207,6 +219,9 @@ func Parse(raw []byte) (r *Report, ok bool) {
 		}
 	}
 	if boundary == "" {
+		if rt == typeUnnamed {
+			return nil, false // neither a type nor parts to tell it by
+		}
 		r.Warnings = append(r.Warnings, "multipart/report without a boundary")
 		r.Kind = KindOfHeader(ctype, fields.get("subject"))
 		return r, true
@@ -226,6 +241,17 @@ func Parse(raw []byte) (r *Report, ok bool) {
 		if pt == "" {
 			pt = "text/plain"
 		}
+		if r.ReportType == typeUnnamed {
+			// RFC 6522: the report-type is the status part's subtype.
+			switch pt {
+			case "message/delivery-status":
+				r.ReportType = typeDSN
+			case "message/global-delivery-status":
+				r.ReportType = typeGlobalDSN
+			case "message/feedback-report":
+				r.ReportType = typeFeedback
+			}
+		}
 		switch pt {
 		case "message/delivery-status", "message/global-delivery-status":
 			b := readPart(p, maxStatusBytes, r)
@@ -242,6 +268,11 @@ func Parse(raw []byte) (r *Report, ok bool) {
 				r.Original = readOriginal(b)
 			}
 		}
+	}
+	if r.ReportType == typeUnnamed {
+		// No report-type and no status part to name it: a read receipt
+		// or a report of a kind sesbox does not read.
+		return nil, false
 	}
 	if !sawStatus {
 		r.Warnings = append(r.Warnings, "no "+rt+" part")

@@ -259,6 +259,36 @@ func TestParseGlobalReportType(t *testing.T) {
 	}
 }
 
+// TestParseUnnamedReportType: a multipart/report that names no report-type
+// (7 of the 24 multipart/reports of flufl.bounce's corpus: Mirapoint's "Delivery
+// Report (failure)", amenworld's "Delivery status notification") was no
+// report: no [bounce], no per-recipient status in show. It is read by its
+// status part, RFC 6522's rule for the report-type; without one (a read
+// receipt that left it out) it is none.
+func TestParseUnnamedReportType(t *testing.T) {
+	const ctype = "Content-Type: multipart/report;\r\n\tboundary=\"---Multi-Part-Report-Level-1-1-13166\"\r\n"
+	raw := "From: postmaster@hud.example\r\nSubject: Delivery Report (failure) for a@x.example\r\n" + ctype + "\r\n" +
+		"-----Multi-Part-Report-Level-1-1-13166\r\nContent-Type: text/plain\r\n\r\nThis report relates to your message.\r\n" +
+		"-----Multi-Part-Report-Level-1-1-13166\r\nContent-Type: message/delivery-status\r\n\r\n" +
+		"Reporting-MTA: dns; mail.hud.example\r\n\r\nFinal-Recipient: rfc822; a@x.example\r\nAction: failed\r\nStatus: 5.0.0\r\n" +
+		"-----Multi-Part-Report-Level-1-1-13166--\r\n"
+	r, ok := Parse([]byte(raw))
+	if !ok || r.Kind != mailstore.ReportBounce || r.ReportType != "delivery-status" || len(r.Recipients) != 1 ||
+		r.Recipients[0].FinalRecipient != "a@x.example" || r.ReportingMTA != "mail.hud.example" || len(r.Warnings) != 0 {
+		t.Fatalf("Parse = %+v, %v", r, ok)
+	}
+	if k := KindOfHeader("multipart/report; boundary=b", "Delivery Report (failure) for a@x.example"); k != mailstore.ReportBounce {
+		t.Errorf("KindOfHeader without a report-type = %q, want a bounce", k)
+	}
+	mdn := "Content-Type: multipart/report; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nRead.\r\n" +
+		"--b\r\nContent-Type: message/disposition-notification\r\n\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n--b--\r\n"
+	for _, raw := range []string{mdn, "Content-Type: multipart/report\r\n\r\nx\r\n"} {
+		if r, ok := Parse([]byte(raw)); ok {
+			t.Errorf("Parse(%.50q) = %+v, want no report", raw, r)
+		}
+	}
+}
+
 // A DSN without per-message fields, with statuses but no actions, and a
 // base64 status part still reads.
 func TestParseOddShapes(t *testing.T) {
