@@ -56,7 +56,11 @@ func openTNEF(v *View, d *decoder) {
 		var says []string
 		switch files := len(v.Parts) - first + 1; files {
 		case 0:
-			says = append(says, "it holds no files")
+			if len(m.Problems) > 0 {
+				says = append(says, "sesbox could read no files from it (the warnings say why)")
+			} else {
+				says = append(says, "it holds no files")
+			}
 		case 1:
 			says = append(says, fmt.Sprintf("the file inside it is part %d", first))
 		default:

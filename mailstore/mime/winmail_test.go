@@ -190,3 +190,18 @@ func TestWinmailInsideAnSMIMESignature(t *testing.T) {
 		t.Errorf("body %q", v.Body())
 	}
 }
+
+// TestWinmailThatCannotBeRead: a part labelled TNEF without the
+// signature, and a stream broken before its first file, each say so;
+// the part stays, to save.
+func TestWinmailThatCannotBeRead(t *testing.T) {
+	for dat, want := range map[string]string{
+		"not a stream": "Part 2 is Outlook's TNEF wrapping (winmail.dat): it does not hold a TNEF stream, so sesbox cannot unpack it (save it, then use tnef or ytnef).",
+		"\x78\x9f\x3e\x22\x00\x00\x02\x0f\x80\x06\x00\xff\xff\x00\x00\x00\x00": "Part 2 is Outlook's TNEF wrapping (winmail.dat): sesbox could read no files from it (the warnings say why).",
+	} {
+		v := Parse(withWinmail("body", []byte(dat)))
+		if len(v.Notices) != 1 || v.Notices[0] != want || len(v.Parts) != 2 || string(v.Parts[1].Bytes()) != dat {
+			t.Errorf("%q: notices %q, parts %d", dat, v.Notices, len(v.Parts))
+		}
+	}
+}
