@@ -79,7 +79,9 @@ func TestRunQuitsOnASignalAndSaysWhich(t *testing.T) {
 // removed when its command ends, but a sesbox killed while it read the
 // messages, or before the command ended, left it for good. Run removes
 // what an ended sesbox left as it starts, and this run's as it ends on a
-// signal; a live sesbox's file is kept.
+// signal; a live sesbox's file is kept. An older sesbox named them
+// pipe-NNNN, without its process id, and nothing ever removed them: one
+// unchanged for an hour goes at the start too.
 func TestRunRemovesThePipeFilesLeft(t *testing.T) {
 	keep := make(chan os.Signal, 1)
 	signal.Notify(keep, syscall.SIGTERM)
@@ -96,10 +98,17 @@ func TestRunRemovesThePipeFilesLeft(t *testing.T) {
 	}
 	left := filepath.Join(dir, fmt.Sprintf("pipe-%d-123", c.Process.Pid))
 	live := filepath.Join(dir, fmt.Sprintf("pipe-%d-456", os.Getppid()))
-	for _, f := range []string{left, live} {
+	// An older sesbox's names (os.CreateTemp's digits, no process id):
+	// one left a day ago goes, one just written stays.
+	unnamed, recent := filepath.Join(dir, "pipe-2416813457"), filepath.Join(dir, "pipe-1735512")
+	for _, f := range []string{left, live, unnamed, recent} {
 		if err := os.WriteFile(f, []byte("From x\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+	day := time.Now().Add(-24 * time.Hour)
+	if err := os.Chtimes(unnamed, day, day); err != nil {
+		t.Fatal(err)
 	}
 	fake := fixture.NewFake("a")
 	out := &lockedbuf.Buffer{}
@@ -121,6 +130,9 @@ func TestRunRemovesThePipeFilesLeft(t *testing.T) {
 	if _, err := os.Lstat(left); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the file an ended sesbox left is still there (%v)", err)
 	}
+	if _, err := os.Lstat(unnamed); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the pipe-NNNN file an older sesbox left a day ago is still there (%v)", err)
+	}
 	// A pipe of this run whose command never ran: killed meanwhile.
 	mine, err := mailbox.PipeFile(context.Background(), fake, []string{fake.Sums[0].Key}, true)
 	if err != nil {
@@ -139,5 +151,8 @@ func TestRunRemovesThePipeFilesLeft(t *testing.T) {
 	}
 	if _, err := os.Lstat(live); err != nil {
 		t.Errorf("a live sesbox's pipe file was removed: %v", err)
+	}
+	if _, err := os.Lstat(recent); err != nil {
+		t.Errorf("a pipe-NNNN file written just now was removed: %v", err)
 	}
 }

@@ -385,8 +385,8 @@ func TestRootFilterKeysDoNotLeak(t *testing.T) {
 		t.Fatal("esc with a filter should clear it, not quit")
 	}
 	h.press("esc")
-	if !h.quit {
-		t.Fatal("esc without a filter should quit from the list")
+	if h.quit {
+		t.Fatal("esc without a filter quit sesbox: only q quits from the list")
 	}
 }
 
@@ -627,11 +627,11 @@ func TestRootOpeningMakesAttachmentCountExact(t *testing.T) {
 }
 
 // Over a filter, Esc clears it and only q quits: the key hints say so
-// rather than "q/esc quit".
+// rather than "q/esc quit"; without one too, esc quitting nothing.
 func TestRootHintsSayEscClearsTheFilter(t *testing.T) {
 	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
-	if v := h.view(); !strings.Contains(v, "q/esc quit") {
-		t.Fatalf("no filter: hints lack q/esc quit:\n%s", v)
+	if v := h.view(); !strings.Contains(v, "q quit") || strings.Contains(v, "esc quit") {
+		t.Fatalf("no filter: hints should say q quit, and not esc:\n%s", v)
 	}
 	h.burst(append(fixture.Keys("/alice"), fixture.Key("enter"))...)
 	v := h.view()
@@ -709,7 +709,7 @@ func TestRootSaveOfUnreadPartsSaysSo(t *testing.T) {
 // moving between its matches) esc quit sesbox, as if nothing were set,
 // where it clears a filter; a mutt or aerc user pressing esc to drop the
 // search lost the session. It clears the search first, and the key line
-// says so; the next esc quits.
+// says so; the next esc quits nothing either (TestRootEscNeverQuits).
 func TestRootEscClearsASearchBeforeQuitting(t *testing.T) {
 	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
 	h.press("S")
@@ -723,8 +723,50 @@ func TestRootEscClearsASearchBeforeQuitting(t *testing.T) {
 		t.Fatalf("esc with a search should clear it, not quit (quit %v):\n%s", h.quit, h.view())
 	}
 	h.press("esc")
+	if h.quit {
+		t.Fatal("esc without a search quit sesbox: only q quits from the list")
+	}
+}
+
+// TestRootEscNeverQuits: esc at the top of the list, with nothing to
+// clear, quit sesbox (the key line said "q/esc quit"); in aerc and
+// neomutt esc there does nothing, and a user pressing it once too many
+// to leave a filter, a message or a prompt lost the session. It says
+// what it would clear and which key quits; the marks stay; q quits; with
+// esc rebound as the only back key, Q is named.
+func TestRootEscNeverQuits(t *testing.T) {
+	h := newHarness(t, 100, 30, false, box("inbox", fixture.NewFake("a")))
+	h.press(" ")
+	h.press("j", "enter", "esc", "esc", "esc")
+	if h.quit || h.m.top() != "" {
+		t.Fatalf("esc esc esc from a message: quit %v, screen %q", h.quit, h.m.top())
+	}
+	v := h.view()
+	if !strings.Contains(v, "no filter or search to clear (q quits)") {
+		t.Fatalf("esc at the top should say what quits:\n%s", v)
+	}
+	if n := len(h.m.cur().List().Marked()); n != 1 {
+		t.Errorf("esc at the top dropped the marks: %d marked, want 1", n)
+	}
+	h.press("?")
+	if v := h.view(); !strings.Contains(v, "clear filter/search") {
+		t.Errorf("the help does not say what esc is for:\n%s", v)
+	}
+	h.press("esc", "q")
 	if !h.quit {
-		t.Fatal("esc without a search should quit from the list")
+		t.Fatal("q at the top of the list should quit")
+	}
+
+	c := fixture.Common(100, 30)
+	if err := c.Keys.Apply(map[string][]string{"global.back": {"esc"}}); err != nil {
+		t.Fatal(err)
+	}
+	h2 := &harness{t: t, m: New(t.Context(), c, []Box{box("inbox", fixture.NewFake("a"))}, false, 0, nil)}
+	h2.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h2.settle(h2.m.Init())
+	h2.press("esc")
+	if h2.quit || !strings.Contains(h2.view(), "no filter or search to clear (Q quits)") {
+		t.Fatalf("back bound to esc alone: quit %v\n%s", h2.quit, h2.view())
 	}
 }
 

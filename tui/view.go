@@ -8,6 +8,7 @@ import (
 
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/tui/common"
+	"github.com/sesbox/sesbox/tui/keys"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
 )
@@ -55,6 +56,8 @@ func (m Model) activeKeys() common.KeyMap {
 	top := m.top()
 	back := g.Back
 	if top == "" {
+		// The clear-filter key (esc) quits nothing here (tab.Back).
+		back = keys.Without(back, m.c.Keys.List.ClearFilter)
 		back.SetHelp(back.Help().Key, "quit")
 	} else {
 		back.SetHelp(back.Help().Key, "back")
@@ -71,8 +74,11 @@ func (m Model) activeKeys() common.KeyMap {
 	if top == viewer.Kind {
 		clearing = m.viewer.Viewer().Clearing()
 	}
-	if (top == "" || top == viewer.Kind) && clearing.Enabled() {
-		lead = []key.Binding{g.Help, clearing, without(back, clearing)}
+	switch {
+	case top == "" && clearing.Enabled():
+		lead = []key.Binding{g.Help, clearing, back}
+	case top == viewer.Kind && clearing.Enabled():
+		lead = []key.Binding{g.Help, clearing, keys.Without(back, clearing)}
 	}
 	_, modal := p.(common.Modal)
 	if modal {
@@ -97,17 +103,4 @@ func (m Model) activeKeys() common.KeyMap {
 		globals = append(globals, g.NextBox, g.PrevBox, g.Refresh)
 	}
 	return common.KeyMap{Short: short, Full: append(full, globals)}
-}
-
-// without is b less the keys of o, its help naming those left: over a
-// filter, Esc clears it (tab.Back) and only q quits, so "q/esc quit"
-// would promise what Esc does not do.
-func without(b, o key.Binding) key.Binding {
-	var left []string
-	for _, k := range b.Keys() {
-		if !slices.Contains(o.Keys(), k) {
-			left = append(left, k)
-		}
-	}
-	return key.NewBinding(key.WithKeys(left...), key.WithHelp(strings.Join(left, "/"), b.Help().Desc))
 }

@@ -214,6 +214,9 @@ type verifyJSONSummary struct {
 		// NoMetadata counts the entries that recorded no object metadata
 		// (a manifest written before it was recorded).
 		NoMetadata int64 `json:"noMetadata,omitempty"`
+		// Edited names the entry lines that disagree with the versions
+		// they record, field by field (when the entries fail their hash).
+		Edited []audit.Difference `json:"edited,omitempty"`
 	} `json:"manifest"`
 }
 
@@ -239,13 +242,18 @@ func (a *app) sayWarning(h audit.Header) {
 // sayProtection says, after a snapshot or an export, what its manifest's
 // header records as keeping the bucket's versions (Object Lock, MFA
 // delete), beside the manifest's hashes, and how many of the versions
-// it recorded their own Object Lock keeps (t.LockNote).
+// it recorded their own Object Lock keeps (t.LockNote); and, on stderr,
+// the folders beside the one it names that a prefix without a trailing
+// "/" reached (audit.PrefixNote).
 func (a *app) sayProtection(h audit.Header, t audit.Trailer) {
 	if p := h.Protection(); p != "" {
 		fmt.Fprintf(a.stdout, "bucket protection: %s\n", sanitize.Line(p))
 	}
 	if n := t.LockNote(); n != "" {
 		fmt.Fprintln(a.stdout, n)
+	}
+	if n := audit.PrefixNote(h.Prefix, t.Prefixes); n != "" {
+		fmt.Fprintf(a.stderr, "sesbox: warning: %s\n", sanitize.Line(n))
 	}
 }
 
@@ -265,7 +273,8 @@ func newAuditVerifyCmd(a *app) *cobra.Command {
 		Short: "Compare the bucket with a manifest",
 		Long: `Checks the manifest's own trailer (count and checksum), then reads every object
 and reports it as unchanged, changed (its SHA-256 differs), metadata-changed (the
-same bytes, another Content-Type, x-amz-meta-* or encryption), deleted, or new
+same bytes, another Content-Type, x-amz-meta-*, encryption or, on a bucket with
+Object Lock, another retention or legal hold of the manifest's version), deleted, or new
 since the snapshot (informational). Single-part ETags are checked against the MD5 of the
 bytes read. On a versioned bucket it lists the versions and delete markers of each
 changed or deleted object and names the version that still holds the original
@@ -323,6 +332,7 @@ or deleted but some objects could not be read.`,
 					js.Manifest.Vanished = t.Vanished
 				}
 				js.Manifest.NoMetadata = sum.Manifest.NoMetadata
+				js.Manifest.Edited = sum.Manifest.Edited
 				if err := enc.Encode(js); err != nil {
 					return err
 				}
@@ -552,6 +562,9 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	}
 	if s.Rewritten > 0 {
 		fmt.Fprintf(tw, "rewritten\t%d unchanged, but written again since the manifest\n", s.Rewritten)
+	}
+	if s.LockChanged > 0 {
+		fmt.Fprintf(tw, "object lock\t%d changed (the retention or legal hold of the manifest's version)\n", s.LockChanged)
 	}
 	if s.ETagMismatches > 0 {
 		fmt.Fprintf(tw, "etag≠md5\t%d (expected under SSE-KMS/SSE-C, else damage)\n", s.ETagMismatches)

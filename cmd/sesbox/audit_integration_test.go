@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
 	"github.com/sesbox/sesbox/mailstore/testutil/peer"
@@ -168,6 +170,8 @@ func TestAuditVerifySaysVersioningWasSuspended(t *testing.T) {
 // ("Object Lock enabled, no default retention: only versions locked one
 // by one ... are kept"), not which were; they say how many each run's
 // manifest records as kept, and the entries say which (only reads sent).
+// A hold lifted since then left verify OK; it is named (the field, both
+// values, in words and --json), metadata-changed, exit status 1.
 func TestAuditSaysWhichVersionsTheirLockKeeps(t *testing.T) {
 	isolate(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", peer.AccessKey)
@@ -211,5 +215,81 @@ func TestAuditSaysWhichVersionsTheirLockKeeps(t *testing.T) {
 	if out, errOut, code := sesbox(t, append(flags, "export", "--mbox", filepath.Join(dir, "x.mbox"))...); code != 0 || !strings.HasSuffix(out, note) {
 		t.Errorf("export: exit %d\n%s\n%s", code, out, errOut)
 	}
+
+	// A hold lifted since: verify read no lock and said OK (exit 0);
+	// it names the field, in words and in --json, and exits 1.
+	if out, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...); code != 0 {
+		t.Errorf("verify before: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := c.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: aws.String("locked"), Key: aws.String(keys[1]),
+		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOff}}); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := sesbox(t, append(flags, "audit", "verify", man)...)
+	for _, want := range []string{"metadata-changed " + keys[1] + "\n", `changed: legalHold "true" -> "false"`, "FAILED"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify after the hold was lifted lacks %q: exit %d\n%s\n%s", want, code, out, errOut)
+		}
+	}
+	if code != 1 || !hasRow(out, "object lock 1 changed (the retention or legal hold of the manifest's version)") || !hasRow(out, "metadata-changed 1") {
+		t.Errorf("verify after the hold was lifted: exit %d\n%s", code, out)
+	}
+	out, _, code = sesbox(t, append(flags, "audit", "verify", "--json", man)...)
+	var obj struct {
+		Key, Status string
+		Differences []audit.Difference
+	}
+	var sum struct {
+		OK          bool
+		LockChanged int
+	}
+	ls := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range ls[:len(ls)-1] {
+		if strings.Contains(l, `"differences"`) {
+			if err := json.Unmarshal([]byte(l), &obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(ls[len(ls)-1]), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || sum.OK || sum.LockChanged != 1 || obj.Key != keys[1] || obj.Status != "metadata-changed" ||
+		fmt.Sprint(obj.Differences) != fmt.Sprint([]audit.Difference{{Field: "legalHold", Manifest: "true", Bucket: "false"}}) {
+		t.Errorf("verify --json: exit %d, %+v, %+v\n%s", code, sum, obj, out)
+	}
 	assertOnlyReads(t, rec)
+}
+
+// TestAuditPrefixWithoutSlashWarns: --prefix without its trailing "/"
+// (the demo's "inbox" for "inbox/") reached "inbox-old/" too, and the
+// snapshot and verify said only "wrote ...: 7 objects"; they still
+// cover what S3 lists for the prefix, and now warn on stderr (snapshot)
+// and among verify's warnings, hint first, naming each folder reached
+// and how many objects each held; with the "/" nothing is said.
+func TestAuditPrefixWithoutSlashWarns(t *testing.T) {
+	isolate(t)
+	flags, c, msgs, _ := versityMailbox(t, true)
+	dir := strings.TrimSuffix(demo.Prefix, "/")
+	if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("ses-inbound"), Key: aws.String(dir + "-old/x"),
+		Body: strings.NewReader("Subject: x\r\n\r\nx\r\n")}); err != nil {
+		t.Fatal(err)
+	}
+	flags[len(flags)-1] = dir
+	man := filepath.Join(t.TempDir(), "snapshot.jsonl")
+	want := fmt.Sprintf(`to cover one folder only, give --prefix %s/ (or a mailbox with that prefix): the prefix %q has no trailing "/" and S3 takes it as it is, so this covered every key that begins with it: 1 object under "%s-old/", %d objects under "%s/"`,
+		dir, dir, dir, len(msgs), dir)
+	out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...)
+	if code != 0 || !strings.Contains(errOut, "sesbox: warning: "+want+"\n") || !strings.Contains(out, fmt.Sprintf("%d objects", len(msgs)+1)) {
+		t.Errorf("snapshot: exit %d\n%s\n%s\nwant %s", code, out, errOut, want)
+	}
+	out, errOut, code = sesbox(t, append(flags, "audit", "verify", man)...)
+	if code != 0 || !strings.Contains(out, "warning: "+want+"\n") {
+		t.Errorf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+	flags[len(flags)-1] = dir + "/"
+	man = filepath.Join(t.TempDir(), "one.jsonl")
+	if out, errOut, code := sesbox(t, append(flags, "audit", "snapshot", "--out", man)...); code != 0 || strings.Contains(errOut, "warning") {
+		t.Errorf("snapshot of %s/: exit %d\n%s\n%s", dir, code, out, errOut)
+	}
 }

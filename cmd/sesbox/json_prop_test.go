@@ -136,6 +136,7 @@ func TestJSONOutputsRoundTripProperty(t *testing.T) {
 		jsonRoundTrip(t, "audit log --verify", generated[logVerifyRecord](r))
 		jsonRoundTrip(t, "account", generated[sesaccount.Account](r))
 		jsonRoundTrip(t, "team status", generated[team.Status](r))
+		jsonRoundTrip(t, "team resolve", generated[team.Doubt](r))
 		jsonRoundTrip(t, "drafts", generated[draftJSON](r))
 
 		l := generated[bounces.Link](r)

@@ -139,3 +139,54 @@ func TestNewUserErrorsSayWhatToDoAndNoCredential(t *testing.T) {
 		}
 	}
 }
+
+// TestAKeyOfAnotherMailboxSaysWhichOne: with two mailboxes configured,
+// the id `ls --mailbox sales` printed, given to show, save or reply
+// without the flag, was "no message ... in s3://mail/support/ — give its
+// key or SES message id as the list shows it", as if mistyped. When
+// another mailbox's local index holds it, the hint says which flag to add
+// first (no network: only the indexes on disk); a key no mailbox holds is
+// told as before, and both exit 3.
+func TestAKeyOfAnotherMailboxSaysWhichOne(t *testing.T) {
+	dir := isolate(t)
+	srv := fakes3.Start(t, "mail")
+	id := "0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	srv.Put(t, "mail", "sales/"+id, demo.Messages()[demo.Prefix+id])
+	srv.Put(t, "mail", "support/other", []byte("Subject: s\r\n\r\nbody\r\n"))
+	conf := filepath.Join(dir, "config", "sesbox", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(conf), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf("default = \"support\"\n[mailbox.support]\nbucket = \"mail\"\nprefix = \"support/\"\nendpoint = %q\n"+
+		"[mailbox.sales]\nbucket = \"mail\"\nprefix = \"sales/\"\nendpoint = %q\n", srv.URL, srv.URL)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Before sales was ever listed there is nothing to tell.
+	if _, errOut, code := sesbox(t, "show", id); code != 3 || !strings.HasPrefix(errOut, `sesbox: no message "`+id+`" in s3://mail/support/`) {
+		t.Fatalf("sales never listed: exit %d\n%s", code, errOut)
+	}
+	for _, mb := range []string{"sales", "support"} {
+		if _, errOut, code := sesbox(t, "--mailbox", mb, "ls"); code != 0 {
+			t.Fatalf("ls --mailbox %s: exit %d\n%s", mb, code, errOut)
+		}
+	}
+	for _, args := range [][]string{
+		{"show", id}, {"show", "--headers", id}, {"save", id, "--dir", t.TempDir()},
+		{"reply", id, "--dry-run", "--body-file", "-"}, {"show", "sales/" + id},
+	} {
+		want := `sesbox: add --mailbox sales: "` + args[len(args)-1] + `" is a message of mailbox sales, not of support (`
+		if args[0] != "show" {
+			want = `sesbox: add --mailbox sales: "` + id + `" is a message of mailbox sales, not of support (`
+		}
+		if _, errOut, code := sesbox(t, args...); code != 3 || !strings.HasPrefix(errOut, want) {
+			t.Errorf("%s: exit %d, want 3 and %q...\n%s", strings.Join(args, " "), code, want, errOut)
+		}
+	}
+	if _, errOut, code := sesbox(t, "show", "nosuchkey"); code != 3 || !strings.HasPrefix(errOut, `sesbox: no message "nosuchkey" in s3://mail/support/`) {
+		t.Errorf("a key no mailbox holds: exit %d\n%s", code, errOut)
+	}
+	if out, errOut, code := sesbox(t, "--mailbox", "sales", "show", id); code != 0 || out == "" {
+		t.Errorf("show --mailbox sales: exit %d\n%s", code, errOut)
+	}
+}

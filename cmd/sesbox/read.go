@@ -474,7 +474,8 @@ func (a *app) openMessage(ctx context.Context, key string) (*mailbox.Message, er
 	if err != nil {
 		return nil, err
 	}
-	return m.Open(ctx, key)
+	msg, err := m.Open(ctx, key)
+	return msg, a.elsewhere(ctx, m.Name, key, err)
 }
 
 // openHeader reads the header block of one message of the selected mailbox.
@@ -483,7 +484,47 @@ func (a *app) openHeader(ctx context.Context, key string) (*mailbox.Message, err
 	if err != nil {
 		return nil, err
 	}
-	return m.OpenHeader(ctx, key)
+	msg, err := m.OpenHeader(ctx, key)
+	return msg, a.elsewhere(ctx, m.Name, key, err)
+}
+
+// elsewhere puts on err, key naming no message of the mailbox cur, the
+// other configured mailbox whose local index holds it, when one does:
+// with two mailboxes, the id ls --mailbox sales printed, given to show
+// without the flag, was "no message" in the default one, as if mistyped.
+// Only the local indexes are read (no network), and nothing is said of a
+// mailbox whose index does not exist yet.
+func (a *app) elsewhere(ctx context.Context, cur, key string, err error) error {
+	if !errors.Is(err, mailstore.ErrNotFound) || a.flags.demo || a.flags.bucket != "" {
+		return err
+	}
+	cfg, cerr := a.config()
+	if cerr != nil {
+		return err
+	}
+	for _, name := range cfg.names() {
+		mc := a.overlay(cfg.Mailboxes[name])
+		if name == cur || mc.Bucket == "" {
+			continue
+		}
+		path, perr := index.DefaultPath(a.indexName(mc))
+		if perr != nil || !exists(path) {
+			continue
+		}
+		idx, ierr := a.index(a.indexName(mc))
+		if ierr != nil {
+			continue
+		}
+		m := mailbox.Cached(name, mailstore.Location{Bucket: mc.Bucket, Prefix: mc.Prefix}, idx)
+		k, rerr := m.Resolve(ctx, key)
+		if rerr != nil {
+			continue
+		}
+		if rows, rerr := m.RowsByKey(ctx, []string{k}); rerr == nil && len(rows) == 1 {
+			return &mailstore.HintError{Hint: fmt.Sprintf("add --mailbox %s: %q is a message of mailbox %s, not of %s", name, key, name, cur), Err: err}
+		}
+	}
+	return err
 }
 
 func newShowCmd(a *app) *cobra.Command {

@@ -195,7 +195,7 @@ func (r *replyRun) run(ctx context.Context, key string) error {
 	}
 	msg, err := m.Open(ctx, key)
 	if err != nil {
-		return err
+		return a.elsewhere(ctx, m.Name, key, err)
 	}
 	plan, err := drafts.PlanReply(a.identity(mc), m.Name, m.Location().Bucket, msg, drafts.ReplyChoice{All: r.all, From: r.from, To: r.to})
 	if err != nil {

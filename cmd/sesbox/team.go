@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/alessio/shellescape"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/logging"
@@ -18,6 +19,8 @@ import (
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/actionlog"
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/forward"
+	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
 	"github.com/sesbox/sesbox/mailstore/team"
 )
@@ -107,7 +110,8 @@ func newTeamCmd(a *app) *cobra.Command {
 	cmd := groupCmd(&cobra.Command{
 		Use: "team",
 		Example: `  sesbox team init --table sesbox-team
-  sesbox team status`,
+  sesbox team status
+  sesbox team resolve KEY`,
 		Short: "Share forward claims, read state and the action log with other operators (DynamoDB)",
 		Long: `Team mode keeps what several operators on different machines must agree on in
 one DynamoDB table: a claim for every forward send (so two runs never send the
@@ -117,7 +121,7 @@ mailbox's config; the table is in the mailbox's region and profile
 for another endpoint).
 See docs/team.md.`,
 	})
-	cmd.AddCommand(newTeamInitCmd(a), newTeamStatusCmd(a))
+	cmd.AddCommand(newTeamInitCmd(a), newTeamStatusCmd(a), newTeamResolveCmd(a))
 	return cmd
 }
 
@@ -253,6 +257,9 @@ func printTeamStatus(a *app, st team.Status) {
 		}
 		tw.Flush()
 	}
+	if len(st.Unlogged) > 0 || slices.ContainsFunc(st.Claims, func(c team.ClaimInfo) bool { return c.State == reforward.SharedUncertain }) {
+		fmt.Fprintln(w, "in doubt: sesbox team resolve KEY says what is known of a send and records what you find (--sent, --not-sent)")
+	}
 	// What to do first, then why: a record no sesbox wrote is in doubt.
 	for _, c := range st.Claims {
 		if c.Suspect != "" {
@@ -265,5 +272,133 @@ func printTeamStatus(a *app, st team.Status) {
 		fmt.Fprintf(w, "! %s: check whether it was forwarded, then forward --retry-uncertain sends it: the claim says sent by %s "+
 			"(SES message id %s), and the shared action log holds no such send (sesbox audit log --verify checks the log)\n", sanitize.Line(c.Key), ansi.Truncate(sanitize.Cell(c.Owner), 60, "…"),
 			ansi.Truncate(sanitize.Cell(c.SESMessageID), 80, "…"))
+	}
+}
+
+func newTeamResolveCmd(a *app) *cobra.Command {
+	var (
+		table   string
+		asJSON  bool
+		d       team.Decision
+		dests   []string
+		sesIDOf string
+	)
+	cmd := &cobra.Command{
+		Use: "resolve KEY [--sent [--ses-message-id ID] | --not-sent] [--to ADDR]... [--table NAME] [--json]",
+		Example: `  sesbox team resolve inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
+  sesbox team resolve 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --not-sent`,
+		Short: "Say what is known of a forward send in doubt, and settle it",
+		Long: `A forward send whose outcome the team table lost (the run died after SES took
+it, or its shared log entry was lost) is "uncertain" for every operator, and no
+run sends it without --retry-uncertain. This command says what is known of each
+send of KEY (the object key or the SES message id) in doubt: the claim, this
+machine's forward journal and the shared action log.
+
+Without --sent or --not-sent it only writes back what this machine's journal
+knows: on the machine that made the send, a journal that says "sent" (with its
+SES message id) is republished to the claim and the shared log, as the next
+forward run over the message does by itself. Anything else is left in doubt
+(exit 1).
+
+--sent records that it was forwarded (check the recipients' mail, or SES's
+sending events): no run sends it again without --again. --not-sent records that
+it was not, and makes it pending: the next forward run sends it, once. It is
+refused where anything says it was sent. Either decision goes to the local and
+the shared action log first (who decided, when, and what was known), then to
+the claim. See docs/team.md.`,
+		Args: keyArgs("KEY", "the object key or the SES message id of the message whose send is in doubt", false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if d.Sent && d.NotSent {
+				return usagef(cmd, "team resolve: give one of --sent or --not-sent")
+			}
+			if sesIDOf != "" && !d.Sent {
+				return usagef(cmd, "team resolve: --ses-message-id goes with --sent")
+			}
+			d.SESMessageID, d.Destinations = sesIDOf, dests
+			key := strings.TrimPrefix(args[0], "s3://")
+			mc, err := a.teamTarget(table)
+			if err != nil {
+				return err
+			}
+			if mc.Bucket != "" {
+				key = strings.TrimPrefix(key, mc.Bucket+"/")
+			}
+			ts, err := a.teamStore(ctx, mc)
+			if err != nil {
+				return err
+			}
+			path, err := forward.DefaultJournalPath()
+			if err != nil {
+				return err
+			}
+			j, err := forward.ReadJournal(path)
+			if err != nil {
+				return err
+			}
+			var log audit.ActionLog
+			if d.Sent || d.NotSent {
+				lg, closeFn, err := actionLog(ts)
+				if err != nil {
+					return err
+				}
+				defer closeFn()
+				log = lg
+			}
+			doubts, rerr := ts.Resolve(ctx, key, j, d, log)
+			if errors.Is(rerr, team.ErrNoDoubt) {
+				fmt.Fprintf(a.stderr, "sesbox: %s\n", sanitize.Line(rerr.Error()))
+				return nil
+			}
+			if asJSON {
+				enc := jsonLines(a.stdout)
+				for _, x := range doubts {
+					if err := enc.Encode(x); err != nil {
+						return err
+					}
+				}
+			} else {
+				printDoubts(a, doubts)
+			}
+			if rerr != nil {
+				return rerr
+			}
+			for _, x := range doubts {
+				if x.Done == "" {
+					return exitError{1}
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&table, "table", "", "table `NAME` (default: the mailbox's team_table)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print each send in doubt as a JSON line")
+	cmd.Flags().BoolVar(&d.Sent, "sent", false, "record that it was forwarded: no run sends it again")
+	cmd.Flags().BoolVar(&d.NotSent, "not-sent", false, "record that it was not forwarded: the next run sends it")
+	cmd.Flags().StringVar(&sesIDOf, "ses-message-id", "", "with --sent: the `ID` SES gave the send, when known")
+	cmd.Flags().StringArrayVar(&dests, "to", nil, "the destinations of the send to decide on (`ADDR`, repeated), when several are in doubt")
+	return cmd
+}
+
+// printDoubts prints what team resolve found and did: one paragraph a
+// send. The values are the table's, anyone's to write: sanitized.
+func printDoubts(a *app, doubts []team.Doubt) {
+	w := textOut(a.stdout)
+	for _, x := range doubts {
+		fmt.Fprintf(w, "%s to %s\n", sanitize.Line(x.Key), ansi.Truncate(sanitize.Line(strings.Join(x.Destinations, ",")), 200, "…"))
+		fmt.Fprintf(w, "  in doubt: %s\n", ansi.Truncate(sanitize.Line(x.Why), 400, "…"))
+		fmt.Fprintf(w, "  known:    %s\n", ansi.Truncate(sanitize.Line(x.Known()), 2000, "…"))
+		switch {
+		case x.Done == "republished":
+			fmt.Fprintln(w, "  done:     republished from this machine's forward journal: every operator's run now skips it as sent")
+		case x.Done != "":
+			fmt.Fprintf(w, "  done:     %s, recorded in the action logs and the claim\n", x.Done)
+		case x.Refused != "":
+			fmt.Fprintf(w, "  refused:  not recorded as not sent: %s (sesbox team resolve %s --sent records that it was)\n",
+				sanitize.Line(x.Refused), sanitize.Line(shellescape.Quote(x.Key)))
+		default:
+			fmt.Fprintf(w, "  left in doubt: check whether it was forwarded, then run sesbox team resolve %s --sent or --not-sent "+
+				"(or run it without either on the machine of the claim's owner, whose journal may know)\n", sanitize.Line(shellescape.Quote(x.Key)))
+		}
 	}
 }

@@ -42,6 +42,13 @@ type Action struct {
 	Draft string `json:"draft,omitempty"`
 	// Simulator marks a send to the SES mailbox simulator only.
 	Simulator bool `json:"simulator,omitempty"`
+	// Note says how an entry came to be written other than by the run it
+	// records (team mode, docs/team.md "When a send's record is lost"):
+	// a send republished from its machine's forward journal after its
+	// shared entry was lost, or, on a "resolve" entry (an operator's
+	// decision on a send in doubt, Result "sent" or "not sent"), what
+	// was known when it was made.
+	Note string `json:"note,omitempty"`
 	// Export describes an export (Command "export"): what was exported,
 	// to what kind of file, how many messages and the manifest's hash.
 	Export *ExportAction `json:"export,omitempty"`

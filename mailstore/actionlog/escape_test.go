@@ -43,11 +43,11 @@ func TestLogLinesEscapeAndRoundTrip(t *testing.T) {
 	}
 	defer l.Close()
 	var want []Action
-	appendOne := func(key, subject, dest, result, draft mailText) bool {
+	appendOne := func(key, subject, dest, result, draft, note mailText) bool {
 		a := Action{
 			Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), User: "u", Host: "h", Command: "forward",
 			Bucket: "mail", Key: string(key), ETag: "e", SHA256: "s", Destinations: []string{string(dest)},
-			Result: string(result), Export: &ExportAction{What: string(subject), Kind: "mbox"}, Draft: string(draft),
+			Result: string(result), Export: &ExportAction{What: string(subject), Kind: "mbox"}, Draft: string(draft), Note: string(note),
 		}
 		if err := l.Append(a); err != nil {
 			t.Error(err)
@@ -77,9 +77,9 @@ func TestLogLinesEscapeAndRoundTrip(t *testing.T) {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g.Key != w.Key || g.Result != w.Result || !reflect.DeepEqual(g.Destinations, w.Destinations) || g.Export.What != w.Export.What || g.Draft != w.Draft {
-			t.Fatalf("action %d read back as key %q result %q dests %q what %q draft %q; appended %q %q %q %q %q",
-				i, g.Key, g.Result, g.Destinations, g.Export.What, g.Draft, w.Key, w.Result, w.Destinations, w.Export.What, w.Draft)
+		if g.Key != w.Key || g.Result != w.Result || !reflect.DeepEqual(g.Destinations, w.Destinations) || g.Export.What != w.Export.What || g.Draft != w.Draft || g.Note != w.Note {
+			t.Fatalf("action %d read back as key %q result %q dests %q what %q draft %q note %q; appended %q %q %q %q %q %q",
+				i, g.Key, g.Result, g.Destinations, g.Export.What, g.Draft, g.Note, w.Key, w.Result, w.Destinations, w.Export.What, w.Draft, w.Note)
 		}
 	}
 }

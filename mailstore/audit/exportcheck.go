@@ -283,12 +283,12 @@ func editedExportLine(e *Entry, f ExportFile, d digest) string {
 	if f.SHA256 != d.SHA256 {
 		d.Size-- // intact without the final newline mbox added
 	}
-	diffs := bytesFieldDiffs(e, entryOf(mailstore.Object{Key: e.Key}, d), "the exported message")
+	diffs := bytesFieldDiffs(e, entryOf(mailstore.Object{Key: e.Key}, d))
 	if len(diffs) == 0 {
 		return ""
 	}
 	return fmt.Sprintf("line %d (key %q) disagrees with the message exported (%s), which hashes as it records: %s: the line was edited",
-		e.line, e.Key, f.File, strings.Join(diffs, ", "))
+		e.line, e.Key, f.File, sayDiffs(diffs, "the exported message"))
 }
 
 // mboxReader reads the messages of an mboxrd file as ExportMbox writes

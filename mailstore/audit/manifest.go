@@ -134,6 +134,10 @@ type Trailer struct {
 	// Failed lists the objects that could still not be read after every
 	// retry: they are not in the manifest (nor in an export).
 	Failed []FailedObject `json:"failed,omitempty"`
+	// Prefixes count the entries by the folder they are under, when the
+	// header's prefix has no trailing "/" and reached more than the one
+	// folder (or flat keys) it names (PrefixGroup, PrefixNote).
+	Prefixes []PrefixGroup `json:"prefixes,omitempty"`
 	// HeaderSHA256 is the SHA-256 of the exact header line, newline
 	// included (head -1 FILE | sha256sum): the entries hash does not cover
 	// the header, which says what verify reports (a query makes objects
@@ -214,6 +218,7 @@ type manifestWriter struct {
 	// headerSHA256 is the header line's hash, for the trailer.
 	headerSHA256 string
 	locks        lockCounts
+	groups       prefixGroups
 }
 
 func newManifestWriter(w io.Writer) *manifestWriter {
@@ -238,7 +243,7 @@ func marshalLine(v any) ([]byte, error) {
 
 func (m *manifestWriter) header(h Header) error {
 	h.Record, h.Format, h.TrailerHashed = "header", ManifestFormat, true
-	m.started, m.hdr = h.Started, h
+	m.started, m.hdr, m.groups.prefix = h.Started, h, h.Prefix
 	line, err := marshalLine(h)
 	if err != nil {
 		return err
@@ -264,6 +269,7 @@ func (m *manifestWriter) entry(e Entry) error {
 	m.bytes += e.Size
 	m.lastKey = e.Key
 	m.locks.add(e, m.started)
+	m.groups.add(e.Key)
 	// Flush now and then so an interrupted run leaves most of its work on
 	// disk for --resume.
 	if time.Since(m.flushed) > time.Second {
@@ -275,7 +281,7 @@ func (m *manifestWriter) entry(e Entry) error {
 
 func (m *manifestWriter) trailer(t Trailer) (Trailer, error) {
 	t.Record, t.Count, t.EntriesSHA256, t.Bytes = "trailer", m.count, hex.EncodeToString(m.h.Sum(nil)), m.bytes
-	t.HeaderSHA256, t.locks = m.headerSHA256, m.locks
+	t.HeaderSHA256, t.locks, t.Prefixes = m.headerSHA256, m.locks, m.groups.groups()
 	if !m.started.IsZero() {
 		t.started = startedAttr(m.started)
 	}
@@ -338,6 +344,10 @@ type ManifestCheck struct {
 	// Problems say why the manifest cannot be trusted as it is; empty
 	// when it is intact.
 	Problems []string
+	// Edited names, field by field, the entry lines that disagree with
+	// the versions they record, when the entries fail their hash
+	// (Verify): each is also said in Problems.
+	Edited []Difference
 }
 
 // VanishedNote says how many listed objects the run (its name: "export",

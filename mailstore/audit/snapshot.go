@@ -376,6 +376,7 @@ func reopenManifest(path string, loc mailstore.Location, asOf time.Time) (*os.Fi
 			if err := json.Unmarshal(line, &mw.hdr); err != nil {
 				return fail(ErrNotManifest)
 			}
+			mw.groups.prefix = mw.hdr.Prefix
 			off += int64(len(line))
 			continue
 		}
@@ -390,6 +391,7 @@ func reopenManifest(path string, loc mailstore.Location, asOf time.Time) (*os.Fi
 		mw.bytes += probe.Size
 		mw.lastKey = probe.Key
 		mw.locks.add(Entry{RetentionMode: probe.RetentionMode, RetainUntil: probe.RetainUntil, LegalHold: probe.LegalHold, LockError: probe.LockError}, mw.started)
+		mw.groups.add(probe.Key)
 		off += int64(len(line))
 	}
 	if lineNo == 0 {

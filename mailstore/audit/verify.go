@@ -66,20 +66,43 @@ type Result struct {
 	Versions []Version `json:"versions,omitempty"`
 	// Rewritten marks an unchanged object written again since the
 	// manifest (writtenAgain): the note says how.
-	Rewritten bool   `json:"rewritten,omitempty"`
-	Note      string `json:"note,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Rewritten bool `json:"rewritten,omitempty"`
+	// Differences name, field by field, what the bucket says now of the
+	// manifest's version otherwise than the manifest recorded: its Object
+	// Lock (retentionMode, retainUntil, legalHold), on a bucket with
+	// Object Lock whose manifest read it. The note says them in words.
+	Differences []Difference `json:"differences,omitempty"`
+	Note        string       `json:"note,omitempty"`
+	Error       string       `json:"error,omitempty"`
 
 	unread  bool // listed under failed in the manifest's trailer
 	expired bool // deleted, and a lifecycle rule was due to expire it (the note says which)
 	// edited names the manifest line that disagrees with the version it
 	// records (editedLine), when the manifest's entries fail their hash.
-	edited string
+	edited       string
+	editedFields []Difference
 	// read is the entry the version read would have in a manifest
 	// (entryOf), for editedLine; versionsListed says Versions is the
 	// bucket's answer (none at all, when empty).
 	read           Entry
 	versionsListed bool
+	// lock is the Object Lock of the manifest's version as read now
+	// (checkLock); nil when it was not read.
+	lock *VersionLock
+}
+
+// Difference is one field of a manifest entry that is not what the
+// bucket says of the version the entry records: the field by its JSON
+// name (legalHold, subject, versionId), the value the manifest records
+// and the one the bucket gives, each as text (times in RFC 3339, the
+// metadata as JSON). Line and Key name the entry line, in a manifest's
+// own check (ManifestCheck.Edited).
+type Difference struct {
+	Line     int    `json:"line,omitempty"`
+	Key      string `json:"key,omitempty"`
+	Field    string `json:"field"`
+	Manifest string `json:"manifest"`
+	Bucket   string `json:"bucket"`
 }
 
 // Summary totals a verify run.
@@ -96,6 +119,11 @@ type Summary struct {
 	// MetadataChanged counts objects whose bytes are unchanged but whose
 	// metadata is not what the manifest recorded.
 	MetadataChanged int64 `json:"metadataChanged"`
+	// LockChanged counts objects (of any status) whose manifest's
+	// version has another Object Lock now than the manifest recorded: a
+	// retention or legal hold removed, added or changed. One whose bytes
+	// and metadata are unchanged is metadata-changed.
+	LockChanged int64 `json:"lockChanged,omitempty"`
 	// Recoverable counts changed and deleted objects whose original bytes
 	// a kept version still holds.
 	Recoverable int64 `json:"recoverable"`
@@ -127,6 +155,10 @@ type Summary struct {
 	// versions, deleted objects a rule may have expired, lifecycle rules
 	// that could not be read.
 	Warnings []string `json:"warnings,omitempty"`
+	// Prefixes count the objects verified by the folder they are under,
+	// when the prefix has no trailing "/" and reached more than the one
+	// folder (or flat keys) it names: a warning says so (PrefixNote).
+	Prefixes []PrefixGroup `json:"prefixes,omitempty"`
 }
 
 // OK reports whether nothing was changed, deleted or unreadable and the
@@ -332,6 +364,7 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 	// Entries that fail their hash were edited; each line is then
 	// checked against the version it records, to name the edited one.
 	entriesEdited := mc.Trailer != nil && mc.Trailer.EntriesSHA256 != mc.SHA256
+	groups := prefixGroups{prefix: loc.Prefix}
 	type pair struct {
 		want *Entry
 		have *mailstore.Object
@@ -351,15 +384,21 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		},
 		func(ctx context.Context, p pair) Result {
 			r := check(ctx, b, p.want, p.have, maxCand, mc.Header, expiry)
+			checkLock(ctx, set.locks, p.want, mc.Header, &r)
 			if entriesEdited && p.want != nil && !p.want.unread {
-				r.edited = editedLine(p.want, r, mc.Header.Versioning == "Enabled")
+				r.edited, r.editedFields = editedLine(p.want, r, mc.Header.Versioning == "Enabled")
 			}
 			return r
 		},
 		func(r Result) error {
 			if r.edited != "" {
 				sum.Manifest.Problems = append(sum.Manifest.Problems, r.edited)
+				sum.Manifest.Edited = append(sum.Manifest.Edited, r.editedFields...)
 			}
+			if r.lockChanged() {
+				sum.LockChanged++
+			}
+			groups.add(r.Key)
 			prog.Done++
 			prog.Bytes += r.Size
 			switch r.Status {
@@ -409,6 +448,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		return sum, fmt.Errorf("verify %s: %w", loc, err)
 	}
 	sum.Warnings = append(sum.Warnings, set.verifyWarnings(sum.Deleted, sum.Expired)...)
+	if sum.Prefixes = groups.groups(); sum.Prefixes != nil {
+		sum.Warnings = append(sum.Warnings, PrefixNote(loc.Prefix, sum.Prefixes))
+	}
 	if w := mc.Header.Warning; w != "" && !slices.Contains(sum.Warnings, w) {
 		// What the run that wrote the manifest warned of holds for every
 		// verify of it (said once when this run warns the same).
@@ -600,65 +642,166 @@ func checkObject(ctx context.Context, b Bucket, want *Entry, have *mailstore.Obj
 // entry line (want) that disagrees with what the bucket says of the
 // version it records, field by field, quoted: a field the version's
 // bytes determine (size, the header fields, the verdicts, the ETag
-// check) when they hash as the line says; the hash itself, the ETag
-// and the time when the very version the line names (versions never
-// change) reads otherwise; a key of which the bucket holds no version
-// or delete marker at all. Only an edit of the line explains that (or
-// damage to the stored bytes, which the hash alone cannot tell from
-// it). "" when the line agrees, or nothing can be said (an edited
-// version id, time of a rewritten object, or metadata). versioned says
+// check) when they hash as the line says; the hash itself, the ETag,
+// the time and the metadata when the very version the line names
+// (versions never change) reads otherwise; a version id the bucket does
+// not hold when another version has the line's bytes, ETag and time to
+// the nanosecond (a rewrite has a later time); the Object Lock of the
+// line's version (checkLock); a key of which the bucket holds no
+// version or delete marker at all. Only an edit of the line explains
+// that (or damage to the stored bytes, which the hash alone cannot tell
+// from it; or, for the metadata and the lock, a change in place, which
+// verify reports of the object too). "" when the line agrees, or
+// nothing can be said (the time of a rewritten object). versioned says
 // the bucket was versioned when the manifest was made, so that a
 // delete since left a marker.
-func editedLine(want *Entry, r Result, versioned bool) string {
+func editedLine(want *Entry, r Result, versioned bool) (string, []Difference) {
 	got := r.read
 	sameVersion := want.VersionID != "" && want.VersionID != "null" && want.VersionID == r.VersionID
-	var diffs []string
+	var diffs []Difference
 	switch {
 	case r.Status == Deleted && versioned && r.versionsListed && len(r.Versions) == 0:
-		return fmt.Sprintf("line %d (key %q): the bucket holds no version or delete marker of this key: the line's key was edited, or all its versions were deleted for good", want.line, want.Key)
+		return fmt.Sprintf("line %d (key %q): the bucket holds no version or delete marker of this key: the line's key was edited, or all its versions were deleted for good", want.line, want.Key),
+			[]Difference{{Line: want.line, Key: want.Key, Field: "key", Manifest: want.Key}}
 	case r.SHA256 == "":
-		return ""
 	case r.SHA256 == want.SHA256:
-		diffs = bytesFieldDiffs(want, got, "the version read")
+		diffs = bytesFieldDiffs(want, got)
 		if sameVersion {
-			diffs = fieldDiff(diffs, "etagCheck", want.ETagCheck, got.ETagCheck, "the version read")
+			diffs = fieldDiff(diffs, "etagCheck", want.ETagCheck, got.ETagCheck)
+		} else if want.VersionID != "" && want.VersionID != "null" && r.VersionID != "" && r.VersionID != "null" &&
+			want.ETag == got.ETag && want.LastModified.Equal(got.LastModified) {
+			// The same bytes, ETag and time under another id: a
+			// rewrite would have a later time.
+			diffs = fieldDiff(diffs, "versionId", want.VersionID, r.VersionID)
 		}
 	case sameVersion:
-		diffs = fieldDiff(diffs, "sha256", want.SHA256, r.SHA256, "the version read")
+		diffs = fieldDiff(diffs, "sha256", want.SHA256, r.SHA256)
 	}
-	if sameVersion {
-		diffs = fieldDiff(diffs, "etag", want.ETag, got.ETag, "the version read")
+	if sameVersion && r.SHA256 != "" {
+		diffs = fieldDiff(diffs, "etag", want.ETag, got.ETag)
 		if !want.LastModified.Equal(got.LastModified) {
-			diffs = fieldDiff(diffs, "lastModified", want.LastModified.Format(time.RFC3339Nano), got.LastModified.Format(time.RFC3339Nano), "the version read")
+			diffs = fieldDiff(diffs, "lastModified", want.LastModified.Format(time.RFC3339Nano), got.LastModified.Format(time.RFC3339Nano))
+		}
+		if want.Metadata != nil && got.Metadata != nil && !maps.Equal(want.Metadata, got.Metadata) {
+			diffs = fieldDiff(diffs, "metadata", metadataJSON(want.Metadata), metadataJSON(got.Metadata))
 		}
 	}
-	if len(diffs) == 0 {
-		return ""
+	if r.lock != nil {
+		if want.LockError != "" {
+			diffs = fieldDiff(diffs, "lockError", want.LockError, "")
+		}
+		diffs = append(diffs, lockDiffs(want, *r.lock)...)
 	}
-	return fmt.Sprintf("line %d (key %q) disagrees with the version it records: %s: the line was edited", want.line, want.Key, strings.Join(diffs, ", "))
+	if len(diffs) == 0 {
+		return "", nil
+	}
+	for i := range diffs {
+		diffs[i].Line, diffs[i].Key = want.line, want.Key
+	}
+	return fmt.Sprintf("line %d (key %q) disagrees with the version it records: %s: the line was edited", want.line, want.Key, sayDiffs(diffs, "the version read")), diffs
+}
+
+// metadataJSON is metadata as a Difference gives it: JSON, names sorted.
+func metadataJSON(m map[string]string) string {
+	b, _ := json.Marshal(m) // a map of strings always marshals
+	return string(b)
 }
 
 // bytesFieldDiffs are the fields of an entry that its bytes determine
 // (entryOf) and that want records otherwise than got, which is what
-// the same bytes, read from source, give.
-func bytesFieldDiffs(want *Entry, got Entry, source string) []string {
-	var diffs []string
-	diffs = fieldDiff(diffs, "size", strconv.FormatInt(want.Size, 10), strconv.FormatInt(got.Size, 10), source)
-	diffs = fieldDiff(diffs, "sesMessageId", want.SESMessageID, got.SESMessageID, source)
-	diffs = fieldDiff(diffs, "messageId", want.MessageID, got.MessageID, source)
-	diffs = fieldDiff(diffs, "date", want.Date, got.Date, source)
-	diffs = fieldDiff(diffs, "from", want.From, got.From, source)
-	diffs = fieldDiff(diffs, "subject", want.Subject, got.Subject, source)
-	return fieldDiff(diffs, "verdicts", fmt.Sprint(want.Verdicts), fmt.Sprint(got.Verdicts), source)
+// the same bytes give.
+func bytesFieldDiffs(want *Entry, got Entry) []Difference {
+	var diffs []Difference
+	diffs = fieldDiff(diffs, "size", strconv.FormatInt(want.Size, 10), strconv.FormatInt(got.Size, 10))
+	diffs = fieldDiff(diffs, "sesMessageId", want.SESMessageID, got.SESMessageID)
+	diffs = fieldDiff(diffs, "messageId", want.MessageID, got.MessageID)
+	diffs = fieldDiff(diffs, "date", want.Date, got.Date)
+	diffs = fieldDiff(diffs, "from", want.From, got.From)
+	diffs = fieldDiff(diffs, "subject", want.Subject, got.Subject)
+	return fieldDiff(diffs, "verdicts", fmt.Sprint(want.Verdicts), fmt.Sprint(got.Verdicts))
 }
 
-// fieldDiff adds to diffs, when was and now differ, the field named as
-// recorded and as source gives it, both quoted.
-func fieldDiff(diffs []string, name, was, now, source string) []string {
+// fieldDiff adds to diffs, when was (the manifest's) and now (the
+// bucket's) differ, the field.
+func fieldDiff(diffs []Difference, name, was, now string) []Difference {
 	if was == now {
 		return diffs
 	}
-	return append(diffs, fmt.Sprintf("%s %q (%s gives %q)", name, was, source, now))
+	return append(diffs, Difference{Field: name, Manifest: was, Bucket: now})
+}
+
+// sayDiffs says diffs in words, each field as recorded and as source
+// gives it, both quoted: `subject "a" (the version read gives "b")`.
+func sayDiffs(diffs []Difference, source string) string {
+	out := make([]string, len(diffs))
+	for i, d := range diffs {
+		out[i] = fmt.Sprintf("%s %q (%s gives %q)", d.Field, d.Manifest, source, d.Bucket)
+	}
+	return strings.Join(out, ", ")
+}
+
+// lockDiffs are the Object Lock fields of want that the lock l of its
+// version, read now, gives otherwise: retentionMode, retainUntil (RFC
+// 3339, "" for none) and legalHold.
+func lockDiffs(want *Entry, l VersionLock) []Difference {
+	until := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	var diffs []Difference
+	diffs = fieldDiff(diffs, "retentionMode", want.RetentionMode, l.Mode)
+	if !want.RetainUntil.Equal(l.RetainUntil) {
+		diffs = fieldDiff(diffs, "retainUntil", until(want.RetainUntil), until(l.RetainUntil))
+	}
+	return fieldDiff(diffs, "legalHold", strconv.FormatBool(want.LegalHold), strconv.FormatBool(l.LegalHold))
+}
+
+// checkLock reads, on a bucket with Object Lock whose manifest recorded
+// its versions' locks (its header's objectLock), the lock of the version
+// want records, and adds to r each field that differs (Differences) and
+// a note. An object whose bytes and metadata are unchanged is then
+// metadata-changed: its retention or legal hold is what S3 keeps of it
+// besides its bytes, and the manifest said otherwise. A lock the
+// manifest could not read (lockError) is not compared; one that cannot
+// be read now is said in the note.
+func checkLock(ctx context.Context, locks LockReader, want *Entry, h Header, r *Result) {
+	if locks == nil || h.ObjectLock == "" || want == nil || want.unread || want.VersionID == "" || want.VersionID == "null" {
+		return
+	}
+	if r.versionsListed && !slices.ContainsFunc(r.Versions, func(v Version) bool { return v.VersionID == want.VersionID }) {
+		return // deleted for good: the note says so
+	}
+	l, err := locks.VersionLock(ctx, want.Key, want.VersionID)
+	if err != nil {
+		r.Note = joinNote(r.Note, "the Object Lock of the manifest's version could not be read: "+err.Error())
+		return
+	}
+	r.lock = &l
+	if want.LockError != "" {
+		return
+	}
+	r.Differences = lockDiffs(want, l)
+	if len(r.Differences) == 0 {
+		return
+	}
+	var out []string
+	for _, d := range r.Differences {
+		out = append(out, fmt.Sprintf("%s %q -> %q", d.Field, d.Manifest, d.Bucket))
+	}
+	r.Note = joinNote(r.Note, fmt.Sprintf("the Object Lock of the manifest's version %s changed: %s", want.VersionID, strings.Join(out, ", ")))
+	if r.Status == Unchanged {
+		r.Status = MetadataChanged
+	}
+}
+
+// lockChanged reports whether the Object Lock of the manifest's version
+// is not what the manifest recorded (checkLock).
+func (r Result) lockChanged() bool {
+	return slices.ContainsFunc(r.Differences, func(d Difference) bool {
+		return d.Field == "retentionMode" || d.Field == "retainUntil" || d.Field == "legalHold"
+	})
 }
 
 // metadataChanges says how the object's metadata now differs from what

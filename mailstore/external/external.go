@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,8 +26,10 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/mailcap"
+	sesmime "github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/xdg"
 )
 
@@ -224,34 +225,109 @@ func NotOpenable(u string) string {
 var mailtoFields = map[string]bool{"to": true, "cc": true, "subject": true, "body": true, "in-reply-to": true}
 
 // mailtoFieldsAllowed is "" when every field of the mailto: link whose
-// part after the scheme is rest is one of mailtoFields, else why it is
+// part after the scheme is rest is one of mailtoFields, and no value
+// hides what the link does not show (mailtoValueHides), else why it is
 // not opened. Fields are split at "&" and at ";" too, as some clients
 // do, and each name and the address are read percent-decoded until they
 // no longer change: "%61ttach" is attach, and an address of
 // "x%3Fattach=..." is a field to a client that decodes it first.
 func mailtoFieldsAllowed(rest string) string {
-	const why = "its mailto: fields go beyond to, cc, subject, body" // in-reply-to too; 76 cells with the notice
+	const why = "its mailto: fields go beyond to, cc, subject, body"   // in-reply-to too; 76 cells with the notice
+	const hides = "its mailto: values hide fields, addresses or lines" // 76 cells with the notice too
 	addr, query, _ := strings.Cut(rest, "?")
 	if strings.ContainsAny(unescapeAll(addr), "?&;") {
 		return why
 	}
+	if mailtoValueHides("to", addr) {
+		return hides
+	}
 	for _, f := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
-		name, _, _ := strings.Cut(f, "=")
+		name, value, _ := strings.Cut(f, "=")
 		name = unescapeAll(name)
-		if strings.ContainsAny(name, "?&;=") || !mailtoFields[strings.ToLower(strings.TrimSpace(name))] {
+		field := strings.ToLower(strings.TrimSpace(name))
+		if strings.ContainsAny(name, "?&;=") || !mailtoFields[field] {
 			return why
+		}
+		if mailtoValueHides(field, value) {
+			return hides
+		}
+	}
+	// xdg-email splits the fields at "&" only: it hands Thunderbird the
+	// subject= and body= it finds so as they are, after a ",", so a ","
+	// in them, up to the next "&", starts a field of Thunderbird's
+	// ("subject=hi,;attachment=/etc/passwd" is one subject to it), and a
+	// quote its quoting; and
+	// the to= and cc= values decoded, then through echo -e, between
+	// single quotes, so a quote or a backslash there, up to the next "&",
+	// ends the quoting or makes a line break ("to=a;x=\n").
+	for _, f := range strings.Split(query, "&") {
+		name, value, _ := strings.Cut(f, "=")
+		switch name {
+		case "subject", "body":
+			if thunderbirdField().MatchString(value) || strings.Contains(value, "'") {
+				return hides
+			}
+		case "to", "cc":
+			if mailtoValueHides(name, value) {
+				return hides
+			}
 		}
 	}
 	return ""
 }
 
+// thunderbirdField is a field of Thunderbird's -compose argument in a
+// value: a "," and a name with "=".
+var thunderbirdField = lazyregexp.New(`,[^,=]*=`)
+
+// mailtoValueHides reports whether value, of the mailto: field named
+// field (the address before "?" is "to"), as written or percent-decoded
+// by a client (any number of times), holds what the link as listed does
+// not show: another field ("subject=x%26cc%3Dspy@evil.example", or
+// ",attachment=" for xdg-email, which hands Thunderbird the subject and
+// body as they are and the addresses decoded between quotes: "to='...'");
+// a line break or another control character in a value that becomes a
+// header ("subject=x%0D%0ABcc:%20spy@evil.example"); or, in an address
+// list, a separator that only decoding makes ("a%2Cspy@evil.example"),
+// a quote or backslash that ends xdg-email's quoting, or a "%" left to
+// decode again. A body may hold line breaks and "&": it is no header,
+// and "body=Tom%26Jerry" is no field.
+func mailtoValueHides(field, value string) bool {
+	decoded := unescapeAll(value)
+	for _, v := range []string{value, decoded} {
+		if mailtoHiddenField().MatchString(v) {
+			return true
+		}
+	}
+	if strings.ContainsFunc(decoded, func(r rune) bool {
+		return (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') && !(field == "body" && (r == '\r' || r == '\n' || r == '\t'))
+	}) {
+		return true
+	}
+	if field == "to" || field == "cc" {
+		return strings.ContainsAny(decoded, "'\"\\%&?=") ||
+			strings.Count(decoded, ",") != strings.Count(value, ",") ||
+			strings.Count(decoded, ";") != strings.Count(value, ";")
+	}
+	return false
+}
+
+// mailtoHiddenField is a field inside a value: a separator of fields
+// (mailto's "&" and ";", Thunderbird's -compose ",") and a name with "=".
+// A "?" separates only the address from the fields.
+var mailtoHiddenField = lazyregexp.New(`[,;&][^,;&=]*=`)
+
 // unescapeAll percent-decodes s until it no longer changes (at most a
 // few times; what still decodes after that is returned with a "%", which
-// names no field).
+// names no field). A "%" not followed by two hex digits stays as it is,
+// as a lenient client leaves it: strict decoding gave up on the whole
+// text at the first such "%" and returned nothing, so
+// "x@evil.example%3Fattach=/etc/passwd%zz" hid its field from the check
+// and was opened.
 func unescapeAll(s string) string {
 	for range 4 {
-		d, err := url.PathUnescape(s)
-		if err != nil || d == s {
+		d := string(sesmime.PercentDecode(s))
+		if d == s {
 			return d
 		}
 		s = d

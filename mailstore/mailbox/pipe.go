@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/sesbox/sesbox/mailstore/audit"
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -110,11 +111,22 @@ func PipeFile(ctx context.Context, o Opener, keys []string, raw bool) (path stri
 // mid-pipe left (its process gone), and with own this process's too: the
 // TUI calls it as it starts, and with own as it ends, however it ends.
 // Only sesbox's own files go: named as PipeFile names them, regular,
-// the user's, never through a link (xdg.RemoveOrphans).
+// the user's, never through a link (xdg.RemoveOrphans). So do those an
+// older sesbox named pipe-NNNN, without its process id, once unchanged
+// for unnamedPipeAge (xdg.RemoveUnnamed): nothing removed them.
 func RemovePipeFiles(own bool) (int, error) {
 	dir, err := xdg.Cache("pipe")
 	if err != nil {
 		return 0, err
 	}
-	return xdg.RemoveOrphans(dir, "pipe", own)
+	n, err := xdg.RemoveOrphans(dir, "pipe", own)
+	if err != nil {
+		return n, err
+	}
+	old, err := xdg.RemoveUnnamed(dir, "pipe", unnamedPipeAge)
+	return n + old, err
 }
+
+// unnamedPipeAge is how long a pipe-NNNN file is left alone: its sesbox
+// opened it for the command within moments of writing it.
+const unnamedPipeAge = time.Hour

@@ -149,7 +149,7 @@ func decodeExtended(segs []extendedSegment) (string, bool) {
 			}
 		}
 		if s.extended {
-			b = append(b, percentDecodeLenient(v)...)
+			b = append(b, PercentDecode(v)...)
 		} else {
 			b = append(b, v...)
 		}
@@ -172,9 +172,9 @@ func decodeExtended(segs []extendedSegment) (string, bool) {
 	return strings.ToValidUTF8(s, "\uFFFD"), true
 }
 
-// percentDecodeLenient undoes %XX escapes; a '%' not followed by two hex
-// digits stays as written.
-func percentDecodeLenient(s string) []byte {
+// PercentDecode undoes %XX escapes; a '%' not followed by two hex digits
+// stays as written, as a lenient reader leaves it.
+func PercentDecode(s string) []byte {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {

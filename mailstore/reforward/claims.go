@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/sesbox/sesbox/mailstore/forward"
 )
 
 // Claims is state shared by every operator's runs (team mode: a DynamoDB
@@ -69,6 +71,24 @@ type SharedPacer interface {
 	PaceSend(ctx context.Context, rate float64, recipients int) (time.Time, error)
 }
 
+// Healer is a Claims that takes back what this machine's forward journal
+// knows of a send the shared state holds in doubt (team.Store): a run
+// that died after SES took its send and its journal said so, but before
+// the claim's outcome or the shared log's entry was written, or an entry
+// lost since, left the send uncertain for every operator for good; no
+// one could finish the job (TestTeam/OwnerRepublishesALostOutcome).
+type Healer interface {
+	// Republish writes e, a send this machine's journal records as sent,
+	// back over held, the shared state in doubt (or a sent one of e's SES
+	// message id settled so lately that its log entry is not yet expected,
+	// whose run on this machine is gone): the shared log gets the send
+	// and the claim its outcome. It does so only where the doubt is this
+	// machine's own send (its claim, or a sent claim of e's SES message
+	// id), and returns the state now shared; held, unchanged, otherwise. Only ever "sent": a journal's "failed" may be an older
+	// attempt than the one in doubt, and is left to an operator.
+	Republish(ctx context.Context, ref SendRef, e forward.Entry, held SharedState) (SharedState, error)
+}
+
 // SendRef names one send the way the journal keys it: the stored object
 // version and the destinations, as a set.
 type SendRef struct {
@@ -108,6 +128,28 @@ type SharedState struct {
 	// of): what it claims is not trusted, and the send is in doubt until
 	// an operator decides.
 	Suspect string
+	// Republished: the shared record was written again just now from
+	// this machine's journal (Healer), the one it had being lost.
+	Republished bool
+	// Resolution is an operator's decision on a send in doubt
+	// (`sesbox team resolve`): ResolvedSent or ResolvedNotSent, made by
+	// ResolvedBy at At.
+	Resolution, ResolvedBy string
+}
+
+// The decisions an operator records on a send in doubt.
+const (
+	ResolvedSent    = "sent"
+	ResolvedNotSent = "not-sent"
+)
+
+// notSentByWord reports whether st, an operator's decision that a send
+// was not made, speaks for the journal's entry e of it: e says the send
+// started (in doubt) no later than the decision. The operator's explicit
+// word makes it pending again on this machine too; a send this machine
+// started after the decision is a new doubt.
+func notSentByWord(st SharedState, e forward.Entry) bool {
+	return st.Resolution == ResolvedNotSent && e.State == forward.StateSending && !st.At.Before(e.Time)
 }
 
 // Outcome is what happened to a claimed send.
@@ -121,10 +163,27 @@ type Outcome struct {
 	Reason        string
 }
 
+// resolveHint ends the reason of a send the team table holds in doubt:
+// where the team settles it for good (docs/team.md, "When a send's
+// record is lost").
+const resolveHint = "sesbox team resolve KEY says what is known of it and records what you find (--sent, --not-sent)"
+
 func (s SharedState) describe() string {
 	who := s.Owner
 	if who == "" {
 		who = "another run"
+	}
+	switch {
+	case s.State == SharedSent && s.Resolution == ResolvedSent:
+		id := s.SESMessageID
+		if id == "" {
+			id = "not known"
+		}
+		return fmt.Sprintf("resolved as forwarded by %s at %s (SES message id %s; team table: an operator's decision on a send in doubt); %s sends it again",
+			s.ResolvedBy, s.At.UTC().Format(time.RFC3339), id, OptionAgain.Flag())
+	case s.State == SharedSent && s.Republished:
+		return fmt.Sprintf("already forwarded %s by %s (SES message id %s, this machine's forward journal: its lost record in the team table was written again); %s sends it again",
+			s.At.UTC().Format(time.RFC3339), who, s.SESMessageID, OptionAgain.Flag())
 	}
 	switch s.State {
 	case SharedSent:
@@ -135,10 +194,10 @@ func (s SharedState) describe() string {
 	case SharedUncertain:
 		if s.Suspect != "" {
 			return fmt.Sprintf("check whether it was forwarded, then use %s to send it: the team table's record of this send "+
-				"cannot be trusted (%s; it names %s)", OptionRetryUncertain.Flag(), s.Suspect, who)
+				"cannot be trusted (%s; it names %s); %s", OptionRetryUncertain.Flag(), s.Suspect, who, resolveHint)
 		}
 		return fmt.Sprintf("a send by %s started %s and never recorded its outcome (team table): it may or may not have been sent; "+
-			"check, then use %s to send it", who, s.At.UTC().Format(time.RFC3339), OptionRetryUncertain.Flag())
+			"check, then use %s to send it; %s", who, s.At.UTC().Format(time.RFC3339), OptionRetryUncertain.Flag(), resolveHint)
 	}
 	return ""
 }

@@ -356,9 +356,19 @@ func (r *Runner) planOne(ctx context.Context, loc mailstore.Location, input stri
 		if r.Claims == nil {
 			continue
 		}
-		st, err := r.Claims.Lookup(ctx, SendRef{Bucket: loc.Bucket, Key: key, ETag: it.ETag, Destinations: s.Destinations})
+		ref := SendRef{Bucket: loc.Bucket, Key: key, ETag: it.ETag, Destinations: s.Destinations}
+		st, err := r.Claims.Lookup(ctx, ref)
 		if err != nil {
 			return it, err
+		}
+		if h, ok := r.Claims.(Healer); ok && (st.State == SharedUncertain || st.State == SharedSent) && !opts.DryRun() {
+			// This machine's journal may know what the table lost: its
+			// owner republishes it (the run holds the journal's lock).
+			if e, ok := j.Lookup(loc.Bucket, key, it.ETag, s.Destinations); ok && e.State == forward.StateSent {
+				if st, err = h.Republish(ctx, ref, e, st); err != nil {
+					return it, err
+				}
+			}
 		}
 		mergeShared(s, st)
 	}
@@ -415,12 +425,20 @@ func lambdaDelivered(ctx context.Context, src Source, it *Item) bool {
 func mergeShared(s *Send, st SharedState) {
 	switch st.State {
 	case SharedSent:
-		if s.State != forward.StateSent {
+		// Republished from this journal: the reason says the team's
+		// record was written again.
+		if s.State != forward.StateSent || st.Republished {
 			s.State, s.SESMessageID, s.At, s.Shared = forward.StateSent, st.SESMessageID, st.At, st
 		}
 	case SharedUncertain:
 		if s.State != forward.StateSent && s.State != forward.StateSending {
 			s.State, s.At, s.Shared = forward.StateSending, st.At, st
+		}
+	case SharedNone:
+		// An operator's word that the send this journal holds in doubt
+		// was not made: pending again here too.
+		if notSentByWord(st, forward.Entry{State: s.State, Time: s.At}) {
+			s.State, s.SESMessageID, s.At, s.Shared = "", "", st.At, st
 		}
 	}
 }
@@ -442,10 +460,10 @@ func derive(it *Item, opts Options) string {
 			it.Original = it.Recipients[n-1]
 		}
 		if it.Original == "" && opts.Config.FromEmail == "" {
-			return "no envelope recipient to send as (no \"Received: ... for <addr>\" line) and no fromEmail: give --recipient"
+			return "no envelope recipient to send as (no \"Received: ... for <addr>\" line) and no fromEmail: sesbox forward --recipient ADDR sends it"
 		}
 	case len(it.Recipients) == 0:
-		return "no envelope recipient (no \"Received: ... for <addr>\" line): give --recipient or --to"
+		return "no envelope recipient (no \"Received: ... for <addr>\" line): sesbox forward --recipient ADDR (or sesbox forward --to ADDR) sends it"
 	default:
 		var err error
 		dests, it.Original, err = forward.Map(opts.Config, it.Recipients)

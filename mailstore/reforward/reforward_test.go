@@ -913,12 +913,14 @@ func TestDryRunSaysWhatARunWouldSkip(t *testing.T) {
 // names a flag names the command it belongs to ("sesbox forward
 // --again"): the TUI's forward screen shows the same texts, and a bare
 // "--again sends it again" there named a flag the screen has no way to
-// give.
+// give. So did the reasons of a message without an envelope recipient
+// ("give --recipient or --to", which the TUI's results listed as is).
 func TestReasonsNameTheCommandOfTheirFlags(t *testing.T) {
 	e := newEnv(t)
 	sent := e.src.put("abc", message("hello", "info@acme.example", "PASS"))
 	spam := e.src.put("spam", message("s", "info@acme.example", "FAIL"))
 	cut := e.src.put("cut", message("x", "info@acme.example", "PASS"))
+	noRcpt := e.src.put("norcpt", []byte("From: a@b.example\r\nSubject: x\r\n\r\nhi\r\n"))
 	e.run(t, []string{sent}, Options{Config: testConfig})
 	p, _ := e.runner().Plan(context.Background(), []string{cut}, Options{Config: testConfig})
 	j, err := forward.OpenJournal(e.r.JournalPath)
@@ -930,13 +932,24 @@ func TestReasonsNameTheCommandOfTheirFlags(t *testing.T) {
 		Time: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)})
 	j.Close()
 
-	p, err = e.runner().Plan(context.Background(), []string{sent, spam, cut}, Options{Config: testConfig})
+	p, err = e.runner().Plan(context.Background(), []string{sent, spam, cut, noRcpt}, Options{Config: testConfig})
 	if err != nil {
 		t.Fatal(err)
 	}
 	texts := p.Preview().Lines()
 	for _, it := range p.Items {
 		texts = append(texts, it.Reason)
+	}
+	// --to without a recipient or fromEmail.
+	pt, err := e.runner().Plan(context.Background(), []string{noRcpt}, Options{To: []string{"x@y.example"}})
+	if err != nil || len(pt.Items) != 1 || pt.Items[0].Reason == "" {
+		t.Fatalf("--to without a recipient: %+v, %v", pt.Items, err)
+	}
+	texts = append(texts, pt.Items[0].Reason)
+	if !slices.ContainsFunc(texts, func(s string) bool {
+		return strings.Contains(s, "sesbox forward --recipient ADDR (or sesbox forward --to ADDR)")
+	}) {
+		t.Errorf("no reason says how to forward a message without an envelope recipient: %q", texts)
 	}
 	flags := 0
 	for _, s := range texts {

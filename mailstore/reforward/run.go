@@ -499,7 +499,7 @@ func (ru *run) send(ctx context.Context, it *Item, out []byte, earlier []part) (
 		if s.State == forward.StateSent {
 			seen = s.SESMessageID
 		}
-		if e, ok := ru.j.Lookup(loc.Bucket, it.Key, it.ETag, s.Destinations); ok {
+		if e, ok := ru.j.Lookup(loc.Bucket, it.Key, it.ETag, s.Destinations); ok && !notSentByWord(s.Shared, e) {
 			s.State, s.SESMessageID, s.At = e.State, e.SESMessageID, e.Time
 			if e.State == forward.StateSent || e.State == forward.StateSending {
 				prior = &e

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/sesbox/sesbox/internal/lazyregexp"
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/awscreds"
 )
@@ -164,14 +165,31 @@ func (everyRead) Is(target error) bool { return target == mailstore.ErrEveryRead
 
 // bucketRegion is the region S3 says the bucket is in, in the
 // x-amz-bucket-region header of its answer to a request signed for
-// another; "" when it says none.
+// another, else in the words of an AuthorizationHeaderMalformed ("the
+// region 'us-east-1' is wrong; expecting 'eu-west-1'"), which is all
+// versitygw and other S3-compatible servers say: a config with the
+// region of its AWS mailboxes for a local server was told only "is in
+// another region"; "" when it says none.
 func bucketRegion(err error) string {
 	var re *awshttp.ResponseError
-	if !errors.As(err, &re) || re.Response == nil {
-		return ""
+	if errors.As(err, &re) && re.Response != nil {
+		if r := re.Response.Header.Get("X-Amz-Bucket-Region"); r != "" {
+			return r
+		}
 	}
-	return re.Response.Header.Get("X-Amz-Bucket-Region")
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "AuthorizationHeaderMalformed" {
+		if m := expectedRegion().FindStringSubmatch(ae.ErrorMessage()); m != nil {
+			return m[1]
+		}
+	}
+	return ""
 }
+
+// expectedRegion is the region an AuthorizationHeaderMalformed says the
+// request should have been signed for, quoted as S3 ('...') or versitygw
+// ("...") quote it.
+var expectedRegion = lazyregexp.New(`expecting ['"]([a-z0-9-]{1,40})['"]`)
 
 // notS3 recognizes an answer no S3 server gives to a listing: a body that
 // is not S3's XML (a web server's HTML page), or an HTTP status without an

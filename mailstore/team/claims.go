@@ -72,7 +72,11 @@ type claim struct {
 	// when the new send certainly did not happen.
 	priorState, priorSESID, priorOwner string
 	priorAt                            time.Time
-	raw                                map[string]types.AttributeValue
+	// An operator's decision on the send in doubt (Resolve): sent or
+	// not-sent, by whom and when.
+	resolution, resolvedBy string
+	resolvedAt             time.Time
+	raw                    map[string]types.AttributeValue
 }
 
 func decodeClaim(it map[string]types.AttributeValue) claim {
@@ -83,8 +87,9 @@ func decodeClaim(it map[string]types.AttributeValue) claim {
 		claimedAt: getTime(it, "claimed_at"), leaseUntil: getTime(it, "lease_until"), updatedAt: getTime(it, "updated_at"),
 		ver: getN(it, "ver"), start: getS(it, "start"), sesID: getS(it, "ses_message_id"), reason: getS(it, "reason"),
 		priorState: getS(it, "prior_state"), priorSESID: getS(it, "prior_ses_message_id"), priorOwner: getS(it, "prior_owner"),
-		priorAt: getTime(it, "prior_at"),
-		raw:     it,
+		priorAt:    getTime(it, "prior_at"),
+		resolution: getS(it, "resolution"), resolvedBy: getS(it, "resolved_by"), resolvedAt: getTime(it, "resolved_at"),
+		raw: it,
 	}
 }
 
@@ -126,7 +131,7 @@ const leaseSlack = time.Minute
 func (s *Store) distrust(c claim) string {
 	switch c.state {
 	case claimSent:
-		if c.sesID == "" {
+		if c.sesID == "" && c.resolution != reforward.ResolvedSent {
 			return "it says sent but holds no SES message id, which sesbox records with every send"
 		}
 		if c.token == "" || c.owner.PID <= 0 {
@@ -156,6 +161,14 @@ func (s *Store) view(c claim) reforward.SharedState {
 	switch c.state {
 	case claimSent:
 		st.State, st.SESMessageID, st.At = reforward.SharedSent, c.sesID, c.updatedAt
+		st.Resolution, st.ResolvedBy = c.resolution, c.resolvedBy
+	case claimFailed:
+		// Free to claim; an operator's "not sent" is told to the run, for
+		// the journal of the machine whose send it was in doubt.
+		st.State, st.Resolution, st.ResolvedBy = reforward.SharedNone, c.resolution, c.resolvedBy
+		if c.resolution != "" {
+			st.At = c.resolvedAt
+		}
 	case claimUncertain:
 		st.State = reforward.SharedUncertain
 	case claimSending:

@@ -7,10 +7,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -298,28 +294,6 @@ func pausedMachineA(t *testing.T, db *peer.DynamoDB, wrap func(s *Store, paused 
 	}
 }
 
-// skewedTable is the table as a machine whose clock is off by skew sees
-// it: the server's Date header is shifted by -skew on the way back, as it
-// would read against that machine's clock (dynalite on loopback runs on
-// the test's own clock).
-func skewedTable(t *testing.T, db *peer.DynamoDB, skew time.Duration) *peer.DynamoDB {
-	t.Helper()
-	u, err := url.Parse(db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ModifyResponse = func(r *http.Response) error {
-		if d, err := http.ParseTime(r.Header.Get("Date")); err == nil {
-			r.Header.Set("Date", d.Add(-skew).UTC().Format(http.TimeFormat))
-		}
-		return nil
-	}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
-	return &peer.DynamoDB{URL: srv.URL}
-}
-
 // testClockSkewDoesNotTakeOverALiveClaim: machine A claims a send and,
 // before it calls SES, machine B runs with --retry-uncertain. B's clock
 // is ten minutes ahead (then, in a second round, A's is ten minutes
@@ -337,7 +311,7 @@ func testClockSkewDoesNotTakeOverALiveClaim(t *testing.T, db *peer.DynamoDB) {
 		key := fmt.Sprintf("inbox/m%d", round)
 		src := memSource{key: mail(round)}
 		newRunner := func(host string, off time.Duration) (*reforward.Runner, *Store) {
-			s := newStore(skewedTable(t, db, off).Client(), table, owner(host, 1))
+			s := newStore(peer.SkewedDynamoDB(t, db, off).Client(), table, owner(host, 1))
 			s.Now = func() time.Time { return time.Now().Add(off) }
 			clk := &pausedClock{off: off}
 			return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
@@ -650,7 +624,7 @@ func testFirstReadMarkByTheTableClock(t *testing.T, db *peer.DynamoDB) {
 	db, table := newTable(t, db)
 	ctx := context.Background()
 	a := newStore(db.Client(), table, owner("a", 1))
-	b := newStore(skewedTable(t, db, 10*time.Minute).Client(), table, owner("b", 2))
+	b := newStore(peer.SkewedDynamoDB(t, db, 10*time.Minute).Client(), table, owner("b", 2))
 	b.Now = func() time.Time { return time.Now().Add(10 * time.Minute) }
 	if err := b.SetRead(ctx, "mail", "inbox/1", true); err != nil {
 		t.Fatal(err)

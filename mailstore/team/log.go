@@ -231,8 +231,14 @@ func (l *sendLog) add(e actionlog.SharedEntry) {
 	}
 	l.last = max(l.last, e.Seq)
 	var a actionlog.Action
-	if json.Unmarshal(e.Raw, &a) == nil && a.Command == "forward" && a.Result == "sent" {
+	if json.Unmarshal(e.Raw, &a) != nil || a.Result != "sent" {
+		return
+	}
+	switch a.Command {
+	case "forward":
 		l.sent[loggedSend(a.Bucket, a.Key, a.ETag, a.SESMessageID)] = true
+	case "resolve":
+		l.sent[resolveKey(a.Bucket, a.Key, a.ETag, a.Destinations, reforward.ResolvedSent)] = true
 	}
 }
 
@@ -278,6 +284,9 @@ func (s *Store) readSends(ctx context.Context) error {
 func (s *Store) unlogged(c claim, st reforward.SharedState, l *sendLog) string {
 	if l.sent[loggedSend(c.bucket, c.key, c.etag, st.SESMessageID)] {
 		return ""
+	}
+	if c.state == claimSent && c.resolution == reforward.ResolvedSent && l.sent[resolveKey(c.bucket, c.key, c.etag, c.dests, reforward.ResolvedSent)] {
+		return "" // an operator's decision, which the log holds
 	}
 	if age := s.judgeNow().Sub(st.At); age < appendTimeout && age > -leaseSlack {
 		return ""

@@ -574,6 +574,7 @@ var itemAttributes = []string{
 	"bucket", "key", "etag", "destinations", "state", "token", "owner_host", "owner_user", "owner_pid", "owner_boot",
 	"claimed_at", "lease_until", "updated_at", "ver", "start", "started_at", "ses_message_id", "reason",
 	"prior_state", "prior_ses_message_id", "prior_at", "prior_owner", "owner_note",
+	"note", "resolution", "resolved_by", "resolved_at",
 	"read", "read_at", "read_by", "answered", "answered_at", "answered_by",
 	"seq", "entry", "count", "last", "next",
 }

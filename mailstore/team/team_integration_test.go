@@ -116,6 +116,8 @@ func TestTeam(t *testing.T) {
 		{"TableFaultsMidForward", testTableFaultsMidForward},
 		{"PaceFromTheFutureIsNoRuns", testPaceFromTheFutureIsNoRuns},
 		{"AgainSendsOnceAcrossTheTeam", testAgainSendsOnceAcrossTheTeam},
+		{"LostRecordNeverSendsTwice", testLostRecordNeverSendsTwice},
+		{"ResolveRecordsWhoDecided", testResolveRecordsWhoDecided},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
@@ -584,7 +586,7 @@ func testReadStateByTheTableClock(t *testing.T, db *peer.DynamoDB) {
 	db, table := newTable(t, db)
 	ctx := context.Background()
 	a := newStore(db.Client(), table, owner("a", 1))
-	b := newStore(skewedTable(t, db, 10*time.Minute).Client(), table, owner("b", 2))
+	b := newStore(peer.SkewedDynamoDB(t, db, 10*time.Minute).Client(), table, owner("b", 2))
 	b.Now = func() time.Time { return time.Now().Add(10 * time.Minute) }
 	if _, err := b.ReadStates(ctx, "mail"); err != nil { // a refresh comes first
 		t.Fatal(err)

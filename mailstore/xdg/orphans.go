@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ProcessPattern is the os.CreateTemp pattern of a file of prefix that
@@ -24,6 +25,31 @@ func ProcessPattern(prefix string) string {
 // user's, or one reached through a link is never touched. It returns how
 // many it removed.
 func RemoveOrphans(dir, prefix string, own bool) (int, error) {
+	return removeIn(dir, func(name string, _ fs.FileInfo) bool {
+		pid, ok := filePID(name, prefix)
+		mine := pid == os.Getpid()
+		return ok && (mine && own || !mine && !ProcessAlive(pid))
+	})
+}
+
+// RemoveUnnamed removes from dir the files an older sesbox named
+// os.CreateTemp(dir, prefix+"-*") names ("pipe-2416813457": no process
+// id, which RemoveOrphans can never tell as left) whose last change is
+// older than age, with RemoveOrphans' care (regular files of the user,
+// nothing through a link). Such a file was opened for its reader as soon
+// as it was written, and a reader keeps an open file that is removed, so
+// one unchanged for long is in nobody's way.
+func RemoveUnnamed(dir, prefix string, age time.Duration) (int, error) {
+	return removeIn(dir, func(name string, info fs.FileInfo) bool {
+		rest, ok := strings.CutPrefix(name, prefix+"-")
+		return ok && rest != "" && strings.Trim(rest, "0123456789") == "" && time.Since(info.ModTime()) > age
+	})
+}
+
+// removeIn removes the regular files of dir of the user that remove
+// chooses, and nothing when dir is a symbolic link, another user's or
+// no directory.
+func removeIn(dir string, remove func(name string, info fs.FileInfo) bool) (int, error) {
 	fi, err := os.Lstat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -42,13 +68,12 @@ func RemoveOrphans(dir, prefix string, own bool) (int, error) {
 	removed := 0
 	var errs []error
 	for _, e := range entries {
-		pid, ok := filePID(e.Name(), prefix)
-		if mine := pid == os.Getpid(); !ok || !e.Type().IsRegular() || mine && !own || !mine && ProcessAlive(pid) {
+		if !e.Type().IsRegular() {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
 		info, err := os.Lstat(path)
-		if err != nil || !info.Mode().IsRegular() || ownedByOther(info) {
+		if err != nil || !info.Mode().IsRegular() || ownedByOther(info) || !remove(e.Name(), info) {
 			continue
 		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

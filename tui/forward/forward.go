@@ -9,6 +9,7 @@ package forward
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -99,10 +100,30 @@ func New(ctx context.Context, c common.Common, f Forwarder, keys []string, opts 
 // SetKeys replaces the screen's key bindings (from the config file).
 func (m *Model) SetKeys(k KeyMap) { m.keys = k }
 
-// SetSize sets the area the screen draws in.
+// SetSize sets the area the screen draws in. The results keep their
+// place: the result at the top of the window stays there, and a window
+// at the end of the list stays at its end. The offset counts lines,
+// which a result's wrapped reason adds more of at a narrower width: kept
+// as a line number, 80x23 scrolled to the end showed results 19-22 of 54
+// after a resize to 40x10, and 21-38 once back at 80x23.
 func (m *Model) SetSize(w, h int) {
+	first, atEnd := -1, false
+	if m.state == stateDone && m.width > 0 && m.height > 0 {
+		rows, of := m.resultRows()
+		if m.offset < len(rows) {
+			first = of[m.offset]
+		}
+		atEnd = m.offset >= len(rows)-m.listHeight()
+	}
 	m.width, m.height = w, h
 	m.bar.Width = max(10, min(40, w-20))
+	if first >= 0 {
+		rows, of := m.resultRows()
+		m.offset = slices.Index(of, first)
+		if atEnd {
+			m.offset = len(rows)
+		}
+	}
 	m.clampOffset()
 }
 

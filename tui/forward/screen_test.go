@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -352,5 +353,65 @@ func TestSkipReasonsAreWholeAt80(t *testing.T) {
 	m = pressAll(t, m, "g", "j")
 	if v := m.View(); !strings.Contains(v, "1–") {
 		t.Errorf("j by one line stays on the first result:\n%s", v)
+	}
+}
+
+// TestResultsKeepTheirPlaceAcrossAResize: the results' offset counted
+// lines, which a result's wrapped reason adds more of at a narrower
+// width: scrolled to the end at 80x23 (38–54 of 54), a resize to 40x10
+// showed 19–22 and one back to 80x23 21–38. The end stays the end, and
+// a result at the top of the window stays at its top.
+func TestResultsKeepTheirPlaceAcrossAResize(t *testing.T) {
+	r, s := newRunner(t)
+	keys := slices.Sorted(maps.Keys(demo.Messages()))
+	s.reject = string(demo.Messages()[keys[1]][len(demo.Messages()[keys[1]])-40:])
+	m := newScreen(t, r, keys, 80, 23)
+	m, _ = pump(t, m, m.Init())
+	m, cmd := press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	window := regexp.MustCompile(`(\d+)–(\d+) of (\d+)`)
+	shown := func(v string) (first, last, of string) {
+		t.Helper()
+		w := window.FindStringSubmatch(v)
+		if w == nil {
+			t.Fatalf("no scroll line:\n%s", v)
+		}
+		return w[1], w[2], w[3]
+	}
+	m, _ = press(t, m, "G")
+	sizes := [][2]int{{40, 10}, {120, 36}, {80, 24}, {80, 23}, {40, 12}}
+	for _, size := range sizes {
+		m.SetSize(size[0], size[1])
+		v := m.View()
+		checkSize(t, v, size[0], size[1])
+		if _, last, of := shown(v); last != of {
+			t.Errorf("scrolled to the end, resized to %dx%d: shows up to %s of %s:\n%s", size[0], size[1], last, of, v)
+		}
+	}
+	// The top of the window: the number of its first result, and its
+	// status and the first 20 characters of its id (cut at 40 columns).
+	topRow := func(v string) string {
+		lines := strings.Split(v, "\n")
+		for i, l := range lines {
+			if window.MatchString(l) {
+				first, _, _ := shown(l)
+				f := strings.Fields(lines[i+1])
+				return first + " " + f[0] + " " + f[1][:20]
+			}
+		}
+		t.Fatalf("no scroll line:\n%s", v)
+		return ""
+	}
+	m.SetSize(80, 23)
+	m, _ = press(t, m, "g")
+	for range 10 {
+		m, _ = press(t, m, "j")
+	}
+	want := topRow(m.View())
+	for _, size := range sizes {
+		m.SetSize(size[0], size[1])
+		if got := topRow(m.View()); got != want {
+			t.Errorf("resized to %dx%d: the window starts at %q, was %q:\n%s", size[0], size[1], got, want, m.View())
+		}
 	}
 }

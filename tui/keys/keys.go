@@ -21,7 +21,7 @@ type Global struct {
 	// QuitNow quits from any screen, without going back screen by
 	// screen (mutt's and aerc's Q); a text input takes it as text.
 	QuitNow key.Binding
-	Back    key.Binding // leaves a sub-screen; quits from the list
+	Back    key.Binding // leaves a sub-screen; quits from the list, but for the clear-filter key (esc)
 	Help    key.Binding
 	NextBox key.Binding
 	PrevBox key.Binding
@@ -206,6 +206,22 @@ func b(help string, keys ...string) key.Binding {
 // as pgup beside b).
 func bl(help, label string, keys ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, help))
+}
+
+// Without is b less the keys of o, its help naming those left: over a
+// filter, Esc clears it (the list's Back) and only q quits, so "q/esc
+// quit" would promise what Esc does not do. With no key left it is
+// disabled.
+func Without(b, o key.Binding) key.Binding {
+	var left []string
+	for _, k := range b.Keys() {
+		if !slices.Contains(o.Keys(), k) {
+			left = append(left, k)
+		}
+	}
+	w := key.NewBinding(key.WithKeys(left...), key.WithHelp(label(left), b.Help().Desc))
+	w.SetEnabled(len(left) > 0)
+	return w
 }
 
 // label renders keys for help the way a user types them.

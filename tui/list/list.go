@@ -1570,11 +1570,14 @@ func (m Model) FullHelp() [][]key.Binding {
 	// PipeMode is on the pipe prompt's key line: here, tab is the next
 	// mailbox's.
 	find := []key.Binding{k.Filter, k.Search, k.NextMatch, k.PrevMatch}
-	if c := m.Clearing(); c.Enabled() {
-		// Without a filter or a search esc is the root's (quit); one
-		// key, one action on the help page.
-		find = append(find, c)
+	c := m.Clearing()
+	if !c.Enabled() {
+		// Without a filter or a search esc clears nothing and quits
+		// nothing (tab.Back): the help says what it is for.
+		c = k.ClearFilter
+		c.SetHelp(c.Help().Key, "clear filter/search")
 	}
+	find = append(find, c)
 	return [][]key.Binding{
 		{k.Down, k.Up, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp, k.Top, k.Bottom, k.Open},
 		append(find, k.Sort, k.Reverse, k.Threads, k.Fold, k.FoldAll),

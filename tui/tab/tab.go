@@ -23,6 +23,7 @@ import (
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/compose"
 	"github.com/sesbox/sesbox/tui/forward"
+	"github.com/sesbox/sesbox/tui/keys"
 	"github.com/sesbox/sesbox/tui/list"
 )
 
@@ -439,7 +440,10 @@ func (m *Model) SetSize(w, h int) {
 }
 
 // Back clears the filter when there is one and k is the clear-filter key,
-// else the search (esc after S quit sesbox); otherwise the root quits.
+// else the search (esc after S quit sesbox); with neither, that key quits
+// nothing (esc at the top of the list ended the session, where aerc and
+// neomutt do nothing) and says which key does. Any other back key (q)
+// returns false: the root quits.
 func (m *Model) Back(k tea.KeyMsg) (bool, tea.Cmd) {
 	if !key.Matches(k, m.c.Keys.List.ClearFilter) {
 		return false, nil
@@ -451,7 +455,12 @@ func (m *Model) Back(k tea.KeyMsg) (bool, tea.Cmd) {
 		cmd, _ := m.list.ApplySearch("")
 		return true, tea.Batch(cmd, common.Notice("search cleared"))
 	}
-	return false, nil
+	g := m.c.Keys.Global
+	quit := keys.Without(g.Back, m.c.Keys.List.ClearFilter)
+	if !quit.Enabled() {
+		quit = g.QuitNow
+	}
+	return true, common.Notice("no filter or search to clear (" + quit.Help().Key + " quits)")
 }
 
 func (m *Model) Capturing() bool           { return m.list.Capturing() }

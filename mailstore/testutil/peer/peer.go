@@ -11,6 +11,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -310,4 +314,28 @@ func start(t testing.TB, bin string, args, env []string, port string) (pid int) 
 	}
 	t.Fatalf("%s did not listen on %s within 30s", filepath.Base(bin), port)
 	return 0
+}
+
+// SkewedDynamoDB is the table as a machine whose clock is off by skew
+// sees it: the server's Date header is shifted by -skew on the way back,
+// as it would read against that machine's clock (dynalite on loopback
+// runs on the test's own clock). A sesbox pointed at it with a negative
+// skew reads the table's clock as -skew ahead of its own, so what the
+// others stamped a moment ago reads -skew old to it.
+func SkewedDynamoDB(t testing.TB, db *DynamoDB, skew time.Duration) *DynamoDB {
+	t.Helper()
+	u, err := url.Parse(db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(r *http.Response) error {
+		if d, err := http.ParseTime(r.Header.Get("Date")); err == nil {
+			r.Header.Set("Date", d.Add(-skew).UTC().Format(http.TimeFormat))
+		}
+		return nil
+	}
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return &DynamoDB{URL: srv.URL}
 }

@@ -62,6 +62,11 @@ const (
 	// answers HTTP 500 InternalFailure in place of SES's answer: a send
 	// in doubt, whose sender cannot tell it went out.
 	ServerError
+	// HoldBefore reports the request on Held and keeps it back, never
+	// forwarded, until the test ends: SES never sees the message, and the
+	// sender can be killed while it waits for the answer (a send in
+	// doubt that was not made).
+	HoldBefore
 )
 
 // SlowDelay is how long a Slow request waits before it is forwarded.
@@ -191,6 +196,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case QuotaUsedUp:
 		answerError(w, http.StatusBadRequest, "ThrottlingException", "Daily message quota exceeded.")
+		return
+	case HoldBefore:
+		p.Held <- n
+		<-p.release
+		cut(w)
 		return
 	}
 
