@@ -51,7 +51,7 @@ FUZZTIME ?= 30s
 fuzz:
 	@set -e; for t in mime:FuzzParse mime:FuzzSummarize mime:FuzzReceivedFor mime:FuzzTextLinks sanitize:FuzzText sanitize:FuzzLine sanitize:FuzzFilename sanitize:FuzzJSON \
 		forward:FuzzRewrite forward:FuzzRewriteFolding compose:FuzzReplyHeaders compose:FuzzBuildHeaderLines compose:FuzzCleanAddress headerfold:FuzzFold report:FuzzParse \
-		drafts:FuzzParse audit:FuzzMboxRoundTrip audit:FuzzManifestKeyRoundTrip audit:FuzzCheckManifest fwdlog:FuzzParse; do \
+		drafts:FuzzParse audit:FuzzMboxRoundTrip audit:FuzzManifestKeyRoundTrip audit:FuzzCheckManifest fwdlog:FuzzParse mime/tnef:FuzzDecode; do \
 		echo "--- $$t"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./mailstore/$${t%%:*}; \
 	done
 

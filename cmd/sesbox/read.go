@@ -661,14 +661,18 @@ func printMessage(w io.Writer, msg *mailbox.Message, preferHTML bool) error {
 }
 
 // printParts lists parts, one a line after indent: number, name, type
-// and size.
+// and size, and the part a file was taken out of (a winmail.dat's).
 func printParts(b *strings.Builder, indent string, parts []mime.Part) {
 	for _, p := range parts {
 		name := p.Filename
 		if name == "" {
 			name = "(no name)"
 		}
-		fmt.Fprintf(b, "%s[%d] %s  %s  %s\n", indent, p.Index, sanitize.Line(name), sanitize.Line(p.ContentType), mailstore.FormatSize(int64(p.Size)))
+		fmt.Fprintf(b, "%s[%d] %s  %s  %s", indent, p.Index, sanitize.Line(name), sanitize.Line(p.ContentType), mailstore.FormatSize(int64(p.Size)))
+		if p.Within > 0 {
+			fmt.Fprintf(b, "  (in part %d)", p.Within)
+		}
+		b.WriteString("\n")
 	}
 }
 

@@ -2,6 +2,8 @@ package mailbox
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -408,5 +410,54 @@ func TestOpenFutureDateSaysWhy(t *testing.T) {
 	if !msg.Summary.DateFromStore || msg.Summary.Date.Year() == 2199 ||
 		!slices.ContainsFunc(msg.View.Warnings, func(w string) bool { return strings.Contains(w, "is after the message was stored") }) {
 		t.Errorf("date %v (from store %v), warnings %q", msg.Summary.Date, msg.Summary.DateFromStore, msg.View.Warnings)
+	}
+}
+
+// TestSavePartsOfAWinmailDatUnderSafeNames: the files inside a
+// winmail.dat are saved by SaveParts as any part is: a name that is a
+// path, holds escape sequences or names nothing lands in the directory
+// under a safe name, never outside it, and an existing file is kept.
+func TestSavePartsOfAWinmailDatUnderSafeNames(t *testing.T) {
+	stream := []byte{0x78, 0x9f, 0x3e, 0x22, 0, 0}
+	attr := func(id uint32, data string) {
+		stream = append(stream, 2)
+		stream = binary.LittleEndian.AppendUint32(stream, id)
+		stream = binary.LittleEndian.AppendUint32(stream, uint32(len(data)))
+		stream = append(stream, data...)
+		var sum uint16
+		for _, c := range []byte(data) {
+			sum += uint16(c)
+		}
+		stream = binary.LittleEndian.AppendUint16(stream, sum)
+	}
+	for _, name := range []string{"../../escape.txt\x00", "/etc/passwd\x00", "\x1b]0;pwn\x07.txt\x00", "..\x00", "report.txt\x00"} {
+		attr(0x00069002, "")
+		attr(0x00018010, name)
+		attr(0x0006800F, "content of "+strings.TrimRight(name, "\x00"))
+	}
+	raw := "From: s@corp.example\r\nSubject: files\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" +
+		"--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--B\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString(stream) + "\r\n--B--\r\n"
+	v := mime.Parse([]byte(raw))
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "report.txt"), []byte("mine"), 0o600)
+	paths, err := SaveParts(v, dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 6 {
+		t.Fatalf("wrote %v", paths)
+	}
+	for _, p := range paths {
+		if filepath.Dir(p) != dir || strings.ContainsAny(filepath.Base(p), "\x1b\x07/") || strings.HasPrefix(filepath.Base(p), ".") {
+			t.Errorf("%q: not a safe name in %s", p, dir)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "report.txt")); string(b) != "mine" {
+		t.Error("an existing file was overwritten")
+	}
+	if b, err := os.ReadFile(paths[5]); err != nil || string(b) != "content of report.txt" || filepath.Base(paths[5]) != "report-1.txt" {
+		t.Errorf("%s: %q, %v", paths[5], b, err)
 	}
 }

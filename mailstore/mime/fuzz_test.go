@@ -34,6 +34,7 @@ func FuzzParse(f *testing.F) {
 	for _, raw := range hostilemail.Shapes() {
 		f.Add(raw)
 	}
+	f.Add(withWinmail("", readTNEF(f, "attachments.dat")[:maxSeed/2]))
 	f.Add(nestedUnclosed(40))
 	f.Add(nestedClosedByOuter(20))
 	f.Add(siblingChains(3, 14))

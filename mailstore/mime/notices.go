@@ -14,8 +14,8 @@ import (
 // its body does not say it: a signature sesbox does not verify (the
 // signature part looked like a seal of authenticity), a body encrypted
 // for someone's key (it read as an empty message), a calendar invitation
-// (it was an attachment without a word of what, when or who), Outlook's
-// TNEF wrapping and a message split into message/partial pieces. The
+// (it was an attachment without a word of what, when or who) and a
+// message split into message/partial pieces. The
 // text is partly the sender's: printers sanitize it.
 func notices(root *enmime.Part, body string) []string {
 	var out []string
@@ -37,8 +37,6 @@ func notices(root *enmime.Part, body string) []string {
 			}
 		case ct == "text/calendar":
 			out = append(out, calendarNotice(index, p.Content)...)
-		case ct == "application/ms-tnef" || ct == "application/vnd.ms-tnef" || strings.EqualFold(p.FileName, "winmail.dat"):
-			out = append(out, fmt.Sprintf("Part %d is Outlook's TNEF wrapping (winmail.dat): attachments and formatting may be inside it; sesbox cannot unpack it (save it, then use tnef or ytnef).", index))
 		case ct == "message/partial":
 			out = append(out, fmt.Sprintf("Piece %s of %s of a message the sender split (message/partial): sesbox does not join the pieces.",
 				orUnknown(params["number"]), orUnknown(params["total"])))

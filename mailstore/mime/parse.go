@@ -242,6 +242,7 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	openSigned(v, root, depth)
 	files, text, notes := extractUuencoded(v.Text, len(v.Parts)+1, d)
 	v.Text, v.Parts, v.Notices = text, append(v.Parts, files...), append(v.Notices, notes...)
+	openTNEF(v, d)
 	v.finish(d)
 	return v
 }

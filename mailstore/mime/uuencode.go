@@ -93,6 +93,12 @@ func uuBegin(line string) (name string, ok bool) {
 	if !ok || len(mode) < 3 || len(mode) > 4 || strings.Trim(mode, "01234567") != "" || name == "" {
 		return "", false
 	}
+	return cutName(name), true
+}
+
+// cutName is a sender's file name cut to maxUuName bytes, with an
+// ellipsis when cut.
+func cutName(name string) string {
 	if len(name) > maxUuName {
 		cut := maxUuName
 		for cut > 0 && !utf8.RuneStart(name[cut]) {
@@ -100,7 +106,7 @@ func uuBegin(line string) (name string, ok bool) {
 		}
 		name = name[:cut] + "…"
 	}
-	return name, true
+	return name
 }
 
 // uuDataLine reports a line of uuencoded data: a length character for
@@ -130,10 +136,18 @@ func uuDataLine(line string) bool {
 	return true
 }
 
-// uuPart is the Part of a uuencoded file named name: its type from the
-// name's extension, a text file's Content in UTF-8 as a text part's is
-// (Bytes saves it as it came).
+// uuPart is the Part of a uuencoded file named name (see filePart).
 func uuPart(index int, name string, content []byte, d *decoder) Part {
+	p := filePart(index, name, content, d)
+	p.uuencoded = true
+	return p
+}
+
+// filePart is the Part of a file taken out of another part (uuencoded in
+// a text, inside a TNEF wrapping): an Embedded attachment, its type from
+// the name's extension, a text file's Content in UTF-8 as a text part's
+// is (Bytes saves it as it came).
+func filePart(index int, name string, content []byte, d *decoder) Part {
 	ct := "application/octet-stream"
 	if ext := path.Ext(strings.ReplaceAll(name, `\`, "/")); ext != "" && !strings.ContainsAny(ext, "\x00 ") {
 		if t, _, err := gomime.ParseMediaType(gomime.TypeByExtension(ext)); err == nil {
@@ -141,7 +155,7 @@ func uuPart(index int, name string, content []byte, d *decoder) Part {
 		}
 	}
 	p := Part{Index: index, ContentType: ct, Filename: name, Disposition: "attachment", Size: len(content),
-		IsAttachment: true, Embedded: true, Content: content, uuencoded: true}
+		IsAttachment: true, Embedded: true, Content: content}
 	if strings.HasPrefix(ct, "text/") && !utf8.Valid(content) {
 		p.original = content
 		p.Content = []byte(d.decodeBody("", content))

@@ -27,13 +27,17 @@ type Part struct {
 	Size         int  // decoded size in bytes
 	IsAttachment bool // attachments and inlines other than the chosen bodies
 	// Embedded marks a part that is not one of the message's own MIME
-	// parts: a file uuencoded inside a text body, or a part of the message
-	// inside an opaque S/MIME signature. It is numbered after the MIME
-	// parts. The summary's attachment count includes the uuencoded files
-	// (CountAttachments reads them as Parse does), not the parts inside a
-	// signature.
-	Embedded bool   `json:",omitempty"`
-	Content  []byte `json:"-"` // decoded content (a text part's in UTF-8)
+	// parts: a file uuencoded inside a text body, a part of the message
+	// inside an opaque S/MIME signature, or a file inside a TNEF part
+	// (winmail.dat). It is numbered after the MIME parts. The summary's
+	// attachment count includes the uuencoded files (CountAttachments
+	// reads them as Parse does), not the parts inside a signature nor the
+	// files inside a TNEF part (which counts as one).
+	Embedded bool `json:",omitempty"`
+	// Within is the Index of the part an Embedded file was taken out of:
+	// the TNEF part (winmail.dat) that holds it; 0 for the others.
+	Within  int    `json:",omitempty"`
+	Content []byte `json:"-"` // decoded content (a text part's in UTF-8)
 	// Message is the message a message/rfc822 or message/global part
 	// holds (or the header block of a text/rfc822-headers part), parsed
 	// to be shown in the body (see Forwarded); nil for other parts, and

@@ -313,6 +313,9 @@ func (m Model) partsContent() []line {
 		}
 		row := " " + mark + common.FitRight(strconv.Itoa(p.Index), digits) + "  " +
 			common.Fit(sanitize.Line(kind), typeW) + " " + common.FitRight(mailstore.FormatSize(int64(p.Size)), 6) + "   " + partName(p)
+		if p.Within > 0 {
+			row += " (in part " + strconv.Itoa(p.Within) + ")" // a file of a winmail.dat
+		}
 		gutter := " "
 		style := st.Normal
 		if i == m.part {

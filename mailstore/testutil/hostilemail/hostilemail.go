@@ -11,7 +11,9 @@ package hostilemail
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"strings"
 )
 
@@ -126,6 +128,12 @@ func Shapes() map[string][]byte {
 	// Parameters Go's media type parser refuses, which made enmime drop
 	// the part (TestPartWithAnUnreadableParameterIsKept).
 	m["params-unreadable"] = numbered(mixed, "--b\r\nContent-Type: application/pdf; n\xc3\xa9=1; name=a\x01%d.pdf; x=\x7f\r\nContent-Disposition: attachment; filename=\x1b\x07\r\n\r\nx\r\n", "--b--\r\n")
+	// 2026-12-08: winmail.dat unpacked (mime/tnef): a stream of hundreds
+	// of files with hostile names, and an RTF body of back references,
+	// each two bytes making seventeen.
+	tnefPart := mixed + "--b\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	m["tnef-files"] = []byte(tnefPart + base64.StdEncoding.EncodeToString(tnefFiles(Size*3/4)) + "\r\n--b--\r\n")
+	m["tnef-rtf-references"] = []byte(tnefPart + base64.StdEncoding.EncodeToString(tnefRTF(Size*3/4)) + "\r\n--b--\r\n")
 	m["deep-closed"] = nested(1000, true)
 	m["deep-unclosed"] = nested(1000, false)
 	var b strings.Builder
@@ -165,4 +173,65 @@ func nested(depth int, closed bool) []byte {
 		fmt.Fprintf(&b, "--b%d--\r\n", i)
 	}
 	return []byte(b.String())
+}
+
+// tnefAttr is a TNEF attribute of the given level, id and data, with its
+// checksum.
+func tnefAttr(level byte, id uint32, data []byte) []byte {
+	b := binary.LittleEndian.AppendUint32([]byte{level}, id)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	var sum uint16
+	for _, c := range data {
+		sum += uint16(c)
+	}
+	return binary.LittleEndian.AppendUint16(b, sum)
+}
+
+// tnefStart is the TNEF signature and a legacy key.
+var tnefStart = []byte{0x78, 0x9f, 0x3e, 0x22, 0, 0}
+
+// tnefFiles is a TNEF stream of about size bytes: files of one byte each,
+// named with a path, escape sequences and a bidi override.
+func tnefFiles(size int) []byte {
+	b := append([]byte(nil), tnefStart...)
+	for i := 0; len(b) < size; i++ {
+		b = append(b, tnefAttr(2, 0x00069002, nil)...)
+		b = append(b, tnefAttr(2, 0x00018010, fmt.Appendf(nil, "../\x1b]0;x\x07%d\u202e.txt\x00", i))...)
+		b = append(b, tnefAttr(2, 0x0006800F, []byte("x"))...)
+	}
+	return b
+}
+
+// tnefRTF is a TNEF stream of about size bytes whose message holds a
+// compressed RTF body (PR_RTF_COMPRESSED, CRC right, a raw size of 4 GB)
+// of one letter, then back references to the byte before, 17 bytes each.
+func tnefRTF(size int) []byte {
+	data := []byte{0xFE, 'a'} // a literal, then seven references
+	w := 208                  // the dictionary's write position: after its 207 bytes and the 'a'
+	for refs := 7; len(data) < size; refs = 8 {
+		if refs == 8 {
+			data = append(data, 0xFF)
+		}
+		for range refs {
+			ref := (w-1)&4095<<4 | 15
+			data = append(data, byte(ref>>8), byte(ref))
+			w += 17
+		}
+	}
+	rtf := binary.LittleEndian.AppendUint32(nil, uint32(len(data)+12))
+	rtf = binary.LittleEndian.AppendUint32(rtf, 0xFFFFFFFF)
+	rtf = binary.LittleEndian.AppendUint32(rtf, 0x75465A4C)
+	rtf = binary.LittleEndian.AppendUint32(rtf, ^crc32.Update(0xFFFFFFFF, crc32.IEEETable, data))
+	rtf = append(rtf, data...)
+	props := binary.LittleEndian.AppendUint32(nil, 1)
+	props = binary.LittleEndian.AppendUint16(props, 0x0102) // PT_BINARY
+	props = binary.LittleEndian.AppendUint16(props, 0x1009) // PR_RTF_COMPRESSED
+	props = binary.LittleEndian.AppendUint32(props, 1)
+	props = binary.LittleEndian.AppendUint32(props, uint32(len(rtf)))
+	props = append(props, rtf...)
+	for len(props)%4 != 0 {
+		props = append(props, 0)
+	}
+	return append(append([]byte(nil), tnefStart...), tnefAttr(1, 0x00069003, props)...)
 }
