@@ -111,6 +111,7 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 		return nil, nil, err
 	}
 	name := a.flags.mailbox
+	table := "" // the [mailbox.NAME] the file's values come from
 	var mc MailboxConfig
 	switch {
 	case name != "":
@@ -118,8 +119,16 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 		if mc, ok = cfg.Mailboxes[name]; !ok {
 			return nil, nil, cfg.noMailbox(name)
 		}
+		table = name
 	case a.flags.bucket != "":
+		// A bucket on the same service as the default mailbox, reached
+		// the same way (docs/config.md): its endpoints, region and
+		// profile, none of what is that mailbox's own. It was AWS's
+		// with the SDK's defaults, whatever the default mailbox was on.
 		name = a.flags.bucket
+		if def, ok := cfg.defaultName(); ok {
+			mc, table = cfg.Mailboxes[def].connection(), def
+		}
 	case all && len(cfg.Mailboxes) > 0:
 		for _, n := range cfg.names() {
 			mc := a.overlay(cfg.Mailboxes[n])
@@ -131,20 +140,17 @@ func (a *app) mailboxConfigs(all bool) (names []string, mcs []MailboxConfig, err
 			mcs = append(mcs, mc)
 		}
 		return names, mcs, nil
-	case cfg.Default != "":
-		name = cfg.Default
-		mc = cfg.Mailboxes[name]
-	case len(cfg.Mailboxes) == 1:
-		for n, m := range cfg.Mailboxes {
-			name, mc = n, m
-		}
 	default:
-		return nil, nil, cfg.noMailbox("")
+		def, ok := cfg.defaultName()
+		if !ok {
+			return nil, nil, cfg.noMailbox("")
+		}
+		name, table, mc = def, def, cfg.Mailboxes[def]
 	}
 	file := mc
 	mc = a.overlay(mc)
-	mc.origins = a.origins(cfg, name, file)
-	if err := cfg.checkEndpoints(name, mc); err != nil {
+	mc.origins = a.origins(cfg, table, file)
+	if err := cfg.checkEndpoints(table, mc); err != nil {
 		return nil, nil, err
 	}
 	if mc.Bucket == "" {

@@ -406,6 +406,30 @@ func (c Config) noMailbox(name string) error {
 	return fmt.Errorf("%s defines several mailboxes (%s) and no default: give --mailbox %s, or set default = %q at its top", c.path, strings.Join(n, ", "), n[0], n[0])
 }
 
+// defaultName is the mailbox used when the flags name none: default, or
+// the only one the file defines; ok is false when there is none (or
+// several and no default).
+func (c Config) defaultName() (string, bool) {
+	if c.Default != "" {
+		return c.Default, true // loadConfig checked that it is defined
+	}
+	if len(c.Mailboxes) == 1 {
+		for n := range c.Mailboxes {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// connection is the part of a mailbox that says where its bucket is and
+// as whom it is reached, not what is read there: the region, the
+// profile and the endpoints. A --bucket given without --mailbox takes
+// these from the default mailbox (docs/config.md).
+func (mc MailboxConfig) connection() MailboxConfig {
+	return MailboxConfig{Region: mc.Region, Profile: mc.Profile, Endpoint: mc.Endpoint, SESEndpoint: mc.SESEndpoint,
+		DynamoDBEndpoint: mc.DynamoDBEndpoint, LogsEndpoint: mc.LogsEndpoint}
+}
+
 // names returns the configured mailbox names, default first, then sorted.
 func (c Config) names() []string {
 	var out []string

@@ -637,6 +637,10 @@ func TestSESRefusalsByClass(t *testing.T) {
 				if c, err := e.runner().Resend(mustPlan(t, e, keys, opts)); err != nil || c != 0 {
 					t.Errorf("Resend after the rerun: %d %v; want 0 (a rerun sends nothing)", c, err)
 				}
+				// The preview says so before anything is asked.
+				if l := strings.Join(mustPlan(t, e, keys, opts).Preview().Lines(), "\n"); !strings.Contains(l, "1 message refused by SES before, not sent again (sesbox forward --retry-refused sends them once fixed)") {
+					t.Errorf("the rerun's preview:\n%s", l)
+				}
 				// Asked for, once SES would take it.
 				fixed.Store(true)
 				out, tot, err, n = runOnce(Options{Config: testConfig, RetryRefused: true})

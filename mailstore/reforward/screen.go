@@ -96,6 +96,9 @@ type Preview struct {
 	// OtherSkipped, Failed and Uncertain are the other messages decided
 	// before the run.
 	OtherSkipped, Failed, Uncertain int
+	// Refused are the messages SES refused before for themselves
+	// (Item.Refused), failed again without a request.
+	Refused int
 	// SuppressedRecipients and SandboxRecipients count destinations left
 	// out (in any message); IncludedSuppressed those sent to anyway;
 	// Unchecked the distinct addresses (sesaccount.AddressKey) among the
@@ -189,7 +192,11 @@ func (p *Plan) Preview() Preview {
 				pv.OtherSkipped++
 			}
 		case StatusFailed:
-			pv.Failed++
+			if it.Refused {
+				pv.Refused++
+			} else {
+				pv.Failed++
+			}
 		case StatusUncertain:
 			pv.Uncertain++
 		}
@@ -234,6 +241,7 @@ func (pv Preview) Lines() []string {
 		{pv.AlreadySent, "skipped: already sent (" + OptionAgain.Flag() + " sends them again)"},
 		{pv.OtherSkipped, "skipped for other reasons"},
 		{pv.Failed, "cannot be sent (see the reasons in the output)"},
+		{pv.Refused, "refused by SES before, not sent again (" + OptionRetryRefused.Flag() + " sends them once fixed)"},
 		{pv.Uncertain, "uncertain (check, then " + OptionRetryUncertain.Flag() + ")"},
 	} {
 		if c.n > 0 {

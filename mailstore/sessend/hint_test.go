@@ -65,3 +65,39 @@ func TestUnreachableSESNamesItsFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestSendRefusalsAreClassed: each SES refusal of a send is marked by
+// class, as the run acts on it: the message's own (sent again, SES
+// refuses it again) or every send's (the run stops); throttling and
+// other errors neither. SES v1's codes and a suspended account's
+// MessageRejected, which only their text tells apart, count too.
+func TestSendRefusalsAreClassed(t *testing.T) {
+	s := New(nil, "")
+	for _, tc := range []struct {
+		name  string
+		err   error
+		class error // nil: neither
+	}{
+		{"rejected", &types.MessageRejected{Message: aws.String("Illegal address")}, mailstore.ErrMessageRefused},
+		{"not verified", &types.MessageRejected{Message: aws.String("Email address is not verified. The following identities failed the check in region US-EAST-1: a@x.example")}, mailstore.ErrMessageRefused},
+		{"malformed", &types.BadRequestException{Message: aws.String("Duplicate header 'Subject'.")}, mailstore.ErrMessageRefused},
+		{"v1 malformed", &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "Illegal header"}, mailstore.ErrMessageRefused},
+		{"suspended", &types.MessageRejected{Message: aws.String("Sending suspended for this account. For more information, please check the inbox of the email address associated with your AWS account.")}, mailstore.ErrEverySendRefused},
+		{"paused", &types.SendingPausedException{Message: aws.String("paused")}, mailstore.ErrEverySendRefused},
+		{"v1 paused", &smithy.GenericAPIError{Code: "AccountSendingPausedException", Message: "Email sending is disabled for this account."}, mailstore.ErrEverySendRefused},
+		{"v1 configuration set paused", &smithy.GenericAPIError{Code: "ConfigurationSetSendingPausedException", Message: "paused"}, mailstore.ErrEverySendRefused},
+		{"v1 mail from", &smithy.GenericAPIError{Code: "MailFromDomainNotVerifiedException", Message: "not verified"}, mailstore.ErrEverySendRefused},
+		{"throttled", &types.TooManyRequestsException{Message: aws.String("Maximum sending rate exceeded.")}, nil},
+		{"other", errors.New("connection reset"), nil},
+	} {
+		err := s.explainSend(tc.err)
+		for _, class := range []error{mailstore.ErrMessageRefused, mailstore.ErrEverySendRefused} {
+			if got := errors.Is(err, class); got != (class == tc.class) {
+				t.Errorf("%s: errors.Is(%v) = %v", tc.name, class, got)
+			}
+		}
+		if tc.class != nil && mailstore.Hint(err) == "" {
+			t.Errorf("%s: no hint (%v)", tc.name, err)
+		}
+	}
+}
