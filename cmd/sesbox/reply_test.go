@@ -148,11 +148,11 @@ identity_domains = ["acme-demo.example"]
 `), 0o600)
 	// A demo message with both To and Cc.
 	var key string
-	var orig mime.View
+	var orig *mime.View
 	for k, raw := range demo.Messages() {
 		v := mime.Parse(raw)
 		if len(v.Summary.Cc) > 0 && len(v.Summary.To) > 0 {
-			key, orig = k, *v
+			key, orig = k, v
 			break
 		}
 	}

@@ -35,8 +35,17 @@ const MaxTextLinks = 1000
 // AllLinks lists the links of the message: the HTML body's footnoted links
 // first, in their numbering, then the URLs written in the text body, each
 // URL once, the first MaxTextLinks found; cut is set when the search
-// stopped there, with words left that may hold more. The URLs are the sender's, unsanitized.
+// stopped there, with words left that may hold more. The URLs are the
+// sender's, unsanitized. They are found on the first call (0.2 µs a byte
+// of the words holding ':' at worst: a second for 5 MB of them), and the
+// later calls give the same slice, which callers must not change.
 func (v *View) AllLinks() (links []Link, cut bool) {
+	v.linksOnce.Do(func() { v.links, v.linksCut = v.findLinks() })
+	return v.links, v.linksCut
+}
+
+// findLinks is AllLinks, done each time.
+func (v *View) findLinks() (links []Link, cut bool) {
 	seen := map[string]bool{}
 	for i, u := range v.Links {
 		if !seen[u] {

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/sesbox/sesbox/mailstore"
 )
@@ -91,6 +92,13 @@ type View struct {
 	// or the parser missed its deadline): Text is then the body's source,
 	// undecoded, and Parts is empty.
 	Source bool
+
+	// links holds what AllLinks found, found once (linksOnce): the
+	// viewer asks on the screen's goroutine at every open, and what reads
+	// the message for it asks first, off that goroutine.
+	linksOnce sync.Once
+	links     []Link
+	linksCut  bool
 }
 
 // Body is the best readable body: the text part, else the HTML as text.

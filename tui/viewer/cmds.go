@@ -364,6 +364,11 @@ func loadCmd(ctx context.Context, box int, mb common.Reader, key string) tea.Cmd
 		if err != nil {
 			err = fmt.Errorf("open %s: %w", key, err)
 		}
+		if msg != nil && msg.View != nil {
+			// Found here, off the screen's goroutine: SetMessage lists
+			// them at once (a second for 5 MB of hostile words).
+			msg.View.AllLinks()
+		}
 		return MessageLoadedMsg{Box: box, Key: key, Message: msg, Err: err}
 	}
 }
