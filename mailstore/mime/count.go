@@ -41,7 +41,7 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 			// indexing downloads.)
 			t := h.first("content-type")
 			exact = !strings.HasPrefix(mediaType(t), "multipart/") &&
-				!(mayBeBodyText(t) && mayHoldUuencoded(transferDecode(h.first("content-transfer-encoding"), head[h.Body:])))
+				!(mayBeBodyText(t) && encodedMayHoldUuencoded(h.first("content-transfer-encoding"), head[h.Body:]))
 		}
 	}
 	if !exact && mayBeClosed(head) {
@@ -150,7 +150,7 @@ func countInput(in []byte) counted {
 			c.n++
 		}
 		if p.FirstChild == nil && mayBeText(p.ContentType) && !c.uuencoded {
-			c.uuencoded = mayHoldUuencoded(transferDecode(p.Header.Get("Content-Transfer-Encoding"), p.Content))
+			c.uuencoded = encodedMayHoldUuencoded(p.Header.Get("Content-Transfer-Encoding"), p.Content)
 		}
 	})
 	return c
@@ -478,7 +478,7 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 			return in, false
 		}
 		next := len(in) - len(rest) + eol
-		if leaf && j-at > elideAbove && !(mayBeText(leafType.ctype) && mayHoldUuencoded(transferDecode(leafType.cte, in[at:j]))) {
+		if leaf && j-at > elideAbove && !(mayBeText(leafType.ctype) && encodedMayHoldUuencoded(leafType.cte, in[at:j])) {
 			out = append(out, in[copied:at]...)
 			out = append(out, 'x')
 			if in[j-2] == '\r' {
@@ -540,7 +540,7 @@ func elideSingleBody(in []byte, top partHeader) (out []byte, ok bool) {
 	at := top.end
 	body := in[at:]
 	if len(body) <= elideAbove+1 || bytes.Contains(body, []byte("--")) ||
-		mayBeText(top.ctype) && mayHoldUuencoded(transferDecode(top.cte, body)) {
+		mayBeText(top.ctype) && encodedMayHoldUuencoded(top.cte, body) {
 		return in, false
 	}
 	if cr := bytes.Count(in, []byte("\r")); cr > 0 && cr != bytes.Count(in, []byte("\r\n")) {

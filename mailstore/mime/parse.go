@@ -371,6 +371,12 @@ func isUuencoded(p *enmime.Part) bool {
 	return false
 }
 
+// encodingSeparators drops what normalEncoding ignores in a name
+// ("quoted_printable", "base-64"); built once (a Replacer is safe for
+// concurrent use): built at each call, it was the most of what
+// normalEncoding allocated.
+var encodingSeparators = strings.NewReplacer("-", "", "_", "")
+
 // normalEncoding is the Content-Transfer-Encoding cte names, as senders
 // write it: in any case, quoted, with a parameter or junk after it
 // ("base64; charset=utf-8"), misspelt ("base-64", "Quoted_Printable").
@@ -380,7 +386,7 @@ func normalEncoding(cte string) string {
 		v = v[:i]
 	}
 	v = strings.Trim(v, `"'`)
-	switch strings.NewReplacer("-", "", "_", "").Replace(v) {
+	switch encodingSeparators.Replace(v) {
 	case "base64":
 		return "base64"
 	case "quotedprintable":
