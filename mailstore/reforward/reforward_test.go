@@ -1149,7 +1149,7 @@ func TestPlanMarksHeaderRefusals(t *testing.T) {
 			t.Errorf("%s: status %q reason %q, want failed, the reason starting %q", it.Key, it.Status, it.Reason, want)
 		}
 	}
-	if l := p.Preview().Lines(); !strings.HasPrefix(l[0], "3 messages to send") || !slices.Contains(l, "4 messages cannot be sent (see the reasons in the output)") {
+	if l := p.Preview().Lines(); !strings.HasPrefix(l[0], "3 messages to send") || !slices.Contains(l, "4 messages cannot be sent (the results say why)") {
 		t.Errorf("preview %q", l)
 	}
 }

@@ -240,7 +240,10 @@ func (pv Preview) Lines() []string {
 		{pv.SkippedSpam, "skipped as spam or virus (" + OptionIncludeSpam.Flag() + " sends them)"},
 		{pv.AlreadySent, "skipped: already sent (" + OptionAgain.Flag() + " sends them again)"},
 		{pv.OtherSkipped, "skipped for other reasons"},
-		{pv.Failed, "cannot be sent (see the reasons in the output)"},
+		// Both front ends list each with its reason: the CLI's
+		// results on stdout, the TUI's after the run ("the output"
+		// named nothing on its screen).
+		{pv.Failed, "cannot be sent (the results say why)"},
 		{pv.Refused, "refused by SES before, not sent again (" + OptionRetryRefused.Flag() + " sends them once fixed)"},
 		{pv.Uncertain, "uncertain (check, then " + OptionRetryUncertain.Flag() + ")"},
 	} {

@@ -415,3 +415,20 @@ func TestResultsKeepTheirPlaceAcrossAResize(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmationNamesNoOutput: the confirmation of a forward with a
+// message that cannot be sent said "1 message cannot be sent (see the
+// reasons in the output)", the CLI's words, under "Not sent: 1 failed
+// (listed after the run)": the screen has no output. It says the results
+// say why, which both front ends list.
+func TestConfirmationNamesNoOutput(t *testing.T) {
+	r, _ := newRunner(t)
+	r.Account = account{}
+	good, _ := demoKeys(t)
+	m := newScreen(t, r, []string{good[0], demo.Prefix + "nosuchmessage"}, 100, 40)
+	m, _ = pump(t, m, m.Init())
+	v := strings.Join(strings.Fields(m.View()), " ")
+	if !strings.Contains(v, "1 message cannot be sent (the results say why)") || strings.Contains(v, "output") {
+		t.Errorf("confirmation:\n%s", m.View())
+	}
+}
