@@ -111,7 +111,7 @@ func newTeamCmd(a *app) *cobra.Command {
 		Use: "team",
 		Example: `  sesbox team init --table sesbox-team
   sesbox team status
-  sesbox team resolve KEY`,
+  sesbox team resolve`,
 		Short: "Share forward claims, read state and the action log with other operators (DynamoDB)",
 		Long: `Team mode keeps what several operators on different machines must agree on in
 one DynamoDB table: a claim for every forward send (so two runs never send the
