@@ -168,9 +168,10 @@ func TestDebugLogsEveryRequestWithoutCredentials(t *testing.T) {
 	}
 	// Every command is run above, or where its peer is (named here).
 	elsewhere := map[string]string{
-		"demo":        "no credentials at all: an in-process bucket, then the TUI (its log: below)",
-		"team init":   "TestTeamDebugLeaksNoSecret (DynamoDB: dynalite)",
-		"team status": "TestTeamDebugLeaksNoSecret (DynamoDB: dynalite)",
+		"demo":         "no credentials at all: an in-process bucket, then the TUI (its log: below)",
+		"team init":    "TestTeamDebugLeaksNoSecret (DynamoDB: dynalite)",
+		"team status":  "TestTeamDebugLeaksNoSecret (DynamoDB: dynalite)",
+		"team resolve": "TestTeamDebugLeaksNoSecret (DynamoDB: dynalite)",
 		// cobra's own, made early by strictBuiltins: they make no request.
 		"help":                  "no request",
 		"completion bash":       "no request",

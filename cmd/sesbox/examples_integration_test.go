@@ -35,7 +35,7 @@ import (
 var exampleOrder = []string{
 	"sesbox team init", "sesbox team", "sesbox team status",
 	"sesbox", "sesbox demo", "sesbox index", "sesbox ls", "sesbox show", "sesbox save", "sesbox mark",
-	"sesbox account", "sesbox reply", "sesbox drafts", "sesbox forward", "sesbox export",
+	"sesbox account", "sesbox reply", "sesbox drafts", "sesbox forward", "sesbox team resolve", "sesbox export",
 	"sesbox audit", "sesbox audit snapshot", "sesbox audit verify", "sesbox audit verify-export",
 	"sesbox audit posture", "sesbox audit log",
 }

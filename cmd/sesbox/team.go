@@ -111,7 +111,7 @@ func newTeamCmd(a *app) *cobra.Command {
 		Use: "team",
 		Example: `  sesbox team init --table sesbox-team
   sesbox team status
-  sesbox team resolve KEY`,
+  sesbox team resolve`,
 		Short: "Share forward claims, read state and the action log with other operators (DynamoDB)",
 		Long: `Team mode keeps what several operators on different machines must agree on in
 one DynamoDB table: a claim for every forward send (so two runs never send the
@@ -284,9 +284,10 @@ func newTeamResolveCmd(a *app) *cobra.Command {
 		sesIDOf string
 	)
 	cmd := &cobra.Command{
-		Use: "resolve KEY [--sent [--ses-message-id ID] | --not-sent] [--to ADDR]... [--table NAME] [--json]",
+		Use: "resolve [KEY [--sent [--ses-message-id ID] | --not-sent] [--to ADDR]...] [--table NAME] [--json]",
 		Example: `  sesbox team resolve inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
-  sesbox team resolve 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --not-sent`,
+  sesbox team resolve 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --not-sent
+  sesbox team resolve`,
 		Short: "Say what is known of a forward send in doubt, and settle it",
 		Long: `A forward send whose outcome the team table lost (the run died after SES took
 it, or its shared log entry was lost) is "uncertain" for every operator, and no
@@ -298,7 +299,7 @@ Without --sent or --not-sent it only writes back what this machine's journal
 knows: on the machine that made the send, a journal that says "sent" (with its
 SES message id) is republished to the claim and the shared log, as the next
 forward run over the message does by itself. Anything else is left in doubt
-(exit 1).
+(exit 1). Without KEY, it does so for every send in doubt, of any message.
 
 --sent records that it was forwarded (check the recipients' mail, or SES's
 sending events): no run sends it again without --again. --not-sent records that
@@ -306,7 +307,12 @@ it was not, and makes it pending: the next forward run sends it, once. It is
 refused where anything says it was sent. Either decision goes to the local and
 the shared action log first (who decided, when, and what was known), then to
 the claim. See docs/team.md.`,
-		Args: keyArgs("KEY", "the object key or the SES message id of the message whose send is in doubt", false),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef(cmd, "team resolve takes one KEY, got %d: %s", len(args), quoteArgs(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if d.Sent && d.NotSent {
@@ -315,14 +321,21 @@ the claim. See docs/team.md.`,
 			if sesIDOf != "" && !d.Sent {
 				return usagef(cmd, "team resolve: --ses-message-id goes with --sent")
 			}
+			if len(args) == 0 && (d.Sent || d.NotSent || len(dests) > 0) {
+				return usagef(cmd, "team resolve: missing KEY (a decision is made of one message: its object key or SES message id)")
+			}
 			d.SESMessageID, d.Destinations = sesIDOf, dests
-			key := strings.TrimPrefix(args[0], "s3://")
+			key, uri := "", false
+			if len(args) == 1 {
+				key, uri = strings.CutPrefix(args[0], "s3://")
+			}
 			mc, err := a.teamTarget(table)
 			if err != nil {
 				return err
 			}
-			if mc.Bucket != "" {
-				key = strings.TrimPrefix(key, mc.Bucket+"/")
+			if uri {
+				// s3://BUCKET/KEY, as sesbox's messages write it.
+				_, key, _ = strings.Cut(key, "/")
 			}
 			ts, err := a.teamStore(ctx, mc)
 			if err != nil {

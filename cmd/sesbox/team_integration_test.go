@@ -497,6 +497,7 @@ func TestTeamDebugLeaksNoSecret(t *testing.T) {
 		{"team", "init"},
 		{"team", "status"},
 		{"team", "status", "--json"},
+		{"team", "resolve"},
 		{"mark", keys[0]},
 		{"mark", "--unread", keys[0]},
 	} {

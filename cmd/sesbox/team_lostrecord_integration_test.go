@@ -131,7 +131,10 @@ func TestTeamLostRecordIsRepaired(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "this machine's forward journal says a send started") || !strings.Contains(out, "left in doubt: check whether it was forwarded") {
 		t.Errorf("team resolve on alice's machine: exit %d: %s", code, out)
 	}
-	out, stderr, code := opB.run(t, bin, nil, append(slices.Clone(dB), "team", "resolve", k2, "--sent", "--ses-message-id", id, "--json")...)
+	if out, _, code := opA.run(t, bin, nil, append(slices.Clone(dA), "team", "resolve")...); code != 1 || !strings.Contains(out, k2+" to desk@team.example\n") {
+		t.Errorf("team resolve of every send in doubt: exit %d: %s", code, out)
+	}
+	out, stderr, code := opB.run(t, bin, nil, append(slices.Clone(dB), "team", "resolve", "s3://mail/"+k2, "--sent", "--ses-message-id", id, "--json")...)
 	var doubt struct{ Key, Done, Why string }
 	if err := json.Unmarshal([]byte(out), &doubt); code != 0 || err != nil || doubt.Key != k2 || doubt.Done != "resolved sent" {
 		t.Fatalf("bob resolves it sent: exit %d %v: %s\n%s", code, err, out, stderr)
@@ -170,6 +173,15 @@ func TestTeamLostRecordIsRepaired(t *testing.T) {
 		if n, _ := emails(k); n != 1 {
 			t.Errorf("%s reached SES %d times", k, n)
 		}
+	}
+	// Settled: said what it is; a key of no send: a typo, exit 3.
+	if _, stderr, code := opB.run(t, bin, nil, append(slices.Clone(dB), "team", "resolve", k3)...); code != 0 ||
+		!strings.Contains(stderr, k3+": nothing in doubt") || !strings.Contains(stderr, "its send to desk@team.example is sent by ") {
+		t.Errorf("team resolve of a settled send: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := opB.run(t, bin, nil, append(slices.Clone(dB), "team", "resolve", "inbox/typo", "--sent")...); code != 3 ||
+		!strings.HasPrefix(stderr, "sesbox: check the key") {
+		t.Errorf("team resolve of a key no send was claimed of: exit %d: %s", code, stderr)
 	}
 	out, stderr, code = opB.run(t, bin, nil, append(slices.Clone(dB), "team", "status", "--json")...)
 	var st struct {

@@ -549,7 +549,7 @@ func TestUnknownFlagSaysWhichItMeant(t *testing.T) {
 	}{
 		{[]string{"ls", "--josn"}, "sesbox: unknown flag: --josn — did you mean --json?\nusage: sesbox ls"},
 		{[]string{"ls", "--bukcet", "b"}, "unknown flag: --bukcet — did you mean --bucket?"},
-		{[]string{"--json", "ls"}, "unknown flag: --json — a flag of account, audit log, audit posture, audit verify, audit verify-export, drafts, ls, team status: give it after the command's name, as in sesbox account --json\n"},
+		{[]string{"--json", "ls"}, "unknown flag: --json — a flag of account, audit log, audit posture, audit verify, audit verify-export, drafts, ls, team resolve, team status: give it after the command's name, as in sesbox account --json\n"},
 		{[]string{"ls", "--mbox", "x"}, "unknown flag: --mbox — a flag of export, not of ls\n"},
 		{[]string{"ls", "-json"}, "unknown shorthand flag: 'j' in -json — did you mean --json? (a long flag takes two dashes)\n"},
 		{[]string{"export", "-mbox", "x"}, "did you mean --mbox? (a long flag takes two dashes)"},

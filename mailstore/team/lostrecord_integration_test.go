@@ -397,6 +397,13 @@ func testResolveRecordsWhoDecided(t *testing.T, db *peer.DynamoDB) {
 	if h := mailstore.Hint(err); len(doubts) != 2 || !strings.HasPrefix(h, "give the destinations of the send you decide on (--to ") {
 		t.Fatalf("two sends in doubt, no destinations: %d, %v", len(doubts), err)
 	}
+	// Every send in doubt, of any message: no decision is taken of all.
+	if all, err := b.Resolve(ctx, "", nil, Decision{}, lg); err != nil || len(all) != 2 {
+		t.Fatalf("every send in doubt: %+v %v", all, err)
+	}
+	if _, err := b.Resolve(ctx, "", nil, Decision{Sent: true}, lg); err == nil {
+		t.Fatal("a decision of every send in doubt was taken")
+	}
 	// Without a decision: what is known, nothing done.
 	doubts, err = b.Resolve(ctx, k, nil, Decision{}, lg)
 	if err != nil || len(doubts) != 2 || doubts[0].Done != "" || doubts[1].Done != "" {

@@ -253,7 +253,7 @@ type Decision struct {
 
 // ErrNoDoubt is returned (wrapped) by Resolve when no send of the key is
 // in doubt.
-var ErrNoDoubt = errors.New("no send of it is in doubt")
+var ErrNoDoubt = errors.New("nothing in doubt")
 
 // Resolve finds the sends of key (the object key, or a key ending in
 // "/"+key: an SES message id) the team table holds in doubt, says what is
@@ -265,14 +265,22 @@ var ErrNoDoubt = errors.New("no send of it is in doubt")
 // refused where something says it was sent (this journal, a sent claim's
 // SES message id, a sent entry of the shared log): it is the one word
 // that lets a send go out again. Several sends in doubt take a decision
-// only with d.Destinations naming one.
+// only with d.Destinations naming one. An empty key is every send in
+// doubt, of any message: what this journal knows of each is republished,
+// and no decision is taken (one is made of one message).
 func (s *Store) Resolve(ctx context.Context, key string, journal *forward.Journal, d Decision, log reforward.ActionLog) ([]Doubt, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
+	if key == "" && (d.Sent || d.NotSent) {
+		return nil, errors.New("a decision is made of one message: give its KEY")
+	}
 	doubts, others, err := s.doubts(ctx, key, journal)
 	if err != nil {
 		return nil, err
+	}
+	if len(doubts) == 0 && key == "" {
+		return nil, fmt.Errorf("team table %s: %w", s.table, ErrNoDoubt)
 	}
 	if len(doubts) == 0 && len(others) == 0 {
 		// A typo, or a message no run of the team forwarded: exit 3, as a
@@ -420,7 +428,7 @@ func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal
 		s.observe(page.ResultMetadata, sent)
 		for _, it := range page.Items {
 			c := decodeClaim(it)
-			if c.key != key && !strings.HasSuffix(c.key, "/"+key) {
+			if key != "" && c.key != key && !strings.HasSuffix(c.key, "/"+key) {
 				continue
 			}
 			v, err := s.confirmed(ctx, c)
@@ -428,7 +436,9 @@ func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal
 				return nil, nil, err
 			}
 			if v.State != reforward.SharedUncertain {
-				others = append(others, fmt.Sprintf("its send to %s is %s", strings.Join(c.dests, ", "), settled(v)))
+				if key != "" {
+					others = append(others, fmt.Sprintf("its send to %s is %s", strings.Join(c.dests, ", "), settled(v)))
+				}
 				continue
 			}
 			x := Doubt{Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: c.dests, ClaimState: c.state, Owner: c.owner.String(),
