@@ -107,7 +107,8 @@ var v12Steps = []string{
 // localized mailer's words (German, French, Spanish, Italian, Dutch or
 // Portuguese months, MEZ/MESZ zones, "+01", 07.12.2026) is read (such rows
 // were listed by the stored time, a Spanish "mar, 7 dic" as March 7), and
-// a multipart/report that names no report-type is a report.
+// a multipart/report that names no report-type is a report, as is a text
+// bounce under more subjects ("Message Delivery Failure").
 const summaryDerivation = 2
 
 // v13Steps move a schema 12 index to schema 13, whose rows hold the

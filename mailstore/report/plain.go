@@ -17,7 +17,7 @@ const maxPlainText = 64 << 10
 
 // PlainNote is the warning a report read from its text carries: the
 // per-recipient lines are sesbox's reading of prose, not fields.
-const PlainNote = "read from the report's text (it has no delivery-status part): the text below says it in full"
+const PlainNote = "read from the report's text: it has no delivery-status part"
 
 // ParsePlain reads the per-recipient summary of a delivery report written
 // as text, as qmail, Exim, older Postfix and Sendmail, Exchange's text

@@ -160,9 +160,15 @@ func KindOfPlainBounce(from mailstore.Address, subject string) string {
 }
 
 var (
-	daemonRe      = lazyregexp.New(`^(mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|mdaemon)$`)
-	daemonNameRe  = lazyregexp.New(`(?i)^\s*mail delivery (system|subsystem)\s*$`)
-	plainBounceRe = lazyregexp.New(`(?i)^\s*(undeliver(ed|able)|failure notice|returned mail|mail delivery failed|delivery (status notification \(failure\)|failure|has failed)|non remis|unzustellbar|nicht zustellbar|message not delivered|undeliverable mail)`)
+	daemonRe     = lazyregexp.New(`^(mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|mdaemon)$`)
+	daemonNameRe = lazyregexp.New(`(?i)^\s*mail delivery (system|subsystem)\s*$`)
+	// plainBounceRe's phrases lead the subject or, for those no other
+	// mail uses, stand anywhere in it ("Message Delivery Failure",
+	// "[Postmaster] Email Delivery Failure", AOL's "Mail Delivery
+	// Problem", "Mail Not Delivered", SMTP32's "mail failed, returning to
+	// sender", "Your message to x could not be delivered.", "Ваше
+	// сообщение не доставлено").
+	plainBounceRe = lazyregexp.New(`(?i)^\s*(undeliver(ed|able)|failure notice|returned mail|non remis|unzustellbar|nicht zustellbar|undeliverable mail)|mail delivery failed|delivery (status notification \(failure\)|failure|has failed|problem)|not delivered|could not be delivered|delivery status notification: (error|fail)|failure delivery|mail failed|не доставлено`)
 )
 
 var (

@@ -382,6 +382,18 @@ func TestKindOfPlainBounce(t *testing.T) {
 		{mailstore.Address{Address: "postmaster@x.example"}, "Unzustellbar: Rechnung", mailstore.ReportBounce},
 		{mailstore.Address{Address: "mailer-daemon@x.example"}, "Delivery Status Notification (Delay)", mailstore.ReportDelay},
 		{mailstore.Address{Address: "mailer-daemon@x.example"}, "Warning: message delayed 4 hours", mailstore.ReportDelay},
+		// Subjects of text bounces in flufl.bounce's corpus that were not
+		// taken for one (85 of its 116 messages were reports, 96 now).
+		{mailstore.Address{Address: "POSTMASTER@x.example"}, "Message Delivery Failure", mailstore.ReportBounce},
+		{mailstore.Address{Address: "mailer-daemon@x.example"}, "[Postmaster] Email Delivery Failure", mailstore.ReportBounce},
+		{mailstore.Address{Address: "MAILER-DAEMON@AOL.com"}, "Mail Delivery Problem", mailstore.ReportBounce},
+		{mailstore.Address{Address: "MAILER-DAEMON@x.example"}, "Mail Not Delivered", mailstore.ReportBounce},
+		{mailstore.Address{Address: "MAILER-DAEMON@x.example"}, "mail failed, returning to sender", mailstore.ReportBounce},
+		{mailstore.Address{Address: "MAILER-DAEMON@yahoo.com"}, "failure delivery", mailstore.ReportBounce},
+		{mailstore.Address{Address: "MAILER-DAEMON@x.example"}, "Your message to a@x.example could not be delivered.", mailstore.ReportBounce},
+		{mailstore.Address{Address: "MAILER-DAEMON@x.example"}, "Delivery status notification: error", mailstore.ReportBounce},
+		{mailstore.Address{Address: "Mailer-Daemon@mx.example"}, "Ваше сообщение не доставлено. Mail failure.", mailstore.ReportBounce},
+		{mailstore.Address{Name: "Eve", Address: "eve@x.example"}, "Mail Delivery Problem", ""},
 		{mailstore.Address{Name: "Frank", Address: "frank@x.example"}, "Undeliverable packages at the dock", ""},
 		{mailstore.Address{Address: "postmaster@x.example"}, "Our new spam policy", ""},
 		{mailstore.Address{Address: "daemon-fan@x.example"}, "failure notice", ""},
