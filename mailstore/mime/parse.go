@@ -242,7 +242,11 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	openSigned(v, root, depth)
 	files, text, notes := extractUuencoded(v.Text, len(v.Parts)+1, d)
 	v.Text, v.Parts, v.Notices = text, append(v.Parts, files...), append(v.Notices, notes...)
-	openTNEF(v, d)
+	if depth == 0 {
+		// At the top, with the parts of any S/MIME signature numbered
+		// as the View lists them, which the notice names.
+		openTNEF(v, d)
+	}
 	v.finish(d)
 	return v
 }

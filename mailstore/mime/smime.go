@@ -47,12 +47,8 @@ func openSigned(v *View, root *enmime.Part, depth int) {
 		if inner == nil {
 			return
 		}
-		offset := len(v.Parts)
 		for _, ip := range inner.Parts {
-			ip.Index, ip.Embedded = offset+ip.Index, true
-			if ip.Within > 0 {
-				ip.Within += offset
-			}
+			ip.Index, ip.Embedded = len(v.Parts)+1, true
 			v.Parts = append(v.Parts, ip)
 		}
 		if v.Text == "" && v.HTML == "" {

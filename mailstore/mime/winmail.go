@@ -19,10 +19,10 @@ func isTNEF(p Part) bool {
 		(len(p.Content) >= 4 && binary.LittleEndian.Uint32(p.Content) == tnef.Signature)
 }
 
-// openTNEF unpacks each TNEF part of v (winmail.dat) that is one of its
-// own MIME parts (one inside an S/MIME signature was unpacked with the
-// message there): the files inside are listed after v's parts, Embedded
-// and Within that part, so the summary's count stays the MIME parts'
+// openTNEF unpacks each TNEF part of v (winmail.dat), one of its MIME
+// parts or of the message inside an S/MIME signature (not a file inside
+// another TNEF part: nothing recurses): the files inside are listed
+// after v's parts, Embedded and Within that part, so the summary's count stays the MIME parts'
 // (winmail.dat counts as one attachment, as the list counts it from the
 // part headers); when v has no body of its own, the one inside (HTML,
 // RTF or text) is v's. A notice says what was found, warnings what could
@@ -30,7 +30,7 @@ func isTNEF(p Part) bool {
 func openTNEF(v *View, d *decoder) {
 	for i, n := 0, len(v.Parts); i < n; i++ {
 		p := v.Parts[i]
-		if p.Embedded || !isTNEF(p) {
+		if p.Within > 0 || !isTNEF(p) {
 			continue
 		}
 		head := fmt.Sprintf("Part %d is Outlook's TNEF wrapping (winmail.dat)", p.Index)

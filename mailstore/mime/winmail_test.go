@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -165,8 +166,9 @@ func TestWinmailHostileNamesAndTypes(t *testing.T) {
 }
 
 // TestWinmailInsideAnSMIMESignature: a winmail.dat in the message an
-// opaque S/MIME signature holds is unpacked there; its files keep naming
-// it once the signature's parts are numbered after the outer message's.
+// opaque S/MIME signature holds is unpacked once the signature's parts
+// are numbered after the outer message's: its files and its notice name
+// it by that number (unpacked inside, the notice named it part 1).
 func TestWinmailInsideAnSMIMESignature(t *testing.T) {
 	sd, err := pkcs7.NewSignedData(withWinmail("", readTNEF(t, "attachments.dat")))
 	if err != nil {
@@ -188,6 +190,10 @@ func TestWinmailInsideAnSMIMESignature(t *testing.T) {
 	}
 	if !strings.Contains(v.Body(), "Casdasdfasdfasd") {
 		t.Errorf("body %q", v.Body())
+	}
+	want := "Part 2 is Outlook's TNEF wrapping (winmail.dat): the 2 files inside it are parts 3 to 4; the body shown is its RTF as text."
+	if !slices.Contains(v.Notices, want) {
+		t.Errorf("notices %q lack %q", v.Notices, want)
 	}
 }
 
