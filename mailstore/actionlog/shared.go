@@ -227,17 +227,32 @@ func Merge(local, shared []Action) []MergedAction {
 	id := mergeID
 	var out []MergedAction
 	byID := map[string][]int{}
+	bySend := map[string][]int{} // the local log's sends, for republished copies
 	for _, a := range local {
 		byID[id(a)] = append(byID[id(a)], len(out))
+		bySend[sendID(a)] = append(bySend[sendID(a)], len(out))
 		out = append(out, MergedAction{Action: a, Logs: []string{"local"}})
 	}
+	inShared := func(i int) bool { return slices.Contains(out[i].Logs, "shared") }
 	for _, a := range shared {
 		k := id(a)
-		if idx := byID[k]; len(idx) > 0 {
+		if idx := byID[k]; len(idx) > 0 && !inShared(idx[0]) {
 			byID[k] = idx[1:]
 			out[idx[0]].Logs = append(out[idx[0]].Logs, "shared")
 			out[idx[0]].SharedSeq = a.Seq
 			continue
+		}
+		if strings.HasPrefix(a.Note, NoteRepublished) {
+			// Written back from this machine's journal after the run's
+			// own shared entry was lost: the same send as the local
+			// line of its SES message id, at another time. Listed twice,
+			// it read as a message sent twice.
+			if i := slices.IndexFunc(bySend[sendID(a)], func(i int) bool { return !inShared(i) }); i >= 0 {
+				j := bySend[sendID(a)][i]
+				out[j].Logs = append(out[j].Logs, "shared")
+				out[j].SharedSeq = a.Seq
+				continue
+			}
 		}
 		out = append(out, MergedAction{Action: a, Logs: []string{"shared"}, SharedSeq: a.Seq})
 	}
@@ -325,6 +340,21 @@ func MergeByTime(names []string, logs [][]Action) []MergedAction {
 func mergeID(a Action) string {
 	return strings.Join([]string{a.Time.UTC().Format(time.RFC3339Nano), a.User, a.Host, a.Command, a.Bucket, a.Key, a.ETag,
 		a.SHA256, strings.Join(a.Destinations, "\x00"), a.SESMessageID, a.Result, exportID(a.Export)}, "\x01")
+}
+
+// NoteRepublished begins the Note of a forward send written back to a
+// shared log from its machine's forward journal (team mode), its own
+// entry having been lost: Merge takes it for the local log's line of
+// the same send.
+const NoteRepublished = "republished by "
+
+// sendID names a sent forward (its SES message id, by whom): "" for
+// anything else.
+func sendID(a Action) string {
+	if a.Command != "forward" || a.Result != "sent" || a.SESMessageID == "" {
+		return ""
+	}
+	return strings.Join([]string{a.User, a.Host, a.Bucket, a.Key, strings.Trim(a.ETag, `"`), a.SESMessageID}, "\x01")
 }
 
 // exportID is what tells two exports apart beyond the common fields.

@@ -223,6 +223,34 @@ func TestMergeKeepsTheTablesOrder(t *testing.T) {
 	}
 }
 
+// TestMergeTakesARepublishedSendForItsLocalLine: A's send reached its
+// local log and its shared entry was lost; A's next run wrote it back
+// from its journal, at another time, with its note. The merged view holds
+// the send once, in both logs (it was listed twice, and the recipe that
+// shows no message went twice printed it); a republished send without a
+// local line (another machine's) and one of another SES id stay apart.
+func TestMergeTakesARepublishedSendForItsLocalLine(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 12, 6, 10, m, 0, 0, time.UTC) }
+	sent := func(key, id string, tm time.Time) Action {
+		return Action{Command: "forward", Key: key, ETag: "e", User: "op", Host: "a", Time: tm, SESMessageID: id, Result: "sent"}
+	}
+	k1, k2 := sent("k1", "ses-1", at(0)), sent("k2", "ses-2", at(1))
+	republished := func(a Action, id string, seq int64) Action {
+		a.Time, a.SESMessageID, a.Seq = a.Time.Add(-time.Second), id, seq
+		a.Note = NoteRepublished + "op@a pid 2 at 2026-12-06T10:05:00Z from its forward journal"
+		return a
+	}
+	other := republished(sent("k3", "ses-3", at(2)), "ses-3", 3)
+	var got []string
+	for _, m := range Merge([]Action{k1, k2}, []Action{republished(k1, "ses-1", 1), republished(k2, "ses-9", 2), other}) {
+		got = append(got, fmt.Sprintf("%s %s %v %d", m.Key, m.SESMessageID, m.Logs, m.SharedSeq))
+	}
+	want := []string{"k1 ses-1 [local shared] 1", "k2 ses-2 [local] 0", "k2 ses-9 [shared] 2", "k3 ses-3 [shared] 3"}
+	if !slices.Equal(got, want) {
+		t.Errorf("merged %q,\nwant %q", got, want)
+	}
+}
+
 // TestMergeByTimeKeepsEachLogsOrder: logs collected from several
 // machines are merged by time, but a log whose clock went back keeps its
 // own order, and an action in two logs appears once naming both; for

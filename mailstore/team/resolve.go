@@ -142,8 +142,8 @@ func (s *Store) logRepublished(ctx context.Context, c claim, e forward.Entry) er
 	return s.AppendContext(ctx, actionlog.Action{
 		Time: e.Time, Command: "forward", Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: e.Destinations,
 		SESMessageID: e.SESMessageID, Result: "sent", Simulator: e.Simulator,
-		Note: fmt.Sprintf("republished by %s at %s from its forward journal: the team table had lost this send's record",
-			s.owner, s.stampNow().Format(time.RFC3339)),
+		Note: fmt.Sprintf("%s%s at %s from its forward journal: the team table had lost this send's record",
+			actionlog.NoteRepublished, s.owner, s.stampNow().Format(time.RFC3339)),
 	})
 }
 
