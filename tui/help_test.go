@@ -133,6 +133,11 @@ func TestAKeyThatDoesNothingSaysSo(t *testing.T) {
 	says("x", true)
 	says("J", true)
 	says("j", false)
+	// mutt's and aerc's delete: why nothing happens, not only that.
+	h.press("d")
+	if !strings.Contains(h.view(), "d does nothing: sesbox never deletes mail from the bucket") {
+		t.Errorf("d in the list does not say sesbox never deletes:\n%s", h.view())
+	}
 	for _, k := range []string{"k", "g", "G", "o", "O", "T", "T", "V", "u", "space", "ctrl+d", "ctrl+u", "tab", "ctrl+l", "n", "N", "U", "U"} {
 		h.press(k)
 		if strings.Contains(h.view(), "does nothing here") {

@@ -76,7 +76,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	if m.tooSmall() {
-		if key.Matches(msg, g.Back, g.QuitNow) {
+		// q quits here as on the list; the clear-filter key (esc) does
+		// not: one esc too many while the terminal is being resized
+		// must not end the session (TestTooSmallEscDoesNotQuit).
+		if key.Matches(msg, keys.Without(g.Back, m.c.Keys.List.ClearFilter), g.QuitNow) {
 			return m.quit()
 		}
 		return m, nil
@@ -173,9 +176,18 @@ func (m Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		// As mutt's "Key is not bound": a key that did nothing said
 		// nothing, a mistyped one read as one that failed silently.
 		m.notice = sanitize.Line(msg.String()) + " does nothing here (" + g.Help.Help().Key + " lists the keys)"
+		if slices.Contains(deleteKeys, msg.String()) {
+			// mutt's and aerc's delete keys: say why, not only that.
+			m.notice = msg.String() + " does nothing: sesbox never deletes mail from the bucket (" + g.Help.Help().Key + " lists the keys)"
+		}
 	}
 	return m.route(msg)
 }
+
+// deleteKeys are the keys that delete messages in mutt and aerc (d, D)
+// and the Delete key: a user of those expects them to act, and the
+// notice says why they do not, as the README does.
+var deleteKeys = []string{"d", "D", "delete"}
 
 // acts reports whether k is one of the keys the help of the page shown
 // lists (activeKeys): every key that does something there.

@@ -793,3 +793,19 @@ func TestViewerEscClearsASearchBeforeLeaving(t *testing.T) {
 		t.Fatalf("esc without a search should go back to the list (top %q, quit %v)", h.m.top(), h.quit)
 	}
 }
+
+// TestTooSmallEscDoesNotQuit: below the smallest size, esc quit sesbox
+// (the screen said "q quits") while the list above it no longer does
+// (TestRootEscNeverQuits): an esc typed while resizing a pane ended the
+// session. q still quits there.
+func TestTooSmallEscDoesNotQuit(t *testing.T) {
+	h := newHarness(t, 39, 9, false, box("inbox", fixture.NewFake("a")))
+	h.press("esc", "esc")
+	if h.quit {
+		t.Fatal("esc on the too-small screen quit sesbox")
+	}
+	h.press("q")
+	if !h.quit {
+		t.Fatal("q on the too-small screen should quit")
+	}
+}
