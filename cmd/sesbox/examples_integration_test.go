@@ -104,7 +104,7 @@ func TestEveryHelpExampleRuns(t *testing.T) {
 	now := time.Now()
 	logs.CreateGroup(group, now.Add(-90*24*time.Hour), 30)
 	for _, e := range lambdafwd.RunLogs(t, []lambdafwd.LogCase{{MessageID: strings.TrimPrefix(failedKey, "inbox/"), Raw: msgs[failedKey],
-		Recipients: []string{"info@acme-demo.example"}, Config: []byte(fwdConfig), Start: lambdafwd.StartAt(now.Add(time.Second)),
+		Recipients: []string{"info@acme-demo.example"}, Config: []byte(fwdConfig), Start: lambdafwd.StartAt(now.Add(-time.Minute)),
 		Attempts: []string{lambdafwd.RejectedUnverified}}}) {
 		logs.Put(group, fakelogs.Event(e))
 	}
