@@ -331,11 +331,13 @@ func TestWholeReadsCutUnderTheirLengthAreReadAgain(t *testing.T) {
 	}
 
 	// Cut every time: the read fails, saying what and why, hint first.
+	// (The object has a CRC64NVME, which decides alone: no MD5 of the
+	// ETag is computed besides it, perf12.)
 	p.SetConfig(faultproxy.Config{Seed: 31, ShortLength: 1, Match: func(r *http.Request) bool { return r.Header.Get("Range") == "" }})
 	k := keys[3]
 	out, errOut, code := sesbox(t, append(flags, "show", "--raw", k)...)
 	if code != 1 || out != "" || !strings.Contains(errOut, "was read with bytes that do not match the object") ||
-		!strings.Contains(errOut, "MD5") || !strings.Contains(errOut, "CRC64NVME") || strings.Index(errOut, "check it") > strings.Index(errOut, "MD5") {
+		!strings.Contains(errOut, "CRC64NVME") || strings.Index(errOut, "check it") > strings.Index(errOut, "CRC64NVME") {
 		t.Fatalf("show --raw cut every time: exit %d, %d bytes out, stderr %q", code, len(out), errOut)
 	}
 	t.Logf("cut every time: %s", strings.TrimSpace(errOut))
