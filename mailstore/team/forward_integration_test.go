@@ -375,8 +375,10 @@ func (f *firstClaim) Claim(ctx context.Context, ref reforward.SendRef, again, re
 
 // testARunWaitsForTheClaimItMeets: machine B meets a send machine A is
 // making right now. B waits for A's outcome instead of skipping it: A's
-// send is refused by SES (certainly not sent), so B sends it, and one
-// email reaches SES; B's result is sent. Before, B reported it skipped
+// send is throttled past its one attempt (certainly not sent, and not
+// refused for the message itself, which B would report refused:
+// testRefusedIsRefusedOnEveryMachine), so B sends it, and one email
+// reaches SES; B's result is sent. Before, B reported it skipped
 // ("being forwarded right now by ...") and exited 0, A reported it
 // failed, and no one sent it.
 func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
@@ -384,7 +386,7 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 	ses := peer.StartSES(t)
 	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
 		if n == 1 {
-			return sesfault.Reject
+			return sesfault.Throttle
 		}
 		return sesfault.Pass
 	})
@@ -397,6 +399,7 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 	}
 	var waitedFor []string // B's progress
 	ra, sa := newRunner("a")
+	ra.MaxAttempts = 1
 	run := func(r *reforward.Runner) (reforward.Result, error) {
 		p, err := r.Plan(context.Background(), []string{"inbox/m0"}, reforward.Options{Config: cfg})
 		if err != nil {
@@ -432,7 +435,7 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 		t.Fatal("B still waits a minute after A's outcome")
 	}
 	if res.Status != reforward.StatusFailed || err != nil {
-		t.Errorf("A: %+v, %v; want failed (SES refused it)", res, err)
+		t.Errorf("A: %+v, %v; want failed (SES throttled it)", res, err)
 	}
 	if fromB.Status != reforward.StatusSent || errB != nil {
 		t.Errorf("B: %+v, %v; want sent", fromB, errB)
@@ -496,14 +499,16 @@ func (c *claimLog) firstWon() string {
 // comes back to the contested ones at the end: B's first claim won is
 // not the message A holds. Before, B waited for A's outcome on every
 // message A held, so the two moved in lockstep (and here B won nothing
-// before A went on). A's send of the first message is refused by SES:
-// B, coming back to it, sends it. 20 emails reach SES, one per message.
+// before A went on). A's send of the first message is throttled past
+// its one attempt (certainly not sent, not refused for the message
+// itself): B, coming back to it, sends it. 20 emails reach SES, one per
+// message.
 func testTwoRunsDoNotMoveInLockstep(t *testing.T, db *peer.DynamoDB) {
 	_, table := newTable(t, db)
 	ses := peer.StartSES(t)
 	proxyA := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
 		if n == 1 {
-			return sesfault.Reject
+			return sesfault.Throttle
 		}
 		return sesfault.Pass
 	})
@@ -531,6 +536,7 @@ func testTwoRunsDoNotMoveInLockstep(t *testing.T, db *peer.DynamoDB) {
 		return out, err
 	}
 	ra, ca := newRunner("a", proxyA.URL)
+	ra.MaxAttempts = 1
 	rb, cb := newRunner("b", proxyB.URL)
 	cb.won = make(chan struct{})
 	var fromB map[string]reforward.Result
@@ -1078,7 +1084,6 @@ func testRefusedIsRefusedOnEveryMachine(t *testing.T, db *peer.DynamoDB) {
 	if proxy.Requests() != 1 || len(proxy.Emails()) != 0 {
 		t.Fatalf("B sent what SES refused A: %d requests, %d emails", proxy.Requests(), len(proxy.Emails()))
 	}
-
 	// --retry-refused on B sends it, once; then every machine skips it.
 	retry := reforward.Options{Config: cfg, RetryRefused: true}
 	if res := run(rb, plan(rb, retry)); res.Status != reforward.StatusSent {
