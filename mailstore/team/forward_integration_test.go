@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -1084,6 +1085,13 @@ func testRefusedIsRefusedOnEveryMachine(t *testing.T, db *peer.DynamoDB) {
 	if proxy.Requests() != 1 || len(proxy.Emails()) != 0 {
 		t.Fatalf("B sent what SES refused A: %d requests, %d emails", proxy.Requests(), len(proxy.Emails()))
 	}
+	// team resolve on B says what it is: nothing in doubt, refused.
+	_, err := rb.Claims.(*Store).Resolve(context.Background(), "m0", nil, Decision{}, &memLog{})
+	if !errors.Is(err, ErrNoDoubt) || !strings.Contains(err.Error(), "its send to ops@team.example is refused by SES at ") ||
+		!strings.Contains(err.Error(), "to the run of op@a pid 1 (") || !strings.Contains(err.Error(), "once it is fixed, sesbox forward --retry-refused sends it") {
+		t.Errorf("team resolve of the refused send: %v", err)
+	}
+
 	// --retry-refused on B sends it, once; then every machine skips it.
 	retry := reforward.Options{Config: cfg, RetryRefused: true}
 	if res := run(rb, plan(rb, retry)); res.Status != reforward.StatusSent {

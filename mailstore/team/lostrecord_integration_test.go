@@ -78,11 +78,11 @@ func (c *crashing) die() error {
 	return errDied
 }
 
-func (c *crashing) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
+func (c *crashing) Claim(ctx context.Context, ref reforward.SendRef, again, retry, retryRefused bool) (string, reforward.SharedState, error) {
 	if c.dead.Load() {
 		return "", reforward.SharedState{}, errDied
 	}
-	tok, held, err := c.Store.Claim(ctx, ref, again, retry)
+	tok, held, err := c.Store.Claim(ctx, ref, again, retry, retryRefused)
 	if err == nil && tok != "" && c.at == cpClaimed {
 		return "", reforward.SharedState{}, c.die()
 	}
@@ -290,7 +290,9 @@ func testLostRecordNeverSendsTwice(t *testing.T, db *peer.DynamoDB) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						d := Decision{Sent: took, NotSent: !took}
+						// The operator knows (took): "not sent" of A's send
+						// takes --force on B.
+						d := Decision{Sent: took, NotSent: !took, Force: !took}
 						doubts, err := b.Resolve(ctx, key, j, d, actionlog.Tee{b})
 						switch {
 						case errors.Is(err, ErrNoDoubt):
@@ -426,8 +428,20 @@ func testResolveRecordsWhoDecided(t *testing.T, db *peer.DynamoDB) {
 	if doubts, err = b.Resolve(ctx, k, nil, Decision{Sent: true, Destinations: []string{"ops@team.example"}}, lg); err != nil || doubts[0].Done != "resolved sent" {
 		t.Fatalf("sent: %+v %v", doubts, err)
 	}
-	if doubts, err = b.Resolve(ctx, k, nil, Decision{NotSent: true, Destinations: []string{"audit@team.example"}}, lg); err != nil || doubts[0].Done != "resolved not sent" {
-		t.Fatalf("not sent: %+v %v", doubts, err)
+	// "Not sent" of a send A started is refused on B, whose journal
+	// cannot know what A's does, unless forced.
+	doubts, err = b.Resolve(ctx, k, nil, Decision{NotSent: true, Destinations: []string{"audit@team.example"}}, lg)
+	if err != nil || len(doubts) != 1 || doubts[0].Done != "" || doubts[0].StartedBy != "op@a pid 7" ||
+		!strings.Contains(doubts[0].Refused, "the send was started by op@a pid 7, not on this machine") ||
+		!strings.Contains(doubts[0].Hint, "run sesbox team resolve inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne on that machine") ||
+		!strings.Contains(doubts[0].Hint, "--not-sent --force") {
+		t.Fatalf("not sent of another machine's send: %+v %v", doubts, err)
+	}
+	if st, _ := b.Lookup(ctx, send("audit@team.example")); st.State != reforward.SharedUncertain {
+		t.Errorf("after the refusal: %+v", st)
+	}
+	if doubts, err = b.Resolve(ctx, k, nil, Decision{NotSent: true, Force: true, Destinations: []string{"audit@team.example"}}, lg); err != nil || doubts[0].Done != "resolved not sent" {
+		t.Fatalf("not sent, forced: %+v %v", doubts, err)
 	}
 	if _, err := b.Resolve(ctx, k, nil, Decision{}, lg); !errors.Is(err, ErrNoDoubt) ||
 		!strings.Contains(err.Error(), "its send to ops@team.example is resolved as sent by op@b pid 1 at ") ||
@@ -466,9 +480,12 @@ func testResolveRecordsWhoDecided(t *testing.T, db *peer.DynamoDB) {
 		var got []string
 		for _, a := range actions {
 			got = append(got, fmt.Sprintf("%s %s@%s %s %s %s", a.Command, a.User, a.Host, a.Destinations, a.Result, a.SESMessageID))
-			if !strings.HasPrefix(a.Note, "decided by op@b pid 1: what was known: the claim says ") || a.Time.IsZero() {
+			if !strings.HasPrefix(a.Note, "decided by op@b pid 1") || !strings.Contains(a.Note, ": what was known: the claim says ") || a.Time.IsZero() {
 				t.Errorf("%s log: %+v", name, a)
 			}
+		}
+		if n := actions[len(actions)-1].Note; !strings.HasPrefix(n, "decided by op@b pid 1 with --force (the send was started by op@a pid 7): ") {
+			t.Errorf("%s log: the forced decision: %s", name, n)
 		}
 		want := []string{"resolve op@b [ops@team.example] sent 0100-sent", "resolve op@b [audit@team.example] not sent "}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
