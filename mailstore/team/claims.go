@@ -175,9 +175,11 @@ func (s *Store) view(c claim) reforward.SharedState {
 		if c.resolution != "" {
 			st.At = c.resolvedAt
 		}
-		if c.refused && c.resolution == "" {
-			// Refused by SES: every machine's run reports it so and
-			// sends it only with --retry-refused.
+		if c.refused {
+			// Refused by SES (by its run, or by an operator's "not sent"
+			// on the machine whose journal has the refusal): every
+			// machine's run reports it so and sends it only with
+			// --retry-refused.
 			st.Refused, st.At = true, c.updatedAt
 		}
 	case claimUncertain:

@@ -493,3 +493,57 @@ func testResolveRecordsWhoDecided(t *testing.T, db *peer.DynamoDB) {
 		}
 	}
 }
+
+// testResolveKeepsARefusal: A's run got SES's refusal of the message
+// itself and its journal says so, but the claim's outcome was lost (the
+// send reads uncertain everywhere). "Not sent" decided on A keeps the
+// refusal in the claim, as A's journal has it: B does not send it
+// without --retry-refused. Decided as "not sent" alone, B's next run
+// sent it to be refused again. A refusal older than the claim is an
+// earlier attempt's: "not sent" is all that is recorded.
+func testResolveKeepsARefusal(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ctx := context.Background()
+	a, b := newStore(db.Client(), table, owner("a", 1)), newStore(db.Client(), table, owner("b", 1))
+	k := "inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	send := func(dest string) reforward.SendRef {
+		return reforward.SendRef{Bucket: "mail", Key: k, ETag: `"e1"`, Destinations: []string{dest}}
+	}
+	claimed := time.Now().Add(-time.Hour).UTC()
+	j, err := forward.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for dest, at := range map[string]time.Time{"ops@team.example": claimed.Add(time.Minute), "audit@team.example": claimed.Add(-time.Minute)} {
+		forgeClaim(t, db, table, send(dest), send(dest), func(it map[string]types.AttributeValue) {
+			it["state"], it["start"], it["owner_host"], it["owner_user"], it["owner_pid"] = str(claimUncertain), str(startStarted), str("a"), str("op"), num(1)
+			it["claimed_at"], it["reason"] = timeAttr(claimed), str("the team table could not record the outcome")
+		})
+		if err := j.Record(forward.Entry{Bucket: "mail", Key: k, ETag: "e1", Destinations: []string{dest}, State: forward.StateFailed,
+			Refused: true, Error: "SES rejected this message: Illegal address", Time: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, dest := range []string{"ops@team.example", "audit@team.example"} {
+		doubts, err := a.Resolve(ctx, k, j, Decision{NotSent: true, Destinations: []string{dest}}, &memLog{})
+		if err != nil || len(doubts) != 1 || doubts[0].Done != "resolved not sent" || doubts[0].StartedBy != "" ||
+			!strings.Contains(doubts[0].Known(), "this machine's forward journal says SES refused it for the message itself ") {
+			t.Fatalf("%s: not sent on A: %+v %v", dest, doubts, err)
+		}
+	}
+	st, err := b.Lookup(ctx, send("ops@team.example"))
+	if err != nil || st.State != reforward.SharedNone || !st.Refused || st.Reason != "SES rejected this message: Illegal address" {
+		t.Errorf("B's view of the refused send: %+v %v", st, err)
+	}
+	if tok, held, err := b.Claim(ctx, send("ops@team.example"), false, false, false); err != nil || tok != "" || !held.Refused {
+		t.Errorf("B claims the refused send: %q %+v %v", tok, held, err)
+	}
+	if tok, _, err := b.Claim(ctx, send("ops@team.example"), false, false, true); err != nil || tok == "" {
+		t.Errorf("B claims the refused send with --retry-refused: %q %v", tok, err)
+	}
+	// The refusal before the claim was an earlier attempt.
+	if st, err := b.Lookup(ctx, send("audit@team.example")); err != nil || st.State != reforward.SharedNone || st.Refused {
+		t.Errorf("B's view of the send refused before its claim: %+v %v", st, err)
+	}
+}

@@ -236,6 +236,8 @@ func (d Doubt) Known() string {
 		parts = append(parts, fmt.Sprintf("this machine's forward journal says sent %s (SES message id %s)", j.Time.UTC().Format(time.RFC3339), j.SESMessageID))
 	case j.State == forward.StateSending:
 		parts = append(parts, fmt.Sprintf("this machine's forward journal says a send started %s and has no answer from SES", j.Time.UTC().Format(time.RFC3339)))
+	case j.State == forward.StateFailed && j.Refused:
+		parts = append(parts, fmt.Sprintf("this machine's forward journal says SES refused it for the message itself %s (%s)", j.Time.UTC().Format(time.RFC3339), j.Error))
 	default:
 		parts = append(parts, fmt.Sprintf("this machine's forward journal says %s %s", j.State, j.Time.UTC().Format(time.RFC3339)))
 	}
@@ -426,6 +428,14 @@ func (s *Store) decide(ctx context.Context, x *Doubt, d Decision, log reforward.
 		item["owner_pid"], item["owner_boot"] = num(int64(s.owner.PID)), str(s.owner.Boot)
 	} else {
 		item["state"], item["reason"] = str(claimFailed), str("resolved not sent by "+s.owner.String())
+		if j := x.Journal; j != nil && j.State == forward.StateFailed && j.Refused && x.StartedBy == "" && !j.Time.Before(x.ClaimedAt) {
+			// This machine's run got SES's refusal of this very send (its
+			// journal's record is no older than the claim) and lost the
+			// claim's outcome: not sent, and refused, for every machine
+			// as for this one's journal; "not sent" alone had the next run
+			// elsewhere send it to be refused again.
+			item["refused"], item["reason"] = &types.AttributeValueMemberBOOL{Value: true}, str(j.Error)
+		}
 	}
 	pk := getS(c.raw, "pk")
 	if err := s.putAtVersion(ctx, pk, c.ver, item, "record the decision on "+x.Key); err != nil {

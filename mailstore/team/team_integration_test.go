@@ -119,6 +119,7 @@ func TestTeam(t *testing.T) {
 		{"AgainSendsOnceAcrossTheTeam", testAgainSendsOnceAcrossTheTeam},
 		{"LostRecordNeverSendsTwice", testLostRecordNeverSendsTwice},
 		{"ResolveRecordsWhoDecided", testResolveRecordsWhoDecided},
+		{"ResolveKeepsARefusal", testResolveKeepsARefusal},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
