@@ -65,7 +65,13 @@ func forwardRows(t *testing.T, out string) []map[string]any {
 			if _, ok := r["sesMessageId"]; ok {
 				want = []string{"key", "reason", "recipients", "sesMessageId", "status"}
 			}
-		case "failed", "uncertain":
+		case "failed":
+			// "refused" is written only as true (omitempty): SES refused
+			// the message itself.
+			if v, ok := r["refused"]; ok && v == true {
+				want = []string{"key", "reason", "recipients", "refused", "status"}
+			}
+		case "uncertain":
 		default:
 			t.Fatalf("unknown status in %s", line)
 		}

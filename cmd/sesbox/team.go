@@ -284,7 +284,7 @@ func newTeamResolveCmd(a *app) *cobra.Command {
 		sesIDOf string
 	)
 	cmd := &cobra.Command{
-		Use: "resolve [KEY [--sent [--ses-message-id ID] | --not-sent] [--to ADDR]...] [--table NAME] [--json]",
+		Use: "resolve [KEY [--sent [--ses-message-id ID] | --not-sent [--force]] [--to ADDR]...] [--table NAME] [--json]",
 		Example: `  sesbox team resolve inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
   sesbox team resolve 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne --not-sent
   sesbox team resolve`,
@@ -304,7 +304,10 @@ forward run over the message does by itself. Anything else is left in doubt
 --sent records that it was forwarded (check the recipients' mail, or SES's
 sending events): no run sends it again without --again. --not-sent records that
 it was not, and makes it pending: the next forward run sends it, once. It is
-refused where anything says it was sent. Either decision goes to the local and
+refused where anything says it was sent, and where the send was started by
+another machine (or OS user), whose forward journal this one cannot read: run
+resolve there, or check the recipients' mail; --force records it all the same.
+Either decision goes to the local and
 the shared action log first (who decided, when, and what was known), then to
 the claim. See docs/team.md.`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -320,6 +323,9 @@ the claim. See docs/team.md.`,
 			}
 			if sesIDOf != "" && !d.Sent {
 				return usagef(cmd, "team resolve: --ses-message-id goes with --sent")
+			}
+			if d.Force && !d.NotSent {
+				return usagef(cmd, "team resolve: --force goes with --not-sent")
 			}
 			if len(args) == 0 && (d.Sent || d.NotSent || len(dests) > 0) {
 				return usagef(cmd, "team resolve: missing KEY (a decision is made of one message: its object key or SES message id)")
@@ -388,6 +394,7 @@ the claim. See docs/team.md.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print each send in doubt as a JSON line")
 	cmd.Flags().BoolVar(&d.Sent, "sent", false, "record that it was forwarded: no run sends it again")
 	cmd.Flags().BoolVar(&d.NotSent, "not-sent", false, "record that it was not forwarded: the next run sends it")
+	cmd.Flags().BoolVar(&d.Force, "force", false, "with --not-sent: record it even when another machine started the send")
 	cmd.Flags().StringVar(&sesIDOf, "ses-message-id", "", "with --sent: the `ID` SES gave the send, when known")
 	cmd.Flags().StringArrayVar(&dests, "to", nil, "the destinations of the send to decide on (`ADDR`, repeated), when several are in doubt")
 	return cmd
@@ -406,6 +413,8 @@ func printDoubts(a *app, doubts []team.Doubt) {
 			fmt.Fprintln(w, "  done:     republished from this machine's forward journal: every operator's run now skips it as sent")
 		case x.Done != "":
 			fmt.Fprintf(w, "  done:     %s, recorded in the action logs and the claim\n", x.Done)
+		case x.Refused != "" && x.Hint != "":
+			fmt.Fprintf(w, "  refused:  not recorded as not sent: %s: %s\n", sanitize.Line(x.Refused), sanitize.Line(x.Hint))
 		case x.Refused != "":
 			fmt.Fprintf(w, "  refused:  not recorded as not sent: %s (sesbox team resolve %s --sent records that it was)\n",
 				sanitize.Line(x.Refused), sanitize.Line(shellescape.Quote(x.Key)))

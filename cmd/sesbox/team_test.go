@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sesbox/sesbox/mailstore/team"
 )
 
 func TestTeamCommandsNeedATable(t *testing.T) {
@@ -44,5 +47,28 @@ func TestAuditLogWithoutATableIsLocal(t *testing.T) {
 	out, stderr, code := sesbox(t, "audit", "log", "--verify")
 	if code != 0 || strings.Contains(out, "shared log") || !strings.Contains(out, "log intact: 0 entries") {
 		t.Errorf("exit %d: %s %s", code, out, stderr)
+	}
+}
+
+// TestResolveForceGoesWithNotSent: --force overrides one refusal only,
+// "not sent" of a send another machine started; alone, or with --sent,
+// it is a usage error. That refusal prints what to do there instead of
+// the --sent hint of a send something says was made.
+func TestResolveForceGoesWithNotSent(t *testing.T) {
+	isolate(t)
+	for _, args := range [][]string{
+		{"--bucket", "mail", "team", "resolve", "inbox/k", "--force"},
+		{"--bucket", "mail", "team", "resolve", "inbox/k", "--sent", "--force"},
+	} {
+		if _, stderr, code := sesbox(t, args...); code != 64 || !strings.Contains(stderr, "team resolve: --force goes with --not-sent") {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	var out bytes.Buffer
+	printDoubts(&app{stdout: &out}, []team.Doubt{{Key: "inbox/k", Destinations: []string{"ops@team.example"}, Why: "its run never wrote the outcome",
+		StartedBy: "op@a pid 7", Refused: "the send was started by op@a pid 7, not on this machine", Hint: "run sesbox team resolve inbox/k on that machine\x1b[2J"}})
+	if got := out.String(); !strings.Contains(got, "  refused:  not recorded as not sent: the send was started by op@a pid 7, not on this machine: run sesbox team resolve inbox/k on that machine") ||
+		strings.Contains(got, "\x1b") || strings.Contains(got, "--sent records that it was") {
+		t.Errorf("printed:\n%s", got)
 	}
 }

@@ -22,9 +22,10 @@ type Claims interface {
 	// Claim takes the send for this run before SES is called: a
 	// conditional write that at most one run can win. It returns the
 	// claim's token, or "" and the state that refused it: sent (unless
-	// again and it is the send ref.Seen names), uncertain (unless retryUncertain or again), or claimed by a
-	// live run elsewhere (always).
-	Claim(ctx context.Context, ref SendRef, again, retryUncertain bool) (token string, held SharedState, err error)
+	// again and it is the send ref.Seen names), uncertain (unless retryUncertain or again),
+	// refused by SES for the message itself (unless retryRefused), or
+	// claimed by a live run elsewhere (always).
+	Claim(ctx context.Context, ref SendRef, again, retryUncertain, retryRefused bool) (token string, held SharedState, err error)
 	// Settle writes the outcome of a claimed send back, conditionally on
 	// the claim still being this run's.
 	Settle(ctx context.Context, ref SendRef, token string, o Outcome) error
@@ -135,6 +136,13 @@ type SharedState struct {
 	// (`sesbox team resolve`): ResolvedSent or ResolvedNotSent, made by
 	// ResolvedBy at At.
 	Resolution, ResolvedBy string
+	// Refused, with State SharedNone: SES refused the send for the
+	// message itself (Outcome.Refused), at At, to Owner's run, for
+	// Reason. Every machine's run reports it failed and sends it only
+	// with --retry-refused, as the journal of the machine that tried
+	// does: read as merely failed, another machine's next run sent it
+	// to have it refused again.
+	Refused bool
 }
 
 // The decisions an operator records on a send in doubt.
@@ -159,8 +167,11 @@ type Outcome struct {
 	// released, and an earlier sent or uncertain state comes back.
 	// Neither: the outcome is unknown, the send is uncertain for everyone.
 	Sent, NotSent bool
-	SESMessageID  string
-	Reason        string
+	// Refused, with NotSent: SES refused it for the message itself
+	// (mailstore.ErrMessageRefused), as the journal's Entry.Refused.
+	Refused      bool
+	SESMessageID string
+	Reason       string
 }
 
 // resolveHint ends the reason of a send the team table holds in doubt:

@@ -3,6 +3,7 @@ package reforward
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -122,8 +123,14 @@ func (s *Send) fromJournal(e forward.Entry) {
 // itself, which a run does not make again unless asked: SES's reason
 // (its hint first) as the journal keeps it, when, and how to send it.
 func refusedReason(s Send) string {
-	return fmt.Sprintf("%s (refused by SES %s; not sent again, as SES would refuse it again: once it is fixed, %s sends it)",
-		s.Error, s.At.UTC().Format(time.RFC3339), OptionRetryRefused.Flag())
+	by := ""
+	if s.Shared.Refused {
+		// Another machine's run may have tried it: its operator is the
+		// one who knows.
+		by = " to the run of " + cmp.Or(s.Shared.Owner, "another machine") + ", team table"
+	}
+	return fmt.Sprintf("%s (refused by SES %s%s; not sent again, as SES would refuse it again: once it is fixed, %s sends it)",
+		s.Error, s.At.UTC().Format(time.RFC3339), by, OptionRetryRefused.Flag())
 }
 
 // ToSend counts the messages the run will send (or write, in a dry run),
@@ -463,6 +470,12 @@ func mergeShared(s *Send, st SharedState) {
 		// was not made: pending again here too.
 		if notSentByWord(st, forward.Entry{State: s.State, Time: s.At}) {
 			s.State, s.SESMessageID, s.At, s.Shared = "", "", st.At, st
+		}
+		// Refused by SES on another machine (or this one, its journal
+		// since lost): failed and refused here too, unless this journal
+		// holds a send or a refusal of its own.
+		if st.Refused && s.State != forward.StateSent && s.State != forward.StateSending && !s.Refused {
+			s.State, s.SESMessageID, s.At, s.Refused, s.Error, s.Shared = forward.StateFailed, "", st.At, true, st.Reason, st
 		}
 	}
 }

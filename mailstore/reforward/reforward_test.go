@@ -1015,7 +1015,7 @@ func TestPacingKeepsToTheConfiguredRate(t *testing.T) {
 type heldClaims struct{ asked int }
 
 func (h *heldClaims) Lookup(context.Context, SendRef) (SharedState, error) { return SharedState{}, nil }
-func (h *heldClaims) Claim(context.Context, SendRef, bool, bool) (string, SharedState, error) {
+func (h *heldClaims) Claim(context.Context, SendRef, bool, bool, bool) (string, SharedState, error) {
 	h.asked++
 	return "", SharedState{State: SharedClaimed, Owner: "op@elsewhere pid 7"}, nil
 }

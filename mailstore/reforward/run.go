@@ -616,7 +616,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				// read as a send in doubt); the interruption is honoured after.
 				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 				var err error
-				tok, held, err = r.Claims.Claim(cctx, ref, ru.opts.Again, ru.opts.RetryUncertain)
+				tok, held, err = r.Claims.Claim(cctx, ref, ru.opts.Again, ru.opts.RetryUncertain, ru.opts.RetryRefused)
 				cancel()
 				if err != nil {
 					return part{status: StatusFailed, reason: "not sent: " + err.Error()},
@@ -787,9 +787,9 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				ent.Refused = refused
 			}
 			if jerr := ru.j.Record(ent); jerr != nil {
-				return p, errors.Join(jerr, settle(Outcome{NotSent: true, Reason: reason}))
+				return p, errors.Join(jerr, settle(Outcome{NotSent: true, Refused: ent.Refused, Reason: reason}))
 			}
-			if serr := settle(Outcome{NotSent: true, Reason: reason}); serr != nil {
+			if serr := settle(Outcome{NotSent: true, Refused: ent.Refused, Reason: reason}); serr != nil {
 				_ = logAction("", "failed: "+reason)
 				return p, serr
 			}
@@ -932,10 +932,14 @@ func (ru *run) claimWaitLimit() time.Duration {
 
 // heldPart is the outcome of a send whose claim this run could not take
 // (a claim another run holds is waited for, up to claimWaitLimit: sendOne):
-// sent, or in doubt.
+// sent, refused by SES for the message itself, or in doubt.
 func heldPart(held SharedState) part {
-	if held.State == SharedSent {
+	switch {
+	case held.State == SharedSent:
 		return part{status: StatusSkipped, id: held.SESMessageID, reason: held.describe()}
+	case held.Refused:
+		// Refused on another machine since this run's plan was made.
+		return part{status: StatusFailed, reason: refusedReason(Send{Error: held.Reason, At: held.At, Shared: held}), refused: true}
 	}
 	return part{status: StatusUncertain, reason: held.describe()}
 }

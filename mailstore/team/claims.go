@@ -76,7 +76,13 @@ type claim struct {
 	// not-sent, by whom and when.
 	resolution, resolvedBy string
 	resolvedAt             time.Time
-	raw                    map[string]types.AttributeValue
+	// refused, on a failed claim: SES refused the send for the message
+	// itself (Outcome.Refused). An attribute beside "failed" rather
+	// than a state of its own: a teammate's older sesbox reads the claim
+	// as it did before (failed, free to claim), and the table's schema
+	// stays 1.
+	refused bool
+	raw     map[string]types.AttributeValue
 }
 
 func decodeClaim(it map[string]types.AttributeValue) claim {
@@ -89,7 +95,7 @@ func decodeClaim(it map[string]types.AttributeValue) claim {
 		priorState: getS(it, "prior_state"), priorSESID: getS(it, "prior_ses_message_id"), priorOwner: getS(it, "prior_owner"),
 		priorAt:    getTime(it, "prior_at"),
 		resolution: getS(it, "resolution"), resolvedBy: getS(it, "resolved_by"), resolvedAt: getTime(it, "resolved_at"),
-		raw: it,
+		refused: getBool(it, "refused"), raw: it,
 	}
 }
 
@@ -168,6 +174,13 @@ func (s *Store) view(c claim) reforward.SharedState {
 		st.State, st.Resolution, st.ResolvedBy = reforward.SharedNone, c.resolution, c.resolvedBy
 		if c.resolution != "" {
 			st.At = c.resolvedAt
+		}
+		if c.refused {
+			// Refused by SES (by its run, or by an operator's "not sent"
+			// on the machine whose journal has the refusal): every
+			// machine's run reports it so and sends it only with
+			// --retry-refused.
+			st.Refused, st.At = true, c.updatedAt
 		}
 	case claimUncertain:
 		st.State = reforward.SharedUncertain
@@ -278,8 +291,8 @@ func (s *Store) lookupLegacy(ctx context.Context, ref reforward.SendRef) (reforw
 
 // mayClaim tells whether a send in state v may be claimed: never settled,
 // or settled in a way the run's options send again.
-func mayClaim(v reforward.SharedState, again, retryUncertain bool, seen string) bool {
-	return v.State == reforward.SharedNone ||
+func mayClaim(v reforward.SharedState, again, retryUncertain, retryRefused bool, seen string) bool {
+	return (v.State == reforward.SharedNone && (!v.Refused || retryRefused)) ||
 		(v.State == reforward.SharedSent && again && v.SESMessageID == seen) ||
 		(v.State == reforward.SharedUncertain && (again || retryUncertain))
 }
@@ -290,7 +303,7 @@ const maxContention = 64
 
 // Claim implements reforward.Claims: a conditional write on the item's
 // version (or its absence) that exactly one run wins.
-func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUncertain bool) (string, reforward.SharedState, error) {
+func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUncertain, retryRefused bool) (string, reforward.SharedState, error) {
 	if err := s.check(); err != nil {
 		return "", reforward.SharedState{}, err
 	}
@@ -304,7 +317,7 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 		if err != nil {
 			return "", reforward.SharedState{}, err
 		}
-		if exists && !mayClaim(v, again, retryUncertain, ref.Seen) {
+		if exists && !mayClaim(v, again, retryUncertain, retryRefused, ref.Seen) {
 			return "", v, nil
 		}
 		if !exists {
@@ -314,7 +327,7 @@ func (s *Store) Claim(ctx context.Context, ref reforward.SendRef, again, retryUn
 			if err != nil {
 				return "", reforward.SharedState{}, err
 			}
-			if !mayClaim(old, again, retryUncertain, ref.Seen) {
+			if !mayClaim(old, again, retryUncertain, retryRefused, ref.Seen) {
 				return "", old, nil
 			}
 		}
@@ -414,6 +427,9 @@ func (s *Store) Settle(ctx context.Context, ref reforward.SendRef, token string,
 		item["owner_note"] = str("started by " + cur.priorOwner)
 	case o.NotSent:
 		item["state"] = str(claimFailed)
+		if o.Refused {
+			item["refused"] = &types.AttributeValueMemberBOOL{Value: true}
+		}
 	default:
 		item["state"] = str(claimUncertain)
 	}

@@ -85,12 +85,12 @@ func testForgedClaimsAreNotTrusted(t *testing.T, db *peer.DynamoDB) {
 		if err != nil || st.State != reforward.SharedUncertain || !strings.Contains(st.Suspect, w) {
 			t.Errorf("forged claim %d: %+v %v, want uncertain saying %q", i, st, err, w)
 		}
-		if tok, held, err := a.Claim(ctx, ref(i), false, false); err != nil || tok != "" || held.State != reforward.SharedUncertain {
+		if tok, held, err := a.Claim(ctx, ref(i), false, false, false); err != nil || tok != "" || held.State != reforward.SharedUncertain {
 			t.Errorf("claim of forged %d without --retry-uncertain: %q %+v %v", i, tok, held, err)
 		}
 	}
 	// --retry-uncertain takes one over, and its own outcome is trusted.
-	tok, _, err := a.Claim(ctx, ref(3), false, true)
+	tok, _, err := a.Claim(ctx, ref(3), false, true, false)
 	if err != nil || tok == "" {
 		t.Fatalf("--retry-uncertain over the lease of 2261: %q %v", tok, err)
 	}
@@ -105,7 +105,7 @@ func testForgedClaimsAreNotTrusted(t *testing.T, db *peer.DynamoDB) {
 	old := newStore(db.Client(), table, owner("b", 200))
 	old.Now = func() time.Time { return time.Now().Add(-time.Hour) }
 	for _, i := range []int{6, 9} {
-		tok, _, err := old.Claim(ctx, ref(i), false, false)
+		tok, _, err := old.Claim(ctx, ref(i), false, false, false)
 		if err != nil || tok == "" {
 			t.Fatalf("claim %d: %q %v", i, tok, err)
 		}
@@ -118,7 +118,7 @@ func testForgedClaimsAreNotTrusted(t *testing.T, db *peer.DynamoDB) {
 		SESMessageID: "0100-real-9", Result: "sent"}); err != nil {
 		t.Fatal(err)
 	}
-	if tok, _, err := newStore(db.Client(), table, owner("b", 201)).Claim(ctx, ref(7), false, false); err != nil || tok == "" {
+	if tok, _, err := newStore(db.Client(), table, owner("b", 201)).Claim(ctx, ref(7), false, false, false); err != nil || tok == "" {
 		t.Fatalf("claim 7: %q %v", tok, err)
 	}
 	for i, want := range map[int]string{9: reforward.SharedSent, 7: reforward.SharedClaimed} {

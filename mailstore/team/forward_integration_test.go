@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -215,8 +216,8 @@ type pausingClaims struct {
 	paused func()
 }
 
-func (p *pausingClaims) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
-	tok, held, err := p.Store.Claim(ctx, ref, again, retry)
+func (p *pausingClaims) Claim(ctx context.Context, ref reforward.SendRef, again, retry, retryRefused bool) (string, reforward.SharedState, error) {
+	tok, held, err := p.Store.Claim(ctx, ref, again, retry, retryRefused)
 	if tok != "" {
 		p.once.Do(p.paused)
 	}
@@ -365,8 +366,8 @@ type firstClaim struct {
 	done    chan struct{}
 }
 
-func (f *firstClaim) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
-	tok, held, err := f.Store.Claim(ctx, ref, again, retry)
+func (f *firstClaim) Claim(ctx context.Context, ref reforward.SendRef, again, retry, retryRefused bool) (string, reforward.SharedState, error) {
+	tok, held, err := f.Store.Claim(ctx, ref, again, retry, retryRefused)
 	if f.seen++; f.seen >= f.n {
 		f.once.Do(func() { close(f.done) })
 	}
@@ -375,8 +376,10 @@ func (f *firstClaim) Claim(ctx context.Context, ref reforward.SendRef, again, re
 
 // testARunWaitsForTheClaimItMeets: machine B meets a send machine A is
 // making right now. B waits for A's outcome instead of skipping it: A's
-// send is refused by SES (certainly not sent), so B sends it, and one
-// email reaches SES; B's result is sent. Before, B reported it skipped
+// send is throttled past its one attempt (certainly not sent, and not
+// refused for the message itself, which B would report refused:
+// testRefusedIsRefusedOnEveryMachine), so B sends it, and one email
+// reaches SES; B's result is sent. Before, B reported it skipped
 // ("being forwarded right now by ...") and exited 0, A reported it
 // failed, and no one sent it.
 func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
@@ -384,7 +387,7 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 	ses := peer.StartSES(t)
 	proxy := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
 		if n == 1 {
-			return sesfault.Reject
+			return sesfault.Throttle
 		}
 		return sesfault.Pass
 	})
@@ -397,6 +400,7 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 	}
 	var waitedFor []string // B's progress
 	ra, sa := newRunner("a")
+	ra.MaxAttempts = 1
 	run := func(r *reforward.Runner) (reforward.Result, error) {
 		p, err := r.Plan(context.Background(), []string{"inbox/m0"}, reforward.Options{Config: cfg})
 		if err != nil {
@@ -432,7 +436,7 @@ func testARunWaitsForTheClaimItMeets(t *testing.T, db *peer.DynamoDB) {
 		t.Fatal("B still waits a minute after A's outcome")
 	}
 	if res.Status != reforward.StatusFailed || err != nil {
-		t.Errorf("A: %+v, %v; want failed (SES refused it)", res, err)
+		t.Errorf("A: %+v, %v; want failed (SES throttled it)", res, err)
 	}
 	if fromB.Status != reforward.StatusSent || errB != nil {
 		t.Errorf("B: %+v, %v; want sent", fromB, errB)
@@ -456,8 +460,8 @@ type claimLog struct {
 	first  func() // called once, after the run's first won claim
 }
 
-func (c *claimLog) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
-	tok, held, err := c.Store.Claim(ctx, ref, again, retry)
+func (c *claimLog) Claim(ctx context.Context, ref reforward.SendRef, again, retry, retryRefused bool) (string, reforward.SharedState, error) {
+	tok, held, err := c.Store.Claim(ctx, ref, again, retry, retryRefused)
 	c.mu.Lock()
 	if tok != "" {
 		c.claims = append(c.claims, ref.Key+" won")
@@ -496,14 +500,16 @@ func (c *claimLog) firstWon() string {
 // comes back to the contested ones at the end: B's first claim won is
 // not the message A holds. Before, B waited for A's outcome on every
 // message A held, so the two moved in lockstep (and here B won nothing
-// before A went on). A's send of the first message is refused by SES:
-// B, coming back to it, sends it. 20 emails reach SES, one per message.
+// before A went on). A's send of the first message is throttled past
+// its one attempt (certainly not sent, not refused for the message
+// itself): B, coming back to it, sends it. 20 emails reach SES, one per
+// message.
 func testTwoRunsDoNotMoveInLockstep(t *testing.T, db *peer.DynamoDB) {
 	_, table := newTable(t, db)
 	ses := peer.StartSES(t)
 	proxyA := sesfault.Start(t, ses.URL, func(n int) sesfault.Fault {
 		if n == 1 {
-			return sesfault.Reject
+			return sesfault.Throttle
 		}
 		return sesfault.Pass
 	})
@@ -531,6 +537,7 @@ func testTwoRunsDoNotMoveInLockstep(t *testing.T, db *peer.DynamoDB) {
 		return out, err
 	}
 	ra, ca := newRunner("a", proxyA.URL)
+	ra.MaxAttempts = 1
 	rb, cb := newRunner("b", proxyB.URL)
 	cb.won = make(chan struct{})
 	var fromB map[string]reforward.Result
@@ -600,7 +607,7 @@ func testDelayedAnswerIsNoClockSkew(t *testing.T, db *peer.DynamoDB) {
 	proxy.Delay = 3 * time.Second
 	s := newStore(client(proxy.URL), table, owner("a", 1))
 	r := ref(0)
-	tok, _, err := s.Claim(context.Background(), r, false, false)
+	tok, _, err := s.Claim(context.Background(), r, false, false, false)
 	claimed := time.Now()
 	if err != nil || tok == "" {
 		t.Fatalf("claim: %q, %v", tok, err)
@@ -997,4 +1004,110 @@ func testPausedAfterStartingDoesNotSend(t *testing.T, db *peer.DynamoDB) {
 		}
 		return fromB
 	})
+}
+
+// testRefusedIsRefusedOnEveryMachine: SES refuses A's send of m0 for the
+// message itself. The claim says so, and B's runs go by it as A's
+// journal does: a plan made after the refusal reports it failed and
+// refused (counted in the preview) and sends nothing; a plan B made
+// before it, run after, is stopped by the claim; --retry-refused on B
+// sends it, once. Before, the claim said only "failed", and B's next
+// bulk run sent the message A's runs skip.
+func testRefusedIsRefusedOnEveryMachine(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ses := peer.StartSES(t)
+	var reject atomic.Bool
+	reject.Store(true)
+	proxy := sesfault.Start(t, ses.URL, func(int) sesfault.Fault {
+		if reject.Load() {
+			return sesfault.RejectContent
+		}
+		return sesfault.Pass
+	})
+	src := memSource{"inbox/m0": mail(0)}
+	keys := []string{"inbox/m0"}
+	cfg := forward.Config{FromEmail: "fwd@acme.example", ForwardMapping: map[string][]string{"info@acme.example": {"ops@team.example"}}}
+	runner := func(host string) *reforward.Runner {
+		s := newStore(db.Client(), table, owner(host, 1))
+		return &reforward.Runner{Source: src, Sender: sesSender(proxy.URL), JournalPath: filepath.Join(t.TempDir(), "journal.jsonl"),
+			Claims: s, Log: actionlog.Tee{&memLog{}, s}, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+	}
+	plan := func(r *reforward.Runner, opts reforward.Options) *reforward.Plan {
+		t.Helper()
+		p, err := r.Plan(context.Background(), keys, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	run := func(r *reforward.Runner, p *reforward.Plan) reforward.Result {
+		t.Helper()
+		var res reforward.Result
+		if _, err := r.Run(context.Background(), p, func(x reforward.Result) { res = x }, nil); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	ra, rb := runner("a"), runner("b")
+	early := plan(rb, reforward.Options{Config: cfg}) // B's plan, before A's send
+	if it := early.Items[0]; it.Status != "" {
+		t.Fatalf("B's early plan: %s %s", it.Status, it.Reason)
+	}
+
+	if res := run(ra, plan(ra, reforward.Options{Config: cfg})); res.Status != reforward.StatusFailed || !res.Refused || !strings.Contains(res.Reason, "Illegal address") {
+		t.Fatalf("A's send: %+v", res)
+	}
+	if proxy.Requests() != 1 {
+		t.Fatalf("A's send: %d requests", proxy.Requests())
+	}
+	reject.Store(false) // SES would take it now: only the claim stops B
+
+	// A's own journal and B's claim say the same.
+	if p := plan(ra, reforward.Options{Config: cfg}); !p.Items[0].Refused || p.Preview().Refused != 1 {
+		t.Errorf("A's next plan: %+v", p.Items[0])
+	}
+	p := plan(rb, reforward.Options{Config: cfg})
+	it := p.Items[0]
+	if it.Status != reforward.StatusFailed || !it.Refused || !strings.Contains(it.Reason, "Illegal address") ||
+		!strings.Contains(it.Reason, "to the run of op@a pid 1, team table") || !strings.Contains(it.Reason, "sesbox forward --retry-refused") {
+		t.Errorf("B's plan: %s %v %s", it.Status, it.Refused, it.Reason)
+	}
+	if pv := p.Preview(); pv.Refused != 1 || pv.Messages != 0 {
+		t.Errorf("B's preview: %+v", pv)
+	}
+	if res := run(rb, p); res.Status != reforward.StatusFailed || !res.Refused {
+		t.Errorf("B's run: %+v", res)
+	}
+	// B's plan from before the refusal: the claim stops its send.
+	if res := run(rb, early); res.Status != reforward.StatusFailed || !res.Refused || !strings.Contains(res.Reason, "op@a pid 1") {
+		t.Errorf("B's early plan, run after A's refusal: %+v", res)
+	}
+	if proxy.Requests() != 1 || len(proxy.Emails()) != 0 {
+		t.Fatalf("B sent what SES refused A: %d requests, %d emails", proxy.Requests(), len(proxy.Emails()))
+	}
+	// team resolve on B says what it is: nothing in doubt, refused.
+	_, err := rb.Claims.(*Store).Resolve(context.Background(), "m0", nil, Decision{}, &memLog{})
+	if !errors.Is(err, ErrNoDoubt) || !strings.Contains(err.Error(), "its send to ops@team.example is refused by SES at ") ||
+		!strings.Contains(err.Error(), "to the run of op@a pid 1 (") || !strings.Contains(err.Error(), "once it is fixed, sesbox forward --retry-refused sends it") {
+		t.Errorf("team resolve of the refused send: %v", err)
+	}
+
+	// --retry-refused on B sends it, once; then every machine skips it.
+	retry := reforward.Options{Config: cfg, RetryRefused: true}
+	if res := run(rb, plan(rb, retry)); res.Status != reforward.StatusSent {
+		t.Fatalf("B's --retry-refused: %+v", res)
+	}
+	if len(proxy.Emails()) != 1 {
+		t.Fatalf("after --retry-refused: %d emails", len(proxy.Emails()))
+	}
+	for name, r := range map[string]*reforward.Runner{"A": ra, "B": rb} {
+		for _, opts := range []reforward.Options{{Config: cfg}, retry} {
+			if res := run(r, plan(r, opts)); res.Status != reforward.StatusSkipped {
+				t.Errorf("%s after B's send (retry refused %v): %+v", name, opts.RetryRefused, res)
+			}
+		}
+	}
+	if len(proxy.Emails()) != 1 {
+		t.Fatalf("sent %d times", len(proxy.Emails()))
+	}
 }

@@ -29,7 +29,7 @@ func TestUnreachableTableSaysWhatToCheckFirst(t *testing.T) {
 	c, url := unreachableClient(t)
 	s := New(c, "sesbox-team", Owner{Host: "h", User: "u", PID: 1})
 	want := "cannot reach team table sesbox-team: connection refused: " + url + " — check --dynamodb-endpoint"
-	_, _, first := s.Claim(context.Background(), reforward.SendRef{Bucket: "b", Key: "k", ETag: "e", Destinations: []string{"a@example.com"}}, false, false)
+	_, _, first := s.Claim(context.Background(), reforward.SendRef{Bucket: "b", Key: "k", ETag: "e", Destinations: []string{"a@example.com"}}, false, false, false)
 	then := s.SetRead(context.Background(), "b", "k", true)
 	for _, err := range []error{first, then} {
 		if got := mailstore.Explain(err); !strings.HasPrefix(got, want) {
@@ -108,7 +108,7 @@ func TestAClockOffIsCorrectedOrNamed(t *testing.T) {
 		})
 	s := New(c, "sesbox-team", Owner{Host: "h", User: "u", PID: 1})
 	ref := reforward.SendRef{Bucket: "b", Key: "k", ETag: "e", Destinations: []string{"a@example.com"}}
-	if _, _, err := s.Claim(context.Background(), ref, false, false); err != nil {
+	if _, _, err := s.Claim(context.Background(), ref, false, false, false); err != nil {
 		t.Fatalf("claim with the table's clock 20 minutes ahead: %v", err)
 	}
 	if px.Stats().Skewed == 0 {

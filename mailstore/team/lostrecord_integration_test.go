@@ -78,11 +78,11 @@ func (c *crashing) die() error {
 	return errDied
 }
 
-func (c *crashing) Claim(ctx context.Context, ref reforward.SendRef, again, retry bool) (string, reforward.SharedState, error) {
+func (c *crashing) Claim(ctx context.Context, ref reforward.SendRef, again, retry, retryRefused bool) (string, reforward.SharedState, error) {
 	if c.dead.Load() {
 		return "", reforward.SharedState{}, errDied
 	}
-	tok, held, err := c.Store.Claim(ctx, ref, again, retry)
+	tok, held, err := c.Store.Claim(ctx, ref, again, retry, retryRefused)
 	if err == nil && tok != "" && c.at == cpClaimed {
 		return "", reforward.SharedState{}, c.die()
 	}
@@ -290,7 +290,9 @@ func testLostRecordNeverSendsTwice(t *testing.T, db *peer.DynamoDB) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						d := Decision{Sent: took, NotSent: !took}
+						// The operator knows (took): "not sent" of A's send
+						// takes --force on B.
+						d := Decision{Sent: took, NotSent: !took, Force: !took}
 						doubts, err := b.Resolve(ctx, key, j, d, actionlog.Tee{b})
 						switch {
 						case errors.Is(err, ErrNoDoubt):
@@ -426,8 +428,20 @@ func testResolveRecordsWhoDecided(t *testing.T, db *peer.DynamoDB) {
 	if doubts, err = b.Resolve(ctx, k, nil, Decision{Sent: true, Destinations: []string{"ops@team.example"}}, lg); err != nil || doubts[0].Done != "resolved sent" {
 		t.Fatalf("sent: %+v %v", doubts, err)
 	}
-	if doubts, err = b.Resolve(ctx, k, nil, Decision{NotSent: true, Destinations: []string{"audit@team.example"}}, lg); err != nil || doubts[0].Done != "resolved not sent" {
-		t.Fatalf("not sent: %+v %v", doubts, err)
+	// "Not sent" of a send A started is refused on B, whose journal
+	// cannot know what A's does, unless forced.
+	doubts, err = b.Resolve(ctx, k, nil, Decision{NotSent: true, Destinations: []string{"audit@team.example"}}, lg)
+	if err != nil || len(doubts) != 1 || doubts[0].Done != "" || doubts[0].StartedBy != "op@a pid 7" ||
+		!strings.Contains(doubts[0].Refused, "the send was started by op@a pid 7, not on this machine") ||
+		!strings.Contains(doubts[0].Hint, "run sesbox team resolve inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne on that machine") ||
+		!strings.Contains(doubts[0].Hint, "--not-sent --force") {
+		t.Fatalf("not sent of another machine's send: %+v %v", doubts, err)
+	}
+	if st, _ := b.Lookup(ctx, send("audit@team.example")); st.State != reforward.SharedUncertain {
+		t.Errorf("after the refusal: %+v", st)
+	}
+	if doubts, err = b.Resolve(ctx, k, nil, Decision{NotSent: true, Force: true, Destinations: []string{"audit@team.example"}}, lg); err != nil || doubts[0].Done != "resolved not sent" {
+		t.Fatalf("not sent, forced: %+v %v", doubts, err)
 	}
 	if _, err := b.Resolve(ctx, k, nil, Decision{}, lg); !errors.Is(err, ErrNoDoubt) ||
 		!strings.Contains(err.Error(), "its send to ops@team.example is resolved as sent by op@b pid 1 at ") ||
@@ -466,13 +480,70 @@ func testResolveRecordsWhoDecided(t *testing.T, db *peer.DynamoDB) {
 		var got []string
 		for _, a := range actions {
 			got = append(got, fmt.Sprintf("%s %s@%s %s %s %s", a.Command, a.User, a.Host, a.Destinations, a.Result, a.SESMessageID))
-			if !strings.HasPrefix(a.Note, "decided by op@b pid 1: what was known: the claim says ") || a.Time.IsZero() {
+			if !strings.HasPrefix(a.Note, "decided by op@b pid 1") || !strings.Contains(a.Note, ": what was known: the claim says ") || a.Time.IsZero() {
 				t.Errorf("%s log: %+v", name, a)
 			}
+		}
+		if n := actions[len(actions)-1].Note; !strings.HasPrefix(n, "decided by op@b pid 1 with --force (the send was started by op@a pid 7): ") {
+			t.Errorf("%s log: the forced decision: %s", name, n)
 		}
 		want := []string{"resolve op@b [ops@team.example] sent 0100-sent", "resolve op@b [audit@team.example] not sent "}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s log: %q, want %q", name, got, want)
 		}
+	}
+}
+
+// testResolveKeepsARefusal: A's run got SES's refusal of the message
+// itself and its journal says so, but the claim's outcome was lost (the
+// send reads uncertain everywhere). "Not sent" decided on A keeps the
+// refusal in the claim, as A's journal has it: B does not send it
+// without --retry-refused. Decided as "not sent" alone, B's next run
+// sent it to be refused again. A refusal older than the claim is an
+// earlier attempt's: "not sent" is all that is recorded.
+func testResolveKeepsARefusal(t *testing.T, db *peer.DynamoDB) {
+	_, table := newTable(t, db)
+	ctx := context.Background()
+	a, b := newStore(db.Client(), table, owner("a", 1)), newStore(db.Client(), table, owner("b", 1))
+	k := "inbox/0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne"
+	send := func(dest string) reforward.SendRef {
+		return reforward.SendRef{Bucket: "mail", Key: k, ETag: `"e1"`, Destinations: []string{dest}}
+	}
+	claimed := time.Now().Add(-time.Hour).UTC()
+	j, err := forward.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for dest, at := range map[string]time.Time{"ops@team.example": claimed.Add(time.Minute), "audit@team.example": claimed.Add(-time.Minute)} {
+		forgeClaim(t, db, table, send(dest), send(dest), func(it map[string]types.AttributeValue) {
+			it["state"], it["start"], it["owner_host"], it["owner_user"], it["owner_pid"] = str(claimUncertain), str(startStarted), str("a"), str("op"), num(1)
+			it["claimed_at"], it["reason"] = timeAttr(claimed), str("the team table could not record the outcome")
+		})
+		if err := j.Record(forward.Entry{Bucket: "mail", Key: k, ETag: "e1", Destinations: []string{dest}, State: forward.StateFailed,
+			Refused: true, Error: "SES rejected this message: Illegal address", Time: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, dest := range []string{"ops@team.example", "audit@team.example"} {
+		doubts, err := a.Resolve(ctx, k, j, Decision{NotSent: true, Destinations: []string{dest}}, &memLog{})
+		if err != nil || len(doubts) != 1 || doubts[0].Done != "resolved not sent" || doubts[0].StartedBy != "" ||
+			!strings.Contains(doubts[0].Known(), "this machine's forward journal says SES refused it for the message itself ") {
+			t.Fatalf("%s: not sent on A: %+v %v", dest, doubts, err)
+		}
+	}
+	st, err := b.Lookup(ctx, send("ops@team.example"))
+	if err != nil || st.State != reforward.SharedNone || !st.Refused || st.Reason != "SES rejected this message: Illegal address" {
+		t.Errorf("B's view of the refused send: %+v %v", st, err)
+	}
+	if tok, held, err := b.Claim(ctx, send("ops@team.example"), false, false, false); err != nil || tok != "" || !held.Refused {
+		t.Errorf("B claims the refused send: %q %+v %v", tok, held, err)
+	}
+	if tok, _, err := b.Claim(ctx, send("ops@team.example"), false, false, true); err != nil || tok == "" {
+		t.Errorf("B claims the refused send with --retry-refused: %q %v", tok, err)
+	}
+	// The refusal before the claim was an earlier attempt.
+	if st, err := b.Lookup(ctx, send("audit@team.example")); err != nil || st.State != reforward.SharedNone || st.Refused {
+		t.Errorf("B's view of the send refused before its claim: %+v %v", st, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alessio/shellescape"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -205,6 +206,13 @@ type Doubt struct {
 	// decision was refused).
 	Done    string `json:"done"`
 	Refused string `json:"refused,omitempty"`
+	// Hint, with Refused, says what to do instead when it is not
+	// --sent (the send is another machine's: ask that machine).
+	Hint string `json:"hint,omitempty"`
+	// StartedBy names the run that started the send when it is not of
+	// this user on this host: the forward journal that may know its
+	// outcome is that machine's, not this one's.
+	StartedBy string `json:"startedBy,omitempty"`
 
 	claim claim
 	// loggedSent is the first entry of Logged that says it was sent.
@@ -228,6 +236,8 @@ func (d Doubt) Known() string {
 		parts = append(parts, fmt.Sprintf("this machine's forward journal says sent %s (SES message id %s)", j.Time.UTC().Format(time.RFC3339), j.SESMessageID))
 	case j.State == forward.StateSending:
 		parts = append(parts, fmt.Sprintf("this machine's forward journal says a send started %s and has no answer from SES", j.Time.UTC().Format(time.RFC3339)))
+	case j.State == forward.StateFailed && j.Refused:
+		parts = append(parts, fmt.Sprintf("this machine's forward journal says SES refused it for the message itself %s (%s)", j.Time.UTC().Format(time.RFC3339), j.Error))
 	default:
 		parts = append(parts, fmt.Sprintf("this machine's forward journal says %s %s", j.State, j.Time.UTC().Format(time.RFC3339)))
 	}
@@ -249,6 +259,9 @@ type Decision struct {
 	// Destinations, when set, choose the send of a message whose several
 	// sends are in doubt (as a set).
 	Destinations []string
+	// Force, with NotSent: recorded even when another machine started
+	// the send (Doubt.StartedBy), whose journal may say it was sent.
+	Force bool
 }
 
 // ErrNoDoubt is returned (wrapped) by Resolve when no send of the key is
@@ -331,6 +344,16 @@ func (s *Store) Resolve(ctx context.Context, key string, journal *forward.Journa
 				x.Refused = why
 				continue
 			}
+			if x.StartedBy != "" && !d.Force {
+				// This machine cannot see that machine's journal: a run
+				// there that SES took the send from, killed before the
+				// claim's outcome was written, reads here as no evidence,
+				// and "not sent" sent it a second time.
+				x.Refused = fmt.Sprintf("the send was started by %s, not on this machine: its forward journal, which this machine cannot read, may say it was sent", x.StartedBy)
+				x.Hint = fmt.Sprintf("run sesbox team resolve %s on that machine (its journal's outcome is written back), or check the recipients' mail; "+
+					"if you are sure it was not sent, --not-sent --force records it all the same", shellescape.Quote(x.Key))
+				continue
+			}
 		}
 		if err := s.decide(ctx, x, d, log); err != nil {
 			return doubts, err
@@ -349,6 +372,15 @@ func (x Doubt) sentEvidence() string {
 	}
 	if x.loggedSent != "" {
 		return "the shared action log says it was sent: " + x.loggedSent
+	}
+	return ""
+}
+
+// forced says, for the decision's note, that "not sent" was recorded
+// over another machine's send with --force.
+func forced(x *Doubt, d Decision) string {
+	if d.NotSent && x.StartedBy != "" {
+		return " with --force (the send was started by " + x.StartedBy + ")"
 	}
 	return ""
 }
@@ -373,7 +405,7 @@ func (s *Store) decide(ctx context.Context, x *Doubt, d Decision, log reforward.
 	if err := log.Append(actionlog.Action{
 		Time: now, User: s.owner.User, Host: s.owner.Host, Command: "resolve", Bucket: x.Bucket, Key: x.Key, ETag: x.ETag,
 		Destinations: x.Destinations, SESMessageID: id, Result: result,
-		Note: fmt.Sprintf("decided by %s: what was known: %s", s.owner, x.Known()),
+		Note: fmt.Sprintf("decided by %s%s: what was known: %s", s.owner, forced(x, d), x.Known()),
 	}); err != nil {
 		return fmt.Errorf("record the decision on %s: %w", x.Key, err)
 	}
@@ -396,6 +428,14 @@ func (s *Store) decide(ctx context.Context, x *Doubt, d Decision, log reforward.
 		item["owner_pid"], item["owner_boot"] = num(int64(s.owner.PID)), str(s.owner.Boot)
 	} else {
 		item["state"], item["reason"] = str(claimFailed), str("resolved not sent by "+s.owner.String())
+		if j := x.Journal; j != nil && j.State == forward.StateFailed && j.Refused && x.StartedBy == "" && !j.Time.Before(x.ClaimedAt) {
+			// This machine's run got SES's refusal of this very send (its
+			// journal's record is no older than the claim) and lost the
+			// claim's outcome: not sent, and refused, for every machine
+			// as for this one's journal; "not sent" alone had the next run
+			// elsewhere send it to be refused again.
+			item["refused"], item["reason"] = &types.AttributeValueMemberBOOL{Value: true}, str(j.Error)
+		}
 	}
 	pk := getS(c.raw, "pk")
 	if err := s.putAtVersion(ctx, pk, c.ver, item, "record the decision on "+x.Key); err != nil {
@@ -442,7 +482,8 @@ func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal
 				continue
 			}
 			x := Doubt{Bucket: c.bucket, Key: c.key, ETag: c.etag, Destinations: c.dests, ClaimState: c.state, Owner: c.owner.String(),
-				ClaimedAt: c.claimedAt, SESMessageID: c.sesID, Why: cmp.Or(v.Suspect, c.reason, "its run never wrote the outcome"), Logged: []string{}, claim: c}
+				ClaimedAt: c.claimedAt, SESMessageID: c.sesID, Why: cmp.Or(v.Suspect, c.reason, "its run never wrote the outcome"), Logged: []string{},
+				StartedBy: s.startedElsewhere(c), claim: c}
 			if journal != nil {
 				if e, ok := journal.Lookup(c.bucket, c.key, c.etag, c.dests); ok {
 					x.Journal = &e
@@ -483,6 +524,24 @@ func (s *Store) doubts(ctx context.Context, key string, journal *forward.Journal
 	return out, others, nil
 }
 
+// startedElsewhere names the run that started c's send when it is not
+// of this user on this host, "" when it is: another OS user or host has
+// another forward journal.
+func (s *Store) startedElsewhere(c claim) string {
+	here := s.owner.User + "@" + s.owner.Host + " pid "
+	who := c.owner.String()
+	if note, ok := strings.CutPrefix(getS(c.raw, "owner_note"), "started by "); ok && c.state == claimUncertain {
+		// An --again or --retry-uncertain send that certainly did not
+		// happen put the earlier doubt back (Settle): the owner fields
+		// are the retrying run's, the note names the run in doubt.
+		who = note
+	}
+	if strings.HasPrefix(who, here) {
+		return ""
+	}
+	return who
+}
+
 // settled says what a send not in doubt is now, for an operator who asks
 // of it.
 func settled(v reforward.SharedState) string {
@@ -493,6 +552,9 @@ func settled(v reforward.SharedState) string {
 		return fmt.Sprintf("sent by %s (SES message id %s)", v.Owner, v.SESMessageID)
 	case v.State == reforward.SharedClaimed:
 		return "being sent by " + v.Owner
+	case v.Refused:
+		return fmt.Sprintf("refused by SES at %s to the run of %s (%s): no run sends it again; once it is fixed, %s sends it",
+			v.At.UTC().Format(time.RFC3339), v.Owner, v.Reason, reforward.OptionRetryRefused.Flag())
 	case v.Resolution == reforward.ResolvedNotSent:
 		return fmt.Sprintf("resolved as not sent by %s at %s: the next forward run sends it", v.ResolvedBy, v.At.UTC().Format(time.RFC3339))
 	}

@@ -99,6 +99,7 @@ func TestTeam(t *testing.T) {
 		{"StatusShowsClaimsAndKinds", testStatusShowsClaimsAndKinds},
 		{"PolicyIsLeastPrivilege", testPolicyIsLeastPrivilege},
 		{"ForwardRunsShareClaims", testForwardRunsShareClaims},
+		{"RefusedIsRefusedOnEveryMachine", testRefusedIsRefusedOnEveryMachine},
 		{"PausedPastLeaseDoesNotSend", testPausedPastLeaseDoesNotSend},
 		{"PausedAfterStartingDoesNotSend", testPausedAfterStartingDoesNotSend},
 		{"ClockSkewDoesNotTakeOverALiveClaim", testClockSkewDoesNotTakeOverALiveClaim},
@@ -118,6 +119,7 @@ func TestTeam(t *testing.T) {
 		{"AgainSendsOnceAcrossTheTeam", testAgainSendsOnceAcrossTheTeam},
 		{"LostRecordNeverSendsTwice", testLostRecordNeverSendsTwice},
 		{"ResolveRecordsWhoDecided", testResolveRecordsWhoDecided},
+		{"ResolveKeepsARefusal", testResolveKeepsARefusal},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
@@ -134,7 +136,7 @@ func testInitOfAnExistingTable(t *testing.T, db *peer.DynamoDB) {
 	db, table := newTable(t, db)
 	ctx := context.Background()
 	s := newStore(db.Client(), table, owner("h", 1))
-	tok, _, err := s.Claim(ctx, ref(1), false, false)
+	tok, _, err := s.Claim(ctx, ref(1), false, false, false)
 	if err != nil || tok == "" {
 		t.Fatal(err)
 	}
@@ -263,7 +265,7 @@ func testClaimsRace(t *testing.T, db *peer.DynamoDB) {
 		go func() {
 			defer wg.Done()
 			for i := range 30 {
-				tok, held, err := s.Claim(context.Background(), ref(i), false, false)
+				tok, held, err := s.Claim(context.Background(), ref(i), false, false, false)
 				if err != nil {
 					t.Error(err)
 					return
@@ -302,7 +304,7 @@ func testClaimLifecycle(t *testing.T, db *peer.DynamoDB) {
 	b := newStore(db.Client(), table, owner("b", 200))
 	r := ref(1)
 
-	tok, _, err := a.Claim(ctx, r, false, false)
+	tok, _, err := a.Claim(ctx, r, false, false, false)
 	if err != nil || tok == "" {
 		t.Fatalf("claim: %q %v", tok, err)
 	}
@@ -324,7 +326,7 @@ func testClaimLifecycle(t *testing.T, db *peer.DynamoDB) {
 	if err != nil || st.State != reforward.SharedSent || st.SESMessageID != "ses-1" {
 		t.Fatalf("after sent: %+v %v", st, err)
 	}
-	if tok, held, _ := b.Claim(ctx, r, false, true); tok != "" || held.State != reforward.SharedSent {
+	if tok, held, _ := b.Claim(ctx, r, false, true, false); tok != "" || held.State != reforward.SharedSent {
 		t.Fatalf("a sent send was claimed again without --again: %q %+v", tok, held)
 	}
 	// --again over the send its plan saw claims it; when that send
@@ -332,7 +334,7 @@ func testClaimLifecycle(t *testing.T, db *peer.DynamoDB) {
 	// not failed.
 	seen := r
 	seen.Seen = "ses-1"
-	tok2, _, err := b.Claim(ctx, seen, true, false)
+	tok2, _, err := b.Claim(ctx, seen, true, false, false)
 	if err != nil || tok2 == "" {
 		t.Fatalf("--again: %q %v", tok2, err)
 	}
@@ -344,23 +346,23 @@ func testClaimLifecycle(t *testing.T, db *peer.DynamoDB) {
 	}
 	// A failed send may be claimed by anyone.
 	r3 := ref(3)
-	tok3, _, _ := a.Claim(ctx, r3, false, false)
+	tok3, _, _ := a.Claim(ctx, r3, false, false, false)
 	if err := a.Settle(ctx, r3, tok3, reforward.Outcome{NotSent: true, Reason: "MessageRejected"}); err != nil {
 		t.Fatal(err)
 	}
-	if tok, _, err := b.Claim(ctx, r3, false, false); tok == "" || err != nil {
+	if tok, _, err := b.Claim(ctx, r3, false, false, false); tok == "" || err != nil {
 		t.Fatalf("a failed send could not be claimed: %v", err)
 	}
 	// An outcome nobody knows is uncertain for everyone.
 	r4 := ref(4)
-	tok4, _, _ := a.Claim(ctx, r4, false, false)
+	tok4, _, _ := a.Claim(ctx, r4, false, false, false)
 	if err := a.Settle(ctx, r4, tok4, reforward.Outcome{Reason: "connection reset"}); err != nil {
 		t.Fatal(err)
 	}
-	if tok, held, _ := b.Claim(ctx, r4, false, false); tok != "" || held.State != reforward.SharedUncertain || !strings.Contains(held.Reason, "connection reset") {
+	if tok, held, _ := b.Claim(ctx, r4, false, false, false); tok != "" || held.State != reforward.SharedUncertain || !strings.Contains(held.Reason, "connection reset") {
 		t.Fatalf("uncertain send claimed: %q %+v", tok, held)
 	}
-	if tok, _, _ := b.Claim(ctx, r4, false, true); tok == "" {
+	if tok, _, _ := b.Claim(ctx, r4, false, true, false); tok == "" {
 		t.Fatal("--retry-uncertain could not claim an uncertain send")
 	}
 }
@@ -370,7 +372,7 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 	ctx := context.Background()
 	a := newStore(db.Client(), table, owner("a", 100))
 	a.Lease = time.Minute
-	tok, _, _ := a.Claim(ctx, ref(1), false, false)
+	tok, _, _ := a.Claim(ctx, ref(1), false, false, false)
 	if tok == "" {
 		t.Fatal("no claim")
 	}
@@ -390,7 +392,7 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 		t.Fatalf("claim past its lease, its send started: %+v", st)
 	}
 	// An --again claim never started is the send it was made over.
-	t3, _, _ := a.Claim(ctx, ref(3), false, false)
+	t3, _, _ := a.Claim(ctx, ref(3), false, false, false)
 	if err := a.Settle(ctx, ref(3), t3, reforward.Outcome{Sent: true, SESMessageID: "ses-first"}); err != nil {
 		t.Fatal(err)
 	}
@@ -401,13 +403,13 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 	}
 	again := ref(3)
 	again.Seen = "ses-first"
-	if t3, _, _ = a.Claim(ctx, again, true, false); t3 == "" {
+	if t3, _, _ = a.Claim(ctx, again, true, false, false); t3 == "" {
 		t.Fatal("no --again claim")
 	}
 	if st, _ := b.Lookup(ctx, ref(3)); st.State != reforward.SharedSent || st.SESMessageID != "ses-first" {
 		t.Fatalf("an --again claim past its lease, never started: %+v, want sent as ses-first", st)
 	}
-	if t4, _, _ := b.Claim(ctx, ref(3), false, false); t4 != "" {
+	if t4, _, _ := b.Claim(ctx, ref(3), false, false, false); t4 != "" {
 		t.Fatal("a run without --again claimed a message sent before")
 	}
 
@@ -421,7 +423,7 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if tok, _, err := s.Claim(ctx, ref(1), false, true); err == nil && tok != "" {
+			if tok, _, err := s.Claim(ctx, ref(1), false, true, false); err == nil && tok != "" {
 				mu.Lock()
 				wins++
 				mu.Unlock()
@@ -434,7 +436,7 @@ func testExpiredLeaseAndDeadOwnerAreUncertain(t *testing.T, db *peer.DynamoDB) {
 	}
 
 	// On the owner's own machine a dead owner is known at once.
-	tok2, _, _ := a.Claim(ctx, ref(2), false, false)
+	tok2, _, _ := a.Claim(ctx, ref(2), false, false, false)
 	if tok2 == "" {
 		t.Fatal("no claim")
 	}
@@ -499,7 +501,7 @@ func testRetriedWritesAreRecognised(t *testing.T, db *peer.DynamoDB) {
 		slot = at
 	}
 	for i := range 6 {
-		tok, held, err := s.Claim(ctx, ref(i), false, false)
+		tok, held, err := s.Claim(ctx, ref(i), false, false, false)
 		if err != nil || tok == "" {
 			t.Fatalf("claim %d through a dropping proxy: %q %+v %v", i, tok, held, err)
 		}
@@ -527,7 +529,7 @@ func testUnreachableTableIsAnError(t *testing.T, db *peer.DynamoDB) {
 	s := newStore(client(px.URL), table, owner("a", 100))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if tok, _, err := s.Claim(ctx, ref(1), false, false); err == nil || tok != "" {
+	if tok, _, err := s.Claim(ctx, ref(1), false, false, false); err == nil || tok != "" {
 		t.Fatalf("claim on an unreachable table: %q %v", tok, err)
 	}
 	if err := s.AppendContext(ctx, actionlog.Action{Command: "forward"}); err == nil {
@@ -656,7 +658,7 @@ func testOwnPIDOfAnEarlierProcess(t *testing.T, db *peer.DynamoDB) {
 	db, table := newTable(t, db)
 	ctx := context.Background()
 	earlier := New(db.Client(), table, CurrentOwner())
-	tok, _, err := earlier.Claim(ctx, ref(1), false, false)
+	tok, _, err := earlier.Claim(ctx, ref(1), false, false, false)
 	if err != nil || tok == "" {
 		t.Fatalf("claim: %q %v", tok, err)
 	}
@@ -669,7 +671,7 @@ func testOwnPIDOfAnEarlierProcess(t *testing.T, db *peer.DynamoDB) {
 		t.Fatalf("the dead process's claim: %+v %v", st, err)
 	}
 	// A claim this process does hold is its own, running.
-	tok2, _, err := now.Claim(ctx, ref(2), false, false)
+	tok2, _, err := now.Claim(ctx, ref(2), false, false, false)
 	if err != nil || tok2 == "" {
 		t.Fatal(err)
 	}
@@ -769,8 +771,8 @@ func testStatusShowsClaimsAndKinds(t *testing.T, db *peer.DynamoDB) {
 	db, table := newTable(t, db)
 	ctx := context.Background()
 	s := newStore(db.Client(), table, owner("a", 100))
-	tok, _, _ := s.Claim(ctx, ref(1), false, false)
-	s.Claim(ctx, ref(2), false, false)
+	tok, _, _ := s.Claim(ctx, ref(1), false, false, false)
+	s.Claim(ctx, ref(2), false, false, false)
 	s.Settle(ctx, ref(1), tok, reforward.Outcome{Sent: true, SESMessageID: "id"})
 	s.SetRead(ctx, "mail", "inbox/m01", true)
 	s.Append(actionlog.Action{Command: "forward"})
@@ -880,18 +882,18 @@ func testDomainCaseIsOneSend(t *testing.T, db *peer.DynamoDB) {
 	b := newStore(db.Client(), table, owner("b", 200))
 	r := ref(1)
 	r.Destinations = []string{"c@X.example"}
-	if tok, _, err := a.Claim(ctx, r, false, false); err != nil || tok == "" {
+	if tok, _, err := a.Claim(ctx, r, false, false, false); err != nil || tok == "" {
 		t.Fatalf("claim: %q %v", tok, err)
 	}
 	r2 := r
 	r2.Destinations = []string{"c@x.EXAMPLE"}
-	if tok, held, err := b.Claim(ctx, r2, false, false); err != nil || tok != "" || held.State != reforward.SharedClaimed {
+	if tok, held, err := b.Claim(ctx, r2, false, false, false); err != nil || tok != "" || held.State != reforward.SharedClaimed {
 		t.Fatalf("the same mailbox spelled otherwise was claimed again: %q %+v %v", tok, held, err)
 	}
 	// A local part has case: c@x.example and C@x.example are two.
 	r3 := r
 	r3.Destinations = []string{"C@x.example"}
-	if tok, _, err := b.Claim(ctx, r3, false, false); err != nil || tok == "" {
+	if tok, _, err := b.Claim(ctx, r3, false, false, false); err != nil || tok == "" {
 		t.Fatalf("another local part: %q %v", tok, err)
 	}
 
@@ -917,7 +919,7 @@ func testDomainCaseIsOneSend(t *testing.T, db *peer.DynamoDB) {
 	if st, err := b.Lookup(ctx, old); err != nil || st.State != reforward.SharedSent {
 		t.Fatalf("lookup of a send recorded by an earlier sesbox: %+v %v", st, err)
 	}
-	if tok, held, err := b.Claim(ctx, old, false, true); err != nil || tok != "" || held.State != reforward.SharedSent {
+	if tok, held, err := b.Claim(ctx, old, false, true, false); err != nil || tok != "" || held.State != reforward.SharedSent {
 		t.Fatalf("a send recorded by an earlier sesbox was claimed again: %q %+v %v", tok, held, err)
 	}
 }
