@@ -76,6 +76,22 @@ type Options struct {
 // DryRun reports whether the run sends nothing.
 func (o Options) DryRun() bool { return o.DryRunDir != "" }
 
+// Check reports why the destinations given by hand (To: sesbox forward
+// --to, the TUI's :forward --to and its destinations key) cannot be sent
+// to, before anything is read: each must be one plain address SES takes
+// (forward.CheckDestination). The CLI and the TUI both call it, so the
+// two accept the same addresses; Plan calls it too.
+func (o Options) Check() error {
+	for _, to := range o.To {
+		if err := forward.CheckDestination(to); err != nil {
+			// The address and what is wrong with it first: the TUI's
+			// status line at 80 columns shows 58 cells of it.
+			return fmt.Errorf("--to: %w; one plain address each (--to a@x.example --to b@y.example)", err)
+		}
+	}
+	return nil
+}
+
 // Result is the outcome of one message: one line of `sesbox forward`'s
 // output. The JSON field names are a public contract.
 type Result struct {

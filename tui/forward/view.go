@@ -44,14 +44,22 @@ func (m Model) View() string {
 		lines = append(m.wrapped("Turn on sent already ("+firstKey(m.keys.Again)+")? It sends again what the journal says was sent: each such message reaches its recipients a second time. "+
 			firstKey(m.keys.Send)+" turns it on, any other key does not.", m.c.Styles.Warning), lines...)
 	}
-	if len(lines) > m.height {
-		lines = lines[:m.height]
+	height := m.height
+	if m.editing {
+		// The destinations line takes the last line of the screen.
+		height--
+	}
+	if len(lines) > height {
+		lines = lines[:height]
 	}
 	for i, l := range lines {
 		lines[i] = common.Fit(l, m.width)
 	}
-	for len(lines) < m.height {
+	for len(lines) < height {
 		lines = append(lines, strings.Repeat(" ", m.width))
+	}
+	if m.editing {
+		lines = append(lines, common.Fit(m.to.View(), m.width))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -126,8 +134,9 @@ func (m Model) confirmLines() []string {
 	_, sends, rcpts := m.plan.ToSend()
 	lines := m.wrapped(m.title(), st.Bold)
 	dests := m.plan.Destinations()
-	lines = append(lines, m.wrapped(fmt.Sprintf("%s to %s, %s:",
-		mailstore.Count(sends, "send"), mailstore.Count(rcpts, "recipient"), mailstore.Count(len(dests), "destination")), st.Normal)...)
+	lines = append(lines, m.wrapped(fmt.Sprintf("%s to %s, %s, %s (%s changes them):",
+		mailstore.Count(sends, "send"), mailstore.Count(rcpts, "recipient"), mailstore.Count(len(dests), "destination"),
+		m.destSource(), firstKey(m.keys.To)), st.Normal)...)
 	safe := make([]string, len(dests))
 	for i, d := range dests {
 		safe[i] = sanitize.Line(d)
@@ -180,6 +189,19 @@ func (m Model) confirmLines() []string {
 		}
 	}
 	return lines
+}
+
+// destSource says where the destinations come from: given by hand
+// (--to, the To key) or the mapping, of the recipients given with
+// --recipient when they were.
+func (m Model) destSource() string {
+	switch {
+	case len(m.opts.To) > 0:
+		return "given, not mapped"
+	case len(m.opts.Recipients) > 0:
+		return "mapped from " + strings.Join(m.opts.Recipients, ", ")
+	}
+	return "mapped"
 }
 
 // changesLines says what the rewrite did to the fields the preview does
