@@ -161,6 +161,44 @@ func (r Result) NotAttempted() bool {
 	return r.Status == StatusFailed && strings.HasPrefix(r.Reason, notAttemptedReason)
 }
 
+// Repeats reports whether r's reason says no more than stop, the error
+// that stopped the run (Run's): r was not attempted because of it, or r's
+// failure is the one stop wraps (SES refusing every send, the quota used
+// up, the address forwards are sent as not verified). A screen that
+// states stop shows such a result without its reason: the TUI said the
+// same failure three times over, in the head and in two rows.
+func (r Result) Repeats(stop error) bool {
+	if stop == nil || r.Status != StatusFailed {
+		return false
+	}
+	if r.Reason == notAttemptedReason+"the run stopped: "+stop.Error() {
+		return true
+	}
+	return inTree(stop, func(e error) bool { return mailstore.Explain(e) == r.Reason })
+}
+
+// inTree reports whether f holds for err or an error it wraps, through
+// both kinds of Unwrap (fmt.Errorf with several %w has the second).
+func inTree(err error, f func(error) bool) bool {
+	if err == nil {
+		return false
+	}
+	if f(err) {
+		return true
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return inTree(u.Unwrap(), f)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if inTree(e, f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Count totals the results of a run.
 func Count(rs []Result) Totals {
 	var t Totals
