@@ -32,18 +32,19 @@ func (m Model) boxNames() []string {
 // runCommand runs a `:` line with the same calls as the CLI verb it names:
 // the list's verbs in its tab, the others here.
 func (m Model) runCommand(args []string) (tea.Model, tea.Cmd) {
-	spec, flags, arg, err := cmdline.Parse(args)
+	l, err := cmdline.Parse(args)
 	if err != nil {
 		m.pushErr(err)
 		return m, nil
 	}
+	spec, flags, arg := l.Spec, l.Flags, l.Arg
 	t := m.cur()
 	keys := t.List().Marked()
 	if k, ok := m.target(); len(keys) == 0 && ok {
 		keys = []string{k}
 	}
 	if s, ok := tab.ScreenFor(spec.Verb); ok {
-		return m.apply(s.Open(m.c, t.Box, m.targetOf(flags, arg)))
+		return m.apply(s.Open(m.c, t.Box, m.targetOf(l)))
 	}
 	switch spec.Verb {
 	case "quit":

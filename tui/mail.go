@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/tui/cmdline"
 	"github.com/sesbox/sesbox/tui/common"
 	"github.com/sesbox/sesbox/tui/tab"
 	"github.com/sesbox/sesbox/tui/viewer"
@@ -86,9 +87,9 @@ func (m Model) target() (string, bool) {
 }
 
 // targetOf is what a page opened now acts on.
-func (m Model) targetOf(flags map[string]bool, arg string) common.Target {
+func (m Model) targetOf(l cmdline.Line) common.Target {
 	t := m.cur()
-	g := common.Target{Ctx: m.ctx, Box: m.active, Name: t.Name, Mailbox: t.Mailbox, Flags: flags, Arg: arg}
+	g := common.Target{Ctx: m.ctx, Box: m.active, Name: t.Name, Mailbox: t.Mailbox, Flags: l.Flags, Values: l.Values, Arg: l.Arg}
 	g.Key, _ = m.target()
 	switch m.top() {
 	case "":
@@ -131,7 +132,7 @@ func (m Model) ready(msg common.OpeningReadyMsg) (tea.Model, tea.Cmd) {
 	if !m.st.Ready(msg) {
 		return m, nil
 	}
-	op := msg.Open(m.targetOf(nil, ""))
+	op := msg.Open(m.targetOf(cmdline.Line{}))
 	if msg.Kind == m.typing && msg.Want != "" {
 		// The keys held for the page go to it (release), or nowhere:
 		// typed as text, they are not commands for the list.

@@ -19,13 +19,13 @@ func TestScreensAreWiredByTheirLine(t *testing.T) {
 	}
 	opened := 0
 	for _, s := range tab.Screens {
-		if _, _, _, err := cmdline.Parse([]string{s.Verb}); err != nil {
+		if _, err := cmdline.Parse([]string{s.Verb}); err != nil {
 			t.Errorf("screen %q: its verb is not a `:` command: %v", s.Verb, err)
 		}
 		if s.Key == nil {
 			continue
 		}
-		if _, _, _, err := cmdline.Parse(strings.Fields(s.Line)); err != nil {
+		if _, err := cmdline.Parse(strings.Fields(s.Line)); err != nil {
 			t.Errorf("screen %q: its key's line %q is not a `:` command: %v", s.Verb, s.Line, err)
 		}
 		if k := strings.Join(s.Key(m.c.Keys).Keys(), ","); !keys[k] {

@@ -101,10 +101,8 @@ uncertain, 1 when the run could not start.`,
 			if sources != 1 {
 				return usagef(cmd, "forward: name the messages one way: KEY arguments, --query Q or --keys-from FILE")
 			}
-			for _, to := range ff.to {
-				if err := forward.CheckDestination(to); err != nil {
-					return usagef(cmd, "forward: --to takes one plain address each (--to a@x.example --to b@y.example): %v", err)
-				}
+			if err := (reforward.Options{To: ff.to}).Check(); err != nil {
+				return usagef(cmd, "forward: %v", err)
 			}
 			return nil
 		},

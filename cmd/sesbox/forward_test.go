@@ -435,9 +435,9 @@ send_rate = -2
 func TestForwardRefusesAToThatIsNotOneAddress(t *testing.T) {
 	isolate(t)
 	for _, c := range []struct{ to, want string }{
-		{"b@x.example, c@y.example", `forward: --to takes one plain address each (--to a@x.example --to b@y.example): "b@x.example, c@y.example" is not one plain address`},
-		{"Bob <b@x.example>", `forward: --to takes one plain address each`},
-		{"b@b\u00fccher.example", `forward: --to takes one plain address each (--to a@x.example --to b@y.example): write "b@xn--bcher-kva.example"`},
+		{"b@x.example, c@y.example", `forward: --to: "b@x.example, c@y.example" is not one plain address (name@domain); one plain address each (--to a@x.example --to b@y.example)`},
+		{"Bob <b@x.example>", `forward: --to: "Bob <b@x.example>" is not one plain address`},
+		{"b@b\u00fccher.example", `forward: --to: write "b@xn--bcher-kva.example"`},
 	} {
 		out, errOut, code := sesbox(t, "--bucket", "b", "forward", "--to", "ok@x.example", "--to", c.to, "--dry-run", t.TempDir(), "k")
 		if code != exitUsage || out != "" || !strings.HasPrefix(errOut, "sesbox: "+c.want) {

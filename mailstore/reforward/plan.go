@@ -218,6 +218,9 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 	if !opts.DryRun() && (r.Sender == nil || r.JournalPath == "") {
 		return nil, ErrNoSender
 	}
+	if err := opts.Check(); err != nil {
+		return nil, fmt.Errorf("plan forward: %w", err)
+	}
 	p := &Plan{Location: r.Source.Location(), Options: opts, SendRate: r.SendRate}
 	_, p.SharedPace = r.Claims.(SharedPacer)
 	var screen *sesaccount.Screen

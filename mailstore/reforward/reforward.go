@@ -76,6 +76,22 @@ type Options struct {
 // DryRun reports whether the run sends nothing.
 func (o Options) DryRun() bool { return o.DryRunDir != "" }
 
+// Check reports why the destinations given by hand (To: sesbox forward
+// --to, the TUI's :forward --to and its destinations key) cannot be sent
+// to, before anything is read: each must be one plain address SES takes
+// (forward.CheckDestination). The CLI and the TUI both call it, so the
+// two accept the same addresses; Plan calls it too.
+func (o Options) Check() error {
+	for _, to := range o.To {
+		if err := forward.CheckDestination(to); err != nil {
+			// The address and what is wrong with it first: the TUI's
+			// status line at 80 columns shows 58 cells of it.
+			return fmt.Errorf("--to: %w; one plain address each (--to a@x.example --to b@y.example)", err)
+		}
+	}
+	return nil
+}
+
 // Result is the outcome of one message: one line of `sesbox forward`'s
 // output. The JSON field names are a public contract.
 type Result struct {
@@ -143,6 +159,44 @@ type Totals struct {
 // totals and the TUI say it "not attempted".
 func (r Result) NotAttempted() bool {
 	return r.Status == StatusFailed && strings.HasPrefix(r.Reason, notAttemptedReason)
+}
+
+// Repeats reports whether r's reason says no more than stop, the error
+// that stopped the run (Run's): r was not attempted because of it, or r's
+// failure is the one stop wraps (SES refusing every send, the quota used
+// up, the address forwards are sent as not verified). A screen that
+// states stop shows such a result without its reason: the TUI said the
+// same failure three times over, in the head and in two rows.
+func (r Result) Repeats(stop error) bool {
+	if stop == nil || r.Status != StatusFailed {
+		return false
+	}
+	if r.Reason == notAttemptedReason+"the run stopped: "+stop.Error() {
+		return true
+	}
+	return inTree(stop, func(e error) bool { return mailstore.Explain(e) == r.Reason })
+}
+
+// inTree reports whether f holds for err or an error it wraps, through
+// both kinds of Unwrap (fmt.Errorf with several %w has the second).
+func inTree(err error, f func(error) bool) bool {
+	if err == nil {
+		return false
+	}
+	if f(err) {
+		return true
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return inTree(u.Unwrap(), f)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if inTree(e, f) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Count totals the results of a run.

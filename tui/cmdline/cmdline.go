@@ -37,13 +37,19 @@ type Spec struct {
 	// part of it is taken without its quotes, as a shell takes it
 	// (unquote), where an address keeps them.
 	Path bool
+	// FlagValues makes each flag of FlagArg take the words after it as
+	// its own value, once each time it is given (:forward --to a@x --to
+	// b@y), as the CLI's repeatable flags do; without it (:reply --to)
+	// they are the argument.
+	FlagValues bool
 }
 
 // Commands are the verbs the line knows, named as the CLI names them.
 var Commands = []Spec{
 	{Verb: "save", Arg: "DIR", Path: true, Help: "save the attachments of the marked messages (else the current one) into DIR, as sesbox save"},
 	{Verb: "export", Flags: []string{"--mbox", "--maildir", "--parents", "--force"}, Arg: "FILE|DIR", Path: true, Help: "export the marked messages (else the current one) with a manifest, as sesbox export: to an mbox FILE (--mbox, the default) or a Maildir DIR (--maildir); --parents makes the missing directories, --force replaces an mbox FILE"},
-	{Verb: "forward", Help: "re-forward the marked messages (else the current one), as sesbox forward"},
+	{Verb: "forward", Flags: []string{"--to", "--recipient"}, FlagArg: map[string]string{"--to": "ADDR", "--recipient": "ADDR"}, FlagValues: true,
+		Help: "re-forward the marked messages (else the current one), as sesbox forward: to ADDR instead of the mapping with --to ADDR, mapping ADDR instead of the message's envelope recipients with --recipient ADDR (each repeatable)"},
 	{Verb: "reply", Flags: []string{"--all", "--to"}, FlagArg: map[string]string{"--to": "ADDR"}, Help: "reply to the current message (to all with --all; to ADDR instead of the sender, without Cc, with --to ADDR), as sesbox reply"},
 	{Verb: "filter", Arg: "QUERY", Rest: true, Help: "limit the list to QUERY (sesbox ls --query syntax); none clears it"},
 	{Verb: "search", Arg: "QUERY", Rest: true, Help: "move to messages matching QUERY, n/N for the next; none clears it"},
@@ -75,33 +81,59 @@ func Lookup(verb string) (Spec, bool) {
 	return Spec{}, false
 }
 
-// Parse checks a line split by Split against the command it names: its
-// spec, the flags given and the other words joined by spaces.
-func Parse(args []string) (spec Spec, flags map[string]bool, arg string, err error) {
+// Line is a `:` line checked against the command it names.
+type Line struct {
+	Spec Spec
+	// Flags are the flags given.
+	Flags map[string]bool
+	// Values are the values of the flags that take one (Spec.FlagValues),
+	// in the order given, each as typed.
+	Values map[string][]string
+	// Arg is the other words, joined by spaces.
+	Arg string
+}
+
+// Parse checks a line split by Split against the command it names.
+func Parse(args []string) (Line, error) {
 	spec, ok := Lookup(args[0])
 	if !ok {
-		return spec, nil, "", fmt.Errorf("unknown command %q (: then Tab lists them)", sanitize.Line(args[0]))
+		return Line{}, fmt.Errorf("unknown command %q (: then Tab lists them)", sanitize.Line(args[0]))
 	}
-	flags = map[string]bool{}
+	l := Line{Spec: spec, Flags: map[string]bool{}, Values: map[string][]string{}}
 	var words []string
-	for _, a := range args[1:] {
+	for i := 1; i < len(args); i++ {
+		a := args[i]
 		if strings.HasPrefix(a, "--") && !spec.Rest {
 			if !slices.Contains(spec.Flags, a) {
-				return spec, nil, "", unknownFlag(spec, a)
+				return Line{}, unknownFlag(spec, a)
 			}
-			flags[a] = true
+			l.Flags[a] = true
+			if what := spec.FlagArg[a]; spec.FlagValues && what != "" {
+				// Split keeps a run of words as one element: the next
+				// one, unless it is a flag, is the value.
+				if i+1 == len(args) || strings.HasPrefix(args[i+1], "--") {
+					return Line{}, fmt.Errorf(":%s: %s needs an %s after it (%s %s)", spec.Verb, a, what, a, exampleOf[what])
+				}
+				i++
+				l.Values[a] = append(l.Values[a], args[i])
+			}
 			continue
 		}
 		words = append(words, a)
 	}
-	arg = strings.Join(words, " ")
+	l.Arg = strings.Join(words, " ")
 	if spec.Path {
-		if arg, err = unquote(arg); err != nil {
-			return spec, nil, "", fmt.Errorf(":%s: %w", spec.Verb, err)
+		var err error
+		if l.Arg, err = unquote(l.Arg); err != nil {
+			return Line{}, fmt.Errorf(":%s: %w", spec.Verb, err)
 		}
 	}
-	return spec, flags, arg, nil
+	return l, nil
 }
+
+// exampleOf is an example of what a flag's value names, for the error
+// of a flag given without it.
+var exampleOf = map[string]string{"ADDR": "a@x.example"}
 
 // unquote takes a path as typed on the line as a shell takes a word:
 // each double-quoted part without its quotes, a backslash in it escaping
@@ -147,10 +179,21 @@ func unknownFlag(spec Spec, flag string) error {
 		takes = strings.Join(spec.Flags, " ")
 	}
 	msg := fmt.Sprintf(":%s takes %s, not %s", spec.Verb, takes, sanitize.Line(flag))
-	// Where the CLI's other flags are, when the status line at 80
-	// columns still shows it whole: else the flag given comes last.
-	if see := ": see sesbox " + spec.Verb; slices.Contains(cliVerbs, spec.Verb) && len(msg+see) <= statusRoom {
-		msg += see
+	if !slices.Contains(cliVerbs, spec.Verb) {
+		return errors.New(msg)
+	}
+	// Where the CLI's other flags are, in as few words as the status line
+	// at 80 columns shows whole (":forward takes --to --recipient, not
+	// --include-suppressed" did not name sesbox forward, the one place
+	// it is), the flags the line takes left out last.
+	for _, m := range []string{
+		msg + ": see sesbox " + spec.Verb,
+		fmt.Sprintf(":%s takes %s; %s: sesbox %s", spec.Verb, takes, sanitize.Line(flag), spec.Verb),
+		fmt.Sprintf(":%s has no %s: see sesbox %s", spec.Verb, sanitize.Line(flag), spec.Verb),
+	} {
+		if len(m) <= statusRoom {
+			return errors.New(m)
+		}
 	}
 	return errors.New(msg)
 }

@@ -34,9 +34,11 @@ type Target struct {
 	// say its forwarder log could not be read.
 	ChosenBy   []query.Query
 	RefreshErr error
-	// Flags and Arg are the `:` command's (--all; a draft's id).
-	Flags map[string]bool
-	Arg   string
+	// Flags, Values and Arg are the `:` command's (--all; the addresses
+	// of :forward --to; a draft's id).
+	Flags  map[string]bool
+	Values map[string][]string
+	Arg    string
 }
 
 // Reader reads one message of a mailbox; tab.Mailbox is one. Call it

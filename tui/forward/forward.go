@@ -10,10 +10,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sesbox/sesbox/mailstore/reforward"
@@ -82,6 +84,13 @@ type Model struct {
 	// when the plan with --again sends nothing either, it comes back
 	// (againSendsNothing), as a run of nothing only showed the same rows.
 	undo *Model
+	// editing is set while the destinations line (the To key) has the
+	// keyboard; to holds it. heldTo are the destinations entered on it
+	// while the plan was made, applied when it comes (applyHeld).
+	editing bool
+	to      textinput.Model
+	toWas   string // the line as opened: entered unchanged, it changes nothing
+	heldTo  *[]string
 }
 
 // New returns the screen for forwarding the messages keys (object keys or
@@ -91,9 +100,11 @@ func New(ctx context.Context, c common.Common, f Forwarder, keys []string, opts 
 	bar := progress.New(progress.WithWidth(30), progress.WithoutPercentage(),
 		progress.WithSolidFill(c.Styles.ProgressFull), progress.WithColorProfile(c.Styles.Profile))
 	bar.EmptyColor = c.Styles.ProgressEmpty
+	to := common.NewInput(c.Styles, "to: ")
+	to.Placeholder = "a@x.example, b@y.example (empty: the mapping's)"
 	return Model{
 		c: c, keys: c.Keys.Forward, ctx: ctx, f: f, id: nextID.Add(1),
-		inputs: append([]string(nil), keys...), opts: opts, bar: bar,
+		inputs: append([]string(nil), keys...), opts: opts, bar: bar, to: to,
 	}
 }
 
@@ -117,6 +128,7 @@ func (m *Model) SetSize(w, h int) {
 	}
 	m.width, m.height = w, h
 	m.bar.Width = max(10, min(40, w-20))
+	m.to.Width = max(w-len(m.to.Prompt)-1, 1)
 	if first >= 0 {
 		rows, of := m.resultRows()
 		m.offset = slices.Index(of, first)
@@ -175,6 +187,13 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		m.plan, m.preview, m.previewErr = msg.Plan, msg.Preview, msg.PreviewErr
 		m.state = stateConfirm
+		if m.editing && m.to.Value() == "" && len(m.opts.To) == 0 {
+			// Opened while the plan was made (f t in one burst): the
+			// mapping's destinations to edit, now they are known.
+			m.toWas = strings.Join(m.plan.Destinations(), ", ")
+			m.to.SetValue(m.toWas)
+			m.to.CursorEnd()
+		}
 		if m.asking = m.applyHeld(); m.state == statePlanning {
 			return m.replan()
 		}
@@ -216,6 +235,12 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 
 func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	k := m.keys
+	if m.editing {
+		return m.updateTo(msg)
+	}
+	if key.Matches(msg, k.To) && m.state != stateRunning && !m.asking {
+		return m.editTo()
+	}
 	if m.asking {
 		m.asking = false
 		if !key.Matches(msg, k.Send) {
@@ -295,6 +320,68 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	return m, nil
 }
 
+// editTo opens the destinations line with the destinations the screen
+// sends to now: those given (sesbox forward --to), else the mapping's.
+func (m Model) editTo() (Model, tea.Cmd) {
+	dests := m.opts.To
+	if len(dests) == 0 && m.plan != nil {
+		dests = m.plan.Destinations()
+	}
+	m.editing, m.toWas = true, strings.Join(dests, ", ")
+	m.to.SetValue(m.toWas)
+	m.to.CursorEnd()
+	return m, m.to.Focus()
+}
+
+// updateTo edits the destinations line. Enter checks the addresses as
+// sesbox forward checks its --to (reforward.Options.Check) and plans
+// again with them; empty, with the mapping. An address refused leaves the
+// line open, the error on the status line, and nothing planned or sent.
+func (m Model) updateTo(msg tea.KeyMsg) (Model, tea.Cmd) {
+	p := m.c.Keys.Prompt
+	switch {
+	case key.Matches(msg, p.Cancel):
+		m.editing = false
+		m.to.Blur()
+		return m, nil
+	case key.Matches(msg, p.Accept) && m.to.Value() == m.toWas:
+		// The mapping's destinations entered as shown are no --to: the
+		// mapping also picks the address the From names.
+		m.editing = false
+		m.to.Blur()
+		return m, nil
+	case key.Matches(msg, p.Accept):
+		opts := m.opts
+		opts.To = splitAddresses(m.to.Value())
+		if err := opts.Check(); err != nil {
+			return m, common.Error(err)
+		}
+		m.editing = false
+		m.to.Blur()
+		if m.state == statePlanning {
+			// Applied to the plan under way when it comes, as the
+			// option keys are (applyHeld).
+			m.heldTo = &opts.To
+			return m, nil
+		}
+		m.opts = opts
+		return m.replan()
+	}
+	var cmd tea.Cmd
+	m.to, cmd = m.to.Update(msg)
+	return m, cmd
+}
+
+// splitAddresses splits the destinations line at commas and blanks: one
+// plain address each, as --to takes them, which have neither.
+func splitAddresses(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+}
+
+// Capturing reports whether the destinations line has the keyboard: the
+// root keeps its global keys (q, esc, ?) away from it.
+func (m Model) Capturing() bool { return m.editing }
+
 // applyHeld applies the option keys typed while the plan was made, as if
 // typed once it was shown (f i in one burst): u, i and s turn their option
 // on or off, a turns --again off, or asks (the answer: true) whether to
@@ -304,6 +391,9 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 func (m *Model) applyHeld() (ask bool) {
 	k := m.keys
 	changed := false
+	if m.heldTo != nil {
+		m.opts.To, m.heldTo, changed = *m.heldTo, nil, true
+	}
 	var again tea.KeyMsg
 	for _, msg := range m.held {
 		switch {
@@ -412,6 +502,10 @@ func (m Model) againSendsNothing() string {
 // ShortHelp implements help.KeyMap.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
+	if m.editing {
+		p := m.c.Keys.Prompt
+		return []key.Binding{p.Accept, p.Cancel}
+	}
 	if m.asking {
 		// Only the question's answers act now (the screen's own keys
 		// under it, y send or q close, do not); whole at 40 columns,
@@ -456,8 +550,11 @@ func (m Model) FullHelp() [][]key.Binding {
 			short[i] = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, "mark the failed and not tried in the list (replaces its marks)"))
 		}
 	}
+	if m.editing {
+		return [][]key.Binding{short}
+	}
 	return [][]key.Binding{short, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
-		{k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed, k.RetryRefused}}
+		{k.To, k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed, k.RetryRefused}}
 }
 
 // scroll moves *pos, the first line shown of total, by the movement key

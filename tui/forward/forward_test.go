@@ -189,7 +189,7 @@ func TestConfirmRunAndResults(t *testing.T) {
 
 	v := m.View()
 	checkSize(t, v, 80, 24)
-	for _, want := range []string{"Forward 2 messages from s3://sesbox-demo/inbox/", "2 sends to 3 recipients, 3 destinations:",
+	for _, want := range []string{"Forward 2 messages from s3://sesbox-demo/inbox/", "2 sends to 3 recipients, 3 destinations, mapped (t changes them):",
 		"desk@team.example, lead@team.example, ops@team.example", "Not sent: 1 skipped", "as it will be sent:",
 		"From: ", "<forwarder@acme-demo.example>"} {
 		if !strings.Contains(v, want) {

@@ -2,6 +2,7 @@ package forward
 
 import (
 	"cmp"
+	"fmt"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -89,7 +90,7 @@ func (p *Page) Stop() { p.m.Stop() }
 
 func (p *Page) View() string              { return p.m.View() }
 func (p *Page) SetSize(w, h int)          { p.m.SetSize(w, h) }
-func (p *Page) Capturing() bool           { return false }
+func (p *Page) Capturing() bool           { return p.m.Capturing() }
 func (p *Page) Title() string             { return "re-forward" }
 func (p *Page) ShortHelp() []key.Binding  { return p.m.ShortHelp() }
 func (p *Page) FullHelp() [][]key.Binding { return p.m.FullHelp() }
@@ -131,10 +132,17 @@ func Open(c common.Common, env *Env, why error, t common.Target) common.Opening 
 				") and mark the messages by hand (" + k.List.Mark.Help().Key + ")",
 			Err: err}}
 	}
+	// :forward --to A --recipient B, as sesbox forward takes them, and
+	// checked by the same call: a bad address opens nothing.
+	opts := env.Options
+	opts.To, opts.Recipients = t.Values["--to"], t.Values["--recipient"]
+	if err := opts.Check(); err != nil {
+		return common.Opening{Err: fmt.Errorf(":forward %w", err)}
+	}
 	keys := t.Keys()
 	if len(keys) == 0 {
 		return common.Opening{Notice: "no message to forward"}
 	}
-	m := New(t.Ctx, c, env.Forwarder, keys, env.Options)
+	m := New(t.Ctx, c, env.Forwarder, keys, opts)
 	return common.Opening{Kind: Kind, Page: NewPage(m), Cmd: m.Init()}
 }

@@ -44,14 +44,22 @@ func (m Model) View() string {
 		lines = append(m.wrapped("Turn on sent already ("+firstKey(m.keys.Again)+")? It sends again what the journal says was sent: each such message reaches its recipients a second time. "+
 			firstKey(m.keys.Send)+" turns it on, any other key does not.", m.c.Styles.Warning), lines...)
 	}
-	if len(lines) > m.height {
-		lines = lines[:m.height]
+	height := m.height
+	if m.editing {
+		// The destinations line takes the last line of the screen.
+		height--
+	}
+	if len(lines) > height {
+		lines = lines[:height]
 	}
 	for i, l := range lines {
 		lines[i] = common.Fit(l, m.width)
 	}
-	for len(lines) < m.height {
+	for len(lines) < height {
 		lines = append(lines, strings.Repeat(" ", m.width))
+	}
+	if m.editing {
+		lines = append(lines, common.Fit(m.to.View(), m.width))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -126,8 +134,9 @@ func (m Model) confirmLines() []string {
 	_, sends, rcpts := m.plan.ToSend()
 	lines := m.wrapped(m.title(), st.Bold)
 	dests := m.plan.Destinations()
-	lines = append(lines, m.wrapped(fmt.Sprintf("%s to %s, %s:",
-		mailstore.Count(sends, "send"), mailstore.Count(rcpts, "recipient"), mailstore.Count(len(dests), "destination")), st.Normal)...)
+	lines = append(lines, m.wrapped(fmt.Sprintf("%s to %s, %s, %s (%s changes them):",
+		mailstore.Count(sends, "send"), mailstore.Count(rcpts, "recipient"), mailstore.Count(len(dests), "destination"),
+		m.destSource(), firstKey(m.keys.To)), st.Normal)...)
 	safe := make([]string, len(dests))
 	for i, d := range dests {
 		safe[i] = sanitize.Line(d)
@@ -180,6 +189,19 @@ func (m Model) confirmLines() []string {
 		}
 	}
 	return lines
+}
+
+// destSource says where the destinations come from: given by hand
+// (--to, the To key) or the mapping, of the recipients given with
+// --recipient when they were.
+func (m Model) destSource() string {
+	switch {
+	case len(m.opts.To) > 0:
+		return "given, not mapped"
+	case len(m.opts.Recipients) > 0:
+		return "mapped from " + strings.Join(m.opts.Recipients, ", ")
+	}
+	return "mapped"
 }
 
 // changesLines says what the rewrite did to the fields the preview does
@@ -293,7 +315,7 @@ func (m Model) runningLines() []string {
 	var rows []string
 	// The last results, as many lines of them as there is room for.
 	for i := len(m.results) - 1; i >= 0 && len(rows) < room; i-- {
-		rows = append(m.resultLines(m.results[i]), rows...)
+		rows = append(m.rowAt(m.results, i), rows...)
 	}
 	if len(rows) > room {
 		rows = rows[len(rows)-room:]
@@ -345,6 +367,12 @@ func (m Model) doneHead() []string {
 		head = append(head, m.optionLines()...)
 	}
 	return head
+}
+
+// stoppedByFailure says whether the run ended on an error, which the
+// head states (doneHead), not on the user's own stop.
+func (m Model) stoppedByFailure() bool {
+	return m.err != nil && !(m.stopping && errors.Is(m.err, context.Canceled))
 }
 
 // anyRefused says whether a result (or an item of the plan) is a
@@ -443,8 +471,9 @@ func (m Model) doneLines() []string {
 // the index in that order of the result each line belongs to. The list
 // scrolls by these lines: a result whose reason is wrapped takes several.
 func (m Model) resultRows() (rows []string, of []int) {
-	for i, r := range m.ordered() {
-		for _, l := range m.resultLines(r) {
+	ordered := m.ordered()
+	for i := range ordered {
+		for _, l := range m.rowAt(ordered, i) {
 			rows = append(rows, l)
 			of = append(of, i)
 		}
@@ -479,11 +508,47 @@ func (m Model) ordered() []reforward.Result {
 // start: after the status column.
 const resultIndent = 10
 
-// resultLines are a result's lines: "STATUS    id  detail", a reason
+// resultLines are a result's lines as a row of its own (rowLines).
+func (m Model) resultLines(r reforward.Result) []string { return m.rowLines(r, m.detail(r)) }
+
+// rowAt is the lines of rs[i] as a row under rs[i-1]: a failure whose
+// detail is the one of the row above says so instead of saying it again
+// (two messages SES refused the same way took 9 lines each at 80
+// columns, the same sentence twice; a run of 54, 54 times).
+func (m Model) rowAt(rs []reforward.Result, i int) []string {
+	r := rs[i]
+	d := m.detail(r)
+	if i > 0 && r.Status != reforward.StatusSent && r.Status != reforward.StatusDryRun && d != "" && d == m.detail(rs[i-1]) {
+		d = "the same as above"
+	}
+	return m.rowLines(r, d)
+}
+
+// detail is what a result's row says after its id: SES's id, the dry
+// run's file, or the reason, in the screen's words and safe to show.
+func (m Model) detail(r reforward.Result) string {
+	detail := reforward.Rephrase(r.Reason, m.optionKey)
+	switch {
+	case m.state == stateDone && m.stoppedByFailure() && r.Repeats(m.err):
+		// The head states the failure, hint first; the rows it is
+		// theirs too point to it rather than say it again.
+		detail = "stopped the run: see above"
+		if r.NotAttempted() {
+			detail = "run stopped first: see above"
+		}
+	case r.Status == reforward.StatusSent:
+		detail = "SES id " + r.SESMessageID
+	case r.Status == reforward.StatusDryRun:
+		detail = r.File
+	}
+	return sanitize.Line(detail)
+}
+
+// rowLines are a result's lines: "STATUS    id  detail", a detail
 // wrapped under the id when the line would not hold it whole. At 80
 // columns the 40-cell id left a skip reason 28 cells, cut before what to
 // do about it ("spam: key i forwards it anyway").
-func (m Model) resultLines(r reforward.Result) []string {
+func (m Model) rowLines(r reforward.Result, detail string) []string {
 	st := m.c.Styles
 	label := strings.ToUpper(string(r.Status))
 	style := st.Neutral
@@ -499,14 +564,6 @@ func (m Model) resultLines(r reforward.Result) []string {
 		// As the head counts it; NOT ATTEMPTED would not fit the column.
 		label, style = "NOT TRIED", st.Warning
 	}
-	detail := reforward.Rephrase(r.Reason, m.optionKey)
-	switch {
-	case r.Status == reforward.StatusSent:
-		detail = "SES id " + r.SESMessageID
-	case r.Status == reforward.StatusDryRun:
-		detail = r.File
-	}
-	detail = sanitize.Line(detail)
 	id := sanitize.Line(mailstore.SESMessageID(r.Key))
 	first := style.Render(common.Fit(label, resultIndent)) + st.Normal.Render(id)
 	if detail == "" {

@@ -165,6 +165,9 @@ type Forward struct {
 	// RetryRefused is --retry-refused: the messages SES refused before
 	// for the message itself.
 	RetryRefused key.Binding
+	// To opens a line with the destinations, to send to others than the
+	// mapping's (sesbox forward --to); Prompt's Accept and Cancel end it.
+	To key.Binding
 }
 
 // Audit are the audit view's keys (tui/audit).
@@ -382,6 +385,7 @@ func DefaultKeyMap() KeyMap {
 			Again:             b("also send what was sent (--again, asks)", "a"),
 			IncludeSuppressed: b("also send to suppressed destinations (--include-suppressed)", "s"),
 			RetryRefused:      b("also send what SES refused before (--retry-refused)", "r"),
+			To:                b("send to other addresses than the mapping's (--to)", "t"),
 		},
 		Audit: Audit{
 			Up:       b("up", "k", "up"),
@@ -527,6 +531,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"forward.again":              &k.Forward.Again,
 		"forward.include-suppressed": &k.Forward.IncludeSuppressed,
 		"forward.retry-refused":      &k.Forward.RetryRefused,
+		"forward.to":                 &k.Forward.To,
 
 		"audit.up":        &k.Audit.Up,
 		"audit.down":      &k.Audit.Down,
