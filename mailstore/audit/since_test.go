@@ -12,7 +12,9 @@ import (
 func TestLostSince(t *testing.T) {
 	day := func(n int) time.Time { return time.Date(2026, 1, n, 12, 0, 0, 0, time.UTC) }
 	ver := func(id string, d int) Version { return Version{Key: "k", VersionID: id, LastModified: day(d)} }
-	dm := func(id string, d int) Version { return Version{Key: "k", VersionID: id, LastModified: day(d), DeleteMarker: true} }
+	dm := func(id string, d int) Version {
+		return Version{Key: "k", VersionID: id, LastModified: day(d), DeleteMarker: true}
+	}
 	latest := func(v Version) Version { v.IsLatest = true; return v }
 	since := day(10).Add(-time.Hour)
 	for _, c := range []struct {

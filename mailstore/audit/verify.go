@@ -485,14 +485,11 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			return r
 		},
 		tally)
+	var unseen string // why mail deleted since the manifest cannot be seen
 	if err == nil && !partial {
 		// An export's manifest never held the whole prefix: what it
 		// lacks was not its to hold.
-		var w string
-		w, err = verifyDeletedSince(ctx, b, sum.Versioning, path, unread, mc.Header, sum.AsOf, tally)
-		if w != "" {
-			sum.Warnings = append(sum.Warnings, w)
-		}
+		unseen, err = verifyDeletedSince(ctx, b, sum.Versioning, path, unread, mc.Header, sum.AsOf, tally)
 	}
 	sum.Finished = now().UTC()
 	prog.report()
@@ -500,6 +497,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		return sum, fmt.Errorf("verify %s: %w", loc, err)
 	}
 	sum.Warnings = append(sum.Warnings, set.verifyWarnings(sum.Deleted, sum.Expired)...)
+	if unseen != "" {
+		sum.Warnings = append(sum.Warnings, unseen)
+	}
 	if sum.Prefixes = groups.groups(); sum.Prefixes != nil {
 		sum.Warnings = append(sum.Warnings, PrefixNote(loc.Prefix, sum.Prefixes))
 	}
