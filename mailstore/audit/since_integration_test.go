@@ -4,6 +4,7 @@ package audit_test
 
 import (
 	"context"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/audit"
+	"github.com/sesbox/sesbox/mailstore/s3store"
+	"github.com/sesbox/sesbox/mailstore/testutil/httprec"
+	"github.com/sesbox/sesbox/mailstore/testutil/peer"
 	"github.com/sesbox/sesbox/mailstore/testutil/vhist"
 )
 
@@ -33,8 +38,7 @@ func TestVerifySeesMailDeletedSinceTheManifest(t *testing.T) {
 	h.Put("b", vhist.Day(1), vhist.Message("b"))
 	h.Put("old", vhist.Day(1), vhist.Message("old"))
 	h.Delete("old", vhist.Day(2))
-	st := store(h)
-	path, _ := snapshot(t, st, audit.SnapshotOptions{})
+	path, _ := snapshot(t, store(h), audit.SnapshotOptions{})
 	// The manifest's run started up to a second before its header's
 	// time; S3 dates to the second.
 	time.Sleep(1100 * time.Millisecond)
@@ -53,9 +57,11 @@ func TestVerifySeesMailDeletedSinceTheManifest(t *testing.T) {
 	h.Put("k", now(), vhist.Message("k"))
 	h.Delete("a", now())
 
+	// Through a recording proxy: what it costs.
+	url, rec := httprec.Proxy(t, h.Srv.URL)
 	got := map[string]audit.Result{}
 	var order []string
-	sum, err := audit.Verify(ctx, st, path, audit.VerifyOptions{OnResult: func(r audit.Result) error {
+	sum, err := audit.Verify(ctx, s3store.New((&peer.S3{URL: url}).Client(), mailstore.Location{Bucket: h.Bucket, Prefix: h.Prefix}), path, audit.VerifyOptions{OnResult: func(r audit.Result) error {
 		got[strings.TrimPrefix(r.Key, "inbox/")] = r
 		order = append(order, strings.TrimPrefix(r.Key, "inbox/"))
 		return nil
@@ -93,6 +99,20 @@ func TestVerifySeesMailDeletedSinceTheManifest(t *testing.T) {
 	if sum.OK() || sum.Incomplete() || sum.DeletedSinceManifest != 3 || sum.Deleted != 1 || sum.New != 1 || sum.Unchanged != 1 ||
 		sum.Recoverable != 1 {
 		t.Errorf("summary %+v", sum)
+	}
+	// One listing of the prefix's versions (others name one key: the
+	// deleted a's), and no read of what it found.
+	lists := 0
+	for _, q := range rec.Requests() {
+		if u, err := neturl.Parse(q.Path); err == nil && u.Query().Has("versions") && u.Query().Get("prefix") == "inbox/" {
+			lists++
+		}
+		if p, _, _ := strings.Cut(q.Path, "?"); q.Method == "GET" && (strings.HasSuffix(p, "/inbox/n") || strings.HasSuffix(p, "/inbox/m") || strings.HasSuffix(p, "/inbox/p")) {
+			t.Errorf("read %s %s", q.Method, q.Path)
+		}
+	}
+	if lists != 1 {
+		t.Errorf("%d listings of the prefix's versions, want 1: %v", lists, rec.Requests())
 	}
 	for _, w := range sum.Warnings {
 		if strings.Contains(w, "deleted before this verify") {
