@@ -86,7 +86,7 @@ func lostSince(entries []Version, since, until time.Time, when string) (Result, 
 		kept = &byTime[i]
 	}
 	then, thereThen := currentAt(vs, since)
-	r := Result{Key: cur.Key, Status: DeletedSinceManifest, DeletedAt: cur.LastModified.UTC(), versionsListed: true}
+	r := Result{Key: cur.Key, Status: DeletedSinceManifest, DeletedAt: cur.LastModified.UTC()}
 	r.Versions = slices.Clone(entries)
 	slices.SortStableFunc(r.Versions, newestFirst)
 	deleted := fmt.Sprintf("deleted %s (delete marker %s)", stamp(cur.LastModified), cur.VersionID)
