@@ -66,8 +66,9 @@ func TestAuditAsOfCLI(t *testing.T) {
 			got[k] += " rewritten"
 		}
 	}
+	// g was put and deleted between the dates: only its versions hold it.
 	want := map[string]string{"a": "unchanged", "b": "changed " + td.V["b2"], "c": "deleted " + td.V["c1"], "d": "unchanged",
-		"e": "new", "h": "unchanged rewritten", "i": "new"}
+		"e": "new", "g": "deleted-since-manifest " + td.V["g1"], "h": "unchanged rewritten", "i": "new"}
 	if len(got) != len(want) {
 		t.Errorf("verify --as-of: %v, want %v", got, want)
 	}
@@ -76,12 +77,15 @@ func TestAuditAsOfCLI(t *testing.T) {
 			t.Errorf("verify --as-of: %s is %q, want %q", k, got[k], w)
 		}
 	}
-	if sum == nil || sum["asOf"] != "2026-01-20T00:00:00Z" || sum["changed"] != 1.0 || sum["deleted"] != 1.0 || sum["new"] != 2.0 {
+	if sum == nil || sum["asOf"] != "2026-01-20T00:00:00Z" || sum["changed"] != 1.0 || sum["deleted"] != 1.0 || sum["new"] != 2.0 || sum["deletedSinceManifest"] != 1.0 {
 		t.Errorf("verify --as-of summary: %v", sum)
 	}
 	out, _, _ = sesbox(t, append(flags, "audit", "verify", "--as-of", "2026-01-20T00:00:00Z", m1)...)
 	for _, s := range []string{"manifest: the bucket as of 2026-01-10T00:00:00Z, rebuilt from its versions",
-		"compared with: the bucket as of 2026-01-20T00:00:00Z", "recoverable: version " + td.V["b2"]} {
+		"compared with: the bucket as of 2026-01-20T00:00:00Z", "recoverable: version " + td.V["b2"],
+		"deleted-since-manifest inbox/g\n", "restore: aws s3api copy-object --bucket asof-cli --key inbox/g --copy-source 'asof-cli/inbox/g?versionId=" + td.V["g1"] + "'",
+		"note: put 2026-01-11T12:00:00Z (version " + td.V["g1"] + "), after the time the manifest is as of (2026-01-10T00:00:00Z), and deleted 2026-01-13T12:00:00Z",
+		"\ndeleted-since-manifest  1\n"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("verify --as-of text lacks %q:\n%s", s, out)
 		}

@@ -280,7 +280,11 @@ bytes read. On a versioned bucket it lists the versions and delete markers of ea
 changed or deleted object and names the version that still holds the original
 bytes ("recoverable: version V"). An unchanged object written again since
 the snapshot (another version, a later last-modified time) is named too, as
-rewritten.
+rewritten. Then, on a versioned bucket, it walks the versions and delete markers
+once more for mail the manifest does not hold that was put since it was made
+and is deleted now (deleted-since-manifest, with the version that holds it and
+the put and delete times): in neither the manifest nor the bucket's listing,
+nothing else shows it. On an unversioned bucket a warning says it cannot be seen.
 
 --as-of DATE compares the manifest with the bucket as it stood at DATE instead
 of now, rebuilt from its versions as audit snapshot --as-of does: what changed
@@ -288,9 +292,9 @@ between the manifest's time and DATE. With a manifest written by audit snapshot
 --as-of DATE1, it answers what changed between two past dates.
 
 Exit status 0 when everything is unchanged and the manifest is intact; 1 when
-anything was changed (its bytes or its metadata) or deleted, or the manifest
-fails its checksum (or verify could not run); 2 when nothing read was changed
-or deleted but some objects could not be read.`,
+anything was changed (its bytes or its metadata) or deleted (deleted since the
+manifest too), or the manifest fails its checksum (or verify could not run); 2
+when nothing read was changed or deleted but some objects could not be read.`,
 		Example: `  sesbox audit verify 2026-12-06.jsonl
   sesbox audit verify 2026-03-01.jsonl --as-of 2026-06-01`,
 		Args: keyArgs("MANIFEST", "the file sesbox audit snapshot --out FILE wrote", false),
@@ -554,7 +558,7 @@ func printVerifySummary(w io.Writer, s audit.Summary) error {
 	for _, row := range []struct {
 		name string
 		n    int64
-	}{{"unchanged", s.Unchanged}, {"changed", s.Changed}, {"metadata-changed", s.MetadataChanged}, {"deleted", s.Deleted}, {"new", s.New}, {"error", s.Errors}} {
+	}{{"unchanged", s.Unchanged}, {"changed", s.Changed}, {"metadata-changed", s.MetadataChanged}, {"deleted", s.Deleted}, {"deleted-since-manifest", s.DeletedSinceManifest}, {"new", s.New}, {"error", s.Errors}} {
 		fmt.Fprintf(tw, "%s\t%d\n", row.name, row.n)
 	}
 	if s.Changed+s.Deleted > 0 {

@@ -128,27 +128,49 @@ func provable(ctx context.Context, b VersionLister, at time.Time) error {
 // order, the version it held at a.at (its VersionID set, for Open), left
 // out when that was a delete marker or nothing.
 func (a *asOfBucket) ListSorted(ctx context.Context, startAfter string, fn func([]mailstore.Object) error) error {
+	var out []mailstore.Object
+	flush := func() error {
+		if len(out) == 0 {
+			return nil
+		}
+		err := fn(out)
+		out = out[:0]
+		return err
+	}
+	return keyVersions(ctx, a.VersionLister, startAfter, func(entries []Version) error {
+		if v, ok := currentAt(entries, a.at); ok {
+			out = append(out, mailstore.Object{Key: v.Key, VersionID: v.VersionID, ETag: v.ETag, Size: v.Size, LastModified: v.LastModified})
+		}
+		return nil
+	}, flush)
+}
+
+// keyVersions walks b's listing of versions and delete markers after
+// startAfter in one pass and calls key with each key's entries, in key
+// order, once all of them are seen (the slice is reused: copy what is
+// kept), and pageDone after each page's keys: one key's entries may span
+// two pages, so the last key of a page comes in the next one's call
+// (or at the end, before a last pageDone). Only one page and one key's
+// entries are held at once.
+func keyVersions(ctx context.Context, b VersionLister, startAfter string, key func([]Version) error, pageDone func() error) error {
 	var (
-		key     string
-		entries []Version // key's, so far
-		out     []mailstore.Object
+		cur     string
+		entries []Version // cur's, so far
 		last    string
 	)
 	flush := func() error {
 		if len(entries) == 0 {
 			return nil
 		}
-		if key <= last && last != "" {
-			return fmt.Errorf("list versions of %s: key %q listed after %q: the server does not list in key order", a.Location(), key, last)
+		if cur <= last && last != "" {
+			return fmt.Errorf("list versions of %s: key %q listed after %q: the server does not list in key order", b.Location(), cur, last)
 		}
-		last = key
-		if v, ok := currentAt(entries, a.at); ok {
-			out = append(out, mailstore.Object{Key: v.Key, VersionID: v.VersionID, ETag: v.ETag, Size: v.Size, LastModified: v.LastModified})
-		}
+		last = cur
+		err := key(entries)
 		entries = entries[:0]
-		return nil
+		return err
 	}
-	err := a.ListVersions(ctx, startAfter, func(page []Version) error {
+	err := b.ListVersions(ctx, startAfter, func(page []Version) error {
 		// A page holds its versions, then its delete markers, each in key
 		// order: merged by key, the versions of a key first.
 		page = slices.Clone(page)
@@ -158,27 +180,21 @@ func (a *asOfBucket) ListSorted(ctx context.Context, startAfter string, fn func(
 				// versitygw lists the key marker's own versions again.
 				continue
 			}
-			if v.Key != key {
+			if v.Key != cur {
 				if err := flush(); err != nil {
 					return err
 				}
-				key = v.Key
+				cur = v.Key
 			}
 			entries = append(entries, v)
 		}
-		// The last key of the page may go on in the next one.
-		if len(out) > 0 {
-			err := fn(out)
-			out = out[:0]
-			return err
-		}
-		return nil
+		return pageDone()
 	})
 	if err == nil {
 		err = flush()
 	}
-	if err == nil && len(out) > 0 {
-		err = fn(out)
+	if err == nil {
+		err = pageDone()
 	}
 	return err
 }

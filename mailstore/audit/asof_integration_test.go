@@ -136,13 +136,16 @@ func TestAsOfAgainstVersityGW(t *testing.T) {
 		"c": {audit.Deleted, v["c1"], false},
 		"d": {audit.Unchanged, "", false},
 		"e": {audit.New, "", false},
+		// Put on day 11 and deleted on day 13, between the dates: in
+		// neither manifest, only in the versions.
+		"g": {audit.DeletedSinceManifest, v["g1"], false},
 		"h": {audit.Unchanged, "", true},
 		"i": {audit.New, "", false},
 	})
 	if rs["b"].VersionID != v["b3"] || rs["h"].VersionID != v["h2"] {
 		t.Errorf("versions read as of %s: b %s, h %s", date2, rs["b"].VersionID, rs["h"].VersionID)
 	}
-	if sum.OK() || !sum.AsOf.Equal(date2) || sum.Changed != 1 || sum.Deleted != 1 || sum.New != 2 || sum.Unchanged != 3 || sum.Rewritten != 1 || sum.Recoverable != 2 {
+	if sum.OK() || !sum.AsOf.Equal(date2) || sum.Changed != 1 || sum.Deleted != 1 || sum.New != 2 || sum.Unchanged != 3 || sum.Rewritten != 1 || sum.Recoverable != 2 || sum.DeletedSinceManifest != 1 {
 		t.Errorf("summary as of %s: %+v", date2, sum)
 	}
 	// The first date's manifest against the bucket now.
@@ -153,6 +156,7 @@ func TestAsOfAgainstVersityGW(t *testing.T) {
 		"c": {audit.Deleted, v["c1"], false},
 		"d": {audit.Deleted, v["d2"], false},
 		"e": {audit.New, "", false},
+		"g": {audit.DeletedSinceManifest, v["g1"], false},
 		"h": {audit.Unchanged, "", true},
 		"i": {audit.New, "", false},
 	})

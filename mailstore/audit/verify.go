@@ -35,6 +35,11 @@ const (
 	// says of the object besides them (Content-Type, x-amz-meta-*, the
 	// encryption) is not what the manifest recorded.
 	MetadataChanged Status = "metadata-changed"
+	// DeletedSinceManifest: not in the manifest, put after it was made
+	// (or there then and left out of it) and deleted since, as the
+	// bucket's versions and delete markers show: mail lost as surely as
+	// a deleted object, which neither the manifest nor the listing holds.
+	DeletedSinceManifest Status = "deleted-since-manifest"
 )
 
 // Result is verify's finding for one object.
@@ -59,10 +64,17 @@ type Result struct {
 	Metadata         map[string]string `json:"metadata,omitempty"`
 	ManifestMetadata map[string]string `json:"manifestMetadata,omitempty"`
 	// Recoverable is the version that still holds the manifest's bytes, for
-	// changed and deleted objects on a versioned bucket.
+	// changed and deleted objects on a versioned bucket; for an object
+	// deleted since the manifest, its newest kept version.
 	Recoverable string `json:"recoverable,omitempty"`
+	// PutAt and DeletedAt are, for an object deleted since the manifest,
+	// when its newest kept version (Recoverable) was put and when the
+	// delete marker that hides it was written.
+	PutAt     time.Time `json:"putAt,omitzero"`
+	DeletedAt time.Time `json:"deletedAt,omitzero"`
 	// Versions lists the object's versions and delete markers, newest
-	// first, for changed and deleted objects.
+	// first, for changed and deleted objects (and those deleted since the
+	// manifest).
 	Versions []Version `json:"versions,omitempty"`
 	// Rewritten marks an unchanged object written again since the
 	// manifest (writtenAgain): the note says how.
@@ -122,6 +134,11 @@ type Summary struct {
 	// MetadataChanged counts objects whose bytes are unchanged but whose
 	// metadata is not what the manifest recorded.
 	MetadataChanged int64 `json:"metadataChanged"`
+	// DeletedSinceManifest counts objects the manifest does not hold
+	// whose versions show mail put since and deleted (or destroyed):
+	// seen on a bucket whose versions can be listed only (a warning says
+	// so otherwise).
+	DeletedSinceManifest int64 `json:"deletedSinceManifest"`
 	// LockChanged counts objects (of any status) whose manifest's
 	// version has another Object Lock now than the manifest recorded: a
 	// retention or legal hold removed, added or changed. One whose bytes
@@ -169,10 +186,11 @@ type Summary struct {
 	Prefixes []PrefixGroup `json:"prefixes,omitempty"`
 }
 
-// OK reports whether nothing was changed, deleted or unreadable and the
+// OK reports whether nothing was changed, deleted (or deleted since the
+// manifest) or unreadable and the
 // manifest is intact: the run's exit status.
 func (s Summary) OK() bool {
-	return s.Changed == 0 && s.Deleted == 0 && s.Errors == 0 && s.MetadataChanged == 0 && s.Manifest.OK()
+	return s.Changed == 0 && s.Deleted == 0 && s.DeletedSinceManifest == 0 && s.Errors == 0 && s.MetadataChanged == 0 && s.Manifest.OK()
 }
 
 // Incomplete reports whether the run found nothing changed or deleted
@@ -180,7 +198,7 @@ func (s Summary) OK() bool {
 // that lacks something rather than a finding (`audit verify` exits 2,
 // as a forward that sent some messages but not all).
 func (s Summary) Incomplete() bool {
-	return s.Errors > 0 && s.Changed == 0 && s.Deleted == 0 && s.MetadataChanged == 0 && s.Manifest.OK()
+	return s.Errors > 0 && s.Changed == 0 && s.Deleted == 0 && s.DeletedSinceManifest == 0 && s.MetadataChanged == 0 && s.Manifest.OK()
 }
 
 // AsOfNote says that the bucket was compared as it stood at a past date
@@ -208,7 +226,8 @@ func (s Summary) VersioningNote() string {
 type VerifyOptions struct {
 	Parallel int // objects read at once (default 8)
 	Progress func(Progress)
-	// OnResult is called for every object, in key order, as results come.
+	// OnResult is called for every object, in key order, as results come;
+	// then for each object deleted since the manifest, in key order.
 	OnResult func(Result) error
 	Now      func() time.Time
 	// MaxCandidates bounds how many kept versions are read when looking for
@@ -308,7 +327,10 @@ func FailedDigest(failed []FailedObject) string {
 // manifest itself, then walks the manifest and a sorted listing of the
 // bucket side by side (bounded memory at any size), reading every object
 // present in both, and for changed and deleted objects looks through the
-// kept versions for the original bytes. It returns an error only when it
+// kept versions for the original bytes; then, on a bucket whose versions
+// can be listed, it walks them beside the manifest once more for mail
+// put and deleted since the manifest (deletedSince), which neither side
+// of the first walk holds. It returns an error only when it
 // cannot run; findings are in the summary and the results.
 func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summary, error) {
 	now, par, prog := start(opt.Now, opt.Parallel, 8, opt.Progress)
@@ -377,6 +399,70 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		want *Entry
 		have *mailstore.Object
 	}
+	// tally counts each result, of verify's walk and of the objects
+	// deleted since the manifest after it, and hands it on.
+	tally := func(r Result) error {
+		if r.edited != "" {
+			sum.Manifest.Problems = append(sum.Manifest.Problems, r.edited)
+			sum.Manifest.Edited = append(sum.Manifest.Edited, r.editedFields...)
+		}
+		if r.lockChanged() {
+			sum.LockChanged++
+		}
+		if r.destroyed {
+			sum.Destroyed++
+		}
+		groups.add(r.Key)
+		if r.Status != DeletedSinceManifest {
+			// Not among the objects listed, so not in the progress's total.
+			prog.Done++
+			prog.Bytes += r.Size
+		}
+		switch r.Status {
+		case Unchanged:
+			sum.Unchanged++
+			prog.Unchanged++
+			if r.Rewritten {
+				sum.Rewritten++
+			}
+		case Changed:
+			sum.Changed++
+			prog.Changed++
+		case Deleted:
+			sum.Deleted++
+			prog.Deleted++
+			if r.expired {
+				sum.Expired++
+			}
+		case New:
+			sum.New++
+			prog.New++
+		case Failed:
+			sum.Errors++
+			prog.Errors++
+		case MetadataChanged:
+			sum.MetadataChanged++
+			prog.MetadataChanged++
+		case DeletedSinceManifest:
+			sum.DeletedSinceManifest++
+			prog.Deleted++
+		}
+		if r.Rewritten && r.Status == MetadataChanged {
+			sum.Rewritten++
+		}
+		// Recoverable counts what the manifest recorded, by its hash.
+		if r.Recoverable != "" && r.Status != DeletedSinceManifest {
+			sum.Recoverable++
+		}
+		if r.ETagCheck == ETagMismatch {
+			sum.ETagMismatches++
+		}
+		prog.report()
+		if opt.OnResult != nil {
+			return opt.OnResult(r)
+		}
+		return nil
+	}
 	err = ordered(ctx, par,
 		func(ctx context.Context, emit func(pair) error) error {
 			defer prog.listDone.Store(true)
@@ -398,67 +484,22 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			}
 			return r
 		},
-		func(r Result) error {
-			if r.edited != "" {
-				sum.Manifest.Problems = append(sum.Manifest.Problems, r.edited)
-				sum.Manifest.Edited = append(sum.Manifest.Edited, r.editedFields...)
-			}
-			if r.lockChanged() {
-				sum.LockChanged++
-			}
-			if r.destroyed {
-				sum.Destroyed++
-			}
-			groups.add(r.Key)
-			prog.Done++
-			prog.Bytes += r.Size
-			switch r.Status {
-			case Unchanged:
-				sum.Unchanged++
-				prog.Unchanged++
-				if r.Rewritten {
-					sum.Rewritten++
-				}
-			case Changed:
-				sum.Changed++
-				prog.Changed++
-			case Deleted:
-				sum.Deleted++
-				prog.Deleted++
-				if r.expired {
-					sum.Expired++
-				}
-			case New:
-				sum.New++
-				prog.New++
-			case Failed:
-				sum.Errors++
-				prog.Errors++
-			case MetadataChanged:
-				sum.MetadataChanged++
-				prog.MetadataChanged++
-			}
-			if r.Rewritten && r.Status == MetadataChanged {
-				sum.Rewritten++
-			}
-			if r.Recoverable != "" {
-				sum.Recoverable++
-			}
-			if r.ETagCheck == ETagMismatch {
-				sum.ETagMismatches++
-			}
-			prog.report()
-			if opt.OnResult != nil {
-				return opt.OnResult(r)
-			}
-			return nil
-		})
+		tally)
+	var unseen string // why mail deleted since the manifest cannot be seen
+	if err == nil && !partial {
+		// An export's manifest never held the whole prefix: what it
+		// lacks was not its to hold.
+		unseen, err = verifyDeletedSince(ctx, b, sum.Versioning, path, unread, mc.Header, sum.AsOf, tally)
+	}
 	sum.Finished = now().UTC()
 	prog.report()
 	if err != nil {
 		return sum, fmt.Errorf("verify %s: %w", loc, err)
 	}
 	sum.Warnings = append(sum.Warnings, set.verifyWarnings(sum.Deleted, sum.Expired)...)
+	if unseen != "" {
+		sum.Warnings = append(sum.Warnings, unseen)
+	}
 	if sum.Prefixes = groups.groups(); sum.Prefixes != nil {
 		sum.Warnings = append(sum.Warnings, PrefixNote(loc.Prefix, sum.Prefixes))
 	}
@@ -481,38 +522,9 @@ var errStop = errors.New("stop")
 // unread (sorted) are keys the manifest's trailer lists as not read: they
 // are walked as entries marked unread, in key order.
 func mergeWalk[P any](ctx context.Context, b Bucket, path string, unread []string, emit func(P) error, mk func(*Entry, *mailstore.Object) P) error {
-	entries := make(chan Entry)
-	scanErr := make(chan error, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		defer close(entries)
-		var c ManifestCheck
-		send := func(e Entry) error {
-			select {
-			case entries <- e:
-				return nil
-			case <-ctx.Done():
-				return errStop
-			}
-		}
-		rest := unread
-		err := scanManifest(path, func(e Entry) error {
-			for len(rest) > 0 && rest[0] <= e.Key {
-				if rest[0] < e.Key {
-					if err := send(Entry{Key: rest[0], unread: true}); err != nil {
-						return err
-					}
-				}
-				rest = rest[1:]
-			}
-			return send(e)
-		}, &c)
-		for ; err == nil && len(rest) > 0; rest = rest[1:] {
-			err = send(Entry{Key: rest[0], unread: true})
-		}
-		scanErr <- err
-	}()
+	entries, scanErr := manifestKeys(ctx, path, unread)
 	next, ok := <-entries
 	err := b.ListSorted(ctx, "", func(page []mailstore.Object) error {
 		for i := range page {
@@ -552,6 +564,44 @@ func mergeWalk[P any](ctx context.Context, b Bucket, path string, unread []strin
 		return err
 	}
 	return nil
+}
+
+// manifestKeys streams the manifest's entries in key order, with the
+// unread keys (sorted) merged in as entries marked unread, until ctx is
+// done; the error of the scan comes on the second channel once the
+// first is closed (errStop when ctx ended it).
+func manifestKeys(ctx context.Context, path string, unread []string) (<-chan Entry, <-chan error) {
+	entries := make(chan Entry)
+	scanErr := make(chan error, 1)
+	go func() {
+		defer close(entries)
+		var c ManifestCheck
+		send := func(e Entry) error {
+			select {
+			case entries <- e:
+				return nil
+			case <-ctx.Done():
+				return errStop
+			}
+		}
+		rest := unread
+		err := scanManifest(path, func(e Entry) error {
+			for len(rest) > 0 && rest[0] <= e.Key {
+				if rest[0] < e.Key {
+					if err := send(Entry{Key: rest[0], unread: true}); err != nil {
+						return err
+					}
+				}
+				rest = rest[1:]
+			}
+			return send(e)
+		}, &c)
+		for ; err == nil && len(rest) > 0; rest = rest[1:] {
+			err = send(Entry{Key: rest[0], unread: true})
+		}
+		scanErr <- err
+	}()
+	return entries, scanErr
 }
 
 // check compares one manifest entry with the bucket (have names the

@@ -808,3 +808,29 @@ func TestVerifySaysDestroyedVersionsAndLockChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyShowsMailDeletedSinceTheManifest: an object verify found
+// among the bucket's versions, put after the manifest and deleted, is a
+// finding (the verdict FAILED, its row DELETED in the failure style, its
+// restore command and note below it) and the summary counts it, at 80
+// columns, whole.
+func TestVerifyShowsMailDeletedSinceTheManifest(t *testing.T) {
+	m := newModel(t, newBucket(), "")
+	m.SetSize(80, 40)
+	m.run, m.state = 7, verifyRunning
+	r := audit.Result{Key: "inbox/n", Status: audit.DeletedSinceManifest, Recoverable: "v1",
+		Note: "put 2026-12-08T01:31:37Z (version v1), after the manifest's run started (2026-12-08T01:31:36Z), and deleted 2026-12-08T01:31:38Z (delete marker m1): mail lost since the manifest, which does not hold it"}
+	m, _ = m.Update(VerifyProgressedMsg{Run: 7, Results: []audit.Result{r}})
+	m, _ = m.Update(VerifyFinishedMsg{Run: 7, Summary: audit.Summary{Unchanged: 3, DeletedSinceManifest: 1}})
+	v := strings.Join(strings.Fields(ansi.Strip(m.View())), " ")
+	for _, want := range []string{"FAILED", "DELETED inbox/n", "recoverable: version v1", "restore: aws s3api copy-object",
+		"deleted since the manifest: 1 put after it was made (or left out of it) and deleted, as the bucket's versions show",
+		"mail lost since the manifest, which does not hold it"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, m.View())
+		}
+	}
+	if got, want := m.statusLabel(audit.DeletedSinceManifest), m.c.Styles.Fail.Render("DELETED   "); got != want {
+		t.Errorf("label %q, want %q", got, want)
+	}
+}

@@ -58,11 +58,14 @@ func (m Model) statusLabel(s audit.Status) string {
 	// as in audit verify's rows, after the view's margin. An unchanged
 	// object written again was "SAME" here, "unchanged" there.
 	label := fmt.Sprintf("%-9s ", strings.ToUpper(string(s)))
-	if s == audit.MetadataChanged {
+	switch s {
+	case audit.MetadataChanged:
 		label = "METADATA  " // the note under it says what changed
+	case audit.DeletedSinceManifest:
+		label = "DELETED   " // the note under it says it was put since
 	}
 	switch s {
-	case audit.Changed, audit.Deleted, audit.Failed, audit.MetadataChanged:
+	case audit.Changed, audit.Deleted, audit.Failed, audit.MetadataChanged, audit.DeletedSinceManifest:
 		return st.Fail.Render(label)
 	case audit.New:
 		return st.Dim.Render(label)
@@ -241,6 +244,10 @@ func (m Model) render() ([]string, []restoreLine) {
 		add("  " + st.Dim.Render(m.counts(s.Unchanged, s.Changed, s.MetadataChanged, s.Deleted, s.New, s.Errors)))
 		if s.Changed+s.Deleted > 0 {
 			add("  " + st.Dim.Render(fmt.Sprintf("recoverable: %d of %d changed or deleted", s.Recoverable, s.Changed+s.Deleted)))
+		}
+		if s.DeletedSinceManifest > 0 {
+			// Not in the manifest: found among the bucket's versions.
+			wrap("  ", fmt.Sprintf("deleted since the manifest: %d put after it was made (or left out of it) and deleted, as the bucket's versions show", s.DeletedSinceManifest), st.Fail)
 		}
 		if s.Rewritten > 0 {
 			add("  " + st.Warning.Render(fmt.Sprintf("rewritten: %d unchanged, but written again since the manifest", s.Rewritten)))
