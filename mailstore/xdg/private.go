@@ -132,6 +132,22 @@ func ownDirs(dir string) []string {
 	}
 }
 
+// OwnDirLink returns the first of dir and its parents up to the nearest
+// one named "sesbox" (the directories MkdirPrivate checks) that is a
+// symbolic link, and where it leads; "" when none is. A reader of
+// sesbox's own files that goes on through a link (to say what it found)
+// needs it: the files behind a linked directory are whoever made the
+// link's, however consistent they look.
+func OwnDirLink(dir string) (link, to string) {
+	for _, p := range ownDirs(dir) {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			to, _ := os.Readlink(p)
+			return p, to
+		}
+	}
+	return "", ""
+}
+
 // OpenPrivate opens one of sesbox's own files (flag as for os.OpenFile,
 // usually with os.O_CREATE), never through a symlink, makes sure it is a
 // regular file and puts it to mode 0600 through the open descriptor, so
