@@ -155,12 +155,39 @@ func defaultConfigPath() string {
 	return p
 }
 
+// trustedConfig refuses the default config file when another user could
+// have written it (xdg.CheckTrustedFile): it names the endpoints replies
+// and forwards are sent to. A file given with --config is the user's
+// choice, as OpenSSH checks ~/.ssh/config and not ssh -F FILE.
+func trustedConfig(path string) error {
+	err := xdg.CheckTrustedFile(path)
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, xdg.ErrWritableByAll):
+		return &mailstore.HintError{
+			Hint: fmt.Sprintf("chmod o-w %s, or move it to a file only you can write: any user could have written where sesbox sends mail", path),
+			Err:  fmt.Errorf("config %s: %w", path, err)}
+	case errors.Is(err, xdg.ErrOtherUser) && errors.As(err, &pe):
+		return &mailstore.HintError{
+			Hint: fmt.Sprintf("set XDG_CONFIG_HOME to a directory of yours, or give --config FILE: %s belongs to another user, who could have written where sesbox sends mail", pe.Path),
+			Err:  fmt.Errorf("config %s: %w", path, err)}
+	}
+	return fmt.Errorf("config %s: %w", path, err)
+}
+
 // loadConfig reads path. A missing file is an empty config unless the path
 // was given explicitly.
 func loadConfig(path string, explicit bool) (Config, error) {
 	c := Config{path: path}
 	if path == "" {
 		return c, nil
+	}
+	if !explicit {
+		if err := trustedConfig(path); err != nil {
+			return Config{}, err
+		}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

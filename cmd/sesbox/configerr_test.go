@@ -51,3 +51,46 @@ func TestEveryConfigErrorHasOneShape(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigAnotherUserCouldWriteIsRefused: the config file was read
+// whoever could write it. Planted by another user (their sesbox/ made
+// first in a shared XDG_CONFIG_HOME, sticky as /tmp is), its ses_endpoint
+// took the reply `sesbox reply KEY --yes` sent (the real binary, against
+// versitygw: the send went to the planted endpoint). A config every user
+// may write, or in another user's directory (as root: given to nobody),
+// stops every command, hint first, as OpenSSH refuses its config; --config
+// names a file the user chose, which is read as it is.
+func TestConfigAnotherUserCouldWriteIsRefused(t *testing.T) {
+	dir := isolate(t)
+	cfg := filepath.Join(dir, "config", "sesbox", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("[mailbox.a]\nbucket = \"x\"\nses_endpoint = \"http://127.0.0.1:9\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(what, want string) {
+		t.Helper()
+		_, stderr, code := sesbox(t, "ls", "--cached")
+		if code != 1 || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q\nwant exit 1 and one line starting %q", what, code, stderr, want)
+		}
+		if _, stderr, code := sesbox(t, "--config", cfg, "ls", "--cached"); strings.Contains(stderr, "another user") || strings.Contains(stderr, "every user") {
+			t.Errorf("%s, given with --config: exit %d, %q; want it read", what, code, stderr)
+		}
+	}
+	if err := os.Chmod(cfg, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	refused("a config mode 0666", "sesbox: chmod o-w "+cfg+", or move it to a file only you can write: any user could have written where sesbox sends mail (config "+cfg)
+	if err := os.Chmod(cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getuid() != 0 {
+		return // another user's directory needs root to make
+	}
+	if err := os.Chown(filepath.Dir(cfg), 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	refused("a config in another user's directory", "sesbox: set XDG_CONFIG_HOME to a directory of yours, or give --config FILE: "+filepath.Dir(cfg)+" belongs to another user, who could have written where sesbox sends mail (config "+cfg)
+}

@@ -49,6 +49,13 @@ them names no message.`,
 			if err != nil {
 				return err
 			}
+			if !m.KeepsReadState() {
+				// The TUI goes on in memory (a message read is shown
+				// read until it ends); marking is all mark does.
+				return &mailstore.HintError{
+					Hint: "nothing marked: the local index could not be opened (the warning above says why), and a mark kept only in memory is forgotten when sesbox ends",
+					Err:  errors.New("mark: no saved index")}
+			}
 			if err := a.refresh(ctx, m, true); err != nil {
 				return err
 			}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -168,5 +170,31 @@ func TestMarkTakesKeysFromStdin(t *testing.T) {
 	}
 	if _, errOut, code := sesbox(t, append(flags, "mark", "--keys-from", "-", keys[2])...); code != 64 || !strings.Contains(errOut, "one way") {
 		t.Errorf("KEY and --keys-from: exit %d, want 64\n%s", code, errOut)
+	}
+}
+
+// TestMarkThatCannotBeKeptFails: with the index refused (its cache
+// directory a link: sesbox works in memory, saying so), mark marked the
+// message in memory, exited 0, and the next ls showed it unread (sesbox
+// mark against versitygw with $XDG_CACHE_HOME/sesbox a link). Nothing
+// outlives the run there, so mark says so, hint first, marks nothing and
+// exits 1.
+func TestMarkThatCannotBeKeptFails(t *testing.T) {
+	dir := isolate(t)
+	flags, _, msgs := demoBucket(t)
+	keys := sortedKeys(msgs)
+	cache := filepath.Join(dir, "cache")
+	if err := os.MkdirAll(filepath.Join(dir, "elsewhere"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "elsewhere"), filepath.Join(cache, "sesbox")); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := sesbox(t, append(flags, "mark", keys[0])...)
+	if code != 1 || !strings.Contains(errOut, "sesbox: nothing marked: the local index could not be opened (the warning above says why), and a mark kept only in memory is forgotten when sesbox ends") {
+		t.Errorf("mark with the index in memory: exit %d, stderr:\n%s\nwant exit 1 and the reason", code, errOut)
 	}
 }

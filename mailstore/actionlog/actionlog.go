@@ -370,6 +370,11 @@ func VerifyLog(path string) ([]Action, []Problem, error) {
 		}
 		replaced = append(replaced, newProblem(0, "replaced", detail))
 	}
+	// OpenLog refuses a linked state directory; a log and head found
+	// behind one were written by whoever made the link.
+	if link, to := xdg.OwnDirLink(filepath.Dir(path)); link != "" {
+		replaced = append(replaced, newProblem(0, "replaced", "the log's directory "+link+" is a symbolic link to "+to+": sesbox never keeps its log behind a link, it was replaced"))
+	}
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, fmt.Errorf("read action log: %w", err)

@@ -409,6 +409,41 @@ func TestActionLogCrashBetweenLineAndHead(t *testing.T) {
 	}
 }
 
+// TestLogReadThroughALinkedDirectoryIsReplaced: the state directory
+// replaced by a link (another user's, planted where XDG_STATE_HOME points)
+// to a directory holding a whole log and its head, made by a sesbox of
+// theirs: OpenLog refuses to write there, but verify read it as this
+// machine's log and called it intact, and audit log listed its entries as
+// sends made here (sesbox audit log against versitygw, a forged "reply
+// sent" line shown with no warning). It is read and named replaced, as a
+// linked log file is.
+func TestLogReadThroughALinkedDirectoryIsReplaced(t *testing.T) {
+	planted := writeLog(t, 2) // a consistent log and head, elsewhere
+	root := t.TempDir()
+	if err := os.Symlink(filepath.Dir(planted), filepath.Join(root, "sesbox")); err != nil {
+		t.Fatal(err)
+	}
+	actions, problems, err := VerifyLog(filepath.Join(root, "sesbox", "actions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(actions) != 2 {
+		t.Errorf("%d actions read, want the 2 behind the link (what it leads to is still shown)", len(actions))
+	}
+	if len(problems) == 0 || problems[0].Kind != "replaced" || !strings.Contains(problems[0].Detail, filepath.Dir(planted)) {
+		t.Errorf("problems %v, want the log named replaced, with where the link leads", problems)
+	}
+	// A directory above sesbox's own ($XDG_STATE_HOME) may be a link:
+	// the user's, not sesbox's.
+	user := t.TempDir()
+	if err := os.Symlink(filepath.Dir(filepath.Dir(planted)), filepath.Join(user, "state")); err != nil {
+		t.Fatal(err)
+	}
+	if _, problems, _ := VerifyLog(filepath.Join(user, "state", "sesbox", "actions.jsonl")); len(problems) != 0 {
+		t.Errorf("a linked XDG_STATE_HOME: problems %v, want none", problems)
+	}
+}
+
 // TestLogDirectoryNeverASymlink: the sesbox state directory that holds
 // the log replaced by a link is refused, and no log is created where it
 // leads; the log was written into the link's target.

@@ -233,3 +233,42 @@ func TestReplyToOwnMessageGoesToItsRecipients(t *testing.T) {
 }
 
 func parse(raw []byte) *mime.View { return mime.Parse(raw) }
+
+// TestReplyToOurAddressInReplyToGoesToTheSender: a reply to our own
+// message goes to whom we sent it, as mutt's does, but sesbox took "our
+// own message" from the Reply-To too, which is the sender's words: a
+// message from attacker@ with "Reply-To: <our address>" and a third party
+// in To had a plain reply (r, not R) go to that party, the attacker's
+// text quoted, from our verified address (sesbox reply --dry-run against
+// versitygw: "it would go to ceo@bank.example"). It goes to the From,
+// with a warning. A From of ours that SES's DMARC check failed (a
+// forgery of our domain) is not our message either: no recipient is
+// taken from it.
+func TestReplyToOurAddressInReplyToGoesToTheSender(t *testing.T) {
+	us := mail.Address{Address: "support@acme-demo.example"}
+	for _, field := range []string{"Reply-To", "Mail-Reply-To"} {
+		raw := hostile(map[string]string{"From": "Attacker <" + evil + ">", field: "support@acme-demo.example", "To": "CEO <ceo@bank.example>, support@acme-demo.example"})
+		r, err := NewReply(raw, parse(raw), Options{From: us})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.To) != 1 || r.To[0].Address != evil || len(r.Cc) != 0 {
+			t.Errorf("%s of our own address: To %v Cc %v, want the From, %s, alone", field, r.To, r.Cc, evil)
+		}
+		if !strings.Contains(strings.Join(r.Warnings, "; "), field+" names only your own address") {
+			t.Errorf("%s of our own address: warnings %q, want it said", field, r.Warnings)
+		}
+	}
+	forged := "Received: from mx.attacker.example by inbound-smtp.us-east-1.amazonaws.com with SMTP id x\r\n for support@acme-demo.example; Tue, 03 Nov 2026 14:02:11 +0000\r\n" +
+		"X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n" +
+		"Authentication-Results: amazonses.com;\r\n spf=fail (spfCheck: x) smtp.mailfrom=a@attacker.example;\r\n dkim=fail header.i=@acme-demo.example;\r\n dmarc=fail header.from=acme-demo.example;\r\n" +
+		"From: Acme Support <support@acme-demo.example>\r\nTo: CEO <ceo@bank.example>\r\nSubject: x\r\nMessage-ID: <f@attacker.example>\r\nDate: Tue, 3 Nov 2026 09:02:05 -0500\r\n\r\nPay to IBAN XX00 EVIL\r\n"
+	v := parse([]byte(forged))
+	if v.Summary.Verdicts.DMARC != "FAIL" {
+		t.Fatalf("DMARC verdict %q, want FAIL", v.Summary.Verdicts.DMARC)
+	}
+	r, err := NewReply([]byte(forged), v, Options{From: us})
+	if err == nil || len(r.To) != 0 || !strings.Contains(err.Error(), "SES's DMARC check failed") {
+		t.Errorf("a forged From of ours: To %v, err %v; want no recipient, saying why", r.To, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sesbox/sesbox/mailstore/mime"
@@ -13,7 +14,8 @@ import (
 
 // FuzzReplyHeaders: whatever the original, a reply built from it has only
 // the reply's own header fields, each once, and goes to exactly the
-// addresses its To and Cc fields name.
+// addresses its To and Cc fields name, and its References end with its
+// In-Reply-To.
 func FuzzReplyHeaders(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.eml")
 	for _, p := range files {
@@ -24,6 +26,7 @@ func FuzzReplyHeaders(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add(hostile(map[string]string{"Subject": b64word("x\r\nBcc: " + evil), "Reply-To": b64word("y\r\nCc: <" + evil + ">")}))
+	f.Add(hostile(map[string]string{"Message-ID": "<b4@x.example>", "References": "<b4@x.example> <b4@x.example> <p1@x.example>"}))
 	f.Add(hostile(map[string]string{"Mail-Followup-To": b64word("y\r\nBcc: <"+evil+">") + " <list@lists.example>, support@acme-demo.example", "Mail-Reply-To": "\"a\r\n b\" <" + evil + ">"}))
 	from := mail.Address{Name: "Acme", Address: "support@acme-demo.example"}
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -50,6 +53,11 @@ func FuzzReplyHeaders(f *testing.F) {
 			if !slices.Contains(allowedHeaders, k) || len(vs) != 1 {
 				t.Fatalf("header %s %q", k, vs)
 			}
+		}
+		// The parent's id is the last of References (RFC 5322 3.6.4),
+		// whatever the original's References held.
+		if irt := msg.Header.Get("In-Reply-To"); irt != "" && !strings.HasSuffix(msg.Header.Get("References"), irt) {
+			t.Fatalf("References %q do not end with In-Reply-To %q", msg.Header.Get("References"), irt)
 		}
 		var got []string
 		for _, field := range []string{"To", "Cc"} {

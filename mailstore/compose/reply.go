@@ -128,7 +128,9 @@ type Options struct {
 
 // NewReply plans the reply to the stored message raw, whose parse is v:
 //   - To is the original's Mail-Reply-To, else its Reply-To, else its From;
-//     when that is us (a reply to our own message), the original's To.
+//     when that is us and so is its From (a reply to our own message, its
+//     From not failed by SES's DMARC check), the original's To; when only
+//     the Mail-Reply-To or Reply-To is us, its From.
 //   - A reply-all goes to the original's Mail-Followup-To when it names
 //     someone besides us (To only, no Cc); else it adds the original's To
 //     and Cc as Cc. Either way without our own addresses and without
@@ -216,28 +218,48 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		newMessage  = "write to those you mean in a new message: no reply can go to them all"
 		senderAlone = "reply to the sender alone: reply without --all (r, not R, in the viewer)"
 	)
-	target, err := whole("Mail-Reply-To", newMessage)
+	field := "Mail-Reply-To"
+	target, err := whole(field, newMessage)
 	if err != nil {
 		return r, err
 	}
 	if len(target) == 0 {
-		if target, err = whole("Reply-To", newMessage); err != nil {
+		field = "Reply-To"
+		if target, err = whole(field, newMessage); err != nil {
 			return r, err
 		}
+	}
+	var from []mailstore.Address
+	if s.From.Address != "" || s.From.Name != "" {
+		from = []mailstore.Address{s.From}
 	}
 	if len(target) == 0 {
-		var from []mailstore.Address
-		if s.From.Address != "" || s.From.Name != "" {
-			from = []mailstore.Address{s.From}
-		}
-		target = clean("From", from)
+		field, target = "From", clean("From", from)
 	}
-	// Whole: a Summary keeps the first 16 KB of a list, and a reply-all
-	// goes to every address.
+	// A reply to a message we sent goes to whom we sent it, as mutt's
+	// does: when its From is ours. A Reply-To naming only us is the
+	// sender's words: taken for "our message" it sent a plain reply to
+	// whomever the sender put in To, their text quoted, from our
+	// address; the reply goes to the From instead. A From of ours that
+	// SES's DMARC check failed (in SES's own block) is a forgery of our
+	// domain: no recipient is taken from it.
 	if allOwn(target, own) {
-		// Replying to a message we sent: it goes to whom we sent it.
-		if target, err = whole("To", newMessage); err != nil {
-			return r, err
+		sender := target
+		if field != "From" {
+			sender = clean("From", from)
+		}
+		switch {
+		case !allOwn(sender, own):
+			r.Warnings = append(r.Warnings, field+" names only your own address: replying to the From")
+			target = sender
+		case strings.EqualFold(s.Verdicts.DMARC, "FAIL"):
+			r.Warnings = append(r.Warnings, "the From is your own address but SES's DMARC check failed it (a forgery of your domain): not replying to the recipients it names")
+		default:
+			// Whole: a Summary keeps the first 16 KB of a list, and a
+			// reply-all goes to every address.
+			if target, err = whole("To", newMessage); err != nil {
+				return r, err
+			}
 		}
 	}
 	to := newAddressSet(own)

@@ -73,14 +73,21 @@ func ThreadingFor(messageID, inReplyTo string, references []string) Threading {
 	if len(refs) == 0 && inReplyTo != "" {
 		refs = []string{inReplyTo}
 	}
-	seen := map[string]bool{}
+	// The original's own id goes last whatever its References say: one
+	// written among them (a looping mailer, or a sender steering the
+	// thread) kept its place there and left another id last, which
+	// clients read as the parent.
+	seen := map[string]bool{t.InReplyTo: true}
 	var ids []string
-	for _, id := range append(append([]string{}, refs...), t.InReplyTo) {
+	for _, id := range refs {
 		if !ValidMessageID(id) || seen[id] {
 			continue
 		}
 		seen[id] = true
 		ids = append(ids, id)
+	}
+	if t.InReplyTo != "" {
+		ids = append(ids, t.InReplyTo)
 	}
 	t.References = trimReferences(ids)
 	return t

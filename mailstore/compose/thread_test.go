@@ -65,3 +65,56 @@ func TestThreadingFallsBackToInReplyTo(t *testing.T) {
 		t.Errorf("References = %q, want the valid References then the original", got)
 	}
 }
+
+// TestReferencesEndWithTheParent: the original's own id written in its
+// References (a looping mailer, or a sender who wants the reply threaded
+// under another message) was kept where it stood and the repeat at the
+// end dropped, so References ended with another id: "<b4@x> <p1@x>" for
+// a reply to <b4@x>, which Thunderbird and the JWZ algorithm read as a
+// reply to <p1@x>. RFC 5322 3.6.4: the parent's References, then the
+// parent's id, last.
+func TestReferencesEndWithTheParent(t *testing.T) {
+	for _, c := range []struct {
+		refs []string
+		want string
+	}{
+		{[]string{"b4@x", "b4@x", "p1@x"}, "p1@x b4@x"},
+		{[]string{"root@x", "b4@x", "p1@x"}, "root@x p1@x b4@x"},
+		{[]string{"b4@x"}, "b4@x"},
+		{nil, "b4@x"},
+	} {
+		th := ThreadingFor("b4@x", "", c.refs)
+		if got := strings.Join(th.References, " "); got != c.want {
+			t.Errorf("References of a reply to <b4@x> with References %q = %q, want %q", c.refs, got, c.want)
+		}
+	}
+	if th := ThreadingFor("b4@x", "b4@x", nil); strings.Join(th.References, " ") != "b4@x" {
+		t.Errorf("In-Reply-To naming the message itself: References = %q, want only b4@x", th.References)
+	}
+}
+
+// FuzzThreadingEndsWithTheParent: whatever the original's References and
+// In-Reply-To hold, a reply's References end with the original's id (when
+// it can be written back), name no id twice, and stay within the limits.
+func FuzzThreadingEndsWithTheParent(f *testing.F) {
+	f.Add("b4@x", "", "b4@x b4@x p1@x")
+	f.Add("m@x", "m@x", "")
+	f.Add("m@x", "p@x", "r@x m@x q@x m@x")
+	f.Fuzz(func(t *testing.T, id, inReplyTo, refs string) {
+		th := ThreadingFor(id, inReplyTo, strings.Fields(refs))
+		n := len(th.References)
+		if ValidMessageID(id) && (n == 0 || th.References[n-1] != id) {
+			t.Fatalf("References %q do not end with the original's id %q", th.References, id)
+		}
+		seen := map[string]bool{}
+		for _, r := range th.References {
+			if seen[r] {
+				t.Fatalf("References %q name %q twice", th.References, r)
+			}
+			seen[r] = true
+		}
+		if n > MaxReferences || len(angle(th.References)) > MaxReferencesBytes+maxIDBytes+3 {
+			t.Fatalf("References over the limits: %d ids, %d bytes", n, len(angle(th.References)))
+		}
+	})
+}

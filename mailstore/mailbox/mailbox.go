@@ -605,6 +605,17 @@ func (m *Mailbox) SetRead(ctx context.Context, key string, read bool) error {
 	return m.notIndexed(ctx, key, m.idx.SetRead(ctx, m.Location().Bucket, key, read))
 }
 
+// KeepsReadState reports whether a read state SetRead sets outlives this
+// process: the index is saved on disk (not the one in memory that
+// index.OpenCache falls back to when it cannot be), or a team table
+// shares it.
+func (m *Mailbox) KeepsReadState() bool {
+	m.mu.Lock()
+	shared := m.shared
+	m.mu.Unlock()
+	return shared != nil || m.idx.Path() != ""
+}
+
 // notIndexed explains err, the index not holding key: an object whose
 // headers could not be read (the refresh left it out, to read again next
 // time) says so with the reason; else "no message" (notFound). It was

@@ -151,3 +151,58 @@ func TestMkdirPrivateRefusesADirectoryOpenToAll(t *testing.T) {
 		t.Errorf("MkdirPrivate in the user's own directory: %v", err)
 	}
 }
+
+// TestCheckTrustedFile: the config file sesbox reads from
+// $XDG_CONFIG_HOME/sesbox was read whoever wrote it: planted by another
+// user (their sesbox/ made first in a shared XDG_CONFIG_HOME), its
+// ses_endpoint took every reply. A file every user may write, and (as
+// root, giving it to nobody) a directory or file of another user, are
+// refused; the user's own file, one linked to it, and root's are not.
+func TestCheckTrustedFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sesbox")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	own := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(own, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "linked.toml")
+	if err := os.Symlink(own, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{own, link, filepath.Join(dir, "missing.toml")} {
+		if err := CheckTrustedFile(p); err != nil {
+			t.Errorf("CheckTrustedFile(%s): %v, want nil", p, err)
+		}
+	}
+	if err := os.Chmod(own, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{own, link} {
+		if err := CheckTrustedFile(p); !errors.Is(err, ErrWritableByAll) {
+			t.Errorf("CheckTrustedFile(%s) of a file mode 0666: %v, want ErrWritableByAll", p, err)
+		}
+	}
+	if err := os.Chmod(own, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getuid() != 0 {
+		return // another user's file needs root to make; root's own is trusted
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckTrustedFile(own); !errors.Is(err, ErrOtherUser) {
+		t.Errorf("CheckTrustedFile in another user's sesbox directory: %v, want ErrOtherUser", err)
+	}
+	if err := os.Chown(dir, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(own, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckTrustedFile(own); !errors.Is(err, ErrOtherUser) {
+		t.Errorf("CheckTrustedFile of another user's file: %v, want ErrOtherUser", err)
+	}
+}

@@ -15,6 +15,8 @@ func isLoop(error) bool { return false }
 
 func ownedByOther(os.FileInfo) bool { return false }
 
+func ownedByOtherThanRoot(os.FileInfo) bool { return false }
+
 // openToAll: the permission bits say nothing of who may write here.
 func openToAll(os.FileInfo) bool { return false }
 

@@ -17,6 +17,13 @@ func ownedByOther(fi os.FileInfo) bool {
 	return ok && int(st.Uid) != os.Getuid()
 }
 
+// ownedByOtherThanRoot is ownedByOther, root excepted: a file sesbox only
+// reads may be the administrator's.
+func ownedByOtherThanRoot(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Uid != 0 && int(st.Uid) != os.Getuid()
+}
+
 // openToAll reports a directory every user may write to that is not
 // sticky: any of them may rename or remove what is in it.
 func openToAll(fi os.FileInfo) bool {

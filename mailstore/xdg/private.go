@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // ErrSymlink is returned (wrapped) when one of sesbox's own files or
@@ -130,6 +131,56 @@ func ownDirs(dir string) []string {
 			return []string{dir}
 		}
 	}
+}
+
+// ErrWritableByAll is returned (wrapped) when a file sesbox takes its
+// settings from may be written by every user.
+var ErrWritableByAll = errors.New("may be written by every user")
+
+// CheckTrustedFile returns an error when the file at path, which sesbox
+// takes its settings from, could have been written by another user: the
+// file (links followed: a dotfile manager's link is the user's) may be
+// written by every user, or it or one of its directories up to the
+// nearest one named "sesbox" belongs to a user other than this one and
+// root (ErrOtherUser; made first by them in a shared directory the XDG
+// variables name, it says where replies go and what runs). A missing
+// file is no error. OpenSSH refuses its user config for the same reasons.
+func CheckTrustedFile(path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o002 != 0 && runtime.GOOS != "windows" {
+		return &fs.PathError{Op: "read", Path: path, Err: ErrWritableByAll}
+	}
+	if ownedByOtherThanRoot(fi) {
+		return &fs.PathError{Op: "read", Path: path, Err: ErrOtherUser}
+	}
+	for _, p := range ownDirs(filepath.Dir(path)) {
+		if fi, err := os.Lstat(p); err == nil && ownedByOtherThanRoot(fi) {
+			return &fs.PathError{Op: "read", Path: p, Err: ErrOtherUser}
+		}
+	}
+	return nil
+}
+
+// OwnDirLink returns the first of dir and its parents up to the nearest
+// one named "sesbox" (the directories MkdirPrivate checks) that is a
+// symbolic link, and where it leads; "" when none is. A reader of
+// sesbox's own files that goes on through a link (to say what it found)
+// needs it: the files behind a linked directory are whoever made the
+// link's, however consistent they look.
+func OwnDirLink(dir string) (link, to string) {
+	for _, p := range ownDirs(dir) {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			to, _ := os.Readlink(p)
+			return p, to
+		}
+	}
+	return "", ""
 }
 
 // OpenPrivate opens one of sesbox's own files (flag as for os.OpenFile,
