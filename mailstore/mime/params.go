@@ -237,12 +237,12 @@ func unquote(s string) string {
 // its first pieces.
 func noteCutParams(p *enmime.Part, index int, name string, d *decoder) string {
 	for _, f := range [...]struct{ field, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
-		_, dropped := cutParams(p.Header.Get(f.field))
-		if dropped == nil {
+		cut, dropped := cutDrops(p.Header.Get(f.field), f.param)
+		if !cut {
 			continue
 		}
 		what := "the rest were not read"
-		if name != "" && !strings.HasSuffix(name, "…") && slices.Contains(dropped, f.param) {
+		if name != "" && !strings.HasSuffix(name, "…") && dropped {
 			name += "…"
 			what = "its file name is cut"
 		}

@@ -528,7 +528,7 @@ func noteUnreadableTypes(root *enmime.Part, d *decoder) {
 		}
 		for _, field := range [...]string{"Content-Type", "Content-Disposition"} {
 			v := p.Header.Get(field)
-			if v = v[:paramsEnd(v)]; refusedParams(v) {
+			if v = cutParams(v); refusedParams(v) {
 				d.warnf("%s %q holds parameters that do not parse: read as well as they go", field, v)
 			}
 		}
