@@ -103,6 +103,14 @@ var extraCharsets = map[string]encoding.Encoding{
 	"cp874":   charmap.Windows874,
 	"ms874":   charmap.Windows874,
 	"utf8mb4": encoding.Nop,
+	// The rest of the labels enmime's own table decodes (a body so
+	// labelled read, a Subject an unknown charset), as it decodes them;
+	// its "8859-N" spellings are read in charsetByLabel.
+	"cp-850":       charmap.CodePage850,
+	"136":          traditionalchinese.Big5,
+	"238":          charmap.Windows1250,
+	"we8iso8859p1": charmap.Windows1252,
+	"iso: western": charmap.Windows1252,
 }
 
 // lookupCharset finds a decoder for a charset label, or nil when no known
@@ -148,7 +156,18 @@ func charsetByLabel(label string) encoding.Encoding {
 	if e, err := ianaindex.IANA.Encoding(label); err == nil && e != nil {
 		return e
 	}
-	return extraCharsets[label]
+	if e := extraCharsets[label]; e != nil {
+		return e
+	}
+	// ISO 8859 spelt without its "iso-" ("8859-2", "8859_2", "iso8859_2"),
+	// as enmime's own table knows it: a body so labelled was decoded, a
+	// Subject in it was an unknown charset.
+	for _, prefix := range [...]string{"8859-", "8859_", "iso8859_"} {
+		if n, ok := strings.CutPrefix(label, prefix); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			return charsetByLabel("iso-8859-" + n)
+		}
+	}
+	return nil
 }
 
 // normalLabel is a charset label as the indexes know it.
