@@ -327,7 +327,7 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 		}
 		d.warnf("cannot decode text in charset %q", charset)
 	} else {
-		d.warnf("unknown charset %q", charset)
+		d.unknownCharset(charset, b)
 	}
 	if utf8.Valid(b) {
 		return string(b)
@@ -335,6 +335,24 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 	s, _ := charmap.Windows1252.NewDecoder().Bytes(b)
 	return string(s)
 }
+
+// unknownCharset says that b, text in charset, is in a charset no
+// decoder knows: a warning when b holds bytes beyond ASCII (they are a
+// guess, see bytesIn), a note (IsNote) when it does not (ASCII reads the
+// same in practically every charset mail uses). Every text goes through
+// it, a header field's and a body's (noteUnknownCharsets), so the words
+// are the same whichever decoder read the text.
+func (d *decoder) unknownCharset(charset string, b []byte) {
+	if isASCII(b) {
+		d.warnf("unknown charset %q"+asciiInUnknownCharset, charset)
+		return
+	}
+	d.warnf("unknown charset %q", charset)
+}
+
+// asciiInUnknownCharset ends the note of a text in an unknown charset
+// that holds nothing but ASCII.
+const asciiInUnknownCharset = ": the text is ASCII, read as it is"
 
 // charsetReader is a mime.WordDecoder CharsetReader that never fails, so
 // net/mail does not reject an address list over a display name in an

@@ -348,14 +348,17 @@ func TestUndecodableBytesAreSaid(t *testing.T) {
 // warning `unknown charset "x-nonexistent"` wherever it is declared: a
 // top-level text/plain or text/html, a part of a multipart, a message
 // inside one, an encoded-word in the Subject or in a display name, an
-// RFC 2231 file name. The body was said to be in it only when its bytes
-// were not ASCII, and then in enmime's words besides ("[W] Character Set
-// Conversion: failed to get reader"); a file name never.
+// RFC 2231 file name; text that is all ASCII, the one note that says so.
+// A body was said to be in it (a warning) only when its bytes were not
+// UTF-8, and then in enmime's words besides ("[W] Character Set
+// Conversion: failed to get reader", a note); a file name never; ASCII
+// in a Subject was a warning.
 func TestUnknownCharsetIsSaidAlike(t *testing.T) {
 	const cs = "x-nonexistent"
 	multipart := func(part string) []byte {
 		return msg([]byte("--b\r\n"+part+"\r\n--b--\r\n"), "From: a@x.example", "Subject: s", "Content-Type: multipart/mixed; boundary=b")
 	}
+	ascii := map[string]bool{"text/plain ASCII": true, "part ASCII": true, "Subject ASCII": true}
 	for name, raw := range map[string][]byte{
 		"text/plain 8bit":  msg([]byte("caf\xe9\r\n"), "From: a@x.example", "Subject: s", "Content-Type: text/plain; charset="+cs),
 		"text/plain ASCII": msg([]byte("cafe\r\n"), "From: a@x.example", "Subject: s", "Content-Type: text/plain; charset="+cs),
@@ -364,6 +367,7 @@ func TestUnknownCharsetIsSaidAlike(t *testing.T) {
 		"part":             multipart("Content-Type: text/plain; charset=" + cs + "\r\n\r\ncaf\xe9"),
 		"part ASCII":       multipart("Content-Type: text/plain; charset=" + cs + "\r\n\r\ncafe"),
 		"Subject":          msg([]byte("x\r\n"), "From: a@x.example", "Subject: =?"+cs+"?q?caf=E9?="),
+		"Subject ASCII":    msg([]byte("x\r\n"), "From: a@x.example", "Subject: =?"+cs+"?q?cafe?="),
 		"From":             msg([]byte("x\r\n"), "From: =?"+cs+"?q?caf=E9?= <a@x.example>", "Subject: s"),
 		"file name":        multipart("Content-Type: application/pdf\r\nContent-Disposition: attachment; filename*=" + cs + "''caf%E9.pdf\r\n\r\nx"),
 		"message/rfc822":   multipart("Content-Type: message/rfc822\r\n\r\nFrom: c@d.example\r\nContent-Type: text/plain; charset=" + cs + "\r\n\r\ncaf\xe9"),
@@ -384,8 +388,12 @@ func TestUnknownCharsetIsSaidAlike(t *testing.T) {
 				said = append(said, w)
 			}
 		}
-		if !slices.Equal(said, []string{`unknown charset "x-nonexistent"`}) {
-			t.Errorf("%s: charset warnings %q", name, said)
+		want := `unknown charset "x-nonexistent"`
+		if ascii[name] {
+			want += asciiInUnknownCharset
+		}
+		if !slices.Equal(said, []string{want}) || IsNote(want) != ascii[name] {
+			t.Errorf("%s: charset warnings %q, want %q", name, said, want)
 		}
 	}
 }

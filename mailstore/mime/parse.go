@@ -604,12 +604,13 @@ func misreadByEnmime(p *enmime.Part) bool {
 	return e != encoding.Nop && bytes.ContainsRune(p.Content, utf8.RuneError)
 }
 
-// noteUnknownCharsets warns of each text part in a charset no decoder
-// knows, as the header's decoder warns of an encoded-word in one
-// (bytesIn): the same "unknown charset" whichever path read the text.
-// enmime said it only of a part it could not convert, in words of its
-// own, and of none when the bytes were ASCII. The charset named is the
-// one declared, also when enmime read the part in one it detected.
+// noteUnknownCharsets says of each text part in a charset no decoder
+// knows what the header's decoder says of an encoded-word in one
+// (unknownCharset): the same words whichever path read the text. enmime
+// said it in words of its own, a note even of bytes it could not read
+// (sesbox warned of those too, when they were not UTF-8). The charset
+// named is the one declared, also when enmime read the part in one it
+// detected.
 func noteUnknownCharsets(root *enmime.Part, d *decoder) {
 	walkParts(root, func(p *enmime.Part) {
 		label := cmp.Or(p.OrigCharset, p.Charset)
@@ -617,7 +618,7 @@ func noteUnknownCharsets(root *enmime.Part, d *decoder) {
 			lookupCharset(label) != nil || utf16For(label, nil) != nil {
 			return
 		}
-		d.warnf("unknown charset %q", label)
+		d.unknownCharset(label, p.Content)
 		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion })
 	})
 }
