@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sesbox/sesbox/mailstore"
@@ -70,5 +71,36 @@ func migrateGuessedCounts(t *testing.T, downgrade string, version int) {
 	var now int
 	if err := x.db.QueryRow(`PRAGMA user_version`).Scan(&now); err != nil || now != schemaVersion {
 		t.Fatalf("user_version %d, %v", now, err)
+	}
+}
+
+// TestLateUuencodedFileIsCounted: a plain text message whose uuencoded
+// file starts past the first range the index reads (16 KiB) was listed
+// with no attachment, exactly (attachmentsExact true, has:attachment
+// false), and gained one when opened. The first range no longer decides
+// a text's count: it is read whole and counted exactly. An HTML message as
+// long is counted from its header, with no second read (Parse takes no
+// files out of HTML).
+func TestLateUuencodedFileIsCounted(t *testing.T) {
+	f := newFixture(t)
+	head := "Received: from mx by inbound-smtp.us-east-1.amazonaws.com with SMTP id x for support@acme.example; Mon, 16 Nov 2026 09:12:33 +0000 (UTC)\r\n" +
+		"From: a@example.com\r\nTo: support@acme.example\r\nSubject: report\r\nDate: Mon, 16 Nov 2026 09:00:00 +0000\r\n"
+	filler := strings.Repeat("a line of the report, no file in it\r\n", 1000) // 37 KB
+	f.srv.Put(t, "mail", "inbox/text", []byte(head+"Content-Type: text/plain\r\n\r\n"+filler+"begin 644 late.bin\r\n#86)C\r\n`\r\nend\r\n"))
+	f.srv.Put(t, "mail", "inbox/html", []byte(head+"Content-Type: text/html\r\n\r\n<p>"+filler+"</p>\r\n"))
+	f.refresh(t)
+	ctx := context.Background()
+	text, _, err := f.idx.Get(ctx, "mail", "inbox/text")
+	if err != nil || text.Attachments != 1 || !text.AttachmentsExact {
+		t.Errorf("text with a file at 37 KB: %d attachments (exact %v), %v; want 1, exact", text.Attachments, text.AttachmentsExact, err)
+	}
+	html, _, err := f.idx.Get(ctx, "mail", "inbox/html")
+	if err != nil || html.Attachments != 0 || !html.AttachmentsExact {
+		t.Errorf("long HTML: %d attachments (exact %v), %v; want 0, exact", html.Attachments, html.AttachmentsExact, err)
+	}
+	// Two ranged reads of the first 16 KiB, then the text whole: the HTML
+	// is not read again.
+	if gets := f.rec.ObjectGets(); gets != 3 {
+		t.Errorf("%d object GETs, want 3", gets)
 	}
 }

@@ -295,7 +295,8 @@ func summarizeRead(ctx context.Context, st mailstore.Store, o mailstore.Object, 
 // opened; so then the message is read whole and counted exactly. That
 // costs a full read only for multipart mail larger than the first range
 // whose first bytes hold no attachment (a long HTML newsletter, an
-// attachment after a long text).
+// attachment after a long text), and for a plain text of one part larger
+// than it (a uuencoded file may be anywhere in it, which Parse counts).
 func countAttachments(ctx context.Context, st mailstore.Store, s *mailstore.Summary, head []byte) error {
 	s.Attachments, s.AttachmentsExact = mime.CountAttachments(head, s.Size)
 	if s.AttachmentsExact || s.Attachments > 0 {

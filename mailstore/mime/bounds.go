@@ -144,7 +144,7 @@ func (c *mediaTypeCache) put(ctype string, r mediaTypeResult) {
 
 // parseMediaTypeOnce is parseMediaType without the cache.
 func parseMediaTypeOnce(ctype string) (mtype string, params map[string]string, invalid []string, err error) {
-	ctype, _ = cutParams(ctype)
+	ctype = cutParams(ctype)
 	in := ctype
 	if refusedParams(in) {
 		// No parser reads it as it is, and each of enmime's errors costs
@@ -249,34 +249,83 @@ func readableParams(ctype string) (fixed string, ok bool) {
 	return b.String(), ok
 }
 
-// cutParams cuts a media type value before its (maxMediaParams+1)th
-// ';', as parseMediaType reads it, and returns the names (lower case,
-// without an RFC 2231 "*N*" suffix) of the parameters it dropped.
-func cutParams(ctype string) (kept string, dropped []string) {
-	end := paramsEnd(ctype)
-	if end == len(ctype) {
-		return ctype, nil
-	}
-	for _, p := range strings.Split(ctype[end+1:], ";") {
-		name, _, _ := strings.Cut(p, "=")
-		name, _, _ = strings.Cut(strings.ToLower(strings.TrimSpace(name)), "*")
-		dropped = append(dropped, name)
-	}
-	return ctype[:end], dropped
+// cutParams is a media type value as parseMediaType reads it: as it is
+// when it has at most maxMediaParams separators (';'), else without its
+// empty parameters (nothing but blanks between two separators, outside
+// a quoted string: they hold nothing to lose) and cut before its
+// (maxMediaParams+1)th parameter. 2 MB of ';' after "text/plain" had each
+// of the dozen parses of the value (enmime's and sesbox's) walk and split
+// all of them: 1.5 µs of CPU a byte, where other header shapes cost 0.05.
+func cutParams(ctype string) string {
+	kept, _ := cutParamsAt(ctype)
+	return kept
 }
 
-// paramsEnd is the index of ctype's (maxMediaParams+1)th ';', or its
-// length.
-func paramsEnd(ctype string) int {
+// cutParamsAt is cutParams(ctype), and rest, what it drops of ctype from
+// the separator before the first parameter dropped ("" when none is).
+//
+// A separator counts whether quoted or not (enmime splits on no more
+// separators than there are, so the bound holds either way); only an
+// empty parameter outside quotes is left out, so a quoted value keeps
+// its bytes up to the cut.
+func cutParamsAt(ctype string) (kept, rest string) {
+	if strings.Count(ctype, ";") <= maxMediaParams {
+		return ctype, ""
+	}
+	var b strings.Builder
 	n := 0
-	for i := 0; i < len(ctype); i++ {
-		if ctype[i] == ';' {
-			if n++; n > maxMediaParams {
-				return i
+	quoted, escaped := false, false
+	start := 0 // where the piece being read starts
+	for i := 0; i <= len(ctype); i++ {
+		if i < len(ctype) {
+			c := ctype[i]
+			switch {
+			case escaped:
+				escaped = false
+			case quoted && c == '\\':
+				escaped = true
+			case c == '"':
+				quoted = !quoted
+			}
+			if c != ';' {
+				continue
 			}
 		}
+		piece := ctype[start:i]
+		switch {
+		case start == 0:
+			b.WriteString(piece) // the media type
+		case strings.TrimSpace(piece) == "" && !quoted:
+		case n == maxMediaParams:
+			return b.String(), ctype[start-1:]
+		default:
+			n++
+			b.WriteString(";" + piece)
+		}
+		start = i + 1
 	}
-	return len(ctype)
+	return b.String(), ""
+}
+
+// cutDrops reports whether cutParams drops a parameter of ctype, and
+// whether one named param (any case, with or without an RFC 2231 "*N*"
+// suffix) is among those dropped. It looks at them one by one without
+// keeping them (a list of a million empty names was half the CPU of
+// reading a value of 2 MB of ';').
+func cutDrops(ctype, param string) (cut, dropped bool) {
+	_, rest := cutParamsAt(ctype)
+	if rest == "" {
+		return false, false
+	}
+	rest = rest[1:]
+	for more := true; more && !dropped; {
+		var p string
+		p, rest, more = strings.Cut(rest, ";")
+		name, _, _ := strings.Cut(p, "=")
+		name, _, _ = strings.Cut(strings.TrimSpace(name), "*")
+		dropped = strings.EqualFold(name, param)
+	}
+	return true, dropped
 }
 
 // unreadableType is the media type a part whose Content-Type typ does not

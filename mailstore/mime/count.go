@@ -17,7 +17,8 @@ import (
 // head is the start of the stored message: its header block and whatever
 // of the body the ranged read brought with it; size is the stored object's
 // size. When head holds the whole message, or the message is not
-// multipart (its one part is an attachment or not by its header alone;
+// multipart and its one part is no text Parse takes uuencoded files out
+// of (mayHoldUuencodedFiles: an attachment or not by its header alone;
 // this needs a header that ends in a blank line: an object without header
 // fields is not mail, and its bytes decide, and a header cut short by a
 // line that is not a field is read by enmime its own way),
@@ -33,15 +34,13 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 	exact = int64(len(head)) >= size
 	if !exact {
 		if h := scanHeaderOf(head, keepContentType); h.Stop == stopBlank && h.N > 0 {
-			// A one-part text whose first bytes may hold a uuencoded
-			// file: the file may be cut, and more may follow. (One
-			// whose first bytes hold none is taken to hold none, as a
-			// multipart's count is exact once its parts' headers are
-			// read: reading every long text whole would double what
-			// indexing downloads.)
+			// A one-part text cut short may hold a uuencoded file in the
+			// bytes not read, which Parse counts: its count is a lower
+			// bound, whatever its first bytes hold. (It was taken to be
+			// exact when they held none, and a file 16 KiB into a text
+			// was listed as no attachment, exactly.)
 			t := h.first("content-type")
-			exact = !strings.HasPrefix(mediaType(t), "multipart/") &&
-				!(mayBeBodyText(t) && encodedMayHoldUuencoded(h.first("content-transfer-encoding"), head[h.Body:]))
+			exact = !strings.HasPrefix(mediaType(t), "multipart/") && !mayHoldUuencodedFiles(t)
 		}
 	}
 	if !exact && mayBeClosed(head) {
@@ -156,13 +155,16 @@ func countInput(in []byte) counted {
 	return c
 }
 
-// mayBeBodyText reports a message's one part that may be the text Parse
-// shows: text/plain, text/html or no type, or a type mayBeText cannot
-// rule out (text/calendar, say, is an attachment, and message/rfc822 a
-// message shown below the text).
-func mayBeBodyText(ctype string) bool {
+// mayHoldUuencodedFiles reports a message's one part that may be the
+// plain text Parse shows and takes uuencoded files out of: text/plain or
+// no type, or a type mayBeText cannot rule out. Not text/html: Parse takes
+// files out of the plain text only (TestOnePartCountIsExactOnlyWhenItIs),
+// and a long HTML newsletter of one part, common mail, is then counted
+// from its header; nor another text/* type (text/calendar, say, is an
+// attachment) or message/rfc822 (a message shown below the text).
+func mayHoldUuencodedFiles(ctype string) bool {
 	switch t := mediaType(ctype); {
-	case t == "" || t == "text/plain" || t == "text/html":
+	case t == "" || t == "text/plain":
 		return true
 	case strings.HasPrefix(t, "text/") || strings.HasPrefix(t, "message/"):
 		return false

@@ -50,18 +50,11 @@ func TestCountAttachmentsPrefixIsLowerBound(t *testing.T) {
 		for _, cut := range cuts(raw, end) {
 			n, ok := CountAttachments(raw[:cut], size)
 			// Exact from a prefix: a whole header that is not multipart
-			// (and, for a text, a body so far with no uuencoded file
-			// begun, which may be cut or followed by more), or a
-			// multipart closed within the prefix.
+			// nor a text a uuencoded file may be in, or a multipart
+			// closed within the prefix.
 			h := scanHeader(raw[:cut])
-			text := mayBeBodyText(ctype) && h.Body <= cut &&
-				mayHoldUuencoded(transferDecode(h.first("content-transfer-encoding"), raw[h.Body:cut]))
-			wantExact := !multipart && !text && h.Stop == stopBlank && len(h.Fields) > 0
-			// A one-part text whose files begin after the prefix is
-			// counted without them (CountAttachments says why); the
-			// count is exact from any prefix that holds their start.
-			later := !multipart && mayBeBodyText(ctype) && !text
-			if ok && !wantExact && !mayBeClosed(raw[:cut]) || !ok && wantExact || n > exact || ok && n != exact && !later {
+			wantExact := !multipart && !mayHoldUuencodedFiles(ctype) && h.Stop == stopBlank && len(h.Fields) > 0
+			if ok && !wantExact && !mayBeClosed(raw[:cut]) || !ok && wantExact || n > exact || ok && n != exact {
 				t.Fatalf("%s cut at %d of %d: %d (exact=%v, want %v), whole message has %d", name, cut, len(raw), n, ok, wantExact, exact)
 			}
 			switch {
@@ -223,5 +216,37 @@ func TestCountReadsTheBodyWhereItIs(t *testing.T) {
 	}
 	if extra := int64(bytes[0]) - int64(bytes[1]); extra > int64(len(cut))/4 {
 		t.Errorf("a %d-byte message whose header the count cuts allocated %d bytes, %d more than with nothing to cut", len(cut), bytes[0], extra)
+	}
+}
+
+// TestOnePartCountIsExactOnlyWhenItIs: a message of one part whose first
+// 16 KiB (the index's first range) hold no uuencoded file and whose rest
+// holds one. A plain text (or a part with no type) is counted a lower
+// bound from those bytes, since Parse takes the file out of its text and
+// counts it: it was counted 0, exactly, and listed so. HTML, an
+// attachment or a calendar are counted exactly from their header, and
+// that count is Parse's.
+func TestOnePartCountIsExactOnlyWhenItIs(t *testing.T) {
+	uu := "begin 644 late.bin\r\n#86)C\r\n`\r\nend\r\n"
+	for _, c := range []struct {
+		ctype string
+		exact bool
+	}{
+		{"", false}, {"text/plain; charset=utf-8", false}, {"x-unknown/thing", false},
+		{"text/html", true}, {"application/pdf", true}, {"text/calendar", true}, {"message/rfc822", true},
+	} {
+		hdr := []string{"From: a@x.example", "Subject: s", "Date: Mon, 1 Jan 2024 00:00:00 +0000"}
+		if c.ctype != "" {
+			hdr = append(hdr, "Content-Type: "+c.ctype)
+		}
+		raw := msg([]byte(strings.Repeat("a line of text that is no file\r\n", 1000)+uu), hdr...)
+		n, exact := CountAttachments(raw[:16<<10], int64(len(raw)))
+		whole := Parse(raw).Summary.Attachments
+		if exact != c.exact || exact && n != whole || n > whole {
+			t.Errorf("%q: first 16 KiB count %d (exact %v), the message has %d", c.ctype, n, exact, whole)
+		}
+		if !c.exact && whole != 1 {
+			t.Errorf("%q: Parse counts %d attachments, want the uuencoded file", c.ctype, whole)
+		}
 	}
 }

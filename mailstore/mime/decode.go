@@ -103,6 +103,14 @@ var extraCharsets = map[string]encoding.Encoding{
 	"cp874":   charmap.Windows874,
 	"ms874":   charmap.Windows874,
 	"utf8mb4": encoding.Nop,
+	// The rest of the labels enmime's own table decodes (a body so
+	// labelled read, a Subject an unknown charset), as it decodes them;
+	// its "8859-N" spellings are read in charsetByLabel.
+	"cp-850":       charmap.CodePage850,
+	"136":          traditionalchinese.Big5,
+	"238":          charmap.Windows1250,
+	"we8iso8859p1": charmap.Windows1252,
+	"iso: western": charmap.Windows1252,
 }
 
 // lookupCharset finds a decoder for a charset label, or nil when no known
@@ -148,7 +156,18 @@ func charsetByLabel(label string) encoding.Encoding {
 	if e, err := ianaindex.IANA.Encoding(label); err == nil && e != nil {
 		return e
 	}
-	return extraCharsets[label]
+	if e := extraCharsets[label]; e != nil {
+		return e
+	}
+	// ISO 8859 spelt without its "iso-" ("8859-2", "8859_2", "iso8859_2"),
+	// as enmime's own table knows it: a body so labelled was decoded, a
+	// Subject in it was an unknown charset.
+	for _, prefix := range [...]string{"8859-", "8859_", "iso8859_"} {
+		if n, ok := strings.CutPrefix(label, prefix); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			return charsetByLabel("iso-8859-" + n)
+		}
+	}
+	return nil
 }
 
 // normalLabel is a charset label as the indexes know it.
@@ -308,7 +327,7 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 		}
 		d.warnf("cannot decode text in charset %q", charset)
 	} else {
-		d.warnf("unknown charset %q", charset)
+		d.unknownCharset(charset, b)
 	}
 	if utf8.Valid(b) {
 		return string(b)
@@ -316,6 +335,24 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 	s, _ := charmap.Windows1252.NewDecoder().Bytes(b)
 	return string(s)
 }
+
+// unknownCharset says that b, text in charset, is in a charset no
+// decoder knows: a warning when b holds bytes beyond ASCII (they are a
+// guess, see bytesIn), a note (IsNote) when it does not (ASCII reads the
+// same in practically every charset mail uses). Every text goes through
+// it, a header field's and a body's (noteUnknownCharsets), so the words
+// are the same whichever decoder read the text.
+func (d *decoder) unknownCharset(charset string, b []byte) {
+	if isASCII(b) {
+		d.warnf("unknown charset %q"+asciiInUnknownCharset, charset)
+		return
+	}
+	d.warnf("unknown charset %q", charset)
+}
+
+// asciiInUnknownCharset ends the note of a text in an unknown charset
+// that holds nothing but ASCII.
+const asciiInUnknownCharset = ": the text is ASCII, read as it is"
 
 // charsetReader is a mime.WordDecoder CharsetReader that never fails, so
 // net/mail does not reject an address list over a display name in an

@@ -3,6 +3,7 @@ package mime
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,9 +140,20 @@ func TestLookupCharset(t *testing.T) {
 			t.Errorf("lookupCharset(%q) = nil, want an encoding", label)
 		}
 	}
-	for _, label := range []string{"", "x-ias-german", "none", "unknown-8bit"} {
+	for _, label := range []string{"", "x-ias-german", "none", "unknown-8bit", "8859-", "8859-x", "iso8859_99"} {
 		if lookupCharset(label) != nil {
 			t.Errorf("lookupCharset(%q) found an encoding, want nil", label)
+		}
+	}
+	// The labels enmime's own table decodes a body in are read as it
+	// reads them, so a Subject in one is not an unknown charset.
+	for label, want := range map[string]encoding.Encoding{
+		"8859-2": charmap.ISO8859_2, "8859_15": charmap.ISO8859_15, "iso8859_7": charmap.ISO8859_7,
+		"8859-1": charmap.Windows1252, "cp-850": charmap.CodePage850, "136": traditionalchinese.Big5,
+		"238": charmap.Windows1250, "WE8ISO8859P1": charmap.Windows1252,
+	} {
+		if got := lookupCharset(label); got != want {
+			t.Errorf("lookupCharset(%q) = %v, want %v", label, got, want)
 		}
 	}
 }
@@ -280,7 +292,10 @@ func TestWordsWithAQuotedCharset(t *testing.T) {
 // reader could not tell a garbled letter from the sender's. Each such
 // text now carries a warning naming the charset and the count; a text
 // whose bytes all decode carries none. cp874 (Python's and Java's label
-// for windows-874) was an unknown charset, read as windows-1252.
+// for windows-874) was an unknown charset, read as windows-1252. The
+// charsets enmime decodes itself (EUC-KR, Shift_JIS, Big5, windows-1253)
+// gave the warning in a Subject only: a body, top-level or a part of a
+// multipart, lost its letters without a word.
 func TestUndecodableBytesAreSaid(t *testing.T) {
 	for _, c := range []struct {
 		charset, body, text string
@@ -290,10 +305,19 @@ func TestUndecodableBytesAreSaid(t *testing.T) {
 		{"x-mac-hebrew", "\xf9\xec\xe5\xed", "שלום", 0},
 		{"x-mac-korean", "\xc7\xd1 \xff\xff", "한 \uFFFD\uFFFD", 2},
 		{"cp874", "\xca\xc7\xd1\xca\xb4\xd5", "สวัสดี", 0},
+		{"euc-kr", "\xc7\xd1 \xff\xff", "한 \uFFFD\uFFFD", 2},
+		{"shift_jis", "\x82\xa0 \x82\xff", "あ \uFFFD", 1},
+		{"big5", "\xa4\xa4 \xff\xfe", "中 \uFFFD\uFFFD", 2},
+		{"windows-1253", "\xe1\xe2 \xaa", "αβ \uFFFD", 1},
+		{"euc-kr", "\xc7\xd1\xb1\xdb", "한글", 0},
 	} {
-		for _, where := range []string{"body", "subject"} {
+		for _, where := range []string{"body", "part", "subject"} {
 			hdr := []string{"From: a@example.com", "Subject: hi", "Content-Type: text/plain; charset=" + c.charset, "Content-Transfer-Encoding: 8bit"}
 			body := []byte(c.body + "\r\n")
+			if where == "part" {
+				hdr[2] = "Content-Type: multipart/mixed; boundary=b"
+				body = []byte("--b\r\nContent-Type: text/plain; charset=" + c.charset + "\r\n\r\n" + c.body + "\r\n--b--\r\n")
+			}
 			if where == "subject" {
 				hdr[1] = "Subject: =?" + c.charset + "?B?" + base64.StdEncoding.EncodeToString([]byte(c.body)) + "?="
 				hdr[2] = "Content-Type: text/plain; charset=us-ascii"
@@ -316,6 +340,60 @@ func TestUndecodableBytesAreSaid(t *testing.T) {
 			if got != c.text || (c.bad > 0) != (warned == 1) || warned > 1 {
 				t.Errorf("%s %s: %q (want %q), warnings %q", c.charset, where, got, c.text, v.Warnings)
 			}
+		}
+	}
+}
+
+// TestUnknownCharsetIsSaidAlike: a charset no decoder knows gives the one
+// warning `unknown charset "x-nonexistent"` wherever it is declared: a
+// top-level text/plain or text/html, a part of a multipart, a message
+// inside one, an encoded-word in the Subject or in a display name, an
+// RFC 2231 file name; text that is all ASCII, the one note that says so.
+// A body was said to be in it (a warning) only when its bytes were not
+// UTF-8, and then in enmime's words besides ("[W] Character Set
+// Conversion: failed to get reader", a note); a file name never; ASCII
+// in a Subject was a warning.
+func TestUnknownCharsetIsSaidAlike(t *testing.T) {
+	const cs = "x-nonexistent"
+	multipart := func(part string) []byte {
+		return msg([]byte("--b\r\n"+part+"\r\n--b--\r\n"), "From: a@x.example", "Subject: s", "Content-Type: multipart/mixed; boundary=b")
+	}
+	ascii := map[string]bool{"text/plain ASCII": true, "part ASCII": true, "Subject ASCII": true}
+	for name, raw := range map[string][]byte{
+		"text/plain 8bit":  msg([]byte("caf\xe9\r\n"), "From: a@x.example", "Subject: s", "Content-Type: text/plain; charset="+cs),
+		"text/plain ASCII": msg([]byte("cafe\r\n"), "From: a@x.example", "Subject: s", "Content-Type: text/plain; charset="+cs),
+		"text/plain QP":    msg([]byte("caf=E9\r\n"), "From: a@x.example", "Subject: s", "Content-Type: text/plain; charset="+cs, "Content-Transfer-Encoding: quoted-printable"),
+		"text/html":        msg([]byte("<p>caf\xe9</p>\r\n"), "From: a@x.example", "Subject: s", "Content-Type: text/html; charset="+cs),
+		"part":             multipart("Content-Type: text/plain; charset=" + cs + "\r\n\r\ncaf\xe9"),
+		"part ASCII":       multipart("Content-Type: text/plain; charset=" + cs + "\r\n\r\ncafe"),
+		"Subject":          msg([]byte("x\r\n"), "From: a@x.example", "Subject: =?"+cs+"?q?caf=E9?="),
+		"Subject ASCII":    msg([]byte("x\r\n"), "From: a@x.example", "Subject: =?"+cs+"?q?cafe?="),
+		"From":             msg([]byte("x\r\n"), "From: =?"+cs+"?q?caf=E9?= <a@x.example>", "Subject: s"),
+		"file name":        multipart("Content-Type: application/pdf\r\nContent-Disposition: attachment; filename*=" + cs + "''caf%E9.pdf\r\n\r\nx"),
+		"message/rfc822":   multipart("Content-Type: message/rfc822\r\n\r\nFrom: c@d.example\r\nContent-Type: text/plain; charset=" + cs + "\r\n\r\ncaf\xe9"),
+	} {
+		v := Parse(raw)
+		if name == "message/rfc822" {
+			if f := v.Forwarded(); len(f) != 1 || f[0].View == nil {
+				t.Fatalf("%s: %d messages inside", name, len(f))
+			} else {
+				v = f[0].View
+			}
+		}
+		var said []string
+		for _, w := range v.Warnings {
+			// enmime's note that it could not detect a charset is given of
+			// known charsets too: it says nothing of this one.
+			if strings.Contains(w, "harset") && !strings.HasPrefix(w, "[W] Character Set Declaration Mismatch") {
+				said = append(said, w)
+			}
+		}
+		want := `unknown charset "x-nonexistent"`
+		if ascii[name] {
+			want += asciiInUnknownCharset
+		}
+		if !slices.Equal(said, []string{want}) || IsNote(want) != ascii[name] {
+			t.Errorf("%s: charset warnings %q, want %q", name, said, want)
 		}
 	}
 }

@@ -122,6 +122,26 @@ func noteHeadlessParams(p *enmime.Part, index int, d *decoder) {
 	}
 }
 
+// noteParamCharsets warns of a file name (RFC 2231 filename*= or name*=)
+// in a charset no decoder knows, in the words bytesIn uses for an
+// encoded-word in one: decodeExtended reads it as bytesIn guesses, and
+// said nothing of it.
+func noteParamCharsets(p *enmime.Part, d *decoder) {
+	for _, f := range [...]struct{ field, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
+		v := cutParams(p.Header.Get(f.field))
+		if !strings.Contains(v, "'") {
+			continue
+		}
+		segs, _ := paramSegments(v)
+		for _, s := range append(segs[f.param+"*"], segs[f.param]...) {
+			cs, rest, ok := strings.Cut(s.value, "'")
+			if s.index == 0 && s.extended && ok && strings.Contains(rest, "'") && cs != "" && lookupCharset(cs) == nil {
+				d.warnf("unknown charset %q", cs)
+			}
+		}
+	}
+}
+
 // decodeExtended joins the segments of one parameter (from 0, up to the
 // first missing number; all of them when 0 is missing) and decodes them
 // in the charset the first names.
@@ -237,12 +257,12 @@ func unquote(s string) string {
 // its first pieces.
 func noteCutParams(p *enmime.Part, index int, name string, d *decoder) string {
 	for _, f := range [...]struct{ field, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
-		_, dropped := cutParams(p.Header.Get(f.field))
-		if dropped == nil {
+		cut, dropped := cutDrops(p.Header.Get(f.field), f.param)
+		if !cut {
 			continue
 		}
 		what := "the rest were not read"
-		if name != "" && !strings.HasSuffix(name, "…") && slices.Contains(dropped, f.param) {
+		if name != "" && !strings.HasSuffix(name, "…") && dropped {
 			name += "…"
 			what = "its file name is cut"
 		}

@@ -236,3 +236,33 @@ func TestRFC2231ContinuationsWithoutTheFirstAreJoined(t *testing.T) {
 		t.Errorf("parts %+v, warnings %q", v.Parts, v.Warnings)
 	}
 }
+
+// TestEmptyParametersAreNotCounted: parameters that hold nothing (";;",
+// "; ;") are left out before maxMediaParams counts, so a charset or a
+// file name after thousands of them is still read, with no warning of a
+// cut (nothing was lost), while a quoted value keeps its ';' and
+// parameters past maxMediaParams are still cut and said to be.
+func TestEmptyParametersAreNotCounted(t *testing.T) {
+	empties := strings.Repeat(";", 5000) + strings.Repeat("; ", 500)
+	raw := msg([]byte("--b\r\nContent-Type: text/plain; charset=koi8-r"+empties+"\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4\r\n"+
+		"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment"+empties+"; filename=\"a;;b.pdf\"\r\n\r\n%PDF\r\n--b--\r\n"),
+		"From: a@x.example", "Subject: s", "Content-Type: multipart/mixed"+empties+"; boundary=b")
+	v := Parse(raw)
+	if v.Source || !strings.Contains(v.Text, "Привет") {
+		t.Errorf("text %q (source %v), warnings %q", v.Text, v.Source, v.Warnings)
+	}
+	if att := v.Attachments(); len(att) != 1 || att[0].Filename != "a;;b.pdf" {
+		t.Errorf("attachments %+v", att)
+	}
+	if slices.ContainsFunc(v.Warnings, func(w string) bool { return strings.Contains(w, "parameters") }) {
+		t.Errorf("a warning of a cut where nothing was lost: %q", v.Warnings)
+	}
+	if got := cutParams("a/b" + empties + "; x=\";;\"" + strings.Repeat("; y=1", 200)); got != "a/b; x=\";;\""+strings.Repeat("; y=1", maxMediaParams-3) {
+		// The quoted value is three parameters: the bound counts every
+		// separator, quoted or not.
+		t.Errorf("cutParams = %q", got)
+	}
+	if cut, dropped := cutDrops("a/b"+empties+strings.Repeat("; y=1", 100)+"; Name*3*=x", "name"); !cut || !dropped {
+		t.Errorf("cutDrops: cut %v, dropped %v", cut, dropped)
+	}
+}

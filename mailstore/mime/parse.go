@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +19,6 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
-	"golang.org/x/text/encoding/japanese"
-	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // parser is enmime set up for the mail a mailbox really receives:
@@ -196,6 +195,7 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	originals := textOriginals(twins)
 	fixUuencoded(root, d)
 	fixUndecodedText(root, d)
+	noteUnknownCharsets(root, d)
 	fixFlowed(root)
 	noteUnreadableTypes(root, d)
 	env, err := parser.EnvelopeFromPart(root)
@@ -528,7 +528,7 @@ func noteUnreadableTypes(root *enmime.Part, d *decoder) {
 		}
 		for _, field := range [...]string{"Content-Type", "Content-Disposition"} {
 			v := p.Header.Get(field)
-			if v = v[:paramsEnd(v)]; refusedParams(v) {
+			if v = cutParams(v); refusedParams(v) {
 				d.warnf("%s %q holds parameters that do not parse: read as well as they go", field, v)
 			}
 		}
@@ -580,11 +580,16 @@ func fixPartialText(t *rawTwins, d *decoder) {
 }
 
 // misreadByEnmime reports a text part that enmime read otherwise than
-// lookupCharset's decoder does: in a label enmime does not know
-// ("unicode-1-1-utf-7", a quoted label with blanks: it kept the bytes,
-// with a conversion warning), or in one it decodes with a weaker decoder
-// (GBK for GB18030, ISO-2022-JP through CRLFs; see lookupCharset and
-// bytesIn), where a U+FFFD shows that it mattered.
+// lookupCharset's decoder does, or without saying what it lost: in a
+// label enmime does not know ("unicode-1-1-utf-7", a quoted label with
+// blanks: it kept the bytes, with a conversion warning), or with a U+FFFD
+// in what it decoded. That is a byte sequence the charset has no
+// character for, which enmime replaces without a word (bytesIn says how
+// many, as it does for a Subject in that charset: a body in EUC-KR or
+// Shift_JIS lost letters silently), or the mark of a weaker decoder (GBK
+// for GB18030, ISO-2022-JP through CRLFs; see lookupCharset and
+// bytesIn). UTF-8 is not decoded by either (a U+FFFD in it is the
+// sender's), so it takes no second look.
 func misreadByEnmime(p *enmime.Part) bool {
 	if !strings.HasPrefix(p.ContentType, "text/") {
 		return false
@@ -596,7 +601,26 @@ func misreadByEnmime(p *enmime.Part) bool {
 	case slices.ContainsFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion }):
 		return true
 	}
-	return (e == simplifiedchinese.GB18030 || e == japanese.ISO2022JP) && bytes.ContainsRune(p.Content, utf8.RuneError)
+	return e != encoding.Nop && bytes.ContainsRune(p.Content, utf8.RuneError)
+}
+
+// noteUnknownCharsets says of each text part in a charset no decoder
+// knows what the header's decoder says of an encoded-word in one
+// (unknownCharset): the same words whichever path read the text. enmime
+// said it in words of its own, a note even of bytes it could not read
+// (sesbox warned of those too, when they were not UTF-8). The charset
+// named is the one declared, also when enmime read the part in one it
+// detected.
+func noteUnknownCharsets(root *enmime.Part, d *decoder) {
+	walkParts(root, func(p *enmime.Part) {
+		label := cmp.Or(p.OrigCharset, p.Charset)
+		if p.FirstChild != nil || !strings.HasPrefix(p.ContentType, "text/") || label == "" ||
+			lookupCharset(label) != nil || utf16For(label, nil) != nil {
+			return
+		}
+		d.unknownCharset(label, p.Content)
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetConversion })
+	})
 }
 
 // inWebReplacedCharset reports a text part in a charset the WHATWG index
@@ -900,6 +924,7 @@ func leafParts(env *enmime.Envelope, d *decoder, originals map[*enmime.Part][]by
 		}
 		name = noteCutParams(p, len(out)+1, name, d)
 		noteHeadlessParams(p, len(out)+1, d)
+		noteParamCharsets(p, d)
 		out = append(out, Part{
 			Index:        len(out) + 1,
 			ContentType:  contentType(p),

@@ -250,6 +250,10 @@ func charsetParam(ctype string) string {
 	if ctype == "" {
 		return ""
 	}
+	// The parameters parseMediaType reads, and no more: enmime reads the
+	// body in that charset, and a value of a million parameters cost each
+	// read here a second.
+	ctype = cutParams(ctype)
 	if _, params, err := stdmime.ParseMediaType(ctype); err == nil {
 		return params["charset"]
 	}
