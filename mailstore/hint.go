@@ -27,6 +27,11 @@ func (e *HintError) Error() string { return e.Err.Error() }
 
 func (e *HintError) Unwrap() error { return e.Err }
 
+// RunAgain is how a hint says to run the command again once what it
+// names is fixed. A front end that runs no command (the TUI's forward
+// screen) puts its own way of doing it in its place.
+const RunAgain = "run the same command again"
+
 // Hint returns the hint of the first HintError in err's chain, "" if none.
 func Hint(err error) string {
 	var h *HintError

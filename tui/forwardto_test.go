@@ -76,3 +76,65 @@ func TestForwardLineTakesToAndRecipient(t *testing.T) {
 		t.Fatalf("options %+v", o)
 	}
 }
+
+// TestForwardWithoutForwardConfig: a mailbox without forward_config got
+// no forward setup, so f and :forward --to were refused where sesbox
+// forward --to sends. Now f, with nothing to map the recipients through,
+// says what to give, hint first (the status line may cut the end), and
+// opens nothing; :forward --to opens the screen and sends to the
+// addresses given; t's line entered empty is refused the same way, the
+// line kept open.
+func TestForwardWithoutForwardConfig(t *testing.T) {
+	out := t.TempDir()
+	env := &ForwardEnv{Forwarder: newDemoRunner(t), Options: reforward.Options{DryRunDir: out}}
+	h := demoHarness(t, Box{Forward: env})
+	lastErr := func() string {
+		if len(h.m.errs) == 0 {
+			return ""
+		}
+		return h.m.errs[len(h.m.errs)-1].Text
+	}
+	const hint = ":forward --to ADDR forwards to the addresses you give, or set forward_config for mailbox demo"
+	h.press("f")
+	if h.m.top() != "" || !strings.HasPrefix(lastErr(), hint) {
+		t.Fatalf("f without forward_config: top %q, error %q", h.m.top(), lastErr())
+	}
+	if v := h.view(); !strings.Contains(v, " error: :forward --to ADDR forwards to") {
+		t.Fatalf("the status line does not say what to give:\n%s", v)
+	}
+	h.press("esc")
+	// --recipient maps too: with no mapping it is refused the same way.
+	h.press(":")
+	h.typeText("forward --recipient info@acme-demo.example")
+	h.press("enter")
+	if h.m.top() != "" || !strings.HasPrefix(lastErr(), hint) {
+		t.Fatalf(":forward --recipient without forward_config: top %q, error %q", h.m.top(), lastErr())
+	}
+	h.press("esc")
+
+	h.press(":")
+	h.typeText("forward --to boss@x.example")
+	h.press("enter")
+	if h.m.top() != forward.Kind {
+		t.Fatalf(":forward --to opened nothing (error %q)", lastErr())
+	}
+	if v := h.view(); !strings.Contains(v, "1 destination, given, not mapped (t changes them):") || !strings.Contains(v, "boss@x.example") {
+		t.Fatalf("the confirmation does not show the address given:\n%s", v)
+	}
+	errs := len(h.m.errs)
+	h.press("t")
+	h.press("ctrl+u")
+	h.press("enter")
+	if len(h.m.errs) == errs || !strings.HasPrefix(lastErr(), "type the addresses to forward to") || !fwd(h.m).Capturing() {
+		t.Fatalf("t's line entered empty: error %q, editing %v", lastErr(), fwd(h.m).Capturing())
+	}
+	h.press("esc")
+	h.press("y")
+	res := fwd(h.m).Results()
+	if len(res) != 1 || res[0].Status != reforward.StatusDryRun || !slices.Equal(res[0].Recipients, []string{"boss@x.example"}) {
+		t.Fatalf("results %+v", res)
+	}
+	if files, _ := os.ReadDir(out); len(files) != 1 {
+		t.Fatalf("%d files written, want 1", len(files))
+	}
+}

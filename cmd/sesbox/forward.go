@@ -146,11 +146,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 		Again: ff.again, RetryUncertain: ff.retryUncertain, RetryRefused: ff.retryRefused, IncludeSpam: ff.includeSpam,
 		IncludeSuppressed: ff.includeSupp,
 	}
-	var hasConfig bool
-	if opts.Config, hasConfig, err = a.forwardConfig(ff.config, mc, m.Location()); err != nil {
+	if opts.Config, err = a.forwardConfig(ff.config, mc, m.Location()); err != nil {
 		return err
 	}
-	if !hasConfig && len(ff.to) == 0 {
+	if opts.CheckDestinations() != nil {
 		return errors.New("forward: no forwarder config: give --forward-config FILE (the Lambda's config as JSON), set forward_config for the mailbox, or use --to")
 	}
 
@@ -295,26 +294,28 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 // forwardConfig loads the Lambda's config from path, else from the
 // mailbox's forward_config, else, for the demo mailbox, is its built-in
 // one (demoForwardConfig), for `sesbox --demo forward` and the TUI's `f`
-// alike; ok is false when there is none. A config made for another bucket
-// or prefix than the mailbox's gets a warning.
-func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Location) (cfg forward.Config, ok bool, err error) {
+// alike; the zero Config when there is none, which forwards only to
+// destinations given by hand (reforward.Options.CheckDestinations). A
+// config made for another bucket or prefix than the mailbox's gets a
+// warning.
+func (a *app) forwardConfig(path string, mc MailboxConfig, loc mailstore.Location) (cfg forward.Config, err error) {
 	if path == "" {
 		path = mc.ForwardConfig
 	}
 	if path == "" && a.flags.demo {
-		return demoForwardConfig(), true, nil
+		return demoForwardConfig(), nil
 	}
 	if path == "" {
-		return forward.Config{}, false, nil
+		return forward.Config{}, nil
 	}
 	if cfg, err = forward.LoadConfig(xdg.ExpandHome(path)); err != nil {
-		return forward.Config{}, false, err
+		return forward.Config{}, err
 	}
 	if (cfg.EmailBucket != "" && cfg.EmailBucket != loc.Bucket) || (cfg.EmailKeyPrefix != "" && cfg.EmailKeyPrefix != loc.Prefix) {
 		fmt.Fprintf(a.stderr, "sesbox: warning: the forwarder config is for s3://%s/%s, the mailbox is %s\n",
 			sanitize.Line(cfg.EmailBucket), sanitize.Line(cfg.EmailKeyPrefix), sanitize.Line(loc.String()))
 	}
-	return cfg, true, nil
+	return cfg, nil
 }
 
 // forwardRunner builds the reforward.Runner for a mailbox, as both

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/mime"
 	"github.com/sesbox/sesbox/mailstore/reforward"
@@ -181,5 +183,84 @@ forward_config = "`+cfgPath+`"
 	}
 	if v := m.View(); sends() != 1 || !strings.Contains(v, "1 sent") {
 		t.Fatalf("i then y: %d sends to SES:\n%s", sends(), v)
+	}
+}
+
+// TestForwardWithoutForwardConfigSharedByCLIAndTUI: sesbox forward --to
+// sends from a mailbox without forward_config, and the TUI built no
+// forward setup there, so :forward --to was refused. The TUI now has the
+// runner the CLI builds, made when it first plans: the mailboxes opened
+// make no request to SES, and :forward --to sends to aws-ses-v2-local the
+// same bytes to the same destination as sesbox forward --to --again.
+func TestForwardWithoutForwardConfigSharedByCLIAndTUI(t *testing.T) {
+	dir := isolate(t)
+	ses := startSES(t)
+	sesURL, rec := httprec.Proxy(t, ses.URL)
+	s3 := fakes3.Start(t, "mail")
+	var key string
+	for _, k := range sortedKeys(demo.Messages()) {
+		raw := demo.Messages()[k]
+		s3.Put(t, "mail", k, raw)
+		if s := mime.Summarize(raw); key == "" && slices.Equal(s.Recipients, []string{"support@acme-demo.example"}) && !s.Verdicts.Failed() {
+			key = k
+		}
+	}
+	os.MkdirAll(filepath.Join(dir, "config", "sesbox"), 0o700)
+	os.WriteFile(filepath.Join(dir, "config", "sesbox", "config.toml"), []byte(`default = "m"
+[mailbox.m]
+bucket = "mail"
+prefix = "`+demo.Prefix+`"
+endpoint = "`+s3.URL+`"
+ses_endpoint = "`+sesURL+`"
+`), 0o600)
+
+	a, _ := tuiApp(t, globalFlags{})
+	boxes, closeFn, err := a.tuiBoxes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	env := boxes[0].Forward
+	if env == nil {
+		t.Fatalf("no forward env: %v", boxes[0].ForwardErr)
+	}
+	if n := len(rec.Requests()); n != 0 {
+		t.Fatalf("opening the mailbox made %d requests to SES", n)
+	}
+	c := common.Common{Styles: theme.New(theme.AsciiRenderer()), Keys: keys.DefaultKeyMap(), Now: time.Now, Loc: time.UTC}
+	target := common.Target{Ctx: context.Background(), Name: "m", Key: key}
+	if o := tuiforward.Open(c, env, nil, target); o.Page != nil || !strings.HasPrefix(mailstore.Explain(o.Err), ":forward --to ADDR") {
+		t.Fatalf("f without --to: %+v", o)
+	}
+	target.Values = map[string][]string{"--to": {"desk@team.example"}}
+	o := tuiforward.Open(c, env, nil, target)
+	if o.Page == nil {
+		t.Fatalf(":forward --to: %+v", o)
+	}
+	m := o.Page.(*tuiforward.Page).Model()
+	m.SetSize(80, 24)
+	pump := func(cmd tea.Cmd) {
+		for i := 0; cmd != nil; i++ {
+			if i > 1000 {
+				t.Fatal("the screen never settles")
+			}
+			m, cmd = m.Update(cmd())
+		}
+	}
+	pump(o.Cmd)
+	var cmd tea.Cmd
+	m, cmd = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("y")})
+	pump(cmd)
+	if v := m.View(); len(ses.Calls()) != 1 || !strings.Contains(v, "1 sent") {
+		t.Fatalf(":forward --to: %d sends:\n%s", len(ses.Calls()), v)
+	}
+
+	if _, stderr, code := sesbox(t, "forward", "--to", "desk@team.example", "--again", "--yes", key); code != 0 {
+		t.Fatalf("sesbox forward --to: exit %d\n%s", code, stderr)
+	}
+	calls := ses.Calls()
+	if len(calls) != 2 || !slices.Equal(calls[0].Destination.ToAddresses, []string{"desk@team.example"}) ||
+		!slices.Equal(calls[1].Destination.ToAddresses, calls[0].Destination.ToAddresses) || !bytes.Equal(calls[0].Content.Raw.Data, calls[1].Content.Raw.Data) {
+		t.Fatalf("the TUI and the CLI sent differently: %+v", calls)
 	}
 }

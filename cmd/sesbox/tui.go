@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 
-	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/demo"
 	"github.com/sesbox/sesbox/mailstore/drafts"
 	"github.com/sesbox/sesbox/mailstore/forward"
@@ -159,7 +159,7 @@ func (a *app) tuiBoxes(ctx context.Context) (boxes []tui.Box, closeFn func(), er
 		}
 		var closeReply, closeForward, closeAudit func()
 		b.Reply, closeReply, b.ReplyErr = a.tuiReply(ctx, m, mc)
-		b.Forward, closeForward, b.ForwardErr = a.tuiForward(ctx, m, mc)
+		b.Forward, closeForward, b.ForwardErr = a.tuiForward(m, mc)
 		b.Audit, closeAudit, b.AuditErr = a.tuiAudit(ctx, mc)
 		closers = append(closers, closeReply, closeForward, closeAudit)
 		boxes = append(boxes, b)
@@ -184,24 +184,22 @@ func (a *app) tuiReply(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig
 }
 
 // tuiForward is the forward screen's setup for a mailbox: its
-// forward_config and the runner `sesbox forward` uses. The demo mailbox
-// has a built-in config (demoForwardConfig) and, like its replies, only
-// sends to a local SES given with --ses-endpoint: otherwise it is a dry run
-// that writes each rewritten message under $XDG_STATE_HOME/sesbox/demo-forward.
-func (a *app) tuiForward(ctx context.Context, m *mailbox.Mailbox, mc MailboxConfig) (*tui.ForwardEnv, func(), error) {
-	cfg, ok, err := a.forwardConfig("", mc, m.Location())
+// forward_config, if any (without one it forwards to the addresses
+// :forward --to gives, as `sesbox forward --to` does), and the runner
+// `sesbox forward` uses, built by forwardRunner when the screen first
+// plans (lazyRunner): the SES client, the team table and the action log
+// cost nothing at start, and the mailboxes never forwarded from never
+// build them. The demo mailbox has a built-in config (demoForwardConfig)
+// and, like its replies, only sends to a local SES given with
+// --ses-endpoint: otherwise it is a dry run that writes each rewritten
+// message under $XDG_STATE_HOME/sesbox/demo-forward.
+func (a *app) tuiForward(m *mailbox.Mailbox, mc MailboxConfig) (*tui.ForwardEnv, func(), error) {
+	cfg, err := a.forwardConfig("", mc, m.Location())
 	if err != nil {
 		return nil, func() {}, err
 	}
 	opts := reforward.Options{Config: cfg}
-	switch {
-	case !ok:
-		// The hint first: the status line that says it may cut the end.
-		return nil, func() {}, &mailstore.HintError{
-			Hint: "set forward_config in [mailbox." + m.Name + "] to the forwarding Lambda's JSON config file",
-			Err:  errors.New("no forward_config"),
-		}
-	case a.demoWithoutSES(mc):
+	if a.demoWithoutSES(mc) {
 		dir, err := xdg.State("demo-forward")
 		if err != nil {
 			return nil, func() {}, err
@@ -214,11 +212,68 @@ func (a *app) tuiForward(ctx context.Context, m *mailbox.Mailbox, mc MailboxConf
 		}
 		opts.DryRunDir = dir
 	}
-	r, closeRunner, err := a.forwardRunner(ctx, m, mc, opts.DryRun())
-	if err != nil {
-		return nil, func() {}, err
+	r := &lazyRunner{build: func(ctx context.Context) (*reforward.Runner, func(), error) {
+		return a.forwardRunner(ctx, m, mc, opts.DryRun())
+	}}
+	return &tui.ForwardEnv{Forwarder: r, Options: opts}, r.close, nil
+}
+
+// lazyRunner is the forward screen's reforward.Runner, built on the
+// first plan (in the plan's tea.Cmd, off the screen's loop) and kept for
+// the forwards after it. A build that fails is tried again by the next
+// plan: credentials or a team table mended meanwhile are then used.
+type lazyRunner struct {
+	build func(ctx context.Context) (*reforward.Runner, func(), error)
+
+	mu      sync.Mutex
+	r       *reforward.Runner
+	closeFn func()
+}
+
+func (l *lazyRunner) runner(ctx context.Context) (*reforward.Runner, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.r == nil {
+		r, closeFn, err := l.build(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l.r, l.closeFn = r, closeFn
 	}
-	return &tui.ForwardEnv{Forwarder: r, Options: opts}, closeRunner, nil
+	return l.r, nil
+}
+
+func (l *lazyRunner) Prepare(ctx context.Context, inputs []string, opts reforward.Options) (*reforward.Plan, error) {
+	r, err := l.runner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Prepare(ctx, inputs, opts)
+}
+
+func (l *lazyRunner) Preview(ctx context.Context, p *reforward.Plan) (reforward.MessagePreview, error) {
+	r, err := l.runner(ctx)
+	if err != nil {
+		return reforward.MessagePreview{}, err
+	}
+	return r.Preview(ctx, p)
+}
+
+func (l *lazyRunner) Run(ctx context.Context, p *reforward.Plan, onResult func(reforward.Result), onProgress func(reforward.Progress)) (reforward.Totals, error) {
+	r, err := l.runner(ctx)
+	if err != nil {
+		return reforward.Totals{}, err
+	}
+	return r.Run(ctx, p, onResult, onProgress)
+}
+
+// close closes what the build opened (the action log), if it was built.
+func (l *lazyRunner) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closeFn != nil {
+		l.closeFn()
+	}
 }
 
 // demoForwardConfig is the forwarding Lambda config the demo mailbox

@@ -117,7 +117,7 @@ func OpenJournal(path string) (*Journal, error) {
 		return nil, fmt.Errorf("open forward journal %s: %w", path, err)
 	case !locked:
 		return nil, &mailstore.HintError{
-			Hint: "another sesbox forward run (or the TUI's forward screen) is sending from this machine: wait for it to end, then run the same command again; what it sent is skipped",
+			Hint: "another sesbox forward run (or the TUI's forward screen) is sending from this machine: wait for it to end, then " + mailstore.RunAgain + "; what it sent is skipped",
 			Err:  fmt.Errorf("open forward journal %s: %w", path, ErrJournalBusy),
 		}
 	}

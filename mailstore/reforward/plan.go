@@ -194,7 +194,7 @@ func (r *Runner) Prepare(ctx context.Context, inputs []string, opts Options) (*P
 			// Every send would be refused (SendingPausedException): a run
 			// that went ahead sent each message to have it refused.
 			return p, &mailstore.HintError{
-				Hint: "sending is paused for this account — resume it (aws sesv2 put-account-sending-attributes --sending-enabled) unless AWS paused it (sesbox account shows the enforcement status), then run the same command again",
+				Hint: "sending is paused for this account — resume it (aws sesv2 put-account-sending-attributes --sending-enabled) unless AWS paused it (sesbox account shows the enforcement status), then " + mailstore.RunAgain,
 				Err:  fmt.Errorf("%w: GetAccount says sending is not enabled; nothing was sent", mailstore.ErrEverySendRefused),
 			}
 		}
@@ -219,6 +219,9 @@ func (r *Runner) Plan(ctx context.Context, inputs []string, opts Options) (*Plan
 		return nil, ErrNoSender
 	}
 	if err := opts.Check(); err != nil {
+		return nil, fmt.Errorf("plan forward: %w", err)
+	}
+	if err := opts.CheckDestinations(); err != nil {
 		return nil, fmt.Errorf("plan forward: %w", err)
 	}
 	p := &Plan{Location: r.Source.Location(), Options: opts, SendRate: r.SendRate}

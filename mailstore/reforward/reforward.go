@@ -92,6 +92,23 @@ func (o Options) Check() error {
 	return nil
 }
 
+// ErrNoDestinations is CheckDestinations' error: there is no forwarder
+// config to map the recipients through, and no destinations given.
+var ErrNoDestinations = errors.New("no forwarder config to map the recipients through, and no destinations given")
+
+// CheckDestinations reports ErrNoDestinations when o has neither a
+// mapping (Config, the Lambda's forwardMapping) nor To: every message
+// would find no destination. Each front end says in its own words what
+// to give (sesbox forward's --to or --forward-config, the TUI's :forward
+// --to), so a mailbox without forward_config still forwards to addresses
+// given by hand; Plan calls it too.
+func (o Options) CheckDestinations() error {
+	if o.Config.ForwardMapping == nil && len(o.To) == 0 {
+		return ErrNoDestinations
+	}
+	return nil
+}
+
 // Result is the outcome of one message: one line of `sesbox forward`'s
 // output. The JSON field names are a public contract.
 type Result struct {

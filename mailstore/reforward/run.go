@@ -37,7 +37,7 @@ func (r *Runner) CheckQuota(ctx context.Context, p *Plan) (mailstore.Quota, erro
 	_, _, need := p.ToSend()
 	if q.Max24HourSend >= 0 && float64(need) > q.Remaining() {
 		return q, &mailstore.HintError{
-			Hint: fmt.Sprintf("the run needs %d recipients and the account has %.0f of its %.0f left today — run the same command again once sesbox account shows %d left "+
+			Hint: fmt.Sprintf("the run needs %d recipients and the account has %.0f of its %.0f left today — "+mailstore.RunAgain+" once sesbox account shows %d left "+
 				"(SES frees quota as sends age past 24 hours), or forward fewer messages at a time (--keys-from, a narrower --query)",
 				need, max(q.Remaining(), 0), q.Max24HourSend, need),
 			Err: fmt.Errorf("%w: %d recipients to send to, %.0f of %.0f left (%.0f sent in the last 24 hours); nothing was sent",
@@ -411,7 +411,7 @@ func (ru *run) item(ctx context.Context, it *Item, earlier []part) (Result, erro
 			// Every later read would be refused too: credentials that
 			// expired mid-run failed each message in its turn, with no
 			// word of what to do.
-			return withEarlier(it, earlier, res), &mailstore.HintError{Hint: mailstore.Hint(err) + "; then run the same command again: what was sent is skipped",
+			return withEarlier(it, earlier, res), &mailstore.HintError{Hint: mailstore.Hint(err) + "; then " + mailstore.RunAgain + ": what was sent is skipped",
 				Err: fmt.Errorf("%w; stopped, nothing more is sent", err)}
 		}
 		return withEarlier(it, earlier, res), nil
@@ -804,7 +804,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 				return p, ru.quotaUsedUp(err)
 			}
 			if errors.Is(err, mailstore.ErrEverySendRefused) {
-				return p, &mailstore.HintError{Hint: mailstore.Hint(err) + "; then run the same command again: what was sent is skipped",
+				return p, &mailstore.HintError{Hint: mailstore.Hint(err) + "; then " + mailstore.RunAgain + ": what was sent is skipped",
 					Err: fmt.Errorf("%w; stopped, nothing more is sent", err)}
 			}
 			if sender != "" {
@@ -842,7 +842,7 @@ func (ru *run) sendOne(ctx context.Context, it *Item, dests []string, out []byte
 func (ru *run) quotaUsedUp(err error) error {
 	all := ru.r.clock().Now().Add(24 * time.Hour).UTC().Format("2006-01-02 15:04 UTC")
 	return &mailstore.HintError{
-		Hint: "the account's 24-hour sending quota is used up — run the same command again once sesbox account shows quota left " +
+		Hint: "the account's 24-hour sending quota is used up — " + mailstore.RunAgain + " once sesbox account shows quota left " +
 			"(SES frees it as sends age past 24 hours: every send it counts now by " + all + "); what was sent is skipped",
 		Err: fmt.Errorf("%w (SES: %w); stopped, nothing more is sent", ErrQuotaUsedUp, err),
 	}
@@ -882,7 +882,7 @@ func (ru *run) senderUnverified(from string, err error) error {
 		fix = "or set fromEmail in the forwarder config to one SES has verified"
 	}
 	return &mailstore.HintError{
-		Hint: fmt.Sprintf("the address forwards are sent as, %s, is not verified in SES (%s) — verify it or its domain (aws sesv2 create-email-identity --email-identity %s; sesbox account lists the verified identities), %s; then run the same command again: what was sent is skipped",
+		Hint: fmt.Sprintf("the address forwards are sent as, %s, is not verified in SES (%s) — verify it or its domain (aws sesv2 create-email-identity --email-identity %s; sesbox account lists the verified identities), %s; then "+mailstore.RunAgain+": what was sent is skipped",
 			from, cmp.Or(region, "this region"), from, fix),
 		Err: fmt.Errorf("%w: %s, which every message is sent as, is not verified (%w); stopped, nothing more is sent", mailstore.ErrEverySendRefused, from, err),
 	}

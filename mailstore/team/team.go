@@ -299,7 +299,7 @@ func (s *Store) wrap(what string, err error) error {
 		if _, throttled := retry.DefaultThrottleErrorCodes[code]; throttled && mailstore.Hint(err) == "" {
 			// Said first: the run stopped for the table, not for a fault of
 			// its own, and the same command goes on where it stopped.
-			err = &mailstore.HintError{Hint: fmt.Sprintf("run the same command again in a minute (what was sent is skipped): team table %s "+
+			err = &mailstore.HintError{Hint: fmt.Sprintf(mailstore.RunAgain+" in a minute (what was sent is skipped): team table %s "+
 				"throttled every one of %d attempts (%s; a provisioned table needs more capacity, AWS_MAX_ATTEMPTS allows more attempts)",
 				s.table, gaveUp.Attempt, code), Err: err}
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/reforward"
 	"github.com/sesbox/sesbox/tui/common"
 )
@@ -102,6 +103,10 @@ func New(ctx context.Context, c common.Common, f Forwarder, keys []string, opts 
 	bar.EmptyColor = c.Styles.ProgressEmpty
 	to := common.NewInput(c.Styles, "to: ")
 	to.Placeholder = "a@x.example, b@y.example (empty: the mapping's)"
+	if (reforward.Options{Config: opts.Config}).CheckDestinations() != nil {
+		// No forward_config: there is no mapping to fall back to.
+		to.Placeholder = "a@x.example, b@y.example"
+	}
 	return Model{
 		c: c, keys: c.Keys.Forward, ctx: ctx, f: f, id: nextID.Add(1),
 		inputs: append([]string(nil), keys...), opts: opts, bar: bar, to: to,
@@ -297,6 +302,10 @@ func (m Model) updateKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Close):
 			return m.close()
+		case key.Matches(msg, k.Retry):
+			// What the CLI's hints call running the same command again:
+			// the same messages and options (--to too), planned anew.
+			return m.replan()
 		case key.Matches(msg, k.MarkFailed):
 			keys := m.failedKeys()
 			if len(keys) == 0 {
@@ -355,6 +364,10 @@ func (m Model) updateTo(msg tea.KeyMsg) (Model, tea.Cmd) {
 		opts.To = splitAddresses(m.to.Value())
 		if err := opts.Check(); err != nil {
 			return m, common.Error(err)
+		}
+		if err := opts.CheckDestinations(); err != nil {
+			// Empty is the mapping's destinations, and there is none.
+			return m, common.Error(&mailstore.HintError{Hint: "type the addresses to forward to (name@domain, commas between): the mailbox has no forward_config to map the recipients", Err: err})
 		}
 		m.editing = false
 		m.to.Blur()
@@ -553,8 +566,11 @@ func (m Model) FullHelp() [][]key.Binding {
 	if m.editing {
 		return [][]key.Binding{short}
 	}
-	return [][]key.Binding{short, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom},
-		{k.To, k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed, k.RetryRefused}}
+	options := []key.Binding{k.To, k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed, k.RetryRefused}
+	if m.state == stateDone || m.state == stateFailed {
+		options = append(options, k.Retry)
+	}
+	return [][]key.Binding{short, {k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, options}
 }
 
 // scroll moves *pos, the first line shown of total, by the movement key

@@ -1,12 +1,18 @@
 package forward
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/sesbox/sesbox/mailstore"
+	"github.com/sesbox/sesbox/mailstore/reforward"
+	"github.com/sesbox/sesbox/tui/internal/fixture"
 )
 
 // pausedSending is what sessend returns while SES has sending paused: the
@@ -68,5 +74,58 @@ func TestAFailureIsStatedOnce(t *testing.T) {
 	}
 	if m.Results()[1].Reason != m.Results()[0].Reason {
 		t.Fatalf("the results differ: %+v", m.Results())
+	}
+}
+
+// TestRetryKeyForwardsAgain: the hint of a run that stopped said "run the
+// same command again", the CLI's way, on a screen that runs no command;
+// to send the rest with the destinations given (:forward --to), the list's
+// f, which forwards to the mapping, was no way either. The hint names the
+// screen's f, which plans the same messages with the same options again:
+// after the cause is fixed it sends what was not sent, and what was is
+// skipped. ? lists it on the results.
+func TestRetryKeyForwardsAgain(t *testing.T) {
+	r, s := newRunner(t)
+	good, _ := demoKeys(t)
+	s.refuse = &mailstore.HintError{Hint: "sending is paused", Err: pausedSending{}}
+	s.reject = "From"
+	c := fixture.Common(80, 24)
+	c.Now = func() time.Time { return fixture.DemoNow }
+	m := New(context.Background(), c, r, good, reforward.Options{To: []string{"boss@x.example"}})
+	m.SetSize(80, 24)
+	m, _ = pump(t, m, m.Init())
+	m, cmd := press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	if f := flat(m.View()); !strings.HasPrefix(f, "Forward stopped: sending is paused; then press f to forward again: what was sent is skipped") ||
+		strings.Contains(f, "same command") {
+		t.Fatalf("the stopped run's hint:\n%s", m.View())
+	}
+	var listed bool
+	for _, b := range m.FullHelp()[2] {
+		listed = listed || key.Matches(fixture.Key("f"), b)
+	}
+	if !listed {
+		t.Error("the help does not list f")
+	}
+
+	// Sending resumed: f plans both again, to the address given.
+	s.mu.Lock()
+	s.reject = ""
+	s.mu.Unlock()
+	m, cmd = press(t, m, "f")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateConfirm || !slices.Equal(m.Options().To, []string{"boss@x.example"}) || !strings.Contains(m.View(), "2 sends") {
+		t.Fatalf("f on the results: state %v, options %+v:\n%s", m.state, m.Options(), m.View())
+	}
+	m, cmd = press(t, m, "y")
+	m, _ = pump(t, m, cmd)
+	if !slices.EqualFunc(s.sent, [][]string{{"boss@x.example"}, {"boss@x.example"}}, slices.Equal) {
+		t.Fatalf("sent to %v", s.sent)
+	}
+	// Again: what was sent is skipped, nothing is sent twice.
+	m, cmd = press(t, m, "f")
+	m, _ = pump(t, m, cmd)
+	if m.state != stateDone || m.totals.Skipped != 2 || len(s.sent) != 2 {
+		t.Fatalf("f after everything was sent: state %v, totals %+v, %d sent:\n%s", m.state, m.totals, len(s.sent), m.View())
 	}
 }

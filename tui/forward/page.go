@@ -139,6 +139,13 @@ func Open(c common.Common, env *Env, why error, t common.Target) common.Opening 
 	if err := opts.Check(); err != nil {
 		return common.Opening{Err: fmt.Errorf(":forward %w", err)}
 	}
+	if err := opts.CheckDestinations(); err != nil {
+		// A mailbox without forward_config forwards to addresses given
+		// by hand, as sesbox forward --to does: say how, hint first.
+		return common.Opening{Err: &mailstore.HintError{
+			Hint: ":forward --to ADDR forwards to the addresses you give, or set forward_config for mailbox " + t.Name + " to map its recipients",
+			Err:  err}}
+	}
 	keys := t.Keys()
 	if len(keys) == 0 {
 		return common.Opening{Notice: "no message to forward"}

@@ -30,7 +30,7 @@ func (m Model) View() string {
 	case statePlanning:
 		lines = []string{m.c.Styles.Bold.Render("Preparing to forward " + mailstore.Count(len(m.inputs), "message") + "…")}
 	case stateFailed:
-		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(mailstore.Explain(m.err), m.c.Styles.Normal)...)
+		lines = append([]string{m.c.Styles.Fail.Render("Cannot forward:")}, m.wrapped(m.rephrase(mailstore.Explain(m.err)), m.c.Styles.Normal)...)
 	case stateConfirm:
 		lines = m.confirmWindow()
 	case stateRunning:
@@ -166,7 +166,7 @@ func (m Model) confirmLines() []string {
 			if strings.Contains(l, "WARNING") || strings.Contains(l, "DOES NOT FIT") || strings.Contains(l, "PAUSED") {
 				style = st.Warning
 			}
-			lines = append(lines, m.wrapped(reforward.Rephrase(l, m.optionKey), style)...)
+			lines = append(lines, m.wrapped(m.rephrase(l), style)...)
 		}
 	}
 	lines = append(lines, "")
@@ -340,7 +340,7 @@ func (m Model) doneHead() []string {
 		// canceled"): what the run did is.
 		head = m.wrapped(fmt.Sprintf("Forward stopped (%s): %s", m.keys.Stop.Help().Key, summary), st.Warning)
 	case m.err != nil:
-		head = m.wrapped("Forward stopped: "+mailstore.Explain(m.err), st.Fail)
+		head = m.wrapped("Forward stopped: "+m.rephrase(mailstore.Explain(m.err)), st.Fail)
 	}
 	var todo []string
 	if len(m.failedKeys()) > 0 {
@@ -527,7 +527,7 @@ func (m Model) rowAt(rs []reforward.Result, i int) []string {
 // detail is what a result's row says after its id: SES's id, the dry
 // run's file, or the reason, in the screen's words and safe to show.
 func (m Model) detail(r reforward.Result) string {
-	detail := reforward.Rephrase(r.Reason, m.optionKey)
+	detail := m.rephrase(r.Reason)
 	switch {
 	case m.state == stateDone && m.stoppedByFailure() && r.Repeats(m.err):
 		// The head states the failure, hint first; the rows it is
@@ -582,4 +582,12 @@ func (m Model) rowLines(r reforward.Result, detail string) []string {
 		lines = append(lines, pad+st.Dim.Render(l))
 	}
 	return lines
+}
+
+// rephrase says mailstore's words for the CLI in the screen's: its keys
+// where they name sesbox forward's flags (reforward.Rephrase), and its
+// Retry key where they say to run the same command again.
+func (m Model) rephrase(text string) string {
+	text = reforward.Rephrase(text, m.optionKey)
+	return strings.ReplaceAll(text, mailstore.RunAgain, "press "+firstKey(m.keys.Retry)+" to forward again")
 }

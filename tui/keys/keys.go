@@ -168,6 +168,10 @@ type Forward struct {
 	// To opens a line with the destinations, to send to others than the
 	// mapping's (sesbox forward --to); Prompt's Accept and Cancel end it.
 	To key.Binding
+	// Retry plans the same forward again, as the CLI's hints say to run
+	// the same command again (what was sent is skipped): on the results,
+	// and on a plan that could not be made.
+	Retry key.Binding
 }
 
 // Audit are the audit view's keys (tui/audit).
@@ -386,6 +390,7 @@ func DefaultKeyMap() KeyMap {
 			IncludeSuppressed: b("also send to suppressed destinations (--include-suppressed)", "s"),
 			RetryRefused:      b("also send what SES refused before (--retry-refused)", "r"),
 			To:                b("send to other addresses than the mapping's (--to)", "t"),
+			Retry:             b("forward again (what was sent is skipped)", "f"),
 		},
 		Audit: Audit{
 			Up:       b("up", "k", "up"),
@@ -532,6 +537,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"forward.include-suppressed": &k.Forward.IncludeSuppressed,
 		"forward.retry-refused":      &k.Forward.RetryRefused,
 		"forward.to":                 &k.Forward.To,
+		"forward.retry":              &k.Forward.Retry,
 
 		"audit.up":        &k.Audit.Up,
 		"audit.down":      &k.Audit.Down,
