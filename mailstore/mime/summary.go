@@ -413,10 +413,20 @@ func splitAddressList(s string) []string {
 // addressItems yields the items of splitAddressList with the offset
 // each ends at.
 func addressItems(s string) iter.Seq2[int, string] {
+	// Bytes not in addressSpecial change no state: a run of them is
+	// passed over in a tight loop. listPrefix counts the items of a whole
+	// field, and tested each byte of the bench's 77 KB To lists against
+	// every case of the switch (1.7% of a cold index's instructions).
 	return func(yield func(int, string) bool) {
 		depthParen, inAngle, inQuote := 0, false, false
 		start := 0
 		for i := 0; i < len(s); i++ {
+			for i < len(s) && !addressSpecial[s[i]] {
+				i++
+			}
+			if i == len(s) {
+				break
+			}
 			switch c := s[i]; {
 			case inQuote && c == '\\':
 				i++
@@ -443,6 +453,9 @@ func addressItems(s string) iter.Seq2[int, string] {
 		}
 	}
 }
+
+// addressSpecial marks the bytes addressItems acts on.
+var addressSpecial = [256]bool{'\\': true, '"': true, '(': true, ')': true, '<': true, '>': true, ',': true}
 
 var angleAddr = lazyregexp.New(`<([^<>\s]+@[^<>\s]+)>`)
 

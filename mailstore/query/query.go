@@ -460,11 +460,35 @@ func CompareFold(a, b string) int {
 // FoldKey is s with every rune lower-cased: byte order of FoldKeys is
 // CompareFold's order, so the index sorts by sender and subject in SQL
 // with one call a row, not one a comparison.
+//
+// ASCII is lowered a byte at a time, and a string with nothing to lower
+// is returned as it is: the index folds the full-text text of every
+// summary it writes, most of it lower-case addresses, and WriteRune and
+// ToLower for each rune were 1.3% of a cold index's instructions. Other
+// runes (and each invalid byte, as U+FFFD) go through ToLower as before.
 func FoldKey(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
+	b.WriteString(s[:i])
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
 		b.WriteRune(unicode.ToLower(r))
+		i += n
 	}
 	return b.String()
 }
