@@ -427,7 +427,7 @@ func elideLeafBodies(in []byte) (out []byte, ok bool) {
 		return elideSingleBody(in, top)
 	}
 	body := in[top.end:]
-	if cr := bytes.Count(body, []byte("\r")); cr > 0 && cr != bytes.Count(body, []byte("\r\n")) {
+	if hasBareCR(body) {
 		return in, false
 	}
 	var (
@@ -567,7 +567,7 @@ func elideSingleBody(in []byte, top partHeader) (out []byte, ok bool) {
 		mayBeText(top.ctype) && encodedMayHoldUuencoded(top.cte, body) {
 		return in, false
 	}
-	if cr := bytes.Count(in, []byte("\r")); cr > 0 && cr != bytes.Count(in, []byte("\r\n")) {
+	if hasBareCR(in) {
 		return in, false
 	}
 	n := elideAbove
@@ -575,6 +575,24 @@ func elideSingleBody(in []byte, top partHeader) (out []byte, ok bool) {
 		n++
 	}
 	return in[:at+n], true
+}
+
+// hasBareCR reports a CR in b that no LF follows: whether
+// bytes.Count(b, "\r") and bytes.Count(b, "\r\n") differ, in one pass.
+// Count of the two-byte "\r\n" calls Index once for each line of a CRLF
+// message, and the three tests of a count made that 1.7% of a cold
+// index's instructions.
+func hasBareCR(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '\r')
+		if i < 0 {
+			return false
+		}
+		if i+1 == len(b) || b[i+1] != '\n' {
+			return true
+		}
+		b = b[i+2:]
+	}
 }
 
 // lineEndOf is the line end b ends in: CRLF, LF or none.

@@ -490,3 +490,26 @@ func TestUnclosedLastPartIsElided(t *testing.T) {
 		}
 	}
 }
+
+// TestHasBareCRIsTheCounts: hasBareCR says whether the CRs and the CRLFs
+// of b differ in number, as the two bytes.Count calls it replaced did,
+// for every string of up to 8 bytes of CR, LF and one other byte.
+func TestHasBareCRIsTheCounts(t *testing.T) {
+	alphabet := []byte("\r\nx")
+	for n := range 9 {
+		total := 1
+		for range n {
+			total *= len(alphabet)
+		}
+		for k := range total {
+			b := make([]byte, n)
+			for i, v := 0, k; i < n; i, v = i+1, v/len(alphabet) {
+				b[i] = alphabet[v%len(alphabet)]
+			}
+			want := bytes.Count(b, []byte("\r")) != bytes.Count(b, []byte("\r\n"))
+			if got := hasBareCR(b); got != want {
+				t.Fatalf("hasBareCR(%q) = %v, want %v", b, got, want)
+			}
+		}
+	}
+}

@@ -323,7 +323,7 @@ func enmimeInput(raw []byte, h scannedHeader) []byte {
 
 // enmimeHeaderInput is enmimeInput but for the body's line ends.
 func enmimeHeaderInput(raw []byte, h scannedHeader) []byte {
-	if hb := raw[h.Start:h.Body]; bytes.Count(hb, []byte("\r")) != bytes.Count(hb, []byte("\r\n")) {
+	if hasBareCR(raw[h.Start:h.Body]) {
 		return crlfHeader(raw, h)
 	}
 	if h.Stop == stopBlank {
