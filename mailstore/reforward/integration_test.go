@@ -588,7 +588,7 @@ func TestSESRefusalsByClass(t *testing.T) {
 			for i, id := range ids(5) {
 				keys = append(keys, e.src.put(id, message(fmt.Sprint(tc.name, " ", i), "info@acme.example", "PASS")))
 			}
-			runOnce := func(opts Options) ([]Result, Totals, error, int) {
+			runOnce := func(opts Options) ([]Result, Totals, int, error) {
 				r := e.runner()
 				r.Sender = sesSender(proxy.URL)
 				before := proxy.Requests()
@@ -598,10 +598,10 @@ func TestSESRefusalsByClass(t *testing.T) {
 				}
 				var out []Result
 				tot, err := r.Run(context.Background(), p, func(x Result) { out = append(out, x) }, nil)
-				return out, tot, err, proxy.Requests() - before
+				return out, tot, proxy.Requests() - before, err
 			}
 			opts := Options{Config: testConfig}
-			out, tot, err, n := runOnce(opts)
+			out, tot, n, err := runOnce(opts)
 			switch tc.class {
 			case "transient":
 				if err != nil || tot != (Totals{Sent: 5}) || n != 6 {
@@ -626,7 +626,7 @@ func TestSESRefusalsByClass(t *testing.T) {
 				}
 				// The rerun: nothing to SES, the refused one failed again
 				// with SES's reason and the way to send it.
-				out, tot, err, n = runOnce(opts)
+				out, tot, n, err = runOnce(opts)
 				if err != nil || tot != (Totals{Skipped: 4, Failed: 1}) || n != 0 {
 					t.Fatalf("rerun: %v %+v, %d requests; want 4 skipped, 1 failed, none sent", err, tot, n)
 				}
@@ -643,7 +643,7 @@ func TestSESRefusalsByClass(t *testing.T) {
 				}
 				// Asked for, once SES would take it.
 				fixed.Store(true)
-				out, tot, err, n = runOnce(Options{Config: testConfig, RetryRefused: true})
+				out, tot, n, err = runOnce(Options{Config: testConfig, RetryRefused: true})
 				if err != nil || tot != (Totals{Sent: 1, Skipped: 4}) || n != 1 || out[1].Status != StatusSent {
 					t.Fatalf("--retry-refused: %v %+v, %d requests; want the refused one sent", err, tot, n)
 				}
@@ -661,7 +661,7 @@ func TestSESRefusalsByClass(t *testing.T) {
 					t.Errorf("Resend after the stop: %d %v; want 4 (the refused one and the 3 not attempted)", c, err)
 				}
 				fixed.Store(true)
-				_, tot, err, n = runOnce(opts)
+				_, tot, n, err = runOnce(opts)
 				if err != nil || tot != (Totals{Sent: 4, Skipped: 1}) || n != 4 {
 					t.Fatalf("rerun after the fix: %v %+v, %d requests; want the 4 left sent", err, tot, n)
 				}
