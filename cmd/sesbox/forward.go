@@ -87,8 +87,12 @@ as the run would, and not written (--again writes it).
 
 Output: one JSON line per message on stdout with key, recipients (the
 destinations), status (sent, dry-run, skipped, failed, uncertain),
-sesMessageId or file, and reason. Exit status 2 when a message failed or is
-uncertain, 1 when the run could not start.`,
+sesMessageId or file, and reason; "refused": true when SES refused the
+message itself (--retry-refused sends it), and reencoded when a part was
+re-encoded to fit a line over 998 octets. Exit status 2 when a message failed
+or is uncertain, 1 when the run could not start or stopped at a refusal of
+every send, 64 for a mistake in the command line, 141 when what reads stdout
+went away.`,
 		Example: `  sesbox forward --dry-run out/ 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
   sesbox forward --query forward:failed --yes`,
 		Args: func(cmd *cobra.Command, args []string) error {
