@@ -153,8 +153,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	if opts.Config, err = a.forwardConfig(ff.config, mc, m.Location()); err != nil {
 		return err
 	}
-	if opts.CheckDestinations() != nil {
-		return errors.New("forward: no forwarder config: give --forward-config FILE (the Lambda's config as JSON), set forward_config for the mailbox, or use --to")
+	if err := opts.CheckDestinations(); err != nil {
+		return &mailstore.HintError{
+			Hint: "give --forward-config FILE (the Lambda's config as JSON), set forward_config for the mailbox, or use --to ADDR",
+			Err:  fmt.Errorf("forward: %w", err)}
 	}
 
 	var inputs []string
