@@ -48,9 +48,10 @@ func newForwardCmd(a *app) *cobra.Command {
 		Short: "Re-forward stored messages exactly as the SES forwarding Lambda would",
 		Long: `Re-forward stored messages the way aws-lambda-ses-forwarder does: map each
 message's SES envelope recipients (the "for <addr>" of SES's own Received
-line at the top, never one further down; or --recipient) through the Lambda's forwardMapping, rewrite the header (From,
-Reply-To, Subject, To; Return-Path, Sender, Message-ID and DKIM-Signature
-removed), copy the body byte for byte, and send with SES SendEmail (raw).
+line at the top, never one further down; or --recipient) through the
+Lambda's forwardMapping, rewrite the header (From, Reply-To, Subject, To;
+Return-Path, Sender, Message-ID and DKIM-Signature removed), copy the body
+byte for byte, and send with SES SendEmail (raw).
 --to sends to the given destinations instead of the mapping.
 
 The forwarder config is the Lambda's own JSON (--forward-config, or the
@@ -65,18 +66,17 @@ is skipped (unless --again); a send cut off by a crash is reported uncertain
 and not repeated (unless --retry-uncertain). With the forwarding Lambda's log
 read into the index (forwarder_logs, sesbox index --forwarder-logs), a
 destination the Lambda delivered the message to is never sent to again
-(unless --again): --query forward:failed re-forwards exactly its failures. Spam or virus FAIL verdicts are
-skipped (unless --include-spam), messages over 40 MB are skipped, more than
-50 destinations are split into several sends. Sends are paced under the
-account's send rate; a run that would exceed the remaining 24-hour quota is
-refused. Throttling is retried; other failures are reported and the run goes
-on, except when SES refuses every send (sending paused, the account
-suspended, the address forwards are sent as not verified): the run stops
-there, hint first, and the same command run after the fix sends the rest.
+(unless --again): --query forward:failed re-forwards exactly its failures. Spam
+or virus FAIL verdicts are skipped (unless --include-spam), messages over 40 MB
+are skipped, more than 50 destinations are split into several sends. Sends are
+paced under the account's send rate; a run that would exceed the remaining
+24-hour quota is refused. Throttling is retried; other failures are reported
+and the run goes on, except when SES refuses every send (sending paused, the
+account suspended, the address forwards are sent as not verified): the run
+stops there, hint first, and the same command run after the fix sends the rest.
 A message SES refused for itself (MessageRejected, a malformed message) is
-recorded so: a rerun reports it failed with SES's reason without sending
-it (unless --retry-refused). The stored objects are only read, never
-written.
+recorded so: a rerun reports it failed with SES's reason without sending it
+(unless --retry-refused). The stored objects are only read, never written.
 
 Sending asks for confirmation on a terminal and refuses without one, unless
 --yes is given. --dry-run DIR sends nothing and writes DIR/<SES id>.eml
@@ -87,8 +87,12 @@ as the run would, and not written (--again writes it).
 
 Output: one JSON line per message on stdout with key, recipients (the
 destinations), status (sent, dry-run, skipped, failed, uncertain),
-sesMessageId or file, and reason. Exit status 2 when a message failed or is
-uncertain, 1 when the run could not start.`,
+sesMessageId or file, and reason; "refused": true when SES refused the
+message itself (--retry-refused sends it), and reencoded when a part was
+re-encoded to fit a line over 998 octets. Exit status 2 when a message failed
+or is uncertain, 1 when the run could not start or stopped at a refusal of
+every send, 64 for a mistake in the command line, 141 when what reads stdout
+went away.`,
 		Example: `  sesbox forward --dry-run out/ 0vneinmetj3r4m9ltdtl5drpnghlppk2eqp3vjne
   sesbox forward --query forward:failed --yes`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -149,8 +153,10 @@ func (a *app) forward(ctx context.Context, ff forwardFlags, qq query.Query, args
 	if opts.Config, err = a.forwardConfig(ff.config, mc, m.Location()); err != nil {
 		return err
 	}
-	if opts.CheckDestinations() != nil {
-		return errors.New("forward: no forwarder config: give --forward-config FILE (the Lambda's config as JSON), set forward_config for the mailbox, or use --to")
+	if err := opts.CheckDestinations(); err != nil {
+		return &mailstore.HintError{
+			Hint: "give --forward-config FILE (the Lambda's config as JSON), set forward_config for the mailbox, or use --to ADDR",
+			Err:  fmt.Errorf("forward: %w", err)}
 	}
 
 	var inputs []string

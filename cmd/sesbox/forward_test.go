@@ -293,7 +293,8 @@ func TestForwardArgumentErrors(t *testing.T) {
 	}{
 		{[]string{"forward", "--forward-config", cfgPath}, "name the messages one way", exitUsage},
 		{[]string{"forward", "--forward-config", cfgPath, "--query", "spam:fail", "abc"}, "name the messages one way", exitUsage},
-		{[]string{"forward", "abc"}, "no forwarder config", 1},
+		// Hint first, as every error: it said "forward: no forwarder config: give ...".
+		{[]string{"forward", "abc"}, "sesbox: give --forward-config FILE (the Lambda's config as JSON), set forward_config for the mailbox, or use --to ADDR (forward: no forwarder config", 1},
 		{[]string{"forward", "--forward-config", filepath.Join(dir, "nope.json"), "abc"}, "nope.json", 1},
 		{[]string{"forward", "--forward-config", cfgPath, "--keys-from", filepath.Join(dir, "none.txt")}, "none.txt", 1},
 		{[]string{"forward", "--forward-config", cfgPath, "--query", "from:nobody-at-all"}, "no messages to forward", 1},

@@ -38,6 +38,11 @@ type Identity struct {
 // HintError in front: Explain says the outermost hint.
 var ErrNoIdentity = errors.New("no verified identity to send from")
 
+// ErrNoRecipient is returned (wrapped, under a mailstore.HintError naming
+// the CLI's --to) when the original names no address a reply can go to.
+// The TUI, which has no --to flag, puts its own HintError in front.
+var ErrNoRecipient = errors.New("the original names no address")
+
 // ChooseFrom picks the From address of a reply to s: override (--from)
 // when given, else the configured from, else the first SES envelope
 // recipient of s whose domain is one of the identity domains, without a
@@ -309,9 +314,9 @@ func NewReply(raw []byte, v *mime.View, opts Options) (Reply, error) {
 		if len(r.Cc) == 0 {
 			// Say why: an address left out (one SES cannot send to) is
 			// otherwise a warning no one sees.
-			err := errors.New("reply: the original names no address to reply to")
+			err := fmt.Errorf("reply: %w to reply to", ErrNoRecipient)
 			if len(r.Warnings) > 0 {
-				err = fmt.Errorf("reply: the original names no address a reply can go to: %s", strings.Join(r.Warnings, "; "))
+				err = fmt.Errorf("reply: %w a reply can go to: %s", ErrNoRecipient, strings.Join(r.Warnings, "; "))
 			}
 			return r, &mailstore.HintError{Hint: "send the reply to an address you name: sesbox reply --to ADDR", Err: err}
 		}

@@ -59,7 +59,16 @@ func (a Account) Fields() []Field {
 	if len(a.SuppressedReasons) == 0 {
 		add("Suppression", "account-level list off (only SES's global list applies)", false)
 	} else {
-		add("Suppression", "addresses that "+strings.ToLower(strings.Join(a.SuppressedReasons, " or "))+
+		verbs := make([]string, len(a.SuppressedReasons))
+		for i, r := range a.SuppressedReasons {
+			// SES names the reasons by noun (BOUNCE, COMPLAINT); the
+			// sentence wants the verb: "addresses that bounce or complain".
+			verbs[i] = strings.ToLower(r)
+			if r == "COMPLAINT" {
+				verbs[i] = "complain"
+			}
+		}
+		add("Suppression", "addresses that "+strings.Join(verbs, " or ")+
 			" are put on the account's list and skipped by sesbox", false)
 	}
 	if len(a.Identities) > 0 {

@@ -23,7 +23,7 @@ Sending: PAUSED: SES sends nothing for this account
 Enforcement: PROBATION: bounce or complaint rate under review; keep sends low and clean
 24-hour quota: 200 recipients: 200 sent in the last 24 hours, 0 left
 Max send rate: 1 recipients per second
-Suppression: addresses that bounce or complaint are put on the account's list and skipped by sesbox
+Suppression: addresses that bounce or complain are put on the account's list and skipped by sesbox
 Identities: 
 acme.example: domain, PENDING, NOT verified for sending
 x.example: not an SES identity

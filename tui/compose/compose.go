@@ -107,6 +107,11 @@ func New(c common.Common, env Env, msg *mailbox.Message, choice drafts.ReplyChoi
 		// The CLI's hint names --from, which the TUI has not.
 		err = &mailstore.HintError{Hint: noIdentityHint, Err: err}
 	}
+	if errors.Is(err, mcompose.ErrNoRecipient) {
+		// The CLI's hint names sesbox reply --to; here it is a key and
+		// the : line.
+		err = &mailstore.HintError{Hint: "send the reply to an address you name: " + c.Keys.Mail.ReplyTo.Help().Key + ", or :reply --to ADDR", Err: err}
+	}
 	if err != nil {
 		return Model{}, err
 	}

@@ -667,3 +667,33 @@ func TestUncertainSendIsSentAgainOnlyByItsKey(t *testing.T) {
 		t.Fatal("S sent nothing")
 	}
 }
+
+// TestNewExplainsNoRecipientWithTheScreensKey: an original that names no
+// address a reply can go to (our own message, whose reply would go to its
+// To, with SES's DMARC verdict failed on its From: a forgery of our domain)
+// is refused as sesbox reply refuses it, but the hint names the key and
+// the : line the TUI has, not the CLI's "sesbox reply --to ADDR", which
+// the error history showed (tried in tmux against versitygw).
+func TestNewExplainsNoRecipientWithTheScreensKey(t *testing.T) {
+	raw := []byte("Received: from mail.acme-demo.example (mail.acme-demo.example [192.0.2.9])\r\n" +
+		" by inbound-smtp.us-east-1.amazonaws.com with SMTP id forged0001\r\n for info@acme-demo.example;\r\n" +
+		" Sat, 05 Dec 2026 10:00:00 +0000 (UTC)\r\nX-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n" +
+		"Authentication-Results: amazonses.com;\r\n spf=pass smtp.mailfrom=info@acme-demo.example;\r\n" +
+		" dkim=pass header.i=@acme-demo.example;\r\n dmarc=fail header.from=acme-demo.example;\r\n" +
+		"From: Acme <info@acme-demo.example>\r\nTo: customer@example.org\r\nSubject: Your order\r\n" +
+		"Date: Sat, 05 Dec 2026 10:00:00 +0000\r\nMessage-ID: <forged0001@acme-demo.example>\r\n\r\nHello.\r\n")
+	v := mime.Parse(raw)
+	v.Summary.Key, v.Summary.Size = "inbox/forged0001", int64(len(raw))
+	msg := &mailbox.Message{Summary: v.Summary, Raw: raw, View: v}
+	env := testEnv(t, &fakeSender{}, "")
+	_, err := New(fixture.Common(80, 24), env, msg, drafts.ReplyChoice{})
+	if !errors.Is(err, mcompose.ErrNoRecipient) {
+		t.Fatalf("err %v", err)
+	}
+	if s := mailstore.Explain(err); !strings.HasPrefix(s, "send the reply to an address you name: L, or :reply --to ADDR") || strings.Contains(s, "sesbox reply") || !strings.Contains(s, "DMARC") {
+		t.Errorf("shown as %q", s)
+	}
+	if _, err := New(fixture.Common(80, 24), env, msg, drafts.ReplyChoice{To: []string{"desk@team.example"}}); err != nil {
+		t.Errorf("with --to: %v", err)
+	}
+}

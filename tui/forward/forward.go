@@ -563,7 +563,9 @@ func (m Model) FullHelp() [][]key.Binding {
 			short[i] = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, "mark the failed and not tried in the list (replaces its marks)"))
 		}
 	}
-	if m.editing {
+	if m.editing || m.state == stateRunning {
+		// While a run goes only x acts: the options and the scroll keys
+		// ? listed did nothing then.
 		return [][]key.Binding{short}
 	}
 	options := []key.Binding{k.To, k.RetryUncertain, k.IncludeSpam, k.Again, k.IncludeSuppressed, k.RetryRefused}

@@ -481,3 +481,35 @@ func TestMarkKeyHelpSaysWhatItMarksAndWhere(t *testing.T) {
 		t.Errorf("? says %q", full)
 	}
 }
+
+// TestHelpWhileRunningListsOnlyWhatActs: while a run goes, ? listed the
+// options (t, u, i, a, s, r) and the scroll keys, none of which acts then
+// (tried in tmux against a SES that holds the send: u and t changed
+// nothing); only x, which stops the run, is listed now.
+func TestHelpWhileRunningListsOnlyWhatActs(t *testing.T) {
+	r, s := newRunner(t)
+	good, _ := demoKeys(t)
+	s.gate, s.entered = make(chan struct{}), make(chan struct{}, 1)
+	m := newScreen(t, r, good, 80, 24)
+	m, _ = pump(t, m, m.Init())
+	m, cmd := press(t, m, "y")
+	m, cmd = m.Update(cmd())
+	<-s.entered
+	var full []string
+	for _, col := range m.FullHelp() {
+		for _, b := range col {
+			full = append(full, b.Help().Key)
+		}
+	}
+	if !slices.Equal(full, []string{"x"}) {
+		t.Errorf("? while running lists %q", full)
+	}
+	if m, _ = press(t, m, "u"); m.opts.RetryUncertain || !m.Running() {
+		t.Error("u acted while running")
+	}
+	close(s.gate)
+	m, _ = pump(t, m, cmd)
+	if m.Running() {
+		t.Fatal("the run did not end")
+	}
+}
