@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sesbox/sesbox/mailstore"
 	"github.com/sesbox/sesbox/mailstore/sanitize"
@@ -285,6 +286,24 @@ func printError(w io.Writer, err error) {
 	fmt.Fprintln(w, "sesbox:", strings.ReplaceAll(msg, "\n", "\n  "))
 }
 
+// helpWidth is the width --help wraps flag descriptions to: pflag prints
+// each on one line otherwise (up to 192 columns: --headers), which a
+// terminal folds under the flag names. 80, as man pages, whatever the
+// terminal: the help is the same in a pipe and on a screen.
+const helpWidth = 80
+
+// wrapFlagHelp makes root's usage (and its commands', which inherit the
+// template) print flags wrapped to helpWidth. cobra takes template
+// functions only package-wide (AddTemplateFunc); adding the same one again
+// is harmless.
+func wrapFlagHelp(root *cobra.Command) {
+	cobra.AddTemplateFunc("wrappedFlagUsages", func(f *pflag.FlagSet) string { return f.FlagUsagesWrapped(helpWidth) })
+	root.SetUsageTemplate(strings.NewReplacer(
+		".LocalFlags.FlagUsages", "wrappedFlagUsages .LocalFlags",
+		".InheritedFlags.FlagUsages", "wrappedFlagUsages .InheritedFlags",
+	).Replace(root.UsageTemplate()))
+}
+
 func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use: "sesbox",
@@ -307,6 +326,7 @@ stores or prints them.`,
 		},
 	}
 	root.SetFlagErrorFunc(flagUsage)
+	wrapFlagHelp(root)
 	root.Flags().BoolVar(&a.flags.cached, "cached", false, "open the local index as it is, without listing the bucket (as ls --cached)")
 	f := root.PersistentFlags()
 	f.StringVar(&a.flags.mailbox, "mailbox", "", "configured mailbox `NAME`")

@@ -891,3 +891,33 @@ func TestQueueEndpointLeavesAWSToTheSDK(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagHelpFitsEightyColumns: pflag printed each flag's description on
+// one line, up to 192 columns (index --headers), which a terminal folds
+// back under the flag names; every command's flags are wrapped to
+// helpWidth now. A line may run over only for one word that cannot be
+// broken (an s3:// URL template).
+func TestFlagHelpFitsEightyColumns(t *testing.T) {
+	isolate(t)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		usage := c.UsageString()
+		_, flags, ok := strings.Cut(usage, "Flags:\n")
+		if !ok {
+			return
+		}
+		for _, line := range strings.Split(flags, "\n") {
+			if len(line) <= helpWidth {
+				continue
+			}
+			words := strings.Fields(line)
+			if longest := slices.MaxFunc(words, func(a, b string) int { return len(a) - len(b) }); len(line)-len(longest) > helpWidth {
+				t.Errorf("%s: a flag's help line of %d columns: %q", c.CommandPath(), len(line), line)
+			}
+		}
+	}
+	walk(newRootCmd(&app{}))
+}
