@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -261,7 +260,7 @@ func (d *decoder) list() []string {
 // RFC 2047 encoded-words. It never fails; what it could not decode stays as
 // written or becomes U+FFFD.
 func (d *decoder) text(raw string) string {
-	return d.wordsWith(raw, d.raw8bit, func(decoded string) string { return decoded })
+	return d.wordsWith(raw, d.raw8bit, func(decoded, _ string) string { return decoded })
 }
 
 // raw8bit converts header bytes to valid UTF-8. RFC 6532 allows UTF-8 in
@@ -353,17 +352,6 @@ func (d *decoder) unknownCharset(charset string, b []byte) {
 // asciiInUnknownCharset ends the note of a text in an unknown charset
 // that holds nothing but ASCII.
 const asciiInUnknownCharset = ": the text is ASCII, read as it is"
-
-// charsetReader is a mime.WordDecoder CharsetReader that never fails, so
-// net/mail does not reject an address list over a display name in an
-// unknown charset.
-func (d *decoder) charsetReader(charset string, input io.Reader) (io.Reader, error) {
-	b, err := io.ReadAll(input)
-	if err != nil {
-		return nil, err
-	}
-	return strings.NewReader(d.bytesIn(charset, b)), nil
-}
 
 // encodedWord is one parsed "=?charset?enc?text?=".
 type encodedWord struct {
@@ -486,24 +474,27 @@ func unhex(c byte) byte {
 // charset are joined before charset decoding, because mailers split a
 // multi-byte character (or an ISO-2022-JP escape) across two words.
 func (d *decoder) words(s string) string {
-	same := func(s string) string { return s }
-	return d.wordsWith(s, same, same)
+	return d.wordsWith(s, func(s string) string { return s }, func(decoded, _ string) string { return decoded })
 }
 
 // wordsWith is words with the text outside encoded-words passed through
-// literal and each run of decoded words through emit. Raw 8-bit bytes
-// inside an encoded-word are in its charset (mailers write them there),
-// so a caller decodes raw bytes in literal, never before the words.
-func (d *decoder) wordsWith(s string, literal, emit func(string) string) string {
+// literal and each run of decoded words through emit, with the run as
+// written. Raw 8-bit bytes inside an encoded-word are in its charset
+// (mailers write them there), so a caller decodes raw bytes in literal,
+// never before the words. A decoded run is text: neither wordsWith nor
+// a caller decodes it again (RFC 2047 §6.1), or a word whose text reads
+// "=?us-ascii?Q?=0D=0ABcc:...?=" became that inner word's CR LF.
+func (d *decoder) wordsWith(s string, literal func(string) string, emit func(decoded, raw string) string) string {
 	if !strings.Contains(s, "=?") {
 		return literal(s)
 	}
 	var out strings.Builder
 	var pending []byte
 	pendingCharset := ""
+	runStart, runEnd := 0, 0 // the pending run as written: s[runStart:runEnd]
 	flush := func() {
 		if pending != nil {
-			out.WriteString(emit(d.bytesIn(pendingCharset, pending)))
+			out.WriteString(emit(d.bytesIn(pendingCharset, pending), s[runStart:runEnd]))
 			pending, pendingCharset = nil, ""
 		}
 	}
@@ -530,10 +521,10 @@ func (d *decoder) wordsWith(s string, literal, emit func(string) string) string 
 			flush()
 		}
 		if pending == nil {
-			pending, pendingCharset = []byte{}, w.charset
+			pending, pendingCharset, runStart = []byte{}, w.charset, j
 		}
 		pending = append(pending, w.data...)
-		i = w.end
+		i, runEnd = w.end, w.end
 	}
 	flush()
 	out.WriteString(literal(s[i:]))
