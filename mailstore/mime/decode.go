@@ -298,6 +298,9 @@ func (d *decoder) raw8bitIn(fallback encoding.Encoding, raw string) string {
 // superset of Latin-1 decodes any byte, and unknown labels in the wild
 // (x-ias-german, unknown-8bit) are most often Western European.
 func (d *decoder) bytesIn(charset string, b []byte) string {
+	if isASCIILabel(charset) && !isASCII(b) {
+		return d.mislabelledASCII("text", charset, b)
+	}
 	if e := utf16For(charset, b); e != nil {
 		s, _ := e.NewDecoder().Bytes(b) // never fails: U+FFFD for a lone surrogate
 		return strings.ToValidUTF8(string(s), "\uFFFD")
@@ -331,6 +334,28 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
+	s, _ := charmap.Windows1252.NewDecoder().Bytes(b)
+	return string(s)
+}
+
+// isASCIILabel reports a charset label naming US-ASCII.
+func isASCIILabel(label string) bool {
+	l := normalLabel(label)
+	return l == "us-ascii" || l == "ascii"
+}
+
+// mislabelledASCII reads b, text (what: "text", "text/plain part")
+// labelled US-ASCII (charset) that holds 8-bit bytes, as
+// browsers and mutt read it: as UTF-8 when it is valid UTF-8, else as
+// windows-1252, saying which. Every text so labelled goes through it (a
+// body, a part, a header word, a file name): a body read "café" and a
+// Subject in the same bytes "caf\uFFFD".
+func (d *decoder) mislabelledASCII(what, charset string, b []byte) string {
+	if utf8.Valid(b) {
+		d.warnf("%s declared charset %q but holds UTF-8; read as UTF-8", what, normalLabel(charset))
+		return string(b)
+	}
+	d.warnf("%s declared charset %q but holds 8-bit bytes that are not UTF-8; read as windows-1252", what, normalLabel(charset))
 	s, _ := charmap.Windows1252.NewDecoder().Bytes(b)
 	return string(s)
 }

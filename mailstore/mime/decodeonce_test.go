@@ -137,3 +137,42 @@ func TestExtendedFileNameWarns(t *testing.T) {
 		}
 	}
 }
+
+// TestMislabelledASCIIIsReadAlike: text labelled US-ASCII holding 8-bit
+// bytes was read as windows-1252 in a body and as UTF-8 with U+FFFD in a
+// Subject's word. Every position now reads it one way (valid UTF-8 as
+// UTF-8, else windows-1252) and says so in the same words.
+func TestMislabelledASCIIIsReadAlike(t *testing.T) {
+	for _, tc := range []struct {
+		bytes, how string
+	}{
+		{"caf\xe9", "but holds 8-bit bytes that are not UTF-8; read as windows-1252"},
+		{"caf\xc3\xa9", "but holds UTF-8; read as UTF-8"},
+	} {
+		q := strings.NewReplacer("\xe9", "=E9", "\xc3", "=C3", "\xa9", "=A9").Replace(tc.bytes)
+		pct := strings.NewReplacer("\xe9", "%E9", "\xc3", "%C3", "\xa9", "%A9").Replace(tc.bytes)
+		head := "From: a@x.example\r\nDate: Mon, 7 Dec 2026 10:00:00 +0000\r\nSubject: =?US-ASCII?Q?" + q + "?=\r\nMIME-Version: 1.0\r\n"
+		single := head + "Content-Type: text/plain; charset=US-ASCII\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + tc.bytes + "\r\n"
+		multi := head + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=us-ascii\r\n" +
+			"Content-Transfer-Encoding: 8bit\r\n\r\n" + tc.bytes + "\r\n--b\r\nContent-Type: application/octet-stream\r\n" +
+			"Content-Disposition: attachment; filename*=us-ascii''" + pct + ".txt\r\n\r\nx\r\n--b--\r\n"
+		for _, m := range []struct{ name, raw, body string }{{"one part", single, "text/plain part"}, {"multipart", multi, "text/plain part"}} {
+			v := Parse([]byte(m.raw))
+			if !strings.Contains(v.Text, "café") {
+				t.Errorf("%s %q: body %q, want café", m.name, tc.bytes, v.Text)
+			}
+			if v.Summary.Subject != "café" || Summarize([]byte(m.raw)).Subject != "café" {
+				t.Errorf("%s %q: Subject %q, want café", m.name, tc.bytes, v.Summary.Subject)
+			}
+			want := []string{m.body + ` declared charset "us-ascii" ` + tc.how, `text declared charset "us-ascii" ` + tc.how}
+			for _, w := range want {
+				if !slices.Contains(v.Warnings, w) {
+					t.Errorf("%s %q: warnings %q lack %q", m.name, tc.bytes, v.Warnings, w)
+				}
+			}
+			if m.name == "multipart" && (len(v.Parts) != 2 || v.Parts[1].Filename != "café.txt") {
+				t.Errorf("%s %q: parts %+v, want café.txt", m.name, tc.bytes, v.Parts)
+			}
+		}
+	}
+}

@@ -187,6 +187,7 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	defaultPartTypes(root)
 	fixMisspeltEncoding(root, d)
 	twins := &rawTwins{input: input, leaves: leafList(root)}
+	fixMislabelledASCII(twins, d)
 	fixMislabelledUTF8(twins, d)
 	fixOverriddenUTF8(twins)
 	fixPartialText(twins, d)
@@ -791,6 +792,30 @@ func fixMislabelledUTF8(t *rawTwins, d *decoder) {
 			}
 			p.OrigCharset, p.Charset, p.Content = p.Charset, "utf-8", b
 		}
+	})
+}
+
+// fixMislabelledASCII reads each text part declared US-ASCII that holds
+// 8-bit bytes as mislabelledASCII reads any text so labelled (a header
+// word, a file name): UTF-8 when it is valid UTF-8, else windows-1252.
+// enmime read it as windows-1252, or as its detector guessed, with a note
+// only when the detector failed.
+func fixMislabelledASCII(t *rawTwins, d *decoder) {
+	declaredASCII := func(p *enmime.Part) bool {
+		return strings.HasPrefix(p.ContentType, "text/") && !isASCII(p.Content) &&
+			isASCIILabel(charsetParam(p.Header.Get("Content-Type")))
+	}
+	t.each(declaredASCII, func(p *enmime.Part, b []byte) {
+		if isASCII(b) {
+			return
+		}
+		label := charsetParam(p.Header.Get("Content-Type"))
+		p.Content = []byte(d.mislabelledASCII(p.ContentType+" part", label, b))
+		p.OrigCharset, p.Charset = label, "windows-1252"
+		if utf8.Valid(b) {
+			p.Charset = "utf-8"
+		}
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetDeclaration })
 	})
 }
 
