@@ -393,12 +393,19 @@ type wordRuns struct {
 // prepareAddresses is raw with its 8-bit bytes decoded and each run of
 // encoded-words a placeholder (wordRuns).
 func (d *decoder) prepareAddresses(raw string) (string, *wordRuns) {
+	runs := &wordRuns{d: d}
+	if !strings.Contains(raw, "=?") {
+		// Most lists: no word, so no run and no marker (net/mail
+		// decodes only atoms that begin with "=?").
+		if s := d.raw8bit(raw); !strings.Contains(s, "=?") {
+			return s, runs
+		}
+	}
 	type piece struct {
 		text string
 		run  int // the run a placeholder stands for; -1 for literal text
 	}
 	var pieces []piece
-	runs := &wordRuns{d: d}
 	var literal strings.Builder
 	d.wordsWith(raw, func(s string) string {
 		s = d.raw8bit(s)
