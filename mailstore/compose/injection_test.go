@@ -93,6 +93,11 @@ func TestInjectionThroughTheOriginal(t *testing.T) {
 			"In-Reply-To": "<ok@northwind.example> " + b64word("\r\nBcc: "+evil),
 			"References":  "<a@b.example> <bad id@b.example> <c@d.example>\r\n\tBcc: " + evil + " <e\"f@g.example>",
 		}, false, []string{"dana@northwind.example"}},
+		// A name whose decoded text is itself a word: sesbox decoded it
+		// twice (a CR LF Bcc in the name); it is the word's text, written
+		// back as words so no reader decodes it into a field either.
+		{"from name that looks encoded", map[string]string{"From": b64word("=?utf-8?q?Dana=0D=0ABcc:_"+evil+"?=") + " <dana@northwind.example>"}, false, []string{"dana@northwind.example"}},
+		{"from name that looks encoded, quoted", map[string]string{"From": `"` + b64word("=?utf-8?q?Dana=0D=0ABcc:_"+evil+"?=") + `" <dana@northwind.example>`}, false, []string{"dana@northwind.example"}},
 		{"escapes and bidi in names", map[string]string{"From": b64word("Dana\x1b]0;pwned\x07\u202e") + " <dana@northwind.example>"}, false, []string{"dana@northwind.example"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,6 +151,11 @@ func TestInjectionThroughTheOriginal(t *testing.T) {
 			// The attacker's address may remain as text (in the subject, a
 			// name, the quote), never as a recipient: checked above. The
 			// decoded subject is one line.
+			if to, err := msg.Header.AddressList("To"); err == nil && len(to) > 0 && strings.HasPrefix(tc.name, "from name that looks encoded") {
+				if want := "=?utf-8?q?Dana=0D=0ABcc:_" + evil + "?="; to[0].Name != want {
+					t.Errorf("To's name reads %q, want the original's once decoded, %q", to[0].Name, want)
+				}
+			}
 			subj, err := new(stdmime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 			if err != nil || strings.ContainsAny(subj, "\r\n") {
 				t.Errorf("subject %q (%v)", subj, err)

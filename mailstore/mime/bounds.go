@@ -151,7 +151,7 @@ func parseMediaTypeOnce(ctype string) (mtype string, params map[string]string, i
 		// a stack trace (a message of 500 such parts took a second).
 		in, _ = readableParams(in)
 	}
-	mtype, params, invalid, err = mediatype.Parse(in)
+	mtype, params, invalid, err = parseKeepingWords(in)
 	if err != nil {
 		// enmime skips a part whose Content-Type does not parse ("app
 		// lication/pdf", a control byte in the subtype), and its content
@@ -161,12 +161,12 @@ func parseMediaTypeOnce(ctype string) (mtype string, params map[string]string, i
 		// noteUnreadableTypes warns.
 		typ, rest, _ := strings.Cut(ctype, ";")
 		if strings.Contains(typ, "/") {
-			mtype, params, invalid, err = mediatype.Parse(unreadableType(typ) + ";" + rest)
+			mtype, params, invalid, err = parseKeepingWords(unreadableType(typ) + ";" + rest)
 		}
 	}
 	if err != nil {
 		if fixed, ok := readableParams(ctype); ok {
-			mtype, params, invalid, err = mediatype.Parse(fixed)
+			mtype, params, invalid, err = parseKeepingWords(fixed)
 		}
 	}
 	if err == nil {
@@ -180,6 +180,70 @@ func parseMediaTypeOnce(ctype string) (mtype string, params map[string]string, i
 		mtype = "text/plain"
 	}
 	return mtype, params, invalid, err
+}
+
+// parseKeepingWords is mediatype.Parse with the RFC 2047 words of the
+// value left as written. enmime's parser decodes the words of every
+// parameter, again and again until none is left, before it splits the
+// value: a file name whose word decoded to a quote and a ';' ("=22=3B")
+// ended the quoted string there and made a parameter of the rest, and a
+// word whose text was a word was decoded twice. The caller decodes a
+// name once (fileName); other parameters (charset, boundary) are not
+// text to decode.
+func parseKeepingWords(ctype string) (mtype string, params map[string]string, invalid []string, err error) {
+	if !strings.Contains(ctype, "=?") {
+		return mediatype.Parse(ctype)
+	}
+	// A marker no text holds: each candidate begins with an "s" and has
+	// no other "s" a suffix begins with, so none overlaps itself.
+	marker := "sesboxwordstart"
+	for strings.Contains(ctype, marker) {
+		marker += "q"
+	}
+	mtype, params, invalid, err = mediatype.Parse(hideWordStarts(ctype, marker))
+	unhide := func(s string) string { return strings.ReplaceAll(s, marker, "=?") }
+	if params != nil {
+		shown := make(map[string]string, len(params))
+		for k, v := range params {
+			shown[unhide(k)] = unhide(v)
+		}
+		params = shown
+	}
+	for i := range invalid {
+		invalid[i] = unhide(invalid[i])
+	}
+	return unhide(mtype), params, invalid, err
+}
+
+// hideWordStarts is ctype with each "=?" that may begin an encoded-word
+// (all but a parameter's own '=' before a '?') replaced by marker.
+func hideWordStarts(ctype, marker string) string {
+	var b strings.Builder
+	quoted, escaped, named := false, false, false // named: this parameter's '=' is read
+	for i := 0; i < len(ctype); i++ {
+		c := ctype[i]
+		switch {
+		case escaped:
+			escaped = false
+		case quoted && c == '\\':
+			escaped = true
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && !quoted:
+			named = false
+		case c == '=' && !quoted && !named:
+			named = true
+			b.WriteByte(c)
+			continue
+		}
+		if c == '=' && i+1 < len(ctype) && ctype[i+1] == '?' {
+			b.WriteString(marker)
+			i++
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // quoteEscaper escapes what a quoted string must escape.

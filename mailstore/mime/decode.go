@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -261,7 +260,7 @@ func (d *decoder) list() []string {
 // RFC 2047 encoded-words. It never fails; what it could not decode stays as
 // written or becomes U+FFFD.
 func (d *decoder) text(raw string) string {
-	return d.wordsWith(raw, d.raw8bit, func(decoded string) string { return decoded })
+	return d.wordsWith(raw, d.raw8bit, func(decoded, _ string) string { return decoded })
 }
 
 // raw8bit converts header bytes to valid UTF-8. RFC 6532 allows UTF-8 in
@@ -299,6 +298,9 @@ func (d *decoder) raw8bitIn(fallback encoding.Encoding, raw string) string {
 // superset of Latin-1 decodes any byte, and unknown labels in the wild
 // (x-ias-german, unknown-8bit) are most often Western European.
 func (d *decoder) bytesIn(charset string, b []byte) string {
+	if isASCIILabel(charset) && !isASCII(b) {
+		return d.mislabelledASCII("text", charset, b)
+	}
 	if e := utf16For(charset, b); e != nil {
 		s, _ := e.NewDecoder().Bytes(b) // never fails: U+FFFD for a lone surrogate
 		return strings.ToValidUTF8(string(s), "\uFFFD")
@@ -336,6 +338,28 @@ func (d *decoder) bytesIn(charset string, b []byte) string {
 	return string(s)
 }
 
+// isASCIILabel reports a charset label naming US-ASCII.
+func isASCIILabel(label string) bool {
+	l := normalLabel(label)
+	return l == "us-ascii" || l == "ascii"
+}
+
+// mislabelledASCII reads b, text (what: "text", "text/plain part")
+// labelled US-ASCII (charset) that holds 8-bit bytes, as
+// browsers and mutt read it: as UTF-8 when it is valid UTF-8, else as
+// windows-1252, saying which. Every text so labelled goes through it (a
+// body, a part, a header word, a file name): a body read "café" and a
+// Subject in the same bytes "caf\uFFFD".
+func (d *decoder) mislabelledASCII(what, charset string, b []byte) string {
+	if utf8.Valid(b) {
+		d.warnf("%s declared charset %q but holds UTF-8; read as UTF-8", what, normalLabel(charset))
+		return string(b)
+	}
+	d.warnf("%s declared charset %q but holds 8-bit bytes that are not UTF-8; read as windows-1252", what, normalLabel(charset))
+	s, _ := charmap.Windows1252.NewDecoder().Bytes(b)
+	return string(s)
+}
+
 // unknownCharset says that b, text in charset, is in a charset no
 // decoder knows: a warning when b holds bytes beyond ASCII (they are a
 // guess, see bytesIn), a note (IsNote) when it does not (ASCII reads the
@@ -353,17 +377,6 @@ func (d *decoder) unknownCharset(charset string, b []byte) {
 // asciiInUnknownCharset ends the note of a text in an unknown charset
 // that holds nothing but ASCII.
 const asciiInUnknownCharset = ": the text is ASCII, read as it is"
-
-// charsetReader is a mime.WordDecoder CharsetReader that never fails, so
-// net/mail does not reject an address list over a display name in an
-// unknown charset.
-func (d *decoder) charsetReader(charset string, input io.Reader) (io.Reader, error) {
-	b, err := io.ReadAll(input)
-	if err != nil {
-		return nil, err
-	}
-	return strings.NewReader(d.bytesIn(charset, b)), nil
-}
 
 // encodedWord is one parsed "=?charset?enc?text?=".
 type encodedWord struct {
@@ -486,24 +499,27 @@ func unhex(c byte) byte {
 // charset are joined before charset decoding, because mailers split a
 // multi-byte character (or an ISO-2022-JP escape) across two words.
 func (d *decoder) words(s string) string {
-	same := func(s string) string { return s }
-	return d.wordsWith(s, same, same)
+	return d.wordsWith(s, func(s string) string { return s }, func(decoded, _ string) string { return decoded })
 }
 
 // wordsWith is words with the text outside encoded-words passed through
-// literal and each run of decoded words through emit. Raw 8-bit bytes
-// inside an encoded-word are in its charset (mailers write them there),
-// so a caller decodes raw bytes in literal, never before the words.
-func (d *decoder) wordsWith(s string, literal, emit func(string) string) string {
+// literal and each run of decoded words through emit, with the run as
+// written. Raw 8-bit bytes inside an encoded-word are in its charset
+// (mailers write them there), so a caller decodes raw bytes in literal,
+// never before the words. A decoded run is text: neither wordsWith nor
+// a caller decodes it again (RFC 2047 §6.1), or a word whose text reads
+// "=?us-ascii?Q?=0D=0ABcc:...?=" became that inner word's CR LF.
+func (d *decoder) wordsWith(s string, literal func(string) string, emit func(decoded, raw string) string) string {
 	if !strings.Contains(s, "=?") {
 		return literal(s)
 	}
 	var out strings.Builder
 	var pending []byte
 	pendingCharset := ""
+	runStart, runEnd := 0, 0 // the pending run as written: s[runStart:runEnd]
 	flush := func() {
 		if pending != nil {
-			out.WriteString(emit(d.bytesIn(pendingCharset, pending)))
+			out.WriteString(emit(d.bytesIn(pendingCharset, pending), s[runStart:runEnd]))
 			pending, pendingCharset = nil, ""
 		}
 	}
@@ -530,10 +546,10 @@ func (d *decoder) wordsWith(s string, literal, emit func(string) string) string 
 			flush()
 		}
 		if pending == nil {
-			pending, pendingCharset = []byte{}, w.charset
+			pending, pendingCharset, runStart = []byte{}, w.charset, j
 		}
 		pending = append(pending, w.data...)
-		i = w.end
+		i, runEnd = w.end, w.end
 	}
 	flush()
 	out.WriteString(literal(s[i:]))

@@ -53,7 +53,9 @@ func fixExtendedParams(ctype string, params map[string]string) {
 				continue // both forms: the continuations, as Go prefers
 			}
 		}
-		if v, ok := decodeExtended(segs); ok {
+		// The warnings are said again where the part's name is read
+		// (fileName): this parse is cached and shared by every message.
+		if v, ok := decodeExtended(segs, &decoder{}); ok {
 			params[base] = v
 		}
 	}
@@ -144,8 +146,8 @@ func noteParamCharsets(p *enmime.Part, d *decoder) {
 
 // decodeExtended joins the segments of one parameter (from 0, up to the
 // first missing number; all of them when 0 is missing) and decodes them
-// in the charset the first names.
-func decodeExtended(segs []extendedSegment) (string, bool) {
+// in the charset the first names, what it had to guess told to d.
+func decodeExtended(segs []extendedSegment, d *decoder) (string, bool) {
 	sort.SliceStable(segs, func(i, j int) bool { return segs[i].index < segs[j].index })
 	var b []byte
 	charset := ""
@@ -177,7 +179,6 @@ func decodeExtended(segs []extendedSegment) (string, bool) {
 	if len(b) == 0 {
 		return "", false
 	}
-	var d decoder
 	var s string
 	if charset == "" || lookupCharset(charset) == nil {
 		// No charset, or one no decoder knows: as bytesIn guesses.

@@ -187,6 +187,7 @@ func parseMessage(raw []byte, parser *enmime.Parser, depth int) *View {
 	defaultPartTypes(root)
 	fixMisspeltEncoding(root, d)
 	twins := &rawTwins{input: input, leaves: leafList(root)}
+	fixMislabelledASCII(twins, d)
 	fixMislabelledUTF8(twins, d)
 	fixOverriddenUTF8(twins)
 	fixPartialText(twins, d)
@@ -794,6 +795,30 @@ func fixMislabelledUTF8(t *rawTwins, d *decoder) {
 	})
 }
 
+// fixMislabelledASCII reads each text part declared US-ASCII that holds
+// 8-bit bytes as mislabelledASCII reads any text so labelled (a header
+// word, a file name): UTF-8 when it is valid UTF-8, else windows-1252.
+// enmime read it as windows-1252, or as its detector guessed, with a note
+// only when the detector failed.
+func fixMislabelledASCII(t *rawTwins, d *decoder) {
+	declaredASCII := func(p *enmime.Part) bool {
+		return strings.HasPrefix(p.ContentType, "text/") && !isASCII(p.Content) &&
+			isASCIILabel(charsetParam(p.Header.Get("Content-Type")))
+	}
+	t.each(declaredASCII, func(p *enmime.Part, b []byte) {
+		if isASCII(b) {
+			return
+		}
+		label := charsetParam(p.Header.Get("Content-Type"))
+		p.Content = []byte(d.mislabelledASCII(p.ContentType+" part", label, b))
+		p.OrigCharset, p.Charset = label, "windows-1252"
+		if utf8.Valid(b) {
+			p.Charset = "utf-8"
+		}
+		p.Errors = slices.DeleteFunc(p.Errors, func(e *enmime.Error) bool { return e.Name == enmime.ErrorCharsetDeclaration })
+	})
+}
+
 // fixOverriddenUTF8 reads each text part declared UTF-8 whose charset
 // enmime's detector replaced as UTF-8 again when its bytes are that:
 // chardet takes mostly-ASCII text with a few multi-byte characters for
@@ -918,10 +943,7 @@ func leafParts(env *enmime.Envelope, d *decoder, originals map[*enmime.Part][]by
 		if !isLeaf(p) {
 			return
 		}
-		name := rawFileName(p, d)
-		if strings.Contains(name, "=?") {
-			name = d.words(name) // RFC 2047 words where RFC 2231 belongs
-		}
+		name := fileName(p, d)
 		name = noteCutParams(p, len(out)+1, name, d)
 		noteHeadlessParams(p, len(out)+1, d)
 		noteParamCharsets(p, d)
@@ -951,26 +973,73 @@ func contentType(p *enmime.Part) string {
 	return p.ContentType
 }
 
-// rawFileName is p's file name, with raw 8-bit bytes in it decoded as
-// raw8bitIn does. enmime's parameter parser turns each such byte into
-// U+FFFD, so then the name is read again from the field as written,
-// decoded first: Content-Disposition's filename, then Content-Type's name,
-// as enmime reads them.
-func rawFileName(p *enmime.Part, d *decoder) string {
-	if !strings.Contains(p.FileName, "\uFFFD") {
-		return p.FileName
-	}
-	for _, f := range [...]struct{ field, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
+// fileName is p's file name, read again from the field as written:
+// Content-Disposition's filename, then Content-Type's name (and file),
+// as enmime reads them. enmime's FileName cannot be used as it is: its
+// media type parser decodes the RFC 2047 words of every parameter until
+// none is left, and it decodes the name once more, so a word whose text
+// was itself a word ("=?us-ascii?Q?=0D=0ABcc:...?=") was a name with a
+// line break, and an RFC 2231 name holding "=?" text was decoded as
+// RFC 2047 after RFC 2231; and its parser turns each raw 8-bit byte into
+// U+FFFD, where sesbox decodes them as raw8bitIn does. So a name is
+// decoded exactly once here: an RFC 2231 name in its charset (with the
+// warnings a body gets), any other's RFC 2047 words, which mailers write
+// where RFC 2231 belongs.
+func fileName(p *enmime.Part, d *decoder) string {
+	for _, f := range [...]struct{ field, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}, {"Content-Type", "file"}} {
 		raw := p.Header.Get(f.field)
-		if utf8.ValidString(raw) {
+		if raw == "" {
 			continue
 		}
-		_, params, _, err := mediatype.Parse(d.raw8bitIn(partCharset(p, d), raw))
-		if name := params[f.param]; err == nil && name != "" {
-			return name
+		if !utf8.ValidString(raw) {
+			raw = d.raw8bitIn(partCharset(p, d), raw)
 		}
+		_, params, _, err := parseMediaType(raw)
+		name := params[f.param]
+		plain, written := plainParam(raw, f.param)
+		if err != nil || name == "" && (!written || plain == "") {
+			// (enmime's value is empty, or blank, for a name that
+			// decodes to white space alone: it is still the name.)
+			continue
+		}
+		segs, extended := paramSegments(cutParams(raw))
+		whole, split := segs[f.param+"*"], segs[f.param]
+		switch {
+		case len(whole) > 0 && (len(split) == 0 || !extended[f.param]), extended[f.param]:
+			// RFC 2231 (fixExtendedParams decoded it for the parser,
+			// whose cache keeps no warnings): decoded again to say them.
+			if len(whole) == 0 || extended[f.param] {
+				whole = split
+			}
+			decodeExtended(whole, d)
+			return name
+		case len(split) > 0:
+			v, _ := decodeExtended(split, d) // plain continuations, joined
+			return d.words(v)
+		}
+		if written {
+			return d.words(plain)
+		}
+		return name // a shape only enmime's repairs read, decoded by them
 	}
 	return p.FileName
+}
+
+// plainParam is the value of the parameter name (neither RFC 2231 form)
+// of the media type value ctype as written, unquoted, not decoded.
+func plainParam(ctype, name string) (string, bool) {
+	for _, p := range splitParams(cutParams(ctype)) {
+		n, v, ok := strings.Cut(p, "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(n), name) {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = unquote(v[1 : len(v)-1])
+		}
+		return v, true
+	}
+	return "", false
 }
 
 // partCharset is the first guess for raw 8-bit bytes in a part's header:

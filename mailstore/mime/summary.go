@@ -1,10 +1,11 @@
 package mime
 
 import (
-	"encoding/base64"
+	"io"
 	"iter"
 	stdmime "mime"
 	"net/mail"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -331,27 +332,31 @@ func (d *decoder) addresses(field, raw string) []mailstore.Address {
 		return nil
 	}
 	// Decode encoded-words with our lenient decoder and hand net/mail a
-	// single UTF-8 word in their place, so its stricter decoder sees only
-	// what it can read.
-	prepared := d.wordsWith(raw, d.raw8bit, func(s string) string {
-		return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
-	})
-	p := mail.AddressParser{WordDecoder: &stdmime.WordDecoder{CharsetReader: d.charsetReader}}
+	// placeholder for each run of them, which it reads as one atom
+	// wherever it stands (a quoted display name, where net/mail decodes
+	// nothing, included), so that every run is decoded exactly once and
+	// what it decodes to (a comma, a quote, text that looks like an
+	// encoded-word) is never parsed as address syntax.
+	prepared, runs := d.prepareAddresses(raw)
+	p := mail.AddressParser{WordDecoder: &stdmime.WordDecoder{CharsetReader: runs.charsetReader}}
 	list, err := p.ParseList(prepared)
-	if err != nil {
+	if err != nil && !strings.Contains(prepared, "=?") {
+		// enmime's repairs decode every name twice (its parser's
+		// decoder, then DecodeExtHeader): only where no word is left
+		// for it to decode.
 		if l2, err2 := enmime.ParseAddressList(prepared); err2 == nil {
 			list, err = l2, nil
 		}
 	}
 	if err == nil {
-		return d.convertAddresses(list)
+		return runs.convertAddresses(list)
 	}
 	items := splitAddressList(prepared)
 	out := make([]mailstore.Address, 0, len(items))
 	for i := 0; i < len(items); i++ {
 		item := items[i]
 		if a, err := p.Parse(item); err == nil {
-			out = append(out, d.convertAddresses([]*mail.Address{a})...)
+			out = append(out, runs.convertAddresses([]*mail.Address{a})...)
 			continue
 		}
 		if i+1 < len(items) && !strings.ContainsAny(item, `@<>"():;`) {
@@ -359,27 +364,150 @@ func (d *decoder) addresses(field, raw string) []mailstore.Address {
 			// First" written unquoted (RFC 5322 wants quotes), which
 			// the comma split into a name alone and a mailbox.
 			if a, err := p.Parse(items[i+1]); err == nil && a.Name != "" && !strings.Contains(items[i+1], ",") {
-				l := d.convertAddresses([]*mail.Address{a})
-				l[0].Name = d.words(item) + ", " + l[0].Name
+				l := runs.convertAddresses([]*mail.Address{a})
+				l[0].Name = runs.text(item) + ", " + l[0].Name
 				d.warnf("%s holds a name with an unquoted comma, read as one name: %s", headerName(field), l[0].Name)
 				out = append(out, l[0])
 				i++
 				continue
 			}
 		}
-		text := d.words(item)
+		text := runs.text(item)
 		d.warnf("cannot parse %s address %q", headerName(field), text)
 		out = append(out, looseAddress(text))
 	}
 	return out
 }
 
-func (d *decoder) convertAddresses(list []*mail.Address) []mailstore.Address {
+// wordRuns are the runs of encoded-words of an address list, decoded,
+// which prepareAddresses replaced with placeholders: marker, the run's
+// number, marker again. marker is a word the list's other text does not
+// hold, so every placeholder net/mail hands back is one of these.
+type wordRuns struct {
+	d       *decoder
+	marker  string
+	decoded []string
+	raw     []string // each run as written
+}
+
+// prepareAddresses is raw with its 8-bit bytes decoded and each run of
+// encoded-words a placeholder (wordRuns).
+func (d *decoder) prepareAddresses(raw string) (string, *wordRuns) {
+	runs := &wordRuns{d: d}
+	if !strings.Contains(raw, "=?") {
+		// Most lists: no word, so no run and no marker (net/mail
+		// decodes only atoms that begin with "=?").
+		if s := d.raw8bit(raw); !strings.Contains(s, "=?") {
+			return s, runs
+		}
+	}
+	type piece struct {
+		text string
+		run  int // the run a placeholder stands for; -1 for literal text
+	}
+	var pieces []piece
+	var literal strings.Builder
+	d.wordsWith(raw, func(s string) string {
+		s = d.raw8bit(s)
+		pieces = append(pieces, piece{s, -1})
+		literal.WriteString(s)
+		return ""
+	}, func(decoded, raw string) string {
+		pieces = append(pieces, piece{"", len(runs.decoded)})
+		runs.decoded, runs.raw = append(runs.decoded, decoded), append(runs.raw, raw)
+		return ""
+	})
+	runs.marker = placeholderMarker(literal.String())
+	var out strings.Builder
+	for _, p := range pieces {
+		if p.run < 0 {
+			out.WriteString(p.text)
+		} else {
+			out.WriteString(runs.placeholder(p.run))
+		}
+	}
+	return out.String(), runs
+}
+
+// placeholderMarker is a marker for wordRuns that text does not hold,
+// even with everything but its ASCII letters and digits taken out (as
+// net/mail takes out quotes, backslashes and comments). Each candidate
+// begins with an "s" and holds no other, so no candidate overlaps itself:
+// a marker found in a list is a placeholder's, never one that begins in
+// the text beside it.
+func placeholderMarker(text string) string {
+	alnum := strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return r
+		}
+		return -1
+	}, text)
+	marker := "sesboxword"
+	for strings.Contains(alnum, marker) {
+		marker += "q"
+	}
+	return marker
+}
+
+func (r *wordRuns) placeholder(i int) string {
+	return r.marker + strconv.Itoa(i) + r.marker
+}
+
+// charsetReader reads, for net/mail, a word prepareAddresses did not
+// decode (one whose charset RFC 2047 does not allow, which Go's
+// decoder takes): decoded once, as a run of its own.
+func (r *wordRuns) charsetReader(charset string, input io.Reader) (io.Reader, error) {
+	b, err := io.ReadAll(input)
+	if err != nil {
+		return nil, err
+	}
+	r.decoded, r.raw = append(r.decoded, r.d.bytesIn(charset, b)), append(r.raw, "")
+	return strings.NewReader(r.placeholder(len(r.decoded) - 1)), nil
+}
+
+// restore puts back in s each run a placeholder stands for: the decoded
+// text, or the run as written when written is set.
+func (r *wordRuns) restore(s string, written bool) string {
+	if len(r.decoded) == 0 || !strings.Contains(s, r.marker) {
+		return s
+	}
+	var out strings.Builder
+	for {
+		i := strings.Index(s, r.marker)
+		if i < 0 {
+			break
+		}
+		rest := s[i+len(r.marker):]
+		n := len(rest) - len(strings.TrimLeft(rest, "0123456789"))
+		run, err := strconv.Atoi(rest[:n])
+		if n == 0 || err != nil || run >= len(r.decoded) || !strings.HasPrefix(rest[n:], r.marker) {
+			// Not a placeholder (placeholderMarker rules this out).
+			out.WriteString(s[:i+len(r.marker)])
+			s = rest
+			continue
+		}
+		out.WriteString(s[:i])
+		if written && r.raw[run] != "" {
+			out.WriteString(r.raw[run])
+		} else {
+			out.WriteString(r.decoded[run])
+		}
+		s = rest[n+len(r.marker):]
+	}
+	out.WriteString(s)
+	return out.String()
+}
+
+// text is s (a piece of the prepared list) with its runs decoded.
+func (r *wordRuns) text(s string) string { return r.restore(s, false) }
+
+// convertAddresses turns net/mail's addresses into ours, each run in a
+// display name decoded and one in an address as written (net/mail does
+// not decode those either).
+func (r *wordRuns) convertAddresses(list []*mail.Address) []mailstore.Address {
 	out := make([]mailstore.Address, 0, len(list))
 	for _, a := range list {
-		// net/mail leaves encoded-words inside quoted display names (which
-		// RFC 2047 forbids but many mailers write) undecoded.
-		out = append(out, mailstore.Address{Name: d.words(a.Name), Address: a.Address})
+		out = append(out, mailstore.Address{Name: r.restore(a.Name, false), Address: r.restore(a.Address, true)})
 	}
 	return out
 }
