@@ -48,6 +48,7 @@ func TestAuditAsOfCLI(t *testing.T) {
 	}
 	got := map[string]string{}
 	var sum map[string]any
+	objects := 0 // object lines
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		var r map[string]any
 		if err := json.Unmarshal([]byte(l), &r); err != nil {
@@ -57,6 +58,7 @@ func TestAuditAsOfCLI(t *testing.T) {
 			sum = r
 			continue
 		}
+		objects++
 		k := strings.TrimPrefix(r["key"].(string), "inbox/")
 		got[k], _ = r["status"].(string)
 		if rv, _ := r["recoverable"].(string); rv != "" {
@@ -79,6 +81,15 @@ func TestAuditAsOfCLI(t *testing.T) {
 	}
 	if sum == nil || sum["asOf"] != "2026-01-20T00:00:00Z" || sum["changed"] != 1.0 || sum["deleted"] != 1.0 || sum["new"] != 2.0 || sum["deletedSinceManifest"] != 1.0 {
 		t.Errorf("verify --as-of summary: %v", sum)
+	}
+	// Every key once, and the counts add up to the object lines.
+	counted := 0.0
+	for _, c := range []string{"unchanged", "changed", "metadataChanged", "deleted", "deletedSinceManifest", "new", "errors"} {
+		n, _ := sum[c].(float64)
+		counted += n
+	}
+	if objects != len(got) || counted != float64(objects) {
+		t.Errorf("verify --as-of --json: %d object lines, %d keys, the summary counts %v", objects, len(got), counted)
 	}
 	out, _, _ = sesbox(t, append(flags, "audit", "verify", "--as-of", "2026-01-20T00:00:00Z", m1)...)
 	for _, s := range []string{"manifest: the bucket as of 2026-01-10T00:00:00Z, rebuilt from its versions",

@@ -31,19 +31,25 @@ import (
 // smallPages makes every listing the client sends ask for 3 keys a
 // page, so that a few objects take many pages (a test setting: sesbox
 // asks S3's default of 1,000).
-func smallPages(o *s3.Options) {
-	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("smallPages",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				switch p := in.Parameters.(type) {
-				case *s3.ListObjectsV2Input:
-					p.MaxKeys = aws.Int32(3)
-				case *s3.ListObjectVersionsInput:
-					p.MaxKeys = aws.Int32(3)
-				}
-				return next.HandleInitialize(ctx, in)
-			}), middleware.After)
-	})
+var smallPages = pagesOf(3)
+
+// pagesOf makes every listing (ListObjectsV2, ListObjectVersions) the
+// client sends ask for n keys (versions and delete markers) a page.
+func pagesOf(n int32) func(*s3.Options) {
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("pagesOf",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					switch p := in.Parameters.(type) {
+					case *s3.ListObjectsV2Input:
+						p.MaxKeys = aws.Int32(n)
+					case *s3.ListObjectVersionsInput:
+						p.MaxKeys = aws.Int32(n)
+					}
+					return next.HandleInitialize(ctx, in)
+				}), middleware.After)
+		})
+	}
 }
 
 // TestVerifyOfOddKeysThroughCutListings is an auditor's pass on

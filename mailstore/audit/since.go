@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,12 +20,38 @@ import (
 // verify walks, so nothing else can report it. when says what since is
 // ("the manifest's run started"). Only one page, one key's entries and
 // one manifest entry are held at once.
-func deletedSince(ctx context.Context, b VersionLister, path string, unread []string, since, until time.Time, when string, emit func(Result) error) error {
-	ctx, cancel := context.WithCancel(ctx)
+//
+// held are the walk's new objects, in key order, merged in: each is
+// emitted as it is, unless its key is lost by now (listed by the walk,
+// deleted before this pass), which is then emitted once, as deleted
+// since the manifest. They are all emitted even when the versions
+// cannot be listed; listErr is then that error (err is emit's, ctx's,
+// or one reading held back).
+func deletedSince(ctx context.Context, b VersionLister, path string, unread []string, held *heldNew, since, until time.Time, when string, emit func(Result) error) (listErr, err error) {
+	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	entries, scanErr := manifestKeys(ctx, path, unread)
+	entries, scanErr := manifestKeys(lctx, path, unread)
 	next, ok := <-entries
-	err := keyVersions(ctx, b, "", func(vs []Version) error {
+	nr, nok, err := held.next()
+	if err != nil {
+		return nil, err
+	}
+	// newUpTo emits the held new objects whose keys sort before key, or
+	// all that are left when all is set.
+	newUpTo := func(key string, all bool) error {
+		for nok && (all || nr.Key < key) {
+			if err := emit(nr); err != nil {
+				return err
+			}
+			var err error
+			if nr, nok, err = held.next(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var inner error // emit's or held's, not the listing's
+	listErr = keyVersions(lctx, b, "", func(vs []Version) error {
 		key := vs[0].Key
 		for ok && next.Key < key {
 			next, ok = <-entries
@@ -32,18 +59,44 @@ func deletedSince(ctx context.Context, b VersionLister, path string, unread []st
 		if ok && next.Key == key {
 			return nil // the manifest's: verify's walk reported it
 		}
-		if r, lost := lostSince(vs, since, until, when); lost {
-			return emit(r)
+		if inner = newUpTo(key, false); inner != nil {
+			return inner
+		}
+		r, lost := lostSince(vs, since, until, when)
+		if nok && nr.Key == key {
+			if lost {
+				r.walked = true
+			} else {
+				r, lost = nr, true // still there (as of until): new
+			}
+			if nr, nok, inner = held.next(); inner != nil {
+				return inner
+			}
+		}
+		if lost {
+			inner = emit(r)
+			return inner
 		}
 		return nil
 	}, func() error { return nil })
 	// The walk over the manifest already read it whole: what is left of
 	// it is not needed.
 	cancel()
-	if serr := <-scanErr; err == nil && serr != nil && !errors.Is(serr, errStop) {
-		err = serr
+	if serr := <-scanErr; listErr == nil && serr != nil && !errors.Is(serr, errStop) {
+		listErr = serr
 	}
-	return err
+	if inner != nil {
+		return nil, inner
+	}
+	if ctx.Err() != nil {
+		return nil, cmp.Or(listErr, ctx.Err())
+	}
+	// What the listing did not reach (all of it when it was refused) is
+	// new, as the walk found it.
+	if err := newUpTo("", true); err != nil {
+		return nil, err
+	}
+	return listErr, nil
 }
 
 // lostSince says whether one key's versions and delete markers (entries,
@@ -134,41 +187,41 @@ func latestOf(vs []Version) time.Time {
 	return t
 }
 
-// verifyDeletedSince reports, on a bucket whose versions can be listed,
-// the mail deleted since the manifest (deletedSince), and otherwise says
-// in a warning, hint first, that it cannot be seen. versioning is the
+// sinceUnseen says, hint first, why mail deleted since the manifest
+// cannot be seen in b (deletedSince), "" when it can: versioning is the
 // bucket's now ("Off": never enabled, so no version was ever kept).
-// An error is one of emit's, or ctx's: a listing the server refuses is a
-// warning, as what it lacks is said.
-func verifyDeletedSince(ctx context.Context, b Bucket, versioning, path string, unread []string, h Header, until time.Time, emit func(Result) error) (warning string, err error) {
+func sinceUnseen(b Bucket, versioning string) string {
 	bucket := b.Location().Bucket
+	switch _, ok := b.(VersionLister); {
+	case versioning == "Off":
+		return fmt.Sprintf("to see %s, enable versioning (aws s3api put-bucket-versioning --bucket %s --versioning-configuration Status=Enabled): %s is not versioned, so such mail leaves no trace, in neither the manifest nor the bucket, and verify cannot see it",
+			unseenSince, bucket, bucket)
+	case !ok:
+		return fmt.Sprintf("to see %s, verify against the bucket on S3: this bucket's versions cannot be listed, so such mail cannot be seen", unseenSince)
+	}
+	return ""
+}
+
+// unseenSince is what sinceUnseen's warnings say cannot be seen.
+const unseenSince = "mail put after the manifest was made and deleted before this verify"
+
+// verifyDeletedSince reports the mail deleted since the manifest
+// (deletedSince) on b, whose versions can be listed (sinceUnseen is
+// ""), with held, the walk's new objects, merged in. An error is one of
+// emit's, or ctx's: a listing the server refuses is a warning, as what
+// it lacks is said.
+func verifyDeletedSince(ctx context.Context, b VersionLister, path string, unread []string, held *heldNew, h Header, until time.Time, emit func(Result) error) (warning string, err error) {
 	since, when := h.Started, "the manifest's run started"
 	if !h.AsOf.IsZero() {
 		since, when = h.AsOf, "the time the manifest is as of"
 	}
-	unseen := "mail put after the manifest was made and deleted before this verify"
-	vl, ok := b.(VersionLister)
-	switch {
-	case versioning == "Off":
-		return fmt.Sprintf("to see %s, enable versioning (aws s3api put-bucket-versioning --bucket %s --versioning-configuration Status=Enabled): %s is not versioned, so such mail leaves no trace, in neither the manifest nor the bucket, and verify cannot see it",
-			unseen, bucket, bucket), nil
-	case !ok:
-		return fmt.Sprintf("to see %s, verify against the bucket on S3: this bucket's versions cannot be listed, so such mail cannot be seen", unseen), nil
-	}
-	var emitErr error
-	err = deletedSince(ctx, vl, path, unread, since, until, when, func(r Result) error {
-		emitErr = emit(r)
-		return emitErr
-	})
-	switch {
-	case err == nil:
-		return "", nil
-	case emitErr != nil || ctx.Err() != nil:
+	listErr, err := deletedSince(ctx, b, path, unread, held, since, until, when, emit)
+	if err != nil || listErr == nil {
 		return "", err
 	}
 	hint := "allow s3:ListBucketVersions to these credentials"
-	if errors.Is(err, mailstore.ErrUnsupported) {
+	if errors.Is(listErr, mailstore.ErrUnsupported) {
 		hint = "verify against a server that lists versions (S3 does)"
 	}
-	return fmt.Sprintf("to see %s, %s: %v, so such mail cannot be seen", unseen, hint, err), nil
+	return fmt.Sprintf("to see %s, %s: %v, so such mail cannot be seen", unseenSince, hint, listErr), nil
 }

@@ -104,6 +104,10 @@ type Result struct {
 	// lock is the Object Lock of the manifest's version as read now
 	// (checkLock); nil when it was not read.
 	lock *VersionLock
+	// walked marks one deleted since the manifest that verify's walk
+	// listed (then held back as new: heldNew), so counted in the
+	// progress's total.
+	walked bool
 }
 
 // Difference is one field of a manifest entry that is not what the
@@ -227,7 +231,11 @@ type VerifyOptions struct {
 	Parallel int // objects read at once (default 8)
 	Progress func(Progress)
 	// OnResult is called for every object, in key order, as results come;
-	// then for each object deleted since the manifest, in key order.
+	// then, on a bucket whose versions can be listed, for each new object
+	// and each object deleted since the manifest, in key order (the new
+	// ones wait for that pass: one listed as new and deleted since comes
+	// once, as deleted since the manifest). Elsewhere the new objects
+	// come in the walk's order.
 	OnResult func(Result) error
 	Now      func() time.Time
 	// MaxCandidates bounds how many kept versions are read when looking for
@@ -413,8 +421,9 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			sum.Destroyed++
 		}
 		groups.add(r.Key)
-		if r.Status != DeletedSinceManifest {
-			// Not among the objects listed, so not in the progress's total.
+		if r.Status != DeletedSinceManifest || r.walked {
+			// The others are not among the objects listed, so not in
+			// the progress's total.
 			prog.Done++
 			prog.Bytes += r.Size
 		}
@@ -463,6 +472,14 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 		}
 		return nil
 	}
+	// On a bucket whose versions can be listed, the new objects wait for
+	// the pass over them (heldNew).
+	unseen := sinceUnseen(b, sum.Versioning)
+	var held *heldNew
+	if unseen == "" && !partial {
+		held = &heldNew{}
+		defer held.close()
+	}
 	err = ordered(ctx, par,
 		func(ctx context.Context, emit func(pair) error) error {
 			defer prog.listDone.Store(true)
@@ -484,12 +501,19 @@ func Verify(ctx context.Context, b Bucket, path string, opt VerifyOptions) (Summ
 			}
 			return r
 		},
-		tally)
-	var unseen string // why mail deleted since the manifest cannot be seen
-	if err == nil && !partial {
+		func(r Result) error {
+			if held != nil && r.Status == New && !r.unread {
+				return held.add(r)
+			}
+			return tally(r)
+		})
+	if partial {
 		// An export's manifest never held the whole prefix: what it
 		// lacks was not its to hold.
-		unseen, err = verifyDeletedSince(ctx, b, sum.Versioning, path, unread, mc.Header, sum.AsOf, tally)
+		unseen = ""
+	}
+	if err == nil && held != nil {
+		unseen, err = verifyDeletedSince(ctx, b.(VersionLister), path, unread, held, mc.Header, sum.AsOf, tally)
 	}
 	sum.Finished = now().UTC()
 	prog.report()

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -174,7 +175,7 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 		if err != nil {
 			return nil, fmt.Errorf("list versions of %s: %w", mailstore.ObjectName(s.loc.Bucket, key), s.configErr(err, "s3:ListBucketVersions"))
 		}
-		for _, v := range versionsOf(page) {
+		for _, v := range afterMarker(in, versionsOf(page)) {
 			if v.Key == key {
 				out = append(out, v)
 			}
@@ -182,7 +183,9 @@ func (s *Store) Versions(ctx context.Context, key string) ([]audit.Version, erro
 		if !aws.ToBool(page.IsTruncated) {
 			break
 		}
-		in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
+		if err := nextVersionPage(in, page); err != nil {
+			return nil, fmt.Errorf("list versions of %s: %w", mailstore.ObjectName(s.loc.Bucket, key), err)
+		}
 	}
 	sortVersions(out)
 	return out, nil
@@ -211,7 +214,7 @@ func (s *Store) ListVersions(ctx context.Context, keyMarker string, fn func([]au
 		if err != nil {
 			return fmt.Errorf("list versions of %s: %w", s.loc, s.configErr(err, "s3:ListBucketVersions"))
 		}
-		if vs := versionsOf(page); len(vs) > 0 {
+		if vs := afterMarker(in, versionsOf(page)); len(vs) > 0 {
 			if err := fn(vs); err != nil {
 				return err
 			}
@@ -219,11 +222,38 @@ func (s *Store) ListVersions(ctx context.Context, keyMarker string, fn func([]au
 		if !aws.ToBool(page.IsTruncated) {
 			return nil
 		}
-		if page.NextKeyMarker == nil && page.NextVersionIdMarker == nil {
-			return fmt.Errorf("list versions of %s: a truncated answer without a next marker", s.loc)
+		if err := nextVersionPage(in, page); err != nil {
+			return fmt.Errorf("list versions of %s: %w", s.loc, err)
 		}
-		in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
 	}
+}
+
+// afterMarker is vs without the entry in's markers name. S3 lists what
+// comes after them; versitygw v1.8.0 lists that entry again at the top
+// of the next page when a page ended on a key's last entry (with pages
+// of 2 or 3 entries, TestVerifyPagesThroughVersions), which would list
+// a version twice.
+func afterMarker(in *s3.ListObjectVersionsInput, vs []audit.Version) []audit.Version {
+	if in.VersionIdMarker == nil {
+		return vs
+	}
+	k, id := aws.ToString(in.KeyMarker), aws.ToString(in.VersionIdMarker)
+	return slices.DeleteFunc(vs, func(v audit.Version) bool { return v.Key == k && v.VersionID == id })
+}
+
+// nextVersionPage sets in's markers to ask for the page after page, a
+// truncated one, or says why it cannot: versitygw v1.8.0, paging one
+// entry at a time, answers a current delete marker as the next marker
+// and then that marker again, forever; sesbox would list without end.
+func nextVersionPage(in *s3.ListObjectVersionsInput, page *s3.ListObjectVersionsOutput) error {
+	if page.NextKeyMarker == nil && page.NextVersionIdMarker == nil {
+		return errors.New("a truncated answer without a next marker")
+	}
+	if aws.ToString(page.NextKeyMarker) == aws.ToString(in.KeyMarker) && aws.ToString(page.NextVersionIdMarker) == aws.ToString(in.VersionIdMarker) {
+		return fmt.Errorf("the server answers the page after key %q version %q with the same markers again, so the listing cannot go on", aws.ToString(in.KeyMarker), aws.ToString(in.VersionIdMarker))
+	}
+	in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
+	return nil
 }
 
 // versionsOf is a decoded ListObjectVersions page's versions, then its
