@@ -43,7 +43,7 @@ func TestAccountCommand(t *testing.T) {
 		t.Fatalf("account: exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{"Mode:", "production", "50000 recipients: 0 sent in the last 24 hours, 50000 left",
-		"50 recipients per second", "bounce or complaint", "acme-demo.example", "domain, SUCCESS, verified for sending"} {
+		"50 recipients per second", "bounce or complain are put", "acme-demo.example", "domain, SUCCESS, verified for sending"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
