@@ -110,8 +110,8 @@ var v12Steps = []string{
 // a multipart/report that names no report-type is a report, as is a text
 // bounce under more subjects ("Message Delivery Failure"); the same
 // release (no sesbox of derivation 2 was out before them) counts a long
-// one-part plain text from the whole message (a uuencoded file after the
-// first range was listed as none, exactly), decodes an encoded word once
+// one-part plain text a lower bound (a uuencoded file after the first
+// range was listed as none, exactly), decodes an encoded word once
 // (a sender's name whose decoded text is itself an encoded word was
 // decoded again: fromName "\r\nBcc: x@x") and reads us-ascii text holding
 // bytes that are not UTF-8 as windows-1252, as the viewer does.

@@ -295,11 +295,15 @@ func summarizeRead(ctx context.Context, st mailstore.Store, o mailstore.Object, 
 // opened; so then the message is read whole and counted exactly. That
 // costs a full read only for multipart mail larger than the first range
 // whose first bytes hold no attachment (a long HTML newsletter, an
-// attachment after a long text), and for a plain text of one part larger
-// than it (a uuencoded file may be anywhere in it, which Parse counts).
+// attachment after a long text). A plain text of one part larger than the
+// range is not read again: its count stays a lower bound (attachmentsExact
+// false), since only a uuencoded file, rare in mail today, can follow; to
+// read each whole made a cold index of the bench's 10,000 messages read
+// 451 MB instead of 122 and take 13.3 s instead of 10.2 (1,380 whole GETs),
+// which is what an index is for not doing.
 func countAttachments(ctx context.Context, st mailstore.Store, s *mailstore.Summary, head []byte) error {
 	s.Attachments, s.AttachmentsExact = mime.CountAttachments(head, s.Size)
-	if s.AttachmentsExact || s.Attachments > 0 {
+	if s.AttachmentsExact || s.Attachments > 0 || mime.OnlyUuencodedMayFollow(head) {
 		return nil
 	}
 	raw, got, err := st.Read(ctx, s.Key)

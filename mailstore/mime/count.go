@@ -66,6 +66,19 @@ func CountAttachments(head []byte, size int64) (n int, exact bool) {
 	return c.n, exact
 }
 
+// OnlyUuencodedMayFollow reports a message whose count from head (not
+// the whole message) is a lower bound only because its one part is a
+// plain text cut short: the bytes not read can hold no attachment but a
+// uuencoded file Parse would take out of the text.
+func OnlyUuencodedMayFollow(head []byte) bool {
+	h := scanHeaderOf(head, keepContentType)
+	if h.Stop != stopBlank || h.N == 0 {
+		return false
+	}
+	t := h.first("content-type")
+	return !strings.HasPrefix(mediaType(t), "multipart/") && mayHoldUuencodedFiles(t)
+}
+
 // counted is what countParse found.
 type counted struct {
 	n int
