@@ -219,22 +219,19 @@ func parseKeepingWords(ctype string) (mtype string, params map[string]string, in
 // (all but a parameter's own '=' before a '?') replaced by marker.
 func hideWordStarts(ctype, marker string) string {
 	var b strings.Builder
-	quoted, escaped, named := false, false, false // named: this parameter's '=' is read
+	var q quoting
+	named := false // this parameter's '=' is read
 	for i := 0; i < len(ctype); i++ {
 		c := ctype[i]
-		switch {
-		case escaped:
-			escaped = false
-		case quoted && c == '\\':
-			escaped = true
-		case c == '"':
-			quoted = !quoted
-		case c == ';' && !quoted:
-			named = false
-		case c == '=' && !quoted && !named:
-			named = true
-			b.WriteByte(c)
-			continue
+		if q.outside(c) {
+			switch {
+			case c == ';':
+				named = false
+			case c == '=' && !named:
+				named = true
+				b.WriteByte(c)
+				continue
+			}
 		}
 		if c == '=' && i+1 < len(ctype) && ctype[i+1] == '?' {
 			b.WriteString(marker)
@@ -253,17 +250,14 @@ var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 // and enmime's refuse: a control byte or DEL outside its quoted strings,
 // or a parameter name with one or with a byte outside ASCII.
 func refusedParams(v string) bool {
-	quoted, escaped, inName := false, false, false
+	var q quoting
+	inName := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
+		if !q.outside(c) {
+			continue
+		}
 		switch {
-		case escaped:
-			escaped = false
-		case quoted && c == '\\':
-			escaped = true
-		case c == '"':
-			quoted = !quoted
-		case quoted:
 		case c < ' ' && c != '\t' || c == 0x7f:
 			return true
 		case c == ';':
@@ -338,19 +332,12 @@ func cutParamsAt(ctype string) (kept, rest string) {
 	}
 	var b strings.Builder
 	n := 0
-	quoted, escaped := false, false
+	var q quoting
 	start := 0 // where the piece being read starts
 	for i := 0; i <= len(ctype); i++ {
 		if i < len(ctype) {
 			c := ctype[i]
-			switch {
-			case escaped:
-				escaped = false
-			case quoted && c == '\\':
-				escaped = true
-			case c == '"':
-				quoted = !quoted
-			}
+			q.outside(c) // a ';' in a quoted string ends a piece too
 			if c != ';' {
 				continue
 			}
@@ -359,7 +346,7 @@ func cutParamsAt(ctype string) (kept, rest string) {
 		switch {
 		case start == 0:
 			b.WriteString(piece) // the media type
-		case strings.TrimSpace(piece) == "" && !quoted:
+		case strings.TrimSpace(piece) == "" && !q.quoted:
 		case n == maxMediaParams:
 			return b.String(), ctype[start-1:]
 		default:

@@ -208,22 +208,37 @@ func PercentDecode(s string) []byte {
 	return out
 }
 
+// quoting follows a media type value byte by byte: whether the byte read
+// is in a quoted string, or the quote or backslash escape that opens,
+// closes or escapes one. The scanners of parameters share it so that
+// they agree on where a quoted string ends.
+type quoting struct{ quoted, escaped bool }
+
+// outside reads c and reports whether it stands outside every quoted
+// string (and is no quote itself).
+func (q *quoting) outside(c byte) bool {
+	switch {
+	case q.escaped:
+		q.escaped = false
+		return false
+	case q.quoted && c == '\\':
+		q.escaped = true
+		return false
+	case c == '"':
+		q.quoted = !q.quoted
+		return false
+	}
+	return !q.quoted
+}
+
 // splitParams splits a media type value at the ';' outside quoted
 // strings, dropping the media type itself.
 func splitParams(ctype string) []string {
 	var out []string
-	quoted, escaped := false, false
+	var q quoting
 	start := -1 // the media type is not a parameter
 	for i := 0; i < len(ctype); i++ {
-		c := ctype[i]
-		switch {
-		case escaped:
-			escaped = false
-		case quoted && c == '\\':
-			escaped = true
-		case c == '"':
-			quoted = !quoted
-		case c == ';' && !quoted:
+		if c := ctype[i]; q.outside(c) && c == ';' {
 			if start >= 0 {
 				out = append(out, ctype[start:i])
 			}
