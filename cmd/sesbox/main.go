@@ -292,16 +292,23 @@ func printError(w io.Writer, err error) {
 // terminal: the help is the same in a pipe and on a screen.
 const helpWidth = 80
 
-// wrapFlagHelp makes root's usage (and its commands', which inherit the
-// template) print flags wrapped to helpWidth. cobra takes template
-// functions only package-wide (AddTemplateFunc); adding the same one again
-// is harmless.
+// wrapFlagHelp makes root's help and usage (and its commands', which
+// inherit the templates) fit helpWidth: flags wrapped by pflag, the
+// description and the list of commands by wrapHelp (one of 116 columns
+// and commands' lines of up to 103 were printed whole). cobra takes
+// template functions only package-wide (AddTemplateFunc); adding the same
+// one again is harmless.
 func wrapFlagHelp(root *cobra.Command) {
 	cobra.AddTemplateFunc("wrappedFlagUsages", func(f *pflag.FlagSet) string { return f.FlagUsagesWrapped(helpWidth) })
+	cobra.AddTemplateFunc("wrapHelp", func(s string) string { return wrapHelp(s, helpWidth) })
 	root.SetUsageTemplate(strings.NewReplacer(
 		".LocalFlags.FlagUsages", "wrappedFlagUsages .LocalFlags",
 		".InheritedFlags.FlagUsages", "wrappedFlagUsages .InheritedFlags",
 	).Replace(root.UsageTemplate()))
+	root.SetHelpTemplate(strings.NewReplacer(
+		"{{. | trimTrailingWhitespaces}}", "{{wrapHelp . | trimTrailingWhitespaces}}",
+		"{{.UsageString}}", "{{wrapHelp .UsageString}}",
+	).Replace(root.HelpTemplate()))
 }
 
 func newRootCmd(a *app) *cobra.Command {

@@ -892,32 +892,48 @@ func TestQueueEndpointLeavesAWSToTheSDK(t *testing.T) {
 	}
 }
 
-// TestFlagHelpFitsEightyColumns: pflag printed each flag's description on
-// one line, up to 192 columns (index --headers), which a terminal folds
-// back under the flag names; every command's flags are wrapped to
-// helpWidth now. A line may run over only for one word that cannot be
-// broken (an s3:// URL template).
-func TestFlagHelpFitsEightyColumns(t *testing.T) {
+// TestHelpFitsEightyColumns: pflag printed each flag's description on
+// one line, up to 192 columns (index --headers; 118 lines over 80 in
+// all), and descriptions and command lists were printed as written (up
+// to 116): every line of every command's --help fits helpWidth now, but
+// a command line to copy ("sesbox ...") and a word that cannot be broken
+// (an s3:// URL template).
+func TestHelpFitsEightyColumns(t *testing.T) {
 	isolate(t)
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		for _, sub := range c.Commands() {
 			walk(sub)
 		}
-		usage := c.UsageString()
-		_, flags, ok := strings.Cut(usage, "Flags:\n")
-		if !ok {
-			return
+		var out bytes.Buffer
+		c.SetOut(&out)
+		if err := c.Help(); err != nil {
+			t.Fatal(err)
 		}
-		for _, line := range strings.Split(flags, "\n") {
-			if len(line) <= helpWidth {
+		for _, line := range strings.Split(out.String(), "\n") {
+			trimmed := strings.TrimSpace(line)
+			if len(line) <= helpWidth || strings.HasPrefix(trimmed, "sesbox ") || !strings.Contains(trimmed, " ") {
 				continue
 			}
-			words := strings.Fields(line)
-			if longest := slices.MaxFunc(words, func(a, b string) int { return len(a) - len(b) }); len(line)-len(longest) > helpWidth {
-				t.Errorf("%s: a flag's help line of %d columns: %q", c.CommandPath(), len(line), line)
-			}
+			t.Errorf("%s --help: a line of %d columns: %q", c.CommandPath(), len(line), line)
 		}
 	}
 	walk(newRootCmd(&app{}))
+}
+
+// TestWrapHelpKeepsEveryWord: folding changes only where lines break.
+func TestWrapHelpKeepsEveryWord(t *testing.T) {
+	in := "Writes the exact stored bytes of every message under the prefix (or those --query\nchooses) for mutt:\n\n  --mbox FILE     one mboxrd file (lines matching /^>*From / get one more \">\"), messages\n                  in key order.\n  sesbox export --mbox out.mbox --query 'from:a@example.com subject:invoice after:2026-01-01'\n"
+	got := wrapHelp(in, 80)
+	if strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(in), " ") {
+		t.Errorf("words changed:\n%s", got)
+	}
+	for _, line := range strings.Split(got, "\n") {
+		if len(line) > 80 && !strings.HasPrefix(strings.TrimSpace(line), "sesbox ") {
+			t.Errorf("a line of %d: %q", len(line), line)
+		}
+	}
+	if !strings.Contains(got, "\n                  ") {
+		t.Errorf("a definition's description not continued under its column:\n%s", got)
+	}
 }
