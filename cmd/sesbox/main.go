@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -309,6 +310,20 @@ func wrapFlagHelp(root *cobra.Command) {
 		"{{. | trimTrailingWhitespaces}}", "{{wrapHelp . | trimTrailingWhitespaces}}",
 		"{{.UsageString}}", "{{wrapHelp .UsageString}}",
 	).Replace(root.HelpTemplate()))
+	// cobra runs a help template straight into stdout and prints what
+	// the write returned ("write /dev/stdout: broken pipe" for `sesbox
+	// --help | head`); its own help wrote with the error dropped. Rendered
+	// first, the help is written as every other output is: a closed
+	// stdout ends the run quietly (TestAClosedStdoutEndsTheRunQuietly).
+	help := root.HelpFunc()
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		out := c.OutOrStdout()
+		var buf bytes.Buffer
+		c.SetOut(&buf)
+		help(c, args)
+		c.SetOut(out)
+		out.Write(buf.Bytes())
+	})
 }
 
 func newRootCmd(a *app) *cobra.Command {
