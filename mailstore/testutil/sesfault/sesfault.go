@@ -208,44 +208,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault == Slow {
 		time.Sleep(SlowDelay)
 	}
-	switch fault {
-	case Throttle:
-		answerError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Maximum sending rate exceeded.")
+	if a, ok := refusals[fault]; ok {
+		answerError(w, a.status, a.errType, a.message)
 		return
-	case Reject:
-		answerError(w, http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: info@acme.example")
-		return
-	case Paused:
-		answerError(w, http.StatusBadRequest, "SendingPausedException", "Sending is paused for this account.")
-		return
-	case NoConfigSet:
-		answerError(w, http.StatusNotFound, "NotFoundException", "Configuration set <missing-set> does not exist.")
-		return
-	case QuotaUsedUp:
-		answerError(w, http.StatusBadRequest, "ThrottlingException", "Daily message quota exceeded.")
-		return
-	case HoldBefore:
+	}
+	if fault == HoldBefore {
 		p.Held <- n
 		<-p.release
 		cut(w)
-		return
-	case RejectContent:
-		answerError(w, http.StatusBadRequest, "MessageRejected", "Illegal address")
-		return
-	case RejectRecipient:
-		answerError(w, http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: ops@team.example")
-		return
-	case BadRequest:
-		answerError(w, http.StatusBadRequest, "BadRequestException", "Duplicate header 'Subject'.")
-		return
-	case RejectSender:
-		answerError(w, http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: "+SenderAddress)
-		return
-	case AccountPausedV1:
-		answerError(w, http.StatusBadRequest, "AccountSendingPausedException", "Email sending is disabled for this account.")
-		return
-	case Suspended:
-		answerError(w, http.StatusBadRequest, "MessageRejected", "Sending suspended for this account. For more information, please check the inbox of the email address associated with your AWS account.")
 		return
 	}
 
@@ -281,6 +251,25 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	w.Write(respBody)
+}
+
+// refusals are the faults SES answers with an error of its own, before
+// the request reaches the peer.
+var refusals = map[Fault]struct {
+	status           int
+	errType, message string
+}{
+	Throttle:        {http.StatusTooManyRequests, "TooManyRequestsException", "Maximum sending rate exceeded."},
+	Reject:          {http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: info@acme.example"},
+	Paused:          {http.StatusBadRequest, "SendingPausedException", "Sending is paused for this account."},
+	NoConfigSet:     {http.StatusNotFound, "NotFoundException", "Configuration set <missing-set> does not exist."},
+	QuotaUsedUp:     {http.StatusBadRequest, "ThrottlingException", "Daily message quota exceeded."},
+	RejectContent:   {http.StatusBadRequest, "MessageRejected", "Illegal address"},
+	RejectRecipient: {http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: ops@team.example"},
+	BadRequest:      {http.StatusBadRequest, "BadRequestException", "Duplicate header 'Subject'."},
+	RejectSender:    {http.StatusBadRequest, "MessageRejected", "Email address is not verified. The following identities failed the check in region US-EAST-1: " + SenderAddress},
+	AccountPausedV1: {http.StatusBadRequest, "AccountSendingPausedException", "Email sending is disabled for this account."},
+	Suspended:       {http.StatusBadRequest, "MessageRejected", "Sending suspended for this account. For more information, please check the inbox of the email address associated with your AWS account."},
 }
 
 // answerError answers as SES v2 answers an error: the status, the error
